@@ -1,0 +1,61 @@
+#pragma once
+// The Case: one patient's digital twin, the document every module reads and extends.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "twinplan/core/image_volume.h"
+#include "twinplan/core/label_map.h"
+#include "twinplan/core/mesh.h"
+#include "twinplan/core/scalar_field.h"
+
+namespace twinplan {
+
+// A DICOM series the case uses without embedding its voxels (re-imported on open).
+struct SeriesReference {
+  std::string seriesInstanceUid;
+  std::string description;
+  std::vector<std::string> files;  // absolute paths at the time the case was saved
+  bool operator==(const SeriesReference&) const = default;
+};
+
+// Something a user measured or marked, in LPS mm.
+struct Measurement {
+  enum class Kind { Point, Ruler, Angle, RoiBox, RoiEllipsoid };
+  Kind kind = Kind::Point;
+  std::string name;
+  std::vector<Vec3> points_lps;  // Point: 1, Ruler: 2, Angle: 3 (vertex in the middle),
+                                 // RoiBox/RoiEllipsoid: 2 opposite corners of the box
+  std::string volumeName;        // the volume it was made on (for ROI statistics)
+  bool operator==(const Measurement&) const = default;
+};
+
+// A treatment plan (ablation probes, RT beams, shift scenario). The parameters belong to
+// the simulation module that reads them; the case stores them as JSON.
+struct Plan {
+  std::string kind;  // "ablation", "radiotherapy", "tissue-shift"
+  std::string name;
+  nlohmann::json parameters = nlohmann::json::object();
+  bool operator==(const Plan&) const = default;
+};
+
+struct Case {
+  std::string name;
+  std::string patientName, patientId;
+  std::vector<SeriesReference> series;
+  std::vector<ImageVolume> volumes;  // embedded volumes
+  std::vector<LabelMap> labelMaps;
+  std::vector<SurfaceMesh> meshes;
+  std::vector<TetMesh> tetMeshes;
+  std::vector<ScalarField> fields;   // simulation results
+  std::vector<Plan> plans;
+  std::vector<Measurement> measurements;
+  // Where the parts came from: a list of {"step": ..., "time": ..., ...} records.
+  nlohmann::json provenance = nlohmann::json::array();
+};
+
+const char* toString(Measurement::Kind kind);
+Measurement::Kind measurementKindFromString(const std::string& name);  // throws Error
+
+}  // namespace twinplan

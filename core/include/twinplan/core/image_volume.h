@@ -1,0 +1,84 @@
+#pragma once
+// A scalar image volume on a regular grid in LPS mm: CT in HU (int16), MR/PET (uint16,
+// float), with the DICOM metadata a planner needs to know where it came from.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "twinplan/core/error.h"
+#include "twinplan/core/geometry.h"
+
+namespace twinplan {
+
+enum class PixelType { UInt8, Int16, UInt16, Int32, Float32 };
+
+std::size_t bytesPerVoxel(PixelType type);
+std::string_view toString(PixelType type);
+PixelType pixelTypeFromString(std::string_view name);  // throws Error(InvalidInput)
+
+template <class T>
+constexpr PixelType pixelTypeOf();
+template <> constexpr PixelType pixelTypeOf<std::uint8_t>() { return PixelType::UInt8; }
+template <> constexpr PixelType pixelTypeOf<std::int16_t>() { return PixelType::Int16; }
+template <> constexpr PixelType pixelTypeOf<std::uint16_t>() { return PixelType::UInt16; }
+template <> constexpr PixelType pixelTypeOf<std::int32_t>() { return PixelType::Int32; }
+template <> constexpr PixelType pixelTypeOf<float>() { return PixelType::Float32; }
+
+// Key DICOM attributes of the source series (empty when not from DICOM).
+struct DicomInfo {
+  std::string patientName, patientId, patientBirthDate, patientSex;
+  std::string studyInstanceUid, studyDate, studyTime, studyDescription, accessionNumber;
+  std::string seriesInstanceUid, seriesDate, seriesTime, seriesDescription;
+  int seriesNumber = 0;
+  std::string modality, frameOfReferenceUid, patientPosition, acquisitionTime;
+  std::string manufacturer, manufacturerModel, institutionName, bodyPartExamined, imageType;
+  double windowCenter = 0.0, windowWidth = 0.0;  // first value of the series, 0 when absent
+};
+
+class ImageVolume {
+ public:
+  ImageVolume() = default;
+  // Allocates size.voxelCount() voxels of `type`, zero-filled.
+  ImageVolume(ImageGeometry geometry, PixelType type);
+
+  const ImageGeometry& geometry() const { return geometry_; }
+  // Changes origin/spacing/direction; the size must stay the same.
+  void setGeometry(const ImageGeometry& geometry);
+  PixelType pixelType() const { return type_; }
+  std::size_t voxelCount() const { return geometry_.voxelCount(); }
+  bool empty() const { return data_.empty(); }
+
+  std::span<std::byte> bytes() { return data_; }
+  std::span<const std::byte> bytes() const { return data_; }
+
+  // Typed access; throws Error(Internal) when T is not the stored type.
+  template <class T>
+  std::span<T> voxels() {
+    requireType(pixelTypeOf<T>());
+    return {reinterpret_cast<T*>(data_.data()), voxelCount()};
+  }
+  template <class T>
+  std::span<const T> voxels() const {
+    requireType(pixelTypeOf<T>());
+    return {reinterpret_cast<const T*>(data_.data()), voxelCount()};
+  }
+  // Any voxel as double, for readouts and tests (not for hot loops).
+  double valueAt(std::int64_t i, std::int64_t j, std::int64_t k) const;
+
+  std::string name;   // role in the case, e.g. "CT", "T1"
+  std::string unit;   // "HU", "SUV", "" for arbitrary MR intensity ...
+  DicomInfo dicom;
+  // Every assumption the importer made (resampling, gap filling ...), in words.
+  std::vector<std::string> assumptions;
+
+ private:
+  void requireType(PixelType wanted) const;
+  ImageGeometry geometry_;
+  PixelType type_ = PixelType::Int16;
+  std::vector<std::byte> data_;
+};
+
+}  // namespace twinplan

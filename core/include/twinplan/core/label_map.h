@@ -1,0 +1,61 @@
+#pragma once
+// Segments of a patient's anatomy on an image grid.
+//
+// Overlapping segments (a tumour inside the liver) live in separate layers: each layer is a
+// uint16 label image on the same grid, and each segment is one (layer, value) pair. Within a
+// layer segments are exclusive. See docs/architecture.md.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/geometry.h"
+
+namespace twinplan {
+
+struct Rgb {
+  std::uint8_t r = 0, g = 0, b = 0;
+  bool operator==(const Rgb&) const = default;
+};
+
+struct Segment {
+  std::string name;          // "Liver", "Tumour 1"
+  std::string tissueType;    // key into resources/tissues ("liver", "tumour", "bone" ...)
+  Rgb colour;
+  int layer = 0;
+  std::uint16_t value = 1;   // label value inside its layer
+  bool visible = true;
+  bool locked = false;
+  bool operator==(const Segment&) const = default;
+};
+
+class LabelMap {
+ public:
+  LabelMap() = default;
+  explicit LabelMap(ImageGeometry geometry);  // one empty layer
+
+  const ImageGeometry& geometry() const { return geometry_; }
+  int layerCount() const { return static_cast<int>(layers_.size()); }
+  int addLayer();  // returns its index
+  std::vector<std::uint16_t>& layer(int index);
+  const std::vector<std::uint16_t>& layer(int index) const;
+
+  std::vector<Segment>& segments() { return segments_; }
+  const std::vector<Segment>& segments() const { return segments_; }
+  // Adds a segment in the first layer where `value` is unused; returns its index.
+  std::size_t addSegment(Segment segment);
+  std::optional<std::size_t> findSegment(const std::string& name) const;
+
+  bool contains(std::size_t segment, std::int64_t i, std::int64_t j, std::int64_t k) const;
+  std::size_t voxelCount(std::size_t segment) const;
+  double volume_ml(std::size_t segment) const;
+
+  std::string name;
+
+ private:
+  ImageGeometry geometry_;
+  std::vector<std::vector<std::uint16_t>> layers_;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace twinplan

@@ -1,0 +1,26 @@
+#pragma once
+// A physical quantity sampled on an image grid: dose, temperature, displacement magnitude,
+// thermal damage.
+#include <string>
+#include <vector>
+
+#include "twinplan/core/geometry.h"
+
+namespace twinplan {
+
+namespace units {
+inline constexpr const char* kGray = "Gy";
+inline constexpr const char* kDegreeCelsius = "degC";
+inline constexpr const char* kMillimetre = "mm";
+inline constexpr const char* kDimensionless = "1";
+}  // namespace units
+
+struct ScalarField {
+  std::string name;      // "Dose (plan sum)", "Temperature at 600 s"
+  std::string quantity;  // "dose", "temperature", "displacement", "damage"
+  std::string unit;      // one of units::*
+  ImageGeometry geometry;
+  std::vector<float> values;  // geometry.voxelCount() values, i fastest
+};
+
+}  // namespace twinplan

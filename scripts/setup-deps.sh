@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 (bookworm) packages that TwinPlan's build, app, tests and
+# benchmarks need. Idempotent: packages already present are skipped. Runs as root, or
+# through sudo when it is available.
+set -euo pipefail
+
+# Build toolchain
+build=(build-essential cmake ninja-build ccache pkg-config git)
+# Libraries the code links (DESIGN.md section 7)
+libs=(
+  libdcmtk-dev              # DICOM parse/encode/codecs (BSD)
+  libopenjp2-7-dev          # JPEG 2000 decoding, which DCMTK lacks (BSD-2)
+  libinsighttoolkit5-dev    # ITK 5.2: NIfTI/NRRD IO, image filters (Apache-2.0)
+  libvtk9-dev               # VTK 9.1: vtkImageData views, rendering later (BSD-3)
+  libeigen3-dev             # linear algebra (MPL-2.0)
+  libtbb-dev                # parallel loops (Apache-2.0)
+  nlohmann-json3-dev        # JSON manifests and --json output (MIT)
+  libcli11-dev              # command-line parsing (BSD-3)
+  libzip-dev                # case file container (BSD-3)
+  zlib1g-dev                # gzip of NRRD payloads (zlib)
+  qt6-base-dev              # desktop application (LGPL-3)
+  libqt6opengl6-dev         # QOpenGLWidget for the Qt <-> VTK bridge
+)
+# Tests, sanitizers, fuzzing, benchmarks and their peer tools
+tests=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # libFuzzer + ASan/UBSan runtime
+  dcm2niix                  # independent reference for import geometry and voxels (BSD)
+  dcmtk                     # dcmdump etc. for fixtures and debugging
+  libgdcm-tools             # GDCM tools: ITK's GDCM config expects them; gdcmconv as a peer
+  xvfb xauth                # GUI tests without a display
+  time                      # /usr/bin/time for peak-memory measurements
+)
+
+want=("${build[@]}" "${libs[@]}" "${tests[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-deps: all ${#want[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup-deps: run as root (missing: ${missing[*]})" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "setup-deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup-deps: done"

@@ -1,0 +1,51 @@
+#pragma once
+// Shared helpers for TwinPlan's tests.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/progress.h"
+
+namespace twinplan::test {
+
+// ../shared/data/<relative>; fails the test (ADD_FAILURE) when the corpus is missing.
+std::filesystem::path sharedData(const std::string& relative = {});
+// A fresh empty folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "twinplan-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Records every report; requests cancellation once `cancelAtReport` reports were seen
+// (never when negative).
+class RecordingProgress : public Progress {
+ public:
+  explicit RecordingProgress(int cancelAtReport = -1) : cancelAt_(cancelAtReport) {}
+  void report(double fraction, std::string_view step) override;
+  bool cancelRequested() const override;
+  std::vector<double> fractions;
+  std::vector<std::string> steps;
+
+ private:
+  int cancelAt_;
+};
+
+// Runs a shell command; returns its exit status and stdout.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult runCommand(const std::string& command);
+
+// Path of the built twinplan-cli.
+std::filesystem::path cliPath();
+
+}  // namespace twinplan::test
