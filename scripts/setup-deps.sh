@@ -30,6 +30,7 @@ tests=(
   libgdcm-tools             # GDCM tools: ITK's GDCM config expects them; gdcmconv as a peer
   xvfb xauth                # GUI tests without a display
   time                      # /usr/bin/time for peak-memory measurements
+  locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")

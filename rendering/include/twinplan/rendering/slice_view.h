@@ -1,0 +1,82 @@
+#pragma once
+// One 2D view of a case: a patient-space slice of a volume with window/level, crosshair and
+// annotations, drawn by VTK into whatever render window it is given (Qt widget, offscreen).
+#include <vtkSmartPointer.h>
+
+#include <string>
+#include <vector>
+
+#include "twinplan/core/image_volume.h"
+#include "twinplan/rendering/slice_sampler.h"
+
+class vtkRenderer;
+class vtkImageData;
+class vtkImageActor;
+class vtkActor;
+class vtkPolyData;
+class vtkTextActor;
+class vtkCornerAnnotation;
+
+namespace twinplan::rendering {
+
+struct WindowLevel {
+  double window = 400.0;  // HU width
+  double level = 40.0;    // HU centre
+};
+
+// Grey value of `value` under window/level, 0..255, as the DICOM linear VOI function does
+// (PS3.3 C.11.2.1.2) for a 8-bit display.
+std::uint8_t displayGrey(double value, const WindowLevel& wl);
+
+class SliceView {
+ public:
+  explicit SliceView(SliceOrientation orientation);
+  ~SliceView();
+  SliceView(const SliceView&) = delete;
+  SliceView& operator=(const SliceView&) = delete;
+
+  vtkRenderer* renderer() const;
+  SliceOrientation orientation() const { return orientation_; }
+
+  // The volume is borrowed: keep it alive while it is shown. nullptr clears the view.
+  void setVolume(const ImageVolume* volume);
+  void setCrosshair(const Vec3& p_lps);  // moves this view's slice through p_lps
+  const Vec3& crosshair() const { return crosshair_lps_; }
+  void setWindowLevel(const WindowLevel& wl);
+  const WindowLevel& windowLevel() const { return windowLevel_; }
+  // Moves the slice by `steps` slices along the view normal (wheel, arrow keys).
+  void scrollSlices(int steps);
+  // Fits the slice into a viewport of the given aspect (width/height).
+  void resetCamera();
+  void zoom(double factor);
+  void pan(double dx_px, double dy_px, int viewportHeight_px);
+
+  // Display (pixel) -> LPS on the current slice; false outside the image.
+  bool displayToLps(int x_px, int y_px, Vec3& p_lps) const;
+  // LPS -> display (pixels, origin bottom-left) of its projection onto the current slice.
+  void lpsToDisplay(const Vec3& p_lps, double& x_px, double& y_px) const;
+  double sliceStep_mm() const;
+  double slicePosition_mm() const;  // along the view normal
+  void setOverlayText(const std::string& topLeft, const std::string& topRight);
+  // Text for the bottom corners: cursor readout etc.
+  void setReadout(const std::string& text);
+
+ private:
+  void reslice();
+  void updateCrosshairLines();
+  SliceOrientation orientation_;
+  const ImageVolume* volume_ = nullptr;
+  Vec3 crosshair_lps_ = Vec3::Zero();
+  WindowLevel windowLevel_;
+  SlicePlane plane_;
+  std::vector<float> samples_;
+  vtkSmartPointer<vtkRenderer> renderer_;
+  vtkSmartPointer<vtkImageData> rgb_;
+  vtkSmartPointer<vtkImageActor> image_;
+  vtkSmartPointer<vtkPolyData> crosshairLines_;
+  vtkSmartPointer<vtkActor> crosshairActor_;
+  vtkSmartPointer<vtkCornerAnnotation> annotation_;
+  std::vector<vtkSmartPointer<vtkTextActor>> orientationLabels_;
+};
+
+}  // namespace twinplan::rendering

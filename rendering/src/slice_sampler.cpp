@@ -1,0 +1,136 @@
+#include "twinplan/rendering/slice_sampler.h"
+
+#include <Eigen/LU>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace twinplan::rendering {
+
+const char* toString(SliceOrientation orientation) {
+  switch (orientation) {
+    case SliceOrientation::Axial: return "axial";
+    case SliceOrientation::Coronal: return "coronal";
+    case SliceOrientation::Sagittal: return "sagittal";
+  }
+  return "unknown";
+}
+
+void screenAxes(SliceOrientation orientation, Vec3& right, Vec3& down) {
+  // LPS: +x patient left, +y posterior, +z superior.
+  switch (orientation) {
+    case SliceOrientation::Axial:
+      right = Vec3(1, 0, 0);  // towards patient left
+      down = Vec3(0, 1, 0);   // towards posterior
+      break;
+    case SliceOrientation::Coronal:
+      right = Vec3(1, 0, 0);
+      down = Vec3(0, 0, -1);  // towards inferior
+      break;
+    case SliceOrientation::Sagittal:
+      right = Vec3(0, 1, 0);  // towards posterior: anterior on the left
+      down = Vec3(0, 0, -1);
+      break;
+  }
+}
+
+namespace {
+
+// The eight corner voxel centres of a grid, in LPS.
+std::array<Vec3, 8> corners(const ImageGeometry& g) {
+  std::array<Vec3, 8> out;
+  for (int c = 0; c < 8; ++c) {
+    out[c] = g.indexToLps(Vec3((c & 1) ? g.size[0] - 1 : 0, (c & 2) ? g.size[1] - 1 : 0,
+                               (c & 4) ? g.size[2] - 1 : 0));
+  }
+  return out;
+}
+
+template <class T>
+void sampleTyped(const T* voxels, const ImageGeometry& g, const SlicePlane& plane, float outside,
+                 std::vector<float>& pixels) {
+  const Mat3 toIndex = (g.direction * g.spacing_mm.asDiagonal()).inverse();
+  const Vec3 du = toIndex * (plane.right * plane.spacing_mm);
+  const Vec3 dv = toIndex * (plane.down * plane.spacing_mm);
+  const Vec3 start = toIndex * (plane.origin_lps - g.origin_lps);
+  const std::int64_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
+  const std::int64_t sy = nx, sz = nx * ny;
+  pixels.resize(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height));
+  for (int v = 0; v < plane.height; ++v) {
+    Vec3 ijk = start + v * dv;
+    float* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;
+    for (int u = 0; u < plane.width; ++u, ijk += du) {
+      // Clamp to the edge voxels within half a voxel, so the first and last slices show.
+      const double x = std::clamp(ijk[0], 0.0, double(nx - 1));
+      const double y = std::clamp(ijk[1], 0.0, double(ny - 1));
+      const double z = std::clamp(ijk[2], 0.0, double(nz - 1));
+      if (std::abs(x - ijk[0]) > 0.5 || std::abs(y - ijk[1]) > 0.5 || std::abs(z - ijk[2]) > 0.5) {
+        row[u] = outside;
+        continue;
+      }
+      const std::int64_t x0 = std::min<std::int64_t>(static_cast<std::int64_t>(x), nx - 1);
+      const std::int64_t y0 = std::min<std::int64_t>(static_cast<std::int64_t>(y), ny - 1);
+      const std::int64_t z0 = std::min<std::int64_t>(static_cast<std::int64_t>(z), nz - 1);
+      const std::int64_t x1 = std::min(x0 + 1, nx - 1), y1 = std::min(y0 + 1, ny - 1),
+                         z1 = std::min(z0 + 1, nz - 1);
+      const double fx = x - x0, fy = y - y0, fz = z - z0;
+      auto at = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
+        return static_cast<double>(voxels[i + j * sy + k * sz]);
+      };
+      const double c00 = at(x0, y0, z0) * (1 - fx) + at(x1, y0, z0) * fx;
+      const double c10 = at(x0, y1, z0) * (1 - fx) + at(x1, y1, z0) * fx;
+      const double c01 = at(x0, y0, z1) * (1 - fx) + at(x1, y0, z1) * fx;
+      const double c11 = at(x0, y1, z1) * (1 - fx) + at(x1, y1, z1) * fx;
+      const double c0 = c00 * (1 - fy) + c10 * fy;
+      const double c1 = c01 * (1 - fy) + c11 * fy;
+      row[u] = static_cast<float>(c0 * (1 - fz) + c1 * fz);
+    }
+  }
+}
+
+}  // namespace
+
+void extentAlong(const ImageGeometry& geometry, const Vec3& normal, double& min_mm,
+                 double& max_mm) {
+  min_mm = std::numeric_limits<double>::max();
+  max_mm = std::numeric_limits<double>::lowest();
+  for (const Vec3& c : corners(geometry)) {
+    min_mm = std::min(min_mm, c.dot(normal));
+    max_mm = std::max(max_mm, c.dot(normal));
+  }
+}
+
+SlicePlane planeCovering(const ImageGeometry& geometry, SliceOrientation orientation,
+                         const Vec3& centre_lps) {
+  SlicePlane plane;
+  screenAxes(orientation, plane.right, plane.down);
+  plane.spacing_mm = std::min(geometry.spacing_mm[0], geometry.spacing_mm[1]);
+  plane.spacing_mm = std::min(plane.spacing_mm, geometry.spacing_mm[2]);
+  double uMin, uMax, vMin, vMax;
+  extentAlong(geometry, plane.right, uMin, uMax);
+  extentAlong(geometry, plane.down, vMin, vMax);
+  plane.width = static_cast<int>(std::ceil((uMax - uMin) / plane.spacing_mm)) + 1;
+  plane.height = static_cast<int>(std::ceil((vMax - vMin) / plane.spacing_mm)) + 1;
+  const Vec3 normal = plane.normal();
+  plane.origin_lps = uMin * plane.right + vMin * plane.down + centre_lps.dot(normal) * normal;
+  return plane;
+}
+
+void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outside,
+                 std::vector<float>& pixels) {
+  const ImageGeometry& g = volume.geometry();
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      return sampleTyped(volume.voxels<std::uint8_t>().data(), g, plane, outside, pixels);
+    case PixelType::Int16:
+      return sampleTyped(volume.voxels<std::int16_t>().data(), g, plane, outside, pixels);
+    case PixelType::UInt16:
+      return sampleTyped(volume.voxels<std::uint16_t>().data(), g, plane, outside, pixels);
+    case PixelType::Int32:
+      return sampleTyped(volume.voxels<std::int32_t>().data(), g, plane, outside, pixels);
+    case PixelType::Float32:
+      return sampleTyped(volume.voxels<float>().data(), g, plane, outside, pixels);
+  }
+}
+
+}  // namespace twinplan::rendering

@@ -1,0 +1,260 @@
+#include "twinplan/rendering/slice_view.h"
+
+#include <vtkActor.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkCornerAnnotation.h>
+#include <vtkImageActor.h>
+#include <vtkImageData.h>
+#include <vtkImageProperty.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
+#include <vtkPointData.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace twinplan::rendering {
+
+std::uint8_t displayGrey(double value, const WindowLevel& wl) {
+  // DICOM PS3.3 C.11.2.1.2.1, linear function, output range 0..255.
+  const double c = wl.level, w = std::max(wl.window, 1.0);
+  if (value <= c - 0.5 - (w - 1.0) / 2.0) return 0;
+  if (value > c - 0.5 + (w - 1.0) / 2.0) return 255;
+  const double y = ((value - (c - 0.5)) / (w - 1.0) + 0.5) * 255.0;
+  return static_cast<std::uint8_t>(std::clamp(std::lround(y), 0L, 255L));
+}
+
+namespace {
+
+char directionLetter(const Vec3& axis) {
+  int dominant = 0;
+  for (int a = 1; a < 3; ++a)
+    if (std::abs(axis[a]) > std::abs(axis[dominant])) dominant = a;
+  static const char kPositive[] = {'L', 'P', 'S'};
+  static const char kNegative[] = {'R', 'A', 'I'};
+  return axis[dominant] >= 0 ? kPositive[dominant] : kNegative[dominant];
+}
+
+vtkSmartPointer<vtkTextActor> makeLabel(const char* text, double x, double y, int justification,
+                                        int vertical) {
+  auto label = vtkSmartPointer<vtkTextActor>::New();
+  label->SetInput(text);
+  label->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  label->SetPosition(x, y);
+  auto* property = label->GetTextProperty();
+  property->SetFontSize(16);
+  property->SetColor(0.95, 0.8, 0.3);
+  property->SetBold(true);
+  property->SetJustification(justification);
+  property->SetVerticalJustification(vertical);
+  return label;
+}
+
+}  // namespace
+
+SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
+  renderer_ = vtkSmartPointer<vtkRenderer>::New();
+  renderer_->SetBackground(0.0, 0.0, 0.0);
+  renderer_->GetActiveCamera()->ParallelProjectionOn();
+
+  rgb_ = vtkSmartPointer<vtkImageData>::New();
+  image_ = vtkSmartPointer<vtkImageActor>::New();
+  image_->GetProperty()->SetInterpolationTypeToLinear();
+  image_->SetInputData(rgb_);
+  image_->SetVisibility(false);
+  renderer_->AddActor(image_);
+
+  crosshairLines_ = vtkSmartPointer<vtkPolyData>::New();
+  auto mapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+  mapper->SetInputData(crosshairLines_);
+  crosshairActor_ = vtkSmartPointer<vtkActor>::New();
+  crosshairActor_->SetMapper(mapper);
+  crosshairActor_->GetProperty()->SetColor(0.3, 0.8, 1.0);
+  crosshairActor_->GetProperty()->SetOpacity(0.6);
+  crosshairActor_->GetProperty()->SetLineWidth(1.0);
+  crosshairActor_->SetVisibility(false);
+  renderer_->AddActor(crosshairActor_);
+
+  annotation_ = vtkSmartPointer<vtkCornerAnnotation>::New();
+  annotation_->SetMaximumFontSize(15);
+  annotation_->SetLinearFontScaleFactor(2);
+  annotation_->SetNonlinearFontScaleFactor(1);
+  annotation_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
+  renderer_->AddViewProp(annotation_);
+
+  Vec3 right, down;
+  screenAxes(orientation, right, down);
+  const char r[2] = {directionLetter(right), 0}, l[2] = {directionLetter(-right), 0};
+  const char b[2] = {directionLetter(down), 0}, t[2] = {directionLetter(-down), 0};
+  orientationLabels_ = {makeLabel(l, 0.01, 0.5, VTK_TEXT_LEFT, VTK_TEXT_CENTERED),
+                        makeLabel(r, 0.99, 0.5, VTK_TEXT_RIGHT, VTK_TEXT_CENTERED),
+                        makeLabel(t, 0.5, 0.99, VTK_TEXT_CENTERED, VTK_TEXT_TOP),
+                        makeLabel(b, 0.5, 0.01, VTK_TEXT_CENTERED, VTK_TEXT_BOTTOM)};
+  for (auto& label : orientationLabels_) renderer_->AddActor2D(label);
+}
+
+SliceView::~SliceView() = default;
+
+vtkRenderer* SliceView::renderer() const { return renderer_; }
+
+void SliceView::setVolume(const ImageVolume* volume) {
+  volume_ = volume;
+  image_->SetVisibility(volume != nullptr);
+  crosshairActor_->SetVisibility(volume != nullptr);
+  if (!volume) return;
+  const ImageGeometry& g = volume->geometry();
+  crosshair_lps_ = g.indexToLps(Vec3((g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0));
+  plane_ = planeCovering(g, orientation_, crosshair_lps_);
+  rgb_->SetDimensions(plane_.width, plane_.height, 1);
+  rgb_->SetSpacing(plane_.spacing_mm, plane_.spacing_mm, 1.0);
+  rgb_->SetOrigin(0, 0, 0);
+  rgb_->AllocateScalars(VTK_UNSIGNED_CHAR, 3);
+  reslice();
+  resetCamera();
+}
+
+void SliceView::setCrosshair(const Vec3& p_lps) {
+  crosshair_lps_ = p_lps;
+  if (!volume_) return;
+  const Vec3 n = plane_.normal();
+  plane_.origin_lps += (p_lps - plane_.origin_lps).dot(n) * n;
+  reslice();
+}
+
+void SliceView::setWindowLevel(const WindowLevel& wl) {
+  windowLevel_ = wl;
+  if (volume_) reslice();
+}
+
+double SliceView::sliceStep_mm() const {
+  if (!volume_) return 1.0;
+  // The grid's spacing along the view normal: the distance between acquired slices when the
+  // view is parallel to them.
+  const ImageGeometry& g = volume_->geometry();
+  const Vec3 n = plane_.normal();
+  double step = 0.0;
+  for (int a = 0; a < 3; ++a) step = std::max(step, std::abs(g.direction.col(a).dot(n)) * g.spacing_mm[a]);
+  return std::max(step, 0.1);
+}
+
+double SliceView::slicePosition_mm() const { return plane_.origin_lps.dot(plane_.normal()); }
+
+void SliceView::scrollSlices(int steps) {
+  if (!volume_) return;
+  double lo, hi;
+  const Vec3 n = plane_.normal();
+  extentAlong(volume_->geometry(), n, lo, hi);
+  const double target = std::clamp(slicePosition_mm() + steps * sliceStep_mm(), lo, hi);
+  setCrosshair(crosshair_lps_ + (target - crosshair_lps_.dot(n)) * n);
+}
+
+void SliceView::reslice() {
+  sampleSlice(*volume_, plane_, -32768.0f, samples_);
+  auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
+  const int w = plane_.width, h = plane_.height;
+  for (int v = 0; v < h; ++v) {
+    const float* in = samples_.data() + static_cast<std::size_t>(v) * w;
+    unsigned char* row = out + static_cast<std::size_t>(h - 1 - v) * w * 3;  // VTK rows bottom-up
+    for (int u = 0; u < w; ++u) {
+      const std::uint8_t grey = in[u] <= -32768.0f ? 0 : displayGrey(in[u], windowLevel_);
+      row[3 * u] = row[3 * u + 1] = row[3 * u + 2] = grey;
+    }
+  }
+  rgb_->Modified();
+  updateCrosshairLines();
+}
+
+void SliceView::updateCrosshairLines() {
+  const double s = plane_.spacing_mm;
+  const Vec3 d = crosshair_lps_ - plane_.origin_lps;
+  const double x = d.dot(plane_.right);
+  const double y = (plane_.height - 1) * s - d.dot(plane_.down);
+  const double xMax = (plane_.width - 1) * s, yMax = (plane_.height - 1) * s;
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  points->InsertNextPoint(0, y, 0.5);
+  points->InsertNextPoint(xMax, y, 0.5);
+  points->InsertNextPoint(x, 0, 0.5);
+  points->InsertNextPoint(x, yMax, 0.5);
+  auto lines = vtkSmartPointer<vtkCellArray>::New();
+  const vtkIdType a[2] = {0, 1}, b[2] = {2, 3};
+  lines->InsertNextCell(2, a);
+  lines->InsertNextCell(2, b);
+  crosshairLines_->SetPoints(points);
+  crosshairLines_->SetLines(lines);
+  crosshairLines_->Modified();
+}
+
+void SliceView::resetCamera() {
+  if (!volume_) return;
+  const double s = plane_.spacing_mm;
+  const double cx = (plane_.width - 1) * s / 2.0, cy = (plane_.height - 1) * s / 2.0;
+  vtkCamera* camera = renderer_->GetActiveCamera();
+  camera->SetFocalPoint(cx, cy, 0.0);
+  camera->SetPosition(cx, cy, 1000.0);
+  camera->SetViewUp(0, 1, 0);
+  const int* size = renderer_->GetSize();
+  const double aspect = (size[0] > 0 && size[1] > 0) ? double(size[0]) / size[1] : 1.0;
+  const double halfHeight = plane_.height * s / 2.0, halfWidth = plane_.width * s / 2.0;
+  camera->SetParallelScale(std::max(halfHeight, halfWidth / aspect) * 1.02);
+  renderer_->ResetCameraClippingRange();
+}
+
+void SliceView::zoom(double factor) {
+  vtkCamera* camera = renderer_->GetActiveCamera();
+  camera->SetParallelScale(camera->GetParallelScale() / std::max(factor, 1e-3));
+}
+
+void SliceView::pan(double dx_px, double dy_px, int viewportHeight_px) {
+  vtkCamera* camera = renderer_->GetActiveCamera();
+  const double mmPerPixel = 2.0 * camera->GetParallelScale() / std::max(viewportHeight_px, 1);
+  double f[3], p[3];
+  camera->GetFocalPoint(f);
+  camera->GetPosition(p);
+  f[0] -= dx_px * mmPerPixel;
+  p[0] -= dx_px * mmPerPixel;
+  f[1] += dy_px * mmPerPixel;
+  p[1] += dy_px * mmPerPixel;
+  camera->SetFocalPoint(f);
+  camera->SetPosition(p);
+}
+
+bool SliceView::displayToLps(int x_px, int y_px, Vec3& p_lps) const {
+  if (!volume_) return false;
+  renderer_->SetDisplayPoint(x_px, y_px, 0.0);
+  renderer_->DisplayToWorld();
+  double world[4];
+  renderer_->GetWorldPoint(world);
+  if (world[3] != 0.0)
+    for (int a = 0; a < 3; ++a) world[a] /= world[3];
+  const double s = plane_.spacing_mm;
+  const double u = world[0] / s, v = (plane_.height - 1) - world[1] / s;
+  p_lps = plane_.pixelToLps(u, v);
+  return u >= -0.5 && v >= -0.5 && u <= plane_.width - 0.5 && v <= plane_.height - 0.5;
+}
+
+void SliceView::lpsToDisplay(const Vec3& p_lps, double& x_px, double& y_px) const {
+  const double s = plane_.spacing_mm;
+  const Vec3 d = p_lps - plane_.origin_lps;
+  renderer_->SetWorldPoint(d.dot(plane_.right), (plane_.height - 1) * s - d.dot(plane_.down), 0.0, 1.0);
+  renderer_->WorldToDisplay();
+  double display[3];
+  renderer_->GetDisplayPoint(display);
+  x_px = display[0];
+  y_px = display[1];
+}
+
+void SliceView::setOverlayText(const std::string& topLeft, const std::string& topRight) {
+  annotation_->SetText(2, topLeft.c_str());
+  annotation_->SetText(3, topRight.c_str());
+}
+
+void SliceView::setReadout(const std::string& text) { annotation_->SetText(0, text.c_str()); }
+
+}  // namespace twinplan::rendering

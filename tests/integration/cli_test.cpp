@@ -1,0 +1,104 @@
+// The command-line tool end to end: real files in, exit codes and JSON out.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+#include "twinplan/core/case_file.h"
+#include "twinplan/io/image_file.h"
+
+namespace twinplan {
+namespace {
+
+using nlohmann::json;
+using test::runCommand;
+
+std::string cli() { return test::cliPath().string(); }
+
+json runJson(const std::string& args, int expectedStatus = 0) {
+  const auto result = runCommand(cli() + " --json " + args + " 2>/dev/null");
+  EXPECT_EQ(result.status, expectedStatus) << args << "\n" << result.output;
+  return json::parse(result.output, nullptr, /*allow_exceptions=*/false);
+}
+
+TEST(Cli, InfoListsTheSarcomaStudyAsJson) {
+  const json index = runJson("info " + test::sharedData("sarcoma-ct-mr-pet/dicom").string());
+  ASSERT_TRUE(index.is_object());
+  ASSERT_EQ(index["patients"].size(), 1u);
+  int volumes = 0, structureSets = 0;
+  for (const auto& study : index["patients"][0]["studies"])
+    for (const auto& series : study["series"]) {
+      volumes += series["kind"] == "volume";
+      structureSets += series["kind"] == "rtstruct";
+    }
+  EXPECT_EQ(volumes, 3);        // CT, MR T1, PET
+  EXPECT_EQ(structureSets, 3);  // one RS per image series
+  EXPECT_EQ(index["skipped"].size(), 0u);
+}
+
+TEST(Cli, ConvertWritesTheChosenSeriesWithItsGeometry) {
+  test::TempDir dir;
+  const auto out = dir / "ct.nrrd";
+  const json result =
+      runJson("convert " + test::sharedData("ct-head-phantom-dcpt").string() + " --out " + out.string());
+  ASSERT_TRUE(result.is_object());
+  EXPECT_EQ(result["modality"], "CT");
+  EXPECT_EQ(result["unit"], "HU");
+  EXPECT_EQ(result["geometry"]["size"], json({512, 512, 39}));
+  const ImageVolume volume = io::readImageFile(out);
+  EXPECT_EQ(volume.geometry().size, (Index3{512, 512, 39}));
+  EXPECT_NEAR(volume.geometry().spacing_mm[2], 1.5, 1e-3);
+}
+
+TEST(Cli, SeveralVolumesNeedAChoiceAndSayWhich) {
+  test::TempDir dir;
+  const auto result = runCommand(cli() + " convert " +
+                                 test::sharedData("sarcoma-ct-mr-pet/dicom").string() + " --out " +
+                                 (dir / "x.nrrd").string() + " 2>&1");
+  EXPECT_EQ(result.status, 3);  // invalid input
+  EXPECT_NE(result.output.find("choose one with --series"), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.nrrd"));
+}
+
+TEST(Cli, MissingPathIsNotFound) {
+  const auto result = runCommand(cli() + " info /nonexistent/twinplan/path 2>&1");
+  EXPECT_EQ(result.status, 4) << result.output;
+  EXPECT_NE(result.output.find("/nonexistent/twinplan/path"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(runCommand(cli() + " 2>&1").status, 2);
+  EXPECT_EQ(runCommand(cli() + " phantom --kind liver --out /tmp/x 2>&1").status, 2);
+}
+
+TEST(Cli, PhantomThenCaseInfoRoundTrips) {
+  test::TempDir dir;
+  const json made = runJson("phantom --kind head --out " + dir.path().string());
+  ASSERT_TRUE(made.is_object());
+  ASSERT_EQ(made["tumours"].size(), 1u);
+  EXPECT_NEAR(made["tumours"][0]["diameter_mm"].get<double>(), 25.0, 3.0);
+  const json info = runJson("case info " + made["case"].get<std::string>());
+  ASSERT_TRUE(info.is_object());
+  EXPECT_EQ(info["formatVersion"], kCaseFormatVersion);
+  EXPECT_EQ(info["volumes"].size(), 2u);  // CT and MR T1
+  bool foundTumour = false;
+  for (const auto& segment : info["segments"])
+    if (segment["tissueType"] == "tumour") {
+      foundTumour = true;
+      const double d = 25.0;  // a 25 mm sphere is pi/6 d^3 = 8.18 ml
+      EXPECT_NEAR(segment["volume_ml"].get<double>(), M_PI / 6.0 * d * d * d / 1000.0, 1.5);
+    }
+  EXPECT_TRUE(foundTumour);
+}
+
+TEST(Cli, CaseInfoRefusesACorruptFile) {
+  test::TempDir dir;
+  const auto file = dir / "broken.twinplan";
+  std::ofstream(file) << "PK\x03\x04 this is not a whole zip archive";
+  const auto result = runCommand(cli() + " case info " + file.string() + " 2>&1");
+  EXPECT_EQ(result.status, 6) << result.output;  // corrupt
+}
+
+}  // namespace
+}  // namespace twinplan

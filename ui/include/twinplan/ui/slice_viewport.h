@@ -1,0 +1,41 @@
+#pragma once
+// A 2D slice view widget with TwinPlan's interaction:
+//   left click/drag: move the crosshair     wheel, Up/Down, PgUp/PgDn: previous/next slice
+//   right drag: window (x) / level (y)      middle drag: pan      Ctrl+wheel: zoom
+//   R: reset zoom and pan
+#include <memory>
+
+#include "twinplan/rendering/slice_view.h"
+#include "twinplan/ui/vtk_viewport.h"
+
+namespace twinplan::ui {
+
+class SliceViewport : public VtkViewport {
+  Q_OBJECT
+ public:
+  explicit SliceViewport(rendering::SliceOrientation orientation, QWidget* parent = nullptr);
+  ~SliceViewport() override;
+  rendering::SliceView& view() { return *view_; }
+
+ signals:
+  void crosshairMoved(const twinplan::Vec3& p_lps);
+  void windowLevelChanged(const twinplan::rendering::WindowLevel& wl);
+  void cursorMoved(const twinplan::Vec3& p_lps, bool inside);
+
+ protected:
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void resizeGL(int w, int h) override;
+
+ private:
+  void moveCrosshairTo(const QPointF& position);
+  std::unique_ptr<rendering::SliceView> view_;
+  Qt::MouseButton dragButton_ = Qt::NoButton;
+  QPointF lastPosition_;
+  double wheelRemainder_ = 0.0;
+};
+
+}  // namespace twinplan::ui

@@ -1,0 +1,103 @@
+#include "twinplan/ui/slice_viewport.h"
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+
+namespace twinplan::ui {
+
+SliceViewport::SliceViewport(rendering::SliceOrientation orientation, QWidget* parent)
+    : VtkViewport(parent), view_(std::make_unique<rendering::SliceView>(orientation)) {
+  addRenderer(view_->renderer());
+  setToolTip(tr("Left: crosshair · Wheel: slice · Right drag: window/level · Middle drag: pan · "
+                "Ctrl+wheel: zoom · R: reset view"));
+}
+
+SliceViewport::~SliceViewport() = default;
+
+void SliceViewport::resizeGL(int w, int h) {
+  VtkViewport::resizeGL(w, h);
+  view_->resetCamera();
+}
+
+void SliceViewport::moveCrosshairTo(const QPointF& position) {
+  const QPoint display = toVtkDisplay(position);
+  Vec3 p_lps;
+  if (view_->displayToLps(display.x(), display.y(), p_lps)) emit crosshairMoved(p_lps);
+}
+
+void SliceViewport::mousePressEvent(QMouseEvent* event) {
+  dragButton_ = event->button();
+  lastPosition_ = event->position();
+  if (dragButton_ == Qt::LeftButton) moveCrosshairTo(event->position());
+}
+
+void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
+  const QPointF delta = event->position() - lastPosition_;
+  lastPosition_ = event->position();
+  const QPoint display = toVtkDisplay(event->position());
+  Vec3 p_lps;
+  const bool inside = view_->displayToLps(display.x(), display.y(), p_lps);
+  emit cursorMoved(p_lps, inside);
+  switch (dragButton_) {
+    case Qt::LeftButton:
+      moveCrosshairTo(event->position());
+      break;
+    case Qt::RightButton: {
+      // One screen height of drag changes the window by its own size (like most viewers).
+      rendering::WindowLevel wl = view_->windowLevel();
+      const double perPixel = std::max(wl.window, 10.0) / std::max(height(), 1);
+      wl.window = std::max(1.0, wl.window + delta.x() * perPixel);
+      wl.level -= delta.y() * perPixel;
+      emit windowLevelChanged(wl);
+      break;
+    }
+    case Qt::MiddleButton:
+      view_->pan(delta.x() * devicePixelRatioF(), delta.y() * devicePixelRatioF(),
+                 static_cast<int>(height() * devicePixelRatioF()));
+      update();
+      break;
+    default:
+      break;
+  }
+}
+
+void SliceViewport::mouseReleaseEvent(QMouseEvent*) { dragButton_ = Qt::NoButton; }
+
+void SliceViewport::wheelEvent(QWheelEvent* event) {
+  // Touchpads send many small deltas: accumulate to whole notches (120 units each).
+  wheelRemainder_ += event->angleDelta().y() / 120.0;
+  const int notches = static_cast<int>(std::trunc(wheelRemainder_));
+  if (notches == 0) return;
+  wheelRemainder_ -= notches;
+  if (event->modifiers() & Qt::ControlModifier) {
+    view_->zoom(std::pow(1.15, notches));
+    update();
+    return;
+  }
+  view_->scrollSlices(notches);
+  emit crosshairMoved(view_->crosshair());
+}
+
+void SliceViewport::keyPressEvent(QKeyEvent* event) {
+  int steps = 0;
+  switch (event->key()) {
+    case Qt::Key_Up: steps = 1; break;
+    case Qt::Key_Down: steps = -1; break;
+    case Qt::Key_PageUp: steps = 10; break;
+    case Qt::Key_PageDown: steps = -10; break;
+    case Qt::Key_R:
+      view_->resetCamera();
+      update();
+      return;
+    default:
+      VtkViewport::keyPressEvent(event);
+      return;
+  }
+  view_->scrollSlices(steps);
+  emit crosshairMoved(view_->crosshair());
+}
+
+}  // namespace twinplan::ui

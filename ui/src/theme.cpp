@@ -1,0 +1,33 @@
+#include "twinplan/ui/theme.h"
+
+#include <QApplication>
+#include <QFont>
+#include <QPalette>
+#include <QStyleFactory>
+
+namespace twinplan::ui {
+
+void applyDarkTheme(QApplication& app) {
+  app.setStyle(QStyleFactory::create("Fusion"));
+  QPalette p;
+  const QColor window(37, 39, 43), base(28, 30, 33), text(222, 224, 227), accent(64, 140, 210);
+  p.setColor(QPalette::Window, window);
+  p.setColor(QPalette::WindowText, text);
+  p.setColor(QPalette::Base, base);
+  p.setColor(QPalette::AlternateBase, window);
+  p.setColor(QPalette::ToolTipBase, QColor(50, 53, 58));
+  p.setColor(QPalette::ToolTipText, text);
+  p.setColor(QPalette::Text, text);
+  p.setColor(QPalette::Button, QColor(48, 51, 56));
+  p.setColor(QPalette::ButtonText, text);
+  p.setColor(QPalette::Highlight, accent);
+  p.setColor(QPalette::HighlightedText, Qt::white);
+  p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 120, 120));
+  p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 120, 120));
+  app.setPalette(p);
+  QFont font = app.font();
+  font.setPointSizeF(std::max(font.pointSizeF(), 10.0));
+  app.setFont(font);
+}
+
+}  // namespace twinplan::ui
