@@ -133,4 +133,24 @@ void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outsi
   }
 }
 
+void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& g,
+                  const SlicePlane& plane, std::vector<std::uint16_t>& labels) {
+  const Mat3 toIndex = (g.direction * g.spacing_mm.asDiagonal()).inverse();
+  const Vec3 du = toIndex * (plane.right * plane.spacing_mm);
+  const Vec3 dv = toIndex * (plane.down * plane.spacing_mm);
+  const Vec3 start = toIndex * (plane.origin_lps - g.origin_lps);
+  labels.assign(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height), 0);
+  for (int v = 0; v < plane.height; ++v) {
+    Vec3 ijk = start + v * dv;
+    std::uint16_t* row = labels.data() + static_cast<std::size_t>(v) * plane.width;
+    for (int u = 0; u < plane.width; ++u, ijk += du) {
+      const auto i = static_cast<std::int64_t>(std::floor(ijk[0] + 0.5));
+      const auto j = static_cast<std::int64_t>(std::floor(ijk[1] + 0.5));
+      const auto k = static_cast<std::int64_t>(std::floor(ijk[2] + 0.5));
+      if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2]) continue;
+      row[u] = layer[g.linearIndex(i, j, k)];
+    }
+  }
+}
+
 }  // namespace twinplan::rendering

@@ -128,6 +128,55 @@ void SliceView::setCrosshair(const Vec3& p_lps) {
   reslice();
 }
 
+void SliceView::setLabelMap(const LabelMap* labels) {
+  labels_ = labels;
+  if (volume_) reslice();
+}
+
+void SliceView::setSegmentDisplay(double fillOpacity, bool outline) {
+  fillOpacity_ = std::clamp(fillOpacity, 0.0, 1.0);
+  outline_ = outline;
+  if (volume_) reslice();
+}
+
+void SliceView::blendSegments(unsigned char* out) {
+  const int w = plane_.width, h = plane_.height;
+  for (int layer = 0; layer < labels_->layerCount(); ++layer) {
+    // value -> segment index + 1 for this layer's visible segments (0: none)
+    std::vector<std::size_t> segmentOf(65536, 0);
+    bool any = false;
+    for (std::size_t s = 0; s < labels_->segments().size(); ++s) {
+      const Segment& segment = labels_->segments()[s];
+      if (segment.layer == layer && segment.visible) {
+        segmentOf[segment.value] = s + 1;
+        any = true;
+      }
+    }
+    if (!any) continue;
+    sampleLabels(labels_->layer(layer), labels_->geometry(), plane_, labelSamples_);
+    for (int v = 0; v < h; ++v) {
+      for (int u = 0; u < w; ++u) {
+        const std::uint16_t value = labelSamples_[static_cast<std::size_t>(v) * w + u];
+        const std::size_t s = segmentOf[value];
+        if (s == 0) continue;
+        const Rgb colour = labels_->segments()[s - 1].colour;
+        // A pixel is on the outline when a 4-neighbour holds another label.
+        auto differs = [&](int du, int dv) {
+          const int uu = u + du, vv = v + dv;
+          if (uu < 0 || vv < 0 || uu >= w || vv >= h) return true;
+          return labelSamples_[static_cast<std::size_t>(vv) * w + uu] != value;
+        };
+        const bool edge = outline_ && (differs(1, 0) || differs(-1, 0) || differs(0, 1) || differs(0, -1));
+        const double alpha = edge ? 1.0 : fillOpacity_;
+        unsigned char* px = out + (static_cast<std::size_t>(h - 1 - v) * w + u) * 3;
+        px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
+        px[1] = static_cast<unsigned char>(px[1] * (1 - alpha) + colour.g * alpha + 0.5);
+        px[2] = static_cast<unsigned char>(px[2] * (1 - alpha) + colour.b * alpha + 0.5);
+      }
+    }
+  }
+}
+
 void SliceView::setWindowLevel(const WindowLevel& wl) {
   windowLevel_ = wl;
   if (volume_) reslice();
@@ -167,6 +216,7 @@ void SliceView::reslice() {
       row[3 * u] = row[3 * u + 1] = row[3 * u + 2] = grey;
     }
   }
+  if (labels_) blendSegments(out);
   rgb_->Modified();
   updateCrosshairLines();
 }

@@ -195,7 +195,11 @@ void MainWindow::openCase(const std::filesystem::path& file) {
 void MainWindow::setCase(Case twin) {
   case_ = std::move(twin);
   ImageVolume* image = case_.volumes.empty() ? nullptr : &case_.volumes.front();
-  for (auto* viewport : slices_) viewport->view().setVolume(image);
+  const LabelMap* labels = case_.labelMaps.empty() ? nullptr : &case_.labelMaps.front();
+  for (auto* viewport : slices_) {
+    viewport->view().setVolume(image);
+    viewport->view().setLabelMap(labels);
+  }
   volume_->view().setVolume(image);
   if (image) {
     setWindowLevel(image->dicom.modality == "CT" ? kCtPresets[1].wl : autoWindow(*image));

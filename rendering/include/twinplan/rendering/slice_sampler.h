@@ -41,6 +41,11 @@ SlicePlane planeCovering(const ImageGeometry& geometry, SliceOrientation orienta
 void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outside,
                  std::vector<float>& pixels);
 
+// Nearest-neighbour samples of one label layer on `plane` (0 outside the grid): labels are
+// categories, never interpolated.
+void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& geometry,
+                  const SlicePlane& plane, std::vector<std::uint16_t>& labels);
+
 // The range of positions along `normal` (mm, dot product with LPS) that the volume covers.
 void extentAlong(const ImageGeometry& geometry, const Vec3& normal, double& min_mm,
                  double& max_mm);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "twinplan/core/image_volume.h"
+#include "twinplan/core/label_map.h"
 #include "twinplan/rendering/slice_sampler.h"
 
 class vtkRenderer;
@@ -42,6 +43,9 @@ class SliceView {
   void setVolume(const ImageVolume* volume);
   void setCrosshair(const Vec3& p_lps);  // moves this view's slice through p_lps
   const Vec3& crosshair() const { return crosshair_lps_; }
+  // Segments drawn over the image: filled with `fillOpacity` and outlined. Borrowed.
+  void setLabelMap(const LabelMap* labels);
+  void setSegmentDisplay(double fillOpacity, bool outline);
   void setWindowLevel(const WindowLevel& wl);
   const WindowLevel& windowLevel() const { return windowLevel_; }
   // Moves the slice by `steps` slices along the view normal (wheel, arrow keys).
@@ -63,9 +67,14 @@ class SliceView {
 
  private:
   void reslice();
+  void blendSegments(unsigned char* rgb);
   void updateCrosshairLines();
   SliceOrientation orientation_;
   const ImageVolume* volume_ = nullptr;
+  const LabelMap* labels_ = nullptr;
+  double fillOpacity_ = 0.35;
+  bool outline_ = true;
+  std::vector<std::uint16_t> labelSamples_;
   Vec3 crosshair_lps_ = Vec3::Zero();
   WindowLevel windowLevel_;
   SlicePlane plane_;
