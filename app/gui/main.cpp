@@ -1,5 +1,5 @@
 // twinplan: the desktop workstation. A thin main: options, theme, main window.
-//   twinplan [--case FILE] [--layout 4up|1up|1+3] [--screenshot out.png]
+//   twinplan [--case FILE] [--import DICOM] [--layout 4up|1up|1+3] [--screenshot out.png]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
@@ -23,8 +23,9 @@ int main(int argc, char** argv) {
   QCommandLineOption caseOption("case", "Open this case file (.twinplan).", "file");
   QCommandLineOption layoutOption("layout", "View layout: 4up, 1up or 1+3.", "layout", "4up");
   QCommandLineOption screenshotOption("screenshot", "Save a PNG of the window and quit (headless use).", "png");
+  QCommandLineOption importOption("import", "Read this DICOM folder/DICOMDIR into the browser.", "path");
   QCommandLineOption sizeOption("size", "Window size WxH in logical pixels.", "size", "1400x900");
-  parser.addOptions({caseOption, layoutOption, screenshotOption, sizeOption});
+  parser.addOptions({caseOption, importOption, layoutOption, screenshotOption, sizeOption});
   parser.process(app);
 
   twinplan::ui::MainWindow window;
@@ -38,6 +39,14 @@ int main(int argc, char** argv) {
   const QStringList size = parser.value(sizeOption).split('x');
   if (size.size() == 2) window.resize(size[0].toInt(), size[1].toInt());
   window.show();
+  if (parser.isSet(importOption)) {
+    try {
+      window.importDicom(parser.value(importOption).toStdString());
+    } catch (const twinplan::Error& e) {
+      std::cerr << "twinplan: " << e.what() << '\n';
+      return 3;
+    }
+  }
 
   if (parser.isSet(screenshotOption)) {
     const QString file = parser.value(screenshotOption);

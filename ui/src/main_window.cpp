@@ -4,6 +4,10 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QLabel>
@@ -15,6 +19,9 @@
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/io/dicom_volume.h"
+#include "twinplan/ui/background_task.h"
+#include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -81,6 +88,22 @@ MainWindow::MainWindow() {
   setCentralWidget(viewArea_);
   readout_ = new QLabel(this);
   statusBar()->addPermanentWidget(readout_);
+  browser_ = new DicomBrowser(this);
+  auto* dock = new QDockWidget(tr("DICOM"), this);
+  dock->setObjectName("dicomDock");
+  dock->setWidget(browser_);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  resizeDocks({dock}, {420}, Qt::Horizontal);
+  connect(browser_, &DicomBrowser::importRequested, this, &MainWindow::importDialog);
+  connect(browser_, &DicomBrowser::seriesActivated, this, [this](const io::DicomSeries& series) {
+    try {
+      loadSeries(series);
+    } catch (const std::exception& e) {
+      showError(tr("Cannot load series"), e);
+    }
+  });
+  setAcceptDrops(true);
   buildMenus();
   buildToolbar();
   setLayout(Layout::FourUp);
@@ -98,6 +121,9 @@ SliceViewport* MainWindow::sliceViewport(SliceOrientation orientation) const {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Open case…"), QKeySequence::Open, this, &MainWindow::openCaseDialog);
+  file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::importDialog);
+  file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase);
+  file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog);
   file->addAction(tr("Save &screenshot…"), QKeySequence(tr("Ctrl+Shift+S")), this,
                   &MainWindow::saveScreenshotDialog);
   file->addSeparator();
@@ -263,8 +289,120 @@ void MainWindow::openCaseDialog() {
   if (file.isEmpty()) return;
   try {
     openCase(file.toStdString());
-  } catch (const Error& e) {
-    QMessageBox::warning(this, tr("Cannot open case"), QString::fromStdString(e.what()));
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open case"), e);
+  }
+}
+
+bool MainWindow::importDicom(const std::filesystem::path& path) {
+  auto index = runInBackground<io::DicomIndex>(
+      this, tr("Reading DICOM headers…"), [path](Progress& progress) { return io::scanDicom(path, progress); });
+  if (!index) {
+    statusBar()->showMessage(tr("Import cancelled"), 5000);
+    return false;
+  }
+  const std::size_t skipped = index->skipped.size();
+  browser_->setIndex(std::move(*index));
+  statusBar()->showMessage(tr("Imported %1: %2 series, %3 files skipped")
+                               .arg(QString::fromStdString(path.string()))
+                               .arg(browser_->index().allSeries().size())
+                               .arg(skipped),
+                           10000);
+  return true;
+}
+
+bool MainWindow::loadSeries(const io::DicomSeries& series) {
+  if (series.kind != io::SeriesKind::Volume) {
+    throw Error(ErrorKind::Unsupported, "Series \"" + series.description + "\" is a " +
+                                            io::toString(series.kind) + ", not an image volume: " + series.kindReason,
+                series.seriesInstanceUid);
+  }
+  auto volume = runInBackground<ImageVolume>(this, tr("Loading series…"), [&series](Progress& progress) {
+    return io::loadVolume(series, {}, progress);
+  });
+  if (!volume) return false;
+  Case twin;
+  volume->name = volume->dicom.modality.empty() ? "Image" : volume->dicom.modality;
+  twin.name = volume->dicom.patientName;
+  twin.patientName = volume->dicom.patientName;
+  twin.patientId = volume->dicom.patientId;
+  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
+  for (const auto& instance : series.instances) reference.files.push_back(instance.file.string());
+  twin.series.push_back(std::move(reference));
+  const std::vector<std::string> assumptions = volume->assumptions;
+  twin.volumes.push_back(std::move(*volume));
+  setCase(std::move(twin));
+  caseFile_.clear();
+  if (!assumptions.empty()) {
+    QString text;
+    for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
+    QMessageBox::information(this, tr("Imported with assumptions"), text.trimmed());
+  }
+  return true;
+}
+
+bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
+  const Case* twin = &case_;
+  const bool saved = runInBackground(this, tr("Saving case…"), [twin, file](Progress& progress) {
+    twinplan::saveCase(*twin, file, progress);
+  });
+  if (saved) {
+    caseFile_ = file;
+    statusBar()->showMessage(tr("Saved %1").arg(QString::fromStdString(file.string())), 5000);
+  }
+  return saved;
+}
+
+void MainWindow::importDialog() {
+  const QString folder = QFileDialog::getExistingDirectory(this, tr("Import DICOM folder"));
+  if (folder.isEmpty()) return;
+  try {
+    importDicom(folder.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot import"), e);
+  }
+}
+
+void MainWindow::saveCase() {
+  if (caseFile_.empty()) return saveCaseAsDialog();
+  try {
+    saveCaseAs(caseFile_);
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save case"), e);
+  }
+}
+
+void MainWindow::saveCaseAsDialog() {
+  QString file = QFileDialog::getSaveFileName(this, tr("Save case"), "case.twinplan", tr("TwinPlan cases (*.twinplan)"));
+  if (file.isEmpty()) return;
+  if (!file.endsWith(".twinplan")) file += ".twinplan";
+  try {
+    saveCaseAs(file.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save case"), e);
+  }
+}
+
+void MainWindow::showError(const QString& title, const std::exception& error) {
+  QMessageBox::warning(this, title, QString::fromStdString(error.what()));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.isEmpty()) return;
+  const std::filesystem::path path = urls.front().toLocalFile().toStdString();
+  try {
+    if (path.extension() == ".twinplan") {
+      openCase(path);
+    } else {
+      importDicom(path);
+    }
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open"), e);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "twinplan/core/case.h"
+#include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
 
 class QGridLayout;
@@ -15,6 +16,7 @@ class QWidget;
 namespace twinplan::ui {
 
 class SliceViewport;
+class DicomBrowser;
 class VolumeViewport;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
@@ -28,6 +30,14 @@ class MainWindow : public QMainWindow {
 
   // Takes the case; shows its first volume. Throws twinplan::Error on a bad file.
   void openCase(const std::filesystem::path& file);
+  // Scans a folder, DICOMDIR or file in the background into the DICOM browser. Returns false
+  // when cancelled. Throws twinplan::Error.
+  bool importDicom(const std::filesystem::path& path);
+  // Loads a volume series in the background as a new case. False when cancelled.
+  bool loadSeries(const io::DicomSeries& series);
+  bool saveCaseAs(const std::filesystem::path& file);
+  const Case& currentCase() const { return case_; }
+  DicomBrowser* dicomBrowser() const { return browser_; }
   void setCase(Case twin);
   void setLayout(Layout layout);
   void setWindowLevel(const rendering::WindowLevel& wl);
@@ -41,6 +51,12 @@ class MainWindow : public QMainWindow {
   void showCursor(const Vec3& p_lps, bool inside);
   void updateOverlays();
   void openCaseDialog();
+  void importDialog();
+  void saveCase();
+  void saveCaseAsDialog();
+  void showError(const QString& title, const std::exception& error);
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
   void saveScreenshotDialog();
 
   Case case_;
@@ -51,6 +67,7 @@ class MainWindow : public QMainWindow {
   QWidget* viewArea_ = nullptr;
   QGridLayout* grid_ = nullptr;
   QLabel* readout_ = nullptr;
+  DicomBrowser* browser_ = nullptr;
 };
 
 }  // namespace twinplan::ui

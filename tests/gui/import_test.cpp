@@ -1,0 +1,65 @@
+// Importing real DICOM through the UI: background scan into the browser, then loading a
+// series as a new case, then saving it -- in a real window under Xvfb.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QTest>
+
+#include "test_support.h"
+#include "twinplan/core/case_file.h"
+#include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/main_window.h"
+#include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/vtk_viewport.h"
+
+namespace twinplan::ui {
+namespace {
+
+TEST(ImportThroughTheUi, SarcomaStudyListsAndLoadsTheCt) {
+  MainWindow window;
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  ASSERT_TRUE(window.importDicom(test::sharedData("sarcoma-ct-mr-pet/dicom")));
+  const io::DicomIndex& index = window.dicomBrowser()->index();
+  ASSERT_EQ(index.patients.size(), 1u);
+  const io::DicomSeries* ct = nullptr;
+  for (const io::DicomSeries* series : index.allSeries())
+    if (series->modality == "CT" && series->kind == io::SeriesKind::Volume) ct = series;
+  ASSERT_NE(ct, nullptr);
+  EXPECT_TRUE(window.dicomBrowser()->selectSeries(ct->seriesInstanceUid));
+
+  ASSERT_TRUE(window.loadSeries(*ct));
+  const Case& twin = window.currentCase();
+  ASSERT_EQ(twin.volumes.size(), 1u);
+  EXPECT_EQ(twin.volumes[0].geometry().size[2], 59);
+  EXPECT_EQ(twin.volumes[0].unit, "HU");
+  ASSERT_EQ(twin.series.size(), 1u);
+  EXPECT_EQ(twin.series[0].files.size(), 59u);
+  // The views follow the new case: the axial slice sits inside the CT's z range.
+  const double z = window.sliceViewport(rendering::SliceOrientation::Axial)->view().crosshair()[2];
+  EXPECT_GT(z, -881.4);
+  EXPECT_LT(z, -881.3 + 58 * 3.28);
+
+  test::TempDir dir;
+  ASSERT_TRUE(window.saveCaseAs(dir / "sarcoma.twinplan"));
+  const Case reloaded = loadCase(dir / "sarcoma.twinplan");
+  ASSERT_EQ(reloaded.volumes.size(), 1u);
+  EXPECT_TRUE(std::equal(reloaded.volumes[0].bytes().begin(), reloaded.volumes[0].bytes().end(),
+                         twin.volumes[0].bytes().begin()));
+}
+
+TEST(ImportThroughTheUi, AMissingFolderIsAClearError) {
+  MainWindow window;
+  EXPECT_THROW(window.importDicom("/nonexistent/twinplan-import"), Error);
+  EXPECT_TRUE(window.dicomBrowser()->index().patients.empty());
+}
+
+}  // namespace
+}  // namespace twinplan::ui
+
+int main(int argc, char** argv) {
+  twinplan::ui::VtkViewport::setDefaultSurfaceFormat();
+  QApplication app(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,34 @@
+#pragma once
+// The DICOM browser: patients / studies / series of the imported folders, and the files that
+// were skipped with their reasons. Double-click (or Enter) on a volume series to load it.
+#include <QWidget>
+
+#include "twinplan/io/dicom_index.h"
+
+class QTreeWidget;
+class QTreeWidgetItem;
+class QLabel;
+
+namespace twinplan::ui {
+
+class DicomBrowser : public QWidget {
+  Q_OBJECT
+ public:
+  explicit DicomBrowser(QWidget* parent = nullptr);
+  void setIndex(io::DicomIndex index);
+  const io::DicomIndex& index() const { return index_; }
+  // Selects the series row (for tests and keyboard users); false if absent.
+  bool selectSeries(const std::string& seriesInstanceUid);
+
+ signals:
+  void seriesActivated(const twinplan::io::DicomSeries& series);
+  void importRequested();
+
+ private:
+  void activate(QTreeWidgetItem* item);
+  io::DicomIndex index_;
+  QTreeWidget* tree_ = nullptr;
+  QLabel* summary_ = nullptr;
+};
+
+}  // namespace twinplan::ui
