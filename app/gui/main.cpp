@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   const QStringList size = parser.value(sizeOption).split('x');
   if (size.size() == 2) window.resize(size[0].toInt(), size[1].toInt());
   window.show();
+  // After a crash, offer the autosaved work (never in headless screenshot runs).
+  if (!parser.isSet(screenshotOption)) window.recoverAutosave(/*ask=*/true);
   if (parser.isSet(importOption)) {
     try {
       window.importDicom(parser.value(importOption).toStdString());

@@ -10,4 +10,14 @@ PhantomKind phantomKindFromString(const std::string& name) {
               "Unknown phantom kind '" + name + "': use 'abdomen' or 'head'.", "--kind");
 }
 
+const char* toString(PhantomKind kind) {
+  switch (kind) {
+    case PhantomKind::Abdomen:
+      return "abdomen";
+    case PhantomKind::Head:
+      return "head";
+  }
+  return "unknown";
+}
+
 }  // namespace twinplan::phantom

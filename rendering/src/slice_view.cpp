@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "twinplan/core/measurement.h"
+
 namespace twinplan::rendering {
 
 std::uint8_t displayGrey(double value, const WindowLevel& wl) {
@@ -81,6 +83,15 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   crosshairActor_->GetProperty()->SetLineWidth(1.0);
   crosshairActor_->SetVisibility(false);
   renderer_->AddActor(crosshairActor_);
+
+  measurementLines_ = vtkSmartPointer<vtkPolyData>::New();
+  auto measurementMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+  measurementMapper->SetInputData(measurementLines_);
+  measurementActor_ = vtkSmartPointer<vtkActor>::New();
+  measurementActor_->SetMapper(measurementMapper);
+  measurementActor_->GetProperty()->SetColor(1.0, 0.85, 0.2);
+  measurementActor_->GetProperty()->SetLineWidth(2.0);
+  renderer_->AddActor(measurementActor_);
 
   annotation_ = vtkSmartPointer<vtkCornerAnnotation>::New();
   annotation_->SetMaximumFontSize(15);
@@ -177,6 +188,99 @@ void SliceView::blendSegments(unsigned char* out) {
   }
 }
 
+void SliceView::setMeasurements(const std::vector<Measurement>* measurements) {
+  measurements_ = measurements;
+  if (volume_) updateMeasurementOverlay();
+}
+
+void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps) {
+  pendingPoints_ = points_lps;
+  if (volume_) updateMeasurementOverlay();
+}
+
+bool SliceView::onSlice(const Vec3& p_lps) const {
+  return std::abs((p_lps - plane_.origin_lps).dot(plane_.normal())) <= sliceStep_mm() / 2.0 + 1e-6;
+}
+
+Eigen::Vector2d SliceView::lpsToWorld(const Vec3& p_lps) const {
+  const Vec3 d = p_lps - plane_.origin_lps;
+  return {d.dot(plane_.right), (plane_.height - 1) * plane_.spacing_mm - d.dot(plane_.down)};
+}
+
+void SliceView::updateMeasurementOverlay() {
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  auto lines = vtkSmartPointer<vtkCellArray>::New();
+  auto addPolyline = [&](const std::vector<Eigen::Vector2d>& corners, bool closed) {
+    const vtkIdType first = points->GetNumberOfPoints();
+    for (const auto& c : corners) points->InsertNextPoint(c[0], c[1], 0.6);
+    const std::size_t n = corners.size();
+    for (std::size_t i = 0; i + 1 < n + (closed ? 1 : 0); ++i) {
+      const vtkIdType segment[2] = {first + static_cast<vtkIdType>(i), first + static_cast<vtkIdType>((i + 1) % n)};
+      lines->InsertNextCell(2, segment);
+    }
+  };
+  const double tick = 2.0 * plane_.spacing_mm + 1.5;  // marker size (mm)
+  auto addCross = [&](const Eigen::Vector2d& c) {
+    addPolyline({c - Eigen::Vector2d(tick, 0), c + Eigen::Vector2d(tick, 0)}, false);
+    addPolyline({c - Eigen::Vector2d(0, tick), c + Eigen::Vector2d(0, tick)}, false);
+  };
+  std::size_t labelCount = 0;
+  auto addLabel = [&](const Eigen::Vector2d& at, const std::string& text) {
+    if (labelCount == measurementLabels_.size()) {
+      auto label = vtkSmartPointer<vtkTextActor>::New();
+      label->GetPositionCoordinate()->SetCoordinateSystemToWorld();
+      label->GetTextProperty()->SetFontSize(14);
+      label->GetTextProperty()->SetColor(1.0, 0.9, 0.4);
+      label->GetTextProperty()->SetShadow(true);
+      renderer_->AddActor2D(label);
+      measurementLabels_.push_back(label);
+    }
+    auto& label = measurementLabels_[labelCount++];
+    label->SetInput(text.c_str());
+    label->SetPosition(at[0] + tick, at[1] + tick);
+    label->SetVisibility(true);
+  };
+  if (measurements_) {
+    for (const Measurement& m : *measurements_) {
+      if (m.points_lps.empty() || !onSlice(m.points_lps.front())) continue;
+      std::vector<Eigen::Vector2d> at;
+      for (const Vec3& p : m.points_lps) at.push_back(lpsToWorld(p));
+      switch (m.kind) {
+        case Measurement::Kind::Point: addCross(at[0]); break;
+        case Measurement::Kind::Ruler:
+        case Measurement::Kind::Angle: addPolyline(at, false); break;
+        case Measurement::Kind::RoiBox: {
+          const Eigen::Vector2d lo = at[0].cwiseMin(at[1]), hi = at[0].cwiseMax(at[1]);
+          addPolyline({lo, {hi[0], lo[1]}, hi, {lo[0], hi[1]}}, true);
+          break;
+        }
+        case Measurement::Kind::RoiEllipsoid: {
+          const Eigen::Vector2d centre = (at[0] + at[1]) / 2, half = (at[1] - at[0]).cwiseAbs() / 2;
+          std::vector<Eigen::Vector2d> ring;
+          for (int i = 0; i < 72; ++i) {
+            const double t = i * 2.0 * M_PI / 72;
+            ring.emplace_back(centre[0] + half[0] * std::cos(t), centre[1] + half[1] * std::sin(t));
+          }
+          addPolyline(ring, true);
+          break;
+        }
+      }
+      std::string text;
+      try {
+        text = describe(m, volume_);
+      } catch (const std::exception&) {
+        text = m.name;  // e.g. an ROI that lies outside this volume
+      }
+      addLabel(at.back(), text);
+    }
+  }
+  for (const Vec3& p : pendingPoints_) addCross(lpsToWorld(p));
+  for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i) measurementLabels_[i]->SetVisibility(false);
+  measurementLines_->SetPoints(points);
+  measurementLines_->SetLines(lines);
+  measurementLines_->Modified();
+}
+
 void SliceView::setWindowLevel(const WindowLevel& wl) {
   windowLevel_ = wl;
   if (volume_) reslice();
@@ -219,6 +323,7 @@ void SliceView::reslice() {
   if (labels_) blendSegments(out);
   rgb_->Modified();
   updateCrosshairLines();
+  updateMeasurementOverlay();
 }
 
 void SliceView::updateCrosshairLines() {

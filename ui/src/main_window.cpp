@@ -3,24 +3,35 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QMimeData>
 #include <QFileDialog>
 #include <QGridLayout>
+#include <QInputDialog>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QShortcut>
 #include <QStatusBar>
+#include <QThread>
+#include <QTimer>
 #include <QToolBar>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QLineEdit>
 #include <cmath>
 
-#include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/measurement.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/ui/background_task.h"
+#include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -39,12 +50,14 @@ Layout layoutFromString(const std::string& name) {
 
 namespace {
 
+constexpr int kAutosaveInterval_ms = 60 * 1000;  // the issue asks for every minute
+
 struct WindowPreset {
   const char* name;
   WindowLevel wl;
 };
-// Common CT display windows (width/level in HU), e.g. Hoang et al., "Window settings in CT",
-// and radiology teaching references: brain 80/40, soft tissue 400/40, lung 1500/-600,
+// Common CT display windows (width/level in HU) as taught in radiology references (e.g.
+// Radiopaedia, "Windowing (CT)"): brain 80/40, soft tissue 400/40, lung 1500/-600,
 // bone 1800/400, liver 150/30.
 const WindowPreset kCtPresets[] = {
     {"CT brain", {80, 40}},   {"CT soft tissue", {400, 40}}, {"CT lung", {1500, -600}},
@@ -54,24 +67,49 @@ const WindowPreset kCtPresets[] = {
 // MR has no calibrated units: start from the 1st..99th percentile of the voxel values.
 WindowLevel autoWindow(const ImageVolume& volume) {
   std::vector<double> values;
+  const auto& g = volume.geometry();
   const std::size_t n = volume.voxelCount();
   const std::size_t step = std::max<std::size_t>(1, n / 20000);
-  const auto& g = volume.geometry();
   for (std::size_t index = 0; index < n; index += step) {
     const auto i = static_cast<std::int64_t>(index % g.size[0]);
     const auto j = static_cast<std::int64_t>((index / g.size[0]) % g.size[1]);
     const auto k = static_cast<std::int64_t>(index / (g.size[0] * g.size[1]));
     values.push_back(volume.valueAt(i, j, k));
   }
+  if (values.empty()) return {};
   std::sort(values.begin(), values.end());
   const double lo = values[values.size() / 100], hi = values[values.size() * 99 / 100];
   return {std::max(hi - lo, 1.0), (hi + lo) / 2.0};
 }
 
+Measurement::Kind measurementKind(Tool tool) {
+  switch (tool) {
+    case Tool::Ruler: return Measurement::Kind::Ruler;
+    case Tool::Angle: return Measurement::Kind::Angle;
+    case Tool::RoiBox: return Measurement::Kind::RoiBox;
+    case Tool::RoiEllipse: return Measurement::Kind::RoiEllipsoid;
+    default: return Measurement::Kind::Point;
+  }
+}
+
+std::size_t pointsNeeded(Tool tool) {
+  switch (tool) {
+    case Tool::Navigate: return 0;
+    case Tool::Point: return 1;
+    case Tool::Angle: return 3;
+    default: return 2;
+  }
+}
+
 }  // namespace
 
-MainWindow::MainWindow() {
-  setWindowTitle("TwinPlan");
+MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
+    : autosaver_(autosaveDirectory.empty() ? Autosaver::defaultDirectory() : autosaveDirectory) {
+  document_ = new CaseDocument(this);
+  connect(document_, &CaseDocument::caseReplaced, this, &MainWindow::showCase);
+  connect(document_, &CaseDocument::measurementsChanged, this, &MainWindow::showMeasurements);
+  connect(document_, &CaseDocument::modifiedChanged, this, &MainWindow::updateTitle);
+
   viewArea_ = new QWidget(this);
   grid_ = new QGridLayout(viewArea_);
   grid_->setContentsMargins(2, 2, 2, 2);
@@ -79,22 +117,51 @@ MainWindow::MainWindow() {
   const SliceOrientation orientations[3] = {SliceOrientation::Axial, SliceOrientation::Sagittal,
                                             SliceOrientation::Coronal};
   for (int v = 0; v < 3; ++v) {
-    slices_[v] = new SliceViewport(orientations[v], viewArea_);
-    connect(slices_[v], &SliceViewport::crosshairMoved, this, &MainWindow::setCrosshair);
-    connect(slices_[v], &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
-    connect(slices_[v], &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
+    SliceViewport* viewport = new SliceViewport(orientations[v], viewArea_);
+    slices_[v] = viewport;
+    connect(viewport, &SliceViewport::crosshairMoved, this, &MainWindow::setCrosshair);
+    connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
+    connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
+    connect(viewport, &SliceViewport::pointPicked, this,
+            [this, viewport](const Vec3& p_lps) { pickPoint(*viewport, p_lps); });
   }
   volume_ = new VolumeViewport(viewArea_);
   setCentralWidget(viewArea_);
   readout_ = new QLabel(this);
   statusBar()->addPermanentWidget(readout_);
+  buildDocks();
+  buildMenus();
+  buildToolbar();
+  setLayout(Layout::FourUp);
+  setAcceptDrops(true);
+  resize(1400, 900);
+  updateTitle();
+
+  autosaveTimer_ = new QTimer(this);
+  autosaveTimer_->setInterval(kAutosaveInterval_ms);
+  connect(autosaveTimer_, &QTimer::timeout, this, &MainWindow::autosaveNow);
+  autosaveTimer_->start();
+}
+
+MainWindow::~MainWindow() = default;
+
+const Case& MainWindow::currentCase() const { return document_->twin(); }
+
+SliceViewport* MainWindow::sliceViewport(SliceOrientation orientation) const {
+  for (auto* viewport : slices_)
+    if (viewport->view().orientation() == orientation) return viewport;
+  return nullptr;
+}
+
+// ---- layout ------------------------------------------------------------------------------
+
+void MainWindow::buildDocks() {
   browser_ = new DicomBrowser(this);
-  auto* dock = new QDockWidget(tr("DICOM"), this);
-  dock->setObjectName("dicomDock");
-  dock->setWidget(browser_);
-  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
-  addDockWidget(Qt::LeftDockWidgetArea, dock);
-  resizeDocks({dock}, {420}, Qt::Horizontal);
+  auto* dicomDock = new QDockWidget(tr("DICOM"), this);
+  dicomDock->setObjectName("dicomDock");
+  dicomDock->setWidget(browser_);
+  dicomDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::LeftDockWidgetArea, dicomDock);
   connect(browser_, &DicomBrowser::importRequested, this, &MainWindow::importDialog);
   connect(browser_, &DicomBrowser::seriesActivated, this, [this](const io::DicomSeries& series) {
     try {
@@ -103,19 +170,25 @@ MainWindow::MainWindow() {
       showError(tr("Cannot load series"), e);
     }
   });
-  setAcceptDrops(true);
-  buildMenus();
-  buildToolbar();
-  setLayout(Layout::FourUp);
-  resize(1400, 900);
-}
 
-MainWindow::~MainWindow() = default;
-
-SliceViewport* MainWindow::sliceViewport(SliceOrientation orientation) const {
-  for (auto* viewport : slices_)
-    if (viewport->view().orientation() == orientation) return viewport;
-  return nullptr;
+  measurementList_ = new QListWidget(this);
+  measurementList_->setToolTip(tr("Double-click to rename · Delete to remove · Click to go to it"));
+  auto* measurementDock = new QDockWidget(tr("Measurements"), this);
+  measurementDock->setObjectName("measurementDock");
+  measurementDock->setWidget(measurementList_);
+  measurementDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::LeftDockWidgetArea, measurementDock);
+  resizeDocks({dicomDock, measurementDock}, {420, 420}, Qt::Horizontal);
+  resizeDocks({dicomDock, measurementDock}, {500, 200}, Qt::Vertical);
+  connect(measurementList_, &QListWidget::itemDoubleClicked, this,
+          [this](QListWidgetItem* item) { renameMeasurement(measurementList_->row(item)); });
+  connect(measurementList_, &QListWidget::currentRowChanged, this, [this](int row) {
+    const auto& measurements = document_->twin().measurements;
+    if (row >= 0 && row < static_cast<int>(measurements.size()) && !measurements[row].points_lps.empty())
+      setCrosshair(measurements[row].points_lps.front());
+  });
+  auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
+  connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
 }
 
 void MainWindow::buildMenus() {
@@ -124,14 +197,24 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::importDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase);
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog);
-  file->addAction(tr("Save &screenshot…"), QKeySequence(tr("Ctrl+Shift+S")), this,
+  file->addAction(tr("Save s&creenshot…"), QKeySequence(tr("Ctrl+Shift+P")), this,
                   &MainWindow::saveScreenshotDialog);
   file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = document_->undoStack()->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = document_->undoStack()->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+
   QMenu* view = menuBar()->addMenu(tr("&View"));
   auto* group = new QActionGroup(this);
-  const std::pair<const char*, Layout> layouts[] = {
-      {"Four views (4-up)", Layout::FourUp}, {"One view (1-up)", Layout::OneUp}, {"One large + three (1+3)", Layout::OnePlusThree}};
+  const std::pair<const char*, Layout> layouts[] = {{"Four views (4-up)", Layout::FourUp},
+                                                    {"One view (1-up)", Layout::OneUp},
+                                                    {"One large + three (1+3)", Layout::OnePlusThree}};
   int key = 1;
   for (const auto& [name, layout] : layouts) {
     QAction* action = view->addAction(tr(name));
@@ -144,7 +227,30 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::buildToolbar() {
+  QToolBar* tools = addToolBar(tr("Tools"));
+  tools->setObjectName("tools");
+  tools->setMovable(false);
+  toolActions_ = new QActionGroup(this);
+  const std::tuple<const char*, const char*, Tool, const char*> kTools[] = {
+      {"Navigate", "N", Tool::Navigate, "Click to move the crosshair"},
+      {"Point", "P", Tool::Point, "Click to place a markup point"},
+      {"Ruler", "M", Tool::Ruler, "Click two points to measure a distance"},
+      {"Angle", "A", Tool::Angle, "Click three points; the angle is at the second"},
+      {"Box ROI", "B", Tool::RoiBox, "Click two corners: statistics of the voxels inside (one slice deep)"},
+      {"Ellipse ROI", "E", Tool::RoiEllipse, "Click two corners: statistics of the voxels inside (one slice deep)"},
+  };
+  for (const auto& [name, key, tool, tip] : kTools) {
+    QAction* action = tools->addAction(tr(name));
+    action->setCheckable(true);
+    action->setChecked(tool == Tool::Navigate);
+    action->setShortcut(QKeySequence(key));
+    action->setToolTip(QString("%1 (%2)").arg(tr(tip), key));
+    toolActions_->addAction(action);
+    connect(action, &QAction::triggered, this, [this, tool = tool] { setTool(tool); });
+  }
+
   QToolBar* bar = addToolBar(tr("Display"));
+  bar->setObjectName("display");
   bar->setMovable(false);
   bar->addWidget(new QLabel(tr(" Window: "), bar));
   auto* presets = new QComboBox(bar);
@@ -155,8 +261,8 @@ void MainWindow::buildToolbar() {
   connect(presets, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (index < static_cast<int>(std::size(kCtPresets))) {
       setWindowLevel(kCtPresets[index].wl);
-    } else if (!case_.volumes.empty()) {
-      setWindowLevel(autoWindow(case_.volumes.front()));
+    } else if (!currentCase().volumes.empty()) {
+      setWindowLevel(autoWindow(currentCase().volumes.front()));
     }
   });
   bar->addWidget(presets);
@@ -212,28 +318,132 @@ void MainWindow::setLayout(Layout layout) {
   }
 }
 
+// ---- the case ----------------------------------------------------------------------------
+
 void MainWindow::openCase(const std::filesystem::path& file) {
-  setCase(loadCase(file));
-  caseFile_ = file;
-  setWindowTitle(QString("TwinPlan — %1").arg(QString::fromStdString(case_.name)));
+  if (!confirmDiscard()) return;
+  auto twin = runInBackground<Case>(this, tr("Opening case…"), [file](Progress& progress) {
+    return loadCase(file, progress);
+  });
+  if (twin) document_->reset(std::move(*twin), file);
 }
 
-void MainWindow::setCase(Case twin) {
-  case_ = std::move(twin);
-  ImageVolume* image = case_.volumes.empty() ? nullptr : &case_.volumes.front();
-  const LabelMap* labels = case_.labelMaps.empty() ? nullptr : &case_.labelMaps.front();
+void MainWindow::setCase(Case twin) { document_->reset(std::move(twin)); }
+
+void MainWindow::showCase() {
+  const Case& twin = document_->twin();
+  // Views borrow the document's volume and labels; reset() replaced them, so re-point.
+  ImageVolume* image = twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
+  const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   for (auto* viewport : slices_) {
     viewport->view().setVolume(image);
     viewport->view().setLabelMap(labels);
+    viewport->view().setMeasurements(&twin.measurements);
   }
   volume_->view().setVolume(image);
   if (image) {
     setWindowLevel(image->dicom.modality == "CT" ? kCtPresets[1].wl : autoWindow(*image));
     setCrosshair(slices_[0]->view().crosshair());
   }
+  pendingPoints_.clear();
   updateOverlays();
+  updateTitle();
   volume_->update();
 }
+
+void MainWindow::showMeasurements() {
+  const Case& twin = document_->twin();
+  const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
+  measurementList_->clear();
+  for (const Measurement& m : twin.measurements) {
+    QString text;
+    try {
+      text = QString::fromStdString(describe(m, image));
+    } catch (const std::exception& e) {
+      text = QString::fromStdString(m.name + ": " + e.what());
+    }
+    measurementList_->addItem(text);
+  }
+  for (auto* viewport : slices_) {
+    viewport->view().setMeasurements(&twin.measurements);
+    viewport->update();
+  }
+}
+
+void MainWindow::updateTitle() {
+  const Case& twin = document_->twin();
+  QString title = "TwinPlan";
+  if (!twin.name.empty()) title += " — " + QString::fromStdString(twin.name);
+  if (!document_->file().empty()) title += "  [" + QString::fromStdString(document_->file().filename().string()) + "]";
+  if (document_->isModified()) title += " *";
+  setWindowTitle(title);
+}
+
+// ---- tools and measurements --------------------------------------------------------------
+
+void MainWindow::setTool(Tool tool) {
+  tool_ = tool;
+  pendingPoints_.clear();
+  for (auto* viewport : slices_) {
+    viewport->setPickMode(tool != Tool::Navigate);
+    viewport->view().setPendingPoints({});
+    viewport->update();
+  }
+  const auto actions = toolActions_->actions();
+  if (static_cast<int>(tool) < actions.size()) actions[static_cast<int>(tool)]->setChecked(true);
+}
+
+void MainWindow::pickPoint(const SliceViewport& viewport, const Vec3& p_lps) {
+  if (tool_ == Tool::Navigate) return;
+  pendingPoints_.push_back(p_lps);
+  if (pendingPoints_.size() < pointsNeeded(tool_)) {
+    for (auto* v : slices_) {
+      v->view().setPendingPoints(pendingPoints_);
+      v->update();
+    }
+    return;
+  }
+  Measurement m;
+  m.kind = measurementKind(tool_);
+  m.name = document_->nextMeasurementName(m.kind);
+  m.points_lps = pendingPoints_;
+  const Case& twin = document_->twin();
+  if (!twin.volumes.empty()) m.volumeName = twin.volumes.front().name;
+  if (m.kind == Measurement::Kind::RoiBox || m.kind == Measurement::Kind::RoiEllipsoid) {
+    // An ROI drawn on a 2D view is one slice deep: spread its corners half a slice along
+    // the view normal.
+    const Vec3 normal = [&] {
+      Vec3 right, down;
+      rendering::screenAxes(viewport.view().orientation(), right, down);
+      return Vec3(right.cross(down));
+    }();
+    const double halfDepth = viewport.view().sliceStep_mm() / 2.0;
+    m.points_lps[0] -= halfDepth * normal;
+    m.points_lps[1] += halfDepth * normal;
+  }
+  pendingPoints_.clear();
+  for (auto* v : slices_) v->view().setPendingPoints({});
+  document_->addMeasurement(std::move(m));
+}
+
+void MainWindow::deleteSelectedMeasurement() {
+  const int row = measurementList_->currentRow();
+  if (row >= 0) document_->removeMeasurement(static_cast<std::size_t>(row));
+}
+
+void MainWindow::renameMeasurement(int row) {
+  const auto& measurements = document_->twin().measurements;
+  if (row < 0 || row >= static_cast<int>(measurements.size())) return;
+  bool ok = false;
+  const QString name = QInputDialog::getText(this, tr("Rename measurement"), tr("Name:"), QLineEdit::Normal,
+                                             QString::fromStdString(measurements[row].name), &ok);
+  if (!ok || name.trimmed().isEmpty()) return;
+  Measurement renamed = measurements[row];
+  renamed.name = name.trimmed().toStdString();
+  document_->replaceMeasurement(static_cast<std::size_t>(row), std::move(renamed));
+}
+
+// ---- views -------------------------------------------------------------------------------
 
 void MainWindow::setWindowLevel(const WindowLevel& wl) {
   for (auto* viewport : slices_) {
@@ -252,11 +462,12 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
 }
 
 void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
-  if (!inside || case_.volumes.empty()) {
+  const Case& twin = document_->twin();
+  if (!inside || twin.volumes.empty()) {
     readout_->clear();
     return;
   }
-  const ImageVolume& image = case_.volumes.front();
+  const ImageVolume& image = twin.volumes.front();
   const Vec3 ijk = image.geometry().lpsToIndex(p_lps);
   QString value = "—";
   if (image.geometry().contains(ijk)) {
@@ -265,15 +476,20 @@ void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
             QString::fromStdString(image.unit);
   }
   readout_->setText(QString("L %1  P %2  S %3 mm   voxel (%4, %5, %6)   %7")
-                        .arg(p_lps[0], 0, 'f', 1).arg(p_lps[1], 0, 'f', 1).arg(p_lps[2], 0, 'f', 1)
-                        .arg(std::lround(ijk[0])).arg(std::lround(ijk[1])).arg(std::lround(ijk[2]))
+                        .arg(p_lps[0], 0, 'f', 1)
+                        .arg(p_lps[1], 0, 'f', 1)
+                        .arg(p_lps[2], 0, 'f', 1)
+                        .arg(std::lround(ijk[0]))
+                        .arg(std::lround(ijk[1]))
+                        .arg(std::lround(ijk[2]))
                         .arg(value));
 }
 
 void MainWindow::updateOverlays() {
-  if (case_.volumes.empty()) return;
-  const ImageVolume& image = case_.volumes.front();
-  const std::string patient = case_.patientName.empty() ? image.dicom.patientName : case_.patientName;
+  const Case& twin = document_->twin();
+  if (twin.volumes.empty()) return;
+  const ImageVolume& image = twin.volumes.front();
+  const std::string patient = twin.patientName.empty() ? image.dicom.patientName : twin.patientName;
   const std::string left = patient + "\n" + image.dicom.modality + "  " + image.dicom.seriesDescription;
   for (auto* viewport : slices_) {
     const auto& view = viewport->view();
@@ -284,19 +500,11 @@ void MainWindow::updateOverlays() {
   }
 }
 
-void MainWindow::openCaseDialog() {
-  const QString file = QFileDialog::getOpenFileName(this, tr("Open case"), {}, tr("TwinPlan cases (*.twinplan)"));
-  if (file.isEmpty()) return;
-  try {
-    openCase(file.toStdString());
-  } catch (const std::exception& e) {
-    showError(tr("Cannot open case"), e);
-  }
-}
+// ---- files -------------------------------------------------------------------------------
 
 bool MainWindow::importDicom(const std::filesystem::path& path) {
-  auto index = runInBackground<io::DicomIndex>(
-      this, tr("Reading DICOM headers…"), [path](Progress& progress) { return io::scanDicom(path, progress); });
+  auto index = runInBackground<io::DicomIndex>(this, tr("Reading DICOM headers…"),
+                                               [path](Progress& progress) { return io::scanDicom(path, progress); });
   if (!index) {
     statusBar()->showMessage(tr("Import cancelled"), 5000);
     return false;
@@ -313,13 +521,14 @@ bool MainWindow::importDicom(const std::filesystem::path& path) {
 
 bool MainWindow::loadSeries(const io::DicomSeries& series) {
   if (series.kind != io::SeriesKind::Volume) {
-    throw Error(ErrorKind::Unsupported, "Series \"" + series.description + "\" is a " +
-                                            io::toString(series.kind) + ", not an image volume: " + series.kindReason,
+    throw Error(ErrorKind::Unsupported,
+                "Series \"" + series.description + "\" is a " + io::toString(series.kind) +
+                    ", not an image volume: " + series.kindReason,
                 series.seriesInstanceUid);
   }
-  auto volume = runInBackground<ImageVolume>(this, tr("Loading series…"), [&series](Progress& progress) {
-    return io::loadVolume(series, {}, progress);
-  });
+  if (!confirmDiscard()) return false;
+  auto volume = runInBackground<ImageVolume>(
+      this, tr("Loading series…"), [&series](Progress& progress) { return io::loadVolume(series, {}, progress); });
   if (!volume) return false;
   Case twin;
   volume->name = volume->dicom.modality.empty() ? "Image" : volume->dicom.modality;
@@ -331,8 +540,7 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
   twin.series.push_back(std::move(reference));
   const std::vector<std::string> assumptions = volume->assumptions;
   twin.volumes.push_back(std::move(*volume));
-  setCase(std::move(twin));
-  caseFile_.clear();
+  document_->reset(std::move(twin));
   if (!assumptions.empty()) {
     QString text;
     for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
@@ -342,15 +550,109 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
 }
 
 bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
-  const Case* twin = &case_;
-  const bool saved = runInBackground(this, tr("Saving case…"), [twin, file](Progress& progress) {
-    twinplan::saveCase(*twin, file, progress);
-  });
+  const Case* twin = &document_->twin();
+  const bool saved = runInBackground(this, tr("Saving case…"),
+                                     [twin, file](Progress& progress) { twinplan::saveCase(*twin, file, progress); });
   if (saved) {
-    caseFile_ = file;
+    document_->markSaved(file);
+    autosaver_.discard();  // the real file now holds everything
+    document_->markAutosaved();
+    updateTitle();
     statusBar()->showMessage(tr("Saved %1").arg(QString::fromStdString(file.string())), 5000);
   }
   return saved;
+}
+
+bool MainWindow::autosaveNow() {
+  if (!document_->needsAutosave()) return false;
+  // A snapshot keeps the copy consistent while the user goes on editing; the write itself runs
+  // on a worker thread so the GUI never waits for the disk.
+  auto snapshot = std::make_shared<Case>(document_->twin());
+  document_->markAutosaved();
+  std::exception_ptr failure;
+  QThread* writer = QThread::create([this, snapshot, &failure] {
+    try {
+      autosaver_.save(*snapshot);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  QEventLoop loop;
+  connect(writer, &QThread::finished, &loop, &QEventLoop::quit);
+  writer->start();
+  loop.exec();
+  writer->wait();
+  delete writer;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(tr("Autosave failed: %1").arg(e.what()), 10000);
+    }
+    return false;
+  }
+  statusBar()->showMessage(tr("Autosaved at %1").arg(QTime::currentTime().toString("HH:mm")), 3000);
+  return true;
+}
+
+bool MainWindow::recoverAutosave(bool ask) {
+  const auto file = autosaver_.recoverable();
+  if (!file) return false;
+  if (ask) {
+    const QDateTime when = QFileInfo(QString::fromStdString(file->string())).lastModified();
+    const auto answer = QMessageBox::question(
+        this, tr("Recover unsaved work?"),
+        tr("TwinPlan did not close normally. An autosaved copy of your work from %1 exists.\n\n"
+           "Recover it?").arg(QLocale().toString(when, QLocale::ShortFormat)),
+        QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes) {
+      autosaver_.discard();
+      return false;
+    }
+  }
+  try {
+    Case twin = loadCase(*file);
+    document_->reset(std::move(twin));
+    // Recovered work is not saved anywhere but the autosave: mark it modified.
+    document_->undoStack()->resetClean();
+    updateTitle();
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot recover the autosave"), e);
+    return false;
+  }
+}
+
+bool MainWindow::confirmDiscard() {
+  if (!document_->isModified()) return true;
+  const auto answer = QMessageBox::warning(
+      this, tr("Unsaved changes"), tr("The case has changes that are not saved. Save them first?"),
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Cancel) return false;
+  if (answer == QMessageBox::Save) {
+    saveCase();
+    return !document_->isModified();
+  }
+  return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!confirmDiscard()) {
+    event->ignore();
+    return;
+  }
+  autosaver_.discard();  // a clean close: nothing to recover next time
+  event->accept();
+}
+
+void MainWindow::openCaseDialog() {
+  const QString file = QFileDialog::getOpenFileName(this, tr("Open case"), {}, tr("TwinPlan cases (*.twinplan)"));
+  if (file.isEmpty()) return;
+  try {
+    openCase(file.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open case"), e);
+  }
 }
 
 void MainWindow::importDialog() {
@@ -364,9 +666,9 @@ void MainWindow::importDialog() {
 }
 
 void MainWindow::saveCase() {
-  if (caseFile_.empty()) return saveCaseAsDialog();
+  if (document_->file().empty()) return saveCaseAsDialog();
   try {
-    saveCaseAs(caseFile_);
+    saveCaseAs(document_->file());
   } catch (const std::exception& e) {
     showError(tr("Cannot save case"), e);
   }
@@ -381,6 +683,11 @@ void MainWindow::saveCaseAsDialog() {
   } catch (const std::exception& e) {
     showError(tr("Cannot save case"), e);
   }
+}
+
+void MainWindow::saveScreenshotDialog() {
+  const QString file = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "twinplan.png", tr("PNG images (*.png)"));
+  if (!file.isEmpty()) grab().save(file, "PNG");
 }
 
 void MainWindow::showError(const QString& title, const std::exception& error) {
@@ -404,11 +711,6 @@ void MainWindow::dropEvent(QDropEvent* event) {
   } catch (const std::exception& e) {
     showError(tr("Cannot open"), e);
   }
-}
-
-void MainWindow::saveScreenshotDialog() {
-  const QString file = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "twinplan.png", tr("PNG images (*.png)"));
-  if (!file.isEmpty()) grab().save(file, "PNG");
 }
 
 }  // namespace twinplan::ui

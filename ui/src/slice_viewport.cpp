@@ -31,7 +31,15 @@ void SliceViewport::moveCrosshairTo(const QPointF& position) {
 void SliceViewport::mousePressEvent(QMouseEvent* event) {
   dragButton_ = event->button();
   lastPosition_ = event->position();
-  if (dragButton_ == Qt::LeftButton) moveCrosshairTo(event->position());
+  if (dragButton_ != Qt::LeftButton) return;
+  if (pickMode_) {
+    const QPoint display = toVtkDisplay(event->position());
+    Vec3 p_lps;
+    if (view_->displayToLps(display.x(), display.y(), p_lps)) emit pointPicked(p_lps);
+    dragButton_ = Qt::NoButton;  // a pick is a click, not a drag
+    return;
+  }
+  moveCrosshairTo(event->position());
 }
 
 void SliceViewport::mouseMoveEvent(QMouseEvent* event) {

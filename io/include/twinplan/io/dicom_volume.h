@@ -19,6 +19,19 @@ struct VolumeLoadOptions {
 // multi-frame file). Slices are ordered by position along the slice normal. Everything the
 // loader had to assume is listed in the result's `assumptions`; what it cannot stack
 // safely is refused with an Error that says why. Throws Cancelled on cancel.
+//
+// Policies (details and tests: io/src/dicom_volume.cpp, tests/*/io_dicom_volume*_test.cpp):
+// - Grid: direction columns = row, column, normal (row x column); k increases along the
+//   normal; origin = first slice's ImagePositionPatient; slice spacing from positions.
+// - Voxels: CT -> int16 HU (float32 if a slope/intercept is fractional or a value does not
+//   fit); others raw uint8/uint16/int16 when slope 1 / intercept 0, else float32; RT Dose in
+//   Gy (Dose Grid Scaling). MONOCHROME1 is inverted. PET `unit` from Units (GML -> "SUVbw").
+// - Several volumes at the same positions (enhanced Dimension Index Values, classic echo
+//   numbers / temporal positions): the first is loaded. Duplicate positions: lowest
+//   InstanceNumber kept. Gaps, uneven steps, gantry tilt: resampled (linear along the normal,
+//   bilinear in-plane for tilt) when allowResampling, else refused. Mixed sizes,
+//   orientations or pixel spacings, colour images, frames without positions: refused.
+// - Memory: headers first, then one file at a time decoded straight into the volume.
 ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
                        const VolumeLoadOptions& options = {},
                        Progress& progress = noProgress());

@@ -7,7 +7,8 @@
 
 namespace twinplan::io {
 
-// Reads a scalar 3D image; geometry is converted to LPS (NIfTI's RAS is flipped).
+// Reads a scalar 3D image; geometry is converted to LPS (NIfTI's RAS is flipped). Of a 4-D
+// file the first volume is read (said in the result's `assumptions`).
 ImageVolume readImageFile(const std::filesystem::path& path);
 // Writes by extension; the file is written to a temporary name and renamed into place.
 void writeImageFile(const ImageVolume& volume, const std::filesystem::path& path);

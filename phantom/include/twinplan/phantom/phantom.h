@@ -1,6 +1,13 @@
 #pragma once
 // Deterministic digital phantoms with ground truth: the bundled sample case and a test
 // fixture with known answers.
+//
+// The anatomy is analytic (ellipsoids, tubes, shells) and fixed, defined in patient LPS mm
+// around the grid centre (0, 0, 0); only the noise depends on the seed. Voxels are sampled at
+// their centres (no partial-volume blur), so the true labelmap and the intensities agree
+// voxel for voxel. Abdomen: portal-venous contrast CT (int16 HU). Head: contrast CT (int16 HU)
+// and a post-contrast T1-weighted MR (uint16, arbitrary units) on the same grid, study and
+// frame of reference.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -13,37 +20,62 @@ namespace twinplan::phantom {
 
 enum class PhantomKind { Abdomen, Head };
 PhantomKind phantomKindFromString(const std::string& name);  // "abdomen" | "head"
+const char* toString(PhantomKind kind);                      // "abdomen" | "head"
 
 struct PhantomOptions {
   PhantomKind kind = PhantomKind::Abdomen;
   std::uint32_t seed = 1;          // same seed, same voxels, on every machine
   bool oblique = false;            // tilt the acquisition grid (rotation about L-R then A-P)
-  double obliqueAngle_deg = 12.0;
-  double noiseSd = 8.0;            // Gaussian noise SD (HU for CT, a.u. for MR)
-  double scale = 1.0;              // < 1 makes a coarser, smaller phantom for fast tests
+  double obliqueAngle_deg = 12.0;  // the anatomy stays where it is in LPS
+  double noiseSd = 8.0;            // CT: Gaussian noise SD in HU
+  double mrNoiseSd = 15.0;         // MR: SD of each quadrature channel (Rician magnitude), a.u.
+  // Grid: abdomen 256x256x100 at 1.5x1.5x2.5 mm; head 224x224x96 at 1x1x2 mm. scale < 1
+  // keeps the field of view and makes the voxels 1/scale larger (fewer of them).
+  double scale = 1.0;
 };
 
 // One spherical tumour's truth.
 struct TumourTruth {
-  std::string name;
+  std::string name;  // the segment's name in the true labelmap
   Vec3 centre_lps;
   double diameter_mm = 0.0;
 };
 
-struct Phantom {
-  Case twin;                         // volumes (CT; head also MR), true labelmap, segments
-  std::vector<TumourTruth> tumours;  // known answers for tests
+// The nominal (noise-free) intensity of one segment of the true labelmap. Segments made of
+// several intensity classes (vertebrae: cortex + cancellous bone) have homogeneous = false
+// and the intensities of their main class.
+struct TissueTruth {
+  std::string segment;
+  double ct_HU = 0.0;
+  double mr = 0.0;  // 0 for the abdomen (no MR)
+  bool homogeneous = true;
 };
 
+struct Phantom {
+  PhantomOptions options;
+  Case twin;  // volumes ("CT"; head also "MR T1"), true labelmap ("Ground truth"), provenance
+  std::vector<TumourTruth> tumours;  // known answers for tests
+  std::vector<TissueTruth> tissues;
+};
+
+// Builds the phantom in memory (abdomen at scale 1: ~0.5 s on one core). Throws
+// Error(InvalidInput) for a bad option, Cancelled on cancel.
 Phantom makePhantom(const PhantomOptions& options, Progress& progress = noProgress());
 
 struct PhantomFiles {
-  std::vector<std::filesystem::path> seriesDirs;  // one DICOM folder per volume
-  std::filesystem::path truthLabels;              // the true labelmap (.nrrd)
-  std::filesystem::path caseFile;                 // ready case (.twinplan)
+  std::vector<std::filesystem::path> seriesDirs;   // one DICOM folder per volume
+  std::filesystem::path truthLabels;               // the anatomy layer of the truth (.nrrd)
+  std::vector<std::filesystem::path> truthLayers;  // every layer; [0] == truthLabels,
+                                                   // [1] holds the tumours
+  std::filesystem::path truthTable;                // segments and tumour truths (.json)
+  std::filesystem::path caseFile;                  // ready case (.twinplan)
 };
 
-// Writes the phantom's DICOM series, its true labelmap and its case file under `outDir`.
+// Writes under `outDir`: dicom/CT (and dicom/MR for the head), one DICOM series each, sharing
+// one study and frame of reference; <kind>-truth.nrrd (anatomy layer) and
+// <kind>-truth-layer1.nrrd (tumours); <kind>-truth.json (segment table: layer, value, name,
+// tissue type, colour, nominal intensity; tumour centres and diameters); <kind>.twinplan (the
+// case, referencing the written series). Throws Error(Io) on failure, Cancelled on cancel.
 PhantomFiles writePhantom(const Phantom& phantom, const std::filesystem::path& outDir,
                           Progress& progress = noProgress());
 

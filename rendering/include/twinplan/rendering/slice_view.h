@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "twinplan/core/case.h"
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/rendering/slice_sampler.h"
@@ -46,6 +47,12 @@ class SliceView {
   // Segments drawn over the image: filled with `fillOpacity` and outlined. Borrowed.
   void setLabelMap(const LabelMap* labels);
   void setSegmentDisplay(double fillOpacity, bool outline);
+  // Measurements drawn where they cross this view's slice (borrowed), and the points of one
+  // being placed.
+  void setMeasurements(const std::vector<Measurement>* measurements);
+  void setPendingPoints(const std::vector<Vec3>& points_lps);
+  // Whether an LPS point lies on the current slice (within half a slice step).
+  bool onSlice(const Vec3& p_lps) const;
   void setWindowLevel(const WindowLevel& wl);
   const WindowLevel& windowLevel() const { return windowLevel_; }
   // Moves the slice by `steps` slices along the view normal (wheel, arrow keys).
@@ -69,12 +76,19 @@ class SliceView {
   void reslice();
   void blendSegments(unsigned char* rgb);
   void updateCrosshairLines();
+  void updateMeasurementOverlay();
+  Eigen::Vector2d lpsToWorld(const Vec3& p_lps) const;
   SliceOrientation orientation_;
   const ImageVolume* volume_ = nullptr;
   const LabelMap* labels_ = nullptr;
   double fillOpacity_ = 0.35;
   bool outline_ = true;
   std::vector<std::uint16_t> labelSamples_;
+  const std::vector<Measurement>* measurements_ = nullptr;
+  std::vector<Vec3> pendingPoints_;
+  vtkSmartPointer<vtkPolyData> measurementLines_;
+  vtkSmartPointer<vtkActor> measurementActor_;
+  std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;
   Vec3 crosshair_lps_ = Vec3::Zero();
   WindowLevel windowLevel_;
   SlicePlane plane_;

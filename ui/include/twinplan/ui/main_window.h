@@ -1,73 +1,106 @@
 #pragma once
 // TwinPlan's main window: the case's views in a 4-up / 1-up / 1+3 layout with a linked
-// crosshair, window/level presets and a cursor readout.
+// crosshair, window/level presets, a cursor readout, the DICOM browser, measurement tools,
+// undo/redo, and autosave with crash recovery.
 #include <QMainWindow>
 #include <array>
 #include <filesystem>
 
 #include "twinplan/core/case.h"
+#include "twinplan/core/case_file.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
 
 class QGridLayout;
 class QLabel;
-class QWidget;
+class QListWidget;
+class QTimer;
+class QActionGroup;
 
 namespace twinplan::ui {
 
 class SliceViewport;
-class DicomBrowser;
 class VolumeViewport;
+class DicomBrowser;
+class CaseDocument;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
 
+// What a left click in a 2D view does.
+enum class Tool { Navigate, Point, Ruler, Angle, RoiBox, RoiEllipse };
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  MainWindow();
+  // `autosaveDirectory` empty: Autosaver::defaultDirectory().
+  explicit MainWindow(std::filesystem::path autosaveDirectory = {});
   ~MainWindow() override;
 
-  // Takes the case; shows its first volume. Throws twinplan::Error on a bad file.
+  // Throws twinplan::Error on a bad file.
   void openCase(const std::filesystem::path& file);
+  void setCase(Case twin);
   // Scans a folder, DICOMDIR or file in the background into the DICOM browser. Returns false
   // when cancelled. Throws twinplan::Error.
   bool importDicom(const std::filesystem::path& path);
   // Loads a volume series in the background as a new case. False when cancelled.
   bool loadSeries(const io::DicomSeries& series);
   bool saveCaseAs(const std::filesystem::path& file);
-  const Case& currentCase() const { return case_; }
+  // Writes the autosave copy now if anything changed since the last one (the timer calls this
+  // every minute). Returns true when a copy was written.
+  bool autosaveNow();
+  // Offers (or, with ask = false, performs) recovery of an autosave left by a crash.
+  bool recoverAutosave(bool ask);
+
+  const Case& currentCase() const;
+  CaseDocument* document() const { return document_; }
   DicomBrowser* dicomBrowser() const { return browser_; }
-  void setCase(Case twin);
   void setLayout(Layout layout);
+  void setTool(Tool tool);
   void setWindowLevel(const rendering::WindowLevel& wl);
   void setCrosshair(const Vec3& p_lps);
   SliceViewport* sliceViewport(rendering::SliceOrientation orientation) const;
   VolumeViewport* volumeViewport() const { return volume_; }
 
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
  private:
+  void buildDocks();
   void buildMenus();
   void buildToolbar();
+  void showCase();
+  void showMeasurements();
+  void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
   void showCursor(const Vec3& p_lps, bool inside);
   void updateOverlays();
+  void updateTitle();
+  bool confirmDiscard();
   void openCaseDialog();
   void importDialog();
   void saveCase();
   void saveCaseAsDialog();
-  void showError(const QString& title, const std::exception& error);
-  void dragEnterEvent(QDragEnterEvent* event) override;
-  void dropEvent(QDropEvent* event) override;
   void saveScreenshotDialog();
+  void deleteSelectedMeasurement();
+  void renameMeasurement(int row);
+  void showError(const QString& title, const std::exception& error);
 
-  Case case_;
-  std::filesystem::path caseFile_;
+  CaseDocument* document_ = nullptr;
+  Autosaver autosaver_;
+  QTimer* autosaveTimer_ = nullptr;
   Layout layout_ = Layout::FourUp;
+  Tool tool_ = Tool::Navigate;
+  std::vector<Vec3> pendingPoints_;
   std::array<SliceViewport*, 3> slices_{};
   VolumeViewport* volume_ = nullptr;
   QWidget* viewArea_ = nullptr;
   QGridLayout* grid_ = nullptr;
   QLabel* readout_ = nullptr;
   DicomBrowser* browser_ = nullptr;
+  QListWidget* measurementList_ = nullptr;
+  QActionGroup* toolActions_ = nullptr;
 };
 
 }  // namespace twinplan::ui

@@ -16,11 +16,16 @@ class SliceViewport : public VtkViewport {
   explicit SliceViewport(rendering::SliceOrientation orientation, QWidget* parent = nullptr);
   ~SliceViewport() override;
   rendering::SliceView& view() { return *view_; }
+  const rendering::SliceView& view() const { return *view_; }
+  // In pick mode a left click emits pointPicked instead of moving the crosshair (measurement
+  // tools).
+  void setPickMode(bool pick) { pickMode_ = pick; }
 
  signals:
   void crosshairMoved(const twinplan::Vec3& p_lps);
   void windowLevelChanged(const twinplan::rendering::WindowLevel& wl);
   void cursorMoved(const twinplan::Vec3& p_lps, bool inside);
+  void pointPicked(const twinplan::Vec3& p_lps);
 
  protected:
   void mousePressEvent(QMouseEvent* event) override;
@@ -36,6 +41,7 @@ class SliceViewport : public VtkViewport {
   Qt::MouseButton dragButton_ = Qt::NoButton;
   QPointF lastPosition_;
   double wheelRemainder_ = 0.0;
+  bool pickMode_ = false;
 };
 
 }  // namespace twinplan::ui

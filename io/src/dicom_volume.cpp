@@ -1,0 +1,857 @@
+// Stacks the slices or frames of one DICOM series into an ImageVolume (dicom_volume.h).
+//
+// Two passes: the headers of every file are read (without pixel data) to plan the grid, then
+// the frames are decoded one at a time, in slice order, straight into the volume's buffer.
+// At most one file's data set is held in memory at any time.
+#include "twinplan/io/dicom_volume.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcvrat.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <Eigen/Geometry>
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "dicom_codecs.h"
+#include "volume_frames.h"
+
+namespace twinplan::io {
+namespace {
+
+using detail::FileHeader;
+using detail::FrameHeader;
+
+// Tolerances, in mm unless stated. DS values carry ~6 significant digits.
+constexpr double kSamePosition_mm = 0.01;  // two slices closer than this are duplicates
+constexpr double kTiltShift_mm = 0.05;     // in-plane drift of positions beyond this is a tilt
+constexpr double kOrientationTol = 1e-3;   // direction cosines
+constexpr double kSpacingRelTol = 0.01;    // 1% of the slice step
+constexpr double kSpacingAbsTol_mm = 0.01;
+
+std::string text(DcmItem& item, const DcmTagKey& tag) {
+  OFString value;
+  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
+  std::string s = value.c_str();
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  return s;
+}
+
+std::optional<double> number(DcmItem& item, const DcmTagKey& tag, unsigned long pos = 0) {
+  Float64 v = 0;
+  if (item.findAndGetFloat64(tag, v, pos).bad() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+template <std::size_t N>
+std::optional<std::array<double, N>> numbers(DcmItem& item, const DcmTagKey& tag) {
+  std::array<double, N> out{};
+  for (std::size_t i = 0; i < N; ++i) {
+    auto v = number(item, tag, i);
+    if (!v) return std::nullopt;
+    out[i] = *v;
+  }
+  return out;
+}
+
+int integer(DcmItem& item, const DcmTagKey& tag, int fallback) {
+  Sint32 v = 0;
+  if (item.findAndGetSint32(tag, v).good()) return v;
+  Uint16 u = 0;
+  if (item.findAndGetUint16(tag, u).good()) return u;
+  return fallback;
+}
+
+std::string formatMm(double v) {
+  std::ostringstream s;
+  s << std::setprecision(4) << v;
+  return s.str();
+}
+
+// First item of a functional group macro: per-frame first, then shared (PS3.3 C.7.6.16).
+DcmItem* functionalGroup(DcmItem* perFrame, DcmItem* shared, const DcmTagKey& sequence) {
+  DcmItem* item = nullptr;
+  if (perFrame && perFrame->findAndGetSequenceItem(sequence, item, 0).good() && item) return item;
+  item = nullptr;
+  if (shared && shared->findAndGetSequenceItem(sequence, item, 0).good() && item) return item;
+  return nullptr;
+}
+
+DicomInfo readDicomInfo(DcmDataset& ds) {
+  DicomInfo info;
+  info.patientName = text(ds, DCM_PatientName);
+  info.patientId = text(ds, DCM_PatientID);
+  info.patientBirthDate = text(ds, DCM_PatientBirthDate);
+  info.patientSex = text(ds, DCM_PatientSex);
+  info.studyInstanceUid = text(ds, DCM_StudyInstanceUID);
+  info.studyDate = text(ds, DCM_StudyDate);
+  info.studyTime = text(ds, DCM_StudyTime);
+  info.studyDescription = text(ds, DCM_StudyDescription);
+  info.accessionNumber = text(ds, DCM_AccessionNumber);
+  info.seriesInstanceUid = text(ds, DCM_SeriesInstanceUID);
+  info.seriesDate = text(ds, DCM_SeriesDate);
+  info.seriesTime = text(ds, DCM_SeriesTime);
+  info.seriesDescription = text(ds, DCM_SeriesDescription);
+  info.seriesNumber = integer(ds, DCM_SeriesNumber, 0);
+  info.modality = text(ds, DCM_Modality);
+  info.frameOfReferenceUid = text(ds, DCM_FrameOfReferenceUID);
+  info.patientPosition = text(ds, DCM_PatientPosition);
+  info.acquisitionTime = text(ds, DCM_AcquisitionTime);
+  if (info.acquisitionTime.empty()) info.acquisitionTime = text(ds, DCM_AcquisitionDateTime);
+  info.manufacturer = text(ds, DCM_Manufacturer);
+  info.manufacturerModel = text(ds, DCM_ManufacturerModelName);
+  info.institutionName = text(ds, DCM_InstitutionName);
+  info.bodyPartExamined = text(ds, DCM_BodyPartExamined);
+  info.imageType = text(ds, DCM_ImageType);
+  info.windowCenter = number(ds, DCM_WindowCenter).value_or(0.0);
+  info.windowWidth = number(ds, DCM_WindowWidth).value_or(0.0);
+  return info;
+}
+
+struct HeaderPass {
+  std::vector<FileHeader> files;
+  std::vector<FrameHeader> frames;
+  DicomInfo info;
+  std::vector<std::string> notes;  // assumptions found while reading headers
+};
+
+// Reads one file's headers (stops before Pixel Data) and appends its frames.
+void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, HeaderPass& pass) {
+  const std::string where = path.string();
+  if (!std::filesystem::is_regular_file(path)) {
+    throw Error(ErrorKind::NotFound, "The DICOM file " + where + " does not exist.", where);
+  }
+  DcmFileFormat format;
+  FileHeader file;
+  OFCondition status = format.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange,
+                                               DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
+  if (status.bad()) {
+    // No preamble / meta header: try a bare data set in each little/big endian syntax.
+    for (E_TransferSyntax xfer :
+         {EXS_LittleEndianExplicit, EXS_LittleEndianImplicit, EXS_BigEndianExplicit}) {
+      DcmFileFormat retry;
+      if (retry
+              .loadFileUntilTag(path.c_str(), xfer, EGL_noChange, DCM_MaxReadLength, ERM_dataset,
+                                DCM_PixelData)
+              .good() &&
+          retry.getDataset()->tagExists(DCM_Rows)) {
+        format = retry;
+        file.readXfer = xfer;
+        file.bareDataset = true;
+        pass.notes.push_back(path.filename().string() +
+                             " has no DICOM file meta header; it was read as a bare data set "
+                             "in " +
+                             DcmXfer(xfer).getXferName() + ".");
+        status = EC_Normal;
+        break;
+      }
+    }
+  }
+  if (status.bad()) {
+    throw Error(ErrorKind::Corrupt,
+                "The DICOM header of " + where + " cannot be read (" + status.text() +
+                    "); the file is damaged or not DICOM.",
+                where);
+  }
+  DcmDataset& ds = *format.getDataset();
+  file.file = path;
+  file.transferSyntaxUid =
+      DcmXfer(file.bareDataset ? file.readXfer : ds.getOriginalXfer()).getXferID();
+  file.sopClassUid = text(ds, DCM_SOPClassUID);
+  file.modality = text(ds, DCM_Modality);
+  file.units = text(ds, DCM_Units);
+  file.doseUnits = text(ds, DCM_DoseUnits);
+  auto& f = file.format;
+  f.rows = integer(ds, DCM_Rows, 0);
+  f.columns = integer(ds, DCM_Columns, 0);
+  f.bitsAllocated = integer(ds, DCM_BitsAllocated, 16);
+  f.bitsStored = integer(ds, DCM_BitsStored, f.bitsAllocated);
+  f.highBit = integer(ds, DCM_HighBit, f.bitsStored - 1);
+  f.isSigned = integer(ds, DCM_PixelRepresentation, 0) == 1;
+  f.samplesPerPixel = integer(ds, DCM_SamplesPerPixel, 1);
+  f.photometric = text(ds, DCM_PhotometricInterpretation);
+  if (f.photometric.empty()) f.photometric = "MONOCHROME2";
+  if (f.rows <= 0 || f.columns <= 0) {
+    throw Error(ErrorKind::InvalidInput, where + " is not an image (no Rows/Columns).", where);
+  }
+  if (f.samplesPerPixel != 1 ||
+      (f.photometric != "MONOCHROME1" && f.photometric != "MONOCHROME2")) {
+    throw Error(ErrorKind::Unsupported,
+                where + " is a colour image (" + f.photometric + ", " +
+                    std::to_string(f.samplesPerPixel) +
+                    " samples per pixel); only greyscale images can be stacked into a volume.",
+                where);
+  }
+  if (f.bitsStored < 1 || f.bitsStored > 32 || f.bitsStored > f.bitsAllocated ||
+      f.highBit < f.bitsStored - 1 || f.highBit >= f.bitsAllocated) {
+    throw Error(ErrorKind::Corrupt,
+                where + " has inconsistent Bits Allocated/Stored/High Bit (" +
+                    std::to_string(f.bitsAllocated) + "/" + std::to_string(f.bitsStored) + "/" +
+                    std::to_string(f.highBit) + ").",
+                where);
+  }
+  if (!text(ds, DCM_NumberOfFrames).empty()) {
+    Sint32 frames = 0;
+    if (ds.findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) {
+      throw Error(
+          ErrorKind::Corrupt,
+          where + " has an invalid Number of Frames '" + text(ds, DCM_NumberOfFrames) + "'.",
+          where);
+    }
+    file.frames = frames;
+  }
+  file.sliceThickness_mm = number(ds, DCM_SliceThickness).value_or(0.0);
+  file.spacingBetweenSlices_mm = number(ds, DCM_SpacingBetweenSlices).value_or(0.0);
+
+  if (fileIndex == 0) {
+    if (ds.convertToUTF8().bad()) {
+      pass.notes.push_back("The character set of " + where +
+                           " could not be converted to UTF-8; names are shown as stored.");
+    }
+    pass.info = readDicomInfo(ds);
+  }
+
+  const int instanceNumber = integer(ds, DCM_InstanceNumber, 0);
+  DcmSequenceOfItems* perFrameSeq = nullptr;
+  ds.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrameSeq);
+  DcmItem* shared = nullptr;
+  if (ds.findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).bad())
+    shared = nullptr;
+  file.enhanced = perFrameSeq != nullptr;
+
+  // Which dimension index values are the position within a stack (PS3.3 C.7.6.17).
+  std::vector<bool> positionDimension;
+  if (DcmSequenceOfItems* dims = nullptr;
+      ds.findAndGetSequence(DCM_DimensionIndexSequence, dims).good() && dims) {
+    for (unsigned long i = 0; i < dims->card(); ++i) {
+      DcmTagKey pointer;
+      DcmElement* at = nullptr;
+      if (dims->getItem(i)->findAndGetElement(DCM_DimensionIndexPointer, at).good() && at &&
+          at->ident() == EVR_AT) {
+        static_cast<DcmAttributeTag*>(at)->getTagVal(pointer, 0);
+      }
+      positionDimension.push_back(pointer == DCM_InStackPositionNumber ||
+                                  pointer == DCM_ImagePositionPatient);
+    }
+  }
+
+  auto classicRescale = [&](FrameHeader& fr) {
+    fr.rescaleSlope = number(ds, DCM_RescaleSlope).value_or(1.0);
+    fr.rescaleIntercept = number(ds, DCM_RescaleIntercept).value_or(0.0);
+    if (fr.rescaleSlope == 0.0) fr.rescaleSlope = 1.0;
+    // RT Dose: stored value * Dose Grid Scaling = dose in Dose Units (PS3.3 C.8.8.3).
+    if (file.modality == "RTDOSE") {
+      if (auto scaling = number(ds, DCM_DoseGridScaling); scaling && *scaling > 0) {
+        fr.rescaleSlope = *scaling;
+      }
+    }
+  };
+
+  if (file.enhanced) {
+    if (static_cast<int>(perFrameSeq->card()) < file.frames) {
+      throw Error(ErrorKind::Corrupt,
+                  where + " has " + std::to_string(file.frames) + " frames but only " +
+                      std::to_string(perFrameSeq->card()) + " per-frame functional group items.",
+                  where);
+    }
+    for (int k = 0; k < file.frames; ++k) {
+      DcmItem* perFrame = perFrameSeq->getItem(static_cast<unsigned long>(k));
+      FrameHeader fr;
+      fr.fileIndex = fileIndex;
+      fr.frameIndex = k;
+      fr.instanceNumber = instanceNumber;
+      DcmItem* position = functionalGroup(perFrame, shared, DCM_PlanePositionSequence);
+      DcmItem* orientation = functionalGroup(perFrame, shared, DCM_PlaneOrientationSequence);
+      auto ipp = position ? numbers<3>(*position, DCM_ImagePositionPatient) : std::nullopt;
+      auto iop = orientation ? numbers<6>(*orientation, DCM_ImageOrientationPatient) : std::nullopt;
+      if (!ipp || !iop) {
+        throw Error(ErrorKind::Unsupported,
+                    "Frame " + std::to_string(k + 1) + " of " + where +
+                        " has no Plane Position / Plane Orientation functional group, so it "
+                        "cannot be placed in patient space; this enhanced image cannot be "
+                        "loaded as a volume.",
+                    where);
+      }
+      fr.position_lps = Vec3((*ipp)[0], (*ipp)[1], (*ipp)[2]);
+      fr.orientation = *iop;
+      if (DcmItem* measures = functionalGroup(perFrame, shared, DCM_PixelMeasuresSequence)) {
+        if (auto ps = numbers<2>(*measures, DCM_PixelSpacing)) {
+          fr.pixelSpacing = *ps;
+          fr.hasPixelSpacing = true;
+        }
+        if (file.sliceThickness_mm == 0.0) {
+          file.sliceThickness_mm = number(*measures, DCM_SliceThickness).value_or(0.0);
+        }
+        if (file.spacingBetweenSlices_mm == 0.0) {
+          file.spacingBetweenSlices_mm = number(*measures, DCM_SpacingBetweenSlices).value_or(0.0);
+        }
+      }
+      if (DcmItem* pvt = functionalGroup(perFrame, shared, DCM_PixelValueTransformationSequence)) {
+        fr.rescaleSlope = number(*pvt, DCM_RescaleSlope).value_or(1.0);
+        fr.rescaleIntercept = number(*pvt, DCM_RescaleIntercept).value_or(0.0);
+        if (fr.rescaleSlope == 0.0) fr.rescaleSlope = 1.0;
+      } else {
+        classicRescale(fr);
+      }
+      if (DcmItem* content = functionalGroup(perFrame, nullptr, DCM_FrameContentSequence)) {
+        DcmElement* values = nullptr;
+        if (content->findAndGetElement(DCM_DimensionIndexValues, values).good() && values) {
+          for (unsigned long v = 0; v < values->getVM(); ++v) {
+            Uint32 value = 0;
+            values->getUint32(value, v);
+            if (v < positionDimension.size() && positionDimension[v]) continue;
+            fr.volumeKey.push_back(value);
+          }
+        }
+      }
+      if (k == 0 && fileIndex == 0) {
+        if (DcmItem* voi = functionalGroup(perFrame, shared, DCM_FrameVOILUTSequence)) {
+          pass.info.windowCenter = number(*voi, DCM_WindowCenter).value_or(pass.info.windowCenter);
+          pass.info.windowWidth = number(*voi, DCM_WindowWidth).value_or(pass.info.windowWidth);
+        }
+      }
+      pass.frames.push_back(std::move(fr));
+    }
+  } else {
+    auto ipp = numbers<3>(ds, DCM_ImagePositionPatient);
+    auto iop = numbers<6>(ds, DCM_ImageOrientationPatient);
+    if ((!ipp || !iop) && file.frames > 1) {
+      throw Error(ErrorKind::Unsupported,
+                  where + " holds " + std::to_string(file.frames) +
+                      " frames but no per-frame functional groups and no Image Position / "
+                      "Orientation (Patient), so its frames cannot be placed in patient space; "
+                      "it cannot be loaded as a volume.",
+                  where);
+    }
+    if (!ipp || !iop) {
+      throw Error(ErrorKind::InvalidInput,
+                  where +
+                      " has no Image Position / Image Orientation (Patient), so it cannot be "
+                      "placed in a volume; it is probably a screenshot or a localizer.",
+                  where);
+    }
+    FrameHeader base;
+    base.fileIndex = fileIndex;
+    base.instanceNumber = instanceNumber;
+    base.orientation = *iop;
+    if (auto ps = numbers<2>(ds, DCM_PixelSpacing)) {
+      base.pixelSpacing = *ps;
+      base.hasPixelSpacing = true;
+    }
+    classicRescale(base);
+    base.echoAndTime = {integer(ds, DCM_EchoNumbers, 0),
+                        integer(ds, DCM_TemporalPositionIdentifier, 0)};
+    const Vec3 origin((*ipp)[0], (*ipp)[1], (*ipp)[2]);
+    if (file.frames == 1) {
+      base.position_lps = origin;
+      pass.frames.push_back(base);
+    } else {
+      // Classic multi-frame (RT Dose, NM ...): frames are offset along the normal.
+      DcmElement* offsets = nullptr;
+      if (ds.findAndGetElement(DCM_GridFrameOffsetVector, offsets).bad() || !offsets ||
+          static_cast<int>(offsets->getVM()) < file.frames) {
+        throw Error(ErrorKind::Unsupported,
+                    where + " holds " + std::to_string(file.frames) +
+                        " frames without per-frame positions (no functional groups or Grid "
+                        "Frame Offset Vector); its frames cannot be placed in space.",
+                    where);
+      }
+      const Vec3 r(base.orientation[0], base.orientation[1], base.orientation[2]);
+      const Vec3 c(base.orientation[3], base.orientation[4], base.orientation[5]);
+      const Vec3 n = r.cross(c).normalized();
+      // Offsets are relative to the first frame when the first is 0; otherwise they are
+      // absolute positions along the normal whose first value is the first frame's. Either
+      // way frame k lies (offset_k - offset_0) from Image Position (PS3.3 C.8.8.3.2).
+      Float64 first = 0;
+      offsets->getFloat64(first, 0);
+      for (int k = 0; k < file.frames; ++k) {
+        Float64 offset = 0;
+        offsets->getFloat64(offset, static_cast<unsigned long>(k));
+        FrameHeader fr = base;
+        fr.frameIndex = k;
+        fr.position_lps = origin + (offset - first) * n;
+        pass.frames.push_back(fr);
+      }
+    }
+  }
+  pass.files.push_back(std::move(file));
+}
+
+// The plan of the output grid: which source frames, in which order, and where output slices lie.
+struct StackPlan {
+  std::vector<const FrameHeader*> slices;  // sorted along the normal, duplicates removed
+  std::vector<Vec3> inPlaneShift_mm;       // per source slice: (row, column, 0) offset
+  std::vector<double> outputAlong_mm;      // per output slice, relative to slices[0]
+  bool tilted = false, resampled = false;
+  ImageGeometry geometry;
+};
+
+StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& frames,
+                    const VolumeLoadOptions& options, std::vector<std::string>& assumptions) {
+  const FrameHeader& first = *frames.front();
+  const FileHeader& firstFile = pass.files[first.fileIndex];
+  // Sizes.
+  std::map<std::pair<int, int>, int> sizes;
+  for (const FrameHeader* f : frames) {
+    const auto& fmt = pass.files[f->fileIndex].format;
+    ++sizes[{fmt.columns, fmt.rows}];
+  }
+  if (sizes.size() > 1) {
+    std::string list;
+    for (const auto& [size, count] : sizes) {
+      list += (list.empty() ? "" : ", ") + std::to_string(size.first) + "x" +
+              std::to_string(size.second) + " (" + std::to_string(count) + " slices)";
+    }
+    throw Error(ErrorKind::Unsupported,
+                "The series has slices of " + std::to_string(sizes.size()) + " sizes: " + list +
+                    ". Import each size as its own series.",
+                pass.info.seriesInstanceUid);
+  }
+  // Orientation and pixel spacing.
+  for (const FrameHeader* f : frames) {
+    for (int a = 0; a < 6; ++a) {
+      if (std::abs(f->orientation[a] - first.orientation[a]) > kOrientationTol) {
+        throw Error(ErrorKind::Unsupported,
+                    "The series mixes slice orientations (" +
+                        pass.files[first.fileIndex].file.filename().string() + " and " +
+                        pass.files[f->fileIndex].file.filename().string() +
+                        " differ); it cannot be stacked into one volume. Import each "
+                        "orientation as its own series.",
+                    pass.info.seriesInstanceUid);
+      }
+    }
+    for (int a = 0; a < 2; ++a) {
+      if (std::abs(f->pixelSpacing[a] - first.pixelSpacing[a]) > 1e-4 * first.pixelSpacing[a]) {
+        throw Error(ErrorKind::Unsupported,
+                    "The series mixes pixel spacings (" + formatMm(first.pixelSpacing[a]) +
+                        " and " + formatMm(f->pixelSpacing[a]) +
+                        " mm); import each spacing as its own series.",
+                    pass.info.seriesInstanceUid);
+      }
+    }
+  }
+  Vec3 r(first.orientation[0], first.orientation[1], first.orientation[2]);
+  Vec3 c(first.orientation[3], first.orientation[4], first.orientation[5]);
+  if (r.norm() < 0.5 || c.norm() < 0.5 || std::abs(r.normalized().dot(c.normalized())) > 0.01) {
+    throw Error(ErrorKind::Corrupt,
+                "Image Orientation (Patient) of " + firstFile.file.string() +
+                    " is not two perpendicular unit vectors.",
+                firstFile.file.string());
+  }
+  r.normalize();
+  c.normalize();
+  const Vec3 n = r.cross(c).normalized();
+
+  // Sort along the normal (a strict order; file order breaks exact ties), then keep one slice
+  // per position: slices closer than kSamePosition_mm to the first of a run are duplicates,
+  // and the one with the lowest InstanceNumber stays.
+  for (FrameHeader* f : frames) f->along_mm = n.dot(f->position_lps);
+  std::vector<const FrameHeader*> sorted(frames.begin(), frames.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const FrameHeader* a, const FrameHeader* b) {
+    return a->along_mm < b->along_mm;
+  });
+  StackPlan plan;
+  std::size_t duplicates = 0;
+  for (std::size_t runStart = 0; runStart < sorted.size();) {
+    std::size_t runEnd = runStart + 1;
+    const FrameHeader* kept = sorted[runStart];
+    while (runEnd < sorted.size() &&
+           sorted[runEnd]->along_mm - sorted[runStart]->along_mm <= kSamePosition_mm) {
+      if (sorted[runEnd]->instanceNumber < kept->instanceNumber) kept = sorted[runEnd];
+      ++runEnd;
+    }
+    duplicates += runEnd - runStart - 1;
+    plan.slices.push_back(kept);
+    runStart = runEnd;
+  }
+  if (duplicates > 0) {
+    assumptions.push_back(std::to_string(duplicates) + " of " + std::to_string(sorted.size()) +
+                          " slices lie at the same position as another slice; the one with the "
+                          "lowest InstanceNumber was kept at each position, the others were "
+                          "ignored.");
+  }
+  const std::size_t count = plan.slices.size();
+  const FrameHeader& origin = *plan.slices.front();
+
+  // In-plane drift of the slice positions (gantry tilt).
+  double maxShift = 0.0;
+  for (const FrameHeader* f : plan.slices) {
+    const Vec3 d = f->position_lps - origin.position_lps;
+    const Vec3 shift(d.dot(r), d.dot(c), 0.0);
+    plan.inPlaneShift_mm.push_back(shift);
+    maxShift = std::max(maxShift, shift.norm());
+  }
+  if (maxShift > kTiltShift_mm) {
+    const double span = plan.slices.back()->along_mm - origin.along_mm;
+    const double angle_deg = std::atan2(maxShift, span) * 180.0 / M_PI;
+    if (!options.allowResampling) {
+      throw Error(ErrorKind::Unsupported,
+                  "The slice positions are not along the slice normal (gantry tilt of about " +
+                      formatMm(angle_deg) +
+                      " degrees); our volumes cannot be sheared. Allow resampling to load it on "
+                      "an orthogonal grid.",
+                  pass.info.seriesInstanceUid);
+    }
+    plan.tilted = true;
+    assumptions.push_back("Gantry tilt of about " + formatMm(angle_deg) +
+                          " degrees: each slice was shifted in its plane (bilinear "
+                          "interpolation) onto the grid of the first slice, giving an orthogonal "
+                          "volume; voxels shifted in from outside the acquired field of view are "
+                          "filled with the slice's lowest value.");
+  } else {
+    for (auto& s : plan.inPlaneShift_mm) s.setZero();
+  }
+
+  // Slice spacing from positions.
+  double spacing = 0.0;
+  if (count == 1) {
+    spacing = firstFile.spacingBetweenSlices_mm > 0 ? firstFile.spacingBetweenSlices_mm
+                                                    : firstFile.sliceThickness_mm;
+    if (!(spacing > 0)) spacing = 1.0;
+    assumptions.push_back("Single slice: the slice spacing (" + formatMm(spacing) +
+                          " mm) was taken from Spacing Between Slices / Slice Thickness.");
+    plan.outputAlong_mm = {0.0};
+  } else {
+    std::vector<double> steps;
+    for (std::size_t k = 1; k < count; ++k) {
+      steps.push_back(plan.slices[k]->along_mm - plan.slices[k - 1]->along_mm);
+    }
+    std::vector<double> ordered = steps;
+    std::nth_element(ordered.begin(), ordered.begin() + ordered.size() / 2, ordered.end());
+    const double median = ordered[ordered.size() / 2];
+    const double minStep = *std::min_element(steps.begin(), steps.end());
+    const double maxStep = *std::max_element(steps.begin(), steps.end());
+    const double tol = std::max(kSpacingAbsTol_mm, kSpacingRelTol * median);
+    const double extent = plan.slices.back()->along_mm - origin.along_mm;
+    if (maxStep - minStep <= tol) {
+      spacing = extent / static_cast<double>(count - 1);
+      for (std::size_t k = 0; k < count; ++k) {
+        plan.outputAlong_mm.push_back(plan.slices[k]->along_mm - origin.along_mm);
+      }
+    } else {
+      // Describe the irregularity: missing slices or uneven steps.
+      std::size_t missing = 0;
+      bool multiples = true;
+      for (double s : steps) {
+        const double ratio = s / minStep;
+        if (std::abs(ratio - std::round(ratio)) * minStep > tol) multiples = false;
+        missing += static_cast<std::size_t>(std::max(0.0, std::round(ratio) - 1.0));
+      }
+      std::string what = multiples
+                             ? "has " + std::to_string(missing) + " missing slice(s) (gaps in a " +
+                                   formatMm(minStep) + " mm stack)"
+                             : "is not evenly spaced (steps from " + formatMm(minStep) + " to " +
+                                   formatMm(maxStep) + " mm)";
+      if (!options.allowResampling) {
+        throw Error(ErrorKind::Unsupported,
+                    "The series " + what +
+                        "; allow resampling to load it on a uniform grid, or load a complete "
+                        "series.",
+                    pass.info.seriesInstanceUid);
+      }
+      const auto outCount = static_cast<std::size_t>(std::llround(extent / minStep)) + 1;
+      if (outCount > 2 * count + 16) {
+        throw Error(ErrorKind::Unsupported,
+                    "The series " + what + "; a uniform grid at the smallest step would need " +
+                        std::to_string(outCount) + " slices for " + std::to_string(count) +
+                        " acquired ones, so it was not resampled. Check the series for "
+                        "overlapping or stray slices.",
+                    pass.info.seriesInstanceUid);
+      }
+      spacing = extent / static_cast<double>(outCount - 1);
+      for (std::size_t k = 0; k < outCount; ++k) plan.outputAlong_mm.push_back(k * spacing);
+      plan.resampled = true;
+      assumptions.push_back("The series " + what + ": it was resampled onto a uniform grid of " +
+                            std::to_string(outCount) + " slices " + formatMm(spacing) +
+                            " mm apart by linear interpolation along the slice normal between "
+                            "the nearest acquired slices (integer voxel values rounded).");
+    }
+  }
+  if (!first.hasPixelSpacing) {
+    assumptions.push_back("No Pixel Spacing: 1 mm pixels were assumed.");
+  }
+
+  ImageGeometry& g = plan.geometry;
+  g.size = {firstFile.format.columns, firstFile.format.rows,
+            static_cast<std::int64_t>(plan.outputAlong_mm.size())};
+  g.origin_lps = origin.position_lps;
+  // Pixel Spacing is (between rows, between columns): i runs along the row direction.
+  g.spacing_mm = Vec3(first.pixelSpacing[1], first.pixelSpacing[0], spacing);
+  g.direction.col(0) = r;
+  g.direction.col(1) = c;
+  g.direction.col(2) = n;  // k increases along the normal: right-handed
+  return plan;
+}
+
+// Output voxel type (DESIGN.md section 2).
+PixelType choosePixelType(const HeaderPass& pass, const std::vector<const FrameHeader*>& slices) {
+  bool identity = true, integral = true, anySigned = false, anyUnsigned = false;
+  int bitsAllocated = 0;
+  for (const FrameHeader* f : slices) {
+    const auto& fmt = pass.files[f->fileIndex].format;
+    identity = identity && f->rescaleSlope == 1.0 && f->rescaleIntercept == 0.0;
+    integral = integral && f->rescaleSlope == std::round(f->rescaleSlope) &&
+               f->rescaleIntercept == std::round(f->rescaleIntercept);
+    (fmt.isSigned ? anySigned : anyUnsigned) = true;
+    bitsAllocated = std::max(bitsAllocated, fmt.bitsAllocated);
+  }
+  if (pass.info.modality == "CT") return integral ? PixelType::Int16 : PixelType::Float32;
+  if (!identity) return PixelType::Float32;
+  if (anySigned && anyUnsigned) return PixelType::Float32;
+  if (bitsAllocated <= 8) return anySigned ? PixelType::Int16 : PixelType::UInt8;
+  if (bitsAllocated <= 16) return anySigned ? PixelType::Int16 : PixelType::UInt16;
+  return anySigned ? PixelType::Int32 : PixelType::Float32;
+}
+
+// Writes one slice of values into the volume; false when a value does not fit the type exactly.
+template <class T>
+bool storeSlice(ImageVolume& volume, std::size_t offset, std::span<const double> values,
+                bool round) {
+  T* out = volume.voxels<T>().data() + offset;
+  for (std::size_t n = 0; n < values.size(); ++n) {
+    double v = values[n];
+    if constexpr (std::is_integral_v<T>) {
+      if (round) v = std::nearbyint(v);
+      if (!(v >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
+            v <= static_cast<double>(std::numeric_limits<T>::max()) && v == std::nearbyint(v))) {
+        return false;
+      }
+    }
+    out[n] = static_cast<T>(v);
+  }
+  return true;
+}
+
+bool storeSlice(ImageVolume& volume, std::size_t offset, std::span<const double> values,
+                bool round) {
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      return storeSlice<std::uint8_t>(volume, offset, values, round);
+    case PixelType::Int16:
+      return storeSlice<std::int16_t>(volume, offset, values, round);
+    case PixelType::UInt16:
+      return storeSlice<std::uint16_t>(volume, offset, values, round);
+    case PixelType::Int32:
+      return storeSlice<std::int32_t>(volume, offset, values, round);
+    case PixelType::Float32:
+      return storeSlice<float>(volume, offset, values, round);
+  }
+  return false;
+}
+
+ImageVolume promoteToFloat(const ImageVolume& volume) {
+  ImageVolume out(volume.geometry(), PixelType::Float32);
+  auto dst = out.voxels<float>();
+  const auto& g = volume.geometry();
+  std::size_t n = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        dst[n++] = static_cast<float>(volume.valueAt(i, j, k));
+  return out;
+}
+
+// Shifts a slice in its plane by (du, dv) mm: output pixel (i, j) samples the source at
+// (i - du/sx, j - dv/sy) bilinearly; outside the source it takes the slice's lowest value.
+void shiftInPlane(std::span<double> values, int columns, int rows, const Vec3& shift_mm, double sx,
+                  double sy) {
+  const std::vector<double> source(values.begin(), values.end());
+  const double fill = *std::min_element(source.begin(), source.end());
+  for (int j = 0; j < rows; ++j) {
+    for (int i = 0; i < columns; ++i) {
+      const double si = i - shift_mm[0] / sx, sj = j - shift_mm[1] / sy;
+      const double fi = std::floor(si), fj = std::floor(sj);
+      const int i0 = static_cast<int>(fi), j0 = static_cast<int>(fj);
+      const double wi = si - fi, wj = sj - fj;
+      auto at = [&](int ii, int jj) {
+        if (ii < 0 || jj < 0 || ii >= columns || jj >= rows) return fill;
+        return source[static_cast<std::size_t>(jj) * columns + ii];
+      };
+      values[static_cast<std::size_t>(j) * columns + i] =
+          (1 - wj) * ((1 - wi) * at(i0, j0) + wi * at(i0 + 1, j0)) +
+          wj * ((1 - wi) * at(i0, j0 + 1) + wi * at(i0 + 1, j0 + 1));
+    }
+  }
+}
+
+std::string unitFor(const HeaderPass& pass, std::vector<std::string>& assumptions) {
+  const std::string& modality = pass.info.modality;
+  if (modality == "CT") return "HU";
+  if (modality == "RTDOSE") {
+    const std::string units = pass.files.front().doseUnits;
+    return units == "GY" ? "Gy" : units;
+  }
+  if (modality == "PT") {
+    const std::string& units = pass.files.front().units;
+    if (units == "GML") {
+      assumptions.push_back("PET Units GML: voxel values are body-weight SUV (g/ml).");
+      return "SUVbw";
+    }
+    if (units == "BQML") return "Bq/ml";
+    if (units == "CNTS") return "counts";
+    return units;
+  }
+  return {};
+}
+
+}  // namespace
+
+ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
+                       const VolumeLoadOptions& options, Progress& progress) {
+  if (files.empty()) {
+    throw Error(ErrorKind::InvalidInput, "No DICOM files were given to load as a volume.");
+  }
+  detail::ensureDicomCodecsRegistered();
+  progress.report(0.0, "Reading DICOM headers");
+  HeaderPass pass;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    progress.check();
+    readHeaders(files[i], i, pass);
+    progress.report(0.1 * static_cast<double>(i + 1) / static_cast<double>(files.size()),
+                    "Reading DICOM headers");
+  }
+  std::vector<std::string> assumptions = pass.notes;
+
+  // Several volumes at the same positions (echoes, time points, stacks): keep the first.
+  std::map<std::vector<std::uint32_t>, std::vector<FrameHeader*>> volumes;
+  for (FrameHeader& f : pass.frames) volumes[f.volumeKey].push_back(&f);
+  const std::vector<FrameHeader*>& chosen = volumes.begin()->second;
+  if (volumes.size() > 1) {
+    std::string key;
+    for (auto v : volumes.begin()->first) key += (key.empty() ? "" : "\\") + std::to_string(v);
+    assumptions.push_back(
+        "The files hold " + std::to_string(volumes.size()) +
+        " volumes (stacks, echoes or time points, told apart by their "
+        "Dimension Index Values); the first one (" +
+        key + ", " + std::to_string(chosen.size()) + " frames) was loaded, the other " +
+        std::to_string(pass.frames.size() - chosen.size()) + " frames were ignored.");
+  }
+
+  // Classic multi-echo / dynamic series: when slices share positions and carry different
+  // echo numbers or temporal positions, keep the first echo / time point.
+  std::vector<FrameHeader*> selected = chosen;
+  {
+    std::map<std::array<int, 2>, std::vector<FrameHeader*>> echoes;
+    for (FrameHeader* f : chosen) echoes[f->echoAndTime].push_back(f);
+    std::vector<Vec3> positions;
+    bool shared = false;
+    for (const FrameHeader* f : chosen) {
+      for (const Vec3& p : positions)
+        shared = shared || (p - f->position_lps).norm() <= kSamePosition_mm;
+      if (shared) break;
+      positions.push_back(f->position_lps);
+    }
+    if (shared && echoes.size() > 1) {
+      selected = echoes.begin()->second;
+      const auto [echo, time] = echoes.begin()->first;
+      assumptions.push_back("The slices belong to " + std::to_string(echoes.size()) +
+                            " echoes or time points at the same positions; only echo " +
+                            std::to_string(echo) + ", temporal position " + std::to_string(time) +
+                            " (" + std::to_string(selected.size()) + " slices) was loaded.");
+    }
+  }
+  StackPlan plan = planStack(pass, selected, options, assumptions);
+  const ImageGeometry& g = plan.geometry;
+  ImageVolume volume(g, choosePixelType(pass, plan.slices));
+  const bool interpolated = plan.resampled || plan.tilted;
+
+  for (const FrameHeader* f : plan.slices) {
+    if (pass.files[f->fileIndex].format.monochrome1()) {
+      assumptions.push_back(
+          "MONOCHROME1 pixels were inverted (stored minimum + maximum - value, "
+          "before rescale) so that higher values are brighter.");
+      break;
+    }
+  }
+
+  // Decode source slices in order; each output slice blends the two nearest.
+  detail::FrameDecoder decoder;
+  const std::size_t pixels =
+      static_cast<std::size_t>(g.size[0]) * static_cast<std::size_t>(g.size[1]);
+  std::map<std::size_t, std::vector<double>> cache;  // at most two decoded source slices
+  auto sourceSlice = [&](std::size_t s) -> const std::vector<double>& {
+    if (auto it = cache.find(s); it != cache.end()) return it->second;
+    for (auto it = cache.begin(); it != cache.end();) {
+      it = it->first + 1 < s ? cache.erase(it) : std::next(it);
+    }
+    std::vector<double> values(pixels);
+    const FrameHeader& frame = *plan.slices[s];
+    decoder.decode(pass.files[frame.fileIndex], frame.fileIndex, frame, values);
+    if (plan.tilted) {
+      shiftInPlane(values, static_cast<int>(g.size[0]), static_cast<int>(g.size[1]),
+                   plan.inPlaneShift_mm[s], g.spacing_mm[0], g.spacing_mm[1]);
+    }
+    return cache.emplace(s, std::move(values)).first->second;
+  };
+  std::vector<double> blended(pixels);
+  const std::size_t outCount = plan.outputAlong_mm.size();
+  std::size_t source = 0;
+  for (std::size_t k = 0; k < outCount; ++k) {
+    progress.check();
+    const double t = plan.outputAlong_mm[k];
+    const double originAlong = plan.slices.front()->along_mm;
+    while (source + 1 < plan.slices.size() &&
+           plan.slices[source + 1]->along_mm - originAlong <= t + 1e-6) {
+      ++source;
+    }
+    std::span<const double> values;
+    if (!plan.resampled || source + 1 >= plan.slices.size()) {
+      values = sourceSlice(plan.resampled ? source : k);
+    } else {
+      const double a = plan.slices[source]->along_mm - originAlong;
+      const double b = plan.slices[source + 1]->along_mm - originAlong;
+      const double w = std::clamp((t - a) / (b - a), 0.0, 1.0);
+      if (w < 1e-6) {
+        values = sourceSlice(source);
+      } else {
+        const std::vector<double>& lo = sourceSlice(source);
+        const std::vector<double>& hi = sourceSlice(source + 1);
+        for (std::size_t n = 0; n < pixels; ++n) blended[n] = (1 - w) * lo[n] + w * hi[n];
+        values = blended;
+      }
+    }
+    if (!storeSlice(volume, k * pixels, values, interpolated)) {
+      const auto from = volume.pixelType();
+      volume = promoteToFloat(volume);
+      storeSlice(volume, k * pixels, values, false);
+      assumptions.push_back("Voxel values did not fit " + std::string(toString(from)) +
+                            " exactly after rescale; the volume is stored as float32.");
+    }
+    progress.report(0.1 + 0.9 * static_cast<double>(k + 1) / static_cast<double>(outCount),
+                    "Decoding slices");
+  }
+
+  volume.dicom = pass.info;
+  volume.unit = unitFor(pass, assumptions);
+  volume.name = pass.info.modality;
+  volume.assumptions = std::move(assumptions);
+  return volume;
+}
+
+ImageVolume loadVolume(const DicomSeries& series, const VolumeLoadOptions& options,
+                       Progress& progress) {
+  std::vector<std::filesystem::path> files;
+  for (const DicomInstance& instance : series.instances) {
+    if (std::find(files.begin(), files.end(), instance.file) == files.end()) {
+      files.push_back(instance.file);
+    }
+  }
+  if (files.empty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Series " + series.seriesInstanceUid + " has no image files to load.",
+                series.seriesInstanceUid);
+  }
+  return loadVolume(files, options, progress);
+}
+
+}  // namespace twinplan::io

@@ -1,0 +1,87 @@
+#pragma once
+// Private to the DICOM volume loader: what the header pass learns about each file and frame,
+// and the decoder that turns one frame's stored pixels into rescaled values.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/geometry.h"
+
+class DcmFileFormat;
+
+namespace twinplan::io::detail {
+
+// Image Pixel module of one file (all frames of a file share it).
+struct PixelFormat {
+  int rows = 0, columns = 0;
+  int bitsAllocated = 16, bitsStored = 16, highBit = 15;
+  bool isSigned = false;  // PixelRepresentation 1
+  int samplesPerPixel = 1;
+  std::string photometric = "MONOCHROME2";
+  bool monochrome1() const { return photometric == "MONOCHROME1"; }
+  // Range of the stored values (before rescale).
+  std::int64_t storedMin() const;
+  std::int64_t storedMax() const;
+};
+
+struct FrameHeader {
+  std::size_t fileIndex = 0;
+  int frameIndex = 0;  // 0-based within its file
+  Vec3 position_lps = Vec3::Zero();
+  std::array<double, 6> orientation{1, 0, 0, 0, 1, 0};
+  std::array<double, 2> pixelSpacing{1.0, 1.0};  // (0028,0030): between rows, between columns
+  bool hasPixelSpacing = false;
+  double rescaleSlope = 1.0, rescaleIntercept = 0.0;
+  int instanceNumber = 0;
+  std::vector<std::uint32_t> volumeKey;  // dimension index values that are not the position
+  // Classic images: (EchoNumbers, TemporalPositionIdentifier), used to tell echoes and time
+  // points apart when several slices share a position.
+  std::array<int, 2> echoAndTime{0, 0};
+  double along_mm = 0.0;  // position along the slice normal
+};
+
+struct FileHeader {
+  std::filesystem::path file;
+  PixelFormat format;
+  std::string transferSyntaxUid, sopClassUid, modality, units, doseUnits;
+  int frames = 1;
+  bool enhanced = false;
+  double sliceThickness_mm = 0.0, spacingBetweenSlices_mm = 0.0;
+  // How the file was read: files without preamble and meta header are read as bare data sets
+  // in the transfer syntax that parsed (PS3.10 7.1 requires the meta header; some exporters
+  // omit it).
+  E_TransferSyntax readXfer = EXS_Unknown;
+  bool bareDataset = false;
+};
+
+// Decodes frames one at a time, keeping at most one file's data set in memory.
+class FrameDecoder {
+ public:
+  FrameDecoder();
+  ~FrameDecoder();
+  FrameDecoder(const FrameDecoder&) = delete;
+  FrameDecoder& operator=(const FrameDecoder&) = delete;
+
+  // Writes rows*columns values (stored value, MONOCHROME1 inverted, then rescaled) to `out`.
+  // Throws Error(Corrupt / Unsupported) naming the file.
+  void decode(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame,
+              std::span<double> out);
+
+ private:
+  void load(const FileHeader& file, std::size_t fileIndex);
+  std::unique_ptr<DcmFileFormat> loaded_;
+  std::size_t loadedIndex_ = static_cast<std::size_t>(-1);
+  std::uint32_t nextFragment_ = 0;  // DCMTK's start fragment of frame lastFrame_ + 1
+  int lastFrame_ = -1;
+  std::vector<std::uint8_t> raw_;
+};
+
+}  // namespace twinplan::io::detail

@@ -1,0 +1,523 @@
+// loadVolume on small synthetic series written with DCMTK: ordering, geometry, rescale,
+// photometric handling, and every irregular case the loader must resample, report or refuse.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <gtest/gtest.h>
+
+#include <Eigen/Geometry>
+#include <Eigen/LU>
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "test_support.h"
+#include "twinplan/io/dicom_volume.h"
+
+namespace twinplan {
+namespace {
+
+using twinplan::test::RecordingProgress;
+using twinplan::test::TempDir;
+
+struct SliceSpec {
+  Vec3 ipp = Vec3::Zero();
+  std::array<double, 6> iop{1, 0, 0, 0, 1, 0};
+  int rows = 4, columns = 5;
+  int instance = 1;
+  std::string modality = "CT";
+  int bitsAllocated = 16, bitsStored = 16;
+  bool isSigned = true;
+  std::string photometric = "MONOCHROME2";
+  double slope = 1.0, intercept = 0.0;
+  std::string units;
+  int echo = 0;
+  bool bare = false;  // no preamble and no file meta header
+  E_TransferSyntax xfer = EXS_LittleEndianExplicit;
+  std::function<int(int i, int j)> stored = [](int i, int j) { return i + 10 * j; };
+};
+
+std::string ds(double v) {
+  std::ostringstream s;
+  s.precision(10);
+  s << v;
+  return s.str();
+}
+
+void writeSlice(const SliceSpec& spec, const std::filesystem::path& path) {
+  DcmFileFormat file;
+  DcmDataset* d = file.getDataset();
+  char uid[100];
+  const bool ct = spec.modality == "CT";
+  d->putAndInsertString(DCM_SOPClassUID,
+                        ct ? UID_CTImageStorage
+                           : (spec.modality == "PT" ? UID_PositronEmissionTomographyImageStorage
+                                                    : UID_MRImageStorage));
+  d->putAndInsertString(DCM_SOPInstanceUID,
+                        dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
+  d->putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.2.1125.1.1");
+  d->putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.2.1125.1.2");
+  d->putAndInsertString(DCM_FrameOfReferenceUID, "1.2.826.0.1.3680043.2.1125.1.3");
+  d->putAndInsertString(DCM_Modality, spec.modality.c_str());
+  d->putAndInsertString(DCM_PatientName, "Synthetic^Phantom");
+  d->putAndInsertString(DCM_PatientID, "TP-0001");
+  d->putAndInsertString(DCM_PatientPosition, "HFS");
+  d->putAndInsertString(DCM_InstanceNumber, std::to_string(spec.instance).c_str());
+  const std::string ipp = ds(spec.ipp[0]) + "\\" + ds(spec.ipp[1]) + "\\" + ds(spec.ipp[2]);
+  d->putAndInsertString(DCM_ImagePositionPatient, ipp.c_str());
+  std::string iop;
+  for (int a = 0; a < 6; ++a) iop += (a ? "\\" : "") + ds(spec.iop[a]);
+  d->putAndInsertString(DCM_ImageOrientationPatient, iop.c_str());
+  d->putAndInsertString(DCM_PixelSpacing, "0.5\\0.75");  // between rows, between columns
+  d->putAndInsertString(DCM_SliceThickness, "2");
+  d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(spec.rows));
+  d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(spec.columns));
+  d->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  d->putAndInsertString(DCM_PhotometricInterpretation, spec.photometric.c_str());
+  d->putAndInsertUint16(DCM_BitsAllocated, static_cast<Uint16>(spec.bitsAllocated));
+  d->putAndInsertUint16(DCM_BitsStored, static_cast<Uint16>(spec.bitsStored));
+  d->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(spec.bitsStored - 1));
+  d->putAndInsertUint16(DCM_PixelRepresentation, spec.isSigned ? 1 : 0);
+  if (spec.slope != 1.0 || spec.intercept != 0.0 || ct) {
+    d->putAndInsertString(DCM_RescaleSlope, ds(spec.slope).c_str());
+    d->putAndInsertString(DCM_RescaleIntercept, ds(spec.intercept).c_str());
+  }
+  if (!spec.units.empty()) d->putAndInsertString(DCM_Units, spec.units.c_str());
+  if (spec.echo > 0) d->putAndInsertString(DCM_EchoNumbers, std::to_string(spec.echo).c_str());
+  const std::size_t n = static_cast<std::size_t>(spec.rows) * spec.columns;
+  if (spec.bitsAllocated == 8) {
+    std::vector<Uint8> pixels(n);
+    for (int j = 0; j < spec.rows; ++j)
+      for (int i = 0; i < spec.columns; ++i)
+        pixels[static_cast<std::size_t>(j) * spec.columns + i] =
+            static_cast<Uint8>(spec.stored(i, j));
+    d->putAndInsertUint8Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(n));
+  } else {
+    std::vector<Uint16> pixels(n);
+    for (int j = 0; j < spec.rows; ++j)
+      for (int i = 0; i < spec.columns; ++i)
+        pixels[static_cast<std::size_t>(j) * spec.columns + i] =
+            static_cast<Uint16>(spec.stored(i, j));
+    d->putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(n));
+  }
+  ASSERT_TRUE(file.saveFile(path.c_str(), spec.xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
+                            0, 0, spec.bare ? EWM_dataset : EWM_fileformat)
+                  .good())
+      << path;
+}
+
+// Writes one slice per spec, in a shuffled file order; returns the file list.
+std::vector<std::filesystem::path> writeSeries(const TempDir& dir,
+                                               const std::vector<SliceSpec>& specs) {
+  std::vector<std::filesystem::path> files;
+  for (std::size_t s = 0; s < specs.size(); ++s) {
+    files.push_back(dir / ("IM" + std::to_string(1000 + s * 7919 % 997) + ".dcm"));
+    writeSlice(specs[s], files.back());
+  }
+  std::mt19937 shuffle(42);
+  std::shuffle(files.begin(), files.end(), shuffle);
+  return files;
+}
+
+bool mentions(const ImageVolume& v, const std::string& word) {
+  return std::any_of(v.assumptions.begin(), v.assumptions.end(),
+                     [&](const std::string& a) { return a.find(word) != std::string::npos; });
+}
+
+template <class Fn>
+Error expectError(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected an Error";
+  return Error(ErrorKind::Internal, "none");
+}
+
+// Five axial slices 2 mm apart, instance numbers deliberately out of step with position.
+std::vector<SliceSpec> axialStack(const std::vector<double>& z, const std::vector<int>& instances) {
+  std::vector<SliceSpec> specs;
+  for (std::size_t k = 0; k < z.size(); ++k) {
+    SliceSpec s;
+    s.ipp = Vec3(-10.0, 20.0, z[k]);
+    s.instance = instances[k];
+    s.intercept = -1024;
+    const int zi = static_cast<int>(std::lround(z[k] * 10));
+    s.stored = [zi](int i, int j) { return 1000 + i + 10 * j + zi; };
+    specs.push_back(s);
+  }
+  return specs;
+}
+
+TEST(LoadVolume, SortsSlicesAlongTheNormalNotByInstanceNumber) {
+  TempDir dir;
+  const auto files = writeSeries(dir, axialStack({4, 0, 8, 2, 6}, {1, 2, 3, 4, 5}));
+  RecordingProgress progress;
+  const ImageVolume v = io::loadVolume(files, {}, progress);
+  const ImageGeometry& g = v.geometry();
+  EXPECT_EQ(g.size, (std::array<std::int64_t, 3>{5, 4, 5}));
+  EXPECT_NEAR((g.origin_lps - Vec3(-10, 20, 0)).norm(), 0.0, 1e-9);
+  EXPECT_NEAR((g.spacing_mm - Vec3(0.75, 0.5, 2.0)).norm(), 0.0, 1e-9);
+  EXPECT_TRUE(g.direction.isApprox(Mat3::Identity(), 1e-12));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  EXPECT_EQ(v.unit, "HU");
+  EXPECT_EQ(v.dicom.modality, "CT");
+  EXPECT_EQ(v.dicom.patientName, "Synthetic^Phantom");
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_EQ(v.valueAt(3, 2, k), 1000 + 3 + 20 + 20 * k - 1024) << k;
+  }
+  EXPECT_TRUE(v.assumptions.empty());
+  ASSERT_FALSE(progress.fractions.empty());
+  EXPECT_DOUBLE_EQ(progress.fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(progress.fractions.begin(), progress.fractions.end()));
+}
+
+TEST(LoadVolume, NormalPointingFeetwardsKeepsARightHandedGrid) {
+  // Row +x, column -y: the normal is -z, so k runs from head to feet.
+  TempDir dir;
+  auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+  for (auto& s : specs) s.iop = {1, 0, 0, 0, -1, 0};
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  const Mat3& d = v.geometry().direction;
+  EXPECT_TRUE(d.col(2).isApprox(Vec3(0, 0, -1), 1e-12));
+  EXPECT_NEAR(d.determinant(), 1.0, 1e-12);
+  EXPECT_NEAR(v.geometry().origin_lps[2], 4.0, 1e-9);
+  EXPECT_EQ(v.valueAt(0, 0, 0), 1000 + 40 - 1024);  // the z = 4 slice comes first
+}
+
+TEST(LoadVolume, ObliqueSlicesUseTheCrossProductNormal) {
+  TempDir dir;
+  const double a = 20.0 * M_PI / 180.0;
+  const Vec3 r(std::cos(a), std::sin(a), 0), c(0, 0, -1);
+  const Vec3 n = r.cross(c);
+  std::vector<SliceSpec> specs;
+  for (int k : {2, 0, 1}) {
+    SliceSpec s;
+    s.iop = {r[0], r[1], r[2], c[0], c[1], c[2]};
+    s.ipp = Vec3(5, 6, 7) + 3.0 * k * n;
+    s.instance = 10 - k;
+    s.stored = [k](int i, int j) { return 100 * k + i + j; };
+    specs.push_back(s);
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  EXPECT_NEAR(v.geometry().spacing_mm[2], 3.0, 1e-6);
+  EXPECT_TRUE(v.geometry().direction.col(2).isApprox(n, 1e-6));
+  EXPECT_NEAR((v.geometry().origin_lps - Vec3(5, 6, 7)).norm(), 0.0, 1e-6);
+  EXPECT_EQ(v.valueAt(1, 1, 2), 202);
+}
+
+TEST(LoadVolume, GapIsResampledLinearlyAndReported) {
+  TempDir dir;
+  const auto files = writeSeries(dir, axialStack({0, 2, 4, 8, 10}, {1, 2, 3, 5, 6}));
+  const ImageVolume v = io::loadVolume(files);
+  EXPECT_EQ(v.geometry().size[2], 6);
+  EXPECT_NEAR(v.geometry().spacing_mm[2], 2.0, 1e-9);
+  EXPECT_TRUE(mentions(v, "missing slice")) << v.assumptions.front();
+  EXPECT_TRUE(mentions(v, "linear interpolation"));
+  // z = 6 is halfway between the z = 4 and z = 8 slices.
+  EXPECT_EQ(v.valueAt(0, 0, 3), (1040 + 1080) / 2 - 1024);
+  EXPECT_EQ(v.valueAt(0, 0, 4), 1080 - 1024);
+
+  const Error e = expectError([&] { io::loadVolume(files, {.allowResampling = false}); });
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  EXPECT_NE(std::string(e.what()).find("missing slice"), std::string::npos) << e.what();
+}
+
+TEST(LoadVolume, UnevenStepsAreResampledOrRefused) {
+  TempDir dir;
+  // Steps 2, 2, 3, 2 mm: not a whole number of missing slices.
+  const auto files = writeSeries(dir, axialStack({0, 2, 4, 7, 9}, {1, 2, 3, 4, 5}));
+  const ImageVolume v = io::loadVolume(files);
+  EXPECT_TRUE(mentions(v, "not evenly spaced"));
+  // Extent 9 mm at the smallest step (2 mm): round(4.5) + 1 = 6 slices, 1.8 mm apart.
+  EXPECT_EQ(v.geometry().size[2], 6);
+  EXPECT_NEAR(v.geometry().spacing_mm[2], 1.8, 1e-9);
+  // Slice 2 lies at z = 3.6: 0.8 of the way from z = 2 to z = 4 (stored offsets 20 and 40).
+  EXPECT_EQ(v.valueAt(0, 0, 2), 1000 + 36 - 1024);
+  const Error e = expectError([&] { io::loadVolume(files, {.allowResampling = false}); });
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+
+  // One stray slice 0.1 mm from another would need a grid of ~100 slices: refused.
+  TempDir stray;
+  const Error tooFine = expectError([&] {
+    io::loadVolume(writeSeries(stray, axialStack({0, 5, 5.1, 10}, {1, 2, 3, 4})));
+  });
+  EXPECT_NE(std::string(tooFine.what()).find("overlapping"), std::string::npos) << tooFine.what();
+}
+
+TEST(LoadVolume, DuplicatePositionsKeepTheLowestInstanceNumber) {
+  TempDir dir;
+  auto specs = axialStack({0, 2, 4, 6}, {1, 2, 3, 4});
+  SliceSpec duplicate = specs[2];
+  duplicate.instance = 9;
+  duplicate.stored = [](int, int) { return 7; };
+  specs.push_back(duplicate);
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  EXPECT_EQ(v.geometry().size[2], 4);
+  EXPECT_EQ(v.valueAt(0, 0, 2), 1040 - 1024);
+  EXPECT_TRUE(mentions(v, "same position"));
+}
+
+TEST(LoadVolume, MixedSizesAreRefusedNamingTheSizes) {
+  TempDir dir;
+  auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+  specs[1].rows = 8;
+  specs[1].columns = 8;
+  const Error e = expectError([&] { io::loadVolume(writeSeries(dir, specs)); });
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  const std::string what = e.what();
+  EXPECT_NE(what.find("5x4"), std::string::npos) << what;
+  EXPECT_NE(what.find("8x8"), std::string::npos) << what;
+}
+
+TEST(LoadVolume, ClassicMultiEchoLoadsTheFirstEcho) {
+  TempDir dir;
+  auto echo1 = axialStack({0, 2, 4}, {1, 2, 3});
+  auto echo2 = axialStack({0, 2, 4}, {4, 5, 6});
+  for (auto& s : echo1) s.echo = 1;
+  for (auto& s : echo2) {
+    s.echo = 2;
+    s.stored = [](int, int) { return 5; };
+  }
+  echo2.insert(echo2.end(), echo1.begin(), echo1.end());
+  const ImageVolume v = io::loadVolume(writeSeries(dir, echo2));
+  EXPECT_EQ(v.geometry().size[2], 3);
+  EXPECT_EQ(v.valueAt(1, 0, 2), 1000 + 1 + 40 - 1024);
+  EXPECT_TRUE(mentions(v, "echo 1"));
+}
+
+TEST(LoadVolume, MixedOrientationsAreRefused) {
+  TempDir dir;
+  auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+  specs[2].iop = {0, 1, 0, 0, 0, -1};
+  const Error e = expectError([&] { io::loadVolume(writeSeries(dir, specs)); });
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  EXPECT_NE(std::string(e.what()).find("orientation"), std::string::npos) << e.what();
+}
+
+TEST(LoadVolume, GantryTiltIsResampledOntoAnOrthogonalGrid) {
+  // Each slice is 2 mm further along z and 1 mm further along the column direction (+y):
+  // a tilt of atan(1/2) = 26.6 degrees. Values grow linearly with the row index j, so the
+  // bilinear in-plane shift (1 mm = 2 rows of 0.5 mm) is exact.
+  TempDir dir;
+  std::vector<SliceSpec> specs;
+  for (int k = 0; k < 4; ++k) {
+    SliceSpec s;
+    s.rows = 10;
+    s.ipp = Vec3(0, 1.0 * k, 2.0 * k);
+    s.instance = k + 1;
+    s.stored = [](int, int j) { return 100 + 10 * j; };
+    specs.push_back(s);
+  }
+  const auto files = writeSeries(dir, specs);
+  const ImageVolume v = io::loadVolume(files);
+  EXPECT_TRUE(mentions(v, "tilt"));
+  EXPECT_TRUE(v.geometry().direction.isApprox(Mat3::Identity(), 1e-12));
+  EXPECT_NEAR(v.geometry().spacing_mm[2], 2.0, 1e-9);
+  // Output voxel (i, j, k) lies at y = 0.5 j; slice k was acquired from y = k, so it shows
+  // source row j - 2k there.
+  EXPECT_EQ(v.valueAt(2, 8, 3), 100 + 10 * (8 - 6));
+  EXPECT_EQ(v.valueAt(2, 5, 1), 100 + 10 * (5 - 2));
+  EXPECT_EQ(v.valueAt(2, 0, 2), 100);  // shifted in from outside: the slice's lowest value
+
+  const Error e = expectError([&] { io::loadVolume(files, {.allowResampling = false}); });
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  EXPECT_NE(std::string(e.what()).find("tilt"), std::string::npos);
+}
+
+TEST(LoadVolume, Monochrome1IsInvertedAndReported) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) {
+    s.modality = "MR";
+    s.photometric = "MONOCHROME1";
+    s.isSigned = false;
+    s.bitsStored = 12;
+    s.intercept = 0;
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::UInt16);
+  EXPECT_EQ(v.valueAt(1, 1, 1), 4095 - (1000 + 11 + 20));
+  EXPECT_TRUE(mentions(v, "MONOCHROME1"));
+}
+
+TEST(LoadVolume, EightBitUnsignedStaysRaw) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) {
+    s.modality = "MR";
+    s.bitsAllocated = s.bitsStored = 8;
+    s.isSigned = false;
+    s.intercept = 0;
+    s.stored = [](int i, int j) { return 200 + i + j; };
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::UInt8);
+  EXPECT_EQ(v.valueAt(4, 3, 1), 207);
+  EXPECT_EQ(v.unit, "");
+}
+
+TEST(LoadVolume, BigEndianSignedCtDecodesToHu) {
+  TempDir dir;
+  auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+  for (auto& s : specs) {
+    s.xfer = EXS_BigEndianExplicit;
+    s.stored = [](int i, int j) { return -1000 + 300 * i + j; };
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  EXPECT_EQ(v.valueAt(0, 0, 0), -1000 - 1024);
+  EXPECT_EQ(v.valueAt(4, 3, 2), -1000 + 1200 + 3 - 1024);
+}
+
+TEST(LoadVolume, ImplicitLittleEndianAndFractionalSlopeGiveFloat) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) {
+    s.modality = "MR";
+    s.xfer = EXS_LittleEndianImplicit;
+    s.slope = 0.5;
+    s.intercept = 1.25;
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Float32);
+  EXPECT_FLOAT_EQ(static_cast<float>(v.valueAt(2, 1, 1)), 0.5f * (1000 + 2 + 10 + 20) + 1.25f);
+}
+
+TEST(LoadVolume, CtValuesBeyondInt16BecomeFloat) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) {
+    s.isSigned = false;
+    s.stored = [](int i, int) { return i == 4 ? 40000 : 0; };
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Float32);
+  EXPECT_EQ(v.valueAt(4, 0, 1), 40000 - 1024);
+  EXPECT_EQ(v.valueAt(0, 0, 0), -1024);
+  EXPECT_TRUE(mentions(v, "float32"));
+}
+
+TEST(LoadVolume, PetUnitsComeFromTheUnitsTag) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) {
+    s.modality = "PT";
+    s.units = "GML";
+    s.slope = 0.001;
+    s.intercept = 0;
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  EXPECT_EQ(v.unit, "SUVbw");
+  EXPECT_EQ(v.pixelType(), PixelType::Float32);
+}
+
+TEST(LoadVolume, FilesWithoutMetaHeaderAreReadAsBareDataSets) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) s.bare = true;
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  EXPECT_EQ(v.valueAt(2, 3, 1), 1000 + 2 + 30 + 20 - 1024);
+  // DCMTK's auto-detection reads these; the loader retries explicitly only when it fails.
+}
+
+TEST(LoadVolume, ConcurrentLoadsGiveIdenticalVolumes) {
+  // Codec registration and DCMTK parsing are shared process state: four threads at once.
+  TempDir dir;
+  const auto files = writeSeries(dir, axialStack({0, 2, 4, 6, 8, 10}, {1, 2, 3, 4, 5, 6}));
+  const ImageVolume reference = io::loadVolume(files);
+  std::vector<ImageVolume> results(4);
+  std::vector<std::thread> workers;
+  for (auto& result : results) {
+    workers.emplace_back([&files, &result] { result = io::loadVolume(files); });
+  }
+  for (auto& w : workers) w.join();
+  for (const auto& result : results) {
+    ASSERT_EQ(result.bytes().size(), reference.bytes().size());
+    EXPECT_TRUE(
+        std::equal(result.bytes().begin(), result.bytes().end(), reference.bytes().begin()));
+  }
+}
+
+TEST(LoadVolume, CancelStopsWithCancelled) {
+  TempDir dir;
+  const auto files = writeSeries(dir, axialStack({0, 2, 4, 6, 8}, {1, 2, 3, 4, 5}));
+  RecordingProgress progress(/*cancelAtReport=*/7);
+  EXPECT_THROW(io::loadVolume(files, {}, progress), Cancelled);
+}
+
+TEST(LoadVolume, MissingAndNonImageFilesAreErrors) {
+  TempDir dir;
+  EXPECT_THROW(io::loadVolume(std::vector<std::filesystem::path>{}), Error);
+  const Error missing =
+      expectError([&] { io::loadVolume(std::vector<std::filesystem::path>{dir / "absent.dcm"}); });
+  EXPECT_EQ(missing.kind(), ErrorKind::NotFound);
+  {
+    std::ofstream junk(dir / "junk.dcm");
+    junk << "this is not DICOM";
+  }
+  const Error junk =
+      expectError([&] { io::loadVolume(std::vector<std::filesystem::path>{dir / "junk.dcm"}); });
+  EXPECT_NE(std::string(junk.what()).find("junk.dcm"), std::string::npos) << junk.what();
+}
+
+// /proc/self/status field in bytes (Linux), or -1.
+long long procStatusBytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
+  }
+  return -1;
+}
+
+TEST(LoadVolume, PeakMemoryStaysNearTheVoxelData) {
+  // 120 CT slices of 512x512 (60 MiB of int16 voxels). Frames are decoded one at a time
+  // straight into the volume, so the loader's peak must stay below 1.3x the voxel data.
+  TempDir dir;
+  std::vector<SliceSpec> specs;
+  for (int k = 0; k < 120; ++k) {
+    SliceSpec s;
+    s.rows = s.columns = 512;
+    s.ipp = Vec3(0, 0, 1.5 * k);
+    s.instance = k + 1;
+    s.stored = [k](int i, int j) { return (i + j + k) % 3000; };
+    specs.push_back(s);
+  }
+  const auto files = writeSeries(dir, specs);
+  {
+    std::ofstream reset("/proc/self/clear_refs");
+    reset << "5";  // resets VmHWM (peak RSS) to the current RSS
+  }
+  const long long before = procStatusBytes("VmRSS");
+  const long long peakBefore = procStatusBytes("VmHWM");
+  if (before < 0 || peakBefore < 0 || peakBefore > before + (4 << 20)) {
+    GTEST_SKIP() << "peak RSS cannot be reset here";
+  }
+  const ImageVolume v = io::loadVolume(files);
+  const double voxelBytes = static_cast<double>(v.bytes().size());
+  const double peakGrowth = static_cast<double>(procStatusBytes("VmHWM") - before);
+  RecordProperty("peak_over_voxels", std::to_string(peakGrowth / voxelBytes));
+  EXPECT_EQ(voxelBytes, 512.0 * 512 * 120 * 2);
+  EXPECT_LT(peakGrowth, 1.3 * voxelBytes) << "peak grew by " << peakGrowth / voxelBytes << "x";
+  EXPECT_EQ(v.valueAt(7, 9, 100), (7 + 9 + 100) % 3000);
+  std::cout << "[memory] peak growth " << peakGrowth / voxelBytes << "x the voxel data\n";
+}
+
+TEST(LoadVolume, SeriesOverloadUsesTheInstanceFiles) {
+  TempDir dir;
+  const auto files = writeSeries(dir, axialStack({0, 2, 4}, {1, 2, 3}));
+  io::DicomSeries series;
+  for (const auto& f : files) series.instances.push_back(io::DicomInstance{.file = f});
+  const ImageVolume v = io::loadVolume(series);
+  EXPECT_EQ(v.geometry().size[2], 3);
+}
+
+}  // namespace
+}  // namespace twinplan

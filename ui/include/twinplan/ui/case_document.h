@@ -1,0 +1,51 @@
+#pragma once
+// The open case and its edit history. Every change a user makes goes through an undoable
+// command here, so undo/redo, the unsaved-changes prompt and autosave all see the same edits.
+#include <QObject>
+#include <QUndoStack>
+#include <filesystem>
+
+#include "twinplan/core/case.h"
+
+namespace twinplan::ui {
+
+class CaseDocument : public QObject {
+  Q_OBJECT
+ public:
+  explicit CaseDocument(QObject* parent = nullptr);
+
+  const Case& twin() const { return case_; }
+  // Replaces the whole case (open, import, recover): clears the history.
+  void reset(Case twin, std::filesystem::path file = {});
+  const std::filesystem::path& file() const { return file_; }
+  // After a successful save: the document is clean and belongs to `file`.
+  void markSaved(const std::filesystem::path& file);
+  bool isModified() const { return !undoStack_.isClean(); }
+  // Changes since the last autosave (reset by markAutosaved).
+  bool needsAutosave() const { return autosaveRevision_ != revision_; }
+  void markAutosaved() { autosaveRevision_ = revision_; }
+  QUndoStack* undoStack() { return &undoStack_; }
+
+  // Undoable edits.
+  void addMeasurement(Measurement measurement);
+  void removeMeasurement(std::size_t index);
+  void replaceMeasurement(std::size_t index, Measurement measurement);
+  // The next free name like "Ruler 3".
+  std::string nextMeasurementName(Measurement::Kind kind) const;
+
+ signals:
+  void caseReplaced();
+  void measurementsChanged();
+  void modifiedChanged(bool modified);
+
+ private:
+  friend class MeasurementCommand;
+  void setMeasurements(std::vector<Measurement> measurements);
+
+  Case case_;
+  std::filesystem::path file_;
+  QUndoStack undoStack_;
+  std::uint64_t revision_ = 0, autosaveRevision_ = 0;
+};
+
+}  // namespace twinplan::ui
