@@ -19,15 +19,25 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until the desktop app exists: make the bundled sample case and show what the CLI finds.
-run: build
-	$(BUILD)/app/twinplan-cli phantom --kind abdomen --out $(SAMPLE)
-	$(BUILD)/app/twinplan-cli info $(SAMPLE)/dicom
-	$(BUILD)/app/twinplan-cli case info $(SAMPLE)/abdomen.twinplan
+# Opens the desktop app on the bundled sample case (the abdomen phantom, generated once).
+# Without a display it prints what the CLI finds and saves a headless screenshot instead.
+run: build $(SAMPLE)/abdomen.twinplan
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  $(BUILD)/app/twinplan --case $(SAMPLE)/abdomen.twinplan; \
+	else \
+	  $(BUILD)/app/twinplan-cli info $(SAMPLE)/dicom; \
+	  $(BUILD)/app/twinplan-cli case info $(SAMPLE)/abdomen.twinplan; \
+	  xvfb-run -a -s "-screen 0 1920x1200x24" $(BUILD)/app/twinplan \
+	    --case $(SAMPLE)/abdomen.twinplan --screenshot $(SAMPLE)/screenshot.png; \
+	  echo "No display: saved a screenshot of TwinPlan to $(SAMPLE)/screenshot.png"; \
+	fi
 
-# What CI runs: fast unit tests and the integration tests over ../shared/data.
+$(SAMPLE)/abdomen.twinplan:
+	$(BUILD)/app/twinplan-cli phantom --kind abdomen --out $(SAMPLE)
+
+# What CI runs: unit tests, integration tests over ../shared/data, GUI tests under Xvfb.
 test: build
-	$(CTEST) -L "unit|integration"
+	$(CTEST) -L "unit|integration|gui"
 
 # Everything, including the slow, sanitizer and fuzz-smoke checks.
 test-all: build
