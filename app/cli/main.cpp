@@ -145,8 +145,17 @@ const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std
   std::vector<const io::DicomSeries*> volumes;
   for (const io::DicomSeries* series : index.allSeries())
     if (series->kind == io::SeriesKind::Volume) volumes.push_back(series);
-  if (volumes.empty())
-    throw Error(ErrorKind::NotFound, "No image volume series found under " + path.string() + ".");
+  if (volumes.empty()) {
+    // Say why: what was found instead, and why files were skipped.
+    std::string why;
+    for (const io::DicomSeries* series : index.allSeries())
+      why += "\n  series \"" + series->description + "\" is a " + io::toString(series->kind) +
+             (series->kindReason.empty() ? "" : ": " + series->kindReason);
+    for (std::size_t i = 0; i < index.skipped.size() && i < 10; ++i)
+      why += "\n  skipped " + index.skipped[i].file.string() + ": " + index.skipped[i].reason;
+    if (index.skipped.size() > 10) why += "\n  ... and " + std::to_string(index.skipped.size() - 10) + " more skipped";
+    throw Error(ErrorKind::NotFound, "No image volume series found under " + path.string() + "." + why);
+  }
   if (volumes.size() > 1) {
     std::string list;
     for (const auto* series : volumes)

@@ -13,9 +13,10 @@ namespace twinplan::io::detail {
 void ensureDicomCodecsRegistered() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // dcmdata warns on stderr for every header read that stops before Pixel Data, and for
-    // tolerated encoding slips; our callers get Errors with sentences instead. Keep errors.
-    OFLog::getLogger("dcmtk.dcmdata").setLogLevel(OFLogger::ERROR_LOG_LEVEL);
+    // One policy for all of io (the scanner sets the same): DCMTK's own logging is off.
+    // Everything that goes wrong reaches our callers as an Error with a sentence; DCMTK's
+    // stderr lines would only duplicate that, and clutter the CLI's output.
+    OFLog::getLogger("dcmtk").setLogLevel(OFLogger::OFF_LOG_LEVEL);
     // Keep the colour model of the file: we read monochrome samples and refuse colour.
     DJDecoderRegistration::registerCodecs(EDC_never);
     DJLSDecoderRegistration::registerCodecs();
