@@ -18,6 +18,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QStatusBar>
 #include <QThread>
 #include <QTimer>
@@ -82,6 +83,15 @@ WindowLevel autoWindow(const ImageVolume& volume) {
   return {std::max(hi - lo, 1.0), (hi + lo) / 2.0};
 }
 
+// CT of the head opens in the brain window, other CT in soft tissue, MR and PET by percentile.
+WindowLevel defaultWindow(const ImageVolume& image) {
+  if (image.dicom.modality != "CT") return autoWindow(image);
+  std::string text = image.dicom.bodyPartExamined + " " + image.dicom.seriesDescription + " " + image.dicom.studyDescription;
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  const bool head = text.find("HEAD") != std::string::npos || text.find("BRAIN") != std::string::npos;
+  return head ? kCtPresets[0].wl : kCtPresets[1].wl;
+}
+
 Measurement::Kind measurementKind(Tool tool) {
   switch (tool) {
     case Tool::Ruler: return Measurement::Kind::Ruler;
@@ -122,6 +132,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     connect(viewport, &SliceViewport::crosshairMoved, this, &MainWindow::setCrosshair);
     connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
     connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
+    connect(viewport, &SliceViewport::resized, this, &MainWindow::updateOverlays);
     connect(viewport, &SliceViewport::pointPicked, this,
             [this, viewport](const Vec3& p_lps) { pickPoint(*viewport, p_lps); });
   }
@@ -254,6 +265,7 @@ void MainWindow::buildToolbar() {
   bar->setMovable(false);
   bar->addWidget(new QLabel(tr(" Window: "), bar));
   auto* presets = new QComboBox(bar);
+  presets->setObjectName("windowPresets");
   presets->setToolTip(tr("Window/level preset (right-drag in a view to adjust)"));
   for (const auto& preset : kCtPresets) presets->addItem(tr(preset.name));
   presets->addItem(tr("Auto (MR)"));
@@ -342,7 +354,16 @@ void MainWindow::showCase() {
   }
   volume_->view().setVolume(image);
   if (image) {
-    setWindowLevel(image->dicom.modality == "CT" ? kCtPresets[1].wl : autoWindow(*image));
+    const WindowLevel wl = defaultWindow(*image);
+    setWindowLevel(wl);
+    // Show the matching preset without re-applying it.
+    if (auto* presets = findChild<QComboBox*>("windowPresets")) {
+      const QSignalBlocker blocker(presets);
+      int index = static_cast<int>(std::size(kCtPresets));  // "Auto (MR)"
+      for (std::size_t p = 0; p < std::size(kCtPresets); ++p)
+        if (kCtPresets[p].wl.window == wl.window && kCtPresets[p].wl.level == wl.level) index = static_cast<int>(p);
+      presets->setCurrentIndex(index);
+    }
     setCrosshair(slices_[0]->view().crosshair());
   }
   pendingPoints_.clear();
@@ -490,13 +511,17 @@ void MainWindow::updateOverlays() {
   if (twin.volumes.empty()) return;
   const ImageVolume& image = twin.volumes.front();
   const std::string patient = twin.patientName.empty() ? image.dicom.patientName : twin.patientName;
-  const std::string left = patient + "\n" + image.dicom.modality + "  " + image.dicom.seriesDescription;
+  // Kept short so that it never runs into the right-hand text in the small views.
+  std::string series = image.dicom.seriesDescription;
+  if (series.size() > 28) series = series.substr(0, 27) + "…";
+  const std::string left = patient + "\n" + image.dicom.modality + "  " + series;
   for (auto* viewport : slices_) {
     const auto& view = viewport->view();
     char text[160];
     std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f", rendering::toString(view.orientation()),
                   view.slicePosition_mm(), view.windowLevel().window, view.windowLevel().level);
-    viewport->view().setOverlayText(left, text);
+    // Narrow views keep only the patient's name on the left.
+    viewport->view().setOverlayText(viewport->width() < 520 ? patient : left, text);
   }
 }
 

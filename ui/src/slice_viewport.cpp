@@ -20,6 +20,7 @@ SliceViewport::~SliceViewport() = default;
 void SliceViewport::resizeGL(int w, int h) {
   VtkViewport::resizeGL(w, h);
   view_->resetCamera();
+  emit resized();
 }
 
 void SliceViewport::moveCrosshairTo(const QPointF& position) {

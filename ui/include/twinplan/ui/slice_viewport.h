@@ -26,6 +26,7 @@ class SliceViewport : public VtkViewport {
   void windowLevelChanged(const twinplan::rendering::WindowLevel& wl);
   void cursorMoved(const twinplan::Vec3& p_lps, bool inside);
   void pointPicked(const twinplan::Vec3& p_lps);
+  void resized();
 
  protected:
   void mousePressEvent(QMouseEvent* event) override;
