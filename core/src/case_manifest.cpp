@@ -14,6 +14,8 @@ namespace twinplan::casefile {
 namespace {
 
 using nlohmann::json;
+// Written with keys in a reading order (format first), for people who unzip a case.
+using ojson = nlohmann::ordered_json;
 
 // ---------------------------------------------------------------- writing
 
@@ -72,15 +74,15 @@ std::string entryName(const char* folder, std::size_t index, const std::string& 
   return std::string(folder) + "/" + number + "-" + slug(name) + suffix;
 }
 
-json vec(const Vec3& v) { return json::array({v[0], v[1], v[2]}); }
+ojson vec(const Vec3& v) { return ojson::array({v[0], v[1], v[2]}); }
 
-json geometryJson(const ImageGeometry& g) {
+ojson geometryJson(const ImageGeometry& g) {
   return {{"size", json::array({g.size[0], g.size[1], g.size[2]})},
           {"origin_lps", vec(g.origin_lps)},
           {"spacing_mm", vec(g.spacing_mm)},
           // columns: the unit vectors of the i, j and k axes in LPS
-          {"direction", json::array({vec(g.direction.col(0)), vec(g.direction.col(1)),
-                                     vec(g.direction.col(2))})}};
+          {"direction", ojson::array({vec(g.direction.col(0)), vec(g.direction.col(1)),
+                                      vec(g.direction.col(2))})}};
 }
 
 const std::array<std::pair<const char*, std::string DicomInfo::*>, 23> kDicomStrings = {{
@@ -109,8 +111,8 @@ const std::array<std::pair<const char*, std::string DicomInfo::*>, 23> kDicomStr
     {"seriesNumber", nullptr},  // the int, handled apart
 }};
 
-json dicomJson(const DicomInfo& d) {
-  json j = json::object();
+ojson dicomJson(const DicomInfo& d) {
+  ojson j = ojson::object();
   for (const auto& [key, member] : kDicomStrings) {
     if (member) j[key] = d.*member;
   }
@@ -120,7 +122,7 @@ json dicomJson(const DicomInfo& d) {
   return j;
 }
 
-json colourJson(const Rgb& c) { return json::array({c.r, c.g, c.b}); }
+ojson colourJson(const Rgb& c) { return ojson::array({c.r, c.g, c.b}); }
 
 // ---------------------------------------------------------------- reading
 
@@ -360,8 +362,8 @@ Manifest describe(const Case& twin) {
   return m;
 }
 
-json toJson(const Manifest& m) {
-  json j;
+ojson toJson(const Manifest& m) {
+  ojson j;
   j["format"] = kFormatName;
   j["formatVersion"] = m.formatVersion;
   j["appVersion"] = m.appVersion;
@@ -370,14 +372,14 @@ json toJson(const Manifest& m) {
   j["case"] = {{"name", m.header.name},
                {"patientName", m.header.patientName},
                {"patientId", m.header.patientId}};
-  json series = json::array();
+  ojson series = ojson::array();
   for (const SeriesReference& s : m.header.series) {
     series.push_back({{"seriesInstanceUid", s.seriesInstanceUid},
                       {"description", s.description},
                       {"files", s.files}});
   }
   j["series"] = std::move(series);
-  json volumes = json::array();
+  ojson volumes = ojson::array();
   for (const VolumeMeta& v : m.volumes) {
     volumes.push_back({{"name", v.name},
                        {"unit", v.unit},
@@ -388,9 +390,9 @@ json toJson(const Manifest& m) {
                        {"entry", v.entry}});
   }
   j["volumes"] = std::move(volumes);
-  json labelMaps = json::array();
+  ojson labelMaps = ojson::array();
   for (const LabelMapMeta& l : m.labelMaps) {
-    json segments = json::array();
+    ojson segments = ojson::array();
     for (const Segment& s : l.segments) {
       segments.push_back({{"name", s.name},
                           {"tissueType", s.tissueType},
@@ -407,7 +409,7 @@ json toJson(const Manifest& m) {
                          {"segments", std::move(segments)}});
   }
   j["labelMaps"] = std::move(labelMaps);
-  json meshes = json::array();
+  ojson meshes = ojson::array();
   for (const MeshMeta& s : m.meshes) {
     meshes.push_back({{"name", s.name},
                       {"segmentName", s.segmentName},
@@ -419,7 +421,7 @@ json toJson(const Manifest& m) {
                       {"entry", s.entry}});
   }
   j["meshes"] = std::move(meshes);
-  json tetMeshes = json::array();
+  ojson tetMeshes = ojson::array();
   for (const TetMeshMeta& t : m.tetMeshes) {
     tetMeshes.push_back({{"name", t.name},
                          {"materialNames", t.materialNames},
@@ -428,7 +430,7 @@ json toJson(const Manifest& m) {
                          {"entry", t.entry}});
   }
   j["tetMeshes"] = std::move(tetMeshes);
-  json fields = json::array();
+  ojson fields = ojson::array();
   for (const FieldMeta& f : m.fields) {
     fields.push_back({{"name", f.name},
                       {"quantity", f.quantity},
@@ -438,14 +440,14 @@ json toJson(const Manifest& m) {
                       {"entry", f.entry}});
   }
   j["fields"] = std::move(fields);
-  json plans = json::array();
+  ojson plans = ojson::array();
   for (const Plan& p : m.header.plans) {
-    plans.push_back({{"kind", p.kind}, {"name", p.name}, {"parameters", p.parameters}});
+    plans.push_back({{"kind", p.kind}, {"name", p.name}, {"parameters", ojson(p.parameters)}});
   }
   j["plans"] = std::move(plans);
-  json measurements = json::array();
+  ojson measurements = ojson::array();
   for (const Measurement& x : m.header.measurements) {
-    json points = json::array();
+    ojson points = ojson::array();
     for (const Vec3& p : x.points_lps) points.push_back(vec(p));
     measurements.push_back({{"kind", toString(x.kind)},
                             {"name", x.name},
@@ -453,8 +455,8 @@ json toJson(const Manifest& m) {
                             {"volumeName", x.volumeName}});
   }
   j["measurements"] = std::move(measurements);
-  j["provenance"] = m.header.provenance;
-  json payloads = json::array();
+  j["provenance"] = ojson(m.header.provenance);
+  ojson payloads = ojson::array();
   for (const PayloadRecord& p : m.payloads) {
     payloads.push_back({{"entry", p.entry}, {"size", p.size}, {"crc32", crc32Hex(p.crc32)}});
   }

@@ -75,7 +75,8 @@ struct Manifest {
 // in a missing layer, non-finite geometry, mismatched array sizes ...).
 Manifest describe(const Case& twin);
 
-nlohmann::json toJson(const Manifest& manifest);
+// Keys in reading order: format and version first, payload records last.
+nlohmann::ordered_json toJson(const Manifest& manifest);
 
 // Reads the "formatVersion" of a parsed manifest after checking the "format" name. Throws
 // Error(InvalidInput) when it is not a TwinPlan manifest, Error(Corrupt) when the version is

@@ -1,6 +1,9 @@
 #include "twinplan/rendering/slice_view.h"
 
 #include <vtkActor.h>
+#include <vtkActor2D.h>
+#include <vtkPolyDataMapper2D.h>
+#include <vtkProperty2D.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCornerAnnotation.h>
@@ -99,6 +102,22 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   annotation_->SetNonlinearFontScaleFactor(1);
   annotation_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
   renderer_->AddViewProp(annotation_);
+
+  scaleBarLine_ = vtkSmartPointer<vtkPolyData>::New();
+  auto scaleMapper = vtkSmartPointer<vtkPolyDataMapper2D>::New();
+  scaleMapper->SetInputData(scaleBarLine_);
+  scaleBar_ = vtkSmartPointer<vtkActor2D>::New();
+  scaleBar_->SetMapper(scaleMapper);
+  scaleBar_->GetProperty()->SetColor(0.85, 0.85, 0.85);
+  scaleBar_->GetProperty()->SetLineWidth(2.0);
+  scaleBar_->SetVisibility(false);
+  renderer_->AddActor2D(scaleBar_);
+  scaleBarLabel_ = vtkSmartPointer<vtkTextActor>::New();
+  scaleBarLabel_->GetTextProperty()->SetFontSize(13);
+  scaleBarLabel_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
+  scaleBarLabel_->GetTextProperty()->SetJustificationToCentered();
+  scaleBarLabel_->SetVisibility(false);
+  renderer_->AddActor2D(scaleBarLabel_);
 
   Vec3 right, down;
   screenAxes(orientation, right, down);
@@ -408,6 +427,41 @@ void SliceView::lpsToDisplay(const Vec3& p_lps, double& x_px, double& y_px) cons
 void SliceView::setOverlayText(const std::string& topLeft, const std::string& topRight) {
   annotation_->SetText(2, topLeft.c_str());
   annotation_->SetText(3, topRight.c_str());
+}
+
+void SliceView::updateScaleBar() {
+  const int* size = renderer_->GetSize();
+  const bool show = volume_ && size[0] > 60 && size[1] > 60;
+  scaleBar_->SetVisibility(show);
+  scaleBarLabel_->SetVisibility(show);
+  if (!show) return;
+  const double mmPerPixel = 2.0 * renderer_->GetActiveCamera()->GetParallelScale() / size[1];
+  // The longest 1-2-5 step that fits in a fifth of the view's width.
+  const double limit_mm = size[0] / 5.0 * mmPerPixel;
+  double length = std::pow(10.0, std::floor(std::log10(limit_mm)));
+  for (double factor : {5.0, 2.0})
+    if (length * factor <= limit_mm) {
+      length *= factor;
+      break;
+    }
+  scaleBarLength_mm_ = length;
+  const double pixels = length / mmPerPixel;
+  const double right = size[0] - 40.0, bottom = 28.0, tick = 5.0;
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  points->InsertNextPoint(right - pixels, bottom + tick, 0);
+  points->InsertNextPoint(right - pixels, bottom, 0);
+  points->InsertNextPoint(right, bottom, 0);
+  points->InsertNextPoint(right, bottom + tick, 0);
+  auto lines = vtkSmartPointer<vtkCellArray>::New();
+  const vtkIdType polyline[4] = {0, 1, 2, 3};
+  lines->InsertNextCell(4, polyline);
+  scaleBarLine_->SetPoints(points);
+  scaleBarLine_->SetLines(lines);
+  scaleBarLine_->Modified();
+  char text[32];
+  std::snprintf(text, sizeof text, length >= 10 ? "%.0f mm" : "%.2g mm", length);
+  scaleBarLabel_->SetInput(text);
+  scaleBarLabel_->SetPosition(right - pixels / 2.0, bottom + 4.0);
 }
 
 void SliceView::setReadout(const std::string& text) { annotation_->SetText(0, text.c_str()); }

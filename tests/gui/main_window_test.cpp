@@ -143,6 +143,19 @@ TEST_F(MainWindowTest, WheelScrollsOneSliceAlongTheNormal) {
   EXPECT_NEAR(axial->view().sliceStep_mm(), 2.5 * std::cos(10.0 * M_PI / 180.0), 1e-6);
 }
 
+TEST_F(MainWindowTest, ScaleBarShowsARoundLengthThatFollowsZoom) {
+  SliceViewport* axial = window_->sliceViewport(SliceOrientation::Axial);
+  axial->repaint();
+  const double before = axial->view().scaleBarLength_mm();
+  const double mantissa = before / std::pow(10.0, std::floor(std::log10(before)));
+  EXPECT_TRUE(std::abs(mantissa - 1) < 1e-9 || std::abs(mantissa - 2) < 1e-9 || std::abs(mantissa - 5) < 1e-9)
+      << before;
+  axial->view().zoom(4.0);
+  axial->repaint();
+  EXPECT_LT(axial->view().scaleBarLength_mm(), before);  // zoomed in: a shorter bar
+  axial->view().resetCamera();
+}
+
 }  // namespace
 }  // namespace twinplan::ui
 

@@ -18,6 +18,7 @@ class vtkActor;
 class vtkPolyData;
 class vtkTextActor;
 class vtkCornerAnnotation;
+class vtkActor2D;
 
 namespace twinplan::rendering {
 
@@ -69,6 +70,10 @@ class SliceView {
   double sliceStep_mm() const;
   double slicePosition_mm() const;  // along the view normal
   void setOverlayText(const std::string& topLeft, const std::string& topRight);
+  // Re-lays the scale bar for the current zoom; call before each render.
+  void updateScaleBar();
+  // Length (mm) the scale bar shows now: 1, 2, 5 x 10^n, at most a fifth of the view width.
+  double scaleBarLength_mm() const { return scaleBarLength_mm_; }
   // Text for the bottom corners: cursor readout etc.
   void setReadout(const std::string& text);
 
@@ -99,6 +104,10 @@ class SliceView {
   vtkSmartPointer<vtkPolyData> crosshairLines_;
   vtkSmartPointer<vtkActor> crosshairActor_;
   vtkSmartPointer<vtkCornerAnnotation> annotation_;
+  vtkSmartPointer<vtkPolyData> scaleBarLine_;
+  vtkSmartPointer<vtkActor2D> scaleBar_;
+  vtkSmartPointer<vtkTextActor> scaleBarLabel_;
+  double scaleBarLength_mm_ = 0.0;
   std::vector<vtkSmartPointer<vtkTextActor>> orientationLabels_;
 };
 

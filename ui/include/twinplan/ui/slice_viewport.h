@@ -35,6 +35,7 @@ class SliceViewport : public VtkViewport {
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
   void resizeGL(int w, int h) override;
+  void beforeRender() override { view_->updateScaleBar(); }
 
  private:
   void moveCrosshairTo(const QPointF& position);
