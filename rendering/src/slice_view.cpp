@@ -127,7 +127,10 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
                         makeLabel(r, 0.99, 0.5, VTK_TEXT_RIGHT, VTK_TEXT_CENTERED),
                         makeLabel(t, 0.5, 0.99, VTK_TEXT_CENTERED, VTK_TEXT_TOP),
                         makeLabel(b, 0.5, 0.01, VTK_TEXT_CENTERED, VTK_TEXT_BOTTOM)};
-  for (auto& label : orientationLabels_) renderer_->AddActor2D(label);
+  for (auto& label : orientationLabels_) {
+    label->SetVisibility(false);  // until there is an image to orient
+    renderer_->AddActor2D(label);
+  }
 }
 
 SliceView::~SliceView() = default;
@@ -138,6 +141,7 @@ void SliceView::setVolume(const ImageVolume* volume) {
   volume_ = volume;
   image_->SetVisibility(volume != nullptr);
   crosshairActor_->SetVisibility(volume != nullptr);
+  for (auto& label : orientationLabels_) label->SetVisibility(volume != nullptr);
   if (!volume) return;
   const ImageGeometry& g = volume->geometry();
   crosshair_lps_ = g.indexToLps(Vec3((g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0));

@@ -1,6 +1,8 @@
 #include "twinplan/ui/dicom_browser.h"
 
 #include <QHeaderView>
+#include <QIcon>
+#include <QPixmap>
 #include <QLabel>
 #include <QPushButton>
 #include <QTreeWidget>
@@ -9,7 +11,8 @@
 namespace twinplan::ui {
 namespace {
 
-enum Column { kName, kModality, kKind, kImages, kDate, kColumnCount };
+// The kind of a series shows in its name and colour; a narrow table keeps the names readable.
+enum Column { kName, kModality, kImages, kDate, kColumnCount };
 constexpr int kSeriesUidRole = Qt::UserRole + 1;
 
 QString dicomDate(const std::string& date) {
@@ -37,11 +40,12 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   layout->addWidget(importButton);
   tree_ = new QTreeWidget(this);
   tree_->setColumnCount(kColumnCount);
-  tree_->setHeaderLabels({tr("Patient / study / series"), tr("Mod."), tr("Kind"), tr("Images"), tr("Date")});
+  tree_->setHeaderLabels({tr("Patient / study / series"), tr("Mod."), tr("Images"), tr("Date")});
   tree_->header()->setStretchLastSection(false);
   tree_->header()->setSectionResizeMode(kName, QHeaderView::Stretch);
   for (int c = 1; c < kColumnCount; ++c) tree_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
   tree_->setIndentation(12);
+  tree_->setIconSize(QSize(48, 48));
   tree_->setAlternatingRowColors(true);
   tree_->setRootIsDecorated(true);
   connect(tree_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item, int) { activate(item); });
@@ -62,9 +66,10 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
       studyItem->setText(kDate, dicomDate(study.date));
       for (const auto& series : study.series) {
         auto* item = new QTreeWidgetItem(studyItem);
-        item->setText(kName, QString("#%1  %2").arg(series.seriesNumber).arg(QString::fromStdString(series.description)));
+        QString name = QString("#%1  %2").arg(series.seriesNumber).arg(QString::fromStdString(series.description));
+        if (series.kind != io::SeriesKind::Volume) name += QString("  [%1]").arg(io::toString(series.kind));
+        item->setText(kName, name);
         item->setText(kModality, QString::fromStdString(series.modality));
-        item->setText(kKind, io::toString(series.kind));
         // Images for image series; objects (RTSTRUCT, plans) count as files.
         const std::size_t count = series.frameCount() > 0 ? series.frameCount() : series.instances.size();
         item->setText(kImages, QString::number(count));
@@ -90,6 +95,13 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
     summary_->setToolTip({});
   }
   summary_->setText(text);
+}
+
+void DicomBrowser::setThumbnails(const std::map<std::string, QImage>& thumbnails) {
+  for (QTreeWidgetItemIterator it(tree_); *it; ++it) {
+    const auto found = thumbnails.find((*it)->data(kName, kSeriesUidRole).toString().toStdString());
+    if (found != thumbnails.end()) (*it)->setIcon(kName, QIcon(QPixmap::fromImage(found->second)));
+  }
 }
 
 bool DicomBrowser::selectSeries(const std::string& seriesInstanceUid) {

@@ -34,6 +34,7 @@
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/dicom_thumbnails.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -528,14 +529,25 @@ void MainWindow::updateOverlays() {
 // ---- files -------------------------------------------------------------------------------
 
 bool MainWindow::importDicom(const std::filesystem::path& path) {
-  auto index = runInBackground<io::DicomIndex>(this, tr("Reading DICOM headers…"),
-                                               [path](Progress& progress) { return io::scanDicom(path, progress); });
-  if (!index) {
+  struct Scan {
+    io::DicomIndex index;
+    std::map<std::string, QImage> thumbnails;
+  };
+  auto scan = runInBackground<Scan>(this, tr("Reading DICOM headers…"), [path](Progress& progress) {
+    Scan result;
+    auto headers = subRange(progress, 0.0, 0.8);
+    result.index = io::scanDicom(path, *headers);
+    auto pictures = subRange(progress, 0.8, 1.0);
+    result.thumbnails = seriesThumbnails(result.index, 48, *pictures);
+    return result;
+  });
+  if (!scan) {
     statusBar()->showMessage(tr("Import cancelled"), 5000);
     return false;
   }
-  const std::size_t skipped = index->skipped.size();
-  browser_->setIndex(std::move(*index));
+  const std::size_t skipped = scan->index.skipped.size();
+  browser_->setIndex(std::move(scan->index));
+  browser_->setThumbnails(scan->thumbnails);
   statusBar()->showMessage(tr("Imported %1: %2 series, %3 files skipped")
                                .arg(QString::fromStdString(path.string()))
                                .arg(browser_->index().allSeries().size())

@@ -1,7 +1,9 @@
 #pragma once
 // The DICOM browser: patients / studies / series of the imported folders, and the files that
 // were skipped with their reasons. Double-click (or Enter) on a volume series to load it.
+#include <QImage>
 #include <QWidget>
+#include <map>
 
 #include "twinplan/io/dicom_index.h"
 
@@ -16,6 +18,8 @@ class DicomBrowser : public QWidget {
  public:
   explicit DicomBrowser(QWidget* parent = nullptr);
   void setIndex(io::DicomIndex index);
+  // Icons for the series rows, keyed by SeriesInstanceUID.
+  void setThumbnails(const std::map<std::string, QImage>& thumbnails);
   const io::DicomIndex& index() const { return index_; }
   // Selects the series row (for tests and keyboard users); false if absent.
   bool selectSeries(const std::string& seriesInstanceUid);

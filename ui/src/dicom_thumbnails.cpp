@@ -1,0 +1,59 @@
+#include "twinplan/ui/dicom_thumbnails.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "twinplan/io/dicom_volume.h"
+
+namespace twinplan::ui {
+
+QImage seriesThumbnail(const io::DicomSeries& series, int size) {
+  if (series.kind != io::SeriesKind::Volume || series.instances.empty()) return {};
+  try {
+    std::vector<io::DicomInstance> byPosition = series.instances;
+    const auto& middle = byPosition[byPosition.size() / 2];
+    const ImageVolume image = io::loadVolume(std::vector<std::filesystem::path>{middle.file});
+    const ImageGeometry& g = image.geometry();
+    const std::int64_t k = g.size[2] / 2;  // the middle frame of a multi-frame file
+    std::vector<double> values;
+    values.reserve(static_cast<std::size_t>(g.size[0] * g.size[1]));
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) values.push_back(image.valueAt(i, j, k));
+    double lo, hi;
+    if (image.dicom.modality == "CT") {
+      lo = 40.0 - 200.0;  // soft-tissue window 400/40
+      hi = 40.0 + 200.0;
+    } else {
+      std::vector<double> sorted = values;
+      std::sort(sorted.begin(), sorted.end());
+      lo = sorted[sorted.size() / 100];
+      hi = std::max(sorted[sorted.size() * 99 / 100], lo + 1.0);
+    }
+    QImage full(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]), QImage::Format_Grayscale8);
+    for (std::int64_t j = 0; j < g.size[1]; ++j) {
+      uchar* row = full.scanLine(static_cast<int>(j));
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const double v = values[static_cast<std::size_t>(j * g.size[0] + i)];
+        row[i] = static_cast<uchar>(std::clamp((v - lo) / (hi - lo) * 255.0, 0.0, 255.0));
+      }
+    }
+    return full.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+  } catch (const std::exception&) {
+    return {};  // listed without a picture; loading the series will report the reason
+  }
+}
+
+std::map<std::string, QImage> seriesThumbnails(const io::DicomIndex& index, int size, Progress& progress) {
+  std::map<std::string, QImage> thumbnails;
+  const auto series = index.allSeries();
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    progress.check();
+    progress.report(static_cast<double>(s) / static_cast<double>(series.size()), "Thumbnails");
+    QImage thumbnail = seriesThumbnail(*series[s], size);
+    if (!thumbnail.isNull()) thumbnails.emplace(series[s]->seriesInstanceUid, std::move(thumbnail));
+  }
+  progress.report(1.0, "Thumbnails");
+  return thumbnails;
+}
+
+}  // namespace twinplan::ui
