@@ -8,6 +8,7 @@
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/dicom_thumbnails.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/vtk_viewport.h"
@@ -46,6 +47,29 @@ TEST(ImportThroughTheUi, SarcomaStudyListsAndLoadsTheCt) {
   ASSERT_EQ(reloaded.volumes.size(), 1u);
   EXPECT_TRUE(std::equal(reloaded.volumes[0].bytes().begin(), reloaded.volumes[0].bytes().end(),
                          twin.volumes[0].bytes().begin()));
+}
+
+TEST(ImportThroughTheUi, ThumbnailsShowTheMiddleImageOfVolumesOnly) {
+  const io::DicomIndex index = io::scanDicom(test::sharedData("sarcoma-ct-mr-pet/dicom"));
+  for (const io::DicomSeries* series : index.allSeries()) {
+    const QImage thumbnail = seriesThumbnail(*series, 48);
+    if (series->kind != io::SeriesKind::Volume) {
+      EXPECT_TRUE(thumbnail.isNull()) << series->description;
+      continue;
+    }
+    ASSERT_FALSE(thumbnail.isNull()) << series->modality;
+    EXPECT_EQ(std::max(thumbnail.width(), thumbnail.height()), 48);
+    // An image, not a blank: both dark (air) and bright (tissue) pixels.
+    int dark = 0, bright = 0;
+    for (int y = 0; y < thumbnail.height(); ++y)
+      for (int x = 0; x < thumbnail.width(); ++x) {
+        const int grey = qGray(thumbnail.pixel(x, y));
+        dark += grey < 40;
+        bright += grey > 100;
+      }
+    EXPECT_GT(dark, 50) << series->modality;
+    EXPECT_GT(bright, 50) << series->modality;
+  }
 }
 
 TEST(ImportThroughTheUi, AMissingFolderIsAClearError) {

@@ -10,8 +10,8 @@ namespace twinplan::ui {
 QImage seriesThumbnail(const io::DicomSeries& series, int size) {
   if (series.kind != io::SeriesKind::Volume || series.instances.empty()) return {};
   try {
-    std::vector<io::DicomInstance> byPosition = series.instances;
-    const auto& middle = byPosition[byPosition.size() / 2];
+    // Instances are in InstanceNumber order: the middle one is near the middle of the stack.
+    const auto& middle = series.instances[series.instances.size() / 2];
     const ImageVolume image = io::loadVolume(std::vector<std::filesystem::path>{middle.file});
     const ImageGeometry& g = image.geometry();
     const std::int64_t k = g.size[2] / 2;  // the middle frame of a multi-frame file
