@@ -17,6 +17,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QSettings>
 #include <QShortcut>
 #include <QSignalBlocker>
 #include <QStatusBar>
@@ -139,6 +140,10 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
   }
   volume_ = new VolumeViewport(viewArea_);
   setCentralWidget(viewArea_);
+  // The "active view" for per-view screenshots is the one that last had keyboard focus.
+  connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
+    if (auto* viewport = qobject_cast<VtkViewport*>(now)) activeViewport_ = viewport;
+  });
   readout_ = new QLabel(this);
   statusBar()->addPermanentWidget(readout_);
   buildDocks();
@@ -206,11 +211,15 @@ void MainWindow::buildDocks() {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Open case…"), QKeySequence::Open, this, &MainWindow::openCaseDialog);
+  recentMenu_ = file->addMenu(tr("Open &recent"));
+  updateRecentMenu();
   file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::importDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase);
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog);
-  file->addAction(tr("Save s&creenshot…"), QKeySequence(tr("Ctrl+Shift+P")), this,
+  file->addAction(tr("Save s&creenshot of the window…"), QKeySequence(tr("Ctrl+Shift+P")), this,
                   &MainWindow::saveScreenshotDialog);
+  file->addAction(tr("Save screenshot of the &active view…"), QKeySequence(tr("Ctrl+Alt+P")), this,
+                  &MainWindow::saveViewScreenshotDialog);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -338,7 +347,35 @@ void MainWindow::openCase(const std::filesystem::path& file) {
   auto twin = runInBackground<Case>(this, tr("Opening case…"), [file](Progress& progress) {
     return loadCase(file, progress);
   });
-  if (twin) document_->reset(std::move(*twin), file);
+  if (!twin) return;
+  document_->reset(std::move(*twin), file);
+  rememberRecent(file);
+}
+
+void MainWindow::rememberRecent(const std::filesystem::path& file) {
+  QSettings settings;
+  QStringList recent = settings.value("recentCases").toStringList();
+  const QString path = QString::fromStdString(std::filesystem::absolute(file).string());
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > 8) recent.removeLast();
+  settings.setValue("recentCases", recent);
+  updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value("recentCases").toStringList();
+  for (const QString& path : recent) {
+    recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
+      try {
+        openCase(path.toStdString());
+      } catch (const std::exception& e) {
+        showError(tr("Cannot open case"), e);
+      }
+    })->setToolTip(path);
+  }
+  recentMenu_->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::setCase(Case twin) { document_->reset(std::move(twin)); }
@@ -592,6 +629,7 @@ bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
                                      [twin, file](Progress& progress) { twinplan::saveCase(*twin, file, progress); });
   if (saved) {
     document_->markSaved(file);
+    rememberRecent(file);
     autosaver_.discard();  // the real file now holds everything
     document_->markAutosaved();
     updateTitle();
@@ -725,6 +763,12 @@ void MainWindow::saveCaseAsDialog() {
 void MainWindow::saveScreenshotDialog() {
   const QString file = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "twinplan.png", tr("PNG images (*.png)"));
   if (!file.isEmpty()) grab().save(file, "PNG");
+}
+
+void MainWindow::saveViewScreenshotDialog() {
+  VtkViewport* view = activeViewport_ ? activeViewport_ : slices_[0];
+  const QString file = QFileDialog::getSaveFileName(this, tr("Save view screenshot"), "view.png", tr("PNG images (*.png)"));
+  if (!file.isEmpty()) view->grabFramebuffer().save(file, "PNG");
 }
 
 void MainWindow::showError(const QString& title, const std::exception& error) {

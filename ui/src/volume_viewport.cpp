@@ -1,19 +1,73 @@
 #include "twinplan/ui/volume_viewport.h"
 
+#include <vtkGenericOpenGLRenderWindow.h>
+
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QWheelEvent>
+#include <algorithm>
 #include <cmath>
 
 namespace twinplan::ui {
 
 VolumeViewport::VolumeViewport(QWidget* parent)
     : VtkViewport(parent), view_(std::make_unique<rendering::VolumeView>()) {
-  addRenderer(view_->renderer());
-  setToolTip(tr("Left drag: rotate · Wheel: zoom · R: reset view"));
+  view_->addTo(renderWindow());
+  setToolTip(
+      tr("Left drag: rotate · Wheel: zoom · R: reset view\n"
+         "C: clipping box at the crosshair · [ ]: smaller / larger box"));
 }
 
 VolumeViewport::~VolumeViewport() = default;
+
+void VolumeViewport::setCrosshair(const Vec3& p_lps) {
+  crosshair_lps_ = p_lps;
+  hasCrosshair_ = true;
+  if (clipping()) {
+    placeClippingBox();
+    update();
+  }
+}
+
+void VolumeViewport::setClipping(bool on) {
+  const bool was = clipping();
+  if (on) {
+    placeClippingBox();
+  } else {
+    view_->clearClippingBox();
+  }
+  update();
+  if (clipping() != was) emit clippingChanged(clipping());
+}
+
+void VolumeViewport::setClipFraction(double fraction) {
+  clipFraction_ = std::clamp(fraction, 0.1, 1.0);
+  if (clipping()) {
+    placeClippingBox();
+    update();
+  }
+}
+
+void VolumeViewport::placeClippingBox() {
+  rendering::BoxLps scene;
+  if (!view_->sceneBounds(scene)) {
+    view_->clearClippingBox();
+    return;
+  }
+  const Vec3 centre = hasCrosshair_ ? crosshair_lps_ : scene.centre();
+  const Vec3 half = 0.5 * clipFraction_ * scene.size_mm();
+  // Within the scene, so the outline hugs what is shown; at least 1 mm thick.
+  Vec3 lo = (centre - half).cwiseMax(scene.lo_lps);
+  Vec3 hi = (centre + half).cwiseMin(scene.hi_lps);
+  for (int axis = 0; axis < 3; ++axis) {
+    if (hi[axis] - lo[axis] < 1.0) {
+      const double mid = std::clamp(centre[axis], scene.lo_lps[axis], scene.hi_lps[axis]);
+      lo[axis] = mid - 0.5;
+      hi[axis] = mid + 0.5;
+    }
+  }
+  view_->setClippingBox(lo, hi);
+}
 
 void VolumeViewport::mousePressEvent(QMouseEvent* event) { lastPosition_ = event->position(); }
 
@@ -31,12 +85,23 @@ void VolumeViewport::wheelEvent(QWheelEvent* event) {
 }
 
 void VolumeViewport::keyPressEvent(QKeyEvent* event) {
-  if (event->key() == Qt::Key_R) {
-    view_->resetCamera();
-    update();
-    return;
+  switch (event->key()) {
+    case Qt::Key_R:
+      view_->resetCamera();
+      update();
+      return;
+    case Qt::Key_C:
+      setClipping(!clipping());
+      return;
+    case Qt::Key_BracketLeft:
+      setClipFraction(clipFraction_ / 1.25);
+      return;
+    case Qt::Key_BracketRight:
+      setClipFraction(clipFraction_ * 1.25);
+      return;
+    default:
+      VtkViewport::keyPressEvent(event);
   }
-  VtkViewport::keyPressEvent(event);
 }
 
 }  // namespace twinplan::ui

@@ -16,11 +16,13 @@ class QLabel;
 class QListWidget;
 class QTimer;
 class QActionGroup;
+class QMenu;
 
 namespace twinplan::ui {
 
 class SliceViewport;
 class VolumeViewport;
+class VtkViewport;
 class DicomBrowser;
 class CaseDocument;
 
@@ -83,6 +85,9 @@ class MainWindow : public QMainWindow {
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();
+  void saveViewScreenshotDialog();
+  void rememberRecent(const std::filesystem::path& file);
+  void updateRecentMenu();
   void deleteSelectedMeasurement();
   void renameMeasurement(int row);
   void showError(const QString& title, const std::exception& error);
@@ -101,6 +106,8 @@ class MainWindow : public QMainWindow {
   DicomBrowser* browser_ = nullptr;
   QListWidget* measurementList_ = nullptr;
   QActionGroup* toolActions_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  VtkViewport* activeViewport_ = nullptr;
 };
 
 }  // namespace twinplan::ui

@@ -1,7 +1,9 @@
 #pragma once
-// The 3D view widget: left drag rotates, wheel zooms, R resets.
+// The 3D view widget: left drag rotates, wheel zooms, R resets the view, C toggles a clipping
+// box around the crosshair, [ and ] shrink and grow it.
 #include <memory>
 
+#include "twinplan/core/geometry.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/ui/vtk_viewport.h"
 
@@ -14,6 +16,18 @@ class VolumeViewport : public VtkViewport {
   ~VolumeViewport() override;
   rendering::VolumeView& view() { return *view_; }
 
+  // The linked crosshair: the clipping box is centred on it and follows it.
+  void setCrosshair(const Vec3& p_lps);
+  // A box around the crosshair of `clipFraction()` of the scene's extent on each axis,
+  // within the scene. Without a volume or meshes there is nothing to clip: stays off.
+  void setClipping(bool on);
+  bool clipping() const { return view_->hasClippingBox(); }
+  void setClipFraction(double fraction);  // 0.1..1
+  double clipFraction() const { return clipFraction_; }
+
+ signals:
+  void clippingChanged(bool on);
+
  protected:
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
@@ -21,8 +35,13 @@ class VolumeViewport : public VtkViewport {
   void keyPressEvent(QKeyEvent* event) override;
 
  private:
+  void placeClippingBox();
+
   std::unique_ptr<rendering::VolumeView> view_;
   QPointF lastPosition_;
+  Vec3 crosshair_lps_ = Vec3::Zero();
+  bool hasCrosshair_ = false;
+  double clipFraction_ = 0.5;
 };
 
 }  // namespace twinplan::ui
