@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace twinplan::rendering {
 
@@ -46,6 +47,132 @@ std::array<Vec3, 8> corners(const ImageGeometry& g) {
   return out;
 }
 
+// One grid axis of a sample: the two neighbouring voxels (as offsets into the voxel array,
+// index * stride) and the weight of the upper one, exactly as the general path computes them.
+struct AxisSample {
+  std::int64_t lo = 0, hi = 0;
+  double f = 0.0;
+  bool inside = false;
+};
+
+AxisSample axisSample(double position, std::int64_t n, std::int64_t stride) {
+  AxisSample a;
+  // Clamp to the edge voxels within half a voxel, so the first and last slices show.
+  const double x = std::clamp(position, 0.0, double(n - 1));
+  a.inside = std::abs(x - position) <= 0.5;
+  const std::int64_t x0 = std::min<std::int64_t>(static_cast<std::int64_t>(x), n - 1);
+  const std::int64_t x1 = std::min(x0 + 1, n - 1);
+  a.f = x - x0;
+  a.lo = x0 * stride;
+  a.hi = x1 * stride;
+  return a;
+}
+
+// Trilinear interpolation in the order of the general path (x, then y, then z), so both paths
+// give the same numbers. A zero weight skips its neighbours: v * 1 + w * 0 == v.
+template <class T>
+inline float trilinear(const T* voxels, const AxisSample& x, const AxisSample& y,
+                       const AxisSample& z) {
+  auto line = [&](std::int64_t yz) {
+    const double a = static_cast<double>(voxels[x.lo + yz]);
+    if (x.f == 0.0) return a;
+    return a * (1 - x.f) + static_cast<double>(voxels[x.hi + yz]) * x.f;
+  };
+  auto plane = [&](std::int64_t zOffset) {
+    const double c0 = line(y.lo + zOffset);
+    if (y.f == 0.0) return c0;
+    return c0 * (1 - y.f) + line(y.hi + zOffset) * y.f;
+  };
+  const double c0 = plane(z.lo);
+  if (z.f == 0.0) return static_cast<float>(c0);
+  return static_cast<float>(c0 * (1 - z.f) + plane(z.hi) * z.f);
+}
+
+// The index axis a step vector moves along, or -1 when it moves along more than one.
+int singleAxis(const Vec3& step) {
+  int axis = -1;
+  for (int a = 0; a < 3; ++a) {
+    if (step[a] == 0.0) continue;
+    if (axis >= 0) return -1;
+    axis = a;
+  }
+  return axis;
+}
+
+// Runs rows(first, last) over [0, height) split across the cores, the calling thread taking a
+// share. (VTK 9.1's vtkSMPTools header does not compile as C++20, and this module does not
+// link oneTBB; a slice is a few ms of work, so two or four plain threads suffice.)
+template <class Rows>
+void parallelRows(int height, const Rows& rows) {
+  const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+  if (threads == 1 || height < 64) return rows(0, height);
+  std::vector<std::thread> helpers;
+  const int chunk = (height + threads - 1) / threads;
+  for (int t = 1; t < threads; ++t) {
+    const int first = t * chunk, last = std::min(height, first + chunk);
+    if (first < last) helpers.emplace_back([&rows, first, last] { rows(first, last); });
+  }
+  rows(0, std::min(height, chunk));
+  for (std::thread& helper : helpers) helper.join();
+}
+
+// Planes whose rows and columns each run along one grid axis (the axial, coronal and sagittal
+// views of an unrotated grid): per-column, per-row and per-plane axis samples are computed
+// once, and the hot loop only interpolates. Same numbers as the general path. U, V: the grid
+// axes of the plane's columns and rows, fixed at compile time so the samples stay in registers.
+template <int U, int V, class T>
+void sampleAligned(const T* voxels, const ImageGeometry& g, const SlicePlane& plane, float outside,
+                   const Vec3& start, const Vec3& du, const Vec3& dv, std::vector<float>& pixels) {
+  constexpr int W = 3 - U - V;
+  const std::int64_t strides[3] = {1, g.size[0], g.size[0] * g.size[1]};
+  // The general path's positions, start + v * dv then += du once per column, where dv has no
+  // U component and du none along the other two axes.
+  std::vector<AxisSample> columns(static_cast<std::size_t>(plane.width));
+  double position = start[U];
+  for (int u = 0; u < plane.width; ++u, position += du[U])
+    columns[static_cast<std::size_t>(u)] = axisSample(position, g.size[U], strides[U]);
+  const AxisSample fixed = axisSample(start[W], g.size[W], strides[W]);
+  parallelRows(plane.height, [&](int first, int last) {
+    for (int v = first; v < last; ++v) {
+      float* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;
+      const AxisSample rowSample = axisSample(start[V] + v * dv[V], g.size[V], strides[V]);
+      if (!fixed.inside || !rowSample.inside) {
+        std::fill(row, row + plane.width, outside);
+        continue;
+      }
+      for (int u = 0; u < plane.width; ++u) {
+        const AxisSample& column = columns[static_cast<std::size_t>(u)];
+        if (!column.inside) {
+          row[u] = outside;
+          continue;
+        }
+        const AxisSample& x = U == 0 ? column : V == 0 ? rowSample : fixed;
+        const AxisSample& y = U == 1 ? column : V == 1 ? rowSample : fixed;
+        const AxisSample& z = U == 2 ? column : V == 2 ? rowSample : fixed;
+        row[u] = trilinear(voxels, x, y, z);
+      }
+    }
+  });
+}
+
+template <class T>
+bool sampleAlignedAny(const T* voxels, const ImageGeometry& g, const SlicePlane& plane,
+                      float outside, const Vec3& start, const Vec3& du, const Vec3& dv,
+                      std::vector<float>& pixels) {
+  const int u = singleAxis(du), v = singleAxis(dv);
+  auto run = [&](auto kernel) {
+    kernel(voxels, g, plane, outside, start, du, dv, pixels);
+    return true;
+  };
+  if (u == 0 && v == 1) return run(sampleAligned<0, 1, T>);  // axial
+  if (u == 0 && v == 2) return run(sampleAligned<0, 2, T>);  // coronal
+  if (u == 1 && v == 2) return run(sampleAligned<1, 2, T>);  // sagittal
+  if (u == 1 && v == 0) return run(sampleAligned<1, 0, T>);
+  if (u == 2 && v == 0) return run(sampleAligned<2, 0, T>);
+  if (u == 2 && v == 1) return run(sampleAligned<2, 1, T>);
+  return false;
+}
+
 template <class T>
 void sampleTyped(const T* voxels, const ImageGeometry& g, const SlicePlane& plane, float outside,
                  std::vector<float>& pixels) {
@@ -56,6 +183,7 @@ void sampleTyped(const T* voxels, const ImageGeometry& g, const SlicePlane& plan
   const std::int64_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
   const std::int64_t sy = nx, sz = nx * ny;
   pixels.resize(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height));
+  if (sampleAlignedAny(voxels, g, plane, outside, start, du, dv, pixels)) return;
   for (int v = 0; v < plane.height; ++v) {
     Vec3 ijk = start + v * dv;
     float* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;

@@ -1,31 +1,60 @@
 #include "twinplan/rendering/volume_view.h"
 
+#include <vtkActor.h>
+#include <vtkAnnotatedCubeActor.h>
+#include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkCellData.h>
 #include <vtkColorTransferFunction.h>
+#include <vtkCommand.h>
 #include <vtkImageData.h>
+#include <vtkMapper.h>
+#include <vtkMath.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPiecewiseFunction.h>
+#include <vtkPlane.h>
+#include <vtkPlaneCollection.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkSmartVolumeMapper.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
 #include <vtkVolume.h>
 #include <vtkVolumeProperty.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "twinplan/core/error.h"
 #include "twinplan/core/vtk_view.h"
+#include "twinplan/rendering/mesh_actor.h"
 
 namespace twinplan::rendering {
 
 const char* toString(VolumePreset preset) {
   switch (preset) {
-    case VolumePreset::CtBone: return "CT bone";
-    case VolumePreset::CtSoftTissue: return "CT soft tissue";
-    case VolumePreset::CtAngio: return "CT angio / vessels";
-    case VolumePreset::Mr: return "MR";
+    case VolumePreset::CtBone:
+      return "CT bone";
+    case VolumePreset::CtSoftTissue:
+      return "CT soft tissue";
+    case VolumePreset::CtAngio:
+      return "CT angio / vessels";
+    case VolumePreset::Mr:
+      return "MR";
   }
   return "unknown";
 }
 
 std::vector<VolumePreset> allVolumePresets() {
-  return {VolumePreset::CtBone, VolumePreset::CtSoftTissue, VolumePreset::CtAngio, VolumePreset::Mr};
+  return {VolumePreset::CtBone, VolumePreset::CtSoftTissue, VolumePreset::CtAngio,
+          VolumePreset::Mr};
 }
 
 namespace {
@@ -36,25 +65,134 @@ struct Point {
 
 // Transfer functions in HU, in the spirit of the common CT presets (e.g. 3D Slicer's
 // "CT-Bone", "CT-Soft-Tissue", "CT-Coronary-Arteries"): bone from ~+200 HU, soft tissue
-// -100..+300 HU faint, contrast vessels +150..+400 HU.
+// -100..+300 HU faint, contrast vessels +150..+400 HU. MR intensities have no absolute
+// scale: its ramp is placed on the volume's robust range [lo, hi].
 std::vector<Point> presetPoints(VolumePreset preset, double lo, double hi) {
   switch (preset) {
     case VolumePreset::CtBone:
-      return {{-1000, 0, 0, 0, 0}, {150, 0.55, 0.25, 0.15, 0}, {300, 0.9, 0.75, 0.55, 0.3},
-              {1000, 1.0, 0.95, 0.9, 0.8}, {3000, 1, 1, 1, 0.9}};
+      return {{-1000, 0, 0, 0, 0},
+              {150, 0.55, 0.25, 0.15, 0},
+              {300, 0.9, 0.75, 0.55, 0.3},
+              {1000, 1.0, 0.95, 0.9, 0.8},
+              {3000, 1, 1, 1, 0.9}};
     case VolumePreset::CtSoftTissue:
-      return {{-1000, 0, 0, 0, 0}, {-150, 0.6, 0.4, 0.3, 0}, {20, 0.85, 0.45, 0.35, 0.08},
+      return {{-1000, 0, 0, 0, 0},         {-150, 0.6, 0.4, 0.3, 0}, {20, 0.85, 0.45, 0.35, 0.08},
               {120, 0.95, 0.7, 0.6, 0.25}, {400, 1, 0.95, 0.9, 0.6}, {3000, 1, 1, 1, 0.8}};
     case VolumePreset::CtAngio:
-      return {{-1000, 0, 0, 0, 0}, {120, 0.6, 0.1, 0.1, 0}, {200, 0.9, 0.25, 0.2, 0.45},
-              {400, 1, 0.8, 0.7, 0.7}, {3000, 1, 1, 1, 0.85}};
+      return {{-1000, 0, 0, 0, 0},
+              {120, 0.6, 0.1, 0.1, 0},
+              {200, 0.9, 0.25, 0.2, 0.45},
+              {400, 1, 0.8, 0.7, 0.7},
+              {3000, 1, 1, 1, 0.85}};
     case VolumePreset::Mr: {
-      const double span = hi - lo;
-      return {{lo, 0, 0, 0, 0}, {lo + 0.15 * span, 0.5, 0.4, 0.35, 0}, {lo + 0.4 * span, 0.85, 0.75, 0.65, 0.2},
+      const double span = std::max(hi - lo, 1e-6);
+      return {{lo, 0, 0, 0, 0},
+              {lo + 0.15 * span, 0.5, 0.4, 0.35, 0},
+              {lo + 0.4 * span, 0.85, 0.75, 0.65, 0.2},
               {hi, 1, 1, 1, 0.6}};
     }
   }
   return {};
+}
+
+// The 1st and 99.5th percentiles of about 200k voxels: MR volumes often hold a few very
+// bright voxels (vessels, fat, artefacts) that would squeeze the whole ramp into the dark.
+void robustRange(const ImageVolume& volume, double& lo, double& hi) {
+  const ImageGeometry& g = volume.geometry();
+  const std::size_t n = volume.voxelCount();
+  const std::size_t step = std::max<std::size_t>(1, n / 200000);
+  std::vector<double> values;
+  values.reserve(n / step + 1);
+  for (std::size_t index = 0; index < n; index += step) {
+    const auto i = static_cast<std::int64_t>(index % static_cast<std::size_t>(g.size[0]));
+    const auto j = static_cast<std::int64_t>((index / static_cast<std::size_t>(g.size[0])) %
+                                             static_cast<std::size_t>(g.size[1]));
+    const auto k =
+        static_cast<std::int64_t>(index / static_cast<std::size_t>(g.size[0] * g.size[1]));
+    values.push_back(volume.valueAt(i, j, k));
+  }
+  if (values.empty()) {
+    lo = 0.0;
+    hi = 1.0;
+    return;
+  }
+  std::sort(values.begin(), values.end());
+  lo = values[values.size() / 100];
+  hi = values[std::min(values.size() - 1, values.size() * 995 / 1000)];
+  if (hi <= lo) hi = values.back() > lo ? values.back() : lo + 1.0;
+}
+
+// A unit cube (centred on 0) with its faces tinted by axis in the usual anatomical colours:
+// left/right red, anterior/posterior green, superior/inferior blue.
+vtkSmartPointer<vtkActor> makeOrientationCube() {
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  auto faces = vtkSmartPointer<vtkCellArray>::New();
+  auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
+  colours->SetNumberOfComponents(3);
+  colours->SetName("FaceColours");
+  const unsigned char tint[3][3] = {{178, 84, 84}, {80, 150, 98}, {84, 112, 182}};
+  const double h = 0.5;
+  for (int axis = 0; axis < 3; ++axis) {
+    const int u = (axis + 1) % 3, v = (axis + 2) % 3;
+    for (double side : {-h, h}) {
+      vtkIdType ids[4];
+      const double corners[4][2] = {{-h, -h}, {h, -h}, {h, h}, {-h, h}};
+      for (int c = 0; c < 4; ++c) {
+        double p[3];
+        p[axis] = side;
+        p[u] = corners[c][0];
+        p[v] = corners[c][1];
+        ids[c] = points->InsertNextPoint(p);
+      }
+      faces->InsertNextCell(4, ids);
+      colours->InsertNextTypedTuple(tint[axis]);
+    }
+  }
+  auto cube = vtkSmartPointer<vtkPolyData>::New();
+  cube->SetPoints(points);
+  cube->SetPolys(faces);
+  cube->GetCellData()->SetScalars(colours);
+  auto mapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+  mapper->SetInputData(cube);
+  mapper->SetScalarModeToUseCellData();
+  mapper->SetColorModeToDirectScalars();
+  auto actor = vtkSmartPointer<vtkActor>::New();
+  actor->SetMapper(mapper);
+  actor->GetProperty()->SetAmbient(0.45);
+  actor->GetProperty()->SetDiffuse(0.6);
+  actor->GetProperty()->SetSpecular(0.0);
+  return actor;
+}
+
+// The 12 edges of a box, for the clipping box outline.
+vtkSmartPointer<vtkPolyData> boxEdges(const BoxLps& box) {
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  for (int corner = 0; corner < 8; ++corner) {
+    points->InsertNextPoint((corner & 1) ? box.hi_lps[0] : box.lo_lps[0],
+                            (corner & 2) ? box.hi_lps[1] : box.lo_lps[1],
+                            (corner & 4) ? box.hi_lps[2] : box.lo_lps[2]);
+  }
+  auto lines = vtkSmartPointer<vtkCellArray>::New();
+  for (int corner = 0; corner < 8; ++corner) {
+    for (int bit : {1, 2, 4}) {
+      if (corner & bit) continue;
+      const vtkIdType ids[2] = {corner, corner | bit};
+      lines->InsertNextCell(2, ids);
+    }
+  }
+  auto edges = vtkSmartPointer<vtkPolyData>::New();
+  edges->SetPoints(points);
+  edges->SetLines(lines);
+  return edges;
+}
+
+void throwIfOutOfRange(std::size_t index, std::size_t count) {
+  if (index >= count) {
+    throw Error(ErrorKind::InvalidInput,
+                "There is no surface mesh " + std::to_string(index) + " in the 3D view; it shows " +
+                    std::to_string(count) + " meshes.",
+                "mesh index");
+  }
 }
 
 }  // namespace
@@ -64,21 +202,126 @@ VolumeView::VolumeView() {
   renderer_->SetBackground(0.08, 0.09, 0.11);
   renderer_->SetBackground2(0.0, 0.0, 0.0);
   renderer_->GradientBackgroundOn();
+  // Translucent meshes over and inside the volume composite in depth order.
+  renderer_->SetUseDepthPeeling(true);
+  renderer_->SetUseDepthPeelingForVolumes(true);
+  renderer_->SetMaximumNumberOfPeels(8);
+  renderer_->SetOcclusionRatio(0.0);
+  // Smooth mesh silhouettes and box edges (the Qt widget renders without multisampling).
+  renderer_->UseFXAAOn();
   mapper_ = vtkSmartPointer<vtkSmartVolumeMapper>::New();
   actor_ = vtkSmartPointer<vtkVolume>::New();
   actor_->SetMapper(mapper_);
   actor_->SetVisibility(false);
   renderer_->AddVolume(actor_);
+
+  clippingPlanes_ = vtkSmartPointer<vtkPlaneCollection>::New();
+  for (int face = 0; face < 6; ++face) clippingPlanes_->AddItem(vtkSmartPointer<vtkPlane>::New());
+  clippingOutline_ = vtkSmartPointer<vtkActor>::New();
+  auto outlineMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+  clippingOutline_->SetMapper(outlineMapper);
+  clippingOutline_->GetProperty()->SetColor(0.3, 0.8, 1.0);  // the 2D views' crosshair colour
+  clippingOutline_->GetProperty()->SetLighting(false);
+  clippingOutline_->GetProperty()->SetLineWidth(1.5);
+  clippingOutline_->SetVisibility(false);
+  clippingOutline_->SetPickable(false);
+  renderer_->AddActor(clippingOutline_);
+
+  clippingLabel_ = vtkSmartPointer<vtkTextActor>::New();
+  clippingLabel_->GetTextProperty()->SetFontSize(14);
+  clippingLabel_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
+  clippingLabel_->GetTextProperty()->SetShadow(true);
+  clippingLabel_->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
+  clippingLabel_->SetPosition(8, 6);
+  clippingLabel_->SetVisibility(false);
+  renderer_->AddViewProp(clippingLabel_);
+
+  // The orientation cube: its own renderer on the top layer, in a corner square whose size
+  // and camera follow the scene before each frame (no interactor, so no
+  // vtkOrientationMarkerWidget).
+  orientationRenderer_ = vtkSmartPointer<vtkRenderer>::New();
+  orientationRenderer_->SetLayer(1);
+  orientationRenderer_->InteractiveOff();
+  orientationCube_ = makeOrientationCube();
+  orientationRenderer_->AddActor(orientationCube_);
+  orientationLabels_ = vtkSmartPointer<vtkAnnotatedCubeActor>::New();
+  orientationLabels_->SetXPlusFaceText("L");
+  orientationLabels_->SetXMinusFaceText("R");
+  orientationLabels_->SetYPlusFaceText("P");
+  orientationLabels_->SetYMinusFaceText("A");
+  orientationLabels_->SetZPlusFaceText("S");
+  orientationLabels_->SetZMinusFaceText("I");
+  orientationLabels_->SetFaceTextScale(0.62);
+  orientationLabels_->SetCubeVisibility(false);
+  orientationLabels_->SetTextEdgesVisibility(false);
+  for (vtkProperty* face :
+       {orientationLabels_->GetXPlusFaceProperty(), orientationLabels_->GetXMinusFaceProperty(),
+        orientationLabels_->GetYPlusFaceProperty(), orientationLabels_->GetYMinusFaceProperty(),
+        orientationLabels_->GetZPlusFaceProperty(), orientationLabels_->GetZMinusFaceProperty()}) {
+    face->SetColor(0.97, 0.97, 0.97);
+  }
+  orientationRenderer_->AddActor(orientationLabels_);
+  beforeRender_ = vtkSmartPointer<vtkCallbackCommand>::New();
+  beforeRender_->SetClientData(this);
+  beforeRender_->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
+    static_cast<VolumeView*>(self)->updateOrientationCamera();
+  });
+  renderer_->AddObserver(vtkCommand::StartEvent, beforeRender_);
 }
 
-VolumeView::~VolumeView() = default;
+VolumeView::~VolumeView() { renderer_->RemoveObserver(beforeRender_); }
 
 vtkRenderer* VolumeView::renderer() const { return renderer_; }
 
+vtkRenderer* VolumeView::orientationRenderer() const { return orientationRenderer_; }
+
+void VolumeView::addTo(vtkRenderWindow* window) {
+  window->SetNumberOfLayers(std::max(2, window->GetNumberOfLayers()));
+  window->AddRenderer(renderer_);
+  window->AddRenderer(orientationRenderer_);
+}
+
+void VolumeView::updateOrientationCamera() {
+  vtkRenderWindow* window = renderer_->GetRenderWindow();
+  if (!window) return;
+  const int* size = window->GetSize();
+  if (size[0] <= 0 || size[1] <= 0) return;
+  // A square of 16% of the shorter side (64..128 px), 8 px from the bottom-right corner;
+  // smaller in a window too small for that.
+  const double margin_px = 8.0;
+  const double shorter_px = std::min(size[0], size[1]);
+  const double side_px =
+      std::min(std::clamp(0.16 * shorter_px, 64.0, 128.0), shorter_px - 2.0 * margin_px);
+  if (side_px < 8.0) return;
+  orientationRenderer_->SetViewport((size[0] - margin_px - side_px) / size[0], margin_px / size[1],
+                                    (size[0] - margin_px) / size[0],
+                                    (margin_px + side_px) / size[1]);
+  // Same view direction and up as the scene, at a distance where the cube fills the square.
+  vtkCamera* scene = renderer_->GetActiveCamera();
+  vtkCamera* camera = orientationRenderer_->GetActiveCamera();
+  double direction[3];
+  scene->GetDirectionOfProjection(direction);
+  const double distance = 3.6;  // in cube edges: the cube's diagonal fills 30 degrees
+  camera->SetFocalPoint(0, 0, 0);
+  camera->SetPosition(-direction[0] * distance, -direction[1] * distance, -direction[2] * distance);
+  camera->SetViewUp(scene->GetViewUp());
+  camera->SetViewAngle(30.0);
+  camera->SetClippingRange(distance - 1.5, distance + 1.5);
+}
+
+void VolumeView::setOrientationMarkerVisible(bool visible) {
+  orientationRenderer_->SetDraw(visible);
+}
+
 void VolumeView::setVolume(ImageVolume* volume) {
   volume_ = volume;
-  actor_->SetVisibility(volume != nullptr);
-  if (!volume) return;
+  clearClippingBox();
+  actor_->SetVisibility(volume != nullptr && volumeVisible_);
+  if (!volume) {
+    image_ = nullptr;
+    mapper_->RemoveAllInputs();
+    return;
+  }
   // The mapper works in the image's index*spacing frame; the actor's matrix places it in LPS
   // (origin + direction), so oblique grids render where they are.
   image_ = asVtkImage(*volume);
@@ -92,18 +335,29 @@ void VolumeView::setVolume(ImageVolume* volume) {
     matrix->SetElement(r, 3, g.origin_lps[r]);
   }
   actor_->SetUserMatrix(matrix);
-  setPreset(volume->dicom.modality == "MR" ? VolumePreset::Mr : preset_);
+  VolumePreset preset = preset_;
+  if (volume->dicom.modality == "MR") {
+    preset = VolumePreset::Mr;
+  } else if (preset == VolumePreset::Mr) {
+    preset = VolumePreset::CtBone;  // HU presets for anything with a calibrated scale
+  }
+  setPreset(preset);
   resetCamera();
+}
+
+void VolumeView::setVolumeVisible(bool visible) {
+  volumeVisible_ = visible;
+  actor_->SetVisibility(volume_ != nullptr && visible);
 }
 
 void VolumeView::setPreset(VolumePreset preset) {
   preset_ = preset;
-  if (!image_) return;
-  double range[2];
-  image_->GetScalarRange(range);
+  if (!image_ || !volume_) return;
+  double lo = 0.0, hi = 1.0;
+  if (preset == VolumePreset::Mr) robustRange(*volume_, lo, hi);
   auto colour = vtkSmartPointer<vtkColorTransferFunction>::New();
   auto opacity = vtkSmartPointer<vtkPiecewiseFunction>::New();
-  for (const Point& p : presetPoints(preset, range[0], range[1])) {
+  for (const Point& p : presetPoints(preset, lo, hi)) {
     colour->AddRGBPoint(p.value, p.r, p.g, p.b);
     opacity->AddPoint(p.value, p.opacity);
   }
@@ -115,7 +369,114 @@ void VolumeView::setPreset(VolumePreset preset) {
   property->SetAmbient(0.25);
   property->SetDiffuse(0.75);
   property->SetSpecular(0.2);
+  property->SetSpecularPower(15.0);
   actor_->SetProperty(property);
+}
+
+void VolumeView::setMeshes(const std::vector<SurfaceMesh>* meshes) {
+  // Build everything first: a damaged mesh throws before the scene changes.
+  std::vector<vtkSmartPointer<vtkActor>> actors;
+  std::vector<double> opacities;
+  if (meshes) {
+    for (const SurfaceMesh& mesh : *meshes) {
+      actors.push_back(makeMeshActor(mesh));
+      opacities.push_back(std::clamp(static_cast<double>(mesh.opacity), 0.0, 1.0));
+    }
+  }
+  for (const auto& actor : meshActors_) renderer_->RemoveActor(actor);
+  meshActors_ = std::move(actors);
+  meshOpacities_ = std::move(opacities);
+  for (const auto& actor : meshActors_) renderer_->AddActor(actor);
+  applyClipping();
+  if (!volume_) resetCamera();
+}
+
+void VolumeView::setMeshVisible(std::size_t index, bool visible) {
+  throwIfOutOfRange(index, meshActors_.size());
+  meshActors_[index]->SetVisibility(visible);
+}
+
+bool VolumeView::meshVisible(std::size_t index) const {
+  throwIfOutOfRange(index, meshActors_.size());
+  return meshActors_[index]->GetVisibility() != 0;
+}
+
+void VolumeView::setMeshOpacity(std::size_t index, double opacity) {
+  throwIfOutOfRange(index, meshActors_.size());
+  meshOpacities_[index] = std::clamp(opacity, 0.0, 1.0);
+  meshActors_[index]->GetProperty()->SetOpacity(meshOpacities_[index]);
+}
+
+double VolumeView::meshOpacity(std::size_t index) const {
+  throwIfOutOfRange(index, meshActors_.size());
+  return meshOpacities_[index];
+}
+
+void VolumeView::setClippingBox(const Vec3& lo_lps, const Vec3& hi_lps) {
+  if (!(lo_lps.array() < hi_lps.array()).all()) {
+    throw Error(ErrorKind::InvalidInput,
+                "A clipping box needs its low corner below its high corner on every axis.",
+                "clipping box");
+  }
+  clippingBox_ = {lo_lps, hi_lps};
+  hasClippingBox_ = true;
+  applyClipping();
+}
+
+void VolumeView::clearClippingBox() {
+  hasClippingBox_ = false;
+  applyClipping();
+}
+
+void VolumeView::applyClipping() {
+  if (hasClippingBox_) {
+    // Six planes with normals pointing into the box: VTK keeps what lies on a plane's normal
+    // side, in world (LPS) coordinates for both mappers.
+    for (int axis = 0; axis < 3; ++axis) {
+      Vec3 normal = Vec3::Zero();
+      normal[axis] = 1.0;
+      vtkPlane* low = clippingPlanes_->GetItem(2 * axis);
+      low->SetOrigin(clippingBox_.lo_lps.data());
+      low->SetNormal(normal.data());
+      const Vec3 inward = -normal;
+      vtkPlane* high = clippingPlanes_->GetItem(2 * axis + 1);
+      high->SetOrigin(clippingBox_.hi_lps.data());
+      high->SetNormal(inward.data());
+    }
+    clippingPlanes_->Modified();
+    vtkPolyDataMapper::SafeDownCast(clippingOutline_->GetMapper())
+        ->SetInputData(boxEdges(clippingBox_));
+    const Vec3 size = clippingBox_.size_mm();
+    char text[96];
+    std::snprintf(text, sizeof text, "Clipping box %.0f x %.0f x %.0f mm", size[0], size[1],
+                  size[2]);
+    clippingLabel_->SetInput(text);
+  }
+  vtkPlaneCollection* planes = hasClippingBox_ ? clippingPlanes_.Get() : nullptr;
+  mapper_->SetClippingPlanes(planes);
+  for (const auto& actor : meshActors_) actor->GetMapper()->SetClippingPlanes(planes);
+  clippingOutline_->SetVisibility(hasClippingBox_);
+  clippingLabel_->SetVisibility(hasClippingBox_);
+}
+
+bool VolumeView::sceneBounds(BoxLps& bounds) const {
+  bool any = false;
+  auto include = [&](const double* b) {
+    if (!b || !vtkMath::AreBoundsInitialized(b)) return;
+    const Vec3 lo(b[0], b[2], b[4]), hi(b[1], b[3], b[5]);
+    if (!any) {
+      bounds = {lo, hi};
+      any = true;
+    } else {
+      bounds.lo_lps = bounds.lo_lps.cwiseMin(lo);
+      bounds.hi_lps = bounds.hi_lps.cwiseMax(hi);
+    }
+  };
+  if (volume_ && actor_->GetVisibility()) include(actor_->GetBounds());
+  for (const auto& actor : meshActors_) {
+    if (actor->GetVisibility()) include(actor->GetBounds());
+  }
+  return any;
 }
 
 void VolumeView::resetCamera() {
@@ -124,7 +485,14 @@ void VolumeView::resetCamera() {
   camera->SetFocalPoint(0, 0, 0);
   camera->SetPosition(0, -1, 0);
   camera->SetViewUp(0, 0, 1);
-  renderer_->ResetCamera();
+  BoxLps bounds;
+  if (sceneBounds(bounds)) {
+    const double b[6] = {bounds.lo_lps[0], bounds.hi_lps[0], bounds.lo_lps[1],
+                         bounds.hi_lps[1], bounds.lo_lps[2], bounds.hi_lps[2]};
+    renderer_->ResetCamera(b);
+  } else {
+    renderer_->ResetCamera();
+  }
   camera->Zoom(1.3);
 }
 

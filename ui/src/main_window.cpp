@@ -291,6 +291,7 @@ void MainWindow::buildToolbar() {
   bar->addSeparator();
   bar->addWidget(new QLabel(tr(" 3D: "), bar));
   auto* volumePresets = new QComboBox(bar);
+  volumePresets->setObjectName("volumePresets");
   volumePresets->setToolTip(tr("Volume rendering preset"));
   for (auto preset : rendering::allVolumePresets()) volumePresets->addItem(tr(rendering::toString(preset)));
   connect(volumePresets, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -391,6 +392,17 @@ void MainWindow::showCase() {
     viewport->view().setMeasurements(&twin.measurements);
   }
   volume_->view().setVolume(image);
+  try {
+    volume_->view().setMeshes(&twin.meshes);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
+  }
+  if (auto* volumePresets = findChild<QComboBox*>("volumePresets")) {
+    const QSignalBlocker blocker(volumePresets);
+    const auto presets = rendering::allVolumePresets();
+    volumePresets->setCurrentIndex(static_cast<int>(
+        std::find(presets.begin(), presets.end(), volume_->view().preset()) - presets.begin()));
+  }
   if (image) {
     const WindowLevel wl = defaultWindow(*image);
     setWindowLevel(wl);
@@ -517,6 +529,7 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
     viewport->view().setCrosshair(p_lps);
     viewport->update();
   }
+  volume_->setCrosshair(p_lps);  // the clipping box follows the crosshair
   updateOverlays();
 }
 

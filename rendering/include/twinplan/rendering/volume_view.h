@@ -1,22 +1,40 @@
 #pragma once
-// The 3D view of a case: GPU volume rendering of a volume with transfer-function presets.
+// The 3D view of a case: GPU volume rendering of a volume with transfer-function presets, the
+// case's surface meshes, a clipping box and an orientation cube, drawn by VTK into whatever
+// render window it is added to (Qt widget, offscreen).
 #include <vtkSmartPointer.h>
 
-#include <string>
+#include <cstddef>
 #include <vector>
 
+#include "twinplan/core/geometry.h"
 #include "twinplan/core/image_volume.h"
+#include "twinplan/core/mesh.h"
 
-class vtkRenderer;
-class vtkVolume;
+class vtkActor;
+class vtkAnnotatedCubeActor;
+class vtkCallbackCommand;
 class vtkImageData;
+class vtkPlaneCollection;
+class vtkRenderWindow;
+class vtkRenderer;
 class vtkSmartVolumeMapper;
+class vtkTextActor;
+class vtkVolume;
 
 namespace twinplan::rendering {
 
 enum class VolumePreset { CtBone, CtSoftTissue, CtAngio, Mr };
 const char* toString(VolumePreset preset);
 std::vector<VolumePreset> allVolumePresets();
+
+// An axis-aligned box in LPS mm.
+struct BoxLps {
+  Vec3 lo_lps = Vec3::Zero();
+  Vec3 hi_lps = Vec3::Zero();
+  Vec3 centre() const { return 0.5 * (lo_lps + hi_lps); }
+  Vec3 size_mm() const { return hi_lps - lo_lps; }
+};
 
 class VolumeView {
  public:
@@ -25,23 +43,70 @@ class VolumeView {
   VolumeView(const VolumeView&) = delete;
   VolumeView& operator=(const VolumeView&) = delete;
 
+  // The scene (layer 0) and the orientation cube drawn over it (layer 1, a corner square).
   vtkRenderer* renderer() const;
-  // Borrowed: keep the volume alive while shown.
+  vtkRenderer* orientationRenderer() const;
+  // Adds both renderers to `window` and gives it the two layers they need.
+  void addTo(vtkRenderWindow* window);
+
+  // Borrowed: keep the volume alive while shown. nullptr hides it. An MR volume switches to
+  // the MR preset, a CT volume away from it. Clears the clipping box.
   void setVolume(ImageVolume* volume);
+  void setVolumeVisible(bool visible);
   void setPreset(VolumePreset preset);
   VolumePreset preset() const { return preset_; }
-  // Anterior view, head up, the whole volume in sight.
+
+  // The case's surface meshes, in LPS, each in its colour and opacity. The view copies the
+  // geometry: call again after the meshes change; nullptr removes them. Visibility and
+  // opacity set below start afresh. Throws Error(InvalidInput) for a damaged mesh and then
+  // keeps showing the previous ones.
+  void setMeshes(const std::vector<SurfaceMesh>* meshes);
+  std::size_t meshCount() const { return meshActors_.size(); }
+  // Per mesh, by index into the vector: throw Error(InvalidInput) for an index out of range.
+  void setMeshVisible(std::size_t index, bool visible);
+  bool meshVisible(std::size_t index) const;
+  void setMeshOpacity(std::size_t index, double opacity);  // clamped to 0..1
+  double meshOpacity(std::size_t index) const;
+
+  // Shows only what lies inside the box (volume and meshes), with the box outlined and its
+  // size written in the bottom-left corner. Throws Error(InvalidInput) when lo is not below
+  // hi on every axis.
+  void setClippingBox(const Vec3& lo_lps, const Vec3& hi_lps);
+  void clearClippingBox();
+  bool hasClippingBox() const { return hasClippingBox_; }
+  const BoxLps& clippingBox() const { return clippingBox_; }
+  // The LPS bounds of the volume and the meshes; false when nothing is shown.
+  bool sceneBounds(BoxLps& bounds) const;
+
+  void setOrientationMarkerVisible(bool visible);
+
+  // Anterior view, head up, everything in sight.
   void resetCamera();
   void rotate(double azimuth_deg, double elevation_deg);
   void zoom(double factor);
 
  private:
+  void applyClipping();
+  void updateOrientationCamera();
+
   VolumePreset preset_ = VolumePreset::CtBone;
   ImageVolume* volume_ = nullptr;
+  bool volumeVisible_ = true;
   vtkSmartPointer<vtkRenderer> renderer_;
   vtkSmartPointer<vtkImageData> image_;
   vtkSmartPointer<vtkSmartVolumeMapper> mapper_;
   vtkSmartPointer<vtkVolume> actor_;
+  std::vector<vtkSmartPointer<vtkActor>> meshActors_;
+  std::vector<double> meshOpacities_;
+  bool hasClippingBox_ = false;
+  BoxLps clippingBox_;
+  vtkSmartPointer<vtkPlaneCollection> clippingPlanes_;
+  vtkSmartPointer<vtkActor> clippingOutline_;
+  vtkSmartPointer<vtkTextActor> clippingLabel_;
+  vtkSmartPointer<vtkRenderer> orientationRenderer_;
+  vtkSmartPointer<vtkActor> orientationCube_;
+  vtkSmartPointer<vtkAnnotatedCubeActor> orientationLabels_;
+  vtkSmartPointer<vtkCallbackCommand> beforeRender_;
 };
 
 }  // namespace twinplan::rendering
