@@ -261,6 +261,11 @@ void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outsi
   }
 }
 
+void sampleField(const ScalarField& field, const SlicePlane& plane, float outside,
+                 std::vector<float>& pixels) {
+  sampleTyped(field.values.data(), field.geometry, plane, outside, pixels);
+}
+
 void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& g,
                   const SlicePlane& plane, std::vector<std::uint16_t>& labels) {
   const Mat3 toIndex = (g.direction * g.spacing_mm.asDiagonal()).inverse();

@@ -2,6 +2,10 @@
 
 #include <vtkActor.h>
 #include <vtkActor2D.h>
+#include <vtkContourFilter.h>
+#include <vtkFloatArray.h>
+#include <vtkLookupTable.h>
+#include <vtkScalarBarActor.h>
 #include <vtkPolyDataMapper2D.h>
 #include <vtkProperty2D.h>
 #include <vtkCamera.h>
@@ -22,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "twinplan/core/measurement.h"
 
@@ -96,6 +101,41 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   measurementActor_->GetProperty()->SetLineWidth(2.0);
   renderer_->AddActor(measurementActor_);
 
+  // Scalar-field overlay: a rainbow from blue (min) to red (max), the usual dose/temperature
+  // wash in planning systems; isolines drawn in the same colours.
+  fieldColours_ = vtkSmartPointer<vtkLookupTable>::New();
+  fieldColours_->SetHueRange(0.667, 0.0);
+  fieldColours_->SetNumberOfTableValues(256);
+  fieldColours_->Build();
+  fieldImage_ = vtkSmartPointer<vtkImageData>::New();
+  isolines_ = vtkSmartPointer<vtkContourFilter>::New();
+  isolines_->SetInputData(fieldImage_);
+  auto isolineMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+  isolineMapper->SetInputConnection(isolines_->GetOutputPort());
+  isolineMapper->SetLookupTable(fieldColours_);
+  isolineMapper->UseLookupTableScalarRangeOn();
+  isolineActor_ = vtkSmartPointer<vtkActor>::New();
+  isolineActor_->SetMapper(isolineMapper);
+  isolineActor_->GetProperty()->SetLineWidth(2.0);
+  isolineActor_->SetPosition(0, 0, 0.4);
+  isolineActor_->SetVisibility(false);
+  renderer_->AddActor(isolineActor_);
+  legend_ = vtkSmartPointer<vtkScalarBarActor>::New();
+  legend_->SetLookupTable(fieldColours_);
+  legend_->SetNumberOfLabels(5);
+  legend_->SetBarRatio(0.25);
+  legend_->SetWidth(0.08);
+  legend_->SetHeight(0.4);
+  legend_->UnconstrainedFontSizeOn();  // fixed, readable sizes whatever the bar's size
+  legend_->GetLabelTextProperty()->SetFontSize(12);
+  legend_->GetLabelTextProperty()->SetItalic(false);
+  legend_->GetLabelTextProperty()->SetShadow(true);
+  legend_->GetTitleTextProperty()->SetFontSize(13);
+  legend_->GetTitleTextProperty()->SetItalic(false);
+  legend_->SetPosition(0.86, 0.25);
+  legend_->SetVisibility(false);
+  renderer_->AddActor2D(legend_);
+
   annotation_ = vtkSmartPointer<vtkCornerAnnotation>::New();
   annotation_->SetMaximumFontSize(15);
   annotation_->SetLinearFontScaleFactor(2);
@@ -160,6 +200,72 @@ void SliceView::setCrosshair(const Vec3& p_lps) {
   const Vec3 n = plane_.normal();
   plane_.origin_lps += (p_lps - plane_.origin_lps).dot(n) * n;
   reslice();
+}
+
+void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& display) {
+  field_ = field;
+  fieldDisplay_ = display;
+  fieldColours_->SetTableRange(display.min, std::max(display.max, display.min + 1e-9));
+  isolineActor_->SetVisibility(field != nullptr && !display.isolevels.empty());
+  legend_->SetVisibility(field != nullptr);
+  if (field) legend_->SetTitle((field->quantity + " (" + field->unit + ")").c_str());
+  if (volume_) reslice();
+}
+
+Rgb SliceView::fieldColour(double value) const {
+  double rgb[3];
+  fieldColours_->GetColor(value, rgb);
+  return {static_cast<std::uint8_t>(std::lround(rgb[0] * 255)), static_cast<std::uint8_t>(std::lround(rgb[1] * 255)),
+          static_cast<std::uint8_t>(std::lround(rgb[2] * 255))};
+}
+
+void SliceView::blendField(unsigned char* out) {
+  const int w = plane_.width, h = plane_.height;
+  sampleField(*field_, plane_, std::numeric_limits<float>::quiet_NaN(), fieldSamples_);
+  // The sampled field also feeds the isolines: a 2D image in this view's world frame.
+  fieldImage_->SetDimensions(w, h, 1);
+  fieldImage_->SetSpacing(plane_.spacing_mm, plane_.spacing_mm, 1.0);
+  fieldImage_->SetOrigin(0, 0, 0);
+  fieldImage_->AllocateScalars(VTK_FLOAT, 1);
+  auto* iso = static_cast<float*>(fieldImage_->GetScalarPointer());
+  const double alpha = std::clamp(fieldDisplay_.opacity, 0.0, 1.0);
+  for (int v = 0; v < h; ++v) {
+    for (int u = 0; u < w; ++u) {
+      const float value = fieldSamples_[static_cast<std::size_t>(v) * w + u];
+      const std::size_t flipped = static_cast<std::size_t>(h - 1 - v) * w + u;  // VTK rows bottom-up
+      // Outside the field's grid: below every isoline, so contours close at its edge.
+      iso[flipped] = std::isnan(value) ? std::numeric_limits<float>::lowest() : value;
+      if (std::isnan(value) || value < fieldDisplay_.min) continue;
+      const Rgb colour = fieldColour(value);
+      unsigned char* px = out + flipped * 3;
+      px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
+      px[1] = static_cast<unsigned char>(px[1] * (1 - alpha) + colour.g * alpha + 0.5);
+      px[2] = static_cast<unsigned char>(px[2] * (1 - alpha) + colour.b * alpha + 0.5);
+    }
+  }
+  fieldImage_->Modified();
+  isolines_->SetNumberOfContours(static_cast<int>(fieldDisplay_.isolevels.size()));
+  for (std::size_t i = 0; i < fieldDisplay_.isolevels.size(); ++i)
+    isolines_->SetValue(static_cast<int>(i), fieldDisplay_.isolevels[i]);
+}
+
+std::vector<std::pair<Vec3, Vec3>> SliceView::isolineSegments() const {
+  std::vector<std::pair<Vec3, Vec3>> segments;
+  if (!field_ || fieldDisplay_.isolevels.empty()) return segments;
+  isolines_->Update();
+  vtkPolyData* lines = isolines_->GetOutput();
+  const double s = plane_.spacing_mm;
+  auto toLps = [&](vtkIdType id) {
+    double p[3];
+    lines->GetPoint(id, p);
+    return plane_.pixelToLps(p[0] / s, (plane_.height - 1) - p[1] / s);
+  };
+  for (vtkIdType c = 0; c < lines->GetNumberOfCells(); ++c) {
+    vtkCell* cell = lines->GetCell(c);
+    for (vtkIdType i = 0; i + 1 < cell->GetNumberOfPoints(); ++i)
+      segments.emplace_back(toLps(cell->GetPointId(i)), toLps(cell->GetPointId(i + 1)));
+  }
+  return segments;
 }
 
 void SliceView::setLabelMap(const LabelMap* labels) {
@@ -344,6 +450,7 @@ void SliceView::reslice() {
     }
   }
   if (labels_) blendSegments(out);
+  if (field_) blendField(out);
   rgb_->Modified();
   updateCrosshairLines();
   updateMeasurementOverlay();

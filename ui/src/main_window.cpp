@@ -94,6 +94,20 @@ WindowLevel defaultWindow(const ImageVolume& image) {
   return head ? kCtPresets[0].wl : kCtPresets[1].wl;
 }
 
+// A result field opens washed from 10 % of its maximum, with isolines at 20..100 % (the way
+// dose is usually first shown: e.g. isodose lines at fractions of the prescription).
+rendering::SliceView::FieldDisplay defaultFieldDisplay(const ScalarField& field) {
+  float maximum = 0.0f;
+  for (float v : field.values)
+    if (std::isfinite(v)) maximum = std::max(maximum, v);
+  rendering::SliceView::FieldDisplay display;
+  display.max = maximum > 0 ? maximum : 1.0;
+  display.min = 0.1 * display.max;
+  display.opacity = 0.45;
+  for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95}) display.isolevels.push_back(fraction * display.max);
+  return display;
+}
+
 Measurement::Kind measurementKind(Tool tool) {
   switch (tool) {
     case Tool::Ruler: return Measurement::Kind::Ruler;
@@ -386,10 +400,12 @@ void MainWindow::showCase() {
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
   ImageVolume* image = twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
   const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
+  const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
   for (auto* viewport : slices_) {
     viewport->view().setVolume(image);
     viewport->view().setLabelMap(labels);
     viewport->view().setMeasurements(&twin.measurements);
+    viewport->view().setScalarField(field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});
   }
   volume_->view().setVolume(image);
   try {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "twinplan/core/image_volume.h"
+#include "twinplan/core/scalar_field.h"
 
 namespace twinplan::rendering {
 
@@ -39,6 +40,10 @@ SlicePlane planeCovering(const ImageGeometry& geometry, SliceOrientation orienta
 // Trilinear samples of `volume` on `plane` (row-major, v rows of u); `outside` where the
 // plane leaves the volume.
 void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outside,
+                 std::vector<float>& pixels);
+
+// Trilinear samples of a scalar field (dose, temperature ...) on `plane`.
+void sampleField(const ScalarField& field, const SlicePlane& plane, float outside,
                  std::vector<float>& pixels);
 
 // Nearest-neighbour samples of one label layer on `plane` (0 outside the grid): labels are

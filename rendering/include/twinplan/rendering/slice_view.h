@@ -19,6 +19,9 @@ class vtkPolyData;
 class vtkTextActor;
 class vtkCornerAnnotation;
 class vtkActor2D;
+class vtkLookupTable;
+class vtkScalarBarActor;
+class vtkContourFilter;
 
 namespace twinplan::rendering {
 
@@ -54,6 +57,18 @@ class SliceView {
   void setPendingPoints(const std::vector<Vec3>& points_lps);
   // Whether an LPS point lies on the current slice (within half a slice step).
   bool onSlice(const Vec3& p_lps) const;
+  // A scalar field over the image: a colour wash from `min` (transparent below) to `max`,
+  // isolines at `isolevels`, and a legend titled with its quantity and unit. Borrowed.
+  struct FieldDisplay {
+    double min = 0.0, max = 1.0;
+    double opacity = 0.5;
+    std::vector<double> isolevels;
+  };
+  void setScalarField(const ScalarField* field, const FieldDisplay& display);
+  // The colour-wash colour of `value` (for tests and legends).
+  Rgb fieldColour(double value) const;
+  // Isolines of the current slice in LPS (for tests): pairs of segment end points.
+  std::vector<std::pair<Vec3, Vec3>> isolineSegments() const;
   void setWindowLevel(const WindowLevel& wl);
   const WindowLevel& windowLevel() const { return windowLevel_; }
   // Moves the slice by `steps` slices along the view normal (wheel, arrow keys).
@@ -80,6 +95,7 @@ class SliceView {
  private:
   void reslice();
   void blendSegments(unsigned char* rgb);
+  void blendField(unsigned char* rgb);
   void updateCrosshairLines();
   void updateMeasurementOverlay();
   Eigen::Vector2d lpsToWorld(const Vec3& p_lps) const;
@@ -94,6 +110,14 @@ class SliceView {
   vtkSmartPointer<vtkPolyData> measurementLines_;
   vtkSmartPointer<vtkActor> measurementActor_;
   std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;
+  const ScalarField* field_ = nullptr;
+  FieldDisplay fieldDisplay_;
+  std::vector<float> fieldSamples_;
+  vtkSmartPointer<vtkLookupTable> fieldColours_;
+  vtkSmartPointer<vtkImageData> fieldImage_;
+  vtkSmartPointer<vtkContourFilter> isolines_;
+  vtkSmartPointer<vtkActor> isolineActor_;
+  vtkSmartPointer<vtkScalarBarActor> legend_;
   Vec3 crosshair_lps_ = Vec3::Zero();
   WindowLevel windowLevel_;
   SlicePlane plane_;
