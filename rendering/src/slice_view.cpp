@@ -426,6 +426,13 @@ double SliceView::sliceStep_mm() const {
   return std::max(step, 0.1);
 }
 
+std::pair<double, double> SliceView::sliceRange_mm() const {
+  if (!volume_) return {0.0, 0.0};
+  double lo, hi;
+  extentAlong(volume_->geometry(), plane_.normal(), lo, hi);
+  return {lo, hi};
+}
+
 double SliceView::slicePosition_mm() const { return plane_.origin_lps.dot(plane_.normal()); }
 
 void SliceView::scrollSlices(int steps) {

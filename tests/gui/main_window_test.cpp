@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QImage>
 #include <QMouseEvent>
+#include <QSlider>
 #include <QTest>
 #include <cmath>
 
@@ -141,6 +142,22 @@ TEST_F(MainWindowTest, WheelScrollsOneSliceAlongTheNormal) {
   EXPECT_NEAR(axial->view().slicePosition_mm() - before, axial->view().sliceStep_mm(), 1e-6);
   // The grid is tilted 10 degrees: one slice along S is 2.5 mm * cos(10 deg) = 2.462 mm.
   EXPECT_NEAR(axial->view().sliceStep_mm(), 2.5 * std::cos(10.0 * M_PI / 180.0), 1e-6);
+}
+
+TEST_F(MainWindowTest, SliceSliderFollowsAndDrivesTheSlice) {
+  window_->setCrosshair(kBallCentre_lps);
+  auto* slider = window_->findChild<QSlider*>("axialSlider");
+  ASSERT_NE(slider, nullptr);
+  SliceViewport* axial = window_->sliceViewport(SliceOrientation::Axial);
+  const auto [lo, hi] = axial->view().sliceRange_mm();
+  const double step = axial->view().sliceStep_mm();
+  EXPECT_EQ(slider->maximum(), static_cast<int>(std::lround((hi - lo) / step)));
+  EXPECT_EQ(slider->value(), static_cast<int>(std::lround((axial->view().slicePosition_mm() - lo) / step)));
+  const double before = axial->view().slicePosition_mm();
+  slider->setValue(slider->value() - 3);
+  EXPECT_NEAR(axial->view().slicePosition_mm(), before - 3 * step, 1e-6);
+  // The other views follow the crosshair to the new slice.
+  EXPECT_NEAR(window_->sliceViewport(SliceOrientation::Coronal)->view().crosshair()[2], before - 3 * step, 1e-6);
 }
 
 TEST_F(MainWindowTest, ScaleBarShowsARoundLengthThatFollowsZoom) {

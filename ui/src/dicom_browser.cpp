@@ -52,6 +52,8 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   layout->addWidget(tree_, 1);
   summary_ = new QLabel(this);
   summary_->setWordWrap(true);
+  summary_->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+  connect(summary_, &QLabel::linkActivated, this, &DicomBrowser::skippedFilesRequested);
   layout->addWidget(summary_);
 }
 
@@ -86,7 +88,7 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
   tree_->expandAll();
   QString text = tr("%1 files, %2 series").arg(index_.filesScanned).arg(index_.allSeries().size());
   if (!index_.skipped.empty()) {
-    text += tr(", %1 skipped").arg(index_.skipped.size());
+    text += tr(", <a href=\"skipped\">%1 skipped (why?)</a>").arg(index_.skipped.size());
     QString reasons;
     for (std::size_t i = 0; i < index_.skipped.size() && i < 30; ++i)
       reasons += QString::fromStdString(index_.skipped[i].file.filename().string() + ": " + index_.skipped[i].reason) + "\n";

@@ -18,7 +18,9 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QHBoxLayout>
 #include <QShortcut>
+#include <QSlider>
 #include <QSignalBlocker>
 #include <QStatusBar>
 #include <QThread>
@@ -143,8 +145,29 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
   const SliceOrientation orientations[3] = {SliceOrientation::Axial, SliceOrientation::Sagittal,
                                             SliceOrientation::Coronal};
   for (int v = 0; v < 3; ++v) {
-    SliceViewport* viewport = new SliceViewport(orientations[v], viewArea_);
+    // Each 2D view sits in a panel with a slider for its slice position.
+    auto* panel = new QWidget(viewArea_);
+    auto* row = new QHBoxLayout(panel);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(0);
+    SliceViewport* viewport = new SliceViewport(orientations[v], panel);
+    auto* slider = new QSlider(Qt::Vertical, panel);
+    slider->setToolTip(tr("Slice position (wheel or Up/Down in the view)"));
+    slider->setFixedWidth(16);
+    slider->setObjectName(QString("%1Slider").arg(rendering::toString(orientations[v])));
+    row->addWidget(viewport, 1);
+    row->addWidget(slider);
     slices_[v] = viewport;
+    slicePanels_[v] = panel;
+    sliceSliders_[v] = slider;
+    connect(slider, &QSlider::valueChanged, this, [this, viewport](int slice) {
+      // Slider value = slice number from the lowest position along the view's normal.
+      const int current = static_cast<int>(std::lround(
+          (viewport->view().slicePosition_mm() - viewport->view().sliceRange_mm().first) / viewport->view().sliceStep_mm()));
+      if (slice == current) return;
+      viewport->view().scrollSlices(slice - current);
+      setCrosshair(viewport->view().crosshair());
+    });
     connect(viewport, &SliceViewport::crosshairMoved, this, &MainWindow::setCrosshair);
     connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
     connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
@@ -194,6 +217,7 @@ void MainWindow::buildDocks() {
   dicomDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::LeftDockWidgetArea, dicomDock);
   connect(browser_, &DicomBrowser::importRequested, this, &MainWindow::importDialog);
+  connect(browser_, &DicomBrowser::skippedFilesRequested, this, &MainWindow::showSkippedFiles);
   connect(browser_, &DicomBrowser::seriesActivated, this, [this](const io::DicomSeries& series) {
     try {
       loadSeries(series);
@@ -224,6 +248,7 @@ void MainWindow::buildDocks() {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New case"), QKeySequence::New, this, &MainWindow::newCase);
   file->addAction(tr("&Open case…"), QKeySequence::Open, this, &MainWindow::openCaseDialog);
   recentMenu_ = file->addMenu(tr("Open &recent"));
   updateRecentMenu();
@@ -313,11 +338,33 @@ void MainWindow::buildToolbar() {
     volume_->update();
   });
   bar->addWidget(volumePresets);
+  bar->addSeparator();
+  bar->addWidget(new QLabel(tr(" Segments: "), bar));
+  auto* fill = new QSlider(Qt::Horizontal, bar);
+  fill->setObjectName("segmentFill");
+  fill->setRange(0, 100);
+  fill->setValue(35);
+  fill->setFixedWidth(110);
+  fill->setToolTip(tr("Fill opacity of the segments in the 2D views"));
+  bar->addWidget(fill);
+  QAction* outline = bar->addAction(tr("Outline"));
+  outline->setCheckable(true);
+  outline->setChecked(true);
+  outline->setToolTip(tr("Draw segment outlines in the 2D views (O)"));
+  outline->setShortcut(QKeySequence("O"));
+  auto apply = [this, fill, outline] {
+    for (auto* viewport : slices_) {
+      viewport->view().setSegmentDisplay(fill->value() / 100.0, outline->isChecked());
+      viewport->update();
+    }
+  };
+  connect(fill, &QSlider::valueChanged, this, apply);
+  connect(outline, &QAction::toggled, this, apply);
 }
 
 void MainWindow::setLayout(Layout layout) {
   layout_ = layout;
-  QWidget* views[4] = {slices_[0], slices_[1], slices_[2], volume_};
+  QWidget* views[4] = {slicePanels_[0], slicePanels_[1], slicePanels_[2], volume_};
   for (QWidget* view : views) {
     grid_->removeWidget(view);
     view->hide();
@@ -547,6 +594,36 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
   }
   volume_->setCrosshair(p_lps);  // the clipping box follows the crosshair
   updateOverlays();
+  updateSliders();
+}
+
+void MainWindow::updateSliders() {
+  for (int v = 0; v < 3; ++v) {
+    const auto& view = slices_[v]->view();
+    const auto [lo, hi] = view.sliceRange_mm();
+    const double step = view.sliceStep_mm();
+    const QSignalBlocker blocker(sliceSliders_[v]);
+    sliceSliders_[v]->setRange(0, std::max(0, static_cast<int>(std::lround((hi - lo) / step))));
+    sliceSliders_[v]->setValue(static_cast<int>(std::lround((view.slicePosition_mm() - lo) / step)));
+  }
+}
+
+void MainWindow::newCase() {
+  if (!confirmDiscard()) return;
+  document_->reset(Case{});
+}
+
+void MainWindow::showSkippedFiles() {
+  const auto& skipped = browser_->index().skipped;
+  if (skipped.empty()) return;
+  QString details;
+  for (const auto& file : skipped) details += QString::fromStdString(file.file.string() + "\n    " + file.reason) + "\n";
+  QMessageBox box(QMessageBox::Information, tr("Skipped files"),
+                  tr("%n file(s) could not be used; see the details for each reason.", nullptr,
+                     static_cast<int>(skipped.size())),
+                  QMessageBox::Ok, this);
+  box.setDetailedText(details);
+  box.exec();
 }
 
 void MainWindow::showCursor(const Vec3& p_lps, bool inside) {

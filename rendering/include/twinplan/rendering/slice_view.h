@@ -84,6 +84,8 @@ class SliceView {
   void lpsToDisplay(const Vec3& p_lps, double& x_px, double& y_px) const;
   double sliceStep_mm() const;
   double slicePosition_mm() const;  // along the view normal
+  // The positions along the view normal that the volume covers (mm).
+  std::pair<double, double> sliceRange_mm() const;
   void setOverlayText(const std::string& topLeft, const std::string& topRight);
   // Re-lays the scale bar for the current zoom; call before each render.
   void updateScaleBar();

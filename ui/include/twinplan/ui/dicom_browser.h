@@ -27,6 +27,7 @@ class DicomBrowser : public QWidget {
  signals:
   void seriesActivated(const twinplan::io::DicomSeries& series);
   void importRequested();
+  void skippedFilesRequested();
 
  private:
   void activate(QTreeWidgetItem* item);

@@ -17,6 +17,7 @@ class QListWidget;
 class QTimer;
 class QActionGroup;
 class QMenu;
+class QSlider;
 
 namespace twinplan::ui {
 
@@ -78,6 +79,9 @@ class MainWindow : public QMainWindow {
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
   void showCursor(const Vec3& p_lps, bool inside);
   void updateOverlays();
+  void updateSliders();
+  void newCase();
+  void showSkippedFiles();
   void updateTitle();
   bool confirmDiscard();
   void openCaseDialog();
@@ -99,6 +103,8 @@ class MainWindow : public QMainWindow {
   Tool tool_ = Tool::Navigate;
   std::vector<Vec3> pendingPoints_;
   std::array<SliceViewport*, 3> slices_{};
+  std::array<QWidget*, 3> slicePanels_{};    // a view with its slice slider
+  std::array<QSlider*, 3> sliceSliders_{};
   VolumeViewport* volume_ = nullptr;
   QWidget* viewArea_ = nullptr;
   QGridLayout* grid_ = nullptr;
