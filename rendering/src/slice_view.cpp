@@ -327,6 +327,27 @@ void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps) {
   if (volume_) updateMeasurementOverlay();
 }
 
+std::optional<std::pair<std::size_t, std::size_t>> SliceView::measurementPointAt(double x_px, double y_px,
+                                                                                 double tolerance_px) const {
+  if (!measurements_ || !volume_) return std::nullopt;
+  double best = tolerance_px;
+  std::optional<std::pair<std::size_t, std::size_t>> hit;
+  for (std::size_t m = 0; m < measurements_->size(); ++m) {
+    const auto& points = (*measurements_)[m].points_lps;
+    if (points.empty() || !onSlice(points.front())) continue;
+    for (std::size_t p = 0; p < points.size(); ++p) {
+      double x, y;
+      lpsToDisplay(points[p], x, y);
+      const double distance = std::hypot(x - x_px, y - y_px);
+      if (distance <= best) {
+        best = distance;
+        hit = std::make_pair(m, p);
+      }
+    }
+  }
+  return hit;
+}
+
 bool SliceView::onSlice(const Vec3& p_lps) const {
   return std::abs((p_lps - plane_.origin_lps).dot(plane_.normal())) <= sliceStep_mm() / 2.0 + 1e-6;
 }

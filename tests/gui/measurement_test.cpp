@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QMouseEvent>
 #include <QTest>
 #include <cmath>
 
@@ -110,6 +111,32 @@ TEST_F(MeasurementTest, UndoRedoRestoreTheListExactly) {
   window_->document()->undoStack()->redo();
   window_->document()->undoStack()->redo();
   EXPECT_EQ(window_->currentCase().measurements, twoPoints);
+}
+
+TEST_F(MeasurementTest, DraggingAnEndPointEditsTheRulerUndoably) {
+  window_->setTool(Tool::Ruler);
+  clickAt(SliceOrientation::Axial, Vec3(-20, 0, 1));
+  clickAt(SliceOrientation::Axial, Vec3(20, 0, 1));
+  window_->setTool(Tool::Navigate);
+  SliceViewport* axial = window_->sliceViewport(SliceOrientation::Axial);
+  auto toWidget = [&](const Vec3& p) {
+    double x, y;
+    axial->view().lpsToDisplay(p, x, y);
+    const double ratio = axial->devicePixelRatioF();
+    return QPoint(static_cast<int>(std::lround(x / ratio)), static_cast<int>(std::lround(axial->height() - y / ratio)));
+  };
+  QTest::mousePress(axial, Qt::LeftButton, Qt::NoModifier, toWidget(Vec3(20, 0, 1)));
+  QMouseEvent move(QEvent::MouseMove, toWidget(Vec3(20, 15, 1)), axial->mapToGlobal(toWidget(Vec3(20, 15, 1))),
+                   Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(axial, &move);
+  QTest::mouseRelease(axial, Qt::LeftButton, Qt::NoModifier, toWidget(Vec3(20, 15, 1)));
+  const auto& measurements = window_->currentCase().measurements;
+  ASSERT_EQ(measurements.size(), 1u);
+  EXPECT_NEAR(rulerLength_mm(measurements[0]), std::hypot(40.0, 15.0), 0.4);  // 42.7 mm
+  // The crosshair did not move: the drag belonged to the ruler.
+  EXPECT_NEAR(axial->view().crosshair()[0], 0.0, 1e-9);
+  window_->document()->undoStack()->undo();
+  EXPECT_NEAR(rulerLength_mm(window_->currentCase().measurements[0]), 40.0, 0.3);
 }
 
 TEST_F(MeasurementTest, SaveAndReopenGiveTheSameCase) {

@@ -172,6 +172,18 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
     connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
     connect(viewport, &SliceViewport::resized, this, &MainWindow::updateOverlays);
+    connect(viewport, &SliceViewport::measurementPointMoved, this,
+            [this](std::size_t m, std::size_t p, const Vec3& p_lps, bool final) {
+              // While dragging, a marker follows the mouse; the release is one undoable edit.
+              for (auto* view : slices_) {
+                view->view().setPendingPoints(final ? std::vector<Vec3>{} : std::vector<Vec3>{p_lps});
+                view->update();
+              }
+              if (!final || m >= currentCase().measurements.size()) return;
+              Measurement moved = currentCase().measurements[m];
+              if (p < moved.points_lps.size()) moved.points_lps[p] = p_lps;
+              document_->replaceMeasurement(m, std::move(moved));
+            });
     connect(viewport, &SliceViewport::pointPicked, this,
             [this, viewport](const Vec3& p_lps) { pickPoint(*viewport, p_lps); });
   }

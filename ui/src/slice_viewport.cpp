@@ -40,7 +40,9 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
     dragButton_ = Qt::NoButton;  // a pick is a click, not a drag
     return;
   }
-  moveCrosshairTo(event->position());
+  const QPoint display = toVtkDisplay(event->position());
+  draggedPoint_ = view_->measurementPointAt(display.x(), display.y(), 6.0 * devicePixelRatioF());
+  if (!draggedPoint_) moveCrosshairTo(event->position());
 }
 
 void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
@@ -52,7 +54,11 @@ void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   emit cursorMoved(p_lps, inside);
   switch (dragButton_) {
     case Qt::LeftButton:
-      moveCrosshairTo(event->position());
+      if (draggedPoint_) {
+        if (inside) emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, false);
+      } else {
+        moveCrosshairTo(event->position());
+      }
       break;
     case Qt::RightButton: {
       // One screen height of drag changes the window by its own size (like most viewers).
@@ -73,7 +79,16 @@ void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   }
 }
 
-void SliceViewport::mouseReleaseEvent(QMouseEvent*) { dragButton_ = Qt::NoButton; }
+void SliceViewport::mouseReleaseEvent(QMouseEvent* event) {
+  if (draggedPoint_ && dragButton_ == Qt::LeftButton) {
+    const QPoint display = toVtkDisplay(event->position());
+    Vec3 p_lps;
+    if (view_->displayToLps(display.x(), display.y(), p_lps))
+      emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, true);
+  }
+  draggedPoint_.reset();
+  dragButton_ = Qt::NoButton;
+}
 
 void SliceViewport::wheelEvent(QWheelEvent* event) {
   // Touchpads send many small deltas: accumulate to whole notches (120 units each).

@@ -3,6 +3,7 @@
 // annotations, drawn by VTK into whatever render window it is given (Qt widget, offscreen).
 #include <vtkSmartPointer.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ class SliceView {
   // being placed.
   void setMeasurements(const std::vector<Measurement>* measurements);
   void setPendingPoints(const std::vector<Vec3>& points_lps);
+  // The measurement point drawn within `tolerance_px` of a display position on this slice, as
+  // (measurement index, point index).
+  std::optional<std::pair<std::size_t, std::size_t>> measurementPointAt(double x_px, double y_px,
+                                                                        double tolerance_px) const;
   // Whether an LPS point lies on the current slice (within half a slice step).
   bool onSlice(const Vec3& p_lps) const;
   // A scalar field over the image: a colour wash from `min` (transparent below) to `max`,

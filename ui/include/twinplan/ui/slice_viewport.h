@@ -2,7 +2,7 @@
 // A 2D slice view widget with TwinPlan's interaction:
 //   left click/drag: move the crosshair     wheel, Up/Down, PgUp/PgDn: previous/next slice
 //   right drag: window (x) / level (y)      middle drag: pan      Ctrl+wheel: zoom
-//   R: reset zoom and pan
+//   R: reset zoom and pan        left drag on a measurement's point: move that point
 #include <memory>
 
 #include "twinplan/rendering/slice_view.h"
@@ -27,6 +27,9 @@ class SliceViewport : public VtkViewport {
   void cursorMoved(const twinplan::Vec3& p_lps, bool inside);
   void pointPicked(const twinplan::Vec3& p_lps);
   void resized();
+  // A measurement point dragged to p_lps (final: the mouse was released).
+  void measurementPointMoved(std::size_t measurement, std::size_t point, const twinplan::Vec3& p_lps,
+                             bool final);
 
  protected:
   void mousePressEvent(QMouseEvent* event) override;
@@ -44,6 +47,7 @@ class SliceViewport : public VtkViewport {
   QPointF lastPosition_;
   double wheelRemainder_ = 0.0;
   bool pickMode_ = false;
+  std::optional<std::pair<std::size_t, std::size_t>> draggedPoint_;
 };
 
 }  // namespace twinplan::ui
