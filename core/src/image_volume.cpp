@@ -35,7 +35,15 @@ PixelType pixelTypeFromString(std::string_view name) {
 }
 
 ImageVolume::ImageVolume(ImageGeometry geometry, PixelType type)
-    : geometry_(geometry), type_(type), data_(geometry.voxelCount() * bytesPerVoxel(type)) {}
+    : geometry_(geometry),
+      type_(type),
+      data_(std::make_shared<std::vector<std::byte>>(geometry.voxelCount() * bytesPerVoxel(type))) {}
+
+void ImageVolume::detach() {
+  // use_count() is only a hint across threads, but a wrong "shared" merely costs a copy: a
+  // buffer another copy still reads is never written.
+  if (data_ && data_.use_count() > 1) data_ = std::make_shared<std::vector<std::byte>>(*data_);
+}
 
 void ImageVolume::setGeometry(const ImageGeometry& geometry) {
   if (geometry.size != geometry_.size) {
@@ -53,7 +61,7 @@ void ImageVolume::requireType(PixelType wanted) const {
 
 double ImageVolume::valueAt(std::int64_t i, std::int64_t j, std::int64_t k) const {
   const std::size_t n = geometry_.linearIndex(i, j, k);
-  const std::byte* p = data_.data() + n * bytesPerVoxel(type_);
+  const std::byte* p = bytes().data() + n * bytesPerVoxel(type_);
   auto read = [p]<class T>(T) {
     T v;
     std::memcpy(&v, p, sizeof(T));

@@ -9,19 +9,28 @@ namespace twinplan {
 LabelMap::LabelMap(ImageGeometry geometry) : geometry_(geometry) { addLayer(); }
 
 int LabelMap::addLayer() {
-  layers_.emplace_back(geometry_.voxelCount(), 0);
+  layers_.push_back(std::make_shared<std::vector<std::uint16_t>>(geometry_.voxelCount(), 0));
   return layerCount() - 1;
 }
 
-std::vector<std::uint16_t>& LabelMap::layer(int index) {
-  if (index < 0 || index >= layerCount()) {
+namespace {
+void requireLayer(int index, int count) {
+  if (index < 0 || index >= count) {
     throw Error(ErrorKind::Internal, "Label layer " + std::to_string(index) + " does not exist.");
   }
-  return layers_[static_cast<std::size_t>(index)];
+}
+}  // namespace
+
+std::vector<std::uint16_t>& LabelMap::layer(int index) {
+  requireLayer(index, layerCount());
+  auto& shared = layers_[static_cast<std::size_t>(index)];
+  if (shared.use_count() > 1) shared = std::make_shared<std::vector<std::uint16_t>>(*shared);
+  return *shared;
 }
 
 const std::vector<std::uint16_t>& LabelMap::layer(int index) const {
-  return const_cast<LabelMap*>(this)->layer(index);
+  requireLayer(index, layerCount());
+  return *layers_[static_cast<std::size_t>(index)];
 }
 
 std::size_t LabelMap::addSegment(Segment segment) {

@@ -198,7 +198,14 @@ void SliceView::setCrosshair(const Vec3& p_lps) {
   crosshair_lps_ = p_lps;
   if (!volume_) return;
   const Vec3 n = plane_.normal();
-  plane_.origin_lps += (p_lps - plane_.origin_lps).dot(n) * n;
+  const double shift_mm = (p_lps - plane_.origin_lps).dot(n);
+  if (std::abs(shift_mm) < 1e-6) {
+    // The plane did not move (the crosshair slid within it): only the lines change. This
+    // keeps scrolling in one view from re-sampling the other two.
+    updateCrosshairLines();
+    return;
+  }
+  plane_.origin_lps += shift_mm * n;
   reslice();
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/image_volume.h"
@@ -52,6 +53,27 @@ TEST(ImageVolume, TypedAccessChecksTheStoredType) {
   v.voxels<std::int16_t>()[v.geometry().linearIndex(1, 2, 3)] = -1000;
   EXPECT_EQ(v.valueAt(1, 2, 3), -1000.0);
   EXPECT_THROW(v.voxels<float>(), Error);
+}
+
+TEST(ImageVolume, CopiesShareVoxelsUntilOneIsWritten) {
+  ImageVolume original(obliqueGeometry(), PixelType::Int16);
+  original.voxels<std::int16_t>()[7] = 100;
+  const ImageVolume snapshot = original;  // e.g. an autosave snapshot: no voxel copy
+  EXPECT_TRUE(snapshot.sharesVoxelsWith(original));
+  original.voxels<std::int16_t>()[7] = -5;  // writing detaches the original...
+  EXPECT_FALSE(snapshot.sharesVoxelsWith(original));
+  EXPECT_EQ(snapshot.voxels<std::int16_t>()[7], 100);  // ...and the snapshot keeps its values
+  EXPECT_EQ(original.valueAt(3, 1, 0), -5.0);
+}
+
+TEST(LabelMap, CopiesShareLayersUntilOneIsWritten) {
+  LabelMap labels(obliqueGeometry());
+  labels.layer(0)[3] = 2;
+  const LabelMap copy = labels;
+  EXPECT_EQ(&copy.layer(0), &std::as_const(labels).layer(0));
+  labels.layer(0)[3] = 9;
+  EXPECT_EQ(copy.layer(0)[3], 2);
+  EXPECT_EQ(std::as_const(labels).layer(0)[3], 9);
 }
 
 TEST(ImageVolume, ItkViewSharesTheBufferAndGeometry) {

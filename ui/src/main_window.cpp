@@ -743,12 +743,14 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
 
 bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
   const Case* twin = &document_->twin();
-  const bool saved = runInBackground(this, tr("Saving case…"),
-                                     [twin, file](Progress& progress) { twinplan::saveCase(*twin, file, progress); });
+  Autosaver* autosaver = &autosaver_;
+  const bool saved = runInBackground(this, tr("Saving case…"), [twin, file, autosaver](Progress& progress) {
+    twinplan::saveCase(*twin, file, progress);
+    autosaver->discard();  // the real file now holds everything (deleting it can take a while)
+  });
   if (saved) {
     document_->markSaved(file);
     rememberRecent(file);
-    autosaver_.discard();  // the real file now holds everything
     document_->markAutosaved();
     updateTitle();
     statusBar()->showMessage(tr("Saved %1").arg(QString::fromStdString(file.string())), 5000);

@@ -3,6 +3,7 @@
 // float), with the DICOM metadata a planner needs to know where it came from.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,22 +50,33 @@ class ImageVolume {
   void setGeometry(const ImageGeometry& geometry);
   PixelType pixelType() const { return type_; }
   std::size_t voxelCount() const { return geometry_.voxelCount(); }
-  bool empty() const { return data_.empty(); }
+  bool empty() const { return !data_ || data_->empty(); }
 
-  std::span<std::byte> bytes() { return data_; }
-  std::span<const std::byte> bytes() const { return data_; }
+  // Voxels are shared between copies of a volume until one of them asks for mutable access
+  // (copy-on-write), so copying a case for an autosave snapshot or an undo step costs no voxel
+  // copy. Mutable access (the non-const bytes()/voxels()) first makes this copy's buffer its
+  // own; pointers taken before that (e.g. a VTK view) keep pointing at the shared buffer.
+  std::span<std::byte> bytes() {
+    detach();
+    return data_ ? std::span<std::byte>(*data_) : std::span<std::byte>();
+  }
+  std::span<const std::byte> bytes() const {
+    return data_ ? std::span<const std::byte>(*data_) : std::span<const std::byte>();
+  }
 
   // Typed access; throws Error(Internal) when T is not the stored type.
   template <class T>
   std::span<T> voxels() {
     requireType(pixelTypeOf<T>());
-    return {reinterpret_cast<T*>(data_.data()), voxelCount()};
+    return {reinterpret_cast<T*>(bytes().data()), voxelCount()};
   }
   template <class T>
   std::span<const T> voxels() const {
     requireType(pixelTypeOf<T>());
-    return {reinterpret_cast<const T*>(data_.data()), voxelCount()};
+    return {reinterpret_cast<const T*>(bytes().data()), voxelCount()};
   }
+  // Whether another copy shares this volume's voxels (for tests).
+  bool sharesVoxelsWith(const ImageVolume& other) const { return data_ && data_ == other.data_; }
   // Any voxel as double, for readouts and tests (not for hot loops).
   double valueAt(std::int64_t i, std::int64_t j, std::int64_t k) const;
 
@@ -76,9 +88,10 @@ class ImageVolume {
 
  private:
   void requireType(PixelType wanted) const;
+  void detach();
   ImageGeometry geometry_;
   PixelType type_ = PixelType::Int16;
-  std::vector<std::byte> data_;
+  std::shared_ptr<std::vector<std::byte>> data_;
 };
 
 }  // namespace twinplan

@@ -5,6 +5,7 @@
 // uint16 label image on the same grid, and each segment is one (layer, value) pair. Within a
 // layer segments are exclusive. See docs/architecture.md.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ class LabelMap {
   const ImageGeometry& geometry() const { return geometry_; }
   int layerCount() const { return static_cast<int>(layers_.size()); }
   int addLayer();  // returns its index
+  // Mutable access makes this copy's layer its own first (see ImageVolume::bytes()).
   std::vector<std::uint16_t>& layer(int index);
   const std::vector<std::uint16_t>& layer(int index) const;
 
@@ -54,7 +56,8 @@ class LabelMap {
 
  private:
   ImageGeometry geometry_;
-  std::vector<std::vector<std::uint16_t>> layers_;
+  // Shared between copies until written, like ImageVolume's voxels (copy-on-write).
+  std::vector<std::shared_ptr<std::vector<std::uint16_t>>> layers_;
   std::vector<Segment> segments_;
 };
 
