@@ -21,6 +21,7 @@
 #include <vtkProperty.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
+#include <vtkImageShrink3D.h>
 #include <vtkSmartVolumeMapper.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
@@ -313,6 +314,38 @@ void VolumeView::setOrientationMarkerVisible(bool visible) {
   orientationRenderer_->SetDraw(visible);
 }
 
+void VolumeView::setFastRendering(bool fast) {
+  if (fast == fast_) return;
+  fast_ = fast;
+  if (image_) {
+    updateMapperInput();
+    setPreset(preset_);
+  }
+}
+
+void VolumeView::updateMapperInput() {
+  int dims[3];
+  image_->GetDimensions(dims);
+  const int largest = std::max({dims[0], dims[1], dims[2]});
+  if (!fast_ || largest <= kFastMaxVoxelsPerAxis) {
+    mapper_->SetInputData(image_);
+    return;
+  }
+  // Strided subsampling (no averaging): it reads only the voxels it keeps, so it is quick
+  // even for a 512x512x600 CT; spacing grows so the volume keeps its size and place.
+  int factors[3];
+  for (int a = 0; a < 3; ++a) factors[a] = std::max(1, (dims[a] + kFastMaxVoxelsPerAxis - 1) / kFastMaxVoxelsPerAxis);
+  auto shrink = vtkSmartPointer<vtkImageShrink3D>::New();
+  shrink->SetInputData(image_);
+  shrink->SetShrinkFactors(factors);
+  shrink->AveragingOff();
+  shrink->Update();
+  auto preview = vtkSmartPointer<vtkImageData>::New();
+  preview->ShallowCopy(shrink->GetOutput());
+  preview->SetOrigin(0, 0, 0);  // voxel (0,0,0) is the original's voxel (0,0,0)
+  mapper_->SetInputData(preview);
+}
+
 void VolumeView::setVolume(ImageVolume* volume) {
   volume_ = volume;
   clearClippingBox();
@@ -327,7 +360,7 @@ void VolumeView::setVolume(ImageVolume* volume) {
   image_ = asVtkImage(*volume);
   image_->SetOrigin(0, 0, 0);
   image_->SetDirectionMatrix(1, 0, 0, 0, 1, 0, 0, 0, 1);
-  mapper_->SetInputData(image_);
+  updateMapperInput();
   const ImageGeometry& g = volume->geometry();
   auto matrix = vtkSmartPointer<vtkMatrix4x4>::New();
   for (int r = 0; r < 3; ++r) {
@@ -365,7 +398,8 @@ void VolumeView::setPreset(VolumePreset preset) {
   property->SetColor(colour);
   property->SetScalarOpacity(opacity);
   property->SetInterpolationTypeToLinear();
-  property->ShadeOn();
+  // Shading multiplies the cost of each sample several times over on software OpenGL.
+  property->SetShade(!fast_);
   property->SetAmbient(0.25);
   property->SetDiffuse(0.75);
   property->SetSpecular(0.2);

@@ -1,5 +1,7 @@
 #include "twinplan/ui/vtk_viewport.h"
 
+#include <QOpenGLContext>
+#include <QOpenGLFunctions>
 #include <QSurfaceFormat>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkOpenGLState.h>
@@ -50,6 +52,10 @@ void VtkViewport::initializeGL() {
   renderWindow_->InitializeFromCurrentContext();
   // QOpenGLWidget draws into its own framebuffer object; VTK blits into whatever is bound.
   renderWindow_->SetFrameBlitModeToBlitToCurrent();
+  const auto* renderer = reinterpret_cast<const char*>(context()->functions()->glGetString(GL_RENDERER));
+  const QString name = renderer ? QString::fromLatin1(renderer) : QString();
+  softwareRenderer_ = name.contains("llvmpipe") || name.contains("softpipe") || name.contains("SWR");
+  glInitialized();
 }
 
 void VtkViewport::resizeGL(int w, int h) {

@@ -52,6 +52,12 @@ class VolumeView {
   // Borrowed: keep the volume alive while shown. nullptr hides it. An MR volume switches to
   // the MR preset, a CT volume away from it. Clears the clipping box.
   void setVolume(ImageVolume* volume);
+  // For software OpenGL (Mesa llvmpipe), where a full-resolution shaded ray cast takes seconds
+  // on the GUI thread: render a subsampled copy (at most kFastMaxVoxelsPerAxis per axis)
+  // without shading. A GPU renders the full volume.
+  static constexpr int kFastMaxVoxelsPerAxis = 160;
+  void setFastRendering(bool fast);
+  bool fastRendering() const { return fast_; }
   void setVolumeVisible(bool visible);
   void setPreset(VolumePreset preset);
   VolumePreset preset() const { return preset_; }
@@ -92,6 +98,8 @@ class VolumeView {
   VolumePreset preset_ = VolumePreset::CtBone;
   ImageVolume* volume_ = nullptr;
   bool volumeVisible_ = true;
+  bool fast_ = false;
+  void updateMapperInput();
   vtkSmartPointer<vtkRenderer> renderer_;
   vtkSmartPointer<vtkImageData> image_;
   vtkSmartPointer<vtkSmartVolumeMapper> mapper_;

@@ -29,6 +29,7 @@ class VolumeViewport : public VtkViewport {
   void clippingChanged(bool on);
 
  protected:
+  void glInitialized() override { view_->setFastRendering(softwareRenderer()); }
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;

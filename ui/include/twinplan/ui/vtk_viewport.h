@@ -22,6 +22,10 @@ class VtkViewport : public QOpenGLWidget {
   // Device pixels of a logical widget position, VTK's display coordinates (origin bottom-left).
   QPoint toVtkDisplay(const QPointF& logical) const;
 
+  // True when the GL context is a software rasteriser (Mesa llvmpipe/softpipe): views then
+  // trade quality for speed. Known after the first initializeGL.
+  bool softwareRenderer() const { return softwareRenderer_; }
+
   // Call before the QApplication exists: a 3.2 core profile with a 24-bit depth buffer.
   static void setDefaultSurfaceFormat();
 
@@ -31,9 +35,12 @@ class VtkViewport : public QOpenGLWidget {
   void paintGL() override;
   // Called in paintGL before VTK renders, for subclasses that adjust cameras.
   virtual void beforeRender() {}
+  // Called at the end of initializeGL.
+  virtual void glInitialized() {}
 
  private:
   vtkSmartPointer<vtkGenericOpenGLRenderWindow> renderWindow_;
+  bool softwareRenderer_ = false;
 };
 
 }  // namespace twinplan::ui
