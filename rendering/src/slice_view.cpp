@@ -184,7 +184,9 @@ void SliceView::setVolume(const ImageVolume* volume) {
   for (auto& label : orientationLabels_) label->SetVisibility(volume != nullptr);
   if (!volume) return;
   const ImageGeometry& g = volume->geometry();
-  crosshair_lps_ = g.indexToLps(Vec3((g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0));
+  // Start on the middle voxel itself, not between two slices (which would show their blend).
+  crosshair_lps_ = g.indexToLps(Vec3(static_cast<double>((g.size[0] - 1) / 2), static_cast<double>((g.size[1] - 1) / 2),
+                                     static_cast<double>((g.size[2] - 1) / 2)));
   plane_ = planeCovering(g, orientation_, crosshair_lps_);
   rgb_->SetDimensions(plane_.width, plane_.height, 1);
   rgb_->SetSpacing(plane_.spacing_mm, plane_.spacing_mm, 1.0);
