@@ -113,10 +113,3 @@ TEST_F(FieldOverlayTest, TheWindowShowsTheCasesFirstFieldByDefault) {
 
 }  // namespace
 }  // namespace twinplan::ui
-
-int main(int argc, char** argv) {
-  twinplan::ui::VtkViewport::setDefaultSurfaceFormat();
-  QApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

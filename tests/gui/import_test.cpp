@@ -80,10 +80,3 @@ TEST(ImportThroughTheUi, AMissingFolderIsAClearError) {
 
 }  // namespace
 }  // namespace twinplan::ui
-
-int main(int argc, char** argv) {
-  twinplan::ui::VtkViewport::setDefaultSurfaceFormat();
-  QApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

@@ -162,10 +162,3 @@ TEST_F(MeasurementTest, SaveAndReopenGiveTheSameCase) {
 
 }  // namespace
 }  // namespace twinplan::ui
-
-int main(int argc, char** argv) {
-  twinplan::ui::VtkViewport::setDefaultSurfaceFormat();
-  QApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

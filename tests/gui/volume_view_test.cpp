@@ -288,11 +288,3 @@ TEST(VolumeViewPresets, MrPresetShowsAnMrVolumeDespiteBrightOutliers) {
 
 }  // namespace
 }  // namespace twinplan::ui
-
-int main(int argc, char** argv) {
-  twinplan::ui::VtkViewport::setDefaultSurfaceFormat();
-  QApplication app(argc, argv);
-  twinplan::ui::applyDarkTheme(app);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}
