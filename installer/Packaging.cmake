@@ -1,4 +1,8 @@
-# `make package`: a Debian package of the TwinPlan programs through CPack.
+# `make package`: a Debian package of the TwinPlan programs through CPack, with a desktop entry
+# and the .twinplan MIME type so that case files open in TwinPlan from a file manager.
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/twinplan.desktop DESTINATION share/applications)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/twinplan-mime.xml DESTINATION share/mime/packages
+        RENAME twinplan.xml)
 set(CPACK_PACKAGE_NAME "twinplan")
 set(CPACK_PACKAGE_VENDOR "TwinPlan project")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Digital-twin planning workstation for CT/MR (ablation, tissue shift, dose)")
