@@ -26,12 +26,17 @@ int main(int argc, char** argv) {
   QCommandLineOption importOption("import", "Read this DICOM folder/DICOMDIR into the browser.", "path");
   QCommandLineOption sizeOption("size", "Window size WxH in logical pixels.", "size", "1400x900");
   parser.addOptions({caseOption, importOption, layoutOption, screenshotOption, sizeOption});
+  parser.addPositionalArgument("case", "A case file to open (same as --case).", "[case.twinplan]");
   parser.process(app);
 
   twinplan::ui::MainWindow window;
   try {
     window.setLayout(twinplan::ui::layoutFromString(parser.value(layoutOption).toStdString()));
-    if (parser.isSet(caseOption)) window.openCase(parser.value(caseOption).toStdString());
+    if (parser.isSet(caseOption)) {
+      window.openCase(parser.value(caseOption).toStdString());
+    } else if (!parser.positionalArguments().isEmpty()) {
+      window.openCase(parser.positionalArguments().front().toStdString());
+    }
   } catch (const twinplan::Error& e) {
     std::cerr << "twinplan: " << e.what() << '\n';
     return 3;
