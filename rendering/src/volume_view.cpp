@@ -22,7 +22,7 @@
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkImageShrink3D.h>
-#include <vtkSmartVolumeMapper.h>
+#include <vtkGPUVolumeRayCastMapper.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 #include <vtkUnsignedCharArray.h>
@@ -210,7 +210,9 @@ VolumeView::VolumeView() {
   renderer_->SetOcclusionRatio(0.0);
   // Smooth mesh silhouettes and box edges (the Qt widget renders without multisampling).
   renderer_->UseFXAAOn();
-  mapper_ = vtkSmartPointer<vtkSmartVolumeMapper>::New();
+  // The GPU ray caster directly (vtkSmartVolumeMapper chose it anyway, but hides the image
+  // sample distance that software rendering needs).
+  mapper_ = vtkSmartPointer<vtkGPUVolumeRayCastMapper>::New();
   actor_ = vtkSmartPointer<vtkVolume>::New();
   actor_->SetMapper(mapper_);
   actor_->SetVisibility(false);
@@ -324,11 +326,15 @@ void VolumeView::setFastRendering(bool fast) {
 }
 
 void VolumeView::updateMapperInput() {
+  // Software GL: one ray per 2x2 pixels (4x fewer), upsampled; a GPU casts one per pixel.
+  mapper_->SetImageSampleDistance(fast_ ? 2.0f : 1.0f);
+  mapper_->SetAutoAdjustSampleDistances(0);
   int dims[3];
   image_->GetDimensions(dims);
   const int largest = std::max({dims[0], dims[1], dims[2]});
   if (!fast_ || largest <= kFastMaxVoxelsPerAxis) {
     mapper_->SetInputData(image_);
+    mapper_->SetSampleDistance(1.0f);  // VTK's default (mm)
     return;
   }
   // Strided subsampling (no averaging): it reads only the voxels it keeps, so it is quick
@@ -344,6 +350,10 @@ void VolumeView::updateMapperInput() {
   preview->ShallowCopy(shrink->GetOutput());
   preview->SetOrigin(0, 0, 0);  // voxel (0,0,0) is the original's voxel (0,0,0)
   mapper_->SetInputData(preview);
+  // One sample per preview voxel along each ray: finer sampling adds cost, not detail.
+  double spacing[3];
+  preview->GetSpacing(spacing);
+  mapper_->SetSampleDistance(static_cast<float>(std::min({spacing[0], spacing[1], spacing[2]})));
 }
 
 void VolumeView::setVolume(ImageVolume* volume) {

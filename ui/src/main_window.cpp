@@ -494,7 +494,9 @@ void MainWindow::showCase() {
   pendingPoints_.clear();
   updateOverlays();
   updateTitle();
-  volume_->update();
+  // The 3D view paints in the next event-loop turn, so the 2D views appear first and the GUI
+  // thread is never held by both renders at once.
+  QTimer::singleShot(40, volume_, [this] { volume_->update(); });
 }
 
 void MainWindow::showMeasurements() {

@@ -18,7 +18,7 @@ class vtkImageData;
 class vtkPlaneCollection;
 class vtkRenderWindow;
 class vtkRenderer;
-class vtkSmartVolumeMapper;
+class vtkGPUVolumeRayCastMapper;
 class vtkTextActor;
 class vtkVolume;
 
@@ -54,7 +54,7 @@ class VolumeView {
   void setVolume(ImageVolume* volume);
   // For software OpenGL (Mesa llvmpipe), where a full-resolution shaded ray cast takes seconds
   // on the GUI thread: render a subsampled copy (at most kFastMaxVoxelsPerAxis per axis)
-  // without shading. A GPU renders the full volume.
+  // without shading, casting one ray per 2x2 pixels. A GPU renders the full volume.
   static constexpr int kFastMaxVoxelsPerAxis = 160;
   void setFastRendering(bool fast);
   bool fastRendering() const { return fast_; }
@@ -102,7 +102,7 @@ class VolumeView {
   void updateMapperInput();
   vtkSmartPointer<vtkRenderer> renderer_;
   vtkSmartPointer<vtkImageData> image_;
-  vtkSmartPointer<vtkSmartVolumeMapper> mapper_;
+  vtkSmartPointer<vtkGPUVolumeRayCastMapper> mapper_;
   vtkSmartPointer<vtkVolume> actor_;
   std::vector<vtkSmartPointer<vtkActor>> meshActors_;
   std::vector<double> meshOpacities_;
