@@ -318,6 +318,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"TwinPlan command-line interface: DICOM import, conversion, phantoms and case files."};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--json, --progress) also work after the subcommand
   bool forceProgress = false;
   app.add_flag("--json", gJson, "Print results as JSON on stdout");
   app.add_flag("--progress", forceProgress, "Show progress on stderr even when it is not a terminal");

@@ -422,7 +422,27 @@ std::optional<fs::path> resolveReferencedFile(const fs::path& root,
 
 }  // namespace
 
+namespace {
+DicomDirContents readDicomDirRecords(const fs::path& dicomDir);
+}  // namespace
+
 DicomDirContents readDicomDir(const fs::path& dicomDir) {
+  try {
+    return readDicomDirRecords(dicomDir);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // DCMTK 3.6.7 throws std::out_of_range on some malformed directory records (found by
+    // fuzzing): a damaged DICOMDIR is a user's file problem, not an internal error.
+    throw Error(ErrorKind::Corrupt,
+                std::string("The DICOMDIR is damaged (") + e.what() + "); scan its folder instead.",
+                dicomDir.string());
+  }
+}
+
+namespace {
+
+DicomDirContents readDicomDirRecords(const fs::path& dicomDir) {
   configureDcmtkForReading();
   DcmFileFormat fileFormat;
   const OFCondition status = fileFormat.loadFile(OFFilename(dicomDir.c_str()));
@@ -482,4 +502,5 @@ DicomDirContents readDicomDir(const fs::path& dicomDir) {
   return contents;
 }
 
+}  // namespace
 }  // namespace twinplan::io::detail

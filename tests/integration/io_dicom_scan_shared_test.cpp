@@ -422,4 +422,33 @@ TEST(DicomScanShared, CancelsDuringARealScan) {
   EXPECT_EQ(progress.fractions.size(), 5u);
 }
 
+// Fuzzing findings F1/F3 (docs/validation.md): a DICOMDIR whose Directory Record Type claims
+// more bytes than the file holds makes DCMTK 3.6.7 throw std::out_of_range while parsing it.
+// The scan must list the file as damaged (or refuse with an Error), never let a foreign
+// exception escape.
+TEST(DicomScanShared, DamagedDicomdirRecordTypeIsReportedNotThrown) {
+  std::ifstream in(test::sharedData("dicomdir/DICOMDIR"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // (0004,1430) CS, length 6, "SERIES" (explicit VR little endian)
+  const std::string seriesRecord("\x04\x00\x30\x14" "CS\x06\x00" "SERIES", 12);
+  const std::size_t at = bytes.find(seriesRecord);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 6] = '\xfa';  // now claims 250 bytes
+  bytes.resize(2225);       // and the file ends early, as in the fuzzer's input
+  test::TempDir dir;
+  const fs::path damaged = dir / "DICOMDIR";
+  std::ofstream(damaged, std::ios::binary) << bytes;
+
+  DicomIndex index;
+  try {
+    index = io::scanDicom(damaged);
+  } catch (const Error& e) {
+    SUCCEED() << "refused with a clear error: " << e.what();
+    return;
+  }
+  ASSERT_EQ(index.skipped.size(), 1u);
+  // DCMTK's own message survives inside our sentence, so a user can report it upstream.
+  EXPECT_NE(index.skipped[0].reason.find("basic_string"), std::string::npos) << index.skipped[0].reason;
+}
+
 }  // namespace
