@@ -66,13 +66,19 @@ enum ExitCode {
 
 int exitCodeFor(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::InvalidInput: return kInvalidInput;
-    case ErrorKind::NotFound: return kNotFound;
-    case ErrorKind::Unsupported: return kUnsupported;
-    case ErrorKind::Corrupt: return kCorrupt;
+    case ErrorKind::InvalidInput:
+      return kInvalidInput;
+    case ErrorKind::NotFound:
+      return kNotFound;
+    case ErrorKind::Unsupported:
+      return kUnsupported;
+    case ErrorKind::Corrupt:
+      return kCorrupt;
     case ErrorKind::Io:
-    case ErrorKind::Network: return kIo;
-    case ErrorKind::Internal: return kInternal;
+    case ErrorKind::Network:
+      return kIo;
+    case ErrorKind::Internal:
+      return kInternal;
   }
   return kInternal;
 }
@@ -90,7 +96,8 @@ std::string geometryText(const ImageGeometry& g) {
 
 json geometryJson(const ImageGeometry& g) {
   json direction = json::array();
-  for (int r = 0; r < 3; ++r) direction.push_back({g.direction(r, 0), g.direction(r, 1), g.direction(r, 2)});
+  for (int r = 0; r < 3; ++r)
+    direction.push_back({g.direction(r, 0), g.direction(r, 1), g.direction(r, 2)});
   return {{"size", g.size},
           {"spacing_mm", {g.spacing_mm[0], g.spacing_mm[1], g.spacing_mm[2]}},
           {"origin_lps", {g.origin_lps[0], g.origin_lps[1], g.origin_lps[2]}},
@@ -100,8 +107,8 @@ json geometryJson(const ImageGeometry& g) {
 // ---- info ---------------------------------------------------------------------------------
 
 void printIndexText(const io::DicomIndex& index) {
-  std::cout << index.filesScanned << " files scanned, " << index.allSeries().size()
-            << " series, " << index.skipped.size() << " skipped\n";
+  std::cout << index.filesScanned << " files scanned, " << index.allSeries().size() << " series, "
+            << index.skipped.size() << " skipped\n";
   for (const auto& patient : index.patients) {
     std::cout << "Patient " << (patient.name.empty() ? "(no name)" : patient.name) << "  ID "
               << patient.id << '\n';
@@ -139,7 +146,8 @@ const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std
                                           const fs::path& path) {
   if (!uid.empty()) {
     const io::DicomSeries* series = index.findSeries(uid);
-    if (!series) throw Error(ErrorKind::NotFound, "No series " + uid + " under " + path.string() + ".", uid);
+    if (!series)
+      throw Error(ErrorKind::NotFound, "No series " + uid + " under " + path.string() + ".", uid);
     return *series;
   }
   std::vector<const io::DicomSeries*> volumes;
@@ -153,20 +161,25 @@ const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std
              (series->kindReason.empty() ? "" : ": " + series->kindReason);
     for (std::size_t i = 0; i < index.skipped.size() && i < 10; ++i)
       why += "\n  skipped " + index.skipped[i].file.string() + ": " + index.skipped[i].reason;
-    if (index.skipped.size() > 10) why += "\n  ... and " + std::to_string(index.skipped.size() - 10) + " more skipped";
-    throw Error(ErrorKind::NotFound, "No image volume series found under " + path.string() + "." + why);
+    if (index.skipped.size() > 10)
+      why += "\n  ... and " + std::to_string(index.skipped.size() - 10) + " more skipped";
+    throw Error(ErrorKind::NotFound,
+                "No image volume series found under " + path.string() + "." + why);
   }
   if (volumes.size() > 1) {
     std::string list;
     for (const auto* series : volumes)
-      list += "\n  " + series->seriesInstanceUid + "  " + series->modality + " \"" + series->description + "\"";
-    throw Error(ErrorKind::InvalidInput,
-                std::to_string(volumes.size()) + " volume series found; choose one with --series:" + list);
+      list += "\n  " + series->seriesInstanceUid + "  " + series->modality + " \"" +
+              series->description + "\"";
+    throw Error(
+        ErrorKind::InvalidInput,
+        std::to_string(volumes.size()) + " volume series found; choose one with --series:" + list);
   }
   return *volumes.front();
 }
 
-int runConvert(const fs::path& path, const std::string& uid, const fs::path& out, Progress& progress) {
+int runConvert(const fs::path& path, const std::string& uid, const fs::path& out,
+               Progress& progress) {
   ImageVolume volume;
   if (fs::is_regular_file(path) && path.extension() != ".dcm" && path.filename() != "DICOMDIR" &&
       (path.extension() == ".nrrd" || path.extension() == ".nii" || path.extension() == ".gz" ||
@@ -192,7 +205,8 @@ int runConvert(const fs::path& path, const std::string& uid, const fs::path& out
   } else {
     std::cout << "Wrote " << out.string() << ": " << volume.dicom.modality << " "
               << geometryText(volume.geometry()) << ", " << toString(volume.pixelType()) << '\n';
-    for (const auto& assumption : volume.assumptions) std::cout << "  assumed: " << assumption << '\n';
+    for (const auto& assumption : volume.assumptions)
+      std::cout << "  assumed: " << assumption << '\n';
   }
   return kOk;
 }
@@ -216,14 +230,19 @@ int runPhantom(const std::string& kind, const fs::path& out, std::uint32_t seed,
                        {"diameter_mm", t.diameter_mm}});
   json series = json::array();
   for (const auto& dir : files.seriesDirs) series.push_back(dir.string());
-  const json result = {{"kind", kind},        {"seed", seed},
-                       {"series", series},    {"truthLabels", files.truthLabels.string()},
-                       {"case", files.caseFile.string()}, {"tumours", tumours}};
+  const json result = {{"kind", kind},
+                       {"seed", seed},
+                       {"series", series},
+                       {"truthLabels", files.truthLabels.string()},
+                       {"case", files.caseFile.string()},
+                       {"tumours", tumours}};
   if (gJson) {
     printJson(result);
   } else {
-    std::cout << "Phantom '" << kind << "' (seed " << seed << ") written to " << out.string() << '\n';
-    for (const auto& dir : files.seriesDirs) std::cout << "  DICOM series: " << dir.string() << '\n';
+    std::cout << "Phantom '" << kind << "' (seed " << seed << ") written to " << out.string()
+              << '\n';
+    for (const auto& dir : files.seriesDirs)
+      std::cout << "  DICOM series: " << dir.string() << '\n';
     std::cout << "  true labels:  " << files.truthLabels.string() << '\n'
               << "  case file:    " << files.caseFile.string() << '\n';
     for (const auto& t : generated.tumours)
@@ -238,13 +257,18 @@ int runPhantom(const std::string& kind, const fs::path& out, std::uint32_t seed,
 json caseSummary(const Case& twin, const fs::path& file) {
   json volumes = json::array();
   for (const auto& v : twin.volumes)
-    volumes.push_back({{"name", v.name}, {"modality", v.dicom.modality}, {"unit", v.unit},
-                       {"pixelType", toString(v.pixelType())}, {"geometry", geometryJson(v.geometry())}});
+    volumes.push_back({{"name", v.name},
+                       {"modality", v.dicom.modality},
+                       {"unit", v.unit},
+                       {"pixelType", toString(v.pixelType())},
+                       {"geometry", geometryJson(v.geometry())}});
   json segments = json::array();
   for (const auto& labels : twin.labelMaps)
     for (std::size_t s = 0; s < labels.segments().size(); ++s) {
       const Segment& seg = labels.segments()[s];
-      segments.push_back({{"labelMap", labels.name}, {"name", seg.name}, {"tissueType", seg.tissueType},
+      segments.push_back({{"labelMap", labels.name},
+                          {"name", seg.name},
+                          {"tissueType", seg.tissueType},
                           {"volume_ml", labels.volume_ml(s)}});
     }
   return {{"file", file.string()},
@@ -272,8 +296,8 @@ int runCaseInfo(const fs::path& file, Progress& progress) {
   std::cout << "Case \"" << twin.name << "\" (format " << summary["formatVersion"] << ")  patient "
             << twin.patientName << "  ID " << twin.patientId << '\n';
   for (const auto& v : twin.volumes)
-    std::cout << "  volume " << v.name << ": " << v.dicom.modality << " " << geometryText(v.geometry())
-              << (v.unit.empty() ? "" : ", " + v.unit) << '\n';
+    std::cout << "  volume " << v.name << ": " << v.dicom.modality << " "
+              << geometryText(v.geometry()) << (v.unit.empty() ? "" : ", " + v.unit) << '\n';
   for (const auto& seg : summary["segments"])
     std::cout << "  segment " << seg["name"].get<std::string>() << " ("
               << seg["tissueType"].get<std::string>() << "): " << seg["volume_ml"].get<double>()
@@ -296,17 +320,20 @@ int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path&
   twin.patientName = volume.dicom.patientName;
   twin.patientId = volume.dicom.patientId;
   SeriesReference reference{series.seriesInstanceUid, series.description, {}};
-  for (const auto& instance : series.instances) reference.files.push_back(fs::absolute(instance.file).string());
+  for (const auto& instance : series.instances)
+    reference.files.push_back(fs::absolute(instance.file).string());
   twin.series.push_back(std::move(reference));
   twin.volumes.push_back(std::move(volume));
-  twin.provenance.push_back({{"step", "import"}, {"source", fs::absolute(dicom).string()},
+  twin.provenance.push_back({{"step", "import"},
+                             {"source", fs::absolute(dicom).string()},
                              {"seriesInstanceUid", series.seriesInstanceUid}});
   auto save = subRange(progress, 0.8, 1.0);
   saveCase(twin, out, *save);
   if (gJson) {
     printJson(caseSummary(twin, out));
   } else {
-    std::cout << "Wrote case " << out.string() << " from series " << series.seriesInstanceUid << '\n';
+    std::cout << "Wrote case " << out.string() << " from series " << series.seriesInstanceUid
+              << '\n';
   }
   return kOk;
 }
@@ -316,28 +343,35 @@ int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path&
 int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { gInterrupted = true; });
 
-  CLI::App app{"TwinPlan command-line interface: DICOM import, conversion, phantoms and case files."};
+  CLI::App app{
+      "TwinPlan command-line interface: DICOM import, conversion, phantoms and case files."};
   app.require_subcommand(1);
   app.fallthrough();  // global flags (--json, --progress) also work after the subcommand
   bool forceProgress = false;
   app.add_flag("--json", gJson, "Print results as JSON on stdout");
-  app.add_flag("--progress", forceProgress, "Show progress on stderr even when it is not a terminal");
+  app.add_flag("--progress", forceProgress,
+               "Show progress on stderr even when it is not a terminal");
 
   fs::path path, out;
   std::string seriesUid, kind = "abdomen", caseName;
   std::uint32_t seed = 1;
   bool oblique = false;
 
-  auto* info = app.add_subcommand("info", "List the patients, studies and series under PATH (folder, file or DICOMDIR)");
+  auto* info = app.add_subcommand(
+      "info", "List the patients, studies and series under PATH (folder, file or DICOMDIR)");
   info->add_option("PATH", path, "Folder, DICOM file or DICOMDIR")->required();
 
-  auto* convert = app.add_subcommand("convert", "Convert one DICOM series (or a NIfTI/NRRD image) to NRRD/NIfTI/MetaImage");
+  auto* convert = app.add_subcommand(
+      "convert", "Convert one DICOM series (or a NIfTI/NRRD image) to NRRD/NIfTI/MetaImage");
   convert->add_option("PATH", path, "Folder, DICOMDIR or image file")->required();
-  convert->add_option("--series", seriesUid, "SeriesInstanceUID (needed when PATH holds several volumes)");
+  convert->add_option("--series", seriesUid,
+                      "SeriesInstanceUID (needed when PATH holds several volumes)");
   convert->add_option("--out", out, "Output file: .nrrd, .nii, .nii.gz, .mha")->required();
 
-  auto* phantomCmd = app.add_subcommand("phantom", "Write a digital phantom with ground truth (DICOM, labels, case)");
-  phantomCmd->add_option("--kind", kind, "abdomen | head")->check(CLI::IsMember({"abdomen", "head"}));
+  auto* phantomCmd = app.add_subcommand(
+      "phantom", "Write a digital phantom with ground truth (DICOM, labels, case)");
+  phantomCmd->add_option("--kind", kind, "abdomen | head")
+      ->check(CLI::IsMember({"abdomen", "head"}));
   phantomCmd->add_option("--out", out, "Output folder")->required();
   phantomCmd->add_option("--seed", seed, "Random seed for the noise (same seed, same voxels)");
   phantomCmd->add_flag("--oblique", oblique, "Tilt the acquisition grid");
@@ -348,7 +382,8 @@ int main(int argc, char** argv) {
   caseInfo->add_option("FILE", path, "Case file")->required();
   auto* caseCreate = caseCmd->add_subcommand("create", "Create a case from a DICOM series");
   caseCreate->add_option("PATH", path, "Folder, DICOMDIR or DICOM file")->required();
-  caseCreate->add_option("--series", seriesUid, "SeriesInstanceUID (needed when PATH holds several volumes)");
+  caseCreate->add_option("--series", seriesUid,
+                         "SeriesInstanceUID (needed when PATH holds several volumes)");
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
 
@@ -368,7 +403,9 @@ int main(int argc, char** argv) {
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
   } catch (const Error& e) {
     if (gJson) {
-      printJson({{"error", {{"kind", toString(e.kind())}, {"message", e.what()}, {"context", e.context()}}}});
+      printJson(
+          {{"error",
+            {{"kind", toString(e.kind())}, {"message", e.what()}, {"context", e.context()}}}});
     }
     std::cerr << "twinplan-cli: " << e.what();
     if (!e.context().empty()) std::cerr << " [" << e.context() << "]";

@@ -22,8 +22,10 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   QCommandLineOption caseOption("case", "Open this case file (.twinplan).", "file");
   QCommandLineOption layoutOption("layout", "View layout: 4up, 1up or 1+3.", "layout", "4up");
-  QCommandLineOption screenshotOption("screenshot", "Save a PNG of the window and quit (headless use).", "png");
-  QCommandLineOption importOption("import", "Read this DICOM folder/DICOMDIR into the browser.", "path");
+  QCommandLineOption screenshotOption("screenshot",
+                                      "Save a PNG of the window and quit (headless use).", "png");
+  QCommandLineOption importOption("import", "Read this DICOM folder/DICOMDIR into the browser.",
+                                  "path");
   QCommandLineOption sizeOption("size", "Window size WxH in logical pixels.", "size", "1400x900");
   parser.addOptions({caseOption, importOption, layoutOption, screenshotOption, sizeOption});
   parser.addPositionalArgument("case", "A case file to open (same as --case).", "[case.twinplan]");

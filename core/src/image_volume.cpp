@@ -6,22 +6,30 @@ namespace twinplan {
 
 std::size_t bytesPerVoxel(PixelType type) {
   switch (type) {
-    case PixelType::UInt8: return 1;
+    case PixelType::UInt8:
+      return 1;
     case PixelType::Int16:
-    case PixelType::UInt16: return 2;
+    case PixelType::UInt16:
+      return 2;
     case PixelType::Int32:
-    case PixelType::Float32: return 4;
+    case PixelType::Float32:
+      return 4;
   }
   return 0;
 }
 
 std::string_view toString(PixelType type) {
   switch (type) {
-    case PixelType::UInt8: return "uint8";
-    case PixelType::Int16: return "int16";
-    case PixelType::UInt16: return "uint16";
-    case PixelType::Int32: return "int32";
-    case PixelType::Float32: return "float32";
+    case PixelType::UInt8:
+      return "uint8";
+    case PixelType::Int16:
+      return "int16";
+    case PixelType::UInt16:
+      return "uint16";
+    case PixelType::Int32:
+      return "int32";
+    case PixelType::Float32:
+      return "float32";
   }
   return "unknown";
 }
@@ -37,7 +45,8 @@ PixelType pixelTypeFromString(std::string_view name) {
 ImageVolume::ImageVolume(ImageGeometry geometry, PixelType type)
     : geometry_(geometry),
       type_(type),
-      data_(std::make_shared<std::vector<std::byte>>(geometry.voxelCount() * bytesPerVoxel(type))) {}
+      data_(std::make_shared<std::vector<std::byte>>(geometry.voxelCount() * bytesPerVoxel(type))) {
+}
 
 void ImageVolume::detach() {
   // use_count() is only a hint across threads, but a wrong "shared" merely costs a copy: a
@@ -68,11 +77,16 @@ double ImageVolume::valueAt(std::int64_t i, std::int64_t j, std::int64_t k) cons
     return static_cast<double>(v);
   };
   switch (type_) {
-    case PixelType::UInt8: return read(std::uint8_t{});
-    case PixelType::Int16: return read(std::int16_t{});
-    case PixelType::UInt16: return read(std::uint16_t{});
-    case PixelType::Int32: return read(std::int32_t{});
-    case PixelType::Float32: return read(float{});
+    case PixelType::UInt8:
+      return read(std::uint8_t{});
+    case PixelType::Int16:
+      return read(std::int16_t{});
+    case PixelType::UInt16:
+      return read(std::uint16_t{});
+    case PixelType::Int32:
+      return read(std::int32_t{});
+    case PixelType::Float32:
+      return read(float{});
   }
   return 0.0;
 }

@@ -49,8 +49,7 @@ std::optional<std::size_t> LabelMap::findSegment(const std::string& segmentName)
   return static_cast<std::size_t>(it - segments_.begin());
 }
 
-bool LabelMap::contains(std::size_t segment, std::int64_t i, std::int64_t j,
-                        std::int64_t k) const {
+bool LabelMap::contains(std::size_t segment, std::int64_t i, std::int64_t j, std::int64_t k) const {
   const Segment& s = segments_.at(segment);
   return layer(s.layer)[geometry_.linearIndex(i, j, k)] == s.value;
 }

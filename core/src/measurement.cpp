@@ -13,8 +13,9 @@ namespace {
 
 void requirePoints(const Measurement& m, std::size_t count) {
   if (m.points_lps.size() != count) {
-    throw Error(ErrorKind::InvalidInput, "Measurement '" + m.name + "' needs " + std::to_string(count) +
-                                             " points, it has " + std::to_string(m.points_lps.size()) + ".");
+    throw Error(ErrorKind::InvalidInput, "Measurement '" + m.name + "' needs " +
+                                             std::to_string(count) + " points, it has " +
+                                             std::to_string(m.points_lps.size()) + ".");
   }
 }
 
@@ -77,11 +78,14 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
         stats.max = std::max(stats.max, v);
       }
   if (stats.voxelCount == 0) {
-    throw Error(ErrorKind::InvalidInput, "ROI '" + roi.name + "' contains no voxel of '" + volume.name + "'.");
+    throw Error(ErrorKind::InvalidInput,
+                "ROI '" + roi.name + "' contains no voxel of '" + volume.name + "'.");
   }
   const double n = static_cast<double>(stats.voxelCount);
   stats.mean = sum / n;
-  stats.sd = stats.voxelCount > 1 ? std::sqrt(std::max(0.0, (sumSquares - n * stats.mean * stats.mean) / (n - 1))) : 0.0;
+  stats.sd = stats.voxelCount > 1
+                 ? std::sqrt(std::max(0.0, (sumSquares - n * stats.mean * stats.mean) / (n - 1)))
+                 : 0.0;
   stats.volume_ml = n * g.spacing_mm.prod() / 1000.0;
   return stats;
 }
@@ -91,8 +95,8 @@ std::string describe(const Measurement& m, const ImageVolume* volume) {
   switch (m.kind) {
     case Measurement::Kind::Point:
       if (m.points_lps.empty()) return m.name;
-      std::snprintf(text, sizeof text, "%s: (%.1f, %.1f, %.1f) mm LPS", m.name.c_str(), m.points_lps[0][0],
-                    m.points_lps[0][1], m.points_lps[0][2]);
+      std::snprintf(text, sizeof text, "%s: (%.1f, %.1f, %.1f) mm LPS", m.name.c_str(),
+                    m.points_lps[0][0], m.points_lps[0][1], m.points_lps[0][2]);
       return text;
     case Measurement::Kind::Ruler:
       std::snprintf(text, sizeof text, "%s: %.1f mm", m.name.c_str(), rulerLength_mm(m));
@@ -104,8 +108,8 @@ std::string describe(const Measurement& m, const ImageVolume* volume) {
     case Measurement::Kind::RoiEllipsoid: {
       if (!volume) return m.name;
       const RoiStatistics s = roiStatistics(*volume, m);
-      std::snprintf(text, sizeof text, "%s: mean %.1f ± %.1f %s [%.0f, %.0f], %.2f ml", m.name.c_str(), s.mean, s.sd,
-                    volume->unit.c_str(), s.min, s.max, s.volume_ml);
+      std::snprintf(text, sizeof text, "%s: mean %.1f ± %.1f %s [%.0f, %.0f], %.2f ml",
+                    m.name.c_str(), s.mean, s.sd, volume->unit.c_str(), s.min, s.max, s.volume_ml);
       return text;
     }
   }

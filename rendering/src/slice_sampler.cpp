@@ -10,9 +10,12 @@ namespace twinplan::rendering {
 
 const char* toString(SliceOrientation orientation) {
   switch (orientation) {
-    case SliceOrientation::Axial: return "axial";
-    case SliceOrientation::Coronal: return "coronal";
-    case SliceOrientation::Sagittal: return "sagittal";
+    case SliceOrientation::Axial:
+      return "axial";
+    case SliceOrientation::Coronal:
+      return "coronal";
+    case SliceOrientation::Sagittal:
+      return "sagittal";
   }
   return "unknown";
 }

@@ -2,27 +2,27 @@
 
 #include <vtkActor.h>
 #include <vtkActor2D.h>
-#include <vtkContourFilter.h>
-#include <vtkFloatArray.h>
-#include <vtkLookupTable.h>
-#include <vtkScalarBarActor.h>
-#include <vtkPolyDataMapper2D.h>
-#include <vtkProperty2D.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkContourFilter.h>
 #include <vtkCornerAnnotation.h>
+#include <vtkFloatArray.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
 #include <vtkImageProperty.h>
+#include <vtkLookupTable.h>
+#include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
+#include <vtkPolyDataMapper2D.h>
 #include <vtkProperty.h>
+#include <vtkProperty2D.h>
 #include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 #include <vtkUnsignedCharArray.h>
-#include <vtkPointData.h>
 
 #include <algorithm>
 #include <cmath>
@@ -185,7 +185,8 @@ void SliceView::setVolume(const ImageVolume* volume) {
   if (!volume) return;
   const ImageGeometry& g = volume->geometry();
   // Start on the middle voxel itself, not between two slices (which would show their blend).
-  crosshair_lps_ = g.indexToLps(Vec3(static_cast<double>((g.size[0] - 1) / 2), static_cast<double>((g.size[1] - 1) / 2),
+  crosshair_lps_ = g.indexToLps(Vec3(static_cast<double>((g.size[0] - 1) / 2),
+                                     static_cast<double>((g.size[1] - 1) / 2),
                                      static_cast<double>((g.size[2] - 1) / 2)));
   plane_ = planeCovering(g, orientation_, crosshair_lps_);
   rgb_->SetDimensions(plane_.width, plane_.height, 1);
@@ -224,7 +225,8 @@ void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& dis
 Rgb SliceView::fieldColour(double value) const {
   double rgb[3];
   fieldColours_->GetColor(value, rgb);
-  return {static_cast<std::uint8_t>(std::lround(rgb[0] * 255)), static_cast<std::uint8_t>(std::lround(rgb[1] * 255)),
+  return {static_cast<std::uint8_t>(std::lround(rgb[0] * 255)),
+          static_cast<std::uint8_t>(std::lround(rgb[1] * 255)),
           static_cast<std::uint8_t>(std::lround(rgb[2] * 255))};
 }
 
@@ -241,7 +243,8 @@ void SliceView::blendField(unsigned char* out) {
   for (int v = 0; v < h; ++v) {
     for (int u = 0; u < w; ++u) {
       const float value = fieldSamples_[static_cast<std::size_t>(v) * w + u];
-      const std::size_t flipped = static_cast<std::size_t>(h - 1 - v) * w + u;  // VTK rows bottom-up
+      const std::size_t flipped =
+          static_cast<std::size_t>(h - 1 - v) * w + u;  // VTK rows bottom-up
       // Outside the field's grid: below every isoline, so contours close at its edge.
       iso[flipped] = std::isnan(value) ? std::numeric_limits<float>::lowest() : value;
       if (std::isnan(value) || value < fieldDisplay_.min) continue;
@@ -315,7 +318,8 @@ void SliceView::blendSegments(unsigned char* out) {
           if (uu < 0 || vv < 0 || uu >= w || vv >= h) return true;
           return labelSamples_[static_cast<std::size_t>(vv) * w + uu] != value;
         };
-        const bool edge = outline_ && (differs(1, 0) || differs(-1, 0) || differs(0, 1) || differs(0, -1));
+        const bool edge =
+            outline_ && (differs(1, 0) || differs(-1, 0) || differs(0, 1) || differs(0, -1));
         const double alpha = edge ? 1.0 : fillOpacity_;
         unsigned char* px = out + (static_cast<std::size_t>(h - 1 - v) * w + u) * 3;
         px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
@@ -336,8 +340,8 @@ void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps) {
   if (volume_) updateMeasurementOverlay();
 }
 
-std::optional<std::pair<std::size_t, std::size_t>> SliceView::measurementPointAt(double x_px, double y_px,
-                                                                                 double tolerance_px) const {
+std::optional<std::pair<std::size_t, std::size_t>> SliceView::measurementPointAt(
+    double x_px, double y_px, double tolerance_px) const {
   if (!measurements_ || !volume_) return std::nullopt;
   double best = tolerance_px;
   std::optional<std::pair<std::size_t, std::size_t>> hit;
@@ -374,7 +378,8 @@ void SliceView::updateMeasurementOverlay() {
     for (const auto& c : corners) points->InsertNextPoint(c[0], c[1], 0.6);
     const std::size_t n = corners.size();
     for (std::size_t i = 0; i + 1 < n + (closed ? 1 : 0); ++i) {
-      const vtkIdType segment[2] = {first + static_cast<vtkIdType>(i), first + static_cast<vtkIdType>((i + 1) % n)};
+      const vtkIdType segment[2] = {first + static_cast<vtkIdType>(i),
+                                    first + static_cast<vtkIdType>((i + 1) % n)};
       lines->InsertNextCell(2, segment);
     }
   };
@@ -405,9 +410,13 @@ void SliceView::updateMeasurementOverlay() {
       std::vector<Eigen::Vector2d> at;
       for (const Vec3& p : m.points_lps) at.push_back(lpsToWorld(p));
       switch (m.kind) {
-        case Measurement::Kind::Point: addCross(at[0]); break;
+        case Measurement::Kind::Point:
+          addCross(at[0]);
+          break;
         case Measurement::Kind::Ruler:
-        case Measurement::Kind::Angle: addPolyline(at, false); break;
+        case Measurement::Kind::Angle:
+          addPolyline(at, false);
+          break;
         case Measurement::Kind::RoiBox: {
           const Eigen::Vector2d lo = at[0].cwiseMin(at[1]), hi = at[0].cwiseMax(at[1]);
           addPolyline({lo, {hi[0], lo[1]}, hi, {lo[0], hi[1]}}, true);
@@ -434,7 +443,8 @@ void SliceView::updateMeasurementOverlay() {
     }
   }
   for (const Vec3& p : pendingPoints_) addCross(lpsToWorld(p));
-  for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i) measurementLabels_[i]->SetVisibility(false);
+  for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i)
+    measurementLabels_[i]->SetVisibility(false);
   measurementLines_->SetPoints(points);
   measurementLines_->SetLines(lines);
   measurementLines_->Modified();
@@ -452,7 +462,8 @@ double SliceView::sliceStep_mm() const {
   const ImageGeometry& g = volume_->geometry();
   const Vec3 n = plane_.normal();
   double step = 0.0;
-  for (int a = 0; a < 3; ++a) step = std::max(step, std::abs(g.direction.col(a).dot(n)) * g.spacing_mm[a]);
+  for (int a = 0; a < 3; ++a)
+    step = std::max(step, std::abs(g.direction.col(a).dot(n)) * g.spacing_mm[a]);
   return std::max(step, 0.1);
 }
 
@@ -564,7 +575,8 @@ bool SliceView::displayToLps(int x_px, int y_px, Vec3& p_lps) const {
 void SliceView::lpsToDisplay(const Vec3& p_lps, double& x_px, double& y_px) const {
   const double s = plane_.spacing_mm;
   const Vec3 d = p_lps - plane_.origin_lps;
-  renderer_->SetWorldPoint(d.dot(plane_.right), (plane_.height - 1) * s - d.dot(plane_.down), 0.0, 1.0);
+  renderer_->SetWorldPoint(d.dot(plane_.right), (plane_.height - 1) * s - d.dot(plane_.down), 0.0,
+                           1.0);
   renderer_->WorldToDisplay();
   double display[3];
   renderer_->GetDisplayPoint(display);

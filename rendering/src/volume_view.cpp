@@ -8,7 +8,9 @@
 #include <vtkCellData.h>
 #include <vtkColorTransferFunction.h>
 #include <vtkCommand.h>
+#include <vtkGPUVolumeRayCastMapper.h>
 #include <vtkImageData.h>
+#include <vtkImageShrink3D.h>
 #include <vtkMapper.h>
 #include <vtkMath.h>
 #include <vtkMatrix4x4.h>
@@ -21,8 +23,6 @@
 #include <vtkProperty.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
-#include <vtkImageShrink3D.h>
-#include <vtkGPUVolumeRayCastMapper.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 #include <vtkUnsignedCharArray.h>
@@ -340,7 +340,8 @@ void VolumeView::updateMapperInput() {
   // Strided subsampling (no averaging): it reads only the voxels it keeps, so it is quick
   // even for a 512x512x600 CT; spacing grows so the volume keeps its size and place.
   int factors[3];
-  for (int a = 0; a < 3; ++a) factors[a] = std::max(1, (dims[a] + kFastMaxVoxelsPerAxis - 1) / kFastMaxVoxelsPerAxis);
+  for (int a = 0; a < 3; ++a)
+    factors[a] = std::max(1, (dims[a] + kFastMaxVoxelsPerAxis - 1) / kFastMaxVoxelsPerAxis);
   auto shrink = vtkSmartPointer<vtkImageShrink3D>::New();
   shrink->SetInputData(image_);
   shrink->SetShrinkFactors(factors);

@@ -42,7 +42,8 @@ Measurement ruler(const std::string& name) {
 }
 
 // The child: edit, autosave, edit again without autosave, then die by SIGKILL.
-[[noreturn]] void editThenGetKilled(const std::filesystem::path& autosaveDir, int argc, char** argv) {
+[[noreturn]] void editThenGetKilled(const std::filesystem::path& autosaveDir, int argc,
+                                    char** argv) {
   VtkViewport::setDefaultSurfaceFormat();
   QApplication app(argc, argv);
   MainWindow window(autosaveDir);

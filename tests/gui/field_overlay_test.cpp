@@ -65,8 +65,8 @@ class FieldOverlayTest : public ::testing::Test {
 
 TEST_F(FieldOverlayTest, IsothermsAreCirclesAtTheAnalyticRadius) {
   rendering::SliceView& axial = window_->sliceViewport(SliceOrientation::Axial)->view();
-  axial.setScalarField(&window_->currentCase().fields[0], {.min = 10, .max = 100, .opacity = 0.5,
-                                                            .isolevels = {80.0, 60.0}});
+  axial.setScalarField(&window_->currentCase().fields[0],
+                       {.min = 10, .max = 100, .opacity = 0.5, .isolevels = {80.0, 60.0}});
   const auto segments = axial.isolineSegments();
   ASSERT_GT(segments.size(), 40u);
   int near20 = 0, near40 = 0;
@@ -75,9 +75,12 @@ TEST_F(FieldOverlayTest, IsothermsAreCirclesAtTheAnalyticRadius) {
       EXPECT_NEAR(p[2], kHotSpot_lps[2], 1e-6);  // on the axial plane through the hot spot
       const double r = std::hypot(p[0] - kHotSpot_lps[0], p[1] - kHotSpot_lps[1]);
       // Trilinear interpolation of the cone on a 2 mm grid: within 0.3 mm of the true circle.
-      if (std::abs(r - 20.0) < 0.3) ++near20;
-      else if (std::abs(r - 40.0) < 0.3) ++near40;
-      else ADD_FAILURE() << "isoline point at r = " << r << " mm";
+      if (std::abs(r - 20.0) < 0.3)
+        ++near20;
+      else if (std::abs(r - 40.0) < 0.3)
+        ++near40;
+      else
+        ADD_FAILURE() << "isoline point at r = " << r << " mm";
     }
   }
   EXPECT_GT(near20, 20);
@@ -88,14 +91,16 @@ TEST_F(FieldOverlayTest, ColourWashShowsTheFieldColourWhereTheFieldIs) {
   SliceViewport* viewport = window_->sliceViewport(SliceOrientation::Axial);
   rendering::SliceView& axial = viewport->view();
   // Opacity 1 over black air: the pixel is the colour map's colour itself.
-  axial.setScalarField(&window_->currentCase().fields[0], {.min = 10, .max = 100, .opacity = 1.0, .isolevels = {}});
+  axial.setScalarField(&window_->currentCase().fields[0],
+                       {.min = 10, .max = 100, .opacity = 1.0, .isolevels = {}});
   viewport->repaint();
   const QImage frame = viewport->grabFramebuffer();
   for (double r : {5.0, 25.0, 40.0}) {
     const Vec3 p = kHotSpot_lps + Vec3(r * std::cos(0.7), r * std::sin(0.7), 0);
     double x, y;
     axial.lpsToDisplay(p, x, y);
-    const QColor shown = frame.pixelColor(static_cast<int>(std::lround(x)), frame.height() - 1 - static_cast<int>(std::lround(y)));
+    const QColor shown = frame.pixelColor(static_cast<int>(std::lround(x)),
+                                          frame.height() - 1 - static_cast<int>(std::lround(y)));
     const Rgb expected = axial.fieldColour(100.0 - r);
     EXPECT_NEAR(shown.red(), expected.r, 12) << "r = " << r;
     EXPECT_NEAR(shown.green(), expected.g, 12) << "r = " << r;

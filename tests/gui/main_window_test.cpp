@@ -1,5 +1,7 @@
 // The main window in a real X window (Xvfb, Mesa llvmpipe): what each view shows is checked
 // against the known anatomy of a synthetic case, pixel by pixel.
+#include "twinplan/ui/main_window.h"
+
 #include <gtest/gtest.h>
 
 #include <QApplication>
@@ -9,7 +11,6 @@
 #include <QTest>
 #include <cmath>
 
-#include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/theme.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -86,13 +87,15 @@ class MainWindowTest : public ::testing::Test {
 TEST_F(MainWindowTest, EachViewShowsTheBallWhereItIs) {
   window_->setWindowLevel({2000, 0});  // -1000 HU -> black, +1000 HU -> white
   window_->setCrosshair(kBallCentre_lps);
-  for (auto orientation : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+  for (auto orientation :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
     SCOPED_TRACE(rendering::toString(orientation));
     EXPECT_GT(greyAt(orientation, kBallCentre_lps + kOffCrosshair), 230);
     // 10 mm outside the ball's surface, in the view's plane: air.
     const double away = kBallRadius_mm + 10.0;
-    const Vec3 outside = kBallCentre_lps + (orientation == SliceOrientation::Axial ? Vec3(0, away, 0)
-                                                                                  : Vec3(0, 0, away));
+    const Vec3 outside =
+        kBallCentre_lps +
+        (orientation == SliceOrientation::Axial ? Vec3(0, away, 0) : Vec3(0, 0, away));
     EXPECT_LT(greyAt(orientation, outside + kOffCrosshair), 25);
   }
 }
@@ -123,21 +126,23 @@ TEST_F(MainWindowTest, ClickingMovesTheCrosshairInEveryView) {
   QTest::mouseClick(axial, Qt::LeftButton, Qt::NoModifier, click);
   QTest::qWait(50);
   // Within one screen pixel (about 0.25 mm here) in the axial plane.
-  for (auto orientation : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+  for (auto orientation :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
     const Vec3 crosshair = window_->sliceViewport(orientation)->view().crosshair();
     EXPECT_NEAR(crosshair[0], target[0], 0.5) << rendering::toString(orientation);
     EXPECT_NEAR(crosshair[1], target[1], 0.5) << rendering::toString(orientation);
   }
   // The sagittal view's slice now passes through the clicked L-R position (its normal is -L).
-  EXPECT_NEAR(window_->sliceViewport(SliceOrientation::Sagittal)->view().slicePosition_mm(), -target[0], 0.5);
+  EXPECT_NEAR(window_->sliceViewport(SliceOrientation::Sagittal)->view().slicePosition_mm(),
+              -target[0], 0.5);
 }
 
 TEST_F(MainWindowTest, WheelScrollsOneSliceAlongTheNormal) {
   SliceViewport* axial = window_->sliceViewport(SliceOrientation::Axial);
   window_->setCrosshair(kBallCentre_lps);
   const double before = axial->view().slicePosition_mm();
-  QWheelEvent wheel(QPointF(100, 100), axial->mapToGlobal(QPointF(100, 100)), QPoint(), QPoint(0, 120),
-                    Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+  QWheelEvent wheel(QPointF(100, 100), axial->mapToGlobal(QPointF(100, 100)), QPoint(),
+                    QPoint(0, 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
   QApplication::sendEvent(axial, &wheel);
   EXPECT_NEAR(axial->view().slicePosition_mm() - before, axial->view().sliceStep_mm(), 1e-6);
   // The grid is tilted 10 degrees: one slice along S is 2.5 mm * cos(10 deg) = 2.462 mm.
@@ -152,12 +157,14 @@ TEST_F(MainWindowTest, SliceSliderFollowsAndDrivesTheSlice) {
   const auto [lo, hi] = axial->view().sliceRange_mm();
   const double step = axial->view().sliceStep_mm();
   EXPECT_EQ(slider->maximum(), static_cast<int>(std::lround((hi - lo) / step)));
-  EXPECT_EQ(slider->value(), static_cast<int>(std::lround((axial->view().slicePosition_mm() - lo) / step)));
+  EXPECT_EQ(slider->value(),
+            static_cast<int>(std::lround((axial->view().slicePosition_mm() - lo) / step)));
   const double before = axial->view().slicePosition_mm();
   slider->setValue(slider->value() - 3);
   EXPECT_NEAR(axial->view().slicePosition_mm(), before - 3 * step, 1e-6);
   // The other views follow the crosshair to the new slice.
-  EXPECT_NEAR(window_->sliceViewport(SliceOrientation::Coronal)->view().crosshair()[2], before - 3 * step, 1e-6);
+  EXPECT_NEAR(window_->sliceViewport(SliceOrientation::Coronal)->view().crosshair()[2],
+              before - 3 * step, 1e-6);
 }
 
 TEST_F(MainWindowTest, ScaleBarShowsARoundLengthThatFollowsZoom) {
@@ -167,7 +174,8 @@ TEST_F(MainWindowTest, ScaleBarShowsARoundLengthThatFollowsZoom) {
   axial->view().updateScaleBar();
   const double before = axial->view().scaleBarLength_mm();
   const double mantissa = before / std::pow(10.0, std::floor(std::log10(before)));
-  EXPECT_TRUE(std::abs(mantissa - 1) < 1e-9 || std::abs(mantissa - 2) < 1e-9 || std::abs(mantissa - 5) < 1e-9)
+  EXPECT_TRUE(std::abs(mantissa - 1) < 1e-9 || std::abs(mantissa - 2) < 1e-9 ||
+              std::abs(mantissa - 5) < 1e-9)
       << before;
   axial->view().zoom(4.0);
   axial->view().updateScaleBar();

@@ -1,5 +1,7 @@
 // Measurement tools in a real window: placing points with clicks gives the analytic value;
 // undo/redo restore the list exactly; measurements survive save -> reopen.
+#include "twinplan/core/measurement.h"
+
 #include <gtest/gtest.h>
 
 #include <QApplication>
@@ -9,7 +11,6 @@
 
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
-#include "twinplan/core/measurement.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -123,11 +124,13 @@ TEST_F(MeasurementTest, DraggingAnEndPointEditsTheRulerUndoably) {
     double x, y;
     axial->view().lpsToDisplay(p, x, y);
     const double ratio = axial->devicePixelRatioF();
-    return QPoint(static_cast<int>(std::lround(x / ratio)), static_cast<int>(std::lround(axial->height() - y / ratio)));
+    return QPoint(static_cast<int>(std::lround(x / ratio)),
+                  static_cast<int>(std::lround(axial->height() - y / ratio)));
   };
   QTest::mousePress(axial, Qt::LeftButton, Qt::NoModifier, toWidget(Vec3(20, 0, 1)));
-  QMouseEvent move(QEvent::MouseMove, toWidget(Vec3(20, 15, 1)), axial->mapToGlobal(toWidget(Vec3(20, 15, 1))),
-                   Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QMouseEvent move(QEvent::MouseMove, toWidget(Vec3(20, 15, 1)),
+                   axial->mapToGlobal(toWidget(Vec3(20, 15, 1))), Qt::NoButton, Qt::LeftButton,
+                   Qt::NoModifier);
   QApplication::sendEvent(axial, &move);
   QTest::mouseRelease(axial, Qt::LeftButton, Qt::NoModifier, toWidget(Vec3(20, 15, 1)));
   const auto& measurements = window_->currentCase().measurements;

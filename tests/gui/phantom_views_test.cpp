@@ -38,7 +38,8 @@ class PhantomViews : public ::testing::Test {
     const QImage frame = viewport->grabFramebuffer();
     double x, y;
     viewport->view().lpsToDisplay(p_lps, x, y);
-    return qGray(frame.pixel(static_cast<int>(std::lround(x)), frame.height() - 1 - static_cast<int>(std::lround(y))));
+    return qGray(frame.pixel(static_cast<int>(std::lround(x)),
+                             frame.height() - 1 - static_cast<int>(std::lround(y))));
   }
 
   double nominalHu(const std::string& segment) const {
@@ -58,13 +59,15 @@ class PhantomViews : public ::testing::Test {
     auto isIn = [&](const Vec3& p) {
       const Vec3 ijk = g.lpsToIndex(p);
       if (!g.contains(ijk)) return false;
-      return labels[g.linearIndex(std::lround(ijk[0]), std::lround(ijk[1]), std::lround(ijk[2]))] == s.value;
+      return labels[g.linearIndex(std::lround(ijk[0]), std::lround(ijk[1]), std::lround(ijk[2]))] ==
+             s.value;
     };
     for (double r = 20; r <= 45; r += 1)
       for (double a = 0; a < 360; a += 10) {
         const Vec3 p = near_lps + r * Vec3(std::cos(a * M_PI / 180), std::sin(a * M_PI / 180), 0);
         bool deep = isIn(p);
-        for (const Vec3& d : {Vec3(1, 0, 0), Vec3(-1, 0, 0), Vec3(0, 1, 0), Vec3(0, -1, 0), Vec3(0, 0, 1), Vec3(0, 0, -1)})
+        for (const Vec3& d : {Vec3(1, 0, 0), Vec3(-1, 0, 0), Vec3(0, 1, 0), Vec3(0, -1, 0),
+                              Vec3(0, 0, 1), Vec3(0, 0, -1)})
           deep = deep && isIn(p + margin_mm * d);
         if (deep) return p;
       }
@@ -102,8 +105,10 @@ TEST_F(PhantomViews, CoronalAndSagittalShowTheTumourAtItsCentre) {
   // Coronal plane through c (P = c.y); sagittal through c (L = c.x); the crosshair sits
   // 6 mm off in-plane so its lines miss the probe.
   window_->setCrosshair(c + Vec3(0, 0, 6));
-  EXPECT_NEAR(greyAt(SliceOrientation::Coronal, c + Vec3(6, 0, 0)), expectedGrey(nominalHu(big.name)), 12);
-  EXPECT_NEAR(greyAt(SliceOrientation::Sagittal, c + Vec3(0, 6, 0)), expectedGrey(nominalHu(big.name)), 12);
+  EXPECT_NEAR(greyAt(SliceOrientation::Coronal, c + Vec3(6, 0, 0)),
+              expectedGrey(nominalHu(big.name)), 12);
+  EXPECT_NEAR(greyAt(SliceOrientation::Sagittal, c + Vec3(0, 6, 0)),
+              expectedGrey(nominalHu(big.name)), 12);
 }
 
 }  // namespace

@@ -40,8 +40,8 @@ TEST(Cli, InfoListsTheSarcomaStudyAsJson) {
 TEST(Cli, ConvertWritesTheChosenSeriesWithItsGeometry) {
   test::TempDir dir;
   const auto out = dir / "ct.nrrd";
-  const json result =
-      runJson("convert " + test::sharedData("ct-head-phantom-dcpt").string() + " --out " + out.string());
+  const json result = runJson("convert " + test::sharedData("ct-head-phantom-dcpt").string() +
+                              " --out " + out.string());
   ASSERT_TRUE(result.is_object());
   EXPECT_EQ(result["modality"], "CT");
   EXPECT_EQ(result["unit"], "HU");
@@ -53,9 +53,9 @@ TEST(Cli, ConvertWritesTheChosenSeriesWithItsGeometry) {
 
 TEST(Cli, SeveralVolumesNeedAChoiceAndSayWhich) {
   test::TempDir dir;
-  const auto result = runCommand(cli() + " convert " +
-                                 test::sharedData("sarcoma-ct-mr-pet/dicom").string() + " --out " +
-                                 (dir / "x.nrrd").string() + " 2>&1");
+  const auto result =
+      runCommand(cli() + " convert " + test::sharedData("sarcoma-ct-mr-pet/dicom").string() +
+                 " --out " + (dir / "x.nrrd").string() + " 2>&1");
   EXPECT_EQ(result.status, 3);  // invalid input
   EXPECT_NE(result.output.find("choose one with --series"), std::string::npos) << result.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.nrrd"));

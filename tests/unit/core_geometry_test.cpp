@@ -3,13 +3,13 @@
 #include <cmath>
 #include <utility>
 
+#include "test_support.h"
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/itk_view.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/progress.h"
 #include "twinplan/core/vtk_view.h"
-#include "test_support.h"
 
 namespace twinplan {
 namespace {
@@ -101,8 +101,10 @@ TEST(ImageVolume, VtkViewSharesTheBufferAndGeometry) {
 
 TEST(LabelMap, OverlappingSegmentsLiveInSeparateLayers) {
   LabelMap labels(obliqueGeometry());
-  const auto liver = labels.addSegment({.name = "Liver", .tissueType = "liver", .layer = 0, .value = 1});
-  const auto tumour = labels.addSegment({.name = "Tumour", .tissueType = "tumour", .layer = 1, .value = 1});
+  const auto liver =
+      labels.addSegment({.name = "Liver", .tissueType = "liver", .layer = 0, .value = 1});
+  const auto tumour =
+      labels.addSegment({.name = "Tumour", .tissueType = "tumour", .layer = 1, .value = 1});
   EXPECT_EQ(labels.layerCount(), 2);
   labels.layer(0)[labels.geometry().linearIndex(1, 1, 1)] = 1;
   labels.layer(1)[labels.geometry().linearIndex(1, 1, 1)] = 1;

@@ -78,9 +78,9 @@ TEST(SliceAxes, FollowTheRadiologicalConvention) {
 
 TEST(WindowLevel, MapsLikeTheDicomLinearVoiFunction) {
   const WindowLevel soft{400, 40};
-  EXPECT_EQ(displayGrey(-160.5, soft), 0);    // below c - 0.5 - (w-1)/2 = -160
-  EXPECT_EQ(displayGrey(240.0, soft), 255);   // above c - 0.5 + (w-1)/2 = 239
-  EXPECT_EQ(displayGrey(39.5, soft), 128);    // the centre maps to mid-grey
+  EXPECT_EQ(displayGrey(-160.5, soft), 0);   // below c - 0.5 - (w-1)/2 = -160
+  EXPECT_EQ(displayGrey(240.0, soft), 255);  // above c - 0.5 + (w-1)/2 = 239
+  EXPECT_EQ(displayGrey(39.5, soft), 128);   // the centre maps to mid-grey
   // Lung window: ((-1000 + 600.5) / 1499 + 0.5) * 255 = 59.5 -> 60.
   EXPECT_EQ(displayGrey(-1000, WindowLevel{1500, -600}), 60);
 }

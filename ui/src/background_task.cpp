@@ -44,7 +44,8 @@ class ThreadProgress final : public Progress {
 
 }  // namespace
 
-bool runInBackground(QWidget* parent, const QString& title, const std::function<void(Progress&)>& work) {
+bool runInBackground(QWidget* parent, const QString& title,
+                     const std::function<void(Progress&)>& work) {
   QProgressDialog dialog(title, QObject::tr("Cancel"), 0, 1000, parent);
   dialog.setWindowTitle(title);
   dialog.setWindowModality(Qt::WindowModal);

@@ -9,7 +9,10 @@ namespace twinplan::ui {
 class MeasurementCommand : public QUndoCommand {
  public:
   MeasurementCommand(CaseDocument& document, std::vector<Measurement> after, const QString& text)
-      : QUndoCommand(text), document_(document), before_(document.twin().measurements), after_(std::move(after)) {}
+      : QUndoCommand(text),
+        document_(document),
+        before_(document.twin().measurements),
+        after_(std::move(after)) {}
   void redo() override { document_.setMeasurements(after_); }
   void undo() override { document_.setMeasurements(before_); }
 
@@ -19,7 +22,8 @@ class MeasurementCommand : public QUndoCommand {
 };
 
 CaseDocument::CaseDocument(QObject* parent) : QObject(parent) {
-  connect(&undoStack_, &QUndoStack::cleanChanged, this, [this](bool clean) { emit modifiedChanged(!clean); });
+  connect(&undoStack_, &QUndoStack::cleanChanged, this,
+          [this](bool clean) { emit modifiedChanged(!clean); });
 }
 
 void CaseDocument::reset(Case twin, std::filesystem::path file) {

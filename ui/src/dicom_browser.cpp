@@ -2,8 +2,8 @@
 
 #include <QHeaderView>
 #include <QIcon>
-#include <QPixmap>
 #include <QLabel>
+#include <QPixmap>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -17,9 +17,9 @@ constexpr int kSeriesUidRole = Qt::UserRole + 1;
 
 QString dicomDate(const std::string& date) {
   if (date.size() != 8) return QString::fromStdString(date);
-  return QString("%1-%2-%3").arg(QString::fromStdString(date.substr(0, 4)),
-                                 QString::fromStdString(date.substr(4, 2)),
-                                 QString::fromStdString(date.substr(6, 2)));
+  return QString("%1-%2-%3")
+      .arg(QString::fromStdString(date.substr(0, 4)), QString::fromStdString(date.substr(4, 2)),
+           QString::fromStdString(date.substr(6, 2)));
 }
 
 // "DOE^JOHN" -> "DOE, JOHN" (PS3.5 6.2 person name components).
@@ -35,7 +35,8 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   auto* importButton = new QPushButton(tr("Import DICOM…"), this);
-  importButton->setToolTip(tr("Import a folder, a DICOMDIR or files (Ctrl+I); you can also drop them on the window"));
+  importButton->setToolTip(
+      tr("Import a folder, a DICOMDIR or files (Ctrl+I); you can also drop them on the window"));
   connect(importButton, &QPushButton::clicked, this, &DicomBrowser::importRequested);
   layout->addWidget(importButton);
   tree_ = new QTreeWidget(this);
@@ -43,12 +44,14 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   tree_->setHeaderLabels({tr("Patient / study / series"), tr("Mod."), tr("Images"), tr("Date")});
   tree_->header()->setStretchLastSection(false);
   tree_->header()->setSectionResizeMode(kName, QHeaderView::Stretch);
-  for (int c = 1; c < kColumnCount; ++c) tree_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+  for (int c = 1; c < kColumnCount; ++c)
+    tree_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
   tree_->setIndentation(12);
   tree_->setIconSize(QSize(48, 48));
   tree_->setAlternatingRowColors(true);
   tree_->setRootIsDecorated(true);
-  connect(tree_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item, int) { activate(item); });
+  connect(tree_, &QTreeWidget::itemActivated, this,
+          [this](QTreeWidgetItem* item, int) { activate(item); });
   layout->addWidget(tree_, 1);
   summary_ = new QLabel(this);
   summary_->setWordWrap(true);
@@ -61,19 +64,26 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
   index_ = std::move(index);
   tree_->clear();
   for (const auto& patient : index_.patients) {
-    auto* patientItem = new QTreeWidgetItem(tree_, {personName(patient.name) + "  (" + QString::fromStdString(patient.id) + ")"});
+    auto* patientItem = new QTreeWidgetItem(
+        tree_, {personName(patient.name) + "  (" + QString::fromStdString(patient.id) + ")"});
     for (const auto& study : patient.studies) {
       auto* studyItem = new QTreeWidgetItem(patientItem);
-      studyItem->setText(kName, study.description.empty() ? tr("(study)") : QString::fromStdString(study.description));
+      studyItem->setText(kName, study.description.empty()
+                                    ? tr("(study)")
+                                    : QString::fromStdString(study.description));
       studyItem->setText(kDate, dicomDate(study.date));
       for (const auto& series : study.series) {
         auto* item = new QTreeWidgetItem(studyItem);
-        QString name = QString("#%1  %2").arg(series.seriesNumber).arg(QString::fromStdString(series.description));
-        if (series.kind != io::SeriesKind::Volume) name += QString("  [%1]").arg(io::toString(series.kind));
+        QString name = QString("#%1  %2")
+                           .arg(series.seriesNumber)
+                           .arg(QString::fromStdString(series.description));
+        if (series.kind != io::SeriesKind::Volume)
+          name += QString("  [%1]").arg(io::toString(series.kind));
         item->setText(kName, name);
         item->setText(kModality, QString::fromStdString(series.modality));
         // Images for image series; objects (RTSTRUCT, plans) count as files.
-        const std::size_t count = series.frameCount() > 0 ? series.frameCount() : series.instances.size();
+        const std::size_t count =
+            series.frameCount() > 0 ? series.frameCount() : series.instances.size();
         item->setText(kImages, QString::number(count));
         item->setText(kDate, dicomDate(series.date));
         item->setData(kName, kSeriesUidRole, QString::fromStdString(series.seriesInstanceUid));
@@ -81,7 +91,8 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
         if (!series.kindReason.empty()) tip += "\n" + QString::fromStdString(series.kindReason);
         if (series.kind == io::SeriesKind::Volume) tip += "\n" + tr("Double-click to load");
         item->setToolTip(kName, tip);
-        if (series.kind != io::SeriesKind::Volume) item->setForeground(kName, palette().color(QPalette::Disabled, QPalette::Text));
+        if (series.kind != io::SeriesKind::Volume)
+          item->setForeground(kName, palette().color(QPalette::Disabled, QPalette::Text));
       }
     }
   }
@@ -91,7 +102,9 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
     text += tr(", <a href=\"skipped\">%1 skipped (why?)</a>").arg(index_.skipped.size());
     QString reasons;
     for (std::size_t i = 0; i < index_.skipped.size() && i < 30; ++i)
-      reasons += QString::fromStdString(index_.skipped[i].file.filename().string() + ": " + index_.skipped[i].reason) + "\n";
+      reasons += QString::fromStdString(index_.skipped[i].file.filename().string() + ": " +
+                                        index_.skipped[i].reason) +
+                 "\n";
     summary_->setToolTip(reasons.trimmed());
   } else {
     summary_->setToolTip({});
@@ -120,7 +133,8 @@ bool DicomBrowser::selectSeries(const std::string& seriesInstanceUid) {
 void DicomBrowser::activate(QTreeWidgetItem* item) {
   const QString uid = item->data(kName, kSeriesUidRole).toString();
   if (uid.isEmpty()) return;
-  if (const io::DicomSeries* series = index_.findSeries(uid.toStdString())) emit seriesActivated(*series);
+  if (const io::DicomSeries* series = index_.findSeries(uid.toStdString()))
+    emit seriesActivated(*series);
 }
 
 }  // namespace twinplan::ui

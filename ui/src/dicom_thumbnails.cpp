@@ -29,7 +29,8 @@ QImage seriesThumbnail(const io::DicomSeries& series, int size) {
       lo = sorted[sorted.size() / 100];
       hi = std::max(sorted[sorted.size() * 99 / 100], lo + 1.0);
     }
-    QImage full(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]), QImage::Format_Grayscale8);
+    QImage full(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]),
+                QImage::Format_Grayscale8);
     for (std::int64_t j = 0; j < g.size[1]; ++j) {
       uchar* row = full.scanLine(static_cast<int>(j));
       for (std::int64_t i = 0; i < g.size[0]; ++i) {
@@ -43,7 +44,8 @@ QImage seriesThumbnail(const io::DicomSeries& series, int size) {
   }
 }
 
-std::map<std::string, QImage> seriesThumbnails(const io::DicomIndex& index, int size, Progress& progress) {
+std::map<std::string, QImage> seriesThumbnails(const io::DicomIndex& index, int size,
+                                               Progress& progress) {
   std::map<std::string, QImage> thumbnails;
   const auto series = index.allSeries();
   for (std::size_t s = 0; s < series.size(); ++s) {

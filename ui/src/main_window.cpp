@@ -3,41 +3,29 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QCloseEvent>
 #include <QComboBox>
-#include <QDateTime>
 #include <QDockWidget>
-#include <QDragEnterEvent>
-#include <QDropEvent>
 #include <QFileDialog>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
-#include <QSettings>
-#include <QHBoxLayout>
 #include <QShortcut>
-#include <QSlider>
 #include <QSignalBlocker>
+#include <QSlider>
 #include <QStatusBar>
-#include <QThread>
 #include <QTimer>
 #include <QToolBar>
-#include <QEventLoop>
-#include <QFileInfo>
-#include <QLineEdit>
 #include <cmath>
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/measurement.h"
-#include "twinplan/io/dicom_volume.h"
-#include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
-#include "twinplan/ui/dicom_thumbnails.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -50,7 +38,8 @@ Layout layoutFromString(const std::string& name) {
   if (name == "4up") return Layout::FourUp;
   if (name == "1up") return Layout::OneUp;
   if (name == "1+3") return Layout::OnePlusThree;
-  throw Error(ErrorKind::InvalidInput, "Unknown layout '" + name + "': use 4up, 1up or 1+3.", "--layout");
+  throw Error(ErrorKind::InvalidInput, "Unknown layout '" + name + "': use 4up, 1up or 1+3.",
+              "--layout");
 }
 
 namespace {
@@ -90,9 +79,12 @@ WindowLevel autoWindow(const ImageVolume& volume) {
 // CT of the head opens in the brain window, other CT in soft tissue, MR and PET by percentile.
 WindowLevel defaultWindow(const ImageVolume& image) {
   if (image.dicom.modality != "CT") return autoWindow(image);
-  std::string text = image.dicom.bodyPartExamined + " " + image.dicom.seriesDescription + " " + image.dicom.studyDescription;
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
-  const bool head = text.find("HEAD") != std::string::npos || text.find("BRAIN") != std::string::npos;
+  std::string text = image.dicom.bodyPartExamined + " " + image.dicom.seriesDescription + " " +
+                     image.dicom.studyDescription;
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  const bool head =
+      text.find("HEAD") != std::string::npos || text.find("BRAIN") != std::string::npos;
   return head ? kCtPresets[0].wl : kCtPresets[1].wl;
 }
 
@@ -106,26 +98,36 @@ rendering::SliceView::FieldDisplay defaultFieldDisplay(const ScalarField& field)
   display.max = maximum > 0 ? maximum : 1.0;
   display.min = 0.1 * display.max;
   display.opacity = 0.45;
-  for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95}) display.isolevels.push_back(fraction * display.max);
+  for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95})
+    display.isolevels.push_back(fraction * display.max);
   return display;
 }
 
 Measurement::Kind measurementKind(Tool tool) {
   switch (tool) {
-    case Tool::Ruler: return Measurement::Kind::Ruler;
-    case Tool::Angle: return Measurement::Kind::Angle;
-    case Tool::RoiBox: return Measurement::Kind::RoiBox;
-    case Tool::RoiEllipse: return Measurement::Kind::RoiEllipsoid;
-    default: return Measurement::Kind::Point;
+    case Tool::Ruler:
+      return Measurement::Kind::Ruler;
+    case Tool::Angle:
+      return Measurement::Kind::Angle;
+    case Tool::RoiBox:
+      return Measurement::Kind::RoiBox;
+    case Tool::RoiEllipse:
+      return Measurement::Kind::RoiEllipsoid;
+    default:
+      return Measurement::Kind::Point;
   }
 }
 
 std::size_t pointsNeeded(Tool tool) {
   switch (tool) {
-    case Tool::Navigate: return 0;
-    case Tool::Point: return 1;
-    case Tool::Angle: return 3;
-    default: return 2;
+    case Tool::Navigate:
+      return 0;
+    case Tool::Point:
+      return 1;
+    case Tool::Angle:
+      return 3;
+    default:
+      return 2;
   }
 }
 
@@ -163,7 +165,8 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     connect(slider, &QSlider::valueChanged, this, [this, viewport](int slice) {
       // Slider value = slice number from the lowest position along the view's normal.
       const int current = static_cast<int>(std::lround(
-          (viewport->view().slicePosition_mm() - viewport->view().sliceRange_mm().first) / viewport->view().sliceStep_mm()));
+          (viewport->view().slicePosition_mm() - viewport->view().sliceRange_mm().first) /
+          viewport->view().sliceStep_mm()));
       if (slice == current) return;
       viewport->view().scrollSlices(slice - current);
       setCrosshair(viewport->view().crosshair());
@@ -172,18 +175,19 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
     connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
     connect(viewport, &SliceViewport::resized, this, &MainWindow::updateOverlays);
-    connect(viewport, &SliceViewport::measurementPointMoved, this,
-            [this](std::size_t m, std::size_t p, const Vec3& p_lps, bool final) {
-              // While dragging, a marker follows the mouse; the release is one undoable edit.
-              for (auto* view : slices_) {
-                view->view().setPendingPoints(final ? std::vector<Vec3>{} : std::vector<Vec3>{p_lps});
-                view->update();
-              }
-              if (!final || m >= currentCase().measurements.size()) return;
-              Measurement moved = currentCase().measurements[m];
-              if (p < moved.points_lps.size()) moved.points_lps[p] = p_lps;
-              document_->replaceMeasurement(m, std::move(moved));
-            });
+    connect(
+        viewport, &SliceViewport::measurementPointMoved, this,
+        [this](std::size_t m, std::size_t p, const Vec3& p_lps, bool final) {
+          // While dragging, a marker follows the mouse; the release is one undoable edit.
+          for (auto* view : slices_) {
+            view->view().setPendingPoints(final ? std::vector<Vec3>{} : std::vector<Vec3>{p_lps});
+            view->update();
+          }
+          if (!final || m >= currentCase().measurements.size()) return;
+          Measurement moved = currentCase().measurements[m];
+          if (p < moved.points_lps.size()) moved.points_lps[p] = p_lps;
+          document_->replaceMeasurement(m, std::move(moved));
+        });
     connect(viewport, &SliceViewport::pointPicked, this,
             [this, viewport](const Vec3& p_lps) { pickPoint(*viewport, p_lps); });
   }
@@ -251,7 +255,8 @@ void MainWindow::buildDocks() {
           [this](QListWidgetItem* item) { renameMeasurement(measurementList_->row(item)); });
   connect(measurementList_, &QListWidget::currentRowChanged, this, [this](int row) {
     const auto& measurements = document_->twin().measurements;
-    if (row >= 0 && row < static_cast<int>(measurements.size()) && !measurements[row].points_lps.empty())
+    if (row >= 0 && row < static_cast<int>(measurements.size()) &&
+        !measurements[row].points_lps.empty())
       setCrosshair(measurements[row].points_lps.front());
   });
   auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
@@ -264,7 +269,8 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Open case…"), QKeySequence::Open, this, &MainWindow::openCaseDialog);
   recentMenu_ = file->addMenu(tr("Open &recent"));
   updateRecentMenu();
-  file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::importDialog);
+  file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this,
+                  &MainWindow::importDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase);
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog);
   file->addAction(tr("Save s&creenshot of the window…"), QKeySequence(tr("Ctrl+Shift+P")), this,
@@ -284,9 +290,10 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   auto* group = new QActionGroup(this);
-  const std::pair<const char*, Layout> layouts[] = {{"Four views (4-up)", Layout::FourUp},
-                                                    {"One view (1-up)", Layout::OneUp},
-                                                    {"One large + three (1+3)", Layout::OnePlusThree}};
+  const std::pair<const char*, Layout> layouts[] = {
+      {"Four views (4-up)", Layout::FourUp},
+      {"One view (1-up)", Layout::OneUp},
+      {"One large + three (1+3)", Layout::OnePlusThree}};
   int key = 1;
   for (const auto& [name, layout] : layouts) {
     QAction* action = view->addAction(tr(name));
@@ -308,8 +315,10 @@ void MainWindow::buildToolbar() {
       {"Point", "P", Tool::Point, "Click to place a markup point"},
       {"Ruler", "M", Tool::Ruler, "Click two points to measure a distance"},
       {"Angle", "A", Tool::Angle, "Click three points; the angle is at the second"},
-      {"Box ROI", "B", Tool::RoiBox, "Click two corners: statistics of the voxels inside (one slice deep)"},
-      {"Ellipse ROI", "E", Tool::RoiEllipse, "Click two corners: statistics of the voxels inside (one slice deep)"},
+      {"Box ROI", "B", Tool::RoiBox,
+       "Click two corners: statistics of the voxels inside (one slice deep)"},
+      {"Ellipse ROI", "E", Tool::RoiEllipse,
+       "Click two corners: statistics of the voxels inside (one slice deep)"},
   };
   for (const auto& [name, key, tool, tip] : kTools) {
     QAction* action = tools->addAction(tr(name));
@@ -344,7 +353,8 @@ void MainWindow::buildToolbar() {
   auto* volumePresets = new QComboBox(bar);
   volumePresets->setObjectName("volumePresets");
   volumePresets->setToolTip(tr("Volume rendering preset"));
-  for (auto preset : rendering::allVolumePresets()) volumePresets->addItem(tr(rendering::toString(preset)));
+  for (auto preset : rendering::allVolumePresets())
+    volumePresets->addItem(tr(rendering::toString(preset)));
   connect(volumePresets, &QComboBox::currentIndexChanged, this, [this](int index) {
     volume_->view().setPreset(rendering::allVolumePresets()[static_cast<std::size_t>(index)]);
     volume_->update();
@@ -416,55 +426,21 @@ void MainWindow::setLayout(Layout layout) {
 
 // ---- the case ----------------------------------------------------------------------------
 
-void MainWindow::openCase(const std::filesystem::path& file) {
-  if (!confirmDiscard()) return;
-  auto twin = runInBackground<Case>(this, tr("Opening case…"), [file](Progress& progress) {
-    return loadCase(file, progress);
-  });
-  if (!twin) return;
-  document_->reset(std::move(*twin), file);
-  rememberRecent(file);
-}
-
-void MainWindow::rememberRecent(const std::filesystem::path& file) {
-  QSettings settings;
-  QStringList recent = settings.value("recentCases").toStringList();
-  const QString path = QString::fromStdString(std::filesystem::absolute(file).string());
-  recent.removeAll(path);
-  recent.prepend(path);
-  while (recent.size() > 8) recent.removeLast();
-  settings.setValue("recentCases", recent);
-  updateRecentMenu();
-}
-
-void MainWindow::updateRecentMenu() {
-  recentMenu_->clear();
-  const QStringList recent = QSettings().value("recentCases").toStringList();
-  for (const QString& path : recent) {
-    recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
-      try {
-        openCase(path.toStdString());
-      } catch (const std::exception& e) {
-        showError(tr("Cannot open case"), e);
-      }
-    })->setToolTip(path);
-  }
-  recentMenu_->setEnabled(!recent.isEmpty());
-}
-
 void MainWindow::setCase(Case twin) { document_->reset(std::move(twin)); }
 
 void MainWindow::showCase() {
   const Case& twin = document_->twin();
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
-  ImageVolume* image = twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
+  ImageVolume* image =
+      twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
   const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
   for (auto* viewport : slices_) {
     viewport->view().setVolume(image);
     viewport->view().setLabelMap(labels);
     viewport->view().setMeasurements(&twin.measurements);
-    viewport->view().setScalarField(field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});
+    viewport->view().setScalarField(
+        field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});
   }
   volume_->view().setVolume(image);
   try {
@@ -486,7 +462,8 @@ void MainWindow::showCase() {
       const QSignalBlocker blocker(presets);
       int index = static_cast<int>(std::size(kCtPresets));  // "Auto (MR)"
       for (std::size_t p = 0; p < std::size(kCtPresets); ++p)
-        if (kCtPresets[p].wl.window == wl.window && kCtPresets[p].wl.level == wl.level) index = static_cast<int>(p);
+        if (kCtPresets[p].wl.window == wl.window && kCtPresets[p].wl.level == wl.level)
+          index = static_cast<int>(p);
       presets->setCurrentIndex(index);
     }
     setCrosshair(slices_[0]->view().crosshair());
@@ -522,7 +499,8 @@ void MainWindow::updateTitle() {
   const Case& twin = document_->twin();
   QString title = "TwinPlan";
   if (!twin.name.empty()) title += " — " + QString::fromStdString(twin.name);
-  if (!document_->file().empty()) title += "  [" + QString::fromStdString(document_->file().filename().string()) + "]";
+  if (!document_->file().empty())
+    title += "  [" + QString::fromStdString(document_->file().filename().string()) + "]";
   if (document_->isModified()) title += " *";
   setWindowTitle(title);
 }
@@ -583,8 +561,9 @@ void MainWindow::renameMeasurement(int row) {
   const auto& measurements = document_->twin().measurements;
   if (row < 0 || row >= static_cast<int>(measurements.size())) return;
   bool ok = false;
-  const QString name = QInputDialog::getText(this, tr("Rename measurement"), tr("Name:"), QLineEdit::Normal,
-                                             QString::fromStdString(measurements[row].name), &ok);
+  const QString name =
+      QInputDialog::getText(this, tr("Rename measurement"), tr("Name:"), QLineEdit::Normal,
+                            QString::fromStdString(measurements[row].name), &ok);
   if (!ok || name.trimmed().isEmpty()) return;
   Measurement renamed = measurements[row];
   renamed.name = name.trimmed().toStdString();
@@ -618,26 +597,9 @@ void MainWindow::updateSliders() {
     const double step = view.sliceStep_mm();
     const QSignalBlocker blocker(sliceSliders_[v]);
     sliceSliders_[v]->setRange(0, std::max(0, static_cast<int>(std::lround((hi - lo) / step))));
-    sliceSliders_[v]->setValue(static_cast<int>(std::lround((view.slicePosition_mm() - lo) / step)));
+    sliceSliders_[v]->setValue(
+        static_cast<int>(std::lround((view.slicePosition_mm() - lo) / step)));
   }
-}
-
-void MainWindow::newCase() {
-  if (!confirmDiscard()) return;
-  document_->reset(Case{});
-}
-
-void MainWindow::showSkippedFiles() {
-  const auto& skipped = browser_->index().skipped;
-  if (skipped.empty()) return;
-  QString details;
-  for (const auto& file : skipped) details += QString::fromStdString(file.file.string() + "\n    " + file.reason) + "\n";
-  QMessageBox box(QMessageBox::Information, tr("Skipped files"),
-                  tr("%n file(s) could not be used; see the details for each reason.", nullptr,
-                     static_cast<int>(skipped.size())),
-                  QMessageBox::Ok, this);
-  box.setDetailedText(details);
-  box.exec();
 }
 
 void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
@@ -676,243 +638,11 @@ void MainWindow::updateOverlays() {
   for (auto* viewport : slices_) {
     const auto& view = viewport->view();
     char text[160];
-    std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f", rendering::toString(view.orientation()),
-                  view.slicePosition_mm(), view.windowLevel().window, view.windowLevel().level);
+    std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
+                  rendering::toString(view.orientation()), view.slicePosition_mm(),
+                  view.windowLevel().window, view.windowLevel().level);
     // Narrow views keep only the patient's name on the left.
     viewport->view().setOverlayText(viewport->width() < 520 ? patient : left, text);
-  }
-}
-
-// ---- files -------------------------------------------------------------------------------
-
-bool MainWindow::importDicom(const std::filesystem::path& path) {
-  struct Scan {
-    io::DicomIndex index;
-    std::map<std::string, QImage> thumbnails;
-  };
-  auto scan = runInBackground<Scan>(this, tr("Reading DICOM headers…"), [path](Progress& progress) {
-    Scan result;
-    auto headers = subRange(progress, 0.0, 0.8);
-    result.index = io::scanDicom(path, *headers);
-    auto pictures = subRange(progress, 0.8, 1.0);
-    result.thumbnails = seriesThumbnails(result.index, 48, *pictures);
-    return result;
-  });
-  if (!scan) {
-    statusBar()->showMessage(tr("Import cancelled"), 5000);
-    return false;
-  }
-  const std::size_t skipped = scan->index.skipped.size();
-  browser_->setIndex(std::move(scan->index));
-  browser_->setThumbnails(scan->thumbnails);
-  statusBar()->showMessage(tr("Imported %1: %2 series, %3 files skipped")
-                               .arg(QString::fromStdString(path.string()))
-                               .arg(browser_->index().allSeries().size())
-                               .arg(skipped),
-                           10000);
-  return true;
-}
-
-bool MainWindow::loadSeries(const io::DicomSeries& series) {
-  if (series.kind != io::SeriesKind::Volume) {
-    throw Error(ErrorKind::Unsupported,
-                "Series \"" + series.description + "\" is a " + io::toString(series.kind) +
-                    ", not an image volume: " + series.kindReason,
-                series.seriesInstanceUid);
-  }
-  if (!confirmDiscard()) return false;
-  auto volume = runInBackground<ImageVolume>(
-      this, tr("Loading series…"), [&series](Progress& progress) { return io::loadVolume(series, {}, progress); });
-  if (!volume) return false;
-  Case twin;
-  volume->name = volume->dicom.modality.empty() ? "Image" : volume->dicom.modality;
-  twin.name = volume->dicom.patientName;
-  twin.patientName = volume->dicom.patientName;
-  twin.patientId = volume->dicom.patientId;
-  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
-  for (const auto& instance : series.instances) reference.files.push_back(instance.file.string());
-  twin.series.push_back(std::move(reference));
-  const std::vector<std::string> assumptions = volume->assumptions;
-  twin.volumes.push_back(std::move(*volume));
-  document_->reset(std::move(twin));
-  if (!assumptions.empty()) {
-    QString text;
-    for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
-    QMessageBox::information(this, tr("Imported with assumptions"), text.trimmed());
-  }
-  return true;
-}
-
-bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
-  const Case* twin = &document_->twin();
-  Autosaver* autosaver = &autosaver_;
-  const bool saved = runInBackground(this, tr("Saving case…"), [twin, file, autosaver](Progress& progress) {
-    twinplan::saveCase(*twin, file, progress);
-    autosaver->discard();  // the real file now holds everything (deleting it can take a while)
-  });
-  if (saved) {
-    document_->markSaved(file);
-    rememberRecent(file);
-    document_->markAutosaved();
-    updateTitle();
-    statusBar()->showMessage(tr("Saved %1").arg(QString::fromStdString(file.string())), 5000);
-  }
-  return saved;
-}
-
-bool MainWindow::autosaveNow() {
-  if (!document_->needsAutosave()) return false;
-  // A snapshot keeps the copy consistent while the user goes on editing; the write itself runs
-  // on a worker thread so the GUI never waits for the disk.
-  auto snapshot = std::make_shared<Case>(document_->twin());
-  document_->markAutosaved();
-  std::exception_ptr failure;
-  QThread* writer = QThread::create([this, snapshot, &failure] {
-    try {
-      autosaver_.save(*snapshot);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  QEventLoop loop;
-  connect(writer, &QThread::finished, &loop, &QEventLoop::quit);
-  writer->start();
-  loop.exec();
-  writer->wait();
-  delete writer;
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      statusBar()->showMessage(tr("Autosave failed: %1").arg(e.what()), 10000);
-    }
-    return false;
-  }
-  statusBar()->showMessage(tr("Autosaved at %1").arg(QTime::currentTime().toString("HH:mm")), 3000);
-  return true;
-}
-
-bool MainWindow::recoverAutosave(bool ask) {
-  const auto file = autosaver_.recoverable();
-  if (!file) return false;
-  if (ask) {
-    const QDateTime when = QFileInfo(QString::fromStdString(file->string())).lastModified();
-    const auto answer = QMessageBox::question(
-        this, tr("Recover unsaved work?"),
-        tr("TwinPlan did not close normally. An autosaved copy of your work from %1 exists.\n\n"
-           "Recover it?").arg(QLocale().toString(when, QLocale::ShortFormat)),
-        QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes);
-    if (answer != QMessageBox::Yes) {
-      autosaver_.discard();
-      return false;
-    }
-  }
-  try {
-    Case twin = loadCase(*file);
-    document_->reset(std::move(twin));
-    // Recovered work is not saved anywhere but the autosave: mark it modified.
-    document_->undoStack()->resetClean();
-    updateTitle();
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Cannot recover the autosave"), e);
-    return false;
-  }
-}
-
-bool MainWindow::confirmDiscard() {
-  if (!document_->isModified()) return true;
-  const auto answer = QMessageBox::warning(
-      this, tr("Unsaved changes"), tr("The case has changes that are not saved. Save them first?"),
-      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-  if (answer == QMessageBox::Cancel) return false;
-  if (answer == QMessageBox::Save) {
-    saveCase();
-    return !document_->isModified();
-  }
-  return true;
-}
-
-void MainWindow::closeEvent(QCloseEvent* event) {
-  if (!confirmDiscard()) {
-    event->ignore();
-    return;
-  }
-  autosaver_.discard();  // a clean close: nothing to recover next time
-  event->accept();
-}
-
-void MainWindow::openCaseDialog() {
-  const QString file = QFileDialog::getOpenFileName(this, tr("Open case"), {}, tr("TwinPlan cases (*.twinplan)"));
-  if (file.isEmpty()) return;
-  try {
-    openCase(file.toStdString());
-  } catch (const std::exception& e) {
-    showError(tr("Cannot open case"), e);
-  }
-}
-
-void MainWindow::importDialog() {
-  const QString folder = QFileDialog::getExistingDirectory(this, tr("Import DICOM folder"));
-  if (folder.isEmpty()) return;
-  try {
-    importDicom(folder.toStdString());
-  } catch (const std::exception& e) {
-    showError(tr("Cannot import"), e);
-  }
-}
-
-void MainWindow::saveCase() {
-  if (document_->file().empty()) return saveCaseAsDialog();
-  try {
-    saveCaseAs(document_->file());
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save case"), e);
-  }
-}
-
-void MainWindow::saveCaseAsDialog() {
-  QString file = QFileDialog::getSaveFileName(this, tr("Save case"), "case.twinplan", tr("TwinPlan cases (*.twinplan)"));
-  if (file.isEmpty()) return;
-  if (!file.endsWith(".twinplan")) file += ".twinplan";
-  try {
-    saveCaseAs(file.toStdString());
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save case"), e);
-  }
-}
-
-void MainWindow::saveScreenshotDialog() {
-  const QString file = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "twinplan.png", tr("PNG images (*.png)"));
-  if (!file.isEmpty()) grab().save(file, "PNG");
-}
-
-void MainWindow::saveViewScreenshotDialog() {
-  VtkViewport* view = activeViewport_ ? activeViewport_ : slices_[0];
-  const QString file = QFileDialog::getSaveFileName(this, tr("Save view screenshot"), "view.png", tr("PNG images (*.png)"));
-  if (!file.isEmpty()) view->grabFramebuffer().save(file, "PNG");
-}
-
-void MainWindow::showError(const QString& title, const std::exception& error) {
-  QMessageBox::warning(this, title, QString::fromStdString(error.what()));
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
-}
-
-void MainWindow::dropEvent(QDropEvent* event) {
-  const auto urls = event->mimeData()->urls();
-  if (urls.isEmpty()) return;
-  const std::filesystem::path path = urls.front().toLocalFile().toStdString();
-  try {
-    if (path.extension() == ".twinplan") {
-      openCase(path);
-    } else {
-      importDicom(path);
-    }
-  } catch (const std::exception& e) {
-    showError(tr("Cannot open"), e);
   }
 }
 

@@ -11,8 +11,9 @@ namespace twinplan::ui {
 SliceViewport::SliceViewport(rendering::SliceOrientation orientation, QWidget* parent)
     : VtkViewport(parent), view_(std::make_unique<rendering::SliceView>(orientation)) {
   addRenderer(view_->renderer());
-  setToolTip(tr("Left: crosshair · Wheel: slice · Right drag: window/level · Middle drag: pan · "
-                "Ctrl+wheel: zoom · R: reset view"));
+  setToolTip(
+      tr("Left: crosshair · Wheel: slice · Right drag: window/level · Middle drag: pan · "
+         "Ctrl+wheel: zoom · R: reset view"));
 }
 
 SliceViewport::~SliceViewport() = default;
@@ -55,7 +56,8 @@ void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   switch (dragButton_) {
     case Qt::LeftButton:
       if (draggedPoint_) {
-        if (inside) emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, false);
+        if (inside)
+          emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, false);
       } else {
         moveCrosshairTo(event->position());
       }
@@ -108,10 +110,18 @@ void SliceViewport::wheelEvent(QWheelEvent* event) {
 void SliceViewport::keyPressEvent(QKeyEvent* event) {
   int steps = 0;
   switch (event->key()) {
-    case Qt::Key_Up: steps = 1; break;
-    case Qt::Key_Down: steps = -1; break;
-    case Qt::Key_PageUp: steps = 10; break;
-    case Qt::Key_PageDown: steps = -10; break;
+    case Qt::Key_Up:
+      steps = 1;
+      break;
+    case Qt::Key_Down:
+      steps = -1;
+      break;
+    case Qt::Key_PageUp:
+      steps = 10;
+      break;
+    case Qt::Key_PageDown:
+      steps = -10;
+      break;
     case Qt::Key_R:
       view_->resetCamera();
       update();

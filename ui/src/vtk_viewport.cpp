@@ -1,12 +1,13 @@
 #include "twinplan/ui/vtk_viewport.h"
 
-#include <QOpenGLContext>
-#include <QOpenGLFunctions>
-#include <QSurfaceFormat>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkOpenGLState.h>
 #include <vtkRenderer.h>
 #include <vtkRendererCollection.h>
+
+#include <QOpenGLContext>
+#include <QOpenGLFunctions>
+#include <QSurfaceFormat>
 
 namespace twinplan::ui {
 
@@ -52,9 +53,11 @@ void VtkViewport::initializeGL() {
   renderWindow_->InitializeFromCurrentContext();
   // QOpenGLWidget draws into its own framebuffer object; VTK blits into whatever is bound.
   renderWindow_->SetFrameBlitModeToBlitToCurrent();
-  const auto* renderer = reinterpret_cast<const char*>(context()->functions()->glGetString(GL_RENDERER));
+  const auto* renderer =
+      reinterpret_cast<const char*>(context()->functions()->glGetString(GL_RENDERER));
   const QString name = renderer ? QString::fromLatin1(renderer) : QString();
-  softwareRenderer_ = name.contains("llvmpipe") || name.contains("softpipe") || name.contains("SWR");
+  softwareRenderer_ =
+      name.contains("llvmpipe") || name.contains("softpipe") || name.contains("SWR");
   glInitialized();
 }
 

@@ -1,9 +1,8 @@
 #pragma once
 // The Case: one patient's digital twin, the document every module reads and extends.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/label_map.h"
@@ -48,7 +47,7 @@ struct Case {
   std::vector<LabelMap> labelMaps;
   std::vector<SurfaceMesh> meshes;
   std::vector<TetMesh> tetMeshes;
-  std::vector<ScalarField> fields;   // simulation results
+  std::vector<ScalarField> fields;  // simulation results
   std::vector<Plan> plans;
   std::vector<Measurement> measurements;
   // Where the parts came from: a list of {"step": ..., "time": ..., ...} records.

@@ -22,11 +22,26 @@ PixelType pixelTypeFromString(std::string_view name);  // throws Error(InvalidIn
 
 template <class T>
 constexpr PixelType pixelTypeOf();
-template <> constexpr PixelType pixelTypeOf<std::uint8_t>() { return PixelType::UInt8; }
-template <> constexpr PixelType pixelTypeOf<std::int16_t>() { return PixelType::Int16; }
-template <> constexpr PixelType pixelTypeOf<std::uint16_t>() { return PixelType::UInt16; }
-template <> constexpr PixelType pixelTypeOf<std::int32_t>() { return PixelType::Int32; }
-template <> constexpr PixelType pixelTypeOf<float>() { return PixelType::Float32; }
+template <>
+constexpr PixelType pixelTypeOf<std::uint8_t>() {
+  return PixelType::UInt8;
+}
+template <>
+constexpr PixelType pixelTypeOf<std::int16_t>() {
+  return PixelType::Int16;
+}
+template <>
+constexpr PixelType pixelTypeOf<std::uint16_t>() {
+  return PixelType::UInt16;
+}
+template <>
+constexpr PixelType pixelTypeOf<std::int32_t>() {
+  return PixelType::Int32;
+}
+template <>
+constexpr PixelType pixelTypeOf<float>() {
+  return PixelType::Float32;
+}
 
 // Key DICOM attributes of the source series (empty when not from DICOM).
 struct DicomInfo {
@@ -80,8 +95,8 @@ class ImageVolume {
   // Any voxel as double, for readouts and tests (not for hot loops).
   double valueAt(std::int64_t i, std::int64_t j, std::int64_t k) const;
 
-  std::string name;   // role in the case, e.g. "CT", "T1"
-  std::string unit;   // "HU", "SUV", "" for arbitrary MR intensity ...
+  std::string name;  // role in the case, e.g. "CT", "T1"
+  std::string unit;  // "HU", "SUV", "" for arbitrary MR intensity ...
   DicomInfo dicom;
   // Every assumption the importer made (resampling, gap filling ...), in words.
   std::vector<std::string> assumptions;

@@ -20,11 +20,11 @@ struct Rgb {
 };
 
 struct Segment {
-  std::string name;          // "Liver", "Tumour 1"
-  std::string tissueType;    // key into resources/tissues ("liver", "tumour", "bone" ...)
+  std::string name;        // "Liver", "Tumour 1"
+  std::string tissueType;  // key into resources/tissues ("liver", "tumour", "bone" ...)
   Rgb colour;
   int layer = 0;
-  std::uint16_t value = 1;   // label value inside its layer
+  std::uint16_t value = 1;  // label value inside its layer
   bool visible = true;
   bool locked = false;
   bool operator==(const Segment&) const = default;

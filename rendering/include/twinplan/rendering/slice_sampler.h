@@ -52,7 +52,6 @@ void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& 
                   const SlicePlane& plane, std::vector<std::uint16_t>& labels);
 
 // The range of positions along `normal` (mm, dot product with LPS) that the volume covers.
-void extentAlong(const ImageGeometry& geometry, const Vec3& normal, double& min_mm,
-                 double& max_mm);
+void extentAlong(const ImageGeometry& geometry, const Vec3& normal, double& min_mm, double& max_mm);
 
 }  // namespace twinplan::rendering

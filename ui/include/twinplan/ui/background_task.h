@@ -13,13 +13,15 @@ namespace twinplan::ui {
 
 // Runs `work` on a worker thread; returns false when the user cancelled. Errors thrown by
 // `work` are rethrown here, on the GUI thread.
-bool runInBackground(QWidget* parent, const QString& title, const std::function<void(Progress&)>& work);
+bool runInBackground(QWidget* parent, const QString& title,
+                     const std::function<void(Progress&)>& work);
 
 template <class Result>
 std::optional<Result> runInBackground(QWidget* parent, const QString& title,
                                       const std::function<Result(Progress&)>& work) {
   std::optional<Result> result;
-  const bool finished = runInBackground(parent, title, [&](Progress& progress) { result = work(progress); });
+  const bool finished =
+      runInBackground(parent, title, [&](Progress& progress) { result = work(progress); });
   if (!finished) return std::nullopt;
   return result;
 }

@@ -15,6 +15,7 @@ namespace twinplan::ui {
 QImage seriesThumbnail(const io::DicomSeries& series, int size);
 
 // Thumbnails of every volume series of the index, keyed by SeriesInstanceUID.
-std::map<std::string, QImage> seriesThumbnails(const io::DicomIndex& index, int size, Progress& progress);
+std::map<std::string, QImage> seriesThumbnails(const io::DicomIndex& index, int size,
+                                               Progress& progress);
 
 }  // namespace twinplan::ui

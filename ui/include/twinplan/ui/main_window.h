@@ -103,7 +103,7 @@ class MainWindow : public QMainWindow {
   Tool tool_ = Tool::Navigate;
   std::vector<Vec3> pendingPoints_;
   std::array<SliceViewport*, 3> slices_{};
-  std::array<QWidget*, 3> slicePanels_{};    // a view with its slice slider
+  std::array<QWidget*, 3> slicePanels_{};  // a view with its slice slider
   std::array<QSlider*, 3> sliceSliders_{};
   VolumeViewport* volume_ = nullptr;
   QWidget* viewArea_ = nullptr;

@@ -28,8 +28,8 @@ class SliceViewport : public VtkViewport {
   void pointPicked(const twinplan::Vec3& p_lps);
   void resized();
   // A measurement point dragged to p_lps (final: the mouse was released).
-  void measurementPointMoved(std::size_t measurement, std::size_t point, const twinplan::Vec3& p_lps,
-                             bool final);
+  void measurementPointMoved(std::size_t measurement, std::size_t point,
+                             const twinplan::Vec3& p_lps, bool final);
 
  protected:
   void mousePressEvent(QMouseEvent* event) override;

@@ -3,8 +3,9 @@
 // vtkGenericOpenGLRenderWindow (Debian's VTK Qt module is Qt 5 only; DESIGN.md section 4).
 // Input events are not forwarded to VTK interactor styles: subclasses map them to TwinPlan's
 // own interaction.
-#include <QOpenGLWidget>
 #include <vtkSmartPointer.h>
+
+#include <QOpenGLWidget>
 
 class vtkGenericOpenGLRenderWindow;
 class vtkRenderer;

@@ -1,0 +1,327 @@
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QEventLoop>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLocale>
+#include <QMenu>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QThread>
+#include <QTime>
+
+#include "twinplan/core/error.h"
+#include "twinplan/io/dicom_volume.h"
+#include "twinplan/ui/background_task.h"
+#include "twinplan/ui/case_document.h"
+#include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/dicom_thumbnails.h"
+#include "twinplan/ui/main_window.h"
+#include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
+
+namespace twinplan::ui {
+
+// Files, import, autosave and recovery of the main window (the rest is in main_window.cpp).
+
+void MainWindow::openCase(const std::filesystem::path& file) {
+  if (!confirmDiscard()) return;
+  auto twin = runInBackground<Case>(
+      this, tr("Opening case…"), [file](Progress& progress) { return loadCase(file, progress); });
+  if (!twin) return;
+  document_->reset(std::move(*twin), file);
+  rememberRecent(file);
+}
+
+void MainWindow::rememberRecent(const std::filesystem::path& file) {
+  QSettings settings;
+  QStringList recent = settings.value("recentCases").toStringList();
+  const QString path = QString::fromStdString(std::filesystem::absolute(file).string());
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > 8) recent.removeLast();
+  settings.setValue("recentCases", recent);
+  updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value("recentCases").toStringList();
+  for (const QString& path : recent) {
+    recentMenu_
+        ->addAction(QFileInfo(path).fileName(), this,
+                    [this, path] {
+                      try {
+                        openCase(path.toStdString());
+                      } catch (const std::exception& e) {
+                        showError(tr("Cannot open case"), e);
+                      }
+                    })
+        ->setToolTip(path);
+  }
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::newCase() {
+  if (!confirmDiscard()) return;
+  document_->reset(Case{});
+}
+
+void MainWindow::showSkippedFiles() {
+  const auto& skipped = browser_->index().skipped;
+  if (skipped.empty()) return;
+  QString details;
+  for (const auto& file : skipped)
+    details += QString::fromStdString(file.file.string() + "\n    " + file.reason) + "\n";
+  QMessageBox box(QMessageBox::Information, tr("Skipped files"),
+                  tr("%n file(s) could not be used; see the details for each reason.", nullptr,
+                     static_cast<int>(skipped.size())),
+                  QMessageBox::Ok, this);
+  box.setDetailedText(details);
+  box.exec();
+}
+// ---- files -------------------------------------------------------------------------------
+
+bool MainWindow::importDicom(const std::filesystem::path& path) {
+  struct Scan {
+    io::DicomIndex index;
+    std::map<std::string, QImage> thumbnails;
+  };
+  auto scan = runInBackground<Scan>(this, tr("Reading DICOM headers…"), [path](Progress& progress) {
+    Scan result;
+    auto headers = subRange(progress, 0.0, 0.8);
+    result.index = io::scanDicom(path, *headers);
+    auto pictures = subRange(progress, 0.8, 1.0);
+    result.thumbnails = seriesThumbnails(result.index, 48, *pictures);
+    return result;
+  });
+  if (!scan) {
+    statusBar()->showMessage(tr("Import cancelled"), 5000);
+    return false;
+  }
+  const std::size_t skipped = scan->index.skipped.size();
+  browser_->setIndex(std::move(scan->index));
+  browser_->setThumbnails(scan->thumbnails);
+  statusBar()->showMessage(tr("Imported %1: %2 series, %3 files skipped")
+                               .arg(QString::fromStdString(path.string()))
+                               .arg(browser_->index().allSeries().size())
+                               .arg(skipped),
+                           10000);
+  return true;
+}
+
+bool MainWindow::loadSeries(const io::DicomSeries& series) {
+  if (series.kind != io::SeriesKind::Volume) {
+    throw Error(ErrorKind::Unsupported,
+                "Series \"" + series.description + "\" is a " + io::toString(series.kind) +
+                    ", not an image volume: " + series.kindReason,
+                series.seriesInstanceUid);
+  }
+  if (!confirmDiscard()) return false;
+  auto volume = runInBackground<ImageVolume>(
+      this, tr("Loading series…"),
+      [&series](Progress& progress) { return io::loadVolume(series, {}, progress); });
+  if (!volume) return false;
+  Case twin;
+  volume->name = volume->dicom.modality.empty() ? "Image" : volume->dicom.modality;
+  twin.name = volume->dicom.patientName;
+  twin.patientName = volume->dicom.patientName;
+  twin.patientId = volume->dicom.patientId;
+  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
+  for (const auto& instance : series.instances) reference.files.push_back(instance.file.string());
+  twin.series.push_back(std::move(reference));
+  const std::vector<std::string> assumptions = volume->assumptions;
+  twin.volumes.push_back(std::move(*volume));
+  document_->reset(std::move(twin));
+  if (!assumptions.empty()) {
+    QString text;
+    for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
+    QMessageBox::information(this, tr("Imported with assumptions"), text.trimmed());
+  }
+  return true;
+}
+
+bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
+  const Case* twin = &document_->twin();
+  Autosaver* autosaver = &autosaver_;
+  const bool saved =
+      runInBackground(this, tr("Saving case…"), [twin, file, autosaver](Progress& progress) {
+        twinplan::saveCase(*twin, file, progress);
+        autosaver->discard();  // the real file now holds everything (deleting it can take a while)
+      });
+  if (saved) {
+    document_->markSaved(file);
+    rememberRecent(file);
+    document_->markAutosaved();
+    updateTitle();
+    statusBar()->showMessage(tr("Saved %1").arg(QString::fromStdString(file.string())), 5000);
+  }
+  return saved;
+}
+
+bool MainWindow::autosaveNow() {
+  if (!document_->needsAutosave()) return false;
+  // A snapshot keeps the copy consistent while the user goes on editing; the write itself runs
+  // on a worker thread so the GUI never waits for the disk.
+  auto snapshot = std::make_shared<Case>(document_->twin());
+  document_->markAutosaved();
+  std::exception_ptr failure;
+  QThread* writer = QThread::create([this, snapshot, &failure] {
+    try {
+      autosaver_.save(*snapshot);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  QEventLoop loop;
+  connect(writer, &QThread::finished, &loop, &QEventLoop::quit);
+  writer->start();
+  loop.exec();
+  writer->wait();
+  delete writer;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(tr("Autosave failed: %1").arg(e.what()), 10000);
+    }
+    return false;
+  }
+  statusBar()->showMessage(tr("Autosaved at %1").arg(QTime::currentTime().toString("HH:mm")), 3000);
+  return true;
+}
+
+bool MainWindow::recoverAutosave(bool ask) {
+  const auto file = autosaver_.recoverable();
+  if (!file) return false;
+  if (ask) {
+    const QDateTime when = QFileInfo(QString::fromStdString(file->string())).lastModified();
+    const auto answer = QMessageBox::question(
+        this, tr("Recover unsaved work?"),
+        tr("TwinPlan did not close normally. An autosaved copy of your work from %1 exists.\n\n"
+           "Recover it?")
+            .arg(QLocale().toString(when, QLocale::ShortFormat)),
+        QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes) {
+      autosaver_.discard();
+      return false;
+    }
+  }
+  try {
+    Case twin = loadCase(*file);
+    document_->reset(std::move(twin));
+    // Recovered work is not saved anywhere but the autosave: mark it modified.
+    document_->undoStack()->resetClean();
+    updateTitle();
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot recover the autosave"), e);
+    return false;
+  }
+}
+
+bool MainWindow::confirmDiscard() {
+  if (!document_->isModified()) return true;
+  const auto answer = QMessageBox::warning(
+      this, tr("Unsaved changes"), tr("The case has changes that are not saved. Save them first?"),
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Cancel) return false;
+  if (answer == QMessageBox::Save) {
+    saveCase();
+    return !document_->isModified();
+  }
+  return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!confirmDiscard()) {
+    event->ignore();
+    return;
+  }
+  autosaver_.discard();  // a clean close: nothing to recover next time
+  event->accept();
+}
+
+void MainWindow::openCaseDialog() {
+  const QString file =
+      QFileDialog::getOpenFileName(this, tr("Open case"), {}, tr("TwinPlan cases (*.twinplan)"));
+  if (file.isEmpty()) return;
+  try {
+    openCase(file.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open case"), e);
+  }
+}
+
+void MainWindow::importDialog() {
+  const QString folder = QFileDialog::getExistingDirectory(this, tr("Import DICOM folder"));
+  if (folder.isEmpty()) return;
+  try {
+    importDicom(folder.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot import"), e);
+  }
+}
+
+void MainWindow::saveCase() {
+  if (document_->file().empty()) return saveCaseAsDialog();
+  try {
+    saveCaseAs(document_->file());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save case"), e);
+  }
+}
+
+void MainWindow::saveCaseAsDialog() {
+  QString file = QFileDialog::getSaveFileName(this, tr("Save case"), "case.twinplan",
+                                              tr("TwinPlan cases (*.twinplan)"));
+  if (file.isEmpty()) return;
+  if (!file.endsWith(".twinplan")) file += ".twinplan";
+  try {
+    saveCaseAs(file.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save case"), e);
+  }
+}
+
+void MainWindow::saveScreenshotDialog() {
+  const QString file = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "twinplan.png",
+                                                    tr("PNG images (*.png)"));
+  if (!file.isEmpty()) grab().save(file, "PNG");
+}
+
+void MainWindow::saveViewScreenshotDialog() {
+  VtkViewport* view = activeViewport_ ? activeViewport_ : slices_[0];
+  const QString file = QFileDialog::getSaveFileName(this, tr("Save view screenshot"), "view.png",
+                                                    tr("PNG images (*.png)"));
+  if (!file.isEmpty()) view->grabFramebuffer().save(file, "PNG");
+}
+
+void MainWindow::showError(const QString& title, const std::exception& error) {
+  QMessageBox::warning(this, title, QString::fromStdString(error.what()));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.isEmpty()) return;
+  const std::filesystem::path path = urls.front().toLocalFile().toStdString();
+  try {
+    if (path.extension() == ".twinplan") {
+      openCase(path);
+    } else {
+      importDicom(path);
+    }
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open"), e);
+  }
+}
+
+}  // namespace twinplan::ui
