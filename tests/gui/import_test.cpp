@@ -72,6 +72,26 @@ TEST(ImportThroughTheUi, ThumbnailsShowTheMiddleImageOfVolumesOnly) {
   }
 }
 
+TEST(ImportThroughTheUi, SeveralDroppedFilesImportTogether) {
+  MainWindow window;
+  const auto ctFolder = test::sharedData("seg-dcmqi/ct");
+  std::vector<std::filesystem::path> dropped;
+  for (const auto& entry : std::filesystem::directory_iterator(ctFolder)) dropped.push_back(entry.path());
+  dropped.push_back(test::sharedData("seg-dcmqi/liver_seg.dcm"));
+  window.importDroppedFiles(dropped);
+  const io::DicomIndex& index = window.dicomBrowser()->index();
+  ASSERT_EQ(index.allSeries().size(), 2u);  // the CT and its SEG
+  const io::DicomSeries* ct = nullptr;
+  for (const io::DicomSeries* series : index.allSeries())
+    if (series->kind == io::SeriesKind::Volume) ct = series;
+  ASSERT_NE(ct, nullptr);
+  EXPECT_EQ(ct->instances.size(), 3u);
+  ASSERT_TRUE(window.loadSeries(*ct));
+  // The case remembers where the files really are, not the temporary links.
+  for (const auto& file : window.currentCase().series[0].files)
+    EXPECT_EQ(std::filesystem::path(file).parent_path(), std::filesystem::canonical(ctFolder)) << file;
+}
+
 TEST(ImportThroughTheUi, AMissingFolderIsAClearError) {
   MainWindow window;
   EXPECT_THROW(window.importDicom("/nonexistent/twinplan-import"), Error);

@@ -12,7 +12,9 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QThread>
+#include <QTemporaryDir>
 #include <QTime>
+#include <QUrl>
 
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_volume.h"
@@ -132,7 +134,11 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
   twin.patientName = volume->dicom.patientName;
   twin.patientId = volume->dicom.patientId;
   SeriesReference reference{series.seriesInstanceUid, series.description, {}};
-  for (const auto& instance : series.instances) reference.files.push_back(instance.file.string());
+  for (const auto& instance : series.instances) {
+    std::error_code ec;  // dropped files are scanned through links: keep the real path
+    const auto real = std::filesystem::canonical(instance.file, ec);
+    reference.files.push_back((ec ? instance.file : real).string());
+  }
   twin.series.push_back(std::move(reference));
   const std::vector<std::string> assumptions = volume->assumptions;
   twin.volumes.push_back(std::move(*volume));
@@ -314,14 +320,37 @@ void MainWindow::dropEvent(QDropEvent* event) {
   if (urls.isEmpty()) return;
   const std::filesystem::path path = urls.front().toLocalFile().toStdString();
   try {
-    if (path.extension() == ".twinplan") {
+    if (urls.size() == 1 && path.extension() == ".twinplan") {
       openCase(path);
-    } else {
+    } else if (urls.size() == 1) {
       importDicom(path);
+    } else {
+      std::vector<std::filesystem::path> paths;
+      for (const QUrl& url : urls) paths.emplace_back(url.toLocalFile().toStdString());
+      importDroppedFiles(paths);
     }
   } catch (const std::exception& e) {
     showError(tr("Cannot open"), e);
   }
+}
+
+void MainWindow::importDroppedFiles(const std::vector<std::filesystem::path>& paths) {
+  // Several dropped files or folders are scanned as one folder of links to them; the links
+  // live as long as the window, and cases record the files' real paths.
+  dropFolder_ = std::make_unique<QTemporaryDir>();
+  if (!dropFolder_->isValid()) {
+    throw Error(ErrorKind::Io, "Cannot create a temporary folder for the dropped files.",
+                dropFolder_->errorString().toStdString());
+  }
+  const std::filesystem::path folder = dropFolder_->path().toStdString();
+  int n = 0;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    std::filesystem::create_symlink(std::filesystem::absolute(path),
+                                    folder / (std::to_string(n++) + "-" + path.filename().string()), ec);
+    if (ec) throw Error(ErrorKind::Io, "Cannot link the dropped file: " + ec.message(), path.string());
+  }
+  importDicom(folder);
 }
 
 }  // namespace twinplan::ui

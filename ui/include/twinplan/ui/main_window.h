@@ -3,8 +3,11 @@
 // crosshair, window/level presets, a cursor readout, the DICOM browser, measurement tools,
 // undo/redo, and autosave with crash recovery.
 #include <QMainWindow>
+#include <QTemporaryDir>
 #include <array>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
 #include "twinplan/core/case.h"
 #include "twinplan/core/case_file.h"
@@ -48,6 +51,8 @@ class MainWindow : public QMainWindow {
   bool importDicom(const std::filesystem::path& path);
   // Loads a volume series in the background as a new case. False when cancelled.
   bool loadSeries(const io::DicomSeries& series);
+  // Several dropped files/folders, imported together. Throws twinplan::Error.
+  void importDroppedFiles(const std::vector<std::filesystem::path>& paths);
   bool saveCaseAs(const std::filesystem::path& file);
   // Writes the autosave copy now if anything changed since the last one (the timer calls this
   // every minute). Returns true when a copy was written.
@@ -114,6 +119,7 @@ class MainWindow : public QMainWindow {
   QActionGroup* toolActions_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
+  std::unique_ptr<QTemporaryDir> dropFolder_;
 };
 
 }  // namespace twinplan::ui
