@@ -417,7 +417,19 @@ StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& fra
                     ". Import each size as its own series.",
                 pass.info.seriesInstanceUid);
   }
-  // Orientation and pixel spacing.
+  // Orientation and pixel spacing. A zero, negative or non-finite spacing (found by fuzzing)
+  // would divide by zero later; it is a damaged file, not something to stack.
+  for (const FrameHeader* f : frames) {
+    for (int a = 0; a < 2; ++a) {
+      if (f->hasPixelSpacing && !(std::isfinite(f->pixelSpacing[a]) && f->pixelSpacing[a] > 0.0)) {
+        throw Error(ErrorKind::Corrupt,
+                    "Pixel Spacing (0028,0030) of " + pass.files[f->fileIndex].file.filename().string() +
+                        " is " + std::to_string(f->pixelSpacing[a]) +
+                        ": a pixel spacing must be a positive number of millimetres.",
+                    pass.info.seriesInstanceUid);
+      }
+    }
+  }
   for (const FrameHeader* f : frames) {
     for (int a = 0; a < 6; ++a) {
       if (std::abs(f->orientation[a] - first.orientation[a]) > kOrientationTol) {
@@ -613,6 +625,16 @@ PixelType choosePixelType(const HeaderPass& pass, const std::vector<const FrameH
   return anySigned ? PixelType::Int32 : PixelType::Float32;
 }
 
+// std::nearbyint in the default rounding mode (to nearest, ties to even), inlined: for
+// |v| < 2^52, adding and subtracting 2^52 rounds away the fraction; larger values, infinities
+// and NaN are returned as they are, as nearbyint does. libm's nearbyint is a call per voxel.
+inline double roundHalfEven(double v) {
+  constexpr double kTwo52 = 4503599627370496.0;
+  const double magnitude = std::fabs(v);
+  if (!(magnitude < kTwo52)) return v;
+  return std::copysign((magnitude + kTwo52) - kTwo52, v);
+}
+
 // Writes one slice of values into the volume; false when a value does not fit the type exactly.
 template <class T>
 bool storeSlice(ImageVolume& volume, std::size_t offset, std::span<const double> values,
@@ -621,9 +643,9 @@ bool storeSlice(ImageVolume& volume, std::size_t offset, std::span<const double>
   for (std::size_t n = 0; n < values.size(); ++n) {
     double v = values[n];
     if constexpr (std::is_integral_v<T>) {
-      if (round) v = std::nearbyint(v);
+      if (round) v = roundHalfEven(v);
       if (!(v >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
-            v <= static_cast<double>(std::numeric_limits<T>::max()) && v == std::nearbyint(v))) {
+            v <= static_cast<double>(std::numeric_limits<T>::max()) && v == roundHalfEven(v))) {
         return false;
       }
     }
@@ -645,6 +667,30 @@ bool storeSlice(ImageVolume& volume, std::size_t offset, std::span<const double>
       return storeSlice<std::int32_t>(volume, offset, values, round);
     case PixelType::Float32:
       return storeSlice<float>(volume, offset, values, round);
+  }
+  return false;
+}
+
+// Decodes one frame straight into output slice `offset` of an integer volume; false when a
+// value does not fit the volume's type (the slice then holds unspecified values).
+bool decodeIntegerSlice(detail::FrameDecoder& decoder, const FileHeader& file,
+                        const FrameHeader& frame, ImageVolume& volume, std::size_t offset) {
+  const std::size_t pixels =
+      static_cast<std::size_t>(file.format.rows) * static_cast<std::size_t>(file.format.columns);
+  auto into = [&]<class T>(std::span<T> voxels) {
+    return decoder.decodeInteger<T>(file, frame.fileIndex, frame, voxels.subspan(offset, pixels));
+  };
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      return into(volume.voxels<std::uint8_t>());
+    case PixelType::Int16:
+      return into(volume.voxels<std::int16_t>());
+    case PixelType::UInt16:
+      return into(volume.voxels<std::uint16_t>());
+    case PixelType::Int32:
+      return into(volume.voxels<std::int32_t>());
+    case PixelType::Float32:
+      break;
   }
   return false;
 }
@@ -716,7 +762,16 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   HeaderPass pass;
   for (std::size_t i = 0; i < files.size(); ++i) {
     progress.check();
-    readHeaders(files[i], i, pass);
+    try {
+      readHeaders(files[i], i, pass);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      // DCMTK 3.6.7 throws std::out_of_range on some damaged elements (found by fuzzing).
+      throw Error(ErrorKind::Corrupt,
+                  "The DICOM file " + files[i].string() + " is damaged (DCMTK: " + e.what() + ").",
+                  files[i].string());
+    }
     progress.report(0.1 * static_cast<double>(i + 1) / static_cast<double>(files.size()),
                     "Reading DICOM headers");
   }
@@ -779,12 +834,23 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   const std::size_t pixels =
       static_cast<std::size_t>(g.size[0]) * static_cast<std::size_t>(g.size[1]);
   std::map<std::size_t, std::vector<double>> cache;  // at most two decoded source slices
+  std::vector<std::vector<double>> spare;            // buffers of evicted slices, for reuse
   auto sourceSlice = [&](std::size_t s) -> const std::vector<double>& {
     if (auto it = cache.find(s); it != cache.end()) return it->second;
     for (auto it = cache.begin(); it != cache.end();) {
-      it = it->first + 1 < s ? cache.erase(it) : std::next(it);
+      if (it->first + 1 < s) {
+        spare.push_back(std::move(it->second));
+        it = cache.erase(it);
+      } else {
+        ++it;
+      }
     }
-    std::vector<double> values(pixels);
+    std::vector<double> values;
+    if (!spare.empty()) {
+      values = std::move(spare.back());
+      spare.pop_back();
+    }
+    values.resize(pixels);
     const FrameHeader& frame = *plan.slices[s];
     decoder.decode(pass.files[frame.fileIndex], frame.fileIndex, frame, values);
     if (plan.tilted) {
@@ -793,11 +859,25 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
     }
     return cache.emplace(s, std::move(values)).first->second;
   };
-  std::vector<double> blended(pixels);
+  std::vector<double> blended;
   const std::size_t outCount = plan.outputAlong_mm.size();
   std::size_t source = 0;
   for (std::size_t k = 0; k < outCount; ++k) {
     progress.check();
+    // Integer fast path: a slice taken as it is, integer stored values, slope 1, integer
+    // intercept, integer voxels: decoded straight into the volume in int32 arithmetic.
+    if (!interpolated && volume.pixelType() != PixelType::Float32) {
+      const FrameHeader& frame = *plan.slices[k];
+      const FileHeader& file = pass.files[frame.fileIndex];
+      if (detail::integerRescale(file, frame)) {
+        if (decodeIntegerSlice(decoder, file, frame, volume, k * pixels)) {
+          progress.report(0.1 + 0.9 * static_cast<double>(k + 1) / static_cast<double>(outCount),
+                          "Decoding slices");
+          continue;
+        }
+        // A value does not fit the integer type: promote below, as the general path does.
+      }
+    }
     const double t = plan.outputAlong_mm[k];
     const double originAlong = plan.slices.front()->along_mm;
     while (source + 1 < plan.slices.size() &&
@@ -816,6 +896,7 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
       } else {
         const std::vector<double>& lo = sourceSlice(source);
         const std::vector<double>& hi = sourceSlice(source + 1);
+        blended.resize(pixels);
         for (std::size_t n = 0; n < pixels; ++n) blended[n] = (1 - w) * lo[n] + w * hi[n];
         values = blended;
       }

@@ -8,7 +8,9 @@
 #include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "dicom_codecs.h"
 #include "j2k_decoder.h"
@@ -43,6 +45,49 @@ struct StoredValueReader {
   std::uint32_t mask, signBit;
   bool isSigned;
 };
+
+// Largest intercept magnitude the integer path takes: stored values (at most 16 bits) plus
+// or minus it stay far inside int32.
+constexpr double kMaxIntegerIntercept = 1 << 30;
+
+// Stored word -> output value in int32 for the integer path: the same value as
+// StoredValueReader, MONOCHROME1 inversion and "* 1 + intercept", without branches so that
+// the frame loop vectorizes.
+struct IntegerRescaler {
+  IntegerRescaler(const PixelFormat& f, int shift, std::int32_t intercept)
+      : shift(static_cast<unsigned>(shift)),
+        mask((1u << f.bitsStored) - 1u),
+        signBit(f.isSigned ? 1u << (f.bitsStored - 1) : 0u),
+        negate(f.monochrome1() ? -1 : 0),
+        base(static_cast<std::int32_t>(f.monochrome1() ? f.storedMin() + f.storedMax() : 0) +
+             intercept) {}
+  std::int32_t operator()(std::uint32_t word) const {
+    const std::uint32_t v = (word >> shift) & mask;
+    // Sign extension: (v ^ signBit) - signBit is v - 2 * signBit when the sign bit is set.
+    const auto value = static_cast<std::int32_t>((v ^ signBit) - signBit);
+    return base + ((value ^ negate) - negate);  // -value for MONOCHROME1
+  }
+  unsigned shift;
+  std::uint32_t mask, signBit;
+  std::int32_t negate, base;
+};
+
+// Rescales the words word(0) .. word(pixels - 1) into `out`. Checked: false when a value falls
+// outside T, i.e. when narrowing it to T and back does not give it again (accumulated without
+// branches).
+template <bool Checked, class WordAt, class T>
+bool rescaleFrame(const WordAt& word, std::size_t pixels, const IntegerRescaler& rescale, T* out) {
+  std::uint32_t outside = 0;
+  for (std::size_t n = 0; n < pixels; ++n) {
+    const std::int32_t value = rescale(word(n));
+    const T narrowed = static_cast<T>(value);
+    if constexpr (Checked) {
+      outside |= static_cast<std::uint32_t>(value ^ static_cast<std::int32_t>(narrowed));
+    }
+    out[n] = narrowed;
+  }
+  return outside == 0;
+}
 
 // The fragments (items after the offset table) that hold frame `frame` of an encapsulated
 // JPEG 2000 pixel sequence.
@@ -98,6 +143,14 @@ std::int64_t PixelFormat::storedMax() const {
   return isSigned ? (std::int64_t{1} << (bitsStored - 1)) - 1 : (std::int64_t{1} << bitsStored) - 1;
 }
 
+bool integerRescale(const FileHeader& file, const FrameHeader& frame) {
+  const PixelFormat& f = file.format;
+  return (f.bitsAllocated == 8 || f.bitsAllocated == 16) && f.bitsStored <= 16 &&
+         frame.rescaleSlope == 1.0 &&
+         frame.rescaleIntercept == std::round(frame.rescaleIntercept) &&
+         std::abs(frame.rescaleIntercept) <= kMaxIntegerIntercept;
+}
+
 FrameDecoder::FrameDecoder() = default;
 FrameDecoder::~FrameDecoder() = default;
 
@@ -106,9 +159,14 @@ void FrameDecoder::load(const FileHeader& file, std::size_t fileIndex) {
   loaded_.reset();  // at most one data set in memory
   ensureDicomCodecsRegistered();
   auto format = std::make_unique<DcmFileFormat>();
-  const OFCondition status =
-      format->loadFile(file.file.c_str(), file.readXfer, EGL_noChange, DCM_MaxReadLength,
-                       file.bareDataset ? ERM_dataset : ERM_autoDetect);
+  OFCondition status;
+  try {
+    status = format->loadFile(file.file.c_str(), file.readXfer, EGL_noChange, DCM_MaxReadLength,
+                              file.bareDataset ? ERM_dataset : ERM_autoDetect);
+  } catch (const std::exception& e) {
+    // DCMTK 3.6.7 throws std::out_of_range on some damaged elements (found by fuzzing).
+    throw corrupt(file, std::string("DCMTK failed on it (") + e.what() + ")");
+  }
   if (status.bad())
     throw corrupt(file, std::string("DCMTK stopped reading it (") + status.text() + ")");
   loaded_ = std::move(format);
@@ -117,27 +175,24 @@ void FrameDecoder::load(const FileHeader& file, std::size_t fileIndex) {
   lastFrame_ = -1;
 }
 
-void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame,
-                          std::span<double> out) {
+FrameDecoder::Samples FrameDecoder::fetch(const FileHeader& file, std::size_t fileIndex,
+                                          const FrameHeader& frame) {
   load(file, fileIndex);
   DcmDataset* dataset = loaded_->getDataset();
   const PixelFormat& f = file.format;
   const std::size_t pixels = static_cast<std::size_t>(f.rows) * static_cast<std::size_t>(f.columns);
-  if (out.size() != pixels) throw Error(ErrorKind::Internal, "Frame buffer size mismatch.");
 
   DcmElement* element = nullptr;
   if (dataset->findAndGetElement(DCM_PixelData, element).bad() || !element) {
     throw corrupt(file, "it has no Pixel Data (7FE0,0010)");
   }
+  // A Pixel Data element with another VR (e.g. OL, found by fuzzing) is not a DcmPixelData:
+  // casting it would be undefined behaviour.
+  if (element->ident() != EVR_PixelData) {
+    throw corrupt(file, std::string("its Pixel Data (7FE0,0010) has VR ") +
+                            DcmVR(element->getVR()).getVRName() + " instead of OB or OW");
+  }
   auto* pixelData = static_cast<DcmPixelData*>(element);
-  const StoredValueReader stored(f);
-  const bool invert = f.monochrome1();
-  const std::int64_t invertSum = f.storedMin() + f.storedMax();
-  const double slope = frame.rescaleSlope, intercept = frame.rescaleIntercept;
-  auto emit = [&](std::size_t n, std::int64_t value) {
-    if (invert) value = invertSum - value;
-    out[n] = static_cast<double>(value) * slope + intercept;
-  };
 
   const E_TransferSyntax xfer = dataset->getOriginalXfer();
   if (xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000) {
@@ -149,19 +204,15 @@ void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const F
       throw corrupt(file, "the JPEG 2000 pixel data is not encapsulated");
     }
     const std::vector<std::uint8_t> stream = j2kFrameStream(file, *sequence, frame.frameIndex);
-    const J2kImage image = decodeJ2k(stream, file.file.string());
+    J2kImage image = decodeJ2k(stream, file.file.string());
     if (image.width != f.columns || image.height != f.rows) {
       throw corrupt(file, "the JPEG 2000 image is " + std::to_string(image.width) + "x" +
                               std::to_string(image.height) + " but the header says " +
                               std::to_string(f.columns) + "x" + std::to_string(f.rows));
     }
-    // The DICOM header is trusted over the codestream for signedness (PS3.5 8.2.4).
-    const StoredValueReader fromCodestream(
-        PixelFormat{f.rows, f.columns, 32, f.bitsStored, f.bitsStored - 1, f.isSigned, 1, {}});
-    for (std::size_t n = 0; n < pixels; ++n) {
-      emit(n, fromCodestream(static_cast<std::uint32_t>(image.samples[n])));
-    }
-    return;
+    j2k_ = std::move(image.samples);
+    if (j2k_.size() < pixels) throw corrupt(file, "the JPEG 2000 image has too few samples");
+    return Samples::J2k;
   }
 
   if (f.bitsAllocated != 8 && f.bitsAllocated != 16 && f.bitsAllocated != 32) {
@@ -183,6 +234,7 @@ void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const F
                               " needs " + std::to_string(needed));
     }
   }
+  // Reused from frame to frame: no allocation per slice once the first frame is read.
   raw_.resize(frameSize + (frameSize & 1u));
   OFString colourModel;
   Uint32 startFragment = frame.frameIndex == lastFrame_ + 1 ? nextFragment_ : 0;
@@ -195,6 +247,34 @@ void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const F
   }
   nextFragment_ = startFragment;
   lastFrame_ = frame.frameIndex;
+  return Samples::Words;
+}
+
+void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame,
+                          std::span<double> out) {
+  const PixelFormat& f = file.format;
+  const std::size_t pixels = static_cast<std::size_t>(f.rows) * static_cast<std::size_t>(f.columns);
+  if (out.size() != pixels) throw Error(ErrorKind::Internal, "Frame buffer size mismatch.");
+  const Samples samples = fetch(file, fileIndex, frame);
+
+  const StoredValueReader stored(f);
+  const bool invert = f.monochrome1();
+  const std::int64_t invertSum = f.storedMin() + f.storedMax();
+  const double slope = frame.rescaleSlope, intercept = frame.rescaleIntercept;
+  auto emit = [&](std::size_t n, std::int64_t value) {
+    if (invert) value = invertSum - value;
+    out[n] = static_cast<double>(value) * slope + intercept;
+  };
+
+  if (samples == Samples::J2k) {
+    // The DICOM header is trusted over the codestream for signedness (PS3.5 8.2.4).
+    const StoredValueReader fromCodestream(
+        PixelFormat{f.rows, f.columns, 32, f.bitsStored, f.bitsStored - 1, f.isSigned, 1, {}});
+    for (std::size_t n = 0; n < pixels; ++n) {
+      emit(n, fromCodestream(static_cast<std::uint32_t>(j2k_[n])));
+    }
+    return;
+  }
   switch (f.bitsAllocated) {
     case 8:
       for (std::size_t n = 0; n < pixels; ++n) emit(n, stored(raw_[n]));
@@ -215,5 +295,56 @@ void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const F
       break;
   }
 }
+
+template <class T>
+bool FrameDecoder::decodeInteger(const FileHeader& file, std::size_t fileIndex,
+                                 const FrameHeader& frame, std::span<T> out) {
+  const PixelFormat& f = file.format;
+  const std::size_t pixels = static_cast<std::size_t>(f.rows) * static_cast<std::size_t>(f.columns);
+  if (out.size() != pixels || !integerRescale(file, frame)) {
+    throw Error(ErrorKind::Internal, "Integer frame decoding called for a frame it cannot take.");
+  }
+  const Samples samples = fetch(file, fileIndex, frame);
+  const auto intercept = static_cast<std::int32_t>(frame.rescaleIntercept);
+  // Every stored value lies in [storedMin, storedMax], and so does its MONOCHROME1 inverse:
+  // when that range plus the intercept fits T, no value needs checking.
+  const bool fits = f.storedMin() + intercept >= std::numeric_limits<T>::lowest() &&
+                    f.storedMax() + intercept <= std::numeric_limits<T>::max();
+  T* const dst = out.data();
+  if (samples == Samples::J2k) {
+    const IntegerRescaler rescale(f, /*shift=*/0, intercept);
+    const std::int32_t* src = j2k_.data();
+    auto word = [src](std::size_t n) { return static_cast<std::uint32_t>(src[n]); };
+    return fits ? rescaleFrame<false>(word, pixels, rescale, dst)
+                : rescaleFrame<true>(word, pixels, rescale, dst);
+  }
+  const IntegerRescaler rescale(f, f.highBit + 1 - f.bitsStored, intercept);
+  const std::uint8_t* src = raw_.data();
+  if (f.bitsAllocated == 8) {
+    auto word = [src](std::size_t n) { return static_cast<std::uint32_t>(src[n]); };
+    return fits ? rescaleFrame<false>(word, pixels, rescale, dst)
+                : rescaleFrame<true>(word, pixels, rescale, dst);
+  }
+  auto word = [src](std::size_t n) {
+    std::uint16_t w;
+    std::memcpy(&w, src + 2 * n, 2);
+    return static_cast<std::uint32_t>(w);
+  };
+  return fits ? rescaleFrame<false>(word, pixels, rescale, dst)
+              : rescaleFrame<true>(word, pixels, rescale, dst);
+}
+
+template bool FrameDecoder::decodeInteger<std::uint8_t>(const FileHeader&, std::size_t,
+                                                        const FrameHeader&,
+                                                        std::span<std::uint8_t>);
+template bool FrameDecoder::decodeInteger<std::int16_t>(const FileHeader&, std::size_t,
+                                                        const FrameHeader&,
+                                                        std::span<std::int16_t>);
+template bool FrameDecoder::decodeInteger<std::uint16_t>(const FileHeader&, std::size_t,
+                                                         const FrameHeader&,
+                                                         std::span<std::uint16_t>);
+template bool FrameDecoder::decodeInteger<std::int32_t>(const FileHeader&, std::size_t,
+                                                        const FrameHeader&,
+                                                        std::span<std::int32_t>);
 
 }  // namespace twinplan::io::detail

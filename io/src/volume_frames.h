@@ -62,6 +62,11 @@ struct FileHeader {
   bool bareDataset = false;
 };
 
+// Whether a frame can take FrameDecoder::decodeInteger: integer stored words of 8 or 16 bits,
+// rescale slope exactly 1 and an integer intercept, so that every output value is
+// stored (MONOCHROME1 inverted) + intercept, computed exactly in int32.
+bool integerRescale(const FileHeader& file, const FrameHeader& frame);
+
 // Decodes frames one at a time, keeping at most one file's data set in memory.
 class FrameDecoder {
  public:
@@ -75,13 +80,23 @@ class FrameDecoder {
   void decode(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame,
               std::span<double> out);
 
+  // The same values as decode() for a frame where integerRescale() holds, computed in int32
+  // and written straight into `out` (T: uint8, int16, uint16 or int32). Returns false when a
+  // value does not fit T; `out` then holds unspecified values.
+  template <class T>
+  bool decodeInteger(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame,
+                     std::span<T> out);
+
  private:
+  enum class Samples { Words, J2k };  // where fetch() left the frame: raw_ or j2k_
+  Samples fetch(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame);
   void load(const FileHeader& file, std::size_t fileIndex);
   std::unique_ptr<DcmFileFormat> loaded_;
   std::size_t loadedIndex_ = static_cast<std::size_t>(-1);
   std::uint32_t nextFragment_ = 0;  // DCMTK's start fragment of frame lastFrame_ + 1
   int lastFrame_ = -1;
-  std::vector<std::uint8_t> raw_;
+  std::vector<std::uint8_t> raw_;  // stored words of the last native/DCMTK-decoded frame
+  std::vector<std::int32_t> j2k_;  // samples of the last JPEG 2000 frame
 };
 
 }  // namespace twinplan::io::detail

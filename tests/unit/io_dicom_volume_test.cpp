@@ -4,6 +4,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcvrol.h>
 #include <gtest/gtest.h>
 
 #include <Eigen/Geometry>
@@ -39,6 +40,8 @@ struct SliceSpec {
   std::string units;
   int echo = 0;
   bool bare = false;  // no preamble and no file meta header
+  std::string pixelSpacing = "0.5\\0.75";  // between rows, between columns
+  bool pixelDataAsOL = false;               // a damaged file: Pixel Data with VR OL
   E_TransferSyntax xfer = EXS_LittleEndianExplicit;
   std::function<int(int i, int j)> stored = [](int i, int j) { return i + 10 * j; };
 };
@@ -74,7 +77,7 @@ void writeSlice(const SliceSpec& spec, const std::filesystem::path& path) {
   std::string iop;
   for (int a = 0; a < 6; ++a) iop += (a ? "\\" : "") + ds(spec.iop[a]);
   d->putAndInsertString(DCM_ImageOrientationPatient, iop.c_str());
-  d->putAndInsertString(DCM_PixelSpacing, "0.5\\0.75");  // between rows, between columns
+  d->putAndInsertString(DCM_PixelSpacing, spec.pixelSpacing.c_str());
   d->putAndInsertString(DCM_SliceThickness, "2");
   d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(spec.rows));
   d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(spec.columns));
@@ -105,6 +108,12 @@ void writeSlice(const SliceSpec& spec, const std::filesystem::path& path) {
         pixels[static_cast<std::size_t>(j) * spec.columns + i] =
             static_cast<Uint16>(spec.stored(i, j));
     d->putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(n));
+  }
+  if (spec.pixelDataAsOL) {
+    std::vector<Uint32> longs((n * 2 + 3) / 4, 0);
+    auto* ol = new DcmOtherLong(DcmTag(DCM_PixelData, EVR_OL));
+    ol->putUint32Array(longs.data(), static_cast<unsigned long>(longs.size()));
+    ASSERT_TRUE(d->insert(ol, /*replaceOld=*/true).good());
   }
   ASSERT_TRUE(file.saveFile(path.c_str(), spec.xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
                             0, 0, spec.bare ? EWM_dataset : EWM_fileformat)
@@ -403,6 +412,197 @@ TEST(LoadVolume, CtValuesBeyondInt16BecomeFloat) {
   EXPECT_EQ(v.valueAt(4, 0, 1), 40000 - 1024);
   EXPECT_EQ(v.valueAt(0, 0, 0), -1024);
   EXPECT_TRUE(mentions(v, "float32"));
+}
+
+// Integer voxels are decoded in int32 arithmetic (stored value, MONOCHROME1 inverted, plus
+// the intercept) straight into the volume. These pin that path to the values the DICOM rules
+// give, at the limits of each output type, and to the promotion to float32 when a value
+// does not fit.
+
+// Two CT slices whose stored values are set per slice: stored(k, i, j).
+std::vector<SliceSpec> twoCtSlices(std::function<int(int k, int i, int j)> stored, double intercept,
+                                   bool isSigned) {
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (int k = 0; k < 2; ++k) {
+    specs[k].intercept = intercept;
+    specs[k].isSigned = isSigned;
+    specs[k].stored = [stored, k](int i, int j) { return stored(k, i, j); };
+  }
+  return specs;
+}
+
+TEST(LoadVolume, SignedCtAtTheInt16LimitsStaysInt16) {
+  TempDir dir;
+  // -31744 - 1024 = -32768 (the int16 minimum) and the largest stored value 32767 - 1024.
+  const auto specs = twoCtSlices(
+      [](int k, int i, int j) { return i == 0 ? -31744 : (i == 1 ? 32767 : 100 * k + i + j); },
+      -1024, true);
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_EQ(v.valueAt(0, 3, k), -32768) << k;
+    EXPECT_EQ(v.valueAt(1, 2, k), 32767 - 1024) << k;
+    EXPECT_EQ(v.valueAt(4, 3, k), 100 * k + 7 - 1024) << k;
+  }
+  EXPECT_FALSE(mentions(v, "float32"));
+}
+
+TEST(LoadVolume, SignedCtBelowInt16AfterTheInterceptBecomesFloat) {
+  // Stored -32768 (the int16 minimum) - 1024 = -33792 does not fit int16; it appears only in
+  // the second slice, so the first one, already decoded as int16, must survive the promotion.
+  TempDir dir;
+  const auto specs = twoCtSlices(
+      [](int k, int i, int j) { return k == 1 && i == 0 && j == 0 ? -32768 : 10 * k + i + j; },
+      -1024, true);
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Float32);
+  EXPECT_EQ(v.valueAt(0, 0, 1), -33792);
+  EXPECT_EQ(v.valueAt(4, 3, 0), 7 - 1024);
+  EXPECT_EQ(v.valueAt(4, 3, 1), 17 - 1024);
+  EXPECT_TRUE(mentions(v, "float32"));
+}
+
+TEST(LoadVolume, UnsignedCtWithAPositiveInterceptAtTheInt16Limit) {
+  TempDir dir;
+  // Unsigned stored values, intercept +1000: 31767 + 1000 = 32767 fits int16, 0 gives 1000.
+  const auto fits = twoCtSlices([](int, int i, int) { return i == 0 ? 31767 : i; }, 1000, false);
+  const ImageVolume v = io::loadVolume(writeSeries(dir, fits));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  EXPECT_EQ(v.valueAt(0, 1, 1), 32767);
+  EXPECT_EQ(v.valueAt(1, 1, 0), 1001);
+  EXPECT_FALSE(mentions(v, "float32"));
+
+  // One more (31768 + 1000 = 32768) does not fit: float32, every value kept exactly.
+  TempDir over;
+  const auto beyond =
+      twoCtSlices([](int k, int i, int) { return k == 1 && i == 0 ? 31768 : i; }, 1000, false);
+  const ImageVolume f = io::loadVolume(writeSeries(over, beyond));
+  ASSERT_EQ(f.pixelType(), PixelType::Float32);
+  EXPECT_EQ(f.valueAt(0, 2, 1), 32768);
+  EXPECT_EQ(f.valueAt(3, 2, 0), 1003);
+  EXPECT_TRUE(mentions(f, "float32"));
+
+  // Unsigned with intercept -1024: 0 -> -1024 and 33791 -> 32767, the two ends of int16.
+  TempDir low;
+  const auto hu =
+      twoCtSlices([](int, int i, int) { return i == 0 ? 0 : (i == 1 ? 33791 : i); }, -1024, false);
+  const ImageVolume h = io::loadVolume(writeSeries(low, hu));
+  ASSERT_EQ(h.pixelType(), PixelType::Int16);
+  EXPECT_EQ(h.valueAt(0, 3, 1), -1024);
+  EXPECT_EQ(h.valueAt(1, 3, 1), 32767);
+}
+
+TEST(LoadVolume, EightBitStoredValuesThroughTheIntegerPath) {
+  // CT, unsigned 8-bit, intercept -1024: int16 HU.
+  TempDir ct;
+  auto specs = twoCtSlices([](int, int i, int) { return i == 0 ? 0 : (i == 1 ? 255 : 100 + i); },
+                           -1024, false);
+  for (auto& s : specs) s.bitsAllocated = s.bitsStored = 8;
+  const ImageVolume v = io::loadVolume(writeSeries(ct, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  EXPECT_EQ(v.valueAt(0, 0, 1), -1024);
+  EXPECT_EQ(v.valueAt(1, 0, 1), 255 - 1024);
+  EXPECT_EQ(v.valueAt(3, 3, 0), 103 - 1024);
+
+  // MR, signed 8-bit, no rescale: int16 raw values, -128 and 127 kept; MONOCHROME1 inverts
+  // them (stored min + max - value = -1 - value).
+  for (const char* photometric : {"MONOCHROME2", "MONOCHROME1"}) {
+    TempDir mr;
+    auto signedSpecs = axialStack({0, 2}, {1, 2});
+    for (auto& s : signedSpecs) {
+      s.modality = "MR";
+      s.intercept = 0;
+      s.bitsAllocated = s.bitsStored = 8;
+      s.isSigned = true;
+      s.photometric = photometric;
+      s.stored = [](int i, int) { return i == 0 ? -128 : (i == 1 ? 127 : i); };
+    }
+    const ImageVolume m = io::loadVolume(writeSeries(mr, signedSpecs));
+    ASSERT_EQ(m.pixelType(), PixelType::Int16) << photometric;
+    const bool inverted = std::string(photometric) == "MONOCHROME1";
+    EXPECT_EQ(m.valueAt(0, 2, 1), inverted ? 127 : -128) << photometric;
+    EXPECT_EQ(m.valueAt(1, 2, 1), inverted ? -128 : 127) << photometric;
+    EXPECT_EQ(m.valueAt(3, 0, 0), inverted ? -4 : 3) << photometric;
+  }
+}
+
+TEST(LoadVolume, Monochrome1SignedCtInvertsAtTheInt16Limits) {
+  // Signed 16-bit MONOCHROME1: -1 - value maps -32768 to 32767 and 32767 to -32768.
+  TempDir dir;
+  auto specs =
+      twoCtSlices([](int, int i, int) { return i == 0 ? -32768 : (i == 1 ? 32767 : i); }, 0, true);
+  for (auto& s : specs) s.photometric = "MONOCHROME1";
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  EXPECT_EQ(v.valueAt(0, 1, 0), 32767);
+  EXPECT_EQ(v.valueAt(1, 1, 0), -32768);
+  EXPECT_EQ(v.valueAt(2, 1, 1), -3);
+  EXPECT_TRUE(mentions(v, "MONOCHROME1"));
+
+  // With intercept -1024 the inverted 32767 (-32768) falls below int16: float32.
+  TempDir hu;
+  for (auto& s : specs) s.intercept = -1024;
+  const ImageVolume f = io::loadVolume(writeSeries(hu, specs));
+  ASSERT_EQ(f.pixelType(), PixelType::Float32);
+  EXPECT_EQ(f.valueAt(1, 1, 0), -32768 - 1024);
+  EXPECT_EQ(f.valueAt(0, 1, 1), 32767 - 1024);
+}
+
+TEST(LoadVolume, BitsAboveBitsStoredAreIgnoredAndTheSignExtended) {
+  // 12 of 16 bits stored (High Bit 11): the top four bits of each word are not part of the
+  // value (PS3.5 8.1.1), and a signed value's sign is its bit 11.
+  TempDir unsignedDir, signedDir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  for (auto& s : specs) {
+    s.modality = "MR";
+    s.intercept = 0;
+    s.bitsStored = 12;
+    s.isSigned = false;
+    s.stored = [](int i, int) { return i == 0 ? 0xF123 : (i == 1 ? 0x0FFF : i); };
+  }
+  const ImageVolume u = io::loadVolume(writeSeries(unsignedDir, specs));
+  ASSERT_EQ(u.pixelType(), PixelType::UInt16);
+  EXPECT_EQ(u.valueAt(0, 0, 1), 0x123);
+  EXPECT_EQ(u.valueAt(1, 0, 1), 4095);
+
+  for (auto& s : specs) {
+    s.isSigned = true;
+    s.stored = [](int i, int) {
+      return i == 0 ? 0x0800 : (i == 1 ? 0xF7FF : (i == 2 ? 0xFFFF : i));
+    };
+  }
+  const ImageVolume v = io::loadVolume(writeSeries(signedDir, specs));
+  ASSERT_EQ(v.pixelType(), PixelType::Int16);
+  EXPECT_EQ(v.valueAt(0, 0, 1), -2048);
+  EXPECT_EQ(v.valueAt(1, 0, 1), 2047);
+  EXPECT_EQ(v.valueAt(2, 0, 1), -1);
+  EXPECT_EQ(v.valueAt(3, 0, 0), 3);
+}
+
+// Fuzzing finding F2 (docs/validation.md): Pixel Data with VR OL is refused as corrupt, not
+// cast to the wrong DCMTK class.
+TEST(LoadVolume, PixelDataWithVrOlIsRefusedAsCorrupt) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  specs[1].pixelDataAsOL = true;
+  const auto files = writeSeries(dir, specs);
+  const Error e = expectError([&] { io::loadVolume(files); });
+  EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+  EXPECT_NE(std::string(e.what()).find("VR OL"), std::string::npos) << e.what();
+}
+
+// Fuzzing finding F4: a pixel spacing of 0 (or negative, or not a number) is refused as
+// corrupt instead of dividing by zero later.
+TEST(LoadVolume, ZeroOrNegativePixelSpacingIsRefusedAsCorrupt) {
+  for (const char* spacing : {"0.7\\0.0", "-0.5\\0.5"}) {
+    TempDir dir;
+    auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+    for (auto& s : specs) s.pixelSpacing = spacing;
+    const auto files = writeSeries(dir, specs);
+    const Error e = expectError([&] { io::loadVolume(files); });
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt) << spacing;
+    EXPECT_NE(std::string(e.what()).find("Pixel Spacing"), std::string::npos) << e.what();
+  }
 }
 
 TEST(LoadVolume, PetUnitsComeFromTheUnitsTag) {
