@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "twinplan/core/mesh.h"
 #include "twinplan/core/progress.h"
 
 namespace twinplan::test {
@@ -44,6 +45,10 @@ struct CommandResult {
   std::string output;
 };
 CommandResult runCommand(const std::string& command);
+
+// An icosphere: an icosahedron whose triangles are split in four `levels` times, every new
+// point pushed onto the sphere. Triangles are counter-clockwise seen from outside.
+SurfaceMesh icosphere(const Vec3& centre_lps, double radius_mm, int levels, bool withNormals);
 
 // Path of the built twinplan-cli.
 std::filesystem::path cliPath();

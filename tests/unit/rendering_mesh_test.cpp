@@ -11,6 +11,7 @@
 #include <cmath>
 #include <map>
 
+#include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/rendering/volume_view.h"
@@ -18,46 +19,7 @@
 namespace twinplan::rendering {
 namespace {
 
-// An icosphere: an icosahedron whose triangles are split in four `levels` times, every new
-// point pushed onto the sphere. Triangles are counter-clockwise seen from outside.
-SurfaceMesh icosphere(const Vec3& centre_lps, double radius_mm, int levels, bool withNormals) {
-  const double t = (1.0 + std::sqrt(5.0)) / 2.0;
-  std::vector<Vec3> unit = {{-1, t, 0}, {1, t, 0}, {-1, -t, 0}, {1, -t, 0},
-                            {0, -1, t}, {0, 1, t}, {0, -1, -t}, {0, 1, -t},
-                            {t, 0, -1}, {t, 0, 1}, {-t, 0, -1}, {-t, 0, 1}};
-  for (Vec3& p : unit) p.normalize();
-  std::vector<std::array<std::uint32_t, 3>> triangles = {
-      {0, 11, 5},  {0, 5, 1},  {0, 1, 7},  {0, 7, 10}, {0, 10, 11}, {1, 5, 9}, {5, 11, 4},
-      {11, 10, 2}, {10, 7, 6}, {7, 1, 8},  {3, 9, 4},  {3, 4, 2},   {3, 2, 6}, {3, 6, 8},
-      {3, 8, 9},   {4, 9, 5},  {2, 4, 11}, {6, 2, 10}, {8, 6, 7},   {9, 8, 1}};
-  for (int level = 0; level < levels; ++level) {
-    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> midpoints;
-    auto midpoint = [&](std::uint32_t a, std::uint32_t b) {
-      const auto key = std::minmax(a, b);
-      auto [it, inserted] = midpoints.try_emplace(key, static_cast<std::uint32_t>(unit.size()));
-      if (inserted) unit.push_back((unit[a] + unit[b]).normalized());
-      return it->second;
-    };
-    std::vector<std::array<std::uint32_t, 3>> finer;
-    for (const auto& [a, b, c] : triangles) {
-      const std::uint32_t ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
-      finer.insert(finer.end(), {{a, ab, ca}, {b, bc, ab}, {c, ca, bc}, {ab, bc, ca}});
-    }
-    triangles = std::move(finer);
-  }
-  SurfaceMesh mesh;
-  mesh.name = "Sphere";
-  mesh.triangles = std::move(triangles);
-  for (const Vec3& n : unit) {
-    const Vec3 p = centre_lps + radius_mm * n;
-    mesh.points_lps.push_back(
-        {static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])});
-    if (withNormals)
-      mesh.normals.push_back(
-          {static_cast<float>(n[0]), static_cast<float>(n[1]), static_cast<float>(n[2])});
-  }
-  return mesh;
-}
+using test::icosphere;
 
 TEST(MeshConversion, KeepsPointsTrianglesAndNormals) {
   const SurfaceMesh mesh = icosphere(Vec3(12.0, -30.0, 85.0), 20.0, 2, true);
