@@ -14,6 +14,7 @@
 #include <QThread>
 #include <QTemporaryDir>
 #include <QTime>
+#include <QTimer>
 #include <QUrl>
 
 #include "twinplan/core/error.h"
@@ -170,7 +171,12 @@ bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
 }
 
 bool MainWindow::autosaveNow() {
-  if (!document_->needsAutosave()) return false;
+  if (autosaving_ || !document_->needsAutosave()) return false;
+  autosaving_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{autosaving_};
   // A snapshot keeps the copy consistent while the user goes on editing; the write itself runs
   // on a worker thread so the GUI never waits for the disk.
   auto snapshot = std::make_shared<Case>(document_->twin());
@@ -244,6 +250,12 @@ bool MainWindow::confirmDiscard() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (autosaving_) {
+    // The autosave's writer is still busy with the file: close once it has finished.
+    event->ignore();
+    QTimer::singleShot(100, this, &QWidget::close);
+    return;
+  }
   if (!confirmDiscard()) {
     event->ignore();
     return;

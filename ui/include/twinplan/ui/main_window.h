@@ -120,6 +120,7 @@ class MainWindow : public QMainWindow {
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
   std::unique_ptr<QTemporaryDir> dropFolder_;
+  bool autosaving_ = false;  // an autosave is being written (its event loop is running)
 };
 
 }  // namespace twinplan::ui
