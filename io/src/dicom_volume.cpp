@@ -125,6 +125,33 @@ struct HeaderPass {
   std::vector<std::string> notes;  // assumptions found while reading headers
 };
 
+// Uncompressed pixel data cannot be larger than its file. Checked before any voxel buffer is
+// allocated: a few-kilobyte file claiming 65535 x 65535 pixels and thousands of frames
+// (found by fuzzing) must be refused, not cost gigabytes of memory first.
+void requirePixelBytesInFile(const FileHeader& file) {
+  const DcmXfer xfer(file.transferSyntaxUid.c_str());
+  // Compressed frames (and deflated data sets) can be far smaller than their pixels, but not
+  // without bound: even a blank 512x512 slice needs a few hundred bytes of JPEG-LS or RLE. 65536:1
+  // is beyond any real image and still stops a tiny file from claiming gigabytes.
+  const bool compressed = xfer.isEncapsulated() || xfer.getStreamCompression() != ESC_none;
+  const std::uintmax_t expansion = compressed ? 65536 : 1;
+  const std::uintmax_t needed = static_cast<std::uintmax_t>(file.format.rows) *
+                                static_cast<std::uintmax_t>(file.format.columns) *
+                                static_cast<std::uintmax_t>(file.format.samplesPerPixel) *
+                                static_cast<std::uintmax_t>(file.frames) *
+                                static_cast<std::uintmax_t>(file.format.bitsAllocated) / 8;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file.file, ec);
+  if (!ec && needed > size * expansion) {
+    throw Error(ErrorKind::Corrupt,
+                file.file.string() + " declares " + std::to_string(file.format.columns) + "x" +
+                    std::to_string(file.format.rows) + " pixels in " + std::to_string(file.frames) +
+                    " frame(s) (" + std::to_string(needed) + " bytes) but the file has only " +
+                    std::to_string(size) + " bytes: it is truncated or damaged.",
+                file.file.string());
+  }
+}
+
 // Reads one file's headers (stops before Pixel Data) and appends its frames.
 void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, HeaderPass& pass) {
   const std::string where = path.string();
@@ -384,6 +411,7 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
       }
     }
   }
+  requirePixelBytesInFile(file);
   pass.files.push_back(std::move(file));
 }
 
@@ -423,8 +451,9 @@ StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& fra
     for (int a = 0; a < 2; ++a) {
       if (f->hasPixelSpacing && !(std::isfinite(f->pixelSpacing[a]) && f->pixelSpacing[a] > 0.0)) {
         throw Error(ErrorKind::Corrupt,
-                    "Pixel Spacing (0028,0030) of " + pass.files[f->fileIndex].file.filename().string() +
-                        " is " + std::to_string(f->pixelSpacing[a]) +
+                    "Pixel Spacing (0028,0030) of " +
+                        pass.files[f->fileIndex].file.filename().string() + " is " +
+                        std::to_string(f->pixelSpacing[a]) +
                         ": a pixel spacing must be a positive number of millimetres.",
                     pass.info.seriesInstanceUid);
       }

@@ -39,9 +39,9 @@ struct SliceSpec {
   double slope = 1.0, intercept = 0.0;
   std::string units;
   int echo = 0;
-  bool bare = false;  // no preamble and no file meta header
+  bool bare = false;                       // no preamble and no file meta header
   std::string pixelSpacing = "0.5\\0.75";  // between rows, between columns
-  bool pixelDataAsOL = false;               // a damaged file: Pixel Data with VR OL
+  bool pixelDataAsOL = false;              // a damaged file: Pixel Data with VR OL
   E_TransferSyntax xfer = EXS_LittleEndianExplicit;
   std::function<int(int i, int j)> stored = [](int i, int j) { return i + 10 * j; };
 };
@@ -603,6 +603,24 @@ TEST(LoadVolume, ZeroOrNegativePixelSpacingIsRefusedAsCorrupt) {
     EXPECT_EQ(e.kind(), ErrorKind::Corrupt) << spacing;
     EXPECT_NE(std::string(e.what()).find("Pixel Spacing"), std::string::npos) << e.what();
   }
+}
+
+// Fuzzing (second campaign): a small file claiming a huge image is refused before any voxel
+// buffer is allocated.
+TEST(LoadVolume, HeaderClaimingMorePixelsThanTheFileHoldsIsRefusedFirst) {
+  TempDir dir;
+  auto specs = axialStack({0, 2}, {1, 2});
+  writeSlice(specs[0], dir / "a.dcm");
+  // Same slice, but its header now claims 40000 x 40000 pixels (3.2 GB of int16).
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile((dir / "a.dcm").c_str()).good());
+  file.getDataset()->putAndInsertUint16(DCM_Rows, 40000);
+  file.getDataset()->putAndInsertUint16(DCM_Columns, 40000);
+  ASSERT_TRUE(file.saveFile((dir / "b.dcm").c_str(), EXS_LittleEndianExplicit).good());
+  const std::vector<std::filesystem::path> claiming = {dir / "b.dcm"};
+  const Error e = expectError([&] { io::loadVolume(claiming); });
+  EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+  EXPECT_NE(std::string(e.what()).find("40000x40000"), std::string::npos) << e.what();
 }
 
 TEST(LoadVolume, PetUnitsComeFromTheUnitsTag) {
