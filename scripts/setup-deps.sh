@@ -29,6 +29,7 @@ tests=(
   dcmtk                     # dcmdump etc. for fixtures and debugging
   libgdcm-tools             # GDCM tools: ITK's GDCM config expects them; gdcmconv as a peer
   xvfb xauth                # GUI tests without a display
+  libgl1-mesa-dri           # Mesa llvmpipe: OpenGL 4.5 in software for Xvfb
   time                      # /usr/bin/time for peak-memory measurements
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
 )
