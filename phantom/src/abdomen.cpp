@@ -181,26 +181,13 @@ class Abdomen final : public Anatomy {
   bool hasMr() const override { return false; }
 
   DicomInfo ctInfo() const override {
-    DicomInfo d;
+    DicomInfo d = phantomCtInfo("090000");
     d.patientName = "Phantom^Abdomen";
     d.patientId = "TWINPLAN-ABDOMEN";
     d.patientBirthDate = "19600101";
-    d.patientSex = std::string(1, 'O');  // GCC 12 -Wrestrict false positive on = "O"
-    d.studyDate = "20250101";
-    d.seriesDate = "20250101";
-    d.studyTime = "090000";
-    d.seriesTime = "090000";
-    d.acquisitionTime = "090130";
     d.studyDescription = "TwinPlan abdomen phantom";
     d.seriesDescription = "CT abdomen portal venous (phantom)";
-    d.seriesNumber = 1;
-    d.modality = "CT";
-    d.patientPosition = "HFS";
-    d.manufacturer = "TwinPlan";
-    d.manufacturerModel = "Digital phantom";
-    d.institutionName = "TwinPlan";
     d.bodyPartExamined = "ABDOMEN";
-    d.imageType = "DERIVED\\PRIMARY\\AXIAL";
     d.windowCenter = 40.0;  // abdominal soft-tissue window
     d.windowWidth = 400.0;
     return d;

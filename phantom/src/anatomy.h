@@ -142,6 +142,10 @@ class Anatomy {
   virtual DicomInfo ctInfo() const = 0;
 };
 
+// The DICOM attributes every phantom CT shares (a HFS CT from the "Digital phantom" of
+// manufacturer TwinPlan on 2025-01-01); the caller fills what differs.
+DicomInfo phantomCtInfo(const std::string& studyTime);
+
 std::unique_ptr<Anatomy> makeAbdomenAnatomy();
 std::unique_ptr<Anatomy> makeHeadAnatomy();
 

@@ -112,26 +112,13 @@ class Head final : public Anatomy {
   bool hasMr() const override { return true; }
 
   DicomInfo ctInfo() const override {
-    DicomInfo d;
+    DicomInfo d = phantomCtInfo("100000");
     d.patientName = "Phantom^Head";
     d.patientId = "TWINPLAN-HEAD";
     d.patientBirthDate = "19700101";
-    d.patientSex = std::string(1, 'O');  // GCC 12 -Wrestrict false positive on = "O"
-    d.studyDate = "20250101";
-    d.seriesDate = "20250101";
-    d.studyTime = "100000";
-    d.seriesTime = "100000";
-    d.acquisitionTime = "100130";
     d.studyDescription = "TwinPlan head phantom";
     d.seriesDescription = "CT head with contrast (phantom)";
-    d.seriesNumber = 1;
-    d.modality = "CT";
-    d.patientPosition = "HFS";
-    d.manufacturer = "TwinPlan";
-    d.manufacturerModel = "Digital phantom";
-    d.institutionName = "TwinPlan";
     d.bodyPartExamined = "HEAD";
-    d.imageType = "DERIVED\\PRIMARY\\AXIAL";
     d.windowCenter = 40.0;  // brain window
     d.windowWidth = 80.0;
     return d;

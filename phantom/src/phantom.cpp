@@ -276,3 +276,23 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
 }
 
 }  // namespace twinplan::phantom
+
+namespace twinplan::phantom::detail {
+
+DicomInfo phantomCtInfo(const std::string& studyTime) {
+  DicomInfo d;
+  d.patientSex = std::string(1, 'O');  // GCC 12 -Wrestrict false positive on = "O"
+  d.studyDate = d.seriesDate = "20250101";
+  d.studyTime = d.seriesTime = studyTime;
+  d.acquisitionTime = studyTime.substr(0, 2) + "0130";
+  d.seriesNumber = 1;
+  d.modality = "CT";
+  d.patientPosition = "HFS";
+  d.manufacturer = "TwinPlan";
+  d.manufacturerModel = "Digital phantom";
+  d.institutionName = "TwinPlan";
+  d.imageType = "DERIVED\\PRIMARY\\AXIAL";
+  return d;
+}
+
+}  // namespace twinplan::phantom::detail
