@@ -25,15 +25,7 @@ done
 mkdir -p "$work"
 
 if [[ ! -f "$build/build.ninja" ]]; then
-  extra=()
-  # Until bench/CMakeLists.txt adds bench/gui, attach it to this configure.
-  if ! grep -q 'add_subdirectory(gui)' "$repo/bench/CMakeLists.txt"; then
-    hook="$build/attach-gui-bench.cmake"
-    mkdir -p "$build"
-    echo 'cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL include ${CMAKE_SOURCE_DIR}/bench/gui/CMakeLists.txt)' > "$hook"
-    extra+=("-DCMAKE_PROJECT_TwinPlan_INCLUDE=$hook")
-  fi
-  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${extra[@]}"
+  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi
 nice ninja -C "$build" twinplan-gui-bench
 
@@ -42,5 +34,5 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 json="$work/gui-bench-$(date -u +%Y%m%dT%H%M%SZ).json"
 QT_QPA_PLATFORM=xcb LIBGL_ALWAYS_SOFTWARE="${LIBGL_ALWAYS_SOFTWARE:-1}" \
   nice xvfb-run -a -s "-screen 0 1920x1200x24" \
-  "$build/twinplan-gui-bench" --json "$json" "$@"
+  "$build/bench/gui/twinplan-gui-bench" --json "$json" "$@"
 echo "JSON: $json"

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     const QString file = parser.value(screenshotOption);
     // Let the views initialise GL and render once before grabbing.
     QTimer::singleShot(800, [&] {
+      const twinplan::ui::VtkViewport::RenderAllNow everyView;
       const bool saved = window.grab().save(file, "PNG");
       if (!saved) std::cerr << "twinplan: cannot write " << file.toStdString() << '\n';
       QApplication::exit(saved ? 0 : 7);

@@ -2,10 +2,10 @@
 
 #include <vtkActor.h>
 #include <vtkActor2D.h>
+#include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkContourFilter.h>
-#include <vtkCornerAnnotation.h>
 #include <vtkFloatArray.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
@@ -67,12 +67,33 @@ vtkSmartPointer<vtkTextActor> makeLabel(const char* text, double x, double y, in
   return label;
 }
 
+// Patient/series text and the cursor readout in the view's corners.
+vtkSmartPointer<vtkTextActor> makeCornerText(double x, double y, int justification, int vertical) {
+  auto text = vtkSmartPointer<vtkTextActor>::New();
+  text->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  text->SetPosition(x, y);
+  auto* property = text->GetTextProperty();
+  property->SetFontSize(14);
+  property->SetColor(0.85, 0.85, 0.85);
+  property->SetShadow(true);
+  property->SetJustification(justification);
+  property->SetVerticalJustification(vertical);
+  return text;
+}
+
 }  // namespace
 
 SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   renderer_ = vtkSmartPointer<vtkRenderer>::New();
   renderer_->SetBackground(0.0, 0.0, 0.0);
   renderer_->GetActiveCamera()->ParallelProjectionOn();
+  // Whoever renders (a Qt viewport, an offscreen window in a test), the slice is fresh.
+  auto beforeRender = vtkSmartPointer<vtkCallbackCommand>::New();
+  beforeRender->SetClientData(this);
+  beforeRender->SetCallback([](vtkObject*, unsigned long, void* view, void*) {
+    static_cast<SliceView*>(view)->resampleIfNeeded();
+  });
+  renderer_->AddObserver(vtkCommand::StartEvent, beforeRender);
 
   rgb_ = vtkSmartPointer<vtkImageData>::New();
   image_ = vtkSmartPointer<vtkImageActor>::New();
@@ -136,12 +157,12 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   legend_->SetVisibility(false);
   renderer_->AddActor2D(legend_);
 
-  annotation_ = vtkSmartPointer<vtkCornerAnnotation>::New();
-  annotation_->SetMaximumFontSize(15);
-  annotation_->SetLinearFontScaleFactor(2);
-  annotation_->SetNonlinearFontScaleFactor(1);
-  annotation_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
-  renderer_->AddViewProp(annotation_);
+  // Plain text actors of a fixed size: vtkCornerAnnotation re-fits its font on every text
+  // change, which cost ~15 ms a frame while scrolling (the slice position is in the text).
+  cornerText_ = {makeCornerText(0.01, 0.99, VTK_TEXT_LEFT, VTK_TEXT_TOP),
+                 makeCornerText(0.99, 0.99, VTK_TEXT_RIGHT, VTK_TEXT_TOP),
+                 makeCornerText(0.01, 0.01, VTK_TEXT_LEFT, VTK_TEXT_BOTTOM)};
+  for (auto& text : cornerText_) renderer_->AddActor2D(text);
 
   scaleBarLine_ = vtkSmartPointer<vtkPolyData>::New();
   auto scaleMapper = vtkSmartPointer<vtkPolyDataMapper2D>::New();
@@ -193,7 +214,7 @@ void SliceView::setVolume(const ImageVolume* volume) {
   rgb_->SetSpacing(plane_.spacing_mm, plane_.spacing_mm, 1.0);
   rgb_->SetOrigin(0, 0, 0);
   rgb_->AllocateScalars(VTK_UNSIGNED_CHAR, 3);
-  reslice();
+  resampleBeforeRender_ = true;
   resetCamera();
 }
 
@@ -209,7 +230,7 @@ void SliceView::setCrosshair(const Vec3& p_lps) {
     return;
   }
   plane_.origin_lps += shift_mm * n;
-  reslice();
+  resampleBeforeRender_ = true;
 }
 
 void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& display) {
@@ -219,7 +240,7 @@ void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& dis
   isolineActor_->SetVisibility(field != nullptr && !display.isolevels.empty());
   legend_->SetVisibility(field != nullptr);
   if (field) legend_->SetTitle((field->quantity + " (" + field->unit + ")").c_str());
-  if (volume_) reslice();
+  resampleBeforeRender_ = true;
 }
 
 Rgb SliceView::fieldColour(double value) const {
@@ -264,6 +285,7 @@ void SliceView::blendField(unsigned char* out) {
 std::vector<std::pair<Vec3, Vec3>> SliceView::isolineSegments() const {
   std::vector<std::pair<Vec3, Vec3>> segments;
   if (!field_ || fieldDisplay_.isolevels.empty()) return segments;
+  const_cast<SliceView*>(this)->resampleIfNeeded();  // the cache is not the view's state
   isolines_->Update();
   vtkPolyData* lines = isolines_->GetOutput();
   const double s = plane_.spacing_mm;
@@ -282,13 +304,13 @@ std::vector<std::pair<Vec3, Vec3>> SliceView::isolineSegments() const {
 
 void SliceView::setLabelMap(const LabelMap* labels) {
   labels_ = labels;
-  if (volume_) reslice();
+  resampleBeforeRender_ = true;
 }
 
 void SliceView::setSegmentDisplay(double fillOpacity, bool outline) {
   fillOpacity_ = std::clamp(fillOpacity, 0.0, 1.0);
   outline_ = outline;
-  if (volume_) reslice();
+  resampleBeforeRender_ = true;
 }
 
 void SliceView::blendSegments(unsigned char* out) {
@@ -452,7 +474,7 @@ void SliceView::updateMeasurementOverlay() {
 
 void SliceView::setWindowLevel(const WindowLevel& wl) {
   windowLevel_ = wl;
-  if (volume_) reslice();
+  resampleBeforeRender_ = true;
 }
 
 double SliceView::sliceStep_mm() const {
@@ -485,7 +507,13 @@ void SliceView::scrollSlices(int steps) {
   setCrosshair(crosshair_lps_ + (target - crosshair_lps_.dot(n)) * n);
 }
 
-void SliceView::reslice() {
+void SliceView::resampleIfNeeded() {
+  if (!resampleBeforeRender_ || !volume_) return;
+  resampleBeforeRender_ = false;
+  resample();
+}
+
+void SliceView::resample() {
   sampleSlice(*volume_, plane_, -32768.0f, samples_);
   auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
   const int w = plane_.width, h = plane_.height;
@@ -585,8 +613,8 @@ void SliceView::lpsToDisplay(const Vec3& p_lps, double& x_px, double& y_px) cons
 }
 
 void SliceView::setOverlayText(const std::string& topLeft, const std::string& topRight) {
-  annotation_->SetText(2, topLeft.c_str());
-  annotation_->SetText(3, topRight.c_str());
+  cornerText_[0]->SetInput(topLeft.c_str());
+  cornerText_[1]->SetInput(topRight.c_str());
 }
 
 void SliceView::updateScaleBar() {
@@ -624,6 +652,6 @@ void SliceView::updateScaleBar() {
   scaleBarLabel_->SetPosition(right - pixels / 2.0, bottom + 4.0);
 }
 
-void SliceView::setReadout(const std::string& text) { annotation_->SetText(0, text.c_str()); }
+void SliceView::setReadout(const std::string& text) { cornerText_[2]->SetInput(text.c_str()); }
 
 }  // namespace twinplan::rendering

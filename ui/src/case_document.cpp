@@ -1,6 +1,9 @@
 #include "twinplan/ui/case_document.h"
 
+#include <QThreadPool>
 #include <QUndoCommand>
+#include <memory>
+#include <utility>
 
 namespace twinplan::ui {
 
@@ -27,7 +30,7 @@ CaseDocument::CaseDocument(QObject* parent) : QObject(parent) {
 }
 
 void CaseDocument::reset(Case twin, std::filesystem::path file) {
-  case_ = std::move(twin);
+  auto previous = std::make_shared<Case>(std::exchange(case_, std::move(twin)));
   file_ = std::move(file);
   undoStack_.clear();
   undoStack_.setClean();
@@ -35,6 +38,9 @@ void CaseDocument::reset(Case twin, std::filesystem::path file) {
   autosaveRevision_ = revision_;
   emit caseReplaced();
   emit measurementsChanged();
+  // Handing a 300 MB volume back to the system takes tens of milliseconds: not on the GUI
+  // thread. The views were re-pointed to the new case above.
+  QThreadPool::globalInstance()->start([previous]() mutable { previous.reset(); });
 }
 
 void CaseDocument::markSaved(const std::filesystem::path& file) {

@@ -442,18 +442,15 @@ void MainWindow::showCase() {
     viewport->view().setScalarField(
         field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});
   }
-  volume_->view().setVolume(image);
-  try {
-    volume_->view().setMeshes(&twin.meshes);
-  } catch (const std::exception& e) {
-    statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
-  }
-  if (auto* volumePresets = findChild<QComboBox*>("volumePresets")) {
-    const QSignalBlocker blocker(volumePresets);
-    const auto presets = rendering::allVolumePresets();
-    volumePresets->setCurrentIndex(static_cast<int>(
-        std::find(presets.begin(), presets.end(), volume_->view().preset()) - presets.begin()));
-  }
+  // The 3D scene is built in a later event-loop turn (its preview copy and first render are
+  // the slowest steps), so the 2D views appear first and the GUI thread is never held by all
+  // of it at once. Until then it shows nothing rather than the previous case.
+  volume_->view().setVolume(nullptr);
+  volume_->view().setMeshes(nullptr);
+  const int shown = ++casesShown_;
+  QTimer::singleShot(0, volume_, [this, shown] {
+    if (shown == casesShown_) showCaseIn3D();
+  });
   if (image) {
     const WindowLevel wl = defaultWindow(*image);
     setWindowLevel(wl);
@@ -471,9 +468,27 @@ void MainWindow::showCase() {
   pendingPoints_.clear();
   updateOverlays();
   updateTitle();
-  // The 3D view paints in the next event-loop turn, so the 2D views appear first and the GUI
-  // thread is never held by both renders at once.
-  QTimer::singleShot(40, volume_, [this] { volume_->update(); });
+}
+
+void MainWindow::showCaseIn3D() {
+  const Case& twin = document_->twin();
+  ImageVolume* image =
+      twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
+  volume_->view().setVolume(image);
+  try {
+    volume_->view().setMeshes(&twin.meshes);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
+  }
+  if (auto* volumePresets = findChild<QComboBox*>("volumePresets")) {
+    const QSignalBlocker blocker(volumePresets);
+    const auto presets = rendering::allVolumePresets();
+    volumePresets->setCurrentIndex(static_cast<int>(
+        std::find(presets.begin(), presets.end(), volume_->view().preset()) - presets.begin()));
+  }
+  // The preview copy above and the first render each take tens of milliseconds on a software
+  // renderer: not in the same event-loop turn.
+  QTimer::singleShot(20, volume_, [this] { volume_->update(); });
 }
 
 void MainWindow::showMeasurements() {

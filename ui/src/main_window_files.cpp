@@ -31,13 +31,35 @@ namespace twinplan::ui {
 
 // Files, import, autosave and recovery of the main window (the rest is in main_window.cpp).
 
+namespace {
+
+// A new case holding one imported volume, with the files it came from.
+Case caseFromSeries(const io::DicomSeries& series, ImageVolume volume) {
+  Case twin;
+  volume.name = volume.dicom.modality.empty() ? "Image" : volume.dicom.modality;
+  twin.name = volume.dicom.patientName;
+  twin.patientName = volume.dicom.patientName;
+  twin.patientId = volume.dicom.patientId;
+  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
+  for (const auto& instance : series.instances) {
+    std::error_code ec;  // dropped files are scanned through links: keep the real path
+    const auto real = std::filesystem::canonical(instance.file, ec);
+    reference.files.push_back((ec ? instance.file : real).string());
+  }
+  twin.series.push_back(std::move(reference));
+  twin.volumes.push_back(std::move(volume));
+  return twin;
+}
+
+}  // namespace
+
 void MainWindow::openCase(const std::filesystem::path& file) {
   if (!confirmDiscard()) return;
   auto twin = runInBackground<Case>(
       this, tr("Opening case…"), [file](Progress& progress) { return loadCase(file, progress); });
   if (!twin) return;
   document_->reset(std::move(*twin), file);
-  rememberRecent(file);
+  QTimer::singleShot(0, this, [this, file] { rememberRecent(file); });
 }
 
 void MainWindow::rememberRecent(const std::filesystem::path& file) {
@@ -125,25 +147,14 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
                 series.seriesInstanceUid);
   }
   if (!confirmDiscard()) return false;
-  auto volume = runInBackground<ImageVolume>(
-      this, tr("Loading series…"),
-      [&series](Progress& progress) { return io::loadVolume(series, {}, progress); });
-  if (!volume) return false;
-  Case twin;
-  volume->name = volume->dicom.modality.empty() ? "Image" : volume->dicom.modality;
-  twin.name = volume->dicom.patientName;
-  twin.patientName = volume->dicom.patientName;
-  twin.patientId = volume->dicom.patientId;
-  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
-  for (const auto& instance : series.instances) {
-    std::error_code ec;  // dropped files are scanned through links: keep the real path
-    const auto real = std::filesystem::canonical(instance.file, ec);
-    reference.files.push_back((ec ? instance.file : real).string());
-  }
-  twin.series.push_back(std::move(reference));
-  const std::vector<std::string> assumptions = volume->assumptions;
-  twin.volumes.push_back(std::move(*volume));
-  document_->reset(std::move(twin));
+  // The whole case is put together on the worker (resolving each file's path is file-system
+  // work, too slow for the GUI thread with hundreds of files).
+  auto twin = runInBackground<Case>(this, tr("Loading series…"), [&series](Progress& progress) {
+    return caseFromSeries(series, io::loadVolume(series, {}, progress));
+  });
+  if (!twin) return false;
+  const std::vector<std::string> assumptions = twin->volumes.front().assumptions;
+  document_->reset(std::move(*twin));
   if (!assumptions.empty()) {
     QString text;
     for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
@@ -309,7 +320,9 @@ void MainWindow::saveCaseAsDialog() {
 void MainWindow::saveScreenshotDialog() {
   const QString file = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "twinplan.png",
                                                     tr("PNG images (*.png)"));
-  if (!file.isEmpty()) grab().save(file, "PNG");
+  if (file.isEmpty()) return;
+  const VtkViewport::RenderAllNow everyView;
+  grab().save(file, "PNG");
 }
 
 void MainWindow::saveViewScreenshotDialog() {

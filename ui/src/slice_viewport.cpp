@@ -18,8 +18,7 @@ SliceViewport::SliceViewport(rendering::SliceOrientation orientation, QWidget* p
 
 SliceViewport::~SliceViewport() = default;
 
-void SliceViewport::resizeGL(int w, int h) {
-  VtkViewport::resizeGL(w, h);
+void SliceViewport::viewportResized(int /*width_px*/, int /*height_px*/) {
   view_->resetCamera();
   emit resized();
 }

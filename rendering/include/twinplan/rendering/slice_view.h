@@ -3,6 +3,7 @@
 // annotations, drawn by VTK into whatever render window it is given (Qt widget, offscreen).
 #include <vtkSmartPointer.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +19,6 @@ class vtkImageActor;
 class vtkActor;
 class vtkPolyData;
 class vtkTextActor;
-class vtkCornerAnnotation;
 class vtkActor2D;
 class vtkLookupTable;
 class vtkScalarBarActor;
@@ -100,7 +100,10 @@ class SliceView {
   void setReadout(const std::string& text);
 
  private:
-  void reslice();
+  // Changes only mark the slice image stale; it is sampled once, when the view next renders
+  // (a hidden view, or several changes in a row, cost nothing).
+  void resampleIfNeeded();
+  void resample();
   void blendSegments(unsigned char* rgb);
   void blendField(unsigned char* rgb);
   void updateCrosshairLines();
@@ -128,13 +131,14 @@ class SliceView {
   Vec3 crosshair_lps_ = Vec3::Zero();
   WindowLevel windowLevel_;
   SlicePlane plane_;
+  bool resampleBeforeRender_ = false;
   std::vector<float> samples_;
   vtkSmartPointer<vtkRenderer> renderer_;
   vtkSmartPointer<vtkImageData> rgb_;
   vtkSmartPointer<vtkImageActor> image_;
   vtkSmartPointer<vtkPolyData> crosshairLines_;
   vtkSmartPointer<vtkActor> crosshairActor_;
-  vtkSmartPointer<vtkCornerAnnotation> annotation_;
+  std::array<vtkSmartPointer<vtkTextActor>, 3> cornerText_;  // top left, top right, bottom left
   vtkSmartPointer<vtkPolyData> scaleBarLine_;
   vtkSmartPointer<vtkActor2D> scaleBar_;
   vtkSmartPointer<vtkTextActor> scaleBarLabel_;

@@ -80,6 +80,7 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void buildToolbar();
   void showCase();
+  void showCaseIn3D();
   void showMeasurements();
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
   void showCursor(const Vec3& p_lps, bool inside);
@@ -120,6 +121,7 @@ class MainWindow : public QMainWindow {
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
   std::unique_ptr<QTemporaryDir> dropFolder_;
+  int casesShown_ = 0;  // which showCase() a deferred 3D step belongs to
   bool autosaving_ = false;  // an autosave is being written (its event loop is running)
 };
 

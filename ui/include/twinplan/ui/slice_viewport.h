@@ -37,7 +37,7 @@ class SliceViewport : public VtkViewport {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
-  void resizeGL(int w, int h) override;
+  void viewportResized(int width_px, int height_px) override;
   void beforeRender() override { view_->updateScaleBar(); }
 
  private:
