@@ -154,7 +154,7 @@ namespace {
 // view's 35 to 80 ms, so rendering all of them back to back could hold the GUI thread past
 // 100 ms. A pass renders views while they fit in this budget (judged by each view's last
 // render); the others keep their previous frame and render in the next event-loop turn.
-constexpr double kPassBudget_ms = 40.0;
+double passBudget_ms = 40.0;
 constexpr double kFirstRenderGuess_ms = 25.0;
 
 double passSpent_ms = 0.0;
@@ -168,6 +168,8 @@ double now_ms() {
 
 }  // namespace
 
+void VtkViewport::setPaintPassBudget(double budget_ms) { passBudget_ms = budget_ms; }
+
 VtkViewport::RenderAllNow::RenderAllNow() { ++renderAllNow; }
 VtkViewport::RenderAllNow::~RenderAllNow() { --renderAllNow; }
 
@@ -179,7 +181,7 @@ bool VtkViewport::fitsInThisPass() const {
     QTimer::singleShot(0, [] { passOpen = false; });
   }
   const double expected = lastRender_ms_ > 0.0 ? lastRender_ms_ : kFirstRenderGuess_ms;
-  return renderAllNow > 0 || passSpent_ms == 0.0 || passSpent_ms + expected <= kPassBudget_ms;
+  return renderAllNow > 0 || passSpent_ms == 0.0 || passSpent_ms + expected <= passBudget_ms;
 }
 
 void VtkViewport::paintEvent(QPaintEvent* /*event*/) {

@@ -42,6 +42,8 @@ class VtkViewport : public QWidget {
 
   // Renders now and returns the frame in device pixels (for captures and tests).
   QImage grabFramebuffer();
+  // The frame painted last (device pixels): what the screen shows.
+  const QImage& lastFrame() const { return frame_; }
 
   // While one exists, every paint renders (captures of the whole window): otherwise a paint
   // pass that has spent its time budget leaves the remaining views for the next turn.
@@ -51,6 +53,10 @@ class VtkViewport : public QWidget {
     RenderAllNow(const RenderAllNow&) = delete;
     RenderAllNow& operator=(const RenderAllNow&) = delete;
   };
+
+  // Render time one paint pass may spend before the views left wait for the next event-loop
+  // turn (default 40 ms; the first view of a pass always renders).
+  static void setPaintPassBudget(double budget_ms);
 
   // Call before the QApplication exists: a 3.2 core profile with a 24-bit depth buffer.
   static void setDefaultSurfaceFormat();
