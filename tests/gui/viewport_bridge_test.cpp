@@ -65,6 +65,16 @@ TEST_F(ViewportBridge, TheWindowHoldsNoOpenGLWidget) {
   EXPECT_FALSE(window_->sliceViewport(SliceOrientation::Axial)->glRenderer().isEmpty());
 }
 
+TEST_F(ViewportBridge, FramesAreInDevicePixels) {
+  // Sharp on high-DPI screens (the hidpi variant of this test runs at a ratio of 2).
+  for (VtkViewport* viewport : window_->findChildren<VtkViewport*>()) {
+    if (!viewport->isVisible()) continue;
+    const QSize expected = viewport->size() * viewport->devicePixelRatioF();
+    EXPECT_EQ(viewport->lastFrame().size(), expected);
+    EXPECT_EQ(viewport->grabFramebuffer().size(), expected);
+  }
+}
+
 TEST_F(ViewportBridge, NoViewIsLeftWithADeferredFrame) {
   // A new case: several views are due at once; with a budget this small every pass renders
   // one view and defers the others. Once the event loop is idle, what each view painted
