@@ -482,6 +482,7 @@ Case loadCase(const fs::path& path, Progress& progress) {
     mesh.segmentName = meta.segmentName;
     mesh.colour = meta.colour;
     mesh.opacity = meta.opacity;
+    mesh.visible = meta.visible;
     inEntry(path, meta.entry, [&] {
       casefile::decodePly(bytes, meta.pointCount, meta.triangleCount, meta.hasNormals, mesh);
     });

@@ -331,7 +331,7 @@ Manifest describe(const Case& twin) {
       }
     }
     if (!std::isfinite(s.opacity)) refuse(what + " has a non-finite opacity.", s.name);
-    m.meshes.push_back({s.name, s.segmentName, s.colour, s.opacity, s.points_lps.size(),
+    m.meshes.push_back({s.name, s.segmentName, s.colour, s.opacity, s.visible, s.points_lps.size(),
                         s.triangles.size(), !s.normals.empty(),
                         entryName("meshes", i, s.name, ".ply")});
   }
@@ -415,6 +415,7 @@ ojson toJson(const Manifest& m) {
                       {"segmentName", s.segmentName},
                       {"colour", colourJson(s.colour)},
                       {"opacity", static_cast<double>(s.opacity)},
+                      {"visible", s.visible},
                       {"pointCount", s.pointCount},
                       {"triangleCount", s.triangleCount},
                       {"hasNormals", s.hasNormals},
@@ -555,6 +556,8 @@ Manifest fromJson(const json& j) {
     meta.segmentName = str(s, "segmentName", w);
     meta.colour = colourFrom(s, "colour", w);
     meta.opacity = static_cast<float>(num(s, "opacity", w));
+    // Added in a later build of format 1; files without it show every mesh.
+    meta.visible = s.contains("visible") ? boolean(s, "visible", w) : true;
     meta.pointCount = count(s, "pointCount", w);
     meta.triangleCount = count(s, "triangleCount", w);
     meta.hasNormals = boolean(s, "hasNormals", w);

@@ -34,6 +34,7 @@ struct MeshMeta {
   std::string name, segmentName;
   Rgb colour;
   float opacity = 1.0f;
+  bool visible = true;
   std::uint64_t pointCount = 0, triangleCount = 0;
   bool hasNormals = false;
   std::string entry;

@@ -425,6 +425,7 @@ void VolumeView::setMeshes(const std::vector<SurfaceMesh>* meshes) {
   if (meshes) {
     for (const SurfaceMesh& mesh : *meshes) {
       actors.push_back(makeMeshActor(mesh));
+      actors.back()->SetVisibility(mesh.visible);
       opacities.push_back(std::clamp(static_cast<double>(mesh.opacity), 0.0, 1.0));
     }
   }
@@ -450,6 +451,20 @@ void VolumeView::setMeshOpacity(std::size_t index, double opacity) {
   throwIfOutOfRange(index, meshActors_.size());
   meshOpacities_[index] = std::clamp(opacity, 0.0, 1.0);
   meshActors_[index]->GetProperty()->SetOpacity(meshOpacities_[index]);
+}
+
+void VolumeView::setMeshColour(std::size_t index, const Rgb& colour) {
+  throwIfOutOfRange(index, meshActors_.size());
+  meshActors_[index]->GetProperty()->SetColor(colour.r / 255.0, colour.g / 255.0, colour.b / 255.0);
+}
+
+Rgb VolumeView::meshColour(std::size_t index) const {
+  throwIfOutOfRange(index, meshActors_.size());
+  double rgb[3];
+  meshActors_[index]->GetProperty()->GetColor(rgb);
+  return {static_cast<std::uint8_t>(std::lround(rgb[0] * 255)),
+          static_cast<std::uint8_t>(std::lround(rgb[1] * 255)),
+          static_cast<std::uint8_t>(std::lround(rgb[2] * 255))};
 }
 
 double VolumeView::meshOpacity(std::size_t index) const {

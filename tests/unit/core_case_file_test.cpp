@@ -124,6 +124,7 @@ Case fullCase() {
   liver.segmentName = "Liver";
   liver.colour = {200, 120, 90};
   liver.opacity = 0.35f;
+  liver.visible = false;
   liver.points_lps = {{0.f, 0.f, 0.f}, {10.5f, 0.f, 0.f}, {0.f, 10.25f, 0.f}, {0.f, 0.f, -3.75f}};
   liver.triangles = {{0, 1, 2}, {0, 3, 1}, {1, 3, 2}};
   liver.normals = {{0.f, 0.f, 1.f}, {0.6f, 0.f, 0.8f}, {0.f, 0.6f, 0.8f}, {-1.f, 0.f, 0.f}};
@@ -258,6 +259,7 @@ void expectSameCase(const Case& a, const Case& b) {
     EXPECT_EQ(x.segmentName, y.segmentName);
     EXPECT_EQ(x.colour, y.colour);
     EXPECT_EQ(x.opacity, y.opacity);
+    EXPECT_EQ(x.visible, y.visible);
     EXPECT_TRUE(sameBits(x.points_lps, y.points_lps));
     EXPECT_EQ(x.triangles, y.triangles);
     EXPECT_TRUE(sameBits(x.normals, y.normals));
@@ -441,6 +443,7 @@ TEST(CaseFile, ManifestDescribesTheCaseAndEveryPayload) {
   EXPECT_EQ(info.patientId, "PAT-0042");
   EXPECT_EQ(manifest["labelMaps"][0]["segments"][2]["name"], "Tumour 1");
   EXPECT_EQ(manifest["meshes"][0]["opacity"], 0.35f);
+  EXPECT_EQ(manifest["meshes"][0]["visible"], false);
   EXPECT_EQ(manifest["fields"][0]["unit"], "Gy");
 
   // One payload record per entry; each size and CRC-32 matches the bytes in the zip.
@@ -717,6 +720,7 @@ TEST(CaseFile, ManifestWithMissingOrWrongFieldsIsCorrupt) {
       {"format version text", [](json& m) { m["formatVersion"] = "1"; }},
       {"point count", [](json& m) { m["meshes"][0]["pointCount"] = 5; }},
       {"tet count", [](json& m) { m["tetMeshes"][0]["tetCount"] = 1; }},
+      {"visible not a boolean", [](json& m) { m["meshes"][0]["visible"] = "no"; }},
   };
   for (const auto& [what, edit] : edits) {
     SCOPED_TRACE(what);
@@ -760,6 +764,19 @@ TEST(CaseFile, ManifestWithMissingOrWrongFieldsIsCorrupt) {
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind(), ErrorKind::Corrupt);
   EXPECT_NE(std::string(error->what()).find("'manifest.json'"), std::string::npos) << error->what();
+}
+
+TEST(CaseFile, MeshesWithoutAVisibleFlagAreShown) {
+  // Files written before meshes had a visibility flag.
+  TempDir dir;
+  const fs::path file = dir / "older.twinplan";
+  saveCase(fullCase(), file);
+  json manifest = readManifest(file);
+  for (json& mesh : manifest["meshes"]) mesh.erase("visible");
+  replaceEntry(file, "manifest.json", manifest.dump());
+  const Case twin = loadCase(file);
+  ASSERT_FALSE(twin.meshes.empty());
+  for (const SurfaceMesh& mesh : twin.meshes) EXPECT_TRUE(mesh.visible) << mesh.name;
 }
 
 TEST(CaseFile, NewerFormatIsRefusedAsUnsupported) {

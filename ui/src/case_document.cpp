@@ -2,8 +2,11 @@
 
 #include <QThreadPool>
 #include <QUndoCommand>
+#include <algorithm>
 #include <memory>
 #include <utility>
+
+#include "twinplan/core/error.h"
 
 namespace twinplan::ui {
 
@@ -22,6 +25,36 @@ class MeasurementCommand : public QUndoCommand {
  private:
   CaseDocument& document_;
   std::vector<Measurement> before_, after_;
+};
+
+// A change to how one mesh is shown. Consecutive slider steps on the same mesh merge, so one
+// drag is one undo step.
+class MeshDisplayCommand : public QUndoCommand {
+ public:
+  MeshDisplayCommand(CaseDocument& document, std::size_t index,
+                     const CaseDocument::MeshDisplay& after, bool continuing)
+      : QUndoCommand(QObject::tr("Change %1")
+                         .arg(QString::fromStdString(document.twin().meshes[index].name))),
+        document_(document),
+        index_(index),
+        before_(document.meshDisplay(index)),
+        after_(after),
+        continuing_(continuing) {}
+  int id() const override { return 1; }
+  bool mergeWith(const QUndoCommand* other) override {
+    const auto* next = static_cast<const MeshDisplayCommand*>(other);
+    if (!next->continuing_ || next->index_ != index_) return false;
+    after_ = next->after_;
+    return true;
+  }
+  void redo() override { document_.applyMeshDisplay(index_, after_); }
+  void undo() override { document_.applyMeshDisplay(index_, before_); }
+
+ private:
+  CaseDocument& document_;
+  std::size_t index_;
+  CaseDocument::MeshDisplay before_, after_;
+  bool continuing_;
 };
 
 CaseDocument::CaseDocument(QObject* parent) : QObject(parent) {
@@ -86,6 +119,29 @@ std::string CaseDocument::nextMeasurementName(Measurement::Kind kind) const {
     for (const auto& m : case_.measurements) used = used || m.name == name;
     if (!used) return name;
   }
+}
+
+CaseDocument::MeshDisplay CaseDocument::meshDisplay(std::size_t index) const {
+  if (index >= case_.meshes.size())
+    throw Error(ErrorKind::InvalidInput, "There is no mesh " + std::to_string(index) + ".",
+                "case meshes");
+  const SurfaceMesh& mesh = case_.meshes[index];
+  return {mesh.colour, mesh.opacity, mesh.visible};
+}
+
+void CaseDocument::setMeshDisplay(std::size_t index, const MeshDisplay& display,
+                                  bool continuing) {
+  if (meshDisplay(index) == display) return;
+  undoStack_.push(new MeshDisplayCommand(*this, index, display, continuing));
+}
+
+void CaseDocument::applyMeshDisplay(std::size_t index, const MeshDisplay& display) {
+  SurfaceMesh& mesh = case_.meshes[index];
+  mesh.colour = display.colour;
+  mesh.opacity = std::clamp(display.opacity, 0.0f, 1.0f);
+  mesh.visible = display.visible;
+  ++revision_;
+  emit meshDisplayChanged(index);
 }
 
 }  // namespace twinplan::ui

@@ -25,6 +25,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/measurement.h"
 #include "twinplan/ui/case_document.h"
+#include "twinplan/ui/models_panel.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -261,6 +262,30 @@ void MainWindow::buildDocks() {
   });
   auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
   connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
+  buildModelsDock();
+}
+
+void MainWindow::buildModelsDock() {
+  models_ = new ModelsPanel(this);
+  auto* dock = new QDockWidget(tr("3D models"), this);
+  dock->setObjectName("modelsDock");
+  dock->setWidget(models_);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  connect(models_, &ModelsPanel::displayEdited, this,
+          [this](std::size_t index, Rgb colour, float opacity, bool visible, bool continuing) {
+            document_->setMeshDisplay(index, {colour, opacity, visible}, continuing);
+          });
+  connect(document_, &CaseDocument::meshDisplayChanged, this, [this](std::size_t index) {
+    const SurfaceMesh& mesh = document_->twin().meshes[index];
+    models_->showMesh(index, mesh);
+    rendering::VolumeView& view = volume_->view();
+    if (index >= view.meshCount()) return;  // the 3D scene is not built yet: it will read the case
+    view.setMeshVisible(index, mesh.visible);
+    view.setMeshOpacity(index, mesh.opacity);
+    view.setMeshColour(index, mesh.colour);
+    volume_->update();
+  });
 }
 
 void MainWindow::buildMenus() {
@@ -303,6 +328,9 @@ void MainWindow::buildMenus() {
     group->addAction(action);
     connect(action, &QAction::triggered, this, [this, layout = layout] { setLayout(layout); });
   }
+  // Closed panels come back from here.
+  view->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
 }
 
 void MainWindow::buildToolbar() {
@@ -447,6 +475,7 @@ void MainWindow::showCase() {
   // of it at once. Until then it shows nothing rather than the previous case.
   volume_->view().setVolume(nullptr);
   volume_->view().setMeshes(nullptr);
+  models_->setMeshes(twin.meshes);
   const int shown = ++casesShown_;
   QTimer::singleShot(0, volume_, [this, shown] {
     if (shown == casesShown_) showCaseIn3D();

@@ -15,6 +15,7 @@ struct SurfaceMesh {
   std::string segmentName;  // segment it was built from, if any
   Rgb colour{200, 200, 200};
   float opacity = 1.0f;
+  bool visible = true;  // shown in 3D (a display choice saved with the case)
   std::vector<std::array<float, 3>> points_lps;
   std::vector<std::array<std::uint32_t, 3>> triangles;  // counter-clockwise seen from outside
   std::vector<std::array<float, 3>> normals;            // per point, or empty

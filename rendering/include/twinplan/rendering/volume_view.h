@@ -62,9 +62,9 @@ class VolumeView {
   void setPreset(VolumePreset preset);
   VolumePreset preset() const { return preset_; }
 
-  // The case's surface meshes, in LPS, each in its colour and opacity. The view copies the
-  // geometry: call again after the meshes change; nullptr removes them. Visibility and
-  // opacity set below start afresh. Throws Error(InvalidInput) for a damaged mesh and then
+  // The case's surface meshes, in LPS, each in its colour, opacity and visibility. The view
+  // copies the geometry: call again after the meshes change; nullptr removes them. Display
+  // settings made below start afresh. Throws Error(InvalidInput) for a damaged mesh and then
   // keeps showing the previous ones.
   void setMeshes(const std::vector<SurfaceMesh>* meshes);
   std::size_t meshCount() const { return meshActors_.size(); }
@@ -73,6 +73,8 @@ class VolumeView {
   bool meshVisible(std::size_t index) const;
   void setMeshOpacity(std::size_t index, double opacity);  // clamped to 0..1
   double meshOpacity(std::size_t index) const;
+  void setMeshColour(std::size_t index, const Rgb& colour);
+  Rgb meshColour(std::size_t index) const;
 
   // Shows only what lies inside the box (volume and meshes), with the box outlined and its
   // size written in the bottom-left corner. Throws Error(InvalidInput) when lo is not below

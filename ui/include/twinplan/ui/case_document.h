@@ -33,14 +33,28 @@ class CaseDocument : public QObject {
   // The next free name like "Ruler 3".
   std::string nextMeasurementName(Measurement::Kind kind) const;
 
+  // How a surface mesh is shown in 3D. Edits with `continuing` set (an opacity slider being
+  // dragged) merge with the previous edit of the same mesh into one undo step.
+  struct MeshDisplay {
+    Rgb colour;
+    float opacity = 1.0f;
+    bool visible = true;
+    bool operator==(const MeshDisplay&) const = default;
+  };
+  MeshDisplay meshDisplay(std::size_t index) const;  // throws Error(InvalidInput) out of range
+  void setMeshDisplay(std::size_t index, const MeshDisplay& display, bool continuing = false);
+
  signals:
   void caseReplaced();
   void measurementsChanged();
+  void meshDisplayChanged(std::size_t index);
   void modifiedChanged(bool modified);
 
  private:
   friend class MeasurementCommand;
+  friend class MeshDisplayCommand;
   void setMeasurements(std::vector<Measurement> measurements);
+  void applyMeshDisplay(std::size_t index, const MeshDisplay& display);
 
   Case case_;
   std::filesystem::path file_;

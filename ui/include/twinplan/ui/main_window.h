@@ -29,6 +29,7 @@ class VolumeViewport;
 class VtkViewport;
 class DicomBrowser;
 class CaseDocument;
+class ModelsPanel;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -63,6 +64,7 @@ class MainWindow : public QMainWindow {
   const Case& currentCase() const;
   CaseDocument* document() const { return document_; }
   DicomBrowser* dicomBrowser() const { return browser_; }
+  ModelsPanel* modelsPanel() const { return models_; }
   void setLayout(Layout layout);
   void setTool(Tool tool);
   void setWindowLevel(const rendering::WindowLevel& wl);
@@ -81,6 +83,7 @@ class MainWindow : public QMainWindow {
   void buildToolbar();
   void showCase();
   void showCaseIn3D();
+  void buildModelsDock();
   void showMeasurements();
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
   void showCursor(const Vec3& p_lps, bool inside);
@@ -117,6 +120,7 @@ class MainWindow : public QMainWindow {
   QLabel* readout_ = nullptr;
   DicomBrowser* browser_ = nullptr;
   QListWidget* measurementList_ = nullptr;
+  ModelsPanel* models_ = nullptr;
   QActionGroup* toolActions_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
