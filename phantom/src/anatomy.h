@@ -16,6 +16,8 @@
 
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/label_map.h"
+#include "twinplan/core/mesh.h"
+#include "twinplan/core/progress.h"
 #include "twinplan/phantom/phantom.h"
 
 namespace twinplan::phantom::detail {
@@ -148,6 +150,12 @@ DicomInfo phantomCtInfo(const std::string& studyTime);
 
 std::unique_ptr<Anatomy> makeAbdomenAnatomy();
 std::unique_ptr<Anatomy> makeHeadAnatomy();
+
+// The 3D models of the sample case (surface_models.cpp): the true labelmap's segments that a
+// surgeon turns around in the 3D view, as closed meshes; `settings` describes how they were
+// made (for the provenance).
+std::vector<SurfaceMesh> makeSurfaceModels(const LabelMap& truth, PhantomKind kind,
+                                           Progress& progress, nlohmann::json& settings);
 
 // ---- noise ---------------------------------------------------------------------------------
 

@@ -207,6 +207,8 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
 
   const Mat3 step = grid.direction * grid.spacing_mm.asDiagonal();
   const detail::Point origin(grid.origin_lps), di(step.col(0)), dj(step.col(1)), dk(step.col(2));
+  // Meshing the models takes about four times as long as sampling the voxels.
+  const double voxelShare = options.surfaceModels ? 0.2 : 1.0;
   for (std::int64_t k = 0; k < grid.size[2]; ++k) {
     progress.check();
     for (std::int64_t j = 0; j < grid.size[1]; ++j) {
@@ -232,7 +234,7 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
         }
       }
     }
-    progress.report(static_cast<double>(k + 1) / static_cast<double>(grid.size[2]),
+    progress.report(voxelShare * static_cast<double>(k + 1) / static_cast<double>(grid.size[2]),
                     "Building the phantom");
   }
 
@@ -272,6 +274,19 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
                              {"mrNoiseSd", options.mrNoiseSd},
                              {"scale", options.scale},
                              {"generator", "twinplan::phantom::makePhantom"}});
+  if (options.surfaceModels) {
+    nlohmann::json settings;
+    twin.meshes = detail::makeSurfaceModels(twin.labelMaps.front(), options.kind,
+                                            *subRange(progress, voxelShare, 1.0), settings);
+    nlohmann::json names = nlohmann::json::array();
+    for (const SurfaceMesh& mesh : twin.meshes) names.push_back(mesh.name);
+    twin.provenance.push_back({{"step", "surface models"},
+                               {"time", utcNow()},
+                               {"labelMap", twin.labelMaps.front().name},
+                               {"meshes", names},
+                               {"settings", settings},
+                               {"generator", "twinplan::segmentation::buildSurfaces"}});
+  }
   return phantom;
 }
 

@@ -319,6 +319,11 @@ void VolumeView::setOrientationMarkerVisible(bool visible) {
 void VolumeView::setFastRendering(bool fast) {
   if (fast == fast_) return;
   fast_ = fast;
+  // Depth peeling renders the scene (volume included) once per layer: it doubled the cost of a
+  // frame with a see-through liver on llvmpipe (87 -> 43 ms). Without it, translucent meshes
+  // show their front faces only (back faces culled), which reads correctly for closed organs.
+  renderer_->SetUseDepthPeeling(!fast);
+  for (std::size_t i = 0; i < meshActors_.size(); ++i) applyMeshOpacity(i);
   if (image_) {
     updateMapperInput();
     setPreset(preset_);
@@ -432,7 +437,10 @@ void VolumeView::setMeshes(const std::vector<SurfaceMesh>* meshes) {
   for (const auto& actor : meshActors_) renderer_->RemoveActor(actor);
   meshActors_ = std::move(actors);
   meshOpacities_ = std::move(opacities);
-  for (const auto& actor : meshActors_) renderer_->AddActor(actor);
+  for (std::size_t i = 0; i < meshActors_.size(); ++i) {
+    applyMeshOpacity(i);
+    renderer_->AddActor(meshActors_[i]);
+  }
   applyClipping();
   if (!volume_) resetCamera();
 }
@@ -450,7 +458,7 @@ bool VolumeView::meshVisible(std::size_t index) const {
 void VolumeView::setMeshOpacity(std::size_t index, double opacity) {
   throwIfOutOfRange(index, meshActors_.size());
   meshOpacities_[index] = std::clamp(opacity, 0.0, 1.0);
-  meshActors_[index]->GetProperty()->SetOpacity(meshOpacities_[index]);
+  applyMeshOpacity(index);
 }
 
 void VolumeView::setMeshColour(std::size_t index, const Rgb& colour) {
@@ -465,6 +473,12 @@ Rgb VolumeView::meshColour(std::size_t index) const {
   return {static_cast<std::uint8_t>(std::lround(rgb[0] * 255)),
           static_cast<std::uint8_t>(std::lround(rgb[1] * 255)),
           static_cast<std::uint8_t>(std::lround(rgb[2] * 255))};
+}
+
+void VolumeView::applyMeshOpacity(std::size_t index) {
+  vtkProperty* property = meshActors_[index]->GetProperty();
+  property->SetOpacity(meshOpacities_[index]);
+  property->SetBackfaceCulling(fast_ && meshOpacities_[index] < 1.0);
 }
 
 double VolumeView::meshOpacity(std::size_t index) const {

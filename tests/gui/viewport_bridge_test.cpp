@@ -21,8 +21,18 @@ using rendering::SliceOrientation;
 constexpr SliceOrientation kOrientations[] = {SliceOrientation::Axial, SliceOrientation::Coronal,
                                               SliceOrientation::Sagittal};
 
-// Processes events until nothing has been posted for `quiet_ms` (deferred paints included).
-void settle(int quiet_ms = 300) { QTest::qWait(quiet_ms); }
+// Processes events until every visible view has painted a frame (first renders of a case
+// are spread over several event-loop turns), then a little longer for deferred repaints.
+void settle(QWidget* window) {
+  const auto allPainted = [window] {
+    for (VtkViewport* viewport : window->findChildren<VtkViewport*>())
+      if (viewport->isVisible() && viewport->lastFrame().isNull()) return false;
+    return true;
+  };
+  for (int waited = 0; !allPainted() && waited < 10000; waited += 20) QTest::qWait(20);
+  EXPECT_TRUE(allPainted()) << "a view has not painted after 10 s";
+  QTest::qWait(200);
+}
 
 class ViewportBridge : public ::testing::Test {
  protected:
@@ -37,7 +47,7 @@ class ViewportBridge : public ::testing::Test {
     window_->show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
     window_->setCase(phantom_->twin);
-    settle();
+    settle(window_.get());
   }
 
   // The grey level the whole-window capture shows at an LPS point of a slice view.
@@ -82,7 +92,7 @@ TEST_F(ViewportBridge, NoViewIsLeftWithADeferredFrame) {
   VtkViewport::setPaintPassBudget(0.001);
   window_->setCase(phantom_->twin);
   window_->setWindowLevel({350, 50});
-  settle();
+  settle(window_.get());
   VtkViewport::setPaintPassBudget(40.0);
   for (auto orientation : kOrientations) {
     SCOPED_TRACE(rendering::toString(orientation));
@@ -92,6 +102,26 @@ TEST_F(ViewportBridge, NoViewIsLeftWithADeferredFrame) {
     EXPECT_TRUE(painted.convertToFormat(QImage::Format_RGB32) ==
                 viewport->grabFramebuffer().convertToFormat(QImage::Format_RGB32))
         << "the view still shows a frame from before the last change";
+  }
+}
+
+TEST_F(ViewportBridge, ADeferredViewNeverShowsThePreviousCase) {
+  VtkViewport::setPaintPassBudget(0.001);  // one view per pass
+  window_->setCase(phantom_->twin);        // "another" case
+  window_->repaint();                      // one paint pass, now
+  int rendered = 0, blank = 0;
+  for (VtkViewport* viewport : window_->findChildren<VtkViewport*>()) {
+    if (!viewport->isVisible()) continue;
+    (viewport->lastFrame().isNull() ? blank : rendered) += 1;
+  }
+  VtkViewport::setPaintPassBudget(40.0);
+  EXPECT_LE(rendered, 1);
+  EXPECT_GE(blank, 3);  // painted black until their turn, not the old frame
+  settle(window_.get());
+  for (VtkViewport* viewport : window_->findChildren<VtkViewport*>()) {
+    if (viewport->isVisible()) {
+      EXPECT_FALSE(viewport->lastFrame().isNull());
+    }
   }
 }
 

@@ -20,6 +20,7 @@
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/segmentation/mesh_metrics.h"
 
 namespace twinplan {
 namespace {
@@ -80,11 +81,14 @@ RegionStats statsOf(const Phantom& p, const Segment& segment, const ImageVolume*
   return s;
 }
 
-// The phantoms at full resolution are built once for the whole file (about half a second each).
+// The phantoms at full resolution are built once for the whole file (about half a second each),
+// without their 3D models, which SampleCaseHasClosedModels... tests on its own.
 const Phantom& abdomen() {
   static const Phantom p = [] {
+    PhantomOptions o;
+    o.surfaceModels = false;
     const auto start = std::chrono::steady_clock::now();
-    Phantom made = phantom::makePhantom({});
+    Phantom made = phantom::makePhantom(o);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("[   INFO   ] abdomen phantom (256x256x100) made in %.2f s\n", seconds);
@@ -97,6 +101,7 @@ const Phantom& head() {
   static const Phantom p = [] {
     PhantomOptions o;
     o.kind = PhantomKind::Head;
+    o.surfaceModels = false;
     const auto start = std::chrono::steady_clock::now();
     Phantom made = phantom::makePhantom(o);
     const double seconds =
@@ -270,6 +275,69 @@ TEST(AbdomenPhantom, SameSeedGivesIdenticalVoxelsDifferentSeedDoesNot) {
   std::size_t differ = 0;
   for (std::size_t n = 0; n < va.size(); ++n) differ += va[n] != vc[n];
   EXPECT_GT(static_cast<double>(differ), 0.8 * static_cast<double>(va.size()));
+  // The 3D models are built from the labels alone, so they repeat too.
+  ASSERT_FALSE(a.twin.meshes.empty());
+  ASSERT_EQ(a.twin.meshes.size(), b.twin.meshes.size());
+  for (std::size_t m = 0; m < a.twin.meshes.size(); ++m) {
+    EXPECT_EQ(a.twin.meshes[m].points_lps, b.twin.meshes[m].points_lps) << a.twin.meshes[m].name;
+    EXPECT_EQ(a.twin.meshes[m].triangles, b.twin.meshes[m].triangles) << a.twin.meshes[m].name;
+    EXPECT_EQ(a.twin.meshes[m].normals, b.twin.meshes[m].normals) << a.twin.meshes[m].name;
+  }
+}
+
+// The sample case opens with 3D models of what a surgeon plans on, each a closed surface small
+// enough for a software renderer, the tumours solid and the liver see-through.
+TEST(AbdomenPhantom, SampleCaseHasClosedModelsOfThePlanningAnatomy) {
+  const auto start = std::chrono::steady_clock::now();
+  const Phantom p = phantom::makePhantom({});
+  std::printf("[   INFO   ] abdomen phantom with models made in %.2f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  const LabelMap& truth = p.twin.labelMaps[0];
+  std::map<std::string, const SurfaceMesh*> byName;
+  for (const SurfaceMesh& mesh : p.twin.meshes) {
+    byName[mesh.name] = &mesh;
+    const std::size_t segment = *truth.findSegment(mesh.segmentName);
+    const double voxels_ml = truth.volume_ml(segment);
+    const double mesh_ml = segmentation::enclosedVolume_ml(mesh);
+    std::printf("[   INFO   ] model %-20s %6zu triangles, %7.1f ml (voxels %7.1f ml, %+.1f %%)\n",
+                mesh.name.c_str(), mesh.triangles.size(), mesh_ml, voxels_ml,
+                100.0 * (mesh_ml / voxels_ml - 1.0));
+    EXPECT_TRUE(segmentation::isClosedManifold(mesh)) << mesh.name;
+    EXPECT_LE(mesh.triangles.size(), 20000u) << mesh.name;
+    EXPECT_EQ(mesh.normals.size(), mesh.points_lps.size()) << mesh.name;
+    EXPECT_EQ(mesh.colour, truth.segments()[segment].colour) << mesh.name;
+    // Thin vessels lose most to smoothing (a 5 mm tube is 3 voxels across).
+    EXPECT_NEAR(mesh_ml / voxels_ml, 1.0, 0.06) << mesh.name;
+  }
+  for (const char* wanted : {"Liver", "Tumour 1", "Tumour 2", "Portal vein", "Hepatic veins",
+                             "Left kidney", "Right kidney"})
+    EXPECT_TRUE(byName.count(wanted)) << wanted;
+  for (const char* unwanted : {"Skin", "Subcutaneous fat", "Muscle", "Visceral fat"})
+    EXPECT_FALSE(byName.count(unwanted)) << unwanted;
+  ASSERT_TRUE(byName.count("Liver") && byName.count("Tumour 1"));
+  EXPECT_FLOAT_EQ(byName["Liver"]->opacity, 0.5f);
+  EXPECT_FLOAT_EQ(byName["Tumour 1"]->opacity, 1.0f);
+  for (const auto& tumour : p.tumours) {
+    const double truth_ml = sphereVolume_mm3(tumour.diameter_mm) / 1000.0;
+    EXPECT_NEAR(segmentation::enclosedVolume_ml(*byName.at(tumour.name)) / truth_ml, 1.0, 0.03)
+        << tumour.name;
+  }
+  ASSERT_EQ(p.twin.provenance.size(), 2u);
+  EXPECT_EQ(p.twin.provenance[1]["step"], "surface models");
+  EXPECT_EQ(p.twin.provenance[1]["meshes"].size(), p.twin.meshes.size());
+}
+
+TEST(HeadPhantom, SampleCaseHasModelsOfBrainVentriclesAndTumour) {
+  PhantomOptions o;
+  o.kind = PhantomKind::Head;
+  o.scale = 0.5;
+  const Phantom p = phantom::makePhantom(o);
+  std::vector<std::string> names;
+  for (const SurfaceMesh& mesh : p.twin.meshes) {
+    names.push_back(mesh.name);
+    EXPECT_TRUE(segmentation::isClosedManifold(mesh)) << mesh.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Grey matter", "Ventricles", "Tumour"}));
 }
 
 // FNV-1a over the voxel bytes: pins the exact output so a change of platform, compiler or
@@ -318,6 +386,7 @@ TEST(AbdomenPhantom, ObliqueGridKeepsTheAnatomyInPlace) {
   const Phantom& straight = abdomen();
   PhantomOptions o;
   o.oblique = true;
+  o.surfaceModels = false;
   const Phantom tilted = phantom::makePhantom(o);
   const ImageGeometry& g = tilted.twin.volumes[0].geometry();
   EXPECT_FALSE(g.direction.isIdentity(1e-3));
@@ -530,6 +599,13 @@ TEST(PhantomFiles, TruthLabelsCaseAndObliqueSeriesReadBack) {
   ASSERT_EQ(loaded.labelMaps.size(), 1u);
   EXPECT_EQ(loaded.labelMaps[0].segments(), labels.segments());
   EXPECT_EQ(loaded.labelMaps[0].layer(1), labels.layer(1));
+  // ... and the 3D models.
+  ASSERT_EQ(loaded.meshes.size(), p.twin.meshes.size());
+  for (std::size_t m = 0; m < loaded.meshes.size(); ++m) {
+    EXPECT_EQ(loaded.meshes[m].name, p.twin.meshes[m].name);
+    EXPECT_EQ(loaded.meshes[m].triangles, p.twin.meshes[m].triangles) << loaded.meshes[m].name;
+    EXPECT_FLOAT_EQ(loaded.meshes[m].opacity, p.twin.meshes[m].opacity) << loaded.meshes[m].name;
+  }
   ASSERT_EQ(loaded.series.size(), 1u);
   EXPECT_EQ(loaded.series[0].seriesInstanceUid, p.twin.volumes[0].dicom.seriesInstanceUid);
   EXPECT_EQ(loaded.series[0].files.size(),

@@ -272,6 +272,10 @@ void MainWindow::buildModelsDock() {
   dock->setWidget(models_);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
+  // The browser gets most of the column; models (a dozen rows) more than measurements.
+  resizeDocks({findChild<QDockWidget*>("dicomDock"), findChild<QDockWidget*>("measurementDock"),
+               dock},
+              {420, 130, 260}, Qt::Vertical);
   connect(models_, &ModelsPanel::displayEdited, this,
           [this](std::size_t index, Rgb colour, float opacity, bool visible, bool continuing) {
             document_->setMeshDisplay(index, {colour, opacity, visible}, continuing);
@@ -463,7 +467,9 @@ void MainWindow::showCase() {
       twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
   const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
+  volume_->discardFrame();
   for (auto* viewport : slices_) {
+    viewport->discardFrame();
     viewport->view().setVolume(image);
     viewport->view().setLabelMap(labels);
     viewport->view().setMeasurements(&twin.measurements);

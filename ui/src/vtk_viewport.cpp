@@ -16,6 +16,7 @@
 #include <chrono>
 
 namespace twinplan::ui {
+
 void VtkViewport::setDefaultSurfaceFormat() {
   QSurfaceFormat format;
   format.setRenderableType(QSurfaceFormat::OpenGL);

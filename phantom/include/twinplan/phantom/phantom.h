@@ -32,6 +32,10 @@ struct PhantomOptions {
   // Grid: abdomen 256x256x100 at 1.5x1.5x2.5 mm; head 224x224x96 at 1x1x2 mm. scale < 1
   // keeps the field of view and makes the voxels 1/scale larger (fewer of them).
   double scale = 1.0;
+  // Closed surface meshes of the anatomy a surgeon looks at in 3D (liver, tumours, vessels,
+  // kidneys ...; head: brain, ventricles, tumour) in Case::meshes, built from the true labels.
+  // Off: no meshes, and the phantom is made sooner.
+  bool surfaceModels = true;
 };
 
 // One spherical tumour's truth.
@@ -53,13 +57,14 @@ struct TissueTruth {
 
 struct Phantom {
   PhantomOptions options;
-  Case twin;  // volumes ("CT"; head also "MR T1"), true labelmap ("Ground truth"), provenance
+  Case twin;  // volumes ("CT"; head also "MR T1"), true labelmap ("Ground truth"), meshes
+              // (when options.surfaceModels), provenance
   std::vector<TumourTruth> tumours;  // known answers for tests
   std::vector<TissueTruth> tissues;
 };
 
-// Builds the phantom in memory (abdomen at scale 1: ~0.5 s on one core). Throws
-// Error(InvalidInput) for a bad option, Cancelled on cancel.
+// Builds the phantom in memory (abdomen at scale 1: ~0.15 s on one core, ~0.8 s with the
+// surface models). Throws Error(InvalidInput) for a bad option, Cancelled on cancel.
 Phantom makePhantom(const PhantomOptions& options, Progress& progress = noProgress());
 
 struct PhantomFiles {

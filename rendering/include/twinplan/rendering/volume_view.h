@@ -94,6 +94,7 @@ class VolumeView {
   void zoom(double factor);
 
  private:
+  void applyMeshOpacity(std::size_t index);
   void applyClipping();
   void updateOrientationCamera();
 

@@ -44,6 +44,9 @@ class VtkViewport : public QWidget {
   QImage grabFramebuffer();
   // The frame painted last (device pixels): what the screen shows.
   const QImage& lastFrame() const { return frame_; }
+  // Forgets the last frame, so that a view deferred to the next turn shows black rather than
+  // what it showed before (another patient's images, after the case changes).
+  void discardFrame() { frame_ = QImage(); }
 
   // While one exists, every paint renders (captures of the whole window): otherwise a paint
   // pass that has spent its time budget leaves the remaining views for the next turn.

@@ -1,0 +1,377 @@
+// Segment -> closed surface: 0/1 mask of the segment's bounding box, flying edges, windowed-sinc
+// smoothing, quadric decimation, outward normals, then the box's frame -> patient LPS.
+#include "twinplan/segmentation/segment_surface.h"
+
+#include <vtkCallbackCommand.h>
+#include <vtkCellArray.h>
+#include <vtkCellArrayIterator.h>
+#include <vtkDataArray.h>
+#include <vtkFlyingEdges3D.h>
+#include <vtkPointData.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataAlgorithm.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkQuadricDecimation.h>
+#include <vtkSmartPointer.h>
+#include <vtkWindowedSincPolyDataFilter.h>
+
+#include <Eigen/LU>  // determinant
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mesh_topology.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/image_volume.h"
+#include "twinplan/core/vtk_view.h"
+
+namespace twinplan::segmentation {
+namespace {
+
+// Quadric decimation keeps a recognisable shape down to a few % of the triangles.
+constexpr double kMaxReduction = 0.99;
+
+// The voxels of one label value: bounding box (inclusive) and count.
+struct VoxelBox {
+  Index3 lo{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max(),
+            std::numeric_limits<std::int64_t>::max()};
+  Index3 hi{-1, -1, -1};
+  std::size_t voxels = 0;
+
+  void add(std::int64_t i, std::int64_t j, std::int64_t k) {
+    lo = {std::min(lo[0], i), std::min(lo[1], j), std::min(lo[2], k)};
+    hi = {std::max(hi[0], i), std::max(hi[1], j), std::max(hi[2], k)};
+    ++voxels;
+  }
+  double boxVoxels() const {
+    return voxels == 0
+               ? 0.0
+               : static_cast<double>(hi[0] - lo[0] + 1) * static_cast<double>(hi[1] - lo[1] + 1) *
+                     static_cast<double>(hi[2] - lo[2] + 1);
+  }
+};
+
+void checkOptions(const SurfaceOptions& o) {
+  auto bad = [](const std::string& what, const char* option) {
+    throw Error(ErrorKind::InvalidInput, what, option);
+  };
+  if (o.smoothingIterations < 0 || o.smoothingIterations > 1000)
+    bad("Surface smoothing iterations must be between 0 and 1000.", "smoothingIterations");
+  if (!(o.passBand > 0.0 && o.passBand <= 2.0))
+    bad("Surface smoothing pass band must be above 0 and at most 2.", "passBand");
+  if (!(o.targetReduction >= 0.0 && o.targetReduction <= 0.95))
+    bad("Surface decimation must remove between 0 and 95 % of the triangles (0 to 0.95).",
+        "targetReduction");
+}
+
+void checkLayer(const LabelMap& labels, const Segment& segment) {
+  if (segment.layer < 0 || segment.layer >= labels.layerCount())
+    throw Error(ErrorKind::InvalidInput,
+                "Segment '" + segment.name + "' is in label layer " +
+                    std::to_string(segment.layer) + ", but the labelmap has " +
+                    std::to_string(labels.layerCount()) + " layer(s).",
+                segment.name);
+}
+
+// The box of every label value of one layer, indexed by value, in one pass over the layer.
+std::vector<VoxelBox> boxesOfLayer(const LabelMap& labels, int layerIndex, Progress& progress) {
+  const ImageGeometry& g = labels.geometry();
+  const std::vector<std::uint16_t>& layer = labels.layer(layerIndex);
+  std::vector<VoxelBox> boxes;
+  std::size_t n = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k) {
+    progress.check();
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i, ++n) {
+        const std::uint16_t value = layer[n];
+        if (value == 0) continue;
+        if (value >= boxes.size()) boxes.resize(value + std::size_t{1});
+        boxes[value].add(i, j, k);
+      }
+  }
+  progress.report(1.0, "Locating segments");
+  return boxes;
+}
+
+// Where each listed segment lies; scans each layer that holds one of them once.
+std::vector<VoxelBox> segmentBoxes(const LabelMap& labels, const std::vector<Segment>& segments,
+                                   Progress& progress) {
+  std::vector<std::vector<VoxelBox>> byLayer(static_cast<std::size_t>(labels.layerCount()));
+  std::vector<bool> needed(byLayer.size(), false);
+  for (const Segment& s : segments) needed[static_cast<std::size_t>(s.layer)] = true;
+  for (std::size_t layer = 0; layer < byLayer.size(); ++layer) {
+    if (!needed[layer]) continue;
+    const auto share = subRange(progress, static_cast<double>(layer) / byLayer.size(),
+                                static_cast<double>(layer + 1) / byLayer.size());
+    byLayer[layer] = boxesOfLayer(labels, static_cast<int>(layer), *share);
+  }
+  std::vector<VoxelBox> boxes;
+  for (const Segment& s : segments) {
+    const auto& layerBoxes = byLayer[static_cast<std::size_t>(s.layer)];
+    boxes.push_back(s.value < layerBoxes.size() ? layerBoxes[s.value] : VoxelBox{});
+  }
+  return boxes;
+}
+
+// The segment as a 0/1 mask of its box grown by one empty voxel on every side, so that the
+// surface also closes where the segment touches the grid's border. The mask's own frame is
+// axis-aligned with origin 0 at box corner lo - 1: smoothing and decimation then work in true
+// millimetres, and the grid's direction and origin are applied once at the end.
+ImageVolume paddedMask(const LabelMap& labels, const Segment& segment, const VoxelBox& box) {
+  const ImageGeometry& g = labels.geometry();
+  ImageGeometry local;
+  for (int a = 0; a < 3; ++a) local.size[a] = box.hi[a] - box.lo[a] + 3;
+  local.spacing_mm = g.spacing_mm;
+  ImageVolume mask(local, PixelType::UInt8);
+  const auto out = mask.voxels<std::uint8_t>();
+  const std::vector<std::uint16_t>& layer = labels.layer(segment.layer);
+  const std::int64_t rowLength = box.hi[0] - box.lo[0] + 1;
+  for (std::int64_t k = box.lo[2]; k <= box.hi[2]; ++k)
+    for (std::int64_t j = box.lo[1]; j <= box.hi[1]; ++j) {
+      const std::uint16_t* from = layer.data() + g.linearIndex(box.lo[0], j, k);
+      std::uint8_t* to = out.data() + local.linearIndex(1, j - box.lo[1] + 1, k - box.lo[2] + 1);
+      for (std::int64_t i = 0; i < rowLength; ++i) to[i] = from[i] == segment.value ? 1 : 0;
+    }
+  return mask;
+}
+
+// Forwards a VTK filter's progress to our sink and aborts the filter on cancel. VTK may call
+// it from its worker threads; only the calling thread reports (sinks are not thread-safe).
+struct FilterProgress {
+  Progress* progress;
+  const char* step;
+  std::thread::id caller;
+
+  static void onEvent(vtkObject* filter, unsigned long, void* self, void* fraction) {
+    const auto& me = *static_cast<FilterProgress*>(self);
+    if (std::this_thread::get_id() != me.caller) return;
+    me.progress->report(*static_cast<double*>(fraction), me.step);
+    if (me.progress->cancelRequested()) static_cast<vtkAlgorithm*>(filter)->AbortExecuteOn();
+  }
+};
+
+// Runs one filter on `input`; throws Cancelled when cancelled during or before it.
+vtkSmartPointer<vtkPolyData> run(vtkPolyDataAlgorithm* filter, vtkDataObject* input,
+                                 Progress& progress, const char* step) {
+  progress.check();
+  FilterProgress forward{&progress, step, std::this_thread::get_id()};
+  const auto observer = vtkSmartPointer<vtkCallbackCommand>::New();
+  observer->SetCallback(&FilterProgress::onEvent);
+  observer->SetClientData(&forward);
+  filter->AddObserver(vtkCommand::ProgressEvent, observer);
+  filter->SetInputData(input);
+  filter->Update();
+  filter->RemoveObserver(observer);
+  progress.check();
+  progress.report(1.0, step);
+  // Our own copy, so the result outlives the filter and its pipeline.
+  auto output = vtkSmartPointer<vtkPolyData>::New();
+  output->ShallowCopy(filter->GetOutput());
+  return output;
+}
+
+// The surface's triangles as point indices; Error(Internal) for any other polygon.
+std::vector<std::array<std::uint32_t, 3>> trianglesOf(vtkPolyData* surface) {
+  std::vector<std::array<std::uint32_t, 3>> triangles;
+  triangles.reserve(static_cast<std::size_t>(surface->GetNumberOfPolys()));
+  const auto cell = vtk::TakeSmartPointer(surface->GetPolys()->NewIterator());
+  for (cell->GoToFirstCell(); !cell->IsDoneWithTraversal(); cell->GoToNextCell()) {
+    vtkIdList* ids = cell->GetCurrentCell();
+    if (ids->GetNumberOfIds() != 3)
+      throw Error(ErrorKind::Internal, "A segment surface has a polygon that is not a triangle.");
+    triangles.push_back({static_cast<std::uint32_t>(ids->GetId(0)),
+                         static_cast<std::uint32_t>(ids->GetId(1)),
+                         static_cast<std::uint32_t>(ids->GetId(2))});
+  }
+  return triangles;
+}
+
+bool isClosed(vtkPolyData* surface) {
+  return detail::isClosedManifold(trianglesOf(surface),
+                                  static_cast<std::size_t>(surface->GetNumberOfPoints()));
+}
+
+// Six times the signed volume enclosed: positive when the triangles face outwards.
+double signedVolume(vtkPolyData* surface) {
+  double sum = 0.0, a[3], b[3], c[3];
+  const auto cell = vtk::TakeSmartPointer(surface->GetPolys()->NewIterator());
+  for (cell->GoToFirstCell(); !cell->IsDoneWithTraversal(); cell->GoToNextCell()) {
+    vtkIdList* ids = cell->GetCurrentCell();
+    if (ids->GetNumberOfIds() != 3) continue;
+    surface->GetPoint(ids->GetId(0), a);
+    surface->GetPoint(ids->GetId(1), b);
+    surface->GetPoint(ids->GetId(2), c);
+    sum += a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
+           a[2] * (b[0] * c[1] - b[1] * c[0]);
+  }
+  return sum;
+}
+
+double reductionFor(vtkIdType triangles, const SurfaceOptions& o) {
+  double reduction = o.targetReduction;
+  const auto count = static_cast<std::size_t>(triangles);
+  if (o.maxTriangles > 0 && count > o.maxTriangles)
+    reduction =
+        std::max(reduction, 1.0 - static_cast<double>(o.maxTriangles) / static_cast<double>(count));
+  return std::min(reduction, kMaxReduction);
+}
+
+// Quadric decimation, kept only when the surface stays closed: at high reductions it can
+// collapse thin walls (skin, fat and muscle shells) into non-manifold edges. Such a surface is
+// decimated again with half the reduction, twice, and is otherwise left as it was.
+vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, Progress& progress) {
+  for (int attempt = 0; attempt < 3 && reduction > 0.0; ++attempt, reduction /= 2.0) {
+    const auto decimate = vtkSmartPointer<vtkQuadricDecimation>::New();
+    decimate->SetTargetReduction(reduction);
+    decimate->VolumePreservationOn();  // keeps measured volumes honest after decimation
+    // Attempt n takes the n-th half of what is left of this stage's progress range.
+    const double from = 1.0 - std::pow(0.5, attempt), to = 1.0 - std::pow(0.5, attempt + 1);
+    vtkSmartPointer<vtkPolyData> result =
+        run(decimate, surface, *subRange(progress, from, to), "Simplifying the surface");
+    if (isClosed(result)) return result;
+  }
+  progress.report(1.0, "Simplifying the surface");
+  return surface;
+}
+
+// The surface in the mask's frame (mm), smoothed, decimated, with outward point normals.
+vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, const SurfaceOptions& o,
+                                           Progress& progress) {
+  // Flying edges (Schroeder et al., IEEE LDAV 2015) at 0.5 on the 0/1 mask: the marching-cubes
+  // surface halfway between inside and outside voxel centres, watertight, consistently wound.
+  const auto contour = vtkSmartPointer<vtkFlyingEdges3D>::New();
+  contour->SetValue(0, 0.5);
+  contour->ComputeNormalsOff();  // gradients of a 0/1 mask are poor; normals come last
+  contour->ComputeGradientsOff();
+  contour->ComputeScalarsOff();
+  vtkSmartPointer<vtkPolyData> surface =
+      run(contour, asVtkImage(mask), *subRange(progress, 0.0, 0.2), "Extracting the surface");
+  if (surface->GetNumberOfPolys() == 0)
+    throw Error(ErrorKind::Internal, "Flying edges produced no surface for a non-empty mask.");
+
+  if (o.smoothingIterations > 0) {
+    const auto smoother = vtkSmartPointer<vtkWindowedSincPolyDataFilter>::New();
+    smoother->SetNumberOfIterations(o.smoothingIterations);
+    smoother->SetPassBand(o.passBand);
+    smoother->NormalizeCoordinatesOn();  // the pass band then means the same for any size
+    smoother->FeatureEdgeSmoothingOff();
+    smoother->BoundarySmoothingOff();  // a closed surface has no boundary to pin
+    surface = run(smoother, surface, *subRange(progress, 0.2, 0.6), "Smoothing the surface");
+  }
+
+  surface = decimated(surface, reductionFor(surface->GetNumberOfPolys(), o),
+                      *subRange(progress, 0.6, 0.9));
+
+  // Flying edges winds every component the same way, cavities included, so one global sign
+  // decides the orientation. (AutoOrientNormals would turn each component to face away from
+  // its leftmost point, which turns cavities, such as vessels through an organ, inside out.)
+  const auto normals = vtkSmartPointer<vtkPolyDataNormals>::New();
+  normals->ConsistencyOn();
+  normals->AutoOrientNormalsOff();
+  normals->SetFlipNormals(signedVolume(surface) < 0.0);
+  normals->SplittingOff();  // one normal per point, shared by its triangles: smooth shading
+  normals->ComputePointNormalsOn();
+  normals->ComputeCellNormalsOff();
+  return run(normals, surface, *subRange(progress, 0.9, 1.0), "Computing normals");
+}
+
+// Copies the surface from the mask's frame into LPS: p_lps = corner_lps + direction * p_mask,
+// where corner_lps is the centre of voxel lo - 1 (the mask's origin).
+SurfaceMesh toLps(vtkPolyData* surface, const ImageGeometry& g, const VoxelBox& box,
+                  const Segment& segment) {
+  SurfaceMesh mesh;
+  mesh.name = mesh.segmentName = segment.name;
+  mesh.colour = segment.colour;
+  const Vec3 corner_lps =
+      g.indexToLps(Vec3(static_cast<double>(box.lo[0] - 1), static_cast<double>(box.lo[1] - 1),
+                        static_cast<double>(box.lo[2] - 1)));
+  vtkDataArray* normals = surface->GetPointData()->GetNormals();
+  const vtkIdType pointCount = surface->GetNumberOfPoints();
+  mesh.points_lps.reserve(static_cast<std::size_t>(pointCount));
+  mesh.normals.reserve(static_cast<std::size_t>(pointCount));
+  double p[3];
+  for (vtkIdType id = 0; id < pointCount; ++id) {
+    surface->GetPoint(id, p);
+    const Vec3 p_lps = corner_lps + g.direction * Vec3(p[0], p[1], p[2]);
+    mesh.points_lps.push_back(
+        {static_cast<float>(p_lps[0]), static_cast<float>(p_lps[1]), static_cast<float>(p_lps[2])});
+    const double* n = normals->GetTuple3(id);
+    const Vec3 n_lps = (g.direction * Vec3(n[0], n[1], n[2])).normalized();
+    mesh.normals.push_back(
+        {static_cast<float>(n_lps[0]), static_cast<float>(n_lps[1]), static_cast<float>(n_lps[2])});
+  }
+  // A left-handed grid (determinant -1) mirrors the surface, which reverses its winding.
+  const bool mirrored = g.direction.determinant() < 0.0;
+  mesh.triangles = trianglesOf(surface);
+  if (mirrored)
+    for (auto& t : mesh.triangles) std::swap(t[1], t[2]);
+  return mesh;
+}
+
+SurfaceMesh surfaceOf(const LabelMap& labels, const Segment& segment, const VoxelBox& box,
+                      const SurfaceOptions& options, Progress& progress) {
+  ImageVolume mask = paddedMask(labels, segment, box);
+  progress.check();
+  const vtkSmartPointer<vtkPolyData> surface = surfaceOfMask(mask, options, progress);
+  return toLps(surface, labels.geometry(), box, segment);
+}
+
+}  // namespace
+
+SurfaceMesh buildSurface(const LabelMap& labels, const Segment& segment,
+                         const SurfaceOptions& options, Progress& progress) {
+  checkOptions(options);
+  checkLayer(labels, segment);
+  const VoxelBox box = segmentBoxes(labels, {segment}, *subRange(progress, 0.0, 0.1)).front();
+  if (box.voxels == 0)
+    throw Error(ErrorKind::InvalidInput,
+                "Segment '" + segment.name +
+                    "' has no voxels, so it has no surface; paint it or choose another segment.",
+                segment.name);
+  return surfaceOf(labels, segment, box, options, *subRange(progress, 0.1, 1.0));
+}
+
+std::vector<SurfaceMesh> buildSurfaces(const LabelMap& labels, const SurfaceOptions& options,
+                                       Progress& progress) {
+  std::vector<std::size_t> all(labels.segments().size());
+  for (std::size_t s = 0; s < all.size(); ++s) all[s] = s;
+  return buildSurfaces(labels, all, options, progress);
+}
+
+std::vector<SurfaceMesh> buildSurfaces(const LabelMap& labels,
+                                       const std::vector<std::size_t>& segmentIndices,
+                                       const SurfaceOptions& options, Progress& progress) {
+  checkOptions(options);
+  std::vector<Segment> segments;
+  for (std::size_t index : segmentIndices) {
+    if (index >= labels.segments().size())
+      throw Error(ErrorKind::InvalidInput,
+                  "There is no segment " + std::to_string(index) + " in labelmap '" + labels.name +
+                      "' (it has " + std::to_string(labels.segments().size()) + ").",
+                  labels.name);
+    segments.push_back(labels.segments()[index]);
+    checkLayer(labels, segments.back());
+  }
+  const std::vector<VoxelBox> boxes = segmentBoxes(labels, segments, *subRange(progress, 0.0, 0.1));
+  // Each segment's share of the progress bar follows the size of its box (mask and surface).
+  double total = 0.0;
+  for (const VoxelBox& box : boxes) total += box.boxVoxels();
+  std::vector<SurfaceMesh> meshes;
+  double done = 0.0;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    if (boxes[s].voxels == 0) continue;
+    const double from = 0.1 + 0.9 * done / total;
+    done += boxes[s].boxVoxels();
+    meshes.push_back(surfaceOf(labels, segments[s], boxes[s], options,
+                               *subRange(progress, from, 0.1 + 0.9 * done / total)));
+  }
+  progress.report(1.0, "Surfaces built");
+  return meshes;
+}
+
+}  // namespace twinplan::segmentation
