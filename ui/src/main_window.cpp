@@ -25,8 +25,8 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/measurement.h"
 #include "twinplan/ui/case_document.h"
-#include "twinplan/ui/models_panel.h"
 #include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/models_panel.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
