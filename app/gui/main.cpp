@@ -11,6 +11,10 @@
 #include "twinplan/ui/vtk_viewport.h"
 
 int main(int argc, char** argv) {
+  // Debian's VTK loads OpenGL through GLX (DESIGN.md section 4): in a Wayland session, run on
+  // its X server (XWayland) unless the user chose a platform.
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && !qEnvironmentVariableIsEmpty("DISPLAY"))
+    qputenv("QT_QPA_PLATFORM", "xcb");
   twinplan::ui::VtkViewport::setDefaultSurfaceFormat();
   QApplication app(argc, argv);
   QApplication::setApplicationName("TwinPlan");
