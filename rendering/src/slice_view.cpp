@@ -52,32 +52,36 @@ char directionLetter(const Vec3& axis) {
   return axis[dominant] >= 0 ? kPositive[dominant] : kNegative[dominant];
 }
 
-vtkSmartPointer<vtkTextActor> makeLabel(const char* text, double x, double y, int justification,
+// Text anchored at a fraction (x, y) of the view, aligned as given.
+vtkSmartPointer<vtkTextActor> makeText(double x, double y, int justification, int vertical) {
+  auto text = vtkSmartPointer<vtkTextActor>::New();
+  text->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  text->SetPosition(x, y);
+  auto* property = text->GetTextProperty();
+  property->SetJustification(justification);
+  property->SetVerticalJustification(vertical);
+  return text;
+}
+
+// An orientation letter (A, P, R, L, S, I) at the middle of an edge.
+vtkSmartPointer<vtkTextActor> makeLabel(const char* letter, double x, double y, int justification,
                                         int vertical) {
-  auto label = vtkSmartPointer<vtkTextActor>::New();
-  label->SetInput(text);
-  label->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
-  label->SetPosition(x, y);
+  auto label = makeText(x, y, justification, vertical);
+  label->SetInput(letter);
   auto* property = label->GetTextProperty();
   property->SetFontSize(16);
   property->SetColor(0.95, 0.8, 0.3);
   property->SetBold(true);
-  property->SetJustification(justification);
-  property->SetVerticalJustification(vertical);
   return label;
 }
 
 // Patient/series text and the cursor readout in the view's corners.
 vtkSmartPointer<vtkTextActor> makeCornerText(double x, double y, int justification, int vertical) {
-  auto text = vtkSmartPointer<vtkTextActor>::New();
-  text->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
-  text->SetPosition(x, y);
+  auto text = makeText(x, y, justification, vertical);
   auto* property = text->GetTextProperty();
   property->SetFontSize(14);
   property->SetColor(0.85, 0.85, 0.85);
   property->SetShadow(true);
-  property->SetJustification(justification);
-  property->SetVerticalJustification(vertical);
   return text;
 }
 
