@@ -45,6 +45,7 @@ test-all: build
 
 sanitize: deps
 	bash scripts/sanitize-check.sh
+	bash scripts/sanitize-gui.sh
 
 fuzz: deps
 	bash scripts/fuzz.sh
