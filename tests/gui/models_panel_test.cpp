@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QSlider>
 #include <QTest>
 #include <QTreeWidget>
@@ -114,6 +115,21 @@ TEST_F(ModelsPanelTest, OneSliderDragIsOneUndoStep) {
   EXPECT_FLOAT_EQ(mesh(0).opacity, 0.5f);
   EXPECT_EQ(slider->value(), 50);
   EXPECT_DOUBLE_EQ(view_->meshOpacity(0), 0.5);
+}
+
+TEST_F(ModelsPanelTest, HidingTheVolumeLeavesTheModels) {
+  auto* showVolume = window_->findChild<QAction*>("volumeVisible");
+  ASSERT_NE(showVolume, nullptr);
+  EXPECT_TRUE(view_->volumeVisible());
+  showVolume->trigger();
+  EXPECT_FALSE(view_->volumeVisible());
+  EXPECT_TRUE(view_->meshVisible(0));
+  // The 3D view still draws the liver: its centre is not the background.
+  const QImage frame = window_->volumeViewport()->grabFramebuffer();
+  const QColor centre = frame.pixelColor(frame.width() / 2, frame.height() / 2);
+  EXPECT_GT(centre.red(), centre.blue() + 20) << "the liver's reddish colour";
+  showVolume->trigger();
+  EXPECT_TRUE(view_->volumeVisible());
 }
 
 TEST_F(ModelsPanelTest, DisplaySurvivesSaveAndReopen) {

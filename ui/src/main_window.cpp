@@ -392,6 +392,17 @@ void MainWindow::buildToolbar() {
     volume_->update();
   });
   bar->addWidget(volumePresets);
+  // Hiding the volume leaves the 3D models alone in the view (a surgeon's usual 3D picture).
+  QAction* showVolume = bar->addAction(tr("Volume"));
+  showVolume->setObjectName("volumeVisible");
+  showVolume->setCheckable(true);
+  showVolume->setChecked(true);
+  showVolume->setToolTip(tr("Show the volume rendering in the 3D view (V); models stay"));
+  showVolume->setShortcut(QKeySequence("V"));
+  connect(showVolume, &QAction::toggled, this, [this](bool on) {
+    volume_->view().setVolumeVisible(on);
+    volume_->update();
+  });
   bar->addSeparator();
   bar->addWidget(new QLabel(tr(" Segments: "), bar));
   auto* fill = new QSlider(Qt::Horizontal, bar);

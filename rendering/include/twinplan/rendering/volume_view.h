@@ -59,6 +59,7 @@ class VolumeView {
   void setFastRendering(bool fast);
   bool fastRendering() const { return fast_; }
   void setVolumeVisible(bool visible);
+  bool volumeVisible() const { return volumeVisible_; }
   void setPreset(VolumePreset preset);
   VolumePreset preset() const { return preset_; }
 
