@@ -27,33 +27,41 @@ class MeasurementCommand : public QUndoCommand {
   std::vector<Measurement> before_, after_;
 };
 
-// A change to how one mesh is shown. Consecutive slider steps on the same mesh merge, so one
-// drag is one undo step.
-class MeshDisplayCommand : public QUndoCommand {
+// A change to how one mesh or segment is shown. Consecutive slider steps on the same item
+// merge, so one drag is one undo step.
+class DisplayCommand : public QUndoCommand {
  public:
-  MeshDisplayCommand(CaseDocument& document, std::size_t index,
-                     const CaseDocument::MeshDisplay& after, bool continuing)
-      : QUndoCommand(QObject::tr("Change %1")
-                         .arg(QString::fromStdString(document.twin().meshes[index].name))),
+  using Shown = CaseDocument::Shown;
+  DisplayCommand(CaseDocument& document, Shown what, std::size_t index,
+                 const CaseDocument::Display& after, bool continuing)
+      : QUndoCommand(QObject::tr("Change the display of %1").arg(nameOf(document, what, index))),
         document_(document),
+        what_(what),
         index_(index),
-        before_(document.meshDisplay(index)),
+        before_(document.display(what, index)),
         after_(after),
         continuing_(continuing) {}
   int id() const override { return 1; }
   bool mergeWith(const QUndoCommand* other) override {
-    const auto* next = static_cast<const MeshDisplayCommand*>(other);
-    if (!next->continuing_ || next->index_ != index_) return false;
+    const auto* next = static_cast<const DisplayCommand*>(other);
+    if (!next->continuing_ || next->what_ != what_ || next->index_ != index_) return false;
     after_ = next->after_;
     return true;
   }
-  void redo() override { document_.applyMeshDisplay(index_, after_); }
-  void undo() override { document_.applyMeshDisplay(index_, before_); }
+  void redo() override { document_.applyDisplay(what_, index_, after_); }
+  void undo() override { document_.applyDisplay(what_, index_, before_); }
 
  private:
+  static QString nameOf(const CaseDocument& document, Shown what, std::size_t index) {
+    const Case& twin = document.twin();
+    return QString::fromStdString(what == Shown::Mesh
+                                      ? twin.meshes[index].name
+                                      : twin.labelMaps.front().segments()[index].name);
+  }
   CaseDocument& document_;
+  Shown what_;
   std::size_t index_;
-  CaseDocument::MeshDisplay before_, after_;
+  CaseDocument::Display before_, after_;
   bool continuing_;
 };
 
@@ -121,27 +129,40 @@ std::string CaseDocument::nextMeasurementName(Measurement::Kind kind) const {
   }
 }
 
-CaseDocument::MeshDisplay CaseDocument::meshDisplay(std::size_t index) const {
-  if (index >= case_.meshes.size())
-    throw Error(ErrorKind::InvalidInput, "There is no mesh " + std::to_string(index) + ".",
-                "case meshes");
-  const SurfaceMesh& mesh = case_.meshes[index];
-  return {mesh.colour, mesh.opacity, mesh.visible};
+CaseDocument::Display CaseDocument::display(Shown what, std::size_t index) const {
+  if (what == Shown::Mesh) {
+    if (index >= case_.meshes.size())
+      throw Error(ErrorKind::InvalidInput, "There is no mesh " + std::to_string(index) + ".",
+                  "case meshes");
+    const SurfaceMesh& mesh = case_.meshes[index];
+    return {mesh.colour, mesh.opacity, mesh.visible};
+  }
+  if (case_.labelMaps.empty() || index >= case_.labelMaps.front().segments().size())
+    throw Error(ErrorKind::InvalidInput, "There is no segment " + std::to_string(index) + ".",
+                "case segments");
+  const Segment& segment = case_.labelMaps.front().segments()[index];
+  return {segment.colour, 1.0f, segment.visible};
 }
 
-void CaseDocument::setMeshDisplay(std::size_t index, const MeshDisplay& display,
-                                  bool continuing) {
-  if (meshDisplay(index) == display) return;
-  undoStack_.push(new MeshDisplayCommand(*this, index, display, continuing));
+void CaseDocument::setDisplay(Shown what, std::size_t index, const Display& display,
+                              bool continuing) {
+  if (this->display(what, index) == display) return;
+  undoStack_.push(new DisplayCommand(*this, what, index, display, continuing));
 }
 
-void CaseDocument::applyMeshDisplay(std::size_t index, const MeshDisplay& display) {
-  SurfaceMesh& mesh = case_.meshes[index];
-  mesh.colour = display.colour;
-  mesh.opacity = std::clamp(display.opacity, 0.0f, 1.0f);
-  mesh.visible = display.visible;
+void CaseDocument::applyDisplay(Shown what, std::size_t index, const Display& display) {
+  if (what == Shown::Mesh) {
+    SurfaceMesh& mesh = case_.meshes[index];
+    mesh.colour = display.colour;
+    mesh.opacity = std::clamp(display.opacity, 0.0f, 1.0f);
+    mesh.visible = display.visible;
+  } else {
+    Segment& segment = case_.labelMaps.front().segments()[index];
+    segment.colour = display.colour;
+    segment.visible = display.visible;
+  }
   ++revision_;
-  emit meshDisplayChanged(index);
+  emit displayChanged(what, index);
 }
 
 }  // namespace twinplan::ui

@@ -26,7 +26,7 @@
 #include "twinplan/core/measurement.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
-#include "twinplan/ui/models_panel.h"
+#include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -262,34 +262,85 @@ void MainWindow::buildDocks() {
   });
   auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
   connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
-  buildModelsDock();
+  buildDisplayDocks();
 }
 
-void MainWindow::buildModelsDock() {
-  models_ = new ModelsPanel(this);
-  auto* dock = new QDockWidget(tr("3D models"), this);
-  dock->setObjectName("modelsDock");
-  dock->setWidget(models_);
-  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
-  addDockWidget(Qt::LeftDockWidgetArea, dock);
-  // The browser gets most of the column; models (a dozen rows) more than measurements.
+namespace {
+
+DisplayItem displayItem(const SurfaceMesh& mesh) {
+  const std::string details = mesh.name + ": " + std::to_string(mesh.triangles.size()) +
+                              " triangles" +
+                              (mesh.segmentName.empty() ? "" : ", from " + mesh.segmentName);
+  return {mesh.name, details, mesh.colour, mesh.opacity, mesh.visible};
+}
+
+DisplayItem displayItem(const Segment& segment) {
+  const std::string details =
+      segment.name + (segment.tissueType.empty() ? "" : " (" + segment.tissueType + ")");
+  return {segment.name, details, segment.colour, std::nullopt, segment.visible};
+}
+
+template <class T>
+std::vector<DisplayItem> displayItems(const std::vector<T>& things) {
+  std::vector<DisplayItem> items;
+  for (const T& thing : things) items.push_back(displayItem(thing));
+  return items;
+}
+
+}  // namespace
+
+void MainWindow::buildDisplayDocks() {
+  // Models and segments share one place, as tabs: each list is short.
+  models_ = new DisplayListPanel(tr("Model"), this);
+  models_->setObjectName("modelList");
+  segments_ = new DisplayListPanel(tr("Segment"), this);
+  segments_->setObjectName("segmentList");
+  QDockWidget* docks[2];
+  const std::tuple<DisplayListPanel*, QString, const char*, CaseDocument::Shown> lists[] = {
+      {models_, tr("3D models"), "modelsDock", CaseDocument::Shown::Mesh},
+      {segments_, tr("Segments"), "segmentsDock", CaseDocument::Shown::Segment}};
+  int d = 0;
+  for (const auto& [panel, title, name, what] : lists) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(name);
+    dock->setWidget(panel);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    connect(panel, &DisplayListPanel::displayEdited, this,
+            [this, what = what](std::size_t index, const DisplayItem& item, bool continuing) {
+              document_->setDisplay(what, index, {item.colour, item.opacity.value_or(1.0f),
+                                                  item.visible},
+                                    continuing);
+            });
+    docks[d++] = dock;
+  }
+  tabifyDockWidget(docks[0], docks[1]);
+  docks[0]->raise();
+  // The browser gets most of the column.
   resizeDocks({findChild<QDockWidget*>("dicomDock"), findChild<QDockWidget*>("measurementDock"),
-               dock},
+               docks[0]},
               {420, 130, 260}, Qt::Vertical);
-  connect(models_, &ModelsPanel::displayEdited, this,
-          [this](std::size_t index, Rgb colour, float opacity, bool visible, bool continuing) {
-            document_->setMeshDisplay(index, {colour, opacity, visible}, continuing);
-          });
-  connect(document_, &CaseDocument::meshDisplayChanged, this, [this](std::size_t index) {
-    const SurfaceMesh& mesh = document_->twin().meshes[index];
-    models_->showMesh(index, mesh);
-    rendering::VolumeView& view = volume_->view();
-    if (index >= view.meshCount()) return;  // the 3D scene is not built yet: it will read the case
-    view.setMeshVisible(index, mesh.visible);
-    view.setMeshOpacity(index, mesh.opacity);
-    view.setMeshColour(index, mesh.colour);
-    volume_->update();
-  });
+  connect(document_, &CaseDocument::displayChanged, this, &MainWindow::showDisplay);
+}
+
+void MainWindow::showDisplay(CaseDocument::Shown what, std::size_t index) {
+  const Case& twin = document_->twin();
+  if (what == CaseDocument::Shown::Segment) {
+    segments_->showItem(index, displayItem(twin.labelMaps.front().segments()[index]));
+    for (auto* viewport : slices_) {
+      viewport->view().setLabelMap(&twin.labelMaps.front());  // re-blends the segments
+      viewport->update();
+    }
+    return;
+  }
+  const SurfaceMesh& mesh = twin.meshes[index];
+  models_->showItem(index, displayItem(mesh));
+  rendering::VolumeView& view = volume_->view();
+  if (index >= view.meshCount()) return;  // the 3D scene is not built yet: it will read the case
+  view.setMeshVisible(index, mesh.visible);
+  view.setMeshOpacity(index, mesh.opacity);
+  view.setMeshColour(index, mesh.colour);
+  volume_->update();
 }
 
 void MainWindow::buildMenus() {
@@ -492,7 +543,8 @@ void MainWindow::showCase() {
   // of it at once. Until then it shows nothing rather than the previous case.
   volume_->view().setVolume(nullptr);
   volume_->view().setMeshes(nullptr);
-  models_->setMeshes(twin.meshes);
+  models_->setItems(displayItems(twin.meshes));
+  segments_->setItems(labels ? displayItems(labels->segments()) : std::vector<DisplayItem>{});
   const int shown = ++casesShown_;
   QTimer::singleShot(0, volume_, [this, shown] {
     if (shown == casesShown_) showCaseIn3D();

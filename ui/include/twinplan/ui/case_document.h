@@ -33,28 +33,31 @@ class CaseDocument : public QObject {
   // The next free name like "Ruler 3".
   std::string nextMeasurementName(Measurement::Kind kind) const;
 
-  // How a surface mesh is shown in 3D. Edits with `continuing` set (an opacity slider being
-  // dragged) merge with the previous edit of the same mesh into one undo step.
-  struct MeshDisplay {
+  // How a surface mesh (in 3D) or a segment of the first labelmap (in 2D) is shown; segments
+  // have no opacity of their own (it stays 1). Edits with `continuing` set (an opacity slider
+  // being dragged) merge with the previous edit of the same item into one undo step.
+  enum class Shown { Mesh, Segment };
+  Q_ENUM(Shown)
+  struct Display {
     Rgb colour;
     float opacity = 1.0f;
     bool visible = true;
-    bool operator==(const MeshDisplay&) const = default;
+    bool operator==(const Display&) const = default;
   };
-  MeshDisplay meshDisplay(std::size_t index) const;  // throws Error(InvalidInput) out of range
-  void setMeshDisplay(std::size_t index, const MeshDisplay& display, bool continuing = false);
+  Display display(Shown what, std::size_t index) const;  // throws Error(InvalidInput) if absent
+  void setDisplay(Shown what, std::size_t index, const Display& display, bool continuing = false);
 
  signals:
   void caseReplaced();
   void measurementsChanged();
-  void meshDisplayChanged(std::size_t index);
+  void displayChanged(twinplan::ui::CaseDocument::Shown what, std::size_t index);
   void modifiedChanged(bool modified);
 
  private:
   friend class MeasurementCommand;
-  friend class MeshDisplayCommand;
+  friend class DisplayCommand;
   void setMeasurements(std::vector<Measurement> measurements);
-  void applyMeshDisplay(std::size_t index, const MeshDisplay& display);
+  void applyDisplay(Shown what, std::size_t index, const Display& display);
 
   Case case_;
   std::filesystem::path file_;

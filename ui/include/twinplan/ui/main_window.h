@@ -13,6 +13,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
+#include "twinplan/ui/case_document.h"
 
 class QGridLayout;
 class QLabel;
@@ -28,8 +29,7 @@ class SliceViewport;
 class VolumeViewport;
 class VtkViewport;
 class DicomBrowser;
-class CaseDocument;
-class ModelsPanel;
+class DisplayListPanel;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -64,7 +64,8 @@ class MainWindow : public QMainWindow {
   const Case& currentCase() const;
   CaseDocument* document() const { return document_; }
   DicomBrowser* dicomBrowser() const { return browser_; }
-  ModelsPanel* modelsPanel() const { return models_; }
+  DisplayListPanel* modelsPanel() const { return models_; }
+  DisplayListPanel* segmentsPanel() const { return segments_; }
   void setLayout(Layout layout);
   void setTool(Tool tool);
   void setWindowLevel(const rendering::WindowLevel& wl);
@@ -83,7 +84,8 @@ class MainWindow : public QMainWindow {
   void buildToolbar();
   void showCase();
   void showCaseIn3D();
-  void buildModelsDock();
+  void buildDisplayDocks();
+  void showDisplay(CaseDocument::Shown what, std::size_t index);
   void showMeasurements();
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
   void showCursor(const Vec3& p_lps, bool inside);
@@ -120,7 +122,8 @@ class MainWindow : public QMainWindow {
   QLabel* readout_ = nullptr;
   DicomBrowser* browser_ = nullptr;
   QListWidget* measurementList_ = nullptr;
-  ModelsPanel* models_ = nullptr;
+  DisplayListPanel* models_ = nullptr;
+  DisplayListPanel* segments_ = nullptr;
   QActionGroup* toolActions_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;

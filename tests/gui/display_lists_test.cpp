@@ -1,7 +1,7 @@
-// The 3D models panel in a real window: what the user changes there (visibility, opacity,
-// colour) reaches the 3D view and the case, is undoable (one slider drag = one step), and
-// survives save -> reopen.
-#include "twinplan/ui/models_panel.h"
+// The 3D models and segments lists in a real window: what the user changes there
+// (visibility, opacity, colour) reaches the views and the case, is undoable (one slider drag =
+// one step), and survives save -> reopen.
+#include "twinplan/ui/display_list_panel.h"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,12 @@
 #include <QSlider>
 #include <QTest>
 #include <QTreeWidget>
+#include <cmath>
 
 #include "test_support.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
+#include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
@@ -39,10 +41,19 @@ Case twoModelCase() {
   tumour.colour = {240, 200, 40};
   tumour.visible = false;
   twin.meshes = {liver, tumour};
+  // Two segments: a 20 mm cube ("Cyst") in the middle slice, and an empty one.
+  LabelMap labels(g);
+  labels.segments() = {{"Cyst", "fluid", {60, 120, 250}, 0, 1, true, false},
+                       {"Empty", "", {250, 250, 0}, 0, 2, true, false}};
+  auto& layer = labels.layer(0);
+  for (std::int64_t k = 8; k <= 11; ++k)
+    for (std::int64_t j = 15; j <= 24; ++j)
+      for (std::int64_t i = 15; i <= 24; ++i) layer[g.linearIndex(i, j, k)] = 1;
+  twin.labelMaps.push_back(std::move(labels));
   return twin;
 }
 
-class ModelsPanelTest : public ::testing::Test {
+class DisplayListsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     window_ = std::make_unique<MainWindow>(autosave_.path());
@@ -62,11 +73,11 @@ class ModelsPanelTest : public ::testing::Test {
 
   test::TempDir autosave_{"twinplan-models-autosave"};
   std::unique_ptr<MainWindow> window_;
-  ModelsPanel* panel_ = nullptr;
+  DisplayListPanel* panel_ = nullptr;
   rendering::VolumeView* view_ = nullptr;
 };
 
-TEST_F(ModelsPanelTest, ListsEveryModelAsTheCaseShowsIt) {
+TEST_F(DisplayListsTest, ListsEveryModelAsTheCaseShowsIt) {
   ASSERT_EQ(panel_->list()->topLevelItemCount(), 2);
   EXPECT_EQ(row(0)->text(0), "Liver");
   EXPECT_EQ(row(0)->checkState(0), Qt::Checked);
@@ -80,7 +91,7 @@ TEST_F(ModelsPanelTest, ListsEveryModelAsTheCaseShowsIt) {
   EXPECT_DOUBLE_EQ(view_->meshOpacity(0), 0.5);
 }
 
-TEST_F(ModelsPanelTest, TickingShowsTheModelAndUndoHidesItAgain) {
+TEST_F(DisplayListsTest, TickingShowsTheModelAndUndoHidesItAgain) {
   row(1)->setCheckState(0, Qt::Checked);  // what a click on the box does
   EXPECT_TRUE(mesh(1).visible);
   EXPECT_TRUE(view_->meshVisible(1));
@@ -94,7 +105,7 @@ TEST_F(ModelsPanelTest, TickingShowsTheModelAndUndoHidesItAgain) {
   EXPECT_EQ(row(1)->checkState(0), Qt::Checked);
 }
 
-TEST_F(ModelsPanelTest, OneSliderDragIsOneUndoStep) {
+TEST_F(DisplayListsTest, OneSliderDragIsOneUndoStep) {
   QSlider* slider = panel_->opacitySlider(0);
   QUndoStack* history = window_->document()->undoStack();
   const int before = history->count();
@@ -117,7 +128,7 @@ TEST_F(ModelsPanelTest, OneSliderDragIsOneUndoStep) {
   EXPECT_DOUBLE_EQ(view_->meshOpacity(0), 0.5);
 }
 
-TEST_F(ModelsPanelTest, HidingTheVolumeLeavesTheModels) {
+TEST_F(DisplayListsTest, HidingTheVolumeLeavesTheModels) {
   auto* showVolume = window_->findChild<QAction*>("volumeVisible");
   ASSERT_NE(showVolume, nullptr);
   EXPECT_TRUE(view_->volumeVisible());
@@ -132,8 +143,35 @@ TEST_F(ModelsPanelTest, HidingTheVolumeLeavesTheModels) {
   EXPECT_TRUE(view_->volumeVisible());
 }
 
-TEST_F(ModelsPanelTest, DisplaySurvivesSaveAndReopen) {
-  window_->document()->setMeshDisplay(0, {{30, 144, 255}, 0.25f, false});
+TEST_F(DisplayListsTest, HidingASegmentShowsTheImageUnderIt) {
+  DisplayListPanel* segments = window_->segmentsPanel();
+  ASSERT_EQ(segments->list()->topLevelItemCount(), 2);
+  EXPECT_EQ(segments->list()->topLevelItem(0)->text(0), "Cyst");
+  EXPECT_EQ(segments->opacitySlider(0), nullptr);  // segments share the toolbar's fill opacity
+  window_->setWindowLevel({400, 40});
+  window_->setCrosshair(Vec3(-9, -9, 0));  // the axial slice through the cyst, lines off-centre
+  SliceViewport* axial = window_->sliceViewport(rendering::SliceOrientation::Axial);
+  auto centreColour = [&] {
+    const QImage frame = axial->grabFramebuffer();
+    double x, y;
+    axial->view().lpsToDisplay(Vec3(0, 0, 0), x, y);
+    return frame.pixelColor(static_cast<int>(std::lround(x)),
+                            frame.height() - 1 - static_cast<int>(std::lround(y)));
+  };
+  const QColor filled = centreColour();
+  EXPECT_GT(filled.blue(), filled.red() + 20) << "the cyst's blue fill";
+  segments->list()->topLevelItem(0)->setCheckState(0, Qt::Unchecked);
+  EXPECT_FALSE(window_->currentCase().labelMaps.front().segments()[0].visible);
+  const QColor bare = centreColour();
+  EXPECT_NEAR(bare.red(), bare.blue(), 2) << "grey image (0 HU) under the hidden segment";
+  window_->document()->undoStack()->undo();
+  EXPECT_TRUE(window_->currentCase().labelMaps.front().segments()[0].visible);
+  EXPECT_EQ(segments->list()->topLevelItem(0)->checkState(0), Qt::Checked);
+  EXPECT_GT(centreColour().blue(), centreColour().red() + 20);
+}
+
+TEST_F(DisplayListsTest, DisplaySurvivesSaveAndReopen) {
+  window_->document()->setDisplay(CaseDocument::Shown::Mesh, 0, {{30, 144, 255}, 0.25f, false});
   EXPECT_EQ(view_->meshColour(0), (Rgb{30, 144, 255}));
   test::TempDir dir;
   ASSERT_TRUE(window_->saveCaseAs(dir / "models.twinplan"));
@@ -147,6 +185,14 @@ TEST_F(ModelsPanelTest, DisplaySurvivesSaveAndReopen) {
   EXPECT_EQ(reopened.modelsPanel()->list()->topLevelItem(0)->checkState(0), Qt::Unchecked);
   EXPECT_EQ(reopened.modelsPanel()->opacitySlider(0)->value(), 25);
   EXPECT_FALSE(reopened.volumeViewport()->view().meshVisible(0));
+  // and a segment's
+  window_->document()->setDisplay(CaseDocument::Shown::Segment, 0, {{10, 200, 10}, 1.0f, false});
+  ASSERT_TRUE(window_->saveCaseAs(dir / "segments.twinplan"));
+  reopened.openCase(dir / "segments.twinplan");
+  const Segment& cyst = reopened.currentCase().labelMaps.at(0).segments().at(0);
+  EXPECT_EQ(cyst.colour, (Rgb{10, 200, 10}));
+  EXPECT_FALSE(cyst.visible);
+  EXPECT_EQ(reopened.segmentsPanel()->list()->topLevelItem(0)->checkState(0), Qt::Unchecked);
 }
 
 }  // namespace
