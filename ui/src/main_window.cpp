@@ -5,16 +5,10 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QInputDialog>
 #include <QLabel>
-#include <QLineEdit>
-#include <QListWidget>
 #include <QMenuBar>
-#include <QMessageBox>
-#include <QShortcut>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QStatusBar>
@@ -26,7 +20,6 @@
 #include "twinplan/core/measurement.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
-#include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -225,123 +218,6 @@ SliceViewport* MainWindow::sliceViewport(SliceOrientation orientation) const {
 }
 
 // ---- layout ------------------------------------------------------------------------------
-
-void MainWindow::buildDocks() {
-  browser_ = new DicomBrowser(this);
-  auto* dicomDock = new QDockWidget(tr("DICOM"), this);
-  dicomDock->setObjectName("dicomDock");
-  dicomDock->setWidget(browser_);
-  dicomDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
-  addDockWidget(Qt::LeftDockWidgetArea, dicomDock);
-  connect(browser_, &DicomBrowser::importRequested, this, &MainWindow::importDialog);
-  connect(browser_, &DicomBrowser::skippedFilesRequested, this, &MainWindow::showSkippedFiles);
-  connect(browser_, &DicomBrowser::seriesActivated, this, [this](const io::DicomSeries& series) {
-    try {
-      loadSeries(series);
-    } catch (const std::exception& e) {
-      showError(tr("Cannot load series"), e);
-    }
-  });
-
-  measurementList_ = new QListWidget(this);
-  measurementList_->setToolTip(tr("Double-click to rename · Delete to remove · Click to go to it"));
-  auto* measurementDock = new QDockWidget(tr("Measurements"), this);
-  measurementDock->setObjectName("measurementDock");
-  measurementDock->setWidget(measurementList_);
-  measurementDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
-  addDockWidget(Qt::LeftDockWidgetArea, measurementDock);
-  resizeDocks({dicomDock, measurementDock}, {420, 420}, Qt::Horizontal);
-  resizeDocks({dicomDock, measurementDock}, {500, 200}, Qt::Vertical);
-  connect(measurementList_, &QListWidget::itemDoubleClicked, this,
-          [this](QListWidgetItem* item) { renameMeasurement(measurementList_->row(item)); });
-  connect(measurementList_, &QListWidget::currentRowChanged, this, [this](int row) {
-    const auto& measurements = document_->twin().measurements;
-    if (row >= 0 && row < static_cast<int>(measurements.size()) &&
-        !measurements[row].points_lps.empty())
-      setCrosshair(measurements[row].points_lps.front());
-  });
-  auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
-  connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
-  buildDisplayDocks();
-}
-
-namespace {
-
-DisplayItem displayItem(const SurfaceMesh& mesh) {
-  const std::string details = mesh.name + ": " + std::to_string(mesh.triangles.size()) +
-                              " triangles" +
-                              (mesh.segmentName.empty() ? "" : ", from " + mesh.segmentName);
-  return {mesh.name, details, mesh.colour, mesh.opacity, mesh.visible};
-}
-
-DisplayItem displayItem(const Segment& segment) {
-  const std::string details =
-      segment.name + (segment.tissueType.empty() ? "" : " (" + segment.tissueType + ")");
-  return {segment.name, details, segment.colour, std::nullopt, segment.visible};
-}
-
-template <class T>
-std::vector<DisplayItem> displayItems(const std::vector<T>& things) {
-  std::vector<DisplayItem> items;
-  for (const T& thing : things) items.push_back(displayItem(thing));
-  return items;
-}
-
-}  // namespace
-
-void MainWindow::buildDisplayDocks() {
-  // Models and segments share one place, as tabs: each list is short.
-  models_ = new DisplayListPanel(tr("Model"), this);
-  models_->setObjectName("modelList");
-  segments_ = new DisplayListPanel(tr("Segment"), this);
-  segments_->setObjectName("segmentList");
-  QDockWidget* docks[2];
-  const std::tuple<DisplayListPanel*, QString, const char*, CaseDocument::Shown> lists[] = {
-      {models_, tr("3D models"), "modelsDock", CaseDocument::Shown::Mesh},
-      {segments_, tr("Segments"), "segmentsDock", CaseDocument::Shown::Segment}};
-  int d = 0;
-  for (const auto& [panel, title, name, what] : lists) {
-    auto* dock = new QDockWidget(title, this);
-    dock->setObjectName(name);
-    dock->setWidget(panel);
-    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
-    addDockWidget(Qt::LeftDockWidgetArea, dock);
-    connect(panel, &DisplayListPanel::displayEdited, this,
-            [this, what = what](std::size_t index, const DisplayItem& item, bool continuing) {
-              document_->setDisplay(what, index, {item.colour, item.opacity.value_or(1.0f),
-                                                  item.visible},
-                                    continuing);
-            });
-    docks[d++] = dock;
-  }
-  tabifyDockWidget(docks[0], docks[1]);
-  docks[0]->raise();
-  // The browser gets most of the column.
-  resizeDocks({findChild<QDockWidget*>("dicomDock"), findChild<QDockWidget*>("measurementDock"),
-               docks[0]},
-              {420, 130, 260}, Qt::Vertical);
-  connect(document_, &CaseDocument::displayChanged, this, &MainWindow::showDisplay);
-}
-
-void MainWindow::showDisplay(CaseDocument::Shown what, std::size_t index) {
-  const Case& twin = document_->twin();
-  if (what == CaseDocument::Shown::Segment) {
-    segments_->showItem(index, displayItem(twin.labelMaps.front().segments()[index]));
-    for (auto* viewport : slices_) {
-      viewport->view().setLabelMap(&twin.labelMaps.front());  // re-blends the segments
-      viewport->update();
-    }
-    return;
-  }
-  const SurfaceMesh& mesh = twin.meshes[index];
-  models_->showItem(index, displayItem(mesh));
-  rendering::VolumeView& view = volume_->view();
-  if (index >= view.meshCount()) return;  // the 3D scene is not built yet: it will read the case
-  view.setMeshVisible(index, mesh.visible);
-  view.setMeshOpacity(index, mesh.opacity);
-  view.setMeshColour(index, mesh.colour);
-  volume_->update();
-}
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -543,8 +419,7 @@ void MainWindow::showCase() {
   // of it at once. Until then it shows nothing rather than the previous case.
   volume_->view().setVolume(nullptr);
   volume_->view().setMeshes(nullptr);
-  models_->setItems(displayItems(twin.meshes));
-  segments_->setItems(labels ? displayItems(labels->segments()) : std::vector<DisplayItem>{});
+  showDisplayLists();
   const int shown = ++casesShown_;
   QTimer::singleShot(0, volume_, [this, shown] {
     if (shown == casesShown_) showCaseIn3D();
@@ -587,25 +462,6 @@ void MainWindow::showCaseIn3D() {
   // The preview copy above and the first render each take tens of milliseconds on a software
   // renderer: not in the same event-loop turn.
   QTimer::singleShot(20, volume_, [this] { volume_->update(); });
-}
-
-void MainWindow::showMeasurements() {
-  const Case& twin = document_->twin();
-  const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
-  measurementList_->clear();
-  for (const Measurement& m : twin.measurements) {
-    QString text;
-    try {
-      text = QString::fromStdString(describe(m, image));
-    } catch (const std::exception& e) {
-      text = QString::fromStdString(m.name + ": " + e.what());
-    }
-    measurementList_->addItem(text);
-  }
-  for (auto* viewport : slices_) {
-    viewport->view().setMeasurements(&twin.measurements);
-    viewport->update();
-  }
 }
 
 void MainWindow::updateTitle() {
@@ -664,26 +520,6 @@ void MainWindow::pickPoint(const SliceViewport& viewport, const Vec3& p_lps) {
   for (auto* v : slices_) v->view().setPendingPoints({});
   document_->addMeasurement(std::move(m));
 }
-
-void MainWindow::deleteSelectedMeasurement() {
-  const int row = measurementList_->currentRow();
-  if (row >= 0) document_->removeMeasurement(static_cast<std::size_t>(row));
-}
-
-void MainWindow::renameMeasurement(int row) {
-  const auto& measurements = document_->twin().measurements;
-  if (row < 0 || row >= static_cast<int>(measurements.size())) return;
-  bool ok = false;
-  const QString name =
-      QInputDialog::getText(this, tr("Rename measurement"), tr("Name:"), QLineEdit::Normal,
-                            QString::fromStdString(measurements[row].name), &ok);
-  if (!ok || name.trimmed().isEmpty()) return;
-  Measurement renamed = measurements[row];
-  renamed.name = name.trimmed().toStdString();
-  document_->replaceMeasurement(static_cast<std::size_t>(row), std::move(renamed));
-}
-
-// ---- views -------------------------------------------------------------------------------
 
 void MainWindow::setWindowLevel(const WindowLevel& wl) {
   for (auto* viewport : slices_) {

@@ -85,6 +85,7 @@ class MainWindow : public QMainWindow {
   void showCase();
   void showCaseIn3D();
   void buildDisplayDocks();
+  void showDisplayLists();
   void showDisplay(CaseDocument::Shown what, std::size_t index);
   void showMeasurements();
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
