@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "test_support.h"
+#include "twinplan/segmentation/mesh_metrics.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -168,6 +169,39 @@ TEST_F(DisplayListsTest, HidingASegmentShowsTheImageUnderIt) {
   EXPECT_TRUE(window_->currentCase().labelMaps.front().segments()[0].visible);
   EXPECT_EQ(segments->list()->topLevelItem(0)->checkState(0), Qt::Checked);
   EXPECT_GT(centreColour().blue(), centreColour().red() + 20);
+}
+
+TEST_F(DisplayListsTest, BuildingModelsFromTheTickedSegmentsIsUndoable) {
+  ASSERT_TRUE(window_->buildModels());  // "Cyst" has voxels; "Empty" is skipped
+  const auto& meshes = window_->currentCase().meshes;
+  ASSERT_EQ(meshes.size(), 3u);
+  const SurfaceMesh& cyst = meshes.back();
+  EXPECT_EQ(cyst.segmentName, "Cyst");
+  EXPECT_EQ(cyst.colour, (Rgb{60, 120, 250}));
+  EXPECT_TRUE(segmentation::isClosedManifold(cyst));
+  // 20 x 20 x 12 mm of voxels = 4.8 ml; smoothing rounds the box's edges and corners.
+  EXPECT_GT(segmentation::enclosedVolume_ml(cyst), 3.8);
+  EXPECT_LT(segmentation::enclosedVolume_ml(cyst), 4.9);
+  EXPECT_EQ(view_->meshCount(), 3u);
+  EXPECT_EQ(panel_->list()->topLevelItemCount(), 3);
+  // Rebuilding keeps how the user shows the model.
+  window_->document()->setDisplay(CaseDocument::Shown::Mesh, 2, {{200, 0, 200}, 0.4f, true});
+  ASSERT_TRUE(window_->buildModels());
+  EXPECT_EQ(window_->currentCase().meshes.size(), 3u);
+  EXPECT_EQ(window_->currentCase().meshes.back().colour, (Rgb{200, 0, 200}));
+  EXPECT_FLOAT_EQ(window_->currentCase().meshes.back().opacity, 0.4f);
+  // Undo, three times: the rebuild, the colour, the first build.
+  for (int i = 0; i < 3; ++i) window_->document()->undoStack()->undo();
+  EXPECT_EQ(window_->currentCase().meshes.size(), 2u);
+  EXPECT_EQ(view_->meshCount(), 2u);
+  EXPECT_EQ(panel_->list()->topLevelItemCount(), 2);
+}
+
+TEST_F(DisplayListsTest, NothingTickedBuildsNothing) {
+  for (int i = 0; i < 2; ++i)
+    window_->segmentsPanel()->list()->topLevelItem(i)->setCheckState(0, Qt::Unchecked);
+  EXPECT_FALSE(window_->buildModels());
+  EXPECT_EQ(window_->currentCase().meshes.size(), 2u);
 }
 
 TEST_F(DisplayListsTest, DisplaySurvivesSaveAndReopen) {

@@ -65,6 +65,22 @@ class DisplayCommand : public QUndoCommand {
   bool continuing_;
 };
 
+// Meshes replaced as a whole (building models): the lists before and after.
+class MeshesCommand : public QUndoCommand {
+ public:
+  MeshesCommand(CaseDocument& document, std::vector<SurfaceMesh> after)
+      : QUndoCommand(QObject::tr("Build 3D models")),
+        document_(document),
+        before_(document.twin().meshes),
+        after_(std::move(after)) {}
+  void redo() override { document_.setMeshes(after_); }
+  void undo() override { document_.setMeshes(before_); }
+
+ private:
+  CaseDocument& document_;
+  std::vector<SurfaceMesh> before_, after_;
+};
+
 CaseDocument::CaseDocument(QObject* parent) : QObject(parent) {
   connect(&undoStack_, &QUndoStack::cleanChanged, this,
           [this](bool clean) { emit modifiedChanged(!clean); });
@@ -163,6 +179,31 @@ void CaseDocument::applyDisplay(Shown what, std::size_t index, const Display& di
   }
   ++revision_;
   emit displayChanged(what, index);
+}
+
+void CaseDocument::updateSegmentMeshes(std::vector<SurfaceMesh> built) {
+  std::vector<SurfaceMesh> meshes = case_.meshes;
+  for (SurfaceMesh& mesh : built) {
+    auto same = std::find_if(meshes.begin(), meshes.end(), [&](const SurfaceMesh& m) {
+      return !m.segmentName.empty() && m.segmentName == mesh.segmentName;
+    });
+    if (same == meshes.end()) {
+      meshes.push_back(std::move(mesh));
+    } else {
+      // The new surface keeps how the user chose to show the old one.
+      mesh.colour = same->colour;
+      mesh.opacity = same->opacity;
+      mesh.visible = same->visible;
+      *same = std::move(mesh);
+    }
+  }
+  undoStack_.push(new MeshesCommand(*this, std::move(meshes)));
+}
+
+void CaseDocument::setMeshes(std::vector<SurfaceMesh> meshes) {
+  case_.meshes = std::move(meshes);
+  ++revision_;
+  emit meshesChanged();
 }
 
 }  // namespace twinplan::ui

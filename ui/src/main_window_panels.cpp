@@ -2,10 +2,15 @@
 #include <QInputDialog>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QShortcut>
+#include <QStatusBar>
+#include <QVBoxLayout>
 #include <tuple>
 
 #include "twinplan/core/measurement.h"
+#include "twinplan/segmentation/segment_surface.h"
+#include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/display_list_panel.h"
@@ -96,7 +101,7 @@ void MainWindow::buildDisplayDocks() {
   for (const auto& [panel, title, name, what] : lists) {
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName(name);
-    dock->setWidget(panel);
+    dock->setWidget(panel == segments_ ? withBuildButton(segments_) : panel);
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     connect(panel, &DisplayListPanel::displayEdited, this,
@@ -114,6 +119,68 @@ void MainWindow::buildDisplayDocks() {
                docks[0]},
               {420, 130, 260}, Qt::Vertical);
   connect(document_, &CaseDocument::displayChanged, this, &MainWindow::showDisplay);
+  connect(document_, &CaseDocument::meshesChanged, this, [this] {
+    models_->setItems(displayItems(document_->twin().meshes));
+    try {
+      volume_->view().setMeshes(&document_->twin().meshes);
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
+    }
+    volume_->update();
+  });
+}
+
+QWidget* MainWindow::withBuildButton(QWidget* segmentList) {
+  auto* box = new QWidget(this);
+  auto* layout = new QVBoxLayout(box);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(segmentList);
+  auto* build = new QPushButton(tr("Build 3D models"), box);
+  build->setObjectName("buildModels");
+  build->setToolTip(tr("Closed surface models of the ticked segments, shown in 3D and saved "
+                       "with the case (undoable)"));
+  connect(build, &QPushButton::clicked, this, [this] {
+    try {
+      buildModels();
+    } catch (const std::exception& e) {
+      showError(tr("Cannot build 3D models"), e);
+    }
+  });
+  layout->addWidget(build);
+  return box;
+}
+
+bool MainWindow::buildModels() {
+  const Case& twin = document_->twin();
+  std::vector<std::size_t> ticked;
+  if (!twin.labelMaps.empty()) {
+    const auto& segments = twin.labelMaps.front().segments();
+    for (std::size_t i = 0; i < segments.size(); ++i)
+      if (segments[i].visible) ticked.push_back(i);
+  }
+  if (ticked.empty()) {
+    statusBar()->showMessage(tr("Tick the segments to build 3D models of."), 8000);
+    return false;
+  }
+  const LabelMap labels = twin.labelMaps.front();  // the copy shares the voxels
+  auto built = runInBackground<std::vector<SurfaceMesh>>(
+      this, tr("Building 3D models…"), [labels, ticked](Progress& progress) {
+        segmentation::SurfaceOptions options;
+        // As for the sample case: half the triangles carry no shape, and a cap keeps the 3D
+        // view fast on a software renderer (docs/validation.md, "Surface meshes").
+        options.targetReduction = 0.5;
+        options.maxTriangles = 20000;
+        return segmentation::buildSurfaces(labels, ticked, options, progress);
+      });
+  if (!built) return false;
+  if (built->empty()) {
+    statusBar()->showMessage(tr("The ticked segments have no voxels."), 8000);
+    return false;
+  }
+  const auto count = built->size();
+  document_->updateSegmentMeshes(std::move(*built));
+  statusBar()->showMessage(tr("Built %n 3D model(s).", nullptr, static_cast<int>(count)), 8000);
+  return true;
 }
 
 void MainWindow::showDisplayLists() {

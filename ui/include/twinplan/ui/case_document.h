@@ -36,6 +36,10 @@ class CaseDocument : public QObject {
   // How a surface mesh (in 3D) or a segment of the first labelmap (in 2D) is shown; segments
   // have no opacity of their own (it stays 1). Edits with `continuing` set (an opacity slider
   // being dragged) merge with the previous edit of the same item into one undo step.
+  // Replaces the surface meshes built from segments (same segmentName) and adds new ones;
+  // other meshes stay. Undoable.
+  void updateSegmentMeshes(std::vector<SurfaceMesh> built);
+
   enum class Shown { Mesh, Segment };
   Q_ENUM(Shown)
   struct Display {
@@ -51,11 +55,14 @@ class CaseDocument : public QObject {
   void caseReplaced();
   void measurementsChanged();
   void displayChanged(twinplan::ui::CaseDocument::Shown what, std::size_t index);
+  void meshesChanged();
   void modifiedChanged(bool modified);
 
  private:
   friend class MeasurementCommand;
   friend class DisplayCommand;
+  friend class MeshesCommand;
+  void setMeshes(std::vector<SurfaceMesh> meshes);
   void setMeasurements(std::vector<Measurement> measurements);
   void applyDisplay(Shown what, std::size_t index, const Display& display);
 

@@ -58,6 +58,10 @@ class MainWindow : public QMainWindow {
   // Writes the autosave copy now if anything changed since the last one (the timer calls this
   // every minute). Returns true when a copy was written.
   bool autosaveNow();
+  // Closed surface models of the ticked segments of the first labelmap, built in the
+  // background; replaces earlier models of the same segments (undoable). False when cancelled
+  // or when there is nothing to build.
+  bool buildModels();
   // Offers (or, with ask = false, performs) recovery of an autosave left by a crash.
   bool recoverAutosave(bool ask);
 
@@ -86,6 +90,7 @@ class MainWindow : public QMainWindow {
   void showCaseIn3D();
   void buildDisplayDocks();
   void showDisplayLists();
+  QWidget* withBuildButton(QWidget* segmentList);
   void showDisplay(CaseDocument::Shown what, std::size_t index);
   void showMeasurements();
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
