@@ -98,10 +98,17 @@ bool VtkViewport::ensureContext() {
 
 void VtkViewport::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
+  if (ensureContext()) syncSize();
+}
+
+void VtkViewport::syncSize() {
+  // Also called before each render: moving the window to a screen with another pixel ratio
+  // changes the size in device pixels without a resize event.
   const double ratio = devicePixelRatioF();
   const int w = std::max(1, static_cast<int>(width() * ratio));
   const int h = std::max(1, static_cast<int>(height() * ratio));
-  if (!ensureContext()) return;
+  if (size_px_ == QSize(w, h)) return;
+  size_px_ = QSize(w, h);
   renderWindow_->SetSize(w, h);
   viewportResized(w, h);
 }
@@ -111,6 +118,7 @@ void VtkViewport::renderFrame() {
     frame_ = QImage();
     return;
   }
+  syncSize();
   int* size = renderWindow_->GetSize();
   const QSize size_px(std::max(1, size[0]), std::max(1, size[1]));
   if (!framebuffer_ || framebuffer_->size() != size_px)

@@ -77,6 +77,7 @@ class VtkViewport : public QWidget {
  private:
   bool fitsInThisPass() const;
   bool ensureContext();
+  void syncSize();
   void makeContextCurrent();
   void renderFrame();
 
@@ -85,6 +86,7 @@ class VtkViewport : public QWidget {
   std::unique_ptr<QOpenGLContext> context_;
   std::unique_ptr<QOpenGLFramebufferObject> framebuffer_;
   QImage frame_;
+  QSize size_px_;  // the render window's size, in device pixels
   QString glRenderer_;
   double lastRender_ms_ = 0.0;
   bool softwareRenderer_ = false;
