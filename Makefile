@@ -19,7 +19,7 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Opens the desktop app on the bundled sample case (the abdomen phantom, generated once).
+# Opens the desktop app on the bundled sample case (the abdomen phantom).
 # Without a display it prints what the CLI finds and saves a headless screenshot instead.
 run: build $(SAMPLE)/abdomen.twinplan
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
@@ -32,8 +32,11 @@ run: build $(SAMPLE)/abdomen.twinplan
 	  echo "No display: saved a screenshot of TwinPlan to $(SAMPLE)/screenshot.png"; \
 	fi
 
-$(SAMPLE)/abdomen.twinplan:
+# Made again whenever the CLI was rebuilt, so the sample case always matches the code.
+$(SAMPLE)/abdomen.twinplan: $(BUILD)/app/twinplan-cli
 	$(BUILD)/app/twinplan-cli phantom --kind abdomen --out $(SAMPLE)
+
+$(BUILD)/app/twinplan-cli: build
 
 # What CI runs: unit tests, integration tests over ../shared/data, GUI tests under Xvfb.
 test: build
