@@ -90,6 +90,18 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
   return stats;
 }
 
+double roiArea_mm2(const Measurement& roi) {
+  if (roi.kind != Measurement::Kind::RoiBox && roi.kind != Measurement::Kind::RoiEllipsoid) {
+    throw Error(ErrorKind::InvalidInput, "Measurement '" + roi.name + "' is not an ROI.");
+  }
+  requirePoints(roi, 2);
+  Vec3 sides = (roi.points_lps[1] - roi.points_lps[0]).cwiseAbs();
+  std::sort(sides.data(), sides.data() + 3);
+  if (sides[0] * 3.0 > sides[1]) return 0.0;
+  const double rectangle = sides[1] * sides[2];
+  return roi.kind == Measurement::Kind::RoiBox ? rectangle : M_PI / 4.0 * rectangle;
+}
+
 std::string describe(const Measurement& m, const ImageVolume* volume) {
   char text[256];
   switch (m.kind) {
@@ -108,8 +120,12 @@ std::string describe(const Measurement& m, const ImageVolume* volume) {
     case Measurement::Kind::RoiEllipsoid: {
       if (!volume) return m.name;
       const RoiStatistics s = roiStatistics(*volume, m);
-      std::snprintf(text, sizeof text, "%s: mean %.1f ± %.1f %s [%.0f, %.0f], %.2f ml",
-                    m.name.c_str(), s.mean, s.sd, volume->unit.c_str(), s.min, s.max, s.volume_ml);
+      const double area_mm2 = roiArea_mm2(m);
+      char area[48] = "";
+      if (area_mm2 > 0.0) std::snprintf(area, sizeof area, ", area %.2f cm²", area_mm2 / 100.0);
+      std::snprintf(text, sizeof text, "%s: mean %.1f ± %.1f %s [%.0f, %.0f]%s, %.2f ml",
+                    m.name.c_str(), s.mean, s.sd, volume->unit.c_str(), s.min, s.max, area,
+                    s.volume_ml);
       return text;
     }
   }

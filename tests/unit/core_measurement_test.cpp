@@ -73,6 +73,29 @@ TEST(Measurement, EllipsoidRoiCountsTheVoxelsOfABall) {
   EXPECT_NEAR(s.volume_ml, 4.0 / 3.0 * M_PI * 1000.0 / 1000.0, 0.03);
 }
 
+TEST(Measurement, FlatRoiAreaIsItsOutline) {
+  // Drawn on an axial slice: 20 x 10 mm in-plane, one 2.5 mm slice deep.
+  const Measurement box = make(Measurement::Kind::RoiBox, {Vec3(0, 0, -1.25), Vec3(20, 10, 1.25)});
+  EXPECT_DOUBLE_EQ(roiArea_mm2(box), 200.0);
+  Measurement ellipse = box;
+  ellipse.kind = Measurement::Kind::RoiEllipsoid;
+  EXPECT_NEAR(roiArea_mm2(ellipse), M_PI * 10.0 * 5.0, 1e-9);
+  // Drawn on a sagittal slice (thin along L), corners in any order.
+  EXPECT_DOUBLE_EQ(roiArea_mm2(make(Measurement::Kind::RoiBox, {Vec3(1, 30, 8), Vec3(0, 0, 0)})),
+                   240.0);
+  // A cube is not flat: no area.
+  EXPECT_EQ(roiArea_mm2(make(Measurement::Kind::RoiBox, {Vec3(0, 0, 0), Vec3(10, 10, 10)})), 0.0);
+  EXPECT_THROW(roiArea_mm2(make(Measurement::Kind::Ruler, {Vec3(0, 0, 0), Vec3(1, 1, 1)})), Error);
+}
+
+TEST(Measurement, DescriptionOfAFlatRoiGivesItsArea) {
+  const ImageVolume v = ramp();
+  // Centres 10..19 x 5..9 on slice z = 5 (one 1 mm slice deep): 50 voxels.
+  const Measurement roi =
+      make(Measurement::Kind::RoiBox, {Vec3(10, 5, 4.5), Vec3(19, 9, 5.5)});
+  EXPECT_EQ(describe(roi, &v), "m: mean 14.5 ± 2.9 HU [10, 19], area 0.36 cm², 0.05 ml");
+}
+
 TEST(Measurement, RoiOutsideTheVolumeIsAClearError) {
   const ImageVolume v = ramp();
   EXPECT_THROW(

@@ -23,6 +23,11 @@ struct RoiStatistics {
 // Throws Error(InvalidInput) for other kinds or an ROI that contains no voxel centre.
 RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi);
 
+// The area of a flat ROI's outline, as radiologists read an ROI drawn on one slice: the box's
+// rectangle, or the ellipse, across its two longer sides (mm^2). 0 when the ROI is not flat
+// (its shortest side is longer than a third of the next). Throws like roiStatistics.
+double roiArea_mm2(const Measurement& roi);
+
 // One line for lists and reports, e.g. "Ruler 1: 42.3 mm".
 std::string describe(const Measurement& measurement, const ImageVolume* volume = nullptr);
 
