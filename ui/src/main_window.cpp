@@ -590,8 +590,11 @@ void MainWindow::updateOverlays() {
     std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
                   rendering::toString(view.orientation()), view.slicePosition_mm(),
                   view.windowLevel().window, view.windowLevel().level);
-    // Narrow views keep only the patient's name on the left.
-    viewport->view().setOverlayText(viewport->width() < 520 ? patient : left, text);
+    // Narrow views keep only the patient's name on the left, and the smallest (the three of
+    // 1+3) not even that: it would run into the orientation letter at the top's centre. The
+    // large view beside them names the patient.
+    const int width = viewport->width();
+    viewport->view().setOverlayText(width >= 520 ? left : width >= 330 ? patient : "", text);
   }
 }
 

@@ -66,6 +66,7 @@ void MainWindow::buildDocks() {
 
   measurementList_ = new QListWidget(this);
   measurementList_->setToolTip(tr("Double-click to rename · Delete to remove · Click to go to it"));
+  measurementList_->setWordWrap(true);  // ROI statistics are a long line
   auto* measurementDock = new QDockWidget(tr("Measurements"), this);
   measurementDock->setObjectName("measurementDock");
   measurementDock->setWidget(measurementList_);
