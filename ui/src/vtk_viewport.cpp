@@ -119,8 +119,7 @@ void VtkViewport::renderFrame() {
     return;
   }
   syncSize();
-  int* size = renderWindow_->GetSize();
-  const QSize size_px(std::max(1, size[0]), std::max(1, size[1]));
+  const QSize size_px = size_px_;
   if (!framebuffer_ || framebuffer_->size() != size_px)
     framebuffer_ = std::make_unique<QOpenGLFramebufferObject>(size_px);
   framebuffer_->bind();
@@ -135,14 +134,14 @@ void VtkViewport::renderFrame() {
   state->Pop();
   renderWindow_->SetReadyForRendering(false);
 
-  // BGRA bytes are QImage's RGB32 layout on little-endian machines: no conversion. GL rows go
-  // bottom-up, so flip in place.
+  // BGRA packed into 32-bit words is QImage's RGB32 (0xffRRGGBB) on any byte order: no
+  // conversion. GL rows go bottom-up, so flip in place.
   framebuffer_->bind();
   if (frame_.size() != size_px) frame_ = QImage(size_px, QImage::Format_RGB32);
   QOpenGLFunctions* gl = context_->functions();
   gl->glPixelStorei(GL_PACK_ALIGNMENT, 4);
-  gl->glReadPixels(0, 0, size_px.width(), size_px.height(), GL_BGRA, GL_UNSIGNED_BYTE,
-                   frame_.bits());
+  gl->glReadPixels(0, 0, size_px.width(), size_px.height(), GL_BGRA,
+                   GL_UNSIGNED_INT_8_8_8_8_REV, frame_.bits());
   frame_.mirror(false, true);
   frame_.setDevicePixelRatio(devicePixelRatioF());
   framebuffer_->release();
