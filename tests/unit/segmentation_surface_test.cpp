@@ -190,6 +190,64 @@ TEST(SegmentSurface, BuildSurfacesGivesOneMeshPerNonEmptySegmentAcrossLayers) {
   EXPECT_THROW(buildSurfaces(labels, std::vector<std::size_t>{7}), Error);
 }
 
+// Five balls of different sizes in two layers, and an empty segment between them.
+LabelMap severalBalls() {
+  const ImageGeometry g = obliqueGrid();
+  LabelMap labels(g);
+  labels.name = "Balls";
+  const Vec3 centre = centreOf(g);
+  const std::size_t a = labels.addSegment({"A", "liver", Rgb{200, 0, 0}});
+  const std::size_t b = labels.addSegment({"B", "spleen", Rgb{0, 200, 0}, 0, 2});
+  labels.addSegment({"Empty", "fat", Rgb{1, 2, 3}, 0, 3});
+  const std::size_t c = labels.addSegment({"C", "kidney", Rgb{0, 0, 200}, 0, 4});
+  const std::size_t d = labels.addSegment({"D", "aorta", Rgb{200, 200, 0}, 0, 5});
+  const std::size_t e = labels.addSegment({"E", "tumour", Rgb{255, 255, 0}, 1, 1});
+  paintSphere(labels, a, centre + Vec3(-9, -9, 0), 8.0);
+  paintSphere(labels, b, centre + Vec3(9, -9, 0), 6.0);
+  paintSphere(labels, c, centre + Vec3(-9, 9, 0), 7.0);
+  paintSphere(labels, d, centre + Vec3(9, 9, 0), 5.0);
+  paintSphere(labels, e, centre, 10.0);  // across the others, in its own layer
+  return labels;
+}
+
+TEST(SegmentSurface, BuildSurfacesGivesTheMeshesOfBuildSurfaceInSegmentOrder) {
+  // On a multi-core machine the segments are built concurrently; the meshes must not show it.
+  const LabelMap labels = severalBalls();
+  SurfaceOptions options;
+  options.targetReduction = 0.3;
+  test::RecordingProgress progress;
+  const std::vector<SurfaceMesh> meshes = buildSurfaces(labels, options, progress);
+  const std::vector<std::string> names{"A", "B", "C", "D", "E"};
+  ASSERT_EQ(meshes.size(), names.size());
+  for (std::size_t m = 0; m < meshes.size(); ++m) {
+    const SurfaceMesh alone =
+        buildSurface(labels, labels.segments()[*labels.findSegment(names[m])], options);
+    EXPECT_EQ(meshes[m].name, names[m]);
+    EXPECT_EQ(meshes[m].colour, alone.colour) << names[m];
+    EXPECT_EQ(meshes[m].points_lps, alone.points_lps) << names[m];
+    EXPECT_EQ(meshes[m].triangles, alone.triangles) << names[m];
+    EXPECT_EQ(meshes[m].normals, alone.normals) << names[m];
+  }
+  EXPECT_TRUE(std::is_sorted(progress.fractions.begin(), progress.fractions.end()));
+  EXPECT_DOUBLE_EQ(progress.fractions.back(), 1.0);
+}
+
+TEST(SegmentSurface, BuildSurfacesStopsOnCancelAndOnAFailingProgressSink) {
+  const LabelMap labels = severalBalls();
+  // Cancelled once the surfaces are under way (the labelmap scan reports up to 0.1).
+  bool cancel = false;
+  CallbackProgress cancelling([&](double fraction, std::string_view) { cancel = fraction > 0.1; },
+                              [&] { return cancel; });
+  EXPECT_THROW(buildSurfaces(labels, {}, cancelling), Cancelled);
+  // An error from the caller's sink while workers run reaches the caller after they stopped.
+  CallbackProgress failing([](double fraction, std::string_view) {
+    if (fraction > 0.1) throw Error(ErrorKind::Internal, "The progress bar is gone.");
+  });
+  EXPECT_THROW(buildSurfaces(labels, {}, failing), Error);
+  // Nothing is left half-done: a build afterwards gives every mesh.
+  EXPECT_EQ(buildSurfaces(labels).size(), 5u);
+}
+
 TEST(SegmentSurface, CancelAtAnyStepThrowsCancelled) {
   const LabelMap labels = sphereLabels(obliqueGrid());
   test::RecordingProgress all;
