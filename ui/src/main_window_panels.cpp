@@ -1,3 +1,5 @@
+#include "twinplan/ui/main_window.h"
+
 #include <QDockWidget>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -14,7 +16,6 @@
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/display_list_panel.h"
-#include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -73,7 +74,6 @@ void MainWindow::buildDocks() {
   measurementDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::LeftDockWidgetArea, measurementDock);
   resizeDocks({dicomDock, measurementDock}, {420, 420}, Qt::Horizontal);
-  resizeDocks({dicomDock, measurementDock}, {500, 200}, Qt::Vertical);
   connect(measurementList_, &QListWidget::itemDoubleClicked, this,
           [this](QListWidgetItem* item) { renameMeasurement(measurementList_->row(item)); });
   connect(measurementList_, &QListWidget::currentRowChanged, this, [this](int row) {
