@@ -47,6 +47,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -644,31 +645,11 @@ json scrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& window,
                {axial->width() * axial->devicePixelRatioF(),
                 axial->height() * axial->devicePixelRatioF()}}};
 
-  // (1) The view alone: SliceView::scrollSlices(1), then the axial viewport paints.
-  window.setCrosshair(startPoint);
-  waitMs(300);
-  {
-    std::vector<double> times;
-    const int paints0 = app.paints(axial);
-    const std::int64_t start = nowNs();
-    for (int f = 0; f < frames; ++f) {
-      const std::int64_t t = nowNs();
-      axial->view().scrollSlices(1);
-      paintAndWait(app, axial);
-      times.push_back(msSince(t));
-    }
-    const FrameStats s = frameStats(times, msSince(start), app.paints(axial) - paints0);
-    result["view_scroll_paint"] = toJson(s);
-    std::printf(
-        "  %s  view.scrollSlices(1)+paint:   %.1f fps (mean %.1f ms, p95 %.1f ms, %d/%d painted)\n",
-        layoutName, s.fps, s.mean_ms, s.p95_ms, s.painted, s.frames);
-  }
-
-  // (2) The user's path: Up key -> scrollSlices -> MainWindow::setCrosshair (all three views
-  // reslice) -> update(); a frame is done when the axial view has painted.
-  window.setCrosshair(startPoint);
-  waitMs(300);
-  {
+  // Each way of scrolling starts from the same slice and times `frames` frames: `advance`
+  // makes the axial view due for a paint, and a frame ends when it has painted (2 s at most).
+  auto scroll = [&](const char* key, const char* label, const std::function<void()>& advance) {
+    window.setCrosshair(startPoint);
+    waitMs(300);
     std::vector<double> times;
     int missed = 0;
     const int paints0 = app.paints(axial);
@@ -676,43 +657,36 @@ json scrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& window,
     for (int f = 0; f < frames; ++f) {
       const std::int64_t t = nowNs();
       const int before = app.paints(axial);
-      QKeyEvent press(QEvent::KeyPress, Qt::Key_Up, Qt::NoModifier);
-      QCoreApplication::sendEvent(axial, &press);
+      advance();
       while (app.paints(axial) == before && msSince(t) < 2000.0) QCoreApplication::processEvents();
       if (app.paints(axial) == before) ++missed;
       times.push_back(msSince(t));
     }
     const FrameStats s = frameStats(times, msSince(start), app.paints(axial) - paints0);
-    result["key_up_user_path"] = toJson(s);
-    result["key_up_user_path"]["frames_without_paint"] = missed;
-    std::printf(
-        "  %s  Up key (user path, 3 views):  %.1f fps (mean %.1f ms, p95 %.1f ms, %d/%d painted)\n",
-        layoutName, s.fps, s.mean_ms, s.p95_ms, s.painted, s.frames);
-  }
-
-  // (3) What the user's path would cost if only the plane that moved were resliced: the axial
-  // view reslices, the other visible slice views only repaint (their crosshair lines moved).
-  window.setCrosshair(startPoint);
-  waitMs(300);
-  {
-    std::vector<double> times;
-    const int paints0 = app.paints(axial);
-    const std::int64_t start = nowNs();
-    for (int f = 0; f < frames; ++f) {
-      const std::int64_t t = nowNs();
-      axial->view().scrollSlices(1);
-      if (sagittal->isVisible()) sagittal->update();
-      if (coronal->isVisible()) coronal->update();
-      paintAndWait(app, axial);
-      times.push_back(msSince(t));
-    }
-    const FrameStats s = frameStats(times, msSince(start), app.paints(axial) - paints0);
-    result["projected_reslice_only_moved_plane"] = toJson(s);
-    std::printf(
-        "  %s  projected (reslice axial only, repaint visible views): %.1f fps (mean %.1f ms, p95 "
-        "%.1f ms)\n",
-        layoutName, s.fps, s.mean_ms, s.p95_ms);
-  }
+    result[key] = toJson(s);
+    result[key]["frames_without_paint"] = missed;
+    std::printf("  %s  %-38s %.1f fps (mean %.1f ms, p95 %.1f ms, %d/%d painted)\n", layoutName,
+                label, s.fps, s.mean_ms, s.p95_ms, s.painted, s.frames);
+  };
+  // (1) The view alone: SliceView::scrollSlices(1), then the axial viewport paints.
+  scroll("view_scroll_paint", "view.scrollSlices(1)+paint:", [&] {
+    axial->view().scrollSlices(1);
+    axial->update();
+  });
+  // (2) The user's path: Up key -> scrollSlices -> MainWindow::setCrosshair (all three views
+  // follow; only the moved plane is resampled, when it paints) -> update().
+  scroll("key_up_user_path", "Up key (user path, 3 views):", [&] {
+    QKeyEvent press(QEvent::KeyPress, Qt::Key_Up, Qt::NoModifier);
+    QCoreApplication::sendEvent(axial, &press);
+  });
+  // (3) The axial view moves and the other visible slice views only repaint (their crosshair
+  // lines moved): the least the user's path can cost.
+  scroll("projected_reslice_only_moved_plane", "projected (axial moves, others repaint):", [&] {
+    axial->view().scrollSlices(1);
+    if (sagittal->isVisible()) sagittal->update();
+    if (coronal->isVisible()) coronal->update();
+    axial->update();
+  });
 
   // (4) Breakdown, each part timed alone over the same slices.
   window.setCrosshair(startPoint);
@@ -744,11 +718,8 @@ json scrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& window,
         {"sagittal", {sPlane.width, sPlane.height}},
         {"coronal", {cPlane.width, cPlane.height}}};
   }
-  // SliceView::setCrosshair = reslice: sampling + window/level to RGB + crosshair lines.
-  b["reslice_axial_ms"] = meanMs(n, [&](int i) { axial->view().setCrosshair(pointAt(i)); });
-  b["reslice_sagittal_ms"] = meanMs(n, [&](int i) { sagittal->view().setCrosshair(pointAt(i)); });
-  b["reslice_coronal_ms"] = meanMs(n, [&](int i) { coronal->view().setCrosshair(pointAt(i)); });
-  // Paint after a reslice: texture upload + VTK render + Qt's compose and flush.
+  // Paint after the plane moved: resampling (SliceView samples lazily, when it renders) +
+  // window/level to RGB + texture upload + VTK render + read-back + Qt's flush.
   double vtkRender_s = 0.0, repaint_ms = 0.0;
   for (int i = 0; i < n; ++i) {
     axial->view().setCrosshair(pointAt(i));
@@ -759,7 +730,7 @@ json scrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& window,
   }
   b["repaint_after_reslice_ms"] = repaint_ms / n;
   b["vtk_renderer_render_ms"] = vtkRender_s * 1000.0 / n;
-  // Paint with nothing changed: VTK render + compose, no upload.
+  // Paint with nothing changed: VTK render + read-back + flush, no upload.
   b["repaint_unchanged_ms"] = meanMs(n, [&](int) { paintAndWait(app, axial); });
   result["breakdown_per_frame"] = b;
   std::printf("  %s  breakdown: %s\n", layoutName, b.dump().c_str());
