@@ -12,10 +12,11 @@ namespace twinplan {
 namespace {
 
 template <class ArrayT, class T>
-vtkSmartPointer<vtkDataArray> borrow(T* data, std::size_t count) {
+vtkSmartPointer<vtkDataArray> borrow(const T* data, std::size_t count) {
   auto array = vtkSmartPointer<ArrayT>::New();
-  // save=1: VTK must not free our buffer.
-  array->SetArray(data, static_cast<vtkIdType>(count), 1);
+  // save=1: VTK must not free our buffer. VTK's arrays have no const form; the views made
+  // here are inputs that VTK only reads (see vtk_view.h).
+  array->SetArray(const_cast<T*>(data), static_cast<vtkIdType>(count), 1);
   return array;
 }
 
@@ -36,7 +37,7 @@ vtkSmartPointer<vtkImageData> makeImage(const ImageGeometry& g, vtkSmartPointer<
 
 }  // namespace
 
-vtkSmartPointer<vtkImageData> asVtkImage(ImageVolume& volume) {
+vtkSmartPointer<vtkImageData> asVtkImage(const ImageVolume& volume) {
   const std::size_t n = volume.voxelCount();
   vtkSmartPointer<vtkDataArray> scalars;
   switch (volume.pixelType()) {

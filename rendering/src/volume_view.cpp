@@ -362,7 +362,7 @@ void VolumeView::updateMapperInput() {
   mapper_->SetSampleDistance(static_cast<float>(std::min({spacing[0], spacing[1], spacing[2]})));
 }
 
-void VolumeView::setVolume(ImageVolume* volume) {
+void VolumeView::setVolume(const ImageVolume* volume) {
   volume_ = volume;
   clearClippingBox();
   actor_->SetVisibility(volume != nullptr && volumeVisible_);

@@ -88,6 +88,16 @@ TEST(ImageVolume, ItkViewSharesTheBufferAndGeometry) {
   for (int a = 0; a < 3; ++a) EXPECT_NEAR(p[a], expected[a], 1e-9);
 }
 
+TEST(ImageVolume, VtkViewOfASharedVolumeCopiesNoVoxels) {
+  // The 3D view reads the case's volume while an autosave or undo copy may share its voxels:
+  // taking the view must not make the volume copy them.
+  const ImageVolume original(obliqueGeometry(), PixelType::Int16);
+  const ImageVolume copy = original;
+  auto image = asVtkImage(copy);
+  EXPECT_TRUE(copy.sharesVoxelsWith(original));
+  EXPECT_EQ(image->GetScalarPointer(), static_cast<const void*>(original.bytes().data()));
+}
+
 TEST(ImageVolume, VtkViewSharesTheBufferAndGeometry) {
   ImageVolume v(obliqueGeometry(), PixelType::Float32);
   v.voxels<float>()[v.geometry().linearIndex(2, 1, 4)] = 3.5f;

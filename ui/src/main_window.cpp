@@ -401,8 +401,7 @@ void MainWindow::setCase(Case twin) { document_->reset(std::move(twin)); }
 void MainWindow::showCase() {
   const Case& twin = document_->twin();
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
-  ImageVolume* image =
-      twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
+  const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
   const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
   volume_->discardFrame();
@@ -445,8 +444,7 @@ void MainWindow::showCase() {
 
 void MainWindow::showCaseIn3D() {
   const Case& twin = document_->twin();
-  ImageVolume* image =
-      twin.volumes.empty() ? nullptr : const_cast<ImageVolume*>(&twin.volumes.front());
+  const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
   volume_->view().setVolume(image);
   try {
     volume_->view().setMeshes(&twin.meshes);

@@ -1,6 +1,8 @@
 #pragma once
 // Zero-copy view of an ImageVolume as vtkImageData (with its direction matrix). The view
-// borrows the buffer: keep the volume alive while VTK uses it. Link twinplan::core_vtk.
+// borrows the buffer: keep the volume alive while VTK uses it. It is for reading (mappers and
+// filters read their inputs): taking it neither copies voxels a copy-on-write volume shares
+// with other copies, nor may anything write through it. Link twinplan::core_vtk.
 #include <vtkImageData.h>
 #include <vtkSmartPointer.h>
 
@@ -9,7 +11,7 @@
 
 namespace twinplan {
 
-vtkSmartPointer<vtkImageData> asVtkImage(ImageVolume& volume);
+vtkSmartPointer<vtkImageData> asVtkImage(const ImageVolume& volume);
 vtkSmartPointer<vtkImageData> asVtkImage(ScalarField& field);
 
 }  // namespace twinplan

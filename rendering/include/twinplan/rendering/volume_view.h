@@ -51,7 +51,7 @@ class VolumeView {
 
   // Borrowed: keep the volume alive while shown. nullptr hides it. An MR volume switches to
   // the MR preset, a CT volume away from it. Clears the clipping box.
-  void setVolume(ImageVolume* volume);
+  void setVolume(const ImageVolume* volume);
   // For software OpenGL (Mesa llvmpipe), where a full-resolution shaded ray cast takes seconds
   // on the GUI thread: render a subsampled copy (at most kFastMaxVoxelsPerAxis per axis)
   // without shading, casting one ray per 2x2 pixels. A GPU renders the full volume.
@@ -100,7 +100,7 @@ class VolumeView {
   void updateOrientationCamera();
 
   VolumePreset preset_ = VolumePreset::CtBone;
-  ImageVolume* volume_ = nullptr;
+  const ImageVolume* volume_ = nullptr;
   bool volumeVisible_ = true;
   bool fast_ = false;
   void updateMapperInput();
