@@ -446,11 +446,7 @@ void MainWindow::showCaseIn3D() {
   const Case& twin = document_->twin();
   const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
   volume_->view().setVolume(image);
-  try {
-    volume_->view().setMeshes(&twin.meshes);
-  } catch (const std::exception& e) {
-    statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
-  }
+  showMeshesIn3D();
   if (auto* volumePresets = findChild<QComboBox*>("volumePresets")) {
     const QSignalBlocker blocker(volumePresets);
     const auto presets = rendering::allVolumePresets();
@@ -460,6 +456,14 @@ void MainWindow::showCaseIn3D() {
   // The preview copy above and the first render each take tens of milliseconds on a software
   // renderer: not in the same event-loop turn.
   QTimer::singleShot(20, volume_, [this] { volume_->update(); });
+}
+
+void MainWindow::showMeshesIn3D() {
+  try {
+    volume_->view().setMeshes(&document_->twin().meshes);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
+  }
 }
 
 void MainWindow::updateTitle() {

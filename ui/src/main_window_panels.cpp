@@ -122,11 +122,7 @@ void MainWindow::buildDisplayDocks() {
   connect(document_, &CaseDocument::displayChanged, this, &MainWindow::showDisplay);
   connect(document_, &CaseDocument::meshesChanged, this, [this] {
     models_->setItems(displayItems(document_->twin().meshes));
-    try {
-      volume_->view().setMeshes(&document_->twin().meshes);
-    } catch (const std::exception& e) {
-      statusBar()->showMessage(tr("Meshes not shown: %1").arg(e.what()), 10000);
-    }
+    showMeshesIn3D();
     volume_->update();
   });
 }

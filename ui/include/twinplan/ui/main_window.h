@@ -88,6 +88,7 @@ class MainWindow : public QMainWindow {
   void buildToolbar();
   void showCase();
   void showCaseIn3D();
+  void showMeshesIn3D();
   void buildDisplayDocks();
   void showDisplayLists();
   QWidget* withBuildButton(QWidget* segmentList);
