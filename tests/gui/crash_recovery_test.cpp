@@ -82,7 +82,7 @@ TEST(CrashRecovery, KillDashNineThenRestartRecoversTheAutosave) {
   EXPECT_TRUE(restarted.document()->isModified());  // recovered work is not saved yet
 
   // A clean close removes the autosave: the next start offers nothing.
-  restarted.document()->undoStack()->setClean();
+  restarted.document()->markClean();
   restarted.close();
   MainWindow next(autosave.path());
   EXPECT_FALSE(next.recoverAutosave(false));

@@ -67,7 +67,7 @@ class DisplayListsTest : public ::testing::Test {
     view_ = &window_->volumeViewport()->view();
     ASSERT_EQ(view_->meshCount(), 2u);
   }
-  void TearDown() override { window_->document()->undoStack()->setClean(); }
+  void TearDown() override { window_->document()->markClean(); }
 
   QTreeWidgetItem* row(int index) { return panel_->list()->topLevelItem(index); }
   const SurfaceMesh& mesh(int index) { return window_->currentCase().meshes[index]; }
@@ -97,33 +97,33 @@ TEST_F(DisplayListsTest, TickingShowsTheModelAndUndoHidesItAgain) {
   EXPECT_TRUE(mesh(1).visible);
   EXPECT_TRUE(view_->meshVisible(1));
   EXPECT_TRUE(window_->document()->isModified());
-  window_->document()->undoStack()->undo();
+  window_->document()->undo();
   EXPECT_FALSE(mesh(1).visible);
   EXPECT_FALSE(view_->meshVisible(1));
   EXPECT_EQ(row(1)->checkState(0), Qt::Unchecked);
-  window_->document()->undoStack()->redo();
+  window_->document()->redo();
   EXPECT_TRUE(view_->meshVisible(1));
   EXPECT_EQ(row(1)->checkState(0), Qt::Checked);
 }
 
 TEST_F(DisplayListsTest, OneSliderDragIsOneUndoStep) {
   QSlider* slider = panel_->opacitySlider(0);
-  QUndoStack* history = window_->document()->undoStack();
-  const int before = history->count();
+  CaseEditor& history = window_->document()->editor();
+  const std::size_t before = history.historySize();
   slider->setSliderDown(true);
   for (int value : {45, 38, 30, 20}) slider->setValue(value);
   slider->setSliderDown(false);
-  EXPECT_EQ(history->count(), before + 1);
+  EXPECT_EQ(history.historySize(), before + 1);
   EXPECT_FLOAT_EQ(mesh(0).opacity, 0.20f);
   EXPECT_DOUBLE_EQ(view_->meshOpacity(0), 0.20f);
   // A second drag is a step of its own.
   slider->setSliderDown(true);
   slider->setValue(70);
   slider->setSliderDown(false);
-  EXPECT_EQ(history->count(), before + 2);
-  history->undo();
+  EXPECT_EQ(history.historySize(), before + 2);
+  history.undo();
   EXPECT_FLOAT_EQ(mesh(0).opacity, 0.20f);
-  history->undo();
+  history.undo();
   EXPECT_FLOAT_EQ(mesh(0).opacity, 0.5f);
   EXPECT_EQ(slider->value(), 50);
   EXPECT_DOUBLE_EQ(view_->meshOpacity(0), 0.5);
@@ -165,7 +165,7 @@ TEST_F(DisplayListsTest, HidingASegmentShowsTheImageUnderIt) {
   EXPECT_FALSE(window_->currentCase().labelMaps.front().segments()[0].visible);
   const QColor bare = centreColour();
   EXPECT_NEAR(bare.red(), bare.blue(), 2) << "grey image (0 HU) under the hidden segment";
-  window_->document()->undoStack()->undo();
+  window_->document()->undo();
   EXPECT_TRUE(window_->currentCase().labelMaps.front().segments()[0].visible);
   EXPECT_EQ(segments->list()->topLevelItem(0)->checkState(0), Qt::Checked);
   EXPECT_GT(centreColour().blue(), centreColour().red() + 20);
@@ -191,7 +191,7 @@ TEST_F(DisplayListsTest, BuildingModelsFromTheTickedSegmentsIsUndoable) {
   EXPECT_EQ(window_->currentCase().meshes.back().colour, (Rgb{200, 0, 200}));
   EXPECT_FLOAT_EQ(window_->currentCase().meshes.back().opacity, 0.4f);
   // Undo, three times: the rebuild, the colour, the first build.
-  for (int i = 0; i < 3; ++i) window_->document()->undoStack()->undo();
+  for (int i = 0; i < 3; ++i) window_->document()->undo();
   EXPECT_EQ(window_->currentCase().meshes.size(), 2u);
   EXPECT_EQ(view_->meshCount(), 2u);
   EXPECT_EQ(panel_->list()->topLevelItemCount(), 2);

@@ -54,7 +54,7 @@ class MeasurementTest : public ::testing::Test {
     window_->setCrosshair(Vec3(0, 0, 1.0));  // the slice at S = 1 mm (a voxel centre)
     QTest::qWait(100);
   }
-  void TearDown() override { window_->document()->undoStack()->setClean(); }
+  void TearDown() override { window_->document()->markClean(); }
 
   void clickAt(SliceOrientation orientation, const Vec3& p_lps) {
     SliceViewport* viewport = window_->sliceViewport(orientation);
@@ -103,14 +103,14 @@ TEST_F(MeasurementTest, UndoRedoRestoreTheListExactly) {
   ASSERT_EQ(twoPoints.size(), 2u);
   window_->document()->removeMeasurement(0);
   ASSERT_EQ(window_->currentCase().measurements.size(), 1u);
-  window_->document()->undoStack()->undo();
+  window_->document()->undo();
   EXPECT_EQ(window_->currentCase().measurements, twoPoints);
-  window_->document()->undoStack()->undo();
-  window_->document()->undoStack()->undo();
+  window_->document()->undo();
+  window_->document()->undo();
   EXPECT_TRUE(window_->currentCase().measurements.empty());
   EXPECT_FALSE(window_->document()->isModified());
-  window_->document()->undoStack()->redo();
-  window_->document()->undoStack()->redo();
+  window_->document()->redo();
+  window_->document()->redo();
   EXPECT_EQ(window_->currentCase().measurements, twoPoints);
 }
 
@@ -138,7 +138,7 @@ TEST_F(MeasurementTest, DraggingAnEndPointEditsTheRulerUndoably) {
   EXPECT_NEAR(rulerLength_mm(measurements[0]), std::hypot(40.0, 15.0), 0.4);  // 42.7 mm
   // The crosshair did not move: the drag belonged to the ruler.
   EXPECT_NEAR(axial->view().crosshair()[0], 0.0, 1e-9);
-  window_->document()->undoStack()->undo();
+  window_->document()->undo();
   EXPECT_NEAR(rulerLength_mm(window_->currentCase().measurements[0]), 40.0, 0.3);
 }
 

@@ -238,7 +238,7 @@ bool MainWindow::recoverAutosave(bool ask) {
     Case twin = loadCase(*file);
     document_->reset(std::move(twin));
     // Recovered work is not saved anywhere but the autosave: mark it modified.
-    document_->undoStack()->resetClean();
+    document_->markModified();
     updateTitle();
     return true;
   } catch (const std::exception& e) {

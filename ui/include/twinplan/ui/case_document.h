@@ -1,11 +1,16 @@
 #pragma once
-// The open case and its edit history. Every change a user makes goes through an undoable
-// command here, so undo/redo, the unsaved-changes prompt and autosave all see the same edits.
+// The open case in the desktop app: a thin Qt adapter over twinplan::CaseEditor (core), which
+// holds the case, its edits and their undo history without Qt. This class turns the editor's
+// change notifications into Qt signals, gives the window undo/redo actions, and keeps the file
+// name and the autosave mark.
 #include <QObject>
-#include <QUndoStack>
 #include <filesystem>
+#include <memory>
 
 #include "twinplan/core/case.h"
+#include "twinplan/core/case_editor.h"
+
+class QAction;
 
 namespace twinplan::ui {
 
@@ -13,41 +18,46 @@ class CaseDocument : public QObject {
   Q_OBJECT
  public:
   explicit CaseDocument(QObject* parent = nullptr);
+  ~CaseDocument() override;
 
-  const Case& twin() const { return case_; }
+  const Case& twin() const { return editor_.twin(); }
+  CaseEditor& editor() { return editor_; }
   // Replaces the whole case (open, import, recover): clears the history.
   void reset(Case twin, std::filesystem::path file = {});
   const std::filesystem::path& file() const { return file_; }
   // After a successful save: the document is clean and belongs to `file`.
   void markSaved(const std::filesystem::path& file);
-  bool isModified() const { return !undoStack_.isClean(); }
+  bool isModified() const { return editor_.isModified(); }
+  void markClean() { editor_.markClean(); }
+  void markModified() { editor_.markModified(); }
   // Changes since the last autosave (reset by markAutosaved).
-  bool needsAutosave() const { return autosaveRevision_ != revision_; }
-  void markAutosaved() { autosaveRevision_ = revision_; }
-  QUndoStack* undoStack() { return &undoStack_; }
+  bool needsAutosave() const { return autosaveRevision_ != editor_.revision(); }
+  void markAutosaved() { autosaveRevision_ = editor_.revision(); }
 
-  // Undoable edits.
+  // Applies any edit (core/case_edit.h); throws twinplan::Error when it does not fit the case.
+  void apply(std::unique_ptr<CaseEdit> edit) { editor_.apply(std::move(edit)); }
+  void undo() { editor_.undo(); }
+  void redo() { editor_.redo(); }
+  // Menu actions that follow the history (enabled state, "Undo Add Ruler 1").
+  QAction* createUndoAction(QObject* parent, const QString& prefix);
+  QAction* createRedoAction(QObject* parent, const QString& prefix);
+
+  // Undoable edits the window uses (shorthands for apply(edits::...)).
   void addMeasurement(Measurement measurement);
   void removeMeasurement(std::size_t index);
   void replaceMeasurement(std::size_t index, Measurement measurement);
   // The next free name like "Ruler 3".
   std::string nextMeasurementName(Measurement::Kind kind) const;
-
-  // How a surface mesh (in 3D) or a segment of the first labelmap (in 2D) is shown; segments
-  // have no opacity of their own (it stays 1). Edits with `continuing` set (an opacity slider
-  // being dragged) merge with the previous edit of the same item into one undo step.
   // Replaces the surface meshes built from segments (same segmentName) and adds new ones;
-  // other meshes stay. Undoable.
+  // other meshes stay.
   void updateSegmentMeshes(std::vector<SurfaceMesh> built);
 
+  // How a surface mesh (in 3D) or a segment of the first labelmap (in 2D) is shown. Edits with
+  // `continuing` set (an opacity slider being dragged) merge with the previous edit of the same
+  // item into one undo step.
   enum class Shown { Mesh, Segment };
   Q_ENUM(Shown)
-  struct Display {
-    Rgb colour;
-    float opacity = 1.0f;
-    bool visible = true;
-    bool operator==(const Display&) const = default;
-  };
+  using Display = DisplayProperties;
   Display display(Shown what, std::size_t index) const;  // throws Error(InvalidInput) if absent
   void setDisplay(Shown what, std::size_t index, const Display& display, bool continuing = false);
 
@@ -56,20 +66,17 @@ class CaseDocument : public QObject {
   void measurementsChanged();
   void displayChanged(twinplan::ui::CaseDocument::Shown what, std::size_t index);
   void meshesChanged();
+  void partChanged(twinplan::CasePart part);  // every change, also parts without a signal above
   void modifiedChanged(bool modified);
+  void historyChanged();
 
  private:
-  friend class MeasurementCommand;
-  friend class DisplayCommand;
-  friend class MeshesCommand;
-  void setMeshes(std::vector<SurfaceMesh> meshes);
-  void setMeasurements(std::vector<Measurement> measurements);
-  void applyDisplay(Shown what, std::size_t index, const Display& display);
+  void forward(const CaseChange& change);
 
-  Case case_;
+  CaseEditor editor_;
   std::filesystem::path file_;
-  QUndoStack undoStack_;
-  std::uint64_t revision_ = 0, autosaveRevision_ = 0;
+  std::uint64_t autosaveRevision_ = 0;
+  bool wasModified_ = false;
 };
 
 }  // namespace twinplan::ui
