@@ -288,6 +288,19 @@ std::uint64_t gridBytes(const ImageGeometry& g, PixelType type) {
   return static_cast<std::uint64_t>(g.voxelCount()) * bytesPerVoxel(type);
 }
 
+// Where a loaded mesh or field goes: the case itself, or the checkpoint it was saved for (the
+// manifest was checked to list every checkpoint its parts name).
+struct Parts {
+  std::vector<SurfaceMesh>& meshes;
+  std::vector<ScalarField>& fields;
+};
+Parts partsOf(Case& twin, const std::string& checkpoint) {
+  if (checkpoint.empty()) return {twin.meshes, twin.fields};
+  for (JobCheckpoint& c : twin.checkpoints)
+    if (c.jobId == checkpoint) return {c.meshes, c.fields};
+  throw Error(ErrorKind::Internal, "A checkpoint the manifest names is missing.", checkpoint);
+}
+
 }  // namespace
 
 void saveCase(const Case& twin, const fs::path& requestedPath, Progress& progress) {
@@ -311,9 +324,11 @@ void saveCase(const Case& twin, const fs::path& requestedPath, Progress& progres
   for (const auto& l : twin.labelMaps) {
     totalWeight += static_cast<double>(gridBytes(l.geometry(), PixelType::UInt16)) * l.layerCount();
   }
-  for (const auto& s : twin.meshes) totalWeight += static_cast<double>(s.points_lps.size()) * 12;
+  const auto meshes = casefile::savedMeshes(twin);
+  const auto fields = casefile::savedFields(twin);
+  for (const auto* s : meshes) totalWeight += static_cast<double>(s->points_lps.size()) * 12;
   for (const auto& t : twin.tetMeshes) totalWeight += static_cast<double>(t.tets.size()) * 28;
-  for (const auto& f : twin.fields) totalWeight += static_cast<double>(f.values.size()) * 4;
+  for (const auto* f : fields) totalWeight += static_cast<double>(f->values.size()) * 4;
   Slicer slices(0.0, 0.85, totalWeight);
 
   struct Payload {
@@ -342,10 +357,10 @@ void saveCase(const Case& twin, const fs::path& requestedPath, Progress& progres
                  labelBytes(l.layer(layer)));
     }
   }
-  for (std::size_t i = 0; i < twin.meshes.size(); ++i) {
-    const auto [from, to] = slices.next(static_cast<double>(twin.meshes[i].points_lps.size()) * 12);
-    StepProgress sub(progress, from, to, "Saving surface '" + twin.meshes[i].name + "'");
-    payloads.push_back({manifest.meshes[i].entry, casefile::encodePly(twin.meshes[i]), true});
+  for (std::size_t i = 0; i < meshes.size(); ++i) {
+    const auto [from, to] = slices.next(static_cast<double>(meshes[i]->points_lps.size()) * 12);
+    StepProgress sub(progress, from, to, "Saving surface '" + meshes[i]->name + "'");
+    payloads.push_back({manifest.meshes[i].entry, casefile::encodePly(*meshes[i]), true});
     sub.report(1.0, {});
     sub.check();
   }
@@ -357,8 +372,8 @@ void saveCase(const Case& twin, const fs::path& requestedPath, Progress& progres
     sub.report(1.0, {});
     sub.check();
   }
-  for (std::size_t i = 0; i < twin.fields.size(); ++i) {
-    const ScalarField& f = twin.fields[i];
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const ScalarField& f = *fields[i];
     encodeGrid(manifest.fields[i].entry, "Saving field '" + f.name + "'", PixelType::Float32,
                f.geometry, floatBytes(f.values));
   }
@@ -488,7 +503,7 @@ Case loadCase(const fs::path& path, Progress& progress) {
     });
     sub.report(1.0, {});
     sub.check();
-    twin.meshes.push_back(std::move(mesh));
+    partsOf(twin, meta.checkpoint).meshes.push_back(std::move(mesh));
   }
   for (const auto& meta : manifest.tetMeshes) {
     StepProgress sub = stepFor(meta.entry, "Loading mesh '" + meta.name + "'");
@@ -515,7 +530,7 @@ Case loadCase(const fs::path& path, Progress& progress) {
       casefile::decodeNrrd(bytes, {PixelType::Float32, meta.geometry},
                            std::as_writable_bytes(std::span<float>(field.values)), sub);
     });
-    twin.fields.push_back(std::move(field));
+    partsOf(twin, meta.checkpoint).fields.push_back(std::move(field));
   }
   progress.check();
   progress.report(1.0, "Loaded '" + path.filename().string() + "'");

@@ -267,7 +267,38 @@ using MigrationStep = json (*)(json);
 // when the manifest changes shape, bump kCaseFormatVersion and append the step here.
 const std::array<MigrationStep, kCaseFormatVersion - 1> kMigrations = {};
 
+// The jobId each saved mesh and field belongs to (empty: the case's own), in saved order.
+struct Owners {
+  std::vector<std::string> meshes, fields;
+};
+Owners checkpointOwners(const Case& twin) {
+  Owners owners;
+  owners.meshes.assign(twin.meshes.size(), {});
+  owners.fields.assign(twin.fields.size(), {});
+  for (const JobCheckpoint& c : twin.checkpoints) {
+    owners.meshes.insert(owners.meshes.end(), c.meshes.size(), c.jobId);
+    owners.fields.insert(owners.fields.end(), c.fields.size(), c.jobId);
+  }
+  return owners;
+}
+
 }  // namespace
+
+std::vector<const SurfaceMesh*> savedMeshes(const Case& twin) {
+  std::vector<const SurfaceMesh*> all;
+  for (const SurfaceMesh& mesh : twin.meshes) all.push_back(&mesh);
+  for (const JobCheckpoint& c : twin.checkpoints)
+    for (const SurfaceMesh& mesh : c.meshes) all.push_back(&mesh);
+  return all;
+}
+
+std::vector<const ScalarField*> savedFields(const Case& twin) {
+  std::vector<const ScalarField*> all;
+  for (const ScalarField& field : twin.fields) all.push_back(&field);
+  for (const JobCheckpoint& c : twin.checkpoints)
+    for (const ScalarField& field : c.fields) all.push_back(&field);
+  return all;
+}
 
 Manifest describe(const Case& twin) {
   Manifest m;
@@ -318,8 +349,10 @@ Manifest describe(const Case& twin) {
     }
     m.labelMaps.push_back(std::move(meta));
   }
-  for (std::size_t i = 0; i < twin.meshes.size(); ++i) {
-    const SurfaceMesh& s = twin.meshes[i];
+  const auto meshes = savedMeshes(twin);
+  const auto owners = checkpointOwners(twin);
+  for (std::size_t i = 0; i < meshes.size(); ++i) {
+    const SurfaceMesh& s = *meshes[i];
     const std::string what = "surface mesh '" + s.name + "'";
     if (!s.normals.empty() && s.normals.size() != s.points_lps.size()) {
       refuse(what + " has a different number of normals and points.", s.name);
@@ -333,7 +366,7 @@ Manifest describe(const Case& twin) {
     if (!std::isfinite(s.opacity)) refuse(what + " has a non-finite opacity.", s.name);
     m.meshes.push_back({s.name, s.segmentName, s.colour, s.opacity, s.visible, s.points_lps.size(),
                         s.triangles.size(), !s.normals.empty(),
-                        entryName("meshes", i, s.name, ".ply")});
+                        entryName("meshes", i, s.name, ".ply"), owners.meshes[i]});
   }
   for (std::size_t i = 0; i < twin.tetMeshes.size(); ++i) {
     const TetMesh& t = twin.tetMeshes[i];
@@ -349,15 +382,22 @@ Manifest describe(const Case& twin) {
     m.tetMeshes.push_back({t.name, t.materialNames, t.points_lps.size(), t.tets.size(),
                            entryName("tetmeshes", i, t.name, ".vtk")});
   }
-  for (std::size_t i = 0; i < twin.fields.size(); ++i) {
-    const ScalarField& f = twin.fields[i];
+  const auto fields = savedFields(twin);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const ScalarField& f = *fields[i];
     const std::string what = "field '" + f.name + "'";
     requireGrid(f.geometry, what);
     if (f.values.size() != f.geometry.voxelCount()) {
       refuse(what + " holds the wrong number of values.", f.name);
     }
-    m.fields.push_back(
-        {f.name, f.quantity, f.unit, f.geometry, entryName("fields", i, f.name, ".nrrd")});
+    m.fields.push_back({f.name, f.quantity, f.unit, f.geometry,
+                        entryName("fields", i, f.name, ".nrrd"), owners.fields[i]});
+  }
+  std::set<std::string> jobIds;
+  for (const JobCheckpoint& c : twin.checkpoints) {
+    if (c.jobId.empty() || !jobIds.insert(c.jobId).second)
+      refuse("a job checkpoint has an empty or repeated job id '" + c.jobId + "'.", c.jobId);
+    m.header.checkpoints.push_back({c.jobId, c.kind, c.state, {}, {}});
   }
   return m;
 }
@@ -420,6 +460,7 @@ ojson toJson(const Manifest& m) {
                       {"triangleCount", s.triangleCount},
                       {"hasNormals", s.hasNormals},
                       {"entry", s.entry}});
+    if (!s.checkpoint.empty()) meshes.back()["checkpoint"] = s.checkpoint;
   }
   j["meshes"] = std::move(meshes);
   ojson tetMeshes = ojson::array();
@@ -439,8 +480,14 @@ ojson toJson(const Manifest& m) {
                       {"pixelType", toString(PixelType::Float32)},
                       {"geometry", geometryJson(f.geometry)},
                       {"entry", f.entry}});
+    if (!f.checkpoint.empty()) fields.back()["checkpoint"] = f.checkpoint;
   }
   j["fields"] = std::move(fields);
+  // Unfinished jobs' state (core/job.h); their meshes and fields carry "checkpoint": jobId.
+  ojson checkpoints = ojson::array();
+  for (const JobCheckpoint& c : m.header.checkpoints)
+    checkpoints.push_back({{"jobId", c.jobId}, {"kind", c.kind}, {"state", ojson(c.state)}});
+  if (!checkpoints.empty()) j["checkpoints"] = std::move(checkpoints);
   ojson plans = ojson::array();
   for (const Plan& p : m.header.plans) {
     plans.push_back({{"kind", p.kind}, {"name", p.name}, {"parameters", ojson(p.parameters)}});
@@ -562,6 +609,7 @@ Manifest fromJson(const json& j) {
     meta.triangleCount = count(s, "triangleCount", w);
     meta.hasNormals = boolean(s, "hasNormals", w);
     meta.entry = str(s, "entry", w);
+    if (s.contains("checkpoint")) meta.checkpoint = str(s, "checkpoint", w);
     m.meshes.push_back(std::move(meta));
   }
   const json& tetMeshes = array(j, "tetMeshes", root);
@@ -580,8 +628,30 @@ Manifest fromJson(const json& j) {
     }
     m.fields.push_back({str(f, "name", w), str(f, "quantity", w), str(f, "unit", w),
                         geometryFrom(member(f, "geometry", w), path(w, "geometry")),
-                        str(f, "entry", w)});
+                        str(f, "entry", w),
+                        f.contains("checkpoint") ? str(f, "checkpoint", w) : std::string()});
   }
+  // Optional: written only when a job left a checkpoint.
+  std::set<std::string> jobIds;
+  if (j.contains("checkpoints")) {
+    const json& checkpoints = array(j, "checkpoints", root);
+    for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+      const std::string w = path("checkpoints", i);
+      JobCheckpoint c;
+      c.jobId = str(checkpoints[i], "jobId", w);
+      c.kind = str(checkpoints[i], "kind", w);
+      c.state = member(checkpoints[i], "state", w);
+      if (c.jobId.empty() || !jobIds.insert(c.jobId).second)
+        invalid(path(w, "jobId"), "is empty or repeated");
+      m.header.checkpoints.push_back(std::move(c));
+    }
+  }
+  for (const auto& s : m.meshes)
+    if (!s.checkpoint.empty() && !jobIds.count(s.checkpoint))
+      invalid("meshes", "mesh '" + s.name + "' belongs to a checkpoint that is not listed");
+  for (const auto& f : m.fields)
+    if (!f.checkpoint.empty() && !jobIds.count(f.checkpoint))
+      invalid("fields", "field '" + f.name + "' belongs to a checkpoint that is not listed");
   const json& plans = array(j, "plans", root);
   for (std::size_t i = 0; i < plans.size(); ++i) {
     const std::string w = path("plans", i);

@@ -38,6 +38,7 @@ struct MeshMeta {
   std::uint64_t pointCount = 0, triangleCount = 0;
   bool hasNormals = false;
   std::string entry;
+  std::string checkpoint;  // the jobId of the checkpoint it belongs to; empty: the case's own
 };
 
 struct TetMeshMeta {
@@ -51,6 +52,7 @@ struct FieldMeta {
   std::string name, quantity, unit;
   ImageGeometry geometry;
   std::string entry;
+  std::string checkpoint;  // as MeshMeta::checkpoint
 };
 
 struct PayloadRecord {
@@ -62,7 +64,9 @@ struct PayloadRecord {
 struct Manifest {
   int formatVersion = 0;
   std::string appVersion, created, modified;  // ISO-8601 UTC, "2026-11-24T07:48:13Z"
-  Case header;  // name, patient, series, plans, measurements, provenance; no parts
+  // name, patient, series, plans, measurements, provenance, checkpoints (jobId, kind, state:
+  // their meshes and fields are in `meshes` and `fields`, tagged with the jobId); no parts
+  Case header;
   std::vector<VolumeMeta> volumes;
   std::vector<LabelMapMeta> labelMaps;
   std::vector<MeshMeta> meshes;
@@ -70,6 +74,11 @@ struct Manifest {
   std::vector<FieldMeta> fields;
   std::vector<PayloadRecord> payloads;
 };
+
+// The meshes and fields a case file holds: the case's own, then each checkpoint's, in order
+// (their index is their index in Manifest::meshes / fields).
+std::vector<const SurfaceMesh*> savedMeshes(const Case& twin);
+std::vector<const ScalarField*> savedFields(const Case& twin);
 
 // The manifest for `twin` with entry names assigned; payload records are left empty.
 // Throws Error(InvalidInput) for a case that could not be read back (empty grids, segment

@@ -39,6 +39,17 @@ struct Plan {
   bool operator==(const Plan&) const = default;
 };
 
+// What a long job (a simulation, building many models) had done when it stopped, so that a later
+// run resumes instead of starting over (core/job.h). Saved with the case and its autosave; the
+// job's own parameters decide what the state means.
+struct JobCheckpoint {
+  std::string jobId;  // the job's identity: its kind and a hash of its parameters
+  std::string kind;
+  nlohmann::json state = nlohmann::json::object();
+  std::vector<SurfaceMesh> meshes;  // bulky partial results
+  std::vector<ScalarField> fields;
+};
+
 struct Case {
   std::string name;
   std::string patientName, patientId;
@@ -50,6 +61,7 @@ struct Case {
   std::vector<ScalarField> fields;  // simulation results
   std::vector<Plan> plans;
   std::vector<Measurement> measurements;
+  std::vector<JobCheckpoint> checkpoints;  // unfinished jobs (not part of the undo history)
   // Where the parts came from: a list of {"step": ..., "time": ..., ...} records.
   nlohmann::json provenance = nlohmann::json::array();
 };
