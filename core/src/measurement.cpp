@@ -19,6 +19,33 @@ void requirePoints(const Measurement& m, std::size_t count) {
   }
 }
 
+// The sides of an ROI's LPS box, shortest first.
+Vec3 sortedSides(const Measurement& roi) {
+  Vec3 sides = (roi.points_lps[1] - roi.points_lps[0]).cwiseAbs();
+  std::sort(sides.data(), sides.data() + 3);
+  return sides;
+}
+
+// An ROI drawn on one 2D slice is one slice deep (ui/main_window.cpp): its shortest side is at
+// most a third of the next.
+bool isFlat(const Vec3& sortedSides) { return sortedSides[0] * 3.0 <= sortedSides[1]; }
+
+// The LPS axis (0, 1, 2) along which an ROI is thinnest: a flat ROI's slice normal.
+int thinnestAxis(const Measurement& roi) {
+  const Vec3 sides = (roi.points_lps[1] - roi.points_lps[0]).cwiseAbs();
+  int axis = 0;
+  for (int a = 1; a < 3; ++a)
+    if (sides[a] < sides[axis]) axis = a;
+  return axis;
+}
+
+void requireRoi(const Measurement& roi) {
+  if (roi.kind != Measurement::Kind::RoiBox && roi.kind != Measurement::Kind::RoiEllipsoid) {
+    throw Error(ErrorKind::InvalidInput, "Measurement '" + roi.name + "' is not an ROI.");
+  }
+  requirePoints(roi, 2);
+}
+
 }  // namespace
 
 double rulerLength_mm(const Measurement& ruler) {
@@ -37,10 +64,7 @@ double angle_deg(const Measurement& angle) {
 }
 
 RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
-  if (roi.kind != Measurement::Kind::RoiBox && roi.kind != Measurement::Kind::RoiEllipsoid) {
-    throw Error(ErrorKind::InvalidInput, "Measurement '" + roi.name + "' is not an ROI.");
-  }
-  requirePoints(roi, 2);
+  requireRoi(roi);
   const Vec3 lo = roi.points_lps[0].cwiseMin(roi.points_lps[1]);
   const Vec3 hi = roi.points_lps[0].cwiseMax(roi.points_lps[1]);
   const Vec3 centre = (lo + hi) / 2.0, half = (hi - lo) / 2.0;
@@ -58,6 +82,13 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
     from[a] = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(ijkLo[a])));
     to[a] = std::min<std::int64_t>(g.size[a] - 1, static_cast<std::int64_t>(std::ceil(ijkHi[a])));
   }
+  // A flat ellipse is an elliptic cylinder one slice deep, not an ellipsoid: otherwise its
+  // outline on the voxels' plane would shrink with the distance between that plane and the
+  // drawn slice (an ROI drawn 0.4 slices off the voxel centres kept 36 % of its width).
+  const bool flat = isFlat(sortedSides(roi));
+  const int thin = thinnestAxis(roi);
+  Vec3 inPlane = Vec3::Ones();
+  if (flat) inPlane[thin] = 0.0;
   RoiStatistics stats;
   double sum = 0.0, sumSquares = 0.0;
   stats.min = std::numeric_limits<double>::max();
@@ -66,9 +97,11 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
     for (std::int64_t j = from[1]; j <= to[1]; ++j)
       for (std::int64_t i = from[0]; i <= to[0]; ++i) {
         const Vec3 d = g.indexToLps(Vec3(i, j, k)) - centre;
+        const Vec3 scaled = d.cwiseQuotient(half.cwiseMax(1e-9));
         const bool inside = roi.kind == Measurement::Kind::RoiBox
                                 ? (d.cwiseAbs() - half).maxCoeff() <= 1e-9
-                                : d.cwiseQuotient(half.cwiseMax(1e-9)).squaredNorm() <= 1.0 + 1e-12;
+                                : scaled.cwiseProduct(inPlane).squaredNorm() <= 1.0 + 1e-12 &&
+                                      (!flat || std::abs(d[thin]) - half[thin] <= 1e-9);
         if (!inside) continue;
         const double v = volume.valueAt(i, j, k);
         ++stats.voxelCount;
@@ -86,18 +119,19 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
   stats.sd = stats.voxelCount > 1
                  ? std::sqrt(std::max(0.0, (sumSquares - n * stats.mean * stats.mean) / (n - 1)))
                  : 0.0;
-  stats.volume_ml = n * g.spacing_mm.prod() / 1000.0;
+  const double volume_mm3 = n * g.spacing_mm.prod();
+  stats.volume_ml = volume_mm3 / 1000.0;
+  // The measured voxels' cross-section: their volume over the ROI's depth (one slice), so that
+  // area x slice thickness is the reported volume.
+  const double depth_mm = sortedSides(roi)[0];
+  if (flat && depth_mm > 0.0) stats.area_mm2 = volume_mm3 / depth_mm;
   return stats;
 }
 
 double roiArea_mm2(const Measurement& roi) {
-  if (roi.kind != Measurement::Kind::RoiBox && roi.kind != Measurement::Kind::RoiEllipsoid) {
-    throw Error(ErrorKind::InvalidInput, "Measurement '" + roi.name + "' is not an ROI.");
-  }
-  requirePoints(roi, 2);
-  Vec3 sides = (roi.points_lps[1] - roi.points_lps[0]).cwiseAbs();
-  std::sort(sides.data(), sides.data() + 3);
-  if (sides[0] * 3.0 > sides[1]) return 0.0;
+  requireRoi(roi);
+  const Vec3 sides = sortedSides(roi);
+  if (!isFlat(sides)) return 0.0;
   const double rectangle = sides[1] * sides[2];
   return roi.kind == Measurement::Kind::RoiBox ? rectangle : M_PI / 4.0 * rectangle;
 }
@@ -120,9 +154,8 @@ std::string describe(const Measurement& m, const ImageVolume* volume) {
     case Measurement::Kind::RoiEllipsoid: {
       if (!volume) return m.name;
       const RoiStatistics s = roiStatistics(*volume, m);
-      const double area_mm2 = roiArea_mm2(m);
       char area[48] = "";
-      if (area_mm2 > 0.0) std::snprintf(area, sizeof area, ", area %.2f cm²", area_mm2 / 100.0);
+      if (s.area_mm2 > 0.0) std::snprintf(area, sizeof area, ", area %.2f cm²", s.area_mm2 / 100.0);
       std::snprintf(text, sizeof text, "%s: mean %.1f ± %.1f %s [%.0f, %.0f]%s, %.2f ml",
                     m.name.c_str(), s.mean, s.sd, volume->unit.c_str(), s.min, s.max, area,
                     s.volume_ml);

@@ -121,16 +121,7 @@ bool isKnownVr(unsigned char first, unsigned char second) {
 // identifying group (0008), or a later one when writers drop groups.
 bool isPlausibleFirstGroup(unsigned group) { return group % 2 == 0 && group >= 2 && group <= 0x28; }
 
-// How the file starts, decided from its first 132 bytes before DCMTK is asked to parse it, so
-// that non-DICOM files are refused quickly and preamble-less data sets get the right transfer
-// syntax (DCMTK's own guess fails on some, e.g. malformed/no_meta.dcm).
-struct FileStart {
-  enum class Kind { Part10, MetaWithoutPreamble, BareDataSet, NotDicom, Unreadable };
-  Kind kind = Kind::NotDicom;
-  E_TransferSyntax bareDataSetSyntax = EXS_Unknown;
-  std::uintmax_t size = 0;
-  std::string whyNot;
-};
+}  // namespace
 
 FileStart inspectFileStart(const fs::path& file) {
   std::error_code error;
@@ -173,6 +164,8 @@ FileStart inspectFileStart(const fs::path& file) {
           "Not a DICOM file: it has no \"DICM\" marker at byte 128 and does not begin with a "
           "DICOM data element."};
 }
+
+namespace {
 
 std::uint32_t readUint32(const unsigned char* bytes, bool bigEndian) {
   return bigEndian ? (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |

@@ -1,6 +1,10 @@
 #pragma once
 // Reading one file's DICOM header for the scanner (dicom_scan.cpp): everything up to, never
 // including, the pixel data.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -53,6 +57,19 @@ struct DicomDirContents {
 
 // Throws Error(Corrupt) when the DICOMDIR itself cannot be read.
 DicomDirContents readDicomDir(const std::filesystem::path& dicomDir);
+
+// How a file starts, decided from its first 132 bytes before DCMTK is asked to parse it, so
+// that non-DICOM files are refused quickly and preamble-less data sets get the right transfer
+// syntax (DCMTK's own guess fails on some, e.g. malformed/no_meta.dcm, which it misreads from
+// one byte off and then resynchronises on, keeping garbled values).
+struct FileStart {
+  enum class Kind { Part10, MetaWithoutPreamble, BareDataSet, NotDicom, Unreadable };
+  Kind kind = Kind::NotDicom;
+  E_TransferSyntax bareDataSetSyntax = EXS_Unknown;
+  std::uintmax_t size = 0;
+  std::string whyNot;  // for NotDicom and Unreadable: a sentence for the user
+};
+FileStart inspectFileStart(const std::filesystem::path& file);
 
 // Once per process: turns DCMTK's console logging (oflog) off, so that reading malformed
 // files leaves the CLI's output clean (each problem is reported as a skip reason instead),

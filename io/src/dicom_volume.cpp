@@ -15,6 +15,7 @@
 
 #include <Eigen/Geometry>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -23,6 +24,7 @@
 #include <sstream>
 
 #include "dicom_codecs.h"
+#include "dicom_scan_header.h"
 #include "volume_frames.h"
 
 namespace twinplan::io {
@@ -158,6 +160,15 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
   if (!std::filesystem::is_regular_file(path)) {
     throw Error(ErrorKind::NotFound, "The DICOM file " + where + " does not exist.", where);
   }
+  // The scan's check of the first bytes: DCMTK parses some non-DICOM starts from a wrong
+  // offset and resynchronises, which would give a garbled header (malformed/no_meta.dcm).
+  const detail::FileStart start = detail::inspectFileStart(path);
+  if (start.kind == detail::FileStart::Kind::Unreadable) {
+    throw Error(ErrorKind::Io, where + ": " + start.whyNot, where);
+  }
+  if (start.kind == detail::FileStart::Kind::NotDicom) {
+    throw Error(ErrorKind::InvalidInput, where + ": " + start.whyNot, where);
+  }
   DcmFileFormat format;
   FileHeader file;
   OFCondition status = format.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange,
@@ -227,13 +238,18 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
                     std::to_string(f.highBit) + ").",
                 where);
   }
-  if (!text(ds, DCM_NumberOfFrames).empty()) {
-    Sint32 frames = 0;
-    if (ds.findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) {
-      throw Error(
-          ErrorKind::Corrupt,
-          where + " has an invalid Number of Frames '" + text(ds, DCM_NumberOfFrames) + "'.",
-          where);
+  if (const std::string framesText = text(ds, DCM_NumberOfFrames); !framesText.empty()) {
+    // IS is a whole number (PS3.5 6.2). DCMTK's own parse stops at the first bad character,
+    // so "1A" (malformed/badVR.dcm, whose Pixel Data holds 15 frames) read as 1 frame.
+    const std::string_view digits =
+        framesText.front() == '+' ? std::string_view(framesText).substr(1) : framesText;
+    int frames = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), frames);
+    if (error != std::errc() || end != digits.data() + digits.size() || frames < 1) {
+      throw Error(ErrorKind::Corrupt,
+                  where + " has an invalid Number of Frames (0028,0008) '" + framesText +
+                      "', so its frames cannot be counted; the file is damaged.",
+                  where);
     }
     file.frames = frames;
   }
@@ -787,6 +803,10 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
     throw Error(ErrorKind::InvalidInput, "No DICOM files were given to load as a volume.");
   }
   detail::ensureDicomCodecsRegistered();
+  // Read VR UN elements with their dictionary VR as the scan does; without this a CT written
+  // with VR UN everywhere (malformed/explicit_VR-UN.dcm) lost its Image Position whenever no
+  // scan had run before in the process.
+  detail::configureDcmtkForReading();
   progress.report(0.0, "Reading DICOM headers");
   HeaderPass pass;
   for (std::size_t i = 0; i < files.size(); ++i) {

@@ -1,5 +1,6 @@
-// io::writeDicomSeries: written files read back with DCMTK (tags, geometry, pixels) and
-// converted by an independent tool (dcm2niix).
+// io::writeDicomSeries: written files read back with DCMTK (tags, geometry, pixels). The
+// comparison with an independent converter (dcm2niix) is in
+// tests/integration/io_dicom_writer_dcm2niix_test.cpp.
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -10,7 +11,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <regex>
 #include <set>
@@ -301,84 +301,6 @@ TEST(DicomWriter, RefusesModalitiesItCannotWrite) {
   g.direction(0, 1) = 0.3;
   sheared.setGeometry(g);
   EXPECT_THROW(io::writeDicomSeries(sheared, dir.path()), Error);
-}
-
-// Minimal NIfTI-1 reader for dcm2niix's output: dimensions, datatype and the voxel sum.
-struct Nifti {
-  std::int16_t dim[8] = {};
-  std::int16_t datatype = 0;
-  double sum = 0.0;
-};
-
-Nifti readNifti(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Nifti n;
-  if (bytes.size() < 352) return n;
-  std::memcpy(n.dim, bytes.data() + 40, sizeof n.dim);
-  std::memcpy(&n.datatype, bytes.data() + 70, 2);
-  float voxOffset = 0, slope = 1, inter = 0;
-  std::memcpy(&voxOffset, bytes.data() + 108, 4);
-  std::memcpy(&slope, bytes.data() + 112, 4);
-  std::memcpy(&inter, bytes.data() + 116, 4);
-  if (slope == 0.0f) slope = 1.0f;
-  const std::size_t count = static_cast<std::size_t>(n.dim[1]) * n.dim[2] * n.dim[3];
-  const std::size_t offset = static_cast<std::size_t>(voxOffset);
-  if (n.datatype == 4 && bytes.size() >= offset + 2 * count) {  // DT_INT16
-    for (std::size_t i = 0; i < count; ++i) {
-      std::int16_t value;
-      std::memcpy(&value, bytes.data() + offset + 2 * i, 2);
-      n.sum += value * slope + inter;
-    }
-  }
-  return n;
-}
-
-void checkDcm2niix(const ImageVolume& volume, const std::string& tag) {
-  test::TempDir dir("dicom-writer-" + tag);
-  io::writeDicomSeries(volume, dir / "dicom");
-  fs::create_directories(dir / "nifti");
-  const test::CommandResult run =
-      test::runCommand("/usr/bin/dcm2niix -z n -b n -f converted -o '" + (dir / "nifti").string() +
-                       "' '" + (dir / "dicom").string() + "' 2>&1");
-  ASSERT_EQ(run.status, 0) << run.output;
-  const fs::path nifti = dir / "nifti" / "converted.nii";
-  ASSERT_TRUE(fs::exists(nifti)) << run.output;
-  const Nifti n = readNifti(nifti);
-  const auto& g = volume.geometry();
-  EXPECT_EQ(n.dim[0], 3);
-  EXPECT_EQ(n.dim[1], g.size[0]);
-  EXPECT_EQ(n.dim[2], g.size[1]);
-  EXPECT_EQ(n.dim[3], g.size[2]);
-  EXPECT_EQ(n.datatype, 4) << "int16";
-  double expected = 0.0;
-  for (std::int16_t v : volume.voxels<std::int16_t>()) expected += v;
-  EXPECT_DOUBLE_EQ(n.sum, expected) << "dcm2niix read every voxel value back";
-}
-
-ImageVolume rampCt(const ImageGeometry& g) {
-  ImageVolume v(g, PixelType::Int16);
-  v.name = "CT";
-  v.unit = "HU";
-  v.dicom.modality = "CT";
-  auto voxels = v.voxels<std::int16_t>();
-  for (std::size_t n = 0; n < voxels.size(); ++n)
-    voxels[n] = static_cast<std::int16_t>(static_cast<int>(n % 2000) - 1000);
-  return v;
-}
-
-TEST(DicomWriter, Dcm2niixConvertsTheSeries) {
-  ImageGeometry g;
-  g.size = {32, 24, 6};
-  g.spacing_mm = Vec3(0.8, 0.8, 3.0);
-  g.origin_lps = Vec3(-12.4, -9.2, -7.5);
-  checkDcm2niix(rampCt(g), "axial");
-}
-
-TEST(DicomWriter, Dcm2niixConvertsAnObliqueSeries) {
-  ImageGeometry g = smallObliqueGrid();
-  g.size = {32, 24, 6};
-  checkDcm2niix(rampCt(g), "oblique");
 }
 
 }  // namespace

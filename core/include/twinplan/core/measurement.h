@@ -16,16 +16,21 @@ struct RoiStatistics {
   std::size_t voxelCount = 0;
   double mean = 0.0, sd = 0.0, min = 0.0, max = 0.0;  // in the volume's unit
   double volume_ml = 0.0;
+  // For a flat ROI (see roiArea_mm2), the area of the measured voxels on its slice: volume over
+  // the ROI's depth, so area x slice thickness == volume. 0 for a 3D ROI.
+  double area_mm2 = 0.0;
 };
 
 // Statistics of the voxels whose centres lie inside a box or ellipsoid ROI (axis-aligned in
-// LPS, given by two opposite corners). SD is the sample standard deviation (n - 1).
+// LPS, given by two opposite corners). A flat ellipse ROI (one slice deep) is an elliptic
+// cylinder through that slab. SD is the sample standard deviation (n - 1).
 // Throws Error(InvalidInput) for other kinds or an ROI that contains no voxel centre.
 RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi);
 
-// The area of a flat ROI's outline, as radiologists read an ROI drawn on one slice: the box's
-// rectangle, or the ellipse, across its two longer sides (mm^2). 0 when the ROI is not flat
-// (its shortest side is longer than a third of the next). Throws like roiStatistics.
+// The area of a flat ROI's drawn outline: the box's rectangle, or the ellipse, across its two
+// longer sides (mm^2). 0 when the ROI is not flat (its shortest side is longer than a third
+// of the next). Throws like roiStatistics. describe() shows RoiStatistics::area_mm2, the area
+// of the voxels measured, which tends to this as the voxels shrink.
 double roiArea_mm2(const Measurement& roi);
 
 // One line for lists and reports, e.g. "Ruler 1: 42.3 mm".
