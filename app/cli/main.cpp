@@ -7,11 +7,15 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/job.h"
+#include "twinplan/engine/jobs.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
@@ -140,75 +144,71 @@ int runInfo(const fs::path& path, Progress& progress) {
   return kOk;
 }
 
-// ---- convert ------------------------------------------------------------------------------
+// ---- jobs: run, convert, case create ----------------------------------------------------
 
-const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std::string& uid,
-                                          const fs::path& path) {
-  if (!uid.empty()) {
-    const io::DicomSeries* series = index.findSeries(uid);
-    if (!series)
-      throw Error(ErrorKind::NotFound, "No series " + uid + " under " + path.string() + ".", uid);
-    return *series;
+// Runs a job in the foreground; the exit code says how it ended. With --json, `run` prints the
+// whole status and the other commands print the result alone (or {"error": ...}), as they did
+// before they became jobs. The status also goes to `statusFile` when given.
+int runJobAndReport(Job& job, Progress& progress, const fs::path& statusFile,
+                    const std::function<void(const json&)>& printText, bool printStatus = false) {
+  const JobStatus status = runJob(job, progress);
+  const json statusJson = status.toJson(job);
+  if (!statusFile.empty()) {
+    std::ofstream out(statusFile);
+    out << statusJson.dump(2) << '\n';
+    if (!out) std::cerr << "twinplan-cli: cannot write " << statusFile.string() << '\n';
   }
-  std::vector<const io::DicomSeries*> volumes;
-  for (const io::DicomSeries* series : index.allSeries())
-    if (series->kind == io::SeriesKind::Volume) volumes.push_back(series);
-  if (volumes.empty()) {
-    // Say why: what was found instead, and why files were skipped.
-    std::string why;
-    for (const io::DicomSeries* series : index.allSeries())
-      why += "\n  series \"" + series->description + "\" is a " + io::toString(series->kind) +
-             (series->kindReason.empty() ? "" : ": " + series->kindReason);
-    for (std::size_t i = 0; i < index.skipped.size() && i < 10; ++i)
-      why += "\n  skipped " + index.skipped[i].file.string() + ": " + index.skipped[i].reason;
-    if (index.skipped.size() > 10)
-      why += "\n  ... and " + std::to_string(index.skipped.size() - 10) + " more skipped";
-    throw Error(ErrorKind::NotFound,
-                "No image volume series found under " + path.string() + "." + why);
+  if (gJson && printStatus) printJson(statusJson);
+  if (gJson && !printStatus)
+    printJson(status.state == JobState::Succeeded ? status.result
+              : status.state == JobState::Failed  ? json{{"error", status.error}}
+                                                  : json{{"cancelled", true}});
+  switch (status.state) {
+    case JobState::Succeeded:
+      if (!gJson && printText) printText(status.result);
+      return kOk;
+    case JobState::Cancelled:
+      std::cerr << "twinplan-cli: cancelled; nothing was written"
+                << " (a job that checkpoints resumes when run again).\n";
+      return kCancelled;
+    case JobState::Failed:
+      break;
   }
-  if (volumes.size() > 1) {
-    std::string list;
-    for (const auto* series : volumes)
-      list += "\n  " + series->seriesInstanceUid + "  " + series->modality + " \"" +
-              series->description + "\"";
-    throw Error(
-        ErrorKind::InvalidInput,
-        std::to_string(volumes.size()) + " volume series found; choose one with --series:" + list);
-  }
-  return *volumes.front();
+  const json& error = status.error;
+  std::cerr << "twinplan-cli: " << error["message"].get<std::string>();
+  if (!error["context"].get<std::string>().empty())
+    std::cerr << " [" << error["context"].get<std::string>() << "]";
+  std::cerr << '\n';
+  for (ErrorKind kind : {ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Corrupt,
+                         ErrorKind::NotFound, ErrorKind::Io, ErrorKind::Network})
+    if (error["kind"] == std::string(toString(kind))) return exitCodeFor(kind);
+  return kInternal;
+}
+
+int runJobFile(const fs::path& file, const fs::path& statusFile, Progress& progress) {
+  const json description = engine::readJobFile(file);
+  const auto job = engine::makeJob(description, fs::absolute(file).parent_path());
+  return runJobAndReport(
+      *job, progress, statusFile, [](const json& result) { std::cout << result.dump(2) << '\n'; },
+      true);
 }
 
 int runConvert(const fs::path& path, const std::string& uid, const fs::path& out,
                Progress& progress) {
-  ImageVolume volume;
-  if (fs::is_regular_file(path) && path.extension() != ".dcm" && path.filename() != "DICOMDIR" &&
-      (path.extension() == ".nrrd" || path.extension() == ".nii" || path.extension() == ".gz" ||
-       path.extension() == ".mha" || path.extension() == ".mhd")) {
-    volume = io::readImageFile(path);
-  } else {
-    auto scan = subRange(progress, 0.0, 0.2);
-    const io::DicomIndex index = io::scanDicom(path, *scan);
-    const io::DicomSeries& series = chooseVolumeSeries(index, uid, path);
-    auto load = subRange(progress, 0.2, 0.95);
-    volume = io::loadVolume(series, {}, *load);
-  }
-  io::writeImageFile(volume, out);
-  progress.report(1.0, "written");
-  if (gJson) {
-    printJson({{"output", out.string()},
-               {"seriesInstanceUid", volume.dicom.seriesInstanceUid},
-               {"modality", volume.dicom.modality},
-               {"pixelType", toString(volume.pixelType())},
-               {"unit", volume.unit},
-               {"geometry", geometryJson(volume.geometry())},
-               {"assumptions", volume.assumptions}});
-  } else {
-    std::cout << "Wrote " << out.string() << ": " << volume.dicom.modality << " "
-              << geometryText(volume.geometry()) << ", " << toString(volume.pixelType()) << '\n';
-    for (const auto& assumption : volume.assumptions)
-      std::cout << "  assumed: " << assumption << '\n';
-  }
-  return kOk;
+  const auto job = engine::makeJob(
+      {{"job", "convert"},
+       {"parameters",
+        {{"input", path.string()}, {"seriesInstanceUid", uid}, {"output", out.string()}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    const json& g = r["geometry"];
+    std::cout << "Wrote " << r["output"].get<std::string>() << ": "
+              << r["modality"].get<std::string>() << " " << g["size"][0] << "x" << g["size"][1]
+              << "x" << g["size"][2] << " voxels, " << g["spacing_mm"][0].get<double>() << "x"
+              << g["spacing_mm"][1].get<double>() << "x" << g["spacing_mm"][2].get<double>()
+              << " mm, " << r["pixelType"].get<std::string>() << '\n';
+    for (const auto& assumption : r["assumptions"])
+      std::cout << "  assumed: " << assumption.get<std::string>() << '\n';
+  });
 }
 
 // ---- phantom ------------------------------------------------------------------------------
@@ -309,33 +309,16 @@ int runCaseInfo(const fs::path& file, Progress& progress) {
 
 int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path& out,
                   const std::string& name, Progress& progress) {
-  auto scan = subRange(progress, 0.0, 0.2);
-  const io::DicomIndex index = io::scanDicom(dicom, *scan);
-  const io::DicomSeries& series = chooseVolumeSeries(index, uid, dicom);
-  auto load = subRange(progress, 0.2, 0.8);
-  Case twin;
-  ImageVolume volume = io::loadVolume(series, {}, *load);
-  volume.name = volume.dicom.modality.empty() ? "Image" : volume.dicom.modality;
-  twin.name = name.empty() ? volume.dicom.patientName : name;
-  twin.patientName = volume.dicom.patientName;
-  twin.patientId = volume.dicom.patientId;
-  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
-  for (const auto& instance : series.instances)
-    reference.files.push_back(fs::absolute(instance.file).string());
-  twin.series.push_back(std::move(reference));
-  twin.volumes.push_back(std::move(volume));
-  twin.provenance.push_back({{"step", "import"},
-                             {"source", fs::absolute(dicom).string()},
-                             {"seriesInstanceUid", series.seriesInstanceUid}});
-  auto save = subRange(progress, 0.8, 1.0);
-  saveCase(twin, out, *save);
-  if (gJson) {
-    printJson(caseSummary(twin, out));
-  } else {
-    std::cout << "Wrote case " << out.string() << " from series " << series.seriesInstanceUid
-              << '\n';
-  }
-  return kOk;
+  const auto job = engine::makeJob({{"job", "import-series"},
+                                    {"parameters",
+                                     {{"dicom", dicom.string()},
+                                      {"seriesInstanceUid", uid},
+                                      {"output", out.string()},
+                                      {"name", name}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Wrote case " << r["output"].get<std::string>() << " from series "
+              << r["seriesInstanceUid"].get<std::string>() << '\n';
+  });
 }
 
 }  // namespace
@@ -387,6 +370,14 @@ int main(int argc, char** argv) {
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
 
+  fs::path statusFile;
+  auto* run = app.add_subcommand(
+      "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
+  run->add_option("JOB", path, "Job file: {\"job\": KIND, \"parameters\": {...}}")->required();
+  run->add_option("--out", statusFile, "Also write the job's status and result (JSON) here");
+  auto* jobs =
+      app.add_subcommand("jobs", "List the jobs `run` knows, with their parameters (JSON)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -401,12 +392,13 @@ int main(int argc, char** argv) {
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
-  } catch (const Error& e) {
-    if (gJson) {
-      printJson(
-          {{"error",
-            {{"kind", toString(e.kind())}, {"message", e.what()}, {"context", e.context()}}}});
+    if (*run) return runJobFile(path, statusFile, progress);
+    if (*jobs) {
+      printJson(engine::catalogueJson());
+      return kOk;
     }
+  } catch (const Error& e) {
+    if (gJson) printJson({{"error", errorJson(e)}});
     std::cerr << "twinplan-cli: " << e.what();
     if (!e.context().empty()) std::cerr << " [" << e.context() << "]";
     std::cerr << '\n';

@@ -16,22 +16,32 @@ JobError::JobError(ErrorKind kind, std::string code, std::string message, nlohma
 
 std::string errorCode(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::InvalidInput: return "invalid-input";
-    case ErrorKind::Unsupported: return "unsupported";
-    case ErrorKind::Corrupt: return "corrupt";
-    case ErrorKind::NotFound: return "not-found";
-    case ErrorKind::Io: return "io";
-    case ErrorKind::Network: return "network";
-    case ErrorKind::Internal: return "internal";
+    case ErrorKind::InvalidInput:
+      return "invalid-input";
+    case ErrorKind::Unsupported:
+      return "unsupported";
+    case ErrorKind::Corrupt:
+      return "corrupt";
+    case ErrorKind::NotFound:
+      return "not-found";
+    case ErrorKind::Io:
+      return "io";
+    case ErrorKind::Network:
+      return "network";
+    case ErrorKind::Internal:
+      return "internal";
   }
   return "internal";
 }
 
 const char* toString(JobState state) {
   switch (state) {
-    case JobState::Succeeded: return "succeeded";
-    case JobState::Failed: return "failed";
-    case JobState::Cancelled: return "cancelled";
+    case JobState::Succeeded:
+      return "succeeded";
+    case JobState::Failed:
+      return "failed";
+    case JobState::Cancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -89,8 +99,8 @@ void CaseCheckpoints::save(JobCheckpoint checkpoint) {
 }
 
 void CaseCheckpoints::clear(const std::string& jobId) {
-  const auto removed = std::erase_if(
-      case_.checkpoints, [&](const JobCheckpoint& c) { return c.jobId == jobId; });
+  const auto removed =
+      std::erase_if(case_.checkpoints, [&](const JobCheckpoint& c) { return c.jobId == jobId; });
   if (removed > 0 && persist_) persist_(case_);
 }
 

@@ -34,13 +34,13 @@ std::string realPath(const fs::path& file) {
 
 }  // namespace
 
-const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index,
-                                          const std::string& seriesUid, const fs::path& scanned) {
+const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std::string& seriesUid,
+                                          const fs::path& scanned) {
   if (!seriesUid.empty()) {
     const io::DicomSeries* series = index.findSeries(seriesUid);
     if (!series)
-      throw Error(ErrorKind::NotFound, "No series " + seriesUid + " under " + scanned.string() + ".",
-                  seriesUid);
+      throw Error(ErrorKind::NotFound,
+                  "No series " + seriesUid + " under " + scanned.string() + ".", seriesUid);
     return *series;
   }
   std::vector<const io::DicomSeries*> volumes;

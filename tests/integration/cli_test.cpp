@@ -57,7 +57,7 @@ TEST(Cli, SeveralVolumesNeedAChoiceAndSayWhich) {
       runCommand(cli() + " convert " + test::sharedData("sarcoma-ct-mr-pet/dicom").string() +
                  " --out " + (dir / "x.nrrd").string() + " 2>&1");
   EXPECT_EQ(result.status, 3);  // invalid input
-  EXPECT_NE(result.output.find("choose one with --series"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("choose one (--series"), std::string::npos) << result.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.nrrd"));
 }
 
@@ -98,6 +98,67 @@ TEST(Cli, CaseInfoRefusesACorruptFile) {
   std::ofstream(file) << "PK\x03\x04 this is not a whole zip archive";
   const auto result = runCommand(cli() + " case info " + file.string() + " 2>&1");
   EXPECT_EQ(result.status, 6) << result.output;  // corrupt
+}
+
+// The batch entry point: import a real CT as a case, then build models, each from a job file;
+// relative paths in a job file are relative to the file.
+TEST(Cli, RunImportsACaseFromAJobFileAndReportsItsStatus) {
+  test::TempDir dir;
+  // The series through a link: the case must record the files' real paths.
+  std::filesystem::create_directory_symlink(test::sharedData("ct-head-phantom-dcpt/CT"),
+                                            dir / "linked");
+  std::ofstream(dir / "import.json")
+      << json({{"job", "import-series"},
+               {"parameters", {{"dicom", "linked"}, {"output", "head.twinplan"}}}})
+             .dump();
+  const json status =
+      runJson("run " + (dir / "import.json").string() + " --out " + (dir / "s.json").string());
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["job"], "import-series");
+  EXPECT_EQ(status["state"], "succeeded");
+  EXPECT_EQ(status["result"]["volumes"][0]["size"], json({512, 512, 39}));
+  json written;
+  std::ifstream(dir / "s.json") >> written;
+  EXPECT_EQ(written["result"], status["result"]);
+
+  const Case twin = loadCase(dir / "head.twinplan");
+  ASSERT_EQ(twin.series.size(), 1u);
+  ASSERT_EQ(twin.series[0].files.size(), 39u);
+  const auto real = std::filesystem::canonical(test::sharedData("ct-head-phantom-dcpt/CT"));
+  EXPECT_EQ(std::filesystem::path(twin.series[0].files[0]).parent_path(), real);
+  EXPECT_EQ(twin.provenance.back()["step"], "import");
+  EXPECT_EQ(twin.provenance.back()["files"], 39);
+}
+
+TEST(Cli, RunReportsABadJobWithAStableCodeAndExitStatus) {
+  test::TempDir dir;
+  std::ofstream(dir / "bad.json")
+      << json({{"job", "import-series"},
+               {"parameters", {{"dicom", "/nonexistent/dicom"}, {"output", "x.twinplan"}}}})
+             .dump();
+  const json status = runJson("run " + (dir / "bad.json").string(), 4);  // not found
+  EXPECT_EQ(status["state"], "failed");
+  EXPECT_EQ(status["error"]["code"], "not-found");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.twinplan"));
+
+  std::ofstream(dir / "typo.json") << R"({"job": "import-series", "parameters": {"dicom": 1}})";
+  const auto typo = runCommand(cli() + " run " + (dir / "typo.json").string() + " 2>&1");
+  EXPECT_EQ(typo.status, 3) << typo.output;
+  EXPECT_NE(typo.output.find("\"dicom\" of the import-series job must be a string"),
+            std::string::npos)
+      << typo.output;
+  std::ofstream(dir / "broken.json") << "{\"job\": ";
+  EXPECT_EQ(runCommand(cli() + " run " + (dir / "broken.json").string() + " 2>&1").status, 3);
+}
+
+TEST(Cli, JobsListsEveryKindWithItsParameters) {
+  const json kinds = runJson("jobs");
+  ASSERT_TRUE(kinds.is_array());
+  std::vector<std::string> names;
+  for (const auto& kind : kinds) names.push_back(kind["job"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"import-series", "build-models", "convert"}));
+  EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
+  EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }
 
 }  // namespace

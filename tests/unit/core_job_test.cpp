@@ -32,7 +32,8 @@ class CountingJob final : public Job {
         throw JobError(ErrorKind::InvalidInput, "solver-diverged",
                        "The solver diverged at step 3; reduce the time step.",
                        {{"step", 3}, {"residual", 4.5e4}}, "timeStep_s");
-      if (failWith_ == "missing") throw Error(ErrorKind::NotFound, "No such case.", "case.twinplan");
+      if (failWith_ == "missing")
+        throw Error(ErrorKind::NotFound, "No such case.", "case.twinplan");
       sum += next;
       if (checkpoints) {
         JobCheckpoint checkpoint{id, kind(), {{"next", next + 1}, {"sum", sum}}, {}, {}};
@@ -117,7 +118,7 @@ TEST(Job, CancelledJobResumesFromItsCheckpointInTheCaseFile) {
   const JobStatus status = runJob(second, noProgress(), &resumedStore);
   EXPECT_EQ(status.state, JobState::Succeeded);
   EXPECT_EQ(second.resumedAt, 5);
-  EXPECT_EQ(status.result["sum"], 55);  // the same answer as an uninterrupted run
+  EXPECT_EQ(status.result["sum"], 55);              // the same answer as an uninterrupted run
   EXPECT_TRUE(loadCase(file).checkpoints.empty());  // a finished job leaves none behind
 }
 

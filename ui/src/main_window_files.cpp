@@ -11,14 +11,14 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
-#include <QThread>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTime>
 #include <QTimer>
 #include <QUrl>
 
 #include "twinplan/core/error.h"
-#include "twinplan/io/dicom_volume.h"
+#include "twinplan/engine/case_import.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
@@ -30,28 +30,6 @@
 namespace twinplan::ui {
 
 // Files, import, autosave and recovery of the main window (the rest is in main_window.cpp).
-
-namespace {
-
-// A new case holding one imported volume, with the files it came from.
-Case caseFromSeries(const io::DicomSeries& series, ImageVolume volume) {
-  Case twin;
-  volume.name = volume.dicom.modality.empty() ? "Image" : volume.dicom.modality;
-  twin.name = volume.dicom.patientName;
-  twin.patientName = volume.dicom.patientName;
-  twin.patientId = volume.dicom.patientId;
-  SeriesReference reference{series.seriesInstanceUid, series.description, {}};
-  for (const auto& instance : series.instances) {
-    std::error_code ec;  // dropped files are scanned through links: keep the real path
-    const auto real = std::filesystem::canonical(instance.file, ec);
-    reference.files.push_back((ec ? instance.file : real).string());
-  }
-  twin.series.push_back(std::move(reference));
-  twin.volumes.push_back(std::move(volume));
-  return twin;
-}
-
-}  // namespace
 
 void MainWindow::openCase(const std::filesystem::path& file) {
   if (!confirmDiscard()) return;
@@ -148,9 +126,9 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
   }
   if (!confirmDiscard()) return false;
   // The whole case is put together on the worker (resolving each file's path is file-system
-  // work, too slow for the GUI thread with hundreds of files).
+  // work, too slow for the GUI thread with hundreds of files), by the same import as the CLI's.
   auto twin = runInBackground<Case>(this, tr("Loading series…"), [&series](Progress& progress) {
-    return caseFromSeries(series, io::loadVolume(series, {}, progress));
+    return engine::importSeriesAsCase(series, progress);
   });
   if (!twin) return false;
   const std::vector<std::string> assumptions = twin->volumes.front().assumptions;
@@ -372,8 +350,10 @@ void MainWindow::importDroppedFiles(const std::vector<std::filesystem::path>& pa
   for (const auto& path : paths) {
     std::error_code ec;
     std::filesystem::create_symlink(std::filesystem::absolute(path),
-                                    folder / (std::to_string(n++) + "-" + path.filename().string()), ec);
-    if (ec) throw Error(ErrorKind::Io, "Cannot link the dropped file: " + ec.message(), path.string());
+                                    folder / (std::to_string(n++) + "-" + path.filename().string()),
+                                    ec);
+    if (ec)
+      throw Error(ErrorKind::Io, "Cannot link the dropped file: " + ec.message(), path.string());
   }
   importDicom(folder);
 }

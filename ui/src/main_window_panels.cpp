@@ -1,5 +1,3 @@
-#include "twinplan/ui/main_window.h"
-
 #include <QDockWidget>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -11,11 +9,12 @@
 #include <tuple>
 
 #include "twinplan/core/measurement.h"
-#include "twinplan/segmentation/segment_surface.h"
+#include "twinplan/engine/models.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/display_list_panel.h"
+#include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -87,7 +86,6 @@ void MainWindow::buildDocks() {
   buildDisplayDocks();
 }
 
-
 void MainWindow::buildDisplayDocks() {
   // Models and segments share one place, as tabs: each list is short.
   models_ = new DisplayListPanel(tr("Model"), this);
@@ -107,8 +105,8 @@ void MainWindow::buildDisplayDocks() {
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     connect(panel, &DisplayListPanel::displayEdited, this,
             [this, what = what](std::size_t index, const DisplayItem& item, bool continuing) {
-              document_->setDisplay(what, index, {item.colour, item.opacity.value_or(1.0f),
-                                                  item.visible},
+              document_->setDisplay(what, index,
+                                    {item.colour, item.opacity.value_or(1.0f), item.visible},
                                     continuing);
             });
     docks[d++] = dock;
@@ -116,9 +114,9 @@ void MainWindow::buildDisplayDocks() {
   tabifyDockWidget(docks[0], docks[1]);
   docks[0]->raise();
   // The browser gets most of the column.
-  resizeDocks({findChild<QDockWidget*>("dicomDock"), findChild<QDockWidget*>("measurementDock"),
-               docks[0]},
-              {420, 130, 260}, Qt::Vertical);
+  resizeDocks(
+      {findChild<QDockWidget*>("dicomDock"), findChild<QDockWidget*>("measurementDock"), docks[0]},
+      {420, 130, 260}, Qt::Vertical);
   connect(document_, &CaseDocument::displayChanged, this, &MainWindow::showDisplay);
   connect(document_, &CaseDocument::meshesChanged, this, [this] {
     models_->setItems(displayItems(document_->twin().meshes));
@@ -134,8 +132,9 @@ QWidget* MainWindow::withBuildButton(QWidget* segmentList) {
   layout->addWidget(segmentList);
   auto* build = new QPushButton(tr("Build 3D models"), box);
   build->setObjectName("buildModels");
-  build->setToolTip(tr("Closed surface models of the ticked segments, shown in 3D and saved "
-                       "with the case (undoable)"));
+  build->setToolTip(
+      tr("Closed surface models of the ticked segments, shown in 3D and saved "
+         "with the case (undoable)"));
   connect(build, &QPushButton::clicked, this, [this] {
     try {
       buildModels();
@@ -162,12 +161,7 @@ bool MainWindow::buildModels() {
   const LabelMap labels = twin.labelMaps.front();  // the copy shares the voxels
   auto built = runInBackground<std::vector<SurfaceMesh>>(
       this, tr("Building 3D models…"), [labels, ticked](Progress& progress) {
-        segmentation::SurfaceOptions options;
-        // As for the sample case: half the triangles carry no shape, and a cap keeps the 3D
-        // view fast on a software renderer (docs/validation.md, "Surface meshes").
-        options.targetReduction = 0.5;
-        options.maxTriangles = 20000;
-        return segmentation::buildSurfaces(labels, ticked, options, progress);
+        return engine::buildModels(labels, ticked, engine::anatomyModelOptions(), progress);
       });
   if (!built) return false;
   if (built->empty()) {

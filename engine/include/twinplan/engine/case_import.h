@@ -12,8 +12,7 @@ namespace twinplan::engine {
 // The series to import from a scan of `scanned`: the one with `seriesUid` when it is given,
 // else the only image volume series. Throws Error(NotFound) naming what was found instead (and
 // why files were skipped), or Error(InvalidInput) listing the candidates when there are several.
-const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index,
-                                          const std::string& seriesUid,
+const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std::string& seriesUid,
                                           const std::filesystem::path& scanned);
 
 // A new case holding `series` loaded as a volume: named after the patient (or `caseName`), with

@@ -1,0 +1,84 @@
+// Job "convert": one DICOM series (or a NIfTI/NRRD/MetaImage file) to an image file.
+#include "job_kinds.h"
+#include "twinplan/engine/case_import.h"
+#include "twinplan/io/dicom_volume.h"
+#include "twinplan/io/image_file.h"
+
+namespace twinplan::engine {
+namespace {
+
+bool isImageFile(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  for (const char* suffix : {".nrrd", ".nhdr", ".nii", ".nii.gz", ".mha", ".mhd"})
+    if (name.size() > std::string(suffix).size() &&
+        name.compare(name.size() - std::string(suffix).size(), std::string::npos, suffix) == 0)
+      return true;
+  return false;
+}
+
+nlohmann::json geometryJson(const ImageGeometry& g) {
+  nlohmann::json direction = nlohmann::json::array();
+  for (int r = 0; r < 3; ++r)
+    direction.push_back({g.direction(r, 0), g.direction(r, 1), g.direction(r, 2)});
+  return {{"size", g.size},
+          {"spacing_mm", {g.spacing_mm[0], g.spacing_mm[1], g.spacing_mm[2]}},
+          {"origin_lps", {g.origin_lps[0], g.origin_lps[1], g.origin_lps[2]}},
+          {"direction", direction}};
+}
+
+class ConvertJob final : public Job {
+ public:
+  explicit ConvertJob(const JobParameters& p)
+      : input_(p.file("input")),
+        seriesUid_(p.text("seriesInstanceUid", "")),
+        output_(p.file("output")) {
+    p.rejectUnknown({"input", "seriesInstanceUid", "output"});
+    if (!isImageFile(output_))
+      throw Error(ErrorKind::InvalidInput,
+                  "Parameter \"output\" of the convert job must end in .nii, .nii.gz, .nrrd or "
+                  ".mha (it is " +
+                      output_.string() + ").",
+                  "parameters.output");
+  }
+  std::string kind() const override { return "convert"; }
+  nlohmann::json parameters() const override {
+    return {{"input", input_.string()},
+            {"seriesInstanceUid", seriesUid_},
+            {"output", output_.string()}};
+  }
+  nlohmann::json run(Progress& progress, CheckpointStore*) override {
+    ImageVolume volume;
+    if (std::filesystem::is_regular_file(input_) && isImageFile(input_)) {
+      volume = io::readImageFile(input_);
+    } else {
+      auto scan = subRange(progress, 0.0, 0.2);
+      const io::DicomIndex index = io::scanDicom(input_, *scan);
+      const io::DicomSeries& series = chooseVolumeSeries(index, seriesUid_, input_);
+      auto load = subRange(progress, 0.2, 0.95);
+      volume = io::loadVolume(series, {}, *load);
+    }
+    progress.check();
+    io::writeImageFile(volume, output_);
+    progress.report(1.0, "Written");
+    return {{"output", output_.string()},
+            {"seriesInstanceUid", volume.dicom.seriesInstanceUid},
+            {"modality", volume.dicom.modality},
+            {"pixelType", toString(volume.pixelType())},
+            {"unit", volume.unit},
+            {"geometry", geometryJson(volume.geometry())},
+            {"assumptions", volume.assumptions}};
+  }
+
+ private:
+  std::filesystem::path input_;
+  std::string seriesUid_;
+  std::filesystem::path output_;
+};
+
+}  // namespace
+
+std::unique_ptr<Job> makeConvertJob(const JobParameters& parameters) {
+  return std::make_unique<ConvertJob>(parameters);
+}
+
+}  // namespace twinplan::engine

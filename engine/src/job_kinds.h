@@ -1,0 +1,18 @@
+#pragma once
+// The job kinds of the catalogue (jobs.cpp), one file each.
+#include <filesystem>
+#include <memory>
+
+#include "job_parameters.h"
+#include "twinplan/core/job.h"
+
+namespace twinplan::engine {
+
+std::unique_ptr<Job> makeImportSeriesJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeBuildModelsJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeConvertJob(const JobParameters& parameters);
+
+// The short summary of a case the jobs return: what it holds.
+nlohmann::json caseSummary(const Case& twin, const std::filesystem::path& file);
+
+}  // namespace twinplan::engine
