@@ -77,4 +77,12 @@ bool runInBackground(QWidget* parent, const QString& title,
   return !cancelled;
 }
 
+JobStatus runJobInBackground(QWidget* parent, const QString& title, Job& job,
+                             CheckpointStore* checkpoints) {
+  JobStatus status;
+  runInBackground(parent, title,
+                  [&](Progress& progress) { status = runJob(job, progress, checkpoints); });
+  return status;
+}
+
 }  // namespace twinplan::ui

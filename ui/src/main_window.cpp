@@ -227,6 +227,7 @@ void MainWindow::buildMenus() {
   updateRecentMenu();
   file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this,
                   &MainWindow::importDialog);
+  file->addAction(tr("Run &job file…"), this, &MainWindow::runJobDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase);
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog);
   file->addAction(tr("Save s&creenshot of the window…"), QKeySequence(tr("Ctrl+Shift+P")), this,

@@ -19,6 +19,7 @@
 
 #include "twinplan/core/error.h"
 #include "twinplan/engine/case_import.h"
+#include "twinplan/engine/jobs.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
@@ -356,6 +357,47 @@ void MainWindow::importDroppedFiles(const std::vector<std::filesystem::path>& pa
       throw Error(ErrorKind::Io, "Cannot link the dropped file: " + ec.message(), path.string());
   }
   importDicom(folder);
+}
+
+JobStatus MainWindow::runJobFile(const std::filesystem::path& file, bool ask) {
+  const auto job =
+      engine::makeJob(engine::readJobFile(file), std::filesystem::absolute(file).parent_path());
+  const JobStatus status = runJobInBackground(
+      this, tr("Running job %1…").arg(QString::fromStdString(job->kind())), *job);
+  const QString name = QString::fromStdString(file.filename().string());
+  if (status.state == JobState::Cancelled) {
+    statusBar()->showMessage(tr("Job %1 cancelled; running it again resumes it.").arg(name), 10000);
+    return status;
+  }
+  if (status.state == JobState::Failed) {
+    if (ask)
+      QMessageBox::warning(
+          this, tr("Job failed"),
+          tr("%1 failed: %2").arg(name, QString::fromStdString(status.error["message"])));
+    statusBar()->showMessage(tr("Job %1 failed").arg(name), 10000);
+    return status;
+  }
+  statusBar()->showMessage(tr("Job %1 finished in %2 s").arg(name).arg(status.elapsed_s, 0, 'f', 1),
+                           10000);
+  const std::string output = status.result.value("output", std::string());
+  if (std::filesystem::path(output).extension() != ".twinplan") return status;
+  const bool open = !ask || QMessageBox::question(
+                                this, tr("Job finished"),
+                                tr("%1 finished and wrote %2.\n\nOpen that case now?")
+                                    .arg(name, QString::fromStdString(output))) == QMessageBox::Yes;
+  if (open) openCase(output);
+  return status;
+}
+
+void MainWindow::runJobDialog() {
+  const QString file =
+      QFileDialog::getOpenFileName(this, tr("Run job file"), {}, tr("Job files (*.json)"));
+  if (file.isEmpty()) return;
+  try {
+    runJobFile(file.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot run the job"), e);
+  }
 }
 
 }  // namespace twinplan::ui

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 
+#include "twinplan/core/job.h"
 #include "twinplan/core/progress.h"
 
 class QWidget;
@@ -25,5 +26,10 @@ std::optional<Result> runInBackground(QWidget* parent, const QString& title,
   if (!finished) return std::nullopt;
   return result;
 }
+
+// Runs a job (core/job.h) in the background behind the same progress dialog; Cancel stops it.
+// Every ending is in the returned status (the job's own errors are not rethrown).
+JobStatus runJobInBackground(QWidget* parent, const QString& title, Job& job,
+                             CheckpointStore* checkpoints = nullptr);
 
 }  // namespace twinplan::ui

@@ -19,9 +19,9 @@ namespace twinplan::ui {
 
 struct DisplayItem {
   std::string name;
-  std::string details;             // tooltip
+  std::string details;  // tooltip
   Rgb colour;
-  std::optional<float> opacity;    // none: no slider
+  std::optional<float> opacity;  // none: no slider
   bool visible = true;
 };
 

@@ -11,6 +11,7 @@
 
 #include "twinplan/core/case.h"
 #include "twinplan/core/case_file.h"
+#include "twinplan/core/job.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
 #include "twinplan/ui/case_document.h"
@@ -62,6 +63,11 @@ class MainWindow : public QMainWindow {
   // background; replaces earlier models of the same segments (undoable). False when cancelled
   // or when there is nothing to build.
   bool buildModels();
+  // Runs a job file (engine/jobs.h: {"job": ..., "parameters": ...}) in the background with
+  // progress and Cancel, and says how it ended; a case it wrote can be opened from there (with
+  // ask = false the window opens it at once). Throws twinplan::Error for a file that is not a
+  // valid job; the job's own failures are in the returned status.
+  JobStatus runJobFile(const std::filesystem::path& file, bool ask = true);
   // Offers (or, with ask = false, performs) recovery of an autosave left by a crash.
   bool recoverAutosave(bool ask);
 
@@ -104,6 +110,7 @@ class MainWindow : public QMainWindow {
   bool confirmDiscard();
   void openCaseDialog();
   void importDialog();
+  void runJobDialog();
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();
@@ -135,7 +142,7 @@ class MainWindow : public QMainWindow {
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
   std::unique_ptr<QTemporaryDir> dropFolder_;
-  int casesShown_ = 0;  // which showCase() a deferred 3D step belongs to
+  int casesShown_ = 0;       // which showCase() a deferred 3D step belongs to
   bool autosaving_ = false;  // an autosave is being written (its event loop is running)
 };
 
