@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
+
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::rendering {
 
@@ -102,21 +103,16 @@ int singleAxis(const Vec3& step) {
   return axis;
 }
 
-// Runs rows(first, last) over [0, height) split across the cores, the calling thread taking a
-// share. (VTK 9.1's vtkSMPTools header does not compile as C++20, and this module does not
-// link oneTBB; a slice is a few ms of work, so two or four plain threads suffice.)
+// Runs rows(first, last) over [0, height) on the parallel layer (core/parallel.h), in chunks
+// of 32 rows: a 512-row slice makes 16 chunks, enough to balance a few cores, and a chunk is
+// well under a millisecond. Rows are independent, so the pixels do not depend on the split.
 template <class Rows>
 void parallelRows(int height, const Rows& rows) {
-  const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-  if (threads == 1 || height < 64) return rows(0, height);
-  std::vector<std::thread> helpers;
-  const int chunk = (height + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t) {
-    const int first = t * chunk, last = std::min(height, first + chunk);
-    if (first < last) helpers.emplace_back([&rows, first, last] { rows(first, last); });
-  }
-  rows(0, std::min(height, chunk));
-  for (std::thread& helper : helpers) helper.join();
+  constexpr std::size_t kRowsPerChunk = 32;
+  parallel::parallelFor(parallel::IndexRange{0, static_cast<std::size_t>(height)}, kRowsPerChunk,
+                        [&rows](parallel::IndexRange chunk) {
+                          rows(static_cast<int>(chunk.begin), static_cast<int>(chunk.end));
+                        });
 }
 
 // Planes whose rows and columns each run along one grid axis (the axial, coronal and sagittal
