@@ -271,6 +271,40 @@ function(twinplan_check_boundaries)
   message(STATUS "Module boundaries: ${count} modules checked")
 endfunction()
 
+# Every target of the build (tests and programs too) in the directories under `dir`.
+function(_twinplan_all_targets dir out)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(subdir IN LISTS subdirs)
+    _twinplan_all_targets(${subdir} more)
+    list(APPEND targets ${more})
+  endforeach()
+  set(${out} "${targets}" PARENT_SCOPE)
+endfunction()
+
+# A configuration without a display (TWINPLAN_BUILD_GUI=OFF): no target at all, tests
+# included, may see any of `patterns`. Called deferred, like the module check.
+function(twinplan_check_no_display)
+  _twinplan_all_targets(${CMAKE_SOURCE_DIR} targets)
+  set(problems)
+  foreach(target IN LISTS targets)
+    _twinplan_closure(${target} TRUE all)
+    foreach(item IN LISTS all_ITEMS)
+      _twinplan_matches("${item}" "${TWINPLAN_DISPLAY_TARGETS}" display)
+      if(display)
+        list(APPEND problems "${target} uses ${item} (${all_VIA_${item}})")
+      endif()
+    endforeach()
+  endforeach()
+  if(problems)
+    list(JOIN problems "\n  " text)
+    message(FATAL_ERROR "A configuration without the GUI must not use Qt or VTK rendering:\n  "
+                        "${text}")
+  endif()
+  list(LENGTH targets count)
+  message(STATUS "No display: none of ${count} targets uses Qt or VTK rendering")
+endfunction()
+
 # Checked once, when the top-level CMakeLists.txt has been read: after every module and every
 # later target_link_libraries() on it.
 get_property(twinplan_check_deferred GLOBAL PROPERTY TWINPLAN_CHECK_DEFERRED)
