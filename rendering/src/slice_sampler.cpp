@@ -104,12 +104,15 @@ int singleAxis(const Vec3& step) {
 }
 
 // Runs rows(first, last) over [0, height) on the parallel layer (core/parallel.h), in chunks
-// of 32 rows: a 512-row slice makes 16 chunks, enough to balance a few cores, and a chunk is
-// well under a millisecond. Rows are independent, so the pixels do not depend on the split.
+// of about 16k pixels (32 rows of a 512-pixel slice, some 50 us of work): enough chunks to
+// balance the cores on a large slice, few enough that a small one stays on the calling
+// thread. Rows are independent, so the pixels do not depend on the split.
 template <class Rows>
-void parallelRows(int height, const Rows& rows) {
-  constexpr std::size_t kRowsPerChunk = 32;
-  parallel::parallelFor(parallel::IndexRange{0, static_cast<std::size_t>(height)}, kRowsPerChunk,
+void parallelRows(int width, int height, const Rows& rows) {
+  constexpr std::size_t kPixelsPerChunk = 16384;
+  const std::size_t rowsPerChunk =
+      std::max<std::size_t>(1, kPixelsPerChunk / static_cast<std::size_t>(std::max(width, 1)));
+  parallel::parallelFor(parallel::IndexRange{0, static_cast<std::size_t>(height)}, rowsPerChunk,
                         [&rows](parallel::IndexRange chunk) {
                           rows(static_cast<int>(chunk.begin), static_cast<int>(chunk.end));
                         });
@@ -131,7 +134,7 @@ void sampleAligned(const T* voxels, const ImageGeometry& g, const SlicePlane& pl
   for (int u = 0; u < plane.width; ++u, position += du[U])
     columns[static_cast<std::size_t>(u)] = axisSample(position, g.size[U], strides[U]);
   const AxisSample fixed = axisSample(start[W], g.size[W], strides[W]);
-  parallelRows(plane.height, [&](int first, int last) {
+  parallelRows(plane.width, plane.height, [&](int first, int last) {
     for (int v = first; v < last; ++v) {
       float* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;
       const AxisSample rowSample = axisSample(start[V] + v * dv[V], g.size[V], strides[V]);
