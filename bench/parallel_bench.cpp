@@ -1,6 +1,6 @@
 // twinplan-parallel-bench: the parallel layer (core/parallel.h) against raw oneTBB and against
 // one thread, in the same run (docs/benchmarks.md, "Parallel kernels"). Prints a Markdown
-// table: median wall time of RUNS runs (default 5) after one warm-up run.
+// table: median wall and CPU time of RUNS runs (default 5) after one warm-up run.
 //   reduce:   a double sum of 10^7 values, blocks of 4096: a serial loop over the same blocks,
 //             parallelReduce on 1 and N threads, and tbb::parallel_reduce (the peer; its
 //             grouping follows the threads, so its bits may differ run to run).
@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -37,23 +38,32 @@ int runs() {
   return text ? std::max(1, std::atoi(text)) : 5;
 }
 
-// Median wall time in ms of `work` over runs() runs, after one warm-up run.
-double medianMs(const std::function<void()>& work) {
+// Median wall time and median process CPU time (all threads) in ms of `work` over runs()
+// runs, after one warm-up run. CPU time shows what a variant costs on a machine whose other
+// core is busy: there wall time says little, but spinning or extra work would show here.
+struct Timing {
+  double wall_ms = 0.0, cpu_ms = 0.0;
+};
+
+Timing measure(const std::function<void()>& work) {
   work();
-  std::vector<double> times;
+  std::vector<double> walls, cpus;
   for (int run = 0; run < runs(); ++run) {
     const auto start = Clock::now();
+    const std::clock_t cpuStart = std::clock();
     work();
-    times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    cpus.push_back(1000.0 * static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC);
+    walls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  std::sort(walls.begin(), walls.end());
+  std::sort(cpus.begin(), cpus.end());
+  return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
 }
 
-void row(const char* task, const std::string& variant, double ms, double reference_ms,
+void row(const char* task, const std::string& variant, Timing t, Timing reference,
          const std::string& note = {}) {
-  std::printf("| %s | %s | %.2f | %.2f | %s |\n", task, variant.c_str(), ms, ms / reference_ms,
-              note.c_str());
+  std::printf("| %s | %s | %.2f | %.2f | %.2f | %.2f | %s |\n", task, variant.c_str(), t.wall_ms,
+              t.wall_ms / reference.wall_ms, t.cpu_ms, t.cpu_ms / reference.cpu_ms, note.c_str());
 }
 
 bool sameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
@@ -70,24 +80,24 @@ void benchReduce(std::size_t threads) {
   };
   auto plus = [](double a, double b) { return a + b; };
   double serialSum = 0.0, oneSum = 0.0, manySum = 0.0, tbbSum = 0.0;
-  const double serial = medianMs([&] {
+  const Timing serial = measure([&] {
     serialSum = 0.0;
     for (std::size_t b = 0; b < kCount; b += kBlock)
       serialSum += blockSum({b, std::min(kCount, b + kBlock)});
   });
-  double one, many, peer;
+  Timing one, many, peer;
   {
     const parallel::ThreadLimit limit(1);
-    one = medianMs([&] {
+    one = measure([&] {
       oneSum = parallel::parallelReduce({0, kCount}, kBlock, 0.0, blockSum, plus);
     });
   }
   {
     const parallel::ThreadLimit limit(threads);
-    many = medianMs([&] {
+    many = measure([&] {
       manySum = parallel::parallelReduce({0, kCount}, kBlock, 0.0, blockSum, plus);
     });
-    peer = medianMs([&] {
+    peer = measure([&] {
       tbbSum = tbb::parallel_reduce(
           tbb::blocked_range<std::size_t>(0, kCount, kBlock), 0.0,
           [&](const tbb::blocked_range<std::size_t>& r, double sum) {
@@ -116,14 +126,14 @@ void benchSurfaces(const Case& twin, std::size_t threads) {
   segmentation::SurfaceOptions options;
   options.targetReduction = 0.5;
   options.maxTriangles = 20000;
-  double one, many;
+  Timing one, many;
   {
     const parallel::ThreadLimit limit(1);
-    one = medianMs([&] { segmentation::buildSurfaces(truth, anatomy, options); });
+    one = measure([&] { segmentation::buildSurfaces(truth, anatomy, options); });
   }
   {
     const parallel::ThreadLimit limit(threads);
-    many = medianMs([&] { segmentation::buildSurfaces(truth, anatomy, options); });
+    many = measure([&] { segmentation::buildSurfaces(truth, anatomy, options); });
   }
   const std::string task = "surfaces of " + std::to_string(anatomy.size()) + " abdomen organs";
   row(task.c_str(), "1 thread", one, one, "reference");
@@ -141,14 +151,14 @@ void benchSlices(const char* task, const ImageVolume& ct, std::size_t threads) {
                    rendering::SliceOrientation::Sagittal})
       rendering::sampleSlice(ct, rendering::planeCovering(g, o, centre), -1024.0f, pixels);
   };
-  double one, many;
+  Timing one, many;
   {
     const parallel::ThreadLimit limit(1);
-    one = medianMs(all);
+    one = measure(all);
   }
   {
     const parallel::ThreadLimit limit(threads);
-    many = medianMs(all);
+    many = measure(all);
   }
   row(task, "1 thread", one, one, "reference");
   row(task, std::to_string(threads) + " threads", many, one, "");
@@ -169,18 +179,28 @@ ImageVolume clinicalCt() {
 
 }  // namespace
 
-int main() {
+// twinplan-parallel-bench [reduce] [surfaces] [slices]: the chosen parts (default: all).
+int main(int argc, char** argv) {
+  const std::vector<std::string> parts(argv + 1, argv + argc);
+  auto wanted = [&](const char* part) {
+    return parts.empty() || std::find(parts.begin(), parts.end(), part) != parts.end();
+  };
   const std::size_t threads = parallel::maxThreads();
   std::printf("Machine: %zu hardware threads (oneTBB), median of %d runs\n\n", threads, runs());
-  std::printf("| task | variant | ms | ratio | note |\n|---|---|---|---|---|\n");
-  benchReduce(threads);
+  std::printf(
+      "| task | variant | wall ms | ratio | CPU ms | ratio | note |\n"
+      "|---|---|---|---|---|---|---|\n");
+  if (wanted("reduce")) benchReduce(threads);
+  if (!wanted("surfaces") && !wanted("slices")) return 0;
   phantom::PhantomOptions options;
   options.surfaceModels = false;
   const phantom::Phantom abdomen = phantom::makePhantom(options);
-  benchSurfaces(abdomen.twin, threads);
+  if (wanted("surfaces")) benchSurfaces(abdomen.twin, threads);
 #ifdef TWINPLAN_BENCH_SLICES
-  benchSlices("3 slices, abdomen phantom CT 256x256x100", abdomen.twin.volumes.front(), threads);
-  benchSlices("3 slices, CT 512x512x300", clinicalCt(), threads);
+  if (wanted("slices")) {
+    benchSlices("3 slices, abdomen phantom CT 256x256x100", abdomen.twin.volumes.front(), threads);
+    benchSlices("3 slices, CT 512x512x300", clinicalCt(), threads);
+  }
 #endif
   return 0;
 }
