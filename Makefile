@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CTEST = ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 SAMPLE = $(BUILD)/sample-case
 
-.PHONY: all deps configure build run test test-all sanitize fuzz bench package format clean
+.PHONY: all deps configure build run test test-headless test-all sanitize fuzz bench package format clean
 
 all: build
 
@@ -42,6 +42,16 @@ $(BUILD)/app/twinplan-cli: build
 test: build
 	$(CTEST) -L "unit|integration|gui"
 
+# The headless configuration (preset `headless`, build-headless/): the libraries, the CLI and
+# their unit and integration tests without Qt or VTK rendering, as a server or cluster node
+# builds them. Configure fails if any target uses Qt or VTK rendering. CI runs it after `test`,
+# so ccache already holds most objects.
+HEADLESS = build-headless
+test-headless: deps
+	cmake --preset headless
+	cmake --build $(HEADLESS) -j $(JOBS)
+	ctest --test-dir $(HEADLESS) --output-on-failure -j $(JOBS) -L "unit|integration"
+
 # Everything, including the slow, sanitizer and fuzz-smoke checks.
 test-all: build
 	$(CTEST)
@@ -63,4 +73,4 @@ format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(HEADLESS)

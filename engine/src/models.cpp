@@ -1,10 +1,10 @@
 #include "twinplan/engine/models.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "engine_time.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::engine {
 
@@ -59,7 +59,7 @@ std::vector<SurfaceMesh> buildModels(const LabelMap& labels,
 
   // Batches as wide as the machine: each batch's segments are built in parallel, and a batch
   // is the unit of work a cancel or a crash can lose.
-  const std::size_t width = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t width = std::max<std::size_t>(1, parallel::maxThreads());
   std::vector<SurfaceMesh> built;
   for (std::size_t first = 0; first < toBuild.size(); first += width) {
     const std::vector<std::size_t> batch(

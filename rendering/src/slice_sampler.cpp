@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
+
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::rendering {
 
@@ -102,21 +103,19 @@ int singleAxis(const Vec3& step) {
   return axis;
 }
 
-// Runs rows(first, last) over [0, height) split across the cores, the calling thread taking a
-// share. (VTK 9.1's vtkSMPTools header does not compile as C++20, and this module does not
-// link oneTBB; a slice is a few ms of work, so two or four plain threads suffice.)
+// Runs rows(first, last) over [0, height) on the parallel layer (core/parallel.h), in chunks
+// of about 16k pixels (32 rows of a 512-pixel slice, some 50 us of work): enough chunks to
+// balance the cores on a large slice, few enough that a small one stays on the calling
+// thread. Rows are independent, so the pixels do not depend on the split.
 template <class Rows>
-void parallelRows(int height, const Rows& rows) {
-  const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
-  if (threads == 1 || height < 64) return rows(0, height);
-  std::vector<std::thread> helpers;
-  const int chunk = (height + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t) {
-    const int first = t * chunk, last = std::min(height, first + chunk);
-    if (first < last) helpers.emplace_back([&rows, first, last] { rows(first, last); });
-  }
-  rows(0, std::min(height, chunk));
-  for (std::thread& helper : helpers) helper.join();
+void parallelRows(int width, int height, const Rows& rows) {
+  constexpr std::size_t kPixelsPerChunk = 16384;
+  const std::size_t rowsPerChunk =
+      std::max<std::size_t>(1, kPixelsPerChunk / static_cast<std::size_t>(std::max(width, 1)));
+  parallel::parallelFor(parallel::IndexRange{0, static_cast<std::size_t>(height)}, rowsPerChunk,
+                        [&rows](parallel::IndexRange chunk) {
+                          rows(static_cast<int>(chunk.begin), static_cast<int>(chunk.end));
+                        });
 }
 
 // Planes whose rows and columns each run along one grid axis (the axial, coronal and sagittal
@@ -135,7 +134,7 @@ void sampleAligned(const T* voxels, const ImageGeometry& g, const SlicePlane& pl
   for (int u = 0; u < plane.width; ++u, position += du[U])
     columns[static_cast<std::size_t>(u)] = axisSample(position, g.size[U], strides[U]);
   const AxisSample fixed = axisSample(start[W], g.size[W], strides[W]);
-  parallelRows(plane.height, [&](int first, int last) {
+  parallelRows(plane.width, plane.height, [&](int first, int last) {
     for (int v = first; v < last; ++v) {
       float* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;
       const AxisSample rowSample = axisSample(start[V] + v * dv[V], g.size[V], strides[V]);

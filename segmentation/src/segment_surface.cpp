@@ -20,14 +20,9 @@
 #include <Eigen/LU>  // determinant
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
 #include <limits>
-#include <mutex>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -36,6 +31,7 @@
 #include "mesh_topology.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/image_volume.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/core/vtk_view.h"
 
 namespace twinplan::segmentation {
@@ -343,130 +339,34 @@ struct SegmentJobs {
   }
 };
 
-// One segment after another on the calling thread: no thread to start for a single segment,
-// and the filters' own progress goes straight to the caller.
-std::vector<SurfaceMesh> buildInOrder(const SegmentJobs& jobs, Progress& progress) {
-  std::vector<SurfaceMesh> meshes;
-  double done = 0.0;
-  for (std::size_t job = 0; job < jobs.size(); ++job) {
-    const double from = done;
-    done = std::min(1.0, done + jobs.shares[job]);
-    meshes.push_back(jobs.build(job, *subRange(progress, from, done)));
-  }
-  return meshes;
-}
-
-// A worker's sink for one segment. The caller's Progress need not be thread-safe, so a worker
-// never touches it: reports go to the segment's own slot, which the calling thread reads, and
-// cancellation is a flag that the calling thread (or a failing worker) sets.
-class SegmentProgress final : public Progress {
- public:
-  SegmentProgress(std::atomic<double>& fraction, const std::atomic<bool>& stop)
-      : fraction_(fraction), stop_(stop) {}
-  void report(double fraction, std::string_view) override {
-    // Only this segment's worker writes the slot; kept monotonic so that the sum is too.
-    if (fraction > fraction_.load(std::memory_order_relaxed))
-      fraction_.store(std::min(fraction, 1.0), std::memory_order_relaxed);
-  }
-  bool cancelRequested() const override { return stop_; }
-
- private:
-  std::atomic<double>& fraction_;
-  const std::atomic<bool>& stop_;
-};
-
-// Worker threads that are told to stop and joined on every way out of a scope, so that an
-// exception on the calling thread neither leaves a thread running nor calls std::terminate.
-struct JoiningThreads {
-  std::atomic<bool>& stop;
-  std::vector<std::thread> threads;
-  ~JoiningThreads() {
-    stop = true;
-    for (std::thread& thread : threads) thread.join();
-  }
-};
-
-// The segments on `threadCount` workers. Each segment runs through its own VTK pipeline, reads
-// only the const labelmap and writes only its own mesh and progress slot, so a mesh does not
-// depend on which thread built it or when; meshes are returned in segment order.
-std::vector<SurfaceMesh> buildConcurrently(const SegmentJobs& jobs, std::size_t threadCount,
-                                           Progress& progress) {
+// Every segment on the parallel layer (core/parallel.h), one chunk per segment, largest box
+// first (thin shells such as skin take longest) so that no big segment is left to run alone at
+// the end. Each segment runs through its own VTK pipeline, reads only the const labelmap and
+// writes only its own mesh, so a mesh does not depend on which thread built it or when; meshes
+// are returned in segment order. A single thread builds them all on the calling thread.
+std::vector<SurfaceMesh> buildAll(const SegmentJobs& jobs, Progress& progress) {
   // VTK creates its object-factory registry and output window on first use, unguarded: do that
   // here, before any worker can race for it.
   vtkSmartPointer<vtkPoints>::New();
   vtkOutputWindow::GetInstance();
 
   const std::size_t count = jobs.size();
-  // Largest boxes first (thin shells such as skin take longest), so that no big segment is
-  // left to run alone at the end. Meshes are stored by segment, so this order never shows.
   std::vector<std::size_t> order(count);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return jobs.boxes[a].boxVoxels() > jobs.boxes[b].boxVoxels();
   });
+  std::vector<double> costs(count);
+  for (std::size_t n = 0; n < count; ++n) costs[n] = jobs.shares[order[n]];
 
   std::vector<SurfaceMesh> meshes(count);
-  std::vector<std::atomic<double>> fractions(count);
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mutex;  // guards running, failed, failedJob
-  std::condition_variable changed;
-  std::size_t running = threadCount;
-  std::exception_ptr failed;
-  std::size_t failedJob = count;
-
-  auto work = [&] {
-    while (!stop) {
-      const std::size_t claimed = next++;
-      if (claimed >= count) break;
-      const std::size_t job = order[claimed];
-      try {
-        SegmentProgress segmentProgress(fractions[job], stop);
+  parallel::forEachChunk(
+      {0, count}, {1, "Building surfaces", costs},
+      [&](parallel::IndexRange chunk, Progress& segmentProgress) {
+        const std::size_t job = order[chunk.begin];
         meshes[job] = jobs.build(job, segmentProgress);
-      } catch (const Cancelled&) {
-        break;  // stop was set: by the caller, or because another segment failed
-      } catch (...) {
-        // Kept for the caller; the first segment's error wins, as in a serial build.
-        const std::lock_guard lock(mutex);
-        if (job < failedJob) {
-          failed = std::current_exception();
-          failedJob = job;
-        }
-        stop = true;
-      }
-      changed.notify_one();  // a segment is done: worth a progress report
-    }
-    {
-      const std::lock_guard lock(mutex);
-      --running;
-    }
-    changed.notify_one();
-  };
-
-  bool cancelled = false;
-  {
-    JoiningThreads workers{stop, {}};
-    for (std::size_t t = 0; t < threadCount; ++t) workers.threads.emplace_back(work);
-    // Only this thread reports and asks about cancelling: at once, as segments finish, every
-    // 50 ms (a prompt cancel) and once more after the last worker is done.
-    std::unique_lock lock(mutex);
-    for (;;) {
-      const bool finished = running == 0;
-      lock.unlock();
-      double done = 0.0;
-      for (std::size_t job = 0; job < count; ++job) done += jobs.shares[job] * fractions[job];
-      progress.report(std::min(done, 1.0), "Building surfaces");
-      if (progress.cancelRequested()) {
-        cancelled = true;
-        stop = true;
-      }
-      if (finished) break;
-      lock.lock();
-      changed.wait_for(lock, std::chrono::milliseconds(50));
-    }
-  }  // every worker has stopped here
-  if (failed) std::rethrow_exception(failed);
-  if (cancelled) throw Cancelled{};
+      },
+      progress);
   return meshes;
 }
 
@@ -518,11 +418,7 @@ std::vector<SurfaceMesh> buildSurfaces(const LabelMap& labels,
   for (const VoxelBox& box : jobs.boxes) total += box.boxVoxels();
   for (const VoxelBox& box : jobs.boxes) jobs.shares.push_back(box.boxVoxels() / total);
 
-  const std::size_t threads =
-      std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), jobs.size());
-  const auto share = subRange(progress, 0.1, 1.0);
-  std::vector<SurfaceMesh> meshes =
-      threads <= 1 ? buildInOrder(jobs, *share) : buildConcurrently(jobs, threads, *share);
+  std::vector<SurfaceMesh> meshes = buildAll(jobs, *subRange(progress, 0.1, 1.0));
   progress.report(1.0, "Surfaces built");
   return meshes;
 }

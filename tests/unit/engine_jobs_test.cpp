@@ -2,10 +2,9 @@
 // from a checkpoint after a cancel (issue #14, deliverables 2 and 3).
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/engine/models.h"
 #include "twinplan/segmentation/mesh_metrics.h"
@@ -124,7 +123,7 @@ TEST(EngineJobs, BuildModelsStoresClosedModelsOfEverySegment) {
 
 TEST(EngineJobs, ACancelledBuildResumesFromItsCheckpointAndBuildsTheSameModels) {
   // Enough segments for at least three batches, whatever the number of cores.
-  const int count = 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) + 1;
+  const int count = 2 * static_cast<int>(parallel::maxThreads()) + 1;
   test::TempDir dir;
   saveCase(ballsCase(count), dir / "in.twinplan");
 

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
+#include "twinplan/core/parallel.h"
 #include "twinplan/rendering/slice_sampler.h"
 #include "twinplan/rendering/slice_view.h"
 
@@ -64,6 +66,37 @@ TEST_P(SliceSampling, SamplesAreTheVolumeAtTheirLpsPosition) {
 INSTANTIATE_TEST_SUITE_P(AllOrientations, SliceSampling,
                          ::testing::Values(SliceOrientation::Axial, SliceOrientation::Coronal,
                                            SliceOrientation::Sagittal));
+
+TEST(SliceSamplingThreads, PixelsAreTheSameOnOneAndManyThreads) {
+  // Tall enough (200 rows axially, 150 coronally and sagittally) for several 32-row chunks,
+  // and values that differ voxel to voxel, so a row written from the wrong chunk would show.
+  ImageGeometry g;
+  g.size = {180, 200, 150};
+  g.spacing_mm = Vec3(0.9, 0.9, 1.0);
+  g.origin_lps = Vec3(-80, -90, -60);
+  ImageVolume volume(g, PixelType::Int16);
+  auto voxels = volume.voxels<std::int16_t>();
+  for (std::size_t n = 0; n < voxels.size(); ++n)
+    voxels[n] = static_cast<std::int16_t>((n * 2654435761u) % 4001) - 1000;
+  for (SliceOrientation orientation :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+    const SlicePlane plane = planeCovering(g, orientation, g.indexToLps(Vec3(90.3, 100.6, 75.2)));
+    ASSERT_GT(plane.height, 64);
+    std::vector<float> serial, concurrent;
+    {
+      const parallel::ThreadLimit one(1);
+      sampleSlice(volume, plane, -2000.0f, serial);
+    }
+    const parallel::ThreadLimit many(4);
+    sampleSlice(volume, plane, -2000.0f, concurrent);
+    ASSERT_EQ(serial.size(), static_cast<std::size_t>(plane.width) * plane.height);
+    ASSERT_EQ(concurrent.size(), serial.size());
+    EXPECT_EQ(std::memcmp(serial.data(), concurrent.data(), serial.size() * sizeof(float)), 0)
+        << toString(orientation);
+    // Not a constant image: the comparison can see a misplaced row.
+    EXPECT_NE(serial[serial.size() / 2], serial[serial.size() / 2 + plane.width]);
+  }
+}
 
 TEST(SliceAxes, FollowTheRadiologicalConvention) {
   Vec3 right, down;

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "test_support.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/segmentation/mesh_metrics.h"
 #include "twinplan/segmentation/segment_surface.h"
@@ -230,6 +232,35 @@ TEST(SegmentSurface, BuildSurfacesGivesTheMeshesOfBuildSurfaceInSegmentOrder) {
   }
   EXPECT_TRUE(std::is_sorted(progress.fractions.begin(), progress.fractions.end()));
   EXPECT_DOUBLE_EQ(progress.fractions.back(), 1.0);
+}
+
+template <class T>
+bool sameBytes(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+TEST(SegmentSurface, BuildSurfacesGivesTheSameBytesOnOneAndManyThreads) {
+  // The thread cap holds for VTK's own TBB loops (flying edges) as well as the segments.
+  const LabelMap labels = severalBalls();
+  SurfaceOptions options;
+  options.targetReduction = 0.3;
+  std::vector<SurfaceMesh> serial;
+  {
+    const parallel::ThreadLimit one(1);
+    serial = buildSurfaces(labels, options);
+  }
+  const parallel::ThreadLimit many(4);
+  std::printf("[   INFO   ] 1 thread against %zu\n", parallel::maxThreads());
+  const std::vector<SurfaceMesh> concurrent = buildSurfaces(labels, options);
+  ASSERT_EQ(serial.size(), 5u);
+  ASSERT_EQ(concurrent.size(), serial.size());
+  for (std::size_t m = 0; m < serial.size(); ++m) {
+    EXPECT_EQ(concurrent[m].name, serial[m].name);
+    EXPECT_GT(serial[m].triangles.size(), 100u);
+    EXPECT_TRUE(sameBytes(concurrent[m].points_lps, serial[m].points_lps)) << serial[m].name;
+    EXPECT_TRUE(sameBytes(concurrent[m].normals, serial[m].normals)) << serial[m].name;
+    EXPECT_TRUE(sameBytes(concurrent[m].triangles, serial[m].triangles)) << serial[m].name;
+  }
 }
 
 TEST(SegmentSurface, BuildSurfacesStopsOnCancelAndOnAFailingProgressSink) {

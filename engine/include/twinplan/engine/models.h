@@ -25,7 +25,7 @@ using ModelsDone = std::function<void(const std::vector<SurfaceMesh>&)>;
 // Closed surface models of the segments at `segmentIndices` of `labels` (every segment when
 // empty), in that order; segments without voxels are skipped. `alreadyBuilt` holds models of
 // some of those segments from an interrupted run (matched by segmentName): they are kept and
-// not built again. Segments are built in batches (as many as the machine has cores, built in
+// not built again. Segments are built in batches (as many as parallel::maxThreads(), built in
 // parallel), and `done` is called after each batch. Throws Error(InvalidInput) for an index out
 // of range, Cancelled on cancel.
 std::vector<SurfaceMesh> buildModels(const LabelMap& labels,

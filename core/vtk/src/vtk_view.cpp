@@ -20,7 +20,8 @@ vtkSmartPointer<vtkDataArray> borrow(const T* data, std::size_t count) {
   return array;
 }
 
-vtkSmartPointer<vtkImageData> makeImage(const ImageGeometry& g, vtkSmartPointer<vtkDataArray> scalars) {
+vtkSmartPointer<vtkImageData> makeImage(const ImageGeometry& g,
+                                        vtkSmartPointer<vtkDataArray> scalars) {
   auto image = vtkSmartPointer<vtkImageData>::New();
   image->SetDimensions(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]),
                        static_cast<int>(g.size[2]));
