@@ -12,6 +12,7 @@
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
@@ -190,7 +191,9 @@ int runConvert(const fs::path& path, const std::string& uid, const fs::path& out
     const io::DicomIndex index = io::scanDicom(path, *scan);
     const io::DicomSeries& series = chooseVolumeSeries(index, uid, path);
     auto load = subRange(progress, 0.2, 0.95);
-    volume = io::loadVolume(series, {}, *load);
+    // A 2D or colour image is loaded as what it is, so that the writer can say why it cannot
+    // be exported, instead of the volume loader's complaint about missing positions.
+    volume = io::loadForViewing(series, *load);
   }
   io::writeImageFile(volume, out);
   progress.report(1.0, "written");
