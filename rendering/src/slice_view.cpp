@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "twinplan/core/measurement.h"
@@ -518,6 +519,34 @@ void SliceView::resampleIfNeeded() {
 }
 
 void SliceView::resample() {
+  auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
+  if (volume_->pixelType() == PixelType::Rgb8) {
+    sampleColours();
+  } else {
+    sampleGreys();
+  }
+  if (labels_) blendSegments(out);
+  if (field_) blendField(out);
+  rgb_->Modified();
+  updateCrosshairLines();
+  updateMeasurementOverlay();
+}
+
+// Colour images are shown as they are: window/level is a greyscale mapping (PS3.3 C.11.2
+// applies to MONOCHROME images only).
+void SliceView::sampleColours() {
+  std::vector<RgbColour> colours;
+  sampleColourSlice(*volume_, plane_, RgbColour{}, colours);
+  auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
+  const int w = plane_.width, h = plane_.height;
+  for (int v = 0; v < h; ++v) {
+    const RgbColour* in = colours.data() + static_cast<std::size_t>(v) * w;
+    std::memcpy(out + static_cast<std::size_t>(h - 1 - v) * w * 3, in,
+                3 * static_cast<std::size_t>(w));
+  }
+}
+
+void SliceView::sampleGreys() {
   sampleSlice(*volume_, plane_, -32768.0f, samples_);
   auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
   const int w = plane_.width, h = plane_.height;
@@ -529,11 +558,6 @@ void SliceView::resample() {
       row[3 * u] = row[3 * u + 1] = row[3 * u + 2] = grey;
     }
   }
-  if (labels_) blendSegments(out);
-  if (field_) blendField(out);
-  rgb_->Modified();
-  updateCrosshairLines();
-  updateMeasurementOverlay();
 }
 
 void SliceView::updateCrosshairLines() {
