@@ -11,13 +11,14 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
-#include <QThread>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTime>
 #include <QTimer>
 #include <QUrl>
 
 #include "twinplan/core/error.h"
+#include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
@@ -140,7 +141,9 @@ bool MainWindow::importDicom(const std::filesystem::path& path) {
 }
 
 bool MainWindow::loadSeries(const io::DicomSeries& series) {
-  if (series.kind != io::SeriesKind::Volume) {
+  // Everything with pixels opens: volumes in patient space, other images (radiographs,
+  // secondary captures, colour images) as 2D images (io/dicom_image2d.h).
+  if (!io::hasViewableImages(series)) {
     throw Error(ErrorKind::Unsupported,
                 "Series \"" + series.description + "\" is a " + io::toString(series.kind) +
                     ", not an image volume: " + series.kindReason,
@@ -150,12 +153,20 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
   // The whole case is put together on the worker (resolving each file's path is file-system
   // work, too slow for the GUI thread with hundreds of files).
   auto twin = runInBackground<Case>(this, tr("Loading series…"), [&series](Progress& progress) {
-    return caseFromSeries(series, io::loadVolume(series, {}, progress));
+    return caseFromSeries(series, io::loadForViewing(series, progress));
   });
   if (!twin) return false;
   const std::vector<std::string> assumptions = twin->volumes.front().assumptions;
+  const bool planar = twin->volumes.front().planar2D;
   document_->reset(std::move(*twin));
-  if (!assumptions.empty()) {
+  if (planar) {
+    // A 2D image always comes with the same few assumptions (no patient plane, detector pixel
+    // size): the status bar says them, without a dialog to click away for every radiograph.
+    statusBar()->showMessage(
+        tr("2D image: %1")
+            .arg(QString::fromStdString(assumptions.empty() ? std::string() : assumptions.front())),
+        15000);
+  } else if (!assumptions.empty()) {
     QString text;
     for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
     QMessageBox::information(this, tr("Imported with assumptions"), text.trimmed());
@@ -372,8 +383,10 @@ void MainWindow::importDroppedFiles(const std::vector<std::filesystem::path>& pa
   for (const auto& path : paths) {
     std::error_code ec;
     std::filesystem::create_symlink(std::filesystem::absolute(path),
-                                    folder / (std::to_string(n++) + "-" + path.filename().string()), ec);
-    if (ec) throw Error(ErrorKind::Io, "Cannot link the dropped file: " + ec.message(), path.string());
+                                    folder / (std::to_string(n++) + "-" + path.filename().string()),
+                                    ec);
+    if (ec)
+      throw Error(ErrorKind::Io, "Cannot link the dropped file: " + ec.message(), path.string());
   }
   importDicom(folder);
 }

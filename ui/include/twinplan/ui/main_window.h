@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "twinplan/core/case.h"
@@ -88,6 +89,7 @@ class MainWindow : public QMainWindow {
   void buildToolbar();
   void showCase();
   void showCaseIn3D();
+  void showLayoutFor(const ImageVolume* image);
   void showMeshesIn3D();
   void buildDisplayDocks();
   void showDisplayLists();
@@ -118,6 +120,7 @@ class MainWindow : public QMainWindow {
   Autosaver autosaver_;
   QTimer* autosaveTimer_ = nullptr;
   Layout layout_ = Layout::FourUp;
+  std::optional<Layout> layoutBefore2D_;  // set while a 2D image holds the 1-up layout
   Tool tool_ = Tool::Navigate;
   std::vector<Vec3> pendingPoints_;
   std::array<SliceViewport*, 3> slices_{};
@@ -135,7 +138,7 @@ class MainWindow : public QMainWindow {
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
   std::unique_ptr<QTemporaryDir> dropFolder_;
-  int casesShown_ = 0;  // which showCase() a deferred 3D step belongs to
+  int casesShown_ = 0;       // which showCase() a deferred 3D step belongs to
   bool autosaving_ = false;  // an autosave is being written (its event loop is running)
 };
 
