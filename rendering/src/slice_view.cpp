@@ -207,8 +207,16 @@ void SliceView::setVolume(const ImageVolume* volume) {
   volume_ = volume;
   image_->SetVisibility(volume != nullptr);
   crosshairActor_->SetVisibility(volume != nullptr);
-  for (auto& label : orientationLabels_) label->SetVisibility(volume != nullptr);
+  // A 2D image without a patient plane has no anatomical directions to letter.
+  for (auto& label : orientationLabels_) label->SetVisibility(volume && !volume->planar2D);
   if (!volume) return;
+  // Colours are not blended between pixels when zoomed in (a blend is a colour the image does
+  // not have); grey values are.
+  if (volume->pixelType() == PixelType::Rgb8) {
+    image_->GetProperty()->SetInterpolationTypeToNearest();
+  } else {
+    image_->GetProperty()->SetInterpolationTypeToLinear();
+  }
   const ImageGeometry& g = volume->geometry();
   // Start on the middle voxel itself, not between two slices (which would show their blend).
   crosshair_lps_ = g.indexToLps(Vec3(static_cast<double>((g.size[0] - 1) / 2),

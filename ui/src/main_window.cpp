@@ -612,9 +612,22 @@ void MainWindow::updateOverlays() {
   for (auto* viewport : slices_) {
     const auto& view = viewport->view();
     char text[160];
-    std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
-                  rendering::toString(view.orientation()), view.slicePosition_mm(),
-                  view.windowLevel().window, view.windowLevel().level);
+    if (image.planar2D) {
+      // A 2D image has frames, not positions; a colour image has no window.
+      const auto frame = std::lround(image.geometry().lpsToIndex(view.crosshair())[2]) + 1;
+      if (image.pixelType() == PixelType::Rgb8) {
+        std::snprintf(text, sizeof text, "frame %ld/%ld", frame,
+                      static_cast<long>(image.geometry().size[2]));
+      } else {
+        std::snprintf(text, sizeof text, "frame %ld/%ld\nW %.0f  L %.0f", frame,
+                      static_cast<long>(image.geometry().size[2]), view.windowLevel().window,
+                      view.windowLevel().level);
+      }
+    } else {
+      std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
+                    rendering::toString(view.orientation()), view.slicePosition_mm(),
+                    view.windowLevel().window, view.windowLevel().level);
+    }
     // Narrow views keep only the patient's name on the left, and the smallest (the three of
     // 1+3) not even that: it would run into the orientation letter at the top's centre. The
     // large view beside them names the patient.
