@@ -4,6 +4,7 @@
 // ../shared/data/dicomdir.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "colour_fixtures.h"
@@ -232,6 +233,52 @@ TEST(Image2DShared, CliConvertRefusesAProjectionImageWithTheReason) {
       << result.output;
   EXPECT_NE(result.output.find("NIfTI export needs a volume"), std::string::npos) << result.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "cr.nii.gz"));
+}
+
+TEST(Image2DShared, EveryTransferSyntaxGivesTheReferenceImageWithinItsManifestDifference) {
+  // MANIFEST.tsv: max abs difference after rescale against MR_small.dcm (0 for lossless).
+  const auto folder = test::sharedData("transfer-syntaxes-mr");
+  const ImageVolume reference = io::loadImage2D(Files{folder / "MR_small.dcm"});
+  std::ifstream manifest(folder / "MANIFEST.tsv");
+  std::string line;
+  std::getline(manifest, line);  // header
+  int files = 0;
+  while (std::getline(manifest, line)) {
+    std::istringstream fields(line);
+    std::string file, uid, name, lossy, maxDiff;
+    std::getline(fields, file, '\t');
+    std::getline(fields, uid, '\t');
+    std::getline(fields, name, '\t');
+    std::getline(fields, lossy, '\t');
+    std::getline(fields, maxDiff, '\t');
+    const ImageVolume v = io::loadImage2D(Files{folder / file});
+    ASSERT_EQ(v.geometry().size, reference.geometry().size) << file;
+    double worst = 0;
+    for (std::int64_t j = 0; j < 64; ++j)
+      for (std::int64_t i = 0; i < 64; ++i)
+        worst = std::max(worst, std::abs(v.valueAt(i, j, 0) - reference.valueAt(i, j, 0)));
+    EXPECT_LE(worst, std::stod(maxDiff) + 0.01) << file;
+    ++files;
+  }
+  EXPECT_EQ(files, 15);
+}
+
+TEST(Image2DShared, MalformedFilesGiveAnErrorNeverACrash) {
+  int refused = 0, opened = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(test::sharedData("malformed"))) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".dcm") continue;
+    try {
+      const ImageVolume v = io::loadImage2D(Files{entry.path()});
+      EXPECT_FALSE(v.empty()) << entry.path();
+      ++opened;
+    } catch (const Error& e) {
+      EXPECT_FALSE(std::string(e.what()).empty());
+      ++refused;
+    }
+  }
+  std::cout << "[ figure ] malformed/: " << opened << " opened, " << refused << " refused\n";
+  EXPECT_GT(opened + refused, 30);
 }
 
 }  // namespace
