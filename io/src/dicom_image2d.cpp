@@ -122,6 +122,28 @@ std::unique_ptr<DcmFileFormat> loadFile(const fs::path& path, bool headerOnly) {
   return format;
 }
 
+// Pixels cannot be larger than their file (compressed: 65536 times, as the volume loader):
+// checked before any buffer is allocated, so a tiny damaged file claiming 65535 x 65535 pixels
+// in thousands of frames is refused instead of costing gigabytes.
+void requirePixelsFitFile(const ImageHeader& h, E_TransferSyntax xfer) {
+  const DcmXfer syntax(xfer);
+  const bool compressed = syntax.isEncapsulated() || syntax.getStreamCompression() != ESC_none;
+  const std::uintmax_t expansion = compressed ? 65536 : 1;
+  const std::uintmax_t needed = static_cast<std::uintmax_t>(h.format.rows) *
+                                static_cast<std::uintmax_t>(h.format.columns) *
+                                static_cast<std::uintmax_t>(h.format.samplesPerPixel) *
+                                static_cast<std::uintmax_t>(h.frames) *
+                                static_cast<std::uintmax_t>(h.format.bitsAllocated) / 8;
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(h.file, ec);
+  if (!ec && needed > size * expansion) {
+    throw corrupt(h.file, "it declares " + std::to_string(h.format.columns) + "x" +
+                              std::to_string(h.format.rows) + " pixels in " +
+                              std::to_string(h.frames) + " frame(s) (" + std::to_string(needed) +
+                              " bytes) but has only " + std::to_string(size) + " bytes");
+  }
+}
+
 ImageHeader readHeader(const fs::path& path) {
   const auto format = loadFile(path, true);
   DcmDataset& ds = *format->getDataset();
@@ -162,6 +184,7 @@ ImageHeader readHeader(const fs::path& path) {
     throw corrupt(path, "its Number of Frames is invalid");
   }
   h.frames = frames;
+  requirePixelsFitFile(h, ds.getOriginalXfer());
   h.slope = number(ds, DCM_RescaleSlope).value_or(1.0);
   h.intercept = number(ds, DCM_RescaleIntercept).value_or(0.0);
   if (h.slope == 0.0) h.slope = 1.0;

@@ -275,6 +275,19 @@ TEST(Image2D, DamagedAndUnknownImagesAreRefusedWithTheFileNamed) {
     EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
     EXPECT_NE(std::string(e.what()).find("short.dcm"), std::string::npos) << e.what();
   }
+  ImageSpec huge;  // a few hundred bytes claiming 60000 x 60000 RGB pixels in 100 frames
+  huge.rows = huge.columns = 60000;
+  huge.frames = 100;
+  huge.pixelBytes.assign(12, 0);
+  writeImage(huge, dir / "huge.dcm");
+  try {
+    io::loadImage2D(Files{dir / "huge.dcm"});
+    FAIL() << "a file far smaller than its pixels must be refused before allocating them";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+    EXPECT_NE(std::string(e.what()).find("60000x60000 pixels in 100 frame(s)"), std::string::npos)
+        << e.what();
+  }
   ImageSpec odd;
   odd.photometric = "HSV";  // retired (PS3.3 C.7.6.3.1.2)
   odd.pixelBytes = rgbBytes(odd);
