@@ -9,6 +9,7 @@
 #include "colour_fixtures.h"
 #include "test_support.h"
 #include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/dicom_thumbnails.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -78,6 +79,22 @@ TEST(ColourImageInTheUi, ShowsExactColoursInTheOneUpLayout) {
 
   const char* shot = std::getenv("TWINPLAN_COLOUR_SCREENSHOT");
   if (shot) window.grab().save(shot);
+}
+
+TEST(ColourImageInTheUi, BrowserThumbnailsShowColourAndRadiographs) {
+  test::TempDir dir;
+  test::ImageSpec card;
+  card.rows = card.columns = 32;
+  card.pixelBytes = test::rgbBytes(card);
+  test::writeImage(card, dir / "card.dcm");
+  const io::DicomIndex colour = io::scanDicom(dir.path());
+  const QImage thumbnail = seriesThumbnail(*colour.allSeries().at(0), 32);
+  ASSERT_FALSE(thumbnail.isNull());
+  EXPECT_EQ(QColor(thumbnail.pixel(4, 4)), QColor(255, 0, 0));      // red quadrant
+  EXPECT_EQ(QColor(thumbnail.pixel(27, 27)), QColor(255, 255, 0));  // yellow quadrant
+
+  const io::DicomIndex cr = io::scanDicom(test::sharedData("dicomdir/77654033/CR1"));
+  EXPECT_FALSE(seriesThumbnail(*cr.allSeries().at(0), 16).isNull());
 }
 
 TEST(ColourImageInTheUi, ARadiographOpensAndAVolumeBringsTheLayoutBack) {
