@@ -21,10 +21,6 @@ Error corrupt(const std::string& where, const std::string& what) {
                where);
 }
 
-std::uint8_t clampByte(double v) {
-  return static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-}
-
 // A 16-bit palette entry to 8 bits, in proportion: 0xFFFF is full intensity (C.7.6.3.1.6).
 std::uint8_t entryToByte(std::uint32_t entry, int bits) {
   if (bits == 8) return static_cast<std::uint8_t>(entry);
@@ -132,10 +128,44 @@ PaletteLut readPalette(DcmItem& ds, bool signedIndices, const std::string& where
   return lut;
 }
 
+namespace {
+
+// The chroma terms of the inverse transform for every 8-bit Cb and Cr, computed once: a whole
+// frame then costs table look-ups and additions (same doubles, same results as computing them).
+struct ChromaTerms {
+  std::array<double, 256> redFromCr, greenFromCb, greenFromCr, blueFromCb;
+  ChromaTerms() {
+    for (int v = 0; v < 256; ++v) {
+      const double c = v - 128.0;
+      redFromCr[v] = 1.402 * c;
+      greenFromCb[v] = 0.344136 * c;
+      greenFromCr[v] = 0.714136 * c;
+      blueFromCb[v] = 1.772 * c;
+    }
+  }
+};
+
+// Round half up (the rule pydicom and PS3.3's examples use) and clamp to 0..255.
+std::uint8_t toByte(double v) {
+  return v <= 0.0 ? 0 : v >= 254.5 ? 255 : static_cast<std::uint8_t>(v + 0.5);
+}
+
+const ChromaTerms& chromaTerms() {
+  static const ChromaTerms terms;
+  return terms;
+}
+
+// Y, Cb, Cr in 0..255.
+inline RgbColour ybrToRgb(const ChromaTerms& t, int y, int cb, int cr) {
+  return {toByte(y + t.redFromCr[cr]), toByte(y - t.greenFromCb[cb] - t.greenFromCr[cr]),
+          toByte(y + t.blueFromCb[cb])};
+}
+
+}  // namespace
+
 RgbColour ybrFullToRgb(int y, int cb, int cr) {
-  const double b = cb - 128.0, r = cr - 128.0;
-  return {clampByte(y + 1.402 * r), clampByte(y - 0.344136 * b - 0.714136 * r),
-          clampByte(y + 1.772 * b)};
+  return ybrToRgb(chromaTerms(), std::clamp(y, 0, 255), std::clamp(cb, 0, 255),
+                  std::clamp(cr, 0, 255));
 }
 
 void frameToRgb(std::span<const std::uint8_t> frame, const ColourLayout& layout, int columns,
@@ -155,10 +185,11 @@ void frameToRgb(std::span<const std::uint8_t> frame, const ColourLayout& layout,
       throw corrupt(where, "YBR_FULL_422 needs 8-bit samples and an even number of columns");
     }
     if (frame.size() < pixels * 2) throw corrupt(where, "the frame is shorter than its size");
+    const ChromaTerms& t = chromaTerms();
     for (std::size_t n = 0; n + 1 < pixels; n += 2) {
       const std::uint8_t* q = frame.data() + n * 2;
-      out[n] = ybrFullToRgb(q[0], q[2], q[3]);
-      out[n + 1] = ybrFullToRgb(q[1], q[2], q[3]);
+      out[n] = ybrToRgb(t, q[0], q[2], q[3]);
+      out[n + 1] = ybrToRgb(t, q[1], q[2], q[3]);
     }
     return;
   }
@@ -183,6 +214,16 @@ void frameToRgb(std::span<const std::uint8_t> frame, const ColourLayout& layout,
       index = std::clamp<std::int64_t>(index - palette->firstMapped, 0, last);
       out[n] = palette->entries[static_cast<std::size_t>(index)];
     }
+    return;
+  }
+  if (bytes == 1 && !sample.planar && (p == "RGB" || p == "YBR_ICT" || p == "YBR_RCT")) {
+    std::memcpy(out.data(), frame.data(), pixels * 3);  // already the layout of RgbColour
+    return;
+  }
+  if (bytes == 1 && !sample.planar && p == "YBR_FULL") {
+    const ChromaTerms& t = chromaTerms();
+    const std::uint8_t* q = frame.data();
+    for (std::size_t n = 0; n < pixels; ++n, q += 3) out[n] = ybrToRgb(t, q[0], q[1], q[2]);
     return;
   }
   // 16-bit samples keep their top 8 stored bits for display.
