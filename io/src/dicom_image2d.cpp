@@ -419,13 +419,13 @@ std::vector<ImageHeader> readHeadersInOrder(const std::vector<fs::path>& files,
 // Keeps the images that match the first one's size and colour; says which were left out.
 std::vector<ImageHeader> matchingFirst(std::vector<ImageHeader> headers,
                                        std::vector<std::string>& assumptions) {
-  const ImageHeader& first = headers.front();
+  // Copies, not a reference: the first header is moved into `kept` below.
+  const int rows = headers.front().format.rows, columns = headers.front().format.columns;
+  const bool colour = headers.front().colour();
   std::vector<ImageHeader> kept;
   std::size_t dropped = 0;
   for (ImageHeader& h : headers) {
-    const bool sameSize =
-        h.format.rows == first.format.rows && h.format.columns == first.format.columns;
-    if (sameSize && h.colour() == first.colour()) {
+    if (h.format.rows == rows && h.format.columns == columns && h.colour() == colour) {
       kept.push_back(std::move(h));
     } else {
       ++dropped;
@@ -435,9 +435,8 @@ std::vector<ImageHeader> matchingFirst(std::vector<ImageHeader> headers,
     assumptions.push_back(std::to_string(dropped) +
                           " image(s) of another size or colour model "
                           "than the first (" +
-                          std::to_string(first.format.columns) + "x" +
-                          std::to_string(first.format.rows) +
-                          (first.colour() ? ", colour" : ", greyscale") + ") were left out.");
+                          std::to_string(columns) + "x" + std::to_string(rows) +
+                          (colour ? ", colour" : ", greyscale") + ") were left out.");
   }
   return kept;
 }
@@ -535,8 +534,15 @@ bool hasViewableImages(const DicomSeries& series) { return !seriesFiles(series).
 
 ImageVolume loadForViewing(const DicomSeries& series, Progress& progress) {
   const std::vector<fs::path> files = seriesFiles(series);
-  if (series.kind == SeriesKind::Volume && !files.empty() && !readHeader(files.front()).colour()) {
-    return loadVolume(series, {}, progress);
+  if (series.kind == SeriesKind::Volume && !files.empty()) {
+    bool colour = false;
+    try {
+      colour = readHeader(files.front()).colour();
+    } catch (const Error&) {
+      // A header this reader cannot take (e.g. a bare data set): the volume loader, which
+      // reads more kinds of damaged files, decides and says why if it cannot.
+    }
+    if (!colour) return loadVolume(series, {}, progress);
   }
   return loadImage2D(series, progress);
 }

@@ -41,6 +41,7 @@ struct ImageSpec {
   std::string sopClass = UID_SecondaryCaptureImageStorage;
   int instance = 1;
   std::string imagerPixelSpacing, pixelSpacing;
+  bool placed = false;            // write ImagePositionPatient / ImageOrientationPatient
   std::vector<Uint8> pixelBytes;  // written as Pixel Data (OB)
   std::vector<Uint16> greyWords;  // or this (OW, 16-bit greyscale)
   int bitsStored = 12;
@@ -69,6 +70,11 @@ inline void writeImage(const ImageSpec& s, const std::filesystem::path& path) {
   put(d, DCM_InstanceNumber, std::to_string(s.instance));
   if (!s.imagerPixelSpacing.empty()) put(d, DCM_ImagerPixelSpacing, s.imagerPixelSpacing);
   if (!s.pixelSpacing.empty()) put(d, DCM_PixelSpacing, s.pixelSpacing);
+  if (s.placed) {
+    put(d, DCM_ImagePositionPatient, "0\\0\\" + std::to_string(s.instance));
+    put(d, DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+    put(d, DCM_FrameOfReferenceUID, "1.2.826.0.1.3680043.2.1125.7.3");
+  }
   d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(s.rows));
   d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(s.columns));
   if (s.frames > 1) put(d, DCM_NumberOfFrames, std::to_string(s.frames));

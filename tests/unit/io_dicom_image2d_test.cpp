@@ -17,6 +17,7 @@
 #include "twinplan/core/case.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/io/dicom_image2d.h"
+#include "twinplan/io/dicom_index.h"
 #include "twinplan/io/image_file.h"
 
 namespace twinplan {
@@ -243,6 +244,50 @@ TEST(Image2D, VolumeOnlyWorkRefusesWithTheReason) {
     FAIL() << "a colour image must be refused";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("is a colour image (OT)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Image2D, AColourSeriesWithPositionsOpensAsColourFramesNotAsAVolume) {
+  // Slices placed in patient space, but in colour (e.g. a fused PET/CT exported as RGB): the
+  // scan calls the series a Volume; the viewer shows its colours as 2D frames. (Found a bug:
+  // every colour image after the first was left out as "another colour model".)
+  TempDir dir;
+  for (int instance : {1, 2}) {
+    ImageSpec s;
+    s.sopClass = UID_UltrasoundImageStorage;
+    s.modality = "US";
+    s.placed = true;
+    s.instance = instance;
+    s.pixelBytes = rgbBytes(s);
+    writeImage(s, dir / ("slice" + std::to_string(instance) + ".dcm"));
+  }
+  const io::DicomIndex index = io::scanDicom(dir.path());
+  ASSERT_EQ(index.allSeries().size(), 1u);
+  const io::DicomSeries& series = *index.allSeries().front();
+  EXPECT_EQ(series.kind, io::SeriesKind::Volume);
+  const ImageVolume v = io::loadForViewing(series);
+  EXPECT_TRUE(v.planar2D);
+  ASSERT_EQ(v.geometry().size[2], 2);
+  const auto rgb = v.voxels<RgbColour>();
+  EXPECT_EQ(rgb[v.geometry().linearIndex(0, 0, 1)], (RgbColour{255, 0, 0}));
+  EXPECT_EQ(rgb[v.geometry().linearIndex(5, 0, 1)], (RgbColour{0, 255, 0}));
+  bool saidPositions = false;
+  for (const auto& a : v.assumptions) saidPositions |= a.find("positions") != std::string::npos;
+  EXPECT_TRUE(saidPositions);
+}
+
+TEST(Image2D, ASecondaryCaptureIsA2DImageNotAProjection) {
+  TempDir dir;
+  ImageSpec s;
+  s.pixelBytes = rgbBytes(s);
+  writeImage(s, dir / "sc.dcm");
+  const ImageVolume sc = io::loadImage2D(Files{dir / "sc.dcm"});
+  try {
+    requirePatientVolume(sc, "Segmentation");
+    FAIL() << "a secondary capture must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a 2D image (OT)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Segmentation needs a volume"), std::string::npos);
   }
 }
 
