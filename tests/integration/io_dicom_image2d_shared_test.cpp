@@ -61,6 +61,7 @@ TEST(Image2DShared, CompressedColourDecodesToTheKnownColours) {
       {"RLE", "dcmcrle", "RLELossless", 0},
       {"JPEG lossless SV1", "dcmcjpeg +e1", "JPEGLossless", 0},
       {"JPEG 2000 lossless", "gdcmconv --j2k", "JPEG2000", 0},
+      {"JPEG-LS lossless", "dcmcjpls", "JPEGLSLossless", 0},
       {"JPEG baseline", "dcmcjpeg +eb", "JPEGBaseline", 10},
   };
   for (const Codec& codec : codecs) {
