@@ -43,7 +43,7 @@ struct ImageSpec {
   std::string imagerPixelSpacing, pixelSpacing;
   bool placed = false;            // write ImagePositionPatient / ImageOrientationPatient
   std::vector<Uint8> pixelBytes;  // written as Pixel Data (OB)
-  std::vector<Uint16> greyWords;  // or this (OW, 16-bit greyscale)
+  std::vector<Uint16> greyWords;  // or this (OW, 16-bit greyscale or palette indices)
   int bitsStored = 12;
   double slope = 1.0, intercept = 0.0;
   std::string window;  // "centre\\width"
@@ -83,10 +83,11 @@ inline void writeImage(const ImageSpec& s, const std::filesystem::path& path) {
   const bool palette = s.photometric == "PALETTE COLOR";
   d->putAndInsertUint16(DCM_SamplesPerPixel, grey || palette ? 1 : 3);
   if (!grey && !palette) d->putAndInsertUint16(DCM_PlanarConfiguration, s.planar ? 1 : 0);
-  const int bits = grey ? 16 : 8;
-  d->putAndInsertUint16(DCM_BitsAllocated, static_cast<Uint16>(bits));
-  d->putAndInsertUint16(DCM_BitsStored, static_cast<Uint16>(grey ? s.bitsStored : 8));
-  d->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>((grey ? s.bitsStored : 8) - 1));
+  const bool words = !s.greyWords.empty();  // 16-bit samples (OW), else 8-bit (OB)
+  const int stored = grey ? s.bitsStored : words ? 16 : 8;
+  d->putAndInsertUint16(DCM_BitsAllocated, static_cast<Uint16>(words ? 16 : 8));
+  d->putAndInsertUint16(DCM_BitsStored, static_cast<Uint16>(stored));
+  d->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(stored - 1));
   d->putAndInsertUint16(DCM_PixelRepresentation, 0);
   if (grey && (s.slope != 1.0 || s.intercept != 0.0)) {
     put(d, DCM_RescaleSlope, std::to_string(s.slope));
@@ -123,7 +124,7 @@ inline void writeImage(const ImageSpec& s, const std::filesystem::path& path) {
       d->putAndInsertUint16Array(data[c], words.data(), static_cast<unsigned long>(words.size()));
     }
   }
-  if (grey) {
+  if (words) {
     d->putAndInsertUint16Array(DCM_PixelData, s.greyWords.data(),
                                static_cast<unsigned long>(s.greyWords.size()));
   } else {

@@ -177,6 +177,27 @@ ImageSpec projection(int instance, int rows = 3, int columns = 4) {
   return s;
 }
 
+TEST(Image2D, PaletteColourWith16BitIndices) {
+  // 16-bit stored indices (Bits Allocated 16, OW Pixel Data): the words are the indices.
+  TempDir dir;
+  ImageSpec s;
+  s.photometric = "PALETTE COLOR";
+  s.columns = 3;
+  s.rows = 1;
+  s.firstMapped = 1000;
+  s.paletteBits = 16;
+  s.red = {65535, 0};
+  s.green = {0, 65535};
+  s.blue = {0, 0};
+  s.greyWords = {1000, 1001, 5000};  // written as OW with Bits Allocated/Stored 16
+  writeImage(s, dir / "palette16.dcm");
+  const ImageVolume v = io::loadImage2D(Files{dir / "palette16.dcm"});
+  const auto rgb = v.voxels<RgbColour>();
+  EXPECT_EQ(rgb[0], (RgbColour{255, 0, 0}));
+  EXPECT_EQ(rgb[1], (RgbColour{0, 255, 0}));
+  EXPECT_EQ(rgb[2], (RgbColour{0, 255, 0}));  // above the table: its last entry
+}
+
 TEST(Image2D, ProjectionImageIsInvertedRescaledAndPlanar) {
   TempDir dir;
   ImageSpec s = projection(1);
