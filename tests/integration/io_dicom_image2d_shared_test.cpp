@@ -63,6 +63,8 @@ TEST(Image2DShared, CompressedColourDecodesToTheKnownColours) {
       {"JPEG 2000 lossless", "gdcmconv --j2k", "JPEG2000", 0},
       {"JPEG-LS lossless", "dcmcjpls", "JPEGLSLossless", 0},
       {"JPEG baseline", "dcmcjpeg +eb", "JPEGBaseline", 10},
+      // Photometric RGB inside the JPEG (no colour transform): must not be "converted".
+      {"JPEG baseline RGB", "dcmcjpeg +eb +cr", "JPEGBaseline", 10},
   };
   for (const Codec& codec : codecs) {
     const auto out = dir / (codec.name + ".dcm");
@@ -91,21 +93,25 @@ TEST(Image2DShared, CompressedColourDecodesToTheKnownColours) {
   // Baseline JPEG against an independent decoder: dcmdjpeg decodes with libjpeg's own YCbCr ->
   // RGB conversion (fixed point) into an uncompressed RGB file; TwinPlan decodes without
   // conversion and converts by PS3.3 C.7.6.3.1.2. The two agree within 1 per channel.
-  const auto lossy = dir / "JPEG baseline.dcm", reference = dir / "reference.dcm";
-  ASSERT_EQ(runCommand("dcmdjpeg '" + lossy.string() + "' '" + reference.string() + "'").status, 0);
-  ASSERT_NE(runCommand("dcmdump '" + reference.string() + "'").output.find("[RGB]"),
-            std::string::npos);
-  const ImageVolume oursVolume = io::loadImage2D(Files{lossy});
-  const ImageVolume theirsVolume = io::loadImage2D(Files{reference});
-  const auto ours = oursVolume.voxels<RgbColour>(), theirs = theirsVolume.voxels<RgbColour>();
-  ASSERT_EQ(ours.size(), theirs.size());
-  int worst = 0;
-  for (std::size_t n = 0; n < ours.size(); ++n) {
-    worst = std::max({worst, std::abs(ours[n].r - theirs[n].r), std::abs(ours[n].g - theirs[n].g),
-                      std::abs(ours[n].b - theirs[n].b)});
+  for (const std::string name : {"JPEG baseline", "JPEG baseline RGB"}) {
+    const auto lossy = dir / (name + ".dcm"), reference = dir / (name + " dcmdjpeg.dcm");
+    ASSERT_EQ(runCommand("dcmdjpeg '" + lossy.string() + "' '" + reference.string() + "'").status,
+              0);
+    ASSERT_NE(runCommand("dcmdump '" + reference.string() + "'").output.find("[RGB]"),
+              std::string::npos);
+    const ImageVolume oursVolume = io::loadImage2D(Files{lossy});
+    const ImageVolume theirsVolume = io::loadImage2D(Files{reference});
+    const auto ours = oursVolume.voxels<RgbColour>(), theirs = theirsVolume.voxels<RgbColour>();
+    ASSERT_EQ(ours.size(), theirs.size());
+    int worst = 0;
+    for (std::size_t n = 0; n < ours.size(); ++n) {
+      worst = std::max({worst, std::abs(ours[n].r - theirs[n].r), std::abs(ours[n].g - theirs[n].g),
+                        std::abs(ours[n].b - theirs[n].b)});
+    }
+    EXPECT_LE(worst, 1) << name;
+    std::cout << "[ figure ] " << name << " vs dcmdjpeg: largest channel difference " << worst
+              << "\n";
   }
-  EXPECT_LE(worst, 1);
-  std::cout << "[ figure ] JPEG baseline vs dcmdjpeg: largest channel difference " << worst << "\n";
 }
 
 TEST(Image2DShared, YbrFullAndPaletteMatchPydicom) {
