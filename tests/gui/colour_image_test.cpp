@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QTest>
 
 #include "colour_fixtures.h"
@@ -73,7 +74,11 @@ TEST(ColourImageInTheUi, ShowsExactColoursInTheOneUpLayout) {
   for (const auto& [p_lps, colour] : expected) {
     EXPECT_EQ(colourAt(window, p_lps), colour) << p_lps.transpose();
   }
-  // Window/level is a greyscale mapping: it must not change a colour image.
+  // Window/level is a greyscale mapping: it must not change a colour image, and its presets are
+  // off.
+  auto* presets = window.findChild<QComboBox*>("windowPresets");
+  ASSERT_NE(presets, nullptr);
+  EXPECT_FALSE(presets->isEnabled());
   window.setWindowLevel({50, 500});
   EXPECT_EQ(colourAt(window, {8, 8, 0}), QColor(255, 0, 0));
 
@@ -121,6 +126,7 @@ TEST(ColourImageInTheUi, ARadiographOpensAndAVolumeBringsTheLayoutBack) {
   EXPECT_FALSE(window.currentCase().volumes.at(0).planar2D);
   EXPECT_TRUE(window.sliceViewport(SliceOrientation::Coronal)->isVisible());
   EXPECT_TRUE(window.volumeViewport()->isVisible());
+  EXPECT_TRUE(window.findChild<QComboBox*>("windowPresets")->isEnabled());
 }
 
 }  // namespace

@@ -433,7 +433,8 @@ void MainWindow::showCase() {
     // Show the matching preset without re-applying it.
     if (auto* presets = findChild<QComboBox*>("windowPresets")) {
       const QSignalBlocker blocker(presets);
-      int index = static_cast<int>(std::size(kCtPresets));  // "Auto (MR)"
+      presets->setEnabled(image->pixelType() != PixelType::Rgb8);  // colour has no window
+      int index = static_cast<int>(std::size(kCtPresets));         // "Auto (MR)"
       for (std::size_t p = 0; p < std::size(kCtPresets); ++p)
         if (kCtPresets[p].wl.window == wl.window && kCtPresets[p].wl.level == wl.level)
           index = static_cast<int>(p);
