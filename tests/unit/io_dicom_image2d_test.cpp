@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -237,6 +238,20 @@ TEST(Image2D, SeveralImagesAreFramesInInstanceOrderAndOtherSizesAreLeftOut) {
   bool saidLeftOut = false;
   for (const auto& a : v.assumptions) saidLeftOut |= a.find("1 image(s)") != std::string::npos;
   EXPECT_TRUE(saidLeftOut);
+}
+
+TEST(Image2D, CancelStopsTheLoadAndProgressRisesToOne) {
+  TempDir dir;
+  const Files files = {dir / "1.dcm", dir / "2.dcm", dir / "3.dcm"};
+  for (int n = 0; n < 3; ++n) writeImage(projection(n + 1), files[static_cast<std::size_t>(n)]);
+  test::RecordingProgress cancelling(/*cancelAtReport=*/2);
+  EXPECT_THROW(io::loadImage2D(files, cancelling), Cancelled);
+  test::RecordingProgress recording;
+  const ImageVolume v = io::loadImage2D(files, recording);
+  EXPECT_EQ(v.geometry().size[2], 3);
+  ASSERT_FALSE(recording.fractions.empty());
+  EXPECT_DOUBLE_EQ(recording.fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(recording.fractions.begin(), recording.fractions.end()));
 }
 
 TEST(Image2D, VolumeOnlyWorkRefusesWithTheReason) {
