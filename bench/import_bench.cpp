@@ -4,6 +4,9 @@
 //
 //   twinplan-import-bench load PATH [--series UID]   scanDicom + loadVolume (no file written)
 //   twinplan-import-bench scan PATH                  scanDicom only (headers)
+//   twinplan-import-bench image2d FILE               loadImage2D of one 2D/colour image file
+//   twinplan-import-bench gen-colour FILE --size N
+//        an N x N RGB secondary capture (colour gradients with noise), uncompressed
 //   twinplan-import-bench gen-ct DIR --slices N [--size 512]
 //        a synthetic CT series: int16 HU (intercept -1024), 0.7 mm pixels, 1 mm slices
 //   twinplan-import-bench gen-many DIR --from FILE --count N [--series S]
@@ -11,21 +14,23 @@
 //        SOPInstanceUID, InstanceNumber and ImagePositionPatient
 //
 // Each command prints one JSON line with its own timings (seconds) on stdout.
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <dcmtk/dcmdata/dctk.h>
-#include <dcmtk/oflog/oflog.h>
-#include <nlohmann/json.hpp>
-
 #include "twinplan/core/error.h"
+#include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 
@@ -79,7 +84,8 @@ int runLoad(const fs::path& path, const std::string& uid) {
   // A sampled checksum (one byte per 4 KiB page) keeps the compiler honest at no real cost.
   std::uint64_t sum = 0;
   const auto bytes = volume.bytes();
-  for (std::size_t i = 0; i < bytes.size(); i += 4096) sum = sum * 31 + static_cast<std::uint8_t>(bytes[i]);
+  for (std::size_t i = 0; i < bytes.size(); i += 4096)
+    sum = sum * 31 + static_cast<std::uint8_t>(bytes[i]);
   const auto& size = volume.geometry().size;
   std::cout << json{{"command", "load"},
                     {"files", series->instances.size()},
@@ -112,7 +118,65 @@ int runScan(const fs::path& path) {
   return 0;
 }
 
+int runImage2D(const fs::path& file) {
+  const auto start = Clock::now();
+  const twinplan::ImageVolume image = twinplan::io::loadImage2D(std::vector<fs::path>{file});
+  const double load_s = secondsSince(start);
+  std::uint64_t sum = 0;
+  const auto bytes = image.bytes();
+  for (std::size_t i = 0; i < bytes.size(); i += 4096)
+    sum = sum * 31 + static_cast<std::uint8_t>(bytes[i]);
+  const auto& size = image.geometry().size;
+  std::cout << json{{"command", "image2d"},
+                    {"size", {size[0], size[1], size[2]}},
+                    {"pixelType", twinplan::toString(image.pixelType())},
+                    {"load_s", load_s},
+                    {"checksum", sum}}
+                   .dump()
+            << '\n';
+  return 0;
+}
+
 // ---- generators ---------------------------------------------------------------------------
+
+// An RGB photograph stand-in: smooth colour gradients plus a little noise (so that JPEG and RLE
+// have real work), deterministic.
+int runGenColour(const fs::path& file, int size) {
+  std::vector<Uint8> rgb(static_cast<std::size_t>(size) * size * 3);
+  std::uint32_t state = 2463534242u;
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      state ^= state << 13, state ^= state >> 17, state ^= state << 5;
+      const int noise = static_cast<int>(state & 7) - 4;
+      const std::size_t n = (static_cast<std::size_t>(y) * size + x) * 3;
+      rgb[n] = static_cast<Uint8>(std::clamp(x * 255 / size + noise, 0, 255));
+      rgb[n + 1] = static_cast<Uint8>(std::clamp(y * 255 / size + noise, 0, 255));
+      rgb[n + 2] = static_cast<Uint8>(std::clamp((x + y) * 255 / (2 * size) + noise, 0, 255));
+    }
+  DcmFileFormat format;
+  DcmDataset* d = format.getDataset();
+  check(d->putAndInsertString(DCM_SOPClassUID, UID_SecondaryCaptureImageStorage), "SOP class");
+  check(d->putAndInsertString(DCM_SOPInstanceUID, newUid().c_str()), "SOP instance");
+  check(d->putAndInsertString(DCM_StudyInstanceUID, newUid().c_str()), "study");
+  check(d->putAndInsertString(DCM_SeriesInstanceUID, newUid().c_str()), "series");
+  check(d->putAndInsertString(DCM_Modality, "OT"), "modality");
+  check(d->putAndInsertUint16(DCM_SamplesPerPixel, 3), "samples");
+  check(d->putAndInsertString(DCM_PhotometricInterpretation, "RGB"), "photometric");
+  check(d->putAndInsertUint16(DCM_PlanarConfiguration, 0), "planar");
+  check(d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(size)), "rows");
+  check(d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(size)), "columns");
+  check(d->putAndInsertUint16(DCM_BitsAllocated, 8), "bits");
+  check(d->putAndInsertUint16(DCM_BitsStored, 8), "bits");
+  check(d->putAndInsertUint16(DCM_HighBit, 7), "bits");
+  check(d->putAndInsertUint16(DCM_PixelRepresentation, 0), "representation");
+  check(
+      d->putAndInsertUint8Array(DCM_PixelData, rgb.data(), static_cast<unsigned long>(rgb.size())),
+      "pixels");
+  check(format.saveFile(file.c_str(), EXS_LittleEndianExplicit), "save " + file.string());
+  std::cout << json{{"command", "gen-colour"}, {"file", file.string()}, {"size", size}}.dump()
+            << '\n';
+  return 0;
+}
 
 // A head-sized water ellipse with a bone ring and noise; deterministic.
 void fillSlice(std::vector<Sint16>& pixels, int size, int slice) {
@@ -186,7 +250,11 @@ int runGenCt(const fs::path& dir, int slices, int size) {
     std::snprintf(text, sizeof text, "CT%05d.dcm", k + 1);
     check(file.saveFile((dir / text).c_str(), EXS_LittleEndianExplicit), (dir / text).string());
   }
-  std::cout << json{{"command", "gen-ct"}, {"slices", slices}, {"size", size}, {"seconds", secondsSince(start)}}.dump()
+  std::cout << json{{"command", "gen-ct"},
+                    {"slices", slices},
+                    {"size", size},
+                    {"seconds", secondsSince(start)}}
+                   .dump()
             << '\n';
   return 0;
 }
@@ -219,10 +287,15 @@ int runGenMany(const fs::path& dir, const fs::path& from, int count, int seriesC
     ds->putAndInsertString(DCM_ImagePositionPatient, text);
     ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
     std::snprintf(text, sizeof text, "s%03d_%06d.dcm", s + 1, n + 1);
-    check(file.saveFile((dir / text).c_str(), xfer == EXS_Unknown ? EXS_LittleEndianExplicit : xfer),
-          (dir / text).string());
+    check(
+        file.saveFile((dir / text).c_str(), xfer == EXS_Unknown ? EXS_LittleEndianExplicit : xfer),
+        (dir / text).string());
   }
-  std::cout << json{{"command", "gen-many"}, {"files", count}, {"series", seriesCount}, {"seconds", secondsSince(start)}}.dump()
+  std::cout << json{{"command", "gen-many"},
+                    {"files", count},
+                    {"series", seriesCount},
+                    {"seconds", secondsSince(start)}}
+                   .dump()
             << '\n';
   return 0;
 }
@@ -246,8 +319,12 @@ int main(int argc, char** argv) {
     const fs::path path = args[1];
     if (command == "load") return runLoad(path, option(args, "--series"));
     if (command == "scan") return runScan(path);
+    if (command == "image2d") return runImage2D(path);
+    if (command == "gen-colour")
+      return runGenColour(path, std::stoi(option(args, "--size", "2048")));
     if (command == "gen-ct")
-      return runGenCt(path, std::stoi(option(args, "--slices", "600")), std::stoi(option(args, "--size", "512")));
+      return runGenCt(path, std::stoi(option(args, "--slices", "600")),
+                      std::stoi(option(args, "--size", "512")));
     if (command == "gen-many")
       return runGenMany(path, option(args, "--from"), std::stoi(option(args, "--count", "10000")),
                         std::stoi(option(args, "--series", "10")));

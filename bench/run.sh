@@ -10,6 +10,8 @@
 #     b  import of a generated 512x512x600 CT series (300 MB)
 #     c  peak memory importing a generated 512x512x1000 CT series (500 MB of voxels)
 #     d  header indexing of a generated 10,000-file folder (10 series x 1000 files)
+#     e  a generated 2048x2048 colour image (RGB, RLE, JPEG baseline) as a 2D image, against
+#        DCMTK's dcmj2pnm (decode + colour conversion + raw PPM)
 #
 # Environment: BUILD (default build; the build folder with twinplan-cli and the bench
 # programs), BENCH_TMP (default /tmp/twinplan-bench: generated series, kept between runs),
@@ -23,7 +25,7 @@ data="${DATA:-$here/../shared/data}"
 tmp="${BENCH_TMP:-/tmp/twinplan-bench}"
 runs="${BENCH_RUNS:-5}"
 runs_large="${BENCH_RUNS_LARGE:-3}"
-which_benches="${*:-a b c d}"
+which_benches="${*:-a b c d e}"
 
 cli="$build/app/twinplan-cli"
 ours="$build/bench/twinplan-import-bench"
@@ -174,7 +176,27 @@ for bench in $which_benches; do
       measure "10k files: dcm2niix -n 1 (headers, no output)" "$runs_large" dcm2niix -n 1 -b n -o "$out" "$many"
       row "\`dcm2niix -n 1\` (reads all headers, converts nothing)" "$(pair "$w_scan" "$c_scan")"
       ;;
-    *) echo "bench: unknown benchmark '$bench' (a, b, c or d)" >&2; exit 2 ;;
+    e)
+      echo "bench (e): 2048x2048 colour image" >&2
+      colour="$tmp/colour2048"
+      if ! [[ -f "$colour/jpeg.dcm" ]]; then
+        mkdir -p "$colour"
+        { "$ours" gen-colour "$colour/rgb.dcm" --size 2048 >&2 &&
+          dcmcrle "$colour/rgb.dcm" "$colour/rle.dcm" &&
+          dcmcjpeg +eb "$colour/rgb.dcm" "$colour/jpeg.dcm"; } || exit 1
+      fi
+      md ""
+      md "| 2048x2048 colour image (12 MB of RGB) | wall (median of $runs) | CPU user+sys | peak RSS | ours / peer: wall (CPU) |"
+      md "|---|---|---|---|---|"
+      for kind in rgb rle jpeg; do
+        measure "colour $kind: twinplan loadImage2D" "$runs" "$ours" image2d "$colour/$kind.dcm"
+        w_ours=$MEDIAN_S; c_ours=$CPU_S
+        row "twinplan \`loadImage2D\` ($kind)"
+        measure "colour $kind: dcmj2pnm --write-raw-pnm" "$runs" dcmj2pnm --write-raw-pnm "$colour/$kind.dcm" "$out/peer.ppm"
+        row "\`dcmj2pnm --write-raw-pnm\` ($kind)" "$(pair "$w_ours" "$c_ours")"
+      done
+      ;;
+    *) echo "bench: unknown benchmark '$bench' (a, b, c, d or e)" >&2; exit 2 ;;
   esac
 done
 rm -rf "$out"

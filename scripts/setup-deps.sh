@@ -31,6 +31,7 @@ tests=(
   xvfb xauth                # GUI tests without a display
   libgl1-mesa-dri           # Mesa llvmpipe: OpenGL 4.5 in software for Xvfb
   time                      # /usr/bin/time for peak-memory measurements
+  python3-pydicom python3-numpy  # independent DICOM decoding (colour, palette) in io tests
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
 )
 

@@ -470,6 +470,7 @@ Case loadCase(const fs::path& path, Progress& progress) {
     volume.unit = meta.unit;
     volume.dicom = meta.dicom;
     volume.assumptions = meta.assumptions;
+    volume.planar2D = meta.planar2D;
     twin.volumes.push_back(std::move(volume));
   }
   for (const auto& meta : manifest.labelMaps) {

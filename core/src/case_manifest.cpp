@@ -327,7 +327,7 @@ Manifest describe(const Case& twin) {
       refuse(what + " has a non-finite window.", v.name);
     }
     m.volumes.push_back({v.name, v.unit, v.pixelType(), v.geometry(), v.dicom, v.assumptions,
-                         entryName("volumes", i, v.name, ".nrrd")});
+                         entryName("volumes", i, v.name, ".nrrd"), v.planar2D});
   }
   for (std::size_t i = 0; i < twin.labelMaps.size(); ++i) {
     const LabelMap& l = twin.labelMaps[i];
@@ -428,6 +428,7 @@ ojson toJson(const Manifest& m) {
                        {"dicom", dicomJson(v.dicom)},
                        {"assumptions", v.assumptions},
                        {"entry", v.entry}});
+    if (v.planar2D) volumes.back()["planar2D"] = true;
   }
   j["volumes"] = std::move(volumes);
   ojson labelMaps = ojson::array();
@@ -562,6 +563,7 @@ Manifest fromJson(const json& j) {
     meta.dicom = dicomFrom(member(v, "dicom", w), path(w, "dicom"));
     meta.assumptions = strings(v, "assumptions", w);
     meta.entry = str(v, "entry", w);
+    meta.planar2D = v.contains("planar2D") ? boolean(v, "planar2D", w) : false;
     m.volumes.push_back(std::move(meta));
   }
   const json& labelMaps = array(j, "labelMaps", root);

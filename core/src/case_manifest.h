@@ -21,6 +21,7 @@ struct VolumeMeta {
   DicomInfo dicom;
   std::vector<std::string> assumptions;
   std::string entry;
+  bool planar2D = false;  // "planar2D" in the manifest, written only when true
 };
 
 struct LabelMapMeta {

@@ -14,6 +14,8 @@ std::size_t bytesPerVoxel(PixelType type) {
     case PixelType::Int32:
     case PixelType::Float32:
       return 4;
+    case PixelType::Rgb8:
+      return 3;
   }
   return 0;
 }
@@ -30,13 +32,15 @@ std::string_view toString(PixelType type) {
       return "int32";
     case PixelType::Float32:
       return "float32";
+    case PixelType::Rgb8:
+      return "rgb8";
   }
   return "unknown";
 }
 
 PixelType pixelTypeFromString(std::string_view name) {
   for (PixelType t : {PixelType::UInt8, PixelType::Int16, PixelType::UInt16, PixelType::Int32,
-                      PixelType::Float32}) {
+                      PixelType::Float32, PixelType::Rgb8}) {
     if (toString(t) == name) return t;
   }
   throw Error(ErrorKind::InvalidInput, "Unknown pixel type '" + std::string(name) + "'.");
@@ -87,8 +91,38 @@ double ImageVolume::valueAt(std::int64_t i, std::int64_t j, std::int64_t k) cons
       return read(std::int32_t{});
     case PixelType::Float32:
       return read(float{});
+    case PixelType::Rgb8: {
+      const auto channel = [p](int c) { return static_cast<double>(std::to_integer<int>(p[c])); };
+      return 0.299 * channel(0) + 0.587 * channel(1) + 0.114 * channel(2);
+    }
   }
   return 0.0;
+}
+
+void requirePatientVolume(const ImageVolume& volume, std::string_view purpose) {
+  const std::string what = volume.dicom.seriesDescription.empty()
+                               ? "'" + volume.name + "'"
+                               : "\"" + volume.dicom.seriesDescription + "\"";
+  const std::string modality =
+      volume.dicom.modality.empty() ? "" : " (" + volume.dicom.modality + ")";
+  if (volume.planar2D) {
+    // Projection radiography modalities (PS3.3 C.7.3.1.1.1): their pixels are a shadow of the
+    // whole body, not a slice of it.
+    const std::string_view m = volume.dicom.modality;
+    const bool projection = m == "CR" || m == "DX" || m == "MG" || m == "RF" || m == "XA" ||
+                            m == "IO" || m == "PX" || m == "RG";
+    throw Error(ErrorKind::Unsupported,
+                "Image " + what + " is a 2D " + (projection ? "projection " : "") + "image" +
+                    modality + " with no patient plane; " + std::string(purpose) +
+                    " needs a volume. Open a CT/MR/PET series instead.",
+                volume.dicom.seriesInstanceUid);
+  }
+  if (volume.pixelType() == PixelType::Rgb8) {
+    throw Error(ErrorKind::Unsupported,
+                "Image " + what + " is a colour image" + modality + "; " + std::string(purpose) +
+                    " needs a greyscale volume. Open a CT/MR/PET series instead.",
+                volume.dicom.seriesInstanceUid);
+  }
 }
 
 }  // namespace twinplan

@@ -26,9 +26,15 @@ std::string_view nrrdTypeName(PixelType type) {
       return "int";
     case PixelType::Float32:
       return "float";
+    case PixelType::Rgb8:
+      return "uchar";  // with a leading RGB-color axis of 3 samples
   }
   return "unknown";
 }
+
+// Colour voxels are an NRRD with a first, non-spatial axis of kind RGB-color (3 samples, no
+// space direction: "none"), which 3D Slicer reads as a colour image.
+bool isColour(PixelType type) { return type == PixelType::Rgb8; }
 
 std::string vectorText(const Vec3& v) {
   return concat("(", formatDouble(v[0]), ",", formatDouble(v[1]), ",", formatDouble(v[2]), ")");
@@ -74,15 +80,16 @@ std::string nrrdHeader(const NrrdGrid& grid) {
   h += "# Complete NRRD file format specification at:\n";
   h += "# http://teem.sourceforge.net/nrrd/format.html\n";
   h += "# Written by TwinPlan; patient coordinates are LPS millimetres.\n";
+  const bool colour = isColour(grid.type);
   h += "type: " + std::string(nrrdTypeName(grid.type)) + "\n";
-  h += "dimension: 3\n";
+  h += colour ? "dimension: 4\n" : "dimension: 3\n";
   h += "space: left-posterior-superior\n";
-  h += "sizes: " + formatInt(g.size[0]) + " " + formatInt(g.size[1]) + " " + formatInt(g.size[2]) +
-       "\n";
-  h += "space directions: " + vectorText(axisVector(g, 0)) + " " + vectorText(axisVector(g, 1)) +
-       " " + vectorText(axisVector(g, 2)) + "\n";
-  h += "kinds: domain domain domain\n";
-  if (bytesPerVoxel(grid.type) > 1) h += "endian: little\n";
+  h += std::string("sizes: ") + (colour ? "3 " : "") + formatInt(g.size[0]) + " " +
+       formatInt(g.size[1]) + " " + formatInt(g.size[2]) + "\n";
+  h += std::string("space directions: ") + (colour ? "none " : "") + vectorText(axisVector(g, 0)) +
+       " " + vectorText(axisVector(g, 1)) + " " + vectorText(axisVector(g, 2)) + "\n";
+  h += colour ? "kinds: RGB-color domain domain domain\n" : "kinds: domain domain domain\n";
+  if (bytesPerVoxel(grid.type) > 1 && !colour) h += "endian: little\n";
   h += "encoding: gzip\n";
   h += "space origin: " + vectorText(g.origin_lps) + "\n";
   h += "\n";
@@ -124,7 +131,8 @@ void decodeNrrd(std::string_view file, const NrrdGrid& expected, std::span<std::
       throw corrupt("has the NRRD field '" + key + "' twice.");
     }
   }
-  const bool multiByte = bytesPerVoxel(expected.type) > 1;
+  const bool colour = isColour(expected.type);
+  const bool multiByte = bytesPerVoxel(expected.type) > 1 && !colour;
   static constexpr std::array<std::string_view, 9> kKnown = {
       "type",  "dimension", "space",    "sizes",       "space directions",
       "kinds", "endian",    "encoding", "space origin"};
@@ -143,18 +151,26 @@ void decodeNrrd(std::string_view file, const NrrdGrid& expected, std::span<std::
     throw corrupt("holds NRRD type '" + field("type") + "' but the manifest says '" +
                   std::string(nrrdTypeName(expected.type)) + "'.");
   }
-  if (field("dimension") != "3") throw corrupt("is not a 3-D NRRD image.");
+  if (field("dimension") != (colour ? "4" : "3")) {
+    throw corrupt(colour ? "is not a 4-D (RGB-color) NRRD image." : "is not a 3-D NRRD image.");
+  }
   if (field("space") != "left-posterior-superior") {
     throw corrupt("is in NRRD space '" + field("space") + "', not left-posterior-superior.");
   }
   if (field("encoding") != "gzip") throw corrupt("is not gzip-encoded.");
-  if (field("kinds") != "domain domain domain") throw corrupt("has unexpected NRRD kinds.");
+  if (field("kinds") != (colour ? "RGB-color domain domain domain" : "domain domain domain")) {
+    throw corrupt("has unexpected NRRD kinds.");
+  }
   if (multiByte) {
     if (field("endian") != "little") throw corrupt("is not little-endian.");
   } else if (fields.count("endian") != 0) {
     throw corrupt("has an endian field for single-byte voxels.");
   }
-  const auto sizes = splitWhitespace(field("sizes"));
+  auto sizes = splitWhitespace(field("sizes"));
+  if (colour) {
+    if (sizes.empty() || sizes.front() != "3") throw corrupt("has no RGB-color axis of 3 samples.");
+    sizes.erase(sizes.begin());
+  }
   if (sizes.size() != 3) throw corrupt("has NRRD sizes that are not three numbers.");
   for (int axis = 0; axis < 3; ++axis) {
     const auto n = parseInt(sizes[static_cast<std::size_t>(axis)]);
@@ -164,7 +180,13 @@ void decodeNrrd(std::string_view file, const NrrdGrid& expected, std::span<std::
                     ").");
     }
   }
-  const auto directions = splitWhitespace(field("space directions"));
+  auto directions = splitWhitespace(field("space directions"));
+  if (colour) {
+    if (directions.empty() || directions.front() != "none") {
+      throw corrupt("has a space direction on its RGB-color axis.");
+    }
+    directions.erase(directions.begin());
+  }
   if (directions.size() != 3) throw corrupt("has NRRD space directions that are not 3 vectors.");
   for (int axis = 0; axis < 3; ++axis) {
     const auto v = parseVector(directions[static_cast<std::size_t>(axis)]);

@@ -5,7 +5,7 @@
 
 #include "engine_time.h"
 #include "twinplan/core/error.h"
-#include "twinplan/io/dicom_volume.h"
+#include "twinplan/io/dicom_image2d.h"
 
 namespace fs = std::filesystem;
 
@@ -67,13 +67,15 @@ const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std
 
 Case importSeriesAsCase(const io::DicomSeries& series, Progress& progress,
                         const std::string& caseName) {
-  if (series.kind != io::SeriesKind::Volume)
+  if (!io::hasViewableImages(series))
     throw Error(ErrorKind::Unsupported,
                 "Series \"" + series.description + "\" is a " + io::toString(series.kind) +
-                    ", not an image volume: " + series.kindReason,
+                    " without images: " + series.kindReason,
                 series.seriesInstanceUid);
+  // A volume in patient space, or a 2D/colour image to look at (io/dicom_image2d.h): volume-only
+  // work refuses the latter later with the reason (requirePatientVolume).
   auto load = subRange(progress, 0.0, 0.95);
-  ImageVolume volume = io::loadVolume(series, {}, *load);
+  ImageVolume volume = io::loadForViewing(series, *load);
   Case twin;
   volume.name = volume.dicom.modality.empty() ? "Image" : volume.dicom.modality;
   twin.name = caseName.empty() ? volume.dicom.patientName : caseName;

@@ -1,7 +1,7 @@
 // Job "convert": one DICOM series (or a NIfTI/NRRD/MetaImage file) to an image file.
 #include "job_kinds.h"
 #include "twinplan/engine/case_import.h"
-#include "twinplan/io/dicom_volume.h"
+#include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/image_file.h"
 
 namespace twinplan::engine {
@@ -55,7 +55,9 @@ class ConvertJob final : public Job {
       const io::DicomIndex index = io::scanDicom(input_, *scan);
       const io::DicomSeries& series = chooseVolumeSeries(index, seriesUid_, input_);
       auto load = subRange(progress, 0.2, 0.95);
-      volume = io::loadVolume(series, {}, *load);
+      // A 2D or colour image is loaded as what it is, so that the writer says why it cannot be
+      // exported instead of the volume loader complaining about missing positions.
+      volume = io::loadForViewing(series, *load);
     }
     progress.check();
     io::writeImageFile(volume, output_);

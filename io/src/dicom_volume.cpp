@@ -712,6 +712,8 @@ bool storeSlice(ImageVolume& volume, std::size_t offset, std::span<const double>
       return storeSlice<std::int32_t>(volume, offset, values, round);
     case PixelType::Float32:
       return storeSlice<float>(volume, offset, values, round);
+    case PixelType::Rgb8:  // never chosen: colour images are refused by readHeaders
+      break;
   }
   return false;
 }
@@ -735,6 +737,7 @@ bool decodeIntegerSlice(detail::FrameDecoder& decoder, const FileHeader& file,
     case PixelType::Int32:
       return into(volume.voxels<std::int32_t>());
     case PixelType::Float32:
+    case PixelType::Rgb8:
       break;
   }
   return false;

@@ -127,6 +127,8 @@ PixelEncoding chooseEncoding(const ImageVolume& volume) {
       e.storedMax = std::round((hi - e.intercept) / e.slope);
       return e;
     }
+    case PixelType::Rgb8:  // refused by writeDicomSeries
+      throw Error(ErrorKind::Internal, "A colour volume reached the DICOM series writer.");
   }
   e.storedMin = lo;
   e.storedMax = hi;
@@ -160,6 +162,8 @@ void encodeSlice(const ImageVolume& volume, const PixelEncoding& e, std::int64_t
             std::clamp(std::round((value - e.intercept) / e.slope), -32767.0, 32767.0);
         out[i] = static_cast<Uint16>(static_cast<std::int16_t>(stored));
       }
+      return;
+    case PixelType::Rgb8:  // refused by writeDicomSeries
       return;
   }
 }
@@ -235,6 +239,7 @@ void removeQuietly(const fs::path& path) {
 
 DicomWriteResult writeDicomSeries(const ImageVolume& volume, const fs::path& folder,
                                   const DicomWriteOptions& options, Progress& progress) {
+  requirePatientVolume(volume, "writing a DICOM CT/MR series");
   checkGeometry(volume);
   const std::string modality = chooseModality(volume, options);
   const auto& g = volume.geometry();

@@ -271,7 +271,8 @@ ImageVolume readImageFile(const std::filesystem::path& path) {
         volume = readAs<std::int32_t>(path, io, type);
         break;
       case PixelType::Float32:
-        volume = readAs<float>(path, io, type);
+      case PixelType::Rgb8:  // never chosen above: components are read as scalars
+        volume = readAs<float>(path, io, PixelType::Float32);
         break;
     }
     if (io->GetNumberOfDimensions() > 3 && formatOf(path) == Format::Nifti) {
@@ -288,6 +289,10 @@ ImageVolume readImageFile(const std::filesystem::path& path) {
 }
 
 void writeImageFile(const ImageVolume& volume, const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  requirePatientVolume(volume, ext == ".nrrd"                   ? "NRRD export"
+                               : ext == ".mha" || ext == ".mhd" ? "MetaImage export"
+                                                                : "NIfTI export");
   const ImageGeometry& g = volume.geometry();
   switch (volume.pixelType()) {
     case PixelType::UInt8:
@@ -300,6 +305,8 @@ void writeImageFile(const ImageVolume& volume, const std::filesystem::path& path
       return writeView(volume.voxels<std::int32_t>().data(), g, path);
     case PixelType::Float32:
       return writeView(volume.voxels<float>().data(), g, path);
+    case PixelType::Rgb8:  // refused above
+      break;
   }
 }
 

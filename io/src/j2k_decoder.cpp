@@ -114,7 +114,18 @@ J2kImage decodeJ2k(std::span<const std::uint8_t> stream, const std::string& cont
   out.components = static_cast<int>(image->numcomps);
   out.precision = static_cast<int>(comp.prec);
   out.isSigned = comp.sgnd != 0;
-  out.samples.assign(comp.data, comp.data + static_cast<std::size_t>(comp.w) * comp.h);
+  const std::size_t count = static_cast<std::size_t>(comp.w) * comp.h;
+  out.samples.assign(comp.data, comp.data + count);
+  if (image->numcomps >= 3) {
+    const opj_image_comp_t& c1 = image->comps[1];
+    const opj_image_comp_t& c2 = image->comps[2];
+    const bool fullSize =
+        c1.data && c2.data && c1.w == comp.w && c1.h == comp.h && c2.w == comp.w && c2.h == comp.h;
+    if (fullSize) {
+      out.samples1.assign(c1.data, c1.data + count);
+      out.samples2.assign(c2.data, c2.data + count);
+    }
+  }
   return out;
 }
 

@@ -12,6 +12,9 @@ struct J2kImage {
   int precision = 0;                  // bits per sample of component 0
   bool isSigned = false;              // as the codestream says
   std::vector<std::int32_t> samples;  // component 0, row by row
+  // Components 1 and 2 (G and B after OpenJPEG's inverse multi-component transform, or Cb and
+  // Cr), row by row, when the image has 3 components of full size; empty otherwise.
+  std::vector<std::int32_t> samples1, samples2;
 };
 
 // Decodes a J2K codestream or a JP2 file held in memory. Throws Error(Corrupt) naming

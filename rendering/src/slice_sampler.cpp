@@ -260,6 +260,40 @@ void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outsi
       return sampleTyped(volume.voxels<std::int32_t>().data(), g, plane, outside, pixels);
     case PixelType::Float32:
       return sampleTyped(volume.voxels<float>().data(), g, plane, outside, pixels);
+    case PixelType::Rgb8: {
+      std::vector<RgbColour> colours;
+      sampleColourSlice(volume, plane, RgbColour{}, colours);
+      pixels.resize(colours.size());
+      for (std::size_t n = 0; n < colours.size(); ++n) {
+        // ITU-R BT.601 luma, as ImageVolume::valueAt.
+        pixels[n] =
+            static_cast<float>(0.299 * colours[n].r + 0.587 * colours[n].g + 0.114 * colours[n].b);
+      }
+      return;
+    }
+  }
+}
+
+void sampleColourSlice(const ImageVolume& volume, const SlicePlane& plane, RgbColour outside,
+                       std::vector<RgbColour>& pixels) {
+  const ImageGeometry& g = volume.geometry();
+  const std::span<const RgbColour> voxels = volume.voxels<RgbColour>();
+  const Mat3 toIndex = (g.direction * g.spacing_mm.asDiagonal()).inverse();
+  const Vec3 du = toIndex * (plane.right * plane.spacing_mm);
+  const Vec3 dv = toIndex * (plane.down * plane.spacing_mm);
+  const Vec3 start = toIndex * (plane.origin_lps - g.origin_lps);
+  pixels.assign(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height),
+                outside);
+  for (int v = 0; v < plane.height; ++v) {
+    Vec3 ijk = start + v * dv;
+    RgbColour* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;
+    for (int u = 0; u < plane.width; ++u, ijk += du) {
+      const auto i = static_cast<std::int64_t>(std::floor(ijk[0] + 0.5));
+      const auto j = static_cast<std::int64_t>(std::floor(ijk[1] + 0.5));
+      const auto k = static_cast<std::int64_t>(std::floor(ijk[2] + 0.5));
+      if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2]) continue;
+      row[u] = voxels[g.linearIndex(i, j, k)];
+    }
   }
 }
 

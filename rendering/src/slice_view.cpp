@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "twinplan/core/measurement.h"
@@ -206,8 +207,16 @@ void SliceView::setVolume(const ImageVolume* volume) {
   volume_ = volume;
   image_->SetVisibility(volume != nullptr);
   crosshairActor_->SetVisibility(volume != nullptr);
-  for (auto& label : orientationLabels_) label->SetVisibility(volume != nullptr);
+  // A 2D image without a patient plane has no anatomical directions to letter.
+  for (auto& label : orientationLabels_) label->SetVisibility(volume && !volume->planar2D);
   if (!volume) return;
+  // Colours are not blended between pixels when zoomed in (a blend is a colour the image does
+  // not have); grey values are.
+  if (volume->pixelType() == PixelType::Rgb8) {
+    image_->GetProperty()->SetInterpolationTypeToNearest();
+  } else {
+    image_->GetProperty()->SetInterpolationTypeToLinear();
+  }
   const ImageGeometry& g = volume->geometry();
   // Start on the middle voxel itself, not between two slices (which would show their blend).
   crosshair_lps_ = g.indexToLps(Vec3(static_cast<double>((g.size[0] - 1) / 2),
@@ -518,6 +527,34 @@ void SliceView::resampleIfNeeded() {
 }
 
 void SliceView::resample() {
+  auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
+  if (volume_->pixelType() == PixelType::Rgb8) {
+    sampleColours();
+  } else {
+    sampleGreys();
+  }
+  if (labels_) blendSegments(out);
+  if (field_) blendField(out);
+  rgb_->Modified();
+  updateCrosshairLines();
+  updateMeasurementOverlay();
+}
+
+// Colour images are shown as they are: window/level is a greyscale mapping (PS3.3 C.11.2
+// applies to MONOCHROME images only).
+void SliceView::sampleColours() {
+  std::vector<RgbColour> colours;
+  sampleColourSlice(*volume_, plane_, RgbColour{}, colours);
+  auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
+  const int w = plane_.width, h = plane_.height;
+  for (int v = 0; v < h; ++v) {
+    const RgbColour* in = colours.data() + static_cast<std::size_t>(v) * w;
+    std::memcpy(out + static_cast<std::size_t>(h - 1 - v) * w * 3, in,
+                3 * static_cast<std::size_t>(w));
+  }
+}
+
+void SliceView::sampleGreys() {
   sampleSlice(*volume_, plane_, -32768.0f, samples_);
   auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
   const int w = plane_.width, h = plane_.height;
@@ -529,11 +566,6 @@ void SliceView::resample() {
       row[3 * u] = row[3 * u + 1] = row[3 * u + 2] = grey;
     }
   }
-  if (labels_) blendSegments(out);
-  if (field_) blendField(out);
-  rgb_->Modified();
-  updateCrosshairLines();
-  updateMeasurementOverlay();
 }
 
 void SliceView::updateCrosshairLines() {

@@ -8,6 +8,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include "twinplan/io/dicom_image2d.h"
+
 namespace twinplan::ui {
 namespace {
 
@@ -89,9 +91,13 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
         item->setData(kName, kSeriesUidRole, QString::fromStdString(series.seriesInstanceUid));
         QString tip = QString::fromStdString(series.seriesInstanceUid);
         if (!series.kindReason.empty()) tip += "\n" + QString::fromStdString(series.kindReason);
-        if (series.kind == io::SeriesKind::Volume) tip += "\n" + tr("Double-click to load");
+        const bool viewable = io::hasViewableImages(series);
+        if (series.kind == io::SeriesKind::Volume)
+          tip += "\n" + tr("Double-click to load");
+        else if (viewable)
+          tip += "\n" + tr("Double-click to view as a 2D image");
         item->setToolTip(kName, tip);
-        if (series.kind != io::SeriesKind::Volume)
+        if (!viewable)
           item->setForeground(kName, palette().color(QPalette::Disabled, QPalette::Text));
       }
     }

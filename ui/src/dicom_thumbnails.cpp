@@ -2,17 +2,47 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
+#include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/dicom_volume.h"
 
 namespace twinplan::ui {
 
+namespace {
+
+// A colour image's middle frame as it is.
+QImage colourFrame(const ImageVolume& image) {
+  const ImageGeometry& g = image.geometry();
+  const std::int64_t k = g.size[2] / 2;
+  const auto rgb = image.voxels<RgbColour>();
+  QImage full(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]), QImage::Format_RGB888);
+  for (std::int64_t j = 0; j < g.size[1]; ++j) {
+    std::memcpy(full.scanLine(static_cast<int>(j)), &rgb[g.linearIndex(0, j, k)],
+                static_cast<std::size_t>(g.size[0]) * sizeof(RgbColour));
+  }
+  return full;
+}
+
+}  // namespace
+
 QImage seriesThumbnail(const io::DicomSeries& series, int size) {
-  if (series.kind != io::SeriesKind::Volume || series.instances.empty()) return {};
+  const bool volume = series.kind == io::SeriesKind::Volume;
+  if (series.instances.empty() || (!volume && !io::hasViewableImages(series))) return {};
   try {
     // Instances are in InstanceNumber order: the middle one is near the middle of the stack.
     const auto& middle = series.instances[series.instances.size() / 2];
-    const ImageVolume image = io::loadVolume(std::vector<std::filesystem::path>{middle.file});
+    const std::vector<std::filesystem::path> file{middle.file};
+    ImageVolume image;
+    try {
+      image = volume ? io::loadVolume(file) : io::loadImage2D(file);
+    } catch (const Error& e) {
+      if (!volume || e.kind() != ErrorKind::Unsupported) throw;
+      image = io::loadImage2D(file);  // a colour "volume": shown as the image it is
+    }
+    if (image.pixelType() == PixelType::Rgb8) {
+      return colourFrame(image).scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    }
     const ImageGeometry& g = image.geometry();
     const std::int64_t k = g.size[2] / 2;  // the middle frame of a multi-frame file
     std::vector<double> values;
@@ -20,7 +50,10 @@ QImage seriesThumbnail(const io::DicomSeries& series, int size) {
     for (std::int64_t j = 0; j < g.size[1]; ++j)
       for (std::int64_t i = 0; i < g.size[0]; ++i) values.push_back(image.valueAt(i, j, k));
     double lo, hi;
-    if (image.dicom.modality == "CT") {
+    if (image.planar2D && image.dicom.windowWidth > 0) {
+      lo = image.dicom.windowCenter - image.dicom.windowWidth / 2;  // the radiograph's own window
+      hi = image.dicom.windowCenter + image.dicom.windowWidth / 2;
+    } else if (image.dicom.modality == "CT") {
       lo = 40.0 - 200.0;  // soft-tissue window 400/40
       hi = 40.0 + 200.0;
     } else {

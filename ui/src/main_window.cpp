@@ -72,6 +72,9 @@ WindowLevel autoWindow(const ImageVolume& volume) {
 
 // CT of the head opens in the brain window, other CT in soft tissue, MR and PET by percentile.
 WindowLevel defaultWindow(const ImageVolume& image) {
+  // A radiograph's own window (PS3.3 C.11.2) is the one its reader chose for it.
+  if (image.planar2D && image.dicom.windowWidth > 0)
+    return {image.dicom.windowWidth, image.dicom.windowCenter};
   if (image.dicom.modality != "CT") return autoWindow(image);
   std::string text = image.dicom.bodyPartExamined + " " + image.dicom.seriesDescription + " " +
                      image.dicom.studyDescription;
@@ -420,6 +423,7 @@ void MainWindow::showCase() {
   volume_->view().setVolume(nullptr);
   volume_->view().setMeshes(nullptr);
   showDisplayLists();
+  showLayoutFor(image);
   const int shown = ++casesShown_;
   QTimer::singleShot(0, volume_, [this, shown] {
     if (shown == casesShown_) showCaseIn3D();
@@ -430,7 +434,8 @@ void MainWindow::showCase() {
     // Show the matching preset without re-applying it.
     if (auto* presets = findChild<QComboBox*>("windowPresets")) {
       const QSignalBlocker blocker(presets);
-      int index = static_cast<int>(std::size(kCtPresets));  // "Auto (MR)"
+      presets->setEnabled(image->pixelType() != PixelType::Rgb8);  // colour has no window
+      int index = static_cast<int>(std::size(kCtPresets));         // "Auto (MR)"
       for (std::size_t p = 0; p < std::size(kCtPresets); ++p)
         if (kCtPresets[p].wl.window == wl.window && kCtPresets[p].wl.level == wl.level)
           index = static_cast<int>(p);
@@ -443,9 +448,24 @@ void MainWindow::showCase() {
   updateTitle();
 }
 
+// A 2D image (radiograph, secondary capture, colour photograph) opens in the 1-up layout: the
+// other planes of a single image are lines. The previous layout returns with the next volume.
+void MainWindow::showLayoutFor(const ImageVolume* image) {
+  const bool flat = image && (image->planar2D || image->pixelType() == PixelType::Rgb8);
+  if (flat && !layoutBefore2D_) {
+    layoutBefore2D_ = layout_;
+    setLayout(Layout::OneUp);
+  } else if (!flat && layoutBefore2D_) {
+    setLayout(*layoutBefore2D_);
+    layoutBefore2D_.reset();
+  }
+}
+
 void MainWindow::showCaseIn3D() {
   const Case& twin = document_->twin();
   const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
+  // The 3D view renders patient-space greyscale volumes; a 2D or colour image has no 3D.
+  if (image && (image->planar2D || image->pixelType() == PixelType::Rgb8)) image = nullptr;
   volume_->view().setVolume(image);
   showMeshesIn3D();
   if (auto* volumePresets = findChild<QComboBox*>("volumePresets")) {
@@ -563,7 +583,11 @@ void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
   const ImageVolume& image = twin.volumes.front();
   const Vec3 ijk = image.geometry().lpsToIndex(p_lps);
   QString value = "—";
-  if (image.geometry().contains(ijk)) {
+  if (image.geometry().contains(ijk) && image.pixelType() == PixelType::Rgb8) {
+    const RgbColour c = image.voxels<RgbColour>()[image.geometry().linearIndex(
+        std::lround(ijk[0]), std::lround(ijk[1]), std::lround(ijk[2]))];
+    value = QString("RGB %1 %2 %3").arg(c.r).arg(c.g).arg(c.b);
+  } else if (image.geometry().contains(ijk)) {
     const double v = image.valueAt(std::lround(ijk[0]), std::lround(ijk[1]), std::lround(ijk[2]));
     value = QString::number(v, 'f', image.pixelType() == PixelType::Float32 ? 2 : 0) + " " +
             QString::fromStdString(image.unit);
@@ -590,9 +614,22 @@ void MainWindow::updateOverlays() {
   for (auto* viewport : slices_) {
     const auto& view = viewport->view();
     char text[160];
-    std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
-                  rendering::toString(view.orientation()), view.slicePosition_mm(),
-                  view.windowLevel().window, view.windowLevel().level);
+    if (image.planar2D) {
+      // A 2D image has frames, not positions; a colour image has no window.
+      const auto frame = std::lround(image.geometry().lpsToIndex(view.crosshair())[2]) + 1;
+      if (image.pixelType() == PixelType::Rgb8) {
+        std::snprintf(text, sizeof text, "frame %ld/%ld", frame,
+                      static_cast<long>(image.geometry().size[2]));
+      } else {
+        std::snprintf(text, sizeof text, "frame %ld/%ld\nW %.0f  L %.0f", frame,
+                      static_cast<long>(image.geometry().size[2]), view.windowLevel().window,
+                      view.windowLevel().level);
+      }
+    } else {
+      std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
+                    rendering::toString(view.orientation()), view.slicePosition_mm(),
+                    view.windowLevel().window, view.windowLevel().level);
+    }
     // Narrow views keep only the patient's name on the left, and the smallest (the three of
     // 1+3) not even that: it would run into the orientation letter at the top's centre. The
     // large view beside them names the patient.

@@ -20,6 +20,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/engine/case_import.h"
 #include "twinplan/engine/jobs.h"
+#include "twinplan/io/dicom_image2d.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
@@ -119,7 +120,9 @@ bool MainWindow::importDicom(const std::filesystem::path& path) {
 }
 
 bool MainWindow::loadSeries(const io::DicomSeries& series) {
-  if (series.kind != io::SeriesKind::Volume) {
+  // Everything with pixels opens: volumes in patient space, other images (radiographs,
+  // secondary captures, colour images) as 2D images (io/dicom_image2d.h).
+  if (!io::hasViewableImages(series)) {
     throw Error(ErrorKind::Unsupported,
                 "Series \"" + series.description + "\" is a " + io::toString(series.kind) +
                     ", not an image volume: " + series.kindReason,
@@ -133,8 +136,16 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
   });
   if (!twin) return false;
   const std::vector<std::string> assumptions = twin->volumes.front().assumptions;
+  const bool planar = twin->volumes.front().planar2D;
   document_->reset(std::move(*twin));
-  if (!assumptions.empty()) {
+  if (planar) {
+    // A 2D image always comes with the same few assumptions (no patient plane, detector pixel
+    // size): the status bar says them, without a dialog to click away for every radiograph.
+    statusBar()->showMessage(
+        tr("2D image: %1")
+            .arg(QString::fromStdString(assumptions.empty() ? std::string() : assumptions.front())),
+        15000);
+  } else if (!assumptions.empty()) {
     QString text;
     for (const auto& a : assumptions) text += "• " + QString::fromStdString(a) + "\n";
     QMessageBox::information(this, tr("Imported with assumptions"), text.trimmed());

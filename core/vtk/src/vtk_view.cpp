@@ -57,6 +57,14 @@ vtkSmartPointer<vtkImageData> asVtkImage(const ImageVolume& volume) {
     case PixelType::Float32:
       scalars = borrow<vtkFloatArray>(volume.voxels<float>().data(), n);
       break;
+    case PixelType::Rgb8: {
+      // Three interleaved components per point: VTK's own layout for colour images.
+      const auto* bytes = reinterpret_cast<const unsigned char*>(volume.bytes().data());
+      scalars = borrow<vtkUnsignedCharArray>(bytes, 3 * n);
+      scalars->SetNumberOfComponents(3);
+      scalars->SetNumberOfTuples(static_cast<vtkIdType>(n));
+      break;
+    }
   }
   return makeImage(volume.geometry(), scalars);
 }

@@ -1,6 +1,7 @@
 #pragma once
-// A scalar image volume on a regular grid in LPS mm: CT in HU (int16), MR/PET (uint16,
-// float), with the DICOM metadata a planner needs to know where it came from.
+// An image volume on a regular grid in LPS mm: CT in HU (int16), MR/PET (uint16, float), colour
+// images (RGB, 8 bits a channel), with the DICOM metadata a planner needs to know where it came
+// from.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,7 +15,16 @@
 
 namespace twinplan {
 
-enum class PixelType { UInt8, Int16, UInt16, Int32, Float32 };
+// Rgb8: three interleaved bytes per voxel (R, G, B), for colour images (photographs, secondary
+// captures, ultrasound); shown as they are, without window/level.
+enum class PixelType { UInt8, Int16, UInt16, Int32, Float32, Rgb8 };
+
+// One voxel of a PixelType::Rgb8 volume (3 bytes, no padding).
+struct RgbColour {
+  std::uint8_t r = 0, g = 0, b = 0;
+  friend bool operator==(const RgbColour&, const RgbColour&) = default;
+};
+static_assert(sizeof(RgbColour) == 3);
 
 std::size_t bytesPerVoxel(PixelType type);
 std::string_view toString(PixelType type);
@@ -41,6 +51,10 @@ constexpr PixelType pixelTypeOf<std::int32_t>() {
 template <>
 constexpr PixelType pixelTypeOf<float>() {
   return PixelType::Float32;
+}
+template <>
+constexpr PixelType pixelTypeOf<RgbColour>() {
+  return PixelType::Rgb8;
 }
 
 // Key DICOM attributes of the source series (empty when not from DICOM).
@@ -92,7 +106,8 @@ class ImageVolume {
   }
   // Whether another copy shares this volume's voxels (for tests).
   bool sharesVoxelsWith(const ImageVolume& other) const { return data_ && data_ == other.data_; }
-  // Any voxel as double, for readouts and tests (not for hot loops).
+  // Any voxel as double, for readouts and tests (not for hot loops). Rgb8: the luma
+  // 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601), a grey value for measurements.
   double valueAt(std::int64_t i, std::int64_t j, std::int64_t k) const;
 
   std::string name;  // role in the case, e.g. "CT", "T1"
@@ -100,6 +115,11 @@ class ImageVolume {
   DicomInfo dicom;
   // Every assumption the importer made (resampling, gap filling ...), in words.
   std::vector<std::string> assumptions;
+  // A 2D image without a patient plane (projection radiograph CR/DX, secondary capture, a
+  // colour photograph): its grid (origin 0, identity direction, detector pixel spacing) is an
+  // image frame, not patient space. Viewing works; volume-only work refuses it
+  // (requirePatientVolume).
+  bool planar2D = false;
 
  private:
   void requireType(PixelType wanted) const;
@@ -108,5 +128,10 @@ class ImageVolume {
   PixelType type_ = PixelType::Int16;
   std::shared_ptr<std::vector<std::byte>> data_;
 };
+
+// Throws Error(Unsupported) when `volume` cannot be used where a greyscale patient-space volume
+// is needed: a planar 2D image or a colour image. `purpose` completes "... needs a volume",
+// e.g. "NIfTI export".
+void requirePatientVolume(const ImageVolume& volume, std::string_view purpose);
 
 }  // namespace twinplan

@@ -15,10 +15,11 @@ namespace twinplan::engine {
 const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std::string& seriesUid,
                                           const std::filesystem::path& scanned);
 
-// A new case holding `series` loaded as a volume: named after the patient (or `caseName`), with
+// A new case holding `series` loaded for viewing (io::loadForViewing: a patient-space volume, or
+// a 2D/colour image): named after the patient (or `caseName`), with
 // a reference to the series' files by their real paths (links resolved, so a case made from
 // dropped files stays valid) and a provenance record of the import. Throws Error(Unsupported)
-// for a series that is not an image volume.
+// for a series without images.
 Case importSeriesAsCase(const io::DicomSeries& series, Progress& progress = noProgress(),
                         const std::string& caseName = {});
 

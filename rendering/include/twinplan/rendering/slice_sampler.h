@@ -42,6 +42,12 @@ SlicePlane planeCovering(const ImageGeometry& geometry, SliceOrientation orienta
 void sampleSlice(const ImageVolume& volume, const SlicePlane& plane, float outside,
                  std::vector<float>& pixels);
 
+// Nearest-neighbour colours of an Rgb8 volume on `plane` (row-major), `outside` where the plane
+// leaves the volume. Colours are not interpolated: a blend of two colours is a colour the image
+// does not have. (sampleSlice of an Rgb8 volume gives the luma of these colours.)
+void sampleColourSlice(const ImageVolume& volume, const SlicePlane& plane, RgbColour outside,
+                       std::vector<RgbColour>& pixels);
+
 // Trilinear samples of a scalar field (dose, temperature ...) on `plane`.
 void sampleField(const ScalarField& field, const SlicePlane& plane, float outside,
                  std::vector<float>& pixels);

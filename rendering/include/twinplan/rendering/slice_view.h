@@ -104,6 +104,8 @@ class SliceView {
   // (a hidden view, or several changes in a row, cost nothing).
   void resampleIfNeeded();
   void resample();
+  void sampleGreys();    // window/level of the sampled values
+  void sampleColours();  // the colours of an Rgb8 volume, as they are
   void blendSegments(unsigned char* rgb);
   void blendField(unsigned char* rgb);
   void updateCrosshairLines();

@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "twinplan/core/case.h"
@@ -94,6 +95,7 @@ class MainWindow : public QMainWindow {
   void buildToolbar();
   void showCase();
   void showCaseIn3D();
+  void showLayoutFor(const ImageVolume* image);
   void showMeshesIn3D();
   void buildDisplayDocks();
   void showDisplayLists();
@@ -125,6 +127,7 @@ class MainWindow : public QMainWindow {
   Autosaver autosaver_;
   QTimer* autosaveTimer_ = nullptr;
   Layout layout_ = Layout::FourUp;
+  std::optional<Layout> layoutBefore2D_;  // set while a 2D image holds the 1-up layout
   Tool tool_ = Tool::Navigate;
   std::vector<Vec3> pendingPoints_;
   std::array<SliceViewport*, 3> slices_{};
