@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcitem.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -115,7 +116,157 @@ std::string frameUnit(const FileHeader& file, const FrameHeader& frame,
   return unitOfRescaleType(frame.rescaleType);
 }
 
+// Digits of a DA/TM/DT value from `pos`, `count` of them; nullopt when not all digits.
+std::optional<int> digits(const std::string& s, std::size_t pos, std::size_t count) {
+  if (s.size() < pos + count) return std::nullopt;
+  int value = 0;
+  for (std::size_t n = pos; n < pos + count; ++n) {
+    if (s[n] < '0' || s[n] > '9') return std::nullopt;
+    value = value * 10 + (s[n] - '0');
+  }
+  return value;
+}
+
+// Days since 1970-01-01 of a DA value YYYYMMDD (PS3.5 6.2).
+std::optional<double> dayNumber(const std::string& date) {
+  const auto y = digits(date, 0, 4), m = digits(date, 4, 2), d = digits(date, 6, 2);
+  if (!y || !m || !d) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*y),
+                                        std::chrono::month(static_cast<unsigned>(*m)),
+                                        std::chrono::day(static_cast<unsigned>(*d))};
+  if (!ymd.ok()) return std::nullopt;
+  return static_cast<double>(std::chrono::sys_days(ymd).time_since_epoch().count());
+}
+
+// Seconds since midnight of a TM value HH[MM[SS[.F{1,6}]]] (PS3.5 6.2); the retired
+// HH:MM:SS form (ACR-NEMA) is accepted too.
+std::optional<double> secondOfDay(std::string time) {
+  time.erase(std::remove(time.begin(), time.end(), ':'), time.end());
+  while (!time.empty() && time.back() == ' ') time.pop_back();
+  const auto h = digits(time, 0, 2);
+  if (!h || *h > 23) return std::nullopt;
+  const int m = time.size() >= 4 ? digits(time, 2, 2).value_or(-1) : 0;
+  double s = time.size() >= 6 ? digits(time, 4, 2).value_or(-1) : 0;
+  if (m < 0 || m > 59 || s < 0 || s > 60) return std::nullopt;
+  if (time.size() > 7 && time[6] == '.') {
+    double scale = 0.1;
+    for (std::size_t n = 7; n < time.size() && time[n] >= '0' && time[n] <= '9'; ++n) {
+      s += (time[n] - '0') * scale;
+      scale /= 10;
+    }
+  } else if (time.size() > 6) {
+    return std::nullopt;
+  }
+  return *h * 3600.0 + m * 60.0 + s;
+}
+
+Error cannotComputeSuv(const FileHeader& file, const std::string& why) {
+  return Error(ErrorKind::InvalidInput,
+               "Body-weight SUV cannot be computed for " + file.file.string() + ": " + why +
+                   ". Load the PET in Bq/ml (without SUV conversion) or complete the header.",
+               file.file.string());
+}
+
 }  // namespace
+
+PetSuvHeader readPetSuvHeader(DcmItem& dataset) {
+  PetSuvHeader pet;
+  pet.seriesDate = trimmed(dataset, DCM_SeriesDate);
+  pet.seriesTime = trimmed(dataset, DCM_SeriesTime);
+  pet.acquisitionDate = trimmed(dataset, DCM_AcquisitionDate);
+  pet.acquisitionTime = trimmed(dataset, DCM_AcquisitionTime);
+  pet.decayCorrection = trimmed(dataset, DCM_DecayCorrection);
+  auto positive = [](DcmItem& item, const DcmTagKey& tag) -> std::optional<double> {
+    Float64 v = 0;
+    if (item.findAndGetFloat64(tag, v).bad() || !std::isfinite(v) || v <= 0) return std::nullopt;
+    return v;
+  };
+  pet.weight_kg = positive(dataset, DCM_PatientWeight);
+  DcmItem* isotope = nullptr;
+  if (dataset.findAndGetSequenceItem(DCM_RadiopharmaceuticalInformationSequence, isotope, 0)
+          .good() &&
+      isotope) {
+    pet.injectionDateTime = trimmed(*isotope, DCM_RadiopharmaceuticalStartDateTime);
+    pet.injectionTime = trimmed(*isotope, DCM_RadiopharmaceuticalStartTime);
+    pet.totalDose_Bq = positive(*isotope, DCM_RadionuclideTotalDose);
+    pet.halfLife_s = positive(*isotope, DCM_RadionuclideHalfLife);
+  }
+  return pet;
+}
+
+std::optional<double> dicomSeconds(const std::string& date, const std::string& time) {
+  const auto day = dayNumber(date);
+  const auto second = secondOfDay(time);
+  if (!day || !second) return std::nullopt;
+  return *day * 86400.0 + *second;
+}
+
+std::optional<double> dicomDateTimeSeconds(const std::string& dateTime) {
+  // YYYYMMDDHHMMSS.FFFFFF&ZZXX (PS3.5 6.2): the offset from UTC is dropped, as for DA/TM.
+  std::string value = dateTime;
+  if (const auto zone = value.find_first_of("+-"); zone != std::string::npos) value.resize(zone);
+  if (value.size() < 10) return std::nullopt;  // a DT needs at least the hour here
+  return dicomSeconds(value.substr(0, 8), value.substr(8));
+}
+
+double bodyWeightSuvPerBqMl(const std::vector<FileHeader>& files,
+                            const std::vector<const FrameHeader*>& slices,
+                            std::vector<std::string>& assumptions) {
+  const FileHeader& file = files[slices.front()->fileIndex];
+  const PetSuvHeader& pet = file.pet;
+  if (file.units != "BQML") {
+    throw cannotComputeSuv(file, "its Units (0054,1001) are '" + file.units +
+                                     "', not BQML (activity concentration in Bq/ml)");
+  }
+  if (!pet.weight_kg) throw cannotComputeSuv(file, "Patient's Weight (0010,1030) is missing");
+  if (!pet.totalDose_Bq) {
+    throw cannotComputeSuv(file, "Radionuclide Total Dose (0018,1074) is missing");
+  }
+  const double grams = *pet.weight_kg * 1000.0;
+  if (pet.decayCorrection == "ADMIN") return grams / *pet.totalDose_Bq;
+  if (pet.decayCorrection != "START") {
+    throw Error(ErrorKind::Unsupported,
+                file.file.string() + " has Decay Correction (0054,1102) '" + pet.decayCorrection +
+                    "': its slices are not decay corrected to one time, so one SUV factor does "
+                    "not fit them. Load the PET in Bq/ml.",
+                file.file.string());
+  }
+  if (!pet.halfLife_s)
+    throw cannotComputeSuv(file, "Radionuclide Half Life (0018,1075) is missing");
+  auto injection = dicomDateTimeSeconds(pet.injectionDateTime);
+  if (!injection) injection = dicomSeconds(pet.seriesDate, pet.injectionTime);
+  if (!injection) {
+    throw cannotComputeSuv(file,
+                           "the injection time (Radiopharmaceutical Start DateTime "
+                           "(0018,1078) or Start Time (0018,1072)) is missing or malformed");
+  }
+  auto scanStart = dicomSeconds(pet.seriesDate, pet.seriesTime);
+  if (!scanStart) {
+    throw cannotComputeSuv(file, "Series Date/Time (0008,0021/0031) is missing or malformed");
+  }
+  // QIBA: a series time after the earliest acquisition time was rewritten by post-processing
+  // (seen on GE scanners); the earliest acquisition time is then the scan start.
+  std::optional<double> earliestAcquisition;
+  for (const FrameHeader* frame : slices) {
+    const PetSuvHeader& p = files[frame->fileIndex].pet;
+    if (const auto t = dicomSeconds(p.acquisitionDate, p.acquisitionTime)) {
+      earliestAcquisition = std::min(earliestAcquisition.value_or(*t), *t);
+    }
+  }
+  if (earliestAcquisition && *earliestAcquisition < *scanStart) {
+    assumptions.push_back(
+        "The PET Series Time is after its earliest Acquisition Time; the "
+        "acquisition time was taken as the scan start for SUV decay "
+        "correction (QIBA).");
+    scanStart = earliestAcquisition;
+  }
+  const double decay_s = *scanStart - *injection;
+  if (decay_s < 0) {
+    throw cannotComputeSuv(file, "the injection time is after the scan start");
+  }
+  const double decayedDose_Bq = *pet.totalDose_Bq * std::exp2(-decay_s / *pet.halfLife_s);
+  return grams / decayedDose_Bq;
+}
 
 double ModalityLut::operator()(std::int64_t stored) const {
   const std::int64_t last = static_cast<std::int64_t>(entries.size()) - 1;

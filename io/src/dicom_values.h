@@ -44,6 +44,34 @@ struct RealWorldMapping {
 // (Real World Value LUT Data) instead of a slope/intercept are ignored (nullopt).
 std::optional<RealWorldMapping> readRealWorldMapping(DcmItem& item);
 
+// What a PET file says about its injection and scan, for body-weight SUV (PS3.3 C.8.9.1 PET
+// Series and PET Isotope modules; C.7.1.3 Patient Study module for the weight).
+struct PetSuvHeader {
+  std::string seriesDate, seriesTime;            // DA, TM (0008,0021/0031)
+  std::string acquisitionDate, acquisitionTime;  // DA, TM (0008,0022/0032)
+  std::string injectionDateTime, injectionTime;  // DT (0018,1078) or TM (0018,1072)
+  std::string decayCorrection;                   // (0054,1102): START, ADMIN or NONE
+  std::optional<double> weight_kg, totalDose_Bq, halfLife_s;
+};
+
+PetSuvHeader readPetSuvHeader(DcmItem& dataset);
+
+// Seconds since 1970-01-01 (a day count and a time of day; no time zone, as DICOM DA/TM/DT
+// values are local times) of a DA + TM pair or a DT value; nullopt when malformed.
+std::optional<double> dicomSeconds(const std::string& date, const std::string& time);
+std::optional<double> dicomDateTimeSeconds(const std::string& dateTime);
+
+// Factor from Bq/ml to body-weight SUV (g/ml) for the chosen PET frames, following the QIBA
+// SUV pseudocode (QIBA FDG-PET/CT profile; Kinahan & Fletcher, Semin Ultrasound CT MR 2010):
+// SUVbw = C[Bq/ml] x weight[g] / injected dose decayed to the decay-correction reference time.
+// DecayCorrection START: the reference is the scan start, Series Date/Time, or the earliest
+// Acquisition Date/Time when a scanner wrote a series time after it (reported); ADMIN: the
+// injection time (no decay). Missing weight, dose, half-life or times, Units other than BQML
+// or DecayCorrection NONE are Error(InvalidInput / Unsupported) naming the attribute.
+double bodyWeightSuvPerBqMl(const std::vector<FileHeader>& files,
+                            const std::vector<const FrameHeader*>& slices,
+                            std::vector<std::string>& assumptions);
+
 // The unit of the loaded voxel values (ImageVolume::unit), from the modality and the chosen
 // frames' headers: CT -> "HU"; RTDOSE -> Dose Units; PT -> Units (GML with its SUV Type);
 // others -> the Real World Value Mapping's UCUM unit when that mapping is the rescale the

@@ -200,6 +200,7 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
   file.units = text(ds, DCM_Units);
   file.doseUnits = text(ds, DCM_DoseUnits);
   file.suvType = text(ds, DCM_SUVType);
+  if (file.modality == "PT") file.pet = detail::readPetSuvHeader(ds);
   auto& f = file.format;
   f.rows = integer(ds, DCM_Rows, 0);
   f.columns = integer(ds, DCM_Columns, 0);
@@ -858,6 +859,22 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
                             " (" + std::to_string(selected.size()) + " slices) was loaded.");
     }
   }
+  const bool suv = options.petBodyWeightSuv && pass.info.modality == "PT" &&
+                   pass.files[selected.front()->fileIndex].units == "BQML";
+  if (suv) {
+    // Bq/ml -> SUVbw is one more factor on the rescale line of every frame.
+    const double perBqMl = detail::bodyWeightSuvPerBqMl(
+        pass.files, std::vector<const FrameHeader*>(selected.begin(), selected.end()), assumptions);
+    for (FrameHeader* f : selected) {
+      f->rescaleSlope *= perBqMl;
+      f->rescaleIntercept *= perBqMl;
+    }
+    std::ostringstream factor;
+    factor << std::setprecision(6) << perBqMl;
+    assumptions.push_back(
+        "PET activity concentration (Bq/ml) was converted to body-weight SUV: x " + factor.str() +
+        " g/Bq (weight / decay-corrected injected dose).");
+  }
   StackPlan plan = planStack(pass, selected, options, assumptions);
   const ImageGeometry& g = plan.geometry;
   ImageVolume volume(g, choosePixelType(pass, plan.slices));
@@ -956,7 +973,7 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   }
 
   volume.dicom = pass.info;
-  volume.unit = detail::voxelUnit(pass.files, plan.slices, assumptions);
+  volume.unit = suv ? "SUVbw" : detail::voxelUnit(pass.files, plan.slices, assumptions);
   volume.name = pass.info.modality;
   volume.assumptions = std::move(assumptions);
   return volume;

@@ -58,6 +58,7 @@ struct FileHeader {
   std::string transferSyntaxUid, sopClassUid, modality, units, doseUnits, suvType;
   // Modality LUT Sequence (PS3.3 C.11.1): replaces Rescale Slope/Intercept when present.
   std::shared_ptr<const ModalityLut> modalityLut;
+  PetSuvHeader pet;  // read for PT only
   int frames = 1;
   bool enhanced = false;
   double sliceThickness_mm = 0.0, spacingBetweenSlices_mm = 0.0;

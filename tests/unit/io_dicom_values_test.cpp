@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -51,6 +52,13 @@ struct Slice {
   std::optional<Lut> lut;
   std::optional<RealWorld> realWorld;
   std::string petUnits, suvType;
+  struct Pet {
+    std::string weight_kg = "75", totalDose_Bq = "370000000", halfLife_s = "6586.2";
+    std::string injectionTime = "100000", injectionDateTime;
+    std::string seriesDate = "20260101", seriesTime = "110000";
+    std::string acquisitionTime = "110000", decayCorrection = "START";
+  };
+  std::optional<Pet> pet;
   std::function<int(int i, int j)> stored = [](int i, int j) { return i + kColumns * j; };
 };
 
@@ -81,6 +89,26 @@ void putRealWorld(DcmDataset& d, const RealWorld& rw) {
   unit->putAndInsertString(DCM_CodeValue, rw.unit.c_str());
   unit->putAndInsertString(DCM_CodingSchemeDesignator, rw.scheme.c_str());
   unit->putAndInsertString(DCM_CodeMeaning, rw.unit.c_str());
+}
+
+void putPet(DcmDataset& d, const Slice::Pet& pet) {
+  auto put = [](DcmItem& item, const DcmTagKey& tag, const std::string& value) {
+    if (!value.empty()) item.putAndInsertString(tag, value.c_str());
+  };
+  put(d, DCM_PatientWeight, pet.weight_kg);
+  put(d, DCM_SeriesDate, pet.seriesDate);
+  put(d, DCM_SeriesTime, pet.seriesTime);
+  put(d, DCM_AcquisitionDate, pet.seriesDate);
+  put(d, DCM_AcquisitionTime, pet.acquisitionTime);
+  put(d, DCM_DecayCorrection, pet.decayCorrection);
+  put(d, DCM_CorrectedImage, "ATTN\\DECY");
+  DcmItem* isotope = nullptr;
+  ASSERT_TRUE(
+      d.findOrCreateSequenceItem(DCM_RadiopharmaceuticalInformationSequence, isotope, 0).good());
+  put(*isotope, DCM_RadionuclideTotalDose, pet.totalDose_Bq);
+  put(*isotope, DCM_RadionuclideHalfLife, pet.halfLife_s);
+  put(*isotope, DCM_RadiopharmaceuticalStartTime, pet.injectionTime);
+  put(*isotope, DCM_RadiopharmaceuticalStartDateTime, pet.injectionDateTime);
 }
 
 void putLut(DcmDataset& d, const Lut& lut) {
@@ -134,6 +162,7 @@ void writeSlice(const Slice& s, int instance, const fs::path& path) {
   if (s.realWorld) putRealWorld(*d, *s.realWorld);
   if (!s.petUnits.empty()) d->putAndInsertString(DCM_Units, s.petUnits.c_str());
   if (!s.suvType.empty()) d->putAndInsertString(DCM_SUVType, s.suvType.c_str());
+  if (s.pet) putPet(*d, *s.pet);
   std::vector<Uint16> pixels(static_cast<std::size_t>(kRows) * kColumns);
   for (int j = 0; j < kRows; ++j)
     for (int i = 0; i < kColumns; ++i)
@@ -406,6 +435,120 @@ TEST(VoxelUnit, SlicesWithDifferentUnitsLeaveTheUnitUnknown) {
   const ImageVolume v = io::loadVolume(writeSeries(dir, {a, b}));
   EXPECT_EQ(v.unit, "");
   EXPECT_TRUE(mentions(v, "different units ('%', 'mg/ml')"));
+}
+
+// A PET slice in Bq/ml: stored value i + 5 j times 100 Bq/ml.
+Slice petBqMl() {
+  Slice s;
+  s.modality = "PT";
+  s.petUnits = "BQML";
+  s.rescale = {{100.0, 0.0}};
+  s.pet = Slice::Pet{};
+  return s;
+}
+
+ImageVolume loadSuv(const Slice& s) {
+  TempDir dir;
+  io::VolumeLoadOptions options;
+  options.petBodyWeightSuv = true;
+  return io::loadVolume(writeSeries(dir, {s}), options);
+}
+
+// SUVbw = C x weight / (dose x 2^(-t / T1/2)) (QIBA SUV; Kinahan & Fletcher 2010), written out
+// here from the numbers the slice was given: 75 kg, 370 MBq injected at 10:00:00, scan at
+// 11:00:00, F-18 half-life 6586.2 s (109.77 min).
+double expectedSuv(double bqPerMl, double decay_s, double dose_Bq = 370e6) {
+  return bqPerMl * 75000.0 / (dose_Bq * std::pow(0.5, decay_s / 6586.2));
+}
+
+TEST(PetSuv, BqMlIsConvertedWithTheDoseDecayedToTheScanStart) {
+  const ImageVolume v = loadSuv(petBqMl());
+  EXPECT_EQ(v.unit, "SUVbw");
+  ASSERT_EQ(v.pixelType(), PixelType::Float32);
+  // 2^(-3600/6586.2) = 0.684633 of the dose is left at the scan start (computed apart, in
+  // Python): 1900 Bq/ml x 75000 g / (370e6 Bq x 0.684633) = 0.5625425 g/ml.
+  EXPECT_NEAR(v.valueAt(4, 3, 0), expectedSuv(1900, 3600), 1e-6 * expectedSuv(1900, 3600));
+  EXPECT_NEAR(v.valueAt(4, 3, 0), 0.5625425, 1e-6);
+  EXPECT_NEAR(v.valueAt(1, 0, 0), expectedSuv(100, 3600), 1e-6 * expectedSuv(100, 3600));
+  EXPECT_TRUE(mentions(v, "converted to body-weight SUV"));
+}
+
+TEST(PetSuv, WithoutTheOptionThePetStaysInBqMl) {
+  const ImageVolume v = loadOne(petBqMl());
+  EXPECT_EQ(v.unit, "Bq/ml");
+  EXPECT_EQ(v.valueAt(4, 3, 0), 1900.0);
+}
+
+TEST(PetSuv, InjectionDateTimeWinsAndMayBeTheDayBefore) {
+  Slice s = petBqMl();
+  s.pet->injectionTime = "235959";                  // would be after the scan on its own
+  s.pet->injectionDateTime = "20251231230000.000";  // 12 h before the 11:00 scan
+  const ImageVolume v = loadSuv(s);
+  EXPECT_NEAR(v.valueAt(4, 3, 0), expectedSuv(1900, 12 * 3600.0),
+              1e-6 * expectedSuv(1900, 12 * 3600.0));
+}
+
+TEST(PetSuv, AdminDecayCorrectionUsesTheInjectedDoseAsItIs) {
+  Slice s = petBqMl();
+  s.pet->decayCorrection = "ADMIN";  // images decay corrected to the injection time
+  const ImageVolume v = loadSuv(s);
+  EXPECT_NEAR(v.valueAt(4, 3, 0), expectedSuv(1900, 0), 1e-6 * expectedSuv(1900, 0));
+}
+
+TEST(PetSuv, SeriesTimeAfterTheAcquisitionUsesTheAcquisitionAndSaysSo) {
+  Slice s = petBqMl();
+  s.pet->seriesTime = "123000";  // rewritten by post-processing, 90 min after the scan
+  const ImageVolume v = loadSuv(s);
+  EXPECT_NEAR(v.valueAt(4, 3, 0), expectedSuv(1900, 3600), 1e-6 * expectedSuv(1900, 3600));
+  EXPECT_TRUE(mentions(v, "acquisition time was taken as the scan start"));
+}
+
+TEST(PetSuv, MissingWeightOrDoseIsAnErrorNamingTheAttribute) {
+  struct Case {
+    std::function<void(Slice::Pet&)> damage;
+    std::string named;
+  };
+  for (const Case& c :
+       {Case{[](Slice::Pet& p) { p.weight_kg.clear(); }, "Patient's Weight"},
+        Case{[](Slice::Pet& p) { p.weight_kg = "0"; }, "Patient's Weight"},
+        Case{[](Slice::Pet& p) { p.totalDose_Bq.clear(); }, "Total Dose"},
+        Case{[](Slice::Pet& p) { p.halfLife_s.clear(); }, "Half Life"},
+        Case{[](Slice::Pet& p) { p.injectionTime = "25"; }, "injection time"},
+        Case{[](Slice::Pet& p) { p.injectionTime = "113000"; }, "after the scan"}}) {
+    Slice s = petBqMl();
+    c.damage(*s.pet);
+    try {
+      loadSuv(s);
+      ADD_FAILURE() << "loaded without " << c.named;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidInput) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("Bq/ml"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(PetSuv, NoDecayCorrectionIsRefused) {
+  Slice s = petBqMl();
+  s.pet->decayCorrection = "NONE";
+  try {
+    loadSuv(s);
+    FAIL() << "one SUV factor was applied to slices that are not decay corrected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+    EXPECT_NE(std::string(e.what()).find("Decay Correction (0054,1102) 'NONE'"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(PetSuv, AlreadySuvImagesAreLeftAlone) {
+  Slice s = petBqMl();
+  s.petUnits = "GML";
+  s.suvType = "BW";
+  s.rescale = {{0.001, 0.0}};
+  const ImageVolume v = loadSuv(s);
+  EXPECT_EQ(v.unit, "SUVbw");
+  EXPECT_NEAR(v.valueAt(4, 3, 0), 0.019, 1e-9);
 }
 
 TEST(VolumeChoice, AVolumeBeyondTheFilesIsRefused) {

@@ -18,6 +18,10 @@ struct VolumeLoadOptions {
   // multi-frame stacks, echoes, time points: ordered by their Dimension Index Values, e.g. a
   // Philips B0 map's magnitude 0 and field map 1). Out of range is Error(InvalidInput).
   std::size_t volume = 0;
+  // PET in Bq/ml (Units BQML) is converted to body-weight SUV (unit "SUVbw") from the
+  // patient's weight and the decay-corrected injected dose (QIBA; io/src/dicom_values.h).
+  // A header that lacks what SUV needs is Error(InvalidInput) naming the attribute.
+  bool petBodyWeightSuv = false;
 };
 
 // Loads the image files of one series (classic single-frame slices or one enhanced
