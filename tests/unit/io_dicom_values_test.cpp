@@ -488,6 +488,19 @@ TEST(PetSuv, InjectionDateTimeWinsAndMayBeTheDayBefore) {
               1e-6 * expectedSuv(1900, 12 * 3600.0));
 }
 
+TEST(PetSuv, ColonAndFractionalTimesParse) {
+  // TM is HHMMSS.FFFFFF; HH:MM:SS is the ACR-NEMA form still written by some systems (PS3.5
+  // 6.2, TM).
+  for (const auto& [injection, decay_s] : std::vector<std::pair<std::string, double>>{
+           {"10:00:00", 3600.0}, {"095959.5", 3600.5}, {"0959", 3660.0}}) {
+    Slice s = petBqMl();
+    s.pet->injectionTime = injection;
+    const ImageVolume v = loadSuv(s);
+    EXPECT_NEAR(v.valueAt(4, 3, 0), expectedSuv(1900, decay_s), 1e-6 * expectedSuv(1900, decay_s))
+        << injection;
+  }
+}
+
 TEST(PetSuv, AdminDecayCorrectionUsesTheInjectedDoseAsItIs) {
   Slice s = petBqMl();
   s.pet->decayCorrection = "ADMIN";  // images decay corrected to the injection time
