@@ -179,7 +179,7 @@ const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std
 }
 
 int runConvert(const fs::path& path, const std::string& uid, const fs::path& out,
-               const io::VolumeLoadOptions& loadOptions, Progress& progress) {
+               Progress& progress) {
   ImageVolume volume;
   if (fs::is_regular_file(path) && path.extension() != ".dcm" && path.filename() != "DICOMDIR" &&
       (path.extension() == ".nrrd" || path.extension() == ".nii" || path.extension() == ".gz" ||
@@ -190,7 +190,7 @@ int runConvert(const fs::path& path, const std::string& uid, const fs::path& out
     const io::DicomIndex index = io::scanDicom(path, *scan);
     const io::DicomSeries& series = chooseVolumeSeries(index, uid, path);
     auto load = subRange(progress, 0.2, 0.95);
-    volume = io::loadVolume(series, loadOptions, *load);
+    volume = io::loadVolume(series, {}, *load);
   }
   io::writeImageFile(volume, out);
   progress.report(1.0, "written");
@@ -308,14 +308,13 @@ int runCaseInfo(const fs::path& file, Progress& progress) {
 }
 
 int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path& out,
-                  const std::string& name, const io::VolumeLoadOptions& loadOptions,
-                  Progress& progress) {
+                  const std::string& name, Progress& progress) {
   auto scan = subRange(progress, 0.0, 0.2);
   const io::DicomIndex index = io::scanDicom(dicom, *scan);
   const io::DicomSeries& series = chooseVolumeSeries(index, uid, dicom);
   auto load = subRange(progress, 0.2, 0.8);
   Case twin;
-  ImageVolume volume = io::loadVolume(series, loadOptions, *load);
+  ImageVolume volume = io::loadVolume(series, {}, *load);
   volume.name = volume.dicom.modality.empty() ? "Image" : volume.dicom.modality;
   twin.name = name.empty() ? volume.dicom.patientName : name;
   twin.patientName = volume.dicom.patientName;
@@ -357,15 +356,6 @@ int main(int argc, char** argv) {
   std::string seriesUid, kind = "abdomen", caseName;
   std::uint32_t seed = 1;
   bool oblique = false;
-  io::VolumeLoadOptions loadOptions;
-  // What to load from a series and in which unit: the same for convert and case create.
-  auto addLoadOptions = [&loadOptions](CLI::App* command) {
-    command->add_option("--volume", loadOptions.volume,
-                        "Which volume of a multi-volume series (enhanced stacks, echoes, time "
-                        "points), from 0 (default 0)");
-    command->add_flag("--suv", loadOptions.petBodyWeightSuv,
-                      "Convert PET in Bq/ml to body-weight SUV (weight, decay-corrected dose)");
-  };
 
   auto* info = app.add_subcommand(
       "info", "List the patients, studies and series under PATH (folder, file or DICOMDIR)");
@@ -377,7 +367,6 @@ int main(int argc, char** argv) {
   convert->add_option("--series", seriesUid,
                       "SeriesInstanceUID (needed when PATH holds several volumes)");
   convert->add_option("--out", out, "Output file: .nrrd, .nii, .nii.gz, .mha")->required();
-  addLoadOptions(convert);
 
   auto* phantomCmd = app.add_subcommand(
       "phantom", "Write a digital phantom with ground truth (DICOM, labels, case)");
@@ -397,7 +386,6 @@ int main(int argc, char** argv) {
                          "SeriesInstanceUID (needed when PATH holds several volumes)");
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
-  addLoadOptions(caseCreate);
 
   try {
     app.parse(argc, argv);
@@ -409,10 +397,10 @@ int main(int argc, char** argv) {
   StderrProgress progress(forceProgress || ::isatty(STDERR_FILENO));
   try {
     if (*info) return runInfo(path, progress);
-    if (*convert) return runConvert(path, seriesUid, out, loadOptions, progress);
+    if (*convert) return runConvert(path, seriesUid, out, progress);
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
-    if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, loadOptions, progress);
+    if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
   } catch (const Error& e) {
     if (gJson) {
       printJson(

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 #include "twinplan/io/dicom_volume.h"
@@ -16,7 +15,6 @@ namespace twinplan {
 namespace {
 
 namespace fs = std::filesystem;
-using twinplan::test::runCommand;
 using twinplan::test::sharedData;
 
 std::vector<fs::path> dicomFilesIn(const fs::path& folder) {
@@ -130,29 +128,6 @@ TEST(PhilipsB0Map, AThirdVolumeIsRefusedNamingTheChoice) {
     EXPECT_NE(std::string(e.what()).find("hold 2 volume(s); choose 0 to 1"), std::string::npos)
         << e.what();
   }
-}
-
-TEST(Cli, ConvertChoosesTheVolumeAndReportsItsUnit) {
-  test::TempDir dir;
-  const fs::path out = dir / "fieldmap.nrrd";
-  const std::string input =
-      sharedData("enhanced-multiframe/philips_enh_mr/IM_0027_fMAP.dcm").string();
-  const auto result = runCommand(test::cliPath().string() + " --json convert '" + input +
-                                 "' --volume 1 --out '" + out.string() + "' 2>/dev/null");
-  ASSERT_EQ(result.status, 0) << result.output;
-  const auto json = nlohmann::json::parse(result.output, nullptr, false);
-  ASSERT_TRUE(json.is_object()) << result.output;
-  EXPECT_EQ(json["unit"], "Hz");
-  // The written file holds the field map: the same voxels as loading volume 1 directly.
-  const ImageVolume written = io::readImageFile(out);
-  const ImageVolume direct = load("enhanced-multiframe/philips_enh_mr/IM_0027_fMAP.dcm", 1);
-  ASSERT_EQ(written.bytes().size(), direct.bytes().size());
-  EXPECT_TRUE(std::equal(written.bytes().begin(), written.bytes().end(), direct.bytes().begin()));
-
-  const auto refused = runCommand(test::cliPath().string() + " convert '" + input +
-                                  "' --volume 7 --out '" + out.string() + "' 2>&1");
-  EXPECT_EQ(refused.status, 3) << refused.output;  // invalid input (docs/user-guide.md)
-  EXPECT_NE(refused.output.find("choose 0 to 1"), std::string::npos) << refused.output;
 }
 
 TEST(SiemensTimeSeries, VolumeKIsTimePointKPlusOne) {
