@@ -23,7 +23,6 @@
 #include <sstream>
 
 #include "dicom_codecs.h"
-#include "dicom_values.h"
 #include "volume_frames.h"
 
 namespace twinplan::io {
