@@ -107,7 +107,8 @@ bool sameLine(double slopeA, double interceptA, double slopeB, double interceptB
 std::string frameUnit(const FileHeader& file, const FrameHeader& frame,
                       std::set<std::string>& otherRealWorldUnits) {
   if (file.modalityLut) return unitOfRescaleType(file.modalityLut->type);
-  if (const auto& rw = frame.realWorld; rw && !rw->unitCode.empty()) {
+  // Only UCUM codes are units; other schemes' code values are not names of units.
+  if (const auto& rw = frame.realWorld; rw && !rw->unitCode.empty() && rw->unitScheme == "UCUM") {
     const bool ours =
         sameLine(rw->slope, rw->intercept, frame.rescaleSlope, frame.rescaleIntercept);
     if (ours) return rw->unitCode == "1" ? std::string() : rw->unitCode;

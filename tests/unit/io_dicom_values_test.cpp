@@ -395,6 +395,13 @@ TEST(VoxelUnit, RealWorldMappingEqualToTheRescaleGivesItsUcumUnit) {
   EXPECT_EQ(v.valueAt(4, 3, 0), 19 * 0.25 - 500.0);
 }
 
+TEST(VoxelUnit, RealWorldCodesOfOtherSchemesAreNotUnits) {
+  Slice s;
+  s.rescale = {{0.25, -500.0}};
+  s.realWorld = RealWorld{0.25, -500.0, "Hz", "99LOCAL"};
+  EXPECT_EQ(loadOne(s).unit, "");
+}
+
 TEST(VoxelUnit, RealWorldMappingThatIsNotTheRescaleIsOnlyReported) {
   Slice s;
   s.rescale = {{0.25, -500.0}};
