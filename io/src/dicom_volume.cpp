@@ -209,6 +209,8 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
   file.modality = text(ds, DCM_Modality);
   file.units = text(ds, DCM_Units);
   file.doseUnits = text(ds, DCM_DoseUnits);
+  file.suvType = text(ds, DCM_SUVType);
+  if (file.modality == "PT") file.pet = detail::readPetSuvHeader(ds);
   auto& f = file.format;
   f.rows = integer(ds, DCM_Rows, 0);
   f.columns = integer(ds, DCM_Columns, 0);
@@ -253,6 +255,15 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
     }
     file.frames = frames;
   }
+  if (auto lut = detail::readModalityLut(ds, f.isSigned, where)) {
+    file.modalityLut = std::make_shared<const detail::ModalityLut>(std::move(*lut));
+    if (ds.tagExists(DCM_RescaleSlope) || ds.tagExists(DCM_RescaleIntercept)) {
+      // PS3.3 C.11.1: one or the other, never both. The table is the more specific of the two.
+      pass.notes.push_back(path.filename().string() +
+                           " has both a Modality LUT and Rescale Slope/Intercept; the Modality "
+                           "LUT was applied.");
+    }
+  }
   file.sliceThickness_mm = number(ds, DCM_SliceThickness).value_or(0.0);
   file.spacingBetweenSlices_mm = number(ds, DCM_SpacingBetweenSlices).value_or(0.0);
 
@@ -292,6 +303,8 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
     fr.rescaleSlope = number(ds, DCM_RescaleSlope).value_or(1.0);
     fr.rescaleIntercept = number(ds, DCM_RescaleIntercept).value_or(0.0);
     if (fr.rescaleSlope == 0.0) fr.rescaleSlope = 1.0;
+    fr.rescaleType = text(ds, DCM_RescaleType);
+    fr.realWorld = detail::readRealWorldMapping(ds);
     // RT Dose: stored value * Dose Grid Scaling = dose in Dose Units (PS3.3 C.8.8.3).
     if (file.modality == "RTDOSE") {
       if (auto scaling = number(ds, DCM_DoseGridScaling); scaling && *scaling > 0) {
@@ -343,8 +356,15 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
         fr.rescaleSlope = number(*pvt, DCM_RescaleSlope).value_or(1.0);
         fr.rescaleIntercept = number(*pvt, DCM_RescaleIntercept).value_or(0.0);
         if (fr.rescaleSlope == 0.0) fr.rescaleSlope = 1.0;
+        fr.rescaleType = text(*pvt, DCM_RescaleType);
       } else {
         classicRescale(fr);
+      }
+      // Real World Value Mapping functional group (PS3.3 C.7.6.16.2.11): per-frame, else shared.
+      if (auto rw = perFrame ? detail::readRealWorldMapping(*perFrame) : std::nullopt) {
+        fr.realWorld = rw;
+      } else if (shared) {
+        if (auto sharedRw = detail::readRealWorldMapping(*shared)) fr.realWorld = sharedRw;
       }
       if (DcmItem* content = functionalGroup(perFrame, nullptr, DCM_FrameContentSequence)) {
         DcmElement* values = nullptr;
@@ -652,10 +672,11 @@ StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& fra
 
 // Output voxel type (DESIGN.md section 2).
 PixelType choosePixelType(const HeaderPass& pass, const std::vector<const FrameHeader*>& slices) {
-  bool identity = true, integral = true, anySigned = false, anyUnsigned = false;
+  bool identity = true, integral = true, anySigned = false, anyUnsigned = false, anyLut = false;
   int bitsAllocated = 0;
   for (const FrameHeader* f : slices) {
     const auto& fmt = pass.files[f->fileIndex].format;
+    anyLut = anyLut || pass.files[f->fileIndex].modalityLut != nullptr;
     identity = identity && f->rescaleSlope == 1.0 && f->rescaleIntercept == 0.0;
     integral = integral && f->rescaleSlope == std::round(f->rescaleSlope) &&
                f->rescaleIntercept == std::round(f->rescaleIntercept);
@@ -663,6 +684,9 @@ PixelType choosePixelType(const HeaderPass& pass, const std::vector<const FrameH
     bitsAllocated = std::max(bitsAllocated, fmt.bitsAllocated);
   }
   if (pass.info.modality == "CT") return integral ? PixelType::Int16 : PixelType::Float32;
+  // Modality LUT entries are unsigned 8/16-bit (PS3.3 C.11.1.1.1); a series mixing LUT and
+  // rescaled slices takes float32 when a value does not fit (storeSlice promotes).
+  if (anyLut) return identity ? PixelType::UInt16 : PixelType::Float32;
   if (!identity) return PixelType::Float32;
   if (anySigned && anyUnsigned) return PixelType::Float32;
   if (bitsAllocated <= 8) return anySigned ? PixelType::Int16 : PixelType::UInt8;
@@ -778,26 +802,6 @@ void shiftInPlane(std::span<double> values, int columns, int rows, const Vec3& s
   }
 }
 
-std::string unitFor(const HeaderPass& pass, std::vector<std::string>& assumptions) {
-  const std::string& modality = pass.info.modality;
-  if (modality == "CT") return "HU";
-  if (modality == "RTDOSE") {
-    const std::string units = pass.files.front().doseUnits;
-    return units == "GY" ? "Gy" : units;
-  }
-  if (modality == "PT") {
-    const std::string& units = pass.files.front().units;
-    if (units == "GML") {
-      assumptions.push_back("PET Units GML: voxel values are body-weight SUV (g/ml).");
-      return "SUVbw";
-    }
-    if (units == "BQML") return "Bq/ml";
-    if (units == "CNTS") return "counts";
-    return units;
-  }
-  return {};
-}
-
 }  // namespace
 
 ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
@@ -829,19 +833,29 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   }
   std::vector<std::string> assumptions = pass.notes;
 
-  // Several volumes at the same positions (echoes, time points, stacks): keep the first.
+  // Several volumes at the same positions (echoes, time points, stacks): load the one asked
+  // for (the first by default), in order of their Dimension Index Values.
   std::map<std::vector<std::uint32_t>, std::vector<FrameHeader*>> volumes;
   for (FrameHeader& f : pass.frames) volumes[f.volumeKey].push_back(&f);
-  const std::vector<FrameHeader*>& chosen = volumes.begin()->second;
+  if (options.volume >= volumes.size()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Volume " + std::to_string(options.volume) + " was asked for, but the files hold " +
+                    std::to_string(volumes.size()) + " volume(s); choose 0 to " +
+                    std::to_string(volumes.size() - 1) + ".",
+                pass.info.seriesInstanceUid);
+  }
+  const auto chosenVolume = std::next(volumes.begin(), static_cast<std::ptrdiff_t>(options.volume));
+  const std::vector<FrameHeader*>& chosen = chosenVolume->second;
   if (volumes.size() > 1) {
     std::string key;
-    for (auto v : volumes.begin()->first) key += (key.empty() ? "" : "\\") + std::to_string(v);
-    assumptions.push_back(
-        "The files hold " + std::to_string(volumes.size()) +
-        " volumes (stacks, echoes or time points, told apart by their "
-        "Dimension Index Values); the first one (" +
-        key + ", " + std::to_string(chosen.size()) + " frames) was loaded, the other " +
-        std::to_string(pass.frames.size() - chosen.size()) + " frames were ignored.");
+    for (auto v : chosenVolume->first) key += (key.empty() ? "" : "\\") + std::to_string(v);
+    assumptions.push_back("The files hold " + std::to_string(volumes.size()) +
+                          " volumes (stacks, echoes or time points, told apart by their "
+                          "Dimension Index Values); volume " +
+                          std::to_string(options.volume) + " (" + key + ", " +
+                          std::to_string(chosen.size()) + " frames) was loaded, the other " +
+                          std::to_string(pass.frames.size() - chosen.size()) +
+                          " frames were ignored.");
   }
 
   // Classic multi-echo / dynamic series: when slices share positions and carry different
@@ -866,6 +880,22 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
                             std::to_string(echo) + ", temporal position " + std::to_string(time) +
                             " (" + std::to_string(selected.size()) + " slices) was loaded.");
     }
+  }
+  const bool suv = options.petBodyWeightSuv && pass.info.modality == "PT" &&
+                   pass.files[selected.front()->fileIndex].units == "BQML";
+  if (suv) {
+    // Bq/ml -> SUVbw is one more factor on the rescale line of every frame.
+    const double perBqMl = detail::bodyWeightSuvPerBqMl(
+        pass.files, std::vector<const FrameHeader*>(selected.begin(), selected.end()), assumptions);
+    for (FrameHeader* f : selected) {
+      f->rescaleSlope *= perBqMl;
+      f->rescaleIntercept *= perBqMl;
+    }
+    std::ostringstream factor;
+    factor << std::setprecision(6) << perBqMl;
+    assumptions.push_back(
+        "PET activity concentration (Bq/ml) was converted to body-weight SUV: x " + factor.str() +
+        " g/Bq (weight / decay-corrected injected dose).");
   }
   StackPlan plan = planStack(pass, selected, options, assumptions);
   const ImageGeometry& g = plan.geometry;
@@ -965,7 +995,7 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   }
 
   volume.dicom = pass.info;
-  volume.unit = unitFor(pass, assumptions);
+  volume.unit = suv ? "SUVbw" : detail::voxelUnit(pass.files, plan.slices, assumptions);
   volume.name = pass.info.modality;
   volume.assumptions = std::move(assumptions);
   return volume;

@@ -145,8 +145,8 @@ std::int64_t PixelFormat::storedMax() const {
 
 bool integerRescale(const FileHeader& file, const FrameHeader& frame) {
   const PixelFormat& f = file.format;
-  return (f.bitsAllocated == 8 || f.bitsAllocated == 16) && f.bitsStored <= 16 &&
-         frame.rescaleSlope == 1.0 &&
+  return !file.modalityLut && (f.bitsAllocated == 8 || f.bitsAllocated == 16) &&
+         f.bitsStored <= 16 && frame.rescaleSlope == 1.0 &&
          frame.rescaleIntercept == std::round(frame.rescaleIntercept) &&
          std::abs(frame.rescaleIntercept) <= kMaxIntegerIntercept;
 }
@@ -261,7 +261,17 @@ void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const F
   const bool invert = f.monochrome1();
   const std::int64_t invertSum = f.storedMin() + f.storedMax();
   const double slope = frame.rescaleSlope, intercept = frame.rescaleIntercept;
+  const ModalityLut* lut = file.modalityLut.get();
+  // With a Modality LUT the table takes the stored value as it is (PS3.3 C.11.1); MONOCHROME1
+  // then inverts within the table's output range, so that higher values are still brighter.
+  const double lutInvertSum =
+      lut ? static_cast<double>(lut->lowest()) + static_cast<double>(lut->highest()) : 0.0;
   auto emit = [&](std::size_t n, std::int64_t value) {
+    if (lut) {
+      const double mapped = (*lut)(value);
+      out[n] = invert ? lutInvertSum - mapped : mapped;
+      return;
+    }
     if (invert) value = invertSum - value;
     out[n] = static_cast<double>(value) * slope + intercept;
   };

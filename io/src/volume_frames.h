@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "dicom_values.h"
 #include "twinplan/core/geometry.h"
 
 class DcmFileFormat;
@@ -40,6 +42,8 @@ struct FrameHeader {
   std::array<double, 2> pixelSpacing{1.0, 1.0};  // (0028,0030): between rows, between columns
   bool hasPixelSpacing = false;
   double rescaleSlope = 1.0, rescaleIntercept = 0.0;
+  std::string rescaleType;                    // (0028,1054), classic or Pixel Value Transformation
+  std::optional<RealWorldMapping> realWorld;  // (0040,9096), classic or functional group
   int instanceNumber = 0;
   std::vector<std::uint32_t> volumeKey;  // dimension index values that are not the position
   // Classic images: (EchoNumbers, TemporalPositionIdentifier), used to tell echoes and time
@@ -51,7 +55,10 @@ struct FrameHeader {
 struct FileHeader {
   std::filesystem::path file;
   PixelFormat format;
-  std::string transferSyntaxUid, sopClassUid, modality, units, doseUnits;
+  std::string transferSyntaxUid, sopClassUid, modality, units, doseUnits, suvType;
+  // Modality LUT Sequence (PS3.3 C.11.1): replaces Rescale Slope/Intercept when present.
+  std::shared_ptr<const ModalityLut> modalityLut;
+  PetSuvHeader pet;  // read for PT only
   int frames = 1;
   bool enhanced = false;
   double sliceThickness_mm = 0.0, spacingBetweenSlices_mm = 0.0;

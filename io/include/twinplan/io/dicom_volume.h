@@ -1,5 +1,6 @@
 #pragma once
 // Stacking the slices (or frames) of one DICOM series into an ImageVolume in LPS mm.
+#include <cstddef>
 #include <filesystem>
 #include <vector>
 
@@ -13,6 +14,14 @@ struct VolumeLoadOptions {
   // Series with non-uniform slice spacing are resampled onto a uniform grid (reported in
   // ImageVolume::assumptions) when true, refused with the reason when false.
   bool allowResampling = true;
+  // Which volume to load when the files hold several at the same positions (enhanced
+  // multi-frame stacks, echoes, time points: ordered by their Dimension Index Values, e.g. a
+  // Philips B0 map's magnitude 0 and field map 1). Out of range is Error(InvalidInput).
+  std::size_t volume = 0;
+  // PET in Bq/ml (Units BQML) is converted to body-weight SUV (unit "SUVbw") from the
+  // patient's weight and the decay-corrected injected dose (QIBA; io/src/dicom_values.h).
+  // A header that lacks what SUV needs is Error(InvalidInput) naming the attribute.
+  bool petBodyWeightSuv = false;
 };
 
 // Loads the image files of one series (classic single-frame slices or one enhanced
@@ -25,16 +34,18 @@ struct VolumeLoadOptions {
 //   normal; origin = first slice's ImagePositionPatient; slice spacing from positions.
 // - Voxels: CT -> int16 HU (float32 if a slope/intercept is fractional or a value does not
 //   fit); others raw uint8/uint16/int16 when slope 1 / intercept 0, else float32; RT Dose in
-//   Gy (Dose Grid Scaling). MONOCHROME1 is inverted. PET `unit` from Units (GML -> "SUVbw").
+//   Gy (Dose Grid Scaling). MONOCHROME1 is inverted. A Modality LUT Sequence replaces the
+//   rescale (uint16, or the CT rule). `unit` (io/src/dicom_values.h): CT "HU", RT Dose Dose
+//   Units, PET Units with SUV Type (GML + BW -> "SUVbw"), others the UCUM unit of a Real World
+//   Value Mapping equal to the rescale (a Philips field map: "Hz") or a defined Rescale Type.
 // - Several volumes at the same positions (enhanced Dimension Index Values, classic echo
-//   numbers / temporal positions): the first is loaded. Duplicate positions: lowest
-//   InstanceNumber kept. Gaps, uneven steps, gantry tilt: resampled (linear along the normal,
-//   bilinear in-plane for tilt) when allowResampling, else refused. Mixed sizes,
+//   numbers / temporal positions): options.volume (enhanced) or the first is loaded. Duplicate
+//   positions: lowest InstanceNumber kept. Gaps, uneven steps, gantry tilt: resampled (linear along
+//   the normal, bilinear in-plane for tilt) when allowResampling, else refused. Mixed sizes,
 //   orientations or pixel spacings, colour images, frames without positions: refused.
 // - Memory: headers first, then one file at a time decoded straight into the volume.
 ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
-                       const VolumeLoadOptions& options = {},
-                       Progress& progress = noProgress());
+                       const VolumeLoadOptions& options = {}, Progress& progress = noProgress());
 
 ImageVolume loadVolume(const DicomSeries& series, const VolumeLoadOptions& options = {},
                        Progress& progress = noProgress());
