@@ -4,17 +4,21 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/io/nifti_file.h"
 #include "twinplan/phantom/phantom.h"
 
 namespace fs = std::filesystem;
@@ -178,8 +182,26 @@ const io::DicomSeries& chooseVolumeSeries(const io::DicomIndex& index, const std
   return *volumes.front();
 }
 
+// The gzip level of a .nii.gz export (--gzip-level); other formats have none to set.
+void writeConverted(const ImageVolume& volume, const fs::path& out, std::optional<int> gzipLevel) {
+  std::string name = out.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const bool niftiGz = name.ends_with(".nii.gz");
+  if (gzipLevel && !niftiGz) {
+    throw Error(
+        ErrorKind::InvalidInput,
+        "--gzip-level applies to .nii.gz output only, not to " + out.filename().string() + ".",
+        "--gzip-level");
+  }
+  if (!niftiGz) return io::writeImageFile(volume, out);
+  io::NiftiWriteOptions options;
+  options.gzipLevel = gzipLevel.value_or(options.gzipLevel);
+  io::writeNiftiFile(volume.bytes(), volume.pixelType(), volume.geometry(), out, options);
+}
+
 int runConvert(const fs::path& path, const std::string& uid, const fs::path& out,
-               Progress& progress) {
+               std::optional<int> gzipLevel, Progress& progress) {
   ImageVolume volume;
   if (fs::is_regular_file(path) && path.extension() != ".dcm" && path.filename() != "DICOMDIR" &&
       (path.extension() == ".nrrd" || path.extension() == ".nii" || path.extension() == ".gz" ||
@@ -192,7 +214,7 @@ int runConvert(const fs::path& path, const std::string& uid, const fs::path& out
     auto load = subRange(progress, 0.2, 0.95);
     volume = io::loadVolume(series, {}, *load);
   }
-  io::writeImageFile(volume, out);
+  writeConverted(volume, out, gzipLevel);
   progress.report(1.0, "written");
   if (gJson) {
     printJson({{"output", out.string()},
@@ -367,6 +389,11 @@ int main(int argc, char** argv) {
   convert->add_option("--series", seriesUid,
                       "SeriesInstanceUID (needed when PATH holds several volumes)");
   convert->add_option("--out", out, "Output file: .nrrd, .nii, .nii.gz, .mha")->required();
+  std::optional<int> gzipLevel;
+  convert
+      ->add_option("--gzip-level", gzipLevel,
+                   "zlib level of a .nii.gz: 1 fastest .. 9 smallest (default 6, as gzip)")
+      ->check(CLI::Range(1, 9));
 
   auto* phantomCmd = app.add_subcommand(
       "phantom", "Write a digital phantom with ground truth (DICOM, labels, case)");
@@ -397,7 +424,7 @@ int main(int argc, char** argv) {
   StderrProgress progress(forceProgress || ::isatty(STDERR_FILENO));
   try {
     if (*info) return runInfo(path, progress);
-    if (*convert) return runConvert(path, seriesUid, out, progress);
+    if (*convert) return runConvert(path, seriesUid, out, gzipLevel, progress);
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);

@@ -101,6 +101,23 @@ INSTANTIATE_TEST_SUITE_P(
         ExportCase{"SagittalMrHFP", "mr-hfs-hfp/HFP", "uint16", true}),
     [](const auto& info) { return info.param.name; });
 
+TEST(NiftiExport, GzipLevelIsHonouredAndRefusedForOtherFormats) {
+  const fs::path input = test::sharedData("ct-head-phantom-dcpt/CT");
+  TempDir dir;
+  const std::string cli = test::cliPath().string() + " convert " + quoted(input) + " --out ";
+  ASSERT_EQ(runCommand(cli + quoted(dir / "fast.nii.gz") + " --gzip-level 1").status, 0);
+  ASSERT_EQ(runCommand(cli + quoted(dir / "small.nii.gz") + " --gzip-level 9").status, 0);
+  // Level 1 (zlib's fastest) makes a larger file than level 9 from the same voxels.
+  EXPECT_GT(fs::file_size(dir / "fast.nii.gz"), fs::file_size(dir / "small.nii.gz"));
+  const json r = compareWithNibabel(dir / "fast.nii.gz", dir / "small.nii.gz");
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["max_abs_diff"], 0.0) << r.dump();
+  const auto refused = runCommand(cli + quoted(dir / "x.nrrd") + " --gzip-level 1 2>&1");
+  EXPECT_EQ(refused.status, 3) << refused.output;  // invalid input
+  EXPECT_NE(refused.output.find(".nii.gz output only"), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(dir / "x.nrrd"));
+}
+
 // An oblique, left-handed grid: nibabel's reading of our qform (a float quaternion) and of
 // our sform agree, and both give the grid we wrote.
 TEST(NiftiExport, ObliqueLeftHandedGridReadsBackTheSameThroughQformAndSform) {
