@@ -12,10 +12,12 @@
 #     d  header indexing of a generated 10,000-file folder (10 series x 1000 files)
 #     e  a generated 2048x2048 colour image (RGB, RLE, JPEG baseline) as a 2D image, against
 #        DCMTK's dcmj2pnm (decode + colour conversion + raw PPM)
+#     f  export of the 512x512x600 CT to .nii and .nii.gz against dcm2niix -z n / -z y
 #
 # Environment: BUILD (default build; the build folder with twinplan-cli and the bench
 # programs), BENCH_TMP (default /tmp/twinplan-bench: generated series, kept between runs),
-# BENCH_RUNS (default 5), BENCH_RUNS_LARGE (default 3), DATA (default ../shared/data).
+# BENCH_RUNS (default 5), BENCH_RUNS_LARGE (default 3), BENCH_RUNS_EXPORT (default 7),
+# BENCH_RUNS_GZ (default 3), DATA (default ../shared/data).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +27,9 @@ data="${DATA:-$here/../shared/data}"
 tmp="${BENCH_TMP:-/tmp/twinplan-bench}"
 runs="${BENCH_RUNS:-5}"
 runs_large="${BENCH_RUNS_LARGE:-3}"
-which_benches="${*:-a b c d e}"
+runs_export="${BENCH_RUNS_EXPORT:-7}"
+runs_gz="${BENCH_RUNS_GZ:-3}"
+which_benches="${*:-a b c d e f}"
 
 cli="$build/app/twinplan-cli"
 ours="$build/bench/twinplan-import-bench"
@@ -196,7 +200,33 @@ for bench in $which_benches; do
         row "\`dcmj2pnm --write-raw-pnm\` ($kind)" "$(pair "$w_ours" "$c_ours")"
       done
       ;;
-    *) echo "bench: unknown benchmark '$bench' (a, b, c, d or e)" >&2; exit 2 ;;
+    f)
+      echo "bench (f): export of the 512x512x600 CT to NIfTI" >&2
+      gen_ct "$tmp/ct600" 600 || exit 1
+      # dcm2niix -z y compresses with pigz (parallel) when pigz is on PATH, else with its
+      # internal single-threaded zlib code: say which one this run measured.
+      if command -v pigz >/dev/null; then gz_peer="pigz $(pigz --version 2>&1 | awk '{print $2}')"
+      else gz_peer="internal (pigz not installed)"; fi
+      md ""
+      md "| export, generated CT 512x512x600 (300 MB) | wall (median of $runs_export) | CPU user+sys | peak RSS | ours / dcm2niix: wall (CPU) |"
+      md "|---|---|---|---|---|"
+      measure "export: twinplan-cli convert -> .nii" "$runs_export" "$cli" convert "$tmp/ct600" --out "$out/ours.nii"
+      w_nii=$MEDIAN_S; c_nii=$CPU_S
+      row "\`twinplan-cli convert --out x.nii\`"
+      measure "export: dcm2niix -z n -b n" "$runs_export" dcm2niix -z n -b n -o "$out" -f peer "$tmp/ct600"
+      row "\`dcm2niix -z n -b n\`" "$(pair "$w_nii" "$c_nii") target <= 1.0, goal 0.7"
+      # gzip at the same zlib level on both sides: 6 (both defaults), then 1 (fastest).
+      for level in 6 1; do
+        measure "export: twinplan-cli convert -> .nii.gz, level $level" "$runs_gz" "$cli" convert "$tmp/ct600" --out "$out/ours.nii.gz" --gzip-level "$level"
+        w_gz=$MEDIAN_S; c_gz=$CPU_S
+        ours_gz_mb=$(du -m --apparent-size "$out/ours.nii.gz" | cut -f1)
+        row "\`twinplan-cli convert --out x.nii.gz --gzip-level $level\` ($ours_gz_mb MB)"
+        measure "export: dcm2niix -z y -$level -b n" "$runs_gz" dcm2niix -z y "-$level" -b n -o "$out" -f peer "$tmp/ct600"
+        peer_gz_mb=$(du -m --apparent-size "$out/peer.nii.gz" 2>/dev/null | cut -f1)
+        row "\`dcm2niix -z y -$level -b n\` (gzip: $gz_peer; ${peer_gz_mb:-?} MB)" "$(pair "$w_gz" "$c_gz")"
+      done
+      ;;
+    *) echo "bench: unknown benchmark '$bench' (a, b, c, d, e or f)" >&2; exit 2 ;;
   esac
 done
 rm -rf "$out"

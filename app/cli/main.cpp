@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -19,6 +22,7 @@
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/io/nifti_file.h"
 #include "twinplan/phantom/phantom.h"
 
 namespace fs = std::filesystem;
@@ -194,11 +198,11 @@ int runJobFile(const fs::path& file, const fs::path& statusFile, Progress& progr
 }
 
 int runConvert(const fs::path& path, const std::string& uid, const fs::path& out,
-               Progress& progress) {
-  const auto job = engine::makeJob(
-      {{"job", "convert"},
-       {"parameters",
-        {{"input", path.string()}, {"seriesInstanceUid", uid}, {"output", out.string()}}}});
+               std::optional<int> gzipLevel, Progress& progress) {
+  json parameters = {
+      {"input", path.string()}, {"seriesInstanceUid", uid}, {"output", out.string()}};
+  if (gzipLevel) parameters["gzipLevel"] = *gzipLevel;
+  const auto job = engine::makeJob({{"job", "convert"}, {"parameters", parameters}});
   return runJobAndReport(*job, progress, {}, [](const json& r) {
     const json& g = r["geometry"];
     std::cout << "Wrote " << r["output"].get<std::string>() << ": "
@@ -350,6 +354,11 @@ int main(int argc, char** argv) {
   convert->add_option("--series", seriesUid,
                       "SeriesInstanceUID (needed when PATH holds several volumes)");
   convert->add_option("--out", out, "Output file: .nrrd, .nii, .nii.gz, .mha")->required();
+  std::optional<int> gzipLevel;
+  convert
+      ->add_option("--gzip-level", gzipLevel,
+                   "zlib level of a .nii.gz: 1 fastest .. 9 smallest (default 6, as gzip)")
+      ->check(CLI::Range(1, 9));
 
   auto* phantomCmd = app.add_subcommand(
       "phantom", "Write a digital phantom with ground truth (DICOM, labels, case)");
@@ -388,7 +397,7 @@ int main(int argc, char** argv) {
   StderrProgress progress(forceProgress || ::isatty(STDERR_FILENO));
   try {
     if (*info) return runInfo(path, progress);
-    if (*convert) return runConvert(path, seriesUid, out, progress);
+    if (*convert) return runConvert(path, seriesUid, out, gzipLevel, progress);
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);

@@ -49,13 +49,12 @@ PixelType pixelTypeFromString(std::string_view name) {
 ImageVolume::ImageVolume(ImageGeometry geometry, PixelType type)
     : geometry_(geometry),
       type_(type),
-      data_(std::make_shared<std::vector<std::byte>>(geometry.voxelCount() * bytesPerVoxel(type))) {
-}
+      data_(std::make_shared<Buffer>(geometry.voxelCount() * bytesPerVoxel(type))) {}
 
 void ImageVolume::detach() {
   // use_count() is only a hint across threads, but a wrong "shared" merely costs a copy: a
   // buffer another copy still reads is never written.
-  if (data_ && data_.use_count() > 1) data_ = std::make_shared<std::vector<std::byte>>(*data_);
+  if (data_ && data_.use_count() > 1) data_ = std::make_shared<Buffer>(*data_);
 }
 
 void ImageVolume::setGeometry(const ImageGeometry& geometry) {

@@ -1,18 +1,26 @@
 // Job "convert": one DICOM series (or a NIfTI/NRRD/MetaImage file) to an image file.
+#include <algorithm>
+#include <cctype>
+
 #include "job_kinds.h"
 #include "twinplan/engine/case_import.h"
 #include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/io/nifti_file.h"
 
 namespace twinplan::engine {
 namespace {
 
+bool endsWith(const std::filesystem::path& path, std::string_view suffix) {
+  std::string name = path.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name.size() > suffix.size() && name.ends_with(suffix);
+}
+
 bool isImageFile(const std::filesystem::path& path) {
-  const std::string name = path.filename().string();
   for (const char* suffix : {".nrrd", ".nhdr", ".nii", ".nii.gz", ".mha", ".mhd"})
-    if (name.size() > std::string(suffix).size() &&
-        name.compare(name.size() - std::string(suffix).size(), std::string::npos, suffix) == 0)
-      return true;
+    if (endsWith(path, suffix)) return true;
   return false;
 }
 
@@ -32,7 +40,17 @@ class ConvertJob final : public Job {
       : input_(p.file("input")),
         seriesUid_(p.text("seriesInstanceUid", "")),
         output_(p.file("output")) {
-    p.rejectUnknown({"input", "seriesInstanceUid", "output"});
+    p.rejectUnknown(
+        {"input", "seriesInstanceUid", "output", "volume", "petBodyWeightSuv", "gzipLevel"});
+    load_.volume = static_cast<std::size_t>(p.integer("volume", 0, 0, 100000));
+    load_.petBodyWeightSuv = p.boolean("petBodyWeightSuv", false);
+    gzipLevel_ = static_cast<int>(p.integer("gzipLevel", 6, 1, 9));
+    if (p.has("gzipLevel") && !endsWith(output_, ".nii.gz"))
+      throw Error(ErrorKind::InvalidInput,
+                  "Parameter \"gzipLevel\" of the convert job applies to .nii.gz output only, "
+                  "not to " +
+                      output_.filename().string() + ".",
+                  "parameters.gzipLevel");
     if (!isImageFile(output_))
       throw Error(ErrorKind::InvalidInput,
                   "Parameter \"output\" of the convert job must end in .nii, .nii.gz, .nrrd or "
@@ -44,7 +62,10 @@ class ConvertJob final : public Job {
   nlohmann::json parameters() const override {
     return {{"input", input_.string()},
             {"seriesInstanceUid", seriesUid_},
-            {"output", output_.string()}};
+            {"output", output_.string()},
+            {"volume", load_.volume},
+            {"petBodyWeightSuv", load_.petBodyWeightSuv},
+            {"gzipLevel", gzipLevel_}};
   }
   nlohmann::json run(Progress& progress, CheckpointStore*) override {
     ImageVolume volume;
@@ -57,10 +78,17 @@ class ConvertJob final : public Job {
       auto load = subRange(progress, 0.2, 0.95);
       // A 2D or colour image is loaded as what it is, so that the writer says why it cannot be
       // exported instead of the volume loader complaining about missing positions.
-      volume = io::loadForViewing(series, *load);
+      volume = io::loadForViewing(series, load_, *load);
     }
     progress.check();
-    io::writeImageFile(volume, output_);
+    if (endsWith(output_, ".nii.gz")) {
+      requirePatientVolume(volume, "NIfTI export");
+      io::NiftiWriteOptions options;
+      options.gzipLevel = gzipLevel_;
+      io::writeNiftiFile(volume.bytes(), volume.pixelType(), volume.geometry(), output_, options);
+    } else {
+      io::writeImageFile(volume, output_);
+    }
     progress.report(1.0, "Written");
     return {{"output", output_.string()},
             {"seriesInstanceUid", volume.dicom.seriesInstanceUid},
@@ -75,6 +103,8 @@ class ConvertJob final : public Job {
   std::filesystem::path input_;
   std::string seriesUid_;
   std::filesystem::path output_;
+  io::VolumeLoadOptions load_;
+  int gzipLevel_ = 6;
 };
 
 }  // namespace

@@ -64,6 +64,13 @@ long long JobParameters::integer(const char* name, long long fallback, long long
   return x;
 }
 
+bool JobParameters::boolean(const char* name, bool fallback) const {
+  const nlohmann::json* value = find(name);
+  if (!value) return fallback;
+  if (!value->is_boolean()) fail(name, "must be true or false");
+  return value->get<bool>();
+}
+
 std::vector<std::string> JobParameters::texts(const char* name) const {
   const nlohmann::json* value = find(name);
   if (!value) return {};

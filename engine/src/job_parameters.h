@@ -19,6 +19,7 @@ class JobParameters {
                              std::optional<std::string> fallback = std::nullopt) const;
   double number(const char* name, double fallback, double lo, double hi) const;
   long long integer(const char* name, long long fallback, long long lo, long long hi) const;
+  bool boolean(const char* name, bool fallback) const;
   std::vector<std::string> texts(const char* name) const;  // [] when absent
   bool has(const char* name) const { return parameters_.contains(name); }
   // Throws for members the job does not know (a typo must not be silently ignored).

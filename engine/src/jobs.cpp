@@ -42,7 +42,11 @@ const std::vector<Entry>& entries() {
         "Convert one DICOM series (or a NIfTI/NRRD/MetaImage file) to NIfTI, NRRD or MetaImage.",
         {{"input", "path", "Folder, DICOMDIR, DICOM file or image file", J()},
          {"seriesInstanceUid", "string", "The series; needed when there are several", ""},
-         {"output", "path", "Output file: .nii, .nii.gz, .nrrd, .mha", J()}}},
+         {"output", "path", "Output file: .nii, .nii.gz, .nrrd, .mha", J()},
+         {"volume", "integer",
+          "Which volume of a series holding several (echoes, time points), from 0", 0},
+         {"petBodyWeightSuv", "boolean", "Convert PET in Bq/ml to body-weight SUV", false},
+         {"gzipLevel", "integer", "zlib level of a .nii.gz, 1 fastest .. 9 smallest", 6}}},
        makeConvertJob},
   };
   return kEntries;

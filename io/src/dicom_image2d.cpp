@@ -533,6 +533,11 @@ ImageVolume loadImage2D(const DicomSeries& series, Progress& progress) {
 bool hasViewableImages(const DicomSeries& series) { return !seriesFiles(series).empty(); }
 
 ImageVolume loadForViewing(const DicomSeries& series, Progress& progress) {
+  return loadForViewing(series, VolumeLoadOptions{}, progress);
+}
+
+ImageVolume loadForViewing(const DicomSeries& series, const VolumeLoadOptions& options,
+                           Progress& progress) {
   const std::vector<fs::path> files = seriesFiles(series);
   if (series.kind == SeriesKind::Volume && !files.empty()) {
     bool colour = false;
@@ -542,7 +547,7 @@ ImageVolume loadForViewing(const DicomSeries& series, Progress& progress) {
       // A header this reader cannot take (e.g. a bare data set): the volume loader, which
       // reads more kinds of damaged files, decides and says why if it cannot.
     }
-    if (!colour) return loadVolume(series, {}, progress);
+    if (!colour) return loadVolume(series, options, progress);
   }
   return loadImage2D(series, progress);
 }

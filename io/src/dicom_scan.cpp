@@ -1,6 +1,8 @@
 // scanDicom: the patient / study / series tree of a folder, a file or a DICOMDIR, from headers
 // only. Reading one header is in dicom_scan_header.cpp, naming a series' kind in
 // dicom_scan_classify.cpp.
+#include <tbb/enumerable_thread_specific.h>
+
 #include <algorithm>
 #include <exception>
 #include <map>
@@ -12,6 +14,7 @@
 
 #include "dicom_scan_classify.h"
 #include "dicom_scan_header.h"
+#include "parallel_blocks.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_index.h"
 
@@ -22,6 +25,9 @@ namespace {
 
 using detail::HeaderReadResult;
 using detail::ScannedHeader;
+
+// Files handed to the worker threads at a time; cancel is checked between blocks.
+constexpr std::size_t kFilesPerBlock = 64;
 
 // Regular files under `folder`, sorted so that the index does not depend on directory order,
 // plus entries that are not files worth opening.
@@ -294,18 +300,26 @@ DicomIndex scanDicom(const fs::path& path, Progress& progress) {
   }
 
   const std::size_t total = files.size();
-  // About a hundred reports are enough for any progress bar; cancellation is checked per file.
+  // Headers are read on worker threads (one HeaderReader each) in blocks and added to the
+  // index in file order, so the index is the same as from one thread. About a hundred
+  // reports are enough for any progress bar; cancellation is checked between blocks.
   const std::size_t reportEvery = std::max<std::size_t>(1, total / 100);
-  for (std::size_t i = 0; i < total; ++i) {
-    progress.check();
-    if (i % reportEvery == 0) {
-      progress.report(
-          static_cast<double>(i) / static_cast<double>(total),
-          "Reading DICOM headers (" + std::to_string(i + 1) + " of " + std::to_string(total) + ")");
+  tbb::enumerable_thread_specific<detail::HeaderReader> readers;
+  std::vector<HeaderReadResult> results(total);
+  auto readOne = [&](std::size_t i) { results[i] = readHeader(readers.local(), files[i]); };
+  auto addBlock = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      progress.check();  // per file, as before: no report follows a cancel
+      if (i % reportEvery == 0) {
+        progress.report(static_cast<double>(i) / static_cast<double>(total),
+                        "Reading DICOM headers (" + std::to_string(i + 1) + " of " +
+                            std::to_string(total) + ")");
+      }
+      addResult(builder, files[i], std::move(results[i]), dicomDirReason);
+      ++filesScanned;
     }
-    addResult(builder, files[i], readHeader(reader, files[i]), dicomDirReason);
-    ++filesScanned;
-  }
+  };
+  detail::forEachInBlocks(total, kFilesPerBlock, progress, readOne, addBlock);
   progress.check();
   DicomIndex index = builder.finish(filesScanned);
   std::size_t indexedFiles = 0;

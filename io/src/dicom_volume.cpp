@@ -12,12 +12,14 @@
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcvrat.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <tbb/enumerable_thread_specific.h>
 
 #include <Eigen/Geometry>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <iomanip>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -25,6 +27,7 @@
 
 #include "dicom_codecs.h"
 #include "dicom_scan_header.h"
+#include "parallel_blocks.h"
 #include "volume_frames.h"
 
 namespace twinplan::io {
@@ -39,6 +42,9 @@ constexpr double kTiltShift_mm = 0.05;     // in-plane drift of positions beyond
 constexpr double kOrientationTol = 1e-3;   // direction cosines
 constexpr double kSpacingRelTol = 0.01;    // 1% of the slice step
 constexpr double kSpacingAbsTol_mm = 0.01;
+// Files (or slices) handed to the worker threads at a time; progress and cancel are checked
+// between blocks.
+constexpr std::size_t kFilesPerBlock = 32;
 
 std::string text(DcmItem& item, const DcmTagKey& tag) {
   OFString value;
@@ -460,6 +466,41 @@ struct StackPlan {
   ImageGeometry geometry;
 };
 
+// The header pass over every file, in parallel (detail::forEachInBlocks): each file is read
+// into its own HeaderPass, and these are joined in file order, so the result is the same as
+// reading the files one after the other.
+HeaderPass readAllHeaders(const std::vector<std::filesystem::path>& files, Progress& progress) {
+  std::vector<HeaderPass> perFile(files.size());
+  auto readOne = [&](std::size_t i) {
+    try {
+      readHeaders(files[i], i, perFile[i]);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      // DCMTK 3.6.7 throws std::out_of_range on some damaged elements (found by fuzzing).
+      throw Error(ErrorKind::Corrupt,
+                  "The DICOM file " + files[i].string() + " is damaged (DCMTK: " + e.what() + ").",
+                  files[i].string());
+    }
+  };
+  HeaderPass pass;
+  auto join = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      progress.check();  // per file, as before: no report follows a cancel
+      HeaderPass& one = perFile[i];
+      if (i == 0) pass.info = std::move(one.info);
+      std::move(one.files.begin(), one.files.end(), std::back_inserter(pass.files));
+      std::move(one.frames.begin(), one.frames.end(), std::back_inserter(pass.frames));
+      std::move(one.notes.begin(), one.notes.end(), std::back_inserter(pass.notes));
+      one = HeaderPass();
+      progress.report(0.1 * static_cast<double>(i + 1) / static_cast<double>(files.size()),
+                      "Reading DICOM headers");
+    }
+  };
+  detail::forEachInBlocks(files.size(), kFilesPerBlock, progress, readOne, join);
+  return pass;
+}
+
 StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& frames,
                     const VolumeLoadOptions& options, std::vector<std::string>& assumptions) {
   const FrameHeader& first = *frames.front();
@@ -767,6 +808,39 @@ bool decodeIntegerSlice(detail::FrameDecoder& decoder, const FileHeader& file,
   return false;
 }
 
+// The integer fast path on worker threads, for the common series of one frame per file
+// (each thread decodes whole files with its own FrameDecoder, so no file is read twice).
+// Returns false, with nothing promised about the voxels, when it does not apply or a value
+// does not fit the volume's type; the sequential loop then decodes every slice.
+bool decodeSingleFrameFilesInParallel(const HeaderPass& pass, const StackPlan& plan,
+                                      ImageVolume& volume, Progress& progress) {
+  if (volume.pixelType() == PixelType::Float32) return false;
+  for (const FrameHeader* frame : plan.slices) {
+    const FileHeader& file = pass.files[frame->fileIndex];
+    if (file.frames != 1 || !detail::integerRescale(file, *frame)) return false;
+  }
+  const std::size_t count = plan.slices.size();
+  const std::size_t pixels = static_cast<std::size_t>(plan.geometry.size[0]) *
+                             static_cast<std::size_t>(plan.geometry.size[1]);
+  volume.bytes();  // own the buffer before threads write into it
+  tbb::enumerable_thread_specific<detail::FrameDecoder> decoders;
+  std::vector<char> fits(count, 0);
+  auto decodeOne = [&](std::size_t k) {
+    const FrameHeader& frame = *plan.slices[k];
+    fits[k] = decodeIntegerSlice(decoders.local(), pass.files[frame.fileIndex], frame, volume,
+                                 k * pixels);
+  };
+  auto report = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k) {
+      progress.check();
+      progress.report(0.1 + 0.9 * static_cast<double>(k + 1) / static_cast<double>(count),
+                      "Decoding slices");
+    }
+  };
+  detail::forEachInBlocks(count, kFilesPerBlock, progress, decodeOne, report);
+  return std::all_of(fits.begin(), fits.end(), [](char fit) { return fit != 0; });
+}
+
 ImageVolume promoteToFloat(const ImageVolume& volume) {
   ImageVolume out(volume.geometry(), PixelType::Float32);
   auto dst = out.voxels<float>();
@@ -815,22 +889,7 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   // scan had run before in the process.
   detail::configureDcmtkForReading();
   progress.report(0.0, "Reading DICOM headers");
-  HeaderPass pass;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    progress.check();
-    try {
-      readHeaders(files[i], i, pass);
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      // DCMTK 3.6.7 throws std::out_of_range on some damaged elements (found by fuzzing).
-      throw Error(ErrorKind::Corrupt,
-                  "The DICOM file " + files[i].string() + " is damaged (DCMTK: " + e.what() + ").",
-                  files[i].string());
-    }
-    progress.report(0.1 * static_cast<double>(i + 1) / static_cast<double>(files.size()),
-                    "Reading DICOM headers");
-  }
+  HeaderPass pass = readAllHeaders(files, progress);
   std::vector<std::string> assumptions = pass.notes;
 
   // Several volumes at the same positions (echoes, time points, stacks): load the one asked
@@ -944,7 +1003,9 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   std::vector<double> blended;
   const std::size_t outCount = plan.outputAlong_mm.size();
   std::size_t source = 0;
-  for (std::size_t k = 0; k < outCount; ++k) {
+  const bool allDecoded =
+      !interpolated && decodeSingleFrameFilesInParallel(pass, plan, volume, progress);
+  for (std::size_t k = allDecoded ? outCount : 0; k < outCount; ++k) {
     progress.check();
     // Integer fast path: a slice taken as it is, integer stored values, slope 1, integer
     // intercept, integer voxels: decoded straight into the volume in int32 arithmetic.

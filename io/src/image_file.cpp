@@ -11,21 +11,21 @@
 #include <itkMetaImageIO.h>
 #include <itkNiftiImageIO.h>
 #include <itkNrrdImageIO.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <optional>
 #include <random>
+#include <span>
 
 #include "twinplan/core/itk_view.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/io/nifti_file.h"
 // clang-format on
 
 namespace twinplan::io {
@@ -152,11 +152,18 @@ ImageVolume readAs(const std::filesystem::path& path, itk::ImageIOBase* io, Pixe
   return volume;
 }
 
-// Writes into a fresh folder beside the target, then renames each file into place, so a
-// reader never sees a half-written image (detached headers and data files included).
+// NIfTI goes through our own writer (nifti_file.h: one header, one write, parallel gzip).
+// The other formats go through ITK: written into a fresh folder beside the target, then each
+// file is renamed into place, so a reader never sees a half-written image (detached headers
+// and data files included). An export is not fsynced (as dcm2niix's and ITK's own are not);
+// case files, which must survive a power cut, are (case_file.h, DESIGN.md section 6).
 template <class T>
 void writeView(const T* buffer, const ImageGeometry& geometry, const std::filesystem::path& path) {
   const Format format = formatOf(path);
+  if (format == Format::Nifti) {
+    const std::span<const T> voxels(buffer, geometry.voxelCount());
+    return writeNiftiFile(std::as_bytes(voxels), pixelTypeOf<T>(), geometry, path);
+  }
   const std::filesystem::path folder =
       path.parent_path().empty() ? std::filesystem::current_path() : path.parent_path();
   if (!std::filesystem::is_directory(folder)) {
@@ -183,14 +190,6 @@ void writeView(const T* buffer, const ImageGeometry& geometry, const std::filesy
     std::vector<std::filesystem::path> written;
     for (const auto& entry : std::filesystem::directory_iterator(staging)) {
       written.push_back(entry.path());
-      // Durable before it becomes visible under its final name (DESIGN.md section 6).
-      const int fd = ::open(entry.path().c_str(), O_RDONLY);
-      if (fd < 0 || ::fsync(fd) != 0) {
-        if (fd >= 0) ::close(fd);
-        throw std::filesystem::filesystem_error("fsync failed", entry.path(),
-                                                std::error_code(errno, std::generic_category()));
-      }
-      ::close(fd);
     }
     for (const auto& file : written) std::filesystem::rename(file, folder / file.filename());
   } catch (const itk::ExceptionObject& e) {

@@ -4,10 +4,13 @@
 // from.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "twinplan/core/error.h"
@@ -56,6 +59,38 @@ template <>
 constexpr PixelType pixelTypeOf<RgbColour>() {
   return PixelType::Rgb8;
 }
+
+namespace detail {
+// The allocator of voxel buffers: calloc, and no per-element construction. Large buffers come
+// zero-filled from the kernel (glibc's calloc skips the memset of fresh mmap'ed memory), so a
+// 300 MB volume is not written twice, and its pages are first touched by whoever fills them
+// (e.g. the DICOM loader's worker threads) instead of by one memset.
+template <class T>
+struct ZeroedAllocator {
+  using value_type = T;
+  ZeroedAllocator() = default;
+  template <class U>
+  ZeroedAllocator(const ZeroedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    void* p = std::calloc(n, sizeof(T));
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // calloc already zeroed it
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const ZeroedAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+}  // namespace detail
 
 // Key DICOM attributes of the source series (empty when not from DICOM).
 struct DicomInfo {
@@ -126,7 +161,8 @@ class ImageVolume {
   void detach();
   ImageGeometry geometry_;
   PixelType type_ = PixelType::Int16;
-  std::shared_ptr<std::vector<std::byte>> data_;
+  using Buffer = std::vector<std::byte, detail::ZeroedAllocator<std::byte>>;
+  std::shared_ptr<Buffer> data_;
 };
 
 // Throws Error(Unsupported) when `volume` cannot be used where a greyscale patient-space volume

@@ -8,6 +8,7 @@
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/progress.h"
 #include "twinplan/io/dicom_index.h"
+#include "twinplan/io/dicom_volume.h"
 
 namespace twinplan::io {
 
@@ -34,5 +35,8 @@ bool hasViewableImages(const DicomSeries& series);
 // every other series with images (projection, secondary capture, localizer, colour) through
 // loadImage2D. Throws Error(Unsupported) naming the series when it has no images.
 ImageVolume loadForViewing(const DicomSeries& series, Progress& progress = noProgress());
+// The same, with the volume loader's options (which volume of several, SUV) for a volume series.
+ImageVolume loadForViewing(const DicomSeries& series, const VolumeLoadOptions& options,
+                           Progress& progress = noProgress());
 
 }  // namespace twinplan::io
