@@ -1,19 +1,17 @@
 #pragma once
 // Private to io: a parallel loop over independent items (files, slices) in blocks, for the
-// DICOM loader. oneTBB is used directly here until the project-wide parallel facility
-// (branch parallel-boundaries) exists; this moves onto it at merge.
+// DICOM loader, on the project's parallel layer (core/parallel.h).
 //
 // Between blocks the calling thread, and only it, polls the Progress (cancel) and reports,
 // because Progress implementations are not thread-safe. An exception thrown by an item is
 // kept and the one of the lowest index is rethrown after its block, so the error a user sees
 // does not depend on thread timing.
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <exception>
 #include <vector>
 
+#include "twinplan/core/parallel.h"
 #include "twinplan/core/progress.h"
 
 namespace twinplan::io::detail {
@@ -31,11 +29,13 @@ void forEachInBlocks(std::size_t count, std::size_t maxBlock, Progress& progress
     progress.check();
     const std::size_t end = std::min(count, begin + block);
     std::fill(failures.begin(), failures.end(), nullptr);
-    tbb::parallel_for(begin, end, [&](std::size_t i) {
-      try {
-        item(i);
-      } catch (...) {
-        failures[i - begin] = std::current_exception();
+    parallel::parallelFor({begin, end}, 1, [&](parallel::IndexRange one) {
+      for (std::size_t i = one.begin; i < one.end; ++i) {
+        try {
+          item(i);
+        } catch (...) {
+          failures[i - begin] = std::current_exception();
+        }
       }
     });
     for (const std::exception_ptr& failure : failures) {
