@@ -102,15 +102,6 @@ std::string geometryText(const ImageGeometry& g) {
   return text;
 }
 
-json geometryJson(const ImageGeometry& g) {
-  json direction = json::array();
-  for (int r = 0; r < 3; ++r)
-    direction.push_back({g.direction(r, 0), g.direction(r, 1), g.direction(r, 2)});
-  return {{"size", g.size},
-          {"spacing_mm", {g.spacing_mm[0], g.spacing_mm[1], g.spacing_mm[2]}},
-          {"origin_lps", {g.origin_lps[0], g.origin_lps[1], g.origin_lps[2]}},
-          {"direction", direction}};
-}
 
 // ---- info ---------------------------------------------------------------------------------
 
@@ -265,7 +256,7 @@ json caseSummary(const Case& twin, const fs::path& file) {
                        {"modality", v.dicom.modality},
                        {"unit", v.unit},
                        {"pixelType", toString(v.pixelType())},
-                       {"geometry", geometryJson(v.geometry())}});
+                       {"geometry", engine::geometryJson(v.geometry())}});
   json segments = json::array();
   for (const auto& labels : twin.labelMaps)
     for (std::size_t s = 0; s < labels.segments().size(); ++s) {

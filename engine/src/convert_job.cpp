@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "job_kinds.h"
+#include "twinplan/engine/jobs.h"
 #include "twinplan/engine/case_import.h"
 #include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/image_file.h"
@@ -24,15 +25,6 @@ bool isImageFile(const std::filesystem::path& path) {
   return false;
 }
 
-nlohmann::json geometryJson(const ImageGeometry& g) {
-  nlohmann::json direction = nlohmann::json::array();
-  for (int r = 0; r < 3; ++r)
-    direction.push_back({g.direction(r, 0), g.direction(r, 1), g.direction(r, 2)});
-  return {{"size", g.size},
-          {"spacing_mm", {g.spacing_mm[0], g.spacing_mm[1], g.spacing_mm[2]}},
-          {"origin_lps", {g.origin_lps[0], g.origin_lps[1], g.origin_lps[2]}},
-          {"direction", direction}};
-}
 
 class ConvertJob final : public Job {
  public:

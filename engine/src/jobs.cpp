@@ -124,6 +124,16 @@ nlohmann::json readJobFile(const std::filesystem::path& file) {
   }
 }
 
+nlohmann::json geometryJson(const ImageGeometry& g) {
+  nlohmann::json direction = nlohmann::json::array();
+  for (int r = 0; r < 3; ++r)
+    direction.push_back({g.direction(r, 0), g.direction(r, 1), g.direction(r, 2)});
+  return {{"size", g.size},
+          {"spacing_mm", {g.spacing_mm[0], g.spacing_mm[1], g.spacing_mm[2]}},
+          {"origin_lps", {g.origin_lps[0], g.origin_lps[1], g.origin_lps[2]}},
+          {"direction", direction}};
+}
+
 nlohmann::json caseSummary(const Case& twin, const std::filesystem::path& file) {
   nlohmann::json volumes = nlohmann::json::array();
   for (const auto& v : twin.volumes)

@@ -63,25 +63,12 @@ void CaseDocument::markSaved(const std::filesystem::path& file) {
   editor_.markClean();
 }
 
-QAction* CaseDocument::createUndoAction(QObject* parent, const QString& prefix) {
+QAction* CaseDocument::createHistoryAction(QObject* parent, const QString& prefix, bool undo) {
   auto* action = new QAction(prefix, parent);
-  connect(action, &QAction::triggered, this, &CaseDocument::undo);
-  auto update = [this, action, prefix] {
-    action->setEnabled(editor_.canUndo());
-    const QString text = QString::fromStdString(editor_.undoText());
-    action->setText(text.isEmpty() ? prefix : prefix + " " + text);
-  };
-  connect(this, &CaseDocument::historyChanged, action, update);
-  update();
-  return action;
-}
-
-QAction* CaseDocument::createRedoAction(QObject* parent, const QString& prefix) {
-  auto* action = new QAction(prefix, parent);
-  connect(action, &QAction::triggered, this, &CaseDocument::redo);
-  auto update = [this, action, prefix] {
-    action->setEnabled(editor_.canRedo());
-    const QString text = QString::fromStdString(editor_.redoText());
+  connect(action, &QAction::triggered, this, undo ? &CaseDocument::undo : &CaseDocument::redo);
+  auto update = [this, action, prefix, undo] {
+    action->setEnabled(undo ? editor_.canUndo() : editor_.canRedo());
+    const QString text = QString::fromStdString(undo ? editor_.undoText() : editor_.redoText());
     action->setText(text.isEmpty() ? prefix : prefix + " " + text);
   };
   connect(this, &CaseDocument::historyChanged, action, update);

@@ -30,6 +30,9 @@ nlohmann::json catalogueJson();
 std::unique_ptr<Job> makeJob(const nlohmann::json& description,
                              const std::filesystem::path& baseDir = {});
 
+// An image grid as the jobs and the CLI print it: size, spacing_mm, origin_lps, direction (rows).
+nlohmann::json geometryJson(const ImageGeometry& geometry);
+
 // Reads and parses a job file. Throws Error(NotFound/Io) for the file, Error(InvalidInput) for
 // JSON that does not parse (with the line).
 nlohmann::json readJobFile(const std::filesystem::path& file);

@@ -39,8 +39,12 @@ class CaseDocument : public QObject {
   void undo() { editor_.undo(); }
   void redo() { editor_.redo(); }
   // Menu actions that follow the history (enabled state, "Undo Add Ruler 1").
-  QAction* createUndoAction(QObject* parent, const QString& prefix);
-  QAction* createRedoAction(QObject* parent, const QString& prefix);
+  QAction* createUndoAction(QObject* parent, const QString& prefix) {
+    return createHistoryAction(parent, prefix, true);
+  }
+  QAction* createRedoAction(QObject* parent, const QString& prefix) {
+    return createHistoryAction(parent, prefix, false);
+  }
 
   // Undoable edits the window uses (shorthands for apply(edits::...)).
   void addMeasurement(Measurement measurement);
@@ -72,6 +76,7 @@ class CaseDocument : public QObject {
 
  private:
   void forward(const CaseChange& change);
+  QAction* createHistoryAction(QObject* parent, const QString& prefix, bool undo);
 
   CaseEditor editor_;
   std::filesystem::path file_;
