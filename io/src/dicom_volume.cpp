@@ -15,6 +15,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <Eigen/Geometry>
+#include <Eigen/SVD>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -40,7 +41,17 @@ using detail::FrameHeader;
 constexpr double kSamePosition_mm = 0.01;  // two slices closer than this are duplicates
 constexpr double kTiltShift_mm = 0.05;     // in-plane drift of positions beyond this is a tilt
 constexpr double kOrientationTol = 1e-3;   // direction cosines
-constexpr double kSpacingRelTol = 0.01;    // 1% of the slice step
+// Image Orientation (Patient) (PS3.3 C.7.6.2.1.1) must hold two orthogonal unit vectors.
+// Below kCosineNoise (norm error, and cosine of the angle between row and column) the
+// deviation is rounding: DS holds at most 16 characters (PS3.5 6.2) and vendors write 5 or
+// 6 decimals (error <= 5e-6 per component); 1e-4 rad moves a voxel centre 0.05 mm at
+// 500 mm from the origin. It is corrected silently. Beyond kCosineNormLimit (1 %) or
+// kOffOrthogonalLimit_deg the file is damaged: 1 degree tilts the edge of a 500 mm field of
+// view by 4 mm, far more than any rounding can explain, so it is refused.
+constexpr double kCosineNoise = 1e-4;
+constexpr double kCosineNormLimit = 0.01;
+constexpr double kOffOrthogonalLimit_deg = 1.0;
+constexpr double kSpacingRelTol = 0.01;  // 1% of the slice step
 constexpr double kSpacingAbsTol_mm = 0.01;
 // Files (or slices) handed to the worker threads at a time; progress and cancel are checked
 // between blocks.
@@ -70,6 +81,13 @@ std::optional<std::array<double, N>> numbers(DcmItem& item, const DcmTagKey& tag
     out[i] = *v;
   }
   return out;
+}
+
+// An IS value (DCMTK reads IS as Sint32, not Float64); nullopt when absent or unreadable.
+std::optional<double> integerValue(DcmItem& item, const DcmTagKey& tag) {
+  Sint32 v = 0;
+  if (item.findAndGetSint32(tag, v).bad()) return std::nullopt;
+  return v;
 }
 
 int integer(DcmItem& item, const DcmTagKey& tag, int fallback) {
@@ -418,8 +436,10 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
       base.hasPixelSpacing = true;
     }
     classicRescale(base);
-    base.echoAndTime = {integer(ds, DCM_EchoNumbers, 0),
-                        integer(ds, DCM_TemporalPositionIdentifier, 0)};
+    base.classicVolumeKey = {integerValue(ds, DCM_EchoNumbers),
+                             integerValue(ds, DCM_TemporalPositionIdentifier),
+                             number(ds, DCM_TriggerTime), number(ds, DCM_DiffusionBValue),
+                             integerValue(ds, DCM_AcquisitionNumber)};
     const Vec3 origin((*ipp)[0], (*ipp)[1], (*ipp)[2]);
     if (file.frames == 1) {
       base.position_lps = origin;
@@ -501,6 +521,157 @@ HeaderPass readAllHeaders(const std::vector<std::filesystem::path>& files, Progr
   return pass;
 }
 
+// Image Orientation (Patient) -> the nearest orthonormal (row, column) pair. Each vector is
+// normalised, then the pair is replaced by the polar factor U V^T of its thin SVD, the
+// closest orthonormal pair in the Frobenius norm (Higham, "Computing the polar decomposition",
+// SIAM J. Sci. Stat. Comput. 7(4), 1986). For two unit vectors this turns row and column by
+// half the deviation each, within their own plane: the slice normal, and so the slice order,
+// stay exactly as written. Gram-Schmidt would put the whole error on the column, and neither
+// vector is more trustworthy than the other.
+std::pair<Vec3, Vec3> orthonormalCosines(const std::array<double, 6>& iop,
+                                         const std::filesystem::path& file,
+                                         std::vector<std::string>& assumptions) {
+  const Vec3 row(iop[0], iop[1], iop[2]), column(iop[3], iop[4], iop[5]);
+  const double normError = std::max(std::abs(row.norm() - 1.0), std::abs(column.norm() - 1.0));
+  const bool finite = row.allFinite() && column.allFinite();
+  const double cosine = finite && row.norm() > 0 && column.norm() > 0
+                            ? row.normalized().dot(column.normalized())
+                            : 1.0;
+  const double offOrthogonal_deg =
+      std::abs(std::asin(std::clamp(cosine, -1.0, 1.0))) * 180.0 / M_PI;
+  const std::string figures = "its row and column vectors are " + formatMm(offOrthogonal_deg) +
+                              " degrees off perpendicular and their "
+                              "lengths differ from 1 by up to " +
+                              formatMm(100.0 * normError) + " %";
+  if (!finite || normError > kCosineNormLimit || offOrthogonal_deg > kOffOrthogonalLimit_deg) {
+    throw Error(ErrorKind::Corrupt,
+                "Image Orientation (Patient) (0020,0037) of " + file.string() +
+                    " is not two perpendicular unit vectors: " + figures + " (limits " +
+                    formatMm(kOffOrthogonalLimit_deg) + " degree and " +
+                    formatMm(100.0 * kCosineNormLimit) +
+                    " %). The header is damaged; export the series again from the source.",
+                file.string());
+  }
+  Eigen::Matrix<double, 3, 2> pair;
+  pair.col(0) = row.normalized();
+  pair.col(1) = column.normalized();
+  const Eigen::JacobiSVD<Eigen::Matrix<double, 3, 2>> svd(
+      pair, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  const Eigen::Matrix<double, 3, 2> orthonormal =
+      svd.matrixU().leftCols<2>() * svd.matrixV().transpose();
+  if (normError > kCosineNoise || std::abs(cosine) > kCosineNoise) {
+    assumptions.push_back("Image Orientation (Patient) is not orthonormal: " + figures +
+                          ". Both were made unit length and turned by half the deviation each "
+                          "(nearest orthonormal pair); the slice normal is unchanged.");
+  }
+  return {orthonormal.col(0), orthonormal.col(1)};
+}
+
+void requireVolumeIndex(std::size_t asked, std::size_t count, const std::string& series) {
+  if (asked < count) return;
+  throw Error(ErrorKind::InvalidInput,
+              "Volume " + std::to_string(asked) + " was asked for, but the files hold " +
+                  std::to_string(count) + " volume(s); choose 0 to " + std::to_string(count - 1) +
+                  ".",
+              series);
+}
+
+// Whether two of the frames lie at the same position (a sort along each axis would be
+// faster; series with several volumes have at most a few thousand frames).
+bool sharePositions(const std::vector<FrameHeader*>& frames) {
+  for (std::size_t a = 0; a < frames.size(); ++a)
+    for (std::size_t b = a + 1; b < frames.size(); ++b)
+      if ((frames[a]->position_lps - frames[b]->position_lps).norm() <= kSamePosition_mm)
+        return true;
+  return false;
+}
+
+using ClassicKey = std::array<std::optional<double>, detail::kClassicVolumeAttributes.size()>;
+
+// The key of `frame` restricted to the attributes in `mask` (bit a: attribute a).
+ClassicKey maskedKey(const FrameHeader& frame, unsigned mask) {
+  ClassicKey key{};
+  for (std::size_t a = 0; a < key.size(); ++a)
+    if (mask & (1u << a)) key[a] = frame.classicVolumeKey[a];
+  return key;
+}
+
+std::string describeKey(const ClassicKey& key, unsigned mask) {
+  std::string out;
+  for (std::size_t a = 0; a < key.size(); ++a) {
+    if (!(mask & (1u << a))) continue;
+    std::ostringstream value;
+    value << std::setprecision(8);
+    if (key[a])
+      value << *key[a] << detail::kClassicVolumeAttributes[a].unit;
+    else
+      value << "absent";
+    out += (out.empty() ? "" : ", ") + std::string(detail::kClassicVolumeAttributes[a].name) + " " +
+           value.str();
+  }
+  return out;
+}
+
+// Classic slices that share positions hold several volumes (echoes, cardiac phases, b-values,
+// acquisitions): they are never stacked together. Of the attributes that differ, the
+// grouping with the fewest volumes in which no two slices share a position is taken (fewest,
+// so that a trigger time that also varies from slice to slice within a phase does not split
+// every slice off); volume `asked` of them, in ascending order of the attribute values, is
+// returned. Slices that share positions without any such attribute differing are duplicates
+// (planStack keeps one); when the attributes differ but no grouping separates the slices,
+// the series is refused: the volumes cannot be told apart.
+std::vector<FrameHeader*> chooseClassicVolume(const HeaderPass& pass,
+                                              const std::vector<FrameHeader*>& frames,
+                                              std::size_t asked,
+                                              std::vector<std::string>& assumptions) {
+  unsigned differing = 0;
+  for (std::size_t a = 0; a < detail::kClassicVolumeAttributes.size(); ++a)
+    for (const FrameHeader* f : frames)
+      if (f->classicVolumeKey[a] != frames.front()->classicVolumeKey[a]) differing |= 1u << a;
+  if (differing == 0 || !sharePositions(frames)) {
+    requireVolumeIndex(asked, 1, pass.info.seriesInstanceUid);
+    return frames;
+  }
+  std::optional<std::map<ClassicKey, std::vector<FrameHeader*>>> best;
+  unsigned bestMask = 0;
+  for (unsigned mask = 1; mask <= differing; ++mask) {
+    if ((mask & ~differing) != 0) continue;
+    std::map<ClassicKey, std::vector<FrameHeader*>> groups;
+    for (FrameHeader* f : frames) groups[maskedKey(*f, mask)].push_back(f);
+    const bool separated = std::none_of(groups.begin(), groups.end(),
+                                        [](const auto& g) { return sharePositions(g.second); });
+    if (separated && (!best || groups.size() < best->size())) {
+      best = std::move(groups);
+      bestMask = mask;
+    }
+  }
+  std::string names;
+  for (std::size_t a = 0; a < detail::kClassicVolumeAttributes.size(); ++a)
+    if (differing & (1u << a))
+      names += (names.empty() ? "" : ", ") + std::string(detail::kClassicVolumeAttributes[a].name);
+  if (!best) {
+    throw Error(ErrorKind::Unsupported,
+                "The series holds several slices at the same positions, and its " + names +
+                    " values do not separate them into volumes with one slice per position (a "
+                    "diffusion series with several gradient directions per b-value, or a "
+                    "dynamic series without temporal positions); they cannot be stacked. "
+                    "Split the series with the scanner's or PACS' tools first.",
+                pass.info.seriesInstanceUid);
+  }
+  requireVolumeIndex(asked, best->size(), pass.info.seriesInstanceUid);
+  const auto chosen = std::next(best->begin(), static_cast<std::ptrdiff_t>(asked));
+  std::string all;
+  for (const auto& [key, group] : *best)
+    all += (all.empty() ? "" : "; ") + describeKey(key, bestMask);
+  assumptions.push_back("The slices hold " + std::to_string(best->size()) +
+                        " volumes at the same positions, told apart by " + names + " (" + all +
+                        "); they were not mixed: volume " + std::to_string(asked) + " (" +
+                        describeKey(chosen->first, bestMask) + ", " +
+                        std::to_string(chosen->second.size()) +
+                        " slices) was loaded, choose another with the volume option.");
+  return chosen->second;
+}
+
 StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& frames,
                     const VolumeLoadOptions& options, std::vector<std::string>& assumptions) {
   const FrameHeader& first = *frames.front();
@@ -558,16 +729,7 @@ StackPlan planStack(const HeaderPass& pass, const std::vector<FrameHeader*>& fra
       }
     }
   }
-  Vec3 r(first.orientation[0], first.orientation[1], first.orientation[2]);
-  Vec3 c(first.orientation[3], first.orientation[4], first.orientation[5]);
-  if (r.norm() < 0.5 || c.norm() < 0.5 || std::abs(r.normalized().dot(c.normalized())) > 0.01) {
-    throw Error(ErrorKind::Corrupt,
-                "Image Orientation (Patient) of " + firstFile.file.string() +
-                    " is not two perpendicular unit vectors.",
-                firstFile.file.string());
-  }
-  r.normalize();
-  c.normalize();
+  const auto [r, c] = orthonormalCosines(first.orientation, firstFile.file, assumptions);
   const Vec3 n = r.cross(c).normalized();
 
   // Sort along the normal (a strict order; file order breaks exact ties), then keep one slice
@@ -892,53 +1054,26 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   HeaderPass pass = readAllHeaders(files, progress);
   std::vector<std::string> assumptions = pass.notes;
 
-  // Several volumes at the same positions (echoes, time points, stacks): load the one asked
-  // for (the first by default), in order of their Dimension Index Values.
+  // Several volumes at the same positions: enhanced stacks, echoes, time points (Dimension
+  // Index Values), else classic echoes, phases, b-values, acquisitions. Load the one asked for.
   std::map<std::vector<std::uint32_t>, std::vector<FrameHeader*>> volumes;
   for (FrameHeader& f : pass.frames) volumes[f.volumeKey].push_back(&f);
-  if (options.volume >= volumes.size()) {
-    throw Error(ErrorKind::InvalidInput,
-                "Volume " + std::to_string(options.volume) + " was asked for, but the files hold " +
-                    std::to_string(volumes.size()) + " volume(s); choose 0 to " +
-                    std::to_string(volumes.size() - 1) + ".",
-                pass.info.seriesInstanceUid);
-  }
-  const auto chosenVolume = std::next(volumes.begin(), static_cast<std::ptrdiff_t>(options.volume));
-  const std::vector<FrameHeader*>& chosen = chosenVolume->second;
+  std::vector<FrameHeader*> selected;
   if (volumes.size() > 1) {
+    requireVolumeIndex(options.volume, volumes.size(), pass.info.seriesInstanceUid);
+    const auto chosen = std::next(volumes.begin(), static_cast<std::ptrdiff_t>(options.volume));
+    selected = chosen->second;
     std::string key;
-    for (auto v : chosenVolume->first) key += (key.empty() ? "" : "\\") + std::to_string(v);
+    for (auto v : chosen->first) key += (key.empty() ? "" : "\\") + std::to_string(v);
     assumptions.push_back("The files hold " + std::to_string(volumes.size()) +
                           " volumes (stacks, echoes or time points, told apart by their "
                           "Dimension Index Values); volume " +
                           std::to_string(options.volume) + " (" + key + ", " +
-                          std::to_string(chosen.size()) + " frames) was loaded, the other " +
-                          std::to_string(pass.frames.size() - chosen.size()) +
+                          std::to_string(selected.size()) + " frames) was loaded, the other " +
+                          std::to_string(pass.frames.size() - selected.size()) +
                           " frames were ignored.");
-  }
-
-  // Classic multi-echo / dynamic series: when slices share positions and carry different
-  // echo numbers or temporal positions, keep the first echo / time point.
-  std::vector<FrameHeader*> selected = chosen;
-  {
-    std::map<std::array<int, 2>, std::vector<FrameHeader*>> echoes;
-    for (FrameHeader* f : chosen) echoes[f->echoAndTime].push_back(f);
-    std::vector<Vec3> positions;
-    bool shared = false;
-    for (const FrameHeader* f : chosen) {
-      for (const Vec3& p : positions)
-        shared = shared || (p - f->position_lps).norm() <= kSamePosition_mm;
-      if (shared) break;
-      positions.push_back(f->position_lps);
-    }
-    if (shared && echoes.size() > 1) {
-      selected = echoes.begin()->second;
-      const auto [echo, time] = echoes.begin()->first;
-      assumptions.push_back("The slices belong to " + std::to_string(echoes.size()) +
-                            " echoes or time points at the same positions; only echo " +
-                            std::to_string(echo) + ", temporal position " + std::to_string(time) +
-                            " (" + std::to_string(selected.size()) + " slices) was loaded.");
-    }
+  } else {
+    selected = chooseClassicVolume(pass, volumes.begin()->second, options.volume, assumptions);
   }
   const bool suv = options.petBodyWeightSuv && pass.info.modality == "PT" &&
                    pass.files[selected.front()->fileIndex].units == "BQML";

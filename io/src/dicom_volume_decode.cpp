@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -18,6 +19,10 @@
 #include "volume_frames.h"
 
 namespace twinplan::io::detail {
+
+static_assert(std::endian::native == std::endian::little,
+              "FrameDecoder::localOrder32 assumes DCMTK hands out little-endian 16-bit words");
+
 namespace {
 
 Error corrupt(const FileHeader& file, const std::string& what) {
@@ -136,6 +141,20 @@ std::vector<std::uint8_t> j2kFrameStream(const FileHeader& file, DcmPixelSequenc
 
 }  // namespace
 
+// A 32-bit pixel cell in a big-endian transfer syntax is one big-endian 32-bit value
+// (PS3.5 7.3: the byte order applies to the whole value; pydicom reads it as '>u4').
+// DCMTK holds Pixel Data as OW and byte-swaps it in 16-bit words, which leaves the two
+// halves of each value in big-endian order: exchange them. Pixel Data read as OB was not
+// swapped at all: reverse all four bytes.
+void FrameDecoder::localOrder32(bool swappedAsWords, std::size_t pixels) {
+  for (std::size_t n = 0; n < pixels; ++n) {
+    std::uint32_t word;
+    std::memcpy(&word, raw_.data() + 4 * n, 4);
+    word = swappedAsWords ? (word << 16) | (word >> 16) : __builtin_bswap32(word);
+    std::memcpy(raw_.data() + 4 * n, &word, 4);
+  }
+}
+
 std::int64_t PixelFormat::storedMin() const {
   return isSigned ? -(std::int64_t{1} << (bitsStored - 1)) : 0;
 }
@@ -247,6 +266,9 @@ FrameDecoder::Samples FrameDecoder::fetch(const FileHeader& file, std::size_t fi
   }
   nextFragment_ = startFragment;
   lastFrame_ = frame.frameIndex;
+  if (f.bitsAllocated == 32 && DcmXfer(xfer).isBigEndian()) {
+    localOrder32(element->getVR() == EVR_OW, pixels);
+  }
   return Samples::Words;
 }
 

@@ -46,11 +46,25 @@ struct FrameHeader {
   std::optional<RealWorldMapping> realWorld;  // (0040,9096), classic or functional group
   int instanceNumber = 0;
   std::vector<std::uint32_t> volumeKey;  // dimension index values that are not the position
-  // Classic images: (EchoNumbers, TemporalPositionIdentifier), used to tell echoes and time
-  // points apart when several slices share a position.
-  std::array<int, 2> echoAndTime{0, 0};
+  // Classic images: what tells several volumes at the same positions apart, in the order of
+  // kClassicVolumeAttributes (absent: nullopt).
+  std::array<std::optional<double>, 5> classicVolumeKey{};
   double along_mm = 0.0;  // position along the slice normal
 };
+
+// The classic attributes that tell apart several volumes sharing slice positions, with the
+// unit their values are shown in.
+struct ClassicVolumeAttribute {
+  const char* name;
+  const char* unit;
+};
+inline constexpr std::array<ClassicVolumeAttribute, 5> kClassicVolumeAttributes{{
+    {"echo", ""},               // Echo Numbers (0018,0086)
+    {"temporal position", ""},  // Temporal Position Identifier (0020,0100)
+    {"trigger time", " ms"},    // Trigger Time (0018,1060): cardiac phase
+    {"b-value", " s/mm2"},      // Diffusion b-value (0018,9087)
+    {"acquisition", ""},        // Acquisition Number (0020,0012)
+}};
 
 struct FileHeader {
   std::filesystem::path file;
@@ -98,6 +112,8 @@ class FrameDecoder {
   enum class Samples { Words, J2k };  // where fetch() left the frame: raw_ or j2k_
   Samples fetch(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame);
   void load(const FileHeader& file, std::size_t fileIndex);
+  // Puts the 32-bit words of a big-endian frame in raw_ into the machine's byte order.
+  void localOrder32(bool swappedAsWords, std::size_t pixels);
   std::unique_ptr<DcmFileFormat> loaded_;
   std::size_t loadedIndex_ = static_cast<std::size_t>(-1);
   std::uint32_t nextFragment_ = 0;  // DCMTK's start fragment of frame lastFrame_ + 1

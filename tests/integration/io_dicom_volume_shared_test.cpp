@@ -396,6 +396,45 @@ TEST(RtDose, ClassicMultiFrameDoseGridsAddUp) {
   EXPECT_LE(maxDiff, 4.7e-5);
 }
 
+// Largest |a - b| over the voxels of two volumes on the same grid.
+double maxAbsDifference(const ImageVolume& a, const ImageVolume& b) {
+  const ImageGeometry& g = a.geometry();
+  EXPECT_TRUE(g.sameGridAs(b.geometry()));
+  double maxDiff = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        maxDiff = std::max(maxDiff, std::abs(a.valueAt(i, j, k) - b.valueAt(i, j, k)));
+  return maxDiff;
+}
+
+TEST(RtDose, BigEndianCopiesGiveTheSameDose) {
+  // RD_beam1.dcm (implicit VR LE, 16-bit) converted at test time: by dcmconv +tb to Explicit
+  // VR Big Endian (same 16-bit values: identical dose), and by pydicom to 32-bit big-endian
+  // cells holding 257x the stored value with Dose Grid Scaling / 257 (DS rounding: relative
+  // error < 1e-9; the float32 output rounds to 6e-8 relative).
+  TempDir dir;
+  const fs::path source = sharedData("rt-plan-raystation/RD_beam1.dcm");
+  const ImageVolume reference = io::loadVolume(std::vector<fs::path>{source});
+  const fs::path be16 = dir / "RD_beam1_be16.dcm", be32 = dir / "RD_beam1_be32.dcm";
+  auto result = runCommand("dcmconv +tb '" + source.string() + "' '" + be16.string() + "' 2>&1");
+  ASSERT_EQ(result.status, 0) << result.output;
+  const fs::path script =
+      fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/rtdose_big_endian_32bit.py";
+  result = runCommand("/usr/bin/python3 '" + script.string() + "' '" + source.string() + "' '" +
+                      be32.string() + "' 2>&1");
+  ASSERT_EQ(result.status, 0) << result.output;
+  const ImageVolume dose16 = io::loadVolume(std::vector<fs::path>{be16});
+  const ImageVolume dose32 = io::loadVolume(std::vector<fs::path>{be32});
+  const double diff16 = maxAbsDifference(dose16, reference);
+  const double diff32 = maxAbsDifference(dose32, reference);
+  std::cout << "[rtdose big endian] max |BE16 - LE| " << diff16 << " Gy, max |BE32 - LE| " << diff32
+            << " Gy\n";
+  EXPECT_EQ(diff16, 0.0);
+  EXPECT_LE(diff32, 2.5e-7);  // 2 float32 ulps at the 1.95 Gy maximum
+  EXPECT_EQ(dose32.unit, "Gy");
+}
+
 TEST(Malformed, TruncatedPixelDataIsCorruptAndNamesTheFile) {
   const fs::path file = sharedData("malformed/MR_truncated.dcm");
   try {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -39,6 +40,9 @@ struct SliceSpec {
   double slope = 1.0, intercept = 0.0;
   std::string units;
   int echo = 0;
+  // Classic attributes that tell volumes at the same positions apart; empty: absent.
+  std::string temporalPosition, triggerTime, acquisition;
+  std::optional<double> bValue;
   bool bare = false;                       // no preamble and no file meta header
   std::string pixelSpacing = "0.5\\0.75";  // between rows, between columns
   bool pixelDataAsOL = false;              // a damaged file: Pixel Data with VR OL
@@ -93,6 +97,12 @@ void writeSlice(const SliceSpec& spec, const std::filesystem::path& path) {
   }
   if (!spec.units.empty()) d->putAndInsertString(DCM_Units, spec.units.c_str());
   if (spec.echo > 0) d->putAndInsertString(DCM_EchoNumbers, std::to_string(spec.echo).c_str());
+  if (!spec.temporalPosition.empty())
+    d->putAndInsertString(DCM_TemporalPositionIdentifier, spec.temporalPosition.c_str());
+  if (!spec.triggerTime.empty()) d->putAndInsertString(DCM_TriggerTime, spec.triggerTime.c_str());
+  if (!spec.acquisition.empty())
+    d->putAndInsertString(DCM_AcquisitionNumber, spec.acquisition.c_str());
+  if (spec.bValue) d->putAndInsertFloat64(DCM_DiffusionBValue, *spec.bValue);
   const std::size_t n = static_cast<std::size_t>(spec.rows) * spec.columns;
   if (spec.bitsAllocated == 8) {
     std::vector<Uint8> pixels(n);
@@ -101,6 +111,22 @@ void writeSlice(const SliceSpec& spec, const std::filesystem::path& path) {
         pixels[static_cast<std::size_t>(j) * spec.columns + i] =
             static_cast<Uint8>(spec.stored(i, j));
     d->putAndInsertUint8Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(n));
+  } else if (spec.bitsAllocated == 32) {
+    // DCMTK holds Pixel Data as 16-bit words and writes each in the transfer syntax's byte
+    // order. A 32-bit value is written as its two halves in the file's order (high half first
+    // in big endian), so that the file holds each value as one 32-bit integer of that order
+    // (PS3.5 7.3), bytes 01 02 03 04 for 0x01020304 in big endian.
+    const bool bigEndian = spec.xfer == EXS_BigEndianExplicit;
+    std::vector<Uint16> halves(2 * n);
+    for (int j = 0; j < spec.rows; ++j) {
+      for (int i = 0; i < spec.columns; ++i) {
+        const auto value = static_cast<std::uint32_t>(spec.stored(i, j));
+        const std::size_t k = 2 * (static_cast<std::size_t>(j) * spec.columns + i);
+        halves[k + (bigEndian ? 0 : 1)] = static_cast<Uint16>(value >> 16);
+        halves[k + (bigEndian ? 1 : 0)] = static_cast<Uint16>(value & 0xFFFFu);
+      }
+    }
+    d->putAndInsertUint16Array(DCM_PixelData, halves.data(), static_cast<unsigned long>(2 * n));
   } else {
     std::vector<Uint16> pixels(n);
     for (int j = 0; j < spec.rows; ++j)
@@ -735,6 +761,194 @@ TEST(LoadVolume, SeriesOverloadUsesTheInstanceFiles) {
   for (const auto& f : files) series.instances.push_back(io::DicomInstance{.file = f});
   const ImageVolume v = io::loadVolume(series);
   EXPECT_EQ(v.geometry().size[2], 3);
+}
+
+// --- Big-endian pixel cells (PS3.5 7.3): each value is one integer in the syntax's order. ---
+
+std::vector<SliceSpec> mrStack(int bitsAllocated, bool isSigned, E_TransferSyntax xfer,
+                               std::function<int(int, int)> stored) {
+  auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+  for (auto& s : specs) {
+    s.modality = "MR";
+    s.intercept = 0;
+    s.bitsAllocated = s.bitsStored = bitsAllocated;
+    s.isSigned = isSigned;
+    s.xfer = xfer;
+    s.stored = stored;
+  }
+  return specs;
+}
+
+TEST(LoadVolume, BigEndianSigned32BitValuesKeepTheirByteOrder) {
+  // 0x01020304 + i + 256 j: with the 16-bit halves swapped it would read 0x03040102 + ...
+  auto value = [](int i, int j) { return (j % 2 ? -1 : 1) * (0x01020304 + i + 256 * j); };
+  for (E_TransferSyntax xfer : {EXS_BigEndianExplicit, EXS_LittleEndianExplicit}) {
+    TempDir dir;
+    const ImageVolume v = io::loadVolume(writeSeries(dir, mrStack(32, true, xfer, value)));
+    ASSERT_EQ(v.pixelType(), PixelType::Int32);
+    for (int j = 0; j < 4; ++j)
+      for (int i = 0; i < 5; ++i) EXPECT_EQ(v.valueAt(i, j, 1), value(i, j)) << i << "," << j;
+    EXPECT_EQ(v.valueAt(4, 3, 2), -(0x01020304 + 4 + 768));
+  }
+}
+
+TEST(LoadVolume, BigEndianUnsigned32BitValuesKeepTheirByteOrder) {
+  // Both halves differ from pixel to pixel; every value is exact in float32 (< 2^24).
+  auto value = [](int i, int j) { return ((0x10 + i) << 16) | (0x0102 + j); };
+  TempDir dir;
+  const ImageVolume v =
+      io::loadVolume(writeSeries(dir, mrStack(32, false, EXS_BigEndianExplicit, value)));
+  ASSERT_EQ(v.pixelType(), PixelType::Float32);
+  EXPECT_EQ(v.valueAt(0, 0, 0), 0x00100102);
+  EXPECT_EQ(v.valueAt(4, 3, 2), 0x00140105);
+}
+
+TEST(LoadVolume, BigEndianEightBitValuesAreNotSwapped) {
+  auto value = [](int i, int j) { return 3 * i + 50 * j + 1; };
+  TempDir dir;
+  const ImageVolume v =
+      io::loadVolume(writeSeries(dir, mrStack(8, false, EXS_BigEndianExplicit, value)));
+  ASSERT_EQ(v.pixelType(), PixelType::UInt8);
+  for (int j = 0; j < 4; ++j)
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(v.valueAt(i, j, 2), value(i, j)) << i << "," << j;
+}
+
+// --- Image Orientation (Patient) that is not orthonormal. ---
+
+std::vector<SliceSpec> stackWithOrientation(const std::array<double, 6>& iop) {
+  auto specs = axialStack({0, 2, 4}, {1, 2, 3});
+  for (auto& s : specs) s.iop = iop;
+  return specs;
+}
+
+constexpr double kDeg = M_PI / 180.0;
+
+TEST(LoadVolume, RoundingNoiseInTheCosinesIsCorrectedSilently) {
+  // Column 5e-5 rad off perpendicular, row 5e-5 longer than 1: below the 1e-4 noise level.
+  TempDir dir;
+  const ImageVolume v = io::loadVolume(
+      writeSeries(dir, stackWithOrientation({1.00005, 0, 0, std::sin(5e-5), std::cos(5e-5), 0})));
+  EXPECT_FALSE(mentions(v, "orthonormal"));
+  const Mat3& d = v.geometry().direction;
+  EXPECT_NEAR((d.transpose() * d - Mat3::Identity()).norm(), 0.0, 1e-14);
+  EXPECT_NEAR(d(0, 0), std::cos(2.5e-5), 1e-14);
+  EXPECT_NEAR(d(1, 0), -std::sin(2.5e-5), 1e-14);
+}
+
+TEST(LoadVolume, CosinesHalfADegreeOffAreSplitEvenlyAndReported) {
+  // Column turned 0.5 degree towards the row, and 0.5 % long. The nearest orthonormal pair
+  // turns the row by -0.25 degree and the column by +0.25 degree about the unchanged normal.
+  TempDir dir;
+  const double a = 0.5 * kDeg;
+  const ImageVolume v = io::loadVolume(writeSeries(
+      dir, stackWithOrientation({1, 0, 0, 1.005 * std::sin(a), 1.005 * std::cos(a), 0})));
+  const Mat3& d = v.geometry().direction;
+  const double h = a / 2;
+  EXPECT_NEAR((d.col(0) - Vec3(std::cos(h), -std::sin(h), 0)).norm(), 0.0, 1e-9);
+  EXPECT_NEAR((d.col(1) - Vec3(std::sin(h), std::cos(h), 0)).norm(), 0.0, 1e-9);
+  EXPECT_NEAR((d.col(2) - Vec3(0, 0, 1)).norm(), 0.0, 1e-12);
+  EXPECT_EQ(v.geometry().size[2], 3);
+  EXPECT_TRUE(mentions(v, "0.5 degrees off perpendicular")) << v.assumptions.front();
+  EXPECT_TRUE(mentions(v, "0.5 %"));
+}
+
+TEST(LoadVolume, CosinesBeyondTheLimitsAreRefusedAsCorrupt) {
+  for (const std::array<double, 6>& iop :
+       {std::array<double, 6>{1, 0, 0, std::sin(1.5 * kDeg), std::cos(1.5 * kDeg), 0},
+        std::array<double, 6>{1.02, 0, 0, 0, 1, 0}, std::array<double, 6>{0, 0, 0, 0, 1, 0}}) {
+    TempDir dir;
+    const Error e =
+        expectError([&] { io::loadVolume(writeSeries(dir, stackWithOrientation(iop))); });
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+    EXPECT_NE(std::string(e.what()).find("not two perpendicular unit vectors"), std::string::npos)
+        << e.what();
+  }
+}
+
+// --- Volumes at the same positions: cardiac phases, b-values, acquisitions. ---
+
+// Three slices per group at z = 0, 2, 4; group g stores 100 * g + i + 10 * j.
+std::vector<SliceSpec> groupsAtSamePositions(int groups,
+                                             const std::function<void(SliceSpec&, int)>& tag) {
+  std::vector<SliceSpec> specs;
+  for (int g = 0; g < groups; ++g) {
+    auto stack = axialStack({0, 2, 4}, {3 * g + 1, 3 * g + 2, 3 * g + 3});
+    for (auto& s : stack) {
+      s.modality = "MR";
+      s.intercept = 0;
+      s.stored = [g](int i, int j) { return 100 * g + i + 10 * j; };
+      tag(s, g);
+    }
+    specs.insert(specs.end(), stack.begin(), stack.end());
+  }
+  return specs;
+}
+
+TEST(LoadVolume, CardiacPhasesAreSplitByTriggerTime) {
+  TempDir dir;
+  // Trigger times 0, 350.5, 701 ms: the order of the values, not of the files, numbers them.
+  const auto files = writeSeries(dir, groupsAtSamePositions(3, [](SliceSpec& s, int g) {
+                                   s.triggerTime = ds(350.5 * ((g + 1) % 3));
+                                 }));
+  io::VolumeLoadOptions options;
+  options.volume = 1;  // 350.5 ms: group 0
+  const ImageVolume v = io::loadVolume(files, options);
+  EXPECT_EQ(v.geometry().size[2], 3);
+  EXPECT_EQ(v.valueAt(4, 3, 2), 0 + 4 + 30);
+  EXPECT_TRUE(mentions(v, "3 volumes at the same positions, told apart by trigger time"));
+  EXPECT_TRUE(mentions(v, "volume 1 (trigger time 350.5 ms, 3 slices)"));
+  options.volume = 0;  // 0 ms: group 2
+  EXPECT_EQ(io::loadVolume(files, options).valueAt(4, 3, 2), 200 + 4 + 30);
+  options.volume = 3;
+  EXPECT_EQ(expectError([&] { io::loadVolume(files, options); }).kind(), ErrorKind::InvalidInput);
+}
+
+TEST(LoadVolume, DiffusionBValuesAreSplit) {
+  TempDir dir;
+  const auto files = writeSeries(
+      dir, groupsAtSamePositions(2, [](SliceSpec& s, int g) { s.bValue = g == 0 ? 1000.0 : 0.0; }));
+  const ImageVolume v = io::loadVolume(files);  // b = 0 first
+  EXPECT_EQ(v.valueAt(1, 2, 0), 100 + 1 + 20);
+  EXPECT_TRUE(mentions(v, "b-value 0 s/mm2; b-value 1000 s/mm2"));
+}
+
+TEST(LoadVolume, AcquisitionsAreSplit) {
+  TempDir dir;
+  const auto files = writeSeries(dir, groupsAtSamePositions(2, [](SliceSpec& s, int g) {
+                                   s.acquisition = std::to_string(g + 1);
+                                 }));
+  io::VolumeLoadOptions options;
+  options.volume = 1;
+  const ImageVolume v = io::loadVolume(files, options);
+  EXPECT_EQ(v.geometry().size[2], 3);
+  EXPECT_EQ(v.valueAt(1, 2, 0), 100 + 1 + 20);
+  EXPECT_TRUE(mentions(v, "acquisition 2, 3 slices"));
+}
+
+TEST(LoadVolume, PhasesWithSliceByTriggerTimesAreSplitByTemporalPosition) {
+  // Each slice has its own trigger time (as when the phase is a fraction of the R-R interval);
+  // the temporal position gives 2 volumes of 3 slices, not 6 of one.
+  TempDir dir;
+  const auto specs = groupsAtSamePositions(2, [](SliceSpec& s, int g) {
+    s.temporalPosition = std::to_string(g + 1);
+    s.triggerTime = ds(400.0 * g + s.ipp[2]);
+  });
+  const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
+  EXPECT_EQ(v.geometry().size[2], 3);
+  EXPECT_EQ(v.valueAt(4, 0, 1), 4);
+  EXPECT_TRUE(mentions(v, "2 volumes at the same positions"));
+  EXPECT_TRUE(mentions(v, "temporal position 1, 3 slices"));
+}
+
+TEST(LoadVolume, VolumesThatCannotBeToldApartAreRefused) {
+  // b = 0 once and b = 1000 twice (two gradient directions) at every position.
+  TempDir dir;
+  const auto specs =
+      groupsAtSamePositions(3, [](SliceSpec& s, int g) { s.bValue = g == 0 ? 0.0 : 1000.0; });
+  const Error e = expectError([&] { io::loadVolume(writeSeries(dir, specs)); });
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  EXPECT_NE(std::string(e.what()).find("b-value values do not separate them"), std::string::npos)
+      << e.what();
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ struct VolumeLoadOptions {
   bool allowResampling = true;
   // Which volume to load when the files hold several at the same positions (enhanced
   // multi-frame stacks, echoes, time points: ordered by their Dimension Index Values, e.g. a
-  // Philips B0 map's magnitude 0 and field map 1). Out of range is Error(InvalidInput).
+  // Philips B0 map's magnitude 0 and field map 1; classic slices: ordered by the values that
+  // tell them apart, e.g. trigger time 0, 350, 700 ms). Out of range is Error(InvalidInput).
   std::size_t volume = 0;
   // PET in Bq/ml (Units BQML) is converted to body-weight SUV (unit "SUVbw") from the
   // patient's weight and the decay-corrected injected dose (QIBA; io/src/dicom_values.h).
@@ -38,11 +39,16 @@ struct VolumeLoadOptions {
 //   rescale (uint16, or the CT rule). `unit` (io/src/dicom_values.h): CT "HU", RT Dose Dose
 //   Units, PET Units with SUV Type (GML + BW -> "SUVbw"), others the UCUM unit of a Real World
 //   Value Mapping equal to the rescale (a Philips field map: "Hz") or a defined Rescale Type.
-// - Several volumes at the same positions (enhanced Dimension Index Values, classic echo
-//   numbers / temporal positions): options.volume (enhanced) or the first is loaded. Duplicate
-//   positions: lowest InstanceNumber kept. Gaps, uneven steps, gantry tilt: resampled (linear along
-//   the normal, bilinear in-plane for tilt) when allowResampling, else refused. Mixed sizes,
-//   orientations or pixel spacings, colour images, frames without positions: refused.
+// - Several volumes at the same positions (enhanced Dimension Index Values; classic Echo
+//   Numbers, Temporal Position Identifier, Trigger Time, Diffusion b-value, Acquisition
+//   Number): options.volume is loaded, never a mix; the assumption lists the volumes. Classic
+//   slices sharing positions that these do not separate are refused. Duplicate
+//   positions: lowest InstanceNumber kept. Gaps, uneven steps, gantry tilt: resampled (linear
+//   along the normal, bilinear in-plane for tilt) when allowResampling, else refused. Mixed
+//   sizes, orientations or pixel spacings, colour images, frames without positions: refused.
+// - Image Orientation (Patient): made orthonormal (nearest pair; reported beyond 1e-4),
+//   refused beyond 1 degree off perpendicular or 1 % off unit length.
+// - Big-endian 32-bit pixel cells are read as whole 32-bit values.
 // - Memory: headers first, then one file at a time decoded straight into the volume.
 ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
                        const VolumeLoadOptions& options = {}, Progress& progress = noProgress());
