@@ -16,6 +16,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/measurement.h"
 #include "twinplan/io/dicom_volume.h"
+#include "twinplan/io/dicom_writer.h"
 
 namespace twinplan {
 namespace {
@@ -178,6 +179,19 @@ TEST(Monochrome1, StoredValuesKeepTheRescaleAndOnlyTheDisplayIsInverted) {
   const ImageVolume m = io::loadVolume(writePaddedCt(plain, {.stored = hu}));
   EXPECT_EQ(m.valueAt(3, 2, 1), 132);
   EXPECT_FALSE(m.dicom.displayInverted);
+}
+
+TEST(Monochrome1, ADicomExportStaysMonochrome1WithTheSameValues) {
+  // Written as MONOCHROME2 the un-inverted values would show inverted in other viewers.
+  TempDir dir;
+  const auto hu = [](int i, int j, int k) { return 1024 + 10 * i + j + 100 * k; };
+  const ImageVolume v =
+      io::loadVolume(writePaddedCt(dir, {.stored = hu, .photometric = "MONOCHROME1"}));
+  const io::DicomWriteOptions options;
+  const io::DicomWriteResult written = io::writeDicomSeries(v, dir / "export", options);
+  const ImageVolume back = io::loadVolume(written.files);
+  EXPECT_TRUE(back.dicom.displayInverted);
+  EXPECT_EQ(back.valueAt(3, 2, 1), 132);
 }
 
 TEST(PixelPadding, RangeAndInvertedDisplaySurviveACaseFile) {
