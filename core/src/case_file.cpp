@@ -471,6 +471,7 @@ Case loadCase(const fs::path& path, Progress& progress) {
     volume.dicom = meta.dicom;
     volume.assumptions = meta.assumptions;
     volume.planar2D = meta.planar2D;
+    volume.paddingRange = meta.paddingRange;
     twin.volumes.push_back(std::move(volume));
   }
   for (const auto& meta : manifest.labelMaps) {

@@ -119,6 +119,7 @@ ojson dicomJson(const DicomInfo& d) {
   j["seriesNumber"] = d.seriesNumber;
   j["windowCenter"] = d.windowCenter;
   j["windowWidth"] = d.windowWidth;
+  if (d.displayInverted) j["displayInverted"] = true;  // older cases: absent, false
   return j;
 }
 
@@ -227,7 +228,19 @@ DicomInfo dicomFrom(const json& o, const std::string& where) {
       o, "seriesNumber", where, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
   d.windowCenter = num(o, "windowCenter", where);
   d.windowWidth = num(o, "windowWidth", where);
+  d.displayInverted = o.contains("displayInverted") ? boolean(o, "displayInverted", where) : false;
   return d;
+}
+
+// [low, high], finite, low <= high (older cases have no such key: no padding).
+std::pair<double, double> paddingRangeFrom(const json& volume, const std::string& where) {
+  const json& r = asArray(volume.at("paddingRange"), where);
+  if (r.size() != 2) invalid(where, "not two numbers");
+  const double low = asNumber(r[0], where), high = asNumber(r[1], where);
+  if (!std::isfinite(low) || !std::isfinite(high) || low > high) {
+    invalid(where, "not a finite range with low <= high");
+  }
+  return {low, high};
 }
 
 Rgb colourFrom(const json& o, const char* key, const std::string& where) {
@@ -327,7 +340,12 @@ Manifest describe(const Case& twin) {
       refuse(what + " has a non-finite window.", v.name);
     }
     m.volumes.push_back({v.name, v.unit, v.pixelType(), v.geometry(), v.dicom, v.assumptions,
-                         entryName("volumes", i, v.name, ".nrrd"), v.planar2D});
+                         entryName("volumes", i, v.name, ".nrrd"), v.planar2D, v.paddingRange});
+    if (v.paddingRange &&
+        !(std::isfinite(v.paddingRange->first) && std::isfinite(v.paddingRange->second) &&
+          v.paddingRange->first <= v.paddingRange->second)) {
+      refuse(what + " has an invalid pixel padding range.", v.name);
+    }
   }
   for (std::size_t i = 0; i < twin.labelMaps.size(); ++i) {
     const LabelMap& l = twin.labelMaps[i];
@@ -429,6 +447,10 @@ ojson toJson(const Manifest& m) {
                        {"assumptions", v.assumptions},
                        {"entry", v.entry}});
     if (v.planar2D) volumes.back()["planar2D"] = true;
+    if (v.paddingRange) {
+      volumes.back()["paddingRange"] =
+          ojson::array({v.paddingRange->first, v.paddingRange->second});
+    }
   }
   j["volumes"] = std::move(volumes);
   ojson labelMaps = ojson::array();
@@ -564,6 +586,8 @@ Manifest fromJson(const json& j) {
     meta.assumptions = strings(v, "assumptions", w);
     meta.entry = str(v, "entry", w);
     meta.planar2D = v.contains("planar2D") ? boolean(v, "planar2D", w) : false;
+    if (v.contains("paddingRange"))
+      meta.paddingRange = paddingRangeFrom(v, path(w, "paddingRange"));
     m.volumes.push_back(std::move(meta));
   }
   const json& labelMaps = array(j, "labelMaps", root);

@@ -4,6 +4,7 @@
 // docs/architecture.md ("Case files").
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct VolumeMeta {
   std::vector<std::string> assumptions;
   std::string entry;
   bool planar2D = false;  // "planar2D" in the manifest, written only when true
+  // "paddingRange": [low, high] in the manifest, written only when present (ImageVolume).
+  std::optional<std::pair<double, double>> paddingRange;
 };
 
 struct LabelMapMeta {

@@ -104,6 +104,8 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
                                       (!flat || std::abs(d[thin]) - half[thin] <= 1e-9);
         if (!inside) continue;
         const double v = volume.valueAt(i, j, k);
+        // Padding (PS3.3 C.7.5.1.1.2) lies outside the scanned field: not tissue, not counted.
+        if (volume.isPadding(v)) continue;
         ++stats.voxelCount;
         sum += v;
         sumSquares += v * v;
@@ -112,7 +114,9 @@ RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi) {
       }
   if (stats.voxelCount == 0) {
     throw Error(ErrorKind::InvalidInput,
-                "ROI '" + roi.name + "' contains no voxel of '" + volume.name + "'.");
+                "ROI '" + roi.name + "' contains no voxel of '" + volume.name +
+                    "' (pixel padding outside the scanned field is not counted); draw it over "
+                    "the image.");
   }
   const double n = static_cast<double>(stats.voxelCount);
   stats.mean = sum / n;

@@ -61,6 +61,7 @@ struct ImageHeader {
   detail::PixelFormat format;
   bool planar = false;
   double slope = 1.0, intercept = 0.0;
+  std::optional<std::pair<std::int64_t, std::int64_t>> paddingStored;  // PS3.3 C.7.5.1.1.2
   std::optional<std::array<double, 2>> spacing;  // between rows, between columns (mm)
   std::string spacingSource;                     // the attribute the spacing came from
   DicomInfo info;
@@ -188,6 +189,7 @@ ImageHeader readHeader(const fs::path& path) {
   h.slope = number(ds, DCM_RescaleSlope).value_or(1.0);
   h.intercept = number(ds, DCM_RescaleIntercept).value_or(0.0);
   if (h.slope == 0.0) h.slope = 1.0;
+  if (grey) h.paddingStored = detail::readPixelPadding(ds, f.isSigned);
   // PS3.3 10.7.1.3: Pixel Spacing is in the patient; Imager Pixel Spacing at the detector (not
   // corrected for the projection's magnification); Nominal Scanned Pixel Spacing (C.8.6.1) of a
   // digitised film.
@@ -493,12 +495,15 @@ ImageVolume loadImage2D(const std::vector<fs::path>& files, Progress& progress) 
                     "Decoding images");
   }
   volume.dicom = first.info;
-  if (first.format.monochrome1() && first.info.windowWidth > 0) {
-    // The decoder inverted MONOCHROME1 (PS3.3 C.7.6.3.1.2: minimum shown white) about the
-    // middle of the stored range; the file's window centre is mirrored the same way.
-    const double lo = static_cast<double>(first.format.storedMin()) * first.slope + first.intercept;
-    const double hi = static_cast<double>(first.format.storedMax()) * first.slope + first.intercept;
-    volume.dicom.windowCenter = lo + hi - first.info.windowCenter;
+  // MONOCHROME1 (PS3.3 C.7.6.3.1.2: minimum shown white) is a display matter: the values and
+  // the file's window stay as they are, the default display inverts the grey ramp.
+  volume.dicom.displayInverted = first.format.monochrome1();
+  if (first.paddingStored) {
+    const double a =
+        static_cast<double>(first.paddingStored->first) * first.slope + first.intercept;
+    const double b =
+        static_cast<double>(first.paddingStored->second) * first.slope + first.intercept;
+    volume.paddingRange = std::pair{std::min(a, b), std::max(a, b)};
   }
   volume.name = first.info.modality.empty() ? "Image" : first.info.modality;
   volume.planar2D = true;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -383,6 +384,67 @@ std::string voxelUnit(const std::vector<FileHeader>& files,
                           *otherRealWorldUnits.begin() + ".");
   }
   return *units.begin();
+}
+
+namespace {
+std::optional<std::int64_t> paddingWord(DcmItem& dataset, const DcmTagKey& tag, bool signedPixels) {
+  DcmElement* element = nullptr;
+  if (dataset.findAndGetElement(tag, element).bad() || !element || element->getVM() < 1)
+    return std::nullopt;
+  if (element->ident() == EVR_SS) {
+    Sint16 value = 0;
+    if (element->getSint16(value).bad()) return std::nullopt;
+    return value;
+  }
+  Uint16 word = 0;
+  if (element->getUint16(word).bad()) return std::nullopt;
+  return signedPixels ? static_cast<std::int64_t>(static_cast<std::int16_t>(word))
+                      : static_cast<std::int64_t>(word);
+}
+}  // namespace
+
+std::optional<std::pair<std::int64_t, std::int64_t>> readPixelPadding(DcmItem& dataset,
+                                                                      bool signedPixels) {
+  const auto value = paddingWord(dataset, DCM_PixelPaddingValue, signedPixels);
+  if (!value) return std::nullopt;
+  const std::int64_t limit =
+      paddingWord(dataset, DCM_PixelPaddingRangeLimit, signedPixels).value_or(*value);
+  return std::pair{std::min(*value, limit), std::max(*value, limit)};
+}
+
+std::optional<std::pair<double, double>> paddingRange(
+    const std::vector<FileHeader>& files, const std::vector<const FrameHeader*>& slices) {
+  std::optional<std::pair<double, double>> joined;
+  for (const FrameHeader* frame : slices) {
+    const FileHeader& file = files[frame->fileIndex];
+    if (!file.paddingStored) continue;
+    const auto [storedLow, storedHigh] = *file.paddingStored;
+    double low = 0.0, high = 0.0;
+    if (file.modalityLut) {
+      low = std::numeric_limits<double>::max();
+      high = std::numeric_limits<double>::lowest();
+      // A Modality LUT is at most 65536 entries, so the walk is short; values beyond the table
+      // map to its ends (PS3.3 C.11.1.1.1).
+      const std::int64_t from = std::max(storedLow, file.modalityLut->firstMapped - 1);
+      const std::int64_t to =
+          std::min(storedHigh, file.modalityLut->firstMapped +
+                                   static_cast<std::int64_t>(file.modalityLut->entries.size()));
+      for (std::int64_t v = std::min(from, storedHigh); v <= std::max(to, storedLow); ++v) {
+        low = std::min(low, (*file.modalityLut)(v));
+        high = std::max(high, (*file.modalityLut)(v));
+      }
+    } else {
+      const double a =
+          static_cast<double>(storedLow) * frame->rescaleSlope + frame->rescaleIntercept;
+      const double b =
+          static_cast<double>(storedHigh) * frame->rescaleSlope + frame->rescaleIntercept;
+      low = std::min(a, b);
+      high = std::max(a, b);
+    }
+    joined = joined ? std::pair{std::min(joined->first, low), std::max(joined->second, high)}
+                    : std::pair{low, high};
+  }
+  return joined;
 }
 
 }  // namespace twinplan::io::detail

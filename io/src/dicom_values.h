@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 class DcmItem;
@@ -80,5 +81,20 @@ double bodyWeightSuvPerBqMl(const std::vector<FileHeader>& files,
 std::string voxelUnit(const std::vector<FileHeader>& files,
                       const std::vector<const FrameHeader*>& slices,
                       std::vector<std::string>& assumptions);
+
+// Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121) of a data set as a
+// closed range of stored values, low <= high (PS3.3 C.7.5.1.1.2: without a range limit only
+// the value itself is padding; the limit may lie on either side of the value). Both are US or
+// SS like the pixels (Pixel Representation), so an unsigned word in a signed image is read as
+// two's complement. nullopt without a Pixel Padding Value.
+std::optional<std::pair<std::int64_t, std::int64_t>> readPixelPadding(DcmItem& dataset,
+                                                                      bool signedPixels);
+
+// The padding range of the loaded voxels, in output units: each chosen frame's stored padding
+// range through its Modality LUT (lowest to highest entry over the range) or its rescale line
+// (slope, intercept; a negative slope swaps the ends), joined over the frames. nullopt when no
+// chosen frame's file has padding.
+std::optional<std::pair<double, double>> paddingRange(
+    const std::vector<FileHeader>& files, const std::vector<const FrameHeader*>& slices);
 
 }  // namespace twinplan::io::detail

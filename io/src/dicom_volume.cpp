@@ -288,6 +288,7 @@ void readHeaders(const std::filesystem::path& path, std::size_t fileIndex, Heade
                            "LUT was applied.");
     }
   }
+  file.paddingStored = detail::readPixelPadding(ds, f.isSigned);
   file.sliceThickness_mm = number(ds, DCM_SliceThickness).value_or(0.0);
   file.spacingBetweenSlices_mm = number(ds, DCM_SpacingBetweenSlices).value_or(0.0);
 
@@ -1096,15 +1097,6 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   ImageVolume volume(g, choosePixelType(pass, plan.slices));
   const bool interpolated = plan.resampled || plan.tilted;
 
-  for (const FrameHeader* f : plan.slices) {
-    if (pass.files[f->fileIndex].format.monochrome1()) {
-      assumptions.push_back(
-          "MONOCHROME1 pixels were inverted (stored minimum + maximum - value, "
-          "before rescale) so that higher values are brighter.");
-      break;
-    }
-  }
-
   // Decode source slices in order; each output slice blends the two nearest.
   detail::FrameDecoder decoder;
   const std::size_t pixels =
@@ -1191,6 +1183,12 @@ ImageVolume loadVolume(const std::vector<std::filesystem::path>& files,
   }
 
   volume.dicom = pass.info;
+  // MONOCHROME1 (PS3.3 C.7.6.3.1.2) is a display matter: the voxels keep the rescaled values,
+  // the default display inverts the grey ramp.
+  volume.dicom.displayInverted = std::any_of(
+      plan.slices.begin(), plan.slices.end(),
+      [&](const FrameHeader* f) { return pass.files[f->fileIndex].format.monochrome1(); });
+  volume.paddingRange = detail::paddingRange(pass.files, plan.slices);
   volume.unit = suv ? "SUVbw" : detail::voxelUnit(pass.files, plan.slices, assumptions);
   volume.name = pass.info.modality;
   volume.assumptions = std::move(assumptions);

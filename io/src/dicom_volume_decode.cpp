@@ -56,25 +56,24 @@ struct StoredValueReader {
 constexpr double kMaxIntegerIntercept = 1 << 30;
 
 // Stored word -> output value in int32 for the integer path: the same value as
-// StoredValueReader, MONOCHROME1 inversion and "* 1 + intercept", without branches so that
-// the frame loop vectorizes.
+// StoredValueReader and "* 1 + intercept", without branches so that the frame loop vectorizes.
+// MONOCHROME1 is not inverted: it is a display matter (PS3.3 C.7.6.3.1.2), the values stay the
+// Modality LUT result.
 struct IntegerRescaler {
   IntegerRescaler(const PixelFormat& f, int shift, std::int32_t intercept)
       : shift(static_cast<unsigned>(shift)),
         mask((1u << f.bitsStored) - 1u),
         signBit(f.isSigned ? 1u << (f.bitsStored - 1) : 0u),
-        negate(f.monochrome1() ? -1 : 0),
-        base(static_cast<std::int32_t>(f.monochrome1() ? f.storedMin() + f.storedMax() : 0) +
-             intercept) {}
+        intercept(intercept) {}
   std::int32_t operator()(std::uint32_t word) const {
     const std::uint32_t v = (word >> shift) & mask;
     // Sign extension: (v ^ signBit) - signBit is v - 2 * signBit when the sign bit is set.
     const auto value = static_cast<std::int32_t>((v ^ signBit) - signBit);
-    return base + ((value ^ negate) - negate);  // -value for MONOCHROME1
+    return value + intercept;
   }
   unsigned shift;
   std::uint32_t mask, signBit;
-  std::int32_t negate, base;
+  std::int32_t intercept;
 };
 
 // Rescales the words word(0) .. word(pixels - 1) into `out`. Checked: false when a value falls
@@ -280,22 +279,12 @@ void FrameDecoder::decode(const FileHeader& file, std::size_t fileIndex, const F
   const Samples samples = fetch(file, fileIndex, frame);
 
   const StoredValueReader stored(f);
-  const bool invert = f.monochrome1();
-  const std::int64_t invertSum = f.storedMin() + f.storedMax();
   const double slope = frame.rescaleSlope, intercept = frame.rescaleIntercept;
+  // With a Modality LUT the table takes the stored value as it is (PS3.3 C.11.1). MONOCHROME1
+  // is left to the display (PS3.3 C.7.6.3.1.2).
   const ModalityLut* lut = file.modalityLut.get();
-  // With a Modality LUT the table takes the stored value as it is (PS3.3 C.11.1); MONOCHROME1
-  // then inverts within the table's output range, so that higher values are still brighter.
-  const double lutInvertSum =
-      lut ? static_cast<double>(lut->lowest()) + static_cast<double>(lut->highest()) : 0.0;
   auto emit = [&](std::size_t n, std::int64_t value) {
-    if (lut) {
-      const double mapped = (*lut)(value);
-      out[n] = invert ? lutInvertSum - mapped : mapped;
-      return;
-    }
-    if (invert) value = invertSum - value;
-    out[n] = static_cast<double>(value) * slope + intercept;
+    out[n] = lut ? (*lut)(value) : static_cast<double>(value) * slope + intercept;
   };
 
   if (samples == Samples::J2k) {
@@ -338,8 +327,8 @@ bool FrameDecoder::decodeInteger(const FileHeader& file, std::size_t fileIndex,
   }
   const Samples samples = fetch(file, fileIndex, frame);
   const auto intercept = static_cast<std::int32_t>(frame.rescaleIntercept);
-  // Every stored value lies in [storedMin, storedMax], and so does its MONOCHROME1 inverse:
-  // when that range plus the intercept fits T, no value needs checking.
+  // Every stored value lies in [storedMin, storedMax]: when that range plus the intercept fits
+  // T, no value needs checking.
   const bool fits = f.storedMin() + intercept >= std::numeric_limits<T>::lowest() &&
                     f.storedMax() + intercept <= std::numeric_limits<T>::max();
   T* const dst = out.data();

@@ -387,7 +387,9 @@ DicomWriteResult writeDicomSeries(const ImageVolume& volume, const fs::path& fol
     w.text(DCM_SpacingBetweenSlices, decimalString(g.spacing_mm[2]));
     // Image pixel
     w.u16(DCM_SamplesPerPixel, 1);
-    w.text(DCM_PhotometricInterpretation, "MONOCHROME2");
+    // The values are never inverted; a MONOCHROME1 source stays MONOCHROME1 so that other
+    // viewers show it as it was (PS3.3 C.7.6.3.1.2).
+    w.text(DCM_PhotometricInterpretation, info.displayInverted ? "MONOCHROME1" : "MONOCHROME2");
     w.u16(DCM_Rows, static_cast<Uint16>(g.size[1]));
     w.u16(DCM_Columns, static_cast<Uint16>(g.size[0]));
     w.u16(DCM_BitsAllocated, 16);

@@ -72,6 +72,9 @@ struct FileHeader {
   std::string transferSyntaxUid, sopClassUid, modality, units, doseUnits, suvType;
   // Modality LUT Sequence (PS3.3 C.11.1): replaces Rescale Slope/Intercept when present.
   std::shared_ptr<const ModalityLut> modalityLut;
+  // Pixel Padding Value (0028,0120) to Pixel Padding Range Limit (0028,0121), ordered low-high,
+  // in stored values (PS3.3 C.7.5.1.1.2); without a range limit both ends are the value.
+  std::optional<std::pair<std::int64_t, std::int64_t>> paddingStored;
   PetSuvHeader pet;  // read for PT only
   int frames = 1;
   bool enhanced = false;
@@ -85,7 +88,7 @@ struct FileHeader {
 
 // Whether a frame can take FrameDecoder::decodeInteger: integer stored words of 8 or 16 bits,
 // rescale slope exactly 1 and an integer intercept, so that every output value is
-// stored (MONOCHROME1 inverted) + intercept, computed exactly in int32.
+// stored + intercept, computed exactly in int32.
 bool integerRescale(const FileHeader& file, const FrameHeader& frame);
 
 // Decodes frames one at a time, keeping at most one file's data set in memory.
@@ -96,7 +99,8 @@ class FrameDecoder {
   FrameDecoder(const FrameDecoder&) = delete;
   FrameDecoder& operator=(const FrameDecoder&) = delete;
 
-  // Writes rows*columns values (stored value, MONOCHROME1 inverted, then rescaled) to `out`.
+  // Writes rows*columns values (stored value through the Modality LUT or rescale; MONOCHROME1
+  // is not inverted, PS3.3 C.7.6.3.1.2) to `out`.
   // Throws Error(Corrupt / Unsupported) naming the file.
   void decode(const FileHeader& file, std::size_t fileIndex, const FrameHeader& frame,
               std::span<double> out);

@@ -42,6 +42,12 @@ std::uint8_t displayGrey(double value, const WindowLevel& wl) {
   return static_cast<std::uint8_t>(std::clamp(std::lround(y), 0L, 255L));
 }
 
+std::uint8_t screenGrey(double value, const WindowLevel& wl, const ImageVolume& volume) {
+  if (volume.isPadding(value)) return 0;
+  const std::uint8_t grey = displayGrey(value, wl);
+  return volume.dicom.displayInverted ? static_cast<std::uint8_t>(255 - grey) : grey;
+}
+
 namespace {
 
 char directionLetter(const Vec3& axis) {
@@ -562,7 +568,7 @@ void SliceView::sampleGreys() {
     const float* in = samples_.data() + static_cast<std::size_t>(v) * w;
     unsigned char* row = out + static_cast<std::size_t>(h - 1 - v) * w * 3;  // VTK rows bottom-up
     for (int u = 0; u < w; ++u) {
-      const std::uint8_t grey = in[u] <= -32768.0f ? 0 : displayGrey(in[u], windowLevel_);
+      const std::uint8_t grey = in[u] <= -32768.0f ? 0 : screenGrey(in[u], windowLevel_, *volume_);
       row[3 * u] = row[3 * u + 1] = row[3 * u + 2] = grey;
     }
   }

@@ -110,7 +110,8 @@ void robustRange(const ImageVolume& volume, double& lo, double& hi) {
                                              static_cast<std::size_t>(g.size[1]));
     const auto k =
         static_cast<std::int64_t>(index / static_cast<std::size_t>(g.size[0] * g.size[1]));
-    values.push_back(volume.valueAt(i, j, k));
+    const double value = volume.valueAt(i, j, k);
+    if (!volume.isPadding(value)) values.push_back(value);  // outside the field: not tissue
   }
   if (values.empty()) {
     lo = 0.0;
@@ -408,7 +409,12 @@ void VolumeView::setPreset(VolumePreset preset) {
   auto opacity = vtkSmartPointer<vtkPiecewiseFunction>::New();
   for (const Point& p : presetPoints(preset, lo, hi)) {
     colour->AddRGBPoint(p.value, p.r, p.g, p.b);
-    opacity->AddPoint(p.value, p.opacity);
+    if (!volume_->isPadding(p.value)) opacity->AddPoint(p.value, p.opacity);
+  }
+  if (volume_->paddingRange) {
+    // Pixel padding (PS3.3 C.7.5.1.1.2) lies outside the scanned field: transparent.
+    opacity->AddPoint(volume_->paddingRange->first, 0.0);
+    opacity->AddPoint(volume_->paddingRange->second, 0.0);
   }
   auto property = vtkSmartPointer<vtkVolumeProperty>::New();
   property->SetColor(colour);

@@ -6,6 +6,10 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QTest>
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "colour_fixtures.h"
 #include "test_support.h"
@@ -102,6 +106,46 @@ TEST(ColourImageInTheUi, BrowserThumbnailsShowColourAndRadiographs) {
   EXPECT_FALSE(seriesThumbnail(*cr.allSeries().at(0), 16).isNull());
 }
 
+// The CR is MONOCHROME1 (PS3.3 C.7.6.3.1.2): its values are no longer inverted, the display
+// is. On screen every pixel must be as grey as it was when the loader inverted the values
+// (stored min + max - value) and mirrored the window: dense matter (low stored values) white.
+void expectShownAsBeforeMonochrome1WasLeftToTheDisplay(MainWindow& window,
+                                                       const ImageVolume& image) {
+  ASSERT_TRUE(image.dicom.displayInverted);
+  SliceViewport* viewport = window.sliceViewport(SliceOrientation::Axial);
+  QTest::qWait(100);
+  const QImage frame = viewport->grabFramebuffer();
+  const double lo = 200.0, hi = 4095 * 0.684 + 200.0;  // stored 0 and 4095, rescaled
+  const rendering::WindowLevel formerWindow{image.dicom.windowWidth,
+                                            lo + hi - image.dicom.windowCenter};
+  int worst = 0, brightest = -1, darkest = 256;
+  double brightestValue = 0, darkestValue = 0;
+  // Away from the crosshair lines and the image's outer ring (drawn over or cut by the edge).
+  const Vec3 crosshair = image.geometry().lpsToIndex(viewport->view().crosshair());
+  const std::int64_t last = image.geometry().size[0] - 1;
+  int compared = 0;
+  for (std::int64_t j = 1; j < image.geometry().size[1] - 1; ++j)
+    for (std::int64_t i = 1; i < last; ++i) {
+      if (std::abs(i - crosshair[0]) < 1.0 || std::abs(j - crosshair[1]) < 1.0) continue;
+      ++compared;
+      const double value = image.valueAt(i, j, 0);
+      double x, y;
+      viewport->view().lpsToDisplay(image.geometry().indexToLps(Vec3(i, j, 0)), x, y);
+      const int column = static_cast<int>(std::lround(x));
+      const int row = frame.height() - 1 - static_cast<int>(std::lround(y));
+      ASSERT_TRUE(frame.rect().contains(column, row));
+      const int shown = qGray(frame.pixel(column, row));
+      const int former = rendering::displayGrey(lo + hi - value, formerWindow);
+      worst = std::max(worst, std::abs(shown - former));
+      if (shown > brightest) std::tie(brightest, brightestValue) = std::pair{shown, value};
+      if (shown < darkest) std::tie(darkest, darkestValue) = std::pair{shown, value};
+    }
+  EXPECT_GE(compared, 100);
+  EXPECT_LE(worst, 2);  // rounding of the linear VOI function and of the screen's colour
+  EXPECT_LT(brightestValue, darkestValue);  // the lowest values are the white ones
+  EXPECT_GT(brightest, darkest + 30);       // measured: 124 and 82
+}
+
 TEST(ColourImageInTheUi, ARadiographOpensAndAVolumeBringsTheLayoutBack) {
   MainWindow window;
   window.resize(1000, 800);
@@ -117,6 +161,7 @@ TEST(ColourImageInTheUi, ARadiographOpensAndAVolumeBringsTheLayoutBack) {
   EXPECT_TRUE(image.planar2D);
   EXPECT_EQ(image.dicom.modality, "CR");
   EXPECT_FALSE(window.sliceViewport(SliceOrientation::Coronal)->isVisible());
+  expectShownAsBeforeMonochrome1WasLeftToTheDisplay(window, image);
 
   ASSERT_TRUE(window.importDicom(test::sharedData("seg-dcmqi/ct")));
   const io::DicomSeries* ct = onlySeries(window);

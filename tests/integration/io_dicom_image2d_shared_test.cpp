@@ -185,13 +185,16 @@ TEST(Image2DShared, YbrFullAndPaletteMatchPydicom) {
 
 TEST(Image2DShared, RealComputedRadiographMatchesPydicom) {
   const auto file = test::sharedData("dicomdir/77654033/CR1/6154");
-  // PS3.3 C.7.6.3.1.2: MONOCHROME1 12-bit, inverted: 4095 - stored, then slope 0.684,
-  // intercept 200 (its Modality LUT).
+  // MONOCHROME1 12-bit: stored value * slope 0.684 + intercept 200 (its Modality LUT); the
+  // inversion is the display's (PS3.3 C.7.6.3.1.2), not the values'.
   const auto reference =
       pythonNumbers("import pydicom; d = pydicom.dcmread('" + file.string() +
                     "'); "
-                    "print(*((4095 - d.pixel_array.astype(float)) * 0.684 + 200).ravel())");
+                    "print(*(d.pixel_array.astype(float) * 0.684 + 200).ravel())");
   const ImageVolume v = io::loadImage2D(Files{file});
+  EXPECT_TRUE(v.dicom.displayInverted);
+  EXPECT_DOUBLE_EQ(v.dicom.windowCenter, 1600.0);  // the file's window, as it is
+  EXPECT_DOUBLE_EQ(v.dicom.windowWidth, 2800.0);
   ASSERT_EQ(reference.size(), 256u);
   EXPECT_TRUE(v.planar2D);
   EXPECT_EQ(v.dicom.modality, "CR");

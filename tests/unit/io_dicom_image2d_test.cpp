@@ -199,7 +199,7 @@ TEST(Image2D, PaletteColourWith16BitIndices) {
   EXPECT_EQ(rgb[2], (RgbColour{0, 255, 0}));  // above the table: its last entry
 }
 
-TEST(Image2D, ProjectionImageIsInvertedRescaledAndPlanar) {
+TEST(Image2D, ProjectionImageIsRescaledPlanarAndShownInverted) {
   TempDir dir;
   ImageSpec s = projection(1);
   s.slope = 2.0;
@@ -211,13 +211,15 @@ TEST(Image2D, ProjectionImageIsInvertedRescaledAndPlanar) {
   // Imager Pixel Spacing: 0.1 mm between rows (j), 0.2 mm between columns (i).
   EXPECT_DOUBLE_EQ(v.geometry().spacing_mm[0], 0.2);
   EXPECT_DOUBLE_EQ(v.geometry().spacing_mm[1], 0.1);
-  // MONOCHROME1 (PS3.3 C.7.6.3.1.2): stored s shows as (4095 - s) on 12 bits, then rescaled.
+  // MONOCHROME1 (PS3.3 C.7.6.3.1.2) is a display matter: stored s is rescaled, not inverted
+  // (formerly (4095 - s) * 2 - 5), and the display inverts its ramp.
   for (int n = 0; n < 12; ++n) {
     const double stored = 100 * n + 1;
-    EXPECT_DOUBLE_EQ(v.valueAt(n % 4, n / 4, 0), (4095 - stored) * 2.0 - 5.0) << n;
+    EXPECT_DOUBLE_EQ(v.valueAt(n % 4, n / 4, 0), stored * 2.0 - 5.0) << n;
   }
-  // The window centre mirrors with the values: lo + hi - centre = -5 + 8185 - 1000.
-  EXPECT_DOUBLE_EQ(v.dicom.windowCenter, 7180.0);
+  EXPECT_TRUE(v.dicom.displayInverted);
+  // The file's window applies to these values as it is (formerly mirrored to 7180).
+  EXPECT_DOUBLE_EQ(v.dicom.windowCenter, 1000.0);
   EXPECT_DOUBLE_EQ(v.dicom.windowWidth, 2000.0);
   bool saidMagnification = false;
   for (const auto& a : v.assumptions)
@@ -233,8 +235,8 @@ TEST(Image2D, SeveralImagesAreFramesInInstanceOrderAndOtherSizesAreLeftOut) {
   const ImageVolume v = io::loadImage2D(Files{dir / "a.dcm", dir / "b.dcm", dir / "c.dcm"});
   ASSERT_EQ(v.geometry().size[2], 2);
   EXPECT_EQ(v.pixelType(), PixelType::Int16);  // 12-bit stored, no rescale
-  EXPECT_EQ(v.valueAt(0, 0, 0), 4095 - 1);     // instance 1 first
-  EXPECT_EQ(v.valueAt(0, 0, 1), 4095 - 2);
+  EXPECT_EQ(v.valueAt(0, 0, 0), 1);            // instance 1 first (MONOCHROME1, not inverted)
+  EXPECT_EQ(v.valueAt(0, 0, 1), 2);
   bool saidLeftOut = false;
   for (const auto& a : v.assumptions) saidLeftOut |= a.find("1 image(s)") != std::string::npos;
   EXPECT_TRUE(saidLeftOut);

@@ -303,14 +303,16 @@ TEST(ModalityLut, CtTableInHounsfieldUnitsGivesInt16) {
   EXPECT_EQ(v.unit, "HU");
 }
 
-TEST(ModalityLut, Monochrome1InvertsWithinTheTableRange) {
+TEST(ModalityLut, Monochrome1KeepsTheTableOutputAndInvertsTheDisplay) {
+  // PS3.3 C.7.6.3.1.2: MONOCHROME1 says how to show values, not what they are; the Modality
+  // LUT output is the value (formerly inverted within the table range: lowest + highest - v).
   Slice s;
   s.photometric = "MONOCHROME1";
   s.lut = quadraticLut();
   const ImageVolume v = loadOne(s);
-  const double lowest = 1000, highest = 1000 + 3 * 15 * 15;
-  EXPECT_EQ(v.valueAt(0, 0, 0), lowest + highest - 1000);
-  EXPECT_EQ(v.valueAt(4, 3, 0), lowest + highest - (1000 + 3 * 14 * 14));
+  EXPECT_EQ(v.valueAt(0, 0, 0), 1000);
+  EXPECT_EQ(v.valueAt(4, 3, 0), 1000 + 3 * 14 * 14);
+  EXPECT_TRUE(v.dicom.displayInverted);
 }
 
 TEST(ModalityLut, EightBitEntriesPackedTwoPerWord) {

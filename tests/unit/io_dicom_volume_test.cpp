@@ -367,7 +367,7 @@ TEST(LoadVolume, GantryTiltIsResampledOntoAnOrthogonalGrid) {
   EXPECT_NE(std::string(e.what()).find("tilt"), std::string::npos);
 }
 
-TEST(LoadVolume, Monochrome1IsInvertedAndReported) {
+TEST(LoadVolume, Monochrome1KeepsStoredValuesAndInvertsTheDisplay) {
   TempDir dir;
   auto specs = axialStack({0, 2}, {1, 2});
   for (auto& s : specs) {
@@ -379,8 +379,10 @@ TEST(LoadVolume, Monochrome1IsInvertedAndReported) {
   }
   const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
   ASSERT_EQ(v.pixelType(), PixelType::UInt16);
-  EXPECT_EQ(v.valueAt(1, 1, 1), 4095 - (1000 + 11 + 20));
-  EXPECT_TRUE(mentions(v, "MONOCHROME1"));
+  // PS3.3 C.7.6.3.1.2: a display matter; the value is the stored one (formerly 4095 - it).
+  EXPECT_EQ(v.valueAt(1, 1, 1), 1000 + 11 + 20);
+  EXPECT_TRUE(v.dicom.displayInverted);
+  EXPECT_FALSE(mentions(v, "MONOCHROME1"));  // a fact on the volume, not an assumption
 }
 
 TEST(LoadVolume, EightBitUnsignedStaysRaw) {
@@ -530,8 +532,8 @@ TEST(LoadVolume, EightBitStoredValuesThroughTheIntegerPath) {
   EXPECT_EQ(v.valueAt(1, 0, 1), 255 - 1024);
   EXPECT_EQ(v.valueAt(3, 3, 0), 103 - 1024);
 
-  // MR, signed 8-bit, no rescale: int16 raw values, -128 and 127 kept; MONOCHROME1 inverts
-  // them (stored min + max - value = -1 - value).
+  // MR, signed 8-bit, no rescale: int16 raw values, -128 and 127 kept, MONOCHROME1 too (its
+  // inversion is left to the display, PS3.3 C.7.6.3.1.2).
   for (const char* photometric : {"MONOCHROME2", "MONOCHROME1"}) {
     TempDir mr;
     auto signedSpecs = axialStack({0, 2}, {1, 2});
@@ -545,33 +547,34 @@ TEST(LoadVolume, EightBitStoredValuesThroughTheIntegerPath) {
     }
     const ImageVolume m = io::loadVolume(writeSeries(mr, signedSpecs));
     ASSERT_EQ(m.pixelType(), PixelType::Int16) << photometric;
-    const bool inverted = std::string(photometric) == "MONOCHROME1";
-    EXPECT_EQ(m.valueAt(0, 2, 1), inverted ? 127 : -128) << photometric;
-    EXPECT_EQ(m.valueAt(1, 2, 1), inverted ? -128 : 127) << photometric;
-    EXPECT_EQ(m.valueAt(3, 0, 0), inverted ? -4 : 3) << photometric;
+    EXPECT_EQ(m.valueAt(0, 2, 1), -128) << photometric;
+    EXPECT_EQ(m.valueAt(1, 2, 1), 127) << photometric;
+    EXPECT_EQ(m.valueAt(3, 0, 0), 3) << photometric;
+    EXPECT_EQ(m.dicom.displayInverted, std::string(photometric) == "MONOCHROME1") << photometric;
   }
 }
 
-TEST(LoadVolume, Monochrome1SignedCtInvertsAtTheInt16Limits) {
-  // Signed 16-bit MONOCHROME1: -1 - value maps -32768 to 32767 and 32767 to -32768.
+TEST(LoadVolume, Monochrome1SignedCtKeepsTheInt16Limits) {
+  // Signed 16-bit MONOCHROME1: the values are not inverted (PS3.3 C.7.6.3.1.2; formerly
+  // -1 - value, which swapped -32768 and 32767).
   TempDir dir;
   auto specs =
       twoCtSlices([](int, int i, int) { return i == 0 ? -32768 : (i == 1 ? 32767 : i); }, 0, true);
   for (auto& s : specs) s.photometric = "MONOCHROME1";
   const ImageVolume v = io::loadVolume(writeSeries(dir, specs));
   ASSERT_EQ(v.pixelType(), PixelType::Int16);
-  EXPECT_EQ(v.valueAt(0, 1, 0), 32767);
-  EXPECT_EQ(v.valueAt(1, 1, 0), -32768);
-  EXPECT_EQ(v.valueAt(2, 1, 1), -3);
-  EXPECT_TRUE(mentions(v, "MONOCHROME1"));
+  EXPECT_EQ(v.valueAt(0, 1, 0), -32768);
+  EXPECT_EQ(v.valueAt(1, 1, 0), 32767);
+  EXPECT_EQ(v.valueAt(2, 1, 1), 2);
+  EXPECT_TRUE(v.dicom.displayInverted);
 
-  // With intercept -1024 the inverted 32767 (-32768) falls below int16: float32.
+  // With intercept -1024 the stored -32768 falls below int16: float32.
   TempDir hu;
   for (auto& s : specs) s.intercept = -1024;
   const ImageVolume f = io::loadVolume(writeSeries(hu, specs));
   ASSERT_EQ(f.pixelType(), PixelType::Float32);
-  EXPECT_EQ(f.valueAt(1, 1, 0), -32768 - 1024);
-  EXPECT_EQ(f.valueAt(0, 1, 1), 32767 - 1024);
+  EXPECT_EQ(f.valueAt(0, 1, 0), -32768 - 1024);
+  EXPECT_EQ(f.valueAt(1, 1, 1), 32767 - 1024);
 }
 
 TEST(LoadVolume, BitsAboveBitsStoredAreIgnoredAndTheSignExtended) {

@@ -5,8 +5,13 @@
 #include <vtkDataArray.h>
 #include <vtkIdList.h>
 #include <vtkMassProperties.h>
+#include <vtkPiecewiseFunction.h>
 #include <vtkPointData.h>
 #include <vtkPolyData.h>
+#include <vtkRenderer.h>
+#include <vtkVolume.h>
+#include <vtkVolumeCollection.h>
+#include <vtkVolumeProperty.h>
 
 #include <cmath>
 #include <map>
@@ -112,6 +117,36 @@ TEST(MeshConversion, AnEmptyMeshIsAnEmptyPolyData) {
   vtkSmartPointer<vtkPolyData> polyData = toShadedPolyData(empty);
   EXPECT_EQ(polyData->GetNumberOfPoints(), 0);
   EXPECT_EQ(polyData->GetNumberOfPolys(), 0);
+}
+
+// Opacity of `value` in the volume view's transfer function.
+double shownOpacity(VolumeView& view, double value) {
+  vtkVolumeCollection* volumes = view.renderer()->GetVolumes();
+  volumes->InitTraversal();
+  vtkVolume* volume = volumes->GetNextVolume();
+  return volume->GetProperty()->GetScalarOpacity()->GetValue(value);
+}
+
+TEST(VolumeViewPadding, PaddedValuesAreTransparent) {
+  // PS3.3 C.7.5.1.1.2: padding is outside the scanned field. A padding range over bone values
+  // (constructed so the bone preset would show it) must be drawn with opacity 0.
+  ImageGeometry g;
+  g.size = {4, 4, 4};
+  ImageVolume ct(g, PixelType::Int16);
+  ct.dicom.modality = "CT";
+  VolumeView view;
+  view.setVolume(&ct);
+  view.setPreset(VolumePreset::CtBone);
+  const double boneOpacity = shownOpacity(view, 1000.0);
+  ASSERT_GT(boneOpacity, 0.0);
+  ImageVolume padded = ct;
+  padded.paddingRange = std::pair{900.0, 1100.0};
+  view.setVolume(&padded);
+  view.setPreset(VolumePreset::CtBone);
+  EXPECT_EQ(shownOpacity(view, 900.0), 0.0);
+  EXPECT_EQ(shownOpacity(view, 1000.0), 0.0);
+  EXPECT_EQ(shownOpacity(view, 1100.0), 0.0);
+  EXPECT_GT(shownOpacity(view, 1500.0), 0.0);  // beyond the range the preset again
 }
 
 TEST(VolumeViewMeshes, ADamagedMeshLeavesTheShownMeshesAsTheyWere) {

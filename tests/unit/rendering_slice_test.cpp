@@ -118,5 +118,29 @@ TEST(WindowLevel, MapsLikeTheDicomLinearVoiFunction) {
   EXPECT_EQ(displayGrey(-1000, WindowLevel{1500, -600}), 60);
 }
 
+TEST(WindowLevel, Monochrome1InvertsTheRampNotTheValues) {
+  // PS3.3 C.7.6.3.1.2: MONOCHROME1 shows its minimum white.
+  ImageVolume radiograph;
+  radiograph.dicom.displayInverted = true;
+  const WindowLevel wl{400, 40};
+  EXPECT_EQ(screenGrey(-160.5, wl, radiograph), 255);  // below the window: white
+  EXPECT_EQ(screenGrey(240.0, wl, radiograph), 0);     // above it: black
+  EXPECT_EQ(screenGrey(-1000, WindowLevel{1500, -600}, radiograph), 255 - 60);
+  ImageVolume ct;
+  EXPECT_EQ(screenGrey(-1000, WindowLevel{1500, -600}, ct), 60);
+}
+
+TEST(WindowLevel, PixelPaddingIsBackgroundWhateverTheWindow) {
+  // PS3.3 C.7.5.1.1.2: padding is outside the scanned field; black even where a window (or an
+  // inverted ramp) would show -3024 HU white.
+  ImageVolume ct;
+  ct.paddingRange = std::pair{-3024.0, -3024.0};
+  EXPECT_EQ(screenGrey(-3024, WindowLevel{400, -3000}, ct), 0);
+  EXPECT_EQ(screenGrey(-3023, WindowLevel{400, -3000}, ct), displayGrey(-3023, {400, -3000}));
+  ct.dicom.displayInverted = true;
+  EXPECT_EQ(screenGrey(-3024, WindowLevel{400, 40}, ct), 0);
+  EXPECT_EQ(screenGrey(-3023, WindowLevel{400, 40}, ct), 255);
+}
+
 }  // namespace
 }  // namespace twinplan::rendering

@@ -68,7 +68,12 @@ QImage seriesThumbnail(const io::DicomSeries& series, int size) {
       uchar* row = full.scanLine(static_cast<int>(j));
       for (std::int64_t i = 0; i < g.size[0]; ++i) {
         const double v = values[static_cast<std::size_t>(j * g.size[0] + i)];
-        row[i] = static_cast<uchar>(std::clamp((v - lo) / (hi - lo) * 255.0, 0.0, 255.0));
+        const auto grey = static_cast<uchar>(std::clamp((v - lo) / (hi - lo) * 255.0, 0.0, 255.0));
+        // Padding is background; MONOCHROME1 shows its minimum white (PS3.3 C.7.5.1.1.2,
+        // C.7.6.3.1.2), as the slice view does.
+        row[i] = image.isPadding(v)            ? 0
+                 : image.dicom.displayInverted ? static_cast<uchar>(255 - grey)
+                                               : grey;
       }
     }
     return full.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,6 +102,10 @@ struct DicomInfo {
   std::string modality, frameOfReferenceUid, patientPosition, acquisitionTime;
   std::string manufacturer, manufacturerModel, institutionName, bodyPartExamined, imageType;
   double windowCenter = 0.0, windowWidth = 0.0;  // first value of the series, 0 when absent
+  // MONOCHROME1 (PS3.3 C.7.6.3.1.2): the minimum value is meant to be shown white. The voxels
+  // keep the Modality LUT / rescale result (HU, SUV ...); only the default display inverts its
+  // grey ramp.
+  bool displayInverted = false;
 };
 
 class ImageVolume {
@@ -155,6 +160,15 @@ class ImageVolume {
   // image frame, not patient space. Viewing works; volume-only work refuses it
   // (requirePatientVolume).
   bool planar2D = false;
+  // Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121) (PS3.3
+  // C.7.5.1.1.2): the closed range of voxel values, in the volume's unit (after rescale), that
+  // mark voxels outside the scanned field (e.g. -3024 HU around a round CT field of view).
+  // Padding is not tissue: it is left out of ROI statistics and drawn as background. Threshold
+  // tools must leave it out too (isPadding).
+  std::optional<std::pair<double, double>> paddingRange;
+  bool isPadding(double value) const {
+    return paddingRange && value >= paddingRange->first && value <= paddingRange->second;
+  }
 
  private:
   void requireType(PixelType wanted) const;

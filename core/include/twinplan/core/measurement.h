@@ -23,7 +23,8 @@ struct RoiStatistics {
 
 // Statistics of the voxels whose centres lie inside a box or ellipsoid ROI (axis-aligned in
 // LPS, given by two opposite corners). A flat ellipse ROI (one slice deep) is an elliptic
-// cylinder through that slab. SD is the sample standard deviation (n - 1).
+// cylinder through that slab. SD is the sample standard deviation (n - 1). Voxels that are
+// pixel padding (ImageVolume::isPadding) are left out of every figure, volume included.
 // Throws Error(InvalidInput) for other kinds or an ROI that contains no voxel centre.
 RoiStatistics roiStatistics(const ImageVolume& volume, const Measurement& roi);
 

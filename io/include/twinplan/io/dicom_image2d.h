@@ -18,8 +18,10 @@ namespace twinplan::io {
 //   spacing from Pixel Spacing (0028,0030), else Imager Pixel Spacing (0018,1164), else
 //   Nominal Scanned Pixel Spacing (0018,2010), else 1 mm; frames 1 mm apart. What was assumed
 //   is listed in `assumptions`.
-// - Greyscale (MONOCHROME1/2): stored values, MONOCHROME1 inverted, rescaled, as int16/uint16
-//   when the rescale is an integer shift that fits, float32 otherwise; the file's window.
+// - Greyscale (MONOCHROME1/2): stored values rescaled, as int16/uint16 when the rescale is an
+//   integer shift that fits, float32 otherwise; the file's window. MONOCHROME1 is not inverted:
+//   dicom.displayInverted is set and the display inverts its grey ramp (PS3.3 C.7.6.3.1.2).
+//   Pixel Padding Value / Range Limit of the first image -> paddingRange (C.7.5.1.1.2).
 // - Colour (RGB, YBR_FULL, YBR_FULL_422, PALETTE COLOR; uncompressed, RLE, JPEG, JPEG-LS,
 //   JPEG 2000): PixelType::Rgb8, converted by PS3.3 C.7.6.3.1.
 // - Images whose size or colour differs from the first one are left out (an assumption says

@@ -35,7 +35,10 @@ struct VolumeLoadOptions {
 //   normal; origin = first slice's ImagePositionPatient; slice spacing from positions.
 // - Voxels: CT -> int16 HU (float32 if a slope/intercept is fractional or a value does not
 //   fit); others raw uint8/uint16/int16 when slope 1 / intercept 0, else float32; RT Dose in
-//   Gy (Dose Grid Scaling). MONOCHROME1 is inverted. A Modality LUT Sequence replaces the
+//   Gy (Dose Grid Scaling). MONOCHROME1 is not inverted (PS3.3 C.7.6.3.1.2): the values keep
+//   the rescale, dicom.displayInverted tells the display to invert its grey ramp. Pixel Padding
+//   Value / Range Limit (C.7.5.1.1.2) -> paddingRange in output units (after rescale; across a
+//   resampled gap blended padding leaves the range). A Modality LUT Sequence replaces the
 //   rescale (uint16, or the CT rule). `unit` (io/src/dicom_values.h): CT "HU", RT Dose Dose
 //   Units, PET Units with SUV Type (GML + BW -> "SUVbw"), others the UCUM unit of a Real World
 //   Value Mapping equal to the rescale (a Philips field map: "Hz") or a defined Rescale Type.

@@ -35,6 +35,12 @@ struct WindowLevel {
 // (PS3.3 C.11.2.1.2) for a 8-bit display.
 std::uint8_t displayGrey(double value, const WindowLevel& wl);
 
+// Grey of a value of `volume` on screen: pixel padding (ImageVolume::isPadding, PS3.3
+// C.7.5.1.1.2) is background, 0, whatever the window; a MONOCHROME1 volume
+// (DicomInfo::displayInverted) inverts the ramp, 255 - displayGrey, so that its minimum is
+// white (PS3.3 C.7.6.3.1.2). The values themselves are never inverted.
+std::uint8_t screenGrey(double value, const WindowLevel& wl, const ImageVolume& volume);
+
 class SliceView {
  public:
   explicit SliceView(SliceOrientation orientation);
