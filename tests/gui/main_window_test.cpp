@@ -183,5 +183,26 @@ TEST_F(MainWindowTest, ScaleBarShowsARoundLengthThatFollowsZoom) {
   axial->view().resetCamera();
 }
 
+// An MR with pixel padding around its field: the default window comes from the tissue alone
+// (values 100..199), not from the padding far below it.
+TEST_F(MainWindowTest, DefaultMrWindowLeavesPixelPaddingOut) {
+  ImageGeometry g;
+  g.size = {40, 40, 10};
+  ImageVolume mr(g, PixelType::Int16);
+  mr.name = "T1";
+  mr.dicom.modality = "MR";
+  auto voxels = mr.voxels<std::int16_t>();
+  for (std::size_t n = 0; n < voxels.size(); ++n)  // half padding, half a 100..199 ramp
+    voxels[n] = n % 2 ? static_cast<std::int16_t>(100 + (n / 2) % 100) : std::int16_t{-3000};
+  mr.paddingRange = std::pair{-3000.0, -3000.0};
+  Case twin;
+  twin.volumes.push_back(std::move(mr));
+  window_->setCase(std::move(twin));
+  const rendering::WindowLevel wl =
+      window_->sliceViewport(SliceOrientation::Axial)->view().windowLevel();
+  EXPECT_LT(wl.window, 110.0);  // with the padding counted it would span ~3200
+  EXPECT_NEAR(wl.level, 150.0, 5.0);
+}
+
 }  // namespace
 }  // namespace twinplan::ui

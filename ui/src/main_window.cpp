@@ -52,7 +52,8 @@ const WindowPreset kCtPresets[] = {
     {"CT bone", {1800, 400}}, {"CT liver", {150, 30}},
 };
 
-// MR has no calibrated units: start from the 1st..99th percentile of the voxel values.
+// MR has no calibrated units: start from the 1st..99th percentile of the voxel values, leaving
+// out pixel padding (outside the scanned field, not tissue).
 WindowLevel autoWindow(const ImageVolume& volume) {
   std::vector<double> values;
   const auto& g = volume.geometry();
@@ -62,7 +63,8 @@ WindowLevel autoWindow(const ImageVolume& volume) {
     const auto i = static_cast<std::int64_t>(index % g.size[0]);
     const auto j = static_cast<std::int64_t>((index / g.size[0]) % g.size[1]);
     const auto k = static_cast<std::int64_t>(index / (g.size[0] * g.size[1]));
-    values.push_back(volume.valueAt(i, j, k));
+    const double value = volume.valueAt(i, j, k);
+    if (!volume.isPadding(value)) values.push_back(value);
   }
   if (values.empty()) return {};
   std::sort(values.begin(), values.end());
