@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "colour_decode.h"
+#include "dicom_attributes.h"
 #include "dicom_codecs.h"
 #include "j2k_decoder.h"
 #include "twinplan/io/dicom_volume.h"
@@ -29,29 +30,9 @@ namespace twinplan::io {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string text(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  std::string s = value.c_str();
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-  return s;
-}
-
-std::optional<double> number(DcmItem& item, const DcmTagKey& tag, unsigned long pos = 0) {
-  Float64 v = 0;
-  if (item.findAndGetFloat64(tag, v, pos).bad() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-int integer(DcmItem& item, const DcmTagKey& tag, int fallback) {
-  Uint16 u = 0;
-  if (item.findAndGetUint16(tag, u).good()) return u;
-  Sint32 v = 0;
-  if (item.findAndGetSint32(tag, v).good()) return v;
-  return fallback;
-}
+using detail::integer;
+using detail::number;
+using detail::text;
 
 // The header of one image file, read without its pixel data.
 struct ImageHeader {
@@ -68,34 +49,6 @@ struct ImageHeader {
   bool placed = false;  // has ImagePositionPatient (a localizer, a colour slice)
   bool colour() const { return detail::isColourPhotometric(format.photometric); }
 };
-
-DicomInfo readInfo(DcmDataset& ds) {
-  DicomInfo info;
-  info.patientName = text(ds, DCM_PatientName);
-  info.patientId = text(ds, DCM_PatientID);
-  info.patientBirthDate = text(ds, DCM_PatientBirthDate);
-  info.patientSex = text(ds, DCM_PatientSex);
-  info.studyInstanceUid = text(ds, DCM_StudyInstanceUID);
-  info.studyDate = text(ds, DCM_StudyDate);
-  info.studyTime = text(ds, DCM_StudyTime);
-  info.studyDescription = text(ds, DCM_StudyDescription);
-  info.accessionNumber = text(ds, DCM_AccessionNumber);
-  info.seriesInstanceUid = text(ds, DCM_SeriesInstanceUID);
-  info.seriesDate = text(ds, DCM_SeriesDate);
-  info.seriesTime = text(ds, DCM_SeriesTime);
-  info.seriesDescription = text(ds, DCM_SeriesDescription);
-  info.seriesNumber = integer(ds, DCM_SeriesNumber, 0);
-  info.modality = text(ds, DCM_Modality);
-  info.acquisitionTime = text(ds, DCM_AcquisitionTime);
-  info.manufacturer = text(ds, DCM_Manufacturer);
-  info.manufacturerModel = text(ds, DCM_ManufacturerModelName);
-  info.institutionName = text(ds, DCM_InstitutionName);
-  info.bodyPartExamined = text(ds, DCM_BodyPartExamined);
-  info.imageType = text(ds, DCM_ImageType);
-  info.windowCenter = number(ds, DCM_WindowCenter).value_or(0.0);
-  info.windowWidth = number(ds, DCM_WindowWidth).value_or(0.0);
-  return info;
-}
 
 Error corrupt(const fs::path& file, const std::string& what) {
   return Error(ErrorKind::Corrupt,
@@ -206,7 +159,7 @@ ImageHeader readHeader(const fs::path& path) {
   }
   h.placed = ds.tagExists(DCM_ImagePositionPatient);
   ds.convertToUTF8();  // names and descriptions in UTF-8; a failure keeps the raw text
-  h.info = readInfo(ds);
+  h.info = detail::readDicomInfo(ds);
   return h;
 }
 

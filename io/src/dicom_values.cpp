@@ -14,20 +14,14 @@
 #include <map>
 #include <set>
 
+#include "dicom_attributes.h"
 #include "twinplan/core/error.h"
 #include "volume_frames.h"
 
 namespace twinplan::io::detail {
 namespace {
 
-std::string trimmed(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  std::string s = value.c_str();
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-  return s;
-}
+std::string trimmed(DcmItem& item, const DcmTagKey& tag) { return text(item, tag); }
 
 // One value of an element whose VR is US or SS (LUT Descriptor, PS3.3 C.11.1.1.1).
 std::optional<long> usOrSs(DcmElement& element, unsigned long pos) {
