@@ -18,7 +18,6 @@
 #include <exception>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "twinplan/core/error.h"
 
@@ -81,7 +80,9 @@ class Loop {
     progress_.report(1.0, step_);
   }
 
-  bool onCaller() const { return std::this_thread::get_id() == caller_; }
+  // Slot 0 is worked by the calling thread alone (run() calls work(0) itself), so a chunk's
+  // sink knows it is on the caller by its slot, without asking the thread for its identity.
+  bool isCallerSlot(const Slot& slot) const { return &slot == &slots_.front(); }
   bool stopping() const { return stop_; }
 
   // Calling thread only: report the estimate and ask the sink whether to cancel. A sink that
@@ -215,7 +216,6 @@ class Loop {
   const std::size_t chunks_;
   const std::vector<double> shares_;
   std::vector<Slot> slots_;  // one per participant; slot 0 is the calling thread's
-  const std::thread::id caller_ = std::this_thread::get_id();
 
   std::atomic<std::size_t> nextChunk_{0};
   std::atomic<std::size_t> busy_{0};
@@ -237,11 +237,11 @@ void ChunkProgress::report(double fraction, std::string_view) {
   // Only this chunk's thread writes its slot; kept monotonic so that the estimate is too.
   const double clamped = std::clamp(fraction, 0.0, 1.0);
   if (clamped > slot_.fraction.load()) slot_.fraction = clamped;
-  if (loop_.onCaller()) loop_.reportAndPoll();
+  if (loop_.isCallerSlot(slot_)) loop_.reportAndPoll();
 }
 
 bool ChunkProgress::cancelRequested() const {
-  if (loop_.onCaller()) loop_.pollCancel();
+  if (loop_.isCallerSlot(slot_)) loop_.pollCancel();
   return loop_.stopping();
 }
 
