@@ -3,7 +3,6 @@
 #include <utility>
 #include <vector>
 
-#include "engine_time.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_image2d.h"
 
@@ -84,7 +83,7 @@ Case importSeriesAsCase(const io::DicomSeries& series, Progress& progress,
   SeriesReference reference{series.seriesInstanceUid, series.description, {}};
   for (const auto& instance : series.instances) reference.files.push_back(realPath(instance.file));
   nlohmann::json record = {{"step", "import"},
-                           {"time", utcNow()},
+                           {"time", utcNowIso8601()},
                            {"seriesInstanceUid", series.seriesInstanceUid},
                            {"modality", volume.dicom.modality},
                            {"files", reference.files.size()},

@@ -1,30 +1,13 @@
 // Job "convert": one DICOM series (or a NIfTI/NRRD/MetaImage file) to an image file.
-#include <algorithm>
-#include <cctype>
 
 #include "job_kinds.h"
-#include "twinplan/engine/jobs.h"
 #include "twinplan/engine/case_import.h"
+#include "twinplan/engine/jobs.h"
 #include "twinplan/io/dicom_image2d.h"
 #include "twinplan/io/image_file.h"
-#include "twinplan/io/nifti_file.h"
 
 namespace twinplan::engine {
 namespace {
-
-bool endsWith(const std::filesystem::path& path, std::string_view suffix) {
-  std::string name = path.filename().string();
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name.size() > suffix.size() && name.ends_with(suffix);
-}
-
-bool isImageFile(const std::filesystem::path& path) {
-  for (const char* suffix : {".nrrd", ".nhdr", ".nii", ".nii.gz", ".mha", ".mhd"})
-    if (endsWith(path, suffix)) return true;
-  return false;
-}
-
 
 class ConvertJob final : public Job {
  public:
@@ -37,13 +20,13 @@ class ConvertJob final : public Job {
     load_.volume = static_cast<std::size_t>(p.integer("volume", 0, 0, 100000));
     load_.petBodyWeightSuv = p.boolean("petBodyWeightSuv", false);
     gzipLevel_ = static_cast<int>(p.integer("gzipLevel", 6, 1, 9));
-    if (p.has("gzipLevel") && !endsWith(output_, ".nii.gz"))
+    if (p.has("gzipLevel") && !io::isNiftiGzName(output_))
       throw Error(ErrorKind::InvalidInput,
                   "Parameter \"gzipLevel\" of the convert job applies to .nii.gz output only, "
                   "not to " +
                       output_.filename().string() + ".",
                   "parameters.gzipLevel");
-    if (!isImageFile(output_))
+    if (!io::isImageFileName(output_))
       throw Error(ErrorKind::InvalidInput,
                   "Parameter \"output\" of the convert job must end in .nii, .nii.gz, .nrrd or "
                   ".mha (it is " +
@@ -61,7 +44,7 @@ class ConvertJob final : public Job {
   }
   nlohmann::json run(Progress& progress, CheckpointStore*) override {
     ImageVolume volume;
-    if (std::filesystem::is_regular_file(input_) && isImageFile(input_)) {
+    if (std::filesystem::is_regular_file(input_) && io::isImageFileName(input_)) {
       volume = io::readImageFile(input_);
     } else {
       auto scan = subRange(progress, 0.0, 0.2);
@@ -73,14 +56,9 @@ class ConvertJob final : public Job {
       volume = io::loadForViewing(series, load_, *load);
     }
     progress.check();
-    if (endsWith(output_, ".nii.gz")) {
-      requirePatientVolume(volume, "NIfTI export");
-      io::NiftiWriteOptions options;
-      options.gzipLevel = gzipLevel_;
-      io::writeNiftiFile(volume.bytes(), volume.pixelType(), volume.geometry(), output_, options);
-    } else {
-      io::writeImageFile(volume, output_);
-    }
+    io::NiftiWriteOptions nifti;
+    nifti.gzipLevel = gzipLevel_;
+    io::writeImageFile(volume, output_, nifti);
     progress.report(1.0, "Written");
     return {{"output", output_.string()},
             {"seriesInstanceUid", volume.dicom.seriesInstanceUid},

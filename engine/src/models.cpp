@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "engine_time.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
@@ -91,7 +90,7 @@ nlohmann::json modelsProvenance(const LabelMap& labels, const std::vector<Surfac
   nlohmann::json names = nlohmann::json::array();
   for (const SurfaceMesh& mesh : models) names.push_back(mesh.name);
   return {{"step", "surface models"},
-          {"time", utcNow()},
+          {"time", utcNowIso8601()},
           {"labelMap", labels.name},
           {"meshes", names},
           {"settings",

@@ -158,11 +158,12 @@ ImageVolume readAs(const std::filesystem::path& path, itk::ImageIOBase* io, Pixe
 // and data files included). An export is not fsynced (as dcm2niix's and ITK's own are not);
 // case files, which must survive a power cut, are (case_file.h, DESIGN.md section 6).
 template <class T>
-void writeView(const T* buffer, const ImageGeometry& geometry, const std::filesystem::path& path) {
+void writeView(const T* buffer, const ImageGeometry& geometry, const std::filesystem::path& path,
+               const NiftiWriteOptions& nifti = {}) {
   const Format format = formatOf(path);
   if (format == Format::Nifti) {
     const std::span<const T> voxels(buffer, geometry.voxelCount());
-    return writeNiftiFile(std::as_bytes(voxels), pixelTypeOf<T>(), geometry, path);
+    return writeNiftiFile(std::as_bytes(voxels), pixelTypeOf<T>(), geometry, path, nifti);
   }
   const std::filesystem::path folder =
       path.parent_path().empty() ? std::filesystem::current_path() : path.parent_path();
@@ -287,7 +288,20 @@ ImageVolume readImageFile(const std::filesystem::path& path) {
   }
 }
 
-void writeImageFile(const ImageVolume& volume, const std::filesystem::path& path) {
+bool isImageFileName(const std::filesystem::path& path) {
+  const std::string name = lowerName(path);
+  for (const char* suffix : {".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd"})
+    if (name.size() > std::string(suffix).size() && endsWith(name, suffix)) return true;
+  return false;
+}
+
+bool isNiftiGzName(const std::filesystem::path& path) {
+  const std::string name = lowerName(path);
+  return name.size() > 7 && endsWith(name, ".nii.gz");
+}
+
+void writeImageFile(const ImageVolume& volume, const std::filesystem::path& path,
+                    const NiftiWriteOptions& nifti) {
   const std::string ext = path.extension().string();
   requirePatientVolume(volume, ext == ".nrrd"                   ? "NRRD export"
                                : ext == ".mha" || ext == ".mhd" ? "MetaImage export"
@@ -295,15 +309,15 @@ void writeImageFile(const ImageVolume& volume, const std::filesystem::path& path
   const ImageGeometry& g = volume.geometry();
   switch (volume.pixelType()) {
     case PixelType::UInt8:
-      return writeView(volume.voxels<std::uint8_t>().data(), g, path);
+      return writeView(volume.voxels<std::uint8_t>().data(), g, path, nifti);
     case PixelType::Int16:
-      return writeView(volume.voxels<std::int16_t>().data(), g, path);
+      return writeView(volume.voxels<std::int16_t>().data(), g, path, nifti);
     case PixelType::UInt16:
-      return writeView(volume.voxels<std::uint16_t>().data(), g, path);
+      return writeView(volume.voxels<std::uint16_t>().data(), g, path, nifti);
     case PixelType::Int32:
-      return writeView(volume.voxels<std::int32_t>().data(), g, path);
+      return writeView(volume.voxels<std::int32_t>().data(), g, path, nifti);
     case PixelType::Float32:
-      return writeView(volume.voxels<float>().data(), g, path);
+      return writeView(volume.voxels<float>().data(), g, path, nifti);
     case PixelType::Rgb8:  // refused above
       break;
   }

@@ -118,15 +118,6 @@ void checkOptions(const PhantomOptions& o) {
     bad("Phantom oblique angle must be within +-45 degrees.", "obliqueAngle_deg");
 }
 
-std::string utcNow() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 }  // namespace
 
 Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
@@ -265,7 +256,7 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
   if (anatomy->hasMr()) twin.volumes.push_back(std::move(mr));
   twin.labelMaps.push_back(std::move(truth));
   twin.provenance.push_back({{"step", "phantom"},
-                             {"time", utcNow()},
+                             {"time", utcNowIso8601()},
                              {"kind", toString(options.kind)},
                              {"seed", options.seed},
                              {"oblique", options.oblique},
@@ -281,7 +272,7 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
     nlohmann::json names = nlohmann::json::array();
     for (const SurfaceMesh& mesh : twin.meshes) names.push_back(mesh.name);
     twin.provenance.push_back({{"step", "surface models"},
-                               {"time", utcNow()},
+                               {"time", utcNowIso8601()},
                                {"labelMap", twin.labelMaps.front().name},
                                {"meshes", names},
                                {"settings", settings},

@@ -377,7 +377,9 @@ JobStatus MainWindow::runJobFile(const std::filesystem::path& file, bool ask) {
       this, tr("Running job %1…").arg(QString::fromStdString(job->kind())), *job);
   const QString name = QString::fromStdString(file.filename().string());
   if (status.state == JobState::Cancelled) {
-    statusBar()->showMessage(tr("Job %1 cancelled; running it again resumes it.").arg(name), 10000);
+    statusBar()->showMessage(
+        tr("Job %1 cancelled; a job that saves checkpoints resumes when run again.").arg(name),
+        10000);
     return status;
   }
   if (status.state == JobState::Failed) {

@@ -67,6 +67,9 @@ struct Case {
 };
 
 const char* toString(Measurement::Kind kind);
+
+// Now, as the "time" of a provenance record: ISO-8601 UTC, "2026-12-05T03:21:15Z".
+std::string utcNowIso8601();
 Measurement::Kind measurementKindFromString(const std::string& name);  // throws Error
 
 }  // namespace twinplan
