@@ -40,4 +40,29 @@ Measurement::Kind measurementKindFromString(const std::string& name) {
   throw Error(ErrorKind::Corrupt, "Unknown measurement kind '" + name + "'.");
 }
 
+const ImageVolume* findVolume(const Case& twin, const std::string& name) {
+  for (const ImageVolume& volume : twin.volumes)
+    if (volume.name == name) return &volume;
+  return nullptr;
+}
+
+std::optional<SpatialTransform> transformBetween(const Case& twin, const std::string& fixed,
+                                                 const std::string& moving) {
+  const ImageVolume* a = findVolume(twin, fixed);
+  const ImageVolume* b = findVolume(twin, moving);
+  for (const auto& [volume, name] : {std::pair{a, &fixed}, std::pair{b, &moving}})
+    if (!volume)
+      throw Error(ErrorKind::NotFound, "The case has no series called \"" + *name + "\".", *name);
+  if (a == b) return SpatialTransform::identity();
+  // A registration the user made wins over a shared frame of reference: it corrects one.
+  for (const Registration& r : twin.registrations)
+    if (r.fixedVolume == fixed && r.movingVolume == moving) return r.transform;
+  for (const Registration& r : twin.registrations)
+    if (r.fixedVolume == moving && r.movingVolume == fixed && r.transform.isLinear())
+      return r.transform.inverse();
+  const std::string& frame = a->dicom.frameOfReferenceUid;
+  if (!frame.empty() && frame == b->dicom.frameOfReferenceUid) return SpatialTransform::identity();
+  return std::nullopt;
+}
+
 }  // namespace twinplan

@@ -25,6 +25,8 @@ const char* toString(CasePart part) {
       return "plans";
     case CasePart::Measurements:
       return "measurements";
+    case CasePart::Registrations:
+      return "registrations";
     case CasePart::MeshDisplay:
       return "meshDisplay";
     case CasePart::SegmentDisplay:
@@ -130,6 +132,44 @@ class DisplayEdit final : public CaseEdit {
   bool continuing_;
   std::string name_;
 };
+
+// The series of a case changed together: volumes, their file references and the registrations
+// between them, so that undoing "Remove MR" brings its registration back too.
+class SeriesEdit final : public CaseEdit {
+ public:
+  struct Lists {
+    std::vector<ImageVolume> volumes;
+    std::vector<SeriesReference> series;
+    std::vector<Registration> registrations;
+  };
+  SeriesEdit(const Case& twin, Lists after, std::string text)
+      : before_{twin.volumes, twin.series, twin.registrations},
+        after_(std::move(after)),
+        text_(std::move(text)) {}
+  std::string text() const override { return text_; }
+  void apply(Case& twin) override { assign(twin, after_); }
+  void revert(Case& twin) override { assign(twin, before_); }
+  std::vector<CaseChange> changes() const override {
+    return {{CasePart::Volumes}, {CasePart::Registrations}};
+  }
+
+ private:
+  static void assign(Case& twin, const Lists& lists) {
+    Lists copy = lists;  // may throw: the case is still untouched
+    twin.volumes.swap(copy.volumes);
+    twin.series.swap(copy.series);
+    twin.registrations.swap(copy.registrations);
+  }
+  Lists before_, after_;
+  std::string text_;
+};
+
+std::string unusedVolumeName(const Case& twin, const std::string& wanted) {
+  const std::string base = wanted.empty() ? std::string("Series") : wanted;
+  std::string name = base;
+  for (int n = 2; findVolume(twin, name); ++n) name = base + " " + std::to_string(n);
+  return name;
+}
 
 }  // namespace
 
@@ -256,6 +296,67 @@ std::unique_ptr<CaseEdit> removeResult(const Case& twin, std::size_t index) {
   std::string text = "Delete result " + after[index].name;
   after.erase(after.begin() + static_cast<std::ptrdiff_t>(index));
   return replaceList(twin, &Case::fields, CasePart::Fields, std::move(after), std::move(text));
+}
+
+std::unique_ptr<CaseEdit> addSeries(const Case& twin, ImageVolume volume,
+                                    std::optional<SeriesReference> reference) {
+  if (volume.empty())
+    throw Error(ErrorKind::InvalidInput, "The series \"" + volume.name + "\" has no voxels.",
+                volume.name);
+  volume.name = unusedVolumeName(twin, volume.name);
+  SeriesEdit::Lists after{twin.volumes, twin.series, twin.registrations};
+  std::string text = "Add series " + volume.name;
+  after.volumes.push_back(std::move(volume));
+  if (reference) after.series.push_back(std::move(*reference));
+  return std::make_unique<SeriesEdit>(twin, std::move(after), std::move(text));
+}
+
+std::unique_ptr<CaseEdit> removeSeries(const Case& twin, std::size_t index) {
+  checkIndex(index, twin.volumes.size(), "series");
+  SeriesEdit::Lists after{twin.volumes, twin.series, twin.registrations};
+  const ImageVolume removed = after.volumes[index];
+  after.volumes.erase(after.volumes.begin() + static_cast<std::ptrdiff_t>(index));
+  const std::string& uid = removed.dicom.seriesInstanceUid;
+  if (!uid.empty())
+    std::erase_if(after.series,
+                  [&](const SeriesReference& s) { return s.seriesInstanceUid == uid; });
+  std::erase_if(after.registrations, [&](const Registration& r) {
+    return r.fixedVolume == removed.name || r.movingVolume == removed.name;
+  });
+  return std::make_unique<SeriesEdit>(twin, std::move(after), "Remove series " + removed.name);
+}
+
+std::unique_ptr<CaseEdit> setRegistration(const Case& twin, Registration registration) {
+  for (const std::string* name : {&registration.fixedVolume, &registration.movingVolume})
+    if (!findVolume(twin, *name))
+      throw Error(
+          ErrorKind::InvalidInput,
+          "The registration names the series \"" + *name + "\", which the case does not have.",
+          *name);
+  if (registration.fixedVolume == registration.movingVolume)
+    throw Error(ErrorKind::InvalidInput, "A series cannot be registered to itself.",
+                registration.fixedVolume);
+  auto after = twin.registrations;
+  std::string text = "Register " + registration.movingVolume + " to " + registration.fixedVolume;
+  std::erase_if(after, [&](const Registration& r) {
+    return (r.fixedVolume == registration.fixedVolume &&
+            r.movingVolume == registration.movingVolume) ||
+           (r.fixedVolume == registration.movingVolume &&
+            r.movingVolume == registration.fixedVolume);
+  });
+  after.push_back(std::move(registration));
+  return replaceList(twin, &Case::registrations, CasePart::Registrations, std::move(after),
+                     std::move(text));
+}
+
+std::unique_ptr<CaseEdit> removeRegistration(const Case& twin, std::size_t index) {
+  checkIndex(index, twin.registrations.size(), "registration");
+  auto after = twin.registrations;
+  std::string text =
+      "Delete registration of " + after[index].movingVolume + " to " + after[index].fixedVolume;
+  after.erase(after.begin() + static_cast<std::ptrdiff_t>(index));
+  return replaceList(twin, &Case::registrations, CasePart::Registrations, std::move(after),
+                     std::move(text));
 }
 
 }  // namespace edits

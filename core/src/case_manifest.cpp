@@ -323,6 +323,13 @@ Manifest describe(const Case& twin) {
   m.header.plans = twin.plans;
   m.header.measurements = twin.measurements;
   m.header.provenance = twin.provenance;
+  m.header.registrations = twin.registrations;
+  m.header.viewState = twin.viewState;
+  for (const Registration& r : twin.registrations)
+    for (const std::string* name : {&r.fixedVolume, &r.movingVolume})
+      if (!findVolume(twin, *name))
+        refuse("a registration names the series '" + *name + "', which the case does not have.",
+               *name);
   for (const Measurement& measurement : twin.measurements) {
     for (const Vec3& p : measurement.points_lps) {
       if (!finite(p))
@@ -527,6 +534,17 @@ ojson toJson(const Manifest& m) {
   }
   j["measurements"] = std::move(measurements);
   j["provenance"] = ojson(m.header.provenance);
+  // Optional (older files have neither): written when there is something to keep.
+  ojson registrations = ojson::array();
+  for (const Registration& r : m.header.registrations)
+    registrations.push_back({{"fixedVolume", r.fixedVolume},
+                             {"movingVolume", r.movingVolume},
+                             {"method", r.method},
+                             {"transform", ojson(spatialTransformJson(r.transform))},
+                             {"quality", ojson(r.quality)},
+                             {"created", r.created}});
+  if (!registrations.empty()) j["registrations"] = std::move(registrations);
+  if (!m.header.viewState.empty()) j["viewState"] = ojson(m.header.viewState);
   ojson payloads = ojson::array();
   for (const PayloadRecord& p : m.payloads) {
     payloads.push_back({{"entry", p.entry}, {"size", p.size}, {"crc32", crc32Hex(p.crc32)}});
@@ -703,6 +721,29 @@ Manifest fromJson(const json& j) {
     m.header.measurements.push_back(std::move(measurement));
   }
   m.header.provenance = member(j, "provenance", root);
+  if (j.contains("registrations")) {
+    const json& registrations = array(j, "registrations", root);
+    for (std::size_t i = 0; i < registrations.size(); ++i) {
+      const std::string w = path("registrations", i);
+      const json& r = registrations[i];
+      Registration registration;
+      registration.fixedVolume = str(r, "fixedVolume", w);
+      registration.movingVolume = str(r, "movingVolume", w);
+      registration.method = str(r, "method", w);
+      try {
+        registration.transform = spatialTransformFromJson(member(r, "transform", w));
+      } catch (const Error& e) {
+        invalid(path(w, "transform"), e.what());
+      }
+      registration.quality = member(r, "quality", w);
+      registration.created = str(r, "created", w);
+      m.header.registrations.push_back(std::move(registration));
+    }
+  }
+  if (j.contains("viewState")) {
+    m.header.viewState = member(j, "viewState", root);
+    if (!m.header.viewState.is_object()) invalid("viewState", "is not an object");
+  }
 
   // Every payload a part names has exactly one record, and every record is used.
   std::set<std::string> referenced;

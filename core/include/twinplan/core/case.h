@@ -1,6 +1,7 @@
 #pragma once
 // The Case: one patient's digital twin, the document every module reads and extends.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/mesh.h"
 #include "twinplan/core/scalar_field.h"
+#include "twinplan/core/spatial_transform.h"
 
 namespace twinplan {
 
@@ -61,10 +63,26 @@ struct Case {
   std::vector<ScalarField> fields;  // simulation results
   std::vector<Plan> plans;
   std::vector<Measurement> measurements;
+  // How series that do not share a frame of reference map onto each other (spatial_transform.h).
+  std::vector<Registration> registrations;
   std::vector<JobCheckpoint> checkpoints;  // unfinished jobs (not part of the undo history)
   // Where the parts came from: a list of {"step": ..., "time": ..., ...} records.
   nlohmann::json provenance = nlohmann::json::array();
+  // How the views were left (layout, slice positions, window/level, zoom, fusion), so that a
+  // case reopens as it was closed. The UI owns its content; saved with the case, not undoable.
+  nlohmann::json viewState = nlohmann::json::object();
 };
+
+// The volume of the case called `name`, or nullptr.
+const ImageVolume* findVolume(const Case& twin, const std::string& name);
+
+// How to map points of volume `fixed` into volume `moving` (fixed -> moving, LPS mm), or
+// nullopt when the case does not know: the same volume or the same non-empty frame of
+// reference UID (PS3.3 C.7.4.1: one patient coordinate system) is the identity; otherwise a
+// registration between the two, used as it is or inverted when it was made the other way round
+// (a B-spline only as made). Throws Error(NotFound) when either volume is not in the case.
+std::optional<SpatialTransform> transformBetween(const Case& twin, const std::string& fixed,
+                                                 const std::string& moving);
 
 const char* toString(Measurement::Kind kind);
 

@@ -6,6 +6,7 @@
 // testable headless.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ enum class CasePart {
   Fields,  // simulation results
   Plans,
   Measurements,
+  Registrations,
   MeshDisplay,     // colour/opacity/visibility of mesh `index`
   SegmentDisplay,  // colour/visibility of segment `index` of label map `labelMap`
   History,         // undo/redo availability, texts or the clean state changed (no case data)
@@ -91,6 +93,19 @@ std::unique_ptr<CaseEdit> removePlan(const Case& twin, std::size_t index);
 // A simulation result: replaces the field of the same name, or is added.
 std::unique_ptr<CaseEdit> storeResult(const Case& twin, ScalarField field);
 std::unique_ptr<CaseEdit> removeResult(const Case& twin, std::size_t index);
+
+// A series added to the case: its volume (renamed "<name> 2", "<name> 3" ... when the case
+// already has a volume of that name, since volumes are known by name) and, when it came from
+// DICOM, the reference to its files.
+std::unique_ptr<CaseEdit> addSeries(const Case& twin, ImageVolume volume,
+                                    std::optional<SeriesReference> reference = std::nullopt);
+// Removes volume `index`, its series reference (same series UID) and the registrations that name
+// it. Its label maps, meshes and measurements stay: they are in patient space.
+std::unique_ptr<CaseEdit> removeSeries(const Case& twin, std::size_t index);
+// Stores a registration: replaces the one between the same two volumes (made either way round)
+// or is added. Throws Error(InvalidInput) when a volume it names is not in the case.
+std::unique_ptr<CaseEdit> setRegistration(const Case& twin, Registration registration);
+std::unique_ptr<CaseEdit> removeRegistration(const Case& twin, std::size_t index);
 
 }  // namespace edits
 }  // namespace twinplan
