@@ -471,6 +471,15 @@ ojson toJson(const Manifest& m) {
                           {"value", s.value},
                           {"visible", s.visible},
                           {"locked", s.locked}});
+      // Optional: written only for coded segments (older files have none).
+      ojson terms = ojson::object();
+      for (const auto& [key, code] :
+           {std::pair{"category", &s.terminology.category}, std::pair{"type", &s.terminology.type},
+            std::pair{"anatomicRegion", &s.terminology.anatomicRegion}})
+        if (!code->empty())
+          terms[key] = {
+              {"value", code->value}, {"scheme", code->scheme}, {"meaning", code->meaning}};
+      if (!terms.empty()) segments.back()["terminology"] = std::move(terms);
     }
     labelMaps.push_back({{"name", l.name},
                          {"pixelType", toString(PixelType::UInt16)},
@@ -634,6 +643,19 @@ Manifest fromJson(const json& j) {
       segment.value = static_cast<std::uint16_t>(integer(segments[s], "value", ws, 1, 65535));
       segment.visible = boolean(segments[s], "visible", ws);
       segment.locked = boolean(segments[s], "locked", ws);
+      if (segments[s].contains("terminology")) {
+        const json& terms = member(segments[s], "terminology", ws);
+        const std::string wt = path(ws, "terminology");
+        for (const auto& [key, code] :
+             {std::pair{"category", &segment.terminology.category},
+              std::pair{"type", &segment.terminology.type},
+              std::pair{"anatomicRegion", &segment.terminology.anatomicRegion}}) {
+          if (!terms.contains(key)) continue;
+          const json& c = member(terms, key, wt);
+          const std::string wc = path(wt, key);
+          *code = {str(c, "value", wc), str(c, "scheme", wc), str(c, "meaning", wc)};
+        }
+      }
       meta.segments.push_back(std::move(segment));
     }
     m.labelMaps.push_back(std::move(meta));

@@ -110,7 +110,14 @@ Case fullCase() {
 
   LabelMap labels(obliqueGeometry({7, 5, 4}));
   labels.name = "Segmentation";
-  labels.addSegment({"Liver", "liver", {200, 120, 90}, 0, 1, true, false});
+  labels.addSegment({"Liver",
+                     "liver",
+                     {200, 120, 90},
+                     0,
+                     1,
+                     true,
+                     false,
+                     {{"123037004", "SCT", "Anatomical Structure"}, {"10200004", "SCT", "Liver"}}});
   labels.addSegment({"Vessels", "vessel", {10, 20, 250}, 0, 2, true, true});
   labels.addSegment({"Tumour 1", "tumour", {255, 255, 0}, 1, 1, false, true});
   for (std::size_t i = 0; i < labels.layer(0).size(); ++i) {

@@ -19,6 +19,23 @@ struct Rgb {
   bool operator==(const Rgb&) const = default;
 };
 
+// A coded concept as DICOM writes one (PS3.3 8.8, Code Sequence Macro): Code Value, Coding
+// Scheme Designator ("SCT" for SNOMED CT, "DCM"), Code Meaning.
+struct CodedConcept {
+  std::string value, scheme, meaning;
+  bool empty() const { return value.empty(); }
+  bool operator==(const CodedConcept&) const = default;
+};
+
+// What a segment is, in the terms DICOM SEG and RTSTRUCT exchange (PS3.3 C.8.20.2: Segmented
+// Property Category and Type; PS3.16 CID 7150/7151), e.g. category (SCT 123037004 "Anatomical
+// Structure"), type (SCT 10200004 "Liver"). Empty when nobody coded it.
+struct SegmentTerminology {
+  CodedConcept category, type;
+  CodedConcept anatomicRegion;  // optional (PS3.3 C.8.20.2, Anatomic Region Sequence)
+  bool operator==(const SegmentTerminology&) const = default;
+};
+
 struct Segment {
   std::string name;        // "Liver", "Tumour 1"
   std::string tissueType;  // key into resources/tissues ("liver", "tumour", "bone" ...)
@@ -27,6 +44,7 @@ struct Segment {
   std::uint16_t value = 1;  // label value inside its layer
   bool visible = true;
   bool locked = false;
+  SegmentTerminology terminology;
   bool operator==(const Segment&) const = default;
 };
 
