@@ -10,6 +10,7 @@ all: build
 
 deps:
 	@bash scripts/setup-deps.sh
+	@bash scripts/setup-test-tools.sh
 
 $(BUILD)/build.ninja: | deps
 	cmake --preset default

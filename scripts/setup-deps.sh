@@ -33,6 +33,8 @@ tests=(
   libgl1-mesa-dri           # Mesa llvmpipe: OpenGL 4.5 in software for Xvfb
   time                      # /usr/bin/time for peak-memory measurements
   python3-pydicom python3-numpy  # independent DICOM decoding (colour, palette) in io tests
+  python3-scipy             # independent surface distances (cKDTree) for the metrics test
+  nodejs                    # runs the Khronos glTF validator (scripts/setup-test-tools.sh)
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
 )
 

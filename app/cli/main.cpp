@@ -102,7 +102,6 @@ std::string geometryText(const ImageGeometry& g) {
   return text;
 }
 
-
 // ---- info ---------------------------------------------------------------------------------
 
 void printIndexText(const io::DicomIndex& index) {
@@ -316,6 +315,59 @@ int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path&
   });
 }
 
+struct MetricsOptions {
+  std::string segmentA, segmentB;
+  double labelA = 0, labelB = -1;
+};
+
+int runMetrics(const fs::path& a, const fs::path& b, const MetricsOptions& o, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "compare-segments"},
+                                    {"parameters",
+                                     {{"a", a.string()},
+                                      {"b", b.string()},
+                                      {"segmentA", o.segmentA},
+                                      {"segmentB", o.segmentB.empty() ? o.segmentA : o.segmentB},
+                                      {"labelA", o.labelA},
+                                      {"labelB", o.labelB < 0 ? o.labelA : o.labelB}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << r["a"].get<std::string>() << " vs " << r["b"].get<std::string>() << '\n';
+    const std::pair<const char*, const char*> rows[] = {
+        {"dice", "Dice"},
+        {"jaccard", "Jaccard"},
+        {"hausdorff_mm", "Hausdorff (mm)"},
+        {"hausdorff95_mm", "Hausdorff 95% (mm)"},
+        {"mean_surface_distance_mm", "Mean surface distance (mm)"},
+        {"volume_a_ml", "Volume A (ml)"},
+        {"volume_b_ml", "Volume B (ml)"},
+        {"volume_difference_percent", "Volume difference B-A (%)"}};
+    for (const auto& [key, label] : rows)
+      std::cout << "  " << label << ": " << r[key].get<double>() << '\n';
+  });
+}
+
+int runExportMeshes(const fs::path& twin, const fs::path& out,
+                    const std::vector<std::string>& meshes, bool forPrinting, bool repair,
+                    Progress& progress) {
+  const auto job = engine::makeJob({{"job", "export-meshes"},
+                                    {"parameters",
+                                     {{"case", twin.string()},
+                                      {"output", out.string()},
+                                      {"meshes", meshes},
+                                      {"forPrinting", forPrinting},
+                                      {"repair", repair}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
+    for (const json& m : r["models"]) {
+      char line[256];
+      std::snprintf(line, sizeof line, "  %s: %zu triangles, %s, %.2f ml, %.2f cm2%s\n",
+                    m["name"].get<std::string>().c_str(), m["triangles"].get<std::size_t>(),
+                    m["closed"].get<bool>() ? "closed" : "open", m["volume_ml"].get<double>(),
+                    m["area_cm2"].get<double>(), m["repaired"].get<bool>() ? " (repaired)" : "");
+      std::cout << line;
+    }
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -370,6 +422,32 @@ int main(int argc, char** argv) {
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
 
+  fs::path otherPath;
+  MetricsOptions metricsOptions;
+  auto* metrics = app.add_subcommand(
+      "metrics", "Compare two segmentations: Dice, Jaccard, Hausdorff, surface distance, volume");
+  metrics->add_option("A", path, "Label image (.nii, .nii.gz, .nrrd, .mha) or case (.twinplan)")
+      ->required();
+  metrics->add_option("B", otherPath, "The other segmentation")->required();
+  metrics->add_option("--segment", metricsOptions.segmentA, "Segment name (case files)");
+  metrics->add_option("--segment-b", metricsOptions.segmentB, "Segment name in B, if different");
+  metrics->add_option("--label", metricsOptions.labelA,
+                      "Label value in image files (default 0: every non-zero voxel)");
+  metrics->add_option("--label-b", metricsOptions.labelB, "Label value in B, if different");
+
+  std::vector<std::string> meshNames;
+  bool forPrinting = false, repair = false;
+  auto* exportMeshes = app.add_subcommand(
+      "export-meshes", "Write a case's 3D models to .stl, .obj (+.mtl), .ply or .glb");
+  exportMeshes->add_option("CASE", path, "Case file (.twinplan)")->required();
+  exportMeshes->add_option("--out", out, "Mesh file: .stl, .obj, .ply, .glb")->required();
+  exportMeshes->add_option("--mesh", meshNames,
+                           "A model to export (repeat; default: every visible)");
+  exportMeshes->add_flag("--print", forPrinting,
+                         "3D-print export: refuse open or self-crossing models");
+  exportMeshes->add_flag("--repair", repair,
+                         "With --print: close holes and orient instead of refusing");
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -393,6 +471,8 @@ int main(int argc, char** argv) {
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
     if (*run) return runJobFile(path, statusFile, progress);
+    if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
+    if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);
     if (*jobs) {
       printJson(engine::catalogueJson());
       return kOk;

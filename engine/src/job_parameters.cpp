@@ -41,6 +41,15 @@ std::filesystem::path JobParameters::file(const char* name,
   return baseDir_ / path;
 }
 
+std::vector<std::filesystem::path> JobParameters::files(const char* name) const {
+  std::vector<std::filesystem::path> paths;
+  for (const std::string& text : texts(name)) {
+    const std::filesystem::path path = text;
+    paths.push_back(path.is_absolute() ? path : baseDir_ / path);
+  }
+  return paths;
+}
+
 double JobParameters::number(const char* name, double fallback, double lo, double hi) const {
   const nlohmann::json* value = find(name);
   if (!value) return fallback;

@@ -21,6 +21,8 @@ class JobParameters {
   long long integer(const char* name, long long fallback, long long lo, long long hi) const;
   bool boolean(const char* name, bool fallback) const;
   std::vector<std::string> texts(const char* name) const;  // [] when absent
+  // A list of paths, each resolved like file().
+  std::vector<std::filesystem::path> files(const char* name) const;
   bool has(const char* name) const { return parameters_.contains(name); }
   // Throws for members the job does not know (a typo must not be silently ignored).
   void rejectUnknown(const std::vector<std::string>& known) const;

@@ -48,6 +48,32 @@ const std::vector<Entry>& entries() {
          {"petBodyWeightSuv", "boolean", "Convert PET in Bq/ml to body-weight SUV", false},
          {"gzipLevel", "integer", "zlib level of a .nii.gz, 1 fastest .. 9 smallest", 6}}},
        makeConvertJob},
+      {{"compare-segments",
+        "Compare two segmentations of one structure: Dice, Jaccard, Hausdorff (max, 95th "
+        "percentile), mean surface distance, volume difference.",
+        {{"a", "path", "Label image (.nii, .nii.gz, .nrrd, .mha) or case file (.twinplan)", J()},
+         {"b", "path", "The other segmentation, the same kinds", J()},
+         {"segmentA", "string", "Segment name in case file A", ""},
+         {"segmentB", "string", "Segment name in case file B", "= segmentA"},
+         {"labelA", "number", "Label value in image A (0: every non-zero voxel)", 0},
+         {"labelB", "number", "Label value in image B", "= labelA"}}},
+       makeCompareSegmentsJob},
+      {{"export-meshes",
+        "Write a case's 3D models to STL, OBJ+MTL, PLY or glTF binary (.glb), optionally as a "
+        "3D-print export that refuses or repairs models that are not closed.",
+        {{"case", "path", "The case file to read", J()},
+         {"output", "path", "Mesh file: .stl, .obj, .ply, .glb", J()},
+         {"meshes", "list of strings", "Model names (default: every visible model)", J::array()},
+         {"forPrinting", "boolean", "Refuse models that are open or cross themselves", false},
+         {"repair", "boolean", "With forPrinting: close holes and orient instead of refusing",
+          false}}},
+       makeExportMeshesJob},
+      {{"import-meshes",
+        "Add surface models from STL, OBJ or PLY files to a case.",
+        {{"case", "path", "The case file to read", J()},
+         {"files", "list of strings", "Mesh files (.stl, .obj, .ply)", J()},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
+       makeImportMeshesJob},
   };
   return kEntries;
 }

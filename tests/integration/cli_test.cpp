@@ -156,9 +156,44 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   ASSERT_TRUE(kinds.is_array());
   std::vector<std::string> names;
   for (const auto& kind : kinds) names.push_back(kind["job"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"import-series", "build-models", "convert"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"import-series", "build-models", "convert",
+                                      "compare-segments", "export-meshes", "import-meshes"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
+}
+
+TEST(Cli, ExportMeshesWritesEveryModelAndReportsItsCheck) {
+  test::TempDir dir;
+  ASSERT_TRUE(runJson("phantom --kind head --out " + dir.path().string()).is_object());
+  const json result = runJson("export-meshes " + (dir / "head.twinplan").string() +
+                              " --print --out " + (dir / "head.glb").string());
+  ASSERT_TRUE(result.is_object());
+  ASSERT_GE(result["models"].size(), 3u);
+  for (const json& model : result["models"]) {
+    EXPECT_TRUE(model["closed"].get<bool>()) << model.dump();
+    EXPECT_EQ(model["self_intersections"], 0) << model.dump();
+    EXPECT_GT(model["volume_ml"].get<double>(), 0.0) << model.dump();
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "head.glb"));
+  // The same models as STL come back through import-meshes.
+  const json stl = runJson("export-meshes " + (dir / "head.twinplan").string() +
+                           " --mesh Tumour --out " + (dir / "tumour.stl").string());
+  ASSERT_EQ(stl["models"].size(), 1u);
+  std::ofstream(dir / "import.json") << json(
+      {{"job", "import-meshes"},
+       {"parameters",
+        {{"case", "head.twinplan"}, {"files", {"tumour.stl"}}, {"output", "more.twinplan"}}}});
+  const json imported = runJson("run " + (dir / "import.json").string());
+  EXPECT_EQ(imported["result"]["imported"], json({"tumour"}));
+  const Case more = loadCase(dir / "more.twinplan");
+  EXPECT_EQ(more.meshes.back().name, "tumour");
+  EXPECT_EQ(more.meshes.back().triangles.size(), stl["models"][0]["triangles"].get<std::size_t>());
+  // A model that does not exist is named.
+  EXPECT_EQ(runCommand(cli() + " export-meshes " + (dir / "head.twinplan").string() +
+                       " --mesh Spleen --out " + (dir / "x.stl").string() + " 2>&1")
+                .status,
+            4);
 }
 
 }  // namespace
