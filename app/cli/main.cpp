@@ -102,7 +102,6 @@ std::string geometryText(const ImageGeometry& g) {
   return text;
 }
 
-
 // ---- info ---------------------------------------------------------------------------------
 
 void printIndexText(const io::DicomIndex& index) {
@@ -203,6 +202,18 @@ int runConvert(const fs::path& path, const std::string& uid, const fs::path& out
               << " mm, " << r["pixelType"].get<std::string>() << '\n';
     for (const auto& assumption : r["assumptions"])
       std::cout << "  assumed: " << assumption.get<std::string>() << '\n';
+  });
+}
+
+int runResample(const json& parameters, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "resample"}, {"parameters", parameters}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    const json& g = r["geometry"];
+    std::cout << "Wrote " << r["output"].get<std::string>() << ": " << r["name"].get<std::string>()
+              << ", " << g["size"][0] << "x" << g["size"][1] << "x" << g["size"][2] << " voxels ("
+              << r["transformKind"].get<std::string>() << " transform, "
+              << r["interpolation"].get<std::string>() << " interpolation, "
+              << r["outsideValue"].get<double>() << " outside)\n";
   });
 }
 
@@ -370,6 +381,28 @@ int main(int argc, char** argv) {
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
 
+  fs::path referencePath, transformPath;
+  std::string referenceUid, interpolation = "linear";
+  std::optional<double> outsideValue;
+  auto* resample = app.add_subcommand(
+      "resample", "Resample a series onto another's grid through a registration transform");
+  resample->add_option("MOVING", path, "The series to resample: folder, DICOMDIR or image file")
+      ->required();
+  resample->add_option("--reference", referencePath, "The series whose grid the result takes")
+      ->required();
+  resample
+      ->add_option("--transform", transformPath,
+                   "ITK transform file (.tfm, .h5) mapping reference points to moving points")
+      ->required();
+  resample->add_option("--out", out, "Output file: .nii, .nii.gz, .nrrd, .mha")->required();
+  resample->add_option("--series", seriesUid, "SeriesInstanceUID of the moving series");
+  resample->add_option("--reference-series", referenceUid,
+                       "SeriesInstanceUID of the reference series");
+  resample->add_option("--interpolation", interpolation, "linear (default) | nearest (labels)")
+      ->check(CLI::IsMember({"linear", "nearest"}));
+  resample->add_option("--outside", outsideValue,
+                       "Value where the moving image has no data (default: its minimum)");
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -389,6 +422,17 @@ int main(int argc, char** argv) {
   try {
     if (*info) return runInfo(path, progress);
     if (*convert) return runConvert(path, seriesUid, out, gzipLevel, progress);
+    if (*resample) {
+      json parameters = {{"moving", path.string()},
+                         {"movingSeriesInstanceUid", seriesUid},
+                         {"reference", referencePath.string()},
+                         {"referenceSeriesInstanceUid", referenceUid},
+                         {"transform", transformPath.string()},
+                         {"output", out.string()},
+                         {"interpolation", interpolation}};
+      if (outsideValue) parameters["outsideValue"] = *outsideValue;
+      return runResample(parameters, progress);
+    }
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);

@@ -48,6 +48,21 @@ const std::vector<Entry>& entries() {
          {"petBodyWeightSuv", "boolean", "Convert PET in Bq/ml to body-weight SUV", false},
          {"gzipLevel", "integer", "zlib level of a .nii.gz, 1 fastest .. 9 smallest", 6}}},
        makeConvertJob},
+      {{"resample",
+        "Resample a series onto another series' grid through an ITK transform file "
+        "(reference -> moving, ITK's convention), and write it as NIfTI, NRRD or MetaImage.",
+        {{"moving", "path", "The series to resample: folder, DICOMDIR, DICOM or image file", J()},
+         {"movingSeriesInstanceUid", "string", "The moving series; needed when there are several",
+          ""},
+         {"reference", "path", "The series whose grid the result takes", J()},
+         {"referenceSeriesInstanceUid", "string",
+          "The reference series; needed when there are several", ""},
+         {"transform", "path", "ITK transform file (.tfm, .txt, .h5), reference -> moving", J()},
+         {"output", "path", "Output file: .nii, .nii.gz, .nrrd, .mha", J()},
+         {"interpolation", "string", "linear | nearest", "linear"},
+         {"outsideValue", "number", "Value where the moving image has no data",
+          "= the moving image's minimum"}}},
+       makeResampleJob},
   };
   return kEntries;
 }
