@@ -34,6 +34,7 @@ tests=(
   time                      # /usr/bin/time for peak-memory measurements
   python3-pydicom python3-numpy  # independent DICOM decoding (colour, palette) in io tests
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
+  plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")
