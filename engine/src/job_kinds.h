@@ -11,6 +11,7 @@ namespace twinplan::engine {
 std::unique_ptr<Job> makeImportSeriesJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeBuildModelsJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeConvertJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeRegisterJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeResampleJob(const JobParameters& parameters);
 
 // The short summary of a case the jobs return: what it holds.
