@@ -28,6 +28,7 @@
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
 #include "twinplan/phantom/phantom.h"
+#include "twinplan/registration/register.h"
 #include "twinplan/registration/transform_file.h"
 
 namespace twinplan::registration {
@@ -149,6 +150,16 @@ class RegistrationValidation : public ::testing::Test {
     return readItkTransformFile(transform);
   }
 
+  // Ours: registerVolumes with its defaults (rigid, Mattes MI, 3 levels), in process.
+  static SpatialTransform runOurs(const Pair& pair, double& seconds) {
+    const ImageVolume fixed = io::loadVolume(onlySeries(pair.fixedDir));
+    const ImageVolume moving = io::loadVolume(onlySeries(pair.movingDir));
+    const auto start = std::chrono::steady_clock::now();
+    const RegistrationResult result = registerVolumes(fixed, moving, RegistrationOptions{});
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result.transform;
+  }
+
   static void report(const std::string& pair, const std::string& tool, const RegistrationError& e,
                      double seconds) {
     std::printf(
@@ -185,21 +196,25 @@ TEST_F(RegistrationValidation, RepositionedSeriesKeepsItsVoxelsAndMovesByTheTran
 TEST_F(RegistrationValidation, MovedCtIsRegisteredBackWithinHalfAMillimetreAndHalfADegree) {
   const Pair pair = makePair("moved-ct", *ct_, Vec3(3, -2, 4), Vec3(5, -3, 6));
   double seconds = 0.0;
+  const RegistrationError ours = errorOf(runOurs(pair, seconds), pair.truth, pair.centre);
+  report(pair.name, "TwinPlan", ours, seconds);
   const RegistrationError peer = errorOf(runPlastimatch(pair, seconds), pair.truth, pair.centre);
   report(pair.name, "plastimatch", peer, seconds);
-  EXPECT_LT(peer.rotation_deg, 0.5);
-  EXPECT_LT(peer.centre_mm, 0.5);
-  // TODO(reg-core): run our rigid registration (registerVolumes / `twinplan-cli register`) on
-  // the same pair, print it beside plastimatch and assert the same targets.
+  for (const RegistrationError& e : {ours, peer}) {
+    EXPECT_LT(e.rotation_deg, 0.5);
+    EXPECT_LT(e.centre_mm, 0.5);
+  }
 }
 
 TEST_F(RegistrationValidation, CtToMrIsRegisteredWithinOneMillimetreTre) {
   const Pair pair = makePair("ct-mr", *mr_, Vec3(-4, 2, 3), Vec3(-4, 6, 2));
   double seconds = 0.0;
+  const RegistrationError ours = errorOf(runOurs(pair, seconds), pair.truth, pair.centre);
+  report(pair.name, "TwinPlan", ours, seconds);
   const RegistrationError peer = errorOf(runPlastimatch(pair, seconds), pair.truth, pair.centre);
   report(pair.name, "plastimatch", peer, seconds);
+  EXPECT_LT(ours.meanTre_mm, 1.0);
   EXPECT_LT(peer.meanTre_mm, 1.0);
-  // TODO(reg-core): as above, our Mattes-MI rigid registration on the same pair.
 }
 
 }  // namespace
