@@ -36,6 +36,7 @@ tests=(
   python3-scipy             # independent surface distances (cKDTree) for the metrics test
   nodejs                    # runs the Khronos glTF validator (scripts/setup-test-tools.sh)
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
+  plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")

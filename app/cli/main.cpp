@@ -205,6 +205,44 @@ int runConvert(const fs::path& path, const std::string& uid, const fs::path& out
   });
 }
 
+int runResample(const json& parameters, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "resample"}, {"parameters", parameters}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    const json& g = r["geometry"];
+    std::cout << "Wrote " << r["output"].get<std::string>() << ": " << r["name"].get<std::string>()
+              << ", " << g["size"][0] << "x" << g["size"][1] << "x" << g["size"][2] << " voxels ("
+              << r["transformKind"].get<std::string>() << " transform, "
+              << r["interpolation"].get<std::string>() << " interpolation, "
+              << r["outsideValue"].get<double>() << " outside)\n";
+  });
+}
+
+// Registers MOVING onto FIXED through the "register" job; --json prints the job's result:
+// {method, metric_value, iterations, rotation_deg, translation_mm, tre_mm, time_s, ...}.
+int runRegister(const fs::path& fixed, const fs::path& moving, const json& options,
+                Progress& progress) {
+  json parameters = options;
+  parameters["fixed"] = fs::absolute(fixed).string();
+  parameters["moving"] = fs::absolute(moving).string();
+  const auto job = engine::makeJob({{"job", "register"}, {"parameters", parameters}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Registered " << r["moving"].get<std::string>() << " onto "
+              << r["fixed"].get<std::string>() << " (" << r["method"].get<std::string>() << ")\n";
+    if (r.contains("rotation_deg"))
+      std::cout << "  rotation " << r["rotation_deg"].dump() << " deg, translation "
+                << r["translation_mm"].dump() << " mm\n";
+    if (!r["metric_value"].is_null())
+      std::cout << "  Mattes MI " << r["metric_value"].get<double>() << " after "
+                << r["iterations"].get<int>() << " iterations\n";
+    if (r.contains("tre_mm"))
+      std::cout << "  landmark error: mean " << r["tre_mm"].get<double>() << " mm, max "
+                << r["tre_max_mm"].get<double>() << " mm\n";
+    if (r.contains("transform_file"))
+      std::cout << "  wrote " << r["transform_file"].get<std::string>() << '\n';
+    std::cout << "  " << r["time_s"].get<double>() << " s\n";
+  });
+}
+
 // ---- phantom ------------------------------------------------------------------------------
 
 int runPhantom(const std::string& kind, const fs::path& out, std::uint32_t seed, bool oblique,
@@ -447,6 +485,51 @@ int main(int argc, char** argv) {
                          "3D-print export: refuse open or self-crossing models");
   exportMeshes->add_flag("--repair", repair,
                          "With --print: close holes and orient instead of refusing");
+  fs::path referencePath, transformPath;
+  std::string referenceUid, interpolation = "linear";
+  std::optional<double> outsideValue;
+  auto* resample = app.add_subcommand(
+      "resample", "Resample a series onto another's grid through a registration transform");
+  resample->add_option("MOVING", path, "The series to resample: folder, DICOMDIR or image file")
+      ->required();
+  resample->add_option("--reference", referencePath, "The series whose grid the result takes")
+      ->required();
+  resample
+      ->add_option("--transform", transformPath,
+                   "ITK transform file (.tfm, .h5) mapping reference points to moving points")
+      ->required();
+  resample->add_option("--out", out, "Output file: .nii, .nii.gz, .nrrd, .mha")->required();
+  resample->add_option("--series", seriesUid, "SeriesInstanceUID of the moving series");
+  resample->add_option("--reference-series", referenceUid,
+                       "SeriesInstanceUID of the reference series");
+  resample->add_option("--interpolation", interpolation, "linear (default) | nearest (labels)")
+      ->check(CLI::IsMember({"linear", "nearest"}));
+  resample->add_option("--outside", outsideValue,
+                       "Value where the moving image has no data (default: its minimum)");
+
+  fs::path movingPath, landmarksFile;
+  std::string method = "rigid", movingSeriesUid;
+  std::optional<int> levels, iterations;
+  std::optional<double> gridSpacing_mm;
+  bool initFromLandmarks = false;
+  auto* registerCmd = app.add_subcommand(
+      "register", "Register MOVING_DIR onto FIXED_DIR (rigid, affine, B-spline or landmarks)");
+  registerCmd->add_option("FIXED_DIR", path, "DICOM folder of the reference series")->required();
+  registerCmd->add_option("MOVING_DIR", movingPath, "DICOM folder of the series to align")
+      ->required();
+  registerCmd->add_option("--method", method, "rigid | affine | bspline | landmark");
+  registerCmd->add_option("--landmarks", landmarksFile,
+                          "Paired points {\"pairs\": [{name, fixed_lps, moving_lps}]}: reports "
+                          "tre_mm; needed by --method landmark");
+  registerCmd->add_flag("--init-landmarks", initFromLandmarks,
+                        "Start the image registration from the landmarks' rigid transform");
+  registerCmd->add_option("--out", out, "Write the transform (fixed -> moving): .tfm or .h5");
+  registerCmd->add_option("--fixed-series", seriesUid, "SeriesInstanceUID in FIXED_DIR");
+  registerCmd->add_option("--moving-series", movingSeriesUid, "SeriesInstanceUID in MOVING_DIR");
+  registerCmd->add_option("--levels", levels, "Resolution levels (default 3: shrink 4, 2, 1)");
+  registerCmd->add_option("--iterations", iterations, "Most iterations per level (default 200)");
+  registerCmd->add_option("--grid-spacing", gridSpacing_mm,
+                          "B-spline control point spacing in mm (default 20)");
 
   fs::path statusFile;
   auto* run = app.add_subcommand(
@@ -467,9 +550,32 @@ int main(int argc, char** argv) {
   try {
     if (*info) return runInfo(path, progress);
     if (*convert) return runConvert(path, seriesUid, out, gzipLevel, progress);
+    if (*resample) {
+      json parameters = {{"moving", path.string()},
+                         {"movingSeriesInstanceUid", seriesUid},
+                         {"reference", referencePath.string()},
+                         {"referenceSeriesInstanceUid", referenceUid},
+                         {"transform", transformPath.string()},
+                         {"output", out.string()},
+                         {"interpolation", interpolation}};
+      if (outsideValue) parameters["outsideValue"] = *outsideValue;
+      return runResample(parameters, progress);
+    }
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
+    if (*registerCmd) {
+      json options = {{"method", method},
+                      {"fixedSeriesInstanceUid", seriesUid},
+                      {"movingSeriesInstanceUid", movingSeriesUid},
+                      {"initialiseWithLandmarks", initFromLandmarks}};
+      if (!landmarksFile.empty()) options["landmarks"] = fs::absolute(landmarksFile).string();
+      if (!out.empty()) options["transform"] = fs::absolute(out).string();
+      if (levels) options["levels"] = *levels;
+      if (iterations) options["iterations"] = *iterations;
+      if (gridSpacing_mm) options["bsplineGridSpacing_mm"] = *gridSpacing_mm;
+      return runRegister(path, movingPath, options, progress);
+    }
     if (*run) return runJobFile(path, statusFile, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);

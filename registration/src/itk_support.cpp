@@ -1,0 +1,100 @@
+#include "itk_support.h"
+
+#include <itkRegularStepGradientDescentOptimizerv4.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::registration::detail {
+
+namespace {
+
+template <class T>
+void copyAsFloat(const ImageVolume& volume, float* out) {
+  const std::span<const T> voxels = volume.voxels<T>();
+  parallel::parallelFor({0, voxels.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t n = chunk.begin; n < chunk.end; ++n) out[n] = static_cast<float>(voxels[n]);
+  });
+}
+
+}  // namespace
+
+FloatImage::Pointer toFloatImage(const ImageVolume& volume) {
+  const ImageGeometry& g = volume.geometry();
+  auto image = FloatImage::New();
+  FloatImage::RegionType region;
+  FloatImage::SpacingType spacing;
+  FloatImage::PointType origin;
+  FloatImage::DirectionType direction;
+  for (unsigned a = 0; a < 3; ++a) {
+    region.SetSize(a, static_cast<itk::SizeValueType>(g.size[a]));
+    spacing[a] = g.spacing_mm[a];
+    origin[a] = g.origin_lps[a];
+    for (unsigned b = 0; b < 3; ++b) direction(a, b) = g.direction(a, b);
+  }
+  image->SetRegions(region);
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);  // oblique grids keep their cosines: the metric works in LPS
+  image->Allocate();
+  float* out = image->GetBufferPointer();
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      copyAsFloat<std::uint8_t>(volume, out);
+      break;
+    case PixelType::Int16:
+      copyAsFloat<std::int16_t>(volume, out);
+      break;
+    case PixelType::UInt16:
+      copyAsFloat<std::uint16_t>(volume, out);
+      break;
+    case PixelType::Int32:
+      copyAsFloat<std::int32_t>(volume, out);
+      break;
+    case PixelType::Float32:
+      copyAsFloat<float>(volume, out);
+      break;
+    case PixelType::Rgb8:
+      requirePatientVolume(volume, "image registration");  // throws: colour is refused
+      break;
+  }
+  return image;
+}
+
+void StageObserver::setup(Progress* progress, int levels, int iterationsPerLevel,
+                          std::string step) {
+  progress_ = progress;
+  levels_ = std::max(1, levels);
+  iterationsPerLevel_ = std::max(1, iterationsPerLevel);
+  step_ = std::move(step);
+}
+
+void StageObserver::Execute(itk::Object* caller, const itk::EventObject& event) {
+  if (itk::MultiResolutionIterationEvent().CheckEvent(&event)) {
+    ++level_;
+    levelIterations_ = 0;
+    if (progress_) progress_->check();
+    return;
+  }
+  if (!itk::IterationEvent().CheckEvent(&event)) return;
+  ++iterations_;
+  ++levelIterations_;
+  using RegularStep = itk::RegularStepGradientDescentOptimizerv4<double>;
+  if (auto* optimiser = dynamic_cast<RegularStep*>(caller);
+      optimiser && levelIterations_ == 1 && relativeMinimumStep_ > 0.0)
+    optimiser->SetMinimumStepLength(optimiser->GetLearningRate() * relativeMinimumStep_);
+  if (!progress_) return;
+  // Cancel from inside the optimiser's loop: the exception unwinds through ITK's Update()
+  // (ProcessObject rethrows what it does not know), and nothing of the stage is kept.
+  progress_->check();
+  const double withinLevel = std::min(1.0, double(levelIterations_) / double(iterationsPerLevel_));
+  progress_->report((std::max(0, level_) + withinLevel) / levels_, step_);
+}
+
+void StageObserver::Execute(const itk::Object* caller, const itk::EventObject& event) {
+  Execute(const_cast<itk::Object*>(caller), event);
+}
+
+}  // namespace twinplan::registration::detail

@@ -1,0 +1,78 @@
+#pragma once
+// Registration test inputs with known answers: the head phantom (CT and MR T1 on one grid,
+// with its true labels), and copies of a series "moved" by a known transform by rewriting the
+// geometry alone (origin and direction), i.e. exactly a series acquired after the patient
+// moved, with no interpolation.
+#include <gtest/gtest.h>
+
+#include <Eigen/Geometry>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "twinplan/core/spatial_transform.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan::test {
+
+inline phantom::Phantom headPhantom(double scale) {
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.scale = scale;
+  options.surfaceModels = false;
+  return phantom::makePhantom(options);
+}
+
+inline const ImageVolume& volumeOf(const phantom::Phantom& p, const std::string& name) {
+  const ImageVolume* v = findVolume(p.twin, name);
+  if (!v) throw std::runtime_error("the phantom has no " + name);
+  return *v;
+}
+
+// A copy of `volume` whose voxels lie where `truth` (fixed -> moving, rigid) maps them: voxel
+// ijk, at x in the original, is at truth(x) in the copy. So the anatomy at p in the original
+// is at truth(p) in the copy, and a registration of the copy onto the original must return
+// `truth`.
+inline ImageVolume movedRigidly(const ImageVolume& volume, const SpatialTransform& truth,
+                                const std::string& name) {
+  ImageVolume moved = volume;  // voxels shared, not copied
+  ImageGeometry g = volume.geometry();
+  g.origin_lps = truth.apply(g.origin_lps);
+  g.direction = truth.matrix * g.direction;
+  moved.setGeometry(g);
+  moved.name = name;
+  return moved;
+}
+
+// The 8 outer corners of a grid (voxel centres), in LPS.
+inline std::vector<Vec3> boxCorners(const ImageGeometry& g) {
+  std::vector<Vec3> corners;
+  for (int c = 0; c < 8; ++c)
+    corners.push_back(g.indexToLps(Vec3((c & 1) ? double(g.size[0] - 1) : 0.0,
+                                        (c & 2) ? double(g.size[1] - 1) : 0.0,
+                                        (c & 4) ? double(g.size[2] - 1) : 0.0)));
+  return corners;
+}
+
+// The largest distance between where two transforms take the given points (mm).
+inline double maxDisagreement_mm(const SpatialTransform& a, const SpatialTransform& b,
+                                 const std::vector<Vec3>& points) {
+  double worst = 0.0;
+  for (const Vec3& p : points) worst = std::max(worst, (a.apply(p) - b.apply(p)).norm());
+  return worst;
+}
+
+// The angle (deg) of the rotation that takes one rotation matrix to the other.
+inline double rotationDifference_deg(const Mat3& a, const Mat3& b) {
+  const Eigen::AngleAxisd diff(Mat3(a.transpose() * b));
+  return std::abs(diff.angle()) * 180.0 / M_PI;
+}
+
+// 5 degrees about an oblique axis and 8 mm: a patient who moved between two scans.
+inline SpatialTransform knownRigidMotion() {
+  const Mat3 rotation =
+      Eigen::AngleAxisd(5.0 * M_PI / 180.0, Vec3(0.3, -0.5, 1.0).normalized()).toRotationMatrix();
+  return SpatialTransform::rigid(rotation, Vec3(5.0, -4.0, 4.8));  // |t| = 8.0 mm
+}
+
+}  // namespace twinplan::test
