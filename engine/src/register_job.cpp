@@ -202,7 +202,8 @@ class RegisterJob final : public Job {
     nlohmann::json j;
     j["method"] = registration::toString(result.method);
     j["metric"] = result.method == Method::Landmark ? "landmarks" : "mattes-mutual-information";
-    j["metric_value"] = result.method == Method::Landmark ? nlohmann::json() : result.metricValue;
+    j["metric_value"] =
+        result.method == Method::Landmark ? nlohmann::json() : nlohmann::json(result.metricValue);
     j["iterations"] = result.iterations;
     j["levels"] = result.levels;
     if (result.transform.isLinear()) {
