@@ -50,7 +50,10 @@ void requireRegistrable(const ImageVolume& fixed, const ImageVolume& moving,
                         const SpatialTransform& initial, std::string_view purpose,
                         double minOverlap) {
   for (const ImageVolume* volume : {&fixed, &moving}) {
-    requirePatientVolume(*volume, purpose);
+    // The purpose names the series too: the description alone may not say which of the two
+    // (or which folder) it is.
+    requirePatientVolume(*volume,
+                         std::string(purpose) + " of the series \"" + volume->name + "\"");
     for (int axis = 0; axis < 3; ++axis)
       if (volume->geometry().size[axis] < 4)
         throw Error(ErrorKind::InvalidInput,

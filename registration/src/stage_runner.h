@@ -40,6 +40,21 @@ StageOutcome runStage(FloatImage* fixed, FloatImage* moving, TTransform* transfo
     auto scales = Scales::New();
     scales->SetMetric(metric);
     scales->SetTransformForward(true);
+    // Shifts measured at the fixed image's 8 corners and centre: ITK would otherwise draw
+    // random points for a rigid transform from an unseeded generator, and the scales (hence
+    // the result) would change from run to run.
+    auto probes = Metric::VirtualPointSetType::New();
+    const auto size = fixed->GetLargestPossibleRegion().GetSize();
+    for (unsigned corner = 0; corner < 9; ++corner) {
+      itk::ContinuousIndex<double, 3> index;
+      for (unsigned a = 0; a < 3; ++a)
+        index[a] = corner == 8 ? 0.5 * double(size[a] - 1)
+                               : ((corner >> a) & 1u) ? double(size[a] - 1) : 0.0;
+      typename Metric::VirtualPointType point;
+      fixed->TransformContinuousIndexToPhysicalPoint(index, point);
+      probes->SetPoint(corner, point);
+    }
+    scales->SetVirtualDomainPointSet(probes);
     optimiser->SetScalesEstimator(scales);
   }
 

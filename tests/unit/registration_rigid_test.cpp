@@ -73,14 +73,22 @@ TEST_F(RigidRegistration, AlignsCtToAMovedMrWithinOneMillimetreAtLandmarks) {
 }
 
 TEST_F(RigidRegistration, IsReproducible) {
+  // The sampling is seeded (and the parameter scales measured at fixed points), so two runs
+  // give the same transform. Not bit for bit: ITK's Mattes metric merges its threads'
+  // histogram derivatives in the order they finish, which moves the last bits.
   const ImageVolume moved = test::movedRigidly(ct(), test::knownRigidMotion(), "CT moved");
   RegistrationOptions options;
   options.shrinkFactors = {4};
   options.smoothingSigmas_vox = {2.0};
+  const auto corners = test::boxCorners(ct().geometry());
   const auto first = registerVolumes(ct(), moved, options);
   const auto second = registerVolumes(ct(), moved, options);
-  EXPECT_EQ(first.transform, second.transform);
-  EXPECT_EQ(first.metricValue, second.metricValue);
+  EXPECT_LT(test::maxDisagreement_mm(first.transform, second.transform, corners), 1e-6);
+  EXPECT_EQ(first.iterations, second.iterations);
+  // A different seed samples other voxels: a (slightly) different optimum, so the seed is used.
+  options.samplingSeed = 7;
+  const auto reseeded = registerVolumes(ct(), moved, options);
+  EXPECT_GT(test::maxDisagreement_mm(first.transform, reseeded.transform, corners), 1e-6);
 }
 
 TEST_F(RigidRegistration, CancelStopsTheOptimiserAndReturnsNothing) {
@@ -99,7 +107,9 @@ TEST_F(RigidRegistration, RefusesA2DImageAndDisjointSeriesNamingThem) {
     FAIL() << "a 2D image was registered";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
-    EXPECT_NE(std::string(e.what()).find("Chest X-ray"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("2D image"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the series \"Chest X-ray\""), std::string::npos)
+        << e.what();
   }
   const ImageVolume far = test::movedRigidly(
       ct(), SpatialTransform::rigid(Mat3::Identity(), Vec3(0, 0, 900)), "Far MR");
