@@ -1,4 +1,4 @@
-#include "contour_raster.h"
+#include "twinplan/io/contour_raster.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
-namespace twinplan::io::detail {
+namespace twinplan::io {
 namespace {
 
 struct IndexContour {
@@ -106,22 +106,22 @@ std::vector<std::uint8_t> rasteriseContours(const std::vector<LpsContour>& conto
     if (!c.points_lps.empty()) indexed.push_back(toIndexSpace(c, grid));
   const std::vector<ContourPlane> planes = groupPlanes(indexed);
 
-  // Slice k takes the nearest plane with |k_plane - k| <= 0.5 (the lower one on a tie).
+  // Plane p can only serve slice floor(k_p + 0.5) (-0.5 <= k_p - k < 0.5); of several planes
+  // for one slice the nearest wins.
   const std::int64_t nz = grid.size[2];
   std::vector<int> planeOfSlice(static_cast<std::size_t>(std::max<std::int64_t>(nz, 0)), -1);
   std::vector<bool> onGrid(planes.size(), false);
   for (std::size_t p = 0; p < planes.size(); ++p) {
     const double kp = planes[p].k;
-    const auto k = static_cast<std::int64_t>(std::floor(kp + 0.5));
-    for (std::int64_t slice : {k - 1, k, k + 1}) {
-      if (slice < 0 || slice >= nz || std::abs(kp - static_cast<double>(slice)) > 0.5 + 1e-9)
-        continue;
+    const auto slice = static_cast<std::int64_t>(std::floor(kp + 0.5));
+    {
+      if (slice < 0 || slice >= nz) continue;
       onGrid[p] = true;
       int& current = planeOfSlice[static_cast<std::size_t>(slice)];
-      if (current < 0 || std::abs(kp - static_cast<double>(slice)) <
-                             std::abs(planes[static_cast<std::size_t>(current)].k -
-                                      static_cast<double>(slice)) -
-                                 1e-9)
+      if (current < 0 ||
+          std::abs(kp - static_cast<double>(slice)) <
+              std::abs(planes[static_cast<std::size_t>(current)].k - static_cast<double>(slice)) -
+                  1e-9)
         current = static_cast<int>(p);
     }
   }
@@ -131,9 +131,12 @@ std::vector<std::uint8_t> rasteriseContours(const std::vector<LpsContour>& conto
   for (int p : planeOfSlice)
     if (p >= 0) used[static_cast<std::size_t>(p)] = true;
   for (std::size_t p = 0; p < planes.size(); ++p) {
-    if (used[p]) ++use.planesUsed;
-    else if (onGrid[p]) ++use.planesShadowed;
-    else ++use.planesOffGrid;
+    if (used[p])
+      ++use.planesUsed;
+    else if (onGrid[p])
+      ++use.planesShadowed;
+    else
+      ++use.planesOffGrid;
   }
 
   std::vector<std::uint8_t> mask(grid.voxelCount(), 0);
@@ -236,4 +239,4 @@ std::vector<IndexPolygon> sliceContours(const std::vector<std::uint8_t>& mask,
   return polygons;
 }
 
-}  // namespace twinplan::io::detail
+}  // namespace twinplan::io

@@ -17,9 +17,8 @@ void ItemWriter::check(const OFCondition& condition, const DcmTagKey& tag,
   if (condition.good()) return;
   DcmTag named(tag);
   throw Error(ErrorKind::InvalidInput,
-              "Could not write " + std::string(named.getTagName()) + " " +
-                  tag.toString().c_str() + " = '" + value.substr(0, 64) + "' in the " +
-                  object_ + ": " + condition.text() +
+              "Could not write " + std::string(named.getTagName()) + " " + tag.toString().c_str() +
+                  " = '" + value.substr(0, 64) + "' in the " + object_ + ": " + condition.text() +
                   ". The value does not fit the attribute's DICOM type; change it and retry.",
               tag.toString().c_str());
 }
@@ -129,8 +128,7 @@ void saveAtomically(DcmFileFormat& file, const std::filesystem::path& path,
   fs::rename(temporary, path, ec);
   if (ec) {
     fs::remove(temporary, ec);
-    throw Error(ErrorKind::Io,
-                "Could not move the DICOM file into place at " + path.string() + ".",
+    throw Error(ErrorKind::Io, "Could not move the DICOM file into place at " + path.string() + ".",
                 path.string());
   }
 }

@@ -23,8 +23,8 @@ class ItemWriter {
   void u16(const DcmTagKey& tag, Uint16 value);
   void u16s(const DcmTagKey& tag, const std::vector<Uint16>& values);
   void bytes(const DcmTagKey& tag, const std::vector<Uint8>& values);  // OB
-  void tagKey(const DcmTagKey& tag, const DcmTagKey& value);              // AT
-  void u32s(const DcmTagKey& tag, const std::vector<Uint32>& values);    // UL
+  void tagKey(const DcmTagKey& tag, const DcmTagKey& value);           // AT
+  void u32s(const DcmTagKey& tag, const std::vector<Uint32>& values);  // UL
   // A new item appended to sequence `tag` (created when missing).
   ItemWriter append(const DcmTagKey& tag);
   // A coded concept (PS3.3 8.8) as the one item of sequence `tag`.
@@ -46,6 +46,7 @@ std::string dicomTime();
 std::string decimalString(double value);
 // Saves under a temporary name and renames into place; Error(Io) with DCMTK's reason.
 // RTSTRUCT is written implicit VR (a long Contour Data overflows explicit VR's 16-bit length).
-void saveAtomically(DcmFileFormat& file, const std::filesystem::path& path, E_TransferSyntax syntax);
+void saveAtomically(DcmFileFormat& file, const std::filesystem::path& path,
+                    E_TransferSyntax syntax);
 
 }  // namespace twinplan::io::detail

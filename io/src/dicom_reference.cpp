@@ -37,9 +37,10 @@ void requireDicomSlices(const ReferenceSeries& reference, std::string_view purpo
   const DicomInfo& d = reference.dicom;
   if (d.studyInstanceUid.empty() || d.seriesInstanceUid.empty() || d.frameOfReferenceUid.empty())
     throw Error(ErrorKind::InvalidInput,
-                what + " cannot be written: its reference image did not come from DICOM (it has "
-                       "no Study, Series or Frame of Reference UID), so the object could not "
-                       "say which images it belongs to. Give the DICOM series as the reference.",
+                what +
+                    " cannot be written: its reference image did not come from DICOM (it has "
+                    "no Study, Series or Frame of Reference UID), so the object could not "
+                    "say which images it belongs to. Give the DICOM series as the reference.",
                 "reference");
   if (reference.sliceSopInstanceUids.empty())
     throw Error(ErrorKind::InvalidInput,

@@ -8,11 +8,11 @@
 #include <map>
 #include <sstream>
 
-#include "contour_raster.h"
 #include "dicom_attributes.h"
 #include "dicom_object_writer.h"
 #include "label_packing.h"
 #include "twinplan/core/error.h"
+#include "twinplan/io/contour_raster.h"
 #include "twinplan/io/dicom_writer.h"
 
 namespace twinplan::io {
@@ -28,12 +28,14 @@ struct Roi {
   std::string name, frameOfReferenceUid;
   Rgb colour{255, 0, 0};
   bool hasColour = false;
-  std::vector<detail::LpsContour> contours;
+  std::vector<LpsContour> contours;
   int pointContours = 0, openContours = 0;
   bool listed = false;
 };
 
-std::string roiLabel(const Roi& roi) { return "ROI '" + roi.name + "' (number " + std::to_string(roi.number) + ")"; }
+std::string roiLabel(const Roi& roi) {
+  return "ROI '" + roi.name + "' (number " + std::to_string(roi.number) + ")";
+}
 
 DcmDataset& loadStructureSet(DcmFileFormat& file, const fs::path& path) {
   if (!fs::is_regular_file(path))
@@ -119,8 +121,8 @@ void readContours(DcmDataset& ds, std::map<int, Roi>& rois, const fs::path& path
       roi.name = "ROI " + std::to_string(number);
       notes.push_back("ROI Contour item " + std::to_string(n + 1) + " refers to ROI number " +
                       std::to_string(number) +
-                      ", which the Structure Set ROI Sequence does not list; named '" +
-                      roi.name + "'.");
+                      ", which the Structure Set ROI Sequence does not list; named '" + roi.name +
+                      "'.");
     }
     if (auto r = detail::number(item, DCM_ROIDisplayColor, 0)) {
       const auto g = detail::number(item, DCM_ROIDisplayColor, 1);
@@ -192,11 +194,11 @@ ImportedSegments readRtStruct(const fs::path& path, const ReferenceSeries& refer
       result.notes.push_back(roiLabel(roi) + " has no closed contours; no segment was made.");
       continue;
     }
-    detail::ContourPlaneUse use;
+    ContourPlaneUse use;
     auto sub = subRange(progress, static_cast<double>(done) / rois.size(),
                         static_cast<double>(done + 1) / rois.size());
     const std::vector<std::uint8_t> mask =
-        detail::rasteriseContours(roi.contours, reference.geometry, use, *sub);
+        rasteriseContours(roi.contours, reference.geometry, use, *sub);
     ++done;
     if (use.planesOffGrid)
       result.notes.push_back(roiLabel(roi) + ": " + std::to_string(use.planesOffGrid) + " of " +
@@ -274,12 +276,12 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
 
     detail::ItemWriter contours = w.append(DCM_ROIContourSequence);
     const Rgb c = segments[s].colour;
-    contours.text(DCM_ROIDisplayColor, std::to_string(c.r) + "\\" + std::to_string(c.g) + "\\" +
-                                           std::to_string(c.b));
+    contours.text(DCM_ROIDisplayColor,
+                  std::to_string(c.r) + "\\" + std::to_string(c.g) + "\\" + std::to_string(c.b));
     contours.text(DCM_ReferencedROINumber, std::to_string(roiNumber));
     bool any = false;
     for (std::int64_t k = 0; k < g.size[2]; ++k) {
-      for (const detail::IndexPolygon& polygon : detail::sliceContours(mask, g, k)) {
+      for (const IndexPolygon& polygon : sliceContours(mask, g, k)) {
         any = true;
         detail::ItemWriter contour = contours.append(DCM_ContourSequence);
         detail::ItemWriter image = contour.append(DCM_ContourImageSequence);

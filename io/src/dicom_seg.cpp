@@ -34,7 +34,9 @@ CodedConcept readCode(DcmItem& item, const DcmTagKey& sequence) {
 Rgb labToRgb(double L, double a, double b) {
   double r = 0, g = 0, bl = 0;
   IODCIELabUtil::dicomLab2RGB(r, g, bl, L, a, b);
-  auto byte = [](double v) { return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0)); };
+  auto byte = [](double v) {
+    return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0));
+  };
   return {byte(r), byte(g), byte(bl)};
 }
 
@@ -95,8 +97,10 @@ FramePlacement placeFrame(DcmDataset& ds, unsigned long frame, const ImageGeomet
   const Vec3 rowDirection(iop[0], iop[1], iop[2]), columnDirection(iop[3], iop[4], iop[5]);
   FramePlacement placement;
   placement.origin_ijk = grid.lpsToIndex(ipp);
-  placement.column_step_ijk = grid.lpsToIndex(ipp + rowDirection * *columnSpacing) - placement.origin_ijk;
-  placement.row_step_ijk = grid.lpsToIndex(ipp + columnDirection * *rowSpacing) - placement.origin_ijk;
+  placement.column_step_ijk =
+      grid.lpsToIndex(ipp + rowDirection * *columnSpacing) - placement.origin_ijk;
+  placement.row_step_ijk =
+      grid.lpsToIndex(ipp + columnDirection * *rowSpacing) - placement.origin_ijk;
   placement.segment = detail::integer(*identification, DCM_ReferencedSegmentNumber, -1);
   // On the grid: whole-voxel origin (within 1 % of a voxel: FFS files carry float noise such
   // as -235.199997 for -235.2) and unit in-plane steps along grid axes.
@@ -189,7 +193,8 @@ ImportedSegments readSegmentation(const fs::path& path, const ReferenceSeries& r
   const double threshold =
       type == "FRACTIONAL" ? 0.5 * detail::integer(ds, DCM_MaximumFractionalValue, 255) : 0.5;
   const std::vector<Uint8> bytes = pixelBytes(ds, path);
-  const std::size_t framePixels = static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns);
+  const std::size_t framePixels =
+      static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns);
   const std::size_t needed = bits == 1 ? (framePixels * frames + 7) / 8 : framePixels * frames;
   if (bytes.size() < needed)
     corrupt(path,
@@ -243,7 +248,8 @@ ImportedSegments readSegmentation(const fs::path& path, const ReferenceSeries& r
           ++clipped;
           continue;
         }
-        mask[grid.linearIndex(std::llround(ijk.x()), std::llround(ijk.y()), std::llround(ijk.z()))] = 1;
+        mask[grid.linearIndex(std::llround(ijk.x()), std::llround(ijk.y()),
+                              std::llround(ijk.z()))] = 1;
       }
     }
     progress.report(static_cast<double>(f + 1) / frames, "Reading segmentation frames");
@@ -256,9 +262,9 @@ ImportedSegments readSegmentation(const fs::path& path, const ReferenceSeries& r
                            " segment pixels lie outside the reference grid and were left out.");
   for (auto& [number, segment] : segments) {
     auto mask = masks.find(number);
-    detail::addPackedSegment(result.labels, segment,
-                             mask != masks.end() ? mask->second
-                                                 : std::vector<std::uint8_t>(grid.voxelCount(), 0));
+    detail::addPackedSegment(
+        result.labels, segment,
+        mask != masks.end() ? mask->second : std::vector<std::uint8_t>(grid.voxelCount(), 0));
   }
   return result;
 }
@@ -361,9 +367,9 @@ void writeSegmentation(const LabelMap& labels, const ReferenceSeries& reference,
     item.u16(DCM_SegmentNumber, number);
     item.text(DCM_SegmentLabel, segment.name);
     const SegmentTerminology& t = segment.terminology;
-    item.code(DCM_SegmentedPropertyCategoryCodeSequence,
-              t.category.empty() ? CodedConcept{"91723000", "SCT", "Anatomical Structure"}
-                                 : t.category);
+    item.code(
+        DCM_SegmentedPropertyCategoryCodeSequence,
+        t.category.empty() ? CodedConcept{"91723000", "SCT", "Anatomical Structure"} : t.category);
     item.code(DCM_SegmentedPropertyTypeCodeSequence,
               t.type.empty() ? CodedConcept{"85756007", "SCT", "Tissue"} : t.type);
     if (!t.anatomicRegion.empty()) item.code(DCM_AnatomicRegionSequence, t.anatomicRegion);

@@ -1,6 +1,6 @@
 #pragma once
 // Planar contours <-> voxel masks on an image grid: the geometry under RTSTRUCT import and
-// export (io/src/dicom_rtstruct.cpp). Pure functions, no DICOM.
+// export (dicom_rtstruct.h). Pure functions, no DICOM.
 //
 // Rasterisation rule (documented in docs/architecture.md, "DICOM SEG and RTSTRUCT"):
 //  - A contour's points are taken to continuous voxel index (i, j, k) of the grid. Its plane
@@ -10,7 +10,8 @@
 //    they are combined even-odd (a point inside an odd number of them is inside), which makes
 //    holes, nested islands and the "keyhole" convention of PS3.3 C.8.8.6.3 come out right.
 //  - Each image slice k takes the plane nearest to its centre within half a slice spacing
-//    (|k_plane - k| <= 0.5; the lower plane on a tie), the rule plastimatch and 3D Slicer use.
+//    (-0.5 <= k_plane - k < 0.5, so a plane exactly half-way goes to the upper slice), the rule
+//    plastimatch and 3D Slicer use.
 //    Slices with no plane that near stay empty: no interpolation between planes and no
 //    extrapolation beyond the last plane (end caps end at the last contour).
 //  - In a slice, voxel (i, j) is inside when its centre is inside (even-odd scanline fill,
@@ -23,7 +24,7 @@
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/progress.h"
 
-namespace twinplan::io::detail {
+namespace twinplan::io {
 
 // Contour points (a contour's plane) may spread this much along k, in slices.
 inline constexpr double kPlaneTolerance_slices = 0.05;
@@ -58,4 +59,4 @@ using IndexPolygon = std::vector<std::pair<double, double>>;
 std::vector<IndexPolygon> sliceContours(const std::vector<std::uint8_t>& mask,
                                         const ImageGeometry& grid, std::int64_t k);
 
-}  // namespace twinplan::io::detail
+}  // namespace twinplan::io
