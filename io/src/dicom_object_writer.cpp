@@ -96,19 +96,14 @@ std::string dicomDate() { return formatNow("%Y%m%d"); }
 std::string dicomTime() { return formatNow("%H%M%S"); }
 
 std::string decimalString(double value) {
-  // DS holds 16 characters (PS3.5 6.2); 4 decimals (0.1 um) are far below any voxel.
+  // DS holds at most 16 characters (PS3.5 6.2): the most significant digits that fit (10 keep
+  // 0.810547 mm spacings and positions such as -235.199997 exact).
   char buffer[32];
-  for (int decimals = 4; decimals >= 0; --decimals) {
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value == 0.0 ? 0.0 : value);
+  for (int digits = 10; digits >= 1; --digits) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", digits, value == 0.0 ? 0.0 : value);
     if (std::string(buffer).size() <= 16) break;
   }
-  std::string s = buffer;
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
+  return std::string(buffer) == "-0" ? "0" : buffer;
 }
 
 void saveAtomically(DcmFileFormat& file, const std::filesystem::path& path,

@@ -124,15 +124,15 @@ void readContours(DcmDataset& ds, std::map<int, Roi>& rois, const fs::path& path
                       ", which the Structure Set ROI Sequence does not list; named '" + roi.name +
                       "'.");
     }
-    if (auto r = detail::number(item, DCM_ROIDisplayColor, 0)) {
-      const auto g = detail::number(item, DCM_ROIDisplayColor, 1);
-      const auto b = detail::number(item, DCM_ROIDisplayColor, 2);
-      if (g && b) {
-        roi.colour = {static_cast<std::uint8_t>(std::clamp(*r, 0.0, 255.0)),
-                      static_cast<std::uint8_t>(std::clamp(*g, 0.0, 255.0)),
-                      static_cast<std::uint8_t>(std::clamp(*b, 0.0, 255.0))};
-        roi.hasColour = true;
-      }
+    // ROI Display Color is IS, three values 0..255 (PS3.3 C.8.8.6).
+    Sint32 rgb[3] = {0, 0, 0};
+    bool hasColour = true;
+    for (unsigned long n = 0; n < 3; ++n)
+      hasColour = hasColour && item.findAndGetSint32(DCM_ROIDisplayColor, rgb[n], n).good();
+    if (hasColour) {
+      auto channel = [](Sint32 v) { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); };
+      roi.colour = {channel(rgb[0]), channel(rgb[1]), channel(rgb[2])};
+      roi.hasColour = true;
     }
     DcmSequenceOfItems* contours = nullptr;
     if (item.findAndGetSequence(DCM_ContourSequence, contours).bad() || !contours) continue;

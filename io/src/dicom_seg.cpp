@@ -217,10 +217,12 @@ ImportedSegments readSegmentation(const fs::path& path, const ReferenceSeries& r
     s.terminology.category = readCode(item, DCM_SegmentedPropertyCategoryCodeSequence);
     s.terminology.type = readCode(item, DCM_SegmentedPropertyTypeCodeSequence);
     s.terminology.anatomicRegion = readCode(item, DCM_AnatomicRegionSequence);
-    const auto L = detail::number(item, DCM_RecommendedDisplayCIELabValue, 0);
-    const auto a = detail::number(item, DCM_RecommendedDisplayCIELabValue, 1);
-    const auto b = detail::number(item, DCM_RecommendedDisplayCIELabValue, 2);
-    s.colour = (L && a && b) ? labToRgb(*L, *a, *b) : Rgb{255, 0, 0};
+    // Recommended Display CIELab Value: US x 3, scaled to 0..65535 (PS3.3 C.10.7.1.1).
+    Uint16 lab[3] = {0, 0, 0};
+    bool hasLab = true;
+    for (unsigned long v = 0; v < 3; ++v)
+      hasLab = hasLab && item.findAndGetUint16(DCM_RecommendedDisplayCIELabValue, lab[v], v).good();
+    s.colour = hasLab ? labToRgb(lab[0], lab[1], lab[2]) : Rgb{255, 0, 0};
     segments[number] = s;
   }
 

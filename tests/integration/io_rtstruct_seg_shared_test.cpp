@@ -1,0 +1,234 @@
+// RTSTRUCT and DICOM SEG import/export on real data, against the IBSI reference masks, the
+// dcmqi label maps, plastimatch and pydicom (independent readers), and on the oblique head
+// phantom (ground truth). docs/validation.md "DICOM SEG and RTSTRUCT" quotes these figures.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "dicom_segments_helpers.h"
+#include "test_support.h"
+#include "twinplan/core/error.h"
+#include "twinplan/io/dicom_index.h"
+#include "twinplan/io/dicom_reference.h"
+#include "twinplan/io/dicom_rtstruct.h"
+#include "twinplan/io/dicom_seg.h"
+#include "twinplan/io/image_file.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan::io {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace test_segments;
+
+TEST(SegImport, MatchesTheDcmqiLabelMapsVoxelForVoxel) {
+  const fs::path base = test::sharedData("seg-dcmqi");
+  const ReferenceSeries reference = referenceAt(base / "ct");
+  {
+    const ImportedSegments liver = readSegmentation(base / "liver_seg.dcm", reference);
+    ASSERT_EQ(liver.labels.segments().size(), 1u);
+    const Segment& s = liver.labels.segments()[0];
+    EXPECT_EQ(s.name, "Liver");
+    EXPECT_EQ(s.terminology.type, (CodedConcept{"T-62000", "SRT", "Liver"}));
+    EXPECT_EQ(s.terminology.category, (CodedConcept{"T-D0050", "SRT", "Tissue"}));
+    const auto truth = onGrid(readImageFile(base / "liver_seg.nrrd"), reference.geometry);
+    EXPECT_EQ(maskOf(liver.labels, 0), truth);
+    EXPECT_EQ(count(truth), 36233u + 35645u + 35220u);
+  }
+  const ImportedSegments overlaps = readSegmentation(base / "partial_overlaps_seg.dcm", reference);
+  ASSERT_EQ(overlaps.labels.segments().size(), 5u);
+  EXPECT_GE(overlaps.labels.layerCount(), 2);  // they overlap, so not all in one layer
+  const std::vector<std::string> names{"GREEN", "ORANGE", "PURPLE", "LIGHT_BLUE", "DARK_BLUE"};
+  for (int number = 1; number <= 5; ++number) {
+    std::vector<std::uint8_t> truth(reference.geometry.voxelCount(), 0);
+    for (int file = 1; file <= 3; ++file) {
+      const auto part =
+          onGrid(readImageFile(base / ("partial_overlaps-" + std::to_string(file) + ".nrrd")),
+                 reference.geometry, number);
+      for (std::size_t n = 0; n < truth.size(); ++n) truth[n] |= part[n];
+    }
+    const Segment& s = overlaps.labels.segments()[static_cast<std::size_t>(number - 1)];
+    EXPECT_EQ(s.name, names[static_cast<std::size_t>(number - 1)]);
+    EXPECT_GT(count(truth), 0u);
+    EXPECT_EQ(maskOf(overlaps.labels, static_cast<std::size_t>(number - 1)), truth) << s.name;
+  }
+  // Recommended Display CIELab (43803, 26565, 37722) of GREEN is a green in sRGB.
+  const Rgb green = overlaps.labels.segments()[0].colour;
+  EXPECT_GT(green.g, green.r);
+  EXPECT_GT(green.g, green.b);
+}
+
+TEST(SegExport, RoundTripsWithOverlapsAndLoadsInPydicomAndPlastimatch) {
+  test::TempDir tmp("seg-export");
+  const fs::path base = test::sharedData("seg-dcmqi");
+  const ReferenceSeries reference = referenceAt(base / "ct");
+  const ImportedSegments original = readSegmentation(base / "partial_overlaps_seg.dcm", reference);
+  writeSegmentation(original.labels, reference, tmp / "seg.dcm");
+  const ImportedSegments back = readSegmentation(tmp / "seg.dcm", reference);
+  ASSERT_EQ(back.labels.segments().size(), 5u);
+  const json py = pydicomMeasure(tmp / "seg.dcm", base / "ct");
+  EXPECT_TRUE(py["all_references_known"].get<bool>());
+  for (std::size_t s = 0; s < 5; ++s) {
+    const Segment& a = original.labels.segments()[s];
+    const Segment& b = back.labels.segments()[s];
+    EXPECT_EQ(b.name, a.name);
+    EXPECT_EQ(b.terminology, a.terminology);
+    EXPECT_NEAR(b.colour.r, a.colour.r, 1);  // CIELab <-> sRGB in 16 bits
+    EXPECT_NEAR(b.colour.g, a.colour.g, 1);
+    EXPECT_NEAR(b.colour.b, a.colour.b, 1);
+    EXPECT_EQ(maskOf(back.labels, s), maskOf(original.labels, s)) << a.name;
+    const double volume_mm3 = static_cast<double>(count(maskOf(original.labels, s))) *
+                              voxelVolume_mm3(reference.geometry);
+    EXPECT_NEAR(py["segments"][a.name]["volume_mm3"].get<double>() / volume_mm3, 1.0, 1e-6)
+        << a.name;
+  }
+  // plastimatch reads a one-segment SEG as an image through ITK/GDCM.
+  const ImportedSegments liver = readSegmentation(base / "liver_seg.dcm", reference);
+  writeSegmentation(liver.labels, reference, tmp / "liver.dcm");
+  const auto r =
+      test::runCommand("plastimatch convert --input '" + (tmp / "liver.dcm").string() +
+                       "' --output-img '" + (tmp / "liver.nrrd").string() + "' > /dev/null 2>&1");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(onGrid(readImageFile(tmp / "liver.nrrd"), reference.geometry), maskOf(liver.labels, 0));
+}
+
+// The head phantom on an oblique grid: its true labels (anatomy + an overlapping tumour layer)
+// exported and imported again, both ways, voxel for voxel.
+TEST(DicomSegmentsRoundTrip, ObliqueHeadPhantomTruthSurvivesRtstructAndSeg) {
+  test::TempDir tmp("phantom-roundtrip");
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.oblique = true;
+  options.scale = 0.5;
+  options.surfaceModels = false;
+  const phantom::Phantom head = phantom::makePhantom(options);
+  const phantom::PhantomFiles files = phantom::writePhantom(head, tmp / "head");
+  const ReferenceSeries reference = referenceAt(files.seriesDirs.at(0));
+  const LabelMap& truth = head.twin.labelMaps.at(0);
+  ASSERT_TRUE(truth.geometry().sameGridAs(reference.geometry, 1e-3));
+  ASSERT_GT(std::abs(reference.geometry.direction(2, 2) - 1.0), 1e-3);  // really oblique
+  writeRtStruct(truth, reference, tmp / "rs.dcm");
+  writeSegmentation(truth, reference, tmp / "seg.dcm");
+  const ImportedSegments fromRs = readRtStruct(tmp / "rs.dcm", reference);
+  const ImportedSegments fromSeg = readSegmentation(tmp / "seg.dcm", reference);
+  std::size_t nonEmpty = 0;
+  for (std::size_t s = 0; s < truth.segments().size(); ++s) {
+    const auto expected = maskOf(truth, s);
+    if (count(expected) == 0) continue;
+    ++nonEmpty;
+    const std::string& name = truth.segments()[s].name;
+    const auto rs = fromRs.labels.findSegment(name);
+    const auto sg = fromSeg.labels.findSegment(name);
+    ASSERT_TRUE(rs && sg) << name;
+    EXPECT_EQ(maskOf(fromRs.labels, *rs), expected) << name;
+    EXPECT_EQ(maskOf(fromSeg.labels, *sg), expected) << name;
+  }
+  EXPECT_GE(nonEmpty, 4u);
+}
+
+// ---- damaged input and refusals ------------------------------------------------------------
+
+fs::path damaged(const fs::path& source, const fs::path& out,
+                 const std::function<void(DcmDataset&)>& damage) {
+  DcmFileFormat file;
+  EXPECT_TRUE(file.loadFile(source.c_str()).good());
+  damage(*file.getDataset());
+  EXPECT_TRUE(file.saveFile(out.c_str(), EXS_LittleEndianExplicit).good());
+  return out;
+}
+
+void expectError(const std::function<void()>& call, ErrorKind kind,
+                 const std::vector<std::string>& phrases) {
+  try {
+    call();
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    for (const std::string& phrase : phrases)
+      EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos)
+          << "'" << phrase << "' not in: " << e.what();
+  }
+}
+
+TEST(RtStructImport, DamagedStructureSetsGiveErrorsNamingTheRoiAndAttribute) {
+  test::TempDir tmp("rtstruct-damaged");
+  const fs::path base = test::sharedData("sarcoma-ct-mr-pet/dicom/STS_001/CT");
+  const fs::path rs = base / "mask/RS.dcm";
+  const ReferenceSeries reference = referenceAt(base / "image");
+
+  {  // truncated to half its bytes
+    std::ifstream in(rs, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(tmp / "truncated.dcm", std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+    expectError([&] { readRtStruct(tmp / "truncated.dcm", reference); }, ErrorKind::Corrupt,
+                {"cannot be read", "truncated.dcm"});
+  }
+  expectError(
+      [&] {
+        readRtStruct(
+            damaged(rs, tmp / "no-roi-contour.dcm",
+                    [](DcmDataset& ds) { ds.findAndDeleteElement(DCM_ROIContourSequence); }),
+            reference);
+      },
+      ErrorKind::Corrupt, {"ROI Contour Sequence (3006,0039)"});
+  expectError(
+      [&] {
+        readRtStruct(damaged(rs, tmp / "two-points.dcm",
+                             [](DcmDataset& ds) {
+                               DcmItem* contour = nullptr;
+                               ds.findAndGetSequenceItem(DCM_ROIContourSequence, contour, 0);
+                               contour->findAndGetSequenceItem(DCM_ContourSequence, contour, 4);
+                               contour->putAndInsertString(DCM_ContourData,
+                                                           "1\\2\\-832.27\\3\\4\\-832.27");
+                               contour->putAndInsertString(DCM_NumberOfContourPoints, "2");
+                             }),
+                     reference);
+      },
+      ErrorKind::Corrupt, {"ROI 'GTV_Mass_CT'", "contour 5", "2 point(s)"});
+  expectError(
+      [&] {
+        readRtStruct(damaged(rs, tmp / "miscount.dcm",
+                             [](DcmDataset& ds) {
+                               DcmItem* contour = nullptr;
+                               ds.findAndGetSequenceItem(DCM_ROIContourSequence, contour, 0);
+                               contour->findAndGetSequenceItem(DCM_ContourSequence, contour, 0);
+                               contour->putAndInsertString(DCM_NumberOfContourPoints, "7");
+                             }),
+                     reference);
+      },
+      ErrorKind::Corrupt, {"ROI 'GTV_Mass_CT'", "contour 1", "Number of Contour Points"});
+  // Not an RTSTRUCT; drawn in another frame of reference (the DCPT phantom's CT).
+  expectError([&] { readRtStruct(base / "image/000001.dcm", reference); }, ErrorKind::InvalidInput,
+              {"not an RT Structure Set"});
+  const ReferenceSeries other = referenceAt(test::sharedData("seg-dcmqi/ct"));
+  expectError([&] { readRtStruct(rs, other); }, ErrorKind::InvalidInput,
+              {"ROI 'GTV_Mass_CT'", "frame of reference"});
+  expectError([&] { readSegmentation(test::sharedData("seg-dcmqi/liver_seg.dcm"), reference); },
+              ErrorKind::InvalidInput, {"frame of reference"});
+}
+
+TEST(DicomSegmentsExport, RefusesAReferenceThatIsNotFromDicom) {
+  test::TempDir tmp("segments-refuse");
+  const fs::path base = test::sharedData("seg-dcmqi");
+  const ReferenceSeries dicom = referenceAt(base / "ct");
+  const ImportedSegments gtv = readSegmentation(base / "liver_seg.dcm", dicom);
+  ImageVolume nifti(dicom.geometry, PixelType::Int16);  // a volume read from NIfTI: no UIDs
+  const ReferenceSeries notDicom = referenceFromVolume(nifti);
+  expectError([&] { writeRtStruct(gtv.labels, notDicom, tmp / "rs.dcm"); }, ErrorKind::InvalidInput,
+              {"did not come from DICOM"});
+  expectError([&] { writeSegmentation(gtv.labels, notDicom, tmp / "seg.dcm"); },
+              ErrorKind::InvalidInput, {"did not come from DICOM"});
+  EXPECT_FALSE(fs::exists(tmp / "rs.dcm"));
+  EXPECT_FALSE(fs::exists(tmp / "seg.dcm"));
+}
+
+}  // namespace
+}  // namespace twinplan::io

@@ -1,0 +1,120 @@
+// RTSTRUCT import and export on the larger real series (label slow: tens of seconds on two
+// shared cores): IBSI STS_001 masks and plastimatch, the DCPT head phantom's partial series,
+// and an export read back by plastimatch and pydicom. docs/validation.md quotes the figures.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "dicom_segments_helpers.h"
+#include "test_support.h"
+#include "twinplan/io/dicom_reference.h"
+#include "twinplan/io/dicom_rtstruct.h"
+#include "twinplan/io/image_file.h"
+
+namespace twinplan::io {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace test_segments;
+
+struct SarcomaCase {
+  std::string modality, roi;
+};
+
+// IBSI STS_001: each modality's RS.dcm rasterised on its own image grid, against the IBSI
+// reference mask (NIfTI, RAS: read through readImageFile into LPS) and plastimatch in the
+// same run.
+TEST(RtStructImport, SarcomaMatchesIbsiMasksAndPlastimatch) {
+  test::TempDir tmp("rtstruct-sarcoma");
+  for (const SarcomaCase& c :
+       {SarcomaCase{"CT", "GTV_Mass_CT"}, SarcomaCase{"MR_T1", "GTV_Mass_MR_T1"},
+        SarcomaCase{"PET", "GTV_Mass_PET"}}) {
+    const fs::path base = test::sharedData("sarcoma-ct-mr-pet/dicom/STS_001/" + c.modality);
+    const ReferenceSeries reference = referenceAt(base / "image");
+    const ImportedSegments imported = readRtStruct(base / "mask/RS.dcm", reference);
+    ASSERT_EQ(imported.labels.segments().size(), 1u);
+    EXPECT_EQ(imported.labels.segments()[0].name, c.roi);
+    const auto ours = maskOf(imported.labels, 0);
+
+    const ImageVolume ibsi = readImageFile(
+        test::sharedData("sarcoma-ct-mr-pet/nifti/STS_001/" + c.modality + "_mask.nii.gz"));
+    const auto reference_mask = onGrid(ibsi, reference.geometry);
+    const double diceIbsi = dice(ours, reference_mask);
+    const fs::path out =
+        plastimatchRasterise(base / "mask/RS.dcm", base / "image", tmp / c.modality);
+    const auto theirs = onGrid(readImageFile(out / (c.roi + ".nrrd")), reference.geometry);
+    const double dicePlastimatch = dice(ours, theirs);
+    std::cout << c.modality << ": " << count(ours) << " voxels (IBSI " << count(reference_mask)
+              << ", plastimatch " << count(theirs) << "), Dice vs IBSI " << diceIbsi
+              << ", vs plastimatch " << dicePlastimatch << "\n";
+    EXPECT_GE(diceIbsi, 0.99) << c.modality;
+    EXPECT_GE(dicePlastimatch, 0.99) << c.modality;
+  }
+}
+
+// The DCPT head phantom's RS (Varian ARIA, 11 ROIs) references 177 slices; only 39 are here.
+// Contours on the missing slices are left out and said so; the rest rasterise.
+TEST(RtStructImport, ContoursOnSlicesMissingFromTheSeriesAreLeftOutAndReported) {
+  const fs::path base = test::sharedData("ct-head-phantom-dcpt");
+  const ReferenceSeries reference = referenceAt(base / "CT");
+  ASSERT_EQ(reference.geometry.size[2], 39);
+  const ImportedSegments imported = readRtStruct(base / "RS.dcm", reference);
+  EXPECT_EQ(imported.labels.segments().size(), 10u);  // M2 has no plane on these slices
+  const auto body = imported.labels.findSegment("BODY");
+  ASSERT_TRUE(body.has_value());
+  EXPECT_EQ(imported.labels.segments()[*body].colour, (Rgb{0, 255, 0}));  // ROI Display Color
+  const auto bodyMask = maskOf(imported.labels, *body);
+  // BODY covers the head on every one of the 39 slices.
+  for (std::int64_t k = 0; k < 39; ++k) {
+    std::size_t n = 0;
+    for (std::int64_t j = 0; j < 512; ++j)
+      for (std::int64_t i = 0; i < 512; ++i) n += bodyMask[reference.geometry.linearIndex(i, j, k)];
+    EXPECT_GT(n, 10000u) << "slice " << k;
+  }
+  // The CTV lies inside BODY, so it went into another layer.
+  const auto ctv = imported.labels.findSegment("CTV");
+  ASSERT_TRUE(ctv.has_value());
+  EXPECT_NE(imported.labels.segments()[*ctv].layer, imported.labels.segments()[*body].layer);
+  bool offGridReported = false;
+  for (const std::string& note : imported.notes) {
+    std::cout << "note: " << note << "\n";
+    offGridReported |= note.find("BODY") != std::string::npos &&
+                       note.find("138 of 177 contour planes lie outside") != std::string::npos;
+  }
+  EXPECT_TRUE(offGridReported);
+}
+
+// Export then import gives back the same voxels (the contours pass half-way between voxel
+// centres); plastimatch and pydicom read what we wrote.
+TEST(RtStructExport, RoundTripsAndLoadsInPlastimatchAndPydicom) {
+  test::TempDir tmp("rtstruct-export");
+  const fs::path base = test::sharedData("sarcoma-ct-mr-pet/dicom/STS_001/CT");
+  const ReferenceSeries reference = referenceAt(base / "image");
+  const ImportedSegments original = readRtStruct(base / "mask/RS.dcm", reference);
+  writeRtStruct(original.labels, reference, tmp / "rs.dcm");
+  const ImportedSegments back = readRtStruct(tmp / "rs.dcm", reference);
+  ASSERT_EQ(back.labels.segments().size(), 1u);
+  EXPECT_EQ(back.labels.segments()[0].name, "GTV_Mass_CT");
+  EXPECT_EQ(back.labels.segments()[0].colour, original.labels.segments()[0].colour);
+  const auto ours = maskOf(original.labels, 0);
+  EXPECT_EQ(maskOf(back.labels, 0), ours);
+
+  const ImageVolume plastimatch = readImageFile(
+      plastimatchRasterise(tmp / "rs.dcm", base / "image", tmp / "pm") / "GTV_Mass_CT.nrrd");
+  const double dicePlastimatch = dice(ours, onGrid(plastimatch, reference.geometry));
+  const json py = pydicomMeasure(tmp / "rs.dcm", base / "image");
+  const double volume_mm3 = static_cast<double>(count(ours)) * voxelVolume_mm3(reference.geometry);
+  const double pyVolume_mm3 = py["rois"]["GTV_Mass_CT"]["volume_mm3"].get<double>();
+  std::cout << "RTSTRUCT export: " << volume_mm3 << " mm3; pydicom " << pyVolume_mm3 << " mm3 in "
+            << py["rois"]["GTV_Mass_CT"]["contours"] << " contours; plastimatch Dice "
+            << dicePlastimatch << "\n";
+  EXPECT_GE(dicePlastimatch, 0.999);
+  EXPECT_NEAR(pyVolume_mm3 / volume_mm3, 1.0, 1e-6);
+  EXPECT_TRUE(py["all_references_known"].get<bool>());
+  EXPECT_EQ(py["frame_of_reference"], reference.dicom.frameOfReferenceUid);
+}
+
+}  // namespace
+}  // namespace twinplan::io
