@@ -39,14 +39,22 @@ const std::vector<Entry>& entries() {
          {"checkpointInterval_s", "number", "Least time between checkpoints written", 30.0}}},
        makeBuildModelsJob},
       {{"convert",
-        "Convert one DICOM series (or a NIfTI/NRRD/MetaImage file) to NIfTI, NRRD or MetaImage.",
-        {{"input", "path", "Folder, DICOMDIR, DICOM file or image file", J()},
+        "Convert one DICOM series (or a NIfTI/NRRD/MetaImage file) to NIfTI, NRRD or MetaImage; "
+        "an RTSTRUCT or DICOM SEG to a label image with a JSON sidecar; a label image to a SEG "
+        "or RTSTRUCT (.dcm output). The last two need the reference image series.",
+        {{"input", "path", "Folder, DICOMDIR, DICOM file, RTSTRUCT/SEG file or image file", J()},
          {"seriesInstanceUid", "string", "The series; needed when there are several", ""},
          {"output", "path", "Output file: .nii, .nii.gz, .nrrd, .mha", J()},
          {"volume", "integer",
           "Which volume of a series holding several (echoes, time points), from 0", 0},
          {"petBodyWeightSuv", "boolean", "Convert PET in Bq/ml to body-weight SUV", false},
-         {"gzipLevel", "integer", "zlib level of a .nii.gz, 1 fastest .. 9 smallest", 6}}},
+         {"gzipLevel", "integer", "zlib level of a .nii.gz, 1 fastest .. 9 smallest", 6},
+         {"reference", "path", "Image series an RTSTRUCT/SEG refers to (folder or file)", ""},
+         {"referenceSeriesInstanceUid", "string", "The reference series when there are several",
+          ""},
+         {"format", "string", "For .dcm output: \"seg\" or \"rtstruct\" (default: from the name)",
+          ""},
+         {"split", "boolean", "RTSTRUCT/SEG input: one 0/1 image per structure", false}}},
        makeConvertJob},
   };
   return kEntries;

@@ -61,7 +61,11 @@ TEST(RtStructImport, ContoursOnSlicesMissingFromTheSeriesAreLeftOutAndReported) 
   const ReferenceSeries reference = referenceAt(base / "CT");
   ASSERT_EQ(reference.geometry.size[2], 39);
   const ImportedSegments imported = readRtStruct(base / "RS.dcm", reference);
-  EXPECT_EQ(imported.labels.segments().size(), 10u);  // M2 has no plane on these slices
+  // All 11 ROIs are listed; M2 (z -13..-11.5 mm) has no contour plane on these slices: empty.
+  ASSERT_EQ(imported.labels.segments().size(), 11u);
+  const auto m2 = imported.labels.findSegment("M2");
+  ASSERT_TRUE(m2.has_value());
+  EXPECT_EQ(imported.labels.voxelCount(*m2), 0u);
   const auto body = imported.labels.findSegment("BODY");
   ASSERT_TRUE(body.has_value());
   EXPECT_EQ(imported.labels.segments()[*body].colour, (Rgb{0, 255, 0}));  // ROI Display Color
