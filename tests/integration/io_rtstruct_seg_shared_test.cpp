@@ -116,6 +116,14 @@ TEST(DicomSegmentsRoundTrip, ObliqueHeadPhantomTruthSurvivesRtstructAndSeg) {
   ASSERT_GT(std::abs(reference.geometry.direction(2, 2) - 1.0), 1e-3);  // really oblique
   writeRtStruct(truth, reference, tmp / "rs.dcm");
   writeSegmentation(truth, reference, tmp / "seg.dcm");
+  {  // Cancelling leaves nothing behind.
+    test::RecordingProgress cancelSoon(1);
+    EXPECT_THROW(readRtStruct(tmp / "rs.dcm", reference, cancelSoon), Cancelled);
+    test::RecordingProgress cancelWrite(1);
+    EXPECT_THROW(writeSegmentation(truth, reference, tmp / "cancelled.dcm", {}, cancelWrite),
+                 Cancelled);
+    EXPECT_FALSE(fs::exists(tmp / "cancelled.dcm"));
+  }
   const ImportedSegments fromRs = readRtStruct(tmp / "rs.dcm", reference);
   const ImportedSegments fromSeg = readSegmentation(tmp / "seg.dcm", reference);
   std::size_t nonEmpty = 0;
