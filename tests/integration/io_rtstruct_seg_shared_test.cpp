@@ -4,6 +4,8 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmseg/segdoc.h>
+#include <dcmtk/dcmseg/segment.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -73,6 +75,18 @@ TEST(SegExport, RoundTripsWithOverlapsAndLoadsInPydicomAndPlastimatch) {
   writeSegmentation(original.labels, reference, tmp / "seg.dcm");
   const ImportedSegments back = readSegmentation(tmp / "seg.dcm", reference);
   ASSERT_EQ(back.labels.segments().size(), 5u);
+  {  // DCMTK's own SEG IOD reader (dcmseg) accepts it: 5 segments, one frame per slice each
+     // holds (GREEN 1, ORANGE 1, PURPLE 3, LIGHT_BLUE 1, DARK_BLUE 1 = 7 frames, as dcmqi).
+    DcmSegmentation* dcmseg = nullptr;
+    const OFCondition loaded = DcmSegmentation::loadFile((tmp / "seg.dcm").c_str(), dcmseg);
+    std::unique_ptr<DcmSegmentation> owned(dcmseg);
+    ASSERT_TRUE(loaded.good()) << loaded.text();
+    EXPECT_EQ(dcmseg->getNumberOfSegments(), 5u);
+    EXPECT_EQ(dcmseg->getNumberOfFrames(), 7u);
+    OFString label;
+    dcmseg->getSegment(2)->getSegmentLabel(label);
+    EXPECT_EQ(std::string(label.c_str()), "ORANGE");
+  }
   const json py = pydicomMeasure(tmp / "seg.dcm", base / "ct");
   EXPECT_TRUE(py["all_references_known"].get<bool>());
   for (std::size_t s = 0; s < 5; ++s) {
