@@ -1,8 +1,10 @@
 #include "dicom_object_writer.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -18,12 +20,36 @@ void ItemWriter::check(const OFCondition& condition, const DcmTagKey& tag,
   DcmTag named(tag);
   throw Error(ErrorKind::InvalidInput,
               "Could not write " + std::string(named.getTagName()) + " " + tag.toString().c_str() +
-                  " = '" + value.substr(0, 64) + "' in the " + object_ + ": " + condition.text() +
+                  " = '" + (value.size() > 200 ? value.substr(0, 200) + "..." : value) +
+                  "' in the " + object_ + ": " + condition.text() +
                   ". The value does not fit the attribute's DICOM type; change it and retry.",
               tag.toString().c_str());
 }
 
 void ItemWriter::text(const DcmTagKey& tag, const std::string& value) {
+  // DCMTK stores any string, so the VR's value length limit (PS3.5 6.2: LO 64, SH 16, CS 16,
+  // DS 16, UI 64 ...) is checked here, per value of a multi-valued string.
+  const DcmTag named(tag);
+  const Uint32 limit = DcmVR(named.getEVR()).getMaxValueLength();
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    const std::size_t end = std::min(value.find('\\', start), value.size());
+    // Limits count characters; ours are UTF-8 (ISO_IR 192): count code points, not bytes.
+    const auto characters = static_cast<std::size_t>(
+        std::count_if(value.begin() + static_cast<std::ptrdiff_t>(start),
+                      value.begin() + static_cast<std::ptrdiff_t>(end),
+                      [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    if (characters > limit)
+      throw Error(ErrorKind::InvalidInput,
+                  "Could not write " + std::string(DcmTag(tag).getTagName()) + " " +
+                      tag.toString().c_str() + " = '" + value + "' in the " + object_ + ": " +
+                      OFCondition(EC_MaximumLengthViolated).text() + " (" +
+                      std::to_string(characters) + " characters; VR " +
+                      DcmVR(named.getEVR()).getVRName() + " holds " + std::to_string(limit) +
+                      "). Shorten it and retry.",
+                  tag.toString().c_str());
+    start = end + 1;
+  }
   check(item_.putAndInsertString(DcmTag(tag), value.c_str()), tag, value);
 }
 

@@ -237,6 +237,22 @@ TEST(RtStructImport, DamagedStructureSetsGiveErrorsNamingTheRoiAndAttribute) {
               ErrorKind::InvalidInput, {"frame of reference"});
 }
 
+// A value DICOM cannot hold: the error names the attribute and DCMTK's reason; no file.
+TEST(DicomSegmentsExport, AFailedExportNamesTheAttributeAndDcmtksReason) {
+  test::TempDir tmp("segments-bad-value");
+  const fs::path base = test::sharedData("seg-dcmqi");
+  const ReferenceSeries reference = referenceAt(base / "ct");
+  ImportedSegments liver = readSegmentation(base / "liver_seg.dcm", reference);
+  liver.labels.segments()[0].name = std::string(70, 'L');  // LO holds 64 characters
+  expectError([&] { writeRtStruct(liver.labels, reference, tmp / "rs.dcm"); },
+              ErrorKind::InvalidInput,
+              {"ROIName (3006,0026)", "RTSTRUCT", "length violated", "LO holds 64"});
+  expectError([&] { writeSegmentation(liver.labels, reference, tmp / "seg.dcm"); },
+              ErrorKind::InvalidInput,
+              {"SegmentLabel (0062,0005)", "DICOM SEG", "length violated"});
+  EXPECT_TRUE(fs::is_empty(tmp.path()));
+}
+
 TEST(DicomSegmentsExport, RefusesAReferenceThatIsNotFromDicom) {
   test::TempDir tmp("segments-refuse");
   const fs::path base = test::sharedData("seg-dcmqi");
