@@ -30,6 +30,41 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace test_segments;
 
+struct SarcomaCase {
+  std::string modality, roi;
+};
+
+// IBSI STS_001: each modality's RS.dcm rasterised on its own image grid, against the IBSI
+// reference mask (NIfTI, RAS: read through readImageFile into LPS) and plastimatch in the
+// same run.
+TEST(RtStructImport, SarcomaMatchesIbsiMasksAndPlastimatch) {
+  test::TempDir tmp("rtstruct-sarcoma");
+  for (const SarcomaCase& c :
+       {SarcomaCase{"CT", "GTV_Mass_CT"}, SarcomaCase{"MR_T1", "GTV_Mass_MR_T1"},
+        SarcomaCase{"PET", "GTV_Mass_PET"}}) {
+    const fs::path base = test::sharedData("sarcoma-ct-mr-pet/dicom/STS_001/" + c.modality);
+    const ReferenceSeries reference = referenceAt(base / "image");
+    const ImportedSegments imported = readRtStruct(base / "mask/RS.dcm", reference);
+    ASSERT_EQ(imported.labels.segments().size(), 1u);
+    EXPECT_EQ(imported.labels.segments()[0].name, c.roi);
+    const auto ours = maskOf(imported.labels, 0);
+
+    const ImageVolume ibsi = readImageFile(
+        test::sharedData("sarcoma-ct-mr-pet/nifti/STS_001/" + c.modality + "_mask.nii.gz"));
+    const auto reference_mask = onGrid(ibsi, reference.geometry);
+    const double diceIbsi = dice(ours, reference_mask);
+    const fs::path out =
+        plastimatchRasterise(base / "mask/RS.dcm", base / "image", tmp / c.modality);
+    const auto theirs = onGrid(readImageFile(out / (c.roi + ".nrrd")), reference.geometry);
+    const double dicePlastimatch = dice(ours, theirs);
+    std::cout << c.modality << ": " << count(ours) << " voxels (IBSI " << count(reference_mask)
+              << ", plastimatch " << count(theirs) << "), Dice vs IBSI " << diceIbsi
+              << ", vs plastimatch " << dicePlastimatch << "\n";
+    EXPECT_GE(diceIbsi, 0.99) << c.modality;
+    EXPECT_GE(dicePlastimatch, 0.99) << c.modality;
+  }
+}
+
 TEST(SegImport, MatchesTheDcmqiLabelMapsVoxelForVoxel) {
   const fs::path base = test::sharedData("seg-dcmqi");
   const ReferenceSeries reference = referenceAt(base / "ct");

@@ -1,6 +1,6 @@
-// RTSTRUCT import and export on the larger real series (label slow: tens of seconds on two
-// shared cores): IBSI STS_001 masks and plastimatch, the DCPT head phantom's partial series,
-// and an export read back by plastimatch and pydicom. docs/validation.md quotes the figures.
+// RTSTRUCT on the larger real series (label slow: seconds each, more on a loaded machine): the
+// DCPT head phantom's partial series (512x512x39, 11 ROIs) and an export of the STS_001 GTV
+// read back by plastimatch and pydicom. docs/validation.md quotes the figures.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -18,41 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace test_segments;
-
-struct SarcomaCase {
-  std::string modality, roi;
-};
-
-// IBSI STS_001: each modality's RS.dcm rasterised on its own image grid, against the IBSI
-// reference mask (NIfTI, RAS: read through readImageFile into LPS) and plastimatch in the
-// same run.
-TEST(RtStructImport, SarcomaMatchesIbsiMasksAndPlastimatch) {
-  test::TempDir tmp("rtstruct-sarcoma");
-  for (const SarcomaCase& c :
-       {SarcomaCase{"CT", "GTV_Mass_CT"}, SarcomaCase{"MR_T1", "GTV_Mass_MR_T1"},
-        SarcomaCase{"PET", "GTV_Mass_PET"}}) {
-    const fs::path base = test::sharedData("sarcoma-ct-mr-pet/dicom/STS_001/" + c.modality);
-    const ReferenceSeries reference = referenceAt(base / "image");
-    const ImportedSegments imported = readRtStruct(base / "mask/RS.dcm", reference);
-    ASSERT_EQ(imported.labels.segments().size(), 1u);
-    EXPECT_EQ(imported.labels.segments()[0].name, c.roi);
-    const auto ours = maskOf(imported.labels, 0);
-
-    const ImageVolume ibsi = readImageFile(
-        test::sharedData("sarcoma-ct-mr-pet/nifti/STS_001/" + c.modality + "_mask.nii.gz"));
-    const auto reference_mask = onGrid(ibsi, reference.geometry);
-    const double diceIbsi = dice(ours, reference_mask);
-    const fs::path out =
-        plastimatchRasterise(base / "mask/RS.dcm", base / "image", tmp / c.modality);
-    const auto theirs = onGrid(readImageFile(out / (c.roi + ".nrrd")), reference.geometry);
-    const double dicePlastimatch = dice(ours, theirs);
-    std::cout << c.modality << ": " << count(ours) << " voxels (IBSI " << count(reference_mask)
-              << ", plastimatch " << count(theirs) << "), Dice vs IBSI " << diceIbsi
-              << ", vs plastimatch " << dicePlastimatch << "\n";
-    EXPECT_GE(diceIbsi, 0.99) << c.modality;
-    EXPECT_GE(dicePlastimatch, 0.99) << c.modality;
-  }
-}
 
 // The DCPT head phantom's RS (Varian ARIA, 11 ROIs) references 177 slices; only 39 are here.
 // Contours on the missing slices are left out and said so; the rest rasterise.
