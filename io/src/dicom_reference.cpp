@@ -20,7 +20,10 @@ ReferenceSeries referenceFromSeries(const DicomSeries& series, Progress& progres
   reference.sopClassUid = series.sopClassUid;
   const ImageGeometry& g = volume.geometry();
   reference.sliceSopInstanceUids.assign(static_cast<std::size_t>(g.size[2]), {});
-  if (series.instances.size() < 2 && g.size[2] > 1) return reference;  // one multi-frame file
+  if (series.instances.size() < 2 && g.size[2] > 1) {  // one multi-frame file: no slice UIDs
+    reference.sliceSopInstanceUids.clear();
+    return reference;
+  }
   for (const DicomInstance& instance : series.instances) {
     if (!instance.imagePosition_lps) continue;
     const Vec3 ijk = g.lpsToIndex(*instance.imagePosition_lps);

@@ -32,7 +32,35 @@ struct Roi {
   std::vector<LpsContour> contours;
   int pointContours = 0, openContours = 0;
   bool listed = false;
+  SegmentTerminology terminology;
 };
+
+CodedConcept readCode(DcmItem& item) {
+  return {detail::text(item, DCM_CodeValue), detail::text(item, DCM_CodingSchemeDesignator),
+          detail::text(item, DCM_CodeMeaning)};
+}
+
+// RT ROI Observations (PS3.3 C.8.8.8): the RT ROI Identification Code Sequence codes what the
+// ROI is (the segment's property type); its item may carry the category (Segmented Property
+// Category Code Sequence, as DICOM added for SEG interchange).
+void readObservations(DcmDataset& ds, std::map<int, Roi>& rois) {
+  DcmSequenceOfItems* list = nullptr;
+  if (ds.findAndGetSequence(DCM_RTROIObservationsSequence, list).bad() || !list) return;
+  for (unsigned long n = 0; n < list->card(); ++n) {
+    DcmItem& item = *list->getItem(n);
+    auto roi = rois.find(detail::integer(item, DCM_ReferencedROINumber, -1));
+    DcmItem* code = nullptr;
+    if (roi == rois.end() ||
+        item.findAndGetSequenceItem(DCM_RTROIIdentificationCodeSequence, code, 0).bad() || !code)
+      continue;
+    roi->second.terminology.type = readCode(*code);
+    DcmItem* category = nullptr;
+    if (code->findAndGetSequenceItem(DCM_SegmentedPropertyCategoryCodeSequence, category, 0)
+            .good() &&
+        category)
+      roi->second.terminology.category = readCode(*category);
+  }
+}
 
 std::string roiLabel(const Roi& roi) {
   return "ROI '" + roi.name + "' (number " + std::to_string(roi.number) + ")";
@@ -183,6 +211,7 @@ ImportedSegments readRtStruct(const fs::path& path, const ReferenceSeries& refer
   ImportedSegments result;
   std::map<int, Roi> rois = readRoiList(ds, path);
   readContours(ds, rois, path, result.notes);
+  readObservations(ds, rois);
   result.labels = LabelMap(reference.geometry);
   result.labels.name = detail::text(ds, DCM_StructureSetLabel);
 
@@ -222,6 +251,7 @@ ImportedSegments readRtStruct(const fs::path& path, const ReferenceSeries& refer
     Segment segment;
     segment.name = roi.name;
     segment.colour = roi.colour;
+    segment.terminology = roi.terminology;
     detail::addPackedSegment(result.labels, std::move(segment), mask);
   }
   progress.report(1.0, "Structures rasterised");
@@ -318,6 +348,14 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
     // Empty RT ROI Interpreted Type (type 2): a segment's clinical role is not known here.
     observation.text(DCM_RTROIInterpretedType, "");
     observation.text(DCM_ROIInterpreter, "");
+    const SegmentTerminology& t = segments[s].terminology;
+    if (!t.type.empty()) {
+      detail::ItemWriter code = observation.append(DCM_RTROIIdentificationCodeSequence);
+      code.text(DCM_CodeValue, t.type.value);
+      code.text(DCM_CodingSchemeDesignator, t.type.scheme);
+      code.text(DCM_CodeMeaning, t.type.meaning);
+      if (!t.category.empty()) code.code(DCM_SegmentedPropertyCategoryCodeSequence, t.category);
+    }
     progress.report(static_cast<double>(s + 1) / static_cast<double>(segments.size()),
                     "Writing contours");
   }

@@ -138,6 +138,19 @@ TEST(SegExport, RoundTripsWithOverlapsAndLoadsInPydicomAndPlastimatch) {
     EXPECT_NEAR(py["segments"][a.name]["volume_mm3"].get<double>() / volume_mm3, 1.0, 1e-6)
         << a.name;
   }
+  // The same overlapping segments through an RTSTRUCT: voxels and terminology (RT ROI
+  // Identification Code Sequence) come back; colours exactly (ROI Display Color is RGB).
+  writeRtStruct(original.labels, reference, tmp / "rs.dcm");
+  const ImportedSegments viaRs = readRtStruct(tmp / "rs.dcm", reference);
+  ASSERT_EQ(viaRs.labels.segments().size(), 5u);
+  for (std::size_t s = 0; s < 5; ++s) {
+    const Segment& a = original.labels.segments()[s];
+    EXPECT_EQ(viaRs.labels.segments()[s].name, a.name);
+    EXPECT_EQ(viaRs.labels.segments()[s].terminology.type, a.terminology.type) << a.name;
+    EXPECT_EQ(viaRs.labels.segments()[s].terminology.category, a.terminology.category);
+    EXPECT_EQ(viaRs.labels.segments()[s].colour, a.colour);
+    EXPECT_EQ(maskOf(viaRs.labels, s), maskOf(original.labels, s)) << a.name;
+  }
   // plastimatch reads a one-segment SEG as an image through ITK/GDCM.
   const ImportedSegments liver = readSegmentation(base / "liver_seg.dcm", reference);
   writeSegmentation(liver.labels, reference, tmp / "liver.dcm");
@@ -299,6 +312,14 @@ TEST(DicomSegmentsExport, RefusesAReferenceThatIsNotFromDicom) {
               {"did not come from DICOM"});
   expectError([&] { writeSegmentation(gtv.labels, notDicom, tmp / "seg.dcm"); },
               ErrorKind::InvalidInput, {"did not come from DICOM"});
+  // A Legacy Converted Enhanced CT (one file, 3 frames): its slices have no own SOP Instance.
+  const ReferenceSeries multiFrame = referenceAt(
+      test::sharedData("enhanced-multiframe/dcmqi_legacy_converted_ct/mf_legacy_converted.dcm"));
+  LabelMap onMultiFrame(multiFrame.geometry);
+  onMultiFrame.layer(0)[0] = 1;
+  onMultiFrame.addSegment(Segment{.name = "Dot"});
+  expectError([&] { writeSegmentation(onMultiFrame, multiFrame, tmp / "seg.dcm"); },
+              ErrorKind::InvalidInput, {"not loaded from single-frame DICOM slices"});
   EXPECT_FALSE(fs::exists(tmp / "rs.dcm"));
   EXPECT_FALSE(fs::exists(tmp / "seg.dcm"));
 }

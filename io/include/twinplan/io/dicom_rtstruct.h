@@ -2,13 +2,15 @@
 // DICOM RT Structure Set (RTSTRUCT, PS3.3 A.19) <-> labelmap segments, with DCMTK (dcmdata).
 //
 // Import: each ROI with CLOSED_PLANAR contours becomes one segment (name = ROI Name, colour =
-// ROI Display Color, tissue type and terminology empty). Contours are rasterised on the
-// reference grid by the rule in io/src/contour_raster.h (nearest contour plane within half a
-// slice, even-odd for holes and keyhole contours per PS3.3 C.8.8.6, voxel centres, clipped to
-// the grid, no extrapolation past the last contour). ROIs overlap freely, so segments are
-// packed into layers greedily: a segment goes into the first layer where it overlaps nothing.
+// ROI Display Color, terminology type (and category) = the RT ROI Identification Code Sequence
+// of its RT ROI Observations item when present, PS3.3 C.8.8.8; tissue type empty). Contours are
+// rasterised on the reference grid by the rule in io/src/contour_raster.h (nearest contour plane
+// within half a slice, even-odd for holes and keyhole contours per PS3.3 C.8.8.6, voxel centres,
+// clipped to the grid, no extrapolation past the last contour). ROIs overlap freely, so segments
+// are packed into layers greedily: a segment goes into the first layer where it overlaps nothing.
 //
-// Export: each segment becomes one ROI; each slice k of the segment gives closed polygons by
+// Export: each segment becomes one ROI (its terminology type, with the category inside, as the
+// RT ROI Identification Code Sequence); each slice k of the segment gives closed polygons by
 // marching squares (iso 0.5, vertices half-way between voxel centres) on the plane of slice k,
 // so importing the export gives back the same voxels. The object references the source series
 // (Referenced Frame of Reference, RT Referenced Study/Series, Contour Image Sequence with the
