@@ -26,6 +26,7 @@ tests=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer + ASan/UBSan runtime
   dcm2niix                  # independent reference for import geometry and voxels (BSD)
+  plastimatch               # peer for RTSTRUCT rasterisation and SEG reading (io tests, bench; run as a program)
   python3-nibabel           # independent NIfTI reader for the export tests (MIT)
   dcmtk                     # dcmdump etc. for fixtures and debugging
   libgdcm-tools             # GDCM tools: ITK's GDCM config expects them; gdcmconv as a peer

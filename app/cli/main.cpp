@@ -187,12 +187,48 @@ int runJobFile(const fs::path& file, const fs::path& statusFile, Progress& progr
       true);
 }
 
+// What `convert` does besides series -> image: structures <-> label images (convert job).
+struct StructureConvertOptions {
+  fs::path reference;
+  std::string referenceUid, format;
+  bool split = false;
+};
+
+void printStructureConversion(const json& r) {
+  if (r.contains("sidecar")) {
+    std::cout << "Wrote " << r["files"].size() << " label image(s) from the "
+              << r["sourceKind"].get<std::string>() << " and " << r["sidecar"].get<std::string>()
+              << '\n';
+  } else {
+    std::cout << "Wrote " << r["output"].get<std::string>() << " ("
+              << r["format"].get<std::string>() << ")\n";
+  }
+  for (const auto& label : r["labels"])
+    std::cout << "  " << label["value"] << "  " << label["name"].get<std::string>() << "  "
+              << label["volume_ml"].get<double>() << " ml\n";
+  if (r.contains("overlappingVoxels") && r["overlappingVoxels"].get<long long>() > 0)
+    std::cout << "  " << r["overlappingVoxels"]
+              << " voxels lie in several structures: the smaller structure's value was kept "
+                 "(--split writes one file per structure)\n";
+  if (r.contains("notes"))
+    for (const auto& note : r["notes"]) std::cout << "  note: " << note.get<std::string>() << '\n';
+}
+
 int runConvert(const fs::path& path, const std::string& uid, const fs::path& out,
-               std::optional<int> gzipLevel, Progress& progress) {
+               std::optional<int> gzipLevel, const StructureConvertOptions& structures,
+               Progress& progress) {
   json parameters = {
       {"input", path.string()}, {"seriesInstanceUid", uid}, {"output", out.string()}};
   if (gzipLevel) parameters["gzipLevel"] = *gzipLevel;
+  const bool structureConversion = !structures.reference.empty();
+  if (structureConversion) {
+    parameters["reference"] = structures.reference.string();
+    parameters["referenceSeriesInstanceUid"] = structures.referenceUid;
+    parameters["split"] = structures.split;
+  }
+  if (!structures.format.empty()) parameters["format"] = structures.format;
   const auto job = engine::makeJob({{"job", "convert"}, {"parameters", parameters}});
+  if (structureConversion) return runJobAndReport(*job, progress, {}, printStructureConversion);
   return runJobAndReport(*job, progress, {}, [](const json& r) {
     const json& g = r["geometry"];
     std::cout << "Wrote " << r["output"].get<std::string>() << ": "
@@ -430,11 +466,27 @@ int main(int argc, char** argv) {
   info->add_option("PATH", path, "Folder, DICOM file or DICOMDIR")->required();
 
   auto* convert = app.add_subcommand(
-      "convert", "Convert one DICOM series (or a NIfTI/NRRD image) to NRRD/NIfTI/MetaImage");
-  convert->add_option("PATH", path, "Folder, DICOMDIR or image file")->required();
+      "convert",
+      "Convert one DICOM series (or a NIfTI/NRRD image) to NRRD/NIfTI/MetaImage; an RTSTRUCT or "
+      "SEG to a label image + JSON sidecar, or a label image to a SEG/RTSTRUCT (--reference)");
+  convert->add_option("PATH", path, "Folder, DICOMDIR, image file, RTSTRUCT or SEG file")
+      ->required();
   convert->add_option("--series", seriesUid,
                       "SeriesInstanceUID (needed when PATH holds several volumes)");
-  convert->add_option("--out", out, "Output file: .nrrd, .nii, .nii.gz, .mha")->required();
+  convert
+      ->add_option("--out", out,
+                   "Output file: .nrrd, .nii, .nii.gz, .mha; seg.dcm or rtstruct.dcm for a "
+                   "label image")
+      ->required();
+  StructureConvertOptions structures;
+  convert->add_option("--reference", structures.reference,
+                      "Image series (folder) the RTSTRUCT/SEG refers to or is written for");
+  convert->add_option("--reference-series", structures.referenceUid,
+                      "SeriesInstanceUID of the reference when its folder holds several");
+  convert->add_flag("--split", structures.split,
+                    "RTSTRUCT/SEG input: one 0/1 image per structure (overlaps kept)");
+  convert->add_option("--format", structures.format, "Output object for .dcm: seg | rtstruct")
+      ->check(CLI::IsMember({"seg", "rtstruct"}));
   std::optional<int> gzipLevel;
   convert
       ->add_option("--gzip-level", gzipLevel,
@@ -549,7 +601,7 @@ int main(int argc, char** argv) {
   StderrProgress progress(forceProgress || ::isatty(STDERR_FILENO));
   try {
     if (*info) return runInfo(path, progress);
-    if (*convert) return runConvert(path, seriesUid, out, gzipLevel, progress);
+    if (*convert) return runConvert(path, seriesUid, out, gzipLevel, structures, progress);
     if (*resample) {
       json parameters = {{"moving", path.string()},
                          {"movingSeriesInstanceUid", seriesUid},

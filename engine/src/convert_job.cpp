@@ -1,6 +1,9 @@
-// Job "convert": one DICOM series (or a NIfTI/NRRD/MetaImage file) to an image file.
+// Job "convert": one DICOM series (or a NIfTI/NRRD/MetaImage file) to an image file; with a
+// reference series, an RTSTRUCT or SEG to a label image (+ JSON sidecar) and a label image to a
+// SEG or RTSTRUCT (segments_convert.h).
 
 #include "job_kinds.h"
+#include "segments_convert.h"
 #include "twinplan/engine/case_import.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/io/dicom_image2d.h"
@@ -14,9 +17,13 @@ class ConvertJob final : public Job {
   explicit ConvertJob(const JobParameters& p)
       : input_(p.file("input")),
         seriesUid_(p.text("seriesInstanceUid", "")),
-        output_(p.file("output")) {
-    p.rejectUnknown(
-        {"input", "seriesInstanceUid", "output", "volume", "petBodyWeightSuv", "gzipLevel"});
+        output_(p.file("output")),
+        reference_(p.file("reference", "")),
+        referenceUid_(p.text("referenceSeriesInstanceUid", "")),
+        format_(p.text("format", "")),
+        split_(p.boolean("split", false)) {
+    p.rejectUnknown({"input", "seriesInstanceUid", "output", "volume", "petBodyWeightSuv",
+                     "gzipLevel", "reference", "referenceSeriesInstanceUid", "format", "split"});
     load_.volume = static_cast<std::size_t>(p.integer("volume", 0, 0, 100000));
     load_.petBodyWeightSuv = p.boolean("petBodyWeightSuv", false);
     gzipLevel_ = static_cast<int>(p.integer("gzipLevel", 6, 1, 9));
@@ -26,12 +33,25 @@ class ConvertJob final : public Job {
                   "not to " +
                       output_.filename().string() + ".",
                   "parameters.gzipLevel");
-    if (!io::isImageFileName(output_))
+    toDicomObject_ = output_.extension() == ".dcm" || output_.extension() == ".DCM";
+    if (!io::isImageFileName(output_) && !toDicomObject_)
       throw Error(ErrorKind::InvalidInput,
-                  "Parameter \"output\" of the convert job must end in .nii, .nii.gz, .nrrd or "
-                  ".mha (it is " +
+                  "Parameter \"output\" of the convert job must end in .nii, .nii.gz, .nrrd, "
+                  ".mha, or .dcm for a SEG or RTSTRUCT (it is " +
                       output_.string() + ").",
                   "parameters.output");
+    if (toDicomObject_) {
+      format_ = segmentsFormat(output_, format_);
+      if (reference_.empty())
+        throw Error(ErrorKind::InvalidInput,
+                    "Writing a DICOM SEG or RTSTRUCT needs the image series it refers to "
+                    "(parameter \"reference\", --reference SERIES_DIR).",
+                    "parameters.reference");
+    } else if (!format_.empty()) {
+      throw Error(ErrorKind::InvalidInput,
+                  "Parameter \"format\" applies to .dcm output (a SEG or RTSTRUCT) only.",
+                  "parameters.format");
+    }
   }
   std::string kind() const override { return "convert"; }
   nlohmann::json parameters() const override {
@@ -40,9 +60,20 @@ class ConvertJob final : public Job {
             {"output", output_.string()},
             {"volume", load_.volume},
             {"petBodyWeightSuv", load_.petBodyWeightSuv},
-            {"gzipLevel", gzipLevel_}};
+            {"gzipLevel", gzipLevel_},
+            {"reference", reference_.string()},
+            {"referenceSeriesInstanceUid", referenceUid_},
+            {"format", format_},
+            {"split", split_}};
   }
   nlohmann::json run(Progress& progress, CheckpointStore*) override {
+    if (toDicomObject_ || isStructureObject(input_)) return runStructures(progress);
+    if (!reference_.empty() || split_)
+      throw Error(ErrorKind::InvalidInput,
+                  "Parameters \"reference\" and \"split\" apply to an RTSTRUCT or SEG input, "
+                  "or to .dcm output; " +
+                      input_.string() + " is neither an RTSTRUCT nor a SEG.",
+                  "parameters.reference");
     ImageVolume volume;
     if (std::filesystem::is_regular_file(input_) && io::isImageFileName(input_)) {
       volume = io::readImageFile(input_);
@@ -70,11 +101,40 @@ class ConvertJob final : public Job {
   }
 
  private:
+  nlohmann::json runStructures(Progress& progress) {
+    if (reference_.empty())
+      throw Error(ErrorKind::InvalidInput,
+                  input_.string() +
+                      " is an RTSTRUCT or SEG: its structures are rasterised on an image series; "
+                      "give it (parameter \"reference\", --reference SERIES_DIR).",
+                  "parameters.reference");
+    auto scan = subRange(progress, 0.0, 0.1);
+    const io::DicomIndex index = io::scanDicom(reference_, *scan);
+    const io::DicomSeries& series = chooseVolumeSeries(index, referenceUid_, reference_);
+    auto load = subRange(progress, 0.1, 0.5);
+    const io::ReferenceSeries reference = io::referenceFromSeries(series, *load);
+    auto convert = subRange(progress, 0.5, 1.0);
+    if (toDicomObject_) {
+      if (!io::isImageFileName(input_))
+        throw Error(ErrorKind::InvalidInput,
+                    "To write a SEG or RTSTRUCT the input must be a label image (.nii.gz, "
+                    ".nrrd ...); " +
+                        input_.string() + " is not.",
+                    "parameters.input");
+      return labelImageToStructures(input_, reference, output_, format_, *convert);
+    }
+    return structuresToLabelImage(input_, reference, output_, split_, gzipLevel_, *convert);
+  }
+
   std::filesystem::path input_;
   std::string seriesUid_;
   std::filesystem::path output_;
   io::VolumeLoadOptions load_;
   int gzipLevel_ = 6;
+  std::filesystem::path reference_;
+  std::string referenceUid_, format_;
+  bool split_ = false;
+  bool toDicomObject_ = false;
 };
 
 }  // namespace
