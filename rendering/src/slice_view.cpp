@@ -712,9 +712,16 @@ namespace {
 
 constexpr double kTextMargin_px = 4.0;
 
+// A text's box in display pixels. VTK 9.1 gives vtkTextActor's box relative to its anchor
+// (with the justification applied): add where the anchor is.
 std::array<double, 4> boxOf(vtkTextActor* text, vtkRenderer* renderer) {
   std::array<double, 4> box{};
   text->GetBoundingBox(renderer, box.data());
+  const double* anchor = text->GetPositionCoordinate()->GetComputedDoubleDisplayValue(renderer);
+  box[0] += anchor[0];
+  box[1] += anchor[0];
+  box[2] += anchor[1];
+  box[3] += anchor[1];
   return box;
 }
 

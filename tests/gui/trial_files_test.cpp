@@ -45,17 +45,27 @@ QAction* action(MainWindow& window, const char* name) {
   return found;
 }
 
-// Runs `user` on the modal file dialog the action opens (the event loop of exec() runs it).
+// Runs `user` on the modal file dialog the action opens (the event loop of exec() runs it). A
+// dialog that does not come is reported; one left open is closed, so a failure never hangs.
 void withFileDialog(QAction* trigger, const std::function<void(QFileDialog&)>& user) {
   bool seen = false;
-  QTimer::singleShot(300, [&] {
+  QTimer poll;
+  poll.setInterval(50);
+  QObject::connect(&poll, &QTimer::timeout, [&] {
     auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
-    ASSERT_NE(dialog, nullptr) << "no file dialog";
+    if (!dialog || !dialog->isVisible()) return;
+    poll.stop();
     seen = true;
     user(*dialog);
+    if (dialog->isVisible()) dialog->reject();
+  });
+  poll.start();
+  QTimer::singleShot(10000, [] {
+    if (auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget())) dialog->reject();
   });
   trigger->trigger();
-  EXPECT_TRUE(seen);
+  poll.stop();
+  EXPECT_TRUE(seen) << "no file dialog";
 }
 
 class TrialFilesTest : public ::testing::Test {
