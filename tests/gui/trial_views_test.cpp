@@ -228,10 +228,12 @@ TEST_F(TrialViewsTest, MeasurementLabelStaysInsideTheView) {
   window_->document()->addMeasurement(std::move(ruler));
   const auto labels = textsOf(axial, "measurement");
   ASSERT_EQ(labels.size(), 1u);
+  // Beside its point, it would start past the top right corner: it is moved in just enough,
+  // to 4 px from both edges.
+  EXPECT_NEAR(labels[0].xMax, width_px - 4.0, 1.0);
+  EXPECT_NEAR(labels[0].yMax, height_px - 4.0, 1.0);
   EXPECT_GE(labels[0].xMin, 0.0);
-  EXPECT_LE(labels[0].xMax, width_px - 3.5);  // a 4 px margin
   EXPECT_GE(labels[0].yMin, 0.0);
-  EXPECT_LE(labels[0].yMax, height_px - 3.5);
   EXPECT_GT(labels[0].xMax - labels[0].xMin, 40.0);  // the text "… mm" itself
 }
 
