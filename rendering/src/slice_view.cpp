@@ -711,6 +711,7 @@ void SliceView::setReadout(const std::string& text) { cornerText_[2]->SetInput(t
 namespace {
 
 constexpr double kTextMargin_px = 4.0;
+constexpr double kLetterClearance_px = 14.0;
 
 // A text's box in display pixels. VTK 9.1 gives vtkTextActor's box relative to its anchor
 // (with the justification applied): add where the anchor is.
@@ -754,23 +755,32 @@ void SliceView::layOutTexts() {
     label->SetPosition(at[0] + dx, at[1] + dy);
   }
   // The top orientation letter is centred; in a narrow view (the small views of 1+3) a corner
-  // text reaches the centre, so the letter moves down below it instead of printing over it.
+  // text reaches the centre. The letter then slides sideways into the free gap between the
+  // corner texts on the top line, and only when there is none moves down below them (over the
+  // image, where it is harder to read).
   vtkTextActor* top = orientationLabels_[2];
   top->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
   top->SetPosition(width / 2.0, height - 0.01 * height);
   if (!top->GetVisibility()) return;
   const auto letter = boxOf(top, renderer_);
-  double topOfLetter = letter[3];
+  const double halfLetter = (letter[1] - letter[0]) / 2.0;
+  // Closer than about a letter's width, the letter reads as part of the text ("S coronal").
+  double gapLeft = 0.0, gapRight = width, below = letter[3];
   for (int corner = 0; corner < 2; ++corner) {
     vtkTextActor* text = cornerText_[corner];
     const char* input = text->GetInput();
     if (!text->GetVisibility() || !input || !*input) continue;
     const auto box = boxOf(text, renderer_);
-    const bool overlapX =
-        box[0] < letter[1] + kTextMargin_px && letter[0] - kTextMargin_px < box[1];
-    if (overlapX) topOfLetter = std::min(topOfLetter, box[2] - kTextMargin_px);
+    if (corner == 0) gapLeft = std::max(gapLeft, box[1] + kLetterClearance_px);
+    if (corner == 1) gapRight = std::min(gapRight, box[0] - kLetterClearance_px);
+    below = std::min(below, box[2] - kTextMargin_px);
   }
-  top->SetPosition(width / 2.0, topOfLetter);
+  const double centre = width / 2.0;
+  if (gapRight - gapLeft >= 2.0 * halfLetter) {
+    top->SetPosition(std::clamp(centre, gapLeft + halfLetter, gapRight - halfLetter), letter[3]);
+  } else {
+    top->SetPosition(centre, below);
+  }
 }
 
 std::vector<SliceView::TextBox> SliceView::textBoxes() const {
