@@ -2,6 +2,8 @@
 // events on the real widgets of the main window (Xvfb, Mesa llvmpipe). Each test failed before
 // its fix.
 #include <gtest/gtest.h>
+#include <vtkCamera.h>
+#include <vtkRenderer.h>
 
 #include <QApplication>
 #include <QComboBox>
@@ -17,6 +19,7 @@
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 namespace {
@@ -145,6 +148,18 @@ TEST_F(TrialViewsTest, ResetKeyWorksWhileTheBrowserHasTheFocus) {
   QTest::keyClick(browserTree(), Qt::Key_R);
   axial->view().updateScaleBar();
   EXPECT_EQ(axial->view().scaleBarLength_mm(), fitted_mm);
+  // In the 3D view R still resets its camera (the window shortcut must not take that away).
+  VolumeViewport* volume = window_->volumeViewport();
+  volume->setFocus();
+  double fitted[3], turned[3], reset[3];
+  volume->view().renderer()->GetActiveCamera()->GetPosition(fitted);
+  volume->view().rotate(60.0, 20.0);
+  volume->view().renderer()->GetActiveCamera()->GetPosition(turned);
+  ASSERT_GT(std::hypot(turned[0] - fitted[0], turned[1] - fitted[1], turned[2] - fitted[2]), 1.0);
+  QTest::keyClick(volume, Qt::Key_R);
+  volume->view().renderer()->GetActiveCamera()->GetPosition(reset);
+  EXPECT_NEAR(std::hypot(reset[0] - fitted[0], reset[1] - fitted[1], reset[2] - fitted[2]), 0.0,
+              1e-6);
 }
 
 // 1c. With a measuring tool, the click that brings the focus back from the browser used to

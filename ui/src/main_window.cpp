@@ -313,12 +313,17 @@ void MainWindow::buildMenus() {
     connect(action, &QAction::triggered, this, [this, layout = layout] { setLayout(layout); });
   }
   // A window shortcut, not the view's own key: it works wherever the focus is (the browser, a
-  // panel), for the 2D view used last, or all of them.
+  // panel), for the view used last (the 3D view's camera too), or all 2D views.
   view->addSeparator();
   QAction* reset = view->addAction(tr("&Reset zoom and pan"));
   reset->setObjectName("resetView");
   reset->setShortcut(QKeySequence("R"));
   connect(reset, &QAction::triggered, this, [this] {
+    if (activeViewport_ == volume_) {  // the 3D view's own R: its camera
+      volume_->view().resetCamera();
+      volume_->update();
+      return;
+    }
     auto* active = qobject_cast<SliceViewport*>(activeViewport_);
     for (auto* viewport : slices_) {
       if (active && viewport != active) continue;
