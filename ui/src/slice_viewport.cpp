@@ -41,8 +41,9 @@ void SliceViewport::moveCrosshairTo(const QPointF& position) {
 void SliceViewport::mousePressEvent(QMouseEvent* event) {
   dragButton_ = event->button();
   lastPosition_ = event->position();
-  if (dragButton_ != Qt::LeftButton) return;
+  // Only the press that came with the focus may be swallowed, whatever its button.
   const bool focusingClick = std::exchange(focusingClick_, false);
+  if (dragButton_ != Qt::LeftButton) return;
   if (pickMode_ && focusingClick) {
     dragButton_ = Qt::NoButton;
     return;
@@ -147,10 +148,6 @@ void SliceViewport::keyPressEvent(QKeyEvent* event) {
   view_->scrollSlices(steps);
   emit crosshairMoved(view_->crosshair());
 }
-
-}  // namespace twinplan::ui
-
-namespace twinplan::ui {
 
 void SliceViewport::focusInEvent(QFocusEvent* event) {
   // Qt gives the focus before it delivers the press that caused it.
