@@ -103,6 +103,7 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   beforeRender->SetClientData(this);
   beforeRender->SetCallback([](vtkObject*, unsigned long, void* view, void*) {
     static_cast<SliceView*>(view)->resampleIfNeeded();
+    static_cast<SliceView*>(view)->layOutTexts();
   });
   renderer_->AddObserver(vtkCommand::StartEvent, beforeRender);
 
@@ -188,6 +189,11 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   scaleBarLabel_->GetTextProperty()->SetFontSize(13);
   scaleBarLabel_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
   scaleBarLabel_->GetTextProperty()->SetJustificationToCentered();
+  // Light text alone vanishes on a bright image (bone, contrast, a white radiograph): a dark,
+  // half-transparent backing keeps it legible on any grey.
+  scaleBarLabel_->GetTextProperty()->SetBackgroundColor(0.0, 0.0, 0.0);
+  scaleBarLabel_->GetTextProperty()->SetBackgroundOpacity(0.6);
+  scaleBarLabel_->GetTextProperty()->SetShadow(true);
   scaleBarLabel_->SetVisibility(false);
   renderer_->AddActor2D(scaleBarLabel_);
 
@@ -376,8 +382,9 @@ void SliceView::setMeasurements(const std::vector<Measurement>* measurements) {
   if (volume_) updateMeasurementOverlay();
 }
 
-void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps) {
+void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps, bool joined) {
   pendingPoints_ = points_lps;
+  pendingJoined_ = joined;
   if (volume_) updateMeasurementOverlay();
 }
 
@@ -433,17 +440,19 @@ void SliceView::updateMeasurementOverlay() {
   auto addLabel = [&](const Eigen::Vector2d& at, const std::string& text) {
     if (labelCount == measurementLabels_.size()) {
       auto label = vtkSmartPointer<vtkTextActor>::New();
-      label->GetPositionCoordinate()->SetCoordinateSystemToWorld();
+      // Placed in display pixels before each render (layOutTexts), inside the view.
+      label->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
       label->GetTextProperty()->SetFontSize(14);
       label->GetTextProperty()->SetColor(1.0, 0.9, 0.4);
       label->GetTextProperty()->SetShadow(true);
       renderer_->AddActor2D(label);
       measurementLabels_.push_back(label);
     }
-    auto& label = measurementLabels_[labelCount++];
+    auto& label = measurementLabels_[labelCount];
     label->SetInput(text.c_str());
-    label->SetPosition(at[0] + tick, at[1] + tick);
     label->SetVisibility(true);
+    labelAnchors_.resize(labelCount + 1);
+    labelAnchors_[labelCount++] = at + Eigen::Vector2d(tick, tick);
   };
   if (measurements_) {
     for (const Measurement& m : *measurements_) {
@@ -483,7 +492,10 @@ void SliceView::updateMeasurementOverlay() {
       addLabel(at.back(), text);
     }
   }
-  for (const Vec3& p : pendingPoints_) addCross(lpsToWorld(p));
+  std::vector<Eigen::Vector2d> pending;
+  for (const Vec3& p : pendingPoints_) pending.push_back(lpsToWorld(p));
+  for (const auto& p : pending) addCross(p);
+  if (pendingJoined_ && pending.size() >= 2) addPolyline(pending, false);
   for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i)
     measurementLabels_[i]->SetVisibility(false);
   measurementLines_->SetPoints(points);
@@ -695,5 +707,96 @@ void SliceView::updateScaleBar() {
 }
 
 void SliceView::setReadout(const std::string& text) { cornerText_[2]->SetInput(text.c_str()); }
+
+namespace {
+
+constexpr double kTextMargin_px = 4.0;
+constexpr double kLetterClearance_px = 14.0;
+
+// A text's box in display pixels. VTK 9.1 gives vtkTextActor's box relative to its anchor
+// (with the justification applied): add where the anchor is.
+std::array<double, 4> boxOf(vtkTextActor* text, vtkRenderer* renderer) {
+  std::array<double, 4> box{};
+  text->GetBoundingBox(renderer, box.data());
+  const double* anchor = text->GetPositionCoordinate()->GetComputedDoubleDisplayValue(renderer);
+  box[0] += anchor[0];
+  box[1] += anchor[0];
+  box[2] += anchor[1];
+  box[3] += anchor[1];
+  return box;
+}
+
+}  // namespace
+
+void SliceView::layOutTexts() {
+  const int* size = renderer_->GetSize();
+  if (size[0] <= 0 || size[1] <= 0) return;
+  const double width = size[0], height = size[1];
+  // A measurement's label sits beside its last point; near an edge (or zoomed in) it would be
+  // cut off, so it is moved just inside the view.
+  for (std::size_t i = 0; i < measurementLabels_.size() && i < labelAnchors_.size(); ++i) {
+    vtkTextActor* label = measurementLabels_[i];
+    if (!label->GetVisibility()) continue;
+    renderer_->SetWorldPoint(labelAnchors_[i][0], labelAnchors_[i][1], 0.6, 1.0);
+    renderer_->WorldToDisplay();
+    double at[3];
+    renderer_->GetDisplayPoint(at);
+    label->SetPosition(at[0], at[1]);
+    const auto box = boxOf(label, renderer_);
+    auto shift = [](double lo, double hi, double limit) {
+      if (hi > limit - kTextMargin_px) return limit - kTextMargin_px - hi;
+      if (lo < kTextMargin_px) return kTextMargin_px - lo;
+      return 0.0;
+    };
+    // Left and bottom win when a label is larger than the view.
+    double dx = shift(box[0], box[1], width), dy = shift(box[2], box[3], height);
+    if (box[0] + dx < kTextMargin_px) dx = kTextMargin_px - box[0];
+    if (box[2] + dy < kTextMargin_px) dy = kTextMargin_px - box[2];
+    label->SetPosition(at[0] + dx, at[1] + dy);
+  }
+  // The top orientation letter is centred; in a narrow view (the small views of 1+3) a corner
+  // text reaches the centre. The letter then slides sideways into the free gap between the
+  // corner texts on the top line, and only when there is none moves down below them (over the
+  // image, where it is harder to read).
+  vtkTextActor* top = orientationLabels_[2];
+  top->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
+  top->SetPosition(width / 2.0, height - 0.01 * height);
+  if (!top->GetVisibility()) return;
+  const auto letter = boxOf(top, renderer_);
+  const double halfLetter = (letter[1] - letter[0]) / 2.0;
+  // Closer than about a letter's width, the letter reads as part of the text ("S coronal").
+  double gapLeft = 0.0, gapRight = width, below = letter[3];
+  for (int corner = 0; corner < 2; ++corner) {
+    vtkTextActor* text = cornerText_[corner];
+    const char* input = text->GetInput();
+    if (!text->GetVisibility() || !input || !*input) continue;
+    const auto box = boxOf(text, renderer_);
+    if (corner == 0) gapLeft = std::max(gapLeft, box[1] + kLetterClearance_px);
+    if (corner == 1) gapRight = std::min(gapRight, box[0] - kLetterClearance_px);
+    below = std::min(below, box[2] - kTextMargin_px);
+  }
+  const double centre = width / 2.0;
+  if (gapRight - gapLeft >= 2.0 * halfLetter) {
+    top->SetPosition(std::clamp(centre, gapLeft + halfLetter, gapRight - halfLetter), letter[3]);
+  } else {
+    top->SetPosition(centre, below);
+  }
+}
+
+std::vector<SliceView::TextBox> SliceView::textBoxes() const {
+  std::vector<TextBox> boxes;
+  auto add = [&](const char* role, vtkTextActor* text) {
+    const char* input = text->GetInput();
+    if (!text->GetVisibility() || !input || !*input) return;
+    const auto box = boxOf(text, renderer_);
+    boxes.push_back({role, input, box[0], box[1], box[2], box[3]});
+  };
+  const char* corners[] = {"topLeft", "topRight", "bottomLeft"};
+  for (int c = 0; c < 3; ++c) add(corners[c], cornerText_[c]);
+  for (const auto& label : orientationLabels_) add("orientation", label);
+  for (const auto& label : measurementLabels_) add("measurement", label);
+  add("scaleBar", scaleBarLabel_);
+  return boxes;
+}
 
 }  // namespace twinplan::rendering

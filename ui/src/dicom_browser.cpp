@@ -3,6 +3,7 @@
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
+#include <QMenu>
 #include <QPixmap>
 #include <QPushButton>
 #include <QTreeWidget>
@@ -36,7 +37,7 @@ QString personName(const std::string& name) {
 DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
-  auto* importButton = new QPushButton(tr("Import DICOM…"), this);
+  auto* importButton = importButton_ = new QPushButton(tr("Import DICOM…"), this);
   importButton->setToolTip(
       tr("Import a folder, a DICOMDIR or files (Ctrl+I); you can also drop them on the window"));
   connect(importButton, &QPushButton::clicked, this, &DicomBrowser::importRequested);
@@ -116,6 +117,12 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
     summary_->setToolTip({});
   }
   summary_->setText(text);
+}
+
+void DicomBrowser::setImportActions(const QList<QAction*>& actions) {
+  auto* menu = new QMenu(importButton_);
+  menu->addActions(actions);
+  importButton_->setMenu(menu);
 }
 
 void DicomBrowser::setThumbnails(const std::map<std::string, QImage>& thumbnails) {

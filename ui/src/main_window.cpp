@@ -18,8 +18,11 @@
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/measurement.h"
+#include "twinplan/rendering/initial_window.h"
+#include "twinplan/rendering/patient_position.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/help.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -48,8 +51,11 @@ struct WindowPreset {
 // Radiopaedia, "Windowing (CT)"): brain 80/40, soft tissue 400/40, lung 1500/-600,
 // bone 1800/400, liver 150/30.
 const WindowPreset kCtPresets[] = {
-    {"CT brain", {80, 40}},   {"CT soft tissue", {400, 40}}, {"CT lung", {1500, -600}},
-    {"CT bone", {1800, 400}}, {"CT liver", {150, 30}},
+    {"CT brain", rendering::kCtBrainWindow},
+    {"CT soft tissue", rendering::kCtSoftTissueWindow},
+    {"CT lung", {1500, -600}},
+    {"CT bone", {1800, 400}},
+    {"CT liver", {150, 30}},
 };
 
 // MR has no calibrated units: start from the 1st..99th percentile of the voxel values, leaving
@@ -78,13 +84,23 @@ WindowLevel defaultWindow(const ImageVolume& image) {
   if (image.planar2D && image.dicom.windowWidth > 0)
     return {image.dicom.windowWidth, image.dicom.windowCenter};
   if (image.dicom.modality != "CT") return autoWindow(image);
-  std::string text = image.dicom.bodyPartExamined + " " + image.dicom.seriesDescription + " " +
-                     image.dicom.studyDescription;
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return std::toupper(c); });
-  const bool head =
-      text.find("HEAD") != std::string::npos || text.find("BRAIN") != std::string::npos;
-  return head ? kCtPresets[0].wl : kCtPresets[1].wl;
+  return rendering::initialCtWindow(image.dicom);
+}
+
+// The items of the window combo after the CT presets.
+constexpr int kAutoItem = static_cast<int>(std::size(kCtPresets));
+constexpr int kCustomItem = kAutoItem + 1;
+
+// The position of a 2D view's slice as a patient direction: the view's normal is along one
+// LPS axis (rendering::screenAxes), so the slice lies at that coordinate, e.g. "R 3.0 mm" for
+// a sagittal slice 3 mm right of the origin (the status bar uses the same words).
+std::string slicePositionText(const rendering::SliceView& view) {
+  Vec3 right, down;
+  rendering::screenAxes(view.orientation(), right, down);
+  const Vec3 normal = right.cross(down);
+  int axis = 0;
+  normal.cwiseAbs().maxCoeff(&axis);
+  return rendering::formatPatientPosition(axis, view.slicePosition_mm() * normal[axis]);
 }
 
 // A result field opens washed from 10 % of its maximum, with isolines at 20..100 % (the way
@@ -115,6 +131,18 @@ Measurement::Kind measurementKind(Tool tool) {
     default:
       return Measurement::Kind::Point;
   }
+}
+
+// The combo's item that shows `wl`: the preset (or the automatic window) with exactly these
+// values, else "Custom" (a window dragged by hand).
+void showWindowChoice(QComboBox* presets, const WindowLevel& wl) {
+  int index = kCustomItem;
+  for (int item = 0; item <= kAutoItem; ++item) {
+    const QVariant data = presets->itemData(item);
+    if (data.isValid() && data.toPointF() == QPointF(wl.window, wl.level)) index = item;
+  }
+  const QSignalBlocker blocker(presets);
+  presets->setCurrentIndex(index);
 }
 
 std::size_t pointsNeeded(Tool tool) {
@@ -155,6 +183,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     auto* slider = new QSlider(Qt::Vertical, panel);
     slider->setToolTip(tr("Slice position (wheel or Up/Down in the view)"));
     slider->setFixedWidth(16);
+    slider->setFocusPolicy(Qt::NoFocus);  // the view beside it keeps the keys
     slider->setObjectName(QString("%1Slider").arg(rendering::toString(orientations[v])));
     row->addWidget(viewport, 1);
     row->addWidget(slider);
@@ -173,6 +202,16 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     connect(viewport, &SliceViewport::crosshairMoved, this, &MainWindow::setCrosshair);
     connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
     connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
+    // A ruler or angle being placed: a line from its last point follows the mouse.
+    connect(viewport, &SliceViewport::cursorMoved, this,
+            [this, viewport](const Vec3& p_lps, bool inside) {
+              const bool joined = tool_ == Tool::Ruler || tool_ == Tool::Angle;
+              if (!joined || pendingPoints_.empty()) return;
+              std::vector<Vec3> points = pendingPoints_;
+              if (inside) points.push_back(p_lps);
+              viewport->view().setPendingPoints(points, true);
+              viewport->update();
+            });
     connect(viewport, &SliceViewport::resized, this, &MainWindow::updateOverlays);
     connect(
         viewport, &SliceViewport::measurementPointMoved, this,
@@ -197,6 +236,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     if (auto* viewport = qobject_cast<VtkViewport*>(now)) activeViewport_ = viewport;
   });
   readout_ = new QLabel(this);
+  readout_->setObjectName("cursorReadout");
   statusBar()->addPermanentWidget(readout_);
   buildDocks();
   buildMenus();
@@ -230,11 +270,18 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Open case…"), QKeySequence::Open, this, &MainWindow::openCaseDialog);
   recentMenu_ = file->addMenu(tr("Open &recent"));
   updateRecentMenu();
-  file->addAction(tr("&Import DICOM…"), QKeySequence(tr("Ctrl+I")), this,
-                  &MainWindow::importDialog);
+  QAction* importFolder = file->addAction(tr("&Import DICOM folder…"), QKeySequence(tr("Ctrl+I")),
+                                          this, &MainWindow::importDialog);
+  QAction* importFiles =
+      file->addAction(tr("Import DICOMDIR or &files…"), QKeySequence(tr("Ctrl+Shift+I")), this,
+                      &MainWindow::importFilesDialog);
+  importFiles->setObjectName("importFiles");
+  browser_->setImportActions({importFolder, importFiles});
   file->addAction(tr("Run &job file…"), this, &MainWindow::runJobDialog);
-  file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase);
-  file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog);
+  file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase)
+      ->setObjectName("saveCase");
+  file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog)
+      ->setObjectName("saveCaseAs");
   file->addAction(tr("Save s&creenshot of the window…"), QKeySequence(tr("Ctrl+Shift+P")), this,
                   &MainWindow::saveScreenshotDialog);
   file->addAction(tr("Save screenshot of the &active view…"), QKeySequence(tr("Ctrl+Alt+P")), this,
@@ -265,9 +312,35 @@ void MainWindow::buildMenus() {
     group->addAction(action);
     connect(action, &QAction::triggered, this, [this, layout = layout] { setLayout(layout); });
   }
+  // A window shortcut, not the view's own key: it works wherever the focus is (the browser, a
+  // panel), for the view used last (the 3D view's camera too), or all 2D views.
+  view->addSeparator();
+  QAction* reset = view->addAction(tr("&Reset zoom and pan"));
+  reset->setObjectName("resetView");
+  reset->setShortcut(QKeySequence("R"));
+  connect(reset, &QAction::triggered, this, [this] {
+    if (activeViewport_ == volume_) {  // the 3D view's own R: its camera
+      volume_->view().resetCamera();
+      volume_->update();
+      return;
+    }
+    auto* active = qobject_cast<SliceViewport*>(activeViewport_);
+    for (auto* viewport : slices_) {
+      if (active && viewport != active) continue;
+      viewport->view().resetCamera();
+      viewport->update();
+    }
+  });
   // Closed panels come back from here.
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&User guide"), QKeySequence::HelpContents, this,
+                  [this] { showUserGuide(this); })
+      ->setObjectName("userGuide");
+  help->addAction(tr("&About TwinPlan"), this, [this] { showAbout(this); })
+      ->setObjectName("aboutTwinPlan");
 }
 
 void MainWindow::buildToolbar() {
@@ -302,14 +375,21 @@ void MainWindow::buildToolbar() {
   auto* presets = new QComboBox(bar);
   presets->setObjectName("windowPresets");
   presets->setToolTip(tr("Window/level preset (right-drag in a view to adjust)"));
-  for (const auto& preset : kCtPresets) presets->addItem(tr(preset.name));
-  presets->addItem(tr("Auto (MR)"));
+  for (const auto& preset : kCtPresets)
+    presets->addItem(tr(preset.name), QPointF(preset.wl.window, preset.wl.level));
+  presets->addItem(tr("Auto (MR)"));  // its data: the automatic window of the open image
+  presets->addItem(tr("Custom"));     // shown after a window/level drag; choosing it keeps it
   presets->setCurrentIndex(1);
-  connect(presets, &QComboBox::currentIndexChanged, this, [this](int index) {
-    if (index < static_cast<int>(std::size(kCtPresets))) {
+  // Mouse controls in the toolbars never take the keyboard focus: it stays in the view, so the
+  // view's keys (Up/Down, PgUp/PgDn) keep scrolling after a preset is chosen.
+  presets->setFocusPolicy(Qt::NoFocus);
+  connect(presets, &QComboBox::currentIndexChanged, this, [this, presets](int index) {
+    if (index < kAutoItem) {
       setWindowLevel(kCtPresets[index].wl);
-    } else if (!currentCase().volumes.empty()) {
-      setWindowLevel(autoWindow(currentCase().volumes.front()));
+    } else if (index == kAutoItem && !currentCase().volumes.empty()) {
+      const WindowLevel wl = autoWindow(currentCase().volumes.front());
+      presets->setItemData(kAutoItem, QPointF(wl.window, wl.level));
+      setWindowLevel(wl);
     }
   });
   bar->addWidget(presets);
@@ -318,6 +398,7 @@ void MainWindow::buildToolbar() {
   auto* volumePresets = new QComboBox(bar);
   volumePresets->setObjectName("volumePresets");
   volumePresets->setToolTip(tr("Volume rendering preset"));
+  volumePresets->setFocusPolicy(Qt::NoFocus);
   for (auto preset : rendering::allVolumePresets())
     volumePresets->addItem(tr(rendering::toString(preset)));
   connect(volumePresets, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -344,6 +425,7 @@ void MainWindow::buildToolbar() {
   fill->setValue(35);
   fill->setFixedWidth(110);
   fill->setToolTip(tr("Fill opacity of the segments in the 2D views"));
+  fill->setFocusPolicy(Qt::NoFocus);
   bar->addWidget(fill);
   QAction* outline = bar->addAction(tr("Outline"));
   outline->setCheckable(true);
@@ -406,6 +488,7 @@ void MainWindow::setCase(Case twin) { document_->reset(std::move(twin)); }
 
 void MainWindow::showCase() {
   const Case& twin = document_->twin();
+  readout_->clear();  // it described the previous image
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
   const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
   const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
@@ -432,17 +515,15 @@ void MainWindow::showCase() {
   });
   if (image) {
     const WindowLevel wl = defaultWindow(*image);
-    setWindowLevel(wl);
-    // Show the matching preset without re-applying it.
     if (auto* presets = findChild<QComboBox*>("windowPresets")) {
-      const QSignalBlocker blocker(presets);
       presets->setEnabled(image->pixelType() != PixelType::Rgb8);  // colour has no window
-      int index = static_cast<int>(std::size(kCtPresets));         // "Auto (MR)"
-      for (std::size_t p = 0; p < std::size(kCtPresets); ++p)
-        if (kCtPresets[p].wl.window == wl.window && kCtPresets[p].wl.level == wl.level)
-          index = static_cast<int>(p);
-      presets->setCurrentIndex(index);
+      // A window that is no CT preset is the image's automatic one: "Auto" shows it.
+      bool preset = false;
+      for (const auto& p : kCtPresets)
+        preset = preset || (p.wl.window == wl.window && p.wl.level == wl.level);
+      presets->setItemData(kAutoItem, preset ? QVariant() : QVariant(QPointF(wl.window, wl.level)));
     }
+    setWindowLevel(wl);  // the combo shows the matching item without re-applying it
     setCrosshair(slices_[0]->view().crosshair());
   }
   pendingPoints_.clear();
@@ -518,7 +599,7 @@ void MainWindow::pickPoint(const SliceViewport& viewport, const Vec3& p_lps) {
   pendingPoints_.push_back(p_lps);
   if (pendingPoints_.size() < pointsNeeded(tool_)) {
     for (auto* v : slices_) {
-      v->view().setPendingPoints(pendingPoints_);
+      v->view().setPendingPoints(pendingPoints_, tool_ == Tool::Ruler || tool_ == Tool::Angle);
       v->update();
     }
     return;
@@ -551,6 +632,7 @@ void MainWindow::setWindowLevel(const WindowLevel& wl) {
     viewport->view().setWindowLevel(wl);
     viewport->update();
   }
+  if (auto* presets = findChild<QComboBox*>("windowPresets")) showWindowChoice(presets, wl);
   updateOverlays();
 }
 
@@ -562,6 +644,15 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
   volume_->setCrosshair(p_lps);  // the clipping box follows the crosshair
   updateOverlays();
   updateSliders();
+  refreshCursorReadout();
+}
+
+// The readout describes the point under the mouse: after the slice (or the case) changed under
+// a still mouse it is read again there, and cleared when the mouse is over no 2D view.
+void MainWindow::refreshCursorReadout() {
+  for (auto* viewport : slices_)
+    if (viewport->isVisible() && viewport->reportCursor()) return;
+  readout_->clear();
 }
 
 void MainWindow::updateSliders() {
@@ -594,10 +685,8 @@ void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
     value = QString::number(v, 'f', image.pixelType() == PixelType::Float32 ? 2 : 0) + " " +
             QString::fromStdString(image.unit);
   }
-  readout_->setText(QString("L %1  P %2  S %3 mm   voxel (%4, %5, %6)   %7")
-                        .arg(p_lps[0], 0, 'f', 1)
-                        .arg(p_lps[1], 0, 'f', 1)
-                        .arg(p_lps[2], 0, 'f', 1)
+  readout_->setText(QString("%1   voxel (%2, %3, %4)   %5")
+                        .arg(QString::fromStdString(rendering::formatPatientPoint(p_lps)))
                         .arg(std::lround(ijk[0]))
                         .arg(std::lround(ijk[1]))
                         .arg(std::lround(ijk[2]))
@@ -628,8 +717,8 @@ void MainWindow::updateOverlays() {
                       view.windowLevel().level);
       }
     } else {
-      std::snprintf(text, sizeof text, "%s %.1f mm\nW %.0f  L %.0f",
-                    rendering::toString(view.orientation()), view.slicePosition_mm(),
+      std::snprintf(text, sizeof text, "%s  %s\nW %.0f  L %.0f",
+                    rendering::toString(view.orientation()), slicePositionText(view).c_str(),
                     view.windowLevel().window, view.windowLevel().level);
     }
     // Narrow views keep only the patient's name on the left, and the smallest (the three of

@@ -1,5 +1,6 @@
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QEventLoop>
@@ -9,7 +10,9 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QSaveFile>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QThread>
@@ -23,6 +26,7 @@
 #include "twinplan/io/dicom_image2d.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
+#include "twinplan/ui/case_file_name.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/dicom_thumbnails.h"
 #include "twinplan/ui/main_window.h"
@@ -32,6 +36,33 @@
 namespace twinplan::ui {
 
 // Files, import, autosave and recovery of the main window (the rest is in main_window.cpp).
+
+namespace {
+
+// Beside the autosave, the file the autosaved case belongs to (empty: never saved), so that a
+// recovered case keeps its name and Save writes to it (the core's Autosaver stores cases only).
+std::filesystem::path originFileOf(const Autosaver& autosaver) {
+  return autosaver.file().string() + ".origin";
+}
+
+void writeOrigin(const Autosaver& autosaver, const std::filesystem::path& caseFile) {
+  QSaveFile origin(QString::fromStdString(originFileOf(autosaver).string()));
+  if (!origin.open(QIODevice::WriteOnly) ||
+      origin.write(QByteArray::fromStdString(caseFile.string())) < 0 || !origin.commit()) {
+    throw Error(
+        ErrorKind::Io,
+        "Cannot write the autosave's case name: " + origin.errorString().toStdString() + ".",
+        originFileOf(autosaver).string());
+  }
+}
+
+std::filesystem::path readOrigin(const Autosaver& autosaver) {
+  QFile origin(QString::fromStdString(originFileOf(autosaver).string()));
+  if (!origin.open(QIODevice::ReadOnly)) return {};  // an autosave of an older version
+  return origin.readAll().toStdString();
+}
+
+}  // namespace
 
 void MainWindow::openCase(const std::filesystem::path& file) {
   if (!confirmDiscard()) return;
@@ -181,10 +212,13 @@ bool MainWindow::autosaveNow() {
   // A snapshot keeps the copy consistent while the user goes on editing; the write itself runs
   // on a worker thread so the GUI never waits for the disk.
   auto snapshot = std::make_shared<Case>(document_->twin());
+  const std::filesystem::path caseFile = document_->file();
   document_->markAutosaved();
   std::exception_ptr failure;
-  QThread* writer = QThread::create([this, snapshot, &failure] {
+  QThread* writer = QThread::create([this, snapshot, caseFile, &failure] {
     try {
+      std::filesystem::create_directories(autosaver_.file().parent_path());
+      writeOrigin(autosaver_, caseFile);
       autosaver_.save(*snapshot);
     } catch (...) {
       failure = std::current_exception();
@@ -226,7 +260,8 @@ bool MainWindow::recoverAutosave(bool ask) {
   }
   try {
     Case twin = loadCase(*file);
-    document_->reset(std::move(twin));
+    // The case keeps the file it was saved as (title, Save); a never-saved case stays untitled.
+    document_->reset(std::move(twin), readOrigin(autosaver_));
     // Recovered work is not saved anywhere but the autosave: mark it modified.
     document_->markModified();
     updateTitle();
@@ -286,6 +321,30 @@ void MainWindow::importDialog() {
   }
 }
 
+// A DICOMDIR (PS3.10 8.6: the file is named DICOMDIR, without extension) or DICOM files, which
+// often have no extension either (PS3.10 8.2 file IDs): the first filter lists both.
+void MainWindow::importFilesDialog() {
+  QFileDialog dialog(this, tr("Import a DICOMDIR or DICOM files"));
+  dialog.setObjectName("importFilesDialog");
+  dialog.setFileMode(QFileDialog::ExistingFiles);
+  dialog.setNameFilters({tr("DICOMDIR and DICOM files (DICOMDIR dicomdir *.dcm *.DCM *.dicom "
+                            "*.ima *.IMA *)"),
+                         tr("DICOMDIR (DICOMDIR dicomdir)"), tr("All files (*)")});
+  if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
+  const QStringList files = dialog.selectedFiles();
+  try {
+    if (files.size() == 1) {
+      importDicom(files.front().toStdString());
+    } else {
+      std::vector<std::filesystem::path> paths;
+      for (const QString& file : files) paths.emplace_back(file.toStdString());
+      importDroppedFiles(paths);
+    }
+  } catch (const std::exception& e) {
+    showError(tr("Cannot import"), e);
+  }
+}
+
 void MainWindow::saveCase() {
   if (document_->file().empty()) return saveCaseAsDialog();
   try {
@@ -296,7 +355,15 @@ void MainWindow::saveCase() {
 }
 
 void MainWindow::saveCaseAsDialog() {
-  QString file = QFileDialog::getSaveFileName(this, tr("Save case"), "case.twinplan",
+  QString suggestion = QString::fromStdString(document_->file().string());
+  if (suggestion.isEmpty()) {
+    // A new case: named after its patient and study, in the user's documents folder.
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (folder.isEmpty() || !QDir().mkpath(folder)) folder = QDir::homePath();
+    suggestion =
+        QDir(folder).filePath(QString::fromStdString(defaultCaseFileName(document_->twin())));
+  }
+  QString file = QFileDialog::getSaveFileName(this, tr("Save case"), suggestion,
                                               tr("TwinPlan cases (*.twinplan)"));
   if (file.isEmpty()) return;
   if (!file.endsWith(".twinplan")) file += ".twinplan";

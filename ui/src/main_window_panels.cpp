@@ -58,7 +58,8 @@ void MainWindow::buildDocks() {
   connect(browser_, &DicomBrowser::skippedFilesRequested, this, &MainWindow::showSkippedFiles);
   connect(browser_, &DicomBrowser::seriesActivated, this, [this](const io::DicomSeries& series) {
     try {
-      loadSeries(series);
+      // The keys go to the image just opened (Up/Down scroll it), not on down the list.
+      if (loadSeries(series)) slices_[0]->setFocus(Qt::OtherFocusReason);
     } catch (const std::exception& e) {
       showError(tr("Cannot load series"), e);
     }

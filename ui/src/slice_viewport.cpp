@@ -1,12 +1,21 @@
 #include "twinplan/ui/slice_viewport.h"
 
+#include <QApplication>
+#include <QFocusEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace twinplan::ui {
+
+namespace {
+// Set when the keyboard focus leaves a 2D view for another 2D view: moving between the views
+// is one workspace, and a click there picks at once.
+bool focusMovedBetweenViews = false;
+}  // namespace
 
 SliceViewport::SliceViewport(rendering::SliceOrientation orientation, QWidget* parent)
     : VtkViewport(parent), view_(std::make_unique<rendering::SliceView>(orientation)) {
@@ -32,7 +41,13 @@ void SliceViewport::moveCrosshairTo(const QPointF& position) {
 void SliceViewport::mousePressEvent(QMouseEvent* event) {
   dragButton_ = event->button();
   lastPosition_ = event->position();
+  // Only the press that came with the focus may be swallowed, whatever its button.
+  const bool focusingClick = std::exchange(focusingClick_, false);
   if (dragButton_ != Qt::LeftButton) return;
+  if (pickMode_ && focusingClick) {
+    dragButton_ = Qt::NoButton;
+    return;
+  }
   if (pickMode_) {
     const QPoint display = toVtkDisplay(event->position());
     Vec3 p_lps;
@@ -48,6 +63,7 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
 void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   const QPointF delta = event->position() - lastPosition_;
   lastPosition_ = event->position();
+  hoverPosition_ = event->position();
   const QPoint display = toVtkDisplay(event->position());
   Vec3 p_lps;
   const bool inside = view_->displayToLps(display.x(), display.y(), p_lps);
@@ -131,6 +147,34 @@ void SliceViewport::keyPressEvent(QKeyEvent* event) {
   }
   view_->scrollSlices(steps);
   emit crosshairMoved(view_->crosshair());
+}
+
+void SliceViewport::focusInEvent(QFocusEvent* event) {
+  // Qt gives the focus before it delivers the press that caused it.
+  focusingClick_ = event->reason() == Qt::MouseFocusReason && !focusMovedBetweenViews;
+  focusMovedBetweenViews = false;
+  VtkViewport::focusInEvent(event);
+}
+
+void SliceViewport::focusOutEvent(QFocusEvent* event) {
+  // The application's focus widget is already the one that takes the focus.
+  focusMovedBetweenViews = qobject_cast<SliceViewport*>(QApplication::focusWidget()) != nullptr;
+  focusingClick_ = false;
+  VtkViewport::focusOutEvent(event);
+}
+
+void SliceViewport::leaveEvent(QEvent* event) {
+  hoverPosition_.reset();
+  VtkViewport::leaveEvent(event);
+}
+
+bool SliceViewport::reportCursor() {
+  if (!hoverPosition_ || !rect().contains(hoverPosition_->toPoint())) return false;
+  const QPoint display = toVtkDisplay(*hoverPosition_);
+  Vec3 p_lps;
+  const bool inside = view_->displayToLps(display.x(), display.y(), p_lps);
+  emit cursorMoved(p_lps, inside);
+  return true;
 }
 
 }  // namespace twinplan::ui

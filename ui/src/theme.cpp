@@ -22,6 +22,11 @@ void applyDarkTheme(QApplication& app) {
   p.setColor(QPalette::ButtonText, text);
   p.setColor(QPalette::Highlight, accent);
   p.setColor(QPalette::HighlightedText, Qt::white);
+  // Links in labels (the browser's "(why?)") use these; Qt's default blue (0, 0, 255) has a
+  // contrast of 1.7:1 on this window colour, below the 4.5:1 that WCAG 2.1 (1.4.3) asks of
+  // text. This light blue has 7.2:1 (visited: 6.8:1).
+  p.setColor(QPalette::Link, QColor(122, 184, 255));
+  p.setColor(QPalette::LinkVisited, QColor(186, 160, 255));
   p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 120, 120));
   p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 120, 120));
   app.setPalette(p);

@@ -61,7 +61,9 @@ class SliceView {
   // Measurements drawn where they cross this view's slice (borrowed), and the points of one
   // being placed.
   void setMeasurements(const std::vector<Measurement>* measurements);
-  void setPendingPoints(const std::vector<Vec3>& points_lps);
+  // `joined`: a line through the points (a ruler or angle being placed, its last point the
+  // cursor), not only their markers.
+  void setPendingPoints(const std::vector<Vec3>& points_lps, bool joined = false);
   // The measurement point drawn within `tolerance_px` of a display position on this slice, as
   // (measurement index, point index).
   std::optional<std::pair<std::size_t, std::size_t>> measurementPointAt(double x_px, double y_px,
@@ -104,6 +106,15 @@ class SliceView {
   double scaleBarLength_mm() const { return scaleBarLength_mm_; }
   // Text for the bottom corners: cursor readout etc.
   void setReadout(const std::string& text);
+  // Where the view's texts are on screen, in display pixels (origin bottom-left), as laid out
+  // for the last render (measurement labels kept inside the view, the top orientation letter
+  // below the corner texts when they would overlap). For tests and checks of captures.
+  struct TextBox {
+    std::string role;  // topLeft, topRight, bottomLeft, orientation, measurement, scaleBar
+    std::string text;
+    double xMin, xMax, yMin, yMax;
+  };
+  std::vector<TextBox> textBoxes() const;
 
  private:
   // Changes only mark the slice image stale; it is sampled once, when the view next renders
@@ -116,6 +127,7 @@ class SliceView {
   void blendField(unsigned char* rgb);
   void updateCrosshairLines();
   void updateMeasurementOverlay();
+  void layOutTexts();  // before each render, in display pixels
   Eigen::Vector2d lpsToWorld(const Vec3& p_lps) const;
   SliceOrientation orientation_;
   const ImageVolume* volume_ = nullptr;
@@ -128,6 +140,8 @@ class SliceView {
   vtkSmartPointer<vtkPolyData> measurementLines_;
   vtkSmartPointer<vtkActor> measurementActor_;
   std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;
+  std::vector<Eigen::Vector2d> labelAnchors_;  // world position of each shown label
+  bool pendingJoined_ = false;
   const ScalarField* field_ = nullptr;
   FieldDisplay fieldDisplay_;
   std::vector<float> fieldSamples_;

@@ -10,6 +10,8 @@
 class QTreeWidget;
 class QTreeWidgetItem;
 class QLabel;
+class QAction;
+class QPushButton;
 
 namespace twinplan::ui {
 
@@ -23,6 +25,9 @@ class DicomBrowser : public QWidget {
   const io::DicomIndex& index() const { return index_; }
   // Selects the series row (for tests and keyboard users); false if absent.
   bool selectSeries(const std::string& seriesInstanceUid);
+  // The Import button offers these (a folder, a DICOMDIR or files) instead of emitting
+  // importRequested.
+  void setImportActions(const QList<QAction*>& actions);
 
  signals:
   void seriesActivated(const twinplan::io::DicomSeries& series);
@@ -34,6 +39,7 @@ class DicomBrowser : public QWidget {
   io::DicomIndex index_;
   QTreeWidget* tree_ = nullptr;
   QLabel* summary_ = nullptr;
+  QPushButton* importButton_ = nullptr;
 };
 
 }  // namespace twinplan::ui

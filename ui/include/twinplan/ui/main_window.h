@@ -104,6 +104,7 @@ class MainWindow : public QMainWindow {
   void showMeasurements();
   void pickPoint(const SliceViewport& viewport, const Vec3& p_lps);
   void showCursor(const Vec3& p_lps, bool inside);
+  void refreshCursorReadout();
   void updateOverlays();
   void updateSliders();
   void newCase();
@@ -112,6 +113,7 @@ class MainWindow : public QMainWindow {
   bool confirmDiscard();
   void openCaseDialog();
   void importDialog();
+  void importFilesDialog();
   void runJobDialog();
   void saveCase();
   void saveCaseAsDialog();

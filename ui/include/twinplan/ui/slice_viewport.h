@@ -19,7 +19,12 @@ class SliceViewport : public VtkViewport {
   const rendering::SliceView& view() const { return *view_; }
   // In pick mode a left click emits pointPicked instead of moving the crosshair (measurement
   // tools).
+  // A click that only brings the keyboard focus into the 2D views (from the browser, a panel,
+  // another window) does not pick: the first click on an unfocused view only focuses it.
   void setPickMode(bool pick) { pickMode_ = pick; }
+  // Emits cursorMoved for the point now under the mouse (after the slice moved under it) and
+  // returns true; false, without a signal, when the mouse is not over this view.
+  bool reportCursor();
 
  signals:
   void crosshairMoved(const twinplan::Vec3& p_lps);
@@ -37,6 +42,9 @@ class SliceViewport : public VtkViewport {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
+  void focusInEvent(QFocusEvent* event) override;
+  void focusOutEvent(QFocusEvent* event) override;
+  void leaveEvent(QEvent* event) override;
   void viewportResized(int width_px, int height_px) override;
   void beforeRender() override { view_->updateScaleBar(); }
 
@@ -47,6 +55,8 @@ class SliceViewport : public VtkViewport {
   QPointF lastPosition_;
   double wheelRemainder_ = 0.0;
   bool pickMode_ = false;
+  bool focusingClick_ = false;            // the press that comes with this focus-in only focuses
+  std::optional<QPointF> hoverPosition_;  // the mouse over the view, widget coordinates
   std::optional<std::pair<std::size_t, std::size_t>> draggedPoint_;
 };
 
