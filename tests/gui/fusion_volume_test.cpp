@@ -5,6 +5,8 @@
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -41,7 +43,8 @@ ImageVolume petLike() {
 }
 
 struct Frame {
-  std::vector<RgbColour> pixels;  // bottom-up rows, as OpenGL reads them
+  vtkSmartPointer<vtkRenderWindow> window;  // kept: projections need the window's size
+  std::vector<RgbColour> pixels;            // bottom-up rows, as OpenGL reads them
   RgbColour at(int x, int y) const { return pixels[static_cast<std::size_t>(y) * kSide_px + x]; }
 };
 
@@ -55,9 +58,18 @@ Frame render(VolumeView& view) {
   std::unique_ptr<unsigned char[]> data(
       window->GetPixelData(0, 0, kSide_px - 1, kSide_px - 1, 0, 0));
   Frame frame;
+  frame.window = window;
+  if (const char* dump = std::getenv("TWINPLAN_DUMP_FRAMES")) {
+    static int count = 0;
+    FILE* out =
+        std::fopen((std::string(dump) + "/frame" + std::to_string(count++) + ".ppm").c_str(), "wb");
+    std::fprintf(out, "P6 %d %d 255\n", kSide_px, kSide_px);
+    for (int y = kSide_px - 1; y >= 0; --y)
+      std::fwrite(data.get() + y * kSide_px * 3, 1, kSide_px * 3, out);
+    std::fclose(out);
+  }
   frame.pixels.resize(static_cast<std::size_t>(kSide_px) * kSide_px);
   std::memcpy(frame.pixels.data(), data.get(), frame.pixels.size() * 3);
-  view.renderer()->SetRenderWindow(nullptr);
   return frame;
 }
 
@@ -82,7 +94,10 @@ TEST(PetPreset, InvertedGreyMipShowsTheLesionDarkOnWhite) {
   const auto [x, y] = project(view, kLesion_lps);
   // SUV 8 is the top of the window (the 99.9th percentile): black.
   EXPECT_LT(grey(frame.at(x, y)), 60) << x << "," << y;
-  // The body (SUV 1 = 1/8 of the window) reads light grey; the view is not empty.
+  // The body's MIP is SUV 1 = 1/8 of the window: inverted grey entry 32 = 223, exactly.
+  const auto [bx, by] = project(view, Vec3(-40.0, 0.0, 0.0));
+  EXPECT_NEAR(grey(frame.at(bx, by)), 223, 2);
+  // The body reads light grey over much of the view: it is not empty.
   int body = 0, white = 0;
   for (const RgbColour& c : frame.pixels) {
     if (grey(c) > 245) ++white;
