@@ -251,7 +251,8 @@ void SliceView::blendForeground(unsigned char* out) {
         }
         const float value = in[u];
         unsigned char* px = row + 3 * u;
-        if (std::isnan(value)) {
+        // Pixel padding (PS3.3 C.7.5.1.1.2) lies outside the layer's scanned field.
+        if (std::isnan(value) || layer.isPadding(value)) {
           // Outside the layer: blending shows the background; a foreground square or phase
           // shows nothing there (black), so the layer's extent is visible.
           if (mode != FusionMode::Blend) px[0] = px[1] = px[2] = 0;

@@ -215,6 +215,13 @@ TEST(Fusion, BelowTheWindowIsTransparentAndAboveIsBlended) {
   const RgbColour inside = view.displayedColourAt(uIn, vIn);
   EXPECT_EQ(inside.r, static_cast<std::uint8_t>(grey * 0.5 + 255 * 0.5 + 0.5));
   EXPECT_EQ(inside.g, static_cast<std::uint8_t>(grey * 0.5 + 0.5));
+  // Pixel padding of the layer is never drawn, threshold or not.
+  ImageVolume padded = pet;
+  padded.paddingRange = std::make_pair(3.0, 3.0);
+  layer.volume = &padded;
+  view.setForeground(layer);
+  EXPECT_EQ(view.displayedColourAt(uIn, vIn), (RgbColour{grey, grey, grey}));
+  layer.volume = &pet;
   // Without the threshold, SUV 0 is the map's black blended in: darker than the CT.
   layer.thresholdBelowWindow = false;
   view.setForeground(layer);
