@@ -158,6 +158,22 @@ int main(int argc, char** argv) {
   layer.window = {5.0, 2.5};
   layer.opacity = 0.5;
 
+  // A deformable registration: the same rigid part after a B-spline on a 40 mm control grid
+  // over the field of view, with pseudo-random displacements up to 4 mm.
+  FusionLayer deformable = layer;
+  deformable.backgroundToLayer.kind = SpatialTransform::Kind::BSpline;
+  BSplineDisplacement& field = deformable.backgroundToLayer.bspline;
+  field.grid.size = {12, 12, 11};
+  field.grid.spacing_mm = Vec3(40, 40, 40);
+  field.grid.origin_lps = Vec3(-220, -220, -200);
+  std::uint32_t state = 7;
+  auto random_mm = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) / double(1u << 24) * 8.0 - 4.0;
+  };
+  for (int n = 0; n < 12 * 12 * 11; ++n)
+    field.coefficients.emplace_back(random_mm(), random_mm(), random_mm());
+
   struct Case {
     const char* name;
     std::function<void()> setUp;
@@ -171,9 +187,14 @@ int main(int argc, char** argv) {
        }},
       {"CT + PET, rigid, checkerboard 20 mm",
        [&] { view.setFusionMode(FusionMode::Checkerboard, 20.0); }},
+      {"CT + PET, B-spline, blend",
+       [&] {
+         view.setForeground(deformable);
+         view.setFusionMode(FusionMode::Blend);
+       }},
       {"CT + PET, rigid, blend, MIP slab 10 mm",
        [&] {
-         view.setFusionMode(FusionMode::Blend);
+         view.setForeground(layer);
          view.setSlab(SlabMode::Mip, 10.0);
        }},
   };
