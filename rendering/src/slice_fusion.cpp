@@ -165,7 +165,8 @@ void SliceView::updateColourBars() {
     bar->SetLookupTable(makeLookupTable(map, low, high));
     bar->SetTitle(unitTitle(volume).c_str());
   };
-  const bool showForeground = colourBarVisible_ && foreground_.volume != nullptr;
+  const bool showForeground =
+      colourBarVisible_ && foreground_.volume != nullptr && volume_ != nullptr;
   if (showForeground)
     configure(foregroundBar_, *foreground_.volume, foreground_.window, foreground_.colourMap);
   foregroundBar_->SetVisibility(showForeground);
