@@ -392,6 +392,9 @@ TEST(Fusion, ColourBarTitledWithTheUnit) {
   view.setColourBarVisible(true);
   view.clearForeground();
   EXPECT_EQ(visibleBarTitles(), std::vector<std::string>{"HU"});
+  view.setForeground(hotIronLayer(pet, SpatialTransform::identity()));
+  view.setVolume(nullptr);  // an empty view shows no bars
+  EXPECT_TRUE(visibleBarTitles().empty());
 }
 
 TEST(Fusion, BackgroundColourMapUsesTheWindow) {
