@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "segment_command.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -101,7 +102,6 @@ std::string geometryText(const ImageGeometry& g) {
                 g.spacing_mm[2]);
   return text;
 }
-
 
 // ---- info ---------------------------------------------------------------------------------
 
@@ -316,6 +316,21 @@ int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path&
   });
 }
 
+// ---- segment ------------------------------------------------------------------------------
+
+int runSegment(const cli::SegmentToolArguments& arguments, Progress& progress) {
+  const json result = cli::runSegmentTool(arguments, progress);
+  if (gJson) {
+    printJson(result);
+    return kOk;
+  }
+  std::cout << result["operation"].get<std::string>() << ": "
+            << result["volumeBefore_ml"].get<double>() << " ml -> "
+            << result["volumeAfter_ml"].get<double>() << " ml; wrote "
+            << result["output"].get<std::string>() << '\n';
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -370,6 +385,11 @@ int main(int argc, char** argv) {
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
 
+  cli::SegmentToolArguments segmentArguments;
+  auto* segmentCmd = app.add_subcommand(
+      "segment", "Edit a segment of a case with a tool (grow, shrink, hollow, islands ...)");
+  cli::addSegmentToolOptions(*segmentCmd, segmentArguments);
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -392,6 +412,7 @@ int main(int argc, char** argv) {
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
+    if (*segmentCmd) return runSegment(segmentArguments, progress);
     if (*run) return runJobFile(path, statusFile, progress);
     if (*jobs) {
       printJson(engine::catalogueJson());
