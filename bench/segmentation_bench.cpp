@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <random>
 #include <string>
@@ -44,15 +45,27 @@ int runs() {
   return text ? std::max(1, std::atoi(text)) : 3;
 }
 
+// PEER=0 leaves ITK out (ITK's distance map takes most of the run's time).
+bool withPeer() {
+  const char* text = std::getenv("PEER");
+  return !text || std::string(text) != "0";
+}
+
+// CPU seconds of the last tool timed (process CPU time, all threads), median run.
+double gLastCpu_s = 0.0;
+
 double medianSeconds(const std::function<void()>& work) {
-  std::vector<double> times;
+  std::vector<std::pair<double, double>> times;  // wall, CPU
   for (int n = 0; n < runs(); ++n) {
     const auto start = Clock::now();
+    const std::clock_t cpuStart = std::clock();
     work();
-    times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    times.emplace_back(std::chrono::duration<double>(Clock::now() - start).count(),
+                       static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC);
   }
   std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  gLastCpu_s = times[times.size() / 2].second;
+  return times[times.size() / 2].first;
 }
 
 ImageGeometry benchGrid() {
@@ -155,12 +168,17 @@ std::vector<std::uint8_t> itkFillHoles(BinaryMask& m) {
   return std::vector<std::uint8_t>(p, p + m.voxels.size());
 }
 
+// ours_s with its CPU time (oursCpu_s: gLastCpu_s unless a peer ran since); the peer's wall
+// time, ratio and disagreement when it ran.
+double gOursCpu_s = -1.0;
 void row(const char* tool, double ours_s, double itk_s = -1.0, long long diff = -1) {
-  if (itk_s < 0) {
-    std::printf("| %-44s | %6.2f | - | - | - |\n", tool, ours_s);
+  const double oursCpu_s = gOursCpu_s >= 0.0 ? gOursCpu_s : gLastCpu_s;
+  gOursCpu_s = -1.0;
+  if (itk_s < 0 || !withPeer()) {
+    std::printf("| %-44s | %6.2f | %6.2f | - | - | - |\n", tool, ours_s, oursCpu_s);
   } else {
-    std::printf("| %-44s | %6.2f | %6.2f | %5.2f | %lld |\n", tool, ours_s, itk_s, ours_s / itk_s,
-                diff);
+    std::printf("| %-44s | %6.2f | %6.2f | %6.2f | %5.2f | %lld |\n", tool, ours_s, oursCpu_s,
+                itk_s, ours_s / itk_s, diff);
   }
   std::fflush(stdout);
 }
@@ -183,21 +201,25 @@ int main() {
   BinaryMask result;
   std::vector<std::uint8_t> peer;
   double ours = medianSeconds([&] { result = grow(organ, 5.0); });
-  double theirs = medianSeconds([&] { peer = itkGrow(organ, 5.0); });
+  gOursCpu_s = gLastCpu_s;
+  double theirs = withPeer() ? medianSeconds([&] { peer = itkGrow(organ, 5.0); }) : 0.0;
   row("grow liver 5 mm (ITK: SignedMaurer + threshold)", ours, theirs,
-      static_cast<long long>(differing(result, peer)));
+      withPeer() ? static_cast<long long>(differing(result, peer)) : -1);
   ours = medianSeconds([&] { result = grow(body, 5.0); });
-  theirs = medianSeconds([&] { peer = itkGrow(body, 5.0); });
-  row("grow body 5 mm", ours, theirs, static_cast<long long>(differing(result, peer)));
+  gOursCpu_s = gLastCpu_s;
+  theirs = withPeer() ? medianSeconds([&] { peer = itkGrow(body, 5.0); }) : 0.0;
+  row("grow body 5 mm", ours, theirs,
+      withPeer() ? static_cast<long long>(differing(result, peer)) : -1);
   row("shrink liver 5 mm", medianSeconds([&] { result = shrink(organ, 5.0); }));
   row("open liver 3 mm", medianSeconds([&] { result = open(organ, 3.0); }));
   row("close liver 3 mm", medianSeconds([&] { result = close(organ, 3.0); }));
   row("hollow liver 3 mm inside",
       medianSeconds([&] { result = hollow(organ, 3.0, ShellPlacement::Inside); }));
   ours = medianSeconds([&] { result = fillHoles(organ, false); });
-  theirs = medianSeconds([&] { peer = itkFillHoles(organ); });
+  gOursCpu_s = gLastCpu_s;
+  theirs = withPeer() ? medianSeconds([&] { peer = itkFillHoles(organ); }) : 0.0;
   row("fill holes 3D (ITK: BinaryFillhole)", ours, theirs,
-      static_cast<long long>(differing(result, peer)));
+      withPeer() ? static_cast<long long>(differing(result, peer)) : -1);
   row("fill holes per slice", medianSeconds([&] { result = fillHoles(organ, true); }));
   row("smooth liver Gaussian 1.5 mm", medianSeconds([&] { result = gaussianSmooth(organ, 1.5); }));
   BinaryMask sparse = organ;
@@ -208,9 +230,10 @@ int main() {
   row("fill between slices (every 5th drawn)",
       medianSeconds([&] { result = fillBetweenSlices(sparse); }));
   ours = medianSeconds([&] { result = keepLargestIsland(organ, Connectivity::Full26); });
-  theirs = medianSeconds([&] { peer = itkLargestIsland(organ); });
+  gOursCpu_s = gLastCpu_s;
+  theirs = withPeer() ? medianSeconds([&] { peer = itkLargestIsland(organ); }) : 0.0;
   row("keep largest island (ITK: ConnectedComponent + Relabel)", ours, theirs,
-      static_cast<long long>(differing(result, peer)));
+      withPeer() ? static_cast<long long>(differing(result, peer)) : -1);
   row("remove islands < 10 mm3",
       medianSeconds([&] { result = removeSmallIslands(organ, 10.0, Connectivity::Full26); }));
   row("union with body",

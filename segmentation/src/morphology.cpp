@@ -150,7 +150,11 @@ void envelope1d(const double* f, double* d, std::int64_t n, double w, std::vecto
 }
 
 // Squared distances (mm2) to the nearest voxel equal to `target`, one axis after the other.
+// The j and k passes take kLinesPerBlock neighbouring lines (consecutive i) at once, so that
+// every step along the line reads and writes a run of contiguous floats instead of one float
+// per cache line.
 std::vector<float> squaredDistance_mm2(const BinaryMask& mask, bool target, Progress& progress) {
+  constexpr std::int64_t kLinesPerBlock = 16;
   const ImageGeometry& g = mask.geometry;
   std::vector<float> d2(g.voxelCount());
   const std::int64_t n[3] = {g.size[0], g.size[1], g.size[2]};
@@ -159,29 +163,43 @@ std::vector<float> squaredDistance_mm2(const BinaryMask& mask, bool target, Prog
   for (int axis = 0; axis < 3; ++axis) {
     const int u = axis == 0 ? 1 : 0;  // the two other axes index the lines
     const int w = axis == 2 ? 1 : 2;
+    const std::int64_t width = axis == 0 ? 1 : kLinesPerBlock;  // lines per block along u
+    const std::int64_t blocksAlongU = (n[u] + width - 1) / width;
     const double weight = g.spacing_mm[axis] * g.spacing_mm[axis];
-    const auto lineCount = static_cast<std::size_t>(n[u] * n[w]);
+    const auto blockCount = static_cast<std::size_t>(blocksAlongU * n[w]);
+    const auto blockVoxels = static_cast<std::size_t>(n[axis] * width);
     auto sub = subRange(progress, axis / 3.0, (axis + 1) / 3.0);
     parallel::parallelFor(
-        {0, lineCount}, std::max<std::size_t>(1, 65536 / static_cast<std::size_t>(n[axis])),
+        {0, blockCount}, std::max<std::size_t>(1, 65536 / blockVoxels),
         [&](parallel::IndexRange r) {
-          std::vector<double> f(static_cast<std::size_t>(n[axis])), out(f.size()), z(f.size() + 1);
-          std::vector<std::int64_t> v(f.size());
-          for (std::size_t line = r.begin; line < r.end; ++line) {
-            const auto a = static_cast<std::int64_t>(line % static_cast<std::size_t>(n[u]));
-            const auto b = static_cast<std::int64_t>(line / static_cast<std::size_t>(n[u]));
-            const std::size_t start = static_cast<std::size_t>(a * stride[u] + b * stride[w]);
-            const auto step = static_cast<std::size_t>(stride[axis]);
-            for (std::int64_t p = 0; p < n[axis]; ++p) {
-              const std::size_t at = start + static_cast<std::size_t>(p) * step;
-              f[static_cast<std::size_t>(p)] =
-                  axis == 0 ? ((mask.voxels[at] != 0) == target ? 0.0 : kFar2_mm2)
-                            : static_cast<double>(d2[at]);
+          const auto length = static_cast<std::size_t>(n[axis]);
+          std::vector<double> f(length * static_cast<std::size_t>(width)), out(length),
+              z(length + 1);
+          std::vector<std::int64_t> v(length);
+          const auto step = static_cast<std::size_t>(stride[axis]);
+          for (std::size_t block = r.begin; block < r.end; ++block) {
+            const std::int64_t a0 = static_cast<std::int64_t>(block) % blocksAlongU * width;
+            const std::int64_t b = static_cast<std::int64_t>(block) / blocksAlongU;
+            const std::int64_t lines = std::min(width, n[u] - a0);
+            const auto start = static_cast<std::size_t>(a0 * stride[u] + b * stride[w]);
+            const auto across = static_cast<std::size_t>(stride[u]);
+            // Gather: f[l * length + p] is line l's value at p.
+            for (std::size_t p = 0; p < length; ++p)
+              for (std::int64_t l = 0; l < lines; ++l) {
+                const std::size_t at = start + static_cast<std::size_t>(l) * across + p * step;
+                f[static_cast<std::size_t>(l) * length + p] =
+                    axis == 0 ? ((mask.voxels[at] != 0) == target ? 0.0 : kFar2_mm2)
+                              : static_cast<double>(d2[at]);
+              }
+            for (std::int64_t l = 0; l < lines; ++l) {
+              double* line = f.data() + static_cast<std::size_t>(l) * length;
+              envelope1d(line, out.data(), n[axis], weight, v, z);
+              std::copy(out.begin(), out.end(), line);
             }
-            envelope1d(f.data(), out.data(), n[axis], weight, v, z);
-            for (std::int64_t p = 0; p < n[axis]; ++p)
-              d2[start + static_cast<std::size_t>(p) * step] =
-                  static_cast<float>(out[static_cast<std::size_t>(p)]);
+            for (std::size_t p = 0; p < length; ++p)
+              for (std::int64_t l = 0; l < lines; ++l)
+                d2[start + static_cast<std::size_t>(l) * across + p * step] =
+                    static_cast<float>(f[static_cast<std::size_t>(l) * length + p]);
           }
         },
         *sub, kSteps[axis]);
@@ -321,34 +339,47 @@ BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm, Progress& pro
   std::vector<float> field(part.voxels.begin(), part.voxels.end());
   const std::int64_t n[3] = {g.size[0], g.size[1], g.size[2]};
   const std::int64_t stride[3] = {1, n[0], n[0] * n[1]};
+  // Lines are taken in blocks of neighbouring i, as in squaredDistance_mm2.
+  constexpr std::int64_t kLinesPerBlock = 16;
   for (int axis = 0; axis < 3; ++axis) {
     const int u = axis == 0 ? 1 : 0;
     const int w = axis == 2 ? 1 : 2;
-    const auto lineCount = static_cast<std::size_t>(n[u] * n[w]);
+    const std::int64_t width = axis == 0 ? 1 : kLinesPerBlock;
+    const std::int64_t blocksAlongU = (n[u] + width - 1) / width;
+    const auto blockCount = static_cast<std::size_t>(blocksAlongU * n[w]);
+    const auto length = static_cast<std::size_t>(n[axis]);
     auto sub = subRange(progress, axis / 3.0, (axis + 1) / 3.0);
     parallel::parallelFor(
-        {0, lineCount}, std::max<std::size_t>(1, 65536 / static_cast<std::size_t>(n[axis])),
+        {0, blockCount},
+        std::max<std::size_t>(1, 65536 / (length * static_cast<std::size_t>(width))),
         [&](parallel::IndexRange r) {
-          std::vector<float> line(static_cast<std::size_t>(n[axis]));
-          for (std::size_t l = r.begin; l < r.end; ++l) {
-            const auto a = static_cast<std::int64_t>(l % static_cast<std::size_t>(n[u]));
-            const auto b = static_cast<std::int64_t>(l / static_cast<std::size_t>(n[u]));
-            const std::size_t start = static_cast<std::size_t>(a * stride[u] + b * stride[w]);
-            const auto step = static_cast<std::size_t>(stride[axis]);
-            for (std::int64_t p = 0; p < n[axis]; ++p)
-              line[static_cast<std::size_t>(p)] = field[start + static_cast<std::size_t>(p) * step];
-            for (std::int64_t p = 0; p < n[axis]; ++p) {
-              double sum = 0.0;
-              for (std::int64_t t = -reach[axis]; t <= reach[axis]; ++t) {
-                // Edge voxels repeat past the box: inside the image they are 0 (the box
-                // reaches a kernel beyond the mask), at the image border this leaves outside
-                // "unknown" rather than background, as grow and shrink do.
-                const std::int64_t q = std::clamp<std::int64_t>(p + t, 0, n[axis] - 1);
-                sum += kernels[axis][static_cast<std::size_t>(t + reach[axis])] *
-                       line[static_cast<std::size_t>(q)];
+          std::vector<float> lines(length * static_cast<std::size_t>(width));
+          const auto step = static_cast<std::size_t>(stride[axis]);
+          const auto across = static_cast<std::size_t>(stride[u]);
+          const std::vector<double>& kernel = kernels[axis];
+          const std::int64_t half = reach[axis];
+          for (std::size_t block = r.begin; block < r.end; ++block) {
+            const std::int64_t a0 = static_cast<std::int64_t>(block) % blocksAlongU * width;
+            const std::int64_t b = static_cast<std::int64_t>(block) / blocksAlongU;
+            const auto count = static_cast<std::size_t>(std::min(width, n[u] - a0));
+            const auto start = static_cast<std::size_t>(a0 * stride[u] + b * stride[w]);
+            for (std::size_t p = 0; p < length; ++p)
+              for (std::size_t l = 0; l < count; ++l)
+                lines[l * length + p] = field[start + l * across + p * step];
+            for (std::size_t p = 0; p < length; ++p)
+              for (std::size_t l = 0; l < count; ++l) {
+                const float* line = lines.data() + l * length;
+                double sum = 0.0;
+                for (std::int64_t t = -half; t <= half; ++t) {
+                  // Edge voxels repeat past the box: inside the image they are 0 (the box
+                  // reaches a kernel beyond the mask), at the image border this leaves
+                  // outside "unknown" rather than background, as grow and shrink do.
+                  const std::int64_t q =
+                      std::clamp<std::int64_t>(static_cast<std::int64_t>(p) + t, 0, n[axis] - 1);
+                  sum += kernel[static_cast<std::size_t>(t + half)] * line[q];
+                }
+                field[start + l * across + p * step] = static_cast<float>(sum);
               }
-              field[start + static_cast<std::size_t>(p) * step] = static_cast<float>(sum);
-            }
           }
         },
         *sub, "Gaussian smoothing");
