@@ -93,6 +93,7 @@ BinaryMask editableVoxels(const LabelMap& labels, std::size_t segment, const Edi
                                                std::to_string(area.intensity->max) + ").");
     }
   }
+  if (!inside && !area.intensity && lockedValues.empty()) return editable;  // all editable
   const ImageGeometry& g = labels.geometry();
   const auto sliceVoxels = static_cast<std::size_t>(g.size[0] * g.size[1]);
   parallel::parallelFor({0, static_cast<std::size_t>(g.size[2])}, 1, [&](parallel::IndexRange r) {

@@ -353,11 +353,17 @@ BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm, Progress& pro
         {0, blockCount},
         std::max<std::size_t>(1, 65536 / (length * static_cast<std::size_t>(width))),
         [&](parallel::IndexRange r) {
-          std::vector<float> lines(length * static_cast<std::size_t>(width));
+          // Each line is stored with `half` copies of its end values before and after it:
+          // edge voxels repeat past the box. Inside the image they are 0 (the box reaches a
+          // kernel beyond the mask); at the image border this leaves outside "unknown" rather
+          // than background, as grow and shrink do.
+          const std::vector<double>& kernel = kernels[axis];
+          const auto half = static_cast<std::size_t>(reach[axis]);
+          const std::size_t padded = length + 2 * half;
+          std::vector<float> lines(padded * static_cast<std::size_t>(width));
+          std::vector<float> taps(kernel.begin(), kernel.end());
           const auto step = static_cast<std::size_t>(stride[axis]);
           const auto across = static_cast<std::size_t>(stride[u]);
-          const std::vector<double>& kernel = kernels[axis];
-          const std::int64_t half = reach[axis];
           for (std::size_t block = r.begin; block < r.end; ++block) {
             const std::int64_t a0 = static_cast<std::int64_t>(block) % blocksAlongU * width;
             const std::int64_t b = static_cast<std::int64_t>(block) / blocksAlongU;
@@ -365,20 +371,18 @@ BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm, Progress& pro
             const auto start = static_cast<std::size_t>(a0 * stride[u] + b * stride[w]);
             for (std::size_t p = 0; p < length; ++p)
               for (std::size_t l = 0; l < count; ++l)
-                lines[l * length + p] = field[start + l * across + p * step];
+                lines[l * padded + half + p] = field[start + l * across + p * step];
+            for (std::size_t l = 0; l < count; ++l) {
+              float* line = lines.data() + l * padded;
+              std::fill(line, line + half, line[half]);
+              std::fill(line + half + length, line + padded, line[half + length - 1]);
+            }
             for (std::size_t p = 0; p < length; ++p)
               for (std::size_t l = 0; l < count; ++l) {
-                const float* line = lines.data() + l * length;
-                double sum = 0.0;
-                for (std::int64_t t = -half; t <= half; ++t) {
-                  // Edge voxels repeat past the box: inside the image they are 0 (the box
-                  // reaches a kernel beyond the mask), at the image border this leaves
-                  // outside "unknown" rather than background, as grow and shrink do.
-                  const std::int64_t q =
-                      std::clamp<std::int64_t>(static_cast<std::int64_t>(p) + t, 0, n[axis] - 1);
-                  sum += kernel[static_cast<std::size_t>(t + half)] * line[q];
-                }
-                field[start + l * across + p * step] = static_cast<float>(sum);
+                const float* window = lines.data() + l * padded + p;  // taps p-half .. p+half
+                float sum = 0.0f;
+                for (std::size_t t = 0; t < taps.size(); ++t) sum += taps[t] * window[t];
+                field[start + l * across + p * step] = sum;
               }
           }
         },
