@@ -106,7 +106,10 @@ BinaryMask editableVoxels(const LabelMap& labels, std::size_t segment, const Edi
           if (ok && inside) ok = inside->voxels[v] != 0;
           if (ok && area.intensity) {
             const double value = intensitySource->valueAt(i, j, static_cast<std::int64_t>(k));
-            ok = value >= area.intensity->min && value <= area.intensity->max;
+            // Pixel padding (outside the scanned field, PS3.3 C.7.5.1.1.2) is not tissue,
+            // whatever its value (image_volume.h: threshold tools leave it out).
+            ok = value >= area.intensity->min && value <= area.intensity->max &&
+                 !intensitySource->isPadding(value);
           }
           editable.voxels[v] = ok;
         }

@@ -110,6 +110,13 @@ TEST(SegmentEdit, MaskingKeepsTheEditInsideTheAreaAndTheIntensityRange) {
       }
   EXPECT_GT(grownLeft, 0u);
 
+  // Pixel padding is never editable, even inside the range: mark the left half's 100 HU as
+  // padding and the same edit changes nothing.
+  Case padded = makeCase();
+  padded.volumes[0].paddingRange = std::make_pair(100.0, 100.0);
+  const LabelMap unchanged = applyToLabelMap(padded, 0, 0, growBy(4.0), area);
+  EXPECT_EQ(unchanged.layer(0), before.layer(0));
+
   // Inside-segment masking reads the area's own layer (the tumour is in layer 1): shrinking
   // the liver by more than its size, only inside the tumour, removes exactly the tumour's voxels.
   EditableArea insideTumour;

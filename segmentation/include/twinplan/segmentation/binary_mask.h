@@ -45,7 +45,8 @@ struct EditableArea {
   std::optional<std::size_t> insideSegment;  // segment index in the same label map
   struct IntensityRange {
     std::string volume;           // name of a case volume on the label map's grid
-    double min = 0.0, max = 0.0;  // closed range, in the volume's unit (HU for CT)
+    double min = 0.0, max = 0.0;  // closed range, in the volume's unit (HU for CT); the
+                                  // volume's pixel padding is never in it
   };
   std::optional<IntensityRange> intensity;
   bool restricts() const { return insideSegment || intensity; }
