@@ -18,6 +18,10 @@ constexpr double kFar2_mm2 = 1e20;
 // Voxels at exactly the radius count as within it; float squared distances are exact to about
 // 1e-7 relative, so the comparison allows a relative 1e-6.
 constexpr double kRadiusTolerance = 1e-6;
+// Smoothing removes steps of a few voxels (3D Slicer's Smoothing effect offers kernels of a few
+// mm); its cost grows with the kernel (6 sigma / spacing taps a voxel and axis), so a sigma far
+// beyond that is refused rather than left to run for minutes.
+constexpr double kMaxSmoothingSigma_mm = 20.0;
 
 struct Box {
   Index3 begin{0, 0, 0}, end{0, 0, 0};
@@ -317,6 +321,14 @@ BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm, Progress& pro
   if (!(sigma_mm > 0.0) || !std::isfinite(sigma_mm)) {
     throw Error(ErrorKind::InvalidInput, "The smoothing sigma must be a length above 0 mm (got " +
                                              std::to_string(sigma_mm) + " mm).");
+  }
+  if (sigma_mm > kMaxSmoothingSigma_mm) {
+    throw Error(ErrorKind::InvalidInput,
+                "Gaussian smoothing takes a sigma of at most " +
+                    std::to_string(static_cast<int>(kMaxSmoothingSigma_mm)) + " mm (got " +
+                    std::to_string(sigma_mm) +
+                    " mm); to remove larger features use open or close, whose cost does not "
+                    "grow with the radius.");
   }
   const Box box = boundingBox(mask);
   if (box.empty()) return mask;

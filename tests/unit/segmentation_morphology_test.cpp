@@ -298,6 +298,7 @@ TEST(SegmentationMorphology, GaussianSmoothingGivesTheAnalyticBlurredSphereAndRe
   const double ownError = std::abs(ball(g, c, R).volume_mm3() / ballVolume_mm3(R) - 1.0);
   EXPECT_NEAR(smooth.volume_mm3() / ballVolume_mm3(expected_mm), 1.0, ownError + 0.02);
   EXPECT_THROW(gaussianSmooth(noisy, 0.0), Error);
+  EXPECT_THROW(gaussianSmooth(noisy, 500.0), Error);  // would take minutes: refused
 }
 
 // A sphere drawn on every 5th slice (and on its first and last slice, as a clinician closes a

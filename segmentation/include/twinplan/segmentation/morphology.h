@@ -50,6 +50,8 @@ BinaryMask fillHoles(const BinaryMask& mask, bool perSlice, Progress& progress =
 // Gaussian smoothing of the mask's indicator with sigma_mm (the same in mm on every axis, kernel
 // cut at 3 sigma), re-thresholded at 0.5: rounds corners and removes steps smaller than about
 // sigma while keeping the volume of smooth shapes (3D Slicer's Smoothing effect, "Gaussian").
+// Smooth shapes shrink a little (mean-curvature flow): a 12 mm ball by 0.19 mm at sigma 1.5 mm.
+// Throws Error(InvalidInput) for a sigma not above 0 or above 20 mm.
 BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm,
                           Progress& progress = noProgress());
 
