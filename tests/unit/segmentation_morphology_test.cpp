@@ -10,6 +10,7 @@
 
 #include "test_support.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/segmentation/morphology.h"
 
 namespace twinplan::segmentation {
@@ -347,6 +348,17 @@ TEST(SegmentationMorphology, NegativeMarginIsRefusedAndEmptyMasksStayEmpty) {
   EXPECT_THROW(shrink(empty, std::nan("")), Error);
   EXPECT_EQ(grow(empty, 5.0).count(), 0u);
   EXPECT_EQ(fillHoles(empty, false).count(), 0u);
+}
+
+TEST(SegmentationMorphology, SameVoxelsOnOneThreadAndOnMany) {
+  const ImageGeometry g = obliqueGrid();
+  const BinaryMask m = ball(g, centreOf(g), 11.0);
+  const BinaryMask grownMany = grow(m, 3.3), smoothMany = gaussianSmooth(m, 1.2),
+                   hollowMany = hollow(m, 2.0, ShellPlacement::Centred);
+  parallel::ThreadLimit one(1);
+  EXPECT_EQ(grow(m, 3.3), grownMany);
+  EXPECT_EQ(gaussianSmooth(m, 1.2), smoothMany);
+  EXPECT_EQ(hollow(m, 2.0, ShellPlacement::Centred), hollowMany);
 }
 
 TEST(SegmentationMorphology, CancelStopsTheDistanceMap) {
