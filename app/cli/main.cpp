@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "segment_command.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -442,6 +443,21 @@ int runExportMeshes(const fs::path& twin, const fs::path& out,
   });
 }
 
+// ---- segment ------------------------------------------------------------------------------
+
+int runSegment(const cli::SegmentToolArguments& arguments, Progress& progress) {
+  const json result = cli::runSegmentTool(arguments, progress);
+  if (gJson) {
+    printJson(result);
+    return kOk;
+  }
+  std::cout << result["operation"].get<std::string>() << ": "
+            << result["volumeBefore_ml"].get<double>() << " ml -> "
+            << result["volumeAfter_ml"].get<double>() << " ml; wrote "
+            << result["output"].get<std::string>() << '\n';
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -582,6 +598,10 @@ int main(int argc, char** argv) {
   registerCmd->add_option("--iterations", iterations, "Most iterations per level (default 200)");
   registerCmd->add_option("--grid-spacing", gridSpacing_mm,
                           "B-spline control point spacing in mm (default 20)");
+  cli::SegmentToolArguments segmentArguments;
+  auto* segmentCmd = app.add_subcommand(
+      "segment", "Edit a segment of a case with a tool (grow, shrink, hollow, islands ...)");
+  cli::addSegmentToolOptions(*segmentCmd, segmentArguments);
 
   fs::path statusFile;
   auto* run = app.add_subcommand(
@@ -628,6 +648,7 @@ int main(int argc, char** argv) {
       if (gridSpacing_mm) options["bsplineGridSpacing_mm"] = *gridSpacing_mm;
       return runRegister(path, movingPath, options, progress);
     }
+    if (*segmentCmd) return runSegment(segmentArguments, progress);
     if (*run) return runJobFile(path, statusFile, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);
