@@ -182,8 +182,9 @@ std::vector<float> medianSmoothed(const ImageVolume& volume, Progress& progress)
   return {values, values + volume.voxelCount()};
 }
 
-std::vector<float> vesselness(const ImageVolume& volume, double sigmaMin_mm, double sigmaMax_mm,
-                              int scales, Progress& progress) {
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              double sigmaMin_mm, double sigmaMax_mm, int scales,
+                              Progress& progress) {
   auto read = subRange(progress, 0.0, 0.1);
   auto image = floatImage(volume, wholeGrid(volume.geometry()), false, *read);
   const ImageGeometry& g = volume.geometry();
@@ -196,8 +197,8 @@ std::vector<float> vesselness(const ImageVolume& volume, double sigmaMin_mm, dou
   }
   std::vector<float> out(volume.voxelCount());
   auto run = subRange(progress, 0.1, 1.0);
-  frangiVesselness(image->GetBufferPointer(), grid, sigmaMin_mm, sigmaMax_mm, scales, out.data(),
-                   *run);
+  frangiVesselness(image->GetBufferPointer(), grid, where.inside.data(), sigmaMin_mm, sigmaMax_mm,
+                   scales, out.data(), *run);
   return out;
 }
 

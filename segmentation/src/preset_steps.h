@@ -35,10 +35,11 @@ RegionMask subtract(const RegionMask& a, const RegionMask& b);
 // The volume's voxels as float after a 3x3x3 median filter (noise down, edges kept).
 std::vector<float> medianSmoothed(const ImageVolume& volume, Progress& progress);
 
-// Multi-scale vesselness of bright tubes (Frangi et al., MICCAI 1998): the maximum over the
-// scales of the objectness of scale-normalised Hessians, unscaled (0..1).
-std::vector<float> vesselness(const ImageVolume& volume, double sigmaMin_mm, double sigmaMax_mm,
-                              int scales, Progress& progress);
+// Multi-scale vesselness of bright tubes (Frangi et al., MICCAI 1998), 0..1, evaluated where
+// `where` is set (0 elsewhere): see vesselness_filter.h.
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              double sigmaMin_mm, double sigmaMax_mm, int scales,
+                              Progress& progress);
 
 // Throws Error(InvalidInput) for a seed outside the grid.
 void requireSeedsInside(const ImageGeometry& grid, std::span<const Vec3> seeds_lps);

@@ -339,7 +339,9 @@ RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3
   {
     float* d = initial->GetBufferPointer();
     const std::size_t n = initial->GetBufferedRegion().GetNumberOfPixels();
-    for (std::size_t v = 0; v < n; ++v) d[v] -= static_cast<float>(options.initialRadius_mm);
+    const double radius_mm =
+        std::max(options.initialRadius_mm, 2.0 * volume.geometry().spacing_mm.maxCoeff());
+    for (std::size_t v = 0; v < n; ++v) d[v] -= static_cast<float>(radius_mm);
   }
   using Contour = itk::GeodesicActiveContourLevelSetImageFilter<FloatImage, FloatImage>;
   auto contour = Contour::New();

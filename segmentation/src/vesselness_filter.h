@@ -3,6 +3,7 @@
 // itk_run.h).
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "twinplan/core/progress.h"
 
@@ -14,10 +15,13 @@ struct FloatGrid {
   std::array<double, 9> direction{};  // row-major
 };
 
-// Multi-scale vesselness of bright tubes (Frangi et al., MICCAI 1998): the maximum over the
-// scales of the objectness of scale-normalised Hessians, unscaled (0..1). `out` holds as many
-// voxels as `image`.
-void frangiVesselness(const float* image, const FloatGrid& grid, double sigmaMin_mm,
-                      double sigmaMax_mm, int scales, float* out, Progress& progress);
+// Multi-scale vesselness of bright tubes (Frangi et al., MICCAI 1998, eq. 13): the maximum over
+// `scales` log-spaced sigmas of the measure of the scale-normalised (sigma^2) Hessian, 0..1.
+// Evaluated only where `where` is non-zero (0 elsewhere): the eigen-analysis is the cost, and
+// a preset only asks about its candidate voxels. `out` and `where` hold as many voxels as
+// `image`.
+void frangiVesselness(const float* image, const FloatGrid& grid, const std::uint8_t* where,
+                      double sigmaMin_mm, double sigmaMax_mm, int scales, float* out,
+                      Progress& progress);
 
 }  // namespace twinplan::segmentation::detail

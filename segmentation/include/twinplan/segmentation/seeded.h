@@ -76,12 +76,15 @@ RegionMask fastMarching(const ImageVolume& volume, std::span<const Vec3> seeds_l
 
 // Geodesic active contour (Caselles, Kimmel, Sapiro 1997; itk::
 // GeodesicActiveContourLevelSetImageFilter) started from spheres of initialRadius_mm around the
-// seeds; weights and stopping criteria as in the ITK Software Guide 9.3.3.
+// seeds (at least two voxels along the coarsest axis, or the start collapses under its own
+// curvature); unit weights as in the ITK Software Guide 9.3.3. The Guide stops at an RMS change
+// of 0.02, which halts the front early on mm grids (Dice 0.85 instead of 0.97 on the test
+// sphere), so by default it runs its iterations (maximumRmsError 0).
 struct GeodesicOptions {
   SpeedOptions speed;
   double initialRadius_mm = 5.0;
   double propagationScaling = 1.0, curvatureScaling = 1.0, advectionScaling = 1.0;
-  double maximumRmsError = 0.02;
+  double maximumRmsError = 0.0;
   int iterations = 400;
 };
 RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
