@@ -102,7 +102,6 @@ std::string geometryText(const ImageGeometry& g) {
   return text;
 }
 
-
 // ---- info ---------------------------------------------------------------------------------
 
 void printIndexText(const io::DicomIndex& index) {
@@ -316,6 +315,26 @@ int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path&
   });
 }
 
+// ---- segment: automatic presets ------------------------------------------------------------
+
+int runSegment(const fs::path& casePath, const std::string& preset,
+               const std::vector<std::string>& seeds, const std::string& volume,
+               const fs::path& out, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "segment"},
+                                    {"parameters",
+                                     {{"case", casePath.string()},
+                                      {"output", out.string()},
+                                      {"preset", preset},
+                                      {"volume", volume},
+                                      {"seeds", seeds}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Segmented " << r["segment"].get<std::string>() << " ("
+              << r["tissueType"].get<std::string>() << ") on " << r["volume"].get<std::string>()
+              << ": " << r["volume_ml"].get<double>() << " ml; wrote "
+              << r["output"].get<std::string>() << '\n';
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -370,6 +389,18 @@ int main(int argc, char** argv) {
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
 
+  std::string presetName, volumeName;
+  std::vector<std::string> seedPoints;
+  auto* segment = app.add_subcommand(
+      "segment", "Run an automatic segmentation preset on a case and add its segment");
+  segment->add_option("CASE", path, "Case file (.twinplan)")->required();
+  segment->add_option("--preset", presetName, "body | bone | lungs | vessels | liver | brain")
+      ->required();
+  segment->add_option("--seed", seedPoints, "Seed point x,y,z in LPS mm (liver); repeatable")
+      ->take_all();
+  segment->add_option("--volume", volumeName, "Volume name (default: the first CT, or MR)");
+  segment->add_option("--out", out, "Case file to write (may be CASE itself)")->required();
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -392,6 +423,7 @@ int main(int argc, char** argv) {
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
+    if (*segment) return runSegment(path, presetName, seedPoints, volumeName, out, progress);
     if (*run) return runJobFile(path, statusFile, progress);
     if (*jobs) {
       printJson(engine::catalogueJson());

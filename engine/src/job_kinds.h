@@ -11,6 +11,7 @@ namespace twinplan::engine {
 std::unique_ptr<Job> makeImportSeriesJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeBuildModelsJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeConvertJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeSegmentJob(const JobParameters& parameters);
 
 // The short summary of a case the jobs return: what it holds.
 nlohmann::json caseSummary(const Case& twin, const std::filesystem::path& file);

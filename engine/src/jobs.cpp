@@ -48,6 +48,16 @@ const std::vector<Entry>& entries() {
          {"petBodyWeightSuv", "boolean", "Convert PET in Bq/ml to body-weight SUV", false},
          {"gzipLevel", "integer", "zlib level of a .nii.gz, 1 fastest .. 9 smallest", 6}}},
        makeConvertJob},
+      {{"segment",
+        "Run an automatic segmentation preset (body, bone, lungs, vessels, liver, brain) on a "
+        "volume of a case and add its segment, undoably, to the case.",
+        {{"case", "path", "The case file to read", J()},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"},
+         {"preset", "string", "body, bone, lungs, vessels, liver (needs a seed) or brain (MR)",
+          J()},
+         {"volume", "string", "The volume (default: the first of the preset's modality)", ""},
+         {"seeds", "list of strings", "Seed points \"x,y,z\" in LPS mm", J::array()}}},
+       makeSegmentJob},
   };
   return kEntries;
 }
