@@ -29,6 +29,11 @@ RegionMask fillHolesPerSlice(const RegionMask& mask, Progress& progress);
 RegionMask erode(const RegionMask& mask, double radius_mm, Progress& progress);
 RegionMask dilate(const RegionMask& mask, double radius_mm, Progress& progress);
 
+// The parts of `mask` a ball of radius_mm fits in (a morphological opening, by two exact
+// Euclidean distance maps): organs, where the rest of a mask is tubes and plates thinner than
+// the ball.
+RegionMask thickParts(const RegionMask& mask, double radius_mm, Progress& progress);
+
 RegionMask intersect(const RegionMask& a, const RegionMask& b);
 RegionMask subtract(const RegionMask& a, const RegionMask& b);
 

@@ -4,6 +4,7 @@
 #include "twinplan/segmentation/presets.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -76,6 +77,10 @@ constexpr double kTubeFraction = 0.4;
 // The largest lumen radius: the abdominal aorta is < 30 mm across (an aneurysm from 30 mm,
 // Johnston et al., J Vasc Surg 1991;13:452).
 constexpr double kVesselMaximumRadius_mm = 15.0;
+// A component touching an organ with 10% or more of its voxels is the organ's rim (measured on
+// the abdomen phantom: kidney poles 20-25%, vessels 0%).
+constexpr double kOrganContactFraction = 0.1;
+constexpr double kCortex_HU = 500.0;
 constexpr double kVesselMinimum_ml = 0.2;
 // Liver from a seed: the range is the median-filtered mean around the seed +- 20 HU. Enhanced
 // liver is ~+100..+110 HU; hypovascular lesions (40-60 HU) and enhanced vessels (>= 130 HU) lie
@@ -149,34 +154,74 @@ RegionMask lungs(const ImageVolume& ct, Progress& progress) {
   return parts.select(keep);
 }
 
+// Bone: the components of >= 200 HU that hold cortex (>= 500 HU, Prokop & Galanski 2003), so
+// that cancellous bone (+300..+400 HU) is not taken for enhanced blood, while a vessel enhanced
+// beyond 200 HU (arterial phase) without cortex is not bone.
+RegionMask corticalBone(const ImageVolume& ct, const RegionMask& body, Progress& progress) {
+  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, noProgress()), body);
+  const RegionMask cortex = above(ct, kCortex_HU, noProgress());
+  const Components parts = components(dense, progress);
+  std::vector<bool> keep(parts.sizes.size(), false);
+  for (std::size_t v = 0; v < parts.labels.size(); ++v)
+    if (parts.labels[v] != 0 && cortex.inside[v]) keep[parts.labels[v] - 1] = true;
+  return parts.select(keep);
+}
+
+// For each component, how many of its voxels touch `other` across a face.
+std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask& other) {
+  const auto& n = parts.geometry.size;
+  std::vector<std::size_t> contact(parts.sizes.size(), 0);
+  const std::array<std::int64_t, 3> stride{1, n[0], n[0] * n[1]};
+  for (std::int64_t k = 0; k < n[2]; ++k)
+    for (std::int64_t j = 0; j < n[1]; ++j)
+      for (std::int64_t i = 0; i < n[0]; ++i) {
+        const std::size_t v = parts.geometry.linearIndex(i, j, k);
+        if (parts.labels[v] == 0) continue;
+        const std::array<std::int64_t, 3> at{i, j, k};
+        bool touches = false;
+        for (int a = 0; a < 3 && !touches; ++a) {
+          if (at[a] > 0 && other.inside[v - static_cast<std::size_t>(stride[a])]) touches = true;
+          if (at[a] + 1 < n[a] && other.inside[v + static_cast<std::size_t>(stride[a])])
+            touches = true;
+        }
+        contact[parts.labels[v] - 1] += touches;
+      }
+  return contact;
+}
+
 RegionMask vessels(const ImageVolume& ct, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.2);
   const RegionMask body = bodyOutline(ct, *step1);
-  auto step2 = subRange(progress, 0.2, 0.25);
-  const RegionMask blood =
-      intersect(threshold(ct, {kVesselLow_HU, kVesselHigh_HU}, std::nullopt, *step2), body);
-  auto step3 = subRange(progress, 0.25, 0.7);
-  const std::vector<float> tube =
-      vesselness(ct, blood, kVesselSigmaMin_mm, kVesselSigmaMax_mm, kVesselScales, *step3);
-  auto step4 = subRange(progress, 0.7, 0.8);
-  const Components parts = components(blood, *step4);
+  auto step2 = subRange(progress, 0.2, 0.3);
+  const RegionMask enhanced =
+      subtract(intersect(threshold(ct, {kVesselLow_HU, kVesselHigh_HU}), body),
+               corticalBone(ct, body, *step2));
   // Enhancing organs (kidney cortex, spleen) are as bright as blood but thicker than any vessel:
-  // what survives an erosion by the largest lumen radius is an organ.
-  auto step5 = subRange(progress, 0.8, 0.9);
-  const RegionMask core = erode(blood, kVesselMaximumRadius_mm, *step5);
-  std::vector<std::size_t> tubular(parts.sizes.size(), 0), thick(parts.sizes.size(), 0);
-  for (std::size_t v = 0; v < tube.size(); ++v) {
-    if (parts.labels[v] == 0) continue;
-    tubular[parts.labels[v] - 1] += tube[v] > kTubeVesselness;
-    thick[parts.labels[v] - 1] += core.inside[v];
-  }
+  // the parts of the mask a ball of the largest lumen radius fits in are organs, even where a
+  // vessel touches them.
+  auto step3 = subRange(progress, 0.3, 0.4);
+  const RegionMask organs = thickParts(enhanced, kVesselMaximumRadius_mm, *step3);
+  const RegionMask blood = subtract(enhanced, organs);
+  auto step4 = subRange(progress, 0.4, 0.85);
+  const std::vector<float> tube =
+      vesselness(ct, blood, kVesselSigmaMin_mm, kVesselSigmaMax_mm, kVesselScales, *step4);
+  auto step5 = subRange(progress, 0.85, 0.95);
+  const Components parts = components(blood, *step5);
+  std::vector<std::size_t> tubular(parts.sizes.size(), 0);
+  for (std::size_t v = 0; v < tube.size(); ++v)
+    if (parts.labels[v] != 0) tubular[parts.labels[v] - 1] += tube[v] > kTubeVesselness;
+  // What the opening leaves of an organ (the poles of a kidney, narrower than the ball) sits on
+  // the organ with a broad base; a vessel touches an organ, if at all, over a small part of it.
+  const std::vector<std::size_t> contact = contactVoxels(parts, organs);
   const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
   std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < keep.size(); ++n)
-    keep[n] =
-        static_cast<double>(parts.sizes[n]) * voxel_ml >= kVesselMinimum_ml && thick[n] == 0 &&
-        static_cast<double>(tubular[n]) >= kTubeFraction * static_cast<double>(parts.sizes[n]);
-  auto step6 = subRange(progress, 0.9, 1.0);
+  for (std::size_t n = 0; n < keep.size(); ++n) {
+    const auto size = static_cast<double>(parts.sizes[n]);
+    keep[n] = size * voxel_ml >= kVesselMinimum_ml &&
+              static_cast<double>(tubular[n]) >= kTubeFraction * size &&
+              static_cast<double>(contact[n]) < kOrganContactFraction * size;
+  }
+  auto step6 = subRange(progress, 0.95, 1.0);
   // Lumen voxels that noise pushed below the threshold are enclosed holes.
   return fillHoles3d(parts.select(keep), *step6);
 }

@@ -61,7 +61,9 @@ void frangiVesselness(const float* image, const FloatGrid& grid, const std::uint
     const double sigma_mm =
         scales == 1 ? sigmaMin_mm
                     : sigmaMin_mm * std::pow(sigmaMax_mm / sigmaMin_mm, double(s) / (scales - 1));
-    using Hessian = itk::HessianRecursiveGaussianImageFilter<FloatImage>;
+    // Float tensors: half the memory of ITK's default (6 doubles a voxel).
+    using Tensors = itk::Image<itk::SymmetricSecondRankTensor<float, 3>, 3>;
+    using Hessian = itk::HessianRecursiveGaussianImageFilter<FloatImage, Tensors>;
     auto hessian = Hessian::New();
     hessian->SetInput(import->GetOutput());
     hessian->SetSigma(sigma_mm);             // physical units: anisotropic grids alike
