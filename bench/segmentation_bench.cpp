@@ -128,8 +128,6 @@ int main(int argc, char** argv) {
       1, [&] { runPreset(*findVolume(head.twin, "MR T1"), PresetName::BrainMask, {}); });
   presets["big CT 512x512x300 body"] =
       medianSeconds(1, [&] { runPreset(ct, PresetName::BodyOutline, {}); });
-  presets["big CT 512x512x300 vessels"] =
-      medianSeconds(1, [&] { runPreset(ct, PresetName::Vessels, {}); });
   out["presets"] = presets;
   std::cout << out.dump(2) << '\n';
   return 0;

@@ -91,6 +91,50 @@ VoxelBox regionOrWhole(const ImageVolume& volume, const std::optional<VoxelBox>&
   return box;
 }
 
+// The Gaussian derivative filters need 4 voxels along every axis (ITK's recursive Gaussian): a
+// thinner preview box (one slice) is run on a box widened to 4 voxels along those axes and the
+// result cut back to the box asked for.
+VoxelBox widenedForGaussian(const ImageVolume& volume, const VoxelBox& box) {
+  constexpr std::int64_t kMinimum = 4;
+  VoxelBox wide = box;
+  for (int a = 0; a < 3; ++a) {
+    const std::int64_t size = volume.geometry().size[a];
+    if (size < kMinimum)
+      throw Error(ErrorKind::Unsupported,
+                  "This tool smooths the image and needs at least 4 voxels along each axis; \"" +
+                      volume.name + "\" has " + std::to_string(size) +
+                      ". Use threshold or region growing on it.",
+                  volume.name);
+    if (wide.extent(a) >= kMinimum) continue;
+    wide.begin[a] = std::clamp<std::int64_t>(box.begin[a] - (kMinimum - box.extent(a) + 1) / 2, 0,
+                                             size - kMinimum);
+    wide.end[a] = wide.begin[a] + kMinimum;
+  }
+  return wide;
+}
+
+// The voxels of `values` (on `from`, a box of the volume's grid) that lie in `to` (inside it).
+template <class T>
+std::vector<T> cropBox(const std::vector<T>& values, const VoxelBox& from, const VoxelBox& to) {
+  std::vector<T> out;
+  out.reserve(static_cast<std::size_t>(to.extent(0) * to.extent(1) * to.extent(2)));
+  for (std::int64_t k = to.begin[2]; k < to.end[2]; ++k)
+    for (std::int64_t j = to.begin[1]; j < to.end[1]; ++j) {
+      const auto row = static_cast<std::size_t>(
+          (to.begin[0] - from.begin[0]) +
+          from.extent(0) * ((j - from.begin[1]) + from.extent(1) * (k - from.begin[2])));
+      out.insert(out.end(), values.begin() + static_cast<std::ptrdiff_t>(row),
+                 values.begin() + static_cast<std::ptrdiff_t>(row + std::size_t(to.extent(0))));
+    }
+  return out;
+}
+
+RegionMask cropMask(const RegionMask& mask, const ImageVolume& volume, const VoxelBox& from,
+                    const VoxelBox& to) {
+  if (from == to) return mask;
+  return {boxGeometry(volume.geometry(), to), cropBox(mask.inside, from, to)};
+}
+
 void requireRange(HuRange range) {
   if (!(range.low_HU <= range.high_HU))
     throw Error(ErrorKind::InvalidInput,
@@ -305,7 +349,9 @@ RegionMask fastMarching(const ImageVolume& volume, std::span<const Vec3> seeds_l
   if (!(options.arrivalTime > 0.0) || !(options.speed.smoothingSigma_mm > 0.0))
     throw Error(ErrorKind::InvalidInput,
                 "Fast marching needs an arrival time > 0 and a smoothing sigma > 0 mm.", "options");
-  const VoxelBox box = regionOrWhole(volume, region);
+  const VoxelBox asked = regionOrWhole(volume, region);
+  detail::seedIndices(volume.geometry(), asked, seeds_lps);  // seeds inside the asked box
+  const VoxelBox box = widenedForGaussian(volume, asked);
   const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
   auto read = subRange(progress, 0.0, 0.1);
   auto image = detail::floatImage(volume, box, false, *read);
@@ -313,7 +359,8 @@ RegionMask fastMarching(const ImageVolume& volume, std::span<const Vec3> seeds_l
   auto speed = speedImage(image, seeds, options.speed, *speedProgress);
   auto march = subRange(progress, 0.5, 1.0);
   auto times = arrivalTimes(image, speed, seeds, options.arrivalTime * 1.05, *march);
-  return below(*times, options.arrivalTime, boxGeometry(volume.geometry(), box));
+  return cropMask(below(*times, options.arrivalTime, boxGeometry(volume.geometry(), box)), volume,
+                  box, asked);
 }
 
 RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
@@ -326,7 +373,9 @@ RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3
                 "The geodesic active contour needs an initial radius > 0 mm and at least one "
                 "iteration.",
                 "options");
-  const VoxelBox box = regionOrWhole(volume, region);
+  const VoxelBox asked = regionOrWhole(volume, region);
+  detail::seedIndices(volume.geometry(), asked, seeds_lps);  // seeds inside the asked box
+  const VoxelBox box = widenedForGaussian(volume, asked);
   const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
   auto read = subRange(progress, 0.0, 0.1);
   auto image = detail::floatImage(volume, box, false, *read);
@@ -354,7 +403,8 @@ RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3
   contour->SetNumberOfIterations(static_cast<unsigned>(options.iterations));
   auto evolve = subRange(progress, 0.4, 1.0);
   detail::runFilter(contour, *evolve, "Geodesic active contour");
-  return below(*contour->GetOutput(), 0.0, boxGeometry(volume.geometry(), box));
+  return cropMask(below(*contour->GetOutput(), 0.0, boxGeometry(volume.geometry(), box)), volume,
+                  box, asked);
 }
 
 RegionMask WatershedResult::mask(std::uint16_t label) const {
@@ -375,12 +425,14 @@ WatershedResult watershed(const ImageVolume& volume,
                 "seeds");
   if (!(smoothingSigma_mm > 0.0))
     throw Error(ErrorKind::InvalidInput, "Watershed needs a smoothing sigma > 0 mm.", "sigma");
-  const VoxelBox box = regionOrWhole(volume, region);
+  const VoxelBox asked = regionOrWhole(volume, region);
+  const VoxelBox box = widenedForGaussian(volume, asked);
   const ImageGeometry grid = boxGeometry(volume.geometry(), box);
   auto markers = detail::newLabelImage(grid);
   for (std::size_t label = 0; label < seedsPerLabel.size(); ++label) {
     const auto& seeds = seedsPerLabel[label];
     detail::requireSeeds(seeds, "Watershed label " + std::to_string(label + 1));
+    detail::seedIndices(volume.geometry(), asked, seeds);  // inside the asked box
     for (const auto& index : detail::seedIndices(volume.geometry(), box, seeds))
       markers->SetPixel(index, static_cast<std::uint16_t>(label + 1));
   }
@@ -397,7 +449,9 @@ WatershedResult watershed(const ImageVolume& volume,
   auto run = subRange(progress, 0.4, 1.0);
   detail::runFilter(flood, *run, "Watershed");
   const std::uint16_t* labels = flood->GetOutput()->GetBufferPointer();
-  return {grid, std::vector<std::uint16_t>(labels, labels + grid.voxelCount())};
+  const std::vector<std::uint16_t> all(labels, labels + grid.voxelCount());
+  if (box == asked) return {grid, all};
+  return {boxGeometry(volume.geometry(), asked), cropBox(all, box, asked)};
 }
 
 }  // namespace twinplan::segmentation

@@ -146,6 +146,36 @@ TEST(SegmentationSeeded, FastMarchingStopsAtTheSpheresEdge) {
   EXPECT_EQ(dice(front, f.sphereB), 0.0);
 }
 
+TEST(SegmentationSeeded, SmoothingToolsPreviewOnOneSlice) {
+  // The Gaussian filters need 4 voxels along each axis: a one-slice preview runs on a widened
+  // box and is cut back to the slice, equal to that slice of a run on the widened box itself.
+  const Fixture f = twoSpheres();
+  const ImageGeometry& g = f.ct.geometry();
+  const Vec3 seedIjk = g.lpsToIndex(kCentreA);
+  const std::int64_t k = std::llround(seedIjk[2]);
+  const std::vector<Vec3> seed{kCentreA};
+  FastMarchingOptions options;
+  options.arrivalTime = 20.0;
+  options.speed.edgeGradient_per_mm = 40.0;
+  const RegionMask slice = fastMarching(f.ct, seed, options, sliceBox(g, k));
+  ASSERT_EQ(slice.geometry.size[2], 1);
+  const VoxelBox four{{0, 0, k - 2}, {g.size[0], g.size[1], k + 2}};
+  const RegionMask wide = onGrid(fastMarching(f.ct, seed, options, four), g);
+  const RegionMask pasted = onGrid(slice, g);
+  std::size_t inSlice = 0;
+  for (std::int64_t j = 0; j < g.size[1]; ++j)
+    for (std::int64_t i = 0; i < g.size[0]; ++i) {
+      const std::size_t v = g.linearIndex(i, j, k);
+      ASSERT_EQ(pasted.inside[v], wide.inside[v]) << i << "," << j;
+      inSlice += pasted.inside[v];
+    }
+  EXPECT_GT(inSlice, 50u);
+  const std::vector<std::vector<Vec3>> markers{{kCentreA}, {g.indexToLps(Vec3(1, 1, double(k)))}};
+  const WatershedResult labels = watershed(f.ct, markers, 1.0, sliceBox(g, k));
+  EXPECT_EQ(labels.geometry.size[2], 1);
+  EXPECT_GT(labels.mask(1).count(), 50u);
+}
+
 TEST(SegmentationSeeded, GeodesicActiveContourFindsTheSphere) {
   const Fixture f = twoSpheres();
   const std::vector<Vec3> seed{kCentreA};
