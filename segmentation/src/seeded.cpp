@@ -129,6 +129,45 @@ std::vector<T> cropBox(const std::vector<T>& values, const VoxelBox& from, const
   return out;
 }
 
+// `mask` (on box `from`) placed in the larger box `to` that holds it; 0 elsewhere.
+RegionMask pasteMask(const RegionMask& mask, const ImageVolume& volume, const VoxelBox& from,
+                     const VoxelBox& to) {
+  if (from == to) return mask;
+  RegionMask out{boxGeometry(volume.geometry(), to),
+                 std::vector<std::uint8_t>(
+                     static_cast<std::size_t>(to.extent(0) * to.extent(1) * to.extent(2)))};
+  for (std::int64_t k = from.begin[2]; k < from.end[2]; ++k)
+    for (std::int64_t j = from.begin[1]; j < from.end[1]; ++j) {
+      const auto source = static_cast<std::size_t>(
+          from.extent(0) * ((j - from.begin[1]) + from.extent(1) * (k - from.begin[2])));
+      const auto target = static_cast<std::size_t>(
+          (from.begin[0] - to.begin[0]) +
+          to.extent(0) * ((j - to.begin[1]) + to.extent(1) * (k - to.begin[2])));
+      std::copy_n(mask.inside.begin() + static_cast<std::ptrdiff_t>(source), from.extent(0),
+                  out.inside.begin() + static_cast<std::ptrdiff_t>(target));
+    }
+  return out;
+}
+
+// The part of `box` a front of unit top speed can reach from the seeds within `reach_mm`
+// (the sigmoid speed is at most 1, so the arrival time is at least the distance).
+VoxelBox reachable(const ImageVolume& volume, const VoxelBox& box, std::span<const Vec3> seeds_lps,
+                   double reach_mm) {
+  VoxelBox bounds{{box.end[0], box.end[1], box.end[2]}, {box.begin[0], box.begin[1], box.begin[2]}};
+  for (const Vec3& seed : seeds_lps) {
+    const VoxelBox around = boxAround(volume.geometry(), seed, reach_mm + 1e-6);
+    for (int a = 0; a < 3; ++a) {
+      bounds.begin[a] = std::min(bounds.begin[a], around.begin[a] - 1);
+      bounds.end[a] = std::max(bounds.end[a], around.end[a] + 1);
+    }
+  }
+  for (int a = 0; a < 3; ++a) {
+    bounds.begin[a] = std::clamp(bounds.begin[a], box.begin[a], box.end[a]);
+    bounds.end[a] = std::clamp(bounds.end[a], bounds.begin[a], box.end[a]);
+  }
+  return bounds;
+}
+
 RegionMask cropMask(const RegionMask& mask, const ImageVolume& volume, const VoxelBox& from,
                     const VoxelBox& to) {
   if (from == to) return mask;
@@ -349,8 +388,10 @@ RegionMask fastMarching(const ImageVolume& volume, std::span<const Vec3> seeds_l
   if (!(options.arrivalTime > 0.0) || !(options.speed.smoothingSigma_mm > 0.0))
     throw Error(ErrorKind::InvalidInput,
                 "Fast marching needs an arrival time > 0 and a smoothing sigma > 0 mm.", "options");
-  const VoxelBox asked = regionOrWhole(volume, region);
-  detail::seedIndices(volume.geometry(), asked, seeds_lps);  // seeds inside the asked box
+  const VoxelBox whole = regionOrWhole(volume, region);
+  detail::seedIndices(volume.geometry(), whole, seeds_lps);  // seeds inside the asked box
+  // Only what the front can reach is computed (a preview on a slice touches a small patch).
+  const VoxelBox asked = reachable(volume, whole, seeds_lps, options.arrivalTime);
   const VoxelBox box = widenedForGaussian(volume, asked);
   const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
   auto read = subRange(progress, 0.0, 0.1);
@@ -359,8 +400,9 @@ RegionMask fastMarching(const ImageVolume& volume, std::span<const Vec3> seeds_l
   auto speed = speedImage(image, seeds, options.speed, *speedProgress);
   auto march = subRange(progress, 0.5, 1.0);
   auto times = arrivalTimes(image, speed, seeds, options.arrivalTime * 1.05, *march);
-  return cropMask(below(*times, options.arrivalTime, boxGeometry(volume.geometry(), box)), volume,
-                  box, asked);
+  const RegionMask reached = cropMask(
+      below(*times, options.arrivalTime, boxGeometry(volume.geometry(), box)), volume, box, asked);
+  return pasteMask(reached, volume, asked, whole);
 }
 
 RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
