@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   time(
       "geodesic active contour 80 mm box preview",
       [&] { geodesicActiveContour(ct, seed, {}, box); }, 1);
-  const std::vector<std::vector<Vec3>> markers{seed, {Vec3(100, 0, 0)}};
+  const std::vector<std::vector<Vec3>> markers{{Vec3(-40, 0, 0)}, seed};  // vessel vs organ
   time(
       "watershed slice preview", [&] { watershed(ct, markers, 1.0, slice); }, repeats);
   time(
