@@ -458,6 +458,26 @@ int runSegment(const cli::SegmentToolArguments& arguments, Progress& progress) {
   return kOk;
 }
 
+// ---- segment: automatic presets ------------------------------------------------------------
+
+int runSegmentPreset(const fs::path& casePath, const std::string& preset,
+               const std::vector<std::string>& seeds, const std::string& volume,
+               const fs::path& out, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "segment"},
+                                    {"parameters",
+                                     {{"case", casePath.string()},
+                                      {"output", out.string()},
+                                      {"preset", preset},
+                                      {"volume", volume},
+                                      {"seeds", seeds}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Segmented " << r["segment"].get<std::string>() << " ("
+              << r["tissueType"].get<std::string>() << ") on " << r["volume"].get<std::string>()
+              << ": " << r["volume_ml"].get<double>() << " ml; wrote "
+              << r["output"].get<std::string>() << '\n';
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -648,7 +668,24 @@ int main(int argc, char** argv) {
       if (gridSpacing_mm) options["bsplineGridSpacing_mm"] = *gridSpacing_mm;
       return runRegister(path, movingPath, options, progress);
     }
-    if (*segmentCmd) return runSegment(segmentArguments, progress);
+    if (*segmentCmd) {
+      const cli::SegmentToolArguments& a = segmentArguments;
+      if (a.preset.empty() == a.tool.empty())
+        throw Error(ErrorKind::InvalidInput,
+                    "Give either --preset NAME (an automatic segmentation) or --op TOOL --segment "
+                    "NAME (an edit of a segment).",
+                    "segment");
+      if (a.tool.empty()) {
+        std::vector<std::string> seeds;
+        if (!a.seed_lps.empty())
+          seeds.push_back(json(a.seed_lps[0]).dump() + "," + json(a.seed_lps[1]).dump() + "," +
+                          json(a.seed_lps[2]).dump());
+        return runSegmentPreset(a.input, a.preset, seeds, a.volume, a.output, progress);
+      }
+      if (a.segment.empty())
+        throw Error(ErrorKind::InvalidInput, "--op needs --segment NAME.", "segment");
+      return runSegment(a, progress);
+    }
     if (*run) return runJobFile(path, statusFile, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);

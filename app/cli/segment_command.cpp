@@ -114,9 +114,12 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
       .add_option("--op", a.tool,
                   "grow | shrink | open | close | hollow | fill-holes | smooth | "
                   "fill-between-slices | keep-largest-island | keep-island-at-seed | "
-                  "remove-small-islands | split-islands | logical")
-      ->required();
-  command.add_option("--segment", a.segment, "Name of the segment to edit")->required();
+                  "remove-small-islands | split-islands | logical");
+  command.add_option("--preset", a.preset,
+                     "Instead of --op: body | bone | lungs | vessels | liver | brain");
+  command.add_option("--volume", a.volume,
+                     "--preset: the volume to segment (default: the first CT, or MR)");
+  command.add_option("--segment", a.segment, "--op: name of the segment to edit");
   command.add_option("--label-map", a.labelMap,
                      "Label map holding it (default: the first that does)");
   command.add_option("--mm", a.margin_mm,
@@ -127,7 +130,8 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
   command.add_flag("--per-slice", a.perSlice, "fill-holes: each slice on its own (2D)");
   command.add_option("--min-mm3", a.minIslandVolume_mm3,
                      "remove-small-islands: keep islands of at least this volume (mm3)");
-  command.add_option("--seed", a.seed_lps, "keep-island-at-seed: a point x,y,z in LPS mm")
+  command.add_option("--seed", a.seed_lps,
+                     "A point x,y,z in LPS mm: keep-island-at-seed, or the liver preset's seed")
       ->delimiter(',')
       ->expected(3);
   command.add_option("--connectivity", a.connectivity, "Islands: 6 (faces) or 26 (default)")

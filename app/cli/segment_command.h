@@ -17,6 +17,7 @@ namespace twinplan::cli {
 struct SegmentToolArguments {
   std::filesystem::path input, output;
   std::string tool, segment, labelMap, other, shell = "inside", logical, insideSegment;
+  std::string preset, volume;  // --preset NAME [--volume V]: an automatic preset instead of --op
   std::string intensityVolume;
   std::vector<double> intensityRange;  // MIN,MAX
   std::vector<double> seed_lps;        // x,y,z mm
@@ -26,7 +27,8 @@ struct SegmentToolArguments {
   bool perSlice = false;
 };
 
-// Adds the tool options to `command` (the `segment` subcommand).
+// Adds the tool and preset options to `command` (the `segment` subcommand). Exactly one of
+// --op (with --segment) and --preset is given; runSegmentTool checks.
 void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& arguments);
 
 // Loads the case, applies the tool, saves the result to `output`; returns what was done:

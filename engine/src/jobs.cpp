@@ -123,6 +123,16 @@ const std::vector<Entry>& entries() {
          {"outsideValue", "number", "Value where the moving image has no data",
           "= the moving image's minimum"}}},
        makeResampleJob},
+      {{"segment",
+        "Run an automatic segmentation preset (body, bone, lungs, vessels, liver, brain) on a "
+        "volume of a case and add its segment, undoably, to the case.",
+        {{"case", "path", "The case file to read", J()},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"},
+         {"preset", "string", "body, bone, lungs, vessels, liver (needs a seed) or brain (MR)",
+          J()},
+         {"volume", "string", "The volume (default: the first of the preset's modality)", ""},
+         {"seeds", "list of strings", "Seed points \"x,y,z\" in LPS mm", J::array()}}},
+       makeSegmentJob},
   };
   return kEntries;
 }

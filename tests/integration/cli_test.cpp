@@ -215,7 +215,7 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"build-models", "compare-segments", "convert",
                                              "export-meshes", "import-meshes", "import-series",
-                                             "register", "resample"}));
+                                             "register", "resample", "segment"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }

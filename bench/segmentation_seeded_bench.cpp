@@ -1,0 +1,134 @@
+// Interactive segmentation tools and automatic presets (docs/benchmarks.md, "Segmentation
+// tools and presets"): each tool's preview on a 512x512x300 CT-like volume (goal: < 200 ms for
+// the 2D tools, < 2 s for 3D region growing) and its full 3D run, and each preset's full run on
+// the full-size phantoms. Wall-clock medians of `repeats` runs; prints one JSON object.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "twinplan/core/parallel.h"
+#include "twinplan/phantom/phantom.h"
+#include "twinplan/segmentation/presets.h"
+#include "twinplan/segmentation/seeded.h"
+
+using namespace twinplan;
+using namespace twinplan::segmentation;
+
+namespace {
+
+double medianSeconds(int repeats, const std::function<void()>& run) {
+  std::vector<double> times;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+// A 512x512x300 CT at 0.8x0.8x1 mm: body (40 HU) in air, an organ (100 HU) with a vessel tube
+// (170 HU), noise SD 10 HU (a fixed hash, no RNG state).
+ImageVolume bigCt() {
+  ImageGeometry g;
+  g.size = {512, 512, 300};
+  g.spacing_mm = Vec3(0.8, 0.8, 1.0);
+  g.origin_lps = -0.5 * g.spacing_mm.cwiseProduct(Vec3(511, 511, 299));
+  ImageVolume ct(g, PixelType::Int16);
+  ct.dicom.modality = "CT";
+  ct.unit = "HU";
+  auto voxels = ct.voxels<std::int16_t>();
+  parallel::parallelFor({0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange slices) {
+    for (std::size_t k = slices.begin; k < slices.end; ++k)
+      for (std::int64_t j = 0; j < g.size[1]; ++j)
+        for (std::int64_t i = 0; i < g.size[0]; ++i) {
+          const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+          const bool body = std::pow(p.x() / 180, 2) + std::pow(p.y() / 130, 2) <= 1.0;
+          const bool organ =
+              ((p - Vec3(-40, 0, 0)).cwiseQuotient(Vec3(80, 70, 100))).squaredNorm() <= 1;
+          const bool vessel = std::hypot(p.x() + 40, p.y()) <= 6.0;
+          std::uint64_t h =
+              (std::uint64_t(i) * 73856093u) ^ (std::uint64_t(j) * 19349663u) ^ (k * 83492791u);
+          h = (h ^ (h >> 13)) * 0x9E3779B97F4A7C15ull;
+          const double noise = (double(h >> 40) / double(1ull << 24) - 0.5) * 34.6;  // SD 10
+          const double hu = !body ? -1000 : vessel && organ ? 170 : organ ? 100 : 40;
+          voxels[g.linearIndex(i, j, std::int64_t(k))] = std::int16_t(std::lround(hu + noise));
+        }
+  });
+  return ct;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repeats = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  nlohmann::json out;
+  out["threads"] = parallel::maxThreads();
+  const ImageVolume ct = bigCt();
+  const std::vector<Vec3> seed{Vec3(-70, 20, 0)};  // in the organ, beside the vessel
+  const HuRange organ{70, 130};
+  const ImageGeometry& g = ct.geometry();
+  const VoxelBox slice = sliceBox(g, 150);
+  const VoxelBox box = boxAround(g, seed[0], 40.0);  // an 80 mm cube around the seed
+  nlohmann::json tools;
+  auto time = [&](const std::string& name, const std::function<void()>& run, int n) {
+    tools[name] = medianSeconds(n, run);
+    std::cerr << name << " " << tools[name] << " s\n";
+  };
+  time(
+      "threshold slice preview", [&] { threshold(ct, organ, slice); }, repeats);
+  time(
+      "threshold full", [&] { threshold(ct, organ); }, repeats);
+  time(
+      "region growing slice preview", [&] { connectedThreshold(ct, seed, organ, slice); }, repeats);
+  time(
+      "region growing 80 mm box preview", [&] { connectedThreshold(ct, seed, organ, box); },
+      repeats);
+  time(
+      "region growing full", [&] { connectedThreshold(ct, seed, organ); }, repeats);
+  time(
+      "confidence connected 80 mm box preview", [&] { confidenceConnected(ct, seed, {}, box); },
+      repeats);
+  time(
+      "confidence connected full", [&] { confidenceConnected(ct, seed); }, 1);
+  FastMarchingOptions marching;
+  marching.arrivalTime = 30.0;
+  time(
+      "fast marching slice preview", [&] { fastMarching(ct, seed, marching, slice); }, repeats);
+  time(
+      "fast marching 80 mm box preview", [&] { fastMarching(ct, seed, marching, box); }, repeats);
+  time(
+      "geodesic active contour 80 mm box preview",
+      [&] { geodesicActiveContour(ct, seed, {}, box); }, 1);
+  const std::vector<std::vector<Vec3>> markers{{Vec3(-40, 0, 0)}, seed};  // vessel vs organ
+  time(
+      "watershed slice preview", [&] { watershed(ct, markers, 1.0, slice); }, repeats);
+  time(
+      "watershed 80 mm box preview", [&] { watershed(ct, markers, 1.0, box); }, repeats);
+  out["tools 512x512x300"] = tools;
+
+  nlohmann::json presets;
+  phantom::PhantomOptions options;
+  options.surfaceModels = false;
+  const phantom::Phantom abdomen = phantom::makePhantom(options);
+  const ImageVolume& abdomenCt = *findVolume(abdomen.twin, "CT");
+  for (PresetName preset : {PresetName::BodyOutline, PresetName::Bone, PresetName::Lungs,
+                            PresetName::Vessels, PresetName::Liver}) {
+    const std::vector<Vec3> liverSeed{Vec3(-60, 30, 80)};
+    presets["abdomen 256x256x100 " + presetInfo(preset).name] =
+        medianSeconds(1, [&] { runPreset(abdomenCt, preset, liverSeed); });
+  }
+  options.kind = phantom::PhantomKind::Head;
+  const phantom::Phantom head = phantom::makePhantom(options);
+  presets["head 224x224x96 brain"] = medianSeconds(
+      1, [&] { runPreset(*findVolume(head.twin, "MR T1"), PresetName::BrainMask, {}); });
+  presets["big CT 512x512x300 body"] =
+      medianSeconds(1, [&] { runPreset(ct, PresetName::BodyOutline, {}); });
+  out["presets"] = presets;
+  std::cout << out.dump(2) << '\n';
+  return 0;
+}

@@ -1,0 +1,49 @@
+#pragma once
+// Automatic segmentation presets (issue #16 item 2): CT body outline, bone, lungs, contrast-
+// enhanced vessels, liver from one seed, and the MR head brain mask. Each makes a LabelMap on the
+// volume's grid whose segments carry a name, colour, tissue type (the key of the simulations'
+// property tables) and SNOMED CT terminology. Parameters and their sources: presets.cpp and
+// docs/validation.md "Segmentation presets".
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "twinplan/core/case_edit.h"
+#include "twinplan/core/image_volume.h"
+#include "twinplan/core/label_map.h"
+#include "twinplan/core/progress.h"
+
+namespace twinplan::segmentation {
+
+enum class PresetName { BodyOutline, Bone, Lungs, Vessels, Liver, BrainMask };
+
+struct PresetInfo {
+  PresetName preset;
+  std::string name;      // as the CLI and jobs spell it: "body", "bone", "lungs" ...
+  std::string summary;   // one sentence for help texts
+  std::string modality;  // "CT" or "MR": the volumes it is made for
+  bool needsSeed = false;
+};
+const std::vector<PresetInfo>& presetCatalogue();
+const PresetInfo& presetInfo(PresetName preset);
+// Throws Error(InvalidInput) naming the known presets.
+PresetName presetFromString(std::string_view name);
+
+// The segment (name, colour, tissue type, terminology) a preset makes; value 1, layer 0.
+Segment presetSegment(PresetName preset);
+
+// Runs a preset on `volume`. Throws Error(InvalidInput) when the preset needs a seed and none is
+// given or a seed lies outside the image, Error(Unsupported) when the volume is not the modality
+// the preset is made for (CT presets need HU) or is not a patient volume; Cancelled on cancel.
+LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
+                   Progress& progress = noProgress());
+
+// The undoable edit that adds a preset's result to a case (edits::replaceLabelMaps): its segments
+// join the first labelmap on the same grid as new layers (their names made unique), or the result
+// becomes a new labelmap when none is on that grid.
+std::unique_ptr<CaseEdit> addPresetSegments(const Case& twin, const LabelMap& result,
+                                            const std::string& text);
+
+}  // namespace twinplan::segmentation

@@ -1,0 +1,265 @@
+// The ITK filters of the automatic presets, all in this one translation unit.
+//
+// ITK's headers come first (as in io/src/image_file.cpp): ITK's bundled Eigen 3.3 breaks when
+// the system Eigen 3.4 of twinplan/core/geometry.h was included before it.
+// clang-format off
+#include <itkBinaryBallStructuringElement.h>
+#include <itkBinaryDilateImageFilter.h>
+#include <itkBinaryErodeImageFilter.h>
+#include <itkBinaryFillholeImageFilter.h>
+#include <itkConnectedComponentImageFilter.h>
+#include <itkMedianImageFilter.h>
+#include <itkOtsuThresholdImageFilter.h>
+#include <itkRelabelComponentImageFilter.h>
+#include <itkSignedMaurerDistanceMapImageFilter.h>
+
+#include "preset_steps.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "itk_support.h"
+#include "vesselness_filter.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+// clang-format on
+
+namespace twinplan::segmentation::detail {
+namespace {
+
+using ComponentImage = itk::Image<std::uint32_t, 3>;
+
+void requireSameGrid(const RegionMask& a, const RegionMask& b) {
+  if (!a.geometry.sameGridAs(b.geometry) || a.inside.size() != b.inside.size())
+    throw Error(ErrorKind::Internal, "Two masks of a preset are on different grids.");
+}
+
+template <class Filter>
+RegionMask morphology(const RegionMask& mask, double radius_mm, Progress& progress,
+                      const char* step) {
+  using Ball = itk::BinaryBallStructuringElement<std::uint8_t, 3>;
+  Ball ball;
+  Ball::SizeType radius;
+  for (unsigned a = 0; a < 3; ++a)
+    radius[a] = static_cast<itk::SizeValueType>(
+        std::max(0.0, std::round(radius_mm / mask.geometry.spacing_mm[a])));
+  ball.SetRadius(radius);
+  ball.CreateStructuringElement();
+  auto filter = Filter::New();
+  filter->SetInput(maskImage(mask));
+  filter->SetKernel(ball);
+  filter->SetForegroundValue(1);
+  filter->SetBackgroundValue(0);
+  runFilter(filter, progress, step);
+  return regionMask(*filter->GetOutput(), mask.geometry);
+}
+
+}  // namespace
+
+RegionMask Components::select(const std::vector<bool>& keep) const {
+  RegionMask mask{geometry, std::vector<std::uint8_t>(labels.size())};
+  for (std::size_t v = 0; v < labels.size(); ++v)
+    mask.inside[v] = labels[v] != 0 && labels[v] <= keep.size() && keep[labels[v] - 1];
+  return mask;
+}
+
+Components components(const RegionMask& mask, Progress& progress) {
+  using Label = itk::ConnectedComponentImageFilter<MaskImage, ComponentImage>;
+  auto label = Label::New();
+  label->SetInput(maskImage(mask));
+  label->SetFullyConnected(false);
+  auto first = subRange(progress, 0.0, 0.7);
+  runFilter(label, *first, "Connected components");
+  using Relabel = itk::RelabelComponentImageFilter<ComponentImage, ComponentImage>;
+  auto relabel = Relabel::New();
+  relabel->SetInput(label->GetOutput());
+  relabel->SetSortByObjectSize(true);
+  auto second = subRange(progress, 0.7, 1.0);
+  runFilter(relabel, *second, "Sorting components");
+  Components result;
+  result.geometry = mask.geometry;
+  const std::uint32_t* labels = relabel->GetOutput()->GetBufferPointer();
+  result.labels.assign(labels, labels + mask.geometry.voxelCount());
+  for (auto size : relabel->GetSizeOfObjectsInPixels())
+    result.sizes.push_back(static_cast<std::size_t>(size));
+  return result;
+}
+
+RegionMask largestComponents(const RegionMask& mask, std::size_t keep, Progress& progress) {
+  const Components parts = components(mask, progress);
+  std::vector<bool> kept(parts.sizes.size(), false);
+  for (std::size_t n = 0; n < std::min(keep, kept.size()); ++n) kept[n] = true;
+  return parts.select(kept);
+}
+
+RegionMask fillHoles3d(const RegionMask& mask, Progress& progress) {
+  using Fill = itk::BinaryFillholeImageFilter<MaskImage>;
+  auto fill = Fill::New();
+  fill->SetInput(maskImage(mask));
+  fill->SetForegroundValue(1);
+  fill->SetFullyConnected(false);
+  runFilter(fill, progress, "Filling holes");
+  return regionMask(*fill->GetOutput(), mask.geometry);
+}
+
+RegionMask fillHolesPerSlice(const RegionMask& mask, Progress& progress) {
+  // Background reached from a slice's border through background (4-neighbourhood in the slice)
+  // is outside; every other background voxel is a hole.
+  const auto& n = mask.geometry.size;
+  RegionMask filled = mask;
+  parallel::parallelFor(
+      {0, static_cast<std::size_t>(n[2])}, 1,
+      [&](parallel::IndexRange slices) {
+        std::vector<std::uint8_t> outside;
+        std::vector<std::int64_t> stack;
+        for (std::size_t k = slices.begin; k < slices.end; ++k) {
+          const std::size_t offset = mask.geometry.linearIndex(0, 0, static_cast<std::int64_t>(k));
+          const std::uint8_t* in = &mask.inside[offset];
+          outside.assign(static_cast<std::size_t>(n[0] * n[1]), 0);
+          auto push = [&](std::int64_t i, std::int64_t j) {
+            const std::int64_t at = i + n[0] * j;
+            if (!in[at] && !outside[static_cast<std::size_t>(at)]) {
+              outside[static_cast<std::size_t>(at)] = 1;
+              stack.push_back(at);
+            }
+          };
+          for (std::int64_t i = 0; i < n[0]; ++i) push(i, 0), push(i, n[1] - 1);
+          for (std::int64_t j = 0; j < n[1]; ++j) push(0, j), push(n[0] - 1, j);
+          while (!stack.empty()) {
+            const std::int64_t at = stack.back();
+            stack.pop_back();
+            const std::int64_t i = at % n[0], j = at / n[0];
+            if (i > 0) push(i - 1, j);
+            if (i + 1 < n[0]) push(i + 1, j);
+            if (j > 0) push(i, j - 1);
+            if (j + 1 < n[1]) push(i, j + 1);
+          }
+          std::uint8_t* out = &filled.inside[offset];
+          for (std::size_t v = 0; v < outside.size(); ++v) out[v] = outside[v] ? 0 : 1;
+        }
+      },
+      progress, "Filling holes per slice");
+  return filled;
+}
+
+RegionMask erode(const RegionMask& mask, double radius_mm, Progress& progress) {
+  using Erode = itk::BinaryErodeImageFilter<MaskImage, MaskImage,
+                                            itk::BinaryBallStructuringElement<std::uint8_t, 3>>;
+  return morphology<Erode>(mask, radius_mm, progress, "Erosion");
+}
+
+RegionMask dilate(const RegionMask& mask, double radius_mm, Progress& progress) {
+  using Dilate = itk::BinaryDilateImageFilter<MaskImage, MaskImage,
+                                              itk::BinaryBallStructuringElement<std::uint8_t, 3>>;
+  return morphology<Dilate>(mask, radius_mm, progress, "Dilation");
+}
+
+namespace {
+
+// Euclidean distance in mm (Maurer et al., IEEE PAMI 2003: exact, linear time, spacing-aware)
+// from each voxel outside `mask` to the mask; 0 inside.
+std::vector<float> distanceOutside_mm(const RegionMask& mask, Progress& progress) {
+  using FloatImage = itk::Image<float, 3>;
+  using Distance = itk::SignedMaurerDistanceMapImageFilter<MaskImage, FloatImage>;
+  auto distance = Distance::New();
+  distance->SetInput(maskImage(mask));
+  distance->SetInsideIsPositive(false);
+  distance->SetSquaredDistance(false);
+  distance->SetUseImageSpacing(true);
+  distance->SetBackgroundValue(0);
+  runFilter(distance, progress, "Distance map");
+  const float* d = distance->GetOutput()->GetBufferPointer();
+  std::vector<float> out(d, d + mask.geometry.voxelCount());
+  for (float& value : out) value = std::max(value, 0.0f);
+  return out;
+}
+
+}  // namespace
+
+RegionMask thickParts(const RegionMask& mask, double radius_mm, Progress& progress) {
+  // Opening by a ball: the core (voxels deeper than the radius) grown back by the radius.
+  RegionMask outside = mask;
+  for (auto& v : outside.inside) v = !v;
+  auto first = subRange(progress, 0.0, 0.5);
+  const std::vector<float> depth = distanceOutside_mm(outside, *first);
+  RegionMask core = mask;
+  bool any = false;
+  for (std::size_t v = 0; v < core.inside.size(); ++v) {
+    core.inside[v] = depth[v] > radius_mm;
+    any = any || core.inside[v];
+  }
+  if (!any) return {mask.geometry, std::vector<std::uint8_t>(mask.inside.size(), 0)};
+  auto second = subRange(progress, 0.5, 1.0);
+  const std::vector<float> fromCore = distanceOutside_mm(core, *second);
+  RegionMask thick = mask;
+  for (std::size_t v = 0; v < thick.inside.size(); ++v)
+    thick.inside[v] = mask.inside[v] && fromCore[v] <= radius_mm;
+  return thick;
+}
+
+RegionMask intersect(const RegionMask& a, const RegionMask& b) {
+  requireSameGrid(a, b);
+  RegionMask out = a;
+  for (std::size_t v = 0; v < out.inside.size(); ++v) out.inside[v] = a.inside[v] && b.inside[v];
+  return out;
+}
+
+RegionMask subtract(const RegionMask& a, const RegionMask& b) {
+  requireSameGrid(a, b);
+  RegionMask out = a;
+  for (std::size_t v = 0; v < out.inside.size(); ++v) out.inside[v] = a.inside[v] && !b.inside[v];
+  return out;
+}
+
+std::vector<float> medianSmoothed(const ImageVolume& volume, Progress& progress) {
+  auto read = subRange(progress, 0.0, 0.2);
+  auto image = floatImage(volume, wholeGrid(volume.geometry()), false, *read);
+  using Median = itk::MedianImageFilter<FloatImage, FloatImage>;
+  auto median = Median::New();
+  median->SetInput(image);
+  Median::InputSizeType radius;
+  radius.Fill(1);
+  median->SetRadius(radius);
+  auto run = subRange(progress, 0.2, 1.0);
+  runFilter(median, *run, "Median filter");
+  const float* values = median->GetOutput()->GetBufferPointer();
+  return {values, values + volume.voxelCount()};
+}
+
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              double sigmaMin_mm, double sigmaMax_mm, int scales,
+                              Progress& progress) {
+  auto read = subRange(progress, 0.0, 0.1);
+  auto image = floatImage(volume, wholeGrid(volume.geometry()), false, *read);
+  const ImageGeometry& g = volume.geometry();
+  FloatGrid grid;
+  for (int a = 0; a < 3; ++a) {
+    grid.size[a] = static_cast<std::size_t>(g.size[a]);
+    grid.spacing_mm[a] = g.spacing_mm[a];
+    grid.origin_lps[a] = g.origin_lps[a];
+    for (int b = 0; b < 3; ++b) grid.direction[a * 3 + b] = g.direction(a, b);
+  }
+  std::vector<float> out(volume.voxelCount());
+  auto run = subRange(progress, 0.1, 1.0);
+  frangiVesselness(image->GetBufferPointer(), grid, where.inside.data(), sigmaMin_mm, sigmaMax_mm,
+                   scales, out.data(), *run);
+  return out;
+}
+
+void requireSeedsInside(const ImageGeometry& grid, std::span<const Vec3> seeds_lps) {
+  seedIndices(grid, wholeGrid(grid), seeds_lps);
+}
+
+double otsuThreshold(const ImageVolume& volume, Progress& progress) {
+  auto read = subRange(progress, 0.0, 0.5);
+  auto image = floatImage(volume, wholeGrid(volume.geometry()), false, *read);
+  using Otsu = itk::OtsuThresholdImageFilter<FloatImage, MaskImage>;
+  auto otsu = Otsu::New();
+  otsu->SetInput(image);
+  otsu->SetNumberOfHistogramBins(256);
+  auto run = subRange(progress, 0.5, 1.0);
+  runFilter(otsu, *run, "Otsu threshold");
+  return static_cast<double>(otsu->GetThreshold());
+}
+
+}  // namespace twinplan::segmentation::detail

@@ -1,0 +1,414 @@
+// The automatic presets: each a short recipe of thresholds, connectivity and morphology whose
+// parameters are cited below and validated against the phantoms (docs/validation.md
+// "Segmentation presets").
+#include "twinplan/segmentation/presets.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "preset_steps.h"
+#include "twinplan/core/case.h"
+#include "twinplan/core/error.h"
+#include "twinplan/segmentation/seeded.h"
+
+namespace twinplan::segmentation {
+namespace {
+
+using namespace detail;
+
+// SNOMED CT codes as the DICOM SEG terminology uses them (PS3.16 CID 7150 "Segmentation
+// Property Categories", CID 7166 "Common Tissue Segmentation Types", CID 7151/CID 4 anatomic
+// structures), checked against 3D Slicer's "Segmentation category and type - DICOM master list"
+// entries: Tissue 85756007, Anatomical Structure 123037004, Bone 272673000, Blood vessel
+// 59820001, Lung 39607008, Liver 10200004, Brain 12738006; Entire body 38266002 (SNOMED CT
+// "Entire body as a whole", the body-site code DICOM PS3.16 CID 4 lists).
+const CodedConcept kTissue{"85756007", "SCT", "Tissue"};
+const CodedConcept kAnatomicalStructure{"123037004", "SCT", "Anatomical Structure"};
+
+const std::vector<PresetInfo> kCatalogue = {
+    {PresetName::BodyOutline, "body",
+     "Body outline on CT: > -500 HU, largest component, holes filled slice by slice.", "CT", false},
+    {PresetName::Bone, "bone", "Bone on CT: >= 200 HU inside the body, specks < 0.05 ml removed.",
+     "CT", false},
+    {PresetName::Lungs, "lungs",
+     "Lungs (with the airways) on CT: < -400 HU inside the body outline, the one or two largest "
+     "air components.",
+     "CT", false},
+    {PresetName::Vessels, "vessels",
+     "Contrast-enhanced vessels on CT: enhanced-blood threshold, components kept where the "
+     "multi-scale Hessian vesselness (Frangi 1998) finds tubes.",
+     "CT", false},
+    {PresetName::Liver, "liver",
+     "Liver on contrast CT from one seed: region growing on the median-filtered image within the "
+     "intensity statistics around the seed, enclosed lesions filled.",
+     "CT", true},
+    {PresetName::BrainMask, "brain",
+     "Brain mask on a T1-weighted MR: Otsu threshold, opening, largest component, holes filled.",
+     "MR", false},
+};
+
+// Body outline (the patient, not the table or the air): -500 HU lies halfway between air
+// (-1000) and fat (-100) (the body-contour threshold of radiotherapy planning systems, e.g.
+// plastimatch `segment --patient` uses -500 HU, plastimatch.org/segment.html).
+constexpr double kBodyThreshold_HU = -500.0;
+// Bone: >= 200 HU (cancellous bone +300..+400, Prokop & Galanski 2003; enhanced portal-venous
+// blood <= ~200 HU, Bae 2010). Specks below 0.05 ml (about two 3-mm voxels) are noise.
+constexpr double kBoneThreshold_HU = 200.0;
+constexpr double kBoneSpeck_ml = 0.05;
+// Lungs: < -400 HU (aerated lung -950..-500 HU; -400 also takes the partial-volume rim, as
+// the lung-mask methods of Hu, Hoffman & Reinhardt, IEEE TMI 2001;20:490 use an automatic
+// threshold near -400..-500 HU). A lung is at least 50 ml.
+constexpr double kLungThreshold_HU = -400.0;
+constexpr double kLungMinimum_ml = 50.0;
+// Vessels: enhanced blood in the portal-venous phase is +130..+200 HU, enhanced liver +100..+110
+// (Bae 2010): 120 HU splits them with the phantom's noise (SD 8 HU) at 2.5 SD from the liver.
+// Bone (>= 500 HU cortex) is not blood. Vesselness scales 1.5..6 mm cover vessels of 3..12 mm
+// radius (Frangi's sigma ~ radius / sqrt(2) for a bright tube, Sato et al., MedIA 1998).
+constexpr double kVesselLow_HU = 120.0, kVesselHigh_HU = 500.0;
+constexpr double kVesselSigmaMin_mm = 1.5, kVesselSigmaMax_mm = 6.0;
+constexpr int kVesselScales = 4;
+// A component is a vessel when at least 40% of its voxels have a vesselness above 0.2 (of 0..1);
+// measured on the abdomen phantom: vessels 65-85%, cancellous bone 13-17%.
+constexpr double kTubeVesselness = 0.2;
+constexpr double kTubeFraction = 0.4;
+// The largest lumen radius: the abdominal aorta is < 30 mm across (an aneurysm from 30 mm,
+// Johnston et al., J Vasc Surg 1991;13:452).
+constexpr double kVesselMaximumRadius_mm = 15.0;
+// A component touching an organ with 10% or more of its voxels is the organ's rim (measured on
+// the abdomen phantom: kidney poles 20-25%, vessels 0%).
+constexpr double kOrganContactFraction = 0.1;
+constexpr double kCortex_HU = 500.0;
+constexpr double kVesselMinimum_ml = 0.2;
+// Liver from a seed: the range is the median-filtered mean around the seed +- 20 HU. Enhanced
+// liver is ~+100..+110 HU; hypovascular lesions (40-60 HU) and enhanced vessels (>= 130 HU) lie
+// outside (Bae 2010); lesions enclosed in the liver are filled afterwards, as a liver volume
+// for planning includes them.
+constexpr double kLiverSeedRadius_mm = 6.0;
+constexpr double kLiverHalfRange_HU = 20.0;
+// Brain: Otsu (1979) separates the brain (GM/WM) from CSF and bone on T1; a 2 mm opening breaks
+// thin bridges to the scalp (FSL BET's idea of a brain that is one compact body, Smith, HBM
+// 2002;17:143), and holes (ventricles) are filled.
+constexpr double kBrainOpening_mm = 2.0;
+
+void requireModality(const ImageVolume& volume, const PresetInfo& info) {
+  requirePatientVolume(volume, "The " + info.name + " preset");
+  const std::string& modality = volume.dicom.modality;
+  const bool isCt = modality == "CT" || volume.unit == "HU";
+  if (info.modality == "CT" && !isCt)
+    throw Error(ErrorKind::Unsupported,
+                "The " + info.name + " preset works on CT in HU; \"" + volume.name + "\" is " +
+                    (modality.empty() ? std::string("not a CT") : modality) +
+                    ". Choose a CT volume.",
+                volume.name);
+  if (info.modality == "MR" && !modality.empty() && modality != "MR")
+    throw Error(ErrorKind::Unsupported,
+                "The " + info.name + " preset works on MR; \"" + volume.name + "\" is " + modality +
+                    ". Choose an MR volume.",
+                volume.name);
+}
+
+RegionMask above(const ImageVolume& volume, double low_HU, Progress& progress) {
+  return threshold(volume, {low_HU, std::numeric_limits<double>::max()}, std::nullopt, progress);
+}
+
+RegionMask bodyOutline(const ImageVolume& ct, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.2);
+  const RegionMask dense = above(ct, kBodyThreshold_HU, *step1);
+  auto step2 = subRange(progress, 0.2, 0.8);
+  const RegionMask body = largestComponents(dense, 1, *step2);
+  auto step3 = subRange(progress, 0.8, 1.0);
+  return fillHolesPerSlice(body, *step3);
+}
+
+RegionMask bone(const ImageVolume& ct, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.4);
+  const RegionMask body = bodyOutline(ct, *step1);
+  auto step2 = subRange(progress, 0.4, 0.5);
+  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, *step2), body);
+  auto step3 = subRange(progress, 0.5, 1.0);
+  const Components parts = components(dense, *step3);
+  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
+  std::vector<bool> keep(parts.sizes.size());
+  for (std::size_t n = 0; n < keep.size(); ++n)
+    keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kBoneSpeck_ml;
+  return parts.select(keep);
+}
+
+RegionMask lungs(const ImageVolume& ct, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.5);
+  const RegionMask body = bodyOutline(ct, *step1);
+  auto step2 = subRange(progress, 0.5, 0.6);
+  const RegionMask air = intersect(
+      threshold(ct, {-std::numeric_limits<double>::max(), kLungThreshold_HU}, std::nullopt, *step2),
+      body);
+  auto step3 = subRange(progress, 0.6, 1.0);
+  const Components parts = components(air, *step3);
+  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
+  std::vector<bool> keep(parts.sizes.size());
+  // The two lungs are the two largest air spaces (or one, when they touch at the carina).
+  for (std::size_t n = 0; n < std::min<std::size_t>(2, keep.size()); ++n)
+    keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
+  return parts.select(keep);
+}
+
+// Bone: the components of >= 200 HU that hold cortex (>= 500 HU, Prokop & Galanski 2003), so
+// that cancellous bone (+300..+400 HU) is not taken for enhanced blood, while a vessel enhanced
+// beyond 200 HU (arterial phase) without cortex is not bone.
+RegionMask corticalBone(const ImageVolume& ct, const RegionMask& body, Progress& progress) {
+  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, noProgress()), body);
+  const RegionMask cortex = above(ct, kCortex_HU, noProgress());
+  const Components parts = components(dense, progress);
+  std::vector<bool> keep(parts.sizes.size(), false);
+  for (std::size_t v = 0; v < parts.labels.size(); ++v)
+    if (parts.labels[v] != 0 && cortex.inside[v]) keep[parts.labels[v] - 1] = true;
+  return parts.select(keep);
+}
+
+// For each component, how many of its voxels touch `other` across a face.
+std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask& other) {
+  const auto& n = parts.geometry.size;
+  std::vector<std::size_t> contact(parts.sizes.size(), 0);
+  const std::array<std::int64_t, 3> stride{1, n[0], n[0] * n[1]};
+  for (std::int64_t k = 0; k < n[2]; ++k)
+    for (std::int64_t j = 0; j < n[1]; ++j)
+      for (std::int64_t i = 0; i < n[0]; ++i) {
+        const std::size_t v = parts.geometry.linearIndex(i, j, k);
+        if (parts.labels[v] == 0) continue;
+        const std::array<std::int64_t, 3> at{i, j, k};
+        bool touches = false;
+        for (int a = 0; a < 3 && !touches; ++a) {
+          if (at[a] > 0 && other.inside[v - static_cast<std::size_t>(stride[a])]) touches = true;
+          if (at[a] + 1 < n[a] && other.inside[v + static_cast<std::size_t>(stride[a])])
+            touches = true;
+        }
+        contact[parts.labels[v] - 1] += touches;
+      }
+  return contact;
+}
+
+RegionMask vessels(const ImageVolume& ct, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.2);
+  const RegionMask body = bodyOutline(ct, *step1);
+  auto step2 = subRange(progress, 0.2, 0.3);
+  const RegionMask enhanced =
+      subtract(intersect(threshold(ct, {kVesselLow_HU, kVesselHigh_HU}), body),
+               corticalBone(ct, body, *step2));
+  // Enhancing organs (kidney cortex, spleen) are as bright as blood but thicker than any vessel:
+  // the parts of the mask a ball of the largest lumen radius fits in are organs, even where a
+  // vessel touches them.
+  auto step3 = subRange(progress, 0.3, 0.4);
+  const RegionMask organs = thickParts(enhanced, kVesselMaximumRadius_mm, *step3);
+  const RegionMask blood = subtract(enhanced, organs);
+  auto step4 = subRange(progress, 0.4, 0.85);
+  const std::vector<float> tube =
+      vesselness(ct, blood, kVesselSigmaMin_mm, kVesselSigmaMax_mm, kVesselScales, *step4);
+  auto step5 = subRange(progress, 0.85, 0.95);
+  const Components parts = components(blood, *step5);
+  std::vector<std::size_t> tubular(parts.sizes.size(), 0);
+  for (std::size_t v = 0; v < tube.size(); ++v)
+    if (parts.labels[v] != 0) tubular[parts.labels[v] - 1] += tube[v] > kTubeVesselness;
+  // What the opening leaves of an organ (the poles of a kidney, narrower than the ball) sits on
+  // the organ with a broad base; a vessel touches an organ, if at all, over a small part of it.
+  const std::vector<std::size_t> contact = contactVoxels(parts, organs);
+  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
+  std::vector<bool> keep(parts.sizes.size());
+  for (std::size_t n = 0; n < keep.size(); ++n) {
+    const auto size = static_cast<double>(parts.sizes[n]);
+    keep[n] = size * voxel_ml >= kVesselMinimum_ml &&
+              static_cast<double>(tubular[n]) >= kTubeFraction * size &&
+              static_cast<double>(contact[n]) < kOrganContactFraction * size;
+  }
+  auto step6 = subRange(progress, 0.95, 1.0);
+  // Lumen voxels that noise pushed below the threshold are enclosed holes.
+  return fillHoles3d(parts.select(keep), *step6);
+}
+
+RegionMask liver(const ImageVolume& ct, const Vec3& seed_lps, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.4);
+  ImageVolume smoothed(ct.geometry(), PixelType::Float32);
+  {
+    const std::vector<float> values = medianSmoothed(ct, *step1);
+    std::copy(values.begin(), values.end(), smoothed.voxels<float>().begin());
+  }
+  smoothed.dicom = ct.dicom;
+  smoothed.paddingRange = ct.paddingRange;
+  // Statistics of the seed's neighbourhood on the smoothed image.
+  const RegionMask around =
+      threshold(smoothed, {-std::numeric_limits<double>::max(), std::numeric_limits<double>::max()},
+                boxAround(ct.geometry(), seed_lps, kLiverSeedRadius_mm));
+  const auto values = smoothed.voxels<float>();
+  std::vector<float> near;
+  const Vec3 first = ct.geometry().lpsToIndex(around.geometry.origin_lps);
+  for (std::int64_t k = 0; k < around.geometry.size[2]; ++k)
+    for (std::int64_t j = 0; j < around.geometry.size[1]; ++j)
+      for (std::int64_t i = 0; i < around.geometry.size[0]; ++i)
+        near.push_back(values[ct.geometry().linearIndex(
+            i + std::llround(first[0]), j + std::llround(first[1]), k + std::llround(first[2]))]);
+  std::nth_element(near.begin(), near.begin() + near.size() / 2, near.end());
+  const double centre_HU = near[near.size() / 2];
+  auto step2 = subRange(progress, 0.4, 0.8);
+  const std::array<Vec3, 1> seeds{seed_lps};
+  const RegionMask grown = connectedThreshold(
+      smoothed, seeds, {centre_HU - kLiverHalfRange_HU, centre_HU + kLiverHalfRange_HU},
+      std::nullopt, *step2);
+  auto step3 = subRange(progress, 0.8, 1.0);
+  return fillHoles3d(grown, *step3);
+}
+
+RegionMask brain(const ImageVolume& mr, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.2);
+  const double level = otsuThreshold(mr, *step1);
+  auto step2 = subRange(progress, 0.2, 0.3);
+  const RegionMask bright = above(mr, level, *step2);
+  auto step3 = subRange(progress, 0.3, 0.5);
+  const RegionMask opened = erode(bright, kBrainOpening_mm, *step3);
+  auto step4 = subRange(progress, 0.5, 0.7);
+  const RegionMask core = largestComponents(opened, 1, *step4);
+  auto step5 = subRange(progress, 0.7, 0.85);
+  const RegionMask grown = intersect(dilate(core, kBrainOpening_mm, *step5), bright);
+  auto step6 = subRange(progress, 0.85, 1.0);
+  return fillHoles3d(grown, *step6);
+}
+
+RegionMask presetMask(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
+                      Progress& progress) {
+  switch (preset) {
+    case PresetName::BodyOutline:
+      return bodyOutline(volume, progress);
+    case PresetName::Bone:
+      return bone(volume, progress);
+    case PresetName::Lungs:
+      return lungs(volume, progress);
+    case PresetName::Vessels:
+      return vessels(volume, progress);
+    case PresetName::Liver:
+      return liver(volume, seeds_lps.front(), progress);
+    case PresetName::BrainMask:
+      return brain(volume, progress);
+  }
+  throw Error(ErrorKind::Internal, "Unknown segmentation preset.");
+}
+
+}  // namespace
+
+const std::vector<PresetInfo>& presetCatalogue() { return kCatalogue; }
+
+const PresetInfo& presetInfo(PresetName preset) {
+  for (const PresetInfo& info : kCatalogue)
+    if (info.preset == preset) return info;
+  throw Error(ErrorKind::Internal, "Unknown segmentation preset.");
+}
+
+PresetName presetFromString(std::string_view name) {
+  std::string names;
+  for (const PresetInfo& info : kCatalogue) {
+    if (name == info.name) return info.preset;
+    names += (names.empty() ? "" : ", ") + info.name;
+  }
+  throw Error(ErrorKind::InvalidInput,
+              "There is no segmentation preset \"" + std::string(name) + "\"; the presets are " +
+                  names + ".",
+              "preset");
+}
+
+Segment presetSegment(PresetName preset) {
+  // Colours: 3D Slicer's GenericAnatomyColors where it has the structure (as the phantoms).
+  Segment s;
+  switch (preset) {
+    case PresetName::BodyOutline:
+      s.name = "Body";
+      s.tissueType = "body";
+      s.colour = {177, 122, 101};
+      s.terminology = {kAnatomicalStructure, {"38266002", "SCT", "Entire body"}, {}};
+      break;
+    case PresetName::Bone:
+      s.name = "Bone";
+      s.tissueType = "bone";
+      s.colour = {241, 214, 145};
+      s.terminology = {kTissue, {"272673000", "SCT", "Bone"}, {}};
+      break;
+    case PresetName::Lungs:
+      s.name = "Lungs";
+      s.tissueType = "lung";
+      s.colour = {197, 165, 145};
+      s.terminology = {kAnatomicalStructure, {"39607008", "SCT", "Lung"}, {}};
+      break;
+    case PresetName::Vessels:
+      s.name = "Vessels";
+      s.tissueType = "vessel";
+      s.colour = {216, 101, 79};
+      s.terminology = {kTissue, {"59820001", "SCT", "Blood vessel"}, {}};
+      break;
+    case PresetName::Liver:
+      s.name = "Liver";
+      s.tissueType = "liver";
+      s.colour = {221, 130, 101};
+      s.terminology = {kAnatomicalStructure, {"10200004", "SCT", "Liver"}, {}};
+      break;
+    case PresetName::BrainMask:
+      s.name = "Brain";
+      s.tissueType = "brain";
+      s.colour = {250, 250, 225};
+      s.terminology = {kAnatomicalStructure, {"12738006", "SCT", "Brain"}, {}};
+      break;
+  }
+  return s;
+}
+
+LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
+                   Progress& progress) {
+  const PresetInfo& info = presetInfo(preset);
+  requireModality(volume, info);
+  if (info.needsSeed) {
+    if (seeds_lps.empty())
+      throw Error(ErrorKind::InvalidInput,
+                  "The " + info.name +
+                      " preset needs a seed point inside the organ (--seed x,y,z "
+                      "in LPS mm).",
+                  "seed");
+    // Checks the seed lies in the image before any work.
+    detail::requireSeedsInside(volume.geometry(), seeds_lps);
+  }
+  progress.report(0.0, info.name);
+  const RegionMask mask = presetMask(volume, preset, seeds_lps, progress);
+  LabelMap labels(volume.geometry());
+  labels.name = presetSegment(preset).name + " (" + info.name + " preset)";
+  labels.addSegment(presetSegment(preset));
+  std::vector<std::uint16_t>& layer = labels.layer(0);
+  for (std::size_t v = 0; v < mask.inside.size(); ++v) layer[v] = mask.inside[v];
+  progress.report(1.0, info.name);
+  return labels;
+}
+
+std::unique_ptr<CaseEdit> addPresetSegments(const Case& twin, const LabelMap& result,
+                                            const std::string& text) {
+  std::vector<LabelMap> labelMaps = twin.labelMaps;
+  auto target = std::find_if(labelMaps.begin(), labelMaps.end(), [&](const LabelMap& m) {
+    return m.geometry().sameGridAs(result.geometry());
+  });
+  if (target == labelMaps.end()) {
+    labelMaps.push_back(result);
+    return edits::replaceLabelMaps(twin, std::move(labelMaps), text);
+  }
+  // Each of the result's layers becomes a new layer of the target; names stay unique.
+  std::set<std::string> names;
+  for (const Segment& s : target->segments()) names.insert(s.name);
+  std::vector<int> layerOf(static_cast<std::size_t>(result.layerCount()));
+  for (int l = 0; l < result.layerCount(); ++l) {
+    layerOf[static_cast<std::size_t>(l)] = target->addLayer();
+    target->layer(layerOf[static_cast<std::size_t>(l)]) = result.layer(l);
+  }
+  for (Segment s : result.segments()) {
+    const std::string base = s.name;
+    for (int n = 2; names.count(s.name); ++n) s.name = base + " " + std::to_string(n);
+    names.insert(s.name);
+    s.layer = layerOf[static_cast<std::size_t>(s.layer)];
+    target->segments().push_back(s);
+  }
+  return edits::replaceLabelMaps(twin, std::move(labelMaps), text);
+}
+
+}  // namespace twinplan::segmentation

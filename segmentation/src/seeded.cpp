@@ -1,0 +1,499 @@
+// The interactive tools of seeded.h on ITK's region-growing, level-set and watershed filters.
+#include "twinplan/segmentation/seeded.h"
+
+#include <itkBinaryThresholdImageFilter.h>
+#include <itkConfidenceConnectedImageFilter.h>
+#include <itkConnectedThresholdImageFilter.h>
+#include <itkFastMarchingImageFilter.h>
+#include <itkGeodesicActiveContourLevelSetImageFilter.h>
+#include <itkGradientMagnitudeRecursiveGaussianImageFilter.h>
+#include <itkMorphologicalWatershedFromMarkersImageFilter.h>
+#include <itkSigmoidImageFilter.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <string>
+
+#include "itk_support.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::segmentation {
+
+using detail::FloatImage;
+using detail::LabelImage;
+using detail::MaskImage;
+
+namespace {
+
+struct NamedRange {
+  HuPreset preset;
+  const char* name;
+  HuRange range;
+};
+
+// CT number ranges. Air and lung: air -1000 HU, aerated lung parenchyma -950..-500 (emphysema
+// below -950, Gevenois et al., AJR 1996;167:1169; -500 is the upper end of the ground-glass-free
+// parenchyma, Hounsfield-scale table in Prokop & Galanski, "Spiral and Multislice Computed
+// Tomography of the Body", Thieme 2003). Fat -190..-30 HU (the adipose range of body-composition
+// CT, Kvist et al., Am J Clin Nutr 1988;48:1351; Yoshizumi et al., Radiology 1999;211:283).
+// Soft tissue (muscle, parenchyma, unenhanced blood) -29..+150 HU (muscle -29..+150, Mitsiopoulos
+// et al., J Appl Physiol 1998;85:115). Bone >= +200 HU: cancellous bone +300..+400, cortex
+// +500..+1900 (Prokop & Galanski); 200 leaves out portal-venous blood (<= ~200 HU, Bae,
+// Radiology 2010;256:32). Contrast-enhanced vessels +150..+500 HU: arterial/portal-venous lumen
+// enhancement (Bae 2010; CT angiography targets >= 250 HU in the aorta, Kalva et al., AJR 2006).
+constexpr std::array<NamedRange, 6> kHuPresets{{
+    {HuPreset::Air, "air", {-1100.0, -950.0}},
+    {HuPreset::Lung, "lung", {-950.0, -500.0}},
+    {HuPreset::Fat, "fat", {-190.0, -30.0}},
+    {HuPreset::SoftTissue, "soft-tissue", {-29.0, 150.0}},
+    {HuPreset::Bone, "bone", {200.0, 3071.0}},
+    {HuPreset::ContrastVessel, "contrast-vessel", {150.0, 500.0}},
+}};
+
+template <class T>
+void thresholdBox(const ImageVolume& volume, const VoxelBox& box, HuRange range, RegionMask& mask,
+                  Progress& progress) {
+  const std::span<const T> voxels = volume.voxels<T>();
+  const ImageGeometry& g = volume.geometry();
+  const auto rows = static_cast<std::size_t>(box.extent(1) * box.extent(2));
+  const auto width = static_cast<std::size_t>(box.extent(0));
+  parallel::parallelFor(
+      {0, rows}, 64,
+      [&](parallel::IndexRange chunk) {
+        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+          const auto j = box.begin[1] + static_cast<std::int64_t>(row) % box.extent(1);
+          const auto k = box.begin[2] + static_cast<std::int64_t>(row) / box.extent(1);
+          const T* from = &voxels[g.linearIndex(box.begin[0], j, k)];
+          std::uint8_t* to = &mask.inside[row * width];
+          for (std::size_t i = 0; i < width; ++i) {
+            const auto value = static_cast<double>(from[i]);
+            to[i] = value >= range.low_HU && value <= range.high_HU && !volume.isPadding(value);
+          }
+        }
+      },
+      progress, "Threshold");
+}
+
+VoxelBox regionOrWhole(const ImageVolume& volume, const std::optional<VoxelBox>& region) {
+  const VoxelBox whole = wholeGrid(volume.geometry());
+  if (!region) return whole;
+  VoxelBox box = *region;
+  for (int a = 0; a < 3; ++a) {
+    box.begin[a] = std::clamp<std::int64_t>(box.begin[a], 0, whole.end[a]);
+    box.end[a] = std::clamp<std::int64_t>(box.end[a], box.begin[a], whole.end[a]);
+  }
+  if (box.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "The preview region does not overlap the image; choose a slice or box inside it.",
+                "region");
+  return box;
+}
+
+// The Gaussian derivative filters need 4 voxels along every axis (ITK's recursive Gaussian): a
+// thinner preview box (one slice) is run on a box widened to 4 voxels along those axes and the
+// result cut back to the box asked for.
+VoxelBox widenedForGaussian(const ImageVolume& volume, const VoxelBox& box) {
+  constexpr std::int64_t kMinimum = 4;
+  VoxelBox wide = box;
+  for (int a = 0; a < 3; ++a) {
+    const std::int64_t size = volume.geometry().size[a];
+    if (size < kMinimum)
+      throw Error(ErrorKind::Unsupported,
+                  "This tool smooths the image and needs at least 4 voxels along each axis; \"" +
+                      volume.name + "\" has " + std::to_string(size) +
+                      ". Use threshold or region growing on it.",
+                  volume.name);
+    if (wide.extent(a) >= kMinimum) continue;
+    wide.begin[a] = std::clamp<std::int64_t>(box.begin[a] - (kMinimum - box.extent(a) + 1) / 2, 0,
+                                             size - kMinimum);
+    wide.end[a] = wide.begin[a] + kMinimum;
+  }
+  return wide;
+}
+
+// The voxels of `values` (on `from`, a box of the volume's grid) that lie in `to` (inside it).
+template <class T>
+std::vector<T> cropBox(const std::vector<T>& values, const VoxelBox& from, const VoxelBox& to) {
+  std::vector<T> out;
+  out.reserve(static_cast<std::size_t>(to.extent(0) * to.extent(1) * to.extent(2)));
+  for (std::int64_t k = to.begin[2]; k < to.end[2]; ++k)
+    for (std::int64_t j = to.begin[1]; j < to.end[1]; ++j) {
+      const auto row = static_cast<std::size_t>(
+          (to.begin[0] - from.begin[0]) +
+          from.extent(0) * ((j - from.begin[1]) + from.extent(1) * (k - from.begin[2])));
+      out.insert(out.end(), values.begin() + static_cast<std::ptrdiff_t>(row),
+                 values.begin() + static_cast<std::ptrdiff_t>(row + std::size_t(to.extent(0))));
+    }
+  return out;
+}
+
+// `mask` (on box `from`) placed in the larger box `to` that holds it; 0 elsewhere.
+RegionMask pasteMask(const RegionMask& mask, const ImageVolume& volume, const VoxelBox& from,
+                     const VoxelBox& to) {
+  if (from == to) return mask;
+  RegionMask out{boxGeometry(volume.geometry(), to),
+                 std::vector<std::uint8_t>(
+                     static_cast<std::size_t>(to.extent(0) * to.extent(1) * to.extent(2)))};
+  for (std::int64_t k = from.begin[2]; k < from.end[2]; ++k)
+    for (std::int64_t j = from.begin[1]; j < from.end[1]; ++j) {
+      const auto source = static_cast<std::size_t>(
+          from.extent(0) * ((j - from.begin[1]) + from.extent(1) * (k - from.begin[2])));
+      const auto target = static_cast<std::size_t>(
+          (from.begin[0] - to.begin[0]) +
+          to.extent(0) * ((j - to.begin[1]) + to.extent(1) * (k - to.begin[2])));
+      std::copy_n(mask.inside.begin() + static_cast<std::ptrdiff_t>(source), from.extent(0),
+                  out.inside.begin() + static_cast<std::ptrdiff_t>(target));
+    }
+  return out;
+}
+
+// The part of `box` a front of unit top speed can reach from the seeds within `reach_mm`
+// (the sigmoid speed is at most 1, so the arrival time is at least the distance).
+VoxelBox reachable(const ImageVolume& volume, const VoxelBox& box, std::span<const Vec3> seeds_lps,
+                   double reach_mm) {
+  VoxelBox bounds{{box.end[0], box.end[1], box.end[2]}, {box.begin[0], box.begin[1], box.begin[2]}};
+  for (const Vec3& seed : seeds_lps) {
+    const VoxelBox around = boxAround(volume.geometry(), seed, reach_mm + 1e-6);
+    for (int a = 0; a < 3; ++a) {
+      bounds.begin[a] = std::min(bounds.begin[a], around.begin[a] - 1);
+      bounds.end[a] = std::max(bounds.end[a], around.end[a] + 1);
+    }
+  }
+  for (int a = 0; a < 3; ++a) {
+    bounds.begin[a] = std::clamp(bounds.begin[a], box.begin[a], box.end[a]);
+    bounds.end[a] = std::clamp(bounds.end[a], bounds.begin[a], box.end[a]);
+  }
+  return bounds;
+}
+
+RegionMask cropMask(const RegionMask& mask, const ImageVolume& volume, const VoxelBox& from,
+                    const VoxelBox& to) {
+  if (from == to) return mask;
+  return {boxGeometry(volume.geometry(), to), cropBox(mask.inside, from, to)};
+}
+
+void requireRange(HuRange range) {
+  if (!(range.low_HU <= range.high_HU))
+    throw Error(ErrorKind::InvalidInput,
+                "The intensity range is empty (low " + std::to_string(range.low_HU) + " > high " +
+                    std::to_string(range.high_HU) + "); swap the bounds.",
+                "range");
+}
+
+// Gradient magnitude of the Gaussian-smoothed image (sigma in mm: the recursive Gaussian works
+// in physical units, so anisotropic voxels are smoothed alike along every axis).
+FloatImage::Pointer gradientMagnitude(const FloatImage::Pointer& image, double sigma_mm,
+                                      Progress& progress) {
+  using Gradient = itk::GradientMagnitudeRecursiveGaussianImageFilter<FloatImage, FloatImage>;
+  auto gradient = Gradient::New();
+  gradient->SetInput(image);
+  gradient->SetSigma(sigma_mm);
+  detail::runFilter(gradient, progress, "Gradient magnitude");
+  FloatImage::Pointer out = gradient->GetOutput();
+  out->DisconnectPipeline();
+  return out;
+}
+
+// The median gradient within 3 voxels of the seeds: the "interior" gradient of the Guide's
+// sigmoid parameters.
+double interiorGradient(const FloatImage& gradient, const std::vector<itk::Index<3>>& seeds) {
+  std::vector<float> values;
+  const auto size = gradient.GetBufferedRegion().GetSize();
+  for (const auto& seed : seeds)
+    for (int dk = -3; dk <= 3; ++dk)
+      for (int dj = -3; dj <= 3; ++dj)
+        for (int di = -3; di <= 3; ++di) {
+          itk::Index<3> at = seed;
+          at[0] += di;
+          at[1] += dj;
+          at[2] += dk;
+          bool inside = true;
+          for (unsigned a = 0; a < 3; ++a)
+            inside = inside && at[a] >= 0 && at[a] < static_cast<itk::IndexValueType>(size[a]);
+          if (inside) values.push_back(gradient.GetPixel(at));
+        }
+  if (values.empty()) return 0.0;
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
+}
+
+FloatImage::Pointer speedImage(const FloatImage::Pointer& image,
+                               const std::vector<itk::Index<3>>& seeds, const SpeedOptions& options,
+                               Progress& progress) {
+  auto gradient = gradientMagnitude(image, options.smoothingSigma_mm, progress);
+  const double interior = interiorGradient(*gradient, seeds);
+  const double edge = std::max(options.edgeGradient_per_mm, interior + 1e-3);
+  using Sigmoid = itk::SigmoidImageFilter<FloatImage, FloatImage>;
+  auto sigmoid = Sigmoid::New();
+  sigmoid->SetInput(gradient);
+  sigmoid->SetAlpha(-(edge - interior) / 6.0);
+  sigmoid->SetBeta((edge + interior) / 2.0);
+  sigmoid->SetOutputMinimum(0.0f);
+  sigmoid->SetOutputMaximum(1.0f);
+  detail::runFilter(sigmoid, progress, "Speed image");
+  FloatImage::Pointer out = sigmoid->GetOutput();
+  out->DisconnectPipeline();
+  return out;
+}
+
+// Arrival time of a front from the seeds over `speed` (constant speed 1 when speed is null),
+// computed up to stopAt.
+FloatImage::Pointer arrivalTimes(const FloatImage::Pointer& grid, const FloatImage::Pointer& speed,
+                                 const std::vector<itk::Index<3>>& seeds, double stopAt,
+                                 Progress& progress) {
+  using FastMarching = itk::FastMarchingImageFilter<FloatImage, FloatImage>;
+  auto marching = FastMarching::New();
+  auto trial = FastMarching::NodeContainer::New();
+  trial->Initialize();
+  for (std::size_t s = 0; s < seeds.size(); ++s) {
+    FastMarching::NodeType node;
+    node.SetIndex(seeds[s]);
+    node.SetValue(0.0);
+    trial->InsertElement(static_cast<unsigned>(s), node);
+  }
+  marching->SetTrialPoints(trial);
+  if (speed) {
+    marching->SetInput(speed);
+  } else {
+    marching->SetSpeedConstant(1.0);
+  }
+  marching->SetOutputRegion(grid->GetBufferedRegion());
+  marching->SetOutputSpacing(grid->GetSpacing());
+  marching->SetOutputOrigin(grid->GetOrigin());
+  marching->SetOutputDirection(grid->GetDirection());
+  marching->SetStoppingValue(stopAt);
+  detail::runFilter(marching, progress, "Fast marching");
+  FloatImage::Pointer out = marching->GetOutput();
+  out->DisconnectPipeline();
+  return out;
+}
+
+RegionMask below(const FloatImage& image, double limit, const ImageGeometry& grid) {
+  RegionMask mask{grid, std::vector<std::uint8_t>(grid.voxelCount())};
+  const float* values = image.GetBufferPointer();
+  for (std::size_t v = 0; v < mask.inside.size(); ++v) mask.inside[v] = values[v] <= limit;
+  return mask;
+}
+
+}  // namespace
+
+HuRange huRange(HuPreset preset) {
+  for (const NamedRange& entry : kHuPresets)
+    if (entry.preset == preset) return entry.range;
+  throw Error(ErrorKind::Internal, "Unknown HU preset.");
+}
+
+std::string_view toString(HuPreset preset) {
+  for (const NamedRange& entry : kHuPresets)
+    if (entry.preset == preset) return entry.name;
+  return "?";
+}
+
+HuPreset huPresetFromString(std::string_view name) {
+  std::string names;
+  for (const NamedRange& entry : kHuPresets) {
+    if (name == entry.name) return entry.preset;
+    names += (names.empty() ? "" : ", ") + std::string(entry.name);
+  }
+  throw Error(ErrorKind::InvalidInput,
+              "There is no HU preset \"" + std::string(name) + "\"; the presets are " + names + ".",
+              "preset");
+}
+
+RegionMask threshold(const ImageVolume& volume, HuRange range,
+                     const std::optional<VoxelBox>& region, Progress& progress) {
+  detail::requireGreyscale(volume, "Threshold");
+  requireRange(range);
+  const VoxelBox box = regionOrWhole(volume, region);
+  const ImageGeometry grid = boxGeometry(volume.geometry(), box);
+  RegionMask mask{grid, std::vector<std::uint8_t>(grid.voxelCount())};
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      thresholdBox<std::uint8_t>(volume, box, range, mask, progress);
+      break;
+    case PixelType::Int16:
+      thresholdBox<std::int16_t>(volume, box, range, mask, progress);
+      break;
+    case PixelType::UInt16:
+      thresholdBox<std::uint16_t>(volume, box, range, mask, progress);
+      break;
+    case PixelType::Int32:
+      thresholdBox<std::int32_t>(volume, box, range, mask, progress);
+      break;
+    case PixelType::Float32:
+      thresholdBox<float>(volume, box, range, mask, progress);
+      break;
+    case PixelType::Rgb8:
+      break;  // refused by requireGreyscale
+  }
+  return mask;
+}
+
+RegionMask connectedThreshold(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
+                              HuRange range, const std::optional<VoxelBox>& region,
+                              Progress& progress) {
+  detail::requireGreyscale(volume, "Region growing");
+  detail::requireSeeds(seeds_lps, "Region growing");
+  requireRange(range);
+  const VoxelBox box = regionOrWhole(volume, region);
+  const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
+  auto read = subRange(progress, 0.0, 0.2);
+  auto image = detail::floatImage(volume, box, /*paddingAsNaN=*/true, *read);
+  using Grow = itk::ConnectedThresholdImageFilter<FloatImage, MaskImage>;
+  auto grow = Grow::New();
+  grow->SetInput(image);
+  grow->SetLower(static_cast<float>(range.low_HU));
+  grow->SetUpper(static_cast<float>(range.high_HU));
+  grow->SetReplaceValue(1);
+  for (const auto& seed : seeds) grow->AddSeed(seed);
+  auto run = subRange(progress, 0.2, 1.0);
+  detail::runFilter(grow, *run, "Region growing");
+  return detail::regionMask(*grow->GetOutput(), boxGeometry(volume.geometry(), box));
+}
+
+RegionMask confidenceConnected(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
+                               const ConfidenceOptions& options,
+                               const std::optional<VoxelBox>& region, Progress& progress) {
+  detail::requireGreyscale(volume, "Confidence connected");
+  detail::requireSeeds(seeds_lps, "Confidence connected");
+  if (!(options.multiplier > 0.0) || options.iterations < 0 || options.initialRadius_voxels < 1)
+    throw Error(ErrorKind::InvalidInput,
+                "Confidence connected needs a multiplier > 0, iterations >= 0 and an initial "
+                "radius of at least 1 voxel.",
+                "options");
+  const VoxelBox box = regionOrWhole(volume, region);
+  const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
+  auto read = subRange(progress, 0.0, 0.2);
+  auto image = detail::floatImage(volume, box, /*paddingAsNaN=*/false, *read);
+  using Grow = itk::ConfidenceConnectedImageFilter<FloatImage, MaskImage>;
+  auto grow = Grow::New();
+  grow->SetInput(image);
+  grow->SetMultiplier(options.multiplier);
+  grow->SetNumberOfIterations(static_cast<unsigned>(options.iterations));
+  grow->SetInitialNeighborhoodRadius(static_cast<unsigned>(options.initialRadius_voxels));
+  grow->SetReplaceValue(1);
+  for (const auto& seed : seeds) grow->AddSeed(seed);
+  auto run = subRange(progress, 0.2, 1.0);
+  detail::runFilter(grow, *run, "Confidence connected");
+  return detail::regionMask(*grow->GetOutput(), boxGeometry(volume.geometry(), box));
+}
+
+RegionMask fastMarching(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
+                        const FastMarchingOptions& options, const std::optional<VoxelBox>& region,
+                        Progress& progress) {
+  detail::requireGreyscale(volume, "Fast marching");
+  detail::requireSeeds(seeds_lps, "Fast marching");
+  if (!(options.arrivalTime > 0.0) || !(options.speed.smoothingSigma_mm > 0.0))
+    throw Error(ErrorKind::InvalidInput,
+                "Fast marching needs an arrival time > 0 and a smoothing sigma > 0 mm.", "options");
+  const VoxelBox whole = regionOrWhole(volume, region);
+  detail::seedIndices(volume.geometry(), whole, seeds_lps);  // seeds inside the asked box
+  // Only what the front can reach is computed (a preview on a slice touches a small patch).
+  const VoxelBox asked = reachable(volume, whole, seeds_lps, options.arrivalTime);
+  const VoxelBox box = widenedForGaussian(volume, asked);
+  const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
+  auto read = subRange(progress, 0.0, 0.1);
+  auto image = detail::floatImage(volume, box, false, *read);
+  auto speedProgress = subRange(progress, 0.1, 0.5);
+  auto speed = speedImage(image, seeds, options.speed, *speedProgress);
+  auto march = subRange(progress, 0.5, 1.0);
+  auto times = arrivalTimes(image, speed, seeds, options.arrivalTime * 1.05, *march);
+  const RegionMask reached = cropMask(
+      below(*times, options.arrivalTime, boxGeometry(volume.geometry(), box)), volume, box, asked);
+  return pasteMask(reached, volume, asked, whole);
+}
+
+RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3> seeds_lps,
+                                 const GeodesicOptions& options,
+                                 const std::optional<VoxelBox>& region, Progress& progress) {
+  detail::requireGreyscale(volume, "Geodesic active contour");
+  detail::requireSeeds(seeds_lps, "Geodesic active contour");
+  if (!(options.initialRadius_mm > 0.0) || options.iterations < 1)
+    throw Error(ErrorKind::InvalidInput,
+                "The geodesic active contour needs an initial radius > 0 mm and at least one "
+                "iteration.",
+                "options");
+  const VoxelBox asked = regionOrWhole(volume, region);
+  detail::seedIndices(volume.geometry(), asked, seeds_lps);  // seeds inside the asked box
+  const VoxelBox box = widenedForGaussian(volume, asked);
+  const auto seeds = detail::seedIndices(volume.geometry(), box, seeds_lps);
+  auto read = subRange(progress, 0.0, 0.1);
+  auto image = detail::floatImage(volume, box, false, *read);
+  auto speedProgress = subRange(progress, 0.1, 0.3);
+  auto speed = speedImage(image, seeds, options.speed, *speedProgress);
+  // Initial level set: distance from the seeds minus the radius (negative inside the spheres).
+  auto distanceProgress = subRange(progress, 0.3, 0.4);
+  const double far_mm = 1e9;
+  auto initial = arrivalTimes(image, nullptr, seeds, far_mm, *distanceProgress);
+  {
+    float* d = initial->GetBufferPointer();
+    const std::size_t n = initial->GetBufferedRegion().GetNumberOfPixels();
+    const double radius_mm =
+        std::max(options.initialRadius_mm, 2.0 * volume.geometry().spacing_mm.maxCoeff());
+    for (std::size_t v = 0; v < n; ++v) d[v] -= static_cast<float>(radius_mm);
+  }
+  using Contour = itk::GeodesicActiveContourLevelSetImageFilter<FloatImage, FloatImage>;
+  auto contour = Contour::New();
+  contour->SetInput(initial);
+  contour->SetFeatureImage(speed);
+  contour->SetPropagationScaling(options.propagationScaling);
+  contour->SetCurvatureScaling(options.curvatureScaling);
+  contour->SetAdvectionScaling(options.advectionScaling);
+  contour->SetMaximumRMSError(options.maximumRmsError);
+  contour->SetNumberOfIterations(static_cast<unsigned>(options.iterations));
+  auto evolve = subRange(progress, 0.4, 1.0);
+  detail::runFilter(contour, *evolve, "Geodesic active contour");
+  return cropMask(below(*contour->GetOutput(), 0.0, boxGeometry(volume.geometry(), box)), volume,
+                  box, asked);
+}
+
+RegionMask WatershedResult::mask(std::uint16_t label) const {
+  RegionMask m{geometry, std::vector<std::uint8_t>(labels.size())};
+  for (std::size_t v = 0; v < labels.size(); ++v) m.inside[v] = labels[v] == label;
+  return m;
+}
+
+WatershedResult watershed(const ImageVolume& volume,
+                          const std::vector<std::vector<Vec3>>& seedsPerLabel,
+                          double smoothingSigma_mm, const std::optional<VoxelBox>& region,
+                          Progress& progress) {
+  detail::requireGreyscale(volume, "Watershed");
+  if (seedsPerLabel.size() < 2 || seedsPerLabel.size() > 65535)
+    throw Error(ErrorKind::InvalidInput,
+                "Watershed needs seeds for at least two labels (the structure and its "
+                "surroundings).",
+                "seeds");
+  if (!(smoothingSigma_mm > 0.0))
+    throw Error(ErrorKind::InvalidInput, "Watershed needs a smoothing sigma > 0 mm.", "sigma");
+  const VoxelBox asked = regionOrWhole(volume, region);
+  const VoxelBox box = widenedForGaussian(volume, asked);
+  const ImageGeometry grid = boxGeometry(volume.geometry(), box);
+  auto markers = detail::newLabelImage(grid);
+  for (std::size_t label = 0; label < seedsPerLabel.size(); ++label) {
+    const auto& seeds = seedsPerLabel[label];
+    detail::requireSeeds(seeds, "Watershed label " + std::to_string(label + 1));
+    detail::seedIndices(volume.geometry(), asked, seeds);  // inside the asked box
+    for (const auto& index : detail::seedIndices(volume.geometry(), box, seeds))
+      markers->SetPixel(index, static_cast<std::uint16_t>(label + 1));
+  }
+  auto read = subRange(progress, 0.0, 0.1);
+  auto image = detail::floatImage(volume, box, false, *read);
+  auto gradientProgress = subRange(progress, 0.1, 0.4);
+  auto gradient = gradientMagnitude(image, smoothingSigma_mm, *gradientProgress);
+  using Watershed = itk::MorphologicalWatershedFromMarkersImageFilter<FloatImage, LabelImage>;
+  auto flood = Watershed::New();
+  flood->SetInput(gradient);
+  flood->SetMarkerImage(markers);
+  flood->SetMarkWatershedLine(false);  // every voxel gets a label
+  flood->SetFullyConnected(false);
+  auto run = subRange(progress, 0.4, 1.0);
+  detail::runFilter(flood, *run, "Watershed");
+  const std::uint16_t* labels = flood->GetOutput()->GetBufferPointer();
+  const std::vector<std::uint16_t> all(labels, labels + grid.voxelCount());
+  if (box == asked) return {grid, all};
+  return {boxGeometry(volume.geometry(), asked), cropBox(all, box, asked)};
+}
+
+}  // namespace twinplan::segmentation

@@ -1,0 +1,78 @@
+// The automatic presets on the full-size phantoms (abdomen 256x256x100 at 1.5x1.5x2.5 mm, head
+// 224x224x96 at 1x1x2 mm), straight and oblique: Dice with the true segments. The figures go to
+// docs/validation.md "Segmentation presets".
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+#include <set>
+
+#include "twinplan/core/error.h"
+#include "twinplan/phantom/phantom.h"
+#include "twinplan/segmentation/presets.h"
+#include "twinplan/segmentation/region_mask.h"
+
+using namespace twinplan;
+using namespace twinplan::segmentation;
+
+namespace {
+
+RegionMask truth(const LabelMap& labels, const std::set<std::string>& keys, bool all = false) {
+  std::set<std::uint16_t> values;
+  for (const Segment& s : labels.segments())
+    if (s.layer == 0 && (keys.count(s.tissueType) || keys.count(s.name))) values.insert(s.value);
+  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
+  const auto& layer = labels.layer(0);
+  for (std::size_t v = 0; v < layer.size(); ++v)
+    mask.inside[v] = all ? layer[v] != 0 : values.count(layer[v]) != 0;
+  return mask;
+}
+
+double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask& expected,
+                  const std::string& tag, std::span<const Vec3> seeds = {}) {
+  const auto start = std::chrono::steady_clock::now();
+  const LabelMap labels = runPreset(volume, preset, seeds);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RegionMask made{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
+  for (std::size_t v = 0; v < made.inside.size(); ++v) made.inside[v] = labels.layer(0)[v] != 0;
+  const double d = dice(made, expected);
+  std::cout << "[ DICE     ] " << tag << " " << presetInfo(preset).name << " " << d << " ("
+            << seconds << " s)\n";
+  return d;
+}
+
+class FullSizePresets : public ::testing::TestWithParam<bool> {};
+
+TEST_P(FullSizePresets, AbdomenMatchesTheTruth) {
+  phantom::PhantomOptions options;
+  options.surfaceModels = false;
+  options.oblique = GetParam();
+  const phantom::Phantom p = phantom::makePhantom(options);
+  const ImageVolume& ct = *findVolume(p.twin, "CT");
+  const LabelMap& labels = p.twin.labelMaps[0];
+  const std::string tag = GetParam() ? "abdomen oblique" : "abdomen";
+  EXPECT_GE(presetDice(ct, PresetName::Bone, truth(labels, {"bone"}), tag), 0.97);
+  EXPECT_GE(presetDice(ct, PresetName::Vessels, truth(labels, {"vessel"}), tag), 0.97);
+  // Deep in the right lobe: 22 mm from the nearest tumour and portal branch.
+  const std::vector<Vec3> seed{Vec3(-60, 30, 80)};
+  EXPECT_GE(presetDice(ct, PresetName::Liver, truth(labels, {"Liver"}), tag, seed), 0.97);
+  EXPECT_GE(presetDice(ct, PresetName::BodyOutline, truth(labels, {}, true), tag), 0.97);
+}
+
+TEST_P(FullSizePresets, HeadBrainMask) {
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.surfaceModels = false;
+  options.oblique = GetParam();
+  const phantom::Phantom p = phantom::makePhantom(options);
+  const RegionMask brain =
+      truth(p.twin.labelMaps[0], {"Grey matter", "White matter", "Ventricles"});
+  EXPECT_GE(presetDice(*findVolume(p.twin, "MR T1"), PresetName::BrainMask, brain,
+                       GetParam() ? "head oblique" : "head"),
+            0.95);
+}
+
+INSTANTIATE_TEST_SUITE_P(StraightAndOblique, FullSizePresets, ::testing::Bool());
+
+}  // namespace

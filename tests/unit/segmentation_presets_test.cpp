@@ -1,0 +1,222 @@
+// The automatic presets against the phantoms' ground truth (scale 0.5; full size under
+// tests/slow): Dice of each preset's segment with the true segments of its tissue type.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <set>
+
+#include "test_support.h"
+#include "twinplan/core/case_editor.h"
+#include "twinplan/core/error.h"
+#include "twinplan/phantom/phantom.h"
+#include "twinplan/segmentation/presets.h"
+#include "twinplan/segmentation/region_mask.h"
+
+using namespace twinplan;
+using namespace twinplan::segmentation;
+
+namespace {
+
+phantom::Phantom makeAbdomen(double scale, bool oblique = false) {
+  phantom::PhantomOptions options;
+  options.scale = scale;
+  options.surfaceModels = false;
+  options.oblique = oblique;
+  return phantom::makePhantom(options);
+}
+
+// The layer-0 voxels of the true segments whose name or tissue type is listed (every labelled
+// voxel when `all`).
+RegionMask truth(const LabelMap& labels, const std::set<std::string>& keys, bool all = false) {
+  std::set<std::uint16_t> values;
+  for (const Segment& s : labels.segments())
+    if (s.layer == 0 && (keys.count(s.tissueType) || keys.count(s.name))) values.insert(s.value);
+  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
+  const auto& layer = labels.layer(0);
+  for (std::size_t v = 0; v < layer.size(); ++v)
+    mask.inside[v] = all ? layer[v] != 0 : values.count(layer[v]) != 0;
+  return mask;
+}
+
+RegionMask result(const LabelMap& labels) {
+  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
+  for (std::size_t v = 0; v < mask.inside.size(); ++v) mask.inside[v] = labels.layer(0)[v] != 0;
+  return mask;
+}
+
+// A liver voxel deep inside the liver (its +-2 voxel box all liver), nearest the right lobe's
+// centre: where a user would click.
+Vec3 liverSeed(const LabelMap& labels) {
+  const auto liver = labels.findSegment("Liver");
+  const std::uint16_t value = labels.segments()[*liver].value;
+  const ImageGeometry& g = labels.geometry();
+  const auto& layer = labels.layer(0);
+  Vec3 best(0, 0, 0);
+  double bestDistance = 1e9;
+  for (std::int64_t k = 2; k + 2 < g.size[2]; ++k)
+    for (std::int64_t j = 2; j + 2 < g.size[1]; ++j)
+      for (std::int64_t i = 2; i + 2 < g.size[0]; ++i) {
+        bool deep = true;
+        for (int dk = -2; dk <= 2 && deep; ++dk)
+          for (int dj = -2; dj <= 2 && deep; ++dj)
+            for (int di = -2; di <= 2 && deep; ++di)
+              deep = layer[g.linearIndex(i + di, j + dj, k + dk)] == value;
+        if (!deep) continue;
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        const double d = (p - Vec3(-70, -5, 55)).norm();
+        if (d < bestDistance) bestDistance = d, best = p;
+      }
+  return best;
+}
+
+double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask& expected,
+                  std::span<const Vec3> seeds = {}) {
+  const LabelMap labels = runPreset(volume, preset, seeds);
+  const double d = dice(result(labels), expected);
+  std::cout << "[ DICE     ] " << presetInfo(preset).name << " " << d << "\n";
+  ::testing::Test::RecordProperty("dice_" + presetInfo(preset).name, std::to_string(d));
+  return d;
+}
+
+}  // namespace
+
+// One phantom for the abdomen tests (made once: ~0.1 s).
+const phantom::Phantom& abdomen() {
+  static const phantom::Phantom p = makeAbdomen(0.5);
+  return p;
+}
+
+TEST(SegmentationPresets, AbdomenBoneMatchesTheTruth) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  EXPECT_GE(presetDice(ct, PresetName::Bone, truth(abdomen().twin.labelMaps[0], {"bone"})), 0.97);
+}
+
+TEST(SegmentationPresets, AbdomenContrastVesselsMatchTheTruth) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  EXPECT_GE(presetDice(ct, PresetName::Vessels, truth(abdomen().twin.labelMaps[0], {"vessel"})),
+            0.97);
+}
+
+TEST(SegmentationPresets, AbdomenLiverFromOneSeedMatchesTheTruth) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  const LabelMap& labels = abdomen().twin.labelMaps[0];
+  const std::vector<Vec3> seed{liverSeed(labels)};
+  EXPECT_GE(presetDice(ct, PresetName::Liver, truth(labels, {"Liver"}), seed), 0.97);
+}
+
+TEST(SegmentationPresets, AbdomenBodyOutlineMatchesTheTruth) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  EXPECT_GE(presetDice(ct, PresetName::BodyOutline, truth(abdomen().twin.labelMaps[0], {}, true)),
+            0.97);
+}
+
+TEST(SegmentationPresets, BoneOnAnObliqueGridMatchesTheTruth) {
+  const phantom::Phantom p = makeAbdomen(0.5, /*oblique=*/true);
+  EXPECT_GE(
+      presetDice(*findVolume(p.twin, "CT"), PresetName::Bone, truth(p.twin.labelMaps[0], {"bone"})),
+      0.97);
+}
+
+TEST(SegmentationPresets, HeadBrainMaskOnT1) {
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.scale = 0.5;
+  options.surfaceModels = false;
+  const phantom::Phantom p = phantom::makePhantom(options);
+  const RegionMask brain =
+      truth(p.twin.labelMaps[0], {"Grey matter", "White matter", "Ventricles"});
+  EXPECT_GE(presetDice(*findVolume(p.twin, "MR T1"), PresetName::BrainMask, brain), 0.9);
+}
+
+TEST(SegmentationPresets, LungsInAConstructedChest) {
+  // A chest: an elliptic body of soft tissue (40 HU) in air (-1000 HU), two lungs (-850 HU
+  // ellipsoids) inside, and bowel gas (a 10 ml pocket, too small for a lung).
+  ImageGeometry g;
+  g.size = {64, 48, 30};
+  g.spacing_mm = Vec3(5.0, 5.0, 6.0);
+  g.origin_lps = -0.5 * g.spacing_mm.cwiseProduct(Vec3(63, 47, 29));
+  ImageVolume ct(g, PixelType::Int16);
+  ct.dicom.modality = "CT";
+  ct.unit = "HU";
+  RegionMask lungs{g, std::vector<std::uint8_t>(g.voxelCount())};
+  auto voxels = ct.voxels<std::int16_t>();
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        const std::size_t v = g.linearIndex(i, j, k);
+        const bool body = std::pow(p.x() / 150, 2) + std::pow(p.y() / 100, 2) <= 1.0;
+        auto inEllipsoid = [&](const Vec3& c, const Vec3& r) {
+          return ((p - c).cwiseQuotient(r)).squaredNorm() <= 1.0;
+        };
+        const bool lung = inEllipsoid(Vec3(-60, 0, 0), Vec3(45, 60, 70)) ||
+                          inEllipsoid(Vec3(60, 0, 0), Vec3(45, 60, 70));
+        const bool gas = inEllipsoid(Vec3(0, -70, -60), Vec3(13, 13, 13));
+        lungs.inside[v] = lung;
+        voxels[v] = static_cast<std::int16_t>(!body ? -1000 : lung ? -850 : gas ? -950 : 40);
+      }
+  EXPECT_EQ(presetDice(ct, PresetName::Lungs, lungs), 1.0);
+}
+
+TEST(SegmentationPresets, ClearErrorsForBadInput) {
+  const phantom::Phantom p = makeAbdomen(0.25);
+  const ImageVolume& ct = *findVolume(p.twin, "CT");
+  EXPECT_THROW(presetFromString("kidney"), Error);
+  try {
+    runPreset(ct, PresetName::Liver, {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+  }
+  const std::vector<Vec3> outside{Vec3(0, 0, 900)};
+  try {
+    runPreset(ct, PresetName::Liver, outside);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find("outside the image"), std::string::npos);
+  }
+  ImageVolume mr = ct;
+  mr.dicom.modality = "MR";
+  mr.unit = "";
+  try {
+    runPreset(mr, PresetName::Bone, {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  }
+}
+
+TEST(SegmentationPresets, SegmentsCarryTissueTypeAndSnomedTerminology) {
+  const Segment bone = presetSegment(PresetName::Bone);
+  EXPECT_EQ(bone.tissueType, "bone");
+  EXPECT_EQ(bone.terminology.category.value, "85756007");
+  EXPECT_EQ(bone.terminology.type.value, "272673000");
+  EXPECT_EQ(presetSegment(PresetName::Liver).terminology.type.value, "10200004");
+  EXPECT_EQ(presetSegment(PresetName::Lungs).terminology.type.value, "39607008");
+  EXPECT_EQ(presetSegment(PresetName::Vessels).terminology.type.value, "59820001");
+  EXPECT_EQ(presetSegment(PresetName::BrainMask).terminology.type.value, "12738006");
+  for (const PresetInfo& info : presetCatalogue()) {
+    const Segment s = presetSegment(info.preset);
+    EXPECT_EQ(s.terminology.type.scheme, "SCT") << info.name;
+    EXPECT_FALSE(s.tissueType.empty()) << info.name;
+  }
+}
+
+TEST(SegmentationPresets, AddingTheResultIsUndoable) {
+  const phantom::Phantom p = makeAbdomen(0.25);
+  const ImageVolume& ct = *findVolume(p.twin, "CT");
+  const LabelMap bone = runPreset(ct, PresetName::Bone, {});
+  CaseEditor editor(p.twin);
+  const int layersBefore = editor.twin().labelMaps[0].layerCount();
+  editor.apply(addPresetSegments(editor.twin(), bone, "Bone preset"));
+  const LabelMap& merged = editor.twin().labelMaps[0];
+  EXPECT_EQ(merged.layerCount(), layersBefore + 1);
+  const auto added = merged.findSegment("Bone");
+  ASSERT_TRUE(added);
+  EXPECT_EQ(merged.voxelCount(*added), result(bone).count());
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps[0].layerCount(), layersBefore);
+  EXPECT_FALSE(editor.twin().labelMaps[0].findSegment("Bone"));
+}
