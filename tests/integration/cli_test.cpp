@@ -156,7 +156,8 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   ASSERT_TRUE(kinds.is_array());
   std::vector<std::string> names;
   for (const auto& kind : kinds) names.push_back(kind["job"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"import-series", "build-models", "convert"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"import-series", "build-models", "convert", "register"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }
