@@ -8,6 +8,8 @@
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/engine/case_import.h"
+#include "twinplan/io/dicom_image2d.h"
+#include "twinplan/io/dicom_index.h"
 #include "twinplan/registration/landmarks.h"
 #include "twinplan/registration/register.h"
 #include "twinplan/registration/transform_file.h"
@@ -188,10 +190,22 @@ class RegisterJob final : public Job {
   }
 
   // The series' volume, named after its modality and folder so that every message says which
-  // of the two series it is about.
+  // of the two series it is about. A folder holding only one 2D image series (a radiograph) is
+  // loaded too, so that the registration check refuses it with its reason (a 2D image) rather
+  // than "no volume found".
   static ImageVolume seriesVolume(const fs::path& dicom, const std::string& uid,
                                   Progress& progress) {
-    Case imported = importCase(dicom, uid, progress);
+    auto scan = subRange(progress, 0.0, 0.2);
+    const io::DicomIndex index = io::scanDicom(dicom, *scan);
+    const io::DicomSeries* chosen = nullptr;
+    const auto all = index.allSeries();
+    if (uid.empty() && all.size() == 1 && all.front()->kind != io::SeriesKind::Volume &&
+        io::hasViewableImages(*all.front()))
+      chosen = all.front();
+    else
+      chosen = &chooseVolumeSeries(index, uid, dicom);
+    auto load = subRange(progress, 0.2, 1.0);
+    Case imported = importSeriesAsCase(*chosen, *load);
     ImageVolume volume = std::move(imported.volumes.front());
     volume.name = volume.dicom.modality + " series in " + dicom.string();
     return volume;

@@ -52,8 +52,7 @@ void requireRegistrable(const ImageVolume& fixed, const ImageVolume& moving,
   for (const ImageVolume* volume : {&fixed, &moving}) {
     // The purpose names the series too: the description alone may not say which of the two
     // (or which folder) it is.
-    requirePatientVolume(*volume,
-                         std::string(purpose) + " of the series \"" + volume->name + "\"");
+    requirePatientVolume(*volume, std::string(purpose) + " of the series \"" + volume->name + "\"");
     for (int axis = 0; axis < 3; ++axis)
       if (volume->geometry().size[axis] < 4)
         throw Error(ErrorKind::InvalidInput,

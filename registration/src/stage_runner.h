@@ -48,8 +48,9 @@ StageOutcome runStage(FloatImage* fixed, FloatImage* moving, TTransform* transfo
     for (unsigned corner = 0; corner < 9; ++corner) {
       itk::ContinuousIndex<double, 3> index;
       for (unsigned a = 0; a < 3; ++a)
-        index[a] = corner == 8 ? 0.5 * double(size[a] - 1)
-                               : ((corner >> a) & 1u) ? double(size[a] - 1) : 0.0;
+        index[a] = corner == 8            ? 0.5 * double(size[a] - 1)
+                   : ((corner >> a) & 1u) ? double(size[a] - 1)
+                                          : 0.0;
       typename Metric::VirtualPointType point;
       fixed->TransformContinuousIndexToPhysicalPoint(index, point);
       probes->SetPoint(corner, point);
