@@ -144,9 +144,13 @@ void FusionPanel::showSettings(const FusionSettings& settings, const ImageVolume
       current = static_cast<int>(p);
   }
   if (foreground && current < 0) {
-    window_->addItem(tr("Custom (W %1 L %2)")
-                         .arg(foregroundWindow.window, 0, 'g', 4)
-                         .arg(foregroundWindow.level, 0, 'g', 4));
+    // As the range it shows, in the series' unit ("Custom (0 - 33.4 SUVbw)").
+    const QString unit =
+        foreground->unit.empty() ? QString() : " " + QString::fromStdString(foreground->unit);
+    window_->addItem(tr("Custom (%1 – %2%3)")
+                         .arg(foregroundWindow.level - foregroundWindow.window / 2, 0, 'g', 3)
+                         .arg(foregroundWindow.level + foregroundWindow.window / 2, 0, 'g', 3)
+                         .arg(unit));
     current = window_->count() - 1;
   }
   window_->setCurrentIndex(current);

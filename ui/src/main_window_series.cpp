@@ -411,6 +411,7 @@ void MainWindow::finishShowingSeries() {
   const Case& twin = currentCase();
   const ImageVolume* background = backgroundVolume();
   shownBackground_ = background ? background->name : std::string();
+  background_ = shownBackground_;
   if (background) windows_[background->name] = slices_[0]->view().windowLevel();
   if (!twin.viewState.empty() && background) {
     try {

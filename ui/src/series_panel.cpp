@@ -18,7 +18,8 @@ namespace twinplan::ui {
 
 namespace {
 
-enum Column { kName, kModality, kDescription, kStudyDate, kAlignment, kColumnCount };
+// The alignment beside the name: it is what decides whether a series can be fused.
+enum Column { kName, kAlignment, kModality, kStudyDate, kDescription, kColumnCount };
 
 QString isoDate(const std::string& da) {
   if (da.size() != 8) return QString::fromStdString(da);
@@ -41,13 +42,16 @@ SeriesPanel::SeriesPanel(QWidget* parent) : QWidget(parent) {
   table_->setObjectName("seriesTable");
   table_->setColumnCount(kColumnCount);
   table_->setHeaderLabels(
-      {tr("Series"), tr("Mod."), tr("Description"), tr("Study date"), tr("Alignment")});
+      {tr("Series"), tr("Alignment"), tr("Mod."), tr("Study date"), tr("Description")});
   table_->setRootIsDecorated(false);
   table_->setAlternatingRowColors(true);
   table_->header()->setStretchLastSection(true);
-  for (int c = 0; c < kAlignment; ++c)
+  for (int c = 0; c < kDescription; ++c)
     table_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
-  layout->addWidget(table_, 1);
+  // A case has a few series: a short list leaves the fusion controls in view.
+  table_->setMaximumHeight(170);
+  setMinimumWidth(330);
+  layout->addWidget(table_);
 
   auto* form = new QFormLayout;
   background_ = new QComboBox(this);
@@ -77,6 +81,7 @@ SeriesPanel::SeriesPanel(QWidget* parent) : QWidget(parent) {
   layout->addLayout(buttons);
   fusion_ = new FusionPanel(this);
   layout->addWidget(fusion_);
+  layout->addStretch(1);
 
   connect(background_, &QComboBox::currentIndexChanged, this, [this] {
     if (!showing_) emit backgroundChosen(background_->currentData().toString().toStdString());
