@@ -62,8 +62,8 @@ void DisplayListPanel::setItems(const std::vector<DisplayItem>& items) {
   shown_.clear();
   sliders_.clear();
   for (std::size_t i = 0; i < items.size(); ++i) addRow(i, items[i]);
-  const bool anyOpacity =
-      std::any_of(items.begin(), items.end(), [](const DisplayItem& item) { return item.opacity; });
+  const bool anyOpacity = std::any_of(items.begin(), items.end(),
+                                      [](const DisplayItem& item) { return item.opacity; });
   list_->setColumnHidden(kOpacity, !anyOpacity);
 }
 
@@ -117,7 +117,8 @@ QSlider* DisplayListPanel::opacitySlider(std::size_t index) const {
 void DisplayListPanel::chooseColour(std::size_t index) {
   if (index >= shown_.size()) return;
   const Rgb& now = shown_[index].colour;
-  const QColor chosen = QColorDialog::getColor(QColor(now.r, now.g, now.b), this, tr("Colour"));
+  const QColor chosen =
+      QColorDialog::getColor(QColor(now.r, now.g, now.b), this, tr("Colour"));
   if (!chosen.isValid()) return;
   shown_[index].colour = {static_cast<std::uint8_t>(chosen.red()),
                           static_cast<std::uint8_t>(chosen.green()),

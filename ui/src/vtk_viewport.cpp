@@ -140,8 +140,8 @@ void VtkViewport::renderFrame() {
   if (frame_.size() != size_px) frame_ = QImage(size_px, QImage::Format_RGB32);
   QOpenGLFunctions* gl = context_->functions();
   gl->glPixelStorei(GL_PACK_ALIGNMENT, 4);
-  gl->glReadPixels(0, 0, size_px.width(), size_px.height(), GL_BGRA, GL_UNSIGNED_INT_8_8_8_8_REV,
-                   frame_.bits());
+  gl->glReadPixels(0, 0, size_px.width(), size_px.height(), GL_BGRA,
+                   GL_UNSIGNED_INT_8_8_8_8_REV, frame_.bits());
   frame_.mirror(false, true);
   frame_.setDevicePixelRatio(devicePixelRatioF());
   framebuffer_->release();
