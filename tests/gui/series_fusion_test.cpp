@@ -227,6 +227,9 @@ TEST_F(SeriesInTheUi, PetFusedInHotIronShowsItsColourAndTheStateSurvivesSaveAndO
   const Vec3 crosshair = hot + Vec3(3.0, -4.0, 0.0);
   window_.setCrosshair(crosshair);
   axial->view().zoom(2.0);
+  // The autosave copy carries the view state too (a crash loses no view).
+  ASSERT_TRUE(window_.autosaveNow());
+  EXPECT_EQ(loadCase(autosave_.path() / "autosave.twinplan").viewState.at("layout"), "1+3");
   test::TempDir dir;
   ASSERT_TRUE(window_.saveCaseAs(dir / "sarcoma.twinplan"));
 
