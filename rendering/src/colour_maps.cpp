@@ -180,12 +180,12 @@ constexpr Step kPet20Steps[] = {
 std::uint8_t byte(int value) { return static_cast<std::uint8_t>(std::clamp(value, 0, 255)); }
 
 // Hot Iron (PS3.6 B.1.1, 1.2.840.10008.1.5.1): red rises 2 per entry over the first half,
-// green over the second half, blue over the last quarter (4 per entry); the last entry is
-// white.
+// green over the second half, blue over the last quarter (4 per entry, from 4 at entry 192);
+// the last entry is white.
 RgbColour hotIron(int i) {
   if (i == 255) return {255, 255, 255};
   return {byte(i < 128 ? 2 * i : 255), byte(i < 128 ? 0 : 2 * (i - 128)),
-          byte(i < 192 ? 0 : 4 * (i - 192))};
+          byte(i < 192 ? 0 : 4 * (i - 191))};
 }
 
 // MATLAB's jet: each channel a trapezoid clamp(1.5 - |4t - k|) with k = 3 (red), 2 (green),

@@ -224,6 +224,19 @@ void SliceView::blendForeground(unsigned char* out) {
   const WindowLevel& wl = foreground_.window;
   const double low = wl.level - wl.window / 2.0;
   const FusionMode mode = fusionMode_;
+  // Checkerboard squares anchored at the LPS origin: a pixel's square is the parity of its
+  // position along the plane's (orthonormal) axes, p.right = origin.right + u * spacing and
+  // likewise for v, so each column and each row has one parity.
+  std::vector<std::uint8_t> columnParity, rowParity;
+  if (mode == FusionMode::Checkerboard) {
+    auto parity = [this](double position_mm) {
+      return static_cast<std::uint8_t>(static_cast<long>(std::floor(position_mm / checker_mm_)) &
+                                       1);
+    };
+    const double u0 = plane_.origin_lps.dot(plane_.right), v0 = plane_.origin_lps.dot(plane_.down);
+    for (int u = 0; u < w; ++u) columnParity.push_back(parity(u0 + u * plane_.spacing_mm));
+    for (int v = 0; v < h; ++v) rowParity.push_back(parity(v0 + v * plane_.spacing_mm));
+  }
   forEachRowChunk(h, [&](int first, int last) {
     for (int v = first; v < last; ++v) {
       const float* in = foregroundSamples_.data() + static_cast<std::size_t>(v) * w;
@@ -231,18 +244,15 @@ void SliceView::blendForeground(unsigned char* out) {
       for (int u = 0; u < w; ++u) {
         double alpha = foreground_.opacity;
         if (mode == FusionMode::Checkerboard) {
-          // Squares anchored at the LPS origin: their parity in the plane's own axes.
-          const Vec3 p = plane_.pixelToLps(u, v);
-          const auto a = static_cast<long>(std::floor(p.dot(plane_.right) / checker_mm_));
-          const auto b = static_cast<long>(std::floor(p.dot(plane_.down) / checker_mm_));
-          if (((a + b) & 1) == 0) continue;  // a background square
+          if ((columnParity[u] ^ rowParity[v]) == 0) continue;  // a background square
           alpha = 1.0;
         } else if (mode == FusionMode::Flicker) {
           alpha = 1.0;
         }
         const float value = in[u];
         unsigned char* px = row + 3 * u;
-        if (std::isnan(value)) {
+        // Pixel padding (PS3.3 C.7.5.1.1.2) lies outside the layer's scanned field.
+        if (std::isnan(value) || layer.isPadding(value)) {
           // Outside the layer: blending shows the background; a foreground square or phase
           // shows nothing there (black), so the layer's extent is visible.
           if (mode != FusionMode::Blend) px[0] = px[1] = px[2] = 0;

@@ -259,17 +259,50 @@ bool withGreyVoxels(const ImageVolume& volume, const F& f) {
   return false;
 }
 
-// A B-spline (or any non-linear) transform: each pixel through the transform on its own.
+// The largest spacing (mm) of the nodes where a non-linear transform is evaluated exactly on
+// a slice; pixels between them interpolate the mapped positions bilinearly. A registration's
+// B-spline is smooth on the scale of its control points (typically 10 to 50 mm apart), so the
+// bilinear error, h^2/8 times the displacement's second derivative, stays far below 0.1 mm for
+// h = 3 mm (0.01 mm measured in rendering_fusion_test: BSplineNodesAgreeWithEveryPixel), inside
+// a PET or MR voxel, while the transform runs ~20x less often on a 0.7 mm CT plane.
+constexpr double kDeformedNodeSpacing_mm = 3.0;
+
+// A B-spline (or any non-linear) transform: the transform at nodes every `stride` pixels (and
+// on the last row and column), continuous layer indices interpolated between them.
 template <class T>
 void sampleDeformed(const T* voxels, const ImageGeometry& g, const SlicePlane& plane,
                     const SpatialTransform& transform, float outside, std::vector<float>& pixels) {
   const Mat3 toIndex = (g.direction * g.spacing_mm.asDiagonal()).inverse();
+  const int stride =
+      std::max(1, static_cast<int>(std::floor(kDeformedNodeSpacing_mm / plane.spacing_mm)));
+  auto nodeCount = [stride](int pixels) { return (pixels - 1 + stride - 1) / stride + 1; };
+  const int nu = nodeCount(plane.width), nv = nodeCount(plane.height);
+  auto nodePixel = [stride](int node, int pixels) { return std::min(node * stride, pixels - 1); };
+  std::vector<Vec3> nodes(static_cast<std::size_t>(nu) * static_cast<std::size_t>(nv));
+  parallelRows(nu, nv, [&](int first, int last) {
+    for (int b = first; b < last; ++b)
+      for (int a = 0; a < nu; ++a) {
+        const Vec3 p = plane.pixelToLps(nodePixel(a, plane.width), nodePixel(b, plane.height));
+        nodes[static_cast<std::size_t>(b) * nu + a] = toIndex * (transform.apply(p) - g.origin_lps);
+      }
+  });
   parallelRows(plane.width, plane.height, [&](int first, int last) {
     for (int v = first; v < last; ++v) {
+      const int b = std::min(v / stride, nv - 2 < 0 ? 0 : nv - 2);
+      const int v0 = nodePixel(b, plane.height),
+                v1 = nodePixel(b + 1 < nv ? b + 1 : b, plane.height);
+      const double fv = v1 > v0 ? double(v - v0) / (v1 - v0) : 0.0;
+      const std::size_t rowB = static_cast<std::size_t>(b) * nu;
+      const std::size_t rowB1 = static_cast<std::size_t>(b + 1 < nv ? b + 1 : b) * nu;
       float* row = pixels.data() + static_cast<std::size_t>(v) * plane.width;
       for (int u = 0; u < plane.width; ++u) {
-        const Vec3 p_layer = transform.apply(plane.pixelToLps(u, v));
-        row[u] = trilinearAtIndex(voxels, g, toIndex * (p_layer - g.origin_lps), outside);
+        const int a = std::min(u / stride, nu - 2 < 0 ? 0 : nu - 2);
+        const int a1 = a + 1 < nu ? a + 1 : a;
+        const int u0 = nodePixel(a, plane.width), u1 = nodePixel(a1, plane.width);
+        const double fu = u1 > u0 ? double(u - u0) / (u1 - u0) : 0.0;
+        const Vec3 top = (1 - fu) * nodes[rowB + a] + fu * nodes[rowB + a1];
+        const Vec3 bottom = (1 - fu) * nodes[rowB1 + a] + fu * nodes[rowB1 + a1];
+        row[u] = trilinearAtIndex(voxels, g, (1 - fv) * top + fv * bottom, outside);
       }
     }
   });

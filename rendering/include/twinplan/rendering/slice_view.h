@@ -71,8 +71,10 @@ struct FusionLayer {
   WindowLevel window;  // in the layer's unit (SUV, HU ...)
   ColourMap colourMap = ColourMap::HotIron;
   double opacity = 0.5;  // 0..1, of the layer over the background in FusionMode::Blend
-  // Values below the window's low end are transparent, as PET fusion shows them: the CT shows
-  // through where there is no uptake.
+  // In FusionMode::Blend, values below the window's low end are transparent, as PET fusion
+  // shows them: the CT shows through where there is no uptake. (Checkerboard and flicker show
+  // the layer whole.) Pixel padding and points outside the layer's grid are always
+  // transparent in a blend, black in a checkerboard square or flicker phase.
   bool thresholdBelowWindow = true;
 };
 
