@@ -8,8 +8,10 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDropEvent>
+#include <QLabel>
 #include <QMimeData>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QStandardItemModel>
 #include <QStatusBar>
 #include <QTest>
@@ -207,6 +209,15 @@ TEST_F(SeriesInTheUi, PetFusedInHotIronShowsItsColourAndTheStateSurvivesSaveAndO
   EXPECT_NEAR(fused.green(), expected.g, 12) << "t = " << t;
   EXPECT_NEAR(fused.blue(), expected.b, 12) << "t = " << t;
   EXPECT_GT(fused.red() - fused.blue(), 80) << "not hot iron";
+  // The status bar reads the PET at the cursor too (trilinear through its transform).
+  emit axial->cursorMoved(probe, true);
+  QString readout;
+  for (auto* label : window_.statusBar()->findChildren<QLabel*>())
+    if (label->text().contains("SUVbw")) readout = label->text();
+  const QRegularExpressionMatch petValue = QRegularExpression("PT ([0-9.]+) SUVbw").match(readout);
+  ASSERT_TRUE(petValue.hasMatch()) << readout.toStdString();
+  EXPECT_NEAR(petValue.captured(1).toDouble(), suvProbe, 0.006) << readout.toStdString();
+  emit axial->cursorMoved(probe, false);  // the cursor left the view: the readout clears
   // As a reader would look at it: half opacity, SUV 0-5 (the preset a PET opens in).
   const rendering::WindowLevel suv0to5 = rendering::suvWindowPresets().front().window;
   fusion.opacity = 0.5;

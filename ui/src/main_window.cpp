@@ -599,7 +599,8 @@ void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
                         .arg(std::lround(ijk[0]))
                         .arg(std::lround(ijk[1]))
                         .arg(std::lround(ijk[2]))
-                        .arg(value));
+                        .arg(value) +
+                    foregroundReadout(p_lps));
 }
 
 void MainWindow::updateOverlays() {

@@ -368,6 +368,18 @@ void MainWindow::showSeriesLists() {
   browser_->setCaseSeries(std::move(uids), !twin.volumes.empty());
 }
 
+// The foreground's value at the cursor, through its transform, for the status bar.
+QString MainWindow::foregroundReadout(const Vec3& p_lps) const {
+  const rendering::SliceView& view = slices_[0]->view();
+  if (!view.hasForeground()) return {};
+  const auto value = view.foregroundValueAt(p_lps);
+  const ImageVolume& layer = *view.foreground().volume;
+  return QString("   %1 %2")
+      .arg(QString::fromStdString(layer.name),
+           value ? QString::number(*value, 'f', 2) + " " + QString::fromStdString(layer.unit)
+                 : QString("—"));
+}
+
 // ---- view state --------------------------------------------------------------------------
 
 ViewState MainWindow::viewState() const {

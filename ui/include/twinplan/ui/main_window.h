@@ -155,6 +155,7 @@ class MainWindow : public QMainWindow {
   void showSeriesLists();
   void addDroppedSeriesToCase();
   void applyCameras();
+  QString foregroundReadout(const Vec3& p_lps) const;  // "   PT 3.21 SUVbw", or empty
 
   CaseDocument* document_ = nullptr;
   Autosaver autosaver_;
