@@ -5,10 +5,12 @@
 // With TWINPLAN_SCREENSHOT_DIR set, the fused window and the Series panel are saved there.
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDropEvent>
 #include <QLabel>
+#include <QMenuBar>
 #include <QMimeData>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -262,6 +264,13 @@ TEST_F(SeriesInTheUi, PetFusedInHotIronShowsItsColourAndTheStateSurvivesSaveAndO
   auto* axial2 = reopened.sliceViewport(SliceOrientation::Axial);
   auto* coronal2 = reopened.sliceViewport(SliceOrientation::Coronal);
   EXPECT_GT(axial2->width(), 2 * coronal2->width()) << "1+3: the axial view is the large one";
+  int checkedLayouts = 0;
+  for (QAction* action : reopened.menuBar()->findChildren<QAction*>())
+    if (action->isCheckable() && action->shortcut() == QKeySequence("Ctrl+3")) {
+      EXPECT_TRUE(action->isChecked()) << "View menu shows 1+3";
+      ++checkedLayouts;
+    }
+  EXPECT_EQ(checkedLayouts, 1);
   EXPECT_LT((axial2->view().crosshair() - crosshair).norm(), 1e-9);
   EXPECT_DOUBLE_EQ(axial2->view().windowLevel().window, 350.0);
   EXPECT_DOUBLE_EQ(axial2->view().windowLevel().level, 50.0);

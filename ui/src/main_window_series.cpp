@@ -5,8 +5,10 @@
 #include <vtkNew.h>
 #include <vtkRenderer.h>
 
+#include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QSignalBlocker>
 #include <QStatusBar>
@@ -431,7 +433,14 @@ void MainWindow::finishShowingSeries() {
       for (const auto& [name, window] : state.windows)
         if (findVolume(twin, name)) windows_[name] = window;
       fusion_ = state.fusion;
-      if (!background->planar2D) setLayout(layoutFromString(state.layout));
+      if (!background->planar2D) {
+        const Layout layout = layoutFromString(state.layout);
+        setLayout(layout);
+        // The View menu's layout entries (Ctrl+1..3, in Layout's order) show the restored one.
+        const QKeySequence key(QString("Ctrl+%1").arg(static_cast<int>(layout) + 1));
+        for (QAction* action : menuBar()->findChildren<QAction*>())
+          if (action->isCheckable() && action->shortcut() == key) action->setChecked(true);
+      }
       setWindowLevel(windows_[background->name]);
       if (state.crosshair_lps) setCrosshair(*state.crosshair_lps);
       pendingCameras_ = state.cameras;
