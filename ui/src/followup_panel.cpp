@@ -72,7 +72,7 @@ void GrowthChart::paintEvent(QPaintEvent*) {
   const QFontMetrics metrics(font());
   const QRect plot =
       rect().adjusted(metrics.horizontalAdvance("00000.0") + 12, metrics.height() + 8,
-                      -metrics.horizontalAdvance("2026-00") / 2 - 8, -2 * metrics.height() - 12);
+                      -metrics.horizontalAdvance("2026-00-00") / 2 - 8, -2 * metrics.height() - 12);
   double maxVolume = 0.0;
   int maxDay = 1;
   for (const auto& s : table_.segments)
