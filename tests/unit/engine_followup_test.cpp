@@ -193,6 +193,14 @@ TEST_F(EngineFollowUp, FollowUpInTheBaselinesFrameIsNotRegisteredAndSaysSo) {
   EXPECT_NE(results[0].reason.find("same frame of reference"), std::string::npos);
 }
 
+TEST_F(EngineFollowUp, RegistrationIsCancellableBeforeAnyWork) {
+  Case twin = twoStudies();
+  twin.volumes[1].dicom.frameOfReferenceUid = "1.2.3.2";  // would be registered
+  test::RecordingProgress cancelled(0);
+  EXPECT_THROW(engine::registerFollowUps(twin, {}, "rigid", cancelled), Cancelled);
+  EXPECT_THROW(engine::registerFollowUps(twin, {}, "landmark"), Error);  // needs a landmark file
+}
+
 TEST_F(EngineFollowUp, GrowthJobReturnsTheTableAsJson) {
   test::TempDir dir("followup");
   Case twin = twoStudies();
