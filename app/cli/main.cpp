@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "segment_command.h"
 #include "twinplan/core/case_file.h"
@@ -278,6 +280,48 @@ int runRegister(const fs::path& fixed, const fs::path& moving, const json& optio
       std::cout << "  wrote " << r["transform_file"].get<std::string>() << '\n';
     std::cout << "  " << r["time_s"].get<double>() << " s\n";
   });
+}
+
+// The follow-up growth table of a case through the "growth" job; --json prints the job's result
+// (schema: docs/architecture.md, "Follow-up growth table").
+void printGrowthTable(const json& r) {
+  std::cout << "Growth from baseline " << r["baseline"].get<std::string>() << '\n';
+  for (const json& p : r["time_points"])
+    std::cout << "  day " << p["day"].get<int>() << ": " << p["study_date"].get<std::string>()
+              << " (" << p["label_maps"].size() << " label maps)\n";
+  auto orDash = [](const json& v, int precision) {
+    if (v.is_null()) return std::string("-");
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(precision) << v.get<double>();
+    return text.str();
+  };
+  for (const json& s : r["segments"]) {
+    std::cout << s["name"].get<std::string>() << ":";
+    for (const json& v : s["volumes"])
+      std::cout << "  " << v["study_date"].get<std::string>() << " " << orDash(v["volume_ml"], 2)
+                << " ml";
+    std::cout << "\n  change " << orDash(s["change_ml"], 2) << " ml ("
+              << orDash(s["change_percent"], 1) << " %), growth rate "
+              << orDash(s["growth_rate_per_day"], 5) << " /day, doubling time "
+              << orDash(s["doubling_time_days"], 1) << " days";
+    if (s["new"].get<bool>()) std::cout << ", NEW";
+    if (s["disappeared"].get<bool>()) std::cout << ", DISAPPEARED";
+    std::cout << '\n';
+  }
+  if (r.contains("registrations"))
+    for (const json& g : r["registrations"])
+      std::cout << "Follow-up " << g["follow_up"].get<std::string>() << ": "
+                << (g["registered"].get<bool>()
+                        ? std::string("registered")
+                        : "not registered, " + g["reason"].get<std::string>())
+                << '\n';
+  for (const json& note : r["notes"]) std::cout << "Note: " << note.get<std::string>() << '\n';
+  std::cout << "Volume changes only; " << r["recist_context"].get<std::string>() << '\n';
+}
+
+int runGrowth(const json& parameters, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "growth"}, {"parameters", parameters}});
+  return runJobAndReport(*job, progress, {}, printGrowthTable);
 }
 
 // ---- phantom ------------------------------------------------------------------------------
@@ -623,6 +667,15 @@ int main(int argc, char** argv) {
       "segment", "Edit a segment of a case with a tool (grow, shrink, hollow, islands ...)");
   cli::addSegmentToolOptions(*segmentCmd, segmentArguments);
 
+  std::string baselineName;
+  bool registerFollowUps = false;
+  auto* growthCmd = app.add_subcommand(
+      "growth", "Follow-up growth table of a case: segment volumes per study date, change, VDT");
+  growthCmd->add_option("CASE", path, "Case file (.twinplan) with several studies")->required();
+  growthCmd->add_option("--baseline", baselineName, "Baseline series (default: the earliest)");
+  growthCmd->add_flag("--register", registerFollowUps,
+                      "First register later studies onto the baseline (rigid) and save the case");
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -686,6 +739,11 @@ int main(int argc, char** argv) {
         throw Error(ErrorKind::InvalidInput, "--op needs --segment NAME.", "segment");
       return runSegment(a, progress);
     }
+    if (*growthCmd)
+      return runGrowth({{"case", fs::absolute(path).string()},
+                        {"baseline", baselineName},
+                        {"register", registerFollowUps}},
+                       progress);
     if (*run) return runJobFile(path, statusFile, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);

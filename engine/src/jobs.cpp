@@ -133,6 +133,15 @@ const std::vector<Entry>& entries() {
          {"volume", "string", "The volume (default: the first of the preset's modality)", ""},
          {"seeds", "list of strings", "Seed points \"x,y,z\" in LPS mm", J::array()}}},
        makeSegmentJob},
+      {{"growth",
+        "The follow-up growth table of a case: each segment's volume per study date, change, "
+        "growth rate and volume doubling time; optionally registers the later studies first.",
+        {{"case", "path", "The case file (several studies of one patient)", J()},
+         {"baseline", "string", "The baseline series' name (default: the earliest study)", ""},
+         {"register", "boolean", "First register later studies onto the baseline and save", false},
+         {"method", "string", "rigid | affine | bspline (with register)", "rigid"},
+         {"output", "path", "The case file to write (default: the case, in place)", "= case"}}},
+       makeGrowthJob},
   };
   return kEntries;
 }

@@ -214,8 +214,8 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
 // Every kind of the catalogue, in any order (each issue adds its own).
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"build-models", "compare-segments", "convert",
-                                             "export-meshes", "import-meshes", "import-series",
-                                             "register", "resample", "segment"}));
+                                             "export-meshes", "growth", "import-meshes",
+                                             "import-series", "register", "resample", "segment"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }

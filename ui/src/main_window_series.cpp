@@ -24,6 +24,7 @@
 #include "twinplan/rendering/colour_maps.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/followup_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/series_panel.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -121,6 +122,16 @@ void MainWindow::buildSeriesDock() {
   dock->setWidget(seriesPanel_);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
+  // Follow-up (issue #15 item 4): the growth table and chart, a tab beside Series.
+  auto* followUp = new FollowUpPanel(document_, this);
+  followUp->setObjectName("followUpPanel");
+  auto* followUpDock = new QDockWidget(tr("Follow-up"), this);
+  followUpDock->setObjectName("followUpDock");
+  followUpDock->setWidget(followUp);
+  followUpDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::RightDockWidgetArea, followUpDock);
+  tabifyDockWidget(dock, followUpDock);
+  dock->raise();
 
   connect(seriesPanel_, &SeriesPanel::backgroundChosen, this, &MainWindow::setBackgroundSeries);
   connect(seriesPanel_, &SeriesPanel::foregroundChosen, this, &MainWindow::setForegroundSeries);
