@@ -211,6 +211,7 @@ vtkRenderer* SliceView::renderer() const { return renderer_; }
 
 void SliceView::setVolume(const ImageVolume* volume) {
   volume_ = volume;
+  updateColourBars();
   image_->SetVisibility(volume != nullptr);
   crosshairActor_->SetVisibility(volume != nullptr);
   // A 2D image without a patient plane has no anatomical directions to letter.
@@ -494,6 +495,7 @@ void SliceView::updateMeasurementOverlay() {
 void SliceView::setWindowLevel(const WindowLevel& wl) {
   windowLevel_ = wl;
   resampleBeforeRender_ = true;
+  if (backgroundColourMap_ != ColourMap::Grey) updateColourBars();
 }
 
 double SliceView::sliceStep_mm() const {
@@ -536,9 +538,12 @@ void SliceView::resample() {
   auto* out = static_cast<unsigned char*>(rgb_->GetScalarPointer());
   if (volume_->pixelType() == PixelType::Rgb8) {
     sampleColours();
+  } else if (backgroundNeedsComposition()) {
+    composeBackground(out);  // slab or colour map (slice_fusion.cpp)
   } else {
     sampleGreys();
   }
+  if (foreground_.volume) blendForeground(out);
   if (labels_) blendSegments(out);
   if (field_) blendField(out);
   rgb_->Modified();

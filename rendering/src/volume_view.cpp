@@ -35,6 +35,7 @@
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/vtk_view.h"
+#include "twinplan/rendering/colour_maps.h"
 #include "twinplan/rendering/mesh_actor.h"
 
 namespace twinplan::rendering {
@@ -49,13 +50,27 @@ const char* toString(VolumePreset preset) {
       return "CT angio / vessels";
     case VolumePreset::Mr:
       return "MR";
+    case VolumePreset::PetMipInvertedGrey:
+      return "PET MIP (inverted grey)";
+    case VolumePreset::PetMipHotIron:
+      return "PET MIP (hot iron)";
   }
   return "unknown";
 }
 
 std::vector<VolumePreset> allVolumePresets() {
-  return {VolumePreset::CtBone, VolumePreset::CtSoftTissue, VolumePreset::CtAngio,
-          VolumePreset::Mr};
+  return {VolumePreset::CtBone, VolumePreset::CtSoftTissue,       VolumePreset::CtAngio,
+          VolumePreset::Mr,     VolumePreset::PetMipInvertedGrey, VolumePreset::PetMipHotIron};
+}
+
+VolumePreset defaultPresetFor(const ImageVolume& volume) {
+  if (volume.dicom.modality == "PT") return VolumePreset::PetMipInvertedGrey;
+  if (volume.dicom.modality == "MR") return VolumePreset::Mr;
+  return VolumePreset::CtBone;
+}
+
+const char* toString(VolumeRenderMode mode) {
+  return mode == VolumeRenderMode::Mip ? "mip" : "composite";
 }
 
 namespace {
@@ -85,6 +100,9 @@ std::vector<Point> presetPoints(VolumePreset preset, double lo, double hi) {
               {200, 0.9, 0.25, 0.2, 0.45},
               {400, 1, 0.8, 0.7, 0.7},
               {3000, 1, 1, 1, 0.85}};
+    case VolumePreset::PetMipInvertedGrey:
+    case VolumePreset::PetMipHotIron:
+      return {};  // colour-map presets: petTransferFunctions
     case VolumePreset::Mr: {
       const double span = std::max(hi - lo, 1e-6);
       return {{lo, 0, 0, 0, 0},
@@ -98,7 +116,8 @@ std::vector<Point> presetPoints(VolumePreset preset, double lo, double hi) {
 
 // The 1st and 99.5th percentiles of about 200k voxels: MR volumes often hold a few very
 // bright voxels (vessels, fat, artefacts) that would squeeze the whole ramp into the dark.
-void robustRange(const ImageVolume& volume, double& lo, double& hi) {
+void robustRange(const ImageVolume& volume, double& lo, double& hi, int loPerMille = 10,
+                 int hiPerMille = 995) {
   const ImageGeometry& g = volume.geometry();
   const std::size_t n = volume.voxelCount();
   const std::size_t step = std::max<std::size_t>(1, n / 200000);
@@ -119,9 +138,14 @@ void robustRange(const ImageVolume& volume, double& lo, double& hi) {
     return;
   }
   std::sort(values.begin(), values.end());
-  lo = values[values.size() / 100];
-  hi = values[std::min(values.size() - 1, values.size() * 995 / 1000)];
+  lo = values[values.size() * static_cast<std::size_t>(loPerMille) / 1000];
+  hi = values[std::min(values.size() - 1,
+                       values.size() * static_cast<std::size_t>(hiPerMille) / 1000)];
   if (hi <= lo) hi = values.back() > lo ? values.back() : lo + 1.0;
+}
+
+bool isPetPreset(VolumePreset preset) {
+  return preset == VolumePreset::PetMipInvertedGrey || preset == VolumePreset::PetMipHotIron;
 }
 
 // A unit cube (centred on 0) with its faces tinted by axis in the usual anatomical colours:
@@ -385,12 +409,9 @@ void VolumeView::setVolume(const ImageVolume* volume) {
     matrix->SetElement(r, 3, g.origin_lps[r]);
   }
   actor_->SetUserMatrix(matrix);
-  VolumePreset preset = preset_;
-  if (volume->dicom.modality == "MR") {
-    preset = VolumePreset::Mr;
-  } else if (preset == VolumePreset::Mr) {
-    preset = VolumePreset::CtBone;  // HU presets for anything with a calibrated scale
-  }
+  VolumePreset preset = defaultPresetFor(*volume);
+  if (preset == VolumePreset::CtBone && preset_ != VolumePreset::Mr && !isPetPreset(preset_))
+    preset = preset_;  // a CT keeps the CT preset the user chose
   setPreset(preset);
   resetCamera();
 }
@@ -400,13 +421,64 @@ void VolumeView::setVolumeVisible(bool visible) {
   actor_->SetVisibility(volume_ != nullptr && visible);
 }
 
+void VolumeView::setRenderMode(VolumeRenderMode mode) {
+  renderMode_ = mode;
+  mapper_->SetBlendMode(mode == VolumeRenderMode::Mip ? vtkVolumeMapper::MAXIMUM_INTENSITY_BLEND
+                                                      : vtkVolumeMapper::COMPOSITE_BLEND);
+  // Inverted grey reads as dark uptake on white (film-like): the MIP needs a white backdrop.
+  const bool whiteBackdrop =
+      mode == VolumeRenderMode::Mip && preset_ == VolumePreset::PetMipInvertedGrey;
+  if (whiteBackdrop) {
+    renderer_->SetBackground(1.0, 1.0, 1.0);
+    renderer_->GradientBackgroundOff();
+  } else {
+    renderer_->SetBackground(0.08, 0.09, 0.11);
+    renderer_->GradientBackgroundOn();
+  }
+}
+
+// PET MIP transfer functions over SUV [0, hi]: the colour map's 256 entries as colour
+// points; opacity 1 wherever there is activity, so the ray's maximum is shown as coloured (a
+// MIP takes the colour and opacity of the maximum sample). Inverted grey keeps zero-activity
+// white (opaque) over the white backdrop; hot iron makes it transparent over the dark one.
+namespace {
+void petTransferFunctions(VolumePreset preset, double hi, vtkColorTransferFunction* colour,
+                          vtkPiecewiseFunction* opacity) {
+  const ColourMap map =
+      preset == VolumePreset::PetMipHotIron ? ColourMap::HotIron : ColourMap::InvertedGrey;
+  const auto& table = colourTable(map);
+  for (int i = 0; i < 256; i += 5) {
+    const RgbColour& c = table[static_cast<std::size_t>(i)];
+    colour->AddRGBPoint(hi * i / 255.0, c.r / 255.0, c.g / 255.0, c.b / 255.0);
+  }
+  const RgbColour& top = table[255];
+  colour->AddRGBPoint(hi, top.r / 255.0, top.g / 255.0, top.b / 255.0);
+  if (map == ColourMap::InvertedGrey) {
+    opacity->AddPoint(0.0, 1.0);
+    opacity->AddPoint(hi, 1.0);
+  } else {
+    opacity->AddPoint(0.0, 0.0);
+    opacity->AddPoint(0.05 * hi, 0.0);
+    opacity->AddPoint(0.25 * hi, 1.0);
+    opacity->AddPoint(hi, 1.0);
+  }
+}
+}  // namespace
+
 void VolumeView::setPreset(VolumePreset preset) {
   preset_ = preset;
+  setRenderMode(isPetPreset(preset) ? VolumeRenderMode::Mip : VolumeRenderMode::Composite);
   if (!image_ || !volume_) return;
   double lo = 0.0, hi = 1.0;
   if (preset == VolumePreset::Mr) robustRange(*volume_, lo, hi);
   auto colour = vtkSmartPointer<vtkColorTransferFunction>::New();
   auto opacity = vtkSmartPointer<vtkPiecewiseFunction>::New();
+  if (isPetPreset(preset)) {
+    // SUV 0 .. the 99.9th percentile: a few hot voxels (bladder, a hot lesion) must not push
+    // the rest of the body into the first entries of the map.
+    robustRange(*volume_, lo, hi, 0, 999);
+    petTransferFunctions(preset, std::max(hi, 1e-6), colour, opacity);
+  }
   for (const Point& p : presetPoints(preset, lo, hi)) {
     colour->AddRGBPoint(p.value, p.r, p.g, p.b);
     if (!volume_->isPadding(p.value)) opacity->AddPoint(p.value, p.opacity);
@@ -421,7 +493,8 @@ void VolumeView::setPreset(VolumePreset preset) {
   property->SetScalarOpacity(opacity);
   property->SetInterpolationTypeToLinear();
   // Shading multiplies the cost of each sample several times over on software OpenGL.
-  property->SetShade(!fast_);
+  // (A MIP is not shaded: it shows values, not surfaces.)
+  property->SetShade(!fast_ && !isPetPreset(preset));
   property->SetAmbient(0.25);
   property->SetDiffuse(0.75);
   property->SetSpecular(0.2);

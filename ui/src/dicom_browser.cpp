@@ -1,12 +1,16 @@
 #include "twinplan/ui/dicom_browser.h"
 
+#include <QFont>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
+#include <QMenu>
 #include <QPixmap>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "twinplan/io/dicom_image2d.h"
 
@@ -14,7 +18,7 @@ namespace twinplan::ui {
 namespace {
 
 // The kind of a series shows in its name and colour; a narrow table keeps the names readable.
-enum Column { kName, kModality, kImages, kDate, kColumnCount };
+enum Column { kName, kModality, kImages, kDate, kInCase, kColumnCount };
 constexpr int kSeriesUidRole = Qt::UserRole + 1;
 
 QString dicomDate(const std::string& date) {
@@ -31,6 +35,40 @@ QString personName(const std::string& name) {
   return text.isEmpty() ? QObject::tr("(no name)") : text;
 }
 
+// Merges `from` into `into`: patients by ID and name, studies and series by UID. A series
+// scanned again replaces the earlier listing (its files may have moved or grown).
+void mergeIndex(io::DicomIndex& into, io::DicomIndex&& from) {
+  for (auto& patient : from.patients) {
+    auto samePatient = std::find_if(into.patients.begin(), into.patients.end(), [&](const auto& p) {
+      return p.id == patient.id && p.name == patient.name;
+    });
+    if (samePatient == into.patients.end()) {
+      into.patients.push_back(std::move(patient));
+      continue;
+    }
+    for (auto& study : patient.studies) {
+      auto sameStudy =
+          std::find_if(samePatient->studies.begin(), samePatient->studies.end(),
+                       [&](const auto& s) { return s.studyInstanceUid == study.studyInstanceUid; });
+      if (sameStudy == samePatient->studies.end()) {
+        samePatient->studies.push_back(std::move(study));
+        continue;
+      }
+      for (auto& series : study.series) {
+        auto sameSeries = std::find_if(
+            sameStudy->series.begin(), sameStudy->series.end(),
+            [&](const auto& s) { return s.seriesInstanceUid == series.seriesInstanceUid; });
+        if (sameSeries == sameStudy->series.end())
+          sameStudy->series.push_back(std::move(series));
+        else
+          *sameSeries = std::move(series);
+      }
+    }
+  }
+  for (auto& skipped : from.skipped) into.skipped.push_back(std::move(skipped));
+  into.filesScanned += from.filesScanned;
+}
+
 }  // namespace
 
 DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
@@ -43,7 +81,9 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   layout->addWidget(importButton);
   tree_ = new QTreeWidget(this);
   tree_->setColumnCount(kColumnCount);
-  tree_->setHeaderLabels({tr("Patient / study / series"), tr("Mod."), tr("Images"), tr("Date")});
+  tree_->setHeaderLabels(
+      {tr("Patient / study / series"), tr("Mod."), tr("Images"), tr("Date"), tr("Case")});
+  tree_->headerItem()->setToolTip(kInCase, tr("✓: the series is in the open case"));
   tree_->header()->setStretchLastSection(false);
   tree_->header()->setSectionResizeMode(kName, QHeaderView::Stretch);
   for (int c = 1; c < kColumnCount; ++c)
@@ -54,7 +94,29 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
   tree_->setRootIsDecorated(true);
   connect(tree_, &QTreeWidget::itemActivated, this,
           [this](QTreeWidgetItem* item, int) { activate(item); });
+  tree_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(tree_, &QTreeWidget::customContextMenuRequested, this, &DicomBrowser::showContextMenu);
+  connect(tree_, &QTreeWidget::currentItemChanged, this, &DicomBrowser::updateButtons);
   layout->addWidget(tree_, 1);
+  auto* caseRow = new QHBoxLayout;
+  addButton_ = new QPushButton(tr("Add to case"), this);
+  addButton_->setObjectName("addToCase");
+  addButton_->setToolTip(
+      tr("Add the selected series to the open case (e.g. MR or PET beside the CT, a follow-up)"));
+  connect(addButton_, &QPushButton::clicked, this, [this] {
+    if (const io::DicomSeries* series = seriesOf(tree_->currentItem()))
+      emit addToCaseRequested(*series);
+  });
+  removeButton_ = new QPushButton(tr("Remove from case"), this);
+  removeButton_->setObjectName("removeFromCase");
+  removeButton_->setToolTip(tr("Take the selected series out of the open case (undoable)"));
+  connect(removeButton_, &QPushButton::clicked, this, [this] {
+    const std::string uid = selectedSeries();
+    if (!uid.empty()) emit removeFromCaseRequested(uid);
+  });
+  caseRow->addWidget(addButton_);
+  caseRow->addWidget(removeButton_);
+  layout->addLayout(caseRow);
   summary_ = new QLabel(this);
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
@@ -64,6 +126,17 @@ DicomBrowser::DicomBrowser(QWidget* parent) : QWidget(parent) {
 
 void DicomBrowser::setIndex(io::DicomIndex index) {
   index_ = std::move(index);
+  thumbnails_.clear();
+  rebuildTree();
+}
+
+void DicomBrowser::addIndex(io::DicomIndex index) {
+  mergeIndex(index_, std::move(index));
+  rebuildTree();
+}
+
+void DicomBrowser::rebuildTree() {
+  const std::string selected = selectedSeries();
   tree_->clear();
   for (const auto& patient : index_.patients) {
     auto* patientItem = new QTreeWidgetItem(
@@ -116,13 +189,86 @@ void DicomBrowser::setIndex(io::DicomIndex index) {
     summary_->setToolTip({});
   }
   summary_->setText(text);
+  setThumbnails({});
+  showCaseMarks();
+  if (!selected.empty()) selectSeries(selected);
+  updateButtons();
 }
 
 void DicomBrowser::setThumbnails(const std::map<std::string, QImage>& thumbnails) {
+  for (const auto& [uid, image] : thumbnails) thumbnails_[uid] = image;
   for (QTreeWidgetItemIterator it(tree_); *it; ++it) {
-    const auto found = thumbnails.find((*it)->data(kName, kSeriesUidRole).toString().toStdString());
-    if (found != thumbnails.end()) (*it)->setIcon(kName, QIcon(QPixmap::fromImage(found->second)));
+    const auto found =
+        thumbnails_.find((*it)->data(kName, kSeriesUidRole).toString().toStdString());
+    if (found != thumbnails_.end()) (*it)->setIcon(kName, QIcon(QPixmap::fromImage(found->second)));
   }
+}
+
+std::string DicomBrowser::selectedSeries() const {
+  const QTreeWidgetItem* item = tree_->currentItem();
+  return item ? item->data(kName, kSeriesUidRole).toString().toStdString() : std::string();
+}
+
+const io::DicomSeries* DicomBrowser::seriesOf(const QTreeWidgetItem* item) const {
+  if (!item) return nullptr;
+  const QString uid = item->data(kName, kSeriesUidRole).toString();
+  return uid.isEmpty() ? nullptr : index_.findSeries(uid.toStdString());
+}
+
+void DicomBrowser::setCaseSeries(std::set<std::string> seriesInstanceUids, bool caseOpen) {
+  caseSeries_ = std::move(seriesInstanceUids);
+  caseOpen_ = caseOpen;
+  showCaseMarks();
+  // Opening a case selects its series (the first listed one), so the user sees where it is.
+  for (QTreeWidgetItemIterator it(tree_); *it; ++it) {
+    if (caseSeries_.count((*it)->data(kName, kSeriesUidRole).toString().toStdString())) {
+      tree_->setCurrentItem(*it);
+      tree_->scrollToItem(*it);
+      break;
+    }
+  }
+  updateButtons();
+}
+
+void DicomBrowser::showCaseMarks() {
+  for (QTreeWidgetItemIterator it(tree_); *it; ++it) {
+    const QString uid = (*it)->data(kName, kSeriesUidRole).toString();
+    if (uid.isEmpty()) continue;
+    const bool inCase = caseSeries_.count(uid.toStdString()) > 0;
+    (*it)->setText(kInCase, inCase ? QStringLiteral("✓") : QString());
+    QFont font = (*it)->font(kName);
+    font.setBold(inCase);
+    (*it)->setFont(kName, font);
+  }
+}
+
+void DicomBrowser::updateButtons() {
+  const io::DicomSeries* series = seriesOf(tree_->currentItem());
+  const bool inCase = series && caseSeries_.count(series->seriesInstanceUid) > 0;
+  addButton_->setEnabled(caseOpen_ && series && !inCase && io::hasViewableImages(*series));
+  removeButton_->setEnabled(inCase);
+}
+
+void DicomBrowser::showContextMenu(const QPoint& position) {
+  QTreeWidgetItem* item = tree_->itemAt(position);
+  const io::DicomSeries* series = seriesOf(item);
+  if (!series) return;
+  tree_->setCurrentItem(item);
+  const std::string uid = series->seriesInstanceUid;
+  const bool viewable = io::hasViewableImages(*series);
+  QMenu menu(this);
+  QAction* open = menu.addAction(tr("Open as a new case"), this, [this, uid] {
+    if (const io::DicomSeries* s = index_.findSeries(uid)) emit seriesActivated(*s);
+  });
+  open->setEnabled(viewable);
+  QAction* add = menu.addAction(tr("Add to case"), this, [this, uid] {
+    if (const io::DicomSeries* s = index_.findSeries(uid)) emit addToCaseRequested(*s);
+  });
+  add->setEnabled(addButton_->isEnabled());
+  QAction* remove = menu.addAction(tr("Remove from case"), this,
+                                   [this, uid] { emit removeFromCaseRequested(uid); });
+  remove->setEnabled(removeButton_->isEnabled());
+  menu.exec(tree_->viewport()->mapToGlobal(position));
 }
 
 bool DicomBrowser::selectSeries(const std::string& seriesInstanceUid) {

@@ -407,7 +407,7 @@ void MainWindow::setCase(Case twin) { document_->reset(std::move(twin)); }
 void MainWindow::showCase() {
   const Case& twin = document_->twin();
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
-  const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
+  const ImageVolume* image = beginShowingSeries();
   const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
   volume_->discardFrame();
@@ -448,6 +448,7 @@ void MainWindow::showCase() {
   pendingPoints_.clear();
   updateOverlays();
   updateTitle();
+  finishShowingSeries();
 }
 
 // A 2D image (radiograph, secondary capture, colour photograph) opens in the 1-up layout: the
@@ -464,8 +465,7 @@ void MainWindow::showLayoutFor(const ImageVolume* image) {
 }
 
 void MainWindow::showCaseIn3D() {
-  const Case& twin = document_->twin();
-  const ImageVolume* image = twin.volumes.empty() ? nullptr : &twin.volumes.front();
+  const ImageVolume* image = backgroundVolume();
   // The 3D view renders patient-space greyscale volumes; a 2D or colour image has no 3D.
   if (image && (image->planar2D || image->pixelType() == PixelType::Rgb8)) image = nullptr;
   volume_->view().setVolume(image);
@@ -527,8 +527,7 @@ void MainWindow::pickPoint(const SliceViewport& viewport, const Vec3& p_lps) {
   m.kind = measurementKind(tool_);
   m.name = document_->nextMeasurementName(m.kind);
   m.points_lps = pendingPoints_;
-  const Case& twin = document_->twin();
-  if (!twin.volumes.empty()) m.volumeName = twin.volumes.front().name;
+  if (backgroundVolume()) m.volumeName = backgroundVolume()->name;
   if (m.kind == Measurement::Kind::RoiBox || m.kind == Measurement::Kind::RoiEllipsoid) {
     // An ROI drawn on a 2D view is one slice deep: spread its corners half a slice along
     // the view normal.
@@ -577,12 +576,11 @@ void MainWindow::updateSliders() {
 }
 
 void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
-  const Case& twin = document_->twin();
-  if (!inside || twin.volumes.empty()) {
+  if (!inside || !backgroundVolume()) {
     readout_->clear();
     return;
   }
-  const ImageVolume& image = twin.volumes.front();
+  const ImageVolume& image = *backgroundVolume();
   const Vec3 ijk = image.geometry().lpsToIndex(p_lps);
   QString value = "—";
   if (image.geometry().contains(ijk) && image.pixelType() == PixelType::Rgb8) {
@@ -601,13 +599,14 @@ void MainWindow::showCursor(const Vec3& p_lps, bool inside) {
                         .arg(std::lround(ijk[0]))
                         .arg(std::lround(ijk[1]))
                         .arg(std::lround(ijk[2]))
-                        .arg(value));
+                        .arg(value) +
+                    foregroundReadout(p_lps));
 }
 
 void MainWindow::updateOverlays() {
   const Case& twin = document_->twin();
-  if (twin.volumes.empty()) return;
-  const ImageVolume& image = twin.volumes.front();
+  if (!backgroundVolume()) return;
+  const ImageVolume& image = *backgroundVolume();
   const std::string patient = twin.patientName.empty() ? image.dicom.patientName : twin.patientName;
   // Kept short so that it never runs into the right-hand text in the small views.
   std::string series = image.dicom.seriesDescription;

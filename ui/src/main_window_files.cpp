@@ -109,7 +109,10 @@ bool MainWindow::importDicom(const std::filesystem::path& path) {
     return false;
   }
   const std::size_t skipped = scan->index.skipped.size();
-  browser_->setIndex(std::move(scan->index));
+  lastImportedSeries_.clear();
+  for (const io::DicomSeries* series : scan->index.allSeries())
+    lastImportedSeries_.push_back(series->seriesInstanceUid);
+  browser_->addIndex(std::move(scan->index));
   browser_->setThumbnails(scan->thumbnails);
   statusBar()->showMessage(tr("Imported %1: %2 series, %3 files skipped")
                                .arg(QString::fromStdString(path.string()))
@@ -154,7 +157,9 @@ bool MainWindow::loadSeries(const io::DicomSeries& series) {
 }
 
 bool MainWindow::saveCaseAs(const std::filesystem::path& file) {
-  const Case* twin = &document_->twin();
+  // The view state goes with the case (a copy: voxels are shared, not copied).
+  auto twin = std::make_shared<Case>(document_->twin());
+  twin->viewState = viewStateJson(viewState());
   Autosaver* autosaver = &autosaver_;
   const bool saved =
       runInBackground(this, tr("Saving case…"), [twin, file, autosaver](Progress& progress) {
@@ -181,6 +186,7 @@ bool MainWindow::autosaveNow() {
   // A snapshot keeps the copy consistent while the user goes on editing; the write itself runs
   // on a worker thread so the GUI never waits for the disk.
   auto snapshot = std::make_shared<Case>(document_->twin());
+  snapshot->viewState = viewStateJson(viewState());
   document_->markAutosaved();
   std::exception_ptr failure;
   QThread* writer = QThread::create([this, snapshot, &failure] {
@@ -338,11 +344,12 @@ void MainWindow::dropEvent(QDropEvent* event) {
     if (urls.size() == 1 && path.extension() == ".twinplan") {
       openCase(path);
     } else if (urls.size() == 1) {
-      importDicom(path);
+      if (importDicom(path)) addDroppedSeriesToCase();
     } else {
       std::vector<std::filesystem::path> paths;
       for (const QUrl& url : urls) paths.emplace_back(url.toLocalFile().toStdString());
       importDroppedFiles(paths);
+      addDroppedSeriesToCase();
     }
   } catch (const std::exception& e) {
     showError(tr("Cannot open"), e);
@@ -352,12 +359,13 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::importDroppedFiles(const std::vector<std::filesystem::path>& paths) {
   // Several dropped files or folders are scanned as one folder of links to them; the links
   // live as long as the window, and cases record the files' real paths.
-  dropFolder_ = std::make_unique<QTemporaryDir>();
-  if (!dropFolder_->isValid()) {
+  auto dropFolder = std::make_unique<QTemporaryDir>();
+  if (!dropFolder->isValid()) {
     throw Error(ErrorKind::Io, "Cannot create a temporary folder for the dropped files.",
-                dropFolder_->errorString().toStdString());
+                dropFolder->errorString().toStdString());
   }
-  const std::filesystem::path folder = dropFolder_->path().toStdString();
+  const std::filesystem::path folder = dropFolder->path().toStdString();
+  dropFolders_.push_back(std::move(dropFolder));
   int n = 0;
   for (const auto& path : paths) {
     std::error_code ec;

@@ -84,6 +84,7 @@ void MainWindow::buildDocks() {
   auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
   connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
   buildDisplayDocks();
+  buildSeriesDock();
 }
 
 void MainWindow::buildDisplayDocks() {

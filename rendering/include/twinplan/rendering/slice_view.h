@@ -11,6 +11,8 @@
 #include "twinplan/core/case.h"
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/label_map.h"
+#include "twinplan/core/spatial_transform.h"
+#include "twinplan/rendering/colour_maps.h"
 #include "twinplan/rendering/slice_sampler.h"
 
 class vtkRenderer;
@@ -40,6 +42,48 @@ std::uint8_t displayGrey(double value, const WindowLevel& wl);
 // (DicomInfo::displayInverted) inverts the ramp, 255 - displayGrey, so that its minimum is
 // white (PS3.3 C.7.6.3.1.2). The values themselves are never inverted.
 std::uint8_t screenGrey(double value, const WindowLevel& wl, const ImageVolume& volume);
+
+// Position of `value` in the window, 0 at its low end, 1 at its high end (clamped): the DICOM
+// LINEAR_EXACT VOI function (PS3.3 C.11.2.1.3.2), y = (x - c) / w + 0.5, which - unlike the
+// LINEAR function's integer-pixel "- 0.5" and "w - 1" - is exact for real-valued images such
+// as SUV (a 0-5 SUV window ends at SUV 5, not 4). Indexes the colour maps.
+double windowPosition(double value, const WindowLevel& wl);
+
+// A window with a name for the presets menus.
+struct NamedWindow {
+  std::string name;  // "SUV 0-5"
+  WindowLevel window;
+};
+// PET windows in SUV (lower end 0), for the fused and the PET-alone view: SUV 0-5, 0-7, 0-10,
+// 0-15, 0-20 - the fixed SUV scales PET reading workstations typically offer (vendor defaults,
+// not guideline values). Rationale: normal FDG SUVmax of liver ~2.5 and blood pool ~2.3
+// (Mettler & Guiberteau, Essentials of Nuclear Medicine Imaging, ch. 13), so SUV 0-5 puts the
+// liver mid-scale and lesions above it in the bright end; 10-20 keeps intense uptake (brain,
+// bladder, high-grade tumours) from saturating. Values in the volume's unit (SUVbw).
+std::vector<NamedWindow> suvWindowPresets();
+
+// A second series shown over the view's own (the background): PET on CT, MR beside CT.
+struct FusionLayer {
+  const ImageVolume* volume = nullptr;  // borrowed: keep it alive while shown
+  // fixed (the background) -> moving (this layer), ITK's convention, as a Registration stores
+  // it; identity for series that share a frame of reference.
+  SpatialTransform backgroundToLayer;
+  WindowLevel window;  // in the layer's unit (SUV, HU ...)
+  ColourMap colourMap = ColourMap::HotIron;
+  double opacity = 0.5;  // 0..1, of the layer over the background in FusionMode::Blend
+  // In FusionMode::Blend, values below the window's low end are transparent, as PET fusion
+  // shows them: the CT shows through where there is no uptake. (Checkerboard and flicker show
+  // the layer whole.) Pixel padding and points outside the layer's grid are always
+  // transparent in a blend, black in a checkerboard square or flicker phase.
+  bool thresholdBelowWindow = true;
+};
+
+// How the layer meets the background: blended with its opacity; a checkerboard of squares
+// alternating between the two (each opaque), for judging an alignment at edges; or flicker,
+// one or the other whole (the UI toggles setFlickerPhase on a timer).
+enum class FusionMode { Blend, Checkerboard, Flicker };
+const char* toString(FusionMode mode);                     // "blend" | "checkerboard" | "flicker"
+FusionMode fusionModeFromString(const std::string& name);  // throws Error(InvalidInput)
 
 class SliceView {
  public:
@@ -105,6 +149,44 @@ class SliceView {
   // Text for the bottom corners: cursor readout etc.
   void setReadout(const std::string& text);
 
+  // --- Fusion (rendering/src/slice_fusion.cpp) ---
+  // A second series over this view's volume, sampled on the same slice plane through its
+  // transform. Throws Error(InvalidInput) for a layer without a volume, or with a colour
+  // (Rgb8) or planar 2D image, which cannot be placed in patient space or windowed.
+  void setForeground(const FusionLayer& layer);
+  void clearForeground();
+  bool hasForeground() const { return foreground_.volume != nullptr; }
+  const FusionLayer& foreground() const { return foreground_; }
+  // checker_mm: the side of a checkerboard square (clamped to >= 1 mm), anchored in patient
+  // coordinates (squares stay put when the slice moves or the view pans).
+  void setFusionMode(FusionMode mode, double checker_mm = 20.0);
+  FusionMode fusionMode() const { return fusionMode_; }
+  double checkerSize_mm() const { return checker_mm_; }
+  // Flicker: true shows the foreground, false the background.
+  void setFlickerPhase(bool showForeground);
+  bool flickerPhase() const { return flickerShowsForeground_; }
+  // The background's colour map (Grey by default: window/level as DICOM's grey pipeline, with
+  // MONOCHROME1 inversion; any other map is applied through windowPosition). A PET alone reads
+  // in hot iron or inverted grey.
+  void setBackgroundColourMap(ColourMap map);
+  ColourMap backgroundColourMap() const { return backgroundColourMap_; }
+  // Thick slab along the view normal, sampled at each volume's own slice step, for the
+  // background and the foreground alike. thickness_mm is clamped to >= 0.
+  void setSlab(SlabMode mode, double thickness_mm);
+  SlabMode slabMode() const { return slabMode_; }
+  double slabThickness_mm() const { return slabThickness_mm_; }
+  // Colour bars titled with the unit: the foreground's map over its window (right edge), and
+  // the background's when it has a colour map (left edge). Shown by default.
+  void setColourBarVisible(bool visible);
+  bool colourBarVisible() const { return colourBarVisible_; }
+  // The foreground's value at a point of the background's space, through the transform
+  // (trilinear); nullopt without a foreground or outside its grid. For the status bar.
+  std::optional<double> foregroundValueAt(const Vec3& p_lps) const;
+  // The slice as sampled now (for tests and tools): its plane, and the colour shown at pixel
+  // (u right, v down) of it after fusion, segments and fields.
+  const SlicePlane& slicePlane() const { return plane_; }
+  RgbColour displayedColourAt(int u, int v) const;
+
  private:
   // Changes only mark the slice image stale; it is sampled once, when the view next renders
   // (a hidden view, or several changes in a row, cost nothing).
@@ -152,6 +234,22 @@ class SliceView {
   vtkSmartPointer<vtkTextActor> scaleBarLabel_;
   double scaleBarLength_mm_ = 0.0;
   std::vector<vtkSmartPointer<vtkTextActor>> orientationLabels_;
+  // Fusion state and steps (slice_fusion.cpp).
+  void composeBackground(unsigned char* rgb);  // slab and/or colour-mapped background
+  void blendForeground(unsigned char* rgb);
+  void updateColourBars();
+  bool backgroundNeedsComposition() const;
+  FusionLayer foreground_;
+  FusionMode fusionMode_ = FusionMode::Blend;
+  double checker_mm_ = 20.0;
+  bool flickerShowsForeground_ = true;
+  ColourMap backgroundColourMap_ = ColourMap::Grey;
+  SlabMode slabMode_ = SlabMode::None;
+  double slabThickness_mm_ = 0.0;
+  bool colourBarVisible_ = true;
+  std::vector<float> foregroundSamples_;
+  vtkSmartPointer<vtkScalarBarActor> foregroundBar_;
+  vtkSmartPointer<vtkScalarBarActor> backgroundBar_;
 };
 
 }  // namespace twinplan::rendering

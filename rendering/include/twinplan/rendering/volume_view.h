@@ -24,9 +24,20 @@ class vtkVolume;
 
 namespace twinplan::rendering {
 
-enum class VolumePreset { CtBone, CtSoftTissue, CtAngio, Mr };
+// Pet* presets: maximum intensity projection of a PET, SUV 0 .. the volume's 99.9th
+// percentile (so a few hot voxels do not squeeze the body into the dark end), in inverted grey
+// (dark uptake on white, the usual PET MIP reading) or hot iron (PS3.6 B.1.1). Mr: composite,
+// its opacity ramp on the volume's 1st..99.5th intensity percentiles (MR has no absolute scale).
+enum class VolumePreset { CtBone, CtSoftTissue, CtAngio, Mr, PetMipInvertedGrey, PetMipHotIron };
 const char* toString(VolumePreset preset);
 std::vector<VolumePreset> allVolumePresets();
+// The preset a volume opens in, by modality (DicomInfo::modality, PS3.3 C.7.3.1.1.1): PT ->
+// PetMipInvertedGrey, MR -> Mr, anything else (CT, calibrated HU) -> CtBone.
+VolumePreset defaultPresetFor(const ImageVolume& volume);
+// Composite: front-to-back compositing of colour and opacity (shaded); Mip: each ray shows the
+// maximum value it crosses, coloured by the preset (vtkVolumeMapper's MAXIMUM_INTENSITY_BLEND).
+enum class VolumeRenderMode { Composite, Mip };
+const char* toString(VolumeRenderMode mode);  // "composite" | "mip"
 
 // An axis-aligned box in LPS mm.
 struct BoxLps {
@@ -49,8 +60,9 @@ class VolumeView {
   // Adds both renderers to `window` and gives it the two layers they need.
   void addTo(vtkRenderWindow* window);
 
-  // Borrowed: keep the volume alive while shown. nullptr hides it. An MR volume switches to
-  // the MR preset, a CT volume away from it. Clears the clipping box.
+  // Borrowed: keep the volume alive while shown. nullptr hides it. A PET or MR volume switches
+  // to its defaultPresetFor, a CT volume away from those (keeping a CT preset it had). Clears
+  // the clipping box.
   void setVolume(const ImageVolume* volume);
   // For software OpenGL (Mesa llvmpipe), where a full-resolution shaded ray cast takes seconds
   // on the GUI thread: render a subsampled copy (at most kFastMaxVoxelsPerAxis per axis)
@@ -62,6 +74,10 @@ class VolumeView {
   bool volumeVisible() const { return volumeVisible_; }
   void setPreset(VolumePreset preset);
   VolumePreset preset() const { return preset_; }
+  // The Pet* presets set Mip, the others Composite; set a mode after the preset to override
+  // (e.g. a CT bone MIP).
+  void setRenderMode(VolumeRenderMode mode);
+  VolumeRenderMode renderMode() const { return renderMode_; }
 
   // The case's surface meshes, in LPS, each in its colour, opacity and visibility. The view
   // copies the geometry: call again after the meshes change; nullptr removes them. Display
@@ -100,6 +116,7 @@ class VolumeView {
   void updateOrientationCamera();
 
   VolumePreset preset_ = VolumePreset::CtBone;
+  VolumeRenderMode renderMode_ = VolumeRenderMode::Composite;
   const ImageVolume* volume_ = nullptr;
   bool volumeVisible_ = true;
   bool fast_ = false;

@@ -16,6 +16,7 @@
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
 #include "twinplan/ui/case_document.h"
+#include "twinplan/ui/view_state.h"
 
 class QGridLayout;
 class QLabel;
@@ -32,6 +33,7 @@ class VolumeViewport;
 class VtkViewport;
 class DicomBrowser;
 class DisplayListPanel;
+class SeriesPanel;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -57,6 +59,26 @@ class MainWindow : public QMainWindow {
   // Several dropped files/folders, imported together. Throws twinplan::Error.
   void importDroppedFiles(const std::vector<std::filesystem::path>& paths);
   bool saveCaseAs(const std::filesystem::path& file);
+
+  // ---- several series in a case (main_window_series.cpp) ----
+  // Adds `series` to the open case (undoable); without an open case, opens it as a new case.
+  // A series of another patient is refused (Error(InvalidInput)) unless `ask` and the user says
+  // to add it anyway. False when cancelled or declined.
+  bool addSeriesToCase(const io::DicomSeries& series, bool ask = true);
+  // Removes volume `index` with its series reference and registrations (undoable).
+  void removeSeriesFromCase(std::size_t index);
+  // The volume every view shows (by name), and the one fused over it (empty: none). A
+  // foreground that is not registered to the background is refused with a status message.
+  void setBackgroundSeries(const std::string& volumeName);
+  void setForegroundSeries(const std::string& volumeName);
+  void setFusion(const FusionSettings& settings);
+  // Window/level of the foreground series, in its unit (SUV for PET).
+  void setForegroundWindow(const rendering::WindowLevel& window);
+  const std::string& backgroundSeries() const { return background_; }
+  const FusionSettings& fusionSettings() const { return fusion_; }
+  SeriesPanel* seriesPanel() const { return seriesPanel_; }
+  // How the views are now, as saved in Case::viewState (save and autosave write it).
+  ViewState viewState() const;
   // Writes the autosave copy now if anything changed since the last one (the timer calls this
   // every minute). Returns true when a copy was written.
   bool autosaveNow();
@@ -122,6 +144,18 @@ class MainWindow : public QMainWindow {
   void deleteSelectedMeasurement();
   void renameMeasurement(int row);
   void showError(const QString& title, const std::exception& error);
+  // Series and fusion (main_window_series.cpp).
+  void buildSeriesDock();
+  const ImageVolume* backgroundVolume() const;
+  const ImageVolume* beginShowingSeries();  // showCase(): picks the background from viewState
+  void finishShowingSeries();               // showCase(): restores the rest of the view state
+  void showSeries();                        // after the case's volumes or registrations changed
+  void pointViewsAtBackground();
+  void applyFusion();
+  void showSeriesLists();
+  void addDroppedSeriesToCase();
+  void applyCameras();
+  QString foregroundReadout(const Vec3& p_lps) const;  // "   PT 3.21 SUVbw", or empty
 
   CaseDocument* document_ = nullptr;
   Autosaver autosaver_;
@@ -144,7 +178,16 @@ class MainWindow : public QMainWindow {
   QActionGroup* toolActions_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;
-  std::unique_ptr<QTemporaryDir> dropFolder_;
+  // Links to dropped files; kept while the window lives, since the browser keeps listing them.
+  std::vector<std::unique_ptr<QTemporaryDir>> dropFolders_;
+  std::vector<std::string> lastImportedSeries_;  // SeriesInstanceUIDs of the last import
+  SeriesPanel* seriesPanel_ = nullptr;
+  std::string background_;       // volume name
+  std::string shownBackground_;  // the volume the views were last pointed at
+  FusionSettings fusion_;
+  std::map<std::string, rendering::WindowLevel> windows_;  // by volume name
+  std::map<std::string, ViewCamera> pendingCameras_;       // restored zoom/pan, by view
+  QTimer* flickerTimer_ = nullptr;
   int casesShown_ = 0;       // which showCase() a deferred 3D step belongs to
   bool autosaving_ = false;  // an autosave is being written (its event loop is running)
 };
