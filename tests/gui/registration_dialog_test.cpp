@@ -228,6 +228,35 @@ TEST_F(RegistrationInTheUi, ExportAndImportOfAnItkTransformFileRoundTripThroughT
   EXPECT_THROW(window_.exportRegistration("CT"), Error) << "CT itself has no registration";
 }
 
+TEST_F(RegistrationInTheUi, ResampleMovingOntoFixedAddsTheCtBackOnItsOwnGridUndoably) {
+  EXPECT_THROW(window_.resampleRegistered("CT moved"), Error) << "not registered yet";
+  storeKnownMotion();
+  ASSERT_TRUE(window_.resampleRegistered("CT moved"));
+  const Case& twin = window_.currentCase();
+  ASSERT_EQ(twin.volumes.size(), 3u);
+  const ImageVolume& ct = twin.volumes[0];
+  const ImageVolume& resampled = twin.volumes[2];
+  EXPECT_EQ(resampled.name, "CT moved (resampled onto CT)");
+  EXPECT_EQ(resampled.dicom.frameOfReferenceUid, ct.dicom.frameOfReferenceUid);
+  EXPECT_EQ(resampled.geometry().size, ct.geometry().size);
+  EXPECT_LT((resampled.geometry().origin_lps - ct.geometry().origin_lps).norm(), 1e-9);
+  // "CT moved" is the CT's voxels placed by the known motion: brought back through that motion,
+  // every voxel centre lands on its own voxel centre (within 1e-6 voxel), which resampleOnto
+  // reads exactly - so the resampled series is the CT, voxel for voxel.
+  const auto& size = ct.geometry().size;
+  std::size_t compared = 0, equal = 0;
+  for (std::int64_t k = 0; k < size[2]; k += 7)
+    for (std::int64_t j = 0; j < size[1]; j += 5)
+      for (std::int64_t i = 0; i < size[0]; i += 5) {
+        ++compared;
+        equal += resampled.valueAt(i, j, k) == ct.valueAt(i, j, k);
+      }
+  EXPECT_EQ(equal, compared);
+  EXPECT_EQ(engine::seriesAlignment(twin, "CT", resampled.name).text, "same frame as CT");
+  window_.document()->undo();
+  EXPECT_EQ(window_.currentCase().volumes.size(), 2u);
+}
+
 TEST_F(RegistrationInTheUi, ASeriesOntoItselfOrAnUnknownMethodIsRefusedWithAClearError) {
   try {
     window_.registerSeries("CT", "CT", "rigid");

@@ -255,6 +255,7 @@ void MainWindow::buildMenus() {
                     &MainWindow::registerDialog);
   series->addAction(tr("&Export registration…"), this, &MainWindow::exportSelectedRegistration);
   series->addAction(tr("&Import registration…"), this, &MainWindow::importSelectedRegistration);
+  series->addAction(tr("Re&sample moving onto fixed"), this, &MainWindow::resampleSelectedSeries);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   auto* group = new QActionGroup(this);

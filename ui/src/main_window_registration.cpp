@@ -4,11 +4,14 @@
 #include <QFileDialog>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <limits>
 
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/io/dicom_registration.h"
 #include "twinplan/registration/register.h"
+#include "twinplan/registration/resample.h"
 #include "twinplan/registration/transform_file.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/main_window.h"
@@ -50,6 +53,40 @@ const ImageVolume* volumeInFrame(const Case& twin, const std::string& frameUid) 
   for (const ImageVolume& volume : twin.volumes)
     if (!frameUid.empty() && volume.dicom.frameOfReferenceUid == frameUid) return &volume;
   return nullptr;
+}
+
+template <class T>
+double lowestOf(const ImageVolume& volume) {
+  const auto voxels = volume.voxels<T>();
+  return parallel::parallelReduce(
+      {0, voxels.size()}, std::size_t{1} << 20, std::numeric_limits<double>::infinity(),
+      [&](parallel::IndexRange block) {
+        double lowest = std::numeric_limits<double>::infinity();
+        for (std::size_t n = block.begin; n < block.end; ++n)
+          lowest = std::min(lowest, double(voxels[n]));
+        return lowest;
+      },
+      [](double a, double b) { return std::min(a, b); });
+}
+
+// What lies outside the moving image reads as its background (air in CT, no signal in MR), not
+// as 0 (water in CT): the rule of the resample job (engine/src/resample_job.cpp).
+double lowestValue(const ImageVolume& volume) {
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      return lowestOf<std::uint8_t>(volume);
+    case PixelType::Int16:
+      return lowestOf<std::int16_t>(volume);
+    case PixelType::UInt16:
+      return lowestOf<std::uint16_t>(volume);
+    case PixelType::Int32:
+      return lowestOf<std::int32_t>(volume);
+    case PixelType::Float32:
+      return lowestOf<float>(volume);
+    case PixelType::Rgb8:
+      break;
+  }
+  return 0.0;
 }
 
 }  // namespace
@@ -233,6 +270,40 @@ void MainWindow::importSelectedRegistration() {
                        seriesPanel_->selectedVolume());
   } catch (const std::exception& e) {
     showError(tr("Cannot import the registration"), e);
+  }
+}
+
+bool MainWindow::resampleRegistered(const std::string& moving) {
+  const Registration* found = nullptr;
+  for (const Registration& registration : currentCase().registrations)
+    if (registration.movingVolume == moving) found = &registration;
+  if (!found)
+    throw Error(
+        ErrorKind::NotFound,
+        "\"" + moving + "\" is not registered to another series: register it first, then resample.",
+        moving);
+  const ImageVolume movingVolume = volumeNamed(currentCase(), moving);
+  const ImageVolume fixedVolume = volumeNamed(currentCase(), found->fixedVolume);
+  const SpatialTransform fixedToMoving = found->transform;
+  auto resampled = runInBackground<ImageVolume>(
+      this, tr("Resampling %1…").arg(QString::fromStdString(moving)), [&](Progress& progress) {
+        return registration::resampleOnto(movingVolume, fixedVolume, fixedToMoving,
+                                          registration::Interpolation::Linear,
+                                          lowestValue(movingVolume), progress);
+      });
+  if (!resampled) return false;
+  document_->apply(edits::addSeries(currentCase(), std::move(*resampled)));
+  statusBar()->showMessage(tr("Added %1 (Undo removes it)")
+                               .arg(QString::fromStdString(currentCase().volumes.back().name)),
+                           10000);
+  return true;
+}
+
+void MainWindow::resampleSelectedSeries() {
+  try {
+    resampleRegistered(seriesPanel_->selectedVolume());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot resample"), e);
   }
 }
 

@@ -94,6 +94,10 @@ class MainWindow : public QMainWindow {
   // names are then ignored); stores it undoably and fuses. False when cancelled; throws
   // twinplan::Error.
   bool importRegistration(const std::string& fixed, const std::string& moving);
+  // "Resample moving onto fixed": the registered series `moving` resampled (trilinear) onto its
+  // fixed series' grid through its registration, added to the case as a new series in the fixed
+  // series' frame of reference (undoable). False when cancelled; throws twinplan::Error.
+  bool resampleRegistered(const std::string& moving);
   // The volume every view shows (by name), and the one fused over it (empty: none). A
   // foreground that is not registered to the background is refused with a status message.
   void setBackgroundSeries(const std::string& volumeName);
@@ -176,6 +180,7 @@ class MainWindow : public QMainWindow {
   // Series menu: export / import for the series selected in the Series panel, errors shown.
   void exportSelectedRegistration();
   void importSelectedRegistration();
+  void resampleSelectedSeries();
   const ImageVolume* backgroundVolume() const;
   const ImageVolume* beginShowingSeries();  // showCase(): picks the background from viewState
   void finishShowingSeries();               // showCase(): restores the rest of the view state
