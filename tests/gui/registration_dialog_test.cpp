@@ -222,6 +222,12 @@ TEST_F(RegistrationInTheUi, ExportAndImportOfAnItkTransformFileRoundTripThroughT
   window_.setPathChooser([&](const QString&, const QString&, bool) { return junk; });
   EXPECT_THROW(window_.importRegistration("CT", "CT moved"), Error);
   EXPECT_TRUE(window_.currentCase().registrations.empty());
+  // A .dcm is read as a DICOM Spatial Registration: one that is not DICOM is refused too.
+  const fs::path notDicom = fs::path(dir.path().toStdString()) / "registration.dcm";
+  std::ofstream(notDicom) << "not DICOM\n";
+  window_.setPathChooser([&](const QString&, const QString&, bool) { return notDicom; });
+  EXPECT_THROW(window_.importRegistration("CT", "CT moved"), Error);
+  EXPECT_TRUE(window_.currentCase().registrations.empty());
   // Cancelled chooser: nothing happens.
   window_.setPathChooser([](const QString&, const QString&, bool) { return fs::path(); });
   EXPECT_FALSE(window_.importRegistration("CT", "CT moved"));
