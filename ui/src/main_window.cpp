@@ -297,6 +297,13 @@ void MainWindow::buildMenus() {
   edit->addAction(undo);
   edit->addAction(redo);
 
+  QMenu* series = menuBar()->addMenu(tr("&Series"));
+  series->addAction(tr("&Register…"), QKeySequence(tr("Ctrl+R")), this,
+                    &MainWindow::registerDialog);
+  series->addAction(tr("&Export registration…"), this, &MainWindow::exportSelectedRegistration);
+  series->addAction(tr("&Import registration…"), this, &MainWindow::importSelectedRegistration);
+  series->addAction(tr("Re&sample moving onto fixed"), this, &MainWindow::resampleSelectedSeries);
+
   QMenu* view = menuBar()->addMenu(tr("&View"));
   auto* group = new QActionGroup(this);
   const std::pair<const char*, Layout> layouts[] = {

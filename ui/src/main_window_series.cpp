@@ -136,6 +136,9 @@ void MainWindow::buildSeriesDock() {
   connect(seriesPanel_, &SeriesPanel::backgroundChosen, this, &MainWindow::setBackgroundSeries);
   connect(seriesPanel_, &SeriesPanel::foregroundChosen, this, &MainWindow::setForegroundSeries);
   connect(seriesPanel_, &SeriesPanel::removeRequested, this, &MainWindow::removeSeriesFromCase);
+  connect(seriesPanel_, &SeriesPanel::registerRequested, this, &MainWindow::registerDialog);
+  connect(seriesPanel_, &SeriesPanel::removeRegistrationRequested, this,
+          &MainWindow::removeRegistrationOf);
   connect(seriesPanel_->fusion(), &FusionPanel::settingsChanged, this, &MainWindow::setFusion);
   connect(seriesPanel_->fusion(), &FusionPanel::foregroundWindowChosen, this,
           &MainWindow::setForegroundWindow);

@@ -13,6 +13,7 @@
 
 #include "twinplan/engine/jobs.h"
 #include "twinplan/engine/series_alignment.h"
+#include "twinplan/ui/registration_dialog.h"
 
 namespace twinplan::ui {
 
@@ -76,9 +77,19 @@ SeriesPanel::SeriesPanel(QWidget* parent) : QWidget(parent) {
          "(undoable)"));
   register_ = new QPushButton(tr("Register…"), this);
   register_->setObjectName("registerSeries");
+  removeRegistration_ = new QPushButton(tr("Remove registration"), this);
+  removeRegistration_->setObjectName("removeRegistration");
+  removeRegistration_->setToolTip(
+      tr("Forget the selected series' registration: it is no longer fused (undoable)"));
   buttons->addWidget(remove_);
   buttons->addWidget(register_);
+  buttons->addWidget(removeRegistration_);
   layout->addLayout(buttons);
+  // How good the selected series' registration is (metric value, iterations, TRE).
+  quality_ = new QLabel(this);
+  quality_->setObjectName("registrationQuality");
+  quality_->setWordWrap(true);
+  layout->addWidget(quality_);
   fusion_ = new FusionPanel(this);
   layout->addWidget(fusion_);
   layout->addStretch(1);
@@ -93,8 +104,43 @@ SeriesPanel::SeriesPanel(QWidget* parent) : QWidget(parent) {
     const int row = table_->indexOfTopLevelItem(table_->currentItem());
     if (row >= 0) emit removeRequested(static_cast<std::size_t>(row));
   });
-  connect(table_, &QTreeWidget::currentItemChanged, this,
-          [this] { remove_->setEnabled(table_->currentItem() != nullptr); });
+  connect(register_, &QPushButton::clicked, this, &SeriesPanel::registerRequested);
+  connect(removeRegistration_, &QPushButton::clicked, this, [this] {
+    if (QTreeWidgetItem* item = table_->currentItem())
+      emit removeRegistrationRequested(item->text(kName).toStdString());
+  });
+  connect(table_, &QTreeWidget::currentItemChanged, this, [this] {
+    remove_->setEnabled(table_->currentItem() != nullptr);
+    if (shown_ && !showing_) showSelected(*shown_);
+  });
+}
+
+std::string SeriesPanel::selectedVolume() const {
+  QTreeWidgetItem* item = table_->currentItem();
+  return item ? item->text(kName).toStdString() : std::string();
+}
+
+const Registration* SeriesPanel::registrationOf(const Case& twin, const std::string& volume) {
+  for (const Registration& registration : twin.registrations)
+    if (registration.movingVolume == volume) return &registration;
+  return nullptr;
+}
+
+void SeriesPanel::showSelected(const Case& twin) {
+  QTreeWidgetItem* item = table_->currentItem();
+  const Registration* registration =
+      item ? registrationOf(twin, item->text(kName).toStdString()) : nullptr;
+  removeRegistration_->setEnabled(registration != nullptr);
+  if (!registration) {
+    quality_->clear();
+    return;
+  }
+  const QString quality = registrationQualityText(*registration);
+  quality_->setText(tr("%1 onto %2 (%3)%4")
+                        .arg(QString::fromStdString(registration->movingVolume),
+                             QString::fromStdString(registration->fixedVolume),
+                             QString::fromStdString(registration->method),
+                             quality.isEmpty() ? QString() : ": " + quality));
 }
 
 void SeriesPanel::showSeries(const Case& twin, const std::string& background,
@@ -115,7 +161,11 @@ void SeriesPanel::showSeries(const Case& twin, const std::string& background,
     row->setText(kModality, QString::fromStdString(volume.dicom.modality));
     row->setText(kDescription, QString::fromStdString(volume.dicom.seriesDescription));
     row->setText(kStudyDate, isoDate(volume.dicom.studyDate));
-    row->setText(kAlignment, QString::fromStdString(alignment.text));
+    // The quality beside the state: a registration is only as good as its metric and TRE.
+    const Registration* registration = registrationOf(twin, volume.name);
+    const QString quality = registration ? registrationQualityText(*registration) : QString();
+    row->setText(kAlignment, QString::fromStdString(alignment.text) +
+                                 (quality.isEmpty() ? QString() : " · " + quality));
     if (!alignment.fusable()) {
       // Fusing it would overlay two unrelated coordinate systems: said, and not offered.
       row->setIcon(kAlignment, style()->standardIcon(QStyle::SP_MessageBoxWarning));
@@ -149,11 +199,13 @@ void SeriesPanel::showSeries(const Case& twin, const std::string& background,
                               .arg(QString::fromStdString(background), unaligned.join(", ")));
   warning_->setVisible(!unaligned.isEmpty());
   const bool canRegister = registrationJobExists();
-  register_->setEnabled(canRegister && !unaligned.isEmpty());
-  register_->setToolTip(canRegister ? tr("Register the selected series to the background")
+  register_->setEnabled(canRegister && twin.volumes.size() > 1);
+  register_->setToolTip(canRegister ? tr("Register one series of the case onto another")
                                     : tr("Registration (issue #15 item 3) is not in this build "
                                          "yet: series of another frame of reference cannot be "
                                          "fused until it is."));
+  shown_ = &twin;
+  showSelected(twin);
   showing_ = false;
 }
 

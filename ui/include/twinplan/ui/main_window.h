@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -67,6 +68,36 @@ class MainWindow : public QMainWindow {
   bool addSeriesToCase(const io::DicomSeries& series, bool ask = true);
   // Removes volume `index` with its series reference and registrations (undoable).
   void removeSeriesFromCase(std::size_t index);
+
+  // ---- registration (main_window_registration.cpp) ----
+  // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
+  // "bspline") in the background, behind a progress dialog with Cancel, and stores the result
+  // undoably (edits::setRegistration); the moving series is then fused over the fixed one.
+  // False when cancelled; throws twinplan::Error when the pair cannot be registered.
+  bool registerSeries(const std::string& fixed, const std::string& moving,
+                      const std::string& method);
+  // "Register…": asks for the pair and the method (RegistrationDialog), then registerSeries;
+  // errors are shown as messages. False when cancelled or failed.
+  bool registerDialog();
+  // Removes the registration that brings `moving` onto another series (undoable).
+  void removeRegistrationOf(const std::string& moving);
+  // Where a file is read or written: a file dialog by default; tests inject a chooser.
+  // Returns an empty path when the user cancels.
+  using PathChooser =
+      std::function<std::filesystem::path(const QString& title, const QString& filter, bool save)>;
+  void setPathChooser(PathChooser chooser) { pathChooser_ = std::move(chooser); }
+  // Writes the registration that brings `moving` onto another series as an ITK transform file
+  // (.tfm, fixed -> moving). False when cancelled; throws twinplan::Error.
+  bool exportRegistration(const std::string& moving);
+  // Reads an ITK transform file as the registration fixed -> moving (volume names), or a DICOM
+  // Spatial Registration object (.dcm), whose two Frame of Reference UIDs pick the series (the
+  // names are then ignored); stores it undoably and fuses. False when cancelled; throws
+  // twinplan::Error.
+  bool importRegistration(const std::string& fixed, const std::string& moving);
+  // "Resample moving onto fixed": the registered series `moving` resampled (trilinear) onto its
+  // fixed series' grid through its registration, added to the case as a new series in the fixed
+  // series' frame of reference (undoable). False when cancelled; throws twinplan::Error.
+  bool resampleRegistered(const std::string& moving);
   // The volume every view shows (by name), and the one fused over it (empty: none). A
   // foreground that is not registered to the background is refused with a status message.
   void setBackgroundSeries(const std::string& volumeName);
@@ -148,6 +179,10 @@ class MainWindow : public QMainWindow {
   void showError(const QString& title, const std::exception& error);
   // Series and fusion (main_window_series.cpp).
   void buildSeriesDock();
+  // Series menu: export / import for the series selected in the Series panel, errors shown.
+  void exportSelectedRegistration();
+  void importSelectedRegistration();
+  void resampleSelectedSeries();
   const ImageVolume* backgroundVolume() const;
   const ImageVolume* beginShowingSeries();  // showCase(): picks the background from viewState
   void finishShowingSeries();               // showCase(): restores the rest of the view state
@@ -160,6 +195,7 @@ class MainWindow : public QMainWindow {
   QString foregroundReadout(const Vec3& p_lps) const;  // "   PT 3.21 SUVbw", or empty
 
   CaseDocument* document_ = nullptr;
+  PathChooser pathChooser_;
   Autosaver autosaver_;
   QTimer* autosaveTimer_ = nullptr;
   Layout layout_ = Layout::FourUp;

@@ -56,11 +56,15 @@ class SeriesPanel : public QWidget {
   // Lists the case's volumes against `background` and marks `foreground` (names; may be empty).
   void showSeries(const Case& twin, const std::string& background, const std::string& foreground);
   FusionPanel* fusion() const { return fusion_; }
+  // The series selected in the list (name), empty when none.
+  std::string selectedVolume() const;
 
  signals:
   void backgroundChosen(const std::string& volume);
   void foregroundChosen(const std::string& volume);  // empty: none
   void removeRequested(std::size_t volumeIndex);
+  void registerRequested();
+  void removeRegistrationRequested(const std::string& movingVolume);
 
  private:
   QTreeWidget* table_ = nullptr;
@@ -68,6 +72,12 @@ class SeriesPanel : public QWidget {
   QComboBox* foreground_ = nullptr;
   QPushButton* remove_ = nullptr;
   QPushButton* register_ = nullptr;
+  QPushButton* removeRegistration_ = nullptr;
+  QLabel* quality_ = nullptr;
+  void showSelected(const Case& twin);
+  // The registration bringing `volume` onto another series, or nullptr.
+  static const Registration* registrationOf(const Case& twin, const std::string& volume);
+  const Case* shown_ = nullptr;  // the case of the last showSeries (the window's, outlives us)
   QLabel* warning_ = nullptr;
   FusionPanel* fusion_ = nullptr;
   bool showing_ = false;
