@@ -505,8 +505,8 @@ int runSegment(const cli::SegmentToolArguments& arguments, Progress& progress) {
 // ---- segment: automatic presets ------------------------------------------------------------
 
 int runSegmentPreset(const fs::path& casePath, const std::string& preset,
-               const std::vector<std::string>& seeds, const std::string& volume,
-               const fs::path& out, Progress& progress) {
+                     const std::vector<std::string>& seeds, const std::string& volume,
+                     const fs::path& out, Progress& progress) {
   const auto job = engine::makeJob({{"job", "segment"},
                                     {"parameters",
                                      {{"case", casePath.string()},

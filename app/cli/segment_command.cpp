@@ -110,11 +110,10 @@ segmentation::EditableArea areaOf(const SegmentToolArguments& a, const Case& twi
 void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
   command.add_option("CASE", a.input, "Case file (.twinplan)")->required();
   command.add_option("--out", a.output, "Case file to write (may be CASE itself)")->required();
-  command
-      .add_option("--op", a.tool,
-                  "grow | shrink | open | close | hollow | fill-holes | smooth | "
-                  "fill-between-slices | keep-largest-island | keep-island-at-seed | "
-                  "remove-small-islands | split-islands | logical");
+  command.add_option("--op", a.tool,
+                     "grow | shrink | open | close | hollow | fill-holes | smooth | "
+                     "fill-between-slices | keep-largest-island | keep-island-at-seed | "
+                     "remove-small-islands | split-islands | logical");
   command.add_option("--preset", a.preset,
                      "Instead of --op: body | bone | lungs | vessels | liver | brain");
   command.add_option("--volume", a.volume,
@@ -130,8 +129,9 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
   command.add_flag("--per-slice", a.perSlice, "fill-holes: each slice on its own (2D)");
   command.add_option("--min-mm3", a.minIslandVolume_mm3,
                      "remove-small-islands: keep islands of at least this volume (mm3)");
-  command.add_option("--seed", a.seed_lps,
-                     "A point x,y,z in LPS mm: keep-island-at-seed, or the liver preset's seed")
+  command
+      .add_option("--seed", a.seed_lps,
+                  "A point x,y,z in LPS mm: keep-island-at-seed, or the liver preset's seed")
       ->delimiter(',')
       ->expected(3);
   command.add_option("--connectivity", a.connectivity, "Islands: 6 (faces) or 26 (default)")

@@ -98,7 +98,7 @@ TEST_F(SegmentCli, ClearErrorsAndExitCodes) {
       {"--preset kidney", "no segmentation preset \"kidney\"", 3},
       {"--preset liver", "needs a seed point", 3},
       {"--preset liver --seed 0,0,900", "outside the image", 3},
-      {"--preset liver --seed 1,2", "not a point", 3},
+      {"--preset liver --seed 1,2", "--seed: At least 3 required", 2},  // a usage error
       {"--preset brain", "works on MR", 5},
   };
   for (const Case& c : cases) {

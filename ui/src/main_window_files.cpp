@@ -337,7 +337,11 @@ void MainWindow::importFilesDialog() {
                             "*.ima *.IMA *)"),
                          tr("DICOMDIR (DICOMDIR dicomdir)"), tr("All files (*)")});
   if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
-  const QStringList files = dialog.selectedFiles();
+  importFiles(dialog.selectedFiles());
+}
+
+void MainWindow::importFiles(const QStringList& files) {
+  if (files.isEmpty()) return;
   try {
     if (files.size() == 1) {
       importDicom(files.front().toStdString());

@@ -127,6 +127,9 @@ class MainWindow : public QMainWindow {
 
   const Case& currentCase() const;
   CaseDocument* document() const { return document_; }
+  // Imports chosen files: one DICOMDIR, folder or file is scanned; several files are read as
+  // a drop is (what File > Import DICOMDIR or files does once the dialog is accepted).
+  void importFiles(const QStringList& files);
   DicomBrowser* dicomBrowser() const { return browser_; }
   DisplayListPanel* modelsPanel() const { return models_; }
   DisplayListPanel* segmentsPanel() const { return segments_; }
