@@ -40,40 +40,6 @@ void requireVolume(const ImageVolume& volume, const std::string& role) {
                 volume.dicom.seriesInstanceUid);
 }
 
-template <class T>
-double minimumOf(const ImageVolume& volume) {
-  const auto voxels = volume.voxels<T>();
-  return parallel::parallelReduce(
-      {0, voxels.size()}, std::size_t{1} << 20, std::numeric_limits<double>::infinity(),
-      [&](parallel::IndexRange block) {
-        double lowest = std::numeric_limits<double>::infinity();
-        for (std::size_t n = block.begin; n < block.end; ++n)
-          lowest = std::min(lowest, double(voxels[n]));
-        return lowest;
-      },
-      [](double a, double b) { return std::min(a, b); });
-}
-
-// The default outside value: the moving image's minimum, so that what lies outside it reads as
-// its background (air in CT, no signal in MR) rather than as 0 HU water.
-double minimumValue(const ImageVolume& volume) {
-  switch (volume.pixelType()) {
-    case PixelType::UInt8:
-      return minimumOf<std::uint8_t>(volume);
-    case PixelType::Int16:
-      return minimumOf<std::int16_t>(volume);
-    case PixelType::UInt16:
-      return minimumOf<std::uint16_t>(volume);
-    case PixelType::Int32:
-      return minimumOf<std::int32_t>(volume);
-    case PixelType::Float32:
-      return minimumOf<float>(volume);
-    case PixelType::Rgb8:
-      break;
-  }
-  return 0.0;
-}
-
 class ResampleJob final : public Job {
  public:
   explicit ResampleJob(const JobParameters& p)
@@ -123,7 +89,7 @@ class ResampleJob final : public Job {
                       "result would be empty. Check that the transform belongs to these two "
                       "series and maps reference (fixed) points to moving points.",
                   transform_.string());
-    const double outside = outsideValue_ ? *outsideValue_ : minimumValue(moving);
+    const double outside = outsideValue_ ? *outsideValue_ : registration::backgroundValue(moving);
     auto resample = subRange(progress, 0.6, 0.9);
     const ImageVolume resampled = registration::resampleOnto(moving, reference, fixedToMoving,
                                                              interpolation_, outside, *resample);

@@ -242,4 +242,36 @@ LabelMap resampleLabels(const LabelMap& moving, const ImageGeometry& reference,
   return out;
 }
 
+template <class T>
+double lowestOf(const ImageVolume& volume) {
+  const auto voxels = volume.voxels<T>();
+  return parallel::parallelReduce(
+      {0, voxels.size()}, std::size_t{1} << 20, std::numeric_limits<double>::infinity(),
+      [&](parallel::IndexRange block) {
+        double lowest = std::numeric_limits<double>::infinity();
+        for (std::size_t n = block.begin; n < block.end; ++n)
+          lowest = std::min(lowest, double(voxels[n]));
+        return lowest;
+      },
+      [](double a, double b) { return std::min(a, b); });
+}
+
+double backgroundValue(const ImageVolume& volume) {
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      return lowestOf<std::uint8_t>(volume);
+    case PixelType::Int16:
+      return lowestOf<std::int16_t>(volume);
+    case PixelType::UInt16:
+      return lowestOf<std::uint16_t>(volume);
+    case PixelType::Int32:
+      return lowestOf<std::int32_t>(volume);
+    case PixelType::Float32:
+      return lowestOf<float>(volume);
+    case PixelType::Rgb8:
+      break;
+  }
+  return 0.0;
+}
+
 }  // namespace twinplan::registration

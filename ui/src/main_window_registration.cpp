@@ -55,40 +55,6 @@ const ImageVolume* volumeInFrame(const Case& twin, const std::string& frameUid) 
   return nullptr;
 }
 
-template <class T>
-double lowestOf(const ImageVolume& volume) {
-  const auto voxels = volume.voxels<T>();
-  return parallel::parallelReduce(
-      {0, voxels.size()}, std::size_t{1} << 20, std::numeric_limits<double>::infinity(),
-      [&](parallel::IndexRange block) {
-        double lowest = std::numeric_limits<double>::infinity();
-        for (std::size_t n = block.begin; n < block.end; ++n)
-          lowest = std::min(lowest, double(voxels[n]));
-        return lowest;
-      },
-      [](double a, double b) { return std::min(a, b); });
-}
-
-// What lies outside the moving image reads as its background (air in CT, no signal in MR), not
-// as 0 (water in CT): the rule of the resample job (engine/src/resample_job.cpp).
-double lowestValue(const ImageVolume& volume) {
-  switch (volume.pixelType()) {
-    case PixelType::UInt8:
-      return lowestOf<std::uint8_t>(volume);
-    case PixelType::Int16:
-      return lowestOf<std::int16_t>(volume);
-    case PixelType::UInt16:
-      return lowestOf<std::uint16_t>(volume);
-    case PixelType::Int32:
-      return lowestOf<std::int32_t>(volume);
-    case PixelType::Float32:
-      return lowestOf<float>(volume);
-    case PixelType::Rgb8:
-      break;
-  }
-  return 0.0;
-}
-
 }  // namespace
 
 bool MainWindow::registerSeries(const std::string& fixed, const std::string& moving,
@@ -289,7 +255,7 @@ bool MainWindow::resampleRegistered(const std::string& moving) {
       this, tr("Resampling %1…").arg(QString::fromStdString(moving)), [&](Progress& progress) {
         return registration::resampleOnto(movingVolume, fixedVolume, fixedToMoving,
                                           registration::Interpolation::Linear,
-                                          lowestValue(movingVolume), progress);
+                                          registration::backgroundValue(movingVolume), progress);
       });
   if (!resampled) return false;
   document_->apply(edits::addSeries(currentCase(), std::move(*resampled)));

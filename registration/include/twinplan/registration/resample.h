@@ -44,4 +44,9 @@ ImageVolume resampleOnto(const ImageVolume& moving, const ImageVolume& reference
 LabelMap resampleLabels(const LabelMap& moving, const ImageGeometry& reference,
                         const SpatialTransform& fixedToMoving, Progress& progress = noProgress());
 
+// The value a resampled image takes where the moving image has no data, by default: its lowest
+// voxel value, so that outside reads as its background (air in CT, no signal in MR) rather than
+// 0 (water in CT). 0 for a colour image.
+double backgroundValue(const ImageVolume& moving);
+
 }  // namespace twinplan::registration
