@@ -487,6 +487,28 @@ int runExportMeshes(const fs::path& twin, const fs::path& out,
   });
 }
 
+int runModel(const fs::path& dicom, const std::string& uid, const fs::path& out,
+             const std::vector<std::string>& presets, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "model"},
+                                    {"parameters",
+                                     {{"dicom", dicom.string()},
+                                      {"seriesInstanceUid", uid},
+                                      {"output", out.string()},
+                                      {"presets", presets}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
+    for (const json& s : r["segments"]) {
+      char line[256];
+      std::snprintf(line, sizeof line, "  %s: %.1f ml (mesh %.1f ml, %.1f cm2, %s)\n",
+                    s["name"].get<std::string>().c_str(), s["voxel_volume_ml"].get<double>(),
+                    s["mesh_volume_ml"].get<double>(), s["area_cm2"].get<double>(),
+                    s["closed"].get<bool>() ? "closed" : "open");
+      std::cout << line;
+    }
+    for (const json& note : r["notes"]) std::cout << "  note: " << note.get<std::string>() << '\n';
+  });
+}
+
 // ---- segment ------------------------------------------------------------------------------
 
 int runSegment(const cli::SegmentToolArguments& arguments, Progress& progress) {
@@ -676,6 +698,14 @@ int main(int argc, char** argv) {
   growthCmd->add_flag("--register", registerFollowUps,
                       "First register later studies onto the baseline (rigid) and save the case");
 
+  std::vector<std::string> modelPresets;
+  auto* modelCmd = app.add_subcommand(
+      "model", "DICOM series -> presets -> segments -> .glb/.stl models + summary.json");
+  modelCmd->add_option("DICOM", path, "Folder, DICOMDIR or DICOM file")->required();
+  modelCmd->add_option("--out", out, "Folder to write")->required();
+  modelCmd->add_option("--series", seriesUid, "SeriesInstanceUID (when there are several)");
+  modelCmd->add_option("--preset", modelPresets, "A preset to run (repeat; default by modality)");
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -745,6 +775,7 @@ int main(int argc, char** argv) {
                         {"register", registerFollowUps}},
                        progress);
     if (*run) return runJobFile(path, statusFile, progress);
+    if (*modelCmd) return runModel(path, seriesUid, out, modelPresets, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);
     if (*jobs) {

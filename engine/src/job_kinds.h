@@ -13,6 +13,7 @@ std::unique_ptr<Job> makeBuildModelsJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeConvertJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeCompareSegmentsJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeExportMeshesJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeModelJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeImportMeshesJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeRegisterJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeResampleJob(const JobParameters& parameters);

@@ -76,6 +76,17 @@ const std::vector<Entry>& entries() {
          {"repair", "boolean", "With forPrinting: close holes and orient instead of refusing",
           false}}},
        makeExportMeshesJob},
+      {{"model",
+        "From a DICOM series to anatomy models: automatic presets, segments, surface models, a "
+        ".glb and .stl per segment, model.glb, the case and summary.json in one folder.",
+        {{"dicom", "path", "Folder, DICOM file or DICOMDIR to scan", J()},
+         {"seriesInstanceUid", "string", "The series; needed when there are several", ""},
+         {"output", "path", "The folder to write", J()},
+         {"presets", "list of strings",
+          "Presets to run (default: those without a seed for the modality: CT body, bone, lungs, "
+          "vessels; MR brain)",
+          J::array()}}},
+       makeModelJob},
       {{"import-meshes",
         "Add surface models from STL, OBJ or PLY files to a case.",
         {{"case", "path", "The case file to read", J()},

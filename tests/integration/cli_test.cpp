@@ -8,6 +8,7 @@
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/phantom/phantom.h"
 
 namespace twinplan {
 namespace {
@@ -211,11 +212,12 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   ASSERT_TRUE(kinds.is_array());
   std::vector<std::string> names;
   for (const auto& kind : kinds) names.push_back(kind["job"]);
-// Every kind of the catalogue, in any order (each issue adds its own).
+  // Every kind of the catalogue, in any order (each issue adds its own).
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"build-models", "compare-segments", "convert",
-                                             "export-meshes", "growth", "import-meshes",
-                                             "import-series", "register", "resample", "segment"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"build-models", "compare-segments", "convert",
+                                      "export-meshes", "growth", "import-meshes", "import-series",
+                                      "model", "register", "resample", "segment"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }
@@ -251,6 +253,39 @@ TEST(Cli, ExportMeshesWritesEveryModelAndReportsItsCheck) {
                        " --mesh Spleen --out " + (dir / "x.stl").string() + " 2>&1")
                 .status,
             4);
+}
+
+TEST(Cli, ModelGoesFromDicomToMeshesAndASummary) {
+  test::TempDir dir;
+  phantom::PhantomOptions options;  // the abdomen at half resolution keeps this test quick
+  options.scale = 0.5;
+  options.surfaceModels = false;
+  const auto files = phantom::writePhantom(phantom::makePhantom(options), dir / "phantom");
+  const auto out = dir / "models";
+  const json result = runJson("model " + files.seriesDirs.front().string() +
+                              " --preset body --preset bone --out " + out.string());
+  ASSERT_TRUE(result.is_object());
+  ASSERT_EQ(result["segments"].size(), 2u);
+  for (const json& segment : result["segments"]) {
+    EXPECT_TRUE(segment["closed"].get<bool>()) << segment.dump();
+    // The smoothed, decimated surface of a bulky segment (the body) encloses its voxels' volume
+    // to 2 %; thin bone (cortex, 3 mm voxels at half resolution) loses more to smoothing.
+    const double tolerance = segment["name"] == "Bone" ? 0.15 : 0.02;
+    EXPECT_NEAR(segment["mesh_volume_ml"].get<double>(), segment["voxel_volume_ml"].get<double>(),
+                tolerance * segment["voxel_volume_ml"].get<double>())
+        << segment.dump();
+    for (const json& file : segment["files"])
+      EXPECT_TRUE(std::filesystem::exists(out / file.get<std::string>())) << file;
+  }
+  for (const char* file : {"model.glb", "model.twinplan", "summary.json"})
+    EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
+  EXPECT_EQ(json::parse(std::ifstream(out / "summary.json"))["segments"], result["segments"]);
+  // An unknown preset is refused before anything is written.
+  EXPECT_EQ(runCommand(cli() + " model " + files.seriesDirs.front().string() +
+                       " --preset kidney --out " + (dir / "none").string() + " 2>&1")
+                .status,
+            3);
+  EXPECT_FALSE(std::filesystem::exists(dir / "none"));
 }
 
 }  // namespace
