@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "twinplan/core/itk_view.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::registration::detail {
@@ -22,23 +23,8 @@ void copyAsFloat(const ImageVolume& volume, float* out) {
 }  // namespace
 
 FloatImage::Pointer toFloatImage(const ImageVolume& volume) {
-  const ImageGeometry& g = volume.geometry();
-  auto image = FloatImage::New();
-  FloatImage::RegionType region;
-  FloatImage::SpacingType spacing;
-  FloatImage::PointType origin;
-  FloatImage::DirectionType direction;
-  for (unsigned a = 0; a < 3; ++a) {
-    region.SetSize(a, static_cast<itk::SizeValueType>(g.size[a]));
-    spacing[a] = g.spacing_mm[a];
-    origin[a] = g.origin_lps[a];
-    for (unsigned b = 0; b < 3; ++b) direction(a, b) = g.direction(a, b);
-  }
-  image->SetRegions(region);
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);  // oblique grids keep their cosines: the metric works in LPS
-  image->Allocate();
+  // Oblique grids keep their cosines: the metric works in LPS.
+  auto image = newItkImage<float>(volume.geometry());
   float* out = image->GetBufferPointer();
   switch (volume.pixelType()) {
     case PixelType::UInt8:

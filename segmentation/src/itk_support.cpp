@@ -10,6 +10,7 @@
 #include <string>
 
 #include "twinplan/core/error.h"
+#include "twinplan/core/itk_view.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::segmentation::detail {
@@ -17,23 +18,7 @@ namespace {
 
 template <class Image>
 typename Image::Pointer allocate(const ImageGeometry& g) {
-  auto image = Image::New();
-  typename Image::RegionType region;
-  typename Image::SpacingType spacing;
-  typename Image::PointType origin;
-  typename Image::DirectionType direction;
-  for (unsigned a = 0; a < 3; ++a) {
-    region.SetSize(a, static_cast<itk::SizeValueType>(g.size[a]));
-    spacing[a] = g.spacing_mm[a];
-    origin[a] = g.origin_lps[a];
-    for (unsigned b = 0; b < 3; ++b) direction(a, b) = g.direction(a, b);
-  }
-  image->SetRegions(region);
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-  image->Allocate(true);
-  return image;
+  return newItkImage<typename Image::PixelType>(g);
 }
 
 template <class T>
