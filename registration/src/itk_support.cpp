@@ -13,8 +13,7 @@ namespace twinplan::registration::detail {
 namespace {
 
 template <class T>
-void copyAsFloat(const ImageVolume& volume, float* out) {
-  const std::span<const T> voxels = volume.voxels<T>();
+void copyAsFloat(std::span<const T> voxels, float* out) {
   parallel::parallelFor({0, voxels.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
     for (std::size_t n = chunk.begin; n < chunk.end; ++n) out[n] = static_cast<float>(voxels[n]);
   });
@@ -23,29 +22,11 @@ void copyAsFloat(const ImageVolume& volume, float* out) {
 }  // namespace
 
 FloatImage::Pointer toFloatImage(const ImageVolume& volume) {
+  requirePatientVolume(volume, "image registration");  // colour is refused with the reason
   // Oblique grids keep their cosines: the metric works in LPS.
   auto image = newItkImage<float>(volume.geometry());
   float* out = image->GetBufferPointer();
-  switch (volume.pixelType()) {
-    case PixelType::UInt8:
-      copyAsFloat<std::uint8_t>(volume, out);
-      break;
-    case PixelType::Int16:
-      copyAsFloat<std::int16_t>(volume, out);
-      break;
-    case PixelType::UInt16:
-      copyAsFloat<std::uint16_t>(volume, out);
-      break;
-    case PixelType::Int32:
-      copyAsFloat<std::int32_t>(volume, out);
-      break;
-    case PixelType::Float32:
-      copyAsFloat<float>(volume, out);
-      break;
-    case PixelType::Rgb8:
-      requirePatientVolume(volume, "image registration");  // throws: colour is refused
-      break;
-  }
+  visitGreyVoxels(volume, [&](auto voxels) { copyAsFloat(voxels, out); });
   return image;
 }
 

@@ -243,8 +243,7 @@ LabelMap resampleLabels(const LabelMap& moving, const ImageGeometry& reference,
 }
 
 template <class T>
-double lowestOf(const ImageVolume& volume) {
-  const auto voxels = volume.voxels<T>();
+double lowestOf(std::span<const T> voxels) {
   return parallel::parallelReduce(
       {0, voxels.size()}, std::size_t{1} << 20, std::numeric_limits<double>::infinity(),
       [&](parallel::IndexRange block) {
@@ -257,21 +256,8 @@ double lowestOf(const ImageVolume& volume) {
 }
 
 double backgroundValue(const ImageVolume& volume) {
-  switch (volume.pixelType()) {
-    case PixelType::UInt8:
-      return lowestOf<std::uint8_t>(volume);
-    case PixelType::Int16:
-      return lowestOf<std::int16_t>(volume);
-    case PixelType::UInt16:
-      return lowestOf<std::uint16_t>(volume);
-    case PixelType::Int32:
-      return lowestOf<std::int32_t>(volume);
-    case PixelType::Float32:
-      return lowestOf<float>(volume);
-    case PixelType::Rgb8:
-      break;
-  }
-  return 0.0;
+  if (volume.pixelType() == PixelType::Rgb8) return 0.0;
+  return visitGreyVoxels(volume, [](auto voxels) { return lowestOf(voxels); });
 }
 
 }  // namespace twinplan::registration

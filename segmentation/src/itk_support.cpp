@@ -22,9 +22,8 @@ typename Image::Pointer allocate(const ImageGeometry& g) {
 }
 
 template <class T>
-void copyBox(const ImageVolume& volume, const VoxelBox& box, bool paddingAsNaN, float* out,
-             Progress& progress) {
-  const std::span<const T> voxels = volume.voxels<T>();
+void copyBox(const ImageVolume& volume, std::span<const T> voxels, const VoxelBox& box,
+             bool paddingAsNaN, float* out, Progress& progress) {
   const ImageGeometry& g = volume.geometry();
   const auto rows = static_cast<std::size_t>(box.extent(1) * box.extent(2));
   const auto width = static_cast<std::size_t>(box.extent(0));
@@ -86,28 +85,11 @@ class ProgressBridge final : public itk::Command {
 
 FloatImage::Pointer floatImage(const ImageVolume& volume, const VoxelBox& box, bool paddingAsNaN,
                                Progress& progress) {
+  requireGreyscale(volume, "Segmentation");
   auto image = allocate<FloatImage>(boxGeometry(volume.geometry(), box));
   float* out = image->GetBufferPointer();
-  switch (volume.pixelType()) {
-    case PixelType::UInt8:
-      copyBox<std::uint8_t>(volume, box, paddingAsNaN, out, progress);
-      break;
-    case PixelType::Int16:
-      copyBox<std::int16_t>(volume, box, paddingAsNaN, out, progress);
-      break;
-    case PixelType::UInt16:
-      copyBox<std::uint16_t>(volume, box, paddingAsNaN, out, progress);
-      break;
-    case PixelType::Int32:
-      copyBox<std::int32_t>(volume, box, paddingAsNaN, out, progress);
-      break;
-    case PixelType::Float32:
-      copyBox<float>(volume, box, paddingAsNaN, out, progress);
-      break;
-    case PixelType::Rgb8:
-      requireGreyscale(volume, "Segmentation");
-      break;
-  }
+  visitGreyVoxels(volume,
+                  [&](auto voxels) { copyBox(volume, voxels, box, paddingAsNaN, out, progress); });
   return image;
 }
 

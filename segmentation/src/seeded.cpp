@@ -53,9 +53,8 @@ constexpr std::array<NamedRange, 6> kHuPresets{{
 }};
 
 template <class T>
-void thresholdBox(const ImageVolume& volume, const VoxelBox& box, HuRange range, RegionMask& mask,
-                  Progress& progress) {
-  const std::span<const T> voxels = volume.voxels<T>();
+void thresholdBox(const ImageVolume& volume, std::span<const T> voxels, const VoxelBox& box,
+                  HuRange range, RegionMask& mask, Progress& progress) {
   const ImageGeometry& g = volume.geometry();
   const auto rows = static_cast<std::size_t>(box.extent(1) * box.extent(2));
   const auto width = static_cast<std::size_t>(box.extent(0));
@@ -309,25 +308,8 @@ RegionMask threshold(const ImageVolume& volume, HuRange range,
   const VoxelBox box = regionOrWhole(volume, region);
   const ImageGeometry grid = boxGeometry(volume.geometry(), box);
   RegionMask mask{grid, std::vector<std::uint8_t>(grid.voxelCount())};
-  switch (volume.pixelType()) {
-    case PixelType::UInt8:
-      thresholdBox<std::uint8_t>(volume, box, range, mask, progress);
-      break;
-    case PixelType::Int16:
-      thresholdBox<std::int16_t>(volume, box, range, mask, progress);
-      break;
-    case PixelType::UInt16:
-      thresholdBox<std::uint16_t>(volume, box, range, mask, progress);
-      break;
-    case PixelType::Int32:
-      thresholdBox<std::int32_t>(volume, box, range, mask, progress);
-      break;
-    case PixelType::Float32:
-      thresholdBox<float>(volume, box, range, mask, progress);
-      break;
-    case PixelType::Rgb8:
-      break;  // refused by requireGreyscale
-  }
+  visitGreyVoxels(volume,
+                  [&](auto voxels) { thresholdBox(volume, voxels, box, range, mask, progress); });
   return mask;
 }
 

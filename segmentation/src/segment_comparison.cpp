@@ -202,26 +202,7 @@ SegmentMask maskOfLabel(const ImageVolume& labels, double label, const std::stri
   requirePatientVolume(labels, "comparing segmentations");
   SegmentMask mask{name.empty() ? labels.name : name, labels.geometry(),
                    std::vector<std::uint8_t>(labels.voxelCount())};
-  switch (labels.pixelType()) {
-    case PixelType::UInt8:
-      markEqual(labels.voxels<std::uint8_t>(), label, mask.inside);
-      break;
-    case PixelType::Int16:
-      markEqual(labels.voxels<std::int16_t>(), label, mask.inside);
-      break;
-    case PixelType::UInt16:
-      markEqual(labels.voxels<std::uint16_t>(), label, mask.inside);
-      break;
-    case PixelType::Int32:
-      markEqual(labels.voxels<std::int32_t>(), label, mask.inside);
-      break;
-    case PixelType::Float32:
-      markEqual(labels.voxels<float>(), label, mask.inside);
-      break;
-    default:
-      throw Error(ErrorKind::InvalidInput, "A label image must hold integer or float labels.",
-                  mask.name);
-  }
+  visitGreyVoxels(labels, [&](auto voxels) { markEqual(voxels, label, mask.inside); });
   return mask;
 }
 

@@ -184,4 +184,29 @@ class ImageVolume {
 // e.g. "NIfTI export".
 void requirePatientVolume(const ImageVolume& volume, std::string_view purpose);
 
+// Calls visit(std::span<const T>) with the voxels as their stored grey type T (uint8, int16,
+// uint16, int32, float) and returns what it returns: the one switch over pixel types that
+// type-generic kernels need. A colour (Rgb8) volume throws Error(Unsupported); callers that
+// word their own refusal check first (requirePatientVolume).
+template <class Visit>
+decltype(auto) visitGreyVoxels(const ImageVolume& volume, Visit&& visit) {
+  switch (volume.pixelType()) {
+    case PixelType::UInt8:
+      return visit(volume.voxels<std::uint8_t>());
+    case PixelType::Int16:
+      return visit(volume.voxels<std::int16_t>());
+    case PixelType::UInt16:
+      return visit(volume.voxels<std::uint16_t>());
+    case PixelType::Int32:
+      return visit(volume.voxels<std::int32_t>());
+    case PixelType::Float32:
+      return visit(volume.voxels<float>());
+    case PixelType::Rgb8:
+      break;
+  }
+  throw Error(ErrorKind::Unsupported,
+              "The series \"" + volume.name + "\" is a colour image; this needs grey values.",
+              volume.name);
+}
+
 }  // namespace twinplan
