@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "synthetic_pet.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/rendering/slice_view.h"
 
@@ -48,25 +49,6 @@ ImageVolume syntheticCt() {
         voxels[g.linearIndex(i, j, k)] = static_cast<std::int16_t>(hu + (i * 7 + j * 13 + k) % 11);
       }
   return ct;
-}
-
-ImageVolume syntheticPet() {
-  ImageGeometry g;
-  g.size = {200, 200, 150};
-  g.spacing_mm = Vec3(1.8, 1.8, 2.0);
-  g.origin_lps = Vec3(-179, -179, -150);
-  ImageVolume pet(g, PixelType::Float32);
-  pet.unit = "SUVbw";
-  auto voxels = pet.voxels<float>();
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(i, j, k));
-        float suv = std::hypot(p[0] / 1.3, p[1]) < 130 ? 1.0f : 0.0f;
-        if ((p - Vec3(-40, 20, 0)).norm() < 30) suv = 9.0f;  // a lesion
-        voxels[g.linearIndex(i, j, k)] = suv;
-      }
-  return pet;
 }
 
 struct Result {
@@ -133,7 +115,7 @@ int main(int argc, char** argv) {
   }
   std::printf("building CT 512x512x300 and PET 200x200x150 ...\n");
   const ImageVolume ct = syntheticCt();
-  const ImageVolume pet = syntheticPet();
+  const ImageVolume pet = bench::syntheticPet(200, 150, 130.0 * 1.3, 130.0, Vec3(-40, 20, 0));
   auto window = vtkSmartPointer<vtkRenderWindow>::New();
   window->SetOffScreenRendering(1);
   window->SetSize(side, side);

@@ -22,9 +22,9 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <vtkGPUVolumeRayCastMapper.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkRenderer.h>
-#include <vtkGPUVolumeRayCastMapper.h>
 #include <vtkVolume.h>
 #include <vtkVolumeCollection.h>
 #include <vtkVolumeProperty.h>
@@ -47,10 +47,10 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -61,6 +61,8 @@
 #include <thread>
 #include <vector>
 
+#include "synthetic_pet.h"
+#include "twinplan/core/case_edit.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_index.h"
@@ -738,6 +740,52 @@ json scrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& window,
   return result;
 }
 
+// Fused scrolling (issue #15 item 8, docs/benchmarks-gui.md): a PET-like series (float SUV,
+// 1.8 x 1.8 x 2 mm, bench/synthetic_pet.h) in its own frame of reference, registered to the CT by
+// a rigid transform (2 degrees about S, 1 about L-R, (3, -2, 5) mm: a registration result) and
+// fused over it in hot iron at 50 %, scrolled the same ways as the CT alone; then with a 10 mm
+// MIP slab. The CT-alone figures above are the baseline of the same run.
+json fusedScrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& window, int frames) {
+  using namespace twinplan;
+  const ImageGeometry& g = window.currentCase().volumes.front().geometry();
+  const int columns = static_cast<int>(std::ceil(g.size[0] * g.spacing_mm[0] / 1.8));
+  const int slices = static_cast<int>(std::ceil(g.size[2] * g.spacing_mm[2] / 2.0));
+  ImageVolume pet = bench::syntheticPet(columns, slices, 160.0, 115.0, Vec3(-40, 20, 0));
+  pet.dicom.frameOfReferenceUid = "2.25.1515151515";  // not the CT's: needs the registration
+  const std::string ctName = window.currentCase().volumes.front().name;
+  window.document()->apply(edits::addSeries(window.currentCase(), std::move(pet)));
+  Registration registration;
+  registration.fixedVolume = ctName;
+  registration.movingVolume = window.currentCase().volumes.back().name;
+  registration.method = "rigid";
+  const Mat3 rotation = (Eigen::AngleAxisd(2.0 * M_PI / 180.0, Vec3::UnitZ()) *
+                         Eigen::AngleAxisd(1.0 * M_PI / 180.0, Vec3::UnitX()))
+                            .toRotationMatrix();
+  registration.transform = SpatialTransform::rigid(rotation, Vec3(3.0, -2.0, 5.0));
+  window.document()->apply(edits::setRegistration(window.currentCase(), registration));
+  window.setForegroundSeries(registration.movingVolume);
+  window.setForegroundWindow({5.0, 2.5});  // SUV 0-5
+  ui::FusionSettings fusion = window.fusionSettings();
+  fusion.opacity = 0.5;
+  fusion.colourMap = "hot-iron";
+  fusion.mode = "blend";
+  window.setFusion(fusion);
+  if (window.fusionSettings().foreground.empty())
+    throw std::runtime_error("the PET series was not fused over the CT");
+  json result;
+  std::printf("\nfused: CT + PET (rigid), blend, hot iron 50%%\n");
+  result["blend"] = {scrollBenchmark(app, window, ui::Layout::OneUp, "1-up", frames),
+                     scrollBenchmark(app, window, ui::Layout::FourUp, "4-up", frames)};
+  fusion.slab = "mip";
+  fusion.slabThickness_mm = 10.0;
+  window.setFusion(fusion);
+  std::printf("\nfused: CT + PET (rigid), blend, MIP slab 10 mm\n");
+  result["blend_mip_slab_10mm"] = {
+      scrollBenchmark(app, window, ui::Layout::OneUp, "1-up", frames),
+      scrollBenchmark(app, window, ui::Layout::FourUp, "4-up", frames)};
+  return result;
+}
+
 struct Options {
   fs::path work = "/tmp/twinplan-guibench";
   int slices = 600;
@@ -924,6 +972,7 @@ int run(int argc, char** argv) {
   scroll.push_back(
       scrollBenchmark(app, window, twinplan::ui::Layout::FourUp, "4-up", options.frames));
   out["scroll"] = scroll;
+  out["fused_scroll"] = fusedScrollBenchmark(app, window, options.frames);
 
   for (const PhaseResult& r : phases) out["phases"].push_back(toJson(r));
   out["modal_boxes_closed"] = closedBoxes;
