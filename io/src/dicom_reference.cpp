@@ -61,4 +61,15 @@ void requireDicomSlices(const ReferenceSeries& reference, std::string_view purpo
                   d.seriesInstanceUid);
 }
 
+void requireExportableOnto(const LabelMap& labels, const ReferenceSeries& reference,
+                           std::string_view purpose) {
+  requireDicomSlices(reference, purpose);
+  if (!labels.geometry().sameGridAs(reference.geometry, 1e-3))
+    throw Error(ErrorKind::InvalidInput,
+                std::string(purpose) +
+                    " cannot be written: the labelmap is not on the reference series' grid. "
+                    "Resample it onto the reference first.",
+                "labels");
+}
+
 }  // namespace twinplan::io

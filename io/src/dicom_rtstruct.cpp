@@ -260,13 +260,7 @@ ImportedSegments readRtStruct(const fs::path& path, const ReferenceSeries& refer
 
 void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, const fs::path& path,
                    const RtStructWriteOptions& options, Progress& progress) {
-  requireDicomSlices(reference, "The RTSTRUCT " + path.string());
-  if (!labels.geometry().sameGridAs(reference.geometry, 1e-3))
-    throw Error(ErrorKind::InvalidInput,
-                "The RTSTRUCT " + path.string() +
-                    " cannot be written: the labelmap is not on the reference series' grid. "
-                    "Resample it onto the reference first.",
-                "labels");
+  requireExportableOnto(labels, reference, "The RTSTRUCT " + path.string());
   const ImageGeometry& g = reference.geometry;
   const DicomInfo& d = reference.dicom;
   DcmFileFormat file;

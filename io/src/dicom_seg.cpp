@@ -274,13 +274,7 @@ ImportedSegments readSegmentation(const fs::path& path, const ReferenceSeries& r
 void writeSegmentation(const LabelMap& labels, const ReferenceSeries& reference,
                        const fs::path& path, const SegmentationWriteOptions& options,
                        Progress& progress) {
-  requireDicomSlices(reference, "The DICOM SEG " + path.string());
-  if (!labels.geometry().sameGridAs(reference.geometry, 1e-3))
-    throw Error(ErrorKind::InvalidInput,
-                "The DICOM SEG " + path.string() +
-                    " cannot be written: the labelmap is not on the reference series' grid. "
-                    "Resample it onto the reference first.",
-                "labels");
+  requireExportableOnto(labels, reference, "The DICOM SEG " + path.string());
   const ImageGeometry& g = reference.geometry;
   const DicomInfo& d = reference.dicom;
   DcmFileFormat file;

@@ -71,4 +71,34 @@ WindowLevel initialCtWindow(const DicomInfo& dicom) {
   return isHeadCt(dicom) ? kCtBrainWindow : kCtSoftTissueWindow;
 }
 
+bool isSuvPet(const ImageVolume& volume) {
+  return volume.dicom.modality == "PT" && volume.unit.rfind("SUV", 0) == 0;
+}
+
+WindowLevel percentileWindow(const ImageVolume& volume) {
+  std::vector<double> values;
+  const auto& g = volume.geometry();
+  const std::size_t n = volume.voxelCount();
+  const std::size_t step = std::max<std::size_t>(1, n / 20000);
+  for (std::size_t index = 0; index < n; index += step) {
+    const auto i = static_cast<std::int64_t>(index % g.size[0]);
+    const auto j = static_cast<std::int64_t>((index / g.size[0]) % g.size[1]);
+    const auto k = static_cast<std::int64_t>(index / (g.size[0] * g.size[1]));
+    const double value = volume.valueAt(i, j, k);
+    if (!volume.isPadding(value)) values.push_back(value);
+  }
+  if (values.empty()) return {};
+  std::sort(values.begin(), values.end());
+  const double lo = values[values.size() / 100], hi = values[values.size() * 99 / 100];
+  return {std::max(hi - lo, 1e-3), (hi + lo) / 2.0};
+}
+
+WindowLevel initialWindow(const ImageVolume& volume) {
+  if (volume.planar2D && volume.dicom.windowWidth > 0)
+    return {volume.dicom.windowWidth, volume.dicom.windowCenter};
+  if (volume.dicom.modality == "CT") return initialCtWindow(volume.dicom);
+  if (isSuvPet(volume)) return suvWindowPresets().front().window;
+  return percentileWindow(volume);
+}
+
 }  // namespace twinplan::rendering

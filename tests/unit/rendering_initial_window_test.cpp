@@ -52,5 +52,30 @@ TEST(InitialWindow, OtherStudiesAndHeadAndNeckOpenInSoftTissue) {
   }
 }
 
+// An MR has no calibrated unit: 1st..99th percentile of its voxels. Values 0..999 in a ramp
+// (1,000 voxels each) put the percentiles at 10 and 990; a SUV PET
+// opens in SUV 0-5 whatever its values.
+TEST(InitialWindow, MrByPercentilesAndPetInSuv0To5) {
+  ImageGeometry g;
+  g.size = {100, 100, 100};
+  ImageVolume mr(g, PixelType::Int16);
+  mr.dicom.modality = "MR";
+  auto voxels = mr.voxels<std::int16_t>();
+  for (std::size_t n = 0; n < voxels.size(); ++n) voxels[n] = static_cast<std::int16_t>(n / 1000);
+  const WindowLevel window = initialWindow(mr);
+  EXPECT_NEAR(window.window, 980.0, 20.0);
+  EXPECT_NEAR(window.level, 500.0, 10.0);
+
+  ImageVolume pet(g, PixelType::Float32);
+  pet.dicom.modality = "PT";
+  pet.unit = "SUVbw";
+  ASSERT_TRUE(isSuvPet(pet));
+  EXPECT_DOUBLE_EQ(initialWindow(pet).window, 5.0);
+  EXPECT_DOUBLE_EQ(initialWindow(pet).level, 2.5);
+  pet.unit = "BQML";  // not converted to SUV: by percentile like an MR
+  EXPECT_FALSE(isSuvPet(pet));
+  EXPECT_DOUBLE_EQ(initialWindow(pet).window, 1e-3);  // all zero
+}
+
 }  // namespace
 }  // namespace twinplan::rendering

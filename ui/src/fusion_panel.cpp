@@ -10,50 +10,12 @@
 #include <vector>
 
 #include "twinplan/rendering/colour_maps.h"
+#include "twinplan/rendering/initial_window.h"
 #include "twinplan/ui/series_panel.h"
 
 namespace twinplan::ui {
 
 using rendering::WindowLevel;
-
-namespace {
-
-// Radiopaedia, "Windowing (CT)": soft tissue W 400 / L 40 HU (as the main window's presets).
-constexpr WindowLevel kCtSoftTissue{400.0, 40.0};
-
-// The 1st..99th percentile of a sample of the voxels, padding left out (as the main window's
-// automatic MR window).
-WindowLevel percentileWindow(const ImageVolume& volume) {
-  std::vector<double> values;
-  const auto& g = volume.geometry();
-  const std::size_t n = volume.voxelCount();
-  const std::size_t step = std::max<std::size_t>(1, n / 20000);
-  for (std::size_t index = 0; index < n; index += step) {
-    const auto i = static_cast<std::int64_t>(index % g.size[0]);
-    const auto j = static_cast<std::int64_t>((index / g.size[0]) % g.size[1]);
-    const auto k = static_cast<std::int64_t>(index / (g.size[0] * g.size[1]));
-    const double value = volume.valueAt(i, j, k);
-    if (!volume.isPadding(value)) values.push_back(value);
-  }
-  if (values.empty()) return {};
-  std::sort(values.begin(), values.end());
-  const double lo = values[values.size() / 100], hi = values[values.size() * 99 / 100];
-  return {std::max(hi - lo, 1e-3), (hi + lo) / 2.0};
-}
-
-// A PET in standardised uptake values: the importer's unit is "SUVbw", "SUVlbm" ... (PS3.3
-// C.8.9.1.1.3 Units, converted to SUV body weight where it can).
-bool isSuvPet(const ImageVolume& volume) {
-  return volume.dicom.modality == "PT" && volume.unit.rfind("SUV", 0) == 0;
-}
-
-}  // namespace
-
-WindowLevel firstWindowFor(const ImageVolume& volume) {
-  if (isSuvPet(volume)) return rendering::suvWindowPresets().front().window;
-  if (volume.dicom.modality == "CT") return kCtSoftTissue;
-  return percentileWindow(volume);
-}
 
 FusionPanel::FusionPanel(QWidget* parent) : QWidget(parent) {
   auto* form = new QFormLayout(this);
@@ -130,10 +92,10 @@ void FusionPanel::showSettings(const FusionSettings& settings, const ImageVolume
   // Window presets of the foreground: SUV scales for PET, its first window otherwise; the
   // window it has now shows as "Custom" when it is none of them.
   presets_.clear();
-  if (foreground && isSuvPet(*foreground)) {
+  if (foreground && rendering::isSuvPet(*foreground)) {
     presets_ = rendering::suvWindowPresets();
   } else if (foreground) {
-    presets_.push_back({tr("Automatic").toStdString(), firstWindowFor(*foreground)});
+    presets_.push_back({tr("Automatic").toStdString(), rendering::initialWindow(*foreground)});
   }
   window_->clear();
   int current = -1;

@@ -58,35 +58,6 @@ const WindowPreset kCtPresets[] = {
     {"CT liver", {150, 30}},
 };
 
-// MR has no calibrated units: start from the 1st..99th percentile of the voxel values, leaving
-// out pixel padding (outside the scanned field, not tissue).
-WindowLevel autoWindow(const ImageVolume& volume) {
-  std::vector<double> values;
-  const auto& g = volume.geometry();
-  const std::size_t n = volume.voxelCount();
-  const std::size_t step = std::max<std::size_t>(1, n / 20000);
-  for (std::size_t index = 0; index < n; index += step) {
-    const auto i = static_cast<std::int64_t>(index % g.size[0]);
-    const auto j = static_cast<std::int64_t>((index / g.size[0]) % g.size[1]);
-    const auto k = static_cast<std::int64_t>(index / (g.size[0] * g.size[1]));
-    const double value = volume.valueAt(i, j, k);
-    if (!volume.isPadding(value)) values.push_back(value);
-  }
-  if (values.empty()) return {};
-  std::sort(values.begin(), values.end());
-  const double lo = values[values.size() / 100], hi = values[values.size() * 99 / 100];
-  return {std::max(hi - lo, 1.0), (hi + lo) / 2.0};
-}
-
-// CT of the head opens in the brain window, other CT in soft tissue, MR and PET by percentile.
-WindowLevel defaultWindow(const ImageVolume& image) {
-  // A radiograph's own window (PS3.3 C.11.2) is the one its reader chose for it.
-  if (image.planar2D && image.dicom.windowWidth > 0)
-    return {image.dicom.windowWidth, image.dicom.windowCenter};
-  if (image.dicom.modality != "CT") return autoWindow(image);
-  return rendering::initialCtWindow(image.dicom);
-}
-
 // The items of the window combo after the CT presets.
 constexpr int kAutoItem = static_cast<int>(std::size(kCtPresets));
 constexpr int kCustomItem = kAutoItem + 1;
@@ -394,7 +365,7 @@ void MainWindow::buildToolbar() {
     if (index < kAutoItem) {
       setWindowLevel(kCtPresets[index].wl);
     } else if (index == kAutoItem && !currentCase().volumes.empty()) {
-      const WindowLevel wl = autoWindow(currentCase().volumes.front());
+      const WindowLevel wl = rendering::percentileWindow(currentCase().volumes.front());
       presets->setItemData(kAutoItem, QPointF(wl.window, wl.level));
       setWindowLevel(wl);
     }
@@ -521,7 +492,7 @@ void MainWindow::showCase() {
     if (shown == casesShown_) showCaseIn3D();
   });
   if (image) {
-    const WindowLevel wl = defaultWindow(*image);
+    const WindowLevel wl = rendering::initialWindow(*image);
     if (auto* presets = findChild<QComboBox*>("windowPresets")) {
       presets->setEnabled(image->pixelType() != PixelType::Rgb8);  // colour has no window
       // A window that is no CT preset is the image's automatic one: "Auto" shows it.

@@ -22,6 +22,7 @@
 #include "twinplan/engine/series_alignment.h"
 #include "twinplan/io/dicom_image2d.h"
 #include "twinplan/rendering/colour_maps.h"
+#include "twinplan/rendering/initial_window.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/followup_panel.h"
@@ -298,7 +299,7 @@ void MainWindow::pointViewsAtBackground() {
     if (sameSeries) viewport->view().renderer()->GetActiveCamera()->DeepCopy(camera);
   }
   if (image) {
-    if (!windows_.count(image->name)) windows_[image->name] = firstWindowFor(*image);
+    if (!windows_.count(image->name)) windows_[image->name] = rendering::initialWindow(*image);
     setWindowLevel(windows_[image->name]);
     setCrosshair(crosshair);
   }
@@ -343,7 +344,7 @@ void MainWindow::applyFusion() {
     foreground = nullptr;
   }
   if (foreground && !windows_.count(foreground->name))
-    windows_[foreground->name] = firstWindowFor(*foreground);
+    windows_[foreground->name] = rendering::initialWindow(*foreground);
   for (auto* viewport : slices_) {
     rendering::SliceView& view = viewport->view();
     try {

@@ -33,6 +33,10 @@ ReferenceSeries referenceFromVolume(const ImageVolume& volume);
 // object: no Study/Series/Frame of Reference UID, or slices without SOP Instance UIDs.
 // `purpose` completes "... cannot be written", e.g. "The RTSTRUCT".
 void requireDicomSlices(const ReferenceSeries& reference, std::string_view purpose);
+// requireDicomSlices, and Error(InvalidInput) when `labels` is not on the reference's grid
+// (within 1e-3 mm): an exported object's frames and contours refer to the reference's slices.
+void requireExportableOnto(const LabelMap& labels, const ReferenceSeries& reference,
+                           std::string_view purpose);
 
 // The result of importing structures or segments onto a reference grid.
 struct ImportedSegments {

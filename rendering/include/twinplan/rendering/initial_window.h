@@ -1,5 +1,6 @@
 #pragma once
-// The window a CT opens in: brain for a head, soft tissue otherwise.
+// The window an image opens in: brain or soft tissue for a CT, SUV 0-5 for a PET, percentiles
+// for MR.
 #include "twinplan/core/image_volume.h"
 #include "twinplan/rendering/slice_view.h"
 
@@ -22,5 +23,17 @@ bool isHeadCt(const DicomInfo& dicom);
 
 // kCtBrainWindow for a head CT (isHeadCt), kCtSoftTissueWindow otherwise.
 WindowLevel initialCtWindow(const DicomInfo& dicom);
+
+// A PET in standardised uptake values: the importer's unit is "SUVbw", "SUVlbm" ... (PS3.3
+// C.8.9.1.1.3 Units, converted to SUV body weight where it can).
+bool isSuvPet(const ImageVolume& volume);
+
+// The 1st..99th percentile of about 20,000 evenly spaced voxels, pixel padding left out: the
+// window of an image without calibrated units (MR). At least 1e-3 of the unit wide.
+WindowLevel percentileWindow(const ImageVolume& volume);
+
+// The window an image opens in: a radiograph's own (its reader chose it, PS3.3 C.11.2), a CT's
+// initialCtWindow, a SUV PET's SUV 0-5 (suvWindowPresets), anything else percentileWindow.
+WindowLevel initialWindow(const ImageVolume& volume);
 
 }  // namespace twinplan::rendering

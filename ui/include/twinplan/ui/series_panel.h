@@ -83,8 +83,4 @@ class SeriesPanel : public QWidget {
   bool showing_ = false;
 };
 
-// A series' window when it is first shown: PET in SUV 0-5 (rendering::suvWindowPresets), CT in
-// soft tissue 400/40 HU, anything else from its 1st..99th percentile (no calibrated unit).
-rendering::WindowLevel firstWindowFor(const ImageVolume& volume);
-
 }  // namespace twinplan::ui
