@@ -138,17 +138,28 @@ std::optional<std::size_t> owner(const LabelMap& labels, const std::vector<Dated
   return nearest;
 }
 
-void computeGrowth(SegmentGrowth& s) {
-  const SegmentVolume& first = s.points.front();
-  const SegmentVolume& last = s.points.back();
-  const double v1 = first.volume_ml, v2 = last.volume_ml, t = last.day - first.day;
-  s.change_ml = v2 - v1;
-  if (v1 > 0) s.change_percent = 100.0 * (v2 - v1) / v1;
+GrowthFigures growthBetween(const SegmentVolume& earlier, const SegmentVolume& later) {
+  const double v1 = earlier.volume_ml, v2 = later.volume_ml, t = later.day - earlier.day;
+  GrowthFigures g;
+  g.change_ml = v2 - v1;
+  if (v1 > 0) g.change_percent = 100.0 * (v2 - v1) / v1;
   if (v1 > 0 && v2 > 0 && v1 != v2 && t > 0) {
     const double logRatio = std::log(v2 / v1);
-    s.growthRate_perDay = logRatio / t;
-    s.doublingTime_days = t * std::numbers::ln2 / logRatio;
+    g.growthRate_perDay = logRatio / t;
+    g.doublingTime_days = t * std::numbers::ln2 / logRatio;
   }
+  return g;
+}
+
+void computeGrowth(SegmentGrowth& s) {
+  for (std::size_t p = 1; p < s.points.size(); ++p)
+    s.points[p].sincePrevious = growthBetween(s.points[p - 1], s.points[p]);
+  const GrowthFigures overall = growthBetween(s.points.front(), s.points.back());
+  s.change_ml = overall.change_ml;
+  s.change_percent = overall.change_percent;
+  s.growthRate_perDay = overall.growthRate_perDay;
+  s.doublingTime_days = overall.doublingTime_days;
+  const double v1 = s.points.front().volume_ml, v2 = s.points.back().volume_ml;
   s.isNew = v1 == 0 && std::any_of(s.points.begin(), s.points.end(),
                                    [](const SegmentVolume& p) { return p.volume_ml > 0; });
   s.disappeared = v2 == 0 && std::any_of(s.points.begin(), s.points.end(),
@@ -225,11 +236,19 @@ nlohmann::json growthTableJson(const GrowthTable& table) {
   nlohmann::json segments = nlohmann::json::array();
   for (const SegmentGrowth& s : table.segments) {
     nlohmann::json volumes = nlohmann::json::array();
-    for (const SegmentVolume& v : s.points)
+    for (const SegmentVolume& v : s.points) {
+      nlohmann::json sincePrevious;  // null at the first point
+      if (v.sincePrevious)
+        sincePrevious = {{"change_ml", v.sincePrevious->change_ml},
+                         {"change_percent", optionalJson(v.sincePrevious->change_percent)},
+                         {"growth_rate_per_day", optionalJson(v.sincePrevious->growthRate_perDay)},
+                         {"doubling_time_days", optionalJson(v.sincePrevious->doublingTime_days)}};
       volumes.push_back({{"study_date", v.studyDate},
                          {"day", v.day},
                          {"volume_ml", v.volume_ml},
-                         {"label_map", v.labelMap}});
+                         {"label_map", v.labelMap},
+                         {"since_previous", sincePrevious}});
+    }
     segments.push_back({{"name", s.segment},
                         {"colour", {s.colour.r, s.colour.g, s.colour.b}},
                         {"volumes", volumes},

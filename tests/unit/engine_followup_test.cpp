@@ -122,6 +122,39 @@ TEST_F(EngineFollowUp, DoublingVolumeInNinetyDaysHasANinetyDayDoublingTime) {
   EXPECT_NEAR(*table.segments[0].change_percent, 100.0, 1e-9);
 }
 
+// Three scans: 32 -> 64 voxels in 90 days, then -> 96 in the 91 days to 2026-07-01 (30 + 31 + 30).
+// The last interval's doubling time is 91 ln2 / ln(1.5) = 155.57 days, slower than the first
+// interval's 90 days; baseline -> latest is 181 ln2 / ln 3 = 114.20 days.
+TEST_F(EngineFollowUp, EachIntervalHasItsOwnFiguresBesideBaselineToLatest) {
+  Case twin = twoStudies();
+  ImageVolume third = twin.volumes.back();
+  third.name = "CT 2026-07-01";
+  third.dicom.studyDate = "20260701";
+  twin.volumes.push_back(third);
+  twin.labelMaps = {labelsOf("CT", {{"Tumour", 4, 4, 2}}),
+                    labelsOf("CT 2026-04-01", {{"Tumour", 8, 4, 2}}),
+                    labelsOf("CT 2026-07-01", {{"Tumour", 12, 4, 2}})};
+  const auto table = engine::growthTable(twin);
+  ASSERT_EQ(table.segments.size(), 1u);
+  const auto& points = table.segments[0].points;
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[2].day, 181);
+  EXPECT_FALSE(points[0].sincePrevious);
+  ASSERT_TRUE(points[1].sincePrevious && points[2].sincePrevious);
+  EXPECT_NEAR(*points[1].sincePrevious->doublingTime_days, 90.0, 1e-9);
+  EXPECT_NEAR(*points[2].sincePrevious->doublingTime_days, 91 * std::numbers::ln2 / std::log(1.5),
+              1e-9);
+  EXPECT_NEAR(*points[2].sincePrevious->doublingTime_days, 155.57, 0.01);
+  EXPECT_NEAR(*points[2].sincePrevious->change_percent, 50.0, 1e-9);
+  EXPECT_NEAR(points[2].sincePrevious->change_ml, 32 * voxel_ml(), 1e-12);
+  EXPECT_NEAR(*table.segments[0].doublingTime_days, 181 * std::numbers::ln2 / std::log(3.0), 1e-9);
+  EXPECT_NEAR(*table.segments[0].doublingTime_days, 114.20, 0.01);
+  const auto json = engine::growthTableJson(table);
+  const auto& last = json["segments"][0]["volumes"][2]["since_previous"];
+  EXPECT_NEAR(last["doubling_time_days"].get<double>(), 155.57, 0.01);
+  EXPECT_TRUE(json["segments"][0]["volumes"][0]["since_previous"].is_null());
+}
+
 TEST_F(EngineFollowUp, NewAndDisappearedSegmentsAreFlaggedAndCountZeroWhereAbsent) {
   Case twin = twoStudies();
   twin.labelMaps = {labelsOf("CT", {{"Tumour", 4, 4, 2}, {"Node", 2, 2, 2}}),

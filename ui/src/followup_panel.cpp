@@ -194,8 +194,11 @@ void FollowUpPanel::refresh() {
     for (const auto& p : table.segments.front().points) dates.push_back(p.studyDate);
   QStringList headers{tr("Segment")};
   for (const auto& d : dates) headers << tr("%1 (ml)").arg(QString::fromStdString(d));
-  headers << tr("Change (ml)") << tr("Change (%)") << tr("Growth (%/day)") << tr("VDT (days)")
-          << tr("Flag");
+  headers << tr("Change (ml)") << tr("Change (%)") << tr("Growth (%/day)") << tr("VDT (days)");
+  // With three or more scans the latest interval can differ from baseline -> latest.
+  const bool intervals = dates.size() >= 3;
+  if (intervals) headers << tr("VDT, last interval (days)");
+  headers << tr("Flag");
   grid_->setColumnCount(int(headers.size()));
   grid_->setHorizontalHeaderLabels(headers);
   grid_->setRowCount(int(table.segments.size()));
@@ -207,14 +210,24 @@ void FollowUpPanel::refresh() {
     name->setIcon(QIcon(swatch));
     grid_->setItem(row, 0, name);
     int column = 1;
-    for (const auto& p : s.points)
-      grid_->setItem(row, column++, cell(QString::number(p.volume_ml, 'f', 2)));
+    for (const auto& p : s.points) {
+      auto* volume = cell(QString::number(p.volume_ml, 'f', 2));
+      if (p.sincePrevious)
+        volume->setToolTip(tr("Since the previous scan: %1 ml (%2 %), VDT %3 days")
+                               .arg(p.sincePrevious->change_ml, 0, 'f', 2)
+                               .arg(number(p.sincePrevious->change_percent, 1))
+                               .arg(number(p.sincePrevious->doublingTime_days, 1)));
+      grid_->setItem(row, column++, volume);
+    }
     grid_->setItem(row, column++, cell(QString::number(s.change_ml, 'f', 2)));
     grid_->setItem(row, column++, cell(number(s.change_percent, 1)));
     grid_->setItem(row, column++,
                    cell(s.growthRate_perDay ? QString::number(100.0 * *s.growthRate_perDay, 'f', 3)
                                             : QStringLiteral("-")));
     grid_->setItem(row, column++, cell(number(s.doublingTime_days, 1)));
+    if (intervals)
+      grid_->setItem(row, column++,
+                     cell(number(s.points.back().sincePrevious->doublingTime_days, 1)));
     grid_->setItem(row, column++,
                    cell(s.isNew         ? tr("new")
                         : s.disappeared ? tr("disappeared")

@@ -23,23 +23,36 @@ struct TimePoint {
   std::vector<std::string> labelMaps;
 };
 
+// Change over one interval between two time points: the same figures as SegmentGrowth's
+// baseline -> latest ones (see there), for V1 the earlier and V2 the later volume.
+struct GrowthFigures {
+  double change_ml = 0.0;
+  std::optional<double> change_percent;
+  std::optional<double> growthRate_perDay;
+  std::optional<double> doublingTime_days;
+};
+
 struct SegmentVolume {
   std::string studyDate;
   int day = 0;
   double volume_ml = 0.0;  // 0 when the segment is absent from a segmented time point
   std::string labelMap;    // "" when absent
+  // From the previous segmented time point to this one (none at the first): with three or more
+  // scans the latest interval shows an acceleration or a response that baseline -> latest hides.
+  std::optional<GrowthFigures> sincePrevious;
 };
 
 struct SegmentGrowth {
   std::string segment;
   Rgb colour;                         // from the latest label map that has the segment
   std::vector<SegmentVolume> points;  // by date, one per segmented time point
-  // From the first to the last point (baseline -> latest).
+  // From the first to the last point (baseline -> latest): V2 - V1; the percentage (none when
+  // the first volume is 0); the specific growth rate ln(V2/V1)/t (Mehrara et al., Cancer Res
+  // 67:3970, 2007), per day; and the volume doubling time t ln2 / ln(V2/V1) (Schwartz, Cancer
+  // 14:1272, 1961), days, negative for a shrinking lesion (its halving time). Rate and doubling
+  // time are none when a volume is 0, V2 == V1 or t == 0.
   double change_ml = 0.0;
-  std::optional<double> change_percent;  // none when the first volume is 0
-  // Specific growth rate ln(V2/V1)/t (Mehrara et al., Cancer Res 67:3970, 2007), per day; and
-  // the volume doubling time t ln2 / ln(V2/V1) (Schwartz, Cancer 14:1272, 1961), days; negative
-  // for a shrinking lesion (its halving time). None when a volume is 0, V2 == V1 or t == 0.
+  std::optional<double> change_percent;
   std::optional<double> growthRate_perDay;
   std::optional<double> doublingTime_days;
   bool isNew = false;        // 0 ml at the first point, > 0 later
