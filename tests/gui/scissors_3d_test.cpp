@@ -4,6 +4,7 @@
 // patient faces the viewer), as one undoable edit that the 2D views show.
 #include <gtest/gtest.h>
 
+#include <QDockWidget>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTest>
@@ -88,6 +89,11 @@ TEST_F(Scissors3dTest, LassoOverTheLeftHalfCutsThePatientsRightAtEveryDepth) {
   EXPECT_TRUE(labels().contains(0, 20, 15, 8));    // x = +1
   EXPECT_TRUE(labels().contains(0, 24, 24, 11));   // x = +9
   EXPECT_EQ(window_->document()->editor().undoText(), "Scissors on Cube");
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    window_->findChild<QDockWidget*>("segmentTableDock")->raise();
+    const VtkViewport::RenderAllNow everyView;
+    window_->grab().save(QString(dir) + "/scissors-window.png", "PNG");
+  }
   // The 2D views show the new voxels (they are pointed at the case's new label maps).
   EXPECT_EQ(window_->sliceViewport(rendering::SliceOrientation::Axial)->view().labelMap(),
             &window_->currentCase().labelMaps.front());

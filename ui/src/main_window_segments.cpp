@@ -2,6 +2,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QHBoxLayout>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -41,15 +42,31 @@ void MainWindow::buildSegmentDocks() {
   scissorsRow->addWidget(scissors);
   scissorsRow->addWidget(side);
   scissorsRow->addStretch(1);
+  auto* build = new QPushButton(tr("Build 3D models"), box);
+  build->setObjectName("buildModelsFromTable");
+  build->setToolTip(
+      tr("Closed surface models of the ticked segments, shown in 3D and saved with the case "
+         "(undoable)"));
+  connect(build, &QPushButton::clicked, this, [this] {
+    try {
+      buildModels();
+    } catch (const std::exception& e) {
+      showError(tr("Cannot build 3D models"), e);
+    }
+  });
+  scissorsRow->addWidget(build);
   layout->addLayout(scissorsRow);
 
-  auto* tableDock = new QDockWidget(tr("Segment table"), this);
+  // The table replaces the Segments list (same ticks and colours, and more) under its name;
+  // the list stays built, hidden, for what still reads it.
+  auto* tableDock = new QDockWidget(tr("Segments"), this);
   tableDock->setObjectName("segmentTableDock");
   tableDock->setWidget(box);
   tableDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::LeftDockWidgetArea, tableDock);
   comparison_ = new SegmentComparisonPanel(document_, this);
-  auto* compareDock = new QDockWidget(tr("Compare segments"), this);
+  auto* compareDock = new QDockWidget(tr("Compare"), this);
+  compareDock->setToolTip(tr("Compare segments: overlap and surface distances"));
   compareDock->setObjectName("compareSegmentsDock");
   compareDock->setWidget(comparison_);
   compareDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
@@ -57,6 +74,7 @@ void MainWindow::buildSegmentDocks() {
   if (auto* segmentsDock = findChild<QDockWidget*>("segmentsDock")) {
     tabifyDockWidget(segmentsDock, tableDock);
     tabifyDockWidget(tableDock, compareDock);
+    segmentsDock->hide();
     findChild<QDockWidget*>("modelsDock")->raise();
   }
 

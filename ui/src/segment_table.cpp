@@ -61,10 +61,9 @@ QIcon padlock(bool locked) {
   return QIcon(pixmap);
 }
 
+// The type alone fits a dock; the category and codes are in the cell's tooltip.
 QString terminologyText(const SegmentTerminology& t) {
-  if (t.type.empty()) return {};
-  return QString::fromStdString(t.type.meaning) + QStringLiteral(" · ") +
-         QString::fromStdString(t.category.meaning);
+  return QString::fromStdString(t.type.meaning);
 }
 
 // Each segment's volume from one pass per layer: a histogram of the layer's label values
@@ -104,9 +103,11 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
   table_ = new QTableWidget(0, kColumnCount, this);
   table_->setObjectName("segmentTable");
   table_->setHorizontalHeaderLabels(
-      {QString(), QString(), tr("Name"), tr("Tissue"), tr("Terminology"), QString(), tr("ml")});
+      {QString(), QString(), tr("Name"), tr("Tissue"), tr("Type"), QString(), tr("ml")});
   table_->horizontalHeaderItem(kVisible)->setToolTip(tr("Shown in the views"));
   table_->horizontalHeaderItem(kColour)->setToolTip(tr("Colour (click to change)"));
+  table_->horizontalHeaderItem(kTerminology)
+      ->setToolTip(tr("DICOM terminology: what the segment is (click a cell to choose)"));
   table_->horizontalHeaderItem(kLock)->setToolTip(tr("Locked: no tool changes its voxels"));
   table_->horizontalHeaderItem(kVolume)->setToolTip(tr("Volume in millilitres"));
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -121,8 +122,11 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
     header->setSectionResizeMode(column, QHeaderView::Fixed);
     header->resizeSection(column, 28);
   }
+  // In a narrow dock the name gets the room; tissue and type keep a readable width and can
+  // be dragged wider (their full text is in the tooltips).
   header->setSectionResizeMode(kName, QHeaderView::Stretch);
-  header->setSectionResizeMode(kTissue, QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(kTissue, QHeaderView::Interactive);
+  header->resizeSection(kTissue, 84);
   header->setSectionResizeMode(kTerminology, QHeaderView::Stretch);
   header->setSectionResizeMode(kVolume, QHeaderView::ResizeToContents);
   table_->verticalHeader()->setDefaultSectionSize(26);
@@ -286,6 +290,8 @@ void SegmentTable::fillRow(int row, const SegmentRef& ref, const Segment& segmen
   tissue->setCurrentIndex(std::max(0, tissue->findData(current)));
   tissue->setToolTip(tr("Tissue type: the key of the simulations' property tables"));
   tissue->setFrame(false);
+  tissue->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  tissue->setMinimumContentsLength(5);
   connect(tissue, &QComboBox::activated, this,
           [this, tissue, ref](int) { setTissue(rowOf(ref), tissue->currentData().toString()); });
   table_->setCellWidget(row, kTissue, tissue);
