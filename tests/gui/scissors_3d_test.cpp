@@ -3,6 +3,7 @@
 // segment that lie on the patient's right (x < 0 in LPS: the left of the screen when the
 // patient faces the viewer), as one undoable edit that the 2D views show.
 #include <gtest/gtest.h>
+#include <vtkRenderer.h>
 
 #include <QDockWidget>
 #include <QStatusBar>
@@ -99,6 +100,26 @@ TEST_F(Scissors3dTest, LassoOverTheLeftHalfCutsThePatientsRightAtEveryDepth) {
             &window_->currentCase().labelMaps.front());
   window_->document()->undo();
   EXPECT_EQ(labels().voxelCount(0), 400u);
+}
+
+// The projection the scissors use agrees with VTK's own world -> display mapping of the
+// rendered view (vtkRenderer::WorldToDisplay), after a rotation and a zoom.
+TEST_F(Scissors3dTest, ProjectionMatchesVtkWorldToDisplay) {
+  volume_->view().rotate(35.0, 20.0);
+  volume_->view().zoom(1.4);
+  const QImage frame = volume_->grabFramebuffer();  // renders: the camera's clipping range is set
+  vtkRenderer* renderer = volume_->view().renderer();
+  const Eigen::Matrix4d m = volume_->view().lpsToDisplay(frame.width(), frame.height());
+  for (const Vec3& p : {Vec3(0, 0, 0), Vec3(-9, 9, 3), Vec3(30, -20, -25), Vec3(-39, -39, 28)}) {
+    renderer->SetWorldPoint(p.x(), p.y(), p.z(), 1.0);
+    renderer->WorldToDisplay();
+    double vtkDisplay[3];
+    renderer->GetDisplayPoint(vtkDisplay);
+    const Eigen::Vector4d d = m * Eigen::Vector4d(p.x(), p.y(), p.z(), 1.0);
+    EXPECT_GT(d.w(), 0.0);
+    EXPECT_NEAR(d.x() / d.w(), vtkDisplay[0], 1e-6) << p.transpose();
+    EXPECT_NEAR(d.y() / d.w(), vtkDisplay[1], 1e-6) << p.transpose();
+  }
 }
 
 TEST_F(Scissors3dTest, EraseOutsideAndEscape) {

@@ -6,6 +6,7 @@
 #include <QStatusBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
@@ -128,9 +129,14 @@ bool MainWindow::cutCurrentSegment(const segmentation::ScissorsCut& cut) {
     std::vector<LabelMap> labelMaps = twin.labelMaps;
     labelMaps[current->labelMap] = std::move(cutResult->labels);
     document_->apply(edits::replaceLabelMaps(twin, std::move(labelMaps), "Scissors on " + name));
+    // The 3D view shows surface models: one built from this segment is now out of date.
+    const auto& meshes = document_->twin().meshes;
+    const bool hasModel = std::any_of(meshes.begin(), meshes.end(),
+                                      [&](const SurfaceMesh& m) { return m.segmentName == name; });
     statusBar()->showMessage(
         tr("Cut %n voxel(s) from %1.", nullptr, static_cast<int>(cutResult->voxelsCut))
-            .arg(QString::fromStdString(name)),
+                .arg(QString::fromStdString(name)) +
+            (hasModel ? tr(" Build 3D models to update its surface.") : QString()),
         8000);
     return true;
   } catch (const std::exception& e) {
