@@ -61,6 +61,37 @@ bool layerIsFreeWhere(const std::vector<std::uint16_t>& layer,
   return true;
 }
 
+// A rename of a segment that has surface models: the label maps and the models' links
+// (SurfaceMesh::segmentName, and the name they were given after the segment) change together,
+// so "Build 3D models" keeps replacing the same model and one undo takes back both.
+class RenameWithModels final : public CaseEdit {
+ public:
+  RenameWithModels(const Case& twin, std::vector<LabelMap> labelMaps,
+                   std::vector<SurfaceMesh> meshes, std::string text)
+      : before_{twin.labelMaps, twin.meshes},
+        after_{std::move(labelMaps), std::move(meshes)},
+        text_(std::move(text)) {}
+  std::string text() const override { return text_; }
+  void apply(Case& twin) override { assign(twin, after_); }
+  void revert(Case& twin) override { assign(twin, before_); }
+  std::vector<CaseChange> changes() const override {
+    return {{CasePart::LabelMaps}, {CasePart::Meshes}};
+  }
+
+ private:
+  struct Lists {
+    std::vector<LabelMap> labelMaps;
+    std::vector<SurfaceMesh> meshes;
+  };
+  static void assign(Case& twin, const Lists& lists) {
+    Lists copy = lists;  // may throw: the case is still untouched
+    twin.labelMaps.swap(copy.labelMaps);
+    twin.meshes.swap(copy.meshes);
+  }
+  Lists before_, after_;
+  std::string text_;
+};
+
 }  // namespace
 
 std::string unusedSegmentName(const LabelMap& labels, const std::string& wanted) {
@@ -81,9 +112,20 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
   std::string text = before.name == properties.name
                          ? "Edit segment " + properties.name
                          : "Rename " + before.name + " to " + properties.name;
+  const std::string oldName = before.name, newName = properties.name;
   auto after = twin.labelMaps;  // the layers are shared, copy-on-write
   after[labelMap].segments()[segment] = std::move(properties);
-  return replaceLabelMaps(twin, std::move(after), std::move(text));
+  const auto isModelOf = [&](const SurfaceMesh& m) { return m.segmentName == oldName; };
+  if (oldName == newName || std::none_of(twin.meshes.begin(), twin.meshes.end(), isModelOf))
+    return replaceLabelMaps(twin, std::move(after), std::move(text));
+  std::vector<SurfaceMesh> meshes = twin.meshes;
+  for (SurfaceMesh& mesh : meshes) {
+    if (!isModelOf(mesh)) continue;
+    mesh.segmentName = newName;
+    if (mesh.name == oldName) mesh.name = newName;
+  }
+  return std::make_unique<RenameWithModels>(twin, std::move(after), std::move(meshes),
+                                            std::move(text));
 }
 
 std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Segment properties) {

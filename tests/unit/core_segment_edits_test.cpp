@@ -68,6 +68,30 @@ TEST(SegmentEdits, PropertiesChangeAndUndo) {
   EXPECT_EQ(segmentOf(editor, 0), liverAndTumour().labelMaps[0].segments()[0]);
 }
 
+TEST(SegmentEdits, ARenamedSegmentKeepsItsModel) {
+  Case twin = liverAndTumour();
+  SurfaceMesh model;
+  model.name = model.segmentName = "Liver";
+  SurfaceMesh other;
+  other.name = "Probe";
+  twin.meshes = {model, other};
+  CaseEditor editor(twin);
+  Segment renamed = segmentOf(editor, 0);
+  renamed.name = "Liver (reviewed)";
+  editor.apply(edits::setSegmentProperties(editor.twin(), 0, 0, renamed));
+  EXPECT_EQ(editor.twin().meshes[0].segmentName, "Liver (reviewed)");
+  EXPECT_EQ(editor.twin().meshes[0].name, "Liver (reviewed)");
+  EXPECT_EQ(editor.twin().meshes[1].name, "Probe");
+  editor.undo();
+  EXPECT_EQ(editor.twin().meshes[0].segmentName, "Liver");
+  EXPECT_EQ(segmentOf(editor, 0).name, "Liver");
+  // A colour change leaves the models alone.
+  Segment recoloured = segmentOf(editor, 0);
+  recoloured.colour = {1, 2, 3};
+  editor.apply(edits::setSegmentProperties(editor.twin(), 0, 0, recoloured));
+  EXPECT_EQ(editor.twin().meshes[0].segmentName, "Liver");
+}
+
 TEST(SegmentEdits, NamesMustBeUniqueAndNotEmpty) {
   const Case twin = liverAndTumour();
   Segment renamed = twin.labelMaps[0].segments()[0];

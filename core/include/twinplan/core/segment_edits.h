@@ -16,7 +16,8 @@ namespace twinplan::edits {
 // Replaces segment `segment`'s properties (name, tissue type, colour, visibility, lock,
 // terminology) with those of `properties`; its voxels, layer and value stay. Throws
 // Error(InvalidInput) for a missing label map or segment, an empty name, or a name another
-// segment of the label map already has (segments are found by name).
+// segment of the label map already has (segments are found by name). A renamed segment's
+// surface models (SurfaceMesh::segmentName) follow it in the same undo step.
 std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t labelMap,
                                                std::size_t segment, Segment properties);
 
