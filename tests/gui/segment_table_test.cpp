@@ -103,9 +103,11 @@ class SegmentTableTest : public ::testing::Test {
   const Segment& segment(std::size_t index, std::size_t map = 0) {
     return document_.twin().labelMaps[map].segments()[index];
   }
+  // A click, and the event-loop turn in which the table shows the edit it made.
   void click(int row, int column) {
     const QRect cell = cells()->visualItemRect(cells()->item(row, column));
     QTest::mouseClick(cells()->viewport(), Qt::LeftButton, {}, cell.center());
+    QCoreApplication::processEvents();
   }
 
   CaseDocument document_;
@@ -187,6 +189,7 @@ TEST_F(SegmentTableTest, TerminologyChoiceAlsoGivesTheTissueType) {
 
 TEST_F(SegmentTableTest, ARefusedEditSaysWhyAndChangesNothing) {
   cells()->item(0, SegmentTable::kName)->setText("Tumour");  // taken
+  QCoreApplication::processEvents();
   EXPECT_EQ(segment(0).name, "Liver");
   EXPECT_EQ(cells()->item(0, SegmentTable::kName)->text(), "Liver");
   EXPECT_TRUE(table_->messageLine()->text().contains("already called"));
@@ -207,6 +210,7 @@ TEST_F(SegmentTableTest, AddDuplicateAndRemove) {
   // Remove the tumour: the liver's voxels stay, the table shows three rows.
   click(1, SegmentTable::kName);
   table_->findChild<QPushButton*>("removeSegment")->click();
+  QCoreApplication::processEvents();
   ASSERT_EQ(cells()->rowCount(), 3);
   EXPECT_EQ(cells()->item(1, SegmentTable::kName)->text(), "Liver copy");
   document_.undo();

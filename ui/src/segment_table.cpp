@@ -11,6 +11,7 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <array>
@@ -186,7 +187,15 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
     showCurrent();
   });
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
-    if (part == CasePart::Whole || part == CasePart::LabelMaps) refresh();
+    if (part == CasePart::Whole || part == CasePart::LabelMaps) {
+      // An edit made from a cell or a combo of this table: rebuild after its signal has
+      // returned, never while Qt is still inside the item or widget that sent it.
+      if (editing_) {
+        queueRefresh();
+      } else {
+        refresh();
+      }
+    }
     if (part == CasePart::SegmentDisplay) refreshDisplay();
   });
   refresh();
@@ -383,14 +392,26 @@ void SegmentTable::setTissue(int row, const QString& tissue) {
               [&](Segment& s) { s.tissueType = tissue.toStdString(); });
 }
 
+void SegmentTable::queueRefresh() {
+  if (refreshQueued_) return;
+  refreshQueued_ = true;
+  QTimer::singleShot(0, this, [this] {
+    refreshQueued_ = false;
+    refresh();
+  });
+}
+
 void SegmentTable::tryEdit(const std::function<void()>& edit) {
+  editing_ = true;
   try {
     edit();
+    editing_ = false;
     message_->hide();
   } catch (const std::exception& e) {
+    editing_ = false;
     message_->setText(QString::fromUtf8(e.what()));
     message_->show();
-    refresh();  // show the case as it is, not what was typed
+    queueRefresh();  // show the case as it is, not what was typed
   }
 }
 
@@ -400,7 +421,7 @@ void SegmentTable::editSegment(const SegmentRef& ref, const std::function<void(S
     Segment segment = twin.labelMaps.at(ref.labelMap).segments().at(ref.segment);
     const Segment before = segment;
     change(segment);
-    if (segment == before) return refresh();
+    if (segment == before) return queueRefresh();
     document_->apply(edits::setSegmentProperties(twin, ref.labelMap, ref.segment, segment));
   });
 }

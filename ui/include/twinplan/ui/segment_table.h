@@ -68,6 +68,7 @@ class SegmentTable : public QWidget {
 
  private:
   void refresh();         // rebuilds the rows from the case (volumes included)
+  void queueRefresh();    // the same on the next event-loop turn
   void refreshDisplay();  // visibility and colour only
   void fillRow(int row, const SegmentRef& ref, const Segment& segment);
   void cellClicked(int row, int column);
@@ -89,6 +90,8 @@ class SegmentTable : public QWidget {
   std::vector<std::vector<double>> volumes_ml_;  // per label map, per segment
   std::optional<SegmentRef> current_;
   bool filling_ = false;
+  bool editing_ = false;  // an edit from this table is being applied
+  bool refreshQueued_ = false;
   ColourChooser chooseColour_;
   TerminologyChooser chooseTerminology_;
 };
