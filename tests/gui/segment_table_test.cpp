@@ -142,6 +142,17 @@ TEST_F(SegmentTableTest, SelectingARowMakesItTheCurrentSegment) {
   EXPECT_EQ(changed.front().at(1).toInt(), 1);
 }
 
+TEST_F(SegmentTableTest, ANewCaseHasNoCurrentSegment) {
+  click(1, SegmentTable::kName);
+  ASSERT_TRUE(table_->currentSegment());
+  QSignalSpy changed(table_.get(), &SegmentTable::currentSegmentChanged);
+  document_.reset(reviewCase());
+  EXPECT_FALSE(table_->currentSegment());
+  ASSERT_EQ(changed.count(), 1);
+  EXPECT_EQ(changed.front().at(0).toInt(), -1);
+  EXPECT_TRUE(cells()->selectedItems().isEmpty());
+}
+
 TEST_F(SegmentTableTest, EachEditIsOneUndoStep) {
   // Rename.
   cells()->item(0, SegmentTable::kName)->setText("Liver (reviewed)");

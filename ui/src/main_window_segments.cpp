@@ -55,8 +55,10 @@ void MainWindow::buildSegmentDocks() {
       showError(tr("Cannot build 3D models"), e);
     }
   });
-  scissorsRow->addWidget(build);
   layout->addLayout(scissorsRow);
+  // Full width on its own row, as under the Segments list before: the dock stays as narrow as
+  // the other left-hand panels, so the views keep their size.
+  layout->addWidget(build);
 
   // The table replaces the Segments list (same ticks and colours, and more) under its name;
   // the list stays built, hidden, for what still reads it.

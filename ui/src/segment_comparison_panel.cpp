@@ -63,7 +63,11 @@ SegmentComparisonPanel::SegmentComparisonPanel(CaseDocument* document, QWidget* 
   a_->setObjectName("compareSegmentA");
   b_ = new QComboBox(this);
   b_->setObjectName("compareSegmentB");
-  for (QComboBox* combo : {a_, b_}) combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  // Long segment names must not widen the dock column (the views would shrink).
+  for (QComboBox* combo : {a_, b_}) {
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(12);
+  }
   compute_ = new QPushButton(tr("Compute"), this);
   compute_->setObjectName("compareCompute");
   compute_->setToolTip(tr("Overlap and surface distances of B against A"));
@@ -203,23 +207,24 @@ bool SegmentComparisonPanel::compute() {
     return false;
   }
   const Case& twin = document_->twin();
-  // The masks are small copies made here, so the work never reads the case while the user
-  // edits it.
-  const segmentation::SegmentMask maskA =
-      segmentation::maskOfSegment(twin.labelMaps[a->labelMap], a->segment);
-  const segmentation::SegmentMask maskB =
-      segmentation::maskOfSegment(twin.labelMaps[b->labelMap], b->segment);
+  // Copies of the two label maps share their voxels (copy-on-write), so the work reads them
+  // off the GUI thread while an edit of the case would write to new copies.
+  const LabelMap labelsA = twin.labelMaps[a->labelMap], labelsB = twin.labelMaps[b->labelMap];
+  const std::size_t segmentA = a->segment, segmentB = b->segment;
   try {
     auto result = runInBackground<segmentation::SegmentComparison>(
-        this, tr("Comparing segments…"),
-        [&](Progress& progress) { return segmentation::compareSegments(maskA, maskB, progress); });
+        this, tr("Comparing segments…"), [&](Progress& progress) {
+          const auto maskA = segmentation::maskOfSegment(labelsA, segmentA);
+          const auto maskB = segmentation::maskOfSegment(labelsB, segmentB);
+          return segmentation::compareSegments(maskA, maskB, progress);
+        });
     if (!result) {
       showMessage(tr("Cancelled."));
       return false;
     }
     result_ = *result;
-    nameA_ = maskA.name;
-    nameB_ = maskB.name;
+    nameA_ = labelsA.segments()[segmentA].name;
+    nameB_ = labelsB.segments()[segmentB].name;
     showResult();
     message_->clear();
     return true;

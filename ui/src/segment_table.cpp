@@ -67,32 +67,38 @@ QString terminologyText(const SegmentTerminology& t) {
   return QString::fromStdString(t.type.meaning);
 }
 
-// Each segment's volume from one pass per layer: a histogram of the layer's label values
-// (deterministic chunked reduction, core/parallel.h).
+// Each segment's volume from one pass per layer: the voxels of each of the layer's label values
+// counted together (deterministic chunked reduction, core/parallel.h). Per-block counts hold
+// only the layer's segments, so memory stays small on a 512x512x600 layer.
 std::vector<double> segmentVolumes_ml(const LabelMap& labels) {
   const double voxel_ml = labels.geometry().spacing_mm.prod() / 1000.0;
-  std::vector<std::vector<std::size_t>> counts(static_cast<std::size_t>(labels.layerCount()));
+  const auto& segments = labels.segments();
+  std::vector<double> volumes(segments.size(), 0.0);
   for (int l = 0; l < labels.layerCount(); ++l) {
-    bool used = false;
-    for (const Segment& s : labels.segments()) used = used || s.layer == l;
-    if (!used) continue;
+    // slotOf[value]: 1 + the index of the layer's segment with that value, 0 for none.
+    std::vector<std::uint32_t> slotOf(65536, 0);
+    std::vector<std::size_t> segmentOfSlot;
+    for (std::size_t s = 0; s < segments.size(); ++s) {
+      if (segments[s].layer != l) continue;
+      segmentOfSlot.push_back(s);
+      slotOf[segments[s].value] = static_cast<std::uint32_t>(segmentOfSlot.size());
+    }
+    if (segmentOfSlot.empty()) continue;
     const std::vector<std::uint16_t>& layer = labels.layer(l);
-    counts[static_cast<std::size_t>(l)] = parallel::parallelReduce(
-        {0, layer.size()}, std::size_t{1} << 20, std::vector<std::size_t>(65536, 0),
+    const std::size_t slotCount = segmentOfSlot.size() + 1;
+    const std::vector<std::size_t> counts = parallel::parallelReduce(
+        {0, layer.size()}, std::size_t{1} << 20, std::vector<std::size_t>(slotCount, 0),
         [&](parallel::IndexRange block) {
-          std::vector<std::size_t> histogram(65536, 0);
-          for (std::size_t n = block.begin; n < block.end; ++n) ++histogram[layer[n]];
-          return histogram;
+          std::vector<std::size_t> count(slotCount, 0);
+          for (std::size_t n = block.begin; n < block.end; ++n) ++count[slotOf[layer[n]]];
+          return count;
         },
         [](std::vector<std::size_t> a, const std::vector<std::size_t>& b) {
           for (std::size_t v = 0; v < a.size(); ++v) a[v] += b[v];
           return a;
         });
-  }
-  std::vector<double> volumes;
-  for (const Segment& s : labels.segments()) {
-    const auto& histogram = counts[static_cast<std::size_t>(s.layer)];
-    volumes.push_back(histogram.empty() ? 0.0 : static_cast<double>(histogram[s.value]) * voxel_ml);
+    for (std::size_t slot = 1; slot < slotCount; ++slot)
+      volumes[segmentOfSlot[slot - 1]] = static_cast<double>(counts[slot]) * voxel_ml;
   }
   return volumes;
 }
@@ -123,9 +129,9 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
     header->setSectionResizeMode(column, QHeaderView::Fixed);
     header->resizeSection(column, 28);
   }
-  // In a narrow dock the name gets the room; tissue and type keep a readable width and can
-  // be dragged wider (their full text is in the tooltips).
-  header->setSectionResizeMode(kName, QHeaderView::Stretch);
+  // In a narrow dock the name stays whole and the type gives way (its full text is in the
+  // tooltip); tissue keeps a readable width and can be dragged wider.
+  header->setSectionResizeMode(kName, QHeaderView::ResizeToContents);
   header->setSectionResizeMode(kTissue, QHeaderView::Interactive);
   header->resizeSection(kTissue, 84);
   header->setSectionResizeMode(kTerminology, QHeaderView::Stretch);
@@ -187,7 +193,13 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
     showCurrent();
   });
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
-    if (part == CasePart::Whole || part == CasePart::LabelMaps) {
+    if (part == CasePart::Whole) {
+      // Another case: no segment of it is chosen yet.
+      const bool had = current_.has_value();
+      current_.reset();
+      refresh();
+      if (had) showCurrent();
+    } else if (part == CasePart::LabelMaps) {
       // An edit made from a cell or a combo of this table: rebuild after its signal has
       // returned, never while Qt is still inside the item or widget that sent it.
       if (editing_) {
@@ -195,8 +207,9 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
       } else {
         refresh();
       }
+    } else if (part == CasePart::SegmentDisplay) {
+      refreshDisplay();
     }
-    if (part == CasePart::SegmentDisplay) refreshDisplay();
   });
   refresh();
 }
@@ -303,6 +316,8 @@ void SegmentTable::fillRow(int row, const SegmentRef& ref, const Segment& segmen
   tissue->setMinimumContentsLength(5);
   connect(tissue, &QComboBox::activated, this,
           [this, tissue, ref](int) { setTissue(rowOf(ref), tissue->currentData().toString()); });
+  // The combo it replaces is deleted later: out of sight now.
+  if (QWidget* old = table_->cellWidget(row, kTissue)) old->hide();
   table_->setCellWidget(row, kTissue, tissue);
 
   auto* terminology = new QTableWidgetItem(terminologyText(segment.terminology));
