@@ -663,3 +663,28 @@ void VolumeView::zoom(double factor) {
 }
 
 }  // namespace twinplan::rendering
+
+namespace twinplan::rendering {
+
+Eigen::Matrix4d VolumeView::lpsToDisplay(int width_px, int height_px) const {
+  double viewport[4];
+  renderer_->GetViewport(viewport);  // fractions of the window: x0, y0, x1, y1
+  const double width = (viewport[2] - viewport[0]) * width_px;
+  const double height = (viewport[3] - viewport[1]) * height_px;
+  if (width <= 0.0 || height <= 0.0)
+    throw Error(ErrorKind::InvalidInput, "The 3D view has no size yet; show it first.", "view");
+  vtkMatrix4x4* normalised =
+      renderer_->GetActiveCamera()->GetCompositeProjectionTransformMatrix(width / height, -1, 1);
+  Eigen::Matrix4d projection;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) projection(r, c) = normalised->GetElement(r, c);
+  // [-1, 1] -> the viewport's pixels (vtkViewport::NormalizedDisplayToDisplay).
+  Eigen::Matrix4d toPixels = Eigen::Matrix4d::Identity();
+  toPixels(0, 0) = width / 2.0;
+  toPixels(0, 3) = viewport[0] * width_px + width / 2.0;
+  toPixels(1, 1) = height / 2.0;
+  toPixels(1, 3) = viewport[1] * height_px + height / 2.0;
+  return toPixels * projection;
+}
+
+}  // namespace twinplan::rendering

@@ -85,6 +85,7 @@ void MainWindow::buildDocks() {
   auto* remove = new QShortcut(QKeySequence::Delete, measurementList_);
   connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
   buildDisplayDocks();
+  buildSegmentDocks();
   buildSeriesDock();
 }
 

@@ -4,6 +4,8 @@
 
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
@@ -15,7 +17,8 @@ VolumeViewport::VolumeViewport(QWidget* parent)
   view_->addTo(renderWindow());
   setToolTip(
       tr("Left drag: rotate · Wheel: zoom · R: reset view\n"
-         "C: clipping box at the crosshair · [ ]: smaller / larger box"));
+         "C: clipping box at the crosshair · [ ]: smaller / larger box\n"
+         "Scissors on: drag a lasso to cut the current segment · Esc: scissors off"));
 }
 
 VolumeViewport::~VolumeViewport() = default;
@@ -69,9 +72,64 @@ void VolumeViewport::placeClippingBox() {
   view_->setClippingBox(lo, hi);
 }
 
-void VolumeViewport::mousePressEvent(QMouseEvent* event) { lastPosition_ = event->position(); }
+void VolumeViewport::setScissors(bool on) {
+  if (on == scissors_) return;
+  scissors_ = on;
+  lasso_.clear();
+  drawingLasso_ = false;
+  setCursor(on ? Qt::CrossCursor : Qt::ArrowCursor);
+  update();
+  emit scissorsChanged(on);
+}
+
+void VolumeViewport::mousePressEvent(QMouseEvent* event) {
+  lastPosition_ = event->position();
+  if (scissors_ && event->button() == Qt::LeftButton) {
+    lasso_ = {event->position()};
+    drawingLasso_ = true;
+  }
+}
+
+void VolumeViewport::mouseReleaseEvent(QMouseEvent* event) {
+  if (!drawingLasso_ || event->button() != Qt::LeftButton) return;
+  drawingLasso_ = false;
+  lasso_.push_back(event->position());
+  segmentation::ScissorsCut cut;
+  cut.side = side_;
+  // The lasso in VTK display pixels, the same space as the camera's projection.
+  const QSize size_px = (QSizeF(size()) * devicePixelRatioF()).toSize();
+  cut.lpsToDisplay = view_->lpsToDisplay(size_px.width(), size_px.height());
+  for (const QPointF& p : lasso_) {
+    const QPoint d = toVtkDisplay(p);
+    cut.lasso_px.emplace_back(d.x(), d.y());
+  }
+  lasso_.clear();
+  update();
+  if (cut.lasso_px.size() >= 3) emit lassoDrawn(cut);
+}
+
+void VolumeViewport::paintEvent(QPaintEvent* event) {
+  VtkViewport::paintEvent(event);
+  if (lasso_.size() < 2) return;
+  QPainter painter(this);
+  painter.setRenderHint(QPainter::Antialiasing);
+  QPainterPath path(lasso_.front());
+  for (const QPointF& p : lasso_) path.lineTo(p);
+  path.closeSubpath();
+  painter.fillPath(path, QColor(255, 214, 90, 40));
+  painter.setPen(QPen(QColor(255, 214, 90), 1.5, Qt::DashLine));
+  painter.drawPath(path);
+}
 
 void VolumeViewport::mouseMoveEvent(QMouseEvent* event) {
+  if (drawingLasso_) {
+    // A point every 2 px is smooth enough for a hand-drawn outline.
+    if ((event->position() - lasso_.back()).manhattanLength() >= 2.0) {
+      lasso_.push_back(event->position());
+      update();
+    }
+    return;
+  }
   if (!(event->buttons() & Qt::LeftButton)) return;
   const QPointF delta = event->position() - lastPosition_;
   lastPosition_ = event->position();
@@ -98,6 +156,13 @@ void VolumeViewport::keyPressEvent(QKeyEvent* event) {
       return;
     case Qt::Key_BracketRight:
       setClipFraction(clipFraction_ * 1.25);
+      return;
+    case Qt::Key_Escape:
+      if (scissors_) {
+        setScissors(false);
+        return;
+      }
+      VtkViewport::keyPressEvent(event);
       return;
     default:
       VtkViewport::keyPressEvent(event);

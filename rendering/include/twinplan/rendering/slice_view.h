@@ -101,6 +101,7 @@ class SliceView {
   const Vec3& crosshair() const { return crosshair_lps_; }
   // Segments drawn over the image: filled with `fillOpacity` and outlined. Borrowed.
   void setLabelMap(const LabelMap* labels);
+  const LabelMap* labelMap() const { return labels_; }
   void setSegmentDisplay(double fillOpacity, bool outline);
   // Measurements drawn where they cross this view's slice (borrowed), and the points of one
   // being placed.

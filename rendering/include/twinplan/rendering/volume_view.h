@@ -110,6 +110,14 @@ class VolumeView {
   void rotate(double azimuth_deg, double elevation_deg);
   void zoom(double factor);
 
+  // Where the current camera puts a point, as one homogeneous matrix for a render window of
+  // width_px x height_px device pixels: d = M * (p_lps, 1); (d.x/d.w, d.y/d.w) are VTK display
+  // pixels (origin bottom-left), d.w > 0 in front of the camera. VTK's composite projection
+  // (vtkCamera::GetCompositeProjectionTransformMatrix: world -> normalised device coordinates
+  // in [-1, 1]) followed by the renderer's viewport transform. What the 3D scissors
+  // (segmentation/scissors.h) cut through.
+  Eigen::Matrix4d lpsToDisplay(int width_px, int height_px) const;
+
  private:
   void applyMeshOpacity(std::size_t index);
   void applyClipping();

@@ -16,6 +16,7 @@
 #include "twinplan/core/job.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
+#include "twinplan/segmentation/scissors.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/view_state.h"
 
@@ -35,6 +36,8 @@ class VtkViewport;
 class DicomBrowser;
 class DisplayListPanel;
 class SeriesPanel;
+class SegmentTable;
+class SegmentComparisonPanel;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -139,6 +142,13 @@ class MainWindow : public QMainWindow {
   void setCrosshair(const Vec3& p_lps);
   SliceViewport* sliceViewport(rendering::SliceOrientation orientation) const;
   VolumeViewport* volumeViewport() const { return volume_; }
+  // Segments (main_window_segments.cpp): the table (its current segment is the one the
+  // editing tools work on), the comparison panel, and the 3D scissors.
+  SegmentTable* segmentTable() const { return segmentTable_; }
+  SegmentComparisonPanel* comparisonPanel() const { return comparison_; }
+  // Cuts the table's current segment with a lasso drawn in the 3D view (one undoable edit).
+  // False, with the reason in the status bar, when no segment is current or it is locked.
+  bool cutCurrentSegment(const segmentation::ScissorsCut& cut);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -154,6 +164,8 @@ class MainWindow : public QMainWindow {
   void showLayoutFor(const ImageVolume* image);
   void showMeshesIn3D();
   void buildDisplayDocks();
+  void buildSegmentDocks();
+  void showLabelMaps();  // after the label maps changed: re-point the views, refresh lists
   void showDisplayLists();
   QWidget* withBuildButton(QWidget* segmentList);
   void showDisplay(CaseDocument::Shown what, std::size_t index);
@@ -216,6 +228,8 @@ class MainWindow : public QMainWindow {
   QListWidget* measurementList_ = nullptr;
   DisplayListPanel* models_ = nullptr;
   DisplayListPanel* segments_ = nullptr;
+  SegmentTable* segmentTable_ = nullptr;
+  SegmentComparisonPanel* comparison_ = nullptr;
   QActionGroup* toolActions_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   VtkViewport* activeViewport_ = nullptr;

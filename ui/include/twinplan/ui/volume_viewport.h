@@ -1,10 +1,14 @@
 #pragma once
 // The 3D view widget: left drag rotates, wheel zooms, R resets the view, C toggles a clipping
-// box around the crosshair, [ and ] shrink and grow it.
+// box around the crosshair, [ and ] shrink and grow it. With the scissors on, a left drag draws
+// a lasso instead (Esc leaves the scissors).
+#include <QPointF>
 #include <memory>
+#include <vector>
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/segmentation/scissors.h"
 #include "twinplan/ui/vtk_viewport.h"
 
 namespace twinplan::ui {
@@ -25,13 +29,27 @@ class VolumeViewport : public VtkViewport {
   void setClipFraction(double fraction);  // 0.1..1
   double clipFraction() const { return clipFraction_; }
 
+  // Scissors in 3D: while on, a left drag draws a freehand lasso; on release lassoDrawn gives
+  // the cut through the current camera (segmentation/scissors.h). Whoever owns the case
+  // applies it to the current segment.
+  void setScissors(bool on);
+  bool scissors() const { return scissors_; }
+  void setScissorsSide(segmentation::ScissorsSide side) { side_ = side; }
+  segmentation::ScissorsSide scissorsSide() const { return side_; }
+  // The lasso being drawn, in widget (logical) coordinates.
+  const std::vector<QPointF>& lasso() const { return lasso_; }
+
  signals:
   void clippingChanged(bool on);
+  void scissorsChanged(bool on);
+  void lassoDrawn(const twinplan::segmentation::ScissorsCut& cut);
 
  protected:
   void glInitialized() override { view_->setFastRendering(softwareRenderer()); }
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void paintEvent(QPaintEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
 
@@ -43,6 +61,10 @@ class VolumeViewport : public VtkViewport {
   Vec3 crosshair_lps_ = Vec3::Zero();
   bool hasCrosshair_ = false;
   double clipFraction_ = 0.5;
+  bool scissors_ = false;
+  segmentation::ScissorsSide side_ = segmentation::ScissorsSide::EraseInside;
+  std::vector<QPointF> lasso_;
+  bool drawingLasso_ = false;
 };
 
 }  // namespace twinplan::ui
