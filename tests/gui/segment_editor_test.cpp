@@ -222,6 +222,33 @@ TEST_F(SegmentEditorTest, RegionGrowPreviewThenApplyIsTheTrueTumour) {
   EXPECT_EQ(count(tumour), 0u);
 }
 
+TEST_F(SegmentEditorTest, KeepLargestIslandPreviewedThenApplied) {
+  const std::size_t s = editor_->addSegment("Lesion");
+  QTest::keyClick(axial(), Qt::Key_P);
+  const Vec3 c = axial()->view().crosshair();
+  editor_->setBrushRadius_mm(12.0);
+  drag({c + Vec3(-30, 0, 0)});
+  const auto large = expectedDiskStroke(labels().geometry(), mousePoints_, 12.0);
+  editor_->setBrushRadius_mm(5.0);
+  drag({c + Vec3(30, 0, 0)});
+  const auto small = expectedDiskStroke(labels().geometry(), mousePoints_, 5.0);
+  ASSERT_EQ(count(s), large.size() + small.size());
+  QTest::keyClick(axial(), Qt::Key_X);
+  ASSERT_EQ(editor_->tool(), Tool::Effect);
+  segmentation::SegmentOperation keep;
+  keep.tool = segmentation::SegmentTool::KeepLargestIsland;
+  editor_->setEffect(keep);
+  ASSERT_TRUE(editor_->preview(true));
+  EXPECT_EQ(editor_->previewChangedVoxels(), small.size());
+  EXPECT_EQ(count(s), large.size() + small.size());  // not applied yet
+  QTest::keyClick(axial(), Qt::Key_Return);          // Enter applies
+  EXPECT_FALSE(editor_->previewing());
+  EXPECT_EQ(count(s), large.size());
+  for (std::size_t v : large) ASSERT_NE(labels().layer(0)[v], 0);
+  window_->document()->undo();
+  EXPECT_EQ(count(s), large.size() + small.size());
+}
+
 TEST_F(SegmentEditorTest, LockedSegmentIsNeverPaintedAndTheEditorSaysWhy) {
   const std::size_t a = editor_->addSegment("A");
   const std::size_t b = editor_->addSegment("B");

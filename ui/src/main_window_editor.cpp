@@ -21,6 +21,7 @@ void MainWindow::buildEditorDock() {
   auto* scroll = new QScrollArea(this);
   scroll->setWidget(editor_);
   scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the dock is the width
   auto* dock = new QDockWidget(tr("Segment editor"), this);
   dock->setObjectName("segmentEditorDock");
   dock->setWidget(scroll);

@@ -7,6 +7,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QInputDialog>
@@ -18,6 +19,7 @@
 #include <cmath>
 
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/segmentation/seeded.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -195,6 +197,11 @@ void SegmentEditor::buildWidgets() {
   segments_->setObjectName("editedSegment");
   segments_->setToolTip(tr("The segment the tools edit"));
   segmentRow->addWidget(segments_, 1);
+  connect(segments_, &QComboBox::currentIndexChanged, this, [this] {
+    if (tool_ != EditorTool::ThresholdPaint) return;
+    updateThresholdHighlight();
+    showCaseLabels();
+  });
   auto* add = new QPushButton(tr("Add segment"), this);
   add->setObjectName("addSegment");
   connect(add, &QPushButton::clicked, this, [this] {
@@ -212,16 +219,18 @@ void SegmentEditor::buildWidgets() {
   layout->addLayout(segmentRow);
 
   auto* toolGrid = new QGroupBox(tr("Tool"), this);
-  auto* toolLayout = new QVBoxLayout(toolGrid);
+  auto* toolLayout = new QGridLayout(toolGrid);
+  int slot = 0;
   for (const ToolInfo& info : kTools) {
-    auto* button = new QPushButton(tr(info.name), toolGrid);
+    auto* button = new QPushButton(QString("%1 (%2)").arg(tr(info.name), info.key), toolGrid);
     button->setObjectName(QString("tool%1").arg(info.key));
     button->setCheckable(true);
     button->setToolTip(QString("%1 (%2)").arg(tr(info.tip), info.key));
     button->setFocusPolicy(Qt::NoFocus);  // the keys stay with the views
     connect(button, &QPushButton::clicked, this,
             [this, tool = info.tool](bool on) { setTool(on ? tool : EditorTool::None); });
-    toolLayout->addWidget(button);
+    toolLayout->addWidget(button, slot / 2, slot % 2);
+    ++slot;
   }
   layout->addWidget(toolGrid);
 
@@ -261,7 +270,7 @@ void SegmentEditor::buildWidgets() {
   min_->setObjectName("rangeMin");
   max_->setObjectName("rangeMax");
   for (auto* box : {min_, max_}) {
-    box->setRange(-100000.0, 100000.0);
+    box->setRange(-32768.0, 65535.0);  // int16 CT to uint16 MR
     box->setDecimals(1);
   }
   const auto soft = segmentation::huRange(segmentation::HuPreset::SoftTissue);
@@ -316,7 +325,7 @@ void SegmentEditor::buildWidgets() {
   maskMin_ = new QDoubleSpinBox(maskBox);
   maskMax_ = new QDoubleSpinBox(maskBox);
   for (auto* box : {maskMin_, maskMax_}) {
-    box->setRange(-100000.0, 100000.0);
+    box->setRange(-32768.0, 65535.0);
     box->setDecimals(1);
   }
   maskMin_->setValue(-1000.0);
@@ -633,8 +642,15 @@ void SegmentEditor::updateThresholdHighlight() {
     const auto inRange = segmentation::threshold(*source, {min_->value(), max_->value()});
     const int layer = shown.addLayer();
     auto& voxels = shown.layer(layer);
-    std::transform(inRange.inside.begin(), inRange.inside.end(), voxels.begin(),
-                   [](std::uint8_t in) { return static_cast<std::uint16_t>(in); });
+    // The edited segment's own voxels are left out, so that what was painted shows through.
+    const auto index = segment();
+    const std::vector<std::uint16_t>* own =
+        index ? &shown.layer(shown.segments()[*index].layer) : nullptr;
+    const std::uint16_t ownValue = index ? shown.segments()[*index].value : 0;
+    parallel::parallelFor({0, voxels.size()}, 1 << 18, [&](parallel::IndexRange r) {
+      for (std::size_t v = r.begin; v < r.end; ++v)
+        voxels[v] = inRange.inside[v] && !(own && (*own)[v] == ownValue);
+    });
     Segment marker;
     marker.name = "In range";
     marker.colour = Rgb{255, 255, 0};

@@ -215,6 +215,12 @@ bool SegmentEditor::preview(bool whole) {
     return false;
   }
   previewWhole_ = whole;
+  // The preview is drawn in a brighter tint of the segment's colour, so it reads as "not yet
+  // applied"; Apply stores the segment's own colour.
+  Rgb& tint = preview_->segments()[*index].colour;
+  tint = Rgb{static_cast<std::uint8_t>((tint.r + 255) / 2),
+             static_cast<std::uint8_t>((tint.g + 255) / 2),
+             static_cast<std::uint8_t>((tint.b + 255) / 2)};
   showCaseLabels();
   refreshToolPage();
   say(tr("Preview (%1): %n voxel(s) change. Enter applies, Esc cancels.", nullptr,
@@ -229,6 +235,8 @@ bool SegmentEditor::applyPreview() {
   if (!previewWhole_ && !preview(true)) return false;
   const Case& twin = document_->twin();
   std::vector<LabelMap> labelMaps = twin.labelMaps;
+  const std::size_t edited = *segment();
+  preview_->segments()[edited].colour = twin.labelMaps.front().segments()[edited].colour;
   labelMaps.front() = std::move(*preview_);
   preview_.reset();
   const std::string text = previewText_;
