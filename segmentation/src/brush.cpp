@@ -150,19 +150,17 @@ std::vector<std::size_t> strokeVoxels(const ImageGeometry& grid, std::span<const
   return all;
 }
 
-std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
-                        BrushAction action, const BinaryMask& editable) {
+namespace {
+
+// Paints `voxels` of `segment` where `editable(v)` says so; the checks of both overloads.
+template <class Editable>
+std::size_t paintWhere(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
+                       BrushAction action, const Editable& editable) {
   if (segment >= labels.segments().size()) {
     throw Error(ErrorKind::InvalidInput, "Label map '" + labels.name + "' has no segment " +
                                              std::to_string(segment) + " to paint.");
   }
-  const ImageGeometry& g = labels.geometry();
-  if (editable.geometry.size != g.size || !editable.geometry.sameGridAs(g)) {
-    throw Error(ErrorKind::InvalidInput,
-                "The editable area is not on the label map's grid; compute it from this label "
-                "map (editableVoxels).");
-  }
-  const std::size_t voxelCount = g.voxelCount();
+  const std::size_t voxelCount = labels.geometry().voxelCount();
   if (std::any_of(voxels.begin(), voxels.end(), [&](std::size_t v) { return v >= voxelCount; })) {
     throw Error(ErrorKind::InvalidInput, "A brush voxel lies outside label map '" + labels.name +
                                              "' (" + std::to_string(voxelCount) +
@@ -177,7 +175,7 @@ std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const s
         std::size_t changed = 0;
         for (std::size_t n = r.begin; n < r.end; ++n) {
           const std::size_t v = voxels[n];
-          if (!editable.voxels[v]) continue;
+          if (!editable(v)) continue;
           const std::uint16_t before = layer[v];
           if (action == BrushAction::Paint) {
             layer[v] = s.value;
@@ -189,6 +187,89 @@ std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const s
         return changed;
       },
       [](std::size_t a, std::size_t b) { return a + b; });
+}
+
+}  // namespace
+
+std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
+                        BrushAction action, const BinaryMask& editable) {
+  const ImageGeometry& g = labels.geometry();
+  if (editable.geometry.size != g.size || !editable.geometry.sameGridAs(g)) {
+    throw Error(ErrorKind::InvalidInput,
+                "The editable area is not on the label map's grid; compute it from this label "
+                "map (editableVoxels).");
+  }
+  return paintWhere(labels, segment, voxels, action,
+                    [&](std::size_t v) { return editable.voxels[v] != 0; });
+}
+
+std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
+                        BrushAction action, const EditableRule& rule) {
+  return paintWhere(labels, segment, voxels, action, [&](std::size_t v) { return rule.allows(v); });
+}
+
+EditableRule::EditableRule(const LabelMap& labels, std::size_t segment, const EditableArea& area,
+                           const ImageVolume* intensitySource)
+    : labels_(labels), intensity_(area.intensity), intensitySource_(intensitySource) {
+  if (segment >= labels_.segments().size()) {
+    throw Error(ErrorKind::InvalidInput, "Label map '" + labels_.name + "' has no segment " +
+                                             std::to_string(segment) + " (it has " +
+                                             std::to_string(labels_.segments().size()) + ").");
+  }
+  const Segment& target = labels_.segments()[segment];
+  if (target.locked) {
+    throw Error(ErrorKind::InvalidInput,
+                "Segment '" + target.name + "' is locked; unlock it before editing it.");
+  }
+  const LabelMap& shared = labels_;  // const access: no copy of the layers
+  layer_ = &shared.layer(target.layer);
+  for (const Segment& s : shared.segments())
+    if (s.locked && s.layer == target.layer) lockedValues_.push_back(s.value);
+  if (area.insideSegment) {
+    if (*area.insideSegment >= shared.segments().size()) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The editable area names segment " + std::to_string(*area.insideSegment) +
+                      ", which label map '" + shared.name + "' does not have.");
+    }
+    const Segment& inside = shared.segments()[*area.insideSegment];
+    insideLayer_ = &shared.layer(inside.layer);
+    insideValue_ = inside.value;
+  }
+  if (intensity_) {
+    if (!intensitySource_) {
+      throw Error(ErrorKind::InvalidInput, "The editable intensity range names volume '" +
+                                               intensity_->volume +
+                                               "', which the case does not have.");
+    }
+    const ImageGeometry& a = intensitySource_->geometry();
+    if (a.size != shared.geometry().size || !a.sameGridAs(shared.geometry())) {
+      throw Error(ErrorKind::InvalidInput,
+                  "Volume '" + intensity_->volume +
+                      "' is not on the label map's grid; resample it onto the segmentation first.");
+    }
+    if (!(intensity_->min <= intensity_->max)) {
+      throw Error(ErrorKind::InvalidInput, "The editable intensity range is empty (minimum " +
+                                               std::to_string(intensity_->min) + " above maximum " +
+                                               std::to_string(intensity_->max) + ").");
+    }
+  }
+}
+
+bool EditableRule::allows(std::size_t v) const {
+  const std::uint16_t held = (*layer_)[v];
+  if (std::find(lockedValues_.begin(), lockedValues_.end(), held) != lockedValues_.end())
+    return false;
+  if (insideLayer_ && (*insideLayer_)[v] != insideValue_) return false;
+  if (!intensity_) return true;
+  const auto& size = labels_.geometry().size;
+  const auto i = static_cast<std::int64_t>(v % static_cast<std::size_t>(size[0]));
+  const auto j = static_cast<std::int64_t>((v / static_cast<std::size_t>(size[0])) %
+                                           static_cast<std::size_t>(size[1]));
+  const auto k = static_cast<std::int64_t>(v / static_cast<std::size_t>(size[0] * size[1]));
+  const double value = intensitySource_->valueAt(i, j, k);
+  // Pixel padding is not tissue, whatever its value (as editableVoxels).
+  return value >= intensity_->min && value <= intensity_->max &&
+         !intensitySource_->isPadding(value);
 }
 
 }  // namespace twinplan::segmentation

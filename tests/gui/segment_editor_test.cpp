@@ -22,6 +22,7 @@
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
 #include "twinplan/ui/vtk_viewport.h"
 
 namespace twinplan::ui {
@@ -305,6 +306,18 @@ TEST_F(SegmentEditorTest, BrushSizeKeysAndSphereToggle) {
   ASSERT_NE(QApplication::focusWidget(), nullptr);
   QTest::keyClick(QApplication::focusWidget(), Qt::Key_P);
   EXPECT_EQ(editor_->tool(), Tool::Paint);
+  // The 3D view keeps its own C, [ and ] (clipping box) while the editor is shown.
+  VolumeViewport* volume = window_->volumeViewport();
+  volume->setFocus(Qt::OtherFocusReason);
+  QTest::qWait(10);
+  const bool clipping = volume->clipping();
+  QTest::keyClick(volume, Qt::Key_C);
+  EXPECT_NE(volume->clipping(), clipping);
+  EXPECT_EQ(editor_->tool(), Tool::Paint);
+  QTest::keyClick(volume, Qt::Key_BracketRight);
+  EXPECT_NEAR(editor_->brushRadius_mm(), 10.0, 0.05);
+  axial()->setFocus(Qt::OtherFocusReason);
+  QTest::qWait(10);
   // Esc leaves the tool: the views navigate again.
   QTest::keyClick(axial(), Qt::Key_Escape);
   EXPECT_EQ(editor_->tool(), Tool::None);

@@ -163,8 +163,9 @@ LabelMap liverAndLockedVessel(const ImageGeometry& g) {
   vessel.locked = true;
   labels.addSegment(vessel);
   auto& layer = labels.layer(0);
+  const std::int64_t k = std::min<std::int64_t>(8, g.size[2] - 1);
   for (std::int64_t j = 0; j < g.size[1]; ++j)
-    for (std::int64_t i = 32; i < g.size[0]; ++i) layer[g.linearIndex(i, j, 8)] = 2;
+    for (std::int64_t i = g.size[0] / 2; i < g.size[0]; ++i) layer[g.linearIndex(i, j, k)] = 2;
   return labels;
 }
 
@@ -204,6 +205,46 @@ TEST(Brush, ThresholdPaintOnlyTakesVoxelsInTheIntensityRange) {
   for (std::size_t v : dab) {
     EXPECT_EQ(labels.layer(0)[v] != 0, hu[v] == 700) << "voxel " << v;
   }
+}
+
+TEST(Brush, EditableRuleAsksTheSameQuestionAsEditableVoxels) {
+  // Locked vessel in the target's layer, masking inside a segment of another layer and an
+  // intensity range with pixel padding: the rule answers editableVoxels' mask voxel by voxel.
+  const ImageGeometry g = grid(Vec3(1, 1, 1), {32, 24, 6});
+  LabelMap labels = liverAndLockedVessel(grid(Vec3(1, 1, 1), {32, 24, 6}));
+  Segment region{"Region", "", Rgb{0, 0, 200}};
+  region.layer = 1;
+  const std::size_t inside = labels.addSegment(region);
+  ASSERT_EQ(labels.segments()[inside].layer, 1);
+  ImageVolume ct(g, PixelType::Int16);
+  ct.name = "CT";
+  ct.paddingRange = std::make_pair(-3024.0, -3024.0);
+  auto hu = ct.voxels<std::int16_t>();
+  for (std::size_t v = 0; v < hu.size(); ++v) {
+    hu[v] = static_cast<std::int16_t>(v % 7 == 0 ? -3024 : static_cast<int>(v % 300) - 100);
+    if (v % 3 == 0) labels.layer(1)[v] = labels.segments()[inside].value;
+  }
+  EditableArea area;
+  area.insideSegment = inside;
+  area.intensity = EditableArea::IntensityRange{"CT", -3024.0, 100.0};
+  const BinaryMask mask = editableVoxels(labels, 0, area, &ct);
+  const EditableRule rule(labels, 0, area, &ct);
+  std::size_t allowed = 0;
+  for (std::size_t v = 0; v < g.voxelCount(); ++v) {
+    ASSERT_EQ(rule.allows(v), mask.voxels[v] != 0) << "voxel " << v;
+    allowed += rule.allows(v);
+  }
+  EXPECT_GT(allowed, 0u);
+  EXPECT_LT(allowed, g.voxelCount() / 3);
+  // The same refusals: a locked target, an absent masking segment, a range upside down.
+  EXPECT_THROW(EditableRule(labels, 1, {}, nullptr), Error);
+  EditableArea absent;
+  absent.insideSegment = 9;
+  EXPECT_THROW(EditableRule(labels, 0, absent, nullptr), Error);
+  EditableArea upsideDown;
+  upsideDown.intensity = EditableArea::IntensityRange{"CT", 10.0, -10.0};
+  EXPECT_THROW(EditableRule(labels, 0, upsideDown, &ct), Error);
+  EXPECT_THROW(EditableRule(labels, 0, area, nullptr), Error);
 }
 
 TEST(Brush, PaintRefusesVoxelsOffTheGrid) {

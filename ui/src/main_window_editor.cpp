@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QPointer>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QThreadPool>
 
@@ -22,6 +23,8 @@ void MainWindow::buildEditorDock() {
   scroll->setWidget(editor_);
   scroll->setWidgetResizable(true);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the dock is the width
+  scroll->setMinimumWidth(editor_->minimumSizeHint().width() +
+                          scroll->verticalScrollBar()->sizeHint().width());
   auto* dock = new QDockWidget(tr("Segment editor"), this);
   dock->setObjectName("segmentEditorDock");
   dock->setWidget(scroll);

@@ -3,6 +3,7 @@
 #include "twinplan/ui/segment_editor.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -11,6 +12,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalBlocker>
@@ -23,6 +25,7 @@
 #include "twinplan/segmentation/seeded.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 
@@ -362,37 +365,67 @@ void SegmentEditor::buildWidgets() {
   layout->addStretch(1);
 }
 
+namespace {
+// The 3D view has keys of its own (C: clipping box, [ and ]: its size) that the editor's window
+// shortcuts would take away: while it has the keyboard they go to it.
+bool keyBelongsTo3DView(QAction* action) {
+  auto* volume = qobject_cast<VolumeViewport*>(QApplication::focusWidget());
+  const QKeySequence key = action->shortcut();
+  if (!volume || key.isEmpty()) return false;
+  const int code = key[0].key();
+  if (code != Qt::Key_C && code != Qt::Key_BracketLeft && code != Qt::Key_BracketRight)
+    return false;
+  // Disabled while the key is delivered, so that it reaches the view, not this shortcut again.
+  action->setEnabled(false);
+  QKeyEvent press(QEvent::KeyPress, code, Qt::NoModifier, key.toString());
+  QApplication::sendEvent(volume, &press);
+  action->setEnabled(true);
+  return true;
+}
+}  // namespace
+
 void SegmentEditor::buildActions() {
   for (const ToolInfo& info : kTools) {
     auto* action = new QAction(tr(info.name), this);
     action->setObjectName(QString("editorTool%1").arg(info.key));
     action->setShortcut(QKeySequence(info.key));
     action->setCheckable(true);
-    connect(action, &QAction::triggered, this,
-            [this, tool = info.tool] { setTool(tool_ == tool ? EditorTool::None : tool); });
+    connect(action, &QAction::triggered, this, [this, action, tool = info.tool] {
+      if (keyBelongsTo3DView(action)) {
+        action->setChecked(tool_ == tool);
+        return;
+      }
+      setTool(tool_ == tool ? EditorTool::None : tool);
+    });
     actions_.push_back(action);
     toolActions_.push_back(action);
   }
   auto addAction = [this](const char* name, QList<QKeySequence> keys, auto slot) {
     auto* action = new QAction(tr(name), this);
     action->setShortcuts(keys);
-    connect(action, &QAction::triggered, this, slot);
+    connect(action, &QAction::triggered, this, [action, slot] { slot(action); });
     actions_.push_back(action);
   };
-  addAction("Sphere brush", {QKeySequence("S")}, [this] { setSphereBrush(!sphereBrush()); });
-  addAction("Larger brush", {QKeySequence("]")}, [this] { changeRadius(kRadiusStep); });
-  addAction("Smaller brush", {QKeySequence("[")}, [this] { changeRadius(1.0 / kRadiusStep); });
-  addAction("Cancel preview", {QKeySequence(Qt::Key_Escape)}, [this] {
+  addAction("Sphere brush", {QKeySequence("S")},
+            [this](QAction*) { setSphereBrush(!sphereBrush()); });
+  addAction("Larger brush", {QKeySequence("]")}, [this](QAction* action) {
+    if (!keyBelongsTo3DView(action)) changeRadius(kRadiusStep);
+  });
+  addAction("Smaller brush", {QKeySequence("[")}, [this](QAction* action) {
+    if (!keyBelongsTo3DView(action)) changeRadius(1.0 / kRadiusStep);
+  });
+  addAction("Cancel preview", {QKeySequence(Qt::Key_Escape)}, [this](QAction*) {
     if (previewing() || !seeds_.empty()) {
       cancelPreview();
     } else {
       setTool(EditorTool::None);
     }
   });
-  addAction("Apply preview", {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)}, [this] {
-    if (!previewing()) preview(true);
-    if (previewing()) applyPreview();
-  });
+  addAction("Apply preview", {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)},
+            [this](QAction*) {
+              if (!previewing()) preview(true);
+              if (previewing()) applyPreview();
+            });
   setKeysEnabled(false);
 }
 
@@ -511,6 +544,13 @@ bool SegmentEditor::sphereBrush() const { return sphere_->isChecked(); }
 void SegmentEditor::setIntensityRange(double min, double max) {
   min_->setValue(min);
   max_->setValue(max);
+  int preset = -1;  // none shown when the range is the user's own
+  for (int i = 0; i < huPreset_->count(); ++i) {
+    const auto range =
+        segmentation::huRange(static_cast<segmentation::HuPreset>(huPreset_->itemData(i).toInt()));
+    if (range.low_HU == min && range.high_HU == max) preset = i;
+  }
+  huPreset_->setCurrentIndex(preset);
   emit min_->editingFinished();
 }
 
@@ -695,7 +735,7 @@ void SegmentEditor::beginStroke(const SliceViewport& view, const Vec3& p_lps) {
   Stroke stroke;
   try {
     const EditableArea area = strokeArea();
-    stroke.editable = segmentation::editableVoxels(labels, *index, area, intensitySource(area));
+    stroke.editable.emplace(labels, *index, area, intensitySource(area));
   } catch (const Error& e) {
     say(QString::fromUtf8(e.what()));  // a locked segment, a masking volume on another grid
     return;
@@ -723,7 +763,7 @@ void SegmentEditor::continueStroke(const Vec3& p_lps) {
   }
   const Vec3 from = s.points_lps.empty() ? p : s.points_lps.back();
   const auto voxels = segmentation::brushVoxels(grid, from, p, s.brush);
-  s.changed += segmentation::paintVoxels(s.labels, *segment(), voxels, s.action, s.editable);
+  s.changed += segmentation::paintVoxels(s.labels, *segment(), voxels, s.action, *s.editable);
   s.points_lps.push_back(p);
   showLabels(&s.labels);
 }

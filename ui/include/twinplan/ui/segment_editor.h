@@ -143,7 +143,7 @@ class SegmentEditor : public QWidget {
   // A stroke being drawn: the working copy of the label map the views show meanwhile.
   struct Stroke {
     LabelMap labels;
-    segmentation::BinaryMask editable;
+    std::optional<segmentation::EditableRule> editable;  // asked only where the brush goes
     segmentation::Brush brush;
     segmentation::BrushAction action = segmentation::BrushAction::Paint;
     std::vector<Vec3> points_lps;
