@@ -250,6 +250,35 @@ TEST_F(SegmentEditorTest, KeepLargestIslandPreviewedThenApplied) {
   EXPECT_EQ(count(s), large.size() + small.size());
 }
 
+TEST_F(SegmentEditorTest, ShownModelIsRebuiltAfterAStrokeAndUndoneWithIt) {
+  const std::size_t s = editor_->addSegment("Lesion");
+  QTest::keyClick(axial(), Qt::Key_P);
+  editor_->setSphereBrush(true);
+  editor_->setBrushRadius_mm(10.0);
+  const Vec3 c = axial()->view().crosshair();
+  drag({c});
+  ASSERT_TRUE(window_->buildModels());  // the surgeon looks at it in 3D
+  const auto& meshes = [this]() -> const std::vector<SurfaceMesh>& {
+    return window_->currentCase().meshes;
+  };
+  ASSERT_EQ(meshes().size(), 1u);
+  const std::vector<std::array<float, 3>> before = meshes().front().points_lps;
+  const std::size_t voxelsBefore = count(s);
+  drag({c + Vec3(15, 0, 0)});  // a second ball beside the first
+  ASSERT_GT(count(s), voxelsBefore);
+  // Rebuilt in the background; the new model reaches further to the left (+L).
+  ASSERT_TRUE(QTest::qWaitFor([&] { return meshes().front().points_lps != before; }, 5000));
+  float maxL = -1e9f, maxBefore = -1e9f;
+  for (const auto& p : meshes().front().points_lps) maxL = std::max(maxL, p[0]);
+  for (const auto& p : before) maxBefore = std::max(maxBefore, p[0]);
+  EXPECT_NEAR(maxL - maxBefore, 15.0, 2.5);  // moved by the 15 mm offset, within a voxel
+  // One undo takes back the stroke and its model together.
+  EXPECT_EQ(window_->document()->editor().undoText(), "Paint Lesion");
+  window_->document()->undo();
+  EXPECT_EQ(count(s), voxelsBefore);
+  EXPECT_EQ(meshes().front().points_lps, before);
+}
+
 TEST_F(SegmentEditorTest, LockedSegmentIsNeverPaintedAndTheEditorSaysWhy) {
   const std::size_t a = editor_->addSegment("A");
   const std::size_t b = editor_->addSegment("B");
