@@ -121,9 +121,13 @@ int main(int argc, char** argv) {
     editor.apply(edits::replaceLabelMaps(twin, std::move(maps), "Paint Liver"));
     editor.undo();
   });
+  time("release: strokeEdit (changed voxels only) + apply, then undo", [&] {
+    editor.apply(strokeEdit(twin, 0, 0, working, capsule, "Paint Liver"));
+    editor.undo();
+  });
   time("threshold range changed: in-range highlight (whole volume)", [&] {
     const auto inRange = threshold(twin.volumes.front(), {300, 3000});
-    LabelMap shown = labels;
+    LabelMap shown = twin.labelMaps.front();  // `labels` went with the first apply
     auto& layer = shown.layer(shown.addLayer());
     parallel::parallelFor({0, layer.size()}, 1 << 18, [&](parallel::IndexRange r) {
       for (std::size_t v = r.begin; v < r.end; ++v) layer[v] = inRange.inside[v];

@@ -272,4 +272,101 @@ bool EditableRule::allows(std::size_t v) const {
          !intensitySource_->isPadding(value);
 }
 
+namespace {
+
+class StrokeEdit : public CaseEdit {
+ public:
+  StrokeEdit(std::size_t labelMap, int layer, std::vector<std::size_t> voxels,
+             std::vector<std::uint16_t> before, std::vector<std::uint16_t> after, std::string text)
+      : labelMap_(labelMap),
+        layer_(layer),
+        voxels_(std::move(voxels)),
+        before_(std::move(before)),
+        after_(std::move(after)),
+        text_(std::move(text)) {}
+  std::string text() const override { return text_; }
+  void apply(Case& twin) override { write(twin, after_); }
+  void revert(Case& twin) override { write(twin, before_); }
+  std::vector<CaseChange> changes() const override {
+    return {{CasePart::LabelMaps, CaseChange::kAll, labelMap_}};
+  }
+
+ private:
+  void write(Case& twin, const std::vector<std::uint16_t>& values) const {
+    // Checked before anything is written (a case changed under the history is refused whole).
+    if (labelMap_ >= twin.labelMaps.size() || layer_ >= twin.labelMaps[labelMap_].layerCount()) {
+      throw Error(ErrorKind::Internal, "The painted layer is no longer in the case.", text_);
+    }
+    auto& layer = twin.labelMaps[labelMap_].layer(layer_);  // copies a shared layer first
+    if (!voxels_.empty() && voxels_.back() >= layer.size()) {
+      throw Error(ErrorKind::Internal, "The painted layer changed size.", text_);
+    }
+    parallel::parallelFor({0, voxels_.size()}, kPaintGrain, [&](parallel::IndexRange r) {
+      for (std::size_t n = r.begin; n < r.end; ++n) layer[voxels_[n]] = values[n];
+    });
+  }
+  std::size_t labelMap_;
+  int layer_;
+  std::vector<std::size_t> voxels_;  // ascending
+  std::vector<std::uint16_t> before_, after_;
+  std::string text_;
+};
+
+}  // namespace
+
+std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap, int layer,
+                                     const LabelMap& edited, std::vector<std::size_t> touched,
+                                     std::string text) {
+  if (labelMap >= twin.labelMaps.size()) {
+    throw Error(ErrorKind::InvalidInput,
+                "The case has no label map " + std::to_string(labelMap) + " to paint.", text);
+  }
+  const LabelMap& current = twin.labelMaps[labelMap];
+  if (layer < 0 || layer >= current.layerCount() || layer >= edited.layerCount()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Label map '" + current.name + "' has no layer " + std::to_string(layer) + ".",
+                text);
+  }
+  if (edited.geometry().size != current.geometry().size ||
+      !edited.geometry().sameGridAs(current.geometry())) {
+    throw Error(ErrorKind::InvalidInput,
+                "The painted label map is not on the grid of '" + current.name + "'.", text);
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  const auto& was = current.layer(layer);
+  const auto& now = edited.layer(layer);
+  if (!touched.empty() && touched.back() >= was.size()) {
+    throw Error(ErrorKind::InvalidInput,
+                "A painted voxel lies outside label map '" + current.name + "'.", text);
+  }
+  struct Changes {
+    std::vector<std::size_t> voxels;
+    std::vector<std::uint16_t> before, after;
+  };
+  // Blocks joined in order, so the voxels stay ascending.
+  Changes changes = parallel::parallelReduce(
+      {0, touched.size()}, kPaintGrain, Changes{},
+      [&](parallel::IndexRange r) {
+        Changes block;
+        for (std::size_t n = r.begin; n < r.end; ++n) {
+          const std::size_t v = touched[n];
+          if (was[v] == now[v]) continue;
+          block.voxels.push_back(v);
+          block.before.push_back(was[v]);
+          block.after.push_back(now[v]);
+        }
+        return block;
+      },
+      [](Changes all, Changes block) {
+        all.voxels.insert(all.voxels.end(), block.voxels.begin(), block.voxels.end());
+        all.before.insert(all.before.end(), block.before.begin(), block.before.end());
+        all.after.insert(all.after.end(), block.after.begin(), block.after.end());
+        return all;
+      });
+  return std::make_unique<StrokeEdit>(labelMap, layer, std::move(changes.voxels),
+                                      std::move(changes.before), std::move(changes.after),
+                                      std::move(text));
+}
+
 }  // namespace twinplan::segmentation

@@ -8,6 +8,7 @@
 #include <numbers>
 #include <set>
 
+#include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
 #include "twinplan/segmentation/brush.h"
 
@@ -245,6 +246,31 @@ TEST(Brush, EditableRuleAsksTheSameQuestionAsEditableVoxels) {
   upsideDown.intensity = EditableArea::IntensityRange{"CT", 10.0, -10.0};
   EXPECT_THROW(EditableRule(labels, 0, upsideDown, &ct), Error);
   EXPECT_THROW(EditableRule(labels, 0, area, nullptr), Error);
+}
+
+TEST(Brush, StrokeEditStoresOnlyTheChangedVoxelsAndUndoesThemExactly) {
+  const ImageGeometry g = grid(Vec3(1, 1, 1));
+  Case twin;
+  twin.labelMaps.push_back(liverAndLockedVessel(g));
+  CaseEditor editor(twin);
+  LabelMap working = editor.twin().labelMaps.front();
+  const auto dab = brushVoxels(g, Vec3::Zero(), Vec3::Zero(), disk(10.0, 1.0));
+  const EditableRule rule(working, 0, {}, nullptr);
+  ASSERT_EQ(paintVoxels(working, 0, dab, BrushAction::Paint, rule), 148u);
+  std::vector<std::size_t> touched = dab;
+  touched.insert(touched.end(), dab.begin(), dab.end());  // a stroke passes twice
+  const auto before = editor.twin().labelMaps.front().layer(0);
+  editor.apply(strokeEdit(editor.twin(), 0, 0, working, touched, "Paint Liver"));
+  EXPECT_EQ(editor.undoText(), "Paint Liver");
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), working.layer(0));
+  EXPECT_EQ(editor.twin().labelMaps.front().voxelCount(0), 148u);
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), before);
+  editor.redo();
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), working.layer(0));
+  EXPECT_THROW(strokeEdit(editor.twin(), 1, 0, working, {}, "x"), Error);
+  EXPECT_THROW(strokeEdit(editor.twin(), 0, 3, working, {}, "x"), Error);
+  EXPECT_THROW(strokeEdit(editor.twin(), 0, 0, working, {g.voxelCount()}, "x"), Error);
 }
 
 TEST(Brush, PaintRefusesVoxelsOffTheGrid) {

@@ -764,6 +764,7 @@ void SegmentEditor::continueStroke(const Vec3& p_lps) {
   const Vec3 from = s.points_lps.empty() ? p : s.points_lps.back();
   const auto voxels = segmentation::brushVoxels(grid, from, p, s.brush);
   s.changed += segmentation::paintVoxels(s.labels, *segment(), voxels, s.action, *s.editable);
+  s.touched.insert(s.touched.end(), voxels.begin(), voxels.end());
   s.points_lps.push_back(p);
   showLabels(&s.labels);
 }
@@ -772,6 +773,7 @@ void SegmentEditor::endStroke() {
   if (!stroke_) return;
   Stroke s = std::move(*stroke_);
   stroke_.reset();
+  showCaseLabels();  // the views drew the stroke's copy, which goes now
   const std::size_t index = *segment();
   const Case& twin = document_->twin();
   const std::string name = twin.labelMaps.front().segments()[index].name;
@@ -791,10 +793,14 @@ void SegmentEditor::endStroke() {
                   .arg(QString::fromStdString(name)));
     return;
   }
-  std::vector<LabelMap> labelMaps = twin.labelMaps;
-  labelMaps.front() = std::move(s.labels);
   const std::string text = (s.action == BrushAction::Erase ? "Erase " : "Paint ") + name;
-  document_->apply(voxelEdit(edits::replaceLabelMaps(twin, std::move(labelMaps), text)));
+  // Only the changed voxels go into the undo history (not a copy of the layer).
+  const int layer = twin.labelMaps.front().segments()[index].layer;
+  auto edit = segmentation::strokeEdit(twin, 0, layer, s.labels, std::move(s.touched), text);
+  // Nothing else holds the case's layer now, so writing the stroke into it copies nothing.
+  s.labels = LabelMap();
+  s.editable.reset();
+  document_->apply(voxelEdit(std::move(edit)));
   say(tr("%1: %n voxel(s) changed.", nullptr, static_cast<int>(s.changed))
           .arg(QString::fromStdString(text)));
   emit segmentsEdited(0, {index});

@@ -147,6 +147,7 @@ class SegmentEditor : public QWidget {
     segmentation::Brush brush;
     segmentation::BrushAction action = segmentation::BrushAction::Paint;
     std::vector<Vec3> points_lps;
+    std::vector<std::size_t> touched;  // every voxel the brush went over
     std::size_t changed = 0;
   };
   std::optional<Stroke> stroke_;
