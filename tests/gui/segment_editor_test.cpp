@@ -13,6 +13,7 @@
 #include <QMouseEvent>
 #include <QPushButton>
 #include <QTest>
+#include <QToolBar>
 #include <cmath>
 #include <filesystem>
 
@@ -67,14 +68,20 @@ std::vector<std::size_t> expectedDiskStroke(const ImageGeometry& g, const std::v
 
 class SegmentEditorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // One phantom for the suite (it is deterministic); each test gets a fresh window and case.
+  static void SetUpTestSuite() {
     phantom::PhantomOptions options;
     options.kind = phantom::PhantomKind::Head;
     options.scale = 0.5;  // 112 x 112 x 48 voxels of 2 x 2 x 4 mm
     options.noiseSd = 0.0;
     options.mrNoiseSd = 0.0;
     options.surfaceModels = false;
-    phantom_ = phantom::makePhantom(options);
+    shared_ = std::make_unique<phantom::Phantom>(phantom::makePhantom(options));
+  }
+  static void TearDownTestSuite() { shared_.reset(); }
+
+  void SetUp() override {
+    phantom_ = *shared_;
     Case twin = phantom_.twin;
     truth_ = twin.labelMaps.front();
     twin.labelMaps.clear();  // the radiologist segments from scratch
@@ -133,6 +140,7 @@ class SegmentEditorTest : public ::testing::Test {
   const LabelMap& labels() const { return window_->currentCase().labelMaps.front(); }
   std::size_t count(std::size_t segment) const { return labels().voxelCount(segment); }
 
+  static inline std::unique_ptr<phantom::Phantom> shared_;
   test::TempDir autosave_{"twinplan-autosave"};
   phantom::Phantom phantom_;
   LabelMap truth_;
@@ -347,6 +355,12 @@ TEST_F(SegmentEditorTest, BrushSizeKeysAndSphereToggle) {
   EXPECT_NEAR(editor_->brushRadius_mm(), 10.0, 0.05);
   axial()->setFocus(Qt::OtherFocusReason);
   QTest::qWait(10);
+  // A measurement tool ends the editor's tool, and an editor tool ends a measurement tool.
+  window_->findChild<QToolBar*>("tools")->actions().at(2)->trigger();  // Ruler
+  EXPECT_EQ(editor_->tool(), Tool::None);
+  QTest::keyClick(axial(), Qt::Key_P);
+  EXPECT_EQ(editor_->tool(), Tool::Paint);
+  EXPECT_TRUE(window_->findChild<QToolBar*>("tools")->actions().at(0)->isChecked());
   // Esc leaves the tool: the views navigate again.
   QTest::keyClick(axial(), Qt::Key_Escape);
   EXPECT_EQ(editor_->tool(), Tool::None);

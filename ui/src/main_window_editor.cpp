@@ -56,6 +56,14 @@ void MainWindow::buildEditorDock() {
     }
   });
   connect(editor_, &SegmentEditor::segmentsEdited, this, &MainWindow::rebuildShownModels);
+  // One tool at a time: an editor tool ends a measurement tool and the other way round.
+  connect(editor_, &SegmentEditor::toolChanged, this, [this](SegmentEditor::EditorTool tool) {
+    if (tool != SegmentEditor::EditorTool::None && tool_ != Tool::Navigate) setTool(Tool::Navigate);
+  });
+  connect(toolActions_, &QActionGroup::triggered, this, [this] {
+    if (editor_->tool() != SegmentEditor::EditorTool::None)
+      editor_->setTool(SegmentEditor::EditorTool::None);
+  });
   // Segments added or edited: the Segments list shows the case's table again.
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
     if (part == CasePart::LabelMaps) showDisplayLists();

@@ -480,6 +480,7 @@ void SegmentEditor::setTool(EditorTool tool) {
   if (tool == EditorTool::ThresholdPaint) updateThresholdHighlight();
   showCaseLabels();
   refreshToolPage();
+  emit toolChanged(tool);
 }
 
 std::optional<std::size_t> SegmentEditor::segment() const {

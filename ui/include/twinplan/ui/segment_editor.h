@@ -113,6 +113,8 @@ class SegmentEditor : public QWidget {
  signals:
   // A stroke or an effect changed segment voxels (the window rebuilds shown 3D models).
   void segmentsEdited(std::size_t labelMap, std::vector<std::size_t> segments);
+  // The views edit (a tool other than None) or navigate again.
+  void toolChanged(twinplan::ui::SegmentEditor::EditorTool tool);
 
  private:
   void buildWidgets();
