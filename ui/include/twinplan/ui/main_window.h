@@ -229,7 +229,7 @@ class MainWindow : public QMainWindow {
   std::vector<std::string> lastImportedSeries_;  // SeriesInstanceUIDs of the last import
   SeriesPanel* seriesPanel_ = nullptr;
   SegmentEditor* editor_ = nullptr;
-  int modelRebuilds_ = 0;  // which background rebuild of the edited models is the latest
+  int modelRebuilds_ = 0;        // which background rebuild of the edited models is the latest
   std::string background_;       // volume name
   std::string shownBackground_;  // the volume the views were last pointed at
   FusionSettings fusion_;
