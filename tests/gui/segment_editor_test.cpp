@@ -250,7 +250,10 @@ TEST_F(SegmentEditorTest, KeepLargestIslandPreviewedThenApplied) {
   ASSERT_TRUE(editor_->preview(true));
   EXPECT_EQ(editor_->previewChangedVoxels(), small.size());
   EXPECT_EQ(count(s), large.size() + small.size());  // not applied yet
-  QTest::keyClick(axial(), Qt::Key_Return);          // Enter applies
+  // On a slow machine the preview's progress dialog showed and took the activation with it.
+  window_->activateWindow();
+  ASSERT_TRUE(QTest::qWaitForWindowActive(window_.get()));
+  QTest::keyClick(axial(), Qt::Key_Return);  // Enter applies
   EXPECT_FALSE(editor_->previewing());
   EXPECT_EQ(count(s), large.size());
   for (std::size_t v : large) ASSERT_NE(labels().layer(0)[v], 0);
