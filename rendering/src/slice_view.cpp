@@ -389,6 +389,12 @@ void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps, bool joine
   if (volume_) updateMeasurementOverlay();
 }
 
+void SliceView::setBrushOutline(const std::optional<Vec3>& centre_lps, double radius_mm) {
+  brushCentre_lps_ = centre_lps;
+  brushRadius_mm_ = radius_mm;
+  if (volume_) updateMeasurementOverlay();
+}
+
 std::optional<std::pair<std::size_t, std::size_t>> SliceView::measurementPointAt(
     double x_px, double y_px, double tolerance_px) const {
   if (!measurements_ || !volume_) return std::nullopt;
@@ -497,6 +503,16 @@ void SliceView::updateMeasurementOverlay() {
   for (const Vec3& p : pendingPoints_) pending.push_back(lpsToWorld(p));
   for (const auto& p : pending) addCross(p);
   if (pendingJoined_ && pending.size() >= 2) addPolyline(pending, false);
+  if (brushCentre_lps_ && brushRadius_mm_ > 0.0) {
+    // World units are mm in the slice plane, so the circle is the brush's true size.
+    const Eigen::Vector2d centre = lpsToWorld(*brushCentre_lps_);
+    std::vector<Eigen::Vector2d> ring;
+    for (int i = 0; i < 72; ++i) {
+      const double t = i * 2.0 * M_PI / 72;
+      ring.push_back(centre + brushRadius_mm_ * Eigen::Vector2d(std::cos(t), std::sin(t)));
+    }
+    addPolyline(ring, true);
+  }
   for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i)
     measurementLabels_[i]->SetVisibility(false);
   measurementLines_->SetPoints(points);

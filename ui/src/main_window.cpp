@@ -212,6 +212,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
   buildDocks();
   buildMenus();
   buildToolbar();
+  buildEditorDock();  // after the toolbar: it takes over the P and E keys while shown
   setLayout(Layout::FourUp);
   setAcceptDrops(true);
   resize(1400, 900);

@@ -44,6 +44,16 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
   // Only the press that came with the focus may be swallowed, whatever its button.
   const bool focusingClick = std::exchange(focusingClick_, false);
   if (dragButton_ != Qt::LeftButton) return;
+  if (editMode_) {
+    dragButton_ = Qt::NoButton;  // the editor owns the left button
+    const QPoint display = toVtkDisplay(event->position());
+    Vec3 p_lps;
+    if (!focusingClick && view_->displayToLps(display.x(), display.y(), p_lps)) {
+      editDrag_ = true;
+      emit editPressed(p_lps, event->modifiers());
+    }
+    return;
+  }
   if (pickMode_ && focusingClick) {
     dragButton_ = Qt::NoButton;
     return;
@@ -68,6 +78,10 @@ void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   Vec3 p_lps;
   const bool inside = view_->displayToLps(display.x(), display.y(), p_lps);
   emit cursorMoved(p_lps, inside);
+  if (editMode_) {
+    emit editHovered(p_lps, inside);
+    if (editDrag_ && inside) emit editDragged(p_lps);
+  }
   switch (dragButton_) {
     case Qt::LeftButton:
       if (draggedPoint_) {
@@ -105,14 +119,22 @@ void SliceViewport::mouseReleaseEvent(QMouseEvent* event) {
   }
   draggedPoint_.reset();
   dragButton_ = Qt::NoButton;
+  if (std::exchange(editDrag_, false)) emit editReleased();
 }
 
 void SliceViewport::wheelEvent(QWheelEvent* event) {
-  // Touchpads send many small deltas: accumulate to whole notches (120 units each).
-  wheelRemainder_ += event->angleDelta().y() / 120.0;
+  // Touchpads send many small deltas: accumulate to whole notches (120 units each). Some
+  // platforms turn Shift+wheel into a horizontal wheel.
+  const bool brushSize = editMode_ && (event->modifiers() & Qt::ShiftModifier);
+  const QPoint delta = event->angleDelta();
+  wheelRemainder_ += (brushSize && delta.y() == 0 ? delta.x() : delta.y()) / 120.0;
   const int notches = static_cast<int>(std::trunc(wheelRemainder_));
   if (notches == 0) return;
   wheelRemainder_ -= notches;
+  if (brushSize) {
+    emit editWheel(notches);
+    return;
+  }
   if (event->modifiers() & Qt::ControlModifier) {
     view_->zoom(std::pow(1.15, notches));
     update();
@@ -165,6 +187,7 @@ void SliceViewport::focusOutEvent(QFocusEvent* event) {
 
 void SliceViewport::leaveEvent(QEvent* event) {
   hoverPosition_.reset();
+  if (editMode_) emit editHovered(Vec3::Zero(), false);
   VtkViewport::leaveEvent(event);
 }
 

@@ -109,6 +109,11 @@ class SliceView {
   // `joined`: a line through the points (a ruler or angle being placed, its last point the
   // cursor), not only their markers.
   void setPendingPoints(const std::vector<Vec3>& points_lps, bool joined = false);
+  // The segment editor's brush: a circle of radius_mm around the projection of centre_lps onto
+  // this slice (nullopt hides it), drawn with the measurement lines.
+  void setBrushOutline(const std::optional<Vec3>& centre_lps, double radius_mm = 0.0);
+  const std::optional<Vec3>& brushCentre() const { return brushCentre_lps_; }
+  double brushRadius_mm() const { return brushRadius_mm_; }
   // The measurement point drawn within `tolerance_px` of a display position on this slice, as
   // (measurement index, point index).
   std::optional<std::pair<std::size_t, std::size_t>> measurementPointAt(double x_px, double y_px,
@@ -225,6 +230,8 @@ class SliceView {
   std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;
   std::vector<Eigen::Vector2d> labelAnchors_;  // world position of each shown label
   bool pendingJoined_ = false;
+  std::optional<Vec3> brushCentre_lps_;
+  double brushRadius_mm_ = 0.0;
   const ScalarField* field_ = nullptr;
   FieldDisplay fieldDisplay_;
   std::vector<float> fieldSamples_;

@@ -38,6 +38,7 @@ class DisplayListPanel;
 class SeriesPanel;
 class SegmentTable;
 class SegmentComparisonPanel;
+class SegmentEditor;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -149,6 +150,8 @@ class MainWindow : public QMainWindow {
   // Cuts the table's current segment with a lasso drawn in the 3D view (one undoable edit).
   // False, with the reason in the status bar, when no segment is current or it is locked.
   bool cutCurrentSegment(const segmentation::ScissorsCut& cut);
+  // The Segment Editor dock (main_window_editor.cpp); its keys work while the dock is shown.
+  SegmentEditor* segmentEditor() const { return editor_; }
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -157,6 +160,8 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildDocks();
+  void buildEditorDock();
+  void rebuildShownModels(std::size_t labelMap, const std::vector<std::size_t>& segments);
   void buildMenus();
   void buildToolbar();
   void showCase();
@@ -237,6 +242,8 @@ class MainWindow : public QMainWindow {
   std::vector<std::unique_ptr<QTemporaryDir>> dropFolders_;
   std::vector<std::string> lastImportedSeries_;  // SeriesInstanceUIDs of the last import
   SeriesPanel* seriesPanel_ = nullptr;
+  SegmentEditor* editor_ = nullptr;
+  int modelRebuilds_ = 0;        // which background rebuild of the edited models is the latest
   std::string background_;       // volume name
   std::string shownBackground_;  // the volume the views were last pointed at
   FusionSettings fusion_;

@@ -22,6 +22,13 @@ class SliceViewport : public VtkViewport {
   // A click that only brings the keyboard focus into the 2D views (from the browser, a panel,
   // another window) does not pick: the first click on an unfocused view only focuses it.
   void setPickMode(bool pick) { pickMode_ = pick; }
+  // Edit mode (the segment editor): a left press, drag and release are forwarded in LPS
+  // (editPressed/editDragged/editReleased) instead of moving the crosshair, the mouse over the
+  // view too (editHovered: the brush outline follows it), and Shift+wheel emits editWheel (the
+  // brush size) instead of scrolling. Like a pick, the click that only focuses the view does
+  // not edit.
+  void setEditMode(bool edit) { editMode_ = edit; }
+  bool editMode() const { return editMode_; }
   // Emits cursorMoved for the point now under the mouse (after the slice moved under it) and
   // returns true; false, without a signal, when the mouse is not over this view.
   bool reportCursor();
@@ -32,6 +39,11 @@ class SliceViewport : public VtkViewport {
   void cursorMoved(const twinplan::Vec3& p_lps, bool inside);
   void pointPicked(const twinplan::Vec3& p_lps);
   void resized();
+  void editPressed(const twinplan::Vec3& p_lps, Qt::KeyboardModifiers modifiers);
+  void editDragged(const twinplan::Vec3& p_lps);
+  void editReleased();
+  void editHovered(const twinplan::Vec3& p_lps, bool inside);
+  void editWheel(int notches);
   // A measurement point dragged to p_lps (final: the mouse was released).
   void measurementPointMoved(std::size_t measurement, std::size_t point,
                              const twinplan::Vec3& p_lps, bool final);
@@ -55,6 +67,8 @@ class SliceViewport : public VtkViewport {
   QPointF lastPosition_;
   double wheelRemainder_ = 0.0;
   bool pickMode_ = false;
+  bool editMode_ = false;
+  bool editDrag_ = false;                 // a left drag that the editor owns
   bool focusingClick_ = false;            // the press that comes with this focus-in only focuses
   std::optional<QPointF> hoverPosition_;  // the mouse over the view, widget coordinates
   std::optional<std::pair<std::size_t, std::size_t>> draggedPoint_;
