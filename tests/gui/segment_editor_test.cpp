@@ -22,6 +22,7 @@
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
+#include "twinplan/ui/segment_table.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 #include "twinplan/ui/vtk_viewport.h"
@@ -317,6 +318,30 @@ TEST_F(SegmentEditorTest, LockedSegmentIsNeverPaintedAndTheEditorSaysWhy) {
   drag({c + Vec3(20, 20, 0)});
   EXPECT_EQ(labels().layer(0), before);
   EXPECT_TRUE(editor_->message().contains("locked")) << editor_->message().toStdString();
+}
+
+// The Segments table and the editor edit one segment: choosing a row chooses the editor's
+// segment, and choosing in the editor selects the row; the stroke then lands in that segment.
+TEST_F(SegmentEditorTest, TableAndEditorShareTheCurrentSegment) {
+  const std::size_t a = editor_->addSegment("A");
+  const std::size_t b = editor_->addSegment("B");
+  SegmentTable* table = window_->segmentTable();
+  ASSERT_NE(table, nullptr);
+  table->setCurrentSegment({0, a});
+  QTest::qWait(10);
+  EXPECT_EQ(editor_->segment(), a);
+  editor_->selectSegment(b);
+  QTest::qWait(10);
+  ASSERT_TRUE(table->currentSegment());
+  EXPECT_EQ(*table->currentSegment(), (SegmentRef{0, b}));
+  table->setCurrentSegment({0, a});
+  QTest::qWait(10);
+  QTest::keyClick(axial(), Qt::Key_P);
+  editor_->setBrushRadius_mm(6.0);
+  const Vec3 c = axial()->view().crosshair();
+  drag({c, c + Vec3(8, 0, 0)});
+  EXPECT_GT(count(a), 0u);
+  EXPECT_EQ(count(b), 0u);
 }
 
 TEST_F(SegmentEditorTest, BrushSizeKeysAndSphereToggle) {

@@ -13,6 +13,7 @@
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/segment_editor.h"
+#include "twinplan/ui/segment_table.h"
 #include "twinplan/ui/slice_viewport.h"
 
 namespace twinplan::ui {
@@ -38,6 +39,7 @@ void MainWindow::buildEditorDock() {
   // it (a view, the dock after a click on its buttons). While the editor is shown its keys win:
   // the measurement tools' P (point) and E (ellipse ROI) keys rest until it is hidden.
   addActions(QList<QAction*>(editor_->actions().begin(), editor_->actions().end()));
+  linkEditorToSegmentTable();
   connect(dock, &QDockWidget::visibilityChanged, this, [this](bool shown) {
     editor_->setKeysEnabled(shown);
     if (!shown) editor_->setTool(SegmentEditor::EditorTool::None);
@@ -118,6 +120,22 @@ void MainWindow::rebuildShownModels(std::size_t labelMap,
               edits::updateSegmentMeshes(now, std::move(built), "Update 3D models")));
         },
         Qt::QueuedConnection);
+  });
+}
+
+// The Segments table and the editor work on one segment: choosing it in either chooses it in the
+// other. The editor edits the first label map (the one the views show), so a row of another
+// label map leaves the editor's choice alone.
+void MainWindow::linkEditorToSegmentTable() {
+  connect(segmentTable_, &SegmentTable::currentSegmentChanged, editor_,
+          [this](int labelMap, int segment) {
+            if (labelMap != 0 || segment < 0) return;
+            const auto index = static_cast<std::size_t>(segment);
+            if (editor_->segment() != index) editor_->selectSegment(index);
+          });
+  connect(editor_, &SegmentEditor::segmentChosen, segmentTable_, [this](std::size_t segment) {
+    const SegmentRef ref{0, segment};
+    if (segmentTable_->currentSegment() != ref) segmentTable_->setCurrentSegment(ref);
   });
 }
 

@@ -200,7 +200,8 @@ void SegmentEditor::buildWidgets() {
   segments_->setObjectName("editedSegment");
   segments_->setToolTip(tr("The segment the tools edit"));
   segmentRow->addWidget(segments_, 1);
-  connect(segments_, &QComboBox::currentIndexChanged, this, [this] {
+  connect(segments_, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (index >= 0) emit segmentChosen(static_cast<std::size_t>(index));
     if (tool_ != EditorTool::ThresholdPaint) return;
     updateThresholdHighlight();
     showCaseLabels();

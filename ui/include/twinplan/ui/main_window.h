@@ -161,6 +161,7 @@ class MainWindow : public QMainWindow {
  private:
   void buildDocks();
   void buildEditorDock();
+  void linkEditorToSegmentTable();  // one current segment for the table and the editor
   void rebuildShownModels(std::size_t labelMap, const std::vector<std::size_t>& segments);
   void buildMenus();
   void buildToolbar();

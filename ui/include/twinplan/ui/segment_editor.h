@@ -115,6 +115,8 @@ class SegmentEditor : public QWidget {
   void segmentsEdited(std::size_t labelMap, std::vector<std::size_t> segments);
   // The views edit (a tool other than None) or navigate again.
   void toolChanged(twinplan::ui::SegmentEditor::EditorTool tool);
+  // The user (or selectSegment) chose the segment the tools edit, in the first label map.
+  void segmentChosen(std::size_t segment);
 
  private:
   void buildWidgets();
