@@ -389,6 +389,29 @@ void SliceView::setPendingPoints(const std::vector<Vec3>& points_lps, bool joine
   if (volume_) updateMeasurementOverlay();
 }
 
+void SliceView::setLandmarks(std::vector<LandmarkMarker> markers) {
+  landmarks_ = std::move(markers);
+  if (volume_) updateMeasurementOverlay();
+}
+
+std::optional<std::size_t> SliceView::landmarkAt(double x_px, double y_px,
+                                                 double tolerance_px) const {
+  if (!volume_) return std::nullopt;
+  double best = tolerance_px;
+  std::optional<std::size_t> hit;
+  for (std::size_t n = 0; n < landmarks_.size(); ++n) {
+    if (!onSlice(landmarks_[n].p_lps)) continue;
+    double x, y;
+    lpsToDisplay(landmarks_[n].p_lps, x, y);
+    const double distance = std::hypot(x - x_px, y - y_px);
+    if (distance <= best) {
+      best = distance;
+      hit = n;
+    }
+  }
+  return hit;
+}
+
 std::optional<std::pair<std::size_t, std::size_t>> SliceView::measurementPointAt(
     double x_px, double y_px, double tolerance_px) const {
   if (!measurements_ || !volume_) return std::nullopt;
@@ -438,18 +461,22 @@ void SliceView::updateMeasurementOverlay() {
     addPolyline({c - Eigen::Vector2d(0, tick), c + Eigen::Vector2d(0, tick)}, false);
   };
   std::size_t labelCount = 0;
-  auto addLabel = [&](const Eigen::Vector2d& at, const std::string& text) {
+  // Measurement labels in warm yellow, landmark numbers in cyan: the two read apart.
+  auto addLabel = [&](const Eigen::Vector2d& at, const std::string& text, bool landmark = false) {
     if (labelCount == measurementLabels_.size()) {
       auto label = vtkSmartPointer<vtkTextActor>::New();
       // Placed in display pixels before each render (layOutTexts), inside the view.
       label->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
       label->GetTextProperty()->SetFontSize(14);
-      label->GetTextProperty()->SetColor(1.0, 0.9, 0.4);
       label->GetTextProperty()->SetShadow(true);
       renderer_->AddActor2D(label);
       measurementLabels_.push_back(label);
     }
     auto& label = measurementLabels_[labelCount];
+    if (landmark)
+      label->GetTextProperty()->SetColor(0.35, 0.9, 1.0);
+    else
+      label->GetTextProperty()->SetColor(1.0, 0.9, 0.4);
     label->SetInput(text.c_str());
     label->SetVisibility(true);
     labelAnchors_.resize(labelCount + 1);
@@ -496,6 +523,22 @@ void SliceView::updateMeasurementOverlay() {
   std::vector<Eigen::Vector2d> pending;
   for (const Vec3& p : pendingPoints_) pending.push_back(lpsToWorld(p));
   for (const auto& p : pending) addCross(p);
+  // A landmark is a ring (not a cross, which marks measurements) with its pair's number.
+  for (const LandmarkMarker& marker : landmarks_) {
+    if (!onSlice(marker.p_lps)) continue;
+    const Eigen::Vector2d centre = lpsToWorld(marker.p_lps);
+    std::vector<Eigen::Vector2d> ring;
+    for (int i = 0; i < 24; ++i) {
+      const double t = i * 2.0 * M_PI / 24;
+      ring.emplace_back(centre[0] + tick * std::cos(t), centre[1] + tick * std::sin(t));
+    }
+    addPolyline(ring, true);
+    // A small cross inside marks the exact point.
+    const double arm = tick / 3.0;
+    addPolyline({centre - Eigen::Vector2d(arm, 0), centre + Eigen::Vector2d(arm, 0)}, false);
+    addPolyline({centre - Eigen::Vector2d(0, arm), centre + Eigen::Vector2d(0, arm)}, false);
+    addLabel(centre, marker.label, true);
+  }
   if (pendingJoined_ && pending.size() >= 2) addPolyline(pending, false);
   for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i)
     measurementLabels_[i]->SetVisibility(false);

@@ -86,6 +86,7 @@ void MainWindow::buildDocks() {
   connect(remove, &QShortcut::activated, this, &MainWindow::deleteSelectedMeasurement);
   buildDisplayDocks();
   buildSeriesDock();
+  buildLandmarkDock();
 }
 
 void MainWindow::buildDisplayDocks() {

@@ -57,7 +57,9 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
   }
   const QPoint display = toVtkDisplay(event->position());
   draggedPoint_ = view_->measurementPointAt(display.x(), display.y(), 6.0 * devicePixelRatioF());
-  if (!draggedPoint_) moveCrosshairTo(event->position());
+  if (!draggedPoint_)
+    draggedLandmark_ = view_->landmarkAt(display.x(), display.y(), 6.0 * devicePixelRatioF());
+  if (!draggedPoint_ && !draggedLandmark_) moveCrosshairTo(event->position());
 }
 
 void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
@@ -70,7 +72,9 @@ void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   emit cursorMoved(p_lps, inside);
   switch (dragButton_) {
     case Qt::LeftButton:
-      if (draggedPoint_) {
+      if (draggedLandmark_) {
+        if (inside) emit landmarkMoved(*draggedLandmark_, p_lps, false);
+      } else if (draggedPoint_) {
         if (inside)
           emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, false);
       } else {
@@ -103,7 +107,14 @@ void SliceViewport::mouseReleaseEvent(QMouseEvent* event) {
     if (view_->displayToLps(display.x(), display.y(), p_lps))
       emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, true);
   }
+  if (draggedLandmark_ && dragButton_ == Qt::LeftButton) {
+    const QPoint display = toVtkDisplay(event->position());
+    Vec3 p_lps;
+    if (view_->displayToLps(display.x(), display.y(), p_lps))
+      emit landmarkMoved(*draggedLandmark_, p_lps, true);
+  }
   draggedPoint_.reset();
+  draggedLandmark_.reset();
   dragButton_ = Qt::NoButton;
 }
 

@@ -108,6 +108,15 @@ class SliceView {
   // `joined`: a line through the points (a ruler or angle being placed, its last point the
   // cursor), not only their markers.
   void setPendingPoints(const std::vector<Vec3>& points_lps, bool joined = false);
+  // Registration landmarks of this view's series (the Landmarks panel): a ring with the pair's
+  // number, drawn where a point lies on the current slice.
+  struct LandmarkMarker {
+    Vec3 p_lps;
+    std::string label;  // "1", "2", ...
+  };
+  void setLandmarks(std::vector<LandmarkMarker> markers);
+  // The index of the landmark drawn within `tolerance_px` of a display position on this slice.
+  std::optional<std::size_t> landmarkAt(double x_px, double y_px, double tolerance_px) const;
   // The measurement point drawn within `tolerance_px` of a display position on this slice, as
   // (measurement index, point index).
   std::optional<std::pair<std::size_t, std::size_t>> measurementPointAt(double x_px, double y_px,
@@ -219,6 +228,7 @@ class SliceView {
   std::vector<std::uint16_t> labelSamples_;
   const std::vector<Measurement>* measurements_ = nullptr;
   std::vector<Vec3> pendingPoints_;
+  std::vector<LandmarkMarker> landmarks_;
   vtkSmartPointer<vtkPolyData> measurementLines_;
   vtkSmartPointer<vtkActor> measurementActor_;
   std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;
