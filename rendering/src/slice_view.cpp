@@ -461,22 +461,18 @@ void SliceView::updateMeasurementOverlay() {
     addPolyline({c - Eigen::Vector2d(0, tick), c + Eigen::Vector2d(0, tick)}, false);
   };
   std::size_t labelCount = 0;
-  // Measurement labels in warm yellow, landmark numbers in cyan: the two read apart.
-  auto addLabel = [&](const Eigen::Vector2d& at, const std::string& text, bool landmark = false) {
+  auto addLabel = [&](const Eigen::Vector2d& at, const std::string& text) {
     if (labelCount == measurementLabels_.size()) {
       auto label = vtkSmartPointer<vtkTextActor>::New();
       // Placed in display pixels before each render (layOutTexts), inside the view.
       label->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
       label->GetTextProperty()->SetFontSize(14);
+      label->GetTextProperty()->SetColor(1.0, 0.9, 0.4);
       label->GetTextProperty()->SetShadow(true);
       renderer_->AddActor2D(label);
       measurementLabels_.push_back(label);
     }
     auto& label = measurementLabels_[labelCount];
-    if (landmark)
-      label->GetTextProperty()->SetColor(0.35, 0.9, 1.0);
-    else
-      label->GetTextProperty()->SetColor(1.0, 0.9, 0.4);
     label->SetInput(text.c_str());
     label->SetVisibility(true);
     labelAnchors_.resize(labelCount + 1);
@@ -537,7 +533,7 @@ void SliceView::updateMeasurementOverlay() {
     const double arm = tick / 3.0;
     addPolyline({centre - Eigen::Vector2d(arm, 0), centre + Eigen::Vector2d(arm, 0)}, false);
     addPolyline({centre - Eigen::Vector2d(0, arm), centre + Eigen::Vector2d(0, arm)}, false);
-    addLabel(centre, marker.label, true);
+    addLabel(centre, marker.label);
   }
   if (pendingJoined_ && pending.size() >= 2) addPolyline(pending, false);
   for (std::size_t i = labelCount; i < measurementLabels_.size(); ++i)

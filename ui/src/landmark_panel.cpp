@@ -24,8 +24,25 @@ QTableWidgetItem* readOnlyCell(const QString& text) {
   return item;
 }
 
+// Compact for the table - "R51.1 P1.1 I46.0" (mm, as formatPatientPosition reads them, without
+// the unit, which is in the header) - and in full in the tooltip.
 QString pointText(const std::optional<Vec3>& p) {
-  return p ? QString::fromStdString(rendering::formatPatientPoint(*p)) : QObject::tr("—");
+  if (!p) return QObject::tr("—");
+  QStringList parts;
+  for (int axis = 0; axis < 3; ++axis) {
+    QString text = QString::fromStdString(rendering::formatPatientPosition(axis, (*p)[axis]));
+    text.remove(" mm");
+    text.remove(' ');
+    parts << text;
+  }
+  return parts.join(' ');
+}
+
+QTableWidgetItem* pointCell(const std::optional<Vec3>& p) {
+  auto* item = readOnlyCell(pointText(p));
+  item->setToolTip(p ? QString::fromStdString(rendering::formatPatientPoint(*p))
+                     : QObject::tr("Not placed yet"));
+  return item;
 }
 
 QString millimetres(const std::optional<double>& value) {
@@ -100,7 +117,7 @@ LandmarkPanel::LandmarkPanel(QWidget* parent) : QWidget(parent) {
   table_ = new QTableWidget(0, kColumnCount, this);
   table_->setObjectName("landmarkTable");
   table_->setHorizontalHeaderLabels(
-      {tr("#"), tr("Name"), tr("Fixed"), tr("Moving"), tr("Residual (mm)"), tr("TRE (mm)")});
+      {tr("#"), tr("Name"), tr("Fixed (mm)"), tr("Moving (mm)"), tr("FRE mm"), tr("TRE mm")});
   table_->horizontalHeaderItem(kResidual)->setToolTip(
       tr("Fiducial registration error: the distance left at this pair by the fit "
          "of all pairs"));
@@ -113,7 +130,12 @@ LandmarkPanel::LandmarkPanel(QWidget* parent) : QWidget(parent) {
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
+  // The name is edited by the user: a fixed width, the rest sized to what they show.
+  table_->horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Interactive);
+  table_->horizontalHeader()->resizeSection(kName, 90);
+  table_->horizontalHeader()->setMinimumSectionSize(24);
+  table_->setWordWrap(false);
+  setMinimumWidth(500);  // the whole table readable without scrolling sideways
   layout->addWidget(table_, 1);
 
   auto* pairRow = new QHBoxLayout;
@@ -208,12 +230,9 @@ void LandmarkPanel::placePoint(const Vec3& p_lps) {
   auto has = [this](const LandmarkSession::Pair& pair) {
     return (*placing_ == Side::Fixed ? pair.fixed_lps : pair.moving_lps).has_value();
   };
-  int target = selectedPair();
-  if (target < 0 || has(session_.pairs[static_cast<std::size_t>(target)])) {
-    const auto free = std::find_if(session_.pairs.begin(), session_.pairs.end(),
-                                   [&](const auto& pair) { return !has(pair); });
-    target = static_cast<int>(free - session_.pairs.begin());
-  }
+  const auto free = std::find_if(session_.pairs.begin(), session_.pairs.end(),
+                                 [&](const auto& pair) { return !has(pair); });
+  const int target = static_cast<int>(free - session_.pairs.begin());
   if (target == static_cast<int>(session_.pairs.size())) {
     LandmarkSession::Pair pair;
     pair.name = tr("Landmark %1").arg(target + 1).toStdString();
@@ -288,8 +307,8 @@ void LandmarkPanel::refresh() {
     const int row = static_cast<int>(n);
     table_->setItem(row, kNumber, readOnlyCell(QString::number(row + 1)));
     table_->setItem(row, kName, new QTableWidgetItem(QString::fromStdString(pair.name)));
-    table_->setItem(row, kFixed, readOnlyCell(pointText(pair.fixed_lps)));
-    table_->setItem(row, kMoving, readOnlyCell(pointText(pair.moving_lps)));
+    table_->setItem(row, kFixed, pointCell(pair.fixed_lps));
+    table_->setItem(row, kMoving, pointCell(pair.moving_lps));
     table_->setItem(row, kResidual, readOnlyCell(millimetres(quality_.residual_mm[n])));
     table_->setItem(row, kLeaveOneOut, readOnlyCell(millimetres(quality_.leaveOneOut_mm[n])));
     for (int c : {kResidual, kLeaveOneOut})

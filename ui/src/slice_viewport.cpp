@@ -48,6 +48,13 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
     dragButton_ = Qt::NoButton;
     return;
   }
+  // A press on a landmark ring drags it, also while placing (pick mode).
+  const QPoint at = toVtkDisplay(event->position());
+  draggedLandmark_ = view_->landmarkAt(at.x(), at.y(), 6.0 * devicePixelRatioF());
+  if (draggedLandmark_) {
+    landmarkPress_ = event->position();
+    return;
+  }
   if (pickMode_) {
     const QPoint display = toVtkDisplay(event->position());
     Vec3 p_lps;
@@ -57,9 +64,7 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
   }
   const QPoint display = toVtkDisplay(event->position());
   draggedPoint_ = view_->measurementPointAt(display.x(), display.y(), 6.0 * devicePixelRatioF());
-  if (!draggedPoint_)
-    draggedLandmark_ = view_->landmarkAt(display.x(), display.y(), 6.0 * devicePixelRatioF());
-  if (!draggedPoint_ && !draggedLandmark_) moveCrosshairTo(event->position());
+  if (!draggedPoint_) moveCrosshairTo(event->position());
 }
 
 void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
@@ -107,7 +112,8 @@ void SliceViewport::mouseReleaseEvent(QMouseEvent* event) {
     if (view_->displayToLps(display.x(), display.y(), p_lps))
       emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, true);
   }
-  if (draggedLandmark_ && dragButton_ == Qt::LeftButton) {
+  // A click on a ring without a drag leaves the landmark where it is.
+  if (draggedLandmark_ && dragButton_ == Qt::LeftButton && event->position() != landmarkPress_) {
     const QPoint display = toVtkDisplay(event->position());
     Vec3 p_lps;
     if (view_->displayToLps(display.x(), display.y(), p_lps))

@@ -59,8 +59,9 @@ class LandmarkPanel : public QWidget {
     return side == Side::Fixed ? session_.fixed : session_.moving;
   }
   // A point picked in a view while placing (LPS mm of the placing side's series): it completes
-  // the selected pair when that pair lacks this side's point, else the first pair that lacks it,
-  // else it starts a new pair; the pair is then selected.
+  // the first pair that lacks this side's point, else starts a new pair; the pair is then
+  // selected. (So pairs can be placed fixed, moving, fixed, moving ... or all fixed points
+  // first; a point placed wrongly is dragged, or its pair deleted.)
   void placePoint(const Vec3& p_lps);
   // Moves a placed point (a marker dragged in a view).
   void movePoint(Side side, std::size_t pair, const Vec3& p_lps);

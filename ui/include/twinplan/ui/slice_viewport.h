@@ -3,7 +3,8 @@
 //   left click/drag: move the crosshair     wheel, Up/Down, PgUp/PgDn: previous/next slice
 //   right drag: window (x) / level (y)      middle drag: pan      Ctrl+wheel: zoom
 //   R: reset zoom and pan        left drag on a measurement's point: move that point
-//   left drag on a registration landmark (SliceView::setLandmarks): move that landmark
+//   left drag on a registration landmark (SliceView::setLandmarks): move that landmark (also
+//   in pick mode)
 #include <memory>
 
 #include "twinplan/rendering/slice_view.h"
@@ -62,6 +63,7 @@ class SliceViewport : public VtkViewport {
   std::optional<QPointF> hoverPosition_;  // the mouse over the view, widget coordinates
   std::optional<std::pair<std::size_t, std::size_t>> draggedPoint_;
   std::optional<std::size_t> draggedLandmark_;
+  QPointF landmarkPress_;
 };
 
 }  // namespace twinplan::ui
