@@ -100,7 +100,10 @@ class LandmarksInTheUi : public ::testing::Test {
     window_->setCase(std::move(twin));
     panel_ = window_->landmarkPanel();
     ASSERT_NE(panel_, nullptr);
-    window_->findChild<QDockWidget*>("landmarkDock")->raise();
+    auto* dock = window_->findChild<QDockWidget*>("landmarkDock");
+    dock->raise();
+    // Wide enough for the whole table, as a user drags the dock when placing.
+    window_->resizeDocks({dock}, {500}, Qt::Horizontal);
     table_ = panel_->findChild<QTableWidget*>("landmarkTable");
     ASSERT_NE(table_, nullptr);
   }

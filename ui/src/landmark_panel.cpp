@@ -135,7 +135,6 @@ LandmarkPanel::LandmarkPanel(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->resizeSection(kName, 90);
   table_->horizontalHeader()->setMinimumSectionSize(24);
   table_->setWordWrap(false);
-  setMinimumWidth(500);  // the whole table readable without scrolling sideways
   layout->addWidget(table_, 1);
 
   auto* pairRow = new QHBoxLayout;
