@@ -102,7 +102,13 @@ void MainWindow::listCaseSeriesInBrowser() {
   }
   if (!present.empty()) {
     auto links = std::make_unique<QTemporaryDir>();
-    if (!links->isValid()) return;  // the case is open; the browser only stays empty
+    if (!links->isValid()) {  // the case is open all the same; only the browser stays empty
+      statusBar()->showMessage(tr("The case's series are not listed in the DICOM browser: no "
+                                  "temporary folder (%1). Import their folder to list them.")
+                                   .arg(links->errorString()),
+                               30000);
+      return;
+    }
     const std::filesystem::path folder = links->path().toStdString();
     std::size_t n = 0;
     for (const auto& file : present) {
