@@ -309,6 +309,14 @@ TEST_F(LandmarksInTheUi, TooFewOrCollinearPairsAreRefusedAndPairsCanBeRenamedAnd
   // The Register dialog's "landmark" method takes the panel's pairs, for the panel's pair only.
   EXPECT_THROW(window_->registerSeries("CT moved", "CT", "landmark"), Error);
 
+  // The Delete key on a Moving cell forgets that point only; the pair stays, incomplete.
+  table_->setFocus();
+  table_->setCurrentCell(0, LandmarkPanel::kMoving);
+  QTest::keyClick(table_, Qt::Key_Delete);
+  ASSERT_EQ(panel_->session().pairs.size(), 3u);
+  EXPECT_FALSE(panel_->session().pairs[0].moving_lps);
+  EXPECT_TRUE(panel_->session().pairs[0].fixed_lps);
+  EXPECT_EQ(table_->item(0, LandmarkPanel::kMoving)->text(), "—");
   // Rename by editing the name cell; delete the selected pair.
   table_->item(1, LandmarkPanel::kName)->setText("nasion");
   EXPECT_EQ(panel_->session().pairs[1].name, "nasion");

@@ -4,6 +4,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QPushButton>
 #include <QTableWidget>
@@ -167,6 +168,7 @@ LandmarkPanel::LandmarkPanel(QWidget* parent) : QWidget(parent) {
   connect(delete_, &QPushButton::clicked, this, [this] {
     if (selectedPair() >= 0) removePair(static_cast<std::size_t>(selectedPair()));
   });
+  table_->installEventFilter(this);
   connect(load, &QPushButton::clicked, this, &LandmarkPanel::loadRequested);
   connect(save_, &QPushButton::clicked, this, &LandmarkPanel::saveRequested);
   connect(register_, &QPushButton::clicked, this, &LandmarkPanel::registerRequested);
@@ -253,6 +255,28 @@ void LandmarkPanel::movePoint(Side side, std::size_t pair, const Vec3& p_lps) {
 void LandmarkPanel::removePair(std::size_t pair) {
   if (pair >= session_.pairs.size()) return;
   session_.pairs.erase(session_.pairs.begin() + static_cast<std::ptrdiff_t>(pair));
+  emitChange();
+}
+
+bool LandmarkPanel::eventFilter(QObject* watched, QEvent* event) {
+  // Delete in the table: the point of a Fixed or Moving cell, else the pair (not while a name
+  // is being edited: the editor gets its own keys).
+  if (watched != table_ || event->type() != QEvent::KeyPress ||
+      static_cast<QKeyEvent*>(event)->key() != Qt::Key_Delete)
+    return QWidget::eventFilter(watched, event);
+  const int pair = selectedPair();
+  if (pair < 0) return false;
+  const int column = table_->currentColumn();
+  if (column == kFixed || column == kMoving)
+    clearPoint(column == kFixed ? Side::Fixed : Side::Moving, static_cast<std::size_t>(pair));
+  else
+    removePair(static_cast<std::size_t>(pair));
+  return true;
+}
+
+void LandmarkPanel::clearPoint(Side side, std::size_t pair) {
+  if (pair >= session_.pairs.size()) return;
+  (side == Side::Fixed ? session_.pairs[pair].fixed_lps : session_.pairs[pair].moving_lps).reset();
   emitChange();
 }
 

@@ -5,9 +5,10 @@
 // TRE); "Place on fixed" / "Place on moving" arm a pick in the views (the main window shows that
 // series as the background meanwhile), markers can be dragged in the views, a pair renamed (edit
 // its name) or deleted, and the pairs saved to or loaded from the landmark JSON file
-// (registration/landmarks.h). The quality of the rigid fit is shown as soon as there are 3
-// complete pairs not on one line. The panel holds the pairs; the main window keeps them in the
-// case's view state and stores the registration ("Register by landmarks").
+// (registration/landmarks.h); the Delete key clears the point of the selected Fixed or Moving
+// cell, or removes the pair from any other cell. The quality of the rigid fit is shown as soon as
+// there are 3 complete pairs not on one line. The panel holds the pairs; the main window keeps them
+// in the case's view state and stores the registration ("Register by landmarks").
 #include <QWidget>
 #include <optional>
 #include <string>
@@ -66,6 +67,8 @@ class LandmarkPanel : public QWidget {
   // Moves a placed point (a marker dragged in a view).
   void movePoint(Side side, std::size_t pair, const Vec3& p_lps);
   void removePair(std::size_t pair);
+  // Forgets one point of a pair (to place it again); the pair stays.
+  void clearPoint(Side side, std::size_t pair);
   void renamePair(std::size_t pair, const std::string& name);
   int selectedPair() const;  // -1: none
   void selectPair(int pair);
@@ -87,6 +90,9 @@ class LandmarkPanel : public QWidget {
   void registerRequested();
   void loadRequested();
   void saveRequested();
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void refresh();  // table, quality and buttons from session_
