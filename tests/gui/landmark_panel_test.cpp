@@ -373,5 +373,30 @@ TEST_F(LandmarksInTheUi, PairsSurviveSavingAndReopeningAndLoadFromALandmarkFile)
   EXPECT_EQ(panel_->session().pairs.size(), 3u);
 }
 
+// The view state's "landmarks" member: written only when there is something, read back equal
+// (half-placed pairs included), and a damaged one refused naming the member.
+TEST(LandmarkViewState, RoundTripAndClearRefusals) {
+  EXPECT_FALSE(viewStateJson(ViewState{}).contains("landmarks"));
+  ViewState state;
+  state.landmarks.fixed = "CT";
+  state.landmarks.moving = "MR";
+  state.landmarks.pairs = {{"nasion", Vec3(1.0 / 3.0, -90.25, 10), Vec3(0.5, -88, 11)},
+                           {"half", Vec3(4, 5, 6), std::nullopt}};
+  const nlohmann::json j = viewStateJson(state);
+  EXPECT_FALSE(j["landmarks"]["pairs"][1].contains("moving_lps"));
+  EXPECT_EQ(viewStateFromJson(j).landmarks, state.landmarks);
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"landmarks", "CT"}}, nlohmann::json{{"landmarks", {{"pairs", 3}}}},
+        nlohmann::json{{"landmarks", {{"pairs", {{{"fixed_lps", {1, 2}}}}}}}}}) {
+    try {
+      viewStateFromJson(bad);
+      ADD_FAILURE() << "accepted " << bad.dump();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Corrupt) << bad.dump();
+      EXPECT_NE(std::string(e.what()).find("landmarks"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace twinplan::ui
