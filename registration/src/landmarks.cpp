@@ -95,6 +95,86 @@ TargetError targetRegistrationError(const SpatialTransform& transform,
   return error;
 }
 
+LandmarkFit rigidLandmarkFit(const std::vector<LandmarkPair>& pairs) {
+  LandmarkFit fit;
+  fit.transform = landmarkTransform(pairs, LandmarkModel::Rigid);
+  fit.fiducial = targetRegistrationError(fit.transform, pairs);
+  double sum = 0.0;
+  std::size_t counted = 0;
+  for (std::size_t left = 0; left < pairs.size(); ++left) {
+    std::vector<LandmarkPair> others = pairs;
+    others.erase(others.begin() + static_cast<std::ptrdiff_t>(left));
+    std::optional<double> error;
+    if (others.size() >= 3 && spannedDimensions(columns(others, true)) >= 2) {
+      const SpatialTransform without = landmarkTransform(others, LandmarkModel::Rigid);
+      error = (without.apply(pairs[left].fixed_lps) - pairs[left].moving_lps).norm();
+      sum += *error;
+      ++counted;
+      fit.leaveOneOutMax_mm = std::max(fit.leaveOneOutMax_mm.value_or(0.0), *error);
+    }
+    fit.leaveOneOut_mm.push_back(error);
+  }
+  if (counted > 0) fit.leaveOneOutMean_mm = sum / double(counted);
+  return fit;
+}
+
+nlohmann::json landmarkFileJson(const std::vector<LandmarkPair>& pairs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const LandmarkPair& pair : pairs)
+    list.push_back({{"name", pair.name},
+                    {"fixed_lps", {pair.fixed_lps[0], pair.fixed_lps[1], pair.fixed_lps[2]}},
+                    {"moving_lps", {pair.moving_lps[0], pair.moving_lps[1], pair.moving_lps[2]}}});
+  return {{"pairs", list}};
+}
+
+std::vector<LandmarkPair> landmarkPairsFromJson(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object() || !j.contains("pairs") || !j["pairs"].is_array())
+    throw Error(ErrorKind::InvalidInput,
+                "The landmark file " + where +
+                    " needs {\"pairs\": [{\"name\", \"fixed_lps\", \"moving_lps\"}, ...]}.",
+                where);
+  std::vector<LandmarkPair> pairs;
+  for (const auto& entry : j["pairs"]) {
+    const std::string at =
+        std::filesystem::path(where).filename().string() + " pair " + std::to_string(pairs.size());
+    if (!entry.is_object())
+      throw Error(ErrorKind::InvalidInput, at + " is not a JSON object.", where);
+    LandmarkPair pair;
+    if (entry.contains("name") && entry["name"].is_string()) pair.name = entry["name"];
+    pair.fixed_lps = readPoint(entry, "fixed_lps", at);
+    pair.moving_lps = readPoint(entry, "moving_lps", at);
+    pairs.push_back(std::move(pair));
+  }
+  return pairs;
+}
+
+void writeLandmarkFile(const std::filesystem::path& file, const std::vector<LandmarkPair>& pairs) {
+  std::filesystem::path partial = file;
+  partial += ".partial";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    out << landmarkFileJson(pairs).dump(2) << "\n";
+    out.close();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+      throw Error(ErrorKind::Io,
+                  "Cannot write the landmark file " + file.string() +
+                      ": check that the folder exists and is writable.",
+                  file.string());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, file, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw Error(ErrorKind::Io,
+                "Cannot write the landmark file " + file.string() + ": " + ec.message(),
+                file.string());
+  }
+}
+
 std::vector<LandmarkPair> readLandmarkFile(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) {
@@ -112,23 +192,7 @@ std::vector<LandmarkPair> readLandmarkFile(const std::filesystem::path& file) {
                 "The landmark file " + file.string() + " is not valid JSON: " + e.what(),
                 file.string());
   }
-  if (!j.is_object() || !j.contains("pairs") || !j["pairs"].is_array())
-    throw Error(ErrorKind::InvalidInput,
-                "The landmark file " + file.string() +
-                    " needs {\"pairs\": [{\"name\", \"fixed_lps\", \"moving_lps\"}, ...]}.",
-                file.string());
-  std::vector<LandmarkPair> pairs;
-  for (const auto& entry : j["pairs"]) {
-    const std::string where = file.filename().string() + " pair " + std::to_string(pairs.size());
-    if (!entry.is_object())
-      throw Error(ErrorKind::InvalidInput, where + " is not a JSON object.", file.string());
-    LandmarkPair pair;
-    if (entry.contains("name") && entry["name"].is_string()) pair.name = entry["name"];
-    pair.fixed_lps = readPoint(entry, "fixed_lps", where);
-    pair.moving_lps = readPoint(entry, "moving_lps", where);
-    pairs.push_back(std::move(pair));
-  }
-  return pairs;
+  return landmarkPairsFromJson(j, file.string());
 }
 
 }  // namespace twinplan::registration

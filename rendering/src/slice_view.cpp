@@ -395,6 +395,29 @@ void SliceView::setBrushOutline(const std::optional<Vec3>& centre_lps, double ra
   if (volume_) updateMeasurementOverlay();
 }
 
+void SliceView::setLandmarks(std::vector<LandmarkMarker> markers) {
+  landmarks_ = std::move(markers);
+  if (volume_) updateMeasurementOverlay();
+}
+
+std::optional<std::size_t> SliceView::landmarkAt(double x_px, double y_px,
+                                                 double tolerance_px) const {
+  if (!volume_) return std::nullopt;
+  double best = tolerance_px;
+  std::optional<std::size_t> hit;
+  for (std::size_t n = 0; n < landmarks_.size(); ++n) {
+    if (!onSlice(landmarks_[n].p_lps)) continue;
+    double x, y;
+    lpsToDisplay(landmarks_[n].p_lps, x, y);
+    const double distance = std::hypot(x - x_px, y - y_px);
+    if (distance <= best) {
+      best = distance;
+      hit = n;
+    }
+  }
+  return hit;
+}
+
 std::optional<std::pair<std::size_t, std::size_t>> SliceView::measurementPointAt(
     double x_px, double y_px, double tolerance_px) const {
   if (!measurements_ || !volume_) return std::nullopt;
@@ -502,6 +525,22 @@ void SliceView::updateMeasurementOverlay() {
   std::vector<Eigen::Vector2d> pending;
   for (const Vec3& p : pendingPoints_) pending.push_back(lpsToWorld(p));
   for (const auto& p : pending) addCross(p);
+  // A landmark is a ring (not a cross, which marks measurements) with its pair's number.
+  for (const LandmarkMarker& marker : landmarks_) {
+    if (!onSlice(marker.p_lps)) continue;
+    const Eigen::Vector2d centre = lpsToWorld(marker.p_lps);
+    std::vector<Eigen::Vector2d> ring;
+    for (int i = 0; i < 24; ++i) {
+      const double t = i * 2.0 * M_PI / 24;
+      ring.emplace_back(centre[0] + tick * std::cos(t), centre[1] + tick * std::sin(t));
+    }
+    addPolyline(ring, true);
+    // A small cross inside marks the exact point.
+    const double arm = tick / 3.0;
+    addPolyline({centre - Eigen::Vector2d(arm, 0), centre + Eigen::Vector2d(arm, 0)}, false);
+    addPolyline({centre - Eigen::Vector2d(0, arm), centre + Eigen::Vector2d(0, arm)}, false);
+    addLabel(centre, marker.label);
+  }
   if (pendingJoined_ && pending.size() >= 2) addPolyline(pending, false);
   if (brushCentre_lps_ && brushRadius_mm_ > 0.0) {
     // World units are mm in the slice plane, so the circle is the brush's true size.

@@ -127,5 +127,86 @@ TEST(LandmarkRegistration, ReadsTheLandmarkFileAndNamesTheFaultyPair) {
   }
 }
 
+// Leave-one-out TRE, analytic: four pairs follow the motion exactly and the fifth's moving point
+// is displaced by d. The fit without the fifth pair is the motion itself, so the fifth pair's
+// leave-one-out error is |d| exactly; every fit without one of the exact pairs still contains the
+// displaced one, so those errors are > 0; without any displacement all of them are 0.
+TEST(LandmarkRegistration, LeaveOneOutErrorOfADisplacedPairIsItsDisplacement) {
+  const SpatialTransform truth = test::knownRigidMotion();
+  auto pairs = pairsThrough(truth);
+  const registration::LandmarkFit exact = registration::rigidLandmarkFit(pairs);
+  ASSERT_EQ(exact.leaveOneOut_mm.size(), 5u);
+  for (const auto& error : exact.leaveOneOut_mm) {
+    ASSERT_TRUE(error.has_value());
+    EXPECT_LT(*error, 1e-9);
+  }
+  EXPECT_LT(exact.fiducial.max_mm, 1e-9);
+
+  const Vec3 d(3.0, 0.0, 4.0);  // |d| = 5 mm
+  pairs[4].moving_lps += d;
+  const registration::LandmarkFit fit = registration::rigidLandmarkFit(pairs);
+  ASSERT_TRUE(fit.leaveOneOut_mm[4].has_value());
+  EXPECT_NEAR(*fit.leaveOneOut_mm[4], 5.0, 1e-9);
+  for (std::size_t n = 0; n < 4; ++n) EXPECT_GT(*fit.leaveOneOut_mm[n], 1e-3) << "pair " << n;
+  // The least-squares fit spreads the displacement: the outlier's own residual is below |d|, its
+  // leave-one-out error (what a target there would suffer) is not.
+  EXPECT_LT(fit.fiducial.perPoint_mm[4], 5.0);
+  EXPECT_GT(fit.fiducial.perPoint_mm[4], 0.5);
+  double sum = 0.0, worst = 0.0;
+  for (const auto& error : fit.leaveOneOut_mm) {
+    sum += *error;
+    worst = std::max(worst, *error);
+  }
+  EXPECT_NEAR(*fit.leaveOneOutMean_mm, sum / 5.0, 1e-12);
+  EXPECT_EQ(*fit.leaveOneOutMax_mm, worst);
+  EXPECT_LT(test::maxDisagreement_mm(fit.transform,
+                                     registration::landmarkTransform(pairs, LandmarkModel::Rigid),
+                                     {Vec3(0, 0, 0), Vec3(100, 100, 100)}),
+            1e-12);
+}
+
+TEST(LandmarkRegistration, LeaveOneOutIsEmptyWhereTheOtherPairsCannotMakeAFit) {
+  const SpatialTransform truth = test::knownRigidMotion();
+  // Three pairs: two left after leaving one out - no rigid fit, no leave-one-out error.
+  auto three = pairsThrough(truth);
+  three.resize(3);
+  const auto fit3 = registration::rigidLandmarkFit(three);
+  for (const auto& error : fit3.leaveOneOut_mm) EXPECT_FALSE(error.has_value());
+  EXPECT_FALSE(fit3.leaveOneOutMean_mm.has_value());
+  // Three on a line and one off it: leaving out the one off the line leaves a line.
+  std::vector<LandmarkPair> lineAndOne;
+  for (const Vec3& p : {Vec3(0, 0, 0), Vec3(10, 0, 0), Vec3(20, 0, 0), Vec3(5, 30, 0)})
+    lineAndOne.push_back({"", p, truth.apply(p)});
+  const auto fit4 = registration::rigidLandmarkFit(lineAndOne);
+  EXPECT_TRUE(fit4.leaveOneOut_mm[0].has_value());
+  EXPECT_FALSE(fit4.leaveOneOut_mm[3].has_value());
+  EXPECT_THROW(registration::rigidLandmarkFit({lineAndOne[0], lineAndOne[1], lineAndOne[2]}),
+               Error);
+}
+
+TEST(LandmarkRegistration, LandmarkFileWrittenIsReadBackBitForBitAndABadFolderLeavesNothing) {
+  test::TempDir dir;
+  auto pairs = pairsThrough(test::knownRigidMotion());
+  pairs[0].name = "nasion \"left\"";
+  pairs[1].fixed_lps = Vec3(1.0 / 3.0, -1e-17, 123456.789012345678);
+  registration::writeLandmarkFile(dir / "pairs.json", pairs);
+  const auto read = registration::readLandmarkFile(dir / "pairs.json");
+  ASSERT_EQ(read.size(), pairs.size());
+  for (std::size_t n = 0; n < pairs.size(); ++n) {
+    EXPECT_EQ(read[n].name, pairs[n].name);
+    EXPECT_EQ(read[n].fixed_lps, pairs[n].fixed_lps);
+    EXPECT_EQ(read[n].moving_lps, pairs[n].moving_lps);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "pairs.json.partial"));
+  try {
+    registration::writeLandmarkFile(dir / "no-such-folder" / "pairs.json", pairs);
+    FAIL() << "a file in a missing folder was written";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
+    EXPECT_NE(std::string(e.what()).find("no-such-folder"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "no-such-folder"));
+}
+
 }  // namespace
 }  // namespace twinplan

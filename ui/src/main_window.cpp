@@ -23,6 +23,7 @@
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/help.h"
+#include "twinplan/ui/landmark_panel.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -273,6 +274,10 @@ void MainWindow::buildMenus() {
   series->addAction(tr("&Register…"), QKeySequence(tr("Ctrl+R")), this,
                     &MainWindow::registerDialog);
   series->addAction(tr("&Export registration…"), this, &MainWindow::exportSelectedRegistration);
+  series
+      ->addAction(tr("Export registration as &DICOM…"), this,
+                  &MainWindow::exportSelectedRegistrationAsDicom)
+      ->setObjectName("exportRegistrationDicom");
   series->addAction(tr("&Import registration…"), this, &MainWindow::importSelectedRegistration);
   series->addAction(tr("Re&sample moving onto fixed"), this, &MainWindow::resampleSelectedSeries);
 
@@ -564,6 +569,8 @@ void MainWindow::updateTitle() {
 void MainWindow::setTool(Tool tool) {
   tool_ = tool;
   pendingPoints_.clear();
+  // A measurement tool ends landmark placing (one meaning for a click at a time).
+  if (tool != Tool::Navigate && landmarks_ && landmarks_->placing()) landmarks_->setPlacing({});
   for (auto* viewport : slices_) {
     viewport->setPickMode(tool != Tool::Navigate);
     viewport->view().setPendingPoints({});
@@ -574,6 +581,7 @@ void MainWindow::setTool(Tool tool) {
 }
 
 void MainWindow::pickPoint(const SliceViewport& viewport, const Vec3& p_lps) {
+  if (landmarks_ && landmarks_->placing()) return landmarks_->placePoint(p_lps);
   if (tool_ == Tool::Navigate) return;
   pendingPoints_.push_back(p_lps);
   if (pendingPoints_.size() < pointsNeeded(tool_)) {

@@ -70,7 +70,68 @@ void MainWindow::openCase(const std::filesystem::path& file) {
       this, tr("Opening case…"), [file](Progress& progress) { return loadCase(file, progress); });
   if (!twin) return;
   document_->reset(std::move(*twin), file);
+  listCaseSeriesInBrowser();
   QTimer::singleShot(0, this, [this, file] { rememberRecent(file); });
+}
+
+void MainWindow::listCaseSeriesInBrowser() {
+  // The case records each series' files (Case::series, absolute paths when saved); in a fresh
+  // session the browser lists nothing, so the files still there are scanned - as links in one
+  // folder, like dropped files - and the series selected. Moved files are only reported.
+  std::vector<std::filesystem::path> present;
+  QStringList moved;
+  std::size_t missingFiles = 0;
+  for (const SeriesReference& reference : currentCase().series) {
+    if (browser_->index().findSeries(reference.seriesInstanceUid)) continue;
+    std::size_t missing = 0;
+    for (const std::string& file : reference.files) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(file, ec))
+        present.emplace_back(file);
+      else
+        ++missing;
+    }
+    missingFiles += missing;
+    if (missing > 0)
+      moved << tr("%1 (%2 of %3 files)")
+                   .arg(QString::fromStdString(reference.description.empty()
+                                                   ? reference.seriesInstanceUid
+                                                   : reference.description))
+                   .arg(missing)
+                   .arg(reference.files.size());
+  }
+  if (!present.empty()) {
+    auto links = std::make_unique<QTemporaryDir>();
+    if (!links->isValid()) {  // the case is open all the same; only the browser stays empty
+      statusBar()->showMessage(tr("The case's series are not listed in the DICOM browser: no "
+                                  "temporary folder (%1). Import their folder to list them.")
+                                   .arg(links->errorString()),
+                               30000);
+      return;
+    }
+    const std::filesystem::path folder = links->path().toStdString();
+    std::size_t n = 0;
+    for (const auto& file : present) {
+      std::error_code ec;
+      std::filesystem::create_symlink(
+          file, folder / (std::to_string(n++) + "-" + file.filename().string()), ec);
+    }
+    dropFolders_.push_back(std::move(links));
+    auto index = runInBackground<io::DicomIndex>(
+        this, tr("Listing the case's DICOM series…"),
+        [folder](Progress& progress) { return io::scanDicom(folder, progress); });
+    if (index) {
+      browser_->addIndex(std::move(*index));
+      showSeriesLists();  // marks and selects the case's series
+    }
+  }
+  if (!moved.isEmpty())
+    statusBar()->showMessage(
+        tr("%n file(s) of the case's series are no longer where the case was saved: %1. Import "
+           "their new folder to list them in the DICOM browser.",
+           nullptr, static_cast<int>(missingFiles))
+            .arg(moved.join(", ")),
+        30000);
 }
 
 void MainWindow::rememberRecent(const std::filesystem::path& file) {

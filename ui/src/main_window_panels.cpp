@@ -87,6 +87,7 @@ void MainWindow::buildDocks() {
   buildDisplayDocks();
   buildSegmentDocks();
   buildSeriesDock();
+  buildLandmarkDock();
 }
 
 void MainWindow::buildDisplayDocks() {

@@ -14,6 +14,8 @@
 #include "twinplan/registration/resample.h"
 #include "twinplan/registration/transform_file.h"
 #include "twinplan/ui/background_task.h"
+#include "twinplan/ui/dicom_browser.h"
+#include "twinplan/ui/landmark_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/registration_dialog.h"
 #include "twinplan/ui/series_panel.h"
@@ -64,11 +66,18 @@ bool MainWindow::registerSeries(const std::string& fixed, const std::string& mov
                 "A series cannot be registered to itself: choose two different series.", fixed);
   registration::RegistrationOptions options;
   options.method = registration::methodFromString(method);
-  if (options.method == registration::Method::Landmark)
-    throw Error(ErrorKind::InvalidInput,
-                "Landmark registration is not offered in the workstation yet: use the CLI "
-                "(twinplan-cli register --method landmark --landmarks F.json).",
-                method);
+  if (options.method == registration::Method::Landmark) {
+    // The pairs are the Landmarks panel's, placed for this very pair of series.
+    const LandmarkSession& session = landmarks_->session();
+    if (session.fixed != fixed || session.moving != moving)
+      throw Error(ErrorKind::InvalidInput,
+                  "Place the landmarks of " + moving + " onto " + fixed +
+                      " in the Landmarks panel first (it holds pairs for " + session.moving +
+                      " onto " + session.fixed + ").",
+                  method);
+    registerByLandmarks(session);
+    return true;
+  }
   // Copies share the voxels: the case may change while the worker runs (it cannot: the
   // progress dialog is modal), and the worker never reads the document.
   const ImageVolume fixedVolume = volumeNamed(currentCase(), fixed);
@@ -147,6 +156,12 @@ std::filesystem::path chooseWithDialog(QWidget* parent, const QString& title, co
 }
 
 }  // namespace
+
+std::filesystem::path MainWindow::choosePath(const QString& title, const QString& filter,
+                                             bool save) {
+  return pathChooser_ ? pathChooser_(title, filter, save)
+                      : chooseWithDialog(this, title, filter, save);
+}
 
 bool MainWindow::exportRegistration(const std::string& moving) {
   const Registration* found = nullptr;
@@ -263,6 +278,66 @@ bool MainWindow::resampleRegistered(const std::string& moving) {
                                .arg(QString::fromStdString(currentCase().volumes.back().name)),
                            10000);
   return true;
+}
+
+const io::DicomSeries& MainWindow::dicomSeriesOf(const std::string& volumeName) const {
+  const ImageVolume& volume = volumeNamed(currentCase(), volumeName);
+  if (volume.dicom.seriesInstanceUid.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "\"" + volumeName +
+                    "\" was not read from DICOM files: a DICOM Spatial Registration can only "
+                    "reference DICOM series (PS3.3 C.20.2).",
+                volumeName);
+  const io::DicomSeries* series = browser_->index().findSeries(volume.dicom.seriesInstanceUid);
+  if (!series)
+    throw Error(ErrorKind::NotFound,
+                "The DICOM files of \"" + volumeName +
+                    "\" are not listed in the DICOM browser: import their folder (File > "
+                    "Import DICOM), then export again.",
+                volume.dicom.seriesInstanceUid);
+  return *series;
+}
+
+bool MainWindow::exportRegistrationAsDicom(const std::string& moving) {
+  const Registration* found = nullptr;
+  for (const Registration& registration : currentCase().registrations)
+    if (registration.movingVolume == moving) found = &registration;
+  if (!found)
+    throw Error(ErrorKind::NotFound,
+                "\"" + moving +
+                    "\" has no registration to export: select a registered series in the "
+                    "Series panel.",
+                moving);
+  // Spatial Registration holds matrices only (PS3.3 C.20.2.1.2: RIGID, RIGID_SCALE, AFFINE); a
+  // deformation needs Deformable Spatial Registration (PS3.3 A.45), which is not written.
+  if (!found->transform.isLinear())
+    throw Error(ErrorKind::Unsupported,
+                "The registration of \"" + moving +
+                    "\" is deformable (B-spline): a DICOM Spatial Registration holds only a rigid "
+                    "or affine matrix, and TwinPlan does not write Deformable Spatial "
+                    "Registration objects. Export it as an ITK transform file instead (Series > "
+                    "Export registration…).",
+                moving);
+  const io::DicomSeries& fixedSeries = dicomSeriesOf(found->fixedVolume);
+  const io::DicomSeries& movingSeries = dicomSeriesOf(moving);
+  const std::filesystem::path file =
+      choosePath(tr("Export registration of %1 as DICOM").arg(QString::fromStdString(moving)),
+                 tr("DICOM Spatial Registration (*.dcm)"), true);
+  if (file.empty()) return false;
+  io::writeSpatialRegistration(found->transform, fixedSeries, movingSeries, file);
+  statusBar()->showMessage(
+      tr("Registration of %1 written as DICOM Spatial Registration to %2")
+          .arg(QString::fromStdString(moving), QString::fromStdString(file.string())),
+      10000);
+  return true;
+}
+
+void MainWindow::exportSelectedRegistrationAsDicom() {
+  try {
+    exportRegistrationAsDicom(seriesPanel_->selectedVolume());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot export the registration as DICOM"), e);
+  }
 }
 
 void MainWindow::resampleSelectedSeries() {

@@ -26,6 +26,7 @@
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/followup_panel.h"
+#include "twinplan/ui/landmark_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/series_panel.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -314,6 +315,7 @@ void MainWindow::pointViewsAtBackground() {
   volume_->update();
   applyFusion();
   showSeriesLists();
+  showLandmarkMarkers();
   updateOverlays();
 }
 
@@ -413,6 +415,13 @@ ViewState MainWindow::viewState() const {
           cameraOf(viewport->view());
   }
   state.fusion = fusion_;
+  // While placing, the views show the placing side's series: the state saved is the one the
+  // user will come back to.
+  if (beforePlacing_) {
+    state.background = beforePlacing_->first;
+    state.fusion.foreground = beforePlacing_->second;
+  }
+  state.landmarks = landmarks_->session();
   return state;
 }
 

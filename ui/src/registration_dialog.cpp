@@ -27,6 +27,10 @@ constexpr MethodChoice kMethods[] = {
     {"bspline", "Deformable (B-spline, 20 mm grid)",
      "A rigid stage, then a smooth B-spline deformation: for tissue that moved or changed shape "
      "(slower: minutes on a full CT)."},
+    {"landmark", "Landmarks (paired points, rigid)",
+     "The pairs placed in the Landmarks panel for these two series: the closed-form rigid fit "
+     "(Umeyama); needs at least 3 pairs not on one line. Shows each pair's residual and the "
+     "leave-one-out target registration error."},
 };
 
 }  // namespace
@@ -114,6 +118,8 @@ QString registrationQualityText(const Registration& registration) {
     parts << QObject::tr("MI %1").arg(q["metric_value"].get<double>(), 0, 'f', 3);
   if (q.contains("iterations") && q["iterations"].is_number_integer())
     parts << QObject::tr("%1 iterations").arg(q["iterations"].get<int>());
+  if (q.contains("fre_mean_mm") && q["fre_mean_mm"].is_number())
+    parts << QObject::tr("residual %1 mm").arg(q["fre_mean_mm"].get<double>(), 0, 'f', 2);
   if (q.contains("tre_mm") && q["tre_mm"].is_number())
     parts << QObject::tr("TRE %1 mm").arg(q["tre_mm"].get<double>(), 0, 'f', 2);
   return parts.join(", ");

@@ -58,6 +58,13 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
     dragButton_ = Qt::NoButton;
     return;
   }
+  // A press on a landmark ring drags it, also while placing (pick mode).
+  const QPoint at = toVtkDisplay(event->position());
+  draggedLandmark_ = view_->landmarkAt(at.x(), at.y(), 6.0 * devicePixelRatioF());
+  if (draggedLandmark_) {
+    landmarkPress_ = event->position();
+    return;
+  }
   if (pickMode_) {
     const QPoint display = toVtkDisplay(event->position());
     Vec3 p_lps;
@@ -84,7 +91,9 @@ void SliceViewport::mouseMoveEvent(QMouseEvent* event) {
   }
   switch (dragButton_) {
     case Qt::LeftButton:
-      if (draggedPoint_) {
+      if (draggedLandmark_) {
+        if (inside) emit landmarkMoved(*draggedLandmark_, p_lps, false);
+      } else if (draggedPoint_) {
         if (inside)
           emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, false);
       } else {
@@ -117,7 +126,15 @@ void SliceViewport::mouseReleaseEvent(QMouseEvent* event) {
     if (view_->displayToLps(display.x(), display.y(), p_lps))
       emit measurementPointMoved(draggedPoint_->first, draggedPoint_->second, p_lps, true);
   }
+  // A click on a ring without a drag leaves the landmark where it is.
+  if (draggedLandmark_ && dragButton_ == Qt::LeftButton && event->position() != landmarkPress_) {
+    const QPoint display = toVtkDisplay(event->position());
+    Vec3 p_lps;
+    if (view_->displayToLps(display.x(), display.y(), p_lps))
+      emit landmarkMoved(*draggedLandmark_, p_lps, true);
+  }
   draggedPoint_.reset();
+  draggedLandmark_.reset();
   dragButton_ = Qt::NoButton;
   if (std::exchange(editDrag_, false)) emit editReleased();
 }

@@ -1,5 +1,7 @@
 #include "twinplan/ui/view_state.h"
 
+#include <array>
+
 #include "twinplan/core/error.h"
 #include "twinplan/rendering/colour_maps.h"
 
@@ -30,6 +32,42 @@ json windowJson(const rendering::WindowLevel& wl) {
   return {{"window", wl.window}, {"level", wl.level}};
 }
 
+json pointJson(const Vec3& p) { return {p[0], p[1], p[2]}; }
+
+json landmarksJson(const LandmarkSession& session) {
+  json pairs = json::array();
+  for (const LandmarkSession::Pair& pair : session.pairs) {
+    json entry = {{"name", pair.name}};
+    if (pair.fixed_lps) entry["fixed_lps"] = pointJson(*pair.fixed_lps);
+    if (pair.moving_lps) entry["moving_lps"] = pointJson(*pair.moving_lps);
+    pairs.push_back(entry);
+  }
+  return {{"fixed", session.fixed}, {"moving", session.moving}, {"pairs", pairs}};
+}
+
+LandmarkSession landmarksFromJson(const json& j) {
+  if (!j.is_object()) corrupt("landmarks", "not an object");
+  LandmarkSession session;
+  read(j, "fixed", session.fixed, "landmarks.");
+  read(j, "moving", session.moving, "landmarks.");
+  if (!j.contains("pairs")) return session;
+  if (!j["pairs"].is_array()) corrupt("landmarks.pairs", "not an array");
+  for (const json& entry : j["pairs"]) {
+    const std::string at = "landmarks.pairs." + std::to_string(session.pairs.size()) + ".";
+    if (!entry.is_object()) corrupt(at, "not an object");
+    LandmarkSession::Pair pair;
+    read(entry, "name", pair.name, at);
+    for (const char* key : {"fixed_lps", "moving_lps"}) {
+      if (!entry.contains(key)) continue;
+      std::array<double, 3> p{};
+      read(entry, key, p, at);
+      (std::string(key) == "fixed_lps" ? pair.fixed_lps : pair.moving_lps) = Vec3(p[0], p[1], p[2]);
+    }
+    session.pairs.push_back(std::move(pair));
+  }
+  return session;
+}
+
 }  // namespace
 
 json viewStateJson(const ViewState& state) {
@@ -54,6 +92,7 @@ json viewStateJson(const ViewState& state) {
                  {"slab", f.slab},
                  {"slabThickness_mm", f.slabThickness_mm},
                  {"colourBar", f.colourBar}};
+  if (!(state.landmarks == LandmarkSession{})) j["landmarks"] = landmarksJson(state.landmarks);
   return j;
 }
 
@@ -114,6 +153,7 @@ ViewState viewStateFromJson(const json& j) {
       corrupt("fusion", e.what());
     }
   }
+  if (j.contains("landmarks")) state.landmarks = landmarksFromJson(j["landmarks"]);
   return state;
 }
 

@@ -114,6 +114,15 @@ class SliceView {
   void setBrushOutline(const std::optional<Vec3>& centre_lps, double radius_mm = 0.0);
   const std::optional<Vec3>& brushCentre() const { return brushCentre_lps_; }
   double brushRadius_mm() const { return brushRadius_mm_; }
+  // Registration landmarks of this view's series (the Landmarks panel): a ring with the pair's
+  // number, drawn where a point lies on the current slice.
+  struct LandmarkMarker {
+    Vec3 p_lps;
+    std::string label;  // "1", "2", ...
+  };
+  void setLandmarks(std::vector<LandmarkMarker> markers);
+  // The index of the landmark drawn within `tolerance_px` of a display position on this slice.
+  std::optional<std::size_t> landmarkAt(double x_px, double y_px, double tolerance_px) const;
   // The measurement point drawn within `tolerance_px` of a display position on this slice, as
   // (measurement index, point index).
   std::optional<std::pair<std::size_t, std::size_t>> measurementPointAt(double x_px, double y_px,
@@ -225,6 +234,7 @@ class SliceView {
   std::vector<std::uint16_t> labelSamples_;
   const std::vector<Measurement>* measurements_ = nullptr;
   std::vector<Vec3> pendingPoints_;
+  std::vector<LandmarkMarker> landmarks_;
   vtkSmartPointer<vtkPolyData> measurementLines_;
   vtkSmartPointer<vtkActor> measurementActor_;
   std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;

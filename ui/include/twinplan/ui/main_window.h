@@ -39,6 +39,7 @@ class SeriesPanel;
 class SegmentTable;
 class SegmentComparisonPanel;
 class SegmentEditor;
+class LandmarkPanel;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -98,10 +99,28 @@ class MainWindow : public QMainWindow {
   // names are then ignored); stores it undoably and fuses. False when cancelled; throws
   // twinplan::Error.
   bool importRegistration(const std::string& fixed, const std::string& moving);
+  // Series > Export registration as DICOM…: writes the registration that brings `moving` onto
+  // another series as a DICOM Spatial Registration object (io/dicom_registration.h) that
+  // references both series' files, which must be listed in the DICOM browser. A B-spline is
+  // refused (Error(Unsupported)): a Deformable Spatial Registration is not written. False when
+  // cancelled; throws twinplan::Error.
+  bool exportRegistrationAsDicom(const std::string& moving);
   // "Resample moving onto fixed": the registered series `moving` resampled (trilinear) onto its
   // fixed series' grid through its registration, added to the case as a new series in the fixed
   // series' frame of reference (undoable). False when cancelled; throws twinplan::Error.
   bool resampleRegistered(const std::string& moving);
+  // ---- landmarks (main_window_landmarks.cpp) ----
+  LandmarkPanel* landmarkPanel() const { return landmarks_; }
+  // "Register by landmarks": the rigid transform through the complete pairs of `session`
+  // stored undoably as the registration of session.moving onto session.fixed (method
+  // "landmark"), with its residuals and leave-one-out TRE in Registration::quality; the moving
+  // series is then fused over the fixed one. Throws Error(InvalidInput) for fewer than 3
+  // complete pairs, pairs on one line or a series registered to itself.
+  void registerByLandmarks(const LandmarkSession& session);
+  // The Landmarks panel's pairs to / from a landmark JSON file (registration/landmarks.h), the
+  // file chosen through the path chooser. False when cancelled; throws twinplan::Error.
+  bool saveLandmarks();
+  bool loadLandmarks();
   // The volume every view shows (by name), and the one fused over it (empty: none). A
   // foreground that is not registered to the background is refused with a status message.
   void setBackgroundSeries(const std::string& volumeName);
@@ -204,6 +223,18 @@ class MainWindow : public QMainWindow {
   void exportSelectedRegistration();
   void importSelectedRegistration();
   void resampleSelectedSeries();
+  void exportSelectedRegistrationAsDicom();
+  // The path chooser, or a file dialog without one.
+  std::filesystem::path choosePath(const QString& title, const QString& filter, bool save);
+  const io::DicomSeries& dicomSeriesOf(const std::string& volumeName) const;
+  // Landmarks (main_window_landmarks.cpp).
+  void buildLandmarkDock();
+  void showLandmarkPlacing();  // the placing side's series as background, views in pick mode
+  void showLandmarkMarkers();  // the background series' landmarks in the 2D views
+  void restoreLandmarks();     // from the case's view state, after the case was replaced
+  // A case opened in a fresh session: its series' files (Case::series) are scanned into the
+  // DICOM browser when the browser does not list them; files that moved are reported.
+  void listCaseSeriesInBrowser();
   const ImageVolume* backgroundVolume() const;
   const ImageVolume* beginShowingSeries();  // showCase(): picks the background from viewState
   void finishShowingSeries();               // showCase(): restores the rest of the view state
@@ -245,6 +276,9 @@ class MainWindow : public QMainWindow {
   SeriesPanel* seriesPanel_ = nullptr;
   SegmentEditor* editor_ = nullptr;
   int modelRebuilds_ = 0;        // which background rebuild of the edited models is the latest
+  LandmarkPanel* landmarks_ = nullptr;
+  // The background and foreground before landmark placing switched the views to a series.
+  std::optional<std::pair<std::string, std::string>> beforePlacing_;
   std::string background_;       // volume name
   std::string shownBackground_;  // the volume the views were last pointed at
   FusionSettings fusion_;

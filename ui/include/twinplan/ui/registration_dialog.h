@@ -21,7 +21,8 @@ class RegistrationDialog : public QDialog {
                      QWidget* parent = nullptr);
   std::string fixedVolume() const;
   std::string movingVolume() const;
-  std::string method() const;  // "rigid" | "affine" | "bspline" (registration::methodFromString)
+  // "rigid" | "affine" | "bspline" | "landmark" (the Landmarks panel's pairs)
+  std::string method() const;
   // Selects by name / method name; false when the dialog does not offer it.
   bool choose(const std::string& fixed, const std::string& moving, const std::string& method);
 

@@ -3,6 +3,8 @@
 //   left click/drag: move the crosshair     wheel, Up/Down, PgUp/PgDn: previous/next slice
 //   right drag: window (x) / level (y)      middle drag: pan      Ctrl+wheel: zoom
 //   R: reset zoom and pan        left drag on a measurement's point: move that point
+//   left drag on a registration landmark (SliceView::setLandmarks): move that landmark (also
+//   in pick mode)
 #include <memory>
 
 #include "twinplan/rendering/slice_view.h"
@@ -47,6 +49,8 @@ class SliceViewport : public VtkViewport {
   // A measurement point dragged to p_lps (final: the mouse was released).
   void measurementPointMoved(std::size_t measurement, std::size_t point,
                              const twinplan::Vec3& p_lps, bool final);
+  // A landmark (index in SliceView::setLandmarks) dragged to p_lps (final: released).
+  void landmarkMoved(std::size_t landmark, const twinplan::Vec3& p_lps, bool final);
 
  protected:
   void mousePressEvent(QMouseEvent* event) override;
@@ -72,6 +76,8 @@ class SliceViewport : public VtkViewport {
   bool focusingClick_ = false;            // the press that comes with this focus-in only focuses
   std::optional<QPointF> hoverPosition_;  // the mouse over the view, widget coordinates
   std::optional<std::pair<std::size_t, std::size_t>> draggedPoint_;
+  std::optional<std::size_t> draggedLandmark_;
+  QPointF landmarkPress_;
 };
 
 }  // namespace twinplan::ui

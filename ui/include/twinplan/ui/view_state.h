@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/rendering/slice_view.h"
@@ -35,6 +36,20 @@ struct FusionSettings {
   bool operator==(const FusionSettings&) const = default;
 };
 
+// The Landmarks panel's work (issue #15 item 3): the fixed and moving series (volume names) and
+// the pairs placed so far, each point in LPS mm of its own series' frame; a point not placed yet
+// is empty. Saved with the view state so that half-placed landmarks survive saving and reopening.
+struct LandmarkSession {
+  struct Pair {
+    std::string name;
+    std::optional<Vec3> fixed_lps, moving_lps;
+    bool operator==(const Pair&) const = default;
+  };
+  std::string fixed, moving;
+  std::vector<Pair> pairs;
+  bool operator==(const LandmarkSession&) const = default;
+};
+
 struct ViewState {
   static constexpr int kVersion = 1;
   std::string layout = "4up";  // "4up" | "1up" | "1+3"
@@ -43,6 +58,8 @@ struct ViewState {
   std::map<std::string, rendering::WindowLevel> windows;  // by volume name
   std::map<std::string, ViewCamera> cameras;              // "axial", "sagittal", "coronal"
   FusionSettings fusion;
+  LandmarkSession landmarks;  // "landmarks": {"fixed", "moving", "pairs": [{"name", "fixed_lps",
+                              // "moving_lps"}]}, written when there is a pair or a series pair
 };
 
 nlohmann::json viewStateJson(const ViewState& state);
