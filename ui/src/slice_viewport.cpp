@@ -66,14 +66,12 @@ void SliceViewport::mousePressEvent(QMouseEvent* event) {
     return;
   }
   if (pickMode_) {
-    const QPoint display = toVtkDisplay(event->position());
     Vec3 p_lps;
-    if (view_->displayToLps(display.x(), display.y(), p_lps)) emit pointPicked(p_lps);
+    if (view_->displayToLps(at.x(), at.y(), p_lps)) emit pointPicked(p_lps);
     dragButton_ = Qt::NoButton;  // a pick is a click, not a drag
     return;
   }
-  const QPoint display = toVtkDisplay(event->position());
-  draggedPoint_ = view_->measurementPointAt(display.x(), display.y(), 6.0 * devicePixelRatioF());
+  draggedPoint_ = view_->measurementPointAt(at.x(), at.y(), 6.0 * devicePixelRatioF());
   if (!draggedPoint_) moveCrosshairTo(event->position());
 }
 
