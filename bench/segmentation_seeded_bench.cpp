@@ -2,12 +2,17 @@
 // tools and presets"): each tool's preview on a 512x512x300 CT-like volume (goal: < 200 ms for
 // the 2D tools, < 2 s for 3D region growing) and its full 3D run, and each preset's full run on
 // the full-size phantoms. Wall-clock medians of `repeats` runs; prints one JSON object.
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "twinplan/core/parallel.h"
 #include "twinplan/phantom/phantom.h"
@@ -19,16 +24,36 @@ using namespace twinplan::segmentation;
 
 namespace {
 
-double medianSeconds(int repeats, const std::function<void()>& run) {
-  std::vector<double> times;
+// CPU seconds of the whole process (all threads): on a shared, loaded machine the wall time
+// depends on the other users, the CPU time much less.
+double processCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + 1e-6 * double(t.tv_usec); };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+struct Timing {
+  double wall_s = 0.0, cpu_s = 0.0;  // medians over the repeats
+};
+
+Timing medianTiming(int repeats, const std::function<void()>& run) {
+  std::vector<double> walls, cpus;
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
+    const double cpuStart = processCpuSeconds();
     run();
-    times.push_back(
+    cpus.push_back(processCpuSeconds() - cpuStart);
+    walls.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  std::sort(walls.begin(), walls.end());
+  std::sort(cpus.begin(), cpus.end());
+  return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
+}
+
+double medianSeconds(int repeats, const std::function<void()>& run) {
+  return medianTiming(repeats, run).wall_s;
 }
 
 // A 512x512x300 CT at 0.8x0.8x1 mm: body (40 HU) in air, an organ (100 HU) with a vessel tube
@@ -66,8 +91,13 @@ ImageVolume bigCt() {
 
 int main(int argc, char** argv) {
   const int repeats = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  // An optional second argument keeps only the tools whose name contains it (and skips the
+  // presets), for profiling one tool: `... 3 watershed`.
+  const std::string only = argc > 2 ? argv[2] : "";
   nlohmann::json out;
   out["threads"] = parallel::maxThreads();
+  std::array<double, 3> load{};
+  if (getloadavg(load.data(), 3) == 3) out["load average 1/5/15 min"] = load;
   const ImageVolume ct = bigCt();
   const std::vector<Vec3> seed{Vec3(-70, 20, 0)};  // in the organ, beside the vessel
   const HuRange organ{70, 130};
@@ -76,8 +106,11 @@ int main(int argc, char** argv) {
   const VoxelBox box = boxAround(g, seed[0], 40.0);  // an 80 mm cube around the seed
   nlohmann::json tools;
   auto time = [&](const std::string& name, const std::function<void()>& run, int n) {
-    tools[name] = medianSeconds(n, run);
-    std::cerr << name << " " << tools[name] << " s\n";
+    if (name.find(only) == std::string::npos) return;
+    const Timing t = medianTiming(n, run);
+    tools[name] = t.wall_s;
+    tools[name + " cpu_s"] = t.cpu_s;
+    std::cerr << name << " " << t.wall_s << " s (CPU " << t.cpu_s << " s)\n";
   };
   time(
       "threshold slice preview", [&] { threshold(ct, organ, slice); }, repeats);
@@ -110,6 +143,10 @@ int main(int argc, char** argv) {
   time(
       "watershed 80 mm box preview", [&] { watershed(ct, markers, 1.0, box); }, repeats);
   out["tools 512x512x300"] = tools;
+  if (!only.empty()) {
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
 
   nlohmann::json presets;
   phantom::PhantomOptions options;
