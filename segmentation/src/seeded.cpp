@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "itk_support.h"
@@ -294,9 +295,10 @@ ImageGeometry coarseGrid(const ImageGeometry& fine, int factor) {
   return coarse;
 }
 
-// The mean of each block (the blocks at the far edges may hold fewer voxels).
-FloatImage::Pointer blockMean(const FloatImage& fine, const ImageGeometry& fineGrid,
-                              const ImageGeometry& coarseGrid, int factor) {
+// The smallest speed in each block (the blocks at the far edges may hold fewer voxels): an edge
+// (speed ~0) thinner than a block still stops the front, where a block mean would let it leak.
+FloatImage::Pointer blockMinimum(const FloatImage& fine, const ImageGeometry& fineGrid,
+                                 const ImageGeometry& coarseGrid, int factor) {
   auto coarse = detail::newFloatImage(coarseGrid);
   const float* from = fine.GetBufferPointer();
   float* to = coarse->GetBufferPointer();
@@ -305,15 +307,13 @@ FloatImage::Pointer blockMean(const FloatImage& fine, const ImageGeometry& fineG
     for (auto kc = std::int64_t(ks.begin); kc < std::int64_t(ks.end); ++kc)
       for (std::int64_t jc = 0; jc < coarseGrid.size[1]; ++jc)
         for (std::int64_t ic = 0; ic < coarseGrid.size[0]; ++ic) {
-          double sum = 0.0;
-          int count = 0;
+          float lowest = std::numeric_limits<float>::max();
           for (std::int64_t k = kc * factor; k < std::min(n[2], (kc + 1) * factor); ++k)
             for (std::int64_t j = jc * factor; j < std::min(n[1], (jc + 1) * factor); ++j)
               for (std::int64_t i = ic * factor; i < std::min(n[0], (ic + 1) * factor); ++i) {
-                sum += from[fineGrid.linearIndex(i, j, k)];
-                ++count;
+                lowest = std::min(lowest, from[fineGrid.linearIndex(i, j, k)]);
               }
-          to[coarseGrid.linearIndex(ic, jc, kc)] = static_cast<float>(sum / count);
+          to[coarseGrid.linearIndex(ic, jc, kc)] = lowest;
         }
   });
   return coarse;
@@ -361,6 +361,109 @@ RegionMask insideFromCoarse(const FloatImage& coarse, const ImageGeometry& coars
     }
   });
   return mask;
+}
+
+// Gaussian-derivative filtering of a slice (the watershed's slice preview). A separable FIR
+// Gaussian cut at 4 sigma (the kernel's tail beyond holds < 1e-4 of its weight) applied along
+// each axis in turn, over a block of the volume that holds the kernel's reach, each pass keeping
+// only the positions of the slice along its axis: the thin axis first, so the rest is 2D work.
+struct Block {
+  std::array<std::int64_t, 3> size{};
+  std::vector<float> values;
+  std::size_t at(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return static_cast<std::size_t>(i + size[0] * (j + size[1] * k));
+  }
+};
+
+// Weights at offsets -r..r (r = kernel.size() / 2) of a Gaussian of sigma_mm sampled every
+// spacing_mm, or of its derivative (normalised so that a ramp of slope 1 gives 1).
+std::vector<double> gaussianKernel(double sigma_mm, double spacing_mm, bool derivative) {
+  const auto radius = static_cast<std::int64_t>(std::ceil(4.0 * sigma_mm / spacing_mm));
+  std::vector<double> weights;
+  double norm = 0.0;
+  for (std::int64_t t = -radius; t <= radius; ++t) {
+    const double x_mm = double(t) * spacing_mm;
+    const double g = std::exp(-0.5 * x_mm * x_mm / (sigma_mm * sigma_mm));
+    weights.push_back(derivative ? x_mm * g : g);
+    norm += derivative ? x_mm * x_mm * g : g;
+  }
+  for (double& w : weights) w /= norm;
+  return weights;
+}
+
+// Correlates `in` with `kernel` along `axis`, keeping positions first..first+count-1 of that
+// axis (indices beyond the block are clamped to it: the volume's edge repeated).
+Block filterAxis(const Block& in, int axis, const std::vector<double>& kernel, std::int64_t first,
+                 std::int64_t count) {
+  Block out;
+  out.size = in.size;
+  out.size[axis] = count;
+  out.values.resize(static_cast<std::size_t>(out.size[0] * out.size[1] * out.size[2]));
+  const auto radius = static_cast<std::int64_t>(kernel.size() / 2);
+  const std::int64_t stride = axis == 0 ? 1 : axis == 1 ? in.size[0] : in.size[0] * in.size[1];
+  const std::int64_t last = in.size[axis] - 1;
+  parallel::parallelFor({0, std::size_t(out.size[2])}, 1, [&](parallel::IndexRange ks) {
+    for (auto k = std::int64_t(ks.begin); k < std::int64_t(ks.end); ++k)
+      for (std::int64_t j = 0; j < out.size[1]; ++j)
+        for (std::int64_t i = 0; i < out.size[0]; ++i) {
+          std::array<std::int64_t, 3> p{i, j, k};
+          const std::int64_t centre = p[axis] + first;
+          p[axis] = 0;
+          const float* line = in.values.data() + in.at(p[0], p[1], p[2]);
+          double sum = 0.0;
+          for (std::int64_t t = -radius; t <= radius; ++t)
+            sum += kernel[std::size_t(t + radius)] *
+                   double(line[std::clamp<std::int64_t>(centre + t, 0, last) * stride]);
+          out.values[out.at(i, j, k)] = static_cast<float>(sum);
+        }
+  });
+  return out;
+}
+
+// |grad (G_sigma * image)| on the voxels of `box` (one voxel thick along some axis), from the
+// volume around it: the same quantity as ITK's GradientMagnitudeRecursiveGaussianImageFilter
+// on the whole volume, with a FIR kernel instead of Deriche's recursive approximation.
+FloatImage::Pointer sliceGradientMagnitude(const ImageVolume& volume, const VoxelBox& box,
+                                           double sigma_mm, Progress& progress) {
+  const ImageGeometry& g = volume.geometry();
+  std::array<std::vector<double>, 3> smooth, derive;
+  VoxelBox reach = box;
+  for (int a = 0; a < 3; ++a) {
+    smooth[a] = gaussianKernel(sigma_mm, g.spacing_mm[a], false);
+    derive[a] = gaussianKernel(sigma_mm, g.spacing_mm[a], true);
+    const auto radius = static_cast<std::int64_t>(smooth[a].size() / 2);
+    reach.begin[a] = std::max<std::int64_t>(0, box.begin[a] - radius);
+    reach.end[a] = std::min<std::int64_t>(g.size[a], box.end[a] + radius);
+  }
+  Block block;
+  {
+    auto image = detail::floatImage(volume, reach, false, progress);
+    const float* values = image->GetBufferPointer();
+    block.size = {reach.extent(0), reach.extent(1), reach.extent(2)};
+    block.values.assign(
+        values, values + static_cast<std::size_t>(block.size[0] * block.size[1] * block.size[2]));
+  }
+  int thin = 2;
+  for (int a = 0; a < 3; ++a)
+    if (box.extent(a) < box.extent(thin)) thin = a;
+  std::array<int, 3> order{thin, (thin + 1) % 3, (thin + 2) % 3};
+  auto pass = [&](const Block& in, int axis, bool derivative) {
+    return filterAxis(in, axis, derivative ? derive[axis] : smooth[axis],
+                      box.begin[axis] - reach.begin[axis], box.extent(axis));
+  };
+  const Block smoothedThin = pass(block, thin, false);
+  const Block derivedThin = pass(block, thin, true);
+  progress.check();
+  const Block alongThin = pass(pass(derivedThin, order[1], false), order[2], false);
+  const Block alongSecond = pass(pass(smoothedThin, order[1], true), order[2], false);
+  const Block alongThird = pass(pass(smoothedThin, order[1], false), order[2], true);
+  auto out = detail::newFloatImage(boxGeometry(g, box));
+  float* magnitude = out->GetBufferPointer();
+  for (std::size_t v = 0; v < alongThin.values.size(); ++v)
+    magnitude[v] = std::sqrt(alongThin.values[v] * alongThin.values[v] +
+                             alongSecond.values[v] * alongSecond.values[v] +
+                             alongThird.values[v] * alongThird.values[v]);
+  return out;
 }
 
 }  // namespace
@@ -498,7 +601,7 @@ RegionMask geodesicActiveContour(const ImageVolume& volume, std::span<const Vec3
   const ImageGeometry fineGrid = boxGeometry(volume.geometry(), box);
   const int factor = region ? coarseningFactor(box, options.previewVoxels) : 1;
   const ImageGeometry grid = factor > 1 ? coarseGrid(fineGrid, factor) : fineGrid;
-  if (factor > 1) speed = blockMean(*speed, fineGrid, grid, factor);
+  if (factor > 1) speed = blockMinimum(*speed, fineGrid, grid, factor);
   std::vector<itk::Index<3>> gridSeeds = seeds;
   for (auto& seed : gridSeeds)
     for (unsigned a = 0; a < 3; ++a) seed[a] /= factor;
@@ -548,7 +651,11 @@ WatershedResult watershed(const ImageVolume& volume,
   if (!(smoothingSigma_mm > 0.0))
     throw Error(ErrorKind::InvalidInput, "Watershed needs a smoothing sigma > 0 mm.", "sigma");
   const VoxelBox asked = regionOrWhole(volume, region);
-  const VoxelBox box = widenedForGaussian(volume, asked);
+  // A slice preview: the gradient at the slice from the volume around it, and the flooding on
+  // the slice alone (a quarter of the voxels of the four-slice box the recursive Gaussian needs,
+  // and the slice's own 2D basins, as a user sees them).
+  const bool slice = std::min({asked.extent(0), asked.extent(1), asked.extent(2)}) == 1;
+  const VoxelBox box = slice ? asked : widenedForGaussian(volume, asked);
   const ImageGeometry grid = boxGeometry(volume.geometry(), box);
   auto markers = detail::newLabelImage(grid);
   for (std::size_t label = 0; label < seedsPerLabel.size(); ++label) {
@@ -558,10 +665,14 @@ WatershedResult watershed(const ImageVolume& volume,
     for (const auto& index : detail::seedIndices(volume.geometry(), box, seeds))
       markers->SetPixel(index, static_cast<std::uint16_t>(label + 1));
   }
-  auto read = subRange(progress, 0.0, 0.1);
-  auto image = detail::floatImage(volume, box, false, *read);
-  auto gradientProgress = subRange(progress, 0.1, 0.4);
-  auto gradient = gradientMagnitude(image, smoothingSigma_mm, *gradientProgress);
+  auto gradientProgress = subRange(progress, 0.0, 0.4);
+  FloatImage::Pointer gradient;
+  if (slice) {
+    gradient = sliceGradientMagnitude(volume, box, smoothingSigma_mm, *gradientProgress);
+  } else {
+    auto image = detail::floatImage(volume, box, false, *gradientProgress);
+    gradient = gradientMagnitude(image, smoothingSigma_mm, *gradientProgress);
+  }
   using Watershed = itk::MorphologicalWatershedFromMarkersImageFilter<FloatImage, LabelImage>;
   auto flood = Watershed::New();
   flood->SetInput(gradient);
