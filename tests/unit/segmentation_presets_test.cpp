@@ -247,6 +247,14 @@ TEST(SegmentationPresets, AirwaysAndLungsInAChestWithATracheaAndBronchi) {
   EXPECT_GE(lungDice, 0.97);
 }
 
+TEST(SegmentationPresets, NoAirwaysInTheAbdomen) {
+  // The abdomen phantom has no trachea (its top is below the lungs): bowel gas must not be
+  // taken for one.
+  const LabelMap labels = runPreset(*findVolume(abdomen().twin, "CT"), PresetName::Lungs, {});
+  EXPECT_FALSE(labels.findSegment("Airways"));
+  EXPECT_EQ(labels.segments().size(), 1u);
+}
+
 TEST(SegmentationPresets, ClearErrorsForBadInput) {
   const phantom::Phantom p = makeAbdomen(0.25);
   const ImageVolume& ct = *findVolume(p.twin, "CT");
