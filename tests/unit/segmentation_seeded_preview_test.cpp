@@ -5,6 +5,7 @@
 // contour's coarse preview against the full-resolution run in the same box.
 #include <gtest/gtest.h>
 #include <itkConfidenceConnectedImageFilter.h>
+#include <itkConnectedThresholdImageFilter.h>
 
 #include <cmath>
 #include <iostream>
@@ -107,6 +108,34 @@ TEST(SegmentationSeededPreview, ConfidenceConnectedIsItksFilterVoxelForVoxel) {
     ASSERT_GT(expected.count(), 1000u);  // the liver, not a speck
     EXPECT_EQ(ours.count(), expected.count());
     EXPECT_EQ(ours.inside, expected.inside);
+  }
+}
+
+TEST(SegmentationSeededPreview, RegionGrowingIsItksConnectedThresholdVoxelForVoxel) {
+  const ImageVolume& ct = abdomenCt();
+  const ImageGeometry& g = ct.geometry();
+  const Vec3 seed = pointIn("Liver", Vec3(-70, -5, 55));
+  auto image = newItkImage<float>(g);
+  const auto voxels = ct.voxels<std::int16_t>();
+  std::copy(voxels.begin(), voxels.end(), image->GetBufferPointer());
+  for (const HuRange range : {HuRange{70, 130}, HuRange{-29, 150}, HuRange{80.5, 119.5}}) {
+    using Filter =
+        itk::ConnectedThresholdImageFilter<itk::Image<float, 3>, itk::Image<std::uint8_t, 3>>;
+    auto filter = Filter::New();
+    filter->SetInput(image);
+    filter->SetLower(static_cast<float>(range.low_HU));
+    filter->SetUpper(static_cast<float>(range.high_HU));
+    filter->SetReplaceValue(1);
+    const Vec3 ijk = g.lpsToIndex(seed);
+    itk::Index<3> index;
+    for (unsigned a = 0; a < 3; ++a) index[a] = std::llround(ijk[a]);
+    filter->AddSeed(index);
+    filter->Update();
+    const std::uint8_t* theirs = filter->GetOutput()->GetBufferPointer();
+    const std::vector<Vec3> seeds{seed};
+    const RegionMask ours = connectedThreshold(ct, seeds, range);
+    ASSERT_GT(ours.count(), 1000u);
+    EXPECT_TRUE(std::equal(ours.inside.begin(), ours.inside.end(), theirs));
   }
 }
 
