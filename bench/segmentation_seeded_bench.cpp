@@ -2,6 +2,8 @@
 // tools and presets"): each tool's preview on a 512x512x300 CT-like volume (goal: < 200 ms for
 // the 2D tools, < 2 s for 3D region growing) and its full 3D run, and each preset's full run on
 // the full-size phantoms. Wall-clock medians of `repeats` runs; prints one JSON object.
+#include <itkConfidenceConnectedImageFilter.h>
+#include <itkConnectedThresholdImageFilter.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "twinplan/core/itk_view.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/segmentation/presets.h"
@@ -87,6 +90,49 @@ ImageVolume bigCt() {
   return ct;
 }
 
+// The peers of the region-growing tools, which now run ITK's rules on our own flood fill: ITK's
+// own filters on the same voxels (a float copy of the box, as the tools make), timed with it.
+using FloatImage = itk::Image<float, 3>;
+using MaskImage = itk::Image<std::uint8_t, 3>;
+
+FloatImage::Pointer floatCopy(const ImageVolume& ct, const VoxelBox& box) {
+  auto image = newItkImage<float>(boxGeometry(ct.geometry(), box));
+  const auto voxels = ct.voxels<std::int16_t>();
+  float* out = image->GetBufferPointer();
+  for (std::int64_t k = box.begin[2]; k < box.end[2]; ++k)
+    for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+      for (std::int64_t i = box.begin[0]; i < box.end[0]; ++i)
+        *out++ = voxels[ct.geometry().linearIndex(i, j, k)];
+  return image;
+}
+
+itk::Index<3> seedIndex(const ImageVolume& ct, const VoxelBox& box, const Vec3& seed_lps) {
+  const Vec3 ijk = ct.geometry().lpsToIndex(seed_lps);
+  itk::Index<3> index;
+  for (unsigned a = 0; a < 3; ++a) index[a] = std::llround(ijk[a]) - box.begin[a];
+  return index;
+}
+
+void itkConnectedThreshold(const ImageVolume& ct, const VoxelBox& box, const Vec3& seed,
+                           HuRange range) {
+  auto grow = itk::ConnectedThresholdImageFilter<FloatImage, MaskImage>::New();
+  grow->SetInput(floatCopy(ct, box));
+  grow->SetLower(float(range.low_HU));
+  grow->SetUpper(float(range.high_HU));
+  grow->AddSeed(seedIndex(ct, box, seed));
+  grow->Update();
+}
+
+void itkConfidenceConnected(const ImageVolume& ct, const VoxelBox& box, const Vec3& seed) {
+  auto grow = itk::ConfidenceConnectedImageFilter<FloatImage, MaskImage>::New();
+  grow->SetInput(floatCopy(ct, box));
+  grow->SetMultiplier(2.5);
+  grow->SetNumberOfIterations(5);
+  grow->SetInitialNeighborhoodRadius(2);
+  grow->AddSeed(seedIndex(ct, box, seed));
+  grow->Update();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +174,18 @@ int main(int argc, char** argv) {
       repeats);
   time(
       "confidence connected full", [&] { confidenceConnected(ct, seed); }, 1);
+  // Peers in the same run: ITK's filters (what the tools ran before), the old watershed slice
+  // preview (a 3D flooding of the four-slice box the recursive Gaussian needs) and the geodesic
+  // active contour at full resolution in the box (what its preview did before).
+  time(
+      "peer ITK connected threshold 80 mm box",
+      [&] { itkConnectedThreshold(ct, box, seed[0], organ); }, repeats);
+  time(
+      "peer ITK connected threshold full",
+      [&] { itkConnectedThreshold(ct, wholeGrid(g), seed[0], organ); }, 1);
+  time(
+      "peer ITK confidence connected 80 mm box", [&] { itkConfidenceConnected(ct, box, seed[0]); },
+      repeats);
   FastMarchingOptions marching;
   marching.arrivalTime = 30.0;
   time(
@@ -136,10 +194,19 @@ int main(int argc, char** argv) {
       "fast marching 80 mm box preview", [&] { fastMarching(ct, seed, marching, box); }, repeats);
   time(
       "geodesic active contour 80 mm box preview",
-      [&] { geodesicActiveContour(ct, seed, {}, box); }, 1);
+      [&] { geodesicActiveContour(ct, seed, {}, box); }, repeats);
+  GeodesicOptions fullResolution;
+  fullResolution.previewVoxels = 0;
+  time(
+      "peer old geodesic active contour 80 mm box (full resolution)",
+      [&] { geodesicActiveContour(ct, seed, fullResolution, box); }, 1);
   const std::vector<std::vector<Vec3>> markers{{Vec3(-40, 0, 0)}, seed};  // vessel vs organ
   time(
       "watershed slice preview", [&] { watershed(ct, markers, 1.0, slice); }, repeats);
+  const VoxelBox fourSlices{{0, 0, 148}, {g.size[0], g.size[1], 152}};
+  time(
+      "peer old watershed slice preview (3D on 4 slices)",
+      [&] { watershed(ct, markers, 1.0, fourSlices); }, repeats);
   time(
       "watershed 80 mm box preview", [&] { watershed(ct, markers, 1.0, box); }, repeats);
   out["tools 512x512x300"] = tools;

@@ -465,6 +465,51 @@ FloatImage::Pointer sliceGradientMagnitude(const ImageVolume& volume, const Voxe
   return out;
 }
 
+// Marker watershed flooding (MarkWatershedLine off: every voxel gets a label; faces only).
+template <unsigned Dimension>
+std::vector<std::uint16_t> flood(
+    const typename itk::Image<float, Dimension>::Pointer& gradient,
+    const typename itk::Image<std::uint16_t, Dimension>::Pointer& markers, Progress& progress) {
+  using Watershed =
+      itk::MorphologicalWatershedFromMarkersImageFilter<itk::Image<float, Dimension>,
+                                                        itk::Image<std::uint16_t, Dimension>>;
+  auto flooding = Watershed::New();
+  flooding->SetInput(gradient);
+  flooding->SetMarkerImage(markers);
+  flooding->SetMarkWatershedLine(false);
+  flooding->SetFullyConnected(false);
+  detail::runFilter(flooding, progress, "Watershed");
+  const std::uint16_t* labels = flooding->GetOutput()->GetBufferPointer();
+  return {labels, labels + flooding->GetOutput()->GetBufferedRegion().GetNumberOfPixels()};
+}
+
+std::vector<std::uint16_t> flood3d(const FloatImage::Pointer& gradient,
+                                   const LabelImage::Pointer& markers, Progress& progress) {
+  return flood<3>(gradient, markers, progress);
+}
+
+// A one-voxel-thick box flooded as a 2D image: its buffer is already a 2D image of the other two
+// axes (i fastest), and ITK's neighbourhood iterators take their slow, bounds-checked path on
+// every pixel of a 3D image one voxel thick (measured: half the flooding's time).
+std::vector<std::uint16_t> floodSlice(const FloatImage& gradient, const LabelImage& markers,
+                                      const VoxelBox& box, Progress& progress) {
+  int thin = 0;
+  while (box.extent(thin) != 1) ++thin;
+  itk::ImageRegion<2> region;
+  region.SetSize(0, static_cast<itk::SizeValueType>(box.extent(thin == 0 ? 1 : 0)));
+  region.SetSize(1, static_cast<itk::SizeValueType>(box.extent(thin == 2 ? 1 : 2)));
+  auto gradient2d = itk::Image<float, 2>::New();
+  gradient2d->SetRegions(region);
+  gradient2d->Allocate();
+  auto markers2d = itk::Image<std::uint16_t, 2>::New();
+  markers2d->SetRegions(region);
+  markers2d->Allocate();
+  const std::size_t n = region.GetNumberOfPixels();
+  std::copy_n(gradient.GetBufferPointer(), n, gradient2d->GetBufferPointer());
+  std::copy_n(markers.GetBufferPointer(), n, markers2d->GetBufferPointer());
+  return flood<2>(gradient2d, markers2d, progress);
+}
+
 }  // namespace
 
 HuRange huRange(HuPreset preset) {
@@ -672,16 +717,9 @@ WatershedResult watershed(const ImageVolume& volume,
     auto image = detail::floatImage(volume, box, false, *gradientProgress);
     gradient = gradientMagnitude(image, smoothingSigma_mm, *gradientProgress);
   }
-  using Watershed = itk::MorphologicalWatershedFromMarkersImageFilter<FloatImage, LabelImage>;
-  auto flood = Watershed::New();
-  flood->SetInput(gradient);
-  flood->SetMarkerImage(markers);
-  flood->SetMarkWatershedLine(false);  // every voxel gets a label
-  flood->SetFullyConnected(false);
   auto run = subRange(progress, 0.4, 1.0);
-  detail::runFilter(flood, *run, "Watershed");
-  const std::uint16_t* labels = flood->GetOutput()->GetBufferPointer();
-  const std::vector<std::uint16_t> all(labels, labels + grid.voxelCount());
+  const std::vector<std::uint16_t> all =
+      slice ? floodSlice(*gradient, *markers, box, *run) : flood3d(gradient, markers, *run);
   if (box == asked) return {grid, all};
   return {boxGeometry(volume.geometry(), asked), cropBox(all, box, asked)};
 }
