@@ -89,6 +89,15 @@ RegionMask sliceOf(const RegionMask& mask, std::int64_t k) {
                                     mask.inside.begin() + std::ptrdiff_t(n * std::size_t(k + 1)))};
 }
 
+RegionMask cropped(const RegionMask& mask, const VoxelBox& box) {
+  RegionMask out{boxGeometry(mask.geometry, box), {}};
+  for (std::int64_t k = box.begin[2]; k < box.end[2]; ++k)
+    for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+      for (std::int64_t i = box.begin[0]; i < box.end[0]; ++i)
+        out.inside.push_back(mask.inside[mask.geometry.linearIndex(i, j, k)]);
+  return out;
+}
+
 double reported(const std::string& name, double value) {
   std::cout << "[ DICE     ] " << name << " " << value << "\n";
   ::testing::Test::RecordProperty(name, std::to_string(value));
@@ -184,6 +193,24 @@ TEST(SegmentationSeededPreview, WatershedSlicePreviewAgreesWithTheFourSliceAndFu
   // slice (measured 0.54 and 0.56); the slice preview is no further from it than before.
   EXPECT_GE(reported("watershed_slice_vs_full_3d", dice(now, full)),
             reported("watershed_four_slice_vs_full_3d", dice(before, full)) - 0.05);
+}
+
+TEST(SegmentationSeededPreview, WatershedSagittalSlicePreviewAgreesWithTheFourSliceRun) {
+  // A slice along i (sagittal) through the liver: markers in the liver and the air.
+  const ImageVolume& ct = abdomenCt();
+  const ImageGeometry& g = ct.geometry();
+  const Vec3 inLiver = pointIn("Liver", Vec3(-70, -5, 55));
+  const std::int64_t i = std::llround(g.lpsToIndex(inLiver)[0]);
+  const Vec3 air = g.indexToLps(Vec3(double(i), 1, 1));
+  const std::vector<std::vector<Vec3>> markers{{inLiver}, {air}};
+  const VoxelBox slice{{i, 0, 0}, {i + 1, g.size[1], g.size[2]}};
+  const WatershedResult preview = watershed(ct, markers, 1.0, slice);
+  ASSERT_EQ(preview.geometry.size[0], 1);
+  const VoxelBox four{{i - 2, 0, 0}, {i + 2, g.size[1], g.size[2]}};
+  const RegionMask before = cropped(onGrid(watershed(ct, markers, 1.0, four).mask(1), g), slice);
+  const RegionMask now{before.geometry, preview.mask(1).inside};
+  EXPECT_GT(now.count(), 500u);
+  EXPECT_GE(reported("watershed_sagittal_slice_vs_four_slice", dice(now, before)), 0.97);
 }
 
 TEST(SegmentationSeededPreview, GeodesicCoarsePreviewAgreesWithTheFullResolutionRun) {
