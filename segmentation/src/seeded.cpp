@@ -401,21 +401,25 @@ Block filterAxis(const Block& in, int axis, const std::vector<double>& kernel, s
   const auto radius = static_cast<std::int64_t>(kernel.size() / 2);
   const std::int64_t stride = axis == 0 ? 1 : axis == 1 ? in.size[0] : in.size[0] * in.size[1];
   const std::int64_t last = in.size[axis] - 1;
-  parallel::parallelFor({0, std::size_t(out.size[2])}, 1, [&](parallel::IndexRange ks) {
-    for (auto k = std::int64_t(ks.begin); k < std::int64_t(ks.end); ++k)
-      for (std::int64_t j = 0; j < out.size[1]; ++j)
-        for (std::int64_t i = 0; i < out.size[0]; ++i) {
-          std::array<std::int64_t, 3> p{i, j, k};
-          const std::int64_t centre = p[axis] + first;
-          p[axis] = 0;
-          const float* line = in.values.data() + in.at(p[0], p[1], p[2]);
-          double sum = 0.0;
-          for (std::int64_t t = -radius; t <= radius; ++t)
-            sum += kernel[std::size_t(t + radius)] *
-                   double(line[std::clamp<std::int64_t>(centre + t, 0, last) * stride]);
-          out.values[out.at(i, j, k)] = static_cast<float>(sum);
+  // Rows (j, k) in chunks: after the thin axis's pass the block is one slice, k extent 1.
+  parallel::parallelFor(
+      {0, std::size_t(out.size[1] * out.size[2])}, 16, [&](parallel::IndexRange rows) {
+        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+          const auto j = static_cast<std::int64_t>(row) % out.size[1];
+          const auto k = static_cast<std::int64_t>(row) / out.size[1];
+          for (std::int64_t i = 0; i < out.size[0]; ++i) {
+            std::array<std::int64_t, 3> p{i, j, k};
+            const std::int64_t centre = p[axis] + first;
+            p[axis] = 0;
+            const float* line = in.values.data() + in.at(p[0], p[1], p[2]);
+            double sum = 0.0;
+            for (std::int64_t t = -radius; t <= radius; ++t)
+              sum += kernel[std::size_t(t + radius)] *
+                     double(line[std::clamp<std::int64_t>(centre + t, 0, last) * stride]);
+            out.values[out.at(i, j, k)] = static_cast<float>(sum);
+          }
         }
-  });
+      });
   return out;
 }
 
