@@ -287,6 +287,37 @@ RegionMask airways(const ImageVolume& ct, const RegionMask& air, const RegionMas
   return withRim;
 }
 
+// Whether the largest component lies on both sides of the body's mid-sagittal plane, at least
+// kJoinedLungSide of it on each: both lungs joined. The right lung is the larger but the two
+// are of one order (Gray's Anatomy: the right lung is only somewhat broader and heavier than
+// the left), so joined lungs leave well over 25 % on each side, a single lung (which reaches at
+// most a little past the midline) far less.
+constexpr double kJoinedLungSide = 0.25;
+
+bool holdsBothLungs(const Components& parts, const RegionMask& body) {
+  if (parts.sizes.empty()) return false;
+  const ImageGeometry& g = parts.geometry;
+  // The body's centre and the patient's left-right axis (L is +x in LPS).
+  Vec3 centre = Vec3::Zero();
+  std::size_t bodyVoxels = 0, left = 0, right = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (body.inside[g.linearIndex(i, j, k)]) {
+          centre += Vec3(double(i), double(j), double(k));
+          ++bodyVoxels;
+        }
+  if (bodyVoxels == 0) return false;
+  const double midline_x = g.indexToLps(centre / double(bodyVoxels)).x();
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (parts.labels[g.linearIndex(i, j, k)] == 1)
+          ++(g.indexToLps(Vec3(double(i), double(j), double(k))).x() > midline_x ? left : right);
+  const double smaller = double(std::min(left, right));
+  return smaller >= kJoinedLungSide * double(parts.sizes[0]);
+}
+
 struct LungParts {
   RegionMask lungs, airways;
 };
@@ -308,6 +339,10 @@ LungParts lungsAndAirways(const ImageVolume& ct, Progress& progress) {
   std::vector<bool> keep(parts.sizes.size());
   for (std::size_t n = 0; n < std::min<std::size_t>(2, keep.size()); ++n)
     keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
+  // Lungs joined in front of the heart (the anterior junction line blurred at this threshold)
+  // are one component that holds both; the next largest air space is then bowel or stomach
+  // gas, not a lung.
+  if (keep.size() > 1 && holdsBothLungs(parts, body)) keep[1] = false;
   return {parts.select(keep), std::move(tree)};
 }
 
