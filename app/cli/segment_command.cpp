@@ -48,7 +48,8 @@ segmentation::SegmentOperation operationOf(const SegmentToolArguments& a, const 
   op.tool = segmentation::segmentToolFromString(a.tool);
   const bool needsLength = op.tool == SegmentTool::Grow || op.tool == SegmentTool::Shrink ||
                            op.tool == SegmentTool::Open || op.tool == SegmentTool::Close ||
-                           op.tool == SegmentTool::Hollow || op.tool == SegmentTool::Smooth;
+                           op.tool == SegmentTool::Hollow || op.tool == SegmentTool::Smooth ||
+                           op.tool == SegmentTool::Median;
   if (needsLength && !a.margin_mm) {
     throw Error(ErrorKind::InvalidInput,
                 "--op " + a.tool + " needs a length: add --mm R (millimetres).");
@@ -111,7 +112,7 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
   command.add_option("CASE", a.input, "Case file (.twinplan)")->required();
   command.add_option("--out", a.output, "Case file to write (may be CASE itself)")->required();
   command.add_option("--op", a.tool,
-                     "grow | shrink | open | close | hollow | fill-holes | smooth | "
+                     "grow | shrink | open | close | hollow | fill-holes | smooth | median | "
                      "fill-between-slices | keep-largest-island | keep-island-at-seed | "
                      "remove-small-islands | split-islands | logical");
   command.add_option("--preset", a.preset,
@@ -123,7 +124,7 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
                      "Label map holding it (default: the first that does)");
   command.add_option("--mm", a.margin_mm,
                      "Length in mm: margin (grow, shrink), ball radius (open, close), shell "
-                     "thickness (hollow), Gaussian sigma (smooth)");
+                     "thickness (hollow), Gaussian sigma (smooth), window radius (median)");
   command.add_option("--shell", a.shell, "hollow: inside | outside | centred (default inside)")
       ->check(CLI::IsMember({"inside", "outside", "centred"}));
   command.add_flag("--per-slice", a.perSlice, "fill-holes: each slice on its own (2D)");

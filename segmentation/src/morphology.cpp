@@ -404,6 +404,83 @@ BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm, Progress& pro
   return uncrop(part, work, full);
 }
 
+BinaryMask medianSmooth(const BinaryMask& mask, double radius_mm, Progress& progress) {
+  if (!(radius_mm > 0.0) || !std::isfinite(radius_mm) || radius_mm > kMaxSmoothingSigma_mm) {
+    throw Error(ErrorKind::InvalidInput,
+                "The median smoothing radius must be a length above 0 and at most " +
+                    std::to_string(static_cast<int>(kMaxSmoothingSigma_mm)) + " mm (got " +
+                    std::to_string(radius_mm) + " mm).");
+  }
+  const ImageGeometry& full = mask.geometry;
+  const Index3 radius = medianRadius_voxels(full, radius_mm);
+  if (radius[0] == 0 && radius[1] == 0 && radius[2] == 0) {
+    throw Error(ErrorKind::InvalidInput,
+                "A median radius of " + std::to_string(radius_mm) +
+                    " mm is under half a voxel along every axis and would change nothing; use at "
+                    "least half the smallest voxel spacing.");
+  }
+  const Box box = boundingBox(mask);
+  if (box.empty()) return mask;
+  // A voxel farther than the radius from the mask has no mask voxel in its window.
+  const Box work = padded(box, radius, full);
+  const BinaryMask part = crop(mask, work);
+  const ImageGeometry& g = part.geometry;
+  // Mask voxels in each voxel's window: running sums along i, then j, then k (the window's count
+  // is separable); outside the crop the mask is 0, so clamping the window to the crop is exact.
+  std::vector<std::int32_t> count(part.voxels.begin(), part.voxels.end());
+  const std::int64_t n[3] = {g.size[0], g.size[1], g.size[2]};
+  const std::int64_t stride[3] = {1, n[0], n[0] * n[1]};
+  for (int axis = 0; axis < 3; ++axis) {
+    const int u = axis == 0 ? 1 : 0, w = axis == 2 ? 1 : 2;
+    auto sub = subRange(progress, axis / 3.0, (axis + 1) / 3.0);
+    parallel::parallelFor(
+        {0, static_cast<std::size_t>(n[u] * n[w])}, 256,
+        [&](parallel::IndexRange lines) {
+          std::vector<std::int32_t> prefix(static_cast<std::size_t>(n[axis]) + 1);
+          for (std::size_t line = lines.begin; line < lines.end; ++line) {
+            const std::int64_t start = static_cast<std::int64_t>(line) % n[u] * stride[u] +
+                                       static_cast<std::int64_t>(line) / n[u] * stride[w];
+            for (std::int64_t p = 0; p < n[axis]; ++p)
+              prefix[std::size_t(p) + 1] =
+                  prefix[std::size_t(p)] + count[std::size_t(start + p * stride[axis])];
+            for (std::int64_t p = 0; p < n[axis]; ++p) {
+              const std::int64_t lo = std::max<std::int64_t>(0, p - radius[axis]);
+              const std::int64_t hi = std::min<std::int64_t>(n[axis] - 1, p + radius[axis]);
+              count[std::size_t(start + p * stride[axis])] =
+                  prefix[std::size_t(hi) + 1] - prefix[std::size_t(lo)];
+            }
+          }
+        },
+        *sub, "Median smoothing");
+  }
+  // The window's size counts only voxels inside the image (as vtkImageMedian3D, which 3D
+  // Slicer's median smoothing runs, shrinks its kernel at the border).
+  auto inImage = [&](int a, std::int64_t at) {
+    return std::min(full.size[a] - 1, at + radius[a]) - std::max<std::int64_t>(0, at - radius[a]) +
+           1;
+  };
+  BinaryMask out = part;
+  parallel::parallelFor({0, static_cast<std::size_t>(n[2])}, 1, [&](parallel::IndexRange ks) {
+    for (auto k = static_cast<std::int64_t>(ks.begin); k < static_cast<std::int64_t>(ks.end); ++k)
+      for (std::int64_t j = 0; j < n[1]; ++j)
+        for (std::int64_t i = 0; i < n[0]; ++i) {
+          const std::int64_t window = inImage(0, work.begin[0] + i) *
+                                      inImage(1, work.begin[1] + j) * inImage(2, work.begin[2] + k);
+          const std::size_t v = g.linearIndex(i, j, k);
+          const std::int64_t twice = 2 * std::int64_t(count[v]);
+          if (twice != window) out.voxels[v] = twice > window;  // a tie keeps the voxel
+        }
+  });
+  return uncrop(out, work, full);
+}
+
+Index3 medianRadius_voxels(const ImageGeometry& grid, double radius_mm) {
+  Index3 radius;
+  for (int a = 0; a < 3; ++a)
+    radius[a] = static_cast<std::int64_t>(std::lround(radius_mm / grid.spacing_mm[a]));
+  return radius;
+}
+
 BinaryMask fillBetweenSlices(const BinaryMask& mask, Progress& progress) {
   const ImageGeometry& g = mask.geometry;
   const auto sliceVoxels = static_cast<std::size_t>(g.size[0] * g.size[1]);

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "preset_steps.h"
@@ -34,8 +35,8 @@ const std::vector<PresetInfo> kCatalogue = {
     {PresetName::Bone, "bone", "Bone on CT: >= 200 HU inside the body, specks < 0.05 ml removed.",
      "CT", false},
     {PresetName::Lungs, "lungs",
-     "Lungs (with the airways) on CT: < -400 HU inside the body outline, the one or two largest "
-     "air components.",
+     "Lungs and airways on CT: < -400 HU inside the body outline; the airways grown from the "
+     "trachea until they leak, the lungs the one or two largest air spaces left.",
      "CT", false},
     {PresetName::Vessels, "vessels",
      "Contrast-enhanced vessels on CT: enhanced-blood threshold, components kept where the "
@@ -63,6 +64,25 @@ constexpr double kBoneSpeck_ml = 0.05;
 // threshold near -400..-500 HU). A lung is at least 50 ml.
 constexpr double kLungThreshold_HU = -400.0;
 constexpr double kLungMinimum_ml = 50.0;
+// Airways (trachea and main bronchi): explosion-controlled region growing from the trachea
+// (Mori et al., "Recognition of bronchus in three-dimensional X-ray CT images", ICPR 1996;
+// Kiraly et al., Acad Radiol 2002;9:1153): the lumen is air (-1000 HU) walled off from the
+// aerated lung (-950..-500 HU) by the bronchial wall, so growing below an upper threshold that
+// rises step by step takes more and more of the tree until the step where the region leaks into
+// the parenchyma and its volume jumps; the region of the step before is kept. Start at -950 HU
+// (the air preset's upper bound, Gevenois et al. 1996), steps of 25 HU, up to the lung threshold.
+// A step that more than doubles the region, or a region above 250 ml (trachea ~40 ml, the whole
+// conducting airways ~150 ml: Weibel, "Morphometry of the Human Lung", 1963), has leaked.
+constexpr double kAirwayStart_HU = -950.0;
+constexpr double kAirwayStep_HU = 25.0;
+constexpr double kAirwayJump = 2.0;
+constexpr double kAirwayMaximum_ml = 250.0;
+// The trachea is the largest air space inside the body on the top axial slices: an adult
+// trachea is 13-25 mm across (Breatnach et al., AJR 1984;142:903), >= 130 mm2; 50 mm2 leaves out
+// noise and a child's narrower trachea is still found. It is searched for within 40 mm of the
+// top of the body (scans of the chest start at or above the lung apices).
+constexpr double kTracheaMinimumArea_mm2 = 50.0;
+constexpr double kTracheaSearch_mm = 40.0;
 // Vessels: enhanced blood in the portal-venous phase is +130..+200 HU, enhanced liver +100..+110
 // (Bae 2010): 120 HU splits them with the phantom's noise (SD 8 HU) at 2.5 SD from the liver.
 // Bone (>= 500 HU cortex) is not blood. Vesselness scales 1.5..6 mm cover vessels of 3..12 mm
@@ -137,21 +157,193 @@ RegionMask bone(const ImageVolume& ct, Progress& progress) {
   return parts.select(keep);
 }
 
-RegionMask lungs(const ImageVolume& ct, Progress& progress) {
-  auto step1 = subRange(progress, 0.0, 0.5);
+// The voxel of the trachea the airways grow from: on each axial slice from the top of the body
+// down, the largest 4-connected component of air inside the body; the first of at least
+// kTracheaMinimumArea_mm2 gives its voxel nearest its centroid. None when the volume is not
+// axial or no such component is found.
+std::optional<std::size_t> tracheaSeed(const RegionMask& air, const RegionMask& body) {
+  const ImageGeometry& g = air.geometry;
+  if (std::abs(g.direction(2, 2)) < 0.9) return std::nullopt;       // k is not head-foot
+  const bool kRisesUp = g.direction(2, 2) * g.spacing_mm[2] > 0.0;  // +z is superior in LPS
+  const auto sliceVoxels = static_cast<std::size_t>(g.size[0] * g.size[1]);
+  const double pixel_mm2 = g.spacing_mm[0] * g.spacing_mm[1];
+  std::optional<std::int64_t> top;
+  for (std::int64_t n = 0; n < g.size[2]; ++n) {
+    const std::int64_t k = kRisesUp ? g.size[2] - 1 - n : n;
+    const auto* slice = body.inside.data() + static_cast<std::size_t>(k) * sliceVoxels;
+    if (!top && std::none_of(slice, slice + sliceVoxels, [](std::uint8_t v) { return v != 0; }))
+      continue;
+    if (!top) top = n;
+    if (double(n - *top) * g.spacing_mm[2] > kTracheaSearch_mm) break;
+    // 4-connected components of the slice's air, by a flat flood.
+    std::vector<std::int32_t> label(sliceVoxels, 0);
+    const auto* inAir = air.inside.data() + static_cast<std::size_t>(k) * sliceVoxels;
+    std::vector<std::size_t> queue, best;
+    for (std::size_t start = 0; start < sliceVoxels; ++start) {
+      if (!inAir[start] || label[start]) continue;
+      queue.assign(1, start);
+      label[start] = 1;
+      for (std::size_t head = 0; head < queue.size(); ++head) {
+        const std::size_t v = queue[head];
+        const auto i = static_cast<std::int64_t>(v % std::size_t(g.size[0]));
+        const auto j = static_cast<std::int64_t>(v / std::size_t(g.size[0]));
+        auto visit = [&](std::int64_t a, std::int64_t b) {
+          if (a < 0 || b < 0 || a >= g.size[0] || b >= g.size[1]) return;
+          const auto w = static_cast<std::size_t>(a + b * g.size[0]);
+          if (inAir[w] && !label[w]) label[w] = 1, queue.push_back(w);
+        };
+        visit(i - 1, j), visit(i + 1, j), visit(i, j - 1), visit(i, j + 1);
+      }
+      if (queue.size() > best.size()) best = queue;
+    }
+    if (double(best.size()) * pixel_mm2 < kTracheaMinimumArea_mm2) continue;
+    double ci = 0.0, cj = 0.0;
+    for (std::size_t v : best)
+      ci += double(v % std::size_t(g.size[0])), cj += double(v / std::size_t(g.size[0]));
+    ci /= double(best.size()), cj /= double(best.size());
+    auto distance = [&](std::size_t v) {
+      return std::hypot(double(v % std::size_t(g.size[0])) - ci,
+                        double(v / std::size_t(g.size[0])) - cj);
+    };
+    const std::size_t nearest =
+        *std::min_element(best.begin(), best.end(),
+                          [&](std::size_t a, std::size_t b) { return distance(a) < distance(b); });
+    return static_cast<std::size_t>(k) * sliceVoxels + nearest;
+  }
+  return std::nullopt;
+}
+
+// The voxels face-connected to `seed` inside `within` whose value is <= upper_HU; nullopt as
+// soon as they are more than `cap` (the region has leaked).
+template <class T>
+std::optional<RegionMask> growBelow(std::span<const T> values, const RegionMask& within,
+                                    std::size_t seed, double upper_HU, std::size_t cap,
+                                    Progress& progress) {
+  const ImageGeometry& g = within.geometry;
+  RegionMask grown{g, std::vector<std::uint8_t>(g.voxelCount())};
+  auto takes = [&](std::size_t v) {
+    return within.inside[v] && !grown.inside[v] && double(values[v]) <= upper_HU;
+  };
+  if (!takes(seed)) return grown;
+  std::vector<std::size_t> queue{seed};
+  grown.inside[seed] = 1;
+  const auto ni = static_cast<std::size_t>(g.size[0]);
+  const auto nij = ni * static_cast<std::size_t>(g.size[1]);
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    if (queue.size() > cap) return std::nullopt;
+    if (head % 65536 == 0) progress.check();
+    const std::size_t v = queue[head];
+    const std::size_t i = v % ni, j = (v / ni) % std::size_t(g.size[1]), k = v / nij;
+    auto visit = [&](std::size_t w) {
+      if (takes(w)) grown.inside[w] = 1, queue.push_back(w);
+    };
+    if (i > 0) visit(v - 1);
+    if (i + 1 < ni) visit(v + 1);
+    if (j > 0) visit(v - ni);
+    if (j + 1 < std::size_t(g.size[1])) visit(v + ni);
+    if (k > 0) visit(v - nij);
+    if (k + 1 < std::size_t(g.size[2])) visit(v + nij);
+  }
+  return grown;
+}
+
+// The airway lumen: explosion-controlled region growing from the trachea (constants above),
+// plus the one-voxel rim of air around it (lumen voxels that partial volume with the wall
+// lifted above the last threshold). Empty when no trachea is found.
+RegionMask airways(const ImageVolume& ct, const RegionMask& air, const RegionMask& body,
+                   Progress& progress) {
+  const ImageGeometry& g = ct.geometry();
+  RegionMask lumen{g, std::vector<std::uint8_t>(g.voxelCount())};
+  const std::optional<std::size_t> seed = tracheaSeed(air, body);
+  if (!seed) return lumen;
+  const double voxel_ml = g.spacing_mm.prod() / 1000.0;
+  const auto maximum = static_cast<std::size_t>(kAirwayMaximum_ml / voxel_ml);
+  std::size_t previous = 0;
+  for (double upper = kAirwayStart_HU; upper <= kLungThreshold_HU; upper += kAirwayStep_HU) {
+    progress.report((upper - kAirwayStart_HU) / (kLungThreshold_HU - kAirwayStart_HU), "Airways");
+    const std::size_t cap =
+        previous == 0 ? maximum
+                      : std::min(maximum, static_cast<std::size_t>(kAirwayJump * double(previous)));
+    std::optional<RegionMask> grown;
+    visitGreyVoxels(
+        ct, [&](auto values) { grown = growBelow(values, body, *seed, upper, cap, progress); });
+    if (!grown) break;  // leaked into the lung: keep the step before
+    previous = grown->count();
+    lumen = std::move(*grown);
+  }
+  // The rim: air voxels that touch the lumen across a face.
+  RegionMask withRim = lumen;
+  const std::array<std::int64_t, 3> stride{1, g.size[0], g.size[0] * g.size[1]};
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const std::size_t v = g.linearIndex(i, j, k);
+        if (lumen.inside[v] || !air.inside[v]) continue;
+        const std::array<std::int64_t, 3> at{i, j, k};
+        for (int a = 0; a < 3 && !withRim.inside[v]; ++a)
+          withRim.inside[v] = (at[a] > 0 && lumen.inside[v - std::size_t(stride[a])]) ||
+                              (at[a] + 1 < g.size[a] && lumen.inside[v + std::size_t(stride[a])]);
+      }
+  return withRim;
+}
+
+// Whether the largest component lies on both sides of the body's mid-sagittal plane, at least
+// kJoinedLungSide of it on each: both lungs joined. The right lung is the larger but the two
+// are of one order (Gray's Anatomy: the right lung is only somewhat broader and heavier than
+// the left), so joined lungs leave well over 25 % on each side, a single lung (which reaches at
+// most a little past the midline) far less.
+constexpr double kJoinedLungSide = 0.25;
+
+bool holdsBothLungs(const Components& parts, const RegionMask& body) {
+  if (parts.sizes.empty()) return false;
+  const ImageGeometry& g = parts.geometry;
+  // The body's centre and the patient's left-right axis (L is +x in LPS).
+  Vec3 centre = Vec3::Zero();
+  std::size_t bodyVoxels = 0, left = 0, right = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (body.inside[g.linearIndex(i, j, k)]) {
+          centre += Vec3(double(i), double(j), double(k));
+          ++bodyVoxels;
+        }
+  if (bodyVoxels == 0) return false;
+  const double midline_x = g.indexToLps(centre / double(bodyVoxels)).x();
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (parts.labels[g.linearIndex(i, j, k)] == 1)
+          ++(g.indexToLps(Vec3(double(i), double(j), double(k))).x() > midline_x ? left : right);
+  const double smaller = double(std::min(left, right));
+  return smaller >= kJoinedLungSide * double(parts.sizes[0]);
+}
+
+struct LungParts {
+  RegionMask lungs, airways;
+};
+
+// Lungs and airways: the air inside the body; the airways grown from the trachea; the lungs the
+// one or two largest air spaces of what is left (one when they touch in front of the heart).
+LungParts lungsAndAirways(const ImageVolume& ct, Progress& progress) {
+  auto step1 = subRange(progress, 0.0, 0.4);
   const RegionMask body = bodyOutline(ct, *step1);
-  auto step2 = subRange(progress, 0.5, 0.6);
+  auto step2 = subRange(progress, 0.4, 0.5);
   const RegionMask air = intersect(
       threshold(ct, {-std::numeric_limits<double>::max(), kLungThreshold_HU}, std::nullopt, *step2),
       body);
-  auto step3 = subRange(progress, 0.6, 1.0);
-  const Components parts = components(air, *step3);
+  auto step3 = subRange(progress, 0.5, 0.7);
+  RegionMask tree = airways(ct, air, body, *step3);
+  auto step4 = subRange(progress, 0.7, 1.0);
+  const Components parts = components(subtract(air, tree), *step4);
   const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
   std::vector<bool> keep(parts.sizes.size());
-  // The two lungs are the two largest air spaces (or one, when they touch at the carina).
   for (std::size_t n = 0; n < std::min<std::size_t>(2, keep.size()); ++n)
     keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
-  return parts.select(keep);
+  // Lungs joined in front of the heart (the anterior junction line blurred at this threshold)
+  // are one component that holds both; the next largest air space is then bowel or stomach
+  // gas, not a lung.
+  if (keep.size() > 1 && holdsBothLungs(parts, body)) keep[1] = false;
+  return {parts.select(keep), std::move(tree)};
 }
 
 // Bone: the components of >= 200 HU that hold cortex (>= 500 HU, Prokop & Galanski 2003), so
@@ -281,7 +473,7 @@ RegionMask presetMask(const ImageVolume& volume, PresetName preset, std::span<co
     case PresetName::Bone:
       return bone(volume, progress);
     case PresetName::Lungs:
-      return lungs(volume, progress);
+      return lungsAndAirways(volume, progress).lungs;
     case PresetName::Vessels:
       return vessels(volume, progress);
     case PresetName::Liver:
@@ -358,6 +550,23 @@ Segment presetSegment(PresetName preset) {
   return s;
 }
 
+std::vector<Segment> presetSegments(PresetName preset) {
+  std::vector<Segment> segments{presetSegment(preset)};
+  if (preset == PresetName::Lungs) {
+    // SNOMED CT 89187006 "Airway structure" (DICOM PS3.16 CID 6111 "Bronchovascular Anatomy
+    // Finding or Feature"; 3D Slicer's DICOM master terminology lists it under Anatomical
+    // Structure). Colour: a light cyan that stands apart from the lungs' (not checked against
+    // Slicer's colour table).
+    Segment airways;
+    airways.name = "Airways";
+    airways.tissueType = "airway";
+    airways.colour = {194, 253, 253};
+    airways.terminology = {kAnatomicalStructure, {"89187006", "SCT", "Airway structure"}, {}};
+    segments.push_back(airways);
+  }
+  return segments;
+}
+
 LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
                    Progress& progress) {
   const PresetInfo& info = presetInfo(preset);
@@ -373,12 +582,29 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
     detail::requireSeedsInside(volume.geometry(), seeds_lps);
   }
   progress.report(0.0, info.name);
-  const RegionMask mask = presetMask(volume, preset, seeds_lps, progress);
+  std::vector<RegionMask> masks;
+  if (preset == PresetName::Lungs) {
+    LungParts parts = lungsAndAirways(volume, progress);
+    masks.push_back(std::move(parts.lungs));
+    masks.push_back(std::move(parts.airways));
+  } else {
+    masks.push_back(presetMask(volume, preset, seeds_lps, progress));
+  }
+  const std::vector<Segment> segments = presetSegments(preset);
   LabelMap labels(volume.geometry());
-  labels.name = presetSegment(preset).name + " (" + info.name + " preset)";
-  labels.addSegment(presetSegment(preset));
+  labels.name = segments.front().name + " (" + info.name + " preset)";
   std::vector<std::uint16_t>& layer = labels.layer(0);
-  for (std::size_t v = 0; v < mask.inside.size(); ++v) layer[v] = mask.inside[v];
+  for (std::size_t n = 0; n < masks.size(); ++n) {
+    // The first segment is always there (the preset's own, maybe empty); the others only when
+    // found (no airways in a scan that starts below the trachea). They do not overlap.
+    if (n > 0 && masks[n].count() == 0) continue;
+    Segment segment = segments[n];
+    segment.layer = 0;
+    segment.value = static_cast<std::uint16_t>(labels.segments().size() + 1);
+    labels.addSegment(segment);
+    for (std::size_t v = 0; v < masks[n].inside.size(); ++v)
+      if (masks[n].inside[v]) layer[v] = segment.value;
+  }
   progress.report(1.0, info.name);
   return labels;
 }

@@ -12,7 +12,7 @@
 namespace twinplan::segmentation {
 namespace {
 
-constexpr std::array<std::pair<SegmentTool, const char*>, 13> kToolNames{{
+constexpr std::array<std::pair<SegmentTool, const char*>, 14> kToolNames{{
     {SegmentTool::Grow, "grow"},
     {SegmentTool::Shrink, "shrink"},
     {SegmentTool::Open, "open"},
@@ -26,6 +26,7 @@ constexpr std::array<std::pair<SegmentTool, const char*>, 13> kToolNames{{
     {SegmentTool::RemoveSmallIslands, "remove-small-islands"},
     {SegmentTool::SplitIslands, "split-islands"},
     {SegmentTool::Logical, "logical"},
+    {SegmentTool::Median, "median"},
 }};
 
 std::string millimetres(double value) {
@@ -45,7 +46,8 @@ const LabelMap& labelMapAt(const Case& twin, std::size_t index) {
 
 bool usesRadius(SegmentTool tool) {
   return tool == SegmentTool::Grow || tool == SegmentTool::Shrink || tool == SegmentTool::Open ||
-         tool == SegmentTool::Close || tool == SegmentTool::Hollow || tool == SegmentTool::Smooth;
+         tool == SegmentTool::Close || tool == SegmentTool::Hollow || tool == SegmentTool::Smooth ||
+         tool == SegmentTool::Median;
 }
 
 // The seed point as the voxel whose centre is nearest.
@@ -77,6 +79,8 @@ BinaryMask runTool(const LabelMap& labels, const BinaryMask& mask, const Segment
       return fillHoles(mask, op.perSlice, progress);
     case SegmentTool::Smooth:
       return gaussianSmooth(mask, op.margin_mm, progress);
+    case SegmentTool::Median:
+      return medianSmooth(mask, op.margin_mm, progress);
     case SegmentTool::FillBetweenSlices:
       return fillBetweenSlices(mask, progress);
     case SegmentTool::KeepLargestIsland:
@@ -167,6 +171,8 @@ std::string describe(const SegmentOperation& op, const std::string& name,
       return std::string("Fill holes in ") + name + (op.perSlice ? " per slice" : "");
     case SegmentTool::Smooth:
       return "Smooth " + name + " (Gaussian " + r + ")";
+    case SegmentTool::Median:
+      return "Smooth " + name + " (median " + r + ")";
     case SegmentTool::FillBetweenSlices:
       return "Fill between slices of " + name;
     case SegmentTool::KeepLargestIsland:

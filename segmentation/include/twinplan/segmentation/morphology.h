@@ -55,6 +55,21 @@ BinaryMask fillHoles(const BinaryMask& mask, bool perSlice, Progress& progress =
 BinaryMask gaussianSmooth(const BinaryMask& mask, double sigma_mm,
                           Progress& progress = noProgress());
 
+// Median smoothing: each voxel takes the majority value of the box of (2 r_i + 1) x (2 r_j + 1) x
+// (2 r_k + 1) voxels around it, r_a = round(radius_mm / spacing_a) per axis (so the window spans
+// about the same millimetres along every axis of an anisotropic grid; an axis whose spacing is
+// above twice the radius is not smoothed along). Removes extrusions and fills gaps thinner than
+// the window while smooth contours stay mostly unchanged: 3D Slicer's Segment Editor
+// "Smoothing" effect, method "Median" (slicer.readthedocs.io, Segment Editor, Smoothing; it runs
+// vtkImageMedian3D with an odd kernel of the size in mm). On a binary mask the median is the
+// majority; at the image border the window holds only voxels inside the image, and a tie (an
+// even window there) keeps the voxel. Throws Error(InvalidInput) for a radius not above 0, above
+// 20 mm, or under half a voxel along every axis.
+BinaryMask medianSmooth(const BinaryMask& mask, double radius_mm,
+                        Progress& progress = noProgress());
+// The per-axis window radius in voxels medianSmooth uses.
+Index3 medianRadius_voxels(const ImageGeometry& grid, double radius_mm);
+
 // Fills the slices between sparsely drawn slices (along k, the acquisition axis): a slice is
 // "drawn" when it holds any mask voxel; each undrawn slice between two drawn ones gets the
 // zero level set of the linear interpolation of the two drawn slices' in-plane signed distance

@@ -33,6 +33,9 @@ PresetName presetFromString(std::string_view name);
 
 // The segment (name, colour, tissue type, terminology) a preset makes; value 1, layer 0.
 Segment presetSegment(PresetName preset);
+// Every segment a preset makes, its own first: the lungs preset also makes "Airways" (trachea
+// and bronchi, value 2 in the same layer, when it finds a trachea).
+std::vector<Segment> presetSegments(PresetName preset);
 
 // Runs a preset on `volume`. Throws Error(InvalidInput) when the preset needs a seed and none is
 // given or a seed lies outside the image, Error(Unsupported) when the volume is not the modality

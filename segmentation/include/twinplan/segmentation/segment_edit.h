@@ -31,6 +31,7 @@ enum class SegmentTool {
   RemoveSmallIslands,  // minIslandVolume_mm3, connectivity
   SplitIslands,        // connectivity: islands after the largest become new segments
   Logical,             // logical, otherSegment (not for Invert)
+  Median,              // margin_mm: the window radius (morphology.h medianSmooth)
 };
 const char* toString(SegmentTool tool);  // "grow", "fill-holes" ... (the CLI's --op names)
 SegmentTool segmentToolFromString(const std::string& name);  // throws Error(InvalidInput)
