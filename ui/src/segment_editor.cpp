@@ -73,6 +73,7 @@ struct EffectInfo {
   const char* name;
   SegmentTool tool;
   const char* size;  // what the number means, empty when none
+  segmentation::LogicalOperation logical = segmentation::LogicalOperation::Union;
 };
 const EffectInfo kEffects[] = {
     {"Keep largest island", SegmentTool::KeepLargestIsland, ""},
@@ -84,22 +85,13 @@ const EffectInfo kEffects[] = {
     {"Smooth (opening)", SegmentTool::Open, "Radius (mm)"},
     {"Smooth (closing)", SegmentTool::Close, "Radius (mm)"},
     {"Smooth (Gaussian)", SegmentTool::Smooth, "Sigma (mm)"},
+    {"Smooth (median)", SegmentTool::Median, "Radius (mm)"},
     {"Fill holes", SegmentTool::FillHoles, ""},
     {"Fill between slices", SegmentTool::FillBetweenSlices, ""},
     {"Add segment (union)", SegmentTool::Logical, ""},
-    {"Subtract segment", SegmentTool::Logical, ""},
-    {"Intersect with segment", SegmentTool::Logical, ""},
+    {"Subtract segment", SegmentTool::Logical, "", segmentation::LogicalOperation::Subtract},
+    {"Intersect with segment", SegmentTool::Logical, "", segmentation::LogicalOperation::Intersect},
 };
-segmentation::LogicalOperation logicalOf(int effectIndex) {
-  switch (effectIndex) {
-    case 12:
-      return segmentation::LogicalOperation::Subtract;
-    case 13:
-      return segmentation::LogicalOperation::Intersect;
-    default:
-      return segmentation::LogicalOperation::Union;
-  }
-}
 
 // A voxel edit of the editor (a stroke, an applied preview) that takes in the 3D model updates
 // that follow it, so that undo and redo keep the models in step with the voxels.
@@ -317,6 +309,18 @@ void SegmentEditor::buildWidgets() {
   otherSegment_->setObjectName("otherSegment");
   effectForm->addRow(tr("Other segment"), otherSegment_);
   layout->addWidget(effectBox);
+  // The number's label says what it is for the chosen effect ("Margin (mm)"); an effect without
+  // a number or another segment leaves those fields off.
+  auto showEffectFields = [this, effectForm](int index) {
+    const EffectInfo& effect = kEffects[std::max(index, 0)];
+    const bool sized = *effect.size != '\0';
+    if (auto* label = qobject_cast<QLabel*>(effectForm->labelForField(effectSize_)))
+      label->setText(sized ? tr(effect.size) : tr("Size"));
+    effectSize_->setEnabled(sized);
+    otherSegment_->setEnabled(effect.tool == SegmentTool::Logical);
+  };
+  connect(effectKind_, &QComboBox::currentIndexChanged, this, showEffectFields);
+  showEffectFields(0);
 
   auto* maskBox = new QGroupBox(tr("Masking"), this);
   auto* maskForm = new QFormLayout(maskBox);
@@ -580,11 +584,9 @@ void SegmentEditor::setEffect(const segmentation::SegmentOperation& operation) {
   effect_ = operation;
   for (std::size_t n = 0; n < std::size(kEffects); ++n) {
     if (kEffects[n].tool != operation.tool) continue;
-    if (operation.tool == SegmentTool::Logical &&
-        logicalOf(static_cast<int>(n)) != operation.logical)
+    if (operation.tool == SegmentTool::Logical && kEffects[n].logical != operation.logical)
       continue;
-    const QSignalBlocker block(effectKind_);
-    effectKind_->setCurrentIndex(static_cast<int>(n));
+    effectKind_->setCurrentIndex(static_cast<int>(n));  // its fields follow
     break;
   }
   const QSignalBlocker block(effectSize_);
@@ -592,6 +594,20 @@ void SegmentEditor::setEffect(const segmentation::SegmentOperation& operation) {
                             ? operation.minIslandVolume_mm3
                             : operation.margin_mm);
   otherSegment_->setCurrentIndex(static_cast<int>(operation.otherSegment));
+}
+
+segmentation::SegmentOperation SegmentEditor::chosenEffect() const {
+  segmentation::SegmentOperation op = effect_;
+  const EffectInfo& chosen = kEffects[std::max(effectKind_->currentIndex(), 0)];
+  op.tool = chosen.tool;
+  op.logical = chosen.logical;
+  if (op.tool == SegmentTool::RemoveSmallIslands) {
+    op.minIslandVolume_mm3 = effectSize_->value();
+  } else {
+    op.margin_mm = effectSize_->value();
+  }
+  op.otherSegment = static_cast<std::size_t>(std::max(otherSegment_->currentIndex(), 0));
+  return op;
 }
 
 QString SegmentEditor::message() const { return message_->text(); }

@@ -142,32 +142,7 @@ LabelMap SegmentEditor::seededResult(bool whole) {
 LabelMap SegmentEditor::effectResult(bool /*whole*/) {
   const Case& twin = document_->twin();
   const std::size_t index = *segment();
-  segmentation::SegmentOperation op = effect_;
-  const int chosen = effectKind_->currentIndex();
-  static const segmentation::SegmentTool kTools[] = {segmentation::SegmentTool::KeepLargestIsland,
-                                                     segmentation::SegmentTool::RemoveSmallIslands,
-                                                     segmentation::SegmentTool::SplitIslands,
-                                                     segmentation::SegmentTool::Grow,
-                                                     segmentation::SegmentTool::Shrink,
-                                                     segmentation::SegmentTool::Hollow,
-                                                     segmentation::SegmentTool::Open,
-                                                     segmentation::SegmentTool::Close,
-                                                     segmentation::SegmentTool::Smooth,
-                                                     segmentation::SegmentTool::FillHoles,
-                                                     segmentation::SegmentTool::FillBetweenSlices,
-                                                     segmentation::SegmentTool::Logical,
-                                                     segmentation::SegmentTool::Logical,
-                                                     segmentation::SegmentTool::Logical};
-  op.tool = kTools[chosen];
-  op.logical = chosen == 12   ? segmentation::LogicalOperation::Subtract
-               : chosen == 13 ? segmentation::LogicalOperation::Intersect
-                              : segmentation::LogicalOperation::Union;
-  if (op.tool == segmentation::SegmentTool::RemoveSmallIslands) {
-    op.minIslandVolume_mm3 = effectSize_->value();
-  } else {
-    op.margin_mm = effectSize_->value();
-  }
-  op.otherSegment = static_cast<std::size_t>(std::max(otherSegment_->currentIndex(), 0));
+  const segmentation::SegmentOperation op = chosenEffect();
   const auto area = masking();
   const LabelMap& before = twin.labelMaps.front();
   auto result = runInBackground<LabelMap>(this, tr("Previewing…"), [&](Progress& progress) {

@@ -135,6 +135,8 @@ class SegmentEditor : public QWidget {
   const ImageVolume* intensitySource(const segmentation::EditableArea& area) const;
   LabelMap seededResult(bool whole);
   LabelMap effectResult(bool whole);
+  // The effect, size and other segment chosen in the dock, as an operation.
+  segmentation::SegmentOperation chosenEffect() const;
   void changeRadius(double factor);
 
   CaseDocument* document_;
