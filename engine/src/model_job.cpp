@@ -3,6 +3,7 @@
 // per segment, model.glb with all of them, the case, and summary.json.
 
 #include <cctype>
+#include <chrono>
 #include <fstream>
 
 #include "job_kinds.h"
@@ -30,6 +31,27 @@ std::vector<std::string> defaultPresets(const std::string& modality) {
 }
 
 // A file name from a segment name: letters, digits, '-' and '_' kept, the rest '_'.
+// Wall-clock seconds of the job's stages, in the order they ran, for summary.json (the
+// benchmark, bench/model_bench.sh, reads them to say where the time goes).
+class StageClock {
+ public:
+  void stop(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    times_.push_back({stage, std::chrono::duration<double>(now - last_).count()});
+    last_ = now;
+  }
+  nlohmann::json json() const {
+    nlohmann::json stages = nlohmann::json::array();
+    for (const auto& [stage, seconds] : times_)
+      stages.push_back({{"stage", stage}, {"time_s", seconds}});
+    return stages;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, double>> times_;
+};
+
 std::string fileStem(const std::string& name) {
   std::string stem;
   for (unsigned char c : name) stem += std::isalnum(c) || c == '-' || c == '_' ? char(c) : '_';
@@ -55,8 +77,10 @@ class ModelJob final : public Job {
   }
 
   nlohmann::json run(Progress& progress, CheckpointStore*) override {
+    StageClock clock;
     auto importing = subRange(progress, 0.0, 0.15);
     CaseEditor editor(importCase(dicom_, seriesUid_, *importing));
+    clock.stop("import");
     const ImageVolume volume = editor.twin().volumes.front();
     const std::vector<std::string> presets =
         presets_.empty() ? defaultPresets(volume.dicom.modality) : presets_;
@@ -77,6 +101,7 @@ class ModelJob final : public Job {
         // One preset that does not apply (an MR preset on CT, no seed) must not lose the others.
         notes.push_back("preset " + presets[n] + " skipped: " + e.what());
       }
+      clock.stop("preset " + presets[n]);
     }
     if (editor.twin().labelMaps.empty())
       throw Error(ErrorKind::InvalidInput,
@@ -86,13 +111,14 @@ class ModelJob final : public Job {
     auto building = subRange(progress, 0.7, 0.95);
     std::vector<SurfaceMesh> models = buildModels(labels, {}, anatomyModelOptions(), *building);
     editor.apply(edits::updateSegmentMeshes(editor.twin(), models));
-    return write(editor.twin(), labels, models, notes, progress);
+    clock.stop("surfaces");
+    return write(editor.twin(), labels, models, notes, clock, progress);
   }
 
  private:
   nlohmann::json write(const Case& twin, const LabelMap& labels,
                        const std::vector<SurfaceMesh>& models, const nlohmann::json& notes,
-                       Progress& progress) const {
+                       StageClock& clock, Progress& progress) const {
     std::error_code ec;
     fs::create_directories(output_, ec);
     if (ec)
@@ -116,12 +142,15 @@ class ModelJob final : public Job {
       progress.check();
     }
     io::writeMeshFile(models, output_ / "model.glb");
+    clock.stop("mesh files");
     saveCase(twin, output_ / "model.twinplan");
+    clock.stop("case file");
     const nlohmann::json summary = {{"series", twin.volumes.front().dicom.seriesDescription},
                                     {"modality", twin.volumes.front().dicom.modality},
                                     {"segments", segments},
                                     {"notes", notes},
-                                    {"files", {"model.glb", "model.twinplan"}}};
+                                    {"files", {"model.glb", "model.twinplan"}},
+                                    {"timings", clock.json()}};
     std::ofstream(output_ / "summary.json") << summary.dump(2) << '\n';
     progress.report(1.0, "Written");
     nlohmann::json result = summary;
