@@ -17,7 +17,8 @@
 #include <vtkSmartPointer.h>
 #include <vtkWindowedSincPolyDataFilter.h>
 
-#include <Eigen/LU>  // determinant
+#include <Eigen/Geometry>  // cross
+#include <Eigen/LU>        // determinant
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -39,6 +40,11 @@ namespace {
 
 // Quadric decimation keeps a recognisable shape down to a few % of the triangles.
 constexpr double kMaxReduction = 0.99;
+// The voxel size the smoothing options are given for when they follow the voxel size.
+constexpr double kSmoothingReferenceVoxel_mm = 1.0;
+// The volume-keeping offset moves a surface by at most this fraction of the smallest spacing:
+// beyond that the surface would no longer be the segment's (and could cross itself).
+constexpr double kMaxVolumeOffset_voxels = 0.25;
 
 // The voxels of one label value: bounding box (inclusive) and count.
 struct VoxelBox {
@@ -225,6 +231,69 @@ double reductionFor(vtkIdType triangles, const SurfaceOptions& o) {
   return std::min(reduction, kMaxReduction);
 }
 
+struct SmoothingSettings {
+  int iterations = 0;
+  double passBand = 0.0;
+};
+
+// The windowed-sinc settings for a grid of `spacing_mm`
+// (SurfaceOptions::smoothingFollowsVoxelSize). The filter's pass band is a frequency of the mesh
+// graph, so a fixed one stops a fixed number of edges: on a finer grid the staircase's terraces
+// span more edges and pass. Scaling the band with h and the iterations (the filter's reach) with 1
+// / sqrt(h) keeps cutting the terraces (about sqrt(2 r h) mm, i.e. sqrt(2 r / h) edges) while
+// leaving the shape's own, much longer wavelengths alone.
+SmoothingSettings smoothingFor(const SurfaceOptions& o, const Vec3& spacing_mm) {
+  if (!o.smoothingFollowsVoxelSize || o.smoothingIterations == 0)
+    return {o.smoothingIterations, o.passBand};
+  const double h = std::cbrt(spacing_mm.prod()) / kSmoothingReferenceVoxel_mm;
+  const long iterations = std::lround(o.smoothingIterations / std::sqrt(h));
+  return {static_cast<int>(std::clamp(iterations, 1L, 1000L)), std::min(2.0, o.passBand * h)};
+}
+
+// Enclosed volume (mm3, positive for outward triangles) and area (mm2) of a triangle surface.
+std::pair<double, double> volumeAndArea(vtkPolyData& surface) {
+  double volume6 = 0.0, area2 = 0.0;
+  double a[3], b[3], c[3];
+  const auto cell = vtk::TakeSmartPointer(surface.GetPolys()->NewIterator());
+  for (cell->GoToFirstCell(); !cell->IsDoneWithTraversal(); cell->GoToNextCell()) {
+    vtkIdList* ids = cell->GetCurrentCell();
+    if (ids->GetNumberOfIds() != 3) continue;
+    surface.GetPoint(ids->GetId(0), a);
+    surface.GetPoint(ids->GetId(1), b);
+    surface.GetPoint(ids->GetId(2), c);
+    const Vec3 pa(a[0], a[1], a[2]), pb(b[0], b[1], b[2]), pc(c[0], c[1], c[2]);
+    volume6 += pa.dot(pb.cross(pc));
+    area2 += (pb - pa).cross(pc - pa).norm();
+  }
+  return {volume6 / 6.0, area2 / 2.0};
+}
+
+// SurfaceOptions::keepVoxelVolume: moving every point by d along its unit normal changes the
+// enclosed volume by A d to first order, so d = (target - V) / A; a second step takes up the
+// curvature term (A itself changes with d). Normals stay valid: a uniform offset of a smooth
+// surface does not turn it.
+void keepVolume(vtkPolyData& surface, double target_mm3, const Vec3& spacing_mm) {
+  vtkDataArray* normals = surface.GetPointData()->GetNormals();
+  vtkPoints* points = surface.GetPoints();
+  if (normals == nullptr || points == nullptr || target_mm3 <= 0.0) return;
+  const double limit_mm = kMaxVolumeOffset_voxels * spacing_mm.minCoeff();
+  double moved_mm = 0.0;
+  for (int step = 0; step < 2; ++step) {
+    const auto [volume_mm3, area_mm2] = volumeAndArea(surface);
+    if (!(area_mm2 > 0.0)) return;
+    const double d_mm =
+        std::clamp(moved_mm + (target_mm3 - volume_mm3) / area_mm2, -limit_mm, limit_mm) - moved_mm;
+    moved_mm += d_mm;
+    double p[3], n[3];
+    for (vtkIdType id = 0; id < points->GetNumberOfPoints(); ++id) {
+      points->GetPoint(id, p);
+      normals->GetTuple(id, n);
+      points->SetPoint(id, p[0] + d_mm * n[0], p[1] + d_mm * n[1], p[2] + d_mm * n[2]);
+    }
+    points->Modified();
+  }
+}
+
 // Quadric decimation, kept only when the surface stays closed: at high reductions it can
 // collapse thin walls (skin, fat and muscle shells) into non-manifold edges. Such a surface is
 // decimated again with half the reduction, twice, and is otherwise left as it was.
@@ -244,8 +313,8 @@ vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, P
 }
 
 // The surface in the mask's frame (mm), smoothed, decimated, with outward point normals.
-vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, const SurfaceOptions& o,
-                                           Progress& progress) {
+vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, double voxelVolume_mm3,
+                                           const SurfaceOptions& o, Progress& progress) {
   // Flying edges (Schroeder et al., IEEE LDAV 2015) at 0.5 on the 0/1 mask: the marching-cubes
   // surface halfway between inside and outside voxel centres, watertight, consistently wound.
   const auto contour = vtkSmartPointer<vtkFlyingEdges3D>::New();
@@ -258,10 +327,11 @@ vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, const SurfaceOptio
   if (surface->GetNumberOfPolys() == 0)
     throw Error(ErrorKind::Internal, "Flying edges produced no surface for a non-empty mask.");
 
-  if (o.smoothingIterations > 0) {
+  const SmoothingSettings smoothing = smoothingFor(o, mask.geometry().spacing_mm);
+  if (smoothing.iterations > 0) {
     const auto smoother = vtkSmartPointer<vtkWindowedSincPolyDataFilter>::New();
-    smoother->SetNumberOfIterations(o.smoothingIterations);
-    smoother->SetPassBand(o.passBand);
+    smoother->SetNumberOfIterations(smoothing.iterations);
+    smoother->SetPassBand(smoothing.passBand);
     smoother->NormalizeCoordinatesOn();  // the pass band then means the same for any size
     smoother->FeatureEdgeSmoothingOff();
     smoother->BoundarySmoothingOff();  // a closed surface has no boundary to pin
@@ -281,7 +351,9 @@ vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, const SurfaceOptio
   normals->SplittingOff();  // one normal per point, shared by its triangles: smooth shading
   normals->ComputePointNormalsOn();
   normals->ComputeCellNormalsOff();
-  return run(normals, surface, *subRange(progress, 0.9, 1.0), "Computing normals");
+  surface = run(normals, surface, *subRange(progress, 0.9, 1.0), "Computing normals");
+  if (o.keepVoxelVolume) keepVolume(*surface, voxelVolume_mm3, mask.geometry().spacing_mm);
+  return surface;
 }
 
 // Copies the surface from the mask's frame into LPS: p_lps = corner_lps + direction * p_mask,
@@ -321,7 +393,10 @@ SurfaceMesh surfaceOf(const LabelMap& labels, const Segment& segment, const Voxe
                       const SurfaceOptions& options, Progress& progress) {
   ImageVolume mask = paddedMask(labels, segment, box);
   progress.check();
-  const vtkSmartPointer<vtkPolyData> surface = surfaceOfMask(mask, options, progress);
+  const double voxelVolume_mm3 =
+      static_cast<double>(box.voxels) * labels.geometry().spacing_mm.prod();
+  const vtkSmartPointer<vtkPolyData> surface =
+      surfaceOfMask(mask, voxelVolume_mm3, options, progress);
   return toLps(surface, labels.geometry(), box, segment);
 }
 
