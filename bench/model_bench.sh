@@ -73,9 +73,9 @@ echo
 /usr/bin/python3 - "$tmp/summary.json" "$peer_stages" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-print("| stage | wall |\n|---|---|")
+print("| stage | wall | CPU (all threads) |\n|---|---|---|")
 for t in s["timings"]:
-    print(f"| {t['stage']} | {t['time_s']:.2f} s |")
+    print(f"| {t['stage']} | {t['time_s']:.2f} s | {t['cpu_s']:.2f} s |")
 print("\n| segment | voxel ml | mesh ml | mesh / voxel | area cm2 | closed |\n|---|---|---|---|---|---|")
 for seg in s["segments"]:
     ratio = seg["mesh_volume_ml"] / seg["voxel_volume_ml"] - 1 if seg["voxel_volume_ml"] else float("nan")

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 
 #include "job_kinds.h"
@@ -30,28 +31,29 @@ std::vector<std::string> defaultPresets(const std::string& modality) {
   return names;
 }
 
-// A file name from a segment name: letters, digits, '-' and '_' kept, the rest '_'.
-// Wall-clock seconds of the job's stages, in the order they ran, for summary.json (the
-// benchmark, bench/model_bench.sh, reads them to say where the time goes).
+// Wall-clock and CPU seconds (all threads of the process) of the job's stages, in the order
+// they ran, for summary.json: the benchmark (bench/model_bench.sh) reads them to say where the
+// time goes, and CPU time still says it when other work shares the machine.
 class StageClock {
  public:
   void stop(const std::string& stage) {
     const auto now = std::chrono::steady_clock::now();
-    times_.push_back({stage, std::chrono::duration<double>(now - last_).count()});
+    const std::clock_t cpu = std::clock();
+    stages_.push_back({{"stage", stage},
+                       {"time_s", std::chrono::duration<double>(now - last_).count()},
+                       {"cpu_s", static_cast<double>(cpu - lastCpu_) / CLOCKS_PER_SEC}});
     last_ = now;
+    lastCpu_ = cpu;
   }
-  nlohmann::json json() const {
-    nlohmann::json stages = nlohmann::json::array();
-    for (const auto& [stage, seconds] : times_)
-      stages.push_back({{"stage", stage}, {"time_s", seconds}});
-    return stages;
-  }
+  const nlohmann::json& json() const { return stages_; }
 
  private:
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-  std::vector<std::pair<std::string, double>> times_;
+  std::clock_t lastCpu_ = std::clock();
+  nlohmann::json stages_ = nlohmann::json::array();
 };
 
+// A file name from a segment name: letters, digits, '-' and '_' kept, the rest '_'.
 std::string fileStem(const std::string& name) {
   std::string stem;
   for (unsigned char c : name) stem += std::isalnum(c) || c == '-' || c == '_' ? char(c) : '_';
@@ -91,12 +93,11 @@ class ModelJob final : public Job {
       const auto preset = segmentation::presetFromString(presets[n]);
       try {
         const LabelMap result = segmentation::runPreset(volume, preset, {}, *step);
-        if (result.voxelCount(0) == 0) {
+        if (result.voxelCount(0) == 0)
           notes.push_back("preset " + presets[n] + " found nothing in this series");
-          continue;
-        }
-        editor.apply(
-            segmentation::addPresetSegments(editor.twin(), result, "Preset " + presets[n]));
+        else
+          editor.apply(
+              segmentation::addPresetSegments(editor.twin(), result, "Preset " + presets[n]));
       } catch (const Error& e) {
         // One preset that does not apply (an MR preset on CT, no seed) must not lose the others.
         notes.push_back("preset " + presets[n] + " skipped: " + e.what());

@@ -6,6 +6,7 @@
 #include <vtkCellArray.h>
 #include <vtkCellArrayIterator.h>
 #include <vtkDataArray.h>
+#include <vtkDecimatePro.h>
 #include <vtkFlyingEdges3D.h>
 #include <vtkOutputWindow.h>
 #include <vtkPointData.h>
@@ -294,18 +295,42 @@ void keepVolume(vtkPolyData& surface, double target_mm3, const Vec3& spacing_mm)
   }
 }
 
-// Quadric decimation, kept only when the surface stays closed: at high reductions it can
-// collapse thin walls (skin, fat and muscle shells) into non-manifold edges. Such a surface is
-// decimated again with half the reduction, twice, and is otherwise left as it was.
+// Topology-preserving decimation (vtkDecimatePro: Schroeder, Zarge & Lorensen, SIGGRAPH 1992,
+// with PreserveTopology, no splitting): it never opens or pinches a closed surface and takes
+// 1-2 s where quadric decimation took 14-30 s on the abdomen phantom's body (255 000 -> 20 000
+// triangles; docs/benchmarks.md, "Anatomy models"). It may stop short of the requested
+// reduction where removing more would change the topology (thin shells such as cortical bone).
+vtkSmartPointer<vtkPolyData> topologyPreservingDecimation(vtkPolyData* surface, double reduction,
+                                                          Progress& progress) {
+  const auto decimate = vtkSmartPointer<vtkDecimatePro>::New();
+  decimate->SetTargetReduction(reduction);
+  decimate->PreserveTopologyOn();
+  decimate->SplittingOff();
+  decimate->BoundaryVertexDeletionOff();  // a closed surface has none; an open one keeps its rim
+  return run(decimate, surface, progress, "Simplifying the surface");
+}
+
+// Decimation, kept only when the surface stays closed. Topology-preserving decimation first;
+// should its result still not be closed, quadric decimation (Garland & Heckbert, SIGGRAPH 1997),
+// which at high reductions can collapse thin walls (skin, fat and muscle shells) into
+// non-manifold edges: such a surface is decimated again with half the reduction, twice, and is
+// otherwise left as it was.
 vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, Progress& progress) {
+  if (reduction <= 0.0) return surface;
+  vtkSmartPointer<vtkPolyData> result =
+      topologyPreservingDecimation(surface, reduction, *subRange(progress, 0.0, 0.5));
+  if (isClosed(result)) {
+    progress.report(1.0, "Simplifying the surface");
+    return result;
+  }
+  auto quadric = subRange(progress, 0.5, 1.0);
   for (int attempt = 0; attempt < 3 && reduction > 0.0; ++attempt, reduction /= 2.0) {
     const auto decimate = vtkSmartPointer<vtkQuadricDecimation>::New();
     decimate->SetTargetReduction(reduction);
     decimate->VolumePreservationOn();  // keeps measured volumes honest after decimation
     // Attempt n takes the n-th half of what is left of this stage's progress range.
     const double from = 1.0 - std::pow(0.5, attempt), to = 1.0 - std::pow(0.5, attempt + 1);
-    vtkSmartPointer<vtkPolyData> result =
-        run(decimate, surface, *subRange(progress, from, to), "Simplifying the surface");
+    result = run(decimate, surface, *subRange(*quadric, from, to), "Simplifying the surface");
     if (isClosed(result)) return result;
   }
   progress.report(1.0, "Simplifying the surface");
