@@ -8,7 +8,8 @@
 #   bench/model_bench.sh [PRESET ...]    (default: the CT defaults, body bone lungs vessels)
 #
 # Environment: BUILD (default build), BENCH_TMP (default /tmp/twinplan-model-bench: the
-# generated series, kept between runs), BENCH_RUNS (default 1), SIZE (default 512x512x600).
+# generated series, kept between runs), BENCH_RUNS (default 1), SIZE (default 512x512x600),
+# PEER (default 1; 0 skips the peer).
 # Prints Markdown: machine, load average, wall / CPU / peak RSS of each run, and the stage
 # times the job writes into summary.json.
 set -uo pipefail
@@ -64,9 +65,12 @@ for ((r = 1; r <= runs; r++)); do
   run "twinplan-cli model (run $r)" "$cli" model "$series" --out "$tmp/out/model" "${presets[@]}" || exit 1
   cp "$tmp/out/model/summary.json" "$tmp/summary.json"
 done
+peer_stages='{"stages": []}'
+if [[ "${PEER:-1}" != 0 ]]; then
 rm -rf "$tmp/out" && mkdir -p "$tmp/out"
 run "peer: dcm2niix + model_peer.py (VTK: body and bone)" bash -c "dcm2niix -z n -b n -o '$tmp/out' -f ct '$series' >/dev/null && /usr/bin/python3 '$here/bench/model_peer.py' '$tmp/out/ct.nii' '$tmp/out'" || exit 1
 peer_stages=$(tail -n 1 "$tmp/stdout.txt")
+fi
 echo
 echo "Stages of the last \`model\` run (wall, from summary.json), and the segments:"
 echo
