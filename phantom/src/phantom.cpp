@@ -145,9 +145,10 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
       grid.spacing_mm[a] = base.spacing_mm[a] * static_cast<double>(base.size[a]) /
                            static_cast<double>(grid.size[a]);
     }
-    grid.origin_lps = -0.5 * grid.spacing_mm.cwiseProduct(Vec3(static_cast<double>(grid.size[0] - 1),
-                                                               static_cast<double>(grid.size[1] - 1),
-                                                               static_cast<double>(grid.size[2] - 1)));
+    grid.origin_lps =
+        -0.5 * grid.spacing_mm.cwiseProduct(Vec3(static_cast<double>(grid.size[0] - 1),
+                                                 static_cast<double>(grid.size[1] - 1),
+                                                 static_cast<double>(grid.size[2] - 1)));
   }
   if (options.oblique) {
     const Vec3 centre =
