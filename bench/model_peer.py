@@ -5,8 +5,9 @@ field's tools does for the same two threshold presets (docs/benchmarks.md, "Anat
     model_peer.py NIFTI OUT_DIR
 
 Reads the CT that dcm2niix wrote (NIfTI, HU), thresholds the body (> -500 HU) and bone
-(>= 200 HU) with VTK, and meshes each as TwinPlan does (flying edges at 0.5 on the 0/1 mask,
-20 windowed-sinc iterations with pass band 0.05, quadric decimation to 20 000 triangles) and
+(>= 200 HU) with VTK, and meshes each the usual VTK way, as TwinPlan did before block meshing
+and topology-preserving decimation (flying edges at 0.5 on the 0/1 mask at full resolution,
+20 windowed-sinc iterations with pass band 0.05, quadric decimation to 20 000 triangles), and
 writes a binary STL each. It does not keep the largest component, fill holes, remove specks
 or mesh lungs and vessels: it covers import, two thresholds, meshing and writing only.
 Prints one JSON line with its stage times.
