@@ -456,7 +456,7 @@ ImageVolume blockAverage(const ImageVolume& mask, const std::array<std::int64_t,
 // (keepVoxelVolume) enclosing `voxelVolume_mm3`. A surface that will be decimated to a small
 // fraction of its flying-edges triangles is meshed on blocks of voxels instead (their
 // partial-volume average at 0.5), which keeps a bulky segment's volume to first order and cuts
-// smoothing and decimation several-fold (a 512x512x600 body: ~3 million triangles for 20 000
+// smoothing and decimation several-fold (a 512x512x600 body: ~1.8 million triangles for 20 000
 // kept); it is used only when its volume is within kCoarseVolumeTolerance of the voxels', so
 // structures thinner than a block (cortex, skin) are meshed at full resolution.
 vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, double voxelVolume_mm3,
