@@ -23,6 +23,7 @@ class BuildModelsJob final : public Job {
         segments_(p.texts("segments")),
         checkpointInterval_s_(p.number("checkpointInterval_s", 30.0, 0.0, 86400.0)) {
     const segmentation::SurfaceOptions defaults = anatomyModelOptions();
+    options_ = defaults;  // the settings without a parameter (voxel-size smoothing, volume)
     options_.smoothingIterations =
         static_cast<int>(p.integer("smoothingIterations", defaults.smoothingIterations, 0, 1000));
     options_.passBand = p.number("passBand", defaults.passBand, 1e-6, 2.0);

@@ -3,6 +3,8 @@
 // per segment, model.glb with all of them, the case, and summary.json.
 
 #include <cctype>
+#include <chrono>
+#include <ctime>
 #include <fstream>
 
 #include "job_kinds.h"
@@ -28,6 +30,28 @@ std::vector<std::string> defaultPresets(const std::string& modality) {
       names.push_back(info.name);
   return names;
 }
+
+// Wall-clock and CPU seconds (all threads of the process) of the job's stages, in the order
+// they ran, for summary.json: the benchmark (bench/model_bench.sh) reads them to say where the
+// time goes, and CPU time still says it when other work shares the machine.
+class StageClock {
+ public:
+  void stop(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    const std::clock_t cpu = std::clock();
+    stages_.push_back({{"stage", stage},
+                       {"time_s", std::chrono::duration<double>(now - last_).count()},
+                       {"cpu_s", static_cast<double>(cpu - lastCpu_) / CLOCKS_PER_SEC}});
+    last_ = now;
+    lastCpu_ = cpu;
+  }
+  const nlohmann::json& json() const { return stages_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::clock_t lastCpu_ = std::clock();
+  nlohmann::json stages_ = nlohmann::json::array();
+};
 
 // A file name from a segment name: letters, digits, '-' and '_' kept, the rest '_'.
 std::string fileStem(const std::string& name) {
@@ -55,8 +79,10 @@ class ModelJob final : public Job {
   }
 
   nlohmann::json run(Progress& progress, CheckpointStore*) override {
+    StageClock clock;
     auto importing = subRange(progress, 0.0, 0.15);
     CaseEditor editor(importCase(dicom_, seriesUid_, *importing));
+    clock.stop("import");
     const ImageVolume volume = editor.twin().volumes.front();
     const std::vector<std::string> presets =
         presets_.empty() ? defaultPresets(volume.dicom.modality) : presets_;
@@ -67,16 +93,16 @@ class ModelJob final : public Job {
       const auto preset = segmentation::presetFromString(presets[n]);
       try {
         const LabelMap result = segmentation::runPreset(volume, preset, {}, *step);
-        if (result.voxelCount(0) == 0) {
+        if (result.voxelCount(0) == 0)
           notes.push_back("preset " + presets[n] + " found nothing in this series");
-          continue;
-        }
-        editor.apply(
-            segmentation::addPresetSegments(editor.twin(), result, "Preset " + presets[n]));
+        else
+          editor.apply(
+              segmentation::addPresetSegments(editor.twin(), result, "Preset " + presets[n]));
       } catch (const Error& e) {
         // One preset that does not apply (an MR preset on CT, no seed) must not lose the others.
         notes.push_back("preset " + presets[n] + " skipped: " + e.what());
       }
+      clock.stop("preset " + presets[n]);
     }
     if (editor.twin().labelMaps.empty())
       throw Error(ErrorKind::InvalidInput,
@@ -86,13 +112,14 @@ class ModelJob final : public Job {
     auto building = subRange(progress, 0.7, 0.95);
     std::vector<SurfaceMesh> models = buildModels(labels, {}, anatomyModelOptions(), *building);
     editor.apply(edits::updateSegmentMeshes(editor.twin(), models));
-    return write(editor.twin(), labels, models, notes, progress);
+    clock.stop("surfaces");
+    return write(editor.twin(), labels, models, notes, clock, progress);
   }
 
  private:
   nlohmann::json write(const Case& twin, const LabelMap& labels,
                        const std::vector<SurfaceMesh>& models, const nlohmann::json& notes,
-                       Progress& progress) const {
+                       StageClock& clock, Progress& progress) const {
     std::error_code ec;
     fs::create_directories(output_, ec);
     if (ec)
@@ -116,12 +143,15 @@ class ModelJob final : public Job {
       progress.check();
     }
     io::writeMeshFile(models, output_ / "model.glb");
+    clock.stop("mesh files");
     saveCase(twin, output_ / "model.twinplan");
+    clock.stop("case file");
     const nlohmann::json summary = {{"series", twin.volumes.front().dicom.seriesDescription},
                                     {"modality", twin.volumes.front().dicom.modality},
                                     {"segments", segments},
                                     {"notes", notes},
-                                    {"files", {"model.glb", "model.twinplan"}}};
+                                    {"files", {"model.glb", "model.twinplan"}},
+                                    {"timings", clock.json()}};
     std::ofstream(output_ / "summary.json") << summary.dump(2) << '\n';
     progress.report(1.0, "Written");
     nlohmann::json result = summary;

@@ -11,6 +11,10 @@ segmentation::SurfaceOptions anatomyModelOptions() {
   segmentation::SurfaceOptions options;
   options.targetReduction = 0.5;
   options.maxTriangles = 20000;
+  // Area and volume converge as h^2 on a voxelised sphere, and every model encloses its voxels'
+  // volume (docs/validation.md, "Sphere convergence" and "Model volumes").
+  options.smoothingFollowsVoxelSize = true;
+  options.keepVoxelVolume = true;
   return options;
 }
 
@@ -97,7 +101,9 @@ nlohmann::json modelsProvenance(const LabelMap& labels, const std::vector<Surfac
            {{"smoothingIterations", options.smoothingIterations},
             {"passBand", options.passBand},
             {"targetReduction", options.targetReduction},
-            {"maxTriangles", options.maxTriangles}}},
+            {"maxTriangles", options.maxTriangles},
+            {"smoothingFollowsVoxelSize", options.smoothingFollowsVoxelSize},
+            {"keepVoxelVolume", options.keepVoxelVolume}}},
           {"generator", "twinplan::engine::buildModels"}};
 }
 

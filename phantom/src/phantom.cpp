@@ -114,6 +114,13 @@ void checkOptions(const PhantomOptions& o) {
     bad("Phantom CT noise SD must be between 0 and 500 HU.", "noiseSd");
   if (!(o.mrNoiseSd >= 0.0 && o.mrNoiseSd <= 2000.0))
     bad("Phantom MR noise SD must be between 0 and 2000.", "mrNoiseSd");
+  const bool customGrid = o.gridSize != std::array<std::int64_t, 3>{0, 0, 0};
+  for (std::int64_t n : o.gridSize)
+    if (customGrid && !(n >= 8 && n <= 2048))
+      bad("Phantom grid sizes must be between 8 and 2048 voxels (got " +
+              std::to_string(o.gridSize[0]) + "x" + std::to_string(o.gridSize[1]) + "x" +
+              std::to_string(o.gridSize[2]) + ").",
+          "gridSize");
   if (!(std::abs(o.obliqueAngle_deg) <= 45.0))
     bad("Phantom oblique angle must be within +-45 degrees.", "obliqueAngle_deg");
 }
@@ -130,6 +137,19 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
 
   // The grid: straight, or tilted about its centre so the anatomy keeps its LPS place.
   ImageGeometry grid = anatomy->grid(options.scale);
+  if (options.gridSize != std::array<std::int64_t, 3>{0, 0, 0}) {
+    // The same field of view (and centre 0) sampled with the requested number of voxels.
+    const ImageGeometry base = grid;
+    for (int a = 0; a < 3; ++a) {
+      grid.size[a] = options.gridSize[static_cast<std::size_t>(a)];
+      grid.spacing_mm[a] = base.spacing_mm[a] * static_cast<double>(base.size[a]) /
+                           static_cast<double>(grid.size[a]);
+    }
+    grid.origin_lps =
+        -0.5 * grid.spacing_mm.cwiseProduct(Vec3(static_cast<double>(grid.size[0] - 1),
+                                                 static_cast<double>(grid.size[1] - 1),
+                                                 static_cast<double>(grid.size[2] - 1)));
+  }
   if (options.oblique) {
     const Vec3 centre =
         grid.indexToLps(Vec3(grid.size[0] - 1, grid.size[1] - 1, grid.size[2] - 1) * 0.5);
@@ -264,6 +284,7 @@ Phantom makePhantom(const PhantomOptions& options, Progress& progress) {
                              {"noiseSd", options.noiseSd},
                              {"mrNoiseSd", options.mrNoiseSd},
                              {"scale", options.scale},
+                             {"gridSize", options.gridSize},
                              {"generator", "twinplan::phantom::makePhantom"}});
   if (options.surfaceModels) {
     nlohmann::json settings;

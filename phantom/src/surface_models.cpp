@@ -36,11 +36,13 @@ constexpr ModelChoice kHeadModels[] = {
 
 segmentation::SurfaceOptions anatomyOptions() {
   segmentation::SurfaceOptions options;
-  // Flying edges gives about two triangles per voxel face; half of them carry no shape
-  // (organ volumes change by under 1 %, thin vessels by up to 5 %: docs/validation.md).
+  // Flying edges gives about two triangles per voxel face; half of them carry no shape.
   options.targetReduction = 0.5;
   // Keeps the case file small and the 3D view fast on a software renderer.
   options.maxTriangles = 20000;
+  // Each model encloses its segment's voxel volume (thin vessels lost 4-7 % to smoothing and
+  // decimation without it; docs/validation.md, "Anatomy models").
+  options.keepVoxelVolume = true;
   return options;
 }
 
@@ -68,9 +70,12 @@ std::vector<SurfaceMesh> makeSurfaceModels(const LabelMap& truth, PhantomKind ki
     return nlohmann::json{{"smoothingIterations", o.smoothingIterations},
                           {"passBand", o.passBand},
                           {"targetReduction", o.targetReduction},
-                          {"maxTriangles", o.maxTriangles}};
+                          {"maxTriangles", o.maxTriangles},
+                          {"keepVoxelVolume", o.keepVoxelVolume}};
   };
-  settings = {{"method", "flying edges, windowed sinc, quadric decimation, point normals"},
+  settings = {{"method",
+               "flying edges, windowed sinc, topology-preserving (else quadric) decimation, point "
+               "normals"},
               {"anatomy", describe(anatomyOpts)},
               {"targets", describe(targetOpts)}};
   return meshes;

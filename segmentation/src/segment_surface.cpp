@@ -6,6 +6,7 @@
 #include <vtkCellArray.h>
 #include <vtkCellArrayIterator.h>
 #include <vtkDataArray.h>
+#include <vtkDecimatePro.h>
 #include <vtkFlyingEdges3D.h>
 #include <vtkOutputWindow.h>
 #include <vtkPointData.h>
@@ -17,7 +18,8 @@
 #include <vtkSmartPointer.h>
 #include <vtkWindowedSincPolyDataFilter.h>
 
-#include <Eigen/LU>  // determinant
+#include <Eigen/Geometry>  // cross
+#include <Eigen/LU>        // determinant
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -39,6 +41,19 @@ namespace {
 
 // Quadric decimation keeps a recognisable shape down to a few % of the triangles.
 constexpr double kMaxReduction = 0.99;
+// The voxel size the smoothing options are given for when they follow the voxel size.
+constexpr double kSmoothingReferenceVoxel_mm = 1.0;
+// The volume-keeping offset moves a surface by at most this fraction of the smallest spacing:
+// beyond that the surface would no longer be the segment's (and could cross itself).
+constexpr double kMaxVolumeOffset_voxels = 0.25;
+// Meshing on blocks of voxels (surfaceOfMask): only when decimation would keep less than 1/16
+// of the flying-edges triangles; blocks sized for about 8 times the cap; at most 8 voxels a
+// block; the blocks' surface is used when it encloses the voxels' volume to 1 % before the
+// volume-keeping offset.
+constexpr double kCoarsenAboveTriangles = 16.0;
+constexpr double kBlockTriangles = 8.0;
+constexpr std::int64_t kMaxBlock = 8;
+constexpr double kCoarseVolumeTolerance = 0.01;
 
 // The voxels of one label value: bounding box (inclusive) and count.
 struct VoxelBox {
@@ -225,51 +240,144 @@ double reductionFor(vtkIdType triangles, const SurfaceOptions& o) {
   return std::min(reduction, kMaxReduction);
 }
 
-// Quadric decimation, kept only when the surface stays closed: at high reductions it can
-// collapse thin walls (skin, fat and muscle shells) into non-manifold edges. Such a surface is
-// decimated again with half the reduction, twice, and is otherwise left as it was.
+struct SmoothingSettings {
+  int iterations = 0;
+  double passBand = 0.0;
+};
+
+// The windowed-sinc settings for a grid of `spacing_mm`
+// (SurfaceOptions::smoothingFollowsVoxelSize). The filter's pass band is a frequency of the mesh
+// graph, so a fixed one stops a fixed number of edges: on a finer grid the staircase's terraces
+// span more edges and pass. Scaling the band with h and the iterations (the filter's reach) with 1
+// / sqrt(h) keeps cutting the terraces (about sqrt(2 r h) mm, i.e. sqrt(2 r / h) edges) while
+// leaving the shape's own, much longer wavelengths alone.
+SmoothingSettings smoothingFor(const SurfaceOptions& o, const Vec3& spacing_mm) {
+  if (!o.smoothingFollowsVoxelSize || o.smoothingIterations == 0)
+    return {o.smoothingIterations, o.passBand};
+  const double h = std::cbrt(spacing_mm.prod()) / kSmoothingReferenceVoxel_mm;
+  const long iterations = std::lround(o.smoothingIterations / std::sqrt(h));
+  return {static_cast<int>(std::clamp(iterations, 1L, 1000L)), std::min(2.0, o.passBand * h)};
+}
+
+// Enclosed volume (mm3, positive for outward triangles) and area (mm2) of a triangle surface.
+std::pair<double, double> volumeAndArea(vtkPolyData& surface) {
+  double volume6 = 0.0, area2 = 0.0;
+  double a[3], b[3], c[3];
+  const auto cell = vtk::TakeSmartPointer(surface.GetPolys()->NewIterator());
+  for (cell->GoToFirstCell(); !cell->IsDoneWithTraversal(); cell->GoToNextCell()) {
+    vtkIdList* ids = cell->GetCurrentCell();
+    if (ids->GetNumberOfIds() != 3) continue;
+    surface.GetPoint(ids->GetId(0), a);
+    surface.GetPoint(ids->GetId(1), b);
+    surface.GetPoint(ids->GetId(2), c);
+    const Vec3 pa(a[0], a[1], a[2]), pb(b[0], b[1], b[2]), pc(c[0], c[1], c[2]);
+    volume6 += pa.dot(pb.cross(pc));
+    area2 += (pb - pa).cross(pc - pa).norm();
+  }
+  return {volume6 / 6.0, area2 / 2.0};
+}
+
+// SurfaceOptions::keepVoxelVolume: moving every point by d along its unit normal changes the
+// enclosed volume by A d to first order, so d = (target - V) / A; a second step takes up the
+// curvature term (A itself changes with d). Normals stay valid: a uniform offset of a smooth
+// surface does not turn it.
+void keepVolume(vtkPolyData& surface, double target_mm3, const Vec3& spacing_mm) {
+  vtkDataArray* normals = surface.GetPointData()->GetNormals();
+  vtkPoints* points = surface.GetPoints();
+  if (normals == nullptr || points == nullptr || target_mm3 <= 0.0) return;
+  const double limit_mm = kMaxVolumeOffset_voxels * spacing_mm.minCoeff();
+  double moved_mm = 0.0;
+  for (int step = 0; step < 2; ++step) {
+    const auto [volume_mm3, area_mm2] = volumeAndArea(surface);
+    if (!(area_mm2 > 0.0)) return;
+    const double d_mm =
+        std::clamp(moved_mm + (target_mm3 - volume_mm3) / area_mm2, -limit_mm, limit_mm) - moved_mm;
+    moved_mm += d_mm;
+    double p[3], n[3];
+    for (vtkIdType id = 0; id < points->GetNumberOfPoints(); ++id) {
+      points->GetPoint(id, p);
+      normals->GetTuple(id, n);
+      points->SetPoint(id, p[0] + d_mm * n[0], p[1] + d_mm * n[1], p[2] + d_mm * n[2]);
+    }
+    points->Modified();
+  }
+}
+
+// Topology-preserving decimation (vtkDecimatePro: Schroeder, Zarge & Lorensen, SIGGRAPH 1992,
+// with PreserveTopology, no splitting): it never opens or pinches a closed surface and takes
+// 1-2 s where quadric decimation took 14-30 s on the abdomen phantom's body (255 000 -> 20 000
+// triangles; docs/benchmarks.md, "Anatomy models"). It may stop short of the requested
+// reduction where removing more would change the topology (thin shells such as cortical bone).
+vtkSmartPointer<vtkPolyData> topologyPreservingDecimation(vtkPolyData* surface, double reduction,
+                                                          Progress& progress) {
+  const auto decimate = vtkSmartPointer<vtkDecimatePro>::New();
+  decimate->SetTargetReduction(reduction);
+  decimate->PreserveTopologyOn();
+  decimate->SplittingOff();
+  decimate->BoundaryVertexDeletionOff();  // a closed surface has none; an open one keeps its rim
+  return run(decimate, surface, progress, "Simplifying the surface");
+}
+
+// Decimation, kept only when the surface stays closed. Topology-preserving decimation first;
+// should its result still not be closed, quadric decimation (Garland & Heckbert, SIGGRAPH 1997),
+// which at high reductions can collapse thin walls (skin, fat and muscle shells) into
+// non-manifold edges: such a surface is decimated again with half the reduction, twice, and is
+// otherwise left as it was.
 vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, Progress& progress) {
+  if (reduction <= 0.0) return surface;
+  vtkSmartPointer<vtkPolyData> result =
+      topologyPreservingDecimation(surface, reduction, *subRange(progress, 0.0, 0.5));
+  if (isClosed(result)) {
+    progress.report(1.0, "Simplifying the surface");
+    return result;
+  }
+  auto quadric = subRange(progress, 0.5, 1.0);
   for (int attempt = 0; attempt < 3 && reduction > 0.0; ++attempt, reduction /= 2.0) {
     const auto decimate = vtkSmartPointer<vtkQuadricDecimation>::New();
     decimate->SetTargetReduction(reduction);
     decimate->VolumePreservationOn();  // keeps measured volumes honest after decimation
     // Attempt n takes the n-th half of what is left of this stage's progress range.
     const double from = 1.0 - std::pow(0.5, attempt), to = 1.0 - std::pow(0.5, attempt + 1);
-    vtkSmartPointer<vtkPolyData> result =
-        run(decimate, surface, *subRange(progress, from, to), "Simplifying the surface");
+    result = run(decimate, surface, *subRange(*quadric, from, to), "Simplifying the surface");
     if (isClosed(result)) return result;
   }
   progress.report(1.0, "Simplifying the surface");
   return surface;
 }
 
-// The surface in the mask's frame (mm), smoothed, decimated, with outward point normals.
-vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, const SurfaceOptions& o,
-                                           Progress& progress) {
-  // Flying edges (Schroeder et al., IEEE LDAV 2015) at 0.5 on the 0/1 mask: the marching-cubes
-  // surface halfway between inside and outside voxel centres, watertight, consistently wound.
+// Flying edges (Schroeder et al., IEEE LDAV 2015) at 0.5 on the 0/1 mask (or on a block
+// average of it): the marching-cubes surface halfway between inside and outside voxel centres,
+// watertight, consistently wound.
+vtkSmartPointer<vtkPolyData> extractSurface(const ImageVolume& mask, Progress& progress) {
   const auto contour = vtkSmartPointer<vtkFlyingEdges3D>::New();
   contour->SetValue(0, 0.5);
   contour->ComputeNormalsOff();  // gradients of a 0/1 mask are poor; normals come last
   contour->ComputeGradientsOff();
   contour->ComputeScalarsOff();
   vtkSmartPointer<vtkPolyData> surface =
-      run(contour, asVtkImage(mask), *subRange(progress, 0.0, 0.2), "Extracting the surface");
+      run(contour, asVtkImage(mask), progress, "Extracting the surface");
   if (surface->GetNumberOfPolys() == 0)
     throw Error(ErrorKind::Internal, "Flying edges produced no surface for a non-empty mask.");
+  return surface;
+}
 
-  if (o.smoothingIterations > 0) {
+// Smoothed (for voxels of `spacing_mm`), decimated, with outward point normals.
+vtkSmartPointer<vtkPolyData> finishSurface(vtkSmartPointer<vtkPolyData> surface,
+                                           const Vec3& spacing_mm, const SurfaceOptions& o,
+                                           Progress& progress) {
+  const SmoothingSettings smoothing = smoothingFor(o, spacing_mm);
+  if (smoothing.iterations > 0) {
     const auto smoother = vtkSmartPointer<vtkWindowedSincPolyDataFilter>::New();
-    smoother->SetNumberOfIterations(o.smoothingIterations);
-    smoother->SetPassBand(o.passBand);
+    smoother->SetNumberOfIterations(smoothing.iterations);
+    smoother->SetPassBand(smoothing.passBand);
     smoother->NormalizeCoordinatesOn();  // the pass band then means the same for any size
     smoother->FeatureEdgeSmoothingOff();
     smoother->BoundarySmoothingOff();  // a closed surface has no boundary to pin
-    surface = run(smoother, surface, *subRange(progress, 0.2, 0.6), "Smoothing the surface");
+    surface = run(smoother, surface, *subRange(progress, 0.0, 0.5), "Smoothing the surface");
   }
 
   surface = decimated(surface, reductionFor(surface->GetNumberOfPolys(), o),
-                      *subRange(progress, 0.6, 0.9));
+                      *subRange(progress, 0.5, 0.9));
 
   // Flying edges winds every component the same way, cavities included, so one global sign
   // decides the orientation. (AutoOrientNormals would turn each component to face away from
@@ -282,6 +390,96 @@ vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, const SurfaceOptio
   normals->ComputePointNormalsOn();
   normals->ComputeCellNormalsOff();
   return run(normals, surface, *subRange(progress, 0.9, 1.0), "Computing normals");
+}
+
+// Voxels per block along each axis for meshing a surface of `triangles` flying-edges
+// triangles (on voxels of `spacing_mm`) that will be decimated to `o.maxTriangles`; {1, 1, 1}
+// when it is not worth it. Flying edges gives about two triangles per voxel face, so blocks of
+// b voxels give about b^2 fewer; the blocks aim at kBlockTriangles times the cap, which
+// decimation still has to work on, and are about cubic in mm.
+std::array<std::int64_t, 3> meshingBlocks(vtkIdType triangles, const Vec3& spacing_mm,
+                                          const SurfaceOptions& o) {
+  const std::array<std::int64_t, 3> none{1, 1, 1};
+  if (o.maxTriangles == 0) return none;
+  const double ratio = static_cast<double>(triangles) / static_cast<double>(o.maxTriangles);
+  if (ratio < kCoarsenAboveTriangles) return none;
+  const double block_mm = spacing_mm.minCoeff() * std::sqrt(ratio / kBlockTriangles);
+  std::array<std::int64_t, 3> blocks{};
+  for (int a = 0; a < 3; ++a)
+    blocks[static_cast<std::size_t>(a)] =
+        std::clamp<std::int64_t>(std::lround(block_mm / spacing_mm[a]), 1, kMaxBlock);
+  return blocks;
+}
+
+// The padded 0/1 mask averaged over blocks of `blocks` voxels (the fraction of each block
+// inside, float), in the same frame: block I holds mask voxels I*b - b + 1 .. I*b, so the first
+// and last blocks are empty and the surface still closes; its centre lies at
+// (I*b - (b - 1) / 2) voxels.
+ImageVolume blockAverage(const ImageVolume& mask, const std::array<std::int64_t, 3>& blocks) {
+  const ImageGeometry& fine = mask.geometry();
+  ImageGeometry coarse;
+  for (int a = 0; a < 3; ++a) {
+    const std::int64_t b = blocks[static_cast<std::size_t>(a)];
+    coarse.size[a] = (fine.size[a] - 1 + b - 1) / b + 2;
+    coarse.spacing_mm[a] = fine.spacing_mm[a] * static_cast<double>(b);
+    coarse.origin_lps[a] = -0.5 * static_cast<double>(b - 1) * fine.spacing_mm[a];
+  }
+  ImageVolume average(coarse, PixelType::Float32);
+  const auto in = mask.voxels<std::uint8_t>();
+  const auto out = average.voxels<float>();
+  const float share = 1.0f / static_cast<float>(blocks[0] * blocks[1] * blocks[2]);
+  // Each coarse slice reads its own fine slices and writes only itself: slices in parallel.
+  parallel::parallelFor({0, static_cast<std::size_t>(coarse.size[2])}, 1,
+                        [&](parallel::IndexRange slices) {
+                          for (std::size_t kc = slices.begin; kc < slices.end; ++kc)
+                            for (std::int64_t jc = 0; jc < coarse.size[1]; ++jc)
+                              for (std::int64_t ic = 0; ic < coarse.size[0]; ++ic) {
+                                std::int64_t inside = 0;
+                                const std::array<std::int64_t, 3> first{
+                                    ic * blocks[0] - blocks[0] + 1, jc * blocks[1] - blocks[1] + 1,
+                                    static_cast<std::int64_t>(kc) * blocks[2] - blocks[2] + 1};
+                                for (std::int64_t k = std::max<std::int64_t>(first[2], 0);
+                                     k < std::min(first[2] + blocks[2], fine.size[2]); ++k)
+                                  for (std::int64_t j = std::max<std::int64_t>(first[1], 0);
+                                       j < std::min(first[1] + blocks[1], fine.size[1]); ++j)
+                                    for (std::int64_t i = std::max<std::int64_t>(first[0], 0);
+                                         i < std::min(first[0] + blocks[0], fine.size[0]); ++i)
+                                      inside += in[fine.linearIndex(i, j, k)];
+                                out[coarse.linearIndex(ic, jc, static_cast<std::int64_t>(kc))] =
+                                    static_cast<float>(inside) * share;
+                              }
+                        });
+  return average;
+}
+
+// The surface in the mask's frame (mm), smoothed, decimated, with outward point normals, and
+// (keepVoxelVolume) enclosing `voxelVolume_mm3`. A surface that will be decimated to a small
+// fraction of its flying-edges triangles is meshed on blocks of voxels instead (their
+// partial-volume average at 0.5), which keeps a bulky segment's volume to first order and cuts
+// smoothing and decimation several-fold (a 512x512x600 body: ~1.8 million triangles for 20 000
+// kept); it is used only when its volume is within kCoarseVolumeTolerance of the voxels', so
+// structures thinner than a block (cortex, skin) are meshed at full resolution.
+vtkSmartPointer<vtkPolyData> surfaceOfMask(ImageVolume& mask, double voxelVolume_mm3,
+                                           const SurfaceOptions& o, Progress& progress) {
+  vtkSmartPointer<vtkPolyData> surface = extractSurface(mask, *subRange(progress, 0.0, 0.2));
+  const std::array<std::int64_t, 3> blocks =
+      meshingBlocks(surface->GetNumberOfPolys(), mask.geometry().spacing_mm, o);
+  if (blocks != std::array<std::int64_t, 3>{1, 1, 1}) {
+    const ImageVolume average = blockAverage(mask, blocks);
+    vtkSmartPointer<vtkPolyData> coarse =
+        finishSurface(extractSurface(average, noProgress()), average.geometry().spacing_mm, o,
+                      *subRange(progress, 0.2, 0.5));
+    const double volume_mm3 = std::abs(signedVolume(coarse)) / 6.0;
+    if (std::abs(volume_mm3 / voxelVolume_mm3 - 1.0) <= kCoarseVolumeTolerance &&
+        isClosed(coarse)) {
+      if (o.keepVoxelVolume) keepVolume(*coarse, voxelVolume_mm3, average.geometry().spacing_mm);
+      progress.report(1.0, "Surface built");
+      return coarse;
+    }
+  }
+  surface = finishSurface(surface, mask.geometry().spacing_mm, o, *subRange(progress, 0.5, 1.0));
+  if (o.keepVoxelVolume) keepVolume(*surface, voxelVolume_mm3, mask.geometry().spacing_mm);
+  return surface;
 }
 
 // Copies the surface from the mask's frame into LPS: p_lps = corner_lps + direction * p_mask,
@@ -321,7 +519,10 @@ SurfaceMesh surfaceOf(const LabelMap& labels, const Segment& segment, const Voxe
                       const SurfaceOptions& options, Progress& progress) {
   ImageVolume mask = paddedMask(labels, segment, box);
   progress.check();
-  const vtkSmartPointer<vtkPolyData> surface = surfaceOfMask(mask, options, progress);
+  const double voxelVolume_mm3 =
+      static_cast<double>(box.voxels) * labels.geometry().spacing_mm.prod();
+  const vtkSmartPointer<vtkPolyData> surface =
+      surfaceOfMask(mask, voxelVolume_mm3, options, progress);
   return toLps(surface, labels.geometry(), box, segment);
 }
 

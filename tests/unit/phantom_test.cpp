@@ -452,6 +452,35 @@ TEST(Phantom, RejectsBadOptions) {
   EXPECT_EQ(phantom::phantomKindFromString("head"), PhantomKind::Head);
 }
 
+// The benchmarks' scanner-size grid (bench/model_bench.sh): the same 384 x 384 x 250 mm field of
+// view around the LPS origin, sampled on the requested voxels; the anatomy stays where it is.
+TEST(Phantom, GridSizeSamplesTheSameFieldOfView) {
+  PhantomOptions o;
+  o.surfaceModels = false;
+  o.noiseSd = 0.0;
+  o.gridSize = {64, 48, 40};
+  const Phantom p = phantom::makePhantom(o);
+  const ImageGeometry& g = p.twin.volumes.front().geometry();
+  EXPECT_EQ(g.size, (std::array<std::int64_t, 3>{64, 48, 40}));
+  EXPECT_NEAR(g.spacing_mm[0], 384.0 / 64, 1e-12);
+  EXPECT_NEAR(g.spacing_mm[1], 384.0 / 48, 1e-12);
+  EXPECT_NEAR(g.spacing_mm[2], 250.0 / 40, 1e-12);
+  const Vec3 centre = g.indexToLps(Vec3(63, 47, 39) * 0.5);
+  EXPECT_LT(centre.norm(), 1e-9);
+  // The liver holds about the same volume as on the default grid (1888 ml, 1.5x1.5x2.5 mm):
+  // coarser voxels change it by their partial volume only.
+  const LabelMap& truth = p.twin.labelMaps.front();
+  EXPECT_NEAR(truth.volume_ml(*truth.findSegment("Liver")), 1888.1, 0.05 * 1888.1);
+  o.gridSize = {64, 4, 40};
+  try {
+    phantom::makePhantom(o);
+    FAIL() << "expected Error(InvalidInput)";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_EQ(e.context(), "gridSize");
+  }
+}
+
 TEST(HeadPhantom, HasCtAndMrOnOneGridStudyAndFrameOfReference) {
   const Phantom& p = head();
   ASSERT_EQ(p.twin.volumes.size(), 2u);

@@ -15,7 +15,8 @@ namespace twinplan::engine {
 
 // The settings models of anatomy are built with (the sample case's, docs/validation.md
 // "Surface meshes"): half the triangles carry no shape, and a cap of 20 000 triangles a model
-// keeps the 3D view fast on a software renderer.
+// keeps the 3D view fast on a software renderer; smoothing follows the voxel size and each
+// model keeps its voxels' volume.
 segmentation::SurfaceOptions anatomyModelOptions();
 
 // Called after each batch of finished models with every model built so far, in segment order;

@@ -8,6 +8,7 @@
 // voxel for voxel. Abdomen: portal-venous contrast CT (int16 HU). Head: contrast CT (int16 HU)
 // and a post-contrast T1-weighted MR (uint16, arbitrary units) on the same grid, study and
 // frame of reference.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -32,6 +33,10 @@ struct PhantomOptions {
   // Grid: abdomen 256x256x100 at 1.5x1.5x2.5 mm; head 224x224x96 at 1x1x2 mm. scale < 1
   // keeps the field of view and makes the voxels 1/scale larger (fewer of them).
   double scale = 1.0;
+  // Voxels along i, j, k over the same field of view, instead of the scaled default grid (for
+  // benchmarks at scanner sizes, e.g. 512x512x600 abdomen: 0.75 x 0.75 x 0.417 mm). {0, 0, 0}:
+  // the grid `scale` gives. Each must be 8..2048.
+  std::array<std::int64_t, 3> gridSize{0, 0, 0};
   // Closed surface meshes of the anatomy a surgeon looks at in 3D (liver, tumours, vessels,
   // kidneys ...; head: brain, ventricles, tumour) in Case::meshes, built from the true labels.
   // Off: no meshes, and the phantom is made sooner.

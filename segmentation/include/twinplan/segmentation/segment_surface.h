@@ -24,6 +24,20 @@ struct SurfaceOptions {
   double targetReduction = 0.0;  // 0..0.95
   // When more triangles than this remain, decimate harder (up to 99 % removed); 0: no limit.
   std::size_t maxTriangles = 0;
+  // Smoothing that follows the voxel size h (cube root of the voxel volume): the pass band
+  // becomes passBand * h / 1 mm and the iterations smoothingIterations * sqrt(1 mm / h), so the
+  // values above are those of a 1 mm grid. A fixed pass band leaves the staircase's long
+  // terraces (about sqrt(2 r h) across on a surface of radius r) on fine grids, and the area of
+  // a voxelised sphere then stops converging at +0.4 %; following h it converges as h^2
+  // (docs/validation.md, "Sphere convergence").
+  bool smoothingFollowsVoxelSize = false;
+  // Moves the finished surface along its normals by one uniform distance so that it encloses
+  // the segment's voxel volume (count x voxel volume): flying edges cuts voxel corners and
+  // windowed sinc inflates or shrinks slightly, which costs thin structures (cortical bone)
+  // several %. The volume-restoring step of Desbrun et al., SIGGRAPH 1999 ("Implicit fairing
+  // of irregular meshes"), as an offset rather than a scale so that several components and
+  // shells keep their places. The offset is at most a quarter of the smallest voxel spacing.
+  bool keepVoxelVolume = false;
 };
 
 // The closed surface of one segment of `labels` (its voxels of `segment.value` in layer
