@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "itk_support.h"
+#include "pyramid.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/registration/registrable.h"
@@ -54,6 +55,11 @@ void RegistrationOptions::validate() const {
     if (f < 1 || f > 64) badOption("shrinkFactors", "are whole numbers 1..64.");
   for (double s : smoothingSigmas_vox)
     if (!(s >= 0.0 && s <= 32.0)) badOption("smoothingSigmas_vox", "are 0..32 voxels.");
+  if (!(finestSpacing_mm >= 0.0 && finestSpacing_mm <= 20.0))
+    badOption("finestSpacing_mm", "must be 0..20 mm (0: the series' own finest spacing).");
+  if (samplesPerLevel < 1000 || samplesPerLevel > 100000000)
+    badOption("samplesPerLevel",
+              "must be 1000..100000000 (the metric needs enough samples to fill its histogram).");
   if (iterations < 1 || iterations > 100000) badOption("iterations", "must be 1..100000.");
   if (bsplineIterations < 1 || bsplineIterations > 100000)
     badOption("bsplineIterations", "must be 1..100000.");
@@ -76,16 +82,18 @@ RegistrationResult registerVolumes(const ImageVolume& fixed, const ImageVolume& 
   requireRegistrable(fixed, moving, given, std::string(toString(options.method)) + " registration");
   progress.check();
 
-  const auto fixedImage = detail::toFloatImage(fixed);
-  const auto movingImage = detail::toFloatImage(moving);
+  const auto levels = detail::buildPyramid(fixed, moving, options, progress);
   detail::Schedule schedule;
   schedule.threads = static_cast<int>(parallel::maxThreads());
   schedule.options = &options;
+  schedule.levels = &levels;
+  schedule.fixedGrid = fixed.geometry();
 
   const SpatialTransform initial =
-      options.initial ? *options.initial
-                      : detail::centredInitialTransform(fixedImage.GetPointer(),
-                                                        movingImage.GetPointer(), options.centring);
+      options.initial
+          ? *options.initial
+          : detail::centredInitialTransform(levels.back().fixed.GetPointer(),
+                                            levels.back().moving.GetPointer(), options.centring);
   RegistrationResult result;
   result.method = options.method;
   result.levels = static_cast<int>(options.shrinkFactors.size());
@@ -97,20 +105,18 @@ RegistrationResult registerVolumes(const ImageVolume& fixed, const ImageVolume& 
       options.initial && options.initial->kind == SpatialTransform::Kind::Affine;
   switch (options.method) {
     case Method::Rigid:
-      result.transform =
-          detail::rigidStage(fixedImage, movingImage, initial, schedule, progress, outcome);
+      result.transform = detail::rigidStage(initial, schedule, progress, outcome);
       iterations = outcome.iterations;
       break;
     case Method::Affine: {
       SpatialTransform bulk = initial;
       if (!affineStart) {
         auto rigidPart = subRange(progress, 0.0, 0.4);
-        bulk = detail::rigidStage(fixedImage, movingImage, initial, schedule, *rigidPart, outcome);
+        bulk = detail::rigidStage(initial, schedule, *rigidPart, outcome);
         iterations = outcome.iterations;
       }
       auto affinePart = subRange(progress, affineStart ? 0.0 : 0.4, 1.0);
-      result.transform =
-          detail::affineStage(fixedImage, movingImage, bulk, schedule, *affinePart, outcome);
+      result.transform = detail::affineStage(bulk, schedule, *affinePart, outcome);
       iterations += outcome.iterations;
       break;
     }
@@ -118,12 +124,11 @@ RegistrationResult registerVolumes(const ImageVolume& fixed, const ImageVolume& 
       SpatialTransform bulk = initial;
       if (!affineStart) {
         auto rigidPart = subRange(progress, 0.0, 0.3);
-        bulk = detail::rigidStage(fixedImage, movingImage, initial, schedule, *rigidPart, outcome);
+        bulk = detail::rigidStage(initial, schedule, *rigidPart, outcome);
         iterations = outcome.iterations;
       }
       auto deformablePart = subRange(progress, affineStart ? 0.0 : 0.3, 1.0);
-      result.transform =
-          detail::bsplineStage(fixedImage, movingImage, bulk, schedule, *deformablePart, outcome);
+      result.transform = detail::bsplineStage(bulk, schedule, *deformablePart, outcome);
       iterations += outcome.iterations;
       break;
     }
