@@ -2,7 +2,7 @@
 // (registration::registerVolumes, in process) against `plastimatch register` (Debian 1.9.4) on
 // the same pair in the same run, with both errors against the known truth.
 //
-//   twinplan-registration-bench [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours]
+//   twinplan-registration-bench [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours] [--no-peer]
 //
 // The pair is generated here (not the phantom module: its head grid is 224x224x96): an
 // analytic head of ellipsoids - scalp, skull, brain, white-matter core, ventricles, eyes, a
@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
     else if (arg == "--size" && a + 1 < argc &&
              std::sscanf(argv[++a], "%ldx%ldx%ld", &size[0], &size[1], &size[2]) == 3) {
     } else {
-      std::fprintf(stderr, "usage: %s [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours] [--no-peer]\n",
                    argv[0]);
       return 2;
     }
@@ -194,7 +195,6 @@ int main(int argc, char** argv) {
       start = std::chrono::steady_clock::now();
       const double cpuStart = cpuSeconds(RUSAGE_SELF);
       registration::RegistrationOptions options;
-      if (std::getenv("TP_FROM_TRUTH")) options.initial = truth;
       result = registration::registerVolumes(ct, mr, options);
       std::fprintf(stderr, "metric %.6f iterations %d stop %s\n", result.metricValue,
                    result.iterations, result.stopReason.c_str());

@@ -54,6 +54,10 @@ struct Schedule {
   const RegistrationOptions* options = nullptr;
   const std::vector<PyramidLevel>* levels = nullptr;  // coarse to fine (pyramid.h)
   ImageGeometry fixedGrid;  // the full-resolution fixed grid (B-spline domain, scale probes)
+  const ImageVolume* fixedVolume = nullptr;  // the source series
+  const ImageVolume* movingVolume = nullptr;
+  // Full-resolution float copies for a stage on ITK's own pyramid (the B-spline); null else.
+  FloatImage::Pointer fullFixed, fullMoving;
 };
 
 // Stages (register_linear.cpp, register_bspline.cpp). `initial` is fixed -> moving.

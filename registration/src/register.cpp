@@ -88,6 +88,8 @@ RegistrationResult registerVolumes(const ImageVolume& fixed, const ImageVolume& 
   schedule.options = &options;
   schedule.levels = &levels;
   schedule.fixedGrid = fixed.geometry();
+  schedule.fixedVolume = &fixed;
+  schedule.movingVolume = &moving;
 
   const SpatialTransform initial =
       options.initial

@@ -110,8 +110,12 @@ SpatialTransform bsplineStage(const SpatialTransform& bulk, const Schedule& sche
   observer->setup(&progress, int(schedule.levels->size()), options.bsplineIterations,
                   "Deformable (B-spline) registration");
   const auto bulkTransform = toItkAffine(bulk);
+  // The B-spline runs on ITK's pyramid of the full-resolution images (stage_runner.h).
+  Schedule onItkPyramid = schedule;
+  onItkPyramid.fullFixed = toFloatImage(*schedule.fixedVolume);
+  onItkPyramid.fullMoving = toFloatImage(*schedule.movingVolume);
   outcome = runStage<BSpline, Optimiser>(bspline.GetPointer(), optimiser.GetPointer(),
-                                         bulkTransform.GetPointer(), schedule, progress,
+                                         bulkTransform.GetPointer(), onItkPyramid, progress,
                                          observer.GetPointer(),
                                          /*estimateScales=*/false);
   SpatialTransform result = bulk;
