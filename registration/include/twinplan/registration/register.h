@@ -17,7 +17,9 @@ namespace twinplan::registration {
 
 // rigid: rotation + translation (6 parameters, VersorRigid3DTransform); affine: a rigid stage,
 // then a full affine (12); bspline: a rigid stage (the bulk motion), then a cubic B-spline
-// displacement on top of it; landmark: paired points only (landmarks.h), no image metric.
+// displacement on top of it (when no initial transform is given, also a B-spline from the
+// centred start without the bulk; the lower final metric wins); landmark: paired points only
+// (landmarks.h), no image metric.
 enum class Method { Rigid, Affine, BSpline, Landmark };
 const char* toString(Method method);  // "rigid" | "affine" | "bspline" | "landmark"
 // Throws Error(InvalidInput) naming the accepted methods.
