@@ -2,7 +2,7 @@
 // (registration::registerVolumes, in process) against `plastimatch register` (Debian 1.9.4) on
 // the same pair in the same run, with both errors against the known truth.
 //
-//   twinplan-registration-bench [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours]
+//   twinplan-registration-bench [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours] [--no-peer]
 //
 // The pair is generated here (not the phantom module: its head grid is 224x224x96): an
 // analytic head of ellipsoids - scalp, skull, brain, white-matter core, ventricles, eyes, a
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   fs::path tmp = "/tmp/twinplan-bench/registration";
   Index3 size{512, 512, 300};
   int runs = 3;
-  bool ours = true;
+  bool ours = true, peer = true;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
     if (arg == "--tmp" && a + 1 < argc)
@@ -143,10 +143,13 @@ int main(int argc, char** argv) {
       runs = std::max(1, std::atoi(argv[++a]));
     else if (arg == "--no-ours")
       ours = false;
+    else if (arg == "--no-peer")
+      peer = false;
     else if (arg == "--size" && a + 1 < argc &&
              std::sscanf(argv[++a], "%ldx%ldx%ld", &size[0], &size[1], &size[2]) == 3) {
     } else {
-      std::fprintf(stderr, "usage: %s [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--tmp DIR] [--size NXxNYxNZ] [--runs N] [--no-ours] [--no-peer]\n",
                    argv[0]);
       return 2;
     }
@@ -191,7 +194,10 @@ int main(int argc, char** argv) {
     for (int run = 0; run < runs; ++run) {
       start = std::chrono::steady_clock::now();
       const double cpuStart = cpuSeconds(RUSAGE_SELF);
-      result = registration::registerVolumes(ct, mr, registration::RegistrationOptions{});
+      registration::RegistrationOptions options;
+      result = registration::registerVolumes(ct, mr, options);
+      std::fprintf(stderr, "metric %.6f iterations %d stop %s\n", result.metricValue,
+                   result.iterations, result.stopReason.c_str());
       times.push_back(secondsSince(start));
       cpu.push_back(cpuSeconds(RUSAGE_SELF) - cpuStart);
     }
@@ -202,6 +208,7 @@ int main(int argc, char** argv) {
         oursSeconds, median(cpu), e.rotation_deg, e.meanTre_mm);
     std::fflush(stdout);
   }
+  if (!peer) return 0;
   const fs::path commands = tmp / "plastimatch.txt", found = tmp / "plastimatch.tfm";
   std::ofstream(commands) << "[GLOBAL]\nfixed=" << ctFile.string() << "\nmoving=" << mrFile.string()
                           << "\nxform_out=" << found.string()

@@ -1,7 +1,5 @@
 #include "itk_support.h"
 
-#include <itkRegularStepGradientDescentOptimizerv4.h>
-
 #include <algorithm>
 #include <cstdint>
 
@@ -38,7 +36,7 @@ void StageObserver::setup(Progress* progress, int levels, int iterationsPerLevel
   step_ = std::move(step);
 }
 
-void StageObserver::Execute(itk::Object* caller, const itk::EventObject& event) {
+void StageObserver::Execute(itk::Object* /*caller*/, const itk::EventObject& event) {
   if (itk::MultiResolutionIterationEvent().CheckEvent(&event)) {
     ++level_;
     levelIterations_ = 0;
@@ -48,10 +46,6 @@ void StageObserver::Execute(itk::Object* caller, const itk::EventObject& event) 
   if (!itk::IterationEvent().CheckEvent(&event)) return;
   ++iterations_;
   ++levelIterations_;
-  using RegularStep = itk::RegularStepGradientDescentOptimizerv4<double>;
-  if (auto* optimiser = dynamic_cast<RegularStep*>(caller);
-      optimiser && levelIterations_ == 1 && relativeMinimumStep_ > 0.0)
-    optimiser->SetMinimumStepLength(optimiser->GetLearningRate() * relativeMinimumStep_);
   if (!progress_) return;
   // Cancel from inside the optimiser's loop: the exception unwinds through ITK's Update()
   // (ProcessObject rethrows what it does not know), and nothing of the stage is kept.

@@ -6,6 +6,7 @@
 #include <itkImage.h>
 
 #include <string>
+#include <vector>
 
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/progress.h"
@@ -36,9 +37,6 @@ class StageObserver final : public itk::Command {
   using Pointer = itk::SmartPointer<Self>;
   itkNewMacro(StageObserver) void setup(Progress* progress, int levels, int iterationsPerLevel,
                                         std::string step);
-  // The relative step below which the regular-step optimiser stops, set on the optimiser at
-  // each level's first iteration, once ITK has estimated that level's learning rate.
-  void setRelativeMinimumStep(double fraction) { relativeMinimumStep_ = fraction; }
   int iterations() const { return iterations_; }
   void Execute(itk::Object* caller, const itk::EventObject& event) override;
   void Execute(const itk::Object* caller, const itk::EventObject& event) override;
@@ -46,24 +44,30 @@ class StageObserver final : public itk::Command {
  private:
   Progress* progress_ = nullptr;
   int levels_ = 1, iterationsPerLevel_ = 1, level_ = -1, levelIterations_ = 0, iterations_ = 0;
-  double relativeMinimumStep_ = 0.0;
   std::string step_;
 };
 
 // The multi-resolution schedule and sampling, shared by every stage.
+struct PyramidLevel;
 struct Schedule {
   int threads = 1;  // parallel::maxThreads()
   const RegistrationOptions* options = nullptr;
+  const std::vector<PyramidLevel>* levels = nullptr;  // coarse to fine (pyramid.h)
+  ImageGeometry fixedGrid;  // the full-resolution fixed grid (B-spline domain, scale probes)
+  const ImageVolume* fixedVolume = nullptr;  // the source series
+  const ImageVolume* movingVolume = nullptr;
+  // Full-resolution float copies for a stage on ITK's own pyramid (the B-spline); null else.
+  FloatImage::Pointer fullFixed, fullMoving;
 };
 
 // Stages (register_linear.cpp, register_bspline.cpp). `initial` is fixed -> moving.
-SpatialTransform rigidStage(FloatImage* fixed, FloatImage* moving, const SpatialTransform& initial,
-                            const Schedule& schedule, Progress& progress, StageOutcome& outcome);
-SpatialTransform affineStage(FloatImage* fixed, FloatImage* moving, const SpatialTransform& initial,
-                             const Schedule& schedule, Progress& progress, StageOutcome& outcome);
+SpatialTransform rigidStage(const SpatialTransform& initial, const Schedule& schedule,
+                            Progress& progress, StageOutcome& outcome);
+SpatialTransform affineStage(const SpatialTransform& initial, const Schedule& schedule,
+                             Progress& progress, StageOutcome& outcome);
 // The centred starting transform (geometry or moments) when the user gave none.
 SpatialTransform centredInitialTransform(FloatImage* fixed, FloatImage* moving, Centring centring);
-SpatialTransform bsplineStage(FloatImage* fixed, FloatImage* moving, const SpatialTransform& bulk,
-                              const Schedule& schedule, Progress& progress, StageOutcome& outcome);
+SpatialTransform bsplineStage(const SpatialTransform& bulk, const Schedule& schedule,
+                              Progress& progress, StageOutcome& outcome);
 
 }  // namespace twinplan::registration::detail

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "stage_runner.h"
+#include "twinplan/core/itk_view.h"
 
 namespace twinplan::registration::detail {
 
@@ -42,7 +43,10 @@ itk::AffineTransform<double, 3>::Pointer toItkAffine(const SpatialTransform& t) 
 
 // The control grid: nodes every `spacing_mm` (at least one mesh cell per axis) over the fixed
 // image's extent, as BSplineTransformInitializer places them (3 extra nodes for the support).
-void placeGrid(BSpline* transform, FloatImage* fixed, double spacing_mm) {
+void placeGrid(BSpline* transform, const ImageGeometry& grid, double spacing_mm) {
+  // The full-resolution fixed grid without voxels: the initialiser reads only its geometry.
+  auto fixed = FloatImage::New();
+  setItkGeometry(*fixed, grid);
   BSpline::MeshSizeType meshSize;
   const auto size = fixed->GetLargestPossibleRegion().GetSize();
   for (unsigned a = 0; a < 3; ++a) {
@@ -80,11 +84,11 @@ BSplineDisplacement toDisplacement(const BSpline& transform) {
 
 }  // namespace
 
-SpatialTransform bsplineStage(FloatImage* fixed, FloatImage* moving, const SpatialTransform& bulk,
-                              const Schedule& schedule, Progress& progress, StageOutcome& outcome) {
+SpatialTransform bsplineStage(const SpatialTransform& bulk, const Schedule& schedule,
+                              Progress& progress, StageOutcome& outcome) {
   const RegistrationOptions& options = *schedule.options;
   auto bspline = BSpline::New();
-  placeGrid(bspline, fixed, options.bsplineGridSpacing_mm);
+  placeGrid(bspline, schedule.fixedGrid, options.bsplineGridSpacing_mm);
 
   auto optimiser = Optimiser::New();
   const auto parameters = bspline->GetNumberOfParameters();
@@ -103,12 +107,16 @@ SpatialTransform bsplineStage(FloatImage* fixed, FloatImage* moving, const Spati
   optimiser->SetMaximumNumberOfCorrections(kCorrections);
 
   auto observer = StageObserver::New();
-  observer->setup(&progress, int(options.shrinkFactors.size()), options.bsplineIterations,
+  observer->setup(&progress, int(schedule.levels->size()), options.bsplineIterations,
                   "Deformable (B-spline) registration");
   const auto bulkTransform = toItkAffine(bulk);
-  outcome = runStage<BSpline, Optimiser>(fixed, moving, bspline.GetPointer(),
-                                         optimiser.GetPointer(), bulkTransform.GetPointer(),
-                                         schedule, progress, observer.GetPointer(),
+  // The B-spline runs on ITK's pyramid of the full-resolution images (stage_runner.h).
+  Schedule onItkPyramid = schedule;
+  onItkPyramid.fullFixed = toFloatImage(*schedule.fixedVolume);
+  onItkPyramid.fullMoving = toFloatImage(*schedule.movingVolume);
+  outcome = runStage<BSpline, Optimiser>(bspline.GetPointer(), optimiser.GetPointer(),
+                                         bulkTransform.GetPointer(), onItkPyramid, progress,
+                                         observer.GetPointer(),
                                          /*estimateScales=*/false);
   SpatialTransform result = bulk;
   result.kind = SpatialTransform::Kind::BSpline;
