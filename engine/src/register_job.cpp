@@ -57,6 +57,8 @@ class RegisterJob final : public Job {
                      "method",
                      "histogramBins",
                      "samplingFraction",
+                     "samplesPerLevel",
+                     "finestSpacing_mm",
                      "randomSampling",
                      "samplingSeed",
                      "levels",
@@ -70,6 +72,9 @@ class RegisterJob final : public Job {
     options_.method = registration::methodFromString(p.text("method", "rigid"));
     options_.histogramBins = int(p.integer("histogramBins", options_.histogramBins, 5, 256));
     options_.samplingFraction = p.number("samplingFraction", options_.samplingFraction, 1e-4, 1.0);
+    options_.samplesPerLevel =
+        int(p.integer("samplesPerLevel", options_.samplesPerLevel, 1000, 100000000));
+    options_.finestSpacing_mm = p.number("finestSpacing_mm", options_.finestSpacing_mm, 0.0, 10.0);
     options_.randomSampling = p.boolean("randomSampling", options_.randomSampling);
     options_.samplingSeed =
         std::uint32_t(p.integer("samplingSeed", options_.samplingSeed, 0, 2147483647));
@@ -116,6 +121,8 @@ class RegisterJob final : public Job {
         {"method", registration::toString(options_.method)},
         {"histogramBins", options_.histogramBins},
         {"samplingFraction", options_.samplingFraction},
+        {"samplesPerLevel", options_.samplesPerLevel},
+        {"finestSpacing_mm", options_.finestSpacing_mm},
         {"randomSampling", options_.randomSampling},
         {"samplingSeed", options_.samplingSeed},
         {"levels", options_.shrinkFactors.size()},
