@@ -102,6 +102,30 @@ TEST_F(Scissors3dTest, LassoOverTheLeftHalfCutsThePatientsRightAtEveryDepth) {
   EXPECT_EQ(labels().voxelCount(0), 400u);
 }
 
+// A shown 3D model of the cut segment is rebuilt in the background, and one undo takes back the
+// cut and the new model together (as after a brush stroke).
+TEST_F(Scissors3dTest, ShownModelFollowsTheCutAndItsUndo) {
+  window_->segmentTable()->setCurrentSegment({0, 0});
+  ASSERT_TRUE(window_->buildModels());
+  const auto& meshes = [this]() -> const std::vector<SurfaceMesh>& {
+    return window_->currentCase().meshes;
+  };
+  ASSERT_EQ(meshes().size(), 1u);
+  const std::vector<std::array<float, 3>> before = meshes().front().points_lps;
+  window_->findChild<QToolButton*>("scissors3d")->click();
+  drawLasso(leftHalf());
+  ASSERT_EQ(labels().voxelCount(0), 200u);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return meshes().front().points_lps != before; }, 10000));
+  // The patient-right half (x < 0) is gone: the model now starts near x = 0 (within a voxel).
+  float minL = 1e9f;
+  for (const auto& p : meshes().front().points_lps) minL = std::min(minL, p[0]);
+  EXPECT_NEAR(minL, 0.0f, 2.0f);
+  EXPECT_EQ(window_->document()->editor().undoText(), "Scissors on Cube");
+  window_->document()->undo();
+  EXPECT_EQ(labels().voxelCount(0), 400u);
+  EXPECT_EQ(meshes().front().points_lps, before);
+}
+
 // The projection the scissors use agrees with VTK's own world -> display mapping of the
 // rendered view (vtkRenderer::WorldToDisplay), after a rotation and a zoom.
 TEST_F(Scissors3dTest, ProjectionMatchesVtkWorldToDisplay) {

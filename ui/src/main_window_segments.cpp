@@ -13,6 +13,7 @@
 #include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/segment_comparison_panel.h"
+#include "twinplan/ui/segment_editor.h"
 #include "twinplan/ui/segment_table.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -130,16 +131,15 @@ bool MainWindow::cutCurrentSegment(const segmentation::ScissorsCut& cut) {
     }
     std::vector<LabelMap> labelMaps = twin.labelMaps;
     labelMaps[current->labelMap] = std::move(cutResult->labels);
-    document_->apply(edits::replaceLabelMaps(twin, std::move(labelMaps), "Scissors on " + name));
-    // The 3D view shows surface models: one built from this segment is now out of date.
-    const auto& meshes = document_->twin().meshes;
-    const bool hasModel = std::any_of(meshes.begin(), meshes.end(),
-                                      [&](const SurfaceMesh& m) { return m.segmentName == name; });
+    document_->apply(
+        voxelEdit(edits::replaceLabelMaps(twin, std::move(labelMaps), "Scissors on " + name)));
     statusBar()->showMessage(
         tr("Cut %n voxel(s) from %1.", nullptr, static_cast<int>(cutResult->voxelsCut))
-                .arg(QString::fromStdString(name)) +
-            (hasModel ? tr(" Build 3D models to update its surface.") : QString()),
+            .arg(QString::fromStdString(name)),
         8000);
+    // A 3D model of the segment is rebuilt in the background and joins the cut's undo step, as
+    // after the editor's strokes.
+    rebuildShownModels(current->labelMap, {current->segment});
     return true;
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString::fromUtf8(e.what()), 10000);

@@ -41,6 +41,9 @@ class SliceViewport;
 // before it in the undo history: one Ctrl+Z takes back the stroke and its models together.
 // (A voxel edit of the editor absorbs it; anywhere else it is an ordinary step.)
 std::unique_ptr<CaseEdit> modelsFollowingEdit(std::unique_ptr<CaseEdit> meshesEdit);
+// A voxel edit that absorbs the modelsFollowingEdit applied right after it (the editor's
+// strokes and effects, the 3D scissors).
+std::unique_ptr<CaseEdit> voxelEdit(std::unique_ptr<CaseEdit> edit);
 
 class SegmentEditor : public QWidget {
   Q_OBJECT
