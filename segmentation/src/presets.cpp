@@ -143,9 +143,9 @@ RegionMask bodyOutline(const ImageVolume& ct, Progress& progress) {
   return fillHolesPerSlice(body, *step3);
 }
 
-RegionMask bone(const ImageVolume& ct, Progress& progress) {
+RegionMask bone(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.4);
-  const RegionMask body = bodyOutline(ct, *step1);
+  const RegionMask& body = cache.bodyOutline(ct, *step1);
   auto step2 = subRange(progress, 0.4, 0.5);
   const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, *step2), body);
   auto step3 = subRange(progress, 0.5, 1.0);
@@ -324,9 +324,9 @@ struct LungParts {
 
 // Lungs and airways: the air inside the body; the airways grown from the trachea; the lungs the
 // one or two largest air spaces of what is left (one when they touch in front of the heart).
-LungParts lungsAndAirways(const ImageVolume& ct, Progress& progress) {
+LungParts lungsAndAirways(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.4);
-  const RegionMask body = bodyOutline(ct, *step1);
+  const RegionMask& body = cache.bodyOutline(ct, *step1);
   auto step2 = subRange(progress, 0.4, 0.5);
   const RegionMask air = intersect(
       threshold(ct, {-std::numeric_limits<double>::max(), kLungThreshold_HU}, std::nullopt, *step2),
@@ -381,9 +381,9 @@ std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask
   return contact;
 }
 
-RegionMask vessels(const ImageVolume& ct, Progress& progress) {
+RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.2);
-  const RegionMask body = bodyOutline(ct, *step1);
+  const RegionMask& body = cache.bodyOutline(ct, *step1);
   auto step2 = subRange(progress, 0.2, 0.3);
   const RegionMask enhanced =
       subtract(intersect(threshold(ct, {kVesselLow_HU, kVesselHigh_HU}), body),
@@ -466,16 +466,16 @@ RegionMask brain(const ImageVolume& mr, Progress& progress) {
 }
 
 RegionMask presetMask(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
-                      Progress& progress) {
+                      PresetCache& cache, Progress& progress) {
   switch (preset) {
     case PresetName::BodyOutline:
-      return bodyOutline(volume, progress);
+      return cache.bodyOutline(volume, progress);
     case PresetName::Bone:
-      return bone(volume, progress);
+      return bone(volume, cache, progress);
     case PresetName::Lungs:
-      return lungsAndAirways(volume, progress).lungs;
+      return lungsAndAirways(volume, cache, progress).lungs;
     case PresetName::Vessels:
-      return vessels(volume, progress);
+      return vessels(volume, cache, progress);
     case PresetName::Liver:
       return liver(volume, seeds_lps.front(), progress);
     case PresetName::BrainMask:
@@ -567,8 +567,25 @@ std::vector<Segment> presetSegments(PresetName preset) {
   return segments;
 }
 
+const RegionMask& PresetCache::bodyOutline(const ImageVolume& ct, Progress& progress) {
+  const void* voxels = ct.bytes().data();
+  if (!body_ || voxels != voxels_ || !ct.geometry().sameGridAs(grid_)) {
+    body_.reset();  // a cancelled run leaves no half result behind
+    body_ = segmentation::bodyOutline(ct, progress);
+    voxels_ = voxels;
+    grid_ = ct.geometry();
+  }
+  return *body_;
+}
+
 LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
                    Progress& progress) {
+  PresetCache cache;
+  return runPreset(volume, preset, seeds_lps, cache, progress);
+}
+
+LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
+                   PresetCache& cache, Progress& progress) {
   const PresetInfo& info = presetInfo(preset);
   requireModality(volume, info);
   if (info.needsSeed) {
@@ -584,11 +601,11 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
   progress.report(0.0, info.name);
   std::vector<RegionMask> masks;
   if (preset == PresetName::Lungs) {
-    LungParts parts = lungsAndAirways(volume, progress);
+    LungParts parts = lungsAndAirways(volume, cache, progress);
     masks.push_back(std::move(parts.lungs));
     masks.push_back(std::move(parts.airways));
   } else {
-    masks.push_back(presetMask(volume, preset, seeds_lps, progress));
+    masks.push_back(presetMask(volume, preset, seeds_lps, cache, progress));
   }
   const std::vector<Segment> segments = presetSegments(preset);
   LabelMap labels(volume.geometry());

@@ -351,3 +351,33 @@ TEST(SegmentationPresets, AddingTheResultIsUndoable) {
   EXPECT_EQ(editor.twin().labelMaps[0].layerCount(), layersBefore);
   EXPECT_FALSE(editor.twin().labelMaps[0].findSegment("Bone"));
 }
+
+TEST(SegmentationPresets, PresetsOnOneVolumeShareOneBodyOutline) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  // The body outline's last step fills holes slice by slice: its reports say when it ran.
+  int outlines = 0;
+  CallbackProgress counting(
+      [&](double, std::string_view step) { outlines += step == "Filling holes per slice"; });
+  PresetCache cache;
+  const LabelMap body = runPreset(ct, PresetName::BodyOutline, {}, cache, counting);
+  const int afterBody = outlines;
+  EXPECT_GT(afterBody, 0);
+  const LabelMap bone = runPreset(ct, PresetName::Bone, {}, cache, counting);
+  const LabelMap lungs = runPreset(ct, PresetName::Lungs, {}, cache, counting);
+  EXPECT_EQ(outlines, afterBody) << "bone and lungs computed the body outline again";
+  // The same masks as presets run on their own.
+  EXPECT_EQ(body.layer(0), runPreset(ct, PresetName::BodyOutline, {}).layer(0));
+  EXPECT_EQ(bone.layer(0), runPreset(ct, PresetName::Bone, {}).layer(0));
+  EXPECT_EQ(lungs.layer(0), runPreset(ct, PresetName::Lungs, {}).layer(0));
+  // Another volume (its own voxels: the lower half of the slices emptied to air) gets its own
+  // outline, not the cached one.
+  ImageVolume cut = ct;
+  const ImageGeometry& g = cut.geometry();
+  auto voxels = cut.voxels<std::int16_t>();
+  const auto half = static_cast<std::size_t>(g.size[0] * g.size[1] * (g.size[2] / 2));
+  std::fill(voxels.begin(), voxels.begin() + static_cast<std::ptrdiff_t>(half),
+            std::int16_t{-1000});
+  const RegionMask cutBody = cache.bodyOutline(cut);
+  EXPECT_EQ(cutBody.inside, result(runPreset(cut, PresetName::BodyOutline, {})).inside);
+  EXPECT_LT(cutBody.count(), result(body).count() * 3 / 4);
+}
