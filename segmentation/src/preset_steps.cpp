@@ -54,6 +54,17 @@ RegionMask morphology(const RegionMask& mask, double radius_mm, Progress& progre
   return regionMask(*filter->GetOutput(), mask.geometry);
 }
 
+FloatGrid floatGrid(const ImageGeometry& g) {
+  FloatGrid grid;
+  for (int a = 0; a < 3; ++a) {
+    grid.size[a] = static_cast<std::size_t>(g.size[a]);
+    grid.spacing_mm[a] = g.spacing_mm[a];
+    grid.origin_lps[a] = g.origin_lps[a];
+    for (int b = 0; b < 3; ++b) grid.direction[a * 3 + b] = g.direction(a, b);
+  }
+  return grid;
+}
+
 }  // namespace
 
 RegionMask Components::select(const std::vector<bool>& keep) const {
@@ -231,18 +242,50 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                               Progress& progress) {
   auto read = subRange(progress, 0.0, 0.1);
   auto image = floatImage(volume, wholeGrid(volume.geometry()), false, *read);
-  const ImageGeometry& g = volume.geometry();
-  FloatGrid grid;
-  for (int a = 0; a < 3; ++a) {
-    grid.size[a] = static_cast<std::size_t>(g.size[a]);
-    grid.spacing_mm[a] = g.spacing_mm[a];
-    grid.origin_lps[a] = g.origin_lps[a];
-    for (int b = 0; b < 3; ++b) grid.direction[a * 3 + b] = g.direction(a, b);
-  }
   std::vector<float> out(volume.voxelCount());
   auto run = subRange(progress, 0.1, 1.0);
-  frangiVesselness(image->GetBufferPointer(), grid, where.inside.data(), sigmaMin_mm, sigmaMax_mm,
-                   scales, out.data(), *run);
+  frangiVesselness(image->GetBufferPointer(), floatGrid(volume.geometry()), where.inside.data(),
+                   sigmaMin_mm, sigmaMax_mm, scales, out.data(), *run);
+  return out;
+}
+
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              std::span<const VoxelBox> boxes, double sigmaMin_mm,
+                              double sigmaMax_mm, int scales, Progress& progress) {
+  if (!where.geometry.sameGridAs(volume.geometry()) || where.inside.size() != volume.voxelCount())
+    throw Error(ErrorKind::Internal, "The vesselness mask is not on the volume's grid.");
+  const ImageGeometry& g = volume.geometry();
+  std::vector<float> out(volume.voxelCount(), 0.0f);
+  double done = 0.0, total = 0.0;
+  for (const VoxelBox& box : boxes) total += double(boxGeometry(g, box).voxelCount());
+  for (const VoxelBox& box : boxes) {
+    const ImageGeometry crop = boxGeometry(g, box);
+    const double share = total > 0.0 ? double(crop.voxelCount()) / total : 0.0;
+    auto part = subRange(progress, done, done + share);
+    done += share;
+    auto read = subRange(*part, 0.0, 0.1);
+    auto image = floatImage(volume, box, false, *read);
+    // The box's rows of `where` and, afterwards, of the measure.
+    std::vector<std::uint8_t> asked(crop.voxelCount());
+    std::vector<float> measure(crop.voxelCount());
+    auto rows = [&](auto copyRow) {
+      for (std::int64_t k = 0; k < crop.size[2]; ++k)
+        for (std::int64_t j = 0; j < crop.size[1]; ++j)
+          copyRow(crop.linearIndex(0, j, k),
+                  g.linearIndex(box.begin[0], box.begin[1] + j, box.begin[2] + k),
+                  static_cast<std::size_t>(crop.size[0]));
+    };
+    rows([&](std::size_t at, std::size_t from, std::size_t n) {
+      std::copy_n(where.inside.begin() + static_cast<std::ptrdiff_t>(from), n,
+                  asked.begin() + static_cast<std::ptrdiff_t>(at));
+    });
+    auto run = subRange(*part, 0.1, 1.0);
+    frangiVesselness(image->GetBufferPointer(), floatGrid(crop), asked.data(), sigmaMin_mm,
+                     sigmaMax_mm, scales, measure.data(), *run);
+    rows([&](std::size_t at, std::size_t from, std::size_t n) {
+      for (std::size_t v = 0; v < n; ++v) out[from + v] = std::max(out[from + v], measure[at + v]);
+    });
+  }
   return out;
 }
 

@@ -46,6 +46,14 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                               double sigmaMin_mm, double sigmaMax_mm, int scales,
                               Progress& progress);
 
+// The same, computed box by box: the Hessians only over the voxels of `boxes` (each one
+// recursive-Gaussian run on its crop), the measure where `where` is set inside a box, 0
+// elsewhere. A box must hold the support of the largest scale around the voxels asked about
+// (vesselSupportBoxes) for the values to be those of the whole volume.
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              std::span<const VoxelBox> boxes, double sigmaMin_mm,
+                              double sigmaMax_mm, int scales, Progress& progress);
+
 // Throws Error(InvalidInput) for a seed outside the grid.
 void requireSeedsInside(const ImageGeometry& grid, std::span<const Vec3> seeds_lps);
 

@@ -76,7 +76,8 @@ double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask
                   std::span<const Vec3> seeds = {}) {
   const LabelMap labels = runPreset(volume, preset, seeds);
   const double d = dice(result(labels), expected);
-  std::cout << "[ DICE     ] " << presetInfo(preset).name << " " << d << "\n";
+  std::cout << "[ DICE     ] " << presetInfo(preset).name << " " << d << " voxels "
+            << result(labels).count() << "\n";
   ::testing::Test::RecordProperty("dice_" + presetInfo(preset).name, std::to_string(d));
   return d;
 }
@@ -96,8 +97,16 @@ TEST(SegmentationPresets, AbdomenBoneMatchesTheTruth) {
 
 TEST(SegmentationPresets, AbdomenContrastVesselsMatchTheTruth) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
-  EXPECT_GE(presetDice(ct, PresetName::Vessels, truth(abdomen().twin.labelMaps[0], {"vessel"})),
-            0.97);
+  const RegionMask vessels = result(runPreset(ct, PresetName::Vessels, {}));
+  const double d = dice(vessels, truth(abdomen().twin.labelMaps[0], {"vessel"}));
+  std::cout << "[ DICE     ] vessels " << d << ", " << vessels.count() << " voxels\n";
+  RecordProperty("dice_vessels", std::to_string(d));
+  EXPECT_GE(d, 0.97);
+  // The vesselness is computed in boxes around the candidate components only (3 sigma of the
+  // largest scale around each); the result is the one of the whole-volume Hessian, measured
+  // before that change (commit c02366c): 5061 voxels, Dice 0.985616 with the truth.
+  EXPECT_EQ(vessels.count(), 5061u);
+  EXPECT_NEAR(d, 0.985616, 1e-6);
 }
 
 TEST(SegmentationPresets, AbdomenLiverFromOneSeedMatchesTheTruth) {
