@@ -388,6 +388,51 @@ std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask
   return contact;
 }
 
+// The bounding box of the mask's voxels grown by one voxel (clipped to the grid); empty when
+// the mask is.
+VoxelBox boundsWithRim(const RegionMask& mask) {
+  const ImageGeometry& g = mask.geometry;
+  VoxelBox box{g.size, {0, 0, 0}};
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j) {
+      const std::uint8_t* row = &mask.inside[g.linearIndex(0, j, k)];
+      const std::uint8_t* end = row + g.size[0];
+      const std::uint8_t* first = std::find_if(row, end, [](std::uint8_t v) { return v != 0; });
+      if (first == end) continue;
+      const std::uint8_t* last = end;
+      while (*(last - 1) == 0) --last;  // one past the row's last voxel inside
+      box.begin = {std::min(box.begin[0], first - row), std::min(box.begin[1], j),
+                   std::min(box.begin[2], k)};
+      box.end = {std::max(box.end[0], last - row), std::max(box.end[1], j + 1),
+                 std::max(box.end[2], k + 1)};
+    }
+  if (box.empty()) return {};
+  for (int a = 0; a < 3; ++a)
+    box.begin[a] = std::max<std::int64_t>(0, box.begin[a] - 1),
+    box.end[a] = std::min(g.size[a], box.end[a] + 1);
+  return box;
+}
+
+// `step` (mask -> mask on the same grid) run on the mask's bounding box with a one-voxel rim of
+// background, the answer pasted back. The same answer as on the whole grid for the steps used
+// here: a distance to the nearest background voxel is met in the rim (clamping a voxel outside
+// the box onto it brings it no farther), distances to the mask's own voxels and connections
+// through the background to the border (hole filling) go through the rim as well.
+template <class Step>
+RegionMask onBounds(const RegionMask& mask, Step step) {
+  const VoxelBox box = boundsWithRim(mask);
+  if (box.empty()) return mask;
+  const ImageGeometry crop = boxGeometry(mask.geometry, box);
+  RegionMask part{crop, std::vector<std::uint8_t>(crop.voxelCount())};
+  for (std::int64_t k = 0; k < crop.size[2]; ++k)
+    for (std::int64_t j = 0; j < crop.size[1]; ++j) {
+      const auto* from =
+          &mask.inside[mask.geometry.linearIndex(box.begin[0], box.begin[1] + j, box.begin[2] + k)];
+      std::copy(from, from + crop.size[0], &part.inside[crop.linearIndex(0, j, k)]);
+    }
+  return onGrid(step(part), mask.geometry);
+}
+
 // The boxes of voxels whose Hessians the vesselness of the `which` components needs: each
 // component's bounding box grown by margin_mm along every axis (clipped to the grid), boxes that
 // overlap merged into their bounding box until none overlap.
@@ -450,7 +495,9 @@ RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress
   // the parts of the mask a ball of the largest lumen radius fits in are organs, even where a
   // vessel touches them.
   auto step3 = subRange(progress, 0.3, 0.4);
-  const RegionMask organs = thickParts(enhanced, kVesselMaximumRadius_mm, *step3);
+  const RegionMask organs = onBounds(enhanced, [&](const RegionMask& part) {
+    return thickParts(part, kVesselMaximumRadius_mm, *step3);
+  });
   const RegionMask blood = subtract(enhanced, organs);
   auto step4 = subRange(progress, 0.4, 0.5);
   const Components parts = components(blood, *step4);
@@ -480,7 +527,8 @@ RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress
                                   kTubeFraction * static_cast<double>(parts.sizes[n]);
   auto step6 = subRange(progress, 0.95, 1.0);
   // Lumen voxels that noise pushed below the threshold are enclosed holes.
-  return fillHoles3d(parts.select(keep), *step6);
+  return onBounds(parts.select(keep),
+                  [&](const RegionMask& part) { return fillHoles3d(part, *step6); });
 }
 
 RegionMask liver(const ImageVolume& ct, const Vec3& seed_lps, Progress& progress) {
