@@ -249,42 +249,77 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
   return out;
 }
 
+namespace {
+
+// The box of the voxels of `asked` inside `box`, grown by margin_mm along each axis (clipped to
+// the grid); empty when none is asked.
+VoxelBox askedBounds(const ImageGeometry& g, const std::vector<std::uint8_t>& asked,
+                     const VoxelBox& box, double margin_mm) {
+  VoxelBox found{box.end, box.begin};
+  for (std::int64_t k = box.begin[2]; k < box.end[2]; ++k)
+    for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+      for (std::int64_t i = box.begin[0]; i < box.end[0]; ++i)
+        if (asked[g.linearIndex(i, j, k)]) {
+          const Index3 at{i, j, k};
+          for (int a = 0; a < 3; ++a)
+            found.begin[a] = std::min(found.begin[a], at[a]),
+            found.end[a] = std::max(found.end[a], at[a] + 1);
+        }
+  if (found.empty()) return {};
+  for (int a = 0; a < 3; ++a) {
+    const auto margin = static_cast<std::int64_t>(std::ceil(margin_mm / g.spacing_mm[a]));
+    found.begin[a] = std::max<std::int64_t>(0, found.begin[a] - margin);
+    found.end[a] = std::min(g.size[a], found.end[a] + margin);
+  }
+  return found;
+}
+
+}  // namespace
+
 std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
                               std::span<const VoxelBox> boxes, double sigmaMin_mm,
-                              double sigmaMax_mm, int scales, Progress& progress) {
+                              double sigmaMax_mm, int scales, double support_sigmas, float decided,
+                              Progress& progress) {
   if (!where.geometry.sameGridAs(volume.geometry()) || where.inside.size() != volume.voxelCount())
     throw Error(ErrorKind::Internal, "The vesselness mask is not on the volume's grid.");
   const ImageGeometry& g = volume.geometry();
   std::vector<float> out(volume.voxelCount(), 0.0f);
-  double done = 0.0, total = 0.0;
-  for (const VoxelBox& box : boxes) total += double(boxGeometry(g, box).voxelCount());
-  for (const VoxelBox& box : boxes) {
-    const ImageGeometry crop = boxGeometry(g, box);
-    const double share = total > 0.0 ? double(crop.voxelCount()) / total : 0.0;
-    auto part = subRange(progress, done, done + share);
-    done += share;
-    auto read = subRange(*part, 0.0, 0.1);
-    auto image = floatImage(volume, box, false, *read);
-    // The box's rows of `where` and, afterwards, of the measure.
-    std::vector<std::uint8_t> asked(crop.voxelCount());
-    std::vector<float> measure(crop.voxelCount());
-    auto rows = [&](auto copyRow) {
-      for (std::int64_t k = 0; k < crop.size[2]; ++k)
-        for (std::int64_t j = 0; j < crop.size[1]; ++j)
-          copyRow(crop.linearIndex(0, j, k),
-                  g.linearIndex(box.begin[0], box.begin[1] + j, box.begin[2] + k),
-                  static_cast<std::size_t>(crop.size[0]));
-    };
-    rows([&](std::size_t at, std::size_t from, std::size_t n) {
-      std::copy_n(where.inside.begin() + static_cast<std::ptrdiff_t>(from), n,
-                  asked.begin() + static_cast<std::ptrdiff_t>(at));
-    });
-    auto run = subRange(*part, 0.1, 1.0);
-    frangiVesselness(image->GetBufferPointer(), floatGrid(crop), asked.data(), sigmaMin_mm,
-                     sigmaMax_mm, scales, measure.data(), *run);
-    rows([&](std::size_t at, std::size_t from, std::size_t n) {
-      for (std::size_t v = 0; v < n; ++v) out[from + v] = std::max(out[from + v], measure[at + v]);
-    });
+  std::vector<std::uint8_t> asked = where.inside;
+  // Coarse to fine: a voxel above `decided` stays so whatever the finer scales say.
+  for (int s = scales - 1; s >= 0; --s) {
+    const double sigma_mm =
+        scales == 1 ? sigmaMin_mm
+                    : sigmaMin_mm * std::pow(sigmaMax_mm / sigmaMin_mm, double(s) / (scales - 1));
+    auto scale = subRange(progress, double(scales - 1 - s) / scales, double(scales - s) / scales);
+    if (s < scales - 1)
+      for (std::size_t v = 0; v < asked.size(); ++v) asked[v] = asked[v] && out[v] <= decided;
+    for (std::size_t b = 0; b < boxes.size(); ++b) {
+      auto part =
+          subRange(*scale, double(b) / double(boxes.size()), double(b + 1) / double(boxes.size()));
+      const VoxelBox sub = askedBounds(g, asked, boxes[b], support_sigmas * sigma_mm);
+      if (sub.empty()) continue;
+      const ImageGeometry crop = boxGeometry(g, sub);
+      auto image = floatImage(volume, sub, false, noProgress());
+      std::vector<std::uint8_t> cropAsked(crop.voxelCount());
+      std::vector<float> measure(crop.voxelCount());
+      auto rows = [&](auto copyRow) {
+        for (std::int64_t k = 0; k < crop.size[2]; ++k)
+          for (std::int64_t j = 0; j < crop.size[1]; ++j)
+            copyRow(crop.linearIndex(0, j, k),
+                    g.linearIndex(sub.begin[0], sub.begin[1] + j, sub.begin[2] + k),
+                    static_cast<std::size_t>(crop.size[0]));
+      };
+      rows([&](std::size_t at, std::size_t from, std::size_t n) {
+        std::copy_n(asked.begin() + static_cast<std::ptrdiff_t>(from), n,
+                    cropAsked.begin() + static_cast<std::ptrdiff_t>(at));
+      });
+      frangiVesselness(image->GetBufferPointer(), floatGrid(crop), cropAsked.data(), sigma_mm,
+                       sigma_mm, 1, measure.data(), *part);
+      rows([&](std::size_t at, std::size_t from, std::size_t n) {
+        for (std::size_t v = 0; v < n; ++v)
+          out[from + v] = std::max(out[from + v], measure[at + v]);
+      });
+    }
   }
   return out;
 }

@@ -516,8 +516,9 @@ RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress
   auto step5 = subRange(progress, 0.5, 0.95);
   const std::vector<VoxelBox> boxes =
       supportBoxes(parts, candidate, kHessianSupport_sigmas * kVesselSigmaMax_mm);
-  const std::vector<float> tube = vesselness(ct, parts.select(candidate), boxes, kVesselSigmaMin_mm,
-                                             kVesselSigmaMax_mm, kVesselScales, *step5);
+  const std::vector<float> tube =
+      vesselness(ct, parts.select(candidate), boxes, kVesselSigmaMin_mm, kVesselSigmaMax_mm,
+                 kVesselScales, kHessianSupport_sigmas, float(kTubeVesselness), *step5);
   std::vector<std::size_t> tubular(parts.sizes.size(), 0);
   for (std::size_t v = 0; v < tube.size(); ++v)
     if (parts.labels[v] != 0) tubular[parts.labels[v] - 1] += tube[v] > kTubeVesselness;
