@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "itk_support.h"
 #include "vesselness_filter.h"
@@ -255,23 +256,35 @@ namespace {
 // the grid); empty when none is asked.
 VoxelBox askedBounds(const ImageGeometry& g, const std::vector<std::uint8_t>& asked,
                      const VoxelBox& box, double margin_mm) {
-  VoxelBox found{box.end, box.begin};
-  for (std::int64_t k = box.begin[2]; k < box.end[2]; ++k)
-    for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
-      for (std::int64_t i = box.begin[0]; i < box.end[0]; ++i)
-        if (asked[g.linearIndex(i, j, k)]) {
-          const Index3 at{i, j, k};
-          for (int a = 0; a < 3; ++a)
-            found.begin[a] = std::min(found.begin[a], at[a]),
-            found.end[a] = std::max(found.end[a], at[a] + 1);
-        }
-  if (found.empty()) return {};
+  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  constexpr VoxelBox kNoBox{{kNone, kNone, kNone}, {-kNone, -kNone, -kNone}};
+  auto unite = [](VoxelBox x, const VoxelBox& y) {
+    for (int a = 0; a < 3; ++a)
+      x.begin[a] = std::min(x.begin[a], y.begin[a]), x.end[a] = std::max(x.end[a], y.end[a]);
+    return x;
+  };
+  // Slice by slice (core/parallel.h).
+  const VoxelBox found = parallel::parallelReduce(
+      {static_cast<std::size_t>(box.begin[2]), static_cast<std::size_t>(box.end[2])}, 4, kNoBox,
+      [&](parallel::IndexRange slices) {
+        VoxelBox local = kNoBox;
+        for (auto k = static_cast<std::int64_t>(slices.begin);
+             k < static_cast<std::int64_t>(slices.end); ++k)
+          for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+            for (std::int64_t i = box.begin[0]; i < box.end[0]; ++i)
+              if (asked[g.linearIndex(i, j, k)])
+                local = unite(local, {{i, j, k}, {i + 1, j + 1, k + 1}});
+        return local;
+      },
+      unite);
+  if (found.begin[0] == kNone) return {};  // none asked
+  VoxelBox grown = found;
   for (int a = 0; a < 3; ++a) {
     const auto margin = static_cast<std::int64_t>(std::ceil(margin_mm / g.spacing_mm[a]));
-    found.begin[a] = std::max<std::int64_t>(0, found.begin[a] - margin);
-    found.end[a] = std::min(g.size[a], found.end[a] + margin);
+    grown.begin[a] = std::max<std::int64_t>(0, found.begin[a] - margin);
+    grown.end[a] = std::min(g.size[a], found.end[a] + margin);
   }
-  return found;
+  return grown;
 }
 
 }  // namespace
@@ -292,7 +305,10 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                     : sigmaMin_mm * std::pow(sigmaMax_mm / sigmaMin_mm, double(s) / (scales - 1));
     auto scale = subRange(progress, double(scales - 1 - s) / scales, double(scales - s) / scales);
     if (s < scales - 1)
-      for (std::size_t v = 0; v < asked.size(); ++v) asked[v] = asked[v] && out[v] <= decided;
+      parallel::parallelFor({0, asked.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+        for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+          asked[v] = asked[v] && out[v] <= decided;
+      });
     for (std::size_t b = 0; b < boxes.size(); ++b) {
       auto part =
           subRange(*scale, double(b) / double(boxes.size()), double(b + 1) / double(boxes.size()));

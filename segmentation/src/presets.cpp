@@ -13,6 +13,7 @@
 #include "preset_steps.h"
 #include "twinplan/core/case.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/segmentation/seeded.h"
 
 namespace twinplan::segmentation {
@@ -390,23 +391,39 @@ std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask
 
 // The bounding box of the mask's voxels grown by one voxel (clipped to the grid); empty when
 // the mask is.
+// No voxel yet: the union with any box is that box.
+constexpr std::int64_t kNoVoxel = std::numeric_limits<std::int64_t>::max();
+constexpr VoxelBox kNoBox{{kNoVoxel, kNoVoxel, kNoVoxel}, {-kNoVoxel, -kNoVoxel, -kNoVoxel}};
+
+VoxelBox unite(VoxelBox x, const VoxelBox& y) {
+  for (int a = 0; a < 3; ++a)
+    x.begin[a] = std::min(x.begin[a], y.begin[a]), x.end[a] = std::max(x.end[a], y.end[a]);
+  return x;
+}
+
 VoxelBox boundsWithRim(const RegionMask& mask) {
   const ImageGeometry& g = mask.geometry;
-  VoxelBox box{g.size, {0, 0, 0}};
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j) {
-      const std::uint8_t* row = &mask.inside[g.linearIndex(0, j, k)];
-      const std::uint8_t* end = row + g.size[0];
-      const std::uint8_t* first = std::find_if(row, end, [](std::uint8_t v) { return v != 0; });
-      if (first == end) continue;
-      const std::uint8_t* last = end;
-      while (*(last - 1) == 0) --last;  // one past the row's last voxel inside
-      box.begin = {std::min(box.begin[0], first - row), std::min(box.begin[1], j),
-                   std::min(box.begin[2], k)};
-      box.end = {std::max(box.end[0], last - row), std::max(box.end[1], j + 1),
-                 std::max(box.end[2], k + 1)};
-    }
-  if (box.empty()) return {};
+  // Slice by slice (core/parallel.h), each row's first and last voxel inside.
+  VoxelBox box = parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 4, kNoBox,
+      [&](parallel::IndexRange slices) {
+        VoxelBox found = kNoBox;
+        for (auto k = static_cast<std::int64_t>(slices.begin);
+             k < static_cast<std::int64_t>(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const std::uint8_t* row = &mask.inside[g.linearIndex(0, j, k)];
+            const std::uint8_t* end = row + g.size[0];
+            const std::uint8_t* first =
+                std::find_if(row, end, [](std::uint8_t v) { return v != 0; });
+            if (first == end) continue;
+            const std::uint8_t* last = end;
+            while (*(last - 1) == 0) --last;  // one past the row's last voxel inside
+            found = unite(found, {{first - row, j, k}, {last - row, j + 1, k + 1}});
+          }
+        return found;
+      },
+      unite);
+  if (box.begin[0] == kNoVoxel) return {};  // an empty mask
   for (int a = 0; a < 3; ++a)
     box.begin[a] = std::max<std::int64_t>(0, box.begin[a] - 1),
     box.end[a] = std::min(g.size[a], box.end[a] + 1);
@@ -439,19 +456,34 @@ RegionMask onBounds(const RegionMask& mask, Step step) {
 std::vector<VoxelBox> supportBoxes(const Components& parts, const std::vector<bool>& which,
                                    double margin_mm) {
   const ImageGeometry& g = parts.geometry;
-  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
-  std::vector<VoxelBox> bounds(parts.sizes.size(),
-                               VoxelBox{{kNone, kNone, kNone}, {-kNone, -kNone, -kNone}});
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const std::uint32_t label = parts.labels[g.linearIndex(i, j, k)];
-        if (label == 0 || !which[label - 1]) continue;
-        VoxelBox& b = bounds[label - 1];
-        const Index3 at{i, j, k};
-        for (int a = 0; a < 3; ++a)
-          b.begin[a] = std::min(b.begin[a], at[a]), b.end[a] = std::max(b.end[a], at[a] + 1);
-      }
+  // The bounding box of each component asked about (numbered 0.. among them), slice by slice.
+  std::vector<std::uint32_t> slot(which.size(), 0);  // 1 + the number among those asked
+  std::size_t asked = 0;
+  for (std::size_t n = 0; n < which.size(); ++n)
+    if (which[n]) slot[n] = static_cast<std::uint32_t>(++asked);
+  using Bounds = std::vector<VoxelBox>;
+  const Bounds found = parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 4, Bounds(asked, kNoBox),
+      [&](parallel::IndexRange slices) {
+        Bounds local(asked, kNoBox);
+        for (auto k = static_cast<std::int64_t>(slices.begin);
+             k < static_cast<std::int64_t>(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j)
+            for (std::int64_t i = 0; i < g.size[0]; ++i) {
+              const std::uint32_t label = parts.labels[g.linearIndex(i, j, k)];
+              if (label == 0 || slot[label - 1] == 0) continue;
+              local[slot[label - 1] - 1] =
+                  unite(local[slot[label - 1] - 1], {{i, j, k}, {i + 1, j + 1, k + 1}});
+            }
+        return local;
+      },
+      [](Bounds total, const Bounds& part) {
+        for (std::size_t n = 0; n < total.size(); ++n) total[n] = unite(total[n], part[n]);
+        return total;
+      });
+  std::vector<VoxelBox> bounds;
+  for (std::size_t n = 0; n < which.size(); ++n)
+    bounds.push_back(which[n] ? found[slot[n] - 1] : kNoBox);
   std::vector<VoxelBox> boxes;
   for (std::size_t n = 0; n < bounds.size(); ++n) {
     if (!which[n]) continue;
