@@ -168,6 +168,11 @@ TEST(SegmentationPresets, LungsInAConstructedChest) {
         voxels[v] = static_cast<std::int16_t>(!body ? -1000 : lung ? -850 : gas ? -950 : 40);
       }
   EXPECT_EQ(presetDice(ct, PresetName::Lungs, lungs), 1.0);
+  // No enhanced blood in it: no vessel candidate, so no box for the Hessian, and an empty
+  // (present) Vessels segment rather than an error.
+  const LabelMap vessels = runPreset(ct, PresetName::Vessels, {});
+  EXPECT_EQ(vessels.segments().size(), 1u);
+  EXPECT_EQ(result(vessels).count(), 0u);
 }
 
 // Distance from p to the segment a-b, with the segment's parameter t (unclamped).
@@ -389,4 +394,16 @@ TEST(SegmentationPresets, PresetsOnOneVolumeShareOneBodyOutline) {
   const RegionMask cutBody = cache.bodyOutline(cut);
   EXPECT_EQ(cutBody.inside, result(runPreset(cut, PresetName::BodyOutline, {})).inside);
   EXPECT_LT(cutBody.count(), result(body).count() * 3 / 4);
+}
+
+TEST(SegmentationPresets, VesselsReportInOrderAndCancelInTheHessian) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  test::RecordingProgress recorded;
+  runPreset(ct, PresetName::Vessels, {}, recorded);
+  EXPECT_TRUE(std::is_sorted(recorded.fractions.begin(), recorded.fractions.end()));
+  const auto hessian = std::find(recorded.steps.begin(), recorded.steps.end(), "Vesselness");
+  ASSERT_NE(hessian, recorded.steps.end());
+  // Cancelled during the boxed, coarse-to-fine Hessian: the preset stops with Cancelled.
+  test::RecordingProgress cancelling(static_cast<int>(hessian - recorded.steps.begin()) + 1);
+  EXPECT_THROW(runPreset(ct, PresetName::Vessels, {}, cancelling), Cancelled);
 }
