@@ -318,23 +318,36 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
       auto image = floatImage(volume, sub, false, noProgress());
       std::vector<std::uint8_t> cropAsked(crop.voxelCount());
       std::vector<float> measure(crop.voxelCount());
-      auto rows = [&](auto copyRow) {
-        for (std::int64_t k = 0; k < crop.size[2]; ++k)
-          for (std::int64_t j = 0; j < crop.size[1]; ++j)
-            copyRow(crop.linearIndex(0, j, k),
-                    g.linearIndex(sub.begin[0], sub.begin[1] + j, sub.begin[2] + k),
-                    static_cast<std::size_t>(crop.size[0]));
-      };
-      rows([&](std::size_t at, std::size_t from, std::size_t n) {
-        std::copy_n(asked.begin() + static_cast<std::ptrdiff_t>(from), n,
-                    cropAsked.begin() + static_cast<std::ptrdiff_t>(at));
-      });
+      // Only this box's voxels: a neighbour's voxel near the crop's edge lacks its margin here
+      // and is measured in its own box's crop.
+      const VoxelBox& own = boxes[b];
+      const Index3 lo{std::max(sub.begin[0], own.begin[0]), std::max(sub.begin[1], own.begin[1]),
+                      std::max(sub.begin[2], own.begin[2])};
+      const Index3 hi{std::min(sub.end[0], own.end[0]), std::min(sub.end[1], own.end[1]),
+                      std::min(sub.end[2], own.end[2])};
+      if (hi[2] > lo[2])
+        parallel::parallelFor({static_cast<std::size_t>(lo[2]), static_cast<std::size_t>(hi[2])}, 1,
+                              [&](parallel::IndexRange slices) {
+                                for (auto k = static_cast<std::int64_t>(slices.begin);
+                                     k < static_cast<std::int64_t>(slices.end); ++k)
+                                  for (std::int64_t j = lo[1]; j < hi[1]; ++j)
+                                    for (std::int64_t i = lo[0]; i < hi[0]; ++i)
+                                      cropAsked[crop.linearIndex(i - sub.begin[0], j - sub.begin[1],
+                                                                 k - sub.begin[2])] =
+                                          asked[g.linearIndex(i, j, k)];
+                              });
       frangiVesselness(image->GetBufferPointer(), floatGrid(crop), cropAsked.data(), sigma_mm,
                        sigma_mm, 1, measure.data(), *part);
-      rows([&](std::size_t at, std::size_t from, std::size_t n) {
-        for (std::size_t v = 0; v < n; ++v)
-          out[from + v] = std::max(out[from + v], measure[at + v]);
-      });
+      parallel::parallelFor(
+          {0, static_cast<std::size_t>(crop.size[2])}, 1, [&](parallel::IndexRange slices) {
+            for (std::size_t k = slices.begin; k < slices.end; ++k)
+              for (std::int64_t j = 0; j < crop.size[1]; ++j) {
+                const auto kk = static_cast<std::int64_t>(k);
+                const float* from = &measure[crop.linearIndex(0, j, kk)];
+                float* to = &out[g.linearIndex(sub.begin[0], sub.begin[1] + j, sub.begin[2] + kk)];
+                for (std::int64_t i = 0; i < crop.size[0]; ++i) to[i] = std::max(to[i], from[i]);
+              }
+          });
     }
   }
   return out;
