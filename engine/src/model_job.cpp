@@ -87,12 +87,13 @@ class ModelJob final : public Job {
     const std::vector<std::string> presets =
         presets_.empty() ? defaultPresets(volume.dicom.modality) : presets_;
     nlohmann::json notes = nlohmann::json::array();
+    segmentation::PresetCache shared;  // the body outline, computed once for all the presets
     for (std::size_t n = 0; n < presets.size(); ++n) {
       auto step = subRange(progress, 0.15 + 0.55 * double(n) / double(presets.size()),
                            0.15 + 0.55 * double(n + 1) / double(presets.size()));
       const auto preset = segmentation::presetFromString(presets[n]);
       try {
-        const LabelMap result = segmentation::runPreset(volume, preset, {}, *step);
+        const LabelMap result = segmentation::runPreset(volume, preset, {}, shared, *step);
         if (result.voxelCount(0) == 0)
           notes.push_back("preset " + presets[n] + " found nothing in this series");
         else

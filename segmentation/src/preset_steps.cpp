@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "itk_support.h"
 #include "vesselness_filter.h"
@@ -52,6 +53,17 @@ RegionMask morphology(const RegionMask& mask, double radius_mm, Progress& progre
   filter->SetBackgroundValue(0);
   runFilter(filter, progress, step);
   return regionMask(*filter->GetOutput(), mask.geometry);
+}
+
+FloatGrid floatGrid(const ImageGeometry& g) {
+  FloatGrid grid;
+  for (int a = 0; a < 3; ++a) {
+    grid.size[a] = static_cast<std::size_t>(g.size[a]);
+    grid.spacing_mm[a] = g.spacing_mm[a];
+    grid.origin_lps[a] = g.origin_lps[a];
+    for (int b = 0; b < 3; ++b) grid.direction[a * 3 + b] = g.direction(a, b);
+  }
+  return grid;
 }
 
 }  // namespace
@@ -231,18 +243,113 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                               Progress& progress) {
   auto read = subRange(progress, 0.0, 0.1);
   auto image = floatImage(volume, wholeGrid(volume.geometry()), false, *read);
-  const ImageGeometry& g = volume.geometry();
-  FloatGrid grid;
-  for (int a = 0; a < 3; ++a) {
-    grid.size[a] = static_cast<std::size_t>(g.size[a]);
-    grid.spacing_mm[a] = g.spacing_mm[a];
-    grid.origin_lps[a] = g.origin_lps[a];
-    for (int b = 0; b < 3; ++b) grid.direction[a * 3 + b] = g.direction(a, b);
-  }
   std::vector<float> out(volume.voxelCount());
   auto run = subRange(progress, 0.1, 1.0);
-  frangiVesselness(image->GetBufferPointer(), grid, where.inside.data(), sigmaMin_mm, sigmaMax_mm,
-                   scales, out.data(), *run);
+  frangiVesselness(image->GetBufferPointer(), floatGrid(volume.geometry()), where.inside.data(),
+                   sigmaMin_mm, sigmaMax_mm, scales, out.data(), *run);
+  return out;
+}
+
+namespace {
+
+// The box of the voxels of `asked` inside `box`, grown by margin_mm along each axis (clipped to
+// the grid); empty when none is asked.
+VoxelBox askedBounds(const ImageGeometry& g, const std::vector<std::uint8_t>& asked,
+                     const VoxelBox& box, double margin_mm) {
+  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  constexpr VoxelBox kNoBox{{kNone, kNone, kNone}, {-kNone, -kNone, -kNone}};
+  auto unite = [](VoxelBox x, const VoxelBox& y) {
+    for (int a = 0; a < 3; ++a)
+      x.begin[a] = std::min(x.begin[a], y.begin[a]), x.end[a] = std::max(x.end[a], y.end[a]);
+    return x;
+  };
+  // Slice by slice (core/parallel.h).
+  const VoxelBox found = parallel::parallelReduce(
+      {static_cast<std::size_t>(box.begin[2]), static_cast<std::size_t>(box.end[2])}, 4, kNoBox,
+      [&](parallel::IndexRange slices) {
+        VoxelBox local = kNoBox;
+        for (auto k = static_cast<std::int64_t>(slices.begin);
+             k < static_cast<std::int64_t>(slices.end); ++k)
+          for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+            for (std::int64_t i = box.begin[0]; i < box.end[0]; ++i)
+              if (asked[g.linearIndex(i, j, k)])
+                local = unite(local, {{i, j, k}, {i + 1, j + 1, k + 1}});
+        return local;
+      },
+      unite);
+  if (found.begin[0] == kNone) return {};  // none asked
+  VoxelBox grown = found;
+  for (int a = 0; a < 3; ++a) {
+    const auto margin = static_cast<std::int64_t>(std::ceil(margin_mm / g.spacing_mm[a]));
+    grown.begin[a] = std::max<std::int64_t>(0, found.begin[a] - margin);
+    grown.end[a] = std::min(g.size[a], found.end[a] + margin);
+  }
+  return grown;
+}
+
+}  // namespace
+
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              std::span<const VoxelBox> boxes, double sigmaMin_mm,
+                              double sigmaMax_mm, int scales, double support_sigmas, float decided,
+                              Progress& progress) {
+  if (!where.geometry.sameGridAs(volume.geometry()) || where.inside.size() != volume.voxelCount())
+    throw Error(ErrorKind::Internal, "The vesselness mask is not on the volume's grid.");
+  const ImageGeometry& g = volume.geometry();
+  std::vector<float> out(volume.voxelCount(), 0.0f);
+  std::vector<std::uint8_t> asked = where.inside;
+  // Coarse to fine: a voxel above `decided` stays so whatever the finer scales say.
+  for (int s = scales - 1; s >= 0; --s) {
+    const double sigma_mm =
+        scales == 1 ? sigmaMin_mm
+                    : sigmaMin_mm * std::pow(sigmaMax_mm / sigmaMin_mm, double(s) / (scales - 1));
+    auto scale = subRange(progress, double(scales - 1 - s) / scales, double(scales - s) / scales);
+    if (s < scales - 1)
+      parallel::parallelFor({0, asked.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+        for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+          asked[v] = asked[v] && out[v] <= decided;
+      });
+    for (std::size_t b = 0; b < boxes.size(); ++b) {
+      auto part =
+          subRange(*scale, double(b) / double(boxes.size()), double(b + 1) / double(boxes.size()));
+      const VoxelBox sub = askedBounds(g, asked, boxes[b], support_sigmas * sigma_mm);
+      if (sub.empty()) continue;
+      const ImageGeometry crop = boxGeometry(g, sub);
+      auto image = floatImage(volume, sub, false, noProgress());
+      std::vector<std::uint8_t> cropAsked(crop.voxelCount());
+      std::vector<float> measure(crop.voxelCount());
+      // Only this box's voxels: a neighbour's voxel near the crop's edge lacks its margin here
+      // and is measured in its own box's crop.
+      const VoxelBox& own = boxes[b];
+      const Index3 lo{std::max(sub.begin[0], own.begin[0]), std::max(sub.begin[1], own.begin[1]),
+                      std::max(sub.begin[2], own.begin[2])};
+      const Index3 hi{std::min(sub.end[0], own.end[0]), std::min(sub.end[1], own.end[1]),
+                      std::min(sub.end[2], own.end[2])};
+      if (hi[2] > lo[2])
+        parallel::parallelFor({static_cast<std::size_t>(lo[2]), static_cast<std::size_t>(hi[2])}, 1,
+                              [&](parallel::IndexRange slices) {
+                                for (auto k = static_cast<std::int64_t>(slices.begin);
+                                     k < static_cast<std::int64_t>(slices.end); ++k)
+                                  for (std::int64_t j = lo[1]; j < hi[1]; ++j)
+                                    for (std::int64_t i = lo[0]; i < hi[0]; ++i)
+                                      cropAsked[crop.linearIndex(i - sub.begin[0], j - sub.begin[1],
+                                                                 k - sub.begin[2])] =
+                                          asked[g.linearIndex(i, j, k)];
+                              });
+      frangiVesselness(image->GetBufferPointer(), floatGrid(crop), cropAsked.data(), sigma_mm,
+                       sigma_mm, 1, measure.data(), *part);
+      parallel::parallelFor(
+          {0, static_cast<std::size_t>(crop.size[2])}, 1, [&](parallel::IndexRange slices) {
+            for (std::size_t k = slices.begin; k < slices.end; ++k)
+              for (std::int64_t j = 0; j < crop.size[1]; ++j) {
+                const auto kk = static_cast<std::int64_t>(k);
+                const float* from = &measure[crop.linearIndex(0, j, kk)];
+                float* to = &out[g.linearIndex(sub.begin[0], sub.begin[1] + j, sub.begin[2] + kk)];
+                for (std::int64_t i = 0; i < crop.size[0]; ++i) to[i] = std::max(to[i], from[i]);
+              }
+          });
+    }
+  }
   return out;
 }
 

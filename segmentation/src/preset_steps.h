@@ -46,6 +46,16 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                               double sigmaMin_mm, double sigmaMax_mm, int scales,
                               Progress& progress);
 
+// The same for a caller that only asks which voxels exceed `decided`, computed box by box and
+// coarse to fine: at each scale the Hessian is computed only on the bounding box (within each
+// of `boxes`) of the voxels still at or below `decided`, grown by support_sigmas of that scale;
+// a voxel above `decided` keeps the value of the coarser scales (the maximum can only rise).
+// 0 outside `where`. `boxes` must not overlap.
+std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
+                              std::span<const VoxelBox> boxes, double sigmaMin_mm,
+                              double sigmaMax_mm, int scales, double support_sigmas, float decided,
+                              Progress& progress);
+
 // Throws Error(InvalidInput) for a seed outside the grid.
 void requireSeedsInside(const ImageGeometry& grid, std::span<const Vec3> seeds_lps);
 

@@ -76,7 +76,8 @@ double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask
                   std::span<const Vec3> seeds = {}) {
   const LabelMap labels = runPreset(volume, preset, seeds);
   const double d = dice(result(labels), expected);
-  std::cout << "[ DICE     ] " << presetInfo(preset).name << " " << d << "\n";
+  std::cout << "[ DICE     ] " << presetInfo(preset).name << " " << d << " voxels "
+            << result(labels).count() << "\n";
   ::testing::Test::RecordProperty("dice_" + presetInfo(preset).name, std::to_string(d));
   return d;
 }
@@ -96,8 +97,16 @@ TEST(SegmentationPresets, AbdomenBoneMatchesTheTruth) {
 
 TEST(SegmentationPresets, AbdomenContrastVesselsMatchTheTruth) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
-  EXPECT_GE(presetDice(ct, PresetName::Vessels, truth(abdomen().twin.labelMaps[0], {"vessel"})),
-            0.97);
+  const RegionMask vessels = result(runPreset(ct, PresetName::Vessels, {}));
+  const double d = dice(vessels, truth(abdomen().twin.labelMaps[0], {"vessel"}));
+  std::cout << "[ DICE     ] vessels " << d << ", " << vessels.count() << " voxels\n";
+  RecordProperty("dice_vessels", std::to_string(d));
+  EXPECT_GE(d, 0.97);
+  // The vesselness is computed in boxes around the candidate components only (3 sigma of the
+  // largest scale around each); the result is the one of the whole-volume Hessian, measured
+  // before that change (commit c02366c): 5061 voxels, Dice 0.985616 with the truth.
+  EXPECT_EQ(vessels.count(), 5061u);
+  EXPECT_NEAR(d, 0.985616, 1e-6);
 }
 
 TEST(SegmentationPresets, AbdomenLiverFromOneSeedMatchesTheTruth) {
@@ -159,6 +168,11 @@ TEST(SegmentationPresets, LungsInAConstructedChest) {
         voxels[v] = static_cast<std::int16_t>(!body ? -1000 : lung ? -850 : gas ? -950 : 40);
       }
   EXPECT_EQ(presetDice(ct, PresetName::Lungs, lungs), 1.0);
+  // No enhanced blood in it: no vessel candidate, so no box for the Hessian, and an empty
+  // (present) Vessels segment rather than an error.
+  const LabelMap vessels = runPreset(ct, PresetName::Vessels, {});
+  EXPECT_EQ(vessels.segments().size(), 1u);
+  EXPECT_EQ(result(vessels).count(), 0u);
 }
 
 // Distance from p to the segment a-b, with the segment's parameter t (unclamped).
@@ -350,4 +364,46 @@ TEST(SegmentationPresets, AddingTheResultIsUndoable) {
   editor.undo();
   EXPECT_EQ(editor.twin().labelMaps[0].layerCount(), layersBefore);
   EXPECT_FALSE(editor.twin().labelMaps[0].findSegment("Bone"));
+}
+
+TEST(SegmentationPresets, PresetsOnOneVolumeShareOneBodyOutline) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  // The body outline's last step fills holes slice by slice: its reports say when it ran.
+  int outlines = 0;
+  CallbackProgress counting(
+      [&](double, std::string_view step) { outlines += step == "Filling holes per slice"; });
+  PresetCache cache;
+  const LabelMap body = runPreset(ct, PresetName::BodyOutline, {}, cache, counting);
+  const int afterBody = outlines;
+  EXPECT_GT(afterBody, 0);
+  const LabelMap bone = runPreset(ct, PresetName::Bone, {}, cache, counting);
+  const LabelMap lungs = runPreset(ct, PresetName::Lungs, {}, cache, counting);
+  EXPECT_EQ(outlines, afterBody) << "bone and lungs computed the body outline again";
+  // The same masks as presets run on their own.
+  EXPECT_EQ(body.layer(0), runPreset(ct, PresetName::BodyOutline, {}).layer(0));
+  EXPECT_EQ(bone.layer(0), runPreset(ct, PresetName::Bone, {}).layer(0));
+  EXPECT_EQ(lungs.layer(0), runPreset(ct, PresetName::Lungs, {}).layer(0));
+  // Another volume (its own voxels: the lower half of the slices emptied to air) gets its own
+  // outline, not the cached one.
+  ImageVolume cut = ct;
+  const ImageGeometry& g = cut.geometry();
+  auto voxels = cut.voxels<std::int16_t>();
+  const auto half = static_cast<std::size_t>(g.size[0] * g.size[1] * (g.size[2] / 2));
+  std::fill(voxels.begin(), voxels.begin() + static_cast<std::ptrdiff_t>(half),
+            std::int16_t{-1000});
+  const RegionMask cutBody = cache.bodyOutline(cut);
+  EXPECT_EQ(cutBody.inside, result(runPreset(cut, PresetName::BodyOutline, {})).inside);
+  EXPECT_LT(cutBody.count(), result(body).count() * 3 / 4);
+}
+
+TEST(SegmentationPresets, VesselsReportInOrderAndCancelInTheHessian) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  test::RecordingProgress recorded;
+  runPreset(ct, PresetName::Vessels, {}, recorded);
+  EXPECT_TRUE(std::is_sorted(recorded.fractions.begin(), recorded.fractions.end()));
+  const auto hessian = std::find(recorded.steps.begin(), recorded.steps.end(), "Vesselness");
+  ASSERT_NE(hessian, recorded.steps.end());
+  // Cancelled during the boxed, coarse-to-fine Hessian: the preset stops with Cancelled.
+  test::RecordingProgress cancelling(static_cast<int>(hessian - recorded.steps.begin()) + 1);
+  EXPECT_THROW(runPreset(ct, PresetName::Vessels, {}, cancelling), Cancelled);
 }

@@ -5,6 +5,7 @@
 // property tables) and SNOMED CT terminology. Parameters and their sources: presets.cpp and
 // docs/validation.md "Segmentation presets".
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "twinplan/core/image_volume.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/progress.h"
+#include "twinplan/segmentation/region_mask.h"
 
 namespace twinplan::segmentation {
 
@@ -42,6 +44,25 @@ std::vector<Segment> presetSegments(PresetName preset);
 // the preset is made for (CT presets need HU) or is not a patient volume; Cancelled on cancel.
 LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
                    Progress& progress = noProgress());
+
+// What presets run one after the other on the same volume share: the CT body outline, which
+// body, bone, lungs and vessels all start from (about 3 s CPU each at 512x512x600), computed
+// once. A cache serves the one volume it was first used with (same voxel buffer and grid); used
+// with another it starts again. Do not change the volume's voxels while the cache is in use.
+class PresetCache {
+ public:
+  // The body outline of `ct` (the body preset's mask), computed on first use.
+  const RegionMask& bodyOutline(const ImageVolume& ct, Progress& progress = noProgress());
+
+ private:
+  const void* voxels_ = nullptr;
+  ImageGeometry grid_;
+  std::optional<RegionMask> body_;
+};
+
+// runPreset with intermediate results shared through `cache` (model runs several presets).
+LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
+                   PresetCache& cache, Progress& progress = noProgress());
 
 // The undoable edit that adds a preset's result to a case (edits::replaceLabelMaps): its segments
 // join the first labelmap on the same grid as new layers (their names made unique), or the result
