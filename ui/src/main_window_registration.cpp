@@ -163,20 +163,25 @@ std::filesystem::path MainWindow::choosePath(const QString& title, const QString
                       : chooseWithDialog(this, title, filter, save);
 }
 
-bool MainWindow::exportRegistration(const std::string& moving) {
-  const Registration* found = nullptr;
+namespace {
+const char* const kNothingToExport =
+    "has no registration to export: select a registered series in the Series panel.";
+}  // namespace
+
+// The registration that brings `moving` onto another series; Error(NotFound) ending in `what`
+// ("select a registered series ...") when it has none.
+const Registration& MainWindow::registrationOf(const std::string& moving,
+                                               const std::string& what) const {
   for (const Registration& registration : currentCase().registrations)
-    if (registration.movingVolume == moving) found = &registration;
-  if (!found)
-    throw Error(ErrorKind::NotFound,
-                "\"" + moving +
-                    "\" has no registration to export: select a registered series in the "
-                    "Series panel.",
-                moving);
+    if (registration.movingVolume == moving) return registration;
+  throw Error(ErrorKind::NotFound, "\"" + moving + "\" " + what, moving);
+}
+
+bool MainWindow::exportRegistration(const std::string& moving) {
+  const Registration* found = &registrationOf(moving, kNothingToExport);
   const QString title = tr("Export registration of %1").arg(QString::fromStdString(moving));
   const QString filter = tr("ITK transform (*.tfm *.txt)");
-  const std::filesystem::path file = pathChooser_ ? pathChooser_(title, filter, true)
-                                                  : chooseWithDialog(this, title, filter, true);
+  const std::filesystem::path file = choosePath(title, filter, true);
   if (file.empty()) return false;
   registration::writeItkTransformFile(found->transform, file);
   statusBar()->showMessage(
@@ -255,14 +260,10 @@ void MainWindow::importSelectedRegistration() {
 }
 
 bool MainWindow::resampleRegistered(const std::string& moving) {
-  const Registration* found = nullptr;
-  for (const Registration& registration : currentCase().registrations)
-    if (registration.movingVolume == moving) found = &registration;
-  if (!found)
-    throw Error(
-        ErrorKind::NotFound,
-        "\"" + moving + "\" is not registered to another series: register it first, then resample.",
-        moving);
+  const Registration* found =
+      &registrationOf(moving,
+                      "is not registered to another series: register it first, then "
+                      "resample.");
   const ImageVolume movingVolume = volumeNamed(currentCase(), moving);
   const ImageVolume fixedVolume = volumeNamed(currentCase(), found->fixedVolume);
   const SpatialTransform fixedToMoving = found->transform;
@@ -299,15 +300,7 @@ const io::DicomSeries& MainWindow::dicomSeriesOf(const std::string& volumeName) 
 }
 
 bool MainWindow::exportRegistrationAsDicom(const std::string& moving) {
-  const Registration* found = nullptr;
-  for (const Registration& registration : currentCase().registrations)
-    if (registration.movingVolume == moving) found = &registration;
-  if (!found)
-    throw Error(ErrorKind::NotFound,
-                "\"" + moving +
-                    "\" has no registration to export: select a registered series in the "
-                    "Series panel.",
-                moving);
+  const Registration* found = &registrationOf(moving, kNothingToExport);
   // Spatial Registration holds matrices only (PS3.3 C.20.2.1.2: RIGID, RIGID_SCALE, AFFINE); a
   // deformation needs Deformable Spatial Registration (PS3.3 A.45), which is not written.
   if (!found->transform.isLinear())

@@ -226,6 +226,7 @@ class MainWindow : public QMainWindow {
   void exportSelectedRegistrationAsDicom();
   // The path chooser, or a file dialog without one.
   std::filesystem::path choosePath(const QString& title, const QString& filter, bool save);
+  const Registration& registrationOf(const std::string& moving, const std::string& what) const;
   const io::DicomSeries& dicomSeriesOf(const std::string& volumeName) const;
   // Landmarks (main_window_landmarks.cpp).
   void buildLandmarkDock();
@@ -275,7 +276,7 @@ class MainWindow : public QMainWindow {
   std::vector<std::string> lastImportedSeries_;  // SeriesInstanceUIDs of the last import
   SeriesPanel* seriesPanel_ = nullptr;
   SegmentEditor* editor_ = nullptr;
-  int modelRebuilds_ = 0;        // which background rebuild of the edited models is the latest
+  int modelRebuilds_ = 0;  // which background rebuild of the edited models is the latest
   LandmarkPanel* landmarks_ = nullptr;
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;
