@@ -772,6 +772,10 @@ json fusedScrollBenchmark(TimedApplication& app, twinplan::ui::MainWindow& windo
   window.setFusion(fusion);
   if (window.fusionSettings().foreground.empty())
     throw std::runtime_error("the PET series was not fused over the CT");
+  // Adding the series was an edit: write its autosave copy now, or the minute timer fires
+  // during a scroll, and the frame loop below waits in autosaveNow's event loop (the window
+  // stays responsive there, but the loop would time the whole write as one frame).
+  window.autosaveNow();
   json result;
   std::printf("\nfused: CT + PET (rigid), blend, hot iron 50%%\n");
   result["blend"] = {scrollBenchmark(app, window, ui::Layout::OneUp, "1-up", frames),
