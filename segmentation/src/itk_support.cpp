@@ -24,26 +24,17 @@ typename Image::Pointer allocate(const ImageGeometry& g) {
 template <class T>
 void copyBox(const ImageVolume& volume, std::span<const T> voxels, const VoxelBox& box,
              bool paddingAsNaN, float* out, Progress& progress) {
-  const ImageGeometry& g = volume.geometry();
-  const auto rows = static_cast<std::size_t>(box.extent(1) * box.extent(2));
   const auto width = static_cast<std::size_t>(box.extent(0));
-  parallel::parallelFor(
-      {0, rows}, 64,
-      [&](parallel::IndexRange chunk) {
-        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
-          const auto j = box.begin[1] + static_cast<std::int64_t>(row) % box.extent(1);
-          const auto k = box.begin[2] + static_cast<std::int64_t>(row) / box.extent(1);
-          const T* from = &voxels[g.linearIndex(box.begin[0], j, k)];
-          float* to = out + row * width;
-          for (std::size_t i = 0; i < width; ++i) {
-            const auto value = static_cast<double>(from[i]);
-            to[i] = paddingAsNaN && volume.isPadding(value)
-                        ? std::numeric_limits<float>::quiet_NaN()
-                        : static_cast<float>(value);
-          }
+  forEachBoxRow(
+      volume.geometry(), box, progress, "Reading voxels", [&](std::size_t row, std::size_t first) {
+        const T* from = &voxels[first];
+        float* to = out + row * width;
+        for (std::size_t i = 0; i < width; ++i) {
+          const auto value = static_cast<double>(from[i]);
+          to[i] = paddingAsNaN && volume.isPadding(value) ? std::numeric_limits<float>::quiet_NaN()
+                                                          : static_cast<float>(value);
         }
-      },
-      progress, "Reading voxels");
+      });
 }
 
 // Forwards a filter's progress; asks it to abort when the user cancels. Filters may report from

@@ -55,24 +55,16 @@ constexpr std::array<NamedRange, 6> kHuPresets{{
 template <class T>
 void thresholdBox(const ImageVolume& volume, std::span<const T> voxels, const VoxelBox& box,
                   HuRange range, RegionMask& mask, Progress& progress) {
-  const ImageGeometry& g = volume.geometry();
-  const auto rows = static_cast<std::size_t>(box.extent(1) * box.extent(2));
   const auto width = static_cast<std::size_t>(box.extent(0));
-  parallel::parallelFor(
-      {0, rows}, 64,
-      [&](parallel::IndexRange chunk) {
-        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
-          const auto j = box.begin[1] + static_cast<std::int64_t>(row) % box.extent(1);
-          const auto k = box.begin[2] + static_cast<std::int64_t>(row) / box.extent(1);
-          const T* from = &voxels[g.linearIndex(box.begin[0], j, k)];
-          std::uint8_t* to = &mask.inside[row * width];
-          for (std::size_t i = 0; i < width; ++i) {
-            const auto value = static_cast<double>(from[i]);
-            to[i] = value >= range.low_HU && value <= range.high_HU && !volume.isPadding(value);
-          }
+  forEachBoxRow(
+      volume.geometry(), box, progress, "Threshold", [&](std::size_t row, std::size_t first) {
+        const T* from = &voxels[first];
+        std::uint8_t* to = &mask.inside[row * width];
+        for (std::size_t i = 0; i < width; ++i) {
+          const auto value = static_cast<double>(from[i]);
+          to[i] = value >= range.low_HU && value <= range.high_HU && !volume.isPadding(value);
         }
-      },
-      progress, "Threshold");
+      });
 }
 
 VoxelBox regionOrWhole(const ImageVolume& volume, const std::optional<VoxelBox>& region) {

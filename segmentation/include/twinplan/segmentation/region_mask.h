@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "twinplan/core/geometry.h"
+#include "twinplan/core/parallel.h"
+#include "twinplan/core/progress.h"
 
 namespace twinplan::segmentation {
 
@@ -20,6 +22,25 @@ struct VoxelBox {
 // The whole grid, one slice (k index), and the box of `halfWidth_mm` around a point (clipped to
 // the grid; on an anisotropic or oblique grid the half widths in voxels follow each axis's
 // spacing, so the box covers at least the requested distance along every axis).
+// Calls visit(row, first) for every row of `box` (one j, k pair; rows numbered j fastest from 0)
+// with `first` the grid's linear index of the row's first voxel (i = box.begin[0]), in parallel
+// over rows; reports `stage` to `progress` and stops when it asks to cancel.
+template <class Visit>
+void forEachBoxRow(const ImageGeometry& grid, const VoxelBox& box, Progress& progress,
+                   const char* stage, Visit&& visit) {
+  const auto rows = static_cast<std::size_t>(box.extent(1) * box.extent(2));
+  parallel::parallelFor(
+      {0, rows}, 64,
+      [&](parallel::IndexRange chunk) {
+        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+          const auto j = box.begin[1] + static_cast<std::int64_t>(row) % box.extent(1);
+          const auto k = box.begin[2] + static_cast<std::int64_t>(row) / box.extent(1);
+          visit(row, grid.linearIndex(box.begin[0], j, k));
+        }
+      },
+      progress, stage);
+}
+
 VoxelBox wholeGrid(const ImageGeometry& grid);
 VoxelBox sliceBox(const ImageGeometry& grid, std::int64_t k);
 VoxelBox boxAround(const ImageGeometry& grid, const Vec3& centre_lps, double halfWidth_mm);
