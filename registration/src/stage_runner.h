@@ -28,6 +28,46 @@ namespace twinplan::registration::detail {
               "registration");
 }
 
+// An ITK registration of `transform` (optimised in place, its centre kept: ITK would otherwise
+// copy the bulk transform's) between two images, with the stage's metric, optimiser, optional
+// bulk transform, sampling strategy and fixed seed (the same samples on every run, so results
+// are reproducible; ITK reseeds from the wall clock otherwise), reporting levels to `observer`.
+template <class TTransform, class TMetric, class TOptimiser>
+auto newRegistration(const FloatImage* fixed, const FloatImage* moving, TMetric* metric,
+                     TTransform* transform, TOptimiser* optimiser,
+                     const itk::Transform<double, 3, 3>* bulk, const Schedule& schedule,
+                     StageObserver* observer) {
+  using Method = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, TTransform>;
+  const RegistrationOptions& options = *schedule.options;
+  auto method = Method::New();
+  method->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(schedule.threads));
+  method->SetFixedImage(fixed);
+  method->SetMovingImage(moving);
+  method->SetMetric(metric);
+  method->SetOptimizer(optimiser);
+  method->SetInitialTransform(transform);
+  method->InPlaceOn();
+  method->SetInitializeCenterOfLinearOutputTransform(false);
+  if (bulk) method->SetMovingInitialTransform(bulk);
+  method->SetMetricSamplingStrategy(options.randomSampling
+                                        ? Method::MetricSamplingStrategyEnum::RANDOM
+                                        : Method::MetricSamplingStrategyEnum::REGULAR);
+  method->MetricSamplingReinitializeSeed(static_cast<int>(options.samplingSeed));
+  method->AddObserver(itk::MultiResolutionIterationEvent(), observer);
+  return method;
+}
+
+// Runs a registration made by newRegistration, after a last check for cancel.
+template <class TMethod>
+void runRegistration(TMethod* method, Progress& progress) {
+  progress.check();
+  try {
+    method->Update();
+  } catch (const itk::ExceptionObject& e) {
+    rethrowItk(e);
+  }
+}
+
 // One ITK registration per level of our pyramid (pyramid.h, built once), each at shrink 1
 // without ITK's smoothing; the transform carries over in place. The linear stages.
 template <class TTransform, class TMetric, class TOptimiser>
@@ -38,17 +78,8 @@ void runOnOurPyramid(TMetric* metric, TTransform* transform, TOptimiser* optimis
   const RegistrationOptions& options = *schedule.options;
   optimiser->AddObserver(itk::IterationEvent(), observer);
   for (const PyramidLevel& level : *schedule.levels) {
-    auto method = Method::New();
-    method->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(schedule.threads));
-    method->SetFixedImage(level.fixed);
-    method->SetMovingImage(level.moving);
-    method->SetMetric(metric);
-    method->SetOptimizer(optimiser);
-    method->SetInitialTransform(transform);
-    method->InPlaceOn();
-    // Keep the centre we chose (ITK would otherwise copy the bulk transform's centre).
-    method->SetInitializeCenterOfLinearOutputTransform(false);
-    if (bulk) method->SetMovingInitialTransform(bulk);
+    auto method = newRegistration(level.fixed.GetPointer(), level.moving.GetPointer(), metric,
+                                  transform, optimiser, bulk, schedule, observer);
     method->SetNumberOfLevels(1);
     typename Method::ShrinkFactorsArrayType shrink(1);
     shrink.Fill(1);
@@ -56,20 +87,8 @@ void runOnOurPyramid(TMetric* metric, TTransform* transform, TOptimiser* optimis
     sigmas.Fill(0.0);
     method->SetShrinkFactorsPerLevel(shrink);
     method->SetSmoothingSigmasPerLevel(sigmas);
-    method->SetMetricSamplingStrategy(options.randomSampling
-                                          ? Method::MetricSamplingStrategyEnum::RANDOM
-                                          : Method::MetricSamplingStrategyEnum::REGULAR);
     method->SetMetricSamplingPercentage(samplingPercentage(level, options));
-    // A fixed seed: the same samples on every run, so results are reproducible (ITK reseeds
-    // from the wall clock otherwise).
-    method->MetricSamplingReinitializeSeed(static_cast<int>(options.samplingSeed));
-    method->AddObserver(itk::MultiResolutionIterationEvent(), observer);
-    progress.check();
-    try {
-      method->Update();
-    } catch (const itk::ExceptionObject& e) {
-      rethrowItk(e);
-    }
+    runRegistration(method.GetPointer(), progress);
   }
 }
 
@@ -82,16 +101,8 @@ void runOnItkPyramid(TMetric* metric, TTransform* transform, TOptimiser* optimis
                      Progress& progress, StageObserver* observer) {
   using Method = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, TTransform>;
   const RegistrationOptions& options = *schedule.options;
-  auto method = Method::New();
-  method->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(schedule.threads));
-  method->SetFixedImage(schedule.fullFixed);
-  method->SetMovingImage(schedule.fullMoving);
-  method->SetMetric(metric);
-  method->SetOptimizer(optimiser);
-  method->SetInitialTransform(transform);
-  method->InPlaceOn();
-  method->SetInitializeCenterOfLinearOutputTransform(false);
-  if (bulk) method->SetMovingInitialTransform(bulk);
+  auto method = newRegistration(schedule.fullFixed.GetPointer(), schedule.fullMoving.GetPointer(),
+                                metric, transform, optimiser, bulk, schedule, observer);
   const auto levels = static_cast<itk::SizeValueType>(options.shrinkFactors.size());
   typename Method::ShrinkFactorsArrayType shrink(levels);
   typename Method::SmoothingSigmasArrayType sigmas(levels);
@@ -103,22 +114,12 @@ void runOnItkPyramid(TMetric* metric, TTransform* transform, TOptimiser* optimis
   method->SetShrinkFactorsPerLevel(shrink);
   method->SetSmoothingSigmasPerLevel(sigmas);
   method->SmoothingSigmasAreSpecifiedInPhysicalUnitsOff();
-  method->SetMetricSamplingStrategy(options.randomSampling
-                                        ? Method::MetricSamplingStrategyEnum::RANDOM
-                                        : Method::MetricSamplingStrategyEnum::REGULAR);
   // The fraction, capped so that the finest level samples at most samplesPerLevel voxels.
   const double voxels = double(schedule.fullFixed->GetLargestPossibleRegion().GetNumberOfPixels());
   method->SetMetricSamplingPercentage(
       std::min(options.samplingFraction, double(options.samplesPerLevel) / voxels));
-  method->MetricSamplingReinitializeSeed(static_cast<int>(options.samplingSeed));
   optimiser->AddObserver(itk::IterationEvent(), observer);
-  method->AddObserver(itk::MultiResolutionIterationEvent(), observer);
-  progress.check();
-  try {
-    method->Update();
-  } catch (const itk::ExceptionObject& e) {
-    rethrowItk(e);
-  }
+  runRegistration(method.GetPointer(), progress);
 }
 
 // Where the physical-shift scales are measured, as a fraction of the half-extent of the fixed
