@@ -37,53 +37,83 @@ constexpr double kJoinedLungSide = 0.25;
 // off by the erosion) is far smaller, and the erosion goes on.
 constexpr double kCoreBalance = 0.25;
 
-struct CentroidX {
-  double sum_mm = 0.0;
-  std::size_t voxels = 0;
+// The LPS x of voxel (i, j, k) is x0 + di i + dj j + dk k (the first row of the index-to-LPS
+// affine): cheaper per voxel than a full index-to-LPS transform.
+struct LpsX {
+  double x0, di, dj, dk;
+  explicit LpsX(const ImageGeometry& g)
+      : x0(g.origin_lps.x()),
+        di(g.direction(0, 0) * g.spacing_mm[0]),
+        dj(g.direction(0, 1) * g.spacing_mm[1]),
+        dk(g.direction(0, 2) * g.spacing_mm[2]) {}
+  double row(std::int64_t j, std::int64_t k) const { return x0 + dj * double(j) + dk * double(k); }
 };
 
-// Sum and count of the LPS x of the voxels of `mask` (whole grid) that `keep` accepts.
-CentroidX centroidX(const RegionMask& mask, const std::function<bool(std::size_t)>& keep) {
-  const ImageGeometry& g = mask.geometry;
-  return parallel::parallelReduce(
-      {0, static_cast<std::size_t>(g.size[2])}, 4, CentroidX{},
-      [&](parallel::IndexRange slices) {
-        CentroidX part;
-        for (auto k = static_cast<std::int64_t>(slices.begin);
-             k < static_cast<std::int64_t>(slices.end); ++k)
-          for (std::int64_t j = 0; j < g.size[1]; ++j)
-            for (std::int64_t i = 0; i < g.size[0]; ++i) {
-              const std::size_t v = g.linearIndex(i, j, k);
-              if (!mask.inside[v] || !keep(v)) continue;
-              part.sum_mm += g.indexToLps(Vec3(double(i), double(j), double(k))).x();
-              ++part.voxels;
-            }
-        return part;
-      },
-      [](CentroidX total, const CentroidX& part) {
-        total.sum_mm += part.sum_mm;
-        total.voxels += part.voxels;
-        return total;
-      });
-}
+// Per air space: voxels, the sum of their LPS x, and how many lie left of the midline (+x).
+struct SpaceStats {
+  std::size_t voxels = 0, leftOfMidline = 0;
+  double sumX_mm = 0.0;
+  double centroidX_mm() const { return sumX_mm / double(std::max<std::size_t>(voxels, 1)); }
+};
 
 // The LPS x of the body's mid-sagittal plane: the body outline's centroid (patient left is +x,
-// PS3.3 C.7.6.2.1.1).
-double midline_x(const RegionMask& body) {
-  const CentroidX c = centroidX(body, [](std::size_t) { return true; });
-  return c.voxels == 0 ? 0.0 : c.sum_mm / double(c.voxels);
+// PS3.3 C.7.6.2.1.1). One pass over the grid, slices in parallel (deterministic sum).
+double midlineX(const RegionMask& body) {
+  const ImageGeometry& g = body.geometry;
+  const LpsX lps(g);
+  const SpaceStats c = parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 4, SpaceStats{},
+      [&](parallel::IndexRange slices) {
+        SpaceStats part;
+        for (auto k = std::int64_t(slices.begin); k < std::int64_t(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const double x = lps.row(j, k);
+            const std::uint8_t* row = &body.inside[g.linearIndex(0, j, k)];
+            for (std::int64_t i = 0; i < g.size[0]; ++i)
+              if (row[i]) part.sumX_mm += x + lps.di * double(i), ++part.voxels;
+          }
+        return part;
+      },
+      [](SpaceStats total, const SpaceStats& part) {
+        total.voxels += part.voxels;
+        total.sumX_mm += part.sumX_mm;
+        return total;
+      });
+  return c.centroidX_mm();
 }
 
-// Voxels of `mask` on the patient's left of the plane x = midline (LPS), and all of them.
-std::pair<std::size_t, std::size_t> leftOf(const RegionMask& mask, double midline) {
-  const ImageGeometry& g = mask.geometry;
-  const CentroidX all = centroidX(mask, [](std::size_t) { return true; });
-  const std::size_t ni = std::size_t(g.size[0]), nij = ni * std::size_t(g.size[1]);
-  const CentroidX left = centroidX(mask, [&](std::size_t v) {
-    const Vec3 ijk(double(v % ni), double((v / ni) % std::size_t(g.size[1])), double(v / nij));
-    return g.indexToLps(ijk).x() > midline;
-  });
-  return {left.voxels, all.voxels};
+// The statistics of air spaces 1..count (labels of `spaces`), in one pass.
+std::vector<SpaceStats> spaceStats(const Components& spaces, std::size_t count, double midline) {
+  const ImageGeometry& g = spaces.geometry;
+  const LpsX lps(g);
+  using Stats = std::vector<SpaceStats>;
+  return parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 4, Stats(count),
+      [&](parallel::IndexRange slices) {
+        Stats part(count);
+        for (auto k = std::int64_t(slices.begin); k < std::int64_t(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const double x = lps.row(j, k);
+            const std::uint32_t* row = &spaces.labels[g.linearIndex(0, j, k)];
+            for (std::int64_t i = 0; i < g.size[0]; ++i) {
+              if (row[i] == 0 || row[i] > count) continue;
+              SpaceStats& s = part[row[i] - 1];
+              const double xi = x + lps.di * double(i);
+              ++s.voxels;
+              s.sumX_mm += xi;
+              s.leftOfMidline += xi > midline;
+            }
+          }
+        return part;
+      },
+      [](Stats total, const Stats& part) {
+        for (std::size_t n = 0; n < total.size(); ++n) {
+          total[n].voxels += part[n].voxels;
+          total[n].leftOfMidline += part[n].leftOfMidline;
+          total[n].sumX_mm += part[n].sumX_mm;
+        }
+        return total;
+      });
 }
 
 // The bounding box of the mask's voxels grown by one voxel (clipped to the grid), so that the
@@ -189,52 +219,56 @@ std::pair<RegionMask, RegionMask> cutAtTheJunction(const RegionMask& joined, Pro
   return parts;
 }
 
-void addTo(RegionMask& side, const RegionMask& part) {
-  for (std::size_t v = 0; v < part.inside.size(); ++v) side.inside[v] |= part.inside[v];
-}
-
 }  // namespace
 
-bool holdsBothLungs(const RegionMask& lung, const RegionMask& body) {
-  const auto [left, all] = leftOf(lung, midline_x(body));
-  if (all == 0) return false;
-  return double(std::min(left, all - left)) >= kJoinedLungSide * double(all);
-}
-
-LungSides splitLungSides(const RegionMask& lungs, const RegionMask& body, Progress& progress) {
-  const ImageGeometry& g = lungs.geometry;
+LungSides findLungSides(const Components& spaces, const std::vector<bool>& lungSized,
+                        const RegionMask& body, Progress& progress) {
+  const ImageGeometry& g = spaces.geometry;
   LungSides sides{RegionMask{g, std::vector<std::uint8_t>(g.voxelCount())},
                   RegionMask{g, std::vector<std::uint8_t>(g.voxelCount())}};
-  auto labelling = subRange(progress, 0.0, 0.2);
-  const Components spaces = components(lungs, *labelling);
-  const double midline = midline_x(body);
-  auto centre = [](const RegionMask& m) {
-    const CentroidX c = centroidX(m, [](std::size_t) { return true; });
-    return c.sum_mm / double(std::max<std::size_t>(c.voxels, 1));
+  std::vector<bool> kept = lungSized;
+  kept.resize(std::min<std::size_t>(kept.size(), 2));
+  const double midline = midlineX(body);
+  const std::vector<SpaceStats> stats = spaceStats(spaces, kept.size(), midline);
+  auto holdsBoth = [&](const SpaceStats& s) {
+    const std::size_t smaller = std::min(s.leftOfMidline, s.voxels - s.leftOfMidline);
+    return s.voxels > 0 && double(smaller) >= kJoinedLungSide * double(s.voxels);
   };
-  for (std::size_t n = 0; n < spaces.sizes.size(); ++n) {
-    std::vector<bool> only(spaces.sizes.size(), false);
-    only[n] = true;
-    const RegionMask space = spaces.select(only);
-    if (!holdsBothLungs(space, body)) {
-      addTo(centre(space) > midline ? sides.left : sides.right, space);
-      continue;
+  const bool joined = !kept.empty() && kept[0] && holdsBoth(stats[0]);
+  // Lungs joined in front of the heart (the anterior junction line blurred at the threshold)
+  // are one air space that holds both; the next largest is then bowel or stomach gas.
+  if (joined && kept.size() > 1) kept[1] = false;
+  for (std::size_t n = 0; n < kept.size(); ++n) {
+    if (!kept[n] || (joined && n == 0)) continue;
+    RegionMask& side = stats[n].centroidX_mm() > midline ? sides.left : sides.right;
+    for (std::size_t v = 0; v < spaces.labels.size(); ++v)
+      if (spaces.labels[v] == n + 1) side.inside[v] = 1;
+  }
+  if (joined) {
+    std::vector<bool> first(spaces.sizes.size(), false);
+    first[0] = true;
+    const RegionMask space = spaces.select(first);
+    auto [one, other] = cutAtTheJunction(space, progress);
+    if (one.count() == 0) {  // no junction found: the midline plane is the cut
+      const LpsX lps(g);
+      for (std::int64_t k = 0; k < g.size[2]; ++k)
+        for (std::int64_t j = 0; j < g.size[1]; ++j)
+          for (std::int64_t i = 0; i < g.size[0]; ++i) {
+            const std::size_t v = g.linearIndex(i, j, k);
+            if (space.inside[v])
+              (lps.row(j, k) + lps.di * double(i) > midline ? sides.left : sides.right).inside[v] =
+                  1;
+          }
+    } else {
+      // The part whose centroid lies further towards the patient's left (+x) is the left lung.
+      Components parts{g, std::vector<std::uint32_t>(g.voxelCount()), {one.count(), other.count()}};
+      for (std::size_t v = 0; v < parts.labels.size(); ++v)
+        parts.labels[v] = one.inside[v] ? 1 : other.inside[v] ? 2 : 0;
+      const std::vector<SpaceStats> cut = spaceStats(parts, 2, midline);
+      if (cut[0].centroidX_mm() > cut[1].centroidX_mm()) std::swap(one, other);
+      sides.right = std::move(one);
+      sides.left = std::move(other);
     }
-    auto cutting = subRange(progress, 0.2, 1.0);
-    auto [first, second] = cutAtTheJunction(space, *cutting);
-    if (first.count() == 0) {  // no junction found: the midline plane is the cut
-      const std::size_t ni = std::size_t(g.size[0]), nij = ni * std::size_t(g.size[1]);
-      for (std::size_t v = 0; v < space.inside.size(); ++v) {
-        if (!space.inside[v]) continue;
-        const Vec3 ijk(double(v % ni), double((v / ni) % std::size_t(g.size[1])), double(v / nij));
-        (g.indexToLps(ijk).x() > midline ? sides.left : sides.right).inside[v] = 1;
-      }
-      continue;
-    }
-    // The part whose centroid lies further towards the patient's left (+x) is the left lung.
-    if (centre(first) > centre(second)) std::swap(first, second);
-    addTo(sides.right, first);
-    addTo(sides.left, second);
   }
   progress.report(1.0, "Separating the lungs");
   return sides;

@@ -318,15 +318,11 @@ LungParts lungsAndAirways(const ImageVolume& ct, PresetCache& cache, Progress& p
   auto step4 = subRange(progress, 0.7, 0.8);
   const Components parts = components(subtract(air, tree), *step4);
   const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
-  std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < std::min<std::size_t>(2, keep.size()); ++n)
-    keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
-  // Lungs joined in front of the heart (the anterior junction line blurred at this threshold)
-  // are one component that holds both; the next largest air space is then bowel or stomach
-  // gas, not a lung.
-  if (keep.size() > 1 && holdsBothLungs(parts.select({true}), body)) keep[1] = false;
+  std::vector<bool> lungSized(std::min<std::size_t>(2, parts.sizes.size()));
+  for (std::size_t n = 0; n < lungSized.size(); ++n)
+    lungSized[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
   auto step5 = subRange(progress, 0.8, 1.0);
-  LungSides sides = splitLungSides(parts.select(keep), body, *step5);
+  LungSides sides = findLungSides(parts, lungSized, body, *step5);
   return {std::move(sides.right), std::move(sides.left), std::move(tree)};
 }
 
