@@ -90,6 +90,42 @@ ImageVolume bigCt() {
   return ct;
 }
 
+// A chest CT of the same size for the lungs preset: a soft-tissue body (40 HU) in air, two lungs
+// (-850 HU ellipsoids, right 60 x 75 x 120 mm, left 55 x 70 x 115 mm semi-axes, 30 mm apart),
+// joined in front by a 20 mm thick bridge of lung (the anterior junction) when `joined`;
+// noise SD 10 HU.
+ImageVolume bigChest(bool joined) {
+  ImageGeometry g;
+  g.size = {512, 512, 300};
+  g.spacing_mm = Vec3(0.8, 0.8, 1.0);
+  g.origin_lps = -0.5 * g.spacing_mm.cwiseProduct(Vec3(511, 511, 299));
+  ImageVolume ct(g, PixelType::Int16);
+  ct.dicom.modality = "CT";
+  ct.unit = "HU";
+  auto voxels = ct.voxels<std::int16_t>();
+  auto inside = [](const Vec3& p, const Vec3& centre, const Vec3& radii) {
+    return (p - centre).cwiseQuotient(radii).squaredNorm() <= 1.0;
+  };
+  parallel::parallelFor({0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange slices) {
+    for (std::size_t k = slices.begin; k < slices.end; ++k)
+      for (std::int64_t j = 0; j < g.size[1]; ++j)
+        for (std::int64_t i = 0; i < g.size[0]; ++i) {
+          const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+          const bool body = std::pow(p.x() / 180, 2) + std::pow(p.y() / 130, 2) <= 1.0;
+          const bool lung = inside(p, Vec3(-75, 0, 0), Vec3(60, 75, 120)) ||
+                            inside(p, Vec3(70, 0, 0), Vec3(55, 70, 115)) ||
+                            (joined && inside(p, Vec3(0, 55, 10), Vec3(40, 10, 50)));
+          std::uint64_t h =
+              (std::uint64_t(i) * 73856093u) ^ (std::uint64_t(j) * 19349663u) ^ (k * 83492791u);
+          h = (h ^ (h >> 13)) * 0x9E3779B97F4A7C15ull;
+          const double noise = (double(h >> 40) / double(1ull << 24) - 0.5) * 34.6;  // SD 10
+          const double hu = !body ? -1000 : lung ? -850 : 40;
+          voxels[g.linearIndex(i, j, std::int64_t(k))] = std::int16_t(std::lround(hu + noise));
+        }
+  });
+  return ct;
+}
+
 // The peers of the region-growing tools, which now run ITK's rules on our own flood fill: ITK's
 // own filters on the same voxels (a float copy of the box, as the tools make), timed with it.
 using FloatImage = itk::Image<float, 3>;
@@ -209,6 +245,15 @@ int main(int argc, char** argv) {
       [&] { watershed(ct, markers, 1.0, fourSlices); }, repeats);
   time(
       "watershed 80 mm box preview", [&] { watershed(ct, markers, 1.0, box); }, repeats);
+  // The lungs preset on a chest of this size: two separate lungs, and the same lungs joined at
+  // an anterior junction (the distance map, erosion steps and geodesic cut of lung_sides.cpp).
+  for (const bool joined : {false, true}) {
+    const std::string name = std::string("lungs preset chest ") + (joined ? "joined" : "separate");
+    if (name.find(only) == std::string::npos) continue;
+    const ImageVolume chest = bigChest(joined);
+    time(
+        name, [&] { runPreset(chest, PresetName::Lungs, {}); }, 1);
+  }
   out["tools 512x512x300"] = tools;
   if (!only.empty()) {
     std::cout << out.dump(2) << '\n';

@@ -116,21 +116,29 @@ std::vector<SpaceStats> spaceStats(const Components& spaces, std::size_t count, 
       });
 }
 
-// The bounding box of the mask's voxels grown by one voxel (clipped to the grid), so that the
-// crop has background around the air space wherever the image has.
-VoxelBox boundsWithMargin(const RegionMask& mask) {
-  const ImageGeometry& g = mask.geometry;
-  VoxelBox box{{g.size[0], g.size[1], g.size[2]}, {0, 0, 0}};
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        if (!mask.inside[g.linearIndex(i, j, k)]) continue;
-        const std::array<std::int64_t, 3> at{i, j, k};
-        for (int a = 0; a < 3; ++a) {
-          box.begin[a] = std::min(box.begin[a], at[a]);
-          box.end[a] = std::max(box.end[a], at[a] + 1);
-        }
-      }
+// The bounding box of air space `label` grown by one voxel (clipped to the grid), so that the
+// crop has background around it wherever the image has. Slices in parallel.
+VoxelBox boundsWithMargin(const Components& spaces, std::uint32_t label) {
+  const ImageGeometry& g = spaces.geometry;
+  const VoxelBox none{{g.size[0], g.size[1], g.size[2]}, {0, 0, 0}};
+  auto unite = [](VoxelBox a, const VoxelBox& b) {
+    for (int n = 0; n < 3; ++n)
+      a.begin[n] = std::min(a.begin[n], b.begin[n]), a.end[n] = std::max(a.end[n], b.end[n]);
+    return a;
+  };
+  VoxelBox box = parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 4, none,
+      [&](parallel::IndexRange slices) {
+        VoxelBox found = none;
+        for (auto k = std::int64_t(slices.begin); k < std::int64_t(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const std::uint32_t* row = &spaces.labels[g.linearIndex(0, j, k)];
+            for (std::int64_t i = 0; i < g.size[0]; ++i)
+              if (row[i] == label) found = unite(found, {{i, j, k}, {i + 1, j + 1, k + 1}});
+          }
+        return found;
+      },
+      unite);
   for (int a = 0; a < 3; ++a) {
     box.begin[a] = std::max<std::int64_t>(0, box.begin[a] - 1);
     box.end[a] = std::min(g.size[a], box.end[a] + 1);
@@ -140,7 +148,8 @@ VoxelBox boundsWithMargin(const RegionMask& mask) {
 
 // Each voxel of `within` labelled by the seed label (1 or 2) it is nearest to along face-
 // connected paths inside `within`, each step as long as the voxel spacing along its axis
-// (Dijkstra 1959). `label` holds the seeds on entry (0 elsewhere).
+// (Dijkstra 1959). `label` holds the seeds on entry (0 elsewhere); only seeds on the edge of
+// their core (next to an unlabelled voxel of `within`) start the front.
 void growGeodesically(const BinaryMask& within, std::vector<std::uint8_t>& label,
                       Progress& progress) {
   const ImageGeometry& g = within.geometry;
@@ -148,9 +157,25 @@ void growGeodesically(const BinaryMask& within, std::vector<std::uint8_t>& label
   const std::size_t nk = std::size_t(g.size[2]), nij = ni * nj;
   std::vector<float> reached(label.size(), std::numeric_limits<float>::infinity());
   using Front = std::pair<float, std::size_t>;
-  std::priority_queue<Front, std::vector<Front>, std::greater<>> front;
-  for (std::size_t v = 0; v < label.size(); ++v)
-    if (label[v] != 0) reached[v] = 0.0f, front.push({0.0f, v});
+  std::vector<Front> edge;
+  auto forEachNeighbour = [&](std::size_t v, auto&& visit) {
+    const std::size_t i = v % ni, j = (v / ni) % nj, k = v / nij;
+    if (i > 0) visit(v - 1, 0);
+    if (i + 1 < ni) visit(v + 1, 0);
+    if (j > 0) visit(v - ni, 1);
+    if (j + 1 < nj) visit(v + ni, 1);
+    if (k > 0) visit(v - nij, 2);
+    if (k + 1 < nk) visit(v + nij, 2);
+  };
+  for (std::size_t v = 0; v < label.size(); ++v) {
+    if (label[v] == 0) continue;
+    reached[v] = 0.0f;
+    bool onEdge = false;
+    forEachNeighbour(v, [&](std::size_t w, int) { onEdge |= within.voxels[w] && !label[w]; });
+    if (onEdge) edge.push_back({0.0f, v});
+  }
+  std::priority_queue<Front, std::vector<Front>, std::greater<>> front(std::greater<>{},
+                                                                       std::move(edge));
   const std::array<float, 3> step{float(g.spacing_mm[0]), float(g.spacing_mm[1]),
                                   float(g.spacing_mm[2])};
   for (std::size_t popped = 0; !front.empty(); ++popped) {
@@ -158,39 +183,36 @@ void growGeodesically(const BinaryMask& within, std::vector<std::uint8_t>& label
     const auto [distance, v] = front.top();
     front.pop();
     if (distance > reached[v]) continue;  // a stale entry
-    const std::size_t i = v % ni, j = (v / ni) % nj, k = v / nij;
-    auto relax = [&](std::size_t w, float length) {
+    forEachNeighbour(v, [&](std::size_t w, int axis) {
+      const float length = step[static_cast<std::size_t>(axis)];
       if (!within.voxels[w] || distance + length >= reached[w]) return;
       reached[w] = distance + length;
       label[w] = label[v];
       front.push({reached[w], w});
-    };
-    if (i > 0) relax(v - 1, step[0]);
-    if (i + 1 < ni) relax(v + 1, step[0]);
-    if (j > 0) relax(v - ni, step[1]);
-    if (j + 1 < nj) relax(v + ni, step[1]);
-    if (k > 0) relax(v - nij, step[2]);
-    if (k + 1 < nk) relax(v + nij, step[2]);
+    });
   }
 }
 
-// A joined air space (one component holding both lungs) cut into two parts, in the order of
-// the two cores' sizes. Empty parts when no erosion leaves two balanced cores (a junction as
-// thick as the lungs); the caller then cuts at the midline.
-std::pair<RegionMask, RegionMask> cutAtTheJunction(const RegionMask& joined, Progress& progress) {
-  const ImageGeometry& g = joined.geometry;
-  std::pair<RegionMask, RegionMask> parts{RegionMask{g, std::vector<std::uint8_t>(g.voxelCount())},
-                                          RegionMask{g, std::vector<std::uint8_t>(g.voxelCount())}};
-  const VoxelBox box = boundsWithMargin(joined);
+// The sides of a joined air space (label 1 of `spaces`) on its bounding box `box`: 1 the
+// right lung, 2 the left, 0 outside it. The erosion that leaves two balanced cores, the
+// geodesic growth from them, and the core further to the patient's left (+x) is the left
+// lung; the plane x = midline when no erosion leaves two such cores (a junction as thick as
+// the lungs).
+std::vector<std::uint8_t> cutAtTheJunction(const Components& spaces, const VoxelBox& box,
+                                           double midline, Progress& progress) {
+  const ImageGeometry& g = spaces.geometry;
   BinaryMask air(boxGeometry(g, box));
   const ImageGeometry& crop = air.geometry;
-  auto toGrid = [&](std::size_t c) {
-    const std::size_t ni = std::size_t(crop.size[0]), nj = std::size_t(crop.size[1]);
-    return g.linearIndex(box.begin[0] + std::int64_t(c % ni),
-                         box.begin[1] + std::int64_t((c / ni) % nj),
-                         box.begin[2] + std::int64_t(c / (ni * nj)));
-  };
-  for (std::size_t c = 0; c < air.voxels.size(); ++c) air.voxels[c] = joined.inside[toGrid(c)];
+  const std::size_t ni = std::size_t(crop.size[0]), nj = std::size_t(crop.size[1]);
+  parallel::parallelFor({0, std::size_t(crop.size[2])}, 4, [&](parallel::IndexRange slices) {
+    for (std::size_t k = slices.begin; k < slices.end; ++k)
+      for (std::size_t j = 0; j < nj; ++j) {
+        const std::uint32_t* row = &spaces.labels[g.linearIndex(
+            box.begin[0], box.begin[1] + std::int64_t(j), box.begin[2] + std::int64_t(k))];
+        std::uint8_t* to = &air.voxels[(k * nj + j) * ni];
+        for (std::size_t i = 0; i < ni; ++i) to[i] = row[i] == 1;
+      }
+  });
   auto mapping = subRange(progress, 0.0, 0.3);
   const std::vector<float> depth_mm = distance_mm(air, false, *mapping);
   const float deepest = *std::max_element(depth_mm.begin(), depth_mm.end());
@@ -198,7 +220,8 @@ std::pair<RegionMask, RegionMask> cutAtTheJunction(const RegionMask& joined, Pro
   const double step_mm = g.spacing_mm.maxCoeff();
   std::vector<std::uint8_t> label(air.voxels.size(), 0);
   auto eroding = subRange(progress, 0.3, 0.7);
-  for (double depth = step_mm; depth < deepest; depth += step_mm) {
+  bool split = false;
+  for (double depth = step_mm; depth < deepest && !split; depth += step_mm) {
     eroding->report(depth / deepest, "Separating the lungs");
     RegionMask core{crop, std::vector<std::uint8_t>(air.voxels.size())};
     for (std::size_t c = 0; c < core.inside.size(); ++c) core.inside[c] = depth_mm[c] > depth;
@@ -207,16 +230,27 @@ std::pair<RegionMask, RegionMask> cutAtTheJunction(const RegionMask& joined, Pro
     if (double(cores.sizes[1]) < kCoreBalance * double(cores.sizes[0])) continue;
     for (std::size_t c = 0; c < label.size(); ++c)
       label[c] = cores.labels[c] == 1 ? 1 : cores.labels[c] == 2 ? 2 : 0;
-    break;
+    split = true;
   }
-  if (std::none_of(label.begin(), label.end(), [](std::uint8_t l) { return l != 0; })) return parts;
+  const LpsX lps(crop);
+  auto xOf = [&](std::size_t c) {
+    return lps.row(std::int64_t((c / ni) % nj), std::int64_t(c / (ni * nj))) +
+           lps.di * double(c % ni);
+  };
+  if (!split) {
+    for (std::size_t c = 0; c < label.size(); ++c)
+      label[c] = !air.voxels[c] ? 0 : xOf(c) > midline ? 2 : 1;
+    return label;
+  }
   auto growing = subRange(progress, 0.7, 1.0);
   growGeodesically(air, label, *growing);
-  for (std::size_t c = 0; c < label.size(); ++c) {
-    if (label[c] == 1) parts.first.inside[toGrid(c)] = 1;
-    if (label[c] == 2) parts.second.inside[toGrid(c)] = 1;
-  }
-  return parts;
+  std::array<double, 2> sumX{0.0, 0.0};
+  std::array<std::size_t, 2> voxels{0, 0};
+  for (std::size_t c = 0; c < label.size(); ++c)
+    if (label[c] != 0) sumX[label[c] - 1] += xOf(c), ++voxels[label[c] - 1];
+  if (sumX[0] / double(voxels[0]) > sumX[1] / double(voxels[1]))  // core 1 is the left lung
+    for (std::uint8_t& l : label) l = l == 0 ? 0 : std::uint8_t(3 - l);
+  return label;
 }
 
 }  // namespace
@@ -238,36 +272,27 @@ LungSides findLungSides(const Components& spaces, const std::vector<bool>& lungS
   // Lungs joined in front of the heart (the anterior junction line blurred at the threshold)
   // are one air space that holds both; the next largest is then bowel or stomach gas.
   if (joined && kept.size() > 1) kept[1] = false;
-  for (std::size_t n = 0; n < kept.size(); ++n) {
-    if (!kept[n] || (joined && n == 0)) continue;
-    RegionMask& side = stats[n].centroidX_mm() > midline ? sides.left : sides.right;
-    for (std::size_t v = 0; v < spaces.labels.size(); ++v)
-      if (spaces.labels[v] == n + 1) side.inside[v] = 1;
-  }
+  // side[n]: 0 not a lung, 1 right, 2 left (air space n + 1 goes whole to its centroid's side).
+  std::vector<std::uint8_t> side(2, 0);
+  for (std::size_t n = 0; n < kept.size(); ++n)
+    if (kept[n] && !(joined && n == 0)) side[n] = stats[n].centroidX_mm() > midline ? 2 : 1;
+  parallel::parallelFor({0, g.voxelCount()}, 1 << 20, [&](parallel::IndexRange voxels) {
+    for (std::size_t v = voxels.begin; v < voxels.end; ++v) {
+      const std::uint32_t l = spaces.labels[v];
+      if (l == 0 || l > 2 || side[l - 1] == 0) continue;
+      (side[l - 1] == 2 ? sides.left : sides.right).inside[v] = 1;
+    }
+  });
   if (joined) {
-    std::vector<bool> first(spaces.sizes.size(), false);
-    first[0] = true;
-    const RegionMask space = spaces.select(first);
-    auto [one, other] = cutAtTheJunction(space, progress);
-    if (one.count() == 0) {  // no junction found: the midline plane is the cut
-      const LpsX lps(g);
-      for (std::int64_t k = 0; k < g.size[2]; ++k)
-        for (std::int64_t j = 0; j < g.size[1]; ++j)
-          for (std::int64_t i = 0; i < g.size[0]; ++i) {
-            const std::size_t v = g.linearIndex(i, j, k);
-            if (space.inside[v])
-              (lps.row(j, k) + lps.di * double(i) > midline ? sides.left : sides.right).inside[v] =
-                  1;
-          }
-    } else {
-      // The part whose centroid lies further towards the patient's left (+x) is the left lung.
-      Components parts{g, std::vector<std::uint32_t>(g.voxelCount()), {one.count(), other.count()}};
-      for (std::size_t v = 0; v < parts.labels.size(); ++v)
-        parts.labels[v] = one.inside[v] ? 1 : other.inside[v] ? 2 : 0;
-      const std::vector<SpaceStats> cut = spaceStats(parts, 2, midline);
-      if (cut[0].centroidX_mm() > cut[1].centroidX_mm()) std::swap(one, other);
-      sides.right = std::move(one);
-      sides.left = std::move(other);
+    const VoxelBox box = boundsWithMargin(spaces, 1);
+    const std::vector<std::uint8_t> cut = cutAtTheJunction(spaces, box, midline, progress);
+    const std::size_t ni = std::size_t(box.extent(0)), nj = std::size_t(box.extent(1));
+    for (std::size_t c = 0; c < cut.size(); ++c) {
+      if (cut[c] == 0) continue;
+      const std::size_t v = g.linearIndex(box.begin[0] + std::int64_t(c % ni),
+                                          box.begin[1] + std::int64_t((c / ni) % nj),
+                                          box.begin[2] + std::int64_t(c / (ni * nj)));
+      (cut[c] == 2 ? sides.left : sides.right).inside[v] = 1;
     }
   }
   progress.report(1.0, "Separating the lungs");
