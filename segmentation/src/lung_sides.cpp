@@ -223,6 +223,7 @@ std::vector<std::uint8_t> cutAtTheJunction(const Components& spaces, const Voxel
   bool split = false;
   for (double depth = step_mm; depth < deepest && !split; depth += step_mm) {
     eroding->report(depth / deepest, "Separating the lungs");
+    eroding->check();
     RegionMask core{crop, std::vector<std::uint8_t>(air.voxels.size())};
     for (std::size_t c = 0; c < core.inside.size(); ++c) core.inside[c] = depth_mm[c] > depth;
     const Components cores = components(core, noProgress());

@@ -321,6 +321,24 @@ TEST(SegmentationPresets, LungsTouchingAtABroadAnteriorJunctionAreCutThere) {
   EXPECT_GE(turnedLeft, 0.995);
 }
 
+TEST(SegmentationPresets, CancelWhileSeparatingJoinedLungsStops) {
+  // Cancel as soon as the preset starts separating joined lungs: Cancelled, in order reports.
+  const ConstructedChest chest = constructedChest(
+      40, {Vec3(-55, 5, 10), Vec3(55, 65, 85)}, {Vec3(90, 5, 10), Vec3(50, 60, 80)},
+      {Vec3(0, -70, -100), Vec3(10, 10, 10)}, {Vec3(20, 45, 20), Vec3(40, 15, 40)}, false, 20.0);
+  bool separating = false;
+  std::vector<double> fractions;
+  CallbackProgress cancelling(
+      [&](double fraction, std::string_view step) {
+        fractions.push_back(fraction);
+        separating = separating || step == "Separating the lungs";
+      },
+      [&] { return separating; });
+  EXPECT_THROW(runPreset(chest.ct, PresetName::Lungs, {}, cancelling), Cancelled);
+  EXPECT_TRUE(separating);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+}
+
 TEST(SegmentationPresets, OneLungInViewIsItsSideAndTheOtherIsEmpty) {
   // Only the patient's left lung in the chest (the right lost, or out of the field of view).
   const ConstructedChest chest =
