@@ -1,13 +1,13 @@
 // Right and left lung for the lungs preset (lung_sides.h).
 //
 // Lungs that touch at the anterior (or posterior) junction line are one air space at the
-// preset's threshold: the pleural layers between them are thinner than a voxel there. The split
-// follows the lung-separation step of Hu, Hoffman & Reinhardt (IEEE TMI 2001;20:490-498): the
-// junction is the thinnest part of the joined air space, so eroding it breaks it there first
-// into a right and a left core; each remaining voxel then joins the core it is geodesically
-// nearest to inside the air space (the cut falls in the narrow junction, halfway between the
-// cores). Hu et al. search the junction slice by slice with dynamic programming; the 3D
-// erosion needs no axial grid and handles an oblique one.
+// preset's threshold: the pleural layers between them are thinner than a voxel there. The
+// junction is the thinnest part of the joined air space (Hu, Hoffman & Reinhardt, IEEE TMI
+// 2001;20:490-498, cut it there slice by slice with dynamic programming); here it is found in
+// 3D: eroding the air space breaks it at the junction first into a right and a left core, and
+// each remaining voxel then joins the core it is geodesically nearest to inside the air space
+// (the cut falls in the narrow junction, halfway between the cores). No axial grid is needed,
+// so an oblique one works too.
 #include "lung_sides.h"
 
 #include <algorithm>
@@ -29,8 +29,7 @@ namespace {
 
 // Joined lungs leave well over 25 % of the air space on each side of the midline, a single lung
 // (which reaches at most a little past the midline) far less: the right lung is only somewhat
-// larger than the left (Gray's Anatomy, 41st ed., ch. 54: right ~55 %, left ~45 % of the
-// volume), so the two lungs are of one order.
+// broader and heavier than the left (Gray's Anatomy, "Lungs"), so the two are of one order.
 constexpr double kJoinedLungSide = 0.25;
 // For the same reason the two cores of an eroded joined air space are both lungs only when the
 // smaller is at least a quarter of the larger: a part broken off one lung first (an apex cut
