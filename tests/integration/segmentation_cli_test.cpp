@@ -10,6 +10,7 @@
 #include "chest_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
+#include "twinplan/io/dicom_writer.h"
 #include "twinplan/phantom/phantom.h"
 
 namespace twinplan {
@@ -155,6 +156,30 @@ TEST_F(SegmentCli, LungsPresetMakesTheRightAndTheLeftLung) {
   const auto text = test::runCommand(cli() + " segment " + in + " --preset lungs --out " + out);
   EXPECT_NE(text.output.find("Segmented Right lung (lung)"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("Segmented Left lung (lung)"), std::string::npos) << text.output;
+}
+
+TEST_F(SegmentCli, ModelOfAChestWithOnlyTheLeftLung) {
+  // `model` on a CT series with the left lung only: the lungs preset's right lung is empty and
+  // its left lung is modelled (before, the preset counted as having found nothing because its
+  // first segment was empty, and the run failed with nothing to model).
+  const test::ConstructedChest chest =
+      test::constructedChest(30, {}, {Vec3(60, 0, 0), Vec3(45, 60, 70)}, {});
+  ImageVolume ct = chest.ct;
+  ct.name = "CT";
+  const auto series = dir_->path() / "left-lung-series";
+  const io::DicomWriteOptions options;
+  io::writeDicomSeries(ct, series, options);
+  const auto out = dir_->path() / "left-lung-model";
+  const auto result = test::runCommand(cli() + " --json model " + series.string() +
+                                       " --preset lungs --out " + out.string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  const json r = json::parse(result.output);
+  ASSERT_EQ(r["segments"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["segments"][0]["name"], "Left lung");
+  EXPECT_EQ(r["segments"][0]["tissueType"], "lung");
+  EXPECT_NEAR(r["segments"][0]["voxel_volume_ml"].get<double>(), chest.left.volume_ml(),
+              0.01 * chest.left.volume_ml());
+  EXPECT_TRUE(std::filesystem::exists(out / "Left_lung.glb"));
 }
 
 TEST_F(SegmentCli, TheJobCatalogueListsSegment) {
