@@ -59,9 +59,11 @@ double medianSeconds(int repeats, const std::function<void()>& run) {
   return medianTiming(repeats, run).wall_s;
 }
 
-// A 512x512x300 CT at 0.8x0.8x1 mm: body (40 HU) in air, an organ (100 HU) with a vessel tube
-// (170 HU), noise SD 10 HU (a fixed hash, no RNG state).
-ImageVolume bigCt() {
+// A 512x512x300 CT at 0.8x0.8x1 mm: air (-1000 HU) outside an elliptic body (semi-axes 180
+// and 130 mm) whose voxels are tissueAt(p_lps) HU, plus noise of SD 10 HU (a fixed hash, no
+// RNG state).
+template <class TissueAt>
+ImageVolume bigVolume(TissueAt&& tissueAt) {
   ImageGeometry g;
   g.size = {512, 512, 300};
   g.spacing_mm = Vec3(0.8, 0.8, 1.0);
@@ -76,18 +78,40 @@ ImageVolume bigCt() {
         for (std::int64_t i = 0; i < g.size[0]; ++i) {
           const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
           const bool body = std::pow(p.x() / 180, 2) + std::pow(p.y() / 130, 2) <= 1.0;
-          const bool organ =
-              ((p - Vec3(-40, 0, 0)).cwiseQuotient(Vec3(80, 70, 100))).squaredNorm() <= 1;
-          const bool vessel = std::hypot(p.x() + 40, p.y()) <= 6.0;
           std::uint64_t h =
               (std::uint64_t(i) * 73856093u) ^ (std::uint64_t(j) * 19349663u) ^ (k * 83492791u);
           h = (h ^ (h >> 13)) * 0x9E3779B97F4A7C15ull;
           const double noise = (double(h >> 40) / double(1ull << 24) - 0.5) * 34.6;  // SD 10
-          const double hu = !body ? -1000 : vessel && organ ? 170 : organ ? 100 : 40;
+          const double hu = body ? tissueAt(p) : -1000.0;
           voxels[g.linearIndex(i, j, std::int64_t(k))] = std::int16_t(std::lround(hu + noise));
         }
   });
   return ct;
+}
+
+bool inEllipsoid(const Vec3& p, const Vec3& centre, const Vec3& radii) {
+  return (p - centre).cwiseQuotient(radii).squaredNorm() <= 1.0;
+}
+
+// The tools' CT: body 40 HU, an organ (100 HU) with a vessel tube (170 HU).
+ImageVolume bigCt() {
+  return bigVolume([](const Vec3& p) {
+    const bool organ = inEllipsoid(p, Vec3(-40, 0, 0), Vec3(80, 70, 100));
+    const bool vessel = std::hypot(p.x() + 40, p.y()) <= 6.0;
+    return vessel && organ ? 170.0 : organ ? 100.0 : 40.0;
+  });
+}
+
+// A chest for the lungs preset: body 40 HU, two lungs (-850 HU ellipsoids, right 60 x 75 x 120
+// mm, left 55 x 70 x 115 mm semi-axes, 30 mm apart), joined in front by a 20 mm thick bridge of
+// lung (the anterior junction) when `joined`.
+ImageVolume bigChest(bool joined) {
+  return bigVolume([joined](const Vec3& p) {
+    const bool lung = inEllipsoid(p, Vec3(-75, 0, 0), Vec3(60, 75, 120)) ||
+                      inEllipsoid(p, Vec3(70, 0, 0), Vec3(55, 70, 115)) ||
+                      (joined && inEllipsoid(p, Vec3(0, 55, 10), Vec3(40, 10, 50)));
+    return lung ? -850.0 : 40.0;
+  });
 }
 
 // The peers of the region-growing tools, which now run ITK's rules on our own flood fill: ITK's
@@ -209,6 +233,15 @@ int main(int argc, char** argv) {
       [&] { watershed(ct, markers, 1.0, fourSlices); }, repeats);
   time(
       "watershed 80 mm box preview", [&] { watershed(ct, markers, 1.0, box); }, repeats);
+  // The lungs preset on a chest of this size: two separate lungs, and the same lungs joined at
+  // an anterior junction (the distance map, erosion steps and geodesic cut of lung_sides.cpp).
+  for (const bool joined : {false, true}) {
+    const std::string name = std::string("lungs preset chest ") + (joined ? "joined" : "separate");
+    if (name.find(only) == std::string::npos) continue;
+    const ImageVolume chest = bigChest(joined);
+    time(
+        name, [&] { runPreset(chest, PresetName::Lungs, {}); }, 1);
+  }
   out["tools 512x512x300"] = tools;
   if (!only.empty()) {
     std::cout << out.dump(2) << '\n';

@@ -537,10 +537,12 @@ int runSegmentPreset(const fs::path& casePath, const std::string& preset,
                                       {"volume", volume},
                                       {"seeds", seeds}}}});
   return runJobAndReport(*job, progress, {}, [](const json& r) {
-    std::cout << "Segmented " << r["segment"].get<std::string>() << " ("
-              << r["tissueType"].get<std::string>() << ") on " << r["volume"].get<std::string>()
-              << ": " << r["volume_ml"].get<double>() << " ml; wrote "
-              << r["output"].get<std::string>() << '\n';
+    // One line per segment the preset made (the lungs preset makes two or three).
+    for (const json& s : r["segments"])
+      std::cout << "Segmented " << s["name"].get<std::string>() << " ("
+                << s["tissueType"].get<std::string>() << ") on " << r["volume"].get<std::string>()
+                << ": " << s["volume_ml"].get<double>() << " ml\n";
+    std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
   });
 }
 

@@ -94,7 +94,12 @@ class ModelJob final : public Job {
       const auto preset = segmentation::presetFromString(presets[n]);
       try {
         const LabelMap result = segmentation::runPreset(volume, preset, {}, shared, *step);
-        if (result.voxelCount(0) == 0)
+        // Any of its segments (the lungs preset's right lung is empty when only the left is
+        // in view).
+        bool found = false;
+        for (std::size_t s = 0; s < result.segments().size() && !found; ++s)
+          found = result.voxelCount(s) != 0;
+        if (!found)
           notes.push_back("preset " + presets[n] + " found nothing in this series");
         else
           editor.apply(

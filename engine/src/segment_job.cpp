@@ -71,10 +71,18 @@ class SegmentJob final : public Job {
     twin.provenance.push_back(record);
     auto save = subRange(progress, 0.9, 1.0);
     saveCase(twin, output_, *save);
+    // Every segment the preset made (the lungs preset: right lung, left lung, airways when
+    // found); "segment" and its figures are the first's.
+    nlohmann::json segments = nlohmann::json::array();
+    for (std::size_t s = 0; s < result.segments().size(); ++s)
+      segments.push_back({{"name", result.segments()[s].name},
+                          {"tissueType", result.segments()[s].tissueType},
+                          {"voxels", result.voxelCount(s)},
+                          {"volume_ml", result.volume_ml(s)}});
     return {{"output", output_.string()},    {"preset", parameters()["preset"]},
             {"volume", volume.name},         {"segment", made.name},
             {"tissueType", made.tissueType}, {"voxels", voxels},
-            {"volume_ml", volume_ml}};
+            {"volume_ml", volume_ml},        {"segments", segments}};
   }
 
  private:

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "lung_sides.h"
 #include "preset_steps.h"
 #include "twinplan/core/case.h"
 #include "twinplan/core/error.h"
@@ -25,8 +26,10 @@ using namespace detail;
 // Property Categories", CID 7166 "Common Tissue Segmentation Types", CID 7151/CID 4 anatomic
 // structures), checked against 3D Slicer's "Segmentation category and type - DICOM master list"
 // entries: Tissue 85756007, Anatomical Structure 123037004, Bone 272673000, Blood vessel
-// 59820001, Lung 39607008, Liver 10200004, Brain 12738006; Entire body 38266002 (SNOMED CT
-// "Entire body as a whole", the body-site code DICOM PS3.16 CID 4 lists).
+// 59820001, Liver 10200004, Brain 12738006 (also PS3.16 CID 7153 "CNS Segmentation Type": the
+// brain preset's mask is grey and white matter with the ventricles filled, the whole brain);
+// Entire body 38266002 (SNOMED CT "Entire body as a whole", the body-site code DICOM PS3.16
+// CID 4 lists). Right and left lung: lungSegments below.
 const CodedConcept kTissue{"85756007", "SCT", "Tissue"};
 const CodedConcept kAnatomicalStructure{"123037004", "SCT", "Anatomical Structure"};
 
@@ -36,8 +39,9 @@ const std::vector<PresetInfo> kCatalogue = {
     {PresetName::Bone, "bone", "Bone on CT: >= 200 HU inside the body, specks < 0.05 ml removed.",
      "CT", false},
     {PresetName::Lungs, "lungs",
-     "Lungs and airways on CT: < -400 HU inside the body outline; the airways grown from the "
-     "trachea until they leak, the lungs the one or two largest air spaces left.",
+     "Right and left lung and airways on CT: < -400 HU inside the body outline; the airways "
+     "grown from the trachea until they leak, the lungs the one or two largest air spaces left, "
+     "lungs that touch cut apart at their junction, sides from the patient's left (+x).",
      "CT", false},
     {PresetName::Vessels, "vessels",
      "Contrast-enhanced vessels on CT: enhanced-blood threshold, components kept where the "
@@ -295,43 +299,13 @@ RegionMask airways(const ImageVolume& ct, const RegionMask& air, const RegionMas
   return withRim;
 }
 
-// Whether the largest component lies on both sides of the body's mid-sagittal plane, at least
-// kJoinedLungSide of it on each: both lungs joined. The right lung is the larger but the two
-// are of one order (Gray's Anatomy: the right lung is only somewhat broader and heavier than
-// the left), so joined lungs leave well over 25 % on each side, a single lung (which reaches at
-// most a little past the midline) far less.
-constexpr double kJoinedLungSide = 0.25;
-
-bool holdsBothLungs(const Components& parts, const RegionMask& body) {
-  if (parts.sizes.empty()) return false;
-  const ImageGeometry& g = parts.geometry;
-  // The body's centre and the patient's left-right axis (L is +x in LPS).
-  Vec3 centre = Vec3::Zero();
-  std::size_t bodyVoxels = 0, left = 0, right = 0;
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i)
-        if (body.inside[g.linearIndex(i, j, k)]) {
-          centre += Vec3(double(i), double(j), double(k));
-          ++bodyVoxels;
-        }
-  if (bodyVoxels == 0) return false;
-  const double midline_x = g.indexToLps(centre / double(bodyVoxels)).x();
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i)
-        if (parts.labels[g.linearIndex(i, j, k)] == 1)
-          ++(g.indexToLps(Vec3(double(i), double(j), double(k))).x() > midline_x ? left : right);
-  const double smaller = double(std::min(left, right));
-  return smaller >= kJoinedLungSide * double(parts.sizes[0]);
-}
-
 struct LungParts {
-  RegionMask lungs, airways;
+  RegionMask right, left, airways;
 };
 
 // Lungs and airways: the air inside the body; the airways grown from the trachea; the lungs the
-// one or two largest air spaces of what is left (one when they touch in front of the heart).
+// one or two largest air spaces of what is left (one when they touch in front of the heart),
+// split into the right and the left lung (lung_sides.h).
 LungParts lungsAndAirways(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.4);
   const RegionMask& body = cache.bodyOutline(ct, *step1);
@@ -341,17 +315,15 @@ LungParts lungsAndAirways(const ImageVolume& ct, PresetCache& cache, Progress& p
       body);
   auto step3 = subRange(progress, 0.5, 0.7);
   RegionMask tree = airways(ct, air, body, *step3);
-  auto step4 = subRange(progress, 0.7, 1.0);
+  auto step4 = subRange(progress, 0.7, 0.8);
   const Components parts = components(subtract(air, tree), *step4);
   const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
-  std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < std::min<std::size_t>(2, keep.size()); ++n)
-    keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
-  // Lungs joined in front of the heart (the anterior junction line blurred at this threshold)
-  // are one component that holds both; the next largest air space is then bowel or stomach
-  // gas, not a lung.
-  if (keep.size() > 1 && holdsBothLungs(parts, body)) keep[1] = false;
-  return {parts.select(keep), std::move(tree)};
+  std::vector<bool> lungSized(std::min<std::size_t>(2, parts.sizes.size()));
+  for (std::size_t n = 0; n < lungSized.size(); ++n)
+    lungSized[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kLungMinimum_ml;
+  auto step5 = subRange(progress, 0.8, 1.0);
+  LungSides sides = findLungSides(parts, lungSized, body, *step5);
+  return {std::move(sides.right), std::move(sides.left), std::move(tree)};
 }
 
 // Bone: the components of >= 200 HU that hold cortex (>= 500 HU, Prokop & Galanski 2003), so
@@ -618,8 +590,8 @@ RegionMask presetMask(const ImageVolume& volume, PresetName preset, std::span<co
       return cache.bodyOutline(volume, progress);
     case PresetName::Bone:
       return bone(volume, cache, progress);
-    case PresetName::Lungs:
-      return lungsAndAirways(volume, cache, progress).lungs;
+    case PresetName::Lungs:  // runPreset takes the lungs' parts from lungsAndAirways
+      break;
     case PresetName::Vessels:
       return vessels(volume, cache, progress);
     case PresetName::Liver:
@@ -668,12 +640,8 @@ Segment presetSegment(PresetName preset) {
       s.colour = {241, 214, 145};
       s.terminology = {kTissue, {"272673000", "SCT", "Bone"}, {}};
       break;
-    case PresetName::Lungs:
-      s.name = "Lungs";
-      s.tissueType = "lung";
-      s.colour = {197, 165, 145};
-      s.terminology = {kAnatomicalStructure, {"39607008", "SCT", "Lung"}, {}};
-      break;
+    case PresetName::Lungs:  // the first of its segments: presetSegments
+      return presetSegments(preset).front();
     case PresetName::Vessels:
       s.name = "Vessels";
       s.tissueType = "vessel";
@@ -696,21 +664,40 @@ Segment presetSegment(PresetName preset) {
   return s;
 }
 
+// The lungs preset's segments. SNOMED CT 3341006 "Right lung" and 44029006 "Left lung" (SNOMED
+// CT International body structures "Right lung structure" / "Left lung structure"). DICOM PS3.16
+// lists the lung as 39607008 "Lung" (CID 7155 "Thoracic Segmentation Type", part of CID 7151
+// through CID 7192) and leaves the side to a Segmented Property Type Modifier (CID 244
+// "Laterality": Right 24028007, Left 7771000); SegmentTerminology has no modifier, so the
+// side is in the pre-coordinated SNOMED CT concept, which CID 7151 (extensible in the SEG IOD,
+// PS3.3 C.8.20.2) allows. Colours: the right lung takes 3D Slicer's GenericAnatomyColors "lung"
+// (197, 165, 145), the left a lighter shade of it (our choice) so the two stand apart.
+namespace {
+std::vector<Segment> lungSegments() {
+  Segment right, left;
+  right.name = "Right lung";
+  left.name = "Left lung";
+  right.tissueType = left.tissueType = "lung";
+  right.colour = {197, 165, 145};
+  left.colour = {222, 194, 176};
+  right.terminology = {kAnatomicalStructure, {"3341006", "SCT", "Right lung"}, {}};
+  left.terminology = {kAnatomicalStructure, {"44029006", "SCT", "Left lung"}, {}};
+  // SNOMED CT 89187006 "Airway structure" (DICOM PS3.16 CID 6111 "Bronchovascular Anatomy
+  // Finding or Feature"; 3D Slicer's DICOM master terminology lists it under Anatomical
+  // Structure). Colour: a light cyan that stands apart from the lungs' (not checked against
+  // Slicer's colour table).
+  Segment airways;
+  airways.name = "Airways";
+  airways.tissueType = "airway";
+  airways.colour = {194, 253, 253};
+  airways.terminology = {kAnatomicalStructure, {"89187006", "SCT", "Airway structure"}, {}};
+  return {right, left, airways};
+}
+}  // namespace
+
 std::vector<Segment> presetSegments(PresetName preset) {
-  std::vector<Segment> segments{presetSegment(preset)};
-  if (preset == PresetName::Lungs) {
-    // SNOMED CT 89187006 "Airway structure" (DICOM PS3.16 CID 6111 "Bronchovascular Anatomy
-    // Finding or Feature"; 3D Slicer's DICOM master terminology lists it under Anatomical
-    // Structure). Colour: a light cyan that stands apart from the lungs' (not checked against
-    // Slicer's colour table).
-    Segment airways;
-    airways.name = "Airways";
-    airways.tissueType = "airway";
-    airways.colour = {194, 253, 253};
-    airways.terminology = {kAnatomicalStructure, {"89187006", "SCT", "Airway structure"}, {}};
-    segments.push_back(airways);
-  }
-  return segments;
+  if (preset == PresetName::Lungs) return lungSegments();
+  return {presetSegment(preset)};
 }
 
 const RegionMask& PresetCache::bodyOutline(const ImageVolume& ct, Progress& progress) {
@@ -748,7 +735,8 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
   std::vector<RegionMask> masks;
   if (preset == PresetName::Lungs) {
     LungParts parts = lungsAndAirways(volume, cache, progress);
-    masks.push_back(std::move(parts.lungs));
+    masks.push_back(std::move(parts.right));
+    masks.push_back(std::move(parts.left));
     masks.push_back(std::move(parts.airways));
   } else {
     masks.push_back(presetMask(volume, preset, seeds_lps, cache, progress));
@@ -758,9 +746,11 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
   labels.name = segments.front().name + " (" + info.name + " preset)";
   std::vector<std::uint16_t>& layer = labels.layer(0);
   for (std::size_t n = 0; n < masks.size(); ++n) {
-    // The first segment is always there (the preset's own, maybe empty); the others only when
-    // found (no airways in a scan that starts below the trachea). They do not overlap.
-    if (n > 0 && masks[n].count() == 0) continue;
+    // The preset's own segments are always there, maybe empty (both lungs: the one not in view
+    // is empty); the others only when found (no airways in a scan that starts below the
+    // trachea). They do not overlap.
+    const std::size_t alwaysThere = preset == PresetName::Lungs ? 2 : 1;
+    if (n >= alwaysThere && masks[n].count() == 0) continue;
     Segment segment = segments[n];
     segment.layer = 0;
     segment.value = static_cast<std::uint16_t>(labels.segments().size() + 1);

@@ -1,8 +1,8 @@
 #pragma once
 // Region growing on a box of voxels in plain C++ (no ITK): the flood fills behind
 // connectedThreshold and confidenceConnected (seeded.h). ITK's flood-filled iterators evaluate an
-// image function and bounds checks per neighbour (~150 ns a voxel here); a flat queue over a
-// contiguous float buffer does the same set in a few ns a voxel, which is what takes the
+// image function and bounds checks per neighbour (~150 ns a voxel here); a scan-line flood fill
+// over a contiguous buffer does the same set in a few ns a voxel, which is what takes the
 // confidence-connected box preview (six floods) under the 2 s goal (docs/benchmarks.md).
 #include <array>
 #include <cstddef>
@@ -35,7 +35,12 @@ GrownRegion floodFill(std::span<const float> values, const std::array<std::int64
 // range widened to hold every seed's value; the thresholds rounded to float), so the same voxels
 // (exactly on integer-valued images such as CT, where every sum is exact in double; the test
 // segmentation_itk_agreement_test checks it against the ITK filter).
-GrownRegion confidenceFlood(std::span<const float> values, const std::array<std::int64_t, 3>& size,
+// `values` of any greyscale pixel type (uint8, int16, uint16, int32, float), compared and summed
+// as float like ITK's float image of them, so that a whole volume is grown on its own voxels
+// without a float copy. A flood whose thresholds are those of the one before is not run again
+// (the same region). Instantiated in region_growing.cpp.
+template <class T>
+GrownRegion confidenceFlood(std::span<const T> values, const std::array<std::int64_t, 3>& size,
                             std::span<const std::array<std::int64_t, 3>> seeds, double multiplier,
                             int iterations, int initialRadius_voxels,
                             Progress& progress = noProgress());

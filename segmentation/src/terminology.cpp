@@ -21,7 +21,7 @@ TerminologyEntry entry(const CodedConcept& category, const char* code, const cha
 std::vector<TerminologyEntry> buildCatalogue() {
   return {
       // Anatomy (SNOMED CT body structures, TG-263 / mCODE list; presets.cpp for liver,
-      // lung, brain and the entire body).
+      // lung, right and left lung, brain and the entire body).
       entry(kAnatomy, "15825003", "Aorta", "vessel"),
       entry(kAnatomy, "12738006", "Brain", "brain"),
       entry(kAnatomy, "15926001", "Brainstem", "brain"),
@@ -31,10 +31,16 @@ std::vector<TerminologyEntry> buildCatalogue() {
       entry(kAnatomy, "32849002", "Esophagus", ""),
       entry(kAnatomy, "71341001", "Femur", "bone"),
       entry(kAnatomy, "28231008", "Gallbladder", ""),
+      // Grey and white matter: DICOM PS3.16 CID 7153 "CNS Segmentation Type" (in CID 7151
+      // through CID 7192) "Gray Matter" 389081007 and "White Matter" 389080008 (SNOMED CT "Gray
+      // matter structure of central nervous system", "White matter structure of brain and
+      // spinal cord"; white matter also in CID 7710 "Tractography Anatomic Site").
+      entry(kAnatomy, "389081007", "Gray matter", "grey-matter"),
       entry(kAnatomy, "80891009", "Heart", ""),
       entry(kAnatomy, "113276009", "Intestine", "bowel"),
       entry(kAnatomy, "64033007", "Kidney", "kidney"),
       entry(kAnatomy, "10200004", "Liver", "liver"),
+      entry(kAnatomy, "44029006", "Left lung", "lung"),
       entry(kAnatomy, "39607008", "Lung", "lung"),
       entry(kAnatomy, "91609006", "Mandible", "bone"),
       entry(kAnatomy, "18234004", "Optic nerve", ""),
@@ -43,6 +49,7 @@ std::vector<TerminologyEntry> buildCatalogue() {
       entry(kAnatomy, "41216001", "Prostate", ""),
       entry(kAnatomy, "34402009", "Rectum", "bowel"),
       entry(kAnatomy, "113197003", "Rib", "bone"),
+      entry(kAnatomy, "3341006", "Right lung", "lung"),
       entry(kAnatomy, "89546000", "Skull", "skull"),
       entry(kAnatomy, "30315005", "Small intestine", "bowel"),
       entry(kAnatomy, "61853006", "Spinal canal", "csf"),
@@ -54,6 +61,7 @@ std::vector<TerminologyEntry> buildCatalogue() {
       entry(kAnatomy, "89837001", "Urinary bladder", ""),
       entry(kAnatomy, "35532006", "Vena cava", "vessel"),
       entry(kAnatomy, "8997002", "Ventricular system of the brain", "csf"),
+      entry(kAnatomy, "389080008", "White matter", "white-matter"),
       // Tissues (CID 7166; "Bone" 272673000 as presets.cpp and 3D Slicer write it).
       entry(kTissue, "51114001", "Artery", "vessel"),
       entry(kTissue, "87612001", "Blood", ""),
@@ -70,7 +78,7 @@ std::vector<TerminologyEntry> buildCatalogue() {
       entry(kTissue, "71966008", "Subcutaneous tissue", "fat"),
       entry(kTissue, "13024002", "Tendon", ""),
       entry(kTissue, "29092000", "Vein", "vessel"),
-      // Body substances (CID 7150 category).
+      // Body substances (CID 7150 category; cerebrospinal fluid 65216001 is also in CID 7153).
       entry(kSubstance, "65216001", "Cerebrospinal fluid", "csf"),
       // Lesions and tumours (CID 7159).
       entry(kAbnormal, "44132006", "Abscess", ""),

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "colour_fixtures.h"
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/dicom_thumbnails.h"
@@ -26,14 +27,7 @@ using rendering::SliceOrientation;
 
 // The colour the axial view shows at an LPS point of its slice.
 QColor colourAt(MainWindow& window, const Vec3& p_lps) {
-  SliceViewport* viewport = window.sliceViewport(SliceOrientation::Axial);
-  const QImage frame = viewport->grabFramebuffer();
-  double x, y;
-  viewport->view().lpsToDisplay(p_lps, x, y);
-  const int column = static_cast<int>(std::lround(x));
-  const int row = frame.height() - 1 - static_cast<int>(std::lround(y));
-  EXPECT_TRUE(frame.rect().contains(column, row)) << "point off screen";
-  return QColor(frame.pixel(column, row));
+  return fixtures::shownAt(window.sliceViewport(SliceOrientation::Axial), p_lps);
 }
 
 const io::DicomSeries* onlySeries(MainWindow& window) {

@@ -11,6 +11,7 @@
 #include <QTest>
 #include <csignal>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/ui/case_document.h"
@@ -23,14 +24,7 @@ namespace {
 Case smallCase() {
   ImageGeometry g;
   g.size = {16, 16, 8};
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
-  Case twin;
-  twin.name = "Before the crash";
-  twin.volumes.push_back(std::move(ct));
-  return twin;
+  return fixtures::caseWith(fixtures::ctVolume(g), "Before the crash");
 }
 
 Measurement ruler(const std::string& name) {

@@ -1,8 +1,6 @@
 // The 3D models and segments lists in a real window: what the user changes there
 // (visibility, opacity, colour) reaches the views and the case, is undoable (one slider drag =
 // one step), and survives save -> reopen.
-#include "twinplan/ui/display_list_panel.h"
-
 #include <gtest/gtest.h>
 
 #include <QAction>
@@ -11,9 +9,11 @@
 #include <QTreeWidget>
 #include <cmath>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/segmentation/mesh_metrics.h"
 #include "twinplan/ui/case_document.h"
+#include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -21,18 +21,12 @@
 namespace twinplan::ui {
 namespace {
 
+// The 40 x 40 x 20 CT (2 x 2 x 3 mm) of the segment tests, a see-through "Liver" model and a
+// hidden "Tumour" model, and two segments: a 20 mm cube ("Cyst") in the middle slices, and an
+// empty one.
 Case twoModelCase() {
-  ImageGeometry g;
-  g.size = {40, 40, 20};
-  g.spacing_mm = Vec3(2.0, 2.0, 3.0);
-  g.origin_lps = Vec3(-39.0, -39.0, -28.5);
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
-  Case twin;
-  twin.name = "Two models";
-  twin.volumes.push_back(std::move(ct));
+  const ImageGeometry g = fixtures::centredGrid({40, 40, 20}, Vec3(2.0, 2.0, 3.0));
+  Case twin = fixtures::caseWith(fixtures::ctVolume(g), "Two models");
   SurfaceMesh liver = test::icosphere(Vec3(0, 0, 0), 30.0, 3, true);
   liver.name = "Liver";
   liver.colour = {190, 110, 90};
@@ -42,38 +36,27 @@ Case twoModelCase() {
   tumour.colour = {240, 200, 40};
   tumour.visible = false;
   twin.meshes = {liver, tumour};
-  // Two segments: a 20 mm cube ("Cyst") in the middle slice, and an empty one.
   LabelMap labels(g);
   labels.segments() = {{"Cyst", "fluid", {60, 120, 250}, 0, 1, true, false},
                        {"Empty", "", {250, 250, 0}, 0, 2, true, false}};
-  auto& layer = labels.layer(0);
-  for (std::int64_t k = 8; k <= 11; ++k)
-    for (std::int64_t j = 15; j <= 24; ++j)
-      for (std::int64_t i = 15; i <= 24; ++i) layer[g.linearIndex(i, j, k)] = 1;
+  fixtures::fillBox(labels, {15, 15, 8}, {24, 24, 11}, 1);
   twin.labelMaps.push_back(std::move(labels));
   return twin;
 }
 
-class DisplayListsTest : public ::testing::Test {
+class DisplayListsTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    window_ = std::make_unique<MainWindow>(autosave_.path());
-    window_->setCase(twoModelCase());
-    window_->resize(1200, 900);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-    QTest::qWait(200);  // the 3D scene is built in a later event-loop turn
+    showCase(twoModelCase());
+    if (HasFatalFailure()) return;
     panel_ = window_->modelsPanel();
     view_ = &window_->volumeViewport()->view();
     ASSERT_EQ(view_->meshCount(), 2u);
   }
-  void TearDown() override { window_->document()->markClean(); }
 
   QTreeWidgetItem* row(int index) { return panel_->list()->topLevelItem(index); }
   const SurfaceMesh& mesh(int index) { return window_->currentCase().meshes[index]; }
 
-  test::TempDir autosave_{"twinplan-models-autosave"};
-  std::unique_ptr<MainWindow> window_;
   DisplayListPanel* panel_ = nullptr;
   rendering::VolumeView* view_ = nullptr;
 };

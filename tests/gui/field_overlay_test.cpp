@@ -6,6 +6,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "gui_fixtures.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/vtk_viewport.h"
@@ -24,10 +25,7 @@ Case heatedCase() {
   g.size = {100, 100, 40};
   g.spacing_mm = Vec3(1.0, 1.0, 2.0);
   g.origin_lps = kHotSpot_lps - Vec3(49.5, 49.5, 39.0);
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
+  ImageVolume ct = fixtures::ctVolume(g);
   std::fill(ct.voxels<std::int16_t>().begin(), ct.voxels<std::int16_t>().end(), -1000);
 
   ScalarField field;
@@ -50,17 +48,13 @@ Case heatedCase() {
   return twin;
 }
 
-class FieldOverlayTest : public ::testing::Test {
+class FieldOverlayTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    window_ = std::make_unique<MainWindow>();
-    window_->setCase(heatedCase());
-    window_->resize(1200, 900);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
+    showCase(heatedCase(), 0);
+    if (HasFatalFailure()) return;
     window_->setCrosshair(kHotSpot_lps);
   }
-  std::unique_ptr<MainWindow> window_;
 };
 
 TEST_F(FieldOverlayTest, IsothermsAreCirclesAtTheAnalyticRadius) {

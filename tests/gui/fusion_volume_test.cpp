@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "gui_fixtures.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/rendering/volume_view.h"
 
@@ -22,14 +23,8 @@ const Vec3 kLesion_lps(20.0, 0.0, 10.0);
 // A PET-like volume: a body cylinder (radius 60 mm, along S) at SUV 1 with a lesion of radius
 // 12 mm at SUV 8, air SUV 0 around.
 ImageVolume petLike() {
-  ImageGeometry g;
-  g.size = {80, 80, 60};
-  g.spacing_mm = Vec3(2.0, 2.0, 2.0);
-  g.origin_lps = Vec3(-79, -79, -59);
-  ImageVolume pet(g, PixelType::Float32);
-  pet.name = "PET";
-  pet.unit = "SUVbw";
-  pet.dicom.modality = "PT";
+  const ImageGeometry g = ui::fixtures::centredGrid({80, 80, 60}, Vec3(2.0, 2.0, 2.0));
+  ImageVolume pet = ui::fixtures::syntheticVolume(g, PixelType::Float32, "PET", "PT", "SUVbw");
   auto voxels = pet.voxels<float>();
   for (std::int64_t k = 0; k < g.size[2]; ++k)
     for (std::int64_t j = 0; j < g.size[1]; ++j)

@@ -5,6 +5,7 @@
 #include <QTest>
 #include <fstream>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/segmentation/mesh_metrics.h"
@@ -18,18 +19,11 @@ Case cubeCase() {
   ImageGeometry g;
   g.size = {20, 20, 20};
   g.spacing_mm = Vec3(2.0, 2.0, 2.0);
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.dicom.modality = "CT";
+  Case twin = fixtures::caseWith(fixtures::ctVolume(g), "Cube");
   LabelMap labels(g);
   labels.name = "Segments";
   labels.segments() = {{"Cube", "tumour", {240, 200, 40}, 0, 1, true, false}};
-  for (std::int64_t k = 5; k < 15; ++k)
-    for (std::int64_t j = 5; j < 15; ++j)
-      for (std::int64_t i = 5; i < 15; ++i) labels.layer(0)[g.linearIndex(i, j, k)] = 1;
-  Case twin;
-  twin.name = "Cube";
-  twin.volumes.push_back(std::move(ct));
+  fixtures::fillBox(labels, {5, 5, 5}, {14, 14, 14}, 1);
   twin.labelMaps.push_back(std::move(labels));
   return twin;
 }

@@ -11,6 +11,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "gui_fixtures.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/theme.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -30,16 +31,8 @@ const Vec3 kOffCrosshair(3.0, 3.0, 3.0);
 // the patient's left, on a tilted grid, so that position, orientation and window/level can
 // all be read back from the screen.
 Case syntheticCase() {
-  ImageGeometry g;
-  g.size = {64, 60, 40};
-  g.spacing_mm = Vec3(2.0, 2.0, 2.5);
-  const double a = 10.0 * M_PI / 180.0;
-  g.direction << 1, 0, 0, 0, std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a);
-  g.origin_lps = kBallCentre_lps - g.direction * g.spacing_mm.cwiseProduct(Vec3(31.5, 29.5, 19.5));
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
+  const ImageGeometry g = fixtures::tiltedGrid(kBallCentre_lps);
+  ImageVolume ct = fixtures::ctVolume(g);
   ct.dicom.patientName = "Phantom^Ball";
   auto voxels = ct.voxels<std::int16_t>();
   for (std::int64_t k = 0; k < g.size[2]; ++k)
@@ -51,37 +44,19 @@ Case syntheticCase() {
         if ((p - kLeftMarker_lps).cwiseAbs().maxCoeff() <= 8.0) hu = 40;
         voxels[g.linearIndex(i, j, k)] = hu;
       }
-  Case twin;
-  twin.name = "Ball";
+  Case twin = fixtures::caseWith(std::move(ct), "Ball");
   twin.patientName = "Phantom^Ball";
-  twin.volumes.push_back(std::move(ct));
   return twin;
 }
 
-class MainWindowTest : public ::testing::Test {
+class MainWindowTest : public fixtures::CaseWindowTest {
  protected:
-  void SetUp() override {
-    window_ = std::make_unique<MainWindow>();
-    window_->setCase(syntheticCase());
-    window_->resize(1200, 900);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-    QTest::qWait(200);
-  }
+  void SetUp() override { showCase(syntheticCase()); }
 
   // Grey value (0..255) that `orientation`'s view shows at an LPS point on its slice.
   int greyAt(SliceOrientation orientation, const Vec3& p_lps) {
-    SliceViewport* viewport = window_->sliceViewport(orientation);
-    const QImage frame = viewport->grabFramebuffer();
-    double x, y;
-    viewport->view().lpsToDisplay(p_lps, x, y);
-    const int column = static_cast<int>(std::lround(x));
-    const int row = frame.height() - 1 - static_cast<int>(std::lround(y));
-    EXPECT_TRUE(frame.rect().contains(column, row)) << "point off screen";
-    return qGray(frame.pixel(column, row));
+    return qGray(fixtures::shownAt(window_->sliceViewport(orientation), p_lps).rgb());
   }
-
-  std::unique_ptr<MainWindow> window_;
 };
 
 TEST_F(MainWindowTest, EachViewShowsTheBallWhereItIs) {

@@ -9,6 +9,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/ui/case_document.h"
@@ -21,40 +22,28 @@ namespace {
 
 using rendering::SliceOrientation;
 
+// Water (0 HU) in a 30 mm radius cylinder along S, air around, on 1 x 1 x 2 mm voxels.
 Case waterCylinderCase() {
-  ImageGeometry g;
-  g.size = {80, 80, 30};
-  g.spacing_mm = Vec3(1.0, 1.0, 2.0);
-  g.origin_lps = Vec3(-39.5, -39.5, -29.0);
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
+  const ImageGeometry g = fixtures::centredGrid({80, 80, 30}, Vec3(1.0, 1.0, 2.0));
+  ImageVolume ct = fixtures::ctVolume(g);
   auto voxels = ct.voxels<std::int16_t>();
   for (std::int64_t k = 0; k < g.size[2]; ++k)
     for (std::int64_t j = 0; j < g.size[1]; ++j)
       for (std::int64_t i = 0; i < g.size[0]; ++i) {
         const Vec3 p = g.indexToLps(Vec3(i, j, k));
-        voxels[g.linearIndex(i, j, k)] = std::hypot(p[0], p[1]) < 30.0 ? 0 : -1000;  // water in air
+        voxels[g.linearIndex(i, j, k)] = std::hypot(p[0], p[1]) < 30.0 ? 0 : -1000;
       }
-  Case twin;
-  twin.name = "Water cylinder";
-  twin.volumes.push_back(std::move(ct));
-  return twin;
+  return fixtures::caseWith(std::move(ct), "Water cylinder");
 }
 
-class MeasurementTest : public ::testing::Test {
+class MeasurementTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    window_ = std::make_unique<MainWindow>(autosave_.path());
-    window_->setCase(waterCylinderCase());
-    window_->resize(1200, 900);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
+    showCase(waterCylinderCase(), 0);
+    if (HasFatalFailure()) return;
     window_->setCrosshair(Vec3(0, 0, 1.0));  // the slice at S = 1 mm (a voxel centre)
     QTest::qWait(100);
   }
-  void TearDown() override { window_->document()->markClean(); }
 
   void clickAt(SliceOrientation orientation, const Vec3& p_lps) {
     SliceViewport* viewport = window_->sliceViewport(orientation);
@@ -65,9 +54,6 @@ class MeasurementTest : public ::testing::Test {
                       QPoint(static_cast<int>(std::lround(x / ratio)),
                              static_cast<int>(std::lround(viewport->height() - y / ratio))));
   }
-
-  test::TempDir autosave_{"twinplan-autosave"};
-  std::unique_ptr<MainWindow> window_;
 };
 
 TEST_F(MeasurementTest, RulerAngleAndRoiFromClicks) {

@@ -11,6 +11,7 @@
 #include <QTest>
 #include <QToolButton>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/segment_table.h"
@@ -23,42 +24,26 @@ namespace {
 // A CT of 40 x 40 x 20 voxels (2 x 2 x 3 mm) centred on the origin, and a segment "Cube" of
 // i, j 15..24 and k 8..11: x = -39 + 2i runs -9..9 mm, five columns each side of x = 0.
 Case cubeCase() {
-  ImageGeometry g;
-  g.size = {40, 40, 20};
-  g.spacing_mm = Vec3(2.0, 2.0, 3.0);
-  g.origin_lps = Vec3(-39.0, -39.0, -28.5);
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
-  Case twin;
-  twin.name = "Scissors";
-  twin.volumes.push_back(std::move(ct));
+  const ImageGeometry g = fixtures::centredGrid({40, 40, 20}, Vec3(2.0, 2.0, 3.0));
+  Case twin = fixtures::caseWith(fixtures::ctVolume(g), "Scissors");
   LabelMap labels(g);
   Segment cube;
   cube.name = "Cube";
   cube.colour = {200, 120, 90};
   labels.addSegment(cube);
-  for (std::int64_t k = 8; k <= 11; ++k)
-    for (std::int64_t j = 15; j <= 24; ++j)
-      for (std::int64_t i = 15; i <= 24; ++i) labels.layer(0)[g.linearIndex(i, j, k)] = 1;
+  fixtures::fillBox(labels, {15, 15, 8}, {24, 24, 11}, 1);
   twin.labelMaps.push_back(std::move(labels));
   return twin;
 }
 
-class Scissors3dTest : public ::testing::Test {
+class Scissors3dTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    window_ = std::make_unique<MainWindow>(autosave_.path());
-    window_->setCase(cubeCase());
-    window_->resize(1200, 900);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-    QTest::qWait(200);  // the 3D scene is built in a later event-loop turn
+    showCase(cubeCase());
+    if (HasFatalFailure()) return;
     volume_ = window_->volumeViewport();
     volume_->view().resetCamera();  // anterior view, head up
   }
-  void TearDown() override { window_->document()->markClean(); }
 
   const LabelMap& labels() { return window_->currentCase().labelMaps[0]; }
   // Drags a lasso through `corners` (widget coordinates) with the left button.
@@ -72,8 +57,6 @@ class Scissors3dTest : public ::testing::Test {
     return {{2, 2}, {w / 2, 2}, {w / 2, h - 2}, {2, h - 2}};
   }
 
-  test::TempDir autosave_{"twinplan-scissors-autosave"};
-  std::unique_ptr<MainWindow> window_;
   VolumeViewport* volume_ = nullptr;
 };
 

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/case_file.h"
@@ -83,15 +84,7 @@ Vec3 hottestPoint(const ImageVolume& volume) {
   return where;
 }
 
-QColor shownAt(SliceViewport* viewport, const Vec3& p_lps) {
-  const QImage frame = viewport->grabFramebuffer();
-  double x, y;
-  viewport->view().lpsToDisplay(p_lps, x, y);
-  const int column = static_cast<int>(std::lround(x));
-  const int row = frame.height() - 1 - static_cast<int>(std::lround(y));
-  EXPECT_TRUE(frame.rect().contains(column, row)) << "point off screen";
-  return QColor(frame.pixel(column, row));
-}
+using fixtures::shownAt;
 
 void saveScreenshot(QWidget& widget, const char* name) {
   const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR");

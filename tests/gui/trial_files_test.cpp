@@ -15,6 +15,7 @@
 #include <functional>
 #include <sstream>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/ui/case_file_name.h"
 #include "twinplan/ui/dicom_browser.h"
@@ -26,17 +27,11 @@ namespace {
 Case smallCase(const std::string& patient, const std::string& date, const std::string& study) {
   ImageGeometry g;
   g.size = {16, 16, 8};
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
+  ImageVolume ct = fixtures::ctVolume(g);
   ct.dicom.patientName = patient;
   ct.dicom.studyDate = date;
   ct.dicom.studyDescription = study;
-  Case twin;
-  twin.name = "Small";
-  twin.volumes.push_back(std::move(ct));
-  return twin;
+  return fixtures::caseWith(std::move(ct), "Small");
 }
 
 QAction* action(MainWindow& window, const char* name) {

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <map>
 
+#include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case.h"
 #include "twinplan/core/error.h"
@@ -42,15 +43,8 @@ SurfaceMesh sphereMesh(const Vec3& centre_lps, double radius_mm) {
 // A tilted grid (10 degrees about L-R) holding a ball of `inside` in `outside`.
 template <class T>
 ImageVolume ballVolume(T outside, T inside, const std::string& modality) {
-  ImageGeometry g;
-  g.size = {64, 60, 40};
-  g.spacing_mm = Vec3(2.0, 2.0, 2.5);
-  const double a = 10.0 * M_PI / 180.0;
-  g.direction << 1, 0, 0, 0, std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a);
-  g.origin_lps = kBallCentre_lps - g.direction * g.spacing_mm.cwiseProduct(Vec3(31.5, 29.5, 19.5));
-  ImageVolume volume(g, pixelTypeOf<T>());
-  volume.name = modality;
-  volume.dicom.modality = modality;
+  const ImageGeometry g = fixtures::tiltedGrid(kBallCentre_lps);
+  ImageVolume volume = fixtures::syntheticVolume(g, pixelTypeOf<T>(), modality, modality, "");
   auto voxels = volume.template voxels<T>();
   for (std::int64_t k = 0; k < g.size[2]; ++k)
     for (std::int64_t j = 0; j < g.size[1]; ++j)

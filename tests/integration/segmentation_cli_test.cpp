@@ -5,9 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
+#include "chest_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
+#include "twinplan/io/dicom_writer.h"
 #include "twinplan/phantom/phantom.h"
 
 namespace twinplan {
@@ -108,6 +111,75 @@ TEST_F(SegmentCli, ClearErrorsAndExitCodes) {
     EXPECT_NE(result.output.find(c.message), std::string::npos) << c.args << "\n" << result.output;
   }
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST_F(SegmentCli, LungsPresetMakesTheRightAndTheLeftLung) {
+  // Lungs joined at an anterior junction 20 mm left of the body's midline (the chest of
+  // unit/segmentation_presets_test): the case gets "Right lung" and "Left lung", each matching
+  // its side of the truth, and the CLI reports both.
+  const test::ConstructedChest chest = test::constructedChest(
+      40, {Vec3(-55, 5, 10), Vec3(55, 65, 85)}, {Vec3(90, 5, 10), Vec3(50, 60, 80)},
+      {Vec3(0, -70, -100), Vec3(10, 10, 10)}, {Vec3(20, 45, 20), Vec3(40, 15, 40)}, false, 20.0);
+  Case twin;
+  twin.name = "Chest";
+  twin.volumes.push_back(chest.ct);
+  twin.volumes.back().name = "CT";
+  const std::string in = (dir_->path() / "chest.twinplan").string();
+  const std::string out = (dir_->path() / "lungs.twinplan").string();
+  saveCase(twin, in);
+  const auto result =
+      test::runCommand(cli() + " --json segment " + in + " --preset lungs --out " + out);
+  ASSERT_EQ(result.status, 0) << result.output;
+  const json r = json::parse(result.output);
+  ASSERT_EQ(r["segments"].size(), 2u);  // no trachea in this chest: no airways
+  EXPECT_EQ(r["segments"][0]["name"], "Right lung");
+  EXPECT_EQ(r["segments"][1]["name"], "Left lung");
+  EXPECT_NEAR(r["segments"][0]["volume_ml"].get<double>(), chest.right.volume_ml(),
+              0.01 * chest.right.volume_ml());
+  EXPECT_NEAR(r["segments"][1]["volume_ml"].get<double>(), chest.left.volume_ml(),
+              0.01 * chest.left.volume_ml());
+  const Case segmented = loadCase(out);
+  const LabelMap& labels = segmented.labelMaps.at(0);
+  for (const auto& [name, truth, code] : {std::tuple{"Right lung", &chest.right, "3341006"},
+                                          std::tuple{"Left lung", &chest.left, "44029006"}}) {
+    const auto index = labels.findSegment(name);
+    ASSERT_TRUE(index) << name;
+    const Segment& made = labels.segments()[*index];
+    EXPECT_EQ(made.terminology.type.value, code);
+    segmentation::RegionMask mask{labels.geometry(),
+                                  std::vector<std::uint8_t>(labels.geometry().voxelCount())};
+    for (std::size_t v = 0; v < mask.inside.size(); ++v)
+      mask.inside[v] = labels.layer(made.layer)[v] == made.value;
+    EXPECT_GE(segmentation::dice(mask, *truth), 0.995) << name;
+  }
+  // The text form names both.
+  const auto text = test::runCommand(cli() + " segment " + in + " --preset lungs --out " + out);
+  EXPECT_NE(text.output.find("Segmented Right lung (lung)"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("Segmented Left lung (lung)"), std::string::npos) << text.output;
+}
+
+TEST_F(SegmentCli, ModelOfAChestWithOnlyTheLeftLung) {
+  // `model` on a CT series with the left lung only: the lungs preset's right lung is empty and
+  // its left lung is modelled (before, the preset counted as having found nothing because its
+  // first segment was empty, and the run failed with nothing to model).
+  const test::ConstructedChest chest =
+      test::constructedChest(30, {}, {Vec3(60, 0, 0), Vec3(45, 60, 70)}, {});
+  ImageVolume ct = chest.ct;
+  ct.name = "CT";
+  const auto series = dir_->path() / "left-lung-series";
+  const io::DicomWriteOptions options;
+  io::writeDicomSeries(ct, series, options);
+  const auto out = dir_->path() / "left-lung-model";
+  const auto result = test::runCommand(cli() + " --json model " + series.string() +
+                                       " --preset lungs --out " + out.string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  const json r = json::parse(result.output);
+  ASSERT_EQ(r["segments"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["segments"][0]["name"], "Left lung");
+  EXPECT_EQ(r["segments"][0]["tissueType"], "lung");
+  EXPECT_NEAR(r["segments"][0]["voxel_volume_ml"].get<double>(), chest.left.volume_ml(),
+              0.01 * chest.left.volume_ml());
+  EXPECT_TRUE(std::filesystem::exists(out / "Left_lung.glb"));
 }
 
 TEST_F(SegmentCli, TheJobCatalogueListsSegment) {

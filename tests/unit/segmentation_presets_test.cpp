@@ -8,6 +8,7 @@
 #include <iostream>
 #include <set>
 
+#include "chest_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
@@ -140,52 +141,47 @@ TEST(SegmentationPresets, HeadBrainMaskOnT1) {
   EXPECT_GE(presetDice(*findVolume(p.twin, "MR T1"), PresetName::BrainMask, brain), 0.9);
 }
 
-// A constructed chest on 5 x 5 x 6 mm voxels: an elliptic body of soft tissue (40 HU, semi-axes
-// 150 and 100 mm) in air (-1000 HU), two lungs (-850 HU ellipsoids, centre and semi-axes each)
-// and a ball of bowel gas (-950 HU); `lungs` is the true lung mask (inside the body).
-struct Ellipsoid {
-  Vec3 centre, radii;
-  bool contains(const Vec3& p) const {
-    return (p - centre).cwiseQuotient(radii).squaredNorm() <= 1.0;
-  }
-};
-struct ConstructedChest {
-  ImageVolume ct;
-  RegionMask lungs;
-};
-ConstructedChest constructedChest(std::int64_t slices, const Ellipsoid& right,
-                                  const Ellipsoid& left, const Ellipsoid& gas) {
-  ImageGeometry g;
-  g.size = {64, 48, slices};
-  g.spacing_mm = Vec3(5.0, 5.0, 6.0);
-  g.origin_lps = -0.5 * g.spacing_mm.cwiseProduct(Vec3(63, 47, double(slices - 1)));
-  ConstructedChest chest{ImageVolume(g, PixelType::Int16),
-                         RegionMask{g, std::vector<std::uint8_t>(g.voxelCount())}};
-  chest.ct.dicom.modality = "CT";
-  chest.ct.unit = "HU";
-  auto voxels = chest.ct.voxels<std::int16_t>();
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        const std::size_t v = g.linearIndex(i, j, k);
-        const bool body = std::pow(p.x() / 150, 2) + std::pow(p.y() / 100, 2) <= 1.0;
-        const bool lung = right.contains(p) || left.contains(p);
-        chest.lungs.inside[v] = body && lung;
-        voxels[v] = static_cast<std::int16_t>(!body             ? -1000
-                                              : lung            ? -850
-                                              : gas.contains(p) ? -950
-                                                                : 40);
-      }
-  return chest;
+using test::ConstructedChest;
+using test::constructedChest;
+using test::Ellipsoid;
+
+// The voxels of the preset's segment `name` (layer 0); fails the test when it is missing.
+RegionMask segmentMask(const LabelMap& labels, const std::string& name) {
+  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
+  const auto index = labels.findSegment(name);
+  EXPECT_TRUE(index) << name;
+  if (!index) return mask;
+  const std::uint16_t value = labels.segments()[*index].value;
+  for (std::size_t v = 0; v < mask.inside.size(); ++v) mask.inside[v] = labels.layer(0)[v] == value;
+  return mask;
+}
+
+// Dice of the right and the left lung of the lungs preset against the chest's truth.
+std::pair<double, double> lungSideDice(const ConstructedChest& chest, const std::string& label) {
+  const LabelMap labels = runPreset(chest.ct, PresetName::Lungs, {});
+  const double right = dice(segmentMask(labels, "Right lung"), chest.right);
+  const double left = dice(segmentMask(labels, "Left lung"), chest.left);
+  std::cout << "[ DICE     ] " << label << ": right lung " << right << " ("
+            << chest.right.volume_ml() << " ml), left lung " << left << " ("
+            << chest.left.volume_ml() << " ml); found "
+            << segmentMask(labels, "Right lung").volume_ml() << " and "
+            << segmentMask(labels, "Left lung").volume_ml() << " ml\n";
+  ::testing::Test::RecordProperty("dice_right_lung_" + label, std::to_string(right));
+  ::testing::Test::RecordProperty("dice_left_lung_" + label, std::to_string(left));
+  return {right, left};
 }
 
 TEST(SegmentationPresets, LungsInAConstructedChest) {
   // Two lungs inside the body, and bowel gas (a 10 ml pocket, too small for a lung).
-  const auto [ct, lungs] =
+  const ConstructedChest chest =
       constructedChest(30, {Vec3(-60, 0, 0), Vec3(45, 60, 70)}, {Vec3(60, 0, 0), Vec3(45, 60, 70)},
                        {Vec3(0, -70, -60), Vec3(13, 13, 13)});
-  EXPECT_EQ(presetDice(ct, PresetName::Lungs, lungs), 1.0);
+  const ImageVolume& ct = chest.ct;
+  EXPECT_EQ(presetDice(ct, PresetName::Lungs, chest.lungs), 1.0);
+  // Two separate air spaces: each whole to its side (the right lung at -x in LPS).
+  const auto [right, left] = lungSideDice(chest, "separate");
+  EXPECT_EQ(right, 1.0);
+  EXPECT_EQ(left, 1.0);
   // No enhanced blood in it: no vessel candidate, so no box for the Hessian, and an empty
   // (present) Vessels segment rather than an error.
   const LabelMap vessels = runPreset(ct, PresetName::Vessels, {});
@@ -259,17 +255,14 @@ TEST(SegmentationPresets, AirwaysAndLungsInAChestWithATracheaAndBronchi) {
         voxels[v] = static_cast<std::int16_t>(std::lround(hu + (body ? noise : 0.0)));
       }
   const LabelMap labels = runPreset(ct, PresetName::Lungs, {});
-  ASSERT_EQ(labels.segments().size(), 2u);
+  ASSERT_EQ(labels.segments().size(), 3u);  // right lung, left lung, airways
   const auto airwaysIndex = labels.findSegment("Airways");
   ASSERT_TRUE(airwaysIndex);
   EXPECT_EQ(labels.segments()[*airwaysIndex].terminology.type.value, "89187006");
-  RegionMask foundLungs{g, std::vector<std::uint8_t>(g.voxelCount())}, foundAirways = foundLungs;
-  const std::uint16_t lungValue = labels.segments()[*labels.findSegment("Lungs")].value;
-  const std::uint16_t airwayValue = labels.segments()[*airwaysIndex].value;
-  for (std::size_t v = 0; v < g.voxelCount(); ++v) {
-    foundLungs.inside[v] = labels.layer(0)[v] == lungValue;
-    foundAirways.inside[v] = labels.layer(0)[v] == airwayValue;
-  }
+  const RegionMask foundAirways = segmentMask(labels, "Airways");
+  RegionMask foundLungs = segmentMask(labels, "Right lung");
+  const RegionMask foundLeft = segmentMask(labels, "Left lung");
+  for (std::size_t v = 0; v < g.voxelCount(); ++v) foundLungs.inside[v] |= foundLeft.inside[v];
   const double airwayDice = dice(foundAirways, airways), lungDice = dice(foundLungs, lungs);
   std::cout << "[ DICE     ] airways " << airwayDice << " (" << foundAirways.volume_ml()
             << " ml, truth " << airways.volume_ml() << " ml), lungs " << lungDice << "\n";
@@ -283,10 +276,79 @@ TEST(SegmentationPresets, JoinedLungsAreBothLungsAndBowelGasIsNot) {
   // Lungs that touch at the midline (the anterior junction blurred) are one air space; the
   // next largest, 92 ml of bowel gas, is above the 50 ml minimum of a lung and must still be
   // left out. Without the joined-lungs rule it was taken (measured Dice 0.977).
-  const auto [ct, lungs] =
+  const ConstructedChest chest =
       constructedChest(40, {Vec3(-50, 0, 20), Vec3(52, 60, 70)},
                        {Vec3(55, 0, 20), Vec3(57, 60, 70)}, {Vec3(60, -50, -85), Vec3(28, 28, 28)});
-  EXPECT_GE(presetDice(ct, PresetName::Lungs, lungs), 0.99);
+  EXPECT_GE(presetDice(chest.ct, PresetName::Lungs, chest.lungs), 0.99);
+  // The joined air space is cut at the junction: each side against its ellipsoid.
+  const auto [right, left] = lungSideDice(chest, "joined_ellipsoids");
+  EXPECT_GE(right, 0.98);
+  EXPECT_GE(left, 0.98);
+}
+
+TEST(SegmentationPresets, LungsTouchingAtABroadAnteriorJunctionAreCutThere) {
+  // A right lung larger than the left (as in a patient), 40 mm apart, joined in front by a
+  // 30 mm thick, 80 mm high bridge of lung (the anterior junction where the lungs meet in front
+  // of the heart): one air space. The junction lies 20 mm left of the body's midline (the
+  // mediastinum off-centre), so a cut at the midline would be wrong by 20 mm there; the cut
+  // must fall in the bridge's middle (x = 20 mm).
+  const Ellipsoid right{Vec3(-55, 5, 10), Vec3(55, 65, 85)},
+      left{Vec3(90, 5, 10), Vec3(50, 60, 80)};
+  const Ellipsoid gas{Vec3(0, -70, -100), Vec3(10, 10, 10)};
+  const Ellipsoid bridge{Vec3(20, 45, 20), Vec3(40, 15, 40)};
+  const ConstructedChest chest = constructedChest(40, right, left, gas, bridge, false, 20.0);
+  const auto [rightDice, leftDice] = lungSideDice(chest, "anterior_junction");
+  EXPECT_GE(rightDice, 0.995);
+  EXPECT_GE(leftDice, 0.995);
+  // What the midline plane x = 0 would give as the cut (measured: right 0.986, left 0.983).
+  RegionMask midlineRight = chest.lungs, midlineLeft = chest.lungs;
+  const ImageGeometry& g = chest.lungs.geometry;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const bool rightOfMidline = g.indexToLps(Vec3(double(i), double(j), double(k))).x() < 0.0;
+        midlineRight.inside[g.linearIndex(i, j, k)] &= rightOfMidline;
+        midlineLeft.inside[g.linearIndex(i, j, k)] &= !rightOfMidline;
+      }
+  std::cout << "[ DICE     ] a cut at the midline: right lung " << dice(midlineRight, chest.right)
+            << ", left lung " << dice(midlineLeft, chest.left) << "\n";
+  EXPECT_LT(dice(midlineLeft, chest.left), 0.99);
+  // The same chest on a grid turned 180 degrees about z (i runs to the patient's right): the
+  // sides follow the patient (LPS), not the voxel order.
+  const ConstructedChest turned = constructedChest(40, right, left, gas, bridge, true, 20.0);
+  const auto [turnedRight, turnedLeft] = lungSideDice(turned, "anterior_junction_turned_grid");
+  EXPECT_GE(turnedRight, 0.995);
+  EXPECT_GE(turnedLeft, 0.995);
+}
+
+TEST(SegmentationPresets, CancelWhileSeparatingJoinedLungsStops) {
+  // Cancel as soon as the preset starts separating joined lungs: Cancelled, in order reports.
+  const ConstructedChest chest = constructedChest(
+      40, {Vec3(-55, 5, 10), Vec3(55, 65, 85)}, {Vec3(90, 5, 10), Vec3(50, 60, 80)},
+      {Vec3(0, -70, -100), Vec3(10, 10, 10)}, {Vec3(20, 45, 20), Vec3(40, 15, 40)}, false, 20.0);
+  bool separating = false;
+  std::vector<double> fractions;
+  CallbackProgress cancelling(
+      [&](double fraction, std::string_view step) {
+        fractions.push_back(fraction);
+        separating = separating || step == "Separating the lungs";
+      },
+      [&] { return separating; });
+  EXPECT_THROW(runPreset(chest.ct, PresetName::Lungs, {}, cancelling), Cancelled);
+  EXPECT_TRUE(separating);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+}
+
+TEST(SegmentationPresets, OneLungInViewIsItsSideAndTheOtherIsEmpty) {
+  // Only the patient's left lung in the chest (the right lost, or out of the field of view).
+  const ConstructedChest chest =
+      constructedChest(30, {Vec3(-60, 0, 0), Vec3(0, 0, 0)}, {Vec3(60, 0, 0), Vec3(45, 60, 70)},
+                       {Vec3(0, -70, -60), Vec3(13, 13, 13)});
+  ASSERT_EQ(chest.right.count(), 0u);
+  const LabelMap labels = runPreset(chest.ct, PresetName::Lungs, {});
+  EXPECT_EQ(labels.segments().size(), 2u);  // both lungs' segments, no airways
+  EXPECT_EQ(dice(segmentMask(labels, "Left lung"), chest.left), 1.0);
+  EXPECT_EQ(segmentMask(labels, "Right lung").count(), 0u);
 }
 
 TEST(SegmentationPresets, NoAirwaysInTheAbdomen) {
@@ -294,7 +356,7 @@ TEST(SegmentationPresets, NoAirwaysInTheAbdomen) {
   // taken for one.
   const LabelMap labels = runPreset(*findVolume(abdomen().twin, "CT"), PresetName::Lungs, {});
   EXPECT_FALSE(labels.findSegment("Airways"));
-  EXPECT_EQ(labels.segments().size(), 1u);
+  EXPECT_EQ(labels.segments().size(), 2u);  // "Right lung" and "Left lung", always there
 }
 
 TEST(SegmentationPresets, ClearErrorsForBadInput) {
@@ -332,13 +394,19 @@ TEST(SegmentationPresets, SegmentsCarryTissueTypeAndSnomedTerminology) {
   EXPECT_EQ(bone.terminology.category.value, "85756007");
   EXPECT_EQ(bone.terminology.type.value, "272673000");
   EXPECT_EQ(presetSegment(PresetName::Liver).terminology.type.value, "10200004");
-  EXPECT_EQ(presetSegment(PresetName::Lungs).terminology.type.value, "39607008");
+  // Right lung SNOMED CT 3341006, left lung 44029006 (pre-coordinated; PS3.16 CID 7155 Lung
+  // 39607008 with a CID 244 laterality modifier means the same).
+  EXPECT_EQ(presetSegment(PresetName::Lungs).name, "Right lung");
+  EXPECT_EQ(presetSegment(PresetName::Lungs).terminology.type.value, "3341006");
   EXPECT_EQ(presetSegment(PresetName::Vessels).terminology.type.value, "59820001");
   EXPECT_EQ(presetSegment(PresetName::BrainMask).terminology.type.value, "12738006");
   // Airways: SNOMED CT 89187006 "Airway structure" (DICOM PS3.16 CID 6111).
-  ASSERT_EQ(presetSegments(PresetName::Lungs).size(), 2u);
-  EXPECT_EQ(presetSegments(PresetName::Lungs)[1].terminology.type.value, "89187006");
-  EXPECT_EQ(presetSegments(PresetName::Lungs)[1].terminology.category.value, "123037004");
+  ASSERT_EQ(presetSegments(PresetName::Lungs).size(), 3u);
+  EXPECT_EQ(presetSegments(PresetName::Lungs)[1].name, "Left lung");
+  EXPECT_EQ(presetSegments(PresetName::Lungs)[1].terminology.type.value, "44029006");
+  EXPECT_EQ(presetSegments(PresetName::Lungs)[1].tissueType, "lung");
+  EXPECT_EQ(presetSegments(PresetName::Lungs)[2].terminology.type.value, "89187006");
+  EXPECT_EQ(presetSegments(PresetName::Lungs)[2].terminology.category.value, "123037004");
   for (const PresetInfo& info : presetCatalogue()) {
     const Segment s = presetSegment(info.preset);
     EXPECT_EQ(s.terminology.type.scheme, "SCT") << info.name;

@@ -120,6 +120,30 @@ TEST(SegmentationSeededPreview, ConfidenceConnectedIsItksFilterVoxelForVoxel) {
   }
 }
 
+TEST(SegmentationSeededPreview, ConfidenceConnectedIsTheSameOnEveryPixelType) {
+  // The whole volume grows on the volume's own voxels (no float copy), one instantiation per
+  // pixel type: the CT's values as int32, float and (shifted by +1024 HU) uint16 give ITK's
+  // region on the int16 CT, voxel for voxel.
+  const ImageVolume& ct = abdomenCt();
+  const Vec3 seed = pointIn("Liver", Vec3(-70, -5, 55));
+  const std::vector<Vec3> seeds{seed};
+  const RegionMask expected = itkConfidenceConnected(ct, seed, {});
+  ASSERT_GT(expected.count(), 1000u);
+  const auto hu = ct.voxels<std::int16_t>();
+  ImageVolume asInt32(ct.geometry(), PixelType::Int32), asFloat(ct.geometry(), PixelType::Float32);
+  ImageVolume asUInt16(ct.geometry(), PixelType::UInt16);
+  std::copy(hu.begin(), hu.end(), asInt32.voxels<std::int32_t>().begin());
+  std::copy(hu.begin(), hu.end(), asFloat.voxels<float>().begin());
+  std::transform(hu.begin(), hu.end(), asUInt16.voxels<std::uint16_t>().begin(),
+                 [](std::int16_t v) { return static_cast<std::uint16_t>(v + 1024); });
+  for (ImageVolume* volume : {&asInt32, &asFloat, &asUInt16}) {
+    volume->dicom = ct.dicom;
+    volume->unit = ct.unit;
+    EXPECT_EQ(confidenceConnected(*volume, seeds, {}).inside, expected.inside)
+        << int(volume->pixelType());
+  }
+}
+
 TEST(SegmentationSeededPreview, RegionGrowingIsItksConnectedThresholdVoxelForVoxel) {
   const ImageVolume& ct = abdomenCt();
   const ImageGeometry& g = ct.geometry();

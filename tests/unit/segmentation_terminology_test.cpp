@@ -55,5 +55,44 @@ TEST(Terminology, SearchByMeaningCategoryOrCode) {
   EXPECT_TRUE(searchTerminology("no such thing").empty());
 }
 
+TEST(Terminology, BrainTissuesCarryTheirCnsCodes) {
+  // DICOM PS3.16 CID 7153 "CNS Segmentation Type": Gray Matter 389081007, White Matter
+  // 389080008, Cerebrospinal Fluid 65216001, Brain 12738006; each with the tissue key the
+  // head phantom's true segments use (phantom/src/head.cpp).
+  struct Expected {
+    const char *code, *meaning, *tissue;
+  };
+  for (const Expected& e : {Expected{"389081007", "Gray matter", "grey-matter"},
+                            Expected{"389080008", "White matter", "white-matter"},
+                            Expected{"65216001", "Cerebrospinal fluid", "csf"},
+                            Expected{"12738006", "Brain", "brain"}}) {
+    const TerminologyEntry* entry = findTerminology({e.code, "SCT", ""});
+    ASSERT_NE(entry, nullptr) << e.code;
+    EXPECT_EQ(entry->terminology.type.meaning, e.meaning);
+    EXPECT_EQ(entry->tissueType, e.tissue);
+  }
+  EXPECT_EQ(searchTerminology("matter").size(), 2u);
+  // The brain preset's mask (grey and white matter, ventricles filled) is the brain.
+  const Segment brain = presetSegment(PresetName::BrainMask);
+  EXPECT_EQ(brain.terminology.type.value, "12738006");
+  EXPECT_EQ(brain.terminology.category.value, "123037004");
+  EXPECT_EQ(brain.tissueType, "brain");
+}
+
+TEST(Terminology, RightAndLeftLungAreCoded) {
+  // SNOMED CT 3341006 "Right lung", 44029006 "Left lung": the lungs preset's two segments.
+  const std::vector<Segment> lungs = presetSegments(PresetName::Lungs);
+  ASSERT_GE(lungs.size(), 2u);
+  for (std::size_t n = 0; n < 2; ++n) {
+    const TerminologyEntry* entry = findTerminology(lungs[n].terminology.type);
+    ASSERT_NE(entry, nullptr) << lungs[n].name;
+    EXPECT_EQ(entry->terminology.type.meaning, lungs[n].name);
+    EXPECT_EQ(entry->tissueType, "lung");
+  }
+  EXPECT_EQ(lungs[0].terminology.type.value, "3341006");
+  EXPECT_EQ(lungs[1].terminology.type.value, "44029006");
+  EXPECT_EQ(searchTerminology(" lung").size(), 2u);  // "Left lung", "Right lung"
+}
+
 }  // namespace
 }  // namespace twinplan::segmentation

@@ -33,10 +33,12 @@ const PresetInfo& presetInfo(PresetName preset);
 // Throws Error(InvalidInput) naming the known presets.
 PresetName presetFromString(std::string_view name);
 
-// The segment (name, colour, tissue type, terminology) a preset makes; value 1, layer 0.
+// The segment (name, colour, tissue type, terminology) a preset makes; value 1, layer 0. For
+// the lungs preset, the first of its segments ("Right lung").
 Segment presetSegment(PresetName preset);
-// Every segment a preset makes, its own first: the lungs preset also makes "Airways" (trachea
-// and bronchi, value 2 in the same layer, when it finds a trachea).
+// Every segment a preset makes, in value order: the lungs preset makes "Right lung" (value 1)
+// and "Left lung" (value 2), always (the one not in view empty), and "Airways" (trachea and
+// bronchi, value 3 in the same layer) when it finds a trachea.
 std::vector<Segment> presetSegments(PresetName preset);
 
 // Runs a preset on `volume`. Throws Error(InvalidInput) when the preset needs a seed and none is
