@@ -1,12 +1,11 @@
 // Thermal damage against closed forms (simulation/ablation/thermal_damage.h) and the ablation
 // zone's measurements (bioheat.h) against shapes of known size.
-#include "twinplan/ablation/thermal_damage.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/thermal_damage.h"
 
 namespace twinplan::ablation {
 namespace {

@@ -30,7 +30,8 @@ std::vector<TissueCoefficients> tissueCoefficients(const AblationGrid& grid,
     coefficients.push_back({t.density_kg_m3 * t.heatCapacity_J_kgK, t.thermalConductivity_W_mK,
                             t.thermalConductivityCoefficient_per_K,
                             t.perfusion_per_s * p.bloodDensity_kg_m3 * p.bloodHeatCapacity_J_kgK,
-                            t.arrheniusFrequencyFactor_per_s, t.arrheniusActivationEnergy_J_mol});
+                            t.arrheniusFrequencyFactor_per_s, t.arrheniusActivationEnergy_J_mol,
+                            std::log(t.arrheniusFrequencyFactor_per_s)});
   return coefficients;
 }
 
@@ -54,6 +55,7 @@ std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoeffic
 struct RunningFields {
   ThermalState state;
   std::vector<float> maximum_degC, cem43_min;
+  std::vector<float> lastChange_K;  // over the last step, 0 outside its box
 };
 
 bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
@@ -66,7 +68,8 @@ bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
 // tissue's own rate, precomputed) outside it.
 void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
                    const std::vector<TissueCoefficients>& tissues, const Box& box,
-                   const std::vector<float>& deviation, double step_s, RunningFields& f) {
+                   const std::vector<float>& deviation, double step_s, double restingBand_K,
+                   RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const double arterial = p.arterialTemperature_degC;
   std::vector<double> restingDamage;
@@ -80,6 +83,7 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
         for (std::int64_t i = 0; i < g.size[0]; ++i) {
           const std::size_t v = g.linearIndex(i, j, k);
           if (!inBox(box, i, j, k)) {
+            f.lastChange_K[v] = 0.0f;
             f.state.damage[v] += static_cast<float>(restingDamage[grid.tissue[v]]);
             f.cem43_min[v] += static_cast<float>(restingCem43);
             continue;
@@ -88,11 +92,22 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
               std::size_t((i - box.lo[0]) +
                           box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
           const double start = f.state.temperature_degC[v], end = arterial + deviation[n];
-          const TissueCoefficients& t = tissues[grid.tissue[v]];
-          f.state.damage[v] += static_cast<float>(arrheniusIncrement(
-              t.arrheniusFactor_per_s, t.activationEnergy_J_mol, start, end, step_s));
-          f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
+          f.lastChange_K[v] = static_cast<float>(end - start);
           f.state.temperature_degC[v] = static_cast<float>(end);
+          if (std::abs(start - arterial) <= restingBand_K &&
+              std::abs(end - arterial) <= restingBand_K) {
+            // Within the warm threshold of arterial temperature: the resting rates, as outside.
+            f.state.damage[v] += static_cast<float>(restingDamage[grid.tissue[v]]);
+            f.cem43_min[v] += static_cast<float>(restingCem43);
+            continue;
+          }
+          const TissueCoefficients& t = tissues[grid.tissue[v]];
+          // arrheniusIncrement with log(A) computed once per tissue.
+          const double mean_K = 0.5 * (start + end) + kZeroCelsius_K;
+          f.state.damage[v] += static_cast<float>(
+              step_s * std::exp(t.logArrheniusFactor -
+                                t.activationEnergy_J_mol / (kGasConstant_J_molK * mean_K)));
+          f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
           f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
         }
   });
@@ -145,25 +160,33 @@ void querySource(const AblationGrid& grid, HeatSource& source, const ThermalStat
 }
 
 // One step: the box, the solve (Picard passes), then the fields.
+// What a step works in, kept from step to step so that steps do not allocate.
+struct StepWorkspace {
+  detail::StencilSystem system;
+  detail::SolverWorkspace solver;
+  std::vector<float> deviation, lag;
+};
+
 long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
-                      std::int64_t margin, Box& box, RunningFields& fields, Progress& progress) {
+                      std::int64_t margin, Box& box, RunningFields& fields, StepWorkspace& work,
+                      Progress& progress) {
   const BioheatParameters& p = *in.parameters;
   box = detail::activeBox(in, box, kWarmThresholdTolerances * p.solverTolerance_K, margin);
-  std::vector<float> deviation;
   long long iterations = 0;
+  work.deviation.clear();
   if (box.voxelCount() > 0) {
-    std::vector<float> lag = detail::gatherDeviation(in, box);
-    detail::StencilSystem system;
+    work.lag = detail::gatherDeviation(in, box);
     for (int pass = 0; pass < p.picardPasses; ++pass) {
-      detail::buildStepSystem(in, box, lag, system, deviation);
-      if (pass > 0) deviation = lag;  // warm start from the previous pass
-      iterations += detail::solveConjugateGradient(system, deviation, p.solverTolerance_K,
-                                                   p.maxSolverIterations, progress)
+      detail::buildStepSystem(in, box, work.lag, work.system, work.deviation);
+      if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
+      iterations += detail::solveConjugateGradient(work.system, work.deviation, p.solverTolerance_K,
+                                                   p.maxSolverIterations, progress, work.solver)
                         .iterations;
-      lag = deviation;
+      if (pass + 1 < p.picardPasses) work.lag = work.deviation;
     }
   }
-  advanceFields(*in.grid, p, tissues, box, deviation, in.step_s, fields);
+  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s,
+                kWarmThresholdTolerances * p.solverTolerance_K, fields);
   return iterations;
 }
 
@@ -184,18 +207,28 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   state.damage.assign(g.voxelCount(), 0.0f);
   fields.maximum_degC.assign(g.voxelCount(), arterial);
   fields.cem43_min.assign(g.voxelCount(), 0.0f);
+  fields.lastChange_K.assign(g.voxelCount(), 0.0f);
   AblationResult result;
   for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
   const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
   std::vector<float> power_W_m3;
   std::vector<HeldTemperature> held;
   Box box;
+  StepWorkspace work;
   for (std::int64_t step = 0; step < steps; ++step) {
     const double step_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
     querySource(grid, source, state, step_s, power_W_m3, held);
-    const StepInputs in{&grid,         &p,          &tissues, &wall, &state.temperature_degC,
-                        &state.damage, &power_W_m3, &held,    step_s};
-    result.solverIterations += advanceStep(in, tissues, margin, box, fields, progress);
+    const StepInputs in{&grid,
+                        &p,
+                        &tissues,
+                        &wall,
+                        &state.temperature_degC,
+                        &state.damage,
+                        &power_W_m3,
+                        &held,
+                        &fields.lastChange_K,
+                        step_s};
+    result.solverIterations += advanceStep(in, tissues, margin, box, fields, work, progress);
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
     result.deliveredPower_W.push_back(source.deliveredPower_W());

@@ -63,52 +63,89 @@ double faceConductance(double kA, double wallA, double kB, double wallB, double 
   return 2.0 * kA * kB / ((kA + kB) * h_m * h_m);
 }
 
-constexpr std::int64_t kNeighbour[6][3] = {{1, 0, 0},  {0, 1, 0},  {0, 0, 1},
-                                           {-1, 0, 0}, {0, -1, 0}, {0, 0, -1}};
+// Conductivity and vessel wall coefficient of the box's voxels and of the layer of voxels
+// around it (the halo), so that a voxel's six faces read their neighbours by a fixed stride.
+// Halo voxels outside the grid carry k < 0: a box face held at arterial temperature there.
+struct HaloProperties {
+  std::int64_t sx = 0, sy = 0, sz = 0;  // the box's extents plus two
+  std::vector<float> conductivity_W_mK;
+  std::vector<float> wall_W_m2K;  // empty without vessels
+  std::size_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return std::size_t((i + 1) + sx * ((j + 1) + sy * (k + 1)));
+  }
+};
 
-// Fills row (j, k) of the box's system.
-void buildRow(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-              std::int64_t j, std::int64_t k, StencilSystem& s, std::vector<float>& deviation) {
+// k at the lagged temperature inside the box, at arterial temperature in the halo (which the
+// step does not solve), -1 beyond the grid.
+HaloProperties haloProperties(const StepInputs& in, const Box& box,
+                              const std::vector<float>& lagDeviation_K) {
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
+  const double arterial = in.parameters->arterialTemperature_degC;
+  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
+  HaloProperties halo{box.extent(0) + 2, box.extent(1) + 2, box.extent(2) + 2, {}, {}};
+  const auto count = std::size_t(halo.sx * halo.sy * halo.sz);
+  halo.conductivity_W_mK.assign(count, -1.0f);
+  if (hasVessels) halo.wall_W_m2K.assign(count, 0.0f);
+  const std::size_t rows = std::size_t(halo.sy * halo.sz);
+  parallel::parallelFor(
+      {0, rows}, std::max<std::size_t>(1, 4096 / std::size_t(halo.sx)),
+      [&](parallel::IndexRange chunk) {
+        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+          const std::int64_t j = std::int64_t(row) % halo.sy - 1,
+                             k = std::int64_t(row) / halo.sy - 1;
+          const std::int64_t J = box.lo[1] + j, K = box.lo[2] + k;
+          if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) continue;
+          const bool rowInBox = j >= 0 && k >= 0 && j < box.extent(1) && k < box.extent(2);
+          for (std::int64_t i = -1; i <= box.extent(0); ++i) {
+            const std::int64_t I = box.lo[0] + i;
+            if (I < 0 || I >= g.size[0]) continue;
+            const std::size_t v = g.linearIndex(I, J, K), h = halo.index(i, j, k);
+            const bool inBox = rowInBox && i >= 0 && i < box.extent(0);
+            const double deviation =
+                inBox ? lagDeviation_K[std::size_t(i + box.extent(0) * (j + box.extent(1) * k))]
+                      : 0.0;
+            halo.conductivity_W_mK[h] = static_cast<float>(
+                (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation));
+            if (hasVessels) halo.wall_W_m2K[h] = (*in.wallCoefficient_W_m2K)[v];
+          }
+        }
+      });
+  return halo;
+}
+
+// Fills row (j, k) of the box's system.
+void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo, std::int64_t j,
+              std::int64_t k, StencilSystem& s, std::vector<float>& deviation) {
+  const AblationGrid& grid = *in.grid;
   const BioheatParameters& p = *in.parameters;
   const double arterial = p.arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
-  auto wallAt = [&](std::size_t v) { return hasVessels ? (*in.wallCoefficient_W_m2K)[v] : 0.0f; };
-  auto localIndex = [&](std::int64_t i, std::int64_t jj, std::int64_t kk) {
-    return std::size_t(i + s.nx * (jj + s.ny * kk));
-  };
-  // k of a voxel at its lagged temperature (arterial temperature outside the box).
-  auto conductivity = [&](std::int64_t I, std::int64_t J, std::int64_t K) {
-    const std::size_t v = g.linearIndex(I, J, K);
-    const double deviation_K =
-        inside(box, I, J, K)
-            ? lagDeviation_K[localIndex(I - box.lo[0], J - box.lo[1], K - box.lo[2])]
-            : 0.0;
-    return (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation_K);
-  };
+  const double inverseArea = 1.0 / (h_m * h_m);
+  const bool hasVessels = !halo.wall_W_m2K.empty();
+  const std::int64_t stride[3] = {1, halo.sx, halo.sx * halo.sy};
+  const std::int64_t extent[3] = {s.nx, s.ny, s.nz};
   std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+  const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
   for (std::int64_t i = 0; i < s.nx; ++i) {
-    const std::int64_t I = box.lo[0] + i, J = box.lo[1] + j, K = box.lo[2] + k;
-    const std::size_t v = g.linearIndex(I, J, K), n = localIndex(i, j, k);
+    const std::size_t v = firstVoxel + std::size_t(i), n = std::size_t(i + s.nx * (j + s.ny * k));
+    const std::size_t h = halo.index(i, j, k);
     const TissueCoefficients& t = (*in.tissues)[grid.tissue[v]];
-    const double kV = conductivity(I, J, K), wallV = wallAt(v);
+    const double kV = halo.conductivity_W_mK[h];
+    const double wallV = hasVessels ? halo.wall_W_m2K[h] : 0.0;
+    const std::int64_t local[3] = {i, j, k};
     double conductances = 0.0;
-    for (int d = 0; d < 6; ++d) {
-      const std::int64_t a = I + kNeighbour[d][0], b = J + kNeighbour[d][1],
-                         c = K + kNeighbour[d][2];
-      double conductance;
-      if (a < 0 || b < 0 || c < 0 || a >= g.size[0] || b >= g.size[1] || c >= g.size[2]) {
-        // A box face held at arterial temperature, half a voxel away.
-        conductance = 2.0 * kV / (h_m * h_m);
-      } else {
-        conductance =
-            faceConductance(kV, wallV, conductivity(a, b, c), wallAt(g.linearIndex(a, b, c)), h_m);
-        const std::int64_t local[3] = {i, j, k}, extent[3] = {s.nx, s.ny, s.nz};
-        if (d < 3 && local[d] + 1 < extent[d]) (*faces[d])[n] = static_cast<float>(conductance);
+    for (int axis = 0; axis < 3; ++axis)
+      for (int side : {-1, 1}) {
+        const std::size_t nb = std::size_t(std::int64_t(h) + side * stride[axis]);
+        const double kN = halo.conductivity_W_mK[nb];
+        // Beyond the grid: a box face held at arterial temperature, half a voxel away.
+        const double conductance =
+            kN < 0.0 ? 2.0 * kV * inverseArea
+                     : faceConductance(kV, wallV, kN, hasVessels ? halo.wall_W_m2K[nb] : 0.0, h_m);
+        if (side > 0 && kN >= 0.0 && local[axis] + 1 < extent[axis])
+          (*faces[axis])[n] = static_cast<float>(conductance);
+        conductances += conductance;
       }
-      conductances += conductance;
-    }
     const bool flowing = wallV > 0.0;
     const double perfusion =
         flowing ? 0.0
@@ -118,7 +155,7 @@ void buildRow(const StepInputs& in, const Box& box, const std::vector<float>& la
     s.diagonal[n] = static_cast<float>(storage + perfusion + conductances);
     s.rightHandSide[n] = static_cast<float>(storage * start_K + (*in.power_W_m3)[v]);
     s.isFree[n] = flowing ? 0.0f : 1.0f;
-    deviation[n] = flowing ? 0.0f : static_cast<float>(start_K);
+    deviation[n] = flowing ? 0.0f : static_cast<float>(start_K + (*in.previousChange_K)[v]);
   }
 }
 
@@ -176,12 +213,13 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
                      StencilSystem& system, std::vector<float>& deviation) {
   system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.assign(box.voxelCount(), 0.0f);
+  const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
-      buildRow(in, box, lagDeviation_K, std::int64_t(row) % system.ny,
-               std::int64_t(row) / system.ny, system, deviation);
+      buildRow(in, box, halo, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny, system,
+               deviation);
   });
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;

@@ -15,6 +15,7 @@ struct TissueCoefficients {
   double perfusionSink_W_m3K = 0.0;  // w rho_b c_b
   double arrheniusFactor_per_s = 0.0;
   double activationEnergy_J_mol = 0.0;
+  double logArrheniusFactor = 0.0;  // log(A), for the damage of every voxel every step
   double conductivityAt(double temperature_degC) const;
 };
 
@@ -28,6 +29,8 @@ struct StepInputs {
   const std::vector<float>* damage = nullptr;                 // at the step's start
   const std::vector<float>* power_W_m3 = nullptr;
   const std::vector<HeldTemperature>* held = nullptr;
+  // Each voxel's change over the previous step (K), to extrapolate the warm start.
+  const std::vector<float>* previousChange_K = nullptr;
   double step_s = 0.0;
 };
 
@@ -38,8 +41,9 @@ struct StepInputs {
 Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin);
 
 // The system on `box` with conductivity and perfusion evaluated at lagDeviation_K (the box's
-// deviations from the arterial temperature), and the warm start and Dirichlet values in
-// `deviation`.
+// deviations from the arterial temperature), and in `deviation` the Dirichlet values and the
+// warm start: the start temperature plus the previous step's change (linear extrapolation in
+// time, which leaves the conjugate gradients a small correction when heating is steady).
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation);
 

@@ -37,26 +37,48 @@ float stencilAtRowEnd(const StencilSystem& s, const float* x, std::int64_t i, st
   return v;
 }
 
-// y = A x on one row (j, k); the x neighbours of the row's inner voxels need no check.
+// y = A x on one row (j, k): the inner voxels in one pass per neighbour direction, each a plain
+// loop the compiler vectorises (the sums keep the row ends' order: x-, x+, y-, y+, z-, z+).
 void stencilRow(const StencilSystem& s, const float* x, float* y, std::int64_t row) {
   const std::int64_t j = row % s.ny, k = row / s.ny, plane = s.nx * s.ny;
-  const std::int64_t base = s.nx * row;
-  const bool hasBelowY = j > 0, hasAboveY = j + 1 < s.ny;
-  const bool hasBelowZ = k > 0, hasAboveZ = k + 1 < s.nz;
-  const float* d = s.diagonal.data();
-  const float* fx = s.faceX.data();
-  const float* fy = s.faceY.data();
-  const float* fz = s.faceZ.data();
-  for (std::int64_t n = base + 1; n < base + s.nx - 1; ++n) {
-    float v = d[n] * x[n] - fx[n - 1] * x[n - 1] - fx[n] * x[n + 1];
-    if (hasBelowY) v -= fy[n - s.nx] * x[n - s.nx];
-    if (hasAboveY) v -= fy[n] * x[n + s.nx];
-    if (hasBelowZ) v -= fz[n - plane] * x[n - plane];
-    if (hasAboveZ) v -= fz[n] * x[n + plane];
-    y[n] = v;
-  }
+  const std::int64_t base = s.nx * row, inner = s.nx - 2;
+  float* __restrict out = y + base + 1;
+  const float* __restrict xc = x + base + 1;
+  const float* __restrict d = s.diagonal.data() + base + 1;
+  const float* __restrict fx = s.faceX.data() + base + 1;
+  for (std::int64_t i = 0; i < inner; ++i)
+    out[i] = d[i] * xc[i] - fx[i - 1] * xc[i - 1] - fx[i] * xc[i + 1];
+  // Neighbours at -offset use the neighbour's face; at +offset the voxel's own.
+  auto subtract = [&](const float* faces, std::int64_t offset) {
+    const float* __restrict f = faces + base + 1 + std::min<std::int64_t>(offset, 0);
+    const float* __restrict xn = xc + offset;
+    for (std::int64_t i = 0; i < inner; ++i) out[i] -= f[i] * xn[i];
+  };
+  if (j > 0) subtract(s.faceY.data(), -s.nx);
+  if (j + 1 < s.ny) subtract(s.faceY.data(), s.nx);
+  if (k > 0) subtract(s.faceZ.data(), -plane);
+  if (k + 1 < s.nz) subtract(s.faceZ.data(), plane);
   y[base] = stencilAtRowEnd(s, x, 0, j, k);
   if (s.nx > 1) y[base + s.nx - 1] = stencilAtRowEnd(s, x, s.nx - 1, j, k);
+}
+
+// Runs body(n, lane) over n in [begin, end) in blocks of eight, lane = n - block start, so that
+// sums kept per lane are independent chains the compiler can vectorise; the lanes are then added
+// in order, which gives the same bits for the same range on any thread.
+constexpr int kLanes = 8;
+
+template <class Body>
+void forEachInLanes(std::size_t begin, std::size_t end, Body&& body) {
+  std::size_t n = begin;
+  for (; n + kLanes <= end; n += kLanes)
+    for (int lane = 0; lane < kLanes; ++lane) body(n + lane, lane);
+  for (int lane = 0; n < end; ++n, ++lane) body(n, lane);
+}
+
+double sumOfLanes(const double (&lanes)[kLanes]) {
+  double sum = 0.0;
+  for (double lane : lanes) sum += lane;
+  return sum;
 }
 
 // Largest |z| and the sum r.z over a chunk of rows, combined in chunk order.
@@ -76,44 +98,55 @@ ResidualNorms precondition(const StencilSystem& s, const std::vector<float>& inv
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), ResidualNorms{},
       [&](parallel::IndexRange rows) {
-        ResidualNorms norms;
-        for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n) {
+        double dot[kLanes] = {};
+        float largest[kLanes] = {};
+        forEachInLanes(rows.begin * s.nx, rows.end * s.nx, [&](std::size_t n, int lane) {
           z[n] = r[n] * inverseDiagonal[n];
-          norms.residualDotCorrection += double(r[n]) * double(z[n]);
-          norms.largestCorrection_K = std::max(norms.largestCorrection_K, double(std::abs(z[n])));
-        }
-        return norms;
+          dot[lane] += double(r[n]) * double(z[n]);
+          largest[lane] = std::max(largest[lane], std::abs(z[n]));
+        });
+        return ResidualNorms{sumOfLanes(dot), *std::max_element(largest, largest + kLanes)};
       },
       combine);
 }
 
-// q = A p on the free voxels (0 on Dirichlet ones), returning p.q.
+// q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
+// their residual is never read, since their inverse diagonal (so z and p) stays 0.
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), 0.0,
       [&](parallel::IndexRange rows) {
-        double pq = 0.0;
-        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+        double pq[kLanes] = {};
+        for (std::size_t row = rows.begin; row < rows.end; ++row)
           stencilRow(s, p.data(), q.data(), static_cast<std::int64_t>(row));
-          for (std::size_t n = row * s.nx; n < (row + 1) * s.nx; ++n) {
-            q[n] *= s.isFree[n];
-            pq += double(p[n]) * double(q[n]);
-          }
-        }
-        return pq;
+        forEachInLanes(rows.begin * s.nx, rows.end * s.nx,
+                       [&](std::size_t n, int lane) { pq[lane] += double(p[n]) * double(q[n]); });
+        return sumOfLanes(pq);
       },
       [](double a, double b) { return a + b; });
 }
 
-// x += alpha p; r -= alpha q.
-void updateSolution(const StencilSystem& s, float alpha, const std::vector<float>& p,
-                    const std::vector<float>& q, std::vector<float>& x, std::vector<float>& r) {
-  parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
-    for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n) {
-      x[n] += alpha * p[n];
-      r[n] -= alpha * q[n];
-    }
-  });
+// x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms: one pass.
+ResidualNorms updateAndPrecondition(const StencilSystem& s, float alpha,
+                                    const std::vector<float>& inverseDiagonal,
+                                    const std::vector<float>& p, const std::vector<float>& q,
+                                    std::vector<float>& x, std::vector<float>& r,
+                                    std::vector<float>& z) {
+  return parallel::parallelReduce(
+      allRows(s), rowsPerChunk(s), ResidualNorms{},
+      [&](parallel::IndexRange rows) {
+        double dot[kLanes] = {};
+        float largest[kLanes] = {};
+        forEachInLanes(rows.begin * s.nx, rows.end * s.nx, [&](std::size_t n, int lane) {
+          x[n] += alpha * p[n];
+          r[n] -= alpha * q[n];
+          z[n] = r[n] * inverseDiagonal[n];
+          dot[lane] += double(r[n]) * double(z[n]);
+          largest[lane] = std::max(largest[lane], std::abs(z[n]));
+        });
+        return ResidualNorms{sumOfLanes(dot), *std::max_element(largest, largest + kLanes)};
+      },
+      combine);
 }
 
 // p = z + beta p.
@@ -154,11 +187,17 @@ void applyStencil(const StencilSystem& system, const std::vector<float>& x, std:
 }
 
 SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<float>& deviation,
-                                       double tolerance_K, int maxIterations, Progress& progress) {
+                                       double tolerance_K, int maxIterations, Progress& progress,
+                                       SolverWorkspace& work) {
   const std::size_t n = system.size();
-  std::vector<float> inverseDiagonal(n), r(n), z(n), p(n), q(n);
-  for (std::size_t v = 0; v < n; ++v)
-    inverseDiagonal[v] = system.isFree[v] > 0.0f ? 1.0f / system.diagonal[v] : 0.0f;
+  for (std::vector<float>* v : {&work.inverseDiagonal, &work.r, &work.z, &work.p, &work.q})
+    v->resize(n);
+  std::vector<float>&inverseDiagonal = work.inverseDiagonal, &r = work.r, &z = work.z, &p = work.p,
+  &q = work.q;
+  parallel::parallelFor(allRows(system), rowsPerChunk(system), [&](parallel::IndexRange rows) {
+    for (std::size_t v = rows.begin * system.nx; v < rows.end * system.nx; ++v)
+      inverseDiagonal[v] = system.isFree[v] > 0.0f ? 1.0f / system.diagonal[v] : 0.0f;
+  });
   initialResidual(system, deviation, r);
   ResidualNorms norms = precondition(system, inverseDiagonal, r, z);
   p = z;
@@ -174,8 +213,8 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
     progress.check();
     const double pq = applyMasked(system, p, q);
     const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
-    updateSolution(system, alpha, p, q, deviation, r);
-    const ResidualNorms next = precondition(system, inverseDiagonal, r, z);
+    const ResidualNorms next =
+        updateAndPrecondition(system, alpha, inverseDiagonal, p, q, deviation, r, z);
     const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
     norms = next;
     ++statistics.iterations;

@@ -43,11 +43,17 @@ struct SolveStatistics {
   double largestCorrection_K = 0.0;
 };
 
+// The solver's vectors, kept between steps so that a step allocates nothing.
+struct SolverWorkspace {
+  std::vector<float> inverseDiagonal, r, z, p, q;
+};
+
 // Solves in place: `deviation` holds the warm start (and the Dirichlet values, which it keeps).
 // Stops when no free voxel's Jacobi correction exceeds tolerance_K; throws Error(Internal)
 // after maxIterations. Deterministic for any thread count. Polls `progress` for cancel.
 SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<float>& deviation,
-                                       double tolerance_K, int maxIterations, Progress& progress);
+                                       double tolerance_K, int maxIterations, Progress& progress,
+                                       SolverWorkspace& work);
 
 // y = A x on the box (Dirichlet rows included: used for the initial residual).
 void applyStencil(const StencilSystem& system, const std::vector<float>& x, std::vector<float>& y);

@@ -26,8 +26,10 @@ double timeToDamage_s(double frequencyFactor_per_s, double activationEnergy_J_mo
 
 double cem43Increment_min(double temperature_degC, double step_s) {
   // Sapareto & Dewey 1984: R = 0.5 above the breakpoint at 43 degC, 0.25 below.
-  const double ratio = temperature_degC >= 43.0 ? 0.5 : 0.25;
-  return step_s / 60.0 * std::pow(ratio, 43.0 - temperature_degC);
+  // R^(43 - T) = 2^(T - 43) for R = 0.5 and 2^(2 (T - 43)) for R = 0.25.
+  const double doublings =
+      temperature_degC >= 43.0 ? temperature_degC - 43.0 : 2.0 * (temperature_degC - 43.0);
+  return step_s / 60.0 * std::exp2(doublings);
 }
 
 double cem43Increment_min(double startTemperature_degC, double endTemperature_degC, double step_s) {
