@@ -62,25 +62,6 @@ void stencilRow(const StencilSystem& s, const float* x, float* y, std::int64_t r
   if (s.nx > 1) y[base + s.nx - 1] = stencilAtRowEnd(s, x, s.nx - 1, j, k);
 }
 
-// Runs body(n, lane) over n in [begin, end) in blocks of eight, lane = n - block start, so that
-// sums kept per lane are independent chains the compiler can vectorise; the lanes are then added
-// in order, which gives the same bits for the same range on any thread.
-constexpr int kLanes = 8;
-
-template <class Body>
-void forEachInLanes(std::size_t begin, std::size_t end, Body&& body) {
-  std::size_t n = begin;
-  for (; n + kLanes <= end; n += kLanes)
-    for (int lane = 0; lane < kLanes; ++lane) body(n + lane, lane);
-  for (int lane = 0; n < end; ++n, ++lane) body(n, lane);
-}
-
-double sumOfLanes(const double (&lanes)[kLanes]) {
-  double sum = 0.0;
-  for (double lane : lanes) sum += lane;
-  return sum;
-}
-
 // Largest |z| and the sum r.z over a chunk of rows, combined in chunk order.
 struct ResidualNorms {
   double residualDotCorrection = 0.0;
@@ -92,20 +73,57 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
           std::max(a.largestCorrection_K, b.largestCorrection_K)};
 }
 
-// z = r / diag on the free voxels, with its norms.
+// sum a[n] b[n] and max |b[n]| over n < count, in eight interleaved lanes added in lane order:
+// independent chains the compiler vectorises, with the same bits for the same range on any
+// thread (the chunks are fixed by the box, not by the threads).
+constexpr int kLanes = 8;
+
+ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b,
+                            std::size_t count) {
+  double dot[kLanes] = {};
+  float largest[kLanes] = {};
+  std::size_t n = 0;
+  for (; n + kLanes <= count; n += kLanes)
+    for (int lane = 0; lane < kLanes; ++lane) {
+      dot[lane] += double(a[n + lane]) * double(b[n + lane]);
+      largest[lane] = std::max(largest[lane], std::abs(b[n + lane]));
+    }
+  for (int lane = 0; n < count; ++n, ++lane) {
+    dot[lane] += double(a[n]) * double(b[n]);
+    largest[lane] = std::max(largest[lane], std::abs(b[n]));
+  }
+  ResidualNorms norms;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    norms.residualDotCorrection += dot[lane];
+    norms.largestCorrection_K = std::max(norms.largestCorrection_K, double(largest[lane]));
+  }
+  return norms;
+}
+
+// z = r / diag over n < count.
+void jacobi(const float* __restrict r, const float* __restrict inverseDiagonal,
+            float* __restrict z, std::size_t count) {
+  for (std::size_t n = 0; n < count; ++n) z[n] = r[n] * inverseDiagonal[n];
+}
+
+// x += alpha p; r -= alpha q over n < count.
+void step(float alpha, const float* __restrict p, const float* __restrict q, float* __restrict x,
+          float* __restrict r, std::size_t count) {
+  for (std::size_t n = 0; n < count; ++n) {
+    x[n] += alpha * p[n];
+    r[n] -= alpha * q[n];
+  }
+}
+
+// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z.
 ResidualNorms precondition(const StencilSystem& s, const std::vector<float>& inverseDiagonal,
                            const std::vector<float>& r, std::vector<float>& z) {
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), ResidualNorms{},
       [&](parallel::IndexRange rows) {
-        double dot[kLanes] = {};
-        float largest[kLanes] = {};
-        forEachInLanes(rows.begin * s.nx, rows.end * s.nx, [&](std::size_t n, int lane) {
-          z[n] = r[n] * inverseDiagonal[n];
-          dot[lane] += double(r[n]) * double(z[n]);
-          largest[lane] = std::max(largest[lane], std::abs(z[n]));
-        });
-        return ResidualNorms{sumOfLanes(dot), *std::max_element(largest, largest + kLanes)};
+        const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
+        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
+        return dotAndLargest(r.data() + first, z.data() + first, count);
       },
       combine);
 }
@@ -116,17 +134,16 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), 0.0,
       [&](parallel::IndexRange rows) {
-        double pq[kLanes] = {};
         for (std::size_t row = rows.begin; row < rows.end; ++row)
           stencilRow(s, p.data(), q.data(), static_cast<std::int64_t>(row));
-        forEachInLanes(rows.begin * s.nx, rows.end * s.nx,
-                       [&](std::size_t n, int lane) { pq[lane] += double(p[n]) * double(q[n]); });
-        return sumOfLanes(pq);
+        const std::size_t first = rows.begin * s.nx;
+        return dotAndLargest(p.data() + first, q.data() + first, rows.size() * s.nx)
+            .residualDotCorrection;
       },
       [](double a, double b) { return a + b; });
 }
 
-// x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms: one pass.
+// x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
 ResidualNorms updateAndPrecondition(const StencilSystem& s, float alpha,
                                     const std::vector<float>& inverseDiagonal,
                                     const std::vector<float>& p, const std::vector<float>& q,
@@ -135,16 +152,11 @@ ResidualNorms updateAndPrecondition(const StencilSystem& s, float alpha,
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), ResidualNorms{},
       [&](parallel::IndexRange rows) {
-        double dot[kLanes] = {};
-        float largest[kLanes] = {};
-        forEachInLanes(rows.begin * s.nx, rows.end * s.nx, [&](std::size_t n, int lane) {
-          x[n] += alpha * p[n];
-          r[n] -= alpha * q[n];
-          z[n] = r[n] * inverseDiagonal[n];
-          dot[lane] += double(r[n]) * double(z[n]);
-          largest[lane] = std::max(largest[lane], std::abs(z[n]));
-        });
-        return ResidualNorms{sumOfLanes(dot), *std::max_element(largest, largest + kLanes)};
+        const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
+        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first,
+             count);
+        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
+        return dotAndLargest(r.data() + first, z.data() + first, count);
       },
       combine);
 }

@@ -61,8 +61,12 @@ struct BioheatParameters {
   double cem43Threshold_min = 240.0;
 
   // The linear solver: preconditioned conjugate gradients stop when no voxel's Jacobi
-  // correction exceeds this (K), or after maxSolverIterations (then Error(Internal)).
-  double solverTolerance_K = 1e-4;
+  // correction exceeds this (K), or after maxSolverIterations (then Error(Internal)). Voxels
+  // within ten times this of arterial temperature are at rest (the active box leaves them out).
+  // 1e-3 K: on the benchmark's 10-minute ablation the final temperature differs from a 1e-5 K
+  // solve by at most 0.03 K and the zone by no voxel, with 52 % fewer iterations
+  // (docs/validation.md, "Thermal ablation: bioheat and damage").
+  double solverTolerance_K = 1e-3;
   int maxSolverIterations = 2000;
 
   // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
