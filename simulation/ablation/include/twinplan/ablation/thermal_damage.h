@@ -37,8 +37,9 @@ double cem43Increment_min(double startTemperature_degC, double endTemperature_de
 // the factor multiplying a tissue's perfusion for damage Omega.
 enum class PerfusionShutdown {
   None,         // perfusion unchanged
-  AtOmegaOne,   // stops where Omega >= 1 (Chang & Nguyen 2004; Schutt & Haemmerich 2008)
-  Exponential,  // scales by exp(-Omega), the fraction of live cells (Chang & Nguyen 2004)
+  AtOmegaOne,   // stops where Omega >= 1 (Chang & Nguyen 2004)
+  Exponential,  // scales by exp(-Omega), the surviving fraction of cells: one of the
+                // damage-dependent models compared by Schutt & Haemmerich, Med Phys 2008
 };
 double perfusionFactor(PerfusionShutdown rule, double damage);
 
