@@ -114,39 +114,50 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
   return halo;
 }
 
-// Fills row (j, k) of the box's system.
+// The conductance (W/(m3 K)) of the face between halo voxel h and the one `offset` away.
+float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offset, double h_m) {
+  const auto nb = std::size_t(std::int64_t(h) + offset);
+  const double kV = halo.conductivity_W_mK[h], kN = halo.conductivity_W_mK[nb];
+  // Beyond the grid: a box face held at arterial temperature, half a voxel away.
+  if (kN < 0.0) return static_cast<float>(2.0 * kV / (h_m * h_m));
+  if (halo.wall_W_m2K.empty()) return static_cast<float>(faceConductance(kV, 0.0, kN, 0.0, h_m));
+  return static_cast<float>(faceConductance(kV, halo.wall_W_m2K[h], kN, halo.wall_W_m2K[nb], h_m));
+}
+
+// The faces towards +x, +y and +z of row (j, k), the box's far faces included: the stencil never
+// reads those (what lies beyond is held at zero deviation), but the diagonal needs them.
+void buildRowFaces(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
+                   StencilSystem& s) {
+  const std::int64_t strideY = halo.sx, strideZ = halo.sx * halo.sy;
+  for (std::int64_t i = 0; i < s.nx; ++i) {
+    const std::size_t n = std::size_t(i + s.nx * (j + s.ny * k)), h = halo.index(i, j, k);
+    s.faceX[n] = conductanceTo(halo, h, 1, h_m);
+    s.faceY[n] = conductanceTo(halo, h, strideY, h_m);
+    s.faceZ[n] = conductanceTo(halo, h, strideZ, h_m);
+  }
+}
+
+// The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
+// perfusion and the six faces (the three towards -x, -y, -z are the neighbours' +faces, or
+// computed here on the box's near faces).
 void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo, std::int64_t j,
               std::int64_t k, StencilSystem& s, std::vector<float>& deviation) {
   const AblationGrid& grid = *in.grid;
   const BioheatParameters& p = *in.parameters;
   const double arterial = p.arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const double inverseArea = 1.0 / (h_m * h_m);
   const bool hasVessels = !halo.wall_W_m2K.empty();
-  const std::int64_t stride[3] = {1, halo.sx, halo.sx * halo.sy};
-  const std::int64_t extent[3] = {s.nx, s.ny, s.nz};
-  std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+  const std::int64_t plane = s.nx * s.ny, strideY = halo.sx, strideZ = halo.sx * halo.sy;
   const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
   for (std::int64_t i = 0; i < s.nx; ++i) {
     const std::size_t v = firstVoxel + std::size_t(i), n = std::size_t(i + s.nx * (j + s.ny * k));
     const std::size_t h = halo.index(i, j, k);
     const TissueCoefficients& t = (*in.tissues)[grid.tissue[v]];
-    const double kV = halo.conductivity_W_mK[h];
-    const double wallV = hasVessels ? halo.wall_W_m2K[h] : 0.0;
-    const std::int64_t local[3] = {i, j, k};
-    double conductances = 0.0;
-    for (int axis = 0; axis < 3; ++axis)
-      for (int side : {-1, 1}) {
-        const std::size_t nb = std::size_t(std::int64_t(h) + side * stride[axis]);
-        const double kN = halo.conductivity_W_mK[nb];
-        // Beyond the grid: a box face held at arterial temperature, half a voxel away.
-        const double conductance =
-            kN < 0.0 ? 2.0 * kV * inverseArea
-                     : faceConductance(kV, wallV, kN, hasVessels ? halo.wall_W_m2K[nb] : 0.0, h_m);
-        if (side > 0 && kN >= 0.0 && local[axis] + 1 < extent[axis])
-          (*faces[axis])[n] = static_cast<float>(conductance);
-        conductances += conductance;
-      }
-    const bool flowing = wallV > 0.0;
+    const double conductances =
+        double(s.faceX[n]) + s.faceY[n] + s.faceZ[n] +
+        (i > 0 ? s.faceX[n - 1] : conductanceTo(halo, h, -1, h_m)) +
+        (j > 0 ? s.faceY[n - std::size_t(s.nx)] : conductanceTo(halo, h, -strideY, h_m)) +
+        (k > 0 ? s.faceZ[n - std::size_t(plane)] : conductanceTo(halo, h, -strideZ, h_m));
+    const bool flowing = hasVessels && halo.wall_W_m2K[h] > 0.0f;
     const double perfusion =
         flowing ? 0.0
                 : t.perfusionSink_W_m3K * perfusionFactor(p.perfusionShutdown, (*in.damage)[v]);
@@ -216,6 +227,12 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
+  const double h_m = in.grid->voxelSize_m();
+  parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
+    for (std::size_t row = chunk.begin; row < chunk.end; ++row)
+      buildRowFaces(halo, h_m, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
+                    system);
+  });
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
       buildRow(in, box, halo, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny, system,
