@@ -164,8 +164,8 @@ void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo, 
     const double storage = t.heatCapacityPerVolume_J_m3K / in.step_s;
     const double start_K = (*in.temperature_degC)[v] - arterial;
     s.diagonal[n] = static_cast<float>(storage + perfusion + conductances);
+    s.inverseDiagonal[n] = flowing ? 0.0f : 1.0f / s.diagonal[n];
     s.rightHandSide[n] = static_cast<float>(storage * start_K + (*in.power_W_m3)[v]);
-    s.isFree[n] = flowing ? 0.0f : 1.0f;
     deviation[n] = flowing ? 0.0f : static_cast<float>(start_K + (*in.previousChange_K)[v]);
   }
 }
@@ -211,12 +211,17 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
   std::vector<float> deviation(box.voxelCount());
-  std::size_t n = 0;
-  for (std::int64_t k = box.lo[2]; k < box.hi[2]; ++k)
-    for (std::int64_t j = box.lo[1]; j < box.hi[1]; ++j)
-      for (std::int64_t i = box.lo[0]; i < box.hi[0]; ++i)
-        deviation[n++] =
-            static_cast<float>((*in.temperature_degC)[g.linearIndex(i, j, k)] - arterial);
+  const auto nx = std::size_t(box.extent(0)), rows = std::size_t(box.extent(1) * box.extent(2));
+  parallel::parallelFor(
+      {0, rows}, std::max<std::size_t>(1, 4096 / nx), [&](parallel::IndexRange chunk) {
+        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+          const std::int64_t j = box.lo[1] + std::int64_t(row) % box.extent(1);
+          const std::int64_t k = box.lo[2] + std::int64_t(row) / box.extent(1);
+          const float* start = in.temperature_degC->data() + g.linearIndex(box.lo[0], j, k);
+          for (std::size_t i = 0; i < nx; ++i)
+            deviation[row * nx + i] = static_cast<float>(start[i] - arterial);
+        }
+      });
   return deviation;
 }
 
@@ -247,7 +252,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     if (!inside(box, i, j, k)) continue;  // held at arterial temperature: already so
     const std::size_t n =
         std::size_t((i - box.lo[0]) + system.nx * ((j - box.lo[1]) + system.ny * (k - box.lo[2])));
-    system.isFree[n] = 0.0f;
+    system.inverseDiagonal[n] = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
 }

@@ -101,8 +101,8 @@ ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b
 }
 
 // z = r / diag over n < count.
-void jacobi(const float* __restrict r, const float* __restrict inverseDiagonal,
-            float* __restrict z, std::size_t count) {
+void jacobi(const float* __restrict r, const float* __restrict inverseDiagonal, float* __restrict z,
+            std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) z[n] = r[n] * inverseDiagonal[n];
 }
 
@@ -153,8 +153,7 @@ ResidualNorms updateAndPrecondition(const StencilSystem& s, float alpha,
       allRows(s), rowsPerChunk(s), ResidualNorms{},
       [&](parallel::IndexRange rows) {
         const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
-        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first,
-             count);
+        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first, count);
         jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
         return dotAndLargest(r.data() + first, z.data() + first, count);
       },
@@ -169,13 +168,13 @@ void updateDirection(const StencilSystem& s, float beta, const std::vector<float
   });
 }
 
-// r = b - A x on the free voxels, 0 on the Dirichlet ones (whose values A x carries to their
-// neighbours' residuals).
+// r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
+// own residual is never read, their inverse diagonal being 0).
 void initialResidual(const StencilSystem& s, const std::vector<float>& x, std::vector<float>& r) {
   applyStencil(s, x, r);
   parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
     for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n)
-      r[n] = s.isFree[n] * (s.rightHandSide[n] - r[n]);
+      r[n] = s.rightHandSide[n] - r[n];
   });
 }
 
@@ -186,7 +185,8 @@ void StencilSystem::resize(std::int64_t sizeX, std::int64_t sizeY, std::int64_t 
   ny = sizeY;
   nz = sizeZ;
   const auto n = static_cast<std::size_t>(nx * ny * nz);
-  for (std::vector<float>* v : {&diagonal, &faceX, &faceY, &faceZ, &rightHandSide, &isFree})
+  for (std::vector<float>* v :
+       {&diagonal, &faceX, &faceY, &faceZ, &rightHandSide, &inverseDiagonal})
     v->assign(n, 0.0f);
 }
 
@@ -202,14 +202,9 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
                                        double tolerance_K, int maxIterations, Progress& progress,
                                        SolverWorkspace& work) {
   const std::size_t n = system.size();
-  for (std::vector<float>* v : {&work.inverseDiagonal, &work.r, &work.z, &work.p, &work.q})
-    v->resize(n);
-  std::vector<float>&inverseDiagonal = work.inverseDiagonal, &r = work.r, &z = work.z, &p = work.p,
-  &q = work.q;
-  parallel::parallelFor(allRows(system), rowsPerChunk(system), [&](parallel::IndexRange rows) {
-    for (std::size_t v = rows.begin * system.nx; v < rows.end * system.nx; ++v)
-      inverseDiagonal[v] = system.isFree[v] > 0.0f ? 1.0f / system.diagonal[v] : 0.0f;
-  });
+  for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q}) v->resize(n);
+  const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
+  std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   initialResidual(system, deviation, r);
   ResidualNorms norms = precondition(system, inverseDiagonal, r, z);
   p = z;

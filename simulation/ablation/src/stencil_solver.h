@@ -32,7 +32,9 @@ struct StencilSystem {
   // faces: what lies beyond is held at zero deviation, so it only adds to the diagonal).
   std::vector<float> faceX, faceY, faceZ;
   std::vector<float> rightHandSide;  // storage * previous deviation + source
-  std::vector<float> isFree;         // 1 for an unknown voxel, 0 for a Dirichlet one
+  // 1 / diagonal for an unknown voxel, 0 for a Dirichlet one: the Jacobi preconditioner, which
+  // also keeps Dirichlet voxels out of the Krylov space (their z, hence p, stays 0).
+  std::vector<float> inverseDiagonal;
 
   std::size_t size() const { return diagonal.size(); }
   void resize(std::int64_t nx, std::int64_t ny, std::int64_t nz);
@@ -45,7 +47,7 @@ struct SolveStatistics {
 
 // The solver's vectors, kept between steps so that a step allocates nothing.
 struct SolverWorkspace {
-  std::vector<float> inverseDiagonal, r, z, p, q;
+  std::vector<float> r, z, p, q;
 };
 
 // Solves in place: `deviation` holds the warm start (and the Dirichlet values, which it keeps).
