@@ -72,45 +72,57 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
                    RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const double arterial = p.arterialTemperature_degC;
-  std::vector<double> restingDamage;
+  std::vector<float> restingDamage;
   for (const TissueCoefficients& t : tissues)
-    restingDamage.push_back(arrheniusIncrement(t.arrheniusFactor_per_s, t.activationEnergy_J_mol,
-                                               arterial, arterial, step_s));
-  const double restingCem43 = cem43Increment_min(arterial, step_s);
-  parallel::parallelFor({0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
-      for (std::int64_t j = 0; j < g.size[1]; ++j)
-        for (std::int64_t i = 0; i < g.size[0]; ++i) {
-          const std::size_t v = g.linearIndex(i, j, k);
-          if (!inBox(box, i, j, k)) {
-            f.lastChange_K[v] = 0.0f;
-            f.state.damage[v] += static_cast<float>(restingDamage[grid.tissue[v]]);
-            f.cem43_min[v] += static_cast<float>(restingCem43);
+    restingDamage.push_back(static_cast<float>(arrheniusIncrement(
+        t.arrheniusFactor_per_s, t.activationEnergy_J_mol, arterial, arterial, step_s)));
+  const auto restingCem43 = static_cast<float>(cem43Increment_min(arterial, step_s));
+  // Voxels v0 .. v0 + count - 1 at rest: unchanged, the resting rates.
+  auto rest = [&](std::size_t v0, std::size_t count) {
+    for (std::size_t v = v0; v < v0 + count; ++v) {
+      f.lastChange_K[v] = 0.0f;
+      f.state.damage[v] += restingDamage[grid.tissue[v]];
+      f.cem43_min[v] += restingCem43;
+    }
+  };
+  // Voxel v, local n in the box: the new temperature, and the step's damage at its mean.
+  auto advance = [&](std::size_t v, std::size_t n) {
+    const double start = f.state.temperature_degC[v], end = arterial + deviation[n];
+    f.lastChange_K[v] = static_cast<float>(end - start);
+    f.state.temperature_degC[v] = static_cast<float>(end);
+    f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
+    if (std::abs(start - arterial) <= restingBand_K && std::abs(end - arterial) <= restingBand_K) {
+      // Within the warm threshold of arterial temperature: the resting rates, as outside.
+      f.state.damage[v] += restingDamage[grid.tissue[v]];
+      f.cem43_min[v] += restingCem43;
+      return;
+    }
+    const TissueCoefficients& t = tissues[grid.tissue[v]];
+    // arrheniusIncrement with log(A) computed once per tissue.
+    const double mean_K = 0.5 * (start + end) + kZeroCelsius_K;
+    f.state.damage[v] += static_cast<float>(
+        step_s *
+        std::exp(t.logArrheniusFactor - t.activationEnergy_J_mol / (kGasConstant_J_molK * mean_K)));
+    f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
+  };
+  const auto nx = std::size_t(g.size[0]);
+  parallel::parallelFor(
+      {0, std::size_t(g.size[1] * g.size[2])}, 64, [&](parallel::IndexRange rows) {
+        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+          const auto j = std::int64_t(row) % g.size[1], k = std::int64_t(row) / g.size[1];
+          const std::size_t v0 = row * nx;
+          if (!inBox(box, box.lo[0], j, k)) {
+            rest(v0, nx);
             continue;
           }
-          const std::size_t n =
-              std::size_t((i - box.lo[0]) +
-                          box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-          const double start = f.state.temperature_degC[v], end = arterial + deviation[n];
-          f.lastChange_K[v] = static_cast<float>(end - start);
-          f.state.temperature_degC[v] = static_cast<float>(end);
-          if (std::abs(start - arterial) <= restingBand_K &&
-              std::abs(end - arterial) <= restingBand_K) {
-            // Within the warm threshold of arterial temperature: the resting rates, as outside.
-            f.state.damage[v] += static_cast<float>(restingDamage[grid.tissue[v]]);
-            f.cem43_min[v] += static_cast<float>(restingCem43);
-            continue;
-          }
-          const TissueCoefficients& t = tissues[grid.tissue[v]];
-          // arrheniusIncrement with log(A) computed once per tissue.
-          const double mean_K = 0.5 * (start + end) + kZeroCelsius_K;
-          f.state.damage[v] += static_cast<float>(
-              step_s * std::exp(t.logArrheniusFactor -
-                                t.activationEnergy_J_mol / (kGasConstant_J_molK * mean_K)));
-          f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
-          f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
+          const auto lo = std::size_t(box.lo[0]), hi = std::size_t(box.hi[0]);
+          const std::size_t n0 =
+              std::size_t(box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
+          rest(v0, lo);
+          for (std::size_t i = lo; i < hi; ++i) advance(v0 + i, n0 + (i - lo));
+          rest(v0 + hi, nx - hi);
         }
-  });
+      });
 }
 
 // Trilinear interpolation of the temperature at p_lps (inside the grid, checked by validate).

@@ -228,7 +228,7 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation) {
   system.resize(box.extent(0), box.extent(1), box.extent(2));
-  deviation.assign(box.voxelCount(), 0.0f);
+  deviation.resize(box.voxelCount());  // every entry written below
   const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));

@@ -185,9 +185,10 @@ void StencilSystem::resize(std::int64_t sizeX, std::int64_t sizeY, std::int64_t 
   ny = sizeY;
   nz = sizeZ;
   const auto n = static_cast<std::size_t>(nx * ny * nz);
+  // Building the system writes every entry: no need to clear them.
   for (std::vector<float>* v :
        {&diagonal, &faceX, &faceY, &faceZ, &rightHandSide, &inverseDiagonal})
-    v->assign(n, 0.0f);
+    v->resize(n);
 }
 
 void applyStencil(const StencilSystem& system, const std::vector<float>& x, std::vector<float>& y) {

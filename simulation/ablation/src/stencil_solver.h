@@ -28,8 +28,9 @@ struct Box {
 struct StencilSystem {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::vector<float> diagonal;  // storage + perfusion + every face's conductance
-  // The conductance of the face to the +x, +y, +z neighbour inside the box (0 on the box's far
-  // faces: what lies beyond is held at zero deviation, so it only adds to the diagonal).
+  // The conductance of the face to the +x, +y, +z neighbour. On the box's far faces it is that
+  // of the face to the voxel beyond, which the stencil never reads: what lies beyond is held at
+  // zero deviation, so it only adds to the diagonal.
   std::vector<float> faceX, faceY, faceZ;
   std::vector<float> rightHandSide;  // storage * previous deviation + source
   // 1 / diagonal for an unknown voxel, 0 for a Dirichlet one: the Jacobi preconditioner, which
