@@ -157,6 +157,19 @@ TEST(BioheatParameters, RefusesUnusableValuesNamingTheParameter) {
   p = {};
   p.picardPasses = 0;
   EXPECT_EQ(contextOf(p), "picardPasses");
+  // A solver that cannot converge in the iterations allowed says so, naming the limit.
+  FixedPowerSource source(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0));
+  p = {};
+  p.duration_s = 10.0;
+  p.solverTolerance_K = 1e-9;
+  p.maxSolverIterations = 1;
+  try {
+    simulateAblation(grid, source, p);
+    ADD_FAILURE() << "one iteration cannot reach 1e-9 K";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Internal);
+    EXPECT_EQ(e.context(), "maxSolverIterations");
+  }
   AblationGrid anisotropic = grid;
   anisotropic.geometry.spacing_mm.z() = 2.0;
   EXPECT_THROW(BioheatParameters{}.validate(anisotropic), Error);
