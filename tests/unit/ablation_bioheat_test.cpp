@@ -170,6 +170,11 @@ TEST(BioheatParameters, RefusesUnusableValuesNamingTheParameter) {
     EXPECT_EQ(e.kind(), ErrorKind::Internal);
     EXPECT_EQ(e.context(), "maxSolverIterations");
   }
+  // A source that deposits a NaN is caught before it spreads.
+  std::vector<float> broken(grid.geometry.voxelCount(), 0.0f);
+  broken[grid.geometry.linearIndex(5, 5, 5)] = std::nanf("");
+  FixedPowerSource nanSource(grid, broken);
+  EXPECT_THROW(simulateAblation(grid, nanSource, BioheatParameters{}), Error);
   AblationGrid anisotropic = grid;
   anisotropic.geometry.spacing_mm.z() = 2.0;
   EXPECT_THROW(BioheatParameters{}.validate(anisotropic), Error);

@@ -93,5 +93,21 @@ TEST(AblationZone, AxesAndVolumeOfAnEllipsoid) {
   EXPECT_NEAR(alongProbe.short_mm[1], 12.0, 1.5);
 }
 
+TEST(AblationZone, EachCriterionThresholdsItsOwnField) {
+  // Four voxels: damage, maximum temperature and thermal dose disagree on purpose.
+  AblationResult result;
+  result.damage.values = {0.5f, 1.0f, 3.0f, 0.9f};
+  result.maximumTemperature.values = {61.0f, 55.0f, 70.0f, 59.9f};
+  result.cem43.values = {300.0f, 100.0f, 1e6f, 240.0f};
+  BioheatParameters p;
+  EXPECT_EQ(ablationZone(result, p), (std::vector<std::uint8_t>{0, 1, 1, 0}));  // Omega >= 1
+  p.zoneCriterion = AblationCriterion::MaximumTemperature;
+  EXPECT_EQ(ablationZone(result, p), (std::vector<std::uint8_t>{1, 0, 1, 0}));  // >= 60 degC
+  p.maximumTemperatureThreshold_degC = 50.0;
+  EXPECT_EQ(ablationZone(result, p), (std::vector<std::uint8_t>{1, 1, 1, 1}));
+  p.zoneCriterion = AblationCriterion::Cem43;
+  EXPECT_EQ(ablationZone(result, p), (std::vector<std::uint8_t>{1, 0, 1, 1}));  // >= 240 min
+}
+
 }  // namespace
 }  // namespace twinplan::ablation

@@ -171,7 +171,6 @@ void querySource(const AblationGrid& grid, HeatSource& source, const ThermalStat
                   "HeatSource::heldTemperatures");
 }
 
-// One step: the box, the solve (Picard passes), then the fields.
 // What a step works in, kept from step to step so that steps do not allocate.
 struct StepWorkspace {
   detail::StencilSystem system;
@@ -179,6 +178,7 @@ struct StepWorkspace {
   std::vector<float> deviation, lag;
 };
 
+// One step: the box, the solve (Picard passes), then the fields.
 long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
                       std::int64_t margin, Box& box, RunningFields& fields, StepWorkspace& work,
                       Progress& progress) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
+#include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -44,7 +46,13 @@ Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K
   for (std::int64_t j = 0; j < g.size[1]; ++j)
     for (std::int64_t i = 0; i < g.size[0]; ++i) {
       const std::size_t v = g.linearIndex(i, j, k);
-      const bool heated = (*in.power_W_m3)[v] != 0.0f;
+      const float power = (*in.power_W_m3)[v];
+      if (!std::isfinite(power))
+        throw Error(ErrorKind::Internal,
+                    "The heat source deposited a power that is not a number in voxel " +
+                        std::to_string(v) + ".",
+                    "HeatSource::depositedPower");
+      const bool heated = power != 0.0f;
       const bool warm =
           inside(previous, i, j, k) && std::abs((*in.temperature_degC)[v] - arterial) > threshold_K;
       if (heated || warm) bounds.include(i, j, k);
