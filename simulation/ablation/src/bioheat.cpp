@@ -98,12 +98,16 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
       return;
     }
     const TissueCoefficients& t = tissues[grid.tissue[v]];
-    // arrheniusIncrement with log(A) computed once per tissue.
-    const double mean_K = 0.5 * (start + end) + kZeroCelsius_K;
-    f.state.damage[v] += static_cast<float>(
-        step_s *
-        std::exp(t.logArrheniusFactor - t.activationEnergy_J_mol / (kGasConstant_J_molK * mean_K)));
-    f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
+    // arrheniusIncrement and cem43Increment_min, with log(A) computed once per tissue and the
+    // exponentials in float (the fields are float; the exponent, formed in double, is within
+    // 1e-6 of its value, so the increment is within 1e-6 relative).
+    const double mean_degC = 0.5 * (start + end);
+    const double exponent =
+        t.logArrheniusFactor -
+        t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K));
+    f.state.damage[v] += static_cast<float>(step_s) * std::exp(static_cast<float>(exponent));
+    const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
+    f.cem43_min[v] += static_cast<float>(step_s / 60.0) * std::exp2(static_cast<float>(doublings));
   };
   const auto nx = std::size_t(g.size[0]);
   parallel::parallelFor(
