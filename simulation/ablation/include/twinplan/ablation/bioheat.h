@@ -42,7 +42,7 @@ struct BioheatParameters {
   double bloodThermalConductivity_W_mK = 0.52;
   double bloodViscosity_Pa_s = 3.5e-3;
   // The length of vessel wall the ablation heats, for the mean Nusselt number of thermally
-  // developing laminar flow (VDI Heat Atlas 2010, G1 eq. 12: Levesque term over length L).
+  // developing laminar flow (VDI Heat Atlas 2010, chapter G1: the Leveque term over length L).
   // 30 mm: the order of an RF/microwave zone's diameter.
   double vesselHeatedLength_mm = 30.0;
 

@@ -4,12 +4,13 @@
 // vessel wall with a convective coefficient h = Nu k_blood / D (W/(m2 K)).
 //
 // Nu is the mean Nusselt number of laminar, hydrodynamically developed, thermally developing
-// tube flow at constant wall temperature (VDI Heat Atlas, 2nd ed. 2010, chapter G1, eqs. 4-5,
-// after Gnielinski): Nu = (3.66^3 + 0.7^3 + (1.615 (Re Pr D / L)^(1/3) - 0.7)^3)^(1/3), where L
-// is the heated length of wall. The first term is the fully developed value (Graetz), the second
-// the Leveque solution of the thermal entry length, which makes h grow with flow as u^(1/3),
-// the dependence Consiglieri et al. (Phys Med Biol 2003, 48:4125) derived for vessels next to
-// an ablation. Blood flow in hepatic vessels is laminar (Re < 2300 for D < 10 mm at < 0.5 m/s).
+// tube flow at constant wall temperature (VDI Heat Atlas, 2nd ed. 2010, chapter G1, laminar flow in
+// tubes, after Gnielinski): Nu = (3.66^3 + 0.7^3 + (1.615 (Re Pr D / L)^(1/3) - 0.7)^3)^(1/3),
+// where L is the heated length of wall. The first term is the fully developed value (Graetz), the
+// second the Leveque solution of the thermal entry length, which makes h grow with flow as u^(1/3),
+// a flow dependence of the kind Consiglieri et al. (Phys Med Biol 2003, 48:4125) analysed
+// for vessels next to an ablation. Blood flow in hepatic vessels is laminar (Re < 2300 for D < 10
+// mm at < 0.5 m/s).
 //
 // A vessel's diameter D is estimated per connected vessel (6-connected blood voxels) as that of
 // the cylinder with the vessel's volume and its length along its principal axis; a branching
