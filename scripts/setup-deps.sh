@@ -38,6 +38,7 @@ tests=(
   nodejs                    # runs the Khronos glTF validator (scripts/setup-test-tools.sh)
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
+  python3-dolfinx           # FEniCSx 0.5: the independent Pennes solver of the ablation slow test (LGPL-3, run as a program)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")

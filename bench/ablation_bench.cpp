@@ -1,0 +1,128 @@
+// twinplan-ablation-bench: the bioheat time stepper (simulation/ablation/bioheat.h) on the
+// problem of issue #17 item 7: a 10-minute ablation on a 100^3 grid of 1 mm liver, backward
+// Euler in 5 s steps, with a fixed 8 W source along a 30 mm active tip (until the RF model of
+// rf_source.h exists). Times the solve on one thread and on all (median of RUNS runs, default
+// 3, after a warm-up) and prints a Markdown table with the load average
+// (docs/benchmarks.md, "Thermal ablation").
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <vector>
+
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/fixed_power_source.h"
+#include "twinplan/core/parallel.h"
+
+namespace {
+
+using namespace twinplan;
+using namespace twinplan::ablation;
+using Clock = std::chrono::steady_clock;
+
+int runs() {
+  const char* text = std::getenv("RUNS");
+  return text ? std::max(1, std::atoi(text)) : 3;
+}
+
+// Liver: IT'IS Foundation database v4.1 (density 1079 kg/m3, heat capacity 3540 J/(kg K),
+// thermal conductivity 0.52 W/(m K)); perfusion 6.4e-3 1/s as in Tungjitkusolmun et al.,
+// IEEE TBME 49(1) 2002.
+TissueProperties liver() {
+  TissueProperties t;
+  t.id = "liver";
+  t.name = "Liver";
+  t.density_kg_m3 = 1079.0;
+  t.heatCapacity_J_kgK = 3540.0;
+  t.thermalConductivity_W_mK = 0.52;
+  t.perfusion_per_s = 6.4e-3;
+  return t;
+}
+
+// power_W spread along the segment from the tip 30 mm back up the probe (+z), as a Gaussian of
+// 3 mm around it: the shape of an RF electrode's Joule heating, which falls off within a few
+// millimetres of the active tip.
+std::vector<float> activeTipPower(const AblationGrid& grid, double power_W) {
+  const ImageGeometry& g = grid.geometry;
+  std::vector<float> power(g.voxelCount(), 0.0f);
+  double sum = 0.0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        const double along = std::clamp(p.z(), -15.0, 15.0);
+        const double d2 = (p - Vec3(0.0, 0.0, along)).squaredNorm();
+        // Beyond 4 sigma the heating is below 0.04 % of the peak: zero it, as a real SAR is.
+        const double w = d2 > 144.0 ? 0.0 : std::exp(-0.5 * d2 / (3.0 * 3.0));
+        power[g.linearIndex(i, j, k)] = float(w);
+        sum += w;
+      }
+  const double scale = power_W / (sum * 1e-9);
+  for (float& p : power) p = float(p * scale);
+  return power;
+}
+
+struct Timing {
+  double wall_ms = 0.0, cpu_ms = 0.0;
+};
+
+Timing measure(const std::function<void()>& work) {
+  work();
+  std::vector<double> walls, cpus;
+  for (int run = 0; run < runs(); ++run) {
+    const auto start = Clock::now();
+    const std::clock_t cpuStart = std::clock();
+    work();
+    cpus.push_back(1000.0 * double(std::clock() - cpuStart) / CLOCKS_PER_SEC);
+    walls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::sort(walls.begin(), walls.end());
+  std::sort(cpus.begin(), cpus.end());
+  return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
+}
+
+}  // namespace
+
+// 8 W held for 10 minutes: a zone of about 20 ml and a peak of about 125 degC, the size and
+// temperatures of a single RF electrode's ablation (the power is what the tissue absorbs).
+constexpr double kPower_W = 8.0;
+
+int main() {
+  const AblationGrid grid = uniformGrid(liver(), {100, 100, 100}, 1.0);
+  const std::vector<float> power = activeTipPower(grid, kPower_W);
+  BioheatParameters p;  // 600 s in 5 s steps, perfusion stops at Omega = 1
+  p.recordedPoints_lps = {Vec3(10.0, 0.0, 0.0), Vec3(20.0, 0.0, 0.0)};
+  AblationResult result;
+  auto run = [&] {
+    FixedPowerSource source(grid, power);
+    result = simulateAblation(grid, source, p);
+  };
+  Timing one;
+  {
+    const parallel::ThreadLimit limit(1);
+    one = measure(run);
+  }
+  const Timing all = measure(run);
+  const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
+                                       result.maximumTemperature.values.end());
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("| grid | steps | threads | wall (ms) | CPU (ms) | CG iterations |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  std::printf("| 100^3, 1 mm | %d | 1 | %.0f | %.0f | %lld |\n", result.steps, one.wall_ms,
+              one.cpu_ms, result.solverIterations);
+  std::printf("| 100^3, 1 mm | %d | %zu | %.0f | %.0f | %lld |\n", result.steps,
+              parallel::maxThreads(), all.wall_ms, all.cpu_ms, result.solverIterations);
+  std::printf(
+      "\nzone (Omega >= 1): %.2f ml, axes %.1f x %.1f x %.1f mm; T max %.1f degC; "
+      "T at 10/20 mm after 600 s: %.1f / %.1f degC; energy %.0f J\n",
+      result.zoneVolume_ml, result.zoneAxes.long_mm, result.zoneAxes.short_mm[0],
+      result.zoneAxes.short_mm[1], maxT, result.recorded[0].temperature_degC.back(),
+      result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J);
+  std::printf("load average 1/5/15 min: %.2f %.2f %.2f; runs %d\n", load[0], load[1], load[2],
+              runs());
+  return 0;
+}

@@ -1,0 +1,268 @@
+#include "bioheat_step.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+// The bounding box of a set of voxels, built up by include().
+struct Bounds {
+  std::array<std::int64_t, 3> lo{std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::int64_t>::max()};
+  std::array<std::int64_t, 3> hi{-1, -1, -1};  // inclusive
+  bool empty() const { return hi[0] < 0; }
+  void include(std::int64_t i, std::int64_t j, std::int64_t k) {
+    const std::int64_t ijk[3] = {i, j, k};
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::min(lo[a], ijk[a]);
+      hi[a] = std::max(hi[a], ijk[a]);
+    }
+  }
+  static Bounds merge(Bounds a, const Bounds& b) {
+    if (b.empty()) return a;
+    a.include(b.lo[0], b.lo[1], b.lo[2]);
+    a.include(b.hi[0], b.hi[1], b.hi[2]);
+    return a;
+  }
+};
+
+bool inside(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
+         k < box.hi[2];
+}
+
+// Voxels of plane k that are heated, or inside `previous` and away from arterial temperature.
+Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t k) {
+  const ImageGeometry& g = in.grid->geometry;
+  const double arterial = in.parameters->arterialTemperature_degC;
+  Bounds bounds;
+  for (std::int64_t j = 0; j < g.size[1]; ++j)
+    for (std::int64_t i = 0; i < g.size[0]; ++i) {
+      const std::size_t v = g.linearIndex(i, j, k);
+      const float power = (*in.power_W_m3)[v];
+      if (!std::isfinite(power))
+        throw Error(ErrorKind::Internal,
+                    "The heat source deposited a power that is not a number in voxel " +
+                        std::to_string(v) + ".",
+                    "HeatSource::depositedPower");
+      const bool heated = power != 0.0f;
+      const bool warm =
+          inside(previous, i, j, k) && std::abs((*in.temperature_degC)[v] - arterial) > threshold_K;
+      if (heated || warm) bounds.include(i, j, k);
+    }
+  return bounds;
+}
+
+// The conductance (W/(m3 K)) between two face neighbours A and B of voxel size h_m, one of
+// which may be flowing blood with wall coefficient h (W/(m2 K)) > 0: tissue to tissue through
+// the harmonic mean of k (the series conductance of two half cells); tissue to blood through
+// the tissue's half cell in series with the wall's convective film.
+double faceConductance(double kA, double wallA, double kB, double wallB, double h_m) {
+  if (wallA > 0.0 && wallB > 0.0) return 0.0;  // blood to blood: both held
+  if (wallA > 0.0) return 1.0 / (h_m * (0.5 * h_m / kB + 1.0 / wallA));
+  if (wallB > 0.0) return 1.0 / (h_m * (0.5 * h_m / kA + 1.0 / wallB));
+  return 2.0 * kA * kB / ((kA + kB) * h_m * h_m);
+}
+
+// Conductivity and vessel wall coefficient of the box's voxels and of the layer of voxels
+// around it (the halo), so that a voxel's six faces read their neighbours by a fixed stride.
+// Halo voxels outside the grid carry k < 0: a box face held at arterial temperature there.
+struct HaloProperties {
+  std::int64_t sx = 0, sy = 0, sz = 0;  // the box's extents plus two
+  std::vector<float> conductivity_W_mK;
+  std::vector<float> wall_W_m2K;  // empty without vessels
+  std::size_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return std::size_t((i + 1) + sx * ((j + 1) + sy * (k + 1)));
+  }
+};
+
+// k at the lagged temperature inside the box, at arterial temperature in the halo (which the
+// step does not solve), -1 beyond the grid.
+HaloProperties haloProperties(const StepInputs& in, const Box& box,
+                              const std::vector<float>& lagDeviation_K) {
+  const AblationGrid& grid = *in.grid;
+  const ImageGeometry& g = grid.geometry;
+  const double arterial = in.parameters->arterialTemperature_degC;
+  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
+  HaloProperties halo{box.extent(0) + 2, box.extent(1) + 2, box.extent(2) + 2, {}, {}};
+  const auto count = std::size_t(halo.sx * halo.sy * halo.sz);
+  halo.conductivity_W_mK.assign(count, -1.0f);
+  if (hasVessels) halo.wall_W_m2K.assign(count, 0.0f);
+  const std::size_t rows = std::size_t(halo.sy * halo.sz);
+  parallel::parallelFor(
+      {0, rows}, std::max<std::size_t>(1, 4096 / std::size_t(halo.sx)),
+      [&](parallel::IndexRange chunk) {
+        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+          const std::int64_t j = std::int64_t(row) % halo.sy - 1,
+                             k = std::int64_t(row) / halo.sy - 1;
+          const std::int64_t J = box.lo[1] + j, K = box.lo[2] + k;
+          if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) continue;
+          const bool rowInBox = j >= 0 && k >= 0 && j < box.extent(1) && k < box.extent(2);
+          for (std::int64_t i = -1; i <= box.extent(0); ++i) {
+            const std::int64_t I = box.lo[0] + i;
+            if (I < 0 || I >= g.size[0]) continue;
+            const std::size_t v = g.linearIndex(I, J, K), h = halo.index(i, j, k);
+            const bool inBox = rowInBox && i >= 0 && i < box.extent(0);
+            const double deviation =
+                inBox ? lagDeviation_K[std::size_t(i + box.extent(0) * (j + box.extent(1) * k))]
+                      : 0.0;
+            halo.conductivity_W_mK[h] = static_cast<float>(
+                (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation));
+            if (hasVessels) halo.wall_W_m2K[h] = (*in.wallCoefficient_W_m2K)[v];
+          }
+        }
+      });
+  return halo;
+}
+
+// The conductance (W/(m3 K)) of the face between halo voxel h and the one `offset` away.
+float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offset, double h_m) {
+  const auto nb = std::size_t(std::int64_t(h) + offset);
+  const double kV = halo.conductivity_W_mK[h], kN = halo.conductivity_W_mK[nb];
+  // Beyond the grid: a box face held at arterial temperature, half a voxel away.
+  if (kN < 0.0) return static_cast<float>(2.0 * kV / (h_m * h_m));
+  if (halo.wall_W_m2K.empty()) return static_cast<float>(faceConductance(kV, 0.0, kN, 0.0, h_m));
+  return static_cast<float>(faceConductance(kV, halo.wall_W_m2K[h], kN, halo.wall_W_m2K[nb], h_m));
+}
+
+// The faces towards +x, +y and +z of row (j, k), the box's far faces included: the stencil never
+// reads those (what lies beyond is held at zero deviation), but the diagonal needs them.
+void buildRowFaces(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
+                   StencilSystem& s) {
+  const std::int64_t strideY = halo.sx, strideZ = halo.sx * halo.sy;
+  for (std::int64_t i = 0; i < s.nx; ++i) {
+    const std::size_t n = std::size_t(i + s.nx * (j + s.ny * k)), h = halo.index(i, j, k);
+    s.faceX[n] = conductanceTo(halo, h, 1, h_m);
+    s.faceY[n] = conductanceTo(halo, h, strideY, h_m);
+    s.faceZ[n] = conductanceTo(halo, h, strideZ, h_m);
+  }
+}
+
+// The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
+// perfusion and the six faces (the three towards -x, -y, -z are the neighbours' +faces, or
+// computed here on the box's near faces).
+void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo, std::int64_t j,
+              std::int64_t k, StencilSystem& s, std::vector<float>& deviation) {
+  const AblationGrid& grid = *in.grid;
+  const BioheatParameters& p = *in.parameters;
+  const double arterial = p.arterialTemperature_degC, h_m = grid.voxelSize_m();
+  const bool hasVessels = !halo.wall_W_m2K.empty();
+  const std::int64_t plane = s.nx * s.ny, strideY = halo.sx, strideZ = halo.sx * halo.sy;
+  const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
+  for (std::int64_t i = 0; i < s.nx; ++i) {
+    const std::size_t v = firstVoxel + std::size_t(i), n = std::size_t(i + s.nx * (j + s.ny * k));
+    const std::size_t h = halo.index(i, j, k);
+    const TissueCoefficients& t = (*in.tissues)[grid.tissue[v]];
+    const double conductances =
+        double(s.faceX[n]) + s.faceY[n] + s.faceZ[n] +
+        (i > 0 ? s.faceX[n - 1] : conductanceTo(halo, h, -1, h_m)) +
+        (j > 0 ? s.faceY[n - std::size_t(s.nx)] : conductanceTo(halo, h, -strideY, h_m)) +
+        (k > 0 ? s.faceZ[n - std::size_t(plane)] : conductanceTo(halo, h, -strideZ, h_m));
+    const bool flowing = hasVessels && halo.wall_W_m2K[h] > 0.0f;
+    const double perfusion =
+        flowing ? 0.0
+                : t.perfusionSink_W_m3K * perfusionFactor(p.perfusionShutdown, (*in.damage)[v]);
+    const double storage = t.heatCapacityPerVolume_J_m3K / in.step_s;
+    const double start_K = (*in.temperature_degC)[v] - arterial;
+    s.diagonal[n] = static_cast<float>(storage + perfusion + conductances);
+    s.inverseDiagonal[n] = flowing ? 0.0f : 1.0f / s.diagonal[n];
+    s.rightHandSide[n] = static_cast<float>(storage * start_K + (*in.power_W_m3)[v]);
+    deviation[n] = flowing ? 0.0f : static_cast<float>(start_K + (*in.previousChange_K)[v]);
+  }
+}
+
+}  // namespace
+
+double TissueCoefficients::conductivityAt(double temperature_degC) const {
+  // A linear fit must not turn k negative far outside its range: keep at least a tenth of k37.
+  const double factor =
+      1.0 + conductivityCoefficient_per_K * (temperature_degC - kBodyTemperature_degC);
+  return conductivity_W_mK * std::max(0.1, factor);
+}
+
+Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin) {
+  const ImageGeometry& g = in.grid->geometry;
+  Bounds bounds = parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Bounds{},
+      [&](parallel::IndexRange planes) {
+        Bounds b;
+        for (std::size_t k = planes.begin; k < planes.end; ++k)
+          b = Bounds::merge(b, planeBounds(in, previous, threshold_K, std::int64_t(k)));
+        return b;
+      },
+      Bounds::merge);
+  const double arterial = in.parameters->arterialTemperature_degC;
+  for (const HeldTemperature& held : *in.held) {
+    if (std::abs(held.temperature_degC - arterial) <= threshold_K) continue;
+    const std::int64_t i = std::int64_t(held.voxel % g.size[0]);
+    const std::int64_t j = std::int64_t((held.voxel / g.size[0]) % g.size[1]);
+    const std::int64_t k = std::int64_t(held.voxel / (g.size[0] * g.size[1]));
+    bounds.include(i, j, k);
+  }
+  Box box;
+  if (bounds.empty()) return box;
+  for (int a = 0; a < 3; ++a) {
+    box.lo[a] = std::max<std::int64_t>(0, bounds.lo[a] - margin);
+    box.hi[a] = std::min<std::int64_t>(g.size[a], bounds.hi[a] + 1 + margin);
+  }
+  return box;
+}
+
+std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
+  const ImageGeometry& g = in.grid->geometry;
+  const double arterial = in.parameters->arterialTemperature_degC;
+  std::vector<float> deviation(box.voxelCount());
+  const auto nx = std::size_t(box.extent(0)), rows = std::size_t(box.extent(1) * box.extent(2));
+  parallel::parallelFor(
+      {0, rows}, std::max<std::size_t>(1, 4096 / nx), [&](parallel::IndexRange chunk) {
+        for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+          const std::int64_t j = box.lo[1] + std::int64_t(row) % box.extent(1);
+          const std::int64_t k = box.lo[2] + std::int64_t(row) / box.extent(1);
+          const float* start = in.temperature_degC->data() + g.linearIndex(box.lo[0], j, k);
+          for (std::size_t i = 0; i < nx; ++i)
+            deviation[row * nx + i] = static_cast<float>(start[i] - arterial);
+        }
+      });
+  return deviation;
+}
+
+void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+                     StencilSystem& system, std::vector<float>& deviation) {
+  system.resize(box.extent(0), box.extent(1), box.extent(2));
+  deviation.resize(box.voxelCount());  // every entry written below
+  const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
+  const std::size_t rows = std::size_t(system.ny * system.nz);
+  const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
+  const double h_m = in.grid->voxelSize_m();
+  parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
+    for (std::size_t row = chunk.begin; row < chunk.end; ++row)
+      buildRowFaces(halo, h_m, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
+                    system);
+  });
+  parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
+    for (std::size_t row = chunk.begin; row < chunk.end; ++row)
+      buildRow(in, box, halo, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny, system,
+               deviation);
+  });
+  const ImageGeometry& g = in.grid->geometry;
+  const double arterial = in.parameters->arterialTemperature_degC;
+  for (const HeldTemperature& held : *in.held) {
+    const std::int64_t i = std::int64_t(held.voxel % g.size[0]);
+    const std::int64_t j = std::int64_t((held.voxel / g.size[0]) % g.size[1]);
+    const std::int64_t k = std::int64_t(held.voxel / (g.size[0] * g.size[1]));
+    if (!inside(box, i, j, k)) continue;  // held at arterial temperature: already so
+    const std::size_t n =
+        std::size_t((i - box.lo[0]) + system.nx * ((j - box.lo[1]) + system.ny * (k - box.lo[2])));
+    system.inverseDiagonal[n] = 0.0f;
+    deviation[n] = static_cast<float>(held.temperature_degC - arterial);
+  }
+}
+
+}  // namespace twinplan::ablation::detail
