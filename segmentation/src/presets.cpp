@@ -516,6 +516,38 @@ std::vector<VoxelBox> supportBoxes(const Components& parts, const std::vector<bo
   return boxes;
 }
 
+// For each component, how many of its voxels have a vesselness above kTubeVesselness, counted
+// in `boxes` (the measure is 0 outside them), slice by slice on the parallel layer.
+std::vector<std::size_t> tubularVoxels(const Components& parts, const std::vector<float>& measure,
+                                       std::span<const VoxelBox> boxes) {
+  using Counts = std::vector<std::size_t>;
+  const ImageGeometry& g = parts.geometry;
+  Counts tubular(parts.sizes.size(), 0);
+  for (const VoxelBox& box : boxes) {
+    const Counts inBox = parallel::parallelReduce(
+        {static_cast<std::size_t>(box.begin[2]), static_cast<std::size_t>(box.end[2])}, 16,
+        Counts(parts.sizes.size(), 0),
+        [&](parallel::IndexRange slices) {
+          Counts local(parts.sizes.size(), 0);
+          for (auto k = static_cast<std::int64_t>(slices.begin);
+               k < static_cast<std::int64_t>(slices.end); ++k)
+            for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+              for (std::size_t v = g.linearIndex(box.begin[0], j, k),
+                               end = g.linearIndex(box.end[0], j, k);
+                   v < end; ++v)
+                if (parts.labels[v] != 0 && measure[v] > kTubeVesselness)
+                  ++local[parts.labels[v] - 1];
+          return local;
+        },
+        [](Counts total, const Counts& part) {
+          for (std::size_t n = 0; n < total.size(); ++n) total[n] += part[n];
+          return total;
+        });
+    for (std::size_t n = 0; n < tubular.size(); ++n) tubular[n] += inBox[n];
+  }
+  return tubular;
+}
+
 RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.2);
   const RegionMask& body = cache.bodyOutline(ct, *step1);
@@ -548,16 +580,26 @@ RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress
   auto step5 = subRange(progress, 0.5, 0.95);
   const std::vector<VoxelBox> boxes =
       supportBoxes(parts, candidate, kHessianSupport_sigmas * kVesselSigmaMax_mm);
-  const std::vector<float> tube =
+  // A component is a vessel once kTubeFraction of its voxels are tubular at some scale, and the
+  // finer scales can only add tubular voxels: its voxels need no finer scale after that.
+  auto isVessel = [&](const std::vector<float>& measure) {
+    const std::vector<std::size_t> tubular = tubularVoxels(parts, measure, boxes);
+    std::vector<bool> vessel(parts.sizes.size());
+    for (std::size_t n = 0; n < vessel.size(); ++n)
+      vessel[n] = candidate[n] && static_cast<double>(tubular[n]) >=
+                                      kTubeFraction * static_cast<double>(parts.sizes[n]);
+    return vessel;
+  };
+  const auto settle = [&](const std::vector<float>& measure, std::vector<std::uint8_t>& asked) {
+    const std::vector<bool> vessel = isVessel(measure);
+    parallel::parallelFor({0, asked.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+      for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+        if (asked[v] && vessel[parts.labels[v] - 1]) asked[v] = 0;
+    });
+  };
+  const std::vector<bool> keep = isVessel(
       vesselness(ct, parts.select(candidate), boxes, kVesselSigmaMin_mm, kVesselSigmaMax_mm,
-                 kVesselScales, kHessianSupport_sigmas, float(kTubeVesselness), *step5);
-  std::vector<std::size_t> tubular(parts.sizes.size(), 0);
-  for (std::size_t v = 0; v < tube.size(); ++v)
-    if (parts.labels[v] != 0) tubular[parts.labels[v] - 1] += tube[v] > kTubeVesselness;
-  std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < keep.size(); ++n)
-    keep[n] = candidate[n] && static_cast<double>(tubular[n]) >=
-                                  kTubeFraction * static_cast<double>(parts.sizes[n]);
+                 kVesselScales, kHessianSupport_sigmas, float(kTubeVesselness), settle, *step5));
   auto step6 = subRange(progress, 0.95, 1.0);
   // Lumen voxels that noise pushed below the threshold are enclosed holes.
   return onBounds(parts.select(keep),
