@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,14 @@ constexpr double kCoarsenAboveTriangles = 16.0;
 constexpr double kBlockTriangles = 8.0;
 constexpr std::int64_t kMaxBlock = 8;
 constexpr double kCoarseVolumeTolerance = 0.01;
+// Pinched edges after topology-preserving decimation beyond which quadric decimation is not
+// tried (decimated()). Measured: a ball capped at 1000 triangles, a 1-2 voxel shell and the
+// full-size phantoms' models come out of vtkDecimatePro with 2 to 6 pinched edges, which quadric
+// decimation then closes; the vessel trees of the 512x512x600 abdomen phantom with 84 (of 26 000
+// triangles), and quadric decimation left 58, 13 and 17 pinched edges and holes at its three
+// reductions, spending 20 of the surfaces stage's 26 s of CPU for an undecimated surface
+// (docs/benchmarks.md, "Anatomy models").
+constexpr std::size_t kMaxPinchesForQuadric = 16;
 
 // The voxels of one label value: bounding box (inclusive) and count.
 struct VoxelBox {
@@ -215,6 +224,11 @@ bool isClosed(vtkPolyData* surface) {
                                   static_cast<std::size_t>(surface->GetNumberOfPoints()));
 }
 
+std::optional<std::size_t> pinchedEdges(vtkPolyData* surface) {
+  return detail::pinchedEdges(trianglesOf(surface),
+                              static_cast<std::size_t>(surface->GetNumberOfPoints()));
+}
+
 // Six times the signed volume enclosed: positive when the triangles face outwards.
 double signedVolume(vtkPolyData* surface) {
   double sum = 0.0, a[3], b[3], c[3];
@@ -322,7 +336,10 @@ vtkSmartPointer<vtkPolyData> topologyPreservingDecimation(vtkPolyData* surface, 
 // should its result still not be closed, quadric decimation (Garland & Heckbert, SIGGRAPH 1997),
 // which at high reductions can collapse thin walls (skin, fat and muscle shells) into
 // non-manifold edges: such a surface is decimated again with half the reduction, twice, and is
-// otherwise left as it was.
+// otherwise left as it was. Not when the topology-preserving result is watertight but pinched
+// (two sheets meeting along an edge) in more than kMaxPinchesForQuadric places: then the shape
+// itself has sheets closer than the decimation error, and quadric decimation, which guards no
+// topology, pinches there too.
 vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, Progress& progress) {
   if (reduction <= 0.0) return surface;
   vtkSmartPointer<vtkPolyData> result =
@@ -330,6 +347,11 @@ vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, P
   if (isClosed(result)) {
     progress.report(1.0, "Simplifying the surface");
     return result;
+  }
+  const std::optional<std::size_t> pinches = pinchedEdges(result);
+  if (pinches && *pinches > kMaxPinchesForQuadric) {
+    progress.report(1.0, "Simplifying the surface");
+    return surface;
   }
   auto quadric = subRange(progress, 0.5, 1.0);
   for (int attempt = 0; attempt < 3 && reduction > 0.0; ++attempt, reduction /= 2.0) {
