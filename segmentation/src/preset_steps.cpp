@@ -69,10 +69,12 @@ FloatGrid floatGrid(const ImageGeometry& g) {
 }  // namespace
 
 RegionMask Components::select(const std::vector<bool>& keep) const {
+  // A byte per label (index 0: the background), not std::vector<bool>'s bit lookups.
+  std::vector<std::uint8_t> kept(sizes.size() + 1, 0);
+  for (std::size_t n = 0; n < std::min(keep.size(), sizes.size()); ++n) kept[n + 1] = keep[n];
   RegionMask mask{geometry, std::vector<std::uint8_t>(labels.size())};
   parallel::parallelFor({0, labels.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
-    for (std::size_t v = chunk.begin; v < chunk.end; ++v)
-      mask.inside[v] = labels[v] != 0 && labels[v] <= keep.size() && keep[labels[v] - 1];
+    for (std::size_t v = chunk.begin; v < chunk.end; ++v) mask.inside[v] = kept[labels[v]];
   });
   return mask;
 }
@@ -180,15 +182,21 @@ RegionMask thickParts(const RegionMask& mask, double radius_mm, Progress& progre
 
 RegionMask intersect(const RegionMask& a, const RegionMask& b) {
   requireSameGrid(a, b);
-  RegionMask out = a;
-  for (std::size_t v = 0; v < out.inside.size(); ++v) out.inside[v] = a.inside[v] && b.inside[v];
+  RegionMask out{a.geometry, std::vector<std::uint8_t>(a.inside.size())};
+  parallel::parallelFor({0, out.inside.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+      out.inside[v] = a.inside[v] && b.inside[v];
+  });
   return out;
 }
 
 RegionMask subtract(const RegionMask& a, const RegionMask& b) {
   requireSameGrid(a, b);
-  RegionMask out = a;
-  for (std::size_t v = 0; v < out.inside.size(); ++v) out.inside[v] = a.inside[v] && !b.inside[v];
+  RegionMask out{a.geometry, std::vector<std::uint8_t>(a.inside.size())};
+  parallel::parallelFor({0, out.inside.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+      out.inside[v] = a.inside[v] && !b.inside[v];
+  });
   return out;
 }
 

@@ -807,8 +807,11 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
     segment.layer = 0;
     segment.value = static_cast<std::uint16_t>(labels.segments().size() + 1);
     labels.addSegment(segment);
-    for (std::size_t v = 0; v < masks[n].inside.size(); ++v)
-      if (masks[n].inside[v]) layer[v] = segment.value;
+    const std::vector<std::uint8_t>& inside = masks[n].inside;
+    parallel::parallelFor({0, inside.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+      for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+        if (inside[v]) layer[v] = segment.value;
+    });
   }
   progress.report(1.0, info.name);
   return labels;
