@@ -152,17 +152,7 @@ RegionMask bodyOutline(const ImageVolume& ct, Progress& progress) {
 }
 
 RegionMask bone(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
-  auto step1 = subRange(progress, 0.0, 0.4);
-  const RegionMask& body = cache.bodyOutline(ct, *step1);
-  auto step2 = subRange(progress, 0.4, 0.5);
-  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, *step2), body);
-  auto step3 = subRange(progress, 0.5, 1.0);
-  const Components parts = components(dense, *step3);
-  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
-  std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < keep.size(); ++n)
-    keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kBoneSpeck_ml;
-  return parts.select(keep);
+  return cache.denseBone(ct, progress).bone;
 }
 
 // The voxel of the trachea the airways grow from: on each axial slice from the top of the body
@@ -354,19 +344,6 @@ LungParts lungsAndAirways(const ImageVolume& ct, PresetCache& cache, Progress& p
   return {parts.select(keep), std::move(tree)};
 }
 
-// Bone: the components of >= 200 HU that hold cortex (>= 500 HU, Prokop & Galanski 2003), so
-// that cancellous bone (+300..+400 HU) is not taken for enhanced blood, while a vessel enhanced
-// beyond 200 HU (arterial phase) without cortex is not bone.
-RegionMask corticalBone(const ImageVolume& ct, const RegionMask& body, Progress& progress) {
-  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, noProgress()), body);
-  const RegionMask cortex = above(ct, kCortex_HU, noProgress());
-  const Components parts = components(dense, progress);
-  std::vector<bool> keep(parts.sizes.size(), false);
-  for (std::size_t v = 0; v < parts.labels.size(); ++v)
-    if (parts.labels[v] != 0 && cortex.inside[v]) keep[parts.labels[v] - 1] = true;
-  return parts.select(keep);
-}
-
 // For each component, how many of its voxels touch `other` across a face.
 std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask& other) {
   const auto& n = parts.geometry.size;
@@ -554,7 +531,7 @@ RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress
   auto step2 = subRange(progress, 0.2, 0.3);
   const RegionMask enhanced =
       subtract(intersect(threshold(ct, {kVesselLow_HU, kVesselHigh_HU}), body),
-               corticalBone(ct, body, *step2));
+               cache.denseBone(ct, *step2).cortical);
   // Enhancing organs (kidney cortex, spleen) are as bright as blood but thicker than any vessel:
   // the parts of the mask a ball of the largest lumen radius fits in are organs, even where a
   // vessel touches them.
@@ -755,15 +732,44 @@ std::vector<Segment> presetSegments(PresetName preset) {
   return segments;
 }
 
-const RegionMask& PresetCache::bodyOutline(const ImageVolume& ct, Progress& progress) {
+void PresetCache::serve(const ImageVolume& ct) {
   const void* voxels = ct.bytes().data();
-  if (!body_ || voxels != voxels_ || !ct.geometry().sameGridAs(grid_)) {
-    body_.reset();  // a cancelled run leaves no half result behind
-    body_ = segmentation::bodyOutline(ct, progress);
-    voxels_ = voxels;
-    grid_ = ct.geometry();
-  }
+  if (voxels == voxels_ && ct.geometry().sameGridAs(grid_)) return;
+  body_.reset();
+  dense_.reset();
+  voxels_ = voxels;
+  grid_ = ct.geometry();
+}
+
+const RegionMask& PresetCache::bodyOutline(const ImageVolume& ct, Progress& progress) {
+  serve(ct);
+  // Assigned only when complete: a cancelled run leaves no half result behind.
+  if (!body_) body_ = segmentation::bodyOutline(ct, progress);
   return *body_;
+}
+
+// Bone: the components of >= 200 HU inside the body. The bone preset keeps those larger than a
+// speck; to the vessels preset bone is the components that hold cortex (>= 500 HU, Prokop &
+// Galanski 2003), so that cancellous bone (+300..+400 HU) is not taken for enhanced blood, while
+// a vessel enhanced beyond 200 HU (arterial phase) without cortex is not bone.
+const PresetCache::DenseBone& PresetCache::denseBone(const ImageVolume& ct, Progress& progress) {
+  serve(ct);
+  if (dense_) return *dense_;
+  auto step1 = subRange(progress, 0.0, 0.4);
+  const RegionMask& body = bodyOutline(ct, *step1);
+  auto step2 = subRange(progress, 0.4, 0.5);
+  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, *step2), body);
+  const RegionMask cortex = above(ct, kCortex_HU, noProgress());
+  auto step3 = subRange(progress, 0.5, 1.0);
+  const Components parts = components(dense, *step3);
+  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
+  std::vector<bool> large(parts.sizes.size()), cortical(parts.sizes.size(), false);
+  for (std::size_t n = 0; n < large.size(); ++n)
+    large[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kBoneSpeck_ml;
+  for (std::size_t v = 0; v < parts.labels.size(); ++v)
+    if (parts.labels[v] != 0 && cortex.inside[v]) cortical[parts.labels[v] - 1] = true;
+  dense_ = DenseBone{parts.select(large), parts.select(cortical)};
+  return *dense_;
 }
 
 LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
