@@ -60,8 +60,8 @@ constexpr double kCoarseVolumeTolerance = 0.01;
 // full-size phantoms' models come out of vtkDecimatePro with 2 to 6 pinched edges, which quadric
 // decimation then closes; the vessel trees of the 512x512x600 abdomen phantom with 84 (of 26 000
 // triangles), and quadric decimation left 58, 13 and 17 pinched edges and holes at its three
-// reductions, spending 20 of the surfaces stage's 26 s of CPU for an undecimated surface
-// (docs/benchmarks.md, "Anatomy models").
+// reductions, and the builder kept the undecimated surface after 12 s of CPU in them
+// (docs/validation.md, "`model` speed").
 constexpr std::size_t kMaxPinchesForQuadric = 16;
 
 // The voxels of one label value: bounding box (inclusive) and count.
