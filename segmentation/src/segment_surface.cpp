@@ -76,6 +76,12 @@ struct VoxelBox {
     hi = {std::max(hi[0], i), std::max(hi[1], j), std::max(hi[2], k)};
     ++voxels;
   }
+  void unite(const VoxelBox& other) {
+    if (other.voxels == 0) return;
+    for (int a = 0; a < 3; ++a)
+      lo[a] = std::min(lo[a], other.lo[a]), hi[a] = std::max(hi[a], other.hi[a]);
+    voxels += other.voxels;
+  }
   double boxVoxels() const {
     return voxels == 0
                ? 0.0
@@ -106,22 +112,35 @@ void checkLayer(const LabelMap& labels, const Segment& segment) {
                 segment.name);
 }
 
-// The box of every label value of one layer, indexed by value, in one pass over the layer.
+// The box of every label value of one layer, indexed by value, in one pass over the layer,
+// slices in parallel (core/parallel.h; boxes and counts combine in slice order).
 std::vector<VoxelBox> boxesOfLayer(const LabelMap& labels, int layerIndex, Progress& progress) {
   const ImageGeometry& g = labels.geometry();
   const std::vector<std::uint16_t>& layer = labels.layer(layerIndex);
-  std::vector<VoxelBox> boxes;
-  std::size_t n = 0;
-  for (std::int64_t k = 0; k < g.size[2]; ++k) {
-    progress.check();
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i, ++n) {
-        const std::uint16_t value = layer[n];
-        if (value == 0) continue;
-        if (value >= boxes.size()) boxes.resize(value + std::size_t{1});
-        boxes[value].add(i, j, k);
-      }
-  }
+  using Boxes = std::vector<VoxelBox>;
+  Boxes boxes = parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 8, Boxes{},
+      [&](parallel::IndexRange slices) {
+        Boxes found;
+        for (auto k = static_cast<std::int64_t>(slices.begin);
+             k < static_cast<std::int64_t>(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const std::uint16_t* row = &layer[g.linearIndex(0, j, k)];
+            for (std::int64_t i = 0; i < g.size[0]; ++i) {
+              const std::uint16_t value = row[i];
+              if (value == 0) continue;
+              if (value >= found.size()) found.resize(value + std::size_t{1});
+              found[value].add(i, j, k);
+            }
+          }
+        return found;
+      },
+      [](Boxes total, const Boxes& part) {
+        if (part.size() > total.size()) total.resize(part.size());
+        for (std::size_t value = 0; value < part.size(); ++value) total[value].unite(part[value]);
+        return total;
+      },
+      progress, "Locating segments");
   progress.report(1.0, "Locating segments");
   return boxes;
 }
