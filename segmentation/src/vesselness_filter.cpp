@@ -162,33 +162,57 @@ void frangiVesselnessAtScale(const float* image, const FloatGrid& grid, const st
   const Tensors::Pointer hessian = hessianOf(averaged.data(), coarse, coarseSigma_mm, progress);
   const Tensor* tensors = hessian->GetBufferPointer();
 
-  // Block c's centre is voxel c b + (b - 1) / 2: a voxel's place on the coarse grid, clamped
-  // to the outer block centres, as the lower block and the weight of the upper one.
-  auto place = [&](std::size_t v, int a) {
+  // Block c's centre is voxel c b + (b - 1) / 2. Each voxel's Hessian is interpolated from the
+  // 4 x 4 x 4 block centres around it with Catmull-Rom weights (Keys, IEEE TASSP 1981: cubic
+  // convolution, exact for quadratics): trilinear weights flatten the Hessian's peak on a
+  // vessel's axis between samples sigma / 2 apart (the measure 10.6 % low at the largest scale
+  // midway between samples, unit/segmentation_vesselness_test); the cubic keeps it within 1.2 %.
+  struct Taps {
+    std::array<std::size_t, 4> at{};
+    std::array<float, 4> weight{};
+  };
+  auto tapsOf = [&](std::size_t v, int a) {
     const double b = static_cast<double>(block[a]);
     const double u = std::clamp((static_cast<double>(v) - 0.5 * (b - 1.0)) / b, 0.0,
                                 static_cast<double>(coarseSize[a] - 1));
     const auto lower = std::min(static_cast<std::size_t>(u), coarseSize[a] - 2);
-    return std::pair{lower, static_cast<float>(u - static_cast<double>(lower))};
+    const double t = u - static_cast<double>(lower), t2 = t * t, t3 = t2 * t;
+    Taps taps;
+    const double w[4] = {0.5 * (-t3 + 2 * t2 - t), 0.5 * (3 * t3 - 5 * t2 + 2),
+                         0.5 * (-3 * t3 + 4 * t2 + t), 0.5 * (t3 - t2)};
+    for (std::size_t n = 0; n < 4; ++n) {
+      // Beyond the outer block centres the nearest one repeats (the recursive Gaussian also
+      // continues the border).
+      const auto index = static_cast<std::ptrdiff_t>(lower + n) - 1;
+      taps.at[n] = static_cast<std::size_t>(
+          std::clamp<std::ptrdiff_t>(index, 0, static_cast<std::ptrdiff_t>(coarseSize[a] - 1)));
+      taps.weight[n] = static_cast<float>(w[n]);
+    }
+    return taps;
   };
+  std::vector<Taps> alongI(ni);
+  for (std::size_t i = 0; i < ni; ++i) alongI[i] = tapsOf(i, 0);
   parallel::parallelFor({0, grid.size[2]}, 1, [&](parallel::IndexRange slices) {
     for (std::size_t k = slices.begin; k < slices.end; ++k) {
-      const auto [k0, wk] = place(k, 2);
+      const Taps tk = tapsOf(k, 2);
       for (std::size_t j = 0; j < nj; ++j) {
         const std::size_t first = (k * nj + j) * ni;
-        const auto [j0, wj] = place(j, 1);
+        const Taps tj = tapsOf(j, 1);
         for (std::size_t i = 0; i < ni; ++i) {
           if (!where[first + i]) continue;
-          const auto [i0, wi] = place(i, 0);
+          const Taps& ti = alongI[i];
           Tensor sum;
           sum.Fill(0.0f);
-          for (std::size_t c = 0; c < 8; ++c) {
-            const std::size_t di = c & 1, dj = (c >> 1) & 1, dk = c >> 2;
-            const float weight =
-                (di ? wi : 1.0f - wi) * (dj ? wj : 1.0f - wj) * (dk ? wk : 1.0f - wk);
-            const Tensor& corner = tensors[((k0 + dk) * cj + j0 + dj) * ci + i0 + di];
-            for (unsigned e = 0; e < 6; ++e) sum[e] += weight * corner[e];
-          }
+          for (std::size_t c = 0; c < 4; ++c)
+            for (std::size_t r = 0; r < 4; ++r) {
+              const float wkj = tk.weight[c] * tj.weight[r];
+              const Tensor* row = tensors + (tk.at[c] * cj + tj.at[r]) * ci;
+              for (std::size_t q = 0; q < 4; ++q) {
+                const float weight = wkj * ti.weight[q];
+                const Tensor& sample = row[ti.at[q]];
+                for (unsigned e = 0; e < 6; ++e) sum[e] += weight * sample[e];
+              }
+            }
           for (unsigned e = 0; e < 6; ++e) sum[e] *= renormalise;
           out[first + i] = measureOf(sum);
         }
