@@ -68,6 +68,27 @@ bool isClosedManifold(std::span<const std::array<std::uint32_t, 3>> triangles,
   });
 }
 
+std::optional<std::size_t> pinchedEdges(std::span<const std::array<std::uint32_t, 3>> triangles,
+                                        std::size_t pointCount) {
+  if (triangles.empty()) return std::nullopt;
+  std::vector<std::uint64_t> edges;
+  edges.reserve(3 * triangles.size());
+  for (const auto& t : triangles) {
+    for (std::size_t e = 0; e < 3; ++e) {
+      const std::uint32_t from = t[e], to = t[(e + 1) % 3];
+      if (from >= pointCount || from == to) return std::nullopt;
+      edges.push_back(static_cast<std::uint64_t>(from) << 32 | to);
+    }
+  }
+  std::sort(edges.begin(), edges.end());
+  for (std::uint64_t edge : edges)
+    if (!std::binary_search(edges.begin(), edges.end(), (edge << 32) | (edge >> 32)))
+      return std::nullopt;
+  std::size_t repeated = 0;
+  for (std::size_t e = 1; e < edges.size(); ++e) repeated += edges[e] == edges[e - 1];
+  return repeated;
+}
+
 }  // namespace detail
 
 }  // namespace twinplan::segmentation

@@ -11,7 +11,6 @@
 #include <itkMedianImageFilter.h>
 #include <itkOtsuThresholdImageFilter.h>
 #include <itkRelabelComponentImageFilter.h>
-#include <itkSignedMaurerDistanceMapImageFilter.h>
 
 #include "preset_steps.h"
 
@@ -20,6 +19,7 @@
 #include <limits>
 
 #include "itk_support.h"
+#include "twinplan/segmentation/morphology.h"
 #include "vesselness_filter.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
@@ -69,9 +69,13 @@ FloatGrid floatGrid(const ImageGeometry& g) {
 }  // namespace
 
 RegionMask Components::select(const std::vector<bool>& keep) const {
+  // A byte per label (index 0: the background), not std::vector<bool>'s bit lookups.
+  std::vector<std::uint8_t> kept(sizes.size() + 1, 0);
+  for (std::size_t n = 0; n < std::min(keep.size(), sizes.size()); ++n) kept[n + 1] = keep[n];
   RegionMask mask{geometry, std::vector<std::uint8_t>(labels.size())};
-  for (std::size_t v = 0; v < labels.size(); ++v)
-    mask.inside[v] = labels[v] != 0 && labels[v] <= keep.size() && keep[labels[v] - 1];
+  parallel::parallelFor({0, labels.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t v = chunk.begin; v < chunk.end; ++v) mask.inside[v] = kept[labels[v]];
+  });
   return mask;
 }
 
@@ -80,6 +84,9 @@ Components components(const RegionMask& mask, Progress& progress) {
   auto label = Label::New();
   label->SetInput(maskImage(mask));
   label->SetFullyConnected(false);
+  // Its output (4 bytes a voxel) is freed once relabelled: one full-size label image fewer at
+  // the peak (628 MB at 512x512x600).
+  label->ReleaseDataFlagOn();
   auto first = subRange(progress, 0.0, 0.7);
   runFilter(label, *first, "Connected components");
   using Relabel = itk::RelabelComponentImageFilter<ComponentImage, ComponentImage>;
@@ -166,60 +173,33 @@ RegionMask dilate(const RegionMask& mask, double radius_mm, Progress& progress) 
   return morphology<Dilate>(mask, radius_mm, progress, "Dilation");
 }
 
-namespace {
-
-// Euclidean distance in mm (Maurer et al., IEEE PAMI 2003: exact, linear time, spacing-aware)
-// from each voxel outside `mask` to the mask; 0 inside.
-std::vector<float> distanceOutside_mm(const RegionMask& mask, Progress& progress) {
-  using FloatImage = itk::Image<float, 3>;
-  using Distance = itk::SignedMaurerDistanceMapImageFilter<MaskImage, FloatImage>;
-  auto distance = Distance::New();
-  distance->SetInput(maskImage(mask));
-  distance->SetInsideIsPositive(false);
-  distance->SetSquaredDistance(false);
-  distance->SetUseImageSpacing(true);
-  distance->SetBackgroundValue(0);
-  runFilter(distance, progress, "Distance map");
-  const float* d = distance->GetOutput()->GetBufferPointer();
-  std::vector<float> out(d, d + mask.geometry.voxelCount());
-  for (float& value : out) value = std::max(value, 0.0f);
-  return out;
-}
-
-}  // namespace
-
 RegionMask thickParts(const RegionMask& mask, double radius_mm, Progress& progress) {
-  // Opening by a ball: the core (voxels deeper than the radius) grown back by the radius.
-  RegionMask outside = mask;
-  for (auto& v : outside.inside) v = !v;
-  auto first = subRange(progress, 0.0, 0.5);
-  const std::vector<float> depth = distanceOutside_mm(outside, *first);
-  RegionMask core = mask;
-  bool any = false;
-  for (std::size_t v = 0; v < core.inside.size(); ++v) {
-    core.inside[v] = depth[v] > radius_mm;
-    any = any || core.inside[v];
-  }
-  if (!any) return {mask.geometry, std::vector<std::uint8_t>(mask.inside.size(), 0)};
-  auto second = subRange(progress, 0.5, 1.0);
-  const std::vector<float> fromCore = distanceOutside_mm(core, *second);
-  RegionMask thick = mask;
-  for (std::size_t v = 0; v < thick.inside.size(); ++v)
-    thick.inside[v] = mask.inside[v] && fromCore[v] <= radius_mm;
-  return thick;
+  // Opening by a ball: the core (voxels deeper than the radius) grown back by the radius, on
+  // morphology.h's exact distance maps (Felzenszwalb & Huttenlocher 2012: the same distances as
+  // ITK's Maurer filter, on the parallel layer and on the boxes that can change only).
+  BinaryMask part(mask.geometry);
+  part.voxels = mask.inside;
+  BinaryMask opened = open(part, radius_mm, progress);
+  return {mask.geometry, std::move(opened.voxels)};
 }
 
 RegionMask intersect(const RegionMask& a, const RegionMask& b) {
   requireSameGrid(a, b);
-  RegionMask out = a;
-  for (std::size_t v = 0; v < out.inside.size(); ++v) out.inside[v] = a.inside[v] && b.inside[v];
+  RegionMask out{a.geometry, std::vector<std::uint8_t>(a.inside.size())};
+  parallel::parallelFor({0, out.inside.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+      out.inside[v] = a.inside[v] && b.inside[v];
+  });
   return out;
 }
 
 RegionMask subtract(const RegionMask& a, const RegionMask& b) {
   requireSameGrid(a, b);
-  RegionMask out = a;
-  for (std::size_t v = 0; v < out.inside.size(); ++v) out.inside[v] = a.inside[v] && !b.inside[v];
+  RegionMask out{a.geometry, std::vector<std::uint8_t>(a.inside.size())};
+  parallel::parallelFor({0, out.inside.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+      out.inside[v] = a.inside[v] && !b.inside[v];
+  });
   return out;
 }
 
@@ -292,7 +272,7 @@ VoxelBox askedBounds(const ImageGeometry& g, const std::vector<std::uint8_t>& as
 std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
                               std::span<const VoxelBox> boxes, double sigmaMin_mm,
                               double sigmaMax_mm, int scales, double support_sigmas, float decided,
-                              Progress& progress) {
+                              const SettleVoxels& settle, Progress& progress) {
   if (!where.geometry.sameGridAs(volume.geometry()) || where.inside.size() != volume.voxelCount())
     throw Error(ErrorKind::Internal, "The vesselness mask is not on the volume's grid.");
   const ImageGeometry& g = volume.geometry();
@@ -304,11 +284,13 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
         scales == 1 ? sigmaMin_mm
                     : sigmaMin_mm * std::pow(sigmaMax_mm / sigmaMin_mm, double(s) / (scales - 1));
     auto scale = subRange(progress, double(scales - 1 - s) / scales, double(scales - s) / scales);
-    if (s < scales - 1)
+    if (s < scales - 1) {
       parallel::parallelFor({0, asked.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
         for (std::size_t v = chunk.begin; v < chunk.end; ++v)
           asked[v] = asked[v] && out[v] <= decided;
       });
+      if (settle) settle(out, asked);
+    }
     for (std::size_t b = 0; b < boxes.size(); ++b) {
       auto part =
           subRange(*scale, double(b) / double(boxes.size()), double(b + 1) / double(boxes.size()));
@@ -336,8 +318,8 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                                                                  k - sub.begin[2])] =
                                           asked[g.linearIndex(i, j, k)];
                               });
-      frangiVesselness(image->GetBufferPointer(), floatGrid(crop), cropAsked.data(), sigma_mm,
-                       sigma_mm, 1, measure.data(), *part);
+      frangiVesselnessAtScale(image->GetBufferPointer(), floatGrid(crop), cropAsked.data(),
+                              sigma_mm, measure.data(), *part);
       parallel::parallelFor(
           {0, static_cast<std::size_t>(crop.size[2])}, 1, [&](parallel::IndexRange slices) {
             for (std::size_t k = slices.begin; k < slices.end; ++k)

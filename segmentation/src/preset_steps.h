@@ -2,6 +2,7 @@
 // Private building blocks of the automatic presets (presets.cpp), on plain masks and arrays;
 // their ITK filters live in preset_steps.cpp alone.
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -46,15 +47,21 @@ std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where
                               double sigmaMin_mm, double sigmaMax_mm, int scales,
                               Progress& progress);
 
+// After each scale of the coarse-to-fine vesselness below: the caller may clear voxels of
+// `asked` whose answer it no longer needs, given the measure so far.
+using SettleVoxels =
+    std::function<void(const std::vector<float>& measure, std::vector<std::uint8_t>& asked)>;
+
 // The same for a caller that only asks which voxels exceed `decided`, computed box by box and
 // coarse to fine: at each scale the Hessian is computed only on the bounding box (within each
-// of `boxes`) of the voxels still at or below `decided`, grown by support_sigmas of that scale;
-// a voxel above `decided` keeps the value of the coarser scales (the maximum can only rise).
-// 0 outside `where`. `boxes` must not overlap.
+// of `boxes`) of the voxels still asked about, grown by support_sigmas of that scale, on a grid
+// subsampled to about sigma / 2 (frangiVesselnessAtScale). A voxel is no longer asked about once
+// it is above `decided` (it keeps the value of the coarser scales: the maximum can only rise)
+// or `settle` clears it. 0 outside `where`. `boxes` must not overlap.
 std::vector<float> vesselness(const ImageVolume& volume, const RegionMask& where,
                               std::span<const VoxelBox> boxes, double sigmaMin_mm,
                               double sigmaMax_mm, int scales, double support_sigmas, float decided,
-                              Progress& progress);
+                              const SettleVoxels& settle, Progress& progress);
 
 // Throws Error(InvalidInput) for a seed outside the grid.
 void requireSeedsInside(const ImageGeometry& grid, std::span<const Vec3> seeds_lps);

@@ -156,17 +156,7 @@ RegionMask bodyOutline(const ImageVolume& ct, Progress& progress) {
 }
 
 RegionMask bone(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
-  auto step1 = subRange(progress, 0.0, 0.4);
-  const RegionMask& body = cache.bodyOutline(ct, *step1);
-  auto step2 = subRange(progress, 0.4, 0.5);
-  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, *step2), body);
-  auto step3 = subRange(progress, 0.5, 1.0);
-  const Components parts = components(dense, *step3);
-  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
-  std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < keep.size(); ++n)
-    keep[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kBoneSpeck_ml;
-  return parts.select(keep);
+  return cache.denseBone(ct, progress).bone;
 }
 
 // The voxel of the trachea the airways grow from: on each axial slice from the top of the body
@@ -326,19 +316,6 @@ LungParts lungsAndAirways(const ImageVolume& ct, PresetCache& cache, Progress& p
   return {std::move(sides.right), std::move(sides.left), std::move(tree)};
 }
 
-// Bone: the components of >= 200 HU that hold cortex (>= 500 HU, Prokop & Galanski 2003), so
-// that cancellous bone (+300..+400 HU) is not taken for enhanced blood, while a vessel enhanced
-// beyond 200 HU (arterial phase) without cortex is not bone.
-RegionMask corticalBone(const ImageVolume& ct, const RegionMask& body, Progress& progress) {
-  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, noProgress()), body);
-  const RegionMask cortex = above(ct, kCortex_HU, noProgress());
-  const Components parts = components(dense, progress);
-  std::vector<bool> keep(parts.sizes.size(), false);
-  for (std::size_t v = 0; v < parts.labels.size(); ++v)
-    if (parts.labels[v] != 0 && cortex.inside[v]) keep[parts.labels[v] - 1] = true;
-  return parts.select(keep);
-}
-
 // For each component, how many of its voxels touch `other` across a face.
 std::vector<std::size_t> contactVoxels(const Components& parts, const RegionMask& other) {
   const auto& n = parts.geometry.size;
@@ -488,13 +465,45 @@ std::vector<VoxelBox> supportBoxes(const Components& parts, const std::vector<bo
   return boxes;
 }
 
+// For each component, how many of its voxels have a vesselness above kTubeVesselness, counted
+// in `boxes` (the measure is 0 outside them), slice by slice on the parallel layer.
+std::vector<std::size_t> tubularVoxels(const Components& parts, const std::vector<float>& measure,
+                                       std::span<const VoxelBox> boxes) {
+  using Counts = std::vector<std::size_t>;
+  const ImageGeometry& g = parts.geometry;
+  Counts tubular(parts.sizes.size(), 0);
+  for (const VoxelBox& box : boxes) {
+    const Counts inBox = parallel::parallelReduce(
+        {static_cast<std::size_t>(box.begin[2]), static_cast<std::size_t>(box.end[2])}, 16,
+        Counts(parts.sizes.size(), 0),
+        [&](parallel::IndexRange slices) {
+          Counts local(parts.sizes.size(), 0);
+          for (auto k = static_cast<std::int64_t>(slices.begin);
+               k < static_cast<std::int64_t>(slices.end); ++k)
+            for (std::int64_t j = box.begin[1]; j < box.end[1]; ++j)
+              for (std::size_t v = g.linearIndex(box.begin[0], j, k),
+                               end = g.linearIndex(box.end[0], j, k);
+                   v < end; ++v)
+                if (parts.labels[v] != 0 && measure[v] > kTubeVesselness)
+                  ++local[parts.labels[v] - 1];
+          return local;
+        },
+        [](Counts total, const Counts& part) {
+          for (std::size_t n = 0; n < total.size(); ++n) total[n] += part[n];
+          return total;
+        });
+    for (std::size_t n = 0; n < tubular.size(); ++n) tubular[n] += inBox[n];
+  }
+  return tubular;
+}
+
 RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress) {
   auto step1 = subRange(progress, 0.0, 0.2);
   const RegionMask& body = cache.bodyOutline(ct, *step1);
   auto step2 = subRange(progress, 0.2, 0.3);
   const RegionMask enhanced =
       subtract(intersect(threshold(ct, {kVesselLow_HU, kVesselHigh_HU}), body),
-               corticalBone(ct, body, *step2));
+               cache.denseBone(ct, *step2).cortical);
   // Enhancing organs (kidney cortex, spleen) are as bright as blood but thicker than any vessel:
   // the parts of the mask a ball of the largest lumen radius fits in are organs, even where a
   // vessel touches them.
@@ -520,16 +529,26 @@ RegionMask vessels(const ImageVolume& ct, PresetCache& cache, Progress& progress
   auto step5 = subRange(progress, 0.5, 0.95);
   const std::vector<VoxelBox> boxes =
       supportBoxes(parts, candidate, kHessianSupport_sigmas * kVesselSigmaMax_mm);
-  const std::vector<float> tube =
+  // A component is a vessel once kTubeFraction of its voxels are tubular at some scale, and the
+  // finer scales can only add tubular voxels: its voxels need no finer scale after that.
+  auto isVessel = [&](const std::vector<float>& measure) {
+    const std::vector<std::size_t> tubular = tubularVoxels(parts, measure, boxes);
+    std::vector<bool> vessel(parts.sizes.size());
+    for (std::size_t n = 0; n < vessel.size(); ++n)
+      vessel[n] = candidate[n] && static_cast<double>(tubular[n]) >=
+                                      kTubeFraction * static_cast<double>(parts.sizes[n]);
+    return vessel;
+  };
+  const auto settle = [&](const std::vector<float>& measure, std::vector<std::uint8_t>& asked) {
+    const std::vector<bool> vessel = isVessel(measure);
+    parallel::parallelFor({0, asked.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+      for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+        if (asked[v] && vessel[parts.labels[v] - 1]) asked[v] = 0;
+    });
+  };
+  const std::vector<bool> keep = isVessel(
       vesselness(ct, parts.select(candidate), boxes, kVesselSigmaMin_mm, kVesselSigmaMax_mm,
-                 kVesselScales, kHessianSupport_sigmas, float(kTubeVesselness), *step5);
-  std::vector<std::size_t> tubular(parts.sizes.size(), 0);
-  for (std::size_t v = 0; v < tube.size(); ++v)
-    if (parts.labels[v] != 0) tubular[parts.labels[v] - 1] += tube[v] > kTubeVesselness;
-  std::vector<bool> keep(parts.sizes.size());
-  for (std::size_t n = 0; n < keep.size(); ++n)
-    keep[n] = candidate[n] && static_cast<double>(tubular[n]) >=
-                                  kTubeFraction * static_cast<double>(parts.sizes[n]);
+                 kVesselScales, kHessianSupport_sigmas, float(kTubeVesselness), settle, *step5));
   auto step6 = subRange(progress, 0.95, 1.0);
   // Lumen voxels that noise pushed below the threshold are enclosed holes.
   return onBounds(parts.select(keep),
@@ -700,15 +719,44 @@ std::vector<Segment> presetSegments(PresetName preset) {
   return {presetSegment(preset)};
 }
 
-const RegionMask& PresetCache::bodyOutline(const ImageVolume& ct, Progress& progress) {
+void PresetCache::serve(const ImageVolume& ct) {
   const void* voxels = ct.bytes().data();
-  if (!body_ || voxels != voxels_ || !ct.geometry().sameGridAs(grid_)) {
-    body_.reset();  // a cancelled run leaves no half result behind
-    body_ = segmentation::bodyOutline(ct, progress);
-    voxels_ = voxels;
-    grid_ = ct.geometry();
-  }
+  if (voxels == voxels_ && ct.geometry().sameGridAs(grid_)) return;
+  body_.reset();
+  dense_.reset();
+  voxels_ = voxels;
+  grid_ = ct.geometry();
+}
+
+const RegionMask& PresetCache::bodyOutline(const ImageVolume& ct, Progress& progress) {
+  serve(ct);
+  // Assigned only when complete: a cancelled run leaves no half result behind.
+  if (!body_) body_ = segmentation::bodyOutline(ct, progress);
   return *body_;
+}
+
+// Bone: the components of >= 200 HU inside the body. The bone preset keeps those larger than a
+// speck; to the vessels preset bone is the components that hold cortex (>= 500 HU, Prokop &
+// Galanski 2003), so that cancellous bone (+300..+400 HU) is not taken for enhanced blood, while
+// a vessel enhanced beyond 200 HU (arterial phase) without cortex is not bone.
+const PresetCache::DenseBone& PresetCache::denseBone(const ImageVolume& ct, Progress& progress) {
+  serve(ct);
+  if (dense_) return *dense_;
+  auto step1 = subRange(progress, 0.0, 0.4);
+  const RegionMask& body = bodyOutline(ct, *step1);
+  auto step2 = subRange(progress, 0.4, 0.5);
+  const RegionMask dense = intersect(above(ct, kBoneThreshold_HU, *step2), body);
+  const RegionMask cortex = above(ct, kCortex_HU, noProgress());
+  auto step3 = subRange(progress, 0.5, 1.0);
+  const Components parts = components(dense, *step3);
+  const double voxel_ml = ct.geometry().spacing_mm.prod() / 1000.0;
+  std::vector<bool> large(parts.sizes.size()), cortical(parts.sizes.size(), false);
+  for (std::size_t n = 0; n < large.size(); ++n)
+    large[n] = static_cast<double>(parts.sizes[n]) * voxel_ml >= kBoneSpeck_ml;
+  for (std::size_t v = 0; v < parts.labels.size(); ++v)
+    if (parts.labels[v] != 0 && cortex.inside[v]) cortical[parts.labels[v] - 1] = true;
+  dense_ = DenseBone{parts.select(large), parts.select(cortical)};
+  return *dense_;
 }
 
 LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const Vec3> seeds_lps,
@@ -755,8 +803,11 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
     segment.layer = 0;
     segment.value = static_cast<std::uint16_t>(labels.segments().size() + 1);
     labels.addSegment(segment);
-    for (std::size_t v = 0; v < masks[n].inside.size(); ++v)
-      if (masks[n].inside[v]) layer[v] = segment.value;
+    const std::vector<std::uint8_t>& inside = masks[n].inside;
+    parallel::parallelFor({0, inside.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+      for (std::size_t v = chunk.begin; v < chunk.end; ++v)
+        if (inside[v]) layer[v] = segment.value;
+    });
   }
   progress.report(1.0, info.name);
   return labels;

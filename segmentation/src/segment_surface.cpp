@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,14 @@ constexpr double kCoarsenAboveTriangles = 16.0;
 constexpr double kBlockTriangles = 8.0;
 constexpr std::int64_t kMaxBlock = 8;
 constexpr double kCoarseVolumeTolerance = 0.01;
+// Pinched edges after topology-preserving decimation beyond which quadric decimation is not
+// tried (decimated()). Measured: a ball capped at 1000 triangles, a 1-2 voxel shell and the
+// full-size phantoms' models come out of vtkDecimatePro with 2 to 6 pinched edges, which quadric
+// decimation then closes; the vessel trees of the 512x512x600 abdomen phantom with 84 (of 26 000
+// triangles), and quadric decimation left 58, 13 and 17 pinched edges and holes at its three
+// reductions, and the builder kept the undecimated surface after 12 s of CPU in them
+// (docs/validation.md, "`model` speed").
+constexpr std::size_t kMaxPinchesForQuadric = 16;
 
 // The voxels of one label value: bounding box (inclusive) and count.
 struct VoxelBox {
@@ -66,6 +75,12 @@ struct VoxelBox {
     lo = {std::min(lo[0], i), std::min(lo[1], j), std::min(lo[2], k)};
     hi = {std::max(hi[0], i), std::max(hi[1], j), std::max(hi[2], k)};
     ++voxels;
+  }
+  void unite(const VoxelBox& other) {
+    if (other.voxels == 0) return;
+    for (int a = 0; a < 3; ++a)
+      lo[a] = std::min(lo[a], other.lo[a]), hi[a] = std::max(hi[a], other.hi[a]);
+    voxels += other.voxels;
   }
   double boxVoxels() const {
     return voxels == 0
@@ -97,22 +112,35 @@ void checkLayer(const LabelMap& labels, const Segment& segment) {
                 segment.name);
 }
 
-// The box of every label value of one layer, indexed by value, in one pass over the layer.
+// The box of every label value of one layer, indexed by value, in one pass over the layer,
+// slices in parallel (core/parallel.h; boxes and counts combine in slice order).
 std::vector<VoxelBox> boxesOfLayer(const LabelMap& labels, int layerIndex, Progress& progress) {
   const ImageGeometry& g = labels.geometry();
   const std::vector<std::uint16_t>& layer = labels.layer(layerIndex);
-  std::vector<VoxelBox> boxes;
-  std::size_t n = 0;
-  for (std::int64_t k = 0; k < g.size[2]; ++k) {
-    progress.check();
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i, ++n) {
-        const std::uint16_t value = layer[n];
-        if (value == 0) continue;
-        if (value >= boxes.size()) boxes.resize(value + std::size_t{1});
-        boxes[value].add(i, j, k);
-      }
-  }
+  using Boxes = std::vector<VoxelBox>;
+  Boxes boxes = parallel::parallelReduce(
+      {0, static_cast<std::size_t>(g.size[2])}, 8, Boxes{},
+      [&](parallel::IndexRange slices) {
+        Boxes found;
+        for (auto k = static_cast<std::int64_t>(slices.begin);
+             k < static_cast<std::int64_t>(slices.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const std::uint16_t* row = &layer[g.linearIndex(0, j, k)];
+            for (std::int64_t i = 0; i < g.size[0]; ++i) {
+              const std::uint16_t value = row[i];
+              if (value == 0) continue;
+              if (value >= found.size()) found.resize(value + std::size_t{1});
+              found[value].add(i, j, k);
+            }
+          }
+        return found;
+      },
+      [](Boxes total, const Boxes& part) {
+        if (part.size() > total.size()) total.resize(part.size());
+        for (std::size_t value = 0; value < part.size(); ++value) total[value].unite(part[value]);
+        return total;
+      },
+      progress, "Locating segments");
   progress.report(1.0, "Locating segments");
   return boxes;
 }
@@ -213,6 +241,11 @@ std::vector<std::array<std::uint32_t, 3>> trianglesOf(vtkPolyData* surface) {
 bool isClosed(vtkPolyData* surface) {
   return detail::isClosedManifold(trianglesOf(surface),
                                   static_cast<std::size_t>(surface->GetNumberOfPoints()));
+}
+
+std::optional<std::size_t> pinchedEdges(vtkPolyData* surface) {
+  return detail::pinchedEdges(trianglesOf(surface),
+                              static_cast<std::size_t>(surface->GetNumberOfPoints()));
 }
 
 // Six times the signed volume enclosed: positive when the triangles face outwards.
@@ -322,7 +355,10 @@ vtkSmartPointer<vtkPolyData> topologyPreservingDecimation(vtkPolyData* surface, 
 // should its result still not be closed, quadric decimation (Garland & Heckbert, SIGGRAPH 1997),
 // which at high reductions can collapse thin walls (skin, fat and muscle shells) into
 // non-manifold edges: such a surface is decimated again with half the reduction, twice, and is
-// otherwise left as it was.
+// otherwise left as it was. Not when the topology-preserving result is watertight but pinched
+// (two sheets meeting along an edge) in more than kMaxPinchesForQuadric places: then the shape
+// itself has sheets closer than the decimation error, and quadric decimation, which guards no
+// topology, pinches there too.
 vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, Progress& progress) {
   if (reduction <= 0.0) return surface;
   vtkSmartPointer<vtkPolyData> result =
@@ -330,6 +366,11 @@ vtkSmartPointer<vtkPolyData> decimated(vtkPolyData* surface, double reduction, P
   if (isClosed(result)) {
     progress.report(1.0, "Simplifying the surface");
     return result;
+  }
+  const std::optional<std::size_t> pinches = pinchedEdges(result);
+  if (pinches && *pinches > kMaxPinchesForQuadric) {
+    progress.report(1.0, "Simplifying the surface");
+    return surface;
   }
   auto quadric = subRange(progress, 0.5, 1.0);
   for (int attempt = 0; attempt < 3 && reduction > 0.0; ++attempt, reduction /= 2.0) {

@@ -24,4 +24,12 @@ void frangiVesselness(const float* image, const FloatGrid& grid, const std::uint
                       double sigmaMin_mm, double sigmaMax_mm, int scales, float* out,
                       Progress& progress);
 
+// The same at one scale sigma_mm, with the Hessian computed on a coarser grid where the voxels
+// are finer than sigma / kSamplesPerSigma (see vesselness_filter.cpp): the image averaged over
+// blocks of whole voxels about sigma / 2 wide, the Hessian of that, trilinearly interpolated
+// back to the voxels asked about. The result differs from the full-resolution Hessian by a few %
+// of the measure; the coarse grid holds up to ~100 times fewer voxels at the largest scales.
+void frangiVesselnessAtScale(const float* image, const FloatGrid& grid, const std::uint8_t* where,
+                             double sigma_mm, float* out, Progress& progress);
+
 }  // namespace twinplan::segmentation::detail

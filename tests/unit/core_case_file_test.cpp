@@ -21,6 +21,7 @@
 
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
+#include "twinplan/core/parallel.h"
 
 namespace twinplan {
 namespace {
@@ -517,6 +518,66 @@ TEST(CaseFile, NrrdPayloadIsAStandaloneNrrdFile) {
   EXPECT_EQ(z.avail_in, 0u);
   inflateEnd(&z);
   EXPECT_EQ(std::memcmp(raw.data(), voxels.data(), voxels.size()), 0);
+}
+
+// A volume of several MiB is deflated in 1 MiB pieces in parallel (case_gzip.cpp): the payload
+// must still be one standard gzip member that zlib's own inflate reads back exactly, the same
+// bytes on 1 thread as on all, and within 1 % of one sequential stream's size.
+TEST(CaseFile, LargeNrrdPayloadIsOneGzipStreamOnAnyThreadCount) {
+  TempDir dir;
+  Case twin = fullCase();
+  ImageVolume big(obliqueGeometry({256, 256, 40}), PixelType::Int16);  // 5 MiB: 5 pieces
+  std::uint32_t state = 777u;
+  std::size_t n = 0;
+  for (auto& v : big.voxels<std::int16_t>()) {
+    state = state * 1664525u + 1013904223u;
+    // CT-like: air outside a disc (runs of one value), noisy tissue inside.
+    const auto i = static_cast<double>(n % 256) - 128.0,
+               j = static_cast<double>(n / 256 % 256) - 128.0;
+    v = static_cast<std::int16_t>(i * i + j * j < 100.0 * 100.0 ? 40 + (state >> 27) : -1000);
+    ++n;
+  }
+  big.name = "Big";
+  twin.volumes.insert(twin.volumes.begin(), std::move(big));
+  const fs::path parallelFile = dir / "parallel.twinplan", serialFile = dir / "serial.twinplan";
+  saveCase(twin, parallelFile);
+  {
+    const parallel::ThreadLimit oneThread(1);
+    saveCase(twin, serialFile);
+  }
+  const std::string nrrd =
+      readEntry(parallelFile, readManifest(parallelFile)["volumes"][0]["entry"]);
+  EXPECT_EQ(readEntry(serialFile, readManifest(serialFile)["volumes"][0]["entry"]), nrrd);
+  const std::size_t dataStart = nrrd.find("\n\n") + 2;
+  const auto& voxels = twin.volumes[0].bytes();
+  std::string raw(voxels.size() + 16, '\0');
+  z_stream z{};
+  ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(nrrd.data() + dataStart));
+  z.avail_in = static_cast<uInt>(nrrd.size() - dataStart);
+  z.next_out = reinterpret_cast<Bytef*>(raw.data());
+  z.avail_out = static_cast<uInt>(raw.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);  // also checks the CRC-32 and length
+  EXPECT_EQ(z.total_out, voxels.size());
+  EXPECT_EQ(z.avail_in, 0u);
+  inflateEnd(&z);
+  EXPECT_EQ(std::memcmp(raw.data(), voxels.data(), voxels.size()), 0);
+  // One sequential gzip stream at the same level, for the size.
+  z_stream whole{};
+  ASSERT_EQ(deflateInit2(&whole, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string once(deflateBound(&whole, static_cast<uLong>(voxels.size())), '\0');
+  whole.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(voxels.data()));
+  whole.avail_in = static_cast<uInt>(voxels.size());
+  whole.next_out = reinterpret_cast<Bytef*>(once.data());
+  whole.avail_out = static_cast<uInt>(once.size());
+  ASSERT_EQ(deflate(&whole, Z_FINISH), Z_STREAM_END);
+  const auto sequentialBytes = static_cast<double>(whole.total_out);
+  deflateEnd(&whole);
+  EXPECT_LE(static_cast<double>(nrrd.size() - dataStart), 1.01 * sequentialBytes);
+  // And it loads back.
+  const Case loaded = loadCase(parallelFile);
+  ASSERT_EQ(loaded.volumes[0].bytes().size(), voxels.size());
+  EXPECT_EQ(std::memcmp(loaded.volumes[0].bytes().data(), voxels.data(), voxels.size()), 0);
 }
 
 TEST(CaseFile, PlyPayloadIsBinaryLittleEndianPly) {

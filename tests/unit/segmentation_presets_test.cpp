@@ -461,6 +461,38 @@ TEST(SegmentationPresets, PresetsOnOneVolumeShareOneBodyOutline) {
   EXPECT_LT(cutBody.count(), result(body).count() * 3 / 4);
 }
 
+TEST(SegmentationPresets, BoneAndVesselsShareOneComponentsPassOfDenseTissue) {
+  const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
+  // The dense-tissue components are labelled once: count the runs of ITK's step "Connected
+  // components" in the reports (a run reports several times).
+  int labellings = 0;
+  std::string last;
+  CallbackProgress counting([&](double, std::string_view step) {
+    labellings += step == "Connected components" && last != step;
+    last = step;
+  });
+  PresetCache cache;
+  const LabelMap bone = runPreset(ct, PresetName::Bone, {}, cache, counting);
+  const int afterBone = labellings;
+  EXPECT_GT(afterBone, 0);
+  const LabelMap vessels = runPreset(ct, PresetName::Vessels, {}, cache, counting);
+  // Vessels labels its blood components once more, but not the dense tissue again.
+  EXPECT_EQ(labellings, afterBone + 1) << "vessels labelled the dense tissue again";
+  // The same masks as the presets run on their own; vessels keeps its measured 5061 voxels.
+  EXPECT_EQ(bone.layer(0), runPreset(ct, PresetName::Bone, {}).layer(0));
+  EXPECT_EQ(vessels.layer(0), runPreset(ct, PresetName::Vessels, {}).layer(0));
+  EXPECT_EQ(result(vessels).count(), 5061u);
+  // Cortical bone (components holding >= 500 HU) lies within the bone preset's components
+  // larger than a speck or is a speck itself: every bone voxel of >= 500 HU is cortical.
+  const PresetCache::DenseBone& dense = cache.denseBone(ct);
+  const auto hu = ct.voxels<std::int16_t>();
+  std::size_t denseCortex = 0, missed = 0;
+  for (std::size_t v = 0; v < hu.size(); ++v)
+    if (dense.bone.inside[v] && hu[v] >= 500) ++denseCortex, missed += !dense.cortical.inside[v];
+  EXPECT_GT(denseCortex, 0u);
+  EXPECT_EQ(missed, 0u);
+}
+
 TEST(SegmentationPresets, VesselsReportInOrderAndCancelInTheHessian) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
   test::RecordingProgress recorded;

@@ -48,7 +48,8 @@ LabelMap runPreset(const ImageVolume& volume, PresetName preset, std::span<const
                    Progress& progress = noProgress());
 
 // What presets run one after the other on the same volume share: the CT body outline, which
-// body, bone, lungs and vessels all start from (about 3 s CPU each at 512x512x600), computed
+// body, bone, lungs and vessels all start from (about 3 s CPU each at 512x512x600), and the
+// connected components of dense tissue that bone and vessels both select from, each computed
 // once. A cache serves the one volume it was first used with (same voxel buffer and grid); used
 // with another it starts again. Do not change the volume's voxels while the cache is in use.
 class PresetCache {
@@ -56,10 +57,20 @@ class PresetCache {
   // The body outline of `ct` (the body preset's mask), computed on first use.
   const RegionMask& bodyOutline(const ImageVolume& ct, Progress& progress = noProgress());
 
+  // The components of bone-dense voxels inside the body outline, two ways: those larger than a
+  // speck (the bone preset's mask) and those holding cortex (bone to the vessels preset).
+  struct DenseBone {
+    RegionMask bone, cortical;
+  };
+  const DenseBone& denseBone(const ImageVolume& ct, Progress& progress = noProgress());
+
  private:
+  void serve(const ImageVolume& ct);  // forgets what it holds when `ct` is another volume
+
   const void* voxels_ = nullptr;
   ImageGeometry grid_;
   std::optional<RegionMask> body_;
+  std::optional<DenseBone> dense_;
 };
 
 // runPreset with intermediate results shared through `cache` (model runs several presets).
