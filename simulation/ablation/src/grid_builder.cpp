@@ -1,5 +1,6 @@
 #include "twinplan/ablation/grid_builder.h"
 
+#include <Eigen/LU>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

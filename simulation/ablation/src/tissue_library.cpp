@@ -136,10 +136,12 @@ TissueLibrary parseTissueLibrary(std::string_view jsonText, std::string_view sou
     tissues.push_back(std::move(t));
   }
   std::map<std::string, std::string> aliases;
-  for (const auto& [alias, target] : doc.value("aliases", json::object()).items()) {
-    if (!target.is_string())
-      corrupt(source, "alias \"" + alias + "\" must name a tissue.", "aliases." + alias);
-    aliases[alias] = target.get<std::string>();
+  const json aliasList = doc.value("aliases", json::object());
+  for (auto entry = aliasList.begin(); entry != aliasList.end(); ++entry) {
+    if (!entry.value().is_string())
+      corrupt(source, "alias \"" + entry.key() + "\" must name a tissue.",
+              "aliases." + entry.key());
+    aliases[entry.key()] = entry.value().get<std::string>();
   }
   TissueLibrary library(std::move(tissues), aliases);
   for (const auto& [alias, target] : aliases) {
