@@ -1,0 +1,129 @@
+#pragma once
+// The time stepper of thermal ablation (issue #17 item 2): Pennes bioheat
+//   rho c dT/dt = div(k(T) grad T) + w(T, Omega) rho_b c_b (T_a - T) + Q_source
+// on an AblationGrid by finite volumes (7-point stencil, harmonic-mean face conductivities),
+// backward Euler in time (unconditionally stable, so 5 s steps are fine), temperature-dependent
+// conductivity and perfusion lagged per step, the device's held (cooled) voxels and flowing
+// blood in large vessels as Dirichlet voxels, and damage by Arrhenius and CEM43.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "twinplan/ablation/ablation_grid.h"
+#include "twinplan/ablation/heat_source.h"
+#include "twinplan/ablation/thermal_damage.h"
+#include "twinplan/core/progress.h"
+#include "twinplan/core/scalar_field.h"
+
+namespace twinplan::ablation {
+
+// Which voxels make the ablation zone.
+enum class AblationCriterion {
+  ArrheniusDamage,     // Omega >= damageThreshold (1: 63 % of cells dead; Chang & Nguyen 2004)
+  MaximumTemperature,  // T_max >= maximumTemperatureThreshold_degC (50 or 60 degC isotherms)
+  Cem43,               // CEM43 >= cem43Threshold_min (240 min; Sapareto & Dewey 1984)
+};
+
+struct BioheatParameters {
+  // Treatment time and implicit step (backward Euler is stable at any step; 5 s keeps the time
+  // discretisation error of a 10-minute RF ablation's zone under a voxel).
+  double duration_s = 600.0;
+  double timeStep_s = 5.0;
+
+  // Arterial blood and body temperature: the initial temperature, the temperature of the box
+  // faces (held there, far from the probe) and of the blood in the Pennes and vessel terms.
+  double arterialTemperature_degC = kBodyTemperature_degC;
+
+  // Blood, IT'IS Foundation tissue properties database v4.1 (2022), "Blood": density
+  // 1050 kg/m3, heat capacity 3617 J/(kg K), thermal conductivity 0.52 W/(m K); dynamic
+  // viscosity 3.5e-3 Pa s (IT'IS "Blood" viscosity, high shear rate).
+  double bloodDensity_kg_m3 = 1050.0;
+  double bloodHeatCapacity_J_kgK = 3617.0;
+  double bloodThermalConductivity_W_mK = 0.52;
+  double bloodViscosity_Pa_s = 3.5e-3;
+  // The length of vessel wall the ablation heats, for the mean Nusselt number of thermally
+  // developing laminar flow (VDI Heat Atlas 2010, G1 eq. 12: Levesque term over length L).
+  // 30 mm: the order of an RF/microwave zone's diameter.
+  double vesselHeatedLength_mm = 30.0;
+
+  PerfusionShutdown perfusionShutdown = PerfusionShutdown::AtOmegaOne;
+
+  // Picard passes per step for the temperature-dependent conductivity and perfusion: 1 lags
+  // them at the step's start temperature; 2 re-evaluates them at the first pass's result.
+  int picardPasses = 1;
+
+  // Points (LPS mm) whose temperature is recorded after every step. Each must lie in the grid.
+  std::vector<Vec3> recordedPoints_lps;
+
+  AblationCriterion zoneCriterion = AblationCriterion::ArrheniusDamage;
+  double damageThreshold = 1.0;
+  double maximumTemperatureThreshold_degC = 60.0;
+  double cem43Threshold_min = 240.0;
+
+  // The linear solver: preconditioned conjugate gradients stop when no voxel's Jacobi
+  // correction exceeds this (K), or after maxSolverIterations (then Error(Internal)).
+  double solverTolerance_K = 1e-4;
+  int maxSolverIterations = 2000;
+
+  // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
+  void validate() const;
+  // The same plus the points' positions on this grid and the grid's own consistency.
+  void validate(const AblationGrid& grid) const;
+};
+
+// A recorded point's temperature after every step (AblationResult::time_s).
+struct TemperatureHistory {
+  Vec3 p_lps = Vec3::Zero();
+  std::vector<float> temperature_degC;
+};
+
+// Long and short axes of an ablation zone.
+struct ZoneAxes {
+  double long_mm = 0.0;              // extent along the long axis
+  std::array<double, 2> short_mm{};  // extents along the two axes across it, larger first
+  Vec3 longAxis = Vec3::UnitZ();     // unit vector (LPS)
+  Vec3 centre_lps = Vec3::Zero();    // the zone's centroid
+};
+
+struct AblationResult {
+  ScalarField finalTemperature;    // degC at duration_s
+  ScalarField maximumTemperature;  // degC, over the treatment
+  ScalarField damage;              // Arrhenius Omega, dimensionless
+  ScalarField cem43;               // cumulative equivalent minutes at 43 degC
+
+  // The end of every step (s) and the recorded points' temperatures then.
+  std::vector<double> time_s;
+  std::vector<TemperatureHistory> recorded;
+  // The source's electrical power for each step (HeatSource::deliveredPower_W) and its sum
+  // over the steps times the step (J).
+  std::vector<double> deliveredPower_W;
+  double deliveredEnergy_J = 0.0;
+
+  // The ablation zone (1 inside, 0 outside; one per voxel, i fastest) by the chosen criterion.
+  std::vector<std::uint8_t> ablationZone;
+  double zoneVolume_ml = 0.0;
+  ZoneAxes zoneAxes;
+
+  // Solver statistics, for benchmarks and the treatment log.
+  int steps = 0;
+  long long solverIterations = 0;
+};
+
+// Runs the treatment: duration_s in steps of timeStep_s (the last step shortened to end on
+// duration_s). Reports progress per step and throws Cancelled when asked.
+AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
+                                const BioheatParameters& parameters,
+                                Progress& progress = noProgress());
+
+// The zone by `criterion` from the result's fields (so a caller can re-threshold a result).
+std::vector<std::uint8_t> ablationZone(const AblationResult& result,
+                                       const BioheatParameters& parameters);
+// Volume (ml) of the zone's voxels.
+double zoneVolume_ml(const std::vector<std::uint8_t>& zone, const ImageGeometry& geometry);
+// Long and short axes: extents of the zone's voxels (plus one voxel) along the principal axes
+// of their positions; when probeAxis is given (non-zero), the long axis is the probe's and the
+// short axes the principal axes of the zone across it.
+ZoneAxes measureZoneAxes(const std::vector<std::uint8_t>& zone, const ImageGeometry& geometry,
+                         const Vec3& probeAxis = Vec3::Zero());
+
+}  // namespace twinplan::ablation

@@ -1,0 +1,223 @@
+// The bioheat time stepper: sources, the active box, the backward-Euler solve, damage and
+// records per step (bioheat.h).
+#include "twinplan/ablation/bioheat.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "bioheat_step.h"
+#include "stencil_solver.h"
+#include "twinplan/ablation/vessel_heat_sink.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation {
+namespace {
+
+using detail::Box;
+using detail::StepInputs;
+using detail::TissueCoefficients;
+
+// A voxel counts as warmed (and its neighbourhood is solved) once it deviates from arterial
+// temperature by ten times the solver tolerance; below that the solver's own error dominates.
+constexpr double kWarmThresholdTolerances = 10.0;
+
+std::vector<TissueCoefficients> tissueCoefficients(const AblationGrid& grid,
+                                                   const BioheatParameters& p) {
+  std::vector<TissueCoefficients> coefficients;
+  for (const TissueProperties& t : grid.tissues)
+    coefficients.push_back({t.density_kg_m3 * t.heatCapacity_J_kgK, t.thermalConductivity_W_mK,
+                            t.thermalConductivityCoefficient_per_K,
+                            t.perfusion_per_s * p.bloodDensity_kg_m3 * p.bloodHeatCapacity_J_kgK,
+                            t.arrheniusFrequencyFactor_per_s, t.arrheniusActivationEnergy_J_mol});
+  return coefficients;
+}
+
+// Voxels beyond the warmed region that one step can reach: the backward-Euler resolvent decays
+// over sqrt(k dt / (rho c h^2)) voxels; three such lengths plus two voxels keep the truncation
+// error at the box's faces well under the warm threshold.
+std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
+                       const BioheatParameters& p) {
+  double diffusionNumber = 0.0;
+  const double h_m = grid.voxelSize_m();
+  for (const TissueCoefficients& t : tissues) {
+    const double kMax = std::max(t.conductivityAt(100.0), t.conductivity_W_mK);
+    diffusionNumber = std::max(diffusionNumber,
+                               kMax * p.timeStep_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
+  }
+  return 2 + std::int64_t(std::ceil(3.0 * std::sqrt(diffusionNumber)));
+}
+
+// The fields a simulation keeps over the grid while it runs.
+// The source sees `state` (time, temperature, damage) as the solver advances it.
+struct RunningFields {
+  ThermalState state;
+  std::vector<float> maximum_degC, cem43_min;
+};
+
+bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
+         k < box.hi[2];
+}
+
+// Writes the box's new deviations into the grid's temperature and adds the step's damage and
+// CEM43 everywhere: at the step's mean temperature inside the box, at arterial temperature (the
+// tissue's own rate, precomputed) outside it.
+void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
+                   const std::vector<TissueCoefficients>& tissues, const Box& box,
+                   const std::vector<float>& deviation, double step_s, RunningFields& f) {
+  const ImageGeometry& g = grid.geometry;
+  const double arterial = p.arterialTemperature_degC;
+  std::vector<double> restingDamage;
+  for (const TissueCoefficients& t : tissues)
+    restingDamage.push_back(arrheniusIncrement(t.arrheniusFactor_per_s, t.activationEnergy_J_mol,
+                                               arterial, arterial, step_s));
+  const double restingCem43 = cem43Increment_min(arterial, step_s);
+  parallel::parallelFor({0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange planes) {
+    for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
+      for (std::int64_t j = 0; j < g.size[1]; ++j)
+        for (std::int64_t i = 0; i < g.size[0]; ++i) {
+          const std::size_t v = g.linearIndex(i, j, k);
+          if (!inBox(box, i, j, k)) {
+            f.state.damage[v] += static_cast<float>(restingDamage[grid.tissue[v]]);
+            f.cem43_min[v] += static_cast<float>(restingCem43);
+            continue;
+          }
+          const std::size_t n =
+              std::size_t((i - box.lo[0]) +
+                          box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
+          const double start = f.state.temperature_degC[v], end = arterial + deviation[n];
+          const TissueCoefficients& t = tissues[grid.tissue[v]];
+          f.state.damage[v] += static_cast<float>(arrheniusIncrement(
+              t.arrheniusFactor_per_s, t.activationEnergy_J_mol, start, end, step_s));
+          f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
+          f.state.temperature_degC[v] = static_cast<float>(end);
+          f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
+        }
+  });
+}
+
+// Trilinear interpolation of the temperature at p_lps (inside the grid, checked by validate).
+float temperatureAt(const ImageGeometry& g, const std::vector<float>& temperature,
+                    const Vec3& p_lps) {
+  const Vec3 ijk = g.lpsToIndex(p_lps);
+  std::int64_t base[3];
+  double weight[3];
+  for (int a = 0; a < 3; ++a) {
+    const double c = std::clamp(ijk[a], 0.0, double(g.size[a] - 1));
+    base[a] = std::min<std::int64_t>(std::int64_t(std::floor(c)), g.size[a] - 2);
+    weight[a] = c - double(base[a]);
+  }
+  double value = 0.0;
+  for (int corner = 0; corner < 8; ++corner) {
+    const int di = corner & 1, dj = (corner >> 1) & 1, dk = (corner >> 2) & 1;
+    const double w = (di ? weight[0] : 1 - weight[0]) * (dj ? weight[1] : 1 - weight[1]) *
+                     (dk ? weight[2] : 1 - weight[2]);
+    value += w * temperature[g.linearIndex(base[0] + di, base[1] + dj, base[2] + dk)];
+  }
+  return static_cast<float>(value);
+}
+
+ScalarField field(const ImageGeometry& g, std::string name, std::string quantity, std::string unit,
+                  std::vector<float> values) {
+  return {std::move(name), std::move(quantity), std::move(unit), g, std::move(values)};
+}
+
+// Asks the source for the step's power and held voxels, and checks what it returns.
+void querySource(const AblationGrid& grid, HeatSource& source, const ThermalState& state,
+                 double step_s, std::vector<float>& power_W_m3,
+                 std::vector<HeldTemperature>& held) {
+  source.depositedPower(grid, state, step_s, power_W_m3);
+  const std::size_t voxels = grid.geometry.voxelCount();
+  if (power_W_m3.size() != voxels)
+    throw Error(ErrorKind::Internal,
+                "The heat source returned " + std::to_string(power_W_m3.size()) +
+                    " power values for a grid of " + std::to_string(voxels) + " voxels.",
+                "HeatSource::depositedPower");
+  held = source.heldTemperatures(grid, state);
+  for (const HeldTemperature& h : held)
+    if (h.voxel >= voxels || !std::isfinite(h.temperature_degC))
+      throw Error(ErrorKind::Internal,
+                  "The heat source holds a voxel outside the grid or at a temperature that is "
+                  "not a number.",
+                  "HeatSource::heldTemperatures");
+}
+
+// One step: the box, the solve (Picard passes), then the fields.
+long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
+                      std::int64_t margin, Box& box, RunningFields& fields, Progress& progress) {
+  const BioheatParameters& p = *in.parameters;
+  box = detail::activeBox(in, box, kWarmThresholdTolerances * p.solverTolerance_K, margin);
+  std::vector<float> deviation;
+  long long iterations = 0;
+  if (box.voxelCount() > 0) {
+    std::vector<float> lag = detail::gatherDeviation(in, box);
+    detail::StencilSystem system;
+    for (int pass = 0; pass < p.picardPasses; ++pass) {
+      detail::buildStepSystem(in, box, lag, system, deviation);
+      if (pass > 0) deviation = lag;  // warm start from the previous pass
+      iterations += detail::solveConjugateGradient(system, deviation, p.solverTolerance_K,
+                                                   p.maxSolverIterations, progress)
+                        .iterations;
+      lag = deviation;
+    }
+  }
+  advanceFields(*in.grid, p, tissues, box, deviation, in.step_s, fields);
+  return iterations;
+}
+
+}  // namespace
+
+AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
+                                const BioheatParameters& p, Progress& progress) {
+  p.validate(grid);
+  progress.check();
+  const ImageGeometry& g = grid.geometry;
+  const std::vector<TissueCoefficients> tissues = tissueCoefficients(grid, p);
+  const std::vector<float> wall = vesselWallCoefficients(grid, p);
+  const std::int64_t margin = boxMargin(grid, tissues, p);
+  const auto arterial = static_cast<float>(p.arterialTemperature_degC);
+  RunningFields fields;
+  ThermalState& state = fields.state;
+  state.temperature_degC.assign(g.voxelCount(), arterial);
+  state.damage.assign(g.voxelCount(), 0.0f);
+  fields.maximum_degC.assign(g.voxelCount(), arterial);
+  fields.cem43_min.assign(g.voxelCount(), 0.0f);
+  AblationResult result;
+  for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
+  const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
+  std::vector<float> power_W_m3;
+  std::vector<HeldTemperature> held;
+  Box box;
+  for (std::int64_t step = 0; step < steps; ++step) {
+    const double step_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
+    querySource(grid, source, state, step_s, power_W_m3, held);
+    const StepInputs in{&grid,         &p,          &tissues, &wall, &state.temperature_degC,
+                        &state.damage, &power_W_m3, &held,    step_s};
+    result.solverIterations += advanceStep(in, tissues, margin, box, fields, progress);
+    state.time_s += step_s;
+    result.time_s.push_back(state.time_s);
+    result.deliveredPower_W.push_back(source.deliveredPower_W());
+    result.deliveredEnergy_J += source.deliveredPower_W() * step_s;
+    for (TemperatureHistory& history : result.recorded)
+      history.temperature_degC.push_back(temperatureAt(g, state.temperature_degC, history.p_lps));
+    ++result.steps;
+    progress.report(double(step + 1) / double(steps), "Bioheat");
+    progress.check();
+  }
+  const std::string at = std::to_string(int(std::lround(p.duration_s))) + " s";
+  result.finalTemperature = field(g, "Temperature at " + at, "temperature", units::kDegreeCelsius,
+                                  std::move(state.temperature_degC));
+  result.maximumTemperature = field(g, "Maximum temperature", "temperature", units::kDegreeCelsius,
+                                    std::move(fields.maximum_degC));
+  result.damage = field(g, "Arrhenius damage (Omega)", "damage", units::kDimensionless,
+                        std::move(state.damage));
+  result.cem43 = field(g, "CEM43", "thermal dose", "min", std::move(fields.cem43_min));
+  result.ablationZone = ablationZone(result, p);
+  result.zoneVolume_ml = zoneVolume_ml(result.ablationZone, g);
+  result.zoneAxes = measureZoneAxes(result.ablationZone, g);
+  return result;
+}
+
+}  // namespace twinplan::ablation

@@ -1,0 +1,49 @@
+#pragma once
+// One backward-Euler step of Pennes bioheat on the active box (bioheat.cpp drives the steps).
+#include <vector>
+
+#include "stencil_solver.h"
+#include "twinplan/ablation/bioheat.h"
+
+namespace twinplan::ablation::detail {
+
+// Per-tissue constants of the step, in SI units.
+struct TissueCoefficients {
+  double heatCapacityPerVolume_J_m3K = 0.0;  // rho c
+  double conductivity_W_mK = 0.0;            // k at 37 degC
+  double conductivityCoefficient_per_K = 0.0;
+  double perfusionSink_W_m3K = 0.0;  // w rho_b c_b
+  double arrheniusFactor_per_s = 0.0;
+  double activationEnergy_J_mol = 0.0;
+  double conductivityAt(double temperature_degC) const;
+};
+
+// What the step's system is built from; full-grid arrays unless said otherwise.
+struct StepInputs {
+  const AblationGrid* grid = nullptr;
+  const BioheatParameters* parameters = nullptr;
+  const std::vector<TissueCoefficients>* tissues = nullptr;
+  const std::vector<float>* wallCoefficient_W_m2K = nullptr;  // empty without vessels
+  const std::vector<float>* temperature_degC = nullptr;       // at the step's start
+  const std::vector<float>* damage = nullptr;                 // at the step's start
+  const std::vector<float>* power_W_m3 = nullptr;
+  const std::vector<HeldTemperature>* held = nullptr;
+  double step_s = 0.0;
+};
+
+// The box of voxels whose temperature can change this step: every voxel of `previous` that
+// deviates from the arterial temperature by more than threshold_K, every heated voxel and every
+// held voxel away from it, grown by margin voxels and clipped to the grid. Empty (all zero) when
+// nothing deviates.
+Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin);
+
+// The system on `box` with conductivity and perfusion evaluated at lagDeviation_K (the box's
+// deviations from the arterial temperature), and the warm start and Dirichlet values in
+// `deviation`.
+void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+                     StencilSystem& system, std::vector<float>& deviation);
+
+// The box's deviations from the arterial temperature at the step's start.
+std::vector<float> gatherDeviation(const StepInputs& in, const Box& box);
+
+}  // namespace twinplan::ablation::detail

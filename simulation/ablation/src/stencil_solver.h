@@ -1,0 +1,55 @@
+#pragma once
+// The linear system of one backward-Euler step on a box of the grid, and its solver:
+// a symmetric 7-point stencil applied matrix-free, solved by conjugate gradients with the Jacobi
+// preconditioner. Dirichlet voxels (held, blood) are masked out of the Krylov space, so the
+// operator stays symmetric positive definite on the free voxels.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "twinplan/core/progress.h"
+
+namespace twinplan::ablation::detail {
+
+// A sub-box of the grid: voxels lo..hi-1 on each axis.
+struct Box {
+  std::array<std::int64_t, 3> lo{0, 0, 0};
+  std::array<std::int64_t, 3> hi{0, 0, 0};
+  std::int64_t extent(int axis) const { return hi[axis] - lo[axis]; }
+  std::size_t voxelCount() const {
+    return static_cast<std::size_t>(extent(0) * extent(1) * extent(2));
+  }
+  bool operator==(const Box&) const = default;
+};
+
+// A x = b on the box, in deviations from the arterial temperature (K), per unit volume
+// (W/(m3 K) and W/m3). Local voxel n = i + nx * (j + ny * k).
+struct StencilSystem {
+  std::int64_t nx = 0, ny = 0, nz = 0;
+  std::vector<float> diagonal;  // storage + perfusion + every face's conductance
+  // The conductance of the face to the +x, +y, +z neighbour inside the box (0 on the box's far
+  // faces: what lies beyond is held at zero deviation, so it only adds to the diagonal).
+  std::vector<float> faceX, faceY, faceZ;
+  std::vector<float> rightHandSide;  // storage * previous deviation + source
+  std::vector<float> isFree;         // 1 for an unknown voxel, 0 for a Dirichlet one
+
+  std::size_t size() const { return diagonal.size(); }
+  void resize(std::int64_t nx, std::int64_t ny, std::int64_t nz);
+};
+
+struct SolveStatistics {
+  int iterations = 0;
+  double largestCorrection_K = 0.0;
+};
+
+// Solves in place: `deviation` holds the warm start (and the Dirichlet values, which it keeps).
+// Stops when no free voxel's Jacobi correction exceeds tolerance_K; throws Error(Internal)
+// after maxIterations. Deterministic for any thread count. Polls `progress` for cancel.
+SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<float>& deviation,
+                                       double tolerance_K, int maxIterations, Progress& progress);
+
+// y = A x on the box (Dirichlet rows included: used for the initial residual).
+void applyStencil(const StencilSystem& system, const std::vector<float>& x, std::vector<float>& y);
+
+}  // namespace twinplan::ablation::detail
