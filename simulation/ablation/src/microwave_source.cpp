@@ -1,5 +1,6 @@
 #include "twinplan/ablation/microwave_source.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -81,8 +82,10 @@ MicrowaveSource::MicrowaveSource(const AblationGrid& grid, const AblationDevice&
                     "' lies outside the simulation grid; place the tip inside the grid.",
                 device.id);
   }
-  const std::size_t feedVoxel =
-      g.linearIndex(std::lround(feedIjk.x()), std::lround(feedIjk.y()), std::lround(feedIjk.z()));
+  auto nearest = [&](int d) {
+    return std::clamp<std::int64_t>(std::int64_t(std::floor(feedIjk[d] + 0.5)), 0, g.size[d] - 1);
+  };
+  const std::size_t feedVoxel = g.linearIndex(nearest(0), nearest(1), nearest(2));
   const Dielectric atFeed = dielectricAt(grid.tissueAt(feedVoxel), settings_.frequency_Hz);
   alpha_per_m_ = attenuationConstant_per_m(atFeed.relativePermittivity, atFeed.conductivity_S_m,
                                            settings_.frequency_Hz);

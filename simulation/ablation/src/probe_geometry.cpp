@@ -1,5 +1,6 @@
 #include "twinplan/ablation/probe_geometry.h"
 
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -68,9 +69,11 @@ void addSegmentVoxels(const ImageGeometry& g, const ProbeSegment& s,
     const Vec3 p = s.from_lps + (s.to_lps - s.from_lps) * (double(n) / samples);
     const Vec3 ijk = g.lpsToIndex(p);
     if (!g.contains(ijk)) continue;
-    voxels.push_back(g.linearIndex(std::int64_t(std::lround(ijk.x())),
-                                   std::int64_t(std::lround(ijk.y())),
-                                   std::int64_t(std::lround(ijk.z()))));
+    // floor(x + 0.5), not lround: contains() admits -0.5, which lround takes to -1.
+    auto nearest = [&](int d) {
+      return std::clamp<std::int64_t>(std::int64_t(std::floor(ijk[d] + 0.5)), 0, g.size[d] - 1);
+    };
+    voxels.push_back(g.linearIndex(nearest(0), nearest(1), nearest(2)));
   }
 }
 
