@@ -5,6 +5,7 @@
 // optionally exports the temperature and damage fields as NRRD. Every input is checked before
 // the simulation starts, and the export is written to a staging folder first, so a failure
 // leaves nothing half-written.
+#include <algorithm>
 #include <sstream>
 
 #include "job_kinds.h"
@@ -129,6 +130,19 @@ class AblateJob final : public Job {
     const ablation::AblationGrid grid =
         ablation::buildAblationGrid(twin, ct_, probe_, grid_, *building, &notes);
 
+    // The tumour must reach the grid, or coverage means nothing: refuse before simulating.
+    std::vector<std::uint8_t> tumourOnGrid;
+    if (tumour) {
+      tumourOnGrid =
+          ablation::segmentOnGrid(twin.labelMaps[tumour->labelMap], tumour->segment, grid.geometry);
+      if (std::find(tumourOnGrid.begin(), tumourOnGrid.end(), 1) == tumourOnGrid.end())
+        throw Error(ErrorKind::InvalidInput,
+                    "The tumour \"" + tumour_ +
+                        "\" has no voxel in the simulated box around the tip; place the tip at "
+                        "the tumour or enlarge the box.",
+                    "parameters.tumour");
+    }
+
     ablation::BioheatParameters bioheat;
     bioheat.duration_s = duration_s_;
     bioheat.timeStep_s = timeStep_s_;
@@ -139,7 +153,7 @@ class AblateJob final : public Job {
 
     auto measuring = subRange(progress, 0.92, 0.96);
     json report = zoneReport(grid, result, notes);
-    if (tumour) report.update(tumourReport(twin, *tumour, grid, result, *measuring));
+    if (tumour) report.update(tumourReport(tumourOnGrid, grid, result, *measuring));
     report["critical_damage"] = damageReport(twin, tumour, grid, result);
     if (!export_.empty()) report["exported"] = exportFields(result);
     progress.report(1.0, "Ablation");
@@ -221,10 +235,8 @@ class AblateJob final : public Job {
             {"steps", result.steps}};
   }
 
-  json tumourReport(const Case& twin, const TumourRef& ref, const ablation::AblationGrid& grid,
+  json tumourReport(const std::vector<std::uint8_t>& tumour, const ablation::AblationGrid& grid,
                     const ablation::AblationResult& result, Progress& progress) const {
-    const std::vector<std::uint8_t> tumour =
-        ablation::segmentOnGrid(twin.labelMaps[ref.labelMap], ref.segment, grid.geometry);
     const ablation::TumourCoverage c =
         ablation::tumourCoverage(result.ablationZone, tumour, grid.geometry, margin_mm_, progress);
     return {{"tumour", tumour_},

@@ -160,6 +160,11 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
   e = runJson(c + " --device rf-cooled-3cm --tumour Tumor" + kProbe + kQuick + exportTo, 4);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("Tumour 2"), std::string::npos)
       << e.dump();
+  // Tumour 1 lies at (-45, -45, 45), 76 mm from the tip: outside a 40 mm box.
+  e = runJson(c + " --device rf-cooled-3cm --tumour \"Tumour 1\" --box 40" + kProbe + exportTo, 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("has no voxel in the simulated box"),
+            std::string::npos)
+      << e.dump();
   EXPECT_FALSE(fs::exists(out / "fields"));
   EXPECT_FALSE(fs::exists(out / "fields.partial"));
   EXPECT_EQ(runCommand(cli() + " ablate " + phantomCase().segmented.string() + " 2>&1").status, 3);
