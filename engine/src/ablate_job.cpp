@@ -99,6 +99,8 @@ class AblateJob final : public Job {
                   "parameters.duration_s");
     grid_.spacing_mm = p.number("spacing_mm", 1.0, -1e9, 1e9);
     grid_.boxSize_mm = p.number("boxSize_mm", 100.0, -1e9, 1e9);
+    // Centre the box on the device's active part, where the zone forms.
+    grid_.centreBehindTip_mm = std::min(device_->activeTipLength_mm / 2.0, grid_.boxSize_mm / 4.0);
     grid_.validate();
   }
 
@@ -228,6 +230,7 @@ class AblateJob final : public Job {
             {"delivered_energy_J", result.deliveredEnergy_J},
             {"zone_criterion", "Arrhenius damage Omega >= 1"},
             {"grid", geometryJson(grid.geometry)},
+            {"grid_centre_behind_tip_mm", grid_.centreBehindTip_mm},
             {"grid_clipped_to_ct", notes.clipped},
             {"tissue_volumes_ml", tissues},
             {"vessel_voxels", notes.vesselVoxels},

@@ -111,29 +111,34 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
   EXPECT_FALSE(fs::exists(out / "fields.partial"));
   const std::string reader =
       "/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/nrrd_field.py ";
-  const auto damage = runCommand(reader + (exportDir / "damage.nrrd").string() + " 1 20 20 20");
+  // The box is centred on the antenna's radiating section (10 mm behind the tip along the
+  // probe, +y here): the tip is voxel (20, 25, 20) of the 2 mm grid.
+  EXPECT_DOUBLE_EQ(r["grid_centre_behind_tip_mm"].get<double>(), 10.0);
+  EXPECT_EQ(r["grid"]["origin_lps"], json({-135.0, -40.0, 22.0}));
+  const auto damage = runCommand(reader + (exportDir / "damage.nrrd").string() + " 1 20 25 20");
   ASSERT_EQ(damage.status, 0) << damage.output;
   const json d = json::parse(damage.output);
   EXPECT_EQ(d["space"], "left-posterior-superior");
   EXPECT_EQ(d["sizes"], json({41, 41, 41}));
   EXPECT_EQ(d["origin"], r["grid"]["origin_lps"]);
   EXPECT_NEAR(d["at_or_above"].get<double>() * 8e-3, zone_ml, 1e-9);
-  EXPECT_GE(d["value_at"].get<double>(), 1.0);  // the tip (voxel 20, 20, 20) is ablated
+  EXPECT_GE(d["value_at"].get<double>(), 1.0);  // the tip is ablated
   const auto maxT =
-      runCommand(reader + (exportDir / "max_temperature.nrrd").string() + " 0 20 20 20");
+      runCommand(reader + (exportDir / "max_temperature.nrrd").string() + " 0 20 25 20");
   ASSERT_EQ(maxT.status, 0) << maxT.output;
   EXPECT_NEAR(json::parse(maxT.output)["max"].get<double>(),
               r["max_temperature_degC"].get<double>(), 1e-3);
 }
 
 TEST(CliAblate, ACaseWithoutSegmentsUsesTheHounsfieldClasses) {
+  // A shorter run: the RF potential is solved again as the tissue warms.
   const json r = runJson("ablate " + phantomCase().bare.string() + " --device rf-cooled-3cm" +
-                         kProbe + kQuick + " --power 50");
+                         kProbe + " --spacing 2 --box 60 --time 60 --power 50");
   ASSERT_TRUE(r.is_object());
   EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 50.0);
   EXPECT_GT(r["zone_volume_ml"].get<double>(), 0.0);
   // Enhanced liver and tumour (+40..+180 HU) are soft tissue; no organ, no vessel flow.
-  EXPECT_GT(r["tissue_volumes_ml"]["soft-tissue"].get<double>(), 100.0);
+  EXPECT_GT(r["tissue_volumes_ml"]["soft-tissue"].get<double>(), 100.0);  // of 226 ml
   EXPECT_FALSE(r["tissue_volumes_ml"].contains("liver"));
   EXPECT_EQ(r["vessel_voxels"], 0);
   EXPECT_TRUE(r["critical_damage"].empty());

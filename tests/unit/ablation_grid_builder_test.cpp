@@ -190,6 +190,18 @@ TEST(AblationGridBuilder, LocalRadiusOfCylindersIsTheirRadiusEverywhereInside) {
   }
 }
 
+TEST(AblationGridBuilder, TheBoxCanBeCentredBehindTheTipOnTheActivePart) {
+  // A probe from anterior (+y towards the tip): 15 mm behind the tip is 15 mm anterior.
+  const Vec3 tip = abdomen().tumours[1].centre_lps;
+  GridOptions options;
+  options.centreBehindTip_mm = 15.0;
+  const AblationGrid grid = buildAblationGrid(abdomen().twin, "", probeAt(tip), options);
+  EXPECT_TRUE(grid.geometry.indexToLps(Vec3(50, 50, 50)).isApprox(tip - Vec3(0, 15, 0)));
+  EXPECT_EQ(tissueIdAt(grid, tip), "tumour");
+  options.centreBehindTip_mm = 60.0;  // more than half the 100 mm box
+  EXPECT_THROW((void)buildAblationGrid(abdomen().twin, "", probeAt(tip), options), Error);
+}
+
 TEST(AblationGridBuilder, TheBoxIsClippedToTheImage) {
   // The CT spans x from -192 to +192 mm: a tip at x = -185 keeps 7.5 mm on its right side.
   GridNotes notes;

@@ -47,8 +47,9 @@ std::pair<Vec3, Vec3> lpsExtent(const ImageGeometry& g) {
   return {lo, hi};
 }
 
-// A cube of odd edge (the tip on a voxel centre) around the tip, clipped to the CT's extent.
-ImageGeometry boxAround(const Vec3& tip_lps, const GridOptions& options, const ImageGeometry& ct,
+// A cube of odd edge (its centre on a voxel centre) around centre_lps, clipped to the CT's
+// extent.
+ImageGeometry boxAround(const Vec3& centre_lps, const GridOptions& options, const ImageGeometry& ct,
                         bool& clipped) {
   const double h = options.spacing_mm;
   const std::int64_t half = std::llround(options.boxSize_mm / (2.0 * h));
@@ -57,7 +58,7 @@ ImageGeometry boxAround(const Vec3& tip_lps, const GridOptions& options, const I
   box.spacing_mm = Vec3::Constant(h);
   clipped = false;
   for (int a = 0; a < 3; ++a) {
-    const double first_mm = tip_lps[a] - double(half) * h;
+    const double first_mm = centre_lps[a] - double(half) * h;
     std::int64_t begin = 0, end = 2 * half + 1;
     begin = std::max<std::int64_t>(begin, std::llround(std::ceil((lo[a] - first_mm) / h - 1e-9)));
     end = std::min<std::int64_t>(end, std::llround(std::floor((hi[a] - first_mm) / h + 1e-9)) + 1);
@@ -207,6 +208,10 @@ void GridOptions::validate() const {
     throw Error(ErrorKind::InvalidInput,
                 "The simulation box must be 10 to 400 mm on a side (100 mm is the default).",
                 "boxSize_mm");
+  if (!(centreBehindTip_mm >= 0.0 && centreBehindTip_mm <= boxSize_mm / 2.0))
+    throw Error(ErrorKind::InvalidInput,
+                "The box centre must lie 0 to half the box size behind the tip.",
+                "centreBehindTip_mm");
   if (boxSize_mm / spacing_mm > 400.0)
     throw Error(ErrorKind::InvalidInput,
                 "The simulation box would have more than 400 voxels on a side; use a larger "
@@ -313,7 +318,8 @@ AblationGrid buildAblationGrid(const Case& twin, const std::string& ctVolume,
   validateTip(ct, probe.tip_lps);
   GridNotes notes;
   AblationGrid grid;
-  grid.geometry = boxAround(probe.tip_lps, options, ct.geometry(), notes.clipped);
+  const Vec3 centre_lps = probe.tip_lps - options.centreBehindTip_mm * probe.axis();
+  grid.geometry = boxAround(centre_lps, options, ct.geometry(), notes.clipped);
   const ImageGeometry& g = grid.geometry;
   progress.report(0.0, "Sampling the CT");
 

@@ -15,7 +15,8 @@
 //   (largest inscribed sphere on the grid's Euclidean distance map, Hildebrand & Ruegsegger
 //   1997) through the flow model of resources/tissues/vessel_flow.json (Murray's law anchored at
 //   the portal vein).
-// - The box is clipped to the CT's extent along LPS; a tip outside the CT is an error. Voxels of
+// - The box (centred on the tip or centreBehindTip_mm behind it) is clipped to the CT's extent
+//   along LPS; a tip outside the CT is an error. Voxels of
 //   the clipped box that still fall outside an oblique CT count as air.
 #include <cstdint>
 #include <string>
@@ -35,6 +36,11 @@ struct GridOptions {
   // and cooled RF (e.g. Lubner et al., J Vasc Interv Radiol 2010;21:S192-S203), so a 100 mm box
   // keeps 2 cm or more of unheated tissue around the largest zone; 10..400 mm accepted.
   double boxSize_mm = 100.0;
+  // How far behind the tip, along the probe (entry -> tip), the box is centred: half the
+  // device's active length centres it on the active part, where the zone forms (a cooled RF
+  // electrode's zone is centred on its 3 cm exposed tip). 0: on the tip, which is then a voxel
+  // centre. 0..boxSize_mm / 2 accepted.
+  double centreBehindTip_mm = 0.0;
   void validate() const;  // throws Error(InvalidInput) naming the member
 };
 
