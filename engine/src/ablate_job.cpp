@@ -10,10 +10,9 @@
 
 #include "job_kinds.h"
 #include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/grid_builder.h"
-#include "twinplan/ablation/microwave_source.h"
-#include "twinplan/ablation/rf_source.h"
 #include "twinplan/ablation/tissue_library.h"
 #include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/case_file.h"
@@ -191,19 +190,10 @@ class AblateJob final : public Job {
   ablation::AblationResult simulate(const ablation::AblationGrid& grid,
                                     const ablation::BioheatParameters& bioheat,
                                     Progress& progress) const {
-    if (device_->isRf()) {
-      ablation::RfSettings settings = ablation::rfSettingsFor(*device_);
-      // Constant and impedance control run at the set power; temperature control uses it as
-      // its ceiling.
-      settings.power_W = power_W_;
-      settings.maxPower_W = power_W_;
-      ablation::RfSource source(grid, *device_, probe_, settings);
-      return ablation::simulateAblation(grid, source, bioheat, progress);
-    }
-    ablation::MicrowaveSettings settings = ablation::microwaveSettingsFor(*device_);
-    settings.power_W = power_W_;
-    ablation::MicrowaveSource source(grid, *device_, probe_, settings);
-    return ablation::simulateAblation(grid, source, bioheat, progress);
+    // The device's source at the set power (for temperature control: its ceiling).
+    const std::unique_ptr<ablation::HeatSource> source =
+        ablation::makeHeatSource(grid, *device_, probe_, power_W_);
+    return ablation::simulateAblation(grid, *source, bioheat, progress);
   }
 
   json zoneReport(const ablation::AblationGrid& grid, const ablation::AblationResult& result,

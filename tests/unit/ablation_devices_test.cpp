@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "ablation_test_tissue.h"
+#include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/probe_geometry.h"
 #include "twinplan/core/error.h"
@@ -215,6 +217,42 @@ TEST(AblationProbeVoxels, ATipOutsideTheGridIsAClearError) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
     EXPECT_NE(std::string(e.what()).find("place the tip inside the grid"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace twinplan::ablation
+
+namespace twinplan::ablation {
+namespace {
+
+TEST(AblationDeviceSource, EachDeviceGetsItsSourceAtTheChosenPower) {
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {61, 61, 61}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  ThermalState body;
+  body.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+  const double voxel_m3 = std::pow(grid.voxelSize_m(), 3);
+  for (const char* id : {"rf-cooled-3cm", "mw-915mhz-45w"}) {
+    SCOPED_TRACE(id);
+    const AblationDevice& device = findDevice(id);
+    std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, placement, 30.0);
+    std::vector<float> power;
+    source->depositedPower(grid, body, 1.0, power);
+    double total_W = 0.0;
+    for (float p : power) total_W += p * voxel_m3;
+    // RF: all 30 W in the tissue; microwave: 30 W x efficiency 0.75.
+    EXPECT_NEAR(total_W, device.isRf() ? 30.0 : 22.5, 1e-3);
+    EXPECT_DOUBLE_EQ(source->deliveredPower_W(), 30.0);
+  }
+  try {
+    makeHeatSource(grid, findDevice("mw-2450mhz-100w"), placement, 0.0);
+    FAIL() << "no error for 0 W";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find("must be above 0 W"), std::string::npos);
+  }
+  EXPECT_THROW(makeHeatSource(grid, findDevice("mw-2450mhz-100w"), placement, 500.0), Error);
 }
 
 }  // namespace

@@ -90,9 +90,9 @@ TEST(AblationMicrowave, RadialDecayFollowsTheAttenuationConstant) {
   }
   const double slope_per_mm = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   EXPECT_NEAR(-slope_per_mm / (2.0 * alpha_per_mm), 1.0, 1e-3);
-  // Along the antenna, 5 mm from its axis: the peak is level with the feed gap, and one axial
-  // width (a quarter wavelength, 4.6 mm) away the SAR is exp(-1/2) of the peak.
-  EXPECT_NEAR(source.axialWidth_mm(), 0.25 * tissueWavelength_m(43.0, 1.69, 2.45e9) * 1e3, 1e-9);
+  // Along the antenna, 5 mm from its axis: the peak is level with the feed gap, and the axial
+  // profile is a Gaussian of half the radiating section (20 mm / 2 = 10 mm).
+  EXPECT_DOUBLE_EQ(source.axialWidth_mm(), 10.0);
   float peak = 0.0f;
   double peakZ = 1e9;
   for (double z = -20.0; z <= 20.0; z += 1.0) {
@@ -102,6 +102,11 @@ TEST(AblationMicrowave, RadialDecayFollowsTheAttenuationConstant) {
   const double w = source.axialWidth_mm();
   const double expected = std::exp(-0.5 * 4.0 * 4.0 / (w * w));  // at z = 4 mm
   EXPECT_NEAR(setup.sarAt(sar, 5.0, 4.0) / peak, expected, 1e-4);
+  // A bare dipole (no width given): a quarter of the wavelength in liver, 4.6 mm.
+  MicrowaveSettings dipole = microwaveSettingsFor(setup.device);
+  dipole.axialWidth_mm = 0.0;
+  const MicrowaveSource bare(setup.grid, setup.device, setup.placement, dipole);
+  EXPECT_NEAR(bare.axialWidth_mm(), 0.25 * tissueWavelength_m(43.0, 1.69, 2.45e9) * 1e3, 1e-9);
 }
 
 TEST(AblationMicrowave, TissueThatConductsLessAbsorbsLess) {

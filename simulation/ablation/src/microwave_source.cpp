@@ -54,6 +54,7 @@ MicrowaveSettings microwaveSettingsFor(const AblationDevice& device) {
   settings.power_W = device.power_W;
   settings.efficiency = device.efficiency;
   settings.frequency_Hz = device.frequency_Hz;
+  settings.axialWidth_mm = 0.5 * device.activeTipLength_mm;  // see the header
   return settings;
 }
 

@@ -354,6 +354,7 @@ void RfSource::solveUnitPotential(const AblationGrid& grid,
   unitPower_W_ = solution.power_W;
   solvedAt_degC_.assign(temperature_degC.begin(), temperature_degC.end());
   ++potentialSolves_;
+  potentialIterations_ += solution.iterations;
   if (!(unitPower_W_ > 0.0)) {
     throw Error(ErrorKind::InvalidInput,
                 "No current flows from the electrode: the tissue around it does not conduct "

@@ -7,9 +7,11 @@
 // lossy medium with the attenuation constant alpha of the tissue at the feed gap (King, Trembly
 // & Strohbehn, IEEE Trans Microw Theory Tech 1983;31:574-583; the same form is used for
 // interstitial antennas by Strohbehn et al. 1979). The axial factor is centred on the feed gap,
-// where the SAR of a coaxial slot/dipole antenna peaks, with a width w of a quarter of the
-// wavelength in the tissue (the half-wave dipole's current distribution; Bertram et al., BioMed
-// Eng Online 2006;5:15 show SAR patterns of that length). Multiplying by each voxel's
+// where the SAR of a coaxial slot/dipole antenna peaks. Its width w: for a bare dipole a quarter
+// of the wavelength in the tissue (the half-wave dipole's current distribution); for a catalogue
+// antenna half its radiating section (activeTipLength_mm), our assumption: the SAR of clinical
+// antennas spreads along the radiating section and back along the shaft (Bertram et al., BioMed
+// Eng Online 2006;5:15), which is why their zones are longer than wide. Multiplying by each voxel's
 // conductivity at the frequency lets air, fat and water-rich tissue absorb in proportion.
 // The pattern is scaled so that the power absorbed in the grid is efficiency x P.
 //
