@@ -66,10 +66,11 @@ TEST(AblationMicrowave, AbsorbedPowerIsTheSetPowerTimesTheEfficiency) {
   for (float p : power) total += p;
   EXPECT_NEAR(total * h * h * h, 100.0 * 0.75, 75.0 * 1e-5);
   EXPECT_DOUBLE_EQ(source.deliveredPower_W(), 100.0);
-  // The antenna's own voxels absorb nothing; the shaft is held at the coolant's 20 degC.
+  // The antenna's own voxels absorb nothing; the cooled antenna (radiating section and shaft)
+  // is held at the coolant's 20 degC.
   for (std::size_t v : source.voxels().active) EXPECT_EQ(power[v], 0.0f);
   const auto held = source.heldTemperatures(setup.grid, ThermalState{});
-  EXPECT_EQ(held.size(), source.voxels().shaft.size());
+  EXPECT_EQ(held.size(), source.voxels().active.size() + source.voxels().shaft.size());
   for (const HeldTemperature& t : held) EXPECT_FLOAT_EQ(t.temperature_degC, 20.0f);
 }
 

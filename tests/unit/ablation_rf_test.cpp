@@ -267,7 +267,7 @@ TEST(AblationRfSource, ImpedanceRiseSwitchesPowerOffForFifteenSeconds) {
   EXPECT_EQ(source.rollOffCount(), 1);
 }
 
-TEST(AblationRfSource, TemperatureControlRaisesPowerWhenColdAndCutsItWhenHot) {
+TEST(AblationRfSource, TemperatureControlIsAPiControllerCappedAtTheGeneratorsPower) {
   const AblationGrid grid = uniformGrid(testLiver(), {61, 61, 61}, 1.0);
   ProbePlacement placement;
   placement.tip_lps = Vec3(0.0, 0.0, 0.0);
@@ -277,20 +277,32 @@ TEST(AblationRfSource, TemperatureControlRaisesPowerWhenColdAndCutsItWhenHot) {
   ThermalState state;
   state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
   std::vector<float> power;
-  // 68 K below the 105 degC target: the proportional term alone (4 W/K) asks for 272 W, capped
-  // at the generator's 150 W.
+  // 68 K below the 105 degC target, 1 s step: 1.5 W/K x 68 K + 0.3 W/(K s) x 68 K x 1 s.
   source.depositedPower(grid, state, 1.0, power);
-  EXPECT_DOUBLE_EQ(source.deliveredPower_W(), 150.0);
-  EXPECT_NEAR(integral_W(grid, power), 150.0, 150.0 * 1e-5);
+  EXPECT_NEAR(source.deliveredPower_W(), 122.4, 1e-9);
+  EXPECT_NEAR(integral_W(grid, power), 122.4, 122.4 * 1e-5);
   EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 37.0f);
-  // The tissue at a tine reaches 110 degC: power off.
+  // The tissue at a tine reaches 110 degC: 1.5 x (-5) + the integral so far (20.4 W)
+  // + 0.3 x (-5) x 1 = 11.4 W.
   state.time_s = 1.0;
   const std::size_t nextToTine = source.voxels().active.front() + 1;
   ASSERT_EQ(source.roles()[nextToTine], NodeRole::Tissue);
   state.temperature_degC[nextToTine] = 110.0f;
   source.depositedPower(grid, state, 1.0, power);
   EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 110.0f);
+  EXPECT_NEAR(source.deliveredPower_W(), 11.4, 1e-9);
+  // Far above the target the output saturates at 0 W.
+  state.time_s = 2.0;
+  state.temperature_degC[nextToTine] = 150.0f;
+  source.depositedPower(grid, state, 1.0, power);
   EXPECT_EQ(source.deliveredPower_W(), 0.0);
+  // A high target never asks for more than the generator's 150 W.
+  RfSettings hot = rfSettingsFor(device);
+  hot.targetTemperature_degC = 200.0;  // out of the catalogue's range, for the ceiling only
+  RfSource ceiling(grid, device, placement, hot);
+  state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+  ceiling.depositedPower(grid, state, 1.0, power);
+  EXPECT_DOUBLE_EQ(ceiling.deliveredPower_W(), 150.0);
   // An uncooled electrode holds no temperature.
   EXPECT_TRUE(source.heldTemperatures(grid, state).empty());
 }

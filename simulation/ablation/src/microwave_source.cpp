@@ -151,7 +151,9 @@ std::vector<HeldTemperature> MicrowaveSource::heldTemperatures(const AblationGri
                                                                const ThermalState& /*state*/) {
   std::vector<HeldTemperature> held;
   if (!cooled_) return held;
-  // The coolant runs through the shaft proximal to the radiating section.
+  // The coolant runs down the shaft to the tip of cooled antennas (Emprint and NeuWave IFUs:
+  // the whole applicator is cooled), so the radiating section is held too.
+  for (std::size_t v : voxels_.active) held.push_back({v, float(coolant_degC_)});
   for (std::size_t v : voxels_.shaft) held.push_back({v, float(coolant_degC_)});
   return held;
 }
