@@ -64,8 +64,12 @@ double analyticResistance_ohm() {
 
 // Solved once for the tests below: 1 mm and 0.5 mm grids.
 const SphericalCapacitor& sphere(double h_mm) {
-  static const SphericalCapacitor coarse(1.0), fine(0.5);
-  return h_mm > 0.75 ? coarse : fine;
+  if (h_mm > 0.75) {
+    static const SphericalCapacitor coarse(1.0);
+    return coarse;
+  }
+  static const SphericalCapacitor fine(0.5);
+  return fine;
 }
 
 TEST(AblationRfPotential, SphericalElectrodeConvergesToTheAnalyticResistanceAndPotential) {
