@@ -112,19 +112,21 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
   const std::string reader =
       "/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/nrrd_field.py ";
   // The box is centred on the antenna's radiating section (10 mm behind the tip along the
-  // probe, +y here): the tip is voxel (20, 25, 20) of the 2 mm grid.
+  // probe, +y here): the tip is voxel (20, 25, 20) of the 2 mm grid, the box centre (20, 20, 20);
+  // 8 mm to the patient's left of it, voxel (24, 20, 20), lies in the zone (the antenna's own
+  // voxels are held at the coolant temperature).
   EXPECT_DOUBLE_EQ(r["grid_centre_behind_tip_mm"].get<double>(), 10.0);
   EXPECT_EQ(r["grid"]["origin_lps"], json({-135.0, -40.0, 22.0}));
-  const auto damage = runCommand(reader + (exportDir / "damage.nrrd").string() + " 1 20 25 20");
+  const auto damage = runCommand(reader + (exportDir / "damage.nrrd").string() + " 1 24 20 20");
   ASSERT_EQ(damage.status, 0) << damage.output;
   const json d = json::parse(damage.output);
   EXPECT_EQ(d["space"], "left-posterior-superior");
   EXPECT_EQ(d["sizes"], json({41, 41, 41}));
   EXPECT_EQ(d["origin"], r["grid"]["origin_lps"]);
   EXPECT_NEAR(d["at_or_above"].get<double>() * 8e-3, zone_ml, 1e-9);
-  EXPECT_GE(d["value_at"].get<double>(), 1.0);  // the tip is ablated
+  EXPECT_GE(d["value_at"].get<double>(), 1.0);
   const auto maxT =
-      runCommand(reader + (exportDir / "max_temperature.nrrd").string() + " 0 20 25 20");
+      runCommand(reader + (exportDir / "max_temperature.nrrd").string() + " 0 24 20 20");
   ASSERT_EQ(maxT.status, 0) << maxT.output;
   EXPECT_NEAR(json::parse(maxT.output)["max"].get<double>(),
               r["max_temperature_degC"].get<double>(), 1e-3);
