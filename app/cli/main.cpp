@@ -21,6 +21,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
+#include "twinplan/engine/ablation.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
@@ -322,6 +323,51 @@ void printGrowthTable(const json& r) {
 int runGrowth(const json& parameters, Progress& progress) {
   const auto job = engine::makeJob({{"job", "growth"}, {"parameters", parameters}});
   return runJobAndReport(*job, progress, {}, printGrowthTable);
+}
+
+// ---- ablate -------------------------------------------------------------------------------
+
+// One probe's thermal ablation through the "ablate" job; --json prints the job's result
+// (docs/user-guide.md, "Thermal ablation").
+void printAblation(const json& r) {
+  const json& axes = r["axes_mm"];
+  std::cout << std::fixed << std::setprecision(1) << r["device"].get<std::string>() << " at "
+            << r["power_W"].get<double>() << " W for " << r["duration_s"].get<double>()
+            << " s\n  zone " << r["zone_volume_ml"].get<double>() << " ml, axes "
+            << axes[0].get<double>() << " x " << axes[1].get<double>() << " x "
+            << axes[2].get<double>() << " mm, hottest " << r["max_temperature_degC"].get<double>()
+            << " degC\n";
+  if (r.contains("tumour"))
+    std::cout << "  " << r["tumour"].get<std::string>() << ": "
+              << r["coverage_percent"].get<double>() << " % of tumour + "
+              << r["margin_mm"].get<double>() << " mm covered, minimal margin "
+              << r["min_margin_mm"].get<double>() << " mm\n";
+  for (const auto& [name, d] : r["critical_damage"].items())
+    if (d["ablated_ml"].get<double>() > 0.0)
+      std::cout << "  " << name << (d["critical"].get<bool>() ? " (critical)" : "") << ": "
+                << d["ablated_ml"].get<double>() << " ml ablated ("
+                << d["ablated_percent"].get<double>() << " % of it on the grid)\n";
+  if (r.contains("exported"))
+    for (const json& f : r["exported"]) std::cout << "  wrote " << f.get<std::string>() << '\n';
+}
+
+int runAblate(const json& parameters, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "ablate"}, {"parameters", parameters}});
+  return runJobAndReport(*job, progress, {}, printAblation);
+}
+
+int listAblationDevices() {
+  const json devices = engine::ablationDevicesJson();
+  if (gJson) {
+    printJson(devices);
+    return kOk;
+  }
+  for (const json& d : devices)
+    std::cout << d["id"].get<std::string>() << "  " << d["type"].get<std::string>() << ", "
+              << d["power_W"].get<double>() << " W, " << d["duration_s"].get<double>() << " s ("
+              << d["control"].get<std::string>() << ")  " << d["name"].get<std::string>()
+              << "\n    source: " << d["sources"]["generator"].get<std::string>() << '\n';
+  return kOk;
 }
 
 // ---- phantom ------------------------------------------------------------------------------
@@ -708,6 +754,30 @@ int main(int argc, char** argv) {
   modelCmd->add_option("--series", seriesUid, "SeriesInstanceUID (when there are several)");
   modelCmd->add_option("--preset", modelPresets, "A preset to run (repeat; default by modality)");
 
+  struct {
+    std::string device, tip, entry, tumour, ct;
+    std::optional<double> power_W, duration_s, margin_mm, spacing_mm, box_mm;
+    fs::path exportDir;
+    bool listDevices = false;
+  } abl;
+  auto* ablateCmd = app.add_subcommand(
+      "ablate", "Simulate one RF or microwave ablation probe on a case (LPS mm); --list-devices");
+  ablateCmd->add_option("CASE", path, "Case file (.twinplan) with a CT; segments optional");
+  ablateCmd->add_flag("--list-devices", abl.listDevices,
+                      "List the device ids with type, default power and time, and sources");
+  ablateCmd->add_option("--device", abl.device, "Device id (see --list-devices)");
+  ablateCmd->add_option("--tip", abl.tip, "Probe tip x,y,z (LPS mm)");
+  ablateCmd->add_option("--entry", abl.entry, "Skin entry x,y,z (LPS mm)");
+  ablateCmd->add_option("--power", abl.power_W, "Generator power in W (default: the device's)");
+  ablateCmd->add_option("--time", abl.duration_s, "Ablation time in s (default: the device's)");
+  ablateCmd->add_option("--tumour", abl.tumour, "Tumour segment: coverage and minimal margin");
+  ablateCmd->add_option("--margin", abl.margin_mm, "Safety margin around the tumour, mm (5)");
+  ablateCmd->add_option("--export", abl.exportDir,
+                        "Folder for max_temperature.nrrd, temperature.nrrd, damage.nrrd");
+  ablateCmd->add_option("--ct", abl.ct, "The CT volume's name (default: the first CT)");
+  ablateCmd->add_option("--spacing", abl.spacing_mm, "Grid spacing in mm (default 1)");
+  ablateCmd->add_option("--box", abl.box_mm, "Edge of the simulated box in mm (default 100)");
+
   fs::path statusFile;
   auto* run = app.add_subcommand(
       "run", "Run the job described by a JSON file (the batch entry point; see `jobs`)");
@@ -776,6 +846,26 @@ int main(int argc, char** argv) {
                         {"baseline", baselineName},
                         {"register", registerFollowUps}},
                        progress);
+    if (*ablateCmd) {
+      if (abl.listDevices) return listAblationDevices();
+      if (path.empty() || abl.device.empty() || abl.tip.empty() || abl.entry.empty())
+        throw Error(ErrorKind::InvalidInput,
+                    "ablate needs CASE --device ID --tip x,y,z --entry x,y,z (or --list-devices).",
+                    "ablate");
+      json parameters = {{"case", fs::absolute(path).string()},
+                         {"device", abl.device},
+                         {"tip", abl.tip},
+                         {"entry", abl.entry},
+                         {"tumour", abl.tumour},
+                         {"ct", abl.ct}};
+      if (!abl.exportDir.empty()) parameters["export"] = fs::absolute(abl.exportDir).string();
+      if (abl.power_W) parameters["power_W"] = *abl.power_W;
+      if (abl.duration_s) parameters["duration_s"] = *abl.duration_s;
+      if (abl.margin_mm) parameters["margin_mm"] = *abl.margin_mm;
+      if (abl.spacing_mm) parameters["spacing_mm"] = *abl.spacing_mm;
+      if (abl.box_mm) parameters["boxSize_mm"] = *abl.box_mm;
+      return runAblate(parameters, progress);
+    }
     if (*run) return runJobFile(path, statusFile, progress);
     if (*modelCmd) return runModel(path, seriesUid, out, modelPresets, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);

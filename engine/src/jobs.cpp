@@ -158,6 +158,24 @@ const std::vector<Entry>& entries() {
          {"method", "string", "rigid | affine | bspline (with register)", "rigid"},
          {"output", "path", "The case file to write (default: the case, in place)", "= case"}}},
        makeGrowthJob},
+      {{"ablate",
+        "Simulate one probe's thermal ablation (RF or microwave) on a case: the zone, its axes, "
+        "the hottest temperature, tumour coverage and margin, damage to each structure; "
+        "optionally the temperature and damage fields as NRRD.",
+        {{"case", "path", "The case file (CT; segments optional)", J()},
+         {"device", "string", "Device id (`twinplan-cli ablate --list-devices`)", J()},
+         {"tip", "string", "Probe tip \"x,y,z\" in LPS mm", J()},
+         {"entry", "string", "Skin entry \"x,y,z\" in LPS mm (the probe runs entry -> tip)", J()},
+         {"power_W", "number", "Generator power (W), > 0", "= the device's"},
+         {"duration_s", "number", "Ablation time (s), (0, 3600]", "= the device's"},
+         {"tumour", "string", "Tumour segment: coverage_percent and min_margin_mm", ""},
+         {"margin_mm", "number", "Safety margin around the tumour (mm), 0..30", 5.0},
+         {"export", "path", "Folder for max_temperature.nrrd, temperature.nrrd, damage.nrrd", ""},
+         {"ct", "string", "The CT volume's name (default: the first CT)", ""},
+         {"spacing_mm", "number", "Simulation grid spacing (mm), 0.25..5", 1.0},
+         {"boxSize_mm", "number", "Edge of the cubic box around the tip (mm), 10..400", 100.0},
+         {"timeStep_s", "number", "Implicit time step (s), 0.1..60", 5.0}}},
+       makeAblateJob},
   };
   return kEntries;
 }

@@ -215,7 +215,7 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   // Every kind of the catalogue, in any order (each issue adds its own).
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names,
-            (std::vector<std::string>{"build-models", "compare-segments", "convert",
+            (std::vector<std::string>{"ablate", "build-models", "compare-segments", "convert",
                                       "export-meshes", "growth", "import-meshes", "import-series",
                                       "model", "register", "resample", "segment"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");

@@ -1,0 +1,14 @@
+#pragma once
+// Thermal ablation for the front ends (issue #17 items 1 and 6): the device catalogue as JSON
+// for `twinplan-cli ablate --list-devices`. The simulation itself runs as the "ablate" job
+// (engine/src/ablate_job.cpp; docs/user-guide.md, "Thermal ablation").
+#include <nlohmann/json.hpp>
+
+namespace twinplan::engine {
+
+// [{id, name, type, control, frequency_Hz, power_W, max_power_W, duration_s, cooled,
+//   published_zone: {long_axis_mm, short_axis_mm, tissue, setting}, sources: {geometry, cooling,
+//   generator, published_zone}}], in catalogue order.
+nlohmann::json ablationDevicesJson();
+
+}  // namespace twinplan::engine

@@ -1,0 +1,20 @@
+#pragma once
+// The heat source of a catalogue device at its default setting or a chosen power: an RfSource
+// for RF electrodes, a MicrowaveSource for antennas (for the `ablate` job and the planner).
+#include <memory>
+#include <optional>
+
+#include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/heat_source.h"
+
+namespace twinplan::ablation {
+
+// power_W replaces the device's default power: the constant or "on" power of an RF electrode,
+// the ceiling of a temperature-controlled one, the forward power of an antenna. Throws
+// Error(InvalidInput) for a power that is not above 0 W or above the generator's maximum, or a
+// placement whose active part lies outside the grid.
+std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const AblationDevice& device,
+                                           const ProbePlacement& placement,
+                                           std::optional<double> power_W = std::nullopt);
+
+}  // namespace twinplan::ablation

@@ -1,0 +1,162 @@
+#pragma once
+// The RF electrode as a heat source (issue #17 item 2). Between the electrode's active part and
+// a dispersive ground the tissue obeys the quasi-static potential equation
+//   div(sigma(T) grad V) = 0,
+// valid at 460-500 kHz where the wavelength (hundreds of metres) dwarfs the body and
+// displacement currents are small next to conduction currents in tissue (Berjano, BioMed Eng
+// Online 2006;5:24). It is discretised by finite volumes on the ablation grid: one unknown per
+// voxel, the conductance of a face the harmonic mean of its two voxels' sigma (series
+// resistors), solved by Jacobi-preconditioned conjugate gradients on core/parallel.h, warm
+// started from the previous step. Joule heating SAR = sigma |grad V|^2 is each face's power
+// sigma_f h (dV)^2 shared between its voxels.
+//
+// Approximation: the dispersive pads are modelled by holding the grid's six box faces at 0 V;
+// a real pad lies tens of centimetres away, so our impedance is lower than a generator reads
+// (the tissue near the electrode, where the heating happens, dominates both: the resistance of
+// a spherical electrode of radius a to a ground at R is 1/(4 pi sigma) (1/a - 1/R)).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/heat_source.h"
+#include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/core/progress.h"
+
+namespace twinplan::ablation {
+
+// What a voxel is to the potential equation.
+enum class NodeRole : std::uint8_t { Tissue, Electrode, Ground };
+
+struct PotentialSolverOptions {
+  double relativeTolerance = 1e-6;  // |r| <= tol |b|
+  int maxIterations = 5000;
+};
+
+struct PotentialSolution {
+  std::vector<double> potential_V;  // per voxel
+  double power_W = 0.0;             // sum of the faces' Joule power
+  double current_A = 0.0;           // through the electrode's faces
+  int iterations = 0;
+  double relativeResidual = 0.0;
+};
+
+// Solves div(sigma grad V) = 0 with Electrode voxels at electrode_V and Ground voxels at 0;
+// faces to the outside of the grid carry no current. `warmStart` (per voxel, may be empty) is
+// the first guess for Tissue voxels. Throws Error(Internal) when CG does not converge.
+PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                 std::span<const NodeRole> roles, double electrode_V,
+                                 std::span<const double> warmStart,
+                                 const PotentialSolverOptions& options,
+                                 Progress& progress = noProgress());
+
+// Joule heating per voxel (W/m3) of a solved potential: each face's power shared half and half
+// between two Tissue voxels, all of it to the Tissue voxel when the other is an electrode or
+// ground. Sums (times the voxel volume) to the solution's power_W.
+std::vector<float> jouleHeating(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                std::span<const NodeRole> roles,
+                                std::span<const double> potential_V);
+
+struct RfSettings {
+  PowerControl control = PowerControl::ConstantPower;
+  double power_W = 50.0;      // constant power; the "on" power of impedance control
+  double maxPower_W = 200.0;  // the ceiling of temperature control
+  double targetTemperature_degC = 90.0;
+
+  // Impedance roll-off (Cool-tip pulsed algorithm as modelled by Trujillo, Alba & Berjano, Int J
+  // Hyperthermia 2012;28:62-68): when the impedance rises this far above its value at the start,
+  // power goes off for rollOffPause_s, then on again.
+  double rollOffImpedanceRise_ohm = 30.0;
+  double rollOffPause_s = 15.0;
+
+  // Tissue vaporisation: above 100 degC sigma falls linearly to this factor of its 100 degC value
+  // at 105 degC (two orders of magnitude: Trujillo & Berjano, Int J Hyperthermia 2013;29:590-597,
+  // review of the sigma(T) models; Haemmerich et al. 2003 used 1e-4 over 1 degC).
+  double vaporisationStart_degC = 100.0;
+  double vaporisationEnd_degC = 105.0;
+  double vaporisedConductivityFactor = 1e-2;
+
+  // The insulated shaft: a near-insulator so no current flows through its voxels.
+  double insulatorConductivity_S_m = 1e-6;
+
+  // Temperature control: a PI controller on the hottest tissue voxel next to the electrode
+  // (the thermocouples sit in the tines: RITA operator's manual). Gains are ours (tuned for a
+  // response within ~30 s without overshoot above the target + 5 degC on 1 mm grids).
+  double controllerProportional_W_per_K = 1.5;
+  double controllerIntegral_W_per_Ks = 0.3;
+
+  // The potential is solved again when a voxel's temperature moved this far since the last
+  // solve (sigma changes ~1.5-2 %/K: IT'IS database; a 1 K change moves SAR by < 2 %).
+  double resolveTemperatureChange_degC = 1.0;
+
+  // Warm-started solves reach 1e-4 in a few iterations; the deposited power is rescaled to the
+  // set power exactly, and the SAR pattern moves by < 1e-4 (measured on a 61^3 grid).
+  PotentialSolverOptions solver{1e-4, 5000};
+};
+
+// The device's default setting (generator group of devices.json) as RF settings.
+RfSettings rfSettingsFor(const AblationDevice& device);
+
+// sigma(T) of a tissue at RF (S/m): linear in T below vaporisation, collapsing above it.
+double rfConductivity(const TissueProperties& tissue, double temperature_degC,
+                      const RfSettings& settings);
+
+// One line of the treatment log: what the generator did during a step.
+struct RfLogEntry {
+  double time_s = 0.0;
+  double power_W = 0.0;
+  double impedance_ohm = 0.0;
+  double voltage_V = 0.0;
+  double controlledTemperature_degC = 0.0;  // hottest tissue next to the electrode
+  bool powerOn = true;
+};
+
+class RfSource : public HeatSource {
+ public:
+  RfSource(const AblationGrid& grid, const AblationDevice& device, const ProbePlacement& placement,
+           RfSettings settings);
+
+  void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
+                      std::vector<float>& power_W_m3) override;
+  std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
+                                                const ThermalState& state) override;
+  double deliveredPower_W() const override { return deliveredPower_W_; }
+
+  const std::vector<RfLogEntry>& log() const { return log_; }
+  double baselineImpedance_ohm() const { return baselineImpedance_ohm_; }
+  int rollOffCount() const { return rollOffCount_; }
+  int potentialSolves() const { return potentialSolves_; }
+  long long potentialIterations() const { return potentialIterations_; }
+  const ProbeVoxels& voxels() const { return voxels_; }
+  const std::vector<NodeRole>& roles() const { return roles_; }
+
+ private:
+  void solveUnitPotential(const AblationGrid& grid, std::span<const float> temperature_degC);
+  double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
+                     double controlled_degC);
+  double hottestNextToElectrode(std::span<const float> temperature_degC) const;
+
+  RfSettings settings_;
+  bool cooled_ = false;
+  double coolant_degC_ = 37.0;
+  ProbeVoxels voxels_;
+  std::vector<NodeRole> roles_;
+  std::vector<std::size_t> electrodeNeighbours_;
+
+  std::vector<double> unitPotential_V_;  // at 1 V on the electrode
+  std::vector<float> unitHeating_W_m3_;  // SAR at 1 V
+  double unitPower_W_ = 0.0;
+  std::vector<float> solvedAt_degC_;  // the temperatures of the last solve
+  int potentialSolves_ = 0;
+  long long potentialIterations_ = 0;
+
+  double deliveredPower_W_ = 0.0;
+  double baselineImpedance_ohm_ = 0.0;
+  double powerOffUntil_s_ = -1.0;
+  int rollOffCount_ = 0;
+  double controllerIntegral_W_ = 0.0;
+  double controllerPower_W_ = 0.0;
+  std::vector<RfLogEntry> log_;
+};
+
+}  // namespace twinplan::ablation

@@ -1,0 +1,255 @@
+#include "twinplan/ablation/devices.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "twinplan/ablation/resources.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kCataloguePath = "ablation/devices.json";
+
+// Reads the fields of one device, naming it and the field in every error.
+class EntryReader {
+ public:
+  EntryReader(const Json& entry, std::string origin, std::string deviceId)
+      : entry_(entry), origin_(std::move(origin)), id_(std::move(deviceId)) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw Error(ErrorKind::Corrupt,
+                "Device '" + id_ + "' in " + origin_ + ": field '" + field + "' " + problem +
+                    "; fix the entry (resources/ablation/devices.json documents the format).",
+                origin_ + ":" + id_ + "." + field);
+  }
+
+  const Json& group(const std::string& name) const {
+    if (!entry_.contains(name) || !entry_[name].is_object())
+      fail(name, "is missing or not an object");
+    return entry_[name];
+  }
+
+  double number(const std::string& groupName, const std::string& field, double min, double max,
+                bool required = true, double fallback = 0.0) const {
+    const Json& g = group(groupName);
+    const std::string path = groupName + "." + field;
+    if (!g.contains(field) || g[field].is_null()) {
+      if (required) fail(path, "is missing");
+      return fallback;
+    }
+    if (!g[field].is_number()) fail(path, "must be a number (got " + g[field].dump() + ")");
+    const double value = g[field].get<double>();
+    if (!(value >= min && value <= max)) {
+      fail(path, "must lie in [" + Json(min).dump() + ", " + Json(max).dump() + "] (got " +
+                     g[field].dump() + ")");
+    }
+    return value;
+  }
+
+  std::string text(const std::string& groupName, const std::string& field,
+                   bool required = true) const {
+    const Json& g = groupName.empty() ? entry_ : group(groupName);
+    const std::string path = groupName.empty() ? field : groupName + "." + field;
+    if (!g.contains(field)) {
+      if (required) fail(path, "is missing");
+      return {};
+    }
+    if (!g[field].is_string()) fail(path, "must be a string (got " + g[field].dump() + ")");
+    std::string value = g[field].get<std::string>();
+    if (required && value.empty()) fail(path, "is empty");
+    return value;
+  }
+
+  bool flag(const std::string& groupName, const std::string& field) const {
+    const Json& g = group(groupName);
+    if (!g.contains(field) || !g[field].is_boolean()) {
+      fail(groupName + "." + field, "must be true or false");
+    }
+    return g[field].get<bool>();
+  }
+
+ private:
+  const Json& entry_;
+  std::string origin_;
+  std::string id_;
+};
+
+DeviceType parseType(const EntryReader& reader, const std::string& name) {
+  if (name == "rf-single") return DeviceType::RfSingle;
+  if (name == "rf-cluster") return DeviceType::RfCluster;
+  if (name == "rf-multitine") return DeviceType::RfMultiTine;
+  if (name == "microwave") return DeviceType::Microwave;
+  reader.fail("type",
+              "must be rf-single, rf-cluster, rf-multitine or microwave (got '" + name + "')");
+}
+
+PowerControl parseControl(const EntryReader& reader, const std::string& name) {
+  if (name == "power") return PowerControl::ConstantPower;
+  if (name == "temperature") return PowerControl::TemperatureControlled;
+  if (name == "impedance") return PowerControl::ImpedanceControlled;
+  reader.fail("generator.control", "must be power, temperature or impedance (got '" + name + "')");
+}
+
+void readGeometry(const EntryReader& r, AblationDevice& d) {
+  d.activeTipLength_mm = r.number("geometry", "activeTipLength_mm", 1.0, 200.0);
+  d.shaftDiameter_mm = r.number("geometry", "shaftDiameter_mm", 0.2, 10.0);
+  if (d.type == DeviceType::RfCluster) {
+    d.electrodeCount = int(r.number("geometry", "electrodeCount", 2, 8));
+    d.electrodeSpacing_mm = r.number("geometry", "electrodeSpacing_mm", 1.0, 50.0);
+  }
+  if (d.type == DeviceType::RfMultiTine) {
+    d.tineCount = int(r.number("geometry", "tineCount", 2, 32));
+    d.tineDeployedDiameter_mm = r.number("geometry", "tineDeployedDiameter_mm", 5.0, 100.0);
+  }
+  if (d.type == DeviceType::Microwave) {
+    d.feedGapFromTip_mm = r.number("geometry", "feedGapFromTip_mm", 0.0, 100.0);
+  }
+  d.geometrySource = r.text("geometry", "source");
+}
+
+void readCooling(const EntryReader& r, AblationDevice& d) {
+  d.internallyCooled = r.flag("cooling", "internallyCooled");
+  d.coolantTemperature_degC = r.number("cooling", "coolantTemperature_degC", -20.0, 60.0);
+  d.coolingSource = r.text("cooling", "source");
+}
+
+void readGenerator(const EntryReader& r, AblationDevice& d) {
+  d.frequency_Hz = r.number("generator", "frequency_Hz", 1e4, 1e11);
+  d.power_W = r.number("generator", "power_W", 0.1, 1000.0);
+  d.maxPower_W = r.number("generator", "maxPower_W", d.power_W, 1000.0);
+  d.duration_s = r.number("generator", "duration_s", 1.0, 7200.0);
+  d.control = parseControl(r, r.text("generator", "control"));
+  if (d.control == PowerControl::TemperatureControlled) {
+    d.targetTemperature_degC = r.number("generator", "targetTemperature_degC", 45.0, 120.0);
+  }
+  if (d.type == DeviceType::Microwave) {
+    d.efficiency = r.number("generator", "efficiency", 0.05, 1.0);
+    if (d.control != PowerControl::ConstantPower) {
+      r.fail("generator.control", "must be 'power' for a microwave antenna");
+    }
+  } else if (d.frequency_Hz > 1e7) {
+    r.fail("generator.frequency_Hz", "is a microwave frequency for an RF electrode");
+  }
+  d.generatorSource = r.text("generator", "source");
+}
+
+void readZone(const EntryReader& r, AblationDevice& d) {
+  PublishedZone& z = d.publishedZone;
+  z.longAxis_mm = r.number("publishedZone", "longAxis_mm", 1.0, 200.0);
+  z.shortAxis_mm = r.number("publishedZone", "shortAxis_mm", 1.0, 200.0);
+  z.tissue = r.text("publishedZone", "tissue");
+  z.setting = r.text("publishedZone", "setting");
+  z.evidence = r.text("publishedZone", "evidence");
+  if (z.evidence != "abstract" && z.evidence != "recalled") {
+    r.fail("publishedZone.evidence", "must be 'abstract' or 'recalled' (got '" + z.evidence + "')");
+  }
+  z.source = r.text("publishedZone", "source");
+}
+
+AblationDevice readDevice(const Json& entry, const std::string& origin, std::size_t index) {
+  std::string id = "#" + std::to_string(index + 1);
+  if (!entry.is_object()) EntryReader(Json::object(), origin, id).fail("", "is not an object");
+  if (entry.contains("id") && entry["id"].is_string() && !entry["id"].get<std::string>().empty()) {
+    id = entry["id"].get<std::string>();
+  }
+  const EntryReader r(entry, origin, id);
+  AblationDevice d;
+  d.id = r.text("", "id");
+  d.name = r.text("", "name");
+  d.type = parseType(r, r.text("", "type"));
+  readGeometry(r, d);
+  readCooling(r, d);
+  readGenerator(r, d);
+  readZone(r, d);
+  return d;
+}
+
+}  // namespace
+
+std::string_view toString(DeviceType type) {
+  switch (type) {
+    case DeviceType::RfSingle:
+      return "rf-single";
+    case DeviceType::RfCluster:
+      return "rf-cluster";
+    case DeviceType::RfMultiTine:
+      return "rf-multitine";
+    case DeviceType::Microwave:
+      return "microwave";
+  }
+  return "unknown";
+}
+
+std::string_view toString(PowerControl control) {
+  switch (control) {
+    case PowerControl::ConstantPower:
+      return "power";
+    case PowerControl::TemperatureControlled:
+      return "temperature";
+    case PowerControl::ImpedanceControlled:
+      return "impedance";
+  }
+  return "unknown";
+}
+
+std::vector<AblationDevice> loadDevices(std::string_view json, std::string_view origin) {
+  const std::string where(origin);
+  Json root;
+  try {
+    root = Json::parse(json);
+  } catch (const Json::parse_error& e) {
+    throw Error(
+        ErrorKind::Corrupt,
+        "The device catalogue " + where + " is not valid JSON (" + e.what() + "); fix the file.",
+        where);
+  }
+  if (!root.is_object() || !root.contains("devices") || !root["devices"].is_array()) {
+    throw Error(ErrorKind::Corrupt,
+                "The device catalogue " + where + " has no 'devices' array; fix the file.", where);
+  }
+  std::vector<AblationDevice> devices;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < root["devices"].size(); ++i) {
+    AblationDevice device = readDevice(root["devices"][i], where, i);
+    if (!ids.insert(device.id).second) {
+      throw Error(ErrorKind::Corrupt,
+                  "Device id '" + device.id + "' appears twice in " + where +
+                      "; give each device its own id.",
+                  where + ":" + device.id);
+    }
+    devices.push_back(std::move(device));
+  }
+  return devices;
+}
+
+const std::vector<AblationDevice>& deviceCatalogue() {
+  static const std::vector<AblationDevice> catalogue = [] {
+    const std::string_view text = resources::ablationResource(kCataloguePath);
+    if (text.empty()) {
+      throw Error(ErrorKind::Internal,
+                  "The device catalogue resources/ablation/devices.json was not compiled in; "
+                  "re-run cmake.",
+                  std::string(kCataloguePath));
+    }
+    return loadDevices(text, kCataloguePath);
+  }();
+  return catalogue;
+}
+
+const AblationDevice& findDevice(std::string_view id) {
+  const auto& catalogue = deviceCatalogue();
+  std::string known;
+  for (const AblationDevice& device : catalogue) {
+    if (device.id == id) return device;
+    known += (known.empty() ? "" : ", ") + device.id;
+  }
+  throw Error(
+      ErrorKind::NotFound,
+      "There is no ablation device '" + std::string(id) + "'; the known devices are " + known + ".",
+      std::string(id));
+}
+
+}  // namespace twinplan::ablation

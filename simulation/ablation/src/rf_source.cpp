@@ -1,0 +1,454 @@
+#include "twinplan/ablation/rf_source.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation {
+namespace {
+
+using parallel::IndexRange;
+
+// The face conductivities of the grid (harmonic means, S/m): faceX[p] joins p and p+x, 0 on the
+// last column (no face to the outside); likewise Y and Z.
+struct FaceConductivity {
+  std::vector<float> x, y, z;
+  std::vector<double> diagonal;  // sum of a voxel's six faces
+};
+
+struct Strides {
+  std::int64_t nx, ny, nz;
+  std::size_t sx = 1, sy, sz;
+  explicit Strides(const ImageGeometry& g)
+      : nx(g.size[0]),
+        ny(g.size[1]),
+        nz(g.size[2]),
+        sy(std::size_t(g.size[0])),
+        sz(std::size_t(g.size[0] * g.size[1])) {}
+};
+
+float harmonicMean(float a, float b) {
+  const float sum = a + b;
+  return sum > 0.0f ? 2.0f * a * b / sum : 0.0f;
+}
+
+// Runs body(k) for every slice k of the grid, in parallel.
+template <class Body>
+void forEachSlice(const Strides& s, Body&& body) {
+  parallel::parallelFor(IndexRange{0, std::size_t(s.nz)}, 1, [&](IndexRange r) {
+    for (std::size_t k = r.begin; k < r.end; ++k) body(std::int64_t(k));
+  });
+}
+
+// Deterministic sum over slices of f(k).
+template <class F>
+double sumOverSlices(const Strides& s, F&& f) {
+  return parallel::parallelReduce(
+      IndexRange{0, std::size_t(s.nz)}, 1, 0.0,
+      [&](IndexRange r) {
+        double sum = 0.0;
+        for (std::size_t k = r.begin; k < r.end; ++k) sum += f(std::int64_t(k));
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
+}
+
+FaceConductivity faceConductivity(const Strides& s, std::span<const float> sigma) {
+  const std::size_t n = sigma.size();
+  FaceConductivity f{std::vector<float>(n, 0.0f), std::vector<float>(n, 0.0f),
+                     std::vector<float>(n, 0.0f), std::vector<double>(n, 0.0)};
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (i + 1 < s.nx) f.x[p] = harmonicMean(sigma[p], sigma[p + s.sx]);
+        if (j + 1 < s.ny) f.y[p] = harmonicMean(sigma[p], sigma[p + s.sy]);
+        if (k + 1 < s.nz) f.z[p] = harmonicMean(sigma[p], sigma[p + s.sz]);
+      }
+  });
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        double d = double(f.x[p]) + f.y[p] + f.z[p];
+        if (i > 0) d += f.x[p - s.sx];
+        if (j > 0) d += f.y[p - s.sy];
+        if (k > 0) d += f.z[p - s.sz];
+        f.diagonal[p] = d;
+      }
+  });
+  return f;
+}
+
+// out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
+// the finite-volume equations divided by the voxel size h).
+void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
+                   std::span<const double> x, std::span<double> out) {
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[p] != NodeRole::Tissue) {
+          out[p] = 0.0;
+          continue;
+        }
+        double flux = f.diagonal[p] * x[p];
+        if (i + 1 < s.nx) flux -= f.x[p] * x[p + s.sx];
+        if (i > 0) flux -= f.x[p - s.sx] * x[p - s.sx];
+        if (j + 1 < s.ny) flux -= f.y[p] * x[p + s.sy];
+        if (j > 0) flux -= f.y[p - s.sy] * x[p - s.sy];
+        if (k + 1 < s.nz) flux -= f.z[p] * x[p + s.sz];
+        if (k > 0) flux -= f.z[p - s.sz] * x[p - s.sz];
+        out[p] = flux;
+      }
+  });
+}
+
+double dot(const Strides& s, std::span<const double> a, std::span<const double> b) {
+  return sumOverSlices(s, [&](std::int64_t k) {
+    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
+    double sum = 0.0;
+    for (std::size_t p = begin; p < end; ++p) sum += a[p] * b[p];
+    return sum;
+  });
+}
+
+// The power of each face shared onto its voxels; see jouleHeating().
+double faceShare(NodeRole self, NodeRole other) {
+  (void)self;
+  return other == NodeRole::Tissue ? 0.5 : 1.0;
+}
+
+void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
+  if (sigma != g.voxelCount() || roles != g.voxelCount()) {
+    throw Error(ErrorKind::Internal,
+                "The conductivity and role arrays do not match the ablation grid's voxel count.",
+                "solvePotential");
+  }
+}
+
+}  // namespace
+
+PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                 std::span<const NodeRole> roles, double electrode_V,
+                                 std::span<const double> warmStart,
+                                 const PotentialSolverOptions& options, Progress& progress) {
+  checkSizes(geometry, sigma_S_m.size(), roles.size());
+  const Strides s(geometry);
+  const std::size_t n = geometry.voxelCount();
+  const FaceConductivity f = faceConductivity(s, sigma_S_m);
+
+  PotentialSolution solution;
+  std::vector<double>& x = solution.potential_V;
+  x.assign(n, 0.0);
+  std::vector<double> r(n), z(n), p(n, 0.0), ap(n);
+  // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
+  for (std::size_t v = 0; v < n; ++v) {
+    if (roles[v] == NodeRole::Electrode) x[v] = electrode_V;
+  }
+  applyOperator(s, f, roles, x, r);
+  const double rhsNorm = std::sqrt(dot(s, r, r));
+  if (warmStart.size() == n) {
+    for (std::size_t v = 0; v < n; ++v) {
+      if (roles[v] == NodeRole::Tissue) x[v] = warmStart[v];
+    }
+  }
+  applyOperator(s, f, roles, x, r);
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
+      r[v] = -r[v];
+      z[v] = f.diagonal[v] > 0.0 ? r[v] / f.diagonal[v] : 0.0;
+      p[v] = z[v];
+    }
+  });
+  double rz = dot(s, r, z);
+  double residual = std::sqrt(dot(s, r, r));
+  const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
+  int iteration = 0;
+  while (residual > target && rhsNorm > 0.0) {
+    if (iteration >= options.maxIterations) {
+      throw Error(ErrorKind::Internal,
+                  "The RF potential did not converge in " + std::to_string(iteration) +
+                      " conjugate-gradient iterations (relative residual " +
+                      std::to_string(residual / rhsNorm) + "); report this grid.",
+                  "solvePotential");
+    }
+    progress.check();
+    applyOperator(s, f, roles, p, ap);
+    const double alpha = rz / dot(s, p, ap);
+    forEachSlice(s, [&](std::int64_t k) {
+      for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
+        x[v] += alpha * p[v];
+        r[v] -= alpha * ap[v];
+        z[v] = f.diagonal[v] > 0.0 && roles[v] == NodeRole::Tissue ? r[v] / f.diagonal[v] : 0.0;
+      }
+    });
+    const double rzNext = dot(s, r, z);
+    const double beta = rzNext / rz;
+    rz = rzNext;
+    forEachSlice(s, [&](std::int64_t k) {
+      for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
+        p[v] = z[v] + beta * p[v];
+      }
+    });
+    residual = std::sqrt(dot(s, r, r));
+    ++iteration;
+  }
+  solution.iterations = iteration;
+  solution.relativeResidual = rhsNorm > 0.0 ? residual / rhsNorm : 0.0;
+
+  // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
+  const double h_m = geometry.spacing_mm.x() * 1e-3;
+  const std::vector<float> heating = jouleHeating(geometry, sigma_S_m, roles, x);
+  const double voxelVolume_m3 = h_m * h_m * h_m;
+  solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
+    double sum = 0.0;
+    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
+      sum += heating[v];
+    }
+    return sum * voxelVolume_m3;
+  });
+  solution.current_A = sumOverSlices(s, [&](std::int64_t k) {
+    double current = 0.0;
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[v] != NodeRole::Electrode) continue;
+        auto leave = [&](std::size_t q, float sigmaFace) {
+          if (roles[q] != NodeRole::Electrode) current += double(sigmaFace) * (x[v] - x[q]);
+        };
+        if (i + 1 < s.nx) leave(v + s.sx, f.x[v]);
+        if (i > 0) leave(v - s.sx, f.x[v - s.sx]);
+        if (j + 1 < s.ny) leave(v + s.sy, f.y[v]);
+        if (j > 0) leave(v - s.sy, f.y[v - s.sy]);
+        if (k + 1 < s.nz) leave(v + s.sz, f.z[v]);
+        if (k > 0) leave(v - s.sz, f.z[v - s.sz]);
+      }
+    return current * h_m;  // face conductance sigma_f * h^2 / h
+  });
+  return solution;
+}
+
+std::vector<float> jouleHeating(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                std::span<const NodeRole> roles,
+                                std::span<const double> potential_V) {
+  checkSizes(geometry, sigma_S_m.size(), roles.size());
+  const Strides s(geometry);
+  const double h_m = geometry.spacing_mm.x() * 1e-3;
+  // A face's power sigma_f h dV^2 (W) over the voxel volume h^3.
+  const double perVolume = h_m / (h_m * h_m * h_m);
+  std::vector<float> heating(geometry.voxelCount(), 0.0f);
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[v] != NodeRole::Tissue) continue;
+        double power = 0.0;
+        auto face = [&](std::size_t q) {
+          const double dv = potential_V[v] - potential_V[q];
+          power += faceShare(roles[v], roles[q]) *
+                   double(harmonicMean(sigma_S_m[v], sigma_S_m[q])) * dv * dv;
+        };
+        if (i + 1 < s.nx) face(v + s.sx);
+        if (i > 0) face(v - s.sx);
+        if (j + 1 < s.ny) face(v + s.sy);
+        if (j > 0) face(v - s.sy);
+        if (k + 1 < s.nz) face(v + s.sz);
+        if (k > 0) face(v - s.sz);
+        heating[v] = float(power * perVolume);
+      }
+  });
+  return heating;
+}
+
+RfSettings rfSettingsFor(const AblationDevice& device) {
+  RfSettings settings;
+  settings.control = device.control;
+  settings.power_W = device.power_W;
+  settings.maxPower_W = device.maxPower_W;
+  if (device.control == PowerControl::TemperatureControlled) {
+    settings.targetTemperature_degC = device.targetTemperature_degC;
+  }
+  return settings;
+}
+
+double rfConductivity(const TissueProperties& tissue, double temperature_degC,
+                      const RfSettings& settings) {
+  auto linear = [&](double t) {
+    return tissue.electricalConductivity_S_m *
+           std::max(0.05, 1.0 + tissue.electricalConductivityCoefficient_per_K *
+                                    (t - kBodyTemperature_degC));
+  };
+  if (temperature_degC <= settings.vaporisationStart_degC) return linear(temperature_degC);
+  const double atStart = linear(settings.vaporisationStart_degC);
+  const double width = settings.vaporisationEnd_degC - settings.vaporisationStart_degC;
+  const double fraction =
+      std::clamp((temperature_degC - settings.vaporisationStart_degC) / width, 0.0, 1.0);
+  return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
+}
+
+RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
+                   const ProbePlacement& placement, RfSettings settings)
+    : settings_(settings),
+      cooled_(device.internallyCooled),
+      coolant_degC_(device.coolantTemperature_degC),
+      voxels_(probeVoxels(grid, device, placement)) {
+  if (!device.isRf()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Device '" + device.id + "' is a microwave antenna, not an RF electrode.",
+                device.id);
+  }
+  if (!(settings_.power_W > 0.0)) {
+    throw Error(ErrorKind::InvalidInput, "The RF power must be above 0 W.", device.id);
+  }
+  const ImageGeometry& g = grid.geometry;
+  roles_.assign(g.voxelCount(), NodeRole::Tissue);
+  // The dispersive ground: the box faces (see the header).
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const bool face = i == 0 || j == 0 || k == 0 || i == g.size[0] - 1 || j == g.size[1] - 1 ||
+                          k == g.size[2] - 1;
+        if (face) roles_[g.linearIndex(i, j, k)] = NodeRole::Ground;
+      }
+  for (std::size_t v : voxels_.active) {
+    if (roles_[v] == NodeRole::Ground) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The electrode of device '" + device.id +
+                      "' reaches the edge of the simulation grid; enlarge the grid or move the "
+                      "tip.",
+                  device.id);
+    }
+    roles_[v] = NodeRole::Electrode;
+  }
+  // The tissue next to the electrode, where temperature control reads its temperature.
+  const Strides s(g);
+  for (std::size_t v : voxels_.active) {
+    for (std::size_t q : {v + s.sx, v - s.sx, v + s.sy, v - s.sy, v + s.sz, v - s.sz}) {
+      if (q < roles_.size() && roles_[q] == NodeRole::Tissue) electrodeNeighbours_.push_back(q);
+    }
+  }
+  std::sort(electrodeNeighbours_.begin(), electrodeNeighbours_.end());
+  electrodeNeighbours_.erase(std::unique(electrodeNeighbours_.begin(), electrodeNeighbours_.end()),
+                             electrodeNeighbours_.end());
+}
+
+void RfSource::solveUnitPotential(const AblationGrid& grid,
+                                  std::span<const float> temperature_degC) {
+  const std::size_t n = grid.geometry.voxelCount();
+  std::vector<float> sigma(n);
+  parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v) {
+      sigma[v] = float(rfConductivity(grid.tissueAt(v), temperature_degC[v], settings_));
+    }
+  });
+  // The metal of the active part conducts; the insulated shaft does not.
+  for (std::size_t v : voxels_.active) sigma[v] = 1e6f;
+  for (std::size_t v : voxels_.shaft) sigma[v] = float(settings_.insulatorConductivity_S_m);
+  PotentialSolution solution =
+      solvePotential(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver);
+  unitHeating_W_m3_ = jouleHeating(grid.geometry, sigma, roles_, solution.potential_V);
+  unitPotential_V_ = std::move(solution.potential_V);
+  unitPower_W_ = solution.power_W;
+  solvedAt_degC_.assign(temperature_degC.begin(), temperature_degC.end());
+  ++potentialSolves_;
+  potentialIterations_ += solution.iterations;
+  if (!(unitPower_W_ > 0.0)) {
+    throw Error(ErrorKind::InvalidInput,
+                "No current flows from the electrode: the tissue around it does not conduct "
+                "(check the tissue table's electrical conductivity).",
+                "RfSource");
+  }
+}
+
+double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {
+  double hottest = kBodyTemperature_degC;
+  for (std::size_t v : electrodeNeighbours_)
+    hottest = std::max(hottest, double(temperature_degC[v]));
+  return hottest;
+}
+
+double RfSource::decidePower(const ThermalState& state, double step_s, double impedance_ohm,
+                             double controlled_degC) {
+  switch (settings_.control) {
+    case PowerControl::ConstantPower:
+      return settings_.power_W;
+    case PowerControl::ImpedanceControlled: {
+      if (state.time_s < powerOffUntil_s_) return 0.0;
+      if (impedance_ohm > baselineImpedance_ohm_ + settings_.rollOffImpedanceRise_ohm) {
+        powerOffUntil_s_ = state.time_s + settings_.rollOffPause_s;
+        ++rollOffCount_;
+        return 0.0;
+      }
+      return settings_.power_W;
+    }
+    case PowerControl::TemperatureControlled: {
+      const double error_K = settings_.targetTemperature_degC - controlled_degC;
+      const double proposed = settings_.controllerProportional_W_per_K * error_K +
+                              controllerIntegral_W_ +
+                              settings_.controllerIntegral_W_per_Ks * error_K * step_s;
+      // Integrate only while the output is not saturated (anti-windup).
+      if (proposed > 0.0 && proposed < settings_.maxPower_W) {
+        controllerIntegral_W_ += settings_.controllerIntegral_W_per_Ks * error_K * step_s;
+      }
+      controllerPower_W_ = std::clamp(proposed, 0.0, settings_.maxPower_W);
+      return controllerPower_W_;
+    }
+  }
+  return 0.0;
+}
+
+void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
+                              std::vector<float>& power_W_m3) {
+  const std::size_t n = grid.geometry.voxelCount();
+  std::vector<float> body;
+  std::span<const float> temperature(state.temperature_degC);
+  if (temperature.size() != n) {
+    body.assign(n, float(kBodyTemperature_degC));
+    temperature = body;
+  }
+  bool resolve = solvedAt_degC_.size() != n;
+  if (!resolve) {
+    const float limit = float(settings_.resolveTemperatureChange_degC);
+    resolve = parallel::parallelReduce(
+        IndexRange{0, n}, 1 << 16, false,
+        [&](IndexRange r) {
+          for (std::size_t v = r.begin; v < r.end; ++v) {
+            if (std::abs(temperature[v] - solvedAt_degC_[v]) > limit) return true;
+          }
+          return false;
+        },
+        [](bool a, bool b) { return a || b; });
+  }
+  if (resolve) solveUnitPotential(grid, temperature);
+
+  // The equation is linear in V: at voltage V0 the power is V0^2 times the unit power, so the
+  // impedance V0^2 / P is 1 / unitPower.
+  const double impedance_ohm = 1.0 / unitPower_W_;
+  if (log_.empty()) baselineImpedance_ohm_ = impedance_ohm;
+  const double controlled_degC = hottestNextToElectrode(temperature);
+  const double power_W = decidePower(state, step_s, impedance_ohm, controlled_degC);
+  const double scale = power_W / unitPower_W_;  // V0^2
+  power_W_m3.resize(n);
+  parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v)
+      power_W_m3[v] = float(unitHeating_W_m3_[v] * scale);
+  });
+  deliveredPower_W_ = power_W;
+  log_.push_back({state.time_s, power_W, impedance_ohm, std::sqrt(power_W * impedance_ohm),
+                  controlled_degC, power_W > 0.0});
+}
+
+std::vector<HeldTemperature> RfSource::heldTemperatures(const AblationGrid& /*grid*/,
+                                                        const ThermalState& /*state*/) {
+  std::vector<HeldTemperature> held;
+  if (!cooled_) return held;
+  held.reserve(voxels_.active.size() + voxels_.shaft.size());
+  for (std::size_t v : voxels_.active) held.push_back({v, float(coolant_degC_)});
+  for (std::size_t v : voxels_.shaft) held.push_back({v, float(coolant_degC_)});
+  return held;
+}
+
+}  // namespace twinplan::ablation

@@ -1,0 +1,112 @@
+#include "twinplan/ablation/zone_metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "distance_map.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+
+namespace {
+
+void requireMask(const std::vector<std::uint8_t>& mask, const ImageGeometry& grid,
+                 const char* what) {
+  if (mask.size() != grid.voxelCount())
+    throw Error(ErrorKind::InvalidInput,
+                std::string("The ") + what + " mask does not match the ablation grid.", what);
+}
+
+double voxel_ml(const ImageGeometry& grid) {
+  return grid.spacing_mm.x() * grid.spacing_mm.y() * grid.spacing_mm.z() * 1e-3;
+}
+
+std::vector<std::uint8_t> inverted(const std::vector<std::uint8_t>& mask) {
+  std::vector<std::uint8_t> out(mask.size());
+  for (std::size_t v = 0; v < mask.size(); ++v) out[v] = mask[v] ? 0 : 1;
+  return out;
+}
+
+}  // namespace
+
+TumourCoverage tumourCoverage(const std::vector<std::uint8_t>& zone,
+                              const std::vector<std::uint8_t>& tumour, const ImageGeometry& grid,
+                              double margin_mm, Progress& progress) {
+  requireMask(zone, grid, "zone");
+  requireMask(tumour, grid, "tumour");
+  if (!(margin_mm >= 0.0 && margin_mm <= 30.0))
+    throw Error(ErrorKind::InvalidInput, "The tumour margin must be 0 to 30 mm (5 mm is usual).",
+                "margin_mm");
+  const double h = grid.spacing_mm.x();
+  std::size_t tumourVoxels = 0, tumourCovered = 0;
+  for (std::size_t v = 0; v < tumour.size(); ++v) {
+    tumourVoxels += tumour[v];
+    tumourCovered += tumour[v] && zone[v];
+  }
+  if (tumourVoxels == 0)
+    throw Error(ErrorKind::InvalidInput,
+                "The tumour has no voxel on the simulated grid; place the probe tip at the "
+                "tumour or enlarge the box.",
+                "tumour");
+  // Distances to the tumour (target = tumour + margin), to the outside of the zone (margin of a
+  // covered tumour) and to the zone (how far an uncovered tumour reaches out).
+  const std::vector<double> toTumour =
+      squaredDistanceToOutside_vox(inverted(tumour), grid, progress);
+  const std::vector<double> toOutsideZone = squaredDistanceToOutside_vox(zone, grid, progress);
+  const std::vector<double> toZone = squaredDistanceToOutside_vox(inverted(zone), grid, progress);
+  // Target: voxel centres within the margin of a tumour voxel centre.
+  const double margin2_vox = (margin_mm / h) * (margin_mm / h) + 1e-9;
+  std::size_t targetVoxels = 0, targetCovered = 0;
+  double nearestEdge2 = std::numeric_limits<double>::infinity(), farthestOut2 = 0.0;
+  for (std::size_t v = 0; v < zone.size(); ++v) {
+    if (toTumour[v] <= margin2_vox) {
+      ++targetVoxels;
+      targetCovered += zone[v];
+    }
+    if (!tumour[v]) continue;
+    if (zone[v]) {
+      nearestEdge2 = std::min(nearestEdge2, toOutsideZone[v]);
+    } else {
+      farthestOut2 = std::max(farthestOut2, toZone[v]);
+    }
+  }
+  TumourCoverage c;
+  c.tumour_ml = double(tumourVoxels) * voxel_ml(grid);
+  c.target_ml = double(targetVoxels) * voxel_ml(grid);
+  c.tumourCoverage_percent = 100.0 * double(tumourCovered) / double(tumourVoxels);
+  c.coverage_percent = 100.0 * double(targetCovered) / double(targetVoxels);
+  if (tumourCovered == tumourVoxels) {
+    // No voxel outside the zone on the grid: the margin reaches at least to the box's faces.
+    c.minMargin_mm = std::isfinite(nearestEdge2) ? (std::sqrt(nearestEdge2) - 1.0) * h : 0.0;
+  } else {
+    c.minMargin_mm = std::isfinite(farthestOut2) ? -std::sqrt(farthestOut2) * h
+                                                 : -std::numeric_limits<double>::infinity();
+  }
+  return c;
+}
+
+StructureDamage structureDamage(const std::vector<std::uint8_t>& zone,
+                                const std::vector<std::uint8_t>& structure,
+                                const std::vector<float>& maximumTemperature_degC,
+                                const ImageGeometry& grid) {
+  requireMask(zone, grid, "zone");
+  requireMask(structure, grid, "structure");
+  const bool withTemperature = maximumTemperature_degC.size() == grid.voxelCount();
+  std::size_t voxels = 0, ablated = 0;
+  double hottest = 0.0;
+  for (std::size_t v = 0; v < structure.size(); ++v) {
+    if (!structure[v]) continue;
+    ++voxels;
+    ablated += zone[v];
+    if (withTemperature) hottest = std::max(hottest, double(maximumTemperature_degC[v]));
+  }
+  StructureDamage d;
+  d.inGrid_ml = double(voxels) * voxel_ml(grid);
+  d.ablated_ml = double(ablated) * voxel_ml(grid);
+  d.ablated_percent = voxels ? 100.0 * double(ablated) / double(voxels) : 0.0;
+  d.maxTemperature_degC = hottest;
+  return d;
+}
+
+}  // namespace twinplan::ablation

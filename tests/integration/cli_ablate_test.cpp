@@ -1,0 +1,181 @@
+// twinplan-cli ablate end to end (issue #17 item 6): the device list, one microwave ablation on
+// the abdomen phantom with its true segments and on the same CT without segments, the exported
+// NRRD fields read back by an independent reader (tests/integration/nrrd_field.py), and bad
+// input refused with a clear error and nothing written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "test_support.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan {
+namespace {
+
+using nlohmann::json;
+using test::runCommand;
+namespace fs = std::filesystem;
+
+std::string cli() { return test::cliPath().string(); }
+
+json runJson(const std::string& args, int expectedStatus = 0) {
+  const auto result = runCommand(cli() + " --json " + args + " 2>/dev/null");
+  EXPECT_EQ(result.status, expectedStatus) << args << "\n" << result.output;
+  return json::parse(result.output, nullptr, /*allow_exceptions=*/false);
+}
+
+// The abdomen phantom at half resolution (128 x 128 x 50 voxels of 3 x 3 x 5 mm), written once:
+// DICOM CT, the case with its true segments, and a case of the same CT without segments.
+struct PhantomCase {
+  test::TempDir dir{"twinplan-ablate"};
+  fs::path segmented, bare;
+  PhantomCase() {
+    phantom::PhantomOptions options;
+    options.scale = 0.5;
+    options.surfaceModels = false;
+    const phantom::PhantomFiles files =
+        phantom::writePhantom(phantom::makePhantom(options), dir / "phantom");
+    segmented = files.caseFile;
+    bare = dir / "bare.twinplan";
+    EXPECT_EQ(runCommand(cli() + " case create " + files.seriesDirs[0].string() + " --out " +
+                         bare.string() + " >/dev/null 2>&1")
+                  .status,
+              0);
+  }
+};
+
+const PhantomCase& phantomCase() {
+  static const PhantomCase c;
+  return c;
+}
+
+// Tumour 2 of the abdomen phantom: 30 mm, centred at (-95, 10, 62) mm; the probe from anterior.
+const std::string kProbe = " --tip -95,10,62 --entry -95,-120,62";
+// A 2 mm grid, 80 mm box and 2 minutes keep the run short; the physics is tested elsewhere.
+const std::string kQuick = " --spacing 2 --box 80 --time 120";
+
+TEST(CliAblate, ListDevicesGivesTypeDefaultsAndSources) {
+  const json devices = runJson("ablate --list-devices");
+  ASSERT_TRUE(devices.is_array());
+  EXPECT_GE(devices.size(), 5u);
+  std::set<std::string> types;
+  for (const json& d : devices) {
+    SCOPED_TRACE(d.dump());
+    types.insert(d["type"].get<std::string>());
+    EXPECT_GT(d["power_W"].get<double>(), 0.0);
+    EXPECT_GT(d["duration_s"].get<double>(), 0.0);
+    for (const char* source : {"geometry", "cooling", "generator", "published_zone"})
+      EXPECT_FALSE(d["sources"][source].get<std::string>().empty()) << source;
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"rf-single", "rf-cluster", "rf-multitine", "microwave"}));
+  const auto text = runCommand(cli() + " ablate --list-devices");
+  EXPECT_EQ(text.status, 0);
+  EXPECT_NE(text.output.find("mw-2450mhz-100w"), std::string::npos) << text.output;
+}
+
+TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
+  test::TempDir out("twinplan-ablate-out");
+  const fs::path exportDir = out / "fields";
+  const json r =
+      runJson("ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" + kProbe +
+              kQuick + " --tumour \"Tumour 2\" --export " + exportDir.string());
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["device"], "mw-2450mhz-100w");
+  EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 100.0);  // the device's default
+  EXPECT_DOUBLE_EQ(r["duration_s"].get<double>(), 120.0);
+  EXPECT_EQ(r["grid"]["size"], json({41, 41, 41}));
+  const double zone_ml = r["zone_volume_ml"].get<double>();
+  EXPECT_GT(zone_ml, 1.0);
+  ASSERT_EQ(r["axes_mm"].size(), 3u);
+  EXPECT_GT(r["axes_mm"][0].get<double>(), 0.0);
+  EXPECT_GT(r["max_temperature_degC"].get<double>(), 60.0);
+  // The tumour and the liver come from the true segments; the 30 mm tumour is 14.1 ml.
+  EXPECT_NEAR(r["tumour_volume_ml"].get<double>(), 14.1, 1.0);
+  EXPECT_GE(r["coverage_percent"].get<double>(), 0.0);
+  EXPECT_LE(r["coverage_percent"].get<double>(), 100.0);
+  EXPECT_TRUE(r["min_margin_mm"].is_number());
+  EXPECT_GT(r["tissue_volumes_ml"]["liver"].get<double>(), 100.0);
+  ASSERT_TRUE(r["critical_damage"].contains("Liver"));
+  EXPECT_FALSE(r["critical_damage"]["Liver"]["critical"].get<bool>());
+  EXPECT_FALSE(r["critical_damage"].contains("Tumour 2"));
+  for (const auto& [name, d] : r["critical_damage"].items())
+    if (d["tissue_type"] == "vessel") {
+      EXPECT_TRUE(d["critical"].get<bool>()) << name;
+    }
+
+  // The fields, read by an independent NRRD reader: the zone is the voxels with Omega >= 1
+  // (8e-3 ml each), the hottest voxel is the reported maximum, the grid is where the JSON says.
+  ASSERT_EQ(r["exported"].size(), 3u);
+  EXPECT_FALSE(fs::exists(out / "fields.partial"));
+  const std::string reader =
+      "/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/nrrd_field.py ";
+  // The box is centred on the antenna's radiating section (10 mm behind the tip along the
+  // probe, +y here): the tip is voxel (20, 25, 20) of the 2 mm grid, the box centre (20, 20, 20);
+  // 8 mm to the patient's left of it, voxel (24, 20, 20), lies in the zone (the antenna's own
+  // voxels are held at the coolant temperature).
+  EXPECT_DOUBLE_EQ(r["grid_centre_behind_tip_mm"].get<double>(), 10.0);
+  EXPECT_EQ(r["grid"]["origin_lps"], json({-135.0, -40.0, 22.0}));
+  const auto damage = runCommand(reader + (exportDir / "damage.nrrd").string() + " 1 24 20 20");
+  ASSERT_EQ(damage.status, 0) << damage.output;
+  const json d = json::parse(damage.output);
+  EXPECT_EQ(d["space"], "left-posterior-superior");
+  EXPECT_EQ(d["sizes"], json({41, 41, 41}));
+  EXPECT_EQ(d["origin"], r["grid"]["origin_lps"]);
+  EXPECT_NEAR(d["at_or_above"].get<double>() * 8e-3, zone_ml, 1e-9);
+  EXPECT_GE(d["value_at"].get<double>(), 1.0);
+  const auto maxT =
+      runCommand(reader + (exportDir / "max_temperature.nrrd").string() + " 0 24 20 20");
+  ASSERT_EQ(maxT.status, 0) << maxT.output;
+  EXPECT_NEAR(json::parse(maxT.output)["max"].get<double>(),
+              r["max_temperature_degC"].get<double>(), 1e-3);
+}
+
+TEST(CliAblate, ACaseWithoutSegmentsUsesTheHounsfieldClasses) {
+  // A shorter run: the RF potential is solved again as the tissue warms.
+  const json r = runJson("ablate " + phantomCase().bare.string() + " --device rf-cooled-3cm" +
+                         kProbe + " --spacing 2 --box 60 --time 60 --power 50");
+  ASSERT_TRUE(r.is_object());
+  EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 50.0);
+  EXPECT_GT(r["zone_volume_ml"].get<double>(), 0.0);
+  // Enhanced liver and tumour (+40..+180 HU) are soft tissue; no organ, no vessel flow.
+  EXPECT_GT(r["tissue_volumes_ml"]["soft-tissue"].get<double>(), 100.0);  // of 226 ml
+  EXPECT_FALSE(r["tissue_volumes_ml"].contains("liver"));
+  EXPECT_EQ(r["vessel_voxels"], 0);
+  EXPECT_TRUE(r["critical_damage"].empty());
+}
+
+TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
+  test::TempDir out("twinplan-ablate-bad");
+  const std::string c = "ablate " + phantomCase().segmented.string();
+  const std::string exportTo = " --export " + (out / "fields").string();
+  // The CT spans z = -125..125 mm.
+  json e = runJson(
+      c + " --device mw-2450mhz-100w --tip -95,10,300 --entry -95,-120,300" + kQuick + exportTo, 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find(
+                "The probe tip (-95.0, 10.0, 300.0) mm lies outside the CT"),
+            std::string::npos)
+      << e.dump();
+  e = runJson(c + " --device mw-2450mhz-100w --power 0" + kProbe + kQuick + exportTo, 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("power must be above 0 W"),
+            std::string::npos)
+      << e.dump();
+  e = runJson(c + " --device laser-1" + kProbe + kQuick + exportTo, 4);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("rf-cooled-3cm"), std::string::npos)
+      << e.dump();
+  e = runJson(c + " --device rf-cooled-3cm --tumour Tumor" + kProbe + kQuick + exportTo, 4);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("Tumour 2"), std::string::npos)
+      << e.dump();
+  // Tumour 1 lies at (-45, -45, 45), 76 mm from the tip: outside a 40 mm box.
+  e = runJson(c + " --device rf-cooled-3cm --tumour \"Tumour 1\" --box 40" + kProbe + exportTo, 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("has no voxel in the simulated box"),
+            std::string::npos)
+      << e.dump();
+  EXPECT_FALSE(fs::exists(out / "fields"));
+  EXPECT_FALSE(fs::exists(out / "fields.partial"));
+  EXPECT_EQ(runCommand(cli() + " ablate " + phantomCase().segmented.string() + " 2>&1").status, 3);
+}
+
+}  // namespace
+}  // namespace twinplan

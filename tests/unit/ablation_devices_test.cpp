@@ -1,0 +1,259 @@
+// The ablation device catalogue and the voxels a placed device occupies
+// (simulation/ablation/devices.h, probe_geometry.h).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "ablation_test_tissue.h"
+#include "twinplan/ablation/device_source.h"
+#include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+namespace {
+
+TEST(AblationDevices, EveryCatalogueEntryLoadsWithItsSources) {
+  const auto& catalogue = deviceCatalogue();
+  ASSERT_EQ(catalogue.size(), 5u);
+  int rf = 0, microwave = 0;
+  for (const AblationDevice& d : catalogue) {
+    SCOPED_TRACE(d.id);
+    EXPECT_FALSE(d.name.empty());
+    EXPECT_GT(d.activeTipLength_mm, 0.0);
+    EXPECT_GT(d.power_W, 0.0);
+    EXPECT_GT(d.duration_s, 0.0);
+    EXPECT_FALSE(d.geometrySource.empty());
+    EXPECT_FALSE(d.coolingSource.empty());
+    EXPECT_FALSE(d.generatorSource.empty());
+    EXPECT_FALSE(d.publishedZone.source.empty());
+    EXPECT_GE(d.publishedZone.longAxis_mm, d.publishedZone.shortAxis_mm);
+    (d.isRf() ? rf : microwave)++;
+  }
+  EXPECT_EQ(rf, 3);
+  EXPECT_EQ(microwave, 2);
+}
+
+TEST(AblationDevices, TheCatalogueHoldsThePublishedSettings) {
+  // Cooled RF: 3 cm tip, 12 min, impedance control (Goldberg et al. 1998; Cool-tip IFU).
+  const AblationDevice& cooled = findDevice("rf-cooled-3cm");
+  EXPECT_EQ(cooled.type, DeviceType::RfSingle);
+  EXPECT_DOUBLE_EQ(cooled.activeTipLength_mm, 30.0);
+  EXPECT_DOUBLE_EQ(cooled.duration_s, 720.0);
+  EXPECT_EQ(cooled.control, PowerControl::ImpedanceControlled);
+  EXPECT_TRUE(cooled.internallyCooled);
+  // Cluster: three electrodes 5 mm apart; in vivo 12 min zone 3.1 cm (Goldberg et al. 1998).
+  const AblationDevice& cluster = findDevice("rf-cluster-3x25mm");
+  EXPECT_EQ(cluster.electrodeCount, 3);
+  EXPECT_DOUBLE_EQ(cluster.electrodeSpacing_mm, 5.0);
+  EXPECT_DOUBLE_EQ(cluster.publishedZone.shortAxis_mm, 31.0);
+  const AblationDevice& tines = findDevice("rf-multitine-4cm");
+  EXPECT_EQ(tines.control, PowerControl::TemperatureControlled);
+  EXPECT_DOUBLE_EQ(tines.targetTemperature_degC, 105.0);
+  EXPECT_DOUBLE_EQ(tines.tineDeployedDiameter_mm, 40.0);
+  EXPECT_DOUBLE_EQ(findDevice("mw-915mhz-45w").frequency_Hz, 915e6);
+  EXPECT_DOUBLE_EQ(findDevice("mw-915mhz-45w").power_W, 45.0);
+  EXPECT_DOUBLE_EQ(findDevice("mw-2450mhz-100w").frequency_Hz, 2.45e9);
+  EXPECT_DOUBLE_EQ(findDevice("mw-2450mhz-100w").duration_s, 300.0);
+}
+
+TEST(AblationDevices, AnUnknownIdListsTheKnownOnes) {
+  try {
+    findDevice("rf-cooled-9cm");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("rf-cooled-9cm"), std::string::npos);
+    for (const AblationDevice& d : deviceCatalogue()) {
+      EXPECT_NE(what.find(d.id), std::string::npos) << what;
+    }
+  }
+}
+
+// A minimal valid entry, then one field broken at a time.
+std::string catalogueWith(const std::string& geometry, const std::string& generator,
+                          const std::string& id = "test-rf") {
+  return R"({"devices": [{"id": ")" + id +
+         R"(", "name": "Test", "type": "rf-single",
+    "geometry": )" +
+         geometry + R"(,
+    "cooling": {"internallyCooled": false, "coolantTemperature_degC": 37, "source": "s"},
+    "generator": )" +
+         generator + R"(,
+    "publishedZone": {"longAxis_mm": 30, "shortAxis_mm": 20, "tissue": "t", "setting": "s",
+                      "evidence": "abstract", "source": "s"}}]})";
+}
+const std::string kGeometry =
+    R"({"activeTipLength_mm": 30, "shaftDiameter_mm": 1.5, "source": "s"})";
+const std::string kGenerator =
+    R"({"frequency_Hz": 480000, "power_W": 50, "maxPower_W": 200, "duration_s": 720, "control": "power", "source": "s"})";
+
+void expectCorrupt(const std::string& json, const std::string& mentions) {
+  try {
+    loadDevices(json, "test.json");
+    FAIL() << "no error for " << mentions;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+    EXPECT_NE(std::string(e.what()).find(mentions), std::string::npos) << e.what();
+  }
+}
+
+TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {
+  EXPECT_EQ(loadDevices(catalogueWith(kGeometry, kGenerator), "test.json").size(), 1u);
+  expectCorrupt(
+      catalogueWith(R"({"activeTipLength_mm": -3, "shaftDiameter_mm": 1.5, "source": "s"})",
+                    kGenerator),
+      "Device 'test-rf' in test.json: field 'geometry.activeTipLength_mm' must lie in");
+  expectCorrupt(catalogueWith(R"({"shaftDiameter_mm": 1.5, "source": "s"})", kGenerator),
+                "'geometry.activeTipLength_mm' is missing");
+  expectCorrupt(
+      catalogueWith(R"({"activeTipLength_mm": "30", "shaftDiameter_mm": 1.5, "source": "s"})",
+                    kGenerator),
+      "must be a number");
+  expectCorrupt(catalogueWith(R"({"activeTipLength_mm": 30, "shaftDiameter_mm": 1.5})", kGenerator),
+                "'geometry.source' is missing");
+  std::string generator = kGenerator;
+  generator.replace(generator.find("\"power\""), 7, "\"pulsed\"");
+  expectCorrupt(catalogueWith(kGeometry, generator), "'generator.control' must be power");
+  generator = kGenerator;
+  generator.replace(generator.find("\"power_W\": 50"), 13, "\"power_W\": 0");
+  expectCorrupt(catalogueWith(kGeometry, generator), "'generator.power_W' must lie in");
+  expectCorrupt("{\"devices\": [", "is not valid JSON");
+  expectCorrupt("{\"tissues\": []}", "has no 'devices' array");
+  std::string twice = catalogueWith(kGeometry, kGenerator);
+  const std::string entry = twice.substr(twice.find('{', 1), twice.rfind(']') - twice.find('{', 1));
+  twice.insert(twice.rfind(']'), "," + entry);
+  expectCorrupt(twice, "appears twice");
+}
+
+AblationGrid liverGrid(std::int64_t n) { return uniformGrid(testing::testLiver(), {n, n, n}, 1.0); }
+
+// The extent (mm) of voxels along a direction through the origin.
+std::pair<double, double> extentAlong(const AblationGrid& grid,
+                                      const std::vector<std::size_t>& voxels,
+                                      const Vec3& direction) {
+  double lo = 1e9, hi = -1e9;
+  const auto& g = grid.geometry;
+  for (std::size_t v : voxels) {
+    const std::int64_t i = std::int64_t(v) % g.size[0];
+    const std::int64_t j = (std::int64_t(v) / g.size[0]) % g.size[1];
+    const std::int64_t k = std::int64_t(v) / (g.size[0] * g.size[1]);
+    const double t = g.indexToLps(Vec3(double(i), double(j), double(k))).dot(direction);
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  return {lo, hi};
+}
+
+TEST(AblationProbeVoxels, ACooledElectrodeIsItsActiveTipWithTheShaftBehindIt) {
+  const AblationGrid grid = liverGrid(61);  // centred on 0
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -200.0);  // axis +z: the active tip runs back to -z
+  const ProbeVoxels voxels = probeVoxels(grid, findDevice("rf-cooled-3cm"), placement);
+  // 17 G (1.47 mm): the voxel centres within 0.735 mm of the axis are the axis line itself, 31
+  // voxels from z = 15 to z = -15 mm.
+  EXPECT_EQ(voxels.active.size(), 31u);
+  const auto [lo, hi] = extentAlong(grid, voxels.active, Vec3::UnitZ());
+  EXPECT_DOUBLE_EQ(lo, -15.0);
+  EXPECT_DOUBLE_EQ(hi, 15.0);
+  // The shaft runs from the active end out of the grid (z = -16 .. -30), active voxels excluded.
+  const auto [shaftLo, shaftHi] = extentAlong(grid, voxels.shaft, Vec3::UnitZ());
+  EXPECT_EQ(voxels.shaft.size(), 15u);
+  EXPECT_DOUBLE_EQ(shaftHi, -16.0);
+  EXPECT_DOUBLE_EQ(shaftLo, -30.0);
+}
+
+TEST(AblationProbeVoxels, AClusterHasThreeParallelElectrodesFiveMillimetresApart) {
+  const AblationGrid grid = liverGrid(41);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 0.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  const ProbeLayout layout = probeLayout(findDevice("rf-cluster-3x25mm"), placement);
+  ASSERT_EQ(layout.active.size(), 3u);
+  for (int a = 0; a < 3; ++a) {
+    const Vec3 tipA = layout.active[a].from_lps, tipB = layout.active[(a + 1) % 3].from_lps;
+    EXPECT_NEAR((tipA - tipB).norm(), 5.0, 1e-9);
+    EXPECT_NEAR(tipA.z(), 0.0, 1e-9);
+    EXPECT_NEAR((layout.active[a].from_lps - layout.active[a].to_lps).norm(), 25.0, 1e-9);
+  }
+  const ProbeVoxels voxels = probeVoxels(grid, findDevice("rf-cluster-3x25mm"), placement);
+  // Three lines of 26 voxels (z = -25 .. 0), none shared.
+  EXPECT_GE(voxels.active.size(), 3u * 26u);
+  EXPECT_LE(voxels.active.size(), 3u * 26u * 2u);
+}
+
+TEST(AblationProbeVoxels, MultiTineUmbrellaSpansTheDeployedDiameter) {
+  const AblationGrid grid = liverGrid(61);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 0.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);  // axis +z
+  const ProbeVoxels voxels = probeVoxels(grid, findDevice("rf-multitine-4cm"), placement);
+  const auto [xLo, xHi] = extentAlong(grid, voxels.active, Vec3::UnitX());
+  const auto [yLo, yHi] = extentAlong(grid, voxels.active, Vec3::UnitY());
+  const auto [zLo, zHi] = extentAlong(grid, voxels.active, Vec3::UnitZ());
+  // Ten tines 36 degrees apart, the first along y (perpendicularBasis of +z): 40 mm across along
+  // y, 2 x 20 sin(72 deg) = 38.0 mm along x (voxel centres: within a voxel); 10 mm (D/4) ahead
+  // of the cannula tip.
+  EXPECT_NEAR(yHi - yLo, 40.0, 1.0);
+  EXPECT_NEAR(xHi - xLo, 40.0 * std::sin(72.0 * M_PI / 180.0), 1.0);
+  EXPECT_NEAR(zHi, 10.0, 0.5);
+  EXPECT_NEAR(zLo, 0.0, 0.5);
+}
+
+TEST(AblationProbeVoxels, ATipOutsideTheGridIsAClearError) {
+  const AblationGrid grid = liverGrid(21);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 200.0);
+  placement.entry_lps = Vec3(0.0, 0.0, 300.0);
+  try {
+    probeVoxels(grid, findDevice("rf-cooled-3cm"), placement);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find("place the tip inside the grid"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace twinplan::ablation
+
+namespace twinplan::ablation {
+namespace {
+
+TEST(AblationDeviceSource, EachDeviceGetsItsSourceAtTheChosenPower) {
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {61, 61, 61}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  ThermalState body;
+  body.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+  const double voxel_m3 = std::pow(grid.voxelSize_m(), 3);
+  for (const char* id : {"rf-cooled-3cm", "mw-915mhz-45w"}) {
+    SCOPED_TRACE(id);
+    const AblationDevice& device = findDevice(id);
+    std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, placement, 30.0);
+    std::vector<float> power;
+    source->depositedPower(grid, body, 1.0, power);
+    double total_W = 0.0;
+    for (float p : power) total_W += p * voxel_m3;
+    // RF: all 30 W in the tissue; microwave: 30 W x efficiency 0.75.
+    EXPECT_NEAR(total_W, device.isRf() ? 30.0 : 22.5, 1e-3);
+    EXPECT_DOUBLE_EQ(source->deliveredPower_W(), 30.0);
+  }
+  try {
+    makeHeatSource(grid, findDevice("mw-2450mhz-100w"), placement, 0.0);
+    FAIL() << "no error for 0 W";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find("must be above 0 W"), std::string::npos);
+  }
+  EXPECT_THROW(makeHeatSource(grid, findDevice("mw-2450mhz-100w"), placement, 500.0), Error);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation

@@ -1,0 +1,147 @@
+// The microwave antenna source (simulation/ablation/microwave_source.h): attenuation from the
+// dielectric properties, the absorbed power, and the shape of the SAR pattern.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+#include "ablation_test_tissue.h"
+#include "twinplan/ablation/microwave_source.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+namespace {
+
+using testing::testLiver;
+
+// The propagation constant gamma = sqrt(j omega mu0 (sigma + j omega eps0 eps_r)) in complex
+// arithmetic, independently of the closed form; alpha = Re(gamma), beta = Im(gamma).
+std::complex<double> propagationConstant(double epsR, double sigma, double f) {
+  const double omega = 2.0 * std::numbers::pi * f;
+  const double mu0 = 1.25663706212e-6, eps0 = 8.8541878128e-12;  // CODATA 2018
+  const std::complex<double> j(0.0, 1.0);
+  return std::sqrt(j * omega * mu0 * (sigma + j * omega * eps0 * epsR));
+}
+
+TEST(AblationMicrowave, AttenuationConstantMatchesTheComplexPropagationConstant) {
+  // Liver (Gabriel 1996 via IT'IS): 2.45 GHz eps_r 43.0, sigma 1.69 S/m; 915 MHz 46.8, 0.86 S/m.
+  for (auto [epsR, sigma, f] : {std::tuple{43.0, 1.69, 2.45e9}, std::tuple{46.8, 0.86, 915e6}}) {
+    const std::complex<double> gamma = propagationConstant(epsR, sigma, f);
+    EXPECT_NEAR(attenuationConstant_per_m(epsR, sigma, f) / gamma.real(), 1.0, 1e-6);
+    EXPECT_NEAR(tissueWavelength_m(epsR, sigma, f) * gamma.imag() / (2.0 * std::numbers::pi), 1.0,
+                1e-6);
+  }
+  // Orders of magnitude: ~48 Np/m (field penetration 2.1 cm) at 2.45 GHz, ~23 Np/m (4.3 cm) at
+  // 915 MHz; the wavelength in liver ~1.8 cm and ~4.8 cm.
+  EXPECT_NEAR(attenuationConstant_per_m(43.0, 1.69, 2.45e9), 48.0, 1.0);
+  EXPECT_NEAR(attenuationConstant_per_m(46.8, 0.86, 915e6), 23.3, 0.5);
+  EXPECT_NEAR(tissueWavelength_m(43.0, 1.69, 2.45e9) * 1e3, 18.5, 0.5);
+}
+
+// The 2.45 GHz antenna along +z with its feed gap (10 mm behind the tip) at the origin.
+struct AntennaInLiver {
+  AblationGrid grid = uniformGrid(testLiver(), {81, 81, 81}, 1.0);
+  ProbePlacement placement;
+  const AblationDevice& device = findDevice("mw-2450mhz-100w");
+  AntennaInLiver() {
+    placement.tip_lps = Vec3(0.0, 0.0, 10.0);
+    placement.entry_lps = Vec3(0.0, 0.0, -200.0);
+  }
+  float sarAt(const std::vector<float>& sar, double x_mm, double z_mm) const {
+    const Vec3 ijk = grid.geometry.lpsToIndex(Vec3(x_mm, 0.0, z_mm));
+    return sar[grid.geometry.linearIndex(std::llround(ijk.x()), std::llround(ijk.y()),
+                                         std::llround(ijk.z()))];
+  }
+};
+
+TEST(AblationMicrowave, AbsorbedPowerIsTheSetPowerTimesTheEfficiency) {
+  AntennaInLiver setup;
+  MicrowaveSource source(setup.grid, setup.device, setup.placement,
+                         microwaveSettingsFor(setup.device));
+  std::vector<float> power;
+  source.depositedPower(setup.grid, ThermalState{}, 1.0, power);
+  const double h = setup.grid.voxelSize_m();
+  double total = 0.0;
+  for (float p : power) total += p;
+  EXPECT_NEAR(total * h * h * h, 100.0 * 0.75, 75.0 * 1e-5);
+  EXPECT_DOUBLE_EQ(source.deliveredPower_W(), 100.0);
+  // The antenna's own voxels absorb nothing; the cooled antenna (radiating section and shaft)
+  // is held at the coolant's 20 degC.
+  for (std::size_t v : source.voxels().active) EXPECT_EQ(power[v], 0.0f);
+  const auto held = source.heldTemperatures(setup.grid, ThermalState{});
+  EXPECT_EQ(held.size(), source.voxels().active.size() + source.voxels().shaft.size());
+  for (const HeldTemperature& t : held) EXPECT_FLOAT_EQ(t.temperature_degC, 20.0f);
+}
+
+TEST(AblationMicrowave, RadialDecayFollowsTheAttenuationConstant) {
+  AntennaInLiver setup;
+  MicrowaveSource source(setup.grid, setup.device, setup.placement,
+                         microwaveSettingsFor(setup.device));
+  const std::vector<float>& sar = source.absorbedPower_W_m3();
+  const double alpha_per_mm = attenuationConstant_per_m(43.0, 1.69, 2.45e9) * 1e-3;
+  EXPECT_NEAR(source.attenuation_per_m() * 1e-3, alpha_per_mm, 1e-12);
+  // In the feed gap's plane, SAR r ~ exp(-2 alpha r): the least-squares slope of ln(SAR r)
+  // over r = 5..30 mm is -2 alpha (a decay length 1/(2 alpha) = 10.4 mm).
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  int n = 0;
+  for (double r = 5.0; r <= 30.0; r += 1.0, ++n) {
+    const double y = std::log(double(setup.sarAt(sar, r, 0.0)) * r);
+    sx += r, sy += y, sxx += r * r, sxy += r * y;
+  }
+  const double slope_per_mm = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  EXPECT_NEAR(-slope_per_mm / (2.0 * alpha_per_mm), 1.0, 1e-3);
+  // Along the antenna, 5 mm from its axis: the peak is level with the feed gap, and the axial
+  // profile is a Gaussian of half the radiating section (20 mm / 2 = 10 mm).
+  EXPECT_DOUBLE_EQ(source.axialWidth_mm(), 10.0);
+  float peak = 0.0f;
+  double peakZ = 1e9;
+  for (double z = -20.0; z <= 20.0; z += 1.0) {
+    if (setup.sarAt(sar, 5.0, z) > peak) peak = setup.sarAt(sar, 5.0, z), peakZ = z;
+  }
+  EXPECT_DOUBLE_EQ(peakZ, 0.0);
+  const double w = source.axialWidth_mm();
+  const double expected = std::exp(-0.5 * 4.0 * 4.0 / (w * w));  // at z = 4 mm
+  EXPECT_NEAR(setup.sarAt(sar, 5.0, 4.0) / peak, expected, 1e-4);
+  // A bare dipole (no width given): a quarter of the wavelength in liver, 4.6 mm.
+  MicrowaveSettings dipole = microwaveSettingsFor(setup.device);
+  dipole.axialWidth_mm = 0.0;
+  const MicrowaveSource bare(setup.grid, setup.device, setup.placement, dipole);
+  EXPECT_NEAR(bare.axialWidth_mm(), 0.25 * tissueWavelength_m(43.0, 1.69, 2.45e9) * 1e3, 1e-9);
+}
+
+TEST(AblationMicrowave, TissueThatConductsLessAbsorbsLess) {
+  // Fat (Gabriel 1996 via IT'IS, 2.45 GHz: eps_r 5.28, sigma 0.10 S/m) beside the antenna.
+  AntennaInLiver setup;
+  TissueProperties fat = testLiver();
+  fat.id = "fat";
+  fat.relativePermittivity_2450MHz = 5.28;
+  fat.electricalConductivity_2450MHz_S_m = 0.10;
+  setup.grid.tissues.push_back(fat);
+  const std::size_t fatVoxel = setup.grid.geometry.linearIndex(40 - 6, 40, 40);  // x = -6 mm
+  setup.grid.tissue[fatVoxel] = 1;
+  MicrowaveSource source(setup.grid, setup.device, setup.placement,
+                         microwaveSettingsFor(setup.device));
+  const std::vector<float>& sar = source.absorbedPower_W_m3();
+  const std::size_t liverMirror = setup.grid.geometry.linearIndex(40 + 6, 40, 40);  // x = +6 mm
+  EXPECT_NEAR(sar[fatVoxel] / sar[liverMirror], 0.10 / 1.69, 1e-5);
+}
+
+TEST(AblationMicrowave, BadSettingsAreClearErrors) {
+  AntennaInLiver setup;
+  MicrowaveSettings settings = microwaveSettingsFor(setup.device);
+  settings.power_W = 0.0;
+  EXPECT_THROW(MicrowaveSource(setup.grid, setup.device, setup.placement, settings), Error);
+  EXPECT_THROW(MicrowaveSource(setup.grid, findDevice("rf-cooled-3cm"), setup.placement,
+                               microwaveSettingsFor(setup.device)),
+               Error);
+  ProbePlacement outside;
+  outside.tip_lps = Vec3(0.0, 0.0, 500.0);
+  outside.entry_lps = Vec3(0.0, 0.0, 600.0);
+  EXPECT_THROW(
+      MicrowaveSource(setup.grid, setup.device, outside, microwaveSettingsFor(setup.device)),
+      Error);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation

@@ -1,0 +1,330 @@
+// The RF electrode source (simulation/ablation/rf_source.h): the potential solver against
+// analytic conduction problems, the power it deposits, and the generator's control modes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "ablation_test_tissue.h"
+#include "twinplan/ablation/rf_source.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+namespace {
+
+using testing::testLiver;
+
+std::size_t voxelOf(const ImageGeometry& g, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return g.linearIndex(i, j, k);
+}
+
+// A spherical electrode of radius a inside a grounded spherical shell of radius R, in a uniform
+// medium: V(r) = V0 (1/r - 1/R) / (1/a - 1/R), resistance (1/a - 1/R) / (4 pi sigma). The
+// voxels whose centres lie within a are the electrode, those at R or beyond the ground.
+constexpr double kSphereA_mm = 4.0, kSphereR_mm = 20.0, kSphereSigma_S_m = 0.333;
+
+struct SphericalCapacitor {
+  double h_mm;
+  ImageGeometry geometry;
+  std::vector<float> sigma;
+  std::vector<NodeRole> roles;
+  PotentialSolution solution;  // at 1 V
+
+  explicit SphericalCapacitor(double spacing_mm) : h_mm(spacing_mm) {
+    const std::int64_t n = 2 * std::int64_t(kSphereR_mm / h_mm) + 5;
+    geometry = uniformGrid(testLiver(), {n, n, n}, h_mm).geometry;
+    sigma.assign(geometry.voxelCount(), float(kSphereSigma_S_m));
+    roles.assign(geometry.voxelCount(), NodeRole::Tissue);
+    for (std::int64_t k = 0; k < n; ++k)
+      for (std::int64_t j = 0; j < n; ++j)
+        for (std::int64_t i = 0; i < n; ++i) {
+          const double r = geometry.indexToLps(Vec3(double(i), double(j), double(k))).norm();
+          const std::size_t v = voxelOf(geometry, i, j, k);
+          if (r <= kSphereA_mm) roles[v] = NodeRole::Electrode;
+          if (r >= kSphereR_mm) roles[v] = NodeRole::Ground;
+        }
+    solution = solvePotential(geometry, sigma, roles, 1.0, {}, {1e-8, 5000});
+  }
+  // The potential at (x, 0, 0) mm; x a multiple of h.
+  double potentialOnX(double x_mm) const {
+    const std::int64_t centre = geometry.size[0] / 2;
+    return solution
+        .potential_V[geometry.linearIndex(centre + std::llround(x_mm / h_mm), centre, centre)];
+  }
+  double resistance_ohm() const { return 1.0 / solution.power_W; }
+};
+
+double analyticPotential(double r_mm) {
+  return (1.0 / r_mm - 1.0 / kSphereR_mm) / (1.0 / kSphereA_mm - 1.0 / kSphereR_mm);
+}
+double analyticResistance_ohm() {
+  return (1.0 / (kSphereA_mm * 1e-3) - 1.0 / (kSphereR_mm * 1e-3)) /
+         (4.0 * std::numbers::pi * kSphereSigma_S_m);  // 47.79 ohm
+}
+
+// Solved once for the tests below: 1 mm and 0.5 mm grids.
+const SphericalCapacitor& sphere(double h_mm) {
+  if (h_mm > 0.75) {
+    static const SphericalCapacitor coarse(1.0);
+    return coarse;
+  }
+  static const SphericalCapacitor fine(0.5);
+  return fine;
+}
+
+TEST(AblationRfPotential, SphericalElectrodeConvergesToTheAnalyticResistanceAndPotential) {
+  const SphericalCapacitor& coarse = sphere(1.0);
+  const SphericalCapacitor& fine = sphere(0.5);
+  EXPECT_LT(fine.solution.relativeResidual, 1e-8);
+  // The staircase electrode and ground make the discrete resistance first-order accurate in h:
+  // measured +12.8 % at 1 mm and +6.0 % at 0.5 mm (the Dirichlet surfaces lie about h/3 inside
+  // the electrode and outside the ground sphere).
+  const double errorCoarse = coarse.resistance_ohm() / analyticResistance_ohm() - 1.0;
+  const double errorFine = fine.resistance_ohm() / analyticResistance_ohm() - 1.0;
+  EXPECT_GT(errorCoarse, 0.0);
+  EXPECT_LT(errorCoarse, 0.15);
+  EXPECT_LT(errorFine, 0.07);
+  EXPECT_NEAR(errorCoarse / errorFine, 2.0, 0.4);
+  // Richardson extrapolation of the first-order sequence, 2 R(h/2) - R(h), recovers the analytic
+  // resistance within 1.5 %, and the potential between the spheres within 1 % of V0.
+  const double extrapolated = 2.0 * fine.resistance_ohm() - coarse.resistance_ohm();
+  EXPECT_NEAR(extrapolated / analyticResistance_ohm(), 1.0, 0.015);
+  for (double r_mm : {6.0, 8.0, 10.0, 12.0, 15.0}) {
+    const double v = 2.0 * fine.potentialOnX(r_mm) - coarse.potentialOnX(r_mm);
+    EXPECT_NEAR(v, analyticPotential(r_mm), 0.01) << "r = " << r_mm << " mm";
+    // Each grid alone is within 4 % of V0.
+    EXPECT_NEAR(fine.potentialOnX(r_mm), analyticPotential(r_mm), 0.04) << "r = " << r_mm;
+  }
+  // Energy balance: the Joule power of the faces equals current x voltage at the electrode.
+  EXPECT_NEAR(fine.solution.power_W / fine.solution.current_A, 1.0, 1e-5);
+}
+
+TEST(AblationRfPotential, TwoLayersInSeriesGiveTheExactResistance) {
+  // A slab: electrode plane at k = 0, ground plane at the last k, tissue of sigma1 then sigma2.
+  // The harmonic-mean face conductivity makes the discrete resistance the exact series sum
+  // R = (L1 / sigma1 + L2 / sigma2) / A; an arithmetic mean would miss it by ~30 % here.
+  const std::int64_t nx = 6, ny = 5, nz = 21, m = 8;
+  const double h_mm = 1.0, sigma1 = 0.333, sigma2 = 0.05;
+  const ImageGeometry g = uniformGrid(testLiver(), {nx, ny, nz}, h_mm).geometry;
+  std::vector<float> sigma(g.voxelCount());
+  std::vector<NodeRole> roles(g.voxelCount(), NodeRole::Tissue);
+  for (std::int64_t k = 0; k < nz; ++k)
+    for (std::int64_t j = 0; j < ny; ++j)
+      for (std::int64_t i = 0; i < nx; ++i) {
+        const std::size_t v = g.linearIndex(i, j, k);
+        sigma[v] = float(k <= m ? sigma1 : sigma2);
+        if (k == 0) {
+          roles[v] = NodeRole::Electrode;
+          sigma[v] = 1e9f;  // metal: its half cell adds nothing
+        }
+        if (k == nz - 1) roles[v] = NodeRole::Ground;
+      }
+  const PotentialSolution s = solvePotential(g, sigma, roles, 1.0, {}, {1e-12, 5000});
+  // Electrode surface at the face z = h/2, ground at the centre of the last voxel; the layers
+  // meet at the face between k = m and m + 1.
+  const double h = h_mm * 1e-3, area = double(nx * ny) * h * h;
+  const double l1 = double(m) * h, l2 = (double(nz - 1) - 0.5 - double(m)) * h;
+  const double analytic_ohm = (l1 / sigma1 + l2 / sigma2) / area;
+  EXPECT_NEAR((1.0 / s.power_W) / analytic_ohm, 1.0, 1e-6);
+}
+
+TEST(AblationRfPotential, JouleHeatingIntegratesToThePowerAndFallsAsRToTheFourth) {
+  const SphericalCapacitor& c = sphere(0.5);
+  const std::vector<float> q = jouleHeating(c.geometry, c.sigma, c.roles, c.solution.potential_V);
+  const double h = c.h_mm * 1e-3;
+  double total = 0.0;
+  for (float value : q) total += value;
+  EXPECT_NEAR(total * h * h * h / c.solution.power_W, 1.0, 1e-5);
+  // SAR = sigma |grad V|^2 ~ 1/r^4: at 8 mm it is (6/8)^4 = 0.32 of its value at 6 mm.
+  const std::int64_t centre = c.geometry.size[0] / 2;
+  const auto at = [&](double r_mm) {
+    return q[c.geometry.linearIndex(centre + std::llround(r_mm / c.h_mm), centre, centre)];
+  };
+  EXPECT_NEAR(at(8.0) / at(6.0), std::pow(6.0 / 8.0, 4.0), 0.03);
+}
+
+TEST(AblationRfPotential, NoElectrodeMeansNoPower) {
+  const SphericalCapacitor& c = sphere(1.0);
+  std::vector<NodeRole> roles = c.roles;
+  for (NodeRole& role : roles) {
+    if (role == NodeRole::Electrode) role = NodeRole::Tissue;
+  }
+  const PotentialSolution s = solvePotential(c.geometry, c.sigma, roles, 10.0, {}, {});
+  EXPECT_EQ(s.power_W, 0.0);
+  EXPECT_EQ(s.iterations, 0);
+}
+
+// A 3 cm cooled electrode along z through the middle of a 61 mm liver cube.
+struct CooledElectrodeInLiver {
+  AblationGrid grid = uniformGrid(testLiver(), {61, 61, 61}, 1.0);
+  ProbePlacement placement;
+  CooledElectrodeInLiver() {
+    placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+    placement.entry_lps = Vec3(0.0, 0.0, -200.0);
+  }
+  ThermalState bodyTemperature(double time_s) const {
+    ThermalState state;
+    state.time_s = time_s;
+    state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+    return state;
+  }
+};
+
+double integral_W(const AblationGrid& grid, const std::vector<float>& power_W_m3) {
+  const double h = grid.voxelSize_m();
+  double sum = 0.0;
+  for (float p : power_W_m3) sum += p;
+  return sum * h * h * h;
+}
+
+TEST(AblationRfSource, ConstantPowerDepositsTheSetPower) {
+  CooledElectrodeInLiver setup;
+  RfSettings settings;
+  settings.control = PowerControl::ConstantPower;
+  settings.power_W = 60.0;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  std::vector<float> power;
+  source.depositedPower(setup.grid, setup.bodyTemperature(0.0), 1.0, power);
+  EXPECT_NEAR(integral_W(setup.grid, power), 60.0, 60.0 * 1e-5);
+  EXPECT_DOUBLE_EQ(source.deliveredPower_W(), 60.0);
+  ASSERT_EQ(source.log().size(), 1u);
+  const RfLogEntry& entry = source.log().front();
+  // Impedance = V^2 / P.
+  EXPECT_NEAR(entry.voltage_V * entry.voltage_V / entry.power_W, entry.impedance_ohm, 1e-6);
+  // A 3 cm x 1.5 mm needle to a ground 3 cm away in 0.333 S/m: tens of ohms. The resistance of
+  // a prolate spheroid electrode (length L, radius a) to infinity, ln(L/a) / (2 pi sigma L)
+  // (Smythe, Static and Dynamic Electricity), is 47 ohm for L = 30 mm and the voxel line's
+  // equivalent radius ~0.5 mm; the grounded box lowers it.
+  EXPECT_GT(entry.impedance_ohm, 15.0);
+  EXPECT_LT(entry.impedance_ohm, 60.0);
+  // The cooled electrode and shaft are held at the coolant temperature (10 degC).
+  const auto held = source.heldTemperatures(setup.grid, setup.bodyTemperature(0.0));
+  EXPECT_EQ(held.size(), source.voxels().active.size() + source.voxels().shaft.size());
+  for (const HeldTemperature& h : held) EXPECT_FLOAT_EQ(h.temperature_degC, 10.0f);
+}
+
+TEST(AblationRfSource, TheWarmStartedPotentialIsSolvedOnlyWhenTemperatureMoves) {
+  CooledElectrodeInLiver setup;
+  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
+  settings.control = PowerControl::ConstantPower;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  std::vector<float> power;
+  ThermalState state = setup.bodyTemperature(0.0);
+  source.depositedPower(setup.grid, state, 1.0, power);
+  state.time_s = 1.0;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 1);
+  // Warm tissue conducts better (+1.5 %/K): at 47 degC everywhere the impedance is 1/1.15.
+  for (float& t : state.temperature_degC) t = 47.0f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 2);
+  EXPECT_NEAR(source.log()[2].impedance_ohm / source.log()[0].impedance_ohm, 1.0 / 1.15, 1e-3);
+  EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
+}
+
+TEST(AblationRfSource, ConductivityCollapsesAboveOneHundredDegrees) {
+  const TissueProperties liver = testLiver();
+  const RfSettings settings;
+  EXPECT_DOUBLE_EQ(rfConductivity(liver, 37.0, settings), 0.333);
+  EXPECT_NEAR(rfConductivity(liver, 100.0, settings), 0.333 * (1.0 + 0.015 * 63.0), 1e-12);
+  EXPECT_NEAR(rfConductivity(liver, 105.0, settings) / rfConductivity(liver, 100.0, settings), 1e-2,
+              1e-12);
+  EXPECT_NEAR(rfConductivity(liver, 102.5, settings) / rfConductivity(liver, 100.0, settings),
+              0.5 * (1.0 + 1e-2), 1e-12);
+  EXPECT_NEAR(rfConductivity(liver, 130.0, settings) / rfConductivity(liver, 100.0, settings), 1e-2,
+              1e-12);
+}
+
+TEST(AblationRfSource, ImpedanceRiseSwitchesPowerOffForFifteenSeconds) {
+  CooledElectrodeInLiver setup;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement,
+                  rfSettingsFor(findDevice("rf-cooled-3cm")));
+  std::vector<float> power;
+  source.depositedPower(setup.grid, setup.bodyTemperature(0.0), 1.0, power);
+  const double baseline_ohm = source.baselineImpedance_ohm();
+  EXPECT_DOUBLE_EQ(source.deliveredPower_W(), 200.0);
+  // Desiccated tissue around the electrode: a 2 mm shell at 105 degC (sigma x 1e-2).
+  ThermalState vaporised = setup.bodyTemperature(100.0);
+  const ImageGeometry& g = setup.grid.geometry;
+  for (std::int64_t k = 0; k < 61; ++k)
+    for (std::int64_t j = 0; j < 61; ++j)
+      for (std::int64_t i = 0; i < 61; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        if (std::hypot(p.x(), p.y()) <= 2.0 && p.z() >= -17.0 && p.z() <= 17.0) {
+          vaporised.temperature_degC[g.linearIndex(i, j, k)] = 105.0f;
+        }
+      }
+  source.depositedPower(setup.grid, vaporised, 1.0, power);
+  const RfLogEntry& rollOff = source.log().back();
+  EXPECT_GT(rollOff.impedance_ohm, baseline_ohm + 30.0);
+  EXPECT_EQ(rollOff.power_W, 0.0);
+  EXPECT_EQ(source.rollOffCount(), 1);
+  EXPECT_EQ(integral_W(setup.grid, power), 0.0);
+  // Still off 14 s later, even though the tissue has rehydrated ...
+  source.depositedPower(setup.grid, setup.bodyTemperature(114.0), 1.0, power);
+  EXPECT_EQ(source.deliveredPower_W(), 0.0);
+  // ... and on again at 15 s, at the set power, the impedance back at its baseline.
+  source.depositedPower(setup.grid, setup.bodyTemperature(115.0), 1.0, power);
+  EXPECT_DOUBLE_EQ(source.deliveredPower_W(), 200.0);
+  EXPECT_NEAR(source.log().back().impedance_ohm, baseline_ohm, 1e-3 * baseline_ohm);
+  EXPECT_NEAR(integral_W(setup.grid, power), 200.0, 200.0 * 1e-5);
+  EXPECT_EQ(source.rollOffCount(), 1);
+}
+
+TEST(AblationRfSource, TemperatureControlIsAPiControllerCappedAtTheGeneratorsPower) {
+  const AblationGrid grid = uniformGrid(testLiver(), {61, 61, 61}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 0.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  const AblationDevice& device = findDevice("rf-multitine-4cm");
+  RfSource source(grid, device, placement, rfSettingsFor(device));
+  ThermalState state;
+  state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+  std::vector<float> power;
+  // 68 K below the 105 degC target, 1 s step: 1.5 W/K x 68 K + 0.3 W/(K s) x 68 K x 1 s.
+  source.depositedPower(grid, state, 1.0, power);
+  EXPECT_NEAR(source.deliveredPower_W(), 122.4, 1e-9);
+  EXPECT_NEAR(integral_W(grid, power), 122.4, 122.4 * 1e-5);
+  EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 37.0f);
+  // The tissue at a tine reaches 110 degC: 1.5 x (-5) + the integral so far (20.4 W)
+  // + 0.3 x (-5) x 1 = 11.4 W.
+  state.time_s = 1.0;
+  const std::size_t nextToTine = source.voxels().active.front() + 1;
+  ASSERT_EQ(source.roles()[nextToTine], NodeRole::Tissue);
+  state.temperature_degC[nextToTine] = 110.0f;
+  source.depositedPower(grid, state, 1.0, power);
+  EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 110.0f);
+  EXPECT_NEAR(source.deliveredPower_W(), 11.4, 1e-9);
+  // Far above the target the output saturates at 0 W.
+  state.time_s = 2.0;
+  state.temperature_degC[nextToTine] = 150.0f;
+  source.depositedPower(grid, state, 1.0, power);
+  EXPECT_EQ(source.deliveredPower_W(), 0.0);
+  // A high target never asks for more than the generator's 150 W.
+  RfSettings hot = rfSettingsFor(device);
+  hot.targetTemperature_degC = 200.0;  // out of the catalogue's range, for the ceiling only
+  RfSource ceiling(grid, device, placement, hot);
+  state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+  ceiling.depositedPower(grid, state, 1.0, power);
+  EXPECT_DOUBLE_EQ(ceiling.deliveredPower_W(), 150.0);
+  // An uncooled electrode holds no temperature.
+  EXPECT_TRUE(source.heldTemperatures(grid, state).empty());
+}
+
+TEST(AblationRfSource, BadPlacementsAndSettingsAreClearErrors) {
+  const AblationGrid grid = uniformGrid(testLiver(), {21, 21, 21}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 0.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  // A 3 cm tip does not fit a 2 cm box: it would touch the ground.
+  EXPECT_THROW(RfSource(grid, findDevice("rf-cooled-3cm"), placement,
+                        rfSettingsFor(findDevice("rf-cooled-3cm"))),
+               Error);
+  RfSettings zero;
+  zero.power_W = 0.0;
+  EXPECT_THROW(RfSource(grid, findDevice("rf-cooled-3cm"), placement, zero), Error);
+  EXPECT_THROW(RfSource(grid, findDevice("mw-915mhz-45w"), placement, RfSettings{}), Error);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation

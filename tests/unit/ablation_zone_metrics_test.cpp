@@ -1,0 +1,103 @@
+// Tumour coverage, minimal ablative margin and damage to structures on the ablation grid
+// (simulation/ablation/zone_metrics.h), against concentric and offset spheres with known answers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "twinplan/ablation/zone_metrics.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+namespace {
+
+ImageGeometry cube(double spacing_mm) {
+  ImageGeometry g;
+  const std::int64_t n = std::llround(80.0 / spacing_mm) + 1;
+  g.size = {n, n, n};
+  g.spacing_mm = Vec3::Constant(spacing_mm);
+  g.origin_lps = Vec3::Constant(-40.0);
+  return g;
+}
+
+std::vector<std::uint8_t> ball(const ImageGeometry& g, const Vec3& centre, double radius_mm) {
+  std::vector<std::uint8_t> mask(g.voxelCount(), 0);
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        mask[g.linearIndex(i, j, k)] =
+            (g.indexToLps(Vec3(double(i), double(j), double(k))) - centre).norm() <= radius_mm;
+  return mask;
+}
+
+double sphere_ml(double radius_mm) {
+  return 4.0 / 3.0 * std::numbers::pi * std::pow(radius_mm, 3) * 1e-3;
+}
+
+TEST(ZoneMetrics, ConcentricZoneCoversTumourWithItsMargin) {
+  for (const double h : {1.0, 0.5}) {
+    SCOPED_TRACE(std::to_string(h) + " mm grid");
+    const ImageGeometry g = cube(h);
+    // A 20 mm tumour inside a 40 mm zone: 10 mm margin all round, the 5 mm target covered.
+    const TumourCoverage c =
+        tumourCoverage(ball(g, Vec3::Zero(), 20.0), ball(g, Vec3::Zero(), 10.0), g, 5.0);
+    EXPECT_NEAR(c.tumour_ml, sphere_ml(10.0), 0.03 * sphere_ml(10.0));
+    // The discrete dilation lies inside the continuous one and converges as O(h): -4.2 % at
+    // 1 mm, -1.9 % at 0.5 mm.
+    EXPECT_NEAR(c.target_ml, sphere_ml(15.0), 0.05 * h * sphere_ml(15.0));
+    EXPECT_LT(c.target_ml, sphere_ml(15.0));
+    EXPECT_DOUBLE_EQ(c.coverage_percent, 100.0);
+    EXPECT_DOUBLE_EQ(c.tumourCoverage_percent, 100.0);
+    EXPECT_NEAR(c.minMargin_mm, 10.0, h);
+  }
+}
+
+TEST(ZoneMetrics, OffsetZoneHasTheSmallerMarginOnItsShortSide) {
+  const ImageGeometry g = cube(1.0);
+  // Zone radius 18 mm centred 6 mm to the left of a 10 mm-radius tumour: 2 mm margin on the
+  // right, 14 mm on the left.
+  const TumourCoverage c =
+      tumourCoverage(ball(g, Vec3(6, 0, 0), 18.0), ball(g, Vec3::Zero(), 10.0), g, 5.0);
+  EXPECT_NEAR(c.minMargin_mm, 2.0, 1.0);
+  EXPECT_DOUBLE_EQ(c.tumourCoverage_percent, 100.0);
+  EXPECT_LT(c.coverage_percent, 100.0);
+}
+
+TEST(ZoneMetrics, UncoveredTumourHasANegativeMargin) {
+  const ImageGeometry g = cube(1.0);
+  // A 10 mm-radius tumour against a zone of radius 8 mm at its centre: 2 mm of it stick out.
+  const TumourCoverage c =
+      tumourCoverage(ball(g, Vec3::Zero(), 8.0), ball(g, Vec3::Zero(), 10.0), g, 5.0);
+  EXPECT_NEAR(c.minMargin_mm, -2.0, 1.0);
+  EXPECT_NEAR(c.tumourCoverage_percent, 100.0 * std::pow(0.8, 3), 3.0);
+}
+
+TEST(ZoneMetrics, StructureDamageCountsTheAblatedShareAndItsHottestVoxel) {
+  const ImageGeometry g = cube(1.0);
+  // Half of a 10 mm ball (x < 0) inside the zone; the structure's hottest voxel is 70 degC.
+  std::vector<std::uint8_t> zone(g.voxelCount(), 0), structure = ball(g, Vec3::Zero(), 10.0);
+  std::vector<float> maxT(g.voxelCount(), 37.0f);
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (g.indexToLps(Vec3(double(i), double(j), double(k))).x() < -0.1)
+          zone[g.linearIndex(i, j, k)] = 1;
+  maxT[g.linearIndex(35, 40, 40)] = 70.0f;  // x = -5 mm, inside the structure
+  maxT[g.linearIndex(0, 0, 0)] = 95.0f;     // outside it
+  const StructureDamage d = structureDamage(zone, structure, maxT, g);
+  EXPECT_NEAR(d.inGrid_ml, sphere_ml(10.0), 0.03 * sphere_ml(10.0));
+  // The x = 0 plane of voxels is outside the zone: a little under half.
+  EXPECT_NEAR(d.ablated_percent, 50.0, 4.0);
+  EXPECT_LT(d.ablated_percent, 50.0);
+  EXPECT_DOUBLE_EQ(d.maxTemperature_degC, 70.0);
+}
+
+TEST(ZoneMetrics, ATumourOffTheGridIsAnError) {
+  const ImageGeometry g = cube(2.0);
+  const std::vector<std::uint8_t> none(g.voxelCount(), 0);
+  EXPECT_THROW((void)tumourCoverage(none, none, g), Error);
+  EXPECT_THROW((void)tumourCoverage(none, std::vector<std::uint8_t>(3, 1), g), Error);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation

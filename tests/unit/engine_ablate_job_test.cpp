@@ -1,0 +1,71 @@
+// The "ablate" job's parameters are checked when the job is made, before any file is read or
+// any simulation runs (engine/src/ablate_job.cpp), and the device catalogue's JSON.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "twinplan/core/error.h"
+#include "twinplan/engine/ablation.h"
+#include "twinplan/engine/jobs.h"
+
+namespace twinplan::engine {
+namespace {
+
+using nlohmann::json;
+
+json ablateJob(json parameters) {
+  json base = {{"case", "/nonexistent/case.twinplan"},
+               {"device", "rf-cooled-3cm"},
+               {"tip", "-95,10,62"},
+               {"entry", "-95,-120,62"}};
+  base.update(parameters);
+  return {{"job", "ablate"}, {"parameters", base}};
+}
+
+// The error makeJob throws, or an empty context when it throws nothing.
+Error refusal(const json& parameters) {
+  try {
+    (void)makeJob(ablateJob(parameters));
+  } catch (const Error& e) {
+    return e;
+  }
+  return Error(ErrorKind::Internal, "no error", "");
+}
+
+TEST(AblateJob, DefaultsComeFromTheDevice) {
+  const auto job = makeJob(ablateJob(json::object()));
+  const json p = job->parameters();
+  EXPECT_DOUBLE_EQ(p["power_W"].get<double>(), 200.0);     // Cool-tip generator, devices.json
+  EXPECT_DOUBLE_EQ(p["duration_s"].get<double>(), 720.0);  // 12 min
+  EXPECT_DOUBLE_EQ(p["spacing_mm"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(p["boxSize_mm"].get<double>(), 100.0);
+  EXPECT_DOUBLE_EQ(p["margin_mm"].get<double>(), 5.0);
+}
+
+TEST(AblateJob, BadParametersAreRefusedNamingThem) {
+  Error e = refusal({{"power_W", 0}});
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+  EXPECT_EQ(e.context(), "parameters.power_W");
+  EXPECT_NE(std::string(e.what()).find("above 0 W"), std::string::npos) << e.what();
+  EXPECT_EQ(refusal({{"power_W", 500}}).context(), "parameters.power_W");  // above 200 W max
+  EXPECT_EQ(refusal({{"duration_s", -1}}).context(), "parameters.duration_s");
+  EXPECT_EQ(refusal({{"tip", "1,2"}}).context(), "parameters.tip");
+  EXPECT_EQ(refusal({{"entry", "-95,10,62"}}).context(), "parameters.entry");  // on the tip
+  EXPECT_EQ(refusal({{"spacing_mm", 0.1}}).context(), "spacing_mm");
+  EXPECT_EQ(refusal({{"pwoer_W", 10}}).kind(), ErrorKind::InvalidInput);  // a typo
+  e = refusal({{"device", "laser-1"}});
+  EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  EXPECT_NE(std::string(e.what()).find("mw-2450mhz-100w"), std::string::npos) << e.what();
+}
+
+TEST(AblateJob, DeviceListHasEveryCatalogueEntryWithSources) {
+  const json devices = ablationDevicesJson();
+  ASSERT_GE(devices.size(), 5u);
+  EXPECT_EQ(devices[0]["id"], "rf-cooled-3cm");
+  EXPECT_EQ(devices[0]["type"], "rf-single");
+  EXPECT_EQ(devices[0]["cooled"], true);
+  for (const json& d : devices) EXPECT_FALSE(d["sources"]["generator"].get<std::string>().empty());
+}
+
+}  // namespace
+}  // namespace twinplan::engine
