@@ -61,13 +61,14 @@ bool layerIsFreeWhere(const std::vector<std::uint16_t>& layer,
   return true;
 }
 
-// A rename of a segment that has surface models: the label maps and the models' links
-// (SurfaceMesh::segmentName, and the name they were given after the segment) change together,
-// so "Build 3D models" keeps replacing the same model and one undo takes back both.
-class RenameWithModels final : public CaseEdit {
+// A change of a segment that has surface models, where the label maps and the models change
+// together and one undo takes back both: a rename (the models' links, SurfaceMesh::segmentName,
+// and the name they were given after the segment follow it, so "Build 3D models" keeps
+// replacing the same model) or a removal (its models go with it).
+class LabelMapsWithModels final : public CaseEdit {
  public:
-  RenameWithModels(const Case& twin, std::vector<LabelMap> labelMaps,
-                   std::vector<SurfaceMesh> meshes, std::string text)
+  LabelMapsWithModels(const Case& twin, std::vector<LabelMap> labelMaps,
+                      std::vector<SurfaceMesh> meshes, std::string text)
       : before_{twin.labelMaps, twin.meshes},
         after_{std::move(labelMaps), std::move(meshes)},
         text_(std::move(text)) {}
@@ -124,8 +125,8 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
     mesh.segmentName = newName;
     if (mesh.name == oldName) mesh.name = newName;
   }
-  return std::make_unique<RenameWithModels>(twin, std::move(after), std::move(meshes),
-                                            std::move(text));
+  return std::make_unique<LabelMapsWithModels>(twin, std::move(after), std::move(meshes),
+                                               std::move(text));
 }
 
 std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Segment properties) {
@@ -159,7 +160,19 @@ std::unique_ptr<CaseEdit> removeSegment(const Case& twin, std::size_t labelMap,
   std::vector<std::uint16_t>& layer = labels.layer(removed.layer);
   std::replace(layer.begin(), layer.end(), removed.value, std::uint16_t{0});
   labels.segments().erase(labels.segments().begin() + static_cast<std::ptrdiff_t>(segment));
-  return replaceLabelMaps(twin, std::move(after), std::move(text));
+  // Its 3D models go too (they would show anatomy the case no longer has), unless a segment of
+  // the same name lives on in another label map: models are linked by name.
+  const std::string& name = twin.labelMaps[labelMap].segments()[segment].name;
+  const bool nameLivesOn = std::any_of(after.begin(), after.end(), [&](const LabelMap& map) {
+    return map.findSegment(name).has_value();
+  });
+  const auto isModelOf = [&](const SurfaceMesh& m) { return m.segmentName == name; };
+  if (nameLivesOn || std::none_of(twin.meshes.begin(), twin.meshes.end(), isModelOf))
+    return replaceLabelMaps(twin, std::move(after), std::move(text));
+  std::vector<SurfaceMesh> meshes = twin.meshes;
+  std::erase_if(meshes, isModelOf);
+  return std::make_unique<LabelMapsWithModels>(twin, std::move(after), std::move(meshes),
+                                               std::move(text));
 }
 
 std::unique_ptr<CaseEdit> duplicateSegment(const Case& twin, std::size_t labelMap,

@@ -168,6 +168,7 @@ std::size_t paintWhere(LabelMap& labels, std::size_t segment, std::span<const st
   }
   const Segment s = labels.segments()[segment];
   auto& layer = labels.layer(s.layer);
+  const bool paint = action == BrushAction::Paint;
   // The stroke's voxels are distinct, so chunks never write the same voxel.
   return parallel::parallelReduce(
       {0, voxels.size()}, kPaintGrain, std::size_t{0},
@@ -175,14 +176,7 @@ std::size_t paintWhere(LabelMap& labels, std::size_t segment, std::span<const st
         std::size_t changed = 0;
         for (std::size_t n = r.begin; n < r.end; ++n) {
           const std::size_t v = voxels[n];
-          if (!editable(v)) continue;
-          const std::uint16_t before = layer[v];
-          if (action == BrushAction::Paint) {
-            layer[v] = s.value;
-          } else if (before == s.value) {
-            layer[v] = 0;
-          }
-          changed += layer[v] != before;
+          if (editable(v)) changed += writeMembership(layer[v], s.value, paint);
         }
         return changed;
       },

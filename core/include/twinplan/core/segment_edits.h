@@ -27,7 +27,9 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
 std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Segment properties);
 
 // Removes segment `segment` and clears its voxels; the other segments keep their indices
-// shifted down by one past it. Throws Error(InvalidInput) when it is locked.
+// shifted down by one past it. Its surface models (SurfaceMesh::segmentName) are removed in the
+// same undo step, unless another label map still has a segment of that name. Throws
+// Error(InvalidInput) when it is locked.
 std::unique_ptr<CaseEdit> removeSegment(const Case& twin, std::size_t labelMap,
                                         std::size_t segment);
 
