@@ -273,6 +273,46 @@ TEST(Brush, StrokeEditStoresOnlyTheChangedVoxelsAndUndoesThemExactly) {
   EXPECT_THROW(strokeEdit(editor.twin(), 0, 0, working, {g.voxelCount()}, "x"), Error);
 }
 
+TEST(Brush, AStrokeCopiesOnlyTheSlicesItPaintsAndUndoesExactly) {
+  // A sagittal disk (normal along x) of 5 mm on the 1 mm grid crosses slices k = 3..13 at
+  // (0, 0, 0): the stroke's working copy holds those 11 slices of 16, the case none changed.
+  const ImageGeometry g = grid(Vec3(1, 1, 1));
+  Case twin;
+  twin.labelMaps.push_back(liverAndLockedVessel(g));
+  CaseEditor editor(twin);
+  const LabelMap& caseLabels = editor.twin().labelMaps.front();
+  const auto before = caseLabels.layer(0);
+  const auto dab =
+      brushVoxels(g, Vec3(-0.5, 0, 0), Vec3(-0.5, 4, 0), disk(5.0, 1.0, Vec3::UnitX()));
+  const EditableRule rule(caseLabels, 0, {}, nullptr);
+  LabelLayerEdit stroke(caseLabels, 0);
+  EXPECT_EQ(stroke.copiedSlices(), 0u);
+  const std::size_t changed = paintVoxels(stroke, 0, dab, BrushAction::Paint, rule);
+  EXPECT_EQ(stroke.copiedSlices(), slicesOf(g, dab).size());
+  EXPECT_EQ(slicesOf(g, dab), (std::set<std::int64_t>{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  EXPECT_EQ(caseLabels.layer(0), before);  // the case is untouched while the stroke is drawn
+  // The same stroke painted into a whole copy of the label map gives the same voxels.
+  LabelMap whole = caseLabels;
+  EXPECT_EQ(paintVoxels(whole, 0, dab, BrushAction::Paint, rule), changed);
+  for (std::size_t v = 0; v < g.voxelCount(); ++v) ASSERT_EQ(stroke[v], whole.layer(0)[v]) << v;
+  EXPECT_GT(changed, 0u);
+  auto edit = strokeEdit(editor.twin(), 0, stroke, dab, "Paint Liver");
+  stroke = LabelLayerEdit();  // the case's layer is no longer shared
+  editor.apply(std::move(edit));
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), whole.layer(0));
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), before);
+  // A segment of another layer cannot be painted into this layer's copies.
+  LabelMap twoLayers = liverAndLockedVessel(g);
+  Segment tumour{"Tumour", "tumour", Rgb{0, 200, 0}};
+  tumour.layer = 1;
+  twoLayers.addSegment(tumour);
+  LabelLayerEdit layer0(twoLayers, 0);
+  const EditableRule tumourRule(twoLayers, 2, {}, nullptr);
+  EXPECT_THROW(paintVoxels(layer0, 2, dab, BrushAction::Paint, tumourRule), Error);
+  EXPECT_THROW(LabelLayerEdit(twoLayers, 5), Error);
+}
+
 TEST(Brush, PaintRefusesVoxelsOffTheGrid) {
   const ImageGeometry g = grid(Vec3(1, 1, 1));
   LabelMap labels = liverAndLockedVessel(g);
