@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "twinplan/core/error.h"
@@ -306,10 +307,25 @@ class StrokeEdit : public CaseEdit {
         after_(std::move(after)),
         text_(std::move(text)) {}
   std::string text() const override { return text_; }
-  void apply(Case& twin) override { write(twin, after_); }
-  void revert(Case& twin) override { write(twin, before_); }
+  void apply(Case& twin) override {
+    write(twin, after_);
+    applied_ = true;
+  }
+  void revert(Case& twin) override {
+    write(twin, before_);
+    applied_ = false;
+  }
+  // The layer changed in place, and each label value's count by the stroke (or its undo).
   std::vector<CaseChange> changes() const override {
-    return {{CasePart::LabelMaps, CaseChange::kAll, labelMap_}};
+    CaseChange change{CasePart::LabelMaps, static_cast<std::size_t>(layer_), labelMap_};
+    std::map<std::uint16_t, std::int64_t> delta;
+    for (std::size_t n = 0; n < voxels_.size(); ++n) {
+      --delta[applied_ ? before_[n] : after_[n]];
+      ++delta[applied_ ? after_[n] : before_[n]];
+    }
+    for (const auto& [value, count] : delta)
+      if (count != 0) change.voxelCountDelta.emplace_back(value, count);
+    return {change};
   }
 
  private:
@@ -331,6 +347,7 @@ class StrokeEdit : public CaseEdit {
   std::vector<std::size_t> voxels_;  // ascending
   std::vector<std::uint16_t> before_, after_;
   std::string text_;
+  bool applied_ = false;
 };
 
 }  // namespace
