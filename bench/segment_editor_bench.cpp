@@ -115,8 +115,10 @@ int main(int argc, char** argv) {
   Brush coronal = disk;
   coronal.sliceNormal_lps = Vec3::UnitY();
   coronal.sliceThickness_mm = 0.8;
+  // Through the centres of row j = 256 (y = 0.4 mm): the disk takes that one row of each slice.
+  const double rowY = labels.geometry().indexToLps(Vec3(256, 256, 150)).y();
   const auto coronalCapsule =
-      brushVoxels(labels.geometry(), Vec3(-10, 0, 0), Vec3(10, 0, 0), coronal);
+      brushVoxels(labels.geometry(), Vec3(-10, rowY, 0), Vec3(10, rowY, 0), coronal);
   out["coronalCapsuleVoxels"] = coronalCapsule.size();
   time("first move (now), coronal view: 21 slice copies + paint", [&] {
     LabelLayerEdit stroke(labels, 0);
