@@ -93,6 +93,35 @@ class LabelMapsWithModels final : public CaseEdit {
   std::string text_;
 };
 
+// A change of one label map's segment table alone (a property, an added empty segment): it
+// keeps the tables before and after, never the voxels, so the case's layers stay unshared and
+// a brush stroke after it writes into them without copying a whole layer (copy-on-write,
+// label_map.h; docs/benchmarks.md "Segment editor").
+class SegmentListEdit final : public CaseEdit {
+ public:
+  SegmentListEdit(const Case& twin, std::size_t labelMap, std::vector<Segment> after,
+                  std::string text)
+      : labelMap_(labelMap),
+        before_(twin.labelMaps[labelMap].segments()),
+        after_(std::move(after)),
+        text_(std::move(text)) {}
+  std::string text() const override { return text_; }
+  void apply(Case& twin) override { assign(twin, after_); }
+  void revert(Case& twin) override { assign(twin, before_); }
+  std::vector<CaseChange> changes() const override { return {{CasePart::LabelMaps}}; }
+
+ private:
+  void assign(Case& twin, const std::vector<Segment>& segments) const {
+    if (labelMap_ >= twin.labelMaps.size())
+      throw Error(ErrorKind::Internal, "The segment's label map is no longer in the case.", text_);
+    std::vector<Segment> copy = segments;  // may throw: the case is still untouched
+    twin.labelMaps[labelMap_].segments().swap(copy);
+  }
+  std::size_t labelMap_;
+  std::vector<Segment> before_, after_;
+  std::string text_;
+};
+
 }  // namespace
 
 std::string unusedSegmentName(const LabelMap& labels, const std::string& wanted) {
@@ -118,7 +147,8 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
   after[labelMap].segments()[segment] = std::move(properties);
   const auto isModelOf = [&](const SurfaceMesh& m) { return m.segmentName == oldName; };
   if (oldName == newName || std::none_of(twin.meshes.begin(), twin.meshes.end(), isModelOf))
-    return replaceLabelMaps(twin, std::move(after), std::move(text));
+    return std::make_unique<SegmentListEdit>(twin, labelMap, after[labelMap].segments(),
+                                             std::move(text));
   std::vector<SurfaceMesh> meshes = twin.meshes;
   for (SurfaceMesh& mesh : meshes) {
     if (!isModelOf(mesh)) continue;
@@ -141,9 +171,15 @@ std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Seg
   properties.layer = 0;
   properties.value = firstUnusedValue(labels, 0);
   std::string text = "Add segment " + properties.name;
-  auto after = twin.labelMaps;
-  after[labelMap].addSegment(std::move(properties));
-  return replaceLabelMaps(twin, std::move(after), std::move(text));
+  if (labels.layerCount() == 0) {  // a label map without voxels yet: it gets its first layer
+    auto maps = twin.labelMaps;
+    maps[labelMap].addSegment(std::move(properties));
+    return replaceLabelMaps(twin, std::move(maps), std::move(text));
+  }
+  // The segment table alone changes (the new segment has no voxels yet).
+  std::vector<Segment> after = labels.segments();
+  after.push_back(std::move(properties));
+  return std::make_unique<SegmentListEdit>(twin, labelMap, std::move(after), std::move(text));
 }
 
 std::unique_ptr<CaseEdit> removeSegment(const Case& twin, std::size_t labelMap,

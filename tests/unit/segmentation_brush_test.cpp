@@ -10,6 +10,7 @@
 
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/segment_edits.h"
 #include "twinplan/segmentation/brush.h"
 
 namespace twinplan::segmentation {
@@ -311,6 +312,36 @@ TEST(Brush, AStrokeCopiesOnlyTheSlicesItPaintsAndUndoesExactly) {
   const EditableRule tumourRule(twoLayers, 2, {}, nullptr);
   EXPECT_THROW(paintVoxels(layer0, 2, dab, BrushAction::Paint, tumourRule), Error);
   EXPECT_THROW(LabelLayerEdit(twoLayers, 5), Error);
+}
+
+TEST(Brush, AStrokeAfterAddingOrRenamingASegmentWritesTheLayerInPlace) {
+  // Adding or renaming a segment changes the segment table alone, so the undo history holds no
+  // second reference to the layer and the stroke's edit writes into it without copying it.
+  const ImageGeometry g = grid(Vec3(1, 1, 1));
+  Case twin;
+  twin.labelMaps.push_back(liverAndLockedVessel(g));
+  CaseEditor editor(std::move(twin));
+  editor.apply(edits::addSegment(editor.twin(), 0, Segment{"Spleen", "spleen", Rgb{1, 2, 3}}));
+  Segment renamed = editor.twin().labelMaps[0].segments()[2];
+  renamed.name = "Spleen (reviewed)";
+  editor.apply(edits::setSegmentProperties(editor.twin(), 0, 2, renamed));
+  const std::uint16_t* voxels = editor.twin().labelMaps[0].layer(0).data();
+  const auto dab = brushVoxels(g, Vec3::Zero(), Vec3::Zero(), disk(10.0, 1.0));
+  std::unique_ptr<CaseEdit> edit;
+  {
+    const EditableRule rule(editor.twin().labelMaps[0], 2, {}, nullptr);
+    LabelLayerEdit stroke(editor.twin().labelMaps[0], 0);
+    ASSERT_EQ(paintVoxels(stroke, 2, dab, BrushAction::Paint, rule), 148u);  // not the vessel
+    edit = strokeEdit(editor.twin(), 0, stroke, dab, "Paint Spleen");
+  }
+  editor.apply(std::move(edit));
+  EXPECT_EQ(editor.twin().labelMaps[0].voxelCount(2), 148u);
+  EXPECT_EQ(editor.twin().labelMaps[0].layer(0).data(), voxels);  // in place: no copy
+  editor.undo();
+  editor.undo();
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps[0].segments().size(), 2u);
+  EXPECT_EQ(editor.twin().labelMaps[0].voxelCount(0), 0u);
 }
 
 TEST(Brush, PaintRefusesVoxelsOffTheGrid) {

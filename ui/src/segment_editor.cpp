@@ -22,6 +22,7 @@
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "twinplan/core/segment_edits.h"
 #include "twinplan/segmentation/seeded.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -511,30 +512,30 @@ void SegmentEditor::selectSegment(std::size_t index, std::size_t labelMap) {
 
 std::size_t SegmentEditor::addSegment(const std::string& name) {
   const Case& twin = document_->twin();
-  const std::size_t map = twin.labelMaps.empty() ? 0 : labelMap();
-  std::vector<LabelMap> labelMaps = twin.labelMaps;
-  if (labelMaps.empty()) {
-    const ImageVolume* source = sourceVolume_();
-    if (!source) {
-      throw Error(ErrorKind::InvalidInput,
-                  "There is no image to segment; open a series before adding a segment.");
-    }
-    LabelMap labels(source->geometry());
-    labels.name = "Segmentation";
-    labelMaps.push_back(std::move(labels));
-  }
-  LabelMap& labels = labelMaps[map];
   Segment segment;
   segment.name = name;
-  segment.colour = kNewSegmentColours[labels.segments().size() % std::size(kNewSegmentColours)];
-  // A new value in the first layer: segments drawn by hand are exclusive, like Slicer's.
-  std::uint16_t value = 0;
-  for (const Segment& s : labels.segments())
-    if (s.layer == 0) value = std::max(value, s.value);
-  segment.value = static_cast<std::uint16_t>(value + 1);
+  if (!twin.labelMaps.empty()) {
+    // A new value in the first layer (segments drawn by hand are exclusive, like Slicer's),
+    // as a change of the segment table alone: the layers stay unshared, so the first stroke
+    // writes into them without copying one (edits::addSegment).
+    const std::size_t map = labelMap();
+    const std::size_t index = twin.labelMaps[map].segments().size();
+    segment.colour = kNewSegmentColours[index % std::size(kNewSegmentColours)];
+    document_->apply(edits::addSegment(twin, map, segment));
+    selectSegment(index, map);
+    return index;
+  }
+  const ImageVolume* source = sourceVolume_();
+  if (!source) {
+    throw Error(ErrorKind::InvalidInput,
+                "There is no image to segment; open a series before adding a segment.");
+  }
+  LabelMap labels(source->geometry());
+  labels.name = "Segmentation";
+  segment.colour = kNewSegmentColours[0];
   const std::size_t index = labels.addSegment(segment);
-  document_->apply(edits::replaceLabelMaps(twin, std::move(labelMaps), "Add segment " + name));
-  selectSegment(index, map);
+  document_->apply(edits::replaceLabelMaps(twin, {std::move(labels)}, "Add segment " + name));
+  selectSegment(index, 0);
   return index;
 }
 
