@@ -23,8 +23,9 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
 
 // Adds an empty segment with `properties` (layer and value are chosen: the first unused value
 // of layer 0). Like a property change without models, the edit keeps the segment tables
-// only, never a reference to the voxels, so a stroke after it writes its layer in place. Throws Error(InvalidInput) for a missing label map, an empty or taken name, or a
-// layer already holding every label value.
+// only, never a reference to the voxels, so a stroke after it writes its layer in place.
+// Throws Error(InvalidInput) for a missing label map, an empty or taken name, or a layer
+// already holding every label value.
 std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Segment properties);
 
 // Removes segment `segment` and clears its voxels; the other segments keep their indices
