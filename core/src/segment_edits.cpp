@@ -61,13 +61,14 @@ bool layerIsFreeWhere(const std::vector<std::uint16_t>& layer,
   return true;
 }
 
-// A rename of a segment that has surface models: the label maps and the models' links
-// (SurfaceMesh::segmentName, and the name they were given after the segment) change together,
-// so "Build 3D models" keeps replacing the same model and one undo takes back both.
-class RenameWithModels final : public CaseEdit {
+// A change of a segment that has surface models, where the label maps and the models change
+// together and one undo takes back both: a rename (the models' links, SurfaceMesh::segmentName,
+// and the name they were given after the segment follow it, so "Build 3D models" keeps
+// replacing the same model) or a removal (its models go with it).
+class LabelMapsWithModels final : public CaseEdit {
  public:
-  RenameWithModels(const Case& twin, std::vector<LabelMap> labelMaps,
-                   std::vector<SurfaceMesh> meshes, std::string text)
+  LabelMapsWithModels(const Case& twin, std::vector<LabelMap> labelMaps,
+                      std::vector<SurfaceMesh> meshes, std::string text)
       : before_{twin.labelMaps, twin.meshes},
         after_{std::move(labelMaps), std::move(meshes)},
         text_(std::move(text)) {}
@@ -89,6 +90,35 @@ class RenameWithModels final : public CaseEdit {
     twin.meshes.swap(copy.meshes);
   }
   Lists before_, after_;
+  std::string text_;
+};
+
+// A change of one label map's segment table alone (a property, an added empty segment): it
+// keeps the tables before and after, never the voxels, so the case's layers stay unshared and
+// a brush stroke after it writes into them without copying a whole layer (copy-on-write,
+// label_map.h; docs/benchmarks.md "Segment editor").
+class SegmentListEdit final : public CaseEdit {
+ public:
+  SegmentListEdit(const Case& twin, std::size_t labelMap, std::vector<Segment> after,
+                  std::string text)
+      : labelMap_(labelMap),
+        before_(twin.labelMaps[labelMap].segments()),
+        after_(std::move(after)),
+        text_(std::move(text)) {}
+  std::string text() const override { return text_; }
+  void apply(Case& twin) override { assign(twin, after_); }
+  void revert(Case& twin) override { assign(twin, before_); }
+  std::vector<CaseChange> changes() const override { return {{CasePart::LabelMaps}}; }
+
+ private:
+  void assign(Case& twin, const std::vector<Segment>& segments) const {
+    if (labelMap_ >= twin.labelMaps.size())
+      throw Error(ErrorKind::Internal, "The segment's label map is no longer in the case.", text_);
+    std::vector<Segment> copy = segments;  // may throw: the case is still untouched
+    twin.labelMaps[labelMap_].segments().swap(copy);
+  }
+  std::size_t labelMap_;
+  std::vector<Segment> before_, after_;
   std::string text_;
 };
 
@@ -117,15 +147,16 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
   after[labelMap].segments()[segment] = std::move(properties);
   const auto isModelOf = [&](const SurfaceMesh& m) { return m.segmentName == oldName; };
   if (oldName == newName || std::none_of(twin.meshes.begin(), twin.meshes.end(), isModelOf))
-    return replaceLabelMaps(twin, std::move(after), std::move(text));
+    return std::make_unique<SegmentListEdit>(twin, labelMap, after[labelMap].segments(),
+                                             std::move(text));
   std::vector<SurfaceMesh> meshes = twin.meshes;
   for (SurfaceMesh& mesh : meshes) {
     if (!isModelOf(mesh)) continue;
     mesh.segmentName = newName;
     if (mesh.name == oldName) mesh.name = newName;
   }
-  return std::make_unique<RenameWithModels>(twin, std::move(after), std::move(meshes),
-                                            std::move(text));
+  return std::make_unique<LabelMapsWithModels>(twin, std::move(after), std::move(meshes),
+                                               std::move(text));
 }
 
 std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Segment properties) {
@@ -140,9 +171,15 @@ std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Seg
   properties.layer = 0;
   properties.value = firstUnusedValue(labels, 0);
   std::string text = "Add segment " + properties.name;
-  auto after = twin.labelMaps;
-  after[labelMap].addSegment(std::move(properties));
-  return replaceLabelMaps(twin, std::move(after), std::move(text));
+  if (labels.layerCount() == 0) {  // a label map without voxels yet: it gets its first layer
+    auto maps = twin.labelMaps;
+    maps[labelMap].addSegment(std::move(properties));
+    return replaceLabelMaps(twin, std::move(maps), std::move(text));
+  }
+  // The segment table alone changes (the new segment has no voxels yet).
+  std::vector<Segment> after = labels.segments();
+  after.push_back(std::move(properties));
+  return std::make_unique<SegmentListEdit>(twin, labelMap, std::move(after), std::move(text));
 }
 
 std::unique_ptr<CaseEdit> removeSegment(const Case& twin, std::size_t labelMap,
@@ -159,7 +196,19 @@ std::unique_ptr<CaseEdit> removeSegment(const Case& twin, std::size_t labelMap,
   std::vector<std::uint16_t>& layer = labels.layer(removed.layer);
   std::replace(layer.begin(), layer.end(), removed.value, std::uint16_t{0});
   labels.segments().erase(labels.segments().begin() + static_cast<std::ptrdiff_t>(segment));
-  return replaceLabelMaps(twin, std::move(after), std::move(text));
+  // Its 3D models go too (they would show anatomy the case no longer has), unless a segment of
+  // the same name lives on in another label map: models are linked by name.
+  const std::string& name = twin.labelMaps[labelMap].segments()[segment].name;
+  const bool nameLivesOn = std::any_of(after.begin(), after.end(), [&](const LabelMap& map) {
+    return map.findSegment(name).has_value();
+  });
+  const auto isModelOf = [&](const SurfaceMesh& m) { return m.segmentName == name; };
+  if (nameLivesOn || std::none_of(twin.meshes.begin(), twin.meshes.end(), isModelOf))
+    return replaceLabelMaps(twin, std::move(after), std::move(text));
+  std::vector<SurfaceMesh> meshes = twin.meshes;
+  std::erase_if(meshes, isModelOf);
+  return std::make_unique<LabelMapsWithModels>(twin, std::move(after), std::move(meshes),
+                                               std::move(text));
 }
 
 std::unique_ptr<CaseEdit> duplicateSegment(const Case& twin, std::size_t labelMap,

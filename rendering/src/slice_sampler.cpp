@@ -392,24 +392,63 @@ void sampleField(const ScalarField& field, const SlicePlane& plane, float outsid
   sampleTyped(field.values.data(), field.geometry, plane, outside, pixels);
 }
 
-void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& g,
-                  const SlicePlane& plane, std::vector<std::uint16_t>& labels) {
+namespace {
+
+// Calls at(u, v, voxelIndex) for every pixel of `plane` whose nearest voxel centre lies on the
+// grid `g`, rows in parallel; (i, j, k) is that voxel.
+template <class At>
+void forEachNearestVoxel(const ImageGeometry& g, const SlicePlane& plane, const At& at) {
   const Mat3 toIndex = (g.direction * g.spacing_mm.asDiagonal()).inverse();
   const Vec3 du = toIndex * (plane.right * plane.spacing_mm);
   const Vec3 dv = toIndex * (plane.down * plane.spacing_mm);
   const Vec3 start = toIndex * (plane.origin_lps - g.origin_lps);
+  parallel::parallelFor(
+      {0, static_cast<std::size_t>(std::max(plane.height, 0))}, 16, [&](parallel::IndexRange rows) {
+        for (std::size_t v = rows.begin; v < rows.end; ++v) {
+          Vec3 ijk = start + static_cast<double>(v) * dv;
+          for (int u = 0; u < plane.width; ++u, ijk += du) {
+            const auto i = static_cast<std::int64_t>(std::floor(ijk[0] + 0.5));
+            const auto j = static_cast<std::int64_t>(std::floor(ijk[1] + 0.5));
+            const auto k = static_cast<std::int64_t>(std::floor(ijk[2] + 0.5));
+            if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2])
+              continue;
+            at(static_cast<std::size_t>(u), v, i, j, k);
+          }
+        }
+      });
+}
+
+}  // namespace
+
+void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& g,
+                  const SlicePlane& plane, std::vector<std::uint16_t>& labels) {
   labels.assign(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height), 0);
-  for (int v = 0; v < plane.height; ++v) {
-    Vec3 ijk = start + v * dv;
-    std::uint16_t* row = labels.data() + static_cast<std::size_t>(v) * plane.width;
-    for (int u = 0; u < plane.width; ++u, ijk += du) {
-      const auto i = static_cast<std::int64_t>(std::floor(ijk[0] + 0.5));
-      const auto j = static_cast<std::int64_t>(std::floor(ijk[1] + 0.5));
-      const auto k = static_cast<std::int64_t>(std::floor(ijk[2] + 0.5));
-      if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2]) continue;
-      row[u] = layer[g.linearIndex(i, j, k)];
-    }
-  }
+  const auto width = static_cast<std::size_t>(plane.width);
+  forEachNearestVoxel(g, plane, [&](std::size_t u, std::size_t v, auto i, auto j, auto k) {
+    labels[v * width + u] = layer[g.linearIndex(i, j, k)];
+  });
+}
+
+void sampleLabelSlices(std::span<const std::uint16_t* const> slices, const ImageGeometry& g,
+                       const SlicePlane& plane, std::vector<std::uint16_t>& labels) {
+  labels.assign(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height), 0);
+  const auto width = static_cast<std::size_t>(plane.width);
+  forEachNearestVoxel(g, plane, [&](std::size_t u, std::size_t v, auto i, auto j, auto k) {
+    labels[v * width + u] = slices[static_cast<std::size_t>(k)][j * g.size[0] + i];
+  });
+}
+
+void sampleInRange(const ImageVolume& volume, const SlicePlane& plane, double min, double max,
+                   std::vector<std::uint8_t>& inRange) {
+  inRange.assign(static_cast<std::size_t>(plane.width) * static_cast<std::size_t>(plane.height), 0);
+  const auto width = static_cast<std::size_t>(plane.width);
+  const ImageGeometry& g = volume.geometry();
+  withGreyVoxels(volume, [&](const auto* voxels) {
+    forEachNearestVoxel(g, plane, [&](std::size_t u, std::size_t v, auto i, auto j, auto k) {
+      const double value = static_cast<double>(voxels[g.linearIndex(i, j, k)]);
+      inRange[v * width + u] = value >= min && value <= max && !volume.isPadding(value);
+    });
+  });
 }
 
 void sampleSliceThrough(const ImageVolume& layer, const SlicePlane& plane,

@@ -328,8 +328,33 @@ std::vector<std::pair<Vec3, Vec3>> SliceView::isolineSegments() const {
   return segments;
 }
 
+std::vector<SliceView::ShownLabelMap> shownLabelMaps(const std::vector<LabelMap>& labelMaps) {
+  std::vector<SliceView::ShownLabelMap> shown;
+  for (const LabelMap& labels : labelMaps) shown.push_back({&labels});
+  return shown;
+}
+
+void SliceView::setLabelMaps(std::vector<ShownLabelMap> labelMaps) {
+  std::erase_if(labelMaps, [](const ShownLabelMap& m) { return m.labels == nullptr; });
+  labelMaps_ = std::move(labelMaps);
+  resampleBeforeRender_ = true;
+}
+
 void SliceView::setLabelMap(const LabelMap* labels) {
-  labels_ = labels;
+  setLabelMaps(labels ? std::vector<ShownLabelMap>{{labels}} : std::vector<ShownLabelMap>{});
+}
+
+const LabelMap* SliceView::labelMap() const {
+  return labelMaps_.empty() ? nullptr : labelMaps_.front().labels;
+}
+
+void SliceView::setLayerEdit(const LabelLayerEdit* stroke) {
+  layerEdit_ = stroke;
+  resampleBeforeRender_ = true;
+}
+
+void SliceView::setIntensityHighlight(std::optional<IntensityHighlight> highlight) {
+  highlight_ = std::move(highlight);
   resampleBeforeRender_ = true;
 }
 
@@ -339,43 +364,108 @@ void SliceView::setSegmentDisplay(double fillOpacity, bool outline) {
   resampleBeforeRender_ = true;
 }
 
+namespace {
+
+// The preview's hatching: a stripe kStripeWidth pixels wide every kStripePeriod slice pixels
+// along the diagonal, opaque enough to read on bright bone and dark lung alike.
+constexpr int kStripePeriod = 6, kStripeWidth = 2;
+constexpr double kStripeOpacity = 0.85;
+
+void blendPixel(unsigned char* out, int w, int h, int u, int v, const Rgb& colour, double alpha) {
+  unsigned char* px = out + (static_cast<std::size_t>(h - 1 - v) * w + u) * 3;
+  px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
+  px[1] = static_cast<unsigned char>(px[1] * (1 - alpha) + colour.g * alpha + 0.5);
+  px[2] = static_cast<unsigned char>(px[2] * (1 - alpha) + colour.b * alpha + 0.5);
+}
+
+// Whether pixel (u, v) of a w x h label image is on its label's outline: a 4-neighbour holds
+// another label (or lies off the image).
+template <class T>
+bool onOutline(const std::vector<T>& samples, int w, int h, int u, int v) {
+  const T value = samples[static_cast<std::size_t>(v) * w + u];
+  auto differs = [&](int du, int dv) {
+    const int uu = u + du, vv = v + dv;
+    if (uu < 0 || vv < 0 || uu >= w || vv >= h) return true;
+    return samples[static_cast<std::size_t>(vv) * w + uu] != value;
+  };
+  return differs(1, 0) || differs(-1, 0) || differs(0, 1) || differs(0, -1);
+}
+
+}  // namespace
+
+void SliceView::sampleLayer(const LabelMap& labels, int layer,
+                            std::vector<std::uint16_t>& samples) const {
+  const auto& voxels = labels.layer(layer);
+  if (!layerEdit_ || &voxels != &layerEdit_->originalLayer()) {
+    sampleLabels(voxels, labels.geometry(), plane_, samples);
+    return;
+  }
+  std::vector<const std::uint16_t*> slices(static_cast<std::size_t>(labels.geometry().size[2]));
+  for (std::size_t k = 0; k < slices.size(); ++k)
+    slices[k] = layerEdit_->slice(static_cast<std::int64_t>(k));
+  sampleLabelSlices(slices, labels.geometry(), plane_, samples);
+}
+
 void SliceView::blendSegments(unsigned char* out) {
+  for (const ShownLabelMap& shown : labelMaps_) blendLabelMap(shown, out);
+  if (highlight_) blendHighlight(out);
+}
+
+void SliceView::blendLabelMap(const ShownLabelMap& shown, unsigned char* out) {
+  const LabelMap& labels = *shown.labels;
   const int w = plane_.width, h = plane_.height;
-  for (int layer = 0; layer < labels_->layerCount(); ++layer) {
+  for (int layer = 0; layer < labels.layerCount(); ++layer) {
     // value -> segment index + 1 for this layer's visible segments (0: none)
     std::vector<std::size_t> segmentOf(65536, 0);
     bool any = false;
-    for (std::size_t s = 0; s < labels_->segments().size(); ++s) {
-      const Segment& segment = labels_->segments()[s];
+    for (std::size_t s = 0; s < labels.segments().size(); ++s) {
+      const Segment& segment = labels.segments()[s];
       if (segment.layer == layer && segment.visible) {
         segmentOf[segment.value] = s + 1;
         any = true;
       }
     }
     if (!any) continue;
-    sampleLabels(labels_->layer(layer), labels_->geometry(), plane_, labelSamples_);
+    sampleLayer(labels, layer, labelSamples_);
     for (int v = 0; v < h; ++v) {
       for (int u = 0; u < w; ++u) {
-        const std::uint16_t value = labelSamples_[static_cast<std::size_t>(v) * w + u];
-        const std::size_t s = segmentOf[value];
+        const std::size_t s = segmentOf[labelSamples_[static_cast<std::size_t>(v) * w + u]];
         if (s == 0) continue;
-        const Rgb colour = labels_->segments()[s - 1].colour;
-        // A pixel is on the outline when a 4-neighbour holds another label.
-        auto differs = [&](int du, int dv) {
-          const int uu = u + du, vv = v + dv;
-          if (uu < 0 || vv < 0 || uu >= w || vv >= h) return true;
-          return labelSamples_[static_cast<std::size_t>(vv) * w + uu] != value;
-        };
-        const bool edge =
-            outline_ && (differs(1, 0) || differs(-1, 0) || differs(0, 1) || differs(0, -1));
-        const double alpha = edge ? 1.0 : fillOpacity_;
-        unsigned char* px = out + (static_cast<std::size_t>(h - 1 - v) * w + u) * 3;
-        px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
-        px[1] = static_cast<unsigned char>(px[1] * (1 - alpha) + colour.g * alpha + 0.5);
-        px[2] = static_cast<unsigned char>(px[2] * (1 - alpha) + colour.b * alpha + 0.5);
+        const Rgb colour = labels.segments()[s - 1].colour;
+        const bool preview = shown.previewSegment && *shown.previewSegment == s - 1;
+        const bool edge = (outline_ || preview) && onOutline(labelSamples_, w, h, u, v);
+        double alpha = edge ? 1.0 : fillOpacity_;
+        if (preview && !edge) {
+          // Stripes fixed to the screen's diagonal (u + screen row), whatever the slice.
+          const int diagonal = u + (h - 1 - v);
+          alpha = diagonal % kStripePeriod < kStripeWidth ? kStripeOpacity : 0.0;
+        }
+        if (alpha > 0.0) blendPixel(out, w, h, u, v, colour, alpha);
       }
     }
   }
+}
+
+void SliceView::blendHighlight(unsigned char* out) {
+  if (!volume_ || volume_->pixelType() == PixelType::Rgb8) return;
+  sampleInRange(*volume_, plane_, highlight_->min, highlight_->max, inRange_);
+  const int w = plane_.width, h = plane_.height;
+  if (highlight_->except) {
+    const auto [map, segment] = *highlight_->except;
+    if (map < labelMaps_.size() && segment < labelMaps_[map].labels->segments().size()) {
+      const LabelMap& labels = *labelMaps_[map].labels;
+      const Segment& own = labels.segments()[segment];
+      sampleLayer(labels, own.layer, labelSamples_);
+      for (std::size_t p = 0; p < inRange_.size(); ++p)
+        if (labelSamples_[p] == own.value) inRange_[p] = 0;
+    }
+  }
+  for (int v = 0; v < h; ++v)
+    for (int u = 0; u < w; ++u) {
+      if (!inRange_[static_cast<std::size_t>(v) * w + u]) continue;
+      const bool edge = outline_ && onOutline(inRange_, w, h, u, v);
+      blendPixel(out, w, h, u, v, highlight_->colour, edge ? 1.0 : fillOpacity_);
+    }
 }
 
 void SliceView::setMeasurements(const std::vector<Measurement>* measurements) {
@@ -611,7 +701,7 @@ void SliceView::resample() {
     sampleGreys();
   }
   if (foreground_.volume) blendForeground(out);
-  if (labels_) blendSegments(out);
+  if (!labelMaps_.empty() || highlight_) blendSegments(out);
   if (field_) blendField(out);
   rgb_->Modified();
   updateCrosshairLines();

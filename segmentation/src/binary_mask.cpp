@@ -128,14 +128,8 @@ std::size_t writeSegment(LabelMap& labels, std::size_t segment, const BinaryMask
       [&](parallel::IndexRange r) {
         std::size_t changed = 0;
         for (std::size_t v = r.begin; v < r.end; ++v) {
-          if (!editable.voxels[v]) continue;
-          const std::uint16_t before = layer[v];
-          if (edited.voxels[v]) {
-            layer[v] = s.value;
-          } else if (before == s.value) {
-            layer[v] = 0;
-          }
-          changed += layer[v] != before;
+          if (editable.voxels[v])
+            changed += writeMembership(layer[v], s.value, edited.voxels[v] != 0);
         }
         return changed;
       },

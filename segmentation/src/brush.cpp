@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "twinplan/core/error.h"
@@ -152,10 +153,9 @@ std::vector<std::size_t> strokeVoxels(const ImageGeometry& grid, std::span<const
 
 namespace {
 
-// Paints `voxels` of `segment` where `editable(v)` says so; the checks of both overloads.
-template <class Editable>
-std::size_t paintWhere(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
-                       BrushAction action, const Editable& editable) {
+// Checks that `voxels` are the label map's and `segment` exists; returns the segment.
+Segment checkedSegment(const LabelMap& labels, std::size_t segment,
+                       std::span<const std::size_t> voxels) {
   if (segment >= labels.segments().size()) {
     throw Error(ErrorKind::InvalidInput, "Label map '" + labels.name + "' has no segment " +
                                              std::to_string(segment) + " to paint.");
@@ -166,8 +166,15 @@ std::size_t paintWhere(LabelMap& labels, std::size_t segment, std::span<const st
                                              "' (" + std::to_string(voxelCount) +
                                              " voxels); compute the stroke on its grid.");
   }
-  const Segment s = labels.segments()[segment];
-  auto& layer = labels.layer(s.layer);
+  return labels.segments()[segment];
+}
+
+// Paints `voxels` (distinct) of segment `s` where `editable(v)` says so, writing through
+// `voxel(v)` (a reference into the layer or into a stroke's slice copies).
+template <class Voxel, class Editable>
+std::size_t paintWhere(const Segment& s, std::span<const std::size_t> voxels, BrushAction action,
+                       const Voxel& voxel, const Editable& editable) {
+  const bool paint = action == BrushAction::Paint;
   // The stroke's voxels are distinct, so chunks never write the same voxel.
   return parallel::parallelReduce(
       {0, voxels.size()}, kPaintGrain, std::size_t{0},
@@ -175,14 +182,7 @@ std::size_t paintWhere(LabelMap& labels, std::size_t segment, std::span<const st
         std::size_t changed = 0;
         for (std::size_t n = r.begin; n < r.end; ++n) {
           const std::size_t v = voxels[n];
-          if (!editable(v)) continue;
-          const std::uint16_t before = layer[v];
-          if (action == BrushAction::Paint) {
-            layer[v] = s.value;
-          } else if (before == s.value) {
-            layer[v] = 0;
-          }
-          changed += layer[v] != before;
+          if (editable(v)) changed += writeMembership(voxel(v), s.value, paint);
         }
         return changed;
       },
@@ -199,13 +199,35 @@ std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const s
                 "The editable area is not on the label map's grid; compute it from this label "
                 "map (editableVoxels).");
   }
-  return paintWhere(labels, segment, voxels, action,
-                    [&](std::size_t v) { return editable.voxels[v] != 0; });
+  const Segment s = checkedSegment(labels, segment, voxels);
+  auto& layer = labels.layer(s.layer);
+  return paintWhere(
+      s, voxels, action, [&](std::size_t v) -> std::uint16_t& { return layer[v]; },
+      [&](std::size_t v) { return editable.voxels[v] != 0; });
 }
 
 std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
                         BrushAction action, const EditableRule& rule) {
-  return paintWhere(labels, segment, voxels, action, [&](std::size_t v) { return rule.allows(v); });
+  const Segment s = checkedSegment(labels, segment, voxels);
+  auto& layer = labels.layer(s.layer);
+  return paintWhere(
+      s, voxels, action, [&](std::size_t v) -> std::uint16_t& { return layer[v]; },
+      [&](std::size_t v) { return rule.allows(v); });
+}
+
+std::size_t paintVoxels(LabelLayerEdit& stroke, std::size_t segment,
+                        std::span<const std::size_t> voxels, BrushAction action,
+                        const EditableRule& rule) {
+  const Segment s = checkedSegment(stroke.original(), segment, voxels);
+  if (s.layer != stroke.layer()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Segment '" + s.name + "' lives in layer " + std::to_string(s.layer) +
+                    ", not in the edited layer " + std::to_string(stroke.layer()) + ".");
+  }
+  stroke.prepare(voxels);  // the new slices' copies, before the threads
+  return paintWhere(
+      s, voxels, action, [&](std::size_t v) -> std::uint16_t& { return stroke.writable(v); },
+      [&](std::size_t v) { return rule.allows(v); });
 }
 
 EditableRule::EditableRule(const LabelMap& labels, std::size_t segment, const EditableArea& area,
@@ -285,10 +307,25 @@ class StrokeEdit : public CaseEdit {
         after_(std::move(after)),
         text_(std::move(text)) {}
   std::string text() const override { return text_; }
-  void apply(Case& twin) override { write(twin, after_); }
-  void revert(Case& twin) override { write(twin, before_); }
+  void apply(Case& twin) override {
+    write(twin, after_);
+    applied_ = true;
+  }
+  void revert(Case& twin) override {
+    write(twin, before_);
+    applied_ = false;
+  }
+  // The layer changed in place, and each label value's count by the stroke (or its undo).
   std::vector<CaseChange> changes() const override {
-    return {{CasePart::LabelMaps, CaseChange::kAll, labelMap_}};
+    CaseChange change{CasePart::LabelMaps, static_cast<std::size_t>(layer_), labelMap_};
+    std::map<std::uint16_t, std::int64_t> delta;
+    for (std::size_t n = 0; n < voxels_.size(); ++n) {
+      --delta[applied_ ? before_[n] : after_[n]];
+      ++delta[applied_ ? after_[n] : before_[n]];
+    }
+    for (const auto& [value, count] : delta)
+      if (count != 0) change.voxelCountDelta.emplace_back(value, count);
+    return {change};
   }
 
  private:
@@ -310,32 +347,22 @@ class StrokeEdit : public CaseEdit {
   std::vector<std::size_t> voxels_;  // ascending
   std::vector<std::uint16_t> before_, after_;
   std::string text_;
+  bool applied_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap, int layer,
-                                     const LabelMap& edited, std::vector<std::size_t> touched,
-                                     std::string text) {
-  if (labelMap >= twin.labelMaps.size()) {
-    throw Error(ErrorKind::InvalidInput,
-                "The case has no label map " + std::to_string(labelMap) + " to paint.", text);
-  }
-  const LabelMap& current = twin.labelMaps[labelMap];
-  if (layer < 0 || layer >= current.layerCount() || layer >= edited.layerCount()) {
-    throw Error(ErrorKind::InvalidInput,
-                "Label map '" + current.name + "' has no layer " + std::to_string(layer) + ".",
-                text);
-  }
-  if (edited.geometry().size != current.geometry().size ||
-      !edited.geometry().sameGridAs(current.geometry())) {
-    throw Error(ErrorKind::InvalidInput,
-                "The painted label map is not on the grid of '" + current.name + "'.", text);
-  }
+namespace {
+
+// The stroke's edit from the layer as it is in the case (`was`) and its new values `now(v)` at
+// `touched` (any order, repeats allowed): only the voxels that differ are kept.
+template <class Now>
+std::unique_ptr<CaseEdit> changedVoxelsEdit(const LabelMap& current, std::size_t labelMap,
+                                            int layer, const Now& now,
+                                            std::vector<std::size_t> touched, std::string text) {
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   const auto& was = current.layer(layer);
-  const auto& now = edited.layer(layer);
   if (!touched.empty() && touched.back() >= was.size()) {
     throw Error(ErrorKind::InvalidInput,
                 "A painted voxel lies outside label map '" + current.name + "'.", text);
@@ -351,10 +378,11 @@ std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap, int
         Changes block;
         for (std::size_t n = r.begin; n < r.end; ++n) {
           const std::size_t v = touched[n];
-          if (was[v] == now[v]) continue;
+          const std::uint16_t after = now(v);
+          if (was[v] == after) continue;
           block.voxels.push_back(v);
           block.before.push_back(was[v]);
-          block.after.push_back(now[v]);
+          block.after.push_back(after);
         }
         return block;
       },
@@ -367,6 +395,56 @@ std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap, int
   return std::make_unique<StrokeEdit>(labelMap, layer, std::move(changes.voxels),
                                       std::move(changes.before), std::move(changes.after),
                                       std::move(text));
+}
+
+const LabelMap& paintedLabelMap(const Case& twin, std::size_t labelMap, const std::string& text) {
+  if (labelMap >= twin.labelMaps.size()) {
+    throw Error(ErrorKind::InvalidInput,
+                "The case has no label map " + std::to_string(labelMap) + " to paint.", text);
+  }
+  return twin.labelMaps[labelMap];
+}
+
+void requireSameGrid(const LabelMap& current, const ImageGeometry& edited,
+                     const std::string& text) {
+  if (edited.size != current.geometry().size || !edited.sameGridAs(current.geometry())) {
+    throw Error(ErrorKind::InvalidInput,
+                "The painted label map is not on the grid of '" + current.name + "'.", text);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap, int layer,
+                                     const LabelMap& edited, std::vector<std::size_t> touched,
+                                     std::string text) {
+  const LabelMap& current = paintedLabelMap(twin, labelMap, text);
+  if (layer < 0 || layer >= current.layerCount() || layer >= edited.layerCount()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Label map '" + current.name + "' has no layer " + std::to_string(layer) + ".",
+                text);
+  }
+  requireSameGrid(current, edited.geometry(), text);
+  const auto& now = edited.layer(layer);
+  return changedVoxelsEdit(
+      current, labelMap, layer, [&](std::size_t v) { return now[v]; }, std::move(touched),
+      std::move(text));
+}
+
+std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap,
+                                     const LabelLayerEdit& edited, std::vector<std::size_t> touched,
+                                     std::string text) {
+  const LabelMap& current = paintedLabelMap(twin, labelMap, text);
+  const int layer = edited.layer();
+  if (layer >= current.layerCount()) {
+    throw Error(ErrorKind::InvalidInput,
+                "Label map '" + current.name + "' has no layer " + std::to_string(layer) + ".",
+                text);
+  }
+  requireSameGrid(current, edited.original().geometry(), text);
+  return changedVoxelsEdit(
+      current, labelMap, layer, [&](std::size_t v) { return edited[v]; }, std::move(touched),
+      std::move(text));
 }
 
 }  // namespace twinplan::segmentation

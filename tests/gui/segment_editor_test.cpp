@@ -12,6 +12,7 @@
 #include <QDockWidget>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QTableWidget>
 #include <QTest>
 #include <QToolBar>
 #include <cmath>
@@ -393,6 +394,121 @@ TEST_F(SegmentEditorTest, BrushSizeKeysAndSphereToggle) {
   QTest::keyClick(axial(), Qt::Key_Escape);
   EXPECT_EQ(editor_->tool(), Tool::None);
   EXPECT_FALSE(axial()->editMode());
+}
+
+}  // namespace
+}  // namespace twinplan::ui
+
+namespace twinplan::ui {
+namespace {
+
+// Overlapping segments live in several layers and label maps (label_map.h): the 2D view draws
+// every visible one filled and outlined, and a stroke edits the layer - of whichever label map -
+// that holds the chosen segment. The Segments table's volumes follow the stroke and its undo.
+TEST_F(SegmentEditorTest, OverlappingSegmentsOfEveryLayerAreDrawnAndTheChosenOnesLayerPainted) {
+  const ImageGeometry& g = ct_->geometry();
+  const Rgb red{220, 40, 40}, green{40, 200, 60}, blue{30, 60, 230};
+  auto box = [&](LabelMap& labels, int layer, std::uint16_t value, Index3 lo, Index3 hi) {
+    for (std::int64_t k = lo[2]; k < hi[2]; ++k)
+      for (std::int64_t j = lo[1]; j < hi[1]; ++j)
+        for (std::int64_t i = lo[0]; i < hi[0]; ++i)
+          labels.layer(layer)[g.linearIndex(i, j, k)] = value;
+  };
+  // Brain (layer 0) with a Tumour overlapping it (layer 1); a Vessel in a second label map.
+  LabelMap head(g);
+  head.name = "Head";
+  head.addSegment({"Brain", "brain", red});
+  Segment tumour{"Tumour", "tumour", green};
+  tumour.layer = 1;
+  head.addSegment(tumour);
+  box(head, 0, 1, {40, 40, 20}, {72, 72, 28});
+  box(head, 1, 1, {50, 50, 22}, {62, 62, 26});
+  LabelMap vessels(g);
+  vessels.name = "Vessels";
+  vessels.addSegment({"Vessel", "vessel", blue});
+  box(vessels, 0, 1, {55, 30, 20}, {58, 90, 28});
+  window_->document()->apply(
+      edits::replaceLabelMaps(window_->currentCase(), {head, vessels}, "Segments"));
+  const Vec3 centre = g.indexToLps(Vec3(56, 56, 24));
+  window_->setCrosshair(centre);
+  QTest::qWait(20);
+
+  // The pixel at a voxel centre, and its grey before any segment.
+  const rendering::SliceView& view = axial()->view();
+  auto pixelOf = [&](const Vec3& ijk) {
+    const rendering::SlicePlane& plane = view.slicePlane();
+    const Vec3 d = g.indexToLps(ijk) - plane.origin_lps;
+    return std::make_pair(static_cast<int>(std::lround(d.dot(plane.right) / plane.spacing_mm)),
+                          static_cast<int>(std::lround(d.dot(plane.down) / plane.spacing_mm)));
+  };
+  auto greyAt = [&](const Vec3& ijk) {
+    return static_cast<double>(rendering::screenGrey(
+        ct_->valueAt(std::int64_t(ijk[0]), std::int64_t(ijk[1]), std::int64_t(ijk[2])),
+        view.windowLevel(), *ct_));
+  };
+  auto tint = [](double under, std::uint8_t over) {
+    return std::floor(under * 0.65 + over * 0.35 + 0.5);  // the fill: 35 % of the colour
+  };
+  auto expectColour = [&](const Vec3& ijk, double r, double gr, double b) {
+    const auto [u, v] = pixelOf(ijk);
+    const auto shown = view.displayedColourAt(u, v);
+    EXPECT_NEAR(shown.r, r, 1.0) << ijk.transpose();
+    EXPECT_NEAR(shown.g, gr, 1.0) << ijk.transpose();
+    EXPECT_NEAR(shown.b, b, 1.0) << ijk.transpose();
+  };
+  // Brain and Tumour overlap at (52, 52): both tints over the grey. Brain, Tumour and Vessel at
+  // (56, 56): all three (drawn in label map, then layer order).
+  const Vec3 both(52, 52, 24), all(56, 56, 24);
+  double grey = greyAt(both);
+  expectColour(both, tint(tint(grey, red.r), green.r), tint(tint(grey, red.g), green.g),
+               tint(tint(grey, red.b), green.b));
+  grey = greyAt(all);
+  expectColour(all, tint(tint(tint(grey, red.r), green.r), blue.r),
+               tint(tint(tint(grey, red.g), green.g), blue.g),
+               tint(tint(tint(grey, red.b), green.b), blue.b));
+  // The Tumour's outline (its first column, i = 50) is opaque green under the vessel-free row.
+  expectColour(Vec3(50, 52, 24), green.r, green.g, green.b);
+
+  // Choose the Tumour (layer 1) and paint beside it: layer 1 changes, layer 0 does not.
+  SegmentTable* table = window_->segmentTable();
+  table->setCurrentSegment({0, 1});
+  QTest::qWait(10);
+  ASSERT_EQ(editor_->segment(), std::size_t{1});
+  ASSERT_EQ(editor_->labelMap(), 0u);
+  const std::vector<std::uint16_t> layer0 = labels().layer(0), layer1 = labels().layer(1);
+  const std::vector<std::uint16_t> vesselLayer = window_->currentCase().labelMaps[1].layer(0);
+  QTest::keyClick(axial(), Qt::Key_P);
+  editor_->setBrushRadius_mm(6.0);
+  drag({g.indexToLps(Vec3(66, 56, 24))});
+  const std::size_t tumourVoxels = labels().voxelCount(1);
+  EXPECT_GT(tumourVoxels, 12u * 12u * 4u);
+  EXPECT_EQ(labels().layer(0), layer0);
+  EXPECT_NE(labels().layer(1), layer1);
+  EXPECT_EQ(window_->currentCase().labelMaps[1].layer(0), vesselLayer);
+  // The table's volume follows the stroke (from its count changes) and its undo.
+  const double voxel_ml = g.spacing_mm.prod() / 1000.0;
+  auto tableVolume = [&](const SegmentRef& ref) {
+    return table->table()->item(table->rowOf(ref), SegmentTable::kVolume)->text().toDouble();
+  };
+  EXPECT_NEAR(tableVolume({0, 1}), tumourVoxels * voxel_ml, 0.051);
+  window_->document()->undo();
+  EXPECT_EQ(labels().layer(1), layer1);
+  EXPECT_NEAR(tableVolume({0, 1}), labels().voxelCount(1) * voxel_ml, 0.051);
+  window_->document()->redo();
+  EXPECT_NEAR(tableVolume({0, 1}), tumourVoxels * voxel_ml, 0.051);
+
+  // The Vessel, in the second label map: the stroke lands there.
+  editor_->selectSegment(0, 1);
+  QTest::qWait(10);
+  ASSERT_TRUE(table->currentSegment());
+  EXPECT_EQ(*table->currentSegment(), (SegmentRef{1, 0}));
+  const std::vector<std::uint16_t> headLayer1 = labels().layer(1);
+  drag({g.indexToLps(Vec3(40, 80, 24))});
+  EXPECT_GT(window_->currentCase().labelMaps[1].voxelCount(0), 3u * 60u * 8u);
+  EXPECT_EQ(labels().layer(1), headLayer1);
+  EXPECT_NEAR(tableVolume({1, 0}), window_->currentCase().labelMaps[1].voxelCount(0) * voxel_ml,
+              0.051);
+  saveScreenshot(*window_, "segment-editor-layers.png");
 }
 
 }  // namespace

@@ -138,6 +138,35 @@ TEST(SegmentEdits, RemoveClearsTheVoxelsAndUndoBringsThemBack) {
   EXPECT_EQ(segmentOf(editor, 0).name, "Liver");
 }
 
+TEST(SegmentEdits, RemovingASegmentRemovesItsModelUndoably) {
+  Case twin = liverAndTumour();
+  SurfaceMesh liverModel;
+  liverModel.name = liverModel.segmentName = "Liver";
+  liverModel.points_lps = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
+  liverModel.triangles = {{0, 1, 2}};
+  SurfaceMesh probe;
+  probe.name = "Probe";
+  twin.meshes = {liverModel, probe};
+  CaseEditor editor(twin);
+  editor.apply(edits::removeSegment(editor.twin(), 0, 0));
+  ASSERT_EQ(editor.twin().meshes.size(), 1u);
+  EXPECT_EQ(editor.twin().meshes[0].name, "Probe");
+  EXPECT_EQ(editor.undoText(), "Delete segment Liver");
+  editor.undo();
+  ASSERT_EQ(editor.twin().meshes.size(), 2u);
+  EXPECT_EQ(editor.twin().meshes[0].segmentName, "Liver");
+  EXPECT_EQ(editor.twin().meshes[0].points_lps.size(), 3u);
+  EXPECT_EQ(editor.twin().labelMaps[0].voxelCount(0), 32u);
+  editor.redo();
+  EXPECT_EQ(editor.twin().meshes.size(), 1u);
+  // A segment of the same name in another label map keeps the model (models link by name).
+  Case two = twin;
+  two.labelMaps.push_back(two.labelMaps[0]);
+  CaseEditor both(two);
+  both.apply(edits::removeSegment(both.twin(), 0, 0));
+  EXPECT_EQ(both.twin().meshes.size(), 2u);
+}
+
 TEST(SegmentEdits, ALockedSegmentCannotBeRemoved) {
   Case twin = liverAndTumour();
   twin.labelMaps[0].segments()[1].locked = true;

@@ -10,6 +10,7 @@
 
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/segment_edits.h"
 #include "twinplan/segmentation/brush.h"
 
 namespace twinplan::segmentation {
@@ -271,6 +272,76 @@ TEST(Brush, StrokeEditStoresOnlyTheChangedVoxelsAndUndoesThemExactly) {
   EXPECT_THROW(strokeEdit(editor.twin(), 1, 0, working, {}, "x"), Error);
   EXPECT_THROW(strokeEdit(editor.twin(), 0, 3, working, {}, "x"), Error);
   EXPECT_THROW(strokeEdit(editor.twin(), 0, 0, working, {g.voxelCount()}, "x"), Error);
+}
+
+TEST(Brush, AStrokeCopiesOnlyTheSlicesItPaintsAndUndoesExactly) {
+  // A sagittal disk (normal along x) of 5 mm on the 1 mm grid crosses slices k = 3..13 at
+  // (0, 0, 0): the stroke's working copy holds those 11 slices of 16, the case none changed.
+  const ImageGeometry g = grid(Vec3(1, 1, 1));
+  Case twin;
+  twin.labelMaps.push_back(liverAndLockedVessel(g));
+  CaseEditor editor(twin);
+  const LabelMap& caseLabels = editor.twin().labelMaps.front();
+  const auto before = caseLabels.layer(0);
+  const auto dab =
+      brushVoxels(g, Vec3(-0.5, 0, 0), Vec3(-0.5, 4, 0), disk(5.0, 1.0, Vec3::UnitX()));
+  const EditableRule rule(caseLabels, 0, {}, nullptr);
+  LabelLayerEdit stroke(caseLabels, 0);
+  EXPECT_EQ(stroke.copiedSlices(), 0u);
+  const std::size_t changed = paintVoxels(stroke, 0, dab, BrushAction::Paint, rule);
+  EXPECT_EQ(stroke.copiedSlices(), slicesOf(g, dab).size());
+  EXPECT_EQ(slicesOf(g, dab), (std::set<std::int64_t>{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  EXPECT_EQ(caseLabels.layer(0), before);  // the case is untouched while the stroke is drawn
+  // The same stroke painted into a whole copy of the label map gives the same voxels.
+  LabelMap whole = caseLabels;
+  EXPECT_EQ(paintVoxels(whole, 0, dab, BrushAction::Paint, rule), changed);
+  for (std::size_t v = 0; v < g.voxelCount(); ++v) ASSERT_EQ(stroke[v], whole.layer(0)[v]) << v;
+  EXPECT_GT(changed, 0u);
+  auto edit = strokeEdit(editor.twin(), 0, stroke, dab, "Paint Liver");
+  stroke = LabelLayerEdit();  // the case's layer is no longer shared
+  editor.apply(std::move(edit));
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), whole.layer(0));
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps.front().layer(0), before);
+  // A segment of another layer cannot be painted into this layer's copies.
+  LabelMap twoLayers = liverAndLockedVessel(g);
+  Segment tumour{"Tumour", "tumour", Rgb{0, 200, 0}};
+  tumour.layer = 1;
+  twoLayers.addSegment(tumour);
+  LabelLayerEdit layer0(twoLayers, 0);
+  const EditableRule tumourRule(twoLayers, 2, {}, nullptr);
+  EXPECT_THROW(paintVoxels(layer0, 2, dab, BrushAction::Paint, tumourRule), Error);
+  EXPECT_THROW(LabelLayerEdit(twoLayers, 5), Error);
+}
+
+TEST(Brush, AStrokeAfterAddingOrRenamingASegmentWritesTheLayerInPlace) {
+  // Adding or renaming a segment changes the segment table alone, so the undo history holds no
+  // second reference to the layer and the stroke's edit writes into it without copying it.
+  const ImageGeometry g = grid(Vec3(1, 1, 1));
+  Case twin;
+  twin.labelMaps.push_back(liverAndLockedVessel(g));
+  CaseEditor editor(std::move(twin));
+  editor.apply(edits::addSegment(editor.twin(), 0, Segment{"Spleen", "spleen", Rgb{1, 2, 3}}));
+  Segment renamed = editor.twin().labelMaps[0].segments()[2];
+  renamed.name = "Spleen (reviewed)";
+  editor.apply(edits::setSegmentProperties(editor.twin(), 0, 2, renamed));
+  const std::uint16_t* voxels = editor.twin().labelMaps[0].layer(0).data();
+  const auto dab = brushVoxels(g, Vec3::Zero(), Vec3::Zero(), disk(10.0, 1.0));
+  std::unique_ptr<CaseEdit> edit;
+  {
+    const EditableRule rule(editor.twin().labelMaps[0], 2, {}, nullptr);
+    LabelLayerEdit stroke(editor.twin().labelMaps[0], 0);
+    ASSERT_EQ(paintVoxels(stroke, 2, dab, BrushAction::Paint, rule), 148u);  // not the vessel
+    edit = strokeEdit(editor.twin(), 0, stroke, dab, "Paint Spleen");
+  }
+  editor.apply(std::move(edit));
+  EXPECT_EQ(editor.twin().labelMaps[0].voxelCount(2), 148u);
+  EXPECT_EQ(editor.twin().labelMaps[0].layer(0).data(), voxels);  // in place: no copy
+  editor.undo();
+  editor.undo();
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps[0].segments().size(), 2u);
+  EXPECT_EQ(editor.twin().labelMaps[0].voxelCount(0), 0u);
 }
 
 TEST(Brush, PaintRefusesVoxelsOffTheGrid) {

@@ -36,6 +36,9 @@ void CaseDocument::forward(const CaseChange& change) {
     case CasePart::SegmentDisplay:
       if (change.labelMap == 0) emit displayChanged(Shown::Segment, change.index);
       break;
+    case CasePart::LabelMaps:
+      if (!change.voxelCountDelta.empty()) emit labelVoxelsChanged(change);
+      break;
     case CasePart::History:
       if (editor_.isModified() != wasModified_) {
         wasModified_ = editor_.isModified();

@@ -475,13 +475,12 @@ void MainWindow::showCase() {
   readout_->clear();  // it described the previous image
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
   const ImageVolume* image = beginShowingSeries();
-  const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
   volume_->discardFrame();
   for (auto* viewport : slices_) {
     viewport->discardFrame();
     viewport->view().setVolume(image);
-    viewport->view().setLabelMap(labels);
+    viewport->view().setLabelMaps(rendering::shownLabelMaps(twin.labelMaps));
     viewport->view().setMeasurements(&twin.measurements);
     viewport->view().setScalarField(
         field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});

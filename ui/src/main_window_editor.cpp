@@ -77,8 +77,8 @@ void MainWindow::buildEditorDock() {
 void MainWindow::rebuildShownModels(std::size_t labelMap,
                                     const std::vector<std::size_t>& segments) {
   const Case& twin = document_->twin();
-  if (labelMap != 0 || twin.labelMaps.empty()) return;
-  const LabelMap labels = twin.labelMaps.front();  // the copy shares the voxels
+  if (labelMap >= twin.labelMaps.size()) return;
+  const LabelMap labels = twin.labelMaps[labelMap];  // the copy shares the voxels
   std::vector<std::size_t> shown;
   for (std::size_t s : segments) {
     if (s >= labels.segments().size()) continue;
@@ -123,20 +123,22 @@ void MainWindow::rebuildShownModels(std::size_t labelMap,
   });
 }
 
-// The Segments table and the editor work on one segment: choosing it in either chooses it in the
-// other. The editor edits the first label map (the one the views show), so a row of another
-// label map leaves the editor's choice alone.
+// The Segments table and the editor work on one segment, of any label map: choosing it in
+// either chooses it in the other.
 void MainWindow::linkEditorToSegmentTable() {
   connect(segmentTable_, &SegmentTable::currentSegmentChanged, editor_,
           [this](int labelMap, int segment) {
-            if (labelMap != 0 || segment < 0) return;
+            if (labelMap < 0 || segment < 0) return;
+            const auto map = static_cast<std::size_t>(labelMap);
             const auto index = static_cast<std::size_t>(segment);
-            if (editor_->segment() != index) editor_->selectSegment(index);
+            if (editor_->segment() != index || editor_->labelMap() != map)
+              editor_->selectSegment(index, map);
           });
-  connect(editor_, &SegmentEditor::segmentChosen, segmentTable_, [this](std::size_t segment) {
-    const SegmentRef ref{0, segment};
-    if (segmentTable_->currentSegment() != ref) segmentTable_->setCurrentSegment(ref);
-  });
+  connect(editor_, &SegmentEditor::segmentChosen, segmentTable_,
+          [this](std::size_t labelMap, std::size_t segment) {
+            const SegmentRef ref{labelMap, segment};
+            if (segmentTable_->currentSegment() != ref) segmentTable_->setCurrentSegment(ref);
+          });
 }
 
 }  // namespace twinplan::ui

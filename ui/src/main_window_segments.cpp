@@ -95,11 +95,10 @@ void MainWindow::buildSegmentDocks() {
 }
 
 void MainWindow::showLabelMaps() {
-  // The views borrow the first label map; an edit replaced the case's list of them.
+  // The views borrow every label map; an edit replaced the case's list of them.
   const Case& twin = document_->twin();
-  const LabelMap* labels = twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front();
   for (auto* viewport : slices_) {
-    viewport->view().setLabelMap(labels);
+    viewport->view().setLabelMaps(rendering::shownLabelMaps(twin.labelMaps));
     viewport->update();
   }
   showDisplayLists();

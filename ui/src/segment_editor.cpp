@@ -22,6 +22,7 @@
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "twinplan/core/segment_edits.h"
 #include "twinplan/segmentation/seeded.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -164,10 +165,9 @@ SegmentEditor::SegmentEditor(CaseDocument* document, std::array<SliceViewport*, 
     // Whatever was previewed was made from the case as it was.
     stroke_.reset();
     preview_.reset();
-    highlight_.reset();
     previewChanged_ = 0;
     refreshSegments();
-    if (tool_ == EditorTool::ThresholdPaint) updateThresholdHighlight();
+    updateThresholdHighlight();
     showCaseLabels();
     refreshToolPage();
   };
@@ -193,10 +193,11 @@ void SegmentEditor::buildWidgets() {
   segments_->setToolTip(tr("The segment the tools edit"));
   segmentRow->addWidget(segments_, 1);
   connect(segments_, &QComboBox::currentIndexChanged, this, [this](int index) {
-    if (index >= 0) emit segmentChosen(static_cast<std::size_t>(index));
-    if (tool_ != EditorTool::ThresholdPaint) return;
+    if (previewing() && labelMap() != previewMap_) cancelPreview();
+    refreshMaskingChoices();
+    if (const auto chosen = segment(); index >= 0 && chosen)
+      emit segmentChosen(labelMap(), *chosen);
     updateThresholdHighlight();
-    showCaseLabels();
   });
   auto* add = new QPushButton(tr("Add segment"), this);
   add->setObjectName("addSegment");
@@ -283,7 +284,6 @@ void SegmentEditor::buildWidgets() {
   auto rangeEdited = [this] {
     if (tool_ == EditorTool::ThresholdPaint) {
       updateThresholdHighlight();
-      showCaseLabels();
     } else if (isSeeded(tool_) && !seeds_.empty()) {
       preview(false);  // live: on the seed's slice
     }
@@ -481,52 +481,61 @@ void SegmentEditor::setTool(EditorTool tool) {
       button->setChecked(info.tool == tool);
   for (SliceViewport* view : views_) view->setEditMode(tool != EditorTool::None);
   if (!isBrush(tool)) showBrushOutline(nullptr, std::nullopt);
-  highlight_.reset();
-  if (tool == EditorTool::ThresholdPaint) updateThresholdHighlight();
+  updateThresholdHighlight();
   showCaseLabels();
   refreshToolPage();
   emit toolChanged(tool);
 }
 
+// The segments combo holds every segment of every label map; each item's data is its
+// (label map, segment) pair.
 std::optional<std::size_t> SegmentEditor::segment() const {
   const Case& twin = document_->twin();
-  const int index = segments_->currentIndex();
-  if (twin.labelMaps.empty() || index < 0 ||
-      static_cast<std::size_t>(index) >= twin.labelMaps.front().segments().size())
+  const QVariant data = segments_->currentData();
+  if (!data.isValid()) return std::nullopt;
+  const QPoint ref = data.toPoint();
+  const auto map = static_cast<std::size_t>(ref.x()), index = static_cast<std::size_t>(ref.y());
+  if (map >= twin.labelMaps.size() || index >= twin.labelMaps[map].segments().size())
     return std::nullopt;
-  return static_cast<std::size_t>(index);
+  return index;
 }
 
-void SegmentEditor::selectSegment(std::size_t index) {
-  if (static_cast<int>(index) < segments_->count())
-    segments_->setCurrentIndex(static_cast<int>(index));
+std::size_t SegmentEditor::labelMap() const {
+  const QVariant data = segments_->currentData();
+  return data.isValid() ? static_cast<std::size_t>(data.toPoint().x()) : 0;
+}
+
+void SegmentEditor::selectSegment(std::size_t index, std::size_t labelMap) {
+  const int item = segments_->findData(QPoint(static_cast<int>(labelMap), static_cast<int>(index)));
+  if (item >= 0) segments_->setCurrentIndex(item);
 }
 
 std::size_t SegmentEditor::addSegment(const std::string& name) {
   const Case& twin = document_->twin();
-  std::vector<LabelMap> labelMaps = twin.labelMaps;
-  if (labelMaps.empty()) {
-    const ImageVolume* source = sourceVolume_();
-    if (!source) {
-      throw Error(ErrorKind::InvalidInput,
-                  "There is no image to segment; open a series before adding a segment.");
-    }
-    LabelMap labels(source->geometry());
-    labels.name = "Segmentation";
-    labelMaps.push_back(std::move(labels));
-  }
-  LabelMap& labels = labelMaps.front();
   Segment segment;
   segment.name = name;
-  segment.colour = kNewSegmentColours[labels.segments().size() % std::size(kNewSegmentColours)];
-  // A new value in the first layer: segments drawn by hand are exclusive, like Slicer's.
-  std::uint16_t value = 0;
-  for (const Segment& s : labels.segments())
-    if (s.layer == 0) value = std::max(value, s.value);
-  segment.value = static_cast<std::uint16_t>(value + 1);
+  if (!twin.labelMaps.empty()) {
+    // A new value in the first layer (segments drawn by hand are exclusive, like Slicer's),
+    // as a change of the segment table alone: the layers stay unshared, so the first stroke
+    // writes into them without copying one (edits::addSegment).
+    const std::size_t map = labelMap();
+    const std::size_t index = twin.labelMaps[map].segments().size();
+    segment.colour = kNewSegmentColours[index % std::size(kNewSegmentColours)];
+    document_->apply(edits::addSegment(twin, map, segment));
+    selectSegment(index, map);
+    return index;
+  }
+  const ImageVolume* source = sourceVolume_();
+  if (!source) {
+    throw Error(ErrorKind::InvalidInput,
+                "There is no image to segment; open a series before adding a segment.");
+  }
+  LabelMap labels(source->geometry());
+  labels.name = "Segmentation";
+  segment.colour = kNewSegmentColours[0];
   const std::size_t index = labels.addSegment(segment);
-  document_->apply(edits::replaceLabelMaps(twin, std::move(labelMaps), "Add segment " + name));
-  selectSegment(index);
+  document_->apply(edits::replaceLabelMaps(twin, {std::move(labels)}, "Add segment " + name));
+  selectSegment(index, 0);
   return index;
 }
 
@@ -616,20 +625,47 @@ void SegmentEditor::say(const QString& text) { message_->setText(text); }
 
 void SegmentEditor::refreshSegments() {
   const Case& twin = document_->twin();
-  const int current = segments_->currentIndex();
+  const QVariant current = segments_->currentData();
+  const int currentRow = segments_->currentIndex();
+  {
+    const QSignalBlocker block(segments_);
+    segments_->clear();
+    for (std::size_t m = 0; m < twin.labelMaps.size(); ++m) {
+      const LabelMap& labels = twin.labelMaps[m];
+      for (std::size_t n = 0; n < labels.segments().size(); ++n) {
+        const Segment& s = labels.segments()[n];
+        QString name = QString::fromStdString(s.name);
+        if (twin.labelMaps.size() > 1)  // which segmentation, when there are several
+          name = tr("%1 (%2)").arg(name, QString::fromStdString(labels.name));
+        QPixmap swatch(12, 12);
+        swatch.fill(QColor(s.colour.r, s.colour.g, s.colour.b));
+        segments_->addItem(QIcon(swatch), s.locked ? tr("%1 (locked)").arg(name) : name,
+                           QPoint(static_cast<int>(m), static_cast<int>(n)));
+      }
+    }
+    // The same segment stays chosen; after a removal, the row that took its place.
+    int keep = current.isValid() ? segments_->findData(current) : -1;
+    if (keep < 0 && segments_->count() > 0)
+      keep = std::clamp(currentRow, 0, segments_->count() - 1);
+    segments_->setCurrentIndex(keep);
+  }
+  refreshMaskingChoices();
+}
+
+// The masking segment and the logical effects' other segment are of the edited segment's label
+// map (EditableArea and SegmentOperation name segments of the map they edit).
+void SegmentEditor::refreshMaskingChoices() {
+  const Case& twin = document_->twin();
   const int currentMask = maskInside_->currentIndex();
   const int currentOther = otherSegment_->currentIndex();
-  const QSignalBlocker a(segments_), b(maskInside_), c(otherSegment_);
-  segments_->clear();
+  const QSignalBlocker b(maskInside_), c(otherSegment_);
   otherSegment_->clear();
   maskInside_->clear();
   maskInside_->addItem(tr("Everywhere"));
-  if (!twin.labelMaps.empty()) {
-    for (const Segment& s : twin.labelMaps.front().segments()) {
-      QString name = QString::fromStdString(s.name);
-      QPixmap swatch(12, 12);
-      swatch.fill(QColor(s.colour.r, s.colour.g, s.colour.b));
-      segments_->addItem(QIcon(swatch), s.locked ? tr("%1 (locked)").arg(name) : name);
+  const std::size_t map = labelMap();
+  if (map < twin.labelMaps.size()) {
+    for (const Segment& s : twin.labelMaps[map].segments()) {
+      const QString name = QString::fromStdString(s.name);
       otherSegment_->addItem(name);
       maskInside_->addItem(tr("Inside %1").arg(name));
     }
@@ -637,7 +673,6 @@ void SegmentEditor::refreshSegments() {
   auto restore = [](QComboBox* box, int index) {
     box->setCurrentIndex(index >= 0 && index < box->count() ? index : (box->count() ? 0 : -1));
   };
-  restore(segments_, current);
   restore(otherSegment_, currentOther);
   restore(maskInside_, currentMask);
 }
@@ -656,18 +691,21 @@ void SegmentEditor::refreshToolPage() {
 
 // ---- what the views show -------------------------------------------------------------------
 
-void SegmentEditor::showLabels(const LabelMap* labels) {
+void SegmentEditor::showCaseLabels() {
+  const Case& twin = document_->twin();
+  std::vector<rendering::SliceView::ShownLabelMap> shown;
+  for (std::size_t m = 0; m < twin.labelMaps.size(); ++m) {
+    if (preview_ && m == previewMap_) {
+      shown.push_back({&*preview_, segment()});  // the previewed segment hatched
+    } else {
+      shown.push_back({&twin.labelMaps[m]});
+    }
+  }
   for (SliceViewport* view : views_) {
-    view->view().setLabelMap(labels);
+    view->view().setLabelMaps(shown);
+    view->view().setLayerEdit(stroke_ ? &stroke_->layer : nullptr);
     view->update();
   }
-}
-
-void SegmentEditor::showCaseLabels() {
-  if (preview_) return showLabels(&*preview_);
-  if (highlight_) return showLabels(&*highlight_);
-  const Case& twin = document_->twin();
-  showLabels(twin.labelMaps.empty() ? nullptr : &twin.labelMaps.front());
 }
 
 void SegmentEditor::showBrushOutline(const SliceViewport* shownIn,
@@ -680,44 +718,33 @@ void SegmentEditor::showBrushOutline(const SliceViewport* shownIn,
   }
 }
 
-// Threshold paint shows what lies in its range as a bright extra layer over the segments
-// (3D Slicer's Threshold effect highlights the same way), so the radiologist sees where the
-// brush will take voxels before painting.
+// Threshold paint shows what lies in its range in bright yellow over the segments (3D Slicer's
+// Threshold effect highlights the same way), so the radiologist sees where the brush will take
+// voxels before painting. Each view computes it for the slice it shows, when it renders
+// (SliceView::setIntensityHighlight): a range change costs a slice, not the volume.
 void SegmentEditor::updateThresholdHighlight() {
-  highlight_.reset();
+  std::optional<rendering::SliceView::IntensityHighlight> highlight;
   const ImageVolume* source = sourceVolume_();
-  if (!source) return;
   const Case& twin = document_->twin();
-  LabelMap shown = twin.labelMaps.empty() ? LabelMap(source->geometry()) : twin.labelMaps.front();
-  if (!shown.geometry().sameGridAs(source->geometry()) ||
-      shown.geometry().size != source->geometry().size) {
-    say(tr("The image '%1' is not on the segmentation's grid: threshold paint needs both on one "
-           "grid.")
-            .arg(QString::fromStdString(source->name)));
-    return;
+  const std::size_t map = labelMap();
+  if (tool_ == EditorTool::ThresholdPaint && source) {
+    if (map < twin.labelMaps.size() &&
+        (!twin.labelMaps[map].geometry().sameGridAs(source->geometry()) ||
+         twin.labelMaps[map].geometry().size != source->geometry().size)) {
+      say(tr("The image '%1' is not on the segmentation's grid: threshold paint needs both on "
+             "one grid.")
+              .arg(QString::fromStdString(source->name)));
+    } else {
+      highlight.emplace();
+      highlight->min = min_->value();
+      highlight->max = max_->value();
+      // The edited segment's own voxels are left out, so that what was painted shows through.
+      if (const auto index = segment()) highlight->except = std::make_pair(map, *index);
+    }
   }
-  try {
-    const auto inRange = segmentation::threshold(*source, {min_->value(), max_->value()});
-    const int layer = shown.addLayer();
-    auto& voxels = shown.layer(layer);
-    // The edited segment's own voxels are left out, so that what was painted shows through.
-    const auto index = segment();
-    const std::vector<std::uint16_t>* own =
-        index ? &shown.layer(shown.segments()[*index].layer) : nullptr;
-    const std::uint16_t ownValue = index ? shown.segments()[*index].value : 0;
-    parallel::parallelFor({0, voxels.size()}, 1 << 18, [&](parallel::IndexRange r) {
-      for (std::size_t v = r.begin; v < r.end; ++v)
-        voxels[v] = inRange.inside[v] && !(own && (*own)[v] == ownValue);
-    });
-    Segment marker;
-    marker.name = "In range";
-    marker.colour = Rgb{255, 255, 0};
-    marker.layer = layer;
-    marker.value = 1;
-    shown.segments().push_back(marker);
-    highlight_ = std::move(shown);
-  } catch (const std::exception& e) {
-    say(QString::fromUtf8(e.what()));
+  for (SliceViewport* view : views_) {
+    view->view().setIntensityHighlight(highlight);
+    view->update();
   }
 }
 
@@ -749,7 +776,7 @@ void SegmentEditor::beginStroke(const SliceViewport& view, const Vec3& p_lps) {
     return;
   }
   const Case& twin = document_->twin();
-  const LabelMap& labels = twin.labelMaps.front();
+  const LabelMap& labels = twin.labelMaps[labelMap()];
   Stroke stroke;
   try {
     const EditableArea area = strokeArea();
@@ -758,7 +785,10 @@ void SegmentEditor::beginStroke(const SliceViewport& view, const Vec3& p_lps) {
     say(QString::fromUtf8(e.what()));  // a locked segment, a masking volume on another grid
     return;
   }
-  stroke.labels = labels;  // shares the voxels until the first one is painted
+  // The layer that holds the segment; its slices are copied as the brush reaches them.
+  stroke.layer = LabelLayerEdit(labels, labels.segments()[*index].layer);
+  stroke.labelMap = labelMap();
+  stroke.segment = *index;
   stroke.brush.radius_mm = brushRadius_mm();
   stroke.brush.sphere = sphereBrush();
   stroke.brush.sliceNormal_lps = view.view().slicePlane().normal();
@@ -771,7 +801,7 @@ void SegmentEditor::beginStroke(const SliceViewport& view, const Vec3& p_lps) {
 void SegmentEditor::continueStroke(const Vec3& p_lps) {
   if (!stroke_) return;
   Stroke& s = *stroke_;
-  const ImageGeometry& grid = s.labels.geometry();
+  const ImageGeometry& grid = s.layer.original().geometry();
   // A disk stroke stays in the plane of its first point (the view may not move under it, but
   // the mouse's LPS can drift by rounding).
   Vec3 p = p_lps;
@@ -781,10 +811,13 @@ void SegmentEditor::continueStroke(const Vec3& p_lps) {
   }
   const Vec3 from = s.points_lps.empty() ? p : s.points_lps.back();
   const auto voxels = segmentation::brushVoxels(grid, from, p, s.brush);
-  s.changed += segmentation::paintVoxels(s.labels, *segment(), voxels, s.action, *s.editable);
+  s.changed += segmentation::paintVoxels(s.layer, s.segment, voxels, s.action, *s.editable);
   s.touched.insert(s.touched.end(), voxels.begin(), voxels.end());
   s.points_lps.push_back(p);
-  showLabels(&s.labels);
+  for (SliceViewport* view : views_) {
+    view->view().setLayerEdit(&s.layer);
+    view->update();
+  }
 }
 
 void SegmentEditor::endStroke() {
@@ -792,13 +825,11 @@ void SegmentEditor::endStroke() {
   Stroke s = std::move(*stroke_);
   stroke_.reset();
   showCaseLabels();  // the views drew the stroke's copy, which goes now
-  const std::size_t index = *segment();
   const Case& twin = document_->twin();
-  const std::string name = twin.labelMaps.front().segments()[index].name;
+  const LabelMap& labels = twin.labelMaps[s.labelMap];
+  const std::string name = labels.segments()[s.segment].name;
   if (s.changed == 0) {
-    showCaseLabels();
-    const bool locked = std::any_of(twin.labelMaps.front().segments().begin(),
-                                    twin.labelMaps.front().segments().end(),
+    const bool locked = std::any_of(labels.segments().begin(), labels.segments().end(),
                                     [](const Segment& seg) { return seg.locked; });
     say(s.action == BrushAction::Erase
             ? tr("Nothing erased: %1 has no voxels under the brush there.")
@@ -813,15 +844,15 @@ void SegmentEditor::endStroke() {
   }
   const std::string text = (s.action == BrushAction::Erase ? "Erase " : "Paint ") + name;
   // Only the changed voxels go into the undo history (not a copy of the layer).
-  const int layer = twin.labelMaps.front().segments()[index].layer;
-  auto edit = segmentation::strokeEdit(twin, 0, layer, s.labels, std::move(s.touched), text);
-  // Nothing else holds the case's layer now, so writing the stroke into it copies nothing.
-  s.labels = LabelMap();
+  auto edit = segmentation::strokeEdit(twin, s.labelMap, s.layer, std::move(s.touched), text);
+  // The stroke's copies let go of the case's layer, so that writing the stroke into it copies
+  // nothing (unless the undo history shares it, after a whole-layer edit).
+  s.layer = LabelLayerEdit();
   s.editable.reset();
   document_->apply(voxelEdit(std::move(edit)));
   say(tr("%1: %n voxel(s) changed.", nullptr, static_cast<int>(s.changed))
           .arg(QString::fromStdString(text)));
-  emit segmentsEdited(0, {index});
+  emit segmentsEdited(s.labelMap, {s.segment});
 }
 
 }  // namespace twinplan::ui

@@ -80,7 +80,7 @@ void SegmentEditor::clearSeeds() {
 
 LabelMap SegmentEditor::seededResult(bool whole) {
   const Case& twin = document_->twin();
-  const LabelMap& labels = twin.labelMaps.front();
+  const LabelMap& labels = twin.labelMaps[labelMap()];
   const ImageVolume* source = sourceVolume_();
   if (!source) throw Error(ErrorKind::InvalidInput, "There is no image to grow the segment in.");
   if (source->geometry().size != labels.geometry().size ||
@@ -144,9 +144,10 @@ LabelMap SegmentEditor::effectResult(bool /*whole*/) {
   const std::size_t index = *segment();
   const segmentation::SegmentOperation op = chosenEffect();
   const auto area = masking();
-  const LabelMap& before = twin.labelMaps.front();
+  const std::size_t map = labelMap();
+  const LabelMap& before = twin.labelMaps[map];
   auto result = runInBackground<LabelMap>(this, tr("Previewing…"), [&](Progress& progress) {
-    return segmentation::applyToLabelMap(twin, 0, index, op, area, progress);
+    return segmentation::applyToLabelMap(twin, map, index, op, area, progress);
   });
   if (!result) throw Cancelled{};
   const Segment& s = before.segments()[index];
@@ -190,12 +191,9 @@ bool SegmentEditor::preview(bool whole) {
     return false;
   }
   previewWhole_ = whole;
-  // The preview is drawn in a brighter tint of the segment's colour, so it reads as "not yet
-  // applied"; Apply stores the segment's own colour.
-  Rgb& tint = preview_->segments()[*index].colour;
-  tint = Rgb{static_cast<std::uint8_t>((tint.r + 255) / 2),
-             static_cast<std::uint8_t>((tint.g + 255) / 2),
-             static_cast<std::uint8_t>((tint.b + 255) / 2)};
+  previewMap_ = labelMap();
+  // The views draw the previewed segment hatched in its colour (SliceView::ShownLabelMap), so
+  // it reads as "not yet applied" beside the filled segments.
   showCaseLabels();
   refreshToolPage();
   say(tr("Preview (%1): %n voxel(s) change. Enter applies, Esc cancels.", nullptr,
@@ -210,9 +208,8 @@ bool SegmentEditor::applyPreview() {
   if (!previewWhole_ && !preview(true)) return false;
   const Case& twin = document_->twin();
   std::vector<LabelMap> labelMaps = twin.labelMaps;
-  const std::size_t edited = *segment();
-  preview_->segments()[edited].colour = twin.labelMaps.front().segments()[edited].colour;
-  labelMaps.front() = std::move(*preview_);
+  const std::size_t map = previewMap_;
+  labelMaps[map] = std::move(*preview_);
   preview_.reset();
   const std::string text = previewText_;
   const std::size_t index = *segment();
@@ -220,7 +217,7 @@ bool SegmentEditor::applyPreview() {
   document_->apply(voxelEdit(edits::replaceLabelMaps(twin, std::move(labelMaps), text)));
   say(tr("%1: applied (Ctrl+Z undoes it).").arg(QString::fromStdString(text)));
   refreshToolPage();
-  emit segmentsEdited(0, {index});
+  emit segmentsEdited(map, {index});
   return true;
 }
 

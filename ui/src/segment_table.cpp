@@ -67,13 +67,12 @@ QString terminologyText(const SegmentTerminology& t) {
   return QString::fromStdString(t.type.meaning);
 }
 
-// Each segment's volume from one pass per layer: the voxels of each of the layer's label values
-// counted together (deterministic chunked reduction, core/parallel.h). Per-block counts hold
+// Each segment's voxel count from one pass per layer: the voxels of each of the layer's label
+// values counted together (deterministic chunked reduction, core/parallel.h). Per-block counts hold
 // only the layer's segments, so memory stays small on a 512x512x600 layer.
-std::vector<double> segmentVolumes_ml(const LabelMap& labels) {
-  const double voxel_ml = labels.geometry().spacing_mm.prod() / 1000.0;
+std::vector<std::int64_t> segmentVoxelCounts(const LabelMap& labels) {
   const auto& segments = labels.segments();
-  std::vector<double> volumes(segments.size(), 0.0);
+  std::vector<std::int64_t> volumes(segments.size(), 0);
   for (int l = 0; l < labels.layerCount(); ++l) {
     // slotOf[value]: 1 + the index of the layer's segment with that value, 0 for none.
     std::vector<std::uint32_t> slotOf(65536, 0);
@@ -98,7 +97,7 @@ std::vector<double> segmentVolumes_ml(const LabelMap& labels) {
           return a;
         });
     for (std::size_t slot = 1; slot < slotCount; ++slot)
-      volumes[segmentOfSlot[slot - 1]] = static_cast<double>(counts[slot]) * voxel_ml;
+      volumes[segmentOfSlot[slot - 1]] = static_cast<std::int64_t>(counts[slot]);
   }
   return volumes;
 }
@@ -192,6 +191,7 @@ SegmentTable::SegmentTable(CaseDocument* document, QWidget* parent)
     current_ = now;
     showCurrent();
   });
+  connect(document_, &CaseDocument::labelVoxelsChanged, this, &SegmentTable::followCountChanges);
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
     if (part == CasePart::Whole) {
       // Another case: no segment of it is chosen yet.
@@ -241,9 +241,9 @@ void SegmentTable::refresh() {
   {
     const QSignalBlocker blocker(table_);
     rows_.clear();
-    volumes_ml_.clear();
+    if (!countsFollowedEdit_) countVoxels();
+    countsFollowedEdit_ = false;
     for (std::size_t m = 0; m < twin.labelMaps.size(); ++m) {
-      volumes_ml_.push_back(segmentVolumes_ml(twin.labelMaps[m]));
       for (std::size_t s = 0; s < twin.labelMaps[m].segments().size(); ++s) rows_.push_back({m, s});
     }
     table_->setRowCount(static_cast<int>(rows_.size()));
@@ -275,6 +275,31 @@ void SegmentTable::refresh() {
     duplicate_->setEnabled(current_.has_value());
     remove_->setEnabled(current_.has_value());
   }
+}
+
+void SegmentTable::countVoxels() {
+  const Case& twin = document_->twin();
+  voxelCounts_.clear();
+  for (const LabelMap& labels : twin.labelMaps) voxelCounts_.push_back(segmentVoxelCounts(labels));
+}
+
+// A stroke (or its undo) changed voxels of one layer in place: the counts of that layer's
+// segments move by the edit's count changes (12 bytes per changed voxel were stored), instead
+// of a pass over the whole layer on the GUI thread (docs/benchmarks.md, "Segment editor").
+void SegmentTable::followCountChanges(const CaseChange& change) {
+  const Case& twin = document_->twin();
+  const auto layer = static_cast<int>(change.index);
+  if (change.labelMap >= twin.labelMaps.size() || voxelCounts_.size() != twin.labelMaps.size() ||
+      voxelCounts_[change.labelMap].size() != twin.labelMaps[change.labelMap].segments().size()) {
+    countsFollowedEdit_ = false;  // the table does not match: count again
+    return;
+  }
+  const auto& segments = twin.labelMaps[change.labelMap].segments();
+  for (const auto& [value, delta] : change.voxelCountDelta)
+    for (std::size_t s = 0; s < segments.size(); ++s)
+      if (segments[s].layer == layer && segments[s].value == value)
+        voxelCounts_[change.labelMap][s] += delta;
+  countsFollowedEdit_ = true;
 }
 
 void SegmentTable::fillRow(int row, const SegmentRef& ref, const Segment& segment) {
@@ -345,7 +370,9 @@ void SegmentTable::fillRow(int row, const SegmentRef& ref, const Segment& segmen
                                   : tr("Click to lock %1").arg(name));
   table_->setItem(row, kLock, lock);
 
-  const double volume = volumes_ml_[ref.labelMap][ref.segment];
+  const LabelMap& labels = document_->twin().labelMaps[ref.labelMap];
+  const double volume = static_cast<double>(voxelCounts_[ref.labelMap][ref.segment]) *
+                        labels.geometry().spacing_mm.prod() / 1000.0;
   auto* volumeItem = new QTableWidgetItem(QString::number(volume, 'f', volume < 10 ? 2 : 1));
   volumeItem->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
   volumeItem->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);

@@ -5,9 +5,11 @@
 // and tells observers what changed. Like 3D Slicer's scene-level undo, this keeps the logic
 // testable headless.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "twinplan/core/case.h"
@@ -36,6 +38,11 @@ struct CaseChange {
   CasePart part = CasePart::Whole;
   std::size_t index = kAll;
   std::size_t labelMap = 0;
+  // LabelMaps only, for a step that changed some voxels of one layer in place (a brush stroke,
+  // its undo): `index` is that layer and this lists, for each label value whose voxel count
+  // changed, by how much (+ gained, - lost), so that observers (the Segments table's volumes)
+  // update without a pass over the layer. It is the step's whole effect on the label maps.
+  std::vector<std::pair<std::uint16_t, std::int64_t>> voxelCountDelta;
   bool operator==(const CaseChange&) const = default;
 };
 

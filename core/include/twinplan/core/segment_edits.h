@@ -22,12 +22,16 @@ std::unique_ptr<CaseEdit> setSegmentProperties(const Case& twin, std::size_t lab
                                                std::size_t segment, Segment properties);
 
 // Adds an empty segment with `properties` (layer and value are chosen: the first unused value
-// of layer 0). Throws Error(InvalidInput) for a missing label map, an empty or taken name, or a
-// layer already holding every label value.
+// of layer 0). Like a property change without models, the edit keeps the segment tables
+// only, never a reference to the voxels, so a stroke after it writes its layer in place.
+// Throws Error(InvalidInput) for a missing label map, an empty or taken name, or a layer
+// already holding every label value.
 std::unique_ptr<CaseEdit> addSegment(const Case& twin, std::size_t labelMap, Segment properties);
 
 // Removes segment `segment` and clears its voxels; the other segments keep their indices
-// shifted down by one past it. Throws Error(InvalidInput) when it is locked.
+// shifted down by one past it. Its surface models (SurfaceMesh::segmentName) are removed in the
+// same undo step, unless another label map still has a segment of that name. Throws
+// Error(InvalidInput) when it is locked.
 std::unique_ptr<CaseEdit> removeSegment(const Case& twin, std::size_t labelMap,
                                         std::size_t segment);
 

@@ -5,6 +5,7 @@
 #include <Eigen/Geometry>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,17 @@ void sampleField(const ScalarField& field, const SlicePlane& plane, float outsid
 // categories, never interpolated.
 void sampleLabels(const std::vector<std::uint16_t>& layer, const ImageGeometry& geometry,
                   const SlicePlane& plane, std::vector<std::uint16_t>& labels);
+// The same from a layer given slice by slice: `slices[k]` points at slice k's voxels (i fastest,
+// then j), as a brush stroke's per-slice copies (core/label_layer_edit.h) hold them.
+void sampleLabelSlices(std::span<const std::uint16_t* const> slices, const ImageGeometry& geometry,
+                       const SlicePlane& plane, std::vector<std::uint16_t>& labels);
+
+// 1 where the nearest voxel of `volume` to a pixel of `plane` has a value in [min, max] (in the
+// volume's unit) and is not pixel padding (ImageVolume::isPadding), 0 elsewhere and outside the
+// grid: the voxels threshold paint would take (segmentation::EditableRule asks the same of each
+// voxel), for the shown slice only. A colour volume has none in range.
+void sampleInRange(const ImageVolume& volume, const SlicePlane& plane, double min, double max,
+                   std::vector<std::uint8_t>& inRange);
 
 // The range of positions along `normal` (mm, dot product with LPS) that the volume covers.
 void extentAlong(const ImageGeometry& geometry, const Vec3& normal, double& min_mm, double& max_mm);

@@ -10,6 +10,7 @@
 
 #include "twinplan/core/case.h"
 #include "twinplan/core/image_volume.h"
+#include "twinplan/core/label_layer_edit.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/spatial_transform.h"
 #include "twinplan/rendering/colour_maps.h"
@@ -99,9 +100,35 @@ class SliceView {
   void setVolume(const ImageVolume* volume);
   void setCrosshair(const Vec3& p_lps);  // moves this view's slice through p_lps
   const Vec3& crosshair() const { return crosshair_lps_; }
-  // Segments drawn over the image: filled with `fillOpacity` and outlined. Borrowed.
-  void setLabelMap(const LabelMap* labels);
-  const LabelMap* labelMap() const { return labels_; }
+  // Segments drawn over the image: every visible segment of every layer of each label map
+  // (overlapping segments live in several layers, label_map.h), filled with `fillOpacity` and
+  // outlined, in the order given. Borrowed.
+  struct ShownLabelMap {
+    const LabelMap* labels = nullptr;
+    // A tool's result not yet applied (the segment editor's preview): this segment of `labels`
+    // is drawn hatched - diagonal stripes and a solid outline in its colour, no fill between
+    // the stripes - so it reads apart from applied segments, which are filled.
+    std::optional<std::size_t> previewSegment;
+  };
+  void setLabelMaps(std::vector<ShownLabelMap> labelMaps);
+  const std::vector<ShownLabelMap>& labelMaps() const { return labelMaps_; }
+  void setLabelMap(const LabelMap* labels);  // one label map; nullptr: none
+  const LabelMap* labelMap() const;          // the first shown, or nullptr
+  // A brush stroke being drawn (core/label_layer_edit.h): drawn in place of the layer it edits
+  // (the shown layer whose voxels are stroke->originalLayer()). Borrowed; nullptr: none.
+  void setLayerEdit(const LabelLayerEdit* stroke);
+  // Threshold paint's highlight: the pixels whose nearest voxel of the view's image lies in
+  // [min, max] (not pixel padding; rendering::sampleInRange), filled and outlined in `colour`
+  // over the segments, except where segment `exceptSegment` of shown label map `exceptMap`
+  // already holds them (what was painted shows through). Computed for the shown slice only,
+  // when the view next renders; a hidden view costs nothing.
+  struct IntensityHighlight {
+    double min = 0.0, max = 0.0;
+    Rgb colour{255, 255, 0};
+    std::optional<std::pair<std::size_t, std::size_t>> except;  // (label map, segment)
+  };
+  void setIntensityHighlight(std::optional<IntensityHighlight> highlight);
+  const std::optional<IntensityHighlight>& intensityHighlight() const { return highlight_; }
   void setSegmentDisplay(double fillOpacity, bool outline);
   // Measurements drawn where they cross this view's slice (borrowed), and the points of one
   // being placed.
@@ -221,6 +248,11 @@ class SliceView {
   void sampleGreys();    // window/level of the sampled values
   void sampleColours();  // the colours of an Rgb8 volume, as they are
   void blendSegments(unsigned char* rgb);
+  void blendLabelMap(const ShownLabelMap& shown, unsigned char* rgb);
+  void blendHighlight(unsigned char* rgb);
+  // Nearest-neighbour samples of layer `layer` of `labels` on the slice (the stroke's copy
+  // where it edits that layer).
+  void sampleLayer(const LabelMap& labels, int layer, std::vector<std::uint16_t>& samples) const;
   void blendField(unsigned char* rgb);
   void updateCrosshairLines();
   void updateMeasurementOverlay();
@@ -228,7 +260,10 @@ class SliceView {
   Eigen::Vector2d lpsToWorld(const Vec3& p_lps) const;
   SliceOrientation orientation_;
   const ImageVolume* volume_ = nullptr;
-  const LabelMap* labels_ = nullptr;
+  std::vector<ShownLabelMap> labelMaps_;
+  const LabelLayerEdit* layerEdit_ = nullptr;
+  std::optional<IntensityHighlight> highlight_;
+  std::vector<std::uint8_t> inRange_;
   double fillOpacity_ = 0.35;
   bool outline_ = true;
   std::vector<std::uint16_t> labelSamples_;
@@ -283,5 +318,8 @@ class SliceView {
   vtkSmartPointer<vtkScalarBarActor> foregroundBar_;
   vtkSmartPointer<vtkScalarBarActor> backgroundBar_;
 };
+
+// Every label map of a case, as the views show them (none previewed).
+std::vector<SliceView::ShownLabelMap> shownLabelMaps(const std::vector<LabelMap>& labelMaps);
 
 }  // namespace twinplan::rendering

@@ -68,4 +68,19 @@ BinaryMask editableVoxels(const LabelMap& labels, std::size_t segment, const Edi
 std::size_t writeSegment(LabelMap& labels, std::size_t segment, const BinaryMask& edited,
                          const BinaryMask& editable);
 
+// The one rule by which every segment edit (writeSegment, the brushes' paintVoxels) writes an
+// editable voxel `held` of a segment's layer, as 3D Slicer's Segment Editor paints and erases:
+// a voxel meant to be in the segment takes its value, taking it from whatever segment of the
+// layer held it; a voxel meant to be out is cleared only when it held the segment (another
+// segment's voxel stays). Returns true when the voxel changed.
+inline bool writeMembership(std::uint16_t& held, std::uint16_t segmentValue, bool inSegment) {
+  const std::uint16_t before = held;
+  if (inSegment) {
+    held = segmentValue;
+  } else if (before == segmentValue) {
+    held = 0;
+  }
+  return held != before;
+}
+
 }  // namespace twinplan::segmentation

@@ -17,6 +17,7 @@
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/image_volume.h"
+#include "twinplan/core/label_layer_edit.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/segmentation/binary_mask.h"
 
@@ -87,6 +88,13 @@ std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const s
 std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const std::size_t> voxels,
                         BrushAction action, const EditableRule& rule);
 
+// The same, painting into a stroke's slice copies (core/label_layer_edit.h) of the segment's
+// layer: a stroke's first move copies the slices it touches, not the layer. Throws also when
+// `segment` is not in `stroke`'s layer.
+std::size_t paintVoxels(LabelLayerEdit& stroke, std::size_t segment,
+                        std::span<const std::size_t> voxels, BrushAction action,
+                        const EditableRule& rule);
+
 // A stroke as one undoable edit of the case that stores only the voxels it changed: layer
 // `layer` of label map `labelMap` becomes `edited`'s at `touched` (the stroke's voxels, any
 // order, repeats allowed). edits::replaceLabelMaps would do the same in 1 us (layers are
@@ -95,6 +103,12 @@ std::size_t paintVoxels(LabelMap& labels, std::size_t segment, std::span<const s
 // map or layer is absent, `edited` is on another grid, or a voxel lies off the grid.
 std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap, int layer,
                                      const LabelMap& edited, std::vector<std::size_t> touched,
+                                     std::string text);
+// The same from a stroke painted into slice copies: its layer's values at `touched`. Release
+// the LabelLayerEdit before applying the edit, so that the case's layer is not shared and the
+// edit writes into it without copying it.
+std::unique_ptr<CaseEdit> strokeEdit(const Case& twin, std::size_t labelMap,
+                                     const LabelLayerEdit& edited, std::vector<std::size_t> touched,
                                      std::string text);
 
 }  // namespace twinplan::segmentation

@@ -70,6 +70,9 @@ class CaseDocument : public QObject {
   void measurementsChanged();
   void displayChanged(twinplan::ui::CaseDocument::Shown what, std::size_t index);
   void meshesChanged();
+  // Some voxels of one label layer changed in place, with each label value's count change
+  // (CaseChange::voxelCountDelta: a brush stroke, its undo); sent just before partChanged.
+  void labelVoxelsChanged(const twinplan::CaseChange& change);
   void partChanged(twinplan::CasePart part);  // every change, also parts without a signal above
   void modifiedChanged(bool modified);
   void historyChanged();

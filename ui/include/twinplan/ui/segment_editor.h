@@ -5,10 +5,12 @@
 // between slices, logical operations) - each with a live preview before it is applied.
 //
 // Every change is ONE undoable edit of the case (a brush stroke on mouse release, an effect on
-// Apply), made by edits::replaceLabelMaps, so Ctrl+Z restores the exact voxels. It edits the
-// case's first label map - the one the 2D views show. While a stroke or a preview is live the
-// views show the editor's working copy; Apply stores it, Cancel (Esc) drops it. Locked segments
-// are never changed (binary_mask.h); the editor says why nothing happened.
+// Apply), so Ctrl+Z restores the exact voxels. It edits the layer that holds the chosen
+// segment, in whichever label map of the case that is; the 2D views draw every visible segment
+// of every label map. While a stroke is drawn the views show its per-slice working copy
+// (core/label_layer_edit.h); a preview is drawn hatched until Apply stores it or Cancel (Esc)
+// drops it. Locked segments are never changed (binary_mask.h); the editor says why nothing
+// happened.
 #include <QWidget>
 #include <array>
 #include <cstddef>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "twinplan/core/case_edit.h"
+#include "twinplan/core/label_layer_edit.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/brush.h"
@@ -74,10 +77,12 @@ class SegmentEditor : public QWidget {
   // ---- state, for the window and tests ----
   void setTool(EditorTool tool);
   EditorTool tool() const { return tool_; }
-  std::optional<std::size_t> segment() const;  // in the first label map
-  void selectSegment(std::size_t index);
-  // A new segment (undoable "Add segment <name>"), in a new label map on the source volume's
-  // grid when the case has none; selected. Returns its index.
+  std::optional<std::size_t> segment() const;  // its index in label map labelMap()
+  std::size_t labelMap() const;                // the chosen segment's label map (0: none)
+  void selectSegment(std::size_t index, std::size_t labelMap = 0);
+  // A new segment (undoable "Add segment <name>") in the chosen segment's label map (the first
+  // when none is chosen), in a new label map on the source volume's grid when the case has
+  // none; selected. Returns its index in that label map.
   std::size_t addSegment(const std::string& name);
   void setBrushRadius_mm(double radius_mm);  // clamped to [0.5, 100] mm
   double brushRadius_mm() const;
@@ -118,16 +123,16 @@ class SegmentEditor : public QWidget {
   void segmentsEdited(std::size_t labelMap, std::vector<std::size_t> segments);
   // The views edit (a tool other than None) or navigate again.
   void toolChanged(twinplan::ui::SegmentEditor::EditorTool tool);
-  // The user (or selectSegment) chose the segment the tools edit, in the first label map.
-  void segmentChosen(std::size_t segment);
+  // The user (or selectSegment) chose the segment the tools edit.
+  void segmentChosen(std::size_t labelMap, std::size_t segment);
 
  private:
   void buildWidgets();
   void buildActions();
   void connectViews();
-  void showLabels(const LabelMap* labels);  // the views draw these (nullptr: the case's)
-  void showCaseLabels();
+  void showCaseLabels();  // the case's label maps, the preview or the stroke in their place
   void refreshSegments();
+  void refreshMaskingChoices();
   void refreshToolPage();
   void say(const QString& text);
   void updateThresholdHighlight();
@@ -149,9 +154,11 @@ class SegmentEditor : public QWidget {
   std::vector<QAction*> actions_;
   std::vector<QAction*> toolActions_;
 
-  // A stroke being drawn: the working copy of the label map the views show meanwhile.
+  // A stroke being drawn: its per-slice working copy of the segment's layer, which the views
+  // show meanwhile.
   struct Stroke {
-    LabelMap labels;
+    LabelLayerEdit layer;
+    std::size_t labelMap = 0, segment = 0;
     std::optional<segmentation::EditableRule> editable;  // asked only where the brush goes
     segmentation::Brush brush;
     segmentation::BrushAction action = segmentation::BrushAction::Paint;
@@ -160,12 +167,13 @@ class SegmentEditor : public QWidget {
     std::size_t changed = 0;
   };
   std::optional<Stroke> stroke_;
-  // A previewed result (seeded tool or effect) and what it is called in the Undo menu.
+  // A previewed result (seeded tool or effect): the edited label map with it, and what it is
+  // called in the Undo menu.
   std::optional<LabelMap> preview_;
+  std::size_t previewMap_ = 0;
   std::string previewText_;
   std::size_t previewChanged_ = 0;
-  bool previewWhole_ = false;          // the preview covers the volume, not only the seed's slice
-  std::optional<LabelMap> highlight_;  // threshold paint: what lies in range, shown live
+  bool previewWhole_ = false;  // the preview covers the volume, not only the seed's slice
   std::vector<Vec3> seeds_, backgroundSeeds_;
   const SliceViewport* seedView_ = nullptr;
   segmentation::SegmentOperation effect_;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "twinplan/core/case_edit.h"
 #include "twinplan/core/label_map.h"
 
 class QLabel;
@@ -87,7 +88,13 @@ class SegmentTable : public QWidget {
   QPushButton* duplicate_ = nullptr;
   QPushButton* remove_ = nullptr;
   std::vector<SegmentRef> rows_;
-  std::vector<std::vector<double>> volumes_ml_;  // per label map, per segment
+  // Voxels per label map, per segment: counted in one pass per layer when the label maps were
+  // replaced, kept up to date from a stroke's count changes (CaseChange::voxelCountDelta)
+  // without a pass over its layer.
+  std::vector<std::vector<std::int64_t>> voxelCounts_;
+  bool countsFollowedEdit_ = false;  // the last label-map change came with its count changes
+  void countVoxels();
+  void followCountChanges(const CaseChange& change);
   std::optional<SegmentRef> current_;
   bool filling_ = false;
   bool editing_ = false;  // an edit from this table is being applied
