@@ -38,6 +38,7 @@ tests=(
   nodejs                    # runs the Khronos glTF validator (scripts/setup-test-tools.sh)
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
+  calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")
