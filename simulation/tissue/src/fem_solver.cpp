@@ -32,7 +32,21 @@ struct ReferenceGeometry {
   std::vector<std::size_t> firstPoint;  // per element, into the arrays below; one past the end
   std::vector<ShapeGradients> dNdX;
   std::vector<double> volume;  // weight * det J
+  // C3D10 only: dN/dX at the 4 corners, where a folded element shows a negative det F even
+  // when every quadrature point is still positive (per element, 4 entries; empty for C3D4).
+  std::vector<std::size_t> firstCorner;
+  std::vector<ShapeGradients> cornerDNdX;
 };
+
+ShapeGradients referenceGradients(const FeModel& model, const Element& e,
+                                  const std::array<double, 4>& barycentric, double* detJ) {
+  const ShapeGradients dNdr = detail::naturalGradients(e.type, barycentric);
+  Matrix3d jacobian = Matrix3d::Zero();
+  for (std::size_t a = 0; a < e.nodes.size(); ++a)
+    for (int i = 0; i < 3; ++i) jacobian.row(i) += model.nodes[e.nodes[a]].x_mm[i] * dNdr.row(a);
+  if (detJ) *detJ = jacobian.determinant();
+  return dNdr * jacobian.inverse();
+}
 
 std::string elementName(const Element& e) { return "element " + std::to_string(e.id); }
 
@@ -45,6 +59,12 @@ ReferenceGeometry referenceGeometry(const FeModel& model) {
     points += detail::quadrature(e.type).size();
   }
   g.firstPoint.push_back(points);
+  std::size_t corners = 0;
+  for (const Element& e : model.elements) {
+    g.firstCorner.push_back(corners);
+    if (e.type == ElementType::C3D10) corners += 4;
+  }
+  g.cornerDNdX.resize(corners);
   g.dNdX.resize(points);
   g.volume.resize(points);
   parallel::parallelFor({0, model.elements.size()}, kGrain, [&](parallel::IndexRange r) {
@@ -52,15 +72,18 @@ ReferenceGeometry referenceGeometry(const FeModel& model) {
       const Element& e = model.elements[k];
       std::size_t q = g.firstPoint[k];
       for (const detail::QuadraturePoint& p : detail::quadrature(e.type)) {
-        const ShapeGradients dNdr = detail::naturalGradients(e.type, p.barycentric);
-        Matrix3d jacobian = Matrix3d::Zero();
-        for (std::size_t a = 0; a < e.nodes.size(); ++a)
-          for (int i = 0; i < 3; ++i)
-            jacobian.row(i) += model.nodes[e.nodes[a]].x_mm[i] * dNdr.row(a);
-        g.volume[q] = p.weight * jacobian.determinant();
-        g.dNdX[q] = dNdr * jacobian.inverse();
+        double detJ = 0;
+        g.dNdX[q] = referenceGradients(model, e, p.barycentric, &detJ);
+        g.volume[q] = p.weight * detJ;
         ++q;
       }
+      if (e.type == ElementType::C3D10)
+        for (int c = 0; c < 4; ++c) {
+          std::array<double, 4> corner{};
+          corner[static_cast<std::size_t>(c)] = 1;
+          g.cornerDNdX[g.firstCorner[k] + static_cast<std::size_t>(c)] =
+              referenceGradients(model, e, corner, nullptr);
+        }
     }
   });
   for (std::size_t k = 0; k < model.elements.size(); ++k)
@@ -183,14 +206,17 @@ class Assembler {
     const Element& el = model_.elements[e];
     const Material& material = model_.materials[static_cast<std::size_t>(el.material)];
     const auto n = static_cast<Eigen::Index>(el.nodes.size());
+    if (finiteStrain && el.type == ElementType::C3D10)
+      for (std::size_t c = 0; c < 4; ++c)
+        if (!(deformationGradient(el, geometry_.cornerDNdX[geometry_.firstCorner[e] + c], u)
+                  .determinant() > 0))
+          return false;
     f.setZero(3 * n);
     if (k) k->setZero(3 * n, 3 * n);
     Eigen::Matrix<double, 6, Eigen::Dynamic, 0, 6, 30> b(6, 3 * n);
     for (std::size_t q = geometry_.firstPoint[e]; q < geometry_.firstPoint[e + 1]; ++q) {
       const ShapeGradients& g = geometry_.dNdX[q];
-      Matrix3d F = Matrix3d::Identity();
-      for (Eigen::Index a = 0; a < n; ++a)
-        F += u.segment<3>(static_cast<Eigen::Index>(3 * el.nodes[a])) * g.row(a);
+      const Matrix3d F = deformationGradient(el, g, u);
       if (finiteStrain && !(F.determinant() > 0)) return false;
       const StressResponse response = materialResponse(material, F, finiteStrain);
       const Matrix3d& S = response.secondPiolaKirchhoff_MPa;
@@ -218,6 +244,15 @@ class Assembler {
           for (int i = 0; i < 3; ++i) (*k)(3 * a + i, 3 * c + i) += gsg(a, c);
     }
     return true;
+  }
+
+  static Matrix3d deformationGradient(const Element& el, const ShapeGradients& g,
+                                      const VectorXd& u) {
+    Matrix3d F = Matrix3d::Identity();
+    for (std::size_t a = 0; a < el.nodes.size(); ++a)
+      F += u.segment<3>(static_cast<Eigen::Index>(3 * el.nodes[a])) *
+           g.row(static_cast<Eigen::Index>(a));
+    return F;
   }
 
   void scatter(std::size_t e, const ElementVector& f, const ElementMatrix* k, VectorXd& force) {
