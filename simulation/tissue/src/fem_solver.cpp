@@ -32,10 +32,6 @@ struct ReferenceGeometry {
   std::vector<std::size_t> firstPoint;  // per element, into the arrays below; one past the end
   std::vector<ShapeGradients> dNdX;
   std::vector<double> volume;  // weight * det J
-  // C3D10 only: dN/dX at the 4 corners, where a folded element shows a negative det F even
-  // when every quadrature point is still positive (per element, 4 entries; empty for C3D4).
-  std::vector<std::size_t> firstCorner;
-  std::vector<ShapeGradients> cornerDNdX;
 };
 
 ShapeGradients referenceGradients(const FeModel& model, const Element& e,
@@ -59,12 +55,6 @@ ReferenceGeometry referenceGeometry(const FeModel& model) {
     points += detail::quadrature(e.type).size();
   }
   g.firstPoint.push_back(points);
-  std::size_t corners = 0;
-  for (const Element& e : model.elements) {
-    g.firstCorner.push_back(corners);
-    if (e.type == ElementType::C3D10) corners += 4;
-  }
-  g.cornerDNdX.resize(corners);
   g.dNdX.resize(points);
   g.volume.resize(points);
   parallel::parallelFor({0, model.elements.size()}, kGrain, [&](parallel::IndexRange r) {
@@ -77,13 +67,6 @@ ReferenceGeometry referenceGeometry(const FeModel& model) {
         g.volume[q] = p.weight * detJ;
         ++q;
       }
-      if (e.type == ElementType::C3D10)
-        for (int c = 0; c < 4; ++c) {
-          std::array<double, 4> corner{};
-          corner[static_cast<std::size_t>(c)] = 1;
-          g.cornerDNdX[g.firstCorner[k] + static_cast<std::size_t>(c)] =
-              referenceGradients(model, e, corner, nullptr);
-        }
     }
   });
   for (std::size_t k = 0; k < model.elements.size(); ++k)
@@ -178,18 +161,21 @@ class Assembler {
     if (withTangent) std::fill_n(stiffness_.valuePtr(), stiffness_.nonZeros(), 0.0);
     std::vector<char> inverted(model_.elements.size(), 0);
     for (const std::vector<std::size_t>& colour : colours_) {
-      parallel::parallelFor({0, colour.size()}, kGrain, [&](parallel::IndexRange r) {
-        ElementVector f;
-        ElementMatrix k;
-        for (std::size_t i = r.begin; i < r.end; ++i) {
-          const std::size_t e = colour[i];
-          if (!element(e, u, finiteStrain, f, withTangent ? &k : nullptr)) {
-            inverted[e] = 1;
-            continue;
-          }
-          scatter(e, f, withTangent ? &k : nullptr, out.internalForce);
-        }
-      });
+      // A small colour runs on this thread: waking the pool would cost more than it saves.
+      const std::size_t grain = colour.size() < 4 * kGrain ? colour.size() : kGrain;
+      parallel::parallelFor({0, colour.size()}, std::max<std::size_t>(grain, 1),
+                            [&](parallel::IndexRange r) {
+                              ElementVector f;
+                              ElementMatrix k;
+                              for (std::size_t i = r.begin; i < r.end; ++i) {
+                                const std::size_t e = colour[i];
+                                if (!element(e, u, finiteStrain, f, withTangent ? &k : nullptr)) {
+                                  inverted[e] = 1;
+                                  continue;
+                                }
+                                scatter(e, f, withTangent ? &k : nullptr, out.internalForce);
+                              }
+                            });
     }
     const auto first = std::find(inverted.begin(), inverted.end(), 1);
     if (first != inverted.end())
@@ -200,17 +186,13 @@ class Assembler {
  private:
   // Total Lagrangian element (Bathe, Finite Element Procedures, 1996, section 6.2.3):
   // f = sum_q B^T S dV0, K = sum_q (B^T D B + G^T S G) dV0; with F = I and no geometric part
-  // under small strain. Returns false when det F <= 0 at a quadrature point.
+  // under small strain. Returns false when det F <= 0 at a quadrature point (where CalculiX
+  // and Abaqus check it too).
   bool element(std::size_t e, const VectorXd& u, bool finiteStrain, ElementVector& f,
                ElementMatrix* k) const {
     const Element& el = model_.elements[e];
     const Material& material = model_.materials[static_cast<std::size_t>(el.material)];
     const auto n = static_cast<Eigen::Index>(el.nodes.size());
-    if (finiteStrain && el.type == ElementType::C3D10)
-      for (std::size_t c = 0; c < 4; ++c)
-        if (!(deformationGradient(el, geometry_.cornerDNdX[geometry_.firstCorner[e] + c], u)
-                  .determinant() > 0))
-          return false;
     f.setZero(3 * n);
     if (k) k->setZero(3 * n, 3 * n);
     Eigen::Matrix<double, 6, Eigen::Dynamic, 0, 6, 30> b(6, 3 * n);
