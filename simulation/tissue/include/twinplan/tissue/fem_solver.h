@@ -6,7 +6,9 @@
 // applied in increments, each Newton update scaled back by a backtracking line search, and an
 // increment that does not converge cut in half. Element stiffness and forces are computed in
 // parallel (core/parallel.h) and summed in element order, so a result is the same bits on
-// any thread count. Linear systems are solved by Eigen's sparse LDL^T (SimplicialLDLT).
+// any thread count. Linear systems are solved by Eigen's sparse LDL^T (SimplicialLDLT) or,
+// for large models, by Jacobi-preconditioned conjugate gradients.
+#include <Eigen/Core>
 #include <array>
 #include <cstddef>
 #include <vector>
@@ -16,6 +18,12 @@
 
 namespace twinplan::tissue {
 
+enum class LinearSolver {
+  Automatic,          // direct up to directSolverLimit unknowns, iterative above
+  DirectLdlt,         // Eigen::SimplicialLDLT (AMD ordering)
+  ConjugateGradient,  // Eigen::ConjugateGradient with the Jacobi (diagonal) preconditioner
+};
+
 struct SolverOptions {
   // Newton stops when the largest out-of-balance force is below this fraction of the largest
   // force in the model (external or reaction), or the update is below kRelativeUpdate of the
@@ -24,6 +32,13 @@ struct SolverOptions {
   double relativeResidual = 1e-8;
   int maximumIterations = 30;  // per increment, before the increment is cut back
   int maximumCutbacks = 8;     // halvings of an increment before the solve gives up
+  LinearSolver linearSolver = LinearSolver::Automatic;
+  // Unknowns (3 per node) up to which Automatic factorises directly; measured on the
+  // benchmark block (docs/benchmarks.md, "Tissue mechanics").
+  Eigen::Index directSolverLimit = 3000;
+  // Relative residual |K du - r| / |r| at which conjugate gradients stop; Newton's own
+  // residual check decides convergence, so this only has to keep Newton's steps accurate.
+  double iterativeTolerance = 1e-8;
 };
 
 struct StepReport {
