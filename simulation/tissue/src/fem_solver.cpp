@@ -453,7 +453,8 @@ class StaticSolver {
         throw Error(ErrorKind::InvalidInput,
                     model_.name + ": step " + std::to_string(s + 1) + " (line " +
                         std::to_string(step.line) + ") did not converge: " + *failure +
-                        "; the increment was cut back " + std::to_string(cutbacks - 1) +
+                        "; it was retried with the increment halved " +
+                        std::to_string(cutbacks - 1) +
                         " times. Apply the load in smaller steps or check the boundary "
                         "conditions and materials.",
                     model_.name);
