@@ -6,6 +6,7 @@
 //
 //   twinplan-fem-bench [--type C3D4|C3D10] [--divisions NX NY NZ] [--dir DIR] [--no-ccx]
 // prints one JSON object: tets, nodes, dofs, our and ccx's time and the largest difference.
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -23,6 +24,31 @@
 
 using namespace twinplan::tissue;
 using Clock = std::chrono::steady_clock;
+
+// The largest nodal difference between our displacements and the last displacement block of
+// ccx's .dat (*NODE PRINT).
+double largestDifference(const FeModel& model, const SolveResult& ours,
+                         const std::filesystem::path& dat) {
+  std::ifstream in(dat);
+  std::map<int, std::array<double, 3>> theirs;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("displacements (vx,vy,vz)") != std::string::npos) theirs.clear();
+    std::istringstream fields(line);
+    int id = 0;
+    std::array<double, 3> u{};
+    if (fields >> id >> u[0] >> u[1] >> u[2]) theirs[id] = u;
+  }
+  if (theirs.size() != model.nodes.size()) return -1;
+  double worst = 0;
+  for (std::size_t i = 0; i < model.nodes.size(); ++i) {
+    const auto& a = ours.displacement_mm[i];
+    const auto& b = theirs[model.nodes[i].id];
+    worst =
+        std::max(worst, std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+                                  (a[2] - b[2]) * (a[2] - b[2])));
+  }
+  return worst;
+}
 
 int main(int argc, char** argv) {
   BoxMeshSpec spec{{120, 120, 75}, {24, 24, 15}, ElementType::C3D4, 0};
@@ -44,7 +70,7 @@ int main(int argc, char** argv) {
       "*MATERIAL, NAME=BRAIN\n*HYPERELASTIC, NEO HOOKE\n0.001, 100\n*DENSITY\n1.04e-9\n"
       "*SOLID SECTION, ELSET=EALL, MATERIAL=BRAIN\n*BOUNDARY\nZ0, 1, 3\n*STEP, NLGEOM\n"
       "*STATIC\n0.25, 1\n*DLOAD\nEALL, GRAV, 9810, 0, 1, 0\n"
-      "*NODE FILE\nU\n*END STEP\n";
+      "*NODE PRINT, NSET=NALL\nU\n*END STEP\n";
   std::ofstream(dir / "brain.inp") << deck;
 
   auto start = Clock::now();
@@ -55,17 +81,19 @@ int main(int argc, char** argv) {
   for (const auto& u : ours.displacement_mm)
     largest = std::max(largest, std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]));
 
-  double ccxTime_s = -1;
+  double ccxTime_s = -1, ccxDifference_mm = -1;
   if (runCcx) {
     start = Clock::now();
     const std::string command = "cd '" + dir.string() + "' && ccx -i brain > ccx.log 2>&1";
     if (std::system(command.c_str()) != 0)
       std::fprintf(stderr, "ccx failed: see %s/ccx.log\n", dir.c_str());
     ccxTime_s = std::chrono::duration<double>(Clock::now() - start).count();
+    ccxDifference_mm = largestDifference(model, ours, dir / "brain.dat");
   }
   std::printf(
       "{\"type\": \"%s\", \"tets\": %zu, \"nodes\": %zu, \"dofs\": %zu, \"increments\": %d, "
-      "\"iterations\": %d, \"max_displacement_mm\": %.6g, \"twinplan_s\": %.3f, \"ccx_s\": %.3f}\n",
+      "\"iterations\": %d, \"max_displacement_mm\": %.6g, \"twinplan_s\": %.3f, \"ccx_s\": %.3f, "
+      "\"largest_difference_from_ccx_mm\": %.3g}\n",
       spec.type == ElementType::C3D4 ? "C3D4" : "C3D10", model.elements.size(), model.nodes.size(),
       3 * model.nodes.size(), ours.steps[0].increments, ours.totalIterations, largest, ourTime_s,
       ccxTime_s);

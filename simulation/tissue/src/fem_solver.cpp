@@ -163,7 +163,7 @@ class Assembler {
     std::vector<char> inverted(model_.elements.size(), 0);
     for (const std::vector<std::size_t>& colour : colours_) {
       // A small colour runs on this thread: waking the pool would cost more than it saves.
-      const std::size_t grain = colour.size() < 4 * kGrain ? colour.size() : kGrain;
+      const std::size_t grain = colour.size() < 2 * kGrain ? colour.size() : kGrain;
       parallel::parallelFor({0, colour.size()}, std::max<std::size_t>(grain, 1),
                             [&](parallel::IndexRange r) {
                               ElementVector f;
