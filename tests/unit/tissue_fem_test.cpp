@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/tissue/box_mesh.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -200,6 +201,18 @@ TEST(FemSolver, NeoHookeanTangentMatchesFiniteDifferences) {
       EXPECT_NEAR(tangent(row, col), dS(I[row], J[row]), 1e-5 * tangent.cwiseAbs().maxCoeff())
           << row << ", " << col;
   }
+}
+
+// Cancel between Newton iterations: Cancelled, no result.
+TEST(FemSolver, CancelsBetweenIterations) {
+  const BoxMeshSpec spec{{10, 10, 10}, {2, 2, 2}, ElementType::C3D10, 0};
+  const FeModel model = boxModel(
+      spec, kBrainNeoHooke,
+      "*BOUNDARY\nX0, 1\nY0, 2\nZ0, 3\n*STEP, NLGEOM\n*STATIC\n0.25, 1\n*BOUNDARY\nX1, 1, 1, "
+      "-2\n*END STEP\n");
+  test::RecordingProgress progress(2);
+  EXPECT_THROW(solve(model, {}, progress), Cancelled);
+  EXPECT_GE(progress.fractions.size(), 2u);
 }
 
 // Parallel assembly sums every entry in a fixed order: the same bits on 1 and 4 threads.

@@ -81,9 +81,11 @@ struct FacePressure {
   double pressure_MPa = 0;
 };
 
-// One *STEP. Boundary conditions and loads given in a step add to (or, for the same node and
-// degree of freedom, replace) those in force before it, as Abaqus' default OP=MOD; the model's
-// own *BOUNDARY lines (before the first step) hold in every step. Within a step the loads and
+// One *STEP. Boundary conditions given in a step add to (or, for the same node and degree of
+// freedom, replace) those in force before it, as Abaqus' default OP=MOD; the model's own
+// *BOUNDARY lines (before the first step) hold in every step. Nodal forces and gravity of a
+// step add to those of earlier steps (unlike OP=MOD, a load repeated in a later step counts
+// twice); face pressures on the same element face replace. Within a step the loads and
 // prescribed displacements ramp linearly from their values at the end of the previous step
 // (Abaqus' default RAMP amplitude for *STATIC).
 struct Step {
