@@ -39,6 +39,7 @@ tests=(
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
   python3-dolfinx           # FEniCSx 0.5: the independent Pennes solver of the ablation slow test (LGPL-3, run as a program)
+  calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")

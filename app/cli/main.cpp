@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "fem_command.h"
 #include "segment_command.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -786,6 +787,14 @@ int main(int argc, char** argv) {
   auto* jobs =
       app.add_subcommand("jobs", "List the jobs `run` knows, with their parameters (JSON)");
 
+  fs::path femModel;
+  auto* femCmd = app.add_subcommand("fem", "Finite-element tissue mechanics");
+  femCmd->require_subcommand(1);
+  auto* femSolve = femCmd->add_subcommand(
+      "solve", "Solve an Abaqus/CalculiX .inp model (C3D4/C3D10, linear elastic, neo-Hooke)");
+  femSolve->add_option("MODEL", femModel, "Input deck (.inp)")->required();
+  femSolve->add_option("--out", out, "Write the displacements: .vtu (ParaView) or .json");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -870,6 +879,19 @@ int main(int argc, char** argv) {
     if (*modelCmd) return runModel(path, seriesUid, out, modelPresets, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);
+    if (*femSolve) {
+      const json r = cli::runFemSolve(femModel, out, progress);
+      if (gJson) {
+        printJson(r);
+      } else {
+        std::cout << "Solved " << r["nodes"] << " nodes, " << r["elements"] << " elements in "
+                  << r["iterations"] << " iterations: largest displacement "
+                  << r["max_displacement_mm"].get<double>() << " mm at node "
+                  << r["max_displacement_node"] << '\n';
+        if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
+      }
+      return kOk;
+    }
     if (*jobs) {
       printJson(engine::catalogueJson());
       return kOk;

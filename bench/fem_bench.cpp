@@ -1,0 +1,101 @@
+// Tissue FEM solve time against CalculiX on the same deck, in the same run
+// (docs/benchmarks.md, "Tissue mechanics"). A brain-sized block (120 x 120 x 75 mm) of
+// neo-Hookean brain tissue (C10 1 kPa, D1 100 /MPa) on a fixed base under sideways gravity (a
+// head turned on its side): large shear, NLGEOM, first increment a quarter of the load; meshed with
+// C3D4 or C3D10 at the given divisions.
+//
+//   twinplan-fem-bench [--type C3D4|C3D10] [--divisions NX NY NZ] [--dir DIR] [--no-ccx]
+// prints one JSON object: tets, nodes, dofs, our and ccx's time and the largest difference.
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "twinplan/tissue/box_mesh.h"
+#include "twinplan/tissue/fem_solver.h"
+#include "twinplan/tissue/inp_reader.h"
+
+using namespace twinplan::tissue;
+using Clock = std::chrono::steady_clock;
+
+// The largest nodal difference between our displacements and the last displacement block of
+// ccx's .dat (*NODE PRINT).
+double largestDifference(const FeModel& model, const SolveResult& ours,
+                         const std::filesystem::path& dat) {
+  std::ifstream in(dat);
+  std::map<int, std::array<double, 3>> theirs;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("displacements (vx,vy,vz)") != std::string::npos) theirs.clear();
+    std::istringstream fields(line);
+    int id = 0;
+    std::array<double, 3> u{};
+    if (fields >> id >> u[0] >> u[1] >> u[2]) theirs[id] = u;
+  }
+  if (theirs.size() != model.nodes.size()) return -1;
+  double worst = 0;
+  for (std::size_t i = 0; i < model.nodes.size(); ++i) {
+    const auto& a = ours.displacement_mm[i];
+    const auto& b = theirs[model.nodes[i].id];
+    worst =
+        std::max(worst, std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+                                  (a[2] - b[2]) * (a[2] - b[2])));
+  }
+  return worst;
+}
+
+int main(int argc, char** argv) {
+  BoxMeshSpec spec{{120, 120, 75}, {24, 24, 15}, ElementType::C3D4, 0};
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-fem-bench";
+  bool runCcx = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--type") && i + 1 < argc)
+      spec.type = std::strcmp(argv[++i], "C3D10") ? ElementType::C3D4 : ElementType::C3D10;
+    else if (!std::strcmp(argv[i], "--divisions") && i + 3 < argc)
+      for (int d = 0; d < 3; ++d) spec.divisions[d] = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--no-ccx"))
+      runCcx = false;
+  }
+  std::filesystem::create_directories(dir);
+  const std::string deck =
+      boxMeshDeck(spec) +
+      "*MATERIAL, NAME=BRAIN\n*HYPERELASTIC, NEO HOOKE\n0.001, 100\n*DENSITY\n1.04e-9\n"
+      "*SOLID SECTION, ELSET=EALL, MATERIAL=BRAIN\n*BOUNDARY\nZ0, 1, 3\n*STEP, NLGEOM\n"
+      "*STATIC\n0.25, 1\n*DLOAD\nEALL, GRAV, 9810, 0, 1, 0\n"
+      "*NODE PRINT, NSET=NALL\nU\n*END STEP\n";
+  std::ofstream(dir / "brain.inp") << deck;
+
+  auto start = Clock::now();
+  const FeModel model = readInp(dir / "brain.inp");
+  const SolveResult ours = solve(model);
+  const double ourTime_s = std::chrono::duration<double>(Clock::now() - start).count();
+  double largest = 0;
+  for (const auto& u : ours.displacement_mm)
+    largest = std::max(largest, std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]));
+
+  double ccxTime_s = -1, ccxDifference_mm = -1;
+  if (runCcx) {
+    start = Clock::now();
+    const std::string command = "cd '" + dir.string() + "' && ccx -i brain > ccx.log 2>&1";
+    if (std::system(command.c_str()) != 0)
+      std::fprintf(stderr, "ccx failed: see %s/ccx.log\n", dir.c_str());
+    ccxTime_s = std::chrono::duration<double>(Clock::now() - start).count();
+    ccxDifference_mm = largestDifference(model, ours, dir / "brain.dat");
+  }
+  std::printf(
+      "{\"type\": \"%s\", \"tets\": %zu, \"nodes\": %zu, \"dofs\": %zu, \"increments\": %d, "
+      "\"iterations\": %d, \"max_displacement_mm\": %.6g, \"twinplan_s\": %.3f, \"ccx_s\": %.3f, "
+      "\"largest_difference_from_ccx_mm\": %.3g}\n",
+      spec.type == ElementType::C3D4 ? "C3D4" : "C3D10", model.elements.size(), model.nodes.size(),
+      3 * model.nodes.size(), ours.steps[0].increments, ours.totalIterations, largest, ourTime_s,
+      ccxTime_s, ccxDifference_mm);
+  return 0;
+}

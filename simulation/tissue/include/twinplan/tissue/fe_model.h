@@ -1,0 +1,114 @@
+#pragma once
+// A static finite-element model of soft tissue: nodes, tetrahedra, materials, boundary
+// conditions and loads, in the terms of an Abaqus/CalculiX input deck (inp_reader.h).
+//
+// Units are those of the deck; TwinPlan's models use mm, N, MPa (N/mm^2) and tonne/mm^3, so
+// displacements are in mm. Node and element numbers are the deck's ("ids"); the model keeps
+// them for messages and output and addresses nodes by their index in `nodes` internally.
+#include <array>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace twinplan::tissue {
+
+enum class ElementType {
+  C3D4,   // linear tetrahedron, 4 nodes
+  C3D10,  // quadratic tetrahedron, 10 nodes in Abaqus order: corners 1-4, then mid-side
+          // nodes of edges 1-2, 2-3, 3-1, 1-4, 2-4, 3-4 (Abaqus Analysis User's Guide 28.1.1)
+};
+
+std::size_t nodesPerElement(ElementType type);
+
+struct Node {
+  int id = 0;
+  std::array<double, 3> x_mm{};  // reference (undeformed) position
+};
+
+struct Element {
+  int id = 0;
+  ElementType type = ElementType::C3D4;
+  std::vector<std::size_t> nodes;  // indices into FeModel::nodes, deck order
+  int material = -1;               // index into FeModel::materials (set by *SOLID SECTION)
+};
+
+enum class MaterialLaw {
+  LinearElastic,  // *ELASTIC: small strain; St Venant-Kirchhoff under NLGEOM (as CalculiX)
+  NeoHooke,       // *HYPERELASTIC, NEO HOOKE: W = C10 (I1bar - 3) + (1/D1) (J - 1)^2
+};
+
+struct Material {
+  std::string name;
+  MaterialLaw law = MaterialLaw::LinearElastic;
+  double youngsModulus_MPa = 0, poissonsRatio = 0;  // *ELASTIC
+  double c10_MPa = 0, d1_perMPa = 0;                // *HYPERELASTIC, NEO HOOKE
+  double density_t_per_mm3 = 0;                     // *DENSITY (for GRAV loads)
+  bool hasLaw = false;
+  // Lame parameters of the small-strain (initial) response: mu = 2 C10, K = 2 / D1 for
+  // neo-Hooke (Abaqus Theory Manual 4.6.1).
+  double shearModulus() const;
+  double bulkModulus() const;
+};
+
+// A prescribed displacement of one degree of freedom (0, 1, 2 = x, y, z).
+struct PrescribedDisplacement {
+  std::size_t node = 0;
+  int dof = 0;
+  double value_mm = 0;
+};
+
+// A concentrated nodal force (a dead load).
+struct NodalForce {
+  std::size_t node = 0;
+  int dof = 0;
+  double force_N = 0;
+};
+
+// Gravity on the elements of a set: body force density * g * direction (a dead load).
+struct GravityLoad {
+  std::vector<std::size_t> elements;  // indices into FeModel::elements
+  double acceleration_mm_s2 = 0;
+  std::array<double, 3> direction{};
+};
+
+// A uniform pressure on one face of an element, pushing into the element; a follower load
+// under NLGEOM. Faces are numbered as Abaqus' P1..P4: 1 = nodes 1-2-3, 2 = 1-4-2, 3 = 2-4-3,
+// 4 = 3-4-1 (Abaqus Analysis User's Guide 28.1.4, "Distributed loads").
+struct FacePressure {
+  std::size_t element = 0;
+  int face = 1;
+  double pressure_MPa = 0;
+};
+
+// One *STEP. Boundary conditions given in a step add to (or, for the same node and degree of
+// freedom, replace) those in force before it, as Abaqus' default OP=MOD; the model's own
+// *BOUNDARY lines (before the first step) hold in every step. Nodal forces and gravity of a
+// step add to those of earlier steps (unlike OP=MOD, a load repeated in a later step counts
+// twice); face pressures on the same element face replace. Within a step the loads and
+// prescribed displacements ramp linearly from their values at the end of the previous step
+// (Abaqus' default RAMP amplitude for *STATIC).
+struct Step {
+  int line = 0;  // of *STEP in the deck, for messages
+  bool nlgeom = false;
+  double initialIncrement = 1, period = 1, minimumIncrement = 1e-5;
+  int maximumIncrements = 100;
+  std::vector<PrescribedDisplacement> boundaries;
+  std::vector<NodalForce> nodalForces;
+  std::vector<GravityLoad> gravity;
+  std::vector<FacePressure> pressures;
+};
+
+struct FeModel {
+  std::string name;  // the deck's file name, for messages
+  std::vector<Node> nodes;
+  std::vector<Element> elements;
+  std::vector<Material> materials;
+  std::map<std::string, std::vector<std::size_t>> nodeSets;     // upper-case name -> indices
+  std::map<std::string, std::vector<std::size_t>> elementSets;  // upper-case name -> indices
+  std::vector<PrescribedDisplacement> fixedBoundaries;          // model data, every step
+  std::vector<Step> steps;
+  std::vector<std::string> notes;  // what the reader accepted and ignored (output requests)
+};
+
+}  // namespace twinplan::tissue

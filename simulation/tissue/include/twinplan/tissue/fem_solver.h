@@ -1,0 +1,66 @@
+#pragma once
+// The static solver of a tissue model (docs/architecture.md, "Tissue mechanics: FEM solver").
+//
+// Small-strain steps are one linear solve. NLGEOM steps are total Lagrangian: Newton's method
+// on the residual of the internal (second Piola-Kirchhoff) and external forces, the load
+// applied in increments, each Newton update scaled back by a backtracking line search, and an
+// increment that does not converge cut in half. Element stiffness and forces are computed in
+// parallel (core/parallel.h) and summed in element order, so a result is the same bits on
+// any thread count. Linear systems are solved by Eigen's sparse LDL^T (SimplicialLDLT) or,
+// for large models, by Jacobi-preconditioned conjugate gradients.
+#include <Eigen/Core>
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include "twinplan/core/progress.h"
+#include "twinplan/tissue/fe_model.h"
+
+namespace twinplan::tissue {
+
+enum class LinearSolver {
+  Automatic,          // direct up to directSolverLimit unknowns, iterative above
+  DirectLdlt,         // Eigen::SimplicialLDLT (AMD ordering)
+  ConjugateGradient,  // Eigen::ConjugateGradient with the Jacobi (diagonal) preconditioner
+};
+
+struct SolverOptions {
+  // Newton stops when the largest out-of-balance force is below this fraction of the largest
+  // force in the model (external or reaction), or the update is below kRelativeUpdate of the
+  // displacement. CalculiX's default criterion is 0.5 % of the average force (ccx 2.20 manual,
+  // *CONTROLS); we ask for far less so that the two agree to well under 1 %.
+  double relativeResidual = 1e-8;
+  int maximumIterations = 30;  // per increment, before the increment is cut back
+  int maximumCutbacks = 8;     // halvings of an increment before the solve gives up
+  LinearSolver linearSolver = LinearSolver::Automatic;
+  // Unknowns (3 per node) up to which Automatic factorises directly; measured on the
+  // benchmark block (docs/benchmarks.md, "Tissue mechanics").
+  Eigen::Index directSolverLimit = 3000;
+  // Relative residual |K du - r| / |r| at which conjugate gradients stop; Newton's own
+  // residual check decides convergence, so this only has to keep Newton's steps accurate.
+  double iterativeTolerance = 1e-8;
+};
+
+struct StepReport {
+  int increments = 0;
+  int iterations = 0;   // Newton iterations over all increments (1 per linear step)
+  double residual = 0;  // largest out-of-balance force at the end, in N
+};
+
+struct SolveResult {
+  std::vector<std::array<double, 3>> displacement_mm;  // per node, FeModel::nodes order
+  std::vector<std::array<double, 3>> reaction_N;       // per node: the force at prescribed dofs
+  std::vector<StepReport> steps;
+  int totalIterations = 0;
+  double finalResidual = 0;
+  double solveTime_s = 0;
+};
+
+// Solves every step of `model` in turn. Throws Error(InvalidInput) for a model that cannot be
+// solved (an element without a material, an inverted element before or during a step, a
+// singular stiffness, e.g. a body not held against rigid motion) and when Newton does not
+// converge (step, increment, iteration, residual); Cancelled when `progress` asks.
+SolveResult solve(const FeModel& model, const SolverOptions& options = {},
+                  Progress& progress = noProgress());
+
+}  // namespace twinplan::tissue

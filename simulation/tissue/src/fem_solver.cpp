@@ -1,0 +1,664 @@
+#include "twinplan/tissue/fem_solver.h"
+
+#include <Eigen/Geometry>
+#include <Eigen/IterativeLinearSolvers>
+#include <Eigen/LU>
+#include <Eigen/SparseCholesky>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "tet_elements.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+#include "twinplan/tissue/material_law.h"
+
+namespace twinplan::tissue {
+namespace {
+
+using detail::ShapeGradients;
+using Eigen::Matrix3d;
+using Eigen::VectorXd;
+using ElementVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 30, 1>;
+using ElementMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 30, 30>;
+using SparseMatrix = Eigen::SparseMatrix<double>;  // lower triangle, column major
+
+constexpr std::size_t kGrain = 64;  // elements per parallel chunk
+
+// Reference-configuration gradients and volumes of every quadrature point.
+struct ReferenceGeometry {
+  std::vector<std::size_t> firstPoint;  // per element, into the arrays below; one past the end
+  std::vector<ShapeGradients> dNdX;
+  std::vector<double> volume;  // weight * det J
+};
+
+ShapeGradients referenceGradients(const FeModel& model, const Element& e,
+                                  const std::array<double, 4>& barycentric, double* detJ) {
+  const ShapeGradients dNdr = detail::naturalGradients(e.type, barycentric);
+  Matrix3d jacobian = Matrix3d::Zero();
+  for (std::size_t a = 0; a < e.nodes.size(); ++a)
+    for (int i = 0; i < 3; ++i) jacobian.row(i) += model.nodes[e.nodes[a]].x_mm[i] * dNdr.row(a);
+  if (detJ) *detJ = jacobian.determinant();
+  return dNdr * jacobian.inverse();
+}
+
+std::string elementName(const Element& e) { return "element " + std::to_string(e.id); }
+
+ReferenceGeometry referenceGeometry(const FeModel& model) {
+  ReferenceGeometry g;
+  g.firstPoint.reserve(model.elements.size() + 1);
+  std::size_t points = 0;
+  for (const Element& e : model.elements) {
+    g.firstPoint.push_back(points);
+    points += detail::quadrature(e.type).size();
+  }
+  g.firstPoint.push_back(points);
+  g.dNdX.resize(points);
+  g.volume.resize(points);
+  parallel::parallelFor({0, model.elements.size()}, kGrain, [&](parallel::IndexRange r) {
+    for (std::size_t k = r.begin; k < r.end; ++k) {
+      const Element& e = model.elements[k];
+      std::size_t q = g.firstPoint[k];
+      for (const detail::QuadraturePoint& p : detail::quadrature(e.type)) {
+        double detJ = 0;
+        g.dNdX[q] = referenceGradients(model, e, p.barycentric, &detJ);
+        g.volume[q] = p.weight * detJ;
+        ++q;
+      }
+    }
+  });
+  for (std::size_t k = 0; k < model.elements.size(); ++k)
+    for (std::size_t q = g.firstPoint[k]; q < g.firstPoint[k + 1]; ++q)
+      if (!(g.volume[q] > 0))
+        throw Error(ErrorKind::InvalidInput,
+                    model.name + ": " + elementName(model.elements[k]) +
+                        " is inverted or flat in the undeformed mesh (its Jacobian is not "
+                        "positive); list its nodes in Abaqus order (the 4th corner on the side "
+                        "the right-hand normal of corners 1-2-3 points to).",
+                    model.name);
+  return g;
+}
+
+// Greedy colouring: no two elements of a colour share a node, so a colour's elements add into
+// the global matrix in parallel without races, and every entry is summed in colour order.
+std::vector<std::vector<std::size_t>> colourElements(const FeModel& model) {
+  std::vector<std::vector<int>> coloursAtNode(model.nodes.size());
+  std::vector<std::vector<std::size_t>> colours;
+  std::vector<char> used;
+  for (std::size_t k = 0; k < model.elements.size(); ++k) {
+    used.assign(colours.size() + 1, 0);
+    for (std::size_t n : model.elements[k].nodes)
+      for (int c : coloursAtNode[n]) used[c] = 1;
+    const auto colour =
+        static_cast<std::size_t>(std::find(used.begin(), used.end(), 0) - used.begin());
+    if (colour == colours.size()) colours.emplace_back();
+    colours[colour].push_back(k);
+    for (std::size_t n : model.elements[k].nodes)
+      coloursAtNode[n].push_back(static_cast<int>(colour));
+  }
+  return colours;
+}
+
+// The lower triangle of the stiffness pattern: dofs of nodes that share an element.
+SparseMatrix stiffnessPattern(const FeModel& model) {
+  std::vector<std::vector<std::size_t>> neighbours(model.nodes.size());
+  for (const Element& e : model.elements)
+    for (std::size_t a : e.nodes)
+      for (std::size_t b : e.nodes)
+        if (b >= a) neighbours[a].push_back(b);
+  std::size_t entries = 0;
+  for (auto& n : neighbours) {
+    std::sort(n.begin(), n.end());
+    n.erase(std::unique(n.begin(), n.end()), n.end());
+    entries += 3 * 3 * n.size();
+  }
+  const auto dofs = static_cast<Eigen::Index>(3 * model.nodes.size());
+  SparseMatrix k(dofs, dofs);
+  k.reserve(static_cast<Eigen::Index>(entries));
+  for (std::size_t node = 0; node < model.nodes.size(); ++node)
+    for (int c = 0; c < 3; ++c) {
+      const auto col = static_cast<Eigen::Index>(3 * node + c);
+      k.startVec(col);
+      for (std::size_t other : neighbours[node])
+        for (int r = 0; r < 3; ++r) {
+          const auto row = static_cast<Eigen::Index>(3 * other + r);
+          if (row >= col) k.insertBack(row, col) = 0;
+        }
+    }
+  k.finalize();
+  return k;
+}
+
+double& entry(SparseMatrix& k, Eigen::Index row, Eigen::Index col) {
+  const int* rows = k.innerIndexPtr();
+  const int* begin = rows + k.outerIndexPtr()[col];
+  const int* end = rows + k.outerIndexPtr()[col + 1];
+  return k.valuePtr()[std::lower_bound(begin, end, static_cast<int>(row)) - rows];
+}
+
+// What one evaluation of the model at a displacement gives.
+struct Evaluation {
+  VectorXd internalForce;  // all dofs
+  std::optional<std::size_t> invertedElement;
+};
+
+class Assembler {
+ public:
+  Assembler(const FeModel& model, const ReferenceGeometry& geometry)
+      : model_(model),
+        geometry_(geometry),
+        colours_(colourElements(model)),
+        stiffness_(stiffnessPattern(model)) {}
+
+  SparseMatrix& stiffness() { return stiffness_; }
+
+  // Internal forces at u, and the tangent stiffness into stiffness() when `withTangent`.
+  Evaluation evaluate(const VectorXd& u, bool finiteStrain, bool withTangent) {
+    Evaluation out;
+    out.internalForce = VectorXd::Zero(u.size());
+    if (withTangent) std::fill_n(stiffness_.valuePtr(), stiffness_.nonZeros(), 0.0);
+    std::vector<char> inverted(model_.elements.size(), 0);
+    for (const std::vector<std::size_t>& colour : colours_) {
+      // A small colour runs on this thread: waking the pool would cost more than it saves.
+      const std::size_t grain = colour.size() < 2 * kGrain ? colour.size() : kGrain;
+      parallel::parallelFor({0, colour.size()}, std::max<std::size_t>(grain, 1),
+                            [&](parallel::IndexRange r) {
+                              ElementVector f;
+                              ElementMatrix k;
+                              for (std::size_t i = r.begin; i < r.end; ++i) {
+                                const std::size_t e = colour[i];
+                                if (!element(e, u, finiteStrain, f, withTangent ? &k : nullptr)) {
+                                  inverted[e] = 1;
+                                  continue;
+                                }
+                                scatter(e, f, withTangent ? &k : nullptr, out.internalForce);
+                              }
+                            });
+    }
+    const auto first = std::find(inverted.begin(), inverted.end(), 1);
+    if (first != inverted.end())
+      out.invertedElement = static_cast<std::size_t>(first - inverted.begin());
+    return out;
+  }
+
+ private:
+  // Total Lagrangian element (Bathe, Finite Element Procedures, 1996, section 6.2.3):
+  // f = sum_q B^T S dV0, K = sum_q (B^T D B + G^T S G) dV0; with F = I and no geometric part
+  // under small strain. Returns false when det F <= 0 at a quadrature point (where CalculiX
+  // and Abaqus check it too).
+  bool element(std::size_t e, const VectorXd& u, bool finiteStrain, ElementVector& f,
+               ElementMatrix* k) const {
+    const Element& el = model_.elements[e];
+    const Material& material = model_.materials[static_cast<std::size_t>(el.material)];
+    const auto n = static_cast<Eigen::Index>(el.nodes.size());
+    f.setZero(3 * n);
+    if (k) k->setZero(3 * n, 3 * n);
+    Eigen::Matrix<double, 6, Eigen::Dynamic, 0, 6, 30> b(6, 3 * n);
+    for (std::size_t q = geometry_.firstPoint[e]; q < geometry_.firstPoint[e + 1]; ++q) {
+      const ShapeGradients& g = geometry_.dNdX[q];
+      const Matrix3d F = deformationGradient(el, g, u);
+      if (finiteStrain && !(F.determinant() > 0)) return false;
+      const StressResponse response = materialResponse(material, F, finiteStrain);
+      const Matrix3d& S = response.secondPiolaKirchhoff_MPa;
+      const Matrix3d Fb = finiteStrain ? F : Matrix3d::Identity();
+      for (Eigen::Index a = 0; a < n; ++a)
+        for (int i = 0; i < 3; ++i) {
+          const Eigen::Index c = 3 * a + i;
+          b(0, c) = Fb(i, 0) * g(a, 0);
+          b(1, c) = Fb(i, 1) * g(a, 1);
+          b(2, c) = Fb(i, 2) * g(a, 2);
+          b(3, c) = Fb(i, 0) * g(a, 1) + Fb(i, 1) * g(a, 0);
+          b(4, c) = Fb(i, 1) * g(a, 2) + Fb(i, 2) * g(a, 1);
+          b(5, c) = Fb(i, 0) * g(a, 2) + Fb(i, 2) * g(a, 0);
+        }
+      const double dV = geometry_.volume[q];
+      Eigen::Matrix<double, 6, 1> s;
+      s << S(0, 0), S(1, 1), S(2, 2), S(0, 1), S(1, 2), S(0, 2);
+      f.noalias() += dV * (b.transpose() * s);
+      if (!k) continue;
+      k->noalias() += dV * (b.transpose() * response.tangent_MPa * b);
+      if (!finiteStrain) continue;
+      const ElementMatrix gsg = dV * (g * S * g.transpose());
+      for (Eigen::Index a = 0; a < n; ++a)
+        for (Eigen::Index c = 0; c < n; ++c)
+          for (int i = 0; i < 3; ++i) (*k)(3 * a + i, 3 * c + i) += gsg(a, c);
+    }
+    return true;
+  }
+
+  static Matrix3d deformationGradient(const Element& el, const ShapeGradients& g,
+                                      const VectorXd& u) {
+    Matrix3d F = Matrix3d::Identity();
+    for (std::size_t a = 0; a < el.nodes.size(); ++a)
+      F += u.segment<3>(static_cast<Eigen::Index>(3 * el.nodes[a])) *
+           g.row(static_cast<Eigen::Index>(a));
+    return F;
+  }
+
+  void scatter(std::size_t e, const ElementVector& f, const ElementMatrix* k, VectorXd& force) {
+    const Element& el = model_.elements[e];
+    const auto n = static_cast<Eigen::Index>(el.nodes.size());
+    for (Eigen::Index a = 0; a < n; ++a)
+      for (int i = 0; i < 3; ++i) force(3 * el.nodes[a] + i) += f(3 * a + i);
+    if (!k) return;
+    for (Eigen::Index p = 0; p < 3 * n; ++p)
+      for (Eigen::Index q = 0; q < 3 * n; ++q) {
+        const auto row = static_cast<Eigen::Index>(3 * el.nodes[p / 3] + p % 3);
+        const auto col = static_cast<Eigen::Index>(3 * el.nodes[q / 3] + q % 3);
+        if (row >= col) entry(stiffness_, row, col) += (*k)(p, q);
+      }
+  }
+
+  const FeModel& model_;
+  const ReferenceGeometry& geometry_;
+  std::vector<std::vector<std::size_t>> colours_;
+  SparseMatrix stiffness_;
+};
+
+// Dead loads: nodal forces and gravity (f_a = integral N_a rho g dV0).
+VectorXd deadLoads(const FeModel& model, const ReferenceGeometry& geometry,
+                   const std::vector<NodalForce>& forces, const std::vector<GravityLoad>& gravity) {
+  VectorXd f = VectorXd::Zero(static_cast<Eigen::Index>(3 * model.nodes.size()));
+  for (const NodalForce& p : forces) f(static_cast<Eigen::Index>(3 * p.node) + p.dof) += p.force_N;
+  for (const GravityLoad& load : gravity)
+    for (std::size_t e : load.elements) {
+      const Element& el = model.elements[e];
+      const double rho = model.materials[static_cast<std::size_t>(el.material)].density_t_per_mm3;
+      std::size_t q = geometry.firstPoint[e];
+      for (const detail::QuadraturePoint& p : detail::quadrature(el.type)) {
+        const auto shape = detail::shapeValues(el.type, p.barycentric);
+        for (std::size_t a = 0; a < el.nodes.size(); ++a)
+          for (int i = 0; i < 3; ++i)
+            f(static_cast<Eigen::Index>(3 * el.nodes[a]) + i) +=
+                shape(static_cast<Eigen::Index>(a)) * rho * load.acceleration_mm_s2 *
+                load.direction[i] * geometry.volume[q];
+        ++q;
+      }
+    }
+  return f;
+}
+
+// Pressure on element faces, integrated on the current surface (a follower load) with the
+// 3-point triangle rule (degree 2, Strang & Fix 1973): f_a = p integral N_a n dA, n pointing
+// into the element.
+struct ActivePressure {
+  std::size_t element;
+  int face;
+  double from_MPa, to_MPa;
+};
+
+void addPressure(const FeModel& model, const std::vector<ActivePressure>& pressures, double lambda,
+                 const VectorXd& u, bool current, VectorXd& f) {
+  static constexpr double kPoints[3][2] = {
+      {1.0 / 6, 1.0 / 6}, {2.0 / 3, 1.0 / 6}, {1.0 / 6, 2.0 / 3}};
+  for (const ActivePressure& p : pressures) {
+    const Element& el = model.elements[p.element];
+    const std::span<const int> face = detail::faceNodes(el.type, p.face);
+    const double pressure = p.from_MPa + lambda * (p.to_MPa - p.from_MPa);
+    std::vector<Eigen::Vector3d> x(face.size());
+    for (std::size_t a = 0; a < face.size(); ++a) {
+      const std::size_t node = el.nodes[static_cast<std::size_t>(face[a])];
+      x[a] = Eigen::Vector3d(model.nodes[node].x_mm.data());
+      if (current) x[a] += u.segment<3>(static_cast<Eigen::Index>(3 * node));
+    }
+    for (const auto& [xi, eta] : kPoints) {
+      const double l[3] = {1 - xi - eta, xi, eta};
+      const double dl[3][2] = {{-1, -1}, {1, 0}, {0, 1}};
+      std::vector<double> n(face.size());
+      std::vector<std::array<double, 2>> dn(face.size());
+      for (int c = 0; c < 3; ++c) {
+        const bool quadratic = face.size() == 6;
+        n[c] = quadratic ? l[c] * (2 * l[c] - 1) : l[c];
+        const double s = quadratic ? 4 * l[c] - 1 : 1;
+        dn[c] = {s * dl[c][0], s * dl[c][1]};
+      }
+      for (int m = 0; m < 3 && face.size() == 6; ++m) {
+        const int a = m, b = (m + 1) % 3;
+        n[3 + m] = 4 * l[a] * l[b];
+        dn[3 + m] = {4 * (l[b] * dl[a][0] + l[a] * dl[b][0]),
+                     4 * (l[b] * dl[a][1] + l[a] * dl[b][1])};
+      }
+      Eigen::Vector3d dxi = Eigen::Vector3d::Zero(), deta = Eigen::Vector3d::Zero();
+      for (std::size_t a = 0; a < face.size(); ++a) {
+        dxi += dn[a][0] * x[a];
+        deta += dn[a][1] * x[a];
+      }
+      const Eigen::Vector3d area = dxi.cross(deta) / 6.0;  // weight 1/6 per point
+      for (std::size_t a = 0; a < face.size(); ++a) {
+        const std::size_t node = el.nodes[static_cast<std::size_t>(face[a])];
+        f.segment<3>(static_cast<Eigen::Index>(3 * node)) += pressure * n[a] * area;
+      }
+    }
+  }
+}
+
+double maxAbs(const VectorXd& v) { return v.size() ? v.cwiseAbs().maxCoeff() : 0.0; }
+
+struct Failure {
+  std::string reason;
+};
+
+class StaticSolver {
+ public:
+  StaticSolver(const FeModel& model, const SolverOptions& options, Progress& progress)
+      : model_(model),
+        options_(options),
+        progress_(progress),
+        geometry_(referenceGeometry(model)),
+        assembler_(model, geometry_),
+        u_(VectorXd::Zero(static_cast<Eigen::Index>(3 * model.nodes.size()))),
+        deadLoad_(VectorXd::Zero(u_.size())) {
+    iterative_ =
+        options.linearSolver == LinearSolver::ConjugateGradient ||
+        (options.linearSolver == LinearSolver::Automatic && u_.size() > options.directSolverLimit);
+    iterativeSolver_.setTolerance(options.iterativeTolerance);
+  }
+
+  SolveResult run() {
+    SolveResult result;
+    const auto start = std::chrono::steady_clock::now();
+    std::map<std::size_t, double> constraints;  // dof -> value at the end of the last step
+    std::vector<NodalForce> forces;
+    std::vector<GravityLoad> gravity;
+    std::map<std::pair<std::size_t, int>, double> pressures;
+    for (const PrescribedDisplacement& b : model_.fixedBoundaries)
+      constraints[3 * b.node + static_cast<std::size_t>(b.dof)] = b.value_mm;
+    for (std::size_t s = 0; s < model_.steps.size(); ++s) {
+      const Step& step = model_.steps[s];
+      std::map<std::size_t, std::pair<double, double>> targets;  // dof -> (from, to)
+      for (const auto& [dof, value] : constraints)
+        targets[dof] = {u_(static_cast<Eigen::Index>(dof)), value};
+      for (const PrescribedDisplacement& b : step.boundaries) {
+        const std::size_t dof = 3 * b.node + static_cast<std::size_t>(b.dof);
+        targets[dof] = {u_(static_cast<Eigen::Index>(dof)), b.value_mm};
+        constraints[dof] = b.value_mm;
+      }
+      forces.insert(forces.end(), step.nodalForces.begin(), step.nodalForces.end());
+      gravity.insert(gravity.end(), step.gravity.begin(), step.gravity.end());
+      std::vector<ActivePressure> active;
+      std::map<std::pair<std::size_t, int>, double> previous = pressures;
+      for (const FacePressure& p : step.pressures) pressures[{p.element, p.face}] = p.pressure_MPa;
+      for (const auto& [key, value] : pressures)
+        active.push_back({key.first, key.second, previous.count(key) ? previous[key] : 0.0, value});
+      const VectorXd stepLoad = deadLoads(model_, geometry_, forces, gravity);
+      if (targets.empty())
+        throw Error(ErrorKind::InvalidInput,
+                    model_.name + ": step " + std::to_string(s + 1) +
+                        " has no *BOUNDARY: the body is free to move as a whole; fix a region "
+                        "(e.g. *BOUNDARY with a node set and dofs 1, 3).",
+                    model_.name);
+      auto stepProgress =
+          subRange(progress_, double(s) / model_.steps.size(), double(s + 1) / model_.steps.size());
+      result.steps.push_back(runStep(s, step, targets, active, stepLoad, *stepProgress));
+      deadLoad_ = stepLoad;
+      result.totalIterations += result.steps.back().iterations;
+      result.finalResidual = result.steps.back().residual;
+    }
+    result.displacement_mm.resize(model_.nodes.size());
+    for (std::size_t n = 0; n < model_.nodes.size(); ++n)
+      for (int i = 0; i < 3; ++i)
+        result.displacement_mm[n][i] = u_(static_cast<Eigen::Index>(3 * n + i));
+    result.reaction_N.assign(model_.nodes.size(), {0, 0, 0});
+    for (const auto& [dof, value] : constraints)
+      result.reaction_N[dof / 3][dof % 3] = lastReaction_(static_cast<Eigen::Index>(dof));
+    result.solveTime_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+ private:
+  using Targets = std::map<std::size_t, std::pair<double, double>>;
+
+  StepReport runStep(std::size_t s, const Step& step, const Targets& targets,
+                     const std::vector<ActivePressure>& pressures, const VectorXd& stepLoad,
+                     Progress& progress) {
+    StepReport report;
+    const bool finite = step.nlgeom;
+    double done = 0;
+    double increment = finite ? std::min(1.0, step.initialIncrement / step.period) : 1.0;
+    const double smallest = std::max(step.minimumIncrement / step.period, 1e-12);
+    int cutbacks = 0;
+    std::string lastFailure;
+    while (done < 1 - 1e-12) {
+      progress.report(done, "Solving step " + std::to_string(s + 1));
+      progress.check();
+      const double lambda = std::min(1.0, done + increment);
+      const VectorXd saved = u_;
+      int iterations = 0;
+      double residual = 0;
+      const std::optional<std::string> failure =
+          solveIncrement(s, report.increments + 1, lambda, finite, targets, pressures, stepLoad,
+                         iterations, residual, progress);
+      report.iterations += iterations;
+      if (!failure) {
+        done = lambda;
+        ++report.increments;
+        report.residual = residual;
+        cutbacks = 0;
+        if (report.increments > step.maximumIncrements)
+          throw Error(ErrorKind::InvalidInput,
+                      model_.name + ": step " + std::to_string(s + 1) + " needs more than " +
+                          std::to_string(step.maximumIncrements) +
+                          " increments (*STATIC's 4th value); allow more or load less.",
+                      model_.name);
+        if (iterations <= 4) increment *= 1.5;  // an easy increment: take a longer next one
+        continue;
+      }
+      u_ = saved;
+      increment /= 2;
+      if (++cutbacks > options_.maximumCutbacks || increment < smallest)
+        throw Error(ErrorKind::InvalidInput,
+                    model_.name + ": step " + std::to_string(s + 1) + " (line " +
+                        std::to_string(step.line) + ") did not converge: " + *failure +
+                        "; it was retried with the increment halved " +
+                        std::to_string(cutbacks - 1) +
+                        " times. Apply the load in smaller steps or check the boundary "
+                        "conditions and materials.",
+                    model_.name);
+    }
+    return report;
+  }
+
+  // One load increment to load factor `lambda`: Newton with a backtracking line search.
+  // Returns why it failed, or nothing when it converged.
+  std::optional<std::string> solveIncrement(std::size_t s, int incrementNumber, double lambda,
+                                            bool finite, const Targets& targets,
+                                            const std::vector<ActivePressure>& pressures,
+                                            const VectorXd& stepLoad, int& iterations,
+                                            double& residual, Progress& progress) {
+    const VectorXd externalDead = deadLoad_ + lambda * (stepLoad - deadLoad_);
+    const std::string where = "increment " + std::to_string(incrementNumber) + " (load factor " +
+                              std::to_string(lambda) + ")";
+    auto external = [&](const VectorXd& u) {
+      VectorXd f = externalDead;
+      addPressure(model_, pressures, lambda, u, finite, f);
+      return f;
+    };
+    auto freeResidual = [&](const VectorXd& r) {
+      double worst = 0;
+      for (Eigen::Index i = 0; i < r.size(); ++i)
+        if (!targets.count(static_cast<std::size_t>(i))) worst = std::max(worst, std::abs(r(i)));
+      return worst;
+    };
+    bool tangentReady = false;
+    for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
+      progress.check();
+      const bool withTangent = finite || !tangentReady;
+      Evaluation eval = assembler_.evaluate(u_, finite, withTangent);
+      if (eval.invertedElement)
+        return where + ": " + elementName(model_.elements[*eval.invertedElement]) + " inverted";
+      const VectorXd fext = external(u_);
+      const VectorXd r = eval.internalForce - fext;
+      lastReaction_ = r;
+      VectorXd correction = VectorXd::Zero(u_.size());
+      double constraintError = 0;
+      for (const auto& [dof, fromTo] : targets) {
+        const auto i = static_cast<Eigen::Index>(dof);
+        correction(i) = fromTo.first + lambda * (fromTo.second - fromTo.first) - u_(i);
+        constraintError = std::max(constraintError, std::abs(correction(i)));
+      }
+      residual = freeResidual(r);
+      const double scale = std::max(maxAbs(fext), maxAbs(eval.internalForce));
+      const double displacementScale = std::max(maxAbs(u_), 1e-300);
+      if (constraintError <= 1e-12 * displacementScale &&
+          residual <= options_.relativeResidual * scale)
+        return std::nullopt;
+      if (iterations == options_.maximumIterations)
+        return where + ": not converged after " + std::to_string(iterations) +
+               " Newton iterations, largest residual force " + std::to_string(residual) + " N";
+      VectorXd rhs = -r - stiffnessTimes(correction);  // before factorize() edits K
+      if (withTangent) factorize(targets, s);
+      tangentReady = true;
+      for (const auto& [dof, fromTo] : targets) rhs(static_cast<Eigen::Index>(dof)) = 0;
+      VectorXd update = solveLinear(rhs);
+      for (const auto& [dof, fromTo] : targets)
+        update(static_cast<Eigen::Index>(dof)) = correction(static_cast<Eigen::Index>(dof));
+      if (!update.allFinite())
+        throw Error(ErrorKind::InvalidInput,
+                    model_.name + ": the stiffness of step " + std::to_string(s + 1) +
+                        " is singular; hold the body against rigid motion with *BOUNDARY.",
+                    model_.name);
+      if (!finite) {
+        u_ += update;
+        continue;
+      }
+      if (auto failure =
+              lineSearch(update, residual, constraintError > 0, finite, external, freeResidual))
+        return where + ", iteration " + std::to_string(iterations + 1) + ": " + *failure;
+    }
+    return where + ": not converged";
+  }
+
+  // Backtracking (Dennis & Schnabel 1996, section 6.3): halve the Newton step while it inverts
+  // an element or raises the out-of-balance force; a step that moves prescribed displacements
+  // is accepted once no element inverts.
+  template <class External, class FreeResidual>
+  std::optional<std::string> lineSearch(const VectorXd& update, double residual,
+                                        bool movesConstraints, bool finite, External& external,
+                                        FreeResidual& freeResidual) {
+    const VectorXd start = u_;
+    double alpha = 1, bestAlpha = 0, bestResidual = residual;
+    std::string inverted;
+    for (int tries = 0; tries < 12; ++tries, alpha /= 2) {
+      const VectorXd trial = start + alpha * update;
+      Evaluation eval = assembler_.evaluate(trial, finite, false);
+      if (eval.invertedElement) {
+        inverted = elementName(model_.elements[*eval.invertedElement]) + " inverted";
+        continue;
+      }
+      const double r = freeResidual(eval.internalForce - external(trial));
+      if (movesConstraints || r < (1 - 1e-4 * alpha) * residual) {
+        u_ = trial;
+        return std::nullopt;
+      }
+      if (r < bestResidual) bestResidual = r, bestAlpha = alpha;
+    }
+    if (bestAlpha > 0) {
+      u_ = start + bestAlpha * update;
+      return std::nullopt;
+    }
+    if (!inverted.empty()) return inverted + " along the whole line search";
+    u_ = start + alpha * update;  // a tiny step: let the iteration limit decide
+    return std::nullopt;
+  }
+
+  VectorXd stiffnessTimes(const VectorXd& v) {
+    return assembler_.stiffness().selfadjointView<Eigen::Lower>() * v;
+  }
+
+  // Constrained rows and columns become identity rows scaled like the diagonal, so the
+  // pattern (and Eigen's symbolic analysis) stays the same for every step.
+  void factorize(const Targets& targets, std::size_t s) {
+    SparseMatrix& k = assembler_.stiffness();
+    std::vector<char> constrained(static_cast<std::size_t>(k.rows()), 0);
+    for (const auto& [dof, fromTo] : targets) constrained[dof] = 1;
+    const double diagonal = k.diagonal().cwiseAbs().mean();
+    for (Eigen::Index col = 0; col < k.outerSize(); ++col)
+      for (SparseMatrix::InnerIterator it(k, col); it; ++it)
+        if (constrained[static_cast<std::size_t>(it.row())] ||
+            constrained[static_cast<std::size_t>(col)])
+          it.valueRef() = it.row() == col ? diagonal : 0.0;
+    step_ = s;
+    if (iterative_) {
+      iterativeSolver_.compute(k);
+      if (iterativeSolver_.info() == Eigen::Success) return;
+      iterative_ = false;  // the preconditioner could not be built: solve directly
+    }
+    factorizeDirect();
+  }
+
+  void factorizeDirect() {
+    const SparseMatrix& k = assembler_.stiffness();
+    if (!analysed_) {
+      factor_.analyzePattern(k);
+      analysed_ = true;
+    }
+    factor_.factorize(k);
+    const VectorXd d = factor_.vectorD().cwiseAbs();
+    if (factor_.info() != Eigen::Success || !(d.minCoeff() > 1e-12 * d.maxCoeff()))
+      throw Error(ErrorKind::InvalidInput,
+                  model_.name + ": the stiffness of step " + std::to_string(step_ + 1) +
+                      " is singular; hold the body against rigid motion with *BOUNDARY (at "
+                      "least 6 independent displacement components).",
+                  model_.name);
+  }
+
+  const FeModel& model_;
+  const SolverOptions& options_;
+  Progress& progress_;
+  ReferenceGeometry geometry_;
+  Assembler assembler_;
+  VectorXd u_, deadLoad_, lastReaction_;
+  // The linear solve of each Newton iteration. Direct sparse LDL^T for small models; for
+  // large ones Jacobi-preconditioned conjugate gradients, whose cost grows far slower with the
+  // mesh than the simplicial factor's fill-in (Eigen's incomplete Cholesky preconditioner was
+  // slower overall on the benchmark block: its factorisation costs more than the CG iterations
+  // it saves). A solve that does not converge (an indefinite tangent) is repeated by the
+  // direct solver.
+  VectorXd solveLinear(const VectorXd& rhs) {
+    if (iterative_) {
+      VectorXd x = iterativeSolver_.solve(rhs);
+      if (iterativeSolver_.info() == Eigen::Success) return x;
+      iterative_ = false;
+      factorizeDirect();
+    }
+    return factor_.solve(rhs);
+  }
+
+  Eigen::SimplicialLDLT<SparseMatrix, Eigen::Lower> factor_;
+  Eigen::ConjugateGradient<SparseMatrix, Eigen::Lower, Eigen::DiagonalPreconditioner<double>>
+      iterativeSolver_;
+  bool analysed_ = false;
+  bool iterative_ = false;
+  std::size_t step_ = 0;
+};
+
+void checkModel(const FeModel& model) {
+  if (model.elements.empty())
+    throw Error(ErrorKind::InvalidInput, model.name + " has no elements.", model.name);
+  if (model.steps.empty())
+    throw Error(ErrorKind::InvalidInput,
+                model.name + " has no *STEP: add *STEP, *STATIC, the loads and *END STEP.",
+                model.name);
+  for (const Element& e : model.elements)
+    if (e.material < 0)
+      throw Error(ErrorKind::InvalidInput,
+                  model.name + ": " + elementName(e) +
+                      " has no material; give its element set a *SOLID SECTION.",
+                  model.name);
+}
+
+}  // namespace
+
+SolveResult solve(const FeModel& model, const SolverOptions& options, Progress& progress) {
+  checkModel(model);
+  StaticSolver solver(model, options, progress);
+  SolveResult result = solver.run();
+  progress.report(1, "Solved");
+  return result;
+}
+
+}  // namespace twinplan::tissue

@@ -1,0 +1,63 @@
+#include "tet_elements.h"
+
+namespace twinplan::tissue::detail {
+namespace {
+
+constexpr double kA = 0.5854101966249685, kB = 0.1381966011250105;  // (5 +- 3 sqrt 5) / 20
+constexpr QuadraturePoint kOnePoint[] = {{{0.25, 0.25, 0.25, 0.25}, 1.0 / 6.0}};
+constexpr QuadraturePoint kFourPoint[] = {{{kA, kB, kB, kB}, 1.0 / 24.0},
+                                          {{kB, kA, kB, kB}, 1.0 / 24.0},
+                                          {{kB, kB, kA, kB}, 1.0 / 24.0},
+                                          {{kB, kB, kB, kA}, 1.0 / 24.0}};
+
+// d L_i / d(r, s, t) with L1 = 1 - r - s - t, L2 = r, L3 = s, L4 = t.
+const Eigen::Matrix<double, 4, 3> kBarycentricGradients =
+    (Eigen::Matrix<double, 4, 3>() << -1, -1, -1, 1, 0, 0, 0, 1, 0, 0, 0, 1).finished();
+
+// The corner pair of each mid-side node 5..10 (Abaqus order).
+constexpr int kEdges[6][2] = {{0, 1}, {1, 2}, {2, 0}, {0, 3}, {1, 3}, {2, 3}};
+
+constexpr int kFacesC3D4[4][3] = {{0, 1, 2}, {0, 3, 1}, {1, 3, 2}, {2, 3, 0}};
+constexpr int kFacesC3D10[4][6] = {
+    {0, 1, 2, 4, 5, 6}, {0, 3, 1, 7, 8, 4}, {1, 3, 2, 8, 9, 5}, {2, 3, 0, 9, 7, 6}};
+
+}  // namespace
+
+std::span<const QuadraturePoint> quadrature(ElementType type) {
+  if (type == ElementType::C3D4) return kOnePoint;
+  return kFourPoint;
+}
+
+ShapeGradients naturalGradients(ElementType type, const std::array<double, 4>& L) {
+  if (type == ElementType::C3D4) return kBarycentricGradients;
+  ShapeGradients g(10, 3);
+  for (int i = 0; i < 4; ++i) g.row(i) = (4 * L[i] - 1) * kBarycentricGradients.row(i);
+  for (int e = 0; e < 6; ++e) {
+    const int a = kEdges[e][0], b = kEdges[e][1];
+    g.row(4 + e) = 4 * (L[b] * kBarycentricGradients.row(a) + L[a] * kBarycentricGradients.row(b));
+  }
+  return g;
+}
+
+Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 10, 1> shapeValues(ElementType type,
+                                                               const std::array<double, 4>& L) {
+  Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 10, 1> n(nodesPerElement(type));
+  if (type == ElementType::C3D4) {
+    for (int i = 0; i < 4; ++i) n(i) = L[i];
+    return n;
+  }
+  for (int i = 0; i < 4; ++i) n(i) = L[i] * (2 * L[i] - 1);
+  for (int e = 0; e < 6; ++e) n(4 + e) = 4 * L[kEdges[e][0]] * L[kEdges[e][1]];
+  return n;
+}
+
+std::span<const int> faceNodes(ElementType type, int face) {
+  if (type == ElementType::C3D4) return kFacesC3D4[face - 1];
+  return kFacesC3D10[face - 1];
+}
+
+}  // namespace twinplan::tissue::detail
+
+namespace twinplan::tissue {
+std::size_t nodesPerElement(ElementType type) { return type == ElementType::C3D4 ? 4 : 10; }
+}  // namespace twinplan::tissue
