@@ -12,8 +12,8 @@ int main() {
   for (const AblationDevice& device : deviceCatalogue())
     for (const DeviceSetting& setting : plannerSettings(device)) {
       surrogates.push_back(calibrateSurrogate(device, setting.power_W, setting.duration_s));
-      std::cerr << device.id << " " << setting.power_W << " W " << setting.duration_s << " s: "
-                << surrogates.back().calibration_s << " s\n";
+      std::cerr << device.id << " " << setting.power_W << " W " << setting.duration_s
+                << " s: " << surrogates.back().calibration_s << " s\n";
     }
   std::cout << surrogateTableJson(surrogates) << '\n';
 }

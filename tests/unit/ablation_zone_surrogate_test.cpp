@@ -62,9 +62,9 @@ void expectAgreementInLiver(const std::string& deviceId, double minDice) {
   const ZoneAxes a = measureZoneAxes(truth.ablationZone, grid.geometry, probe.axis());
   const ZoneAxes b = measureZoneAxes(predicted.zone, grid.geometry, probe.axis());
   const double d = dice(truth.ablationZone, predicted.zone);
-  std::cout << deviceId << ": calibration " << s.calibration_s << " s, Dice " << d
-            << ", long " << a.long_mm << " vs " << b.long_mm << " mm, short " << a.short_mm[0]
-            << " vs " << b.short_mm[0] << " mm, volume " << truth.zoneVolume_ml << " vs "
+  std::cout << deviceId << ": calibration " << s.calibration_s << " s, Dice " << d << ", long "
+            << a.long_mm << " vs " << b.long_mm << " mm, short " << a.short_mm[0] << " vs "
+            << b.short_mm[0] << " mm, volume " << truth.zoneVolume_ml << " vs "
             << predicted.volume_ml << " ml\n";
   EXPECT_GT(truth.zoneVolume_ml, 5.0);
   EXPECT_GE(d, minDice);
@@ -119,8 +119,8 @@ TEST(AblationZoneSurrogate, VesselBesideTheProbeShrinksBothZonesOnItsSide) {
   const auto [truthPlus, truthMinus] = lateralReach_mm(truth.ablationZone, g);
   const auto [surrPlus, surrMinus] = lateralReach_mm(predicted.zone, g);
   const double d = dice(truth.ablationZone, predicted.zone);
-  std::cout << "vessel: Dice " << d << ", reach towards vessel " << truthPlus << " vs "
-            << surrPlus << " mm, away " << truthMinus << " vs " << surrMinus << " mm, volume "
+  std::cout << "vessel: Dice " << d << ", reach towards vessel " << truthPlus << " vs " << surrPlus
+            << " mm, away " << truthMinus << " vs " << surrMinus << " mm, volume "
             << truth.zoneVolume_ml << " vs " << predicted.volume_ml << " ml\n";
   // Both stop at the vessel's near wall (x = 6 mm) and reach past 12 mm on the other side.
   EXPECT_LT(truthPlus, 6.5);

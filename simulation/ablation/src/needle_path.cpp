@@ -35,9 +35,9 @@ std::size_t nearestVoxel(const ImageGeometry& g, const Vec3& ijk) {
   return g.linearIndex(at(ijk.x(), g.size[0]), at(ijk.y(), g.size[1]), at(ijk.z(), g.size[2]));
 }
 
-std::string depthText(double depth_mm) {
-  return std::to_string(std::lround(depth_mm)) + " mm";
-}
+constexpr const char* kAirObstacle = "air or lung (CT)";
+
+std::string depthText(double depth_mm) { return std::to_string(std::lround(depth_mm)) + " mm"; }
 
 }  // namespace
 
@@ -97,8 +97,8 @@ double PathObstacles::ctAt(const Vec3& p_lps) const {
   if (!g.contains(ijk)) return -1000.0;
   const std::size_t v = nearestVoxel(g, ijk);
   const std::size_t nx = std::size_t(g.size[0]), ny = std::size_t(g.size[1]);
-  const double value = ct_->valueAt(std::int64_t(v % nx), std::int64_t(v / nx % ny),
-                                    std::int64_t(v / (nx * ny)));
+  const double value =
+      ct_->valueAt(std::int64_t(v % nx), std::int64_t(v / nx % ny), std::int64_t(v / (nx * ny)));
   return ct_->isPadding(value) ? -1000.0 : value;
 }
 
@@ -114,15 +114,17 @@ std::string PathObstacles::obstacleAt(const Vec3& p_lps) const {
     if (segmentAt(b, p_lps)) return "";  // a segment that is not critical: CT class not used
   const double hu = ctAt(p_lps);
   if (hu >= rules_.bone_HU) return "bone (CT)";
-  if (hu <= rules_.air_HU) return "air or lung (CT)";
+  if (hu <= rules_.air_HU) return kAirObstacle;
   return "";
 }
 
 namespace {
 
 // The obstacle within the safety radius of the centre line at p: the centre, then two rings
-// (half and full radius, 8 points each) across the path.
-std::string obstacleAround(const PathObstacles& o, const Vec3& p, const Vec3& u, const Vec3& v) {
+// (half and full radius, 8 points each) across the path. Air seen by CT number counts on the
+// rings only deeper than the safety radius under the skin (else the air outside the skin would).
+std::string obstacleAround(const PathObstacles& o, const Vec3& p, const Vec3& u, const Vec3& v,
+                           bool airOnRings) {
   if (std::string hit = o.obstacleAt(p); !hit.empty()) return hit;
   const double r = o.rules().safetyRadius_mm;
   if (r <= 0.0) return "";
@@ -130,56 +132,50 @@ std::string obstacleAround(const PathObstacles& o, const Vec3& p, const Vec3& u,
     for (int a = 0; a < 8; ++a) {
       const double angle = a * std::numbers::pi / 4.0;
       const Vec3 q = p + radius * (std::cos(angle) * u + std::sin(angle) * v);
-      if (std::string hit = o.obstacleAt(q); !hit.empty()) return hit;
+      std::string hit = o.obstacleAt(q);
+      if (!hit.empty() && (airOnRings || hit != kAirObstacle)) return hit;
     }
   return "";
 }
 
 double angleFromAxial_deg(const Vec3& direction) {
-  return std::asin(std::min(1.0, std::abs(direction.normalized().z()))) * 180.0 /
-         std::numbers::pi;
+  return std::asin(std::min(1.0, std::abs(direction.normalized().z()))) * 180.0 / std::numbers::pi;
 }
 
-// Walks from the tip outward; stops at the skin (when `untilSkin`) or after `length_mm`.
-NeedlePath walk(const PathObstacles& o, const Vec3& tip, const Vec3& outward, double length_mm,
-                bool untilSkin) {
+// The skin along the ray: the last sample inside the body before the ray leaves the CT (so
+// lung or bowel gas inside the body does not end the path); -1 when none.
+double skinDistance(const PathObstacles& o, const Vec3& tip, const Vec3& outward, double limit) {
+  double last = -1.0;
+  const double step = o.rules().sampleStep_mm;
+  for (double s = 0.0; s <= limit; s += step)
+    if (o.insideBody(tip + s * outward)) last = s;
+  return last;
+}
+
+// Checks the obstacles from the tip out to `length_mm` (the skin or the chosen entry).
+NeedlePath walk(const PathObstacles& o, const Vec3& tip, const Vec3& outward, double length_mm) {
   const NeedlePathRules& rules = o.rules();
   NeedlePath path;
   path.tip_lps = tip;
   path.angleFromAxial_deg = angleFromAxial_deg(outward);
+  path.depth_mm = length_mm;
+  path.entry_lps = tip + length_mm * outward;
   const auto [u, v] = perpendicularBasis(outward);
   const double step = rules.sampleStep_mm;
-  // Where the needle is still inside the body, outward from the tip: the obstacles met, with
-  // the depth measured later from the skin.
-  std::string obstacle;
-  double obstacleFromTip_mm = 0.0;
-  double s = 0.0;
-  bool reachedSkin = false;
-  for (; s <= length_mm; s += step) {
-    const Vec3 p = tip + s * outward;
-    if (untilSkin && !o.insideBody(p)) {
-      reachedSkin = true;
-      break;
-    }
-    if (obstacle.empty()) {
-      obstacle = obstacleAround(o, p, u, v);
-      obstacleFromTip_mm = s;
-    }
+  for (double s = 0.0; s <= length_mm; s += step) {
+    const bool deep = length_mm - s > rules.safetyRadius_mm + step;
+    const std::string hit = obstacleAround(o, tip + s * outward, u, v, deep);
+    if (hit.empty()) continue;
+    path.obstacle = hit;
+    path.reason = "crosses " + hit + " at " + depthText(length_mm - s) + " depth";
+    break;
   }
-  if (!untilSkin) reachedSkin = true, s = length_mm;
-  path.depth_mm = std::min(s, length_mm);
-  path.entry_lps = tip + path.depth_mm * outward;
-  if (!reachedSkin) {
+  if (path.reason.empty() && length_mm > rules.shaftLength_mm + 1e-9)
     path.reason = "longer than the " + depthText(rules.shaftLength_mm) + " shaft";
-  } else if (!obstacle.empty()) {
-    path.obstacle = obstacle;
-    path.reason = "crosses " + obstacle + " at " +
-                  depthText(path.depth_mm - obstacleFromTip_mm) + " depth";
-  } else if (path.angleFromAxial_deg > rules.maxAngleFromAxial_deg + 1e-9) {
+  if (path.reason.empty() && path.angleFromAxial_deg > rules.maxAngleFromAxial_deg + 1e-9)
     path.reason = "tilted " + std::to_string(std::lround(path.angleFromAxial_deg)) +
                   " deg from the axial plane (limit " +
                   std::to_string(std::lround(rules.maxAngleFromAxial_deg)) + " deg)";
-  }
   path.feasible = path.reason.empty();
   return path;
 }
@@ -187,7 +183,31 @@ NeedlePath walk(const PathObstacles& o, const Vec3& tip, const Vec3& outward, do
 }  // namespace
 
 NeedlePath tracePath(const PathObstacles& obstacles, const Vec3& tip_lps, const Vec3& outward) {
-  return walk(obstacles, tip_lps, outward.normalized(), obstacles.rules().shaftLength_mm, true);
+  const Vec3 d = outward.normalized();
+  // Far enough to leave any CT: its diagonal.
+  const ImageGeometry& g = obstacles.ctGeometry();
+  const double reach =
+      (g.spacing_mm.cwiseProduct(Vec3(double(g.size[0]), double(g.size[1]), double(g.size[2]))))
+          .norm();
+  const double skin = skinDistance(obstacles, tip_lps, d, reach);
+  if (skin < 0.0) {
+    NeedlePath path;
+    path.tip_lps = path.entry_lps = tip_lps;
+    path.reason = "starts outside the body";
+    return path;
+  }
+  // The needle leaves the body half a sample beyond the last sample inside.
+  const double depth = skin + 0.5 * obstacles.rules().sampleStep_mm;
+  if (depth > obstacles.rules().shaftLength_mm) {
+    NeedlePath path;
+    path.tip_lps = tip_lps;
+    path.depth_mm = depth;
+    path.entry_lps = tip_lps + depth * d;
+    path.angleFromAxial_deg = angleFromAxial_deg(d);
+    path.reason = "longer than the " + depthText(obstacles.rules().shaftLength_mm) + " shaft";
+    return path;
+  }
+  return walk(obstacles, tip_lps, d, depth);
 }
 
 NeedlePath checkPath(const PathObstacles& obstacles, const Vec3& tip_lps, const Vec3& entry_lps) {
@@ -195,12 +215,7 @@ NeedlePath checkPath(const PathObstacles& obstacles, const Vec3& tip_lps, const 
   if (length < 1.0)
     throw Error(ErrorKind::InvalidInput, "The entry lies on the tip; give an entry on the skin.",
                 "entry");
-  NeedlePath path = walk(obstacles, tip_lps, (entry_lps - tip_lps) / length, length, false);
-  if (path.feasible && length > obstacles.rules().shaftLength_mm) {
-    path.feasible = false;
-    path.reason = "longer than the " + depthText(obstacles.rules().shaftLength_mm) + " shaft";
-  }
-  return path;
+  return walk(obstacles, tip_lps, (entry_lps - tip_lps) / length, length);
 }
 
 std::vector<Vec3> sphereDirections(int count) {

@@ -2,11 +2,11 @@
 #include "twinplan/ablation/zone_surrogate.h"
 
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <tuple>
 
@@ -73,8 +73,8 @@ void measureProfile(const std::vector<std::uint8_t>& zone, const ImageGeometry& 
 }  // namespace
 
 ZoneSurrogate calibrateSurrogate(const AblationDevice& device, std::optional<double> power_W,
-                                 std::optional<double> duration_s,
-                                 const SurrogateOptions& options, Progress& progress) {
+                                 std::optional<double> duration_s, const SurrogateOptions& options,
+                                 Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
   ZoneSurrogate s;
   s.deviceId = device.id;
@@ -100,8 +100,7 @@ ZoneSurrogate calibrateSurrogate(const AblationDevice& device, std::optional<dou
   s.calibratedShort_mm = axes.short_mm[0];
   s.centreBehindTip_mm = (axes.centre_lps - probe.tip_lps).dot(-probe.axis());
   s.deliveredEnergy_J = result.deliveredEnergy_J;
-  s.calibration_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  s.calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
 }
 
@@ -280,25 +279,25 @@ std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid&
   if (from[2] >= to[2]) return 0;
   const bool vessels = !sinkMask.empty();
   std::vector<std::size_t> added(std::size_t(to[2] - from[2]), 0);
-  parallel::parallelFor({std::size_t(from[2]), std::size_t(to[2])}, 4,
-                        [&](parallel::IndexRange chunk) {
-    for (std::size_t k = chunk.begin; k < chunk.end; ++k)
-      for (std::int64_t j = from[1]; j < to[1]; ++j)
-        for (std::int64_t i = from[0]; i < to[0]; ++i) {
-          const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
-          if (zone[v]) continue;
-          const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-          const Vec3 d = p - placement.tip_lps;
-          const double s = d.dot(back);
-          const double r = (d - s * back).norm();
-          if (r > surrogate.radiusAt(s)) continue;
-          if (vessels &&
-              (sinkMask[v] || shadowedByVessel(grid, placement.tip_lps + s * back, p)))
-            continue;
-          zone[v] = 1;
-          ++added[k - std::size_t(from[2])];
-        }
-  });
+  parallel::parallelFor(
+      {std::size_t(from[2]), std::size_t(to[2])}, 4, [&](parallel::IndexRange chunk) {
+        for (std::size_t k = chunk.begin; k < chunk.end; ++k)
+          for (std::int64_t j = from[1]; j < to[1]; ++j)
+            for (std::int64_t i = from[0]; i < to[0]; ++i) {
+              const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
+              if (zone[v]) continue;
+              const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+              const Vec3 d = p - placement.tip_lps;
+              const double s = d.dot(back);
+              const double r = (d - s * back).norm();
+              if (r > surrogate.radiusAt(s)) continue;
+              if (vessels &&
+                  (sinkMask[v] || shadowedByVessel(grid, placement.tip_lps + s * back, p)))
+                continue;
+              zone[v] = 1;
+              ++added[k - std::size_t(from[2])];
+            }
+      });
   std::size_t total = 0;
   for (std::size_t a : added) total += a;
   return total;

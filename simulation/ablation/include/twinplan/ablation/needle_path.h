@@ -7,10 +7,12 @@
 //
 // The body is the case's body segment (tissue type "body" or a segment named "Body") when it
 // has one, otherwise the CT's voxels at or above bodyThreshold_HU; the skin entry is where the
-// path leaves the body. Inside the body, a voxel blocks the path when a segment of a critical
-// tissue type (criticalTissueTypes) or a segment the user names (extraCriticalSegments) covers
-// it, or - outside every segment but the target's - when its CT number says bone or air
-// (so a case with no segments still refuses a path through a rib or the lung).
+// path leaves the body for the last time before it leaves the CT (lung or bowel gas inside the
+// body is crossed, and refused, not taken for the outside). Inside the body, a voxel blocks the
+// path when a segment of a critical tissue type (criticalTissueTypes) or a segment the user names
+// (extraCriticalSegments) covers it, or - outside every segment but the target's - when its CT
+// number says bone or air (so a case with no segments still refuses a path through a rib or the
+// lung).
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,9 +50,14 @@ struct NeedlePathRules {
   // ablation of abdominal tumors: lessons learned from complications", RadioGraphics
   // 2004;24:41-52.
   std::vector<std::string> criticalTissueTypes = {
-      "bone", "bone-cortical", "bone-cancellous", "skull", "cartilage", "lung",    "air",
-      "airway", "vessel", "blood", "artery", "vein", "bile", "bile-duct", "gallbladder",
-      "bowel", "small-intestine", "colon", "stomach", "heart", "csf", "spinal-cord"};
+      "bone",       "bone-cortical",   "bone-cancellous",
+      "skull",      "cartilage",       "lung",
+      "air",        "airway",          "vessel",
+      "blood",      "artery",          "vein",
+      "bile",       "bile-duct",       "gallbladder",
+      "bowel",      "small-intestine", "colon",
+      "stomach",    "heart",           "csf",
+      "spinal-cord"};
   // Segment names the user adds to the critical list (e.g. "Right kidney").
   std::vector<std::string> extraCriticalSegments;
   // Segments never counted as obstacles: the target (tumour) and what it lies in.
@@ -78,6 +85,7 @@ class PathObstacles {
   // The obstacle's name at p ("" when none).
   std::string obstacleAt(const Vec3& p_lps) const;
   const NeedlePathRules& rules() const { return rules_; }
+  const ImageGeometry& ctGeometry() const { return ct_->geometry(); }
 
  private:
   struct Blocker {
@@ -89,9 +97,9 @@ class PathObstacles {
   const Case& twin_;
   const ImageVolume* ct_;
   NeedlePathRules rules_;
-  std::vector<Blocker> blockers_;                 // critical segments
-  std::vector<Blocker> ignored_;                  // target segments: no HU check there
-  std::vector<Blocker> anySegment_;               // every segment (HU check only outside all)
+  std::vector<Blocker> blockers_;    // critical segments
+  std::vector<Blocker> ignored_;     // target segments: no HU check there
+  std::vector<Blocker> anySegment_;  // every segment (HU check only outside all)
   std::optional<Blocker> body_;
   bool segmentAt(const Blocker& b, const Vec3& p_lps) const;
   double ctAt(const Vec3& p_lps) const;  // nearest voxel; -1000 outside the CT or padding
@@ -108,7 +116,6 @@ std::vector<Vec3> sphereDirections(int count);
 // Traces every direction within the angle limit (in parallel; deterministic order: the
 // directions' order). Throws Cancelled on cancel.
 std::vector<NeedlePath> candidatePaths(const PathObstacles& obstacles, const Vec3& tip_lps,
-                                       int directionCount = 600,
-                                       Progress& progress = noProgress());
+                                       int directionCount = 600, Progress& progress = noProgress());
 
 }  // namespace twinplan::ablation
