@@ -352,13 +352,21 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
       ++result.pathsFeasible;
       continue;
     }
-    if (result.refusals[reasonKind(p.reason)]++ == 0) result.refusalExamples.push_back(p);
+    const std::string kind = reasonKind(p.reason);
+    auto known = std::find_if(result.refusals.begin(), result.refusals.end(),
+                              [&](const auto& r) { return r.kind == kind; });
+    if (known == result.refusals.end())
+      result.refusals.push_back({kind, 1, p});
+    else
+      ++known->count;
   }
+  std::stable_sort(result.refusals.begin(), result.refusals.end(),
+                   [](const auto& a, const auto& b) { return a.count > b.count; });
   const std::vector<NeedlePath> directions = chooseDirections(paths, options.directionsUsed);
   if (directions.empty()) {
     std::string why;
-    for (const auto& [kind, count] : result.refusals)
-      why += (why.empty() ? "" : "; ") + kind + ": " + std::to_string(count);
+    for (const auto& r : result.refusals)
+      why += (why.empty() ? "" : "; ") + r.kind + ": " + std::to_string(r.count);
     throw Error(ErrorKind::InvalidInput,
                 "No feasible needle path reaches \"" + options.tumour + "\": all " +
                     std::to_string(paths.size()) + " directions within " +

@@ -80,9 +80,13 @@ struct PlanningResult {
   // The needle paths from the tumour's centre: tried (within the angle limit), feasible, and the
   // refusals grouped by reason kind ("crosses Ribs", "longer than the 200 mm shaft"), with one
   // example path each.
+  struct PathRefusal {
+    std::string kind;  // "crosses Ribs"
+    std::size_t count = 0;
+    NeedlePath example;  // the first such path
+  };
   std::size_t pathsTried = 0, pathsFeasible = 0;
-  std::map<std::string, std::size_t> refusals;
-  std::vector<NeedlePath> refusalExamples;
+  std::vector<PathRefusal> refusals;  // most frequent first
   std::size_t candidatesScored = 0;
   double search_s = 0.0, confirm_s = 0.0;
 };

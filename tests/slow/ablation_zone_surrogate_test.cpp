@@ -1,6 +1,7 @@
 // The zone surrogate (simulation/ablation/zone_surrogate.h) against the full physics it stands
-// for: the calibrated profile placed obliquely on a different grid in uniform liver, and next to
-// a large vessel, compared with simulateAblation on the same grid (Dice, long and short axes).
+// for (slow: each comparison runs the bioheat solver): the calibrated profile placed obliquely on
+// a different grid in uniform liver, and next to a large vessel, compared with simulateAblation
+// on the same grid (Dice, long and short axes). Figures in docs/validation.md.
 #include <gtest/gtest.h>
 
 #include <cmath>
