@@ -357,6 +357,32 @@ int runAblate(const json& parameters, Progress& progress) {
   return runJobAndReport(*job, progress, {}, printAblation);
 }
 
+// Ranked plans through the "plan-ablation" job; --json prints the job's result.
+void printPlans(const json& r) {
+  std::cout << std::fixed << std::setprecision(1) << r["tumour"].get<std::string>() << " ("
+            << r["tumour_volume_ml"].get<double>() << " ml) + " << r["margin_mm"].get<double>()
+            << " mm with " << r["device"].get<std::string>() << ": "
+            << r["paths_feasible"].get<std::size_t>() << " of "
+            << r["paths_tried"].get<std::size_t>() << " needle directions feasible\n";
+  for (const json& f : r["refused_paths"])
+    std::cout << "  " << f["reason"].get<std::string>() << " (" << f["count"].get<std::size_t>()
+              << "; e.g. " << f["example"].get<std::string>() << ")\n";
+  for (const json& p : r["plans"]) {
+    std::cout << "#" << p["rank"].get<int>() << " " << p["reasons"].get<std::string>() << '\n';
+    for (const json& probe : p["probes"])
+      std::cout << "    tip " << probe["tip_lps"][0].get<double>() << ","
+                << probe["tip_lps"][1].get<double>() << "," << probe["tip_lps"][2].get<double>()
+                << "  entry " << probe["entry_lps"][0].get<double>() << ","
+                << probe["entry_lps"][1].get<double>() << "," << probe["entry_lps"][2].get<double>()
+                << "  depth " << probe["depth_mm"].get<double>() << " mm\n";
+  }
+}
+
+int runPlanAblation(const json& parameters, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "plan-ablation"}, {"parameters", parameters}});
+  return runJobAndReport(*job, progress, {}, printPlans);
+}
+
 int listAblationDevices() {
   const json devices = engine::ablationDevicesJson();
   if (gJson) {
@@ -778,6 +804,27 @@ int main(int argc, char** argv) {
   ablateCmd->add_option("--ct", abl.ct, "The CT volume's name (default: the first CT)");
   ablateCmd->add_option("--spacing", abl.spacing_mm, "Grid spacing in mm (default 1)");
   ablateCmd->add_option("--box", abl.box_mm, "Edge of the simulated box in mm (default 100)");
+  struct {
+    std::string tumour, device, ct;
+    std::vector<std::string> critical;
+    std::optional<double> margin_mm, maxAngle_deg, safety_mm, shaft_mm, spacing_mm;
+    std::optional<int> probes;
+    bool confirm = false;
+  } plan;
+  auto* planCmd = app.add_subcommand(
+      "plan-ablation", "Ranked ablation plans (probes, power, time) for a tumour plus margin");
+  planCmd->add_option("CASE", path, "Case file (.twinplan) with a CT and the tumour segment");
+  planCmd->add_option("--tumour", plan.tumour, "Tumour segment")->required();
+  planCmd->add_option("--margin", plan.margin_mm, "Safety margin around the tumour, mm (5)");
+  planCmd->add_option("--device", plan.device, "Device id (default mw-2450mhz-100w)");
+  planCmd->add_option("--probes", plan.probes, "Most probes per plan, 1..3 (3)");
+  planCmd->add_flag("--confirm", plan.confirm, "Confirm the best 3 plans with the full physics");
+  planCmd->add_option("--critical", plan.critical, "Segments to spare (repeatable)");
+  planCmd->add_option("--max-angle", plan.maxAngle_deg, "Largest tilt from axial, deg (45)");
+  planCmd->add_option("--safety-radius", plan.safety_mm, "Clearance around the path, mm (3)");
+  planCmd->add_option("--shaft", plan.shaft_mm, "Longest insertion depth, mm (200)");
+  planCmd->add_option("--spacing", plan.spacing_mm, "Planning grid spacing, mm (2)");
+  planCmd->add_option("--ct", plan.ct, "The CT volume's name (default: the first CT)");
 
   fs::path statusFile;
   auto* run = app.add_subcommand(
@@ -874,6 +921,24 @@ int main(int argc, char** argv) {
       if (abl.spacing_mm) parameters["spacing_mm"] = *abl.spacing_mm;
       if (abl.box_mm) parameters["boxSize_mm"] = *abl.box_mm;
       return runAblate(parameters, progress);
+    }
+    if (*planCmd) {
+      if (path.empty())
+        throw Error(ErrorKind::InvalidInput, "plan-ablation needs CASE --tumour NAME.",
+                    "plan-ablation");
+      json parameters = {{"case", fs::absolute(path).string()},
+                         {"tumour", plan.tumour},
+                         {"confirm", plan.confirm},
+                         {"critical", plan.critical},
+                         {"ct", plan.ct}};
+      if (!plan.device.empty()) parameters["device"] = plan.device;
+      if (plan.margin_mm) parameters["margin_mm"] = *plan.margin_mm;
+      if (plan.probes) parameters["probes"] = *plan.probes;
+      if (plan.maxAngle_deg) parameters["max_angle_deg"] = *plan.maxAngle_deg;
+      if (plan.safety_mm) parameters["safety_radius_mm"] = *plan.safety_mm;
+      if (plan.shaft_mm) parameters["shaft_mm"] = *plan.shaft_mm;
+      if (plan.spacing_mm) parameters["spacing_mm"] = *plan.spacing_mm;
+      return runPlanAblation(parameters, progress);
     }
     if (*run) return runJobFile(path, statusFile, progress);
     if (*modelCmd) return runModel(path, seriesUid, out, modelPresets, progress);

@@ -176,6 +176,24 @@ const std::vector<Entry>& entries() {
          {"boxSize_mm", "number", "Edge of the cubic box around the tip (mm), 10..400", 100.0},
          {"timeStep_s", "number", "Implicit time step (s), 0.1..60", 5.0}}},
        makeAblateJob},
+      {{"plan-ablation",
+        "Ranked ablation plans for a tumour plus margin: feasible needle paths, one to three "
+        "probes, the device's power/time settings, scored by the zone surrogate (coverage, "
+        "margin, critical damage, probes, energy); optionally confirmed by the full physics.",
+        {{"case", "path", "The case file (CT and the tumour segment)", J()},
+         {"tumour", "string", "Tumour segment", J()},
+         {"margin_mm", "number", "Safety margin around the tumour (mm), 0..30", 5.0},
+         {"device", "string", "Device id (`twinplan-cli ablate --list-devices`)",
+          "mw-2450mhz-100w"},
+         {"probes", "integer", "Most probes per plan, 1..3", 3},
+         {"confirm", "boolean", "Confirm the best 3 plans with the full physics", false},
+         {"ct", "string", "The CT volume's name (default: the first CT)", ""},
+         {"critical", "list of strings", "Segments the needle and the zone must spare", J::array()},
+         {"max_angle_deg", "number", "Largest needle tilt from the axial plane (deg)", 45.0},
+         {"safety_radius_mm", "number", "Clearance around the needle path (mm)", 3.0},
+         {"shaft_mm", "number", "Longest insertion depth, skin to tip (mm)", 200.0},
+         {"spacing_mm", "number", "Planning grid spacing (mm), 0.5..5", 2.0}}},
+       makePlanAblationJob},
   };
   return kEntries;
 }

@@ -1,0 +1,475 @@
+// The ablation plan optimiser (ablation_planner.h).
+#include "twinplan/ablation/ablation_planner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <numbers>
+#include <sstream>
+#include <tuple>
+
+#include "distance_map.h"
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/device_source.h"
+#include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/grid_builder.h"
+#include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/ablation/tissue_library.h"
+#include "twinplan/ablation/zone_surrogate.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation {
+
+void PlannerOptions::validate() const {
+  auto check = [](bool ok, const char* member, const std::string& what) {
+    if (!ok) throw Error(ErrorKind::InvalidInput, what, std::string("options.") + member);
+  };
+  check(!tumour.empty(), "tumour", "Name the tumour segment to plan for.");
+  check(margin_mm >= 0.0 && margin_mm <= 30.0, "margin_mm",
+        "The safety margin must lie in [0, 30] mm.");
+  check(maxProbes >= 1 && maxProbes <= 3, "maxProbes", "Plans use 1 to 3 probes.");
+  check(confirmCount >= 1 && confirmCount <= 10, "confirmCount",
+        "Confirm 1 to 10 plans with the full physics.");
+  check(gridSpacing_mm >= 0.5 && gridSpacing_mm <= 5.0, "gridSpacing_mm",
+        "The planning grid spacing must lie in [0.5, 5] mm.");
+  check(directionCount >= 10 && directionCount <= 20000, "directionCount",
+        "Try 10 to 20000 needle directions.");
+  check(directionsUsed >= 1 && directionsUsed <= 20, "directionsUsed",
+        "Use 1 to 20 needle directions for plans.");
+  check(maxPlans >= 1 && maxPlans <= 100, "maxPlans", "Return 1 to 100 plans.");
+  pathRules.validate();
+}
+
+namespace {
+
+struct TumourInfo {
+  std::size_t labelMap = 0, segment = 0;
+  Vec3 centre_lps = Vec3::Zero();
+  double radius_mm = 0.0;  // farthest voxel centre from the centre
+  double volume_ml = 0.0;
+};
+
+TumourInfo findTumour(const Case& twin, const std::string& name) {
+  std::string names;
+  for (std::size_t m = 0; m < twin.labelMaps.size(); ++m) {
+    const LabelMap& labels = twin.labelMaps[m];
+    if (const auto s = labels.findSegment(name)) {
+      TumourInfo t{m, *s};
+      const ImageGeometry& g = labels.geometry();
+      const Segment& seg = labels.segments()[*s];
+      const std::vector<std::uint16_t>& layer = labels.layer(seg.layer);
+      std::vector<Vec3> points;
+      for (std::int64_t k = 0; k < g.size[2]; ++k)
+        for (std::int64_t j = 0; j < g.size[1]; ++j)
+          for (std::int64_t i = 0; i < g.size[0]; ++i)
+            if (layer[g.linearIndex(i, j, k)] == seg.value)
+              points.push_back(g.indexToLps(Vec3(double(i), double(j), double(k))));
+      if (points.empty())
+        throw Error(ErrorKind::InvalidInput,
+                    "The tumour segment \"" + name + "\" is empty; draw or segment it first.",
+                    "tumour");
+      for (const Vec3& p : points) t.centre_lps += p;
+      t.centre_lps /= double(points.size());
+      for (const Vec3& p : points) t.radius_mm = std::max(t.radius_mm, (p - t.centre_lps).norm());
+      t.volume_ml = labels.volume_ml(*s);
+      return t;
+    }
+    for (const Segment& s : labels.segments()) names += (names.empty() ? "" : ", ") + s.name;
+  }
+  throw Error(
+      ErrorKind::NotFound,
+      "The case has no segment \"" + name + "\"" +
+          (names.empty() ? std::string(" (it has no segments)") : "; its segments are " + names) +
+          ".",
+      "tumour");
+}
+
+// "crosses Ribs at 62 mm depth" -> "crosses Ribs"; "tilted 50 deg ..." -> "tilted ...".
+std::string reasonKind(const std::string& reason) {
+  if (const auto at = reason.find(" at "); reason.rfind("crosses ", 0) == 0 && at != reason.npos)
+    return reason.substr(0, at);
+  return reason;
+}
+
+double angleBetween_deg(const Vec3& a, const Vec3& b) {
+  return std::acos(std::clamp(a.normalized().dot(b.normalized()), -1.0, 1.0)) * 180.0 /
+         std::numbers::pi;
+}
+
+// Feasible paths, shortest first, at least 20 deg apart.
+std::vector<NeedlePath> chooseDirections(const std::vector<NeedlePath>& paths, int count) {
+  std::vector<const NeedlePath*> feasible;
+  for (const NeedlePath& p : paths)
+    if (p.feasible) feasible.push_back(&p);
+  std::stable_sort(feasible.begin(), feasible.end(), [](const NeedlePath* a, const NeedlePath* b) {
+    return a->depth_mm < b->depth_mm;
+  });
+  std::vector<NeedlePath> chosen;
+  for (const NeedlePath* p : feasible) {
+    const Vec3 d = p->entry_lps - p->tip_lps;
+    const bool distinct = std::all_of(chosen.begin(), chosen.end(), [&](const NeedlePath& c) {
+      return angleBetween_deg(d, c.entry_lps - c.tip_lps) >= 20.0;
+    });
+    if (distinct) chosen.push_back(*p);
+    if (int(chosen.size()) == count) break;
+  }
+  return chosen;
+}
+
+// A critical structure on the planning grid.
+struct Structure {
+  std::string name;
+  std::vector<std::uint8_t> mask;
+  std::size_t voxels = 0;
+};
+
+// Structures whose thermal injury is a known complication of abdominal ablation (Rhim et al.,
+// RadioGraphics 2004;24:41-52; the same list as the `ablate` job's damage report) and the
+// segments the user marks critical.
+bool criticalForDamage(const Segment& s, const PlannerOptions& o) {
+  const TissueProperties* t = tissueLibrary().find(s.tissueType);
+  const bool byType = t && (t->isBlood || t->id == "bile" || t->id == "gallbladder" ||
+                            t->id == "bowel" || t->id == "lung" || t->id == "skin");
+  const auto& extra = o.pathRules.extraCriticalSegments;
+  return byType || std::find(extra.begin(), extra.end(), s.name) != extra.end();
+}
+
+struct PlanningGrid {
+  AblationGrid grid;
+  std::vector<std::uint8_t> tumour, target;
+  std::vector<float> distanceToTumour_mm;  // 0 inside
+  std::vector<std::uint8_t> sink;
+  std::vector<Structure> critical;
+  std::size_t targetVoxels = 0;
+};
+
+PlanningGrid planningGrid(const Case& twin, const PlannerOptions& o, const TumourInfo& t,
+                          const NeedlePath& path, Progress& progress) {
+  PlanningGrid pg;
+  GridOptions go;
+  go.spacing_mm = o.gridSpacing_mm;
+  // The tumour plus margin plus the 2-3 cm a zone reaches beyond it on every side.
+  go.boxSize_mm = std::clamp(2.0 * (t.radius_mm + o.margin_mm) + 60.0, 80.0, 200.0);
+  ProbePlacement probe{t.centre_lps, path.entry_lps};
+  pg.grid = buildAblationGrid(twin, o.ct, probe, go, progress);
+  const ImageGeometry& g = pg.grid.geometry;
+  pg.tumour = segmentOnGrid(twin.labelMaps[t.labelMap], t.segment, g);
+  std::vector<std::uint8_t> outside(pg.tumour.size());
+  for (std::size_t v = 0; v < outside.size(); ++v) outside[v] = !pg.tumour[v];
+  const std::vector<double> d2 = squaredDistanceToOutside_vox(outside, g);
+  const double h = g.spacing_mm.x();
+  pg.distanceToTumour_mm.resize(d2.size());
+  pg.target.resize(d2.size());
+  for (std::size_t v = 0; v < d2.size(); ++v) {
+    pg.distanceToTumour_mm[v] = float(std::sqrt(d2[v]) * h);
+    pg.target[v] = pg.distanceToTumour_mm[v] <= o.margin_mm + 1e-6;
+    pg.targetVoxels += pg.target[v];
+  }
+  pg.sink = heatSinkMask(pg.grid, SurrogateOptions{}.sinkDistance_mm);
+  for (std::size_t m = 0; m < twin.labelMaps.size(); ++m) {
+    const LabelMap& labels = twin.labelMaps[m];
+    for (std::size_t s = 0; s < labels.segments().size(); ++s) {
+      if (m == t.labelMap && s == t.segment) continue;
+      if (!criticalForDamage(labels.segments()[s], o)) continue;
+      Structure c{labels.segments()[s].name, segmentOnGrid(labels, s, g)};
+      for (std::uint8_t x : c.mask) c.voxels += x;
+      if (c.voxels) pg.critical.push_back(std::move(c));
+    }
+  }
+  return pg;
+}
+
+struct Candidate {
+  std::vector<PlannedProbe> probes;
+  DeviceSetting setting;
+  const ZoneSurrogate* surrogate = nullptr;
+  PlanEvaluation eval;
+  bool feasible = true;
+};
+
+// Parallel probes around the tumour's centre, zone centres on the centre.
+std::vector<std::vector<Vec3>> probeLayouts(const Vec3& centre, const Vec3& outward,
+                                            double centreBehindTip_mm, int maxProbes) {
+  const auto [u, v] = perpendicularBasis(outward);
+  const Vec3 tip0 = centre - centreBehindTip_mm * outward;
+  std::vector<std::vector<Vec3>> layouts;
+  for (double shift : {0.0, -5.0, 5.0}) layouts.push_back({tip0 + shift * outward});
+  if (maxProbes >= 2)
+    for (double spacing : {10.0, 15.0, 20.0})
+      for (const Vec3& w : {u, v})
+        layouts.push_back({tip0 + 0.5 * spacing * w, tip0 - 0.5 * spacing * w});
+  if (maxProbes >= 3)
+    for (double radius : {8.0, 12.0, 16.0})
+      for (double turn : {0.0, std::numbers::pi / 3.0}) {
+        std::vector<Vec3> tips;
+        for (int n = 0; n < 3; ++n) {
+          const double a = turn + 2.0 * std::numbers::pi * n / 3.0;
+          tips.push_back(tip0 + radius * (std::cos(a) * u + std::sin(a) * v));
+        }
+        layouts.push_back(tips);
+      }
+  return layouts;
+}
+
+PlanEvaluation evaluateZone(const std::vector<std::uint8_t>& zone, const PlanningGrid& pg) {
+  PlanEvaluation e;
+  const double voxel_ml = std::pow(pg.grid.geometry.spacing_mm.x(), 3) * 1e-3;
+  std::size_t covered = 0, tumourIn = 0, tumourAll = 0, zoneCount = 0;
+  double nearestMiss_mm = 1e300;
+  for (std::size_t v = 0; v < zone.size(); ++v) {
+    zoneCount += zone[v];
+    covered += zone[v] && pg.target[v];
+    tumourAll += pg.tumour[v];
+    tumourIn += zone[v] && pg.tumour[v];
+    if (!zone[v]) nearestMiss_mm = std::min(nearestMiss_mm, double(pg.distanceToTumour_mm[v]));
+  }
+  e.zone_ml = double(zoneCount) * voxel_ml;
+  e.coverage_percent = pg.targetVoxels ? 100.0 * double(covered) / double(pg.targetVoxels) : 0.0;
+  e.tumourCoverage_percent = tumourAll ? 100.0 * double(tumourIn) / double(tumourAll) : 0.0;
+  // As zone_metrics.h: distance between voxel centres less one voxel; a tumour voxel left out
+  // gives a negative margin (refined by tumourCoverage for the plans returned).
+  e.minMargin_mm = tumourIn < tumourAll ? -pg.grid.geometry.spacing_mm.x()
+                                        : nearestMiss_mm - pg.grid.geometry.spacing_mm.x();
+  for (const Structure& c : pg.critical) {
+    std::size_t hit = 0;
+    for (std::size_t v = 0; v < zone.size(); ++v) hit += zone[v] && c.mask[v];
+    e.ablated_ml[c.name] = double(hit) * voxel_ml;
+    e.criticalAblated_ml += double(hit) * voxel_ml;
+  }
+  return e;
+}
+
+auto rankKey(const Candidate& c, double margin_mm) {
+  const PlanEvaluation& e = c.eval;
+  return std::make_tuple(-std::round(e.coverage_percent * 10.0),
+                         -std::round(std::min(e.minMargin_mm, margin_mm) * 2.0),
+                         std::round(e.criticalAblated_ml * 10.0), c.probes.size(),
+                         std::round(c.setting.power_W * c.setting.duration_s), -e.minMargin_mm);
+}
+
+std::string number(double x, int decimals) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(decimals);
+  out << x;
+  return out.str();
+}
+
+std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double margin_mm) {
+  std::string s = "covers " + number(e.coverage_percent, 1) + " % of tumour + " +
+                  number(margin_mm, 0) + " mm, min margin " + number(e.minMargin_mm, 1) + " mm";
+  std::string spared, hit;
+  for (const auto& [name, ml] : e.ablated_ml)
+    if (ml > 0.0)
+      hit += (hit.empty() ? "" : ", ") + name + " (" + number(ml, 1) + " ml)";
+    else
+      spared += (spared.empty() ? "" : ", ") + name;
+  if (!spared.empty()) s += ", spares " + spared + " (0 ml damaged)";
+  if (!hit.empty()) s += ", ablates " + hit;
+  s += "; " + std::to_string(p.probes.size()) + (p.probes.size() == 1 ? " probe" : " probes") +
+       " at " + number(p.power_W, 0) + " W for " + number(p.duration_s, 0) + " s";
+  return s;
+}
+
+// Several probes' sources on one grid, each at the plan's setting; their powers add (the
+// antennas or electrodes are driven independently; RF electrodes' fields are not coupled - a
+// stated limit of the confirmation).
+class ProbeSet final : public HeatSource {
+ public:
+  explicit ProbeSet(std::vector<std::unique_ptr<HeatSource>> sources)
+      : sources_(std::move(sources)) {}
+  void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
+                      std::vector<float>& power_W_m3) override {
+    power_W_m3.assign(grid.tissue.size(), 0.0f);
+    std::vector<float> one;
+    for (auto& s : sources_) {
+      s->depositedPower(grid, state, step_s, one);
+      for (std::size_t v = 0; v < one.size(); ++v) power_W_m3[v] += one[v];
+    }
+  }
+  std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
+                                                const ThermalState& state) override {
+    std::vector<HeldTemperature> held;
+    for (auto& s : sources_) {
+      auto more = s->heldTemperatures(grid, state);
+      held.insert(held.end(), more.begin(), more.end());
+    }
+    return held;
+  }
+  double deliveredPower_W() const override {
+    double total = 0.0;
+    for (const auto& s : sources_) total += s->deliveredPower_W();
+    return total;
+  }
+
+ private:
+  std::vector<std::unique_ptr<HeatSource>> sources_;
+};
+
+PlanEvaluation confirmPlan(const AblationPlan& plan, const AblationDevice& device,
+                           const PlanningGrid& pg, double margin_mm, Progress& progress) {
+  std::vector<std::unique_ptr<HeatSource>> sources;
+  for (const PlannedProbe& p : plan.probes)
+    sources.push_back(makeHeatSource(pg.grid, device, {p.tip_lps, p.entry_lps}, plan.power_W));
+  ProbeSet set(std::move(sources));
+  BioheatParameters bioheat;
+  bioheat.duration_s = plan.duration_s;
+  const AblationResult r = simulateAblation(pg.grid, set, bioheat, progress);
+  PlanEvaluation e = evaluateZone(r.ablationZone, pg);
+  const TumourCoverage c = tumourCoverage(r.ablationZone, pg.tumour, pg.grid.geometry, margin_mm);
+  e.coverage_percent = c.coverage_percent;
+  e.tumourCoverage_percent = c.tumourCoverage_percent;
+  e.minMargin_mm = c.minMargin_mm;
+  return e;
+}
+
+}  // namespace
+
+PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  options.validate();
+  const AblationDevice& device = findDevice(options.deviceId);
+  const TumourInfo tumour = findTumour(twin, options.tumour);
+  PlanningResult result;
+  result.tumour = options.tumour;
+  result.deviceId = device.id;
+  result.margin_mm = options.margin_mm;
+  result.tumour_ml = tumour.volume_ml;
+  result.tumourCentre_lps = tumour.centre_lps;
+
+  // 1. Needle paths from the tumour's centre.
+  NeedlePathRules rules = options.pathRules;
+  rules.ignoredSegments.push_back(options.tumour);
+  const PathObstacles obstacles(twin, options.ct, rules);
+  auto tracing = subRange(progress, 0.0, 0.15);
+  const std::vector<NeedlePath> paths =
+      candidatePaths(obstacles, tumour.centre_lps, options.directionCount, *tracing);
+  result.pathsTried = paths.size();
+  for (const NeedlePath& p : paths) {
+    if (p.feasible) {
+      ++result.pathsFeasible;
+      continue;
+    }
+    const std::string kind = reasonKind(p.reason);
+    auto known = std::find_if(result.refusals.begin(), result.refusals.end(),
+                              [&](const auto& r) { return r.kind == kind; });
+    if (known == result.refusals.end())
+      result.refusals.push_back({kind, 1, p});
+    else
+      ++known->count;
+  }
+  std::stable_sort(result.refusals.begin(), result.refusals.end(),
+                   [](const auto& a, const auto& b) { return a.count > b.count; });
+  const std::vector<NeedlePath> directions = chooseDirections(paths, options.directionsUsed);
+  if (directions.empty()) {
+    std::string why;
+    for (const auto& r : result.refusals)
+      why += (why.empty() ? "" : "; ") + r.kind + ": " + std::to_string(r.count);
+    throw Error(ErrorKind::InvalidInput,
+                "No feasible needle path reaches \"" + options.tumour + "\": all " +
+                    std::to_string(paths.size()) + " directions within " +
+                    number(rules.maxAngleFromAxial_deg, 0) +
+                    " deg of the axial plane are refused (" + why +
+                    "). Relax the angle limit or the safety radius, or plan by hand.",
+                "tumour");
+  }
+
+  // 2. The planning grid and the surrogates.
+  auto building = subRange(progress, 0.15, 0.3);
+  const PlanningGrid pg = planningGrid(twin, options, tumour, directions.front(), *building);
+  std::vector<const ZoneSurrogate*> surrogates;
+  const std::vector<DeviceSetting> settings = plannerSettings(device);
+  for (const DeviceSetting& s : settings)
+    surrogates.push_back(&cachedSurrogate(device, s.power_W, s.duration_s));
+
+  // 3. Candidates: direction x setting x layout; every probe's own path must be feasible.
+  std::vector<Candidate> candidates;
+  for (const NeedlePath& path : directions) {
+    const Vec3 outward = (path.entry_lps - path.tip_lps).normalized();
+    for (std::size_t s = 0; s < settings.size(); ++s)
+      for (const auto& tips : probeLayouts(tumour.centre_lps, outward,
+                                           surrogates[s]->centreBehindTip_mm, options.maxProbes)) {
+        Candidate c;
+        c.setting = settings[s];
+        c.surrogate = surrogates[s];
+        for (const Vec3& tip : tips) c.probes.push_back({tip, tip + 100.0 * outward});
+        candidates.push_back(std::move(c));
+      }
+  }
+  auto scoring = subRange(progress, 0.3, options.confirm ? 0.5 : 0.95);
+  parallel::forEachChunk(
+      {0, candidates.size()}, {1, "Scoring plans", {}},
+      [&](parallel::IndexRange chunk, Progress&) {
+        for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+          Candidate& c = candidates[i];
+          const Vec3 outward = (c.probes.front().entry_lps - c.probes.front().tip_lps).normalized();
+          std::vector<std::uint8_t> zone(pg.grid.tissue.size(), 0);
+          for (PlannedProbe& p : c.probes) {
+            const NeedlePath np = tracePath(obstacles, p.tip_lps, outward);
+            c.feasible = c.feasible && np.feasible;
+            p.entry_lps = np.entry_lps;
+            p.depth_mm = np.depth_mm;
+            p.angleFromAxial_deg = np.angleFromAxial_deg;
+          }
+          if (!c.feasible) continue;
+          for (const PlannedProbe& p : c.probes)
+            addPredictedZone(*c.surrogate, pg.grid, {p.tip_lps, p.entry_lps}, pg.sink, zone);
+          c.eval = evaluateZone(zone, pg);
+        }
+      },
+      *scoring);
+  result.candidatesScored = candidates.size();
+  std::vector<const Candidate*> ranked;
+  for (const Candidate& c : candidates)
+    if (c.feasible) ranked.push_back(&c);
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const Candidate* a, const Candidate* b) {
+    return rankKey(*a, options.margin_mm) < rankKey(*b, options.margin_mm);
+  });
+  if (ranked.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "Every probe layout for \"" + options.tumour +
+                    "\" has a probe whose own path is refused; plan by hand.",
+                "tumour");
+
+  // 4. The plans returned, with the margin measured as zone_metrics.h does.
+  for (const Candidate* c : ranked) {
+    if (int(result.plans.size()) == options.maxPlans) break;
+    AblationPlan plan;
+    plan.probes = c->probes;
+    plan.power_W = c->setting.power_W;
+    plan.duration_s = c->setting.duration_s;
+    plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
+    plan.predicted = c->eval;
+    std::vector<std::uint8_t> zone(pg.grid.tissue.size(), 0);
+    for (const PlannedProbe& p : c->probes)
+      addPredictedZone(*c->surrogate, pg.grid, {p.tip_lps, p.entry_lps}, pg.sink, zone);
+    const TumourCoverage tc = tumourCoverage(zone, pg.tumour, pg.grid.geometry, options.margin_mm);
+    plan.predicted.coverage_percent = tc.coverage_percent;
+    plan.predicted.minMargin_mm = tc.minMargin_mm;
+    plan.summary = summarise(plan, plan.predicted, options.margin_mm);
+    result.plans.push_back(std::move(plan));
+  }
+  result.search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // 5. The full physics on the best plans.
+  if (options.confirm) {
+    const std::size_t n = std::min<std::size_t>(options.confirmCount, result.plans.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      auto one = subRange(progress, 0.5 + 0.45 * double(i) / double(n),
+                          0.5 + 0.45 * double(i + 1) / double(n));
+      AblationPlan& plan = result.plans[i];
+      plan.confirmed = confirmPlan(plan, device, pg, options.margin_mm, *one);
+      plan.summary += "; full physics: " + number(plan.confirmed->coverage_percent, 1) +
+                      " % covered, min margin " + number(plan.confirmed->minMargin_mm, 1) + " mm";
+    }
+    result.confirm_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+        result.search_s;
+  }
+  progress.report(1.0, "Planning");
+  return result;
+}
+
+}  // namespace twinplan::ablation

@@ -1,0 +1,326 @@
+// The calibrated zone surrogate (zone_surrogate.h).
+#include "twinplan/ablation/zone_surrogate.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <numbers>
+#include <tuple>
+
+#include "distance_map.h"
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/device_source.h"
+#include "twinplan/ablation/resources.h"
+#include "twinplan/ablation/tissue_library.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation {
+
+double ZoneSurrogate::radiusAt(double s_mm) const {
+  if (radius_mm.empty()) return 0.0;
+  const double x = (s_mm - firstS_mm) / step_mm;
+  if (x < 0.0 || x > double(radius_mm.size() - 1)) return 0.0;
+  const std::size_t n = std::min(std::size_t(x), radius_mm.size() - 1);
+  if (n + 1 >= radius_mm.size()) return radius_mm[n];
+  const double f = x - double(n);
+  return (1.0 - f) * radius_mm[n] + f * radius_mm[n + 1];
+}
+
+namespace {
+
+// The calibration placement: probe along -z (entry above the tip), the box centred on the
+// active part.
+ProbePlacement calibrationProbe(const AblationDevice& device) {
+  ProbePlacement probe;
+  probe.tip_lps = Vec3(0.0, 0.0, -device.activeTipLength_mm / 2.0);
+  probe.entry_lps = probe.tip_lps + Vec3(0.0, 0.0, 150.0);
+  return probe;
+}
+
+// R(s) per grid slice: the radius of the disc with the zone's area in that slice (so the
+// profile keeps the zone's volume); s of slice k is tip.z - ... measured towards the entry.
+void measureProfile(const std::vector<std::uint8_t>& zone, const ImageGeometry& g,
+                    const ProbePlacement& probe, ZoneSurrogate& s) {
+  const double h = g.spacing_mm.x();
+  const std::size_t nx = std::size_t(g.size[0]), ny = std::size_t(g.size[1]);
+  std::vector<double> radius;
+  double firstS = 0.0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k) {
+    std::size_t count = 0;
+    for (std::size_t v = std::size_t(k) * nx * ny; v < std::size_t(k + 1) * nx * ny; ++v)
+      count += zone[v];
+    const double sk = g.indexToLps(Vec3(0, 0, double(k))).z() - probe.tip_lps.z();
+    if (radius.empty() && count == 0) continue;
+    if (radius.empty()) firstS = sk;
+    radius.push_back(std::sqrt(double(count) * h * h / std::numbers::pi));
+  }
+  while (!radius.empty() && radius.back() == 0.0) radius.pop_back();
+  // Close the ends: the zone ends half a voxel beyond its last slice centres.
+  if (!radius.empty()) {
+    radius.insert(radius.begin(), 0.0);
+    radius.push_back(0.0);
+    firstS -= h;
+  }
+  s.firstS_mm = firstS;
+  s.step_mm = h;
+  s.radius_mm = std::move(radius);
+}
+
+}  // namespace
+
+ZoneSurrogate calibrateSurrogate(const AblationDevice& device, std::optional<double> power_W,
+                                 std::optional<double> duration_s, const SurrogateOptions& options,
+                                 Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  ZoneSurrogate s;
+  s.deviceId = device.id;
+  s.power_W = power_W.value_or(device.power_W);
+  s.duration_s = duration_s.value_or(device.duration_s);
+  s.options = options;
+  if (!(s.duration_s > 0.0 && s.duration_s <= 3600.0))
+    throw Error(ErrorKind::InvalidInput, "The ablation time must lie in (0, 3600] s.",
+                "duration_s");
+  const double h = options.calibrationSpacing_mm;
+  const auto n = std::int64_t(std::llround(options.calibrationBox_mm / h)) + 1;
+  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {n, n, n}, h);
+  const ProbePlacement probe = calibrationProbe(device);
+  const std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, probe, s.power_W);
+  BioheatParameters bioheat;
+  bioheat.duration_s = s.duration_s;
+  bioheat.timeStep_s = options.timeStep_s;
+  const AblationResult result = simulateAblation(grid, *source, bioheat, progress);
+  measureProfile(result.ablationZone, grid.geometry, probe, s);
+  s.calibratedVolume_ml = result.zoneVolume_ml;
+  const ZoneAxes axes = measureZoneAxes(result.ablationZone, grid.geometry, probe.axis());
+  s.calibratedLong_mm = axes.long_mm;
+  s.calibratedShort_mm = axes.short_mm[0];
+  s.centreBehindTip_mm = (axes.centre_lps - probe.tip_lps).dot(-probe.axis());
+  s.deliveredEnergy_J = result.deliveredEnergy_J;
+  s.calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+std::vector<DeviceSetting> plannerSettings(const AblationDevice& device) {
+  std::vector<DeviceSetting> settings{{device.power_W, device.duration_s},
+                                      {device.power_W, 0.5 * device.duration_s}};
+  if (device.type == DeviceType::Microwave && device.maxPower_W > device.power_W)
+    settings.push_back({device.maxPower_W, device.duration_s});
+  return settings;
+}
+
+namespace {
+
+bool sameSetting(double a, double b) { return std::abs(a - b) <= 1e-6 * std::max(1.0, b); }
+
+bool defaultOptions(const SurrogateOptions& o) {
+  const SurrogateOptions d;
+  return o.calibrationSpacing_mm == d.calibrationSpacing_mm &&
+         o.calibrationBox_mm == d.calibrationBox_mm && o.timeStep_s == d.timeStep_s &&
+         o.sinkDistance_mm == d.sinkDistance_mm;
+}
+
+}  // namespace
+
+std::string surrogateTableJson(const std::vector<ZoneSurrogate>& surrogates) {
+  nlohmann::json table = nlohmann::json::object();
+  table["about"] =
+      "Zone surrogate profiles R(s) (mm) per device and setting, calibrated by "
+      "calibrateSurrogate (simulation/ablation/zone_surrogate.h) in uniform liver on a 2 mm grid; "
+      "regenerate with build/bench/twinplan-ablation-surrogate-table > "
+      "resources/ablation/zone_profiles.json.";
+  nlohmann::json list = nlohmann::json::array();
+  for (const ZoneSurrogate& s : surrogates)
+    list.push_back({{"device", s.deviceId},
+                    {"power_W", s.power_W},
+                    {"duration_s", s.duration_s},
+                    {"first_s_mm", s.firstS_mm},
+                    {"step_mm", s.step_mm},
+                    {"radius_mm", s.radius_mm},
+                    {"volume_ml", s.calibratedVolume_ml},
+                    {"long_mm", s.calibratedLong_mm},
+                    {"short_mm", s.calibratedShort_mm},
+                    {"centre_behind_tip_mm", s.centreBehindTip_mm},
+                    {"delivered_energy_J", s.deliveredEnergy_J},
+                    {"calibration_s", s.calibration_s}});
+  table["profiles"] = list;
+  return table.dump(1);
+}
+
+std::optional<ZoneSurrogate> tabulatedSurrogate(const std::string& deviceId, double power_W,
+                                                double duration_s) {
+  static const nlohmann::json table = [] {
+    const std::string_view text = resources::ablationResource("ablation/zone_profiles.json");
+    return text.empty() ? nlohmann::json::object()
+                        : nlohmann::json::parse(text.begin(), text.end());
+  }();
+  if (!table.contains("profiles")) return std::nullopt;
+  for (const nlohmann::json& e : table["profiles"]) {
+    if (e["device"] != deviceId || !sameSetting(e["power_W"].get<double>(), power_W) ||
+        !sameSetting(e["duration_s"].get<double>(), duration_s))
+      continue;
+    ZoneSurrogate s;
+    s.deviceId = deviceId;
+    s.power_W = power_W;
+    s.duration_s = duration_s;
+    s.firstS_mm = e["first_s_mm"].get<double>();
+    s.step_mm = e["step_mm"].get<double>();
+    s.radius_mm = e["radius_mm"].get<std::vector<double>>();
+    s.calibratedVolume_ml = e["volume_ml"].get<double>();
+    s.calibratedLong_mm = e["long_mm"].get<double>();
+    s.calibratedShort_mm = e["short_mm"].get<double>();
+    s.centreBehindTip_mm = e["centre_behind_tip_mm"].get<double>();
+    s.deliveredEnergy_J = e["delivered_energy_J"].get<double>();
+    s.calibration_s = e["calibration_s"].get<double>();
+    return s;
+  }
+  return std::nullopt;
+}
+
+const ZoneSurrogate& cachedSurrogate(const AblationDevice& device, std::optional<double> power_W,
+                                     std::optional<double> duration_s,
+                                     const SurrogateOptions& options, Progress& progress) {
+  using Key = std::tuple<std::string, double, double, double, double, double, double>;
+  struct Slot {
+    std::once_flag once;
+    std::unique_ptr<ZoneSurrogate> surrogate;
+  };
+  static std::mutex mutex;
+  static std::map<Key, std::unique_ptr<Slot>> cache;
+  const Key key{device.id,
+                power_W.value_or(device.power_W),
+                duration_s.value_or(device.duration_s),
+                options.calibrationSpacing_mm,
+                options.calibrationBox_mm,
+                options.timeStep_s,
+                options.sinkDistance_mm};
+  Slot* slot = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    auto& entry = cache[key];
+    if (!entry) entry = std::make_unique<Slot>();
+    slot = entry.get();
+  }
+  // A cancelled or failed calibration leaves the slot empty: call_once retries next time.
+  std::call_once(slot->once, [&] {
+    if (defaultOptions(options))
+      if (auto tabulated = tabulatedSurrogate(device.id, std::get<1>(key), std::get<2>(key))) {
+        slot->surrogate = std::make_unique<ZoneSurrogate>(std::move(*tabulated));
+        return;
+      }
+    slot->surrogate = std::make_unique<ZoneSurrogate>(
+        calibrateSurrogate(device, power_W, duration_s, options, progress));
+  });
+  return *slot->surrogate;
+}
+
+std::vector<std::uint8_t> heatSinkMask(const AblationGrid& grid, double sinkDistance_mm) {
+  if (grid.bloodSpeed_m_s.empty()) return {};
+  std::vector<std::uint8_t> notBlood(grid.tissue.size(), 1);
+  bool any = false;
+  for (std::size_t v = 0; v < notBlood.size(); ++v)
+    if (grid.bloodSpeed_m_s[v] > 0.0f) notBlood[v] = 0, any = true;
+  if (!any) return {};
+  const std::vector<double> d2 = squaredDistanceToOutside_vox(notBlood, grid.geometry);
+  const double reach_vox = sinkDistance_mm / grid.geometry.spacing_mm.x();
+  std::vector<std::uint8_t> mask(d2.size(), 0);
+  for (std::size_t v = 0; v < d2.size(); ++v) mask[v] = d2[v] <= reach_vox * reach_vox + 1e-9;
+  return mask;
+}
+
+namespace {
+
+bool flowingBlood(const AblationGrid& grid, const Vec3& p_lps) {
+  const ImageGeometry& g = grid.geometry;
+  const Vec3 ijk = g.lpsToIndex(p_lps);
+  if (!g.contains(ijk)) return false;
+  auto at = [](double x) { return std::int64_t(std::floor(x + 0.5)); };
+  return grid.bloodSpeed_m_s[g.linearIndex(at(ijk.x()), at(ijk.y()), at(ijk.z()))] > 0.0f;
+}
+
+// The straight line from the axis point to the voxel centre crosses flowing blood.
+bool shadowedByVessel(const AblationGrid& grid, const Vec3& axisPoint, const Vec3& p) {
+  const double length = (p - axisPoint).norm();
+  const double step = 0.5 * grid.geometry.spacing_mm.x();
+  for (double t = 0.0; t < length; t += step)
+    if (flowingBlood(grid, axisPoint + (t / length) * (p - axisPoint))) return true;
+  return false;
+}
+
+}  // namespace
+
+std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                             const ProbePlacement& placement,
+                             const std::vector<std::uint8_t>& sinkMask,
+                             std::vector<std::uint8_t>& zone) {
+  const ImageGeometry& g = grid.geometry;
+  if (zone.size() != g.voxelCount()) zone.assign(g.voxelCount(), 0);
+  if (surrogate.radius_mm.empty()) return 0;
+  const Vec3 axis = placement.axis();
+  const Vec3 back = -axis;  // tip -> entry
+  double maxR = 0.0;
+  for (double r : surrogate.radius_mm) maxR = std::max(maxR, r);
+  const double lastS = surrogate.firstS_mm + surrogate.step_mm * double(surrogate.radius_mm.size());
+  // The zone's bounding box in index space, from the ends of its profile.
+  Vec3 lo = Vec3::Constant(1e300), hi = Vec3::Constant(-1e300);
+  for (double s : {surrogate.firstS_mm, lastS}) {
+    const Vec3 c = g.lpsToIndex(placement.tip_lps + s * back);
+    lo = lo.cwiseMin(c), hi = hi.cwiseMax(c);
+  }
+  const double pad = maxR / g.spacing_mm.x() + 1.0;
+  std::array<std::int64_t, 3> from{}, to{};
+  for (int a = 0; a < 3; ++a) {
+    from[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(lo[a] - pad)));
+    to[a] = std::min<std::int64_t>(g.size[a], std::int64_t(std::ceil(hi[a] + pad)) + 1);
+  }
+  if (from[2] >= to[2]) return 0;
+  const bool vessels = !sinkMask.empty();
+  std::vector<std::size_t> added(std::size_t(to[2] - from[2]), 0);
+  parallel::parallelFor(
+      {std::size_t(from[2]), std::size_t(to[2])}, 4, [&](parallel::IndexRange chunk) {
+        for (std::size_t k = chunk.begin; k < chunk.end; ++k)
+          for (std::int64_t j = from[1]; j < to[1]; ++j)
+            for (std::int64_t i = from[0]; i < to[0]; ++i) {
+              const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
+              if (zone[v]) continue;
+              const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+              const Vec3 d = p - placement.tip_lps;
+              const double s = d.dot(back);
+              const double r = (d - s * back).norm();
+              if (r > surrogate.radiusAt(s)) continue;
+              if (vessels &&
+                  (sinkMask[v] || shadowedByVessel(grid, placement.tip_lps + s * back, p)))
+                continue;
+              zone[v] = 1;
+              ++added[k - std::size_t(from[2])];
+            }
+      });
+  std::size_t total = 0;
+  for (std::size_t a : added) total += a;
+  return total;
+}
+
+std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                             const ProbePlacement& placement, std::vector<std::uint8_t>& zone) {
+  return addPredictedZone(surrogate, grid, placement,
+                          heatSinkMask(grid, surrogate.options.sinkDistance_mm), zone);
+}
+
+PredictedZone predictZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                          const ProbePlacement& placement) {
+  PredictedZone predicted;
+  const std::vector<std::uint8_t> sink = heatSinkMask(grid, surrogate.options.sinkDistance_mm);
+  const std::size_t kept = addPredictedZone(surrogate, grid, placement, sink, predicted.zone);
+  if (!sink.empty()) {
+    std::vector<std::uint8_t> unsunk;
+    const std::size_t all = addPredictedZone(surrogate, grid, placement, {}, unsunk);
+    predicted.voxelsLostToVessels = all - kept;
+  }
+  predicted.volume_ml = double(kept) * std::pow(grid.geometry.spacing_mm.x(), 3) * 1e-3;
+  return predicted;
+}
+
+}  // namespace twinplan::ablation

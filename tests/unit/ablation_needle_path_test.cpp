@@ -1,0 +1,165 @@
+// Needle path feasibility (simulation/ablation/needle_path.h) on constructed cases with known
+// answers - a rib in the way, a vessel grazed within the safety radius, a path longer than the
+// shaft, a tilted path, bone seen only by its CT number - and on the abdomen phantom.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "twinplan/ablation/needle_path.h"
+#include "twinplan/core/error.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan::ablation {
+namespace {
+
+// A 120 x 120 x 60 mm CT at 1 mm: air outside, a body |x|, |y| < 50 mm of soft tissue (40 HU)
+// with a tumour of radius 8 mm at the origin. Optional: a rib slab y in [-40, -35], |x|, |z| < 10
+// (segment "Rib", bone, 700 HU), a vessel along z of radius 2 mm centred at (-25, 4.5)
+// ("Vessel", vessel). segments = false leaves the rib in the CT only.
+Case boxCase(bool rib, bool vessel, bool segments = true) {
+  ImageGeometry g;
+  g.size = {120, 120, 60};
+  g.origin_lps = Vec3(-59.5, -59.5, -29.5);
+  Case twin;
+  ImageVolume ct(g, PixelType::Int16);
+  ct.name = "CT";
+  ct.unit = "HU";
+  LabelMap labels(g);
+  labels.addSegment({"Tumour", "tumour", {255, 255, 0}, 0, 1});
+  labels.addSegment({"Rib", "bone", {250, 230, 150}, 0, 2});
+  labels.addSegment({"Vessel", "vessel", {0, 0, 200}, 0, 3});
+  auto voxels = ct.voxels<std::int16_t>();
+  auto& layer = labels.layer(0);
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        const std::size_t v = g.linearIndex(i, j, k);
+        const bool body = std::abs(p.x()) < 50 && std::abs(p.y()) < 50;
+        voxels[v] = body ? 40 : -1000;
+        if (p.norm() <= 8.0) layer[v] = 1;
+        if (rib && p.y() >= -40 && p.y() <= -35 && std::abs(p.x()) < 10 && std::abs(p.z()) < 10) {
+          voxels[v] = 700;
+          if (segments) layer[v] = 2;
+        }
+        if (vessel && std::hypot(p.x() + 25.0, p.y() - 4.5) <= 2.0) {
+          voxels[v] = 150;
+          if (segments) layer[v] = 3;
+        }
+      }
+  twin.volumes.push_back(std::move(ct));
+  twin.labelMaps.push_back(std::move(labels));
+  return twin;
+}
+
+NeedlePathRules targetRules() {
+  NeedlePathRules rules;
+  rules.ignoredSegments = {"Tumour"};
+  return rules;
+}
+
+TEST(AblationNeedlePath, RibInTheWayIsRefusedAtItsDepth) {
+  const Case twin = boxCase(true, false);
+  const PathObstacles obstacles(twin, "", targetRules());
+  const NeedlePath anterior = tracePath(obstacles, Vec3::Zero(), Vec3(0, -1, 0));
+  EXPECT_FALSE(anterior.feasible);
+  EXPECT_EQ(anterior.obstacle, "Rib");
+  // The skin at y = -50 mm, the rib's inner face at y = -35 mm: 15 mm under the skin.
+  EXPECT_NEAR(anterior.depth_mm, 50.0, 1.0);
+  EXPECT_EQ(anterior.reason, "crosses Rib at 15 mm depth");
+  // Lateral (towards -x, patient's right) nothing is in the way: skin entry at x = -50 mm.
+  const NeedlePath lateral = tracePath(obstacles, Vec3::Zero(), Vec3(-1, 0, 0));
+  EXPECT_TRUE(lateral.feasible) << lateral.reason;
+  EXPECT_NEAR(lateral.entry_lps.x(), -50.0, 1.0);
+  EXPECT_NEAR(lateral.depth_mm, 50.0, 1.0);
+}
+
+TEST(AblationNeedlePath, BoneFromTheCtAloneWhenTheRibIsNotSegmented) {
+  const Case twin = boxCase(true, false, /*segments=*/false);
+  const PathObstacles obstacles(twin, "", targetRules());
+  const NeedlePath anterior = tracePath(obstacles, Vec3::Zero(), Vec3(0, -1, 0));
+  EXPECT_FALSE(anterior.feasible);
+  EXPECT_EQ(anterior.obstacle, "bone (CT)");
+}
+
+TEST(AblationNeedlePath, VesselGrazedWithinTheSafetyRadiusIsRefused) {
+  // The vessel's wall passes 2.5 mm from the lateral path's centre line.
+  const Case twin = boxCase(false, true);
+  NeedlePathRules rules = targetRules();
+  rules.safetyRadius_mm = 3.0;
+  const NeedlePath grazing = tracePath(PathObstacles(twin, "", rules), Vec3::Zero(), {-1, 0, 0});
+  EXPECT_FALSE(grazing.feasible);
+  EXPECT_EQ(grazing.obstacle, "Vessel");
+  rules.safetyRadius_mm = 2.0;
+  const NeedlePath clear = tracePath(PathObstacles(twin, "", rules), Vec3::Zero(), {-1, 0, 0});
+  EXPECT_TRUE(clear.feasible) << clear.reason;
+}
+
+TEST(AblationNeedlePath, PathLongerThanTheShaftIsRefused) {
+  const Case twin = boxCase(false, false);
+  NeedlePathRules rules = targetRules();
+  rules.shaftLength_mm = 40.0;
+  const NeedlePath path = tracePath(PathObstacles(twin, "", rules), Vec3::Zero(), {-1, 0, 0});
+  EXPECT_FALSE(path.feasible);
+  EXPECT_EQ(path.reason, "longer than the 40 mm shaft");
+  // A chosen entry 45 mm away with a 40 mm shaft: refused the same way.
+  const NeedlePath chosen =
+      checkPath(PathObstacles(twin, "", rules), Vec3::Zero(), Vec3(-45, 0, 0));
+  EXPECT_FALSE(chosen.feasible);
+}
+
+TEST(AblationNeedlePath, SteepPathIsRefusedAndCandidatesKeepTheAngleLimit) {
+  const Case twin = boxCase(false, false);
+  const PathObstacles obstacles(twin, "", targetRules());
+  // 60 deg out of the axial plane (z is cranio-caudal).
+  const Vec3 steep(-std::cos(M_PI / 3), 0.0, std::sin(M_PI / 3));
+  const NeedlePath path = checkPath(obstacles, Vec3::Zero(), 20.0 * steep);
+  EXPECT_FALSE(path.feasible);
+  EXPECT_NEAR(path.angleFromAxial_deg, 60.0, 1e-6);
+  EXPECT_NE(path.reason.find("limit 45 deg"), std::string::npos) << path.reason;
+  const std::vector<NeedlePath> candidates = candidatePaths(obstacles, Vec3::Zero(), 200);
+  ASSERT_FALSE(candidates.empty());
+  // Fibonacci directions are uniform in z: the share within 45 deg is sin(45 deg) = 0.707.
+  EXPECT_NEAR(double(candidates.size()) / 200.0, std::sin(M_PI / 4), 0.02);
+  for (const NeedlePath& c : candidates) EXPECT_LE(c.angleFromAxial_deg, 45.0 + 1e-9);
+}
+
+TEST(AblationNeedlePath, UnknownCriticalSegmentIsAnError) {
+  const Case twin = boxCase(false, false);
+  NeedlePathRules rules;
+  rules.extraCriticalSegments = {"Gallbladder"};
+  EXPECT_THROW(PathObstacles(twin, "", rules), Error);
+}
+
+// The abdomen phantom's Tumour 2 (30 mm, right lobe at (-95, 10, 62) mm): the straight lateral
+// path meets the lower ribs or is free, the path to the spine is refused, and every feasible
+// path ends on the skin (CT below -400 HU 1 mm outside, above it 1 mm inside).
+TEST(AblationNeedlePath, AbdomenPhantomTumourTwo) {
+  phantom::PhantomOptions options;
+  options.scale = 0.5;
+  options.surfaceModels = false;
+  const phantom::Phantom abdomen = phantom::makePhantom(options);
+  NeedlePathRules rules;
+  rules.ignoredSegments = {"Tumour 2"};
+  const PathObstacles obstacles(abdomen.twin, "", rules);
+  const Vec3 centre = abdomen.tumours[1].centre_lps;
+  const NeedlePath toSpine = tracePath(obstacles, centre, Vec3(0, 60, 62) - centre);
+  EXPECT_FALSE(toSpine.feasible);
+  const std::vector<NeedlePath> paths = candidatePaths(obstacles, centre, 400);
+  std::size_t feasible = 0, ribs = 0;
+  for (const NeedlePath& p : paths) {
+    ribs += p.obstacle == "Ribs";
+    if (!p.feasible) continue;
+    ++feasible;
+    const Vec3 out = (p.entry_lps - p.tip_lps).normalized();
+    EXPECT_FALSE(obstacles.insideBody(p.entry_lps + 1.5 * out));
+    EXPECT_TRUE(obstacles.insideBody(p.entry_lps - 1.5 * out));
+    EXPECT_LE(p.depth_mm, rules.shaftLength_mm);
+  }
+  EXPECT_GT(feasible, 10u);
+  EXPECT_GT(ribs, 0u);
+  EXPECT_LT(feasible, paths.size());
+}
+
+}  // namespace
+}  // namespace twinplan::ablation

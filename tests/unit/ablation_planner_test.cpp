@@ -1,0 +1,144 @@
+// The plan optimiser (simulation/ablation/ablation_planner.h) and the tabulated zone surrogate on
+// constructed cases: a small tumour one probe covers with its margin, a tumour too large for one
+// zone, a rib that closes the direct path, a tumour no path reaches, bad input.
+#include "twinplan/ablation/ablation_planner.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/zone_surrogate.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ablation {
+namespace {
+
+// A 160 x 160 x 100 mm CT at 2 mm: air outside, a body |x|, |y| < 70 mm of liver (segment
+// "Liver", 60 HU), a spherical "Tumour" of `radius_mm` at the origin; optional bone shell
+// ("Cage", bone) of radii 30-34 mm around it.
+Case liverCase(double radius_mm, bool cage = false, bool anteriorRib = false) {
+  ImageGeometry g;
+  g.size = {80, 80, 50};
+  g.spacing_mm = Vec3::Constant(2.0);
+  g.origin_lps = Vec3(-79.0, -79.0, -49.0);
+  Case twin;
+  ImageVolume ct(g, PixelType::Int16);
+  ct.name = "CT";
+  ct.unit = "HU";
+  LabelMap labels(g);
+  labels.addSegment({"Liver", "liver", {200, 100, 100}, 0, 1});
+  labels.addSegment({"Tumour", "tumour", {255, 255, 0}, 0, 2});
+  labels.addSegment({"Cage", "bone", {250, 230, 150}, 0, 3});
+  auto voxels = ct.voxels<std::int16_t>();
+  auto& layer = labels.layer(0);
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        const std::size_t v = g.linearIndex(i, j, k);
+        if (std::abs(p.x()) >= 70 || std::abs(p.y()) >= 70) {
+          voxels[v] = -1000;
+          continue;
+        }
+        voxels[v] = 60;
+        layer[v] = p.norm() <= radius_mm ? 2 : 1;
+        const bool shell = cage && p.norm() >= 30 && p.norm() <= 34;
+        const bool rib = anteriorRib && p.y() >= -55 && p.y() <= -50 && std::abs(p.x()) < 40 &&
+                         std::abs(p.z()) < 40;
+        if (shell || rib) voxels[v] = 700, layer[v] = 3;
+      }
+  twin.volumes.push_back(std::move(ct));
+  twin.labelMaps.push_back(std::move(labels));
+  return twin;
+}
+
+PlannerOptions options() {
+  PlannerOptions o;
+  o.tumour = "Tumour";
+  o.directionCount = 300;
+  return o;
+}
+
+TEST(AblationPlanner, TheTableHoldsEveryDeviceAtItsPlannerSettings) {
+  for (const AblationDevice& d : deviceCatalogue())
+    for (const DeviceSetting& s : plannerSettings(d)) {
+      const auto t = tabulatedSurrogate(d.id, s.power_W, s.duration_s);
+      ASSERT_TRUE(t) << d.id << " " << s.power_W << " W " << s.duration_s << " s";
+      // A closed profile whose disc volume is the calibration run's zone volume (2 mm slices).
+      double volume_mm3 = 0.0;
+      for (double r : t->radius_mm) volume_mm3 += std::numbers::pi * r * r * t->step_mm;
+      EXPECT_NEAR(volume_mm3 * 1e-3, t->calibratedVolume_ml, 0.01 * t->calibratedVolume_ml);
+      EXPECT_EQ(t->radius_mm.front(), 0.0);
+      EXPECT_EQ(t->radius_mm.back(), 0.0);
+    }
+}
+
+TEST(AblationPlanner, SmallTumourOneProbeCoversTumourAndMargin) {
+  // 16 mm tumour + 5 mm margin = 26 mm; the 2.45 GHz antenna's 5-minute zone is ~40 mm across.
+  const Case twin = liverCase(8.0);
+  const PlanningResult r = planAblation(twin, options());
+  ASSERT_FALSE(r.plans.empty());
+  const AblationPlan& best = r.plans.front();
+  EXPECT_EQ(best.probes.size(), 1u);
+  EXPECT_DOUBLE_EQ(best.predicted.coverage_percent, 100.0);
+  EXPECT_GE(best.predicted.minMargin_mm, 5.0);
+  EXPECT_NE(best.summary.find("covers 100.0 % of tumour + 5 mm"), std::string::npos)
+      << best.summary;
+  // The entry is on the skin: one of the body's faces |x| or |y| = 70 mm.
+  const Vec3& e = best.probes.front().entry_lps;
+  EXPECT_NEAR(std::max(std::abs(e.x()), std::abs(e.y())), 70.0, 2.0);
+  // Deterministic.
+  const PlanningResult again = planAblation(twin, options());
+  EXPECT_EQ(again.plans.front().summary, best.summary);
+  EXPECT_TRUE(again.plans.front().probes.front().tip_lps.isApprox(best.probes.front().tip_lps));
+}
+
+TEST(AblationPlanner, LargeTumourNeedsSeveralProbes) {
+  // 44 mm tumour + 5 mm margin = 54 mm: wider than one zone, so the best plan has 2-3 probes
+  // and covers more than the best one-probe plan.
+  const Case twin = liverCase(22.0);
+  const PlanningResult r = planAblation(twin, options());
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_GE(r.plans.front().probes.size(), 2u);
+  PlannerOptions single = options();
+  single.maxProbes = 1;
+  const PlanningResult one = planAblation(twin, single);
+  EXPECT_GT(r.plans.front().predicted.coverage_percent,
+            one.plans.front().predicted.coverage_percent + 1.0);
+}
+
+TEST(AblationPlanner, RibClosesTheAnteriorPaths) {
+  const Case twin = liverCase(8.0, false, true);
+  const PlanningResult r = planAblation(twin, options());
+  ASSERT_FALSE(r.plans.empty());
+  bool ribRefused = false;
+  for (const auto& refusal : r.refusals) ribRefused |= refusal.kind == "crosses Cage";
+  EXPECT_TRUE(ribRefused);
+  // No plan's needle passes the rib plate (y in [-55, -50], |x|, |z| < 40).
+  for (const AblationPlan& plan : r.plans)
+    for (const PlannedProbe& p : plan.probes)
+      for (double t = 0.0; t <= 1.0; t += 0.01) {
+        const Vec3 q = p.tip_lps + t * (p.entry_lps - p.tip_lps);
+        EXPECT_FALSE(q.y() >= -55 && q.y() <= -50 && std::abs(q.x()) < 40 && std::abs(q.z()) < 40);
+      }
+}
+
+TEST(AblationPlanner, NoFeasiblePathAndBadInputAreClearErrors) {
+  try {
+    planAblation(liverCase(8.0, true), options());
+    FAIL() << "a tumour inside a bone cage has no path";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find("No feasible needle path"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("crosses Cage"), std::string::npos);
+  }
+  PlannerOptions unknown = options();
+  unknown.tumour = "Tumour 9";
+  EXPECT_THROW(planAblation(liverCase(8.0), unknown), Error);
+  EXPECT_THROW(planAblation(liverCase(0.5), options()), Error);  // empty: no voxel centre inside
+}
+
+}  // namespace
+}  // namespace twinplan::ablation
