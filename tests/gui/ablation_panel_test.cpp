@@ -122,10 +122,13 @@ TEST_F(AblationPanelTest, SimulateStoresZoneFieldsAndPlanAndUndoRemovesThem) {
   ASSERT_EQ(after.fields.size(), 2u);
   EXPECT_EQ(after.fields[0].quantity, "temperature");
   EXPECT_EQ(after.fields[1].quantity, "damage");
-  // 100 W for 2 min at the antenna: far above the 60 degC of instant coagulation, below boiling
-  // by more than the solver's vapour-free model would allow to be called plausible (< 150).
+  // 100 W for 2 min: above the 60 degC of near-instant coagulation at the antenna (Goldberg
+  // SN et al., AJR 2000;174:323-331), while the box's corner, 30 mm from the antenna, stays at
+  // body temperature: heat diffuses sqrt(alpha t) = sqrt(1.4e-7 m2/s * 120 s) = 4 mm in 2 min
+  // (liver diffusivity k / (rho c) = 0.52 / (1079 * 3540), IT'IS database), and the antenna's
+  // SAR there is a few percent of the peak.
   EXPECT_GT(maximumOf(after.fields[0]), 60.0f);
-  EXPECT_LT(maximumOf(after.fields[0]), 150.0f);
+  EXPECT_NEAR(after.fields[0].values.front(), 37.0f, 1.0f);
   EXPECT_GE(*std::min_element(after.fields[0].values.begin(), after.fields[0].values.end()),
             36.9f);                             // nothing colder than the body at 37 degC
   EXPECT_GT(maximumOf(after.fields[1]), 1.0f);  // Omega >= 1: necrosis somewhere
@@ -171,7 +174,8 @@ TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   s.duration_s = 3600.0;  // long enough to be cancelled
   QTimer canceller;
   QObject::connect(&canceller, &QTimer::timeout, [&] {
-    if (auto* dialog = window_->findChild<QProgressDialog*>()) dialog->cancel();
+    if (auto* dialog = window_->findChild<QProgressDialog*>())
+      emit dialog->canceled();  // as Cancel does
   });
   canceller.start(100);
   window_->setAblationRunOptions({.boxSize_mm = 50.0, .spacing_mm = 2.0, .timeStep_s = 1.0});
