@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QLabel>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -17,8 +18,10 @@
 
 #include "test_support.h"
 #include "twinplan/phantom/phantom.h"
+#include "twinplan/segmentation/mesh_metrics.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
 #include "twinplan/ui/vtk_viewport.h"
 
 namespace twinplan::ui {
@@ -152,15 +155,28 @@ TEST_F(AblationPanelTest, SimulateStoresZoneFieldsAndPlanAndUndoRemovesThem) {
   EXPECT_GT(report["coverage_percent"].get<double>(), 10.0);
   EXPECT_LE(report["coverage_percent"].get<double>(), 100.0);
   EXPECT_TRUE(panel_->reportText().contains("coverage")) << panel_->reportText().toStdString();
-  // The views wash the temperature.
   EXPECT_EQ(after.plans[0].parameters["device"], "mw-2450mhz-100w");
+  // The zone's translucent closed surface in 3D, enclosing the reported volume (the marching
+  // surface of a voxel set encloses its volume to within a few percent; smoothing trims the
+  // corners of the 2 mm voxels).
+  ASSERT_EQ(after.meshes.size(), 1u);
+  EXPECT_EQ(after.meshes[0].segmentName, "Ablation zone");
+  EXPECT_LT(after.meshes[0].opacity, 1.0f);
+  EXPECT_TRUE(segmentation::isClosedManifold(after.meshes[0]));
+  EXPECT_NEAR(segmentation::enclosedVolume_ml(after.meshes[0]), reported_ml, 0.1 * reported_ml);
+  QTest::qWait(50);
+  EXPECT_EQ(window_->volumeViewport()->view().meshCount(), 1u);
 
+  window_->setCrosshair(tumour().centre_lps);
+  window_->findChild<QDockWidget*>("ablationDock")->raise();
+  QTest::qWait(50);
   saveScreenshot(*window_, "ablation-panel.png");
 
   window_->document()->undo();
   const Case& undone = window_->currentCase();
   EXPECT_TRUE(undone.fields.empty());
   EXPECT_TRUE(undone.plans.empty());
+  EXPECT_TRUE(undone.meshes.empty());
   EXPECT_FALSE(undone.labelMaps.front().findSegment("Ablation zone"));
   EXPECT_EQ(undone.labelMaps.front().segments(), before.labelMaps.front().segments());
   EXPECT_EQ(undone.labelMaps.front().layer(0), before.labelMaps.front().layer(0));

@@ -15,6 +15,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/segmentation/binary_mask.h"
+#include "twinplan/segmentation/segment_surface.h"
 #include "twinplan/ui/ablation_panel.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/main_window.h"
@@ -26,6 +27,7 @@ namespace twinplan::ui {
 struct AblationOutcome {
   ablation::AblationResult result;
   ImageGeometry grid;
+  SurfaceMesh zoneSurface;  // empty when the zone is empty
   nlohmann::json report;
 };
 
@@ -37,6 +39,7 @@ constexpr const char* kZoneSegment = "Ablation zone";
 constexpr const char* kTemperatureField = "Ablation maximum temperature";
 constexpr const char* kDamageField = "Ablation damage (Arrhenius Omega)";
 constexpr const char* kPlanName = "Ablation";
+constexpr Rgb kZoneColour{230, 120, 30};
 
 // Stores a whole ablation result as one undo step: the label maps (with the zone segment),
 // the fields and the plans before and after. Copies are made before the swap, so a failure
@@ -44,15 +47,19 @@ constexpr const char* kPlanName = "Ablation";
 class StoreAblationResult final : public CaseEdit {
  public:
   StoreAblationResult(const Case& twin, std::vector<LabelMap> labelMaps,
-                      std::vector<ScalarField> fields, std::vector<Plan> plans)
-      : labelMaps_(std::move(labelMaps)), fields_(std::move(fields)), plans_(std::move(plans)) {
+                      std::vector<ScalarField> fields, std::vector<Plan> plans,
+                      std::vector<SurfaceMesh> meshes)
+      : labelMaps_(std::move(labelMaps)),
+        fields_(std::move(fields)),
+        plans_(std::move(plans)),
+        meshes_(std::move(meshes)) {
     (void)twin;
   }
   std::string text() const override { return "Simulate ablation"; }
   void apply(Case& twin) override { swapWith(twin); }
   void revert(Case& twin) override { swapWith(twin); }
   std::vector<CaseChange> changes() const override {
-    return {{CasePart::LabelMaps}, {CasePart::Fields}, {CasePart::Plans}};
+    return {{CasePart::LabelMaps}, {CasePart::Fields}, {CasePart::Plans}, {CasePart::Meshes}};
   }
 
  private:
@@ -60,10 +67,12 @@ class StoreAblationResult final : public CaseEdit {
     std::swap(twin.labelMaps, labelMaps_);
     std::swap(twin.fields, fields_);
     std::swap(twin.plans, plans_);
+    std::swap(twin.meshes, meshes_);
   }
   std::vector<LabelMap> labelMaps_;
   std::vector<ScalarField> fields_;
   std::vector<Plan> plans_;
+  std::vector<SurfaceMesh> meshes_;
 };
 
 ScalarField named(ScalarField field, const char* name, const char* quantity) {
@@ -93,6 +102,24 @@ segmentation::BinaryMask zoneOnLabels(const std::vector<std::uint8_t>& zone,
         }
   });
   return mask;
+}
+
+// The zone's closed surface for the 3D view, built on the ablation grid itself (no
+// resampling), translucent so the tumour inside stays visible.
+SurfaceMesh zoneSurface(const std::vector<std::uint8_t>& zone, const ImageGeometry& grid) {
+  if (std::find(zone.begin(), zone.end(), 1) == zone.end()) return {};
+  LabelMap labels(grid);
+  Segment segment;
+  segment.name = kZoneSegment;
+  segment.colour = kZoneColour;
+  labels.addSegment(segment);
+  std::transform(zone.begin(), zone.end(), labels.layer(0).begin(),
+                 [](std::uint8_t v) { return std::uint16_t(v); });
+  SurfaceMesh mesh = segmentation::buildSurface(labels, labels.segments().front());
+  mesh.name = mesh.segmentName = kZoneSegment;
+  mesh.colour = kZoneColour;
+  mesh.opacity = 0.4f;
+  return mesh;
 }
 
 QString reportText(const json& r) {
@@ -161,9 +188,11 @@ void MainWindow::showFieldOverlay() {
     display.max = hottest > 0.0f ? hottest : 1.0;
     display.opacity = 0.45;
     if (field->quantity == "temperature") {
-      // Washed from body temperature; isotherms at 50 degC (cell death within minutes) and
-      // 60 degC (near-instant coagulation): Goldberg SN et al., AJR 2000;174:323-331.
-      display.min = 37.0;
+      // Washed from 43 degC, the CEM43 reference (Sapareto SA, Dewey WC, Int J Radiat Oncol
+      // Biol Phys 1984;10:787-800), so unheated tissue stays clear; isotherms at 50 degC (cell
+      // death within minutes) and 60 degC (near-instant coagulation): Goldberg SN et al., AJR
+      // 2000;174:323-331.
+      display.min = 43.0;
       display.isolevels = {50.0, 60.0};
     } else {
       display.min = 0.1 * display.max;
@@ -240,7 +269,9 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
         const auto source = ablation::makeHeatSource(grid, device, probe, setup.power_W);
         auto simulating = subRange(progress, 0.1, 0.95);
         AblationOutcome out{ablation::simulateAblation(grid, *source, bioheat, *simulating),
-                            grid.geometry, json::object()};
+                            grid.geometry,
+                            {},
+                            json::object()};
         const ablation::ZoneAxes axes =
             ablation::measureZoneAxes(out.result.ablationZone, grid.geometry, probe.axis());
         float hottest = -1e9f;
@@ -274,6 +305,7 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
                   {"ablated_percent", d.ablated_percent},
                   {"max_temperature_degC", d.maxTemperature_degC}};
           }
+        out.zoneSurface = zoneSurface(out.result.ablationZone, grid.geometry);
         return out;
       });
   if (!outcome) return false;
@@ -302,7 +334,7 @@ void MainWindow::storeAblationResult(const AblationSetup& setup, const AblationO
     Segment segment;
     segment.name = kZoneSegment;
     segment.tissueType = "ablated";
-    segment.colour = {230, 120, 30};
+    segment.colour = kZoneColour;
     zone = labels.addSegment(segment);
   }
   segmentation::BinaryMask everywhere(labels.geometry());
@@ -325,8 +357,13 @@ void MainWindow::storeAblationResult(const AblationSetup& setup, const AblationO
   for (const Plan& p : twin.plans)
     if (p.kind != "ablation") plans.push_back(p);
 
-  document_->apply(std::make_unique<StoreAblationResult>(twin, std::move(labelMaps),
-                                                         std::move(fields), std::move(plans)));
+  std::vector<SurfaceMesh> meshes;
+  for (const SurfaceMesh& m : twin.meshes)
+    if (m.segmentName != kZoneSegment) meshes.push_back(m);
+  if (!outcome.zoneSurface.triangles.empty()) meshes.push_back(outcome.zoneSurface);
+
+  document_->apply(std::make_unique<StoreAblationResult>(
+      twin, std::move(labelMaps), std::move(fields), std::move(plans), std::move(meshes)));
 }
 
 }  // namespace twinplan::ui
