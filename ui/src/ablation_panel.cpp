@@ -72,6 +72,9 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   auto* form = new QFormLayout;
   device_ = new QComboBox;
   device_->setObjectName("ablationDevice");
+  // Long device names must not widen the dock (and narrow the views): they elide instead.
+  device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  device_->setMinimumContentsLength(12);
   for (const ablation::AblationDevice& d : ablation::deviceCatalogue())
     device_->addItem(QString::fromStdString(d.name), QString::fromStdString(d.id));
   form->addRow(tr("Device"), device_);
@@ -111,6 +114,8 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
 
   tumour_ = new QComboBox;
   tumour_->setObjectName("ablationTumour");
+  tumour_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  tumour_->setMinimumContentsLength(12);
   form->addRow(tr("Tumour"), tumour_);
   margin_ = new QDoubleSpinBox;
   margin_->setObjectName("ablationMargin");
