@@ -64,16 +64,39 @@ class AblationPanelTest : public ::testing::Test {
     ASSERT_NE(panel_, nullptr);
   }
 
-  // Tip at the small tumour's centre, entry 80 mm anterior (a straight anterior approach),
-  // placed as a user does: "Place" on the tip, then two clicks in the views.
+  SliceViewport* axial() const {
+    return window_->sliceViewport(rendering::SliceOrientation::Axial);
+  }
+  QPoint widgetPoint(const Vec3& p_lps) const {
+    double x, y;
+    axial()->view().lpsToDisplay(p_lps, x, y);
+    const double ratio = axial()->devicePixelRatioF();
+    return QPoint(int(std::lround(x / ratio)), int(std::lround(axial()->height() - y / ratio)));
+  }
+  double pixelsPerMm() const {
+    double x0, y0, x1, y1;
+    axial()->view().lpsToDisplay(Vec3(0, 0, 0), x0, y0);
+    axial()->view().lpsToDisplay(Vec3(10, 0, 0), x1, y1);
+    return std::abs(x1 - x0) / 10.0 / axial()->devicePixelRatioF();
+  }
+
+  // Tip at the small tumour's centre, entry 60 mm anterior (a straight anterior approach),
+  // placed as a user does: "Place" beside Tip, then two clicks in the axial view.
   void placeProbe() {
     const Vec3 tip = tumour().centre_lps;
-    panel_->findChild<QPushButton*>("placeTip")->click();
+    window_->setCrosshair(tip);
+    QTest::mouseClick(panel_->findChild<QPushButton*>("placeTip"), Qt::LeftButton);
     ASSERT_EQ(panel_->placing(), AblationPanel::Point::Tip);
-    panel_->placePoint(tip);
+    QTest::mouseClick(axial(), Qt::LeftButton, Qt::NoModifier, widgetPoint(tip));
     ASSERT_EQ(panel_->placing(), AblationPanel::Point::Entry);  // the entry comes next
-    panel_->placePoint(tip + Vec3(0.0, -80.0, 0.0));
+    QTest::mouseClick(axial(), Qt::LeftButton, Qt::NoModifier,
+                      widgetPoint(tip + Vec3(0.0, -60.0, 0.0)));
     EXPECT_FALSE(panel_->placing());
+    ASSERT_TRUE(panel_->setup().complete());
+    // A click lands on the slice through the tip, within a screen pixel of where it aimed.
+    const double pixel_mm = 1.0 / pixelsPerMm();
+    EXPECT_LT((*panel_->setup().tip_lps - tip).norm(), pixel_mm + 1e-6);
+    EXPECT_LT((*panel_->setup().entry_lps - (tip + Vec3(0, -60, 0))).norm(), pixel_mm + 1e-6);
     EXPECT_TRUE(panel_->findChild<QPushButton*>("ablationSimulate")->isEnabled());
   }
   AblationSetup shortMicrowave() {
@@ -182,6 +205,23 @@ TEST_F(AblationPanelTest, SimulateStoresZoneFieldsAndPlanAndUndoRemovesThem) {
   EXPECT_EQ(undone.labelMaps.front().layer(0), before.labelMaps.front().layer(0));
 }
 
+TEST_F(AblationPanelTest, TipRingDragsInTheAxialView) {
+  placeProbe();
+  const Vec3 tip = *panel_->setup().tip_lps, entry = *panel_->setup().entry_lps;
+  // Drag the tip's "T" ring about 8 mm to the patient's left (screen right in axial).
+  const QPoint from = widgetPoint(tip);
+  const QPoint target = from + QPoint(int(std::lround(8.0 * pixelsPerMm())), 0);
+  QTest::mousePress(axial(), Qt::LeftButton, Qt::NoModifier, from);
+  QTest::mouseMove(axial(), from + QPoint(3, 0));
+  QTest::mouseMove(axial(), target);
+  QTest::mouseRelease(axial(), Qt::LeftButton, Qt::NoModifier, target);
+  const Vec3 dragged = *panel_->setup().tip_lps;
+  EXPECT_NEAR(dragged.x() - tip.x(), 8.0, 1.5 / pixelsPerMm());
+  EXPECT_NEAR(dragged.y(), tip.y(), 1.5 / pixelsPerMm());
+  EXPECT_NEAR(dragged.z(), tip.z(), 1e-6) << "a drag stays on the slice";
+  EXPECT_EQ(*panel_->setup().entry_lps, entry) << "the entry stays";
+}
+
 TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   placeProbe();
   AblationSetup s = shortMicrowave();
@@ -225,7 +265,7 @@ TEST_F(AblationPanelTest, ResultAndProbeSurviveSaveAndReopen) {
   const AblationSetup& restored = reopened.ablationPanel()->setup();
   EXPECT_EQ(restored.deviceId, "mw-2450mhz-100w");
   ASSERT_TRUE(restored.tip_lps && restored.entry_lps);
-  EXPECT_LT((*restored.tip_lps - tumour().centre_lps).norm(), 1e-9);
+  EXPECT_EQ(restored, s);
   EXPECT_EQ(restored.tumour, tumour().name);
   EXPECT_TRUE(reopened.ablationPanel()->reportText().contains("coverage"));
 }

@@ -18,6 +18,7 @@
 #include "twinplan/segmentation/segment_surface.h"
 #include "twinplan/ui/ablation_panel.h"
 #include "twinplan/ui/background_task.h"
+#include "twinplan/ui/landmark_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 
@@ -226,6 +227,7 @@ void MainWindow::restoreAblation() {
 void MainWindow::showProbe() {
   // The probe as a line from entry to tip, projected on each 2D view, while no measurement is
   // being drawn (the views' pending-point overlay).
+  showLandmarkMarkers();  // with the probe's rings
   if (!pendingPoints_.empty()) return;
   const AblationSetup& s = ablation_->setup();
   std::vector<Vec3> points;
@@ -233,6 +235,37 @@ void MainWindow::showProbe() {
   if (s.tip_lps) points.push_back(*s.tip_lps);
   for (auto* viewport : slices_) {
     viewport->view().setPendingPoints(points, points.size() == 2);
+    viewport->update();
+  }
+}
+
+std::vector<rendering::SliceView::LandmarkMarker> MainWindow::probeMarkers() const {
+  std::vector<rendering::SliceView::LandmarkMarker> markers;
+  if (!ablation_) return markers;  // during construction
+  const AblationSetup& s = ablation_->setup();
+  if (s.tip_lps) markers.push_back({*s.tip_lps, "T"});
+  if (s.entry_lps) markers.push_back({*s.entry_lps, "E"});
+  return markers;
+}
+
+void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final) {
+  AblationSetup s = ablation_->setup();
+  const bool tip = probeMarker == 0 && s.tip_lps;
+  if (!tip && !s.entry_lps) return;
+  (tip ? s.tip_lps : s.entry_lps) = p_lps;
+  if (final) return ablation_->setSetup(std::move(s));  // redraws through setupChanged
+  // While dragging: the rings and the line follow the mouse; the panel takes the point on
+  // release.
+  const ImageVolume* background = backgroundVolume();
+  auto markers = landmarks_->markersOn(background ? background->name : std::string()).markers;
+  if (s.tip_lps) markers.push_back({*s.tip_lps, "T"});
+  if (s.entry_lps) markers.push_back({*s.entry_lps, "E"});
+  std::vector<Vec3> line;
+  if (s.entry_lps) line.push_back(*s.entry_lps);
+  if (s.tip_lps) line.push_back(*s.tip_lps);
+  for (auto* viewport : slices_) {
+    viewport->view().setLandmarks(markers);
+    if (pendingPoints_.empty()) viewport->view().setPendingPoints(line, line.size() == 2);
     viewport->update();
   }
 }

@@ -252,8 +252,12 @@ class MainWindow : public QMainWindow {
   void buildLandmarkDock();
   // Ablation (main_window_ablation.cpp).
   void buildAblationDock();
-  void restoreAblation();   // the panel from the case's ablation plan
-  void showProbe();         // entry -> tip line in the 2D views
+  void restoreAblation();  // the panel from the case's ablation plan
+  void showProbe();        // entry -> tip line and its T/E rings in the 2D views
+  // The probe's tip ("T") and entry ("E") as rings after the landmarks' (so they can be
+  // dragged like landmarks), and a ring of them dragged to `p_lps` (`final`: released).
+  std::vector<rendering::SliceView::LandmarkMarker> probeMarkers() const;
+  void moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final);
   void showFieldOverlay();  // the case's first field washed over the 2D views
   void storeAblationResult(const AblationSetup& setup, const AblationOutcome& outcome);
   void showLandmarkPlacing();  // the placing side's series as background, views in pick mode
