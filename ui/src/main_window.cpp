@@ -20,6 +20,7 @@
 #include "twinplan/core/measurement.h"
 #include "twinplan/rendering/initial_window.h"
 #include "twinplan/rendering/patient_position.h"
+#include "twinplan/ui/ablation_panel.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dicom_browser.h"
 #include "twinplan/ui/help.h"
@@ -581,6 +582,7 @@ void MainWindow::setTool(Tool tool) {
 
 void MainWindow::pickPoint(const SliceViewport& viewport, const Vec3& p_lps) {
   if (landmarks_ && landmarks_->placing()) return landmarks_->placePoint(p_lps);
+  if (ablation_ && ablation_->placing()) return ablation_->placePoint(p_lps);
   if (tool_ == Tool::Navigate) return;
   pendingPoints_.push_back(p_lps);
   if (pendingPoints_.size() < pointsNeeded(tool_)) {

@@ -84,7 +84,10 @@ void MainWindow::buildLandmarkDock() {
             [this](std::size_t marker, const Vec3& p_lps, bool final) {
               const ImageVolume* background = backgroundVolume();
               auto shown = landmarks_->markersOn(background ? background->name : std::string());
-              if (!shown.side || marker >= shown.markers.size()) return;
+              // Rings after the landmarks' are the ablation probe's tip and entry.
+              if (marker >= shown.markers.size())
+                return moveProbeMarker(marker - shown.markers.size(), p_lps, final);
+              if (!shown.side) return;
               if (final)
                 return landmarks_->movePoint(*shown.side, shown.pairOfMarker[marker], p_lps);
               shown.markers[marker].p_lps = p_lps;
@@ -141,7 +144,8 @@ void MainWindow::showLandmarkPlacing() {
 void MainWindow::showLandmarkMarkers() {
   if (!landmarks_) return;  // during construction
   const ImageVolume* background = backgroundVolume();
-  const auto shown = landmarks_->markersOn(background ? background->name : std::string());
+  auto shown = landmarks_->markersOn(background ? background->name : std::string());
+  for (auto& probe : probeMarkers()) shown.markers.push_back(std::move(probe));
   for (auto* viewport : slices_) {
     viewport->view().setLandmarks(shown.markers);
     viewport->update();

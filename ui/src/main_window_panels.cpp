@@ -88,6 +88,7 @@ void MainWindow::buildDocks() {
   buildSegmentDocks();
   buildSeriesDock();
   buildLandmarkDock();
+  buildAblationDock();
 }
 
 void MainWindow::buildDisplayDocks() {

@@ -40,6 +40,9 @@ class SegmentTable;
 class SegmentComparisonPanel;
 class SegmentEditor;
 class LandmarkPanel;
+class AblationPanel;
+struct AblationSetup;
+struct AblationOutcome;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -109,6 +112,23 @@ class MainWindow : public QMainWindow {
   // fixed series' grid through its registration, added to the case as a new series in the fixed
   // series' frame of reference (undoable). False when cancelled; throws twinplan::Error.
   bool resampleRegistered(const std::string& moving);
+  // ---- thermal ablation (main_window_ablation.cpp) ----
+  AblationPanel* ablationPanel() const { return ablation_; }
+  // The simulated box around the probe (ablation/grid_builder.h) and the solver's time step;
+  // the defaults are the ablate job's (engine/src/ablate_job.cpp).
+  struct AblationRunOptions {
+    double boxSize_mm = 100.0, spacing_mm = 1.0, timeStep_s = 5.0;
+  };
+  void setAblationRunOptions(const AblationRunOptions& run) { ablationRun_ = run; }
+  // Runs one probe's full bioheat simulation in the background (progress, Cancel) on the
+  // background series and the case's segments, and stores as one undoable step the maximum-
+  // temperature and damage fields, the zone as the segment "Ablation zone" of the first label
+  // map, and the set-up with its margin report as the case's ablation Plan. False when cancelled
+  // (the case is then unchanged); throws twinplan::Error for a set-up that cannot be simulated.
+  bool simulateAblation(const AblationSetup& setup, const AblationRunOptions& run);
+  bool simulateAblation(const AblationSetup& setup) {
+    return simulateAblation(setup, ablationRun_);
+  }
   // ---- landmarks (main_window_landmarks.cpp) ----
   LandmarkPanel* landmarkPanel() const { return landmarks_; }
   // "Register by landmarks": the rigid transform through the complete pairs of `session`
@@ -230,6 +250,16 @@ class MainWindow : public QMainWindow {
   const io::DicomSeries& dicomSeriesOf(const std::string& volumeName) const;
   // Landmarks (main_window_landmarks.cpp).
   void buildLandmarkDock();
+  // Ablation (main_window_ablation.cpp).
+  void buildAblationDock();
+  void restoreAblation();  // the panel from the case's ablation plan
+  void showProbe();        // entry -> tip line and its T/E rings in the 2D views
+  // The probe's tip ("T") and entry ("E") as rings after the landmarks' (so they can be
+  // dragged like landmarks), and a ring of them dragged to `p_lps` (`final`: released).
+  std::vector<rendering::SliceView::LandmarkMarker> probeMarkers() const;
+  void moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final);
+  void showFieldOverlay();  // the case's first field washed over the 2D views
+  void storeAblationResult(const AblationSetup& setup, const AblationOutcome& outcome);
   void showLandmarkPlacing();  // the placing side's series as background, views in pick mode
   void showLandmarkMarkers();  // the background series' landmarks in the 2D views
   void restoreLandmarks();     // from the case's view state, after the case was replaced
@@ -278,6 +308,8 @@ class MainWindow : public QMainWindow {
   SegmentEditor* editor_ = nullptr;
   int modelRebuilds_ = 0;  // which background rebuild of the edited models is the latest
   LandmarkPanel* landmarks_ = nullptr;
+  AblationPanel* ablation_ = nullptr;
+  AblationRunOptions ablationRun_;
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;
   std::string background_;       // volume name

@@ -1,0 +1,81 @@
+#pragma once
+// The Ablation panel (a dock; issue #17 item 5): one probe's device, power and time, its tip and
+// skin entry placed by clicking in a 2D view, the tumour and margin to cover, and "Simulate",
+// which runs the full bioheat physics in the background (MainWindow::simulateAblation). The
+// panel holds the set-up; the main window stores it with the result as the case's ablation
+// Plan, so it reopens with the case. A live predicted zone needs the fast zone surrogate of
+// the planner (not merged yet): the panel says so and offers only the full run.
+#include <QWidget>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "twinplan/core/case.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+
+namespace twinplan::ui {
+
+// One probe's treatment as the panel sets it up (LPS mm, W, s).
+struct AblationSetup {
+  std::string deviceId;
+  double power_W = 0.0, duration_s = 0.0;
+  std::optional<Vec3> tip_lps, entry_lps;
+  std::string tumour;      // segment name; empty: no coverage report
+  double margin_mm = 5.0;  // ablative margin around the tumour (issue #17 item 3)
+  bool complete() const { return tip_lps && entry_lps; }
+  nlohmann::json toJson() const;
+  // Throws Error(InvalidInput) naming the member that is missing or malformed.
+  static AblationSetup fromJson(const nlohmann::json& json);
+  bool operator==(const AblationSetup&) const = default;
+};
+
+class AblationPanel : public QWidget {
+  Q_OBJECT
+ public:
+  enum class Point { Tip, Entry };
+  explicit AblationPanel(QWidget* parent = nullptr);
+  // Offers the case's segments as the tumour (keeps the chosen one when it is still there).
+  void showCase(const Case& twin);
+  const AblationSetup& setup() const { return setup_; }
+  // Restores a set-up (from the case's plan or a test); an unknown device falls back to the first.
+  void setSetup(AblationSetup setup);
+
+  // Which point a click in a 2D view places, if any.
+  std::optional<Point> placing() const { return placing_; }
+  void setPlacing(std::optional<Point> point);
+  // A point picked in a view while placing; placing then moves on (tip -> entry -> done).
+  void placePoint(const Vec3& p_lps);
+  // The last simulation's margin report (or the reason it failed), as plain text.
+  void showReport(const QString& text);
+  QString reportText() const;
+
+ signals:
+  void placingChanged();
+  void setupChanged();
+  void simulateRequested();
+
+ private:
+  void showDevice();  // limits and published zone of setup_.deviceId
+  void refresh();     // point labels and the Simulate button
+  QComboBox* device_ = nullptr;
+  QLabel* deviceInfo_ = nullptr;
+  QDoubleSpinBox* power_ = nullptr;
+  QDoubleSpinBox* time_ = nullptr;
+  QLabel* tip_ = nullptr;
+  QLabel* entry_ = nullptr;
+  QPushButton* placeTip_ = nullptr;
+  QPushButton* placeEntry_ = nullptr;
+  QComboBox* tumour_ = nullptr;
+  QDoubleSpinBox* margin_ = nullptr;
+  QPushButton* simulate_ = nullptr;
+  QLabel* report_ = nullptr;
+  AblationSetup setup_;
+  std::optional<Point> placing_;
+  bool refreshing_ = false;
+};
+
+}  // namespace twinplan::ui

@@ -1,0 +1,271 @@
+// The Ablation panel: device, power, time, probe points, tumour and margin (ablation_panel.h).
+#include "twinplan/ui/ablation_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "twinplan/ablation/devices.h"
+#include "twinplan/core/error.h"
+
+namespace twinplan::ui {
+namespace {
+
+using nlohmann::json;
+
+json pointJson(const std::optional<Vec3>& p) {
+  return p ? json{p->x(), p->y(), p->z()} : json(nullptr);
+}
+
+std::optional<Vec3> pointFrom(const json& j, const char* name) {
+  if (j.is_null()) return std::nullopt;
+  if (!j.is_array() || j.size() != 3 || !j[0].is_number() || !j[1].is_number() || !j[2].is_number())
+    throw Error(ErrorKind::InvalidInput,
+                std::string("The ablation plan's ") + name +
+                    " is not a point [x, y, z] in LPS mm; place it again in the Ablation panel.",
+                std::string("plans.parameters.") + name);
+  return Vec3(j[0].get<double>(), j[1].get<double>(), j[2].get<double>());
+}
+
+QString pointText(const std::optional<Vec3>& p) {
+  if (!p) return QObject::tr("not placed");
+  return QStringLiteral("%1, %2, %3 mm")
+      .arg(p->x(), 0, 'f', 1)
+      .arg(p->y(), 0, 'f', 1)
+      .arg(p->z(), 0, 'f', 1);
+}
+
+}  // namespace
+
+json AblationSetup::toJson() const {
+  return {{"device", deviceId},
+          {"power_W", power_W},
+          {"duration_s", duration_s},
+          {"tip_lps", pointJson(tip_lps)},
+          {"entry_lps", pointJson(entry_lps)},
+          {"tumour", tumour},
+          {"margin_mm", margin_mm}};
+}
+
+AblationSetup AblationSetup::fromJson(const json& j) {
+  if (!j.is_object() || !j.contains("device") || !j["device"].is_string())
+    throw Error(ErrorKind::InvalidInput,
+                "The ablation plan names no device; choose one in the Ablation panel.",
+                "plans.parameters.device");
+  AblationSetup s;
+  s.deviceId = j["device"].get<std::string>();
+  s.power_W = j.value("power_W", 0.0);
+  s.duration_s = j.value("duration_s", 0.0);
+  s.tip_lps = pointFrom(j.value("tip_lps", json(nullptr)), "tip_lps");
+  s.entry_lps = pointFrom(j.value("entry_lps", json(nullptr)), "entry_lps");
+  s.tumour = j.value("tumour", std::string());
+  s.margin_mm = j.value("margin_mm", 5.0);
+  return s;
+}
+
+AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  auto* form = new QFormLayout;
+  device_ = new QComboBox;
+  device_->setObjectName("ablationDevice");
+  // Long device names must not widen the dock (and narrow the views): they elide instead.
+  device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  device_->setMinimumContentsLength(12);
+  for (const ablation::AblationDevice& d : ablation::deviceCatalogue())
+    device_->addItem(QString::fromStdString(d.name), QString::fromStdString(d.id));
+  form->addRow(tr("Device"), device_);
+  deviceInfo_ = new QLabel;
+  deviceInfo_->setWordWrap(true);
+  deviceInfo_->setObjectName("ablationDeviceInfo");
+  form->addRow(deviceInfo_);
+  power_ = new QDoubleSpinBox;
+  power_->setObjectName("ablationPower");
+  power_->setSuffix(" W");
+  power_->setDecimals(0);
+  form->addRow(tr("Power"), power_);
+  time_ = new QDoubleSpinBox;
+  time_->setObjectName("ablationTime");
+  time_->setSuffix(" s");
+  time_->setDecimals(0);
+  time_->setRange(10.0, 3600.0);  // the ablate job's limit (engine/src/ablate_job.cpp)
+  form->addRow(tr("Time"), time_);
+
+  auto pointRow = [&](const QString& label, QLabel*& value, QPushButton*& button, Point point,
+                      const char* name) {
+    value = new QLabel;
+    button = new QPushButton(tr("Place"));
+    button->setObjectName(name);
+    button->setCheckable(true);
+    button->setToolTip(tr("Then click in a 2D view"));
+    auto* row = new QHBoxLayout;
+    row->addWidget(value, 1);
+    row->addWidget(button);
+    form->addRow(label, row);
+    connect(button, &QPushButton::clicked, this, [this, point](bool on) {
+      setPlacing(on ? std::optional<Point>(point) : std::nullopt);
+    });
+  };
+  pointRow(tr("Tip"), tip_, placeTip_, Point::Tip, "placeTip");
+  pointRow(tr("Entry"), entry_, placeEntry_, Point::Entry, "placeEntry");
+
+  tumour_ = new QComboBox;
+  tumour_->setObjectName("ablationTumour");
+  tumour_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  tumour_->setMinimumContentsLength(12);
+  form->addRow(tr("Tumour"), tumour_);
+  margin_ = new QDoubleSpinBox;
+  margin_->setObjectName("ablationMargin");
+  margin_->setSuffix(" mm");
+  margin_->setDecimals(1);
+  margin_->setRange(0.0, 30.0);  // the ablate job's limit
+  margin_->setValue(5.0);
+  form->addRow(tr("Margin"), margin_);
+  layout->addLayout(form);
+
+  auto* live = new QLabel(
+      tr("Live zone preview: not available yet (it needs the planner's fast zone model). "
+         "Use Simulate for the full physics."));
+  live->setWordWrap(true);
+  live->setObjectName("ablationLiveNote");
+  live->setStyleSheet("color: palette(mid);");
+  layout->addWidget(live);
+  simulate_ = new QPushButton(tr("Simulate"));
+  simulate_->setObjectName("ablationSimulate");
+  layout->addWidget(simulate_);
+  report_ = new QLabel;
+  report_->setObjectName("ablationReport");
+  report_->setWordWrap(true);
+  report_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(report_);
+  layout->addStretch(1);
+
+  connect(device_, &QComboBox::currentIndexChanged, this, [this](int) {
+    if (refreshing_) return;
+    const auto& d = ablation::findDevice(device_->currentData().toString().toStdString());
+    setup_.deviceId = d.id;
+    setup_.power_W = d.power_W;  // a new device starts at its own default setting
+    setup_.duration_s = d.duration_s;
+    showDevice();
+    emit setupChanged();
+  });
+  connect(power_, &QDoubleSpinBox::valueChanged, this, [this](double w) {
+    if (refreshing_) return;
+    setup_.power_W = w;
+    emit setupChanged();
+  });
+  connect(time_, &QDoubleSpinBox::valueChanged, this, [this](double s) {
+    if (refreshing_) return;
+    setup_.duration_s = s;
+    emit setupChanged();
+  });
+  connect(tumour_, &QComboBox::currentIndexChanged, this, [this](int) {
+    if (refreshing_) return;
+    setup_.tumour = tumour_->currentData().toString().toStdString();
+    emit setupChanged();
+  });
+  connect(margin_, &QDoubleSpinBox::valueChanged, this, [this](double mm) {
+    if (refreshing_) return;
+    setup_.margin_mm = mm;
+    emit setupChanged();
+  });
+  connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
+
+  const auto& first = ablation::deviceCatalogue().front();
+  setup_.deviceId = first.id;
+  setup_.power_W = first.power_W;
+  setup_.duration_s = first.duration_s;
+  showDevice();
+}
+
+void AblationPanel::showDevice() {
+  refreshing_ = true;
+  const auto& d = ablation::findDevice(setup_.deviceId);
+  device_->setCurrentIndex(device_->findData(QString::fromStdString(d.id)));
+  // The generator's maximum bounds the power (the ablate job refuses more).
+  power_->setRange(1.0, d.maxPower_W > 0.0 ? d.maxPower_W : 1000.0);
+  power_->setValue(setup_.power_W);
+  time_->setValue(setup_.duration_s);
+  margin_->setValue(setup_.margin_mm);
+  deviceInfo_->setText(tr("%1, default %2 W for %3 min. Published zone %4 x %5 mm (%6; %7).")
+                           .arg(QString::fromUtf8(ablation::toString(d.type)))
+                           .arg(d.power_W)
+                           .arg(d.duration_s / 60.0)
+                           .arg(d.publishedZone.longAxis_mm)
+                           .arg(d.publishedZone.shortAxis_mm)
+                           .arg(QString::fromStdString(d.publishedZone.tissue))
+                           .arg(QString::fromStdString(d.publishedZone.setting)));
+  refreshing_ = false;
+  refresh();
+}
+
+void AblationPanel::showCase(const Case& twin) {
+  refreshing_ = true;
+  tumour_->clear();
+  tumour_->addItem(tr("(none)"), QString());
+  for (const LabelMap& labels : twin.labelMaps)
+    for (const Segment& s : labels.segments())
+      if (s.name != "Ablation zone")
+        tumour_->addItem(QString::fromStdString(s.name), QString::fromStdString(s.name));
+  const int index = tumour_->findData(QString::fromStdString(setup_.tumour));
+  tumour_->setCurrentIndex(std::max(index, 0));
+  setup_.tumour = tumour_->currentData().toString().toStdString();
+  refreshing_ = false;
+}
+
+void AblationPanel::setSetup(AblationSetup setup) {
+  bool known = false;
+  for (const auto& d : ablation::deviceCatalogue()) known = known || d.id == setup.deviceId;
+  if (!known) {
+    const auto& first = ablation::deviceCatalogue().front();
+    setup.deviceId = first.id;
+    setup.power_W = first.power_W;
+    setup.duration_s = first.duration_s;
+  }
+  setup_ = std::move(setup);
+  showDevice();
+  refreshing_ = true;
+  const int index = tumour_->findData(QString::fromStdString(setup_.tumour));
+  if (index >= 0) tumour_->setCurrentIndex(index);
+  refreshing_ = false;
+  refresh();
+  emit setupChanged();
+}
+
+void AblationPanel::setPlacing(std::optional<Point> point) {
+  if (placing_ == point) return refresh();
+  placing_ = point;
+  refresh();
+  emit placingChanged();
+}
+
+void AblationPanel::placePoint(const Vec3& p_lps) {
+  if (!placing_) return;
+  if (*placing_ == Point::Tip) {
+    setup_.tip_lps = p_lps;
+    // The entry comes next unless it is already placed.
+    setPlacing(setup_.entry_lps ? std::nullopt : std::optional<Point>(Point::Entry));
+  } else {
+    setup_.entry_lps = p_lps;
+    setPlacing(std::nullopt);
+  }
+  refresh();
+  emit setupChanged();
+}
+
+void AblationPanel::refresh() {
+  tip_->setText(pointText(setup_.tip_lps));
+  entry_->setText(pointText(setup_.entry_lps));
+  placeTip_->setChecked(placing_ == Point::Tip);
+  placeEntry_->setChecked(placing_ == Point::Entry);
+  simulate_->setEnabled(setup_.complete());
+  simulate_->setToolTip(setup_.complete() ? QString() : tr("Place the tip and the entry first"));
+}
+
+void AblationPanel::showReport(const QString& text) { report_->setText(text); }
+QString AblationPanel::reportText() const { return report_->text(); }
+
+}  // namespace twinplan::ui
