@@ -54,7 +54,32 @@ std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoeffic
 struct RunningFields {
   ThermalState state;
   std::vector<float> maximum_degC, cem43_min;
+  // Latent heat each voxel's water still absorbs before it has boiled off (J/m3); empty
+  // without vaporisation.
+  std::vector<float> latentHeatLeft_J_m3;
 };
+
+// The latent heat of each tissue's water per volume (J/m3): rho * water content * L.
+std::vector<double> latentHeatPerVolume(const AblationGrid& grid, const BioheatParameters& p) {
+  std::vector<double> latent;
+  for (const TissueProperties& t : grid.tissues)
+    latent.push_back(p.waterVaporisation && !t.isBlood
+                         ? t.density_kg_m3 * t.waterContent_kg_kg * p.latentHeatOfWater_J_kg
+                         : 0.0);
+  return latent;
+}
+
+// The enthalpy correction of one voxel's step (bioheat.h, waterVaporisation): the sensible
+// heat the step put above the vaporisation temperature goes into the water's latent heat
+// first; what is left raises the temperature. Returns the corrected end temperature.
+double absorbLatentHeat(double end_degC, double vaporisation_degC,
+                        double heatCapacityPerVolume_J_m3K, float& latentLeft_J_m3) {
+  if (end_degC <= vaporisation_degC || latentLeft_J_m3 <= 0.0f) return end_degC;
+  const double excess_J_m3 = heatCapacityPerVolume_J_m3K * (end_degC - vaporisation_degC);
+  const double absorbed_J_m3 = std::min(excess_J_m3, double(latentLeft_J_m3));
+  latentLeft_J_m3 = static_cast<float>(double(latentLeft_J_m3) - absorbed_J_m3);
+  return vaporisation_degC + (excess_J_m3 - absorbed_J_m3) / heatCapacityPerVolume_J_m3K;
+}
 
 bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
   return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
@@ -87,8 +112,12 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
           const std::size_t n =
               std::size_t((i - box.lo[0]) +
                           box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-          const double start = f.state.temperature_degC[v], end = arterial + deviation[n];
           const TissueCoefficients& t = tissues[grid.tissue[v]];
+          const double start = f.state.temperature_degC[v];
+          double end = arterial + deviation[n];
+          if (!f.latentHeatLeft_J_m3.empty())
+            end = absorbLatentHeat(end, p.vaporisationTemperature_degC,
+                                   t.heatCapacityPerVolume_J_m3K, f.latentHeatLeft_J_m3[v]);
           f.state.damage[v] += static_cast<float>(arrheniusIncrement(
               t.arrheniusFactor_per_s, t.activationEnergy_J_mol, start, end, step_s));
           f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
@@ -96,6 +125,20 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
           f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
         }
   });
+}
+
+// The fraction of each voxel's water boiled off: 1 - latent heat left / latent heat at start
+// (0 where the tissue holds no water or vaporisation is off).
+std::vector<float> vaporisedFraction(const AblationGrid& grid,
+                                     const std::vector<double>& latent_J_m3,
+                                     const std::vector<float>& latentLeft_J_m3) {
+  std::vector<float> fraction(grid.geometry.voxelCount(), 0.0f);
+  if (latentLeft_J_m3.empty()) return fraction;
+  for (std::size_t v = 0; v < fraction.size(); ++v) {
+    const double initial = latent_J_m3[grid.tissue[v]];
+    if (initial > 0.0) fraction[v] = static_cast<float>(1.0 - latentLeft_J_m3[v] / initial);
+  }
+  return fraction;
 }
 
 // Trilinear interpolation of the temperature at p_lps (inside the grid, checked by validate).
@@ -184,6 +227,12 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   state.damage.assign(g.voxelCount(), 0.0f);
   fields.maximum_degC.assign(g.voxelCount(), arterial);
   fields.cem43_min.assign(g.voxelCount(), 0.0f);
+  const std::vector<double> latent_J_m3 = latentHeatPerVolume(grid, p);
+  if (p.waterVaporisation) {
+    fields.latentHeatLeft_J_m3.resize(g.voxelCount());
+    for (std::size_t v = 0; v < g.voxelCount(); ++v)
+      fields.latentHeatLeft_J_m3[v] = static_cast<float>(latent_J_m3[grid.tissue[v]]);
+  }
   AblationResult result;
   for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
   const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
@@ -214,6 +263,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   result.damage = field(g, "Arrhenius damage (Omega)", "damage", units::kDimensionless,
                         std::move(state.damage));
   result.cem43 = field(g, "CEM43", "thermal dose", "min", std::move(fields.cem43_min));
+  result.vaporisedWater = field(g, "Vaporised water", "water fraction", units::kDimensionless,
+                                vaporisedFraction(grid, latent_J_m3, fields.latentHeatLeft_J_m3));
   result.ablationZone = ablationZone(result, p);
   result.zoneVolume_ml = zoneVolume_ml(result.ablationZone, g);
   result.zoneAxes = measureZoneAxes(result.ablationZone, g);
