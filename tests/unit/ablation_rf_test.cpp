@@ -222,6 +222,36 @@ TEST(AblationRfSource, TheWarmStartedPotentialIsSolvedOnlyWhenTemperatureMoves) 
   EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
 }
 
+TEST(AblationRfSource, ResolvesWhenConductivityWhereTheCurrentHeatsMovesOnePercent) {
+  // resolveConductanceChange (1 %): the SAR-weighted mean |dsigma / sigma|. Liver's sigma rises
+  // 1.5 %/K, so warming all tissue by 0.5 K moves it 0.75 % (no solve) and by 1 K 1.5 % (a
+  // solve); a corner 30 mm from the electrode at 90 degC (+80 % there) carries almost no
+  // current and does not count.
+  CooledElectrodeInLiver setup;
+  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
+  settings.control = PowerControl::ConstantPower;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  std::vector<float> power;
+  ThermalState state = setup.bodyTemperature(0.0);
+  source.depositedPower(setup.grid, state, 1.0, power);
+  ASSERT_EQ(source.potentialSolves(), 1);
+  const ImageGeometry& g = setup.grid.geometry;
+  for (std::int64_t k = 1; k < 6; ++k)
+    for (std::int64_t j = 1; j < 6; ++j)
+      for (std::int64_t i = 1; i < 6; ++i) state.temperature_degC[g.linearIndex(i, j, k)] = 90.0f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 1);
+  state = setup.bodyTemperature(2.0);
+  for (float& t : state.temperature_degC) t = 37.5f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 1);
+  for (float& t : state.temperature_degC) t = 38.0f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 2);
+  // Between solves the set power is still delivered exactly.
+  EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
+}
+
 TEST(AblationRfSource, ConductivityCollapsesAboveOneHundredDegrees) {
   const TissueProperties liver = testLiver();
   const RfSettings settings;
