@@ -252,6 +252,41 @@ TEST(AblationRfSource, ResolvesWhenConductivityWhereTheCurrentHeatsMovesOnePerce
   EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
 }
 
+TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {
+  // With the solver's latent heat in the state, a voxel's power over a step is capped at
+  // (rho c (105 - T) + latent heat left) / dt; dry tissue above 105 degC gets none. The source
+  // reports the power it really deposited.
+  CooledElectrodeInLiver setup;
+  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
+  settings.control = PowerControl::ConstantPower;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  const TissueProperties liver = testLiver();
+  const double rhoC = liver.density_kg_m3 * liver.heatCapacity_J_kgK;
+  const double latent_J_m3 = liver.density_kg_m3 * liver.waterContent_kg_kg * 2.257e6;
+  ThermalState state = setup.bodyTemperature(0.0);
+  state.latentHeatLeft_J_m3.assign(state.temperature_degC.size(), float(latent_J_m3));
+  std::vector<float> power;
+  const double step_s = 5.0;
+  source.depositedPower(setup.grid, state, step_s, power);
+  const double cap_W_m3 = (rhoC * (105.0 - 37.0) + latent_J_m3) / step_s;  // 4.2e8 W/m3
+  const float hottest = *std::max_element(power.begin(), power.end());
+  EXPECT_LE(hottest, float(cap_W_m3) * 1.000001f);
+  EXPECT_GE(hottest, float(cap_W_m3) * 0.999999f);  // 200 W does reach it at the edges
+  EXPECT_LT(source.deliveredPower_W(), settings.power_W);
+  EXPECT_NEAR(integral_W(setup.grid, power), source.deliveredPower_W(), 1e-3);
+  // The voxels that were capped, now dry and at 110 degC, take no power at all.
+  std::vector<std::size_t> capped;
+  for (std::size_t v = 0; v < power.size(); ++v)
+    if (power[v] >= float(cap_W_m3) * 0.999999f) capped.push_back(v);
+  ASSERT_FALSE(capped.empty());
+  for (std::size_t v : capped) {
+    state.temperature_degC[v] = 110.0f;
+    state.latentHeatLeft_J_m3[v] = 0.0f;
+  }
+  source.depositedPower(setup.grid, state, step_s, power);
+  for (std::size_t v : capped) EXPECT_EQ(power[v], 0.0f);
+}
+
 TEST(AblationRfSource, ConductivityCollapsesAboveOneHundredDegrees) {
   const TissueProperties liver = testLiver();
   const RfSettings settings;

@@ -54,9 +54,6 @@ std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoeffic
 struct RunningFields {
   ThermalState state;
   std::vector<float> maximum_degC, cem43_min;
-  // Latent heat each voxel's water still absorbs before it has boiled off (J/m3); empty
-  // without vaporisation.
-  std::vector<float> latentHeatLeft_J_m3;
 };
 
 // The latent heat of each tissue's water per volume (J/m3): rho * water content * L.
@@ -115,9 +112,9 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
           const TissueCoefficients& t = tissues[grid.tissue[v]];
           const double start = f.state.temperature_degC[v];
           double end = arterial + deviation[n];
-          if (!f.latentHeatLeft_J_m3.empty())
+          if (!f.state.latentHeatLeft_J_m3.empty())
             end = absorbLatentHeat(end, p.vaporisationTemperature_degC,
-                                   t.heatCapacityPerVolume_J_m3K, f.latentHeatLeft_J_m3[v]);
+                                   t.heatCapacityPerVolume_J_m3K, f.state.latentHeatLeft_J_m3[v]);
           f.state.damage[v] += static_cast<float>(arrheniusIncrement(
               t.arrheniusFactor_per_s, t.activationEnergy_J_mol, start, end, step_s));
           f.cem43_min[v] += static_cast<float>(cem43Increment_min(start, end, step_s));
@@ -229,9 +226,9 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   fields.cem43_min.assign(g.voxelCount(), 0.0f);
   const std::vector<double> latent_J_m3 = latentHeatPerVolume(grid, p);
   if (p.waterVaporisation) {
-    fields.latentHeatLeft_J_m3.resize(g.voxelCount());
+    state.latentHeatLeft_J_m3.resize(g.voxelCount());
     for (std::size_t v = 0; v < g.voxelCount(); ++v)
-      fields.latentHeatLeft_J_m3[v] = static_cast<float>(latent_J_m3[grid.tissue[v]]);
+      state.latentHeatLeft_J_m3[v] = static_cast<float>(latent_J_m3[grid.tissue[v]]);
   }
   AblationResult result;
   for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
@@ -264,7 +261,7 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         std::move(state.damage));
   result.cem43 = field(g, "CEM43", "thermal dose", "min", std::move(fields.cem43_min));
   result.vaporisedWater = field(g, "Vaporised water", "water fraction", units::kDimensionless,
-                                vaporisedFraction(grid, latent_J_m3, fields.latentHeatLeft_J_m3));
+                                vaporisedFraction(grid, latent_J_m3, state.latentHeatLeft_J_m3));
   result.ablationZone = ablationZone(result, p);
   result.zoneVolume_ml = zoneVolume_ml(result.ablationZone, g);
   result.zoneAxes = measureZoneAxes(result.ablationZone, g);

@@ -145,6 +145,15 @@ class RfSource : public HeatSource {
   // RfSettings::resolveConductanceChange's measure of sigma against the last solve's.
   double weightedConductivityChange(std::span<const float> sigma_S_m) const;
   void solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
+  // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
+  // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
+  // so without this the SAR at the electrode's edges (~1e10 W/m3 on 1 mm voxels) heats dry
+  // tissue to ~1000 degC within one 5 s step. Caps power_W_m3 there (only when the solver
+  // models vaporisation) and returns the power removed (W).
+  double limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
+                             std::span<const float> temperature_degC, double step_s,
+                             std::vector<float>& power_W_m3) const;
   double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
                      double controlled_degC);
   double hottestNextToElectrode(std::span<const float> temperature_degC) const;
