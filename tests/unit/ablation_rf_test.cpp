@@ -222,6 +222,71 @@ TEST(AblationRfSource, TheWarmStartedPotentialIsSolvedOnlyWhenTemperatureMoves) 
   EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
 }
 
+TEST(AblationRfSource, ResolvesWhenConductivityWhereTheCurrentHeatsMovesOnePercent) {
+  // resolveConductanceChange (1 %): the SAR-weighted mean |dsigma / sigma|. Liver's sigma rises
+  // 1.5 %/K, so warming all tissue by 0.5 K moves it 0.75 % (no solve) and by 1 K 1.5 % (a
+  // solve); a corner 30 mm from the electrode at 90 degC (+80 % there) carries almost no
+  // current and does not count.
+  CooledElectrodeInLiver setup;
+  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
+  settings.control = PowerControl::ConstantPower;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  std::vector<float> power;
+  ThermalState state = setup.bodyTemperature(0.0);
+  source.depositedPower(setup.grid, state, 1.0, power);
+  ASSERT_EQ(source.potentialSolves(), 1);
+  const ImageGeometry& g = setup.grid.geometry;
+  for (std::int64_t k = 1; k < 6; ++k)
+    for (std::int64_t j = 1; j < 6; ++j)
+      for (std::int64_t i = 1; i < 6; ++i) state.temperature_degC[g.linearIndex(i, j, k)] = 90.0f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 1);
+  state = setup.bodyTemperature(2.0);
+  for (float& t : state.temperature_degC) t = 37.5f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 1);
+  for (float& t : state.temperature_degC) t = 38.0f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.potentialSolves(), 2);
+  // Between solves the set power is still delivered exactly.
+  EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
+}
+
+TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {
+  // With the solver's latent heat in the state, a voxel's power over a step is capped at
+  // (rho c (105 - T) + latent heat left) / dt; dry tissue above 105 degC gets none. The source
+  // reports the power it really deposited.
+  CooledElectrodeInLiver setup;
+  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
+  settings.control = PowerControl::ConstantPower;
+  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  const TissueProperties liver = testLiver();
+  const double rhoC = liver.density_kg_m3 * liver.heatCapacity_J_kgK;
+  const double latent_J_m3 = liver.density_kg_m3 * liver.waterContent_kg_kg * 2.257e6;
+  ThermalState state = setup.bodyTemperature(0.0);
+  state.latentHeatLeft_J_m3.assign(state.temperature_degC.size(), float(latent_J_m3));
+  std::vector<float> power;
+  const double step_s = 5.0;
+  source.depositedPower(setup.grid, state, step_s, power);
+  const double cap_W_m3 = (rhoC * (105.0 - 37.0) + latent_J_m3) / step_s;  // 4.2e8 W/m3
+  const float hottest = *std::max_element(power.begin(), power.end());
+  EXPECT_LE(hottest, float(cap_W_m3) * 1.000001f);
+  EXPECT_GE(hottest, float(cap_W_m3) * 0.999999f);  // 200 W does reach it at the edges
+  EXPECT_LT(source.deliveredPower_W(), settings.power_W);
+  EXPECT_NEAR(integral_W(setup.grid, power), source.deliveredPower_W(), 1e-3);
+  // The voxels that were capped, now dry and at 110 degC, take no power at all.
+  std::vector<std::size_t> capped;
+  for (std::size_t v = 0; v < power.size(); ++v)
+    if (power[v] >= float(cap_W_m3) * 0.999999f) capped.push_back(v);
+  ASSERT_FALSE(capped.empty());
+  for (std::size_t v : capped) {
+    state.temperature_degC[v] = 110.0f;
+    state.latentHeatLeft_J_m3[v] = 0.0f;
+  }
+  source.depositedPower(setup.grid, state, step_s, power);
+  for (std::size_t v : capped) EXPECT_EQ(power[v], 0.0f);
+}
+
 TEST(AblationRfSource, ConductivityCollapsesAboveOneHundredDegrees) {
   const TissueProperties liver = testLiver();
   const RfSettings settings;

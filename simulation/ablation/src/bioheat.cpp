@@ -58,6 +58,28 @@ struct RunningFields {
   std::vector<float> lastChange_K;  // over the last step, 0 outside its box
 };
 
+// The latent heat of each tissue's water per volume (J/m3): rho * water content * L.
+std::vector<double> latentHeatPerVolume(const AblationGrid& grid, const BioheatParameters& p) {
+  std::vector<double> latent;
+  for (const TissueProperties& t : grid.tissues)
+    latent.push_back(p.waterVaporisation && !t.isBlood
+                         ? t.density_kg_m3 * t.waterContent_kg_kg * p.latentHeatOfWater_J_kg
+                         : 0.0);
+  return latent;
+}
+
+// The enthalpy correction of one voxel's step (bioheat.h, waterVaporisation): the sensible
+// heat the step put above the vaporisation temperature goes into the water's latent heat
+// first; what is left raises the temperature. Returns the corrected end temperature.
+double absorbLatentHeat(double end_degC, double vaporisation_degC,
+                        double heatCapacityPerVolume_J_m3K, float& latentLeft_J_m3) {
+  if (end_degC <= vaporisation_degC || latentLeft_J_m3 <= 0.0f) return end_degC;
+  const double excess_J_m3 = heatCapacityPerVolume_J_m3K * (end_degC - vaporisation_degC);
+  const double absorbed_J_m3 = std::min(excess_J_m3, double(latentLeft_J_m3));
+  latentLeft_J_m3 = static_cast<float>(double(latentLeft_J_m3) - absorbed_J_m3);
+  return vaporisation_degC + (excess_J_m3 - absorbed_J_m3) / heatCapacityPerVolume_J_m3K;
+}
+
 bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
   return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
          k < box.hi[2];
@@ -87,7 +109,12 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
   };
   // Voxel v, local n in the box: the new temperature, and the step's damage at its mean.
   auto advance = [&](std::size_t v, std::size_t n) {
-    const double start = f.state.temperature_degC[v], end = arterial + deviation[n];
+    const double start = f.state.temperature_degC[v];
+    double end = arterial + deviation[n];
+    if (!f.state.latentHeatLeft_J_m3.empty())
+      end = absorbLatentHeat(end, p.vaporisationTemperature_degC,
+                             tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K,
+                             f.state.latentHeatLeft_J_m3[v]);
     f.lastChange_K[v] = static_cast<float>(end - start);
     f.state.temperature_degC[v] = static_cast<float>(end);
     f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
@@ -127,6 +154,20 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
           rest(v0 + hi, nx - hi);
         }
       });
+}
+
+// The fraction of each voxel's water boiled off: 1 - latent heat left / latent heat at start
+// (0 where the tissue holds no water or vaporisation is off).
+std::vector<float> vaporisedFraction(const AblationGrid& grid,
+                                     const std::vector<double>& latent_J_m3,
+                                     const std::vector<float>& latentLeft_J_m3) {
+  std::vector<float> fraction(grid.geometry.voxelCount(), 0.0f);
+  if (latentLeft_J_m3.empty()) return fraction;
+  for (std::size_t v = 0; v < fraction.size(); ++v) {
+    const double initial = latent_J_m3[grid.tissue[v]];
+    if (initial > 0.0) fraction[v] = static_cast<float>(1.0 - latentLeft_J_m3[v] / initial);
+  }
+  return fraction;
 }
 
 // Trilinear interpolation of the temperature at p_lps (inside the grid, checked by validate).
@@ -224,6 +265,12 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   fields.maximum_degC.assign(g.voxelCount(), arterial);
   fields.cem43_min.assign(g.voxelCount(), 0.0f);
   fields.lastChange_K.assign(g.voxelCount(), 0.0f);
+  const std::vector<double> latent_J_m3 = latentHeatPerVolume(grid, p);
+  if (p.waterVaporisation) {
+    state.latentHeatLeft_J_m3.resize(g.voxelCount());
+    for (std::size_t v = 0; v < g.voxelCount(); ++v)
+      state.latentHeatLeft_J_m3[v] = static_cast<float>(latent_J_m3[grid.tissue[v]]);
+  }
   AblationResult result;
   for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
   const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
@@ -263,6 +310,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   result.damage = field(g, "Arrhenius damage (Omega)", "damage", units::kDimensionless,
                         std::move(state.damage));
   result.cem43 = field(g, "CEM43", "thermal dose", "min", std::move(fields.cem43_min));
+  result.vaporisedWater = field(g, "Vaporised water", "water fraction", units::kDimensionless,
+                                vaporisedFraction(grid, latent_J_m3, state.latentHeatLeft_J_m3));
   result.ablationZone = ablationZone(result, p);
   result.zoneVolume_ml = zoneVolume_ml(result.ablationZone, g);
   result.zoneAxes = measureZoneAxes(result.ablationZone, g);

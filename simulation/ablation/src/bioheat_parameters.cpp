@@ -55,12 +55,15 @@ void requireTissuesUsable(const AblationGrid& grid) {
     const std::string context = "tissue '" + t.id + "'";
     if (!(t.density_kg_m3 > 0.0 && t.heatCapacity_J_kgK > 0.0 && t.thermalConductivity_W_mK > 0.0 &&
           t.perfusion_per_s >= 0.0 && t.arrheniusFrequencyFactor_per_s > 0.0 &&
-          t.arrheniusActivationEnergy_J_mol > 0.0))
-      throw Error(ErrorKind::InvalidInput,
-                  "Tissue '" + t.id +
-                      "' needs a positive density, heat capacity, thermal conductivity and "
-                      "Arrhenius A and Ea, and a non-negative perfusion.",
-                  context);
+          t.arrheniusActivationEnergy_J_mol > 0.0 && t.waterContent_kg_kg >= 0.0 &&
+          t.waterContent_kg_kg <= 1.0))
+      throw Error(
+          ErrorKind::InvalidInput,
+          "Tissue '" + t.id +
+              "' needs a positive density, heat capacity, thermal conductivity and "
+              "Arrhenius A and Ea, a non-negative perfusion and a water content between 0 and "
+              "1 kg/kg.",
+          context);
   }
 }
 
@@ -83,6 +86,9 @@ void BioheatParameters::validate() const {
   requirePositive(vesselHeatedLength_mm, "vesselHeatedLength_mm", "heated vessel length (mm)");
   if (picardPasses < 1 || picardPasses > 5)
     throw Error(ErrorKind::InvalidInput, "Picard passes per step must be 1 to 5.", "picardPasses");
+  requirePositive(vaporisationTemperature_degC, "vaporisationTemperature_degC",
+                  "vaporisation temperature (degC)");
+  requirePositive(latentHeatOfWater_J_kg, "latentHeatOfWater_J_kg", "latent heat of water (J/kg)");
   requirePositive(damageThreshold, "damageThreshold", "damage threshold (Omega)");
   requirePositive(maximumTemperatureThreshold_degC, "maximumTemperatureThreshold_degC",
                   "temperature threshold (degC)");

@@ -335,8 +335,8 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                              electrodeNeighbours_.end());
 }
 
-void RfSource::solveUnitPotential(const AblationGrid& grid,
-                                  std::span<const float> temperature_degC) {
+std::vector<float> RfSource::conductivities(const AblationGrid& grid,
+                                            std::span<const float> temperature_degC) const {
   const std::size_t n = grid.geometry.voxelCount();
   std::vector<float> sigma(n);
   parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
@@ -347,12 +347,40 @@ void RfSource::solveUnitPotential(const AblationGrid& grid,
   // The metal of the active part conducts; the insulated shaft does not.
   for (std::size_t v : voxels_.active) sigma[v] = 1e6f;
   for (std::size_t v : voxels_.shaft) sigma[v] = float(settings_.insulatorConductivity_S_m);
+  return sigma;
+}
+
+double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) const {
+  struct Sums {
+    double weighted = 0.0, weights = 0.0;
+  };
+  const Sums sums = parallel::parallelReduce(
+      IndexRange{0, sigma_S_m.size()}, 1 << 16, Sums{},
+      [&](IndexRange r) {
+        Sums s;
+        for (std::size_t v = r.begin; v < r.end; ++v) {
+          const double q = unitHeating_W_m3_[v];
+          if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) continue;
+          s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
+          s.weights += q;
+        }
+        return s;
+      },
+      [](Sums a, const Sums& b) {
+        a.weighted += b.weighted;
+        a.weights += b.weights;
+        return a;
+      });
+  return sums.weights > 0.0 ? sums.weighted / sums.weights : 0.0;
+}
+
+void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma) {
   PotentialSolution solution =
       solvePotential(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver);
   unitHeating_W_m3_ = jouleHeating(grid.geometry, sigma, roles_, solution.potential_V);
   unitPotential_V_ = std::move(solution.potential_V);
   unitPower_W_ = solution.power_W;
-  solvedAt_degC_.assign(temperature_degC.begin(), temperature_degC.end());
+  solvedSigma_S_m_ = std::move(sigma);
   ++potentialSolves_;
   potentialIterations_ += solution.iterations;
   if (!(unitPower_W_ > 0.0)) {
@@ -400,6 +428,32 @@ double RfSource::decidePower(const ThermalState& state, double step_s, double im
   return 0.0;
 }
 
+double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
+                                     std::span<const float> temperature_degC, double step_s,
+                                     std::vector<float>& power_W_m3) const {
+  const double h_m = grid.voxelSize_m();
+  const double voxel_m3 = h_m * h_m * h_m;
+  return parallel::parallelReduce(
+      IndexRange{0, power_W_m3.size()}, 1 << 16, 0.0,
+      [&](IndexRange r) {
+        double removed_W = 0.0;
+        for (std::size_t v = r.begin; v < r.end; ++v) {
+          if (roles_[v] != NodeRole::Tissue || power_W_m3[v] <= 0.0f) continue;
+          const TissueProperties& t = grid.tissueAt(v);
+          const double sensible_J_m3 =
+              t.density_kg_m3 * t.heatCapacity_J_kgK *
+              std::max(0.0, settings_.vaporisationEnd_degC - double(temperature_degC[v]));
+          const double limit_W_m3 = (sensible_J_m3 + double(state.latentHeatLeft_J_m3[v])) / step_s;
+          if (power_W_m3[v] > limit_W_m3) {
+            removed_W += (power_W_m3[v] - limit_W_m3) * voxel_m3;
+            power_W_m3[v] = float(limit_W_m3);
+          }
+        }
+        return removed_W;
+      },
+      [](double a, double b) { return a + b; });
+}
+
 void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                               std::vector<float>& power_W_m3) {
   const std::size_t n = grid.geometry.voxelCount();
@@ -409,20 +463,10 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
     body.assign(n, float(kBodyTemperature_degC));
     temperature = body;
   }
-  bool resolve = solvedAt_degC_.size() != n;
-  if (!resolve) {
-    const float limit = float(settings_.resolveTemperatureChange_degC);
-    resolve = parallel::parallelReduce(
-        IndexRange{0, n}, 1 << 16, false,
-        [&](IndexRange r) {
-          for (std::size_t v = r.begin; v < r.end; ++v) {
-            if (std::abs(temperature[v] - solvedAt_degC_[v]) > limit) return true;
-          }
-          return false;
-        },
-        [](bool a, bool b) { return a || b; });
-  }
-  if (resolve) solveUnitPotential(grid, temperature);
+  std::vector<float> sigma = conductivities(grid, temperature);
+  if (solvedSigma_S_m_.size() != n ||
+      weightedConductivityChange(sigma) > settings_.resolveConductanceChange)
+    solveUnitPotential(grid, std::move(sigma));
 
   // The equation is linear in V: at voltage V0 the power is V0^2 times the unit power, so the
   // impedance V0^2 / P is 1 / unitPower.
@@ -437,6 +481,8 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
       power_W_m3[v] = float(unitHeating_W_m3_[v] * scale);
   });
   deliveredPower_W_ = power_W;
+  if (!state.latentHeatLeft_J_m3.empty())
+    deliveredPower_W_ -= limitToDryingEnergy(grid, state, temperature, step_s, power_W_m3);
   log_.push_back({state.time_s, power_W, impedance_ohm, std::sqrt(power_W * impedance_ohm),
                   controlled_degC, power_W > 0.0});
 }

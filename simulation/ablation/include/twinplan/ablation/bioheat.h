@@ -48,6 +48,21 @@ struct BioheatParameters {
 
   PerfusionShutdown perfusionShutdown = PerfusionShutdown::AtOmegaOne;
 
+  // Water vaporisation (issue #17): tissue that reaches vaporisationTemperature_degC absorbs
+  // the latent heat of its water, rho * waterContent * L per volume, before its temperature
+  // rises further, so it stays at 100 degC until that water has boiled off (the enthalpy
+  // formulation of Abraham & Sparrow, Int J Heat Mass Transfer 2007;50:2537-2544). Solved by
+  // the source-based enthalpy correction after each backward-Euler step (Voller & Swaminathan,
+  // Numer Heat Transfer B 1991;19:175-189): the step's energy above the vaporisation
+  // temperature goes into latent heat first. The correction only removes sensible heat, so it
+  // is stable at any step. The vapour leaves the tissue: no condensation on cooling.
+  bool waterVaporisation = true;
+  // 100 degC: boiling point of water at 1 atm (IAPWS-IF97).
+  double vaporisationTemperature_degC = 100.0;
+  // Latent heat of vaporisation of water at 100 degC, 2.257e6 J/kg (IAPWS-IF97 steam tables;
+  // the value Abraham & Sparrow 2007 use).
+  double latentHeatOfWater_J_kg = 2.257e6;
+
   // Picard passes per step for the temperature-dependent conductivity and perfusion: 1 lags
   // them at the step's start temperature; 2 re-evaluates them at the first pass's result.
   int picardPasses = 1;
@@ -94,6 +109,7 @@ struct AblationResult {
   ScalarField maximumTemperature;  // degC, over the treatment
   ScalarField damage;              // Arrhenius Omega, dimensionless
   ScalarField cem43;               // cumulative equivalent minutes at 43 degC
+  ScalarField vaporisedWater;      // fraction (0-1) of each voxel's water boiled off
 
   // The end of every step (s) and the recorded points' temperatures then.
   std::vector<double> time_s;

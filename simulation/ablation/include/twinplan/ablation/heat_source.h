@@ -23,6 +23,9 @@ struct ThermalState {
   double time_s = 0.0;
   std::vector<float> temperature_degC;  // per voxel
   std::vector<float> damage;            // Arrhenius Omega per voxel (dimensionless)
+  // Latent heat each voxel's water still absorbs before it has boiled off (J/m3); empty when
+  // the solver models no vaporisation (BioheatParameters::waterVaporisation).
+  std::vector<float> latentHeatLeft_J_m3;
 };
 
 // A voxel whose temperature the device holds: the internally cooled shaft of a cooled RF

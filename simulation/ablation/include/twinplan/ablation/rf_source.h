@@ -85,9 +85,16 @@ struct RfSettings {
   double controllerProportional_W_per_K = 1.5;
   double controllerIntegral_W_per_Ks = 0.3;
 
-  // The potential is solved again when a voxel's temperature moved this far since the last
-  // solve (sigma changes ~1.5-2 %/K: IT'IS database; a 1 K change moves SAR by < 2 %).
-  double resolveTemperatureChange_degC = 1.0;
+  // The potential is solved again when the tissue's conductivity, weighted by where the
+  // current heats, moved by this fraction since the last solve:
+  //   sum_v q_v |sigma_v / sigma_v,solved - 1| / sum_v q_v,   q = the last solve's SAR.
+  // Without the absolute value this is the first-order change of the electrode's conductance
+  // (the power functional is stationary in V: dP/P = sum q dsigma/sigma / sum q; Jackson,
+  // Classical Electrodynamics, 3rd ed., sec. 1.12, the variational principle of electrostatics
+  // applied to the conduction field); with it, a change that moves current between regions
+  // counts too. 1 %: the impedance, and so the delivered power, is within ~1 % between
+  // solves, while warming far from the electrode (where q is small) no longer forces a solve.
+  double resolveConductanceChange = 0.01;
 
   // Warm-started solves reach 1e-4 in a few iterations; the deposited power is rescaled to the
   // set power exactly, and the SAR pattern moves by < 1e-4 (measured on a 61^3 grid).
@@ -131,7 +138,22 @@ class RfSource : public HeatSource {
   const std::vector<NodeRole>& roles() const { return roles_; }
 
  private:
-  void solveUnitPotential(const AblationGrid& grid, std::span<const float> temperature_degC);
+  // sigma (S/m) of every voxel at these temperatures, the electrode's metal and insulated
+  // shaft included.
+  std::vector<float> conductivities(const AblationGrid& grid,
+                                    std::span<const float> temperature_degC) const;
+  // RfSettings::resolveConductanceChange's measure of sigma against the last solve's.
+  double weightedConductivityChange(std::span<const float> sigma_S_m) const;
+  void solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
+  // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
+  // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
+  // so without this the SAR at the electrode's edges (~1e10 W/m3 on 1 mm voxels) heats dry
+  // tissue to ~1000 degC within one 5 s step. Caps power_W_m3 there (only when the solver
+  // models vaporisation) and returns the power removed (W).
+  double limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
+                             std::span<const float> temperature_degC, double step_s,
+                             std::vector<float>& power_W_m3) const;
   double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
                      double controlled_degC);
   double hottestNextToElectrode(std::span<const float> temperature_degC) const;
@@ -146,7 +168,7 @@ class RfSource : public HeatSource {
   std::vector<double> unitPotential_V_;  // at 1 V on the electrode
   std::vector<float> unitHeating_W_m3_;  // SAR at 1 V
   double unitPower_W_ = 0.0;
-  std::vector<float> solvedAt_degC_;  // the temperatures of the last solve
+  std::vector<float> solvedSigma_S_m_;  // the tissue conductivities of the last solve
   int potentialSolves_ = 0;
   long long potentialIterations_ = 0;
 
