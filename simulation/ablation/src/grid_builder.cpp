@@ -154,6 +154,13 @@ struct VoxelTissues {
 };
 
 // Overlays the segments of one label map on the HU classification (precedence: grid_builder.h).
+// The voxel whose cell holds the continuous index ijk, which lg.contains(): contains() is
+// half-open, [-0.5, size - 0.5), so halves round up (llround(-0.5) would be voxel -1).
+std::size_t nearestVoxel(const ImageGeometry& lg, const Vec3& ijk) {
+  const auto nearest = [](double x) { return std::int64_t(std::floor(x + 0.5)); };
+  return lg.linearIndex(nearest(ijk.x()), nearest(ijk.y()), nearest(ijk.z()));
+}
+
 void overlaySegments(const LabelMap& labels, const ImageGeometry& grid, VoxelTissues& voxels,
                      GridNotes& notes, Progress& progress) {
   const auto tables = layerTables(labels, notes);
@@ -172,8 +179,7 @@ void overlaySegments(const LabelMap& labels, const ImageGeometry& grid, VoxelTis
                 const Vec3 p = grid.indexToLps(Vec3(double(i), double(j), double(k)));
                 const Vec3 ijk = applyAffine(lpsToLabels, p);
                 if (!lg.contains(ijk)) continue;
-                const std::uint16_t value = values[lg.linearIndex(
-                    std::llround(ijk.x()), std::llround(ijk.y()), std::llround(ijk.z()))];
+                const std::uint16_t value = values[nearestVoxel(lg, ijk)];
                 if (value == 0 || value >= table.size() || !table[value].tissue) continue;
                 const std::size_t v = grid.linearIndex(i, j, std::int64_t(k));
                 if (table[value].rank >= voxels.rank[v]) {
@@ -251,9 +257,7 @@ std::vector<std::uint8_t> segmentOnGrid(const LabelMap& labels, std::size_t segm
         for (std::int64_t i = 0; i < grid.size[0]; ++i) {
           const Vec3 p = grid.indexToLps(Vec3(double(i), double(j), double(k)));
           const Vec3 ijk = applyAffine(lpsToLabels, p);
-          if (lg.contains(ijk) &&
-              values[lg.linearIndex(std::llround(ijk.x()), std::llround(ijk.y()),
-                                    std::llround(ijk.z()))] == s.value)
+          if (lg.contains(ijk) && values[nearestVoxel(lg, ijk)] == s.value)
             mask[grid.linearIndex(i, j, std::int64_t(k))] = 1;
         }
   });
