@@ -96,22 +96,33 @@ double trilinear(std::span<const T> voxels, const ImageVolume& ct, const Vec3& i
   return sum;
 }
 
+// visit(v, ijk) for every voxel v of `grid`, with ijk its voxel centre's continuous index in
+// `other` (the CT's or a label map's grid); slices in parallel.
+template <class Visit>
+void forEachVoxelIn(const ImageGeometry& grid, const ImageGeometry& other, Visit&& visit,
+                    Progress& progress = noProgress(), std::string_view step = {}) {
+  const Eigen::Matrix4d lpsToOther = other.indexToLpsAffine().inverse();
+  parallel::parallelFor(
+      {0, std::size_t(grid.size[2])}, 1,
+      [&](parallel::IndexRange slices) {
+        for (auto k = std::int64_t(slices.begin); k < std::int64_t(slices.end); ++k)
+          for (std::int64_t j = 0; j < grid.size[1]; ++j)
+            for (std::int64_t i = 0; i < grid.size[0]; ++i)
+              visit(
+                  grid.linearIndex(i, j, k),
+                  applyAffine(lpsToOther, grid.indexToLps(Vec3(double(i), double(j), double(k)))));
+      },
+      progress, step);
+}
+
 // The CT numbers at the grid's voxel centres.
 std::vector<float> sampleCt(const ImageVolume& ct, const ImageGeometry& grid, Progress& progress) {
   std::vector<float> hu(grid.voxelCount());
-  const Eigen::Matrix4d lpsToCt = ct.geometry().indexToLpsAffine().inverse();
   visitGreyVoxels(ct, [&](auto voxels) {
-    parallel::parallelFor(
-        {0, std::size_t(grid.size[2])}, 1,
-        [&](parallel::IndexRange slices) {
-          for (std::size_t k = slices.begin; k < slices.end; ++k)
-            for (std::int64_t j = 0; j < grid.size[1]; ++j)
-              for (std::int64_t i = 0; i < grid.size[0]; ++i) {
-                const Vec3 p = grid.indexToLps(Vec3(double(i), double(j), double(k)));
-                const Vec3 ijk = applyAffine(lpsToCt, p);
-                hu[grid.linearIndex(i, j, std::int64_t(k))] =
-                    float(ct.geometry().contains(ijk) ? trilinear(voxels, ct, ijk) : kAir_HU);
-              }
+    forEachVoxelIn(
+        grid, ct.geometry(),
+        [&](std::size_t v, const Vec3& ijk) {
+          hu[v] = float(ct.geometry().contains(ijk) ? trilinear(voxels, ct, ijk) : kAir_HU);
         },
         progress, "Sampling the CT");
     return 0;
@@ -165,28 +176,20 @@ void overlaySegments(const LabelMap& labels, const ImageGeometry& grid, VoxelTis
                      GridNotes& notes, Progress& progress) {
   const auto tables = layerTables(labels, notes);
   const ImageGeometry& lg = labels.geometry();
-  const Eigen::Matrix4d lpsToLabels = lg.indexToLpsAffine().inverse();
   for (int layer = 0; layer < labels.layerCount(); ++layer) {
     const auto& table = tables[std::size_t(layer)];
     if (table.empty()) continue;
     const std::vector<std::uint16_t>& values = labels.layer(layer);
-    parallel::parallelFor(
-        {0, std::size_t(grid.size[2])}, 1,
-        [&](parallel::IndexRange slices) {
-          for (std::size_t k = slices.begin; k < slices.end; ++k)
-            for (std::int64_t j = 0; j < grid.size[1]; ++j)
-              for (std::int64_t i = 0; i < grid.size[0]; ++i) {
-                const Vec3 p = grid.indexToLps(Vec3(double(i), double(j), double(k)));
-                const Vec3 ijk = applyAffine(lpsToLabels, p);
-                if (!lg.contains(ijk)) continue;
-                const std::uint16_t value = values[nearestVoxel(lg, ijk)];
-                if (value == 0 || value >= table.size() || !table[value].tissue) continue;
-                const std::size_t v = grid.linearIndex(i, j, std::int64_t(k));
-                if (table[value].rank >= voxels.rank[v]) {
-                  voxels.tissue[v] = table[value].tissue;
-                  voxels.rank[v] = table[value].rank;
-                }
-              }
+    forEachVoxelIn(
+        grid, lg,
+        [&](std::size_t v, const Vec3& ijk) {
+          if (!lg.contains(ijk)) return;
+          const std::uint16_t value = values[nearestVoxel(lg, ijk)];
+          if (value == 0 || value >= table.size() || !table[value].tissue) return;
+          if (table[value].rank >= voxels.rank[v]) {
+            voxels.tissue[v] = table[value].tissue;
+            voxels.rank[v] = table[value].rank;
+          }
         },
         progress, "Reading the segments");
   }
@@ -248,18 +251,10 @@ std::vector<std::uint8_t> segmentOnGrid(const LabelMap& labels, std::size_t segm
                                         const ImageGeometry& grid) {
   const Segment& s = labels.segments().at(segment);
   const ImageGeometry& lg = labels.geometry();
-  const Eigen::Matrix4d lpsToLabels = lg.indexToLpsAffine().inverse();
   const std::vector<std::uint16_t>& values = labels.layer(s.layer);
   std::vector<std::uint8_t> mask(grid.voxelCount(), 0);
-  parallel::parallelFor({0, std::size_t(grid.size[2])}, 1, [&](parallel::IndexRange slices) {
-    for (std::size_t k = slices.begin; k < slices.end; ++k)
-      for (std::int64_t j = 0; j < grid.size[1]; ++j)
-        for (std::int64_t i = 0; i < grid.size[0]; ++i) {
-          const Vec3 p = grid.indexToLps(Vec3(double(i), double(j), double(k)));
-          const Vec3 ijk = applyAffine(lpsToLabels, p);
-          if (lg.contains(ijk) && values[nearestVoxel(lg, ijk)] == s.value)
-            mask[grid.linearIndex(i, j, std::int64_t(k))] = 1;
-        }
+  forEachVoxelIn(grid, lg, [&](std::size_t v, const Vec3& ijk) {
+    if (lg.contains(ijk) && values[nearestVoxel(lg, ijk)] == s.value) mask[v] = 1;
   });
   return mask;
 }
