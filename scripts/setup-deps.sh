@@ -20,6 +20,7 @@ libs=(
   zlib1g-dev                # gzip of NRRD payloads (zlib)
   qt6-base-dev              # desktop application (LGPL-3)
   libqt6opengl6-dev         # QOpenGLWidget for the Qt <-> VTK bridge
+  libopenxr-dev libopenxr-loader1  # OpenXR 1.0.20 headers and the Khronos loader: xr/ (Apache-2.0)
 )
 # Tests, sanitizers, fuzzing, benchmarks and their peer tools
 tests=(
@@ -39,6 +40,8 @@ tests=(
   locales-all               # the locale test (comma decimal separator, de_DE.UTF-8)
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
   python3-dolfinx           # FEniCSx 0.5: the independent Pennes solver of the ablation slow test (LGPL-3, run as a program)
+  libopenxr-utils           # hello_xr, the Khronos sample client run against xr/test_runtime (Apache-2.0)
+  libxxf86vm-dev            # XFree86-VidMode header for the shim hello_xr needs under Xvfb (tests/xr)
   calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
 )
 
