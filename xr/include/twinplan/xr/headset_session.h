@@ -1,0 +1,112 @@
+#pragma once
+// An OpenXR session on a head-mounted display and its frame loop (issue #20 item 1): instance,
+// system, session, the session state machine (OpenXR 1.0 section 9.3), reference space,
+// swapchains and per-eye frames. OpenXR and OpenGL only: what draws an eye is passed in.
+#include <openxr/openxr.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "twinplan/xr/graphics_binding.h"
+
+namespace twinplan::xr {
+
+struct HeadsetOptions {
+  std::string applicationName = "TwinPlan";
+  // The blend modes the application can draw for. The headset's own order decides among them:
+  // an optical see-through headset lists additive first, a VR headset opaque.
+  std::vector<XrEnvironmentBlendMode> acceptedBlendModes{XR_ENVIRONMENT_BLEND_MODE_OPAQUE,
+                                                         XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND,
+                                                         XR_ENVIRONMENT_BLEND_MODE_ADDITIVE};
+};
+
+// One eye of one frame: where it is (in the session's reference space, metres), what it sees
+// (asymmetric angles, radians) and the texture to draw into.
+struct EyeImage {
+  uint32_t eye = 0;  // 0 left, 1 right
+  XrPosef pose{{0, 0, 0, 1}, {0, 0, 0}};
+  XrFovf fov{};
+  uint32_t colorTexture = 0;
+  int64_t colorFormat = 0;
+  uint32_t width_px = 0;
+  uint32_t height_px = 0;
+  XrEnvironmentBlendMode blendMode = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+  XrTime displayTime = 0;
+};
+
+// Draws one eye into its texture (the rendering adapter implements it).
+class EyeRenderer {
+ public:
+  virtual ~EyeRenderer() = default;
+  virtual void renderEye(const EyeImage& eye) = 0;
+};
+
+class HeadsetSession {
+ public:
+  // Creates the instance, finds the headset, creates the session, its reference space and one
+  // swapchain per eye. Throws Error (NotFound) when no OpenXR runtime or no headset is there,
+  // (Unsupported) when the headset offers no blend mode or colour format the application takes.
+  HeadsetSession(GraphicsBinding& graphics, HeadsetOptions options = {});
+  ~HeadsetSession();
+  HeadsetSession(const HeadsetSession&) = delete;
+  HeadsetSession& operator=(const HeadsetSession&) = delete;
+
+  // Reads the runtime's events and follows the state machine: READY begins the session,
+  // STOPPING ends it, EXITING and LOSS_PENDING (or instance loss) finish it.
+  void pollEvents();
+  // One frame when the session runs: wait, begin, locate both eyes, render, end. Returns true
+  // when eye images were submitted (the runtime asked for rendering).
+  bool renderFrame(EyeRenderer& renderer);
+  // Asks the runtime to end the session (it then goes through STOPPING to EXITING).
+  void requestExit();
+
+  XrSessionState state() const { return state_; }
+  const std::vector<XrSessionState>& stateHistory() const { return history_; }
+  bool running() const { return running_; }
+  bool finished() const { return exited_ || lost_; }  // no more frames: exited or lost
+  bool exited() const { return exited_; }
+  bool lost() const { return lost_; }
+  XrEnvironmentBlendMode blendMode() const { return blendMode_; }
+  XrReferenceSpaceType referenceSpace() const { return referenceSpace_; }
+  int64_t colorFormat() const { return colorFormat_; }
+  uint32_t eyeWidth_px() const { return eyeWidth_px_; }
+  uint32_t eyeHeight_px() const { return eyeHeight_px_; }
+  const std::string& runtimeName() const { return runtimeName_; }
+  int64_t framesSubmitted() const { return framesSubmitted_; }
+
+ private:
+  void createInstance();
+  void chooseBlendMode();
+  void createSession();
+  void createReferenceSpace();
+  void createSwapchains();
+  void onStateChanged(XrSessionState state);
+  void destroy() noexcept;
+
+  GraphicsBinding& graphics_;
+  HeadsetOptions options_;
+  XrInstance instance_ = XR_NULL_HANDLE;
+  XrSystemId system_ = XR_NULL_SYSTEM_ID;
+  XrSession session_ = XR_NULL_HANDLE;
+  XrSpace space_ = XR_NULL_HANDLE;
+  struct EyeSwapchain {
+    XrSwapchain handle = XR_NULL_HANDLE;
+    std::vector<uint32_t> images;
+  };
+  std::vector<EyeSwapchain> swapchains_;
+  XrSessionState state_ = XR_SESSION_STATE_UNKNOWN;
+  std::vector<XrSessionState> history_;
+  bool running_ = false;
+  bool exited_ = false;
+  bool lost_ = false;
+  XrEnvironmentBlendMode blendMode_ = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+  XrReferenceSpaceType referenceSpace_ = XR_REFERENCE_SPACE_TYPE_LOCAL;
+  int64_t colorFormat_ = 0;
+  uint32_t eyeWidth_px_ = 0;
+  uint32_t eyeHeight_px_ = 0;
+  std::string runtimeName_;
+  int64_t framesSubmitted_ = 0;
+};
+
+}  // namespace twinplan::xr
