@@ -183,7 +183,7 @@ class HeadsetSessionTest : public ::testing::Test {
     for (const char* name : {"TWINPLAN_XR_TEST_EXIT_AFTER_FRAMES", "TWINPLAN_XR_TEST_BLEND_MODES"})
       unsetenv(name);
     script({});
-    ASSERT_TRUE(gl_.ok()) << "no OpenGL 3.3 core context on this X display";
+    ASSERT_TRUE(gl().ok()) << "no OpenGL 3.3 core context on this X display";
   }
   void script(const nlohmann::json& json) {
     std::ofstream(work_ / "script.json") << json.dump();
@@ -198,8 +198,14 @@ class HeadsetSessionTest : public ::testing::Test {
   }
   std::vector<nlohmann::json> log() const { return readLog(work_ / "log.jsonl"); }
 
+  // One context for the whole program, as an application has: reopening X displays and GLX
+  // contexts per test made Mesa refuse a context now and then.
+  static GlContext& gl() {
+    static GlContext context;
+    return context;
+  }
+
   fs::path work_;
-  GlContext gl_;
 };
 
 const std::vector<XrSessionState> kFullLifecycle = {
@@ -210,7 +216,7 @@ const std::vector<XrSessionState> kFullLifecycle = {
 
 TEST_F(HeadsetSessionTest, FullLifecycleThroughTheLoader) {
   script({{"exit_after_frames", 5}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   FlatColourRenderer renderer;
   {
     HeadsetSession session(binding);
@@ -256,7 +262,7 @@ TEST_F(HeadsetSessionTest, FullLifecycleThroughTheLoader) {
 }
 
 TEST_F(HeadsetSessionTest, ApplicationRequestsExit) {
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   FlatColourRenderer renderer;
   HeadsetSession session(binding);
   for (int i = 0; i < 4; ++i) {
@@ -272,7 +278,7 @@ TEST_F(HeadsetSessionTest, ApplicationRequestsExit) {
 
 TEST_F(HeadsetSessionTest, InstanceLossStopsTheLoopWithoutThrowing) {
   script({{"instance_loss_after_frames", 3}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   FlatColourRenderer renderer;
   HeadsetSession session(binding);
   runUntilFinished(session, renderer);
@@ -284,7 +290,7 @@ TEST_F(HeadsetSessionTest, InstanceLossStopsTheLoopWithoutThrowing) {
 
 TEST_F(HeadsetSessionTest, SessionLossPending) {
   script({{"session_loss_after_frames", 2}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   FlatColourRenderer renderer;
   HeadsetSession session(binding);
   runUntilFinished(session, renderer);
@@ -297,7 +303,7 @@ TEST_F(HeadsetSessionTest, LocalSpaceAndLinearFormatWhenTheHeadsetLacksStageAndS
   script({{"reference_spaces", {"view", "local"}},
           {"swapchain_formats", {0x881A, 0x8058}},
           {"exit_after_frames", 1}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   FlatColourRenderer renderer;
   HeadsetSession session(binding);
   EXPECT_EQ(session.referenceSpace(), XR_REFERENCE_SPACE_TYPE_LOCAL);
@@ -311,7 +317,7 @@ TEST_F(HeadsetSessionTest, LocalSpaceAndLinearFormatWhenTheHeadsetLacksStageAndS
 
 TEST_F(HeadsetSessionTest, NoDrawableColourFormatIsRefusedClearly) {
   script({{"swapchain_formats", {0x881A}}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   try {
     HeadsetSession session(binding);
     FAIL() << "a headset without a drawable format was accepted";
@@ -327,7 +333,7 @@ TEST_F(HeadsetSessionTest, NoDrawableColourFormatIsRefusedClearly) {
 
 TEST_F(HeadsetSessionTest, AlphaBlendHeadsetGetsATransparentBackground) {
   script({{"blend_modes", {"alpha_blend", "opaque"}}, {"exit_after_frames", 2}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   FlatColourRenderer renderer;
   {
     HeadsetSession session(binding);
@@ -349,7 +355,7 @@ TEST_F(HeadsetSessionTest, AlphaBlendHeadsetGetsATransparentBackground) {
 
 TEST_F(HeadsetSessionTest, AdditiveOnlyHeadsetIsUsedWhenAccepted) {
   script({{"blend_modes", {"additive"}}});
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   {
     HeadsetSession session(binding);
     EXPECT_EQ(session.blendMode(), XR_ENVIRONMENT_BLEND_MODE_ADDITIVE);
@@ -368,7 +374,7 @@ TEST_F(HeadsetSessionTest, AdditiveOnlyHeadsetIsUsedWhenAccepted) {
 
 TEST_F(HeadsetSessionTest, NoRuntimeInstalledSaysWhatToInstall) {
   setenv("XR_RUNTIME_JSON", (work_ / "no_such_runtime.json").c_str(), 1);
-  auto binding = gl_.binding();
+  auto binding = gl().binding();
   try {
     HeadsetSession session(binding);
     FAIL() << "a session without a runtime";
