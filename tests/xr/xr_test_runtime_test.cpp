@@ -40,13 +40,14 @@ class TestRuntime : public ::testing::Test {
     std::ofstream(work_ / "script.json") << json;
     setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
   }
-  void createInstance() {
+  void createInstance(bool withDepthLayers = false) {
     XrInstanceCreateInfo info{XR_TYPE_INSTANCE_CREATE_INFO};
     std::snprintf(info.applicationInfo.applicationName, XR_MAX_APPLICATION_NAME_SIZE,
                   "runtime test");
     info.applicationInfo.apiVersion = XR_CURRENT_API_VERSION;
-    const char* extensions[] = {XR_KHR_OPENGL_ENABLE_EXTENSION_NAME};
-    info.enabledExtensionCount = 1;
+    const char* extensions[] = {XR_KHR_OPENGL_ENABLE_EXTENSION_NAME,
+                                XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME};
+    info.enabledExtensionCount = withDepthLayers ? 2 : 1;
     info.enabledExtensionNames = extensions;
     ASSERT_EQ(xrCreateInstance(&info, &instance_), XR_SUCCESS);
     XrSystemGetInfo systemInfo{XR_TYPE_SYSTEM_GET_INFO};
@@ -66,8 +67,8 @@ class TestRuntime : public ::testing::Test {
     info.systemId = system_;
     return xrCreateSession(instance_, &info, &session_);
   }
-  void createRunningSession() {
-    createInstance();
+  void createRunningSession(bool withDepthLayers = false) {
+    createInstance(withDepthLayers);
     ASSERT_EQ(queryRequirements(), XR_SUCCESS);
     ASSERT_EQ(createSession(), XR_SUCCESS);
     XrSessionBeginInfo begin{XR_TYPE_SESSION_BEGIN_INFO};
@@ -267,6 +268,83 @@ TEST_F(TestRuntime, EndFrameChecksBlendModeAndLayers) {
   EXPECT_EQ(xrEndFrame(session_, &end), XR_SUCCESS);
   EXPECT_EQ(xrDestroySwapchain(swapchain), XR_SUCCESS);
   EXPECT_EQ(xrDestroySwapchain(swapchain), XR_ERROR_HANDLE_INVALID);  // stale handle: no crash
+}
+
+// XR_KHR_composition_layer_depth: a view's depth goes with a depth swapchain, a valid range and
+// distinct planes (XrCompositionLayerDepthInfoKHR valid usage); the runtime logs the planes.
+TEST_F(TestRuntime, DepthLayersAreChecked) {
+  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
+  createRunningSession(true);
+  emptyFrame();
+  const auto makeSwapchain = [&](int64_t format) {
+    XrSwapchainCreateInfo info{XR_TYPE_SWAPCHAIN_CREATE_INFO};
+    info.format = format;
+    info.width = 32;
+    info.height = 32;
+    info.sampleCount = info.faceCount = info.arraySize = info.mipCount = 1;
+    XrSwapchain swapchain = XR_NULL_HANDLE;
+    EXPECT_EQ(xrCreateSwapchain(session_, &info, &swapchain), XR_SUCCESS);
+    uint32_t index = 0;
+    EXPECT_EQ(xrAcquireSwapchainImage(swapchain, nullptr, &index), XR_SUCCESS);
+    XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
+    wait.timeout = XR_INFINITE_DURATION;
+    EXPECT_EQ(xrWaitSwapchainImage(swapchain, &wait), XR_SUCCESS);
+    XrSwapchainImageReleaseInfo release{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
+    EXPECT_EQ(xrReleaseSwapchainImage(swapchain, &release), XR_SUCCESS);
+    return swapchain;
+  };
+  const XrSwapchain colour = makeSwapchain(0x8058);  // GL_RGBA8
+  const XrSwapchain depth = makeSwapchain(0x81A6);   // GL_DEPTH_COMPONENT24
+  XrCompositionLayerDepthInfoKHR depthInfo[2];
+  XrCompositionLayerProjectionView views[2];
+  for (int v = 0; v < 2; ++v) {
+    depthInfo[v] = {XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR};
+    depthInfo[v].subImage.swapchain = depth;
+    depthInfo[v].subImage.imageRect = {{0, 0}, {32, 32}};
+    depthInfo[v].minDepth = 0.0f;
+    depthInfo[v].maxDepth = 1.0f;
+    depthInfo[v].nearZ = 0.05f;
+    depthInfo[v].farZ = 10.0f;
+    views[v] = {XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW, &depthInfo[v]};
+    views[v].pose = {{0, 0, 0, 1}, {0, 0, 0}};
+    views[v].subImage.swapchain = colour;
+    views[v].subImage.imageRect = {{0, 0}, {32, 32}};
+  }
+  XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
+  layer.space = referenceSpace(XR_REFERENCE_SPACE_TYPE_LOCAL);
+  layer.viewCount = 2;
+  layer.views = views;
+  const XrCompositionLayerBaseHeader* layers[] = {
+      reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
+  XrFrameState frame{XR_TYPE_FRAME_STATE};
+  XrFrameWaitInfo wait{XR_TYPE_FRAME_WAIT_INFO};
+  ASSERT_EQ(xrWaitFrame(session_, &wait, &frame), XR_SUCCESS);
+  XrFrameBeginInfo beginFrame{XR_TYPE_FRAME_BEGIN_INFO};
+  ASSERT_EQ(xrBeginFrame(session_, &beginFrame), XR_SUCCESS);
+  XrFrameEndInfo end{XR_TYPE_FRAME_END_INFO};
+  end.displayTime = frame.predictedDisplayTime;
+  end.environmentBlendMode = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+  end.layerCount = 1;
+  end.layers = layers;
+  depthInfo[1].minDepth = 0.5f;
+  depthInfo[1].maxDepth = 0.2f;
+  EXPECT_EQ(xrEndFrame(session_, &end), XR_ERROR_VALIDATION_FAILURE);
+  depthInfo[1].minDepth = 0.0f;
+  depthInfo[1].maxDepth = 1.0f;
+  depthInfo[1].subImage.swapchain = colour;  // depth must come from a depth swapchain
+  EXPECT_EQ(xrEndFrame(session_, &end), XR_ERROR_LAYER_INVALID);
+  depthInfo[1].subImage.swapchain = depth;
+  views[0].subImage.swapchain = depth;  // and colour from a colour one
+  EXPECT_EQ(xrEndFrame(session_, &end), XR_ERROR_LAYER_INVALID);
+  views[0].subImage.swapchain = colour;
+  EXPECT_EQ(xrEndFrame(session_, &end), XR_SUCCESS);
+  std::ifstream log(work_ / "log.jsonl");
+  std::string line, lastFrame;
+  while (std::getline(log, line)) {
+    if (line.find(R"("event":"frame")") != std::string::npos) lastFrame = line;
+  }
+  EXPECT_NE(lastFrame.find(R"("depth":{"near_m":0.050000,"far_m":10.000000})"), std::string::npos)
+      << lastFrame;
 }
 
 // Views and spaces: the scripted head turned 90 degrees to the left (yaw about +Y). The left

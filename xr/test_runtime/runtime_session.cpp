@@ -673,7 +673,30 @@ XrResult XRAPI_CALL xrBeginFrame(XrSession handle, const XrFrameBeginInfo* info)
 namespace {
 
 // Checks the layers of xrEndFrame (section 10.5) and returns the projection views to record.
-XrResult checkLayers(const XrFrameEndInfo& info,
+// A sub-image names a swapchain of the right kind (colour or depth) with a released image, and
+// a rectangle inside it (section 10.5, XrSwapchainSubImage).
+XrResult checkSubImage(const XrSwapchainSubImage& subImage, bool depth) {
+  const Swapchain* swapchain = find(runtime().swapchains, subImage.swapchain);
+  if (swapchain == nullptr) return XR_ERROR_HANDLE_INVALID;
+  if (swapchain->lastReleased < 0 || swapchain->depth != depth) return XR_ERROR_LAYER_INVALID;
+  const XrRect2Di& rect = subImage.imageRect;
+  if (rect.offset.x < 0 || rect.offset.y < 0 || rect.extent.width <= 0 || rect.extent.height <= 0 ||
+      static_cast<uint32_t>(rect.offset.x + rect.extent.width) > swapchain->width ||
+      static_cast<uint32_t>(rect.offset.y + rect.extent.height) > swapchain->height) {
+    return XR_ERROR_SWAPCHAIN_RECT_INVALID;
+  }
+  if (subImage.imageArrayIndex != 0) return XR_ERROR_VALIDATION_FAILURE;
+  return XR_SUCCESS;
+}
+
+// XR_KHR_composition_layer_depth: a view's depth, chained to it, when the extension is enabled.
+const XrCompositionLayerDepthInfoKHR* depthInfoOf(const XrCompositionLayerProjectionView& view) {
+  return reinterpret_cast<const XrCompositionLayerDepthInfoKHR*>(
+      findInChain(view.next, XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR));
+}
+
+// Checks the layers of xrEndFrame (section 10.5) and returns the projection views to record.
+XrResult checkLayers(const Instance& instance, const XrFrameEndInfo& info,
                      std::vector<const XrCompositionLayerProjectionView*>& views,
                      const XrCompositionLayerProjection** projection) {
   if (info.layerCount > kMaxLayerCount) return XR_ERROR_LAYER_LIMIT_EXCEEDED;
@@ -682,25 +705,25 @@ XrResult checkLayers(const XrFrameEndInfo& info,
     const XrCompositionLayerBaseHeader* layer = info.layers[i];
     if (layer == nullptr) return XR_ERROR_LAYER_INVALID;
     if (find(runtime().spaces, layer->space) == nullptr) return XR_ERROR_HANDLE_INVALID;
-    if (layer->type != XR_TYPE_COMPOSITION_LAYER_PROJECTION)
+    if (layer->type != XR_TYPE_COMPOSITION_LAYER_PROJECTION) {
       continue;  // quads etc.: accepted, not recorded
+    }
     const auto* proj = reinterpret_cast<const XrCompositionLayerProjection*>(layer);
     if (proj->viewCount != 2 || proj->views == nullptr) return XR_ERROR_VALIDATION_FAILURE;
     for (uint32_t v = 0; v < 2; ++v) {
       const XrCompositionLayerProjectionView& view = proj->views[v];
       if (view.type != XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW)
         return XR_ERROR_VALIDATION_FAILURE;
-      const Swapchain* swapchain = find(runtime().swapchains, view.subImage.swapchain);
-      if (swapchain == nullptr) return XR_ERROR_HANDLE_INVALID;
-      if (swapchain->lastReleased < 0 || swapchain->depth) return XR_ERROR_LAYER_INVALID;
-      const XrRect2Di& rect = view.subImage.imageRect;
-      if (rect.offset.x < 0 || rect.offset.y < 0 || rect.extent.width <= 0 ||
-          rect.extent.height <= 0 ||
-          static_cast<uint32_t>(rect.offset.x + rect.extent.width) > swapchain->width ||
-          static_cast<uint32_t>(rect.offset.y + rect.extent.height) > swapchain->height) {
-        return XR_ERROR_SWAPCHAIN_RECT_INVALID;
+      if (const XrResult r = checkSubImage(view.subImage, false); XR_FAILED(r)) return r;
+      const XrCompositionLayerDepthInfoKHR* depth = depthInfoOf(view);
+      if (depth == nullptr || !instance.depthLayerEnabled) continue;
+      // XrCompositionLayerDepthInfoKHR's valid usage: depth range within [0, 1], ordered,
+      // and distinct near and far planes.
+      if (depth->minDepth < 0.0f || depth->maxDepth > 1.0f || depth->minDepth >= depth->maxDepth ||
+          depth->nearZ == depth->farZ) {
+        return XR_ERROR_VALIDATION_FAILURE;
       }
-      if (view.subImage.imageArrayIndex != 0) return XR_ERROR_VALIDATION_FAILURE;
+      if (const XrResult r = checkSubImage(depth->subImage, true); XR_FAILED(r)) return r;
     }
     if (*projection == nullptr) {
       *projection = proj;
@@ -727,7 +750,13 @@ void logFrame(Instance& instance, const Session& session, const XrFrameEndInfo& 
       line += std::string(v ? "," : "") + R"({"pose":)" + poseJson(views[v]->pose) + R"(,"fov":)" +
               fovJson(views[v]->fov) + R"(,"format":)" + std::to_string(swapchain->format) +
               R"(,"width":)" + std::to_string(views[v]->subImage.imageRect.extent.width) +
-              R"(,"height":)" + std::to_string(views[v]->subImage.imageRect.extent.height) + "}";
+              R"(,"height":)" + std::to_string(views[v]->subImage.imageRect.extent.height);
+      if (const XrCompositionLayerDepthInfoKHR* depth = depthInfoOf(*views[v]);
+          depth != nullptr && instance.depthLayerEnabled) {
+        line += R"(,"depth":{"near_m":)" + std::to_string(depth->nearZ) + R"(,"far_m":)" +
+                std::to_string(depth->farZ) + "}";
+      }
+      line += "}";
     }
     line += "]";
   }
@@ -772,7 +801,7 @@ XrResult XRAPI_CALL xrEndFrame(XrSession handle, const XrFrameEndInfo* info) {
   }
   std::vector<const XrCompositionLayerProjectionView*> views;
   const XrCompositionLayerProjection* projection = nullptr;
-  if (const XrResult layers = checkLayers(*info, views, &projection); XR_FAILED(layers))
+  if (const XrResult layers = checkLayers(*instance, *info, views, &projection); XR_FAILED(layers))
     return layers;
   session->frameBegun = false;
   session->framesEnded += 1;
