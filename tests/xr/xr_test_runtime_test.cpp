@@ -429,7 +429,9 @@ TEST_F(TestRuntime, ViewsAndSpacesFollowTheScriptedPoses) {
 // above one half; changedSinceLastSync between two syncs.
 TEST_F(TestRuntime, ScriptedInputsReachFocusedActions) {
   script(R"({"interaction_profile": "/interaction_profiles/oculus/touch_controller",
-             "inputs": {"/user/hand/right/input/trigger/value": [{"frame": 3, "value": 0.3}, {"frame": 4, "value": 0.8}]}})");
+             "inputs": {"/user/hand/right/input/trigger/value": [{"frame": 3, "value": 0.3}, {"frame": 4, "value": 0.8}],
+                        "/user/hand/left/input/thumbstick/x": [{"frame": 4, "value": -0.5}],
+                        "/user/hand/left/input/thumbstick/y": [{"frame": 3, "value": 0.25}]}})");
   createInstance();
   XrActionSetCreateInfo setInfo{XR_TYPE_ACTION_SET_CREATE_INFO};
   std::snprintf(setInfo.actionSetName, sizeof setInfo.actionSetName, "tools");
@@ -446,14 +448,20 @@ TEST_F(TestRuntime, ScriptedInputsReachFocusedActions) {
   std::snprintf(actionInfo.actionName, sizeof actionInfo.actionName, "squeeze");
   std::snprintf(actionInfo.localizedActionName, sizeof actionInfo.localizedActionName, "Squeeze");
   ASSERT_EQ(xrCreateAction(set, &actionInfo, &squeeze), XR_SUCCESS);
+  actionInfo.actionType = XR_ACTION_TYPE_VECTOR2F_INPUT;
+  std::snprintf(actionInfo.actionName, sizeof actionInfo.actionName, "turn");
+  std::snprintf(actionInfo.localizedActionName, sizeof actionInfo.localizedActionName, "Turn");
+  XrAction turn = XR_NULL_HANDLE;
+  ASSERT_EQ(xrCreateAction(set, &actionInfo, &turn), XR_SUCCESS);
   XrPath badPath = XR_NULL_PATH;
   EXPECT_EQ(xrStringToPath(instance_, "/user/hand/left/", &badPath), XR_ERROR_PATH_FORMAT_INVALID);
   const XrActionSuggestedBinding bindings[] = {
       {pick, path("/user/hand/right/input/trigger/value")},
-      {squeeze, path("/user/hand/right/input/trigger/value")}};
+      {squeeze, path("/user/hand/right/input/trigger/value")},
+      {turn, path("/user/hand/left/input/thumbstick")}};
   XrInteractionProfileSuggestedBinding suggested{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING};
   suggested.interactionProfile = path("/interaction_profiles/acme/laser_pointer");
-  suggested.countSuggestedBindings = 2;
+  suggested.countSuggestedBindings = 3;
   suggested.suggestedBindings = bindings;
   EXPECT_EQ(xrSuggestInteractionProfileBindings(instance_, &suggested), XR_ERROR_PATH_UNSUPPORTED);
   suggested.interactionProfile = path("/interaction_profiles/oculus/touch_controller");
@@ -510,6 +518,14 @@ TEST_F(TestRuntime, ScriptedInputsReachFocusedActions) {
   std::tie(pressed, value) = states();
   EXPECT_TRUE(pressed.currentState);
   EXPECT_FALSE(pressed.changedSinceLastSync);
+  // The left thumbstick: y pushed at frame 3, x at frame 4.
+  XrActionStateGetInfo getTurn{XR_TYPE_ACTION_STATE_GET_INFO};
+  getTurn.action = turn;
+  XrActionStateVector2f stick{XR_TYPE_ACTION_STATE_VECTOR2F};
+  ASSERT_EQ(xrGetActionStateVector2f(session_, &getTurn, &stick), XR_SUCCESS);
+  EXPECT_TRUE(stick.isActive);
+  EXPECT_NEAR(stick.currentState.x, -0.5f, 1e-6);
+  EXPECT_NEAR(stick.currentState.y, 0.25f, 1e-6);
   XrInteractionProfileState profile{XR_TYPE_INTERACTION_PROFILE_STATE};
   ASSERT_EQ(xrGetCurrentInteractionProfile(session_, path("/user/hand/right"), &profile),
             XR_SUCCESS);

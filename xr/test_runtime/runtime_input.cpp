@@ -361,22 +361,29 @@ XrResult XRAPI_CALL xrSyncActions(XrSession handle, const XrActionsSyncInfo* inf
         ActionState& state = action->states[subaction];
         const std::vector<std::string> paths =
             boundPaths(*session, *instance, actionHandle, subaction);
-        float value = 0.0f;
+        float value = 0.0f, y = 0.0f;
         bool active = false;
         for (const std::string& path : paths) {
           if (path.find("/output/") != std::string::npos) continue;
           active = true;
-          if (!isPosePath(path)) value = std::max(value, inputValue(instance->script, path, frame));
+          if (action->type == XR_ACTION_TYPE_VECTOR2F_INPUT) {
+            // A thumbstick or trackpad identifier reads its /x and /y components (section 6.3.2).
+            value = inputValue(instance->script, path + "/x", frame);
+            y = inputValue(instance->script, path + "/y", frame);
+          } else if (!isPosePath(path)) {
+            value = std::max(value, inputValue(instance->script, path, frame));
+          }
         }
         active = active && focused;
-        if (!active) value = 0.0f;
+        if (!active) value = y = 0.0f;
         // Booleans from analogue inputs: pressed above one half (section 11.4, "the runtime
         // must apply hysteresis"; a single threshold is enough for scripted steps).
         if (action->type == XR_ACTION_TYPE_BOOLEAN_INPUT) value = value > 0.5f ? 1.0f : 0.0f;
-        state.changed = active && state.active && value != state.value;
+        state.changed = active && state.active && (value != state.value || y != state.y);
         if (state.changed || (active && !state.active)) state.lastChange = now;
         state.active = active;
         state.value = value;
+        state.y = y;
       }
     }
   }
@@ -421,8 +428,8 @@ XrResult XRAPI_CALL xrGetActionStateVector2f(XrSession handle, const XrActionSta
     return r;
   if (out == nullptr || out->type != XR_TYPE_ACTION_STATE_VECTOR2F)
     return XR_ERROR_VALIDATION_FAILURE;
-  out->currentState = {0.0f, 0.0f};  // thumbsticks are not scripted yet: centred
-  out->changedSinceLastSync = XR_FALSE;
+  out->currentState = {state->value, state->y};
+  out->changedSinceLastSync = state->changed ? XR_TRUE : XR_FALSE;
   out->lastChangeTime = state->lastChange;
   out->isActive = state->active ? XR_TRUE : XR_FALSE;
   return XR_SUCCESS;

@@ -37,7 +37,8 @@ class EventLog {
 };
 
 struct ActionState {
-  float value = 0.0f;
+  float value = 0.0f;  // a 2D input's x
+  float y = 0.0f;      // a 2D input's y
   bool active = false;
   bool changed = false;
   XrTime lastChange = 0;
