@@ -193,7 +193,7 @@ TEST_F(TestRuntime, SessionStateMachineRefusesOutOfOrderCalls) {
             (std::vector<XrSessionState>{XR_SESSION_STATE_IDLE, XR_SESSION_STATE_EXITING}));
 }
 
-// Section 10.5: the blend mode must be the system's; layers need released swapchain images.
+// Section 10.4: the blend mode must be the system's; layers need released swapchain images.
 TEST_F(TestRuntime, EndFrameChecksBlendModeAndLayers) {
   createRunningSession();
   XrResult result = XR_SUCCESS;
@@ -222,7 +222,7 @@ TEST_F(TestRuntime, EndFrameChecksBlendModeAndLayers) {
   EXPECT_EQ(xrCreateSwapchain(session_, &info, &swapchain), XR_ERROR_SWAPCHAIN_FORMAT_UNSUPPORTED);
   info.format = 0x881A;
   ASSERT_EQ(xrCreateSwapchain(session_, &info, &swapchain), XR_SUCCESS);
-  // Section 10.1.3: acquire, wait, release in order; three images.
+  // Section 10.1: acquire, wait, release in order; three images.
   XrSwapchainImageReleaseInfo release{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
   EXPECT_EQ(xrReleaseSwapchainImage(swapchain, &release), XR_ERROR_CALL_ORDER_INVALID);
   uint32_t index = 0;

@@ -85,7 +85,7 @@ void HeadsetSession::chooseBlendMode() {
   checkXr(
       xrEnumerateEnvironmentBlendModes(instance_, system_, kStereo, count, &count, offered.data()),
       "xrEnumerateEnvironmentBlendModes");
-  // The headset's order first (section 10.5.7: the runtime lists its preferred mode first).
+  // The headset's order first (section 10.4.6: the runtime lists its preferred mode first).
   for (XrEnvironmentBlendMode mode : offered) {
     const auto& accepted = options_.acceptedBlendModes;
     if (std::find(accepted.begin(), accepted.end(), mode) != accepted.end()) {
@@ -134,7 +134,7 @@ void HeadsetSession::createSwapchains() {
   std::vector<int64_t> offered(count);
   checkXr(xrEnumerateSwapchainFormats(session_, count, &count, offered.data()),
           "xrEnumerateSwapchainFormats");
-  // The runtime's order is its preference (section 10.1.1); the first one we can draw wins.
+  // The runtime's order is its preference (section 10.1); the first one we can draw wins.
   const std::vector<int64_t> drawable = graphics_.colorFormats();
   const auto chosen =
       std::find_first_of(offered.begin(), offered.end(), drawable.begin(), drawable.end());
@@ -290,7 +290,7 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
       layer.space = space_;
       layer.viewCount = 2;
       layer.views = layerViews.data();
-      // Mixed reality: the image's alpha says where the room shows through (section 10.6.1).
+      // Mixed reality: the image's alpha says where the room shows through (section 10.4.4).
       if (blendMode_ == XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND) {
         layer.layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT;
       }
@@ -309,7 +309,7 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
   return rendered;
 }
 
-// Children before parents (section 2.6.1 destroys them anyway); results are not checked:
+// Children before parents (section 2.11 destroys them anyway); results are not checked:
 // a lost runtime may refuse, and a destructor must not throw.
 void HeadsetSession::destroy() noexcept {
   for (const EyeSwapchain& swapchain : swapchains_) {

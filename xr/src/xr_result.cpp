@@ -7,7 +7,8 @@
 namespace twinplan::xr {
 namespace {
 
-// What a user can do about the failures a workstation meets (OpenXR 1.0 section 2.9 names).
+// What a user can do about the failures a workstation meets (OpenXR 1.0 sections 2.9 and 2.10 name
+// them).
 ErrorKind kindOf(XrResult result) {
   switch (result) {
     case XR_ERROR_RUNTIME_UNAVAILABLE:

@@ -1,6 +1,6 @@
 // Rigid poses for the simulated headset: unit quaternions (x, y, z, w) and positions in metres,
 // the OpenXR convention (right-handed, +Y up, -Z forward; OpenXR 1.0 specification, section
-// 2.16 "Coordinate System").
+// 2.18 "Coordinate System").
 #pragma once
 
 #include <openxr/openxr.h>

@@ -348,7 +348,7 @@ XrResult XRAPI_CALL xrSyncActions(XrSession handle, const XrActionsSyncInfo* inf
     if (!set->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
     sets.push_back(set);
   }
-  // Input reaches only the focused application (section 9.3, XR_SESSION_STATE_FOCUSED).
+  // Input reaches only the focused application (section 9.4, XR_SESSION_STATE_FOCUSED).
   const bool focused = session->state == XR_SESSION_STATE_FOCUSED;
   const double frame = static_cast<double>(session->framesWaited);
   const XrTime now = displayTime(*instance, session->framesWaited);

@@ -99,7 +99,7 @@ XrResult fillString(const std::string& text, uint32_t capacity, uint32_t* countO
 
 namespace {
 
-// Well-formed path strings (OpenXR 1.0 section 6.1 "Path Atom Type"): absolute, no empty,
+// Well-formed path strings (OpenXR 1.0 section 6.2 "Well-Formed Path Strings"): absolute, no empty,
 // "." or ".." element, no trailing slash, characters a-z 0-9 - _ . /.
 bool wellFormedPath(const char* path) {
   const size_t length = std::strlen(path);
@@ -315,7 +315,7 @@ XrResult XRAPI_CALL xrDestroyInstance(XrInstance handle) {
   const XrSession session = instance->session;
   const std::vector<XrActionSet> sets = instance->actionSets;
   lock.unlock();
-  // Destroying a parent destroys its children (OpenXR 1.0 section 2.6.1).
+  // Destroying a parent destroys its children (OpenXR 1.0 section 2.11).
   if (session != XR_NULL_HANDLE) xrDestroySession(session);
   for (XrActionSet set : sets) xrDestroyActionSet(set);
   lock.lock();

@@ -1,4 +1,4 @@
-// The session: its state machine (OpenXR 1.0 section 9.3, "Session Lifecycle"), reference and
+// The session: its state machine (OpenXR 1.0 section 9.1, "Session Lifecycle"), reference and
 // action spaces, the two views of the simulated headset, GL swapchains and the frame loop,
 // where the runtime reads back and records every submitted eye image.
 #include <sys/stat.h>
@@ -168,7 +168,7 @@ void destroySpaceObject(XrSpace handle) {
   runtime().spaces.erase(reinterpret_cast<uint64_t>(handle));
 }
 
-// The session leaves FOCUSED through VISIBLE and SYNCHRONIZED to STOPPING (section 9.3's diagram).
+// The session leaves FOCUSED through VISIBLE and SYNCHRONIZED to STOPPING (section 9.1's diagram).
 void beginExit(XrSession handle, Session& session) {
   if (session.exitRequested) return;
   session.exitRequested = true;
@@ -644,7 +644,7 @@ XrResult XRAPI_CALL xrWaitFrame(XrSession handle, const XrFrameWaitInfo* info,
   if (session->frameWaitedNotBegun) return XR_ERROR_CALL_ORDER_INVALID;
   session->framesWaited += 1;
   session->frameWaitedNotBegun = true;
-  // The frame loop is synchronised from the first wait on (section 9.3: SYNCHRONIZED).
+  // The frame loop is synchronised from the first wait on (section 9.4: SYNCHRONIZED).
   if (session->state == XR_SESSION_STATE_READY)
     changeSessionState(handle, *session, XR_SESSION_STATE_SYNCHRONIZED);
   state->predictedDisplayTime = displayTime(*instance, session->framesWaited);
@@ -672,9 +672,9 @@ XrResult XRAPI_CALL xrBeginFrame(XrSession handle, const XrFrameBeginInfo* info)
 
 namespace {
 
-// Checks the layers of xrEndFrame (section 10.5) and returns the projection views to record.
+// Checks the layers of xrEndFrame (section 10.4) and returns the projection views to record.
 // A sub-image names a swapchain of the right kind (colour or depth) with a released image, and
-// a rectangle inside it (section 10.5, XrSwapchainSubImage).
+// a rectangle inside it (section 10.4, XrSwapchainSubImage).
 XrResult checkSubImage(const XrSwapchainSubImage& subImage, bool depth) {
   const Swapchain* swapchain = find(runtime().swapchains, subImage.swapchain);
   if (swapchain == nullptr) return XR_ERROR_HANDLE_INVALID;
@@ -695,7 +695,7 @@ const XrCompositionLayerDepthInfoKHR* depthInfoOf(const XrCompositionLayerProjec
       findInChain(view.next, XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR));
 }
 
-// Checks the layers of xrEndFrame (section 10.5) and returns the projection views to record.
+// Checks the layers of xrEndFrame (section 10.4) and returns the projection views to record.
 XrResult checkLayers(const Instance& instance, const XrFrameEndInfo& info,
                      std::vector<const XrCompositionLayerProjectionView*>& views,
                      const XrCompositionLayerProjection** projection) {

@@ -172,7 +172,8 @@ void changeSessionState(XrSession handle, Session& session, XrSessionState state
 std::string pathString(const Instance& instance, XrPath path);
 XrPath internPath(Instance& instance, const std::string& path);
 
-// Two-call idiom (OpenXR 1.0 section 2.11): capacity 0 asks for the count.
+// Two-call idiom (OpenXR 1.0 section 2.13, "Buffer Size Parameters"): capacity 0 asks for the
+// count.
 template <class T>
 XrResult fillArray(const std::vector<T>& items, uint32_t capacity, uint32_t* countOutput, T* out) {
   if (countOutput == nullptr) return XR_ERROR_VALIDATION_FAILURE;

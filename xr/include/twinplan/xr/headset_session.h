@@ -1,6 +1,6 @@
 #pragma once
 // An OpenXR session on a head-mounted display and its frame loop (issue #20 item 1): instance,
-// system, session, the session state machine (OpenXR 1.0 section 9.3), reference space,
+// system, session, the session state machine (OpenXR 1.0 section 9.1), reference space,
 // swapchains and per-eye frames. OpenXR and OpenGL only: what draws an eye is passed in.
 #include <openxr/openxr.h>
 
