@@ -5,7 +5,7 @@
 namespace twinplan::xr {
 namespace {
 
-// GL internal formats (OpenGL 4.5 core, table 8.12): 8-bit sRGB with alpha first (correct
+// GL internal formats (enum values of Khronos' glext.h): 8-bit sRGB with alpha first (correct
 // blending of gamma-encoded colour), linear 8-bit as the fallback. Alpha is kept for the
 // alpha-blend mixed reality headsets.
 constexpr int64_t kGlSrgb8Alpha8 = 0x8C43;

@@ -15,7 +15,7 @@ namespace {
 
 constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
 
-// GL internal formats (OpenGL 4.5 core, table 8.12/8.13), preferred first: sRGB colour as
+// GL internal formats (enum values of Khronos' glext.h), preferred first: sRGB colour as
 // real runtimes offer it first, then linear 8-bit, 10-bit and half float, then depth.
 constexpr int64_t kGlSrgb8Alpha8 = 0x8C43;
 constexpr int64_t kGlRgba8 = 0x8058;
