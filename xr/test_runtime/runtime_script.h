@@ -26,7 +26,7 @@ struct KeyValue {
 
 struct HeadsetScript {
   // Mean adult interpupillary distance, 63 mm (Dodgson 2004, "Variation and extrema of human
-  // interpupillary distance", Proc. SPIE 5291: adult mean 63 mm).
+  // interpupillary distance", Proc. SPIE 5291).
   float ipd_m = 0.063f;
   uint32_t eyeWidth_px = 320;
   uint32_t eyeHeight_px = 360;
