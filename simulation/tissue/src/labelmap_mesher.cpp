@@ -167,7 +167,8 @@ struct Lattice {
 
 struct PointKey {
   std::uint8_t kind = 0;  // 0 lattice vertex (a), 1 cut point of edge a<b, 2 face point
-                          // a<b<c, 3 centroid of lattice tetrahedron a
+                          // a<b<c, 3 centroid of lattice tetrahedron a, 4 centre of the
+                          // part of material b of lattice tetrahedron a
   std::uint64_t a = 0, b = 0, c = 0;
   auto operator<=>(const PointKey&) const = default;
 };
@@ -200,6 +201,44 @@ struct ChunkMesh {
 double signedVolume(const Vec3& a, const Vec3& b, const Vec3& c, const Vec3& d) {
   return (b - a).dot((c - a).cross(d - a)) / 6.0;
 }
+
+// The smallest of the six dihedral angles of a tetrahedron.
+double smallestDihedral_deg(const std::array<Vec3, 4>& x) {
+  static constexpr int kEdges[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2},
+                                       {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
+  double smallest = 180;
+  for (const auto& edge : kEdges) {
+    const Vec3 axis = (x[edge[1]] - x[edge[0]]).normalized();
+    Vec3 u = x[edge[2]] - x[edge[0]], v = x[edge[3]] - x[edge[0]];
+    u -= u.dot(axis) * axis, v -= v.dot(axis) * axis;
+    smallest = std::min(
+        smallest, std::acos(std::clamp(u.dot(v) / (u.norm() * v.norm()), -1.0, 1.0)) * 180 / M_PI);
+  }
+  return smallest;
+}
+
+double radiusRatio(const std::array<Vec3, 4>& x) {
+  const Vec3 a = x[1] - x[0], b = x[2] - x[0], c = x[3] - x[0];
+  double area = 0;
+  static constexpr int kFaces[4][3] = {{0, 1, 2}, {0, 1, 3}, {0, 2, 3}, {1, 2, 3}};
+  for (const auto& f : kFaces) area += 0.5 * (x[f[1]] - x[f[0]]).cross(x[f[2]] - x[f[0]]).norm();
+  const double v6 = std::abs(a.dot(b.cross(c)));
+  if (v6 <= 0) return 0;
+  const Vec3 centre =
+      (a.squaredNorm() * b.cross(c) + b.squaredNorm() * c.cross(a) + c.squaredNorm() * a.cross(b)) /
+      (2 * a.dot(b.cross(c)));
+  return 3 * (v6 / (2 * area)) / centre.norm();
+}
+
+// 1 for a regular tetrahedron, towards 0 for a flat one: the smaller of its radius ratio and
+// its smallest dihedral angle over the regular one's (70.53 deg).
+double shapeScore(const std::array<Vec3, 4>& x) {
+  return std::min(radiusRatio(x), smallestDihedral_deg(x) / 70.528779);
+}
+
+// A two-material part whose cone from its first point makes a tetrahedron scoring below this is
+// also tried coned from its centre (the better is kept).
+constexpr double kSteinerBelow = 0.35;
 
 struct LatticeState {
   const Lattice& lattice;
@@ -280,22 +319,30 @@ class TetSplitter {
     return triangles;
   }
 
-  // Tetrahedra of a polyhedron given by its outward faces, coned from `apex`. False when one
-  // would be flat or inverted (the polyhedron is not convex as seen from the apex).
-  static bool cone(const std::vector<Polygon>& faces, const Point& apex, std::uint8_t material,
-                   double minimumVolume, std::vector<SubTet>& tets, std::vector<Point>& points) {
+  // Tetrahedra of a polyhedron given by its outward faces, coned from `apex`; not valid when
+  // one would be flat or inverted (the polyhedron is not convex as seen from the apex).
+  struct Coning {
+    std::vector<SubTet> tets;
+    std::vector<Point> points;
+    double worstShape = 1;  // shapeScore of its worst tetrahedron
+    bool valid = true;
+  };
+  static Coning cone(const std::vector<Polygon>& faces, const Point& apex, std::uint8_t material,
+                     double minimumVolume) {
+    Coning c;
     for (const Polygon& face : faces) {
       for (const Point& q : face)
-        if (q.key.kind != 0) points.push_back(q);
+        if (q.key.kind != 0) c.points.push_back(q);
       if (std::any_of(face.begin(), face.end(), [&](const Point& q) { return q.key == apex.key; }))
         continue;
       for (const auto& t : fan(face)) {
-        if (signedVolume(t[0].x, t[2].x, t[1].x, apex.x) <= minimumVolume) return false;
-        tets.push_back({{t[0].key, t[2].key, t[1].key, apex.key}, material});
+        if (signedVolume(t[0].x, t[2].x, t[1].x, apex.x) <= minimumVolume) c.valid = false;
+        c.worstShape = std::min(c.worstShape, shapeScore({t[0].x, t[2].x, t[1].x, apex.x}));
+        c.tets.push_back({{t[0].key, t[2].key, t[1].key, apex.key}, material});
       }
     }
-    if (apex.key.kind != 0) points.push_back(apex);
-    return true;
+    if (apex.key.kind != 0) c.points.push_back(apex);
+    return c;
   }
 
   // Two materials: each part is the hull of its vertices, the cut points and the warped
@@ -321,10 +368,27 @@ class TetSplitter {
       if (side == 1) std::reverse(boundary.begin(), boundary.end());
       faces.push_back(boundary);
       Point apex = faces.front().front();
+      std::vector<PointKey> seen;
+      Vec3 centre = Vec3::Zero();
       for (const Polygon& face : faces)
-        for (const Point& q : face)
+        for (const Point& q : face) {
           if (q.key < apex.key) apex = q;
-      if (!cone(faces, apex, m, minimumVolume, tets, points)) return false;
+          if (std::find(seen.begin(), seen.end(), q.key) == seen.end())
+            seen.push_back(q.key), centre += q.x;
+        }
+      // Coned from its first point the part needs no new point; where that makes a poor
+      // tetrahedron (the apex nearly in the plane of a face), a point at the part's centre
+      // may do better. Both split the part's faces alike, so either keeps the mesh conforming.
+      Coning best = cone(faces, apex, m, minimumVolume);
+      if (!best.valid || best.worstShape < kSteinerBelow) {
+        const Point steiner{{4, tetIndex_, m, 0}, centre / static_cast<double>(seen.size())};
+        Coning centred = cone(faces, steiner, m, minimumVolume);
+        if (centred.valid && (!best.valid || centred.worstShape > best.worstShape))
+          best = std::move(centred);
+      }
+      if (!best.valid) return false;
+      tets.insert(tets.end(), best.tets.begin(), best.tets.end());
+      points.insert(points.end(), best.points.begin(), best.points.end());
     }
     ++out.latticeTets;
     out.tets.insert(out.tets.end(), tets.begin(), tets.end());
@@ -365,6 +429,11 @@ class TetSplitter {
     return polygon;
   }
 
+  static void append(const Coning& c, ChunkMesh& out) {
+    out.tets.insert(out.tets.end(), c.tets.begin(), c.tets.end());
+    out.points.insert(out.points.end(), c.points.begin(), c.points.end());
+  }
+
   // Three or more materials (or a two-material part that is not convex): every face split by
   // its own rule, each piece coned to the tetrahedron's centroid with the piece's material.
   void coneFromCentroid(ChunkMesh& out) const {
@@ -387,7 +456,7 @@ class TetSplitter {
           const int x = kFaces[f][i], y = kFaces[f][(i + 1) % 3], z = kFaces[f][(i + 2) % 3];
           if (m_[x] == 0) continue;
           const Polygon corner{vertex(x), cutPoint(x, y), facePoint, cutPoint(z, x)};
-          cone({corner}, centroid, m_[x], minimumVolume, out.tets, out.points);
+          append(cone({corner}, centroid, m_[x], minimumVolume), out);
         }
         continue;
       }
@@ -395,7 +464,7 @@ class TetSplitter {
         materials.push_back(state_.field.materialAt(
             (p_[kFaces[f][0]] + p_[kFaces[f][1]] + p_[kFaces[f][2]]) / 3.0));
       for (std::uint8_t m : materials)
-        if (m != 0) cone({facePart(f, m)}, centroid, m, minimumVolume, out.tets, out.points);
+        if (m != 0) append(cone({facePart(f, m)}, centroid, m, minimumVolume), out);
     }
     out.points.push_back(centroid);
   }
