@@ -40,6 +40,7 @@ tests=(
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
   python3-dolfinx           # FEniCSx 0.5: the independent Pennes solver of the ablation slow test (LGPL-3, run as a program)
   calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
+  tetgen                    # peer tetrahedral mesher: bench/tetmesh_bench.cpp times it on the brain surface against `fem mesh` (issue #18, AGPL, run as a program, never linked)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")
