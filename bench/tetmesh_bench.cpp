@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
               parallel::maxThreads());
   const auto printMesh = [](const char* name, const tissue::LabelMesh& m, double s, double s1) {
     std::printf(
-        "  \"%s\": {\"tets\": %zu, \"nodes\": %zu, \"time_s\": %.3f, \"time_1_thread_s\": %.3f, "
+        "  \"%s\": {\"tets\": %zu, \"nodes\": %zu, \"time_s\": %.3f, \"time_1_thread_s\": %s, "
         "\"min_dihedral_deg\": %.2f, \"max_dihedral_deg\": %.2f, \"min_radius_ratio\": %.3f, "
         "\"mean_radius_ratio\": %.3f, \"inverted\": %zu, \"volume_ml\": %.2f, "
         "\"labelmap_volume_ml\": %.2f},\n",
