@@ -88,9 +88,9 @@ std::vector<MaterialRequest> parseMaterials(const std::string& text) {
     const auto equals = item.find('=');
     r.name = trimmed(equals == std::string::npos ? item : item.substr(0, equals));
     r.segments = split(equals == std::string::npos ? item : item.substr(equals + 1), '+');
-    const bool blank =
-        r.name.empty() || std::any_of(r.segments.begin(), r.segments.end(),
-                                      [](const std::string& s) { return s.empty(); });
+    const bool blank = r.name.empty() || r.segments.empty() ||
+                       std::any_of(r.segments.begin(), r.segments.end(),
+                                   [](const std::string& s) { return s.empty(); });
     if (blank)
       throw Error(ErrorKind::InvalidInput,
                   "--segments \"" + text +

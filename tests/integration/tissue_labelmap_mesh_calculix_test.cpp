@@ -177,6 +177,21 @@ TEST(FemMeshCli, MeshesTheHeadPhantomBrainAndBothSolversAgree) {
   EXPECT_LT(j["materials"][2]["volume_ml"].get<double>(), tumour_ml);
   EXPECT_GT(j["materials"][2]["volume_ml"].get<double>(), 0.75 * tumour_ml);
 
+  // A segment the case lacks, or a malformed list: refused by name, nothing written.
+  for (const auto& [segments, status] :
+       std::vector<std::pair<std::string, int>>{{"Brain", 4}, {"brain=,Tumour", 3}}) {
+    const test::CommandResult refused =
+        test::runCommand("'" + test::cliPath().string() + "' fem mesh '" + files.caseFile.string() +
+                         "' --segments '" + segments + "' --out '" +
+                         (dir / "refused.inp").string() + "' --json 2>/dev/null");
+    EXPECT_EQ(refused.status, status) << refused.output;
+    EXPECT_NE(nlohmann::json::parse(refused.output)["error"]["message"].get<std::string>().find(
+                  status == 4 ? "\"Brain\" is missing" : "NAME=SEGMENT+SEGMENT"),
+              std::string::npos)
+        << refused.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "refused.inp"));
+  }
+
   // The deck, completed with materials, a fixed skull base and gravity, in both solvers.
   std::ifstream in(dir / "brain.inp");
   const std::string mesh((std::istreambuf_iterator<char>(in)), {});

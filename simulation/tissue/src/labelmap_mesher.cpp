@@ -479,6 +479,12 @@ class TetSplitter {
 
 // ---------------------------------------------------------------------------------------------
 
+std::string millimetres(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (char& c : s)
@@ -768,7 +774,7 @@ LabelMesh meshLabelMap(const LabelMap& labels, const LabelMeshParameters& parame
                        static_cast<double>(lattice.cubes[2]);
   if (cubes > 5e7)
     throw Error(ErrorKind::InvalidInput,
-                "A " + std::to_string(parameters.resolution_mm) +
+                "A " + millimetres(parameters.resolution_mm) +
                     " mm lattice over these segments would have " +
                     std::to_string(static_cast<long long>(cubes)) +
                     " cubes (at most 50 million); choose a coarser resolution.",
