@@ -310,6 +310,21 @@ TEST(LabelmapMesher, QuadraticElementsAndTheDeckReadBack) {
   for (std::size_t n = 0; n < m.nodes.size(); n += 97)
     for (int d = 0; d < 3; ++d) EXPECT_NEAR(read.nodes[n].x_mm[d], m.nodes[n].x_mm[d], 1e-8);
   EXPECT_EQ(read.elements.back().nodes, m.elements.back().nodes);
+
+  // For the case: corner nodes only, the same tetrahedra and volume.
+  const TetMesh forCase = caseTetMesh(mesh, "Sphere mesh");
+  ASSERT_EQ(forCase.tets.size(), m.elements.size());
+  EXPECT_EQ(forCase.materialNames, std::vector<std::string>{"white matter"});
+  EXPECT_LT(forCase.points_lps.size(), m.nodes.size() / 4);  // no mid-side nodes
+  double volume = 0;
+  for (const auto& t : forCase.tets) {
+    const auto x = [&](int c) {
+      const auto& p = forCase.points_lps[t[static_cast<std::size_t>(c)]];
+      return Vec3(p[0], p[1], p[2]);
+    };
+    volume += (x(1) - x(0)).dot((x(2) - x(0)).cross(x(3) - x(0))) / 6;
+  }
+  EXPECT_NEAR(volume, mesh.materials[0].meshVolume_mm3, 1e-9 * volume);
 }
 
 TEST(LabelmapMesher, CancelsAndRefusesBadInput) {

@@ -816,6 +816,27 @@ LabelMesh meshLabelMap(const LabelMap& labels, const LabelMeshParameters& parame
   return mesh;
 }
 
+TetMesh caseTetMesh(const LabelMesh& mesh, std::string name) {
+  TetMesh out;
+  out.name = std::move(name);
+  for (const MaterialMeshSummary& m : mesh.materials) out.materialNames.push_back(m.name);
+  std::vector<std::uint32_t> corner(mesh.model.nodes.size(), UINT32_MAX);
+  for (const Element& e : mesh.model.elements) {
+    std::array<std::uint32_t, 4> tet{};
+    for (std::size_t c = 0; c < 4; ++c) {
+      std::uint32_t& index = corner[e.nodes[c]];
+      if (index == UINT32_MAX) {
+        index = static_cast<std::uint32_t>(out.points_lps.size());
+        out.points_lps.push_back(mesh.model.nodes[e.nodes[c]].x_mm);
+      }
+      tet[c] = index;
+    }
+    out.tets.push_back(tet);
+    out.materials.push_back(e.material);
+  }
+  return out;
+}
+
 MeshQuality meshQuality(const FeModel& model) {
   struct Partial {
     double minDihedral = 180, maxDihedral = 0, minRatio = 1e300, sumRatio = 0;

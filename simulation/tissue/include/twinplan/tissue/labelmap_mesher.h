@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "twinplan/core/label_map.h"
+#include "twinplan/core/mesh.h"
 #include "twinplan/core/progress.h"
 #include "twinplan/tissue/fe_model.h"
 
@@ -91,6 +92,10 @@ struct LabelMesh {
 // when the segments are empty, Cancelled on cancel.
 LabelMesh meshLabelMap(const LabelMap& labels, const LabelMeshParameters& parameters,
                        Progress& progress = noProgress());
+
+// The mesh as a case keeps one (core/mesh.h TetMesh, Case::tetMeshes): the corner nodes in LPS
+// mm, one material index per tetrahedron into the materials' names (as given, not upper-cased).
+TetMesh caseTetMesh(const LabelMesh& mesh, std::string name);
 
 // Dihedral angles, radius ratios and inverted elements of a tetrahedral model.
 MeshQuality meshQuality(const FeModel& model);
