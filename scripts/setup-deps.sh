@@ -43,6 +43,7 @@ tests=(
   libopenxr-utils           # hello_xr, the Khronos sample client run against xr/test_runtime (Apache-2.0)
   libxxf86vm-dev            # XFree86-VidMode header for the shim hello_xr needs under Xvfb (tests/xr)
   calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
+  tetgen                    # peer tetrahedral mesher: bench/tetmesh_bench.cpp times it on the brain surface against `fem mesh` (issue #18, AGPL, run as a program, never linked)
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")

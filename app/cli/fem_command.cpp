@@ -1,10 +1,16 @@
 #include "fem_command.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
+#include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/tissue/fem_solver.h"
 #include "twinplan/tissue/inp_reader.h"
+#include "twinplan/tissue/labelmap_mesher.h"
 #include "twinplan/tissue/result_files.h"
 
 namespace twinplan::cli {
@@ -52,6 +58,165 @@ nlohmann::json runFemSolve(const std::filesystem::path& modelPath, const std::fi
       tissue::writeDisplacementJson(model, result, out);
     summary["output"] = out.string();
   }
+  return summary;
+}
+
+namespace {
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, separator);) parts.push_back(trimmed(part));
+  return parts;
+}
+
+struct MaterialRequest {
+  std::string name;
+  std::vector<std::string> segments;
+};
+
+std::vector<MaterialRequest> parseMaterials(const std::string& text) {
+  std::vector<MaterialRequest> requests;
+  for (const std::string& item : split(text, ',')) {
+    MaterialRequest r;
+    const auto equals = item.find('=');
+    r.name = trimmed(equals == std::string::npos ? item : item.substr(0, equals));
+    r.segments = split(equals == std::string::npos ? item : item.substr(equals + 1), '+');
+    const bool blank = r.name.empty() || r.segments.empty() ||
+                       std::any_of(r.segments.begin(), r.segments.end(),
+                                   [](const std::string& s) { return s.empty(); });
+    if (blank)
+      throw Error(ErrorKind::InvalidInput,
+                  "--segments \"" + text +
+                      "\": give segment names separated by commas, or NAME=SEGMENT+SEGMENT for "
+                      "one material made of several segments.",
+                  "--segments");
+    requests.push_back(std::move(r));
+  }
+  if (requests.empty())
+    throw Error(ErrorKind::InvalidInput, "--segments: name at least one segment to mesh.",
+                "--segments");
+  return requests;
+}
+
+// The labelmap that holds every requested segment.
+const LabelMap& labelMapWith(const Case& twin, const std::vector<MaterialRequest>& requests) {
+  std::string missing;
+  for (const LabelMap& labels : twin.labelMaps) {
+    missing.clear();
+    for (const MaterialRequest& r : requests)
+      for (const std::string& s : r.segments)
+        if (!labels.findSegment(s) && missing.empty()) missing = s;
+    if (missing.empty()) return labels;
+  }
+  std::string known;
+  for (const LabelMap& labels : twin.labelMaps)
+    for (const Segment& s : labels.segments()) known += (known.empty() ? "" : ", ") + s.name;
+  throw Error(ErrorKind::NotFound,
+              "No labelmap of the case holds all of the segments named by --segments" +
+                  (missing.empty() ? std::string() : " (\"" + missing + "\" is missing)") +
+                  "; the case has: " + (known.empty() ? "no segments" : known) + ".",
+              "--segments");
+}
+
+void writeTextAtomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path temporary = path.string() + ".part";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out)
+      throw Error(ErrorKind::Io, "Could not write " + path.string() + "; is the folder writable?",
+                  path.string());
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+nlohmann::json runFemMesh(const std::filesystem::path& casePath, const FemMeshOptions& options,
+                          Progress& progress) {
+  if (!options.out.empty() && options.out.extension() != ".inp")
+    throw Error(
+        ErrorKind::InvalidInput,
+        "--out " + options.out.string() + ": the mesh is written as an Abaqus/CalculiX .inp.",
+        options.out.string());
+  if (!options.vtu.empty() && options.vtu.extension() != ".vtu")
+    throw Error(ErrorKind::InvalidInput, "--vtu " + options.vtu.string() + ": name a .vtu file.",
+                options.vtu.string());
+  const std::vector<MaterialRequest> requests = parseMaterials(options.segments);
+  const Case twin = loadCase(casePath, *subRange(progress, 0, 0.2));
+  const LabelMap& labels = labelMapWith(twin, requests);
+
+  tissue::LabelMeshParameters parameters;
+  parameters.resolution_mm = options.resolution_mm;
+  parameters.elementType =
+      options.quadratic ? tissue::ElementType::C3D10 : tissue::ElementType::C3D4;
+  for (const MaterialRequest& r : requests) {
+    tissue::MeshMaterial m{r.name, {}};
+    for (const std::string& s : r.segments) m.segments.push_back(*labels.findSegment(s));
+    parameters.materials.push_back(std::move(m));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const tissue::LabelMesh mesh =
+      tissue::meshLabelMap(labels, parameters, *subRange(progress, 0.2, 0.95));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  nlohmann::json materials = nlohmann::json::array();
+  for (std::size_t m = 0; m < mesh.materials.size(); ++m) {
+    const tissue::MaterialMeshSummary& s = mesh.materials[m];
+    materials.push_back(
+        {{"name", s.name},
+         {"elset", mesh.model.materials[m].name},
+         {"segments", requests[m].segments},
+         {"elements", s.elements},
+         {"volume_ml", s.meshVolume_mm3 / 1000},
+         {"labelmap_volume_ml", s.labelVolume_mm3 / 1000},
+         {"volume_difference_percent",
+          s.labelVolume_mm3 > 0 ? 100 * (s.meshVolume_mm3 - s.labelVolume_mm3) / s.labelVolume_mm3
+                                : 0.0}});
+  }
+  const tissue::MeshQuality& q = mesh.quality;
+  nlohmann::json summary = {{"case", casePath.string()},
+                            {"labelmap", labels.name},
+                            {"resolution_mm", options.resolution_mm},
+                            {"element_type", options.quadratic ? "C3D10" : "C3D4"},
+                            {"nodes", mesh.model.nodes.size()},
+                            {"elements", mesh.model.elements.size()},
+                            {"surface_nodes", mesh.model.nodeSets.at("SURFACE").size()},
+                            {"materials", materials},
+                            {"quality",
+                             {{"min_dihedral_deg", q.minDihedral_deg},
+                              {"max_dihedral_deg", q.maxDihedral_deg},
+                              {"min_radius_ratio", q.minRadiusRatio},
+                              {"mean_radius_ratio", q.meanRadiusRatio},
+                              {"inverted_elements", q.invertedElements},
+                              {"dihedral_below_10_deg", q.dihedralBelow10},
+                              {"dihedral_below_20_deg", q.dihedralBelow20}}},
+                            {"lattice_tetrahedra", mesh.latticeTetrahedra},
+                            {"warped_vertices", mesh.warpedVertices},
+                            {"multi_material_tetrahedra", mesh.multiMaterialTetrahedra},
+                            {"mesh_time_s", seconds}};
+  if (!options.out.empty()) {
+    writeTextAtomically(options.out, "*HEADING\nTwinPlan mesh of " + casePath.filename().string() +
+                                         "\n" + tissue::meshDeck(mesh.model));
+    summary["output"] = options.out.string();
+  }
+  if (!options.vtu.empty()) {
+    tissue::SolveResult still;  // the reference mesh: no displacement, no reactions
+    still.displacement_mm.assign(mesh.model.nodes.size(), {0, 0, 0});
+    still.reaction_N.assign(mesh.model.nodes.size(), {0, 0, 0});
+    tissue::writeVtu(mesh.model, still, options.vtu);
+    summary["vtu"] = options.vtu.string();
+  }
+  progress.report(1, "Mesh");
   return summary;
 }
 
