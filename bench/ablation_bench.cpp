@@ -7,7 +7,8 @@
 // the source's stage (sigma(T), potential solves, SAR) and the bioheat step, and prints
 // Markdown tables with the load average (docs/benchmarks.md, "Thermal ablation").
 // BENCH_ONLY=fixed or BENCH_ONLY=rf runs one of the two; QUICK=1 one RF run on all threads, no
-// warm-up (for profiling).
+// warm-up (for profiling); GRID=61 another cube size for the RF run; POTENTIAL_TOLERANCE=1e-3
+// another relative tolerance of the potential solves.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -135,14 +136,18 @@ struct RfRun {
 // The cooled 3 cm electrode along z, its active tip from z = +15 to -15 mm around the grid's
 // centre, for 10 minutes at the catalogue setting, in the catalogue's liver.
 RfRun runCooledRf() {
-  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {100, 100, 100}, 1.0);
+  const std::int64_t n = std::getenv("GRID") ? std::atoi(std::getenv("GRID")) : 100;
+  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {n, n, n}, 1.0);
   const AblationDevice& device = findDevice("rf-cooled-3cm");
   ProbePlacement placement;
   placement.tip_lps = Vec3(0.0, 0.0, 15.0);
   placement.entry_lps = Vec3(0.0, 0.0, -100.0);
   BioheatParameters p;  // 600 s in 5 s steps
   p.recordedPoints_lps = {Vec3(10.0, 0.0, 0.0), Vec3(20.0, 0.0, 0.0)};
-  RfSource rf(grid, device, placement, rfSettingsFor(device));
+  RfSettings settings = rfSettingsFor(device);
+  if (const char* tolerance = std::getenv("POTENTIAL_TOLERANCE"))
+    settings.solver.relativeTolerance = std::atof(tolerance);
+  RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;
   const auto start = Clock::now();
@@ -168,14 +173,29 @@ RfRun medianRfRun() {
 
 void printRfRow(const RfRun& r, std::size_t threads) {
   std::printf(
-      "| 100^3, 1 mm, rf-cooled-3cm 200 W | %d | %zu | %.0f | %.0f | %.0f | %d (%lld) | %lld |\n",
-      r.result.steps, threads, 1000.0 * r.wall_s, 1000.0 * r.source_s,
-      1000.0 * (r.wall_s - r.source_s), r.solves, r.potentialIterations, r.bioheatIterations);
+      "| %lld^3, 1 mm, rf-cooled-3cm 200 W | %d | %zu | %.0f | %.0f | %.0f | %d (%lld) | %lld |\n",
+      static_cast<long long>(r.result.finalTemperature.geometry.size[0]), r.result.steps, threads,
+      1000.0 * r.wall_s, 1000.0 * r.source_s, 1000.0 * (r.wall_s - r.source_s), r.solves,
+      r.potentialIterations, r.bioheatIterations);
+}
+
+void printRfZone(const RfRun& r) {
+  const AblationResult& result = r.result;
+  const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
+                                       result.maximumTemperature.values.end());
+  std::printf(
+      "\nRF zone (Omega >= 1): %.2f ml, axes %.1f x %.1f x %.1f mm; T max %.1f degC; "
+      "T at 10/20 mm after 600 s: %.1f / %.1f degC; energy %.0f J; roll-offs %d\n",
+      result.zoneVolume_ml, result.zoneAxes.long_mm, result.zoneAxes.short_mm[0],
+      result.zoneAxes.short_mm[1], maxT, result.recorded[0].temperature_degC.back(),
+      result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J, r.rollOffs);
 }
 
 void benchCooledRf() {
   if (std::getenv("QUICK")) {
-    printRfRow(runCooledRf(), parallel::maxThreads());
+    const RfRun run = runCooledRf();
+    printRfRow(run, parallel::maxThreads());
+    printRfZone(run);
     return;
   }
   RfRun one;
@@ -190,15 +210,7 @@ void benchCooledRf() {
   std::printf("|---|---|---|---|---|---|---|---|\n");
   printRfRow(one, 1);
   printRfRow(all, parallel::maxThreads());
-  const AblationResult& result = all.result;
-  const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
-                                       result.maximumTemperature.values.end());
-  std::printf(
-      "\nRF zone (Omega >= 1): %.2f ml, axes %.1f x %.1f x %.1f mm; T max %.1f degC; "
-      "T at 10/20 mm after 600 s: %.1f / %.1f degC; energy %.0f J; roll-offs %d\n",
-      result.zoneVolume_ml, result.zoneAxes.long_mm, result.zoneAxes.short_mm[0],
-      result.zoneAxes.short_mm[1], maxT, result.recorded[0].temperature_degC.back(),
-      result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J, all.rollOffs);
+  printRfZone(all);
 }
 
 }  // namespace

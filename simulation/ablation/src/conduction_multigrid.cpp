@@ -38,16 +38,42 @@ float neighbourSum(const MultigridLevel& l, const float* x, std::int64_t n, std:
   return sum;
 }
 
+bool interiorRow(const MultigridLevel& l, std::int64_t j, std::int64_t k) {
+  return j > 0 && k > 0 && j + 1 < l.ny && k + 1 < l.nz;
+}
+
 // One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
 void sweepColour(MultigridLevel& l, int colour) {
   float* x = l.correction.data();
   parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
-      const std::int64_t base = std::int64_t(row) * l.nx;
-      for (std::int64_t i = (colour + j + k) & 1; i < l.nx; i += 2) {
+      const std::int64_t base = std::int64_t(row) * l.nx, first = (colour + j + k) & 1;
+      if (!interiorRow(l, j, k)) {
+        for (std::int64_t i = first; i < l.nx; i += 2) {
+          const std::int64_t n = base + i;
+          x[n] = (l.rightHandSide[n] + neighbourSum(l, x, n, i, j, k)) * l.inverseDiagonal[n];
+        }
+        continue;
+      }
+      // Inside the grid every neighbour exists: no bounds checks.
+      const std::int64_t plane = l.nx * l.ny;
+      const float *fx = l.faceX.data(), *fy = l.faceY.data(), *fz = l.faceZ.data();
+      const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
+      std::int64_t i = first;
+      if (i == 0) {
+        x[base] = (b[base] + neighbourSum(l, x, base, 0, j, k)) * inverse[base];
+        i += 2;
+      }
+      for (; i + 1 < l.nx; i += 2) {
         const std::int64_t n = base + i;
-        x[n] = (l.rightHandSide[n] + neighbourSum(l, x, n, i, j, k)) * l.inverseDiagonal[n];
+        x[n] = (b[n] + fx[n - 1] * x[n - 1] + fx[n] * x[n + 1] + fy[n - l.nx] * x[n - l.nx] +
+                fy[n] * x[n + l.nx] + fz[n - plane] * x[n - plane] + fz[n] * x[n + plane]) *
+               inverse[n];
+      }
+      if (i == l.nx - 1) {
+        const std::int64_t n = base + i;
+        x[n] = (b[n] + neighbourSum(l, x, n, i, j, k)) * inverse[n];
       }
     }
   });
@@ -60,12 +86,34 @@ void computeResidual(MultigridLevel& l) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
       const std::int64_t base = std::int64_t(row) * l.nx;
-      for (std::int64_t i = 0; i < l.nx; ++i) {
+      auto general = [&](std::int64_t i) {
         const std::int64_t n = base + i;
         l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
                                                           neighbourSum(l, x, n, i, j, k)
                                                     : 0.0f;
+      };
+      if (!interiorRow(l, j, k) || l.nx < 3) {
+        for (std::int64_t i = 0; i < l.nx; ++i) general(i);
+        continue;
       }
+      general(0);
+      // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
+      const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
+      const float* fx = l.faceX.data() + n0;
+      const float* fy = l.faceY.data() + n0;
+      const float* fz = l.faceZ.data() + n0;
+      const float* xc = x + n0;
+      const float* __restrict b = l.rightHandSide.data() + n0;
+      const float* __restrict d = l.diagonal.data() + n0;
+      const float* __restrict inverse = l.inverseDiagonal.data() + n0;
+      float* __restrict out = l.residual.data() + n0;
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
+                        fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
+                        fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
+        out[i] = inverse[i] > 0.0f ? r : 0.0f;
+      }
+      general(l.nx - 1);
     }
   });
 }
