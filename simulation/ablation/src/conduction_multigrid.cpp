@@ -15,6 +15,8 @@ constexpr std::int64_t kCoarsestExtent = 4;
 // Symmetric red-black sweeps on the coarsest level (each way): enough to reduce its error by
 // orders of magnitude on a few voxels per axis, and negligible work there.
 constexpr int kCoarsestSweeps = 12;
+// Red-black sweeps before and after each coarse correction.
+constexpr int kSmoothingSweeps = 2;
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
 
@@ -234,14 +236,18 @@ void vCycle(std::vector<MultigridLevel>& levels, std::size_t depth) {
     }
     return;
   }
-  sweepColour(l, 0);
-  sweepColour(l, 1);
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(l, 0);
+    sweepColour(l, 1);
+  }
   computeResidual(l);
   restrictResidual(l, levels[depth + 1]);
   vCycle(levels, depth + 1);
   prolongCorrection(levels[depth + 1], l);
-  sweepColour(l, 1);
-  sweepColour(l, 0);
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(l, 1);
+    sweepColour(l, 0);
+  }
 }
 
 }  // namespace
