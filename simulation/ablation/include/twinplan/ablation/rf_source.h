@@ -7,8 +7,9 @@
 // Online 2006;5:24). It is discretised by finite volumes on the ablation grid: one unknown per
 // voxel, the conductance of a face the harmonic mean of its two voxels' sigma (series
 // resistors), solved by conjugate gradients preconditioned by a geometric multigrid V-cycle
-// (src/conduction_multigrid.h) on core/parallel.h, warm started from the previous solve. Joule heating SAR = sigma |grad V|^2 is each face's power
-// sigma_f h (dV)^2 shared between its voxels.
+// (src/conduction_multigrid.h) on core/parallel.h, warm started from the previous solve.
+// Joule heating SAR = sigma |grad V|^2 is each face's power sigma_f h (dV)^2 shared between its
+// voxels.
 //
 // Approximation: the dispersive pads are modelled by holding the grid's six box faces at 0 V;
 // a real pad lies tens of centimetres away, so our impedance is lower than a generator reads
