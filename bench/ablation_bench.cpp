@@ -1,20 +1,30 @@
 // twinplan-ablation-bench: the bioheat time stepper (simulation/ablation/bioheat.h) on the
 // problem of issue #17 item 7: a 10-minute ablation on a 100^3 grid of 1 mm liver, backward
-// Euler in 5 s steps, with a fixed 8 W source along a 30 mm active tip (until the RF model of
-// rf_source.h exists). Times the solve on one thread and on all (median of RUNS runs, default
-// 3, after a warm-up) and prints a Markdown table with the load average
-// (docs/benchmarks.md, "Thermal ablation").
+// Euler in 5 s steps, (1) with a fixed 8 W source along a 30 mm active tip and (2) with the
+// cooled RF electrode (rf-cooled-3cm at its catalogue setting: 200 W, impedance control) whose
+// quasi-static potential is re-solved as the tissue heats (rf_source.h). Times each on one
+// thread and on all (median of RUNS runs, default 3, after a warm-up), splits the RF run into
+// the source's stage (sigma(T), potential solves, SAR) and the bioheat step, and prints
+// Markdown tables with the load average (docs/benchmarks.md, "Thermal ablation").
+// BENCH_ONLY=fixed or BENCH_ONLY=rf runs one of the two; QUICK=1 one RF run on all threads, no
+// warm-up (for profiling); GRID=61 another cube size for the RF run; POTENTIAL_TOLERANCE=1e-3
+// another relative tolerance of the potential solves.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/fixed_power_source.h"
+#include "twinplan/ablation/rf_source.h"
+#include "twinplan/ablation/tissue_library.h"
 #include "twinplan/core/parallel.h"
 
 namespace {
@@ -84,13 +94,132 @@ Timing measure(const std::function<void()>& work) {
   return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
 }
 
+bool wanted(const char* part) {
+  const char* only = std::getenv("BENCH_ONLY");
+  return !only || std::strcmp(only, part) == 0;
+}
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The RF source with the wall time it spends deciding each step's power (sigma(T), the
+// potential re-solves, the SAR): the rest of a run is the bioheat step.
+class TimedSource : public HeatSource {
+ public:
+  explicit TimedSource(RfSource& source) : source_(source) {}
+  void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
+                      std::vector<float>& power_W_m3) override {
+    const auto start = Clock::now();
+    source_.depositedPower(grid, state, step_s, power_W_m3);
+    source_s += secondsSince(start);
+  }
+  std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
+                                                const ThermalState& state) override {
+    return source_.heldTemperatures(grid, state);
+  }
+  double deliveredPower_W() const override { return source_.deliveredPower_W(); }
+  double source_s = 0.0;
+
+ private:
+  RfSource& source_;
+};
+
+struct RfRun {
+  double wall_s = 0.0, source_s = 0.0;
+  int solves = 0;
+  long long potentialIterations = 0, bioheatIterations = 0;
+  int rollOffs = 0;
+  AblationResult result;
+};
+
+// The cooled 3 cm electrode along z, its active tip from z = +15 to -15 mm around the grid's
+// centre, for 10 minutes at the catalogue setting, in the catalogue's liver.
+RfRun runCooledRf() {
+  const std::int64_t n = std::getenv("GRID") ? std::atoi(std::getenv("GRID")) : 100;
+  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {n, n, n}, 1.0);
+  const AblationDevice& device = findDevice("rf-cooled-3cm");
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  BioheatParameters p;  // 600 s in 5 s steps
+  p.recordedPoints_lps = {Vec3(10.0, 0.0, 0.0), Vec3(20.0, 0.0, 0.0)};
+  RfSettings settings = rfSettingsFor(device);
+  if (const char* tolerance = std::getenv("POTENTIAL_TOLERANCE"))
+    settings.solver.relativeTolerance = std::atof(tolerance);
+  RfSource rf(grid, device, placement, settings);
+  TimedSource timed(rf);
+  RfRun run;
+  const auto start = Clock::now();
+  run.result = simulateAblation(grid, timed, p);
+  run.wall_s = secondsSince(start);
+  run.source_s = timed.source_s;
+  run.solves = rf.potentialSolves();
+  run.potentialIterations = rf.potentialIterations();
+  run.bioheatIterations = run.result.solverIterations;
+  run.rollOffs = rf.rollOffCount();
+  return run;
+}
+
+// Median (by wall time) of RUNS runs after a warm-up.
+RfRun medianRfRun() {
+  runCooledRf();
+  std::vector<RfRun> all;
+  for (int r = 0; r < runs(); ++r) all.push_back(runCooledRf());
+  std::sort(all.begin(), all.end(),
+            [](const RfRun& a, const RfRun& b) { return a.wall_s < b.wall_s; });
+  return all[all.size() / 2];
+}
+
+void printRfRow(const RfRun& r, std::size_t threads) {
+  std::printf(
+      "| %lld^3, 1 mm, rf-cooled-3cm 200 W | %d | %zu | %.0f | %.0f | %.0f | %d (%lld) | %lld |\n",
+      static_cast<long long>(r.result.finalTemperature.geometry.size[0]), r.result.steps, threads,
+      1000.0 * r.wall_s, 1000.0 * r.source_s, 1000.0 * (r.wall_s - r.source_s), r.solves,
+      r.potentialIterations, r.bioheatIterations);
+}
+
+void printRfZone(const RfRun& r) {
+  const AblationResult& result = r.result;
+  const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
+                                       result.maximumTemperature.values.end());
+  std::printf(
+      "\nRF zone (Omega >= 1): %.2f ml, axes %.1f x %.1f x %.1f mm; T max %.1f degC; "
+      "T at 10/20 mm after 600 s: %.1f / %.1f degC; energy %.0f J; roll-offs %d\n",
+      result.zoneVolume_ml, result.zoneAxes.long_mm, result.zoneAxes.short_mm[0],
+      result.zoneAxes.short_mm[1], maxT, result.recorded[0].temperature_degC.back(),
+      result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J, r.rollOffs);
+}
+
+void benchCooledRf() {
+  if (std::getenv("QUICK")) {
+    const RfRun run = runCooledRf();
+    printRfRow(run, parallel::maxThreads());
+    printRfZone(run);
+    return;
+  }
+  RfRun one;
+  {
+    const parallel::ThreadLimit limit(1);
+    one = medianRfRun();
+  }
+  const RfRun all = medianRfRun();
+  std::printf(
+      "\n| grid | steps | threads | wall (ms) | source: sigma, potential, SAR (ms) | bioheat step "
+      "(ms) | potential solves (CG iterations) | bioheat CG iterations |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  printRfRow(one, 1);
+  printRfRow(all, parallel::maxThreads());
+  printRfZone(all);
+}
+
 }  // namespace
 
 // 8 W held for 10 minutes: a zone of about 20 ml and a peak of about 125 degC, the size and
 // temperatures of a single RF electrode's ablation (the power is what the tissue absorbs).
 constexpr double kPower_W = 8.0;
 
-int main() {
+static void benchFixedSource() {
   const AblationGrid grid = uniformGrid(liver(), {100, 100, 100}, 1.0);
   const std::vector<float> power = activeTipPower(grid, kPower_W);
   BioheatParameters p;  // 600 s in 5 s steps, perfusion stops at Omega = 1
@@ -108,8 +237,6 @@ int main() {
   const Timing all = measure(run);
   const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
                                        result.maximumTemperature.values.end());
-  double load[3] = {0, 0, 0};
-  getloadavg(load, 3);
   std::printf("| grid | steps | threads | wall (ms) | CPU (ms) | CG iterations |\n");
   std::printf("|---|---|---|---|---|---|\n");
   std::printf("| 100^3, 1 mm | %d | 1 | %.0f | %.0f | %lld |\n", result.steps, one.wall_ms,
@@ -122,6 +249,13 @@ int main() {
       result.zoneVolume_ml, result.zoneAxes.long_mm, result.zoneAxes.short_mm[0],
       result.zoneAxes.short_mm[1], maxT, result.recorded[0].temperature_degC.back(),
       result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J);
+}
+
+int main() {
+  if (wanted("fixed")) benchFixedSource();
+  if (wanted("rf")) benchCooledRf();
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
   std::printf("load average 1/5/15 min: %.2f %.2f %.2f; runs %d\n", load[0], load[1], load[2],
               runs());
   return 0;

@@ -6,9 +6,10 @@
 // displacement currents are small next to conduction currents in tissue (Berjano, BioMed Eng
 // Online 2006;5:24). It is discretised by finite volumes on the ablation grid: one unknown per
 // voxel, the conductance of a face the harmonic mean of its two voxels' sigma (series
-// resistors), solved by Jacobi-preconditioned conjugate gradients on core/parallel.h, warm
-// started from the previous step. Joule heating SAR = sigma |grad V|^2 is each face's power
-// sigma_f h (dV)^2 shared between its voxels.
+// resistors), solved by conjugate gradients preconditioned by a geometric multigrid V-cycle
+// (src/conduction_multigrid.h) on core/parallel.h, warm started from the previous solve.
+// Joule heating SAR = sigma |grad V|^2 is each face's power sigma_f h (dV)^2 shared between its
+// voxels.
 //
 // Approximation: the dispersive pads are modelled by holding the grid's six box faces at 0 V;
 // a real pad lies tens of centimetres away, so our impedance is lower than a generator reads
@@ -96,9 +97,12 @@ struct RfSettings {
   // solves, while warming far from the electrode (where q is small) no longer forces a solve.
   double resolveConductanceChange = 0.01;
 
-  // Warm-started solves reach 1e-4 in a few iterations; the deposited power is rescaled to the
-  // set power exactly, and the SAR pattern moves by < 1e-4 (measured on a 61^3 grid).
-  PotentialSolverOptions solver{1e-4, 5000};
+  // The deposited power is rescaled to the set power exactly, so the tolerance only moves the
+  // SAR pattern. On the 10-minute cooled RF run (61^3, docs/validation.md, "solver speed") the
+  // zone at 3e-5 is that of a 1e-5 solve (48.22 ml, 55.0 x 39.0 x 39.0 mm); at 1e-4 its short
+  // axes moved by 0.2 mm with one preconditioner and not with another, at 1e-3 by 0.2 mm.
+  // Multigrid-preconditioned solves take about 6 iterations at 3e-5.
+  PotentialSolverOptions solver{3e-5, 5000};
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.

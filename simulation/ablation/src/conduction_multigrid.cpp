@@ -1,0 +1,292 @@
+#include "conduction_multigrid.h"
+
+#include <algorithm>
+
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+using parallel::IndexRange;
+
+// Coarsen while every axis keeps at least this many voxels: the coarsest level (a few hundred
+// voxels) is then solved by sweeps alone.
+constexpr std::int64_t kCoarsestExtent = 4;
+// Symmetric red-black sweeps on the coarsest level (each way): enough to reduce its error by
+// orders of magnitude on a few voxels per axis, and negligible work there.
+constexpr int kCoarsestSweeps = 12;
+// Red-black sweeps before and after each coarse correction.
+constexpr int kSmoothingSweeps = 2;
+// Voxels per chunk of a parallel loop (see stencil_solver.cpp).
+constexpr std::int64_t kVoxelsPerChunk = 16384;
+
+std::size_t rowsPerChunk(const MultigridLevel& l) {
+  return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / l.nx));
+}
+
+IndexRange allRows(const MultigridLevel& l) { return {0, static_cast<std::size_t>(l.ny * l.nz)}; }
+
+// sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
+float neighbourSum(const MultigridLevel& l, const float* x, std::int64_t n, std::int64_t i,
+                   std::int64_t j, std::int64_t k) {
+  const std::int64_t plane = l.nx * l.ny;
+  float sum = 0.0f;
+  if (i > 0) sum += l.faceX[n - 1] * x[n - 1];
+  if (i + 1 < l.nx) sum += l.faceX[n] * x[n + 1];
+  if (j > 0) sum += l.faceY[n - l.nx] * x[n - l.nx];
+  if (j + 1 < l.ny) sum += l.faceY[n] * x[n + l.nx];
+  if (k > 0) sum += l.faceZ[n - plane] * x[n - plane];
+  if (k + 1 < l.nz) sum += l.faceZ[n] * x[n + plane];
+  return sum;
+}
+
+bool interiorRow(const MultigridLevel& l, std::int64_t j, std::int64_t k) {
+  return j > 0 && k > 0 && j + 1 < l.ny && k + 1 < l.nz;
+}
+
+// One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
+void sweepColour(MultigridLevel& l, int colour) {
+  float* x = l.correction.data();
+  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
+      const std::int64_t base = std::int64_t(row) * l.nx, first = (colour + j + k) & 1;
+      if (!interiorRow(l, j, k)) {
+        for (std::int64_t i = first; i < l.nx; i += 2) {
+          const std::int64_t n = base + i;
+          x[n] = (l.rightHandSide[n] + neighbourSum(l, x, n, i, j, k)) * l.inverseDiagonal[n];
+        }
+        continue;
+      }
+      // Inside the grid every neighbour exists: no bounds checks.
+      const std::int64_t plane = l.nx * l.ny;
+      const float *fx = l.faceX.data(), *fy = l.faceY.data(), *fz = l.faceZ.data();
+      const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
+      std::int64_t i = first;
+      if (i == 0) {
+        x[base] = (b[base] + neighbourSum(l, x, base, 0, j, k)) * inverse[base];
+        i += 2;
+      }
+      for (; i + 1 < l.nx; i += 2) {
+        const std::int64_t n = base + i;
+        x[n] = (b[n] + fx[n - 1] * x[n - 1] + fx[n] * x[n + 1] + fy[n - l.nx] * x[n - l.nx] +
+                fy[n] * x[n + l.nx] + fz[n - plane] * x[n - plane] + fz[n] * x[n + plane]) *
+               inverse[n];
+      }
+      if (i == l.nx - 1) {
+        const std::int64_t n = base + i;
+        x[n] = (b[n] + neighbourSum(l, x, n, i, j, k)) * inverse[n];
+      }
+    }
+  });
+}
+
+// residual = rhs - A correction on free voxels, 0 on fixed ones.
+void computeResidual(MultigridLevel& l) {
+  const float* x = l.correction.data();
+  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
+      const std::int64_t base = std::int64_t(row) * l.nx;
+      auto general = [&](std::int64_t i) {
+        const std::int64_t n = base + i;
+        l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
+                                                          neighbourSum(l, x, n, i, j, k)
+                                                    : 0.0f;
+      };
+      if (!interiorRow(l, j, k) || l.nx < 3) {
+        for (std::int64_t i = 0; i < l.nx; ++i) general(i);
+        continue;
+      }
+      general(0);
+      // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
+      const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
+      const float* fx = l.faceX.data() + n0;
+      const float* fy = l.faceY.data() + n0;
+      const float* fz = l.faceZ.data() + n0;
+      const float* xc = x + n0;
+      const float* __restrict b = l.rightHandSide.data() + n0;
+      const float* __restrict d = l.diagonal.data() + n0;
+      const float* __restrict inverse = l.inverseDiagonal.data() + n0;
+      float* __restrict out = l.residual.data() + n0;
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
+                        fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
+                        fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
+        out[i] = inverse[i] > 0.0f ? r : 0.0f;
+      }
+      general(l.nx - 1);
+    }
+  });
+}
+
+// Runs body(coarse voxel C, fine voxel c) for the (up to eight) children c of every coarse
+// voxel, one coarse row per task; children in a fixed order.
+template <class Body>
+void forEachChild(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
+  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
+      for (std::int64_t I = 0; I < coarse.nx; ++I) {
+        const std::int64_t C = I + coarse.nx * std::int64_t(row);
+        for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+          for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+            for (std::int64_t i = 2 * I; i < std::min(2 * I + 2, fine.nx); ++i)
+              body(C, i + fine.nx * (j + fine.ny * k), i - 2 * I, j - 2 * J, k - 2 * K);
+      }
+    }
+  });
+}
+
+void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  l.nx = nx;
+  l.ny = ny;
+  l.nz = nz;
+  const auto n = static_cast<std::size_t>(nx * ny * nz);
+  for (std::vector<float>* v : {&l.diagonal, &l.faceX, &l.faceY, &l.faceZ, &l.inverseDiagonal,
+                                &l.correction, &l.rightHandSide, &l.residual})
+    v->assign(n, 0.0f);
+}
+
+// A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
+// across it; a coarse diagonal sums its free children's diagonals less twice the faces between
+// them.
+void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
+  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2);
+  const std::int64_t plane = fine.nx * fine.ny;
+  auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
+  // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
+  std::vector<double> diagonal(coarse.size(), 0.0);
+  forEachChild(
+      fine, coarse,
+      [&](std::int64_t C, std::int64_t c, std::int64_t di, std::int64_t dj, std::int64_t dk) {
+        if (!free(c)) return;
+        double d = fine.diagonal[c];
+        // Faces to the + neighbour: inside the block (counted twice, once from each side, so
+        // subtract twice here and never from the other side) or to the next block.
+        auto face = [&](float conductance, std::int64_t offset, std::int64_t local, float& outer) {
+          if (conductance == 0.0f || !free(c + offset)) return;
+          if (local == 0)
+            d -= 2.0 * conductance;
+          else
+            outer += 0.5f * conductance;
+        };
+        const std::int64_t i = c % fine.nx, j = (c / fine.nx) % fine.ny, k = c / plane;
+        if (i + 1 < fine.nx) face(fine.faceX[c], 1, di, coarse.faceX[C]);
+        if (j + 1 < fine.ny) face(fine.faceY[c], fine.nx, dj, coarse.faceY[C]);
+        if (k + 1 < fine.nz) face(fine.faceZ[c], plane, dk, coarse.faceZ[C]);
+        diagonal[C] += d;
+      });
+  parallel::parallelFor({0, coarse.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
+    for (std::size_t n = r.begin; n < r.end; ++n) {
+      // A block whose free voxels only conduct among themselves has no coarse equation.
+      const double d = 0.5 * diagonal[n];
+      const bool coupled =
+          d > 1e-6 * (coarse.faceX[n] + coarse.faceY[n] + coarse.faceZ[n]) && d > 0.0;
+      coarse.diagonal[n] = coupled ? float(d) : 0.0f;
+      coarse.inverseDiagonal[n] = coupled ? float(1.0 / d) : 0.0f;
+    }
+  });
+  // Faces of coarse voxels without an equation carry nothing.
+  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+    const std::int64_t cplane = coarse.nx * coarse.ny;
+    for (std::size_t row = rows.begin; row < rows.end; ++row)
+      for (std::int64_t I = 0; I < coarse.nx; ++I) {
+        const std::int64_t C = I + coarse.nx * std::int64_t(row);
+        const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
+        const bool self = coarse.inverseDiagonal[C] > 0.0f;
+        if (!self || I + 1 >= coarse.nx || !(coarse.inverseDiagonal[C + 1] > 0.0f))
+          coarse.faceX[C] = 0.0f;
+        if (!self || J + 1 >= coarse.ny || !(coarse.inverseDiagonal[C + coarse.nx] > 0.0f))
+          coarse.faceY[C] = 0.0f;
+        if (!self || K + 1 >= coarse.nz || !(coarse.inverseDiagonal[C + cplane] > 0.0f))
+          coarse.faceZ[C] = 0.0f;
+      }
+  });
+}
+
+// rhs_C = sum of the children's residuals.
+void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
+  std::fill(coarse.rightHandSide.begin(), coarse.rightHandSide.end(), 0.0f);
+  forEachChild(fine, coarse,
+               [&](std::int64_t C, std::int64_t c, std::int64_t, std::int64_t, std::int64_t) {
+                 coarse.rightHandSide[C] += fine.residual[c];
+               });
+}
+
+// correction_c += correction_C on free children.
+void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
+  forEachChild(fine, coarse,
+               [&](std::int64_t C, std::int64_t c, std::int64_t, std::int64_t, std::int64_t) {
+                 if (fine.inverseDiagonal[c] > 0.0f) fine.correction[c] += coarse.correction[C];
+               });
+}
+
+void vCycle(std::vector<MultigridLevel>& levels, std::size_t depth) {
+  MultigridLevel& l = levels[depth];
+  std::fill(l.correction.begin(), l.correction.end(), 0.0f);
+  if (depth + 1 == levels.size()) {
+    for (int s = 0; s < kCoarsestSweeps; ++s) {
+      sweepColour(l, 0);
+      sweepColour(l, 1);
+    }
+    for (int s = 0; s < kCoarsestSweeps; ++s) {
+      sweepColour(l, 1);
+      sweepColour(l, 0);
+    }
+    return;
+  }
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(l, 0);
+    sweepColour(l, 1);
+  }
+  computeResidual(l);
+  restrictResidual(l, levels[depth + 1]);
+  vCycle(levels, depth + 1);
+  prolongCorrection(levels[depth + 1], l);
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(l, 1);
+    sweepColour(l, 0);
+  }
+}
+
+}  // namespace
+
+void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t nz,
+                                std::span<const float> faceX, std::span<const float> faceY,
+                                std::span<const float> faceZ, std::span<const double> diagonal,
+                                std::span<const std::uint8_t> free) {
+  levels_.resize(1);
+  MultigridLevel& finest = levels_.front();
+  allocate(finest, nx, ny, nz);
+  parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
+    for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
+      finest.faceX[n] = faceX[n];
+      finest.faceY[n] = faceY[n];
+      finest.faceZ[n] = faceZ[n];
+      const bool unknown = free[n] != 0 && diagonal[n] > 0.0;
+      finest.diagonal[n] = float(diagonal[n]);
+      finest.inverseDiagonal[n] = unknown ? float(1.0 / diagonal[n]) : 0.0f;
+    }
+  });
+  while (std::min({levels_.back().nx, levels_.back().ny, levels_.back().nz}) >
+         2 * kCoarsestExtent - 1) {
+    MultigridLevel coarse;
+    coarsen(levels_.back(), coarse);
+    levels_.push_back(std::move(coarse));
+  }
+}
+
+void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
+  MultigridLevel& finest = levels_.front();
+  parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
+    for (std::size_t n = r.begin; n < r.end; ++n)
+      finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
+  });
+  vCycle(levels_, 0);
+  parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
+    for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
+  });
+}
+
+}  // namespace twinplan::ablation::detail

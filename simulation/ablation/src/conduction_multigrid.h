@@ -1,0 +1,52 @@
+#pragma once
+// A geometric multigrid V-cycle for the symmetric 7-point conduction operator of a voxel grid
+//   (A x)_p = d_p x_p - sum over faces f of p of c_f x_q,
+// with some voxels fixed (Dirichlet; their rows and columns left out): the preconditioner of the
+// conjugate gradients of the RF potential (rf_source.h). Cell-centred, 2x2x2 cells make a coarse
+// cell; the coarse operator is Galerkin with piecewise-constant prolongation P, A_c = P^T A P,
+// halved: summing four fine faces gives a coarse face twice the conductance the equation has on
+// cells of twice the size, and halving it is the rescaling of aggregation multigrid (Braess,
+// Appl Numer Math 1995;19:1-12, "Towards algebraic multigrid for elliptic problems of second
+// order"), which turns a constant-interpolation V-cycle into an effective one. The smoother is
+// red-black Gauss-Seidel: red then black before the coarse correction, black then red after, so
+// the V-cycle is a symmetric positive definite operator (Trottenberg, Oosterlee & Schueller,
+// Multigrid, 2001, sec. 2.5 and 7.4). Jumps in conductivity (electrode metal, dried tissue, the
+// insulating shaft) stay in the coarse faces, since those are sums of the fine ones.
+//
+// Deterministic on any thread count: a colour's voxels are independent, the chunks are fixed by
+// the grid, and there are no reductions.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace twinplan::ablation::detail {
+
+// One grid level. Voxel n = i + nx (j + ny k). faceX[n] couples n and n + 1 (0 on the last
+// column and wherever either voxel is fixed on a coarse level); likewise Y and Z.
+struct MultigridLevel {
+  std::int64_t nx = 0, ny = 0, nz = 0;
+  std::vector<float> diagonal, faceX, faceY, faceZ;
+  std::vector<float> inverseDiagonal;  // 0 on fixed voxels
+  std::vector<float> correction, rightHandSide, residual;
+  std::size_t size() const { return diagonal.size(); }
+};
+
+class ConductionMultigrid {
+ public:
+  // The finest level's operator: faces (their conductances, float), the diagonal (sum of a
+  // voxel's six faces, faces to fixed neighbours included) and which voxels are free.
+  // Builds the coarse levels down to a few voxels per axis.
+  void build(std::int64_t nx, std::int64_t ny, std::int64_t nz, std::span<const float> faceX,
+             std::span<const float> faceY, std::span<const float> faceZ,
+             std::span<const double> diagonal, std::span<const std::uint8_t> free);
+
+  // z = M^-1 r: one V-cycle from zero on the free voxels (z is 0 on fixed ones).
+  void apply(std::span<const double> residual, std::span<double> z);
+
+  std::size_t levels() const { return levels_.size(); }
+
+ private:
+  std::vector<MultigridLevel> levels_;
+};
+
+}  // namespace twinplan::ablation::detail

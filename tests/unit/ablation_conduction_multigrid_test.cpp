@@ -1,0 +1,196 @@
+// The multigrid V-cycle that preconditions the RF potential (simulation/ablation/src/
+// conduction_multigrid.h): conjugate gradients need it to be a symmetric positive definite
+// operator, the project needs it bitwise the same on any thread count, and it must make the
+// solve converge in a few iterations on a grid whose conductivity jumps by orders of magnitude.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "conduction_multigrid.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+// A 29 x 27 x 25 grid (odd and even extents: coarse blocks of one and two voxels): sigma 0.33 S/m
+// with a dried shell (x 1e-2) around an electrode line (fixed voxels) along z, an insulated
+// shaft (1e-6 S/m) behind it, and the box faces fixed (ground). Faces are harmonic means.
+struct JumpyGrid {
+  std::int64_t nx = 29, ny = 27, nz = 25;
+  std::vector<float> sigma, faceX, faceY, faceZ;
+  std::vector<double> diagonal;
+  std::vector<std::uint8_t> free;
+
+  std::int64_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return i + nx * (j + ny * k);
+  }
+  JumpyGrid() {
+    const auto n = std::size_t(nx * ny * nz);
+    sigma.assign(n, 0.33f);
+    free.assign(n, 1);
+    const std::int64_t ci = nx / 2, cj = ny / 2;
+    for (std::int64_t k = 0; k < nz; ++k)
+      for (std::int64_t j = 0; j < ny; ++j)
+        for (std::int64_t i = 0; i < nx; ++i) {
+          const std::size_t v = std::size_t(index(i, j, k));
+          const double r = std::hypot(double(i - ci), double(j - cj));
+          if (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1) free[v] = 0;
+          if (r < 0.5 && k >= 8 && k <= 16) {
+            free[v] = 0;  // electrode
+            sigma[v] = 1e6f;
+          } else if (r < 0.5 && k > 16) {
+            sigma[v] = 1e-6f;  // shaft
+          } else if (r < 2.5 && k >= 6 && k <= 18) {
+            sigma[v] = 0.0033f;  // dried tissue
+          }
+        }
+    faceX.assign(n, 0.0f);
+    faceY.assign(n, 0.0f);
+    faceZ.assign(n, 0.0f);
+    diagonal.assign(n, 0.0);
+    auto mean = [](float a, float b) { return 2.0f * a * b / (a + b); };
+    for (std::int64_t k = 0; k < nz; ++k)
+      for (std::int64_t j = 0; j < ny; ++j)
+        for (std::int64_t i = 0; i < nx; ++i) {
+          const std::size_t v = std::size_t(index(i, j, k));
+          if (i + 1 < nx) faceX[v] = mean(sigma[v], sigma[v + 1]);
+          if (j + 1 < ny) faceY[v] = mean(sigma[v], sigma[v + std::size_t(nx)]);
+          if (k + 1 < nz) faceZ[v] = mean(sigma[v], sigma[v + std::size_t(nx * ny)]);
+        }
+    for (std::int64_t k = 0; k < nz; ++k)
+      for (std::int64_t j = 0; j < ny; ++j)
+        for (std::int64_t i = 0; i < nx; ++i) {
+          const std::size_t v = std::size_t(index(i, j, k));
+          double d = double(faceX[v]) + faceY[v] + faceZ[v];
+          if (i > 0) d += faceX[v - 1];
+          if (j > 0) d += faceY[v - std::size_t(nx)];
+          if (k > 0) d += faceZ[v - std::size_t(nx * ny)];
+          diagonal[v] = d;
+        }
+  }
+  ConductionMultigrid multigrid() const {
+    ConductionMultigrid m;
+    m.build(nx, ny, nz, faceX, faceY, faceZ, diagonal, free);
+    return m;
+  }
+  // A r on free voxels, 0 elsewhere (r is 0 on fixed voxels).
+  std::vector<double> apply(const std::vector<double>& x) const {
+    std::vector<double> y(x.size(), 0.0);
+    for (std::int64_t k = 1; k + 1 < nz; ++k)
+      for (std::int64_t j = 1; j + 1 < ny; ++j)
+        for (std::int64_t i = 1; i + 1 < nx; ++i) {
+          const std::size_t v = std::size_t(index(i, j, k)), sy = std::size_t(nx),
+                            sz = std::size_t(nx * ny);
+          if (!free[v]) continue;
+          y[v] = diagonal[v] * x[v] - faceX[v] * x[v + 1] - faceX[v - 1] * x[v - 1] -
+                 faceY[v] * x[v + sy] - faceY[v - sy] * x[v - sy] - faceZ[v] * x[v + sz] -
+                 faceZ[v - sz] * x[v - sz];
+        }
+    return y;
+  }
+  std::vector<double> randomOnFree(unsigned seed) const {
+    std::mt19937 generator(seed);
+    std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+    std::vector<double> r(free.size(), 0.0);
+    for (std::size_t v = 0; v < r.size(); ++v)
+      if (free[v]) r[v] = uniform(generator);
+    return r;
+  }
+};
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double sum = 0.0;
+  for (std::size_t v = 0; v < a.size(); ++v) sum += a[v] * b[v];
+  return sum;
+}
+
+TEST(ConductionMultigrid, TheVCycleIsSymmetricPositiveDefinite) {
+  const JumpyGrid grid;
+  ConductionMultigrid m = grid.multigrid();
+  EXPECT_EQ(m.levels(), 3u);  // 29 x 27 x 25 -> 15 x 14 x 13 -> 8 x 7 x 7
+  const std::vector<double> a = grid.randomOnFree(1), b = grid.randomOnFree(2);
+  std::vector<double> ma(a.size()), mb(b.size());
+  m.apply(a, ma);
+  m.apply(b, mb);
+  // b.M a = a.M b: symmetric up to the V-cycle's float arithmetic.
+  const double ab = dot(b, ma), ba = dot(a, mb);
+  EXPECT_NEAR(ab / ba, 1.0, 1e-4);
+  EXPECT_GT(dot(a, ma), 0.0);
+  EXPECT_GT(dot(b, mb), 0.0);
+  // Fixed voxels get no correction.
+  for (std::size_t v = 0; v < ma.size(); ++v) {
+    if (!grid.free[v]) {
+      ASSERT_EQ(ma[v], 0.0) << v;
+    }
+  }
+}
+
+TEST(ConductionMultigrid, OneThreadAndAllGiveTheSameBits) {
+  const JumpyGrid grid;
+  const std::vector<double> r = grid.randomOnFree(3);
+  std::vector<double> one(r.size()), all(r.size());
+  {
+    const parallel::ThreadLimit limit(1);
+    ConductionMultigrid m = grid.multigrid();
+    m.apply(r, one);
+  }
+  ConductionMultigrid m = grid.multigrid();
+  m.apply(r, all);
+  EXPECT_EQ(one, all);
+}
+
+TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConductivityJumps) {
+  // A x = b with b = A x_true for a random x_true: CG with the V-cycle reaches a relative
+  // residual of 1e-8 in under 30 iterations; with Jacobi it takes hundreds (the dried shell and
+  // the shaft span eight orders of magnitude of conductivity).
+  const JumpyGrid grid;
+  ConductionMultigrid m = grid.multigrid();
+  const std::vector<double> truth = grid.randomOnFree(4);
+  const std::vector<double> b = grid.apply(truth);
+  auto iterationsWith = [&](bool multigrid) {
+    std::vector<double> x(b.size(), 0.0), r = b, z(b.size()), p;
+    auto precondition = [&] {
+      if (multigrid) {
+        m.apply(r, z);
+        return;
+      }
+      for (std::size_t v = 0; v < r.size(); ++v) z[v] = grid.free[v] ? r[v] / grid.diagonal[v] : 0;
+    };
+    precondition();
+    p = z;
+    double rz = dot(r, z);
+    const double target = 1e-8 * std::sqrt(dot(b, b));
+    int iterations = 0;
+    while (std::sqrt(dot(r, r)) > target && iterations < 5000) {
+      const std::vector<double> q = grid.apply(p);
+      const double alpha = rz / dot(p, q);
+      for (std::size_t v = 0; v < x.size(); ++v) {
+        x[v] += alpha * p[v];
+        r[v] -= alpha * q[v];
+      }
+      precondition();
+      const double next = dot(r, z);
+      for (std::size_t v = 0; v < p.size(); ++v) p[v] = z[v] + next / rz * p[v];
+      rz = next;
+      ++iterations;
+    }
+    double largestError = 0.0;
+    // In plain tissue (the shaft's and the dried shell's values move the residual little).
+    for (std::size_t v = 0; v < x.size(); ++v)
+      if (grid.sigma[v] == 0.33f) largestError = std::max(largestError, std::abs(x[v] - truth[v]));
+    return std::pair{iterations, largestError};
+  };
+  const auto [withMultigrid, errorMultigrid] = iterationsWith(true);
+  const auto [withJacobi, errorJacobi] = iterationsWith(false);
+  std::printf("iterations to 1e-8: multigrid %d, Jacobi %d\n", withMultigrid, withJacobi);
+  EXPECT_LT(withMultigrid, 30);
+  EXPECT_GT(withJacobi, 5 * withMultigrid);
+  EXPECT_LT(errorMultigrid, 1e-3);
+  (void)errorJacobi;
+}
+
+}  // namespace
+}  // namespace twinplan::ablation::detail
