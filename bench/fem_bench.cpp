@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   BoxMeshSpec spec{{120, 120, 75}, {24, 24, 15}, ElementType::C3D4, 0};
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-fem-bench";
   bool runCcx = true;
+  SolverOptions options;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--type") && i + 1 < argc)
       spec.type = std::strcmp(argv[++i], "C3D10") ? ElementType::C3D4 : ElementType::C3D10;
@@ -63,6 +64,13 @@ int main(int argc, char** argv) {
       dir = argv[++i];
     else if (!std::strcmp(argv[i], "--no-ccx"))
       runCcx = false;
+    else if (!std::strcmp(argv[i], "--solver") && i + 1 < argc) {
+      const std::string name = argv[++i];
+      options.linearSolver = name == "direct" ? LinearSolver::DirectLdlt
+                             : name == "cg"   ? LinearSolver::ConjugateGradient
+                             : name == "amg"  ? LinearSolver::MultigridConjugateGradient
+                                              : LinearSolver::Automatic;
+    }
   }
   std::filesystem::create_directories(dir);
   const std::string deck =
@@ -75,7 +83,7 @@ int main(int argc, char** argv) {
 
   auto start = Clock::now();
   const FeModel model = readInp(dir / "brain.inp");
-  const SolveResult ours = solve(model);
+  const SolveResult ours = solve(model, options);
   const double ourTime_s = std::chrono::duration<double>(Clock::now() - start).count();
   double largest = 0;
   for (const auto& u : ours.displacement_mm)
@@ -93,9 +101,10 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"type\": \"%s\", \"tets\": %zu, \"nodes\": %zu, \"dofs\": %zu, \"increments\": %d, "
       "\"iterations\": %d, \"max_displacement_mm\": %.6g, \"twinplan_s\": %.3f, \"ccx_s\": %.3f, "
-      "\"largest_difference_from_ccx_mm\": %.3g}\n",
+      "\"largest_difference_from_ccx_mm\": %.3g, \"cg_iterations\": %ld, \"multigrid_builds\": "
+      "%d}\n",
       spec.type == ElementType::C3D4 ? "C3D4" : "C3D10", model.elements.size(), model.nodes.size(),
       3 * model.nodes.size(), ours.steps[0].increments, ours.totalIterations, largest, ourTime_s,
-      ccxTime_s, ccxDifference_mm);
+      ccxTime_s, ccxDifference_mm, ours.linearIterations, ours.multigridBuilds);
   return 0;
 }

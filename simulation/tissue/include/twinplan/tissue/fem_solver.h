@@ -19,9 +19,13 @@
 namespace twinplan::tissue {
 
 enum class LinearSolver {
-  Automatic,          // direct up to directSolverLimit unknowns, iterative above
+  Automatic,          // direct up to directSolverLimit unknowns, multigrid CG above
   DirectLdlt,         // Eigen::SimplicialLDLT (AMD ordering)
   ConjugateGradient,  // Eigen::ConjugateGradient with the Jacobi (diagonal) preconditioner
+  // Conjugate gradients preconditioned by smoothed-aggregation algebraic multigrid with the
+  // rigid-body modes (Vanek, Mandel & Brezina 1996); its hierarchy is reused across Newton
+  // iterations while it stays effective.
+  MultigridConjugateGradient,
 };
 
 struct SolverOptions {
@@ -39,6 +43,10 @@ struct SolverOptions {
   // Relative residual |K du - r| / |r| at which conjugate gradients stop; Newton's own
   // residual check decides convergence, so this only has to keep Newton's steps accurate.
   double iterativeTolerance = 1e-8;
+  // The same for the Newton steps of NLGEOM steps solved by multigrid CG: an inexact Newton
+  // step (Dembo, Eisenstat & Steihaug 1982) costs far fewer CG iterations and Newton still
+  // converges (linearly, at about this rate, once near the solution).
+  double newtonStepTolerance = 1e-3;
 };
 
 struct StepReport {
@@ -54,6 +62,8 @@ struct SolveResult {
   int totalIterations = 0;
   double finalResidual = 0;
   double solveTime_s = 0;
+  long linearIterations = 0;  // conjugate-gradient iterations of the multigrid solver
+  int multigridBuilds = 0;    // multigrid hierarchies built
 };
 
 // Solves every step of `model` in turn. Throws Error(InvalidInput) for a model that cannot be
