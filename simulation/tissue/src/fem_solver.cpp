@@ -83,26 +83,6 @@ ReferenceGeometry referenceGeometry(const FeModel& model) {
   return g;
 }
 
-// Greedy colouring: no two elements of a colour share a node, so a colour's elements add into
-// the global matrix in parallel without races, and every entry is summed in colour order.
-std::vector<std::vector<std::size_t>> colourElements(const FeModel& model) {
-  std::vector<std::vector<int>> coloursAtNode(model.nodes.size());
-  std::vector<std::vector<std::size_t>> colours;
-  std::vector<char> used;
-  for (std::size_t k = 0; k < model.elements.size(); ++k) {
-    used.assign(colours.size() + 1, 0);
-    for (std::size_t n : model.elements[k].nodes)
-      for (int c : coloursAtNode[n]) used[c] = 1;
-    const auto colour =
-        static_cast<std::size_t>(std::find(used.begin(), used.end(), 0) - used.begin());
-    if (colour == colours.size()) colours.emplace_back();
-    colours[colour].push_back(k);
-    for (std::size_t n : model.elements[k].nodes)
-      coloursAtNode[n].push_back(static_cast<int>(colour));
-  }
-  return colours;
-}
-
 // The lower triangle of the stiffness pattern: dofs of nodes that share an element.
 SparseMatrix stiffnessPattern(const FeModel& model) {
   std::vector<std::vector<std::size_t>> neighbours(model.nodes.size());
@@ -151,7 +131,7 @@ class Assembler {
   Assembler(const FeModel& model, const ReferenceGeometry& geometry)
       : model_(model),
         geometry_(geometry),
-        colours_(colourElements(model)),
+        colours_(detail::colourElements(model)),
         stiffness_(stiffnessPattern(model)) {}
 
   SparseMatrix& stiffness() { return stiffness_; }
