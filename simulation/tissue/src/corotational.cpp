@@ -22,6 +22,8 @@ using Eigen::Vector3d;
 using Eigen::VectorXd;
 
 constexpr std::size_t kGrain = 64;  // elements per parallel chunk
+// Up to 30 dofs (C3D10): a fixed capacity keeps element vectors off the heap.
+using ElementVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 30, 1>;
 constexpr int kColdRotationIterations = 50, kWarmRotationIterations = 10;
 constexpr int kCgLimit = 500;
 
@@ -37,7 +39,7 @@ void extractRotation(const Matrix3d& F, Quaterniond& q, int iterations) {
     omega /=
         std::abs(R.col(0).dot(F.col(0)) + R.col(1).dot(F.col(1)) + R.col(2).dot(F.col(2))) + 1e-9;
     const double angle = omega.norm();
-    if (angle < 1e-15) break;
+    if (angle < 1e-11) break;  // radians: far below what moves a force digit
     q = Quaterniond(Eigen::AngleAxisd(angle, omega / angle)) * q;
     q.normalize();
   }
@@ -80,9 +82,10 @@ struct CorotationalModel::Impl {
   }
 
   // The element's strain vector in its rotated frame: R^T x - X per node.
-  VectorXd localDisplacement(std::size_t e, const Matrix3d& R, const VectorXd& displacement) const {
+  ElementVector localDisplacement(std::size_t e, const Matrix3d& R,
+                                  const VectorXd& displacement) const {
     const std::vector<std::size_t>& nodes = elements[e].nodes;
-    VectorXd local(static_cast<Eigen::Index>(3 * nodes.size()));
+    ElementVector local(static_cast<Eigen::Index>(3 * nodes.size()));
     for (std::size_t a = 0; a < nodes.size(); ++a) {
       const auto i = static_cast<Eigen::Index>(3 * nodes[a]);
       const Vector3d X = reference.segment<3>(i);
@@ -104,8 +107,9 @@ struct CorotationalModel::Impl {
           if (rotate)
             extractRotation(deformationGradient(e, displacement), q[e], rotationIterations);
           const Matrix3d R = rotate ? q[e].toRotationMatrix() : Matrix3d::Identity();
-          const VectorXd local = localDisplacement(e, R, displacement);
-          const VectorXd localForce = elementStiffness(e) * local;
+          const ElementVector local = localDisplacement(e, R, displacement);
+          ElementVector localForce(local.size());
+          localForce.noalias() = elementStiffness(e) * local;
           if (energy) (*energy)[e] = 0.5 * local.dot(localForce);
           if (!force) continue;
           const std::vector<std::size_t>& nodes = elements[e].nodes;
@@ -352,6 +356,15 @@ CorotationalReport CorotationalModel::solve(std::span<const double> prescribed_m
     // step can overshoot (a bending beam oscillates between two shapes): the step length is
     // chosen on the energy slope s(eta) = -step . r(u + eta step), as the Newton solver's line
     // search (Bonet & Wood 2008, section 9.6.2).
+    if (!options.lineSearch) {
+      m.u += step;
+      ++report.iterations;
+      // The next call measures the state anyway; the residual reported is the one this
+      // solve started from.
+      if (report.iterations == options.maximumIterations) break;
+      residual = measure(kWarmRotationIterations);
+      continue;
+    }
     const VectorXd start = m.u;
     const std::vector<Quaterniond> startRotations = m.rotations;
     const double s0 = -step.dot(residual);

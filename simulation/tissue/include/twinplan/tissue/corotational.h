@@ -29,6 +29,10 @@ struct CorotationalOptions {
   double relativeResidual = 1e-8;
   int maximumIterations = 50;        // warped-stiffness solves per call of solve()
   double iterativeTolerance = 1e-6;  // conjugate gradients: |K du - r| <= this |r|
+  // Scale each solve's step on the energy slope (needed for large steps; a dragged tool's
+  // small per-frame steps can do without, and then the last solve of a call is not followed
+  // by a force evaluation: the report gives the residual that solve started from).
+  bool lineSearch = true;
 };
 
 struct CorotationalReport {
