@@ -3,11 +3,12 @@
 //
 // Small-strain steps are one linear solve. NLGEOM steps are total Lagrangian: Newton's method
 // on the residual of the internal (second Piola-Kirchhoff) and external forces, the load
-// applied in increments, each Newton update scaled back by a backtracking line search, and an
-// increment that does not converge cut in half. Element stiffness and forces are computed in
-// parallel (core/parallel.h) and summed in element order, so a result is the same bits on
+// applied in increments, each Newton update scaled by a line search on the energy slope, and
+// an increment that does not converge cut in half. Element stiffness and forces are computed
+// in parallel (core/parallel.h) and summed in element order, so a result is the same bits on
 // any thread count. Linear systems are solved by Eigen's sparse LDL^T (SimplicialLDLT) or,
-// for large models, by Jacobi-preconditioned conjugate gradients.
+// for large models, by conjugate gradients preconditioned with our smoothed-aggregation
+// multigrid (inexact Newton steps).
 #include <Eigen/Core>
 #include <array>
 #include <cstddef>
