@@ -40,9 +40,36 @@ void extractRotation(const Matrix3d& F, Quaterniond& q, int iterations) {
         std::abs(R.col(0).dot(F.col(0)) + R.col(1).dot(F.col(1)) + R.col(2).dot(F.col(2))) + 1e-9;
     const double angle = omega.norm();
     if (angle < 1e-11) break;  // radians: far below what moves a force digit
-    q = Quaterniond(Eigen::AngleAxisd(angle, omega / angle)) * q;
+    // Below 1e-3 rad the first-order quaternion (1, omega/2), normalised, is the rotation to
+    // 1e-10 and spares the sine and cosine (most warm-started updates).
+    const Quaterniond turn =
+        angle < 1e-3 ? Quaterniond(1, omega.x() / 2, omega.y() / 2, omega.z() / 2).normalized()
+                     : Quaterniond(Eigen::AngleAxisd(angle, omega / angle));
+    q = turn * q;
     q.normalize();
   }
+}
+
+// The same rotation by Newton's iteration X <- (gamma X + X^-T / gamma) / 2 with Higham's
+// scaling gamma = sqrt(|X^-1| / |X|) (Higham, Functions of Matrices, SIAM 2008, section 8.6):
+// quadratic convergence to machine precision in about 6 steps, so it needs no warm start. For
+// det F > 0 only (it converges to a reflection otherwise); false leaves the caller to the
+// iteration above.
+bool polarRotation(const Matrix3d& F, Quaterniond& q) {
+  if (!(F.determinant() > 1e-9 * F.squaredNorm() * F.norm())) return false;
+  Matrix3d X = F;
+  for (int i = 0; i < 30; ++i) {
+    const Matrix3d inverse = X.inverse();
+    const double gamma = std::sqrt(inverse.norm() / X.norm());
+    const Matrix3d next = 0.5 * (gamma * X + inverse.transpose() / gamma);
+    const double change = (next - X).norm();
+    X = next;
+    if (change < 1e-14) {
+      q = Quaterniond(X).normalized();
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string elementName(const Element& e) { return "element " + std::to_string(e.id); }
@@ -104,12 +131,19 @@ struct CorotationalModel::Impl {
       parallel::parallelFor({0, colour.size()}, kGrain, [&](parallel::IndexRange r) {
         for (std::size_t i = r.begin; i < r.end; ++i) {
           const std::size_t e = colour[i];
-          if (rotate)
-            extractRotation(deformationGradient(e, displacement), q[e], rotationIterations);
+          if (rotate) {
+            const Matrix3d F = deformationGradient(e, displacement);
+            if (!polarRotation(F, q[e])) extractRotation(F, q[e], rotationIterations);
+          }
           const Matrix3d R = rotate ? q[e].toRotationMatrix() : Matrix3d::Identity();
           const ElementVector local = localDisplacement(e, R, displacement);
           ElementVector localForce(local.size());
-          localForce.noalias() = elementStiffness(e) * local;
+          if (local.size() == 12)  // C3D4: a fixed-size product
+            localForce.noalias() =
+                Eigen::Map<const Eigen::Matrix<double, 12, 12>>(stiffness.data() + firstEntry[e]) *
+                local.head<12>();
+          else
+            localForce.noalias() = elementStiffness(e) * local;
           if (energy) (*energy)[e] = 0.5 * local.dot(localForce);
           if (!force) continue;
           const std::vector<std::size_t>& nodes = elements[e].nodes;
@@ -133,11 +167,13 @@ struct CorotationalModel::Impl {
           const auto n = static_cast<Eigen::Index>(elements[e].nodes.size());
           const int* entry = matrixEntry.data() + firstEntry[e];
           for (Eigen::Index a = 0; a < n; ++a)
-            for (Eigen::Index b = 0; b < n; ++b) {
+            for (Eigen::Index b = a; b < n; ++b) {  // K_e is symmetric: block (b, a) = (a, b)^T
               const Matrix3d block = R * k.block<3, 3>(3 * a, 3 * b) * R.transpose();
               for (int x = 0; x < 3; ++x)
-                for (int y = 0; y < 3; ++y)
+                for (int y = 0; y < 3; ++y) {
                   values[entry[(3 * b + y) * 3 * n + 3 * a + x]] += block(x, y);
+                  if (b != a) values[entry[(3 * a + x) * 3 * n + 3 * b + y]] += block(x, y);
+                }
             }
         }
       });
