@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "multigrid.h"
 #include "tet_elements.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
@@ -82,26 +83,6 @@ ReferenceGeometry referenceGeometry(const FeModel& model) {
   return g;
 }
 
-// Greedy colouring: no two elements of a colour share a node, so a colour's elements add into
-// the global matrix in parallel without races, and every entry is summed in colour order.
-std::vector<std::vector<std::size_t>> colourElements(const FeModel& model) {
-  std::vector<std::vector<int>> coloursAtNode(model.nodes.size());
-  std::vector<std::vector<std::size_t>> colours;
-  std::vector<char> used;
-  for (std::size_t k = 0; k < model.elements.size(); ++k) {
-    used.assign(colours.size() + 1, 0);
-    for (std::size_t n : model.elements[k].nodes)
-      for (int c : coloursAtNode[n]) used[c] = 1;
-    const auto colour =
-        static_cast<std::size_t>(std::find(used.begin(), used.end(), 0) - used.begin());
-    if (colour == colours.size()) colours.emplace_back();
-    colours[colour].push_back(k);
-    for (std::size_t n : model.elements[k].nodes)
-      coloursAtNode[n].push_back(static_cast<int>(colour));
-  }
-  return colours;
-}
-
 // The lower triangle of the stiffness pattern: dofs of nodes that share an element.
 SparseMatrix stiffnessPattern(const FeModel& model) {
   std::vector<std::vector<std::size_t>> neighbours(model.nodes.size());
@@ -150,7 +131,7 @@ class Assembler {
   Assembler(const FeModel& model, const ReferenceGeometry& geometry)
       : model_(model),
         geometry_(geometry),
-        colours_(colourElements(model)),
+        colours_(detail::colourElements(model)),
         stiffness_(stiffnessPattern(model)) {}
 
   SparseMatrix& stiffness() { return stiffness_; }
@@ -351,9 +332,10 @@ class StaticSolver {
         assembler_(model, geometry_),
         u_(VectorXd::Zero(static_cast<Eigen::Index>(3 * model.nodes.size()))),
         deadLoad_(VectorXd::Zero(u_.size())) {
-    iterative_ =
-        options.linearSolver == LinearSolver::ConjugateGradient ||
-        (options.linearSolver == LinearSolver::Automatic && u_.size() > options.directSolverLimit);
+    iterative_ = options.linearSolver == LinearSolver::ConjugateGradient;
+    if (options.linearSolver == LinearSolver::MultigridConjugateGradient ||
+        (options.linearSolver == LinearSolver::Automatic && u_.size() > options.directSolverLimit))
+      multigrid_.emplace();
     iterativeSolver_.setTolerance(options.iterativeTolerance);
   }
 
@@ -404,6 +386,8 @@ class StaticSolver {
     result.reaction_N.assign(model_.nodes.size(), {0, 0, 0});
     for (const auto& [dof, value] : constraints)
       result.reaction_N[dof / 3][dof % 3] = lastReaction_(static_cast<Eigen::Index>(dof));
+    result.linearIterations = linearIterations_;
+    result.multigridBuilds = multigridBuilds_;
     result.solveTime_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
@@ -483,6 +467,8 @@ class StaticSolver {
         if (!targets.count(static_cast<std::size_t>(i))) worst = std::max(worst, std::abs(r(i)));
       return worst;
     };
+    std::vector<char> isFree(static_cast<std::size_t>(u_.size()), 1);
+    for (const auto& [dof, fromTo] : targets) isFree[dof] = 0;
     bool tangentReady = false;
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
       progress.check();
@@ -513,7 +499,7 @@ class StaticSolver {
       if (withTangent) factorize(targets, s);
       tangentReady = true;
       for (const auto& [dof, fromTo] : targets) rhs(static_cast<Eigen::Index>(dof)) = 0;
-      VectorXd update = solveLinear(rhs);
+      VectorXd update = solveLinear(rhs, finite);
       for (const auto& [dof, fromTo] : targets)
         update(static_cast<Eigen::Index>(dof)) = correction(static_cast<Eigen::Index>(dof));
       if (!update.allFinite())
@@ -525,43 +511,55 @@ class StaticSolver {
         u_ += update;
         continue;
       }
-      if (auto failure =
-              lineSearch(update, residual, constraintError > 0, finite, external, freeResidual))
+      if (auto failure = lineSearch(update, r, isFree, constraintError > 0, finite, external))
         return where + ", iteration " + std::to_string(iterations + 1) + ": " + *failure;
     }
     return where + ": not converged";
   }
 
-  // Backtracking (Dennis & Schnabel 1996, section 6.3): halve the Newton step while it inverts
-  // an element or raises the out-of-balance force; a step that moves prescribed displacements
-  // is accepted once no element inverts.
-  template <class External, class FreeResidual>
-  std::optional<std::string> lineSearch(const VectorXd& update, double residual,
-                                        bool movesConstraints, bool finite, External& external,
-                                        FreeResidual& freeResidual) {
+  // Line search on the energy slope s(eta) = du . r(u + eta du), the derivative of the potential
+  // energy along the Newton step (Bonet & Wood, Nonlinear Continuum Mechanics for Finite
+  // Element Analysis, 2nd ed., 2008, section 9.6.2): the full step is taken when |s(1)| <=
+  // 0.5 |s(0)| or the energy still falls at its end; otherwise eta comes from a quadratic fit of
+  // s, and is halved while an element inverts. A step that moves prescribed displacements is
+  // accepted once no element inverts.
+  template <class External>
+  std::optional<std::string> lineSearch(const VectorXd& update, const VectorXd& startResidual,
+                                        const std::vector<char>& isFree, bool movesConstraints,
+                                        bool finite, External& external) {
+    auto slope = [&](const VectorXd& r) {
+      double sum = 0;
+      for (Eigen::Index i = 0; i < r.size(); ++i)
+        if (isFree[static_cast<std::size_t>(i)]) sum += update(i) * r(i);
+      return sum;
+    };
+    const double s0 = slope(startResidual);
     const VectorXd start = u_;
-    double alpha = 1, bestAlpha = 0, bestResidual = residual;
+    double eta = 1, bestEta = 0, bestSlope = std::abs(s0);
     std::string inverted;
-    for (int tries = 0; tries < 12; ++tries, alpha /= 2) {
-      const VectorXd trial = start + alpha * update;
+    for (int tries = 0; tries < 12; ++tries) {
+      const VectorXd trial = start + eta * update;
       Evaluation eval = assembler_.evaluate(trial, finite, false);
       if (eval.invertedElement) {
         inverted = elementName(model_.elements[*eval.invertedElement]) + " inverted";
+        eta /= 2;
         continue;
       }
-      const double r = freeResidual(eval.internalForce - external(trial));
-      if (movesConstraints || r < (1 - 1e-4 * alpha) * residual) {
+      const double s = slope(eval.internalForce - external(trial));
+      if (movesConstraints || std::abs(s) <= 0.5 * std::abs(s0) || s * s0 > 0 || !(s0 < 0)) {
         u_ = trial;
         return std::nullopt;
       }
-      if (r < bestResidual) bestResidual = r, bestAlpha = alpha;
+      if (std::abs(s) < bestSlope) bestSlope = std::abs(s), bestEta = eta;
+      const double ratio = s0 / s;  // < 0 here: the energy rises again before eta
+      eta *= std::clamp(ratio / 2 + std::sqrt(ratio * ratio / 4 - ratio), 0.1, 0.9);
     }
-    if (bestAlpha > 0) {
-      u_ = start + bestAlpha * update;
+    if (bestEta > 0) {
+      u_ = start + bestEta * update;
       return std::nullopt;
     }
     if (!inverted.empty()) return inverted + " along the whole line search";
-    u_ = start + alpha * update;  // a tiny step: let the iteration limit decide
+    u_ = start + eta * update;  // a tiny step: let the iteration limit decide
     return std::nullopt;
   }
 
@@ -582,6 +580,10 @@ class StaticSolver {
             constrained[static_cast<std::size_t>(col)])
           it.valueRef() = it.row() == col ? diagonal : 0.0;
     step_ = s;
+    if (multigrid_) {
+      buildMultigrid(constrained);
+      return;
+    }
     if (iterative_) {
       iterativeSolver_.compute(k);
       if (iterativeSolver_.info() == Eigen::Success) return;
@@ -618,7 +620,30 @@ class StaticSolver {
   // slower overall on the benchmark block: its factorisation costs more than the CG iterations
   // it saves). A solve that does not converge (an indefinite tangent) is repeated by the
   // direct solver.
-  VectorXd solveLinear(const VectorXd& rhs) {
+  VectorXd solveLinear(const VectorXd& rhs, bool finite) {
+    if (multigrid_) {
+      // Inexact Newton (Dembo, Eisenstat & Steihaug, SIAM J Numer Anal 19 (1982) 400-408):
+      // a Newton step needs only a few digits; Newton's residual check decides convergence.
+      const double tolerance =
+          finite ? std::max(options_.iterativeTolerance, options_.newtonStepTolerance)
+                 : options_.iterativeTolerance;
+      VectorXd x = VectorXd::Zero(rhs.size());
+      detail::IterativeSolve cg = detail::conjugateGradient(fullStiffness_, multigrid_->hierarchy,
+                                                            rhs, x, tolerance, kCgLimit);
+      if (!cg.converged && multigrid_->stale) {
+        buildHierarchy();
+        x.setZero();
+        cg = detail::conjugateGradient(fullStiffness_, multigrid_->hierarchy, rhs, x, tolerance,
+                                       kCgLimit);
+      }
+      multigrid_->lastIterations = cg.iterations;
+      if (multigrid_->iterationsAfterBuild < 0) multigrid_->iterationsAfterBuild = cg.iterations;
+      linearIterations_ += cg.iterations;
+      if (cg.converged) return x;
+      multigrid_.reset();  // an indefinite tangent: solve directly from here on
+      factorizeDirect();
+      return factor_.solve(rhs);
+    }
     if (iterative_) {
       VectorXd x = iterativeSolver_.solve(rhs);
       if (iterativeSolver_.info() == Eigen::Success) return x;
@@ -628,6 +653,42 @@ class StaticSolver {
     return factor_.solve(rhs);
   }
 
+  // The multigrid hierarchy of a tangent stays a good preconditioner of the next few
+  // tangents (they change little between Newton iterations): it is rebuilt only when
+  // conjugate gradients need clearly more iterations than right after the last build.
+  struct MultigridState {
+    detail::Multigrid hierarchy;
+    std::vector<char> constrained;
+    int iterationsAfterBuild = -1, lastIterations = 0;
+    bool stale = false;
+  };
+  static constexpr int kCgLimit = 400;
+
+  void buildMultigrid(const std::vector<char>& constrained) {
+    fullStiffness_ = assembler_.stiffness().selfadjointView<Eigen::Lower>();
+    const bool sameConstraints = multigrid_->constrained == constrained;
+    multigrid_->constrained = constrained;
+    const int last = multigrid_->lastIterations, first = multigrid_->iterationsAfterBuild;
+    if (!sameConstraints || first < 0 || last > 2 * first + 5) {
+      buildHierarchy();
+      return;
+    }
+    multigrid_->stale = true;
+  }
+
+  void buildHierarchy() {
+    std::vector<std::array<double, 3>> positions(model_.nodes.size());
+    for (std::size_t n = 0; n < model_.nodes.size(); ++n) positions[n] = model_.nodes[n].x_mm;
+    multigrid_->hierarchy.build(fullStiffness_, positions, multigrid_->constrained);
+    multigrid_->stale = false;
+    multigrid_->iterationsAfterBuild = -1;
+    ++multigridBuilds_;
+  }
+
+  int multigridBuilds_ = 0;
+  long linearIterations_ = 0;
+  std::optional<MultigridState> multigrid_;
+  detail::RowMatrix fullStiffness_;
   Eigen::SimplicialLDLT<SparseMatrix, Eigen::Lower> factor_;
   Eigen::ConjugateGradient<SparseMatrix, Eigen::Lower, Eigen::DiagonalPreconditioner<double>>
       iterativeSolver_;

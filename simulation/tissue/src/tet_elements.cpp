@@ -1,5 +1,7 @@
 #include "tet_elements.h"
 
+#include <algorithm>
+
 namespace twinplan::tissue::detail {
 namespace {
 
@@ -49,6 +51,26 @@ Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 10, 1> shapeValues(ElementType type,
   for (int i = 0; i < 4; ++i) n(i) = L[i] * (2 * L[i] - 1);
   for (int e = 0; e < 6; ++e) n(4 + e) = 4 * L[kEdges[e][0]] * L[kEdges[e][1]];
   return n;
+}
+
+// Greedy colouring: no two elements of a colour share a node, so a colour's elements add into
+// the global matrix in parallel without races, and every entry is summed in colour order.
+std::vector<std::vector<std::size_t>> colourElements(const FeModel& model) {
+  std::vector<std::vector<int>> coloursAtNode(model.nodes.size());
+  std::vector<std::vector<std::size_t>> colours;
+  std::vector<char> used;
+  for (std::size_t k = 0; k < model.elements.size(); ++k) {
+    used.assign(colours.size() + 1, 0);
+    for (std::size_t n : model.elements[k].nodes)
+      for (int c : coloursAtNode[n]) used[c] = 1;
+    const auto colour =
+        static_cast<std::size_t>(std::find(used.begin(), used.end(), 0) - used.begin());
+    if (colour == colours.size()) colours.emplace_back();
+    colours[colour].push_back(k);
+    for (std::size_t n : model.elements[k].nodes)
+      coloursAtNode[n].push_back(static_cast<int>(colour));
+  }
+  return colours;
 }
 
 std::span<const int> faceNodes(ElementType type, int face) {

@@ -33,4 +33,8 @@ Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 10, 1> shapeValues(
 // normal points into the element, then for C3D10 the mid-side nodes of edges 01, 12, 20.
 std::span<const int> faceNodes(ElementType type, int face);
 
+// Greedy colouring: no two elements of a colour share a node, so a colour's elements add into
+// global arrays in parallel without races, and every entry is summed in colour order.
+std::vector<std::vector<std::size_t>> colourElements(const FeModel& model);
+
 }  // namespace twinplan::tissue::detail

@@ -3,11 +3,12 @@
 //
 // Small-strain steps are one linear solve. NLGEOM steps are total Lagrangian: Newton's method
 // on the residual of the internal (second Piola-Kirchhoff) and external forces, the load
-// applied in increments, each Newton update scaled back by a backtracking line search, and an
-// increment that does not converge cut in half. Element stiffness and forces are computed in
-// parallel (core/parallel.h) and summed in element order, so a result is the same bits on
+// applied in increments, each Newton update scaled by a line search on the energy slope, and
+// an increment that does not converge cut in half. Element stiffness and forces are computed
+// in parallel (core/parallel.h) and summed in element order, so a result is the same bits on
 // any thread count. Linear systems are solved by Eigen's sparse LDL^T (SimplicialLDLT) or,
-// for large models, by Jacobi-preconditioned conjugate gradients.
+// for large models, by conjugate gradients preconditioned with our smoothed-aggregation
+// multigrid (inexact Newton steps).
 #include <Eigen/Core>
 #include <array>
 #include <cstddef>
@@ -19,9 +20,13 @@
 namespace twinplan::tissue {
 
 enum class LinearSolver {
-  Automatic,          // direct up to directSolverLimit unknowns, iterative above
+  Automatic,          // direct up to directSolverLimit unknowns, multigrid CG above
   DirectLdlt,         // Eigen::SimplicialLDLT (AMD ordering)
   ConjugateGradient,  // Eigen::ConjugateGradient with the Jacobi (diagonal) preconditioner
+  // Conjugate gradients preconditioned by smoothed-aggregation algebraic multigrid with the
+  // rigid-body modes (Vanek, Mandel & Brezina 1996); its hierarchy is reused across Newton
+  // iterations while it stays effective.
+  MultigridConjugateGradient,
 };
 
 struct SolverOptions {
@@ -39,6 +44,10 @@ struct SolverOptions {
   // Relative residual |K du - r| / |r| at which conjugate gradients stop; Newton's own
   // residual check decides convergence, so this only has to keep Newton's steps accurate.
   double iterativeTolerance = 1e-8;
+  // The same for the Newton steps of NLGEOM steps solved by multigrid CG: an inexact Newton
+  // step (Dembo, Eisenstat & Steihaug 1982) costs far fewer CG iterations and Newton still
+  // converges (linearly, at about this rate, once near the solution).
+  double newtonStepTolerance = 1e-3;
 };
 
 struct StepReport {
@@ -54,6 +63,8 @@ struct SolveResult {
   int totalIterations = 0;
   double finalResidual = 0;
   double solveTime_s = 0;
+  long linearIterations = 0;  // conjugate-gradient iterations of the multigrid solver
+  int multigridBuilds = 0;    // multigrid hierarchies built
 };
 
 // Solves every step of `model` in turn. Throws Error(InvalidInput) for a model that cannot be
