@@ -271,6 +271,10 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
         EyeImage image;
         image.eye = eye;
         image.pose = views[eye].pose;
+        image.headPose.orientation = views[0].pose.orientation;
+        image.headPose.position = {0.5f * (views[0].pose.position.x + views[1].pose.position.x),
+                                   0.5f * (views[0].pose.position.y + views[1].pose.position.y),
+                                   0.5f * (views[0].pose.position.z + views[1].pose.position.z)};
         image.fov = views[eye].fov;
         image.colorTexture = swapchain.images.at(index);
         image.colorFormat = colorFormat_;

@@ -26,6 +26,9 @@ struct HeadsetOptions {
 struct EyeImage {
   uint32_t eye = 0;  // 0 left, 1 right
   XrPosef pose{{0, 0, 0, 1}, {0, 0, 0}};
+  // The viewer's head in the same space: midway between the two eyes, oriented like the left
+  // eye (where a scene is anchored in front of the viewer, the same for both eyes).
+  XrPosef headPose{{0, 0, 0, 1}, {0, 0, 0}};
   XrFovf fov{};
   uint32_t colorTexture = 0;
   int64_t colorFormat = 0;
