@@ -1,0 +1,385 @@
+// The case's scene drawn for both eyes of a headset (rendering::HeadsetSceneRenderer) through
+// the real loader and the headless test runtime, checked on the images the runtime recorded:
+// the anatomy lies where a pinhole projection of its meshes with each eye's pose and asymmetric
+// field of view says, the two eyes differ by the parallax the IPD and distance give, and the
+// mixed-reality blend modes get a transparent (alpha) or black (additive) background. Also the
+// projection and placement against their definitions, and `twinplan-cli xr-render` end to end.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/case_file.h"
+#include "twinplan/core/error.h"
+#include "twinplan/phantom/phantom.h"
+#include "twinplan/rendering/headset_view.h"
+#include "twinplan/rendering/volume_view.h"
+#include "twinplan/xr/headset_session.h"
+#include "xr_test_gl.h"
+
+namespace fs = std::filesystem;
+namespace rendering = twinplan::rendering;
+namespace test = twinplan::xr::test;
+using twinplan::SurfaceMesh;
+using twinplan::Vec3;
+using twinplan::xr::EyeImage;
+using twinplan::xr::HeadsetSession;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+struct Png {
+  uint32_t width = 0, height = 0;
+  std::vector<uint8_t> rgba;
+  const uint8_t* at(uint32_t x, uint32_t y) const {
+    return rgba.data() + (static_cast<size_t>(y) * width + x) * 4;
+  }
+};
+
+// 8-bit RGBA PNGs as the runtime and vtkPNGWriter write them: every IDAT chunk inflated, rows
+// unfiltered (filter types 0-4, PNG 2nd edition section 9).
+Png readPng(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), {});
+  Png png;
+  std::vector<uint8_t> packed;
+  const auto be32 = [&](size_t at) {
+    return uint32_t(file[at]) << 24 | uint32_t(file[at + 1]) << 16 | uint32_t(file[at + 2]) << 8 |
+           file[at + 3];
+  };
+  uint8_t colourType = 0;
+  for (size_t at = 8; at + 12 <= file.size();) {
+    const uint32_t length = be32(at);
+    const std::string type(file.begin() + at + 4, file.begin() + at + 8);
+    if (type == "IHDR") png.width = be32(at + 8), png.height = be32(at + 12);
+    if (type == "IHDR") colourType = file[at + 17];
+    if (type == "IDAT")
+      packed.insert(packed.end(), file.begin() + at + 8, file.begin() + at + 8 + length);
+    at += 12 + length;
+  }
+  if (colourType != 6) return {};  // RGBA only
+  const size_t stride = png.width * 4;
+  std::vector<uint8_t> raw(static_cast<size_t>(png.height) * (stride + 1));
+  uLongf size = raw.size();
+  if (uncompress(raw.data(), &size, packed.data(), packed.size()) != Z_OK) return {};
+  png.rgba.assign(static_cast<size_t>(png.height) * stride, 0);
+  for (uint32_t y = 0; y < png.height; ++y) {
+    const uint8_t filter = raw[y * (stride + 1)];
+    const uint8_t* in = raw.data() + y * (stride + 1) + 1;
+    uint8_t* out = png.rgba.data() + y * stride;
+    const uint8_t* up = y > 0 ? out - stride : nullptr;
+    for (size_t i = 0; i < stride; ++i) {
+      const int a = i >= 4 ? out[i - 4] : 0, b = up ? up[i] : 0, c = (up && i >= 4) ? up[i - 4] : 0;
+      int predictor = 0;
+      if (filter == 1) predictor = a;
+      if (filter == 2) predictor = b;
+      if (filter == 3) predictor = (a + b) / 2;
+      if (filter == 4) {
+        const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+        predictor = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+      }
+      out[i] = static_cast<uint8_t>(in[i] + predictor);
+    }
+  }
+  return png;
+}
+
+// A UV sphere (counter-clockwise from outside), `segments` around, segments/2 from pole to pole.
+SurfaceMesh uvSphere(const Vec3& centre_lps, double radius_mm, int segments = 96) {
+  SurfaceMesh mesh;
+  mesh.name = "Sphere";
+  mesh.colour = {230, 120, 60};
+  const int rings = segments / 2;
+  for (int r = 0; r <= rings; ++r) {
+    const double polar = kPi * r / rings;
+    for (int s = 0; s < segments; ++s) {
+      const double azimuth = 2.0 * kPi * s / segments;
+      const Vec3 p =
+          centre_lps + radius_mm * Vec3(std::sin(polar) * std::cos(azimuth),
+                                        std::sin(polar) * std::sin(azimuth), std::cos(polar));
+      mesh.points_lps.push_back({float(p.x()), float(p.y()), float(p.z())});
+    }
+  }
+  const auto index = [&](int r, int s) { return uint32_t(r * segments + (s % segments)); };
+  for (int r = 0; r < rings; ++r)
+    for (int s = 0; s < segments; ++s) {
+      mesh.triangles.push_back({index(r, s), index(r + 1, s), index(r + 1, s + 1)});
+      mesh.triangles.push_back({index(r, s), index(r + 1, s + 1), index(r, s + 1)});
+    }
+  return mesh;
+}
+
+// Pinhole model of an eye (OpenXR 1.0 section 11.3 "View Locating": pose + XrFovf angles):
+// the pixel (x right, y down from the top row, as in the PNG) where a room point appears.
+struct PixelBox {
+  double xMin = 1e9, xMax = -1e9, yMin = 1e9, yMax = -1e9;
+  void add(double x, double y) {
+    xMin = std::min(xMin, x), xMax = std::max(xMax, x);
+    yMin = std::min(yMin, y), yMax = std::max(yMax, y);
+  }
+  double xCentre() const { return 0.5 * (xMin + xMax); }
+};
+
+Eigen::Vector2d eyePixel(const EyeImage& eye, const Vec3& p_room) {
+  const Eigen::Quaterniond q(eye.pose.orientation.w, eye.pose.orientation.x, eye.pose.orientation.y,
+                             eye.pose.orientation.z);
+  const Vec3 e(eye.pose.position.x, eye.pose.position.y, eye.pose.position.z);
+  const Vec3 v = q.conjugate() * (p_room - e);  // x right, y up, -z ahead
+  const double u = v.x() / -v.z(), w = v.y() / -v.z();
+  const double tanL = std::tan(eye.fov.angleLeft), tanR = std::tan(eye.fov.angleRight);
+  const double tanU = std::tan(eye.fov.angleUp), tanD = std::tan(eye.fov.angleDown);
+  return {eye.width_px * (u - tanL) / (tanR - tanL), eye.height_px * (tanU - w) / (tanU - tanD)};
+}
+
+PixelBox projectedBox(const EyeImage& eye, const rendering::RoomPlacement& lpsToRoom,
+                      const std::vector<SurfaceMesh>& meshes) {
+  PixelBox box;
+  for (const SurfaceMesh& mesh : meshes)
+    for (const auto& p : mesh.points_lps) {
+      const Eigen::Vector2d px = eyePixel(eye, lpsToRoom * Vec3(p[0], p[1], p[2]));
+      box.add(px.x(), px.y());
+    }
+  return box;
+}
+
+// Pixels the anatomy covers: alpha > 0 in an alpha-blend frame, whose background is
+// transparent (the desktop view's gradient background would need a colour threshold).
+PixelBox coveredBox(const Png& png) {
+  PixelBox box;
+  for (uint32_t y = 0; y < png.height; ++y)
+    for (uint32_t x = 0; x < png.width; ++x)
+      if (png.at(x, y)[3] > 0) box.add(x, y), box.add(x + 1.0, y + 1.0);
+  return box;
+}
+
+// Converts what the session hands over into the renderer's eye (what app/xr does too).
+class SceneEyes final : public twinplan::xr::EyeRenderer {
+ public:
+  SceneEyes(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
+      : headset(scene), bounds_(bounds) {}
+  void renderEye(const EyeImage& image) override {
+    if (!placed_) {
+      headset.setPlacement(rendering::placeInFrontOf(
+          bounds_,
+          Vec3(image.headPose.position.x, image.headPose.position.y, image.headPose.position.z),
+          Eigen::Quaterniond(image.headPose.orientation.w, image.headPose.orientation.x,
+                             image.headPose.orientation.y, image.headPose.orientation.z)));
+      placed_ = true;
+    }
+    rendering::EyeCamera eye;
+    eye.position_m = Vec3(image.pose.position.x, image.pose.position.y, image.pose.position.z);
+    eye.orientation = Eigen::Quaterniond(image.pose.orientation.w, image.pose.orientation.x,
+                                         image.pose.orientation.y, image.pose.orientation.z);
+    eye.fov = {image.fov.angleLeft, image.fov.angleRight, image.fov.angleUp, image.fov.angleDown};
+    eye.width_px = int(image.width_px);
+    eye.height_px = int(image.height_px);
+    eye.transparentBackground = image.blendMode != XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+    eye.colorTexture = image.colorTexture;
+    headset.renderEye(eye);
+    eyes.push_back(image);
+  }
+  rendering::HeadsetSceneRenderer headset;
+  std::vector<EyeImage> eyes;
+
+ private:
+  rendering::BoxLps bounds_;
+  bool placed_ = false;
+};
+
+class HeadsetViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    work_ = fs::path(TWINPLAN_XR_TEST_WORK_DIR) / info->name();
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+    setenv("XR_RUNTIME_JSON", TWINPLAN_XR_TEST_RUNTIME_JSON, 1);
+    setenv("TWINPLAN_XR_TEST_RECORD_DIR", (work_ / "frames").c_str(), 1);
+    for (const char* name :
+         {"TWINPLAN_XR_TEST_EXIT_AFTER_FRAMES", "TWINPLAN_XR_TEST_SCRIPT", "TWINPLAN_XR_TEST_LOG"})
+      unsetenv(name);
+    // A mixed-reality headset: the anatomy's pixels are the ones with alpha.
+    setenv("TWINPLAN_XR_TEST_BLEND_MODES", "alpha_blend", 1);
+  }
+
+  // Shows `meshes` for `frames` frames, then ends the session (destroyed, no more frames);
+  // returns the eyes of the last frame.
+  std::vector<EyeImage> show(const std::vector<SurfaceMesh>& meshes, int frames,
+                             rendering::RoomPlacement& placement,
+                             std::vector<XrEnvironmentBlendMode> accepted = {}) {
+    auto& gl = test::sharedGlContext();
+    EXPECT_TRUE(gl.ok());
+    auto binding = gl.binding();
+    twinplan::xr::HeadsetOptions options;
+    if (!accepted.empty()) options.acceptedBlendModes = accepted;
+    rendering::VolumeView scene;
+    scene.setMeshes(&meshes);
+    rendering::BoxLps bounds;
+    scene.sceneBounds(bounds);
+    SceneEyes eyes(scene, bounds);
+    HeadsetSession session(binding, options);
+    for (int i = 0; i < 50 && session.framesSubmitted() < frames; ++i) {
+      session.pollEvents();
+      session.renderFrame(eyes);
+    }
+    EXPECT_EQ(session.framesSubmitted(), frames);
+    placement = eyes.headset.placement();
+    EXPECT_GE(eyes.eyes.size(), 2u);
+    return {eyes.eyes[eyes.eyes.size() - 2], eyes.eyes.back()};
+  }
+  // The runtime's recording of a frame's eye (frames count from 1).
+  Png recorded(int frame, const char* eye) const {
+    char name[64];
+    std::snprintf(name, sizeof name, "frame_%05d_%s.png", frame, eye);
+    return readPng(work_ / "frames" / name);
+  }
+
+  fs::path work_;
+};
+
+TEST(HeadsetProjection, MapsTheFrustumEdgesToTheClipBorders) {
+  // The test runtime's left eye: -50, +40, +45, -50 degrees.
+  const rendering::EyeFieldOfView fov{-50 * kPi / 180, 40 * kPi / 180, 45 * kPi / 180,
+                                      -50 * kPi / 180};
+  const Eigen::Matrix4d m = rendering::offAxisProjection(fov, 0.1, 10.0);
+  const auto ndc = [&](const Vec3& p) {
+    const Eigen::Vector4d c = m * Eigen::Vector4d(p.x(), p.y(), p.z(), 1.0);
+    return Vec3(c.x() / c.w(), c.y() / c.w(), c.z() / c.w());
+  };
+  // A point on each edge of the frustum at depth 2 m lands on that border of clip space.
+  const double z = -2.0;
+  EXPECT_NEAR(ndc({2.0 * std::tan(fov.angleLeft_rad), 0, z}).x(), -1.0, 1e-12);
+  EXPECT_NEAR(ndc({2.0 * std::tan(fov.angleRight_rad), 0, z}).x(), 1.0, 1e-12);
+  EXPECT_NEAR(ndc({0, 2.0 * std::tan(fov.angleUp_rad), z}).y(), 1.0, 1e-12);
+  EXPECT_NEAR(ndc({0, 2.0 * std::tan(fov.angleDown_rad), z}).y(), -1.0, 1e-12);
+  // Depth: near plane -> -1, far plane -> +1 (glFrustum).
+  EXPECT_NEAR(ndc({0, 0, -0.1}).z(), -1.0, 1e-12);
+  EXPECT_NEAR(ndc({0, 0, -10.0}).z(), 1.0, 1e-12);
+  EXPECT_THROW(rendering::offAxisProjection({0.5, -0.5, 0.5, -0.5}, 0.1, 10.0), twinplan::Error);
+  EXPECT_THROW(rendering::offAxisProjection(fov, 1.0, 0.5), twinplan::Error);
+}
+
+TEST(HeadsetPlacement, PutsThePatientUprightFacingTheViewerAt75cm) {
+  rendering::BoxLps box;
+  box.lo_lps = Vec3(-100, -80, 20);  // 200 x 160 x 300 mm, centre (0, -80 + 80, 170)
+  box.hi_lps = Vec3(100, 80, 320);
+  const Vec3 head(0.2, 1.6, -0.3);
+  const rendering::RoomPlacement p =
+      rendering::placeInFrontOf(box, head, Eigen::Quaterniond::Identity());
+  // Centre 0.75 m + half the A-P depth (80 mm) ahead (-z), at eye height.
+  const Vec3 centre = p * box.centre();
+  EXPECT_NEAR((centre - Vec3(0.2, 1.6, -0.3 - 0.83)).norm(), 0.0, 1e-12);
+  // Life size; patient left -> viewer's right (+x), superior -> up, anterior -> the viewer.
+  EXPECT_NEAR((p.linear() * Vec3(1, 0, 0) - Vec3(0.001, 0, 0)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((p.linear() * Vec3(0, 0, 1) - Vec3(0, 0.001, 0)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((p.linear() * Vec3(0, -1, 0) - Vec3(0, 0, 0.001)).norm(), 0.0, 1e-15);
+  // A head turned 90 degrees to its left (looking along -x) and down 30 degrees: the anatomy
+  // goes level along -x, still facing the viewer (anterior towards +x).
+  const Eigen::Quaterniond turned(Eigen::AngleAxisd(kPi / 2, Vec3::UnitY()) *
+                                  Eigen::AngleAxisd(-kPi / 6, Vec3::UnitX()));
+  const rendering::RoomPlacement q = rendering::placeInFrontOf(box, head, turned);
+  EXPECT_NEAR((q * box.centre() - Vec3(0.2 - 0.83, 1.6, -0.3)).norm(), 0.0, 1e-12);
+  EXPECT_NEAR((q.linear() * Vec3(0, -1, 0) - Vec3(0.001, 0, 0)).norm(), 0.0, 1e-15);
+}
+
+TEST_F(HeadsetViewTest, TheSphereAppearsWithTheParallaxOfTheIpdAndDistance) {
+  // A 100 mm sphere: its nearest point 0.75 m ahead, its centre 0.80 m.
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(10, 20, 30), 50.0)};
+  rendering::RoomPlacement placement;
+  const std::vector<EyeImage> eyes = show(meshes, 2, placement);
+  const Png left = recorded(2, "left"), right = recorded(2, "right");
+  ASSERT_EQ(left.width, 320u);
+  ASSERT_EQ(right.height, 360u);
+  const Vec3 centre_room = placement * Vec3(10, 20, 30);
+  EXPECT_NEAR((centre_room - Vec3(0, 1.6, -0.80)).norm(), 0.0, 1e-6);
+
+  const PixelBox seenLeft = coveredBox(left), seenRight = coveredBox(right);
+  const PixelBox expectLeft = projectedBox(eyes[0], placement, meshes);
+  const PixelBox expectRight = projectedBox(eyes[1], placement, meshes);
+  for (const auto& [seen, expected] : {std::pair{seenLeft, expectLeft}, {seenRight, expectRight}}) {
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+  }
+  // Horizontal shift of the sphere between the eyes. Left eye frustum (-a, +b), right (-b, +a),
+  // a = tan 50, b = tan 40, width W: a point at depth z straight ahead of the head shows at
+  // x_left = W (ipd/2z + a)/(a+b) and x_right = W (-ipd/2z + b)/(a+b), so
+  // x_left - x_right = W (ipd/z + a - b)/(a+b): the parallax W ipd / (z (a+b)) = 0.063 m / 0.80 m
+  // * 320 / 2.0308 = 12.4 px on top of the frusta's own offset of 320 (a-b)/(a+b) = 55.4 px.
+  const double a = std::tan(50 * kPi / 180), b = std::tan(40 * kPi / 180);
+  const double parallax_px = 320.0 * 0.063 / (0.80 * (a + b));
+  const double expectedShift_px = parallax_px + 320.0 * (a - b) / (a + b);
+  EXPECT_NEAR(parallax_px, 12.41, 0.01);
+  EXPECT_NEAR(seenLeft.xCentre() - seenRight.xCentre(), expectedShift_px, 1.0);
+  // The sphere's apparent width, 2 f asin(r/d) ~ 2 f r/d: 100 mm at 0.80 m -> 19.7 px.
+  EXPECT_NEAR(seenLeft.xMax - seenLeft.xMin, 320.0 / (a + b) * 2 * std::tan(std::asin(0.05 / 0.8)),
+              1.5);
+}
+
+TEST_F(HeadsetViewTest, ThePhantomsAnatomyIsWhereItsMeshesProject) {
+  twinplan::phantom::PhantomOptions options;
+  options.kind = twinplan::phantom::PhantomKind::Head;
+  options.scale = 0.5;
+  const twinplan::phantom::Phantom phantom = twinplan::phantom::makePhantom(options);
+  ASSERT_GE(phantom.twin.meshes.size(), 2u);
+  rendering::RoomPlacement placement;
+  const std::vector<EyeImage> eyes = show(phantom.twin.meshes, 2, placement);
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    const PixelBox seen = coveredBox(recorded(2, names[e]));
+    const PixelBox expected = projectedBox(eyes[e], placement, phantom.twin.meshes);
+    EXPECT_GT(expected.xMax - expected.xMin, 15.0) << names[e];  // the anatomy is sizeable
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5) << names[e];
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5) << names[e];
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5) << names[e];
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5) << names[e];
+  }
+}
+
+TEST_F(HeadsetViewTest, MixedRealityBackgroundsAreTransparentOrBlack) {
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  rendering::RoomPlacement placement;
+  struct Case {
+    const char* offered;
+    XrEnvironmentBlendMode mode;
+  };
+  for (const Case& c : {Case{"alpha_blend", XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND},
+                        Case{"additive", XR_ENVIRONMENT_BLEND_MODE_ADDITIVE},
+                        Case{"opaque", XR_ENVIRONMENT_BLEND_MODE_OPAQUE}}) {
+    SCOPED_TRACE(c.offered);
+    fs::remove_all(work_ / "frames");
+    setenv("TWINPLAN_XR_TEST_BLEND_MODES", c.offered, 1);
+    const std::vector<EyeImage> eyes = show(meshes, 1, placement, {c.mode});
+    ASSERT_EQ(eyes[0].blendMode, c.mode);
+    const Png left = recorded(1, "left");
+    ASSERT_EQ(left.width, 320u);
+    const uint8_t* corner = left.at(2, 2);
+    const Eigen::Vector2d centre = eyePixel(eyes[0], placement * Vec3(0, 0, 0));
+    const uint8_t* anatomy = left.at(uint32_t(centre.x()), uint32_t(centre.y()));
+    EXPECT_EQ(anatomy[3], 255);  // the anatomy is opaque in every mode
+    if (c.mode == XR_ENVIRONMENT_BLEND_MODE_OPAQUE) {
+      EXPECT_EQ(corner[3], 255);
+      // The desktop view's gradient: black at the top, (0.08, 0.09, 0.11) at the bottom.
+      const uint8_t* bottom = left.at(2, left.height - 1);
+      EXPECT_EQ(bottom[3], 255);
+      EXPECT_NEAR(bottom[2], 0.11 * 255, 3);
+    } else {
+      // Alpha-blend composes by alpha, additive adds the colour: transparent black for both.
+      EXPECT_EQ(corner[0], 0);
+      EXPECT_EQ(corner[1], 0);
+      EXPECT_EQ(corner[2], 0);
+      EXPECT_EQ(corner[3], 0);
+    }
+    EXPECT_GT(anatomy[0], 40);  // lit orange-ish mesh
+  }
+}
+
+}  // namespace
