@@ -5,6 +5,7 @@
 // mixed-reality blend modes get a transparent (alpha) or black (additive) background. Also the
 // projection and placement against their definitions, and `twinplan-cli xr-render` end to end.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -157,6 +158,18 @@ PixelBox coveredBox(const Png& png) {
     for (uint32_t x = 0; x < png.width; ++x)
       if (png.at(x, y)[3] > 0) box.add(x, y), box.add(x + 1.0, y + 1.0);
   return box;
+}
+
+// The head phantom at half resolution with its surface models (brain, ventricles, tumour),
+// made once per program.
+const twinplan::phantom::Phantom& headPhantom() {
+  static const twinplan::phantom::Phantom phantom = [] {
+    twinplan::phantom::PhantomOptions options;
+    options.kind = twinplan::phantom::PhantomKind::Head;
+    options.scale = 0.5;
+    return twinplan::phantom::makePhantom(options);
+  }();
+  return phantom;
 }
 
 // Converts what the session hands over into the renderer's eye (what app/xr does too).
@@ -325,10 +338,7 @@ TEST_F(HeadsetViewTest, TheSphereAppearsWithTheParallaxOfTheIpdAndDistance) {
 }
 
 TEST_F(HeadsetViewTest, ThePhantomsAnatomyIsWhereItsMeshesProject) {
-  twinplan::phantom::PhantomOptions options;
-  options.kind = twinplan::phantom::PhantomKind::Head;
-  options.scale = 0.5;
-  const twinplan::phantom::Phantom phantom = twinplan::phantom::makePhantom(options);
+  const twinplan::phantom::Phantom& phantom = headPhantom();
   ASSERT_GE(phantom.twin.meshes.size(), 2u);
   rendering::RoomPlacement placement;
   const std::vector<EyeImage> eyes = show(phantom.twin.meshes, 2, placement);
@@ -380,6 +390,89 @@ TEST_F(HeadsetViewTest, MixedRealityBackgroundsAreTransparentOrBlack) {
     }
     EXPECT_GT(anatomy[0], 40);  // lit orange-ish mesh
   }
+}
+
+// `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on
+// the runtime the loader finds.
+class XrRenderCliTest : public HeadsetViewTest {
+ protected:
+  // The sample case: the head phantom's volumes and models.
+  fs::path writeHeadCase() {
+    const fs::path path = work_ / "head.twinplan";
+    twinplan::saveCase(headPhantom().twin, path);
+    return path;
+  }
+  // A case with one sphere model, or none.
+  fs::path writeSphereCase(bool withModel) {
+    twinplan::Case twin;
+    twin.name = "Sphere";
+    if (withModel) twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 24));
+    const fs::path path = work_ / "sphere.twinplan";
+    twinplan::saveCase(twin, path);
+    return path;
+  }
+  int cli(const std::string& arguments) {
+    const std::string command = std::string(TWINPLAN_CLI) + " " + arguments + " >" +
+                                (work_ / "stdout.txt").string() + " 2>" +
+                                (work_ / "stderr.txt").string();
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string text(const char* name) const {
+    std::ifstream in(work_ / name);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+};
+
+TEST_F(XrRenderCliTest, WritesTheLastFramesEyesAndFrameTimes) {
+  const fs::path casePath = writeHeadCase();
+  const fs::path out = work_ / "out";
+  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 3 --blend alpha --out " +
+                out.string()),
+            0)
+      << text("stderr.txt");
+  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
+  EXPECT_EQ(result["runtime"], "TwinPlan XR test runtime");
+  EXPECT_EQ(result["blendMode"], "alpha");
+  EXPECT_EQ(result["frames"], 3);
+  EXPECT_EQ(result["meshes"], 3);
+  ASSERT_EQ(result["frameTimes_ms"].size(), 3u);
+  for (const auto& t : result["frameTimes_ms"]) EXPECT_GT(t.get<double>(), 0.0);
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(out / "xr-render.json")), result);
+  // The images the program wrote are the ones the headset received (the runtime's recording
+  // of frame 3), byte for byte, and show the anatomy.
+  for (const char* eye : {"left", "right"}) {
+    SCOPED_TRACE(eye);
+    const Png written = readPng(out / (std::string(eye) + ".png"));
+    const Png received = recorded(3, eye);
+    ASSERT_EQ(written.width, 320u);
+    ASSERT_EQ(written.height, 360u);
+    EXPECT_TRUE(written.rgba == received.rgba);
+    const PixelBox covered = coveredBox(written);
+    EXPECT_GT(covered.xMax - covered.xMin, 15.0);
+  }
+}
+
+TEST_F(XrRenderCliTest, SaysWhatToInstallWhenNoRuntimeIsThere) {
+  const fs::path casePath = writeSphereCase(true);
+  setenv("XR_RUNTIME_JSON", (work_ / "no-such-runtime.json").c_str(), 1);
+  const fs::path out = work_ / "out";
+  EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 2 --out " + out.string()),
+            4);  // NotFound
+  const std::string message = text("stderr.txt");
+  EXPECT_NE(message.find("No OpenXR runtime is installed"), std::string::npos) << message;
+  EXPECT_NE(message.find("Monado, SteamVR, Meta Quest Link"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(out / "left.png"));
+}
+
+TEST_F(XrRenderCliTest, RefusesACaseWithNothingToShow) {
+  const fs::path casePath = writeSphereCase(false);
+  EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 2 --out " + (work_ / "out").string()),
+            3);  // InvalidInput
+  EXPECT_NE(text("stderr.txt").find("no surface models"), std::string::npos) << text("stderr.txt");
+  EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 0 --out " + (work_ / "out").string()),
+            3);
+  EXPECT_NE(text("stderr.txt").find("--frames must be at least 1"), std::string::npos);
 }
 
 }  // namespace
