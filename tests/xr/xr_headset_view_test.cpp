@@ -21,6 +21,8 @@
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/xr/anatomy_grab.h"
+#include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
 #include "xr_test_gl.h"
 
@@ -390,6 +392,100 @@ TEST_F(HeadsetViewTest, MixedRealityBackgroundsAreTransparentOrBlack) {
     }
     EXPECT_GT(anatomy[0], 40);  // lit orange-ish mesh
   }
+}
+
+TEST(AnatomyGrab, OneHandCarriesTheAnatomyTwoHandsScaleIt) {
+  twinplan::xr::AnatomyGrab grab;
+  Eigen::Affine3d placement = Eigen::Affine3d::Identity();
+  placement.linear() *= 0.001;  // life size
+  placement.translation() = Vec3(0, 1.5, -0.8);
+  std::array<twinplan::xr::HandInput, 2> hands;
+  for (auto& hand : hands) hand.tracked = true;
+  hands[0].grip.position = {-0.2f, 1.3f, -0.4f};
+  hands[1].grip.position = {0.2f, 1.3f, -0.4f};
+  // Below the grab threshold nothing moves.
+  hands[1].grab = 0.45f;
+  EXPECT_TRUE(grab.update(placement, hands).isApprox(placement));
+  EXPECT_EQ(grab.handsHolding(), 0);
+  // The right hand grabs, moves 10 cm right and turns 90 degrees about +y: the anatomy's
+  // centre (0.4 m ahead of the hand, 0.2 m up) turns with it about the hand.
+  hands[1].grab = 1.0f;
+  placement = grab.update(placement, hands);
+  EXPECT_EQ(grab.handsHolding(), 1);
+  hands[1].grip.position = {0.3f, 1.3f, -0.4f};
+  const Eigen::Quaterniond quarter(Eigen::AngleAxisd(kPi / 2, Vec3::UnitY()));
+  hands[1].grip.orientation = {float(quarter.x()), float(quarter.y()), float(quarter.z()),
+                               float(quarter.w())};
+  placement = grab.update(placement, hands);
+  // Centre relative to the hand was (-0.2, 0.2, -0.4); turned 90 degrees about +y:
+  // (x, z) -> (z, -x) = (-0.4, 0.2, 0.2) from the hand at (0.3, 1.3, -0.4).
+  EXPECT_NEAR((placement.translation() - Vec3(-0.1, 1.5, -0.2)).norm(), 0.0, 1e-6);
+  // Held just above the release level (0.4) it stays held (hysteresis).
+  hands[1].grab = 0.42f;
+  grab.update(placement, hands);
+  EXPECT_EQ(grab.handsHolding(), 1);
+  // Both hands: 0.4 m apart at first, then 0.8 m: twice the size about the midpoint.
+  hands[1].grip = {{0, 0, 0, 1}, {0.2f, 1.3f, -0.4f}};
+  hands[0].grab = 1.0f;
+  hands[1].grab = 1.0f;
+  const Eigen::Affine3d before = grab.update(placement, hands);
+  EXPECT_EQ(grab.handsHolding(), 2);
+  hands[0].grip.position = {-0.4f, 1.3f, -0.4f};
+  hands[1].grip.position = {0.4f, 1.3f, -0.4f};
+  const Eigen::Affine3d after = grab.update(before, hands);
+  EXPECT_NEAR(std::cbrt(after.linear().determinant()), 0.002, 1e-9);
+  const Vec3 mid(0, 1.3, -0.4);
+  EXPECT_NEAR(((after.translation() - mid) - 2.0 * (before.translation() - mid)).norm(), 0.0, 1e-6);
+}
+
+TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
+  // Oculus Touch controllers: the right hand squeezes from frame 2 and moves 10 cm to the right
+  // between frames 4 and 8.
+  const nlohmann::json script = {
+      {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+      {"right_hand",
+       {{{"frame", 4}, {"position_m", {0.2, 1.3, -0.35}}},
+        {{"frame", 8}, {"position_m", {0.3, 1.3, -0.35}}}}},
+      {"inputs", {{"/user/hand/right/input/squeeze/value", {{{"frame", 2}, {"value", 1.0}}}}}}};
+  std::ofstream(work_ / "script.json") << script.dump();
+  setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  rendering::VolumeView scene;
+  scene.setMeshes(&meshes);
+  rendering::BoxLps bounds;
+  scene.sceneBounds(bounds);
+  SceneEyes eyes(scene, bounds);
+  HeadsetSession session(binding);
+  twinplan::xr::HeadsetInput input(session);
+  twinplan::xr::AnatomyGrab grab;
+  rendering::RoomPlacement first;
+  for (int i = 0; i < 60 && session.framesSubmitted() < 10; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    if (session.framesSubmitted() == 1) first = eyes.headset.placement();
+    if (input.update()) {
+      eyes.headset.setPlacement(
+          grab.update(eyes.headset.placement(), {input.hand(0), input.hand(1)}));
+    }
+  }
+  ASSERT_EQ(session.framesSubmitted(), 10);
+  EXPECT_EQ(input.currentProfile(1), "/interaction_profiles/oculus/touch_controller");
+  EXPECT_EQ(grab.handsHolding(), 1);
+  // The sphere's centre went 0.8 m ahead of the head -> 10 cm to the right.
+  const Vec3 start_room = first * Vec3(0, 0, 0);
+  const Vec3 end_room = eyes.headset.placement() * Vec3(0, 0, 0);
+  EXPECT_NEAR((end_room - start_room - Vec3(0.1, 0, 0)).norm(), 0.0, 1e-5);
+  // In the left eye's images: shifted by the projection of that move, f * 0.1 / 0.8 = 19.7 px.
+  const EyeImage& left = eyes.eyes[eyes.eyes.size() - 2];
+  const double expectedShift_px = eyePixel(left, end_room).x() - eyePixel(left, start_room).x();
+  EXPECT_NEAR(expectedShift_px,
+              320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180)) * 0.1 / 0.8, 0.05);
+  const PixelBox before = coveredBox(recorded(1, "left")), after = coveredBox(recorded(10, "left"));
+  EXPECT_NEAR(after.xCentre() - before.xCentre(), expectedShift_px, 1.0);
+  EXPECT_NEAR(after.yMin, before.yMin, 1.0);
 }
 
 // `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on

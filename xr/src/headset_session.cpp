@@ -239,6 +239,7 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
   XrFrameState frame{XR_TYPE_FRAME_STATE};
   XrFrameWaitInfo waitInfo{XR_TYPE_FRAME_WAIT_INFO};
   checkXr(xrWaitFrame(session_, &waitInfo, &frame), "xrWaitFrame");
+  lastDisplayTime_ = frame.predictedDisplayTime;
   XrFrameBeginInfo beginInfo{XR_TYPE_FRAME_BEGIN_INFO};
   checkXr(xrBeginFrame(session_, &beginInfo), "xrBeginFrame");
 

@@ -77,6 +77,13 @@ class HeadsetSession {
   uint32_t eyeHeight_px() const { return eyeHeight_px_; }
   const std::string& runtimeName() const { return runtimeName_; }
   int64_t framesSubmitted() const { return framesSubmitted_; }
+  // The predicted display time of the last frame waited for (0 before the first): the time to
+  // locate controllers at between frames.
+  XrTime lastDisplayTime() const { return lastDisplayTime_; }
+  // For the session's parts that live elsewhere (HeadsetInput): borrowed handles.
+  XrInstance instanceHandle() const { return instance_; }
+  XrSession sessionHandle() const { return session_; }
+  XrSpace referenceSpaceHandle() const { return space_; }
 
  private:
   void createInstance();
@@ -110,6 +117,7 @@ class HeadsetSession {
   uint32_t eyeHeight_px_ = 0;
   std::string runtimeName_;
   int64_t framesSubmitted_ = 0;
+  XrTime lastDisplayTime_ = 0;
 };
 
 }  // namespace twinplan::xr
