@@ -24,7 +24,9 @@
 #include "twinplan/core/job.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/xr/anatomy_grab.h"
 #include "twinplan/xr/glx_context.h"
+#include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
 
 namespace fs = std::filesystem;
@@ -120,6 +122,10 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   }
 
   const rendering::RoomPlacement& placement() const { return headset_.placement(); }
+  // The controllers move the anatomy once it stands in the room.
+  void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input) {
+    if (placed_) headset_.setPlacement(grab.update(placement(), {input.hand(0), input.hand(1)}));
+  }
 
   struct Capture {
     std::vector<std::uint8_t> rgba;  // bottom row first
@@ -199,6 +205,8 @@ json run(const Arguments& args) {
   rendering::BoxLps bounds;
   scene.sceneBounds(bounds);
   CaseEyeRenderer renderer(scene, bounds);
+  xr::HeadsetInput input(session);
+  xr::AnatomyGrab grab;
 
   std::vector<double> frameTimes_ms, renderTimes_ms;
   // A runtime may skip rendering now and then (shouldRender false): a generous loop budget.
@@ -209,7 +217,9 @@ json run(const Arguments& args) {
     renderer.capture = session.framesSubmitted() == args.frames - 1;
     renderer.renderTime_ms = 0.0;
     const auto start = std::chrono::steady_clock::now();
-    if (!session.renderFrame(renderer)) continue;
+    const bool shown = session.renderFrame(renderer);
+    if (input.update()) renderer.applyHands(grab, input);
+    if (!shown) continue;
     frameTimes_ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
@@ -241,6 +251,7 @@ json run(const Arguments& args) {
                  {"eyeSize_px", {session.eyeWidth_px(), session.eyeHeight_px()}},
                  {"frames", submitted},
                  {"meshes", scene.meshCount()},
+                 {"controllers", {input.currentProfile(0), input.currentProfile(1)}},
                  {"frameTimes_ms", frameTimes_ms},
                  {"eyeRenderTimes_ms", renderTimes_ms},
                  {"meanFrame_ms", mean(frameTimes_ms)},

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -174,6 +175,16 @@ const twinplan::phantom::Phantom& headPhantom() {
   return phantom;
 }
 
+// The mean x of the covered pixels' centres: the silhouette's centroid, to a small fraction of
+// a pixel for a disc of a few hundred pixels (only edge pixels are quantised).
+double coveredCentroidX(const Png& png) {
+  double sum = 0.0, count = 0.0;
+  for (uint32_t y = 0; y < png.height; ++y)
+    for (uint32_t x = 0; x < png.width; ++x)
+      if (png.at(x, y)[3] > 0) sum += x + 0.5, count += 1.0;
+  return count > 0 ? sum / count : -1.0;
+}
+
 // Converts what the session hands over into the renderer's eye (what app/xr does too).
 class SceneEyes final : public twinplan::xr::EyeRenderer {
  public:
@@ -333,7 +344,16 @@ TEST_F(HeadsetViewTest, TheSphereAppearsWithTheParallaxOfTheIpdAndDistance) {
   const double parallax_px = 320.0 * 0.063 / (0.80 * (a + b));
   const double expectedShift_px = parallax_px + 320.0 * (a - b) / (a + b);
   EXPECT_NEAR(parallax_px, 12.41, 0.01);
+  // The silhouettes' centroids: a 68 mm instead of 63 mm IPD would move them by 0.99 px.
+  const double centroidShift_px = coveredCentroidX(left) - coveredCentroidX(right);
+  EXPECT_NEAR(centroidShift_px, expectedShift_px, 0.35);
   EXPECT_NEAR(seenLeft.xCentre() - seenRight.xCentre(), expectedShift_px, 1.0);
+  std::printf(
+      "[ figures ] left x %.2f..%.2f (expected %.2f..%.2f), right x %.2f..%.2f "
+      "(expected %.2f..%.2f), shift %.2f px (centroids %.3f; expected %.3f)\n",
+      seenLeft.xMin, seenLeft.xMax, expectLeft.xMin, expectLeft.xMax, seenRight.xMin,
+      seenRight.xMax, expectRight.xMin, expectRight.xMax, seenLeft.xCentre() - seenRight.xCentre(),
+      centroidShift_px, expectedShift_px);
   // The sphere's apparent width, 2 f asin(r/d) ~ 2 f r/d: 100 mm at 0.80 m -> 19.7 px.
   EXPECT_NEAR(seenLeft.xMax - seenLeft.xMin, 320.0 / (a + b) * 2 * std::tan(std::asin(0.05 / 0.8)),
               1.5);
@@ -353,6 +373,11 @@ TEST_F(HeadsetViewTest, ThePhantomsAnatomyIsWhereItsMeshesProject) {
     EXPECT_NEAR(seen.xMax, expected.xMax, 1.5) << names[e];
     EXPECT_NEAR(seen.yMin, expected.yMin, 1.5) << names[e];
     EXPECT_NEAR(seen.yMax, expected.yMax, 1.5) << names[e];
+    std::printf(
+        "[ figures ] phantom %s: x %.2f..%.2f y %.2f..%.2f (expected %.2f..%.2f, "
+        "%.2f..%.2f)\n",
+        names[e], seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin, expected.xMax,
+        expected.yMin, expected.yMax);
   }
 }
 
@@ -485,6 +510,8 @@ TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
               320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180)) * 0.1 / 0.8, 0.05);
   const PixelBox before = coveredBox(recorded(1, "left")), after = coveredBox(recorded(10, "left"));
   EXPECT_NEAR(after.xCentre() - before.xCentre(), expectedShift_px, 1.0);
+  std::printf("[ figures ] grab: image shift %.2f px (expected %.2f)\n",
+              after.xCentre() - before.xCentre(), expectedShift_px);
   EXPECT_NEAR(after.yMin, before.yMin, 1.0);
 }
 
