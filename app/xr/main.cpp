@@ -122,10 +122,26 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   }
 
   const rendering::RoomPlacement& placement() const { return headset_.placement(); }
-  // The controllers move the anatomy once it stands in the room.
-  void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input) {
-    if (placed_) headset_.setPlacement(grab.update(placement(), {input.hand(0), input.hand(1)}));
+  // The controllers move the anatomy once it stands in the room; a trigger pulled (0.5, as
+  // AnatomyGrab's grab level) picks what its laser pointer hits.
+  void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
+    if (!placed_) return;
+    headset_.setPlacement(grab.update(placement(), {input.hand(0), input.hand(1)}));
+    for (int h = 0; h < 2; ++h) {
+      const bool pulled = input.hand(h).pointer >= xr::AnatomyGrab::kGrabAt;
+      if (pulled && !triggerHeld_[h]) {
+        const Eigen::Affine3d aim = xr::toAffine(input.hand(h).aim);
+        const auto hit = headset_.pick(aim.translation(), aim.linear() * twinplan::Vec3(0, 0, -1));
+        picks.push_back({{"hand", h == 0 ? "left" : "right"},
+                         {"frame", frame},
+                         {"hit", hit.hit},
+                         {"p_lps", {hit.p_lps.x(), hit.p_lps.y(), hit.p_lps.z()}},
+                         {"distance_m", hit.distance_m}});
+      }
+      triggerHeld_[h] = pulled;
+    }
   }
+  json picks = json::array();
 
   struct Capture {
     std::vector<std::uint8_t> rgba;  // bottom row first
@@ -139,6 +155,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   rendering::HeadsetSceneRenderer headset_;
   rendering::BoxLps bounds_;
   bool placed_ = false;
+  bool triggerHeld_[2] = {false, false};
 };
 
 void writePng(const CaseEyeRenderer::Capture& image, const fs::path& path) {
@@ -218,7 +235,7 @@ json run(const Arguments& args) {
     renderer.renderTime_ms = 0.0;
     const auto start = std::chrono::steady_clock::now();
     const bool shown = session.renderFrame(renderer);
-    if (input.update()) renderer.applyHands(grab, input);
+    if (input.update()) renderer.applyHands(grab, input, session.framesSubmitted());
     if (!shown) continue;
     frameTimes_ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -252,6 +269,7 @@ json run(const Arguments& args) {
                  {"frames", submitted},
                  {"meshes", scene.meshCount()},
                  {"controllers", {input.currentProfile(0), input.currentProfile(1)}},
+                 {"picks", renderer.picks},
                  {"frameTimes_ms", frameTimes_ms},
                  {"eyeRenderTimes_ms", renderTimes_ms},
                  {"meanFrame_ms", mean(frameTimes_ms)},

@@ -4,6 +4,7 @@
 #include <vtk_glew.h>  // GL entry points VTK loaded for the current context
 // clang-format on
 #include <vtkCamera.h>
+#include <vtkCellPicker.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
@@ -182,6 +183,25 @@ std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,
   glReadPixels(0, 0, width_px, height_px, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
   return rgba;
+}
+
+HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const Vec3& direction,
+                                                     double reach_m) const {
+  Hit result;
+  if (direction.norm() < 1e-12 || !(reach_m > 0.0)) return result;
+  const RoomPlacement roomToLps = placement_.inverse();
+  Vec3 from_lps = roomToLps * origin_m;
+  Vec3 to_lps = roomToLps * (origin_m + direction.normalized() * reach_m);
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0);  // the ray itself, not a cone around it
+  if (picker->Pick3DPoint(from_lps.data(), to_lps.data(), scene_.renderer()) == 0) return result;
+  double p[3];
+  picker->GetPickPosition(p);
+  result.hit = true;
+  result.p_lps = Vec3(p[0], p[1], p[2]);
+  result.p_room_m = placement_ * result.p_lps;
+  result.distance_m = (result.p_room_m - origin_m).norm();
+  return result;
 }
 
 }  // namespace twinplan::rendering

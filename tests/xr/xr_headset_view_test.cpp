@@ -515,6 +515,57 @@ TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
   EXPECT_NEAR(after.yMin, before.yMin, 1.0);
 }
 
+TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
+  // The right controller (Oculus Touch) at its default place, (0.2, 1.3, -0.35) m, aims at the
+  // sphere's centre and pulls the trigger from frame 2.
+  const Vec3 hand(0.2, 1.3, -0.35), centre(0.0, 1.6, -0.80);
+  const Eigen::Quaterniond aim =
+      Eigen::Quaterniond::FromTwoVectors(Vec3(0, 0, -1), (centre - hand).normalized());
+  const nlohmann::json pose = {{"frame", 0},
+                               {"position_m", {hand.x(), hand.y(), hand.z()}},
+                               {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}};
+  const nlohmann::json script = {
+      {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+      {"right_hand", {pose}},
+      {"inputs", {{"/user/hand/right/input/trigger/value", {{{"frame", 2}, {"value", 1.0}}}}}}};
+  std::ofstream(work_ / "script.json") << script.dump();
+  setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  rendering::VolumeView scene;
+  scene.setMeshes(&meshes);
+  rendering::BoxLps bounds;
+  scene.sceneBounds(bounds);
+  SceneEyes eyes(scene, bounds);
+  HeadsetSession session(binding);
+  twinplan::xr::HeadsetInput input(session);
+  for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    input.update();
+  }
+  const twinplan::xr::HandInput& right = input.hand(1);
+  EXPECT_GE(right.pointer, 0.5f);
+  EXPECT_LT(input.hand(0).pointer, 0.5f);
+  // The aim pose's -z axis is where the controller points (OpenXR 1.0 section 6.3.2, aim pose).
+  const Eigen::Affine3d aimPose = twinplan::xr::toAffine(right.aim);
+  const Vec3 direction = aimPose.linear() * Vec3(0, 0, -1);
+  const auto hit = eyes.headset.pick(aimPose.translation(), direction);
+  ASSERT_TRUE(hit.hit);
+  // Ray-sphere: the ray passes through the centre, so it enters 0.05 m before it.
+  const double toCentre_m = (centre - hand).norm();
+  EXPECT_NEAR(hit.distance_m, toCentre_m - 0.05, 5e-4);
+  EXPECT_NEAR((hit.p_room_m - (hand + (centre - hand).normalized() * (toCentre_m - 0.05))).norm(),
+              0.0, 5e-4);
+  EXPECT_NEAR(hit.p_lps.norm(), 50.0, 0.5);  // on the sphere, in patient mm
+  // Pointing away (up) hits nothing.
+  EXPECT_FALSE(eyes.headset.pick(aimPose.translation(), Vec3(0, 1, 0)).hit);
+  std::printf("[ figures ] laser: hit at %.4f m (expected %.4f), |p_lps| %.3f mm\n", hit.distance_m,
+              toCentre_m - 0.05, hit.p_lps.norm());
+}
+
 // `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on
 // the runtime the loader finds.
 class XrRenderCliTest : public HeadsetViewTest {

@@ -87,6 +87,16 @@ class HeadsetSceneRenderer {
   // texture goes back to the runtime. Empty before the first renderEye.
   std::vector<std::uint8_t> readBackLastEye(int& width_px, int& height_px) const;
 
+  // What a laser pointer from `origin_m` along `direction` (room) hits first within
+  // `reach_m`: the nearest visible mesh surface or volume (vtkCellPicker, exact on triangles).
+  struct Hit {
+    bool hit = false;
+    Vec3 p_lps = Vec3::Zero();
+    Vec3 p_room_m = Vec3::Zero();
+    double distance_m = 0.0;
+  };
+  Hit pick(const Vec3& origin_m, const Vec3& direction, double reach_m = 5.0) const;
+
   // Near and far clipping distances of the eye cameras, metres.
   static constexpr double kNear_m = 0.05;
   static constexpr double kFar_m = 50.0;
