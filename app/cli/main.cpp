@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iomanip>
@@ -619,10 +621,62 @@ int runSegmentPreset(const fs::path& casePath, const std::string& preset,
   });
 }
 
+// ---- xr-render ----------------------------------------------------------------------------
+
+// Where "xr-render" stands as the subcommand (after global flags only), setting gJson for a
+// --json before it; 0 when the command is another.
+int xrRenderArgument(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "xr-render") return i;
+    if (a == "--json") {
+      gJson = true;
+    } else if (a != "--progress") {
+      break;
+    }
+  }
+  gJson = false;
+  return 0;
+}
+
+// The headset view needs OpenGL, VTK and OpenXR, which the CLI never links (DESIGN.md section
+// 1: it runs without a display): it lives in twinplan-xr-render, installed beside the CLI,
+// which this replaces the process with, so its output and exit code are the command's own.
+int runXrRender(std::vector<std::string> arguments) {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  const fs::path program = self.parent_path() / "twinplan-xr-render";
+  if (error || !fs::exists(program))
+    throw Error(ErrorKind::NotFound,
+                "This TwinPlan has no headset view: twinplan-xr-render is not installed beside "
+                "twinplan-cli. Install the desktop package (or build with "
+                "-DTWINPLAN_BUILD_GUI=ON), then try again.",
+                program.string());
+  if (gJson && std::find(arguments.begin(), arguments.end(), "--json") == arguments.end())
+    arguments.emplace_back("--json");
+  std::vector<char*> argv{const_cast<char*>(program.c_str())};
+  for (std::string& a : arguments) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execv(program.c_str(), argv.data());
+  throw Error(ErrorKind::Io,
+              std::string("Could not start the headset view: ") + std::strerror(errno) + ".",
+              program.string());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { gInterrupted = true; });
+  if (const int at = xrRenderArgument(argc, argv); at > 0) {
+    try {
+      return runXrRender(std::vector<std::string>(argv + at + 1, argv + argc));
+    } catch (const Error& e) {
+      if (gJson) printJson({{"error", errorJson(e)}});
+      std::cerr << "twinplan-cli: " << e.what() << " [" << e.context() << "]\n";
+      return exitCodeFor(e.kind());
+    }
+  }
 
   CLI::App app{
       "TwinPlan command-line interface: DICOM import, conversion, phantoms and case files."};
@@ -833,6 +887,14 @@ int main(int argc, char** argv) {
   run->add_option("--out", statusFile, "Also write the job's status and result (JSON) here");
   auto* jobs =
       app.add_subcommand("jobs", "List the jobs `run` knows, with their parameters (JSON)");
+
+  // xr-render's arguments belong to twinplan-xr-render (forwarded before parsing, above); the
+  // entry here lists it in --help.
+  app.add_subcommand(
+      "xr-render",
+      "Show CASE in the OpenXR headset the loader finds: xr-render CASE --frames N --out DIR "
+      "[--blend opaque|additive|alpha] [--volume] writes the last frame's eye images and frame "
+      "times (runs twinplan-xr-render; see xr-render --help)");
 
   fs::path femModel;
   auto* femCmd = app.add_subcommand("fem", "Finite-element tissue mechanics");

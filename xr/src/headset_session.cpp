@@ -239,6 +239,7 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
   XrFrameState frame{XR_TYPE_FRAME_STATE};
   XrFrameWaitInfo waitInfo{XR_TYPE_FRAME_WAIT_INFO};
   checkXr(xrWaitFrame(session_, &waitInfo, &frame), "xrWaitFrame");
+  lastDisplayTime_ = frame.predictedDisplayTime;
   XrFrameBeginInfo beginInfo{XR_TYPE_FRAME_BEGIN_INFO};
   checkXr(xrBeginFrame(session_, &beginInfo), "xrBeginFrame");
 
@@ -271,6 +272,10 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
         EyeImage image;
         image.eye = eye;
         image.pose = views[eye].pose;
+        image.headPose.orientation = views[0].pose.orientation;
+        image.headPose.position = {0.5f * (views[0].pose.position.x + views[1].pose.position.x),
+                                   0.5f * (views[0].pose.position.y + views[1].pose.position.y),
+                                   0.5f * (views[0].pose.position.z + views[1].pose.position.z)};
         image.fov = views[eye].fov;
         image.colorTexture = swapchain.images.at(index);
         image.colorFormat = colorFormat_;

@@ -26,6 +26,9 @@ struct HeadsetOptions {
 struct EyeImage {
   uint32_t eye = 0;  // 0 left, 1 right
   XrPosef pose{{0, 0, 0, 1}, {0, 0, 0}};
+  // The viewer's head in the same space: midway between the two eyes, oriented like the left
+  // eye (where a scene is anchored in front of the viewer, the same for both eyes).
+  XrPosef headPose{{0, 0, 0, 1}, {0, 0, 0}};
   XrFovf fov{};
   uint32_t colorTexture = 0;
   int64_t colorFormat = 0;
@@ -74,6 +77,13 @@ class HeadsetSession {
   uint32_t eyeHeight_px() const { return eyeHeight_px_; }
   const std::string& runtimeName() const { return runtimeName_; }
   int64_t framesSubmitted() const { return framesSubmitted_; }
+  // The predicted display time of the last frame waited for (0 before the first): the time to
+  // locate controllers at between frames.
+  XrTime lastDisplayTime() const { return lastDisplayTime_; }
+  // For the session's parts that live elsewhere (HeadsetInput): borrowed handles.
+  XrInstance instanceHandle() const { return instance_; }
+  XrSession sessionHandle() const { return session_; }
+  XrSpace referenceSpaceHandle() const { return space_; }
 
  private:
   void createInstance();
@@ -107,6 +117,7 @@ class HeadsetSession {
   uint32_t eyeHeight_px_ = 0;
   std::string runtimeName_;
   int64_t framesSubmitted_ = 0;
+  XrTime lastDisplayTime_ = 0;
 };
 
 }  // namespace twinplan::xr

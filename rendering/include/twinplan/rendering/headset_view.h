@@ -1,0 +1,118 @@
+#pragma once
+// The desktop 3D scene (VolumeView: meshes, volume, clipping box) drawn for one eye of a
+// head-mounted display (issue #20 item 2). No OpenXR here: xr/ hands each eye's pose, field of
+// view and swapchain texture over through its EyeRenderer interface and an adapter (app/xr)
+// fills an EyeCamera. The room is OpenXR's reference space (STAGE or LOCAL): metres, +x right,
+// +y up, -z forward (OpenXR 1.0 section 2.16, "Coordinate System").
+#include <vtkSmartPointer.h>
+
+#include <Eigen/Geometry>
+#include <cstdint>
+#include <vector>
+
+#include "twinplan/core/geometry.h"
+#include "twinplan/rendering/volume_view.h"
+
+class vtkGenericOpenGLRenderWindow;
+
+namespace twinplan::rendering {
+
+// An eye's asymmetric field of view (OpenXR XrFovf): left and down are usually negative.
+struct EyeFieldOfView {
+  double angleLeft_rad = -0.785398;
+  double angleRight_rad = 0.785398;
+  double angleUp_rad = 0.785398;
+  double angleDown_rad = -0.785398;
+};
+
+// One eye of one headset frame, in the room.
+struct EyeCamera {
+  Vec3 position_m = Vec3::Zero();
+  Eigen::Quaterniond orientation = Eigen::Quaterniond::Identity();
+  EyeFieldOfView fov;
+  int width_px = 0;
+  int height_px = 0;
+  // Mixed reality (additive or alpha-blend display): the background is cleared to transparent
+  // black, so the room shows around the anatomy; opaque VR keeps the scene's background.
+  bool transparentBackground = false;
+  // The GL texture (GL_TEXTURE_2D, in the GL context current on this thread) drawn into.
+  std::uint32_t colorTexture = 0;
+};
+
+// OpenGL's projection for an asymmetric frustum (glFrustum with left = near * tan(angleLeft),
+// ...; the same matrix as the OpenXR SDK's XrMatrix4x4f_CreateProjectionFov for OpenGL):
+// camera coordinates (x right, y up, looking down -z) to clip coordinates, depth -1..1 from
+// near_ to far_. Throws Error(InvalidInput) for an empty or inverted frustum.
+Eigen::Matrix4d offAxisProjection(const EyeFieldOfView& fov, double near_, double far_);
+
+// Where the anatomy stands in the room: p_room_m = lpsToRoom * p_lps (homogeneous, a rotation,
+// a uniform scale and a translation).
+using RoomPlacement = Eigen::Affine3d;
+
+// The patient upright, facing the viewer (an anterior view, as the desktop's resetCamera),
+// life size (1 mm LPS = 1 mm in the room), the scene box centred on the viewer's line of sight
+// with its nearest face `nearFaceDistance_m` in front of the head (looking level, along the
+// head's forward direction projected onto the floor). Patient left is the viewer's right,
+// superior is up, posterior away from the viewer.
+// Default 0.75 m: the nearest distance Oculus recommends for content a user looks at for long
+// ("Oculus Best Practices" 2017, Binocular Vision: 0.75 m to 3.5 m).
+RoomPlacement placeInFrontOf(const BoxLps& scene, const Vec3& head_m,
+                             const Eigen::Quaterniond& headOrientation,
+                             double nearFaceDistance_m = 0.75);
+
+// Draws the scene of a VolumeView for headset eyes into GL textures, in the GL context current
+// on the calling thread (the one the XR session was created with: the swapchain textures
+// belong to it). VTK renders into its own offscreen framebuffer in that context
+// (vtkGenericOpenGLRenderWindow, no context of its own), then blits into a framebuffer with the
+// eye's texture attached (glBlitFramebuffer on the GPU: no read back, no second context).
+class HeadsetSceneRenderer {
+ public:
+  // Borrowed: the scene outlives the renderer. Only its scene renderer (layer 0) is drawn, not
+  // the orientation cube.
+  explicit HeadsetSceneRenderer(VolumeView& scene);
+  ~HeadsetSceneRenderer();
+  HeadsetSceneRenderer(const HeadsetSceneRenderer&) = delete;
+  HeadsetSceneRenderer& operator=(const HeadsetSceneRenderer&) = delete;
+
+  void setPlacement(const RoomPlacement& lpsToRoom) { placement_ = lpsToRoom; }
+  const RoomPlacement& placement() const { return placement_; }
+
+  // Renders one eye into eye.colorTexture (a complete image: every pixel written). Throws
+  // Error(InvalidInput) for a zero size or texture, Error(Unsupported) when the framebuffer
+  // with that texture is incomplete (a colour format GL cannot render to).
+  void renderEye(const EyeCamera& eye);
+
+  // The last eye's image as 8-bit RGBA rows, bottom row first as GL and vtkImageData store
+  // them (a desktop mirror, PNG files): read back from the eye's texture, so call it before the
+  // texture goes back to the runtime. Empty before the first renderEye.
+  std::vector<std::uint8_t> readBackLastEye(int& width_px, int& height_px) const;
+
+  // What a laser pointer from `origin_m` along `direction` (room) hits first within
+  // `reach_m`: the nearest visible mesh surface or volume (vtkCellPicker, exact on triangles).
+  struct Hit {
+    bool hit = false;
+    Vec3 p_lps = Vec3::Zero();
+    Vec3 p_room_m = Vec3::Zero();
+    double distance_m = 0.0;
+  };
+  Hit pick(const Vec3& origin_m, const Vec3& direction, double reach_m = 5.0) const;
+
+  // Near and far clipping distances of the eye cameras, metres.
+  static constexpr double kNear_m = 0.05;
+  static constexpr double kFar_m = 50.0;
+
+ private:
+  void ensureInitialised();
+  void placeCamera(const EyeCamera& eye);
+
+  VolumeView& scene_;
+  RoomPlacement placement_ = RoomPlacement::Identity();
+  vtkSmartPointer<vtkGenericOpenGLRenderWindow> window_;
+  bool initialised_ = false;
+  std::uint32_t targetFramebuffer_ = 0;
+  std::uint32_t lastTexture_ = 0;
+  int lastWidth_px_ = 0;
+  int lastHeight_px_ = 0;
+};
+
+}  // namespace twinplan::rendering

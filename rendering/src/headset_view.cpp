@@ -1,0 +1,207 @@
+#include "twinplan/rendering/headset_view.h"
+
+// clang-format off
+#include <vtk_glew.h>  // GL entry points VTK loaded for the current context
+// clang-format on
+#include <vtkCamera.h>
+#include <vtkCellPicker.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNew.h>
+#include <vtkOpenGLState.h>
+#include <vtkRenderer.h>
+
+#include <cmath>
+#include <string>
+
+#include "twinplan/core/error.h"
+
+namespace twinplan::rendering {
+
+Eigen::Matrix4d offAxisProjection(const EyeFieldOfView& fov, double near_, double far_) {
+  const double tanLeft = std::tan(fov.angleLeft_rad), tanRight = std::tan(fov.angleRight_rad);
+  const double tanUp = std::tan(fov.angleUp_rad), tanDown = std::tan(fov.angleDown_rad);
+  const double width = tanRight - tanLeft, height = tanUp - tanDown;
+  if (!(width > 0.0) || !(height > 0.0) || !(near_ > 0.0) || !(far_ > near_))
+    throw Error(ErrorKind::InvalidInput,
+                "An eye's field of view is empty or inverted (right must be right of left, up "
+                "above down, 0 < near < far): the headset runtime reported an unusable view.",
+                "fov");
+  Eigen::Matrix4d m = Eigen::Matrix4d::Zero();
+  m(0, 0) = 2.0 / width;
+  m(0, 2) = (tanRight + tanLeft) / width;
+  m(1, 1) = 2.0 / height;
+  m(1, 2) = (tanUp + tanDown) / height;
+  m(2, 2) = -(far_ + near_) / (far_ - near_);
+  m(2, 3) = -2.0 * far_ * near_ / (far_ - near_);
+  m(3, 2) = -1.0;
+  return m;
+}
+
+RoomPlacement placeInFrontOf(const BoxLps& scene, const Vec3& head_m,
+                             const Eigen::Quaterniond& headOrientation, double nearFaceDistance_m) {
+  // Room axes of the patient: L -> +x (viewer's right), P -> -z (away), S -> +y (up).
+  Mat3 lpsAxesInRoom;
+  lpsAxesInRoom << 1, 0, 0,  //
+      0, 0, 1,               //
+      0, -1, 0;
+  // Level forward direction of the head; straight ahead (-z) when looking up or down.
+  Vec3 forward = headOrientation * Vec3(0, 0, -1);
+  forward.y() = 0.0;
+  if (forward.norm() < 1e-6) forward = Vec3(0, 0, -1);
+  forward.normalize();
+  const double yaw = std::atan2(-forward.x(), -forward.z());  // about +y, 0 = facing -z
+  const Mat3 turn = Eigen::AngleAxisd(yaw, Vec3::UnitY()).toRotationMatrix();
+  const double depth_m = 0.001 * scene.size_mm().y();  // the A-P extent faces the viewer
+  const Vec3 centre_m = head_m + forward * (nearFaceDistance_m + 0.5 * depth_m);
+  RoomPlacement placement = RoomPlacement::Identity();
+  placement.linear() = 0.001 * turn * lpsAxesInRoom;
+  placement.translation() = centre_m - placement.linear() * scene.centre();
+  return placement;
+}
+
+HeadsetSceneRenderer::HeadsetSceneRenderer(VolumeView& scene) : scene_(scene) {
+  window_ = vtkSmartPointer<vtkGenericOpenGLRenderWindow>::New();
+  window_->SetOwnContext(false);
+  window_->SetMultiSamples(0);
+  window_->SetAlphaBitPlanes(1);  // the eye image's alpha is the MR composition's coverage
+  window_->AddRenderer(scene_.renderer());
+}
+
+HeadsetSceneRenderer::~HeadsetSceneRenderer() {
+  if (initialised_) {
+    if (targetFramebuffer_ != 0) glDeleteFramebuffers(1, &targetFramebuffer_);
+    window_->RemoveRenderer(scene_.renderer());
+    window_->Finalize();
+  }
+}
+
+void HeadsetSceneRenderer::ensureInitialised() {
+  if (initialised_) return;
+  window_->SetIsCurrent(true);
+  if (!window_->InitializeFromCurrentContext())
+    throw Error(ErrorKind::Unsupported,
+                "VTK could not draw in the headset's OpenGL context (OpenGL 3.2 core or newer "
+                "is needed): update the graphics driver.",
+                "OpenGL");
+  // VTK renders into its own framebuffer and blits it into the one bound at the end of a
+  // render: ours, with the eye's swapchain texture attached.
+  window_->SetFrameBlitModeToBlitToCurrent();
+  glGenFramebuffers(1, &targetFramebuffer_);
+  initialised_ = true;
+}
+
+void HeadsetSceneRenderer::placeCamera(const EyeCamera& eye) {
+  // The eye in LPS: the inverse placement maps room metres back to patient millimetres, so the
+  // view matrix is the eye's pose in patient space and the projection stays the headset's.
+  const RoomPlacement roomToLps = placement_.inverse();
+  const double mmPerMetre = 1.0 / std::cbrt(placement_.linear().determinant());
+  const Vec3 position_lps = roomToLps * eye.position_m;
+  const Vec3 forward_lps = (roomToLps.linear() * (eye.orientation * Vec3(0, 0, -1))).normalized();
+  const Vec3 up_lps = (roomToLps.linear() * (eye.orientation * Vec3(0, 1, 0))).normalized();
+  vtkCamera* camera = scene_.renderer()->GetActiveCamera();
+  camera->SetPosition(position_lps.data());
+  const Vec3 focal_lps = position_lps + forward_lps * (mmPerMetre * 1.0);
+  camera->SetFocalPoint(focal_lps.data());
+  camera->SetViewUp(up_lps.data());
+  const double near_ = kNear_m * mmPerMetre, far_ = kFar_m * mmPerMetre;
+  camera->SetClippingRange(near_, far_);
+  const Eigen::Matrix4d projection = offAxisProjection(eye.fov, near_, far_);
+  vtkNew<vtkMatrix4x4> matrix;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) matrix->SetElement(r, c, projection(r, c));
+  camera->SetExplicitProjectionTransformMatrix(matrix);
+  camera->UseExplicitProjectionTransformMatrixOn();
+}
+
+void HeadsetSceneRenderer::renderEye(const EyeCamera& eye) {
+  if (eye.width_px <= 0 || eye.height_px <= 0 || eye.colorTexture == 0)
+    throw Error(ErrorKind::InvalidInput,
+                "An eye image needs a size and a texture to draw into: the headset session "
+                "passed an empty one.",
+                "eye " + std::to_string(eye.width_px) + "x" + std::to_string(eye.height_px));
+  ensureInitialised();
+  placeCamera(eye);
+
+  vtkRenderer* renderer = scene_.renderer();
+  double background[3], background2[3];
+  renderer->GetBackground(background);
+  renderer->GetBackground2(background2);
+  const bool gradient = renderer->GetGradientBackground();
+  const double alpha = renderer->GetBackgroundAlpha();
+  if (eye.transparentBackground) {
+    // Additive displays show black as see-through; alpha-blend ones use alpha (OpenXR 1.0
+    // section 10.5, XrEnvironmentBlendMode): transparent black serves both.
+    renderer->GradientBackgroundOff();
+    renderer->SetBackground(0.0, 0.0, 0.0);
+    renderer->SetBackgroundAlpha(0.0);
+  } else {
+    renderer->SetBackgroundAlpha(1.0);
+  }
+
+  glBindFramebuffer(GL_FRAMEBUFFER, targetFramebuffer_);
+  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, eye.colorTexture, 0);
+  const GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+  if (status != GL_FRAMEBUFFER_COMPLETE) {
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    throw Error(ErrorKind::Unsupported,
+                "The headset's swapchain image cannot be drawn into (framebuffer status " +
+                    std::to_string(status) + "): its colour format is not renderable here.",
+                "texture " + std::to_string(eye.colorTexture));
+  }
+  window_->SetSize(eye.width_px, eye.height_px);
+  window_->SetIsCurrent(true);
+  window_->SetReadyForRendering(true);
+  // The session's own GL calls leave state VTK caches as its own: reset, and restore after.
+  vtkOpenGLState* state = window_->GetState();
+  state->Reset();
+  state->Push();
+  window_->Render();
+  state->Pop();
+  window_->SetReadyForRendering(false);
+  glFinish();  // the runtime may read the texture in another context or process
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+
+  renderer->SetBackground(background);
+  renderer->SetBackground2(background2);
+  renderer->SetGradientBackground(gradient);
+  renderer->SetBackgroundAlpha(alpha);
+  lastTexture_ = eye.colorTexture;
+  lastWidth_px_ = eye.width_px;
+  lastHeight_px_ = eye.height_px;
+}
+
+std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,
+                                                                int& height_px) const {
+  width_px = lastWidth_px_;
+  height_px = lastHeight_px_;
+  if (lastTexture_ == 0) return {};
+  std::vector<std::uint8_t> rgba(static_cast<size_t>(width_px) * height_px * 4);
+  glBindFramebuffer(GL_FRAMEBUFFER, targetFramebuffer_);
+  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, lastTexture_, 0);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, width_px, height_px, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  return rgba;
+}
+
+HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const Vec3& direction,
+                                                     double reach_m) const {
+  Hit result;
+  if (direction.norm() < 1e-12 || !(reach_m > 0.0)) return result;
+  const RoomPlacement roomToLps = placement_.inverse();
+  Vec3 from_lps = roomToLps * origin_m;
+  Vec3 to_lps = roomToLps * (origin_m + direction.normalized() * reach_m);
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0);  // the ray itself, not a cone around it
+  if (picker->Pick3DPoint(from_lps.data(), to_lps.data(), scene_.renderer()) == 0) return result;
+  double p[3];
+  picker->GetPickPosition(p);
+  result.hit = true;
+  result.p_lps = Vec3(p[0], p[1], p[2]);
+  result.p_room_m = placement_ * result.p_lps;
+  result.distance_m = (result.p_room_m - origin_m).norm();
+  return result;
+}
+
+}  // namespace twinplan::rendering

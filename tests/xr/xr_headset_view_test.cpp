@@ -1,0 +1,652 @@
+// The case's scene drawn for both eyes of a headset (rendering::HeadsetSceneRenderer) through
+// the real loader and the headless test runtime, checked on the images the runtime recorded:
+// the anatomy lies where a pinhole projection of its meshes with each eye's pose and asymmetric
+// field of view says, the two eyes differ by the parallax the IPD and distance give, and the
+// mixed-reality blend modes get a transparent (alpha) or black (additive) background. Also the
+// projection and placement against their definitions, and `twinplan-cli xr-render` end to end.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/case_file.h"
+#include "twinplan/core/error.h"
+#include "twinplan/phantom/phantom.h"
+#include "twinplan/rendering/headset_view.h"
+#include "twinplan/rendering/volume_view.h"
+#include "twinplan/xr/anatomy_grab.h"
+#include "twinplan/xr/headset_input.h"
+#include "twinplan/xr/headset_session.h"
+#include "xr_test_gl.h"
+
+namespace fs = std::filesystem;
+namespace rendering = twinplan::rendering;
+namespace test = twinplan::xr::test;
+using twinplan::SurfaceMesh;
+using twinplan::Vec3;
+using twinplan::xr::EyeImage;
+using twinplan::xr::HeadsetSession;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+struct Png {
+  uint32_t width = 0, height = 0;
+  std::vector<uint8_t> rgba;
+  const uint8_t* at(uint32_t x, uint32_t y) const {
+    return rgba.data() + (static_cast<size_t>(y) * width + x) * 4;
+  }
+};
+
+// 8-bit RGBA PNGs as the runtime and vtkPNGWriter write them: every IDAT chunk inflated, rows
+// unfiltered (filter types 0-4, PNG 2nd edition section 9).
+Png readPng(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), {});
+  Png png;
+  std::vector<uint8_t> packed;
+  const auto be32 = [&](size_t at) {
+    return uint32_t(file[at]) << 24 | uint32_t(file[at + 1]) << 16 | uint32_t(file[at + 2]) << 8 |
+           file[at + 3];
+  };
+  uint8_t colourType = 0;
+  for (size_t at = 8; at + 12 <= file.size();) {
+    const uint32_t length = be32(at);
+    const std::string type(file.begin() + at + 4, file.begin() + at + 8);
+    if (type == "IHDR") png.width = be32(at + 8), png.height = be32(at + 12);
+    if (type == "IHDR") colourType = file[at + 17];
+    if (type == "IDAT")
+      packed.insert(packed.end(), file.begin() + at + 8, file.begin() + at + 8 + length);
+    at += 12 + length;
+  }
+  if (colourType != 6) return {};  // RGBA only
+  const size_t stride = png.width * 4;
+  std::vector<uint8_t> raw(static_cast<size_t>(png.height) * (stride + 1));
+  uLongf size = raw.size();
+  if (uncompress(raw.data(), &size, packed.data(), packed.size()) != Z_OK) return {};
+  png.rgba.assign(static_cast<size_t>(png.height) * stride, 0);
+  for (uint32_t y = 0; y < png.height; ++y) {
+    const uint8_t filter = raw[y * (stride + 1)];
+    const uint8_t* in = raw.data() + y * (stride + 1) + 1;
+    uint8_t* out = png.rgba.data() + y * stride;
+    const uint8_t* up = y > 0 ? out - stride : nullptr;
+    for (size_t i = 0; i < stride; ++i) {
+      const int a = i >= 4 ? out[i - 4] : 0, b = up ? up[i] : 0, c = (up && i >= 4) ? up[i - 4] : 0;
+      int predictor = 0;
+      if (filter == 1) predictor = a;
+      if (filter == 2) predictor = b;
+      if (filter == 3) predictor = (a + b) / 2;
+      if (filter == 4) {
+        const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+        predictor = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+      }
+      out[i] = static_cast<uint8_t>(in[i] + predictor);
+    }
+  }
+  return png;
+}
+
+// A UV sphere (counter-clockwise from outside), `segments` around, segments/2 from pole to pole.
+SurfaceMesh uvSphere(const Vec3& centre_lps, double radius_mm, int segments = 96) {
+  SurfaceMesh mesh;
+  mesh.name = "Sphere";
+  mesh.colour = {230, 120, 60};
+  const int rings = segments / 2;
+  for (int r = 0; r <= rings; ++r) {
+    const double polar = kPi * r / rings;
+    for (int s = 0; s < segments; ++s) {
+      const double azimuth = 2.0 * kPi * s / segments;
+      const Vec3 p =
+          centre_lps + radius_mm * Vec3(std::sin(polar) * std::cos(azimuth),
+                                        std::sin(polar) * std::sin(azimuth), std::cos(polar));
+      mesh.points_lps.push_back({float(p.x()), float(p.y()), float(p.z())});
+    }
+  }
+  const auto index = [&](int r, int s) { return uint32_t(r * segments + (s % segments)); };
+  for (int r = 0; r < rings; ++r)
+    for (int s = 0; s < segments; ++s) {
+      mesh.triangles.push_back({index(r, s), index(r + 1, s), index(r + 1, s + 1)});
+      mesh.triangles.push_back({index(r, s), index(r + 1, s + 1), index(r, s + 1)});
+    }
+  return mesh;
+}
+
+// Pinhole model of an eye (OpenXR 1.0 section 11.3 "View Locating": pose + XrFovf angles):
+// the pixel (x right, y down from the top row, as in the PNG) where a room point appears.
+struct PixelBox {
+  double xMin = 1e9, xMax = -1e9, yMin = 1e9, yMax = -1e9;
+  void add(double x, double y) {
+    xMin = std::min(xMin, x), xMax = std::max(xMax, x);
+    yMin = std::min(yMin, y), yMax = std::max(yMax, y);
+  }
+  double xCentre() const { return 0.5 * (xMin + xMax); }
+};
+
+Eigen::Vector2d eyePixel(const EyeImage& eye, const Vec3& p_room) {
+  const Eigen::Quaterniond q(eye.pose.orientation.w, eye.pose.orientation.x, eye.pose.orientation.y,
+                             eye.pose.orientation.z);
+  const Vec3 e(eye.pose.position.x, eye.pose.position.y, eye.pose.position.z);
+  const Vec3 v = q.conjugate() * (p_room - e);  // x right, y up, -z ahead
+  const double u = v.x() / -v.z(), w = v.y() / -v.z();
+  const double tanL = std::tan(eye.fov.angleLeft), tanR = std::tan(eye.fov.angleRight);
+  const double tanU = std::tan(eye.fov.angleUp), tanD = std::tan(eye.fov.angleDown);
+  return {eye.width_px * (u - tanL) / (tanR - tanL), eye.height_px * (tanU - w) / (tanU - tanD)};
+}
+
+PixelBox projectedBox(const EyeImage& eye, const rendering::RoomPlacement& lpsToRoom,
+                      const std::vector<SurfaceMesh>& meshes) {
+  PixelBox box;
+  for (const SurfaceMesh& mesh : meshes)
+    for (const auto& p : mesh.points_lps) {
+      const Eigen::Vector2d px = eyePixel(eye, lpsToRoom * Vec3(p[0], p[1], p[2]));
+      box.add(px.x(), px.y());
+    }
+  return box;
+}
+
+// Pixels the anatomy covers: alpha > 0 in an alpha-blend frame, whose background is
+// transparent (the desktop view's gradient background would need a colour threshold).
+PixelBox coveredBox(const Png& png) {
+  PixelBox box;
+  for (uint32_t y = 0; y < png.height; ++y)
+    for (uint32_t x = 0; x < png.width; ++x)
+      if (png.at(x, y)[3] > 0) box.add(x, y), box.add(x + 1.0, y + 1.0);
+  return box;
+}
+
+// The head phantom at half resolution with its surface models (brain, ventricles, tumour),
+// made once per program.
+const twinplan::phantom::Phantom& headPhantom() {
+  static const twinplan::phantom::Phantom phantom = [] {
+    twinplan::phantom::PhantomOptions options;
+    options.kind = twinplan::phantom::PhantomKind::Head;
+    options.scale = 0.5;
+    return twinplan::phantom::makePhantom(options);
+  }();
+  return phantom;
+}
+
+// The mean x of the covered pixels' centres: the silhouette's centroid, to a small fraction of
+// a pixel for a disc of a few hundred pixels (only edge pixels are quantised).
+double coveredCentroidX(const Png& png) {
+  double sum = 0.0, count = 0.0;
+  for (uint32_t y = 0; y < png.height; ++y)
+    for (uint32_t x = 0; x < png.width; ++x)
+      if (png.at(x, y)[3] > 0) sum += x + 0.5, count += 1.0;
+  return count > 0 ? sum / count : -1.0;
+}
+
+// Converts what the session hands over into the renderer's eye (what app/xr does too).
+class SceneEyes final : public twinplan::xr::EyeRenderer {
+ public:
+  SceneEyes(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
+      : headset(scene), bounds_(bounds) {}
+  void renderEye(const EyeImage& image) override {
+    if (!placed_) {
+      headset.setPlacement(rendering::placeInFrontOf(
+          bounds_,
+          Vec3(image.headPose.position.x, image.headPose.position.y, image.headPose.position.z),
+          Eigen::Quaterniond(image.headPose.orientation.w, image.headPose.orientation.x,
+                             image.headPose.orientation.y, image.headPose.orientation.z)));
+      placed_ = true;
+    }
+    rendering::EyeCamera eye;
+    eye.position_m = Vec3(image.pose.position.x, image.pose.position.y, image.pose.position.z);
+    eye.orientation = Eigen::Quaterniond(image.pose.orientation.w, image.pose.orientation.x,
+                                         image.pose.orientation.y, image.pose.orientation.z);
+    eye.fov = {image.fov.angleLeft, image.fov.angleRight, image.fov.angleUp, image.fov.angleDown};
+    eye.width_px = int(image.width_px);
+    eye.height_px = int(image.height_px);
+    eye.transparentBackground = image.blendMode != XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+    eye.colorTexture = image.colorTexture;
+    headset.renderEye(eye);
+    eyes.push_back(image);
+  }
+  rendering::HeadsetSceneRenderer headset;
+  std::vector<EyeImage> eyes;
+
+ private:
+  rendering::BoxLps bounds_;
+  bool placed_ = false;
+};
+
+class HeadsetViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    work_ = fs::path(TWINPLAN_XR_TEST_WORK_DIR) / info->name();
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+    setenv("XR_RUNTIME_JSON", TWINPLAN_XR_TEST_RUNTIME_JSON, 1);
+    setenv("TWINPLAN_XR_TEST_RECORD_DIR", (work_ / "frames").c_str(), 1);
+    for (const char* name :
+         {"TWINPLAN_XR_TEST_EXIT_AFTER_FRAMES", "TWINPLAN_XR_TEST_SCRIPT", "TWINPLAN_XR_TEST_LOG"})
+      unsetenv(name);
+    // A mixed-reality headset: the anatomy's pixels are the ones with alpha.
+    setenv("TWINPLAN_XR_TEST_BLEND_MODES", "alpha_blend", 1);
+  }
+
+  // Shows `meshes` for `frames` frames, then ends the session (destroyed, no more frames);
+  // returns the eyes of the last frame.
+  std::vector<EyeImage> show(const std::vector<SurfaceMesh>& meshes, int frames,
+                             rendering::RoomPlacement& placement,
+                             std::vector<XrEnvironmentBlendMode> accepted = {}) {
+    auto& gl = test::sharedGlContext();
+    EXPECT_TRUE(gl.ok());
+    auto binding = gl.binding();
+    twinplan::xr::HeadsetOptions options;
+    if (!accepted.empty()) options.acceptedBlendModes = accepted;
+    rendering::VolumeView scene;
+    scene.setMeshes(&meshes);
+    rendering::BoxLps bounds;
+    scene.sceneBounds(bounds);
+    SceneEyes eyes(scene, bounds);
+    HeadsetSession session(binding, options);
+    for (int i = 0; i < 50 && session.framesSubmitted() < frames; ++i) {
+      session.pollEvents();
+      session.renderFrame(eyes);
+    }
+    EXPECT_EQ(session.framesSubmitted(), frames);
+    placement = eyes.headset.placement();
+    EXPECT_GE(eyes.eyes.size(), 2u);
+    return {eyes.eyes[eyes.eyes.size() - 2], eyes.eyes.back()};
+  }
+  // The runtime's recording of a frame's eye (frames count from 1).
+  Png recorded(int frame, const char* eye) const {
+    char name[64];
+    std::snprintf(name, sizeof name, "frame_%05d_%s.png", frame, eye);
+    return readPng(work_ / "frames" / name);
+  }
+
+  fs::path work_;
+};
+
+TEST(HeadsetProjection, MapsTheFrustumEdgesToTheClipBorders) {
+  // The test runtime's left eye: -50, +40, +45, -50 degrees.
+  const rendering::EyeFieldOfView fov{-50 * kPi / 180, 40 * kPi / 180, 45 * kPi / 180,
+                                      -50 * kPi / 180};
+  const Eigen::Matrix4d m = rendering::offAxisProjection(fov, 0.1, 10.0);
+  const auto ndc = [&](const Vec3& p) {
+    const Eigen::Vector4d c = m * Eigen::Vector4d(p.x(), p.y(), p.z(), 1.0);
+    return Vec3(c.x() / c.w(), c.y() / c.w(), c.z() / c.w());
+  };
+  // A point on each edge of the frustum at depth 2 m lands on that border of clip space.
+  const double z = -2.0;
+  EXPECT_NEAR(ndc({2.0 * std::tan(fov.angleLeft_rad), 0, z}).x(), -1.0, 1e-12);
+  EXPECT_NEAR(ndc({2.0 * std::tan(fov.angleRight_rad), 0, z}).x(), 1.0, 1e-12);
+  EXPECT_NEAR(ndc({0, 2.0 * std::tan(fov.angleUp_rad), z}).y(), 1.0, 1e-12);
+  EXPECT_NEAR(ndc({0, 2.0 * std::tan(fov.angleDown_rad), z}).y(), -1.0, 1e-12);
+  // Depth: near plane -> -1, far plane -> +1 (glFrustum).
+  EXPECT_NEAR(ndc({0, 0, -0.1}).z(), -1.0, 1e-12);
+  EXPECT_NEAR(ndc({0, 0, -10.0}).z(), 1.0, 1e-12);
+  EXPECT_THROW(rendering::offAxisProjection({0.5, -0.5, 0.5, -0.5}, 0.1, 10.0), twinplan::Error);
+  EXPECT_THROW(rendering::offAxisProjection(fov, 1.0, 0.5), twinplan::Error);
+}
+
+TEST(HeadsetPlacement, PutsThePatientUprightFacingTheViewerAt75cm) {
+  rendering::BoxLps box;
+  box.lo_lps = Vec3(-100, -80, 20);  // 200 x 160 x 300 mm, centre (0, -80 + 80, 170)
+  box.hi_lps = Vec3(100, 80, 320);
+  const Vec3 head(0.2, 1.6, -0.3);
+  const rendering::RoomPlacement p =
+      rendering::placeInFrontOf(box, head, Eigen::Quaterniond::Identity());
+  // Centre 0.75 m + half the A-P depth (80 mm) ahead (-z), at eye height.
+  const Vec3 centre = p * box.centre();
+  EXPECT_NEAR((centre - Vec3(0.2, 1.6, -0.3 - 0.83)).norm(), 0.0, 1e-12);
+  // Life size; patient left -> viewer's right (+x), superior -> up, anterior -> the viewer.
+  EXPECT_NEAR((p.linear() * Vec3(1, 0, 0) - Vec3(0.001, 0, 0)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((p.linear() * Vec3(0, 0, 1) - Vec3(0, 0.001, 0)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((p.linear() * Vec3(0, -1, 0) - Vec3(0, 0, 0.001)).norm(), 0.0, 1e-15);
+  // A head turned 90 degrees to its left (looking along -x) and down 30 degrees: the anatomy
+  // goes level along -x, still facing the viewer (anterior towards +x).
+  const Eigen::Quaterniond turned(Eigen::AngleAxisd(kPi / 2, Vec3::UnitY()) *
+                                  Eigen::AngleAxisd(-kPi / 6, Vec3::UnitX()));
+  const rendering::RoomPlacement q = rendering::placeInFrontOf(box, head, turned);
+  EXPECT_NEAR((q * box.centre() - Vec3(0.2 - 0.83, 1.6, -0.3)).norm(), 0.0, 1e-12);
+  EXPECT_NEAR((q.linear() * Vec3(0, -1, 0) - Vec3(0.001, 0, 0)).norm(), 0.0, 1e-15);
+}
+
+TEST_F(HeadsetViewTest, TheSphereAppearsWithTheParallaxOfTheIpdAndDistance) {
+  // A 100 mm sphere: its nearest point 0.75 m ahead, its centre 0.80 m.
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(10, 20, 30), 50.0)};
+  rendering::RoomPlacement placement;
+  const std::vector<EyeImage> eyes = show(meshes, 2, placement);
+  const Png left = recorded(2, "left"), right = recorded(2, "right");
+  ASSERT_EQ(left.width, 320u);
+  ASSERT_EQ(right.height, 360u);
+  const Vec3 centre_room = placement * Vec3(10, 20, 30);
+  EXPECT_NEAR((centre_room - Vec3(0, 1.6, -0.80)).norm(), 0.0, 1e-6);
+
+  const PixelBox seenLeft = coveredBox(left), seenRight = coveredBox(right);
+  const PixelBox expectLeft = projectedBox(eyes[0], placement, meshes);
+  const PixelBox expectRight = projectedBox(eyes[1], placement, meshes);
+  for (const auto& [seen, expected] : {std::pair{seenLeft, expectLeft}, {seenRight, expectRight}}) {
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+  }
+  // Horizontal shift of the sphere between the eyes. Left eye frustum (-a, +b), right (-b, +a),
+  // a = tan 50, b = tan 40, width W: a point at depth z straight ahead of the head shows at
+  // x_left = W (ipd/2z + a)/(a+b) and x_right = W (-ipd/2z + b)/(a+b), so
+  // x_left - x_right = W (ipd/z + a - b)/(a+b): the parallax W ipd / (z (a+b)) = 0.063 m / 0.80 m
+  // * 320 / 2.0308 = 12.4 px on top of the frusta's own offset of 320 (a-b)/(a+b) = 55.4 px.
+  const double a = std::tan(50 * kPi / 180), b = std::tan(40 * kPi / 180);
+  const double parallax_px = 320.0 * 0.063 / (0.80 * (a + b));
+  const double expectedShift_px = parallax_px + 320.0 * (a - b) / (a + b);
+  EXPECT_NEAR(parallax_px, 12.41, 0.01);
+  // The silhouettes' centroids: a 68 mm instead of 63 mm IPD would move them by 0.99 px.
+  const double centroidShift_px = coveredCentroidX(left) - coveredCentroidX(right);
+  EXPECT_NEAR(centroidShift_px, expectedShift_px, 0.35);
+  EXPECT_NEAR(seenLeft.xCentre() - seenRight.xCentre(), expectedShift_px, 1.0);
+  std::printf(
+      "[ figures ] left x %.2f..%.2f (expected %.2f..%.2f), right x %.2f..%.2f "
+      "(expected %.2f..%.2f), shift %.2f px (centroids %.3f; expected %.3f)\n",
+      seenLeft.xMin, seenLeft.xMax, expectLeft.xMin, expectLeft.xMax, seenRight.xMin,
+      seenRight.xMax, expectRight.xMin, expectRight.xMax, seenLeft.xCentre() - seenRight.xCentre(),
+      centroidShift_px, expectedShift_px);
+  // The sphere's apparent width, 2 f asin(r/d) ~ 2 f r/d: 100 mm at 0.80 m -> 19.7 px.
+  EXPECT_NEAR(seenLeft.xMax - seenLeft.xMin, 320.0 / (a + b) * 2 * std::tan(std::asin(0.05 / 0.8)),
+              1.5);
+}
+
+TEST_F(HeadsetViewTest, ThePhantomsAnatomyIsWhereItsMeshesProject) {
+  const twinplan::phantom::Phantom& phantom = headPhantom();
+  ASSERT_GE(phantom.twin.meshes.size(), 2u);
+  rendering::RoomPlacement placement;
+  const std::vector<EyeImage> eyes = show(phantom.twin.meshes, 2, placement);
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    const PixelBox seen = coveredBox(recorded(2, names[e]));
+    const PixelBox expected = projectedBox(eyes[e], placement, phantom.twin.meshes);
+    EXPECT_GT(expected.xMax - expected.xMin, 15.0) << names[e];  // the anatomy is sizeable
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5) << names[e];
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5) << names[e];
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5) << names[e];
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5) << names[e];
+    std::printf(
+        "[ figures ] phantom %s: x %.2f..%.2f y %.2f..%.2f (expected %.2f..%.2f, "
+        "%.2f..%.2f)\n",
+        names[e], seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin, expected.xMax,
+        expected.yMin, expected.yMax);
+  }
+}
+
+TEST_F(HeadsetViewTest, MixedRealityBackgroundsAreTransparentOrBlack) {
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  rendering::RoomPlacement placement;
+  struct Case {
+    const char* offered;
+    XrEnvironmentBlendMode mode;
+  };
+  for (const Case& c : {Case{"alpha_blend", XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND},
+                        Case{"additive", XR_ENVIRONMENT_BLEND_MODE_ADDITIVE},
+                        Case{"opaque", XR_ENVIRONMENT_BLEND_MODE_OPAQUE}}) {
+    SCOPED_TRACE(c.offered);
+    fs::remove_all(work_ / "frames");
+    setenv("TWINPLAN_XR_TEST_BLEND_MODES", c.offered, 1);
+    const std::vector<EyeImage> eyes = show(meshes, 1, placement, {c.mode});
+    ASSERT_EQ(eyes[0].blendMode, c.mode);
+    const Png left = recorded(1, "left");
+    ASSERT_EQ(left.width, 320u);
+    const uint8_t* corner = left.at(2, 2);
+    const Eigen::Vector2d centre = eyePixel(eyes[0], placement * Vec3(0, 0, 0));
+    const uint8_t* anatomy = left.at(uint32_t(centre.x()), uint32_t(centre.y()));
+    EXPECT_EQ(anatomy[3], 255);  // the anatomy is opaque in every mode
+    if (c.mode == XR_ENVIRONMENT_BLEND_MODE_OPAQUE) {
+      EXPECT_EQ(corner[3], 255);
+      // The desktop view's gradient: black at the top, (0.08, 0.09, 0.11) at the bottom.
+      const uint8_t* bottom = left.at(2, left.height - 1);
+      EXPECT_EQ(bottom[3], 255);
+      EXPECT_NEAR(bottom[2], 0.11 * 255, 3);
+    } else {
+      // Alpha-blend composes by alpha, additive adds the colour: transparent black for both.
+      EXPECT_EQ(corner[0], 0);
+      EXPECT_EQ(corner[1], 0);
+      EXPECT_EQ(corner[2], 0);
+      EXPECT_EQ(corner[3], 0);
+    }
+    EXPECT_GT(anatomy[0], 40);  // lit orange-ish mesh
+  }
+}
+
+TEST(AnatomyGrab, OneHandCarriesTheAnatomyTwoHandsScaleIt) {
+  twinplan::xr::AnatomyGrab grab;
+  Eigen::Affine3d placement = Eigen::Affine3d::Identity();
+  placement.linear() *= 0.001;  // life size
+  placement.translation() = Vec3(0, 1.5, -0.8);
+  std::array<twinplan::xr::HandInput, 2> hands;
+  for (auto& hand : hands) hand.tracked = true;
+  hands[0].grip.position = {-0.2f, 1.3f, -0.4f};
+  hands[1].grip.position = {0.2f, 1.3f, -0.4f};
+  // Below the grab threshold nothing moves.
+  hands[1].grab = 0.45f;
+  EXPECT_TRUE(grab.update(placement, hands).isApprox(placement));
+  EXPECT_EQ(grab.handsHolding(), 0);
+  // The right hand grabs, moves 10 cm right and turns 90 degrees about +y: the anatomy's
+  // centre (0.4 m ahead of the hand, 0.2 m up) turns with it about the hand.
+  hands[1].grab = 1.0f;
+  placement = grab.update(placement, hands);
+  EXPECT_EQ(grab.handsHolding(), 1);
+  hands[1].grip.position = {0.3f, 1.3f, -0.4f};
+  const Eigen::Quaterniond quarter(Eigen::AngleAxisd(kPi / 2, Vec3::UnitY()));
+  hands[1].grip.orientation = {float(quarter.x()), float(quarter.y()), float(quarter.z()),
+                               float(quarter.w())};
+  placement = grab.update(placement, hands);
+  // Centre relative to the hand was (-0.2, 0.2, -0.4); turned 90 degrees about +y:
+  // (x, z) -> (z, -x) = (-0.4, 0.2, 0.2) from the hand at (0.3, 1.3, -0.4).
+  EXPECT_NEAR((placement.translation() - Vec3(-0.1, 1.5, -0.2)).norm(), 0.0, 1e-6);
+  // Held just above the release level (0.4) it stays held (hysteresis).
+  hands[1].grab = 0.42f;
+  grab.update(placement, hands);
+  EXPECT_EQ(grab.handsHolding(), 1);
+  // Both hands: 0.4 m apart at first, then 0.8 m: twice the size about the midpoint.
+  hands[1].grip = {{0, 0, 0, 1}, {0.2f, 1.3f, -0.4f}};
+  hands[0].grab = 1.0f;
+  hands[1].grab = 1.0f;
+  const Eigen::Affine3d before = grab.update(placement, hands);
+  EXPECT_EQ(grab.handsHolding(), 2);
+  hands[0].grip.position = {-0.4f, 1.3f, -0.4f};
+  hands[1].grip.position = {0.4f, 1.3f, -0.4f};
+  const Eigen::Affine3d after = grab.update(before, hands);
+  EXPECT_NEAR(std::cbrt(after.linear().determinant()), 0.002, 1e-9);
+  const Vec3 mid(0, 1.3, -0.4);
+  EXPECT_NEAR(((after.translation() - mid) - 2.0 * (before.translation() - mid)).norm(), 0.0, 1e-6);
+}
+
+TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
+  // Oculus Touch controllers: the right hand squeezes from frame 2 and moves 10 cm to the right
+  // between frames 4 and 8.
+  const nlohmann::json script = {
+      {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+      {"right_hand",
+       {{{"frame", 4}, {"position_m", {0.2, 1.3, -0.35}}},
+        {{"frame", 8}, {"position_m", {0.3, 1.3, -0.35}}}}},
+      {"inputs", {{"/user/hand/right/input/squeeze/value", {{{"frame", 2}, {"value", 1.0}}}}}}};
+  std::ofstream(work_ / "script.json") << script.dump();
+  setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  rendering::VolumeView scene;
+  scene.setMeshes(&meshes);
+  rendering::BoxLps bounds;
+  scene.sceneBounds(bounds);
+  SceneEyes eyes(scene, bounds);
+  HeadsetSession session(binding);
+  twinplan::xr::HeadsetInput input(session);
+  twinplan::xr::AnatomyGrab grab;
+  rendering::RoomPlacement first;
+  for (int i = 0; i < 60 && session.framesSubmitted() < 10; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    if (session.framesSubmitted() == 1) first = eyes.headset.placement();
+    if (input.update()) {
+      eyes.headset.setPlacement(
+          grab.update(eyes.headset.placement(), {input.hand(0), input.hand(1)}));
+    }
+  }
+  ASSERT_EQ(session.framesSubmitted(), 10);
+  EXPECT_EQ(input.currentProfile(1), "/interaction_profiles/oculus/touch_controller");
+  EXPECT_EQ(grab.handsHolding(), 1);
+  // The sphere's centre went 0.8 m ahead of the head -> 10 cm to the right.
+  const Vec3 start_room = first * Vec3(0, 0, 0);
+  const Vec3 end_room = eyes.headset.placement() * Vec3(0, 0, 0);
+  EXPECT_NEAR((end_room - start_room - Vec3(0.1, 0, 0)).norm(), 0.0, 1e-5);
+  // In the left eye's images: shifted by the projection of that move, f * 0.1 / 0.8 = 19.7 px.
+  const EyeImage& left = eyes.eyes[eyes.eyes.size() - 2];
+  const double expectedShift_px = eyePixel(left, end_room).x() - eyePixel(left, start_room).x();
+  EXPECT_NEAR(expectedShift_px,
+              320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180)) * 0.1 / 0.8, 0.05);
+  const PixelBox before = coveredBox(recorded(1, "left")), after = coveredBox(recorded(10, "left"));
+  EXPECT_NEAR(after.xCentre() - before.xCentre(), expectedShift_px, 1.0);
+  std::printf("[ figures ] grab: image shift %.2f px (expected %.2f)\n",
+              after.xCentre() - before.xCentre(), expectedShift_px);
+  EXPECT_NEAR(after.yMin, before.yMin, 1.0);
+}
+
+TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
+  // The right controller (Oculus Touch) at its default place, (0.2, 1.3, -0.35) m, aims at the
+  // sphere's centre and pulls the trigger from frame 2.
+  const Vec3 hand(0.2, 1.3, -0.35), centre(0.0, 1.6, -0.80);
+  const Eigen::Quaterniond aim =
+      Eigen::Quaterniond::FromTwoVectors(Vec3(0, 0, -1), (centre - hand).normalized());
+  const nlohmann::json pose = {{"frame", 0},
+                               {"position_m", {hand.x(), hand.y(), hand.z()}},
+                               {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}};
+  const nlohmann::json script = {
+      {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+      {"right_hand", {pose}},
+      {"inputs", {{"/user/hand/right/input/trigger/value", {{{"frame", 2}, {"value", 1.0}}}}}}};
+  std::ofstream(work_ / "script.json") << script.dump();
+  setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  rendering::VolumeView scene;
+  scene.setMeshes(&meshes);
+  rendering::BoxLps bounds;
+  scene.sceneBounds(bounds);
+  SceneEyes eyes(scene, bounds);
+  HeadsetSession session(binding);
+  twinplan::xr::HeadsetInput input(session);
+  for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    input.update();
+  }
+  const twinplan::xr::HandInput& right = input.hand(1);
+  EXPECT_GE(right.pointer, 0.5f);
+  EXPECT_LT(input.hand(0).pointer, 0.5f);
+  // The aim pose's -z axis is where the controller points (OpenXR 1.0 section 6.3.2, aim pose).
+  const Eigen::Affine3d aimPose = twinplan::xr::toAffine(right.aim);
+  const Vec3 direction = aimPose.linear() * Vec3(0, 0, -1);
+  const auto hit = eyes.headset.pick(aimPose.translation(), direction);
+  ASSERT_TRUE(hit.hit);
+  // Ray-sphere: the ray passes through the centre, so it enters 0.05 m before it.
+  const double toCentre_m = (centre - hand).norm();
+  EXPECT_NEAR(hit.distance_m, toCentre_m - 0.05, 5e-4);
+  EXPECT_NEAR((hit.p_room_m - (hand + (centre - hand).normalized() * (toCentre_m - 0.05))).norm(),
+              0.0, 5e-4);
+  EXPECT_NEAR(hit.p_lps.norm(), 50.0, 0.5);  // on the sphere, in patient mm
+  // Pointing away (up) hits nothing.
+  EXPECT_FALSE(eyes.headset.pick(aimPose.translation(), Vec3(0, 1, 0)).hit);
+  std::printf("[ figures ] laser: hit at %.4f m (expected %.4f), |p_lps| %.3f mm\n", hit.distance_m,
+              toCentre_m - 0.05, hit.p_lps.norm());
+}
+
+// `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on
+// the runtime the loader finds.
+class XrRenderCliTest : public HeadsetViewTest {
+ protected:
+  // The sample case: the head phantom's volumes and models.
+  fs::path writeHeadCase() {
+    const fs::path path = work_ / "head.twinplan";
+    twinplan::saveCase(headPhantom().twin, path);
+    return path;
+  }
+  // A case with one sphere model, or none.
+  fs::path writeSphereCase(bool withModel) {
+    twinplan::Case twin;
+    twin.name = "Sphere";
+    if (withModel) twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 24));
+    const fs::path path = work_ / "sphere.twinplan";
+    twinplan::saveCase(twin, path);
+    return path;
+  }
+  int cli(const std::string& arguments) {
+    const std::string command = std::string(TWINPLAN_CLI) + " " + arguments + " >" +
+                                (work_ / "stdout.txt").string() + " 2>" +
+                                (work_ / "stderr.txt").string();
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string text(const char* name) const {
+    std::ifstream in(work_ / name);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+};
+
+TEST_F(XrRenderCliTest, WritesTheLastFramesEyesAndFrameTimes) {
+  const fs::path casePath = writeHeadCase();
+  const fs::path out = work_ / "out";
+  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 3 --blend alpha --out " +
+                out.string()),
+            0)
+      << text("stderr.txt");
+  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
+  EXPECT_EQ(result["runtime"], "TwinPlan XR test runtime");
+  EXPECT_EQ(result["blendMode"], "alpha");
+  EXPECT_EQ(result["frames"], 3);
+  EXPECT_EQ(result["meshes"], 3);
+  ASSERT_EQ(result["frameTimes_ms"].size(), 3u);
+  for (const auto& t : result["frameTimes_ms"]) EXPECT_GT(t.get<double>(), 0.0);
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(out / "xr-render.json")), result);
+  // The images the program wrote are the ones the headset received (the runtime's recording
+  // of frame 3), byte for byte, and show the anatomy.
+  for (const char* eye : {"left", "right"}) {
+    SCOPED_TRACE(eye);
+    const Png written = readPng(out / (std::string(eye) + ".png"));
+    const Png received = recorded(3, eye);
+    ASSERT_EQ(written.width, 320u);
+    ASSERT_EQ(written.height, 360u);
+    EXPECT_TRUE(written.rgba == received.rgba);
+    const PixelBox covered = coveredBox(written);
+    EXPECT_GT(covered.xMax - covered.xMin, 15.0);
+  }
+}
+
+TEST_F(XrRenderCliTest, SaysWhatToInstallWhenNoRuntimeIsThere) {
+  const fs::path casePath = writeSphereCase(true);
+  setenv("XR_RUNTIME_JSON", (work_ / "no-such-runtime.json").c_str(), 1);
+  const fs::path out = work_ / "out";
+  EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 2 --out " + out.string()),
+            4);  // NotFound
+  const std::string message = text("stderr.txt");
+  EXPECT_NE(message.find("No OpenXR runtime is installed"), std::string::npos) << message;
+  EXPECT_NE(message.find("Monado, SteamVR, Meta Quest Link"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(out / "left.png"));
+}
+
+TEST_F(XrRenderCliTest, RefusesACaseWithNothingToShow) {
+  const fs::path casePath = writeSphereCase(false);
+  EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 2 --out " + (work_ / "out").string()),
+            3);  // InvalidInput
+  EXPECT_NE(text("stderr.txt").find("no surface models"), std::string::npos) << text("stderr.txt");
+  EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 0 --out " + (work_ / "out").string()),
+            3);
+  EXPECT_NE(text("stderr.txt").find("--frames must be at least 1"), std::string::npos);
+}
+
+}  // namespace

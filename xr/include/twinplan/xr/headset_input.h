@@ -1,0 +1,60 @@
+#pragma once
+// Controller input of a headset session (issue #20 item 3): one action set ("anatomy") with a
+// grab action (the grip / squeeze), a pointer action (the trigger) and the grip and aim poses
+// of both hands, with suggested bindings for the common controllers (OpenXR 1.0 section 6.4:
+// Khronos simple, Oculus Touch, Valve Index, HTC Vive, Microsoft motion controllers). The
+// runtime picks the binding of the controller it has; an unknown one leaves the actions unbound.
+#include <openxr/openxr.h>
+
+#include <array>
+#include <string>
+
+#include "twinplan/xr/headset_session.h"
+
+namespace twinplan::xr {
+
+struct HandInput {
+  bool tracked = false;                   // the grip pose is valid (position and orientation)
+  XrPosef grip{{0, 0, 0, 1}, {0, 0, 0}};  // in the session's reference space
+  XrPosef aim{{0, 0, 0, 1}, {0, 0, 0}};
+  float grab = 0.0f;     // squeeze 0..1 (simple controller: select click)
+  float pointer = 0.0f;  // trigger 0..1
+};
+
+class HeadsetInput {
+ public:
+  // Creates the action set, its actions and hand spaces, suggests bindings for every profile
+  // listed above and attaches the set to the session (once per session, section 11.5).
+  explicit HeadsetInput(HeadsetSession& session);
+  ~HeadsetInput();
+  HeadsetInput(const HeadsetInput&) = delete;
+  HeadsetInput& operator=(const HeadsetInput&) = delete;
+
+  // Reads the controllers (xrSyncActions; only a FOCUSED session gets input, section 11.6)
+  // and locates both hands at the last frame's display time. Returns false while unfocused.
+  bool update();
+  const HandInput& hand(int index) const { return hands_.at(index); }  // 0 left, 1 right
+  // The profile the runtime bound for a hand, e.g. "/interaction_profiles/oculus/touch_controller";
+  // empty while none.
+  std::string currentProfile(int index) const;
+
+  // The interaction profiles bindings are suggested for.
+  static std::array<const char*, 5> profiles();
+
+ private:
+  void createActions();
+  void suggestBindings();
+
+  HeadsetSession& session_;
+  XrActionSet actionSet_ = XR_NULL_HANDLE;
+  XrAction grab_ = XR_NULL_HANDLE;
+  XrAction pointer_ = XR_NULL_HANDLE;
+  XrAction gripPose_ = XR_NULL_HANDLE;
+  XrAction aimPose_ = XR_NULL_HANDLE;
+  std::array<XrPath, 2> handPaths_{XR_NULL_PATH, XR_NULL_PATH};
+  std::array<XrSpace, 2> gripSpaces_{XR_NULL_HANDLE, XR_NULL_HANDLE};
+  std::array<XrSpace, 2> aimSpaces_{XR_NULL_HANDLE, XR_NULL_HANDLE};
+  std::array<HandInput, 2> hands_;
+};
+
+}  // namespace twinplan::xr
