@@ -176,7 +176,11 @@ struct Pass {
     const double ez = d.at(x, y, z + 0.5 * hz) - d.at(x, y, z - 0.5 * hz);
     // A uniform spread with the variance of the sum of the three uniform spreads.
     const double width = std::sqrt(ex * ex + ey * ey + ez * ez);
-    acc.deposit(w, (centre - 0.5 * width) / bin_Gy, (centre + 0.5 * width) / bin_Gy);
+    // The histogram starts at 0 Gy: a spread reaching below it (near-zero doses) is counted
+    // from 0, so that V(0) is the whole volume.
+    const double low = std::max(0.0, centre - 0.5 * width),
+                 high = std::max(0.0, centre + 0.5 * width);
+    acc.deposit(w, low / bin_Gy, high / bin_Gy);
     acc.volume_cm3 += w;
     acc.doseVolume += w * centre;
     acc.dmin = std::min(acc.dmin, centre);

@@ -19,7 +19,8 @@
 // voxels) or 1/supersampling of a slice (partial voxels). The dose is interpolated trilinearly,
 // and each sample's volume is spread uniformly over the dose range it spans (the width whose
 // variance matches the dose differences across the sample's box along i, j and k), so a linear
-// dose gradient gives the exact DVH of the sampled volume instead of a staircase.
+// dose gradient gives the exact DVH of the sampled volume instead of a staircase. The curves
+// start at 0 Gy: volume whose dose (or spread) lies below 0 is counted at 0.
 //
 // Discretisation uncertainty: the DVH is also computed at supersampling / 2 (at least 1); the
 // absolute difference of each figure between the two levels is reported with it.
