@@ -20,7 +20,9 @@
 // and each sample's volume is spread uniformly over the dose range it spans (the width whose
 // variance matches the dose differences across the sample's box along i, j and k), so a linear
 // dose gradient gives the exact DVH of the sampled volume instead of a staircase. The curves
-// start at 0 Gy: volume whose dose (or spread) lies below 0 is counted at 0.
+// start at 0 Gy: volume whose dose (or spread) lies below 0 is counted at 0. Dmin and Dmax are
+// the ends of the histogram: the lowest and highest dose any sample's spread reaches (within
+// the grid's own dose range).
 //
 // Discretisation uncertainty: the DVH is also computed at supersampling / 2 (at least 1); the
 // absolute difference of each figure between the two levels is reported with it.
