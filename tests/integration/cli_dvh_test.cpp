@@ -86,20 +86,20 @@ TEST(CliDvh, MismatchedFrameRelativeDoseAndUnknownRoiAreClearErrors) {
   const std::string rs = " --structures " + quoted(kFolder / "RS.dcm");
 
   auto r = dvh("--dose " + quoted(dir / "other_frame.dcm") + rs);
-  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.status, 3);  // invalid input (docs/user-guide.md, exit codes)
   json error = json::parse(r.output)["error"];
   EXPECT_EQ(error["kind"], "invalid input");
   EXPECT_NE(error["message"].get<std::string>().find("frame of reference"), std::string::npos)
       << error.dump();
 
   r = dvh("--dose " + quoted(dir / "relative_units.dcm") + rs);
-  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.status, 3);
   error = json::parse(r.output)["error"];
   EXPECT_EQ(error["kind"], "invalid input");
   EXPECT_NE(error["message"].get<std::string>().find("not Gy"), std::string::npos) << error.dump();
 
   r = dvh("--dose " + quoted(kFolder / "RD_beam1.dcm") + rs + " --structure GTV");
-  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.status, 4);  // not found
   error = json::parse(r.output)["error"];
   EXPECT_EQ(error["kind"], "not found");
   EXPECT_NE(error["message"].get<std::string>().find("'Slope101004'"), std::string::npos)

@@ -141,20 +141,33 @@ struct Accumulator {
     add(m + 2, c * f);
   }
   // `w` cm3 spread uniformly over doses [a, b] (in bins).
+  // Adds c at every lattice point n <= q.
+  void addUpTo(double c, double q) {
+    if (q < 0) return;
+    const auto m = static_cast<std::size_t>(q);
+    add(0, c);
+    add(1, -c);
+    add(m + 1, -c);
+    add(m + 2, c);
+  }
+  // `w` cm3 spread uniformly over doses [a, b] (in bins, a >= 0). A spread narrower than a bin
+  // covers at most one lattice point inside it and is added as steps, so that no coefficient
+  // exceeds w (a ramp of slope w / (b - a) would lose the small volumes to rounding).
   void deposit(double w, double a, double b) {
-    add(0, w);
-    add(1, -w);
-    if (b - a < 1e-9) {
-      if (a < 0) {
-        add(0, -w);
-        add(1, w);
-        return;
+    if (b - a < 1.0) {
+      addUpTo(w, a);
+      const double m = std::floor(a) + 1.0;
+      if (m < b) {
+        const double v = w * (b - m) / (b - a);
+        const auto n = static_cast<std::size_t>(m);
+        add(n, v);
+        add(n + 1, -2 * v);
+        add(n + 2, v);
       }
-      const auto m = static_cast<std::size_t>(a);
-      add(m + 1, -w);
-      add(m + 2, w);
       return;
     }
+    add(0, w);
+    add(1, -w);
     addRamp(-w / (b - a), a);
     addRamp(w / (b - a), b);
   }
