@@ -90,6 +90,12 @@ void expectAnalytic(const Vec3& direction) {
   EXPECT_NEAR(f.dmean_Gy, exact.d0, 0.005 * exact.d0);
   EXPECT_NEAR(f.d95_Gy, exact.doseAtFraction(0.95), 0.005 * exact.doseAtFraction(0.95));
   EXPECT_NEAR(f.d2_Gy, exact.doseAtFraction(0.02), 0.005 * exact.doseAtFraction(0.02));
+  // Any Dx and Vx: the median dose is D0 (the sphere is symmetric about its centre plane), and
+  // V(D0) is half the volume.
+  EXPECT_NEAR(dvh.doseToVolumePercent(50), exact.d0, 0.005 * exact.d0);
+  EXPECT_NEAR(dvh.doseToVolumePercent(80), exact.doseAtFraction(0.8),
+              0.005 * exact.doseAtFraction(0.8));
+  EXPECT_NEAR(dvh.volumeAtDose(exact.d0), volume_cm3 / 2, 0.005 * volume_cm3);
   // Dmin/Dmax are the extreme sample doses: the samples nearest the surface lie within half a
   // sub-voxel diagonal (sqrt(3)/2 x 0.5 mm) of the slab model's surface, which itself reaches
   // at most 1 - sqrt(1 - 1/400) x ... < 0.3 mm past the sphere near its poles (slab model).
