@@ -156,6 +156,25 @@ TEST(Dvh, PartOutsideTheDoseGridIsReportedNotDosed) {
   EXPECT_NEAR(dvh.volumeOutsideDose_cm3, 0.5, 1e-9);
 }
 
+TEST(Dvh, PartBesideTheDoseGridIsReportedNotDosed) {
+  // A 20 x 20 mm square prism, 10 mm tall, half of it beyond the grid's first column (the grid
+  // starts at x = -64.3 mm): 2 cm3 inside, 2 cm3 outside (counted at voxel centres).
+  const ScalarField dose = linearDose(Vec3::Zero(), Vec3::Zero(), 1.0);
+  const double xEdge = dose.geometry.indexToLps(Vec3(-0.5, 0, 0)).x();
+  StructureContours prism{"prism", {}};
+  for (int p = 0; p < 10; ++p) {
+    const double z = 0.5 + p;
+    prism.polygons_lps.push_back({Vec3(xEdge - 10, -10, z), Vec3(xEdge + 10, -10, z),
+                                  Vec3(xEdge + 10, 10, z), Vec3(xEdge - 10, 10, z)});
+  }
+  const DoseVolumeHistogram dvh = computeDvh(dose, prism);
+  EXPECT_NEAR(dvh.figures.volume_cm3, 2.0, 1e-9);
+  EXPECT_NEAR(dvh.volumeOutsideDose_cm3, 2.0, 1e-9);
+  // A contour kilometres wide is refused, not allocated.
+  StructureContours huge{"huge", {{Vec3(-1e6, -1e6, 0), Vec3(1e6, -1e6, 0), Vec3(0, 1e6, 0)}}};
+  EXPECT_THROW(computeDvh(dose, huge), Error);
+}
+
 TEST(Dvh, SameResultOnOneThreadAndMany) {
   const Vec3 centre(1.3, -0.7, 0.4);
   const ScalarField dose = linearDose(centre, Vec3(0.3, 0.2, -0.4), 30.0);

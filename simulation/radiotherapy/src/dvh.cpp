@@ -14,6 +14,8 @@ namespace {
 // Contour points may spread this much along the dose grid's k axis and still be one plane, and
 // planes this close are one plane (in dose slices; as io/contour_raster.h).
 constexpr double kPlaneTolerance_slices = 0.05;
+// No patient structure is larger than this; a contour that is, is damaged or in other units.
+constexpr double kLargestStructure_mm = 3000.0;
 
 struct Point2 {
   double x, y;
@@ -57,6 +59,12 @@ std::vector<Plane> contourPlanes(const ImageGeometry& g, const StructureContours
                       std::to_string((kMax - kMin) * g.spacing_mm.z()) +
                       " mm along the slice normal). Give a dose grid in the contours' plane.",
                   structure.name);
+    for (const Vec3& p : points)
+      if (!p.allFinite() || (p - points.front()).norm() > kLargestStructure_mm)
+        throw Error(ErrorKind::InvalidInput,
+                    label + " spans more than " + std::to_string(kLargestStructure_mm) +
+                        " mm (or has a point that is not a number): not a patient structure.",
+                    structure.name);
     flats.push_back(std::move(flat));
   }
   std::sort(flats.begin(), flats.end(), [](const Flat& a, const Flat& b) { return a.k < b.k; });
@@ -244,16 +252,13 @@ struct Pass {
     return {hz * voxel_cm3, column(i, j, z), std::sqrt(ex * ex + ey * ey + ez * ez)};
   }
 
-  // Inside flags of the plane's polygons on s x s sub-points per voxel of the box of voxel
-  // columns [i0, i0 + nxVoxels) x [j0, j0 + nyVoxels); sub-point m of a row lies at
-  // i0 - 0.5 + (m + 0.5) / s. Even-odd over all the plane's polygons; half-open crossings.
-  static std::vector<std::uint8_t> rasterise(const Plane& p, int s, std::int64_t i0,
-                                             std::int64_t j0, std::int64_t nxVoxels,
-                                             std::int64_t nyVoxels) {
-    const std::int64_t nx = nxVoxels * s, ny = nyVoxels * s;
-    std::vector<std::uint8_t> inside(static_cast<std::size_t>(nx * ny), 0);
+  // Calls run(r, x0, x1) for every inside interval [x0, x1) (continuous i) of sub-row r, whose
+  // centre lies at j = j0 - 0.5 + (r + 0.5) / s. Even-odd over all the plane's polygons;
+  // half-open crossings.
+  template <class Run>
+  static void scan(const Plane& p, int s, std::int64_t j0, std::int64_t rows, Run&& run) {
     std::vector<double> crossings;
-    for (std::int64_t r = 0; r < ny; ++r) {
+    for (std::int64_t r = 0; r < rows; ++r) {
       const double y = static_cast<double>(j0) - 0.5 + (static_cast<double>(r) + 0.5) / s;
       crossings.clear();
       for (const Polygon2& poly : p.polygons)
@@ -264,15 +269,48 @@ struct Pass {
             crossings.push_back(a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y));
         }
       std::sort(crossings.begin(), crossings.end());
-      auto column = [&](double x) {
-        const double m = std::ceil((x - static_cast<double>(i0) + 0.5) * s - 0.5);
-        return std::clamp<std::int64_t>(static_cast<std::int64_t>(m), 0, nx);
-      };
       for (std::size_t c = 0; c + 1 < crossings.size(); c += 2)
-        for (std::int64_t m = column(crossings[c]); m < column(crossings[c + 1]); ++m)
-          inside[static_cast<std::size_t>(r * nx + m)] = 1;
+        run(r, crossings[c], crossings[c + 1]);
     }
+  }
+
+  // The first sub-point column (of s per voxel, counted from voxel i0) whose centre is >= x.
+  static std::int64_t firstColumn(double x, int s, std::int64_t i0) {
+    return static_cast<std::int64_t>(std::ceil((x - static_cast<double>(i0) + 0.5) * s - 0.5));
+  }
+
+  // Inside flags on s x s sub-points per voxel of the voxel box [i0, i0 + nx) x [j0, j0 + ny).
+  static std::vector<std::uint8_t> rasterise(const Plane& p, int s, std::int64_t i0,
+                                             std::int64_t j0, std::int64_t nx, std::int64_t ny) {
+    const std::int64_t columns = nx * s;
+    std::vector<std::uint8_t> inside(static_cast<std::size_t>(columns * ny * s), 0);
+    scan(p, s, j0, ny * s, [&](std::int64_t r, double x0, double x1) {
+      const std::int64_t from = std::clamp<std::int64_t>(firstColumn(x0, s, i0), 0, columns);
+      const std::int64_t to = std::clamp<std::int64_t>(firstColumn(x1, s, i0), 0, columns);
+      for (std::int64_t m = from; m < to; ++m)
+        inside[static_cast<std::size_t>(r * columns + m)] = 1;
+    });
     return inside;
+  }
+
+  // Voxel-centre cells of the plane in rows [j0, j1] (columns counted from i0) that lie off the
+  // grid.
+  std::int64_t offGridCells(const Plane& p, std::int64_t i0, std::int64_t j0,
+                            std::int64_t j1) const {
+    const auto& n = dose.geometry.size;
+    std::int64_t cells = 0;
+    scan(p, 1, j0, j1 - j0 + 1, [&](std::int64_t r, double x0, double x1) {
+      const std::int64_t from = firstColumn(x0, 1, i0) + i0, to = firstColumn(x1, 1, i0) + i0;
+      if (to <= from) return;
+      const std::int64_t j = j0 + r;
+      if (j < 0 || j >= n[1]) {
+        cells += to - from;
+        return;
+      }
+      cells += std::max<std::int64_t>(0, std::min(to, std::int64_t{0}) - from);
+      cells += std::max<std::int64_t>(0, to - std::max(from, n[0]));
+    });
+    return cells;
   }
 
   struct Level {
@@ -298,13 +336,26 @@ struct Pass {
         xMin = std::min(xMin, q.x), xMax = std::max(xMax, q.x);
         yMin = std::min(yMin, q.y), yMax = std::max(yMax, q.y);
       }
+    // The voxel columns the polygons' box touches, and those of them on the grid (only they are
+    // sampled; the part off the grid is counted at voxel centres).
     const auto i0 = static_cast<std::int64_t>(std::floor(xMin + 0.5));
     const auto j0 = static_cast<std::int64_t>(std::floor(yMin + 0.5));
-    const std::int64_t nx = static_cast<std::int64_t>(std::floor(xMax + 0.5)) - i0 + 1;
-    const std::int64_t ny = static_cast<std::int64_t>(std::floor(yMax + 0.5)) - j0 + 1;
+    const auto i1 = static_cast<std::int64_t>(std::floor(xMax + 0.5));
+    const auto j1 = static_cast<std::int64_t>(std::floor(yMax + 0.5));
+    const std::int64_t ci0 = std::max<std::int64_t>(i0, 0), ci1 = std::min(i1, g.size[0] - 1);
+    const std::int64_t cj0 = std::max<std::int64_t>(j0, 0), cj1 = std::min(j1, g.size[1] - 1);
+    const double slab = p.kHigh - p.kLow;
+    double offGrid_cm3 = 0;
+    if (ci0 != i0 || ci1 != i1 || cj0 != j0 || cj1 != j1)
+      offGrid_cm3 = static_cast<double>(offGridCells(p, i0, j0, j1)) * voxel_cm3 * slab;
     std::vector<Level> levels;
+    const std::int64_t nx = std::max<std::int64_t>(0, ci1 - ci0 + 1);
+    const std::int64_t ny = std::max<std::int64_t>(0, cj1 - cj0 + 1);
     for (int s : {fine, coarse})
-      if (s > 0) levels.push_back({s, rasterise(p, s, i0, j0, nx, ny), Accumulator(bins)});
+      if (s > 0) {
+        levels.push_back({s, rasterise(p, s, ci0, cj0, nx, ny), Accumulator(bins)});
+        levels.back().acc.outside_cm3 = offGrid_cm3;
+      }
     // The slab, clipped to the grid along k (what lies beyond has no dose), in layers of at
     // most one slice: the structure is a prism within its slab, so layers only follow the dose.
     const double kLow = std::max(p.kLow, -0.5);
@@ -315,16 +366,14 @@ struct Pass {
     std::vector<Sample> whole;
     for (std::int64_t jv = 0; jv < ny; ++jv)
       for (std::int64_t iv = 0; iv < nx; ++iv) {
-        const std::int64_t i = i0 + iv, j = j0 + jv;
-        const bool onGrid = i >= 0 && j >= 0 && i < g.size[0] && j < g.size[1];
+        const std::int64_t i = ci0 + iv, j = cj0 + jv;
         whole.clear();
         for (Level& level : levels) {
           const int count = level.count(iv, jv, nx);
           if (!count) continue;
           const double inPlane = count / (static_cast<double>(level.s) * level.s);
-          level.acc.outside_cm3 +=
-              inPlane * voxel_cm3 * ((p.kHigh - p.kLow) - (onGrid ? thick : 0.0));
-          if (!onGrid || thick <= 0) continue;
+          level.acc.outside_cm3 += inPlane * voxel_cm3 * (slab - thick);
+          if (thick <= 0) continue;
           if (count == level.s * level.s) {
             if (whole.empty())
               for (int l = 0; l < layers; ++l)

@@ -11,7 +11,8 @@
 //    (a structure on one plane is one dose slice thick). So a structure contoured on CT slices
 //    gets the volume of the CT voxels it covers, which is what a TPS reports.
 //  - The part of a structure outside the dose grid has no dose: it is left out of the DVH and
-//    reported as volumeOutsideDose_cm3.
+//    reported as volumeOutsideDose_cm3 (beyond the first or last slice exactly; beside the
+//    grid's rows and columns counted at voxel centres, so that only the grid is sampled).
 // Sampling: in each slab the contours are rasterised on a sub-grid of `supersampling` x
 // `supersampling` points per dose voxel. A dose voxel whose sub-points all lie inside is one
 // sample at its centre; a partial voxel contributes each of its inside sub-points (the partial
@@ -72,8 +73,9 @@ struct DoseVolumeHistogram {
 };
 
 // Throws Error(InvalidInput) for a dose that is not a dose in Gy (requireDose) or a structure
-// with no contours or a polygon of fewer than 3 points, Error(Unsupported) naming the structure
-// when a contour's plane is not parallel to the dose grid's slices. Cancelled on cancel.
+// with no contours, a polygon of fewer than 3 points or one spanning more than 3 m,
+// Error(Unsupported) naming the structure when a contour's plane is not parallel to the dose grid's
+// slices. Cancelled on cancel.
 DoseVolumeHistogram computeDvh(const ScalarField& dose, const StructureContours& structure,
                                const DvhOptions& options = {}, Progress& progress = noProgress());
 
