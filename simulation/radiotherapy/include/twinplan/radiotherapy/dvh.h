@@ -16,8 +16,8 @@
 // Sampling: in each slab the contours are rasterised on a sub-grid of `supersampling` x
 // `supersampling` points per dose voxel. A dose voxel whose sub-points all lie inside is one
 // sample at its centre; a partial voxel contributes each of its inside sub-points (the partial
-// volume). Along the slice normal a slab is cut into layers of at most one dose slice (whole
-// voxels) or 1/supersampling of a slice (partial voxels). The dose is interpolated trilinearly,
+// volume). Along the slice normal a slab is cut into layers of at most one dose slice (within
+// its slab a structure is a prism, so layers only follow the dose). The dose is trilinear,
 // and each sample's volume is spread uniformly over the dose range it spans (the width whose
 // variance matches the dose differences across the sample's box along i, j and k), so a linear
 // dose gradient gives the exact DVH of the sampled volume instead of a staircase. The curves
