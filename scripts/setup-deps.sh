@@ -44,6 +44,8 @@ tests=(
   libxxf86vm-dev            # XFree86-VidMode header for the shim hello_xr needs under Xvfb (tests/xr)
   calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
   tetgen                    # peer tetrahedral mesher: bench/tetmesh_bench.cpp times it on the brain surface against `fem mesh` (issue #18, AGPL, run as a program, never linked)
+  # plastimatch (above) is also the DVH peer: `plastimatch convert` + `plastimatch dvh` in
+  # integration/radiotherapy_dvh_plastimatch_test and bench/dvh_bench.cpp (issue #19).
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")
