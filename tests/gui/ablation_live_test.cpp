@@ -3,7 +3,6 @@
 // tumour + margin agrees with the surrogate's profile integrated analytically over the margin
 // sphere, and the probe is drawn in 3D (shaft, active part) and where it crosses each slice.
 #include <gtest/gtest.h>
-
 #include <vtkRenderer.h>
 
 #include <QDockWidget>
@@ -97,8 +96,8 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   const double r_mm = tumour().diameter_mm / 2.0 + 5.0;
   const double expected = analyticCoverage(surrogate, tip, entry, tumour().centre_lps, r_mm);
   EXPECT_NEAR(first->coverage->coverage_percent, expected, 8.0);
-  std::cout << "live coverage " << first->coverage->coverage_percent << " % (analytic "
-            << expected << " %), zone " << first->volume_ml << " ml (calibrated "
+  std::cout << "live coverage " << first->coverage->coverage_percent << " % (analytic " << expected
+            << " %), zone " << first->volume_ml << " ml (calibrated "
             << surrogate.calibratedVolume_ml << " ml), first update " << 1e3 * first->compute_s
             << " ms with the grid built\n";
   EXPECT_TRUE(panel_->liveText().contains("covered")) << panel_->liveText().toStdString();
@@ -142,15 +141,14 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   // the volume down from 41.1 ml) and the 2 mm voxels round the rest.
   const Vec3 shift = zoneCentroid(*moved) - zoneCentroid(*first);
   std::cout << "zone centroid moved " << shift.transpose() << " mm for a tip moved "
-            << (*dragged.tip_lps - tip).transpose() << " mm; zone " << moved->volume_ml
-            << " ml\n";
+            << (*dragged.tip_lps - tip).transpose() << " mm; zone " << moved->volume_ml << " ml\n";
   EXPECT_NEAR(shift.x(), dragged.tip_lps->x() - tip.x(), 2.0);
   EXPECT_NEAR(shift.y(), 0.0, 1.0);
   EXPECT_NEAR(shift.z(), 0.0, 1.0);
   // Off-centre now: the coverage falls as the profile says.
   ASSERT_TRUE(moved->coverage);
-  const double expectedMoved = analyticCoverage(surrogate, *dragged.tip_lps, *dragged.entry_lps,
-                                                tumour().centre_lps, r_mm);
+  const double expectedMoved =
+      analyticCoverage(surrogate, *dragged.tip_lps, *dragged.entry_lps, tumour().centre_lps, r_mm);
   EXPECT_NEAR(moved->coverage->coverage_percent, expectedMoved, 8.0);
   EXPECT_LT(moved->coverage->coverage_percent, first->coverage->coverage_percent);
   window_->setCrosshair(tumour().centre_lps);

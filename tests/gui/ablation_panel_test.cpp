@@ -120,7 +120,8 @@ TEST_F(AblationPanelTest, SimulateStoresZoneFieldsAndPlanAndUndoRemovesThem) {
   const double atRadius_mm = (at - tumour().centre_lps).norm();
   EXPECT_GT(atRadius_mm, tumour().diameter_mm / 2.0 - 2.0 - 1.25);
   EXPECT_LT(atRadius_mm, tumour().diameter_mm / 2.0 + 1.25);
-  EXPECT_TRUE(panel_->reportText().contains("Minimal margin")) << panel_->reportText().toStdString();
+  EXPECT_TRUE(panel_->reportText().contains("Minimal margin"))
+      << panel_->reportText().toStdString();
 
   // The overlay switch: temperature (the default), damage, off; the colour bar's title whole
   // inside the view (it ran off the right edge before).
@@ -242,8 +243,7 @@ TEST_F(AblationPanelTest, ResultAndProbeSurviveSaveAndReopen) {
   reopened.resize(1500, 950);
   reopened.show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&reopened));
-  const auto title =
-      colourBarTitle(reopened.sliceViewport(rendering::SliceOrientation::Axial));
+  const auto title = colourBarTitle(reopened.sliceViewport(rendering::SliceOrientation::Axial));
   ASSERT_TRUE(title);
   EXPECT_EQ(title->text.rfind("damage", 0), 0u) << title->text;
   EXPECT_EQ(reopened.ablationPreview(), nullptr);

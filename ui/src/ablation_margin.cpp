@@ -21,8 +21,12 @@ std::vector<std::size_t> boundary(const std::vector<std::uint8_t>& mask, std::ui
         const std::size_t v = g.linearIndex(i, j, k);
         if (mask[v] != inside) continue;
         bool edge = false;
-        for (const auto& d : {std::array<int, 3>{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0},
-                              {0, 0, 1}, {0, 0, -1}}) {
+        for (const auto& d : {std::array<int, 3>{1, 0, 0},
+                              {-1, 0, 0},
+                              {0, 1, 0},
+                              {0, -1, 0},
+                              {0, 0, 1},
+                              {0, 0, -1}}) {
           const std::int64_t a = i + d[0], b = j + d[1], c = k + d[2];
           const bool beyond = a < 0 || b < 0 || c < 0 || a >= n[0] || b >= n[1] || c >= n[2];
           // Beyond the grid: outside the zone, and so a neighbour of the other kind for an

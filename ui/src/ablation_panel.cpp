@@ -96,9 +96,9 @@ AblationSetup AblationSetup::fromJson(const json& j) {
 }
 
 bool AblationSetup::physicallyDiffers(const AblationSetup& other) const {
-  return deviceId != other.deviceId || power_W != other.power_W ||
-         duration_s != other.duration_s || tip_lps != other.tip_lps ||
-         entry_lps != other.entry_lps || tumour != other.tumour || margin_mm != other.margin_mm;
+  return deviceId != other.deviceId || power_W != other.power_W || duration_s != other.duration_s ||
+         tip_lps != other.tip_lps || entry_lps != other.entry_lps || tumour != other.tumour ||
+         margin_mm != other.margin_mm;
 }
 
 AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {

@@ -162,27 +162,27 @@ void ZonePreviewer::startNext() {
   running_ = true;
   const AblationSetup setup = *std::exchange(pending_, std::nullopt);
   std::weak_ptr<bool> alive = alive_;
-  QThreadPool::globalInstance()->start([this, alive, setup, twin = twin_, ct = ct_,
-                                        cache = cache_, options = options_] {
-    auto preview = std::make_shared<ZonePreview>();
-    try {
-      *preview = predictZonePreview(*twin, ct, setup, *cache, options);
-    } catch (const std::exception& e) {
-      preview->setup = setup;
-      preview->failure = e.what();
-    }
-    // Back on the GUI thread (qApp outlives every window); the previewer may be gone by then.
-    QMetaObject::invokeMethod(
-        qApp,
-        [this, alive, preview] {
-          const auto living = alive.lock();
-          if (!living || !*living) return;
-          running_ = false;
-          emit ready(preview);
-          startNext();  // the newest move that arrived meanwhile
-        },
-        Qt::QueuedConnection);
-  });
+  QThreadPool::globalInstance()->start(
+      [this, alive, setup, twin = twin_, ct = ct_, cache = cache_, options = options_] {
+        auto preview = std::make_shared<ZonePreview>();
+        try {
+          *preview = predictZonePreview(*twin, ct, setup, *cache, options);
+        } catch (const std::exception& e) {
+          preview->setup = setup;
+          preview->failure = e.what();
+        }
+        // Back on the GUI thread (qApp outlives every window); the previewer may be gone by then.
+        QMetaObject::invokeMethod(
+            qApp,
+            [this, alive, preview] {
+              const auto living = alive.lock();
+              if (!living || !*living) return;
+              running_ = false;
+              emit ready(preview);
+              startNext();  // the newest move that arrived meanwhile
+            },
+            Qt::QueuedConnection);
+      });
 }
 
 }  // namespace twinplan::ui

@@ -13,6 +13,7 @@
 #include <numbers>
 #include <sstream>
 
+#include "ablation_margin.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
@@ -22,8 +23,8 @@
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
-#include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/rendering/mesh_actor.h"
+#include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/segment_surface.h"
 #include "twinplan/ui/ablation_panel.h"
 #include "twinplan/ui/ablation_preview.h"
@@ -32,7 +33,6 @@
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
-#include "ablation_margin.h"
 
 namespace twinplan::ui {
 
@@ -41,7 +41,7 @@ struct AblationScene {
   vtkRenderer* renderer = nullptr;
   std::vector<vtkSmartPointer<vtkActor>> probe;  // shaft parts first, then the active ones
   std::size_t shaftParts = 0;
-  vtkSmartPointer<vtkActor> preview;             // the live predicted zone
+  vtkSmartPointer<vtkActor> preview;  // the live predicted zone
   void replace(std::vector<vtkSmartPointer<vtkActor>>& actors,
                std::vector<vtkSmartPointer<vtkActor>> now) {
     for (const auto& a : actors) renderer->RemoveActor(a);
@@ -163,7 +163,9 @@ SurfaceMesh cylinder(const Vec3& from, const Vec3& to, double radius_mm, const R
   const Vec3 axis = (to - from).normalized();
   auto [u, v] = ablation::perpendicularBasis(axis);
   if (u.cross(v).dot(axis) < 0.0) v = -v;  // (u, v, axis) right-handed: outward winding below
-  auto add = [&](const Vec3& p) { mesh.points_lps.push_back({float(p.x()), float(p.y()), float(p.z())}); };
+  auto add = [&](const Vec3& p) {
+    mesh.points_lps.push_back({float(p.x()), float(p.y()), float(p.z())});
+  };
   for (const Vec3& end : {from, to})
     for (int k = 0; k < kSides; ++k) {
       const double a = 2.0 * std::numbers::pi * k / kSides;
@@ -340,8 +342,8 @@ void MainWindow::restoreAblation() {
         // A report belongs to the set-up that was simulated; after the probe or the settings
         // changed it no longer describes what the panel shows.
         if (!report.isEmpty() && plan.parameters.contains("simulated") &&
-            AblationSetup::fromJson(plan.parameters["simulated"]).physicallyDiffers(
-                ablation_->setup()))
+            AblationSetup::fromJson(plan.parameters["simulated"])
+                .physicallyDiffers(ablation_->setup()))
           report = tr("Simulated for an earlier set-up (Simulate again):\n%1").arg(report);
         ablation_->showReport(report);
       } catch (const std::exception& e) {
@@ -594,8 +596,8 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
                                  {"coverage_percent", c.coverage_percent},
                                  {"tumour_coverage_percent", c.tumourCoverage_percent},
                                  {"min_margin_mm", c.minMargin_mm}});
-              if (const auto at = minimalMarginLocation(out.result.ablationZone, onGrid,
-                                                        grid.geometry))
+              if (const auto at =
+                      minimalMarginLocation(out.result.ablationZone, onGrid, grid.geometry))
                 out.report["min_margin_at_lps"] = {at->x(), at->y(), at->z()};
               continue;
             }

@@ -270,8 +270,8 @@ class MainWindow : public QMainWindow {
   // dragged like landmarks), and a ring of them dragged to `p_lps` (`final`: released).
   std::vector<rendering::SliceView::LandmarkMarker> probeMarkers() const;
   void moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final);
-  void showFieldOverlay();  // the ablation field the panel chooses (or the case's first field)
-  void storeAblationSetup();   // the panel's set-up into the case's ablation Plan (undoable)
+  void showFieldOverlay();    // the ablation field the panel chooses (or the case's first field)
+  void storeAblationSetup();  // the panel's set-up into the case's ablation Plan (undoable)
   void requestZonePreview(const AblationSetup& setup);  // off-thread, coalesced
   void showZonePreview(std::shared_ptr<const ZonePreview> preview);
   void showProbeIn3D(const AblationSetup& setup);
