@@ -149,6 +149,8 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   ASSERT_TRUE(moved->coverage);
   const double expectedMoved =
       analyticCoverage(surrogate, *dragged.tip_lps, *dragged.entry_lps, tumour().centre_lps, r_mm);
+  std::cout << "after the drag: coverage " << moved->coverage->coverage_percent << " % (analytic "
+            << expectedMoved << " %)\n";
   EXPECT_NEAR(moved->coverage->coverage_percent, expectedMoved, 8.0);
   EXPECT_LT(moved->coverage->coverage_percent, first->coverage->coverage_percent);
   window_->setCrosshair(tumour().centre_lps);
