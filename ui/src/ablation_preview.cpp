@@ -5,6 +5,7 @@
 #include <QMetaObject>
 #include <QThreadPool>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "twinplan/ablation/devices.h"

@@ -8,7 +8,6 @@
 #include <vtkRenderer.h>
 
 #include <QDockWidget>
-#include <QStatusBar>
 #include <cmath>
 #include <numbers>
 #include <sstream>
@@ -259,7 +258,7 @@ void MainWindow::buildAblationDock() {
   });
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     previewer_->setCase(currentCase(), background_);
-    preview_.reset();
+    showZonePreview(nullptr);  // the views drop the previous case's zone before it is freed
     restoreAblation();
   });
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
