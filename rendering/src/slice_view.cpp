@@ -163,11 +163,23 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   legend_->GetLabelTextProperty()->SetFontSize(12);
   legend_->GetLabelTextProperty()->SetItalic(false);
   legend_->GetLabelTextProperty()->SetShadow(true);
-  legend_->GetTitleTextProperty()->SetFontSize(13);
-  legend_->GetTitleTextProperty()->SetItalic(false);
+  // Three significant digits without a trailing point ("208", "84.4"; VTK's default
+  // "%-#6.3g" writes "208.").
+  legend_->SetLabelFormat("%.3g");
   legend_->SetPosition(0.86, 0.25);
   legend_->SetVisibility(false);
   renderer_->AddActor2D(legend_);
+  // The legend's title is a text of its own, laid out in display pixels (layOutTexts): the
+  // scalar bar centres its title over a bar a few pixels wide, so "temperature (degC)" ran off
+  // the view's right edge.
+  legendTitle_ = vtkSmartPointer<vtkTextActor>::New();
+  legendTitle_->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
+  legendTitle_->GetTextProperty()->SetFontSize(13);
+  legendTitle_->GetTextProperty()->SetShadow(true);
+  legendTitle_->GetTextProperty()->SetJustification(VTK_TEXT_RIGHT);
+  legendTitle_->GetTextProperty()->SetVerticalJustification(VTK_TEXT_BOTTOM);
+  legendTitle_->SetVisibility(false);
+  renderer_->AddActor2D(legendTitle_);
 
   // Plain text actors of a fixed size: vtkCornerAnnotation re-fits its font on every text
   // change, which cost ~15 ms a frame while scrolling (the slice position is in the text).
@@ -265,7 +277,8 @@ void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& dis
   fieldColours_->SetTableRange(display.min, std::max(display.max, display.min + 1e-9));
   isolineActor_->SetVisibility(field != nullptr && !display.isolevels.empty());
   legend_->SetVisibility(field != nullptr);
-  if (field) legend_->SetTitle((field->quantity + " (" + field->unit + ")").c_str());
+  legendTitle_->SetVisibility(field != nullptr);
+  if (field) legendTitle_->SetInput((field->quantity + " (" + field->unit + ")").c_str());
   resampleBeforeRender_ = true;
 }
 
@@ -904,6 +917,11 @@ void SliceView::layOutTexts() {
     if (box[2] + dy < kTextMargin_px) dy = kTextMargin_px - box[2];
     label->SetPosition(at[0] + dx, at[1] + dy);
   }
+  // The field legend's title: right-aligned just above its bar, inside the view's right edge.
+  if (legendTitle_->GetVisibility()) {
+    const double barTop = (legend_->GetPosition()[1] + legend_->GetHeight()) * height;
+    legendTitle_->SetPosition(width - kTextMargin_px, barTop + kTextMargin_px);
+  }
   // The top orientation letter is centred; in a narrow view (the small views of 1+3) a corner
   // text reaches the centre. The letter then slides sideways into the free gap between the
   // corner texts on the top line, and only when there is none moves down below them (over the
@@ -946,6 +964,7 @@ std::vector<SliceView::TextBox> SliceView::textBoxes() const {
   for (const auto& label : orientationLabels_) add("orientation", label);
   for (const auto& label : measurementLabels_) add("measurement", label);
   add("scaleBar", scaleBarLabel_);
+  add("colourBarTitle", legendTitle_);
   return boxes;
 }
 

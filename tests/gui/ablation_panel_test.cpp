@@ -1,12 +1,13 @@
 // The Ablation panel in a real window (issue #17 item 5): a probe placed by clicks on the abdomen
-// phantom's 15 mm tumour, a short microwave run on a small box, its zone segment, fields and
-// margin report; Cancel leaves the case unchanged; undo removes the result; save and reopen
-// bring back the fields, the zone and the probe.
+// phantom's 15 mm tumour, a short microwave run on a small box, its zone segment, fields,
+// overlays and margin report; Cancel leaves the case unchanged; undo removes the result; save
+// and reopen bring back the fields, the zone, the probe and the display choices.
 #include "twinplan/ui/ablation_panel.h"
 
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
 #include <QProgressDialog>
@@ -14,105 +15,33 @@
 #include <QTest>
 #include <QTimer>
 #include <algorithm>
-#include <cstdlib>
 
-#include "test_support.h"
-#include "twinplan/phantom/phantom.h"
+#include "ablation_gui_fixture.h"
+#include "gui_fixtures.h"
 #include "twinplan/segmentation/mesh_metrics.h"
-#include "twinplan/ui/main_window.h"
-#include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
-#include "twinplan/ui/vtk_viewport.h"
 
 namespace twinplan::ui {
 namespace {
 
-namespace fs = std::filesystem;
-
-const phantom::Phantom& abdomen() {
-  static const phantom::Phantom p = [] {
-    phantom::PhantomOptions options;
-    options.surfaceModels = false;
-    return phantom::makePhantom(options);
-  }();
-  return p;
-}
-
-void saveScreenshot(QWidget& widget, const char* name) {
-  const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR");
-  if (!dir) return;
-  const VtkViewport::RenderAllNow everyView;
-  widget.grab().save(QString::fromStdString((fs::path(dir) / name).string()), "PNG");
-}
+using fixtures::saveScreenshot;
 
 float maximumOf(const ScalarField& field) {
   return *std::max_element(field.values.begin(), field.values.end());
 }
 
-class AblationPanelTest : public ::testing::Test {
+// The axial view's colour-bar title as laid out for the last render, or nullopt when none.
+std::optional<rendering::SliceView::TextBox> colourBarTitle(SliceViewport* view) {
+  const VtkViewport::RenderAllNow everyView;
+  view->repaint();
+  for (const auto& box : view->view().textBoxes())
+    if (box.role == "colourBarTitle") return box;
+  return std::nullopt;
+}
+
+class AblationPanelTest : public fixtures::AblationWindowTest {
  protected:
-  void SetUp() override {
-    window_ = std::make_unique<MainWindow>(autosave_.path());
-    window_->setCase(abdomen().twin);
-    window_->resize(1500, 950);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-    // A small box and a coarse grid, so the run takes seconds (the physics is tested in
-    // tests/unit/ablation_*; here the panel's wiring and what it stores).
-    window_->setAblationRunOptions({.boxSize_mm = 50.0, .spacing_mm = 2.0, .timeStep_s = 10.0});
-    panel_ = window_->ablationPanel();
-    ASSERT_NE(panel_, nullptr);
-  }
-
-  SliceViewport* axial() const {
-    return window_->sliceViewport(rendering::SliceOrientation::Axial);
-  }
-  QPoint widgetPoint(const Vec3& p_lps) const {
-    double x, y;
-    axial()->view().lpsToDisplay(p_lps, x, y);
-    const double ratio = axial()->devicePixelRatioF();
-    return QPoint(int(std::lround(x / ratio)), int(std::lround(axial()->height() - y / ratio)));
-  }
-  double pixelsPerMm() const {
-    double x0, y0, x1, y1;
-    axial()->view().lpsToDisplay(Vec3(0, 0, 0), x0, y0);
-    axial()->view().lpsToDisplay(Vec3(10, 0, 0), x1, y1);
-    return std::abs(x1 - x0) / 10.0 / axial()->devicePixelRatioF();
-  }
-
-  // Tip at the small tumour's centre, entry 60 mm anterior (a straight anterior approach),
-  // placed as a user does: "Place" beside Tip, then two clicks in the axial view.
-  void placeProbe() {
-    const Vec3 tip = tumour().centre_lps;
-    window_->setCrosshair(tip);
-    QTest::mouseClick(panel_->findChild<QPushButton*>("placeTip"), Qt::LeftButton);
-    ASSERT_EQ(panel_->placing(), AblationPanel::Point::Tip);
-    QTest::mouseClick(axial(), Qt::LeftButton, Qt::NoModifier, widgetPoint(tip));
-    ASSERT_EQ(panel_->placing(), AblationPanel::Point::Entry);  // the entry comes next
-    QTest::mouseClick(axial(), Qt::LeftButton, Qt::NoModifier,
-                      widgetPoint(tip + Vec3(0.0, -60.0, 0.0)));
-    EXPECT_FALSE(panel_->placing());
-    ASSERT_TRUE(panel_->setup().complete());
-    // A click lands on the slice through the tip, within a screen pixel of where it aimed.
-    const double pixel_mm = 1.0 / pixelsPerMm();
-    EXPECT_LT((*panel_->setup().tip_lps - tip).norm(), pixel_mm + 1e-6);
-    EXPECT_LT((*panel_->setup().entry_lps - (tip + Vec3(0, -60, 0))).norm(), pixel_mm + 1e-6);
-    EXPECT_TRUE(panel_->findChild<QPushButton*>("ablationSimulate")->isEnabled());
-  }
-  AblationSetup shortMicrowave() {
-    AblationSetup s = panel_->setup();
-    s.deviceId = "mw-2450mhz-100w";
-    s.power_W = 100.0;
-    s.duration_s = 120.0;
-    s.tumour = tumour().name;
-    s.margin_mm = 5.0;
-    return s;
-  }
-  const phantom::TumourTruth& tumour() const { return abdomen().tumours.at(0); }  // 15 mm
-
-  test::TempDir autosave_;
-  std::unique_ptr<MainWindow> window_;
-  AblationPanel* panel_ = nullptr;
+  AblationSetup shortMicrowave() const { return microwave(100.0, 120.0); }
 };
 
 TEST_F(AblationPanelTest, DeviceShowsItsDefaultsAndPublishedZone) {
@@ -127,8 +56,8 @@ TEST_F(AblationPanelTest, DeviceShowsItsDefaultsAndPublishedZone) {
   EXPECT_TRUE(info.contains("100 W")) << info.toStdString();
   EXPECT_TRUE(info.contains("5 min")) << info.toStdString();
   EXPECT_TRUE(info.contains("Published zone")) << info.toStdString();
-  // Without a surrogate the panel says so, and Simulate waits for the probe.
-  EXPECT_TRUE(panel_->findChild<QLabel*>("ablationLiveNote")->text().contains("not available"));
+  // Without a probe the live zone asks for one, and Simulate waits for it.
+  EXPECT_TRUE(panel_->liveText().contains("Place the tip")) << panel_->liveText().toStdString();
   EXPECT_FALSE(panel_->findChild<QPushButton*>("ablationSimulate")->isEnabled());
 }
 
@@ -179,6 +108,42 @@ TEST_F(AblationPanelTest, SimulateStoresZoneFieldsAndPlanAndUndoRemovesThem) {
   EXPECT_LE(report["coverage_percent"].get<double>(), 100.0);
   EXPECT_TRUE(panel_->reportText().contains("coverage")) << panel_->reportText().toStdString();
   EXPECT_EQ(after.plans[0].parameters["device"], "mw-2450mhz-100w");
+  // Where the minimal margin is: a voxel of the tumour's surface, so its centre lies within a
+  // 2 mm voxel's half-diagonal (1.7 mm) of the true 7.5 mm radius (phantom truth).
+  ASSERT_TRUE(report.contains("min_margin_at_lps"));
+  const Vec3 at(report["min_margin_at_lps"][0].get<double>(),
+                report["min_margin_at_lps"][1].get<double>(),
+                report["min_margin_at_lps"][2].get<double>());
+  // A surface voxel's centre lies inside the sphere and its outside neighbour's, one 2 mm
+  // voxel further, outside it; the CT-grid labels sampled onto it add up to half a CT voxel
+  // (1.25 mm in z).
+  const double atRadius_mm = (at - tumour().centre_lps).norm();
+  EXPECT_GT(atRadius_mm, tumour().diameter_mm / 2.0 - 2.0 - 1.25);
+  EXPECT_LT(atRadius_mm, tumour().diameter_mm / 2.0 + 1.25);
+  EXPECT_TRUE(panel_->reportText().contains("Minimal margin"))
+      << panel_->reportText().toStdString();
+
+  // The overlay switch: temperature (the default), damage, off; the colour bar's title whole
+  // inside the view (it ran off the right edge before).
+  auto* overlay = panel_->findChild<QComboBox*>("ablationOverlay");
+  ASSERT_NE(overlay, nullptr);
+  auto title = colourBarTitle(axial());
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->text, "temperature (degC)");
+  const double viewWidth_px = axial()->width() * axial()->devicePixelRatioF();
+  EXPECT_GE(title->xMin, 0.0);
+  EXPECT_LE(title->xMax, viewWidth_px);
+  const QColor hot = fixtures::shownAt(axial(), *panel_->setup().tip_lps);
+  overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Damage)));
+  title = colourBarTitle(axial());
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->text.rfind("damage", 0), 0u) << title->text;
+  EXPECT_LE(title->xMax, viewWidth_px);
+  EXPECT_EQ(window_->currentCase().plans[0].parameters["overlay"], "damage");  // kept in the case
+  overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Off)));
+  EXPECT_FALSE(colourBarTitle(axial()));
+  EXPECT_NE(fixtures::shownAt(axial(), *panel_->setup().tip_lps).rgb(), hot.rgb());
+  overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Temperature)));
   // The zone's translucent closed surface in 3D, enclosing the reported volume (the marching
   // surface of a voxel set encloses its volume to within a few percent; smoothing trims the
   // corners of the 2 mm voxels).
@@ -195,10 +160,11 @@ TEST_F(AblationPanelTest, SimulateStoresZoneFieldsAndPlanAndUndoRemovesThem) {
   QTest::qWait(50);
   saveScreenshot(*window_, "ablation-panel.png");
 
-  window_->document()->undo();
+  // Undo the overlay changes and the run: back to the placed probe's set-up.
+  while (window_->currentCase().fields.size() > 0) window_->document()->undo();
   const Case& undone = window_->currentCase();
   EXPECT_TRUE(undone.fields.empty());
-  EXPECT_TRUE(undone.plans.empty());
+  EXPECT_EQ(undone.plans, before.plans);
   EXPECT_TRUE(undone.meshes.empty());
   EXPECT_FALSE(undone.labelMaps.front().findSegment("Ablation zone"));
   EXPECT_EQ(undone.labelMaps.front().segments(), before.labelMaps.front().segments());
@@ -228,6 +194,7 @@ TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   s.tip_lps = panel_->setup().tip_lps;
   s.entry_lps = panel_->setup().entry_lps;
   s.duration_s = 3600.0;  // long enough to be cancelled
+  const Case before = window_->currentCase();
   QTimer canceller;
   QObject::connect(&canceller, &QTimer::timeout, [&] {
     if (auto* dialog = window_->findChild<QProgressDialog*>())
@@ -237,9 +204,8 @@ TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   window_->setAblationRunOptions({.boxSize_mm = 50.0, .spacing_mm = 2.0, .timeStep_s = 1.0});
   EXPECT_FALSE(window_->simulateAblation(s));
   EXPECT_TRUE(window_->currentCase().fields.empty());
-  EXPECT_TRUE(window_->currentCase().plans.empty());
+  EXPECT_EQ(window_->currentCase().plans, before.plans);
   EXPECT_FALSE(window_->currentCase().labelMaps.front().findSegment("Ablation zone"));
-  EXPECT_FALSE(window_->document()->isModified());
 }
 
 TEST_F(AblationPanelTest, ResultAndProbeSurviveSaveAndReopen) {
@@ -248,6 +214,10 @@ TEST_F(AblationPanelTest, ResultAndProbeSurviveSaveAndReopen) {
   s.tip_lps = panel_->setup().tip_lps;
   s.entry_lps = panel_->setup().entry_lps;
   ASSERT_TRUE(window_->simulateAblation(s));
+  // Display choices made after the run are kept too.
+  s.overlay = AblationSetup::Overlay::Damage;
+  s.livePreview = false;
+  panel_->setSetup(s);
   const double zone_ml = window_->currentCase().labelMaps.front().volume_ml(
       *window_->currentCase().labelMaps.front().findSegment("Ablation zone"));
   test::TempDir dir;
@@ -268,6 +238,15 @@ TEST_F(AblationPanelTest, ResultAndProbeSurviveSaveAndReopen) {
   EXPECT_EQ(restored, s);
   EXPECT_EQ(restored.tumour, tumour().name);
   EXPECT_TRUE(reopened.ablationPanel()->reportText().contains("coverage"));
+  EXPECT_FALSE(reopened.ablationPanel()->reportText().contains("earlier set-up"));
+  // The damage overlay is what the reopened views wash, and no live zone is drawn.
+  reopened.resize(1500, 950);
+  reopened.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&reopened));
+  const auto title = colourBarTitle(reopened.sliceViewport(rendering::SliceOrientation::Axial));
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->text.rfind("damage", 0), 0u) << title->text;
+  EXPECT_EQ(reopened.ablationPreview(), nullptr);
 }
 
 }  // namespace

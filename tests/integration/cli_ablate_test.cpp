@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "ablation_cli_fixture.h"
 #include "test_support.h"
-#include "twinplan/phantom/phantom.h"
 
 namespace twinplan {
 namespace {
@@ -19,28 +19,16 @@ using test::runCommand;
 namespace fs = std::filesystem;
 
 std::string cli() { return test::cliPath().string(); }
+using test::runCliJson;
 
-json runJson(const std::string& args, int expectedStatus = 0) {
-  const auto result = runCommand(cli() + " --json " + args + " 2>/dev/null");
-  EXPECT_EQ(result.status, expectedStatus) << args << "\n" << result.output;
-  return json::parse(result.output, nullptr, /*allow_exceptions=*/false);
-}
-
-// The abdomen phantom at half resolution (128 x 128 x 50 voxels of 3 x 3 x 5 mm), written once:
-// DICOM CT, the case with its true segments, and a case of the same CT without segments.
+// The half-resolution phantom, the case with its true segments, and a case of the same CT
+// without segments.
 struct PhantomCase {
-  test::TempDir dir{"twinplan-ablate"};
-  fs::path segmented, bare;
+  test::HalfScaleAbdomen abdomen{"twinplan-ablate"};
+  fs::path segmented = abdomen.files.caseFile, bare = abdomen.dir / "bare.twinplan";
   PhantomCase() {
-    phantom::PhantomOptions options;
-    options.scale = 0.5;
-    options.surfaceModels = false;
-    const phantom::PhantomFiles files =
-        phantom::writePhantom(phantom::makePhantom(options), dir / "phantom");
-    segmented = files.caseFile;
-    bare = dir / "bare.twinplan";
-    EXPECT_EQ(runCommand(cli() + " case create " + files.seriesDirs[0].string() + " --out " +
-                         bare.string() + " >/dev/null 2>&1")
+    EXPECT_EQ(runCommand(cli() + " case create " + abdomen.files.seriesDirs[0].string() +
+                         " --out " + bare.string() + " >/dev/null 2>&1")
                   .status,
               0);
   }
@@ -57,7 +45,7 @@ const std::string kProbe = " --tip -95,10,62 --entry -95,-120,62";
 const std::string kQuick = " --spacing 2 --box 80 --time 120";
 
 TEST(CliAblate, ListDevicesGivesTypeDefaultsAndSources) {
-  const json devices = runJson("ablate --list-devices");
+  const json devices = runCliJson("ablate --list-devices");
   ASSERT_TRUE(devices.is_array());
   EXPECT_GE(devices.size(), 5u);
   std::set<std::string> types;
@@ -79,8 +67,8 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
   test::TempDir out("twinplan-ablate-out");
   const fs::path exportDir = out / "fields";
   const json r =
-      runJson("ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" + kProbe +
-              kQuick + " --tumour \"Tumour 2\" --export " + exportDir.string());
+      runCliJson("ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" +
+                 kProbe + kQuick + " --tumour \"Tumour 2\" --export " + exportDir.string());
   ASSERT_TRUE(r.is_object());
   EXPECT_EQ(r["device"], "mw-2450mhz-100w");
   EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 100.0);  // the device's default
@@ -134,8 +122,8 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
 
 TEST(CliAblate, ACaseWithoutSegmentsUsesTheHounsfieldClasses) {
   // A shorter run: the RF potential is solved again as the tissue warms.
-  const json r = runJson("ablate " + phantomCase().bare.string() + " --device rf-cooled-3cm" +
-                         kProbe + " --spacing 2 --box 60 --time 60 --power 50");
+  const json r = runCliJson("ablate " + phantomCase().bare.string() + " --device rf-cooled-3cm" +
+                            kProbe + " --spacing 2 --box 60 --time 60 --power 50");
   ASSERT_TRUE(r.is_object());
   EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 50.0);
   EXPECT_GT(r["zone_volume_ml"].get<double>(), 0.0);
@@ -151,24 +139,25 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
   const std::string c = "ablate " + phantomCase().segmented.string();
   const std::string exportTo = " --export " + (out / "fields").string();
   // The CT spans z = -125..125 mm.
-  json e = runJson(
+  json e = runCliJson(
       c + " --device mw-2450mhz-100w --tip -95,10,300 --entry -95,-120,300" + kQuick + exportTo, 3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find(
                 "The probe tip (-95.0, 10.0, 300.0) mm lies outside the CT"),
             std::string::npos)
       << e.dump();
-  e = runJson(c + " --device mw-2450mhz-100w --power 0" + kProbe + kQuick + exportTo, 3);
+  e = runCliJson(c + " --device mw-2450mhz-100w --power 0" + kProbe + kQuick + exportTo, 3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("power must be above 0 W"),
             std::string::npos)
       << e.dump();
-  e = runJson(c + " --device laser-1" + kProbe + kQuick + exportTo, 4);
+  e = runCliJson(c + " --device laser-1" + kProbe + kQuick + exportTo, 4);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("rf-cooled-3cm"), std::string::npos)
       << e.dump();
-  e = runJson(c + " --device rf-cooled-3cm --tumour Tumor" + kProbe + kQuick + exportTo, 4);
+  e = runCliJson(c + " --device rf-cooled-3cm --tumour Tumor" + kProbe + kQuick + exportTo, 4);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("Tumour 2"), std::string::npos)
       << e.dump();
   // Tumour 1 lies at (-45, -45, 45), 76 mm from the tip: outside a 40 mm box.
-  e = runJson(c + " --device rf-cooled-3cm --tumour \"Tumour 1\" --box 40" + kProbe + exportTo, 3);
+  e = runCliJson(c + " --device rf-cooled-3cm --tumour \"Tumour 1\" --box 40" + kProbe + exportTo,
+                 3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("has no voxel in the simulated box"),
             std::string::npos)
       << e.dump();

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "ablation_cli_fixture.h"
 #include "test_support.h"
-#include "twinplan/phantom/phantom.h"
 
 namespace twinplan {
 namespace {
@@ -17,16 +17,11 @@ using test::runCommand;
 namespace fs = std::filesystem;
 
 std::string cli() { return test::cliPath().string(); }
+using test::runCliJson;
 
 struct PhantomCase {
-  test::TempDir dir{"twinplan-plan-ablation"};
-  fs::path caseFile;
-  PhantomCase() {
-    phantom::PhantomOptions options;
-    options.scale = 0.5;
-    options.surfaceModels = false;
-    caseFile = phantom::writePhantom(phantom::makePhantom(options), dir / "phantom").caseFile;
-  }
+  test::HalfScaleAbdomen abdomen{"twinplan-plan-ablation"};
+  fs::path caseFile = abdomen.files.caseFile;
 };
 
 const PhantomCase& phantomCase() {
@@ -34,15 +29,9 @@ const PhantomCase& phantomCase() {
   return c;
 }
 
-json runJson(const std::string& args, int expectedStatus = 0) {
-  const auto result = runCommand(cli() + " --json " + args + " 2>/dev/null");
-  EXPECT_EQ(result.status, expectedStatus) << args << "\n" << result.output;
-  return json::parse(result.output, nullptr, /*allow_exceptions=*/false);
-}
-
 TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
-  const json r = runJson("plan-ablation " + phantomCase().caseFile.string() +
-                         " --tumour \"Tumour 2\" --margin 5 --probes 2");
+  const json r = runCliJson("plan-ablation " + phantomCase().caseFile.string() +
+                            " --tumour \"Tumour 2\" --margin 5 --probes 2");
   ASSERT_TRUE(r.is_object());
   // The 30 mm tumour: 14.1 ml (as the ablate test measures it), centre (-95, 10, 62) mm.
   EXPECT_NEAR(r["tumour_volume_ml"].get<double>(), 14.1, 1.0);
@@ -74,12 +63,12 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
            std::to_string(p[2].get<double>());
   };
   if (best["probes"].size() == 1) {
-    const json full =
-        runJson("ablate " + phantomCase().caseFile.string() + " --device mw-2450mhz-100w --tip " +
-                xyz(probe["tip_lps"]) + " --entry " + xyz(probe["entry_lps"]) +
-                " --spacing 2 --box 100 --tumour \"Tumour 2\" --time " +
-                std::to_string(best["duration_s"].get<double>()) + " --power " +
-                std::to_string(best["power_W"].get<double>()));
+    const json full = runCliJson("ablate " + phantomCase().caseFile.string() +
+                                 " --device mw-2450mhz-100w --tip " + xyz(probe["tip_lps"]) +
+                                 " --entry " + xyz(probe["entry_lps"]) +
+                                 " --spacing 2 --box 100 --tumour \"Tumour 2\" --time " +
+                                 std::to_string(best["duration_s"].get<double>()) + " --power " +
+                                 std::to_string(best["power_W"].get<double>()));
     ASSERT_TRUE(full.is_object());
     EXPECT_NEAR(full["coverage_percent"].get<double>(), best["coverage_percent"].get<double>(),
                 10.0);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ablation_box_case.h"
 #include "twinplan/ablation/needle_path.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
@@ -17,39 +18,23 @@ namespace {
 // (segment "Rib", bone, 700 HU), a vessel along z of radius 2 mm centred at (-25, 4.5)
 // ("Vessel", vessel). segments = false leaves the rib in the CT only.
 Case boxCase(bool rib, bool vessel, bool segments = true) {
-  ImageGeometry g;
-  g.size = {120, 120, 60};
-  g.origin_lps = Vec3(-59.5, -59.5, -29.5);
-  Case twin;
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  LabelMap labels(g);
-  labels.addSegment({"Tumour", "tumour", {255, 255, 0}, 0, 1});
-  labels.addSegment({"Rib", "bone", {250, 230, 150}, 0, 2});
-  labels.addSegment({"Vessel", "vessel", {0, 0, 200}, 0, 3});
-  auto voxels = ct.voxels<std::int16_t>();
-  auto& layer = labels.layer(0);
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        const std::size_t v = g.linearIndex(i, j, k);
-        const bool body = std::abs(p.x()) < 50 && std::abs(p.y()) < 50;
-        voxels[v] = body ? 40 : -1000;
-        if (p.norm() <= 8.0) layer[v] = 1;
-        if (rib && p.y() >= -40 && p.y() <= -35 && std::abs(p.x()) < 10 && std::abs(p.z()) < 10) {
-          voxels[v] = 700;
-          if (segments) layer[v] = 2;
-        }
-        if (vessel && std::hypot(p.x() + 25.0, p.y() - 4.5) <= 2.0) {
-          voxels[v] = 150;
-          if (segments) layer[v] = 3;
-        }
-      }
-  twin.volumes.push_back(std::move(ct));
-  twin.labelMaps.push_back(std::move(labels));
-  return twin;
+  test::BoxCaseSpec spec;
+  spec.size = {120, 120, 60};
+  spec.origin_lps = Vec3(-59.5, -59.5, -29.5);
+  spec.segments = {{"Tumour", "tumour", {255, 255, 0}, 0, 1},
+                   {"Rib", "bone", {250, 230, 150}, 0, 2},
+                   {"Vessel", "vessel", {0, 0, 200}, 0, 3}};
+  return test::boxCase(spec, [&](const Vec3& p, bool, std::int16_t& hu, std::uint16_t& label) {
+    if (p.norm() <= 8.0) label = 1;
+    if (rib && p.y() >= -40 && p.y() <= -35 && std::abs(p.x()) < 10 && std::abs(p.z()) < 10) {
+      hu = 700;
+      if (segments) label = 2;
+    }
+    if (vessel && std::hypot(p.x() + 25.0, p.y() - 4.5) <= 2.0) {
+      hu = 150;
+      if (segments) label = 3;
+    }
+  });
 }
 
 NeedlePathRules targetRules() {

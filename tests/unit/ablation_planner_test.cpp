@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "ablation_box_case.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/zone_surrogate.h"
 #include "twinplan/core/error.h"
@@ -19,39 +20,23 @@ namespace {
 // "Liver", 60 HU), a spherical "Tumour" of `radius_mm` at the origin; optional bone shell
 // ("Cage", bone) of radii 30-34 mm around it.
 Case liverCase(double radius_mm, bool cage = false, bool anteriorRib = false) {
-  ImageGeometry g;
-  g.size = {80, 80, 50};
-  g.spacing_mm = Vec3::Constant(2.0);
-  g.origin_lps = Vec3(-79.0, -79.0, -49.0);
-  Case twin;
-  ImageVolume ct(g, PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  LabelMap labels(g);
-  labels.addSegment({"Liver", "liver", {200, 100, 100}, 0, 1});
-  labels.addSegment({"Tumour", "tumour", {255, 255, 0}, 0, 2});
-  labels.addSegment({"Cage", "bone", {250, 230, 150}, 0, 3});
-  auto voxels = ct.voxels<std::int16_t>();
-  auto& layer = labels.layer(0);
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        const std::size_t v = g.linearIndex(i, j, k);
-        if (std::abs(p.x()) >= 70 || std::abs(p.y()) >= 70) {
-          voxels[v] = -1000;
-          continue;
-        }
-        voxels[v] = 60;
-        layer[v] = p.norm() <= radius_mm ? 2 : 1;
-        const bool shell = cage && p.norm() >= 30 && p.norm() <= 34;
-        const bool rib = anteriorRib && p.y() >= -55 && p.y() <= -50 && std::abs(p.x()) < 40 &&
-                         std::abs(p.z()) < 40;
-        if (shell || rib) voxels[v] = 700, layer[v] = 3;
-      }
-  twin.volumes.push_back(std::move(ct));
-  twin.labelMaps.push_back(std::move(labels));
-  return twin;
+  test::BoxCaseSpec spec;
+  spec.size = {80, 80, 50};
+  spec.spacing_mm = 2.0;
+  spec.origin_lps = Vec3(-79.0, -79.0, -49.0);
+  spec.bodyHalfWidth_mm = 70.0;
+  spec.bodyHu = 60;
+  spec.segments = {{"Liver", "liver", {200, 100, 100}, 0, 1},
+                   {"Tumour", "tumour", {255, 255, 0}, 0, 2},
+                   {"Cage", "bone", {250, 230, 150}, 0, 3}};
+  return test::boxCase(spec, [&](const Vec3& p, bool body, std::int16_t& hu, std::uint16_t& label) {
+    if (!body) return;
+    label = p.norm() <= radius_mm ? 2 : 1;
+    const bool shell = cage && p.norm() >= 30 && p.norm() <= 34;
+    const bool rib =
+        anteriorRib && p.y() >= -55 && p.y() <= -50 && std::abs(p.x()) < 40 && std::abs(p.z()) < 40;
+    if (shell || rib) hu = 700, label = 3;
+  });
 }
 
 PlannerOptions options() {

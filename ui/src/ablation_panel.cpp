@@ -1,6 +1,7 @@
 // The Ablation panel: device, power, time, probe points, tumour and margin (ablation_panel.h).
 #include "twinplan/ui/ablation_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -31,6 +32,28 @@ std::optional<Vec3> pointFrom(const json& j, const char* name) {
   return Vec3(j[0].get<double>(), j[1].get<double>(), j[2].get<double>());
 }
 
+const char* overlayName(AblationSetup::Overlay overlay) {
+  switch (overlay) {
+    case AblationSetup::Overlay::Temperature:
+      return "temperature";
+    case AblationSetup::Overlay::Damage:
+      return "damage";
+    case AblationSetup::Overlay::Off:
+      return "off";
+  }
+  return "temperature";
+}
+
+AblationSetup::Overlay overlayFrom(const json& j) {
+  for (auto o : {AblationSetup::Overlay::Temperature, AblationSetup::Overlay::Damage,
+                 AblationSetup::Overlay::Off})
+    if (j == overlayName(o)) return o;
+  throw Error(ErrorKind::InvalidInput,
+              "The ablation plan's overlay is not \"temperature\", \"damage\" or \"off\"; "
+              "choose one in the Ablation panel.",
+              "plans.parameters.overlay");
+}
+
 QString pointText(const std::optional<Vec3>& p) {
   if (!p) return QObject::tr("not placed");
   return QStringLiteral("%1, %2, %3 mm")
@@ -48,7 +71,9 @@ json AblationSetup::toJson() const {
           {"tip_lps", pointJson(tip_lps)},
           {"entry_lps", pointJson(entry_lps)},
           {"tumour", tumour},
-          {"margin_mm", margin_mm}};
+          {"margin_mm", margin_mm},
+          {"overlay", overlayName(overlay)},
+          {"live_preview", livePreview}};
 }
 
 AblationSetup AblationSetup::fromJson(const json& j) {
@@ -64,7 +89,16 @@ AblationSetup AblationSetup::fromJson(const json& j) {
   s.entry_lps = pointFrom(j.value("entry_lps", json(nullptr)), "entry_lps");
   s.tumour = j.value("tumour", std::string());
   s.margin_mm = j.value("margin_mm", 5.0);
+  // Plans saved before the overlay switch and the live preview existed open with the defaults.
+  if (j.contains("overlay")) s.overlay = overlayFrom(j["overlay"]);
+  s.livePreview = j.value("live_preview", true);
   return s;
+}
+
+bool AblationSetup::physicallyDiffers(const AblationSetup& other) const {
+  return deviceId != other.deviceId || power_W != other.power_W || duration_s != other.duration_s ||
+         tip_lps != other.tip_lps || entry_lps != other.entry_lps || tumour != other.tumour ||
+         margin_mm != other.margin_mm;
 }
 
 AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
@@ -126,13 +160,26 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Margin"), margin_);
   layout->addLayout(form);
 
-  auto* live = new QLabel(
-      tr("Live zone preview: not available yet (it needs the planner's fast zone model). "
-         "Use Simulate for the full physics."));
-  live->setWordWrap(true);
-  live->setObjectName("ablationLiveNote");
-  live->setStyleSheet("color: palette(mid);");
-  layout->addWidget(live);
+  overlay_ = new QComboBox;
+  overlay_->setObjectName("ablationOverlay");
+  overlay_->addItem(tr("Maximum temperature"), int(AblationSetup::Overlay::Temperature));
+  overlay_->addItem(tr("Damage (Arrhenius)"), int(AblationSetup::Overlay::Damage));
+  overlay_->addItem(tr("Off"), int(AblationSetup::Overlay::Off));
+  overlay_->setToolTip(tr("What the 2D views show over the image after Simulate"));
+  form->addRow(tr("Overlay"), overlay_);
+
+  live_ = new QCheckBox(tr("Live predicted zone"));
+  live_->setObjectName("ablationLivePreview");
+  live_->setChecked(true);
+  live_->setToolTip(
+      tr("While the tip or entry moves: the zone a fast model calibrated on the full physics "
+         "predicts (hatched in 2D, translucent in 3D). Simulate confirms it."));
+  layout->addWidget(live_);
+  liveText_ = new QLabel;
+  liveText_->setObjectName("ablationLive");
+  liveText_->setWordWrap(true);
+  liveText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(liveText_);
   simulate_ = new QPushButton(tr("Simulate"));
   simulate_->setObjectName("ablationSimulate");
   layout->addWidget(simulate_);
@@ -172,6 +219,16 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     setup_.margin_mm = mm;
     emit setupChanged();
   });
+  connect(overlay_, &QComboBox::currentIndexChanged, this, [this](int) {
+    if (refreshing_) return;
+    setup_.overlay = AblationSetup::Overlay(overlay_->currentData().toInt());
+    emit setupChanged();
+  });
+  connect(live_, &QCheckBox::toggled, this, [this](bool on) {
+    if (refreshing_) return;
+    setup_.livePreview = on;
+    emit setupChanged();
+  });
   connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
 
   const auto& first = ablation::deviceCatalogue().front();
@@ -190,6 +247,8 @@ void AblationPanel::showDevice() {
   power_->setValue(setup_.power_W);
   time_->setValue(setup_.duration_s);
   margin_->setValue(setup_.margin_mm);
+  overlay_->setCurrentIndex(overlay_->findData(int(setup_.overlay)));
+  live_->setChecked(setup_.livePreview);
   deviceInfo_->setText(tr("%1, default %2 W for %3 min. Published zone %4 x %5 mm (%6; %7).")
                            .arg(QString::fromUtf8(ablation::toString(d.type)))
                            .arg(d.power_W)
@@ -267,5 +326,7 @@ void AblationPanel::refresh() {
 
 void AblationPanel::showReport(const QString& text) { report_->setText(text); }
 QString AblationPanel::reportText() const { return report_->text(); }
+void AblationPanel::showLive(const QString& text) { liveText_->setText(text); }
+QString AblationPanel::liveText() const { return liveText_->text(); }
 
 }  // namespace twinplan::ui

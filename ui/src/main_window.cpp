@@ -481,7 +481,7 @@ void MainWindow::showCase() {
   for (auto* viewport : slices_) {
     viewport->discardFrame();
     viewport->view().setVolume(image);
-    viewport->view().setLabelMaps(rendering::shownLabelMaps(twin.labelMaps));
+    viewport->view().setLabelMaps(shownLabelMaps());
     viewport->view().setMeasurements(&twin.measurements);
     viewport->view().setScalarField(
         field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});
@@ -629,6 +629,7 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
     viewport->update();
   }
   volume_->setCrosshair(p_lps);  // the clipping box follows the crosshair
+  showLandmarkMarkers();         // the ablation probe's crossings of the new slices
   updateOverlays();
   updateSliders();
   refreshCursorReadout();

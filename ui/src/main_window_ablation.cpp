@@ -1,28 +1,53 @@
 // The Ablation dock of the main window (issue #17 item 5): probe placement by clicks in the 2D
 // views, the full bioheat simulation in the background, and its result stored in the case as
 // one undoable step: the maximum-temperature and damage fields (2D overlays), the ablation zone
-// as a segment, and the set-up with its margin report as the case's ablation Plan.
+// as a segment, and the set-up with its margin report as the case's ablation Plan. While the
+// probe is placed or dragged, the live predicted zone (ablation_preview.h) in 2D and 3D, and
+// the probe itself in 3D (shaft and active part) and where it crosses each 2D slice.
+#include <vtkActor.h>
+#include <vtkRenderer.h>
+
 #include <QDockWidget>
 #include <cmath>
+#include <numbers>
 #include <sstream>
 
+#include "ablation_margin.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/grid_builder.h"
+#include "twinplan/ablation/probe_geometry.h"
 #include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/segment_surface.h"
 #include "twinplan/ui/ablation_panel.h"
+#include "twinplan/ui/ablation_preview.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/landmark_panel.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
+
+// The ablation's own actors in the 3D scene (not case meshes: they follow the panel).
+struct AblationScene {
+  vtkRenderer* renderer = nullptr;
+  std::vector<vtkSmartPointer<vtkActor>> probe;  // shaft parts first, then the active ones
+  std::size_t shaftParts = 0;
+  vtkSmartPointer<vtkActor> preview;  // the live predicted zone
+  void replace(std::vector<vtkSmartPointer<vtkActor>>& actors,
+               std::vector<vtkSmartPointer<vtkActor>> now) {
+    for (const auto& a : actors) renderer->RemoveActor(a);
+    actors = std::move(now);
+    for (const auto& a : actors) renderer->AddActor(a);
+  }
+};
 
 // What the background run hands back to the GUI thread.
 struct AblationOutcome {
@@ -41,6 +66,12 @@ constexpr const char* kTemperatureField = "Ablation maximum temperature";
 constexpr const char* kDamageField = "Ablation damage (Arrhenius Omega)";
 constexpr const char* kPlanName = "Ablation";
 constexpr Rgb kZoneColour{230, 120, 30};
+// The probe in 3D: a light grey insulated shaft and the active (heating) part in gold, as the
+// devices look, so the active length reads at a glance.
+constexpr Rgb kShaftColour{200, 200, 205};
+constexpr Rgb kActiveColour{240, 190, 40};
+// A probe crossing a slice closer than this to its tip or entry ring is drawn by that ring.
+constexpr double kCrossingClearance_mm = 1.0;
 
 // Stores a whole ablation result as one undo step: the label maps (with the zone segment),
 // the fields and the plans before and after. Copies are made before the swap, so a failure
@@ -123,18 +154,63 @@ SurfaceMesh zoneSurface(const std::vector<std::uint8_t>& zone, const ImageGeomet
   return mesh;
 }
 
+// A closed cylinder (n-sided prism with caps) from `from` to `to`, for the probe in 3D.
+SurfaceMesh cylinder(const Vec3& from, const Vec3& to, double radius_mm, const Rgb& colour) {
+  constexpr int kSides = 16;
+  SurfaceMesh mesh;
+  mesh.colour = colour;
+  const Vec3 axis = (to - from).normalized();
+  auto [u, v] = ablation::perpendicularBasis(axis);
+  if (u.cross(v).dot(axis) < 0.0) v = -v;  // (u, v, axis) right-handed: outward winding below
+  auto add = [&](const Vec3& p) {
+    mesh.points_lps.push_back({float(p.x()), float(p.y()), float(p.z())});
+  };
+  for (const Vec3& end : {from, to})
+    for (int k = 0; k < kSides; ++k) {
+      const double a = 2.0 * std::numbers::pi * k / kSides;
+      add(end + radius_mm * (std::cos(a) * u + std::sin(a) * v));
+    }
+  add(from);
+  add(to);
+  const auto c0 = std::uint32_t(2 * kSides), c1 = c0 + 1;
+  for (std::uint32_t k = 0; k < kSides; ++k) {
+    const std::uint32_t k1 = (k + 1) % kSides;
+    // Outward winding: counter-clockwise seen from outside.
+    mesh.triangles.push_back({k, k1, kSides + k1});
+    mesh.triangles.push_back({k, kSides + k1, kSides + k});
+    mesh.triangles.push_back({c0, k1, k});
+    mesh.triangles.push_back({c1, kSides + k, kSides + k1});
+  }
+  return mesh;
+}
+
+// The margin report (issue #17 items 3 and 5): the zone, the coverage of tumour + margin, the
+// minimal ablative margin and where it is, and the damage to other structures, one line each.
 QString reportText(const json& r) {
   std::ostringstream out;
   out.precision(3);
-  out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, axes "
-      << r["axes_mm"][0].get<double>() << " x " << r["axes_mm"][1].get<double>() << " x "
-      << r["axes_mm"][2].get<double>() << " mm; max " << r["max_temperature_degC"].get<double>()
-      << " degC.";
-  if (r.contains("coverage_percent"))
+  out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, " << r["axes_mm"][0].get<double>()
+      << " x " << r["axes_mm"][1].get<double>() << " x " << r["axes_mm"][2].get<double>()
+      << " mm; max " << r["max_temperature_degC"].get<double>() << " degC.";
+  if (r.contains("coverage_percent")) {
     out << "\n"
         << r["tumour"].get<std::string>() << " + " << r["margin_mm"].get<double>()
-        << " mm: coverage " << r["coverage_percent"].get<double>() << " %, minimal margin "
-        << r["min_margin_mm"].get<double>() << " mm.";
+        << " mm: coverage " << r["coverage_percent"].get<double>() << " %";
+    if (r.contains("tumour_coverage_percent"))
+      out << " (tumour " << r["tumour_coverage_percent"].get<double>() << " %)";
+    out << ".\nMinimal margin " << r["min_margin_mm"].get<double>() << " mm";
+    if (r.contains("min_margin_at_lps")) {
+      const auto& at = r["min_margin_at_lps"];
+      std::ostringstream where;
+      where.setf(std::ios::fixed);
+      where.precision(1);
+      where << " at " << at[0].get<double>() << ", " << at[1].get<double>() << ", "
+            << at[2].get<double>() << " mm";
+      out << where.str();
+    }
+    out << (r["min_margin_mm"].get<double>() < 0.0 ? " (tumour not covered)." : ".");
+  }
+  if (r["structures_damaged"].empty()) out << "\nNo other structure ablated.";
   for (const auto& [name, d] : r["structures_damaged"].items())
     out << "\n"
         << name << ": " << d["ablated_ml"].get<double>() << " ml ablated ("
@@ -157,11 +233,21 @@ void MainWindow::buildAblationDock() {
     tabifyDockWidget(landmarks, dock);
     if (auto* series = findChild<QDockWidget*>("seriesDock")) series->raise();
   }
+  ablationScene_ = std::make_shared<AblationScene>();
+  ablationScene_->renderer = volume_->view().renderer();
+  previewer_ = new ZonePreviewer(this);
+  connect(previewer_, &ZonePreviewer::ready, this, &MainWindow::showZonePreview);
+
   connect(ablation_, &AblationPanel::placingChanged, this, [this] {
     const bool placing = ablation_->placing().has_value();
     for (auto* viewport : slices_) viewport->setPickMode(placing || tool_ != Tool::Navigate);
   });
-  connect(ablation_, &AblationPanel::setupChanged, this, &MainWindow::showProbe);
+  connect(ablation_, &AblationPanel::setupChanged, this, [this] {
+    showProbe();
+    showFieldOverlay();
+    requestZonePreview(ablation_->setup());
+    storeAblationSetup();
+  });
   connect(ablation_, &AblationPanel::simulateRequested, this, [this] {
     try {
       simulateAblation(ablation_->setup());
@@ -170,8 +256,16 @@ void MainWindow::buildAblationDock() {
       showError(tr("Cannot simulate the ablation"), e);
     }
   });
-  connect(document_, &CaseDocument::caseReplaced, this, &MainWindow::restoreAblation);
+  connect(document_, &CaseDocument::caseReplaced, this, [this] {
+    previewer_->setCase(currentCase(), background_);
+    showZonePreview(nullptr);  // the views drop the previous case's zone before it is freed
+    restoreAblation();
+  });
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
+    if (part == CasePart::LabelMaps || part == CasePart::Volumes) {
+      previewer_->setCase(currentCase(), background_);  // the grid reads CT and segments
+      requestZonePreview(ablation_->setup());
+    }
     if (part == CasePart::LabelMaps) ablation_->showCase(currentCase());
     if (part == CasePart::Plans) restoreAblation();
     if (part == CasePart::Fields) showFieldOverlay();
@@ -180,7 +274,26 @@ void MainWindow::buildAblationDock() {
 
 void MainWindow::showFieldOverlay() {
   const Case& twin = currentCase();
+  // The ablation's fields as the panel chooses; a case without them shows its first field.
   const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
+  const auto find = [&](const char* name) -> const ScalarField* {
+    for (const ScalarField& f : twin.fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  };
+  if (find(kTemperatureField) || find(kDamageField)) {
+    switch (ablation_->setup().overlay) {
+      case AblationSetup::Overlay::Temperature:
+        field = find(kTemperatureField);
+        break;
+      case AblationSetup::Overlay::Damage:
+        field = find(kDamageField);
+        break;
+      case AblationSetup::Overlay::Off:
+        field = nullptr;
+        break;
+    }
+  }
   rendering::SliceView::FieldDisplay display;
   if (field) {
     float hottest = 0.0f;
@@ -195,6 +308,15 @@ void MainWindow::showFieldOverlay() {
       // 2000;174:323-331.
       display.min = 43.0;
       display.isolevels = {50.0, 60.0};
+    } else if (field->quantity == "damage") {
+      // Arrhenius Omega: washed from 0.1 (about 10 % of cells dead, 1 - exp(-Omega)) to 10
+      // (all dead; Omega reaches 1e10 and more at the probe, which would wash everything else
+      // in the scale's lowest colour), the isoline at Omega = 1 (63 % dead), the usual edge of
+      // the coagulation zone (Henriques FC, Arch Pathol 1947;43:489-502; Chang IA, Biomed Eng
+      // Online 2003;2:12), and at 4.6 (99 %).
+      display.min = 0.1;
+      display.max = 10.0;
+      display.isolevels = {1.0, 4.6};
     } else {
       display.min = 0.1 * display.max;
       for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95})
@@ -214,22 +336,149 @@ void MainWindow::restoreAblation() {
     if (plan.kind == "ablation") {
       try {
         ablation_->setSetup(AblationSetup::fromJson(plan.parameters));
-        ablation_->showReport(
-            plan.parameters.contains("report") ? reportText(plan.parameters["report"]) : QString());
+        QString report =
+            plan.parameters.contains("report") ? reportText(plan.parameters["report"]) : QString();
+        // A report belongs to the set-up that was simulated; after the probe or the settings
+        // changed it no longer describes what the panel shows.
+        if (!report.isEmpty() && plan.parameters.contains("simulated") &&
+            AblationSetup::fromJson(plan.parameters["simulated"])
+                .physicallyDiffers(ablation_->setup()))
+          report = tr("Simulated for an earlier set-up (Simulate again):\n%1").arg(report);
+        ablation_->showReport(report);
       } catch (const std::exception& e) {
         ablation_->showReport(QString::fromUtf8(e.what()));
       }
+      showFieldOverlay();
       return;
     }
+  // A case without an ablation plan (a new case, or the plan undone): no probe placed.
+  AblationSetup fresh;
+  fresh.deviceId = ablation_->setup().deviceId;
+  fresh.power_W = ablation_->setup().power_W;
+  fresh.duration_s = ablation_->setup().duration_s;
+  ablation_->setSetup(std::move(fresh));
   ablation_->showReport({});
+}
+
+void MainWindow::storeAblationSetup() {
+  // The set-up lives in the case's ablation Plan, so the probe, device, settings and overlay
+  // choice reopen with the case even before a run; the last run's report is kept with it.
+  const Case& twin = currentCase();
+  const AblationSetup& setup = ablation_->setup();
+  for (std::size_t i = 0; i < twin.plans.size(); ++i)
+    if (twin.plans[i].kind == "ablation") {
+      const Plan& stored = twin.plans[i];
+      try {
+        if (AblationSetup::fromJson(stored.parameters) == setup) return;
+      } catch (const std::exception&) {
+        // a damaged plan is replaced by the panel's set-up
+      }
+      Plan plan = stored;
+      plan.parameters.update(setup.toJson());
+      document_->apply(edits::replacePlan(twin, i, std::move(plan)));
+      return;
+    }
+  if (!setup.tip_lps && !setup.entry_lps) return;  // nothing placed yet: nothing to keep
+  document_->apply(edits::addPlan(twin, Plan{"ablation", kPlanName, setup.toJson()}));
+}
+
+std::vector<rendering::SliceView::ShownLabelMap> MainWindow::shownLabelMaps() const {
+  auto shown = rendering::shownLabelMaps(currentCase().labelMaps);
+  // The live predicted zone last: hatched over the segments, its outline solid.
+  if (preview_ && ablation_ && ablation_->setup().livePreview && preview_->failure.empty())
+    shown.push_back({&preview_->zone, std::size_t(0)});
+  return shown;
+}
+
+void MainWindow::requestZonePreview(const AblationSetup& setup) {
+  if (!setup.livePreview || !setup.complete()) {
+    if (preview_) showZonePreview(nullptr);
+    ablation_->showLive(setup.livePreview ? tr("Place the tip and the entry to see the "
+                                               "predicted zone.")
+                                          : QString());
+    return;
+  }
+  previewer_->request(setup);
+}
+
+void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
+  // An update computed for a set-up the panel has left (the preview switched off meanwhile)
+  // is not shown; one for an older probe position is, until the newest arrives.
+  if (preview && !ablation_->setup().livePreview) preview = nullptr;
+  preview_ = std::move(preview);
+  for (auto* viewport : slices_) {
+    viewport->view().setLabelMaps(shownLabelMaps());
+    viewport->update();
+  }
+  if (preview_ && preview_->failure.empty() && !preview_->surface.triangles.empty()) {
+    if (ablationScene_->preview) ablationScene_->renderer->RemoveActor(ablationScene_->preview);
+    ablationScene_->preview = rendering::makeMeshActor(preview_->surface);
+    ablationScene_->renderer->AddActor(ablationScene_->preview);
+  } else if (ablationScene_->preview) {
+    ablationScene_->renderer->RemoveActor(ablationScene_->preview);
+    ablationScene_->preview = nullptr;
+  }
+  volume_->update();
+  if (!preview_) return;
+  if (!preview_->failure.empty()) {
+    ablation_->showLive(tr("No predicted zone: %1").arg(QString::fromStdString(preview_->failure)));
+    return;
+  }
+  QString text = tr("Predicted zone %1 ml").arg(preview_->volume_ml, 0, 'f', 1);
+  if (preview_->coverage) {
+    const PreviewCoverage& c = *preview_->coverage;
+    text += tr("; %1 + %2 mm covered %3 % (tumour %4 %), minimal margin %5 mm")
+                .arg(QString::fromStdString(preview_->setup.tumour))
+                .arg(preview_->setup.margin_mm, 0, 'f', 1)
+                .arg(c.coverage_percent, 0, 'f', 0)
+                .arg(c.tumourCoverage_percent, 0, 'f', 0)
+                .arg(c.minMargin_mm, 0, 'f', 1);
+  }
+  ablation_->showLive(text + ".");
+}
+
+void MainWindow::showProbeIn3D(const AblationSetup& s) {
+  std::vector<vtkSmartPointer<vtkActor>> actors;
+  std::size_t shaftParts = 0;
+  if (s.complete() && (*s.tip_lps - *s.entry_lps).norm() >= 1.0) {
+    const ablation::ProbeLayout layout = ablation::probeLayout(
+        ablation::findDevice(s.deviceId), ablation::ProbePlacement{*s.tip_lps, *s.entry_lps});
+    // At least 1 mm across, so a 17-gauge shaft stays visible in a whole-abdomen view.
+    for (const auto& part : layout.shaft)
+      actors.push_back(rendering::makeMeshActor(
+          cylinder(part.from_lps, part.to_lps, std::max(part.radius_mm, 1.0), kShaftColour)));
+    shaftParts = actors.size();
+    for (const auto& part : layout.active)
+      actors.push_back(rendering::makeMeshActor(
+          cylinder(part.from_lps, part.to_lps, std::max(part.radius_mm, 1.2), kActiveColour)));
+  }
+  ablationScene_->replace(ablationScene_->probe, std::move(actors));
+  ablationScene_->shaftParts = shaftParts;
+  volume_->update();
+}
+
+std::optional<std::array<double, 6>> MainWindow::probeBoundsIn3D(bool activePart) const {
+  if (!ablationScene_) return std::nullopt;
+  std::optional<std::array<double, 6>> bounds;
+  for (std::size_t i = 0; i < ablationScene_->probe.size(); ++i) {
+    if ((i >= ablationScene_->shaftParts) != activePart) continue;
+    const double* b = ablationScene_->probe[i]->GetBounds();
+    if (!bounds) bounds = std::array<double, 6>{b[0], b[1], b[2], b[3], b[4], b[5]};
+    for (int a = 0; a < 3; ++a) {
+      (*bounds)[2 * a] = std::min((*bounds)[2 * a], b[2 * a]);
+      (*bounds)[2 * a + 1] = std::max((*bounds)[2 * a + 1], b[2 * a + 1]);
+    }
+  }
+  return bounds;
 }
 
 void MainWindow::showProbe() {
   // The probe as a line from entry to tip, projected on each 2D view, while no measurement is
-  // being drawn (the views' pending-point overlay).
+  // being drawn (the views' pending-point overlay); in 3D, its shaft and active part.
   showLandmarkMarkers();  // with the probe's rings
-  if (!pendingPoints_.empty()) return;
   const AblationSetup& s = ablation_->setup();
+  showProbeIn3D(s);
+  if (!pendingPoints_.empty()) return;
   std::vector<Vec3> points;
   if (s.entry_lps) points.push_back(*s.entry_lps);
   if (s.tip_lps) points.push_back(*s.tip_lps);
@@ -245,17 +494,34 @@ std::vector<rendering::SliceView::LandmarkMarker> MainWindow::probeMarkers() con
   const AblationSetup& s = ablation_->setup();
   if (s.tip_lps) markers.push_back({*s.tip_lps, "T"});
   if (s.entry_lps) markers.push_back({*s.entry_lps, "E"});
+  if (!s.complete()) return markers;
+  // Where the shaft crosses each view's slice, between entry and tip: an unlabelled ring (the
+  // views draw a marker only on the slice it lies on). A shaft in the slice's plane has none.
+  const Vec3 entry = *s.entry_lps, tip = *s.tip_lps;
+  for (const auto* viewport : slices_) {
+    const Vec3 n = viewport->view().slicePlane().normal();
+    const double along = (tip - entry).dot(n);
+    if (std::abs(along) < 1e-9) continue;
+    const double t = (viewport->view().crosshair() - entry).dot(n) / along;
+    const Vec3 crossing = entry + t * (tip - entry);
+    if (t <= 0.0 || t >= 1.0 || (crossing - tip).norm() < kCrossingClearance_mm ||
+        (crossing - entry).norm() < kCrossingClearance_mm)
+      continue;
+    markers.push_back({crossing, ""});
+  }
   return markers;
 }
 
 void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final) {
   AblationSetup s = ablation_->setup();
+  const std::size_t rings = (s.tip_lps ? 1 : 0) + (s.entry_lps ? 1 : 0);
+  if (probeMarker >= rings) return;  // a crossing ring: drawn, not dragged
   const bool tip = probeMarker == 0 && s.tip_lps;
-  if (!tip && !s.entry_lps) return;
   (tip ? s.tip_lps : s.entry_lps) = p_lps;
   if (final) return ablation_->setSetup(std::move(s));  // redraws through setupChanged
-  // While dragging: the rings and the line follow the mouse; the panel takes the point on
-  // release.
+  // While dragging: the rings, the line and the probe in 3D follow the mouse, and the live
+  // zone is asked for this position (computed off the GUI thread, moves coalesced); the panel
+  // takes the point on release.
   const ImageVolume* background = backgroundVolume();
   auto markers = landmarks_->markersOn(background ? background->name : std::string()).markers;
   if (s.tip_lps) markers.push_back({*s.tip_lps, "T"});
@@ -268,6 +534,8 @@ void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, boo
     if (pendingPoints_.empty()) viewport->view().setPendingPoints(line, line.size() == 2);
     viewport->update();
   }
+  showProbeIn3D(s);
+  requestZonePreview(s);
 }
 
 bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunOptions& run) {
@@ -327,6 +595,9 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
                                  {"coverage_percent", c.coverage_percent},
                                  {"tumour_coverage_percent", c.tumourCoverage_percent},
                                  {"min_margin_mm", c.minMargin_mm}});
+              if (const auto at =
+                      minimalMarginLocation(out.result.ablationZone, onGrid, grid.geometry))
+                out.report["min_margin_at_lps"] = {at->x(), at->y(), at->z()};
               continue;
             }
             const ablation::StructureDamage d =
@@ -386,6 +657,7 @@ void MainWindow::storeAblationResult(const AblationSetup& setup, const AblationO
   std::vector<Plan> plans;
   Plan plan{"ablation", kPlanName, setup.toJson()};
   plan.parameters["report"] = outcome.report;
+  plan.parameters["simulated"] = setup.toJson();  // what the report describes
   plans.push_back(std::move(plan));
   for (const Plan& p : twin.plans)
     if (p.kind != "ablation") plans.push_back(p);

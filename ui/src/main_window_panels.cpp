@@ -191,7 +191,7 @@ void MainWindow::showDisplay(CaseDocument::Shown what, std::size_t index) {
   if (what == CaseDocument::Shown::Segment) {
     segments_->showItem(index, displayItem(twin.labelMaps.front().segments()[index]));
     for (auto* viewport : slices_) {
-      viewport->view().setLabelMaps(rendering::shownLabelMaps(twin.labelMaps));  // re-blends
+      viewport->view().setLabelMaps(shownLabelMaps());  // re-blends
       viewport->update();
     }
     return;

@@ -96,9 +96,8 @@ void MainWindow::buildSegmentDocks() {
 
 void MainWindow::showLabelMaps() {
   // The views borrow every label map; an edit replaced the case's list of them.
-  const Case& twin = document_->twin();
   for (auto* viewport : slices_) {
-    viewport->view().setLabelMaps(rendering::shownLabelMaps(twin.labelMaps));
+    viewport->view().setLabelMaps(shownLabelMaps());
     viewport->update();
   }
   showDisplayLists();

@@ -196,7 +196,8 @@ class SliceView {
   // for the last render (measurement labels kept inside the view, the top orientation letter
   // below the corner texts when they would overlap). For tests and checks of captures.
   struct TextBox {
-    std::string role;  // topLeft, topRight, bottomLeft, orientation, measurement, scaleBar
+    // topLeft, topRight, bottomLeft, orientation, measurement, scaleBar, colourBarTitle
+    std::string role;
     std::string text;
     double xMin, xMax, yMin, yMax;
   };
@@ -285,6 +286,7 @@ class SliceView {
   vtkSmartPointer<vtkContourFilter> isolines_;
   vtkSmartPointer<vtkActor> isolineActor_;
   vtkSmartPointer<vtkScalarBarActor> legend_;
+  vtkSmartPointer<vtkTextActor> legendTitle_;  // above legend_ (layOutTexts)
   Vec3 crosshair_lps_ = Vec3::Zero();
   WindowLevel windowLevel_;
   SlicePlane plane_;

@@ -3,8 +3,8 @@
 // skin entry placed by clicking in a 2D view, the tumour and margin to cover, and "Simulate",
 // which runs the full bioheat physics in the background (MainWindow::simulateAblation). The
 // panel holds the set-up; the main window stores it with the result as the case's ablation
-// Plan, so it reopens with the case. A live predicted zone needs the fast zone surrogate of
-// the planner (not merged yet): the panel says so and offers only the full run.
+// Plan, so it reopens with the case. While the probe is placed or dragged the panel shows the
+// live predicted zone's coverage (ablation_preview.h); after a run, the margin report.
 #include <QWidget>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +12,7 @@
 
 #include "twinplan/core/case.h"
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -26,11 +27,19 @@ struct AblationSetup {
   std::optional<Vec3> tip_lps, entry_lps;
   std::string tumour;      // segment name; empty: no coverage report
   double margin_mm = 5.0;  // ablative margin around the tumour (issue #17 item 3)
+  // What the 2D views wash over the image after a run: the maximum temperature, the Arrhenius
+  // damage, or nothing.
+  enum class Overlay { Temperature, Damage, Off };
+  Overlay overlay = Overlay::Temperature;
+  bool livePreview = true;  // the surrogate's predicted zone while placing and dragging
   bool complete() const { return tip_lps && entry_lps; }
   nlohmann::json toJson() const;
   // Throws Error(InvalidInput) naming the member that is missing or malformed.
   static AblationSetup fromJson(const nlohmann::json& json);
   bool operator==(const AblationSetup&) const = default;
+  // Whether a simulation of `other` would differ (device, settings, probe, tumour, margin; not
+  // the display choices).
+  bool physicallyDiffers(const AblationSetup& other) const;
 };
 
 class AblationPanel : public QWidget {
@@ -52,6 +61,9 @@ class AblationPanel : public QWidget {
   // The last simulation's margin report (or the reason it failed), as plain text.
   void showReport(const QString& text);
   QString reportText() const;
+  // The live predicted zone's figures (or why there is none), as plain text.
+  void showLive(const QString& text);
+  QString liveText() const;
 
  signals:
   void placingChanged();
@@ -71,6 +83,9 @@ class AblationPanel : public QWidget {
   QPushButton* placeEntry_ = nullptr;
   QComboBox* tumour_ = nullptr;
   QDoubleSpinBox* margin_ = nullptr;
+  QComboBox* overlay_ = nullptr;
+  QCheckBox* live_ = nullptr;
+  QLabel* liveText_ = nullptr;
   QPushButton* simulate_ = nullptr;
   QLabel* report_ = nullptr;
   AblationSetup setup_;

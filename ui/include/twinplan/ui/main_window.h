@@ -43,6 +43,9 @@ class LandmarkPanel;
 class AblationPanel;
 struct AblationSetup;
 struct AblationOutcome;
+struct AblationScene;
+struct ZonePreview;
+class ZonePreviewer;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
@@ -129,6 +132,15 @@ class MainWindow : public QMainWindow {
   bool simulateAblation(const AblationSetup& setup) {
     return simulateAblation(setup, ablationRun_);
   }
+  // The live predicted zone (ablation_preview.h): the previewer computing it off the GUI thread
+  // and the last update shown (nullptr: none; hidden when the panel's live preview is off).
+  ZonePreviewer* zonePreviewer() const { return previewer_; }
+  std::shared_ptr<const ZonePreview> ablationPreview() const { return preview_; }
+  // The LPS bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the probe drawn in 3D as shown now:
+  // its active part, or its insulated shaft; nullopt when that part is not drawn.
+  std::optional<std::array<double, 6>> probeBoundsIn3D(bool activePart) const;
+  // Every label map of the case as the 2D views show them, and the live predicted zone.
+  std::vector<rendering::SliceView::ShownLabelMap> shownLabelMaps() const;
   // ---- landmarks (main_window_landmarks.cpp) ----
   LandmarkPanel* landmarkPanel() const { return landmarks_; }
   // "Register by landmarks": the rigid transform through the complete pairs of `session`
@@ -258,7 +270,11 @@ class MainWindow : public QMainWindow {
   // dragged like landmarks), and a ring of them dragged to `p_lps` (`final`: released).
   std::vector<rendering::SliceView::LandmarkMarker> probeMarkers() const;
   void moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final);
-  void showFieldOverlay();  // the case's first field washed over the 2D views
+  void showFieldOverlay();    // the ablation field the panel chooses (or the case's first field)
+  void storeAblationSetup();  // the panel's set-up into the case's ablation Plan (undoable)
+  void requestZonePreview(const AblationSetup& setup);  // off-thread, coalesced
+  void showZonePreview(std::shared_ptr<const ZonePreview> preview);
+  void showProbeIn3D(const AblationSetup& setup);
   void storeAblationResult(const AblationSetup& setup, const AblationOutcome& outcome);
   void showLandmarkPlacing();  // the placing side's series as background, views in pick mode
   void showLandmarkMarkers();  // the background series' landmarks in the 2D views
@@ -310,6 +326,9 @@ class MainWindow : public QMainWindow {
   LandmarkPanel* landmarks_ = nullptr;
   AblationPanel* ablation_ = nullptr;
   AblationRunOptions ablationRun_;
+  ZonePreviewer* previewer_ = nullptr;
+  std::shared_ptr<const ZonePreview> preview_;
+  std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;
   std::string background_;       // volume name
