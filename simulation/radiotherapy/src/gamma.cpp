@@ -95,7 +95,10 @@ class EvaluatedDoseSurface {
         size_(dose.geometry.size),
         maxGamma2_(maxGamma * maxGamma),
         passFailOnly_(passFailOnly) {
-    for (int a = 0; a < 3; ++a) step_[a] = dose.geometry.spacing_mm[a] / distanceToAgreement_mm;
+    for (int a = 0; a < 3; ++a) {
+      step_[a] = dose.geometry.spacing_mm[a] / distanceToAgreement_mm;
+      inverseStep2_[a] = 1.0 / (step_[a] * step_[a]);
+    }
   }
 
   // gamma^2 at continuous index `q` of this grid for reference dose `referenceDose`, both
@@ -108,6 +111,21 @@ class EvaluatedDoseSurface {
       best = std::min(best, here * here);
     }
     if (passFailOnly_ && best <= 1.0) return best;
+    // The cells that touch q first: they hold the smallest gammas of a passing point, and the
+    // smaller `best` then prunes the cells further out by their distance alone.
+    std::array<std::int64_t, 3> nearFirst{}, nearLast{};
+    for (int a = 0; a < 3; ++a) {
+      const double below = std::ceil(q[a]) - 1.0;
+      nearFirst[a] = std::clamp<std::int64_t>(static_cast<std::int64_t>(below), 0, size_[a] - 2);
+      nearLast[a] =
+          std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(q[a])), 0, size_[a] - 2);
+    }
+    for (std::int64_t k = nearFirst[2]; k <= nearLast[2]; ++k)
+      for (std::int64_t j = nearFirst[1]; j <= nearLast[1]; ++j)
+        for (std::int64_t i = nearFirst[0]; i <= nearLast[0]; ++i) {
+          searchCell({i, j, k}, q, reference, doseScale, best);
+          if (passFailOnly_ && best <= 1.0) return best;
+        }
     std::array<std::int64_t, 3> first{}, last{};
     const double radius = std::sqrt(best);
     for (int a = 0; a < 3; ++a) {
@@ -118,11 +136,15 @@ class EvaluatedDoseSurface {
       if (first[a] > last[a]) return best;
     }
     for (std::int64_t k = first[2]; k <= last[2]; ++k)
-      for (std::int64_t j = first[1]; j <= last[1]; ++j)
+      for (std::int64_t j = first[1]; j <= last[1]; ++j) {
+        const bool nearRow =
+            k >= nearFirst[2] && k <= nearLast[2] && j >= nearFirst[1] && j <= nearLast[1];
         for (std::int64_t i = first[0]; i <= last[0]; ++i) {
+          if (nearRow && i >= nearFirst[0] && i <= nearLast[0]) continue;
           searchCell({i, j, k}, q, reference, doseScale, best);
           if (passFailOnly_ && best <= 1.0) return best;
         }
+      }
     return best;
   }
 
@@ -215,6 +237,38 @@ class EvaluatedDoseSurface {
       best = planeDistance2;
       return;
     }
+    // F(z) = |z - z_q|^2 + (f(z) - f_r)^2 has Hessian 2 (I + G G^T) >= 2 I, so on the
+    // tetrahedron F >= F(z*) + dist(z*, tetrahedron)^2, and that distance is at least z*'s
+    // distance from each face plane it lies beyond (|lambda_j| / |grad lambda_j|).
+    const std::array<double, 4> faceGradient2 = {
+        inverseStep2_[axes[0]], inverseStep2_[axes[0]] + inverseStep2_[axes[1]],
+        inverseStep2_[axes[1]] + inverseStep2_[axes[2]], inverseStep2_[axes[2]]};
+    double beyond2 = 0.0;
+    for (int v = 0; v < 4; ++v)
+      if (barycentric[v] < 0.0)
+        beyond2 = std::max(beyond2, barycentric[v] * barycentric[v] / faceGradient2[v]);
+    if (planeDistance2 + beyond2 >= best) return;
+    // When q itself lies in the tetrahedron and F grows along every edge leaving it, q is the
+    // tetrahedron's minimum (convexity): F(q) = c^2. This is the common case of a reference
+    // point on a grid point of the evaluated dose.
+    const std::array<double, 3> uq = {local[0] / step_[0], local[1] / step_[1],
+                                      local[2] / step_[2]};
+    const std::array<double, 4> qBarycentric = {1.0 - uq[axes[0]], uq[axes[0]] - uq[axes[1]],
+                                                uq[axes[1]] - uq[axes[2]], uq[axes[2]]};
+    if (std::all_of(qBarycentric.begin(), qBarycentric.end(),
+                    [](double b) { return b >= -1e-12; })) {
+      bool qIsMinimum = true;
+      for (int v = 0; v < 4 && qIsMinimum; ++v) {
+        const double along = gradient[0] * ((w[v] & 1) * step_[0] - local[0]) +
+                             gradient[1] * (((w[v] >> 1) & 1) * step_[1] - local[1]) +
+                             gradient[2] * ((w[v] >> 2) * step_[2] - local[2]);
+        qIsMinimum = c * along >= 0.0;  // dF/dz . (v - q) = 2 c G . (v - q)
+      }
+      if (qIsMinimum) {
+        best = std::min(best, c * c);
+        return;
+      }
+    }
     GammaPoint vertex[4];
     for (int v = 0; v < 4; ++v)
       vertex[v] = {(w[v] & 1) * step_[0], ((w[v] >> 1) & 1) * step_[1], (w[v] >> 2) * step_[2],
@@ -232,6 +286,7 @@ class EvaluatedDoseSurface {
   const float* dose_;
   std::array<std::int64_t, 3> size_;
   std::array<double, 3> step_{};  // spacing in DTA units
+  std::array<double, 3> inverseStep2_{};
   double maxGamma2_;
   bool passFailOnly_;
 };
