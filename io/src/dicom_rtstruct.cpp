@@ -258,6 +258,22 @@ ImportedSegments readRtStruct(const fs::path& path, const ReferenceSeries& refer
   return result;
 }
 
+RtStructContours readRtStructContours(const fs::path& path) {
+  DcmFileFormat file;
+  DcmDataset& ds = loadStructureSet(file, path);
+  RtStructContours result;
+  result.structureSetLabel = detail::text(ds, DCM_StructureSetLabel);
+  result.sopInstanceUid = detail::text(ds, DCM_SOPInstanceUID);
+  std::map<int, Roi> rois = readRoiList(ds, path);
+  readContours(ds, rois, path, result.notes);
+  for (auto& [number, roi] : rois) {
+    if (result.frameOfReferenceUid.empty()) result.frameOfReferenceUid = roi.frameOfReferenceUid;
+    result.rois.push_back({roi.number, roi.name, roi.frameOfReferenceUid, roi.colour,
+                           std::move(roi.contours), roi.pointContours, roi.openContours});
+  }
+  return result;
+}
+
 void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, const fs::path& path,
                    const RtStructWriteOptions& options, Progress& progress) {
   requireExportableOnto(labels, reference, "The RTSTRUCT " + path.string());

@@ -20,6 +20,7 @@
 
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/progress.h"
+#include "twinplan/io/contour_raster.h"
 #include "twinplan/io/dicom_reference.h"
 
 namespace twinplan::io {
@@ -31,6 +32,29 @@ namespace twinplan::io {
 // not parallel to the reference slices. Cancelled on cancel.
 ImportedSegments readRtStruct(const std::filesystem::path& file, const ReferenceSeries& reference,
                               Progress& progress = noProgress());
+
+// The ROIs of a structure set as drawn: closed planar contours in LPS mm, not rasterised
+// (for sub-voxel work on another grid, such as a DVH on the dose grid). POINT and open contours
+// are counted, not kept (they have no inside).
+struct RtStructRoiContours {
+  int number = 0;
+  std::string name;
+  std::string frameOfReferenceUid;  // Referenced Frame of Reference UID (3006,0024)
+  Rgb colour{255, 0, 0};
+  std::vector<LpsContour> contours;  // CLOSED_PLANAR only
+  int pointContours = 0, openContours = 0;
+};
+struct RtStructContours {
+  std::string structureSetLabel;
+  std::string sopInstanceUid;
+  std::string frameOfReferenceUid;        // of the first ROI that names one
+  std::vector<RtStructRoiContours> rois;  // in ROI number order
+  std::vector<std::string> notes;
+};
+
+// Reads the structure set's contours with the same checks as readRtStruct (Error(Corrupt) for
+// a damaged file or contour, Error(InvalidInput) when it is not an RTSTRUCT).
+RtStructContours readRtStructContours(const std::filesystem::path& file);
 
 struct RtStructWriteOptions {
   std::string structureSetLabel = "TwinPlan";  // (3006,0002), type 1
