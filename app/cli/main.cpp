@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "dvh_command.h"
 #include "fem_command.h"
 #include "segment_command.h"
 #include "twinplan/core/case_file.h"
@@ -842,6 +843,16 @@ int main(int argc, char** argv) {
   femSolve->add_option("MODEL", femModel, "Input deck (.inp)")->required();
   femSolve->add_option("--out", out, "Write the displacements: .vtu (ParaView) or .json");
 
+  cli::DvhArguments dvhArguments;
+  auto* dvhCmd = app.add_subcommand(
+      "dvh", "Dose-volume histograms of an RTSTRUCT's ROIs on an RTDOSE grid (sub-voxel)");
+  dvhCmd->add_option("--dose", dvhArguments.dose, "RT Dose file (RD.dcm), in Gy")->required();
+  dvhCmd->add_option("--structures", dvhArguments.structures, "RT Structure Set (RS.dcm)")
+      ->required();
+  dvhCmd->add_option("--structure", dvhArguments.names, "Only this ROI (repeatable)");
+  dvhCmd->add_option("--supersampling", dvhArguments.supersampling,
+                     "Sub-points per dose voxel along each in-plane axis (4)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -954,6 +965,20 @@ int main(int argc, char** argv) {
                   << r["max_displacement_mm"].get<double>() << " mm at node "
                   << r["max_displacement_node"] << '\n';
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
+      }
+      return kOk;
+    }
+    if (*dvhCmd) {
+      const json r = cli::runDvh(dvhArguments, progress);
+      if (gJson) {
+        printJson(r);
+      } else {
+        for (const json& s : r["structures"])
+          std::cout << s["name"].get<std::string>() << ": " << s["volume_cm3"].get<double>()
+                    << " cm3, Dmin " << s["dmin_gy"].get<double>() << " Gy, Dmean "
+                    << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
+                    << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
+                    << s["d2_gy"].get<double>() << " Gy\n";
       }
       return kOk;
     }

@@ -1,0 +1,127 @@
+#include "dvh_command.h"
+
+#include <algorithm>
+
+#include "twinplan/core/error.h"
+#include "twinplan/io/dicom_rtdose.h"
+#include "twinplan/io/dicom_rtstruct.h"
+#include "twinplan/radiotherapy/dose_grid.h"
+#include "twinplan/radiotherapy/dvh.h"
+
+namespace twinplan::cli {
+namespace {
+
+using nlohmann::json;
+
+// The ROIs to histogram: the named ones (each must exist and have closed contours), else every
+// ROI with closed contours (the others are named in the notes).
+std::vector<radiotherapy::StructureContours> chooseStructures(io::RtStructContours& rs,
+                                                              const DvhArguments& a, json& notes) {
+  std::vector<radiotherapy::StructureContours> chosen;
+  auto take = [&](io::RtStructRoiContours& roi) {
+    radiotherapy::StructureContours s{roi.name, {}};
+    for (io::LpsContour& c : roi.contours) s.polygons_lps.push_back(std::move(c.points_lps));
+    chosen.push_back(std::move(s));
+  };
+  if (a.names.empty()) {
+    for (io::RtStructRoiContours& roi : rs.rois) {
+      if (roi.contours.empty())
+        notes.push_back("ROI '" + roi.name + "' has no closed contours; no DVH.");
+      else
+        take(roi);
+    }
+    return chosen;
+  }
+  for (const std::string& name : a.names) {
+    auto roi = std::find_if(rs.rois.begin(), rs.rois.end(),
+                            [&](const io::RtStructRoiContours& r) { return r.name == name; });
+    if (roi == rs.rois.end()) {
+      std::string known;
+      for (const io::RtStructRoiContours& r : rs.rois)
+        known += (known.empty() ? "'" : ", '") + r.name + "'";
+      throw Error(ErrorKind::NotFound,
+                  "The structure set " + a.structures.string() + " has no ROI named '" + name +
+                      "'; it has " + known + ".",
+                  name);
+    }
+    if (roi->contours.empty())
+      throw Error(ErrorKind::InvalidInput,
+                  "ROI '" + name + "' has no closed contours, so it has no volume for a DVH.",
+                  name);
+    take(*roi);
+  }
+  return chosen;
+}
+
+json figuresJson(const radiotherapy::DvhFigures& f) {
+  return {{"volume_cm3", f.volume_cm3}, {"dmin_gy", f.dmin_Gy}, {"dmean_gy", f.dmean_Gy},
+          {"dmax_gy", f.dmax_Gy},       {"d95_gy", f.d95_Gy},   {"d2_gy", f.d2_Gy}};
+}
+
+// The cumulative curve at about 200 doses (every n-th bin), down to the last non-zero volume.
+json curveJson(const radiotherapy::DoseVolumeHistogram& dvh) {
+  std::size_t last = 0;
+  for (std::size_t n = 0; n < dvh.cumulative_cm3.size(); ++n)
+    if (dvh.cumulative_cm3[n] > 0) last = n;
+  const std::size_t step = std::max<std::size_t>(1, (last + 1) / 200);
+  json dose = json::array(), volume = json::array();
+  for (std::size_t n = 0; n <= last + step; n += step) {
+    const std::size_t at = std::min(n, dvh.cumulative_cm3.size() - 1);
+    dose.push_back(static_cast<double>(at) * dvh.binWidth_Gy);
+    volume.push_back(dvh.cumulative_cm3[at]);
+    if (at == dvh.cumulative_cm3.size() - 1) break;
+  }
+  return {{"dose_gy", dose}, {"volume_cm3", volume}};
+}
+
+}  // namespace
+
+json runDvh(const DvhArguments& a, Progress& progress) {
+  if (a.dose.empty() || a.structures.empty())
+    throw Error(ErrorKind::InvalidInput, "dvh needs --dose RD.dcm and --structures RS.dcm.", "dvh");
+  auto reading = subRange(progress, 0.0, 0.2);
+  const io::RtDose dose = io::readRtDose(a.dose, *reading);
+  radiotherapy::requireDose(dose.dose,
+                            "The dose " + a.dose.string() + " (Dose Units " + dose.doseUnits + ")");
+  io::RtStructContours rs = io::readRtStructContours(a.structures);
+  for (const io::RtStructRoiContours& roi : rs.rois)
+    if (!roi.frameOfReferenceUid.empty() && roi.frameOfReferenceUid != dose.frameOfReferenceUid)
+      throw Error(ErrorKind::InvalidInput,
+                  "ROI '" + roi.name + "' of " + a.structures.string() +
+                      " is drawn in frame of reference " + roi.frameOfReferenceUid +
+                      ", but the dose " + a.dose.string() + " is in " + dose.frameOfReferenceUid +
+                      ": their coordinates do not match. Give the dose computed on the images "
+                      "the structures were drawn on (or register them first).",
+                  "(0020,0052)");
+  json notes = json(rs.notes);
+  for (const std::string& note : dose.notes) notes.push_back(note);
+  const std::vector<radiotherapy::StructureContours> structures = chooseStructures(rs, a, notes);
+  radiotherapy::DvhOptions options;
+  options.supersampling = a.supersampling;
+  auto computing = subRange(progress, 0.2, 1.0);
+  const auto dvhs = radiotherapy::computeDvhs(dose.dose, structures, options, *computing);
+
+  json list = json::array();
+  for (const radiotherapy::DoseVolumeHistogram& dvh : dvhs) {
+    json entry = {{"name", dvh.name}};
+    entry.update(figuresJson(dvh.figures));
+    entry["volume_outside_dose_cm3"] = dvh.volumeOutsideDose_cm3;
+    entry["uncertainty"] = figuresJson(dvh.uncertainty);
+    entry["cumulative"] = curveJson(dvh);
+    if (dvh.volumeOutsideDose_cm3 > 1e-3 * std::max(dvh.figures.volume_cm3, 1e-9))
+      notes.push_back("ROI '" + dvh.name + "': " + std::to_string(dvh.volumeOutsideDose_cm3) +
+                      " cm3 lie outside the dose grid and are not in its DVH.");
+    list.push_back(std::move(entry));
+  }
+  return {{"dose", a.dose.string()},
+          {"structures_file", a.structures.string()},
+          {"frame_of_reference_uid", dose.frameOfReferenceUid},
+          {"dose_type", dose.doseType},
+          {"summation_type", dose.summationType},
+          {"supersampling", a.supersampling},
+          {"bin_width_gy", dvhs.empty() ? 0.0 : dvhs.front().binWidth_Gy},
+          {"structures", list},
+          {"notes", notes}};
+}
+
+}  // namespace twinplan::cli
