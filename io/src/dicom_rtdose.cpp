@@ -1,6 +1,7 @@
 #include "twinplan/io/dicom_rtdose.h"
 
 #include <dcmtk/config/osconfig.h>
+#include <Eigen/Geometry>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 
