@@ -1014,61 +1014,60 @@ int main(int argc, char** argv) {
                     << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
                     << s["d2_gy"].get<double>() << " Gy\n";
-        if (*gammaCmd) {
-          const json r = cli::runGamma(gammaArgs, progress);
-          if (gJson) {
-            printJson(r);
-          } else {
-            std::cout << "Gamma " << gammaArgs.doseDifference_percent << " % / "
-                      << gammaArgs.distanceToAgreement_mm << " mm"
-                      << (gammaArgs.local ? " (local)" : " (global)") << ": "
-                      << r["pass_rate_percent"].get<double>() << " % of "
-                      << r["evaluated_voxels"].get<std::size_t>() << " voxels pass; gamma mean "
-                      << r["gamma"]["mean"].get<double>() << ", max "
-                      << r["gamma"]["max"].get<double>() << '\n';
-            if (r.contains("output"))
-              std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
-          }
-          return kOk;
-        }
-        if (*eqd2Cmd) {
-          const json r = cli::runEqd2(eqd2Args);
-          if (gJson) {
-            printJson(r);
-          } else if (r.contains("tissues")) {
-            for (const json& t : r["tissues"])
-              std::cout << t["tissue"].get<std::string>() << ": alpha/beta "
-                        << t["alpha_beta_gy"].get<double>() << " Gy ("
-                        << t["source"].get<std::string>() << ")\n";
-          } else {
-            for (const json& regimen : r["regimens"])
-              for (const json& e : regimen["effects"])
-                std::cout << regimen["total_dose_gy"].get<double>() << " Gy in "
-                          << regimen["fractions"].get<int>() << " fractions, "
-                          << e["tissue"].get<std::string>() << ": BED " << e["bed_gy"].get<double>()
-                          << " Gy, EQD2 " << e["eqd2_gy"].get<double>() << " Gy\n";
-          }
-          return kOk;
-        }
-        if (*jobs) {
-          printJson(engine::catalogueJson());
-          return kOk;
-        }
       }
-      catch (const Error& e) {
-        if (gJson) printJson({{"error", errorJson(e)}});
-        std::cerr << "twinplan-cli: " << e.what();
-        if (!e.context().empty()) std::cerr << " [" << e.context() << "]";
-        std::cerr << '\n';
-        return exitCodeFor(e.kind());
-      }
-      catch (const Cancelled&) {
-        std::cerr << "twinplan-cli: cancelled; nothing was written.\n";
-        return kCancelled;
-      }
-      catch (const std::exception& e) {
-        std::cerr << "twinplan-cli: internal error: " << e.what() << '\n';
-        return kInternal;
-      }
-      return kUsage;
+      return kOk;
     }
+    if (*gammaCmd) {
+      const json r = cli::runGamma(gammaArgs, progress);
+      if (gJson) {
+        printJson(r);
+      } else {
+        std::cout << "Gamma " << gammaArgs.doseDifference_percent << " % / "
+                  << gammaArgs.distanceToAgreement_mm << " mm"
+                  << (gammaArgs.local ? " (local)" : " (global)") << ": "
+                  << r["pass_rate_percent"].get<double>() << " % of "
+                  << r["evaluated_voxels"].get<std::size_t>() << " voxels pass; gamma mean "
+                  << r["gamma"]["mean"].get<double>() << ", max " << r["gamma"]["max"].get<double>()
+                  << '\n';
+        if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
+      }
+      return kOk;
+    }
+    if (*eqd2Cmd) {
+      const json r = cli::runEqd2(eqd2Args);
+      if (gJson) {
+        printJson(r);
+      } else if (r.contains("tissues")) {
+        for (const json& t : r["tissues"])
+          std::cout << t["tissue"].get<std::string>() << ": alpha/beta "
+                    << t["alpha_beta_gy"].get<double>() << " Gy (" << t["source"].get<std::string>()
+                    << ")\n";
+      } else {
+        for (const json& regimen : r["regimens"])
+          for (const json& e : regimen["effects"])
+            std::cout << regimen["total_dose_gy"].get<double>() << " Gy in "
+                      << regimen["fractions"].get<int>() << " fractions, "
+                      << e["tissue"].get<std::string>() << ": BED " << e["bed_gy"].get<double>()
+                      << " Gy, EQD2 " << e["eqd2_gy"].get<double>() << " Gy\n";
+      }
+      return kOk;
+    }
+    if (*jobs) {
+      printJson(engine::catalogueJson());
+      return kOk;
+    }
+  } catch (const Error& e) {
+    if (gJson) printJson({{"error", errorJson(e)}});
+    std::cerr << "twinplan-cli: " << e.what();
+    if (!e.context().empty()) std::cerr << " [" << e.context() << "]";
+    std::cerr << '\n';
+    return exitCodeFor(e.kind());
+  } catch (const Cancelled&) {
+    std::cerr << "twinplan-cli: cancelled; nothing was written.\n";
+    return kCancelled;
+  } catch (const std::exception& e) {
+    std::cerr << "twinplan-cli: internal error: " << e.what() << '\n';
+    return kInternal;
+  }
+  return kUsage;
+}
