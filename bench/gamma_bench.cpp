@@ -5,6 +5,8 @@
 // case.
 //
 //   twinplan-gamma-bench [FOLDER] [--no-peer] [--size N]
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -75,6 +77,14 @@ void writeMetaImage(const ScalarField& dose, const fs::path& path) {
             std::streamsize(dose.values.size() * sizeof(float)));
 }
 
+// CPU seconds (user + system) of this process, or of its finished children.
+double cpuSeconds(int who) {
+  rusage usage{};
+  getrusage(who, &usage);
+  return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
 double seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -113,26 +123,30 @@ int main(int argc, char** argv) {
   const ScalarField reference = makeDose(n, spacing_mm, 0.0, 1.0);
   std::cout << "| case (" << n << "^3, " << spacing_mm
             << " mm, 3 %/3 mm global, 10 % threshold) | evaluated points | ours: pass % | "
-               "ours 1 thread s | ours "
+               "ours 1 thread: wall s (CPU s) | ours "
             << parallel::maxThreads()
-            << " threads s | plastimatch: pass % | plastimatch s | plastimatch / ours |\n"
+            << " threads: wall s (CPU s) | plastimatch: pass % | plastimatch: wall s (CPU s) | "
+               "plastimatch / ours: wall (CPU) |\n"
             << "|---|---|---|---|---|---|---|---|\n";
   for (const double shift_mm : {1.0, 2.0}) {
     const ScalarField evaluated = makeDose(n, spacing_mm, shift_mm, 1.02);
     radiotherapy::GammaCriteria criteria;
     radiotherapy::GammaResult result;
     auto start = std::chrono::steady_clock::now();
+    double cpu = cpuSeconds(RUSAGE_SELF);
     {
       const parallel::ThreadLimit one(1);
       result = radiotherapy::gammaIndex(reference, evaluated, criteria);
     }
-    const double oneThread_s = seconds(start);
+    const double oneThread_s = seconds(start), oneThreadCpu_s = cpuSeconds(RUSAGE_SELF) - cpu;
     start = std::chrono::steady_clock::now();
+    cpu = cpuSeconds(RUSAGE_SELF);
     result = radiotherapy::gammaIndex(reference, evaluated, criteria);
-    const double allThreads_s = seconds(start);
+    const double allThreads_s = seconds(start), allThreadsCpu_s = cpuSeconds(RUSAGE_SELF) - cpu;
     std::ostringstream row;
     row << "| shift " << shift_mm << " mm, x1.02 | " << result.evaluatedPoints << " | "
-        << result.passRate_percent << " | " << oneThread_s << " | " << allThreads_s << " | ";
+        << result.passRate_percent << " | " << oneThread_s << " (" << oneThreadCpu_s << ") | "
+        << allThreads_s << " (" << allThreadsCpu_s << ") | ";
     if (peer) {
       const fs::path a = folder / "reference.mha", b = folder / "evaluated.mha";
       writeMetaImage(reference, a);
@@ -143,13 +157,14 @@ int main(int argc, char** argv) {
           (folder / "report.txt").string() + " " + a.string() + " " + b.string() + " > " +
           (folder / "log.txt").string() + " 2>&1";
       start = std::chrono::steady_clock::now();
+      const double childCpu = cpuSeconds(RUSAGE_CHILDREN);
       const int status = std::system(command.c_str());
-      const double peer_s = seconds(start);
+      const double peer_s = seconds(start), peerCpu_s = cpuSeconds(RUSAGE_CHILDREN) - childCpu;
       if (status != 0) {
         row << "plastimatch failed (" << status << ") | | |";
       } else {
-        row << plastimatchPassRate(folder / "report.txt") << " | " << peer_s << " | "
-            << peer_s / allThreads_s << " |";
+        row << plastimatchPassRate(folder / "report.txt") << " | " << peer_s << " (" << peerCpu_s
+            << ") | " << peer_s / allThreads_s << " (" << peerCpu_s / allThreadsCpu_s << ") |";
       }
     } else {
       row << " | | |";

@@ -135,8 +135,12 @@ class EvaluatedDoseSurface {
           size_[a] - 2, static_cast<std::int64_t>(std::floor(q[a] + radius / step_[a])));
       if (first[a] > last[a]) return best;
     }
-    for (std::int64_t k = first[2]; k <= last[2]; ++k)
+    // Whole planes and rows of cells whose box lies beyond `best` are skipped.
+    for (std::int64_t k = first[2]; k <= last[2]; ++k) {
+      const double planeGap2 = axisGap2(q, 2, k);
+      if (planeGap2 >= best) continue;
       for (std::int64_t j = first[1]; j <= last[1]; ++j) {
+        if (planeGap2 + axisGap2(q, 1, j) >= best) continue;
         const bool nearRow =
             k >= nearFirst[2] && k <= nearLast[2] && j >= nearFirst[1] && j <= nearLast[1];
         for (std::int64_t i = first[0]; i <= last[0]; ++i) {
@@ -145,10 +149,18 @@ class EvaluatedDoseSurface {
           if (passFailOnly_ && best <= 1.0) return best;
         }
       }
+    }
     return best;
   }
 
  private:
+  // Squared distance, in DTA units, from q to the slab of cell `c` along axis `a`.
+  double axisGap2(const Vec3& q, int a, std::int64_t c) const {
+    const double u = q[a] - static_cast<double>(c);
+    const double outside = std::max({0.0, -u, u - 1.0}) * step_[a];
+    return outside * outside;
+  }
+
   bool insideDomain(const Vec3& q) const {
     for (int a = 0; a < 3; ++a)
       if (!(q[a] >= 0.0 && q[a] <= static_cast<double>(size_[a] - 1))) return false;
