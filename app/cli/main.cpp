@@ -1048,7 +1048,14 @@ int main(int argc, char** argv) {
             std::cout << regimen["total_dose_gy"].get<double>() << " Gy in "
                       << regimen["fractions"].get<int>() << " fractions, "
                       << e["tissue"].get<std::string>() << ": BED " << e["bed_gy"].get<double>()
-                      << " Gy, EQD2 " << e["eqd2_gy"].get<double>() << " Gy\n";
+                      << " Gy, EQD2 " << e["eqd2_gy"].get<double>() << " Gy"
+                      << (e.contains("isoeffective_total_dose_gy")
+                              ? ", same BED: " +
+                                    std::to_string(e["isoeffective_total_dose_gy"].get<double>()) +
+                                    " Gy in " + std::to_string(*eqd2Args.toFractionSize_Gy) +
+                                    " Gy fractions"
+                              : std::string())
+                      << '\n';
       }
       return kOk;
     }
