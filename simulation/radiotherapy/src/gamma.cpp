@@ -97,7 +97,8 @@ class EvaluatedDoseSurface {
         passFailOnly_(passFailOnly) {
     for (int a = 0; a < 3; ++a) {
       step_[a] = dose.geometry.spacing_mm[a] / distanceToAgreement_mm;
-      inverseStep2_[a] = 1.0 / (step_[a] * step_[a]);
+      inverseStep_[a] = 1.0 / step_[a];
+      inverseStep2_[a] = inverseStep_[a] * inverseStep_[a];
     }
   }
 
@@ -231,7 +232,7 @@ class EvaluatedDoseSurface {
     const int w[4] = {0, 1 << axes[0], (1 << axes[0]) | (1 << axes[1]), 7};
     std::array<double, 3> gradient{};  // per DTA, along the axes of the grid
     for (int e = 0; e < 3; ++e)
-      gradient[axes[e]] = (corner[w[e + 1]] - corner[w[e]]) / step_[axes[e]];
+      gradient[axes[e]] = (corner[w[e + 1]] - corner[w[e]]) * inverseStep_[axes[e]];
     double planeAtQ = corner[0], gradient2 = 0.0;
     for (int a = 0; a < 3; ++a) {
       planeAtQ += gradient[a] * local[a];
@@ -239,10 +240,11 @@ class EvaluatedDoseSurface {
     }
     const double c = planeAtQ - reference;
     const double denominator = 1.0 + gradient2;
-    const double planeDistance2 = c * c / denominator;
-    if (planeDistance2 >= best) return;
+    if (c * c >= best * denominator) return;  // the plane's distance c^2 / (1 + |G|^2)
+    const double shift = c / denominator;
+    const double planeDistance2 = c * shift;
     std::array<double, 3> u{};
-    for (int a = 0; a < 3; ++a) u[a] = (local[a] - c * gradient[a] / denominator) / step_[a];
+    for (int a = 0; a < 3; ++a) u[a] = (local[a] - shift * gradient[a]) * inverseStep_[a];
     const std::array<double, 4> barycentric = {1.0 - u[axes[0]], u[axes[0]] - u[axes[1]],
                                                u[axes[1]] - u[axes[2]], u[axes[2]]};
     if (std::all_of(barycentric.begin(), barycentric.end(), [](double b) { return b >= 0.0; })) {
@@ -298,7 +300,7 @@ class EvaluatedDoseSurface {
   const float* dose_;
   std::array<std::int64_t, 3> size_;
   std::array<double, 3> step_{};  // spacing in DTA units
-  std::array<double, 3> inverseStep2_{};
+  std::array<double, 3> inverseStep_{}, inverseStep2_{};
   double maxGamma2_;
   bool passFailOnly_;
 };
