@@ -70,6 +70,7 @@ nlohmann::json runGamma(const GammaArguments& a, Progress& progress) {
   criteria.lowDoseThreshold_percent = a.threshold_percent;
   criteria.maxGamma = a.maxGamma;
   criteria.local = a.local;
+  criteria.passFailOnly = a.passFailOnly;
   if (a.normalisationDose_Gy) criteria.normalisationDose_Gy = *a.normalisationDose_Gy;
   criteria.validate();  // before reading two dose files
   if (!a.output.empty() && !io::isImageFileName(a.output))
@@ -113,7 +114,8 @@ nlohmann::json runGamma(const GammaArguments& a, Progress& progress) {
         {"distance_to_agreement_mm", criteria.distanceToAgreement_mm},
         {"local", criteria.local},
         {"threshold_percent", criteria.lowDoseThreshold_percent},
-        {"max_gamma", criteria.maxGamma}}},
+        {"max_gamma", criteria.maxGamma},
+        {"pass_fail_only", criteria.passFailOnly}}},
       {"reference", describe(a.reference, reference)},
       {"evaluated", describe(a.evaluated, evaluated)},
       {"time_s", time_s}};

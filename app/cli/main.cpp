@@ -873,6 +873,8 @@ int main(int argc, char** argv) {
   gammaCmd->add_flag("--same-frame", gammaArgs.sameFrame,
                      "Image files on different grids are in one patient space (image files "
                      "carry no frame of reference)");
+  gammaCmd->add_flag("--pass-fail-only", gammaArgs.passFailOnly,
+                     "Stop a voxel's search once it passes (same pass rate, faster)");
   gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
 
   cli::Eqd2Arguments eqd2Args;
