@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "test_support.h"
 #include "twinplan/core/error.h"
@@ -234,6 +235,9 @@ TEST(Gamma, BadInputIsRefusedWithTheParameterNamed) {
   ScalarField temperature = dose;
   temperature.unit = units::kDegreeCelsius;
   EXPECT_THROW(gammaIndex(temperature, dose, {}), Error);
+  ScalarField hole = dose;
+  hole.values[5] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(gammaIndex(dose, hole, {}), Error);
   ScalarField zero = dose;
   std::fill(zero.values.begin(), zero.values.end(), 0.0f);
   EXPECT_THROW(gammaIndex(zero, dose, {}), Error);

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -335,6 +336,16 @@ void requireComparableFrames(const DoseFrames& frames, bool sameGrid) {
                 "FrameOfReferenceUID");
 }
 
+void requireFinite(const ScalarField& dose, std::string_view what) {
+  const auto bad = std::find_if(dose.values.begin(), dose.values.end(),
+                                [](float v) { return !std::isfinite(v); });
+  if (bad != dose.values.end())
+    throw Error(ErrorKind::InvalidInput, std::string(what) +
+                                             " holds a value that is not a number (voxel " +
+                                             std::to_string(bad - dose.values.begin()) +
+                                             "); gamma needs a dose everywhere.");
+}
+
 // Nearest-rank percentile of sorted-on-demand values.
 double percentile(std::vector<float>& values, double fraction) {
   if (values.empty()) return 0.0;
@@ -406,9 +417,12 @@ GammaResult gammaIndex(const ScalarField& reference, const ScalarField& evaluate
   for (int a = 0; a < 3; ++a)
     if (evaluated.geometry.size[a] < 2)
       throw Error(ErrorKind::Unsupported,
-                  "The evaluated dose is a single plane (" + std::to_string(a) +
-                      "-axis size 1); the 3D gamma needs at least two planes along every axis.",
+                  std::string("The evaluated dose has a single plane along its ") + "ijk"[a] +
+                      " axis; the 3D gamma needs at least two planes along every axis.",
                   "evaluated");
+
+  requireFinite(reference, "the reference dose");
+  requireFinite(evaluated, "the evaluated dose");
 
   GammaResult result;
   result.sameGrid = sameGrid;
@@ -421,8 +435,10 @@ GammaResult gammaIndex(const ScalarField& reference, const ScalarField& evaluate
                 "reference");
   result.thresholdDose_Gy = criteria.lowDoseThreshold_percent / 100.0 * result.normalisationDose_Gy;
 
-  result.gamma.name = "Gamma " + std::to_string(criteria.doseDifference_percent).substr(0, 4) +
-                      "% / " + std::to_string(criteria.distanceToAgreement_mm).substr(0, 4) + " mm";
+  std::ostringstream name;
+  name << "Gamma " << criteria.doseDifference_percent << " % / " << criteria.distanceToAgreement_mm
+       << " mm" << (criteria.local ? " local" : "");
+  result.gamma.name = name.str();
   result.gamma.quantity = "gamma";
   result.gamma.unit = units::kDimensionless;
   result.gamma.geometry = reference.geometry;
