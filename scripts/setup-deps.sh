@@ -40,6 +40,8 @@ tests=(
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
   python3-dolfinx           # FEniCSx 0.5: the independent Pennes solver of the ablation slow test (LGPL-3, run as a program)
   calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
+  # plastimatch (above) is also the DVH peer: `plastimatch convert` + `plastimatch dvh` in
+  # integration/radiotherapy_dvh_plastimatch_test and bench/dvh_bench.cpp (issue #19).
 )
 
 want=("${build[@]}" "${libs[@]}" "${tests[@]}")

@@ -1,10 +1,10 @@
 #include "twinplan/io/dicom_rtdose.h"
 
 #include <dcmtk/config/osconfig.h>
-#include <Eigen/Geometry>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -187,7 +187,7 @@ std::string writeRtDose(const ScalarField& dose, const fs::path& path, const RtD
     throw Error(ErrorKind::InvalidInput,
                 "The RT Dose " + path.string() + " has negative doses (down to " +
                     std::to_string(*lowest) +
-                    " Gy); only Dose Type ERROR may be signed (PS3.3 C.8.8.3.4.1).",
+                    " Gy); only Dose Type ERROR may be signed (PS3.3 C.8.8.3.4).",
                 "doseType");
   const double largest = std::max(std::abs(double{*lowest}), std::abs(double{*highest}));
   const double maxStored = signedValues ? 2147483647.0 : 4294967295.0;

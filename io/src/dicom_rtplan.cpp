@@ -81,7 +81,7 @@ ControlPoint readControlPoint(DcmItem& item, const ControlPoint& previous, const
     throw Error(ErrorKind::Corrupt,
                 label +
                     " has no Cumulative Meterset Weight (300A,0134), type 2 with a value "
-                    "required for a deliverable beam (PS3.3 C.8.8.14.1).",
+                    "required for a deliverable beam (PS3.3 C.8.8.14).",
                 "(300A,0134)");
   cp.cumulativeMetersetWeight = *weight;
   if (auto e = detail::number(item, DCM_NominalBeamEnergy)) cp.nominalEnergy = e;

@@ -90,6 +90,12 @@ void expectAnalytic(const Vec3& direction) {
   EXPECT_NEAR(f.dmean_Gy, exact.d0, 0.005 * exact.d0);
   EXPECT_NEAR(f.d95_Gy, exact.doseAtFraction(0.95), 0.005 * exact.doseAtFraction(0.95));
   EXPECT_NEAR(f.d2_Gy, exact.doseAtFraction(0.02), 0.005 * exact.doseAtFraction(0.02));
+  // Any Dx and Vx: the median dose is D0 (the sphere is symmetric about its centre plane), and
+  // V(D0) is half the volume.
+  EXPECT_NEAR(dvh.doseToVolumePercent(50), exact.d0, 0.005 * exact.d0);
+  EXPECT_NEAR(dvh.doseToVolumePercent(80), exact.doseAtFraction(0.8),
+              0.005 * exact.doseAtFraction(0.8));
+  EXPECT_NEAR(dvh.volumeAtDose(exact.d0), volume_cm3 / 2, 0.005 * volume_cm3);
   // Dmin/Dmax are the extreme sample doses: the samples nearest the surface lie within half a
   // sub-voxel diagonal (sqrt(3)/2 x 0.5 mm) of the slab model's surface, which itself reaches
   // at most 1 - sqrt(1 - 1/400) x ... < 0.3 mm past the sphere near its poles (slab model).
@@ -148,6 +154,25 @@ TEST(Dvh, PartOutsideTheDoseGridIsReportedNotDosed) {
   const DoseVolumeHistogram dvh = computeDvh(dose, cube);
   EXPECT_NEAR(dvh.figures.volume_cm3, 0.5, 1e-9);
   EXPECT_NEAR(dvh.volumeOutsideDose_cm3, 0.5, 1e-9);
+}
+
+TEST(Dvh, PartBesideTheDoseGridIsReportedNotDosed) {
+  // A 20 x 20 mm square prism, 10 mm tall, half of it beyond the grid's first column (the grid
+  // starts at x = -64.3 mm): 2 cm3 inside, 2 cm3 outside (counted at voxel centres).
+  const ScalarField dose = linearDose(Vec3::Zero(), Vec3::Zero(), 1.0);
+  const double xEdge = dose.geometry.indexToLps(Vec3(-0.5, 0, 0)).x();
+  StructureContours prism{"prism", {}};
+  for (int p = 0; p < 10; ++p) {
+    const double z = 0.5 + p;
+    prism.polygons_lps.push_back({Vec3(xEdge - 10, -10, z), Vec3(xEdge + 10, -10, z),
+                                  Vec3(xEdge + 10, 10, z), Vec3(xEdge - 10, 10, z)});
+  }
+  const DoseVolumeHistogram dvh = computeDvh(dose, prism);
+  EXPECT_NEAR(dvh.figures.volume_cm3, 2.0, 1e-9);
+  EXPECT_NEAR(dvh.volumeOutsideDose_cm3, 2.0, 1e-9);
+  // A contour kilometres wide is refused, not allocated.
+  StructureContours huge{"huge", {{Vec3(-1e6, -1e6, 0), Vec3(1e6, -1e6, 0), Vec3(0, 1e6, 0)}}};
+  EXPECT_THROW(computeDvh(dose, huge), Error);
 }
 
 TEST(Dvh, SameResultOnOneThreadAndMany) {

@@ -10,7 +10,7 @@
 // fraction group and beams, and the frame of reference the grid lives in (PS3.3 C.8.8.3).
 //
 // Export: one classic multi-frame RT Dose object (Explicit VR Little Endian), 32-bit unsigned
-// stored values (signed only for Dose Type ERROR, C.8.8.3.4.1) with Dose Grid Scaling =
+// stored values (signed only for Dose Type ERROR, C.8.8.3.4) with Dose Grid Scaling =
 // max |dose| / (2^31 - 1) (so one stored step is < 1e-9 of the maximum), relative Grid Frame
 // Offset Vector, Frame Increment Pointer -> (3004,000C), and the Referenced RT Plan Sequence
 // (300C,0002) with fraction group and beams when given (type 1C for PLAN/FRACTION/BEAM sums).
@@ -42,7 +42,7 @@ struct RtDose {
   std::string sopInstanceUid;
   DicomInfo dicom;  // patient, study and series of the dose object
   // The RT Plan the dose was computed for (Referenced RT Plan Sequence, 300C,0002), and within
-  // it the fraction group and beams of a FRACTION or BEAM dose (C.8.8.3.1).
+  // it the fraction group and beams of a FRACTION or BEAM dose (C.8.8.3).
   std::string referencedPlanSopClassUid, referencedPlanSopInstanceUid;
   std::optional<int> referencedFractionGroupNumber;
   std::vector<int> referencedBeamNumbers;

@@ -1,16 +1,17 @@
 #pragma once
-// DICOM RT Plan and RT Ion Plan (PS3.3 A.20, A.50) -> the plan model: fraction groups, beams
+// DICOM RT Plan and RT Ion Plan (PS3.3 A.20, A.49) -> the plan model: fraction groups, beams
 // and control points with their machine geometry, read with DCMTK (dcmdata).
 //
 // The model is plain data in LPS mm and degrees (IEC 61217 angles, as DICOM states them). It
-// lives here, beside its reader, because io may not include the simulation modules (DESIGN.md
-// section 1); the radiotherapy module uses it as its plan model (radiotherapy/rt_plan.h).
+// lives here, beside its reader, and not in simulation/radiotherapy: io may not include the
+// simulation modules (DESIGN.md section 1), while the radiotherapy module may use io's types.
 //
-// Rules (PS3.3 C.8.8.14.5 and C.8.8.25.6): the first control point of a beam states every
-// machine setting; a later one states only what changes, so each control point here carries
-// the values in force at it (inherited from the previous one when absent). Beam Limiting
-// Device Positions are inherited per device type. A beam's meterset at control point n is
-// Beam Meterset x Cumulative Meterset Weight(n) / Final Cumulative Meterset Weight (C.8.8.14.1).
+// Rules (PS3.3 C.8.8.14 RT Beams and C.8.8.25 RT Ion Beams, Control Point Sequence): the first
+// control point of a beam states every machine setting; a later one states only what changes, so
+// each control point here carries the values in force at it (inherited from the previous one when
+// absent). Beam Limiting Device Positions are inherited per device type. A beam's meterset at
+// control point n is Beam Meterset x Cumulative Meterset Weight(n) / Final Cumulative Meterset
+// Weight (C.8.8.14).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,15 +23,15 @@
 
 namespace twinplan::io {
 
-// A jaw or MLC bank: ASYMX, ASYMY, X, Y (jaws) or MLCX, MLCY (leaves), C.8.8.14.2.
+// A jaw or MLC bank: ASYMX, ASYMY, X, Y (jaws) or MLCX, MLCY (leaves), PS3.3 C.8.8.14.
 struct BeamLimitingDevice {
   std::string type;
   int leafJawPairs = 1;
-  std::vector<double> leafBoundaries_mm;  // MLC: pairs + 1 boundaries at isocentre, C.8.8.14.3
+  std::vector<double> leafBoundaries_mm;  // MLC: pairs + 1 boundaries at isocentre, C.8.8.14
 };
 
 // Positions of one device at a control point: jaws [x1, x2]; MLC [bank A..., bank B...]
-// (2 x pairs values), in mm projected to the isocentre plane (C.8.8.14.5 and C.8.8.25).
+// (2 x pairs values), in mm projected to the isocentre plane (C.8.8.14, C.8.8.25).
 struct DevicePositions {
   std::string type;
   std::vector<double> positions_mm;

@@ -11,15 +11,19 @@
 //    (a structure on one plane is one dose slice thick). So a structure contoured on CT slices
 //    gets the volume of the CT voxels it covers, which is what a TPS reports.
 //  - The part of a structure outside the dose grid has no dose: it is left out of the DVH and
-//    reported as volumeOutsideDose_cm3.
+//    reported as volumeOutsideDose_cm3 (beyond the first or last slice exactly; beside the
+//    grid's rows and columns counted at voxel centres, so that only the grid is sampled).
 // Sampling: in each slab the contours are rasterised on a sub-grid of `supersampling` x
 // `supersampling` points per dose voxel. A dose voxel whose sub-points all lie inside is one
 // sample at its centre; a partial voxel contributes each of its inside sub-points (the partial
-// volume). Along the slice normal a slab is cut into layers of at most one dose slice (whole
-// voxels) or 1/supersampling of a slice (partial voxels). The dose is interpolated trilinearly,
+// volume). Along the slice normal a slab is cut into layers of at most one dose slice (within
+// its slab a structure is a prism, so layers only follow the dose). The dose is trilinear,
 // and each sample's volume is spread uniformly over the dose range it spans (the width whose
 // variance matches the dose differences across the sample's box along i, j and k), so a linear
-// dose gradient gives the exact DVH of the sampled volume instead of a staircase.
+// dose gradient gives the exact DVH of the sampled volume instead of a staircase. The curves
+// start at 0 Gy: volume whose dose (or spread) lies below 0 is counted at 0. Dmin and Dmax are
+// the ends of the histogram: the lowest and highest dose any sample's spread reaches (within
+// the grid's own dose range).
 //
 // Discretisation uncertainty: the DVH is also computed at supersampling / 2 (at least 1); the
 // absolute difference of each figure between the two levels is reported with it.
@@ -69,8 +73,9 @@ struct DoseVolumeHistogram {
 };
 
 // Throws Error(InvalidInput) for a dose that is not a dose in Gy (requireDose) or a structure
-// with no contours or a polygon of fewer than 3 points, Error(Unsupported) naming the structure
-// when a contour's plane is not parallel to the dose grid's slices. Cancelled on cancel.
+// with no contours, a polygon of fewer than 3 points or one spanning more than 3 m,
+// Error(Unsupported) naming the structure when a contour's plane is not parallel to the dose grid's
+// slices. Cancelled on cancel.
 DoseVolumeHistogram computeDvh(const ScalarField& dose, const StructureContours& structure,
                                const DvhOptions& options = {}, Progress& progress = noProgress());
 
