@@ -21,6 +21,8 @@
 
 #include "dvh_command.h"
 #include "fem_command.h"
+#include "gamma_command.h"
+#include "radiobiology_command.h"
 #include "segment_command.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -929,6 +931,41 @@ int main(int argc, char** argv) {
   dvhCmd->add_option("--supersampling", dvhArguments.supersampling,
                      "Sub-points per dose voxel along each in-plane axis (4)");
 
+  cli::GammaArguments gammaArgs;
+  auto* gammaCmd = app.add_subcommand(
+      "gamma", "3D gamma index of two doses (RTDOSE or NRRD/MHA/NIfTI in Gy), exact search");
+  gammaCmd->add_option("--reference", gammaArgs.reference, "Reference dose")->required();
+  gammaCmd->add_option("--evaluated", gammaArgs.evaluated, "Evaluated dose")->required();
+  gammaCmd->add_option("--dose-diff", gammaArgs.doseDifference_percent,
+                       "Dose-difference criterion, percent (3)");
+  gammaCmd->add_option("--dta", gammaArgs.distanceToAgreement_mm, "Distance to agreement, mm (3)");
+  gammaCmd->add_flag("--local", gammaArgs.local,
+                     "Local gamma: percent of the reference dose at each point");
+  gammaCmd->add_option("--threshold", gammaArgs.threshold_percent,
+                       "Low-dose threshold, percent of the normalisation dose (10)");
+  gammaCmd->add_option("--max-gamma", gammaArgs.maxGamma, "Largest gamma searched (2)");
+  gammaCmd->add_option("--normalisation-dose", gammaArgs.normalisationDose_Gy,
+                       "Global normalisation dose in Gy (default: the reference maximum)");
+  gammaCmd->add_flag("--same-frame", gammaArgs.sameFrame,
+                     "Image files on different grids are in one patient space (image files "
+                     "carry no frame of reference)");
+  gammaCmd->add_flag("--pass-fail-only", gammaArgs.passFailOnly,
+                     "Stop a voxel's search once it passes (same pass rate, faster)");
+  gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
+
+  cli::Eqd2Arguments eqd2Args;
+  auto* eqd2Cmd = app.add_subcommand(
+      "eqd2", "BED and EQD2 of fractionation regimens (LQ model); repeat for a comparison");
+  eqd2Cmd->add_option("--dose", eqd2Args.totalDoses_Gy, "Total dose in Gy (repeatable)");
+  eqd2Cmd->add_option("--fractions", eqd2Args.fractions, "Number of fractions (repeatable)");
+  eqd2Cmd->add_option("--alpha-beta", eqd2Args.alphaBetas_Gy, "alpha/beta in Gy (repeatable)");
+  eqd2Cmd->add_option("--tissue", eqd2Args.tissues,
+                      "A tissue of the cited alpha/beta table (repeatable; --list-tissues)");
+  eqd2Cmd->add_option("--to-fraction-size", eqd2Args.toFractionSize_Gy,
+                      "Also the isoeffective total dose at this dose per fraction, Gy");
+  eqd2Cmd->add_flag("--list-tissues", eqd2Args.listTissues,
+                    "List the tissues with alpha/beta and source");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -1077,6 +1114,48 @@ int main(int argc, char** argv) {
                     << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
                     << s["d2_gy"].get<double>() << " Gy\n";
+      }
+      return kOk;
+    }
+    if (*gammaCmd) {
+      const json r = cli::runGamma(gammaArgs, progress);
+      if (gJson) {
+        printJson(r);
+      } else {
+        std::cout << "Gamma " << gammaArgs.doseDifference_percent << " % / "
+                  << gammaArgs.distanceToAgreement_mm << " mm"
+                  << (gammaArgs.local ? " (local)" : " (global)") << ": "
+                  << r["pass_rate_percent"].get<double>() << " % of "
+                  << r["evaluated_voxels"].get<std::size_t>() << " voxels pass; gamma mean "
+                  << r["gamma"]["mean"].get<double>() << ", max " << r["gamma"]["max"].get<double>()
+                  << '\n';
+        if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
+      }
+      return kOk;
+    }
+    if (*eqd2Cmd) {
+      const json r = cli::runEqd2(eqd2Args);
+      if (gJson) {
+        printJson(r);
+      } else if (r.contains("tissues")) {
+        for (const json& t : r["tissues"])
+          std::cout << t["tissue"].get<std::string>() << ": alpha/beta "
+                    << t["alpha_beta_gy"].get<double>() << " Gy (" << t["source"].get<std::string>()
+                    << ")\n";
+      } else {
+        for (const json& regimen : r["regimens"])
+          for (const json& e : regimen["effects"])
+            std::cout << regimen["total_dose_gy"].get<double>() << " Gy in "
+                      << regimen["fractions"].get<int>() << " fractions, "
+                      << e["tissue"].get<std::string>() << ": BED " << e["bed_gy"].get<double>()
+                      << " Gy, EQD2 " << e["eqd2_gy"].get<double>() << " Gy"
+                      << (e.contains("isoeffective_total_dose_gy")
+                              ? ", same BED: " +
+                                    std::to_string(e["isoeffective_total_dose_gy"].get<double>()) +
+                                    " Gy in " + std::to_string(*eqd2Args.toFractionSize_Gy) +
+                                    " Gy fractions"
+                              : std::string())
+                      << '\n';
       }
       return kOk;
     }

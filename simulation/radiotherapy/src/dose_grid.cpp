@@ -4,6 +4,7 @@
 #include <string>
 
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::radiotherapy {
 namespace {
@@ -27,7 +28,11 @@ ScalarField combine(const ScalarField& a, const ScalarField& b, std::string name
   out.unit = units::kGray;
   out.geometry = a.geometry;
   out.values.resize(a.values.size());
-  for (std::size_t i = 0; i < a.values.size(); ++i) out.values[i] = op(a.values[i], b.values[i]);
+  // Voxel-wise on core's parallel layer (a 256^3 dose is 16.8 M voxels).
+  parallel::parallelFor({0, a.values.size()}, 1 << 16, [&](parallel::IndexRange chunk) {
+    for (std::size_t i = chunk.begin; i < chunk.end; ++i)
+      out.values[i] = op(a.values[i], b.values[i]);
+  });
   return out;
 }
 
