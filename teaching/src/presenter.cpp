@@ -258,6 +258,7 @@ void Presenter::stop() {
   // Say bye where the socket takes it now; a participant that does not hear it notices the
   // closed connection.
   const std::string bye = encodeMessage({{"type", "bye"}});
+  std::lock_guard lock(impl_->mutex);  // apply() may run on another thread
   for (auto& c : impl_->connections) {
     if (c.welcomed) net::sendSome(c.fd.get(), c.outbox + bye);
   }
