@@ -1,0 +1,138 @@
+// Teaching-session latency on loopback (issue #20 item 5; docs/benchmarks.md, "Teaching
+// sessions"): a presenter and three participants on 127.0.0.1; each state change is timed from
+// Presenter::apply() to the participant's applied callback (one steady clock, one process). The
+// peer in the same run: the same number of bytes sent over a plain loopback TCP socket and read
+// by a blocking recv() - the floor that the protocol's framing, JSON and threads add to.
+// Usage: twinplan-teaching-latency-bench [changes] [interval_ms]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include "twinplan/teaching/teaching_session.h"
+#include "twinplan/teaching/wire.h"
+
+using namespace twinplan::teaching;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Percentiles {
+  double median_ms, p95_ms, max_ms;
+};
+
+Percentiles percentiles(std::vector<double> samples_ms) {
+  std::sort(samples_ms.begin(), samples_ms.end());
+  const auto at = [&](double q) {
+    return samples_ms[std::size_t(q * double(samples_ms.size() - 1))];
+  };
+  return {at(0.5), at(0.95), samples_ms.back()};
+}
+
+StateChange grabStep(int i) {  // the anatomy turned by a controller grab, 0.5 degree a step
+  const double a = i * 0.5 * 3.14159265358979 / 180;
+  return SetAnatomyTransform{{std::cos(a), -std::sin(a), 0, 1.0 * i, std::sin(a), std::cos(a), 0, 0,
+                              0, 0, 1, 0, 0, 0, 0, 1}};
+}
+
+std::vector<double> protocolLatencies(int changes, int interval_ms) {
+  Presenter presenter;
+  HostOptions host;
+  host.sessionCode = "123456";
+  presenter.start(host);
+  std::vector<Clock::time_point> sent(changes + 1);
+  std::mutex mutex;
+  std::vector<double> latencies_ms;
+  std::array<Participant, 3> participants;
+  for (auto& p : participants) {
+    JoinOptions o;
+    o.port = presenter.port();
+    o.sessionCode = "123456";
+    p.join(o);
+    p.onApplied([&](std::uint64_t sequence) {
+      const auto now = Clock::now();
+      std::lock_guard lock(mutex);
+      latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(now - sent[sequence]).count());
+    });
+  }
+  for (int i = 1; i <= changes; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      sent[i] = Clock::now();
+    }
+    presenter.apply(grabStep(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+  }
+  for (auto& p : participants) p.waitForSequence(changes, 5.0);
+  return latencies_ms;
+}
+
+std::vector<double> rawLoopbackLatencies(int changes, int interval_ms, std::size_t bytes) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::listen(listener, 1);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
+  ::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  const int receiver = ::accept(listener, nullptr, nullptr);
+  const int on = 1;
+  ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  std::vector<Clock::time_point> sent(changes);
+  std::vector<double> latencies_ms(changes);
+  std::thread reading([&] {
+    std::vector<char> buffer(bytes);
+    for (int i = 0; i < changes; ++i) {
+      std::size_t got = 0;
+      while (got < bytes) got += std::size_t(::recv(receiver, buffer.data() + got, bytes - got, 0));
+      latencies_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - sent[i]).count();
+    }
+  });
+  const std::string message(bytes, 'x');
+  for (int i = 0; i < changes; ++i) {
+    sent[i] = Clock::now();
+    ::send(sender, message.data(), message.size(), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+  }
+  reading.join();
+  for (int fd : {sender, receiver, listener}) ::close(fd);
+  return latencies_ms;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int changes = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int interval_ms = argc > 2 ? std::atoi(argv[2]) : 2;
+  const std::size_t frameBytes =
+      encodeMessage({{"type", "delta"}, {"seq", changes}, {"change", toJson(grabStep(changes))}})
+          .size();
+  const auto ours = percentiles(protocolLatencies(changes, interval_ms));
+  const auto raw = percentiles(rawLoopbackLatencies(changes, interval_ms, frameBytes));
+  std::printf(
+      "teaching latency, %d anatomy-transform changes every %d ms, 3 participants, %zu-byte "
+      "frames\n",
+      changes, interval_ms, frameBytes);
+  std::printf("%-28s %10s %10s %10s\n", "", "median_ms", "p95_ms", "max_ms");
+  std::printf("%-28s %10.3f %10.3f %10.3f\n", "apply -> applied (ours)", ours.median_ms,
+              ours.p95_ms, ours.max_ms);
+  std::printf("%-28s %10.3f %10.3f %10.3f\n", "raw loopback send -> recv", raw.median_ms,
+              raw.p95_ms, raw.max_ms);
+  std::printf("ratio ours/raw: median %.1f, p95 %.1f\n", ours.median_ms / raw.median_ms,
+              ours.p95_ms / raw.p95_ms);
+  return 0;
+}

@@ -1,0 +1,85 @@
+#pragma once
+// The state a teaching session shares (issue #20 item 5). Datasets are shared before the session
+// (each side opens the same case); only this state flows during it. Geometry is in the case's
+// patient frame, LPS millimetres (DICOM PS3.3 C.7.6.2.1.1).
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace twinplan::teaching {
+
+// The presenter's laser pointer: a ray in LPS mm; `active` false when the presenter is not
+// pointing.
+struct PointerRay {
+  bool active = false;
+  std::array<double, 3> origin_lps{0, 0, 0};
+  std::array<double, 3> direction_lps{0, 0, 1};  // unit length
+  bool operator==(const PointerRay&) const = default;
+};
+
+// A point with a teaching note ("the middle hepatic vein").
+struct Annotation {
+  std::uint64_t id = 0;
+  std::array<double, 3> point_lps{0, 0, 0};
+  std::string text;
+  bool operator==(const Annotation&) const = default;
+};
+
+struct SessionState {
+  // Which data is shown: the case's id and a hash of its content, so a participant that opened
+  // another version of the case can say so instead of showing the wrong patient.
+  std::string caseId;
+  std::string contentHash;
+  std::map<std::string, bool> segmentVisible;  // segment name -> shown
+  // The anatomy's placement in the room: a 4x4 row-major affine (last row 0 0 0 1), mm.
+  std::array<double, 16> anatomyTransform{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  PointerRay pointer;
+  std::vector<Annotation> annotations;  // in the order they were added
+  bool followPresenter = false;         // participants' views follow the presenter's
+  bool operator==(const SessionState&) const = default;
+};
+
+// One change of the shared state, as the presenter makes it and the wire carries it.
+struct ShowData {
+  std::string caseId, contentHash;
+};
+struct SetSegmentVisible {
+  std::string segment;
+  bool visible = true;
+};
+struct SetAnatomyTransform {
+  std::array<double, 16> matrix{};
+};
+struct SetPointer {
+  PointerRay pointer;
+};
+struct AddAnnotation {
+  Annotation annotation;
+};
+struct RemoveAnnotation {
+  std::uint64_t id = 0;
+};
+struct SetFollowPresenter {
+  bool follow = false;
+};
+using StateChange = std::variant<ShowData, SetSegmentVisible, SetAnatomyTransform, SetPointer,
+                                 AddAnnotation, RemoveAnnotation, SetFollowPresenter>;
+
+// Applies a change; throws Error(InvalidInput) for a change that would make the state invalid
+// (a non-affine or non-finite transform, a zero pointer direction, an unknown or duplicate
+// annotation id, text over kMaxAnnotationText characters) and leaves the state unchanged then.
+void applyChange(SessionState& state, const StateChange& change);
+
+inline constexpr std::size_t kMaxAnnotationText = 2000;
+
+// JSON forms (the wire's payloads). The readers throw Error(Corrupt) naming the field.
+nlohmann::json toJson(const SessionState& state);
+SessionState stateFromJson(const nlohmann::json& json);
+nlohmann::json toJson(const StateChange& change);
+StateChange changeFromJson(const nlohmann::json& json);
+
+}  // namespace twinplan::teaching

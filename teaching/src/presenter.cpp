@@ -1,0 +1,312 @@
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <list>
+#include <random>
+#include <thread>
+
+#include "socket.h"
+#include "twinplan/core/error.h"
+#include "twinplan/teaching/teaching_session.h"
+#include "twinplan/teaching/wire.h"
+
+namespace twinplan::teaching {
+namespace {
+
+using net::Clock;
+using nlohmann::json;
+
+// A participant that does not take its messages (a stalled headset) is dropped rather than
+// letting its queue grow without bound: 8 MiB is hundreds of snapshots.
+constexpr std::size_t kMaxQueuedBytes = 8u << 20;
+
+std::string randomSessionCode() {
+  std::random_device entropy;
+  std::uniform_int_distribution<int> digit(0, 9);
+  std::string code;
+  for (int i = 0; i < 6; ++i) code.push_back(char('0' + digit(entropy)));
+  return code;
+}
+
+// Compares without an early exit, so the time taken says nothing about how much of a guessed code
+// was right.
+bool sameCode(const std::string& given, const std::string& expected) {
+  unsigned difference = given.size() == expected.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    difference |= unsigned(static_cast<unsigned char>(expected[i]) ^
+                           static_cast<unsigned char>(i < given.size() ? given[i] : 0));
+  }
+  return difference == 0;
+}
+
+std::chrono::milliseconds toMs(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+struct Connection {
+  net::Fd fd;
+  MessageReader reader;
+  std::string outbox;
+  std::uint64_t id = 0;
+  std::string name;
+  bool welcomed = false;
+  bool closeWhenSent = false;  // refused: say why, then close
+  bool closed = false;
+  Clock::time_point lastHeard = Clock::now();
+};
+
+}  // namespace
+
+struct Presenter::Impl {
+  mutable std::mutex mutex;
+  SessionState state;
+  std::uint64_t sequence = 0;
+  HostOptions options;
+  net::Fd listener;
+  std::uint16_t port = 0;
+  std::unique_ptr<net::WakePipe> wake;
+  std::list<Connection> connections;
+  std::vector<std::string> departures;
+  std::uint64_t nextId = 1;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+
+  void run();
+  void acceptAll();
+  void readFrom(Connection& c);
+  void handle(Connection& c, const json& message);
+  void join(Connection& c, const json& message);
+  void refuse(Connection& c, const std::string& reason);
+  void drop(Connection& c, const std::string& why);
+  void writeTo(Connection& c);
+  void beat(Clock::time_point now);
+  void queue(Connection& c, const std::string& bytes) {
+    c.outbox += bytes;
+    if (c.outbox.size() > kMaxQueuedBytes) drop(c, "does not take its updates (queue full)");
+  }
+  std::string who(const Connection& c) const {
+    return c.name.empty() ? "connection " + std::to_string(c.id) : c.name;
+  }
+};
+
+void Presenter::Impl::run() {
+  auto nextBeat = Clock::now();
+  while (!stopping) {
+    std::vector<pollfd> fds{{listener.get(), POLLIN, 0}, {wake->readEnd(), POLLIN, 0}};
+    {
+      std::lock_guard lock(mutex);
+      for (auto& c : connections) {
+        fds.push_back({c.fd.get(), short(POLLIN | (c.outbox.empty() ? 0 : POLLOUT)), 0});
+      }
+    }
+    ::poll(fds.data(), fds.size(), net::msUntil(nextBeat));
+    wake->drain();
+    std::lock_guard lock(mutex);
+    if (fds[0].revents & POLLIN) acceptAll();
+    for (auto& c : connections) {
+      if (!c.closed) readFrom(c);
+      if (!c.closed && !c.outbox.empty()) writeTo(c);
+    }
+    if (Clock::now() >= nextBeat) {
+      beat(Clock::now());
+      nextBeat = Clock::now() + toMs(options.heartbeat_s);
+    }
+    connections.remove_if([](const Connection& c) { return c.closed; });
+  }
+}
+
+void Presenter::Impl::acceptAll() {
+  for (;;) {
+    net::Fd fd(::accept(listener.get(), nullptr, nullptr));
+    if (!fd) return;
+    net::makeNonBlocking(fd.get());
+    net::setNoDelay(fd.get());
+    auto& c = connections.emplace_back();
+    c.fd = std::move(fd);
+    c.id = nextId++;
+  }
+}
+
+void Presenter::Impl::readFrom(Connection& c) {
+  std::string bytes;
+  const bool open = net::receiveSome(c.fd.get(), bytes);
+  if (!bytes.empty()) c.lastHeard = Clock::now();
+  c.reader.append(bytes);
+  try {
+    while (!c.closed && !c.closeWhenSent) {
+      const auto message = c.reader.next();
+      if (!message) break;
+      handle(c, *message);
+    }
+  } catch (const Error& e) {
+    // A malformed message closes this connection only; the others do not notice.
+    if (c.welcomed) {
+      drop(c, std::string("sent a malformed message: ") + e.what());
+    } else {
+      refuse(c, e.what());
+    }
+    return;
+  }
+  if (!open && !c.closed) drop(c, "connection lost");
+}
+
+void Presenter::Impl::handle(Connection& c, const json& message) {
+  const auto& type = message["type"].get_ref<const std::string&>();
+  if (type == "join" && !c.welcomed) return join(c, message);
+  if (type == "heartbeat" && c.welcomed) return;
+  if (type == "bye" && c.welcomed) return drop(c, "left");
+  throw Error(ErrorKind::Corrupt,
+              "A teaching-session participant sent '" + type +
+                  "' where it may not; it runs an "
+                  "incompatible TwinPlan version?",
+              "type");
+}
+
+void Presenter::Impl::join(Connection& c, const json& message) {
+  const auto code =
+      message.value("code", json()).is_string() ? message["code"].get<std::string>() : "";
+  c.name = message.value("name", json()).is_string() ? message["name"].get<std::string>() : "";
+  if (!sameCode(code, options.sessionCode)) {
+    return refuse(c, "wrong session code; ask the presenter for the code shown on their screen.");
+  }
+  c.welcomed = true;
+  queue(c, encodeMessage({{"type", "welcome"},
+                          {"participant", c.id},
+                          {"seq", sequence},
+                          {"state", toJson(state)}}));
+}
+
+void Presenter::Impl::refuse(Connection& c, const std::string& reason) {
+  departures.push_back(who(c) + ": refused, " + reason);
+  c.outbox += encodeMessage({{"type", "refused"}, {"reason", reason}});
+  c.closeWhenSent = true;
+  writeTo(c);
+}
+
+void Presenter::Impl::drop(Connection& c, const std::string& why) {
+  if (c.closed) return;
+  departures.push_back(who(c) + ": " + why);
+  c.closed = true;
+  c.outbox.clear();
+  c.fd.reset();
+}
+
+void Presenter::Impl::writeTo(Connection& c) {
+  const long sent = net::sendSome(c.fd.get(), c.outbox);
+  if (sent < 0) return drop(c, "connection lost");
+  c.outbox.erase(0, static_cast<std::size_t>(sent));
+  if (c.outbox.empty() && c.closeWhenSent) {
+    c.closed = true;
+    c.fd.reset();
+  }
+}
+
+void Presenter::Impl::beat(Clock::time_point now) {
+  const std::string heartbeat = encodeMessage({{"type", "heartbeat"}});
+  for (auto& c : connections) {
+    if (c.closed) continue;
+    if (now - c.lastHeard > toMs(options.dropAfter_s)) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f", options.dropAfter_s);
+      drop(c, std::string("silent for ") + seconds + " s");
+      continue;
+    }
+    if (c.welcomed) queue(c, heartbeat);
+    if (!c.closed && !c.outbox.empty()) writeTo(c);
+  }
+}
+
+Presenter::Presenter(SessionState initial) : impl_(std::make_unique<Impl>()) {
+  impl_->state = std::move(initial);
+}
+
+Presenter::~Presenter() { stop(); }
+
+void Presenter::start(const HostOptions& options) {
+  if (running()) {
+    throw Error(ErrorKind::InvalidInput, "The teaching session is already started; stop it first.");
+  }
+  HostOptions chosen = options;
+  if (chosen.sessionCode.empty()) chosen.sessionCode = randomSessionCode();
+  if (chosen.sessionCode.size() < 4) {
+    throw Error(ErrorKind::InvalidInput,
+                "A teaching session code needs at least 4 characters; choose a longer one.",
+                "sessionCode");
+  }
+  if (!(chosen.heartbeat_s > 0) || !(chosen.dropAfter_s > 2 * chosen.heartbeat_s)) {
+    throw Error(ErrorKind::InvalidInput,
+                "The heartbeat interval must be positive and the drop time more than two "
+                "heartbeats; use the defaults (0.25 s and 2 s).",
+                "heartbeat_s");
+  }
+  impl_->listener = net::listenOn(chosen.address, chosen.port);
+  impl_->port = net::localPort(impl_->listener.get());
+  impl_->options = chosen;
+  impl_->wake = std::make_unique<net::WakePipe>();
+  impl_->stopping = false;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+void Presenter::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->stopping = true;
+  impl_->wake->wake();
+  impl_->thread.join();
+  // Say bye where the socket takes it now; a participant that does not hear it notices the
+  // closed connection.
+  const std::string bye = encodeMessage({{"type", "bye"}});
+  std::lock_guard lock(impl_->mutex);  // apply() may run on another thread
+  for (auto& c : impl_->connections) {
+    if (c.welcomed) net::sendSome(c.fd.get(), c.outbox + bye);
+  }
+  impl_->connections.clear();
+  impl_->listener.reset();
+}
+
+bool Presenter::running() const { return impl_->thread.joinable(); }
+std::uint16_t Presenter::port() const { return impl_->port; }
+std::string Presenter::sessionCode() const { return impl_->options.sessionCode; }
+
+std::uint64_t Presenter::apply(const StateChange& change) {
+  std::unique_lock lock(impl_->mutex);
+  applyChange(impl_->state, change);  // throws before anything is sent
+  const std::uint64_t sequence = ++impl_->sequence;
+  if (!running()) return sequence;
+  const std::string delta =
+      encodeMessage({{"type", "delta"}, {"seq", sequence}, {"change", toJson(change)}});
+  for (auto& c : impl_->connections) {
+    if (c.welcomed && !c.closed) impl_->queue(c, delta);
+  }
+  lock.unlock();
+  impl_->wake->wake();
+  return sequence;
+}
+
+SessionState Presenter::state() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->state;
+}
+
+std::uint64_t Presenter::sequence() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->sequence;
+}
+
+std::vector<ParticipantInfo> Presenter::participants() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<ParticipantInfo> joined;
+  for (const auto& c : impl_->connections) {
+    if (c.welcomed && !c.closed) joined.push_back({c.id, c.name});
+  }
+  return joined;
+}
+
+std::vector<std::string> Presenter::departures() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->departures;
+}
+
+}  // namespace twinplan::teaching

@@ -1,0 +1,196 @@
+#include "twinplan/teaching/session_state.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "twinplan/core/error.h"
+
+namespace twinplan::teaching {
+namespace {
+
+using nlohmann::json;
+
+void requireAffine(const std::array<double, 16>& m) {
+  if (!std::all_of(m.begin(), m.end(), [](double v) { return std::isfinite(v); })) {
+    throw Error(ErrorKind::InvalidInput,
+                "The anatomy transform has a non-finite entry; send a finite 4x4 matrix.",
+                "anatomyTransform");
+  }
+  // Row-major: the last row of an affine is 0 0 0 1 (no projective part).
+  if (m[12] != 0 || m[13] != 0 || m[14] != 0 || m[15] != 1) {
+    throw Error(ErrorKind::InvalidInput,
+                "The anatomy transform's last row is not 0 0 0 1; send an affine 4x4 matrix.",
+                "anatomyTransform");
+  }
+}
+
+PointerRay normalisedPointer(PointerRay ray) {
+  const auto& d = ray.direction_lps;
+  const double length = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  const bool finite = std::all_of(ray.origin_lps.begin(), ray.origin_lps.end(),
+                                  [](double v) { return std::isfinite(v); });
+  if (!std::isfinite(length) || length < 1e-12 || !finite) {
+    throw Error(ErrorKind::InvalidInput,
+                "The pointer ray has a zero or non-finite direction or origin; send a finite "
+                "origin and a non-zero direction.",
+                "pointer");
+  }
+  for (double& v : ray.direction_lps) v /= length;
+  return ray;
+}
+
+auto findAnnotation(SessionState& state, std::uint64_t id) {
+  return std::find_if(state.annotations.begin(), state.annotations.end(),
+                      [id](const Annotation& a) { return a.id == id; });
+}
+
+struct Applier {
+  SessionState& state;
+  void operator()(const ShowData& c) {
+    state.caseId = c.caseId;
+    state.contentHash = c.contentHash;
+  }
+  void operator()(const SetSegmentVisible& c) { state.segmentVisible[c.segment] = c.visible; }
+  void operator()(const SetAnatomyTransform& c) {
+    requireAffine(c.matrix);
+    state.anatomyTransform = c.matrix;
+  }
+  void operator()(const SetPointer& c) {
+    state.pointer = c.pointer.active ? normalisedPointer(c.pointer) : PointerRay{};
+  }
+  void operator()(const AddAnnotation& c) {
+    if (c.annotation.text.size() > kMaxAnnotationText) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The annotation's text is longer than " + std::to_string(kMaxAnnotationText) +
+                      " characters; shorten it.",
+                  "annotation " + std::to_string(c.annotation.id));
+    }
+    if (findAnnotation(state, c.annotation.id) != state.annotations.end()) {
+      throw Error(ErrorKind::InvalidInput,
+                  "An annotation with this id already exists; give each annotation its own id.",
+                  "annotation " + std::to_string(c.annotation.id));
+    }
+    state.annotations.push_back(c.annotation);
+  }
+  void operator()(const RemoveAnnotation& c) {
+    const auto it = findAnnotation(state, c.id);
+    if (it == state.annotations.end()) {
+      throw Error(ErrorKind::InvalidInput, "There is no annotation with this id to remove.",
+                  "annotation " + std::to_string(c.id));
+    }
+    state.annotations.erase(it);
+  }
+  void operator()(const SetFollowPresenter& c) { state.followPresenter = c.follow; }
+};
+
+json pointerJson(const PointerRay& p) {
+  return {{"active", p.active}, {"origin_lps", p.origin_lps}, {"direction_lps", p.direction_lps}};
+}
+PointerRay pointerFrom(const json& j) {
+  return {j.at("active").get<bool>(), j.at("origin_lps").get<std::array<double, 3>>(),
+          j.at("direction_lps").get<std::array<double, 3>>()};
+}
+json annotationJson(const Annotation& a) {
+  return {{"id", a.id}, {"point_lps", a.point_lps}, {"text", a.text}};
+}
+Annotation annotationFrom(const json& j) {
+  return {j.at("id").get<std::uint64_t>(), j.at("point_lps").get<std::array<double, 3>>(),
+          j.at("text").get<std::string>()};
+}
+
+// nlohmann's type and key errors become one Corrupt error naming what was being read.
+template <typename Read>
+auto readOrThrow(const char* what, Read read) {
+  try {
+    return read();
+  } catch (const json::exception& e) {
+    throw Error(ErrorKind::Corrupt,
+                std::string("A teaching-session message has a malformed ") + what + " (" +
+                    e.what() + "); the sender runs an incompatible TwinPlan version?",
+                what);
+  }
+}
+
+}  // namespace
+
+void applyChange(SessionState& state, const StateChange& change) {
+  SessionState changed = state;  // all or nothing
+  std::visit(Applier{changed}, change);
+  state = std::move(changed);
+}
+
+json toJson(const SessionState& s) {
+  json annotations = json::array();
+  for (const auto& a : s.annotations) annotations.push_back(annotationJson(a));
+  return {{"caseId", s.caseId},
+          {"contentHash", s.contentHash},
+          {"segmentVisible", s.segmentVisible},
+          {"anatomyTransform", s.anatomyTransform},
+          {"pointer", pointerJson(s.pointer)},
+          {"annotations", annotations},
+          {"followPresenter", s.followPresenter}};
+}
+
+SessionState stateFromJson(const json& j) {
+  return readOrThrow("state snapshot", [&] {
+    SessionState s;
+    s.caseId = j.at("caseId").get<std::string>();
+    s.contentHash = j.at("contentHash").get<std::string>();
+    s.segmentVisible = j.at("segmentVisible").get<std::map<std::string, bool>>();
+    s.anatomyTransform = j.at("anatomyTransform").get<std::array<double, 16>>();
+    s.pointer = pointerFrom(j.at("pointer"));
+    for (const auto& a : j.at("annotations")) s.annotations.push_back(annotationFrom(a));
+    s.followPresenter = j.at("followPresenter").get<bool>();
+    return s;
+  });
+}
+
+json toJson(const StateChange& change) {
+  struct Writer {
+    json operator()(const ShowData& c) const {
+      return {{"op", "showData"}, {"caseId", c.caseId}, {"contentHash", c.contentHash}};
+    }
+    json operator()(const SetSegmentVisible& c) const {
+      return {{"op", "segmentVisible"}, {"segment", c.segment}, {"visible", c.visible}};
+    }
+    json operator()(const SetAnatomyTransform& c) const {
+      return {{"op", "anatomyTransform"}, {"matrix", c.matrix}};
+    }
+    json operator()(const SetPointer& c) const {
+      return {{"op", "pointer"}, {"pointer", pointerJson(c.pointer)}};
+    }
+    json operator()(const AddAnnotation& c) const {
+      return {{"op", "addAnnotation"}, {"annotation", annotationJson(c.annotation)}};
+    }
+    json operator()(const RemoveAnnotation& c) const {
+      return {{"op", "removeAnnotation"}, {"id", c.id}};
+    }
+    json operator()(const SetFollowPresenter& c) const {
+      return {{"op", "followPresenter"}, {"follow", c.follow}};
+    }
+  };
+  return std::visit(Writer{}, change);
+}
+
+StateChange changeFromJson(const json& j) {
+  return readOrThrow("state change", [&]() -> StateChange {
+    const auto op = j.at("op").get<std::string>();
+    if (op == "showData")
+      return ShowData{j.at("caseId").get<std::string>(), j.at("contentHash").get<std::string>()};
+    if (op == "segmentVisible")
+      return SetSegmentVisible{j.at("segment").get<std::string>(), j.at("visible").get<bool>()};
+    if (op == "anatomyTransform")
+      return SetAnatomyTransform{j.at("matrix").get<std::array<double, 16>>()};
+    if (op == "pointer") return SetPointer{pointerFrom(j.at("pointer"))};
+    if (op == "addAnnotation") return AddAnnotation{annotationFrom(j.at("annotation"))};
+    if (op == "removeAnnotation") return RemoveAnnotation{j.at("id").get<std::uint64_t>()};
+    if (op == "followPresenter") return SetFollowPresenter{j.at("follow").get<bool>()};
+    throw Error(ErrorKind::Corrupt,
+                "A teaching-session message has an unknown state change '" + op +
+                    "'; the presenter runs a newer TwinPlan version?",
+                "op");
+  });
+}
+
+}  // namespace twinplan::teaching

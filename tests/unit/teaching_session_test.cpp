@@ -1,0 +1,391 @@
+// Teaching sessions (issue #20 items 5 and 8): a presenter and participants on 127.0.0.1 with
+// ephemeral ports. States are compared with the presenter's after each scripted step, and against
+// values worked out by hand (the pointer direction normalised, annotations in order).
+#include "twinplan/teaching/teaching_session.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "twinplan/core/error.h"
+#include "twinplan/teaching/wire.h"
+
+namespace twinplan::teaching {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kWait_s = 5.0;
+
+HostOptions fastHost() {
+  HostOptions o;
+  o.sessionCode = "482913";
+  o.heartbeat_s = 0.05;
+  o.dropAfter_s = 0.4;
+  return o;
+}
+
+JoinOptions joinOptions(const Presenter& p, std::string name) {
+  JoinOptions o;
+  o.port = p.port();
+  o.sessionCode = p.sessionCode();
+  o.name = std::move(name);
+  o.heartbeat_s = 0.05;
+  o.dropAfter_s = 0.4;
+  return o;
+}
+
+// Waits until `condition` holds or kWait_s passes.
+template <typename Condition>
+bool eventually(Condition condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(kWait_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+std::vector<StateChange> scriptedLesson() {
+  return {ShowData{"case-liver-017", "sha256:9f2c"},
+          SetSegmentVisible{"Liver", true},
+          SetSegmentVisible{"Portal vein", false},
+          SetAnatomyTransform{{0, -1, 0, 100, 1, 0, 0, -20, 0, 0, 1, 5.5, 0, 0, 0, 1}},
+          SetPointer{{true, {10, 20, 30}, {0, 0, 2}}},
+          AddAnnotation{{1, {12.5, -3, 40}, "Middle hepatic vein"}},
+          AddAnnotation{{2, {0, 0, 0}, "Tumour margin 5 mm"}},
+          SetFollowPresenter{true},
+          RemoveAnnotation{1},
+          SetSegmentVisible{"Liver", false},
+          SetPointer{{false, {}, {}}}};
+}
+
+// A client that speaks the wire format by hand, to misbehave.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  }
+  ~RawClient() { ::close(fd_); }
+  void send(const std::string& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), long(bytes.size()));
+  }
+  std::optional<json> receive() {
+    for (int i = 0; i < 100; ++i) {
+      if (auto m = reader_.next()) return m;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      char buffer[65536];
+      const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return std::nullopt;
+      reader_.append({buffer, std::size_t(n)});
+    }
+    return std::nullopt;
+  }
+
+ private:
+  int fd_ = -1;
+  MessageReader reader_;
+};
+
+TEST(TeachingState, AppliesChangesAsWorkedOutByHand) {
+  SessionState state;
+  for (const auto& change : scriptedLesson()) applyChange(state, change);
+  EXPECT_EQ(state.caseId, "case-liver-017");
+  EXPECT_EQ(state.segmentVisible,
+            (std::map<std::string, bool>{{"Liver", false}, {"Portal vein", false}}));
+  EXPECT_EQ(state.anatomyTransform[3], 100);
+  EXPECT_FALSE(state.pointer.active);
+  ASSERT_EQ(state.annotations.size(), 1u);
+  EXPECT_EQ(state.annotations[0].text, "Tumour margin 5 mm");
+  EXPECT_TRUE(state.followPresenter);
+
+  SessionState pointing;
+  applyChange(pointing, SetPointer{{true, {1, 2, 3}, {3, 0, 4}}});
+  EXPECT_DOUBLE_EQ(pointing.pointer.direction_lps[0], 0.6);  // (3,0,4)/5
+  EXPECT_DOUBLE_EQ(pointing.pointer.direction_lps[2], 0.8);
+}
+
+TEST(TeachingState, InvalidChangesAreRefusedAndLeaveTheStateAlone) {
+  SessionState state;
+  applyChange(state, AddAnnotation{{7, {0, 0, 0}, "a"}});
+  const SessionState before = state;
+  std::array<double, 16> projective{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0.1, 1};
+  EXPECT_THROW(applyChange(state, SetAnatomyTransform{projective}), Error);
+  EXPECT_THROW(applyChange(state, SetPointer{{true, {0, 0, 0}, {0, 0, 0}}}), Error);
+  EXPECT_THROW(applyChange(state, AddAnnotation{{7, {1, 1, 1}, "duplicate"}}), Error);
+  EXPECT_THROW(applyChange(state, RemoveAnnotation{99}), Error);
+  EXPECT_EQ(state, before);
+}
+
+TEST(TeachingState, JsonRoundTripIsExact) {
+  SessionState state;
+  for (const auto& change : scriptedLesson()) applyChange(state, change);
+  state.anatomyTransform[0] = 0.1 + 0.2;  // not representable in short decimal
+  EXPECT_EQ(stateFromJson(json::parse(toJson(state).dump())), state);
+  for (const auto& change : scriptedLesson()) {
+    EXPECT_EQ(toJson(changeFromJson(json::parse(toJson(change).dump()))), toJson(change));
+  }
+  EXPECT_THROW(changeFromJson(json{{"op", "teleport"}}), Error);
+  EXPECT_THROW(changeFromJson(json{{"op", "segmentVisible"}, {"segment", 3}}), Error);
+}
+
+TEST(TeachingWire, FramesSurviveArbitrarySplitsAndBadFramesAreRejected) {
+  const std::string bytes =
+      encodeMessage({{"type", "heartbeat"}}) + encodeMessage({{"type", "bye"}});
+  MessageReader reader;
+  std::vector<std::string> types;
+  for (char byte : bytes) {  // one byte at a time
+    reader.append({&byte, 1});
+    while (auto m = reader.next()) types.push_back((*m)["type"]);
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"heartbeat", "bye"}));
+  // Length prefix is big-endian: {"type":"bye","v":1} is 20 bytes.
+  EXPECT_EQ(encodeMessage({{"type", "bye"}}).substr(0, 4), std::string("\0\0\0\x14", 4));
+
+  MessageReader huge;
+  huge.append(std::string("\x7f\0\0\0", 4));
+  EXPECT_THROW(huge.next(), Error);
+  MessageReader notJson;
+  notJson.append(std::string("\0\0\0\x03", 4) + "{{{");
+  EXPECT_THROW(notJson.next(), Error);
+  MessageReader otherVersion;
+  const std::string v2 = R"({"type":"heartbeat","v":2})";
+  otherVersion.append(std::string("\0\0\0", 3) + char(v2.size()) + v2);
+  try {
+    otherVersion.next();
+    FAIL() << "a version-2 message was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  }
+}
+
+TEST(TeachingSession, PresenterAndThreeParticipantsStayInSync) {
+  Presenter presenter;
+  presenter.start(fastHost());
+  EXPECT_NE(presenter.port(), 0);
+  std::array<Participant, 3> participants;
+  for (int i = 0; i < 3; ++i) participants[i].join(joinOptions(presenter, "P" + std::to_string(i)));
+  ASSERT_TRUE(eventually([&] { return presenter.participants().size() == 3; }));
+  for (const auto& change : scriptedLesson()) {
+    const auto sequence = presenter.apply(change);
+    for (auto& p : participants) {
+      ASSERT_TRUE(p.waitForSequence(sequence, kWait_s)) << p.disconnectReason();
+      EXPECT_EQ(p.state(), presenter.state()) << "after step " << sequence;
+    }
+  }
+  EXPECT_EQ(participants[1].state().pointer, PointerRay{});
+  EXPECT_TRUE(participants[2].state().followPresenter);
+}
+
+TEST(TeachingSession, LateJoinerGetsTheCurrentStateThenDeltas) {
+  Presenter presenter;
+  presenter.start(fastHost());
+  Participant early;
+  early.join(joinOptions(presenter, "early"));
+  const auto lesson = scriptedLesson();
+  for (std::size_t i = 0; i < 6; ++i) presenter.apply(lesson[i]);
+  Participant late;
+  late.join(joinOptions(presenter, "late"));
+  EXPECT_EQ(late.sequence(), 6u);
+  EXPECT_EQ(late.state(), presenter.state());
+  EXPECT_EQ(late.state().annotations.at(0).text, "Middle hepatic vein");
+  for (std::size_t i = 6; i < lesson.size(); ++i) {
+    const auto sequence = presenter.apply(lesson[i]);
+    ASSERT_TRUE(late.waitForSequence(sequence, kWait_s));
+    ASSERT_TRUE(early.waitForSequence(sequence, kWait_s));
+    EXPECT_EQ(late.state(), presenter.state());
+    EXPECT_EQ(early.state(), presenter.state());
+  }
+}
+
+TEST(TeachingSession, JoinersDuringAStreamOfChangesMissNothing) {
+  // Joining while the presenter is changing the state: each joiner gets a snapshot and exactly
+  // the deltas after it (a gap or a repeat would end its session or break the equality).
+  Presenter presenter;
+  presenter.start(fastHost());
+  std::thread grab([&] {
+    for (int i = 1; i <= 300; ++i) {
+      presenter.apply(
+          SetAnatomyTransform{{1, 0, 0, double(i), 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}});
+      if (i % 10 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::array<Participant, 3> joiners;
+  for (int i = 0; i < 3; ++i) {
+    joiners[i].join(joinOptions(presenter, "J" + std::to_string(i)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  grab.join();
+  for (auto& p : joiners) {
+    ASSERT_TRUE(p.waitForSequence(300, kWait_s)) << p.disconnectReason();
+    EXPECT_EQ(p.state().anatomyTransform[3], 300.0);
+    EXPECT_EQ(p.state(), presenter.state());
+    EXPECT_TRUE(p.connected());
+  }
+}
+
+TEST(TeachingSession, KilledParticipantIsDroppedAndTheOthersContinue) {
+  // A real process joins and is killed with SIGKILL: the kernel closes its socket.
+  int toChild[2], fromChild[2];
+  ASSERT_EQ(::pipe(toChild), 0);
+  ASSERT_EQ(::pipe(fromChild), 0);
+  const pid_t child = ::fork();  // before any thread exists in this test
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::uint16_t port = 0;
+    if (::read(toChild[0], &port, sizeof port) != sizeof port) ::_exit(2);
+    Participant doomed;
+    JoinOptions o;
+    o.port = port;
+    o.sessionCode = "482913";
+    o.name = "doomed";
+    doomed.join(o);
+    const char joined = 'j';
+    [[maybe_unused]] auto n = ::write(fromChild[1], &joined, 1);
+    for (;;) ::pause();
+  }
+  Presenter presenter;
+  presenter.start(fastHost());
+  std::array<Participant, 2> survivors;
+  survivors[0].join(joinOptions(presenter, "A"));
+  const std::uint16_t port = presenter.port();
+  ASSERT_EQ(::write(toChild[1], &port, sizeof port), long(sizeof port));
+  char joined = 0;
+  ASSERT_EQ(::read(fromChild[0], &joined, 1), 1);
+  survivors[1].join(joinOptions(presenter, "B"));
+  ASSERT_TRUE(eventually([&] { return presenter.participants().size() == 3; }));
+  presenter.apply(ShowData{"case-1", "h1"});
+
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(eventually([&] { return presenter.participants().size() == 2; }));
+  const auto departures = presenter.departures();
+  ASSERT_EQ(departures.size(), 1u);
+  EXPECT_EQ(departures[0], "doomed: connection lost");
+  for (const auto& change : scriptedLesson()) {
+    const auto sequence = presenter.apply(change);
+    for (auto& p : survivors) {
+      ASSERT_TRUE(p.waitForSequence(sequence, kWait_s));
+      EXPECT_EQ(p.state(), presenter.state());
+    }
+  }
+  for (int fd : {toChild[0], toChild[1], fromChild[0], fromChild[1]}) ::close(fd);
+}
+
+TEST(TeachingSession, SilentParticipantIsDroppedAfterTheDropTime) {
+  Presenter presenter;
+  presenter.start(fastHost());  // drop after 0.4 s
+  Participant attentive;
+  attentive.join(joinOptions(presenter, "attentive"));
+  RawClient frozen(presenter.port());  // joins, then never sends a heartbeat
+  frozen.send(encodeMessage({{"type", "join"}, {"code", "482913"}, {"name", "frozen"}}));
+  ASSERT_EQ(frozen.receive().value()["type"], "welcome");
+  RawClient mute(presenter.port());  // connects and never joins
+  ASSERT_EQ(presenter.participants().size(), 2u);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return presenter.participants().size() == 1; }));
+  const double dropped_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(dropped_s, 0.4 + 0.3);  // the drop time plus a heartbeat period and scheduling
+  const auto departures = presenter.departures();
+  ASSERT_EQ(departures.size(), 2u);
+  EXPECT_NE(std::find(departures.begin(), departures.end(), "frozen: silent for 0.4 s"),
+            departures.end());
+  EXPECT_NE(std::find_if(departures.begin(), departures.end(),
+                         [](const std::string& d) { return d.find("connection ") == 0; }),
+            departures.end());  // the mute connection, which never gave a name
+  EXPECT_EQ(presenter.participants().at(0).name, "attentive");
+  const auto sequence = presenter.apply(SetFollowPresenter{true});
+  EXPECT_TRUE(attentive.waitForSequence(sequence, kWait_s));
+  EXPECT_TRUE(attentive.connected());
+}
+
+TEST(TeachingSession, WrongCodeIsRefusedWithAClearError) {
+  Presenter presenter;
+  presenter.start(fastHost());
+  Participant intruder;
+  auto options = joinOptions(presenter, "intruder");
+  options.sessionCode = "000000";
+  try {
+    intruder.join(options);
+    FAIL() << "a wrong session code was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find("wrong session code"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(intruder.connected());
+  EXPECT_TRUE(presenter.participants().empty());
+  EXPECT_EQ(presenter.departures().at(0).rfind("intruder: refused", 0), 0u);
+}
+
+TEST(TeachingSession, MalformedMessageClosesOnlyThatConnection) {
+  Presenter presenter;
+  presenter.start(fastHost());
+  Participant good;
+  good.join(joinOptions(presenter, "good"));
+  RawClient broken(presenter.port());
+  broken.send(encodeMessage({{"type", "join"}, {"code", "482913"}, {"name", "broken"}}));
+  ASSERT_EQ(broken.receive().value()["type"], "welcome");
+  broken.send(std::string("\0\0\0\x05", 4) + "nope!");
+  ASSERT_TRUE(eventually([&] { return presenter.participants().size() == 1; }));
+  EXPECT_NE(presenter.departures().at(0).find("broken: sent a malformed message"),
+            std::string::npos);
+  const auto sequence = presenter.apply(SetSegmentVisible{"Liver", true});
+  EXPECT_TRUE(good.waitForSequence(sequence, kWait_s));
+  EXPECT_EQ(good.state(), presenter.state());
+}
+
+TEST(TeachingSession, NoListenerUnlessStartedAndStopEndsTheSession) {
+  EXPECT_EQ(HostOptions{}.address, "127.0.0.1");
+  Presenter presenter;
+  EXPECT_FALSE(presenter.running());
+  presenter.apply(ShowData{"c", "h"});  // works offline, nothing listens
+  presenter.start(fastHost());
+  Participant participant;
+  participant.join(joinOptions(presenter, "p"));
+  EXPECT_EQ(participant.state().caseId, "c");
+  const auto port = presenter.port();
+  presenter.stop();
+  ASSERT_TRUE(eventually([&] { return !participant.connected(); }));
+  EXPECT_EQ(participant.disconnectReason(), "the presenter ended the session");
+  Participant tooLate;
+  auto options = joinOptions(presenter, "late");
+  options.port = port;
+  try {
+    tooLate.join(options);
+    FAIL() << "joined a stopped session";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Network);
+  }
+}
+
+TEST(TeachingSession, GeneratedCodeHasSixDigits) {
+  Presenter presenter;
+  auto options = fastHost();
+  options.sessionCode.clear();
+  presenter.start(options);
+  const auto code = presenter.sessionCode();
+  EXPECT_EQ(code.size(), 6u);
+  EXPECT_TRUE(std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }));
+  Presenter shortCode;
+  options.sessionCode = "12";
+  EXPECT_THROW(shortCode.start(options), Error);
+}
+
+}  // namespace
+}  // namespace twinplan::teaching
