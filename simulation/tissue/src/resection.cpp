@@ -158,6 +158,10 @@ Resection removeElements(const FeModel& model, const std::vector<std::size_t>& e
   m.elementSets = remapSets(model.elementSets, newElement);
   m.fixedBoundaries = keepOnNodes(model.fixedBoundaries, newNode);
   for (const Step& step : model.steps) m.steps.push_back(remapStep(step, newNode, newElement));
+  for (RigidObstacle obstacle : model.obstacles) {
+    obstacle.nodes = remap(obstacle.nodes, newNode);
+    m.obstacles.push_back(std::move(obstacle));
+  }
   for (Triangle t : wallBetween(model, removed)) {
     for (std::size_t& n : t) n = newNode[n];
     out.cavityWall.push_back(t);
