@@ -5,10 +5,12 @@
 // load.
 #include <gtest/gtest.h>
 
+#include <Eigen/Geometry>
 #include <cmath>
 #include <cstdio>
 
 #include "twinplan/core/error.h"
+#include "twinplan/core/label_map.h"
 #include "twinplan/tissue/box_mesh.h"
 #include "twinplan/tissue/contact.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -100,11 +102,11 @@ TEST(Contact, DistanceMapPlaneGivesTheSameAnswer) {
   expectUniaxialOnPlane(
       [](std::vector<std::size_t> nodes) {
         DistanceMap map;
-        map.size = {14, 14, 12};
-        map.origin_mm = {-2, -2, -3};
-        for (std::size_t k = 0; k < map.size[2]; ++k)
-          for (std::size_t v = 0; v < map.size[0] * map.size[1]; ++v)
-            map.distance_mm.push_back(static_cast<float>(map.origin_mm[2] + double(k)));
+        map.geometry.size = {14, 14, 12};
+        map.geometry.origin_lps = Vec3(-2, -2, -3);
+        for (std::int64_t k = 0; k < map.geometry.size[2]; ++k)
+          for (std::int64_t v = 0; v < map.geometry.size[0] * map.geometry.size[1]; ++v)
+            map.distance_mm.push_back(static_cast<float>(-3.0 + double(k)));
         return obstacleFromDistanceMap(std::move(map), std::move(nodes));
       },
       false);
@@ -153,11 +155,73 @@ TEST(Contact, BallPushedIntoRigidSphericalShellStaysInside) {
   EXPECT_NEAR(contactZ + r.reaction_N[pole][2], 0, 1e-6 * contactZ);
 }
 
+// The skull's distance map from a labelmap: a segment on an anisotropic grid (0.8 x 1 x 1.5 mm,
+// an oblique direction) against brute force, the distance from each voxel centre to the nearest
+// centre on the other side, less half the smallest spacing.
+TEST(Contact, SkullDistanceMapMatchesBruteForce) {
+  ImageGeometry g;
+  g.size = {13, 11, 9};
+  g.spacing_mm = Vec3(0.8, 1.0, 1.5);
+  g.origin_lps = Vec3(-4, 2, 7);
+  g.direction = Eigen::AngleAxisd(0.3, Vec3(1, 2, 3).normalized()).toRotationMatrix();
+  LabelMap labels(g);
+  const std::size_t skull = labels.addSegment({.name = "Skull", .tissueType = "bone"});
+  const std::uint16_t value = labels.segments()[skull].value;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const double r = std::hypot((i - 6) * 0.8, (j - 5) * 1.0, (k - 4) * 1.5);
+        if (r > 4.5 || (i == 2 && j == 9)) labels.layer(0)[g.linearIndex(i, j, k)] = value;
+      }
+  const DistanceMap map = skullDistanceMap(labels, skull);
+  double worst = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const bool in = labels.contains(skull, i, j, k);
+        double nearest = 1e30;
+        for (std::int64_t c = 0; c < g.size[2]; ++c)
+          for (std::int64_t b = 0; b < g.size[1]; ++b)
+            for (std::int64_t a = 0; a < g.size[0]; ++a)
+              if (labels.contains(skull, a, b, c) != in)
+                nearest =
+                    std::min(nearest, std::hypot((a - i) * 0.8, (b - j) * 1.0, (c - k) * 1.5));
+        const double expected = in ? -(nearest - 0.4) : nearest - 0.4;
+        worst = std::max(worst, std::abs(map.distance_mm[g.linearIndex(i, j, k)] - expected));
+      }
+  EXPECT_LT(worst, 1e-5);
+}
+
+// The rigid plane as a labelmap's region (voxels below z = 0, 1 mm voxels whose faces lie on
+// z = 0): the block scenario gives the exact uniaxial answer through skullDistanceMap.
+TEST(Contact, LabelmapObstacleGivesTheUniaxialAnswer) {
+  expectUniaxialOnPlane(
+      [](std::vector<std::size_t> nodes) {
+        ImageGeometry g;
+        g.size = {16, 16, 12};
+        g.origin_lps = Vec3(-2.5, -2.5, -3.5);
+        LabelMap labels(g);
+        const std::size_t below = labels.addSegment({.name = "Below"});
+        for (std::int64_t k = 0; k < 4; ++k)
+          for (std::int64_t v = 0; v < g.size[0] * g.size[1]; ++v)
+            labels.layer(0)[static_cast<std::size_t>(k * g.size[0] * g.size[1] + v)] =
+                labels.segments()[below].value;
+        return obstacleFromDistanceMap(skullDistanceMap(labels, below), std::move(nodes));
+      },
+      false);
+}
+
 TEST(Contact, RefusesBadObstacles) {
   FeModel model = boxModel({{4, 4, 4}, {1, 1, 1}}, "*BOUNDARY\nZ0, 1, 3\n", false);
   model.obstacles.push_back(rigidPlane({0, 0, 0}, {0, 0, 1}, {model.nodes.size()}));
   EXPECT_THROW(solve(model), Error);
-  EXPECT_THROW(obstacleFromDistanceMap(DistanceMap{{2, 2, 2}, {}, {1, 1, 1}, {0.f}}, {}), Error);
+  DistanceMap tooFew;
+  tooFew.geometry.size = {2, 2, 2};
+  tooFew.distance_mm = {0.f};
+  EXPECT_THROW(obstacleFromDistanceMap(tooFew, {}), Error);
+  LabelMap labels(tooFew.geometry);
+  const std::size_t empty = labels.addSegment({.name = "Skull"});
+  EXPECT_THROW(skullDistanceMap(labels, empty), Error);
 }
 
 }  // namespace
