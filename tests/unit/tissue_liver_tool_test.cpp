@@ -79,6 +79,24 @@ TEST(LiverTool, NeoHookeanCurveStartsLinearAndStaysNearlyLinear) {
   EXPECT_NEAR((r.curve[1].force_N / 3) / (r.curve[0].force_N / 0.2), 1.0, 0.1);
 }
 
+// A ball tip (radius R = 10 mm) 0.5 mm deep: Hertz, F = (4/3) E/(1 - nu^2) R^1/2 delta^3/2
+// (Johnson, Contact Mechanics, 1985, eq. 4.22). The contact circle (sqrt(R delta) = 2.2 mm) spans
+// under two rings of nodes and the slab is finite and bonded (stiffer, as for the flat probe):
+// within -20 % / +30 %. Measured: 1.16 x Hertz.
+TEST(LiverTool, BallTipForceIsOfHertzOrder) {
+  ToolIndentation ball = probe({0.5});
+  ball.shape = ToolIndentation::Shape::Sphere;
+  ball.radius_mm = 10;
+  const ToolResult r = indentWithTool(liverSlab(false), ball, false);
+  const Material m = tissueMechanics("liver").linearElastic();
+  const double hertz = 4.0 / 3 * m.youngsModulus_MPa / (1 - m.poissonsRatio * m.poissonsRatio) *
+                       std::sqrt(10.0) * std::pow(0.5, 1.5);
+  const double force = 4 * r.curve[0].force_N;
+  std::printf("ball: force %.5f N, Hertz %.5f N\n", force, hertz);
+  EXPECT_GT(force, 0.8 * hertz);
+  EXPECT_LT(force, 1.3 * hertz);
+}
+
 TEST(LiverTool, RefusesAToolOffTheSurfaceAndBadDepths) {
   const FeModel slab = liverSlab(false);
   ToolIndentation off = probe({1});
