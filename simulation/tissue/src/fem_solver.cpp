@@ -386,6 +386,7 @@ class StaticSolver {
     result.reaction_N.assign(model_.nodes.size(), {0, 0, 0});
     for (const auto& [dof, value] : constraints)
       result.reaction_N[dof / 3][dof % 3] = lastReaction_(static_cast<Eigen::Index>(dof));
+    if (!model_.obstacles.empty()) reportContact(result);
     result.linearIterations = linearIterations_;
     result.multigridBuilds = multigridBuilds_;
     result.solveTime_s =
@@ -459,6 +460,7 @@ class StaticSolver {
     auto external = [&](const VectorXd& u) {
       VectorXd f = externalDead;
       addPressure(model_, pressures, lambda, u, finite, f);
+      addContactForces(u, f);
       return f;
     };
     auto freeResidual = [&](const VectorXd& r) {
@@ -472,10 +474,14 @@ class StaticSolver {
     bool tangentReady = false;
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
       progress.check();
-      const bool withTangent = finite || !tangentReady;
+      // Contact makes even a small-strain step nonlinear: its tangent changes with the nodes
+      // in contact.
+      const bool contact = !model_.obstacles.empty();
+      const bool withTangent = finite || !tangentReady || contact;
       Evaluation eval = assembler_.evaluate(u_, finite, withTangent);
       if (eval.invertedElement)
         return where + ": " + elementName(model_.elements[*eval.invertedElement]) + " inverted";
+      if (withTangent && contact) addContactStiffness(u_);
       const VectorXd fext = external(u_);
       const VectorXd r = eval.internalForce - fext;
       lastReaction_ = r;
@@ -507,7 +513,7 @@ class StaticSolver {
                     model_.name + ": the stiffness of step " + std::to_string(s + 1) +
                         " is singular; hold the body against rigid motion with *BOUNDARY.",
                     model_.name);
-      if (!finite) {
+      if (!finite && !contact) {
         u_ += update;
         continue;
       }
@@ -562,6 +568,71 @@ class StaticSolver {
     u_ = start + eta * update;  // a tiny step: let the iteration limit decide
     return std::nullopt;
   }
+
+  // Frictionless node-to-obstacle contact by a penalty (Wriggers, Computational Contact
+  // Mechanics, 2nd ed., 2006, sections 4.1 and 6.3): a node at signed distance g < 0 gets the
+  // force -k g n along the obstacle's outward normal n, and the tangent k n n^T (the normal's
+  // change with position, the curvature term, is left out: it only slows Newton down near a
+  // strongly curved obstacle). Nodes exactly touching (g = 0) are stiffened too, so a body
+  // resting on an obstacle is held from the first iteration.
+  struct NodeGap {
+    Eigen::Vector3d normal;
+    double gap_mm;
+  };
+  NodeGap gapAt(const RigidObstacle& obstacle, std::size_t node, const VectorXd& u) const {
+    std::array<double, 3> x = model_.nodes[node].x_mm;
+    for (int i = 0; i < 3; ++i) x[i] += u(static_cast<Eigen::Index>(3 * node + i));
+    const std::array<double, 3> n = obstacle.outwardNormal(x);
+    return {Eigen::Vector3d(n[0], n[1], n[2]), obstacle.signedDistance_mm(x)};
+  }
+
+  double penalty(std::size_t o) {
+    if (model_.obstacles[o].penalty_N_per_mm > 0) return model_.obstacles[o].penalty_N_per_mm;
+    if (automaticPenalty_ <= 0)
+      automaticPenalty_ =
+          options_.contactPenaltyScale * assembler_.stiffness().diagonal().cwiseAbs().mean();
+    return automaticPenalty_;
+  }
+
+  void addContactForces(const VectorXd& u, VectorXd& f) {
+    for (std::size_t o = 0; o < model_.obstacles.size(); ++o)
+      for (std::size_t node : model_.obstacles[o].nodes) {
+        const NodeGap g = gapAt(model_.obstacles[o], node, u);
+        if (g.gap_mm < 0)
+          f.segment<3>(static_cast<Eigen::Index>(3 * node)) += -penalty(o) * g.gap_mm * g.normal;
+      }
+  }
+
+  void addContactStiffness(const VectorXd& u) {
+    SparseMatrix& k = assembler_.stiffness();
+    for (std::size_t o = 0; o < model_.obstacles.size(); ++o) {
+      const double kn = penalty(o);
+      for (std::size_t node : model_.obstacles[o].nodes) {
+        const NodeGap g = gapAt(model_.obstacles[o], node, u);
+        if (g.gap_mm > 0) continue;
+        const auto base = static_cast<Eigen::Index>(3 * node);
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j <= i; ++j)
+            entry(k, base + i, base + j) += kn * g.normal(i) * g.normal(j);
+      }
+    }
+  }
+
+  // The contact state at the solution, for the result.
+  void reportContact(SolveResult& result) {
+    result.contactForce_N.assign(model_.nodes.size(), {0, 0, 0});
+    for (std::size_t o = 0; o < model_.obstacles.size(); ++o)
+      for (std::size_t node : model_.obstacles[o].nodes) {
+        const NodeGap g = gapAt(model_.obstacles[o], node, u_);
+        if (g.gap_mm >= 0) continue;
+        ++result.contactNodes;
+        result.maxPenetration_mm = std::max(result.maxPenetration_mm, -g.gap_mm);
+        for (int i = 0; i < 3; ++i)
+          result.contactForce_N[node][i] += -penalty(o) * g.gap_mm * g.normal(i);
+      }
+  }
+
+  double automaticPenalty_ = 0;
 
   VectorXd stiffnessTimes(const VectorXd& v) {
     return assembler_.stiffness().selfadjointView<Eigen::Lower>() * v;
@@ -704,6 +775,20 @@ void checkModel(const FeModel& model) {
     throw Error(ErrorKind::InvalidInput,
                 model.name + " has no *STEP: add *STEP, *STATIC, the loads and *END STEP.",
                 model.name);
+  for (const RigidObstacle& o : model.obstacles) {
+    if (!o.signedDistance_mm || !o.outwardNormal)
+      throw Error(ErrorKind::InvalidInput,
+                  model.name + ": the rigid obstacle \"" + o.name +
+                      "\" has no signed distance or normal; give both.",
+                  model.name);
+    for (std::size_t n : o.nodes)
+      if (n >= model.nodes.size())
+        throw Error(ErrorKind::InvalidInput,
+                    model.name + ": the rigid obstacle \"" + o.name + "\" lists node index " +
+                        std::to_string(n) + ", but the model has " +
+                        std::to_string(model.nodes.size()) + " nodes.",
+                    model.name);
+  }
   for (const Element& e : model.elements)
     if (e.material < 0)
       throw Error(ErrorKind::InvalidInput,

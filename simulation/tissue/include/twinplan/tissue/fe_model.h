@@ -7,6 +7,7 @@
 // them for messages and output and addresses nodes by their index in `nodes` internally.
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -99,6 +100,23 @@ struct Step {
   std::vector<FacePressure> pressures;
 };
 
+// A rigid obstacle the tissue may touch but not enter, frictionless (issue #18: the skull): its
+// signed distance in mm (positive where tissue may be, negative inside the obstacle, e.g. a
+// distance map of the skull's labelmap region) and the unit normal pointing out of the
+// obstacle (the distance's gradient). Contact is enforced at `nodes` by a penalty in the
+// Newton solve (fem_solver.h); it holds in every step. Not part of the .inp subset.
+struct RigidObstacle {
+  std::string name;
+  std::function<double(const std::array<double, 3>&)> signedDistance_mm;
+  std::function<std::array<double, 3>(const std::array<double, 3>&)> outwardNormal;
+  std::vector<std::size_t> nodes;  // the nodes that may touch it (e.g. the node set SURFACE)
+  // Penalty stiffness per node; 0 = automatic: SolverOptions::contactPenaltyScale times the
+  // mean diagonal of the
+  // tissue stiffness, so a node's penetration is about 1e-4 of what its
+  // contact force would compress one element.
+  double penalty_N_per_mm = 0;
+};
+
 struct FeModel {
   std::string name;  // the deck's file name, for messages
   std::vector<Node> nodes;
@@ -108,7 +126,8 @@ struct FeModel {
   std::map<std::string, std::vector<std::size_t>> elementSets;  // upper-case name -> indices
   std::vector<PrescribedDisplacement> fixedBoundaries;          // model data, every step
   std::vector<Step> steps;
-  std::vector<std::string> notes;  // what the reader accepted and ignored (output requests)
+  std::vector<RigidObstacle> obstacles;  // frictionless contact, every step
+  std::vector<std::string> notes;        // what the reader accepted and ignored (output requests)
 };
 
 }  // namespace twinplan::tissue

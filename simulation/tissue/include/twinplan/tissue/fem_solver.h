@@ -48,6 +48,12 @@ struct SolverOptions {
   // step (Dembo, Eisenstat & Steihaug 1982) costs far fewer CG iterations and Newton still
   // converges (linearly, at about this rate, once near the solution).
   double newtonStepTolerance = 1e-3;
+  // Automatic contact penalty (RigidObstacle::penalty_N_per_mm = 0) as a multiple of the mean
+  // diagonal stiffness: large enough that penetration is ~1e-4 of the element strain under
+  // the contact force, small enough that the direct factorisation stays accurate (a penalty
+  // method's usual compromise; Wriggers, Computational Contact Mechanics, 2nd ed., 2006,
+  // section 6.3).
+  double contactPenaltyScale = 1e4;
 };
 
 struct StepReport {
@@ -65,6 +71,11 @@ struct SolveResult {
   double solveTime_s = 0;
   long linearIterations = 0;  // conjugate-gradient iterations of the multigrid solver
   int multigridBuilds = 0;    // multigrid hierarchies built
+  // Frictionless contact with FeModel::obstacles at the end of the last step: the force each
+  // obstacle exerts on each node (along its outward normal), and the deepest penetration.
+  std::vector<std::array<double, 3>> contactForce_N;
+  double maxPenetration_mm = 0;
+  int contactNodes = 0;  // nodes in contact at the end
 };
 
 // Solves every step of `model` in turn. Throws Error(InvalidInput) for a model that cannot be

@@ -1,0 +1,48 @@
+#pragma once
+// Rigid obstacles for frictionless contact (fe_model.h RigidObstacle; issue #18: the skull):
+// analytic ones for validation, and one sampled from a signed-distance map on an image grid,
+// the form the skull takes when it comes from a labelmap (a distance map of the skull or
+// outside region, positive in the brain).
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/geometry.h"
+#include "twinplan/core/label_map.h"
+#include "twinplan/tissue/fe_model.h"
+
+namespace twinplan::tissue {
+
+// The half-space on the side of `point` that `normal` points away from is rigid: tissue stays
+// where (x - point) . normal >= 0.
+RigidObstacle rigidPlane(const std::array<double, 3>& point, const std::array<double, 3>& normal,
+                         std::vector<std::size_t> nodes);
+
+// Tissue inside a sphere (a rigid spherical shell, the skull's simplest form): distance
+// radius - |x - centre|.
+RigidObstacle rigidSphericalShell(const std::array<double, 3>& centre, double radius_mm,
+                                  std::vector<std::size_t> nodes);
+
+// A signed distance sampled on an image grid (any orientation), e.g. skullDistanceMap's: values
+// at the voxel centres in mm, positive where tissue may be. It is interpolated trilinearly in
+// voxel index (exact for a distance linear in position) and clamped at the grid's border; the
+// normal is its normalised gradient by central differences one voxel apart.
+struct DistanceMap {
+  ImageGeometry geometry;
+  std::vector<float> distance_mm;  // per voxel, i fastest
+};
+
+// The signed distance to the region of `segment` in `labels` (the skull, or everything outside
+// the brain): negative inside it, positive outside, by the exact Euclidean distance transform of
+// voxel centres (Felzenszwalb & Huttenlocher, Theory of Computing 8 (2012) 415-428) on both
+// sides, each less half the smallest voxel spacing so that the zero level lies on the region's
+// voxel faces (exact across a face, within half a voxel elsewhere). Error(InvalidInput) when the
+// segment has no voxel or fills the grid.
+DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment);
+
+// Error(InvalidInput) when the map's values do not match its size or a spacing is not positive.
+RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,
+                                      std::string name = "skull");
+
+}  // namespace twinplan::tissue

@@ -1,0 +1,211 @@
+#include "twinplan/tissue/contact.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::tissue {
+namespace {
+
+std::array<double, 3> unit(const std::array<double, 3>& v) {
+  const double length = std::hypot(v[0], v[1], v[2]);
+  if (!(length > 0)) return {0, 0, 0};
+  return {v[0] / length, v[1] / length, v[2] / length};
+}
+
+double trilinear(const DistanceMap& map, const std::array<double, 3>& x) {
+  const ImageGeometry& g = map.geometry;
+  const Vec3 ijk = g.lpsToIndex(Vec3(x[0], x[1], x[2]));
+  std::array<std::int64_t, 3> i0{};
+  std::array<double, 3> t{};
+  for (int d = 0; d < 3; ++d) {
+    const double last = static_cast<double>(g.size[d] - 1);
+    const double c = std::clamp(ijk[d], 0.0, last);
+    i0[d] = std::min(static_cast<std::int64_t>(c), std::max<std::int64_t>(g.size[d] - 2, 0));
+    t[d] = g.size[d] > 1 ? c - static_cast<double>(i0[d]) : 0;
+  }
+  double value = 0;
+  for (int corner = 0; corner < 8; ++corner) {
+    double weight = 1;
+    std::array<std::int64_t, 3> i = i0;
+    for (int d = 0; d < 3; ++d) {
+      const bool upper = (corner >> d) & 1;
+      if (upper && g.size[d] > 1) ++i[d];
+      weight *= upper ? t[d] : 1 - t[d];
+    }
+    if (weight == 0) continue;
+    value += weight * map.distance_mm[g.linearIndex(i[0], i[1], i[2])];
+  }
+  return value;
+}
+
+constexpr double kFar = 1e30;
+
+// One line of the squared-distance transform (Felzenszwalb & Huttenlocher 2012, algorithm
+// DT(f)): f[q] is 0 at feature voxels and kFar elsewhere on input, the squared distance to the
+// nearest one (in mm^2, voxels `step` mm apart) on output; the lower envelope of parabolas.
+void distanceLine(std::vector<double>& f, double step, std::vector<double>& out,
+                  std::vector<std::size_t>& v, std::vector<double>& z) {
+  const std::size_t n = f.size();
+  out.resize(n);
+  v.assign(n, 0);
+  z.assign(n + 1, 0);
+  auto pos = [step](std::size_t q) { return step * static_cast<double>(q); };
+  auto meet = [&](std::size_t q, std::size_t p) {  // where the parabolas of q and p cross
+    return ((f[q] + pos(q) * pos(q)) - (f[p] + pos(p) * pos(p))) / (2 * pos(q) - 2 * pos(p));
+  };
+  int k = -1;  // the envelope's last parabola; none yet
+  for (std::size_t q = 0; q < n; ++q) {
+    if (f[q] >= kFar) continue;  // no feature reaches this voxel along the earlier axes
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = -kFar;
+      z[1] = kFar;
+      continue;
+    }
+    double s = meet(q, v[static_cast<std::size_t>(k)]);
+    while (s <= z[static_cast<std::size_t>(k)]) {  // z[0] = -infinity ends this at k = 0
+      --k;
+      s = meet(q, v[static_cast<std::size_t>(k)]);
+    }
+    ++k;
+    v[static_cast<std::size_t>(k)] = q;
+    z[static_cast<std::size_t>(k)] = s;
+    z[static_cast<std::size_t>(k) + 1] = kFar;
+  }
+  if (k < 0) return;  // the whole line stays far
+  std::size_t e = 0;
+  for (std::size_t q = 0; q < n; ++q) {
+    while (z[e + 1] < pos(q)) ++e;
+    const double d = pos(q) - pos(v[e]);
+    out[q] = d * d + f[v[e]];
+  }
+  f = out;
+}
+
+// The distance in mm from every voxel to the nearest voxel where `feature` is true.
+std::vector<double> distanceTransform(const ImageGeometry& g, const std::vector<char>& feature) {
+  std::vector<double> d(feature.size());
+  for (std::size_t i = 0; i < d.size(); ++i) d[i] = feature[i] ? 0 : kFar;
+  const std::array<std::size_t, 3> size{static_cast<std::size_t>(g.size[0]),
+                                        static_cast<std::size_t>(g.size[1]),
+                                        static_cast<std::size_t>(g.size[2])};
+  const std::array<std::size_t, 3> stride{1, size[0], size[0] * size[1]};
+  for (int axis = 0; axis < 3; ++axis) {
+    const int a = (axis + 1) % 3, b = (axis + 2) % 3;
+    // Lines along `axis` are independent: one chunk of lines per task (core/parallel.h).
+    parallel::parallelFor({0, size[a] * size[b]}, 64, [&](parallel::IndexRange r) {
+      std::vector<double> line(size[axis]), out, z;
+      std::vector<std::size_t> v;
+      for (std::size_t l = r.begin; l < r.end; ++l) {
+        const std::size_t base = (l % size[a]) * stride[a] + (l / size[a]) * stride[b];
+        for (std::size_t q = 0; q < size[axis]; ++q) line[q] = d[base + q * stride[axis]];
+        distanceLine(line, g.spacing_mm[axis], out, v, z);
+        for (std::size_t q = 0; q < size[axis]; ++q) d[base + q * stride[axis]] = line[q];
+      }
+    });
+  }
+  for (double& x : d) x = x >= kFar ? kFar : std::sqrt(x);
+  return d;
+}
+
+}  // namespace
+
+RigidObstacle rigidPlane(const std::array<double, 3>& point, const std::array<double, 3>& normal,
+                         std::vector<std::size_t> nodes) {
+  const std::array<double, 3> n = unit(normal);
+  RigidObstacle o;
+  o.name = "plane";
+  o.signedDistance_mm = [point, n](const std::array<double, 3>& x) {
+    return (x[0] - point[0]) * n[0] + (x[1] - point[1]) * n[1] + (x[2] - point[2]) * n[2];
+  };
+  o.outwardNormal = [n](const std::array<double, 3>&) { return n; };
+  o.nodes = std::move(nodes);
+  return o;
+}
+
+RigidObstacle rigidSphericalShell(const std::array<double, 3>& centre, double radius_mm,
+                                  std::vector<std::size_t> nodes) {
+  RigidObstacle o;
+  o.name = "spherical shell";
+  o.signedDistance_mm = [centre, radius_mm](const std::array<double, 3>& x) {
+    return radius_mm - std::hypot(x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]);
+  };
+  // Out of the shell's wall is towards the centre.
+  o.outwardNormal = [centre](const std::array<double, 3>& x) {
+    return unit({centre[0] - x[0], centre[1] - x[1], centre[2] - x[2]});
+  };
+  o.nodes = std::move(nodes);
+  return o;
+}
+
+DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment) {
+  const ImageGeometry& g = labels.geometry();
+  std::vector<char> inside(g.voxelCount(), 0);
+  std::size_t count = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (labels.contains(segment, i, j, k)) {
+          inside[g.linearIndex(i, j, k)] = 1;
+          ++count;
+        }
+  if (count == 0 || count == inside.size())
+    throw Error(
+        ErrorKind::InvalidInput,
+        "The obstacle segment " +
+            (segment < labels.segments().size() ? "\"" + labels.segments()[segment].name + "\""
+                                                : std::to_string(segment)) +
+            (count == 0 ? " has no voxel" : " fills the whole grid") +
+            ": a rigid obstacle needs both its region and free space; check the segment.",
+        "skullDistanceMap");
+  std::vector<char> outside(inside.size());
+  for (std::size_t v = 0; v < inside.size(); ++v) outside[v] = !inside[v];
+  const std::vector<double> toObstacle = distanceTransform(g, inside);
+  const std::vector<double> toFree = distanceTransform(g, outside);
+  const double half = g.spacing_mm.minCoeff() / 2;
+  DistanceMap map{g, std::vector<float>(inside.size())};
+  for (std::size_t v = 0; v < inside.size(); ++v)
+    map.distance_mm[v] = static_cast<float>(inside[v] ? -(toFree[v] - half) : toObstacle[v] - half);
+  return map;
+}
+
+RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,
+                                      std::string name) {
+  const std::size_t voxels = map.geometry.voxelCount();
+  if (voxels == 0 || map.distance_mm.size() != voxels)
+    throw Error(ErrorKind::InvalidInput,
+                "The distance map of obstacle \"" + name + "\" has " +
+                    std::to_string(map.distance_mm.size()) + " values for a grid of " +
+                    std::to_string(voxels) + " voxels; give one value per voxel, i fastest.",
+                name);
+  for (int d = 0; d < 3; ++d)
+    if (!(map.geometry.spacing_mm[d] > 0))
+      throw Error(ErrorKind::InvalidInput,
+                  "The distance map of obstacle \"" + name +
+                      "\" has a spacing that is not positive; give the voxel size in mm.",
+                  name);
+  auto shared = std::make_shared<const DistanceMap>(std::move(map));
+  RigidObstacle o;
+  o.name = std::move(name);
+  o.signedDistance_mm = [shared](const std::array<double, 3>& x) { return trilinear(*shared, x); };
+  o.outwardNormal = [shared](const std::array<double, 3>& x) {
+    std::array<double, 3> gradient{};
+    for (int d = 0; d < 3; ++d) {
+      std::array<double, 3> plus = x, minus = x;
+      plus[d] += shared->geometry.spacing_mm.minCoeff();
+      minus[d] -= shared->geometry.spacing_mm.minCoeff();
+      gradient[d] = trilinear(*shared, plus) - trilinear(*shared, minus);
+    }
+    return unit(gradient);
+  };
+  o.nodes = std::move(nodes);
+  return o;
+}
+
+}  // namespace twinplan::tissue
