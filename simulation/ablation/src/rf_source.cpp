@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "drying_cap.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
@@ -431,27 +432,9 @@ double RfSource::decidePower(const ThermalState& state, double step_s, double im
 double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
                                      std::span<const float> temperature_degC, double step_s,
                                      std::vector<float>& power_W_m3) const {
-  const double h_m = grid.voxelSize_m();
-  const double voxel_m3 = h_m * h_m * h_m;
-  return parallel::parallelReduce(
-      IndexRange{0, power_W_m3.size()}, 1 << 16, 0.0,
-      [&](IndexRange r) {
-        double removed_W = 0.0;
-        for (std::size_t v = r.begin; v < r.end; ++v) {
-          if (roles_[v] != NodeRole::Tissue || power_W_m3[v] <= 0.0f) continue;
-          const TissueProperties& t = grid.tissueAt(v);
-          const double sensible_J_m3 =
-              t.density_kg_m3 * t.heatCapacity_J_kgK *
-              std::max(0.0, settings_.vaporisationEnd_degC - double(temperature_degC[v]));
-          const double limit_W_m3 = (sensible_J_m3 + double(state.latentHeatLeft_J_m3[v])) / step_s;
-          if (power_W_m3[v] > limit_W_m3) {
-            removed_W += (power_W_m3[v] - limit_W_m3) * voxel_m3;
-            power_W_m3[v] = float(limit_W_m3);
-          }
-        }
-        return removed_W;
-      },
-      [](double a, double b) { return a + b; });
+  // Only tissue voxels carry Joule heating (jouleHeating), so the cap sees no electrode or ground.
+  return detail::limitToDryingEnergy(grid, temperature_degC, state.latentHeatLeft_J_m3,
+                                     settings_.vaporisationEnd_degC, step_s, power_W_m3);
 }
 
 void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
