@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "drying_cap.h"
 #include "twinplan/core/error.h"
@@ -290,12 +291,44 @@ double rfConductivity(const TissueProperties& tissue, double temperature_degC,
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
 }
 
+namespace {
+
+// The voxels of several electrodes of one device: their active parts together, their shafts
+// less any active voxel (metal that touches another electrode's shaft conducts).
+ProbeVoxels electrodeVoxels(const AblationGrid& grid, const AblationDevice& device,
+                            std::span<const ProbePlacement> placements) {
+  if (placements.empty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "An RF source needs at least one electrode placement (tip and entry).", device.id);
+  }
+  ProbeVoxels all;
+  std::vector<std::size_t> shaft;
+  for (const ProbePlacement& placement : placements) {
+    const ProbeVoxels one = probeVoxels(grid, device, placement);
+    all.active.insert(all.active.end(), one.active.begin(), one.active.end());
+    shaft.insert(shaft.end(), one.shaft.begin(), one.shaft.end());
+  }
+  for (auto* list : {&all.active, &shaft}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  std::set_difference(shaft.begin(), shaft.end(), all.active.begin(), all.active.end(),
+                      std::back_inserter(all.shaft));
+  return all;
+}
+
+}  // namespace
+
 RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                    const ProbePlacement& placement, RfSettings settings)
+    : RfSource(grid, device, std::span<const ProbePlacement>(&placement, 1), settings) {}
+
+RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
+                   std::span<const ProbePlacement> placements, RfSettings settings)
     : settings_(settings),
       cooled_(device.internallyCooled),
       coolant_degC_(device.coolantTemperature_degC),
-      voxels_(probeVoxels(grid, device, placement)) {
+      voxels_(electrodeVoxels(grid, device, placements)) {
   if (!device.isRf()) {
     throw Error(ErrorKind::InvalidInput,
                 "Device '" + device.id + "' is a microwave antenna, not an RF electrode.",
