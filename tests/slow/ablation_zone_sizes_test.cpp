@@ -86,13 +86,13 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   return run;
 }
 
-// The box rule: a 100 mm cube (the grid builder's default) to start; while the zone comes
+// The box rule: an 80 mm cube to start; while the zone comes
 // closer than one thermal diffusion length of the treatment to a face, sqrt(k t / (rho c)) =
 // sqrt(0.52 x 720 / (1079 x 3540)) = 10 mm for 12 min in liver, the box grows by 20 mm and the
 // run is repeated (the faces are held at 37 degC and, for RF, are the electrical ground).
 constexpr double kClearance_mm = 10.0;
 ZoneRun simulateInAClearBox(const AblationDevice& device, double timeStep_s) {
-  double box_mm = 100.0;
+  double box_mm = 80.0;
   ZoneRun run = simulateDevice(device, box_mm, timeStep_s);
   while (run.clearance_mm < kClearance_mm && box_mm < 160.0) {
     std::printf("%-18s zone %.0f mm from the %.0f mm box: growing the box\n", device.id.c_str(),

@@ -88,7 +88,8 @@ TEST(AblationVaporisation, LargeStepsKeepThePlateauAndItsLength) {
     }
   }
   // 206.3 degC adiabatically at 120 s; conduction towards the cooler rim takes 0.6 K of it
-  // (measured 205.6 degC with liver's 0.72 kg/kg of water; 0.3 K at 187 degC with 0.75).
+  // (measured 205.6 degC with liver's 0.72 kg/kg of water; the test allowed 0.5 K when 0.75
+  // kg/kg ended the plateau later and the centre at 187 degC).
   EXPECT_NEAR(centre.back(), 100.0 + slope_K_s * (120.0 - plateauEnds_s), 1.0);
 }
 
