@@ -144,7 +144,8 @@ void readZone(const EntryReader& r, AblationDevice& d) {
   z.setting = r.text("publishedZone", "setting");
   z.evidence = r.text("publishedZone", "evidence");
   if (z.evidence != "abstract" && z.evidence != "unverified") {
-    r.fail("publishedZone.evidence", "must be 'abstract' or 'unverified' (got '" + z.evidence + "')");
+    r.fail("publishedZone.evidence",
+           "must be 'abstract' or 'unverified' (got '" + z.evidence + "')");
   }
   z.source = r.text("publishedZone", "source");
 }
