@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "conduction_multigrid.h"
+#include "drying_cap.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
@@ -314,12 +316,44 @@ double rfConductivity(const TissueProperties& tissue, double temperature_degC,
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
 }
 
+namespace {
+
+// The voxels of several electrodes of one device: their active parts together, their shafts
+// less any active voxel (metal that touches another electrode's shaft conducts).
+ProbeVoxels electrodeVoxels(const AblationGrid& grid, const AblationDevice& device,
+                            std::span<const ProbePlacement> placements) {
+  if (placements.empty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "An RF source needs at least one electrode placement (tip and entry).", device.id);
+  }
+  ProbeVoxels all;
+  std::vector<std::size_t> shaft;
+  for (const ProbePlacement& placement : placements) {
+    const ProbeVoxels one = probeVoxels(grid, device, placement);
+    all.active.insert(all.active.end(), one.active.begin(), one.active.end());
+    shaft.insert(shaft.end(), one.shaft.begin(), one.shaft.end());
+  }
+  for (auto* list : {&all.active, &shaft}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  std::set_difference(shaft.begin(), shaft.end(), all.active.begin(), all.active.end(),
+                      std::back_inserter(all.shaft));
+  return all;
+}
+
+}  // namespace
+
 RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                    const ProbePlacement& placement, RfSettings settings)
+    : RfSource(grid, device, std::span<const ProbePlacement>(&placement, 1), settings) {}
+
+RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
+                   std::span<const ProbePlacement> placements, RfSettings settings)
     : settings_(settings),
       cooled_(device.internallyCooled),
       coolant_degC_(device.coolantTemperature_degC),
-      voxels_(probeVoxels(grid, device, placement)) {
+      voxels_(electrodeVoxels(grid, device, placements)) {
   if (!device.isRf()) {
     throw Error(ErrorKind::InvalidInput,
                 "Device '" + device.id + "' is a microwave antenna, not an RF electrode.",
@@ -456,27 +490,9 @@ double RfSource::decidePower(const ThermalState& state, double step_s, double im
 double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
                                      std::span<const float> temperature_degC, double step_s,
                                      std::vector<float>& power_W_m3) const {
-  const double h_m = grid.voxelSize_m();
-  const double voxel_m3 = h_m * h_m * h_m;
-  return parallel::parallelReduce(
-      IndexRange{0, power_W_m3.size()}, 1 << 16, 0.0,
-      [&](IndexRange r) {
-        double removed_W = 0.0;
-        for (std::size_t v = r.begin; v < r.end; ++v) {
-          if (roles_[v] != NodeRole::Tissue || power_W_m3[v] <= 0.0f) continue;
-          const TissueProperties& t = grid.tissueAt(v);
-          const double sensible_J_m3 =
-              t.density_kg_m3 * t.heatCapacity_J_kgK *
-              std::max(0.0, settings_.vaporisationEnd_degC - double(temperature_degC[v]));
-          const double limit_W_m3 = (sensible_J_m3 + double(state.latentHeatLeft_J_m3[v])) / step_s;
-          if (power_W_m3[v] > limit_W_m3) {
-            removed_W += (power_W_m3[v] - limit_W_m3) * voxel_m3;
-            power_W_m3[v] = float(limit_W_m3);
-          }
-        }
-        return removed_W;
-      },
-      [](double a, double b) { return a + b; });
+  // Only tissue voxels carry Joule heating (jouleHeating), so the cap sees no electrode or ground.
+  return detail::limitToDryingEnergy(grid, temperature_degC, state.latentHeatLeft_J_m3,
+                                     settings_.vaporisationEnd_degC, step_s, power_W_m3);
 }
 
 void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,

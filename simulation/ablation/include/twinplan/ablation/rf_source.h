@@ -126,6 +126,14 @@ class RfSource : public HeatSource {
  public:
   RfSource(const AblationGrid& grid, const AblationDevice& device, const ProbePlacement& placement,
            RfSettings settings);
+  // Several electrodes of this device on one generator, all at the same potential (the
+  // simultaneous mode of the Cool-tip cluster, whose three electrodes share one connector:
+  // Goldberg et al., Radiology 1998;209:371-379). One potential problem with every active part
+  // at V: the electrodes shield each other, the generator sees one impedance, and its power,
+  // roll-off and temperature control act on all of them together. (The switching controller,
+  // which moves the full power from one electrode to the next, is not modelled.)
+  RfSource(const AblationGrid& grid, const AblationDevice& device,
+           std::span<const ProbePlacement> placements, RfSettings settings);
 
   void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                       std::vector<float>& power_W_m3) override;
