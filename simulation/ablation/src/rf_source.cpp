@@ -58,10 +58,13 @@ double sumOverSlices(const Strides& s, F&& f) {
       [](double a, double b) { return a + b; });
 }
 
-FaceConductivity faceConductivity(const Strides& s, std::span<const float> sigma) {
+// Fills f (its arrays reused: every entry is written).
+void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConductivity& f) {
   const std::size_t n = sigma.size();
-  FaceConductivity f{std::vector<float>(n, 0.0f), std::vector<float>(n, 0.0f),
-                     std::vector<float>(n, 0.0f), std::vector<double>(n, 0.0)};
+  f.x.assign(n, 0.0f);
+  f.y.assign(n, 0.0f);
+  f.z.assign(n, 0.0f);
+  f.diagonal.resize(n);
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j)
       for (std::int64_t i = 0; i < s.nx; ++i) {
@@ -82,7 +85,6 @@ FaceConductivity faceConductivity(const Strides& s, std::span<const float> sigma
         f.diagonal[p] = d;
       }
   });
-  return f;
 }
 
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
@@ -154,19 +156,34 @@ void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
 
 }  // namespace
 
-PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
-                                 std::span<const NodeRole> roles, double electrode_V,
-                                 std::span<const double> warmStart,
-                                 const PotentialSolverOptions& options, Progress& progress) {
+namespace detail {
+struct PotentialWorkspace {
+  FaceConductivity faces;
+  std::vector<double> r, z, p, ap;
+  std::vector<std::uint8_t> unknown;
+  ConductionMultigrid multigrid;
+};
+}  // namespace detail
+
+namespace {
+
+PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                   std::span<const NodeRole> roles, double electrode_V,
+                                   std::span<const double> warmStart,
+                                   const PotentialSolverOptions& options, Progress& progress,
+                                   detail::PotentialWorkspace& work) {
   checkSizes(geometry, sigma_S_m.size(), roles.size());
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
-  const FaceConductivity f = faceConductivity(s, sigma_S_m);
+  faceConductivity(s, sigma_S_m, work.faces);
+  const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
   std::vector<double>& x = solution.potential_V;
   x.assign(n, 0.0);
-  std::vector<double> r(n), z(n), p(n, 0.0), ap(n);
+  // r, z and ap are written in full before they are read; p is copied from z.
+  std::vector<double>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
+  for (std::vector<double>* v : {&r, &z, &p, &ap}) v->resize(n);
   // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
   for (std::size_t v = 0; v < n; ++v) {
     if (roles[v] == NodeRole::Electrode) x[v] = electrode_V;
@@ -184,8 +201,9 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
   });
   // Preconditioned by a multigrid V-cycle (conduction_multigrid.h): a few iterations per solve
   // where Jacobi took about a hundred.
-  detail::ConductionMultigrid multigrid;
-  std::vector<std::uint8_t> unknown(n);
+  detail::ConductionMultigrid& multigrid = work.multigrid;
+  std::vector<std::uint8_t>& unknown = work.unknown;
+  unknown.resize(n);
   for (std::size_t v = 0; v < n; ++v) unknown[v] = roles[v] == NodeRole::Tissue;
   multigrid.build(s.nx, s.ny, s.nz, f.x, f.y, f.z, f.diagonal, unknown);
   multigrid.apply(r, z);
@@ -228,7 +246,8 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
-  const std::vector<float> heating = jouleHeating(geometry, sigma_S_m, roles, x);
+  solution.heating_W_m3 = jouleHeating(geometry, sigma_S_m, roles, x);
+  const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
     double sum = 0.0;
@@ -256,6 +275,17 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
     return current * h_m;  // face conductance sigma_f * h^2 / h
   });
   return solution;
+}
+
+}  // namespace
+
+PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                 std::span<const NodeRole> roles, double electrode_V,
+                                 std::span<const double> warmStart,
+                                 const PotentialSolverOptions& options, Progress& progress) {
+  detail::PotentialWorkspace work;
+  return solvePotentialIn(geometry, sigma_S_m, roles, electrode_V, warmStart, options, progress,
+                          work);
 }
 
 std::vector<float> jouleHeating(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
@@ -394,6 +424,8 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                              electrodeNeighbours_.end());
 }
 
+RfSource::~RfSource() = default;
+
 std::vector<float> RfSource::conductivities(const AblationGrid& grid,
                                             std::span<const float> temperature_degC) const {
   const std::size_t n = grid.geometry.voxelCount();
@@ -434,9 +466,12 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
 }
 
 void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma) {
+  if (!potentialWorkspace_) potentialWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
   PotentialSolution solution =
-      solvePotential(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver);
-  unitHeating_W_m3_ = jouleHeating(grid.geometry, sigma, roles_, solution.potential_V);
+      solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
+                       noProgress(), *potentialWorkspace_);
+  // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
+  unitHeating_W_m3_ = std::move(solution.heating_W_m3);
   unitPotential_V_ = std::move(solution.potential_V);
   unitPower_W_ = solution.power_W;
   solvedSigma_S_m_ = std::move(sigma);
