@@ -8,7 +8,8 @@
 // Markdown tables with the load average (docs/benchmarks.md, "Thermal ablation").
 // BENCH_ONLY=fixed or BENCH_ONLY=rf runs one of the two; QUICK=1 one RF run on all threads, no
 // warm-up (for profiling); GRID=61 another cube size for the RF run; POTENTIAL_TOLERANCE=1e-3
-// another relative tolerance of the potential solves.
+// another relative tolerance of the potential solves; RESOLVE_CHANGE=0.05 another re-solve
+// criterion (RfSettings::resolveConductanceChange).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -145,6 +146,8 @@ RfRun runCooledRf() {
   RfSettings settings = rfSettingsFor(device);
   if (const char* tolerance = std::getenv("POTENTIAL_TOLERANCE"))
     settings.solver.relativeTolerance = std::atof(tolerance);
+  if (const char* change = std::getenv("RESOLVE_CHANGE"))
+    settings.resolveConductanceChange = std::atof(change);
   RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;
