@@ -280,16 +280,29 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   levels_.resize(depth + 1);
 }
 
-void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  MultigridLevel& finest = levels_.front();
+namespace {
+
+template <class T>
+void applyVCycle(std::vector<MultigridLevel>& levels, std::span<const T> residual, std::span<T> z) {
+  MultigridLevel& finest = levels.front();
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  vCycle(levels_, 0);
+  vCycle(levels, 0);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
+}
+
+}  // namespace
+
+void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
+  applyVCycle(levels_, residual, z);
+}
+
+void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
+  applyVCycle(levels_, residual, z);
 }
 
 }  // namespace twinplan::ablation::detail

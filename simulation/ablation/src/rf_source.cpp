@@ -89,14 +89,15 @@ void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConduc
 
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
 // the finite-volume equations divided by the voxel size h).
+template <class In, class Out>
 void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                   std::span<const double> x, std::span<double> out) {
+                   std::span<const In> x, std::span<Out> out) {
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
         const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
         if (roles[p] != NodeRole::Tissue) {
-          out[p] = 0.0;
+          out[p] = Out(0);
           return;
         }
         double flux = f.diagonal[p] * x[p];
@@ -106,7 +107,7 @@ void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const 
         if (j > 0) flux -= f.y[p - s.sy] * x[p - s.sy];
         if (k + 1 < s.nz) flux -= f.z[p] * x[p + s.sz];
         if (k > 0) flux -= f.z[p - s.sz] * x[p - s.sz];
-        out[p] = flux;
+        out[p] = Out(flux);
       };
       if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
         for (std::int64_t i = 0; i < s.nx; ++i) general(i);
@@ -117,25 +118,28 @@ void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const 
       const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
       const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
       const NodeRole* role = roles.data() + row;
-      const double *xr = x.data() + row, *d = f.diagonal.data() + row;
+      const In* xr = x.data() + row;
+      const double* d = f.diagonal.data() + row;
       const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
-      double* o = out.data() + row;
+      Out* o = out.data() + row;
       for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
-        const double flux = d[q] * xr[q] - fx[q] * xr[q + 1] - fx[q - 1] * xr[q - 1] -
-                            fy[q] * xr[q + sy] - fy[q - sy] * xr[q - sy] - fz[q] * xr[q + sz] -
-                            fz[q - sz] * xr[q - sz];
-        o[q] = role[q] == NodeRole::Tissue ? flux : 0.0;
+        const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
+                            double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
+                            double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
+                            double(fz[q - sz]) * xr[q - sz];
+        o[q] = role[q] == NodeRole::Tissue ? Out(flux) : Out(0);
       }
       general(s.nx - 1);
     }
   });
 }
 
-double dot(const Strides& s, std::span<const double> a, std::span<const double> b) {
+template <class T>
+double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
   return sumOverSlices(s, [&](std::int64_t k) {
     const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
     double sum = 0.0;
-    for (std::size_t p = begin; p < end; ++p) sum += a[p] * b[p];
+    for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
     return sum;
   });
 }
@@ -159,7 +163,8 @@ void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
 namespace detail {
 struct PotentialWorkspace {
   FaceConductivity faces;
-  std::vector<double> r, z, p, ap;
+  // The CG vectors in float (half the memory traffic; sums and the solution in double).
+  std::vector<float> r, z, p, ap;
   std::vector<std::uint8_t> unknown;
   ConductionMultigrid multigrid;
 };
@@ -182,20 +187,20 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   std::vector<double>& x = solution.potential_V;
   x.assign(n, 0.0);
   // r, z and ap are written in full before they are read; p is copied from z.
-  std::vector<double>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
-  for (std::vector<double>* v : {&r, &z, &p, &ap}) v->resize(n);
+  std::vector<float>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
+  for (std::vector<float>* v : {&r, &z, &p, &ap}) v->resize(n);
   // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
   for (std::size_t v = 0; v < n; ++v) {
     if (roles[v] == NodeRole::Electrode) x[v] = electrode_V;
   }
-  applyOperator(s, f, roles, x, r);
+  applyOperator<double, float>(s, f, roles, x, r);
   const double rhsNorm = std::sqrt(dot(s, r, r));
   if (warmStart.size() == n) {
     for (std::size_t v = 0; v < n; ++v) {
       if (roles[v] == NodeRole::Tissue) x[v] = warmStart[v];
     }
   }
-  applyOperator(s, f, roles, x, r);
+  applyOperator<double, float>(s, f, roles, x, r);
   forEachSlice(s, [&](std::int64_t k) {
     for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) r[v] = -r[v];
   });
@@ -221,12 +226,12 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
                   "solvePotential");
     }
     progress.check();
-    applyOperator(s, f, roles, p, ap);
+    applyOperator<float, float>(s, f, roles, p, ap);
     const double alpha = rz / dot(s, p, ap);
     forEachSlice(s, [&](std::int64_t k) {
       for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
         x[v] += alpha * p[v];
-        r[v] -= alpha * ap[v];
+        r[v] = float(r[v] - alpha * ap[v]);
       }
     });
     multigrid.apply(r, z);
@@ -235,7 +240,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
     rz = rzNext;
     forEachSlice(s, [&](std::int64_t k) {
       for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
-        p[v] = z[v] + beta * p[v];
+        p[v] = float(z[v] + beta * p[v]);
       }
     });
     residual = std::sqrt(dot(s, r, r));
