@@ -9,12 +9,13 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <string>
 
-#include "ablation_test_tissue.h"
 #include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
-#include "twinplan/ablation/microwave_source.h"
 #include "twinplan/ablation/rf_source.h"
+#include "twinplan/ablation/tissue_library.h"
 
 namespace twinplan::ablation {
 namespace {
@@ -26,33 +27,46 @@ struct ZoneRun {
   double seconds = 0.0;
   int rollOffs = 0;
   double maxTemperature_degC = 0.0;
+  double box_mm = 0.0;
+  double clearance_mm = 0.0;  // from the zone to the nearest face of the box
+  bool perfused = true;
 };
 
-// The device at its catalogue setting, probe along +z, tip 10 mm above the grid's centre.
-ZoneRun simulateDevice(const AblationDevice& device, double gridSize_mm, double timeStep_s) {
-  const std::int64_t n = std::int64_t(gridSize_mm) + 1;
-  const AblationGrid grid = uniformGrid(testing::testLiver(), {n, n, n}, 1.0);
+// The liver the source measured in: in vivo (IT'IS v4.1 liver, perfused, shut down at Omega = 1)
+// or ex vivo (the same without perfusion). "ex vivo / in vivo" and a manufacturer's chart count
+// as ex vivo when "ex vivo" is named (such charts are measured in excised liver), in vivo
+// otherwise.
+bool inVivo(const PublishedZone& zone) { return zone.tissue.find("ex vivo") == std::string::npos; }
+
+// Distance (mm) from the zone to the nearest face of the grid.
+double clearanceToTheBox(const std::vector<std::uint8_t>& zone, const ImageGeometry& g) {
+  std::int64_t nearest = std::max({g.size[0], g.size[1], g.size[2]});
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if (zone[g.linearIndex(i, j, k)])
+          nearest =
+              std::min({nearest, i, j, k, g.size[0] - 1 - i, g.size[1] - 1 - j, g.size[2] - 1 - k});
+  return double(nearest) * g.spacing_mm.x();
+}
+
+// The device at its catalogue setting on a cube of box_mm, 1 mm voxels, probe along +z with its
+// active part centred on the grid's centre (RF electrodes: the exposed tip; multi-tine: the
+// cannula tip 10 mm below the centre so the tines' reach is centred; microwave: the feed gap).
+ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeStep_s) {
+  TissueProperties liver = tissueLibrary().at("liver");
+  const bool perfused = inVivo(device.publishedZone);
+  if (!perfused) liver.perfusion_per_s = 0.0;
+  const std::int64_t n = std::int64_t(box_mm) + 1;
+  const AblationGrid grid = uniformGrid(liver, {n, n, n}, 1.0);
   ProbePlacement placement;
-  placement.tip_lps = Vec3(0.0, 0.0, device.type == DeviceType::RfMultiTine ? -10.0 : 10.0);
+  placement.tip_lps = Vec3(0.0, 0.0, -10.0);
+  if (device.type == DeviceType::RfSingle || device.type == DeviceType::RfCluster)
+    placement.tip_lps.z() = 0.5 * device.activeTipLength_mm;
+  if (device.type == DeviceType::Microwave) placement.tip_lps.z() = device.feedGapFromTip_mm;
   placement.entry_lps = placement.tip_lps - Vec3(0.0, 0.0, 200.0);
-  if (device.type == DeviceType::RfSingle || device.type == DeviceType::RfCluster) {
-    placement.tip_lps.z() = 0.5 * device.activeTipLength_mm;  // active part centred on 0
-    placement.entry_lps = placement.tip_lps - Vec3(0.0, 0.0, 200.0);
-  }
-  if (device.type == DeviceType::Microwave) {
-    placement.tip_lps.z() = device.feedGapFromTip_mm;  // feed gap at 0
-    placement.entry_lps = placement.tip_lps - Vec3(0.0, 0.0, 200.0);
-  }
-  std::unique_ptr<HeatSource> source;
-  RfSource* rf = nullptr;
-  if (device.isRf()) {
-    auto rfSource = std::make_unique<RfSource>(grid, device, placement, rfSettingsFor(device));
-    rf = rfSource.get();
-    source = std::move(rfSource);
-  } else {
-    source =
-        std::make_unique<MicrowaveSource>(grid, device, placement, microwaveSettingsFor(device));
-  }
+  std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, placement);
+  const auto* rf = dynamic_cast<const RfSource*>(source.get());
   BioheatParameters parameters;
   parameters.duration_s = device.duration_s;
   parameters.timeStep_s = timeStep_s;
@@ -64,8 +78,27 @@ ZoneRun simulateDevice(const AblationDevice& device, double gridSize_mm, double 
   run.volume_ml = result.zoneVolume_ml;
   run.energy_kJ = result.deliveredEnergy_J * 1e-3;
   run.rollOffs = rf ? rf->rollOffCount() : 0;
-  for (float t : result.maximumTemperature.values) {
+  for (float t : result.maximumTemperature.values)
     run.maxTemperature_degC = std::max(run.maxTemperature_degC, double(t));
+  run.box_mm = box_mm;
+  run.clearance_mm = clearanceToTheBox(result.ablationZone, grid.geometry);
+  run.perfused = perfused;
+  return run;
+}
+
+// The box rule: an 80 mm cube to start; while the zone comes
+// closer than one thermal diffusion length of the treatment to a face, sqrt(k t / (rho c)) =
+// sqrt(0.52 x 720 / (1079 x 3540)) = 10 mm for 12 min in liver, the box grows by 20 mm and the
+// run is repeated (the faces are held at 37 degC and, for RF, are the electrical ground).
+constexpr double kClearance_mm = 10.0;
+ZoneRun simulateInAClearBox(const AblationDevice& device, double timeStep_s) {
+  double box_mm = 80.0;
+  ZoneRun run = simulateDevice(device, box_mm, timeStep_s);
+  while (run.clearance_mm < kClearance_mm && box_mm < 160.0) {
+    std::printf("%-18s zone %.0f mm from the %.0f mm box: growing the box\n", device.id.c_str(),
+                run.clearance_mm, box_mm);
+    box_mm += 20.0;
+    run = simulateDevice(device, box_mm, timeStep_s);
   }
   return run;
 }
@@ -73,10 +106,12 @@ ZoneRun simulateDevice(const AblationDevice& device, double gridSize_mm, double 
 void report(const AblationDevice& device, const ZoneRun& run) {
   std::printf(
       "%-18s published %5.1f x %5.1f mm | simulated %5.1f x %5.1f (x %5.1f) mm, %6.1f ml, "
-      "%6.1f kJ, Tmax %5.1f degC, roll-offs %d, %5.1f s\n",
+      "%6.1f kJ, Tmax %5.1f degC, roll-offs %d, %s liver, box %.0f mm (zone %.0f mm from it), "
+      "%5.1f s\n",
       device.id.c_str(), device.publishedZone.longAxis_mm, device.publishedZone.shortAxis_mm,
       run.axes.long_mm, run.axes.short_mm[0], run.axes.short_mm[1], run.volume_ml, run.energy_kJ,
-      run.maxTemperature_degC, run.rollOffs, run.seconds);
+      run.maxTemperature_degC, run.rollOffs, run.perfused ? "in vivo" : "ex vivo", run.box_mm,
+      run.clearance_mm, run.seconds);
   std::fflush(stdout);
 }
 
@@ -93,11 +128,15 @@ struct Documented {
 
 void runDevice(const Documented& documented) {
   const AblationDevice& device = findDevice(documented.id);
-  // RF on a 71 mm box in 2 s steps (the 15 s roll-off pause is 7.5 steps); microwave on an
-  // 81 mm box in 5 s steps (its zones reach 5 cm).
-  const ZoneRun run =
-      device.isRf() ? simulateDevice(device, 70.0, 2.0) : simulateDevice(device, 80.0, 5.0);
+  // 5 s steps: the drying cap bounds the power a voxel takes within a step, and the RF
+  // roll-off pause (15 s) is three steps.
+  const ZoneRun run = simulateInAClearBox(device, 5.0);
   report(device, run);
+  EXPECT_GE(run.clearance_mm, kClearance_mm);
+  // The drying cap keeps tissue near boiling; it acts on the source power only, so conduction
+  // within the same implicit step can still lift a voxel that finishes boiling (measured at
+  // most 126.9 degC, between the cluster's three electrodes).
+  EXPECT_LT(run.maxTemperature_degC, 130.0);
   EXPECT_NEAR(run.axes.long_mm, documented.long_mm, 3.0);
   EXPECT_NEAR(run.axes.short_mm[0], documented.short_mm, 3.0);
   const double longOff_mm = std::abs(run.axes.long_mm - device.publishedZone.longAxis_mm);
@@ -111,14 +150,12 @@ void runDevice(const Documented& documented) {
 }
 
 TEST(AblationZoneSizes, CooledRfThreeCentimetreTip) {
-  // 50 x 35 mm (within 5 mm of 46 x 30) before the latent heat and the drying-energy cap;
-  // with them the generator rolls off less and the zone grows to 57 x 45 mm.
-  runDevice({"rf-cooled-3cm", 57.0, 45.0, false});
+  runDevice({"rf-cooled-3cm", 57.0, 41.0, false});
 }
-TEST(AblationZoneSizes, RfCluster) { runDevice({"rf-cluster-3x25mm", 63.0, 59.1, false}); }
-TEST(AblationZoneSizes, MultiTineRf) { runDevice({"rf-multitine-4cm", 63.0, 69.0, false}); }
-TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 69.0, 41.0, false}); }
-TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 55.0, 47.0, false}); }
+TEST(AblationZoneSizes, RfCluster) { runDevice({"rf-cluster-3x25mm", 59.0, 53.1, false}); }
+TEST(AblationZoneSizes, MultiTineRf) { runDevice({"rf-multitine-4cm", 31.0, 63.0, false}); }
+TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 81.0, 59.0, false}); }
+TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 59.0, 57.0, false}); }
 
 }  // namespace
 }  // namespace twinplan::ablation

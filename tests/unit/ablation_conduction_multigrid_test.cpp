@@ -18,6 +18,7 @@ namespace {
 // A 29 x 27 x 25 grid (odd and even extents: coarse blocks of one and two voxels): sigma 0.33 S/m
 // with a dried shell (x 1e-2) around an electrode line (fixed voxels) along z, an insulated
 // shaft (1e-6 S/m) behind it, and the box faces fixed (ground). Faces are harmonic means.
+// Other extents keep the electrode's and the shell's z range proportional.
 struct JumpyGrid {
   std::int64_t nx = 29, ny = 27, nz = 25;
   std::vector<float> sigma, faceX, faceY, faceZ;
@@ -27,23 +28,26 @@ struct JumpyGrid {
   std::int64_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
     return i + nx * (j + ny * k);
   }
-  JumpyGrid() {
+  JumpyGrid(std::int64_t sizeX = 29, std::int64_t sizeY = 27, std::int64_t sizeZ = 25)
+      : nx(sizeX), ny(sizeY), nz(sizeZ) {
     const auto n = std::size_t(nx * ny * nz);
     sigma.assign(n, 0.33f);
     free.assign(n, 1);
     const std::int64_t ci = nx / 2, cj = ny / 2;
+    const std::int64_t tipLo = 8 * nz / 25, tipHi = 16 * nz / 25;
+    const std::int64_t shellLo = 6 * nz / 25, shellHi = 18 * nz / 25;
     for (std::int64_t k = 0; k < nz; ++k)
       for (std::int64_t j = 0; j < ny; ++j)
         for (std::int64_t i = 0; i < nx; ++i) {
           const std::size_t v = std::size_t(index(i, j, k));
           const double r = std::hypot(double(i - ci), double(j - cj));
           if (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1) free[v] = 0;
-          if (r < 0.5 && k >= 8 && k <= 16) {
+          if (r < 0.5 && k >= tipLo && k <= tipHi) {
             free[v] = 0;  // electrode
             sigma[v] = 1e6f;
-          } else if (r < 0.5 && k > 16) {
+          } else if (r < 0.5 && k > tipHi) {
             sigma[v] = 1e-6f;  // shaft
-          } else if (r < 2.5 && k >= 6 && k <= 18) {
+          } else if (r < 2.5 && k >= shellLo && k <= shellHi) {
             sigma[v] = 0.0033f;  // dried tissue
           }
         }
@@ -140,6 +144,31 @@ TEST(ConductionMultigrid, OneThreadAndAllGiveTheSameBits) {
   ConductionMultigrid m = grid.multigrid();
   m.apply(r, all);
   EXPECT_EQ(one, all);
+}
+
+TEST(ConductionMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
+  // The RF source rebuilds one preconditioner at every potential solve, reusing its levels'
+  // arrays: a rebuild on another grid (here with more levels, then fewer) must leave nothing
+  // of the earlier one behind.
+  const JumpyGrid small, large(37, 35, 33);
+  const std::vector<double> rSmall = small.randomOnFree(5), rLarge = large.randomOnFree(6);
+  ConductionMultigrid fresh = small.multigrid();
+  std::vector<double> expected(rSmall.size()), reused(rSmall.size());
+  fresh.apply(rSmall, expected);
+  ConductionMultigrid m = small.multigrid();
+  m.build(large.nx, large.ny, large.nz, large.faceX, large.faceY, large.faceZ, large.diagonal,
+          large.free);
+  EXPECT_EQ(m.levels(), 4u);  // 37 x 35 x 33 -> 19 x 18 x 17 -> 10 x 9 x 9 -> 5 x 5 x 5
+  std::vector<double> largeReused(rLarge.size()), largeFresh(rLarge.size());
+  m.apply(rLarge, largeReused);
+  ConductionMultigrid freshLarge = large.multigrid();
+  freshLarge.apply(rLarge, largeFresh);
+  EXPECT_EQ(largeReused, largeFresh);
+  m.build(small.nx, small.ny, small.nz, small.faceX, small.faceY, small.faceZ, small.diagonal,
+          small.free);
+  EXPECT_EQ(m.levels(), 3u);
+  m.apply(rSmall, reused);
+  EXPECT_EQ(reused, expected);
 }
 
 TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConductivityJumps) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <complex>
+#include <cstdio>
 #include <numbers>
 
 #include "ablation_test_tissue.h"
@@ -125,6 +126,96 @@ TEST(AblationMicrowave, TissueThatConductsLessAbsorbsLess) {
   const std::vector<float>& sar = source.absorbedPower_W_m3();
   const std::size_t liverMirror = setup.grid.geometry.linearIndex(40 + 6, 40, 40);  // x = +6 mm
   EXPECT_NEAR(sar[fatVoxel] / sar[liverMirror], 0.10 / 1.69, 1e-5);
+}
+
+// A thermal state of the whole grid at one temperature with each voxel's full latent store
+// (rho w L, L = 2.257e6 J/kg), as the bioheat solver hands it to its source.
+ThermalState wetState(const AblationGrid& grid, float temperature_degC) {
+  ThermalState state;
+  state.temperature_degC.assign(grid.geometry.voxelCount(), temperature_degC);
+  state.latentHeatLeft_J_m3.resize(grid.geometry.voxelCount());
+  for (std::size_t v = 0; v < state.latentHeatLeft_J_m3.size(); ++v) {
+    const TissueProperties& t = grid.tissueAt(v);
+    state.latentHeatLeft_J_m3[v] = float(t.density_kg_m3 * t.waterContent_kg_kg * 2.257e6);
+  }
+  return state;
+}
+
+double radiusOf(const AblationGrid& grid, std::size_t v) {
+  const ImageGeometry& g = grid.geometry;
+  const std::int64_t i = std::int64_t(v % std::size_t(g.size[0]));
+  const std::int64_t j = std::int64_t(v / std::size_t(g.size[0]) % std::size_t(g.size[1]));
+  const Vec3 p = g.indexToLps(Vec3(double(i), double(j), 0.0));
+  return std::hypot(p.x(), p.y());
+}
+
+TEST(AblationMicrowave, DriedTissueAbsorbsLessAndPassesThePowerOutward) {
+  // Lopresto et al. 2014: after ablation eps_r falls from 43 to 7 and sigma from 1.8 to 0.3 S/m.
+  // Dry every voxel within 5 mm of the axis: the rings inside 5 mm attenuate with the dried
+  // alpha_d, the rest with liver's alpha, so in the feed plane
+  //   SAR(3 mm) / SAR(10 mm) = [sigma_d e^(-2 3 alpha_d) / 3] / [sigma e^(-2 (5 alpha_d + 5 alpha))
+  //   / 10].
+  AntennaInLiver setup;
+  MicrowaveSource source(setup.grid, setup.device, setup.placement,
+                         microwaveSettingsFor(setup.device));
+  ThermalState state = wetState(setup.grid, 37.0f);
+  std::vector<float> power;
+  source.depositedPower(setup.grid, state, 1.0, power);  // all water there: no rebuild
+  EXPECT_EQ(source.patternRebuilds(), 0);
+  const std::vector<float> wet = source.absorbedPower_W_m3();
+  for (std::size_t v = 0; v < wet.size(); ++v)
+    if (radiusOf(setup.grid, v) < 5.0) state.latentHeatLeft_J_m3[v] = 0.0f;
+  source.depositedPower(setup.grid, state, 1.0, power);
+  EXPECT_EQ(source.patternRebuilds(), 1);
+  const std::vector<float>& dry = source.absorbedPower_W_m3();
+
+  const double epsD = 43.0 * 7.0 / 43.0, sigmaD = 1.69 * 0.3 / 1.8;
+  const double alphaD = attenuationConstant_per_m(epsD, sigmaD, 2.45e9) * 1e-3;
+  const double alpha = attenuationConstant_per_m(43.0, 1.69, 2.45e9) * 1e-3;
+  const double expected = (sigmaD * std::exp(-2.0 * 3.0 * alphaD) / 3.0) /
+                          (1.69 * std::exp(-2.0 * (5.0 * alphaD + 5.0 * alpha)) / 10.0);
+  EXPECT_NEAR(setup.sarAt(dry, 3.0, 0.0) / setup.sarAt(dry, 10.0, 0.0) / expected, 1.0, 1e-4);
+  // Still efficiency x P in all, but more of it beyond the dried core.
+  const double h3 = std::pow(setup.grid.voxelSize_m(), 3);
+  double wetOut = 0.0, dryOut = 0.0, dryTotal = 0.0;
+  for (std::size_t v = 0; v < wet.size(); ++v) {
+    dryTotal += dry[v] * h3;
+    if (radiusOf(setup.grid, v) >= 5.0) wetOut += wet[v] * h3, dryOut += dry[v] * h3;
+  }
+  EXPECT_NEAR(dryTotal, 75.0, 75.0 * 1e-5);
+  EXPECT_GT(dryOut, wetOut + 5.0);
+  std::printf("absorbed beyond 5 mm: %.1f W wet, %.1f W with the core dried\n", wetOut, dryOut);
+}
+
+TEST(AblationMicrowave, DryingTissueTakesNoMoreThanDriesItAndThePowerPassesOn) {
+  // Voxels next to the antenna with no water left at 104 degC may take rho c (105 - 104) per
+  // step, those at 110 degC nothing; the power they cannot take goes to the wet tissue, so the
+  // grid still absorbs efficiency x P.
+  AntennaInLiver setup;
+  MicrowaveSettings settings = microwaveSettingsFor(setup.device);
+  settings.waterLoss = false;  // the cap alone
+  MicrowaveSource source(setup.grid, setup.device, setup.placement, settings);
+  ThermalState state = wetState(setup.grid, 37.0f);
+  std::vector<std::size_t> drying, dried;
+  for (std::size_t v = 0; v < state.temperature_degC.size(); ++v) {
+    const double r = radiusOf(setup.grid, v);
+    if (source.absorbedPower_W_m3()[v] <= 0.0f || r > 4.0) continue;
+    state.latentHeatLeft_J_m3[v] = 0.0f;
+    state.temperature_degC[v] = r < 2.5 ? 110.0f : 104.0f;
+    (r < 2.5 ? dried : drying).push_back(v);
+  }
+  ASSERT_FALSE(drying.empty());
+  ASSERT_FALSE(dried.empty());
+  std::vector<float> power;
+  const double step_s = 5.0;
+  source.depositedPower(setup.grid, state, step_s, power);
+  const double capDrying_W_m3 = 1079.0 * 3540.0 * 1.0 / step_s;
+  for (std::size_t v : dried) EXPECT_EQ(power[v], 0.0f);
+  for (std::size_t v : drying) EXPECT_LE(power[v], capDrying_W_m3 * (1.0 + 1e-5));
+  double total = 0.0;
+  for (float p : power) total += p;
+  EXPECT_NEAR(total * std::pow(setup.grid.voxelSize_m(), 3), 75.0, 75.0 * 1e-4);
+  EXPECT_NEAR(source.deliveredPower_W(), 100.0, 1e-3);
 }
 
 TEST(AblationMicrowave, BadSettingsAreClearErrors) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 #include "ablation_test_tissue.h"
@@ -168,6 +169,15 @@ struct CooledElectrodeInLiver {
     state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
     return state;
   }
+  // The catalogue's cooled electrode at its 200 W, held on (constant power, no roll-off).
+  RfSettings settings = constantPower(rfSettingsFor(findDevice("rf-cooled-3cm")));
+  RfSource constantPowerSource() const {
+    return RfSource(grid, findDevice("rf-cooled-3cm"), placement, settings);
+  }
+  static RfSettings constantPower(RfSettings s) {
+    s.control = PowerControl::ConstantPower;
+    return s;
+  }
 };
 
 double integral_W(const AblationGrid& grid, const std::vector<float>& power_W_m3) {
@@ -205,9 +215,8 @@ TEST(AblationRfSource, ConstantPowerDepositsTheSetPower) {
 
 TEST(AblationRfSource, TheWarmStartedPotentialIsSolvedOnlyWhenTemperatureMoves) {
   CooledElectrodeInLiver setup;
-  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
-  settings.control = PowerControl::ConstantPower;
-  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  const RfSettings& settings = setup.settings;
+  RfSource source = setup.constantPowerSource();
   std::vector<float> power;
   ThermalState state = setup.bodyTemperature(0.0);
   source.depositedPower(setup.grid, state, 1.0, power);
@@ -228,9 +237,8 @@ TEST(AblationRfSource, ResolvesWhenConductivityWhereTheCurrentHeatsMovesOnePerce
   // solve); a corner 30 mm from the electrode at 90 degC (+80 % there) carries almost no
   // current and does not count.
   CooledElectrodeInLiver setup;
-  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
-  settings.control = PowerControl::ConstantPower;
-  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  const RfSettings& settings = setup.settings;
+  RfSource source = setup.constantPowerSource();
   std::vector<float> power;
   ThermalState state = setup.bodyTemperature(0.0);
   source.depositedPower(setup.grid, state, 1.0, power);
@@ -257,9 +265,8 @@ TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {
   // (rho c (105 - T) + latent heat left) / dt; dry tissue above 105 degC gets none. The source
   // reports the power it really deposited.
   CooledElectrodeInLiver setup;
-  RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
-  settings.control = PowerControl::ConstantPower;
-  RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+  const RfSettings& settings = setup.settings;
+  RfSource source = setup.constantPowerSource();
   const TissueProperties liver = testLiver();
   const double rhoC = liver.density_kg_m3 * liver.heatCapacity_J_kgK;
   const double latent_J_m3 = liver.density_kg_m3 * liver.waterContent_kg_kg * 2.257e6;
@@ -285,6 +292,42 @@ TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {
   }
   source.depositedPower(setup.grid, state, step_s, power);
   for (std::size_t v : capped) EXPECT_EQ(power[v], 0.0f);
+}
+
+TEST(AblationRfSource, ElectrodesOnOneGeneratorShareOnePotentialAndShieldEachOther) {
+  // Two cooled electrodes 10 mm apart on one generator: one potential problem with both at V.
+  // Each draws less current than alone (its neighbour raises the potential around it), so the
+  // pair's conductance lies between one and two single electrodes'; for long parallel lines
+  // with a coaxial ground at R, G_pair / G_single = 2 ln(R/a) / (ln(R/a) + ln(R/d)) (superposed
+  // line sources), 1.63 for a = 0.43 mm (the voxel line's equivalent radius), d = 10 mm and
+  // R = 25 mm; the finite 3 cm tips and the box ground make it a bound, not a value.
+  CooledElectrodeInLiver setup;
+  const AblationDevice& device = findDevice("rf-cooled-3cm");
+  std::vector<ProbePlacement> pair(2, setup.placement);
+  pair[0].tip_lps.x() = pair[0].entry_lps.x() = -5.0;
+  pair[1].tip_lps.x() = pair[1].entry_lps.x() = 5.0;
+  RfSource both(setup.grid, device, pair, setup.settings);
+  RfSource one(setup.grid, device, pair[0], setup.settings);
+  std::vector<float> power, single;
+  both.depositedPower(setup.grid, setup.bodyTemperature(0.0), 1.0, power);
+  one.depositedPower(setup.grid, setup.bodyTemperature(0.0), 1.0, single);
+  EXPECT_EQ(both.voxels().active.size(), 2 * one.voxels().active.size());
+  const double ratio = one.log()[0].impedance_ohm / both.log()[0].impedance_ohm;
+  EXPECT_GT(ratio, 1.2);
+  EXPECT_LT(ratio, 1.8);
+  std::printf("conductance of the pair / one electrode: %.3f\n", ratio);
+  // All 200 W deposited, half on each side of the mid-plane (symmetry).
+  EXPECT_NEAR(integral_W(setup.grid, power), 200.0, 200.0 * 1e-5);
+  const ImageGeometry& g = setup.grid.geometry;
+  double left = 0.0, right = 0.0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const double x = g.indexToLps(Vec3(double(i), 0.0, 0.0)).x();
+        (x < 0.0 ? left : right) += x == 0.0 ? 0.0 : power[g.linearIndex(i, j, k)];
+      }
+  EXPECT_NEAR(left / right, 1.0, 1e-3);
+  EXPECT_THROW(RfSource(setup.grid, device, std::vector<ProbePlacement>{}, setup.settings), Error);
 }
 
 TEST(AblationRfSource, ConductivityCollapsesAboveOneHundredDegrees) {
@@ -346,20 +389,20 @@ TEST(AblationRfSource, TemperatureControlIsAPiControllerCappedAtTheGeneratorsPow
   ThermalState state;
   state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
   std::vector<float> power;
-  // 68 K below the 105 degC target, 1 s step: 1.5 W/K x 68 K + 0.3 W/(K s) x 68 K x 1 s.
+  // 58 K below the 95 degC target, 1 s step: 1.5 W/K x 58 K + 0.3 W/(K s) x 58 K x 1 s.
   source.depositedPower(grid, state, 1.0, power);
-  EXPECT_NEAR(source.deliveredPower_W(), 122.4, 1e-9);
-  EXPECT_NEAR(integral_W(grid, power), 122.4, 122.4 * 1e-5);
+  EXPECT_NEAR(source.deliveredPower_W(), 104.4, 1e-9);
+  EXPECT_NEAR(integral_W(grid, power), 104.4, 104.4 * 1e-5);
   EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 37.0f);
-  // The tissue at a tine reaches 110 degC: 1.5 x (-5) + the integral so far (20.4 W)
-  // + 0.3 x (-5) x 1 = 11.4 W.
+  // The tissue at a tine reaches 100 degC: 1.5 x (-5) + the integral so far (17.4 W)
+  // + 0.3 x (-5) x 1 = 8.4 W.
   state.time_s = 1.0;
   const std::size_t nextToTine = source.voxels().active.front() + 1;
   ASSERT_EQ(source.roles()[nextToTine], NodeRole::Tissue);
-  state.temperature_degC[nextToTine] = 110.0f;
+  state.temperature_degC[nextToTine] = 100.0f;
   source.depositedPower(grid, state, 1.0, power);
-  EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 110.0f);
-  EXPECT_NEAR(source.deliveredPower_W(), 11.4, 1e-9);
+  EXPECT_FLOAT_EQ(float(source.log().back().controlledTemperature_degC), 100.0f);
+  EXPECT_NEAR(source.deliveredPower_W(), 8.4, 1e-9);
   // Far above the target the output saturates at 0 W.
   state.time_s = 2.0;
   state.temperature_degC[nextToTine] = 150.0f;

@@ -15,7 +15,8 @@ namespace {
 constexpr double kGasConstant_J_molK = 8.314462618;  // CODATA 2018
 
 // A one-tissue table with every field cited, for the error tests to break one field at a time.
-std::string oneTissueTable(const std::string& dropField = "", const std::string& source = "s") {
+std::string oneTissueTable(const std::string& dropField = "", const std::string& source = "s",
+                           double waterContent = 0.5) {
   const char* fields[] = {"density_kg_m3",
                           "heatCapacity_J_kgK",
                           "thermalConductivity_W_mK",
@@ -28,11 +29,14 @@ std::string oneTissueTable(const std::string& dropField = "", const std::string&
                           "relativePermittivity_2450MHz",
                           "electricalConductivity_2450MHz_S_m",
                           "arrheniusFrequencyFactor_per_s",
-                          "arrheniusActivationEnergy_J_mol"};
+                          "arrheniusActivationEnergy_J_mol",
+                          "waterContent_kg_kg"};
   std::string tissue = R"({"id": "liver", "name": "Liver", "isBlood": false)";
-  for (const char* f : fields)
+  for (const std::string f : fields)
     if (f != dropField)
-      tissue += std::string(", \"") + f + R"(": {"value": 1.5, "source": ")" + source + "\"}";
+      tissue += ", \"" + f + "\": {\"value\": " +
+                std::to_string(f == "waterContent_kg_kg" ? waterContent : 1.5) +
+                R"(, "source": ")" + source + "\"}";
   return R"({"references": {"s": "a book"}, "tissues": [)" + tissue + "}]}";
 }
 
@@ -97,6 +101,27 @@ TEST(TissueLibrary, EveryTissueIsPhysical) {
   // Tumour at microwave frequencies: the liver's permittivity x 1.12 (Stauffer et al. 2003).
   EXPECT_NEAR(tissueLibrary().at("tumour").relativePermittivity_2450MHz,
               1.12 * tissueLibrary().at("liver").relativePermittivity_2450MHz, 0.1);
+}
+
+TEST(TissueLibrary, WaterContentIsPerTissueAndAMassFraction) {
+  // Woodard & White 1986 / ICRU 46 adult tissues (unverified transcription, resources/README.md):
+  // adipose tissue holds far less water than liver, CSF is almost all water, air none.
+  const TissueLibrary& lib = tissueLibrary();
+  EXPECT_DOUBLE_EQ(lib.at("liver").waterContent_kg_kg, 0.72);
+  EXPECT_LT(lib.at("fat").waterContent_kg_kg, 0.5 * lib.at("liver").waterContent_kg_kg);
+  EXPECT_GT(lib.at("csf").waterContent_kg_kg, lib.at("liver").waterContent_kg_kg);
+  EXPECT_EQ(lib.at("air").waterContent_kg_kg, 0.0);
+  for (const TissueProperties& t : lib.tissues()) {
+    EXPECT_GE(t.waterContent_kg_kg, 0.0) << t.id;
+    EXPECT_LE(t.waterContent_kg_kg, 1.0) << t.id;
+  }
+  try {
+    (void)parseTissueLibrary(oneTissueTable("", "s", 1.2), "test.json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+    EXPECT_EQ(e.context(), "tissue \"liver\".waterContent_kg_kg");
+  }
 }
 
 TEST(TissueLibrary, UnknownTissueNamesTheKeyAndTheKnownOnes) {

@@ -47,10 +47,10 @@ struct HeatedSphere {
 
 TEST(AblationVaporisation, CentrePlateausAtBoilingForTheLatentHeatsTime) {
   const HeatedSphere sphere;
-  // 20 W/cm3 into liver (rho c = 3.82 MJ/(m3 K), 0.75 kg/kg water): 100 degC after 12.0 s,
-  // then 91.3 s at 100 degC, then rising again at 5.2 K/s.
+  // 20 W/cm3 into liver (rho c = 3.82 MJ/(m3 K), 0.72 kg/kg water): 100 degC after 12.0 s,
+  // then 87.7 s at 100 degC, then rising again at 5.2 K/s.
   ASSERT_NEAR(sphere.boilingStarts_s, 12.03, 0.01);
-  ASSERT_NEAR(sphere.plateau_s, 91.32, 0.01);
+  ASSERT_NEAR(sphere.plateau_s, 87.67, 0.01);
   const AblationResult r = sphere.run(120.0, 1.0, true);
   const std::vector<float>& centre = r.recorded.front().temperature_degC;
   const double slope_K_s = sphere.power_W_m3 / sphere.heatCapacity_J_m3K;
@@ -79,7 +79,7 @@ TEST(AblationVaporisation, LargeStepsKeepThePlateauAndItsLength) {
   const AblationResult r = sphere.run(120.0, 10.0, true);
   const std::vector<float>& centre = r.recorded.front().temperature_degC;
   const double slope_K_s = sphere.power_W_m3 / sphere.heatCapacity_J_m3K;
-  const double plateauEnds_s = sphere.boilingStarts_s + sphere.plateau_s;  // 103.3 s
+  const double plateauEnds_s = sphere.boilingStarts_s + sphere.plateau_s;  // 99.7 s
   for (std::size_t step = 0; step < r.time_s.size(); ++step) {
     const double t = r.time_s[step];
     SCOPED_TRACE(t);
@@ -87,7 +87,10 @@ TEST(AblationVaporisation, LargeStepsKeepThePlateauAndItsLength) {
       EXPECT_NEAR(centre[step], 100.0, 0.05);
     }
   }
-  EXPECT_NEAR(centre.back(), 100.0 + slope_K_s * (120.0 - plateauEnds_s), 0.5);
+  // 206.3 degC adiabatically at 120 s; conduction towards the cooler rim takes 0.6 K of it
+  // (measured 205.6 degC with liver's 0.72 kg/kg of water; the test allowed 0.5 K when 0.75
+  // kg/kg ended the plateau later and the centre at 187 degC).
+  EXPECT_NEAR(centre.back(), 100.0 + slope_K_s * (120.0 - plateauEnds_s), 1.0);
 }
 
 TEST(AblationVaporisation, WithoutItTheCentreRisesStraightThrough) {

@@ -273,50 +273,17 @@ std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double mar
   return s;
 }
 
-// Several probes' sources on one grid, each at the plan's setting; their powers add (the
-// antennas or electrodes are driven independently; RF electrodes' fields are not coupled - a
-// stated limit of the confirmation).
-class ProbeSet final : public HeatSource {
- public:
-  explicit ProbeSet(std::vector<std::unique_ptr<HeatSource>> sources)
-      : sources_(std::move(sources)) {}
-  void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
-                      std::vector<float>& power_W_m3) override {
-    power_W_m3.assign(grid.tissue.size(), 0.0f);
-    std::vector<float> one;
-    for (auto& s : sources_) {
-      s->depositedPower(grid, state, step_s, one);
-      for (std::size_t v = 0; v < one.size(); ++v) power_W_m3[v] += one[v];
-    }
-  }
-  std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
-                                                const ThermalState& state) override {
-    std::vector<HeldTemperature> held;
-    for (auto& s : sources_) {
-      auto more = s->heldTemperatures(grid, state);
-      held.insert(held.end(), more.begin(), more.end());
-    }
-    return held;
-  }
-  double deliveredPower_W() const override {
-    double total = 0.0;
-    for (const auto& s : sources_) total += s->deliveredPower_W();
-    return total;
-  }
-
- private:
-  std::vector<std::unique_ptr<HeatSource>> sources_;
-};
-
 PlanEvaluation confirmPlan(const AblationPlan& plan, const AblationDevice& device,
                            const PlanningGrid& pg, double margin_mm, Progress& progress) {
-  std::vector<std::unique_ptr<HeatSource>> sources;
-  for (const PlannedProbe& p : plan.probes)
-    sources.push_back(makeHeatSource(pg.grid, device, {p.tip_lps, p.entry_lps}, plan.power_W));
-  ProbeSet set(std::move(sources));
+  // Several RF electrodes: one generator, all at one potential (coupled fields); several
+  // antennas: their powers add (device_source.h).
+  std::vector<ProbePlacement> placements;
+  for (const PlannedProbe& p : plan.probes) placements.push_back({p.tip_lps, p.entry_lps});
+  const std::unique_ptr<HeatSource> source =
+      makeHeatSource(pg.grid, device, placements, plan.power_W);
   BioheatParameters bioheat;
   bioheat.duration_s = plan.duration_s;
-  const AblationResult r = simulateAblation(pg.grid, set, bioheat, progress);
+  const AblationResult r = simulateAblation(pg.grid, *source, bioheat, progress);
   PlanEvaluation e = evaluateZone(r.ablationZone, pg);
   const TumourCoverage c = tumourCoverage(r.ablationZone, pg.tumour, pg.grid.geometry, margin_mm);
   e.coverage_percent = c.coverage_percent;

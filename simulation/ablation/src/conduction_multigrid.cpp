@@ -256,7 +256,8 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
                                 std::span<const float> faceX, std::span<const float> faceY,
                                 std::span<const float> faceZ, std::span<const double> diagonal,
                                 std::span<const std::uint8_t> free) {
-  levels_.resize(1);
+  // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
+  if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
   allocate(finest, nx, ny, nz);
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
@@ -269,24 +270,39 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
       finest.inverseDiagonal[n] = unknown ? float(1.0 / diagonal[n]) : 0.0f;
     }
   });
-  while (std::min({levels_.back().nx, levels_.back().ny, levels_.back().nz}) >
+  std::size_t depth = 0;
+  while (std::min({levels_[depth].nx, levels_[depth].ny, levels_[depth].nz}) >
          2 * kCoarsestExtent - 1) {
-    MultigridLevel coarse;
-    coarsen(levels_.back(), coarse);
-    levels_.push_back(std::move(coarse));
+    if (levels_.size() < depth + 2) levels_.emplace_back();
+    coarsen(levels_[depth], levels_[depth + 1]);
+    ++depth;
   }
+  levels_.resize(depth + 1);
 }
 
-void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  MultigridLevel& finest = levels_.front();
+namespace {
+
+template <class T>
+void applyVCycle(std::vector<MultigridLevel>& levels, std::span<const T> residual, std::span<T> z) {
+  MultigridLevel& finest = levels.front();
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  vCycle(levels_, 0);
+  vCycle(levels, 0);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
+}
+
+}  // namespace
+
+void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
+  applyVCycle(levels_, residual, z);
+}
+
+void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
+  applyVCycle(levels_, residual, z);
 }
 
 }  // namespace twinplan::ablation::detail

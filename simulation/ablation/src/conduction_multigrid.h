@@ -42,6 +42,7 @@ class ConductionMultigrid {
 
   // z = M^-1 r: one V-cycle from zero on the free voxels (z is 0 on fixed ones).
   void apply(std::span<const double> residual, std::span<double> z);
+  void apply(std::span<const float> residual, std::span<float> z);
 
   std::size_t levels() const { return levels_.size(); }
 

@@ -143,8 +143,9 @@ void readZone(const EntryReader& r, AblationDevice& d) {
   z.tissue = r.text("publishedZone", "tissue");
   z.setting = r.text("publishedZone", "setting");
   z.evidence = r.text("publishedZone", "evidence");
-  if (z.evidence != "abstract" && z.evidence != "recalled") {
-    r.fail("publishedZone.evidence", "must be 'abstract' or 'recalled' (got '" + z.evidence + "')");
+  if (z.evidence != "abstract" && z.evidence != "unverified") {
+    r.fail("publishedZone.evidence",
+           "must be 'abstract' or 'unverified' (got '" + z.evidence + "')");
   }
   z.source = r.text("publishedZone", "source");
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "drying_cap.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
@@ -26,6 +27,17 @@ std::pair<double, double> propagation(double relativePermittivity, double conduc
   const double alpha = k0 * std::sqrt(0.5 * (root - 1.0));
   const double beta = k0 * std::sqrt(0.5 * (root + 1.0));
   return {alpha, beta};
+}
+
+double sumOf(const std::vector<float>& values) {
+  return parallel::parallelReduce(
+      parallel::IndexRange{0, values.size()}, 1 << 16, 0.0,
+      [&](parallel::IndexRange r) {
+        double sum = 0.0;
+        for (std::size_t v = r.begin; v < r.end; ++v) sum += values[v];
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
 }
 
 }  // namespace
@@ -97,54 +109,161 @@ MicrowaveSource::MicrowaveSource(const AblationGrid& grid, const AblationDevice&
                                         settings_.frequency_Hz);
 
   // The antenna itself absorbs nothing: its voxels (active part and shaft) stay at 0.
-  std::vector<std::uint8_t> antenna(g.voxelCount(), 0);
-  for (std::size_t v : voxels_.active) antenna[v] = 1;
-  for (std::size_t v : voxels_.shaft) antenna[v] = 1;
+  absorbing_.assign(g.voxelCount(), 1);
+  for (std::size_t v : voxels_.active) absorbing_[v] = 0;
+  for (std::size_t v : voxels_.shaft) absorbing_[v] = 0;
+  // Each voxel's ring around the axis (one voxel size in z and r) and its geometric factor.
+  voxel_mm_ = g.spacing_mm.x();
   const double minRadius_mm = 0.5 * device.shaftDiameter_mm;
-  pattern_W_m3_.assign(g.voxelCount(), 0.0f);
-  const double alpha_per_mm = alpha_per_m_ * 1e-3;
+  double zMin = 1e300, zMax = -1e300, rMax = 0.0;
+  for (int corner = 0; corner < 8; ++corner) {
+    const Vec3 ijk((corner & 1) ? double(g.size[0] - 1) : 0.0,
+                   (corner & 2) ? double(g.size[1] - 1) : 0.0,
+                   (corner & 4) ? double(g.size[2] - 1) : 0.0);
+    const Vec3 d = g.indexToLps(ijk) - feedGap_lps_;
+    const double z = d.dot(axis);
+    zMin = std::min(zMin, z), zMax = std::max(zMax, z);
+    rMax = std::max(rMax, (d - z * axis).norm());
+  }
+  const double zFirst = std::floor(zMin / voxel_mm_) - 1.0;
+  axialBins_ = std::size_t(std::ceil(zMax / voxel_mm_) - zFirst) + 2;
+  radialBins_ = std::size_t(std::ceil(std::max(rMax, minRadius_mm) / voxel_mm_)) + 2;
+  ring_.assign(g.voxelCount(), 0);
+  ringOffset_mm_.assign(g.voxelCount(), 0.0f);
+  geometric_.assign(g.voxelCount(), 0.0f);
   parallel::parallelFor(
       parallel::IndexRange{0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange r) {
         for (std::size_t k = r.begin; k < r.end; ++k)
           for (std::int64_t j = 0; j < g.size[1]; ++j)
             for (std::int64_t i = 0; i < g.size[0]; ++i) {
               const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
-              if (antenna[v]) continue;
               const Vec3 d = g.indexToLps(Vec3(double(i), double(j), double(k))) - feedGap_lps_;
               const double z_mm = d.dot(axis);
               const double r_mm = std::max(minRadius_mm, (d - z_mm * axis).norm());
-              const double sigma =
-                  dielectricAt(grid.tissueAt(v), settings_.frequency_Hz).conductivity_S_m;
-              const double radial =
-                  std::exp(-2.0 * alpha_per_mm * r_mm) / std::pow(r_mm, settings_.radialExponent);
-              const double axial = std::exp(-0.5 * z_mm * z_mm / (axialWidth_mm_ * axialWidth_mm_));
-              pattern_W_m3_[v] = float(sigma * radial * axial);
+              const auto radialBin = std::size_t(r_mm / voxel_mm_);
+              const auto axialBin = std::size_t(std::llround(z_mm / voxel_mm_ - zFirst));
+              ring_[v] = std::uint32_t(axialBin * radialBins_ + radialBin);
+              ringOffset_mm_[v] = float(r_mm - double(radialBin) * voxel_mm_);
+              geometric_[v] =
+                  float(std::exp(-0.5 * z_mm * z_mm / (axialWidth_mm_ * axialWidth_mm_)) /
+                        std::pow(r_mm, settings_.radialExponent));
             }
       });
-  // Scale so the grid absorbs efficiency x P (W): sum(SAR) h^3 = eta P.
-  const double h_m = grid.voxelSize_m();
-  const double total = parallel::parallelReduce(
-      parallel::IndexRange{0, g.voxelCount()}, 1 << 16, 0.0,
-      [&](parallel::IndexRange r) {
-        double sum = 0.0;
-        for (std::size_t v = r.begin; v < r.end; ++v) sum += pattern_W_m3_[v];
-        return sum;
-      },
-      [](double a, double b) { return a + b; });
-  if (!(total > 0.0)) {
-    throw Error(ErrorKind::InvalidInput,
-                "No tissue around antenna '" + device.id +
-                    "' absorbs microwaves (zero conductivity at the frequency).",
-                device.id);
-  }
-  const double scale = settings_.efficiency * settings_.power_W / (total * h_m * h_m * h_m);
-  for (float& value : pattern_W_m3_) value = float(value * scale);
+  buildPattern(grid, {});
+  patternRebuilds_ = 0;
+  deliveredPower_W_ = settings_.power_W;
 }
 
-void MicrowaveSource::depositedPower(const AblationGrid& grid, const ThermalState& /*state*/,
-                                     double /*step_s*/, std::vector<float>& power_W_m3) {
-  (void)grid;
+void MicrowaveSource::buildPattern(const AblationGrid& grid, std::span<const float> waterLeft) {
+  const std::size_t n = grid.geometry.voxelCount();
+  // Each voxel's conductivity and attenuation constant at its remaining water.
+  std::vector<float> sigma(n, 0.0f), alpha_per_mm(n, 0.0f);
+  parallel::parallelFor(parallel::IndexRange{0, n}, 1 << 14, [&](parallel::IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v) {
+      Dielectric d = dielectricAt(grid.tissueAt(v), settings_.frequency_Hz);
+      if (!waterLeft.empty()) {
+        const double w = std::clamp(double(waterLeft[v]), 0.0, 1.0);
+        d.relativePermittivity *=
+            settings_.driedPermittivityFactor + (1.0 - settings_.driedPermittivityFactor) * w;
+        d.conductivity_S_m *=
+            settings_.driedConductivityFactor + (1.0 - settings_.driedConductivityFactor) * w;
+      }
+      sigma[v] = float(d.conductivity_S_m);
+      alpha_per_mm[v] =
+          float(1e-3 * attenuationConstant_per_m(std::max(1.0, d.relativePermittivity),
+                                                 d.conductivity_S_m, settings_.frequency_Hz));
+    }
+  });
+  // The mean attenuation of each ring (over its tissue voxels), then the optical depth at the
+  // ring's inner radius: the sum of alpha h over the rings inside it at the same z.
+  std::vector<double> ringAlpha(axialBins_ * radialBins_, 0.0);
+  std::vector<std::uint32_t> ringCount(ringAlpha.size(), 0);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (!absorbing_[v]) continue;
+    ringAlpha[ring_[v]] += alpha_per_mm[v];
+    ++ringCount[ring_[v]];
+  }
+  std::vector<double> depthInside(ringAlpha.size(), 0.0);
+  for (std::size_t z = 0; z < axialBins_; ++z) {
+    double depth = 0.0;
+    for (std::size_t r = 0; r < radialBins_; ++r) {
+      const std::size_t b = z * radialBins_ + r;
+      if (ringCount[b] > 0) ringAlpha[b] /= ringCount[b];
+      depthInside[b] = depth;
+      depth += ringAlpha[b] * voxel_mm_;
+    }
+  }
+  pattern_W_m3_.assign(n, 0.0f);
+  parallel::parallelFor(parallel::IndexRange{0, n}, 1 << 14, [&](parallel::IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v) {
+      if (!absorbing_[v]) continue;
+      const std::size_t b = ring_[v];
+      const double depth = depthInside[b] + ringAlpha[b] * ringOffset_mm_[v];
+      pattern_W_m3_[v] = float(sigma[v] * std::exp(-2.0 * depth) * geometric_[v]);
+    }
+  });
+  // Scale so the grid absorbs efficiency x P (W): sum(SAR) h^3 = eta P.
+  const double total = sumOf(pattern_W_m3_);
+  if (!(total > 0.0)) {
+    throw Error(ErrorKind::InvalidInput,
+                "No tissue around the microwave antenna absorbs at its frequency (zero "
+                "conductivity there); check the tissue table.",
+                "MicrowaveSource");
+  }
+  const double h_m = grid.voxelSize_m();
+  const double scale = settings_.efficiency * settings_.power_W / (total * h_m * h_m * h_m);
+  for (float& value : pattern_W_m3_) value = float(value * scale);
+  builtWater_.assign(waterLeft.begin(), waterLeft.end());
+  ++patternRebuilds_;
+}
+
+void MicrowaveSource::depositedPower(const AblationGrid& grid, const ThermalState& state,
+                                     double step_s, std::vector<float>& power_W_m3) {
+  const std::size_t n = grid.geometry.voxelCount();
+  const bool vaporising =
+      state.latentHeatLeft_J_m3.size() == n && state.temperature_degC.size() == n;
+  if (settings_.waterLoss && vaporising) {
+    if (initialLatent_J_m3_.empty()) initialLatent_J_m3_ = state.latentHeatLeft_J_m3;
+    // The water fraction left: the latent store against the first step's (1 where none).
+    std::vector<float> water(n, 1.0f);
+    float moved = 0.0f;
+    for (std::size_t v = 0; v < n; ++v) {
+      if (initialLatent_J_m3_[v] > 0.0f)
+        water[v] = state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v];
+      const float before = builtWater_.empty() ? 1.0f : builtWater_[v];
+      moved = std::max(moved, std::abs(water[v] - before));
+    }
+    if (moved > settings_.rebuildWaterChange) buildPattern(grid, water);
+  }
   power_W_m3 = pattern_W_m3_;
+  deliveredPower_W_ = settings_.power_W;
+  if (!vaporising) return;
+  // The drying cap; the power it removes passes on to the tissue that can still absorb it (in
+  // proportion to its SAR), for a few rounds; what is left is reflected.
+  const double h_m = grid.voxelSize_m();
+  const double voxel_m3 = h_m * h_m * h_m;
+  std::vector<std::uint8_t> capped(n, 0);
+  double unabsorbed_W = 0.0;
+  for (int round = 0; round < 4; ++round) {
+    const std::vector<float> before = power_W_m3;
+    unabsorbed_W +=
+        detail::limitToDryingEnergy(grid, state.temperature_degC, state.latentHeatLeft_J_m3,
+                                    settings_.vaporisationEnd_degC, step_s, power_W_m3);
+    if (unabsorbed_W <= 1e-9 * settings_.power_W) break;
+    double open_W = 0.0;
+    for (std::size_t v = 0; v < n; ++v) {
+      if (power_W_m3[v] < before[v]) capped[v] = 1;
+      if (!capped[v]) open_W += power_W_m3[v];
+    }
+    open_W *= voxel_m3;
+    if (!(open_W > 0.0)) break;
+    const double gain = 1.0 + unabsorbed_W / open_W;
+    for (std::size_t v = 0; v < n; ++v)
+      if (!capped[v]) power_W_m3[v] = float(power_W_m3[v] * gain);
+    unabsorbed_W = 0.0;
+  }
+  deliveredPower_W_ =
+      settings_.power_W * (1.0 - unabsorbed_W / (settings_.efficiency * settings_.power_W));
 }
 
 std::vector<HeldTemperature> MicrowaveSource::heldTemperatures(const AblationGrid& /*grid*/,

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "conduction_multigrid.h"
+#include "drying_cap.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
@@ -56,10 +58,13 @@ double sumOverSlices(const Strides& s, F&& f) {
       [](double a, double b) { return a + b; });
 }
 
-FaceConductivity faceConductivity(const Strides& s, std::span<const float> sigma) {
+// Fills f (its arrays reused: every entry is written).
+void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConductivity& f) {
   const std::size_t n = sigma.size();
-  FaceConductivity f{std::vector<float>(n, 0.0f), std::vector<float>(n, 0.0f),
-                     std::vector<float>(n, 0.0f), std::vector<double>(n, 0.0)};
+  f.x.assign(n, 0.0f);
+  f.y.assign(n, 0.0f);
+  f.z.assign(n, 0.0f);
+  f.diagonal.resize(n);
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j)
       for (std::int64_t i = 0; i < s.nx; ++i) {
@@ -80,19 +85,19 @@ FaceConductivity faceConductivity(const Strides& s, std::span<const float> sigma
         f.diagonal[p] = d;
       }
   });
-  return f;
 }
 
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
 // the finite-volume equations divided by the voxel size h).
+template <class In, class Out>
 void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                   std::span<const double> x, std::span<double> out) {
+                   std::span<const In> x, std::span<Out> out) {
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
         const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
         if (roles[p] != NodeRole::Tissue) {
-          out[p] = 0.0;
+          out[p] = Out(0);
           return;
         }
         double flux = f.diagonal[p] * x[p];
@@ -102,7 +107,7 @@ void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const 
         if (j > 0) flux -= f.y[p - s.sy] * x[p - s.sy];
         if (k + 1 < s.nz) flux -= f.z[p] * x[p + s.sz];
         if (k > 0) flux -= f.z[p - s.sz] * x[p - s.sz];
-        out[p] = flux;
+        out[p] = Out(flux);
       };
       if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
         for (std::int64_t i = 0; i < s.nx; ++i) general(i);
@@ -113,25 +118,28 @@ void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const 
       const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
       const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
       const NodeRole* role = roles.data() + row;
-      const double *xr = x.data() + row, *d = f.diagonal.data() + row;
+      const In* xr = x.data() + row;
+      const double* d = f.diagonal.data() + row;
       const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
-      double* o = out.data() + row;
+      Out* o = out.data() + row;
       for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
-        const double flux = d[q] * xr[q] - fx[q] * xr[q + 1] - fx[q - 1] * xr[q - 1] -
-                            fy[q] * xr[q + sy] - fy[q - sy] * xr[q - sy] - fz[q] * xr[q + sz] -
-                            fz[q - sz] * xr[q - sz];
-        o[q] = role[q] == NodeRole::Tissue ? flux : 0.0;
+        const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
+                            double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
+                            double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
+                            double(fz[q - sz]) * xr[q - sz];
+        o[q] = role[q] == NodeRole::Tissue ? Out(flux) : Out(0);
       }
       general(s.nx - 1);
     }
   });
 }
 
-double dot(const Strides& s, std::span<const double> a, std::span<const double> b) {
+template <class T>
+double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
   return sumOverSlices(s, [&](std::int64_t k) {
     const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
     double sum = 0.0;
-    for (std::size_t p = begin; p < end; ++p) sum += a[p] * b[p];
+    for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
     return sum;
   });
 }
@@ -152,38 +160,55 @@ void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
 
 }  // namespace
 
-PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
-                                 std::span<const NodeRole> roles, double electrode_V,
-                                 std::span<const double> warmStart,
-                                 const PotentialSolverOptions& options, Progress& progress) {
+namespace detail {
+struct PotentialWorkspace {
+  FaceConductivity faces;
+  // The CG vectors in float (half the memory traffic; sums and the solution in double).
+  std::vector<float> r, z, p, ap;
+  std::vector<std::uint8_t> unknown;
+  ConductionMultigrid multigrid;
+};
+}  // namespace detail
+
+namespace {
+
+PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                   std::span<const NodeRole> roles, double electrode_V,
+                                   std::span<const double> warmStart,
+                                   const PotentialSolverOptions& options, Progress& progress,
+                                   detail::PotentialWorkspace& work) {
   checkSizes(geometry, sigma_S_m.size(), roles.size());
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
-  const FaceConductivity f = faceConductivity(s, sigma_S_m);
+  faceConductivity(s, sigma_S_m, work.faces);
+  const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
   std::vector<double>& x = solution.potential_V;
   x.assign(n, 0.0);
-  std::vector<double> r(n), z(n), p(n, 0.0), ap(n);
+  // r, z and ap are written in full before they are read; p is copied from z.
+  std::vector<float>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
+  for (std::vector<float>* v : {&r, &z, &p, &ap}) v->resize(n);
   // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
   for (std::size_t v = 0; v < n; ++v) {
     if (roles[v] == NodeRole::Electrode) x[v] = electrode_V;
   }
-  applyOperator(s, f, roles, x, r);
+  applyOperator<double, float>(s, f, roles, x, r);
   const double rhsNorm = std::sqrt(dot(s, r, r));
   if (warmStart.size() == n) {
     for (std::size_t v = 0; v < n; ++v) {
       if (roles[v] == NodeRole::Tissue) x[v] = warmStart[v];
     }
   }
-  applyOperator(s, f, roles, x, r);
+  applyOperator<double, float>(s, f, roles, x, r);
   forEachSlice(s, [&](std::int64_t k) {
     for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) r[v] = -r[v];
   });
   // Preconditioned by a multigrid V-cycle (conduction_multigrid.h): a few iterations per solve
   // where Jacobi took about a hundred.
-  detail::ConductionMultigrid multigrid;
-  std::vector<std::uint8_t> unknown(n);
+  detail::ConductionMultigrid& multigrid = work.multigrid;
+  std::vector<std::uint8_t>& unknown = work.unknown;
+  unknown.resize(n);
   for (std::size_t v = 0; v < n; ++v) unknown[v] = roles[v] == NodeRole::Tissue;
   multigrid.build(s.nx, s.ny, s.nz, f.x, f.y, f.z, f.diagonal, unknown);
   multigrid.apply(r, z);
@@ -201,12 +226,12 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
                   "solvePotential");
     }
     progress.check();
-    applyOperator(s, f, roles, p, ap);
+    applyOperator<float, float>(s, f, roles, p, ap);
     const double alpha = rz / dot(s, p, ap);
     forEachSlice(s, [&](std::int64_t k) {
       for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
         x[v] += alpha * p[v];
-        r[v] -= alpha * ap[v];
+        r[v] = float(r[v] - alpha * ap[v]);
       }
     });
     multigrid.apply(r, z);
@@ -215,7 +240,7 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
     rz = rzNext;
     forEachSlice(s, [&](std::int64_t k) {
       for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
-        p[v] = z[v] + beta * p[v];
+        p[v] = float(z[v] + beta * p[v]);
       }
     });
     residual = std::sqrt(dot(s, r, r));
@@ -226,7 +251,8 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
-  const std::vector<float> heating = jouleHeating(geometry, sigma_S_m, roles, x);
+  solution.heating_W_m3 = jouleHeating(geometry, sigma_S_m, roles, x);
+  const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
     double sum = 0.0;
@@ -254,6 +280,17 @@ PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const 
     return current * h_m;  // face conductance sigma_f * h^2 / h
   });
   return solution;
+}
+
+}  // namespace
+
+PotentialSolution solvePotential(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
+                                 std::span<const NodeRole> roles, double electrode_V,
+                                 std::span<const double> warmStart,
+                                 const PotentialSolverOptions& options, Progress& progress) {
+  detail::PotentialWorkspace work;
+  return solvePotentialIn(geometry, sigma_S_m, roles, electrode_V, warmStart, options, progress,
+                          work);
 }
 
 std::vector<float> jouleHeating(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
@@ -314,12 +351,44 @@ double rfConductivity(const TissueProperties& tissue, double temperature_degC,
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
 }
 
+namespace {
+
+// The voxels of several electrodes of one device: their active parts together, their shafts
+// less any active voxel (metal that touches another electrode's shaft conducts).
+ProbeVoxels electrodeVoxels(const AblationGrid& grid, const AblationDevice& device,
+                            std::span<const ProbePlacement> placements) {
+  if (placements.empty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "An RF source needs at least one electrode placement (tip and entry).", device.id);
+  }
+  ProbeVoxels all;
+  std::vector<std::size_t> shaft;
+  for (const ProbePlacement& placement : placements) {
+    const ProbeVoxels one = probeVoxels(grid, device, placement);
+    all.active.insert(all.active.end(), one.active.begin(), one.active.end());
+    shaft.insert(shaft.end(), one.shaft.begin(), one.shaft.end());
+  }
+  for (auto* list : {&all.active, &shaft}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  std::set_difference(shaft.begin(), shaft.end(), all.active.begin(), all.active.end(),
+                      std::back_inserter(all.shaft));
+  return all;
+}
+
+}  // namespace
+
 RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                    const ProbePlacement& placement, RfSettings settings)
+    : RfSource(grid, device, std::span<const ProbePlacement>(&placement, 1), settings) {}
+
+RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
+                   std::span<const ProbePlacement> placements, RfSettings settings)
     : settings_(settings),
       cooled_(device.internallyCooled),
       coolant_degC_(device.coolantTemperature_degC),
-      voxels_(probeVoxels(grid, device, placement)) {
+      voxels_(electrodeVoxels(grid, device, placements)) {
   if (!device.isRf()) {
     throw Error(ErrorKind::InvalidInput,
                 "Device '" + device.id + "' is a microwave antenna, not an RF electrode.",
@@ -359,6 +428,8 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
   electrodeNeighbours_.erase(std::unique(electrodeNeighbours_.begin(), electrodeNeighbours_.end()),
                              electrodeNeighbours_.end());
 }
+
+RfSource::~RfSource() = default;
 
 std::vector<float> RfSource::conductivities(const AblationGrid& grid,
                                             std::span<const float> temperature_degC) const {
@@ -400,9 +471,12 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
 }
 
 void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma) {
+  if (!potentialWorkspace_) potentialWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
   PotentialSolution solution =
-      solvePotential(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver);
-  unitHeating_W_m3_ = jouleHeating(grid.geometry, sigma, roles_, solution.potential_V);
+      solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
+                       noProgress(), *potentialWorkspace_);
+  // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
+  unitHeating_W_m3_ = std::move(solution.heating_W_m3);
   unitPotential_V_ = std::move(solution.potential_V);
   unitPower_W_ = solution.power_W;
   solvedSigma_S_m_ = std::move(sigma);
@@ -456,27 +530,9 @@ double RfSource::decidePower(const ThermalState& state, double step_s, double im
 double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
                                      std::span<const float> temperature_degC, double step_s,
                                      std::vector<float>& power_W_m3) const {
-  const double h_m = grid.voxelSize_m();
-  const double voxel_m3 = h_m * h_m * h_m;
-  return parallel::parallelReduce(
-      IndexRange{0, power_W_m3.size()}, 1 << 16, 0.0,
-      [&](IndexRange r) {
-        double removed_W = 0.0;
-        for (std::size_t v = r.begin; v < r.end; ++v) {
-          if (roles_[v] != NodeRole::Tissue || power_W_m3[v] <= 0.0f) continue;
-          const TissueProperties& t = grid.tissueAt(v);
-          const double sensible_J_m3 =
-              t.density_kg_m3 * t.heatCapacity_J_kgK *
-              std::max(0.0, settings_.vaporisationEnd_degC - double(temperature_degC[v]));
-          const double limit_W_m3 = (sensible_J_m3 + double(state.latentHeatLeft_J_m3[v])) / step_s;
-          if (power_W_m3[v] > limit_W_m3) {
-            removed_W += (power_W_m3[v] - limit_W_m3) * voxel_m3;
-            power_W_m3[v] = float(limit_W_m3);
-          }
-        }
-        return removed_W;
-      },
-      [](double a, double b) { return a + b; });
+  // Only tissue voxels carry Joule heating (jouleHeating), so the cap sees no electrode or ground.
+  return detail::limitToDryingEnergy(grid, temperature_degC, state.latentHeatLeft_J_m3,
+                                     settings_.vaporisationEnd_degC, step_s, power_W_m3);
 }
 
 void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,

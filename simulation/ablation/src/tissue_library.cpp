@@ -83,6 +83,10 @@ TissueProperties parseTissue(const json& t, const json& references, std::string_
   p.electricalConductivity_2450MHz_S_m = number("electricalConductivity_2450MHz_S_m");
   p.arrheniusFrequencyFactor_per_s = number("arrheniusFrequencyFactor_per_s");
   p.arrheniusActivationEnergy_J_mol = number("arrheniusActivationEnergy_J_mol");
+  p.waterContent_kg_kg = number("waterContent_kg_kg");
+  if (p.waterContent_kg_kg > 1.0)
+    corrupt(source, who + "'s \"waterContent_kg_kg\" is a mass fraction: at most 1.",
+            who + ".waterContent_kg_kg");
   if (!t.contains("isBlood") || !t["isBlood"].is_boolean())
     corrupt(source, who + " has no \"isBlood\" (true or false).", who + ".isBlood");
   p.isBlood = t["isBlood"].get<bool>();

@@ -8,8 +8,9 @@
 //      requested margin a larger margin only costs healthy liver;
 //   3. volume of critical structures ablated (to 0.1 ml), less first;
 //   4. fewer probes, then less energy, then a larger margin.
-// Optionally the full physics (bioheat.h; several probes: their sources on one grid, each at the
-// setting) confirms the top plans. Deterministic (fixed candidate order, ties broken by it);
+// Optionally the full physics (bioheat.h; several probes on one grid: RF electrodes on one
+// generator at one potential, antennas each at the setting; device_source.h) confirms the top
+// plans. Deterministic (fixed candidate order, ties broken by it);
 // cancellable; loops on core/parallel.h. docs/validation.md "Thermal ablation: planning".
 #include <map>
 #include <optional>
@@ -63,7 +64,8 @@ struct PlanEvaluation {
 
 struct AblationPlan {
   std::vector<PlannedProbe> probes;
-  double power_W = 0.0;  // per probe
+  double power_W = 0.0;  // per probe (the confirmation drives several RF electrodes from one
+                         // generator at this power: device_source.h)
   double duration_s = 0.0;
   double energy_J = 0.0;                    // all probes, from the calibration runs
   PlanEvaluation predicted;                 // surrogate

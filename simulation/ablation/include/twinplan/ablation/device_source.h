@@ -3,6 +3,7 @@
 // for RF electrodes, a MicrowaveSource for antennas (for the `ablate` job and the planner).
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/heat_source.h"
@@ -15,6 +16,15 @@ namespace twinplan::ablation {
 // placement whose active part lies outside the grid.
 std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const AblationDevice& device,
                                            const ProbePlacement& placement,
+                                           std::optional<double> power_W = std::nullopt);
+
+// Several probes of one device at the same setting. RF electrodes: one generator driving all of
+// them at one potential (RfSource's coupled constructor), power_W the generator's total.
+// Microwave antennas: each on its own generator channel at power_W (as NeuWave's and Emprint's
+// multi-antenna set-ups), their absorbed powers added (the fields' interference is not
+// modelled). Throws as above, and Error(InvalidInput) for no placement.
+std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const AblationDevice& device,
+                                           std::span<const ProbePlacement> placements,
                                            std::optional<double> power_W = std::nullopt);
 
 }  // namespace twinplan::ablation

@@ -32,7 +32,7 @@ struct PublishedZone {
   double shortAxis_mm = 0.0;  // across it
   std::string tissue;         // "in vivo porcine liver"
   std::string setting;        // "Cool-tip needle, 12 min"
-  std::string evidence;       // "abstract" (checked) or "recalled" (still to check)
+  std::string evidence;       // "abstract" (checked) or "unverified" (not checked)
   std::string source;
 };
 

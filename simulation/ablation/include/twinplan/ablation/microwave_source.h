@@ -15,9 +15,26 @@
 // conductivity at the frequency lets air, fat and water-rich tissue absorb in proportion.
 // The pattern is scaled so that the power absorbed in the grid is efficiency x P.
 //
-// Not modelled: the change of the dielectric properties with temperature (water loss above
-// ~100 degC shortens the wavelength and lowers sigma: Ji & Brace, Phys Med Biol
-// 2011;56:5249-5264); the pattern is fixed for the whole treatment.
+// Water loss (on by default when the bioheat solver models vaporisation): the dielectric
+// properties of liver fall as its water boils off, eps_r from 43 to 7 and sigma from 1.8 to
+// 0.3 S/m (Lopresto, Pinto & Cavagnaro, "Experimental characterisation of the thermal lesion
+// induced by microwave ablation", Int J Hyperthermia 2014, abstract: eps_r 7-43 and sigma
+// 0.3-1.8 S/m from the antenna outwards after ablating ex vivo bovine liver; Ji & Brace, Phys Med
+// Biol 2011;56:5249-5264, fit the same fall as a sigmoid in temperature centred near 100 degC,
+// where the water goes). We make each voxel's eps_r and sigma fall linearly with its boiled-off
+// water fraction (the bioheat solver's latent store, ThermalState::latentHeatLeft_J_m3) to those
+// dried fractions of their 37 degC values, at 915 MHz as at 2.45 GHz (an assumption: the water's
+// share of the response). The attenuation is then integrated along the radius, exp(-2 int_0^r
+// alpha(r') dr'), with alpha(r') the mean over the voxels of each 1 mm ring around the axis (the
+// model is axisymmetric), so dry tissue, absorbing less, passes the power on and the SAR moves
+// outward as the tissue dries. The same drying-energy cap as the RF source (drying_cap.h) keeps the
+// tissue drying within a step from taking more than dries it; what it removes goes to the
+// tissue that can still absorb it (the wave passes on), and what none can take is reflected
+// (deliveredPower_W falls). Not modelled: the reversible change below 100 degC (sigma +1.8 %/K,
+// eps_r -0.13 %/K at 915 MHz: Chin & Sherar, Phys Med Biol 2001;46:197-211) and the detuning
+// of the antenna as the wavelength shortens.
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "twinplan/ablation/devices.h"
@@ -49,6 +66,16 @@ struct MicrowaveSettings {
   double frequency_Hz = 2.45e9;
   double radialExponent = 1.0;  // n above
   double axialWidth_mm = 0.0;   // w above; 0 = a quarter of the tissue wavelength
+
+  // Water loss (see above): the dried fractions of eps_r and sigma, 7/43 and 0.3/1.8 (Lopresto
+  // et al. 2014), and the temperature above which dry tissue takes no more power (as the RF
+  // source's vaporisationEnd_degC).
+  bool waterLoss = true;
+  double driedPermittivityFactor = 7.0 / 43.0;
+  double driedConductivityFactor = 0.3 / 1.8;
+  double vaporisationEnd_degC = 105.0;
+  // The pattern is rebuilt when some voxel's water fraction moved by this much since.
+  double rebuildWaterChange = 0.02;
 };
 MicrowaveSettings microwaveSettingsFor(const AblationDevice& device);
 
@@ -61,11 +88,15 @@ class MicrowaveSource : public HeatSource {
                       std::vector<float>& power_W_m3) override;
   std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
                                                 const ThermalState& state) override;
-  double deliveredPower_W() const override { return settings_.power_W; }
+  // The forward power, less what no tissue could absorb in the last step (reflected).
+  double deliveredPower_W() const override { return deliveredPower_W_; }
 
-  // The absorbed power pattern (W/m3) and the constants it was built with.
+  // The absorbed power pattern (W/m3) of the last step before the drying cap (at construction:
+  // all water present) and the constants it was built with. attenuation_per_m: of the tissue
+  // at the feed gap with all its water.
   const std::vector<float>& absorbedPower_W_m3() const { return pattern_W_m3_; }
   double attenuation_per_m() const { return alpha_per_m_; }
+  int patternRebuilds() const { return patternRebuilds_; }
   double axialWidth_mm() const { return axialWidth_mm_; }
   Vec3 feedGap_lps() const { return feedGap_lps_; }
   const ProbeVoxels& voxels() const { return voxels_; }
@@ -79,6 +110,21 @@ class MicrowaveSource : public HeatSource {
   double alpha_per_m_ = 0.0;
   double axialWidth_mm_ = 0.0;
   std::vector<float> pattern_W_m3_;
+
+  // Builds pattern_W_m3_ for these per-voxel water fractions (empty: all water present).
+  void buildPattern(const AblationGrid& grid, std::span<const float> waterLeft);
+  // Per voxel: its ring (z, r bins of one voxel size) and the geometric factor
+  // exp(-(z - z_feed)^2 / (2 w^2)) / r^n; absorbing[v] = 0 for the antenna's own voxels.
+  std::vector<std::uint32_t> ring_;
+  std::vector<float> ringOffset_mm_;  // r - (ring's inner radius)
+  std::vector<float> geometric_;
+  std::vector<std::uint8_t> absorbing_;
+  std::size_t radialBins_ = 0, axialBins_ = 0;
+  double voxel_mm_ = 1.0;
+  std::vector<float> initialLatent_J_m3_;  // the solver's latent store at the first step
+  std::vector<float> builtWater_;          // the water fractions pattern_W_m3_ was built with
+  double deliveredPower_W_ = 0.0;
+  int patternRebuilds_ = 0;
 };
 
 }  // namespace twinplan::ablation

@@ -16,6 +16,7 @@
 // (the tissue near the electrode, where the heating happens, dominates both: the resistance of
 // a spherical electrode of radius a to a ground at R is 1/(4 pi sigma) (1/a - 1/R)).
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct PotentialSolverOptions {
 struct PotentialSolution {
   std::vector<double> potential_V;  // per voxel
   double power_W = 0.0;             // sum of the faces' Joule power
+  std::vector<float> heating_W_m3;  // per voxel: jouleHeating() of this potential
   double current_A = 0.0;           // through the electrode's faces
   int iterations = 0;
   double relativeResidual = 0.0;
@@ -122,10 +124,23 @@ struct RfLogEntry {
   bool powerOn = true;
 };
 
+namespace detail {
+struct PotentialWorkspace;  // rf_source.cpp: the solver's arrays, kept from solve to solve
+}
+
 class RfSource : public HeatSource {
  public:
   RfSource(const AblationGrid& grid, const AblationDevice& device, const ProbePlacement& placement,
            RfSettings settings);
+  // Several electrodes of this device on one generator, all at the same potential (the
+  // simultaneous mode of the Cool-tip cluster, whose three electrodes share one connector:
+  // Goldberg et al., Radiology 1998;209:371-379). One potential problem with every active part
+  // at V: the electrodes shield each other, the generator sees one impedance, and its power,
+  // roll-off and temperature control act on all of them together. (The switching controller,
+  // which moves the full power from one electrode to the next, is not modelled.)
+  RfSource(const AblationGrid& grid, const AblationDevice& device,
+           std::span<const ProbePlacement> placements, RfSettings settings);
+  ~RfSource() override;
 
   void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                       std::vector<float>& power_W_m3) override;
@@ -175,6 +190,9 @@ class RfSource : public HeatSource {
   std::vector<float> solvedSigma_S_m_;  // the tissue conductivities of the last solve
   int potentialSolves_ = 0;
   long long potentialIterations_ = 0;
+  // Reused by every solve: a treatment solves 70-80 times on a million voxels, and fresh arrays
+  // (about 100 MB) cost page faults and clearing each time.
+  std::unique_ptr<detail::PotentialWorkspace> potentialWorkspace_;
 
   double deliveredPower_W_ = 0.0;
   double baselineImpedance_ohm_ = 0.0;

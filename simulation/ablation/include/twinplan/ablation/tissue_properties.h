@@ -43,9 +43,10 @@ struct TissueProperties {
 
   // Mass fraction of water (kg water per kg tissue). Its latent heat of vaporisation bounds the
   // temperature near 100 degC until it has boiled off (bioheat.h, BioheatParameters
-  // ::waterVaporisation). 0.75: the middle of the 0.70-0.80 range of soft tissues and liver
-  // (Duck, Physical Properties of Tissue, 1990, ch. 7, water content); the tissue table may
-  // give its own per tissue. 0 disables the latent heat of this tissue.
+  // ::waterVaporisation), and microwave absorption falls as it goes (microwave_source.h). The
+  // tissue table gives it per tissue (resources/tissues/tissues.json, waterContent_kg_kg); 0.75,
+  // for a hand-built tissue, is the middle of the 0.70-0.80 range of soft tissues (Duck,
+  // Physical Properties of Tissue, 1990, ch. 7). 0 disables the latent heat of this tissue.
   double waterContent_kg_kg = 0.75;
 
   // What is a vessel for the heat-sink model: voxels of this tissue carry flowing blood.
