@@ -61,8 +61,7 @@ void BrainShiftParameters::validate() const {
   if (fluidLevel_mm && csfLoss_ml)
     fail("Give either a fluid level or a CSF loss, not both.", "fluidLevel_mm");
   if (fluidLevel_mm && !(*fluidLevel_mm >= 0 && *fluidLevel_mm <= 300))
-    fail("The fluid level must be in [0, 300] mm above the brain's lowest point.",
-         "fluidLevel_mm");
+    fail("The fluid level must be in [0, 300] mm above the brain's lowest point.", "fluidLevel_mm");
   if (csfLoss_ml && !(*csfLoss_ml > 0 && *csfLoss_ml <= 1000))
     fail("The CSF loss must be in (0, 1000] ml.", "csfLoss_ml");
   if (!(resolution_mm >= 2 && resolution_mm <= 20))
@@ -178,8 +177,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   result.fluidLevel_mm = level - lowest;
   GravityLoad lostBuoyancy;
   lostBuoyancy.acceleration_mm_s2 = kGravity_mm_s2;
-  lostBuoyancy.direction = {result.gravity_lps.x(), result.gravity_lps.y(),
-                            result.gravity_lps.z()};
+  lostBuoyancy.direction = {result.gravity_lps.x(), result.gravity_lps.y(), result.gravity_lps.z()};
   for (std::size_t e = 0; e < model.elements.size(); ++e) {
     Vec3 centroid = Vec3::Zero();
     for (int c = 0; c < 4; ++c) centroid += nodePosition(model, model.elements[e].nodes[c]) / 4;

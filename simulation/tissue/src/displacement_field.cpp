@@ -23,7 +23,8 @@ Vec3 position(const FeModel& model, std::size_t node) {
 constexpr double kInsideTolerance = 1e-9;
 
 // Mid-side node k (Abaqus order, fe_model.h) joins corners kEdges[k].
-constexpr std::array<std::array<int, 2>, 6> kEdges{{{0, 1}, {1, 2}, {2, 0}, {0, 3}, {1, 3}, {2, 3}}};
+constexpr std::array<std::array<int, 2>, 6> kEdges{
+    {{0, 1}, {1, 2}, {2, 0}, {0, 3}, {1, 3}, {2, 3}}};
 
 }  // namespace
 
@@ -54,8 +55,8 @@ DisplacementInterpolator::DisplacementInterpolator(
     meanEdge_mm += (corners.col(1) - corners.col(0)).norm();
     // A flat element has no inverse: it then contains no point (its row stays NaN).
     const Eigen::FullPivLU<Eigen::Matrix4d> lu(corners);
-    toBarycentric_[e] = lu.isInvertible() ? Eigen::Matrix4d(lu.inverse())
-                                          : Eigen::Matrix4d::Constant(std::nan(""));
+    toBarycentric_[e] =
+        lu.isInvertible() ? Eigen::Matrix4d(lu.inverse()) : Eigen::Matrix4d::Constant(std::nan(""));
   }
   meanEdge_mm /= double(model.elements.size());
   // Buckets about two element edges wide: few elements per bucket, few buckets per element.
@@ -94,7 +95,8 @@ std::optional<Vec3> DisplacementInterpolator::at(const Vec3& p) const {
     b[a] = std::clamp<std::int64_t>(std::int64_t(t), 0, buckets_[a] - 1);
   }
   const Eigen::Vector4d ph(p[0], p[1], p[2], 1.0);
-  for (std::uint32_t e : bucketElements_[std::size_t(b[0] + buckets_[0] * (b[1] + buckets_[1] * b[2]))]) {
+  for (std::uint32_t e :
+       bucketElements_[std::size_t(b[0] + buckets_[0] * (b[1] + buckets_[1] * b[2]))]) {
     const Eigen::Vector4d L = toBarycentric_[e] * ph;
     if (!(L.minCoeff() >= -kInsideTolerance)) continue;
     const Element& element = model_->elements[e];
@@ -107,8 +109,7 @@ std::optional<Vec3> DisplacementInterpolator::at(const Vec3& p) const {
       for (int c = 0; c < 4; ++c) add(element.nodes[c], L[c]);
     } else {
       for (int c = 0; c < 4; ++c) add(element.nodes[c], L[c] * (2 * L[c] - 1));
-      for (int m = 0; m < 6; ++m)
-        add(element.nodes[4 + m], 4 * L[kEdges[m][0]] * L[kEdges[m][1]]);
+      for (int m = 0; m < 6; ++m) add(element.nodes[4 + m], 4 * L[kEdges[m][0]] * L[kEdges[m][1]]);
     }
     return u;
   }
@@ -145,8 +146,8 @@ Vec3 DisplacementField::sample(const Vec3& p_lps) const {
 double DisplacementField::maxMagnitude_mm() const {
   double largest = 0;
   for (const auto& v : u_mm)
-    largest = std::max(largest, std::sqrt(double(v[0]) * v[0] + double(v[1]) * v[1] +
-                                          double(v[2]) * v[2]));
+    largest = std::max(largest,
+                       std::sqrt(double(v[0]) * v[0] + double(v[1]) * v[1] + double(v[2]) * v[2]));
   return largest;
 }
 
@@ -251,7 +252,8 @@ std::vector<float> warpImage(const std::vector<float>& values, const Displacemen
   if (values.size() != grid.voxelCount())
     throw Error(ErrorKind::InvalidInput,
                 "The image has " + std::to_string(values.size()) + " voxels but the field's grid " +
-                    std::to_string(grid.voxelCount()) + "; rasterise the field on the image's grid.",
+                    std::to_string(grid.voxelCount()) +
+                    "; rasterise the field on the image's grid.",
                 "image");
   std::vector<float> warped(values.size(), outside);
   forEachVoxel(grid, progress, "Warp image", [&](std::size_t v, const Vec3& y) {

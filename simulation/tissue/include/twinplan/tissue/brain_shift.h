@@ -71,9 +71,9 @@ struct BrainShiftResult {
   LabelMesh mesh;
   SolveResult solution;
   Vec3 gravity_lps = Vec3::Zero();
-  double fluidLevel_mm = 0;           // above the brain's lowest point, along -gravity
-  std::size_t drainedElements = 0;    // carrying rho_CSF g
-  std::size_t openingNodes = 0;       // free surface nodes
+  double fluidLevel_mm = 0;         // above the brain's lowest point, along -gravity
+  std::size_t drainedElements = 0;  // carrying rho_CSF g
+  std::size_t openingNodes = 0;     // free surface nodes
   std::size_t fixedNodes = 0;
   double maxDisplacement_mm = 0;
 };
