@@ -222,7 +222,7 @@ TEST(TissueBrainShift, SagsTowardsTheFloorUnderTheOpeningAndRefusesBadInput) {
   BrainShiftParameters p;
   p.resolution_mm = 8;
   p.patientPosition = "HFP";          // prone: the floor is anterior (-P)
-  p.openingCentre_lps = {0, -30, 0};  // craniotomy facing the floor
+  p.openingCentre_lps = std::array<double, 3>{0, -30, 0};  // craniotomy facing the floor
   p.openingRadius_mm = 20;
   const BrainShiftResult r = simulateBrainShift(labels, p);
   EXPECT_GT(r.openingNodes, 0u);
@@ -255,7 +255,7 @@ TEST(TissueBrainShift, SagsTowardsTheFloorUnderTheOpeningAndRefusesBadInput) {
   EXPECT_LT(none.maxDisplacement_mm, 1e-12);
 
   BrainShiftParameters off = p;
-  off.openingCentre_lps = {0, -70, 0};
+  off.openingCentre_lps = std::array<double, 3>{0, -70, 0};
   EXPECT_THROW(simulateBrainShift(labels, off), Error);
   LabelMap noBrain = labels;
   noBrain.segments()[0].tissueType = "liver";

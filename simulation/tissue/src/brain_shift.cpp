@@ -50,6 +50,30 @@ double levelOfCsfLoss(const LabelMap& labels, const Vec3& up, double loss_ml) {
   return heights[drained];
 }
 
+// The given centre, else the surface node nearest to the point it should face, else the top.
+Vec3 openingCentre(const FeModel& model, const std::vector<std::size_t>& surface,
+                   const BrainShiftParameters& p, const Vec3& up) {
+  if (p.openingCentre_lps) {
+    const auto& c = *p.openingCentre_lps;
+    return {c[0], c[1], c[2]};
+  }
+  Vec3 best = Vec3::Zero();
+  double bestScore = -1e300;
+  for (std::size_t n : surface) {
+    const Vec3 x = nodePosition(model, n);
+    const double score = p.openingToward_lps
+                             ? -(x - Vec3((*p.openingToward_lps)[0], (*p.openingToward_lps)[1],
+                                          (*p.openingToward_lps)[2]))
+                                    .norm()
+                             : up.dot(x);
+    if (score > bestScore) {
+      bestScore = score;
+      best = x;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 void BrainShiftParameters::validate() const {
@@ -69,8 +93,10 @@ void BrainShiftParameters::validate() const {
   if (!(tissue.youngsModulus_Pa > 0 && tissue.tumourYoungsModulus_Pa > 0 &&
         tissue.poissonsRatio > 0 && tissue.poissonsRatio < 0.5))
     fail("The brain's moduli must be positive and Poisson's ratio in (0, 0.5).", "tissue");
-  for (double c : openingCentre_lps)
-    if (!std::isfinite(c)) fail("The craniotomy centre is not a finite point.", "opening");
+  for (const auto* point : {&openingCentre_lps, &openingToward_lps})
+    if (*point)
+      for (double c : **point)
+        if (!std::isfinite(c)) fail("The craniotomy centre is not a finite point.", "opening");
 }
 
 Vec3 gravityDirection(const std::string& position, double headRotation_deg) {
@@ -144,8 +170,9 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   }
 
   // Boundary: the surface is held except in the craniotomy.
-  const Vec3 centre(p.openingCentre_lps[0], p.openingCentre_lps[1], p.openingCentre_lps[2]);
   const std::vector<std::size_t>& surface = model.nodeSets.at("SURFACE");
+  const Vec3 centre = openingCentre(model, surface, p, up);
+  result.openingCentre_lps = centre;
   double nearest_mm = 1e300;
   for (std::size_t n : surface) {
     const double d = (nodePosition(model, n) - centre).norm();

@@ -48,9 +48,12 @@ inline constexpr double kCsfDensity_kg_m3 = 1007;
 inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
 
 struct BrainShiftParameters {
-  std::array<double, 3> openingCentre_lps{};  // on the brain surface (the craniotomy centre)
-  double openingRadius_mm = 25;               // a typical craniotomy, 40-60 mm across
-  std::string patientPosition = "HFS";        // DICOM (0018,5100)
+  // The craniotomy centre, on the brain surface. Not given: the brain surface node nearest to
+  // `openingToward_lps` (the tumour, for a craniotomy over it), else the highest surface node.
+  std::optional<std::array<double, 3>> openingCentre_lps;
+  std::optional<std::array<double, 3>> openingToward_lps;
+  double openingRadius_mm = 25;         // a typical craniotomy, 40-60 mm across
+  std::string patientPosition = "HFS";  // DICOM (0018,5100)
   double headRotation_deg = 0;
   // CSF drained: a fluid level (mm above the brain's lowest point along gravity) or a volume
   // drained from the top of the CSF segments (ml); give at most one. Neither: all drained
@@ -76,6 +79,7 @@ struct BrainShiftResult {
   std::size_t openingNodes = 0;     // free surface nodes
   std::size_t fixedNodes = 0;
   double maxDisplacement_mm = 0;
+  Vec3 openingCentre_lps = Vec3::Zero();
 };
 
 // The brain = the segments of `labels` whose tissue type is grey-matter, white-matter, brain or
