@@ -221,7 +221,7 @@ TEST(TissueBrainShift, SagsTowardsTheFloorUnderTheOpeningAndRefusesBadInput) {
   const LabelMap labels = ballBrain();
   BrainShiftParameters p;
   p.resolution_mm = 8;
-  p.patientPosition = "HFP";          // prone: the floor is anterior (-P)
+  p.patientPosition = "HFP";                               // prone: the floor is anterior (-P)
   p.openingCentre_lps = std::array<double, 3>{0, -30, 0};  // craniotomy facing the floor
   p.openingRadius_mm = 20;
   const BrainShiftResult r = simulateBrainShift(labels, p);
@@ -253,6 +253,14 @@ TEST(TissueBrainShift, SagsTowardsTheFloorUnderTheOpeningAndRefusesBadInput) {
   const BrainShiftResult none = simulateBrainShift(labels, full);
   EXPECT_EQ(none.drainedElements, 0u);
   EXPECT_LT(none.maxDisplacement_mm, 1e-12);
+
+  // No centre given: the surface point nearest the tumour, else the top (against gravity).
+  BrainShiftParameters toward = full;
+  toward.openingCentre_lps.reset();
+  toward.openingToward_lps = std::array<double, 3>{40, 0, 0};
+  EXPECT_LT((simulateBrainShift(labels, toward).openingCentre_lps - Vec3(30, 0, 0)).norm(), 5.0);
+  toward.openingToward_lps.reset();
+  EXPECT_LT((simulateBrainShift(labels, toward).openingCentre_lps - Vec3(0, 30, 0)).norm(), 5.0);
 
   BrainShiftParameters off = p;
   off.openingCentre_lps = std::array<double, 3>{0, -70, 0};
