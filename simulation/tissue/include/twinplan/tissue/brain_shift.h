@@ -33,18 +33,17 @@
 
 namespace twinplan::tissue {
 
-// Brain tissue: E = 2100 Pa, nu = 0.45, as in Miga 1999 (section II.B) and Dumpuri 2007;
-// density of brain 1040 kg/m^3 (ICRP 89 / ICRU 46 table values for brain, 1.04 g/cm^3) and of
-// CSF 1007 kg/m^3 (Lui et al., "Density of cerebrospinal fluid", Anesthesiology 1998, ~1.0067
-// g/ml at 37 C). Tumour: stiffer than brain; 2x brain (meningioma/glioma tumours measured 1-3x
-// by MR elastography, Hughes et al., AJNR 2015) is a stated assumption, not a patient value.
+// Brain tissue: E = 2100 Pa, nu = 0.45, as in Miga 1999 (section II) and Dumpuri 2007;
+// density of CSF 1000.6 kg/m^3 (Lui, Polis & Cicutti, "Densities of cerebrospinal fluid and spinal
+// anaesthetic solutions in surgical patients at 37 C", Can J Anaesth 45(4):297-303, 1998: 1.00059
+// g/ml). Tumour: 2x brain's modulus, a stated assumption (not a measured patient value). The
+// brain's own density does not enter: its weight less buoyancy is already balanced in the image.
 struct BrainTissue {
   double youngsModulus_Pa = 2100;
   double poissonsRatio = 0.45;
-  double density_kg_m3 = 1040;
   double tumourYoungsModulus_Pa = 4200;
 };
-inline constexpr double kCsfDensity_kg_m3 = 1007;
+inline constexpr double kCsfDensity_kg_m3 = 1000.6;
 inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
 
 struct BrainShiftParameters {
