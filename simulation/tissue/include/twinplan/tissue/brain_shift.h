@@ -4,7 +4,7 @@
 //
 // Model (Miga et al., "Model-updated image guidance: initial clinical experiences with
 // gravity-induced brain deformation", IEEE TMI 18(10):866-874, 1999; Dumpuri et al., "An
-// atlas-based method to compensate for brain shift", Comput Aided Surg 12(5), 2007): in the
+// atlas-based method to compensate for brain shift", Med Image Anal 11(2):128-145, 2007): in the
 // preoperative image the brain floats in CSF, its weight balanced by buoyancy, so the imaged
 // shape is the equilibrium under the effective body force (rho_brain - rho_CSF) g. Where CSF
 // drains (above the fluid level) the brain loses that buoyancy and carries rho_brain g. The
