@@ -5,6 +5,7 @@
 // components), the brain's tetrahedral mesh and a "tissue-shift" plan with the targets' shifts
 // go into the case through undoable edits, saved only after the whole simulation succeeded, so
 // a failure leaves the case unchanged.
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -178,6 +179,7 @@ class ShiftJob final : public Job {
                                         [](const TetMesh& m) { return m.name == "Brain shift"; }),
                          twin.tetMeshes.end());
     twin.tetMeshes.push_back(tissue::caseTetMesh(shift.mesh, "Brain shift"));
+    report["shifted_models"] = addShiftedModels(twin, labelMap, u);
     json record = {{"step", "shift"}, {"time", utcNowIso8601()}, {"parameters", parameters()}};
     twin.provenance.push_back(record);
     auto saving = subRange(progress, 0.92, 1.0);
@@ -191,14 +193,41 @@ class ShiftJob final : public Job {
   std::size_t brainLabelMap(const Case& twin) const {
     for (std::size_t m = 0; m < twin.labelMaps.size(); ++m)
       for (const Segment& s : twin.labelMaps[m].segments())
-        if (s.tissueType == "grey-matter" || s.tissueType == "white-matter" ||
-            s.tissueType == "brain" || s.name == "Brain")
-          return m;
+        if (tissue::isBrainSegment(s)) return m;
     throw Error(ErrorKind::InvalidInput,
                 "The case " + case_.string() +
                     " has no brain segment (tissue type grey-matter, white-matter or brain); "
                     "segment the brain first (twinplan-cli segment --preset brain).",
                 "parameters.case");
+  }
+
+  // Each 3D model of a meshed segment (brain, ventricles, tumour), moved with the tissue, beside
+  // the original: "<name> (shifted)", not tied to a segment (so a rebuild leaves it alone).
+  static json addShiftedModels(Case& twin, std::size_t labelMap,
+                               const tissue::DisplacementInterpolator& u) {
+    const std::string suffix = " (shifted)";
+    std::erase_if(twin.meshes, [&](const SurfaceMesh& m) {
+      return m.name.size() > suffix.size() &&
+             m.name.compare(m.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    });
+    json names = json::array();
+    const LabelMap& labels = twin.labelMaps[labelMap];
+    std::vector<SurfaceMesh> shifted;
+    for (const SurfaceMesh& mesh : twin.meshes) {
+      const auto s = labels.findSegment(mesh.segmentName);
+      if (mesh.segmentName.empty() || !s) continue;
+      const Segment& segment = labels.segments()[*s];
+      if (!tissue::isBrainSegment(segment) && segment.name != "Ventricles" &&
+          segment.tissueType != "tumour")
+        continue;
+      SurfaceMesh moved = tissue::warpSurfaceMesh(mesh, u);
+      moved.name = mesh.name + suffix;
+      moved.segmentName.clear();
+      names.push_back(moved.name);
+      shifted.push_back(std::move(moved));
+    }
+    twin.meshes.insert(twin.meshes.end(), shifted.begin(), shifted.end());
+    return names;
   }
 
   // The first volume's DICOM Patient Position (0018,5100); head-first supine when unknown.

@@ -35,7 +35,6 @@ class CliShift : public ::testing::Test {
     phantom::PhantomOptions options;
     options.kind = phantom::PhantomKind::Head;
     options.scale = 0.5;
-    options.surfaceModels = false;
     phantom::Phantom head = phantom::makePhantom(options);
     tumour_ = head.tumours.at(0).centre_lps;
     saveCase(head.twin, casePath());
@@ -99,6 +98,23 @@ TEST_F(CliShift, BrainShiftReportsTargetsAndStoresFieldMeshAndPlan) {
             4);
   ASSERT_EQ(saved.tetMeshes.size(), 1u);
   EXPECT_EQ(saved.tetMeshes[0].tets.size(), r["tet_count"].get<std::size_t>());
+  // The tumour's 3D model moved with the tissue: its vertices' centroid (the sphere's centre)
+  // by the target's shift, to the interpolation across the tumour (rigid-like, mm-scale).
+  const auto centroidOf = [](const SurfaceMesh& m) {
+    Vec3 c = Vec3::Zero();
+    for (const auto& p : m.points_lps) c += Vec3(p[0], p[1], p[2]);
+    return Vec3(c / double(m.points_lps.size()));
+  };
+  const auto named = [&](const std::string& name) {
+    return std::find_if(saved.meshes.begin(), saved.meshes.end(),
+                        [&](const SurfaceMesh& m) { return m.name == name; });
+  };
+  ASSERT_NE(named("Tumour"), saved.meshes.end());
+  ASSERT_NE(named("Tumour (shifted)"), saved.meshes.end());
+  EXPECT_EQ(named("Tumour (shifted)")->points_lps.size(), named("Tumour")->points_lps.size());
+  const Vec3 meshShift = centroidOf(*named("Tumour (shifted)")) - centroidOf(*named("Tumour"));
+  EXPECT_LT((meshShift - d).norm(), 0.3 * d.norm() + 0.1) << meshShift.transpose();
+  EXPECT_TRUE(named("Tumour (shifted)")->segmentName.empty());
   ASSERT_EQ(saved.plans.size(), 1u);
   EXPECT_EQ(saved.plans[0].kind, "tissue-shift");
   EXPECT_EQ(saved.plans[0].parameters["result"]["targets"][0]["magnitude_mm"], t["magnitude_mm"]);

@@ -10,10 +10,8 @@
 namespace twinplan::tissue {
 namespace {
 
-bool isBrain(const Segment& s) {
-  return s.tissueType == "grey-matter" || s.tissueType == "white-matter" ||
-         s.tissueType == "brain" || s.name == "Brain" || s.name == "Ventricles";
-}
+// Ventricles are meshed with the brain they lie in (their CSF is not drained in this model).
+bool isBrain(const Segment& s) { return isBrainSegment(s) || s.name == "Ventricles"; }
 bool isTumour(const Segment& s) { return s.tissueType == "tumour"; }
 bool isCsfSpace(const Segment& s) { return s.tissueType == "csf" && !isBrain(s); }
 
@@ -75,6 +73,11 @@ Vec3 openingCentre(const FeModel& model, const std::vector<std::size_t>& surface
 }
 
 }  // namespace
+
+bool isBrainSegment(const Segment& s) {
+  return s.tissueType == "grey-matter" || s.tissueType == "white-matter" ||
+         s.tissueType == "brain" || s.name == "Brain";
+}
 
 void BrainShiftParameters::validate() const {
   auto fail = [](const std::string& what, const char* name) {
@@ -139,7 +142,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     if (isBrain(labels.segments()[s])) brain.segments.push_back(s);
     if (isTumour(labels.segments()[s])) tumour.segments.push_back(s);
   }
-  if (brain.segments.empty())
+  if (std::none_of(labels.segments().begin(), labels.segments().end(), isBrainSegment))
     throw Error(ErrorKind::InvalidInput,
                 "The labelmap \"" + labels.name +
                     "\" has no brain segment (tissue type grey-matter, white-matter or brain, or "

@@ -81,6 +81,10 @@ struct BrainShiftResult {
   Vec3 openingCentre_lps = Vec3::Zero();
 };
 
+// A brain segment: tissue type grey-matter, white-matter or brain, or named Brain. A segment
+// named Ventricles is meshed with them (its CSF is not drained in this model).
+bool isBrainSegment(const Segment& segment);
+
 // The brain = the segments of `labels` whose tissue type is grey-matter, white-matter, brain or
 // csf inside it (ventricles), or named "Brain"; tumours (tissue type "tumour") become their own
 // material. CSF segments (tissue type csf, outside the brain) give csfLoss_ml its level.
