@@ -34,7 +34,7 @@ class CliShift : public ::testing::Test {
     dir_ = new test::TempDir("twinplan-cli-shift");
     phantom::PhantomOptions options;
     options.kind = phantom::PhantomKind::Head;
-    options.scale = 0.5;
+    options.scale = 0.4;
     phantom::Phantom head = phantom::makePhantom(options);
     tumour_ = head.tumours.at(0).centre_lps;
     saveCase(head.twin, casePath());
