@@ -1,5 +1,5 @@
 // `twinplan-cli shift` end to end (issue #18 items 3, 4, 8) through the real binary on the head
-// phantom (scale 0.5, a coarse 10 mm mesh: seconds): the JSON report, the tumour centroid
+// phantom (scale 0.4, a coarse 10 mm mesh: seconds): the JSON report, the tumour centroid
 // against the phantom's truth, what is stored in the case, and bad input refused with the case
 // left unchanged.
 #include <gtest/gtest.h>
