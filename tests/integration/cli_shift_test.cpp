@@ -141,6 +141,10 @@ TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
                                      " --fluid-level 10 --csf-loss-ml 20 2>&1");
   EXPECT_NE(both.status, 0);
   EXPECT_NE(both.output.find("not both"), std::string::npos) << both.output;
+  const auto notAPoint =
+      test::runCommand(cli() + " shift " + casePath().string() + " --opening 1,2 2>&1");
+  EXPECT_NE(notAPoint.status, 0);
+  EXPECT_NE(notAPoint.output.find("is not a point"), std::string::npos) << notAPoint.output;
   EXPECT_FALSE(fs::exists(out));
   EXPECT_EQ(bytesOf(casePath()), before);
 }
