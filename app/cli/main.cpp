@@ -24,6 +24,7 @@
 #include "gamma_command.h"
 #include "radiobiology_command.h"
 #include "segment_command.h"
+#include "shift_command.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -900,6 +901,10 @@ int main(int argc, char** argv) {
       "times (runs twinplan-xr-render; see xr-render --help)");
 
   fs::path femModel;
+  cli::ShiftOptions shift;
+  auto* shiftCmd = app.add_subcommand(
+      "shift", "Tissue shift on a case (brain shift after craniotomy): field and target shifts");
+  cli::addShiftOptions(*shiftCmd, path, shift);
   auto* femCmd = app.add_subcommand("fem", "Finite-element tissue mechanics");
   femCmd->require_subcommand(1);
   auto* femSolve = femCmd->add_subcommand(
@@ -1068,6 +1073,11 @@ int main(int argc, char** argv) {
     if (*modelCmd) return runModel(path, seriesUid, out, modelPresets, progress);
     if (*metrics) return runMetrics(path, otherPath, metricsOptions, progress);
     if (*exportMeshes) return runExportMeshes(path, out, meshNames, forPrinting, repair, progress);
+    if (*shiftCmd) {
+      const auto job =
+          engine::makeJob({{"job", "shift"}, {"parameters", cli::shiftParameters(path, shift)}});
+      return runJobAndReport(*job, progress, {}, cli::printShift);
+    }
     if (*femSolve) {
       const json r = cli::runFemSolve(femModel, out, progress);
       if (gJson) {

@@ -194,6 +194,23 @@ const std::vector<Entry>& entries() {
          {"shaft_mm", "number", "Longest insertion depth, skin to tip (mm)", 200.0},
          {"spacing_mm", "number", "Planning grid spacing (mm), 0.5..5", 2.0}}},
        makePlanAblationJob},
+      {{"shift",
+        "Tissue shift on a case (brain shift after craniotomy and CSF loss): a finite-element "
+        "model of the brain and tumour, the displacement field and every plan target's shift; "
+        "the field, the mesh and a tissue-shift plan are stored in the case.",
+        {{"case", "path", "The case file (a labelmap with the brain's segments)", J()},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"},
+         {"scenario", "string", "brain-shift", "brain-shift"},
+         {"opening", "string", "Craniotomy centre \"x,y,z\" in LPS mm on the brain surface",
+          "= the surface point nearest the tumour"},
+         {"radius_mm", "number", "Craniotomy radius (mm), (0, 100]", 25.0},
+         {"csfLoss_ml", "number", "CSF drained from the top (ml), (0, 1000]", "= none"},
+         {"fluidLevel_mm", "number", "CSF level above the brain's lowest point (mm)",
+          "= 0: all drained"},
+         {"resolution_mm", "number", "Mesh lattice edge (mm), 2..20", 6.0},
+         {"patientPosition", "string", "HFS, HFP, HFDL, HFDR, FF...", "= the images'"},
+         {"headRotation_deg", "number", "Head turned about S, from P towards L (deg)", 0.0}}},
+       makeShiftJob},
   };
   return kEntries;
 }

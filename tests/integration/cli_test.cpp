@@ -217,7 +217,7 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   EXPECT_EQ(names, (std::vector<std::string>{"ablate", "build-models", "compare-segments",
                                              "convert", "export-meshes", "growth", "import-meshes",
                                              "import-series", "model", "plan-ablation", "register",
-                                             "resample", "segment"}));
+                                             "resample", "segment", "shift"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }

@@ -1,0 +1,28 @@
+#pragma once
+// `twinplan-cli shift CASE --scenario brain-shift [--opening x,y,z --radius MM]
+// [--csf-loss-ml V | --fluid-level MM] [--resolution MM] [--position HFS] [--head-rotation DEG]
+// [--out CASE2] [--json]`: tissue shift through the engine's "shift" job (engine/src/
+// shift_job.cpp). Kept apart from main.cpp so that the other fem/shift commands merge beside it.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace twinplan::cli {
+
+struct ShiftOptions {
+  std::string scenario = "brain-shift", opening, position;
+  std::optional<double> radius_mm, csfLoss_ml, fluidLevel_mm, resolution_mm, headRotation_deg;
+  std::filesystem::path out;
+};
+
+void addShiftOptions(CLI::App& command, std::filesystem::path& casePath, ShiftOptions& options);
+
+// The "shift" job's parameters (absolute paths).
+nlohmann::json shiftParameters(const std::filesystem::path& casePath, const ShiftOptions& options);
+
+// The job's result as text: max displacement, mesh, each target's shift.
+void printShift(const nlohmann::json& result);
+
+}  // namespace twinplan::cli

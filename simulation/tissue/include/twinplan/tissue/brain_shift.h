@@ -1,0 +1,97 @@
+#pragma once
+// Brain shift after craniotomy (issue #18 item 3, first version): the brain sags under gravity
+// once the dura is opened and CSF drains.
+//
+// Model (Miga et al., "Model-updated image guidance: initial clinical experiences with
+// gravity-induced brain deformation", IEEE TMI 18(10):866-874, 1999; Dumpuri et al., "An
+// atlas-based method to compensate for brain shift", Med Image Anal 11(2):128-145, 2007): in the
+// preoperative image the brain floats in CSF, its weight balanced by buoyancy, so the imaged
+// shape is the equilibrium under the effective body force (rho_brain - rho_CSF) g. Where CSF
+// drains (above the fluid level) the brain loses that buoyancy and carries rho_brain g. The
+// shift relative to the image is therefore the response to the lost buoyancy alone: a body force
+// rho_CSF g on the brain above the fluid level, nothing below it (small strain: superposition).
+// The brain surface is held by the skull and dura (all surface nodes fixed) except in the
+// craniotomy: surface nodes within `openingRadius_mm` of the opening centre are free.
+//
+// Gravity points to the floor. DICOM Patient Position (PS3.3 C.7.3.1.1.2) gives the patient's
+// orientation on the table: supine (HFS, FFS) -> posterior (+P in LPS), prone (HFP, FFP) ->
+// anterior, decubitus left (HFDL, FFDL, left side down) -> +L, decubitus right -> -L. The head
+// can be turned on the neck: `headRotation_deg` turns gravity about the patient's S axis
+// (positive from +P towards +L: a supine head turned to its right has gravity towards its left).
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "twinplan/core/geometry.h"
+#include "twinplan/core/label_map.h"
+#include "twinplan/core/progress.h"
+#include "twinplan/tissue/displacement_field.h"
+#include "twinplan/tissue/fe_model.h"
+#include "twinplan/tissue/fem_solver.h"
+#include "twinplan/tissue/labelmap_mesher.h"
+
+namespace twinplan::tissue {
+
+// Brain tissue: E = 2100 Pa, nu = 0.45, as in Miga 1999 (section II) and Dumpuri 2007;
+// density of CSF 1000.6 kg/m^3 (Lui, Polis & Cicutti, "Densities of cerebrospinal fluid and spinal
+// anaesthetic solutions in surgical patients at 37 C", Can J Anaesth 45(4):297-303, 1998: 1.00059
+// g/ml). Tumour: 2x brain's modulus, a stated assumption (not a measured patient value). The
+// brain's own density does not enter: its weight less buoyancy is already balanced in the image.
+struct BrainTissue {
+  double youngsModulus_Pa = 2100;
+  double poissonsRatio = 0.45;
+  double tumourYoungsModulus_Pa = 4200;
+};
+inline constexpr double kCsfDensity_kg_m3 = 1000.6;
+inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
+
+struct BrainShiftParameters {
+  // The craniotomy centre, on the brain surface. Not given: the brain surface node nearest to
+  // `openingToward_lps` (the tumour, for a craniotomy over it), else the highest surface node.
+  std::optional<std::array<double, 3>> openingCentre_lps;
+  std::optional<std::array<double, 3>> openingToward_lps;
+  double openingRadius_mm = 25;         // a typical craniotomy, 40-60 mm across
+  std::string patientPosition = "HFS";  // DICOM (0018,5100)
+  double headRotation_deg = 0;
+  // CSF drained: a fluid level (mm above the brain's lowest point along gravity) or a volume
+  // drained from the top of the CSF segments (ml); give at most one. Neither: all drained
+  // (fluid level at the brain's lowest point: the upper bound of the sag).
+  std::optional<double> fluidLevel_mm;
+  std::optional<double> csfLoss_ml;
+  double resolution_mm = 6;  // mesher lattice edge
+  BrainTissue tissue;
+  // Throws Error(InvalidInput) naming the parameter.
+  void validate() const;
+};
+
+// Gravity's direction (unit, LPS) for a patient position and head rotation; throws
+// Error(InvalidInput) for an unknown position.
+Vec3 gravityDirection(const std::string& patientPosition, double headRotation_deg);
+
+struct BrainShiftResult {
+  LabelMesh mesh;
+  SolveResult solution;
+  Vec3 gravity_lps = Vec3::Zero();
+  double fluidLevel_mm = 0;         // above the brain's lowest point, along -gravity
+  std::size_t drainedElements = 0;  // carrying rho_CSF g
+  std::size_t openingNodes = 0;     // free surface nodes
+  std::size_t fixedNodes = 0;
+  double maxDisplacement_mm = 0;
+  Vec3 openingCentre_lps = Vec3::Zero();
+};
+
+// A brain segment: tissue type grey-matter, white-matter or brain, or named Brain. A segment
+// named Ventricles is meshed with them (its CSF is not drained in this model).
+bool isBrainSegment(const Segment& segment);
+
+// The brain = the segments of `labels` whose tissue type is grey-matter, white-matter, brain or
+// csf inside it (ventricles), or named "Brain"; tumours (tissue type "tumour") become their own
+// material. CSF segments (tissue type csf, outside the brain) give csfLoss_ml its level.
+// Throws Error(InvalidInput) when there is no brain segment, the opening is off the brain
+// surface (no surface node within its radius), or the solve fails (inverted element, Newton);
+// Cancelled on cancel.
+BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftParameters& parameters,
+                                    Progress& progress = noProgress());
+
+}  // namespace twinplan::tissue

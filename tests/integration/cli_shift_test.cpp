@@ -1,0 +1,153 @@
+// `twinplan-cli shift` end to end (issue #18 items 3, 4, 8) through the real binary on the head
+// phantom (scale 0.4, a coarse 10 mm mesh: seconds): the JSON report, the tumour centroid
+// against the phantom's truth, what is stored in the case, and bad input refused with the case
+// left unchanged.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+#include "twinplan/core/case_file.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string cli() { return test::cliPath().string(); }
+
+std::string bytesOf(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class CliShift : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("twinplan-cli-shift");
+    phantom::PhantomOptions options;
+    options.kind = phantom::PhantomKind::Head;
+    options.scale = 0.4;
+    phantom::Phantom head = phantom::makePhantom(options);
+    tumour_ = head.tumours.at(0).centre_lps;
+    saveCase(head.twin, casePath());
+    for (LabelMap& labels : head.twin.labelMaps)
+      for (Segment& s : labels.segments()) s.tissueType = "soft-tissue";
+    saveCase(head.twin, dir_->path() / "no-brain.twinplan");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static fs::path casePath() { return dir_->path() / "head.twinplan"; }
+
+  static test::TempDir* dir_;
+  static Vec3 tumour_;
+};
+test::TempDir* CliShift::dir_ = nullptr;
+Vec3 CliShift::tumour_ = Vec3::Zero();
+
+TEST_F(CliShift, BrainShiftReportsTargetsAndStoresFieldMeshAndPlan) {
+  const fs::path out = dir_->path() / "shifted.twinplan";
+  const auto run = test::runCommand(cli() + " shift " + casePath().string() +
+                                    " --scenario brain-shift --resolution 10 --radius 30 --out " +
+                                    out.string() + " --json 2>/dev/null");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const json r = json::parse(run.output);
+  EXPECT_EQ(r["patient_position"], "HFS");
+  EXPECT_EQ(r["gravity_lps"], json({0.0, 1.0, 0.0}));  // supine: the floor is posterior
+  EXPECT_GT(r["tet_count"].get<std::size_t>(), 5000u);
+  const double maxShift = r["max_displacement_mm"].get<double>();
+  // Gravity sag of brain after CSF loss: millimetres (Nimsky 2000: up to ~24 mm at the surface).
+  EXPECT_GT(maxShift, 0.5);
+  EXPECT_LT(maxShift, 25.0);
+  // Linear tetrahedra interpolate between nodes: the field never exceeds the nodal maximum.
+  EXPECT_LE(r["field_max_displacement_mm"].get<double>(), maxShift + 1e-4);
+  EXPECT_GT(r["field_max_displacement_mm"].get<double>(), 0.5 * maxShift);
+  ASSERT_EQ(r["targets"].size(), 1u);
+  const json& t = r["targets"][0];
+  EXPECT_EQ(t["name"], "Tumour centroid");
+  const Vec3 before(t["before_lps"][0], t["before_lps"][1], t["before_lps"][2]);
+  EXPECT_LT((before - tumour_).norm(), 1.5);  // the truth's centre, to the voxel
+  const Vec3 d(t["displacement_mm"][0], t["displacement_mm"][1], t["displacement_mm"][2]);
+  EXPECT_NEAR(t["magnitude_mm"].get<double>(), d.norm(), 1e-12);
+  EXPECT_TRUE(t["inside_model"].get<bool>());
+  EXPECT_GT(d.norm(), 0.05);
+  EXPECT_LE(d.norm(), maxShift);
+  EXPECT_GT(d.y(), 0.0);  // towards the floor
+
+  const Case saved = loadCase(out);
+  const auto field = std::find_if(saved.fields.begin(), saved.fields.end(),
+                                  [](const ScalarField& f) { return f.name == "Brain shift |u|"; });
+  ASSERT_NE(field, saved.fields.end());
+  EXPECT_EQ(field->unit, "mm");
+  EXPECT_TRUE(field->geometry.sameGridAs(saved.labelMaps[0].geometry()));
+  EXPECT_NEAR(*std::max_element(field->values.begin(), field->values.end()),
+              r["field_max_displacement_mm"].get<double>(), 1e-4);
+  // The magnitude at the voxel nearest the tumour centroid is the target's, to interpolation.
+  const Vec3 ijk = field->geometry.lpsToIndex(before);
+  const float atTumour = field->values[field->geometry.linearIndex(
+      std::llround(ijk[0]), std::llround(ijk[1]), std::llround(ijk[2]))];
+  EXPECT_NEAR(atTumour, d.norm(), 0.25 * d.norm() + 0.05);
+  EXPECT_EQ(std::count_if(saved.fields.begin(), saved.fields.end(),
+                          [](const ScalarField& f) { return f.quantity == "displacement"; }),
+            4);
+  ASSERT_EQ(saved.tetMeshes.size(), 1u);
+  EXPECT_EQ(saved.tetMeshes[0].tets.size(), r["tet_count"].get<std::size_t>());
+  // The tumour's 3D model moved with the tissue: its vertices' centroid (the sphere's centre)
+  // by the target's shift, to the interpolation across the tumour (rigid-like, mm-scale).
+  const auto centroidOf = [](const SurfaceMesh& m) {
+    Vec3 c = Vec3::Zero();
+    for (const auto& p : m.points_lps) c += Vec3(p[0], p[1], p[2]);
+    return Vec3(c / double(m.points_lps.size()));
+  };
+  const auto named = [&](const std::string& name) {
+    return std::find_if(saved.meshes.begin(), saved.meshes.end(),
+                        [&](const SurfaceMesh& m) { return m.name == name; });
+  };
+  ASSERT_NE(named("Tumour"), saved.meshes.end());
+  ASSERT_NE(named("Tumour (shifted)"), saved.meshes.end());
+  EXPECT_EQ(named("Tumour (shifted)")->points_lps.size(), named("Tumour")->points_lps.size());
+  const Vec3 meshShift = centroidOf(*named("Tumour (shifted)")) - centroidOf(*named("Tumour"));
+  EXPECT_LT((meshShift - d).norm(), 0.3 * d.norm() + 0.1) << meshShift.transpose();
+  EXPECT_TRUE(named("Tumour (shifted)")->segmentName.empty());
+  ASSERT_EQ(saved.plans.size(), 1u);
+  EXPECT_EQ(saved.plans[0].kind, "tissue-shift");
+  EXPECT_EQ(saved.plans[0].parameters["result"]["targets"][0]["magnitude_mm"], t["magnitude_mm"]);
+}
+
+TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
+  const std::string before = bytesOf(casePath());
+  const fs::path out = dir_->path() / "never.twinplan";
+  const auto off =
+      test::runCommand(cli() + " shift " + casePath().string() +
+                       " --resolution 10 --opening 0,0,300 --out " + out.string() + " 2>&1");
+  EXPECT_NE(off.status, 0);
+  EXPECT_NE(off.output.find("off the brain surface"), std::string::npos) << off.output;
+  const auto noBrain =
+      test::runCommand(cli() + " shift " + (dir_->path() / "no-brain.twinplan").string() +
+                       " --out " + out.string() + " 2>&1");
+  EXPECT_NE(noBrain.status, 0);
+  EXPECT_NE(noBrain.output.find("no brain segment"), std::string::npos) << noBrain.output;
+  const auto scenario =
+      test::runCommand(cli() + " shift " + casePath().string() + " --scenario liver-tool 2>&1");
+  EXPECT_NE(scenario.status, 0);
+  EXPECT_NE(scenario.output.find("brain-shift"), std::string::npos) << scenario.output;
+  const auto both = test::runCommand(cli() + " shift " + casePath().string() +
+                                     " --fluid-level 10 --csf-loss-ml 20 2>&1");
+  EXPECT_NE(both.status, 0);
+  EXPECT_NE(both.output.find("not both"), std::string::npos) << both.output;
+  const auto notAPoint =
+      test::runCommand(cli() + " shift " + casePath().string() + " --opening 1,2 2>&1");
+  EXPECT_NE(notAPoint.status, 0);
+  EXPECT_NE(notAPoint.output.find("is not a point"), std::string::npos) << notAPoint.output;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_EQ(bytesOf(casePath()), before);
+}
+
+}  // namespace
+}  // namespace twinplan
