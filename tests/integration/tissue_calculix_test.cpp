@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "calculix_run.h"
 #include "test_support.h"
 #include "twinplan/tissue/box_mesh.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -19,35 +20,9 @@
 namespace twinplan::tissue {
 namespace {
 
-using Displacements = std::map<int, std::array<double, 3>>;
-
-// Runs `ccx -i model` in `dir` and reads the last "displacements (vx,vy,vz) for set NALL" block
-// of model.dat (ccx 2.20 manual, *NODE PRINT).
-Displacements runCalculix(const test::TempDir& dir, const std::string& deck) {
-  std::ofstream(dir / "model.inp") << deck;
-  const test::CommandResult run =
-      test::runCommand("cd '" + dir.path().string() + "' && OMP_NUM_THREADS=1 ccx -i model 2>&1");
-  EXPECT_EQ(run.status, 0) << "ccx failed (install calculix-ccx: scripts/setup-deps.sh)\n"
-                           << run.output;
-  std::ifstream dat(dir / "model.dat");
-  Displacements last;
-  std::string line;
-  while (std::getline(dat, line)) {
-    if (line.find("displacements (vx,vy,vz)") != std::string::npos) {
-      last.clear();
-      continue;
-    }
-    std::istringstream fields(line);
-    int id = 0;
-    std::array<double, 3> u{};
-    if (fields >> id >> u[0] >> u[1] >> u[2]) last[id] = u;
-  }
-  return last;
-}
-
-double magnitude(const std::array<double, 3>& u) {
-  return std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
-}
+using Displacements = test::CalculixDisplacements;
+using test::magnitude;
+using test::runCalculix;
 
 // Solves `deck` with both; returns our largest displacement and expects the largest nodal
 // difference under 1 % of it.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "calculix_run.h"
 #include "test_support.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -22,35 +23,9 @@
 namespace twinplan::tissue {
 namespace {
 
-using Displacements = std::map<int, std::array<double, 3>>;
-
-// `ccx -i model` in `dir`; the last "displacements (vx,vy,vz)" block of model.dat (ccx 2.20
-// manual, *NODE PRINT).
-Displacements runCalculix(const test::TempDir& dir, const std::string& deck) {
-  std::ofstream(dir / "model.inp") << deck;
-  const test::CommandResult run =
-      test::runCommand("cd '" + dir.path().string() + "' && OMP_NUM_THREADS=1 ccx -i model 2>&1");
-  EXPECT_EQ(run.status, 0) << "ccx failed (install calculix-ccx: scripts/setup-deps.sh)\n"
-                           << run.output.substr(0, 2000);
-  std::ifstream dat(dir / "model.dat");
-  Displacements last;
-  std::string line;
-  while (std::getline(dat, line)) {
-    if (line.find("displacements (vx,vy,vz)") != std::string::npos) {
-      last.clear();
-      continue;
-    }
-    std::istringstream fields(line);
-    int id = 0;
-    std::array<double, 3> u{};
-    if (fields >> id >> u[0] >> u[1] >> u[2]) last[id] = u;
-  }
-  return last;
-}
-
-double norm(const std::array<double, 3>& u) {
-  return std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
-}
+using Displacements = test::CalculixDisplacements;
+using test::magnitude;
+using test::runCalculix;
 
 // The largest nodal difference between `ours` and CalculiX's answer, over the largest of ours.
 double relativeDifference(const FeModel& model, const std::vector<std::array<double, 3>>& ours,
@@ -59,12 +34,12 @@ double relativeDifference(const FeModel& model, const std::vector<std::array<dou
   largest = 0;
   double difference = 0;
   for (std::size_t i = 0; i < model.nodes.size(); ++i) {
-    largest = std::max(largest, norm(ours[i]));
+    largest = std::max(largest, magnitude(ours[i]));
     const auto it = theirs.find(model.nodes[i].id);
     if (it == theirs.end()) continue;
     const auto& a = ours[i];
-    difference = std::max(difference,
-                          norm({a[0] - it->second[0], a[1] - it->second[1], a[2] - it->second[2]}));
+    difference = std::max(
+        difference, magnitude({a[0] - it->second[0], a[1] - it->second[1], a[2] - it->second[2]}));
   }
   return largest > 0 ? difference / largest : 1;
 }
