@@ -16,6 +16,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/xr/headset_session.h"
 #include "xr_test_gl.h"
+#include "xr_test_png.h"
 
 namespace fs = std::filesystem;
 namespace test = twinplan::xr::test;
@@ -68,42 +69,8 @@ class FlatColourRenderer : public twinplan::xr::EyeRenderer {
   std::vector<EyeImage> eyes;
 };
 
-struct Png {
-  uint32_t width = 0, height = 0;
-  std::vector<uint8_t> rgba;
-  const uint8_t* at(uint32_t x, uint32_t y) const {
-    return rgba.data() + (static_cast<size_t>(y) * width + x) * 4;
-  }
-};
-
-// The runtime's PNGs: 8-bit RGBA, one IDAT stream, filter 0 rows (PNG 2nd edition).
-Png readPng(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), {});
-  Png png;
-  std::vector<uint8_t> packed;
-  const auto be32 = [&](size_t at) {
-    return uint32_t(file[at]) << 24 | uint32_t(file[at + 1]) << 16 | uint32_t(file[at + 2]) << 8 |
-           file[at + 3];
-  };
-  for (size_t at = 8; at + 12 <= file.size();) {
-    const uint32_t length = be32(at);
-    const std::string type(file.begin() + at + 4, file.begin() + at + 8);
-    if (type == "IHDR") png.width = be32(at + 8), png.height = be32(at + 12);
-    if (type == "IDAT")
-      packed.insert(packed.end(), file.begin() + at + 8, file.begin() + at + 8 + length);
-    at += 12 + length;
-  }
-  std::vector<uint8_t> raw(static_cast<size_t>(png.height) * (png.width * 4 + 1));
-  uLongf size = raw.size();
-  if (uncompress(raw.data(), &size, packed.data(), packed.size()) != Z_OK) return {};
-  for (uint32_t y = 0; y < png.height; ++y) {
-    const uint8_t* row = raw.data() + static_cast<size_t>(y) * (png.width * 4 + 1);
-    if (row[0] != 0) return {};
-    png.rgba.insert(png.rgba.end(), row + 1, row + 1 + png.width * 4);
-  }
-  return png;
-}
+using test::Png;
+using test::readPng;
 
 std::vector<nlohmann::json> readLog(const fs::path& path) {
   std::vector<nlohmann::json> events;
