@@ -84,25 +84,6 @@ std::vector<std::string> boundPaths(const Session& session, const Instance& inst
   return paths;
 }
 
-Session* liveSession(XrSession handle, XrResult* result, Instance** instanceOut) {
-  Session* session = find(runtime().sessions, handle);
-  if (session == nullptr) {
-    *result = XR_ERROR_HANDLE_INVALID;
-    return nullptr;
-  }
-  Instance* instance = find(runtime().instances, session->instance);
-  if (instance->lost) {
-    *result = XR_ERROR_INSTANCE_LOST;
-    return nullptr;
-  }
-  if (session->lost) {
-    *result = XR_ERROR_SESSION_LOST;
-    return nullptr;
-  }
-  *instanceOut = instance;
-  return session;
-}
-
 // The action and state a xrGetActionState* call asks for, with the section 11.5 checks.
 XrResult stateFor(XrSession handle, const XrActionStateGetInfo* info, XrActionType type,
                   ActionState** state) {

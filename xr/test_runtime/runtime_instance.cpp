@@ -15,6 +15,25 @@ Runtime& runtime() {
   return state;
 }
 
+Session* liveSession(XrSession handle, XrResult* result, Instance** instanceOut) {
+  Session* session = find(runtime().sessions, handle);
+  if (session == nullptr) {
+    *result = XR_ERROR_HANDLE_INVALID;
+    return nullptr;
+  }
+  Instance* instance = find(runtime().instances, session->instance);
+  if (instance->lost) {
+    *result = XR_ERROR_INSTANCE_LOST;
+    return nullptr;
+  }
+  if (session->lost) {
+    *result = XR_ERROR_SESSION_LOST;
+    return nullptr;
+  }
+  if (instanceOut != nullptr) *instanceOut = instance;
+  return session;
+}
+
 void EventLog::open(const std::string& path) {
   out_.open(path, std::ios::app);
   if (!out_)

@@ -54,25 +54,6 @@ class ScopedContext {
 
 bool isDepthFormat(int64_t format) { return format == 0x81A6 || format == 0x8CAC; }
 
-Session* liveSession(XrSession handle, XrResult* result, Instance** instanceOut = nullptr) {
-  Session* session = find(runtime().sessions, handle);
-  if (session == nullptr) {
-    *result = XR_ERROR_HANDLE_INVALID;
-    return nullptr;
-  }
-  Instance* instance = find(runtime().instances, session->instance);
-  if (instance->lost) {
-    *result = XR_ERROR_INSTANCE_LOST;
-    return nullptr;
-  }
-  if (session->lost) {
-    *result = XR_ERROR_SESSION_LOST;
-    return nullptr;
-  }
-  if (instanceOut != nullptr) *instanceOut = instance;
-  return session;
-}
-
 const XrBaseInStructure* findInChain(const void* next, XrStructureType type) {
   for (auto* item = static_cast<const XrBaseInStructure*>(next); item != nullptr;
        item = item->next) {

@@ -143,6 +143,11 @@ struct Runtime {
 
 Runtime& runtime();
 
+// The session behind `handle` when it and its instance are usable; otherwise null with *result
+// set to XR_ERROR_HANDLE_INVALID, XR_ERROR_INSTANCE_LOST or XR_ERROR_SESSION_LOST (OpenXR 1.0
+// section 2.9, "Return Codes").
+Session* liveSession(XrSession handle, XrResult* result, Instance** instanceOut = nullptr);
+
 template <class Object, class Handle>
 Object* find(std::unordered_map<uint64_t, std::unique_ptr<Object>>& table, Handle handle) {
   const auto it = table.find(reinterpret_cast<uint64_t>(handle));
