@@ -38,6 +38,11 @@ struct ZoneRun {
 // otherwise.
 bool inVivo(const PublishedZone& zone) { return zone.tissue.find("ex vivo") == std::string::npos; }
 
+// Ex vivo zone charts are measured in excised liver at room temperature, 20 degC (the bench
+// set-up of ex vivo ablation studies, e.g. Brace, Curr Probl Diagn Radiol 2009;38:135-143; the
+// chart's own temperature is not checked against the IFU).
+constexpr double kExVivoStart_degC = 20.0;
+
 // Distance (mm) from the zone to the nearest face of the grid.
 double clearanceToTheBox(const std::vector<std::uint8_t>& zone, const ImageGeometry& g) {
   std::int64_t nearest = std::max({g.size[0], g.size[1], g.size[2]});
@@ -68,6 +73,10 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, placement);
   const auto* rf = dynamic_cast<const RfSource*>(source.get());
   BioheatParameters parameters;
+  // Excised liver is not at body temperature: the tissue block starts, and its faces stay, at
+  // room temperature (exVivoStart_degC). Starting it at 37 degC gives the zone 17 K of heating
+  // for free (docs/validation.md "Zone sizes: energy audit").
+  if (!perfused) parameters.arterialTemperature_degC = kExVivoStart_degC;
   parameters.duration_s = device.duration_s;
   parameters.timeStep_s = timeStep_s;
   const auto start = std::chrono::steady_clock::now();
@@ -154,8 +163,8 @@ TEST(AblationZoneSizes, CooledRfThreeCentimetreTip) {
 }
 TEST(AblationZoneSizes, RfCluster) { runDevice({"rf-cluster-3x25mm", 59.0, 53.1, false}); }
 TEST(AblationZoneSizes, MultiTineRf) { runDevice({"rf-multitine-4cm", 31.0, 63.0, false}); }
-TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 81.0, 59.0, false}); }
-TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 59.0, 57.0, false}); }
+TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 60.0, 33.0, false}); }
+TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 50.0, 43.0, false}); }
 
 }  // namespace
 }  // namespace twinplan::ablation
