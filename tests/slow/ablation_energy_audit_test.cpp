@@ -118,6 +118,7 @@ struct Audit {
   double protocol_J = 0.0;                  // power x time x efficiency
   double sensible_J = 0.0, latent_J = 0.0;  // left in the tissue (held voxels excluded)
   ZoneAxes axes;
+  ZoneAxes axes60;  // of the 60 degC maximum-temperature isotherm, for comparison
 };
 
 // The zone-size test's set-up (ablation_zone_sizes_test.cpp simulateDevice) on an 80 mm box.
@@ -155,11 +156,15 @@ Audit audit(const std::string& id, bool perfused, double start_degC) {
     a.latent_J += latent0 * result.vaporisedWater.values[v] * voxel_m3;
   }
   a.axes = measureZoneAxes(result.ablationZone, grid.geometry, Vec3::UnitZ());
+  BioheatParameters isotherm = p;
+  isotherm.zoneCriterion = AblationCriterion::MaximumTemperature;
+  a.axes60 = measureZoneAxes(ablationZone(result, isotherm), grid.geometry, Vec3::UnitZ());
   const EnergyLedger& l = a.ledger;
   std::printf(
       "%-16s start %4.1f degC: protocol (P t eta) %6.2f kJ, reported %6.2f kJ, deposited %6.2f kJ "
       "(+%.2f kJ in held voxels) | stored %6.2f kJ (sensible %6.2f, latent %6.2f) + perfusion "
-      "%6.2f + faces %6.2f + cooled probe %6.2f = %6.2f kJ (%+.2f %%) | zone %.0f x %.0f mm\n",
+      "%6.2f + faces %6.2f + cooled probe %6.2f = %6.2f kJ (%+.2f %%) | zone (Omega >= 1) %.0f x "
+      "%.0f mm, Tmax >= 60 degC %.0f x %.0f mm\n",
       id.c_str(), start_degC, a.protocol_J * 1e-3, a.reported_J * 1e-3, l.deposited_J * 1e-3,
       l.depositedInHeld_J * 1e-3, (a.sensible_J + a.latent_J) * 1e-3, a.sensible_J * 1e-3,
       a.latent_J * 1e-3, l.perfusion_J * 1e-3, l.faces_J * 1e-3, l.cooledProbe_J * 1e-3,
@@ -167,7 +172,7 @@ Audit audit(const std::string& id, bool perfused, double start_degC) {
       100.0 * ((a.sensible_J + a.latent_J + l.perfusion_J + l.faces_J + l.cooledProbe_J) /
                    l.deposited_J -
                1.0),
-      a.axes.long_mm, a.axes.short_mm[0]);
+      a.axes.long_mm, a.axes.short_mm[0], a.axes60.long_mm, a.axes60.short_mm[0]);
   std::fflush(stdout);
   return a;
 }
