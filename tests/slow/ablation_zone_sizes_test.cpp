@@ -30,6 +30,7 @@ struct ZoneRun {
   double box_mm = 0.0;
   double clearance_mm = 0.0;  // from the zone to the nearest face of the box
   bool perfused = true;
+  double farField_degC = 0.0;  // at a corner of the box at the end: the tissue's start temperature
 };
 
 // The liver the source measured in: in vivo (IT'IS v4.1 liver, perfused, shut down at Omega = 1)
@@ -92,6 +93,7 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   run.box_mm = box_mm;
   run.clearance_mm = clearanceToTheBox(result.ablationZone, grid.geometry);
   run.perfused = perfused;
+  run.farField_degC = result.finalTemperature.values.front();
   return run;
 }
 
@@ -142,6 +144,8 @@ void runDevice(const Documented& documented) {
   const ZoneRun run = simulateInAClearBox(device, 5.0);
   report(device, run);
   EXPECT_GE(run.clearance_mm, kClearance_mm);
+  // Ex vivo tissue starts (and its far field stays) at room temperature, in vivo at 37 degC.
+  EXPECT_NEAR(run.farField_degC, run.perfused ? kBodyTemperature_degC : kExVivoStart_degC, 0.1);
   // The drying cap keeps tissue near boiling; it acts on the source power only, so conduction
   // within the same implicit step can still lift a voxel that finishes boiling (measured at
   // most 126.9 degC, between the cluster's three electrodes).
