@@ -12,6 +12,12 @@
 // rho_CSF g on the brain above the fluid level, nothing below it (small strain: superposition).
 // The brain surface is held by the skull and dura (all surface nodes fixed) except in the
 // craniotomy: surface nodes within `openingRadius_mm` of the opening centre are free.
+// With `skullContact` the surface outside the opening is not fixed but slides without friction
+// on the inner skull surface (contact.h: skullDistanceMap of the labelmap's skull segment),
+// as in Miga 1999 and Wittek et al., "Patient-specific model of brain deformation",
+// J Biomech 40(4):919-929, 2007 (brain-skull interface frictionless sliding, gap allowed to
+// close); only the surface nodes around the brain's lowest point along -S (where the brainstem
+// leaves through the foramen magnum) are fixed, which removes the rigid-body motion.
 //
 // Gravity points to the floor. DICOM Patient Position (PS3.3 C.7.3.1.1.2) gives the patient's
 // orientation on the table: supine (HFS, FFS) -> posterior (+P in LPS), prone (HFP, FFP) ->
@@ -33,16 +39,21 @@
 
 namespace twinplan::tissue {
 
-// Brain tissue: E = 2100 Pa, nu = 0.45, as in Miga 1999 (section II) and Dumpuri 2007;
-// density of CSF 1000.6 kg/m^3 (Lui, Polis & Cicutti, "Densities of cerebrospinal fluid and spinal
-// anaesthetic solutions in surgical patients at 37 C", Can J Anaesth 45(4):297-303, 1998: 1.00059
-// g/ml). Tumour: 2x brain's modulus, a stated assumption (not a measured patient value). The
-// brain's own density does not enter: its weight less buoyancy is already balanced in the image.
+// Brain tissue: the shear modulus of tissue_mechanics.h's "brain" (0.67 kPa, Bennion 2022) and
+// of its "glioma" for the tumour (twice brain's, Wittek 2010), both with nu = 0.45 as in Miga
+// 1999 (section II) and Dumpuri 2007: the table's nu 0.4977 locks the linear tetrahedra this
+// scenario meshes (mechanics.json note). E = 2 mu (1 + nu): 1943 Pa brain, 3886 Pa tumour
+// (Miga's 2100 Pa brain is within 8%). Density of CSF 1000.6 kg/m^3 (Lui, Polis & Cicutti,
+// "Densities of cerebrospinal fluid and spinal anaesthetic solutions in surgical patients at 37 C",
+// Can J Anaesth 45(4):297-303, 1998: 1.00059 g/ml). The brain's own density does not enter: its
+// weight less buoyancy is already balanced in the image.
 struct BrainTissue {
-  double youngsModulus_Pa = 2100;
+  double youngsModulus_Pa = 0;
   double poissonsRatio = 0.45;
-  double tumourYoungsModulus_Pa = 4200;
+  double tumourYoungsModulus_Pa = 0;
 };
+// Brain and tumour moduli from tissueMechanics("brain") and ("glioma") with nu 0.45.
+BrainTissue citedBrainTissue();
 inline constexpr double kCsfDensity_kg_m3 = 1000.6;
 inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
 
@@ -60,7 +71,13 @@ struct BrainShiftParameters {
   std::optional<double> fluidLevel_mm;
   std::optional<double> csfLoss_ml;
   double resolution_mm = 6;  // mesher lattice edge
-  BrainTissue tissue;
+  BrainTissue tissue = citedBrainTissue();
+  // Frictionless contact with the skull instead of a fixed surface (the labelmap needs a segment
+  // of tissue type skull, or named Skull). The surface nodes within `skullBaseRadius_mm` of the
+  // brain's lowest point along -S are fixed: the foramen magnum is about 35 mm x 30 mm (Standring,
+  // Gray's Anatomy, 41st ed., 2016, ch. 27), so 15 mm holds about the brainstem's cross-section.
+  bool skullContact = false;
+  double skullBaseRadius_mm = 15;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
@@ -77,7 +94,16 @@ struct BrainShiftResult {
   std::size_t drainedElements = 0;  // carrying rho_CSF g
   std::size_t openingNodes = 0;     // free surface nodes
   std::size_t fixedNodes = 0;
+  std::size_t contactNodes = 0;  // surface nodes sliding on the skull (skullContact)
+  // Where the mesh's surface, which follows the labelmap's voxels, starts inside the skull's
+  // distance map (a voxel-sized overlap on coarse grids), the skull surface is moved out by the
+  // deepest initial overlap, so the undeformed brain is contact-free: this is that offset.
+  double skullClearance_mm = 0;
+  // The deepest penetration of a sliding node into that (offset) skull surface after the solve.
+  double maxSkullPenetration_mm = 0;
+  std::size_t nodesTouchingSkull = 0;  // in contact at the end of the solve
   double maxDisplacement_mm = 0;
+  double maxOpeningDisplacement_mm = 0;  // the largest shift of a node in the craniotomy
   Vec3 openingCentre_lps = Vec3::Zero();
 };
 
@@ -88,7 +114,8 @@ bool isBrainSegment(const Segment& segment);
 // The brain = the segments of `labels` whose tissue type is grey-matter, white-matter, brain or
 // csf inside it (ventricles), or named "Brain"; tumours (tissue type "tumour") become their own
 // material. CSF segments (tissue type csf, outside the brain) give csfLoss_ml its level.
-// Throws Error(InvalidInput) when there is no brain segment, the opening is off the brain
+// Throws Error(InvalidInput) when there is no brain segment, skullContact without a skull
+// segment or without a surface node near the skull base, the opening is off the brain
 // surface (no surface node within its radius), or the solve fails (inverted element, Newton);
 // Cancelled on cancel.
 BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftParameters& parameters,
