@@ -6,7 +6,6 @@
 #include <numbers>
 
 #include "twinplan/core/error.h"
-#include "twinplan/tissue/contact.h"
 #include "twinplan/tissue/tissue_mechanics.h"
 
 namespace twinplan::tissue {
@@ -74,61 +73,6 @@ Vec3 openingCentre(const FeModel& model, const std::vector<std::size_t>& surface
   return best;
 }
 
-std::optional<std::size_t> skullSegment(const LabelMap& labels) {
-  for (std::size_t s = 0; s < labels.segments().size(); ++s)
-    if (labels.segments()[s].tissueType == "skull" || labels.segments()[s].name == "Skull")
-      return s;
-  return std::nullopt;
-}
-
-// The surface nodes near the brain's lowest point along -S (the foramen magnum), below the
-// brain's centroid: those the skull-contact model fixes.
-std::vector<std::size_t> skullBaseNodes(const FeModel& model,
-                                        const std::vector<std::size_t>& surface, double radius_mm) {
-  Vec3 centroid = Vec3::Zero();
-  double lowest = 1e300;
-  for (std::size_t n = 0; n < model.nodes.size(); ++n) centroid += nodePosition(model, n);
-  centroid /= double(std::max<std::size_t>(model.nodes.size(), 1));
-  for (std::size_t n : surface) lowest = std::min(lowest, nodePosition(model, n).z());
-  const Vec3 base(centroid.x(), centroid.y(), lowest);
-  std::vector<std::size_t> nodes;
-  for (std::size_t n : surface)
-    if ((nodePosition(model, n) - base).norm() <= radius_mm) nodes.push_back(n);
-  if (nodes.size() < 3)
-    throw Error(ErrorKind::InvalidInput,
-                "Only " + std::to_string(nodes.size()) + " brain surface nodes lie within " +
-                    std::to_string(radius_mm) +
-                    " mm of the skull base below the brain's centre; the skull-contact model "
-                    "needs at least 3 to hold the brain. Give a larger skull-base radius or a "
-                    "finer --resolution.",
-                "parameters.skullBaseRadius_mm");
-  return nodes;
-}
-
-// The skull as a rigid obstacle for `nodes`, its surface moved out by the deepest overlap of
-// those nodes in the undeformed mesh (returned as clearance).
-RigidObstacle skullObstacle(const LabelMap& labels, const FeModel& model,
-                            std::vector<std::size_t> nodes, double& clearance_mm) {
-  const std::optional<std::size_t> skull = skullSegment(labels);
-  if (!skull)
-    throw Error(ErrorKind::InvalidInput,
-                "The labelmap \"" + labels.name +
-                    "\" has no skull segment (tissue type skull, or named Skull) for the "
-                    "skull contact; segment the skull (twinplan-cli segment --preset bone) or "
-                    "leave the surface fixed.",
-                labels.name);
-  RigidObstacle base = obstacleFromDistanceMap(skullDistanceMap(labels, *skull), {}, "skull");
-  double deepest = 0;
-  for (std::size_t n : nodes)
-    deepest = std::min(deepest, base.signedDistance_mm(model.nodes[n].x_mm));
-  clearance_mm = -deepest;
-  RigidObstacle o = base;
-  o.signedDistance_mm = [d = base.signedDistance_mm,
-                         c = clearance_mm](const std::array<double, 3>& x) { return d(x) + c; };
-  o.nodes = std::move(nodes);
-  return o;
-}
-
 }  // namespace
 
 BrainTissue citedBrainTissue() {
@@ -157,8 +101,6 @@ void BrainShiftParameters::validate() const {
     fail("The fluid level must be in [0, 300] mm above the brain's lowest point.", "fluidLevel_mm");
   if (csfLoss_ml && !(*csfLoss_ml > 0 && *csfLoss_ml <= 1000))
     fail("The CSF loss must be in (0, 1000] ml.", "csfLoss_ml");
-  if (skullContact && !(skullBaseRadius_mm > 0 && skullBaseRadius_mm <= 100))
-    fail("The skull-base radius must be in (0, 100] mm.", "skullBaseRadius_mm");
   if (!(resolution_mm >= 2 && resolution_mm <= 20))
     fail("The mesh resolution must be in [2, 20] mm.", "resolution_mm");
   if (!(tissue.youngsModulus_Pa > 0 && tissue.tumourYoungsModulus_Pa > 0 &&
@@ -240,32 +182,21 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     m.density_t_per_mm3 = csfDensity_t_mm3;
   }
 
-  // Boundary: the surface is held (fixed, or sliding on the skull with its base fixed) except in
-  // the craniotomy.
-  const std::vector<std::size_t> surface = model.nodeSets.at("SURFACE");
+  // Boundary: the surface is held except in the craniotomy.
+  const std::vector<std::size_t>& surface = model.nodeSets.at("SURFACE");
   const Vec3 centre = openingCentre(model, surface, p, up);
   result.openingCentre_lps = centre;
-  std::vector<char> isBase(model.nodes.size(), 0);
-  if (p.skullContact)
-    for (std::size_t n : skullBaseNodes(model, surface, p.skullBaseRadius_mm)) isBase[n] = 1;
-  std::vector<std::size_t> opening, sliding;
   double nearest_mm = 1e300;
   for (std::size_t n : surface) {
     const double d = (nodePosition(model, n) - centre).norm();
     nearest_mm = std::min(nearest_mm, d);
     if (d <= p.openingRadius_mm) {
-      opening.push_back(n);
-      continue;
-    }
-    if (p.skullContact && !isBase[n]) {
-      sliding.push_back(n);
+      ++result.openingNodes;
       continue;
     }
     ++result.fixedNodes;
     for (int dof = 0; dof < 3; ++dof) model.fixedBoundaries.push_back({n, dof, 0.0});
   }
-  result.openingNodes = opening.size();
-  result.contactNodes = sliding.size();
   if (result.openingNodes == 0)
     throw Error(ErrorKind::InvalidInput,
                 "The craniotomy at (" + std::to_string(centre.x()) + ", " +
@@ -298,26 +229,11 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   step.gravity.push_back(std::move(lostBuoyancy));
   model.steps = {step};
 
-  if (p.skullContact)
-    model.obstacles.push_back(skullObstacle(labels, model, sliding, result.skullClearance_mm));
-
   auto solving = subRange(progress, 0.3, 1.0);
   result.solution = solve(model, {}, *solving);
-  const auto& u = result.solution.displacement_mm;
-  auto length = [](const std::array<double, 3>& v) { return std::hypot(v[0], v[1], v[2]); };
-  for (const auto& un : u)
-    result.maxDisplacement_mm = std::max(result.maxDisplacement_mm, length(un));
-  for (std::size_t n : opening)
-    result.maxOpeningDisplacement_mm = std::max(result.maxOpeningDisplacement_mm, length(u[n]));
-  if (p.skullContact) {
-    const RigidObstacle& skull = model.obstacles.front();
-    for (std::size_t n : sliding) {
-      const auto& x = model.nodes[n].x_mm;
-      const double gap = skull.signedDistance_mm({x[0] + u[n][0], x[1] + u[n][1], x[2] + u[n][2]});
-      result.maxSkullPenetration_mm = std::max(result.maxSkullPenetration_mm, -gap);
-    }
-    result.nodesTouchingSkull = std::size_t(std::max(result.solution.contactNodes, 0));
-  }
+  for (const auto& u : result.solution.displacement_mm)
+    result.maxDisplacement_mm =
+        std::max(result.maxDisplacement_mm, std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]));
   return result;
 }
 

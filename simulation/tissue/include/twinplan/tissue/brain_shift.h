@@ -12,12 +12,6 @@
 // rho_CSF g on the brain above the fluid level, nothing below it (small strain: superposition).
 // The brain surface is held by the skull and dura (all surface nodes fixed) except in the
 // craniotomy: surface nodes within `openingRadius_mm` of the opening centre are free.
-// With `skullContact` the surface outside the opening is not fixed but slides without friction
-// on the inner skull surface (contact.h: skullDistanceMap of the labelmap's skull segment),
-// as in Miga 1999 and Wittek et al., "Patient-specific model of brain deformation",
-// J Biomech 40(4):919-929, 2007 (brain-skull interface frictionless sliding, gap allowed to
-// close); only the surface nodes around the brain's lowest point along -S (where the brainstem
-// leaves through the foramen magnum) are fixed, which removes the rigid-body motion.
 //
 // Gravity points to the floor. DICOM Patient Position (PS3.3 C.7.3.1.1.2) gives the patient's
 // orientation on the table: supine (HFS, FFS) -> posterior (+P in LPS), prone (HFP, FFP) ->
@@ -72,12 +66,6 @@ struct BrainShiftParameters {
   std::optional<double> csfLoss_ml;
   double resolution_mm = 6;  // mesher lattice edge
   BrainTissue tissue = citedBrainTissue();
-  // Frictionless contact with the skull instead of a fixed surface (the labelmap needs a segment
-  // of tissue type skull, or named Skull). The surface nodes within `skullBaseRadius_mm` of the
-  // brain's lowest point along -S are fixed: the foramen magnum is about 35 mm x 30 mm (Standring,
-  // Gray's Anatomy, 41st ed., 2016, ch. 27), so 15 mm holds about the brainstem's cross-section.
-  bool skullContact = false;
-  double skullBaseRadius_mm = 15;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
@@ -94,16 +82,7 @@ struct BrainShiftResult {
   std::size_t drainedElements = 0;  // carrying rho_CSF g
   std::size_t openingNodes = 0;     // free surface nodes
   std::size_t fixedNodes = 0;
-  std::size_t contactNodes = 0;  // surface nodes sliding on the skull (skullContact)
-  // Where the mesh's surface, which follows the labelmap's voxels, starts inside the skull's
-  // distance map (a voxel-sized overlap on coarse grids), the skull surface is moved out by the
-  // deepest initial overlap, so the undeformed brain is contact-free: this is that offset.
-  double skullClearance_mm = 0;
-  // The deepest penetration of a sliding node into that (offset) skull surface after the solve.
-  double maxSkullPenetration_mm = 0;
-  std::size_t nodesTouchingSkull = 0;  // in contact at the end of the solve
   double maxDisplacement_mm = 0;
-  double maxOpeningDisplacement_mm = 0;  // the largest shift of a node in the craniotomy
   Vec3 openingCentre_lps = Vec3::Zero();
 };
 
@@ -114,8 +93,7 @@ bool isBrainSegment(const Segment& segment);
 // The brain = the segments of `labels` whose tissue type is grey-matter, white-matter, brain or
 // csf inside it (ventricles), or named "Brain"; tumours (tissue type "tumour") become their own
 // material. CSF segments (tissue type csf, outside the brain) give csfLoss_ml its level.
-// Throws Error(InvalidInput) when there is no brain segment, skullContact without a skull
-// segment or without a surface node near the skull base, the opening is off the brain
+// Throws Error(InvalidInput) when there is no brain segment, the opening is off the brain
 // surface (no surface node within its radius), or the solve fails (inverted element, Newton);
 // Cancelled on cancel.
 BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftParameters& parameters,
