@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "twinplan/core/error.h"
+#include "twinplan/tissue/tissue_mechanics.h"
 
 namespace twinplan::tissue {
 namespace {
@@ -73,6 +74,15 @@ Vec3 openingCentre(const FeModel& model, const std::vector<std::size_t>& surface
 }
 
 }  // namespace
+
+BrainTissue citedBrainTissue() {
+  BrainTissue t;
+  // E = 2 mu (1 + nu), mu in kPa -> Pa.
+  t.youngsModulus_Pa = 2e3 * tissueMechanics("brain").shearModulus_kPa * (1 + t.poissonsRatio);
+  t.tumourYoungsModulus_Pa =
+      2e3 * tissueMechanics("glioma").shearModulus_kPa * (1 + t.poissonsRatio);
+  return t;
+}
 
 bool isBrainSegment(const Segment& s) {
   return s.tissueType == "grey-matter" || s.tissueType == "white-matter" ||

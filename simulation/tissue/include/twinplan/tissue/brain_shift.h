@@ -33,16 +33,21 @@
 
 namespace twinplan::tissue {
 
-// Brain tissue: E = 2100 Pa, nu = 0.45, as in Miga 1999 (section II) and Dumpuri 2007;
-// density of CSF 1000.6 kg/m^3 (Lui, Polis & Cicutti, "Densities of cerebrospinal fluid and spinal
-// anaesthetic solutions in surgical patients at 37 C", Can J Anaesth 45(4):297-303, 1998: 1.00059
-// g/ml). Tumour: 2x brain's modulus, a stated assumption (not a measured patient value). The
-// brain's own density does not enter: its weight less buoyancy is already balanced in the image.
+// Brain tissue: the shear modulus of tissue_mechanics.h's "brain" (0.67 kPa, Bennion 2022) and
+// of its "glioma" for the tumour (twice brain's, Wittek 2010), both with nu = 0.45 as in Miga
+// 1999 (section II) and Dumpuri 2007: the table's nu 0.4977 locks the linear tetrahedra this
+// scenario meshes (mechanics.json note). E = 2 mu (1 + nu): 1943 Pa brain, 3886 Pa tumour
+// (Miga's 2100 Pa brain is within 8%). Density of CSF 1000.6 kg/m^3 (Lui, Polis & Cicutti,
+// "Densities of cerebrospinal fluid and spinal anaesthetic solutions in surgical patients at 37 C",
+// Can J Anaesth 45(4):297-303, 1998: 1.00059 g/ml). The brain's own density does not enter: its
+// weight less buoyancy is already balanced in the image.
 struct BrainTissue {
-  double youngsModulus_Pa = 2100;
+  double youngsModulus_Pa = 0;
   double poissonsRatio = 0.45;
-  double tumourYoungsModulus_Pa = 4200;
+  double tumourYoungsModulus_Pa = 0;
 };
+// Brain and tumour moduli from tissueMechanics("brain") and ("glioma") with nu 0.45.
+BrainTissue citedBrainTissue();
 inline constexpr double kCsfDensity_kg_m3 = 1000.6;
 inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
 
@@ -60,7 +65,7 @@ struct BrainShiftParameters {
   std::optional<double> fluidLevel_mm;
   std::optional<double> csfLoss_ml;
   double resolution_mm = 6;  // mesher lattice edge
-  BrainTissue tissue;
+  BrainTissue tissue = citedBrainTissue();
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
