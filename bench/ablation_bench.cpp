@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "median_timing.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/fixed_power_source.h"
@@ -72,24 +73,9 @@ std::vector<float> activeTipPower(const AblationGrid& grid, double power_W) {
   return power;
 }
 
-struct Timing {
-  double wall_ms = 0.0, cpu_ms = 0.0;
-};
+using bench::Timing;
 
-Timing measure(const std::function<void()>& work) {
-  work();
-  std::vector<double> walls, cpus;
-  for (int run = 0; run < runs(); ++run) {
-    const auto start = Clock::now();
-    const std::clock_t cpuStart = std::clock();
-    work();
-    cpus.push_back(1000.0 * double(std::clock() - cpuStart) / CLOCKS_PER_SEC);
-    walls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
-  std::sort(walls.begin(), walls.end());
-  std::sort(cpus.begin(), cpus.end());
-  return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
-}
+Timing measure(const std::function<void()>& work) { return bench::measureMedian(runs(), work); }
 
 bool wanted(const char* part) {
   const char* only = std::getenv("BENCH_ONLY");

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "median_timing.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/segmentation/segment_surface.h"
@@ -38,27 +39,9 @@ int runs() {
   return text ? std::max(1, std::atoi(text)) : 5;
 }
 
-// Median wall time and median process CPU time (all threads) in ms of `work` over runs()
-// runs, after one warm-up run. CPU time shows what a variant costs on a machine whose other
-// core is busy: there wall time says little, but spinning or extra work would show here.
-struct Timing {
-  double wall_ms = 0.0, cpu_ms = 0.0;
-};
+using bench::Timing;
 
-Timing measure(const std::function<void()>& work) {
-  work();
-  std::vector<double> walls, cpus;
-  for (int run = 0; run < runs(); ++run) {
-    const auto start = Clock::now();
-    const std::clock_t cpuStart = std::clock();
-    work();
-    cpus.push_back(1000.0 * static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC);
-    walls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
-  std::sort(walls.begin(), walls.end());
-  std::sort(cpus.begin(), cpus.end());
-  return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
-}
+Timing measure(const std::function<void()>& work) { return bench::measureMedian(runs(), work); }
 
 void row(const char* task, const std::string& variant, Timing t, Timing reference,
          const std::string& note = {}) {
