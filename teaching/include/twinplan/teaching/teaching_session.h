@@ -7,6 +7,12 @@
 //
 // Each side runs one network thread (poll(2) on non-blocking sockets); the public functions are
 // thread-safe and never block on the network except join() (bounded by its timeout).
+//
+// That thread is a std::thread, an exception to DESIGN.md section 5 (kernels use oneTBB): it
+// waits in poll(2) for the whole session, and a oneTBB task must not block, since it would hold
+// one of the workers the numeric kernels share (one of two on a 2-core clinic PC). The planned
+// replacement is a caller-driven service() step, run from the headset's frame loop or a GUI
+// timer, so the sessions need no thread of their own (issue #20 note).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
