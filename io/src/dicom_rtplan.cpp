@@ -235,6 +235,9 @@ RtPlan readRtPlan(const fs::path& path, Progress& progress) {
   plan.geometry = detail::text(ds, DCM_RTPlanGeometry);
   plan.frameOfReferenceUid = detail::text(ds, DCM_FrameOfReferenceUID);
   plan.dicom = detail::readDicomInfo(ds);
+  DcmItem* setup = nullptr;
+  if (ds.findAndGetSequenceItem(DCM_PatientSetupSequence, setup, 0).good() && setup)
+    plan.patientPosition = detail::text(*setup, DCM_PatientPosition);
   DcmItem* structures = nullptr;
   if (ds.findAndGetSequenceItem(DCM_ReferencedStructureSetSequence, structures, 0).good() &&
       structures)

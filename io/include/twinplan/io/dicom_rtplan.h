@@ -1,6 +1,6 @@
 #pragma once
-// DICOM RT Plan and RT Ion Plan (PS3.3 A.20, A.49) -> the plan model: fraction groups, beams
-// and control points with their machine geometry, read with DCMTK (dcmdata).
+// DICOM RT Plan and RT Ion Plan (PS3.3 A.20, A.49) <-> the plan model: fraction groups, beams
+// and control points with their machine geometry, read and (photon plans) written with DCMTK.
 //
 // The model is plain data in LPS mm and degrees (IEC 61217 angles, as DICOM states them). It
 // lives here, beside its reader, and not in simulation/radiotherapy: io may not include the
@@ -82,6 +82,9 @@ struct RtPlan {
   bool ion = false;                   // RT Ion Plan Storage
   std::string label, name, geometry;  // RT Plan Label, Name, Geometry (PATIENT | TREATMENT_DEVICE)
   std::string frameOfReferenceUid;
+  // Patient Position (0018,5100) of the first Patient Setup (C.8.8.12), e.g. HFS; empty when the
+  // plan has none (then the planning image's Patient Position applies).
+  std::string patientPosition;
   DicomInfo dicom;
   std::string referencedStructureSetSopInstanceUid;
   std::optional<double> prescriptionDose_Gy;  // first Target Prescription Dose (300A,0026)
@@ -96,5 +99,28 @@ struct RtPlan {
 // unreadable or truncated file, a beam without control points, or a control point count that
 // disagrees with Number of Control Points; Error(InvalidInput) when it is not an RT (Ion) Plan.
 RtPlan readRtPlan(const std::filesystem::path& file, Progress& progress = noProgress());
+
+struct RtPlanWriteOptions {
+  // Patient, study and frame of reference of the planning image (required: the plan's beams are
+  // placed in that frame). A new series is made for the plan.
+  DicomInfo dicom;
+  std::string seriesDescription = "TwinPlan plan";
+  // The RT Structure Set the plan was made on: Referenced Structure Set Sequence (300C,0060) is
+  // type 1C, required when RT Plan Geometry is PATIENT (PS3.3 C.8.8.9).
+  std::string referencedStructureSetSopInstanceUid;
+};
+
+// Writes a photon or electron plan (RT Plan Storage) to `file` atomically and returns its new
+// SOP Instance UID. Modules: Patient, General Study, RT Series, Frame of Reference, General
+// Equipment, RT General Plan, RT Prescription (when the plan has a prescription dose), RT Patient
+// Setup, RT Fraction Scheme, RT Beams, SOP Common (PS3.3 A.20.3). Each control point after the
+// first states only what changed since the one before (the 1C rule of C.8.8.14.5, the reverse of
+// what readRtPlan inherits), so readRtPlan(writeRtPlan(plan)) gives the plan back.
+// Error(Unsupported) for an ion plan; Error(InvalidInput) naming the beam or attribute for a
+// plan without a label, study or frame of reference, a PATIENT plan without its structure set,
+// a beam without control points or a device whose positions do not match its leaf/jaw pairs;
+// Error(Io) naming the file and DCMTK's reason.
+std::string writeRtPlan(const RtPlan& plan, const std::filesystem::path& file,
+                        const RtPlanWriteOptions& options, Progress& progress = noProgress());
 
 }  // namespace twinplan::io
