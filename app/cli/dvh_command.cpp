@@ -1,10 +1,13 @@
 #include "dvh_command.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/dicom_rtstruct.h"
+#include "twinplan/radiotherapy/dose_constraints.h"
 #include "twinplan/radiotherapy/dose_grid.h"
 #include "twinplan/radiotherapy/dvh.h"
 
@@ -74,6 +77,45 @@ json curveJson(const radiotherapy::DoseVolumeHistogram& dvh) {
   return {{"dose_gy", dose}, {"volume_cm3", volume}};
 }
 
+radiotherapy::ConstraintProtocol constraintProtocol(const std::string& which) {
+  if (which == "quantec") return radiotherapy::quantecProtocol();
+  std::ifstream in(which);
+  if (!in)
+    throw Error(ErrorKind::NotFound,
+                "The constraint table " + which +
+                    " cannot be opened; give a JSON file or 'quantec' for the built-in table.",
+                which);
+  std::stringstream text;
+  text << in.rdbuf();
+  return radiotherapy::parseConstraintProtocol(text.str(), which);
+}
+
+json constraintsJson(const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs,
+                     const DvhArguments& a) {
+  const radiotherapy::ConstraintProtocol protocol = constraintProtocol(a.constraints);
+  const radiotherapy::ConstraintTable table =
+      radiotherapy::evaluateConstraints(dvhs, protocol, a.prescription_Gy);
+  json results = json::array();
+  for (const radiotherapy::ConstraintResult& r : table.results)
+    results.push_back({{"structure", r.constraint.structure},
+                       {"roi", r.roi},
+                       {"metric", r.constraint.metric},
+                       {"limit", r.constraint.limit},
+                       {"value", r.value},
+                       {"unit", r.unit},
+                       {"limit_value", r.limitValue},
+                       {"pass", r.pass},
+                       {"borderline", r.borderline},
+                       {"uncertainty", r.uncertainty},
+                       {"endpoint", r.constraint.endpoint},
+                       {"source", r.constraint.source}});
+  return {{"protocol", protocol.id},
+          {"prescription_gy", a.prescription_Gy ? json(*a.prescription_Gy) : json(nullptr)},
+          {"failed", table.failed()},
+          {"results", results},
+          {"not_evaluated", table.notEvaluated}};
+}
+
 }  // namespace
 
 json runDvh(const DvhArguments& a, Progress& progress) {
@@ -113,15 +155,17 @@ json runDvh(const DvhArguments& a, Progress& progress) {
                       " cm3 lie outside the dose grid and are not in its DVH.");
     list.push_back(std::move(entry));
   }
-  return {{"dose", a.dose.string()},
-          {"structures_file", a.structures.string()},
-          {"frame_of_reference_uid", dose.frameOfReferenceUid},
-          {"dose_type", dose.doseType},
-          {"summation_type", dose.summationType},
-          {"supersampling", a.supersampling},
-          {"bin_width_gy", dvhs.empty() ? 0.0 : dvhs.front().binWidth_Gy},
-          {"structures", list},
-          {"notes", notes}};
+  json result = {{"dose", a.dose.string()},
+                 {"structures_file", a.structures.string()},
+                 {"frame_of_reference_uid", dose.frameOfReferenceUid},
+                 {"dose_type", dose.doseType},
+                 {"summation_type", dose.summationType},
+                 {"supersampling", a.supersampling},
+                 {"bin_width_gy", dvhs.empty() ? 0.0 : dvhs.front().binWidth_Gy},
+                 {"structures", list},
+                 {"notes", notes}};
+  if (!a.constraints.empty()) result["constraints"] = constraintsJson(dvhs, a);
+  return result;
 }
 
 }  // namespace twinplan::cli

@@ -104,6 +104,20 @@ int exitCodeFor(ErrorKind kind) {
 
 void printJson(const json& value) { std::cout << value.dump(2) << '\n'; }
 
+// The constraint table of `dvh --constraints` as text: one line per judged constraint.
+void printConstraintTable(const json& table) {
+  std::cout << "Constraints (" << table["protocol"].get<std::string>()
+            << "): " << table["failed"].get<int>() << " failed\n";
+  for (const json& r : table["results"])
+    std::cout << "  " << (r["pass"].get<bool>() ? "pass" : "FAIL")
+              << (r["borderline"].get<bool>() ? " (borderline)" : "") << "  "
+              << r["roi"].get<std::string>() << " " << r["metric"].get<std::string>() << " "
+              << r["value"].get<double>() << " " << r["unit"].get<std::string>() << " (limit "
+              << r["limit"].get<std::string>() << ")\n";
+  for (const json& n : table["not_evaluated"])
+    std::cout << "  not judged: " << n.get<std::string>() << '\n';
+}
+
 std::string geometryText(const ImageGeometry& g) {
   char text[256];
   std::snprintf(text, sizeof text, "%lldx%lldx%lld voxels, %.4gx%.4gx%.4g mm",
@@ -935,6 +949,10 @@ int main(int argc, char** argv) {
   dvhCmd->add_option("--structure", dvhArguments.names, "Only this ROI (repeatable)");
   dvhCmd->add_option("--supersampling", dvhArguments.supersampling,
                      "Sub-points per dose voxel along each in-plane axis (4)");
+  dvhCmd->add_option("--constraints", dvhArguments.constraints,
+                     "Judge a constraint table: 'quantec' (built in) or a JSON file");
+  dvhCmd->add_option("--prescription", dvhArguments.prescription_Gy,
+                     "Prescription dose in Gy, for limits in % of it (%Rx)");
 
   cli::GammaArguments gammaArgs;
   auto* gammaCmd = app.add_subcommand(
@@ -1124,6 +1142,7 @@ int main(int argc, char** argv) {
                     << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
                     << s["d2_gy"].get<double>() << " Gy\n";
+        if (r.contains("constraints")) printConstraintTable(r["constraints"]);
       }
       return kOk;
     }

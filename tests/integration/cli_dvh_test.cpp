@@ -4,6 +4,8 @@
 // clear errors for a dose in another frame of reference, a relative dose and an unknown ROI.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -74,6 +76,46 @@ TEST(CliDvh, OneNamedStructure) {
   ASSERT_EQ(out["structures"].size(), 1u);
   EXPECT_EQ(out["structures"][0]["name"], "Cube101010");
   EXPECT_EQ(out["summation_type"], "BEAM");
+}
+
+// A constraint table judged on the plan sum (2 Gy to Slope101004 in one fraction): each result's
+// value is the DVH figure printed beside it, pass/fail follows the limit, %Rx uses
+// --prescription, and a structure the set lacks is listed, not guessed.
+TEST(CliDvh, ConstraintTableOnThePlanSum) {
+  test::TempDir dir;
+  const fs::path table = dir / "table.json";
+  std::ofstream(table) << R"({"id": "test", "constraints": [
+    {"structure": "PTV", "names": ["Slope*"], "metric": "D95%", "limit": ">= 95 %Rx"},
+    {"structure": "PTV", "names": ["Slope*"], "metric": "Dmax", "limit": "<= 105 %Rx"},
+    {"structure": "Cube", "names": ["Cube101010"], "metric": "V2Gy", "limit": "< 10 %"},
+    {"structure": "Heart", "metric": "Dmean", "limit": "< 26 Gy"}]})";
+  const auto r =
+      dvh("--dose " + quoted(kFolder / "RD_plan_sum.dcm") + " --structures " +
+          quoted(kFolder / "RS.dcm") + " --constraints " + quoted(table) + " --prescription 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const json out = json::parse(r.output);
+  std::map<std::string, json> figures;
+  for (const json& s : out["structures"]) figures[s["name"]] = s;
+  const json& c = out["constraints"];
+  EXPECT_EQ(c["protocol"], "test");
+  ASSERT_EQ(c["results"].size(), 3u);
+  const json& d95 = c["results"][0];
+  EXPECT_EQ(d95["roi"], "Slope101004");
+  EXPECT_DOUBLE_EQ(d95["value"].get<double>(), figures["Slope101004"]["d95_gy"].get<double>());
+  EXPECT_DOUBLE_EQ(d95["limit_value"].get<double>(), 1.9);
+  EXPECT_TRUE(d95["pass"].get<bool>());
+  // Dmax 2.2015 Gy > 2.1 Gy: fails.
+  EXPECT_DOUBLE_EQ(c["results"][1]["value"].get<double>(),
+                   figures["Slope101004"]["dmax_gy"].get<double>());
+  EXPECT_FALSE(c["results"][1]["pass"].get<bool>());
+  // Most of the cube gets about 2 Gy: far above 10 %.
+  EXPECT_EQ(c["results"][2]["unit"], "%");
+  EXPECT_GT(c["results"][2]["value"].get<double>(), 10.0);
+  EXPECT_FALSE(c["results"][2]["pass"].get<bool>());
+  EXPECT_EQ(c["failed"], 2);
+  ASSERT_EQ(c["not_evaluated"].size(), 1u);
+  EXPECT_NE(c["not_evaluated"][0].get<std::string>().find("no structure named Heart"),
+            std::string::npos);
 }
 
 TEST(CliDvh, MismatchedFrameRelativeDoseAndUnknownRoiAreClearErrors) {
