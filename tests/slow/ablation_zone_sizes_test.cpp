@@ -153,8 +153,9 @@ void report(const AblationDevice& device, const ZoneRun& run) {
   std::fflush(stdout);
 }
 
-// What docs/validation.md reports for each device: the simulated axes (mm, +-3 mm) and whether
-// they match the published zone within +-5 mm. A device that does not match is checked to stay
+// What docs/validation.md reports for each device: the simulated axes (mm, +-3 mm) of the zone
+// by the published zone's criterion (devices.json zoneCriterion: how the source measured it)
+// and whether they match the published zone within +-5 mm. A device that does not match is checked to stay
 // off by more than 5 mm, so a model change that makes it match (or moves it) fails here and the
 // table gets updated.
 struct Documented {
@@ -190,7 +191,7 @@ void runDevice(const Documented& documented) {
 }
 
 TEST(AblationZoneSizes, CooledRfThreeCentimetreTip) {
-  runDevice({"rf-cooled-3cm", 57.0, 41.0, false});
+  runDevice({"rf-cooled-3cm", 57.0, 42.0, false});
 }
 TEST(AblationZoneSizes, RfCluster) { runDevice({"rf-cluster-3x25mm", 59.0, 53.1, false}); }
 TEST(AblationZoneSizes, MultiTineRf) { runDevice({"rf-multitine-4cm", 31.0, 63.0, false}); }
