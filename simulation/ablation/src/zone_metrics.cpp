@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -151,9 +152,8 @@ std::string toString(const ZoneCriterion& criterion) {
   std::string prefix = "omega>=";
   if (criterion.field == AblationCriterion::MaximumTemperature) prefix = "tmax>=";
   if (criterion.field == AblationCriterion::Cem43) prefix = "cem43>=";
-  std::string number = std::to_string(criterion.threshold);
-  number.erase(number.find_last_not_of('0') + 1);
-  if (number.back() == '.') number.pop_back();
+  char number[32];
+  std::snprintf(number, sizeof number, "%g", criterion.threshold);  // 1, 4.6, 240
   return prefix + number;
 }
 
