@@ -11,6 +11,7 @@
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::ablation {
@@ -128,6 +129,30 @@ TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {
   const std::string entry = twice.substr(twice.find('{', 1), twice.rfind(']') - twice.find('{', 1));
   twice.insert(twice.rfind(']'), "," + entry);
   expectCorrupt(twice, "appears twice");
+  // The published zone's criterion must be one zone_metrics.h knows.
+  std::string zone = catalogueWith(kGeometry, kGenerator);
+  zone.insert(zone.find("\"source\": \"s\"}}]"), "\"zoneCriterion\": \"tmax>60\", ");
+  expectCorrupt(zone, "'publishedZone.zoneCriterion' is not a zone criterion");
+}
+
+TEST(AblationDevices, EachPublishedZoneSaysHowItWasMeasuredAndWhichZoneMatchesIt) {
+  // Without the optional fields: no measurement given, the default criterion.
+  const AblationDevice plain = loadDevices(catalogueWith(kGeometry, kGenerator), "t.json")[0];
+  EXPECT_TRUE(plain.publishedZone.measurement.empty());
+  EXPECT_EQ(plain.publishedZone.zoneCriterion, "omega>=1");
+  std::string json = catalogueWith(kGeometry, kGenerator);
+  json.replace(json.find("\"evidence\": \"abstract\""), 22, "\"evidence\": \"full text\"");
+  json.insert(json.find("\"source\": \"s\"}}]"),
+              "\"measurement\": \"TTC stain\", \"zoneCriterion\": \"omega>=4.60\", ");
+  const AblationDevice stained = loadDevices(json, "t.json")[0];
+  EXPECT_EQ(stained.publishedZone.evidence, "full text");
+  EXPECT_EQ(stained.publishedZone.measurement, "TTC stain");
+  EXPECT_EQ(stained.publishedZone.zoneCriterion, "omega>=4.6");  // normalised
+  // The catalogue: every published zone names its measurement and a valid criterion.
+  for (const AblationDevice& d : deviceCatalogue()) {
+    EXPECT_FALSE(d.publishedZone.measurement.empty()) << d.id;
+    EXPECT_NO_THROW((void)parseZoneCriterion(d.publishedZone.zoneCriterion)) << d.id;
+  }
 }
 
 AblationGrid liverGrid(std::int64_t n) { return uniformGrid(testing::testLiver(), {n, n, n}, 1.0); }

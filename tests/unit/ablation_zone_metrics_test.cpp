@@ -99,5 +99,37 @@ TEST(ZoneMetrics, ATumourOffTheGridIsAnError) {
   EXPECT_THROW((void)tumourCoverage(none, std::vector<std::uint8_t>(3, 1), g), Error);
 }
 
+TEST(ZoneMetrics, ZoneCriteriaParseAndThresholdTheirOwnField) {
+  const ZoneCriterion omega = parseZoneCriterion("omega>=4.6");
+  EXPECT_EQ(omega.field, AblationCriterion::ArrheniusDamage);
+  EXPECT_DOUBLE_EQ(omega.threshold, 4.6);
+  EXPECT_EQ(toString(omega), "omega>=4.6");
+  EXPECT_EQ(parseZoneCriterion("tmax>=60").field, AblationCriterion::MaximumTemperature);
+  EXPECT_EQ(toString(parseZoneCriterion("cem43>=240")), "cem43>=240");
+  EXPECT_EQ(toString(ZoneCriterion{}), "omega>=1");  // the default
+  for (const char* bad : {"", "omega", "omega>=", "omega>=0", "omega>=-1", "omega>=1x", "tmax>60",
+                          "Tmax>=60", "dose>=240", "tmax>=nan"}) {
+    try {
+      (void)parseZoneCriterion(bad);
+      ADD_FAILURE() << "no error for '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+      EXPECT_NE(std::string(e.what()).find("omega>=N"), std::string::npos) << e.what();
+    }
+  }
+  // Four voxels where damage, peak temperature and thermal dose disagree: each criterion
+  // thresholds its own field (Omega 4.6 = 99 % of cells dead, exp(-4.6) = 0.010).
+  AblationResult result;
+  result.damage.values = {0.5f, 1.0f, 5.0f, 4.5f};
+  result.maximumTemperature.values = {61.0f, 55.0f, 70.0f, 49.9f};
+  result.cem43.values = {300.0f, 100.0f, 1e6f, 240.0f};
+  using Zone = std::vector<std::uint8_t>;
+  EXPECT_EQ(ablationZone(result, parseZoneCriterion("omega>=1")), (Zone{0, 1, 1, 1}));
+  EXPECT_EQ(ablationZone(result, parseZoneCriterion("omega>=4.6")), (Zone{0, 0, 1, 0}));
+  EXPECT_EQ(ablationZone(result, parseZoneCriterion("tmax>=60")), (Zone{1, 0, 1, 0}));
+  EXPECT_EQ(ablationZone(result, parseZoneCriterion("tmax>=50")), (Zone{1, 1, 1, 0}));
+  EXPECT_EQ(ablationZone(result, parseZoneCriterion("cem43>=240")), (Zone{1, 0, 1, 1}));
+}
+
 }  // namespace
 }  // namespace twinplan::ablation

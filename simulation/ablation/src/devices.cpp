@@ -4,6 +4,7 @@
 #include <set>
 
 #include "twinplan/ablation/resources.h"
+#include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::ablation {
@@ -143,11 +144,20 @@ void readZone(const EntryReader& r, AblationDevice& d) {
   z.tissue = r.text("publishedZone", "tissue");
   z.setting = r.text("publishedZone", "setting");
   z.evidence = r.text("publishedZone", "evidence");
-  if (z.evidence != "abstract" && z.evidence != "unverified") {
+  if (z.evidence != "full text" && z.evidence != "abstract" && z.evidence != "unverified") {
     r.fail("publishedZone.evidence",
-           "must be 'abstract' or 'unverified' (got '" + z.evidence + "')");
+           "must be 'full text', 'abstract' or 'unverified' (got '" + z.evidence + "')");
   }
   z.source = r.text("publishedZone", "source");
+  z.measurement = r.text("publishedZone", "measurement", false);
+  const std::string criterion = r.text("publishedZone", "zoneCriterion", false);
+  if (!criterion.empty()) {
+    try {
+      z.zoneCriterion = toString(parseZoneCriterion(criterion));
+    } catch (const Error& e) {
+      r.fail("publishedZone.zoneCriterion", "is not a zone criterion: " + std::string(e.what()));
+    }
+  }
 }
 
 AblationDevice readDevice(const Json& entry, const std::string& origin, std::size_t index) {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "distance_map.h"
 #include "twinplan/core/error.h"
@@ -107,6 +110,61 @@ StructureDamage structureDamage(const std::vector<std::uint8_t>& zone,
   d.ablated_percent = voxels ? 100.0 * double(ablated) / double(voxels) : 0.0;
   d.maxTemperature_degC = hottest;
   return d;
+}
+
+namespace {
+
+struct CriterionName {
+  const char* prefix;
+  AblationCriterion field;
+};
+constexpr CriterionName kCriterionNames[] = {
+    {"omega>=", AblationCriterion::ArrheniusDamage},
+    {"tmax>=", AblationCriterion::MaximumTemperature},
+    {"cem43>=", AblationCriterion::Cem43},
+};
+
+}  // namespace
+
+ZoneCriterion parseZoneCriterion(std::string_view text) {
+  for (const CriterionName& name : kCriterionNames) {
+    const std::string_view prefix(name.prefix);
+    if (text.substr(0, prefix.size()) != prefix) continue;
+    const std::string number(text.substr(prefix.size()));
+    std::size_t used = 0;
+    double threshold = 0.0;
+    try {
+      threshold = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == number.size() && used > 0 && std::isfinite(threshold) && threshold > 0.0)
+      return {name.field, threshold};
+  }
+  throw Error(ErrorKind::InvalidInput,
+              "The zone criterion '" + std::string(text) +
+                  "' is not one of omega>=N, tmax>=N (degC) or cem43>=N (minutes) with N > 0, "
+                  "e.g. omega>=1 (the default), tmax>=60, cem43>=240.",
+              "zoneCriterion");
+}
+
+std::string toString(const ZoneCriterion& criterion) {
+  std::string prefix = "omega>=";
+  if (criterion.field == AblationCriterion::MaximumTemperature) prefix = "tmax>=";
+  if (criterion.field == AblationCriterion::Cem43) prefix = "cem43>=";
+  char number[32];
+  std::snprintf(number, sizeof number, "%g", criterion.threshold);  // 1, 4.6, 240
+  return prefix + number;
+}
+
+std::vector<std::uint8_t> ablationZone(const AblationResult& result,
+                                       const ZoneCriterion& criterion) {
+  BioheatParameters parameters;
+  parameters.zoneCriterion = criterion.field;
+  parameters.damageThreshold = criterion.threshold;
+  parameters.maximumTemperatureThreshold_degC = criterion.threshold;
+  parameters.cem43Threshold_min = criterion.threshold;
+  return ablationZone(result, parameters);
 }
 
 }  // namespace twinplan::ablation

@@ -32,8 +32,15 @@ struct PublishedZone {
   double shortAxis_mm = 0.0;  // across it
   std::string tissue;         // "in vivo porcine liver"
   std::string setting;        // "Cool-tip needle, 12 min"
-  std::string evidence;       // "abstract" (checked) or "unverified" (not checked)
+  // How the zone was checked against its source: "full text" or "abstract" (read there) or
+  // "unverified" (not checked).
+  std::string evidence;
   std::string source;
+  // How the paper measured the zone ("gross pathology, white coagulation zone at sectioning")
+  // and the simulated zone that corresponds to it (zone_metrics.h parseZoneCriterion:
+  // "omega>=1" unless the measurement calls for another).
+  std::string measurement;
+  std::string zoneCriterion = "omega>=1";
 };
 
 struct AblationDevice {

@@ -4,8 +4,11 @@
 // other structure it destroys. Inputs are masks on the ablation grid (1 inside, 0 outside; one
 // per voxel, i fastest), e.g. AblationResult::ablationZone and segmentOnGrid().
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "twinplan/ablation/bioheat.h"
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/progress.h"
 
@@ -50,5 +53,36 @@ StructureDamage structureDamage(const std::vector<std::uint8_t>& zone,
                                 const std::vector<std::uint8_t>& structure,
                                 const std::vector<float>& maximumTemperature_degC,
                                 const ImageGeometry& grid);
+
+// Which simulated zone a measured zone corresponds to; how the zone was measured decides it
+// (docs/validation.md, "Thermal ablation: zone criteria and published zones"):
+// - "omega>=1" (the default, as BioheatParameters::zoneCriterion): Arrhenius damage
+//   Omega >= 1, a surviving fraction exp(-1) = 37 %. Chang & Nguyen (BioMed Eng OnLine 2004,
+//   3:27, abstract) predicted the lesions of RF in excised porcine liver within 5 % with
+//   Arrhenius damage and found the 42 and 47 degC isotherms grossly too large; Chang (Open
+//   Biomed Eng J 2010;4:3-12, abstract): isotherms and CEM43 over-estimate the lesion that
+//   recursive Arrhenius matches "with in vitro pathologic lesion volume measurement". Most
+//   published zones are gross pathology (the coagulated zone at sectioning), hence the default.
+// - "omega>=4.6": a surviving fraction exp(-4.6) = 1 %, the core where every cell is dead.
+// - "tmax>=50" / "tmax>=60": peak-temperature isotherms. 50 degC is the lesion boundary many
+//   RF models report (e.g. Int J Hyperthermia 2015, doi:10.3109/02656736.2015.1032370, and
+//   BioMed Eng OnLine 2016, doi:10.1186/s12938-016-0251-5, abstracts); above 60 degC cell
+//   death is "relatively instantaneous", 50-60 degC takes minutes (Brace, Curr Probl Diagn
+//   Radiol 2009;38:135-143, full text, PMC2941203).
+// - "cem43>=240": 240 equivalent minutes at 43 degC (Sapareto & Dewey 1984).
+struct ZoneCriterion {
+  AblationCriterion field = AblationCriterion::ArrheniusDamage;
+  double threshold = 1.0;  // Omega, degC or minutes by field
+};
+
+// "omega>=1", "omega>=4.6", "tmax>=50", "tmax>=60", "cem43>=240" (any threshold > 0 after
+// ">="). Throws Error(InvalidInput) naming the text and the accepted forms otherwise.
+ZoneCriterion parseZoneCriterion(std::string_view text);
+std::string toString(const ZoneCriterion& criterion);
+
+// The zone by `criterion` from a result's fields (the same as ablationZone(result, parameters)
+// with the parameters' criterion and threshold set to it).
+std::vector<std::uint8_t> ablationZone(const AblationResult& result,
+                                       const ZoneCriterion& criterion);
 
 }  // namespace twinplan::ablation
