@@ -527,6 +527,20 @@ int runCaseCreate(const fs::path& dicom, const std::string& uid, const fs::path&
   });
 }
 
+int runCaseAddDose(const fs::path& twin, const fs::path& dose, const fs::path& out,
+                   Progress& progress) {
+  const auto job = engine::makeJob(
+      {{"job", "add-dose"},
+       {"parameters",
+        {{"case", twin.string()}, {"dose", dose.string()}, {"output", out.string()}}}});
+  return runJobAndReport(*job, progress, {}, [](const json& r) {
+    std::cout << "Added \"" << r["field"].get<std::string>() << "\" (max "
+              << r["max_gy"].get<double>() << " Gy, " << r["summation_type"].get<std::string>()
+              << ") to " << r["output"].get<std::string>() << '\n';
+    for (const auto& note : r["notes"]) std::cout << "  note: " << note.get<std::string>() << '\n';
+  });
+}
+
 struct MetricsOptions {
   std::string segmentA, segmentB;
   double labelA = 0, labelB = -1;
@@ -760,6 +774,12 @@ int main(int argc, char** argv) {
                          "SeriesInstanceUID (needed when PATH holds several volumes)");
   caseCreate->add_option("--out", out, "Case file to write (.twinplan)")->required();
   caseCreate->add_option("--name", caseName, "Case name (default: the patient's name)");
+  fs::path dosePath;
+  auto* caseAddDose = caseCmd->add_subcommand(
+      "add-dose", "Add an RT Dose to a case as a result (shown as a colour wash with isodoses)");
+  caseAddDose->add_option("CASE", path, "Case file (.twinplan)")->required();
+  caseAddDose->add_option("--dose", dosePath, "RT Dose file (RD.dcm, in Gy)")->required();
+  caseAddDose->add_option("--out", out, "Case file to write (default: the case, in place)");
 
   fs::path otherPath;
   MetricsOptions metricsOptions;
@@ -1014,6 +1034,7 @@ int main(int argc, char** argv) {
     if (*phantomCmd) return runPhantom(kind, out, seed, oblique, progress);
     if (*caseInfo) return runCaseInfo(path, progress);
     if (*caseCreate) return runCaseCreate(path, seriesUid, out, caseName, progress);
+    if (*caseAddDose) return runCaseAddDose(path, dosePath, out, progress);
     if (*registerCmd) {
       json options = {{"method", method},
                       {"fixedSeriesInstanceUid", seriesUid},

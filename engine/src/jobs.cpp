@@ -158,6 +158,13 @@ const std::vector<Entry>& entries() {
          {"method", "string", "rigid | affine | bspline (with register)", "rigid"},
          {"output", "path", "The case file to write (default: the case, in place)", "= case"}}},
        makeGrowthJob},
+      {{"add-dose",
+        "Add an RT Dose to a case as a result (dose in Gy on its own grid, shown over the "
+        "images); its frame of reference must be one of the case's images'.",
+        {{"case", "path", "The case file to read", J()},
+         {"dose", "path", "The RT Dose file (RD.dcm, Dose Units GY)", J()},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
+       makeAddDoseJob},
       {{"ablate",
         "Simulate one probe's thermal ablation (RF or microwave) on a case: the zone, its axes, "
         "the hottest temperature, tumour coverage and margin, damage to each structure; "

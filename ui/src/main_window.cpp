@@ -16,6 +16,7 @@
 #include <QToolBar>
 #include <cmath>
 
+#include "dose_display.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/measurement.h"
 #include "twinplan/rendering/initial_window.h"
@@ -79,6 +80,7 @@ std::string slicePositionText(const rendering::SliceView& view) {
 // A result field opens washed from 10 % of its maximum, with isolines at 20..100 % (the way
 // dose is usually first shown: e.g. isodose lines at fractions of the prescription).
 rendering::SliceView::FieldDisplay defaultFieldDisplay(const ScalarField& field) {
+  if (field.quantity == "dose") return isodoseDisplay(field);
   float maximum = 0.0f;
   for (float v : field.values)
     if (std::isfinite(v)) maximum = std::max(maximum, v);
@@ -252,6 +254,7 @@ void MainWindow::buildMenus() {
   importFiles->setObjectName("importFiles");
   browser_->setImportActions({importFolder, importFiles});
   file->addAction(tr("Run &job file…"), this, &MainWindow::runJobDialog);
+  file->addAction(tr("Add RT &dose…"), this, &MainWindow::addDoseDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase)
       ->setObjectName("saveCase");
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog)

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "ablation_margin.h"
+#include "dose_display.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
@@ -317,6 +318,8 @@ void MainWindow::showFieldOverlay() {
       display.min = 0.1;
       display.max = 10.0;
       display.isolevels = {1.0, 4.6};
+    } else if (field->quantity == "dose") {
+      display = isodoseDisplay(*field);
     } else {
       display.min = 0.1 * display.max;
       for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95})

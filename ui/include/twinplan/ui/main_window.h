@@ -80,6 +80,12 @@ class MainWindow : public QMainWindow {
   // Removes volume `index` with its series reference and registrations (undoable).
   void removeSeriesFromCase(std::size_t index);
 
+  // ---- radiotherapy dose (main_window_dose.cpp) ----
+  // Adds an RT Dose to the open case as a result (engine::importDose, undoable) and shows it:
+  // a colour wash with isodose lines (dose_display.h). False when cancelled; throws
+  // twinplan::Error for a dose in another frame of reference or not in Gy.
+  bool addDose(const std::filesystem::path& rtdose);
+
   // ---- registration (main_window_registration.cpp) ----
   // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
   // "bspline") in the background, behind a progress dialog with Cancel, and stores the result
@@ -240,6 +246,7 @@ class MainWindow : public QMainWindow {
   void importDialog();
   void importFilesDialog();
   void runJobDialog();
+  void addDoseDialog();
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();

@@ -1,0 +1,133 @@
+// An RT Dose added to the open case in a real window (issue #19 items 1 and 4): written by
+// io::writeRtDose in the CT's frame of reference, read back through "Add RT dose", stored
+// undoably and drawn with isodose lines at the analytic radii; a dose of another frame of
+// reference is refused and leaves the case as it was.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QTest>
+#include <cmath>
+#include <cstdlib>
+
+#include "gui_fixtures.h"
+#include "test_support.h"
+#include "twinplan/core/case_edit.h"
+#include "twinplan/io/dicom_rtdose.h"
+#include "twinplan/ui/case_document.h"
+#include "twinplan/ui/main_window.h"
+#include "twinplan/ui/slice_viewport.h"
+
+namespace twinplan::ui {
+namespace {
+
+using rendering::SliceOrientation;
+
+const Vec3 kIsocentre_lps(6.0, -14.0, 8.0);
+constexpr double kSigma_mm = 15.0;
+constexpr const char* kFrame = "1.2.826.0.1.3680043.8.498.77";
+
+// Air CT, 1 mm in plane, in frame kFrame.
+Case planningCase() {
+  ImageGeometry g;
+  g.size = {120, 120, 40};
+  g.spacing_mm = Vec3(1.0, 1.0, 2.0);
+  g.origin_lps = kIsocentre_lps - Vec3(59.5, 59.5, 40.0);
+  ImageVolume ct = fixtures::ctVolume(g);
+  std::fill(ct.voxels<std::int16_t>().begin(), ct.voxels<std::int16_t>().end(), -1000);
+  ct.dicom.frameOfReferenceUid = kFrame;
+  ct.dicom.studyInstanceUid = "1.2.826.0.1.3680043.8.498.78";
+  return fixtures::caseWith(std::move(ct), "Planning CT");
+}
+
+// 2 Gy x a Gaussian about the isocentre on a 2.5 mm grid with a voxel centre on it: its 50 %
+// isodose is the circle r = sigma sqrt(2 ln 2) = 17.66 mm, its 80 % one r = 10.02 mm.
+std::filesystem::path writeDose(const std::filesystem::path& folder, const DicomInfo& ct) {
+  ScalarField dose;
+  dose.name = "blob";
+  dose.quantity = "dose";
+  dose.unit = units::kGray;
+  dose.geometry.size = {41, 41, 21};
+  dose.geometry.spacing_mm = Vec3(2.5, 2.5, 2.5);
+  dose.geometry.origin_lps = kIsocentre_lps - Vec3(50, 50, 25);
+  dose.values.resize(dose.geometry.voxelCount());
+  for (std::int64_t k = 0; k < 21; ++k)
+    for (std::int64_t j = 0; j < 41; ++j)
+      for (std::int64_t i = 0; i < 41; ++i) {
+        const double r2 = (dose.geometry.indexToLps(Vec3(i, j, k)) - kIsocentre_lps).squaredNorm();
+        dose.values[dose.geometry.linearIndex(i, j, k)] =
+            static_cast<float>(2.0 * std::exp(-r2 / (2 * kSigma_mm * kSigma_mm)));
+      }
+  io::RtDoseWriteOptions options;
+  options.dicom = ct;
+  options.referencedPlanSopInstanceUid = "1.2.826.0.1.3680043.8.498.79";
+  const std::filesystem::path file = folder / "RD.dcm";
+  io::writeRtDose(dose, file, options);
+  return file;
+}
+
+class DoseDisplayTest : public fixtures::CaseWindowTest {
+ protected:
+  void SetUp() override {
+    showCase(planningCase(), 0);
+    if (HasFatalFailure()) return;
+    window_->setCrosshair(kIsocentre_lps);
+  }
+  twinplan::test::TempDir files_{"twinplan-gui-dose"};
+};
+
+TEST_F(DoseDisplayTest, AddedDoseIsShownWithIsodosesAtTheAnalyticRadii) {
+  const auto rd = writeDose(files_.path(), window_->currentCase().volumes[0].dicom);
+  ASSERT_TRUE(window_->addDose(rd));
+  ASSERT_EQ(window_->currentCase().fields.size(), 1u);
+  EXPECT_EQ(window_->currentCase().fields[0].name, "Dose (plan)");
+
+  const rendering::SliceView& axial = window_->sliceViewport(SliceOrientation::Axial)->view();
+  const auto segments = axial.isolineSegments();
+  ASSERT_GT(segments.size(), 60u);
+  // Isodoses at 20/50/80/90/95 % of the 2 Gy maximum: r = sigma sqrt(-2 ln f).
+  std::vector<double> radii;
+  for (double f : {0.2, 0.5, 0.8, 0.9, 0.95})
+    radii.push_back(kSigma_mm * std::sqrt(-2 * std::log(f)));
+  std::vector<int> near(radii.size(), 0);
+  for (const auto& [a, b] : segments)
+    for (const Vec3& p : {a, b}) {
+      EXPECT_NEAR(p[2], kIsocentre_lps[2], 1e-6);
+      const double r = std::hypot(p[0] - kIsocentre_lps[0], p[1] - kIsocentre_lps[1]);
+      std::size_t closest = 0;
+      for (std::size_t n = 1; n < radii.size(); ++n)
+        if (std::abs(r - radii[n]) < std::abs(r - radii[closest])) closest = n;
+      // Trilinear interpolation of a Gaussian on a 2.5 mm grid: within 0.4 mm.
+      EXPECT_NEAR(r, radii[closest], 0.4) << "isodose point at r = " << r << " mm";
+      ++near[closest];
+    }
+  for (std::size_t n = 0; n < radii.size(); ++n) EXPECT_GT(near[n], 10) << radii[n] << " mm";
+
+  for (SliceOrientation o : {SliceOrientation::Coronal, SliceOrientation::Sagittal})
+    EXPECT_GT(window_->sliceViewport(o)->view().isolineSegments().size(), 60u)
+        << "no isodoses in view " << static_cast<int>(o);
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    QTest::qWait(300);
+    window_->grab().save(
+        QString::fromStdString((std::filesystem::path(dir) / "dose.png").string()));
+  }
+  // One undo step removes the dose.
+  window_->document()->undo();
+  EXPECT_TRUE(window_->currentCase().fields.empty());
+}
+
+TEST_F(DoseDisplayTest, DoseOfAnotherFrameIsRefusedAndTheCaseIsUnchanged) {
+  DicomInfo other = window_->currentCase().volumes[0].dicom;
+  other.frameOfReferenceUid = "1.2.826.0.1.3680043.8.498.80";
+  const auto rd = writeDose(files_.path(), other);
+  try {
+    window_->addDose(rd);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(e.what()).find(kFrame), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(window_->currentCase().fields.empty());
+}
+
+}  // namespace
+}  // namespace twinplan::ui

@@ -1,0 +1,110 @@
+// `twinplan-cli case add-dose` end to end (issue #19 item 1): an RT Dose written by io::writeRtDose
+// in the head phantom's frame of reference joins the case as a result field with its values and
+// grid; a second one gets its own name; a dose from another frame of reference (the RayStation
+// plan sum) is refused with both frames named and the case file left byte for byte as it was.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+#include "twinplan/core/case_file.h"
+#include "twinplan/io/dicom_rtdose.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string bytesOf(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// 60 Gy x a Gaussian (sigma 15 mm) about the tumour, on a 3 mm grid over the head.
+ScalarField blobDose(const Vec3& centre) {
+  ScalarField dose;
+  dose.name = "blob";
+  dose.quantity = "dose";
+  dose.unit = units::kGray;
+  dose.geometry.size = {40, 48, 30};
+  dose.geometry.spacing_mm = Vec3(3, 3, 3);
+  dose.geometry.origin_lps = centre - Vec3(58.5, 70.5, 43.5);
+  dose.values.resize(dose.geometry.voxelCount());
+  for (std::int64_t k = 0; k < 30; ++k)
+    for (std::int64_t j = 0; j < 48; ++j)
+      for (std::int64_t i = 0; i < 40; ++i) {
+        const double r2 = (dose.geometry.indexToLps(Vec3(i, j, k)) - centre).squaredNorm();
+        dose.values[dose.geometry.linearIndex(i, j, k)] =
+            static_cast<float>(60.0 * std::exp(-r2 / (2 * 15.0 * 15.0)));
+      }
+  return dose;
+}
+
+TEST(CliAddDose, DoseJoinsTheCaseAndAnotherFrameIsRefused) {
+  test::TempDir dir("twinplan-cli-add-dose");
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.scale = 0.4;
+  options.surfaceModels = false;
+  phantom::Phantom head = phantom::makePhantom(options);
+  DicomInfo& ct = head.twin.volumes.front().dicom;
+  if (ct.frameOfReferenceUid.empty()) ct.frameOfReferenceUid = "1.2.826.0.1.3680043.8.498.7";
+  if (ct.studyInstanceUid.empty()) ct.studyInstanceUid = "1.2.826.0.1.3680043.8.498.8";
+  const fs::path casePath = dir / "head.twinplan";
+  saveCase(head.twin, casePath);
+
+  const ScalarField blob = blobDose(head.tumours.at(0).centre_lps);
+  io::RtDoseWriteOptions write;
+  write.dicom = ct;
+  write.referencedPlanSopInstanceUid = "1.2.826.0.1.3680043.8.498.9";
+  const fs::path rd = dir / "RD.dcm";
+  io::writeRtDose(blob, rd, write);
+
+  const std::string cli = "'" + test::cliPath().string() + "'";
+  const auto added = test::runCommand(cli + " case add-dose '" + casePath.string() + "' --dose '" +
+                                      rd.string() + "' --json 2>&1");
+  ASSERT_EQ(added.status, 0) << added.output;
+  const json r = json::parse(added.output);
+  EXPECT_EQ(r["field"], "Dose (plan)");
+  EXPECT_EQ(r["summation_type"], "PLAN");
+  EXPECT_EQ(r["frame_of_reference_uid"], ct.frameOfReferenceUid);
+  const double written = *std::max_element(blob.values.begin(), blob.values.end());
+  EXPECT_NEAR(r["max_gy"].get<double>(), written, 1e-6 * written);
+  EXPECT_EQ(r["size"], (std::vector<int>{40, 48, 30}));
+
+  const Case withDose = loadCase(casePath);
+  ASSERT_EQ(withDose.fields.size(), 1u);
+  const ScalarField& field = withDose.fields.front();
+  EXPECT_EQ(field.quantity, "dose");
+  EXPECT_EQ(field.unit, units::kGray);
+  EXPECT_LT((field.geometry.origin_lps - blob.geometry.origin_lps).norm(), 1e-6);
+  ASSERT_EQ(field.values.size(), blob.values.size());
+  double worst = 0;
+  for (std::size_t n = 0; n < blob.values.size(); ++n)
+    worst = std::max(worst, std::abs(double{field.values[n]} - blob.values[n]));
+  EXPECT_LT(worst, 1e-6 * written);  // the RT Dose's 32-bit scaling step
+
+  const auto again = test::runCommand(cli + " case add-dose '" + casePath.string() + "' --dose '" +
+                                      rd.string() + "' --json 2>&1");
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_EQ(json::parse(again.output)["field"], "Dose (plan) 2");
+
+  const std::string before = bytesOf(casePath);
+  const fs::path other = fs::path(TWINPLAN_SHARED_DATA) / "rt-plan-raystation/RD_plan_sum.dcm";
+  const auto refused = test::runCommand(cli + " case add-dose '" + casePath.string() +
+                                        "' --dose '" + other.string() + "' 2>&1");
+  EXPECT_EQ(refused.status, 3) << refused.output;
+  EXPECT_NE(refused.output.find("frame of reference"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find(ct.frameOfReferenceUid), std::string::npos) << refused.output;
+  EXPECT_EQ(bytesOf(casePath), before);
+}
+
+}  // namespace
+}  // namespace twinplan
