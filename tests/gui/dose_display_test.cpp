@@ -110,9 +110,21 @@ TEST_F(DoseDisplayTest, AddedDoseIsShownWithIsodosesAtTheAnalyticRadii) {
     window_->grab().save(
         QString::fromStdString((std::filesystem::path(dir) / "dose.png").string()));
   }
-  // One undo step removes the dose.
+  // In 3D: the 50 % and 95 % isodose surfaces, spheres of the analytic radii (17.66 and
+  // 4.82 mm) within 0.4 mm.
+  const std::vector<SurfaceMesh> surfaces = window_->isodoseSurfaces();
+  ASSERT_EQ(surfaces.size(), 2u);
+  for (std::size_t n = 0; n < 2; ++n) {
+    const double radius = kSigma_mm * std::sqrt(-2 * std::log(n == 0 ? 0.5 : 0.95));
+    ASSERT_GT(surfaces[n].triangles.size(), 20u) << surfaces[n].name;
+    for (const auto& p : surfaces[n].points_lps)
+      EXPECT_NEAR((Vec3(p[0], p[1], p[2]) - kIsocentre_lps).norm(), radius, 0.4)
+          << surfaces[n].name;
+  }
+  // One undo step removes the dose, in 2D and 3D.
   window_->document()->undo();
   EXPECT_TRUE(window_->currentCase().fields.empty());
+  EXPECT_TRUE(window_->isodoseSurfaces().empty());
 }
 
 TEST_F(DoseDisplayTest, DoseOfAnotherFrameIsRefusedAndTheCaseIsUnchanged) {

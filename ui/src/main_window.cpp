@@ -217,6 +217,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
   buildMenus();
   buildToolbar();
   buildEditorDock();  // after the toolbar: it takes over the P and E keys while shown
+  connectDoseDisplay();
   setLayout(Layout::FourUp);
   setAcceptDrops(true);
   resize(1400, 900);

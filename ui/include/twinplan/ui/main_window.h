@@ -44,6 +44,7 @@ class AblationPanel;
 struct AblationSetup;
 struct AblationOutcome;
 struct AblationScene;
+struct DoseScene;
 struct ZonePreview;
 class ZonePreviewer;
 
@@ -85,6 +86,8 @@ class MainWindow : public QMainWindow {
   // a colour wash with isodose lines (dose_display.h). False when cancelled; throws
   // twinplan::Error for a dose in another frame of reference or not in Gy.
   bool addDose(const std::filesystem::path& rtdose);
+  // The isodose surfaces drawn in 3D (for tests): empty without a dose in the case.
+  std::vector<SurfaceMesh> isodoseSurfaces() const;
 
   // ---- registration (main_window_registration.cpp) ----
   // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
@@ -247,6 +250,8 @@ class MainWindow : public QMainWindow {
   void importFilesDialog();
   void runJobDialog();
   void addDoseDialog();
+  void connectDoseDisplay();
+  void showDoseIn3D();
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();
@@ -336,6 +341,7 @@ class MainWindow : public QMainWindow {
   ZonePreviewer* previewer_ = nullptr;
   std::shared_ptr<const ZonePreview> preview_;
   std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
+  std::shared_ptr<DoseScene> doseScene_;          // the isodose surfaces in 3D
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;
   std::string background_;       // volume name
