@@ -197,37 +197,40 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     setup_.power_W = d.power_W;  // a new device starts at its own default setting
     setup_.duration_s = d.duration_s;
     showDevice();
-    emit setupChanged();
+    changed();
   });
   connect(power_, &QDoubleSpinBox::valueChanged, this, [this](double w) {
     if (refreshing_) return;
     setup_.power_W = w;
-    emit setupChanged();
+    settingEdited("power");
   });
+  connect(power_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
   connect(time_, &QDoubleSpinBox::valueChanged, this, [this](double s) {
     if (refreshing_) return;
     setup_.duration_s = s;
-    emit setupChanged();
+    settingEdited("time");
   });
+  connect(time_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
   connect(tumour_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
     setup_.tumour = tumour_->currentData().toString().toStdString();
-    emit setupChanged();
+    changed();
   });
   connect(margin_, &QDoubleSpinBox::valueChanged, this, [this](double mm) {
     if (refreshing_) return;
     setup_.margin_mm = mm;
-    emit setupChanged();
+    settingEdited("margin");
   });
+  connect(margin_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
   connect(overlay_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
     setup_.overlay = AblationSetup::Overlay(overlay_->currentData().toInt());
-    emit setupChanged();
+    changed();
   });
   connect(live_, &QCheckBox::toggled, this, [this](bool on) {
     if (refreshing_) return;
     setup_.livePreview = on;
-    emit setupChanged();
+    changed();
   });
   connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
 
@@ -284,6 +287,9 @@ void AblationPanel::setSetup(AblationSetup setup) {
     setup.power_W = first.power_W;
     setup.duration_s = first.duration_s;
   }
+  // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
+  // open; a different one (undo, another case) ends it.
+  if (!(setup == setup_)) endGesture();
   setup_ = std::move(setup);
   showDevice();
   refreshing_ = true;
@@ -291,6 +297,22 @@ void AblationPanel::setSetup(AblationSetup setup) {
   if (index >= 0) tumour_->setCurrentIndex(index);
   refreshing_ = false;
   refresh();
+  emit setupChanged();
+}
+
+void AblationPanel::settingEdited(const char* control) {
+  continuing_ = editedControl_ == control;
+  editedControl_ = control;
+  emit setupChanged();
+}
+
+void AblationPanel::endGesture() {
+  editedControl_.clear();
+  continuing_ = false;
+}
+
+void AblationPanel::changed() {
+  endGesture();
   emit setupChanged();
 }
 
@@ -312,7 +334,7 @@ void AblationPanel::placePoint(const Vec3& p_lps) {
     setPlacing(std::nullopt);
   }
   refresh();
-  emit setupChanged();
+  changed();
 }
 
 void AblationPanel::refresh() {

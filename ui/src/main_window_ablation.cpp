@@ -107,6 +107,44 @@ class StoreAblationResult final : public CaseEdit {
   std::vector<SurfaceMesh> meshes_;
 };
 
+// The panel's set-up stored in the case's ablation plan. The changes of one spin-box gesture
+// (AblationPanel::editedControl) merge into one undo step, as a slider's display edits do
+// (case_edit.h), so undo goes back to the power before the gesture, not one click at a time.
+class EditAblationSetup final : public CaseEdit {
+ public:
+  EditAblationSetup(const Case& twin, std::size_t index, Plan after, std::string control,
+                    bool continuing)
+      : index_(index),
+        before_(twin.plans.at(index)),
+        after_(std::move(after)),
+        control_(std::move(control)),
+        continuing_(continuing) {}
+  std::string text() const override {
+    return control_.empty() ? "Edit the ablation plan" : "Change the ablation " + control_;
+  }
+  void apply(Case& twin) override { set(twin, after_); }
+  void revert(Case& twin) override { set(twin, before_); }
+  std::vector<CaseChange> changes() const override { return {{CasePart::Plans}}; }
+  bool mergeWith(const CaseEdit& next) override {
+    const auto* edit = dynamic_cast<const EditAblationSetup*>(&next);
+    if (!edit || !edit->continuing_ || edit->control_.empty() || edit->control_ != control_ ||
+        edit->index_ != index_)
+      return false;
+    after_ = edit->after_;
+    return true;
+  }
+
+ private:
+  void set(Case& twin, const Plan& plan) const {
+    Plan copy = plan;  // copied first: a failure leaves the case as it was
+    std::swap(twin.plans.at(index_), copy);
+  }
+  std::size_t index_;
+  Plan before_, after_;
+  std::string control_;
+  bool continuing_;
+};
+
 ScalarField named(ScalarField field, const char* name, const char* quantity) {
   field.name = name;
   field.quantity = quantity;
@@ -375,7 +413,8 @@ void MainWindow::storeAblationSetup() {
       }
       Plan plan = stored;
       plan.parameters.update(setup.toJson());
-      document_->apply(edits::replacePlan(twin, i, std::move(plan)));
+      document_->apply(std::make_unique<EditAblationSetup>(
+          twin, i, std::move(plan), ablation_->editedControl(), ablation_->continuingGesture()));
       return;
     }
   if (!setup.tip_lps && !setup.entry_lps) return;  // nothing placed yet: nothing to keep
