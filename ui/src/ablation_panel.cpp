@@ -11,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/margin_map.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::ui {
@@ -180,6 +181,18 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   liveText_->setWordWrap(true);
   liveText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(liveText_);
+  // The margin map's legend: the three colours the tumour's surface (3D) and outline (2D) take.
+  marginLegend_ = new QLabel;
+  marginLegend_->setObjectName("ablationMarginLegend");
+  marginLegend_->setWordWrap(true);
+  marginLegend_->setVisible(false);
+  layout->addWidget(marginLegend_);
+  marginText_ = new QLabel;
+  marginText_->setObjectName("ablationMarginMap");
+  marginText_->setWordWrap(true);
+  marginText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  marginText_->setVisible(false);
+  layout->addWidget(marginText_);
   simulate_ = new QPushButton(tr("Simulate"));
   simulate_->setObjectName("ablationSimulate");
   layout->addWidget(simulate_);
@@ -349,6 +362,29 @@ void AblationPanel::refresh() {
 void AblationPanel::showReport(const QString& text) { report_->setText(text); }
 QString AblationPanel::reportText() const { return report_->text(); }
 void AblationPanel::showLive(const QString& text) { liveText_->setText(text); }
+
+void AblationPanel::showMarginMap(const QString& summary, double margin_mm) {
+  const auto swatch = [](ablation::MarginClass c, const QString& label) {
+    const Rgb rgb = ablation::marginClassColour(c);
+    return QStringLiteral(
+               "<span style=\"color:rgb(%1,%2,%3); font-size:large\">&#9632;</span>&nbsp;%4")
+        .arg(rgb.r)
+        .arg(rgb.g)
+        .arg(rgb.b)
+        .arg(label);
+  };
+  const QString m = QString::number(margin_mm, 'g', 3);
+  marginLegend_->setText(
+      tr("<b>Ablative margin</b><br>%1 &nbsp; %2 &nbsp; %3")
+          .arg(swatch(ablation::MarginClass::Uncovered, tr("tumour not ablated")))
+          .arg(swatch(ablation::MarginClass::Thin, tr("0-%1 mm").arg(m)))
+          .arg(swatch(ablation::MarginClass::Adequate, tr("%1 mm or more").arg(m))));
+  marginText_->setText(summary);
+  marginLegend_->setVisible(!summary.isEmpty());
+  marginText_->setVisible(!summary.isEmpty());
+}
+
+QString AblationPanel::marginMapText() const { return marginText_->text(); }
 QString AblationPanel::liveText() const { return liveText_->text(); }
 
 }  // namespace twinplan::ui

@@ -25,6 +25,7 @@
 #include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/segment_surface.h"
+#include "twinplan/ui/ablation_margin_map.h"
 #include "twinplan/ui/ablation_panel.h"
 #include "twinplan/ui/ablation_preview.h"
 #include "twinplan/ui/background_task.h"
@@ -38,6 +39,7 @@ namespace twinplan::ui {
 // The ablation's own actors in the 3D scene (not case meshes: they follow the panel).
 struct AblationScene {
   vtkRenderer* renderer = nullptr;
+  vtkSmartPointer<vtkActor> margin;              // the tumour's surface coloured by margin class
   std::vector<vtkSmartPointer<vtkActor>> probe;  // shaft parts first, then the active ones
   std::size_t shaftParts = 0;
   vtkSmartPointer<vtkActor> preview;  // the live predicted zone
@@ -55,6 +57,7 @@ struct AblationOutcome {
   ImageGeometry grid;
   SurfaceMesh zoneSurface;  // empty when the zone is empty
   nlohmann::json report;
+  std::shared_ptr<const MarginMapDisplay> margin;  // when the set-up names a tumour on the grid
 };
 
 namespace {
@@ -285,6 +288,7 @@ void MainWindow::buildAblationDock() {
     showFieldOverlay();
     requestZonePreview(ablation_->setup());
     storeAblationSetup();
+    showMarginMap();
   });
   connect(ablation_, &AblationPanel::simulateRequested, this, [this] {
     try {
@@ -296,6 +300,7 @@ void MainWindow::buildAblationDock() {
   });
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     previewer_->setCase(currentCase(), background_);
+    simulatedMargin_ = nullptr;
     showZonePreview(nullptr);  // the views drop the previous case's zone before it is freed
     restoreAblation();
   });
@@ -424,6 +429,8 @@ void MainWindow::storeAblationSetup() {
 std::vector<rendering::SliceView::ShownLabelMap> MainWindow::shownLabelMaps() const {
   auto shown = rendering::shownLabelMaps(currentCase().labelMaps);
   // The live predicted zone last: hatched over the segments, its outline solid.
+  // The tumour's outline in its margin colours over the segments, under the hatched zone.
+  if (shownMargin_) shown.push_back({&shownMargin_->outline, std::nullopt});
   if (preview_ && ablation_ && ablation_->setup().livePreview && preview_->failure.empty())
     shown.push_back({&preview_->zone, std::size_t(0)});
   return shown;
@@ -445,10 +452,7 @@ void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
   // is not shown; one for an older probe position is, until the newest arrives.
   if (preview && !ablation_->setup().livePreview) preview = nullptr;
   preview_ = std::move(preview);
-  for (auto* viewport : slices_) {
-    viewport->view().setLabelMaps(shownLabelMaps());
-    viewport->update();
-  }
+  showMarginMap();  // redraws the 2D views' label maps
   if (preview_ && preview_->failure.empty() && !preview_->surface.triangles.empty()) {
     if (ablationScene_->preview) ablationScene_->renderer->RemoveActor(ablationScene_->preview);
     ablationScene_->preview = rendering::makeMeshActor(preview_->surface);
@@ -474,6 +478,40 @@ void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
                 .arg(c.minMargin_mm, 0, 'f', 1);
   }
   ablation_->showLive(text + ".");
+}
+
+void MainWindow::showMarginMap() {
+  if (!ablationScene_) return;  // during construction
+  const AblationSetup& setup = ablation_->setup();
+  // The simulated zone's map while the case's plan says it was simulated for this set-up.
+  bool simulatedApplies = false;
+  if (simulatedMargin_)
+    for (const Plan& plan : currentCase().plans)
+      if (plan.kind == "ablation" && plan.parameters.contains("simulated")) try {
+          simulatedApplies =
+              !AblationSetup::fromJson(plan.parameters["simulated"]).physicallyDiffers(setup);
+        } catch (const std::exception&) {
+          simulatedApplies = false;  // a damaged plan: show the prediction instead
+        }
+  std::shared_ptr<const MarginMapDisplay> shown;
+  if (simulatedApplies && !setup.tumour.empty()) {
+    shown = simulatedMargin_;
+  } else if (preview_ && setup.livePreview && preview_->failure.empty() && preview_->margin &&
+             preview_->setup.tumour == setup.tumour) {
+    shown = preview_->margin;
+  }
+  shownMargin_ = std::move(shown);
+  if (ablationScene_->margin) ablationScene_->renderer->RemoveActor(ablationScene_->margin);
+  ablationScene_->margin = shownMargin_ ? makeMarginMapActor(*shownMargin_) : nullptr;
+  if (ablationScene_->margin) ablationScene_->renderer->AddActor(ablationScene_->margin);
+  volume_->update();
+  for (auto* viewport : slices_) {
+    viewport->view().setLabelMaps(shownLabelMaps());
+    viewport->update();
+  }
+  ablation_->showMarginMap(
+      shownMargin_ ? QString::fromStdString(marginMapSummary(*shownMargin_)) : QString(),
+      setup.margin_mm);
 }
 
 void MainWindow::showProbeIn3D(const AblationSetup& s) {
@@ -637,6 +675,11 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
               if (const auto at =
                       minimalMarginLocation(out.result.ablationZone, onGrid, grid.geometry))
                 out.report["min_margin_at_lps"] = {at->x(), at->y(), at->z()};
+              if (std::find(onGrid.begin(), onGrid.end(), 1) != onGrid.end()) {
+                out.margin = makeMarginMapDisplay(out.result.ablationZone, onGrid, grid.geometry,
+                                                  setup.margin_mm, true);
+                out.report["margin_map"] = engine::marginMapJson(out.margin->map.map);
+              }
               continue;
             }
             const ablation::StructureDamage d =
@@ -652,8 +695,10 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
         return out;
       });
   if (!outcome) return false;
+  simulatedMargin_ = outcome->margin;
   storeAblationResult(setup, *outcome);
   ablation_->showReport(reportText(outcome->report));
+  showMarginMap();
   return true;
 }
 

@@ -70,6 +70,10 @@ class AblationPanel : public QWidget {
   // box loses focus or Enter is pressed, or another control changes) is one undo step. During
   // setupChanged: the control whose value changed ("power", "time", "margin"; empty for any
   // other change), and whether the change continues that control's gesture.
+  // The margin map's legend and figures (marginMapSummary); empty: hidden.
+  void showMarginMap(const QString& summary, double margin_mm);
+  QString marginMapText() const;
+
   const std::string& editedControl() const { return editedControl_; }
   bool continuingGesture() const { return continuing_; }
 
@@ -100,6 +104,8 @@ class AblationPanel : public QWidget {
   QLabel* liveText_ = nullptr;
   QPushButton* simulate_ = nullptr;
   QLabel* report_ = nullptr;
+  QLabel* marginLegend_ = nullptr;
+  QLabel* marginText_ = nullptr;
   AblationSetup setup_;
   std::optional<Point> placing_;
   bool refreshing_ = false;
