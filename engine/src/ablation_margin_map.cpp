@@ -2,6 +2,7 @@
 #include "twinplan/engine/ablation_margin_map.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <fstream>
 
@@ -14,29 +15,69 @@ namespace twinplan::engine {
 static_assert(std::endian::native == std::endian::little,
               "the margin map's PLY is written little-endian straight from memory");
 
+namespace {
+
+// The tumour's bounding box on the grid, one voxel wider on every side (within the grid), so the
+// surface is built on a small grid: its points are in LPS and do not depend on the crop.
+ImageGeometry tumourBox(const std::vector<std::uint8_t>& tumour, const ImageGeometry& grid,
+                        std::array<std::int64_t, 3>& lo) {
+  std::array<std::int64_t, 3> hi{-1, -1, -1};
+  lo = grid.size;
+  for (std::int64_t k = 0; k < grid.size[2]; ++k)
+    for (std::int64_t j = 0; j < grid.size[1]; ++j)
+      for (std::int64_t i = 0; i < grid.size[0]; ++i)
+        if (tumour[grid.linearIndex(i, j, k)]) {
+          const std::array<std::int64_t, 3> at{i, j, k};
+          for (int a = 0; a < 3; ++a)
+            lo[a] = std::min(lo[a], at[a]), hi[a] = std::max(hi[a], at[a]);
+        }
+  ImageGeometry box = grid;
+  for (int a = 0; a < 3; ++a) {
+    lo[a] = std::max<std::int64_t>(lo[a] - 1, 0);
+    hi[a] = std::min<std::int64_t>(hi[a] + 1, grid.size[a] - 1);
+    box.size[a] = hi[a] - lo[a] + 1;
+  }
+  box.origin_lps = grid.indexToLps(Vec3(double(lo[0]), double(lo[1]), double(lo[2])));
+  return box;
+}
+
+}  // namespace
+
 TumourMarginMap tumourMarginMap(const std::vector<std::uint8_t>& zone,
                                 const std::vector<std::uint8_t>& tumour, const ImageGeometry& grid,
                                 double adequate_mm, Progress& progress) {
+  auto measuring = subRange(progress, 0.0, 0.5);
+  const ScalarField distance = ablation::zoneSignedDistance(zone, grid, *measuring);
+  auto mapping = subRange(progress, 0.5, 1.0);
+  return tumourMarginMap(distance, tumour, adequate_mm, *mapping);
+}
+
+TumourMarginMap tumourMarginMap(const ScalarField& zoneDistance,
+                                const std::vector<std::uint8_t>& tumour, double adequate_mm,
+                                Progress& progress) {
+  const ImageGeometry& grid = zoneDistance.geometry;
   if (tumour.size() != grid.voxelCount() ||
       std::find(tumour.begin(), tumour.end(), 1) == tumour.end())
     throw Error(ErrorKind::InvalidInput,
                 "The tumour has no voxel on the simulated grid; place the probe tip at the "
                 "tumour or enlarge the box.",
                 "tumour");
-  LabelMap labels(grid);
+  std::array<std::int64_t, 3> lo{};
+  LabelMap labels(tumourBox(tumour, grid, lo));
   Segment segment;
   segment.name = "Tumour";
   labels.addSegment(segment);
-  std::transform(tumour.begin(), tumour.end(), labels.layer(0).begin(),
-                 [](std::uint8_t v) { return std::uint16_t(v); });
-  auto surfacing = subRange(progress, 0.0, 0.5);
+  auto& layer = labels.layer(0);
+  const ImageGeometry& box = labels.geometry();
+  for (std::int64_t k = 0; k < box.size[2]; ++k)
+    for (std::int64_t j = 0; j < box.size[1]; ++j)
+      for (std::int64_t i = 0; i < box.size[0]; ++i)
+        layer[box.linearIndex(i, j, k)] = tumour[grid.linearIndex(i + lo[0], j + lo[1], k + lo[2])];
   TumourMarginMap out;
   // The segmentation's usual smoothed surface (segment_surface.h), so the map lies on the
   // surface the 3D view shows for the tumour.
-  out.surface = segmentation::buildSurface(labels, labels.segments().front(), {}, *surfacing);
-  auto measuring = subRange(progress, 0.5, 1.0);
-  const ScalarField distance = ablation::zoneSignedDistance(zone, grid, *measuring);
-  out.map = ablation::marginMap(distance, out.surface, adequate_mm);
+  out.surface = segmentation::buildSurface(labels, labels.segments().front(), {}, progress);
+  out.map = ablation::marginMap(zoneDistance, out.surface, adequate_mm);
   out.vertexColours.reserve(out.map.margin_mm.size());
   for (float m : out.map.margin_mm)
     out.vertexColours.push_back(

@@ -238,7 +238,7 @@ TEST_F(AblationLiveTest, ProbeIsDrawnIn3DAndWhereItCrossesEachSlice) {
 // 2D its outline (a label map under the hatched zone), in the panel a legend and the figures.
 TEST_F(AblationLiveTest, MarginMapShowsThePredictionThenTheSimulatedZone) {
   placeProbe();
-  panel_->setSetup(microwave(100.0, 300.0));
+  panel_->setSetup(microwave(100.0, 150.0));  // half the default time: tabulated, quicker
   const auto predicted = waitForPreviewOf(panel_->setup());
   ASSERT_TRUE(predicted && predicted->coverage && predicted->margin);
   auto shown = window_->shownMarginMap();
@@ -274,7 +274,9 @@ TEST_F(AblationLiveTest, MarginMapShowsThePredictionThenTheSimulatedZone) {
   std::cout << "margin map: predicted min " << predicted->margin->map.map.min_mm << " mm, p5 "
             << predicted->margin->map.map.percentile5_mm << " mm; simulated min "
             << shown->map.map.min_mm << " mm, p5 " << shown->map.map.percentile5_mm
-            << " mm (voxel measure " << report["min_margin_mm"].get<double>() << " mm)\n";
+            << " mm (voxel measure " << report["min_margin_mm"].get<double>() << " mm); built in "
+            << 1e3 * predicted->margin->compute_s << " ms of the preview's "
+            << 1e3 * predicted->compute_s << " ms\n";
   // The picture a surgeon reviews: no temperature wash over the outline, no predicted zone
   // beside the simulated one, the volume rendering
   // hidden, the 3D camera 200 mm from the tumour looking from the front left and above.

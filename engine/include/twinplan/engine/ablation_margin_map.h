@@ -25,6 +25,11 @@ struct TumourMarginMap {
 TumourMarginMap tumourMarginMap(const std::vector<std::uint8_t>& zone,
                                 const std::vector<std::uint8_t>& tumour, const ImageGeometry& grid,
                                 double adequate_mm = 5.0, Progress& progress = noProgress());
+// The same from the zone's signed distance (ablation::zoneSignedDistance) on the tumour's grid,
+// for a caller that also needs the distance.
+TumourMarginMap tumourMarginMap(const ScalarField& zoneDistance,
+                                const std::vector<std::uint8_t>& tumour, double adequate_mm = 5.0,
+                                Progress& progress = noProgress());
 
 // {min_mm, percentile5_mm, median_mm, area_mm2, not_ablated_area_percent,
 //  thin_area_percent, adequate_area_percent, adequate_mm, vertices}

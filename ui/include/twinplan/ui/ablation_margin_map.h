@@ -22,6 +22,7 @@ struct MarginMapDisplay {
   engine::TumourMarginMap map;  // surface, colours and figures
   LabelMap outline;             // the tumour's boundary voxels, one segment per class
   bool simulated = false;       // from the full physics (else the live prediction)
+  double compute_s = 0.0;       // wall time to build it
 };
 
 // Masks on one isotropic grid (the preview's or the simulation's). Throws Error(InvalidInput)
