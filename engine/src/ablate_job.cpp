@@ -161,11 +161,15 @@ class AblateJob final : public Job {
     std::optional<TumourMarginMap> marginMap;
     if (tumour) {
       report.update(tumourReport(tumourOnGrid, grid, result, *measuring));
-      // The minimum ablative margin over the tumour's surface (issue #17 item 3).
+      // The minimum ablative margin over the tumour's surface (issue #17 item 3); without a
+      // zone there is no edge to measure to (null, and no margin_map.ply).
       auto mapping = subRange(progress, 0.94, 0.97);
-      marginMap =
-          tumourMarginMap(result.ablationZone, tumourOnGrid, grid.geometry, margin_mm_, *mapping);
-      report["margin_map"] = marginMapJson(marginMap->map);
+      report["margin_map"] = nullptr;
+      if (result.zoneVolume_ml > 0.0) {
+        marginMap =
+            tumourMarginMap(result.ablationZone, tumourOnGrid, grid.geometry, margin_mm_, *mapping);
+        report["margin_map"] = marginMapJson(marginMap->map);
+      }
     }
     report["critical_damage"] = damageReport(twin, tumour, grid, result);
     if (!export_.empty()) report["exported"] = exportFields(result, marginMap);

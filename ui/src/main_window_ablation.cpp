@@ -675,7 +675,8 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
               if (const auto at =
                       minimalMarginLocation(out.result.ablationZone, onGrid, grid.geometry))
                 out.report["min_margin_at_lps"] = {at->x(), at->y(), at->z()};
-              if (std::find(onGrid.begin(), onGrid.end(), 1) != onGrid.end()) {
+              if (std::find(onGrid.begin(), onGrid.end(), 1) != onGrid.end() &&
+                  out.result.zoneVolume_ml > 0.0) {
                 out.margin = makeMarginMapDisplay(out.result.ablationZone, onGrid, grid.geometry,
                                                   setup.margin_mm, true);
                 out.report["margin_map"] = engine::marginMapJson(out.margin->map.map);
