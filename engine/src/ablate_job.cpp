@@ -17,6 +17,7 @@
 #include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/engine/ablation.h"
+#include "twinplan/engine/ablation_margin_map.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/io/image_file.h"
 
@@ -43,6 +44,9 @@ Vec3 parsePoint(const std::string& text, const char* name) {
 }
 
 json point(const Vec3& p) { return {p.x(), p.y(), p.z()}; }
+
+// The tumour's surface with its margin per vertex (engine/ablation_margin_map.h).
+constexpr const char* kMarginMapFile = "margin_map.ply";
 
 // Structures whose thermal injury is a known complication of abdominal RF/microwave ablation:
 // vessels (thrombosis, infarction), bile ducts and gallbladder (stricture, biloma,
@@ -152,11 +156,23 @@ class AblateJob final : public Job {
     auto simulating = subRange(progress, 0.15, 0.92);
     const ablation::AblationResult result = simulate(grid, bioheat, *simulating);
 
-    auto measuring = subRange(progress, 0.92, 0.96);
+    auto measuring = subRange(progress, 0.92, 0.94);
     json report = zoneReport(grid, result, notes);
-    if (tumour) report.update(tumourReport(tumourOnGrid, grid, result, *measuring));
+    std::optional<TumourMarginMap> marginMap;
+    if (tumour) {
+      report.update(tumourReport(tumourOnGrid, grid, result, *measuring));
+      // The minimum ablative margin over the tumour's surface (issue #17 item 3); without a
+      // zone there is no edge to measure to (null, and no margin_map.ply).
+      auto mapping = subRange(progress, 0.94, 0.97);
+      report["margin_map"] = nullptr;
+      if (result.zoneVolume_ml > 0.0) {
+        marginMap =
+            tumourMarginMap(result.ablationZone, tumourOnGrid, grid.geometry, margin_mm_, *mapping);
+        report["margin_map"] = marginMapJson(marginMap->map);
+      }
+    }
     report["critical_damage"] = damageReport(twin, tumour, grid, result);
-    if (!export_.empty()) report["exported"] = exportFields(result);
+    if (!export_.empty()) report["exported"] = exportFields(result, marginMap);
     progress.report(1.0, "Ablation");
     return report;
   }
@@ -277,7 +293,8 @@ class AblateJob final : public Job {
   }
 
   // Writes into a staging folder next to the export folder, then moves the files in.
-  json exportFields(const ablation::AblationResult& result) const {
+  json exportFields(const ablation::AblationResult& result,
+                    const std::optional<TumourMarginMap>& marginMap) const {
     const fs::path staging = export_.parent_path() / (export_.filename().string() + ".partial");
     std::error_code ec;
     fs::remove_all(staging, ec);
@@ -291,10 +308,17 @@ class AblateJob final : public Job {
         {"damage.nrrd", &result.damage}};
     json written = json::array();
     try {
-      for (const auto& [name, field] : fields)
-        io::writeImageFile(fieldVolume(*field), staging / name);
-      fs::create_directories(export_);
+      std::vector<std::string> names;
       for (const auto& [name, field] : fields) {
+        io::writeImageFile(fieldVolume(*field), staging / name);
+        names.push_back(name);
+      }
+      if (marginMap) {
+        writeMarginMapPly(*marginMap, staging / kMarginMapFile);
+        names.push_back(kMarginMapFile);
+      }
+      fs::create_directories(export_);
+      for (const std::string& name : names) {
         fs::rename(staging / name, export_ / name);
         written.push_back((export_ / name).string());
       }

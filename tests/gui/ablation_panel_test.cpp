@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -247,6 +248,59 @@ TEST_F(AblationPanelTest, ResultAndProbeSurviveSaveAndReopen) {
   ASSERT_TRUE(title);
   EXPECT_EQ(title->text.rfind("damage", 0), 0u) << title->text;
   EXPECT_EQ(reopened.ablationPreview(), nullptr);
+}
+
+}  // namespace
+}  // namespace twinplan::ui
+
+namespace twinplan::ui {
+namespace {
+
+double storedPower_W(const Case& twin) {
+  for (const Plan& p : twin.plans)
+    if (p.kind == "ablation") return p.parameters["power_W"].get<double>();
+  return -1.0;
+}
+
+// Undo (issue #17 item 5): five arrow presses in the Power box are one undo step; Enter ends the
+// gesture, so the next press is a step of its own, and so is a change of another box.
+TEST_F(AblationPanelTest, SpinBoxGesturesAreOneUndoStepEach) {
+  placeProbe();
+  CaseEditor& editor = window_->document()->editor();
+  auto* power = panel_->findChild<QDoubleSpinBox*>("ablationPower");
+  auto* time = panel_->findChild<QDoubleSpinBox*>("ablationTime");
+  ASSERT_NE(power, nullptr);
+  ASSERT_NE(time, nullptr);
+  power->setFocus();
+  const double start_W = power->value();
+  ASSERT_DOUBLE_EQ(storedPower_W(window_->currentCase()), start_W);
+  const std::size_t steps = editor.historySize();
+  for (int click = 0; click < 5; ++click) QTest::keyClick(power, Qt::Key_Down);
+  EXPECT_DOUBLE_EQ(power->value(), start_W - 5.0);
+  EXPECT_DOUBLE_EQ(storedPower_W(window_->currentCase()), start_W - 5.0);
+  EXPECT_EQ(editor.historySize(), steps + 1);
+  EXPECT_EQ(editor.undoText(), "Change the ablation power");
+
+  QTest::keyClick(power, Qt::Key_Return);  // the gesture ends
+  QTest::keyClick(power, Qt::Key_Down);
+  EXPECT_EQ(editor.historySize(), steps + 2);
+  const double start_s = time->value();
+  time->setFocus();
+  for (int click = 0; click < 3; ++click) QTest::keyClick(time, Qt::Key_Up);
+  EXPECT_EQ(editor.historySize(), steps + 3);
+  EXPECT_EQ(editor.undoText(), "Change the ablation time");
+
+  window_->document()->undo();  // the three time clicks at once
+  EXPECT_DOUBLE_EQ(time->value(), start_s);
+  EXPECT_DOUBLE_EQ(panel_->setup().duration_s, start_s);
+  window_->document()->undo();  // the lone power click
+  EXPECT_DOUBLE_EQ(power->value(), start_W - 5.0);
+  window_->document()->undo();  // the five power clicks at once
+  EXPECT_DOUBLE_EQ(power->value(), start_W);
+  EXPECT_DOUBLE_EQ(panel_->setup().power_W, start_W);
+  EXPECT_DOUBLE_EQ(storedPower_W(window_->currentCase()), start_W);
+  window_->document()->redo();
+  EXPECT_DOUBLE_EQ(power->value(), start_W - 5.0);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
 
   // The fields, read by an independent NRRD reader: the zone is the voxels with Omega >= 1
   // (8e-3 ml each), the hottest voxel is the reported maximum, the grid is where the JSON says.
-  ASSERT_EQ(r["exported"].size(), 3u);
+  ASSERT_EQ(r["exported"].size(), 4u);
   EXPECT_FALSE(fs::exists(out / "fields.partial"));
   const std::string reader =
       "/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/nrrd_field.py ";
@@ -113,6 +113,31 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
   EXPECT_EQ(d["origin"], r["grid"]["origin_lps"]);
   EXPECT_NEAR(d["at_or_above"].get<double>() * 8e-3, zone_ml, 1e-9);
   EXPECT_GE(d["value_at"].get<double>(), 1.0);
+  // The margin map (issue #17 item 3): the tumour's surface with its signed distance to the
+  // zone's boundary, read without TwinPlan and checked against the damage field itself: a vertex
+  // more than a voxel (2 mm) inside the zone lies where Omega >= 1, one more than a voxel
+  // outside where Omega < 1; each vertex has its class's colour; its minimum is the JSON's.
+  const json& mm = r["margin_map"];
+  EXPECT_LE(mm["min_mm"].get<double>(), mm["percentile5_mm"].get<double>());
+  EXPECT_LE(mm["percentile5_mm"].get<double>(), mm["median_mm"].get<double>());
+  EXPECT_NEAR(mm["not_ablated_area_percent"].get<double>() + mm["thin_area_percent"].get<double>() +
+                  mm["adequate_area_percent"].get<double>(),
+              100.0, 1e-6);
+  // The voxel measure and the surface measure agree within a voxel (2 mm) and a half.
+  EXPECT_NEAR(mm["min_mm"].get<double>(), r["min_margin_mm"].get<double>(), 3.0);
+  const auto ply = runCommand("cd " + std::string(TWINPLAN_SOURCE_DIR) +
+                              "/tests/integration && /usr/bin/python3 margin_map_ply.py " +
+                              (exportDir / "margin_map.ply").string() + " " +
+                              (exportDir / "damage.nrrd").string() + " 2 5");
+  ASSERT_EQ(ply.status, 0) << ply.output;
+  const json p = json::parse(ply.output);
+  EXPECT_EQ(p["vertices"], mm["vertices"]);
+  EXPECT_GT(p["faces"].get<int>(), 100);
+  EXPECT_NEAR(p["min_margin_mm"].get<double>(), mm["min_mm"].get<double>(), 1e-4);
+  EXPECT_GT(p["checked"].get<int>(), p["vertices"].get<int>() / 4);
+  EXPECT_EQ(p["disagreeing_with_damage"], 0);
+  EXPECT_EQ(p["wrong_colour"], 0);
+
   const auto maxT =
       runCommand(reader + (exportDir / "max_temperature.nrrd").string() + " 0 24 20 20");
   ASSERT_EQ(maxT.status, 0) << maxT.output;

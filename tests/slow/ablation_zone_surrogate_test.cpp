@@ -95,7 +95,7 @@ TEST(AblationZoneSurrogate, ProfileEndsAtTheCalibratedZone) {
 }
 
 // A 6 mm portal-vein branch parallel to the antenna, its wall 6 mm from the axis: the full
-// physics and the surrogate both lose the zone's far side behind the vessel.
+// physics and the surrogate both lose the vessel and its wall, and both ablate behind it.
 TEST(AblationZoneSurrogate, VesselBesideTheProbeShrinksBothZonesOnItsSide) {
   const AblationDevice& device = findDevice("mw-2450mhz-100w");
   AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 1.5);
@@ -123,20 +123,22 @@ TEST(AblationZoneSurrogate, VesselBesideTheProbeShrinksBothZonesOnItsSide) {
   std::cout << "vessel: Dice " << d << ", reach towards vessel " << truthPlus << " vs " << surrPlus
             << " mm, away " << truthMinus << " vs " << surrMinus << " mm, volume "
             << truth.zoneVolume_ml << " vs " << predicted.volume_ml << " ml\n";
-  // The surrogate stops at the vessel's near wall (x = 6 mm). The full physics does not since the
-  // microwave source passes power on through dried tissue (water loss, branch ablphys): the
-  // tissue behind the vessel (x > 12 mm) is heated directly by the field, which crosses the
-  // 6 mm vessel, and is ablated to 16.5 mm, while the vessel's wall cools only its own
-  // surroundings (measured: 16.5 mm; 4.5 mm before the water loss). Microwave zones are known to
-  // suffer less from heat sinks than RF (Lubner et al., J Vasc Interv Radiol 2010;21:S192). The
-  // surrogate is conservative there.
+  // The full physics ablates behind the vessel (x > 12 mm): the microwave field crosses the 6 mm
+  // vessel and heats the tissue beyond directly, while the vessel cools only its own
+  // surroundings (measured 16.5 mm; 4.5 mm before the water loss of branch ablphys). Microwave
+  // zones are known to suffer less from heat sinks than RF (Lubner et al., J Vasc Interv Radiol
+  // 2010;21:S192). The surrogate's microwave rule (zone_surrogate.h): behind a vessel the reach
+  // shortens by the blood crossed. Through the vessel's middle that is 21 - 7.5 = 13.5 mm (the
+  // 1.5 mm voxels of blood span 7.5 mm), inside the 2 mm band beside the far wall (12.75 mm),
+  // so the reach in this slab stays at the near wall; rays through the vessel's edges cross
+  // less blood and reach behind it (Dice 0.946 with the old rule, nothing behind a vessel).
   EXPECT_GT(truthPlus, 12.0);
   EXPECT_LT(surrPlus, 6.5);
   EXPECT_GT(truthMinus, 12.0);
   EXPECT_GT(surrMinus, 12.0);
   EXPECT_NEAR(surrMinus, truthMinus, 3.0);
   EXPECT_GT(predicted.voxelsLostToVessels, 0u);
-  EXPECT_GE(d, 0.85);
+  EXPECT_GE(d, 0.95);
 }
 
 }  // namespace

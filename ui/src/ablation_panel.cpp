@@ -11,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/margin_map.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::ui {
@@ -180,6 +181,18 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   liveText_->setWordWrap(true);
   liveText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(liveText_);
+  // The margin map's legend: the three colours the tumour's surface (3D) and outline (2D) take.
+  marginLegend_ = new QLabel;
+  marginLegend_->setObjectName("ablationMarginLegend");
+  marginLegend_->setWordWrap(true);
+  marginLegend_->setVisible(false);
+  layout->addWidget(marginLegend_);
+  marginText_ = new QLabel;
+  marginText_->setObjectName("ablationMarginMap");
+  marginText_->setWordWrap(true);
+  marginText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  marginText_->setVisible(false);
+  layout->addWidget(marginText_);
   simulate_ = new QPushButton(tr("Simulate"));
   simulate_->setObjectName("ablationSimulate");
   layout->addWidget(simulate_);
@@ -197,37 +210,40 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     setup_.power_W = d.power_W;  // a new device starts at its own default setting
     setup_.duration_s = d.duration_s;
     showDevice();
-    emit setupChanged();
+    changed();
   });
   connect(power_, &QDoubleSpinBox::valueChanged, this, [this](double w) {
     if (refreshing_) return;
     setup_.power_W = w;
-    emit setupChanged();
+    settingEdited("power");
   });
+  connect(power_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
   connect(time_, &QDoubleSpinBox::valueChanged, this, [this](double s) {
     if (refreshing_) return;
     setup_.duration_s = s;
-    emit setupChanged();
+    settingEdited("time");
   });
+  connect(time_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
   connect(tumour_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
     setup_.tumour = tumour_->currentData().toString().toStdString();
-    emit setupChanged();
+    changed();
   });
   connect(margin_, &QDoubleSpinBox::valueChanged, this, [this](double mm) {
     if (refreshing_) return;
     setup_.margin_mm = mm;
-    emit setupChanged();
+    settingEdited("margin");
   });
+  connect(margin_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
   connect(overlay_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
     setup_.overlay = AblationSetup::Overlay(overlay_->currentData().toInt());
-    emit setupChanged();
+    changed();
   });
   connect(live_, &QCheckBox::toggled, this, [this](bool on) {
     if (refreshing_) return;
     setup_.livePreview = on;
-    emit setupChanged();
+    changed();
   });
   connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
 
@@ -284,6 +300,9 @@ void AblationPanel::setSetup(AblationSetup setup) {
     setup.power_W = first.power_W;
     setup.duration_s = first.duration_s;
   }
+  // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
+  // open; a different one (undo, another case) ends it.
+  if (!(setup == setup_)) endGesture();
   setup_ = std::move(setup);
   showDevice();
   refreshing_ = true;
@@ -291,6 +310,22 @@ void AblationPanel::setSetup(AblationSetup setup) {
   if (index >= 0) tumour_->setCurrentIndex(index);
   refreshing_ = false;
   refresh();
+  emit setupChanged();
+}
+
+void AblationPanel::settingEdited(const char* control) {
+  continuing_ = editedControl_ == control;
+  editedControl_ = control;
+  emit setupChanged();
+}
+
+void AblationPanel::endGesture() {
+  editedControl_.clear();
+  continuing_ = false;
+}
+
+void AblationPanel::changed() {
+  endGesture();
   emit setupChanged();
 }
 
@@ -312,7 +347,7 @@ void AblationPanel::placePoint(const Vec3& p_lps) {
     setPlacing(std::nullopt);
   }
   refresh();
-  emit setupChanged();
+  changed();
 }
 
 void AblationPanel::refresh() {
@@ -327,6 +362,29 @@ void AblationPanel::refresh() {
 void AblationPanel::showReport(const QString& text) { report_->setText(text); }
 QString AblationPanel::reportText() const { return report_->text(); }
 void AblationPanel::showLive(const QString& text) { liveText_->setText(text); }
+
+void AblationPanel::showMarginMap(const QString& summary, double margin_mm) {
+  const auto swatch = [](ablation::MarginClass c, const QString& label) {
+    const Rgb rgb = ablation::marginClassColour(c);
+    return QStringLiteral(
+               "<span style=\"color:rgb(%1,%2,%3); font-size:large\">&#9632;</span>&nbsp;%4")
+        .arg(rgb.r)
+        .arg(rgb.g)
+        .arg(rgb.b)
+        .arg(label);
+  };
+  const QString m = QString::number(margin_mm, 'g', 3);
+  marginLegend_->setText(
+      tr("<b>Ablative margin</b><br>%1 &nbsp; %2 &nbsp; %3")
+          .arg(swatch(ablation::MarginClass::Uncovered, tr("tumour not ablated")))
+          .arg(swatch(ablation::MarginClass::Thin, tr("0-%1 mm").arg(m)))
+          .arg(swatch(ablation::MarginClass::Adequate, tr("%1 mm or more").arg(m))));
+  marginText_->setText(summary);
+  marginLegend_->setVisible(!summary.isEmpty());
+  marginText_->setVisible(!summary.isEmpty());
+}
+
+QString AblationPanel::marginMapText() const { return marginText_->text(); }
 QString AblationPanel::liveText() const { return liveText_->text(); }
 
 }  // namespace twinplan::ui

@@ -116,6 +116,8 @@ ZonePreview predictZonePreview(const Case& twin, const std::string& ct, const Ab
       const ablation::TumourCoverage c =
           ablation::tumourCoverage(zone, tumour, grid.geometry, setup.margin_mm);
       out.coverage = PreviewCoverage{c.coverage_percent, c.tumourCoverage_percent, c.minMargin_mm};
+      if (zoneVoxels > 0)  // no zone, no edge to measure the margin to
+        out.margin = makeMarginMapDisplay(zone, tumour, grid.geometry, setup.margin_mm, false);
     }
   }
 

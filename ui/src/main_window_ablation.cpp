@@ -26,6 +26,7 @@
 #include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/segment_surface.h"
+#include "twinplan/ui/ablation_margin_map.h"
 #include "twinplan/ui/ablation_panel.h"
 #include "twinplan/ui/ablation_preview.h"
 #include "twinplan/ui/background_task.h"
@@ -39,6 +40,7 @@ namespace twinplan::ui {
 // The ablation's own actors in the 3D scene (not case meshes: they follow the panel).
 struct AblationScene {
   vtkRenderer* renderer = nullptr;
+  vtkSmartPointer<vtkActor> margin;              // the tumour's surface coloured by margin class
   std::vector<vtkSmartPointer<vtkActor>> probe;  // shaft parts first, then the active ones
   std::size_t shaftParts = 0;
   vtkSmartPointer<vtkActor> preview;  // the live predicted zone
@@ -56,6 +58,7 @@ struct AblationOutcome {
   ImageGeometry grid;
   SurfaceMesh zoneSurface;  // empty when the zone is empty
   nlohmann::json report;
+  std::shared_ptr<const MarginMapDisplay> margin;  // when the set-up names a tumour on the grid
 };
 
 namespace {
@@ -106,6 +109,44 @@ class StoreAblationResult final : public CaseEdit {
   std::vector<ScalarField> fields_;
   std::vector<Plan> plans_;
   std::vector<SurfaceMesh> meshes_;
+};
+
+// The panel's set-up stored in the case's ablation plan. The changes of one spin-box gesture
+// (AblationPanel::editedControl) merge into one undo step, as a slider's display edits do
+// (case_edit.h), so undo goes back to the power before the gesture, not one click at a time.
+class EditAblationSetup final : public CaseEdit {
+ public:
+  EditAblationSetup(const Case& twin, std::size_t index, Plan after, std::string control,
+                    bool continuing)
+      : index_(index),
+        before_(twin.plans.at(index)),
+        after_(std::move(after)),
+        control_(std::move(control)),
+        continuing_(continuing) {}
+  std::string text() const override {
+    return control_.empty() ? "Edit the ablation plan" : "Change the ablation " + control_;
+  }
+  void apply(Case& twin) override { set(twin, after_); }
+  void revert(Case& twin) override { set(twin, before_); }
+  std::vector<CaseChange> changes() const override { return {{CasePart::Plans}}; }
+  bool mergeWith(const CaseEdit& next) override {
+    const auto* edit = dynamic_cast<const EditAblationSetup*>(&next);
+    if (!edit || !edit->continuing_ || edit->control_.empty() || edit->control_ != control_ ||
+        edit->index_ != index_)
+      return false;
+    after_ = edit->after_;
+    return true;
+  }
+
+ private:
+  void set(Case& twin, const Plan& plan) const {
+    Plan copy = plan;  // copied first: a failure leaves the case as it was
+    std::swap(twin.plans.at(index_), copy);
+  }
+  std::size_t index_;
+  Plan before_, after_;
+  std::string control_;
+  bool continuing_;
 };
 
 ScalarField named(ScalarField field, const char* name, const char* quantity) {
@@ -248,6 +289,7 @@ void MainWindow::buildAblationDock() {
     showFieldOverlay();
     requestZonePreview(ablation_->setup());
     storeAblationSetup();
+    showMarginMap();
   });
   connect(ablation_, &AblationPanel::simulateRequested, this, [this] {
     try {
@@ -259,6 +301,7 @@ void MainWindow::buildAblationDock() {
   });
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     previewer_->setCase(currentCase(), background_);
+    simulatedMargin_ = nullptr;
     showZonePreview(nullptr);  // the views drop the previous case's zone before it is freed
     restoreAblation();
   });
@@ -378,7 +421,8 @@ void MainWindow::storeAblationSetup() {
       }
       Plan plan = stored;
       plan.parameters.update(setup.toJson());
-      document_->apply(edits::replacePlan(twin, i, std::move(plan)));
+      document_->apply(std::make_unique<EditAblationSetup>(
+          twin, i, std::move(plan), ablation_->editedControl(), ablation_->continuingGesture()));
       return;
     }
   if (!setup.tip_lps && !setup.entry_lps) return;  // nothing placed yet: nothing to keep
@@ -388,6 +432,8 @@ void MainWindow::storeAblationSetup() {
 std::vector<rendering::SliceView::ShownLabelMap> MainWindow::shownLabelMaps() const {
   auto shown = rendering::shownLabelMaps(currentCase().labelMaps);
   // The live predicted zone last: hatched over the segments, its outline solid.
+  // The tumour's outline in its margin colours over the segments, under the hatched zone.
+  if (shownMargin_) shown.push_back({&shownMargin_->outline, std::nullopt});
   if (preview_ && ablation_ && ablation_->setup().livePreview && preview_->failure.empty())
     shown.push_back({&preview_->zone, std::size_t(0)});
   return shown;
@@ -409,10 +455,7 @@ void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
   // is not shown; one for an older probe position is, until the newest arrives.
   if (preview && !ablation_->setup().livePreview) preview = nullptr;
   preview_ = std::move(preview);
-  for (auto* viewport : slices_) {
-    viewport->view().setLabelMaps(shownLabelMaps());
-    viewport->update();
-  }
+  showMarginMap();  // redraws the 2D views' label maps
   if (preview_ && preview_->failure.empty() && !preview_->surface.triangles.empty()) {
     if (ablationScene_->preview) ablationScene_->renderer->RemoveActor(ablationScene_->preview);
     ablationScene_->preview = rendering::makeMeshActor(preview_->surface);
@@ -438,6 +481,40 @@ void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
                 .arg(c.minMargin_mm, 0, 'f', 1);
   }
   ablation_->showLive(text + ".");
+}
+
+void MainWindow::showMarginMap() {
+  if (!ablationScene_) return;  // during construction
+  const AblationSetup& setup = ablation_->setup();
+  // The simulated zone's map while the case's plan says it was simulated for this set-up.
+  bool simulatedApplies = false;
+  if (simulatedMargin_)
+    for (const Plan& plan : currentCase().plans)
+      if (plan.kind == "ablation" && plan.parameters.contains("simulated")) try {
+          simulatedApplies =
+              !AblationSetup::fromJson(plan.parameters["simulated"]).physicallyDiffers(setup);
+        } catch (const std::exception&) {
+          simulatedApplies = false;  // a damaged plan: show the prediction instead
+        }
+  std::shared_ptr<const MarginMapDisplay> shown;
+  if (simulatedApplies && !setup.tumour.empty()) {
+    shown = simulatedMargin_;
+  } else if (preview_ && setup.livePreview && preview_->failure.empty() && preview_->margin &&
+             preview_->setup.tumour == setup.tumour) {
+    shown = preview_->margin;
+  }
+  shownMargin_ = std::move(shown);
+  if (ablationScene_->margin) ablationScene_->renderer->RemoveActor(ablationScene_->margin);
+  ablationScene_->margin = shownMargin_ ? makeMarginMapActor(*shownMargin_) : nullptr;
+  if (ablationScene_->margin) ablationScene_->renderer->AddActor(ablationScene_->margin);
+  volume_->update();
+  for (auto* viewport : slices_) {
+    viewport->view().setLabelMaps(shownLabelMaps());
+    viewport->update();
+  }
+  ablation_->showMarginMap(
+      shownMargin_ ? QString::fromStdString(marginMapSummary(*shownMargin_)) : QString(),
+      setup.margin_mm);
 }
 
 void MainWindow::showProbeIn3D(const AblationSetup& s) {
@@ -601,6 +678,12 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
               if (const auto at =
                       minimalMarginLocation(out.result.ablationZone, onGrid, grid.geometry))
                 out.report["min_margin_at_lps"] = {at->x(), at->y(), at->z()};
+              if (std::find(onGrid.begin(), onGrid.end(), 1) != onGrid.end() &&
+                  out.result.zoneVolume_ml > 0.0) {
+                out.margin = makeMarginMapDisplay(out.result.ablationZone, onGrid, grid.geometry,
+                                                  setup.margin_mm, true);
+                out.report["margin_map"] = engine::marginMapJson(out.margin->map.map);
+              }
               continue;
             }
             const ablation::StructureDamage d =
@@ -616,8 +699,10 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
         return out;
       });
   if (!outcome) return false;
+  simulatedMargin_ = outcome->margin;
   storeAblationResult(setup, *outcome);
   ablation_->showReport(reportText(outcome->report));
+  showMarginMap();
   return true;
 }
 

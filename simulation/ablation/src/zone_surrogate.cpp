@@ -13,6 +13,7 @@
 #include "distance_map.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
+#include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/resources.h"
 #include "twinplan/ablation/tissue_library.h"
 #include "twinplan/core/error.h"
@@ -241,12 +242,23 @@ bool flowingBlood(const AblationGrid& grid, const Vec3& p_lps) {
   return grid.bloodSpeed_m_s[g.linearIndex(at(ijk.x()), at(ijk.y()), at(ijk.z()))] > 0.0f;
 }
 
-// The straight line from the axis point to the voxel centre crosses flowing blood.
-bool shadowedByVessel(const AblationGrid& grid, const Vec3& axisPoint, const Vec3& p) {
+// How much of the straight line from the axis point to the voxel centre runs through flowing
+// blood (mm; sampled every half voxel).
+double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& axisPoint, const Vec3& p) {
   const double length = (p - axisPoint).norm();
   const double step = 0.5 * grid.geometry.spacing_mm.x();
+  double blood_mm = 0.0;
   for (double t = 0.0; t < length; t += step)
-    if (flowingBlood(grid, axisPoint + (t / length) * (p - axisPoint))) return true;
+    if (flowingBlood(grid, axisPoint + (t / length) * (p - axisPoint)))
+      blood_mm += std::min(step, length - t);
+  return blood_mm;
+}
+
+// Whether the device heats by radiation (a microwave antenna) rather than by conduction from
+// a few millimetres around the electrode (RF); see the vessel shadow rule in addPredictedZone.
+bool heatsByRadiation(const std::string& deviceId) {
+  for (const AblationDevice& d : deviceCatalogue())
+    if (d.id == deviceId) return d.type == DeviceType::Microwave;
   return false;
 }
 
@@ -278,6 +290,16 @@ std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid&
   }
   if (from[2] >= to[2]) return 0;
   const bool vessels = !sinkMask.empty();
+  // Tissue behind a vessel seen from the axis. RF heats actively only within a few millimetres
+  // of the electrode; the rest of the zone is heated by conduction (Brace CL, "Microwave tissue
+  // ablation: biophysics, technology, and applications", Crit Rev Biomed Eng 2010;38:65-78), and
+  // conduction does not cross flowing blood held at body temperature: the tissue behind is in
+  // the vessel's shadow. A microwave antenna's field heats tissue directly to centimetres
+  // (Brace 2010) and crosses the vessel, which only takes the power of the path it occupies:
+  // the zone's reach along that line shortens by the length of blood crossed. The full physics
+  // shows both (docs/validation.md, "zone surrogate": 16.5 mm reach behind a 6 mm vessel whose
+  // near wall is 6 mm from a microwave antenna, no vessel 21 mm).
+  const bool radiative = vessels && heatsByRadiation(surrogate.deviceId);
   std::vector<std::size_t> added(std::size_t(to[2] - from[2]), 0);
   parallel::parallelFor(
       {std::size_t(from[2]), std::size_t(to[2])}, 4, [&](parallel::IndexRange chunk) {
@@ -291,9 +313,12 @@ std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid&
               const double s = d.dot(back);
               const double r = (d - s * back).norm();
               if (r > surrogate.radiusAt(s)) continue;
-              if (vessels &&
-                  (sinkMask[v] || shadowedByVessel(grid, placement.tip_lps + s * back, p)))
-                continue;
+              if (vessels) {
+                if (sinkMask[v]) continue;
+                const double blood_mm = bloodOnTheWay_mm(grid, placement.tip_lps + s * back, p);
+                if (blood_mm > 0.0 && (!radiative || r + blood_mm > surrogate.radiusAt(s)))
+                  continue;
+              }
               zone[v] = 1;
               ++added[k - std::size_t(from[2])];
             }

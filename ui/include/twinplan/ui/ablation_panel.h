@@ -65,6 +65,18 @@ class AblationPanel : public QWidget {
   void showLive(const QString& text);
   QString liveText() const;
 
+  // Undo (issue #17 item 5): the power, time and margin spin boxes change the set-up at every
+  // arrow click, wheel step and keystroke; one editing gesture (from the first change until the
+  // box loses focus or Enter is pressed, or another control changes) is one undo step. During
+  // setupChanged: the control whose value changed ("power", "time", "margin"; empty for any
+  // other change), and whether the change continues that control's gesture.
+  // The margin map's legend and figures (marginMapSummary); empty: hidden.
+  void showMarginMap(const QString& summary, double margin_mm);
+  QString marginMapText() const;
+
+  const std::string& editedControl() const { return editedControl_; }
+  bool continuingGesture() const { return continuing_; }
+
  signals:
   void placingChanged();
   void setupChanged();
@@ -73,6 +85,10 @@ class AblationPanel : public QWidget {
  private:
   void showDevice();  // limits and published zone of setup_.deviceId
   void refresh();     // point labels and the Simulate button
+  // A spin box's value changed: starts or continues its gesture, then setupChanged.
+  void settingEdited(const char* control);
+  void endGesture();  // the next change starts a new undo step
+  void changed();     // any other change of the set-up: ends the gesture, then setupChanged
   QComboBox* device_ = nullptr;
   QLabel* deviceInfo_ = nullptr;
   QDoubleSpinBox* power_ = nullptr;
@@ -88,9 +104,13 @@ class AblationPanel : public QWidget {
   QLabel* liveText_ = nullptr;
   QPushButton* simulate_ = nullptr;
   QLabel* report_ = nullptr;
+  QLabel* marginLegend_ = nullptr;
+  QLabel* marginText_ = nullptr;
   AblationSetup setup_;
   std::optional<Point> placing_;
   bool refreshing_ = false;
+  std::string editedControl_;
+  bool continuing_ = false;
 };
 
 }  // namespace twinplan::ui

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "twinplan/core/case.h"
+#include "twinplan/ui/ablation_margin_map.h"
 #include "twinplan/ui/ablation_panel.h"
 
 namespace twinplan::ui {
@@ -39,10 +40,11 @@ struct ZonePreview {
   LabelMap zone;        // the preview grid, one segment "Predicted zone"
   SurfaceMesh surface;  // its closed surface (empty when the zone is empty)
   double volume_ml = 0.0;
-  std::optional<PreviewCoverage> coverage;  // when the setup names a tumour on the grid
-  double compute_s = 0.0;                   // worker time for this update
-  bool gridRebuilt = false;                 // the grid was (re)built for this update
-  std::string failure;                      // a sentence when it could not be predicted
+  std::optional<PreviewCoverage> coverage;         // when the setup names a tumour on the grid
+  std::shared_ptr<const MarginMapDisplay> margin;  // the tumour's margin map, with coverage
+  double compute_s = 0.0;                          // worker time for this update
+  bool gridRebuilt = false;                        // the grid was (re)built for this update
+  std::string failure;                             // a sentence when it could not be predicted
 };
 
 // Grid, tumour and heat-sink masks kept between updates (one worker at a time uses it).

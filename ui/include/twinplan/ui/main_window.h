@@ -45,6 +45,7 @@ struct AblationSetup;
 struct AblationOutcome;
 struct AblationScene;
 struct DoseScene;
+struct MarginMapDisplay;
 struct ZonePreview;
 class ZonePreviewer;
 
@@ -145,6 +146,9 @@ class MainWindow : public QMainWindow {
   // and the last update shown (nullptr: none; hidden when the panel's live preview is off).
   ZonePreviewer* zonePreviewer() const { return previewer_; }
   std::shared_ptr<const ZonePreview> ablationPreview() const { return preview_; }
+  // The margin map the views show (ablation_margin_map.h): the simulated zone's while the
+  // case's plan was simulated for the panel's set-up, else the live prediction's; nullptr: none.
+  std::shared_ptr<const MarginMapDisplay> shownMarginMap() const { return shownMargin_; }
   // The LPS bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the probe drawn in 3D as shown now:
   // its active part, or its insulated shaft; nullopt when that part is not drawn.
   std::optional<std::array<double, 6>> probeBoundsIn3D(bool activePart) const;
@@ -287,6 +291,7 @@ class MainWindow : public QMainWindow {
   void requestZonePreview(const AblationSetup& setup);  // off-thread, coalesced
   void showZonePreview(std::shared_ptr<const ZonePreview> preview);
   void showProbeIn3D(const AblationSetup& setup);
+  void showMarginMap();  // picks the margin map to show, in 3D, 2D and the panel's legend
   void storeAblationResult(const AblationSetup& setup, const AblationOutcome& outcome);
   void showLandmarkPlacing();  // the placing side's series as background, views in pick mode
   void showLandmarkMarkers();  // the background series' landmarks in the 2D views
@@ -340,6 +345,8 @@ class MainWindow : public QMainWindow {
   AblationRunOptions ablationRun_;
   ZonePreviewer* previewer_ = nullptr;
   std::shared_ptr<const ZonePreview> preview_;
+  std::shared_ptr<const MarginMapDisplay> simulatedMargin_;  // of the last Simulate
+  std::shared_ptr<const MarginMapDisplay> shownMargin_;
   std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
   std::shared_ptr<DoseScene> doseScene_;          // the isodose surfaces in 3D
   // The background and foreground before landmark placing switched the views to a series.

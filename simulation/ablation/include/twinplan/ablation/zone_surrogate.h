@@ -8,8 +8,10 @@
 //
 // Heat sink of large vessels (the rule the bioheat solver shows: flowing blood is held at body
 // temperature, bioheat.h / vessel_heat_sink.h): flowing-blood voxels are never ablated, nor are
-// voxels within sinkDistance_mm of them, nor voxels "behind" a vessel (the straight line from the
-// probe axis to the voxel crosses flowing blood). Tissue other than liver changes nothing (a
+// voxels within sinkDistance_mm of them. Behind a vessel (the straight line from the probe axis
+// to the voxel crosses flowing blood): an RF device ablates nothing (its zone is heated by
+// conduction, which the blood cuts off), a microwave antenna ablates to R(s) less the length of
+// blood crossed (its field crosses the vessel). Tissue other than liver changes nothing (a
 // stated limit: the profile is that of liver). docs/validation.md "Thermal ablation: zone
 // surrogate" gives its measured agreement with the full physics.
 //

@@ -1,0 +1,42 @@
+#pragma once
+// The minimum ablative margin map of a tumour for the front ends (issue #17 item 3;
+// ablation/margin_map.h): the tumour's surface built from its mask on the ablation grid, each
+// vertex carrying its signed distance to the zone's boundary and coloured by class (red: not
+// ablated, amber: under 5 mm, green: 5 mm or more), its figures as JSON, and a PLY writer.
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "twinplan/ablation/margin_map.h"
+#include "twinplan/core/mesh.h"
+#include "twinplan/core/progress.h"
+
+namespace twinplan::engine {
+
+struct TumourMarginMap {
+  SurfaceMesh surface;  // the tumour's surface (LPS mm)
+  std::vector<Rgb> vertexColours;
+  ablation::MarginMap map;  // margin per vertex and its figures
+};
+
+// Masks on one isotropic grid (1 inside, i fastest). Throws Error(InvalidInput) when the
+// tumour has no voxel; Cancelled on cancel.
+TumourMarginMap tumourMarginMap(const std::vector<std::uint8_t>& zone,
+                                const std::vector<std::uint8_t>& tumour, const ImageGeometry& grid,
+                                double adequate_mm = 5.0, Progress& progress = noProgress());
+// The same from the zone's signed distance (ablation::zoneSignedDistance) on the tumour's grid,
+// for a caller that also needs the distance.
+TumourMarginMap tumourMarginMap(const ScalarField& zoneDistance,
+                                const std::vector<std::uint8_t>& tumour, double adequate_mm = 5.0,
+                                Progress& progress = noProgress());
+
+// {min_mm, percentile5_mm, median_mm, area_mm2, not_ablated_area_percent,
+//  thin_area_percent, adequate_area_percent, adequate_mm, vertices}
+nlohmann::json marginMapJson(const ablation::MarginMap& map);
+
+// Binary little-endian PLY: x y z (float, LPS mm), red green blue (uchar, the class colour),
+// margin_mm (float), faces. Throws Error(Io) when the file cannot be written.
+void writeMarginMapPly(const TumourMarginMap& map, const std::filesystem::path& file);
+
+}  // namespace twinplan::engine
