@@ -161,9 +161,12 @@ double Aperture::openFraction(double x0, double x1, double y0, double y1) const 
   const double u0 = leavesAlongX ? jawX0 : jawY0, u1 = leavesAlongX ? jawX1 : jawY1;
   const double v0 = leavesAlongX ? jawY0 : jawX0, v1 = leavesAlongX ? jawY1 : jawX1;
   double open = 0.0;
-  // Outside the leaf bank only the jaws collimate.
-  open += overlap(v0, v1, -1e9, leafBoundaries_mm.front()) * (u1 - u0);
-  open += overlap(v0, v1, leafBoundaries_mm.back(), 1e9) * (u1 - u0);
+  // Outside the leaf bank only the jaws collimate; without jaws across the leaves (an MLC-only
+  // head) the bank is taken to cover the whole field.
+  if (jawsAcrossLeaves()) {
+    open += overlap(v0, v1, -1e9, leafBoundaries_mm.front()) * (u1 - u0);
+    open += overlap(v0, v1, leafBoundaries_mm.back(), 1e9) * (u1 - u0);
+  }
   for (std::size_t i = 0; i + 1 < leafBoundaries_mm.size(); ++i) {
     const double across = overlap(v0, v1, leafBoundaries_mm[i], leafBoundaries_mm[i + 1]);
     if (across > 0.0) open += across * overlap(u0, u1, leafNegative_mm[i], leafPositive_mm[i]);
@@ -173,26 +176,27 @@ double Aperture::openFraction(double x0, double x1, double y0, double y1) const 
 
 std::array<double, 4> Aperture::bounds() const {
   double bx1 = x1_mm, bx2 = x2_mm, by1 = y1_mm, by2 = y2_mm;
-  if (!leafBoundaries_mm.empty()) {
-    double u1 = 1e9, u2 = -1e9, v1 = 1e9, v2 = -1e9;
-    for (std::size_t i = 0; i + 1 < leafBoundaries_mm.size(); ++i) {
-      if (leafPositive_mm[i] <= leafNegative_mm[i]) continue;
-      u1 = std::min(u1, leafNegative_mm[i]);
-      u2 = std::max(u2, leafPositive_mm[i]);
-      v1 = std::min(v1, leafBoundaries_mm[i]);
-      v2 = std::max(v2, leafBoundaries_mm[i + 1]);
-    }
-    if (u2 <= u1) return {0, 0, 0, 0};  // every leaf pair closed
-    if (leavesAlongX) {
-      bx1 = std::max(bx1, u1), bx2 = std::min(bx2, u2);
-    } else {
-      by1 = std::max(by1, u1), by2 = std::min(by2, u2);
-    }
-    // Beyond the leaf bank the jaws alone limit the field, so the band limits apply only
-    // when the jaws are absent.
-    if (leavesAlongX && by1 < -1e8) by1 = v1, by2 = v2;
-    if (!leavesAlongX && bx1 < -1e8) bx1 = v1, bx2 = v2;
+  if (leafBoundaries_mm.empty()) return {bx1, bx2, by1, by2};
+  // u: along the leaf motion, v: across the leaves (as in openFraction).
+  double& u1 = leavesAlongX ? bx1 : by1;
+  double& u2 = leavesAlongX ? bx2 : by2;
+  double& v1 = leavesAlongX ? by1 : bx1;
+  double& v2 = leavesAlongX ? by2 : bx2;
+  double leafU1 = 1e9, leafU2 = -1e9, leafV1 = 1e9, leafV2 = -1e9;
+  for (std::size_t i = 0; i + 1 < leafBoundaries_mm.size(); ++i) {
+    if (leafPositive_mm[i] <= leafNegative_mm[i]) continue;
+    leafU1 = std::min(leafU1, leafNegative_mm[i]);
+    leafU2 = std::max(leafU2, leafPositive_mm[i]);
+    leafV1 = std::min(leafV1, leafBoundaries_mm[i]);
+    leafV2 = std::max(leafV2, leafBoundaries_mm[i + 1]);
   }
+  // Beyond the leaf bank only the jaws collimate: there the jaws bound the field.
+  const bool openBeyondBank =
+      jawsAcrossLeaves() && (v1 < leafBoundaries_mm.front() || v2 > leafBoundaries_mm.back());
+  if (openBeyondBank) return {bx1, bx2, by1, by2};
+  if (leafU2 <= leafU1) return {0, 0, 0, 0};  // every leaf pair closed
+  u1 = std::max(u1, leafU1), u2 = std::min(u2, leafU2);
+  v1 = std::max(v1, leafV1), v2 = std::min(v2, leafV2);
   return {bx1, bx2, by1, by2};
 }
 

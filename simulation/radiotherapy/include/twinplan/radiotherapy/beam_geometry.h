@@ -74,6 +74,8 @@ struct Aperture {
   std::vector<double> leafNegative_mm, leafPositive_mm;         // N each: bank 1 and bank 2
   // Fraction of the rectangle [x0,x1] x [y0,y1] that is open (exact for jaws and leaves).
   double openFraction(double x0, double x1, double y0, double y1) const;
+  // Whether jaws collimate across the leaf motion (Y jaws for MLCX).
+  bool jawsAcrossLeaves() const { return (leavesAlongX ? y1_mm : x1_mm) > -1e8; }
   // The bounding box of the opening (mm): x1, x2, y1, y2.
   std::array<double, 4> bounds() const;
 };
