@@ -225,6 +225,57 @@ TEST(PencilBeam, Model10MvReproducesItsCommissioningData) {
   EXPECT_THROW(photonBeamModel(18.0), Error);
 }
 
+TEST(PencilBeam, OutputFactorsGrowWithFieldSize) {
+  // Phantom scatter only (no head scatter in the model): the dose per MU at dmax rises with the
+  // field, and by less than the total output factors of a linac (which include Sc).
+  const DensityGrid water = waterPhantom();
+  double previous = 0.0;
+  for (double side : {30.0, 50.0, 100.0, 150.0, 200.0}) {
+    const PencilBeamCalculator c =
+        calculator(water, jawBeam(-side / 2, side / 2, -side / 2, side / 2));
+    const double perMu = c.dose_Gy(Vec3(0, 15, 0)) / 100.0;
+    EXPECT_GT(perMu, previous) << side;
+    previous = perMu;
+    std::printf("6 MV %gx%g mm at SSD 100 cm: %.4f cGy/MU at 15 mm\n", side, side, 100 * perMu);
+  }
+}
+
+TEST(PencilBeam, PlanDoseIsTheSumOfBeamDosesTimesFractions) {
+  const DensityGrid water = waterPhantom();
+  io::RtPlan plan;
+  plan.label = "two beams";
+  plan.beams = {jawBeam(-50, 50, -40, 40, 6.0, 0.0, 100.0),
+                jawBeam(-30, 30, -30, 30, 10.0, 90.0, 50.0)};
+  plan.beams[1].number = 2;
+  for (auto& cp : plan.beams[1].controlPoints) cp.isocentre_lps = Vec3(0, 100, 0);
+  plan.fractionGroups = {{1, 3, {1, 2}}};
+  const ImageGeometry grid = doseGridCovering(water.geometry, 10.0);
+  const PlanDose dose = computePlanDose(water, grid, plan, PatientPosition::HFS, {});
+  ASSERT_EQ(dose.beams.size(), 2u);
+  EXPECT_EQ(dose.fractions, 3);
+  // Each beam on its own calculator, then summed by hand.
+  const PencilBeamCalculator ap = calculator(water, plan.beams[0]);
+  const PencilBeamCalculator lat = calculator(water, plan.beams[1]);
+  const ScalarField apDose = ap.doseOn(grid), latDose = lat.doseOn(grid);
+  double maxDose = 0.0;
+  for (std::size_t i = 0; i < grid.voxelCount(); ++i) {
+    const double expected = 3.0 * (apDose.values[i] + latDose.values[i]);
+    ASSERT_NEAR(dose.dose.values[i], expected, 1e-5 * (1.0 + expected)) << i;
+    maxDose = std::max(maxDose, expected);
+  }
+  EXPECT_NEAR(dose.maxDose_Gy, maxDose, 1e-5 * maxDose);
+  EXPECT_NEAR(dose.isocentreDose_Gy, 3.0 * (ap.dose_Gy(Vec3::Zero()) + lat.dose_Gy(Vec3::Zero())),
+              1e-9);
+  EXPECT_GT(lat.dose_Gy(Vec3(0, 100, 0)), 0.0);  // the lateral beam reaches its own isocentre
+  // Refusals: an ion plan, a non-photon beam.
+  io::RtPlan ion = plan;
+  ion.ion = true;
+  EXPECT_THROW(computePlanDose(water, grid, ion, PatientPosition::HFS, {}), Error);
+  io::RtPlan electrons = plan;
+  electrons.beams[0].radiationType = "ELECTRON";
+  EXPECT_THROW(computePlanDose(water, grid, electrons, PatientPosition::HFS, {}), Error);
+}
+
 TEST(PencilBeam, DoseGridIsCancellable) {
   const DensityGrid water = waterPhantom();
   const PencilBeamCalculator c = calculator(water, jawBeam(-50, 50, -50, 50));

@@ -274,6 +274,13 @@ RadiologicalDepthGrid::RadiologicalDepthGrid(const DensityGrid& density,
       progress);
 }
 
+double RadiologicalDepthGrid::maxDepth_mm() const {
+  float deepest = 0.0f;
+  for (std::size_t r = 0; r + 1 <= depth_mm_.size() / std::max(nz_, 1); ++r)
+    deepest = std::max(deepest, depth_mm_[(r + 1) * static_cast<std::size_t>(nz_) - 1]);
+  return deepest;
+}
+
 double RadiologicalDepthGrid::at(const Vec3& b) const {
   const double fx = (b.x() - x0_) / raySpacing_, fy = (b.y() - y0_) / raySpacing_,
                fz = (b.z() - z0_) / step_;
@@ -311,17 +318,20 @@ PencilBeamCalculator::PencilBeamCalculator(const DensityGrid& density, const io:
   const double margin = 3.5 * std::max(model.scatterSigma_mm, maxPrimarySigma) + 2.0;
   fluence_ = beamFluence(beam, parameters.fluenceSpacing_mm, margin);
   progress.report(0.05, "Beam fluence");
+  const double x1 = fluence_.x0_mm + (fluence_.nx - 1) * fluence_.spacing_mm;
+  const double y1 = fluence_.y0_mm + (fluence_.ny - 1) * fluence_.spacing_mm;
+  const auto depthProgress = subRange(progress, 0.05, 0.7);
+  depth_ = RadiologicalDepthGrid(density, geometry_, fluence_.x0_mm, x1, fluence_.y0_mm, y1,
+                                 parameters.raySpacing_mm, parameters.depthStep_mm, *depthProgress);
+  // Primary-penumbra maps up to the deepest radiological depth the beam reaches.
+  const int nodes = std::clamp(
+      static_cast<int>(std::ceil(depth_.maxDepth_mm() / kDepthNode_mm)) + 2, 2, kDepthNodes);
   scatterMap_ = blurred(fluence_, model.scatterSigma_mm);
-  for (int n = 0; n < kDepthNodes; ++n) {
+  for (int n = 0; n < nodes; ++n) {
     progress.check();
     primaryMaps_.push_back(blurred(fluence_, model.primarySigma_mm(n * kDepthNode_mm)));
   }
-  progress.report(0.2, "Pencil-beam kernels");
-  const double x1 = fluence_.x0_mm + (fluence_.nx - 1) * fluence_.spacing_mm;
-  const double y1 = fluence_.y0_mm + (fluence_.ny - 1) * fluence_.spacing_mm;
-  const auto depthProgress = subRange(progress, 0.2, 1.0);
-  depth_ = RadiologicalDepthGrid(density, geometry_, fluence_.x0_mm, x1, fluence_.y0_mm, y1,
-                                 parameters.raySpacing_mm, parameters.depthStep_mm, *depthProgress);
+  progress.report(1.0, "Pencil-beam kernels");
   calibration_ = model.calibrationFactor();
 }
 
@@ -342,8 +352,9 @@ double PencilBeamCalculator::dose_Gy(const Vec3& p_lps) const {
     return 0.0;
   const double d = depth_.at(b);
   if (d <= 0.0) return 0.0;
-  const double node = std::min(d / kDepthNode_mm, kDepthNodes - 1.0);
-  const int n0 = std::min(static_cast<int>(node), kDepthNodes - 2);
+  const int nodes = static_cast<int>(primaryMaps_.size());
+  const double node = std::min(d / kDepthNode_mm, nodes - 1.0);
+  const int n0 = std::min(static_cast<int>(node), nodes - 2);
   const double w = node - n0;
   const double primaryFluence =
       (1 - w) * primaryMaps_[static_cast<std::size_t>(n0)].sample(b.x(), b.y()) +

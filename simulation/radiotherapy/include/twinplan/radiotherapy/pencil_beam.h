@@ -81,6 +81,8 @@ class RadiologicalDepthGrid {
                         double step_mm, Progress& progress = noProgress());
   // The depth at beam's-eye (x, y, z) (BeamGeometry::toBeamsEye), trilinear; -1 outside.
   double at(const Vec3& beamsEye) const;
+  // The largest depth any ray reaches (at its far end).
+  double maxDepth_mm() const;
 
  private:
   double x0_ = 0, y0_ = 0, z0_ = 0, raySpacing_ = 1, step_ = 1;
