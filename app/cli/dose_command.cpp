@@ -65,6 +65,11 @@ double maxOf(const ScalarField& field) {
 json runDose(const DoseArguments& a, Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
   const io::RtPlan plan = io::readRtPlan(a.plan);
+  if (plan.ion)  // refused before the CT is read
+    throw Error(ErrorKind::Unsupported,
+                "The plan \"" + plan.label + "\" in " + a.plan.string() +
+                    " is an RT Ion Plan; the pencil-beam engine computes photon beams only.",
+                a.plan.string());
   ImageVolume ct = fs::is_directory(a.casePath)
                        ? ctFromFolder(a.casePath, plan.frameOfReferenceUid, progress)
                        : ctFromCase(a.casePath, *subRange(progress, 0.0, 0.2));

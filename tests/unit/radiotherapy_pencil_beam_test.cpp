@@ -222,6 +222,8 @@ TEST(PencilBeam, Model10MvReproducesItsCommissioningData) {
   EXPECT_NEAR(dd.pdd(c, 100), 74.0, 2.0);
   EXPECT_NEAR(dd.pdd(c, 200), 46.0, 2.0);
   EXPECT_NEAR(c.dose_Gy(Vec3(0, 24, 0)), 1.0, 0.005);  // 100 MU at the reference depth
+  std::printf("10 MV 100x100 mm: dmax %.2f mm, PDD(50) %.2f, PDD(100) %.2f, PDD(200) %.2f\n",
+              dd.dmax_mm, dd.pdd(c, 50), dd.pdd(c, 100), dd.pdd(c, 200));
   EXPECT_THROW(photonBeamModel(18.0), Error);
 }
 
