@@ -18,6 +18,7 @@
 
 #include "test_support.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/radiotherapy/pencil_beam.h"
 
 namespace twinplan::radiotherapy {
@@ -276,6 +277,20 @@ TEST(PencilBeam, PlanDoseIsTheSumOfBeamDosesTimesFractions) {
   io::RtPlan electrons = plan;
   electrons.beams[0].radiationType = "ELECTRON";
   EXPECT_THROW(computePlanDose(water, grid, electrons, PatientPosition::HFS, {}), Error);
+}
+
+TEST(PencilBeam, SameDoseOnOneThreadAsOnMany) {
+  const DensityGrid slab = waterPhantom(30, 130, 0.26f);
+  const io::Beam beam = jawBeam(-40, 60, -50, 30, 6.0, 20.0);
+  const ImageGeometry grid = doseGridCovering(slab.geometry, 6.0);
+  const ScalarField many = calculator(slab, beam).doseOn(grid);
+  ScalarField one;
+  {
+    parallel::ThreadLimit limit(1);
+    one = calculator(slab, beam).doseOn(grid);
+  }
+  ASSERT_EQ(one.values.size(), many.values.size());
+  EXPECT_EQ(one.values, many.values);  // bitwise
 }
 
 TEST(PencilBeam, DoseGridIsCancellable) {
