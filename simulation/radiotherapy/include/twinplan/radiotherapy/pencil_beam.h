@@ -92,7 +92,7 @@ class RadiologicalDepthGrid {
 
 struct PencilBeamParameters {
   double doseGridSpacing_mm = 2.5;  // issue #19: the default dose grid
-  double fluenceSpacing_mm = 1.0;   // fine enough for the 1.4 mm primary penumbra at dmax
+  double fluenceSpacing_mm = 1.0;   // fine enough for the 1.7 mm 80-20 % penumbra at dmax
   double raySpacing_mm = 2.0;
   double depthStep_mm = 2.0;
   // Error(InvalidInput, context = the parameter) for a spacing that is not in (0, 20] mm.
