@@ -19,6 +19,7 @@
 #include <optional>
 #include <sstream>
 
+#include "dose_command.h"
 #include "dvh_command.h"
 #include "fem_command.h"
 #include "gamma_command.h"
@@ -996,6 +997,19 @@ int main(int argc, char** argv) {
                      "Stop a voxel's search once it passes (same pass rate, faster)");
   gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
 
+  cli::DoseArguments doseArgs;
+  auto* doseCmd = app.add_subcommand(
+      "dose", "Photon dose of an RT Plan on its planning CT (pencil beam), written as RTDOSE");
+  doseCmd->add_option("CASE", doseArgs.casePath, "Folder with the planning CT, or a case file")
+      ->required();
+  doseCmd->add_option("--plan", doseArgs.plan, "RT Plan file (RP.dcm), photon beams")->required();
+  doseCmd->add_option("--grid", doseArgs.grid_mm, "Dose grid spacing, mm (2.5)");
+  doseCmd->add_option("--out", doseArgs.out, "Write the plan dose as RTDOSE (RD.dcm)");
+  doseCmd->add_option("--hu-red", doseArgs.huDensity,
+                      "HU to electron density calibration (JSON; default: the cited table)");
+  doseCmd->add_option("--position", doseArgs.position,
+                      "Patient position (HFS, FFS, HFP ...; default: the CT's)");
+
   cli::Eqd2Arguments eqd2Args;
   auto* eqd2Cmd = app.add_subcommand(
       "eqd2", "BED and EQD2 of fractionation regimens (LQ model); repeat for a comparison");
@@ -1149,6 +1163,25 @@ int main(int argc, char** argv) {
                       m["volume_ml"].get<double>(), m["labelmap_volume_ml"].get<double>());
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
         if (r.contains("vtu")) std::cout << "Wrote " << r["vtu"].get<std::string>() << '\n';
+      }
+      return kOk;
+    }
+    if (*doseCmd) {
+      const json r = cli::runDose(doseArgs, progress);
+      if (gJson) {
+        printJson(r);
+      } else {
+        std::cout << "Plan \"" << r["plan_label"].get<std::string>() << "\": max "
+                  << r["max_dose_gy"].get<double>() << " Gy, isocentre "
+                  << r["isocentre_dose_gy"].get<double>() << " Gy over "
+                  << r["fractions"].get<int>() << " fractions (" << r["time_s"].get<double>()
+                  << " s)\n";
+        for (const json& b : r["beams"])
+          std::cout << "  beam " << b["number"].get<int>() << " " << b["name"].get<std::string>()
+                    << ": " << b["energy_mv"].get<double>() << " MV, " << b["mu"].get<double>()
+                    << " MU, " << b["isocentre_dose_gy_per_fraction"].get<double>()
+                    << " Gy per fraction at its isocentre\n";
+        if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
       }
       return kOk;
     }

@@ -1,0 +1,157 @@
+#include "dose_command.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "twinplan/core/case.h"
+#include "twinplan/core/case_file.h"
+#include "twinplan/core/error.h"
+#include "twinplan/io/dicom_index.h"
+#include "twinplan/io/dicom_rtdose.h"
+#include "twinplan/io/dicom_rtplan.h"
+#include "twinplan/io/dicom_volume.h"
+#include "twinplan/radiotherapy/pencil_beam.h"
+
+namespace twinplan::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The CT of a DICOM folder: the CT series in the plan's frame of reference (the largest if
+// several), else the largest CT series.
+ImageVolume ctFromFolder(const fs::path& folder, const std::string& frameOfReferenceUid,
+                         Progress& progress) {
+  const auto scanning = subRange(progress, 0.0, 0.05);
+  const io::DicomIndex index = io::scanDicom(folder, *scanning);
+  const io::DicomSeries* best = nullptr;
+  auto better = [&](const io::DicomSeries* s) {
+    if (!best) return true;
+    const bool sFrame = s->frameOfReferenceUid == frameOfReferenceUid;
+    const bool bestFrame = best->frameOfReferenceUid == frameOfReferenceUid;
+    if (sFrame != bestFrame) return sFrame;
+    return s->frameCount() > best->frameCount();
+  };
+  for (const io::DicomSeries* s : index.allSeries())
+    if (s->modality == "CT" && s->kind == io::SeriesKind::Volume && better(s)) best = s;
+  if (!best)
+    throw Error(ErrorKind::NotFound,
+                "The folder " + folder.string() +
+                    " holds no CT series; dose calculation needs the planning CT.",
+                folder.string());
+  const auto loading = subRange(progress, 0.05, 0.2);
+  ImageVolume ct = io::loadVolume(*best, {}, *loading);
+  ct.name = "CT";
+  return ct;
+}
+
+ImageVolume ctFromCase(const fs::path& file, Progress& progress) {
+  Case twin = loadCase(file, progress);
+  for (ImageVolume& v : twin.volumes)
+    if (v.dicom.modality == "CT" || v.unit == "HU") return std::move(v);
+  throw Error(ErrorKind::NotFound,
+              "The case " + file.string() + " has no CT volume (in HU); add the planning CT.",
+              file.string());
+}
+
+double maxOf(const ScalarField& field) {
+  float m = 0.0f;
+  for (float v : field.values) m = std::max(m, v);
+  return m;
+}
+
+}  // namespace
+
+json runDose(const DoseArguments& a, Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const io::RtPlan plan = io::readRtPlan(a.plan);
+  if (plan.ion)  // refused before the CT is read
+    throw Error(ErrorKind::Unsupported,
+                "The plan \"" + plan.label + "\" in " + a.plan.string() +
+                    " is an RT Ion Plan; the pencil-beam engine computes photon beams only.",
+                a.plan.string());
+  ImageVolume ct = fs::is_directory(a.casePath)
+                       ? ctFromFolder(a.casePath, plan.frameOfReferenceUid, progress)
+                       : ctFromCase(a.casePath, *subRange(progress, 0.0, 0.2));
+  json notes = json::array();
+  const std::string& ctFrame = ct.dicom.frameOfReferenceUid;
+  if (!plan.frameOfReferenceUid.empty() && !ctFrame.empty() && plan.frameOfReferenceUid != ctFrame)
+    throw Error(ErrorKind::InvalidInput,
+                "The plan " + a.plan.string() + " is in frame of reference " +
+                    plan.frameOfReferenceUid + " but the CT is in " + ctFrame +
+                    "; compute the dose on the CT the plan was made on (or register the two "
+                    "first).",
+                "FrameOfReferenceUID");
+  if (plan.frameOfReferenceUid.empty() || ctFrame.empty())
+    notes.push_back(
+        "The plan or the CT states no frame of reference; the plan's isocentre was "
+        "taken in the CT's patient coordinates.");
+  std::string positionCode = a.position.empty() ? ct.dicom.patientPosition : a.position;
+  if (positionCode.empty()) {
+    positionCode = "HFS";
+    notes.push_back("The CT states no Patient Position; head first supine (HFS) was assumed.");
+  }
+  const radiotherapy::PatientPosition position =
+      radiotherapy::patientPositionFromString(positionCode);
+  const radiotherapy::HuDensityCalibration calibration =
+      a.huDensity.empty() ? radiotherapy::defaultHuDensityCalibration()
+                          : radiotherapy::readHuDensityCalibration(a.huDensity);
+  radiotherapy::PencilBeamParameters parameters;
+  parameters.doseGridSpacing_mm = a.grid_mm;
+  parameters.validate();
+  const radiotherapy::DensityGrid density =
+      radiotherapy::densityGridFromCt(ct, calibration, *subRange(progress, 0.2, 0.25));
+  const ImageGeometry doseGrid = radiotherapy::doseGridCovering(ct.geometry(), a.grid_mm);
+  const radiotherapy::PlanDose result = radiotherapy::computePlanDose(
+      density, doseGrid, plan, position, parameters, *subRange(progress, 0.25, 0.95));
+  for (const std::string& n : result.notes) notes.push_back(n);
+
+  json beams = json::array();
+  for (const radiotherapy::BeamDose& b : result.beams)
+    beams.push_back({{"number", b.beamNumber},
+                     {"name", b.beamName},
+                     {"energy_mv", b.nominalEnergy_MV},
+                     {"mu", b.meterset_MU},
+                     {"isocentre_dose_gy_per_fraction", b.isocentreDose_Gy},
+                     {"max_dose_gy_per_fraction", maxOf(b.dose)}});
+  json r = {
+      {"plan", a.plan.string()},
+      {"plan_label", plan.label},
+      {"referenced_plan_sop_instance_uid", plan.sopInstanceUid},
+      {"frame_of_reference_uid", ctFrame.empty() ? plan.frameOfReferenceUid : ctFrame},
+      {"ct", ct.dicom.seriesInstanceUid},
+      {"patient_position", positionCode},
+      {"grid",
+       {{"spacing_mm", a.grid_mm},
+        {"size", {doseGrid.size[0], doseGrid.size[1], doseGrid.size[2]}}}},
+      {"fraction_group", result.fractionGroupNumber},
+      {"fractions", result.fractions},
+      {"max_dose_gy", result.maxDose_Gy},
+      {"isocentre_lps_mm",
+       {result.isocentre_lps.x(), result.isocentre_lps.y(), result.isocentre_lps.z()}},
+      {"isocentre_dose_gy", result.isocentreDose_Gy},
+      {"beams", beams},
+      {"engine", "pencil beam (radiological depth), resources/radiotherapy/photon_beams.json"},
+      {"hu_density_calibration", calibration.name}};
+  if (!a.out.empty()) {
+    io::RtDoseWriteOptions options;
+    options.dicom = ct.dicom;
+    if (options.dicom.frameOfReferenceUid.empty())
+      options.dicom.frameOfReferenceUid = plan.frameOfReferenceUid;
+    options.summationType = "PLAN";
+    options.seriesDescription = "TwinPlan pencil-beam dose";
+    options.referencedPlanSopClassUid =
+        plan.sopClassUid.empty() ? io::kRtPlanSopClass : plan.sopClassUid;
+    options.referencedPlanSopInstanceUid = plan.sopInstanceUid;
+    options.referencedFractionGroupNumber = result.fractionGroupNumber;
+    options.referencedStructureSetSopInstanceUid = plan.referencedStructureSetSopInstanceUid;
+    r["rtdose_sop_instance_uid"] =
+        io::writeRtDose(result.dose, a.out, options, *subRange(progress, 0.95, 1.0));
+    r["output"] = a.out.string();
+  }
+  r["notes"] = notes;
+  r["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace twinplan::cli
