@@ -136,6 +136,8 @@ TEST(AblationRfPotential, JouleHeatingIntegratesToThePowerAndFallsAsRToTheFourth
   double total = 0.0;
   for (float value : q) total += value;
   EXPECT_NEAR(total * h * h * h / c.solution.power_W, 1.0, 1e-5);
+  // The solve computes its SAR from its own face conductances: the same bits.
+  EXPECT_EQ(c.solution.heating_W_m3, q);
   // SAR = sigma |grad V|^2 ~ 1/r^4: at 8 mm it is (6/8)^4 = 0.32 of its value at 6 mm.
   const std::int64_t centre = c.geometry.size[0] / 2;
   const auto at = [&](double r_mm) {

@@ -164,6 +164,36 @@ void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
   }
 }
 
+// jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
+// symmetric in float), so the same bits, without six divisions per voxel.
+std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
+                                       const FaceConductivity& f, std::span<const NodeRole> roles,
+                                       std::span<const double> potential_V) {
+  const double h_m = geometry.spacing_mm.x() * 1e-3;
+  const double perVolume = h_m / (h_m * h_m * h_m);
+  std::vector<float> heating(geometry.voxelCount(), 0.0f);
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[v] != NodeRole::Tissue) continue;
+        double power = 0.0;
+        auto face = [&](std::size_t q, float conductance) {
+          const double dv = potential_V[v] - potential_V[q];
+          power += faceShare(roles[v], roles[q]) * double(conductance) * dv * dv;
+        };
+        if (i + 1 < s.nx) face(v + s.sx, f.x[v]);
+        if (i > 0) face(v - s.sx, f.x[v - s.sx]);
+        if (j + 1 < s.ny) face(v + s.sy, f.y[v]);
+        if (j > 0) face(v - s.sy, f.y[v - s.sy]);
+        if (k + 1 < s.nz) face(v + s.sz, f.z[v]);
+        if (k > 0) face(v - s.sz, f.z[v - s.sz]);
+        heating[v] = float(power * perVolume);
+      }
+  });
+  return heating;
+}
+
 }  // namespace
 
 namespace detail {
@@ -260,7 +290,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
-  solution.heating_W_m3 = jouleHeating(geometry, sigma_S_m, roles, x);
+  solution.heating_W_m3 = jouleHeatingOfFaces(geometry, s, f, roles, x);
   const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
