@@ -234,31 +234,5 @@ TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConduct
   (void)errorJacobi;
 }
 
-TEST(ConductionMultigrid, FusedRedBlackSweepsGiveTheBitsOfSeparateHalfSweeps) {
-  // 37 x 35 x 33: the finest level (and the next, 17 planes) sweeps both colours in one pass
-  // over chunks of planes; the result must be that of one pass per colour, bit for bit, on one
-  // thread and on all.
-  const JumpyGrid grid(37, 35, 33);
-  const std::vector<double> r = grid.randomOnFree(7);
-  ConductionMultigrid separate = grid.multigrid();
-  separate.setFusedSweeps(false);
-  std::vector<double> expected(r.size()), fused(r.size()), fusedOneThread(r.size());
-  separate.apply(r, expected);
-  ConductionMultigrid m = grid.multigrid();
-  m.apply(r, fused);
-  EXPECT_EQ(fused, expected);
-  {
-    const parallel::ThreadLimit limit(1);
-    m.apply(r, fusedOneThread);
-  }
-  EXPECT_EQ(fusedOneThread, expected);
-  // And the V-cycle likewise.
-  separate.setCoarseCycles(1);
-  m.setCoarseCycles(1);
-  separate.apply(r, expected);
-  m.apply(r, fused);
-  EXPECT_EQ(fused, expected);
-}
-
 }  // namespace
 }  // namespace twinplan::ablation::detail

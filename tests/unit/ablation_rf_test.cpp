@@ -220,7 +220,7 @@ TEST(AblationRfSource, ConstantPowerDepositsTheSetPower) {
 
 TEST(AblationRfSource, ATreatmentGivesTheSameBitsOnOneThreadAndOnAll) {
   // The catalogue's cooled electrode under impedance control for 60 s in a 35 mm cube: the
-  // potential's W-cycle with fused red-black sweeps (chunks of planes), its CG sums and the
+  // potential's W-cycle, its CG sums (fused with the operator and the update) and the
   // bioheat steps must not depend on the thread count.
   if (parallel::maxThreads() < 2) GTEST_SKIP() << "one thread only: nothing to compare";
   const AblationGrid grid = uniformGrid(testLiver(), {35, 35, 35}, 1.0);

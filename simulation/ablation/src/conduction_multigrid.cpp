@@ -77,50 +77,11 @@ void sweepRow(MultigridLevel& l, int colour, std::int64_t row) {
   }
 }
 
-void sweepPlane(MultigridLevel& l, int colour, std::int64_t k) {
-  for (std::int64_t j = 0; j < l.ny; ++j) sweepRow(l, colour, j + l.ny * k);
-}
-
 // One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
 void sweepColour(MultigridLevel& l, int colour) {
   parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row)
       sweepRow(l, colour, std::int64_t(row));
-  });
-}
-
-// Planes per chunk of a fused sweep: eight chunks whatever the thread count (fixed by the grid).
-std::size_t planesPerFusedChunk(const MultigridLevel& l) {
-  return std::size_t(std::max<std::int64_t>(4, (l.nz + 7) / 8));
-}
-
-// The half-sweep of colour `first` followed by that of `second`, in one pass over memory
-// wherever possible: within a chunk of planes, plane k - 1 of `second` is swept right after plane
-// k of `first`, while both are in cache (the half-sweeps otherwise read the level twice, and
-// they are bound by memory traffic). The same values as sweepColour(first) then
-// sweepColour(second), bit for bit: a colour's voxels read only the other colour's, `second` on
-// plane k reads `first` on planes k - 1..k + 1 (all swept by then), and `first` on a chunk's
-// end planes reads `second` on the neighbouring chunks' end planes, which are swept only after
-// every chunk's `first` (the second loop below).
-void sweepPair(MultigridLevel& l, int first, int second, bool fused) {
-  const std::size_t planes = planesPerFusedChunk(l);
-  if (!fused || std::size_t(l.nz) < 2 * planes) {
-    sweepColour(l, first);
-    sweepColour(l, second);
-    return;
-  }
-  const IndexRange all{0, std::size_t(l.nz)};
-  parallel::parallelFor(all, planes, [&](IndexRange chunk) {
-    const auto k0 = std::int64_t(chunk.begin), k1 = std::int64_t(chunk.end);
-    for (std::int64_t k = k0; k < k1; ++k) {
-      sweepPlane(l, first, k);
-      if (k - 1 > k0) sweepPlane(l, second, k - 1);
-    }
-  });
-  // Each chunk's first and last planes of `second`.
-  parallel::parallelFor(all, planes, [&](IndexRange chunk) {
-    sweepPlane(l, second, std::int64_t(chunk.begin));
-    if (chunk.end - 1 > chunk.begin) sweepPlane(l, second, std::int64_t(chunk.end) - 1);
   });
 }
 
@@ -268,7 +229,7 @@ void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
 // One cycle on level `depth` from its current correction (the coarse levels' corrections start
 // at zero): smoothing, the coarse correction by `coarseCycles` cycles of the next level (1: a
 // V-cycle, 2: a W-cycle), smoothing in the reverse colour order.
-void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles, bool fused) {
+void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles) {
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
     for (int s = 0; s < kCoarsestSweeps; ++s) {
@@ -281,14 +242,20 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
     }
     return;
   }
-  for (int s = 0; s < kSmoothingSweeps; ++s) sweepPair(l, 0, 1, fused);
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(l, 0);
+    sweepColour(l, 1);
+  }
   computeResidual(l);
   MultigridLevel& coarse = levels[depth + 1];
   restrictResidual(l, coarse);
   std::fill(coarse.correction.begin(), coarse.correction.end(), 0.0f);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, fused);
+  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles);
   prolongCorrection(coarse, l);
-  for (int s = 0; s < kSmoothingSweeps; ++s) sweepPair(l, 1, 0, fused);
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(l, 1);
+    sweepColour(l, 0);
+  }
 }
 
 }  // namespace
@@ -324,15 +291,15 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
 namespace {
 
 template <class T>
-void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, bool fused,
-                std::span<const T> residual, std::span<T> z) {
+void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, std::span<const T> residual,
+                std::span<T> z) {
   MultigridLevel& finest = levels.front();
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
   std::fill(finest.correction.begin(), finest.correction.end(), 0.0f);
-  cycle(levels, 0, coarseCycles, fused);
+  cycle(levels, 0, coarseCycles);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
@@ -341,11 +308,11 @@ void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, bool fuse
 }  // namespace
 
 void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  applyCycle(levels_, coarseCycles_, fusedSweeps_, residual, z);
+  applyCycle(levels_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
-  applyCycle(levels_, coarseCycles_, fusedSweeps_, residual, z);
+  applyCycle(levels_, coarseCycles_, residual, z);
 }
 
 }  // namespace twinplan::ablation::detail

@@ -55,14 +55,10 @@ class ConductionMultigrid {
   // with aggregation). Level d holds 1/8^d of the voxels and is visited 2^d times, so a W-cycle
   // does 4/3 of the finest level's work where a V-cycle does 8/7 (1/6 more).
   void setCoarseCycles(int cycles) { coarseCycles_ = cycles; }
-  // Whether each red and black half-sweep pair runs as one pass over memory (the default;
-  // the same bits as two passes, which this turns back on for tests).
-  void setFusedSweeps(bool fused) { fusedSweeps_ = fused; }
 
  private:
   std::vector<MultigridLevel> levels_;
   int coarseCycles_ = 2;
-  bool fusedSweeps_ = true;
 };
 
 }  // namespace twinplan::ablation::detail
