@@ -2,13 +2,16 @@
 // analytic conduction problems, the power it deposits, and the generator's control modes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
 
 #include "ablation_test_tissue.h"
+#include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/rf_source.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation {
 namespace {
@@ -136,6 +139,8 @@ TEST(AblationRfPotential, JouleHeatingIntegratesToThePowerAndFallsAsRToTheFourth
   double total = 0.0;
   for (float value : q) total += value;
   EXPECT_NEAR(total * h * h * h / c.solution.power_W, 1.0, 1e-5);
+  // The solve computes its SAR from its own face conductances: the same bits.
+  EXPECT_EQ(c.solution.heating_W_m3, q);
   // SAR = sigma |grad V|^2 ~ 1/r^4: at 8 mm it is (6/8)^4 = 0.32 of its value at 6 mm.
   const std::int64_t centre = c.geometry.size[0] / 2;
   const auto at = [&](double r_mm) {
@@ -211,6 +216,41 @@ TEST(AblationRfSource, ConstantPowerDepositsTheSetPower) {
   const auto held = source.heldTemperatures(setup.grid, setup.bodyTemperature(0.0));
   EXPECT_EQ(held.size(), source.voxels().active.size() + source.voxels().shaft.size());
   for (const HeldTemperature& h : held) EXPECT_FLOAT_EQ(h.temperature_degC, 10.0f);
+}
+
+TEST(AblationRfSource, ATreatmentGivesTheSameBitsOnOneThreadAndOnAll) {
+  // The catalogue's cooled electrode under impedance control for 60 s in a 35 mm cube: the
+  // potential's W-cycle, its CG sums (fused with the operator and the update) and the
+  // bioheat steps must not depend on the thread count.
+  if (parallel::maxThreads() < 2) GTEST_SKIP() << "one thread only: nothing to compare";
+  const AblationGrid grid = uniformGrid(testLiver(), {35, 35, 35}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -200.0);
+  const AblationDevice& device = findDevice("rf-cooled-3cm");
+  BioheatParameters p;
+  p.duration_s = 60.0;
+  auto treat = [&](std::vector<RfLogEntry>& log) {
+    RfSource source(grid, device, placement, rfSettingsFor(device));
+    AblationResult result = simulateAblation(grid, source, p);
+    log = source.log();
+    return result;
+  };
+  std::vector<RfLogEntry> logOne, logAll;
+  AblationResult one;
+  {
+    const parallel::ThreadLimit limit(1);
+    one = treat(logOne);
+  }
+  const AblationResult all = treat(logAll);
+  EXPECT_EQ(one.finalTemperature.values, all.finalTemperature.values);
+  EXPECT_EQ(one.damage.values, all.damage.values);
+  ASSERT_EQ(logOne.size(), logAll.size());
+  for (std::size_t s = 0; s < logOne.size(); ++s)
+    EXPECT_EQ(logOne[s].impedance_ohm, logAll[s].impedance_ohm) << s;
+  EXPECT_GT(
+      *std::max_element(all.maximumTemperature.values.begin(), all.maximumTemperature.values.end()),
+      60.0f);  // it heated
 }
 
 TEST(AblationRfSource, TheWarmStartedPotentialIsSolvedOnlyWhenTemperatureMoves) {

@@ -44,40 +44,44 @@ bool interiorRow(const MultigridLevel& l, std::int64_t j, std::int64_t k) {
   return j > 0 && k > 0 && j + 1 < l.ny && k + 1 < l.nz;
 }
 
+// One Gauss-Seidel half-sweep over the voxels of one row (j, k) with (i + j + k) % 2 == colour.
+void sweepRow(MultigridLevel& l, int colour, std::int64_t row) {
+  float* x = l.correction.data();
+  const std::int64_t j = row % l.ny, k = row / l.ny;
+  const std::int64_t base = row * l.nx, first = (colour + j + k) & 1;
+  if (!interiorRow(l, j, k)) {
+    for (std::int64_t i = first; i < l.nx; i += 2) {
+      const std::int64_t n = base + i;
+      x[n] = (l.rightHandSide[n] + neighbourSum(l, x, n, i, j, k)) * l.inverseDiagonal[n];
+    }
+    return;
+  }
+  // Inside the grid every neighbour exists: no bounds checks.
+  const std::int64_t plane = l.nx * l.ny;
+  const float *fx = l.faceX.data(), *fy = l.faceY.data(), *fz = l.faceZ.data();
+  const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
+  std::int64_t i = first;
+  if (i == 0) {
+    x[base] = (b[base] + neighbourSum(l, x, base, 0, j, k)) * inverse[base];
+    i += 2;
+  }
+  for (; i + 1 < l.nx; i += 2) {
+    const std::int64_t n = base + i;
+    x[n] = (b[n] + fx[n - 1] * x[n - 1] + fx[n] * x[n + 1] + fy[n - l.nx] * x[n - l.nx] +
+            fy[n] * x[n + l.nx] + fz[n - plane] * x[n - plane] + fz[n] * x[n + plane]) *
+           inverse[n];
+  }
+  if (i == l.nx - 1) {
+    const std::int64_t n = base + i;
+    x[n] = (b[n] + neighbourSum(l, x, n, i, j, k)) * inverse[n];
+  }
+}
+
 // One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
 void sweepColour(MultigridLevel& l, int colour) {
-  float* x = l.correction.data();
   parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
-      const std::int64_t base = std::int64_t(row) * l.nx, first = (colour + j + k) & 1;
-      if (!interiorRow(l, j, k)) {
-        for (std::int64_t i = first; i < l.nx; i += 2) {
-          const std::int64_t n = base + i;
-          x[n] = (l.rightHandSide[n] + neighbourSum(l, x, n, i, j, k)) * l.inverseDiagonal[n];
-        }
-        continue;
-      }
-      // Inside the grid every neighbour exists: no bounds checks.
-      const std::int64_t plane = l.nx * l.ny;
-      const float *fx = l.faceX.data(), *fy = l.faceY.data(), *fz = l.faceZ.data();
-      const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
-      std::int64_t i = first;
-      if (i == 0) {
-        x[base] = (b[base] + neighbourSum(l, x, base, 0, j, k)) * inverse[base];
-        i += 2;
-      }
-      for (; i + 1 < l.nx; i += 2) {
-        const std::int64_t n = base + i;
-        x[n] = (b[n] + fx[n - 1] * x[n - 1] + fx[n] * x[n + 1] + fy[n - l.nx] * x[n - l.nx] +
-                fy[n] * x[n + l.nx] + fz[n - plane] * x[n - plane] + fz[n] * x[n + plane]) *
-               inverse[n];
-      }
-      if (i == l.nx - 1) {
-        const std::int64_t n = base + i;
-        x[n] = (b[n] + neighbourSum(l, x, n, i, j, k)) * inverse[n];
-      }
-    }
+    for (std::size_t row = rows.begin; row < rows.end; ++row)
+      sweepRow(l, colour, std::int64_t(row));
   });
 }
 
@@ -222,9 +226,11 @@ void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
                });
 }
 
-void vCycle(std::vector<MultigridLevel>& levels, std::size_t depth) {
+// One cycle on level `depth` from its current correction (the coarse levels' corrections start
+// at zero): smoothing, the coarse correction by `coarseCycles` cycles of the next level (1: a
+// V-cycle, 2: a W-cycle), smoothing in the reverse colour order.
+void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles) {
   MultigridLevel& l = levels[depth];
-  std::fill(l.correction.begin(), l.correction.end(), 0.0f);
   if (depth + 1 == levels.size()) {
     for (int s = 0; s < kCoarsestSweeps; ++s) {
       sweepColour(l, 0);
@@ -241,9 +247,11 @@ void vCycle(std::vector<MultigridLevel>& levels, std::size_t depth) {
     sweepColour(l, 1);
   }
   computeResidual(l);
-  restrictResidual(l, levels[depth + 1]);
-  vCycle(levels, depth + 1);
-  prolongCorrection(levels[depth + 1], l);
+  MultigridLevel& coarse = levels[depth + 1];
+  restrictResidual(l, coarse);
+  std::fill(coarse.correction.begin(), coarse.correction.end(), 0.0f);
+  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles);
+  prolongCorrection(coarse, l);
   for (int s = 0; s < kSmoothingSweeps; ++s) {
     sweepColour(l, 1);
     sweepColour(l, 0);
@@ -283,13 +291,15 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
 namespace {
 
 template <class T>
-void applyVCycle(std::vector<MultigridLevel>& levels, std::span<const T> residual, std::span<T> z) {
+void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, std::span<const T> residual,
+                std::span<T> z) {
   MultigridLevel& finest = levels.front();
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  vCycle(levels, 0);
+  std::fill(finest.correction.begin(), finest.correction.end(), 0.0f);
+  cycle(levels, 0, coarseCycles);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
@@ -298,11 +308,11 @@ void applyVCycle(std::vector<MultigridLevel>& levels, std::span<const T> residua
 }  // namespace
 
 void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  applyVCycle(levels_, residual, z);
+  applyCycle(levels_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
-  applyVCycle(levels_, residual, z);
+  applyCycle(levels_, coarseCycles_, residual, z);
 }
 
 }  // namespace twinplan::ablation::detail

@@ -89,10 +89,12 @@ void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConduc
 
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
 // the finite-volume equations divided by the voxel size h).
+// Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
+// bits as dot(x, out) afterwards, without reading the arrays again.
 template <class In, class Out>
-void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                   std::span<const In> x, std::span<Out> out) {
-  forEachSlice(s, [&](std::int64_t k) {
+double applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
+                     std::span<const In> x, std::span<Out> out) {
+  return sumOverSlices(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
         const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
@@ -131,6 +133,10 @@ void applyOperator(const Strides& s, const FaceConductivity& f, std::span<const 
       }
       general(s.nx - 1);
     }
+    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
+    double sum = 0.0;
+    for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
+    return sum;
   });
 }
 
@@ -156,6 +162,36 @@ void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
                 "The conductivity and role arrays do not match the ablation grid's voxel count.",
                 "solvePotential");
   }
+}
+
+// jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
+// symmetric in float), so the same bits, without six divisions per voxel.
+std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
+                                       const FaceConductivity& f, std::span<const NodeRole> roles,
+                                       std::span<const double> potential_V) {
+  const double h_m = geometry.spacing_mm.x() * 1e-3;
+  const double perVolume = h_m / (h_m * h_m * h_m);
+  std::vector<float> heating(geometry.voxelCount(), 0.0f);
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[v] != NodeRole::Tissue) continue;
+        double power = 0.0;
+        auto face = [&](std::size_t q, float conductance) {
+          const double dv = potential_V[v] - potential_V[q];
+          power += faceShare(roles[v], roles[q]) * double(conductance) * dv * dv;
+        };
+        if (i + 1 < s.nx) face(v + s.sx, f.x[v]);
+        if (i > 0) face(v - s.sx, f.x[v - s.sx]);
+        if (j + 1 < s.ny) face(v + s.sy, f.y[v]);
+        if (j > 0) face(v - s.sy, f.y[v - s.sy]);
+        if (k + 1 < s.nz) face(v + s.sz, f.z[v]);
+        if (k > 0) face(v - s.sz, f.z[v - s.sz]);
+        heating[v] = float(power * perVolume);
+      }
+  });
+  return heating;
 }
 
 }  // namespace
@@ -204,7 +240,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   forEachSlice(s, [&](std::int64_t k) {
     for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) r[v] = -r[v];
   });
-  // Preconditioned by a multigrid V-cycle (conduction_multigrid.h): a few iterations per solve
+  // Preconditioned by a multigrid W-cycle (conduction_multigrid.h): a few iterations per solve
   // where Jacobi took about a hundred.
   detail::ConductionMultigrid& multigrid = work.multigrid;
   std::vector<std::uint8_t>& unknown = work.unknown;
@@ -226,13 +262,16 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
                   "solvePotential");
     }
     progress.check();
-    applyOperator<float, float>(s, f, roles, p, ap);
-    const double alpha = rz / dot(s, p, ap);
-    forEachSlice(s, [&](std::int64_t k) {
+    const double alpha = rz / applyOperator<float, float>(s, f, roles, p, ap);
+    // The update, with |r|^2 of the new residual in the same pass (same order as dot()).
+    const double rr = sumOverSlices(s, [&](std::int64_t k) {
+      double sum = 0.0;
       for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
         x[v] += alpha * p[v];
         r[v] = float(r[v] - alpha * ap[v]);
+        sum += double(r[v]) * double(r[v]);
       }
+      return sum;
     });
     multigrid.apply(r, z);
     const double rzNext = dot(s, r, z);
@@ -243,7 +282,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
         p[v] = float(z[v] + beta * p[v]);
       }
     });
-    residual = std::sqrt(dot(s, r, r));
+    residual = std::sqrt(rr);
     ++iteration;
   }
   solution.iterations = iteration;
@@ -251,7 +290,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
-  solution.heating_W_m3 = jouleHeating(geometry, sigma_S_m, roles, x);
+  solution.heating_W_m3 = jouleHeatingOfFaces(geometry, s, f, roles, x);
   const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {

@@ -6,7 +6,7 @@
 // displacement currents are small next to conduction currents in tissue (Berjano, BioMed Eng
 // Online 2006;5:24). It is discretised by finite volumes on the ablation grid: one unknown per
 // voxel, the conductance of a face the harmonic mean of its two voxels' sigma (series
-// resistors), solved by conjugate gradients preconditioned by a geometric multigrid V-cycle
+// resistors), solved by conjugate gradients preconditioned by a geometric multigrid W-cycle
 // (src/conduction_multigrid.h) on core/parallel.h, warm started from the previous solve.
 // Joule heating SAR = sigma |grad V|^2 is each face's power sigma_f h (dV)^2 shared between its
 // voxels.
@@ -103,7 +103,8 @@ struct RfSettings {
   // SAR pattern. On the 10-minute cooled RF run (61^3, docs/validation.md, "solver speed") the
   // zone at 3e-5 is that of a 1e-5 solve (48.22 ml, 55.0 x 39.0 x 39.0 mm); at 1e-4 its short
   // axes moved by 0.2 mm with one preconditioner and not with another, at 1e-3 by 0.2 mm.
-  // Multigrid-preconditioned solves take about 6 iterations at 3e-5.
+  // Multigrid-preconditioned solves take about 6 iterations at 3e-5 with a V-cycle, 4-5 with
+  // the W-cycle.
   PotentialSolverOptions solver{3e-5, 5000};
 };
 
