@@ -90,10 +90,9 @@ std::vector<CaseScan> caseScans(const Case& twin, const GliomaOptions& options,
     scans.push_back(scan);
   }
   if (scans.size() < 2)
-    throw Error(ErrorKind::InvalidInput,
-                "Segment '" + options.segment + "' is segmented at " +
-                    std::to_string(scans.size()) +
-                    " time point(s); the glioma twin needs at least two.");
+    throw Error(ErrorKind::InvalidInput, "Segment '" + options.segment + "' is segmented at " +
+                                             std::to_string(scans.size()) +
+                                             " time point(s); the glioma twin needs at least two.");
   return scans;
 }
 
@@ -129,8 +128,8 @@ std::pair<Vec3, Vec3> tumourBox(const Case& twin, const std::vector<CaseScan>& s
         for (std::int64_t j = 0; j < g.size[1]; ++j)
           for (std::int64_t i = 0; i < g.size[0]; ++i) {
             if (!map.contains(s, i, j, k)) continue;
-            Vec3 p = g.indexToLps(Vec3(static_cast<double>(i), static_cast<double>(j),
-                                       static_cast<double>(k)));
+            Vec3 p = g.indexToLps(
+                Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
             if (toBaseline) p = toBaseline->apply(p);
             low = low.cwiseMin(p);
             high = high.cwiseMax(p);
@@ -157,8 +156,8 @@ Model buildModel(const Case& twin, const GliomaOptions& options, const Vec3* box
   Model model;
   std::string baseline;
   model.caseScans = caseScans(twin, options, baseline);
-  const auto [low, high] = boxLow ? std::pair{*boxLow, *boxHigh}
-                                  : tumourBox(twin, model.caseScans, options, baseline);
+  const auto [low, high] =
+      boxLow ? std::pair{*boxLow, *boxHigh} : tumourBox(twin, model.caseScans, options, baseline);
   model.domain = glioma::brainDomain(brainLabels(twin), low, high, {options.spacing_mm});
   const auto& g = model.domain.geometry;
   for (const CaseScan& scan : model.caseScans) {
@@ -166,7 +165,8 @@ Model buildModel(const Case& twin, const GliomaOptions& options, const Vec3* box
     observed.day = scan.day - model.caseScans.front().day;
     const LabelMap& enhancing = labelMapNamed(twin, scan.enhancingMap);
     const std::size_t e = segmentIndex(enhancing, options.segment);
-    const LabelMap* oedema = scan.oedemaMap.empty() ? nullptr : &labelMapNamed(twin, scan.oedemaMap);
+    const LabelMap* oedema =
+        scan.oedemaMap.empty() ? nullptr : &labelMapNamed(twin, scan.oedemaMap);
     const std::size_t o = oedema ? segmentIndex(*oedema, options.oedema) : 0;
     observed.enhancing.resize(g.voxelCount());
     if (oedema) observed.oedema.resize(g.voxelCount());
@@ -176,15 +176,14 @@ Model buildModel(const Case& twin, const GliomaOptions& options, const Vec3* box
                                        static_cast<double>((idx / g.size[0]) % g.size[1]),
                                        static_cast<double>(idx / (g.size[0] * g.size[1]))));
       observed.enhancing[n] = inSegment(enhancing, e, scan.baselineToScan, p) ? 1 : 0;
-      if (oedema)
-        observed.oedema[n] = inSegment(*oedema, o, scan.baselineToScan, p) ? 1 : 0;
+      if (oedema) observed.oedema[n] = inSegment(*oedema, o, scan.baselineToScan, p) ? 1 : 0;
     }
     model.scans.push_back(std::move(observed));
   }
   if (!options.pastRegimen.empty()) {
     const glioma::RegimenOption past = glioma::regimenFromText(options.pastRegimen);
-    model.pastCourse = glioma::TreatmentCourse{options.pastStartDay, past.regimen,
-                                               past.fractionsPerWeek, {}};
+    model.pastCourse =
+        glioma::TreatmentCourse{options.pastStartDay, past.regimen, past.fractionsPerWeek, {}};
   }
   model.calibration.solver.step_days = options.step_days;
   model.calibration.posteriorSamples = options.samples;
@@ -233,9 +232,11 @@ json runGliomaCalibrate(const std::filesystem::path& casePath, const GliomaOptio
   const auto& g = model.domain.geometry;
   const Vec3 low = g.origin_lps - 0.5 * g.spacing_mm;
   const Vec3 high = low + Vec3(static_cast<double>(g.size[0]), static_cast<double>(g.size[1]),
-                               static_cast<double>(g.size[2])) * options.spacing_mm;
+                               static_cast<double>(g.size[2])) *
+                              options.spacing_mm;
   const std::string planName = "Glioma twin: " + options.segment;
-  Plan plan{kPlanKind, planName,
+  Plan plan{kPlanKind,
+            planName,
             {{"segment", options.segment},
              {"oedema", options.oedema},
              {"baseline", options.baseline},
@@ -259,8 +260,7 @@ json runGliomaCalibrate(const std::filesystem::path& casePath, const GliomaOptio
                  {"plan", planName}};
   result["posterior"].erase("samples");  // in the case; the summary keeps the spread
   const auto existing = planIndex(twin, planName);
-  saveWith(twin,
-           existing ? edits::replacePlan(twin, *existing, plan) : edits::addPlan(twin, plan),
+  saveWith(twin, existing ? edits::replacePlan(twin, *existing, plan) : edits::addPlan(twin, plan),
            casePath, options, result);
   result["time_s"] = secondsSince(start);
   return result;
@@ -292,21 +292,32 @@ json runGliomaPredict(const std::filesystem::path& casePath, const GliomaOptions
     low = Vec3(box.at(0).at(0), box.at(0).at(1), box.at(0).at(2));
     high = Vec3(box.at(1).at(0), box.at(1).at(1), box.at(1).at(2));
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::Corrupt,
-                "The glioma twin record '" + planName + "' is damaged (" + e.what() +
-                    "); calibrate again.",
-                planName);
+    throw Error(
+        ErrorKind::Corrupt,
+        "The glioma twin record '" + planName + "' is damaged (" + e.what() + "); calibrate again.",
+        planName);
   }
   const glioma::Posterior posterior = glioma::posteriorFromJson(stored.at("posterior"));
   used.samples = std::max<int>(1, static_cast<int>(posterior.samples.size()));
   const Model model = buildModel(twin, used, &low, &high);
   std::vector<glioma::RegimenOption> regimens;
-  for (const std::string& text : options.regimens) regimens.push_back(glioma::regimenFromText(text));
+  for (const std::string& text : options.regimens)
+    regimens.push_back(glioma::regimenFromText(text));
   if (regimens.empty()) regimens = glioma::standardRegimens();
   glioma::PredictionOptions prediction;
   prediction.horizon_days = options.horizon_days;
   prediction.startDelay_days = options.startDelay_days;
   if (options.samples > 0) prediction.maxSamples = options.samples;
+  if (!options.doseField.empty()) {
+    const ScalarField* dose = nullptr;
+    for (const ScalarField& field : twin.fields)
+      if (field.name == options.doseField) dose = &field;
+    if (!dose)
+      throw Error(ErrorKind::NotFound, "The case has no field '" + options.doseField + "'.",
+                  options.doseField);
+    prediction.relativeDose =
+        glioma::relativeDoseFromField(model.domain, *dose, options.prescription_Gy);
+  }
   auto predicting = subRange(progress, 0.0, options.isoFractions > 0 ? 0.7 : 1.0);
   const auto predictions = glioma::predict(model.domain, model.scans, model.pastCourse, posterior,
                                            regimens, model.calibration, prediction, *predicting);
@@ -402,6 +413,10 @@ void addGliomaCommands(CLI::App& app, GliomaCommands& commands) {
   commands.predict->add_option("--start-delay", o.startDelay_days,
                                "Days from the last scan to the first fraction (default 14)");
   commands.predict->add_option("--samples", o.samples, "Use at most this many posterior samples");
+  commands.predict->add_option("--dose-field", o.doseField,
+                               "Shape the dose like this case field (Gy; default: uniform CTV)");
+  commands.predict->add_option("--prescription", o.prescription_Gy,
+                               "The dose field's prescription in Gy (default 60)");
   commands.predict->add_option("--iso-fractions", o.isoFractions,
                                "Also find the dose in N fractions equal to the first regimen");
 }
@@ -429,12 +444,13 @@ bool runGliomaCommand(const GliomaCommands& commands, bool asJson, Progress& pro
     }
     for (const json& p : r["regimens"]) {
       const json& ttp = p["ttp_days"];
-      std::printf("%-8s BED %.1f Gy: time to progression %s days (%s..%s), %d/%d progressed\n",
-                  p["id"].get<std::string>().c_str(), p["bed_gy"].get<double>(),
-                  ttp["median"].is_null() ? ">horizon" : std::to_string(ttp["median"].get<int>()).c_str(),
-                  ttp["p05"].is_null() ? "-" : std::to_string(ttp["p05"].get<int>()).c_str(),
-                  ttp["p95"].is_null() ? ">horizon" : std::to_string(ttp["p95"].get<int>()).c_str(),
-                  p["progressed_samples"].get<int>(), p["samples"].get<int>());
+      std::printf(
+          "%-8s BED %.1f Gy: time to progression %s days (%s..%s), %d/%d progressed\n",
+          p["id"].get<std::string>().c_str(), p["bed_gy"].get<double>(),
+          ttp["median"].is_null() ? ">horizon" : std::to_string(ttp["median"].get<int>()).c_str(),
+          ttp["p05"].is_null() ? "-" : std::to_string(ttp["p05"].get<int>()).c_str(),
+          ttp["p95"].is_null() ? ">horizon" : std::to_string(ttp["p95"].get<int>()).c_str(),
+          p["progressed_samples"].get<int>(), p["samples"].get<int>());
     }
     std::printf("Saved %s\n", r["saved"].get<std::string>().c_str());
     return true;

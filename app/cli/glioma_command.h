@@ -33,8 +33,12 @@ struct GliomaOptions {
   std::vector<std::string> regimens;  // empty: the cited table (resources/glioma/regimens.json)
   double horizon_days = 540.0;
   double startDelay_days = 14.0;
-  int isoFractions = 0;  // > 0: the dose in that many fractions equal to the first regimen
-  std::filesystem::path out;  // where to save the case (default: over CASE)
+  int isoFractions = 0;
+  // A case field in Gy to shape each regimen's dose (scaled from `prescription_Gy` to the
+  // regimen's total); empty: uniform to the last T2/FLAIR mask + 2 cm.
+  std::string doseField;
+  double prescription_Gy = 60.0;  // > 0: the dose in that many fractions equal to the first regimen
+  std::filesystem::path out;      // where to save the case (default: over CASE)
 };
 
 // {"case", "segment", "oedema", "scans": [{"study_date", "day", "label_map", "enhancing_ml",
@@ -47,8 +51,8 @@ nlohmann::json runGliomaCalibrate(const std::filesystem::path& casePath,
 // "bed_gy", "pre_treatment_enhancing_ml", "ttp_days": {"median", "p05", "p95"},
 // "progressed_samples", "samples", "curve": {"day", "enhancing_ml": {"median", "p05", "p95"},
 // "oedema_ml": {...}}, "field"}], "iso_effect", "saved", "time_s"}.
-nlohmann::json runGliomaPredict(const std::filesystem::path& casePath,
-                                const GliomaOptions& options, Progress& progress);
+nlohmann::json runGliomaPredict(const std::filesystem::path& casePath, const GliomaOptions& options,
+                                Progress& progress);
 
 // The `glioma calibrate` and `glioma predict` subcommands of `app`, and running whichever was
 // chosen: JSON on stdout with `json`, else a short summary. runGliomaCommand returns false when

@@ -84,6 +84,32 @@ TEST(GliomaPrediction, RegimenTableAndText) {
   EXPECT_EQ(days.back(), 39.0);
 }
 
+TEST(GliomaPrediction, DoseGridSampledOntoTheModelGrid) {
+  // A dose falling linearly along L on a 1 mm grid; the model grid's centres sit on field voxel
+  // centres, so nearest sampling returns the analytic dose there.
+  BrainDomain domain;
+  domain.geometry.size = {5, 3, 2};
+  domain.geometry.spacing_mm = Vec3::Constant(2.0);
+  domain.geometry.origin_lps = Vec3(10, 0, 0);
+  domain.tissue.assign(30, BrainTissue::WhiteMatter);
+  ScalarField dose;
+  dose.name = "Plan dose";
+  dose.unit = units::kGray;
+  dose.geometry.size = {30, 10, 10};
+  dose.geometry.origin_lps = Vec3(0, 0, 0);
+  dose.values.resize(dose.geometry.voxelCount());
+  for (std::int64_t k = 0; k < 10; ++k)
+    for (std::int64_t j = 0; j < 10; ++j)
+      for (std::int64_t i = 0; i < 30; ++i)
+        dose.values[dose.geometry.linearIndex(i, j, k)] = static_cast<float>(60.0 - i);
+  const std::vector<double> relative = relativeDoseFromField(domain, dose, 60.0);
+  for (std::int64_t i = 0; i < 5; ++i)
+    EXPECT_NEAR(relative[domain.geometry.linearIndex(i, 1, 1)], (60.0 - (10.0 + 2.0 * i)) / 60.0,
+                1e-6);
+  dose.unit = units::kDegreeCelsius;
+  EXPECT_THROW(relativeDoseFromField(domain, dose, 60.0), Error);
+}
+
 TEST(GliomaPrediction, MoreBiologicalDoseDelaysProgressionAndTheBandHoldsTheMedian) {
   const Twin twin = knownTwin(knownParameters());
   const std::vector<RegimenOption> regimens{regimenFromText("60Gy/30"), regimenFromText("25Gy/5")};

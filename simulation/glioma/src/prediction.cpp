@@ -187,6 +187,33 @@ std::vector<double> uniformPtvDose(const BrainDomain& domain, const ObservedScan
   return dose;
 }
 
+std::vector<double> relativeDoseFromField(const BrainDomain& domain, const ScalarField& dose,
+                                          double prescription_Gy) {
+  if (dose.unit != units::kGray || dose.values.empty() ||
+      dose.values.size() != dose.geometry.voxelCount())
+    throw Error(
+        ErrorKind::InvalidInput,
+        "Field '" + dose.name + "' is not a dose grid in Gy: pick a dose field of the case.",
+        dose.name);
+  if (!(prescription_Gy > 0))
+    throw Error(ErrorKind::InvalidInput, "The prescription must be a positive dose in Gy.",
+                std::to_string(prescription_Gy));
+  const auto& g = domain.geometry;
+  std::vector<double> relative(domain.tissue.size(), 0.0);
+  for (std::size_t n = 0; n < relative.size(); ++n) {
+    const auto idx = static_cast<std::int64_t>(n);
+    const Vec3 p = g.indexToLps(Vec3(static_cast<double>(idx % g.size[0]),
+                                     static_cast<double>((idx / g.size[0]) % g.size[1]),
+                                     static_cast<double>(idx / (g.size[0] * g.size[1]))));
+    const Vec3 at = dose.geometry.lpsToIndex(p);
+    if (!dose.geometry.contains(at)) continue;
+    relative[n] = dose.values[dose.geometry.linearIndex(std::llround(at[0]), std::llround(at[1]),
+                                                        std::llround(at[2]))] /
+                  prescription_Gy;
+  }
+  return relative;
+}
+
 std::vector<RegimenPrediction> predict(const BrainDomain& domain,
                                        std::span<const ObservedScan> scans,
                                        const std::optional<TreatmentCourse>& pastCourse,

@@ -68,6 +68,13 @@ std::vector<RegimenPrediction> predict(
 std::vector<double> uniformPtvDose(const BrainDomain& domain, const ObservedScan& scan,
                                    double margin_mm);
 
+// A dose grid (a case field in Gy, e.g. a plan's dose for `prescription_Gy`) on the model grid:
+// each model voxel centre takes the dose of the nearest field voxel (0 outside the field),
+// divided by the prescription. InvalidInput for a field that is not in Gy, is empty or whose
+// values do not fit its grid, or a prescription <= 0.
+std::vector<double> relativeDoseFromField(const BrainDomain& domain, const ScalarField& dose,
+                                          double prescription_Gy);
+
 // The iso-effective dose of the kind Chaudhuri et al. (2023) report: the total dose, given in
 // `fractions` fractions, at which the posterior mode's time to progression equals that of
 // `reference` (bisection to 0.1 Gy between 30 % and 150 % of the reference dose). none when the
