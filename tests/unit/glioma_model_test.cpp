@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/glioma/proliferation_invasion.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/radiotherapy/radiobiology.h"
@@ -107,6 +108,22 @@ TEST(GliomaModel, DiffusionConservesCellsAndNeverLeavesTheBrain) {
   for (std::size_t n = 0; n < c.size(); ++n)
     if (static_cast<std::int64_t>(n) % g.size[0] < 10) grey += c[n];
   EXPECT_GT(grey, 0.01 * before / domain.voxelVolume_ml());
+}
+
+TEST(GliomaModel, SameBitsOnOneThreadAndOnMany) {
+  BrainDomain domain = homogeneousDomain({40, 30, 20}, 2.0, BrainTissue::WhiteMatter);
+  for (std::size_t n = 0; n < domain.tissue.size(); n += 3)
+    domain.tissue[n] = BrainTissue::GreyMatter;
+  const ProliferationInvasion model(domain, GrowthParameters{}, {2.0, 1e-10, 500});
+  const std::vector<double> seed =
+      seedDensity(domain, domain.geometry.indexToLps(Vec3(20, 15, 10)), 1.0, 4.0);
+  std::vector<double> many = seed, one = seed;
+  model.advance(many, 20.0);
+  {
+    parallel::ThreadLimit single(1);
+    model.advance(one, 20.0);
+  }
+  EXPECT_EQ(one, many);
 }
 
 TEST(GliomaModel, LinearQuadraticSurvivalPerFraction) {
