@@ -81,9 +81,18 @@ class CliGlioma : public ::testing::Test {
     twin.name = "Glioma follow-up";
     twin.patientId = "TP-GLIOMA";
     twin.volumes = {baseline, later};
-    LabelMap brain = head.twin.labelMaps.front();  // grey and white matter (and the phantom's
-    brain.name = "Brain";                           // own "Tumour", unused here)
+    // Grey and white matter (and the phantom's own "Tumour", unused here).
+    LabelMap brain = head.twin.labelMaps.front();
+    brain.name = "Brain";
     twin.labelMaps = {brain, first, second};
+    // A plan's dose on the MR grid: 60 Gy everywhere (what the dose engine would store).
+    ScalarField dose;
+    dose.name = "Plan dose";
+    dose.quantity = "dose";
+    dose.unit = units::kGray;
+    dose.geometry = baseline.geometry();
+    dose.values.assign(dose.geometry.voxelCount(), 60.0f);
+    twin.fields = {dose};
     saveCase(twin, casePath());
   }
   static void TearDownTestSuite() {
@@ -97,9 +106,9 @@ class CliGlioma : public ::testing::Test {
 test::TempDir* CliGlioma::dir_ = nullptr;
 
 TEST_F(CliGlioma, CalibratesThenPredictsAndStoresBothInTheCase) {
-  const auto calibrated = test::runCommand(
-      cli() + " glioma calibrate " + casePath().string() +
-      " --segment Enhancing --oedema Oedema --spacing 4 --margin 8 --step-days 4 --samples 4 --json");
+  const auto calibrated = test::runCommand(cli() + " glioma calibrate " + casePath().string() +
+                                           " --segment Enhancing --oedema Oedema --spacing 4 "
+                                           "--margin 8 --step-days 4 --samples 4 --json");
   ASSERT_EQ(calibrated.status, 0) << calibrated.output;
   const json r = json::parse(calibrated.output);
   ASSERT_EQ(r["scans"].size(), 2u);
@@ -146,6 +155,17 @@ TEST_F(CliGlioma, CalibratesThenPredictsAndStoresBothInTheCase) {
   for (const ScalarField& field : saved.fields)
     if (field.quantity == "tumour cell density") ++fields;
   EXPECT_EQ(fields, 2u);
+
+  // The dose shaped by a case field, text output; a missing field is refused.
+  const auto shaped = test::runCommand(cli() + " glioma predict " + casePath().string() +
+                                       " --segment Enhancing --regimen 60Gy/30 --horizon 120 "
+                                       "--samples 2 --dose-field 'Plan dose' --prescription 60");
+  ASSERT_EQ(shaped.status, 0) << shaped.output;
+  EXPECT_NE(shaped.output.find("60Gy/30  BED 72.0 Gy"), std::string::npos) << shaped.output;
+  const auto missing = test::runCommand(cli() + " glioma predict " + casePath().string() +
+                                        " --segment Enhancing --dose-field Nothing 2>&1");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.output.find("no field 'Nothing'"), std::string::npos) << missing.output;
 }
 
 TEST_F(CliGlioma, RefusesASegmentAtOneTimePoint) {
