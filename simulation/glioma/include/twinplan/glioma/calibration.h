@@ -3,17 +3,18 @@
 // item 6): the grey-matter diffusivity D, the proliferation rate rho and, when radiotherapy was
 // given between the scans, the radiosensitivity alpha, with their uncertainty.
 //
-// Forward model of one parameter set: a small seed (fully packed cells, sd 3 mm) at the
-// centre of the first scan's enhancing tumour grows until its T1-Gd-visible volume equals the
-// first scan's; that moment is the first scan (the unknown onset time drops out). The model then
-// runs to each later scan, with the LQ cell kill of every fraction delivered in between.
+// Forward model of one parameter set: a small seed (fully packed cells, sd 3 mm) placed so that
+// the model's enhancing centroid at the first scan meets the observed one grows until its
+// T1-Gd-visible volume equals the first scan's; that moment is the first scan (the unknown onset
+// time drops out). The model then runs to each later scan, with the LQ cell kill of every fraction
+// delivered in between.
 //
 // Likelihood: for each scan and each visible-tumour mask given (T1-Gd enhancing, T2/FLAIR), the
 // model's mask is compared with the observed one by the Dice coefficient, turned into a boundary
 // distance delta = (2/3) r (1 - Dice) in mm (r the observed mask's equivalent-sphere radius; for
 // two concentric spheres delta is their radius difference to first order), and scored as a
 // Gaussian boundary error, log L = -sum delta^2 / (2 sigma^2). Dice carries volume and shape, and
-// the model's masks are soft (a ramp of +-0.05 around the threshold) so that the likelihood is
+// the model's masks are soft (a ramp of +-0.03 around the threshold) so that the likelihood is
 // smooth in the parameters. Both masks matter: the enhancing rim's speed fixes sqrt(D rho) (the
 // front moves at 2 sqrt(D rho)) and the distance from it to the T2 edge fixes sqrt(D / rho)
 // (Harpold 2007); with enhancing masks alone only sqrt(D rho) is identified and the prior holds
@@ -22,8 +23,8 @@
 // Posterior: a Laplace approximation - the posterior mode by Nelder-Mead in log-parameter space,
 // then a Gaussian with the inverse Hessian (central differences) of the negative log posterior as
 // covariance, sampled with a fixed seed. Chosen over MCMC because one forward run costs 0.05-1 s:
-// the mode plus Hessian needs ~50-80 runs, a converged MCMC chain thousands. Log parameters keep
-// the samples positive and make the posterior closer to Gaussian.
+// the mode plus Hessian takes ~90-130 runs for two parameters, a converged MCMC chain thousands.
+// Log parameters keep the samples positive and make the posterior closer to Gaussian.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -107,7 +108,7 @@ std::optional<std::vector<std::vector<double>>> simulateScans(
     std::span<const ObservedScan> scans, const std::optional<TreatmentCourse>& course,
     const CalibrationOptions& options, Progress& progress = noProgress());
 
-// Soft visibility of one density (ramp of +-0.05 around the threshold) and the Dice of a soft
+// Soft visibility of one density (ramp of +-0.03 around the threshold) and the Dice of a soft
 // mask with an observed one.
 double softDice(std::span<const double> density, double threshold,
                 std::span<const std::uint8_t> observed);
