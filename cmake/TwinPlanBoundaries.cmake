@@ -9,7 +9,7 @@ set(TWINPLAN_DISPLAY_TARGETS "Qt*" "VTK::Rendering*" "VTK::Interaction*" "VTK::G
     "VTK::Views*" twinplan_rendering twinplan_ui twinplan_xr)
 
 twinplan_forbid(
-  NAMES core core_itk core_vtk io segmentation registration phantom engine simulation ablation tissue radiotherapy teaching cli
+  NAMES core core_itk core_vtk io segmentation registration phantom engine simulation ablation tissue radiotherapy glioma teaching cli
   LIBRARIES ${TWINPLAN_DISPLAY_TARGETS}
   BECAUSE "DESIGN.md section 1: core, io, segmentation and simulation never include Qt or VTK \
 rendering: the CLI, the tests and the benchmarks use them without a display.")

@@ -22,6 +22,7 @@
 #include "dose_command.h"
 #include "dvh_command.h"
 #include "fem_command.h"
+#include "glioma_command.h"
 #include "gamma_command.h"
 #include "radiobiology_command.h"
 #include "segment_command.h"
@@ -961,6 +962,9 @@ int main(int argc, char** argv) {
   femMeshCmd->add_option("--out", femMesh.out, "Write the mesh as an Abaqus/CalculiX deck (.inp)");
   femMeshCmd->add_option("--vtu", femMesh.vtu, "Write the mesh for ParaView (.vtu)");
 
+  cli::GliomaCommands glioma;  // the glioma twin (issue #19 item 6)
+  cli::addGliomaCommands(app, glioma);
+
   cli::DvhArguments dvhArguments;
   auto* dvhCmd = app.add_subcommand(
       "dvh", "Dose-volume histograms of an RTSTRUCT's ROIs on an RTDOSE grid (sub-voxel)");
@@ -1131,6 +1135,7 @@ int main(int argc, char** argv) {
           engine::makeJob({{"job", "shift"}, {"parameters", cli::shiftParameters(path, shift)}});
       return runJobAndReport(*job, progress, {}, cli::printShift);
     }
+    if (cli::runGliomaCommand(glioma, gJson, progress)) return kOk;
     if (*femSolve) {
       const json r = cli::runFemSolve(femModel, out, progress);
       if (gJson) {
