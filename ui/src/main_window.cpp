@@ -316,6 +316,8 @@ void MainWindow::buildMenus() {
       viewport->update();
     }
   });
+  view->addSeparator();
+  view->addAction(headsetAction_);
   // Closed panels come back from here.
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
