@@ -43,8 +43,9 @@ class CliTeachTest : public ::testing::Test {
   }
   // Runs a shell script in the work folder with $CLI set.
   int script(const std::string& body) {
-    return test::runCommand("cd " + work_.path().string() + " && CLI=" + test::cliPath().string() +
-                            " && " + body)
+    // ";" not "&&": a "&" in the body must background only its own command.
+    return test::runCommand("cd " + work_.path().string() +
+                            " || exit 90; CLI=" + test::cliPath().string() + "; " + body)
         .status;
   }
   // Waits for the presenter's port file, then runs `then` with $PORT set.
