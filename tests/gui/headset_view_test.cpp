@@ -4,7 +4,7 @@
 // mirror shows the anatomy, hiding a segment in the window removes its model from the headset's
 // image, the window's event loop keeps running while the headset renders, and the two failures
 // a user meets (no runtime, a runtime that ends the session) give a message box that says what
-// to do.
+// to do. With TWINPLAN_SCREENSHOT_DIR set, the window with the mirror is saved there.
 #include <gtest/gtest.h>
 
 #include <QAction>
@@ -148,6 +148,10 @@ TEST_F(HeadsetViewTest, MirrorShowsTheAnatomyAndFollowsSegmentVisibility) {
   EXPECT_FALSE(window_->findChild<QLabel*>("headsetMirror")->pixmap().isNull());
 
   const QImage both = nextMirror();
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {  // the window with the mirror
+    QTest::qWait(300);
+    window_->grab().save(QString(dir) + "/headset-mirror.png");
+  }
   ASSERT_FALSE(both.isNull());
   EXPECT_EQ(both.width(), 320);  // the test runtime's eye
   const int bothPixels = anatomyPixels(both);

@@ -27,7 +27,7 @@ void MainWindow::buildHeadsetDock() {
   headsetMirror_->setObjectName("headsetMirror");
   headsetMirror_->setAlignment(Qt::AlignCenter);
   headsetMirror_->setWordWrap(true);
-  headsetMirror_->setMinimumSize(160, 120);
+  headsetMirror_->setMinimumSize(240, 270);  // the eye at 3/4 of a 320 x 360 test eye
   auto* dock = new QDockWidget(tr("Headset"), this);
   dock->setObjectName("headsetDock");
   dock->setWidget(headsetMirror_);
