@@ -66,8 +66,8 @@ void Participant::Impl::service(int timeout_ms) {
   const auto wakeAt = phase == Phase::Joining ? joinDeadline : nextBeat;
   pollfd p{fd.get(), short(POLLIN | (connecting || !outbox.empty() ? POLLOUT : 0)), 0};
   ::poll(&p, 1, std::min(std::max(timeout_ms, 0), net::msUntil(wakeAt)));
-  if (connecting && !finishConnect()) return;
-  if (!connecting) receive();
+  // A connect still in progress (a host that does not answer) is bounded by the same deadline.
+  if (!connecting || finishConnect()) receive();
   const auto now = Clock::now();
   if (phase == Phase::Joining && now >= joinDeadline) {
     return endWith(ErrorKind::Network, "the presenter did not answer",
@@ -76,7 +76,7 @@ void Participant::Impl::service(int timeout_ms) {
                        " s; is it a TwinPlan teaching session, and is it started?");
   }
   if (phase == Phase::Joined) beat(now);
-  if (phase != Phase::Ended && !connecting) flush();
+  if ((phase == Phase::Joining || phase == Phase::Joined) && !connecting) flush();
 }
 
 // Returns true when the connection is established (the join request can go out).
