@@ -1,8 +1,10 @@
 // Teaching-session latency on loopback (issue #20 item 5; docs/benchmarks.md, "Teaching
-// sessions"): a presenter and three participants on 127.0.0.1; each state change is timed from
-// Presenter::apply() to the participant's applied callback (one steady clock, one process). The
-// peer in the same run: the same number of bytes sent over a plain loopback TCP socket and read
-// by a blocking recv() - the floor that the protocol's framing, JSON and threads add to.
+// sessions"): a presenter and three participants on 127.0.0.1, driven by one loop as a frame
+// loop would drive them (the sessions own no thread); each state change is timed from
+// Presenter::apply() to each participant's applied callback in its service() (one steady clock,
+// one process, one thread). The peer in the same run: the same number of bytes sent over a plain
+// loopback TCP socket and read back by recv() on the same thread - the floor that the protocol's
+// framing, JSON and polling add to.
 // Usage: twinplan-teaching-latency-bench [changes] [interval_ms]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,8 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
-#include <thread>
+#include <thread>  // sleep_for only
 
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/teaching/wire.h"
@@ -51,30 +52,38 @@ std::vector<double> protocolLatencies(int changes, int interval_ms) {
   host.sessionCode = "123456";
   presenter.start(host);
   std::vector<Clock::time_point> sent(changes + 1);
-  std::mutex mutex;
   std::vector<double> latencies_ms;
   std::array<Participant, 3> participants;
+  const auto serviceAll = [&](int presenterTimeout_ms) {
+    presenter.service(presenterTimeout_ms);
+    for (auto& p : participants) p.service(0);
+  };
   for (auto& p : participants) {
     JoinOptions o;
     o.port = presenter.port();
     o.sessionCode = "123456";
     p.join(o);
     p.onApplied([&](std::uint64_t sequence) {
-      const auto now = Clock::now();
-      std::lock_guard lock(mutex);
       latencies_ms.push_back(
-          std::chrono::duration<double, std::milli>(now - sent[sequence]).count());
+          std::chrono::duration<double, std::milli>(Clock::now() - sent[sequence]).count());
     });
   }
+  const auto joining = [&] {
+    return std::any_of(participants.begin(), participants.end(), [](const Participant& p) {
+      return p.phase() == Participant::Phase::Joining;
+    });
+  };
+  while (joining()) serviceAll(1);
   for (int i = 1; i <= changes; ++i) {
-    {
-      std::lock_guard lock(mutex);
-      sent[i] = Clock::now();
-    }
+    sent[i] = Clock::now();
     presenter.apply(grabStep(i));
-    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    // The participants' loops: each service() waits for its own socket, as in a headset process.
+    for (auto& p : participants) {
+      while (p.connected() && p.sequence() < std::uint64_t(i)) p.service(100);
+    }
+    const auto next = Clock::now() + std::chrono::milliseconds(interval_ms);
+    while (Clock::now() < next) serviceAll(1);
   }
-  for (auto& p : participants) p.waitForSequence(changes, 5.0);
   return latencies_ms;
 }
 
@@ -92,23 +101,17 @@ std::vector<double> rawLoopbackLatencies(int changes, int interval_ms, std::size
   const int receiver = ::accept(listener, nullptr, nullptr);
   const int on = 1;
   ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  std::vector<Clock::time_point> sent(changes);
   std::vector<double> latencies_ms(changes);
-  std::thread reading([&] {
-    std::vector<char> buffer(bytes);
-    for (int i = 0; i < changes; ++i) {
-      std::size_t got = 0;
-      while (got < bytes) got += std::size_t(::recv(receiver, buffer.data() + got, bytes - got, 0));
-      latencies_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - sent[i]).count();
-    }
-  });
   const std::string message(bytes, 'x');
+  std::vector<char> buffer(bytes);
   for (int i = 0; i < changes; ++i) {
-    sent[i] = Clock::now();
+    const auto sent = Clock::now();
     ::send(sender, message.data(), message.size(), 0);
+    std::size_t got = 0;
+    while (got < bytes) got += std::size_t(::recv(receiver, buffer.data() + got, bytes - got, 0));
+    latencies_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
     std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
   }
-  reading.join();
   for (int fd : {sender, receiver, listener}) ::close(fd);
   return latencies_ms;
 }

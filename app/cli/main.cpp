@@ -27,6 +27,7 @@
 #include "radiobiology_command.h"
 #include "segment_command.h"
 #include "shift_command.h"
+#include "teach_command.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -1014,6 +1015,38 @@ int main(int argc, char** argv) {
   doseCmd->add_option("--position", doseArgs.position,
                       "Patient position (HFS, FFS, HFP ...; default: the CT's)");
 
+  cli::TeachPresentOptions presentArgs;
+  cli::TeachJoinOptions joinArgs;
+  auto* teachCmd = app.add_subcommand(
+      "teach", "Teaching sessions: share a case's viewing state with participants (LAN)");
+  teachCmd->require_subcommand(1);
+  auto* presentCmd = teachCmd->add_subcommand(
+      "present", "Host a session for CASE; changes (JSON lines) from --changes or stdin");
+  presentCmd->add_option("CASE", presentArgs.casePath, "Case file (.twinplan) everyone has")
+      ->required();
+  presentCmd->add_option("--address", presentArgs.address,
+                         "Interface to listen on (default 127.0.0.1; 0.0.0.0 opens it to the LAN)");
+  presentCmd->add_option("--port", presentArgs.port, "Port (default 0: any free port)");
+  presentCmd->add_option("--code", presentArgs.code,
+                         "Session code, 4+ characters (default: a random 6-digit code)");
+  presentCmd->add_option("--changes", presentArgs.changes,
+                         "File of changes, one JSON object a line (default -: stdin); the "
+                         "session ends after the last");
+  presentCmd->add_option("--participants", presentArgs.participants,
+                         "Wait for this many participants before the first change");
+  presentCmd->add_option("--wait", presentArgs.waitFor_s, "... for at most this many seconds");
+  presentCmd->add_option("--port-file", presentArgs.portFile,
+                         "Write the listening port to this file (for scripts)");
+  auto* joinCmd = teachCmd->add_subcommand(
+      "join", "Join the session at HOST:PORT and follow it until the presenter ends it");
+  joinCmd->add_option("HOST:PORT", joinArgs.hostPort, "Where the presenter's session is")
+      ->required();
+  joinCmd->add_option("--code", joinArgs.code, "The session code the presenter shows")->required();
+  joinCmd->add_option("--name", joinArgs.name, "Your name as the presenter sees it");
+  joinCmd->add_option("--case", joinArgs.casePath,
+                      "Your copy of the case: refuse when the presenter shows another");
+  joinCmd->add_option("--timeout", joinArgs.timeout_s, "Seconds to wait for the presenter");
+
   cli::Eqd2Arguments eqd2Args;
   auto* eqd2Cmd = app.add_subcommand(
       "eqd2", "BED and EQD2 of fractionation regimens (LQ model); repeat for a comparison");
@@ -1219,6 +1252,19 @@ int main(int argc, char** argv) {
                   << '\n';
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
       }
+      return kOk;
+    }
+    if (*presentCmd) {
+      const json r = cli::runTeachPresent(presentArgs, std::cerr);
+      if (gJson) printJson(r);
+      return kOk;
+    }
+    if (*joinCmd) {
+      const json r = cli::runTeachJoin(joinArgs, std::cerr);
+      if (gJson)
+        printJson(r);
+      else
+        std::cout << r["state"].dump(2) << '\n';
       return kOk;
     }
     if (*eqd2Cmd) {

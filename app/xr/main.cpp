@@ -2,6 +2,11 @@
 // writes the last frame's eye images and the frame times (issue #20 item 7). `twinplan-cli
 // xr-render` runs this program: the CLI itself links no display library (a layer rule in
 // cmake/TwinPlanBoundaries.cmake), this one links xr + rendering.
+//
+// Live mode (issue #20 item 4, "View in headset"): with --live HOST:PORT --code CODE it joins
+// the desktop's teaching session as a participant and runs until that session ends, showing
+// what the desktop shares (segment visibility, the anatomy transform); with --mirror FILE it
+// writes the left eye to FILE (binary PPM, replaced atomically) for the desktop's mirror.
 #include <vtkImageData.h>
 #include <vtkNew.h>
 #include <vtkPNGWriter.h>
@@ -16,6 +21,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +30,7 @@
 #include "twinplan/core/job.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
 #include "twinplan/xr/glx_context.h"
 #include "twinplan/xr/headset_input.h"
@@ -84,6 +91,10 @@ struct Arguments {
   std::string blend;  // empty: whatever the headset prefers
   bool volume = false;
   bool json = false;
+  std::string live;  // HOST:PORT of the desktop's teaching session; empty: not live
+  std::string code;  // its session code
+  fs::path mirror;   // the left eye for the desktop's mirror; empty: none
+  double mirrorInterval_s = 1.0 / 30;  // at most 30 mirror images a second
 };
 
 // Draws each eye the session asks for with the case's scene; anchors the anatomy in front of
@@ -99,10 +110,11 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
       return Eigen::Quaterniond(q.w, q.x, q.y, q.z).normalized();
     };
     if (!placed_) {
-      headset_.setPlacement(rendering::placeInFrontOf(bounds_, toVec(image.headPose.position),
-                                                      toQuat(image.headPose.orientation)));
+      room_ = rendering::placeInFrontOf(bounds_, toVec(image.headPose.position),
+                                        toQuat(image.headPose.orientation));
       placed_ = true;
     }
+    headset_.setPlacement(room_ * anatomy_);
     rendering::EyeCamera eye;
     eye.position_m = toVec(image.pose.position);
     eye.orientation = toQuat(image.pose.orientation);
@@ -122,11 +134,15 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   }
 
   const rendering::RoomPlacement& placement() const { return headset_.placement(); }
+  // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
+  // anatomy is placed in the room.
+  void setAnatomyTransform(const Eigen::Affine3d& lpsToLps) { anatomy_ = lpsToLps; }
   // The controllers move the anatomy once it stands in the room; a trigger pulled (0.5, as
   // AnatomyGrab's grab level) picks what its laser pointer hits.
   void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
     if (!placed_) return;
-    headset_.setPlacement(grab.update(placement(), {input.hand(0), input.hand(1)}));
+    room_ = grab.update(room_, {input.hand(0), input.hand(1)});
+    headset_.setPlacement(room_ * anatomy_);
     for (int h = 0; h < 2; ++h) {
       const bool pulled = input.hand(h).pointer >= xr::AnatomyGrab::kGrabAt;
       if (pulled && !triggerHeld_[h]) {
@@ -154,6 +170,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
  private:
   rendering::HeadsetSceneRenderer headset_;
   rendering::BoxLps bounds_;
+  rendering::RoomPlacement room_ = rendering::RoomPlacement::Identity();
+  Eigen::Affine3d anatomy_ = Eigen::Affine3d::Identity();
   bool placed_ = false;
   bool triggerHeld_[2] = {false, false};
 };
@@ -173,6 +191,89 @@ void writePng(const CaseEyeRenderer::Capture& image, const fs::path& path) {
     throw Error(ErrorKind::Io, "Could not write the eye image: check that the folder is writable.",
                 path.string());
 }
+
+// The left eye for the desktop's mirror: binary PPM (netpbm P6: "P6 W H 255", RGB rows top
+// first), which Qt reads without a plug-in; written beside FILE and renamed over it, so the
+// desktop never reads half an image (rename(2) is atomic within a file system).
+void writeMirror(const CaseEyeRenderer::Capture& image, const fs::path& path) {
+  if (image.rgba.empty()) return;
+  const std::string header =
+      "P6\n" + std::to_string(image.width_px) + " " + std::to_string(image.height_px) + "\n255\n";
+  std::string pixels(std::size_t(image.width_px) * std::size_t(image.height_px) * 3, '\0');
+  for (int row = 0; row < image.height_px; ++row) {
+    const std::uint8_t* from = image.rgba.data() + std::size_t(image.height_px - 1 - row) *
+                                                       std::size_t(image.width_px) * 4;
+    char* to = pixels.data() + std::size_t(row) * std::size_t(image.width_px) * 3;
+    for (int x = 0; x < image.width_px; ++x)
+      for (int c = 0; c < 3; ++c) to[3 * x + c] = char(from[4 * x + c]);
+  }
+  const fs::path partial = path.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary);
+    out << header << pixels;
+    if (!out)
+      throw Error(ErrorKind::Io, "Could not write the headset mirror image.", partial.string());
+  }
+  fs::rename(partial, path);
+}
+
+// The desktop's side of a live headset view: its teaching session, joined as a participant.
+class DesktopLink {
+ public:
+  explicit DesktopLink(const Arguments& args) {
+    const auto colon = args.live.rfind(':');
+    twinplan::teaching::JoinOptions options;
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no port");
+      options.host = args.live.substr(0, colon);
+      options.port = static_cast<std::uint16_t>(std::stoi(args.live.substr(colon + 1)));
+    } catch (const std::exception&) {
+      throw Error(
+          ErrorKind::InvalidInput,
+          "--live must be HOST:PORT of the TwinPlan window's session, not '" + args.live + "'.",
+          "--live");
+    }
+    options.sessionCode = args.code;
+    options.name = "headset";
+    participant_.join(options);
+  }
+
+  // Services the session; applies what changed to the scene. False when the desktop ended it
+  // (an orderly end); throws Error when it was lost.
+  bool update(rendering::VolumeView& scene, const std::vector<twinplan::SurfaceMesh>& meshes,
+              CaseEyeRenderer& renderer) {
+    participant_.service(0);
+    using Phase = twinplan::teaching::Participant::Phase;
+    if (participant_.phase() == Phase::Ended) {
+      if (participant_.failure()) {
+        throw Error(participant_.failure()->kind(),
+                    std::string("The headset view lost the TwinPlan window that started it: ") +
+                        participant_.failure()->what(),
+                    "--live");
+      }
+      return false;
+    }
+    if (!participant_.connected() || participant_.sequence() == shown_) return true;
+    shown_ = participant_.sequence();
+    const twinplan::teaching::SessionState state = participant_.state();
+    for (std::size_t i = 0; i < meshes.size() && i < scene.meshCount(); ++i) {
+      const auto& mesh = meshes[i];
+      const auto found =
+          state.segmentVisible.find(mesh.segmentName.empty() ? mesh.name : mesh.segmentName);
+      scene.setMeshVisible(i, found == state.segmentVisible.end() ? mesh.visible : found->second);
+    }
+    Eigen::Matrix4d m;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) m(r, c) = state.anatomyTransform[std::size_t(4 * r + c)];
+    renderer.setAnatomyTransform(Eigen::Affine3d(m));
+    return true;
+  }
+  std::uint64_t sequence() const { return shown_; }
+
+ private:
+  twinplan::teaching::Participant participant_;
+  std::uint64_t shown_ = std::uint64_t(-1);
+};
 
 // The case's scene as the desktop 3D view shows it: its surface models, and its first volume
 // (volume rendering) when asked for.
@@ -206,8 +307,12 @@ json placementJson(const rendering::RoomPlacement& placement) {
 }
 
 json run(const Arguments& args) {
-  if (args.frames < 1)
-    throw Error(ErrorKind::InvalidInput, "--frames must be at least 1.", "--frames");
+  const bool live = !args.live.empty();
+  if (args.frames < (live ? 0 : 1))
+    throw Error(ErrorKind::InvalidInput,
+                live ? "--frames must be 0 (until the desktop ends the view) or more."
+                     : "--frames must be at least 1.",
+                "--frames");
   xr::HeadsetOptions options;
   if (!args.blend.empty()) options.acceptedBlendModes = {blendFromName(args.blend)};
   const twinplan::Case twin = twinplan::loadCase(args.casePath);
@@ -224,23 +329,44 @@ json run(const Arguments& args) {
   CaseEyeRenderer renderer(scene, bounds);
   xr::HeadsetInput input(session);
   xr::AnatomyGrab grab;
+  std::optional<DesktopLink> desktop;
+  if (live) desktop.emplace(args);
+  auto lastMirror = std::chrono::steady_clock::now() - std::chrono::hours(1);
 
   std::vector<double> frameTimes_ms, renderTimes_ms;
   // A runtime may skip rendering now and then (shouldRender false): a generous loop budget.
-  for (int loop = 0; loop < 20 * args.frames + 200 && !session.finished() &&
-                     session.framesSubmitted() < args.frames;
+  // Live with --frames 0: until the desktop ends the session.
+  const bool endless = live && args.frames == 0;
+  bool desktopEnded = false;
+  for (long loop = 0; (endless || loop < 20L * args.frames + 200) && !session.finished() &&
+                      (endless || session.framesSubmitted() < args.frames);
        ++loop) {
     session.pollEvents();
-    renderer.capture = session.framesSubmitted() == args.frames - 1;
+    if (desktop && !desktop->update(scene, twin.meshes, renderer)) {
+      desktopEnded = true;
+      break;
+    }
+    const bool mirrorDue =
+        !args.mirror.empty() && std::chrono::steady_clock::now() - lastMirror >=
+                                    std::chrono::duration<double>(args.mirrorInterval_s);
+    renderer.capture = session.framesSubmitted() == args.frames - 1 || mirrorDue;
     renderer.renderTime_ms = 0.0;
     const auto start = std::chrono::steady_clock::now();
     const bool shown = session.renderFrame(renderer);
     if (input.update()) renderer.applyHands(grab, input, session.framesSubmitted());
     if (!shown) continue;
+    if (mirrorDue) {
+      writeMirror(renderer.captured[0], args.mirror);
+      lastMirror = std::chrono::steady_clock::now();
+    }
     frameTimes_ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
     renderTimes_ms.push_back(renderer.renderTime_ms);
+    if (frameTimes_ms.size() >= 2000) {  // a live view runs for hours: keep the last 1000
+      frameTimes_ms.erase(frameTimes_ms.begin(), frameTimes_ms.begin() + 1000);
+      renderTimes_ms.erase(renderTimes_ms.begin(), renderTimes_ms.begin() + 1000);
+    }
   }
   const int64_t submitted = session.framesSubmitted();
   session.requestExit();
@@ -248,7 +374,14 @@ json run(const Arguments& args) {
     session.pollEvents();
     session.renderFrame(renderer);
   }
-  if (submitted < args.frames)
+  if (live && !desktopEnded && (endless || submitted < args.frames))
+    throw Error(ErrorKind::Io,
+                "The headset's runtime (" + session.runtimeName() + ") ended the session after " +
+                    std::to_string(submitted) +
+                    " frames: it stopped or restarted, or the headset was switched off. Start "
+                    "the headset view again.",
+                session.runtimeName());
+  if (!live && submitted < args.frames)
     throw Error(ErrorKind::Io,
                 "The headset showed " + std::to_string(submitted) + " of " +
                     std::to_string(args.frames) +
@@ -257,8 +390,12 @@ json run(const Arguments& args) {
                     session.runtimeName() + ") is not shutting down.",
                 session.runtimeName());
   const fs::path left = args.outDir / "left.png", right = args.outDir / "right.png";
-  writePng(renderer.captured[0], left);
-  writePng(renderer.captured[1], right);
+  // A live view that the desktop ended captured no planned last frame: no eye files then.
+  const bool captured = !renderer.captured[0].rgba.empty() && !renderer.captured[1].rgba.empty();
+  if (!live || captured) {
+    writePng(renderer.captured[0], left);
+    writePng(renderer.captured[1], right);
+  }
   json result = {{"case", args.casePath.string()},
                  {"runtime", session.runtimeName()},
                  {"glRenderer", glRenderer},
@@ -275,8 +412,9 @@ json run(const Arguments& args) {
                  {"meanFrame_ms", mean(frameTimes_ms)},
                  {"meanEyeRender_ms", mean(renderTimes_ms)},
                  {"lpsToRoom", placementJson(renderer.placement())},
-                 {"left", left.string()},
-                 {"right", right.string()}};
+                 {"left", captured ? json(left.string()) : json()},
+                 {"right", captured ? json(right.string()) : json()}};
+  if (desktop) result["liveSequence"] = desktop->sequence();
   std::ofstream(args.outDir / "xr-render.json") << result.dump(2) << '\n';
   return result;
 }
@@ -296,6 +434,12 @@ int main(int argc, char** argv) {
                  "opaque (VR), additive or alpha (mixed reality); default: the headset's own");
   app.add_flag("--volume", args.volume, "Also volume-render the case's first image");
   app.add_flag("--json", args.json, "Print the result as JSON on stdout");
+  app.add_option("--live", args.live,
+                 "HOST:PORT of the TwinPlan window's session to follow (View in headset); "
+                 "with --frames 0 it runs until that session ends");
+  app.add_option("--code", args.code, "The session code for --live");
+  app.add_option("--mirror", args.mirror,
+                 "Write the left eye to this file (binary PPM, at most 30 times a second)");
   CLI11_PARSE(app, argc, argv);
   try {
     const json result = run(args);
@@ -304,9 +448,11 @@ int main(int argc, char** argv) {
     } else {
       std::cout << "Showed " << result["frames"] << " frames on " << result["runtime"] << " ("
                 << result["blendMode"].get<std::string>() << "), mean "
-                << result["meanFrame_ms"].get<double>() << " ms per stereo frame; wrote "
-                << result["left"].get<std::string>() << " and "
-                << result["right"].get<std::string>() << '\n';
+                << result["meanFrame_ms"].get<double>() << " ms per stereo frame";
+      if (result["left"].is_string())
+        std::cout << "; wrote " << result["left"].get<std::string>() << " and "
+                  << result["right"].get<std::string>();
+      std::cout << '\n';
     }
     return 0;
   } catch (const Error& e) {

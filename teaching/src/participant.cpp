@@ -1,8 +1,5 @@
 #include <poll.h>
 
-#include <atomic>
-#include <thread>
-
 #include "socket.h"
 #include "twinplan/core/error.h"
 #include "twinplan/teaching/teaching_session.h"
@@ -13,6 +10,7 @@ namespace {
 
 using net::Clock;
 using nlohmann::json;
+using Phase = Participant::Phase;
 
 std::chrono::milliseconds toMs(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
@@ -23,119 +21,136 @@ std::string where(const JoinOptions& o) { return o.host + ":" + std::to_string(o
 }  // namespace
 
 struct Participant::Impl {
-  mutable std::mutex mutex;
-  mutable std::condition_variable applied;
+  Phase phase = Phase::Idle;
+  bool connecting = false;  // the TCP connect has not completed yet
+  std::optional<Error> failure;
+  std::string disconnectReason;
   SessionState state;
   std::uint64_t sequence = 0;
-  bool connected = false;
-  std::string disconnectReason;
   std::function<void(std::uint64_t)> onApplied;
+  std::function<void(Phase)> onPhase;
   JoinOptions options;
   net::Fd fd;
   MessageReader reader;
-  std::string outbox;  // network thread only
-  std::unique_ptr<net::WakePipe> wake;
-  std::atomic<bool> stopping{false};
-  std::thread thread;
+  std::string outbox;
+  Clock::time_point joinDeadline, lastHeard, nextBeat;
 
-  json awaitWelcome();
-  void run();
-  // Returns false when the session ended (reason recorded).
-  bool receive(Clock::time_point& lastHeard);
+  void service(int timeout_ms);
+  bool finishConnect();
+  void receive();
+  void handle(const json& message);
+  void welcome(const json& message);
   void applyDelta(const json& message);
-  void end(const std::string& reason) {
-    {
-      std::lock_guard lock(mutex);
-      if (!connected) return;
-      connected = false;
-      disconnectReason = reason;
-    }
-    applied.notify_all();
+  void flush();
+  void beat(Clock::time_point now);
+  void setPhase(Phase next) {
+    phase = next;
+    if (onPhase) onPhase(next);
+  }
+  // Ends the session: `error` is what join() would have thrown (empty when the user left).
+  void end(const std::string& reason, std::optional<Error> error) {
+    if (phase == Phase::Ended || phase == Phase::Idle) return;
+    fd.reset();
+    outbox.clear();
+    disconnectReason = reason;
+    failure = std::move(error);
+    setPhase(Phase::Ended);
+  }
+  void endWith(ErrorKind kind, const std::string& reason, const std::string& sentence) {
+    end(reason, Error(kind, sentence, where(options)));
   }
 };
 
-json Participant::Impl::awaitWelcome() {
-  const auto deadline = Clock::now() + toMs(options.timeout_s);
-  std::string pending =
-      encodeMessage({{"type", "join"}, {"code", options.sessionCode}, {"name", options.name}});
-  for (;;) {
-    if (!pending.empty()) {
-      const long sent = net::sendSome(fd.get(), pending);
-      if (sent > 0) pending.erase(0, static_cast<std::size_t>(sent));
-    }
-    if (auto message = reader.next()) return *message;
-    if (Clock::now() >= deadline) {
-      throw Error(ErrorKind::Network,
-                  "The teaching session at " + where(options) + " did not answer within " +
-                      std::to_string(options.timeout_s) + " s; is it a TwinPlan teaching session?",
-                  where(options));
-    }
-    pollfd p{fd.get(), short(POLLIN | (pending.empty() ? 0 : POLLOUT)), 0};
-    ::poll(&p, 1, net::msUntil(deadline));
-    std::string bytes;
-    const bool open = net::receiveSome(fd.get(), bytes);
-    reader.append(bytes);
-    if (!open && bytes.empty()) {
-      if (auto message = reader.next()) return *message;
-      throw Error(ErrorKind::Network,
-                  "The teaching session at " + where(options) +
-                      " closed the connection before answering; ask the presenter whether the "
-                      "session is still open.",
-                  where(options));
-    }
+void Participant::Impl::service(int timeout_ms) {
+  if (phase != Phase::Joining && phase != Phase::Joined) return;
+  const auto wakeAt = phase == Phase::Joining ? joinDeadline : nextBeat;
+  pollfd p{fd.get(), short(POLLIN | (connecting || !outbox.empty() ? POLLOUT : 0)), 0};
+  ::poll(&p, 1, std::min(std::max(timeout_ms, 0), net::msUntil(wakeAt)));
+  // A connect still in progress (a host that does not answer) is bounded by the same deadline.
+  if (!connecting || finishConnect()) receive();
+  const auto now = Clock::now();
+  if (phase == Phase::Joining && now >= joinDeadline) {
+    return endWith(ErrorKind::Network, "the presenter did not answer",
+                   "The teaching session at " + where(options) + " did not answer within " +
+                       std::to_string(options.timeout_s) +
+                       " s; is it a TwinPlan teaching session, and is it started?");
   }
+  if (phase == Phase::Joined) beat(now);
+  if ((phase == Phase::Joining || phase == Phase::Joined) && !connecting) flush();
 }
 
-void Participant::Impl::run() {
-  auto lastHeard = Clock::now();
-  auto nextBeat = Clock::now() + toMs(options.heartbeat_s);
-  const std::string heartbeat = encodeMessage({{"type", "heartbeat"}});
-  while (!stopping) {
-    pollfd fds[2] = {{fd.get(), short(POLLIN | (outbox.empty() ? 0 : POLLOUT)), 0},
-                     {wake->readEnd(), POLLIN, 0}};
-    ::poll(fds, 2, net::msUntil(nextBeat));
-    wake->drain();
-    if (stopping) return;
-    if (!receive(lastHeard)) return;
-    const auto now = Clock::now();
-    if (now - lastHeard > toMs(options.dropAfter_s)) {
-      return end("the presenter was silent for longer than the drop time");
-    }
-    if (now >= nextBeat) {
-      outbox += heartbeat;
-      nextBeat = now + toMs(options.heartbeat_s);
-    }
-    if (!outbox.empty()) {
-      const long sent = net::sendSome(fd.get(), outbox);
-      if (sent < 0) return end("the connection to the presenter was lost");
-      outbox.erase(0, static_cast<std::size_t>(sent));
-    }
+// Returns true when the connection is established (the join request can go out).
+bool Participant::Impl::finishConnect() {
+  pollfd p{fd.get(), POLLOUT, 0};
+  if (::poll(&p, 1, 0) != 1) return false;
+  if (const int error = net::connectError(fd.get()); error != 0) {
+    endWith(ErrorKind::Network, "the presenter could not be reached",
+            net::unreachable(options.host, options.port, error));
+    return false;
   }
+  connecting = false;
+  return true;
 }
 
-bool Participant::Impl::receive(Clock::time_point& lastHeard) {
+void Participant::Impl::receive() {
   std::string bytes;
   const bool open = net::receiveSome(fd.get(), bytes);
   if (!bytes.empty()) lastHeard = Clock::now();
   reader.append(bytes);
   try {
-    while (auto message = reader.next()) {
-      const auto& type = (*message)["type"].get_ref<const std::string&>();
-      if (type == "delta") {
-        applyDelta(*message);
-      } else if (type == "bye") {
-        end("the presenter ended the session");
-        return false;
-      } else if (type != "heartbeat") {
-        throw Error(ErrorKind::Corrupt, "The presenter sent an unexpected '" + type + "'.", "type");
-      }
+    while (phase == Phase::Joining || phase == Phase::Joined) {
+      const auto message = reader.next();
+      if (!message) break;
+      handle(*message);
     }
   } catch (const Error& e) {
-    end(std::string("the presenter sent a malformed message: ") + e.what());
-    return false;
+    return end(std::string("the presenter sent a malformed message: ") + e.what(), e);
   }
-  if (!open) end("the connection to the presenter was lost");
-  return open;
+  if (open || phase == Phase::Ended) return;
+  if (phase == Phase::Joining) {
+    return endWith(ErrorKind::Network, "the presenter closed the connection",
+                   "The teaching session at " + where(options) +
+                       " closed the connection before answering; ask the presenter whether the "
+                       "session is still open.");
+  }
+  endWith(ErrorKind::Network, "the connection to the presenter was lost",
+          "The connection to the teaching session at " + where(options) + " was lost.");
+}
+
+void Participant::Impl::handle(const json& message) {
+  const auto& type = message["type"].get_ref<const std::string&>();
+  if (phase == Phase::Joining) {
+    if (type == "refused") {
+      return endWith(ErrorKind::InvalidInput, "refused",
+                     "The teaching session at " + where(options) + " refused to let you join: " +
+                         message.value("reason", std::string("no reason given")));
+    }
+    if (type == "welcome") return welcome(message);
+    throw Error(ErrorKind::Corrupt,
+                "The teaching session at " + where(options) +
+                    " answered with something other than a welcome; it runs an incompatible "
+                    "TwinPlan version?",
+                "type");
+  }
+  if (type == "delta") return applyDelta(message);
+  if (type == "bye") return end("the presenter ended the session", std::nullopt);
+  if (type != "heartbeat") {
+    throw Error(ErrorKind::Corrupt, "The presenter sent an unexpected '" + type + "'.", "type");
+  }
+}
+
+void Participant::Impl::welcome(const json& message) {
+  if (!message.contains("seq") || !message["seq"].is_number_unsigned() ||
+      !message.contains("state")) {
+    throw Error(ErrorKind::Corrupt,
+                "The teaching session's welcome has no sequence number or state; it runs an "
+                "incompatible TwinPlan version?",
+                "welcome");
+  }
+  state = stateFromJson(message["state"]);
+  sequence = message["seq"].get<std::uint64_t>();
+  nextBeat = Clock::now() + toMs(options.heartbeat_s);
+  setPhase(Phase::Joined);
 }
 
 void Participant::Impl::applyDelta(const json& message) {
@@ -144,112 +159,90 @@ void Participant::Impl::applyDelta(const json& message) {
   }
   const auto number = message["seq"].get<std::uint64_t>();
   const StateChange change = changeFromJson(message.value("change", json::object()));
-  std::function<void(std::uint64_t)> callback;
-  {
-    std::lock_guard lock(mutex);
-    if (number != sequence + 1) {
-      throw Error(ErrorKind::Corrupt,
-                  "State update " + std::to_string(number) + " arrived after " +
-                      std::to_string(sequence) + "; an update was lost.",
-                  "seq");
-    }
-    applyChange(state, change);
-    sequence = number;
-    callback = onApplied;
+  if (number != sequence + 1) {
+    throw Error(ErrorKind::Corrupt,
+                "State update " + std::to_string(number) + " arrived after " +
+                    std::to_string(sequence) + "; an update was lost.",
+                "seq");
   }
-  applied.notify_all();
-  if (callback) callback(number);
+  applyChange(state, change);
+  sequence = number;
+  if (onApplied) onApplied(number);
+}
+
+void Participant::Impl::flush() {
+  if (outbox.empty()) return;
+  const long sent = net::sendSome(fd.get(), outbox);
+  if (sent < 0) {
+    return endWith(ErrorKind::Network, "the connection to the presenter was lost",
+                   "The connection to the teaching session at " + where(options) + " was lost.");
+  }
+  outbox.erase(0, static_cast<std::size_t>(sent));
+}
+
+void Participant::Impl::beat(Clock::time_point now) {
+  if (now - lastHeard > toMs(options.dropAfter_s)) {
+    return endWith(ErrorKind::Network, "the presenter was silent for longer than the drop time",
+                   "The teaching session at " + where(options) + " stopped answering.");
+  }
+  if (now >= nextBeat) {
+    outbox += encodeMessage({{"type", "heartbeat"}});
+    nextBeat = now + toMs(options.heartbeat_s);
+  }
 }
 
 Participant::Participant() : impl_(std::make_unique<Impl>()) {}
-Participant::~Participant() { leave(); }
+Participant::~Participant() {
+  impl_->onPhase = nullptr;  // what the callbacks refer to may be gone already
+  impl_->onApplied = nullptr;
+  leave();
+}
 
 void Participant::join(const JoinOptions& options) {
-  if (impl_->thread.joinable()) {
+  if (impl_->phase == Phase::Joining || impl_->phase == Phase::Joined) {
     throw Error(ErrorKind::InvalidInput,
                 "This participant is already in a session; leave it first.");
   }
-  impl_->options = options;
-  impl_->reader = MessageReader{};
-  impl_->outbox.clear();
-  impl_->fd = net::connectTo(options.host, options.port, options.timeout_s);
-  json welcome;
+  auto& s = *impl_;
+  s.options = options;
+  s.reader = MessageReader{};
+  s.outbox =
+      encodeMessage({{"type", "join"}, {"code", options.sessionCode}, {"name", options.name}});
+  s.failure.reset();
+  s.disconnectReason.clear();
+  s.state = {};
+  s.sequence = 0;
+  s.joinDeadline = Clock::now() + toMs(options.timeout_s);
+  s.lastHeard = Clock::now();
+  s.phase = Phase::Joining;
   try {
-    welcome = impl_->awaitWelcome();
-  } catch (const Error&) {
-    impl_->fd.reset();
-    throw;
+    s.fd = net::startConnect(options.host, options.port);
+    s.connecting = true;
+  } catch (const Error& e) {
+    s.end("the presenter could not be reached", e);  // reported like a later failure
   }
-  const auto& type = welcome["type"].get_ref<const std::string&>();
-  if (type == "refused") {
-    impl_->fd.reset();
-    throw Error(ErrorKind::InvalidInput,
-                "The teaching session at " + where(options) + " refused to let you join: " +
-                    welcome.value("reason", std::string("no reason given")),
-                where(options));
-  }
-  if (type != "welcome" || !welcome.contains("seq") || !welcome["seq"].is_number_unsigned() ||
-      !welcome.contains("state")) {
-    impl_->fd.reset();
-    throw Error(ErrorKind::Corrupt,
-                "The teaching session at " + where(options) +
-                    " answered with something other than a welcome; it runs an incompatible "
-                    "TwinPlan version?",
-                where(options));
-  }
-  SessionState snapshot = stateFromJson(welcome["state"]);
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->state = std::move(snapshot);
-    impl_->sequence = welcome["seq"].get<std::uint64_t>();
-    impl_->connected = true;
-    impl_->disconnectReason.clear();
-  }
-  impl_->wake = std::make_unique<net::WakePipe>();
-  impl_->stopping = false;
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
 void Participant::leave() {
-  if (!impl_->thread.joinable()) return;
-  impl_->stopping = true;
-  impl_->wake->wake();
-  impl_->thread.join();
-  if (connected()) net::sendSome(impl_->fd.get(), impl_->outbox + encodeMessage({{"type", "bye"}}));
-  impl_->end("left the session");
-  impl_->fd.reset();
+  if (impl_->phase == Phase::Joined) {
+    net::sendSome(impl_->fd.get(), impl_->outbox + encodeMessage({{"type", "bye"}}));
+  }
+  impl_->end("left the session", std::nullopt);
 }
 
-bool Participant::connected() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->connected;
-}
-
-std::string Participant::disconnectReason() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->disconnectReason;
-}
-
-SessionState Participant::state() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->state;
-}
-
-std::uint64_t Participant::sequence() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->sequence;
-}
-
-bool Participant::waitForSequence(std::uint64_t sequence, double timeout_s) const {
-  std::unique_lock lock(impl_->mutex);
-  return impl_->applied.wait_for(lock, toMs(timeout_s), [&] {
-    return impl_->sequence >= sequence || !impl_->connected;
-  }) && impl_->sequence >= sequence;
-}
+void Participant::service(int timeout_ms) { impl_->service(timeout_ms); }
+Participant::Phase Participant::phase() const { return impl_->phase; }
+const std::optional<Error>& Participant::failure() const { return impl_->failure; }
+std::string Participant::disconnectReason() const { return impl_->disconnectReason; }
+SessionState Participant::state() const { return impl_->state; }
+std::uint64_t Participant::sequence() const { return impl_->sequence; }
 
 void Participant::onApplied(std::function<void(std::uint64_t)> callback) {
-  std::lock_guard lock(impl_->mutex);
   impl_->onApplied = std::move(callback);
+}
+
+void Participant::onPhase(std::function<void(Phase)> callback) {
+  impl_->onPhase = std::move(callback);
 }
 
 }  // namespace twinplan::teaching

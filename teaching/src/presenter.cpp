@@ -2,11 +2,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <list>
 #include <random>
-#include <thread>
 
 #include "socket.h"
 #include "twinplan/core/error.h"
@@ -61,20 +59,17 @@ struct Connection {
 }  // namespace
 
 struct Presenter::Impl {
-  mutable std::mutex mutex;
   SessionState state;
   std::uint64_t sequence = 0;
   HostOptions options;
   net::Fd listener;
   std::uint16_t port = 0;
-  std::unique_ptr<net::WakePipe> wake;
   std::list<Connection> connections;
   std::vector<std::string> departures;
   std::uint64_t nextId = 1;
-  std::atomic<bool> stopping{false};
-  std::thread thread;
+  Clock::time_point nextBeat;
 
-  void run();
+  void service(int timeout_ms);
   void acceptAll();
   void readFrom(Connection& c);
   void handle(Connection& c, const json& message);
@@ -92,30 +87,24 @@ struct Presenter::Impl {
   }
 };
 
-void Presenter::Impl::run() {
-  auto nextBeat = Clock::now();
-  while (!stopping) {
-    std::vector<pollfd> fds{{listener.get(), POLLIN, 0}, {wake->readEnd(), POLLIN, 0}};
-    {
-      std::lock_guard lock(mutex);
-      for (auto& c : connections) {
-        fds.push_back({c.fd.get(), short(POLLIN | (c.outbox.empty() ? 0 : POLLOUT)), 0});
-      }
-    }
-    ::poll(fds.data(), fds.size(), net::msUntil(nextBeat));
-    wake->drain();
-    std::lock_guard lock(mutex);
-    if (fds[0].revents & POLLIN) acceptAll();
-    for (auto& c : connections) {
-      if (!c.closed) readFrom(c);
-      if (!c.closed && !c.outbox.empty()) writeTo(c);
-    }
-    if (Clock::now() >= nextBeat) {
-      beat(Clock::now());
-      nextBeat = Clock::now() + toMs(options.heartbeat_s);
-    }
-    connections.remove_if([](const Connection& c) { return c.closed; });
+void Presenter::Impl::service(int timeout_ms) {
+  std::vector<pollfd> fds{{listener.get(), POLLIN, 0}};
+  for (auto& c : connections) {
+    fds.push_back({c.fd.get(), short(POLLIN | (c.outbox.empty() ? 0 : POLLOUT)), 0});
   }
+  ::poll(fds.data(), fds.size(), std::min(std::max(timeout_ms, 0), net::msUntil(nextBeat)));
+  if (fds[0].revents & POLLIN) acceptAll();
+  // Reading comes before the silence check: bytes that waited in the kernel while the caller
+  // was busy (a long frame) count as heard.
+  for (auto& c : connections) {
+    if (!c.closed) readFrom(c);
+    if (!c.closed && !c.outbox.empty()) writeTo(c);
+  }
+  if (Clock::now() >= nextBeat) {
+    beat(Clock::now());
+    nextBeat = Clock::now() + toMs(options.heartbeat_s);
+  }
+  connections.remove_if([](const Connection& c) { return c.closed; });
 }
 
 void Presenter::Impl::acceptAll() {
@@ -245,58 +234,49 @@ void Presenter::start(const HostOptions& options) {
   impl_->listener = net::listenOn(chosen.address, chosen.port);
   impl_->port = net::localPort(impl_->listener.get());
   impl_->options = chosen;
-  impl_->wake = std::make_unique<net::WakePipe>();
-  impl_->stopping = false;
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->nextBeat = Clock::now() + toMs(chosen.heartbeat_s);
 }
 
 void Presenter::stop() {
-  if (!impl_->thread.joinable()) return;
-  impl_->stopping = true;
-  impl_->wake->wake();
-  impl_->thread.join();
+  if (!running()) return;
   // Say bye where the socket takes it now; a participant that does not hear it notices the
   // closed connection.
   const std::string bye = encodeMessage({{"type", "bye"}});
-  std::lock_guard lock(impl_->mutex);  // apply() may run on another thread
   for (auto& c : impl_->connections) {
-    if (c.welcomed) net::sendSome(c.fd.get(), c.outbox + bye);
+    if (c.welcomed && !c.closed) net::sendSome(c.fd.get(), c.outbox + bye);
   }
   impl_->connections.clear();
   impl_->listener.reset();
 }
 
-bool Presenter::running() const { return impl_->thread.joinable(); }
+void Presenter::service(int timeout_ms) {
+  if (running()) impl_->service(timeout_ms);
+}
+
+bool Presenter::running() const { return bool(impl_->listener); }
 std::uint16_t Presenter::port() const { return impl_->port; }
 std::string Presenter::sessionCode() const { return impl_->options.sessionCode; }
 
 std::uint64_t Presenter::apply(const StateChange& change) {
-  std::unique_lock lock(impl_->mutex);
   applyChange(impl_->state, change);  // throws before anything is sent
   const std::uint64_t sequence = ++impl_->sequence;
   if (!running()) return sequence;
   const std::string delta =
       encodeMessage({{"type", "delta"}, {"seq", sequence}, {"change", toJson(change)}});
+  // Sent now rather than at the next service(): a grab's transform reaches the headsets without
+  // waiting for the presenter's next frame.
   for (auto& c : impl_->connections) {
     if (c.welcomed && !c.closed) impl_->queue(c, delta);
+    if (!c.closed && !c.outbox.empty()) impl_->writeTo(c);
   }
-  lock.unlock();
-  impl_->wake->wake();
   return sequence;
 }
 
-SessionState Presenter::state() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->state;
-}
+SessionState Presenter::state() const { return impl_->state; }
 
-std::uint64_t Presenter::sequence() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->sequence;
-}
+std::uint64_t Presenter::sequence() const { return impl_->sequence; }
 
 std::vector<ParticipantInfo> Presenter::participants() const {
-  std::lock_guard lock(impl_->mutex);
   std::vector<ParticipantInfo> joined;
   for (const auto& c : impl_->connections) {
     if (c.welcomed && !c.closed) joined.push_back({c.id, c.name});
@@ -304,9 +284,6 @@ std::vector<ParticipantInfo> Presenter::participants() const {
   return joined;
 }
 
-std::vector<std::string> Presenter::departures() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->departures;
-}
+std::vector<std::string> Presenter::departures() const { return impl_->departures; }
 
 }  // namespace twinplan::teaching

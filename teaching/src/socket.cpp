@@ -21,29 +21,6 @@ void Fd::reset() {
   fd_ = -1;
 }
 
-WakePipe::WakePipe() {
-  int fds[2];
-  if (::pipe(fds) != 0) {
-    throw Error(ErrorKind::Internal,
-                std::string("Could not create a pipe: ") + std::strerror(errno));
-  }
-  read_ = Fd(fds[0]);
-  write_ = Fd(fds[1]);
-  makeNonBlocking(fds[0]);
-  makeNonBlocking(fds[1]);
-}
-
-void WakePipe::wake() const {
-  const char byte = 1;
-  [[maybe_unused]] const auto n = ::write(write_.get(), &byte, 1);  // full pipe: already woken
-}
-
-void WakePipe::drain() const {
-  char bytes[64];
-  while (::read(read_.get(), bytes, sizeof bytes) > 0) {
-  }
-}
-
 void makeNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK); }
 
 void setNoDelay(int fd) {
@@ -104,35 +81,35 @@ unsigned short localPort(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
 }
 
-Fd connectTo(const std::string& host, unsigned short port, double timeout_s) {
+std::string unreachable(const std::string& host, unsigned short port, int error) {
+  return "Could not reach the teaching session at " + where(host, port) + " (" +
+         std::strerror(error) +
+         "); check the address and port the presenter shows and that the session is started.";
+}
+
+Fd startConnect(const std::string& host, unsigned short port) {
   addrinfo* found = resolve(host, port, false);
   Fd fd(::socket(found->ai_family, found->ai_socktype, found->ai_protocol));
-  int error = errno;
+  int error = fd ? 0 : errno;
   if (fd) {
     makeNonBlocking(fd.get());
-    if (::connect(fd.get(), found->ai_addr, found->ai_addrlen) == 0) {
-      error = 0;
-    } else if (errno == EINPROGRESS) {
-      pollfd p{fd.get(), POLLOUT, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(timeout_s * 1000));
-      socklen_t length = sizeof error;
-      error = ETIMEDOUT;
-      if (ready == 1) ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-    } else {
+    if (::connect(fd.get(), found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS) {
       error = errno;
     }
   }
   ::freeaddrinfo(found);
-  if (!fd || error != 0) {
-    throw Error(ErrorKind::Network,
-                "Could not reach the teaching session at " + where(host, port) + " (" +
-                    std::strerror(error) +
-                    "); check the address and port the presenter shows and that the session "
-                    "is started.",
-                where(host, port));
+  if (error != 0) {
+    throw Error(ErrorKind::Network, unreachable(host, port, error), where(host, port));
   }
   setNoDelay(fd.get());
   return fd;
+}
+
+int connectError(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
+  return error;
 }
 
 long sendSome(int fd, const std::string& bytes) {

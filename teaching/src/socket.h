@@ -33,25 +33,19 @@ class Fd {
   int fd_ = -1;
 };
 
-// A pipe another thread writes one byte to so a poll() returns now.
-class WakePipe {
- public:
-  WakePipe();
-  int readEnd() const { return read_.get(); }
-  void wake() const;
-  void drain() const;
-
- private:
-  Fd read_, write_;
-};
-
 void makeNonBlocking(int fd);
 void setNoDelay(int fd);  // small state messages go out at once (no Nagle delay)
 // Binds and listens; throws Error(Network) naming address:port.
 Fd listenOn(const std::string& address, unsigned short port);
 unsigned short localPort(int fd);
-// Connects within timeout_s; throws Error(Network).
-Fd connectTo(const std::string& host, unsigned short port, double timeout_s);
+// Starts a non-blocking connect and returns at once; the socket becomes writable when it is
+// done (connectError() then says how). Throws Error(Network) when the host cannot be resolved or
+// the connection is refused at once.
+Fd startConnect(const std::string& host, unsigned short port);
+// 0 when the connection started by startConnect() is established, else its errno.
+int connectError(int fd);
+// The sentence for a connection that could not be made (errno `error`).
+std::string unreachable(const std::string& host, unsigned short port, int error);
 // Sends what the socket takes now; returns the bytes sent, -1 when the peer is gone.
 long sendSome(int fd, const std::string& bytes);
 // Reads what is there into `out`; returns false at end of stream or on an error.

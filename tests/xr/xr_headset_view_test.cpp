@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -167,8 +168,28 @@ class SceneEyes final : public twinplan::xr::EyeRenderer {
   bool placed_ = false;
 };
 
+// A sphere of 50 mm radius at the LPS origin as the scene, and the eyes that draw it: what the
+// controller tests start from.
+struct SphereScene {
+  SphereScene() {
+    scene.setMeshes(&meshes);
+    scene.sceneBounds(bounds);
+    eyes.emplace(scene, bounds);
+  }
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  rendering::VolumeView scene;
+  rendering::BoxLps bounds;
+  std::optional<SceneEyes> eyes;
+};
+
 class HeadsetViewTest : public ::testing::Test {
  protected:
+  // Gives the test runtime `script` (scripted controllers and inputs).
+  void useScript(const nlohmann::json& script) {
+    std::ofstream(work_ / "script.json") << script.dump();
+    setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
+  }
+
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     work_ = fs::path(TWINPLAN_XR_TEST_WORK_DIR) / info->name();
@@ -420,17 +441,12 @@ TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
        {{{"frame", 4}, {"position_m", {0.2, 1.3, -0.35}}},
         {{"frame", 8}, {"position_m", {0.3, 1.3, -0.35}}}}},
       {"inputs", {{"/user/hand/right/input/squeeze/value", {{{"frame", 2}, {"value", 1.0}}}}}}};
-  std::ofstream(work_ / "script.json") << script.dump();
-  setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
-  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  useScript(script);
   auto& gl = test::sharedGlContext();
   ASSERT_TRUE(gl.ok());
   auto binding = gl.binding();
-  rendering::VolumeView scene;
-  scene.setMeshes(&meshes);
-  rendering::BoxLps bounds;
-  scene.sceneBounds(bounds);
-  SceneEyes eyes(scene, bounds);
+  SphereScene sphere;
+  SceneEyes& eyes = *sphere.eyes;
   HeadsetSession session(binding);
   twinplan::xr::HeadsetInput input(session);
   twinplan::xr::AnatomyGrab grab;
@@ -476,17 +492,12 @@ TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
       {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
       {"right_hand", {pose}},
       {"inputs", {{"/user/hand/right/input/trigger/value", {{{"frame", 2}, {"value", 1.0}}}}}}};
-  std::ofstream(work_ / "script.json") << script.dump();
-  setenv("TWINPLAN_XR_TEST_SCRIPT", (work_ / "script.json").c_str(), 1);
-  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  useScript(script);
   auto& gl = test::sharedGlContext();
   ASSERT_TRUE(gl.ok());
   auto binding = gl.binding();
-  rendering::VolumeView scene;
-  scene.setMeshes(&meshes);
-  rendering::BoxLps bounds;
-  scene.sceneBounds(bounds);
-  SceneEyes eyes(scene, bounds);
+  SphereScene sphere;
+  SceneEyes& eyes = *sphere.eyes;
   HeadsetSession session(binding);
   twinplan::xr::HeadsetInput input(session);
   for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {

@@ -100,6 +100,21 @@ class TestRuntime : public ::testing::Test {
     if (endResult != nullptr) *endResult = result;
     return frame.predictedDisplayTime;
   }
+  // Waits for and begins a frame; returns its end info: opaque, with `layers` (one layer).
+  XrFrameEndInfo beginFrameWith(const XrCompositionLayerBaseHeader* const* layers) {
+    XrFrameState frame{XR_TYPE_FRAME_STATE};
+    XrFrameWaitInfo wait{XR_TYPE_FRAME_WAIT_INFO};
+    EXPECT_EQ(xrWaitFrame(session_, &wait, &frame), XR_SUCCESS);
+    XrFrameBeginInfo beginFrame{XR_TYPE_FRAME_BEGIN_INFO};
+    EXPECT_EQ(xrBeginFrame(session_, &beginFrame), XR_SUCCESS);
+    XrFrameEndInfo end{XR_TYPE_FRAME_END_INFO};
+    end.displayTime = frame.predictedDisplayTime;
+    end.environmentBlendMode = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+    end.layerCount = 1;
+    end.layers = layers;
+    return end;
+  }
+
   XrSpace referenceSpace(XrReferenceSpaceType type) {
     XrReferenceSpaceCreateInfo info{XR_TYPE_REFERENCE_SPACE_CREATE_INFO};
     info.referenceSpaceType = type;
@@ -247,16 +262,7 @@ TEST_F(TestRuntime, EndFrameChecksBlendModeAndLayers) {
   layer.views = views;
   const XrCompositionLayerBaseHeader* layers[] = {
       reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
-  XrFrameState frame{XR_TYPE_FRAME_STATE};
-  XrFrameWaitInfo wait{XR_TYPE_FRAME_WAIT_INFO};
-  ASSERT_EQ(xrWaitFrame(session_, &wait, &frame), XR_SUCCESS);
-  XrFrameBeginInfo beginFrame{XR_TYPE_FRAME_BEGIN_INFO};
-  ASSERT_EQ(xrBeginFrame(session_, &beginFrame), XR_SUCCESS);
-  XrFrameEndInfo end{XR_TYPE_FRAME_END_INFO};
-  end.displayTime = frame.predictedDisplayTime;
-  end.environmentBlendMode = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
-  end.layerCount = 1;
-  end.layers = layers;
+  XrFrameEndInfo end = beginFrameWith(layers);
   EXPECT_EQ(xrEndFrame(session_, &end), XR_ERROR_LAYER_INVALID);
   XrSwapchainImageWaitInfo waitImage{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
   waitImage.timeout = XR_INFINITE_DURATION;
@@ -316,16 +322,7 @@ TEST_F(TestRuntime, DepthLayersAreChecked) {
   layer.views = views;
   const XrCompositionLayerBaseHeader* layers[] = {
       reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
-  XrFrameState frame{XR_TYPE_FRAME_STATE};
-  XrFrameWaitInfo wait{XR_TYPE_FRAME_WAIT_INFO};
-  ASSERT_EQ(xrWaitFrame(session_, &wait, &frame), XR_SUCCESS);
-  XrFrameBeginInfo beginFrame{XR_TYPE_FRAME_BEGIN_INFO};
-  ASSERT_EQ(xrBeginFrame(session_, &beginFrame), XR_SUCCESS);
-  XrFrameEndInfo end{XR_TYPE_FRAME_END_INFO};
-  end.displayTime = frame.predictedDisplayTime;
-  end.environmentBlendMode = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
-  end.layerCount = 1;
-  end.layers = layers;
+  XrFrameEndInfo end = beginFrameWith(layers);
   depthInfo[1].minDepth = 0.5f;
   depthInfo[1].maxDepth = 0.2f;
   EXPECT_EQ(xrEndFrame(session_, &end), XR_ERROR_VALIDATION_FAILURE);

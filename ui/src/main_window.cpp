@@ -27,6 +27,7 @@
 #include "twinplan/ui/help.h"
 #include "twinplan/ui/landmark_panel.h"
 #include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/teaching_dialog.h"
 #include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
@@ -319,6 +320,17 @@ void MainWindow::buildMenus() {
       viewport->view().resetCamera();
       viewport->update();
     }
+  });
+  view->addSeparator();
+  view->addAction(headsetAction_);
+  // Teaching sessions (issue #20 item 5): one non-modal dialog, kept while the window lives.
+  QAction* teaching = view->addAction(tr("&Teaching session…"));
+  teaching->setObjectName("teachingSession");
+  connect(teaching, &QAction::triggered, this, [this] {
+    auto* dialog = findChild<TeachingDialog*>();
+    if (dialog == nullptr) dialog = new TeachingDialog(document_, this);
+    dialog->show();
+    dialog->raise();
   });
   // Closed panels come back from here.
   view->addSeparator();

@@ -140,32 +140,30 @@ namespace api {
 
 XrResult XRAPI_CALL xrCreateActionSet(XrInstance handle, const XrActionSetCreateInfo* info,
                                       XrActionSet* out) {
-  std::lock_guard lock(runtime().mutex);
-  Instance* instance = find(runtime().instances, handle);
-  if (instance == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (instance->lost) return XR_ERROR_INSTANCE_LOST;
-  if (info == nullptr || out == nullptr || info->type != XR_TYPE_ACTION_SET_CREATE_INFO) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  if (!validName(info->actionSetName, XR_MAX_ACTION_SET_NAME_SIZE))
-    return XR_ERROR_PATH_FORMAT_INVALID;
-  if (strnlen(info->localizedActionSetName, XR_MAX_LOCALIZED_ACTION_SET_NAME_SIZE) == 0) {
-    return XR_ERROR_LOCALIZED_NAME_INVALID;
-  }
-  for (XrActionSet existing : instance->actionSets) {
-    const ActionSet* other = find(runtime().actionSets, existing);
-    if (other->name == info->actionSetName) return XR_ERROR_NAME_DUPLICATED;
-    if (other->localizedName == info->localizedActionSetName)
-      return XR_ERROR_LOCALIZED_NAME_DUPLICATED;
-  }
-  auto set = std::make_unique<ActionSet>();
-  set->instance = handle;
-  set->name = info->actionSetName;
-  set->localizedName = info->localizedActionSetName;
-  set->priority = info->priority;
-  *out = issue<XrActionSet>(runtime().actionSets, std::move(set));
-  instance->actionSets.push_back(*out);
-  return XR_SUCCESS;
+  return onLiveInstance(handle, [&](Instance& instance) -> XrResult {
+    if (info == nullptr || out == nullptr || info->type != XR_TYPE_ACTION_SET_CREATE_INFO) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    if (!validName(info->actionSetName, XR_MAX_ACTION_SET_NAME_SIZE))
+      return XR_ERROR_PATH_FORMAT_INVALID;
+    if (strnlen(info->localizedActionSetName, XR_MAX_LOCALIZED_ACTION_SET_NAME_SIZE) == 0) {
+      return XR_ERROR_LOCALIZED_NAME_INVALID;
+    }
+    for (XrActionSet existing : instance.actionSets) {
+      const ActionSet* other = find(runtime().actionSets, existing);
+      if (other->name == info->actionSetName) return XR_ERROR_NAME_DUPLICATED;
+      if (other->localizedName == info->localizedActionSetName)
+        return XR_ERROR_LOCALIZED_NAME_DUPLICATED;
+    }
+    auto set = std::make_unique<ActionSet>();
+    set->instance = handle;
+    set->name = info->actionSetName;
+    set->localizedName = info->localizedActionSetName;
+    set->priority = info->priority;
+    *out = issue<XrActionSet>(runtime().actionSets, std::move(set));
+    instance.actionSets.push_back(*out);
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrDestroyActionSet(XrActionSet handle) {
@@ -231,144 +229,135 @@ XrResult XRAPI_CALL xrDestroyAction(XrAction handle) {
 
 XrResult XRAPI_CALL xrSuggestInteractionProfileBindings(
     XrInstance handle, const XrInteractionProfileSuggestedBinding* suggested) {
-  std::lock_guard lock(runtime().mutex);
-  Instance* instance = find(runtime().instances, handle);
-  if (instance == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (instance->lost) return XR_ERROR_INSTANCE_LOST;
-  if (suggested == nullptr || suggested->type != XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING ||
-      suggested->countSuggestedBindings == 0 || suggested->suggestedBindings == nullptr) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  const std::string profile = pathString(*instance, suggested->interactionProfile);
-  if (std::find(knownProfiles().begin(), knownProfiles().end(), profile) == knownProfiles().end()) {
-    return XR_ERROR_PATH_UNSUPPORTED;
-  }
-  std::vector<Binding> bindings;
-  for (uint32_t i = 0; i < suggested->countSuggestedBindings; ++i) {
-    const XrActionSuggestedBinding& binding = suggested->suggestedBindings[i];
-    const Action* action = find(runtime().actions, binding.action);
-    if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
-    const ActionSet* set = find(runtime().actionSets, action->set);
-    if (set->attached) return XR_ERROR_ACTIONSETS_ALREADY_ATTACHED;
-    const std::string path = pathString(*instance, binding.binding);
-    // A binding names a top-level user path and one of its inputs or outputs (section 6.3).
-    const bool inputOrOutput =
-        path.find("/input/") != std::string::npos || path.find("/output/") != std::string::npos;
-    if (userPathOf(path).empty() || !inputOrOutput) return XR_ERROR_PATH_UNSUPPORTED;
-    bindings.push_back({binding.action, binding.binding});
-  }
-  instance->suggestedBindings[suggested->interactionProfile] = bindings;  // replaces earlier ones
-  instance->log.write(R"({"event":"suggested_bindings","profile":")" + profile + R"(","count":)" +
-                      std::to_string(bindings.size()) + "}");
-  return XR_SUCCESS;
+  return onLiveInstance(handle, [&](Instance& instance) -> XrResult {
+    if (suggested == nullptr || suggested->type != XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING ||
+        suggested->countSuggestedBindings == 0 || suggested->suggestedBindings == nullptr) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    const std::string profile = pathString(instance, suggested->interactionProfile);
+    if (std::find(knownProfiles().begin(), knownProfiles().end(), profile) ==
+        knownProfiles().end()) {
+      return XR_ERROR_PATH_UNSUPPORTED;
+    }
+    std::vector<Binding> bindings;
+    for (uint32_t i = 0; i < suggested->countSuggestedBindings; ++i) {
+      const XrActionSuggestedBinding& binding = suggested->suggestedBindings[i];
+      const Action* action = find(runtime().actions, binding.action);
+      if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
+      const ActionSet* set = find(runtime().actionSets, action->set);
+      if (set->attached) return XR_ERROR_ACTIONSETS_ALREADY_ATTACHED;
+      const std::string path = pathString(instance, binding.binding);
+      // A binding names a top-level user path and one of its inputs or outputs (section 6.3).
+      const bool inputOrOutput =
+          path.find("/input/") != std::string::npos || path.find("/output/") != std::string::npos;
+      if (userPathOf(path).empty() || !inputOrOutput) return XR_ERROR_PATH_UNSUPPORTED;
+      bindings.push_back({binding.action, binding.binding});
+    }
+    instance.suggestedBindings[suggested->interactionProfile] = bindings;  // replaces earlier ones
+    instance.log.write(R"({"event":"suggested_bindings","profile":")" + profile + R"(","count":)" +
+                       std::to_string(bindings.size()) + "}");
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrAttachSessionActionSets(XrSession handle,
                                               const XrSessionActionSetsAttachInfo* info) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO ||
-      info->countActionSets == 0) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  if (session->actionSetsAttached) return XR_ERROR_ACTIONSETS_ALREADY_ATTACHED;
-  for (uint32_t i = 0; i < info->countActionSets; ++i) {
-    if (find(runtime().actionSets, info->actionSets[i]) == nullptr) return XR_ERROR_HANDLE_INVALID;
-  }
-  for (uint32_t i = 0; i < info->countActionSets; ++i)
-    find(runtime().actionSets, info->actionSets[i])->attached = true;
-  session->actionSetsAttached = true;
-  // The simulated controllers are the script's profile; if the application suggested no
-  // bindings for it, its actions stay unbound, as with a controller it does not know.
-  session->interactionProfile = internPath(*instance, instance->script.interactionProfile);
-  XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
-  auto* changed = reinterpret_cast<XrEventDataInteractionProfileChanged*>(&buffer);
-  changed->type = XR_TYPE_EVENT_DATA_INTERACTION_PROFILE_CHANGED;
-  changed->next = nullptr;
-  changed->session = handle;
-  queueEvent(*instance, buffer);
-  const bool suggestedForIt = instance->suggestedBindings.count(session->interactionProfile) > 0;
-  instance->log.write(R"({"event":"attach","profile":")" + instance->script.interactionProfile +
-                      R"(","bound":)" + (suggestedForIt ? "true" : "false") + "}");
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO ||
+        info->countActionSets == 0) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    if (session.actionSetsAttached) return XR_ERROR_ACTIONSETS_ALREADY_ATTACHED;
+    for (uint32_t i = 0; i < info->countActionSets; ++i) {
+      if (find(runtime().actionSets, info->actionSets[i]) == nullptr)
+        return XR_ERROR_HANDLE_INVALID;
+    }
+    for (uint32_t i = 0; i < info->countActionSets; ++i)
+      find(runtime().actionSets, info->actionSets[i])->attached = true;
+    session.actionSetsAttached = true;
+    // The simulated controllers are the script's profile; if the application suggested no
+    // bindings for it, its actions stay unbound, as with a controller it does not know.
+    session.interactionProfile = internPath(instance, instance.script.interactionProfile);
+    XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
+    auto* changed = reinterpret_cast<XrEventDataInteractionProfileChanged*>(&buffer);
+    changed->type = XR_TYPE_EVENT_DATA_INTERACTION_PROFILE_CHANGED;
+    changed->next = nullptr;
+    changed->session = handle;
+    queueEvent(instance, buffer);
+    const bool suggestedForIt = instance.suggestedBindings.count(session.interactionProfile) > 0;
+    instance.log.write(R"({"event":"attach","profile":")" + instance.script.interactionProfile +
+                       R"(","bound":)" + (suggestedForIt ? "true" : "false") + "}");
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrGetCurrentInteractionProfile(XrSession handle, XrPath topLevelUserPath,
                                                    XrInteractionProfileState* state) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  const Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (state == nullptr || state->type != XR_TYPE_INTERACTION_PROFILE_STATE)
-    return XR_ERROR_VALIDATION_FAILURE;
-  if (!session->actionSetsAttached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
-  const std::string user = pathString(*instance, topLevelUserPath);
-  if (std::find(userPaths().begin(), userPaths().end(), user) == userPaths().end())
-    return XR_ERROR_PATH_UNSUPPORTED;
-  state->interactionProfile =
-      startsWith(user, "/user/hand/") ? session->interactionProfile : XR_NULL_PATH;
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](const Session& session, Instance& instance) -> XrResult {
+    if (state == nullptr || state->type != XR_TYPE_INTERACTION_PROFILE_STATE)
+      return XR_ERROR_VALIDATION_FAILURE;
+    if (!session.actionSetsAttached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
+    const std::string user = pathString(instance, topLevelUserPath);
+    if (std::find(userPaths().begin(), userPaths().end(), user) == userPaths().end())
+      return XR_ERROR_PATH_UNSUPPORTED;
+    state->interactionProfile =
+        startsWith(user, "/user/hand/") ? session.interactionProfile : XR_NULL_PATH;
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrSyncActions(XrSession handle, const XrActionsSyncInfo* info) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_ACTIONS_SYNC_INFO)
-    return XR_ERROR_VALIDATION_FAILURE;
-  std::vector<ActionSet*> sets;
-  for (uint32_t i = 0; i < info->countActiveActionSets; ++i) {
-    ActionSet* set = find(runtime().actionSets, info->activeActionSets[i].actionSet);
-    if (set == nullptr) return XR_ERROR_HANDLE_INVALID;
-    if (!set->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
-    sets.push_back(set);
-  }
-  // Input reaches only the focused application (section 9.4, XR_SESSION_STATE_FOCUSED).
-  const bool focused = session->state == XR_SESSION_STATE_FOCUSED;
-  const double frame = static_cast<double>(session->framesWaited);
-  const XrTime now = displayTime(*instance, session->framesWaited);
-  for (ActionSet* set : sets) {
-    for (XrAction actionHandle : set->actions) {
-      Action* action = find(runtime().actions, actionHandle);
-      std::vector<XrPath> subactions = action->subactionPaths;
-      subactions.push_back(XR_NULL_PATH);
-      for (XrPath subaction : subactions) {
-        ActionState& state = action->states[subaction];
-        const std::vector<std::string> paths =
-            boundPaths(*session, *instance, actionHandle, subaction);
-        float value = 0.0f, y = 0.0f;
-        bool active = false;
-        for (const std::string& path : paths) {
-          if (path.find("/output/") != std::string::npos) continue;
-          active = true;
-          if (action->type == XR_ACTION_TYPE_VECTOR2F_INPUT) {
-            // A thumbstick or trackpad identifier reads its /x and /y components (section 6.3.2).
-            value = inputValue(instance->script, path + "/x", frame);
-            y = inputValue(instance->script, path + "/y", frame);
-          } else if (!isPosePath(path)) {
-            value = std::max(value, inputValue(instance->script, path, frame));
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_ACTIONS_SYNC_INFO)
+      return XR_ERROR_VALIDATION_FAILURE;
+    std::vector<ActionSet*> sets;
+    for (uint32_t i = 0; i < info->countActiveActionSets; ++i) {
+      ActionSet* set = find(runtime().actionSets, info->activeActionSets[i].actionSet);
+      if (set == nullptr) return XR_ERROR_HANDLE_INVALID;
+      if (!set->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
+      sets.push_back(set);
+    }
+    // Input reaches only the focused application (section 9.4, XR_SESSION_STATE_FOCUSED).
+    const bool focused = session.state == XR_SESSION_STATE_FOCUSED;
+    const double frame = static_cast<double>(session.framesWaited);
+    const XrTime now = displayTime(instance, session.framesWaited);
+    for (ActionSet* set : sets) {
+      for (XrAction actionHandle : set->actions) {
+        Action* action = find(runtime().actions, actionHandle);
+        std::vector<XrPath> subactions = action->subactionPaths;
+        subactions.push_back(XR_NULL_PATH);
+        for (XrPath subaction : subactions) {
+          ActionState& state = action->states[subaction];
+          const std::vector<std::string> paths =
+              boundPaths(session, instance, actionHandle, subaction);
+          float value = 0.0f, y = 0.0f;
+          bool active = false;
+          for (const std::string& path : paths) {
+            if (path.find("/output/") != std::string::npos) continue;
+            active = true;
+            if (action->type == XR_ACTION_TYPE_VECTOR2F_INPUT) {
+              // A thumbstick or trackpad identifier reads its /x and /y components (section 6.3.2).
+              value = inputValue(instance.script, path + "/x", frame);
+              y = inputValue(instance.script, path + "/y", frame);
+            } else if (!isPosePath(path)) {
+              value = std::max(value, inputValue(instance.script, path, frame));
+            }
           }
+          active = active && focused;
+          if (!active) value = y = 0.0f;
+          // Booleans from analogue inputs: pressed above one half (section 11.4, "the runtime
+          // must apply hysteresis"; a single threshold is enough for scripted steps).
+          if (action->type == XR_ACTION_TYPE_BOOLEAN_INPUT) value = value > 0.5f ? 1.0f : 0.0f;
+          state.changed = active && state.active && (value != state.value || y != state.y);
+          if (state.changed || (active && !state.active)) state.lastChange = now;
+          state.active = active;
+          state.value = value;
+          state.y = y;
         }
-        active = active && focused;
-        if (!active) value = y = 0.0f;
-        // Booleans from analogue inputs: pressed above one half (section 11.4, "the runtime
-        // must apply hysteresis"; a single threshold is enough for scripted steps).
-        if (action->type == XR_ACTION_TYPE_BOOLEAN_INPUT) value = value > 0.5f ? 1.0f : 0.0f;
-        state.changed = active && state.active && (value != state.value || y != state.y);
-        if (state.changed || (active && !state.active)) state.lastChange = now;
-        state.active = active;
-        state.value = value;
-        state.y = y;
       }
     }
-  }
-  return focused ? XR_SUCCESS : XR_SESSION_NOT_FOCUSED;
+    return focused ? XR_SUCCESS : XR_SESSION_NOT_FOCUSED;
+  });
 }
 
 XrResult XRAPI_CALL xrGetActionStateBoolean(XrSession handle, const XrActionStateGetInfo* info,
@@ -430,92 +419,80 @@ XrResult XRAPI_CALL xrGetActionStatePose(XrSession handle, const XrActionStateGe
 XrResult XRAPI_CALL
 xrEnumerateBoundSourcesForAction(XrSession handle, const XrBoundSourcesForActionEnumerateInfo* info,
                                  uint32_t capacity, uint32_t* countOutput, XrPath* sources) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  const Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_BOUND_SOURCES_FOR_ACTION_ENUMERATE_INFO) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  const Action* action = find(runtime().actions, info->action);
-  if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (!find(runtime().actionSets, action->set)->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
-  std::vector<XrPath> paths;
-  for (const std::string& path : boundPaths(*session, *instance, info->action, XR_NULL_PATH)) {
-    paths.push_back(internPath(*instance, path));
-  }
-  return fillArray(paths, capacity, countOutput, sources);
+  return onLiveSession(handle, [&](const Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_BOUND_SOURCES_FOR_ACTION_ENUMERATE_INFO) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    const Action* action = find(runtime().actions, info->action);
+    if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
+    if (!find(runtime().actionSets, action->set)->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
+    std::vector<XrPath> paths;
+    for (const std::string& path : boundPaths(session, instance, info->action, XR_NULL_PATH)) {
+      paths.push_back(internPath(instance, path));
+    }
+    return fillArray(paths, capacity, countOutput, sources);
+  });
 }
 
 XrResult XRAPI_CALL xrGetInputSourceLocalizedName(XrSession handle,
                                                   const XrInputSourceLocalizedNameGetInfo* info,
                                                   uint32_t capacity, uint32_t* countOutput,
                                                   char* buffer) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  const Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_INPUT_SOURCE_LOCALIZED_NAME_GET_INFO ||
-      info->whichComponents == 0) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  const std::string path = pathString(*instance, info->sourcePath);
-  if (path.empty()) return XR_ERROR_PATH_INVALID;
-  // "Right Hand Simple Controller select click": user path, profile, component, as asked.
-  std::string name;
-  const std::string user = userPathOf(path);
-  if (info->whichComponents & XR_INPUT_SOURCE_LOCALIZED_NAME_USER_PATH_BIT) {
-    name += user == "/user/hand/left"    ? "Left Hand"
-            : user == "/user/hand/right" ? "Right Hand"
-                                         : user;
-  }
-  if (info->whichComponents & XR_INPUT_SOURCE_LOCALIZED_NAME_INTERACTION_PROFILE_BIT) {
-    const std::string profile = pathString(*instance, session->interactionProfile);
-    name += (name.empty() ? "" : " ") + profile.substr(profile.find_last_of('/') + 1);
-  }
-  if (info->whichComponents & XR_INPUT_SOURCE_LOCALIZED_NAME_COMPONENT_BIT) {
-    const size_t kind = path.find('/', user.size() + 1);  // the '/' after "input" or "output"
-    std::string component = kind == std::string::npos ? path : path.substr(kind + 1);
-    std::replace(component.begin(), component.end(), '/', ' ');
-    name += (name.empty() ? "" : " ") + component;
-  }
-  return fillString(name, capacity, countOutput, buffer);
+  return onLiveSession(handle, [&](const Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_INPUT_SOURCE_LOCALIZED_NAME_GET_INFO ||
+        info->whichComponents == 0) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    const std::string path = pathString(instance, info->sourcePath);
+    if (path.empty()) return XR_ERROR_PATH_INVALID;
+    // "Right Hand Simple Controller select click": user path, profile, component, as asked.
+    std::string name;
+    const std::string user = userPathOf(path);
+    if (info->whichComponents & XR_INPUT_SOURCE_LOCALIZED_NAME_USER_PATH_BIT) {
+      name += user == "/user/hand/left"    ? "Left Hand"
+              : user == "/user/hand/right" ? "Right Hand"
+                                           : user;
+    }
+    if (info->whichComponents & XR_INPUT_SOURCE_LOCALIZED_NAME_INTERACTION_PROFILE_BIT) {
+      const std::string profile = pathString(instance, session.interactionProfile);
+      name += (name.empty() ? "" : " ") + profile.substr(profile.find_last_of('/') + 1);
+    }
+    if (info->whichComponents & XR_INPUT_SOURCE_LOCALIZED_NAME_COMPONENT_BIT) {
+      const size_t kind = path.find('/', user.size() + 1);  // the '/' after "input" or "output"
+      std::string component = kind == std::string::npos ? path : path.substr(kind + 1);
+      std::replace(component.begin(), component.end(), '/', ' ');
+      name += (name.empty() ? "" : " ") + component;
+    }
+    return fillString(name, capacity, countOutput, buffer);
+  });
 }
 
 XrResult XRAPI_CALL xrApplyHapticFeedback(XrSession handle, const XrHapticActionInfo* info,
                                           const XrHapticBaseHeader* haptic) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || haptic == nullptr || info->type != XR_TYPE_HAPTIC_ACTION_INFO) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  const Action* action = find(runtime().actions, info->action);
-  if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (action->type != XR_ACTION_TYPE_VIBRATION_OUTPUT) return XR_ERROR_ACTION_TYPE_MISMATCH;
-  if (!find(runtime().actionSets, action->set)->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
-  session->hapticsApplied.push_back(info->action);
-  instance->log.write(R"({"event":"haptic","action":")" + action->name + R"(","subaction":")" +
-                      pathString(*instance, info->subactionPath) + R"("})");
-  return session->state == XR_SESSION_STATE_FOCUSED ? XR_SUCCESS : XR_SESSION_NOT_FOCUSED;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || haptic == nullptr || info->type != XR_TYPE_HAPTIC_ACTION_INFO) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    const Action* action = find(runtime().actions, info->action);
+    if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
+    if (action->type != XR_ACTION_TYPE_VIBRATION_OUTPUT) return XR_ERROR_ACTION_TYPE_MISMATCH;
+    if (!find(runtime().actionSets, action->set)->attached) return XR_ERROR_ACTIONSET_NOT_ATTACHED;
+    session.hapticsApplied.push_back(info->action);
+    instance.log.write(R"({"event":"haptic","action":")" + action->name + R"(","subaction":")" +
+                       pathString(instance, info->subactionPath) + R"("})");
+    return session.state == XR_SESSION_STATE_FOCUSED ? XR_SUCCESS : XR_SESSION_NOT_FOCUSED;
+  });
 }
 
 XrResult XRAPI_CALL xrStopHapticFeedback(XrSession handle, const XrHapticActionInfo* info) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_HAPTIC_ACTION_INFO)
-    return XR_ERROR_VALIDATION_FAILURE;
-  const Action* action = find(runtime().actions, info->action);
-  if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (action->type != XR_ACTION_TYPE_VIBRATION_OUTPUT) return XR_ERROR_ACTION_TYPE_MISMATCH;
-  return session->state == XR_SESSION_STATE_FOCUSED ? XR_SUCCESS : XR_SESSION_NOT_FOCUSED;
+  return onLiveSession(handle, [&](Session& session, Instance&) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_HAPTIC_ACTION_INFO)
+      return XR_ERROR_VALIDATION_FAILURE;
+    const Action* action = find(runtime().actions, info->action);
+    if (action == nullptr) return XR_ERROR_HANDLE_INVALID;
+    if (action->type != XR_ACTION_TYPE_VIBRATION_OUTPUT) return XR_ERROR_ACTION_TYPE_MISMATCH;
+    return session.state == XR_SESSION_STATE_FOCUSED ? XR_SUCCESS : XR_SESSION_NOT_FOCUSED;
+  });
 }
 
 }  // namespace api

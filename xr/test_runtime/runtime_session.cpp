@@ -212,35 +212,33 @@ namespace api {
 
 XrResult XRAPI_CALL xrCreateSession(XrInstance instanceHandle, const XrSessionCreateInfo* info,
                                     XrSession* out) {
-  std::lock_guard lock(runtime().mutex);
-  Instance* instance = find(runtime().instances, instanceHandle);
-  if (instance == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (instance->lost) return XR_ERROR_INSTANCE_LOST;
-  if (info == nullptr || out == nullptr || info->type != XR_TYPE_SESSION_CREATE_INFO) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  if (info->systemId != kSystemId) return XR_ERROR_SYSTEM_INVALID;
-  if (!instance->graphicsRequirementsQueried) return XR_ERROR_GRAPHICS_REQUIREMENTS_CALL_MISSING;
-  const auto* binding = reinterpret_cast<const XrGraphicsBindingOpenGLXlibKHR*>(
-      findInChain(info->next, XR_TYPE_GRAPHICS_BINDING_OPENGL_XLIB_KHR));
-  if (binding == nullptr || binding->xDisplay == nullptr || binding->glxContext == nullptr) {
-    return XR_ERROR_GRAPHICS_DEVICE_INVALID;
-  }
-  if (instance->session != XR_NULL_HANDLE) return XR_ERROR_LIMIT_REACHED;
-  auto session = std::make_unique<Session>();
-  session->instance = instanceHandle;
-  session->display = binding->xDisplay;
-  session->drawable = binding->glxDrawable;
-  session->context = binding->glxContext;
-  Session* raw = session.get();
-  const XrSession handle = issue<XrSession>(runtime().sessions, std::move(session));
-  instance->session = handle;
-  instance->log.write(R"({"event":"xrCreateSession"})");
-  // A new session is IDLE and becomes READY at once: the simulated headset is always worn.
-  changeSessionState(handle, *raw, XR_SESSION_STATE_IDLE);
-  changeSessionState(handle, *raw, XR_SESSION_STATE_READY);
-  *out = handle;
-  return XR_SUCCESS;
+  return onLiveInstance(instanceHandle, [&](Instance& instance) -> XrResult {
+    if (info == nullptr || out == nullptr || info->type != XR_TYPE_SESSION_CREATE_INFO) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    if (info->systemId != kSystemId) return XR_ERROR_SYSTEM_INVALID;
+    if (!instance.graphicsRequirementsQueried) return XR_ERROR_GRAPHICS_REQUIREMENTS_CALL_MISSING;
+    const auto* binding = reinterpret_cast<const XrGraphicsBindingOpenGLXlibKHR*>(
+        findInChain(info->next, XR_TYPE_GRAPHICS_BINDING_OPENGL_XLIB_KHR));
+    if (binding == nullptr || binding->xDisplay == nullptr || binding->glxContext == nullptr) {
+      return XR_ERROR_GRAPHICS_DEVICE_INVALID;
+    }
+    if (instance.session != XR_NULL_HANDLE) return XR_ERROR_LIMIT_REACHED;
+    auto session = std::make_unique<Session>();
+    session->instance = instanceHandle;
+    session->display = binding->xDisplay;
+    session->drawable = binding->glxDrawable;
+    session->context = binding->glxContext;
+    Session* raw = session.get();
+    const XrSession handle = issue<XrSession>(runtime().sessions, std::move(session));
+    instance.session = handle;
+    instance.log.write(R"({"event":"xrCreateSession"})");
+    // A new session is IDLE and becomes READY at once: the simulated headset is always worn.
+    changeSessionState(handle, *raw, XR_SESSION_STATE_IDLE);
+    changeSessionState(handle, *raw, XR_SESSION_STATE_READY);
+    *out = handle;
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrDestroySession(XrSession handle) {
@@ -263,51 +261,42 @@ XrResult XRAPI_CALL xrDestroySession(XrSession handle) {
 }
 
 XrResult XRAPI_CALL xrBeginSession(XrSession handle, const XrSessionBeginInfo* info) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_SESSION_BEGIN_INFO)
-    return XR_ERROR_VALIDATION_FAILURE;
-  if (session->running) return XR_ERROR_SESSION_RUNNING;
-  if (session->state != XR_SESSION_STATE_READY) return XR_ERROR_SESSION_NOT_READY;
-  if (info->primaryViewConfigurationType != XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO) {
-    return XR_ERROR_VIEW_CONFIGURATION_TYPE_UNSUPPORTED;
-  }
-  session->running = true;
-  session->viewConfiguration = info->primaryViewConfigurationType;
-  instance->log.write(R"({"event":"xrBeginSession"})");
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_SESSION_BEGIN_INFO)
+      return XR_ERROR_VALIDATION_FAILURE;
+    if (session.running) return XR_ERROR_SESSION_RUNNING;
+    if (session.state != XR_SESSION_STATE_READY) return XR_ERROR_SESSION_NOT_READY;
+    if (info->primaryViewConfigurationType != XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO) {
+      return XR_ERROR_VIEW_CONFIGURATION_TYPE_UNSUPPORTED;
+    }
+    session.running = true;
+    session.viewConfiguration = info->primaryViewConfigurationType;
+    instance.log.write(R"({"event":"xrBeginSession"})");
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrEndSession(XrSession handle) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (!session->running) return XR_ERROR_SESSION_NOT_RUNNING;
-  if (session->state != XR_SESSION_STATE_STOPPING) return XR_ERROR_SESSION_NOT_STOPPING;
-  session->running = false;
-  session->frameBegun = false;
-  session->frameWaitedNotBegun = false;
-  instance->log.write(R"({"event":"xrEndSession"})");
-  changeSessionState(handle, *session, XR_SESSION_STATE_IDLE);
-  if (session->exitRequested) changeSessionState(handle, *session, XR_SESSION_STATE_EXITING);
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (!session.running) return XR_ERROR_SESSION_NOT_RUNNING;
+    if (session.state != XR_SESSION_STATE_STOPPING) return XR_ERROR_SESSION_NOT_STOPPING;
+    session.running = false;
+    session.frameBegun = false;
+    session.frameWaitedNotBegun = false;
+    instance.log.write(R"({"event":"xrEndSession"})");
+    changeSessionState(handle, session, XR_SESSION_STATE_IDLE);
+    if (session.exitRequested) changeSessionState(handle, session, XR_SESSION_STATE_EXITING);
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrRequestExitSession(XrSession handle) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (!session->running) return XR_ERROR_SESSION_NOT_RUNNING;
-  instance->log.write(R"({"event":"xrRequestExitSession"})");
-  beginExit(handle, *session);
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (!session.running) return XR_ERROR_SESSION_NOT_RUNNING;
+    instance.log.write(R"({"event":"xrRequestExitSession"})");
+    beginExit(handle, session);
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrEnumerateReferenceSpaces(XrSession handle, uint32_t capacity,
@@ -322,27 +311,24 @@ XrResult XRAPI_CALL xrEnumerateReferenceSpaces(XrSession handle, uint32_t capaci
 
 XrResult XRAPI_CALL xrCreateReferenceSpace(XrSession handle, const XrReferenceSpaceCreateInfo* info,
                                            XrSpace* out) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || out == nullptr || info->type != XR_TYPE_REFERENCE_SPACE_CREATE_INFO) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  const auto& offered = instance->script.referenceSpaces;
-  if (std::find(offered.begin(), offered.end(), info->referenceSpaceType) == offered.end()) {
-    return XR_ERROR_REFERENCE_SPACE_UNSUPPORTED;
-  }
-  auto space = std::make_unique<Space>();
-  space->session = handle;
-  space->kind = SpaceKind::Reference;
-  space->referenceType = info->referenceSpaceType;
-  space->offset = XrPosef{normalised(info->poseInReferenceSpace.orientation),
-                          info->poseInReferenceSpace.position};
-  *out = issue<XrSpace>(runtime().spaces, std::move(space));
-  session->spaces.push_back(*out);
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || out == nullptr || info->type != XR_TYPE_REFERENCE_SPACE_CREATE_INFO) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    const auto& offered = instance.script.referenceSpaces;
+    if (std::find(offered.begin(), offered.end(), info->referenceSpaceType) == offered.end()) {
+      return XR_ERROR_REFERENCE_SPACE_UNSUPPORTED;
+    }
+    auto space = std::make_unique<Space>();
+    space->session = handle;
+    space->kind = SpaceKind::Reference;
+    space->referenceType = info->referenceSpaceType;
+    space->offset = XrPosef{normalised(info->poseInReferenceSpace.orientation),
+                            info->poseInReferenceSpace.position};
+    *out = issue<XrSpace>(runtime().spaces, std::move(space));
+    session.spaces.push_back(*out);
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrGetReferenceSpaceBoundsRect(XrSession handle, XrReferenceSpaceType type,
@@ -430,41 +416,38 @@ XrResult XRAPI_CALL xrDestroySpace(XrSpace handle) {
 XrResult XRAPI_CALL xrLocateViews(XrSession handle, const XrViewLocateInfo* info,
                                   XrViewState* state, uint32_t capacity, uint32_t* countOutput,
                                   XrView* views) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  const Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || state == nullptr || countOutput == nullptr ||
-      info->type != XR_TYPE_VIEW_LOCATE_INFO || state->type != XR_TYPE_VIEW_STATE) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  if (info->viewConfigurationType != XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO) {
-    return XR_ERROR_VIEW_CONFIGURATION_TYPE_UNSUPPORTED;
-  }
-  const Space* space = find(runtime().spaces, info->space);
-  if (space == nullptr) return XR_ERROR_HANDLE_INVALID;
-  if (info->displayTime <= 0) return XR_ERROR_TIME_INVALID;
-  *countOutput = 2;
-  if (capacity == 0) return XR_SUCCESS;
-  if (capacity < 2) return XR_ERROR_SIZE_INSUFFICIENT;
-  const double frame = frameAt(*instance, info->displayTime);
-  XrPosef spacePose{};
-  state->viewStateFlags = 0;
-  if (!spaceInStage(*session, *space, frame, &spacePose)) return XR_SUCCESS;
-  const XrPosef head = headInStage(*instance, frame);
-  const float halfIpd_m = 0.5f * instance->script.ipd_m;
-  const XrFovf fovs[2] = {instance->script.leftEyeFov, instance->script.rightEyeFov};
-  for (int eye = 0; eye < 2; ++eye) {
-    if (views[eye].type != XR_TYPE_VIEW) return XR_ERROR_VALIDATION_FAILURE;
-    const XrPosef eyeInHead{{0, 0, 0, 1}, {eye == 0 ? -halfIpd_m : halfIpd_m, 0.0f, 0.0f}};
-    views[eye].pose = compose(inverse(spacePose), compose(head, eyeInHead));
-    views[eye].fov = fovs[eye];
-  }
-  state->viewStateFlags = XR_VIEW_STATE_ORIENTATION_VALID_BIT | XR_VIEW_STATE_POSITION_VALID_BIT |
-                          XR_VIEW_STATE_ORIENTATION_TRACKED_BIT |
-                          XR_VIEW_STATE_POSITION_TRACKED_BIT;
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](const Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || state == nullptr || countOutput == nullptr ||
+        info->type != XR_TYPE_VIEW_LOCATE_INFO || state->type != XR_TYPE_VIEW_STATE) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    if (info->viewConfigurationType != XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO) {
+      return XR_ERROR_VIEW_CONFIGURATION_TYPE_UNSUPPORTED;
+    }
+    const Space* space = find(runtime().spaces, info->space);
+    if (space == nullptr) return XR_ERROR_HANDLE_INVALID;
+    if (info->displayTime <= 0) return XR_ERROR_TIME_INVALID;
+    *countOutput = 2;
+    if (capacity == 0) return XR_SUCCESS;
+    if (capacity < 2) return XR_ERROR_SIZE_INSUFFICIENT;
+    const double frame = frameAt(instance, info->displayTime);
+    XrPosef spacePose{};
+    state->viewStateFlags = 0;
+    if (!spaceInStage(session, *space, frame, &spacePose)) return XR_SUCCESS;
+    const XrPosef head = headInStage(instance, frame);
+    const float halfIpd_m = 0.5f * instance.script.ipd_m;
+    const XrFovf fovs[2] = {instance.script.leftEyeFov, instance.script.rightEyeFov};
+    for (int eye = 0; eye < 2; ++eye) {
+      if (views[eye].type != XR_TYPE_VIEW) return XR_ERROR_VALIDATION_FAILURE;
+      const XrPosef eyeInHead{{0, 0, 0, 1}, {eye == 0 ? -halfIpd_m : halfIpd_m, 0.0f, 0.0f}};
+      views[eye].pose = compose(inverse(spacePose), compose(head, eyeInHead));
+      views[eye].fov = fovs[eye];
+    }
+    state->viewStateFlags = XR_VIEW_STATE_ORIENTATION_VALID_BIT | XR_VIEW_STATE_POSITION_VALID_BIT |
+                            XR_VIEW_STATE_ORIENTATION_TRACKED_BIT |
+                            XR_VIEW_STATE_POSITION_TRACKED_BIT;
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrEnumerateSwapchainFormats(XrSession handle, uint32_t capacity,
@@ -478,68 +461,65 @@ XrResult XRAPI_CALL xrEnumerateSwapchainFormats(XrSession handle, uint32_t capac
 
 XrResult XRAPI_CALL xrCreateSwapchain(XrSession handle, const XrSwapchainCreateInfo* info,
                                       XrSwapchain* out) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || out == nullptr || info->type != XR_TYPE_SWAPCHAIN_CREATE_INFO) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  const auto& formats = instance->script.swapchainFormats;
-  if (std::find(formats.begin(), formats.end(), info->format) == formats.end()) {
-    return XR_ERROR_SWAPCHAIN_FORMAT_UNSUPPORTED;
-  }
-  if (info->sampleCount != 1 || info->arraySize != 1 || info->faceCount != 1 ||
-      info->mipCount != 1) {
-    return XR_ERROR_FEATURE_UNSUPPORTED;
-  }
-  if (info->width == 0 || info->height == 0 || info->width > 4096 || info->height > 4096) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  ScopedContext context(*session);
-  if (!context.ok()) return XR_ERROR_GRAPHICS_DEVICE_INVALID;
-  auto swapchain = std::make_unique<Swapchain>();
-  swapchain->session = handle;
-  swapchain->format = info->format;
-  swapchain->width = info->width;
-  swapchain->height = info->height;
-  swapchain->depth = isDepthFormat(info->format);
-  swapchain->textures.resize(kSwapchainImageCount);
-  GLint previousTexture = 0;
-  glGetIntegerv(GL_TEXTURE_BINDING_2D, &previousTexture);
-  glGenTextures(kSwapchainImageCount, swapchain->textures.data());
-  for (GLuint texture : swapchain->textures) {
-    glBindTexture(GL_TEXTURE_2D, texture);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
-    if (swapchain->depth) {
-      glTexImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(info->format),
-                   static_cast<GLsizei>(info->width), static_cast<GLsizei>(info->height), 0,
-                   GL_DEPTH_COMPONENT, GL_FLOAT, nullptr);
-    } else {
-      glTexImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(info->format),
-                   static_cast<GLsizei>(info->width), static_cast<GLsizei>(info->height), 0,
-                   GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || out == nullptr || info->type != XR_TYPE_SWAPCHAIN_CREATE_INFO) {
+      return XR_ERROR_VALIDATION_FAILURE;
     }
-  }
-  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previousTexture));
-  if (const GLenum error = glGetError(); error != GL_NO_ERROR) {
-    glDeleteTextures(kSwapchainImageCount, swapchain->textures.data());
-    std::fprintf(stderr,
-                 "TwinPlan XR test runtime: creating swapchain textures failed (GL error 0x%x)\n",
-                 error);
-    return XR_ERROR_RUNTIME_FAILURE;
-  }
-  *out = issue<XrSwapchain>(runtime().swapchains, std::move(swapchain));
-  session->swapchains.push_back(*out);
-  char line[160];
-  std::snprintf(line, sizeof line,
-                R"({"event":"xrCreateSwapchain","format":%lld,"width":%u,"height":%u})",
-                static_cast<long long>(info->format), info->width, info->height);
-  instance->log.write(line);
-  return XR_SUCCESS;
+    const auto& formats = instance.script.swapchainFormats;
+    if (std::find(formats.begin(), formats.end(), info->format) == formats.end()) {
+      return XR_ERROR_SWAPCHAIN_FORMAT_UNSUPPORTED;
+    }
+    if (info->sampleCount != 1 || info->arraySize != 1 || info->faceCount != 1 ||
+        info->mipCount != 1) {
+      return XR_ERROR_FEATURE_UNSUPPORTED;
+    }
+    if (info->width == 0 || info->height == 0 || info->width > 4096 || info->height > 4096) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    ScopedContext context(session);
+    if (!context.ok()) return XR_ERROR_GRAPHICS_DEVICE_INVALID;
+    auto swapchain = std::make_unique<Swapchain>();
+    swapchain->session = handle;
+    swapchain->format = info->format;
+    swapchain->width = info->width;
+    swapchain->height = info->height;
+    swapchain->depth = isDepthFormat(info->format);
+    swapchain->textures.resize(kSwapchainImageCount);
+    GLint previousTexture = 0;
+    glGetIntegerv(GL_TEXTURE_BINDING_2D, &previousTexture);
+    glGenTextures(kSwapchainImageCount, swapchain->textures.data());
+    for (GLuint texture : swapchain->textures) {
+      glBindTexture(GL_TEXTURE_2D, texture);
+      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+      if (swapchain->depth) {
+        glTexImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(info->format),
+                     static_cast<GLsizei>(info->width), static_cast<GLsizei>(info->height), 0,
+                     GL_DEPTH_COMPONENT, GL_FLOAT, nullptr);
+      } else {
+        glTexImage2D(GL_TEXTURE_2D, 0, static_cast<GLint>(info->format),
+                     static_cast<GLsizei>(info->width), static_cast<GLsizei>(info->height), 0,
+                     GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+      }
+    }
+    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previousTexture));
+    if (const GLenum error = glGetError(); error != GL_NO_ERROR) {
+      glDeleteTextures(kSwapchainImageCount, swapchain->textures.data());
+      std::fprintf(stderr,
+                   "TwinPlan XR test runtime: creating swapchain textures failed (GL error 0x%x)\n",
+                   error);
+      return XR_ERROR_RUNTIME_FAILURE;
+    }
+    *out = issue<XrSwapchain>(runtime().swapchains, std::move(swapchain));
+    session.swapchains.push_back(*out);
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  R"({"event":"xrCreateSwapchain","format":%lld,"width":%u,"height":%u})",
+                  static_cast<long long>(info->format), info->width, info->height);
+    instance.log.write(line);
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrDestroySwapchain(XrSwapchain handle) {
@@ -611,30 +591,27 @@ XrResult XRAPI_CALL xrReleaseSwapchainImage(XrSwapchain handle,
 
 XrResult XRAPI_CALL xrWaitFrame(XrSession handle, const XrFrameWaitInfo* info,
                                 XrFrameState* state) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (state == nullptr || state->type != XR_TYPE_FRAME_STATE ||
-      (info != nullptr && info->type != XR_TYPE_FRAME_WAIT_INFO)) {
-    return XR_ERROR_VALIDATION_FAILURE;
-  }
-  if (!session->running) return XR_ERROR_SESSION_NOT_RUNNING;
-  // A second wait before xrBeginFrame would block forever in a single-threaded client.
-  if (session->frameWaitedNotBegun) return XR_ERROR_CALL_ORDER_INVALID;
-  session->framesWaited += 1;
-  session->frameWaitedNotBegun = true;
-  // The frame loop is synchronised from the first wait on (section 9.4: SYNCHRONIZED).
-  if (session->state == XR_SESSION_STATE_READY)
-    changeSessionState(handle, *session, XR_SESSION_STATE_SYNCHRONIZED);
-  state->predictedDisplayTime = displayTime(*instance, session->framesWaited);
-  state->predictedDisplayPeriod = framePeriod_ns(*instance);
-  state->shouldRender =
-      (session->state == XR_SESSION_STATE_VISIBLE || session->state == XR_SESSION_STATE_FOCUSED)
-          ? XR_TRUE
-          : XR_FALSE;
-  return XR_SUCCESS;
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (state == nullptr || state->type != XR_TYPE_FRAME_STATE ||
+        (info != nullptr && info->type != XR_TYPE_FRAME_WAIT_INFO)) {
+      return XR_ERROR_VALIDATION_FAILURE;
+    }
+    if (!session.running) return XR_ERROR_SESSION_NOT_RUNNING;
+    // A second wait before xrBeginFrame would block forever in a single-threaded client.
+    if (session.frameWaitedNotBegun) return XR_ERROR_CALL_ORDER_INVALID;
+    session.framesWaited += 1;
+    session.frameWaitedNotBegun = true;
+    // The frame loop is synchronised from the first wait on (section 9.4: SYNCHRONIZED).
+    if (session.state == XR_SESSION_STATE_READY)
+      changeSessionState(handle, session, XR_SESSION_STATE_SYNCHRONIZED);
+    state->predictedDisplayTime = displayTime(instance, session.framesWaited);
+    state->predictedDisplayPeriod = framePeriod_ns(instance);
+    state->shouldRender =
+        (session.state == XR_SESSION_STATE_VISIBLE || session.state == XR_SESSION_STATE_FOCUSED)
+            ? XR_TRUE
+            : XR_FALSE;
+    return XR_SUCCESS;
+  });
 }
 
 XrResult XRAPI_CALL xrBeginFrame(XrSession handle, const XrFrameBeginInfo* info) {
@@ -767,67 +744,64 @@ std::string recordFrame(Instance& instance, Session& session,
 }  // namespace
 
 XrResult XRAPI_CALL xrEndFrame(XrSession handle, const XrFrameEndInfo* info) {
-  std::lock_guard lock(runtime().mutex);
-  XrResult result = XR_SUCCESS;
-  Instance* instance = nullptr;
-  Session* session = liveSession(handle, &result, &instance);
-  if (session == nullptr) return result;
-  if (info == nullptr || info->type != XR_TYPE_FRAME_END_INFO) return XR_ERROR_VALIDATION_FAILURE;
-  if (!session->running) return XR_ERROR_SESSION_NOT_RUNNING;
-  if (!session->frameBegun) return XR_ERROR_CALL_ORDER_INVALID;
-  if (info->displayTime <= 0) return XR_ERROR_TIME_INVALID;
-  const auto& modes = instance->script.blendModes;
-  if (std::find(modes.begin(), modes.end(), info->environmentBlendMode) == modes.end()) {
-    return XR_ERROR_ENVIRONMENT_BLEND_MODE_UNSUPPORTED;
-  }
-  std::vector<const XrCompositionLayerProjectionView*> views;
-  const XrCompositionLayerProjection* projection = nullptr;
-  if (const XrResult layers = checkLayers(*instance, *info, views, &projection); XR_FAILED(layers))
-    return layers;
-  session->frameBegun = false;
-  session->framesEnded += 1;
-
-  const bool displayed =
-      session->state == XR_SESSION_STATE_VISIBLE || session->state == XR_SESSION_STATE_FOCUSED;
-  std::string recorded;
-  if (displayed) {
-    session->framesDisplayed += 1;
-    const HeadsetScript& script = instance->script;
-    const bool lastBeforeExit =
-        script.exitAfterFrames > 0 && session->framesDisplayed == script.exitAfterFrames;
-    if (session->framesDisplayed % script.recordEvery == 0 || lastBeforeExit) {
-      recorded = recordFrame(*instance, *session, views);
+  return onLiveSession(handle, [&](Session& session, Instance& instance) -> XrResult {
+    if (info == nullptr || info->type != XR_TYPE_FRAME_END_INFO) return XR_ERROR_VALIDATION_FAILURE;
+    if (!session.running) return XR_ERROR_SESSION_NOT_RUNNING;
+    if (!session.frameBegun) return XR_ERROR_CALL_ORDER_INVALID;
+    if (info->displayTime <= 0) return XR_ERROR_TIME_INVALID;
+    const auto& modes = instance.script.blendModes;
+    if (std::find(modes.begin(), modes.end(), info->environmentBlendMode) == modes.end()) {
+      return XR_ERROR_ENVIRONMENT_BLEND_MODE_UNSUPPORTED;
     }
-  }
-  logFrame(*instance, *session, *info, projection, views, recorded);
+    std::vector<const XrCompositionLayerProjectionView*> views;
+    const XrCompositionLayerProjection* projection = nullptr;
+    if (const XrResult layers = checkLayers(instance, *info, views, &projection); XR_FAILED(layers))
+      return layers;
+    session.frameBegun = false;
+    session.framesEnded += 1;
 
-  // After the first frame the simulated headset shows the application and gives it input.
-  if (session->state == XR_SESSION_STATE_SYNCHRONIZED && !session->exitRequested) {
-    changeSessionState(handle, *session, XR_SESSION_STATE_VISIBLE);
-    changeSessionState(handle, *session, XR_SESSION_STATE_FOCUSED);
-  }
-  const HeadsetScript& script = instance->script;
-  if (script.exitAfterFrames > 0 && session->framesDisplayed >= script.exitAfterFrames)
-    beginExit(handle, *session);
-  if (script.sessionLossAfterFrames > 0 &&
-      session->framesDisplayed >= script.sessionLossAfterFrames &&
-      session->state != XR_SESSION_STATE_LOSS_PENDING) {
-    changeSessionState(handle, *session, XR_SESSION_STATE_LOSS_PENDING);
-    session->lost = true;  // every later call on it answers XR_ERROR_SESSION_LOST
-  }
-  if (script.instanceLossAfterFrames > 0 &&
-      session->framesDisplayed >= script.instanceLossAfterFrames && !instance->lost) {
-    XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
-    auto* loss = reinterpret_cast<XrEventDataInstanceLossPending*>(&buffer);
-    loss->type = XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING;
-    loss->next = nullptr;
-    loss->lossTime = displayTime(*instance, session->framesWaited);
-    queueEvent(*instance, buffer);
-    instance->lost =
-        true;  // every later call but xrPollEvent and destruction: XR_ERROR_INSTANCE_LOST
-    instance->log.write(R"({"event":"instance_loss_pending"})");
-  }
-  return XR_SUCCESS;
+    const bool displayed =
+        session.state == XR_SESSION_STATE_VISIBLE || session.state == XR_SESSION_STATE_FOCUSED;
+    std::string recorded;
+    if (displayed) {
+      session.framesDisplayed += 1;
+      const HeadsetScript& script = instance.script;
+      const bool lastBeforeExit =
+          script.exitAfterFrames > 0 && session.framesDisplayed == script.exitAfterFrames;
+      if (session.framesDisplayed % script.recordEvery == 0 || lastBeforeExit) {
+        recorded = recordFrame(instance, session, views);
+      }
+    }
+    logFrame(instance, session, *info, projection, views, recorded);
+
+    // After the first frame the simulated headset shows the application and gives it input.
+    if (session.state == XR_SESSION_STATE_SYNCHRONIZED && !session.exitRequested) {
+      changeSessionState(handle, session, XR_SESSION_STATE_VISIBLE);
+      changeSessionState(handle, session, XR_SESSION_STATE_FOCUSED);
+    }
+    const HeadsetScript& script = instance.script;
+    if (script.exitAfterFrames > 0 && session.framesDisplayed >= script.exitAfterFrames)
+      beginExit(handle, session);
+    if (script.sessionLossAfterFrames > 0 &&
+        session.framesDisplayed >= script.sessionLossAfterFrames &&
+        session.state != XR_SESSION_STATE_LOSS_PENDING) {
+      changeSessionState(handle, session, XR_SESSION_STATE_LOSS_PENDING);
+      session.lost = true;  // every later call on it answers XR_ERROR_SESSION_LOST
+    }
+    if (script.instanceLossAfterFrames > 0 &&
+        session.framesDisplayed >= script.instanceLossAfterFrames && !instance.lost) {
+      XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
+      auto* loss = reinterpret_cast<XrEventDataInstanceLossPending*>(&buffer);
+      loss->type = XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING;
+      loss->next = nullptr;
+      loss->lossTime = displayTime(instance, session.framesWaited);
+      queueEvent(instance, buffer);
+      // Every later call but xrPollEvent and destruction: XR_ERROR_INSTANCE_LOST.
+      instance.lost = true;
+      instance.log.write(R"({"event":"instance_loss_pending"})");
+    }
+    return XR_SUCCESS;
+  });
 }
 
 }  // namespace api

@@ -148,10 +148,34 @@ Runtime& runtime();
 // section 2.9, "Return Codes").
 Session* liveSession(XrSession handle, XrResult* result, Instance** instanceOut = nullptr);
 
+// The guard every entry point on a session starts with: holds the runtime's lock for the whole
+// call, and runs `body(Session&, Instance&)` only when the session and its instance are usable;
+// otherwise returns what liveSession says (OpenXR 1.0 section 2.9).
+template <class Body>
+XrResult onLiveSession(XrSession handle, Body&& body) {
+  std::lock_guard lock(runtime().mutex);
+  XrResult result = XR_SUCCESS;
+  Instance* instance = nullptr;
+  Session* session = liveSession(handle, &result, &instance);
+  if (session == nullptr) return result;
+  return body(*session, *instance);
+}
+
 template <class Object, class Handle>
 Object* find(std::unordered_map<uint64_t, std::unique_ptr<Object>>& table, Handle handle) {
   const auto it = table.find(reinterpret_cast<uint64_t>(handle));
   return it == table.end() ? nullptr : it->second.get();
+}
+
+// The same for entry points on an instance: XR_ERROR_HANDLE_INVALID for an unknown handle,
+// XR_ERROR_INSTANCE_LOST once it is lost.
+template <class Body>
+XrResult onLiveInstance(XrInstance handle, Body&& body) {
+  std::lock_guard lock(runtime().mutex);
+  Instance* instance = find(runtime().instances, handle);
+  if (instance == nullptr) return XR_ERROR_HANDLE_INVALID;
+  if (instance->lost) return XR_ERROR_INSTANCE_LOST;
+  return body(*instance);
 }
 
 template <class Handle, class Object>

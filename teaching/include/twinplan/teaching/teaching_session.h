@@ -5,23 +5,21 @@
 // the listener binds the address it is given (127.0.0.1 by default), and a join without the
 // session code is refused. No TLS yet (docs/architecture.md, "Teaching sessions").
 //
-// Each side runs one network thread (poll(2) on non-blocking sockets); the public functions are
-// thread-safe and never block on the network except join() (bounded by its timeout).
-//
-// That thread is a std::thread, an exception to DESIGN.md section 5 (kernels use oneTBB): it
-// waits in poll(2) for the whole session, and a oneTBB task must not block, since it would hold
-// one of the workers the numeric kernels share (one of two on a 2-core clinic PC). The planned
-// replacement is a caller-driven service() step, run from the headset's frame loop or a GUI
-// timer, so the sessions need no thread of their own (issue #20 note).
+// Neither side owns a thread. The caller drives each one with service(timeout_ms): one poll(2)
+// on its non-blocking sockets (up to timeout_ms, 0 = do not wait), then accepting, reading,
+// writing, heartbeats and drops. The headset calls it once per frame, the GUI from a QTimer, the
+// CLI in its loop; a blocked network thread would otherwise hold one of the oneTBB workers the
+// numeric kernels share (DESIGN.md section 5). An object is used from one thread at a time.
+// Heartbeats and drops are judged when service() runs, so call it at least every heartbeat_s.
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "twinplan/core/error.h"
 #include "twinplan/teaching/session_state.h"
 
 namespace twinplan::teaching {
@@ -46,16 +44,22 @@ class Presenter {
   Presenter(const Presenter&) = delete;
   Presenter& operator=(const Presenter&) = delete;
 
-  // Opens the listener and the network thread. Throws Error(Network) when the address cannot be
-  // bound, Error(InvalidInput) for a code shorter than 4 characters or bad timings.
+  // Opens the listener (nothing is accepted until service() runs). Throws Error(Network) when the
+  // address cannot be bound, Error(InvalidInput) for a code shorter than 4 characters or bad
+  // timings.
   void start(const HostOptions& options = {});
-  void stop();  // says bye to everyone, closes the listener
+  void stop();  // says bye to everyone (what the sockets take now), closes the listener
   bool running() const;
+  // One step of the session: waits up to timeout_ms for network activity, then accepts new
+  // connections, answers joins with the snapshot, reads, writes, sends heartbeats when due and
+  // drops silent or broken participants. Does nothing before start().
+  void service(int timeout_ms = 0);
   std::uint16_t port() const;
   std::string sessionCode() const;
 
-  // Applies a change to the shared state and sends it to every participant; returns its
-  // sequence number. Throws Error(InvalidInput) for an invalid change (nothing is sent).
+  // Applies a change to the shared state and sends it to every participant (what the sockets
+  // take now; service() sends the rest); returns its sequence number. Throws Error(InvalidInput)
+  // for an invalid change (nothing is sent).
   std::uint64_t apply(const StateChange& change);
   SessionState state() const;
   std::uint64_t sequence() const;
@@ -80,24 +84,42 @@ struct JoinOptions {
 
 class Participant {
  public:
+  enum class Phase {
+    Idle,     // not in a session
+    Joining,  // join() sent the request; service() waits for the presenter's answer
+    Joined,   // the snapshot arrived; deltas are applied by service()
+    Ended,    // refused, unreachable, timed out, left, or the session ended: see failure()
+  };
+
   Participant();
   ~Participant();  // leaves
   Participant(const Participant&) = delete;
   Participant& operator=(const Participant&) = delete;
 
-  // Connects, gives the code and receives the current state. Throws Error(InvalidInput) when the
-  // presenter refuses (wrong code), Error(Network) when it cannot be reached in time.
+  // Starts joining and returns at once: connects without waiting and queues the code; service()
+  // completes it (phase() becomes Joined, or Ended with failure()). Throws Error(InvalidInput)
+  // when already in a session. (A host name is resolved here, which may wait for DNS; give an
+  // IP address where that matters.)
   void join(const JoinOptions& options);
   void leave();  // says bye
-  bool connected() const;
+  // One step: waits up to timeout_ms for the presenter, then completes the join, applies deltas
+  // (calling onApplied), sends heartbeats and notices the end of the session.
+  void service(int timeout_ms = 0);
+  Phase phase() const;
+  bool connected() const { return phase() == Phase::Joined; }
+  // Why the session ended, as the error join() would have thrown: Error(InvalidInput) when the
+  // presenter refused (wrong code), Error(Network) when it could not be reached or did not
+  // answer within timeout_s or the connection ended later, Error(Corrupt) for a malformed
+  // message. Empty while Idle, Joining or Joined, and after leave().
+  const std::optional<Error>& failure() const;
   std::string disconnectReason() const;  // why the session ended for this participant
 
   SessionState state() const;
   std::uint64_t sequence() const;  // the last applied delta's number
-  // Waits until the delta numbered `sequence` is applied; false on timeout or disconnect.
-  bool waitForSequence(std::uint64_t sequence, double timeout_s) const;
-  // Called on the network thread after each delta is applied, with its number.
+  // Called by service() after each delta is applied, with its number.
   void onApplied(std::function<void(std::uint64_t sequence)> callback);
+  // Called by service() when the phase changes (Joined, Ended).
+  void onPhase(std::function<void(Phase)> callback);
 
  private:
   struct Impl;

@@ -24,6 +24,7 @@ class QGridLayout;
 class QLabel;
 class QListWidget;
 class QTimer;
+class QAction;
 class QActionGroup;
 class QMenu;
 class QSlider;
@@ -41,6 +42,7 @@ class SegmentComparisonPanel;
 class SegmentEditor;
 class LandmarkPanel;
 class AblationPanel;
+class HeadsetLink;
 struct AblationSetup;
 struct AblationOutcome;
 struct AblationScene;
@@ -154,6 +156,14 @@ class MainWindow : public QMainWindow {
   std::optional<std::array<double, 6>> probeBoundsIn3D(bool activePart) const;
   // Every label map of the case as the 2D views show them, and the live predicted zone.
   std::vector<rendering::SliceView::ShownLabelMap> shownLabelMaps() const;
+  // ---- View in headset (main_window_headset.cpp, issue #20 item 4) ----
+  // Shows the case's 3D models in the OpenXR headset: a separate process (HeadsetLink) that
+  // follows this window's segment and model visibility, with its left eye mirrored in the
+  // "Headset" panel. Returns false, with a message, when it cannot start (no models); a missing
+  // runtime or a runtime that dies is reported by a message box when the process says so.
+  bool startHeadsetView();
+  void stopHeadsetView();
+  HeadsetLink* headsetLink() const { return headset_; }
   // ---- landmarks (main_window_landmarks.cpp) ----
   LandmarkPanel* landmarkPanel() const { return landmarks_; }
   // "Register by landmarks": the rigid transform through the complete pairs of `session`
@@ -278,6 +288,9 @@ class MainWindow : public QMainWindow {
   const io::DicomSeries& dicomSeriesOf(const std::string& volumeName) const;
   // Landmarks (main_window_landmarks.cpp).
   void buildLandmarkDock();
+  // Headset (main_window_headset.cpp).
+  void buildHeadsetDock();
+  void showHeadsetMessage(const QString& title, const QString& message);
   // Ablation (main_window_ablation.cpp).
   void buildAblationDock();
   void restoreAblation();  // the panel from the case's ablation plan
@@ -342,6 +355,9 @@ class MainWindow : public QMainWindow {
   int modelRebuilds_ = 0;  // which background rebuild of the edited models is the latest
   LandmarkPanel* landmarks_ = nullptr;
   AblationPanel* ablation_ = nullptr;
+  HeadsetLink* headset_ = nullptr;
+  QAction* headsetAction_ = nullptr;
+  QLabel* headsetMirror_ = nullptr;
   AblationRunOptions ablationRun_;
   ZonePreviewer* previewer_ = nullptr;
   std::shared_ptr<const ZonePreview> preview_;

@@ -1,0 +1,82 @@
+#pragma once
+// "View in headset" (issue #20 item 4): the headset runs in its own process
+// (twinplan-xr-render --live), so the OpenXR frame loop, which waits on the runtime every frame,
+// never blocks the desktop's event loop, and a crashing runtime takes only that process down.
+// The desktop and the headset share live state over a teaching session on 127.0.0.1: the
+// desktop is the presenter (segment visibility, the anatomy transform, the pointer), the
+// headset a participant - the same mechanism a teaching session with other headsets uses.
+// The headset writes its left eye to a file the desktop shows as a mirror.
+#include <QImage>
+#include <QObject>
+#include <QProcess>
+#include <QString>
+#include <QTemporaryDir>
+#include <array>
+#include <memory>
+#include <string>
+
+#include "twinplan/core/case.h"
+
+class QTimer;
+
+namespace twinplan::teaching {
+class Presenter;  // teaching/teaching_session.h (private to the ui module's sources)
+}
+
+namespace twinplan::ui {
+
+class HeadsetLink : public QObject {
+  Q_OBJECT
+ public:
+  explicit HeadsetLink(QObject* parent = nullptr);
+  ~HeadsetLink() override;  // stops the headset
+
+  // The headset program. Default: $TWINPLAN_XR_RENDER, else twinplan-xr-render beside the
+  // running program (where the build and the installation put it).
+  void setProgram(const QString& path) { program_ = path; }
+  const QString& program() const { return program_; }
+
+  // Starts showing the case's surface models in the headset: writes them to a temporary case,
+  // opens the session (127.0.0.1, an ephemeral port, a random code) and starts the headset
+  // process, then returns; the outcome arrives as headsetJoined() or failed(). Throws
+  // Error(InvalidInput) when the case has no surface models or a view is already running.
+  void start(const Case& twin);
+  // Ends the session (the headset process then exits by itself) and waits up to 3 s for it.
+  void stop();
+  bool running() const;
+  bool joined() const;  // the headset process follows the session
+
+  // Live state for the headset (sent at once; ignored while not running).
+  void setSegmentVisible(const std::string& segment, bool visible);
+  void setAnatomyTransform(const std::array<double, 16>& lpsToLps);
+
+  const QImage& mirror() const { return mirror_; }  // the headset's last left eye
+  int mirrorImages() const { return mirrorImages_; }
+  // The session the headset follows (nullptr while not running).
+  teaching::Presenter* session() { return presenter_.get(); }
+
+ signals:
+  void headsetJoined();
+  void mirrorChanged(const QImage& leftEye);
+  // The headset could not start or stopped on its own: a title and a sentence for the user.
+  void failed(const QString& title, const QString& message);
+  void stopped();
+
+ private:
+  void service();
+  void readMirror();
+  void processFinished(int exitCode, QProcess::ExitStatus status);
+
+  QString program_;
+  std::unique_ptr<teaching::Presenter> presenter_;
+  QProcess* process_ = nullptr;
+  QTimer* timer_ = nullptr;
+  std::unique_ptr<QTemporaryDir> work_;
+  QImage mirror_;
+  int mirrorImages_ = 0;
+  unsigned long long mirrorInode_ = 0;
+  bool stopping_ = false;
+  bool joined_ = false;
+};
+
+}  // namespace twinplan::ui

@@ -1,0 +1,187 @@
+#include "twinplan/ui/headset_link.h"
+
+#include <sys/stat.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include "twinplan/core/case_file.h"
+#include "twinplan/core/error.h"
+#include "twinplan/teaching/teaching_session.h"
+
+namespace twinplan::ui {
+namespace {
+
+// How often the desktop services the session and looks for a new mirror image: every 10 ms
+// keeps the session's heartbeats (0.25 s) and a 30 Hz mirror, at a cost under 0.1 ms a tick.
+constexpr int kServiceInterval_ms = 10;
+
+// The exit code twinplan-xr-render gives Error(NotFound) (app/xr/main.cpp): no OpenXR runtime
+// or no headset.
+constexpr int kNotFoundExit = 4;
+
+QString defaultProgram() {
+  const QByteArray fromEnv = qgetenv("TWINPLAN_XR_RENDER");
+  if (!fromEnv.isEmpty()) return QString::fromLocal8Bit(fromEnv);
+  return QDir(QCoreApplication::applicationDirPath()).filePath("twinplan-xr-render");
+}
+
+// The last error sentence the headset program wrote ("twinplan-xr-render: <sentence> [ctx]").
+QString lastError(const QString& stderrText) {
+  const QStringList lines = stderrText.split('\n', Qt::SkipEmptyParts);
+  for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
+    if (line->startsWith("twinplan-xr-render: "))
+      return line->mid(int(sizeof "twinplan-xr-render: ") - 1);
+  }
+  return lines.isEmpty() ? QString() : lines.back();
+}
+
+}  // namespace
+
+HeadsetLink::HeadsetLink(QObject* parent) : QObject(parent), program_(defaultProgram()) {
+  timer_ = new QTimer(this);
+  timer_->setInterval(kServiceInterval_ms);
+  connect(timer_, &QTimer::timeout, this, &HeadsetLink::service);
+}
+
+HeadsetLink::~HeadsetLink() {
+  blockSignals(true);  // the window that listens may be half destroyed already
+  stop();
+}
+
+bool HeadsetLink::running() const { return process_ != nullptr; }
+bool HeadsetLink::joined() const { return joined_; }
+
+void HeadsetLink::start(const Case& twin) {
+  if (running()) {
+    throw Error(ErrorKind::InvalidInput, "The headset view is already running.");
+  }
+  if (twin.meshes.empty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "The case has no 3D models to show in the headset: build them first (Segments "
+                "panel, Build 3D models).");
+  }
+  work_ = std::make_unique<QTemporaryDir>();
+  if (!work_->isValid()) {
+    throw Error(ErrorKind::Io,
+                "Could not make a temporary folder for the headset view: check the free space "
+                "in the temporary folder.",
+                QDir::tempPath().toStdString());
+  }
+  // Only the surface models travel: the headset draws them, and the file is written in
+  // milliseconds even for a case with large images.
+  Case models;
+  models.name = twin.name.empty() ? "case" : twin.name;
+  models.meshes = twin.meshes;
+  const std::filesystem::path caseFile = work_->filePath("headset.twinplan").toStdString();
+  saveCase(models, caseFile);
+
+  presenter_ = std::make_unique<teaching::Presenter>();
+  presenter_->apply(teaching::ShowData{models.name, ""});
+  for (const SurfaceMesh& mesh : twin.meshes) {
+    presenter_->apply(teaching::SetSegmentVisible{
+        mesh.segmentName.empty() ? mesh.name : mesh.segmentName, mesh.visible});
+  }
+  presenter_->start();  // 127.0.0.1, ephemeral port, random code
+
+  process_ = new QProcess(this);
+  process_->setProcessChannelMode(QProcess::SeparateChannels);
+  connect(process_, &QProcess::finished, this, &HeadsetLink::processFinished);
+  connect(process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+    if (error != QProcess::FailedToStart) return;
+    const QString program = program_;
+    stop();
+    emit failed(
+        tr("Cannot start the headset view"),
+        tr("TwinPlan's headset program %1 could not be started; reinstall TwinPlan.").arg(program));
+  });
+  stopping_ = false;
+  joined_ = false;
+  mirrorImages_ = 0;
+  mirrorInode_ = 0;
+  mirror_ = QImage();
+  process_->start(
+      program_, {QString::fromStdString(caseFile.string()), "--frames", "0", "--out",
+                 work_->filePath("out"), "--live", QString("127.0.0.1:%1").arg(presenter_->port()),
+                 "--code", QString::fromStdString(presenter_->sessionCode()), "--mirror",
+                 work_->filePath("mirror.ppm")});
+  timer_->start();
+}
+
+void HeadsetLink::stop() {
+  timer_->stop();
+  if (presenter_) presenter_->stop();  // says bye: the headset ends its session and exits
+  if (process_ != nullptr) {
+    stopping_ = true;
+    process_->disconnect(this);
+    if (!process_->waitForFinished(3000)) {
+      process_->kill();
+      process_->waitForFinished(1000);
+    }
+    process_->deleteLater();
+    process_ = nullptr;
+  }
+  const bool wasJoined = joined_;
+  joined_ = false;
+  presenter_.reset();
+  work_.reset();
+  if (wasJoined || stopping_) emit stopped();
+  stopping_ = false;
+}
+
+void HeadsetLink::setSegmentVisible(const std::string& segment, bool visible) {
+  if (presenter_ && presenter_->running())
+    presenter_->apply(teaching::SetSegmentVisible{segment, visible});
+}
+
+void HeadsetLink::setAnatomyTransform(const std::array<double, 16>& lpsToLps) {
+  if (presenter_ && presenter_->running())
+    presenter_->apply(teaching::SetAnatomyTransform{lpsToLps});
+}
+
+void HeadsetLink::service() {
+  if (!presenter_) return;
+  presenter_->service(0);
+  if (!joined_ && !presenter_->participants().empty()) {
+    joined_ = true;
+    emit headsetJoined();
+  }
+  readMirror();
+}
+
+void HeadsetLink::readMirror() {
+  // The headset renames each new image over the file: a new inode is a new image.
+  const QByteArray path = QFile::encodeName(work_->filePath("mirror.ppm"));
+  struct stat info {};
+  if (::stat(path.constData(), &info) != 0 || info.st_ino == mirrorInode_) return;
+  QImage image;
+  if (!image.load(QString::fromLocal8Bit(path), "PPM")) return;  // replaced while reading
+  mirrorInode_ = info.st_ino;
+  mirror_ = std::move(image);
+  ++mirrorImages_;
+  emit mirrorChanged(mirror_);
+}
+
+void HeadsetLink::processFinished(int exitCode, QProcess::ExitStatus status) {
+  const QString why = lastError(QString::fromLocal8Bit(process_->readAllStandardError()));
+  const bool noRuntime = status == QProcess::NormalExit && exitCode == kNotFoundExit;
+  stop();
+  if (noRuntime) {
+    emit failed(tr("No headset runtime"),
+                tr("TwinPlan found no OpenXR runtime or headset. Install and start the runtime "
+                   "for your headset (Monado, SteamVR, Meta Quest Link or Windows Mixed "
+                   "Reality), make it the active OpenXR runtime, connect the headset, then choose "
+                   "View in headset again.\n\nDetails: %1")
+                    .arg(why));
+    return;
+  }
+  emit failed(tr("The headset view stopped"),
+              status == QProcess::CrashExit
+                  ? tr("The headset program crashed (the headset's runtime may have failed). "
+                       "Start the headset view again.")
+                  : tr("The headset view ended: %1").arg(why));
+}
+
+}  // namespace twinplan::ui

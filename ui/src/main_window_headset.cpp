@@ -1,0 +1,107 @@
+// View in headset (issue #20 item 4): the action, the mirror panel and what the headset follows.
+#include <QAction>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMessageBox>
+#include <QStatusBar>
+
+#include "twinplan/ui/headset_link.h"
+#include "twinplan/ui/main_window.h"
+
+namespace twinplan::ui {
+namespace {
+
+// What the headset calls a model or segment (teaching::SetSegmentVisible): the segment a model
+// was built from, so hiding a segment hides its model.
+std::string headsetKey(const SurfaceMesh& mesh) {
+  return mesh.segmentName.empty() ? mesh.name : mesh.segmentName;
+}
+
+}  // namespace
+
+void MainWindow::buildHeadsetDock() {
+  headset_ = new HeadsetLink(this);
+  headsetMirror_ = new QLabel(tr("Choose View > View in headset to show the 3D models in an "
+                                 "OpenXR headset; its left eye appears here."),
+                              this);
+  headsetMirror_->setObjectName("headsetMirror");
+  headsetMirror_->setAlignment(Qt::AlignCenter);
+  headsetMirror_->setWordWrap(true);
+  headsetMirror_->setMinimumSize(240, 270);  // the eye at 3/4 of a 320 x 360 test eye
+  auto* dock = new QDockWidget(tr("Headset"), this);
+  dock->setObjectName("headsetDock");
+  dock->setWidget(headsetMirror_);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable |
+                    QDockWidget::DockWidgetFloatable);
+  addDockWidget(Qt::RightDockWidgetArea, dock);
+  dock->hide();
+
+  headsetAction_ = new QAction(tr("View in &headset"), this);
+  headsetAction_->setObjectName("viewInHeadset");
+  headsetAction_->setCheckable(true);
+  headsetAction_->setToolTip(tr("Show the 3D models in an OpenXR headset (VR or mixed reality)"));
+  connect(headsetAction_, &QAction::triggered, this, [this](bool on) {
+    if (on) {
+      startHeadsetView();
+    } else {
+      stopHeadsetView();
+    }
+  });
+
+  connect(headset_, &HeadsetLink::mirrorChanged, this, [this](const QImage& eye) {
+    headsetMirror_->setPixmap(QPixmap::fromImage(eye).scaled(
+        headsetMirror_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  });
+  connect(headset_, &HeadsetLink::headsetJoined, this,
+          [this] { statusBar()->showMessage(tr("The headset shows the 3D models."), 8000); });
+  connect(headset_, &HeadsetLink::failed, this, &MainWindow::showHeadsetMessage);
+  connect(headset_, &HeadsetLink::stopped, this, [this] {
+    headsetAction_->setChecked(false);
+    headsetMirror_->setText(tr("The headset view is stopped."));
+  });
+  // The headset follows the visibility ticks of both lists.
+  connect(document_, &CaseDocument::displayChanged, this,
+          [this](CaseDocument::Shown what, std::size_t index) {
+            if (!headset_->running()) return;
+            const Case& twin = document_->twin();
+            if (what == CaseDocument::Shown::Segment && !twin.labelMaps.empty()) {
+              const Segment& segment = twin.labelMaps.front().segments().at(index);
+              headset_->setSegmentVisible(segment.name, segment.visible);
+            } else if (what == CaseDocument::Shown::Mesh) {
+              const SurfaceMesh& mesh = twin.meshes.at(index);
+              headset_->setSegmentVisible(headsetKey(mesh), mesh.visible);
+            }
+          });
+}
+
+bool MainWindow::startHeadsetView() {
+  if (headset_->running()) return true;
+  try {
+    headset_->start(document_->twin());
+  } catch (const std::exception& e) {
+    headsetAction_->setChecked(false);
+    showError(tr("Cannot show the case in the headset"), e);
+    return false;
+  }
+  headsetAction_->setChecked(true);
+  headsetMirror_->setText(tr("Starting the headset…"));
+  findChild<QDockWidget*>("headsetDock")->show();
+  return true;
+}
+
+void MainWindow::stopHeadsetView() {
+  headset_->stop();
+  headsetAction_->setChecked(false);
+}
+
+// Not modal: the desktop keeps working (and a test sees the box without a nested event loop).
+void MainWindow::showHeadsetMessage(const QString& title, const QString& message) {
+  headsetAction_->setChecked(false);
+  headsetMirror_->setText(title);
+  auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+  box->setObjectName("headsetMessage");
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+}
+
+}  // namespace twinplan::ui
