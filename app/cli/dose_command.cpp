@@ -86,7 +86,15 @@ json runDose(const DoseArguments& a, Progress& progress) {
     notes.push_back(
         "The plan or the CT states no frame of reference; the plan's isocentre was "
         "taken in the CT's patient coordinates.");
-  std::string positionCode = a.position.empty() ? ct.dicom.patientPosition : a.position;
+  // The plan's Patient Setup states the position the beams were planned in (PS3.3 C.8.8.12);
+  // the CT's says how it was scanned; they should agree.
+  std::string positionCode = a.position;
+  if (positionCode.empty()) positionCode = plan.patientPosition;
+  if (!plan.patientPosition.empty() && !ct.dicom.patientPosition.empty() &&
+      plan.patientPosition != ct.dicom.patientPosition)
+    notes.push_back("The plan's Patient Setup says " + plan.patientPosition + " but the CT was " +
+                    ct.dicom.patientPosition + "; the plan's position was used.");
+  if (positionCode.empty()) positionCode = ct.dicom.patientPosition;
   if (positionCode.empty()) {
     positionCode = "HFS";
     notes.push_back("The CT states no Patient Position; head first supine (HFS) was assumed.");

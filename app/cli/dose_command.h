@@ -15,7 +15,7 @@ namespace twinplan::cli {
 struct DoseArguments {
   std::filesystem::path casePath, plan, out, huDensity;
   double grid_mm = 2.5;
-  std::string position;  // empty: the CT's Patient Position, else HFS (noted)
+  std::string position;  // empty: the plan's Patient Setup, else the CT's, else HFS (noted)
 };
 
 // {"plan", "plan_label", "referenced_plan_sop_instance_uid", "frame_of_reference_uid", "ct",
