@@ -709,6 +709,9 @@ class StaticSolver {
     bool active = false;
     int heldAxes = 0;
     std::array<int, 2> heldAxis{};
+    // A node that starts inside the obstacle (a mesh surface and a sampled obstacle that differ
+    // by a fraction of a voxel) keeps that depth as its contact level: it is not pushed out.
+    double startDepth_mm = 0;
   };
 
   static Matrix3d frameOf(Eigen::Vector3d normal, const SlidingNode& c) {
@@ -760,7 +763,7 @@ class StaticSolver {
         if (n < model_.nodes.size()) startsActive[n] = 1;
       for (std::size_t n : obstacle.nodes) {
         if (taken[n] || prescribed[n] == 7) continue;
-        SlidingNode c{n, o, Matrix3d::Identity(), 0, startsActive[n] != 0, 0, {}};
+        SlidingNode c{n, o, Matrix3d::Identity(), 0, startsActive[n] != 0, 0, {}, 0};
         for (int d = 0; d < 3; ++d)
           if (prescribed[n] & (1 << d)) c.heldAxis[static_cast<std::size_t>(c.heldAxes++)] = d;
         // A held axis must lie in the obstacle's tangent plane at the node.
@@ -777,8 +780,11 @@ class StaticSolver {
     }
     if (sliding_.empty()) return;
     updateGaps(u_);
-    for (SlidingNode& c : sliding_)
+    for (SlidingNode& c : sliding_) {
+      c.startDepth_mm = std::max(0.0, -c.gap_mm);
+      c.gap_mm += c.startDepth_mm;
       if (c.gap_mm <= options_.contactGapTolerance_mm) c.active = true;
+    }
   }
 
   void updateGaps(const VectorXd& u) {
@@ -786,7 +792,7 @@ class StaticSolver {
       for (std::size_t i = r.begin; i < r.end; ++i) {
         SlidingNode& c = sliding_[i];
         const NodeGap g = gapAt(model_.obstacles[c.obstacle], c.node, u);
-        c.gap_mm = g.gap_mm;
+        c.gap_mm = g.gap_mm + c.startDepth_mm;
         c.frame = frameOf(g.normal, c);
       }
     });

@@ -135,7 +135,10 @@ struct RigidObstacle {
   // lowest surface nodes under gravity, so the first Newton iterate is not a floating body's);
   // nodes touching the obstacle (gap <= SolverOptions::contactGapTolerance_mm) always do. A
   // node with a prescribed displacement (*BOUNDARY) or already in another active-set obstacle
-  // takes no part.
+  // takes no part, unless its prescribed axes lie in the obstacle's tangent plane (a symmetry
+  // roller beside the contact). A node that starts inside the obstacle keeps that depth as its
+  // contact level (it is not pushed out: a mesh and a sampled obstacle differ by a fraction of a
+  // voxel).
   std::vector<std::size_t> initiallyActive;
 };
 
