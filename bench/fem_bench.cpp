@@ -9,7 +9,8 @@
 // prints one JSON object: tets, nodes, dofs, our and ccx's time and the largest difference.
 //   twinplan-fem-bench --drag [--divisions NX NY NZ]   (default 18 15 12: 19,440 tets)
 // times the co-rotational updates of a dragged tool (dragBench below).
-//   twinplan-fem-bench --brain [--resolution MM] [--no-contact] [--linear] [--drain-ventricles]
+//   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--no-contact] [--linear]
+//   [--drain-ventricles]
 //                      [--turned] [--dir DIR] [--no-ccx]
 // brain shift on the head phantom (brainBench below); with --no-contact the same model runs in
 // ccx from the .inp it writes.
@@ -30,8 +31,8 @@
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/tissue/box_mesh.h"
 #include "twinplan/tissue/brain_shift.h"
-#include "twinplan/tissue/displacement_field.h"
 #include "twinplan/tissue/corotational.h"
+#include "twinplan/tissue/displacement_field.h"
 #include "twinplan/tissue/fem_solver.h"
 #include "twinplan/tissue/inp_reader.h"
 
@@ -157,8 +158,7 @@ std::string brainDeck(const FeModel& model) {
   for (const GravityLoad& g : step.gravity) {
     deck << "*ELSET, ELSET=DRAINED\n";
     count = 0;
-    for (std::size_t e : g.elements)
-      deck << model.elements[e].id << (++count % 12 ? ", " : "\n");
+    for (std::size_t e : g.elements) deck << model.elements[e].id << (++count % 12 ? ", " : "\n");
     deck << "\n*DLOAD\nDRAINED, GRAV, " << g.acceleration_mm_s2 << ", " << g.direction[0] << ", "
          << g.direction[1] << ", " << g.direction[2] << "\n";
   }
@@ -175,7 +175,8 @@ int brainBench(int argc, char** argv) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-brain-bench";
   bool runCcx = true;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--resolution") && i + 1 < argc) p.resolution_mm = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--resolution") && i + 1 < argc)
+      p.resolution_mm = std::atof(argv[++i]);
     if (!std::strcmp(argv[i], "--no-contact")) p.skullContact = false;
     if (!std::strcmp(argv[i], "--linear")) p.neoHookean = false;
     if (!std::strcmp(argv[i], "--drain-ventricles")) p.drainVentricles = true;
@@ -184,6 +185,8 @@ int brainBench(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
   }
   twinplan::phantom::PhantomOptions options;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (!std::strcmp(argv[i], "--scale")) options.scale = std::atof(argv[i + 1]);
   options.kind = twinplan::phantom::PhantomKind::Head;
   options.surfaceModels = false;
   const twinplan::phantom::Phantom phantom = twinplan::phantom::makePhantom(options);
@@ -232,10 +235,10 @@ int brainBench(int argc, char** argv) {
       p.drainVentricles ? "true" : "false", p.resolution_mm, model.elements.size(),
       model.nodes.size(), r.solution.steps.at(0).increments, r.solution.totalIterations,
       r.solution.activeSetChanges, r.skullContactNodes, r.slidingNodes, r.foramenNodes,
-      r.detachedNodes, r.fixedNodes, r.maxPenetration_mm, r.maxDisplacement_mm, opening,
-      elsewhere, t.magnitude_mm, t.shift_mm.x(), t.shift_mm.y(), t.shift_mm.z(),
-      r.ventricleWallFaces, r.ventricleVolumeLoss_ml, r.solution.solveTime_s, total_s, ccx_s,
-      ccxDifference_mm, r.solution.linearIterations);
+      r.detachedNodes, r.fixedNodes, r.maxPenetration_mm, r.maxDisplacement_mm, opening, elsewhere,
+      t.magnitude_mm, t.shift_mm.x(), t.shift_mm.y(), t.shift_mm.z(), r.ventricleWallFaces,
+      r.ventricleVolumeLoss_ml, r.solution.solveTime_s, total_s, ccx_s, ccxDifference_mm,
+      r.solution.linearIterations);
   return 0;
 }
 

@@ -192,10 +192,10 @@ DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment) {
           if (labels.contains(segment, i, j, static_cast<std::int64_t>(k)))
             inside[g.linearIndex(i, j, static_cast<std::int64_t>(k))] = 1;
   });
-  return regionDistanceMap(
-      g, inside,
-      segment < labels.segments().size() ? "\"" + labels.segments()[segment].name + "\""
-                                         : std::to_string(segment));
+  return regionDistanceMap(g, inside,
+                           segment < labels.segments().size()
+                               ? "\"" + labels.segments()[segment].name + "\""
+                               : std::to_string(segment));
 }
 
 RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,

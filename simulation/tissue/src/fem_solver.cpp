@@ -413,6 +413,7 @@ class StaticSolver {
       progress.check();
       const double lambda = std::min(1.0, done + increment);
       const VectorXd saved = u_;
+      for (SlidingNode& c : sliding_) c.changes = 0;
       const std::vector<SlidingNode> savedContact = sliding_;
       int iterations = 0;
       double residual = 0;
@@ -504,7 +505,7 @@ class StaticSolver {
           if (!c.active) continue;
           const auto i = static_cast<Eigen::Index>(3 * c.node);
           constrained[3 * c.node] = 1;
-          correction(i) = -c.gap_mm;  // along the normal: close the gap
+          correction(i) = -c.gap_mm / c.slope;  // along the normal: close the gap
           gapError = std::max(gapError, std::abs(c.gap_mm));
         }
       }
@@ -615,6 +616,26 @@ class StaticSolver {
     return {Eigen::Vector3d(n[0], n[1], n[2]), obstacle.signedDistance_mm(x)};
   }
 
+  // The gradient of the obstacle's signed distance at the node's current position, by central
+  // differences 1e-3 mm apart (a distance's gradient has length 1; a sampled map's interpolant
+  // is within a few per cent of it).
+  Eigen::Vector3d gapGradient(const RigidObstacle& obstacle, std::size_t node,
+                              const VectorXd& u) const {
+    constexpr double kStep_mm = 1e-3;
+    Eigen::Vector3d gradient;
+    for (int d = 0; d < 3; ++d) {
+      std::array<double, 3> plus = model_.nodes[node].x_mm;
+      for (int i = 0; i < 3; ++i)
+        plus[static_cast<std::size_t>(i)] += u(static_cast<Eigen::Index>(3 * node + i));
+      std::array<double, 3> minus = plus;
+      plus[static_cast<std::size_t>(d)] += kStep_mm;
+      minus[static_cast<std::size_t>(d)] -= kStep_mm;
+      gradient(d) =
+          (obstacle.signedDistance_mm(plus) - obstacle.signedDistance_mm(minus)) / (2 * kStep_mm);
+    }
+    return gradient.allFinite() ? gradient : Eigen::Vector3d::Zero();
+  }
+
   double penalty(std::size_t o) {
     if (model_.obstacles[o].penalty_N_per_mm > 0) return model_.obstacles[o].penalty_N_per_mm;
     if (automaticPenalty_ <= 0)
@@ -712,6 +733,10 @@ class StaticSolver {
     // A node that starts inside the obstacle (a mesh surface and a sampled obstacle that differ
     // by a fraction of a voxel) keeps that depth as its contact level: it is not pushed out.
     double startDepth_mm = 0;
+    // The gap's rate of change along the normal (1 for an exact distance; a sampled map's
+    // interpolant differs), so that Newton's normal step -gap / slope closes it.
+    double slope = 1;
+    int changes = 0;  // in the current increment
   };
 
   static Matrix3d frameOf(Eigen::Vector3d normal, const SlidingNode& c) {
@@ -793,7 +818,12 @@ class StaticSolver {
         SlidingNode& c = sliding_[i];
         const NodeGap g = gapAt(model_.obstacles[c.obstacle], c.node, u);
         c.gap_mm = g.gap_mm + c.startDepth_mm;
+        // The obstacle's own (smooth) normal; the gap's gradient along it scales Newton's
+        // normal step. (The gradient of a sampled map's trilinear interpolant jumps from voxel
+        // to voxel: as the frame's normal it made Newton oscillate on the head phantom.)
         c.frame = frameOf(g.normal, c);
+        const Eigen::Vector3d gradient = gapGradient(model_.obstacles[c.obstacle], c.node, u);
+        c.slope = std::clamp(gradient.dot(c.frame.col(0)), 0.2, 5.0);
       }
     });
   }
@@ -801,17 +831,23 @@ class StaticSolver {
   // Nodes that would enter the obstacle join the set; nodes the obstacle would have to pull
   // (normal reaction below -forceTolerance) leave it, once a solve has given their reaction
   // (not on an increment's first iteration, whose residual holds the new load too).
+  // A node that has joined and left kMaximumChanges times in one increment (a sampled map's
+  // gradient jumps between voxels, and the set can cycle) stays in: slightly tensile rather
+  // than penetrating.
+  static constexpr int kMaximumChanges = 4;
   bool updateActiveSet(const VectorXd& r, double forceTolerance, bool releaseTensile) {
     bool changed = false;
     for (SlidingNode& c : sliding_) {
       if (!c.active && c.gap_mm < -options_.contactGapTolerance_mm) {
         c.active = changed = true;
-      } else if (c.active && releaseTensile) {
+        ++c.changes;
+      } else if (c.active && releaseTensile && c.changes < kMaximumChanges) {
         const double reaction =
             c.frame.col(0).dot(r.segment<3>(static_cast<Eigen::Index>(3 * c.node)));
         if (reaction < -forceTolerance) {
           c.active = false;
           changed = true;
+          ++c.changes;
         }
       }
     }

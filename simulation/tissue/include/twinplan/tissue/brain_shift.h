@@ -11,9 +11,9 @@
 // shift relative to the image is therefore the response to the lost buoyancy alone: a body force
 // rho_CSF g on the brain above the fluid level, nothing below it (small strain: superposition).
 // Outside the craniotomy (surface nodes within `openingRadius_mm` of the opening centre, free)
-// the brain surface either slides on the skull (skullContact, the default: frictionless
-// contact, exact, fem_solver.h ContactEnforcement::ActiveSet, with the cranial cavity's wall as
-// the rigid obstacle) or is held (all dofs fixed: the first version's model). The brain is
+// the brain surface either slides on the skull (skullContact: frictionless contact, exact,
+// fem_solver.h ContactEnforcement::ActiveSet, with the cranial cavity's wall as the rigid
+// obstacle) or is held (all dofs fixed: the first version's model, still the default). The brain is
 // neo-Hookean under large deformation by default (load applied in increments), else linear.
 // Ventricular CSF can be drained too: the ventricles are then cavities whose walls lose the
 // CSF's hydrostatic pressure.
@@ -76,7 +76,9 @@ struct BrainShiftParameters {
   // cranial cavity: every voxel that is not brain, tumour or CSF (tissue type csf) is rigid
   // (skullDistanceMap's distance transform of that region), so the brain can sink through the
   // CSF layer around it until it rests on bone.
-  bool skullContact = true;
+  // Off by default: on the head phantom the active set does not yet converge within the
+  // solver's iteration limit (docs/validation.md, "Brain shift with sliding skull contact").
+  bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
   // to the midline: where the brainstem leaves through the foramen magnum (about 35 x 30 mm,
@@ -112,9 +114,9 @@ struct BrainShiftResult {
   // end, the held foramen nodes, and the nodes of mesh pieces not joined to the foramen
   // (a lattice can cut a thin bridge; their surface is held so they cannot float).
   std::size_t slidingNodes = 0, skullContactNodes = 0, foramenNodes = 0, detachedNodes = 0;
-  double maxPenetration_mm = 0;          // of the skull, at the end
-  std::size_t ventricleWallFaces = 0;    // faces carrying the lost ventricular pressure
-  double ventricleVolumeLoss_ml = 0;     // by the walls' displacement (divergence theorem)
+  double maxPenetration_mm = 0;        // of the skull, at the end
+  std::size_t ventricleWallFaces = 0;  // faces carrying the lost ventricular pressure
+  double ventricleVolumeLoss_ml = 0;   // by the walls' displacement (divergence theorem)
   double maxDisplacement_mm = 0;
   Vec3 openingCentre_lps = Vec3::Zero();
 };
