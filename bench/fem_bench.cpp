@@ -9,10 +9,10 @@
 // prints one JSON object: tets, nodes, dofs, our and ccx's time and the largest difference.
 //   twinplan-fem-bench --drag [--divisions NX NY NZ]   (default 18 15 12: 19,440 tets)
 // times the co-rotational updates of a dragged tool (dragBench below).
-//   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--no-contact] [--linear]
+//   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--contact] [--linear]
 //   [--drain-ventricles]
 //                      [--turned] [--dir DIR] [--no-ccx]
-// brain shift on the head phantom (brainBench below); with --no-contact the same model runs in
+// brain shift on the head phantom (brainBench below); without --contact the same model runs in
 // ccx from the .inp it writes.
 #include <array>
 #include <cctype>
@@ -168,7 +168,7 @@ std::string brainDeck(const FeModel& model) {
 
 // Brain shift on the head phantom (224 x 224 x 96 at 1 x 1 x 2 mm), supine, the opening over
 // the tumour (25 mm radius), all CSF drained: mesh, solve and the figures docs/validation.md
-// quotes; with --no-contact the same model (surface held) is also solved by ccx.
+// quotes; without --contact the same model (surface held) is also solved by ccx.
 int brainBench(int argc, char** argv) {
   using twinplan::Vec3;
   twinplan::tissue::BrainShiftParameters p;
@@ -177,7 +177,7 @@ int brainBench(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--resolution") && i + 1 < argc)
       p.resolution_mm = std::atof(argv[++i]);
-    if (!std::strcmp(argv[i], "--no-contact")) p.skullContact = false;
+    if (!std::strcmp(argv[i], "--contact")) p.skullContact = true;
     if (!std::strcmp(argv[i], "--linear")) p.neoHookean = false;
     if (!std::strcmp(argv[i], "--drain-ventricles")) p.drainVentricles = true;
     if (!std::strcmp(argv[i], "--turned")) p.headRotation_deg = -90;
