@@ -81,12 +81,12 @@ struct BrainShiftParameters {
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
-  // to the midline: where the brainstem leaves through the foramen magnum (about 35 x 30 mm,
-  // so a 15 mm radius is of its size; an assumption of this model, not a measured anchor).
+  // to the midline: where the brainstem leaves through the foramen magnum (roughly 30-35 mm
+  // across from general anatomy, not checked against a source: an assumption of this model).
   double foramenRadius_mm = 15;
   // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
-  // Manual 4.6.1), total Lagrangian with the load in increments (Miga 2016's and Wittek 2007's
-  // brain models are hyperelastic); false: linear elastic, small strain.
+  // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);
+  // false: linear elastic, small strain.
   bool neoHookean = true;
   // Ventricular CSF drained (e.g. a ventricular drain or an opened ventricle): the ventricles
   // (segments named Ventricles) are meshed as cavities and their walls lose the hydrostatic
