@@ -9,7 +9,13 @@
 // prints one JSON object: tets, nodes, dofs, our and ccx's time and the largest difference.
 //   twinplan-fem-bench --drag [--divisions NX NY NZ]   (default 18 15 12: 19,440 tets)
 // times the co-rotational updates of a dragged tool (dragBench below).
+//   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--contact] [--linear]
+//   [--drain-ventricles]
+//                      [--turned] [--dir DIR] [--no-ccx]
+// brain shift on the head phantom (brainBench below); without --contact the same model runs in
+// ccx from the .inp it writes.
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,8 +28,11 @@
 #include <sstream>
 #include <string>
 
+#include "twinplan/phantom/phantom.h"
 #include "twinplan/tissue/box_mesh.h"
+#include "twinplan/tissue/brain_shift.h"
 #include "twinplan/tissue/corotational.h"
+#include "twinplan/tissue/displacement_field.h"
 #include "twinplan/tissue/fem_solver.h"
 #include "twinplan/tissue/inp_reader.h"
 
@@ -120,7 +129,122 @@ int dragBench(std::array<int, 3> divisions, int frames) {
   return 0;
 }
 
+// The brain-shift model as a CalculiX deck: the mesh, neo-Hookean or linear materials with
+// CSF's density, the held nodes, gravity on the drained elements, one NLGEOM step in quarter
+// increments. Contact and ventricle pressures are not written (ccx's rigid-surface contact
+// is not used here).
+std::string brainDeck(const FeModel& model) {
+  std::ostringstream deck;
+  deck << meshDeck(model);
+  for (const Material& m : model.materials) {
+    std::string name = m.name;
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    deck << "*MATERIAL, NAME=" << name << "\n";
+    if (m.law == MaterialLaw::NeoHooke)
+      deck << "*HYPERELASTIC, NEO HOOKE\n" << m.c10_MPa << ", " << m.d1_perMPa << "\n";
+    else
+      deck << "*ELASTIC\n" << m.youngsModulus_MPa << ", " << m.poissonsRatio << "\n";
+    deck << "*DENSITY\n" << m.density_t_per_mm3 << "\n";
+    deck << "*SOLID SECTION, ELSET=" << name << ", MATERIAL=" << name << "\n";
+  }
+  deck.precision(17);
+  deck << "*NSET, NSET=HELD\n";
+  std::size_t count = 0;
+  for (const PrescribedDisplacement& b : model.fixedBoundaries)
+    if (b.dof == 0) deck << model.nodes[b.node].id << (++count % 12 ? ", " : "\n");
+  deck << "\n*BOUNDARY\nHELD, 1, 3\n";
+  const Step& step = model.steps.at(0);
+  deck << (step.nlgeom ? "*STEP, NLGEOM, INC=1000\n*STATIC\n0.25, 1\n" : "*STEP\n*STATIC\n");
+  for (const GravityLoad& g : step.gravity) {
+    deck << "*ELSET, ELSET=DRAINED\n";
+    count = 0;
+    for (std::size_t e : g.elements) deck << model.elements[e].id << (++count % 12 ? ", " : "\n");
+    deck << "\n*DLOAD\nDRAINED, GRAV, " << g.acceleration_mm_s2 << ", " << g.direction[0] << ", "
+         << g.direction[1] << ", " << g.direction[2] << "\n";
+  }
+  deck << "*NODE PRINT, NSET=NALL\nU\n*END STEP\n";
+  return deck.str();
+}
+
+// Brain shift on the head phantom (224 x 224 x 96 at 1 x 1 x 2 mm), supine, the opening over
+// the tumour (25 mm radius), all CSF drained: mesh, solve and the figures docs/validation.md
+// quotes; without --contact the same model (surface held) is also solved by ccx.
+int brainBench(int argc, char** argv) {
+  using twinplan::Vec3;
+  twinplan::tissue::BrainShiftParameters p;
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-brain-bench";
+  bool runCcx = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--resolution") && i + 1 < argc)
+      p.resolution_mm = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--contact")) p.skullContact = true;
+    if (!std::strcmp(argv[i], "--linear")) p.neoHookean = false;
+    if (!std::strcmp(argv[i], "--drain-ventricles")) p.drainVentricles = true;
+    if (!std::strcmp(argv[i], "--turned")) p.headRotation_deg = -90;
+    if (!std::strcmp(argv[i], "--no-ccx")) runCcx = false;
+    if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+  }
+  twinplan::phantom::PhantomOptions options;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (!std::strcmp(argv[i], "--scale")) options.scale = std::atof(argv[i + 1]);
+  options.kind = twinplan::phantom::PhantomKind::Head;
+  options.surfaceModels = false;
+  const twinplan::phantom::Phantom phantom = twinplan::phantom::makePhantom(options);
+  const twinplan::LabelMap& labels = phantom.twin.labelMaps.at(0);
+  const Vec3 tumour = phantom.tumours.at(0).centre_lps;
+  p.openingToward_lps = std::array<double, 3>{tumour.x(), tumour.y(), tumour.z()};
+  auto start = Clock::now();
+  const BrainShiftResult r = simulateBrainShift(labels, p);
+  const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
+  const FeModel& model = r.mesh.model;
+  const DisplacementInterpolator u(model, r.solution.displacement_mm);
+  const TargetShift t = shiftTarget(u, "tumour", tumour);
+  double opening = 0, elsewhere = 0;
+  for (std::size_t n : model.nodeSets.at("SURFACE")) {
+    const auto& d = r.solution.displacement_mm[n];
+    const auto& x = model.nodes[n].x_mm;
+    const double m = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if ((Vec3(x[0], x[1], x[2]) - r.openingCentre_lps).norm() <= p.openingRadius_mm)
+      opening = std::max(opening, m);
+    else
+      elsewhere = std::max(elsewhere, m);
+  }
+  double ccx_s = -1, ccxDifference_mm = -1;
+  if (runCcx && !p.skullContact && !p.drainVentricles) {
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "brain.inp") << brainDeck(model);
+    start = Clock::now();
+    const std::string command = "cd '" + dir.string() + "' && ccx -i brain > ccx.log 2>&1";
+    if (std::system(command.c_str()) != 0)
+      std::fprintf(stderr, "ccx failed: see %s/ccx.log\n", dir.c_str());
+    ccx_s = std::chrono::duration<double>(Clock::now() - start).count();
+    ccxDifference_mm = largestDifference(model, r.solution, dir / "brain.dat");
+  }
+  std::printf(
+      "{\"mode\": \"brain\", \"contact\": %s, \"neo_hooke\": %s, \"drain_ventricles\": %s, "
+      "\"resolution_mm\": %g, \"tets\": %zu, \"nodes\": %zu, \"increments\": %d, "
+      "\"iterations\": %d, \"active_set_changes\": %d, \"contact_nodes\": %zu, "
+      "\"sliding_nodes\": %zu, \"foramen_nodes\": %zu, \"detached_nodes\": %zu, "
+      "\"held_nodes\": %zu, \"penetration_mm\": %.3g, \"max_displacement_mm\": %.3f, "
+      "\"opening_max_mm\": %.3f, \"surface_elsewhere_max_mm\": %.3f, "
+      "\"tumour_shift_mm\": %.3f, \"tumour_shift_lps\": [%.3f, %.3f, %.3f], "
+      "\"ventricle_wall_faces\": %zu, \"ventricle_volume_loss_ml\": %.3f, "
+      "\"solve_s\": %.3f, \"total_s\": %.3f, \"ccx_s\": %.3f, "
+      "\"largest_difference_from_ccx_mm\": %.3g, \"cg_iterations\": %ld}\n",
+      p.skullContact ? "true" : "false", p.neoHookean ? "true" : "false",
+      p.drainVentricles ? "true" : "false", p.resolution_mm, model.elements.size(),
+      model.nodes.size(), r.solution.steps.at(0).increments, r.solution.totalIterations,
+      r.solution.activeSetChanges, r.skullContactNodes, r.slidingNodes, r.foramenNodes,
+      r.detachedNodes, r.fixedNodes, r.maxPenetration_mm, r.maxDisplacement_mm, opening, elsewhere,
+      t.magnitude_mm, t.shift_mm.x(), t.shift_mm.y(), t.shift_mm.z(), r.ventricleWallFaces,
+      r.ventricleVolumeLoss_ml, r.solution.solveTime_s, total_s, ccx_s, ccxDifference_mm,
+      r.solution.linearIterations);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--brain")) return brainBench(argc, argv);
   BoxMeshSpec spec{{120, 120, 75}, {24, 24, 15}, ElementType::C3D4, 0};
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-fem-bench";
   bool runCcx = true;

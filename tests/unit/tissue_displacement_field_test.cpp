@@ -220,6 +220,11 @@ LabelMap ballBrain() {
 TEST(TissueBrainShift, SagsTowardsTheFloorUnderTheOpeningAndRefusesBadInput) {
   const LabelMap labels = ballBrain();
   BrainShiftParameters p;
+  // The first version's model: surface held outside the opening, linear elastic (the checks
+  // below rest on linearity; the sliding, neo-Hookean default is tested in
+  // tissue_brain_shift_contact_test.cpp).
+  p.skullContact = false;
+  p.neoHookean = false;
   p.resolution_mm = 8;
   p.patientPosition = "HFP";                               // prone: the floor is anterior (-P)
   p.openingCentre_lps = std::array<double, 3>{0, -30, 0};  // craniotomy facing the floor

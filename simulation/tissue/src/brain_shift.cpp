@@ -1,20 +1,109 @@
 #include "twinplan/tissue/brain_shift.h"
 
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <numbers>
 
 #include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+#include "twinplan/tissue/contact.h"
 #include "twinplan/tissue/tissue_mechanics.h"
 
 namespace twinplan::tissue {
 namespace {
 
-// Ventricles are meshed with the brain they lie in (their CSF is not drained in this model).
-bool isBrain(const Segment& s) { return isBrainSegment(s) || s.name == "Ventricles"; }
+// Ventricles are meshed with the brain they lie in unless their CSF drains.
+bool isVentricle(const Segment& s) { return s.name == "Ventricles"; }
+bool isBrain(const Segment& s) { return isBrainSegment(s) || isVentricle(s); }
 bool isTumour(const Segment& s) { return s.tissueType == "tumour"; }
 bool isCsfSpace(const Segment& s) { return s.tissueType == "csf" && !isBrain(s); }
+
+// A boundary face of the mesh: its element, Abaqus face number (1..4) and corner nodes in the
+// element's order for that face (its right-hand normal points into the element).
+struct BoundaryFace {
+  std::size_t element;
+  int face;
+  std::array<std::size_t, 3> nodes;
+};
+
+std::vector<BoundaryFace> boundaryFaces(const FeModel& model) {
+  static constexpr int kCorners[4][3] = {{0, 1, 2}, {0, 3, 1}, {1, 3, 2}, {2, 3, 0}};
+  std::vector<std::pair<std::array<std::size_t, 3>, BoundaryFace>> faces;
+  faces.reserve(4 * model.elements.size());
+  for (std::size_t e = 0; e < model.elements.size(); ++e)
+    for (int f = 0; f < 4; ++f) {
+      BoundaryFace face{e, f + 1, {}};
+      for (int c = 0; c < 3; ++c)
+        face.nodes[std::size_t(c)] = model.elements[e].nodes[std::size_t(kCorners[f][c])];
+      std::array<std::size_t, 3> key = face.nodes;
+      std::sort(key.begin(), key.end());
+      faces.emplace_back(key, face);
+    }
+  std::sort(faces.begin(), faces.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<BoundaryFace> boundary;
+  for (std::size_t i = 0; i < faces.size();) {
+    std::size_t j = i;
+    while (j < faces.size() && faces[j].first == faces[i].first) ++j;
+    if (j - i == 1) boundary.push_back(faces[i].second);
+    i = j;
+  }
+  return boundary;
+}
+
+// The label region a face's outward side (out of its element) looks into, one voxel away.
+bool facesSegment(const LabelMap& labels, const FeModel& model, const BoundaryFace& f,
+                  const std::vector<std::size_t>& segments) {
+  Vec3 x[3];
+  for (int c = 0; c < 3; ++c) {
+    const auto& p = model.nodes[f.nodes[std::size_t(c)]].x_mm;
+    x[c] = Vec3(p[0], p[1], p[2]);
+  }
+  const Vec3 intoElement = (x[1] - x[0]).cross(x[2] - x[0]).normalized();
+  const ImageGeometry& g = labels.geometry();
+  const Vec3 probe = (x[0] + x[1] + x[2]) / 3 - g.spacing_mm.maxCoeff() * intoElement;
+  const Vec3 ijk = g.lpsToIndex(probe);
+  const std::int64_t i = std::llround(ijk.x()), j = std::llround(ijk.y()),
+                     k = std::llround(ijk.z());
+  if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2]) return false;
+  for (std::size_t s : segments)
+    if (labels.contains(s, i, j, k)) return true;
+  return false;
+}
+
+// The volume a closed set of faces oriented into the tissue encloses on its other side
+// (divergence theorem), at the nodes moved by u.
+double cavityVolume_mm3(const FeModel& model, const std::vector<BoundaryFace>& faces,
+                        const std::vector<std::array<double, 3>>* u) {
+  double volume = 0;
+  for (const BoundaryFace& f : faces) {
+    Vec3 x[3];
+    for (int c = 0; c < 3; ++c) {
+      const std::size_t n = f.nodes[std::size_t(c)];
+      const auto& p = model.nodes[n].x_mm;
+      x[c] = Vec3(p[0], p[1], p[2]);
+      if (u) x[c] += Vec3((*u)[n][0], (*u)[n][1], (*u)[n][2]);
+    }
+    volume += x[0].dot(x[1].cross(x[2])) / 6;
+  }
+  return volume;
+}
+
+// Connected pieces of the mesh (elements sharing a node), one label per node.
+std::vector<std::size_t> meshPieces(const FeModel& model) {
+  std::vector<std::size_t> parent(model.nodes.size());
+  for (std::size_t n = 0; n < parent.size(); ++n) parent[n] = n;
+  auto root = [&](std::size_t n) {
+    while (parent[n] != n) n = parent[n] = parent[parent[n]];
+    return n;
+  };
+  for (const Element& e : model.elements)
+    for (std::size_t c = 1; c < e.nodes.size(); ++c) parent[root(e.nodes[c])] = root(e.nodes[0]);
+  for (std::size_t n = 0; n < parent.size(); ++n) parent[n] = root(n);
+  return parent;
+}
 
 Vec3 nodePosition(const FeModel& model, std::size_t n) {
   const auto& x = model.nodes[n].x_mm;
@@ -73,6 +162,72 @@ Vec3 openingCentre(const FeModel& model, const std::vector<std::size_t>& surface
   return best;
 }
 
+// The cranial cavity's wall as a rigid obstacle for the brain surface outside the opening;
+// the foramen held; pieces of the mesh not joined to it held at their surface; the lowest
+// surface nodes along gravity start in contact (the brain rests on them once CSF drains).
+template <class Hold>
+void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
+                     const std::vector<std::size_t>& surface, const std::vector<char>& inOpening,
+                     const Vec3& up, Hold& hold, BrainShiftResult& result) {
+  FeModel& model = result.mesh.model;
+  const ImageGeometry& g = labels.geometry();
+  std::vector<char> cavity(g.voxelCount(), 0);
+  for (std::size_t s = 0; s < labels.segments().size(); ++s) {
+    const Segment& segment = labels.segments()[s];
+    if (!(isBrain(segment) || isTumour(segment) || segment.tissueType == "csf")) continue;
+    parallel::parallelFor({0, static_cast<std::size_t>(g.size[2])}, 1, [&](parallel::IndexRange r) {
+      for (std::size_t k = r.begin; k < r.end; ++k)
+        for (std::int64_t j = 0; j < g.size[1]; ++j)
+          for (std::int64_t i = 0; i < g.size[0]; ++i)
+            if (labels.contains(s, i, j, std::int64_t(k)))
+              cavity[g.linearIndex(i, j, std::int64_t(k))] = 1;
+    });
+  }
+  std::vector<char> skull(cavity.size());
+  for (std::size_t v = 0; v < cavity.size(); ++v) skull[v] = !cavity[v];
+  // The foramen: the lowest surface node (along -S) next to the brain's axis (its mean L, P).
+  Vec3 mean = Vec3::Zero();
+  double lowestS = 1e300;
+  for (std::size_t n : surface) {
+    mean += nodePosition(model, n) / double(surface.size());
+    lowestS = std::min(lowestS, nodePosition(model, n).z());
+  }
+  std::size_t foramen = surface.front();
+  double best = 1e300;
+  for (std::size_t n : surface) {
+    const Vec3 x = nodePosition(model, n);
+    const double score = (x.z() - lowestS) + std::hypot(x.x() - mean.x(), x.y() - mean.y());
+    if (score < best) best = score, foramen = n;
+  }
+  const std::vector<std::size_t> piece = meshPieces(model);
+  std::vector<std::size_t> sliding;
+  double lowest = 1e300;
+  for (std::size_t n : surface) lowest = std::min(lowest, up.dot(nodePosition(model, n)));
+  RigidObstacle obstacle;
+  for (std::size_t n : surface) {
+    if (inOpening[n]) continue;
+    if ((nodePosition(model, n) - nodePosition(model, foramen)).norm() <= p.foramenRadius_mm) {
+      ++result.foramenNodes;
+      hold(n);
+    } else if (piece[n] != piece[foramen]) {
+      ++result.detachedNodes;
+      hold(n);
+    } else {
+      sliding.push_back(n);
+      // Within a lattice edge of the lowest point: the first nodes to rest on the skull.
+      if (up.dot(nodePosition(model, n)) < lowest + p.resolution_mm)
+        obstacle.initiallyActive.push_back(n);
+    }
+  }
+  result.slidingNodes = sliding.size();
+  RigidObstacle skullWall =
+      obstacleFromDistanceMap(regionDistanceMap(g, skull, "skull (outside the cranial cavity)"),
+                              std::move(sliding), "skull");
+  skullWall.enforcement = ContactEnforcement::ActiveSet;
+  skullWall.initiallyActive = std::move(obstacle.initiallyActive);
+  model.obstacles.push_back(std::move(skullWall));
+}
+
 }  // namespace
 
 BrainTissue citedBrainTissue() {
@@ -101,6 +256,8 @@ void BrainShiftParameters::validate() const {
     fail("The fluid level must be in [0, 300] mm above the brain's lowest point.", "fluidLevel_mm");
   if (csfLoss_ml && !(*csfLoss_ml > 0 && *csfLoss_ml <= 1000))
     fail("The CSF loss must be in (0, 1000] ml.", "csfLoss_ml");
+  if (!(foramenRadius_mm > 0 && foramenRadius_mm <= 50))
+    fail("The foramen radius must be in (0, 50] mm.", "foramenRadius_mm");
   if (!(resolution_mm >= 2 && resolution_mm <= 20))
     fail("The mesh resolution must be in [2, 20] mm.", "resolution_mm");
   if (!(tissue.youngsModulus_Pa > 0 && tissue.tumourYoungsModulus_Pa > 0 &&
@@ -149,8 +306,10 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   meshing.resolution_mm = p.resolution_mm;
   MeshMaterial brain{"brain", {}}, tumour{"tumour", {}};
   for (std::size_t s = 0; s < labels.segments().size(); ++s) {
-    if (isBrain(labels.segments()[s])) brain.segments.push_back(s);
-    if (isTumour(labels.segments()[s])) tumour.segments.push_back(s);
+    const Segment& segment = labels.segments()[s];
+    if (isBrain(segment) && !(p.drainVentricles && isVentricle(segment)))
+      brain.segments.push_back(s);
+    if (isTumour(segment)) tumour.segments.push_back(s);
   }
   if (std::none_of(labels.segments().begin(), labels.segments().end(), isBrainSegment))
     throw Error(ErrorKind::InvalidInput,
@@ -171,31 +330,49 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
                     " mm; try another --resolution.",
                 "parameters.resolution_mm");
 
-  // Materials: linear elastic; the density is CSF's, since the load is the lost buoyancy.
+  // Materials; the density is CSF's, since the load is the lost buoyancy.
   const double csfDensity_t_mm3 = kCsfDensity_kg_m3 * 1e-12;
   for (Material& m : model.materials) {
-    m.law = MaterialLaw::LinearElastic;
-    m.hasLaw = true;
-    m.youngsModulus_MPa =
+    const double e_MPa =
         (m.name == "tumour" ? p.tissue.tumourYoungsModulus_Pa : p.tissue.youngsModulus_Pa) * 1e-6;
-    m.poissonsRatio = p.tissue.poissonsRatio;
+    const double nu = p.tissue.poissonsRatio;
+    m.hasLaw = true;
+    m.law = p.neoHookean ? MaterialLaw::NeoHooke : MaterialLaw::LinearElastic;
+    m.youngsModulus_MPa = e_MPa;
+    m.poissonsRatio = nu;
+    // Neo-Hooke of the same small-strain moduli: mu = 2 C10, K = 2 / D1.
+    m.c10_MPa = e_MPa / (4 * (1 + nu));
+    m.d1_perMPa = 6 * (1 - 2 * nu) / e_MPa;
     m.density_t_per_mm3 = csfDensity_t_mm3;
   }
 
-  // Boundary: the surface is held except in the craniotomy.
-  const std::vector<std::size_t>& surface = model.nodeSets.at("SURFACE");
+  // The brain's outer surface and, with drained ventricles, their walls.
+  const std::vector<BoundaryFace> faces = boundaryFaces(model);
+  std::vector<std::size_t> ventricleSegments;
+  for (std::size_t s = 0; s < labels.segments().size(); ++s)
+    if (isVentricle(labels.segments()[s])) ventricleSegments.push_back(s);
+  std::vector<BoundaryFace> ventricleWalls;
+  std::vector<char> onVentricleWall(model.nodes.size(), 0);
+  if (p.drainVentricles)
+    for (const BoundaryFace& f : faces)
+      if (facesSegment(labels, model, f, ventricleSegments)) {
+        ventricleWalls.push_back(f);
+        for (std::size_t n : f.nodes) onVentricleWall[n] = 1;
+      }
+  std::vector<std::size_t> surface;
+  for (std::size_t n : model.nodeSets.at("SURFACE"))
+    if (!onVentricleWall[n]) surface.push_back(n);
   const Vec3 centre = openingCentre(model, surface, p, up);
   result.openingCentre_lps = centre;
+  std::vector<char> inOpening(model.nodes.size(), 0);
   double nearest_mm = 1e300;
   for (std::size_t n : surface) {
     const double d = (nodePosition(model, n) - centre).norm();
     nearest_mm = std::min(nearest_mm, d);
     if (d <= p.openingRadius_mm) {
+      inOpening[n] = 1;
       ++result.openingNodes;
-      continue;
     }
-    ++result.fixedNodes;
-    for (int dof = 0; dof < 3; ++dof) model.fixedBoundaries.push_back({n, dof, 0.0});
   }
   if (result.openingNodes == 0)
     throw Error(ErrorKind::InvalidInput,
@@ -206,6 +383,15 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
                     std::to_string(p.openingRadius_mm) +
                     " mm radius; place the opening on the brain surface.",
                 "parameters.opening");
+  auto hold = [&](std::size_t n) {
+    ++result.fixedNodes;
+    for (int dof = 0; dof < 3; ++dof) model.fixedBoundaries.push_back({n, dof, 0.0});
+  };
+  if (p.skullContact)
+    addSkullContact(labels, p, surface, inOpening, up, hold, result);
+  else
+    for (std::size_t n : surface)
+      if (!inOpening[n]) hold(n);
 
   // CSF drained above the fluid level: those elements carry rho_CSF g.
   double lowest = 1e300;
@@ -225,15 +411,47 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   }
   result.drainedElements = lostBuoyancy.elements.size();
   Step step;
-  step.nlgeom = false;
+  step.nlgeom = p.neoHookean;
+  // Large deformation: the load in increments (a quarter first, longer ones while Newton
+  // converges easily; fem_solver.h).
+  step.initialIncrement = 0.25;
   step.gravity.push_back(std::move(lostBuoyancy));
+  // Drained ventricles: each wall face loses the CSF's hydrostatic pressure below the
+  // ventricles' top, rho g (h_top - h) at its centroid; a lost push into the tissue is a
+  // negative pressure.
+  double ventricleTop = -1e300;
+  for (const BoundaryFace& f : ventricleWalls)
+    for (std::size_t n : f.nodes)
+      ventricleTop = std::max(ventricleTop, up.dot(nodePosition(model, n)));
+  for (const BoundaryFace& f : ventricleWalls) {
+    const Vec3 centroid = (nodePosition(model, f.nodes[0]) + nodePosition(model, f.nodes[1]) +
+                           nodePosition(model, f.nodes[2])) /
+                          3;
+    const double depth_mm = ventricleTop - up.dot(centroid);
+    step.pressures.push_back({f.element, f.face, -csfDensity_t_mm3 * kGravity_mm_s2 * depth_mm});
+  }
+  result.ventricleWallFaces = ventricleWalls.size();
   model.steps = {step};
 
   auto solving = subRange(progress, 0.3, 1.0);
-  result.solution = solve(model, {}, *solving);
+  SolverOptions options;
+  if (p.skullContact) {
+    // A sampled skull: Newton closes its gaps linearly (the map's normal is smoothed over a
+    // voxel), so more iterations, and gaps closed to 0.1 micrometre rather than 1e-8 mm.
+    options.maximumIterations = 80;
+    options.contactGapTolerance_mm = 1e-4;
+  }
+  result.solution = solve(model, options, *solving);
   for (const auto& u : result.solution.displacement_mm)
     result.maxDisplacement_mm =
         std::max(result.maxDisplacement_mm, std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]));
+  result.skullContactNodes = static_cast<std::size_t>(result.solution.contactNodes);
+  result.maxPenetration_mm = result.solution.maxPenetration_mm;
+  if (!ventricleWalls.empty())
+    result.ventricleVolumeLoss_ml =
+        (std::abs(cavityVolume_mm3(model, ventricleWalls, nullptr)) -
+         std::abs(cavityVolume_mm3(model, ventricleWalls, &result.solution.displacement_mm))) /
+        1000;
   return result;
 }
 

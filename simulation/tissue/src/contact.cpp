@@ -144,35 +144,58 @@ RigidObstacle rigidSphericalShell(const std::array<double, 3>& centre, double ra
   return o;
 }
 
-DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment) {
-  const ImageGeometry& g = labels.geometry();
-  std::vector<char> inside(g.voxelCount(), 0);
-  std::size_t count = 0;
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i)
-        if (labels.contains(segment, i, j, k)) {
-          inside[g.linearIndex(i, j, k)] = 1;
-          ++count;
-        }
+DistanceMap regionDistanceMap(const ImageGeometry& g, const std::vector<char>& inside,
+                              const std::string& name) {
+  if (inside.size() != g.voxelCount())
+    throw Error(ErrorKind::InvalidInput,
+                "The obstacle region \"" + name + "\" has " + std::to_string(inside.size()) +
+                    " voxels for a grid of " + std::to_string(g.voxelCount()) +
+                    "; give one flag per voxel, i fastest.",
+                "regionDistanceMap");
+  const std::size_t count = parallel::parallelReduce(
+      {0, inside.size()}, 1 << 16, std::size_t{0},
+      [&](parallel::IndexRange r) {
+        return static_cast<std::size_t>(std::count(inside.begin() + std::ptrdiff_t(r.begin),
+                                                   inside.begin() + std::ptrdiff_t(r.end), 1));
+      },
+      [](std::size_t a, std::size_t b) { return a + b; });
   if (count == 0 || count == inside.size())
-    throw Error(
-        ErrorKind::InvalidInput,
-        "The obstacle segment " +
-            (segment < labels.segments().size() ? "\"" + labels.segments()[segment].name + "\""
-                                                : std::to_string(segment)) +
-            (count == 0 ? " has no voxel" : " fills the whole grid") +
-            ": a rigid obstacle needs both its region and free space; check the segment.",
-        "skullDistanceMap");
+    throw Error(ErrorKind::InvalidInput,
+                "The obstacle segment " + name +
+                    (count == 0 ? " has no voxel" : " fills the whole grid") +
+                    ": a rigid obstacle needs both its region and free space; check the segment.",
+                "skullDistanceMap");
   std::vector<char> outside(inside.size());
-  for (std::size_t v = 0; v < inside.size(); ++v) outside[v] = !inside[v];
+  parallel::parallelFor({0, inside.size()}, 1 << 16, [&](parallel::IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v) outside[v] = !inside[v];
+  });
   const std::vector<double> toObstacle = distanceTransform(g, inside);
   const std::vector<double> toFree = distanceTransform(g, outside);
   const double half = g.spacing_mm.minCoeff() / 2;
   DistanceMap map{g, std::vector<float>(inside.size())};
-  for (std::size_t v = 0; v < inside.size(); ++v)
-    map.distance_mm[v] = static_cast<float>(inside[v] ? -(toFree[v] - half) : toObstacle[v] - half);
+  parallel::parallelFor({0, inside.size()}, 1 << 16, [&](parallel::IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v)
+      map.distance_mm[v] =
+          static_cast<float>(inside[v] ? -(toFree[v] - half) : toObstacle[v] - half);
+  });
   return map;
+}
+
+DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment) {
+  const ImageGeometry& g = labels.geometry();
+  std::vector<char> inside(g.voxelCount(), 0);
+  // Slices in parallel (core/parallel.h): each writes its own voxels.
+  parallel::parallelFor({0, static_cast<std::size_t>(g.size[2])}, 1, [&](parallel::IndexRange r) {
+    for (std::size_t k = r.begin; k < r.end; ++k)
+      for (std::int64_t j = 0; j < g.size[1]; ++j)
+        for (std::int64_t i = 0; i < g.size[0]; ++i)
+          if (labels.contains(segment, i, j, static_cast<std::int64_t>(k)))
+            inside[g.linearIndex(i, j, static_cast<std::int64_t>(k))] = 1;
+  });
+  return regionDistanceMap(g, inside,
+                           segment < labels.segments().size()
+                               ? "\"" + labels.segments()[segment].name + "\""
+                               : std::to_string(segment));
 }
 
 RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,

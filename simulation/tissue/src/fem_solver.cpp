@@ -337,6 +337,7 @@ class StaticSolver {
         (options.linearSolver == LinearSolver::Automatic && u_.size() > options.directSolverLimit))
       multigrid_.emplace();
     iterativeSolver_.setTolerance(options.iterativeTolerance);
+    initialiseSlidingNodes();
   }
 
   SolveResult run() {
@@ -412,6 +413,8 @@ class StaticSolver {
       progress.check();
       const double lambda = std::min(1.0, done + increment);
       const VectorXd saved = u_;
+      for (SlidingNode& c : sliding_) c.changes = 0;
+      const std::vector<SlidingNode> savedContact = sliding_;
       int iterations = 0;
       double residual = 0;
       const std::optional<std::string> failure =
@@ -433,6 +436,7 @@ class StaticSolver {
         continue;
       }
       u_ = saved;
+      sliding_ = savedContact;
       increment /= 2;
       if (++cutbacks > options_.maximumCutbacks || increment < smallest)
         throw Error(ErrorKind::InvalidInput,
@@ -463,20 +467,14 @@ class StaticSolver {
       addContactForces(u, f);
       return f;
     };
-    auto freeResidual = [&](const VectorXd& r) {
-      double worst = 0;
-      for (Eigen::Index i = 0; i < r.size(); ++i)
-        if (!targets.count(static_cast<std::size_t>(i))) worst = std::max(worst, std::abs(r(i)));
-      return worst;
-    };
-    std::vector<char> isFree(static_cast<std::size_t>(u_.size()), 1);
-    for (const auto& [dof, fromTo] : targets) isFree[dof] = 0;
+    std::vector<char> prescribed(static_cast<std::size_t>(u_.size()), 0);
+    for (const auto& [dof, fromTo] : targets) prescribed[dof] = 1;
+    // Contact makes even a small-strain step nonlinear: its tangent changes with the nodes in
+    // contact.
+    const bool contact = !model_.obstacles.empty();
     bool tangentReady = false;
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
       progress.check();
-      // Contact makes even a small-strain step nonlinear: its tangent changes with the nodes
-      // in contact.
-      const bool contact = !model_.obstacles.empty();
       const bool withTangent = finite || !tangentReady || contact;
       Evaluation eval = assembler_.evaluate(u_, finite, withTangent);
       if (eval.invertedElement)
@@ -485,6 +483,10 @@ class StaticSolver {
       const VectorXd fext = external(u_);
       const VectorXd r = eval.internalForce - fext;
       lastReaction_ = r;
+      const double scale = std::max(maxAbs(fext), maxAbs(eval.internalForce));
+      // Prescribed dofs in the nodes' frames: the model's boundaries (global axes) and the
+      // normal of every node in active-set contact (its local axis 0).
+      std::vector<char> constrained = prescribed;
       VectorXd correction = VectorXd::Zero(u_.size());
       double constraintError = 0;
       for (const auto& [dof, fromTo] : targets) {
@@ -492,32 +494,65 @@ class StaticSolver {
         correction(i) = fromTo.first + lambda * (fromTo.second - fromTo.first) - u_(i);
         constraintError = std::max(constraintError, std::abs(correction(i)));
       }
-      residual = freeResidual(r);
-      const double scale = std::max(maxAbs(fext), maxAbs(eval.internalForce));
+      bool setChanged = false;
+      double gapError = 0;
+      if (!sliding_.empty()) {
+        updateGaps(u_);
+        setChanged = updateActiveSet(r, options_.relativeResidual * scale, iterations > 0);
+        if (setChanged) ++activeSetChanges_;
+        moveHeldAxesToFrames(constrained, correction);
+        for (const SlidingNode& c : sliding_) {
+          if (!c.active) continue;
+          const auto i = static_cast<Eigen::Index>(3 * c.node);
+          constrained[3 * c.node] = 1;
+          correction(i) = -c.gap_mm / c.slope;  // along the normal: close the gap
+          gapError = std::max(gapError, std::abs(c.gap_mm));
+        }
+      }
+      const VectorXd rLocal = toLocal(r);
+      residual = 0;
+      for (Eigen::Index i = 0; i < rLocal.size(); ++i)
+        if (!constrained[static_cast<std::size_t>(i)])
+          residual = std::max(residual, std::abs(rLocal(i)));
       const double displacementScale = std::max(maxAbs(u_), 1e-300);
-      if (constraintError <= 1e-12 * displacementScale &&
+      if (!setChanged && constraintError <= 1e-12 * displacementScale &&
+          gapError <= options_.contactGapTolerance_mm &&
           residual <= options_.relativeResidual * scale)
         return std::nullopt;
       if (iterations == options_.maximumIterations)
         return where + ": not converged after " + std::to_string(iterations) +
-               " Newton iterations, largest residual force " + std::to_string(residual) + " N";
-      VectorXd rhs = -r - stiffnessTimes(correction);  // before factorize() edits K
-      if (withTangent) factorize(targets, s);
+               " Newton iterations, largest residual force " + std::to_string(residual) + " N" +
+               (sliding_.empty() ? std::string()
+                                 : ", " + std::to_string(activeNodeCount()) +
+                                       " nodes in contact, largest gap error " +
+                                       std::to_string(gapError) + " mm");
+      if (withTangent && !sliding_.empty()) rotateStiffness();
+      VectorXd rhs = -rLocal - stiffnessTimes(correction);  // before factorize() edits K
+      if (withTangent) factorize(constrained, s);
       tangentReady = true;
-      for (const auto& [dof, fromTo] : targets) rhs(static_cast<Eigen::Index>(dof)) = 0;
+      for (std::size_t i = 0; i < constrained.size(); ++i)
+        if (constrained[i]) rhs(static_cast<Eigen::Index>(i)) = 0;
       VectorXd update = solveLinear(rhs, finite);
-      for (const auto& [dof, fromTo] : targets)
-        update(static_cast<Eigen::Index>(dof)) = correction(static_cast<Eigen::Index>(dof));
       if (!update.allFinite())
         throw Error(ErrorKind::InvalidInput,
                     model_.name + ": the stiffness of step " + std::to_string(s + 1) +
                         " is singular; hold the body against rigid motion with *BOUNDARY.",
                     model_.name);
+      // The energy slope of the line search runs over the free dofs only.
+      VectorXd freeDirection = update;
+      for (std::size_t i = 0; i < constrained.size(); ++i)
+        if (constrained[i]) {
+          update(static_cast<Eigen::Index>(i)) = correction(static_cast<Eigen::Index>(i));
+          freeDirection(static_cast<Eigen::Index>(i)) = 0;
+        }
+      update = toGlobal(update);
+      freeDirection = toGlobal(freeDirection);
       if (!finite && !contact) {
         u_ += update;
         continue;
       }
-      if (auto failure = lineSearch(update, r, isFree, constraintError > 0, finite, external))
+      const bool movesConstraints = constraintError > 0 || gapError > 0 || setChanged;
+      if (auto failure = lineSearch(update, r, freeDirection, movesConstraints, finite, external))
         return where + ", iteration " + std::to_string(iterations + 1) + ": " + *failure;
     }
     return where + ": not converged";
@@ -531,14 +566,9 @@ class StaticSolver {
   // accepted once no element inverts.
   template <class External>
   std::optional<std::string> lineSearch(const VectorXd& update, const VectorXd& startResidual,
-                                        const std::vector<char>& isFree, bool movesConstraints,
+                                        const VectorXd& freeDirection, bool movesConstraints,
                                         bool finite, External& external) {
-    auto slope = [&](const VectorXd& r) {
-      double sum = 0;
-      for (Eigen::Index i = 0; i < r.size(); ++i)
-        if (isFree[static_cast<std::size_t>(i)]) sum += update(i) * r(i);
-      return sum;
-    };
+    auto slope = [&](const VectorXd& r) { return freeDirection.dot(r); };
     const double s0 = slope(startResidual);
     const VectorXd start = u_;
     double eta = 1, bestEta = 0, bestSlope = std::abs(s0);
@@ -586,6 +616,26 @@ class StaticSolver {
     return {Eigen::Vector3d(n[0], n[1], n[2]), obstacle.signedDistance_mm(x)};
   }
 
+  // The gradient of the obstacle's signed distance at the node's current position, by central
+  // differences 1e-3 mm apart (a distance's gradient has length 1; a sampled map's interpolant
+  // is within a few per cent of it).
+  Eigen::Vector3d gapGradient(const RigidObstacle& obstacle, std::size_t node,
+                              const VectorXd& u) const {
+    constexpr double kStep_mm = 1e-3;
+    Eigen::Vector3d gradient;
+    for (int d = 0; d < 3; ++d) {
+      std::array<double, 3> plus = model_.nodes[node].x_mm;
+      for (int i = 0; i < 3; ++i)
+        plus[static_cast<std::size_t>(i)] += u(static_cast<Eigen::Index>(3 * node + i));
+      std::array<double, 3> minus = plus;
+      plus[static_cast<std::size_t>(d)] += kStep_mm;
+      minus[static_cast<std::size_t>(d)] -= kStep_mm;
+      gradient(d) =
+          (obstacle.signedDistance_mm(plus) - obstacle.signedDistance_mm(minus)) / (2 * kStep_mm);
+    }
+    return gradient.allFinite() ? gradient : Eigen::Vector3d::Zero();
+  }
+
   double penalty(std::size_t o) {
     if (model_.obstacles[o].penalty_N_per_mm > 0) return model_.obstacles[o].penalty_N_per_mm;
     if (automaticPenalty_ <= 0)
@@ -594,43 +644,277 @@ class StaticSolver {
     return automaticPenalty_;
   }
 
+  bool isPenalty(std::size_t o) const {
+    return model_.obstacles[o].enforcement == ContactEnforcement::Penalty;
+  }
+
+  // The gaps of a penalty obstacle's nodes at u, in parallel (a distance map's lookups are the
+  // cost; each node's result has its own slot, so the order of the sums below is fixed).
+  std::vector<NodeGap> penaltyGaps(std::size_t o, const VectorXd& u) const {
+    const RigidObstacle& obstacle = model_.obstacles[o];
+    std::vector<NodeGap> gaps(obstacle.nodes.size());
+    parallel::parallelFor({0, gaps.size()}, kGrain, [&](parallel::IndexRange r) {
+      for (std::size_t i = r.begin; i < r.end; ++i) gaps[i] = gapAt(obstacle, obstacle.nodes[i], u);
+    });
+    return gaps;
+  }
+
   void addContactForces(const VectorXd& u, VectorXd& f) {
-    for (std::size_t o = 0; o < model_.obstacles.size(); ++o)
-      for (std::size_t node : model_.obstacles[o].nodes) {
-        const NodeGap g = gapAt(model_.obstacles[o], node, u);
-        if (g.gap_mm < 0)
-          f.segment<3>(static_cast<Eigen::Index>(3 * node)) += -penalty(o) * g.gap_mm * g.normal;
-      }
+    for (std::size_t o = 0; o < model_.obstacles.size(); ++o) {
+      if (!isPenalty(o)) continue;
+      const std::vector<NodeGap> gaps = penaltyGaps(o, u);
+      for (std::size_t i = 0; i < gaps.size(); ++i)
+        if (gaps[i].gap_mm < 0)
+          f.segment<3>(static_cast<Eigen::Index>(3 * model_.obstacles[o].nodes[i])) +=
+              -penalty(o) * gaps[i].gap_mm * gaps[i].normal;
+    }
   }
 
   void addContactStiffness(const VectorXd& u) {
     SparseMatrix& k = assembler_.stiffness();
     for (std::size_t o = 0; o < model_.obstacles.size(); ++o) {
+      if (!isPenalty(o)) continue;
       const double kn = penalty(o);
-      for (std::size_t node : model_.obstacles[o].nodes) {
-        const NodeGap g = gapAt(model_.obstacles[o], node, u);
-        if (g.gap_mm > 0) continue;
-        const auto base = static_cast<Eigen::Index>(3 * node);
+      const std::vector<NodeGap> gaps = penaltyGaps(o, u);
+      for (std::size_t n = 0; n < gaps.size(); ++n) {
+        if (gaps[n].gap_mm > 0) continue;
+        const auto base = static_cast<Eigen::Index>(3 * model_.obstacles[o].nodes[n]);
         for (int i = 0; i < 3; ++i)
           for (int j = 0; j <= i; ++j)
-            entry(k, base + i, base + j) += kn * g.normal(i) * g.normal(j);
+            entry(k, base + i, base + j) += kn * gaps[n].normal(i) * gaps[n].normal(j);
       }
     }
   }
 
-  // The contact state at the solution, for the result.
+  // The contact state at the solution, for the result. At a node in active-set contact the
+  // obstacle's force is the node's out-of-balance force without it (its normal part is the
+  // reaction; what is left along the tangents is within the solver's residual).
   void reportContact(SolveResult& result) {
     result.contactForce_N.assign(model_.nodes.size(), {0, 0, 0});
-    for (std::size_t o = 0; o < model_.obstacles.size(); ++o)
-      for (std::size_t node : model_.obstacles[o].nodes) {
-        const NodeGap g = gapAt(model_.obstacles[o], node, u_);
+    for (std::size_t o = 0; o < model_.obstacles.size(); ++o) {
+      if (!isPenalty(o)) continue;
+      const std::vector<NodeGap> gaps = penaltyGaps(o, u_);
+      for (std::size_t n = 0; n < gaps.size(); ++n) {
+        const NodeGap& g = gaps[n];
         if (g.gap_mm >= 0) continue;
         ++result.contactNodes;
         result.maxPenetration_mm = std::max(result.maxPenetration_mm, -g.gap_mm);
         for (int i = 0; i < 3; ++i)
-          result.contactForce_N[node][i] += -penalty(o) * g.gap_mm * g.normal(i);
+          result.contactForce_N[model_.obstacles[o].nodes[n]][i] +=
+              -penalty(o) * g.gap_mm * g.normal(i);
       }
+    }
+    if (sliding_.empty()) return;
+    updateGaps(u_);
+    for (const SlidingNode& c : sliding_) {
+      result.maxPenetration_mm = std::max(result.maxPenetration_mm, -c.gap_mm);
+      if (!c.active) continue;
+      ++result.contactNodes;
+      Eigen::Vector3d force = lastReaction_.segment<3>(static_cast<Eigen::Index>(3 * c.node));
+      for (int h = 0; h < c.heldAxes; ++h) force(c.heldAxis[static_cast<std::size_t>(h)]) = 0;
+      for (int i = 0; i < 3; ++i) result.contactForce_N[c.node][i] += force(i);
+    }
+    result.activeSetChanges = activeSetChanges_;
   }
+
+  // Active-set contact (ContactEnforcement::ActiveSet). Every candidate node has a frame at its
+  // current position: column 0 the obstacle's outward normal, columns 1, 2 two tangents. The
+  // dofs of an active node are solved in its frame, its normal one prescribed to close the gap.
+  // A node may also have prescribed displacements along global axes the obstacle's normal is
+  // perpendicular to (a symmetry plane's roller beside a contact plane): those axes become its
+  // frame's tangents (held axis h -> local axis h + 1), the normal is kept perpendicular to them.
+  struct SlidingNode {
+    std::size_t node = 0, obstacle = 0;
+    Matrix3d frame = Matrix3d::Identity();
+    double gap_mm = 0;
+    bool active = false;
+    int heldAxes = 0;
+    std::array<int, 2> heldAxis{};
+    // A node that starts inside the obstacle (a mesh surface and a sampled obstacle that differ
+    // by a fraction of a voxel) keeps that depth as its contact level: it is not pushed out.
+    double startDepth_mm = 0;
+    // The gap's rate of change along the normal (1 for an exact distance; a sampled map's
+    // interpolant differs), so that Newton's normal step -gap / slope closes it.
+    double slope = 1;
+    int changes = 0;  // in the current increment
+  };
+
+  static Matrix3d frameOf(Eigen::Vector3d normal, const SlidingNode& c) {
+    Eigen::Vector3d t1;
+    if (c.heldAxes > 0) {
+      t1 = Eigen::Vector3d::Unit(c.heldAxis[0]);
+      for (int h = 0; h < c.heldAxes; ++h) normal(c.heldAxis[static_cast<std::size_t>(h)]) = 0;
+      normal.normalize();
+    } else {
+      // The tangent from the axis least aligned with the normal, so it is never degenerate.
+      Eigen::Index axis = 0;
+      normal.cwiseAbs().minCoeff(&axis);
+      t1 = normal.cross(Eigen::Vector3d::Unit(axis)).normalized();
+    }
+    Matrix3d frame;
+    frame << normal, t1, normal.cross(t1);
+    return frame;
+  }
+
+  // Prescribed global dofs of an active node moved to its frame's tangent axes (its frame's
+  // column h + 1 is +-(global axis), so the local value is that sign times the global one).
+  void moveHeldAxesToFrames(std::vector<char>& constrained, VectorXd& correction) const {
+    for (const SlidingNode& c : sliding_) {
+      if (!c.active || c.heldAxes == 0) continue;
+      const auto base = static_cast<Eigen::Index>(3 * c.node);
+      const Eigen::Vector3d global = correction.segment<3>(base);
+      correction.segment<3>(base).setZero();
+      for (int d = 0; d < 3; ++d) constrained[3 * c.node + static_cast<std::size_t>(d)] = 0;
+      for (int h = 0; h < c.heldAxes; ++h) {
+        const int axis = c.heldAxis[static_cast<std::size_t>(h)];
+        constrained[3 * c.node + static_cast<std::size_t>(h + 1)] = 1;
+        correction(base + h + 1) = c.frame(axis, h + 1) * global(axis);
+      }
+    }
+  }
+
+  void initialiseSlidingNodes() {
+    // Per node, the global axes with a prescribed displacement (bit d for axis d).
+    std::vector<int> prescribed(model_.nodes.size(), 0);
+    std::vector<char> taken(model_.nodes.size(), 0);
+    for (const PrescribedDisplacement& b : model_.fixedBoundaries) prescribed[b.node] |= 1 << b.dof;
+    for (const Step& step : model_.steps)
+      for (const PrescribedDisplacement& b : step.boundaries) prescribed[b.node] |= 1 << b.dof;
+    for (std::size_t o = 0; o < model_.obstacles.size(); ++o) {
+      const RigidObstacle& obstacle = model_.obstacles[o];
+      if (obstacle.enforcement != ContactEnforcement::ActiveSet) continue;
+      std::vector<char> startsActive(model_.nodes.size(), 0);
+      for (std::size_t n : obstacle.initiallyActive)
+        if (n < model_.nodes.size()) startsActive[n] = 1;
+      for (std::size_t n : obstacle.nodes) {
+        if (taken[n] || prescribed[n] == 7) continue;
+        SlidingNode c{n, o, Matrix3d::Identity(), 0, startsActive[n] != 0, 0, {}, 0};
+        for (int d = 0; d < 3; ++d)
+          if (prescribed[n] & (1 << d)) c.heldAxis[static_cast<std::size_t>(c.heldAxes++)] = d;
+        // A held axis must lie in the obstacle's tangent plane at the node.
+        if (c.heldAxes > 0) {
+          const NodeGap g = gapAt(obstacle, n, u_);
+          bool tangent = true;
+          for (int h = 0; h < c.heldAxes; ++h)
+            tangent = tangent && std::abs(g.normal(c.heldAxis[static_cast<std::size_t>(h)])) < 1e-6;
+          if (!tangent) continue;
+        }
+        taken[n] = 1;
+        sliding_.push_back(c);
+      }
+    }
+    if (sliding_.empty()) return;
+    updateGaps(u_);
+    for (SlidingNode& c : sliding_) {
+      c.startDepth_mm = std::max(0.0, -c.gap_mm);
+      c.gap_mm += c.startDepth_mm;
+      if (c.gap_mm <= options_.contactGapTolerance_mm) c.active = true;
+    }
+  }
+
+  void updateGaps(const VectorXd& u) {
+    parallel::parallelFor({0, sliding_.size()}, kGrain, [&](parallel::IndexRange r) {
+      for (std::size_t i = r.begin; i < r.end; ++i) {
+        SlidingNode& c = sliding_[i];
+        const NodeGap g = gapAt(model_.obstacles[c.obstacle], c.node, u);
+        c.gap_mm = g.gap_mm + c.startDepth_mm;
+        // The obstacle's own (smooth) normal; the gap's gradient along it scales Newton's
+        // normal step. (The gradient of a sampled map's trilinear interpolant jumps from voxel
+        // to voxel: as the frame's normal it made Newton oscillate on the head phantom.)
+        c.frame = frameOf(g.normal, c);
+        const Eigen::Vector3d gradient = gapGradient(model_.obstacles[c.obstacle], c.node, u);
+        c.slope = std::clamp(gradient.dot(c.frame.col(0)), 0.2, 5.0);
+      }
+    });
+  }
+
+  // Nodes that would enter the obstacle join the set; nodes the obstacle would have to pull
+  // (normal reaction below -forceTolerance) leave it, once a solve has given their reaction
+  // (not on an increment's first iteration, whose residual holds the new load too).
+  // A node that has joined and left kMaximumChanges times in one increment (a sampled map's
+  // gradient jumps between voxels, and the set can cycle) stays in: slightly tensile rather
+  // than penetrating.
+  static constexpr int kMaximumChanges = 4;
+  bool updateActiveSet(const VectorXd& r, double forceTolerance, bool releaseTensile) {
+    bool changed = false;
+    for (SlidingNode& c : sliding_) {
+      if (!c.active && c.gap_mm < -options_.contactGapTolerance_mm) {
+        c.active = changed = true;
+        ++c.changes;
+      } else if (c.active && releaseTensile && c.changes < kMaximumChanges) {
+        const double reaction =
+            c.frame.col(0).dot(r.segment<3>(static_cast<Eigen::Index>(3 * c.node)));
+        if (reaction < -forceTolerance) {
+          c.active = false;
+          changed = true;
+          ++c.changes;
+        }
+      }
+    }
+    return changed;
+  }
+
+  int activeNodeCount() const {
+    return static_cast<int>(std::count_if(sliding_.begin(), sliding_.end(),
+                                          [](const SlidingNode& c) { return c.active; }));
+  }
+
+  // A vector from x, y, z to the active nodes' frames, and back.
+  VectorXd toLocal(const VectorXd& v) const { return rotateActive(v, true); }
+  VectorXd toGlobal(const VectorXd& v) const { return rotateActive(v, false); }
+  VectorXd rotateActive(const VectorXd& v, bool transpose) const {
+    VectorXd out = v;
+    for (const SlidingNode& c : sliding_) {
+      if (!c.active) continue;
+      const auto i = static_cast<Eigen::Index>(3 * c.node);
+      const Eigen::Vector3d x = v.segment<3>(i);
+      out.segment<3>(i) =
+          transpose ? Eigen::Vector3d(c.frame.transpose() * x) : Eigen::Vector3d(c.frame * x);
+    }
+    return out;
+  }
+
+  // K <- T^T K T with T block-diagonal: the active nodes' frames, identity elsewhere. The
+  // stored lower triangle holds whole 3 x 3 node blocks below the diagonal and the lower half
+  // of each diagonal block; each block lies in its column node's columns, so column nodes
+  // are independent tasks.
+  void rotateStiffness() {
+    std::vector<const Matrix3d*> frameOfNode(model_.nodes.size(), nullptr);
+    for (const SlidingNode& c : sliding_)
+      if (c.active) frameOfNode[c.node] = &c.frame;
+    SparseMatrix& k = assembler_.stiffness();
+    parallel::parallelFor({0, model_.nodes.size()}, 256, [&](parallel::IndexRange range) {
+      for (std::size_t b = range.begin; b < range.end; ++b) {
+        const auto col = static_cast<Eigen::Index>(3 * b);
+        std::size_t previous = model_.nodes.size();
+        for (SparseMatrix::InnerIterator it(k, col); it; ++it) {
+          const auto a = static_cast<std::size_t>(it.row() / 3);
+          if (a == previous) continue;
+          previous = a;
+          if (!frameOfNode[a] && !frameOfNode[b]) continue;
+          rotateBlock(k, a, b, frameOfNode[a], frameOfNode[b]);
+        }
+      }
+    });
+  }
+
+  static void rotateBlock(SparseMatrix& k, std::size_t a, std::size_t b, const Matrix3d* ra,
+                          const Matrix3d* rb) {
+    const auto row0 = static_cast<Eigen::Index>(3 * a), col0 = static_cast<Eigen::Index>(3 * b);
+    Matrix3d block;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        block(i, j) =
+            a != b || i >= j ? entry(k, row0 + i, col0 + j) : entry(k, row0 + j, col0 + i);
+    if (ra) block = ra->transpose() * block;
+    if (rb) block = block * *rb;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        if (a != b || i >= j) entry(k, row0 + i, col0 + j) = block(i, j);
+  }
+
+  std::vector<SlidingNode> sliding_;
+  int activeSetChanges_ = 0;
 
   double automaticPenalty_ = 0;
 
@@ -640,10 +924,8 @@ class StaticSolver {
 
   // Constrained rows and columns become identity rows scaled like the diagonal, so the
   // pattern (and Eigen's symbolic analysis) stays the same for every step.
-  void factorize(const Targets& targets, std::size_t s) {
+  void factorize(const std::vector<char>& constrained, std::size_t s) {
     SparseMatrix& k = assembler_.stiffness();
-    std::vector<char> constrained(static_cast<std::size_t>(k.rows()), 0);
-    for (const auto& [dof, fromTo] : targets) constrained[dof] = 1;
     const double diagonal = k.diagonal().cwiseAbs().mean();
     for (Eigen::Index col = 0; col < k.outerSize(); ++col)
       for (SparseMatrix::InnerIterator it(k, col); it; ++it)
@@ -750,7 +1032,10 @@ class StaticSolver {
   void buildHierarchy() {
     std::vector<std::array<double, 3>> positions(model_.nodes.size());
     for (std::size_t n = 0; n < model_.nodes.size(); ++n) positions[n] = model_.nodes[n].x_mm;
-    multigrid_->hierarchy.build(fullStiffness_, positions, multigrid_->constrained);
+    std::vector<detail::Multigrid::NodeFrame> frames;
+    for (const SlidingNode& c : sliding_)
+      if (c.active) frames.emplace_back(c.node, c.frame);
+    multigrid_->hierarchy.build(fullStiffness_, positions, multigrid_->constrained, frames);
     multigrid_->stale = false;
     multigrid_->iterationsAfterBuild = -1;
     ++multigridBuilds_;

@@ -174,7 +174,8 @@ double spectralRadius(const RowMatrix& a, const VectorXd& inverseDiagonal) {
 // Rigid-body modes at every dof (zero at prescribed ones), rotations about the centroid in
 // units of the model's size so that all six columns are of one scale.
 Eigen::MatrixXd rigidBodyModes(const std::vector<std::array<double, 3>>& nodes_mm,
-                               const std::vector<char>& constrained) {
+                               const std::vector<char>& constrained,
+                               const std::vector<Multigrid::NodeFrame>& rotatedNodes) {
   Eigen::Vector3d centre = Eigen::Vector3d::Zero(), lo, hi;
   lo.setConstant(1e300);
   hi.setConstant(-1e300);
@@ -194,6 +195,10 @@ Eigen::MatrixXd rigidBodyModes(const std::vector<std::array<double, 3>>& nodes_m
     b(r + 1, 3) = -p.z(), b(r + 2, 3) = p.y();  // rotation about x
     b(r + 0, 4) = p.z(), b(r + 2, 4) = -p.x();  // about y
     b(r + 0, 5) = -p.y(), b(r + 1, 5) = p.x();  // about z
+  }
+  for (const auto& [node, frame] : rotatedNodes) {
+    const auto r = static_cast<Eigen::Index>(3 * node);
+    b.block<3, 6>(r, 0) = (frame.transpose() * b.block<3, 6>(r, 0)).eval();
   }
   for (std::size_t d = 0; d < constrained.size(); ++d)
     if (constrained[d]) b.row(static_cast<Eigen::Index>(d)).setZero();
@@ -225,12 +230,13 @@ void multiply(const RowMatrix& a, const VectorXd& x, VectorXd& y) {
 }
 
 void Multigrid::build(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
-                      const std::vector<char>& constrained) {
+                      const std::vector<char>& constrained,
+                      const std::vector<NodeFrame>& rotatedNodes) {
   levels_.clear();
   NodeBlocks blocks;
   blocks.first.resize(nodes_mm.size() + 1);
   for (std::size_t n = 0; n <= nodes_mm.size(); ++n) blocks.first[n] = static_cast<int>(3 * n);
-  Eigen::MatrixXd nullSpace = rigidBodyModes(nodes_mm, constrained);
+  Eigen::MatrixXd nullSpace = rigidBodyModes(nodes_mm, constrained, rotatedNodes);
   RowMatrix current = a;
   double theta = kStrengthThreshold;
   while (true) {

@@ -14,6 +14,7 @@
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <array>
+#include <utility>
 #include <vector>
 
 namespace twinplan::tissue::detail {
@@ -27,9 +28,12 @@ class Multigrid {
  public:
   // `a`: the full symmetric stiffness with 3 dofs per node in node order; `nodes_mm`: the node
   // positions (for the rotation modes); `constrained`: dofs whose rows and columns are identity
-  // rows (prescribed displacements), which take no part in the coarse spaces.
+  // rows (prescribed displacements), which take no part in the coarse spaces; `rotatedNodes`:
+  // nodes whose dofs are in a local frame (columns: the frame's axes in x, y, z; active-set
+  // contact), where the rigid-body modes are expressed in that frame.
+  using NodeFrame = std::pair<std::size_t, Eigen::Matrix3d>;
   void build(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
-             const std::vector<char>& constrained);
+             const std::vector<char>& constrained, const std::vector<NodeFrame>& rotatedNodes = {});
 
   // One V-cycle from a zero guess: an approximation of A^-1 r.
   Eigen::VectorXd apply(const Eigen::VectorXd& r) const;

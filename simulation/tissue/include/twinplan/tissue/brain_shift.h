@@ -10,8 +10,13 @@
 // drains (above the fluid level) the brain loses that buoyancy and carries rho_brain g. The
 // shift relative to the image is therefore the response to the lost buoyancy alone: a body force
 // rho_CSF g on the brain above the fluid level, nothing below it (small strain: superposition).
-// The brain surface is held by the skull and dura (all surface nodes fixed) except in the
-// craniotomy: surface nodes within `openingRadius_mm` of the opening centre are free.
+// Outside the craniotomy (surface nodes within `openingRadius_mm` of the opening centre, free)
+// the brain surface either slides on the skull (skullContact: frictionless contact, exact,
+// fem_solver.h ContactEnforcement::ActiveSet, with the cranial cavity's wall as the rigid
+// obstacle) or is held (all dofs fixed: the first version's model, still the default). The brain is
+// neo-Hookean under large deformation by default (load applied in increments), else linear.
+// Ventricular CSF can be drained too: the ventricles are then cavities whose walls lose the
+// CSF's hydrostatic pressure.
 //
 // Gravity points to the floor. DICOM Patient Position (PS3.3 C.7.3.1.1.2) gives the patient's
 // orientation on the table: supine (HFS, FFS) -> posterior (+P in LPS), prone (HFP, FFP) ->
@@ -66,6 +71,29 @@ struct BrainShiftParameters {
   std::optional<double> csfLoss_ml;
   double resolution_mm = 6;  // mesher lattice edge
   BrainTissue tissue = citedBrainTissue();
+  // The brain surface outside the opening slides on the skull's inner surface without friction
+  // and may leave it but not enter it (true), or is held (false). The skull is the wall of the
+  // cranial cavity: every voxel that is not brain, tumour or CSF (tissue type csf) is rigid
+  // (skullDistanceMap's distance transform of that region), so the brain can sink through the
+  // CSF layer around it until it rests on bone.
+  // Off by default: on the head phantom the active set does not yet converge within the
+  // solver's iteration limit (docs/validation.md, "Brain shift with sliding skull contact").
+  bool skullContact = false;
+  // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
+  // removed by holding the brain surface within this radius of its most inferior point next
+  // to the midline: where the brainstem leaves through the foramen magnum (roughly 30-35 mm
+  // across from general anatomy, not checked against a source: an assumption of this model).
+  double foramenRadius_mm = 15;
+  // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
+  // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);
+  // false: linear elastic, small strain.
+  bool neoHookean = true;
+  // Ventricular CSF drained (e.g. a ventricular drain or an opened ventricle): the ventricles
+  // (segments named Ventricles) are meshed as cavities and their walls lose the hydrostatic
+  // pressure of the CSF column, rho_CSF g (h_top - h), the pressure a full ventricle exerted
+  // beyond that at its top. false: they are meshed with the brain (trapped, incompressible
+  // fluid) and carry no extra load.
+  bool drainVentricles = false;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
@@ -81,13 +109,20 @@ struct BrainShiftResult {
   double fluidLevel_mm = 0;         // above the brain's lowest point, along -gravity
   std::size_t drainedElements = 0;  // carrying rho_CSF g
   std::size_t openingNodes = 0;     // free surface nodes
-  std::size_t fixedNodes = 0;
+  std::size_t fixedNodes = 0;       // held surface nodes (all of them without skull contact)
+  // With skull contact: the surface nodes that may touch the skull, those touching it at the
+  // end, the held foramen nodes, and the nodes of mesh pieces not joined to the foramen
+  // (a lattice can cut a thin bridge; their surface is held so they cannot float).
+  std::size_t slidingNodes = 0, skullContactNodes = 0, foramenNodes = 0, detachedNodes = 0;
+  double maxPenetration_mm = 0;        // of the skull, at the end
+  std::size_t ventricleWallFaces = 0;  // faces carrying the lost ventricular pressure
+  double ventricleVolumeLoss_ml = 0;   // by the walls' displacement (divergence theorem)
   double maxDisplacement_mm = 0;
   Vec3 openingCentre_lps = Vec3::Zero();
 };
 
 // A brain segment: tissue type grey-matter, white-matter or brain, or named Brain. A segment
-// named Ventricles is meshed with them (its CSF is not drained in this model).
+// named Ventricles is meshed with them unless drainVentricles.
 bool isBrainSegment(const Segment& segment);
 
 // The brain = the segments of `labels` whose tissue type is grey-matter, white-matter, brain or

@@ -41,6 +41,12 @@ struct DistanceMap {
 // segment has no voxel or fills the grid.
 DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment);
 
+// The same for a region given voxel by voxel (`obstacle`: one flag per voxel, i fastest), e.g.
+// everything outside the cranial cavity; `name` for messages. Error(InvalidInput) when the
+// region is empty or fills the grid, or its size is not the grid's.
+DistanceMap regionDistanceMap(const ImageGeometry& geometry, const std::vector<char>& obstacle,
+                              const std::string& name);
+
 // Error(InvalidInput) when the map's values do not match its size or a spacing is not positive.
 RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,
                                       std::string name = "skull");

@@ -100,11 +100,26 @@ struct Step {
   std::vector<FacePressure> pressures;
 };
 
+// How a rigid obstacle keeps the tissue out (fem_solver.h).
+enum class ContactEnforcement {
+  // A penalty spring k at every penetrating node: penetration ~ force / k (Wriggers 2006, 6.3).
+  Penalty,
+  // Exact: an active set of nodes whose normal displacement is prescribed to close the gap
+  // (u . n = g) in a node-local frame (normal, two tangents), the tangential displacements free
+  // (frictionless sliding); nodes leave the set where the obstacle would have to pull (tensile
+  // normal reaction) and join it where they would enter the obstacle (Hintermueller, Ito &
+  // Kunisch, SIAM J Optim 13 (2002) 865-888, primal-dual active set; the node rotation of
+  // Zienkiewicz & Taylor, The Finite Element Method, 6th ed., vol. 1, section 9.4 "skew
+  // boundary conditions"). Penetration is below SolverOptions::contactGapTolerance_mm.
+  ActiveSet,
+};
+
 // A rigid obstacle the tissue may touch but not enter, frictionless (issue #18: the skull): its
 // signed distance in mm (positive where tissue may be, negative inside the obstacle, e.g. a
 // distance map of the skull's labelmap region) and the unit normal pointing out of the
-// obstacle (the distance's gradient). Contact is enforced at `nodes` by a penalty in the
-// Newton solve (fem_solver.h); it holds in every step. Not part of the .inp subset.
+// obstacle (the distance's gradient). Contact is enforced at `nodes` in the Newton solve
+// (fem_solver.h), by a penalty or an active set; it holds in every step. Not part of the .inp
+// subset.
 struct RigidObstacle {
   std::string name;
   std::function<double(const std::array<double, 3>&)> signedDistance_mm;
@@ -115,6 +130,16 @@ struct RigidObstacle {
   // tissue stiffness, so a node's penetration is about 1e-4 of what its
   // contact force would compress one element.
   double penalty_N_per_mm = 0;
+  ContactEnforcement enforcement = ContactEnforcement::Penalty;
+  // ActiveSet only: nodes that start in contact even where a gap is left (e.g. the brain's
+  // lowest surface nodes under gravity, so the first Newton iterate is not a floating body's);
+  // nodes touching the obstacle (gap <= SolverOptions::contactGapTolerance_mm) always do. A
+  // node with a prescribed displacement (*BOUNDARY) or already in another active-set obstacle
+  // takes no part, unless its prescribed axes lie in the obstacle's tangent plane (a symmetry
+  // roller beside the contact). A node that starts inside the obstacle keeps that depth as its
+  // contact level (it is not pushed out: a mesh and a sampled obstacle differ by a fraction of a
+  // voxel).
+  std::vector<std::size_t> initiallyActive;
 };
 
 struct FeModel {

@@ -54,6 +54,10 @@ struct SolverOptions {
   // method's usual compromise; Wriggers, Computational Contact Mechanics, 2nd ed., 2006,
   // section 6.3).
   double contactPenaltyScale = 1e4;
+  // Active-set contact (ContactEnforcement::ActiveSet): a node joins the set when it is deeper
+  // than this in the obstacle, and the set's gaps are closed to within it; its contact force
+  // must be compressive beyond relativeResidual x the largest force to stay in the set.
+  double contactGapTolerance_mm = 1e-8;
 };
 
 struct StepReport {
@@ -76,6 +80,8 @@ struct SolveResult {
   std::vector<std::array<double, 3>> contactForce_N;
   double maxPenetration_mm = 0;
   int contactNodes = 0;  // nodes in contact at the end
+  // Active-set contact: Newton iterations (over all increments) in which the set changed.
+  int activeSetChanges = 0;
 };
 
 // Solves every step of `model` in turn. Throws Error(InvalidInput) for a model that cannot be
