@@ -348,6 +348,7 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
   const double rho_t_mm3 = cited.density_kg_m3 * 1e-12;
   tissue::Step step;
   double releasedForce_N = 0;
+  Vec3 releasedWeight_N = Vec3::Zero();  // Archimedes: rho g V along gravity on a closed wall
   for (const tissue::Triangle& t : cut.cavityWall) {
     const Vec3 a = nodeAt(model, t[0]), b = nodeAt(model, t[1]), c = nodeAt(model, t[2]);
     const Vec3 areaNormal = 0.5 * (b - a).cross(c - a);  // out of the cavity, into the tissue
@@ -355,6 +356,7 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
     const double pressure_MPa = rho_t_mm3 * tissue::kGravity_mm_s2 * depth_mm;
     const Vec3 f = -pressure_MPa * areaNormal / 3;
     releasedForce_N += pressure_MPa * areaNormal.norm();
+    releasedWeight_N += pressure_MPa * areaNormal;
     for (std::size_t n : t)
       for (int dof = 0; dof < 3; ++dof) step.nodalForces.push_back({n, dof, f[dof]});
   }
@@ -372,16 +374,19 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
   remaining.model = model;
   remaining.materials = mesh.materials;
   out.tetMesh = tissue::caseTetMesh(remaining, "Resection");
-  out.report = {{"organ", brain ? std::string("brain") : p.organ},
-                {"resected", resected ? p.segment : std::string("sphere")},
-                {"removed_elements", cut.removedElements},
-                {"gravity_lps", {-up.x(), -up.y(), -up.z()}},
-                {"released_support_N", releasedForce_N},
-                {"cavity_volume_before_ml", before_mm3 * 1e-3},
-                {"cavity_volume_after_ml", after_mm3 * 1e-3},
-                {"cavity_volume_change_percent", 100 * (after_mm3 / before_mm3 - 1)},
-                {"youngs_modulus_Pa", law.youngsModulus_MPa * 1e6},
-                {"poissons_ratio", law.poissonsRatio}};
+  out.report = {
+      {"organ", brain ? std::string("brain") : p.organ},
+      {"resected", resected ? p.segment : std::string("sphere")},
+      {"removed_elements", cut.removedElements},
+      {"gravity_lps", {-up.x(), -up.y(), -up.z()}},
+      {"released_support_N", releasedForce_N},
+      {"released_weight_N", {releasedWeight_N.x(), releasedWeight_N.y(), releasedWeight_N.z()}},
+      {"resected_density_kg_m3", cited.density_kg_m3},
+      {"cavity_volume_before_ml", before_mm3 * 1e-3},
+      {"cavity_volume_after_ml", after_mm3 * 1e-3},
+      {"cavity_volume_change_percent", 100 * (after_mm3 / before_mm3 - 1)},
+      {"youngs_modulus_Pa", law.youngsModulus_MPa * 1e6},
+      {"poissons_ratio", law.poissonsRatio}};
   if (p.sphere)
     out.report["sphere"] = {(*p.sphere)[0], (*p.sphere)[1], (*p.sphere)[2], (*p.sphere)[3]};
   out.model = std::move(model);
