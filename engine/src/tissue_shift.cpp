@@ -17,6 +17,9 @@ namespace {
 
 using nlohmann::json;
 
+// How see-through the original 3D models are once their moved copies are shown.
+constexpr float kOriginalModelOpacity = 0.3f;
+
 json vec(const Vec3& v) { return {v.x(), v.y(), v.z()}; }
 
 struct Target {
@@ -264,6 +267,14 @@ TissueShift simulateTissueShift(const Case& twin, const TissueShiftParameters& p
   out.meshes = shiftedModels(twin, labels, outcome.meshedSegments, u);
   names = json::array();
   for (const SurfaceMesh& mesh : out.meshes) names.push_back(mesh.name);
+  // The originals stay, as ghosts behind the moved models (undone with them).
+  for (const SurfaceMesh& mesh : twin.meshes)
+    if (std::any_of(out.meshes.begin(), out.meshes.end(),
+                    [&](const SurfaceMesh& m) { return m.name == mesh.name + " (shifted)"; })) {
+      SurfaceMesh ghost = mesh;
+      ghost.opacity = std::min(ghost.opacity, kOriginalModelOpacity);
+      out.meshes.push_back(std::move(ghost));
+    }
   report["shifted_models"] = names;
   report["shifted_labelmap"] = out.labelMaps[0].name;
   out.fields = tissue::displacementFields(field, result.name);

@@ -129,7 +129,9 @@ TEST(TissueShift, WholeResultIsOneUndoStep) {
   CaseEditor editor(original);
   const std::size_t volumes = original.volumes.size(), labelMaps = original.labelMaps.size(),
                     meshes = original.meshes.size(), fields = original.fields.size();
-  const std::size_t shiftedMeshes = r.outputs.meshes.size();
+  const std::size_t shiftedMeshes =
+      std::count_if(r.outputs.meshes.begin(), r.outputs.meshes.end(),
+                    [](const SurfaceMesh& m) { return m.name.ends_with(" (shifted)"); });
   ASSERT_GT(shiftedMeshes, 0u);
   SimulationOutputs again = r.outputs;
   editor.apply(edits::storeSimulationOutputs(editor.twin(), std::move(r.outputs), r.name));
@@ -151,8 +153,10 @@ TEST(TissueShift, WholeResultIsOneUndoStep) {
   EXPECT_EQ(editor.twin().fields.size(), fields);
   EXPECT_TRUE(editor.twin().tetMeshes.empty());
   EXPECT_TRUE(editor.twin().plans.empty());
-  for (std::size_t m = 0; m < meshes; ++m)
+  for (std::size_t m = 0; m < meshes; ++m) {
     EXPECT_EQ(editor.twin().meshes[m].points_lps, original.meshes[m].points_lps);
+    EXPECT_EQ(editor.twin().meshes[m].opacity, original.meshes[m].opacity);  // ghosts undone
+  }
   editor.redo();
   EXPECT_EQ(editor.twin().fields.size(), fields + 4);
   EXPECT_EQ(editor.twin().tetMeshes.size(), 1u);

@@ -89,6 +89,7 @@ void MainWindow::buildDocks() {
   buildSeriesDock();
   buildLandmarkDock();
   buildAblationDock();
+  buildShiftDock();
 }
 
 void MainWindow::buildDisplayDocks() {

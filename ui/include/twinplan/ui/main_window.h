@@ -28,6 +28,10 @@ class QActionGroup;
 class QMenu;
 class QSlider;
 
+namespace twinplan::engine {
+struct TissueShiftParameters;
+}
+
 namespace twinplan::ui {
 
 class SliceViewport;
@@ -42,6 +46,7 @@ class SegmentEditor;
 class LandmarkPanel;
 class AblationPanel;
 struct AblationSetup;
+class ShiftPanel;
 struct AblationOutcome;
 struct AblationScene;
 struct ZonePreview;
@@ -141,6 +146,12 @@ class MainWindow : public QMainWindow {
   std::optional<std::array<double, 6>> probeBoundsIn3D(bool activePart) const;
   // Every label map of the case as the 2D views show them, and the live predicted zone.
   std::vector<rendering::SliceView::ShownLabelMap> shownLabelMaps() const;
+  // ---- tissue shift (main_window_shift.cpp, issue #18 item 8) ----
+  ShiftPanel* shiftPanel() const { return shift_; }
+  // Runs the scenario in the background (progress, Cancel) on the case and stores its whole
+  // result as one undoable step (engine/tissue_shift.h). False when cancelled (the case is then
+  // unchanged); throws twinplan::Error for a scenario that cannot be simulated.
+  bool simulateTissueShift(const engine::TissueShiftParameters& parameters);
   // ---- landmarks (main_window_landmarks.cpp) ----
   LandmarkPanel* landmarkPanel() const { return landmarks_; }
   // "Register by landmarks": the rigid transform through the complete pairs of `session`
@@ -264,6 +275,8 @@ class MainWindow : public QMainWindow {
   void buildLandmarkDock();
   // Ablation (main_window_ablation.cpp).
   void buildAblationDock();
+  void buildShiftDock();
+  void showShiftOverlay();  // the last shift's |u| washed over the 2D views, or nothing
   void restoreAblation();  // the panel from the case's ablation plan
   void showProbe();        // entry -> tip line and its T/E rings in the 2D views
   // The probe's tip ("T") and entry ("E") as rings after the landmarks' (so they can be
@@ -325,6 +338,7 @@ class MainWindow : public QMainWindow {
   int modelRebuilds_ = 0;  // which background rebuild of the edited models is the latest
   LandmarkPanel* landmarks_ = nullptr;
   AblationPanel* ablation_ = nullptr;
+  ShiftPanel* shift_ = nullptr;
   AblationRunOptions ablationRun_;
   ZonePreviewer* previewer_ = nullptr;
   std::shared_ptr<const ZonePreview> preview_;
