@@ -157,8 +157,8 @@ void validateLiverTool(const LiverToolSettings& p) {
                 "parameters.force_N");
 }
 
-ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& p,
-                               double resolution_mm, Progress& progress) {
+PreparedOrgan prepareOrganUnderTool(const LabelMap& labels, const LiverToolSettings& p,
+                                    double resolution_mm, Progress& progress) {
   validateLiverTool(p);
   const std::vector<std::size_t> organ = segmentsOf(labels, p.organ);
   if (organ.empty())
@@ -168,16 +168,15 @@ ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& 
                     "\"; segment the liver first (twinplan-cli segment --preset liver) or name "
                     "the organ with --organ.",
                 "parameters.organ");
-  ShiftOutcome out;
+  PreparedOrgan out;
   out.meshedSegments = organ;
   for (std::size_t t : tumoursInside(labels, organ)) out.meshedSegments.push_back(t);
   tissue::LabelMeshParameters meshing;
   meshing.resolution_mm = resolution_mm;
   meshing.materials.push_back({"liver", out.meshedSegments});
-  auto meshingProgress = subRange(progress, 0.0, 0.3);
-  tissue::LabelMesh mesh = tissue::meshLabelMap(labels, meshing, *meshingProgress);
-  refuseInvertedElements(mesh, resolution_mm);
-  FeModel& model = mesh.model;
+  out.mesh = tissue::meshLabelMap(labels, meshing, progress);
+  refuseInvertedElements(out.mesh, resolution_mm);
+  FeModel& model = out.mesh.model;
   setMaterials(model, linearTetMaterial(tissue::tissueMechanics("liver"), p.nonlinear));
 
   // The organ rests on what lies behind it: the half of its surface beyond its middle along
@@ -188,23 +187,36 @@ ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& 
   double middle = 0;
   for (std::size_t n = 0; n < model.nodes.size(); ++n) middle += dir.dot(nodeAt(model, n));
   middle /= double(model.nodes.size());
-  std::size_t fixedNodes = 0;
   for (std::size_t n : surface) {
     if (dir.dot(nodeAt(model, n)) <= middle) continue;
-    ++fixedNodes;
+    out.heldNodes.push_back(n);
     for (int dof = 0; dof < 3; ++dof) model.fixedBoundaries.push_back({n, dof, 0.0});
   }
-  Vec3 tip = Vec3::Zero();
   if (p.tip_lps) {
-    tip = Vec3((*p.tip_lps)[0], (*p.tip_lps)[1], (*p.tip_lps)[2]);
+    out.tip_lps = Vec3((*p.tip_lps)[0], (*p.tip_lps)[1], (*p.tip_lps)[2]);
   } else {
     double first = 1e300;
     for (std::size_t n : surface)
       if (dir.dot(nodeAt(model, n)) < first) {
         first = dir.dot(nodeAt(model, n));
-        tip = nodeAt(model, n);
+        out.tip_lps = nodeAt(model, n);
       }
   }
+  return out;
+}
+
+ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& p,
+                               double resolution_mm, Progress& progress) {
+  auto meshingProgress = subRange(progress, 0.0, 0.3);
+  PreparedOrgan organ = prepareOrganUnderTool(labels, p, resolution_mm, *meshingProgress);
+  ShiftOutcome out;
+  out.meshedSegments = organ.meshedSegments;
+  tissue::LabelMesh& mesh = organ.mesh;
+  FeModel& model = mesh.model;
+  const auto d = normalised(p.direction, "direction");
+  const std::vector<std::size_t>& surface = model.nodeSets.at("SURFACE");
+  const std::size_t fixedNodes = organ.heldNodes.size();
+  const Vec3 tip = organ.tip_lps;
 
   tissue::ToolIndentation tool;
   tool.shape = p.ballTip ? tissue::ToolIndentation::Shape::Sphere

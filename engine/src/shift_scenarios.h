@@ -14,6 +14,7 @@
 #include "twinplan/core/progress.h"
 #include "twinplan/engine/tissue_shift.h"
 #include "twinplan/tissue/fe_model.h"
+#include "twinplan/tissue/labelmap_mesher.h"
 
 namespace twinplan::engine {
 
@@ -36,6 +37,15 @@ struct ShiftOutcome {
 // tool (the organ rests on what lies behind it: a TwinPlan assumption, docs/validation.md), the
 // tool pressed along its direction by an indentation or with a force.
 void validateLiverTool(const LiverToolSettings& p);
+// The organ meshed, with materials and its held half in model.fixedBoundaries, and the tool's
+// tip (given, or the first surface node along the direction); shared with the live tool.
+struct PreparedOrgan {
+  tissue::LabelMesh mesh;
+  std::vector<std::size_t> meshedSegments, heldNodes;
+  Vec3 tip_lps = Vec3::Zero();
+};
+PreparedOrgan prepareOrganUnderTool(const LabelMap& labels, const LiverToolSettings& p,
+                                    double resolution_mm, Progress& progress = noProgress());
 ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& p,
                                double resolution_mm, Progress& progress = noProgress());
 
