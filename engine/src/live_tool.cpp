@@ -18,6 +18,7 @@ struct LiveToolSession::Impl {
   std::vector<std::size_t> dofs;     // held nodes' dofs, then the grabbed nodes'
   std::size_t heldDofs = 0;
   std::unique_ptr<tissue::CorotationalModel> model;
+  Vec3 grab_lps = Vec3::Zero(), direction = Vec3::UnitY();
 
   std::vector<std::array<double, 3>> nodalDisplacement() const {
     const Eigen::VectorXd& u = model->displacement();
@@ -29,7 +30,8 @@ struct LiveToolSession::Impl {
 };
 
 LiveToolSession::LiveToolSession(const LabelMap& labels, const LiverToolSettings& settings,
-                                 const Vec3& grab_lps, double resolution_mm, Progress& progress)
+                                 const std::optional<Vec3>& grab, double resolution_mm,
+                                 Progress& progress)
     : impl_(std::make_unique<Impl>()) {
   LiverToolSettings linear = settings;
   linear.nonlinear = false;
@@ -37,6 +39,12 @@ LiveToolSession::LiveToolSession(const LabelMap& labels, const LiverToolSettings
   auto meshing = subRange(progress, 0.0, 0.6);
   impl_->organ = prepareOrganUnderTool(labels, linear, resolution_mm, *meshing);
   const tissue::FeModel& model = impl_->organ.mesh.model;
+  const Vec3 grab_lps = grab.value_or(impl_->organ.tip_lps);
+  impl_->grab_lps = grab_lps;
+  const double length =
+      std::hypot(settings.direction[0], settings.direction[1], settings.direction[2]);
+  impl_->direction =
+      Vec3(settings.direction[0], settings.direction[1], settings.direction[2]) / length;
   const auto at = [&](std::size_t n) {
     return Vec3(model.nodes[n].x_mm[0], model.nodes[n].x_mm[1], model.nodes[n].x_mm[2]);
   };
@@ -100,5 +108,7 @@ SurfaceMesh LiveToolSession::deformed(const SurfaceMesh& reference) const {
 
 std::size_t LiveToolSession::tetCount() const { return impl_->organ.mesh.model.elements.size(); }
 std::size_t LiveToolSession::grabbedNodes() const { return impl_->grabbed.size(); }
+Vec3 LiveToolSession::grabPoint() const { return impl_->grab_lps; }
+Vec3 LiveToolSession::direction() const { return impl_->direction; }
 
 }  // namespace twinplan::engine

@@ -7,6 +7,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
 #include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -83,6 +85,22 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   liverForm->addRow(tr("Tip radius"), tipRadius_);
   indentation_ = spin(0.5, 60, 10, 1, " mm", "shiftIndentation");
   liverForm->addRow(tr("Indentation"), indentation_);
+  // The live tool: grab the organ where the tool first meets it and push it in with the slider
+  // (tenths of a millimetre), watching the 3D model deform.
+  grab_ = new QPushButton(tr("Grab the organ"));
+  grab_->setObjectName("shiftGrab");
+  grab_->setCheckable(true);
+  grab_->setToolTip(tr("Live tool: holds the organ under the tip; move the slider to push it"));
+  liverForm->addRow(tr("Live tool"), grab_);
+  toolOffset_ = new QSlider(Qt::Horizontal);
+  toolOffset_->setObjectName("shiftToolOffset");
+  toolOffset_->setRange(-100, 300);  // -10 .. 30 mm: pull out a little, push in further
+  toolOffset_->setEnabled(false);
+  liverForm->addRow(tr("Push"), toolOffset_);
+  live_ = new QLabel;
+  live_->setObjectName("shiftLive");
+  live_->setWordWrap(true);
+  liverForm->addRow(live_);
   pages_->addWidget(liver);
 
   auto* resection = new QWidget;
@@ -131,6 +149,12 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(simulate_, &QPushButton::clicked, this, &ShiftPanel::simulateRequested);
   connect(wash_, &QCheckBox::toggled, this, &ShiftPanel::displayChanged);
+  connect(grab_, &QPushButton::toggled, this, [this](bool on) {
+    toolOffset_->setEnabled(on);
+    emit grabToggled(on);
+  });
+  connect(toolOffset_, &QSlider::valueChanged, this,
+          [this](int) { emit toolOffsetChanged(toolOffset_mm()); });
 }
 
 void ShiftPanel::showCase(const Case& twin) {
@@ -233,6 +257,28 @@ void ShiftPanel::showFailure(const QString& text) {
   targets_->setRowCount(0);
   report_->setText(text);
 }
+
+bool ShiftPanel::grabbing() const { return grab_->isChecked(); }
+
+void ShiftPanel::setGrabbing(bool on) {
+  const QSignalBlocker quiet(grab_);
+  grab_->setChecked(on);
+  toolOffset_->setEnabled(on);
+  if (!on) {
+    const QSignalBlocker still(toolOffset_);
+    toolOffset_->setValue(0);
+  }
+}
+
+double ShiftPanel::toolOffset_mm() const { return 0.1 * toolOffset_->value(); }
+
+void ShiftPanel::setToolOffset_mm(double offset_mm) {
+  toolOffset_->setValue(int(std::lround(10 * offset_mm)));
+}
+
+void ShiftPanel::showLive(const QString& text) { live_->setText(text); }
+
+QString ShiftPanel::liveText() const { return live_->text(); }
 
 bool ShiftPanel::washShown() const { return wash_->isChecked(); }
 

@@ -9,6 +9,7 @@
 // coalesces moves).
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/label_map.h"
@@ -29,10 +30,13 @@ class LiveToolSession {
  public:
   // Meshes the organ (settings.organ, with its tumours) at `resolution_mm` and grabs the
   // organ's surface nodes within settings.tipRadius_mm of `grab_lps` (or, when none is that
-  // close, the nearest surface node within one lattice edge). Error(InvalidInput) when the
-  // organ is missing or no surface node is near the grab point; Cancelled on cancel.
-  LiveToolSession(const LabelMap& labels, const LiverToolSettings& settings, const Vec3& grab_lps,
-                  double resolution_mm, Progress& progress = noProgress());
+  // close, the nearest surface node within one lattice edge). No grab point: settings.tip_lps,
+  // else the organ's first surface node along the tool's direction (as the liver-tool scenario).
+  // Error(InvalidInput) when the organ is missing or no surface node is near the grab point;
+  // Cancelled on cancel.
+  LiveToolSession(const LabelMap& labels, const LiverToolSettings& settings,
+                  const std::optional<Vec3>& grab_lps, double resolution_mm,
+                  Progress& progress = noProgress());
   ~LiveToolSession();
   LiveToolSession(const LiveToolSession&) = delete;
   LiveToolSession& operator=(const LiveToolSession&) = delete;
@@ -47,6 +51,8 @@ class LiveToolSession {
   SurfaceMesh deformed(const SurfaceMesh& reference) const;
   std::size_t tetCount() const;
   std::size_t grabbedNodes() const;
+  Vec3 grabPoint() const;  // LPS mm
+  Vec3 direction() const;  // the tool's direction (unit)
 
  private:
   struct Impl;

@@ -16,6 +16,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
+class QSlider;
 class QStackedWidget;
 class QTableWidget;
 
@@ -38,10 +39,20 @@ class ShiftPanel : public QWidget {
   QString reportText() const;
   // The targets' table as shown: name and shift magnitude (mm) per row.
   std::vector<std::pair<std::string, double>> shownTargets() const;
+  // The live liver tool: grabbed or not, how far the tool is pushed in (mm along the chosen
+  // direction), and what the last update did.
+  bool grabbing() const;
+  void setGrabbing(bool on);  // the button's state, without signals
+  double toolOffset_mm() const;
+  void setToolOffset_mm(double offset_mm);  // emits toolOffsetChanged
+  void showLive(const QString& text);
+  QString liveText() const;
 
  signals:
   void simulateRequested();
   void displayChanged();
+  void grabToggled(bool on);
+  void toolOffsetChanged(double offset_mm);
 
  private:
   QComboBox* scenario_ = nullptr;
@@ -53,6 +64,9 @@ class ShiftPanel : public QWidget {
   QDoubleSpinBox* tipRadius_ = nullptr;
   QDoubleSpinBox* indentation_ = nullptr;
   QComboBox* resected_ = nullptr;
+  QPushButton* grab_ = nullptr;
+  QSlider* toolOffset_ = nullptr;
+  QLabel* live_ = nullptr;
   QDoubleSpinBox* resolution_ = nullptr;
   QPushButton* simulate_ = nullptr;
   QCheckBox* wash_ = nullptr;
