@@ -940,7 +940,9 @@ int main(int argc, char** argv) {
   fs::path femModel;
   cli::ShiftOptions shift;
   auto* shiftCmd = app.add_subcommand(
-      "shift", "Tissue shift on a case (brain shift after craniotomy): field and target shifts");
+      "shift",
+      "Tissue shift on a case (brain shift, liver under a tool, resection cavity): field, "
+      "target shifts, deformed labelmap, volumes and models stored in the case");
   cli::addShiftOptions(*shiftCmd, path, shift);
   auto* femCmd = app.add_subcommand("fem", "Finite-element tissue mechanics");
   femCmd->require_subcommand(1);

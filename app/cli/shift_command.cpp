@@ -9,9 +9,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
-  command.add_option("CASE", casePath, "Case file (.twinplan) with the brain's segments")
+  command.add_option("CASE", casePath, "Case file (.twinplan) with the tissue's segments")
       ->required();
-  command.add_option("--scenario", o.scenario, "brain-shift (default)");
+  command.add_option("--scenario", o.scenario, "brain-shift (default), liver-tool, resection");
   command.add_option("--opening", o.opening,
                      "Craniotomy centre x,y,z on the brain surface, LPS mm (default: over the "
                      "tumour)");
@@ -24,6 +24,20 @@ void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
                      "Patient position HFS, HFP, HFDL, HFDR, FFS ... (default: the images')");
   command.add_option("--head-rotation", o.headRotation_deg,
                      "Head turned about S, from P towards L, deg (0)");
+  command.add_option("--organ", o.organ,
+                     "liver-tool: the organ's segment or tissue type (liver); resection: the "
+                     "tissue around the cavity (default: the brain)");
+  command.add_option("--tip", o.tip,
+                     "liver-tool: tool tip x,y,z on the organ surface, LPS mm (default: the first "
+                     "surface point along the direction)");
+  command.add_option("--direction", o.direction, "liver-tool: into the tissue x,y,z (0,1,0: A->P)");
+  command.add_option("--tip-shape", o.tipShape, "liver-tool: flat (default) or ball");
+  command.add_option("--tip-radius", o.tipRadius_mm, "liver-tool: tip radius, mm (5)");
+  command.add_option("--indentation", o.indentation_mm, "liver-tool: depth pressed, mm (10)");
+  command.add_option("--force", o.force_N, "liver-tool: force instead of a depth, N");
+  command.add_flag("--nonlinear", o.nonlinear, "liver-tool: neo-Hookean, large deformation");
+  command.add_option("--segment", o.segment, "resection: the segment removed");
+  command.add_option("--sphere", o.sphere, "resection: a sphere removed, x,y,z,radius in LPS mm");
   command.add_option("--out", o.out, "Write the case here (default: in place)");
 }
 
@@ -37,15 +51,36 @@ json shiftParameters(const fs::path& casePath, const ShiftOptions& o) {
   if (o.fluidLevel_mm) p["fluidLevel_mm"] = *o.fluidLevel_mm;
   if (o.resolution_mm) p["resolution_mm"] = *o.resolution_mm;
   if (o.headRotation_deg) p["headRotation_deg"] = *o.headRotation_deg;
+  if (!o.organ.empty()) p["organ"] = o.organ;
+  if (!o.tip.empty()) p["tip"] = o.tip;
+  if (!o.direction.empty()) p["direction"] = o.direction;
+  if (!o.tipShape.empty()) p["tip_shape"] = o.tipShape;
+  if (o.tipRadius_mm) p["tip_radius_mm"] = *o.tipRadius_mm;
+  if (o.indentation_mm) p["indentation_mm"] = *o.indentation_mm;
+  if (o.force_N) p["force_N"] = *o.force_N;
+  if (o.nonlinear) p["nonlinear"] = true;
+  if (!o.segment.empty()) p["segment"] = o.segment;
+  if (!o.sphere.empty()) p["sphere"] = o.sphere;
   return p;
 }
 
 void printShift(const json& r) {
-  std::cout << std::fixed << std::setprecision(1) << r["scenario"].get<std::string>() << " ("
-            << r["patient_position"].get<std::string>() << "): max displacement "
-            << std::setprecision(2) << r["max_displacement_mm"].get<double>() << " mm; "
+  std::cout << std::fixed << std::setprecision(1) << r["scenario"].get<std::string>();
+  if (r.contains("patient_position"))
+    std::cout << " (" << r["patient_position"].get<std::string>() << ")";
+  std::cout << ": max displacement " << std::setprecision(2)
+            << r["max_displacement_mm"].get<double>() << " mm; "
             << r["tet_count"].get<std::size_t>() << " tetrahedra, solved in "
             << r["solve_time_s"].get<double>() << " s\n";
+  if (r.contains("tool_force_N"))
+    std::cout << "  tool: " << r["indentation_mm"].get<double>() << " mm deep, "
+              << std::setprecision(3) << r["tool_force_N"].get<double>() << " N ("
+              << r["tool_stiffness_N_per_mm"].get<double>() << " N/mm)\n"
+              << std::setprecision(2);
+  if (r.contains("cavity_volume_before_ml"))
+    std::cout << "  cavity: " << r["cavity_volume_before_ml"].get<double>() << " ml -> "
+              << r["cavity_volume_after_ml"].get<double>() << " ml (" << std::showpos
+              << r["cavity_volume_change_percent"].get<double>() << std::noshowpos << " %)\n";
   for (const json& t : r["targets"]) {
     const json& d = t["displacement_mm"];
     std::cout << "  " << t["name"].get<std::string>() << ": " << t["magnitude_mm"].get<double>()

@@ -1,7 +1,10 @@
 #pragma once
-// `twinplan-cli shift CASE --scenario brain-shift [--opening x,y,z --radius MM]
-// [--csf-loss-ml V | --fluid-level MM] [--resolution MM] [--position HFS] [--head-rotation DEG]
-// [--out CASE2] [--json]`: tissue shift through the engine's "shift" job (engine/src/
+// `twinplan-cli shift CASE --scenario brain-shift|liver-tool|resection [--out CASE2] [--json]`
+// brain-shift: [--opening x,y,z --radius MM] [--csf-loss-ml V | --fluid-level MM]
+//   [--position HFS] [--head-rotation DEG]; liver-tool: [--organ liver] [--tip x,y,z]
+//   [--direction x,y,z] [--tip-shape flat|ball] [--tip-radius MM] [--indentation MM | --force N]
+//   [--nonlinear]; resection: --segment NAME | --sphere x,y,z,r [--organ NAME]; all:
+//   [--resolution MM]: tissue shift through the engine's "shift" job (engine/src/
 // shift_job.cpp). Kept apart from main.cpp so that the other fem/shift commands merge beside it.
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -14,6 +17,9 @@ namespace twinplan::cli {
 struct ShiftOptions {
   std::string scenario = "brain-shift", opening, position;
   std::optional<double> radius_mm, csfLoss_ml, fluidLevel_mm, resolution_mm, headRotation_deg;
+  std::string organ, tip, direction, tipShape, segment, sphere;
+  std::optional<double> tipRadius_mm, indentation_mm, force_N;
+  bool nonlinear = false;
   std::filesystem::path out;
 };
 

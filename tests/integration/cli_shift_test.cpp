@@ -134,9 +134,19 @@ TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
   EXPECT_NE(noBrain.status, 0);
   EXPECT_NE(noBrain.output.find("no brain segment"), std::string::npos) << noBrain.output;
   const auto scenario =
-      test::runCommand(cli() + " shift " + casePath().string() + " --scenario liver-tool 2>&1");
+      test::runCommand(cli() + " shift " + casePath().string() + " --scenario retraction 2>&1");
   EXPECT_NE(scenario.status, 0);
-  EXPECT_NE(scenario.output.find("brain-shift"), std::string::npos) << scenario.output;
+  EXPECT_NE(scenario.output.find("brain-shift, liver-tool or resection"), std::string::npos)
+      << scenario.output;
+  const auto noLiver =
+      test::runCommand(cli() + " shift " + casePath().string() + " --scenario liver-tool 2>&1");
+  EXPECT_NE(noLiver.status, 0);
+  EXPECT_NE(noLiver.output.find("segment the liver first"), std::string::npos) << noLiver.output;
+  const auto openCavity = test::runCommand(cli() + " shift " + casePath().string() +
+                                           " --scenario resection --sphere 0,0,200,150 --out " +
+                                           out.string() + " 2>&1");
+  EXPECT_NE(openCavity.status, 0);
+  EXPECT_NE(openCavity.output.find("outer surface"), std::string::npos) << openCavity.output;
   const auto both = test::runCommand(cli() + " shift " + casePath().string() +
                                      " --fluid-level 10 --csf-loss-ml 20 2>&1");
   EXPECT_NE(both.status, 0);
@@ -147,6 +157,34 @@ TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
   EXPECT_NE(notAPoint.output.find("is not a point"), std::string::npos) << notAPoint.output;
   EXPECT_FALSE(fs::exists(out));
   EXPECT_EQ(bytesOf(casePath()), before);
+}
+
+// Resection of the head phantom's tumour: the JSON the issue asks for (cavity before/after, the
+// change, tet count, solve time), the cavity against the tumour's true volume, and the result
+// in the case, the tumour gone from the deformed labelmap.
+TEST_F(CliShift, ResectionReportsTheCavityChange) {
+  const fs::path out = dir_->path() / "resected.twinplan";
+  const auto run = test::runCommand(cli() + " shift " + casePath().string() +
+                                    " --scenario resection --segment Tumour --resolution 8 --out " +
+                                    out.string() + " --json 2>/dev/null");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const json r = json::parse(run.output);
+  EXPECT_EQ(r["scenario"], "resection");
+  EXPECT_GT(r["tet_count"].get<std::size_t>(), 1000u);
+  EXPECT_GT(r["solve_time_s"].get<double>(), 0.0);
+  const double before = r["cavity_volume_before_ml"], after = r["cavity_volume_after_ml"];
+  EXPECT_NEAR(before, 8.18, 0.15 * 8.18);  // the 25 mm sphere, to the 8 mm mesh
+  EXPECT_NEAR(r["cavity_volume_change_percent"].get<double>(), 100 * (after / before - 1), 1e-9);
+  EXPECT_LT(after, before);
+  const Case saved = loadCase(out);
+  const auto shifted =
+      std::find_if(saved.labelMaps.begin(), saved.labelMaps.end(),
+                   [](const LabelMap& l) { return l.name == "Ground truth (shifted)"; });
+  ASSERT_NE(shifted, saved.labelMaps.end());
+  EXPECT_EQ(shifted->voxelCount(*shifted->findSegment("Tumour")), 0u);
+  ASSERT_EQ(saved.plans.size(), 1u);
+  EXPECT_EQ(saved.plans[0].name, "Resection");
+  EXPECT_EQ(saved.tetMeshes.at(0).tets.size(), r["tet_count"].get<std::size_t>());
 }
 
 }  // namespace

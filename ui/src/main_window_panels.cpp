@@ -90,6 +90,7 @@ void MainWindow::buildDocks() {
   buildLandmarkDock();
   buildAblationDock();
   buildHeadsetDock();
+  buildShiftDock();
 }
 
 void MainWindow::buildDisplayDocks() {

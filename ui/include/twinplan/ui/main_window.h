@@ -29,6 +29,10 @@ class QActionGroup;
 class QMenu;
 class QSlider;
 
+namespace twinplan::engine {
+struct TissueShiftParameters;
+}
+
 namespace twinplan::ui {
 
 class SliceViewport;
@@ -44,6 +48,10 @@ class LandmarkPanel;
 class AblationPanel;
 class HeadsetLink;
 struct AblationSetup;
+class ShiftPanel;
+class LiveToolDriver;
+struct LiveToolFrame;
+struct ShiftScene;
 struct AblationOutcome;
 struct AblationScene;
 struct DoseScene;
@@ -164,6 +172,22 @@ class MainWindow : public QMainWindow {
   bool startHeadsetView();
   void stopHeadsetView();
   HeadsetLink* headsetLink() const { return headset_; }
+  // ---- tissue shift (main_window_shift.cpp, issue #18 item 8) ----
+  ShiftPanel* shiftPanel() const { return shift_; }
+  // Runs the scenario in the background (progress, Cancel) on the case and stores its whole
+  // result as one undoable step (engine/tissue_shift.h). False when cancelled (the case is then
+  // unchanged); throws twinplan::Error for a scenario that cannot be simulated.
+  bool simulateTissueShift(const engine::TissueShiftParameters& parameters);
+  // The live liver tool: grabs the organ (the panel's organ, direction, tip radius and mesh
+  // size; at the first surface point along the direction) behind a progress dialog, then each
+  // move of the panel's Push slider is one co-rotational update off the GUI thread (coalesced)
+  // and the organ's moved 3D model is drawn over the original. False when cancelled; throws
+  // twinplan::Error when the organ cannot be grabbed.
+  bool grabOrgan();
+  void releaseOrgan();
+  LiveToolDriver* liveTool() const { return liveTool_; }
+  // The organ's model as the last live update moved it (empty: none yet).
+  const SurfaceMesh& liveOrganSurface() const;
   // ---- landmarks (main_window_landmarks.cpp) ----
   LandmarkPanel* landmarkPanel() const { return landmarks_; }
   // "Register by landmarks": the rigid transform through the complete pairs of `session`
@@ -293,6 +317,9 @@ class MainWindow : public QMainWindow {
   void showHeadsetMessage(const QString& title, const QString& message);
   // Ablation (main_window_ablation.cpp).
   void buildAblationDock();
+  void buildShiftDock();
+  void showShiftOverlay();  // the last shift's |u| washed over the 2D views, or nothing
+  void showLiveFrame(std::shared_ptr<const LiveToolFrame> frame);
   void restoreAblation();  // the panel from the case's ablation plan
   void showProbe();        // entry -> tip line and its T/E rings in the 2D views
   // The probe's tip ("T") and entry ("E") as rings after the landmarks' (so they can be
@@ -358,6 +385,9 @@ class MainWindow : public QMainWindow {
   HeadsetLink* headset_ = nullptr;
   QAction* headsetAction_ = nullptr;
   QLabel* headsetMirror_ = nullptr;
+  ShiftPanel* shift_ = nullptr;
+  LiveToolDriver* liveTool_ = nullptr;
+  std::shared_ptr<ShiftScene> shiftScene_;  // the live tool's actors in 3D
   AblationRunOptions ablationRun_;
   ZonePreviewer* previewer_ = nullptr;
   std::shared_ptr<const ZonePreview> preview_;

@@ -1,0 +1,210 @@
+// Tissue-shift scenarios on phantom cases (engine/tissue_shift.h; issue #18 items 3, 4, 8):
+// the liver under a tool (linearity of the force mode, the tool's prescribed depth), the
+// resection cavity (the meshed cavity against the phantom's true tumour volume, the released
+// support against Archimedes), and the whole result stored as one undoable step.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "test_support.h"
+#include "twinplan/core/case_editor.h"
+#include "twinplan/core/error.h"
+#include "twinplan/engine/tissue_shift.h"
+#include "twinplan/phantom/phantom.h"
+
+namespace twinplan::engine {
+namespace {
+
+using nlohmann::json;
+
+Vec3 vec(const json& j) { return Vec3(j[0].get<double>(), j[1].get<double>(), j[2].get<double>()); }
+
+const phantom::Phantom& abdomen() {
+  static const phantom::Phantom p = [] {
+    phantom::PhantomOptions o;
+    o.kind = phantom::PhantomKind::Abdomen;
+    o.scale = 0.4;
+    return phantom::makePhantom(o);
+  }();
+  return p;
+}
+
+const phantom::Phantom& head() {
+  static const phantom::Phantom p = [] {
+    phantom::PhantomOptions o;
+    o.kind = phantom::PhantomKind::Head;
+    o.scale = 0.4;
+    return phantom::makePhantom(o);
+  }();
+  return p;
+}
+
+TissueShiftParameters liverTool() {
+  TissueShiftParameters p;
+  p.scenario = "liver-tool";
+  p.resolution_mm = 16;
+  p.liverTool.indentation_mm = 10;
+  return p;
+}
+
+const json& target(const json& report, const std::string& name) {
+  for (const json& t : report["targets"])
+    if (t["name"] == name) return t;
+  throw std::runtime_error("no target " + name);
+}
+
+// The flat tip pushes the nodes under it by exactly the depth, along its direction; the organ
+// only yields, so nothing moves further than the tool (measured: max = depth); the tumour
+// nearest the tool (Tumour 1, 33 mm behind the anterior surface) moves with it, by less.
+TEST(TissueShift, LiverToolPushesTheLiverAlongTheTool) {
+  const TissueShift r = simulateTissueShift(abdomen().twin, liverTool());
+  const json& j = r.report;
+  EXPECT_EQ(r.name, "Liver tool");
+  EXPECT_GT(j["tool_nodes"].get<int>(), 0);
+  EXPECT_NEAR(j["max_displacement_mm"].get<double>(), 10.0, 0.5);
+  EXPECT_GT(j["tool_force_N"].get<double>(), 0.0);
+  const json& t1 = target(j, "Tumour 1 centroid");
+  EXPECT_TRUE(t1["inside_model"].get<bool>());
+  const Vec3 d = vec(t1["displacement_mm"]);
+  EXPECT_GT(d.y(), 0.1);  // posterior, with the tool
+  EXPECT_LT(d.norm(), 10.0);
+  EXPECT_NEAR(t1["magnitude_mm"].get<double>(), d.norm(), 1e-12);
+  EXPECT_LT((vec(t1["before_lps"]) - abdomen().tumours[0].centre_lps).norm(), 2.0);
+}
+
+// Linear elasticity: a force twice the one the 10 mm indentation needed gives a 20 mm
+// indentation and every target's displacement doubled (to the solver's tolerance).
+TEST(TissueShift, ToolForceModeIsTheLinearIndentationScaled) {
+  const TissueShift byDepth = simulateTissueShift(abdomen().twin, liverTool());
+  TissueShiftParameters p = liverTool();
+  p.liverTool.indentation_mm.reset();
+  p.liverTool.force_N = 2 * byDepth.report["tool_force_N"].get<double>();
+  const TissueShift byForce = simulateTissueShift(abdomen().twin, p);
+  EXPECT_NEAR(byForce.report["indentation_mm"].get<double>(), 20.0, 1e-6);
+  const Vec3 a = vec(target(byDepth.report, "Tumour 1 centroid")["displacement_mm"]);
+  const Vec3 b = vec(target(byForce.report, "Tumour 1 centroid")["displacement_mm"]);
+  EXPECT_LT((b - 2 * a).norm(), 1e-6 * b.norm()) << a.transpose() << " / " << b.transpose();
+}
+
+TissueShiftParameters resection() {
+  TissueShiftParameters p;
+  p.scenario = "resection";
+  p.resolution_mm = 8;  // 10 mm undersamples the 25 mm tumour (6.76 ml cavity, -17 %)
+  p.resection.segment = "Tumour";
+  return p;
+}
+
+// The head phantom's tumour (a 25 mm sphere, 8.18 ml true) resected from the brain: the cavity
+// the mesh leaves is the tumour to the mesh's resolution (measured 7.21 ml, -12 % at 8 mm);
+// the support released on its wall is the weight of the tissue removed (Archimedes: the
+// hydrostatic pressure of a closed cavity sums to rho g V along gravity, exactly for flat
+// faces and a linear pressure), and the cavity closes (measured -9.0 %).
+TEST(TissueShift, ResectionCavityClosesUnderTheReleasedWeight) {
+  const TissueShift r = simulateTissueShift(head().twin, resection());
+  const json& j = r.report;
+  const double truth_ml = head().tumours[0].diameter_mm * head().tumours[0].diameter_mm *
+                          head().tumours[0].diameter_mm * 3.14159265358979 / 6 / 1000;
+  const double before_ml = j["cavity_volume_before_ml"].get<double>();
+  const LabelMap& labels = head().twin.labelMaps[0];
+  std::printf("cavity %.3f ml, tumour voxels %.3f ml, sphere %.3f ml\n", before_ml,
+              labels.volume_ml(*labels.findSegment("Tumour")), truth_ml);
+  EXPECT_NEAR(before_ml / truth_ml, 1.0, 0.15);
+  const Vec3 weight = vec(j["released_weight_N"]);
+  const double rhoGV_N = j["resected_density_kg_m3"].get<double>() * 1e-12 * 9810 * before_ml * 1e3;
+  EXPECT_NEAR(weight.norm(), rhoGV_N, 1e-9 * rhoGV_N);
+  EXPECT_GT(weight.normalized().dot(vec(j["gravity_lps"])), 1 - 1e-9);  // along gravity
+  const double change = j["cavity_volume_change_percent"].get<double>();
+  EXPECT_LT(change, -1.0);
+  EXPECT_GT(change, -30.0);
+  EXPECT_FALSE(target(j, "Tumour centroid")["inside_model"].get<bool>());  // resected
+  // The deformed labelmap has no tumour left.
+  const LabelMap& warped = r.outputs.labelMaps.at(0);
+  EXPECT_EQ(warped.voxelCount(*warped.findSegment("Tumour")), 0u);
+}
+
+// Everything the shift makes goes in as ONE step, and one Undo takes it all out again.
+TEST(TissueShift, WholeResultIsOneUndoStep) {
+  const Case& original = head().twin;
+  TissueShift r = simulateTissueShift(original, resection());
+  CaseEditor editor(original);
+  const std::size_t volumes = original.volumes.size(), labelMaps = original.labelMaps.size(),
+                    meshes = original.meshes.size(), fields = original.fields.size();
+  const std::size_t shiftedMeshes =
+      std::count_if(r.outputs.meshes.begin(), r.outputs.meshes.end(),
+                    [](const SurfaceMesh& m) { return m.name.ends_with(" (shifted)"); });
+  ASSERT_GT(shiftedMeshes, 0u);
+  SimulationOutputs again = r.outputs;
+  editor.apply(edits::storeSimulationOutputs(editor.twin(), std::move(r.outputs), r.name));
+  EXPECT_EQ(editor.historySize(), 1u);
+  EXPECT_EQ(editor.undoText(), "Resection");
+  const Case& after = editor.twin();
+  EXPECT_EQ(after.volumes.size(), volumes + 2);  // CT and MR T1, shifted
+  EXPECT_EQ(after.labelMaps.size(), labelMaps + 1);
+  EXPECT_EQ(after.meshes.size(), meshes + shiftedMeshes);
+  EXPECT_EQ(after.fields.size(), fields + 4);  // |u|, uL, uP, uS
+  EXPECT_EQ(after.tetMeshes.size(), 1u);
+  ASSERT_EQ(after.plans.size(), 1u);
+  EXPECT_EQ(after.plans[0].kind, "tissue-shift");
+  EXPECT_TRUE(findVolume(after, "MR T1 (shifted)"));
+  editor.undo();
+  EXPECT_EQ(editor.twin().volumes.size(), volumes);
+  EXPECT_EQ(editor.twin().labelMaps.size(), labelMaps);
+  EXPECT_EQ(editor.twin().meshes.size(), meshes);
+  EXPECT_EQ(editor.twin().fields.size(), fields);
+  EXPECT_TRUE(editor.twin().tetMeshes.empty());
+  EXPECT_TRUE(editor.twin().plans.empty());
+  for (std::size_t m = 0; m < meshes; ++m) {
+    EXPECT_EQ(editor.twin().meshes[m].points_lps, original.meshes[m].points_lps);
+    EXPECT_EQ(editor.twin().meshes[m].opacity, original.meshes[m].opacity);  // ghosts undone
+  }
+  editor.redo();
+  EXPECT_EQ(editor.twin().fields.size(), fields + 4);
+  EXPECT_EQ(editor.twin().tetMeshes.size(), 1u);
+  // Storing the same result again replaces it (same names) instead of adding a second copy.
+  editor.apply(edits::storeSimulationOutputs(editor.twin(), std::move(again), "Resection"));
+  EXPECT_EQ(editor.twin().fields.size(), fields + 4);
+  EXPECT_EQ(editor.twin().volumes.size(), volumes + 2);
+  EXPECT_EQ(editor.twin().plans.size(), 1u);
+}
+
+TEST(TissueShift, BadInputIsRefusedByName) {
+  auto message = [](const Case& twin, const TissueShiftParameters& p) -> std::string {
+    try {
+      simulateTissueShift(twin, p);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  TissueShiftParameters both = liverTool();
+  both.liverTool.force_N = 1;
+  EXPECT_NE(message(abdomen().twin, both).find("not both"), std::string::npos);
+  TissueShiftParameters unknown;
+  unknown.scenario = "retraction";
+  EXPECT_NE(message(abdomen().twin, unknown).find("brain-shift, liver-tool or resection"),
+            std::string::npos);
+  TissueShiftParameters noLiver = liverTool();
+  EXPECT_NE(message(head().twin, noLiver).find("segment the liver first"), std::string::npos);
+  TissueShiftParameters neither = resection();
+  neither.resection.segment.clear();
+  EXPECT_NE(message(head().twin, neither).find("one of the two"), std::string::npos);
+  // A sphere reaching the brain's outer surface leaves an open cavity: no volume.
+  TissueShiftParameters open = resection();
+  open.resection.segment.clear();
+  open.resection.sphere = std::array<double, 4>{0, 0, 200, 150};
+  EXPECT_NE(message(head().twin, open).find("reaches the tissue's outer surface"),
+            std::string::npos)
+      << message(head().twin, open);
+  TissueShiftParameters farTool = liverTool();
+  farTool.liverTool.tip_lps = std::array<double, 3>{0, -300, 0};
+  EXPECT_NE(message(abdomen().twin, farTool).find("no surface node lies under the tool"),
+            std::string::npos);
+}
+
+TEST(TissueShift, CancelStopsTheSimulation) {
+  test::RecordingProgress cancel(3);
+  EXPECT_THROW(simulateTissueShift(head().twin, resection(), cancel), Cancelled);
+}
+
+}  // namespace
+}  // namespace twinplan::engine

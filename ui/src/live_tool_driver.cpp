@@ -1,0 +1,53 @@
+#include "twinplan/ui/live_tool_driver.h"
+
+#include <QApplication>
+#include <QThreadPool>
+#include <utility>
+
+namespace twinplan::ui {
+
+LiveToolDriver::LiveToolDriver(QObject* parent)
+    : QObject(parent), alive_(std::make_shared<bool>(true)) {}
+
+LiveToolDriver::~LiveToolDriver() { *alive_ = false; }
+
+void LiveToolDriver::start(std::shared_ptr<engine::LiveToolSession> session, SurfaceMesh organ) {
+  session_ = std::move(session);
+  organ_ = std::make_shared<const SurfaceMesh>(std::move(organ));
+  pending_.reset();
+}
+
+void LiveToolDriver::stop() {
+  session_.reset();  // a running update keeps its own reference
+  pending_.reset();
+}
+
+void LiveToolDriver::request(const Vec3& offset_mm) {
+  pending_ = offset_mm;
+  if (!running_) startNext();
+}
+
+void LiveToolDriver::startNext() {
+  if (!pending_ || !session_) return;
+  running_ = true;
+  const Vec3 offset = *std::exchange(pending_, std::nullopt);
+  std::weak_ptr<bool> alive = alive_;
+  QThreadPool::globalInstance()->start([this, alive, offset, session = session_, organ = organ_] {
+    auto frame = std::make_shared<LiveToolFrame>();
+    frame->offset_mm = offset;
+    frame->update = session->update(offset);
+    if (!organ->points_lps.empty()) frame->organ = session->deformed(*organ);
+    QMetaObject::invokeMethod(
+        qApp,
+        [this, alive, frame] {
+          const auto living = alive.lock();
+          if (!living || !*living) return;
+          running_ = false;
+          emit ready(frame);
+          startNext();  // the newest move that arrived meanwhile
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+}  // namespace twinplan::ui
