@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "twinplan/core/error.h"
+#include "twinplan/io/dicom_writer.h"
 
 namespace twinplan::io::detail {
 
@@ -105,6 +106,25 @@ void writePatientAndStudy(ItemWriter& w, const DicomInfo& d) {
   w.text(DCM_AccessionNumber, d.accessionNumber);
   w.text(DCM_ReferringPhysicianName, "");
   w.text(DCM_StudyID, "");
+}
+
+std::string writeRtObjectHeader(ItemWriter& w, const DicomInfo& dicom, const char* sopClassUid,
+                                const char* modality, const std::string& seriesDescription) {
+  writePatientAndStudy(w, dicom);
+  const std::string sopInstanceUid = makeDicomUid(UidKind::Instance);
+  w.text(DCM_SOPClassUID, sopClassUid);
+  w.text(DCM_SOPInstanceUID, sopInstanceUid);
+  w.text(DCM_Modality, modality);
+  w.text(DCM_SeriesInstanceUID, makeDicomUid(UidKind::Series));
+  w.text(DCM_SeriesNumber, "1");
+  w.text(DCM_SeriesDescription, seriesDescription);
+  w.text(DCM_OperatorsName, "");
+  w.text(DCM_FrameOfReferenceUID, dicom.frameOfReferenceUid);
+  w.text(DCM_PositionReferenceIndicator, "");
+  w.text(DCM_Manufacturer, "TwinPlan");
+  w.text(DCM_InstanceCreationDate, dicomDate());
+  w.text(DCM_InstanceCreationTime, dicomTime());
+  return sopInstanceUid;
 }
 
 namespace {

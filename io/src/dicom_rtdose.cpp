@@ -198,21 +198,8 @@ std::string writeRtDose(const ScalarField& dose, const fs::path& path, const RtD
 
   DcmFileFormat file;
   detail::ItemWriter w(*file.getDataset(), "RTDOSE " + path.string());
-  writePatientAndStudy(w, o.dicom);
-  const std::string sopInstanceUid = makeDicomUid(UidKind::Instance);
-  // RT Series (C.8.8.1), Frame of Reference (C.7.4.1), General Equipment, SOP Common.
-  w.text(DCM_SOPClassUID, kRtDoseSopClass);
-  w.text(DCM_SOPInstanceUID, sopInstanceUid);
-  w.text(DCM_Modality, "RTDOSE");
-  w.text(DCM_SeriesInstanceUID, makeDicomUid(UidKind::Series));
-  w.text(DCM_SeriesNumber, "1");
-  w.text(DCM_SeriesDescription, o.seriesDescription);
-  w.text(DCM_OperatorsName, "");
-  w.text(DCM_FrameOfReferenceUID, o.dicom.frameOfReferenceUid);
-  w.text(DCM_PositionReferenceIndicator, "");
-  w.text(DCM_Manufacturer, "TwinPlan");
-  w.text(DCM_InstanceCreationDate, detail::dicomDate());
-  w.text(DCM_InstanceCreationTime, detail::dicomTime());
+  const std::string sopInstanceUid =
+      detail::writeRtObjectHeader(w, o.dicom, kRtDoseSopClass, "RTDOSE", o.seriesDescription);
   w.text(DCM_InstanceNumber, "1");
   // Image Plane (C.7.6.2): Pixel Spacing is row spacing (between rows, along j) \ column.
   auto ds3 = [](const Vec3& v) {

@@ -207,21 +207,8 @@ std::string writeRtPlan(const RtPlan& plan, const fs::path& path, const RtPlanWr
   requireWritable(plan, o, path);
   DcmFileFormat file;
   detail::ItemWriter w(*file.getDataset(), "RTPLAN " + path.string());
-  writePatientAndStudy(w, o.dicom);
-  const std::string sopInstanceUid = makeDicomUid(UidKind::Instance);
-  // RT Series (C.8.8.1), Frame of Reference (C.7.4.1), General Equipment, SOP Common.
-  w.text(DCM_SOPClassUID, kRtPlanSopClass);
-  w.text(DCM_SOPInstanceUID, sopInstanceUid);
-  w.text(DCM_Modality, "RTPLAN");
-  w.text(DCM_SeriesInstanceUID, makeDicomUid(UidKind::Series));
-  w.text(DCM_SeriesNumber, "1");
-  w.text(DCM_SeriesDescription, o.seriesDescription);
-  w.text(DCM_OperatorsName, "");
-  w.text(DCM_FrameOfReferenceUID, o.dicom.frameOfReferenceUid);
-  w.text(DCM_PositionReferenceIndicator, "");
-  w.text(DCM_Manufacturer, "TwinPlan");
-  w.text(DCM_InstanceCreationDate, detail::dicomDate());
-  w.text(DCM_InstanceCreationTime, detail::dicomTime());
+  const std::string sopInstanceUid =
+      detail::writeRtObjectHeader(w, o.dicom, kRtPlanSopClass, "RTPLAN", o.seriesDescription);
   writeGeneralPlan(w, plan, o);
   writeFractionScheme(w, plan);
   for (std::size_t n = 0; n < plan.beams.size(); ++n) {
