@@ -14,7 +14,6 @@
 #include "dicom_object_writer.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_volume.h"
-#include "twinplan/io/dicom_writer.h"
 
 namespace twinplan::io {
 namespace {

@@ -2,13 +2,11 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 
-#include <cmath>
 
 #include "dicom_object_writer.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/dicom_rtplan.h"
-#include "twinplan/io/dicom_writer.h"
 
 namespace twinplan::io {
 namespace {
