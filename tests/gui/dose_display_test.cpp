@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "dose_fixtures.h"
 #include "gui_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
@@ -42,21 +43,11 @@ Case planningCase() {
 // 2 Gy x a Gaussian about the isocentre on a 2.5 mm grid with a voxel centre on it: its 50 %
 // isodose is the circle r = sigma sqrt(2 ln 2) = 17.66 mm, its 80 % one r = 10.02 mm.
 std::filesystem::path writeDose(const std::filesystem::path& folder, const DicomInfo& ct) {
-  ScalarField dose;
-  dose.name = "blob";
-  dose.quantity = "dose";
-  dose.unit = units::kGray;
-  dose.geometry.size = {41, 41, 21};
-  dose.geometry.spacing_mm = Vec3(2.5, 2.5, 2.5);
-  dose.geometry.origin_lps = kIsocentre_lps - Vec3(50, 50, 25);
-  dose.values.resize(dose.geometry.voxelCount());
-  for (std::int64_t k = 0; k < 21; ++k)
-    for (std::int64_t j = 0; j < 41; ++j)
-      for (std::int64_t i = 0; i < 41; ++i) {
-        const double r2 = (dose.geometry.indexToLps(Vec3(i, j, k)) - kIsocentre_lps).squaredNorm();
-        dose.values[dose.geometry.linearIndex(i, j, k)] =
-            static_cast<float>(2.0 * std::exp(-r2 / (2 * kSigma_mm * kSigma_mm)));
-      }
+  ImageGeometry grid;
+  grid.size = {41, 41, 21};
+  grid.spacing_mm = Vec3(2.5, 2.5, 2.5);
+  grid.origin_lps = kIsocentre_lps - Vec3(50, 50, 25);
+  const ScalarField dose = twinplan::test::gaussianDose(grid, kIsocentre_lps, 2.0, kSigma_mm);
   io::RtDoseWriteOptions options;
   options.dicom = ct;
   options.referencedPlanSopInstanceUid = "1.2.826.0.1.3680043.8.498.79";

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dose_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/io/dicom_rtdose.h"
@@ -29,22 +30,11 @@ std::string bytesOf(const fs::path& file) {
 
 // 60 Gy x a Gaussian (sigma 15 mm) about the tumour, on a 3 mm grid over the head.
 ScalarField blobDose(const Vec3& centre) {
-  ScalarField dose;
-  dose.name = "blob";
-  dose.quantity = "dose";
-  dose.unit = units::kGray;
-  dose.geometry.size = {40, 48, 30};
-  dose.geometry.spacing_mm = Vec3(3, 3, 3);
-  dose.geometry.origin_lps = centre - Vec3(58.5, 70.5, 43.5);
-  dose.values.resize(dose.geometry.voxelCount());
-  for (std::int64_t k = 0; k < 30; ++k)
-    for (std::int64_t j = 0; j < 48; ++j)
-      for (std::int64_t i = 0; i < 40; ++i) {
-        const double r2 = (dose.geometry.indexToLps(Vec3(i, j, k)) - centre).squaredNorm();
-        dose.values[dose.geometry.linearIndex(i, j, k)] =
-            static_cast<float>(60.0 * std::exp(-r2 / (2 * 15.0 * 15.0)));
-      }
-  return dose;
+  ImageGeometry grid;
+  grid.size = {40, 48, 30};
+  grid.spacing_mm = Vec3(3, 3, 3);
+  grid.origin_lps = centre - Vec3(58.5, 70.5, 43.5);
+  return test::gaussianDose(grid, centre, 60.0, 15.0);
 }
 
 TEST(CliAddDose, DoseJoinsTheCaseAndAnotherFrameIsRefused) {

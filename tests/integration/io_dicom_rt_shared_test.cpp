@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "error_of.h"
 #include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
@@ -16,6 +17,7 @@ namespace twinplan {
 namespace {
 
 namespace fs = std::filesystem;
+using test::errorOf;
 using test::runCommand;
 using test::sharedData;
 using test::TempDir;
@@ -27,17 +29,6 @@ nlohmann::json pydicomView(const fs::path& file) {
       runCommand("/usr/bin/python3 '" + kScript.string() + "' read '" + file.string() + "' 2>&1");
   EXPECT_EQ(r.status, 0) << r.output;
   return nlohmann::json::parse(r.output);
-}
-
-template <class F>
-Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error";
-  return Error(ErrorKind::Internal, "none");
 }
 
 TEST(RtDoseImport, RayStationDosesCarryTheirUnitsReferencesAndFrame) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "error_of.h"
 #include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
@@ -15,6 +16,7 @@ namespace twinplan {
 namespace {
 
 namespace fs = std::filesystem;
+using test::errorOf;
 using test::runCommand;
 using test::sharedData;
 using test::TempDir;
@@ -116,17 +118,6 @@ TEST(RtPlanExport, PhotonPlanRoundTripsThroughOurReaderAndPydicom) {
             (std::vector<std::string>{"BeamLimitingDevicePositionSequence", "ControlPointIndex",
                                       "CumulativeMetersetWeight"}));
   EXPECT_EQ(ap["points"][1]["devices"], (std::vector<std::string>{"MLCX"}));
-}
-
-template <class F>
-Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error";
-  return Error(ErrorKind::Internal, "none");
 }
 
 TEST(RtPlanExport, PlansThatCannotBeExportedAreRefusedWithoutAFile) {

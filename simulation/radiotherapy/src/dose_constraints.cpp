@@ -180,8 +180,15 @@ ConstraintTable evaluateConstraints(const std::vector<DoseVolumeHistogram>& dvhs
                                     std::optional<double> prescription_Gy) {
   ConstraintTable table;
   for (const DoseConstraint& c : protocol.constraints) {
-    const ParsedMetric metric = *parseMetric(c.metric);
-    const ParsedLimit limit = *parseLimit(c.limit);
+    // A protocol built in code rather than parsed may hold a constraint no parser accepted.
+    const auto parsedMetric = parseMetric(c.metric);
+    const auto parsedLimit = parseLimit(c.limit);
+    if (!parsedMetric || !parsedLimit) {
+      table.notEvaluated.push_back(describe(c) + ": its metric or limit cannot be read.");
+      continue;
+    }
+    const ParsedMetric metric = *parsedMetric;
+    const ParsedLimit limit = *parsedLimit;
     bool matched = false;
     for (const DoseVolumeHistogram& dvh : dvhs) {
       bool named = false;
