@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/fixed_power_source.h"
 #include "twinplan/ablation/tissue_library.h"
 #include "twinplan/core/error.h"
 #include "twinplan/segmentation/terminology.h"
@@ -70,6 +72,44 @@ TEST(TissueLibrary, LiverHasTheItisValuesAndPerfusionInPerSecond) {
   EXPECT_NEAR(liver.perfusion_per_s, 0.0154663, 1e-6);
   EXPECT_DOUBLE_EQ(liver.electricalConductivity_S_m, 0.333);
   EXPECT_DOUBLE_EQ(liver.electricalConductivityCoefficient_per_K, 0.015);
+}
+
+// The table's liver perfusion acts in the bioheat solver at its full size (issue #17 item 4: a
+// perfusion that made no difference to a zone was the red flag): a plane held 10 K above
+// arterial temperature in the table's liver, steady state, perfusion never shut down. The rise
+// must fall as exp(-x / L) with the Pennes length L = sqrt(k / (w rho_b c_b)) =
+// sqrt(0.52 / (0.0154663 x 1050 x 3617)) = 2.976 mm (closed form of the 1D Pennes equation;
+// the 7-point scheme's own solution is lambda^n, lambda + 1/lambda = 2 + (h / L)^2). With the
+// perfusion ignored, or off by the factor 60 of a min/s slip, the rise 6 mm out would be about
+// 10 K (conduction alone, far from the box's faces) or 7.7 K instead of 1.33 K.
+TEST(TissueLibrary, LiverPerfusionActsInTheSolverWithItsPennesLength) {
+  TissueProperties liver = tissueLibrary().at("liver");
+  liver.thermalConductivityCoefficient_per_K = 0.0;  // constant k, as the closed form assumes
+  const AblationGrid grid = uniformGrid(liver, {41, 61, 61}, 1.0);
+  std::vector<HeldTemperature> plane;
+  for (std::int64_t k = 0; k < 61; ++k)
+    for (std::int64_t j = 0; j < 61; ++j)
+      plane.push_back({grid.geometry.linearIndex(10, j, k), 47.0f});
+  FixedPowerSource source(grid, std::vector<float>(grid.geometry.voxelCount(), 0.0f), plane);
+  BioheatParameters p;
+  p.duration_s = 25000.0;  // five steps of 5000 s: backward Euler's fixed point, the steady state
+  p.timeStep_s = 5000.0;
+  p.perfusionShutdown = PerfusionShutdown::None;
+  p.waterVaporisation = false;
+  p.solverTolerance_K = 1e-7;
+  const AblationResult result = simulateAblation(grid, source, p);
+  const double length_mm =
+      1e3 * std::sqrt(0.52 / (0.0154663 * p.bloodDensity_kg_m3 * p.bloodHeatCapacity_J_kgK));
+  EXPECT_NEAR(length_mm, 2.976, 1e-3);
+  const double mh2 = std::pow(1.0 / length_mm, 2);
+  const double lambda = 0.5 * (2.0 + mh2 - std::sqrt((2.0 + mh2) * (2.0 + mh2) - 4.0));
+  for (int n = 1; n <= 9; ++n) {
+    const double rise_K =
+        result.finalTemperature.values[grid.geometry.linearIndex(10 + n, 30, 30)] - 37.0;
+    EXPECT_NEAR(rise_K, 10.0 * std::pow(lambda, n), 2e-3) << n << " mm from the plane";
+    EXPECT_NEAR(rise_K, 10.0 * std::exp(-n / length_mm), 0.03 * 10.0 * std::exp(-n / length_mm))
+        << n << " mm from the plane";
+  }
 }
 
 TEST(TissueLibrary, LiverArrheniusReachesOmegaOneAfter61SecondsAt50DegC) {
