@@ -383,6 +383,70 @@ TEST(AblationRfSource, ConductivityCollapsesAboveOneHundredDegrees) {
               1e-12);
 }
 
+TEST(AblationRfSource, ConductivityFollowsTheWaterLeftWhenAsked) {
+  const TissueProperties liver = testLiver();
+  RfSettings settings;
+  settings.conductivityFollowsWater = true;
+  // Wet tissue: the temperature law alone.
+  EXPECT_NEAR(rfConductivity(liver, 60.0, 1.0, settings), rfConductivity(liver, 60.0, settings),
+              1e-12);
+  // Half the water gone, cooled to 60 degC: sigma(60) (1 + (1e-2 - 1) 0.5) = 0.505 sigma(60).
+  EXPECT_NEAR(rfConductivity(liver, 60.0, 0.5, settings),
+              0.333 * (1.0 + 0.015 * 23.0) * (1.0 - 0.99 * 0.5), 1e-12);
+  // All of it gone: 1e-2 of the wet value at any temperature below boiling, and above 105 degC
+  // the collapse's 1e-2 of sigma(100) (not 1e-4: the lower of the two factors applies).
+  EXPECT_NEAR(rfConductivity(liver, 40.0, 0.0, settings),
+              1e-2 * rfConductivity(liver, 40.0, settings), 1e-12);
+  EXPECT_NEAR(rfConductivity(liver, 110.0, 0.0, settings),
+              1e-2 * rfConductivity(liver, 100.0, settings), 1e-12);
+  // Off: the water is ignored.
+  settings.conductivityFollowsWater = false;
+  EXPECT_NEAR(rfConductivity(liver, 60.0, 0.0, settings), rfConductivity(liver, 60.0, settings),
+              1e-12);
+}
+
+// A 2 mm shell around the electrode whose water has boiled off, cooled back to 60 degC: with
+// the conductivity following the water the shell stays resistive (impedance above the roll-off
+// threshold, power off); with the temperature law alone it conducts better than at the start
+// (+1.5 %/K), the behaviour the zone-size runs showed after every pause.
+TEST(AblationRfSource, DriedTissueStaysResistiveAfterItCoolsWhenConductivityFollowsWater) {
+  CooledElectrodeInLiver setup;
+  const TissueProperties liver = testLiver();
+  const float latent_J_m3 = float(liver.density_kg_m3 * liver.waterContent_kg_kg * 2.257e6);
+  for (const bool followsWater : {true, false}) {
+    RfSettings settings = rfSettingsFor(findDevice("rf-cooled-3cm"));
+    settings.conductivityFollowsWater = followsWater;
+    RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement, settings);
+    ThermalState state = setup.bodyTemperature(0.0);
+    state.latentHeatLeft_J_m3.assign(state.temperature_degC.size(), latent_J_m3);
+    std::vector<float> power;
+    source.depositedPower(setup.grid, state, 1.0, power);
+    const double baseline_ohm = source.baselineImpedance_ohm();
+    const ImageGeometry& g = setup.grid.geometry;
+    state.time_s = 1.0;
+    for (std::int64_t k = 0; k < 61; ++k)
+      for (std::int64_t j = 0; j < 61; ++j)
+        for (std::int64_t i = 0; i < 61; ++i) {
+          const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+          if (std::hypot(p.x(), p.y()) <= 2.0 && p.z() >= -17.0 && p.z() <= 17.0) {
+            state.temperature_degC[g.linearIndex(i, j, k)] = 60.0f;
+            state.latentHeatLeft_J_m3[g.linearIndex(i, j, k)] = 0.0f;
+          }
+        }
+    source.depositedPower(setup.grid, state, 1.0, power);
+    const RfLogEntry& after = source.log().back();
+    if (followsWater) {
+      EXPECT_GT(after.impedance_ohm, baseline_ohm + settings.rollOffImpedanceRise_ohm);
+      EXPECT_EQ(after.power_W, 0.0);
+      EXPECT_EQ(source.rollOffCount(), 1);
+    } else {
+      EXPECT_LT(after.impedance_ohm, baseline_ohm);
+      EXPECT_EQ(after.power_W, 200.0);
+      EXPECT_EQ(source.rollOffCount(), 0);
+    }
+  }
+}
+
 TEST(AblationRfSource, ImpedanceRiseSwitchesPowerOffForFifteenSeconds) {
   CooledElectrodeInLiver setup;
   RfSource source(setup.grid, findDevice("rf-cooled-3cm"), setup.placement,

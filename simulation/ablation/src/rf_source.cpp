@@ -390,6 +390,17 @@ double rfConductivity(const TissueProperties& tissue, double temperature_degC,
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
 }
 
+double rfConductivity(const TissueProperties& tissue, double temperature_degC, double waterLeft,
+                      const RfSettings& settings) {
+  const double collapsed = rfConductivity(tissue, temperature_degC, settings);
+  if (!settings.conductivityFollowsWater) return collapsed;
+  const double boiledOff = 1.0 - std::clamp(waterLeft, 0.0, 1.0);
+  const double waterFactor = 1.0 + (settings.vaporisedConductivityFactor - 1.0) * boiledOff;
+  const double wet =
+      rfConductivity(tissue, std::min(temperature_degC, settings.vaporisationStart_degC), settings);
+  return std::min(collapsed, wet * waterFactor);
+}
+
 namespace {
 
 // The voxels of several electrodes of one device: their active parts together, their shafts
@@ -476,13 +487,28 @@ std::vector<float> RfSource::conductivities(const AblationGrid& grid,
   std::vector<float> sigma(n);
   parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v) {
-      sigma[v] = float(rfConductivity(grid.tissueAt(v), temperature_degC[v], settings_));
+      sigma[v] = waterLeft_.empty()
+                     ? float(rfConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
+                     : float(rfConductivity(grid.tissueAt(v), temperature_degC[v],
+                                            double(waterLeft_[v]), settings_));
     }
   });
   // The metal of the active part conducts; the insulated shaft does not.
   for (std::size_t v : voxels_.active) sigma[v] = 1e6f;
   for (std::size_t v : voxels_.shaft) sigma[v] = float(settings_.insulatorConductivity_S_m);
   return sigma;
+}
+
+void RfSource::trackWater(const ThermalState& state, std::size_t voxelCount) {
+  if (!settings_.conductivityFollowsWater || state.latentHeatLeft_J_m3.size() != voxelCount) return;
+  if (initialLatent_J_m3_.empty()) initialLatent_J_m3_ = state.latentHeatLeft_J_m3;
+  waterLeft_.resize(voxelCount);
+  parallel::parallelFor(IndexRange{0, voxelCount}, 1 << 16, [&](IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v)
+      waterLeft_[v] = initialLatent_J_m3_[v] > 0.0f
+                          ? state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v]
+                          : 1.0f;
+  });
 }
 
 double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) const {
@@ -588,6 +614,7 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   // the last solve).
   const bool paused =
       settings_.control == PowerControl::ImpedanceControlled && state.time_s < powerOffUntil_s_;
+  trackWater(state, n);
   if (!paused || solvedSigma_S_m_.size() != n) {
     std::vector<float> sigma = conductivities(grid, temperature);
     if (solvedSigma_S_m_.size() != n ||

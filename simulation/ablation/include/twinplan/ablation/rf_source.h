@@ -78,6 +78,17 @@ struct RfSettings {
   double vaporisationStart_degC = 100.0;
   double vaporisationEnd_degC = 105.0;
   double vaporisedConductivityFactor = 1e-2;
+  // Optionally, sigma follows the water left in a voxel (tissue conducts through its ionic
+  // water): with all of it boiled off sigma is vaporisedConductivityFactor of the wet value, in
+  // between linear in the fraction left, and it stays so when the voxel cools below 100 degC
+  // (the bioheat solver lets the vapour leave the tissue: no water comes back). Off by default:
+  // the usual models of cooled RF (Haemmerich et al. 2003; Trujillo, Alba & Berjano 2012) make
+  // sigma a function of temperature alone, so tissue dried during one power pulse conducts as
+  // wet tissue again after the pause. The two are the limits of no and of complete
+  // rehydration during the pause; the published zones of cooled electrodes lie between them
+  // (docs/validation.md, "Thermal ablation: cooled RF between the two limits of drying").
+  // Applies when the bioheat solver models vaporisation (ThermalState's latent store).
+  bool conductivityFollowsWater = false;
 
   // The insulated shaft: a near-insulator so no current flows through its voxels.
   double insulatorConductivity_S_m = 1e-6;
@@ -113,6 +124,11 @@ RfSettings rfSettingsFor(const AblationDevice& device);
 
 // sigma(T) of a tissue at RF (S/m): linear in T below vaporisation, collapsing above it.
 double rfConductivity(const TissueProperties& tissue, double temperature_degC,
+                      const RfSettings& settings);
+// The same for tissue with waterLeft (0-1) of its water: the lower of the temperature collapse
+// and the water's factor 1 + (vaporisedConductivityFactor - 1) (1 - waterLeft) applies
+// (RfSettings::conductivityFollowsWater).
+double rfConductivity(const TissueProperties& tissue, double temperature_degC, double waterLeft,
                       const RfSettings& settings);
 
 // One line of the treatment log: what the generator did during a step.
@@ -158,10 +174,13 @@ class RfSource : public HeatSource {
   const std::vector<NodeRole>& roles() const { return roles_; }
 
  private:
-  // sigma (S/m) of every voxel at these temperatures, the electrode's metal and insulated
-  // shaft included.
+  // sigma (S/m) of every voxel at these temperatures (and the water left, waterLeft_, when
+  // tracked), the electrode's metal and insulated shaft included.
   std::vector<float> conductivities(const AblationGrid& grid,
                                     std::span<const float> temperature_degC) const;
+  // The fraction of each voxel's water left (RfSettings::conductivityFollowsWater), from the
+  // solver's latent store against the first step's.
+  void trackWater(const ThermalState& state, std::size_t voxelCount);
   // RfSettings::resolveConductanceChange's measure of sigma against the last solve's.
   double weightedConductivityChange(std::span<const float> sigma_S_m) const;
   void solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
@@ -188,7 +207,9 @@ class RfSource : public HeatSource {
   std::vector<double> unitPotential_V_;  // at 1 V on the electrode
   std::vector<float> unitHeating_W_m3_;  // SAR at 1 V
   double unitPower_W_ = 0.0;
-  std::vector<float> solvedSigma_S_m_;  // the tissue conductivities of the last solve
+  std::vector<float> solvedSigma_S_m_;     // the tissue conductivities of the last solve
+  std::vector<float> initialLatent_J_m3_;  // the solver's latent store at the first step
+  std::vector<float> waterLeft_;           // fraction (0-1) per voxel; empty: all present
   int potentialSolves_ = 0;
   long long potentialIterations_ = 0;
   // Reused by every solve: a treatment solves 70-80 times on a million voxels, and fresh arrays
