@@ -512,6 +512,14 @@ TEST(AblationRfSource, TemperatureControlIsAPiControllerCappedAtTheGeneratorsPow
   state.temperature_degC[nextToTine] = 150.0f;
   source.depositedPower(grid, state, 1.0, power);
   EXPECT_EQ(source.deliveredPower_W(), 0.0);
+  // Excised tissue at room temperature: the controller reads 20 degC, not body temperature,
+  // and asks for 1.5 x 75 + 0.3 x 75 x 1 = 135 W (a fresh controller).
+  RfSource exVivo(grid, device, placement, rfSettingsFor(device));
+  ThermalState room;
+  room.temperature_degC.assign(grid.geometry.voxelCount(), 20.0f);
+  exVivo.depositedPower(grid, room, 1.0, power);
+  EXPECT_FLOAT_EQ(float(exVivo.log().back().controlledTemperature_degC), 20.0f);
+  EXPECT_NEAR(exVivo.deliveredPower_W(), 135.0, 1e-9);
   // A high target never asks for more than the generator's 150 W.
   RfSettings hot = rfSettingsFor(device);
   hot.targetTemperature_degC = 200.0;  // out of the catalogue's range, for the ceiling only

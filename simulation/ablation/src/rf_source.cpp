@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 #include "conduction_multigrid.h"
 #include "drying_cap.h"
@@ -556,7 +557,9 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> s
 }
 
 double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {
-  double hottest = kBodyTemperature_degC;
+  // From the coldest possible reading, not body temperature: excised tissue starts at room
+  // temperature, and a floor at 37 degC made the controller see 37 degC there.
+  double hottest = -std::numeric_limits<double>::infinity();
   for (std::size_t v : electrodeNeighbours_)
     hottest = std::max(hottest, double(temperature_degC[v]));
   return hottest;
