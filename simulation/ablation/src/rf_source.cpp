@@ -559,6 +559,7 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> s
 double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {
   // From the coldest possible reading, not body temperature: excised tissue starts at room
   // temperature, and a floor at 37 degC made the controller see 37 degC there.
+  if (electrodeNeighbours_.empty()) return kBodyTemperature_degC;
   double hottest = -std::numeric_limits<double>::infinity();
   for (std::size_t v : electrodeNeighbours_)
     hottest = std::max(hottest, double(temperature_degC[v]));
