@@ -80,7 +80,7 @@ vtkSmartPointer<vtkTextActor> legendText(double y, double r, double g, double b)
   text->GetTextProperty()->SetColor(r, g, b);
   text->GetTextProperty()->SetShadow(true);
   text->GetTextProperty()->SetJustification(VTK_TEXT_RIGHT);
-  text->GetTextProperty()->SetVerticalJustification(VTK_TEXT_BOTTOM);
+  text->GetTextProperty()->SetVerticalJustification(VTK_TEXT_TOP);
   text->SetVisibility(false);
   return text;
 }
@@ -109,10 +109,11 @@ ShiftOverlay::ShiftOverlay(SliceView& view) : view_(view) {
   originalActor_->SetPosition(0, 0, 0.62);
   deformedActor_->SetPosition(0, 0, 0.64);
   arrowActor_->SetPosition(0, 0, 0.66);
-  // Bottom right, stacked: the corners' texts are top left/right and bottom left.
-  arrowLegend_ = legendText(0.01, 0.3, 1.0, 0.4);
-  deformedLegend_ = legendText(0.05, 1.0, 0.85, 0.1);
-  originalLegend_ = legendText(0.09, 1.0, 1.0, 1.0);
+  // Top right, under the corner text (two lines) and above the field's colour bar (0.25 to
+  // 0.65 of the height, its title above it); the bottom right holds the scale bar.
+  originalLegend_ = legendText(0.9, 1.0, 1.0, 1.0);
+  deformedLegend_ = legendText(0.86, 1.0, 0.85, 0.1);
+  arrowLegend_ = legendText(0.82, 0.3, 1.0, 0.4);
   deformedLegend_->SetInput("solid: deformed (shifted) contours");
   originalLegend_->SetInput("dashed: original contours");
   vtkRenderer* renderer = view_.renderer();
