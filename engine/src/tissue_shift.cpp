@@ -69,6 +69,9 @@ tissue::BrainShiftParameters brainShiftParameters(const TissueShiftParameters& p
   brain.csfLoss_ml = p.brain.csfLoss_ml;
   brain.fluidLevel_mm = p.brain.fluidLevel_mm;
   brain.headRotation_deg = p.brain.headRotation_deg;
+  brain.skullContact = p.brain.skullContact;
+  brain.drainVentricles = p.brain.drainVentricles;
+  brain.neoHookean = p.brain.neoHookean;
   brain.resolution_mm = p.meshResolution_mm();
   brain.patientPosition = p.patientPosition.empty() ? imagesPosition : p.patientPosition;
   return brain;
