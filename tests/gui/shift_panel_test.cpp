@@ -85,11 +85,27 @@ class ShiftPanelTest : public ::testing::Test {
 TEST_F(ShiftPanelTest, BrainShiftShowsTheJobsFiguresAndUndoRemovesTheResult) {
   panel_->setParameters(brainShift());
   EXPECT_EQ(panel_->findChild<QComboBox*>("shiftScenario")->currentIndex(), 0);
-  ASSERT_TRUE(window_->simulateTissueShift(panel_->parameters()));
+  // The panel's brain-shift options and patient position reach the job: the patient lying on
+  // the left side (HFDL), linear elastic (a quicker solve), the ventricles drained too.
+  auto* position = panel_->findChild<QComboBox*>("shiftPatientPosition");
+  position->setCurrentIndex(position->findText("HFDL"));
+  panel_->findChild<QComboBox*>("shiftBrainMaterial")->setCurrentIndex(1);
+  panel_->findChild<QCheckBox*>("shiftDrainVentricles")->setChecked(true);
+  EXPECT_FALSE(panel_->findChild<QCheckBox*>("shiftSkullContact")->isChecked());
+  const engine::TissueShiftParameters chosen = panel_->parameters();
+  EXPECT_EQ(chosen.patientPosition, "HFDL");
+  EXPECT_FALSE(chosen.brain.neoHookean);
+  EXPECT_TRUE(chosen.brain.drainVentricles);
+  EXPECT_FALSE(chosen.brain.skullContact);
+  ASSERT_TRUE(window_->simulateTissueShift(chosen));
   const Case& after = window_->currentCase();
   ASSERT_EQ(after.plans.size(), 1u);
   EXPECT_EQ(after.plans[0].name, "Brain shift");
   const auto& report = after.plans[0].parameters["result"];
+  EXPECT_EQ(report["patient_position"], "HFDL");
+  // Left side down: gravity towards the patient's left, +L (PS3.3 C.7.3.1.1.2).
+  EXPECT_NEAR(report["gravity_lps"][0].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(report["gravity_lps"][1].get<double>(), 0.0, 1e-12);
 
   // The table shows each target's shift as the job computed it, to the 0.01 mm shown.
   const auto shown = panel_->shownTargets();

@@ -99,6 +99,19 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   csfLoss_ = spin(0, 500, 0, 0, " ml", "shiftCsfLoss");
   csfLoss_->setSpecialValueText(tr("all drained"));
   brainForm->addRow(tr("CSF lost"), csfLoss_);
+  // tissue/brain_shift.h: the brain outside the opening slides on the skull instead of being
+  // held; the ventricles drain with the subarachnoid CSF; the material law.
+  skullContact_ = new QCheckBox(tr("Brain slides on the skull (contact)"));
+  skullContact_->setObjectName("shiftSkullContact");
+  brainForm->addRow(skullContact_);
+  drainVentricles_ = new QCheckBox(tr("Ventricles drain too"));
+  drainVentricles_->setObjectName("shiftDrainVentricles");
+  brainForm->addRow(drainVentricles_);
+  brainMaterial_ = new QComboBox;
+  brainMaterial_->setObjectName("shiftBrainMaterial");
+  brainMaterial_->addItems(
+      {tr("Neo-Hookean (large deformation)"), tr("Linear elastic (small strain)")});
+  brainForm->addRow(tr("Material"), brainMaterial_);
   pages_->addWidget(brain);
 
   auto* liver = new QWidget;
@@ -261,6 +274,9 @@ engine::TissueShiftParameters ShiftPanel::parameters() const {
   p.resolution_mm = resolution_->value();
   p.brain.openingRadius_mm = openingRadius_->value();
   if (csfLoss_->value() > 0) p.brain.csfLoss_ml = csfLoss_->value();
+  p.brain.skullContact = skullContact_->isChecked();
+  p.brain.drainVentricles = drainVentricles_->isChecked();
+  p.brain.neoHookean = brainMaterial_->currentIndex() == 0;
   p.liverTool.direction = kDirections[std::max(0, toolDirection_->currentIndex())].lps;
   p.liverTool.ballTip = tipShape_->currentIndex() == 1;
   p.liverTool.tipRadius_mm = tipRadius_->value();
@@ -282,6 +298,9 @@ void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
   resolution_->setValue(p.meshResolution_mm());
   openingRadius_->setValue(p.brain.openingRadius_mm);
   csfLoss_->setValue(p.brain.csfLoss_ml.value_or(0));
+  skullContact_->setChecked(p.brain.skullContact);
+  drainVentricles_->setChecked(p.brain.drainVentricles);
+  brainMaterial_->setCurrentIndex(p.brain.neoHookean ? 0 : 1);
   for (int i = 0; i < int(std::size(kDirections)); ++i)
     if (kDirections[i].lps == p.liverTool.direction) toolDirection_->setCurrentIndex(i);
   tipShape_->setCurrentIndex(p.liverTool.ballTip ? 1 : 0);

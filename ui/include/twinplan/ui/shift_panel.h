@@ -88,6 +88,9 @@ class ShiftPanel : public QWidget {
   QStackedWidget* pages_ = nullptr;
   QDoubleSpinBox* openingRadius_ = nullptr;
   QDoubleSpinBox* csfLoss_ = nullptr;
+  QCheckBox* skullContact_ = nullptr;
+  QCheckBox* drainVentricles_ = nullptr;
+  QComboBox* brainMaterial_ = nullptr;
   QComboBox* toolDirection_ = nullptr;
   QComboBox* tipShape_ = nullptr;
   QDoubleSpinBox* tipRadius_ = nullptr;
