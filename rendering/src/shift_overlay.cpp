@@ -289,20 +289,30 @@ void ShiftOverlay::rebuildArrows() {
   arrowActor_->SetVisibility(!arrows_.empty());
 }
 
-ShiftOverlay::Edges ShiftOverlay::segmentEdges(const LabelMap& labels, std::size_t segment) const {
-  // Nearest-neighbour membership of each slice pixel, as SliceView draws segments; the
-  // contour is the boundary between member and non-member pixels (pixel edges).
+std::vector<std::int64_t> ShiftOverlay::voxelsOfPixels(const ImageGeometry& g) const {
+  // The voxel nearest each slice pixel (-1 outside the grid), as SliceView samples segments.
   const SlicePlane& plane = shownPlane_;
-  const int w = plane.width, h = plane.height;
-  const ImageGeometry& g = labels.geometry();
-  std::vector<std::uint8_t> inside(std::size_t(w) * h, 0);
-  for (int v = 0; v < h; ++v)
-    for (int u = 0; u < w; ++u) {
+  std::vector<std::int64_t> voxels(std::size_t(plane.width) * plane.height, -1);
+  for (int v = 0; v < plane.height; ++v)
+    for (int u = 0; u < plane.width; ++u) {
       const Vec3 x = g.lpsToIndex(plane.pixelToLps(u, v));
       const std::int64_t i = std::llround(x[0]), j = std::llround(x[1]), k = std::llround(x[2]);
       if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2]) continue;
-      inside[std::size_t(v) * w + u] = labels.contains(segment, i, j, k);
+      voxels[std::size_t(v) * plane.width + u] = std::int64_t(g.linearIndex(i, j, k));
     }
+  return voxels;
+}
+
+ShiftOverlay::Edges ShiftOverlay::segmentEdges(const LabelMap& labels, std::size_t segment,
+                                               const std::vector<std::int64_t>& voxels) const {
+  // The contour is the boundary between member and non-member pixels (pixel edges).
+  const SlicePlane& plane = shownPlane_;
+  const int w = plane.width, h = plane.height;
+  const Segment& s = labels.segments()[segment];
+  const std::vector<std::uint16_t>& layer = labels.layer(s.layer);
+  std::vector<std::uint8_t> inside(std::size_t(w) * h, 0);
+  for (std::size_t p = 0; p < inside.size(); ++p)
+    inside[p] = voxels[p] >= 0 && layer[std::size_t(voxels[p])] == s.value;
   auto at = [&](int u, int v) {
     return u >= 0 && v >= 0 && u < w && v < h && inside[std::size_t(v) * w + u];
   };
@@ -322,13 +332,20 @@ ShiftOverlay::Edges ShiftOverlay::segmentEdges(const LabelMap& labels, std::size
 void ShiftOverlay::rebuildContours() {
   originalEdges_.clear();
   deformedEdges_.clear();
+  std::vector<std::int64_t> originalVoxels, deformedVoxels;
+  if (original_ && shownPlane_.width > 0) {
+    originalVoxels = voxelsOfPixels(original_->geometry());
+    deformedVoxels = deformed_->geometry().sameGridAs(original_->geometry())
+                         ? originalVoxels
+                         : voxelsOfPixels(deformed_->geometry());
+  }
   if (original_ && shownPlane_.width > 0)
     for (std::size_t s = 0; s < original_->segments().size(); ++s) {
       const Segment& segment = original_->segments()[s];
       const auto moved = deformed_->findSegment(segment.name);
       if (!segment.visible || !moved) continue;
-      originalEdges_.emplace_back(segment.name, segmentEdges(*original_, s));
-      deformedEdges_.emplace_back(segment.name, segmentEdges(*deformed_, *moved));
+      originalEdges_.emplace_back(segment.name, segmentEdges(*original_, s, originalVoxels));
+      deformedEdges_.emplace_back(segment.name, segmentEdges(*deformed_, *moved, deformedVoxels));
     }
   auto draw = [&](const std::vector<std::pair<std::string, Edges>>& sets, vtkPolyData* out,
                   vtkActor* actor, bool dashed) {

@@ -77,7 +77,9 @@ class ShiftOverlay {
   void rebuildContours();
   void showLegends();
   void rebuildToolTip();
-  Edges segmentEdges(const LabelMap& labels, std::size_t segment) const;
+  std::vector<std::int64_t> voxelsOfPixels(const ImageGeometry& grid) const;
+  Edges segmentEdges(const LabelMap& labels, std::size_t segment,
+                     const std::vector<std::int64_t>& voxels) const;
   Eigen::Vector2d toWorld(const Vec3& p_lps) const;
 
   SliceView& view_;
