@@ -99,12 +99,15 @@ ShiftOverlay::ShiftOverlay(SliceView& view) : view_(view) {
   originalLines_ = vtkSmartPointer<vtkPolyData>::New();
   deformedLines_ = vtkSmartPointer<vtkPolyData>::New();
   tipLines_ = vtkSmartPointer<vtkPolyData>::New();
+  liveLines_ = vtkSmartPointer<vtkPolyData>::New();
   // Arrows in green (apart from the yellow/white contours and the rainbow |u| wash).
   arrowActor_ = lineActor(arrowLines_, 0.3, 1.0, 0.4, 2.0);
   originalActor_ = lineActor(originalLines_, 1.0, 1.0, 1.0, 1.5);
   deformedActor_ = lineActor(deformedLines_, 1.0, 0.85, 0.1, 2.0);
   tipActor_ = lineActor(tipLines_, 0.2, 0.9, 1.0, 2.0);
   tipActor_->SetPosition(0, 0, 0.68);
+  liveActor_ = lineActor(liveLines_, 0.2, 0.9, 1.0, 2.0);
+  liveActor_->SetPosition(0, 0, 0.67);
   // In front of the slice image, the field's isolines (0.4) and the crosshair (0.5).
   originalActor_->SetPosition(0, 0, 0.62);
   deformedActor_->SetPosition(0, 0, 0.64);
@@ -117,8 +120,8 @@ ShiftOverlay::ShiftOverlay(SliceView& view) : view_(view) {
   deformedLegend_->SetInput("solid: deformed (shifted) contours");
   originalLegend_->SetInput("dashed: original contours");
   vtkRenderer* renderer = view_.renderer();
-  for (vtkActor* actor :
-       {arrowActor_.Get(), originalActor_.Get(), deformedActor_.Get(), tipActor_.Get()})
+  for (vtkActor* actor : {arrowActor_.Get(), originalActor_.Get(), deformedActor_.Get(),
+                          tipActor_.Get(), liveActor_.Get()})
     renderer->AddActor(actor);
   for (vtkTextActor* text : {arrowLegend_.Get(), originalLegend_.Get(), deformedLegend_.Get()})
     renderer->AddActor2D(text);
@@ -133,8 +136,8 @@ ShiftOverlay::ShiftOverlay(SliceView& view) : view_(view) {
 ShiftOverlay::~ShiftOverlay() {
   vtkRenderer* renderer = view_.renderer();
   renderer->RemoveObserver(observer_);
-  for (vtkActor* actor :
-       {arrowActor_.Get(), originalActor_.Get(), deformedActor_.Get(), tipActor_.Get()})
+  for (vtkActor* actor : {arrowActor_.Get(), originalActor_.Get(), deformedActor_.Get(),
+                          tipActor_.Get(), liveActor_.Get()})
     renderer->RemoveActor(actor);
   for (vtkTextActor* text : {arrowLegend_.Get(), originalLegend_.Get(), deformedLegend_.Get()})
     renderer->RemoveActor2D(text);
@@ -204,7 +207,54 @@ void ShiftOverlay::update() {
   rebuildArrows();
   rebuildContours();
   rebuildToolTip();
+  rebuildLiveSurface();
   showLegends();
+}
+
+void ShiftOverlay::setLiveSurface(const SurfaceMesh* moved) {
+  liveSurface_ = moved;
+  stale_ = true;
+}
+
+std::vector<std::pair<Vec3, Vec3>> ShiftOverlay::liveSurfaceEdges() {
+  update();
+  return liveEdges_;
+}
+
+void ShiftOverlay::rebuildLiveSurface() {
+  // Each triangle that the slice plane cuts gives one segment between the two points where its
+  // edges cross the plane (signed distances of opposite signs, linear along the edge).
+  liveEdges_.clear();
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  auto lines = vtkSmartPointer<vtkCellArray>::New();
+  if (liveSurface_ && shownPlane_.width > 0) {
+    const Vec3 normal = shownPlane_.normal();
+    const Vec3 origin = shownPlane_.origin_lps;
+    const auto& xyz = liveSurface_->points_lps;
+    auto point = [&](std::uint32_t v) { return Vec3(xyz[v][0], xyz[v][1], xyz[v][2]); };
+    for (const auto& t : liveSurface_->triangles) {
+      const Vec3 p[3] = {point(t[0]), point(t[1]), point(t[2])};
+      double d[3];
+      for (int c = 0; c < 3; ++c) d[c] = (p[c] - origin).dot(normal);
+      Vec3 cut[2];
+      int n = 0;
+      for (int c = 0; c < 3 && n < 2; ++c) {
+        const int e = (c + 1) % 3;
+        if ((d[c] < 0) != (d[e] < 0)) cut[n++] = p[c] + (d[c] / (d[c] - d[e])) * (p[e] - p[c]);
+      }
+      if (n == 2) liveEdges_.emplace_back(cut[0], cut[1]);
+    }
+    for (const auto& [a, b] : liveEdges_) {
+      const Eigen::Vector2d pa = toWorld(a), pb = toWorld(b);
+      const vtkIdType ids[2] = {points->InsertNextPoint(pa[0], pa[1], 0.0),
+                                points->InsertNextPoint(pb[0], pb[1], 0.0)};
+      lines->InsertNextCell(2, ids);
+    }
+  }
+  liveLines_->SetPoints(points);
+  liveLines_->SetLines(lines);
+  liveLines_->Modified();
+  liveActor_->SetVisibility(!liveEdges_.empty());
 }
 
 void ShiftOverlay::setToolTip(const std::optional<Vec3>& tip_lps, double radius_mm) {

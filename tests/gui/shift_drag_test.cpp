@@ -110,6 +110,14 @@ TEST(ShiftToolDrag, DraggingTheLiverInTheAxialViewMovesTheToolAndTheTargets) {
   EXPECT_LT((*window.shiftOverlay(SliceOrientation::Axial).toolTip() - (grab + offset)).norm(),
             1e-9);
   EXPECT_TRUE(panel->liveText().startsWith("Tool")) << panel->liveText().toStdString();
+  // The organ deforms in 2D too: where the moved liver model cuts the axial slice, the line
+  // passes by the tip, 8 mm behind where the surface was.
+  const auto cut = window.shiftOverlay(SliceOrientation::Axial).liveSurfaceEdges();
+  ASSERT_GT(cut.size(), 10u);
+  double tipToCut = 1e9;
+  for (const auto& [a, b] : cut)
+    tipToCut = std::min({tipToCut, (a - (grab + offset)).norm(), (b - (grab + offset)).norm()});
+  EXPECT_LT(tipToCut, 4.0);
 
   // The table: each target's shift as a fresh session computes it for the same offset.
   const std::vector<engine::PlanTarget> targets = engine::planTargets(abdomen.twin);
@@ -162,6 +170,7 @@ TEST(ShiftToolDrag, DraggingTheLiverInTheAxialViewMovesTheToolAndTheTargets) {
   panel->setGrabbing(false);
   window.releaseOrgan();
   EXPECT_FALSE(window.shiftOverlay(SliceOrientation::Axial).toolTip().has_value());
+  EXPECT_TRUE(window.shiftOverlay(SliceOrientation::Axial).liveSurfaceEdges().empty());
   window.document()->editor().markClean();
 }
 

@@ -278,6 +278,7 @@ void MainWindow::releaseOrgan() {
   shiftScene_->toolOffset_mm = Vec3::Zero();
   for (std::size_t v = 0; v < shiftScene_->overlays.size(); ++v) {
     shiftScene_->overlays[v]->setToolTip(std::nullopt);
+    shiftScene_->overlays[v]->setLiveSurface(nullptr);
     slices_[v]->update();
   }
   volume_->update();
@@ -297,6 +298,11 @@ void MainWindow::showLiveFrame(std::shared_ptr<const LiveToolFrame> frame) {
     shiftScene_->renderer->AddActor(shiftScene_->organ);
   }
   volume_->update();
+  for (std::size_t v = 0; v < slices_.size(); ++v) {
+    shiftScene_->overlays[v]->setLiveSurface(
+        shiftScene_->organSurface.points_lps.empty() ? nullptr : &shiftScene_->organSurface);
+    slices_[v]->update();
+  }
   std::vector<std::pair<std::string, Vec3>> targets;
   for (std::size_t t = 0; t < frame->targetShifts_mm.size(); ++t)
     targets.emplace_back(liveTool_->targets()[t].name, frame->targetShifts_mm[t]);

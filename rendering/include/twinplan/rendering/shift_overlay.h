@@ -17,6 +17,7 @@
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/label_map.h"
+#include "twinplan/core/mesh.h"
 #include "twinplan/core/scalar_field.h"
 #include "twinplan/rendering/slice_view.h"
 
@@ -67,6 +68,11 @@ class ShiftOverlay {
   void setToolTip(const std::optional<Vec3>& tip_lps, double radius_mm = 0.0);
   const std::optional<Vec3>& toolTip() const { return tip_lps_; }
 
+  // The live tool's organ as the last update moved it (borrowed; nullptr hides it): where its
+  // surface cuts the slice, a solid cyan line, so the organ is seen deforming in 2D too.
+  void setLiveSurface(const SurfaceMesh* moved);
+  std::vector<std::pair<Vec3, Vec3>> liveSurfaceEdges();  // on the current slice, LPS
+
   // Recomputes for the view's current slice when the slice or the data changed (called before
   // each render of the view).
   void update();
@@ -77,6 +83,7 @@ class ShiftOverlay {
   void rebuildContours();
   void showLegends();
   void rebuildToolTip();
+  void rebuildLiveSurface();
   std::vector<std::int64_t> voxelsOfPixels(const ImageGeometry& grid) const;
   Edges segmentEdges(const LabelMap& labels, std::size_t segment,
                      const std::vector<std::int64_t>& voxels) const;
@@ -91,11 +98,13 @@ class ShiftOverlay {
   const LabelMap* deformed_ = nullptr;
   std::vector<std::pair<std::string, Edges>> originalEdges_, deformedEdges_;  // per segment
   std::optional<Vec3> tip_lps_;
+  const SurfaceMesh* liveSurface_ = nullptr;
+  Edges liveEdges_;
   double tipRadius_mm_ = 0.0;
   bool stale_ = true;
   SlicePlane shownPlane_;
-  vtkSmartPointer<vtkPolyData> arrowLines_, originalLines_, deformedLines_, tipLines_;
-  vtkSmartPointer<vtkActor> arrowActor_, originalActor_, deformedActor_, tipActor_;
+  vtkSmartPointer<vtkPolyData> arrowLines_, originalLines_, deformedLines_, tipLines_, liveLines_;
+  vtkSmartPointer<vtkActor> arrowActor_, originalActor_, deformedActor_, tipActor_, liveActor_;
   vtkSmartPointer<vtkTextActor> arrowLegend_, originalLegend_, deformedLegend_;
   vtkSmartPointer<vtkCallbackCommand> beforeRender_;
   unsigned long observer_ = 0;
