@@ -169,6 +169,7 @@ void MainWindow::buildShiftDock() {
 }
 
 bool MainWindow::dragToolIn(SliceViewport& view, QMouseEvent& event) {
+  if (!shiftScene_) return false;  // the window is being torn down
   ShiftScene& scene = *shiftScene_;
   if (!liveTool_ || !liveTool_->active()) {
     scene.dragView = nullptr;
