@@ -24,6 +24,13 @@ void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
                      "Patient position HFS, HFP, HFDL, HFDR, FFS ... (default: the images')");
   command.add_option("--head-rotation", o.headRotation_deg,
                      "Head turned about S, from P towards L, deg (0)");
+  command.add_flag("--skull-contact", o.skullContact,
+                   "brain-shift: the brain slides on the skull outside the opening (default: "
+                   "held)");
+  command.add_flag("--drain-ventricles", o.drainVentricles,
+                   "brain-shift: the ventricles lose their CSF pressure too");
+  command.add_option("--material", o.material,
+                     "brain-shift: neo-hookean (default, large deformation) or linear");
   command.add_option("--organ", o.organ,
                      "liver-tool: the organ's segment or tissue type (liver); resection: the "
                      "tissue around the cavity (default: the brain)");
@@ -51,6 +58,9 @@ json shiftParameters(const fs::path& casePath, const ShiftOptions& o) {
   if (o.fluidLevel_mm) p["fluidLevel_mm"] = *o.fluidLevel_mm;
   if (o.resolution_mm) p["resolution_mm"] = *o.resolution_mm;
   if (o.headRotation_deg) p["headRotation_deg"] = *o.headRotation_deg;
+  if (o.skullContact) p["skullContact"] = true;
+  if (o.drainVentricles) p["drainVentricles"] = true;
+  if (!o.material.empty()) p["material"] = o.material;
   if (!o.organ.empty()) p["organ"] = o.organ;
   if (!o.tip.empty()) p["tip"] = o.tip;
   if (!o.direction.empty()) p["direction"] = o.direction;

@@ -44,11 +44,29 @@ class ShiftJob final : public Job {
  public:
   explicit ShiftJob(const JobParameters& p)
       : case_(p.file("case")), output_(p.file("output", case_.string())) {
-    p.rejectUnknown(
-        {"case",           "output",        "scenario",      "opening",         "radius_mm",
-         "csfLoss_ml",     "fluidLevel_mm", "resolution_mm", "patientPosition", "headRotation_deg",
-         "organ",          "tip",           "direction",     "tip_shape",       "tip_radius_mm",
-         "indentation_mm", "force_N",       "nonlinear",     "segment",         "sphere"});
+    p.rejectUnknown({"case",
+                     "output",
+                     "scenario",
+                     "opening",
+                     "radius_mm",
+                     "csfLoss_ml",
+                     "fluidLevel_mm",
+                     "resolution_mm",
+                     "patientPosition",
+                     "headRotation_deg",
+                     "organ",
+                     "tip",
+                     "direction",
+                     "tip_shape",
+                     "tip_radius_mm",
+                     "indentation_mm",
+                     "force_N",
+                     "nonlinear",
+                     "segment",
+                     "sphere",
+                     "skullContact",
+                     "drainVentricles",
+                     "material"});
     s_.scenario = p.text("scenario", "brain-shift");
     s_.patientPosition = p.text("patientPosition", "");
     if (p.has("resolution_mm")) s_.resolution_mm = p.number("resolution_mm", 6.0, -1e9, 1e9);
@@ -60,6 +78,15 @@ class ShiftJob final : public Job {
     if (p.has("csfLoss_ml")) s_.brain.csfLoss_ml = p.number("csfLoss_ml", 0.0, -1e9, 1e9);
     if (p.has("fluidLevel_mm")) s_.brain.fluidLevel_mm = p.number("fluidLevel_mm", 0.0, -1e9, 1e9);
     s_.brain.headRotation_deg = p.number("headRotation_deg", 0.0, -1e9, 1e9);
+    s_.brain.skullContact = p.boolean("skullContact", false);
+    s_.brain.drainVentricles = p.boolean("drainVentricles", false);
+    const std::string material = p.text("material", "neo-hookean");
+    if (material != "neo-hookean" && material != "linear")
+      throw Error(ErrorKind::InvalidInput,
+                  "The brain material \"" + material +
+                      "\" is not neo-hookean (large deformation) or linear (small strain).",
+                  "parameters.material");
+    s_.brain.neoHookean = material == "neo-hookean";
     // liver-tool and resection
     const std::string organ = p.text("organ", "");
     if (!organ.empty()) s_.liverTool.organ = s_.resection.organ = organ;
@@ -98,6 +125,9 @@ class ShiftJob final : public Job {
       j["headRotation_deg"] = s_.brain.headRotation_deg;
       if (s_.brain.csfLoss_ml) j["csfLoss_ml"] = *s_.brain.csfLoss_ml;
       if (s_.brain.fluidLevel_mm) j["fluidLevel_mm"] = *s_.brain.fluidLevel_mm;
+      j["skullContact"] = s_.brain.skullContact;
+      j["drainVentricles"] = s_.brain.drainVentricles;
+      j["material"] = s_.brain.neoHookean ? "neo-hookean" : "linear";
     } else if (s_.scenario == "liver-tool") {
       const LiverToolSettings& t = s_.liverTool;
       j["organ"] = t.organ;

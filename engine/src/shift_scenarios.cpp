@@ -33,12 +33,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string text(const Vec3& p) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof buffer, "(%.1f, %.1f, %.1f)", p.x(), p.y(), p.z());
-  return buffer;
-}
-
 // Segments called `key` or of tissue type `key` (case-insensitive).
 std::vector<std::size_t> segmentsOf(const LabelMap& labels, const std::string& key) {
   std::vector<std::size_t> out;
@@ -82,25 +76,16 @@ std::vector<std::size_t> tumoursInside(const LabelMap& labels,
   return out;
 }
 
-// Names the first inverted or flat element (signed volume of its corners <= 0): the solver
-// cannot use it, and the user can try another resolution.
+// Names the first inverted or flat element and its signed volume: the solver cannot use it,
+// and the user can try another resolution.
 void refuseInvertedElements(const tissue::LabelMesh& mesh, double resolution_mm) {
-  if (mesh.quality.invertedElements == 0) return;
-  const FeModel& model = mesh.model;
-  for (const tissue::Element& e : model.elements) {
-    const Vec3 a = nodeAt(model, e.nodes[0]);
-    const double volume = (nodeAt(model, e.nodes[1]) - a)
-                              .cross(nodeAt(model, e.nodes[2]) - a)
-                              .dot(nodeAt(model, e.nodes[3]) - a) /
-                          6;
-    if (volume > 0) continue;
-    throw Error(ErrorKind::InvalidInput,
-                "The tissue mesh has " + std::to_string(mesh.quality.invertedElements) +
-                    " inverted or flat elements at " + std::to_string(resolution_mm) +
-                    " mm, the first element " + std::to_string(e.id) + " at " + text(a) +
-                    "; mesh at another resolution.",
-                "parameters.resolution_mm");
-  }
+  const tissue::InvertedElements inverted = tissue::invertedElements(mesh.model);
+  if (inverted.count == 0) return;
+  throw Error(ErrorKind::InvalidInput,
+              "The tissue mesh at " + std::to_string(resolution_mm) + " mm has " +
+                  std::to_string(inverted.count) + " inverted or flat elements: " +
+                  tissue::describeInvertedElement(inverted) + "; mesh at another resolution.",
+              "parameters.resolution_mm");
 }
 
 double largestNorm(const std::vector<std::array<double, 3>>& u) {

@@ -9,6 +9,7 @@
 
 #include "shift_scenarios.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/plan_targets.h"
 #include "twinplan/tissue/brain_shift.h"
 #include "twinplan/tissue/displacement_field.h"
 
@@ -21,41 +22,6 @@ using nlohmann::json;
 constexpr float kOriginalModelOpacity = 0.3f;
 
 json vec(const Vec3& v) { return {v.x(), v.y(), v.z()}; }
-
-struct Target {
-  std::string name;
-  Vec3 p_lps;
-};
-
-// Tumour centroids (every segment of tissue type "tumour") and ablation plans' probe tips.
-std::vector<Target> planTargets(const Case& twin) {
-  std::vector<Target> targets;
-  for (const LabelMap& labels : twin.labelMaps) {
-    const ImageGeometry& g = labels.geometry();
-    for (std::size_t s = 0; s < labels.segments().size(); ++s) {
-      if (labels.segments()[s].tissueType != "tumour") continue;
-      Vec3 sum = Vec3::Zero();
-      std::size_t count = 0;
-      for (std::int64_t k = 0; k < g.size[2]; ++k)
-        for (std::int64_t j = 0; j < g.size[1]; ++j)
-          for (std::int64_t i = 0; i < g.size[0]; ++i)
-            if (labels.contains(s, i, j, k)) {
-              sum += Vec3(double(i), double(j), double(k));
-              ++count;
-            }
-      if (count > 0)
-        targets.push_back(
-            {labels.segments()[s].name + " centroid", g.indexToLps(sum / double(count))});
-    }
-  }
-  for (const Plan& plan : twin.plans) {
-    if (plan.kind != "ablation") continue;
-    const json& tip = plan.parameters.contains("tip_lps") ? plan.parameters["tip_lps"] : json();
-    if (tip.is_array() && tip.size() == 3 && tip[0].is_number())
-      targets.push_back({plan.name + " tip", Vec3(tip[0], tip[1], tip[2])});
-  }
-  return targets;
-}
 
 // The first volume's DICOM Patient Position (0018,5100); head-first supine when unknown.
 std::string casePatientPosition(const Case& twin) {
@@ -103,13 +69,16 @@ tissue::BrainShiftParameters brainShiftParameters(const TissueShiftParameters& p
   brain.csfLoss_ml = p.brain.csfLoss_ml;
   brain.fluidLevel_mm = p.brain.fluidLevel_mm;
   brain.headRotation_deg = p.brain.headRotation_deg;
+  brain.skullContact = p.brain.skullContact;
+  brain.drainVentricles = p.brain.drainVentricles;
+  brain.neoHookean = p.brain.neoHookean;
   brain.resolution_mm = p.meshResolution_mm();
   brain.patientPosition = p.patientPosition.empty() ? imagesPosition : p.patientPosition;
   return brain;
 }
 
 ShiftOutcome brainShift(const Case& twin, const LabelMap& labels, const TissueShiftParameters& p,
-                        const std::vector<Target>& targets, Progress& progress) {
+                        const std::vector<PlanTarget>& targets, Progress& progress) {
   tissue::BrainShiftParameters brain = brainShiftParameters(p, casePatientPosition(twin));
   if (!brain.openingCentre_lps && !targets.empty())
     brain.openingToward_lps = {targets[0].p_lps.x(), targets[0].p_lps.y(), targets[0].p_lps.z()};
@@ -206,7 +175,7 @@ TissueShift simulateTissueShift(const Case& twin, const TissueShiftParameters& p
   p.validate();
   const std::size_t m = scenarioLabelMap(twin, p);
   const LabelMap& labels = twin.labelMaps[m];
-  const std::vector<Target> targets = planTargets(twin);
+  const std::vector<PlanTarget> targets = planTargets(twin);
   TissueShift result;
   result.name = shiftResultName(p.scenario);
   auto simulating = subRange(progress, 0.0, 0.7);
@@ -226,7 +195,7 @@ TissueShift simulateTissueShift(const Case& twin, const TissueShiftParameters& p
   const tissue::DisplacementField field =
       tissue::rasterizeDisplacement(u, labels.geometry(), *rasterising);
   json targetsJson = json::array();
-  for (const Target& t : targets) {
+  for (const PlanTarget& t : targets) {
     const tissue::TargetShift s = tissue::shiftTarget(u, t.name, t.p_lps);
     targetsJson.push_back({{"name", s.name},
                            {"before_lps", vec(s.before_lps)},

@@ -137,6 +137,10 @@ TEST(FemSolverInput, NamesAnInvertedElementOfTheMesh) {
                "1, 1, 3, 2, 4, 7, 6, 5, 8,\n10, 9");
   expectError(deck, ErrorKind::InvalidInput,
               "element 1 is inverted or flat in the undeformed mesh");
+  // Its corners (0,0,0), (0,1,0), (1,0,0), (0,0,1) enclose -1/6 mm^3, centred at (0.25, 0.25,
+  // 0.25).
+  expectError(deck, ErrorKind::InvalidInput,
+              "signed volume of -0.1667 mm^3 (centre (0.2, 0.2, 0.2) mm)");
 }
 
 TEST(FemSolverInput, NamesTheStepAndElementWhenALoadInvertsTheMesh) {

@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QThreadPool>
+#include <algorithm>
 #include <utility>
 
 namespace twinplan::ui {
@@ -11,9 +12,11 @@ LiveToolDriver::LiveToolDriver(QObject* parent)
 
 LiveToolDriver::~LiveToolDriver() { *alive_ = false; }
 
-void LiveToolDriver::start(std::shared_ptr<engine::LiveToolSession> session, SurfaceMesh organ) {
+void LiveToolDriver::start(std::shared_ptr<engine::LiveToolSession> session, SurfaceMesh organ,
+                           std::vector<engine::PlanTarget> targets) {
   session_ = std::move(session);
   organ_ = std::make_shared<const SurfaceMesh>(std::move(organ));
+  targets_ = std::make_shared<const std::vector<engine::PlanTarget>>(std::move(targets));
   pending_.reset();
 }
 
@@ -22,7 +25,8 @@ void LiveToolDriver::stop() {
   pending_.reset();
 }
 
-void LiveToolDriver::request(const Vec3& offset_mm) {
+void LiveToolDriver::request(const Vec3& offset_mm, int iterations) {
+  pendingIterations_ = pending_ ? std::max(pendingIterations_, iterations) : iterations;
   pending_ = offset_mm;
   if (!running_) startNext();
 }
@@ -31,23 +35,27 @@ void LiveToolDriver::startNext() {
   if (!pending_ || !session_) return;
   running_ = true;
   const Vec3 offset = *std::exchange(pending_, std::nullopt);
+  const int iterations = std::exchange(pendingIterations_, 1);
   std::weak_ptr<bool> alive = alive_;
-  QThreadPool::globalInstance()->start([this, alive, offset, session = session_, organ = organ_] {
-    auto frame = std::make_shared<LiveToolFrame>();
-    frame->offset_mm = offset;
-    frame->update = session->update(offset);
-    if (!organ->points_lps.empty()) frame->organ = session->deformed(*organ);
-    QMetaObject::invokeMethod(
-        qApp,
-        [this, alive, frame] {
-          const auto living = alive.lock();
-          if (!living || !*living) return;
-          running_ = false;
-          emit ready(frame);
-          startNext();  // the newest move that arrived meanwhile
-        },
-        Qt::QueuedConnection);
-  });
+  QThreadPool::globalInstance()->start(
+      [this, alive, offset, iterations, session = session_, organ = organ_, targets = targets_] {
+        auto frame = std::make_shared<LiveToolFrame>();
+        frame->offset_mm = offset;
+        frame->update = session->update(offset, iterations);
+        if (!organ->points_lps.empty()) frame->organ = session->deformed(*organ);
+        for (const engine::PlanTarget& target : *targets)
+          frame->targetShifts_mm.push_back(session->displacementAt(target.p_lps));
+        QMetaObject::invokeMethod(
+            qApp,
+            [this, alive, frame] {
+              const auto living = alive.lock();
+              if (!living || !*living) return;
+              running_ = false;
+              emit ready(frame);
+              startNext();  // the newest move that arrived meanwhile
+            },
+            Qt::QueuedConnection);
+      });
 }
 
 }  // namespace twinplan::ui

@@ -3,19 +3,25 @@
 // the case as one undoable step (edits::storeSimulationOutputs): the displacement field (its
 // magnitude washed over the 2D views with a legend and isolines), the deformed labelmap and
 // volumes, the moved 3D models beside the originals (shown as ghosts), the tetrahedral mesh and
-// the tissue-shift plan whose report the panel lists.
+// the tissue-shift plan whose report the panel lists. The 2D views add the displacement as
+// arrows and the original and deformed contours together (rendering/shift_overlay.h), and the
+// live liver tool can be dragged in them.
 #include <vtkActor.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 
 #include <QDockWidget>
+#include <QMouseEvent>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/simulation_outputs_edit.h"
+#include "twinplan/engine/plan_targets.h"
 #include "twinplan/engine/tissue_shift.h"
 #include "twinplan/rendering/mesh_actor.h"
+#include "twinplan/rendering/shift_overlay.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/live_tool_driver.h"
 #include "twinplan/ui/main_window.h"
@@ -30,9 +36,51 @@ struct ShiftScene {
   vtkRenderer* renderer = nullptr;
   vtkSmartPointer<vtkActor> organ;
   SurfaceMesh organSurface;
+  // The 2D views' tissue-shift layers, one per slice view (slices_ order).
+  std::vector<std::unique_ptr<rendering::ShiftOverlay>> overlays;
+  // The live tool: the grabbed organ's labels (a press on it starts a drag), the tool's offset
+  // from the grab point (LPS mm), and a drag in progress.
+  LabelMap organLabels;
+  std::size_t organSegment = 0;
+  double tipRadius_mm = 0;
+  Vec3 toolOffset_mm = Vec3::Zero();
+  SliceViewport* dragView = nullptr;
+  Vec3 dragStart_lps = Vec3::Zero(), offsetAtPress_mm = Vec3::Zero();
 };
 
 namespace {
+
+// Warped-stiffness solves when a drag ends: the organ settles on the static co-rotational
+// answer for the tool's final position (the drag frames make one each, corotational.h; ten
+// bring the targets within 0.01 mm of a fresh 30-iteration solve, gui/shift_drag_test).
+constexpr int kSettleIterations = 10;
+
+// Hands a slice view's left-button mouse events to the live tool's drag first.
+class ToolDragFilter : public QObject {
+ public:
+  using Handler = std::function<bool(SliceViewport*, QMouseEvent*)>;
+  ToolDragFilter(QObject* parent, Handler handler)
+      : QObject(parent), handler_(std::move(handler)) {}
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    const QEvent::Type type = event->type();
+    if (type != QEvent::MouseButtonPress && type != QEvent::MouseMove &&
+        type != QEvent::MouseButtonRelease)
+      return false;
+    return handler_(static_cast<SliceViewport*>(watched), static_cast<QMouseEvent*>(event));
+  }
+
+ private:
+  Handler handler_;
+};
+
+// Whether the organ's labels hold the voxel nearest p.
+bool onOrgan(const ShiftScene& scene, const Vec3& p_lps) {
+  const ImageGeometry& g = scene.organLabels.geometry();
+  const Vec3 x = g.lpsToIndex(p_lps);
+  const std::int64_t i = std::llround(x[0]), j = std::llround(x[1]), k = std::llround(x[2]);
+  return i >= 0 && j >= 0 && k >= 0 && i < g.size[0] && j < g.size[1] && k < g.size[2] &&
+         scene.organLabels.contains(scene.organSegment, i, j, k);
+}
 
 // The case's 3D model of the organ: the model of a segment named or of tissue type `organ`.
 SurfaceMesh organModel(const Case& twin, const std::string& organ) {
@@ -71,6 +119,20 @@ void MainWindow::buildShiftDock() {
   connect(shift_, &ShiftPanel::displayChanged, this, &MainWindow::showShiftOverlay);
   shiftScene_ = std::make_shared<ShiftScene>();
   shiftScene_->renderer = volume_->view().renderer();
+  for (auto* viewport : slices_) {
+    shiftScene_->overlays.push_back(std::make_unique<rendering::ShiftOverlay>(viewport->view()));
+    viewport->installEventFilter(new ToolDragFilter(
+        viewport,
+        [this](SliceViewport* view, QMouseEvent* event) { return dragToolIn(*view, *event); }));
+    connect(viewport, &SliceViewport::pointPicked, this, [this](const Vec3& p_lps) {
+      if (!shift_->pickingCentre()) return;
+      shift_->setResectionCentre(p_lps);
+      for (auto* view : slices_) view->setPickMode(tool_ != Tool::Navigate);
+    });
+  }
+  connect(shift_, &ShiftPanel::pickCentreToggled, this, [this](bool on) {
+    for (auto* view : slices_) view->setPickMode(on || tool_ != Tool::Navigate);
+  });
   liveTool_ = new LiveToolDriver(this);
   connect(liveTool_, &LiveToolDriver::ready, this, &MainWindow::showLiveFrame);
   connect(shift_, &ShiftPanel::grabToggled, this, [this](bool on) {
@@ -87,7 +149,10 @@ void MainWindow::buildShiftDock() {
   });
   connect(shift_, &ShiftPanel::toolOffsetChanged, this, [this](double offset_mm) {
     if (!liveTool_->active()) return;
-    liveTool_->request(offset_mm * liveTool_->session()->direction());
+    // Along the tool's direction; a sideways offset from a drag in 2D stays.
+    const Vec3 along = liveTool_->session()->direction();
+    const Vec3 now = shiftScene_->toolOffset_mm;
+    moveLiveTool(now - now.dot(along) * along + offset_mm * along, 1);
   });
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     releaseOrgan();
@@ -98,9 +163,56 @@ void MainWindow::buildShiftDock() {
   // Connected after the ablation dock's: this runs after its showFieldOverlay.
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
     if (part == CasePart::LabelMaps || part == CasePart::Plans) shift_->showCase(currentCase());
-    if (part == CasePart::Fields) showShiftOverlay();
+    // The overlays borrow fields and labelmaps: re-point them whenever either changes.
+    if (part == CasePart::Fields || part == CasePart::LabelMaps) showShiftOverlay();
   });
 }
+
+bool MainWindow::dragToolIn(SliceViewport& view, QMouseEvent& event) {
+  if (!shiftScene_) return false;  // the window is being torn down
+  ShiftScene& scene = *shiftScene_;
+  if (!liveTool_ || !liveTool_->active()) {
+    scene.dragView = nullptr;
+    return false;
+  }
+  const QPoint at = view.toVtkDisplay(event.position());
+  Vec3 p_lps;
+  const bool inside = view.view().displayToLps(at.x(), at.y(), p_lps);
+  switch (event.type()) {
+    case QEvent::MouseButtonPress:
+      // Only a press on the organ drags the tool: elsewhere the view navigates as usual.
+      if (event.button() != Qt::LeftButton || !inside || !onOrgan(scene, p_lps)) return false;
+      scene.dragView = &view;
+      scene.dragStart_lps = p_lps;
+      scene.offsetAtPress_mm = scene.toolOffset_mm;
+      return true;
+    case QEvent::MouseMove:
+      if (scene.dragView != &view) return false;
+      // The mouse's path in the slice plane (mm) is the tool's.
+      moveLiveTool(scene.offsetAtPress_mm + (p_lps - scene.dragStart_lps), 1);
+      return true;
+    case QEvent::MouseButtonRelease:
+      if (scene.dragView != &view || event.button() != Qt::LeftButton) return false;
+      scene.dragView = nullptr;
+      moveLiveTool(scene.offsetAtPress_mm + (p_lps - scene.dragStart_lps), kSettleIterations);
+      shift_->showToolOffset_mm(scene.toolOffset_mm.dot(liveTool_->session()->direction()));
+      return true;
+    default:
+      return false;
+  }
+}
+
+void MainWindow::moveLiveTool(const Vec3& offset_mm, int iterations) {
+  shiftScene_->toolOffset_mm = offset_mm;
+  liveTool_->request(offset_mm, iterations);
+  const Vec3 tip = liveTool_->session()->grabPoint() + offset_mm;
+  for (std::size_t v = 0; v < slices_.size(); ++v) {
+    shiftScene_->overlays[v]->setToolTip(tip, shiftScene_->tipRadius_mm);
+    slices_[v]->update();
+  }
+}
+
+Vec3 MainWindow::liveToolOffset_mm() const { return shiftScene_->toolOffset_mm; }
 
 bool MainWindow::simulateTissueShift(const engine::TissueShiftParameters& parameters) {
   parameters.validate();
@@ -135,8 +247,22 @@ bool MainWindow::grabOrgan() {
                                                          p.meshResolution_mm(), progress);
       });
   if (!session) return false;
-  liveTool_->start(*session, organModel(twin, p.liverTool.organ));
-  shift_->showLive(tr("Grabbed %1 surface nodes of %2 tetrahedra; push with the slider.")
+  liveTool_->start(*session, organModel(twin, p.liverTool.organ), engine::planTargets(twin));
+  shiftScene_->organLabels = copy;
+  for (std::size_t s = 0; s < copy.segments().size(); ++s)
+    if (copy.segments()[s].name == p.liverTool.organ ||
+        copy.segments()[s].tissueType == p.liverTool.organ) {
+      shiftScene_->organSegment = s;
+      break;
+    }
+  shiftScene_->tipRadius_mm = p.liverTool.tipRadius_mm;
+  shiftScene_->toolOffset_mm = Vec3::Zero();
+  for (std::size_t v = 0; v < slices_.size(); ++v) {
+    shiftScene_->overlays[v]->setToolTip((*session)->grabPoint(), p.liverTool.tipRadius_mm);
+    slices_[v]->update();
+  }
+  shift_->showLive(tr("Grabbed %1 surface nodes of %2 tetrahedra; push with the slider or "
+                      "drag the organ in a 2D view.")
                        .arg((*session)->grabbedNodes())
                        .arg((*session)->tetCount()));
   return true;
@@ -148,6 +274,14 @@ void MainWindow::releaseOrgan() {
   if (shiftScene_->organ) shiftScene_->renderer->RemoveActor(shiftScene_->organ);
   shiftScene_->organ = nullptr;
   shiftScene_->organSurface = {};
+  shiftScene_->organLabels = {};
+  shiftScene_->dragView = nullptr;
+  shiftScene_->toolOffset_mm = Vec3::Zero();
+  for (std::size_t v = 0; v < shiftScene_->overlays.size(); ++v) {
+    shiftScene_->overlays[v]->setToolTip(std::nullopt);
+    shiftScene_->overlays[v]->setLiveSurface(nullptr);
+    slices_[v]->update();
+  }
   volume_->update();
 }
 
@@ -165,13 +299,63 @@ void MainWindow::showLiveFrame(std::shared_ptr<const LiveToolFrame> frame) {
     shiftScene_->renderer->AddActor(shiftScene_->organ);
   }
   volume_->update();
+  for (std::size_t v = 0; v < slices_.size(); ++v) {
+    shiftScene_->overlays[v]->setLiveSurface(
+        shiftScene_->organSurface.points_lps.empty() ? nullptr : &shiftScene_->organSurface);
+    slices_[v]->update();
+  }
+  std::vector<std::pair<std::string, Vec3>> targets;
+  for (std::size_t t = 0; t < frame->targetShifts_mm.size(); ++t)
+    targets.emplace_back(liveTool_->targets()[t].name, frame->targetShifts_mm[t]);
+  shift_->showLiveTargets(targets);
   shift_->showLive(tr("Tool %1 mm in: organ moved up to %2 mm (%3 ms an update)")
                        .arg(frame->offset_mm.norm(), 0, 'f', 1)
                        .arg(frame->update.maxDisplacement_mm, 0, 'f', 1)
                        .arg(1000 * frame->update.seconds, 0, 'f', 0));
 }
 
+void MainWindow::showShiftLayers() {
+  const Case& twin = currentCase();
+  const Plan* shift = nullptr;
+  for (const Plan& plan : twin.plans)
+    if (plan.kind == "tissue-shift") shift = &plan;
+  auto fieldNamed = [&](const std::string& name) -> const ScalarField* {
+    for (const ScalarField& f : twin.fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  };
+  auto labelMapNamed = [&](const std::string& name) -> const LabelMap* {
+    for (const LabelMap& l : twin.labelMaps)
+      if (l.name == name) return &l;
+    return nullptr;
+  };
+  const ScalarField *uL = nullptr, *uP = nullptr, *uS = nullptr;
+  const LabelMap *original = nullptr, *deformed = nullptr;
+  if (shift && shift_->arrowsShown()) {
+    uL = fieldNamed(shift->name + " uL");
+    uP = fieldNamed(shift->name + " uP");
+    uS = fieldNamed(shift->name + " uS");
+  }
+  if (shift && shift_->contoursShown() && shift->parameters.contains("result")) {
+    const std::string name = shift->parameters["result"].value("labelmap", std::string());
+    original = labelMapNamed(name);
+    deformed = labelMapNamed(name + " (shifted)");
+  }
+  for (std::size_t v = 0; v < slices_.size(); ++v) {
+    shiftScene_->overlays[v]->setDisplacement(uL, uP, uS);
+    shiftScene_->overlays[v]->setContours(original, deformed);
+    slices_[v]->update();
+  }
+}
+
+rendering::ShiftOverlay& MainWindow::shiftOverlay(rendering::SliceOrientation orientation) const {
+  for (std::size_t v = 0; v < slices_.size(); ++v)
+    if (slices_[v]->view().orientation() == orientation) return *shiftScene_->overlays.at(v);
+  throw Error(ErrorKind::Internal, "No 2D view of that orientation.", "shiftOverlay");
+}
+
 void MainWindow::showShiftOverlay() {
+  showShiftLayers();
   const Case& twin = currentCase();
   // The last tissue-shift result's magnitude field, "<name> |u|".
   const ScalarField* field = nullptr;

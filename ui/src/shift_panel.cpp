@@ -14,6 +14,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "twinplan/tissue/brain_shift.h"
+
 namespace twinplan::ui {
 
 namespace {
@@ -44,6 +46,25 @@ QDoubleSpinBox* spin(double lo, double hi, double value, int decimals, const cha
   return box;
 }
 
+// DICOM Patient Position (0018,5100) defined terms for a patient lying on a table (PS3.3
+// C.7.3.1.1.2): head or feet first; supine, prone, decubitus left or right.
+constexpr const char* kPatientPositions[] = {"HFS", "HFP", "HFDL", "HFDR",
+                                             "FFS", "FFP", "FFDL", "FFDR"};
+
+// A direction in LPS in the patient's words: "posterior (LPS 0, 1, 0)".
+QString patientDirection(const Vec3& d) {
+  int axis = 0;
+  for (int a = 1; a < 3; ++a)
+    if (std::abs(d[a]) > std::abs(d[axis])) axis = a;
+  static const char* kPositive[] = {"left", "posterior", "superior"};
+  static const char* kNegative[] = {"right", "anterior", "inferior"};
+  return QString("%1 (LPS %2, %3, %4)")
+      .arg(d[axis] >= 0 ? kPositive[axis] : kNegative[axis])
+      .arg(d.x(), 0, 'g', 3)
+      .arg(d.y(), 0, 'g', 3)
+      .arg(d.z(), 0, 'g', 3);
+}
+
 QString mm(double v, int decimals = 1) { return QString::number(v, 'f', decimals) + " mm"; }
 
 }  // namespace
@@ -56,6 +77,16 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   scenario_->addItems(
       {tr("Brain shift after craniotomy"), tr("Liver under a tool"), tr("Resection cavity")});
   top->addRow(tr("Scenario"), scenario_);
+  patientPosition_ = new QComboBox;
+  patientPosition_->setObjectName("shiftPatientPosition");
+  patientPosition_->addItem(tr("As in the images"));
+  for (const char* position : kPatientPositions) patientPosition_->addItem(position);
+  patientPosition_->setToolTip(
+      tr("Patient Position (0018,5100) on the table during surgery: sets gravity's direction"));
+  top->addRow(tr("Patient position"), patientPosition_);
+  gravity_ = new QLabel;
+  gravity_->setObjectName("shiftGravity");
+  top->addRow(tr("Gravity"), gravity_);
   layout->addLayout(top);
 
   pages_ = new QStackedWidget;
@@ -68,6 +99,19 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   csfLoss_ = spin(0, 500, 0, 0, " ml", "shiftCsfLoss");
   csfLoss_->setSpecialValueText(tr("all drained"));
   brainForm->addRow(tr("CSF lost"), csfLoss_);
+  // tissue/brain_shift.h: the brain outside the opening slides on the skull instead of being
+  // held; the ventricles drain with the subarachnoid CSF; the material law.
+  skullContact_ = new QCheckBox(tr("Brain slides on the skull (contact)"));
+  skullContact_->setObjectName("shiftSkullContact");
+  brainForm->addRow(skullContact_);
+  drainVentricles_ = new QCheckBox(tr("Ventricles drain too"));
+  drainVentricles_->setObjectName("shiftDrainVentricles");
+  brainForm->addRow(drainVentricles_);
+  brainMaterial_ = new QComboBox;
+  brainMaterial_->setObjectName("shiftBrainMaterial");
+  brainMaterial_->addItems(
+      {tr("Neo-Hookean (large deformation)"), tr("Linear elastic (small strain)")});
+  brainForm->addRow(tr("Material"), brainMaterial_);
   pages_->addWidget(brain);
 
   auto* liver = new QWidget;
@@ -109,6 +153,22 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   resected_ = new QComboBox;
   resected_->setObjectName("shiftResectedSegment");
   resectionForm->addRow(tr("Resect"), resected_);
+  // Or a sphere: a cavity where no segment is drawn (its centre picked in a 2D view).
+  resectSphere_ = new QCheckBox(tr("A sphere instead"));
+  resectSphere_->setObjectName("shiftResectSphere");
+  resectionForm->addRow(resectSphere_);
+  const char* axes[] = {"L", "P", "S"};
+  for (int a = 0; a < 3; ++a) {
+    sphereCentre_[a] = spin(-2000, 2000, 0, 1, " mm", "");
+    sphereCentre_[a]->setObjectName(QString("shiftSphereCentre%1").arg(axes[a]));
+    resectionForm->addRow(tr("Centre %1").arg(axes[a]), sphereCentre_[a]);
+  }
+  sphereRadius_ = spin(1, 100, 15, 1, " mm", "shiftSphereRadius");
+  resectionForm->addRow(tr("Radius"), sphereRadius_);
+  pickCentre_ = new QPushButton(tr("Pick the centre in a 2D view"));
+  pickCentre_->setObjectName("shiftPickCentre");
+  pickCentre_->setCheckable(true);
+  resectionForm->addRow(pickCentre_);
   pages_->addWidget(resection);
   layout->addWidget(pages_);
 
@@ -125,6 +185,13 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   wash_->setObjectName("shiftWash");
   wash_->setChecked(true);
   layout->addWidget(wash_);
+  arrows_ = new QCheckBox(tr("Show displacement arrows in 2D"));
+  arrows_->setObjectName("shiftArrows");
+  layout->addWidget(arrows_);
+  contours_ = new QCheckBox(tr("Show original and deformed contours in 2D"));
+  contours_->setObjectName("shiftContours");
+  contours_->setChecked(true);
+  layout->addWidget(contours_);
 
   targets_ = new QTableWidget(0, 2);
   targets_->setObjectName("shiftTargets");
@@ -149,6 +216,20 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(simulate_, &QPushButton::clicked, this, &ShiftPanel::simulateRequested);
   connect(wash_, &QCheckBox::toggled, this, &ShiftPanel::displayChanged);
+  connect(arrows_, &QCheckBox::toggled, this, &ShiftPanel::displayChanged);
+  connect(contours_, &QCheckBox::toggled, this, &ShiftPanel::displayChanged);
+  connect(patientPosition_, &QComboBox::currentIndexChanged, this, [this] { showGravity(); });
+  connect(pickCentre_, &QPushButton::toggled, this, &ShiftPanel::pickCentreToggled);
+  connect(resectSphere_, &QCheckBox::toggled, this, [this](bool on) {
+    resected_->setEnabled(!on);
+    for (auto* box : sphereCentre_) box->setEnabled(on);
+    sphereRadius_->setEnabled(on);
+    pickCentre_->setEnabled(on);
+  });
+  for (auto* box : sphereCentre_) box->setEnabled(false);
+  sphereRadius_->setEnabled(false);
+  pickCentre_->setEnabled(false);
+  showGravity();
   connect(grab_, &QPushButton::toggled, this, [this](bool on) {
     toolOffset_->setEnabled(on);
     emit grabToggled(on);
@@ -172,6 +253,14 @@ void ShiftPanel::showCase(const Case& twin) {
           index = resected_->findText(QString::fromStdString(s.name));
   }
   if (index >= 0) resected_->setCurrentIndex(index);
+  imagesPosition_ = "HFS";  // as the job assumes when the images do not say
+  for (const ImageVolume& volume : twin.volumes)
+    if (!volume.dicom.patientPosition.empty()) {
+      imagesPosition_ = QString::fromStdString(volume.dicom.patientPosition);
+      break;
+    }
+  patientPosition_->setItemText(0, tr("As in the images (%1)").arg(imagesPosition_));
+  showGravity();
   json last;
   for (const Plan& plan : twin.plans)
     if (plan.kind == "tissue-shift" && plan.parameters.contains("result"))
@@ -185,11 +274,21 @@ engine::TissueShiftParameters ShiftPanel::parameters() const {
   p.resolution_mm = resolution_->value();
   p.brain.openingRadius_mm = openingRadius_->value();
   if (csfLoss_->value() > 0) p.brain.csfLoss_ml = csfLoss_->value();
+  p.brain.skullContact = skullContact_->isChecked();
+  p.brain.drainVentricles = drainVentricles_->isChecked();
+  p.brain.neoHookean = brainMaterial_->currentIndex() == 0;
   p.liverTool.direction = kDirections[std::max(0, toolDirection_->currentIndex())].lps;
   p.liverTool.ballTip = tipShape_->currentIndex() == 1;
   p.liverTool.tipRadius_mm = tipRadius_->value();
   p.liverTool.indentation_mm = indentation_->value();
-  p.resection.segment = resected_->currentText().toStdString();
+  if (patientPosition_->currentIndex() > 0)
+    p.patientPosition = kPatientPositions[patientPosition_->currentIndex() - 1];
+  if (resectSphere_->isChecked()) {
+    p.resection.sphere = std::array<double, 4>{sphereCentre_[0]->value(), sphereCentre_[1]->value(),
+                                               sphereCentre_[2]->value(), sphereRadius_->value()};
+  } else {
+    p.resection.segment = resected_->currentText().toStdString();
+  }
   return p;
 }
 
@@ -199,6 +298,9 @@ void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
   resolution_->setValue(p.meshResolution_mm());
   openingRadius_->setValue(p.brain.openingRadius_mm);
   csfLoss_->setValue(p.brain.csfLoss_ml.value_or(0));
+  skullContact_->setChecked(p.brain.skullContact);
+  drainVentricles_->setChecked(p.brain.drainVentricles);
+  brainMaterial_->setCurrentIndex(p.brain.neoHookean ? 0 : 1);
   for (int i = 0; i < int(std::size(kDirections)); ++i)
     if (kDirections[i].lps == p.liverTool.direction) toolDirection_->setCurrentIndex(i);
   tipShape_->setCurrentIndex(p.liverTool.ballTip ? 1 : 0);
@@ -206,15 +308,47 @@ void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
   if (p.liverTool.indentation_mm) indentation_->setValue(*p.liverTool.indentation_mm);
   const int segment = resected_->findText(QString::fromStdString(p.resection.segment));
   if (segment >= 0) resected_->setCurrentIndex(segment);
+  patientPosition_->setCurrentIndex(0);
+  for (int i = 0; i < int(std::size(kPatientPositions)); ++i)
+    if (p.patientPosition == kPatientPositions[i]) patientPosition_->setCurrentIndex(i + 1);
+  resectSphere_->setChecked(p.resection.sphere.has_value());
+  if (p.resection.sphere) {
+    for (int a = 0; a < 3; ++a) sphereCentre_[a]->setValue((*p.resection.sphere)[a]);
+    sphereRadius_->setValue((*p.resection.sphere)[3]);
+  }
 }
 
-void ShiftPanel::showResult(const json& r) {
-  targets_->setRowCount(0);
-  if (!r.is_object() || !r.contains("max_displacement_mm")) {
-    report_->clear();
-    return;
+void ShiftPanel::showGravity() {
+  const QString position =
+      patientPosition_->currentIndex() > 0 ? patientPosition_->currentText() : imagesPosition_;
+  try {
+    gravity_->setText(
+        tr("%1: towards the patient's %2")
+            .arg(position)
+            .arg(patientDirection(tissue::gravityDirection(position.toStdString(), 0))));
+  } catch (const std::exception& e) {
+    gravity_->setText(QString::fromUtf8(e.what()));
   }
-  for (const json& t : r.value("targets", json::array())) {
+}
+
+QString ShiftPanel::gravityText() const { return gravity_->text(); }
+
+bool ShiftPanel::pickingCentre() const { return pickCentre_->isChecked(); }
+
+void ShiftPanel::setPickingCentre(bool on) {
+  const QSignalBlocker quiet(pickCentre_);
+  pickCentre_->setChecked(on);
+}
+
+void ShiftPanel::setResectionCentre(const Vec3& centre_lps) {
+  resectSphere_->setChecked(true);
+  for (int a = 0; a < 3; ++a) sphereCentre_[a]->setValue(centre_lps[a]);
+  setPickingCentre(false);
+}
+
+void ShiftPanel::showTargets(const json& targets) {
+  targets_->setRowCount(0);
+  for (const json& t : targets) {
     const int row = targets_->rowCount();
     targets_->insertRow(row);
     const json& d = t["displacement_mm"];
@@ -232,6 +366,23 @@ void ShiftPanel::showResult(const json& r) {
     targets_->setItem(row, 0, name);
     targets_->setItem(row, 1, shift);
   }
+}
+
+void ShiftPanel::showLiveTargets(const std::vector<std::pair<std::string, Vec3>>& shifts_mm) {
+  json targets = json::array();
+  for (const auto& [name, d] : shifts_mm)
+    targets.push_back(
+        {{"name", name}, {"displacement_mm", {d.x(), d.y(), d.z()}}, {"magnitude_mm", d.norm()}});
+  showTargets(targets);
+}
+
+void ShiftPanel::showResult(const json& r) {
+  targets_->setRowCount(0);
+  if (!r.is_object() || !r.contains("max_displacement_mm")) {
+    report_->clear();
+    return;
+  }
+  showTargets(r.value("targets", json::array()));
   QStringList lines;
   lines << tr("Largest displacement %1 over %2 tetrahedra (solved in %3 s).")
                .arg(mm(r["max_displacement_mm"].get<double>()))
@@ -276,11 +427,20 @@ void ShiftPanel::setToolOffset_mm(double offset_mm) {
   toolOffset_->setValue(int(std::lround(10 * offset_mm)));
 }
 
+void ShiftPanel::showToolOffset_mm(double offset_mm) {
+  const QSignalBlocker quiet(toolOffset_);
+  toolOffset_->setValue(int(std::lround(10 * offset_mm)));
+}
+
 void ShiftPanel::showLive(const QString& text) { live_->setText(text); }
 
 QString ShiftPanel::liveText() const { return live_->text(); }
 
 bool ShiftPanel::washShown() const { return wash_->isChecked(); }
+bool ShiftPanel::arrowsShown() const { return arrows_->isChecked(); }
+bool ShiftPanel::contoursShown() const { return contours_->isChecked(); }
+void ShiftPanel::setArrowsShown(bool on) { arrows_->setChecked(on); }
+void ShiftPanel::setContoursShown(bool on) { contours_->setChecked(on); }
 
 QString ShiftPanel::reportText() const { return report_->text(); }
 

@@ -222,9 +222,10 @@ void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
   result.slidingNodes = sliding.size();
   RigidObstacle skullWall =
       obstacleFromDistanceMap(regionDistanceMap(g, skull, "skull (outside the cranial cavity)"),
-                              std::move(sliding), "skull");
+                              std::move(sliding), "skull", DistanceInterpolation::CubicBSpline);
   skullWall.enforcement = ContactEnforcement::ActiveSet;
   skullWall.initiallyActive = std::move(obstacle.initiallyActive);
+  skullWall.rampStartGaps = true;
   model.obstacles.push_back(std::move(skullWall));
 }
 
@@ -323,11 +324,11 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   auto meshingProgress = subRange(progress, 0.0, 0.3);
   result.mesh = meshLabelMap(labels, meshing, *meshingProgress);
   FeModel& model = result.mesh.model;
-  if (result.mesh.quality.invertedElements > 0)
+  if (const InvertedElements inverted = invertedElements(model); inverted.count > 0)
     throw Error(ErrorKind::InvalidInput,
-                "The brain mesh has " + std::to_string(result.mesh.quality.invertedElements) +
-                    " inverted elements at " + std::to_string(p.resolution_mm) +
-                    " mm; try another --resolution.",
+                "The brain mesh at " + std::to_string(p.resolution_mm) + " mm has " +
+                    std::to_string(inverted.count) + " inverted or flat elements: " +
+                    describeInvertedElement(inverted) + "; try another --resolution.",
                 "parameters.resolution_mm");
 
   // Materials; the density is CSF's, since the load is the lost buoyancy.

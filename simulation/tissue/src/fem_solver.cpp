@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -322,6 +324,23 @@ struct Failure {
   std::string reason;
 };
 
+// Thrown by the linear solve when the tangent cannot be factorised; solveIncrement turns it into
+// an Error (undeformed: a body not held) or a failed increment (deformed: the load).
+struct SingularTangent {};
+
+// An update larger than this many times the model's size is divergence, not a Newton step.
+constexpr double kDivergedSizes = 10;
+
+double boundingDiagonal_mm(const FeModel& model) {
+  Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300), hi = -lo;
+  for (const Node& n : model.nodes) {
+    const Eigen::Vector3d x(n.x_mm.data());
+    lo = lo.cwiseMin(x);
+    hi = hi.cwiseMax(x);
+  }
+  return model.nodes.empty() ? 1.0 : std::max((hi - lo).norm(), 1e-9);
+}
+
 class StaticSolver {
  public:
   StaticSolver(const FeModel& model, const SolverOptions& options, Progress& progress)
@@ -331,7 +350,8 @@ class StaticSolver {
         geometry_(referenceGeometry(model)),
         assembler_(model, geometry_),
         u_(VectorXd::Zero(static_cast<Eigen::Index>(3 * model.nodes.size()))),
-        deadLoad_(VectorXd::Zero(u_.size())) {
+        deadLoad_(VectorXd::Zero(u_.size())),
+        modelSize_mm_(boundingDiagonal_mm(model)) {
     iterative_ = options.linearSolver == LinearSolver::ConjugateGradient;
     if (options.linearSolver == LinearSolver::MultigridConjugateGradient ||
         (options.linearSolver == LinearSolver::Automatic && u_.size() > options.directSolverLimit))
@@ -459,6 +479,7 @@ class StaticSolver {
                                             const VectorXd& stepLoad, int& iterations,
                                             double& residual, Progress& progress) {
     const VectorXd externalDead = deadLoad_ + lambda * (stepLoad - deadLoad_);
+    rampFactor_ = s == 0 ? lambda : 1.0;
     const std::string where = "increment " + std::to_string(incrementNumber) + " (load factor " +
                               std::to_string(lambda) + ")";
     auto external = [&](const VectorXd& u) {
@@ -515,6 +536,11 @@ class StaticSolver {
         if (!constrained[static_cast<std::size_t>(i)])
           residual = std::max(residual, std::abs(rLocal(i)));
       const double displacementScale = std::max(maxAbs(u_), 1e-300);
+      if (std::getenv("TWINPLAN_CONTACT_TRACE"))
+        std::fprintf(stderr,
+                     "TRACE lambda %.4f it %d set %d changed %d gap %.3g res %.3g/%.3g umax %.3f\n",
+                     lambda, iterations, activeNodeCount(), int(setChanged), gapError, residual,
+                     options_.relativeResidual * scale, maxAbs(u_));
       if (!setChanged && constraintError <= 1e-12 * displacementScale &&
           gapError <= options_.contactGapTolerance_mm &&
           residual <= options_.relativeResidual * scale)
@@ -526,18 +552,41 @@ class StaticSolver {
                                  : ", " + std::to_string(activeNodeCount()) +
                                        " nodes in contact, largest gap error " +
                                        std::to_string(gapError) + " mm");
-      if (withTangent && !sliding_.empty()) rotateStiffness();
+      if (withTangent && !sliding_.empty()) {
+        addCurvatureStiffness(r);
+        rotateStiffness();
+      }
       VectorXd rhs = -rLocal - stiffnessTimes(correction);  // before factorize() edits K
-      if (withTangent) factorize(constrained, s);
-      tangentReady = true;
       for (std::size_t i = 0; i < constrained.size(); ++i)
         if (constrained[i]) rhs(static_cast<Eigen::Index>(i)) = 0;
-      VectorXd update = solveLinear(rhs, finite);
-      if (!update.allFinite())
-        throw Error(ErrorKind::InvalidInput,
-                    model_.name + ": the stiffness of step " + std::to_string(s + 1) +
-                        " is singular; hold the body against rigid motion with *BOUNDARY.",
-                    model_.name);
+      // A singular tangent in the undeformed state is a body not held; once deformed, it is
+      // the load: the model buckles or is loaded beyond what it can carry, and the increment is
+      // cut back (and, at the end, refused naming it) instead.
+      const bool undeformed = maxAbs(u_) == 0;
+      VectorXd update;
+      try {
+        if (withTangent) factorize(constrained, s);
+        tangentReady = true;
+        update = solveLinear(rhs, finite);
+        if (!update.allFinite()) throw SingularTangent{};
+      } catch (const SingularTangent&) {
+        if (undeformed)
+          throw Error(ErrorKind::InvalidInput,
+                      model_.name + ": the stiffness of step " + std::to_string(s + 1) +
+                          " is singular; hold the body against rigid motion with *BOUNDARY (at "
+                          "least 6 independent displacement components).",
+                      model_.name);
+        return where + ", iteration " + std::to_string(iterations + 1) +
+               ": the tangent stiffness became singular (largest residual force " +
+               std::to_string(residual) + " N)";
+      }
+      // Newton diverging: a step larger than the model itself is no longer a correction.
+      if (const double step_mm = maxAbs(update); step_mm > kDivergedSizes * modelSize_mm_)
+        return where + ", iteration " + std::to_string(iterations + 1) +
+               ": Newton diverged (an update of " + std::to_string(step_mm) + " mm, more than " +
+               std::to_string(int(kDivergedSizes)) +
+               " times the model's size; largest residual force " + std::to_string(residual) +
+               " N)";
       // The energy slope of the line search runs over the free dofs only.
       VectorXd freeDirection = update;
       for (std::size_t i = 0; i < constrained.size(); ++i)
@@ -737,6 +786,8 @@ class StaticSolver {
     // interpolant differs), so that Newton's normal step -gap / slope closes it.
     double slope = 1;
     int changes = 0;  // in the current increment
+    // RigidObstacle::rampStartGaps: the gap the node started with, closed along the first step.
+    double rampedGap_mm = 0;
   };
 
   static Matrix3d frameOf(Eigen::Vector3d normal, const SlidingNode& c) {
@@ -807,7 +858,8 @@ class StaticSolver {
     updateGaps(u_);
     for (SlidingNode& c : sliding_) {
       c.startDepth_mm = std::max(0.0, -c.gap_mm);
-      c.gap_mm += c.startDepth_mm;
+      if (model_.obstacles[c.obstacle].rampStartGaps) c.rampedGap_mm = std::max(0.0, c.gap_mm);
+      c.gap_mm += c.startDepth_mm - c.rampedGap_mm;
       if (c.gap_mm <= options_.contactGapTolerance_mm) c.active = true;
     }
   }
@@ -817,7 +869,7 @@ class StaticSolver {
       for (std::size_t i = r.begin; i < r.end; ++i) {
         SlidingNode& c = sliding_[i];
         const NodeGap g = gapAt(model_.obstacles[c.obstacle], c.node, u);
-        c.gap_mm = g.gap_mm + c.startDepth_mm;
+        c.gap_mm = g.gap_mm + c.startDepth_mm - (1 - rampFactor_) * c.rampedGap_mm;
         // The obstacle's own (smooth) normal; the gap's gradient along it scales Newton's
         // normal step. (The gradient of a sampled map's trilinear interpolant jumps from voxel
         // to voxel: as the frame's normal it made Newton oscillate on the head phantom.)
@@ -852,6 +904,52 @@ class StaticSolver {
       }
     }
     return changed;
+  }
+
+  // The curvature term of an active node (Wriggers 2006, section 4.3, the normal's change with
+  // position, for a rigid obstacle): its tangential equations t . r = 0 hold in a frame that turns
+  // with the surface, so their linearisation has -p dn/dx beside K, with p = n . r >= 0 the
+  // contact pressure force and dn/dx = P H / |grad g| (P the tangent projector, H the distance's
+  // Hessian). Without it a node pressed on a curved (or, sampled from voxels, gently wavy) skull
+  // slides to its place only linearly. dn/dx by central differences of the obstacle's normal,
+  // projected on the tangent plane on both sides (symmetric; the normal row is the constraint's).
+  void addCurvatureStiffness(const VectorXd& r) {
+    constexpr double kStep_mm = 1e-2;
+    std::vector<Matrix3d> blocks(sliding_.size(), Matrix3d::Zero());
+    parallel::parallelFor({0, sliding_.size()}, kGrain, [&](parallel::IndexRange range) {
+      for (std::size_t i = range.begin; i < range.end; ++i) {
+        const SlidingNode& c = sliding_[i];
+        if (!c.active) continue;
+        const Eigen::Vector3d n = c.frame.col(0);
+        const double p = n.dot(r.segment<3>(static_cast<Eigen::Index>(3 * c.node)));
+        if (!(p > 0)) continue;
+        const RigidObstacle& obstacle = model_.obstacles[c.obstacle];
+        std::array<double, 3> x = model_.nodes[c.node].x_mm;
+        for (int d = 0; d < 3; ++d)
+          x[std::size_t(d)] += u_(static_cast<Eigen::Index>(3 * c.node + d));
+        Matrix3d dn;
+        for (int d = 0; d < 3; ++d) {
+          std::array<double, 3> plus = x, minus = x;
+          plus[std::size_t(d)] += kStep_mm;
+          minus[std::size_t(d)] -= kStep_mm;
+          const std::array<double, 3> a = obstacle.outwardNormal(plus),
+                                      b = obstacle.outwardNormal(minus);
+          for (int k = 0; k < 3; ++k)
+            dn(k, d) = (a[std::size_t(k)] - b[std::size_t(k)]) / (2 * kStep_mm);
+        }
+        const Matrix3d projector = Matrix3d::Identity() - n * n.transpose();
+        Matrix3d block = -p * projector * dn * projector;
+        block = 0.5 * (block + block.transpose()).eval();
+        if (block.allFinite()) blocks[i] = block;
+      }
+    });
+    SparseMatrix& k = assembler_.stiffness();
+    for (std::size_t i = 0; i < sliding_.size(); ++i) {
+      if (!sliding_[i].active) continue;
+      const auto base = static_cast<Eigen::Index>(3 * sliding_[i].node);
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b <= a; ++b) entry(k, base + a, base + b) += blocks[i](a, b);
+    }
   }
 
   int activeNodeCount() const {
@@ -915,6 +1013,8 @@ class StaticSolver {
 
   std::vector<SlidingNode> sliding_;
   int activeSetChanges_ = 0;
+  // The load factor of the first step while it runs (RigidObstacle::rampStartGaps), 1 after it.
+  double rampFactor_ = 0;
 
   double automaticPenalty_ = 0;
 
@@ -954,11 +1054,7 @@ class StaticSolver {
     factor_.factorize(k);
     const VectorXd d = factor_.vectorD().cwiseAbs();
     if (factor_.info() != Eigen::Success || !(d.minCoeff() > 1e-12 * d.maxCoeff()))
-      throw Error(ErrorKind::InvalidInput,
-                  model_.name + ": the stiffness of step " + std::to_string(step_ + 1) +
-                      " is singular; hold the body against rigid motion with *BOUNDARY (at "
-                      "least 6 independent displacement components).",
-                  model_.name);
+      throw SingularTangent{};
   }
 
   const FeModel& model_;
@@ -967,6 +1063,7 @@ class StaticSolver {
   ReferenceGeometry geometry_;
   Assembler assembler_;
   VectorXd u_, deadLoad_, lastReaction_;
+  double modelSize_mm_ = 1;
   // The linear solve of each Newton iteration. Direct sparse LDL^T for small models; for
   // large ones Jacobi-preconditioned conjugate gradients, whose cost grows far slower with the
   // mesh than the simplicial factor's fill-in (Eigen's incomplete Cholesky preconditioner was
@@ -1056,6 +1153,22 @@ class StaticSolver {
 void checkModel(const FeModel& model) {
   if (model.elements.empty())
     throw Error(ErrorKind::InvalidInput, model.name + " has no elements.", model.name);
+  for (const Element& e : model.elements)
+    for (std::size_t n : e.nodes)
+      if (n >= model.nodes.size())
+        throw Error(ErrorKind::InvalidInput,
+                    model.name + ": " + elementName(e) + " lists node index " + std::to_string(n) +
+                        ", but the model has " + std::to_string(model.nodes.size()) + " nodes.",
+                    model.name);
+  if (const InvertedElements inverted = invertedElements(model); inverted.count > 0)
+    throw Error(
+        ErrorKind::InvalidInput,
+        model.name + ": " + describeInvertedElement(inverted) +
+            (inverted.count > 1 ? " (and " + std::to_string(inverted.count - 1) + " more elements)"
+                                : std::string()) +
+            "; list each element's nodes in Abaqus order (the 4th corner on the side the "
+            "right-hand normal of corners 1-2-3 points to) or remesh.",
+        model.name);
   if (model.steps.empty())
     throw Error(ErrorKind::InvalidInput,
                 model.name + " has no *STEP: add *STEP, *STATIC, the loads and *END STEP.",
@@ -1083,6 +1196,35 @@ void checkModel(const FeModel& model) {
 }
 
 }  // namespace
+
+InvertedElements invertedElements(const FeModel& model) {
+  InvertedElements out;
+  for (std::size_t k = 0; k < model.elements.size(); ++k) {
+    const Element& e = model.elements[k];
+    if (e.nodes.size() < 4) continue;
+    Eigen::Vector3d x[4];
+    for (int c = 0; c < 4; ++c) x[c] = Eigen::Vector3d(model.nodes[e.nodes[c]].x_mm.data());
+    const double volume = (x[1] - x[0]).cross(x[2] - x[0]).dot(x[3] - x[0]) / 6;
+    if (volume > 0) continue;
+    if (out.count++ > 0) continue;
+    out.first = k;
+    out.firstId = e.id;
+    out.firstVolume_mm3 = volume;
+    const Eigen::Vector3d centre = (x[0] + x[1] + x[2] + x[3]) / 4;
+    out.firstCentroid_lps = {centre.x(), centre.y(), centre.z()};
+  }
+  return out;
+}
+
+std::string describeInvertedElement(const InvertedElements& inverted) {
+  char text[256];
+  const auto& c = inverted.firstCentroid_lps;
+  std::snprintf(text, sizeof text,
+                "element %d is inverted or flat in the undeformed mesh: its corners enclose a "
+                "signed volume of %.4g mm^3 (centre (%.1f, %.1f, %.1f) mm)",
+                inverted.firstId, inverted.firstVolume_mm3, c[0], c[1], c[2]);
+  return text;
+}
 
 SolveResult solve(const FeModel& model, const SolverOptions& options, Progress& progress) {
   checkModel(model);

@@ -24,6 +24,14 @@ struct BrainShiftSettings {
   double openingRadius_mm = 25;
   std::optional<double> csfLoss_ml, fluidLevel_mm;
   double headRotation_deg = 0;
+  // tissue/brain_shift.h BrainShiftParameters::skullContact: the brain surface outside the
+  // opening slides on the skull (frictionless contact) instead of being held.
+  bool skullContact = false;
+  // BrainShiftParameters::drainVentricles: the ventricles lose their CSF pressure too.
+  bool drainVentricles = false;
+  // BrainShiftParameters::neoHookean: neo-Hookean, large deformation (true, "neo-hookean") or
+  // linear elastic, small strain (false, "linear").
+  bool neoHookean = true;
 };
 
 struct LiverToolSettings {

@@ -28,7 +28,11 @@ class QAction;
 class QActionGroup;
 class QMenu;
 class QSlider;
+class QMouseEvent;
 
+namespace twinplan::rendering {
+class ShiftOverlay;
+}
 namespace twinplan::engine {
 struct TissueShiftParameters;
 }
@@ -188,6 +192,11 @@ class MainWindow : public QMainWindow {
   LiveToolDriver* liveTool() const { return liveTool_; }
   // The organ's model as the last live update moved it (empty: none yet).
   const SurfaceMesh& liveOrganSurface() const;
+  // The live tool's offset from its grab point now (LPS mm): the slider's push along the tool's
+  // direction plus any drag of the organ in a 2D view.
+  Vec3 liveToolOffset_mm() const;
+  // The tissue-shift layers (arrows, contours, tool tip) of a 2D view.
+  rendering::ShiftOverlay& shiftOverlay(rendering::SliceOrientation orientation) const;
   // ---- landmarks (main_window_landmarks.cpp) ----
   LandmarkPanel* landmarkPanel() const { return landmarks_; }
   // "Register by landmarks": the rigid transform through the complete pairs of `session`
@@ -319,6 +328,9 @@ class MainWindow : public QMainWindow {
   void buildAblationDock();
   void buildShiftDock();
   void showShiftOverlay();  // the last shift's |u| washed over the 2D views, or nothing
+  void showShiftLayers();   // its arrows and contours (shift_overlay.h), as the panel asks
+  bool dragToolIn(SliceViewport& view, QMouseEvent& event);  // true: the live tool took it
+  void moveLiveTool(const Vec3& offset_mm, int iterations);
   void showLiveFrame(std::shared_ptr<const LiveToolFrame> frame);
   void restoreAblation();  // the panel from the case's ablation plan
   void showProbe();        // entry -> tip line and its T/E rings in the 2D views

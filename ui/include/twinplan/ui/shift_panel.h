@@ -4,7 +4,9 @@
 // which the main window runs in the background with progress and Cancel
 // (MainWindow::simulateTissueShift), and the result: each plan target's shift in mm, the
 // maximum displacement, the scenario's own figures (tool force, cavity volume change), and
-// whether the 2D views wash the shift magnitude over the image.
+// what the 2D views show of it: the magnitude washed over the image, the displacement as arrows,
+// the original and deformed contours together. Gravity follows the Patient Position (0018,5100),
+// the images' by default; a resection removes a segment or a sphere picked in a 2D view.
 #include <QWidget>
 #include <nlohmann/json.hpp>
 
@@ -35,7 +37,19 @@ class ShiftPanel : public QWidget {
   // figures; an empty object clears them.
   void showResult(const nlohmann::json& report);
   void showFailure(const QString& text);
-  bool washShown() const;  // the shift magnitude over the 2D views
+  bool washShown() const;      // the shift magnitude over the 2D views
+  bool arrowsShown() const;    // the in-plane displacement as arrows
+  bool contoursShown() const;  // the original and the deformed segments' contours
+  void setArrowsShown(bool on);
+  void setContoursShown(bool on);
+  // The gravity line: the position used (the chosen one, or the images') and gravity's
+  // direction in LPS (tissue/brain_shift.h gravityDirection).
+  QString gravityText() const;
+  // Resection of a sphere: picking its centre in a 2D view (the button's state, without
+  // signals) and the centre picked (LPS mm), which ends the picking.
+  bool pickingCentre() const;
+  void setPickingCentre(bool on);
+  void setResectionCentre(const Vec3& centre_lps);
   QString reportText() const;
   // The targets' table as shown: name and shift magnitude (mm) per row.
   std::vector<std::pair<std::string, double>> shownTargets() const;
@@ -44,7 +58,10 @@ class ShiftPanel : public QWidget {
   bool grabbing() const;
   void setGrabbing(bool on);  // the button's state, without signals
   double toolOffset_mm() const;
-  void setToolOffset_mm(double offset_mm);  // emits toolOffsetChanged
+  void setToolOffset_mm(double offset_mm);   // emits toolOffsetChanged
+  void showToolOffset_mm(double offset_mm);  // the slider only (a drag in 2D moved the tool)
+  // The live tool's targets: each plan target's displacement now (the table's rows).
+  void showLiveTargets(const std::vector<std::pair<std::string, Vec3>>& shifts_mm);
   void showLive(const QString& text);
   QString liveText() const;
 
@@ -53,12 +70,27 @@ class ShiftPanel : public QWidget {
   void displayChanged();
   void grabToggled(bool on);
   void toolOffsetChanged(double offset_mm);
+  void pickCentreToggled(bool on);
 
  private:
+  void showTargets(const nlohmann::json& targets);
+  void showGravity();
   QComboBox* scenario_ = nullptr;
+  QComboBox* patientPosition_ = nullptr;
+  QLabel* gravity_ = nullptr;
+  QString imagesPosition_ = "HFS";
+  QCheckBox* resectSphere_ = nullptr;
+  QDoubleSpinBox* sphereCentre_[3] = {nullptr, nullptr, nullptr};
+  QDoubleSpinBox* sphereRadius_ = nullptr;
+  QPushButton* pickCentre_ = nullptr;
+  QCheckBox* arrows_ = nullptr;
+  QCheckBox* contours_ = nullptr;
   QStackedWidget* pages_ = nullptr;
   QDoubleSpinBox* openingRadius_ = nullptr;
   QDoubleSpinBox* csfLoss_ = nullptr;
+  QCheckBox* skullContact_ = nullptr;
+  QCheckBox* drainVentricles_ = nullptr;
+  QComboBox* brainMaterial_ = nullptr;
   QComboBox* toolDirection_ = nullptr;
   QComboBox* tipShape_ = nullptr;
   QDoubleSpinBox* tipRadius_ = nullptr;

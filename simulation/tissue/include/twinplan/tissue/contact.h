@@ -47,8 +47,19 @@ DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment);
 DistanceMap regionDistanceMap(const ImageGeometry& geometry, const std::vector<char>& obstacle,
                               const std::string& name);
 
+// How a DistanceMap is read between voxel centres. Trilinear: the values interpolated (exact
+// for a distance linear in position), the normal its gradient by central differences one voxel
+// apart (smooth, but not the interpolant's own gradient, which jumps between voxels).
+// CubicBSpline: the values as the coefficients of a uniform cubic B-spline (C2; also exact for a
+// linear distance, a skull corner rounded over about a voxel), the normal its analytic gradient -
+// consistent with the distance, so a node sliding along the surface keeps its gap to first
+// order and Newton closes active-set gaps quadratically (docs/validation.md, "Brain shift:
+// skull contact that converges").
+enum class DistanceInterpolation { Trilinear, CubicBSpline };
+
 // Error(InvalidInput) when the map's values do not match its size or a spacing is not positive.
-RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,
-                                      std::string name = "skull");
+RigidObstacle obstacleFromDistanceMap(
+    DistanceMap map, std::vector<std::size_t> nodes, std::string name = "skull",
+    DistanceInterpolation interpolation = DistanceInterpolation::Trilinear);
 
 }  // namespace twinplan::tissue

@@ -140,6 +140,13 @@ struct RigidObstacle {
   // contact level (it is not pushed out: a mesh and a sampled obstacle differ by a fraction of a
   // voxel).
   std::vector<std::size_t> initiallyActive;
+  // ActiveSet only: the gaps the nodes start with (e.g. the CSF layer between brain and skull)
+  // close along the first step instead of being there from its start - a continuation path
+  // (homotopy) to the same end state: at load factor lambda the obstacle stands (1 - lambda) g0
+  // nearer each node whose start gap is g0 > 0, so every node touches at lambda = 0 and the
+  // active set follows the load in small changes rather than being found from a floating body
+  // (docs/validation.md, "Brain shift: skull contact that converges").
+  bool rampStartGaps = false;
 };
 
 struct FeModel {

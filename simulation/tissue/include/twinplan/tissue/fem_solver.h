@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "twinplan/core/progress.h"
@@ -83,6 +84,21 @@ struct SolveResult {
   // Active-set contact: Newton iterations (over all increments) in which the set changed.
   int activeSetChanges = 0;
 };
+
+// The elements whose corner tetrahedron is inverted or flat: signed volume (b - a) x (c - a) .
+// (d - a) / 6 <= 0 for corners a, b, c, d in deck order (Abaqus: the 4th corner on the side the
+// right-hand normal of corners 1-2-3 points to). `first` is the first in model order.
+struct InvertedElements {
+  std::size_t count = 0;
+  std::size_t first = 0;  // index into FeModel::elements
+  int firstId = 0;
+  double firstVolume_mm3 = 0;
+  std::array<double, 3> firstCentroid_lps{};
+};
+InvertedElements invertedElements(const FeModel& model);
+// "element 12 is inverted or flat in the undeformed mesh: its corners enclose a signed volume of
+// -3.2 mm^3 (centre (x, y, z) mm)".
+std::string describeInvertedElement(const InvertedElements& inverted);
 
 // Solves every step of `model` in turn. Throws Error(InvalidInput) for a model that cannot be
 // solved (an element without a material, an inverted element before or during a step, a
