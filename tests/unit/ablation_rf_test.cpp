@@ -365,12 +365,25 @@ TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
               zApproximate, zExact, largestError / peak, energyInBoxApproximate / energyInBoxExact);
   EXPECT_LT(largestError, 0.01 * peak);
   EXPECT_NEAR(energyInBoxApproximate / energyInBoxExact, 1.0, 5e-3);
+  const std::vector<float> nestedPower = powerApproximate;
   // Heat reaching beyond the box (8 mm wide: 60 degC 10 mm from the axis) moves sigma where
   // the full solve put 1/8 of its power: the next solve is a full one again.
   approximate.depositedPower(setup.grid, heatedAroundElectrode(setup.grid, 50.0, 8.0), 5.0,
                              powerApproximate);
   EXPECT_EQ(approximate.potentialSolves(), 3);
   EXPECT_EQ(approximate.nestedPotentialSolves(), 1);
+  // The nested solve gives the same bits on one thread as on all.
+  if (parallel::maxThreads() > 1) {
+    const parallel::ThreadLimit limit(1);
+    RfSource oneThread(setup.grid, device, setup.placement, nested);
+    std::vector<float> powerOneThread;
+    for (const ThermalState& state :
+         {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0)})
+      oneThread.depositedPower(setup.grid, state, 5.0, powerOneThread);
+    EXPECT_EQ(oneThread.nestedPotentialSolves(), 1);
+    EXPECT_EQ(oneThread.log().back().impedance_ohm, zApproximate);
+    EXPECT_EQ(powerOneThread, nestedPower);
+  }
 }
 
 TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {

@@ -124,7 +124,7 @@ struct RfSettings {
   bool nestedPotential = true;
   double nestedMargin_mm = 20.0;
   int nestedFullSolveInterval = 3;
-  double nestedOuterConductanceChange = 0.005;
+  double nestedOuterConductanceChange = 1e-3;
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.
