@@ -91,11 +91,12 @@ struct BioheatParameters {
   bool activeBox = true;
   // Approximation (on by default; false solves every voxel the source heats at all): the
   // active box leaves out voxels whose deposited power warms them by less than the warm
-  // threshold (ten solver tolerances, 0.01 K) in one step, q dt / (rho c) below it. An RF
-  // potential heats every voxel of the grid a little (SAR falls as 1/r^4 far from the tip), so
-  // without this the box is the whole grid from the first step. The power so left out is
-  // booked in AblationResult::neglectedSourceEnergy_J (FIXME-MEASURE of the 10-minute RF run's
-  // energy, docs/validation.md, "Thermal ablation: active box").
+  // threshold (ten solver tolerances, 0.01 K) in one step, q dt / (rho c) below it. The power
+  // so left out is booked in AblationResult::neglectedSourceEnergy_J. It only shrinks the box
+  // for sources whose power falls off fast (a microwave antenna, a fixed source): on the
+  // 10-minute cooled RF run the SAR 5 voxels from the grounded grid faces still exceeds the
+  // 7 200 W/m3 this threshold means at 5 s steps, so the box is the whole grid from the first
+  // step (docs/validation.md, "Thermal ablation: active box and nested potential").
   bool skipNegligibleHeating = true;
   // The box's faces hold arterial temperature. After each solve the heat flowing out through
   // faces inside the grid is measured; when it exceeds this fraction of the power the step
