@@ -9,7 +9,9 @@
 // BENCH_ONLY=fixed or BENCH_ONLY=rf runs one of the two; QUICK=1 one RF run on all threads, no
 // warm-up (for profiling); GRID=61 another cube size for the RF run; POTENTIAL_TOLERANCE=1e-3
 // another relative tolerance of the potential solves; RESOLVE_CHANGE=0.05 another re-solve
-// criterion (RfSettings::resolveConductanceChange).
+// criterion (RfSettings::resolveConductanceChange); EXACT=1 the exact path (no nested potential
+// solves, every heated voxel in the bioheat box), NESTED_MARGIN=30 and NESTED_INTERVAL=8 other
+// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
