@@ -558,6 +558,13 @@ TEST(AblationRfSource, BadPlacementsAndSettingsAreClearErrors) {
   zero.power_W = 0.0;
   EXPECT_THROW(RfSource(grid, findDevice("rf-cooled-3cm"), placement, zero), Error);
   EXPECT_THROW(RfSource(grid, findDevice("mw-915mhz-45w"), placement, RfSettings{}), Error);
+  const AblationDevice& needle = findDevice("rf-cooled-3cm");
+  RfSettings negativeMargin = rfSettingsFor(needle);
+  negativeMargin.nestedMargin_mm = -1.0;
+  const AblationGrid large = uniformGrid(testLiver(), {45, 45, 45}, 1.0);
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  EXPECT_NO_THROW(RfSource(large, needle, placement, rfSettingsFor(needle)));
+  EXPECT_THROW(RfSource(large, needle, placement, negativeMargin), Error);
 }
 
 }  // namespace

@@ -443,6 +443,13 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
   if (!(settings_.power_W > 0.0)) {
     throw Error(ErrorKind::InvalidInput, "The RF power must be above 0 W.", device.id);
   }
+  if (!(settings_.nestedMargin_mm >= 0.0 && std::isfinite(settings_.nestedMargin_mm)) ||
+      settings_.nestedFullSolveInterval < 0 || !(settings_.nestedOuterConductanceChange >= 0.0)) {
+    throw Error(ErrorKind::InvalidInput,
+                "The nested potential solve needs a margin of 0 mm or more, a full-solve interval "
+                "of 0 or more and a conductance-change tolerance of 0 or more.",
+                "RfSettings::nestedMargin_mm");
+  }
   const ImageGeometry& g = grid.geometry;
   roles_.assign(g.voxelCount(), NodeRole::Tissue);
   // The dispersive ground: the box faces (see the header).
