@@ -9,7 +9,9 @@
 // BENCH_ONLY=fixed or BENCH_ONLY=rf runs one of the two; QUICK=1 one RF run on all threads, no
 // warm-up (for profiling); GRID=61 another cube size for the RF run; POTENTIAL_TOLERANCE=1e-3
 // another relative tolerance of the potential solves; RESOLVE_CHANGE=0.05 another re-solve
-// criterion (RfSettings::resolveConductanceChange).
+// criterion (RfSettings::resolveConductanceChange); EXACT=1 the exact path (no nested potential
+// solves, every heated voxel in the bioheat box), NESTED_MARGIN=30 and NESTED_INTERVAL=8 other
+// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -112,7 +114,7 @@ struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
   double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0;
-  int solves = 0;
+  int solves = 0, nestedSolves = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
   AblationResult result;
@@ -134,6 +136,14 @@ RfRun runCooledRf() {
     settings.solver.relativeTolerance = std::atof(tolerance);
   if (const char* change = std::getenv("RESOLVE_CHANGE"))
     settings.resolveConductanceChange = std::atof(change);
+  if (const char* exact = std::getenv("EXACT")) {
+    settings.nestedPotential = std::strcmp(exact, "0") == 0;
+    p.skipNegligibleHeating = settings.nestedPotential;
+  }
+  if (const char* margin = std::getenv("NESTED_MARGIN"))
+    settings.nestedMargin_mm = std::atof(margin);
+  if (const char* interval = std::getenv("NESTED_INTERVAL"))
+    settings.nestedFullSolveInterval = std::atoi(interval);
   RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;
@@ -144,6 +154,7 @@ RfRun runCooledRf() {
   run.wall_s = secondsSince(start);
   run.source_s = timed.source_s;
   run.solves = rf.potentialSolves();
+  run.nestedSolves = rf.nestedPotentialSolves();
   run.potentialIterations = rf.potentialIterations();
   run.bioheatIterations = run.result.solverIterations;
   run.rollOffs = rf.rollOffCount();
@@ -179,6 +190,12 @@ void printRfZone(const RfRun& r) {
       result.zoneVolume_ml, result.zoneAxes.long_mm, result.zoneAxes.short_mm[0],
       result.zoneAxes.short_mm[1], maxT, result.recorded[0].temperature_degC.back(),
       result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J, r.rollOffs);
+  std::printf(
+      "active box: largest %zu voxels, %d regrowths; source energy outside it %.1f J, heat "
+      "through its faces %.1f J\n",
+      result.largestBoxVoxels, result.boxRegrowths, result.neglectedSourceEnergy_J,
+      result.boxFaceEnergy_J);
+  std::printf("potential solves %d, of them nested %d\n", r.solves, r.nestedSolves);
 }
 
 void benchCooledRf() {

@@ -300,6 +300,92 @@ TEST(AblationRfSource, ResolvesWhenConductivityWhereTheCurrentHeatsMovesOnePerce
   EXPECT_NEAR(integral_W(setup.grid, power), settings.power_W, settings.power_W * 1e-5);
 }
 
+// Tissue heated around the electrode's axis (z from -15 to 15 mm): arterial plus peak_K times a
+// Gaussian of the distance to the axis segment (width_mm).
+ThermalState heatedAroundElectrode(const AblationGrid& grid, double peak_K, double width_mm) {
+  ThermalState state;
+  state.time_s = 5.0;
+  const ImageGeometry& g = grid.geometry;
+  state.temperature_degC.resize(g.voxelCount());
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        const double d2 = (p - Vec3(0.0, 0.0, std::clamp(p.z(), -15.0, 15.0))).squaredNorm();
+        state.temperature_degC[g.linearIndex(i, j, k)] =
+            float(37.0 + peak_K * std::exp(-0.5 * d2 / (width_mm * width_mm)));
+      }
+  return state;
+}
+
+TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
+  // RfSettings::nestedPotential: after a full solve at body temperature, tissue around the
+  // electrode heats to 105 degC at the electrode (sigma +100 % at 100 degC, collapsing to 1 %
+  // at 105): the nested solve on a box 10 mm around the active tip, its faces extended from
+  // the full solve, against the full solve of the same state.
+  CooledElectrodeInLiver setup;
+  RfSettings nested = setup.settings, full = setup.settings;
+  nested.nestedMargin_mm = 10.0;
+  full.nestedPotential = false;
+  const AblationDevice& device = findDevice("rf-cooled-3cm");
+  RfSource approximate(setup.grid, device, setup.placement, nested);
+  RfSource exact(setup.grid, device, setup.placement, full);
+  std::vector<float> powerApproximate, powerExact;
+  for (const ThermalState& state :
+       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0)}) {
+    approximate.depositedPower(setup.grid, state, 5.0, powerApproximate);
+    exact.depositedPower(setup.grid, state, 5.0, powerExact);
+  }
+  ASSERT_EQ(approximate.potentialSolves(), 2);
+  ASSERT_EQ(approximate.nestedPotentialSolves(), 1);
+  ASSERT_EQ(exact.nestedPotentialSolves(), 0);
+  const double zApproximate = approximate.log().back().impedance_ohm;
+  const double zExact = exact.log().back().impedance_ohm;
+  // Heating moved the impedance (warmer tissue conducts better) by far more than the error
+  // allowed.
+  EXPECT_LT(zExact, 0.8 * exact.log().front().impedance_ohm);
+  // Power and SAR: the total within 0.5 % (both deliver the set power, so compare the
+  // impedance), the SAR of the box's voxels within 1 % of the peak SAR.
+  EXPECT_NEAR(zApproximate / zExact, 1.0, 5e-3);
+  const ImageGeometry& g = setup.grid.geometry;
+  const float peak = *std::max_element(powerExact.begin(), powerExact.end());
+  double largestError = 0.0, energyInBoxApproximate = 0.0, energyInBoxExact = 0.0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        if (std::abs(p.x()) > 10.0 || std::abs(p.y()) > 10.0 || std::abs(p.z()) > 25.0) continue;
+        const std::size_t v = g.linearIndex(i, j, k);
+        largestError =
+            std::max(largestError, double(std::abs(powerApproximate[v] - powerExact[v])));
+        energyInBoxApproximate += powerApproximate[v];
+        energyInBoxExact += powerExact[v];
+      }
+  std::printf("nested: impedance %.4f / %.4f ohm, largest SAR error %.3g of peak, box power %.5f\n",
+              zApproximate, zExact, largestError / peak, energyInBoxApproximate / energyInBoxExact);
+  EXPECT_LT(largestError, 0.01 * peak);
+  EXPECT_NEAR(energyInBoxApproximate / energyInBoxExact, 1.0, 5e-3);
+  const std::vector<float> nestedPower = powerApproximate;
+  // Heat reaching beyond the box (8 mm wide: 60 degC 10 mm from the axis) moves sigma where
+  // the full solve put 1/8 of its power: the next solve is a full one again.
+  approximate.depositedPower(setup.grid, heatedAroundElectrode(setup.grid, 50.0, 8.0), 5.0,
+                             powerApproximate);
+  EXPECT_EQ(approximate.potentialSolves(), 3);
+  EXPECT_EQ(approximate.nestedPotentialSolves(), 1);
+  // The nested solve gives the same bits on one thread as on all.
+  if (parallel::maxThreads() > 1) {
+    const parallel::ThreadLimit limit(1);
+    RfSource oneThread(setup.grid, device, setup.placement, nested);
+    std::vector<float> powerOneThread;
+    for (const ThermalState& state :
+         {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0)})
+      oneThread.depositedPower(setup.grid, state, 5.0, powerOneThread);
+    EXPECT_EQ(oneThread.nestedPotentialSolves(), 1);
+    EXPECT_EQ(oneThread.log().back().impedance_ohm, zApproximate);
+    EXPECT_EQ(powerOneThread, nestedPower);
+  }
+}
+
 TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {
   // With the solver's latent heat in the state, a voxel's power over a step is capped at
   // (rho c (105 - T) + latent heat left) / dt; dry tissue above 105 degC gets none. The source
@@ -544,6 +630,13 @@ TEST(AblationRfSource, BadPlacementsAndSettingsAreClearErrors) {
   zero.power_W = 0.0;
   EXPECT_THROW(RfSource(grid, findDevice("rf-cooled-3cm"), placement, zero), Error);
   EXPECT_THROW(RfSource(grid, findDevice("mw-915mhz-45w"), placement, RfSettings{}), Error);
+  const AblationDevice& needle = findDevice("rf-cooled-3cm");
+  RfSettings negativeMargin = rfSettingsFor(needle);
+  negativeMargin.nestedMargin_mm = -1.0;
+  const AblationGrid large = uniformGrid(testLiver(), {45, 45, 45}, 1.0);
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  EXPECT_NO_THROW(RfSource(large, needle, placement, rfSettingsFor(needle)));
+  EXPECT_THROW(RfSource(large, needle, placement, negativeMargin), Error);
 }
 
 }  // namespace

@@ -223,27 +223,72 @@ struct StepWorkspace {
   std::vector<float> deviation, lag;
 };
 
-// One step: the box, the solve (Picard passes), then the fields.
-long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
-                      std::int64_t margin, Box& box, RunningFields& fields, StepWorkspace& work,
-                      Progress& progress) {
+// The active box from step to step, and the bounds of its error (AblationResult).
+struct ActiveBoxBook {
+  Box box;
+  std::int64_t margin = 0;
+  double largestPower_W = 0.0;  // the reference of the face-flow check
+  double neglectedSource_J = 0.0, faceHeat_J = 0.0;
+  int regrowths = 0;
+  std::size_t largestVoxels = 0;
+};
+
+// The box's solve (Picard passes) into work.deviation; returns the CG iterations.
+long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
-  box = detail::activeBox(in, box, kWarmThresholdTolerances * p.solverTolerance_K, margin);
   long long iterations = 0;
   work.deviation.clear();
-  if (box.voxelCount() > 0) {
-    work.lag = detail::gatherDeviation(in, box);
-    for (int pass = 0; pass < p.picardPasses; ++pass) {
-      detail::buildStepSystem(in, box, work.lag, work.system, work.deviation);
-      if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
-      iterations += detail::solveConjugateGradient(work.system, work.deviation, p.solverTolerance_K,
-                                                   p.maxSolverIterations, progress, work.solver)
-                        .iterations;
-      if (pass + 1 < p.picardPasses) work.lag = work.deviation;
-    }
+  if (box.voxelCount() == 0) return 0;
+  work.lag = detail::gatherDeviation(in, box);
+  for (int pass = 0; pass < p.picardPasses; ++pass) {
+    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation);
+    if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
+    iterations += detail::solveConjugateGradient(work.system, work.deviation, p.solverTolerance_K,
+                                                 p.maxSolverIterations, progress, work.solver)
+                      .iterations;
+    if (pass + 1 < p.picardPasses) work.lag = work.deviation;
   }
-  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s,
-                kWarmThresholdTolerances * p.solverTolerance_K, fields);
+  return iterations;
+}
+
+bool wholeGrid(const Box& box, const ImageGeometry& g) {
+  return box.lo == std::array<std::int64_t, 3>{0, 0, 0} &&
+         box.hi == std::array<std::int64_t, 3>{g.size[0], g.size[1], g.size[2]};
+}
+
+// One step: the box, the solve, the face-flow check (which grows the box and solves again),
+// then the fields.
+long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
+                      ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
+                      Progress& progress) {
+  const BioheatParameters& p = *in.parameters;
+  const ImageGeometry& g = in.grid->geometry;
+  const double threshold_K = kWarmThresholdTolerances * p.solverTolerance_K;
+  double totalPower_W = 0.0;
+  Box& box = book.box;
+  if (p.activeBox) {
+    box = detail::activeBox(in, box, threshold_K, book.margin, totalPower_W);
+  } else {
+    box = detail::Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}};
+  }
+  book.largestPower_W = std::max(book.largestPower_W, std::abs(totalPower_W));
+  long long iterations = solveBox(in, box, work, progress);
+  double faceFlow_W = 0.0;
+  while (box.voxelCount() > 0 && !wholeGrid(box, g)) {
+    faceFlow_W = detail::boxFaceHeatFlow_W(in, box, work.deviation);
+    if (faceFlow_W <= p.boxFaceFlowTolerance * book.largestPower_W) break;
+    // Too much heat reaches the faces: a larger box now and for the steps after.
+    constexpr std::int64_t kRegrowth = 2;
+    book.margin += kRegrowth;
+    box = detail::grownBox(box, g, kRegrowth);
+    ++book.regrowths;
+    iterations += solveBox(in, box, work, progress);
+    faceFlow_W = 0.0;
+  }
+  book.faceHeat_J += faceFlow_W * in.step_s;
+  book.neglectedSource_J += detail::powerOutsideBox_W(in, box, totalPower_W) * in.step_s;
+  book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
+  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s, threshold_K, fields);
   return iterations;
 }
 
@@ -256,7 +301,6 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   const ImageGeometry& g = grid.geometry;
   const std::vector<TissueCoefficients> tissues = tissueCoefficients(grid, p);
   const std::vector<float> wall = vesselWallCoefficients(grid, p);
-  const std::int64_t margin = boxMargin(grid, tissues, p);
   const auto arterial = static_cast<float>(p.arterialTemperature_degC);
   RunningFields fields;
   ThermalState& state = fields.state;
@@ -276,7 +320,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
   std::vector<float> power_W_m3;
   std::vector<HeldTemperature> held;
-  Box box;
+  ActiveBoxBook book;
+  book.margin = boxMargin(grid, tissues, p);
   StepWorkspace work;
   for (std::int64_t step = 0; step < steps; ++step) {
     const double step_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
@@ -291,7 +336,7 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         &held,
                         &fields.lastChange_K,
                         step_s};
-    result.solverIterations += advanceStep(in, tissues, margin, box, fields, work, progress);
+    result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
     result.deliveredPower_W.push_back(source.deliveredPower_W());
@@ -302,6 +347,10 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
     progress.report(double(step + 1) / double(steps), "Bioheat");
     progress.check();
   }
+  result.neglectedSourceEnergy_J = book.neglectedSource_J;
+  result.boxFaceEnergy_J = book.faceHeat_J;
+  result.boxRegrowths = book.regrowths;
+  result.largestBoxVoxels = book.largestVoxels;
   const std::string at = std::to_string(int(std::lround(p.duration_s))) + " s";
   result.finalTemperature = field(g, "Temperature at " + at, "temperature", units::kDegreeCelsius,
                                   std::move(state.temperature_degC));

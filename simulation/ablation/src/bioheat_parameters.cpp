@@ -94,6 +94,8 @@ void BioheatParameters::validate() const {
                   "temperature threshold (degC)");
   requirePositive(cem43Threshold_min, "cem43Threshold_min", "CEM43 threshold (min)");
   requirePositive(solverTolerance_K, "solverTolerance_K", "solver tolerance (K)");
+  requirePositive(boxFaceFlowTolerance, "boxFaceFlowTolerance",
+                  "tolerance of the heat leaving the active box (fraction of the step's power)");
   if (maxSolverIterations < 1)
     throw Error(ErrorKind::InvalidInput, "The solver needs at least one iteration.",
                 "maxSolverIterations");

@@ -17,6 +17,7 @@ struct Bounds {
                                  std::numeric_limits<std::int64_t>::max(),
                                  std::numeric_limits<std::int64_t>::max()};
   std::array<std::int64_t, 3> hi{-1, -1, -1};  // inclusive
+  double power_W_m3 = 0.0;                     // sum of the power of every voxel seen
   bool empty() const { return hi[0] < 0; }
   void include(std::int64_t i, std::int64_t j, std::int64_t k) {
     const std::int64_t ijk[3] = {i, j, k};
@@ -26,6 +27,7 @@ struct Bounds {
     }
   }
   static Bounds merge(Bounds a, const Bounds& b) {
+    a.power_W_m3 += b.power_W_m3;
     if (b.empty()) return a;
     a.include(b.lo[0], b.lo[1], b.lo[2]);
     a.include(b.hi[0], b.hi[1], b.hi[2]);
@@ -42,6 +44,14 @@ bool inside(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
 Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t k) {
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
+  // Power (W/m3) that warms tissue t by threshold_K in the step: below it a voxel is not heated
+  // (skipNegligibleHeating); 0 keeps every voxel with any power.
+  std::vector<float> negligible_W_m3;
+  for (const TissueCoefficients& t : *in.tissues)
+    negligible_W_m3.push_back(
+        in.parameters->skipNegligibleHeating
+            ? static_cast<float>(threshold_K * t.heatCapacityPerVolume_J_m3K / in.step_s)
+            : 0.0f);
   Bounds bounds;
   for (std::int64_t j = 0; j < g.size[1]; ++j)
     for (std::int64_t i = 0; i < g.size[0]; ++i) {
@@ -52,7 +62,8 @@ Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K
                     "The heat source deposited a power that is not a number in voxel " +
                         std::to_string(v) + ".",
                     "HeatSource::depositedPower");
-      const bool heated = power != 0.0f;
+      bounds.power_W_m3 += double(power);
+      const bool heated = std::abs(power) > negligible_W_m3[in.grid->tissue[v]];
       const bool warm =
           inside(previous, i, j, k) && std::abs((*in.temperature_degC)[v] - arterial) > threshold_K;
       if (heated || warm) bounds.include(i, j, k);
@@ -187,7 +198,8 @@ double TissueCoefficients::conductivityAt(double temperature_degC) const {
   return conductivity_W_mK * std::max(0.1, factor);
 }
 
-Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin) {
+Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin,
+              double& totalPower_W) {
   const ImageGeometry& g = in.grid->geometry;
   Bounds bounds = parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Bounds{},
@@ -198,6 +210,8 @@ Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std
         return b;
       },
       Bounds::merge);
+  const double h_m = in.grid->voxelSize_m();
+  totalPower_W = bounds.power_W_m3 * h_m * h_m * h_m;
   const double arterial = in.parameters->arterialTemperature_degC;
   for (const HeldTemperature& held : *in.held) {
     if (std::abs(held.temperature_degC - arterial) <= threshold_K) continue;
@@ -213,6 +227,72 @@ Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std
     box.hi[a] = std::min<std::int64_t>(g.size[a], bounds.hi[a] + 1 + margin);
   }
   return box;
+}
+
+Box grownBox(const Box& box, const ImageGeometry& g, std::int64_t voxels) {
+  Box grown;
+  for (int a = 0; a < 3; ++a) {
+    grown.lo[a] = std::max<std::int64_t>(0, box.lo[a] - voxels);
+    grown.hi[a] = std::min<std::int64_t>(g.size[a], box.hi[a] + voxels);
+  }
+  return grown;
+}
+
+double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
+                         const std::vector<float>& deviation) {
+  const AblationGrid& grid = *in.grid;
+  const ImageGeometry& g = grid.geometry;
+  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
+  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  // Voxel (i, j, k) of the box, next to the grid voxel beyond it at arterial temperature: the
+  // series conductance of the two half cells, times the area h^2.
+  auto flowOut = [&](std::int64_t i, std::int64_t j, std::int64_t k, std::size_t beyond) {
+    const std::size_t n = std::size_t(i + extent[0] * (j + extent[1] * k));
+    const std::size_t v = g.linearIndex(box.lo[0] + i, box.lo[1] + j, box.lo[2] + k);
+    const double kV = (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation[n]);
+    const double kN = (*in.tissues)[grid.tissue[beyond]].conductivity_W_mK;
+    return 2.0 * kV * kN / (kV + kN) * h_m * double(deviation[n]);
+  };
+  double flow_W = 0.0;
+  for (int a = 0; a < 3; ++a) {
+    const int b = (a + 1) % 3, c = (a + 2) % 3;
+    for (int side = 0; side < 2; ++side) {
+      const std::int64_t layer = side == 0 ? 0 : extent[a] - 1;
+      const std::int64_t outside = side == 0 ? box.lo[a] - 1 : box.hi[a];
+      if (outside < 0 || outside >= g.size[a]) continue;  // a grid face: physical, not an error
+      for (std::int64_t u = 0; u < extent[b]; ++u)
+        for (std::int64_t w = 0; w < extent[c]; ++w) {
+          std::array<std::int64_t, 3> local{}, global{};
+          local[a] = layer;
+          local[b] = u;
+          local[c] = w;
+          for (int d = 0; d < 3; ++d) global[d] = box.lo[d] + local[d];
+          global[a] = outside;
+          flow_W += std::abs(flowOut(local[0], local[1], local[2],
+                                     g.linearIndex(global[0], global[1], global[2])));
+        }
+    }
+  }
+  return flow_W;
+}
+
+double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
+  const ImageGeometry& g = in.grid->geometry;
+  const double h_m = in.grid->voxelSize_m();
+  const double inside_W_m3 = parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(box.extent(1) * box.extent(2))}, 16, 0.0,
+      [&](parallel::IndexRange rows) {
+        double sum = 0.0;
+        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+          const std::int64_t j = box.lo[1] + std::int64_t(row) % box.extent(1);
+          const std::int64_t k = box.lo[2] + std::int64_t(row) / box.extent(1);
+          const float* power = in.power_W_m3->data() + g.linearIndex(box.lo[0], j, k);
+          for (std::int64_t i = 0; i < box.extent(0); ++i) sum += power[i];
+        }
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
+  return totalPower_W - inside_W_m3 * h_m * h_m * h_m;
 }
 
 std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {

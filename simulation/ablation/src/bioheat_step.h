@@ -38,7 +38,22 @@ struct StepInputs {
 // deviates from the arterial temperature by more than threshold_K, every heated voxel and every
 // held voxel away from it, grown by margin voxels and clipped to the grid. Empty (all zero) when
 // nothing deviates.
-Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin);
+// With BioheatParameters::skipNegligibleHeating a voxel counts as heated only when its power
+// warms it by more than threshold_K in the step.
+// totalPower_W: the power the source deposits in the whole grid (W).
+Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin,
+              double& totalPower_W);
+
+// The box grown by `voxels` on each side, clipped to the grid.
+Box grownBox(const Box& box, const ImageGeometry& geometry, std::int64_t voxels);
+
+// Heat (W) flowing from the solved box through its faces that lie inside the grid into the
+// voxels beyond, held at arterial temperature: the box's truncation error of the step (the sum
+// of each face's |flow|, so that inflow and outflow do not cancel).
+double boxFaceHeatFlow_W(const StepInputs& in, const Box& box, const std::vector<float>& deviation);
+
+// Power (W) the source deposits outside the box (left out of the step), of totalPower_W.
+double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W);
 
 // The system on `box` with conductivity and perfusion evaluated at lagDeviation_K (the box's
 // deviations from the arterial temperature), and in `deviation` the Dirichlet values and the

@@ -209,15 +209,22 @@ struct PotentialWorkspace {
 
 namespace {
 
+// robinConductance (S/m per voxel, may be empty): conductance from each voxel to a voxel
+// outside the grid whose potential the caller models as proportional to the voxel's own (the
+// nested box's faces, RfSettings::nestedPotential): sigma_f (1 - beta), added to the diagonal.
+// The solution's heating and power leave those faces out.
 PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
                                    std::span<const NodeRole> roles, double electrode_V,
                                    std::span<const double> warmStart,
                                    const PotentialSolverOptions& options, Progress& progress,
-                                   detail::PotentialWorkspace& work) {
+                                   detail::PotentialWorkspace& work,
+                                   std::span<const double> robinConductance = {}) {
   checkSizes(geometry, sigma_S_m.size(), roles.size());
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
   faceConductivity(s, sigma_S_m, work.faces);
+  if (!robinConductance.empty())
+    for (std::size_t v = 0; v < n; ++v) work.faces.diagonal[v] += robinConductance[v];
   const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
@@ -448,6 +455,13 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
   if (!(settings_.power_W > 0.0)) {
     throw Error(ErrorKind::InvalidInput, "The RF power must be above 0 W.", device.id);
   }
+  if (!(settings_.nestedMargin_mm >= 0.0 && std::isfinite(settings_.nestedMargin_mm)) ||
+      settings_.nestedFullSolveInterval < 0 || !(settings_.nestedOuterConductanceChange >= 0.0)) {
+    throw Error(ErrorKind::InvalidInput,
+                "The nested potential solve needs a margin of 0 mm or more, a full-solve interval "
+                "of 0 or more and a conductance-change tolerance of 0 or more.",
+                "RfSettings::nestedMargin_mm");
+  }
   const ImageGeometry& g = grid.geometry;
   roles_.assign(g.voxelCount(), NodeRole::Tissue);
   // The dispersive ground: the box faces (see the header).
@@ -554,6 +568,180 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> s
                 "(check the tissue table's electrical conductivity).",
                 "RfSource");
   }
+  if (settings_.nestedPotential) recordNestedBoundary(grid);
+}
+
+void RfSource::recordNestedBoundary(const AblationGrid& grid) {
+  const ImageGeometry& g = grid.geometry;
+  const Strides s(g);
+  if (nestedFaces_.empty()) {
+    // The electrodes' active voxels, grown by the margin.
+    const auto margin = std::int64_t(std::ceil(settings_.nestedMargin_mm / g.spacing_mm.x()));
+    std::array<std::int64_t, 3> lo{g.size[0], g.size[1], g.size[2]}, hi{0, 0, 0};
+    for (std::size_t v : voxels_.active) {
+      const std::int64_t ijk[3] = {std::int64_t(v % s.sy),
+                                   std::int64_t((v / s.sy) % std::size_t(s.ny)),
+                                   std::int64_t(v / s.sz)};
+      for (int a = 0; a < 3; ++a) {
+        lo[a] = std::min(lo[a], ijk[a]);
+        hi[a] = std::max(hi[a], ijk[a] + 1);
+      }
+    }
+    for (int a = 0; a < 3; ++a) {
+      nestedLo_[a] = std::max<std::int64_t>(0, lo[a] - margin);
+      nestedHi_[a] = std::min<std::int64_t>(g.size[a], hi[a] + margin);
+    }
+  }
+  nestedFaces_.clear();
+  fullFaceCurrent_A_ = 0.0;
+  const std::vector<double>& u = unitPotential_V_;
+  auto inBox = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
+    return i >= nestedLo_[0] && i < nestedHi_[0] && j >= nestedLo_[1] && j < nestedHi_[1] &&
+           k >= nestedLo_[2] && k < nestedHi_[2];
+  };
+  // Every face between a box voxel and a grid voxel outside the box, in a fixed order.
+  for (std::int64_t k = nestedLo_[2]; k < nestedHi_[2]; ++k)
+    for (std::int64_t j = nestedLo_[1]; j < nestedHi_[1]; ++j)
+      for (std::int64_t i = nestedLo_[0]; i < nestedHi_[0]; ++i) {
+        const std::size_t v = g.linearIndex(i, j, k);
+        if (roles_[v] != NodeRole::Tissue) continue;
+        const std::int64_t neighbours[6][3] = {{i - 1, j, k}, {i + 1, j, k}, {i, j - 1, k},
+                                               {i, j + 1, k}, {i, j, k - 1}, {i, j, k + 1}};
+        for (const auto& q : neighbours) {
+          if (q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= g.size[0] || q[1] >= g.size[1] ||
+              q[2] >= g.size[2] || inBox(q[0], q[1], q[2]))
+            continue;
+          const std::size_t outer = g.linearIndex(q[0], q[1], q[2]);
+          // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
+          const double beta = u[v] > 1e-12 ? std::clamp(u[outer] / u[v], 0.0, 1.0) : 0.0;
+          nestedFaces_.push_back({v, outer, float(beta)});
+          fullFaceCurrent_A_ += double(harmonicMean(solvedSigma_S_m_[v], solvedSigma_S_m_[outer])) *
+                                (u[v] - u[outer]);
+        }
+      }
+  fullPotential_V_ = unitPotential_V_;
+  fullHeating_W_m3_ = unitHeating_W_m3_;
+  fullSigma_S_m_ = solvedSigma_S_m_;
+  solvesSinceFull_ = 0;
+}
+
+bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
+                                  std::span<const float> sigma_S_m) const {
+  if (!settings_.nestedPotential || fullPotential_V_.size() != sigma_S_m.size() ||
+      solvesSinceFull_ >= settings_.nestedFullSolveInterval || !(fullFaceCurrent_A_ > 0.0))
+    return false;
+  // The change of sigma outside the box since the full solve, weighted by its SAR, as a
+  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange).
+  struct Sums {
+    double outside = 0.0, all = 0.0;
+  };
+  const std::size_t n = sigma_S_m.size();
+  const std::size_t sx = std::size_t(grid.geometry.size[0]);
+  const std::size_t sxy = sx * std::size_t(grid.geometry.size[1]);
+  const Sums sums = parallel::parallelReduce(
+      IndexRange{0, n / sxy}, 1, Sums{},
+      [&](IndexRange planes) {
+        Sums sum;
+        for (std::size_t k = planes.begin; k < planes.end; ++k)
+          for (std::size_t v = k * sxy; v < (k + 1) * sxy; ++v) {
+            const double q = fullHeating_W_m3_[v];
+            if (q <= 0.0) continue;
+            sum.all += q;
+            const auto i = std::int64_t(v % sx), j = std::int64_t((v % sxy) / sx);
+            const bool inside = std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
+                                j >= nestedLo_[1] && j < nestedHi_[1] && i >= nestedLo_[0] &&
+                                i < nestedHi_[0];
+            if (!inside && fullSigma_S_m_[v] > 0.0f)
+              sum.outside += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+          }
+        return sum;
+      },
+      [](Sums a, const Sums& b) {
+        a.outside += b.outside;
+        a.all += b.all;
+        return a;
+      });
+  return sums.all > 0.0 && sums.outside / sums.all <= settings_.nestedOuterConductanceChange;
+}
+
+void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma) {
+  const ImageGeometry& g = grid.geometry;
+  ImageGeometry box;
+  for (int a = 0; a < 3; ++a) box.size[a] = nestedHi_[a] - nestedLo_[a];
+  box.spacing_mm = g.spacing_mm;
+  const std::size_t m = box.voxelCount();
+  auto local = [&](std::size_t v) {
+    const auto i = std::int64_t(v % std::size_t(g.size[0]));
+    const auto j = std::int64_t((v / std::size_t(g.size[0])) % std::size_t(g.size[1]));
+    const auto k = std::int64_t(v / std::size_t(g.size[0] * g.size[1]));
+    return box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
+  };
+  std::vector<float> boxSigma(m);
+  std::vector<NodeRole> boxRoles(m);
+  std::vector<double> boxWarm(m), robin(m, 0.0);
+  for (std::int64_t k = 0; k < box.size[2]; ++k)
+    for (std::int64_t j = 0; j < box.size[1]; ++j) {
+      const std::size_t v0 = g.linearIndex(nestedLo_[0], nestedLo_[1] + j, nestedLo_[2] + k);
+      const std::size_t n0 = box.linearIndex(0, j, k);
+      for (std::int64_t i = 0; i < box.size[0]; ++i) {
+        boxSigma[n0 + i] = sigma[v0 + i];
+        boxRoles[n0 + i] = roles_[v0 + i];
+        boxWarm[n0 + i] = unitPotential_V_[v0 + i];
+      }
+    }
+  for (const NestedFace& face : nestedFaces_)
+    robin[local(face.inner)] +=
+        double(harmonicMean(sigma[face.inner], sigma[face.outer])) * (1.0 - double(face.beta));
+  if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
+  PotentialSolution solution =
+      solvePotentialIn(box, boxSigma, boxRoles, 1.0, boxWarm, settings_.solver, noProgress(),
+                       *nestedWorkspace_, robin);
+  // The current through the box's faces against the full solve's: the scale of the potential
+  // outside (and its square that of the SAR there).
+  double faceCurrent_A = 0.0;
+  for (const NestedFace& face : nestedFaces_)
+    faceCurrent_A += double(harmonicMean(sigma[face.inner], sigma[face.outer])) *
+                     (1.0 - double(face.beta)) * solution.potential_V[local(face.inner)];
+  const double scale = faceCurrent_A / fullFaceCurrent_A_;
+  const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
+  const Strides s(g);
+  forEachSlice(s, [&](std::int64_t k) {
+    const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t v = v0 + std::size_t(i);
+        if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
+          const std::size_t n =
+              box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
+          unitHeating_W_m3_[v] = solution.heating_W_m3[n];
+          unitPotential_V_[v] = solution.potential_V[n];
+        } else {
+          unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
+          unitPotential_V_[v] = fullPotential_V_[v] * scale;
+        }
+      }
+    }
+  });
+  // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
+  for (const NestedFace& face : nestedFaces_) {
+    const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
+    unitHeating_W_m3_[face.inner] +=
+        float(faceShare(roles_[face.inner], roles_[face.outer]) *
+              double(harmonicMean(sigma[face.inner], sigma[face.outer])) * dv * dv * perVolume);
+  }
+  unitPower_W_ = sumOverSlices(s, [&](std::int64_t k) {
+    double sum = 0.0;
+    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v)
+      sum += unitHeating_W_m3_[v];
+    return sum * h_m * h_m * h_m;
+  });
+  solvedSigma_S_m_ = std::move(sigma);
+  ++potentialSolves_;
+  ++nestedSolves_;
+  ++solvesSinceFull_;
+  potentialIterations_ += solution.iterations;
 }
 
 double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {
@@ -622,8 +810,12 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   if (!paused || solvedSigma_S_m_.size() != n) {
     std::vector<float> sigma = conductivities(grid, temperature);
     if (solvedSigma_S_m_.size() != n ||
-        weightedConductivityChange(sigma) > settings_.resolveConductanceChange)
-      solveUnitPotential(grid, std::move(sigma));
+        weightedConductivityChange(sigma) > settings_.resolveConductanceChange) {
+      if (nestedSolveAllowed(grid, sigma))
+        solveNestedPotential(grid, std::move(sigma));
+      else
+        solveUnitPotential(grid, std::move(sigma));
+    }
   }
 
   // The equation is linear in V: at voltage V0 the power is V0^2 times the unit power, so the

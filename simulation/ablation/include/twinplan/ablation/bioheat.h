@@ -84,6 +84,27 @@ struct BioheatParameters {
   double solverTolerance_K = 1e-3;
   int maxSolverIterations = 2000;
 
+  // Approximation (on by default; false solves the whole grid every step, the exact path):
+  // each step is solved on the active box only, the bounding box of the voxels that are heated
+  // or deviate from arterial temperature by more than ten solver tolerances, grown by three
+  // diffusion lengths of the step plus two voxels, its faces held at arterial temperature.
+  bool activeBox = true;
+  // Approximation (on by default; false solves every voxel the source heats at all): the
+  // active box leaves out voxels whose deposited power warms them by less than the warm
+  // threshold (ten solver tolerances, 0.01 K) in one step, q dt / (rho c) below it. The power
+  // so left out is booked in AblationResult::neglectedSourceEnergy_J. It only shrinks the box
+  // for sources whose power falls off fast (a microwave antenna, a fixed source): on the
+  // 10-minute cooled RF run the SAR 5 voxels from the grounded grid faces still exceeds the
+  // 7 200 W/m3 this threshold means at 5 s steps, so the box is the whole grid from the first
+  // step (docs/validation.md, "Thermal ablation: active box and nested potential").
+  bool skipNegligibleHeating = true;
+  // The box's faces hold arterial temperature. After each solve the heat flowing out through
+  // faces inside the grid is measured; when it exceeds this fraction of the power the step
+  // deposits (or, without power, of the heat stored above arterial in the box per step), the
+  // box grows by two voxels a side and the step is solved again, so the heat the box loses to
+  // its faces stays below this fraction per step (AblationResult::boxFaceEnergy_J books it).
+  double boxFaceFlowTolerance = 1e-3;
+
   // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
   void validate() const;
   // The same plus the points' positions on this grid and the grid's own consistency.
@@ -127,6 +148,13 @@ struct AblationResult {
   // Solver statistics, for benchmarks and the treatment log.
   int steps = 0;
   long long solverIterations = 0;
+  // Error bounds of the active box (BioheatParameters::skipNegligibleHeating,
+  // boxFaceFlowTolerance): the source energy deposited outside the box (J), the heat that left
+  // through the box's faces inside the grid (J), the box regrowths and the largest box (voxels).
+  double neglectedSourceEnergy_J = 0.0;
+  double boxFaceEnergy_J = 0.0;
+  int boxRegrowths = 0;
+  std::size_t largestBoxVoxels = 0;
 };
 
 // Runs the treatment: duration_s in steps of timeStep_s (the last step shortened to end on

@@ -15,6 +15,7 @@
 // a real pad lies tens of centimetres away, so our impedance is lower than a generator reads
 // (the tissue near the electrode, where the heating happens, dominates both: the resistance of
 // a spherical electrode of radius a to a ground at R is 1/(4 pi sigma) (1/a - 1/R)).
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -117,6 +118,24 @@ struct RfSettings {
   // Multigrid-preconditioned solves take about 6 iterations at 3e-5 with a V-cycle, 4-5 with
   // the W-cycle.
   PotentialSolverOptions solver{3e-5, 5000};
+
+  // Approximation (on by default; false solves the whole grid every time): nested potential
+  // solves. Between full-grid solves the potential is solved only on a box around the
+  // electrodes (their active parts grown by nestedMargin_mm), where the tissue heats and its
+  // sigma changes. Across the box's faces the last full solve's potential is extended: each
+  // face's outer voxel is held at the ratio beta = V_outer / V_inner of that solve times the
+  // inner voxel's new potential (a Robin condition, exact whenever the potential outside keeps
+  // its shape and only scales, as it does while sigma changes inside the box only). Outside the
+  // box SAR and potential are the full solve's, scaled by the change of the current through
+  // the box's faces (squared for SAR). A full solve comes back after nestedFullSolveInterval
+  // nested ones, or sooner when sigma outside the box moved by nestedOuterConductanceChange
+  // (measured like resolveConductanceChange, as a fraction of the whole grid's Joule power,
+  // so it bounds the first-order change of the power outside the box). docs/validation.md,
+  // "Thermal ablation: nested potential", gives the errors in power, zone and temperature.
+  bool nestedPotential = true;
+  double nestedMargin_mm = 20.0;
+  int nestedFullSolveInterval = 3;
+  double nestedOuterConductanceChange = 1e-3;
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.
@@ -169,6 +188,8 @@ class RfSource : public HeatSource {
   double baselineImpedance_ohm() const { return baselineImpedance_ohm_; }
   int rollOffCount() const { return rollOffCount_; }
   int potentialSolves() const { return potentialSolves_; }
+  // Of potentialSolves(), those on the nested box (RfSettings::nestedPotential).
+  int nestedPotentialSolves() const { return nestedSolves_; }
   long long potentialIterations() const { return potentialIterations_; }
   const ProbeVoxels& voxels() const { return voxels_; }
   const std::vector<NodeRole>& roles() const { return roles_; }
@@ -184,6 +205,11 @@ class RfSource : public HeatSource {
   // RfSettings::resolveConductanceChange's measure of sigma against the last solve's.
   double weightedConductivityChange(std::span<const float> sigma_S_m) const;
   void solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  // RfSettings::nestedPotential: whether the next solve may be nested, the nested solve, and
+  // the full solve's record of the box's faces that it extends.
+  bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m) const;
+  void solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  void recordNestedBoundary(const AblationGrid& grid);
   // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
   // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
   // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
@@ -211,10 +237,24 @@ class RfSource : public HeatSource {
   std::vector<float> initialLatent_J_m3_;  // the solver's latent store at the first step
   std::vector<float> waterLeft_;           // fraction (0-1) per voxel; empty: all present
   int potentialSolves_ = 0;
+  int nestedSolves_ = 0;
+  // The nested box (voxels lo..hi-1) and what the last full solve left for it: its potential,
+  // SAR and sigma, each box face (inner voxel, outer voxel, beta) and the current through them.
+  struct NestedFace {
+    std::size_t inner = 0, outer = 0;
+    float beta = 0.0f;
+  };
+  std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
+  std::vector<NestedFace> nestedFaces_;
+  std::vector<double> fullPotential_V_;
+  std::vector<float> fullHeating_W_m3_, fullSigma_S_m_;
+  double fullFaceCurrent_A_ = 0.0;
+  int solvesSinceFull_ = 0;
   long long potentialIterations_ = 0;
   // Reused by every solve: a treatment solves 70-80 times on a million voxels, and fresh arrays
   // (about 100 MB) cost page faults and clearing each time.
   std::unique_ptr<detail::PotentialWorkspace> potentialWorkspace_;
+  std::unique_ptr<detail::PotentialWorkspace> nestedWorkspace_;  // the nested box's
 
   double deliveredPower_W_ = 0.0;
   double baselineImpedance_ohm_ = 0.0;
