@@ -123,6 +123,10 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     eye.height_px = static_cast<int>(image.height_px);
     eye.transparentBackground = image.blendMode != XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
     eye.colorTexture = image.colorTexture;
+    eye.near_m = image.near_m;
+    eye.far_m = image.far_m;
+    eye.depthTexture = image.depthTexture;
+    eye.depthFormat = image.depthFormat;
     const auto start = std::chrono::steady_clock::now();
     headset_.renderEye(eye);
     renderTime_ms +=
@@ -134,6 +138,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   }
 
   const rendering::RoomPlacement& placement() const { return headset_.placement(); }
+  const std::string& depthCopy() const { return headset_.lastDepthCopy(); }
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
   void setAnatomyTransform(const Eigen::Affine3d& lpsToLps) { anatomy_ = lpsToLps; }
@@ -403,6 +408,8 @@ json run(const Arguments& args) {
                  {"referenceSpace",
                   session.referenceSpace() == XR_REFERENCE_SPACE_TYPE_STAGE ? "stage" : "local"},
                  {"eyeSize_px", {session.eyeWidth_px(), session.eyeHeight_px()}},
+                 {"depthFormat", session.depthFormat()},
+                 {"depthCopy", renderer.depthCopy()},
                  {"frames", submitted},
                  {"meshes", scene.meshCount()},
                  {"controllers", {input.currentProfile(0), input.currentProfile(1)}},

@@ -8,6 +8,7 @@
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
+#include <vtkOpenGLFramebufferObject.h>
 #include <vtkOpenGLState.h>
 #include <vtkRenderer.h>
 
@@ -104,7 +105,7 @@ void HeadsetSceneRenderer::placeCamera(const EyeCamera& eye) {
   const Vec3 focal_lps = position_lps + forward_lps * (mmPerMetre * 1.0);
   camera->SetFocalPoint(focal_lps.data());
   camera->SetViewUp(up_lps.data());
-  const double near_ = kNear_m * mmPerMetre, far_ = kFar_m * mmPerMetre;
+  const double near_ = eye.near_m * mmPerMetre, far_ = eye.far_m * mmPerMetre;
   camera->SetClippingRange(near_, far_);
   const Eigen::Matrix4d projection = offAxisProjection(eye.fov, near_, far_);
   vtkNew<vtkMatrix4x4> matrix;
@@ -159,6 +160,8 @@ void HeadsetSceneRenderer::renderEye(const EyeCamera& eye) {
   window_->Render();
   state->Pop();
   window_->SetReadyForRendering(false);
+  if (eye.depthTexture != 0) copyDepth(eye);
+  lastDepthCopy_ = eye.depthTexture != 0 ? lastDepthCopy_ : std::string();
   glFinish();  // the runtime may read the texture in another context or process
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
 
@@ -169,6 +172,60 @@ void HeadsetSceneRenderer::renderEye(const EyeCamera& eye) {
   lastTexture_ = eye.colorTexture;
   lastWidth_px_ = eye.width_px;
   lastHeight_px_ = eye.height_px;
+}
+
+// VTK 9.1 blits only colour into the current framebuffer (BlitToCurrent); the depth stays in its
+// render framebuffer. glBlitFramebuffer copies depth only between identical depth formats
+// (OpenGL 4.5 core section 18.3.1: INVALID_OPERATION otherwise), so a texture of VTK's format is
+// blitted on the GPU and any other goes through host memory (glReadPixels / glTexSubImage2D as
+// floats, which GL converts to the texture's format).
+void HeadsetSceneRenderer::copyDepth(const EyeCamera& eye) {
+  vtkOpenGLFramebufferObject* rendered = window_->GetRenderFramebuffer();
+  if (rendered == nullptr)
+    throw Error(ErrorKind::Internal, "VTK rendered the eye without a framebuffer of its own.",
+                "depth");
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, rendered->GetFBOIndex());
+  GLint depthBits = 0, componentType = 0;
+  glGetFramebufferAttachmentParameteriv(GL_READ_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                        GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depthBits);
+  glGetFramebufferAttachmentParameteriv(GL_READ_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                        GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &componentType);
+  const bool sourceFloat = componentType == GL_FLOAT;
+  const bool sameFormat =
+      (eye.depthFormat == GL_DEPTH_COMPONENT32F && sourceFloat && depthBits == 32) ||
+      (eye.depthFormat == GL_DEPTH_COMPONENT24 && !sourceFloat && depthBits == 24);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  if (sameFormat) {
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, targetFramebuffer_);
+    glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D,
+                           eye.depthTexture, 0);
+    glBlitFramebuffer(0, 0, eye.width_px, eye.height_px, 0, 0, eye.width_px, eye.height_px,
+                      GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+    glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0);
+    if (glGetError() == GL_NO_ERROR) {
+      lastDepthCopy_ = "blit";
+      return;
+    }
+  }
+  depthRows_.resize(static_cast<size_t>(eye.width_px) * eye.height_px);
+  glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+  glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+  glPixelStorei(GL_PACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glReadPixels(0, 0, eye.width_px, eye.height_px, GL_DEPTH_COMPONENT, GL_FLOAT, depthRows_.data());
+  GLint previousTexture = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &previousTexture);
+  glBindTexture(GL_TEXTURE_2D, eye.depthTexture);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, eye.width_px, eye.height_px, GL_DEPTH_COMPONENT, GL_FLOAT,
+                  depthRows_.data());
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previousTexture));
+  if (const GLenum error = glGetError(); error != GL_NO_ERROR)
+    throw Error(ErrorKind::Unsupported,
+                "The eye's depth could not be copied into the headset's depth image (GL error " +
+                    std::to_string(error) + "): its depth format is not writable here.",
+                "depth texture " + std::to_string(eye.depthTexture));
+  lastDepthCopy_ = "read-back";
 }
 
 std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,

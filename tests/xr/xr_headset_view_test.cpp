@@ -157,6 +157,10 @@ class SceneEyes final : public twinplan::xr::EyeRenderer {
     eye.height_px = int(image.height_px);
     eye.transparentBackground = image.blendMode != XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
     eye.colorTexture = image.colorTexture;
+    eye.near_m = image.near_m;
+    eye.far_m = image.far_m;
+    eye.depthTexture = image.depthTexture;
+    eye.depthFormat = image.depthFormat;
     headset.renderEye(eye);
     eyes.push_back(image);
   }
@@ -234,6 +238,11 @@ class HeadsetViewTest : public ::testing::Test {
     char name[64];
     std::snprintf(name, sizeof name, "frame_%05d_%s.png", frame, eye);
     return readPng(work_ / "frames" / name);
+  }
+
+  static std::string text(const fs::path& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
   }
 
   fs::path work_;
@@ -386,6 +395,128 @@ TEST_F(HeadsetViewTest, MixedRealityBackgroundsAreTransparentOrBlack) {
     }
     EXPECT_GT(anatomy[0], 40);  // lit orange-ish mesh
   }
+}
+
+// Where the ray through a pixel's centre meets a sphere, as the distance along the eye's view
+// axis (what OpenGL's depth encodes); nullopt when it misses or meets it at a grazing angle
+// (cosine of incidence below `minCosine`, where the triangulated sphere's error is magnified).
+std::optional<double> sphereViewDepth_m(const EyeImage& eye, double x_px, double y_px,
+                                        const Vec3& centre_room, double radius_m,
+                                        double minCosine) {
+  const Eigen::Quaterniond q(eye.pose.orientation.w, eye.pose.orientation.x, eye.pose.orientation.y,
+                             eye.pose.orientation.z);
+  const Vec3 e(eye.pose.position.x, eye.pose.position.y, eye.pose.position.z);
+  const double tanL = std::tan(eye.fov.angleLeft), tanR = std::tan(eye.fov.angleRight);
+  const double tanU = std::tan(eye.fov.angleUp), tanD = std::tan(eye.fov.angleDown);
+  const double u = tanL + x_px / eye.width_px * (tanR - tanL);
+  const double w = tanU - y_px / eye.height_px * (tanU - tanD);
+  const Vec3 d = q * Vec3(u, w, -1.0);  // one unit of view depth along the ray
+  // |e + t d - c|^2 = r^2: a t^2 + 2 b t + c0 = 0, the nearer root.
+  const Vec3 m = e - centre_room;
+  const double a = d.squaredNorm(), b = m.dot(d), c0 = m.squaredNorm() - radius_m * radius_m;
+  const double disc = b * b - a * c0;
+  if (disc <= 0.0) return std::nullopt;
+  const double t = (-b - std::sqrt(disc)) / a;
+  const Vec3 normal = (e + t * d - centre_room).normalized();
+  if (-normal.dot(d.normalized()) < minCosine) return std::nullopt;
+  return t;
+}
+
+TEST_F(HeadsetViewTest, SubmittedDepthIsTheDistanceFromTheEye) {
+  // Both depth formats the GL binding writes, each first in the runtime's order once: 24-bit
+  // normalised and 32-bit float (the colour format stays sRGB).
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  for (const int64_t depthFormat : {int64_t(0x81A6), int64_t(0x8CAC)}) {
+    SCOPED_TRACE(depthFormat);
+    fs::remove_all(work_ / "frames");
+    fs::remove(work_ / "log.jsonl");
+    useScript(
+        {{"swapchain_formats", {0x8C43, depthFormat}}, {"log", (work_ / "log.jsonl").string()}});
+    rendering::RoomPlacement placement;
+    const std::vector<EyeImage> eyes = show(meshes, 2, placement);
+    ASSERT_EQ(eyes[0].depthFormat, depthFormat);
+    EXPECT_FLOAT_EQ(eyes[0].near_m, 0.05f);
+    EXPECT_FLOAT_EQ(eyes[0].far_m, 50.0f);
+    const double n = eyes[0].near_m, f = eyes[0].far_m;
+    // The layer told the compositor the same planes.
+    std::ifstream log(work_ / "log.jsonl");
+    int framesWithDepth = 0;
+    for (std::string line; std::getline(log, line);) {
+      const auto entry = nlohmann::json::parse(line);
+      if (entry["event"] != "frame" || !entry.contains("views")) continue;
+      for (const auto& view : entry["views"]) {
+        ASSERT_TRUE(view.contains("depth")) << line;
+        EXPECT_NEAR(view["depth"]["near_m"].get<double>(), n, 1e-6);
+        EXPECT_NEAR(view["depth"]["far_m"].get<double>(), f, 1e-3);
+      }
+      ++framesWithDepth;
+    }
+    EXPECT_EQ(framesWithDepth, 2);
+
+    const Vec3 centre_room = placement * Vec3(0, 0, 0);
+    // The UV sphere's facets lie inside the true sphere by at most its sagitta over half a quad's
+    // diagonal (96 x 48 quads of 3.75 x 3.75 degrees): r (1 - cos(2.65 deg)) = 53.5 um, which a
+    // ray at up to 60 degrees incidence sees as up to twice that. One depth step of either
+    // format (2^-24 of the window depth: D24's step, and float32's spacing just below 1) at view
+    // depth z is z^2 (f - n) / (f n) 2^-24: 0.76 um at 0.8 m.
+    const double halfDiagonal_rad = 0.5 * std::sqrt(2.0) * (2.0 * kPi / 96);
+    const double facet_m = 0.05 * (1.0 - std::cos(halfDiagonal_rad)) / 0.5;
+    const double zMax_m = 0.85;
+    const double step_m = zMax_m * zMax_m * (f - n) / (f * n) * std::ldexp(1.0, -24);
+    const char* names[] = {"left", "right"};
+    for (int e = 0; e < 2; ++e) {
+      SCOPED_TRACE(names[e]);
+      const Png colour = recorded(2, names[e]);
+      const test::DepthImage depth =
+          test::readPfm(work_ / "frames" / (std::string("frame_00002_") + names[e] + "_depth.pfm"));
+      ASSERT_EQ(depth.width, colour.width);
+      ASSERT_EQ(depth.height, colour.height);
+      int compared = 0, background = 0;
+      double worstBelow_m = 0.0, worstAbove_m = 0.0;
+      for (uint32_t y = 0; y < depth.height; ++y)
+        for (uint32_t x = 0; x < depth.width; ++x) {
+          const double window = depth.atTopDown(x, y);
+          if (colour.at(x, y)[3] == 0) {
+            // Nothing drawn: the cleared depth, the far plane.
+            EXPECT_EQ(window, 1.0) << x << "," << y;
+            ++background;
+            continue;
+          }
+          const auto expected_m =
+              sphereViewDepth_m(eyes[e], x + 0.5, y + 0.5, centre_room, 0.05, 0.5);
+          if (!expected_m) continue;
+          // Window depth -> view depth for glFrustum with OpenGL's default depth range:
+          // z = f n / (f - d (f - n)).
+          const double z_m = f * n / (f - window * (f - n));
+          worstBelow_m = std::min(worstBelow_m, z_m - *expected_m);
+          worstAbove_m = std::max(worstAbove_m, z_m - *expected_m);
+          ++compared;
+        }
+      EXPECT_GT(compared, 150);
+      EXPECT_GT(background, 100000);
+      // Facets are inside the sphere: the depth is never nearer than the true surface (beyond
+      // a few depth steps) and farther by at most the facet error.
+      EXPECT_GE(worstBelow_m, -4 * step_m);
+      EXPECT_LE(worstAbove_m, facet_m + 4 * step_m);
+      std::printf(
+          "[ figures ] depth format 0x%llX %s eye: %d pixels, view depth error %.1f .. "
+          "%.1f um (bounds %.1f .. %.1f um)\n",
+          static_cast<unsigned long long>(depthFormat), names[e], compared, worstBelow_m * 1e6,
+          worstAbove_m * 1e6, -4 * step_m * 1e6, (facet_m + 4 * step_m) * 1e6);
+    }
+  }
+}
+
+TEST_F(HeadsetViewTest, NoDepthIsSubmittedWhereTheRuntimeLacksTheExtension) {
+  useScript({{"depth_layer", false}, {"log", (work_ / "log.jsonl").string()}});
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  rendering::RoomPlacement placement;
+  const std::vector<EyeImage> eyes = show(meshes, 2, placement);
+  EXPECT_EQ(eyes[0].depthTexture, 0u);
+  EXPECT_EQ(eyes[0].depthFormat, 0);
+  EXPECT_TRUE(fs::exists(work_ / "frames" / "frame_00002_left.png"));
+  EXPECT_FALSE(fs::exists(work_ / "frames" / "frame_00002_left_depth.pfm"));
+  EXPECT_EQ(text(work_ / "log.jsonl").find("\"depth\""), std::string::npos);
 }
 
 TEST(AnatomyGrab, OneHandCarriesTheAnatomyTwoHandsScaleIt) {
@@ -569,6 +700,13 @@ TEST_F(XrRenderCliTest, WritesTheLastFramesEyesAndFrameTimes) {
   EXPECT_EQ(result["blendMode"], "alpha");
   EXPECT_EQ(result["frames"], 3);
   EXPECT_EQ(result["meshes"], 3);
+  // The runtime offers depth: submitted, copied on the GPU or through host memory.
+  EXPECT_NE(result["depthFormat"].get<int64_t>(), 0);
+  const std::string depthCopy = result["depthCopy"];
+  EXPECT_TRUE(depthCopy == "blit" || depthCopy == "read-back") << depthCopy;
+  std::printf("[ figures ] xr-render depth format 0x%llX, copied by %s\n",
+              static_cast<unsigned long long>(result["depthFormat"].get<int64_t>()),
+              depthCopy.c_str());
   ASSERT_EQ(result["frameTimes_ms"].size(), 3u);
   for (const auto& t : result["frameTimes_ms"]) EXPECT_GT(t.get<double>(), 0.0);
   EXPECT_EQ(nlohmann::json::parse(std::ifstream(out / "xr-render.json")), result);

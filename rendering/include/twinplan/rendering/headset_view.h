@@ -8,6 +8,7 @@
 
 #include <Eigen/Geometry>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "twinplan/core/geometry.h"
@@ -37,6 +38,13 @@ struct EyeCamera {
   bool transparentBackground = false;
   // The GL texture (GL_TEXTURE_2D, in the GL context current on this thread) drawn into.
   std::uint32_t colorTexture = 0;
+  // Near and far planes, metres (the headset session's: its depth layer states the same).
+  double near_m = 0.05;
+  double far_m = 50.0;
+  // A depth texture of the same size to receive the eye's window depth (0 at near, 1 at far);
+  // 0: none. Its internal format (GL_DEPTH_COMPONENT24 or GL_DEPTH_COMPONENT32F).
+  std::uint32_t depthTexture = 0;
+  std::int64_t depthFormat = 0;
 };
 
 // OpenGL's projection for an asymmetric frustum (glFrustum with left = near * tan(angleLeft),
@@ -97,13 +105,15 @@ class HeadsetSceneRenderer {
   };
   Hit pick(const Vec3& origin_m, const Vec3& direction, double reach_m = 5.0) const;
 
-  // Near and far clipping distances of the eye cameras, metres.
-  static constexpr double kNear_m = 0.05;
-  static constexpr double kFar_m = 50.0;
+  // How the last eye's depth reached its depth texture: "blit" (glBlitFramebuffer on the GPU,
+  // when VTK's depth buffer has the texture's format), "read-back" (through host memory,
+  // when the formats differ), or "" (no depth texture).
+  const std::string& lastDepthCopy() const { return lastDepthCopy_; }
 
  private:
   void ensureInitialised();
   void placeCamera(const EyeCamera& eye);
+  void copyDepth(const EyeCamera& eye);
 
   VolumeView& scene_;
   RoomPlacement placement_ = RoomPlacement::Identity();
@@ -113,6 +123,8 @@ class HeadsetSceneRenderer {
   std::uint32_t lastTexture_ = 0;
   int lastWidth_px_ = 0;
   int lastHeight_px_ = 0;
+  std::string lastDepthCopy_;
+  std::vector<float> depthRows_;  // the read-back path's buffer, kept between frames
 };
 
 }  // namespace twinplan::rendering
