@@ -29,6 +29,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
 #include "twinplan/rendering/headset_view.h"
+#include "twinplan/rendering/initial_window.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
@@ -222,6 +223,20 @@ void writeMirror(const CaseEyeRenderer::Capture& image, const fs::path& path) {
   fs::rename(partial, path);
 }
 
+// The desktop's slice (teaching state) through the anatomy; the orientation was checked when
+// the state change was applied.
+void showSlice(rendering::HeadsetSlice& slice, const twinplan::teaching::SharedSlice& shared) {
+  if (!shared.shown) {
+    slice.hide();
+    return;
+  }
+  const rendering::SliceOrientation orientation =
+      shared.orientation == "coronal"    ? rendering::SliceOrientation::Coronal
+      : shared.orientation == "sagittal" ? rendering::SliceOrientation::Sagittal
+                                         : rendering::SliceOrientation::Axial;
+  slice.show(orientation, shared.position_mm);
+}
+
 // The desktop's side of a live headset view: its teaching session, joined as a participant.
 class DesktopLink {
  public:
@@ -246,7 +261,7 @@ class DesktopLink {
   // Services the session; applies what changed to the scene. False when the desktop ended it
   // (an orderly end); throws Error when it was lost.
   bool update(rendering::VolumeView& scene, const std::vector<twinplan::SurfaceMesh>& meshes,
-              CaseEyeRenderer& renderer) {
+              CaseEyeRenderer& renderer, rendering::HeadsetSlice* slice) {
     participant_.service(0);
     using Phase = twinplan::teaching::Participant::Phase;
     if (participant_.phase() == Phase::Ended) {
@@ -271,6 +286,7 @@ class DesktopLink {
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) m(r, c) = state.anatomyTransform[std::size_t(4 * r + c)];
     renderer.setAnatomyTransform(Eigen::Affine3d(m));
+    if (slice != nullptr) showSlice(*slice, state.slice);
     return true;
   }
   std::uint64_t sequence() const { return shown_; }
@@ -332,6 +348,10 @@ json run(const Arguments& args) {
   rendering::BoxLps bounds;
   scene.sceneBounds(bounds);
   CaseEyeRenderer renderer(scene, bounds);
+  // The slice the desktop shows, through the case's first image, in the window it opens in.
+  std::optional<rendering::HeadsetSlice> slice;
+  if (!twin.volumes.empty())
+    slice.emplace(scene, twin.volumes.front(), rendering::initialWindow(twin.volumes.front()));
   xr::HeadsetInput input(session);
   xr::AnatomyGrab grab;
   std::optional<DesktopLink> desktop;
@@ -347,7 +367,7 @@ json run(const Arguments& args) {
                       (endless || session.framesSubmitted() < args.frames);
        ++loop) {
     session.pollEvents();
-    if (desktop && !desktop->update(scene, twin.meshes, renderer)) {
+    if (desktop && !desktop->update(scene, twin.meshes, renderer, slice ? &*slice : nullptr)) {
       desktopEnded = true;
       break;
     }

@@ -3,16 +3,27 @@
 // clang-format off
 #include <vtk_glew.h>  // GL entry points VTK loaded for the current context
 // clang-format on
+#include <vtkActor.h>
 #include <vtkCamera.h>
+#include <vtkCellArray.h>
 #include <vtkCellPicker.h>
+#include <vtkFloatArray.h>
 #include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkImageData.h>
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
 #include <vtkOpenGLFramebufferObject.h>
 #include <vtkOpenGLState.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
 #include <vtkRenderer.h>
+#include <vtkTexture.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "twinplan/core/error.h"
@@ -259,6 +270,80 @@ HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const
   result.p_room_m = placement_ * result.p_lps;
   result.distance_m = (result.p_room_m - origin_m).norm();
   return result;
+}
+
+HeadsetSlice::HeadsetSlice(VolumeView& scene, const ImageVolume& volume, const WindowLevel& window)
+    : scene_(scene), volume_(volume), window_(window) {
+  // One quad, corners (0, 0), (1, 0), (1, 1), (0, 1) in texture coordinates; the points are set
+  // by show().
+  quad_ = vtkSmartPointer<vtkPolyData>::New();
+  vtkNew<vtkPoints> corners;
+  corners->SetNumberOfPoints(4);
+  quad_->SetPoints(corners);
+  vtkNew<vtkCellArray> cells;
+  const vtkIdType ids[4] = {0, 1, 2, 3};
+  cells->InsertNextCell(4, ids);
+  quad_->SetPolys(cells);
+  vtkNew<vtkFloatArray> st;
+  st->SetNumberOfComponents(2);
+  const float stValues[8] = {0, 0, 1, 0, 1, 1, 0, 1};
+  for (int i = 0; i < 4; ++i) st->InsertNextTuple(stValues + 2 * i);
+  quad_->GetPointData()->SetTCoords(st);
+  texture_ = vtkSmartPointer<vtkImageData>::New();
+  vtkNew<vtkTexture> texture;
+  texture->SetInputData(texture_);
+  texture->InterpolateOn();
+  texture->SetColorModeToDirectScalars();  // the greys as they are, no lookup table
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputData(quad_);
+  actor_ = vtkSmartPointer<vtkActor>::New();
+  actor_->SetMapper(mapper);
+  actor_->SetTexture(texture);
+  actor_->GetProperty()->LightingOff();  // the window's greys, not shaded by the headlight
+  actor_->PickableOff();                 // the laser picks anatomy, not the slice
+}
+
+HeadsetSlice::~HeadsetSlice() {
+  if (added_) scene_.renderer()->RemoveActor(actor_);
+}
+
+void HeadsetSlice::show(SliceOrientation orientation, double position_mm) {
+  const ImageGeometry& geometry = volume_.geometry();
+  Vec3 centre = geometry.indexToLps(Vec3(0.5 * (geometry.size[0] - 1), 0.5 * (geometry.size[1] - 1),
+                                         0.5 * (geometry.size[2] - 1)));
+  const int axis = orientation == SliceOrientation::Axial     ? 2
+                   : orientation == SliceOrientation::Coronal ? 1
+                                                              : 0;
+  centre[axis] = position_mm;
+  plane_ = planeCovering(geometry, orientation, centre);
+  std::vector<float> values;
+  sampleSlice(volume_, plane_, std::numeric_limits<float>::quiet_NaN(), values);
+
+  // Texture coordinate s runs along the plane's u, t along v; the image's row j is t, so row j
+  // of the texture is the plane's row v = j.
+  texture_->SetDimensions(plane_.width, plane_.height, 1);
+  texture_->AllocateScalars(VTK_UNSIGNED_CHAR, 3);
+  auto* rgb = static_cast<std::uint8_t*>(texture_->GetScalarPointer());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint8_t grey = std::isnan(values[i]) ? 0 : screenGrey(values[i], window_, volume_);
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey;
+  }
+  texture_->Modified();
+  const double u0 = -0.5, u1 = plane_.width - 0.5, v0 = -0.5, v1 = plane_.height - 0.5;
+  const Vec3 corners[4] = {plane_.pixelToLps(u0, v0), plane_.pixelToLps(u1, v0),
+                           plane_.pixelToLps(u1, v1), plane_.pixelToLps(u0, v1)};
+  for (int i = 0; i < 4; ++i) quad_->GetPoints()->SetPoint(i, corners[i].data());
+  quad_->GetPoints()->Modified();
+  quad_->Modified();
+  if (!added_) scene_.renderer()->AddActor(actor_);
+  added_ = true;
+  actor_->SetVisibility(true);
+  shown_ = true;
+}
+
+void HeadsetSlice::hide() {
+  actor_->SetVisibility(false);
+  shown_ = false;
 }
 
 }  // namespace twinplan::rendering

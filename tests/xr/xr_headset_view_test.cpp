@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -517,6 +518,114 @@ TEST_F(HeadsetViewTest, NoDepthIsSubmittedWhereTheRuntimeLacksTheExtension) {
   EXPECT_TRUE(fs::exists(work_ / "frames" / "frame_00002_left.png"));
   EXPECT_FALSE(fs::exists(work_ / "frames" / "frame_00002_left_depth.pfm"));
   EXPECT_EQ(text(work_ / "log.jsonl").find("\"depth\""), std::string::npos);
+}
+
+// A CT of 40^3 voxels of 5 mm centred on the LPS origin (a 200 mm cube) whose quadrants, seen
+// on a coronal plane, have four grey levels: -60 HU, +150 HU on the patient's right (x < 0),
+// +75 HU above the middle (z > 0). Far from the quadrant borders every plane shows one value.
+twinplan::ImageVolume quadrantCt() {
+  twinplan::ImageGeometry g;
+  g.size = {40, 40, 40};
+  g.spacing_mm = Vec3(5, 5, 5);
+  g.origin_lps = Vec3(-97.5, -97.5, -97.5);
+  twinplan::ImageVolume ct(g, twinplan::PixelType::Int16);
+  ct.name = "CT";
+  ct.unit = "HU";
+  ct.dicom.modality = "CT";
+  auto voxels = ct.voxels<std::int16_t>();
+  for (int k = 0; k < 40; ++k)
+    for (int j = 0; j < 40; ++j)
+      for (int i = 0; i < 40; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(i, j, k));
+        voxels[g.linearIndex(i, j, k)] =
+            std::int16_t(-60 + (p.x() < 0 ? 150 : 0) + (p.z() > 0 ? 75 : 0));
+      }
+  return ct;
+}
+
+// The DICOM linear VOI function for an 8-bit display (PS3.3 C.11.2.1.2.1): window centre c,
+// width w: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, clipped to 0..255.
+double voiGrey(double hu, double centre, double width) {
+  return std::clamp(((hu - (centre - 0.5)) / (width - 1) + 0.5) * 255.0, 0.0, 255.0);
+}
+
+TEST_F(HeadsetViewTest, TheDesktopsSliceIsATexturedPlaneThroughTheAnatomy) {
+  const twinplan::ImageVolume ct = quadrantCt();
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  rendering::VolumeView scene;
+  rendering::BoxLps bounds;
+  bounds.lo_lps = Vec3(-100, -100, -100);
+  bounds.hi_lps = Vec3(100, 100, 100);
+  SceneEyes eyes(scene, bounds);
+  // The soft-tissue window, 400/40 (what a body CT opens in, initial_window.h).
+  rendering::HeadsetSlice slice(scene, ct, {400.0, 40.0});
+  HeadsetSession session(binding);
+  struct Expected {
+    double x_mm, z_mm, hu;
+  };
+  const Expected quadrants[] = {{-50, 50, 165}, {50, 50, 15}, {-50, -50, 90}, {50, -50, -60}};
+  PixelBox boxes[2];
+  // Anterior 50 mm (nearer the viewer), then scrolled to posterior 50 mm.
+  const double positions_mm[] = {-50.0, 50.0};
+  for (int step = 0; step < 2; ++step) {
+    SCOPED_TRACE(positions_mm[step]);
+    slice.show(rendering::SliceOrientation::Coronal, positions_mm[step]);
+    const int64_t before = session.framesSubmitted();
+    for (int i = 0; i < 50 && session.framesSubmitted() < before + 1; ++i) {
+      session.pollEvents();
+      session.renderFrame(eyes);
+    }
+    const int frame = int(session.framesSubmitted());
+    const rendering::RoomPlacement placement = eyes.headset.placement();
+    const char* names[] = {"left", "right"};
+    for (int e = 0; e < 2; ++e) {
+      SCOPED_TRACE(names[e]);
+      const EyeImage& eye = eyes.eyes[eyes.eyes.size() - 2 + e];
+      const Png png = recorded(frame, names[e]);
+      // Each quadrant's grey where its centre projects (unlit: the window's grey itself).
+      for (const Expected& q : quadrants) {
+        const Eigen::Vector2d px =
+            eyePixel(eye, placement * Vec3(q.x_mm, positions_mm[step], q.z_mm));
+        const uint8_t* rgba = png.at(uint32_t(px.x()), uint32_t(px.y()));
+        EXPECT_NEAR(rgba[0], voiGrey(q.hu, 40, 400), 1.5) << q.x_mm << "," << q.z_mm;
+        EXPECT_EQ(rgba[0], rgba[1]);
+        EXPECT_EQ(rgba[3], 255);
+      }
+      // The plane's outline: the volume's 200 mm coronal extent at that depth.
+      PixelBox expected;
+      for (double x : {-100.0, 100.0})
+        for (double z : {-100.0, 100.0}) {
+          const Eigen::Vector2d px = eyePixel(eye, placement * Vec3(x, positions_mm[step], z));
+          expected.add(px.x(), px.y());
+        }
+      const PixelBox seen = coveredBox(png);
+      EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+      EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+      EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+      EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+      if (e == 0) boxes[step] = seen;
+    }
+  }
+  // The scroll moved the plane 100 mm away: 0.80 m -> 0.90 m, so the 200 mm square shrinks
+  // from f 0.2 / 0.8 to f 0.2 / 0.9 pixels across (f = 320 / (tan 50 + tan 40) = 157.6 px).
+  const double f_px = 320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180));
+  EXPECT_NEAR(boxes[0].xMax - boxes[0].xMin, f_px * 0.2 / 0.8, 1.5);
+  EXPECT_NEAR(boxes[1].xMax - boxes[1].xMin, f_px * 0.2 / 0.9, 1.5);
+  std::printf(
+      "[ figures ] slice plane: %.1f px wide at 0.80 m (expected %.1f), %.1f px at 0.90 m "
+      "(expected %.1f)\n",
+      boxes[0].xMax - boxes[0].xMin, f_px * 0.2 / 0.8, boxes[1].xMax - boxes[1].xMin,
+      f_px * 0.2 / 0.9);
+  // Hidden: nothing drawn.
+  slice.hide();
+  const int64_t before = session.framesSubmitted();
+  for (int i = 0; i < 50 && session.framesSubmitted() < before + 1; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+  }
+  EXPECT_LT(coveredBox(recorded(int(session.framesSubmitted()), "left")).xMax, 0.0);
 }
 
 TEST(AnatomyGrab, OneHandCarriesTheAnatomyTwoHandsScaleIt) {

@@ -12,9 +12,14 @@
 #include <vector>
 
 #include "twinplan/core/geometry.h"
+#include "twinplan/rendering/slice_sampler.h"
+#include "twinplan/rendering/slice_view.h"
 #include "twinplan/rendering/volume_view.h"
 
+class vtkActor;
 class vtkGenericOpenGLRenderWindow;
+class vtkImageData;
+class vtkPolyData;
 
 namespace twinplan::rendering {
 
@@ -125,6 +130,40 @@ class HeadsetSceneRenderer {
   int lastHeight_px_ = 0;
   std::string lastDepthCopy_;
   std::vector<float> depthRows_;  // the read-back path's buffer, kept between frames
+};
+
+// The desktop's current slice drawn in the headset's scene as a textured plane through the
+// anatomy (issue #20 item 2), as Slicer's 3D view shows its slice planes: the volume resampled
+// on the plane (slice_sampler.h, the 2D views' own sampler), greys by the window (the DICOM
+// linear VOI function, displayGrey), unlit so the greys are the 2D view's, opaque (the meshes in
+// front of the plane hide it, the ones behind it are hidden). Pixels off the volume are black.
+class HeadsetSlice {
+ public:
+  // Borrowed: the scene and the volume outlive the slice. Nothing is shown until show().
+  HeadsetSlice(VolumeView& scene, const ImageVolume& volume, const WindowLevel& window);
+  ~HeadsetSlice();
+  HeadsetSlice(const HeadsetSlice&) = delete;
+  HeadsetSlice& operator=(const HeadsetSlice&) = delete;
+
+  // Shows the plane of `orientation` whose LPS coordinate along its axis (axial S = z, coronal
+  // P = y, sagittal L = x) is `position_mm`, covering the whole volume; a position outside the
+  // volume shows the plane off it (black), as the 2D view does when scrolled past the end.
+  void show(SliceOrientation orientation, double position_mm);
+  void hide();
+  bool shown() const { return shown_; }
+  // The sampled plane (pixel centres in LPS); its corners are the quad's, half a pixel out.
+  const SlicePlane& plane() const { return plane_; }
+
+ private:
+  VolumeView& scene_;
+  const ImageVolume& volume_;
+  WindowLevel window_;
+  SlicePlane plane_;
+  vtkSmartPointer<vtkPolyData> quad_;
+  vtkSmartPointer<vtkImageData> texture_;
+  vtkSmartPointer<vtkActor> actor_;
+  bool shown_ = false;
+  bool added_ = false;
 };
 
 }  // namespace twinplan::rendering
