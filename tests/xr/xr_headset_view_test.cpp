@@ -6,6 +6,7 @@
 // projection and placement against their definitions, and `twinplan-cli xr-render` end to end.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "twinplan/core/case_file.h"
@@ -24,6 +26,7 @@
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
@@ -853,6 +856,124 @@ TEST_F(XrRenderCliTest, RefusesACaseWithNothingToShow) {
   EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 0 --out " + (work_ / "out").string()),
             3);
   EXPECT_NE(text("stderr.txt").find("--frames must be at least 1"), std::string::npos);
+}
+
+// The eyes of displayed frame `frame` as the runtime's log states them (pose, field of view).
+std::vector<EyeImage> loggedEyes(const fs::path& log, int frame) {
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const auto entry = nlohmann::json::parse(line);
+    if (entry["event"] != "frame" || entry["displayed"] != frame || !entry.contains("views"))
+      continue;
+    std::vector<EyeImage> eyes;
+    for (const auto& view : entry["views"]) {
+      EyeImage eye;
+      const auto& p = view["pose"]["position_m"];
+      const auto& q = view["pose"]["orientation_xyzw"];
+      eye.pose = {{q[0], q[1], q[2], q[3]}, {p[0], p[1], p[2]}};
+      eye.fov = {view["fov"]["left"], view["fov"]["right"], view["fov"]["up"], view["fov"]["down"]};
+      eye.width_px = view["width"];
+      eye.height_px = view["height"];
+      eyes.push_back(eye);
+    }
+    return eyes;
+  }
+  return {};
+}
+
+// The last displayed frame in the runtime's log (0 before the first).
+int lastDisplayed(const fs::path& log) {
+  std::ifstream in(log);
+  int last = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (!entry.is_discarded() && entry["event"] == "frame" && entry.contains("views"))
+      last = std::max(last, entry["displayed"].get<int>());
+  }
+  return last;
+}
+
+TEST_F(XrRenderCliTest, APresentersScrollMovesTheSliceInTheHeadset) {
+  // The case a desktop shares: the quadrant CT and a 10 mm sphere model at its centre.
+  twinplan::Case twin;
+  twin.name = "Slice";
+  twin.volumes.push_back(quadrantCt());
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
+  const fs::path casePath = work_ / "slice.twinplan";
+  twinplan::saveCase(twin, casePath);
+  const fs::path log = work_ / "log.jsonl";
+  setenv("TWINPLAN_XR_TEST_LOG", log.c_str(), 1);
+
+  // The window's presenter: coronal slice 50 mm anterior, then scrolled 100 mm back.
+  twinplan::teaching::Presenter presenter;
+  presenter.apply(twinplan::teaching::SetSlice{{true, "coronal", -50.0}});
+  presenter.start();
+  const std::string address = "127.0.0.1:" + std::to_string(presenter.port());
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string out = (work_ / "out").string(), err = (work_ / "stderr.txt").string();
+    std::freopen(err.c_str(), "w", stderr);
+    std::freopen((work_ / "stdout.txt").c_str(), "w", stdout);
+    execl(TWINPLAN_CLI, TWINPLAN_CLI, "xr-render", casePath.c_str(), "--frames", "0", "--out",
+          out.c_str(), "--live", address.c_str(), "--code", presenter.sessionCode().c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(child, 0);
+  int scrolledAt = 0, endAt = 0, status = -1;
+  for (int i = 0; i < 6000; ++i) {  // at most 30 s
+    presenter.service(5);
+    const int shown = lastDisplayed(log);
+    if (scrolledAt == 0 && shown >= 5) {
+      presenter.apply(twinplan::teaching::SetSlice{{true, "coronal", 50.0}});
+      scrolledAt = shown;
+    }
+    if (scrolledAt > 0 && shown >= scrolledAt + 10) {
+      endAt = shown;
+      break;
+    }
+    if (waitpid(child, &status, WNOHANG) == child) break;
+  }
+  presenter.stop();  // the window closes the headset view: the program ends its session
+  if (waitpid(child, &status, 0) != child) status = -1;
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text("stderr.txt");
+  ASSERT_GT(endAt, scrolledAt) << "the headset did not keep rendering";
+  const nlohmann::json result =
+      nlohmann::json::parse(std::ifstream(work_ / "out" / "xr-render.json"));
+  rendering::RoomPlacement placement;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) placement.matrix()(r, c) = result["lpsToRoom"][r][c];
+
+  // Before the scroll (frame 5) and after it (the last frame): the quadrants' greys where they
+  // project at each position, and the plane's width at its distance.
+  const double f_px = 320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180));
+  struct Step {
+    int frame;
+    double y_mm;
+  };
+  double widths[2];
+  int index = 0;
+  for (const Step step : {Step{5, -50.0}, Step{endAt, 50.0}}) {
+    SCOPED_TRACE(step.frame);
+    const std::vector<EyeImage> eyes = loggedEyes(log, step.frame);
+    ASSERT_EQ(eyes.size(), 2u);
+    const Png left = recorded(step.frame, "left");
+    for (const auto& [x, z, hu] : {std::tuple{-50.0, 50.0, 165.0}, {50.0, -50.0, -60.0}}) {
+      const Eigen::Vector2d px = eyePixel(eyes[0], placement * Vec3(x, step.y_mm, z));
+      EXPECT_NEAR(left.at(uint32_t(px.x()), uint32_t(px.y()))[0], voiGrey(hu, 40, 400), 1.5);
+    }
+    const PixelBox seen = coveredBox(left);
+    widths[index] = seen.xMax - seen.xMin;
+    // 200 mm at the plane's distance from the eye along the view axis.
+    const double depth_m = -(placement * Vec3(0, step.y_mm, 0)).z();
+    EXPECT_NEAR(widths[index], f_px * 0.2 / depth_m, 1.5);
+    ++index;
+  }
+  EXPECT_LT(widths[1], widths[0] - 3.0);  // it went back: smaller (44.4 -> 38.9 px)
+  std::printf(
+      "[ figures ] live scroll: slice %.1f px wide at frame 5, %.1f px at frame %d "
+      "(scrolled at frame %d)\n",
+      widths[0], widths[1], endAt, scrolledAt);
 }
 
 }  // namespace
