@@ -103,7 +103,16 @@ struct Arguments {
 class CaseEyeRenderer final : public xr::EyeRenderer {
  public:
   CaseEyeRenderer(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
-      : headset_(scene), bounds_(bounds) {}
+      : headset_(scene), annotations_(scene), bounds_(bounds) {}
+
+  // The presenter's pointer and annotations (teaching state, LPS).
+  void setPointer(const twinplan::teaching::PointerRay& pointer) { pointer_ = pointer; }
+  void setAnnotations(const std::vector<twinplan::teaching::Annotation>& annotations) {
+    std::vector<rendering::HeadsetAnnotations::Marker> markers;
+    for (const auto& a : annotations)
+      markers.push_back({twinplan::Vec3(a.point_lps[0], a.point_lps[1], a.point_lps[2]), a.text});
+    annotations_.setAnnotations(markers);
+  }
 
   void renderEye(const xr::EyeImage& image) override {
     const auto toVec = [](const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z); };
@@ -116,6 +125,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
       placed_ = true;
     }
     headset_.setPlacement(room_ * anatomy_);
+    if (image.eye == 0) drawPointer();
     rendering::EyeCamera eye;
     eye.position_m = toVec(image.pose.position);
     eye.orientation = toQuat(image.pose.orientation);
@@ -139,6 +149,22 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   }
 
   const rendering::RoomPlacement& placement() const { return headset_.placement(); }
+  // The pointer's ray ends where it meets the anatomy (a pick in the scene as placed now), or
+  // after kPointerReach_mm.
+  void drawPointer() {
+    const twinplan::Vec3 origin(pointer_.origin_lps[0], pointer_.origin_lps[1],
+                                pointer_.origin_lps[2]);
+    const twinplan::Vec3 direction(pointer_.direction_lps[0], pointer_.direction_lps[1],
+                                   pointer_.direction_lps[2]);
+    double length_mm = kPointerReach_mm;
+    if (pointer_.active) {
+      const rendering::RoomPlacement& placement = headset_.placement();
+      const auto hit = headset_.pick(placement * origin, placement.linear() * direction);
+      if (hit.hit) length_mm = (hit.p_lps - origin).norm();
+    }
+    annotations_.setPointer(pointer_.active, origin, direction, length_mm);
+  }
+  static constexpr double kPointerReach_mm = 500.0;
   const std::string& depthCopy() const { return headset_.lastDepthCopy(); }
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
@@ -175,6 +201,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
 
  private:
   rendering::HeadsetSceneRenderer headset_;
+  rendering::HeadsetAnnotations annotations_;
+  twinplan::teaching::PointerRay pointer_;
   rendering::BoxLps bounds_;
   rendering::RoomPlacement room_ = rendering::RoomPlacement::Identity();
   Eigen::Affine3d anatomy_ = Eigen::Affine3d::Identity();
@@ -287,6 +315,8 @@ class DesktopLink {
       for (int c = 0; c < 4; ++c) m(r, c) = state.anatomyTransform[std::size_t(4 * r + c)];
     renderer.setAnatomyTransform(Eigen::Affine3d(m));
     if (slice != nullptr) showSlice(*slice, state.slice);
+    renderer.setPointer(state.pointer);
+    renderer.setAnnotations(state.annotations);
     return true;
   }
   std::uint64_t sequence() const { return shown_; }

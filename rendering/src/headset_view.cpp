@@ -4,6 +4,7 @@
 #include <vtk_glew.h>  // GL entry points VTK loaded for the current context
 // clang-format on
 #include <vtkActor.h>
+#include <vtkBillboardTextActor3D.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCellPicker.h>
@@ -20,6 +21,7 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
+#include <vtkTextProperty.h>
 #include <vtkTexture.h>
 
 #include <cmath>
@@ -344,6 +346,115 @@ void HeadsetSlice::show(SliceOrientation orientation, double position_mm) {
 void HeadsetSlice::hide() {
   actor_->SetVisibility(false);
   shown_ = false;
+}
+
+namespace {
+
+// A UV sphere (12 around, 6 pole to pole) as triangles: enough for a marker a few pixels wide.
+vtkSmartPointer<vtkPolyData> markerSphere(double radius_mm) {
+  constexpr int kAround = 12, kRings = 6;
+  constexpr double kPi = 3.14159265358979323846;
+  vtkNew<vtkPoints> points;
+  for (int r = 0; r <= kRings; ++r)
+    for (int a = 0; a < kAround; ++a) {
+      const double polar = kPi * r / kRings, azimuth = 2.0 * kPi * a / kAround;
+      points->InsertNextPoint(radius_mm * std::sin(polar) * std::cos(azimuth),
+                              radius_mm * std::sin(polar) * std::sin(azimuth),
+                              radius_mm * std::cos(polar));
+    }
+  vtkNew<vtkCellArray> triangles;
+  const auto id = [](int r, int a) { return vtkIdType(r * kAround + a % kAround); };
+  for (int r = 0; r < kRings; ++r)
+    for (int a = 0; a < kAround; ++a) {
+      const vtkIdType first[3] = {id(r, a), id(r + 1, a), id(r + 1, a + 1)};
+      const vtkIdType second[3] = {id(r, a), id(r + 1, a + 1), id(r, a + 1)};
+      triangles->InsertNextCell(3, first);
+      triangles->InsertNextCell(3, second);
+    }
+  auto sphere = vtkSmartPointer<vtkPolyData>::New();
+  sphere->SetPoints(points);
+  sphere->SetPolys(triangles);
+  return sphere;
+}
+
+vtkSmartPointer<vtkActor> unlitActor(vtkPolyData* geometry, const Rgb& colour) {
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputData(geometry);
+  auto actor = vtkSmartPointer<vtkActor>::New();
+  actor->SetMapper(mapper);
+  actor->GetProperty()->LightingOff();
+  actor->GetProperty()->SetAmbient(1.0);  // unlit: the colour itself
+  actor->GetProperty()->SetDiffuse(0.0);
+  actor->GetProperty()->SetColor(colour.r / 255.0, colour.g / 255.0, colour.b / 255.0);
+  actor->PickableOff();
+  return actor;
+}
+
+}  // namespace
+
+HeadsetAnnotations::HeadsetAnnotations(VolumeView& scene) : scene_(scene) {
+  vtkNew<vtkPolyData> line;
+  vtkNew<vtkPoints> ends;
+  ends->SetNumberOfPoints(2);
+  line->SetPoints(ends);
+  vtkNew<vtkCellArray> cells;
+  const vtkIdType ids[2] = {0, 1};
+  cells->InsertNextCell(2, ids);
+  line->SetLines(cells);
+  ray_ = unlitActor(line, kPointerColour);
+  ray_->GetProperty()->SetLineWidth(2.0f);
+  dot_ = unlitActor(markerSphere(kDotRadius_mm), kPointerColour);
+  for (vtkActor* actor : {ray_.Get(), dot_.Get()}) {
+    actor->SetVisibility(false);
+    scene_.renderer()->AddActor(actor);
+  }
+}
+
+HeadsetAnnotations::~HeadsetAnnotations() {
+  scene_.renderer()->RemoveActor(ray_);
+  scene_.renderer()->RemoveActor(dot_);
+  for (const auto& marker : markers_) scene_.renderer()->RemoveViewProp(marker);
+}
+
+void HeadsetAnnotations::setPointer(bool active, const Vec3& origin_lps, const Vec3& direction,
+                                    double length_mm) {
+  const bool shown = active && direction.norm() > 1e-12 && length_mm > 0.0;
+  ray_->SetVisibility(shown);
+  dot_->SetVisibility(shown);
+  if (!shown) return;
+  const Vec3 end = origin_lps + direction.normalized() * length_mm;
+  auto* line = vtkPolyData::SafeDownCast(ray_->GetMapper()->GetInput());
+  line->GetPoints()->SetPoint(0, origin_lps.data());
+  line->GetPoints()->SetPoint(1, end.data());
+  line->GetPoints()->Modified();
+  line->Modified();
+  dot_->SetPosition(end.x(), end.y(), end.z());
+}
+
+void HeadsetAnnotations::setAnnotations(const std::vector<Marker>& markers) {
+  for (const auto& marker : markers_) scene_.renderer()->RemoveViewProp(marker);
+  markers_.clear();
+  const vtkSmartPointer<vtkPolyData> sphere = markerSphere(kMarkerRadius_mm);
+  for (const Marker& marker : markers) {
+    auto point = unlitActor(sphere, kMarkerColour);
+    point->SetPosition(marker.point_lps.x(), marker.point_lps.y(), marker.point_lps.z());
+    markers_.push_back(point);
+    if (marker.text.empty()) continue;
+    // The note above and beside its marker (its lower left corner there), facing the viewer,
+    // clear of the marker: a label's quad over the marker would darken it.
+    auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
+    label->SetInput(marker.text.c_str());
+    const Vec3 at = marker.point_lps + Vec3(2.0 * kMarkerRadius_mm, 0, 2.0 * kMarkerRadius_mm);
+    label->SetPosition(at.x(), at.y(), at.z());
+    label->GetTextProperty()->SetFontSize(14);
+    label->GetTextProperty()->SetJustificationToLeft();
+    label->GetTextProperty()->SetVerticalJustificationToBottom();
+    label->GetTextProperty()->SetColor(kMarkerColour.r / 255.0, kMarkerColour.g / 255.0,
+                                       kMarkerColour.b / 255.0);
+    label->PickableOff();
+    markers_.push_back(label);
+  }
+  for (const auto& marker : markers_) scene_.renderer()->AddViewProp(marker);
 }
 
 }  // namespace twinplan::rendering

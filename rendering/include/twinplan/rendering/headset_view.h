@@ -17,6 +17,7 @@
 #include "twinplan/rendering/volume_view.h"
 
 class vtkActor;
+class vtkProp;
 class vtkGenericOpenGLRenderWindow;
 class vtkImageData;
 class vtkPolyData;
@@ -164,6 +165,39 @@ class HeadsetSlice {
   vtkSmartPointer<vtkActor> actor_;
   bool shown_ = false;
   bool added_ = false;
+};
+
+// What a teacher points at, drawn in the headset's scene (issue #20 item 3): the presenter's
+// laser pointer as a red ray ending in a dot where it meets the anatomy, and each annotation as
+// a yellow marker with its text beside it (a label that always faces the viewer). Unlit, so the
+// colours are exact; not pickable. Sizes are in patient millimetres, so they scale with the
+// anatomy: the dot 6 mm and a marker 5 mm in radius are 2-3 pixels across at 0.8 m on a
+// 320-pixel, 90-degree eye and 10-15 on a 2000-pixel headset eye.
+class HeadsetAnnotations {
+ public:
+  explicit HeadsetAnnotations(VolumeView& scene);  // borrowed: the scene outlives this
+  ~HeadsetAnnotations();
+  HeadsetAnnotations(const HeadsetAnnotations&) = delete;
+  HeadsetAnnotations& operator=(const HeadsetAnnotations&) = delete;
+
+  // The ray from origin_lps along direction (unit) for length_mm, the dot at its end; hidden
+  // when !active.
+  void setPointer(bool active, const Vec3& origin_lps, const Vec3& direction, double length_mm);
+  struct Marker {
+    Vec3 point_lps = Vec3::Zero();
+    std::string text;
+  };
+  void setAnnotations(const std::vector<Marker>& markers);
+
+  static constexpr double kDotRadius_mm = 6.0;
+  static constexpr double kMarkerRadius_mm = 5.0;
+  static constexpr Rgb kPointerColour{255, 40, 40};
+  static constexpr Rgb kMarkerColour{255, 220, 0};
+
+ private:
+  VolumeView& scene_;
+  vtkSmartPointer<vtkActor> ray_, dot_;
+  std::vector<vtkSmartPointer<vtkProp>> markers_;
 };
 
 }  // namespace twinplan::rendering
