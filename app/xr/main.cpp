@@ -30,6 +30,7 @@
 #include "twinplan/core/job.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/initial_window.h"
+#include "twinplan/rendering/isosurface.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
@@ -326,19 +327,52 @@ class DesktopLink {
   std::uint64_t shown_ = std::uint64_t(-1);
 };
 
-// The case's scene as the desktop 3D view shows it: its surface models, and its first volume
-// (volume rendering) when asked for.
+// The simulation results as surfaces (issue #20 item 2), as the desktop's 3D view draws them:
+// for the case's first dose, the 50 % and 95 % isodose surfaces of its maximum (95 %: ICRU 50's
+// lower limit for the target; 50 %: the fall-off), translucent; for its first Arrhenius damage
+// field, the ablation zone Omega = 1 (63 % cell death, Henriques & Moritz 1947; zone_metrics.h's
+// default criterion). Empty where the case has none or a level is never reached.
+std::vector<twinplan::SurfaceMesh> resultSurfaces(const twinplan::Case& twin) {
+  std::vector<twinplan::SurfaceMesh> surfaces;
+  const auto add = [&](const twinplan::ScalarField& field, double level, const std::string& name,
+                       twinplan::Rgb colour, float opacity) {
+    twinplan::SurfaceMesh surface = rendering::isosurface(field, level, name, colour, opacity);
+    if (!surface.triangles.empty()) surfaces.push_back(std::move(surface));
+  };
+  const auto first = [&](const char* quantity) -> const twinplan::ScalarField* {
+    for (const twinplan::ScalarField& field : twin.fields)
+      if (field.quantity == quantity && !field.values.empty()) return &field;
+    return nullptr;
+  };
+  if (const twinplan::ScalarField* dose = first("dose")) {
+    const double max = *std::max_element(dose->values.begin(), dose->values.end());
+    if (max > 0.0) {
+      add(*dose, 0.50 * max, "50 % isodose", {40, 170, 230}, 0.25f);
+      add(*dose, 0.95 * max, "95 % isodose", {230, 40, 30}, 0.6f);
+    }
+  }
+  if (const twinplan::ScalarField* damage = first("damage"))
+    add(*damage, 1.0, "Ablation zone (Omega 1)", {200, 60, 200}, 0.5f);
+  return surfaces;
+}
+
+// The case's scene as the desktop 3D view shows it: its surface models (the case's first, so
+// their indices are the case's), the simulation results' surfaces, and its first volume (volume
+// rendering) when asked for. `shown` holds the meshes and outlives the scene.
 void buildScene(rendering::VolumeView& scene, const twinplan::Case& twin, const Arguments& args,
-                bool softwareGl) {
-  if (!twin.meshes.empty()) scene.setMeshes(&twin.meshes);
+                bool softwareGl, std::vector<twinplan::SurfaceMesh>& shown) {
+  shown = twin.meshes;
+  for (twinplan::SurfaceMesh& surface : resultSurfaces(twin)) shown.push_back(std::move(surface));
+  if (!shown.empty()) scene.setMeshes(&shown);
   if (args.volume && !twin.volumes.empty()) {
     scene.setFastRendering(softwareGl);
     scene.setVolume(&twin.volumes.front());
   }
   if (scene.meshCount() == 0 && !(args.volume && !twin.volumes.empty()))
     throw Error(ErrorKind::InvalidInput,
-                "The case has nothing to show in the headset: it has no surface models. Make "
-                "them first (twinplan-cli model, or Segment -> Make 3D models in TwinPlan), or "
+                "The case has nothing to show in the headset: it has no surface models or "
+                "results. Make them first (twinplan-cli model, or Segment -> Make 3D models in "
+                "TwinPlan), or "
                 "pass --volume to volume-render its image.",
                 args.casePath.string());
 }
@@ -373,8 +407,9 @@ json run(const Arguments& args) {
   const std::string glRenderer = gl.rendererName();
   auto binding = gl.binding();
   xr::HeadsetSession session(binding, options);
+  std::vector<twinplan::SurfaceMesh> shownMeshes;  // outlives the scene that points at it
   rendering::VolumeView scene;
-  buildScene(scene, twin, args, glRenderer.find("llvmpipe") != std::string::npos);
+  buildScene(scene, twin, args, glRenderer.find("llvmpipe") != std::string::npos, shownMeshes);
   rendering::BoxLps bounds;
   scene.sceneBounds(bounds);
   CaseEyeRenderer renderer(scene, bounds);

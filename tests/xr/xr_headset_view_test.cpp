@@ -22,6 +22,7 @@
 #include <tuple>
 #include <vector>
 
+#include "../support/dose_fixtures.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
@@ -1063,6 +1064,59 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
         "%d/%d\n",
         names[e], dot.x(), dot.y(), mark.x(), mark.y(), markerRgb[0], markerRgb[1], markerRgb[2],
         onRay, samples);
+  }
+}
+
+TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
+  // A case with only a result: a Gaussian dose, peak 60 Gy, sigma 20 mm, on a 2 mm grid. Its
+  // isodose at a fraction f of the peak is the sphere r = sigma sqrt(-2 ln f): 50 % at
+  // 23.55 mm, 95 % at 6.40 mm.
+  twinplan::ImageGeometry grid;
+  grid.size = {61, 61, 61};
+  grid.spacing_mm = Vec3(2, 2, 2);
+  grid.origin_lps = Vec3(-60, -60, -60);
+  twinplan::Case twin;
+  twin.name = "Dose";
+  twin.fields.push_back(twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), 60.0, 20.0));
+  const fs::path casePath = work_ / "dose.twinplan";
+  twinplan::saveCase(twin, casePath);
+  const fs::path out = work_ / "out";
+  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
+  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
+                out.string()),
+            0)
+      << text("stderr.txt");
+  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
+  EXPECT_EQ(result["meshes"], 2);  // the 50 % and 95 % surfaces
+  const rendering::RoomPlacement placement = livePlacement();
+  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
+  ASSERT_EQ(eyes.size(), 2u);
+  const double r50_mm = 20.0 * std::sqrt(-2.0 * std::log(0.5));
+  EXPECT_NEAR(r50_mm, 23.55, 0.01);
+  const std::vector<SurfaceMesh> isodose50{uvSphere(Vec3(0, 0, 0), r50_mm, 96)};
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(names[e]);
+    const Png png = readPng(out / (std::string(names[e]) + ".png"));
+    // The outer (50 %) surface's silhouette is where its analytic sphere projects.
+    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, isodose50);
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+    // Through the centre the red 95 % surface shows behind the translucent blue 50 % one; 15 mm
+    // to the side only the blue one is crossed.
+    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
+    const Eigen::Vector2d side = eyePixel(eyes[e], placement * Vec3(15, 0, 0));
+    const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
+    const uint8_t* b = png.at(uint32_t(side.x()), uint32_t(side.y()));
+    EXPECT_GT(c[0], c[2]);
+    EXPECT_GT(b[2], b[0]);
+    std::printf(
+        "[ figures ] isodose %s: x %.1f..%.1f (expected %.2f..%.2f), centre rgba %d,%d,%d,%d, "
+        "side %d,%d,%d,%d\n",
+        names[e], seen.xMin, seen.xMax, expected.xMin, expected.xMax, c[0], c[1], c[2], c[3], b[0],
+        b[1], b[2], b[3]);
   }
 }
 
