@@ -29,6 +29,8 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
 #include "twinplan/rendering/headset_view.h"
+#include "twinplan/rendering/initial_window.h"
+#include "twinplan/rendering/isosurface.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
@@ -102,7 +104,16 @@ struct Arguments {
 class CaseEyeRenderer final : public xr::EyeRenderer {
  public:
   CaseEyeRenderer(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
-      : headset_(scene), bounds_(bounds) {}
+      : headset_(scene), annotations_(scene), bounds_(bounds) {}
+
+  // The presenter's pointer and annotations (teaching state, LPS).
+  void setPointer(const twinplan::teaching::PointerRay& pointer) { pointer_ = pointer; }
+  void setAnnotations(const std::vector<twinplan::teaching::Annotation>& annotations) {
+    std::vector<rendering::HeadsetAnnotations::Marker> markers;
+    for (const auto& a : annotations)
+      markers.push_back({twinplan::Vec3(a.point_lps[0], a.point_lps[1], a.point_lps[2]), a.text});
+    annotations_.setAnnotations(markers);
+  }
 
   void renderEye(const xr::EyeImage& image) override {
     const auto toVec = [](const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z); };
@@ -115,6 +126,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
       placed_ = true;
     }
     headset_.setPlacement(room_ * anatomy_);
+    if (image.eye == 0) drawPointer();
     rendering::EyeCamera eye;
     eye.position_m = toVec(image.pose.position);
     eye.orientation = toQuat(image.pose.orientation);
@@ -123,6 +135,10 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     eye.height_px = static_cast<int>(image.height_px);
     eye.transparentBackground = image.blendMode != XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
     eye.colorTexture = image.colorTexture;
+    eye.near_m = image.near_m;
+    eye.far_m = image.far_m;
+    eye.depthTexture = image.depthTexture;
+    eye.depthFormat = image.depthFormat;
     const auto start = std::chrono::steady_clock::now();
     headset_.renderEye(eye);
     renderTime_ms +=
@@ -134,6 +150,23 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   }
 
   const rendering::RoomPlacement& placement() const { return headset_.placement(); }
+  // The pointer's ray ends where it meets the anatomy (a pick in the scene as placed now), or
+  // after kPointerReach_mm.
+  void drawPointer() {
+    const twinplan::Vec3 origin(pointer_.origin_lps[0], pointer_.origin_lps[1],
+                                pointer_.origin_lps[2]);
+    const twinplan::Vec3 direction(pointer_.direction_lps[0], pointer_.direction_lps[1],
+                                   pointer_.direction_lps[2]);
+    double length_mm = kPointerReach_mm;
+    if (pointer_.active) {
+      const rendering::RoomPlacement& placement = headset_.placement();
+      const auto hit = headset_.pick(placement * origin, placement.linear() * direction);
+      if (hit.hit) length_mm = (hit.p_lps - origin).norm();
+    }
+    annotations_.setPointer(pointer_.active, origin, direction, length_mm);
+  }
+  static constexpr double kPointerReach_mm = 500.0;
+  const std::string& depthCopy() const { return headset_.lastDepthCopy(); }
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
   void setAnatomyTransform(const Eigen::Affine3d& lpsToLps) { anatomy_ = lpsToLps; }
@@ -169,6 +202,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
 
  private:
   rendering::HeadsetSceneRenderer headset_;
+  rendering::HeadsetAnnotations annotations_;
+  twinplan::teaching::PointerRay pointer_;
   rendering::BoxLps bounds_;
   rendering::RoomPlacement room_ = rendering::RoomPlacement::Identity();
   Eigen::Affine3d anatomy_ = Eigen::Affine3d::Identity();
@@ -217,6 +252,20 @@ void writeMirror(const CaseEyeRenderer::Capture& image, const fs::path& path) {
   fs::rename(partial, path);
 }
 
+// The desktop's slice (teaching state) through the anatomy; the orientation was checked when
+// the state change was applied.
+void showSlice(rendering::HeadsetSlice& slice, const twinplan::teaching::SharedSlice& shared) {
+  if (!shared.shown) {
+    slice.hide();
+    return;
+  }
+  const rendering::SliceOrientation orientation =
+      shared.orientation == "coronal"    ? rendering::SliceOrientation::Coronal
+      : shared.orientation == "sagittal" ? rendering::SliceOrientation::Sagittal
+                                         : rendering::SliceOrientation::Axial;
+  slice.show(orientation, shared.position_mm);
+}
+
 // The desktop's side of a live headset view: its teaching session, joined as a participant.
 class DesktopLink {
  public:
@@ -241,7 +290,7 @@ class DesktopLink {
   // Services the session; applies what changed to the scene. False when the desktop ended it
   // (an orderly end); throws Error when it was lost.
   bool update(rendering::VolumeView& scene, const std::vector<twinplan::SurfaceMesh>& meshes,
-              CaseEyeRenderer& renderer) {
+              CaseEyeRenderer& renderer, rendering::HeadsetSlice* slice) {
     participant_.service(0);
     using Phase = twinplan::teaching::Participant::Phase;
     if (participant_.phase() == Phase::Ended) {
@@ -266,6 +315,9 @@ class DesktopLink {
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) m(r, c) = state.anatomyTransform[std::size_t(4 * r + c)];
     renderer.setAnatomyTransform(Eigen::Affine3d(m));
+    if (slice != nullptr) showSlice(*slice, state.slice);
+    renderer.setPointer(state.pointer);
+    renderer.setAnnotations(state.annotations);
     return true;
   }
   std::uint64_t sequence() const { return shown_; }
@@ -275,19 +327,52 @@ class DesktopLink {
   std::uint64_t shown_ = std::uint64_t(-1);
 };
 
-// The case's scene as the desktop 3D view shows it: its surface models, and its first volume
-// (volume rendering) when asked for.
+// The simulation results as surfaces (issue #20 item 2), as the desktop's 3D view draws them:
+// for the case's first dose, the 50 % and 95 % isodose surfaces of its maximum (95 %: ICRU 50's
+// lower limit for the target; 50 %: the fall-off), translucent; for its first Arrhenius damage
+// field, the ablation zone Omega = 1 (63 % cell death, Henriques & Moritz 1947; zone_metrics.h's
+// default criterion). Empty where the case has none or a level is never reached.
+std::vector<twinplan::SurfaceMesh> resultSurfaces(const twinplan::Case& twin) {
+  std::vector<twinplan::SurfaceMesh> surfaces;
+  const auto add = [&](const twinplan::ScalarField& field, double level, const std::string& name,
+                       twinplan::Rgb colour, float opacity) {
+    twinplan::SurfaceMesh surface = rendering::isosurface(field, level, name, colour, opacity);
+    if (!surface.triangles.empty()) surfaces.push_back(std::move(surface));
+  };
+  const auto first = [&](const char* quantity) -> const twinplan::ScalarField* {
+    for (const twinplan::ScalarField& field : twin.fields)
+      if (field.quantity == quantity && !field.values.empty()) return &field;
+    return nullptr;
+  };
+  if (const twinplan::ScalarField* dose = first("dose")) {
+    const double max = *std::max_element(dose->values.begin(), dose->values.end());
+    if (max > 0.0) {
+      add(*dose, 0.50 * max, "50 % isodose", {40, 170, 230}, 0.25f);
+      add(*dose, 0.95 * max, "95 % isodose", {230, 40, 30}, 0.6f);
+    }
+  }
+  if (const twinplan::ScalarField* damage = first("damage"))
+    add(*damage, 1.0, "Ablation zone (Omega 1)", {200, 60, 200}, 0.5f);
+  return surfaces;
+}
+
+// The case's scene as the desktop 3D view shows it: its surface models (the case's first, so
+// their indices are the case's), the simulation results' surfaces, and its first volume (volume
+// rendering) when asked for. `shown` holds the meshes and outlives the scene.
 void buildScene(rendering::VolumeView& scene, const twinplan::Case& twin, const Arguments& args,
-                bool softwareGl) {
-  if (!twin.meshes.empty()) scene.setMeshes(&twin.meshes);
+                bool softwareGl, std::vector<twinplan::SurfaceMesh>& shown) {
+  shown = twin.meshes;
+  for (twinplan::SurfaceMesh& surface : resultSurfaces(twin)) shown.push_back(std::move(surface));
+  if (!shown.empty()) scene.setMeshes(&shown);
   if (args.volume && !twin.volumes.empty()) {
     scene.setFastRendering(softwareGl);
     scene.setVolume(&twin.volumes.front());
   }
   if (scene.meshCount() == 0 && !(args.volume && !twin.volumes.empty()))
     throw Error(ErrorKind::InvalidInput,
-                "The case has nothing to show in the headset: it has no surface models. Make "
-                "them first (twinplan-cli model, or Segment -> Make 3D models in TwinPlan), or "
+                "The case has nothing to show in the headset: it has no surface models or "
+                "results. Make them first (twinplan-cli model, or Segment -> Make 3D models in "
+                "TwinPlan), or "
                 "pass --volume to volume-render its image.",
                 args.casePath.string());
 }
@@ -322,11 +407,16 @@ json run(const Arguments& args) {
   const std::string glRenderer = gl.rendererName();
   auto binding = gl.binding();
   xr::HeadsetSession session(binding, options);
+  std::vector<twinplan::SurfaceMesh> shownMeshes;  // outlives the scene that points at it
   rendering::VolumeView scene;
-  buildScene(scene, twin, args, glRenderer.find("llvmpipe") != std::string::npos);
+  buildScene(scene, twin, args, glRenderer.find("llvmpipe") != std::string::npos, shownMeshes);
   rendering::BoxLps bounds;
   scene.sceneBounds(bounds);
   CaseEyeRenderer renderer(scene, bounds);
+  // The slice the desktop shows, through the case's first image, in the window it opens in.
+  std::optional<rendering::HeadsetSlice> slice;
+  if (!twin.volumes.empty())
+    slice.emplace(scene, twin.volumes.front(), rendering::initialWindow(twin.volumes.front()));
   xr::HeadsetInput input(session);
   xr::AnatomyGrab grab;
   std::optional<DesktopLink> desktop;
@@ -342,7 +432,7 @@ json run(const Arguments& args) {
                       (endless || session.framesSubmitted() < args.frames);
        ++loop) {
     session.pollEvents();
-    if (desktop && !desktop->update(scene, twin.meshes, renderer)) {
+    if (desktop && !desktop->update(scene, twin.meshes, renderer, slice ? &*slice : nullptr)) {
       desktopEnded = true;
       break;
     }
@@ -403,6 +493,8 @@ json run(const Arguments& args) {
                  {"referenceSpace",
                   session.referenceSpace() == XR_REFERENCE_SPACE_TYPE_STAGE ? "stage" : "local"},
                  {"eyeSize_px", {session.eyeWidth_px(), session.eyeHeight_px()}},
+                 {"depthFormat", session.depthFormat()},
+                 {"depthCopy", renderer.depthCopy()},
                  {"frames", submitted},
                  {"meshes", scene.meshCount()},
                  {"controllers", {input.currentProfile(0), input.currentProfile(1)}},

@@ -3,15 +3,29 @@
 // clang-format off
 #include <vtk_glew.h>  // GL entry points VTK loaded for the current context
 // clang-format on
+#include <vtkActor.h>
+#include <vtkBillboardTextActor3D.h>
 #include <vtkCamera.h>
+#include <vtkCellArray.h>
 #include <vtkCellPicker.h>
+#include <vtkFloatArray.h>
 #include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkImageData.h>
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
+#include <vtkOpenGLFramebufferObject.h>
 #include <vtkOpenGLState.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
 #include <vtkRenderer.h>
+#include <vtkTextProperty.h>
+#include <vtkTexture.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "twinplan/core/error.h"
@@ -104,7 +118,7 @@ void HeadsetSceneRenderer::placeCamera(const EyeCamera& eye) {
   const Vec3 focal_lps = position_lps + forward_lps * (mmPerMetre * 1.0);
   camera->SetFocalPoint(focal_lps.data());
   camera->SetViewUp(up_lps.data());
-  const double near_ = kNear_m * mmPerMetre, far_ = kFar_m * mmPerMetre;
+  const double near_ = eye.near_m * mmPerMetre, far_ = eye.far_m * mmPerMetre;
   camera->SetClippingRange(near_, far_);
   const Eigen::Matrix4d projection = offAxisProjection(eye.fov, near_, far_);
   vtkNew<vtkMatrix4x4> matrix;
@@ -159,6 +173,8 @@ void HeadsetSceneRenderer::renderEye(const EyeCamera& eye) {
   window_->Render();
   state->Pop();
   window_->SetReadyForRendering(false);
+  if (eye.depthTexture != 0) copyDepth(eye);
+  lastDepthCopy_ = eye.depthTexture != 0 ? lastDepthCopy_ : std::string();
   glFinish();  // the runtime may read the texture in another context or process
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
 
@@ -169,6 +185,60 @@ void HeadsetSceneRenderer::renderEye(const EyeCamera& eye) {
   lastTexture_ = eye.colorTexture;
   lastWidth_px_ = eye.width_px;
   lastHeight_px_ = eye.height_px;
+}
+
+// VTK 9.1 blits only colour into the current framebuffer (BlitToCurrent); the depth stays in its
+// render framebuffer. glBlitFramebuffer copies depth only between identical depth formats
+// (OpenGL 4.5 core section 18.3.1: INVALID_OPERATION otherwise), so a texture of VTK's format is
+// blitted on the GPU and any other goes through host memory (glReadPixels / glTexSubImage2D as
+// floats, which GL converts to the texture's format).
+void HeadsetSceneRenderer::copyDepth(const EyeCamera& eye) {
+  vtkOpenGLFramebufferObject* rendered = window_->GetRenderFramebuffer();
+  if (rendered == nullptr)
+    throw Error(ErrorKind::Internal, "VTK rendered the eye without a framebuffer of its own.",
+                "depth");
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, rendered->GetFBOIndex());
+  GLint depthBits = 0, componentType = 0;
+  glGetFramebufferAttachmentParameteriv(GL_READ_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                        GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depthBits);
+  glGetFramebufferAttachmentParameteriv(GL_READ_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                        GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &componentType);
+  const bool sourceFloat = componentType == GL_FLOAT;
+  const bool sameFormat =
+      (eye.depthFormat == GL_DEPTH_COMPONENT32F && sourceFloat && depthBits == 32) ||
+      (eye.depthFormat == GL_DEPTH_COMPONENT24 && !sourceFloat && depthBits == 24);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  if (sameFormat) {
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, targetFramebuffer_);
+    glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D,
+                           eye.depthTexture, 0);
+    glBlitFramebuffer(0, 0, eye.width_px, eye.height_px, 0, 0, eye.width_px, eye.height_px,
+                      GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+    glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0);
+    if (glGetError() == GL_NO_ERROR) {
+      lastDepthCopy_ = "blit";
+      return;
+    }
+  }
+  depthRows_.resize(static_cast<size_t>(eye.width_px) * eye.height_px);
+  glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+  glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+  glPixelStorei(GL_PACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glReadPixels(0, 0, eye.width_px, eye.height_px, GL_DEPTH_COMPONENT, GL_FLOAT, depthRows_.data());
+  GLint previousTexture = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &previousTexture);
+  glBindTexture(GL_TEXTURE_2D, eye.depthTexture);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, eye.width_px, eye.height_px, GL_DEPTH_COMPONENT, GL_FLOAT,
+                  depthRows_.data());
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previousTexture));
+  if (const GLenum error = glGetError(); error != GL_NO_ERROR)
+    throw Error(ErrorKind::Unsupported,
+                "The eye's depth could not be copied into the headset's depth image (GL error " +
+                    std::to_string(error) + "): its depth format is not writable here.",
+                "depth texture " + std::to_string(eye.depthTexture));
+  lastDepthCopy_ = "read-back";
 }
 
 std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,
@@ -202,6 +272,189 @@ HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const
   result.p_room_m = placement_ * result.p_lps;
   result.distance_m = (result.p_room_m - origin_m).norm();
   return result;
+}
+
+HeadsetSlice::HeadsetSlice(VolumeView& scene, const ImageVolume& volume, const WindowLevel& window)
+    : scene_(scene), volume_(volume), window_(window) {
+  // One quad, corners (0, 0), (1, 0), (1, 1), (0, 1) in texture coordinates; the points are set
+  // by show().
+  quad_ = vtkSmartPointer<vtkPolyData>::New();
+  vtkNew<vtkPoints> corners;
+  corners->SetNumberOfPoints(4);
+  quad_->SetPoints(corners);
+  vtkNew<vtkCellArray> cells;
+  const vtkIdType ids[4] = {0, 1, 2, 3};
+  cells->InsertNextCell(4, ids);
+  quad_->SetPolys(cells);
+  vtkNew<vtkFloatArray> st;
+  st->SetNumberOfComponents(2);
+  const float stValues[8] = {0, 0, 1, 0, 1, 1, 0, 1};
+  for (int i = 0; i < 4; ++i) st->InsertNextTuple(stValues + 2 * i);
+  quad_->GetPointData()->SetTCoords(st);
+  texture_ = vtkSmartPointer<vtkImageData>::New();
+  vtkNew<vtkTexture> texture;
+  texture->SetInputData(texture_);
+  texture->InterpolateOn();
+  texture->SetColorModeToDirectScalars();  // the greys as they are, no lookup table
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputData(quad_);
+  actor_ = vtkSmartPointer<vtkActor>::New();
+  actor_->SetMapper(mapper);
+  actor_->SetTexture(texture);
+  actor_->GetProperty()->LightingOff();  // the window's greys, not shaded by the headlight
+  actor_->PickableOff();                 // the laser picks anatomy, not the slice
+}
+
+HeadsetSlice::~HeadsetSlice() {
+  if (added_) scene_.renderer()->RemoveActor(actor_);
+}
+
+void HeadsetSlice::show(SliceOrientation orientation, double position_mm) {
+  const ImageGeometry& geometry = volume_.geometry();
+  Vec3 centre = geometry.indexToLps(Vec3(0.5 * (geometry.size[0] - 1), 0.5 * (geometry.size[1] - 1),
+                                         0.5 * (geometry.size[2] - 1)));
+  const int axis = orientation == SliceOrientation::Axial     ? 2
+                   : orientation == SliceOrientation::Coronal ? 1
+                                                              : 0;
+  centre[axis] = position_mm;
+  plane_ = planeCovering(geometry, orientation, centre);
+  std::vector<float> values;
+  sampleSlice(volume_, plane_, std::numeric_limits<float>::quiet_NaN(), values);
+
+  // Texture coordinate s runs along the plane's u, t along v; the image's row j is t, so row j
+  // of the texture is the plane's row v = j.
+  texture_->SetDimensions(plane_.width, plane_.height, 1);
+  texture_->AllocateScalars(VTK_UNSIGNED_CHAR, 3);
+  auto* rgb = static_cast<std::uint8_t*>(texture_->GetScalarPointer());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint8_t grey = std::isnan(values[i]) ? 0 : screenGrey(values[i], window_, volume_);
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey;
+  }
+  texture_->Modified();
+  const double u0 = -0.5, u1 = plane_.width - 0.5, v0 = -0.5, v1 = plane_.height - 0.5;
+  const Vec3 corners[4] = {plane_.pixelToLps(u0, v0), plane_.pixelToLps(u1, v0),
+                           plane_.pixelToLps(u1, v1), plane_.pixelToLps(u0, v1)};
+  for (int i = 0; i < 4; ++i) quad_->GetPoints()->SetPoint(i, corners[i].data());
+  quad_->GetPoints()->Modified();
+  quad_->Modified();
+  if (!added_) scene_.renderer()->AddActor(actor_);
+  added_ = true;
+  actor_->SetVisibility(true);
+  shown_ = true;
+}
+
+void HeadsetSlice::hide() {
+  actor_->SetVisibility(false);
+  shown_ = false;
+}
+
+namespace {
+
+// A UV sphere (12 around, 6 pole to pole) as triangles: enough for a marker a few pixels wide.
+vtkSmartPointer<vtkPolyData> markerSphere(double radius_mm) {
+  constexpr int kAround = 12, kRings = 6;
+  constexpr double kPi = 3.14159265358979323846;
+  vtkNew<vtkPoints> points;
+  for (int r = 0; r <= kRings; ++r)
+    for (int a = 0; a < kAround; ++a) {
+      const double polar = kPi * r / kRings, azimuth = 2.0 * kPi * a / kAround;
+      points->InsertNextPoint(radius_mm * std::sin(polar) * std::cos(azimuth),
+                              radius_mm * std::sin(polar) * std::sin(azimuth),
+                              radius_mm * std::cos(polar));
+    }
+  vtkNew<vtkCellArray> triangles;
+  const auto id = [](int r, int a) { return vtkIdType(r * kAround + a % kAround); };
+  for (int r = 0; r < kRings; ++r)
+    for (int a = 0; a < kAround; ++a) {
+      const vtkIdType first[3] = {id(r, a), id(r + 1, a), id(r + 1, a + 1)};
+      const vtkIdType second[3] = {id(r, a), id(r + 1, a + 1), id(r, a + 1)};
+      triangles->InsertNextCell(3, first);
+      triangles->InsertNextCell(3, second);
+    }
+  auto sphere = vtkSmartPointer<vtkPolyData>::New();
+  sphere->SetPoints(points);
+  sphere->SetPolys(triangles);
+  return sphere;
+}
+
+vtkSmartPointer<vtkActor> unlitActor(vtkPolyData* geometry, const Rgb& colour) {
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputData(geometry);
+  auto actor = vtkSmartPointer<vtkActor>::New();
+  actor->SetMapper(mapper);
+  actor->GetProperty()->LightingOff();
+  actor->GetProperty()->SetAmbient(1.0);  // unlit: the colour itself
+  actor->GetProperty()->SetDiffuse(0.0);
+  actor->GetProperty()->SetColor(colour.r / 255.0, colour.g / 255.0, colour.b / 255.0);
+  actor->PickableOff();
+  return actor;
+}
+
+}  // namespace
+
+HeadsetAnnotations::HeadsetAnnotations(VolumeView& scene) : scene_(scene) {
+  vtkNew<vtkPolyData> line;
+  vtkNew<vtkPoints> ends;
+  ends->SetNumberOfPoints(2);
+  line->SetPoints(ends);
+  vtkNew<vtkCellArray> cells;
+  const vtkIdType ids[2] = {0, 1};
+  cells->InsertNextCell(2, ids);
+  line->SetLines(cells);
+  ray_ = unlitActor(line, kPointerColour);
+  ray_->GetProperty()->SetLineWidth(2.0f);
+  dot_ = unlitActor(markerSphere(kDotRadius_mm), kPointerColour);
+  for (vtkActor* actor : {ray_.Get(), dot_.Get()}) {
+    actor->SetVisibility(false);
+    scene_.renderer()->AddActor(actor);
+  }
+}
+
+HeadsetAnnotations::~HeadsetAnnotations() {
+  scene_.renderer()->RemoveActor(ray_);
+  scene_.renderer()->RemoveActor(dot_);
+  for (const auto& marker : markers_) scene_.renderer()->RemoveViewProp(marker);
+}
+
+void HeadsetAnnotations::setPointer(bool active, const Vec3& origin_lps, const Vec3& direction,
+                                    double length_mm) {
+  const bool shown = active && direction.norm() > 1e-12 && length_mm > 0.0;
+  ray_->SetVisibility(shown);
+  dot_->SetVisibility(shown);
+  if (!shown) return;
+  const Vec3 end = origin_lps + direction.normalized() * length_mm;
+  auto* line = vtkPolyData::SafeDownCast(ray_->GetMapper()->GetInput());
+  line->GetPoints()->SetPoint(0, origin_lps.data());
+  line->GetPoints()->SetPoint(1, end.data());
+  line->GetPoints()->Modified();
+  line->Modified();
+  dot_->SetPosition(end.x(), end.y(), end.z());
+}
+
+void HeadsetAnnotations::setAnnotations(const std::vector<Marker>& markers) {
+  for (const auto& marker : markers_) scene_.renderer()->RemoveViewProp(marker);
+  markers_.clear();
+  const vtkSmartPointer<vtkPolyData> sphere = markerSphere(kMarkerRadius_mm);
+  for (const Marker& marker : markers) {
+    auto point = unlitActor(sphere, kMarkerColour);
+    point->SetPosition(marker.point_lps.x(), marker.point_lps.y(), marker.point_lps.z());
+    markers_.push_back(point);
+    if (marker.text.empty()) continue;
+    // The note above and beside its marker (its lower left corner there), facing the viewer,
+    // clear of the marker: a label's quad over the marker would darken it.
+    auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
+    label->SetInput(marker.text.c_str());
+    const Vec3 at = marker.point_lps + Vec3(2.0 * kMarkerRadius_mm, 0, 2.0 * kMarkerRadius_mm);
+    label->SetPosition(at.x(), at.y(), at.z());
+    label->GetTextProperty()->SetFontSize(14);
+    label->GetTextProperty()->SetJustificationToLeft();
+    label->GetTextProperty()->SetVerticalJustificationToBottom();
+    label->GetTextProperty()->SetColor(kMarkerColour.r / 255.0, kMarkerColour.g / 255.0,
+                                       kMarkerColour.b / 255.0);
+    label->PickableOff();
+    markers_.push_back(label);
+  }
+  for (const auto& marker : markers_) scene_.renderer()->AddViewProp(marker);
 }
 
 }  // namespace twinplan::rendering

@@ -82,6 +82,20 @@ struct Applier {
     state.annotations.erase(it);
   }
   void operator()(const SetFollowPresenter& c) { state.followPresenter = c.follow; }
+  void operator()(const SetSlice& c) {
+    const std::string& o = c.slice.orientation;
+    if (o != "axial" && o != "coronal" && o != "sagittal") {
+      throw Error(ErrorKind::InvalidInput,
+                  "The slice orientation must be axial, coronal or sagittal, not '" + o + "'.",
+                  "slice");
+    }
+    if (!std::isfinite(c.slice.position_mm)) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The slice position is not a finite number of millimetres; send a finite one.",
+                  "slice");
+    }
+    state.slice = c.slice;
+  }
 };
 
 json pointerJson(const PointerRay& p) {
@@ -97,6 +111,14 @@ json annotationJson(const Annotation& a) {
 Annotation annotationFrom(const json& j) {
   return {j.at("id").get<std::uint64_t>(), j.at("point_lps").get<std::array<double, 3>>(),
           j.at("text").get<std::string>()};
+}
+
+json sliceJson(const SharedSlice& s) {
+  return {{"shown", s.shown}, {"orientation", s.orientation}, {"position_mm", s.position_mm}};
+}
+SharedSlice sliceFrom(const json& j) {
+  return {j.at("shown").get<bool>(), j.at("orientation").get<std::string>(),
+          j.at("position_mm").get<double>()};
 }
 
 // nlohmann's type and key errors become one Corrupt error naming what was being read.
@@ -129,7 +151,8 @@ json toJson(const SessionState& s) {
           {"anatomyTransform", s.anatomyTransform},
           {"pointer", pointerJson(s.pointer)},
           {"annotations", annotations},
-          {"followPresenter", s.followPresenter}};
+          {"followPresenter", s.followPresenter},
+          {"slice", sliceJson(s.slice)}};
 }
 
 SessionState stateFromJson(const json& j) {
@@ -142,6 +165,8 @@ SessionState stateFromJson(const json& j) {
     s.pointer = pointerFrom(j.at("pointer"));
     for (const auto& a : j.at("annotations")) s.annotations.push_back(annotationFrom(a));
     s.followPresenter = j.at("followPresenter").get<bool>();
+    // A presenter from before slices were shared sends none: nothing shown.
+    if (j.contains("slice")) s.slice = sliceFrom(j.at("slice"));
     return s;
   });
 }
@@ -169,6 +194,9 @@ json toJson(const StateChange& change) {
     json operator()(const SetFollowPresenter& c) const {
       return {{"op", "followPresenter"}, {"follow", c.follow}};
     }
+    json operator()(const SetSlice& c) const {
+      return {{"op", "slice"}, {"slice", sliceJson(c.slice)}};
+    }
   };
   return std::visit(Writer{}, change);
 }
@@ -186,6 +214,7 @@ StateChange changeFromJson(const json& j) {
     if (op == "addAnnotation") return AddAnnotation{annotationFrom(j.at("annotation"))};
     if (op == "removeAnnotation") return RemoveAnnotation{j.at("id").get<std::uint64_t>()};
     if (op == "followPresenter") return SetFollowPresenter{j.at("follow").get<bool>()};
+    if (op == "slice") return SetSlice{sliceFrom(j.at("slice"))};
     throw Error(ErrorKind::Corrupt,
                 "A teaching-session message has an unknown state change '" + op +
                     "'; the presenter runs a newer TwinPlan version?",

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "twinplan/core/error.h"
@@ -88,7 +89,9 @@ std::vector<StateChange> scriptedLesson() {
           AddAnnotation{{1, {12.5, -3, 40}, "Middle hepatic vein"}},
           AddAnnotation{{2, {0, 0, 0}, "Tumour margin 5 mm"}},
           SetFollowPresenter{true},
+          SetSlice{{true, "coronal", -12.5}},
           RemoveAnnotation{1},
+          SetSlice{{true, "axial", 30.25}},
           SetSegmentVisible{"Liver", false},
           SetPointer{{false, {}, {}}}};
 }
@@ -139,6 +142,7 @@ TEST(TeachingState, AppliesChangesAsWorkedOutByHand) {
   ASSERT_EQ(state.annotations.size(), 1u);
   EXPECT_EQ(state.annotations[0].text, "Tumour margin 5 mm");
   EXPECT_TRUE(state.followPresenter);
+  EXPECT_EQ(state.slice, (SharedSlice{true, "axial", 30.25}));  // the last scroll wins
 
   SessionState pointing;
   applyChange(pointing, SetPointer{{true, {1, 2, 3}, {3, 0, 4}}});
@@ -155,6 +159,8 @@ TEST(TeachingState, InvalidChangesAreRefusedAndLeaveTheStateAlone) {
   EXPECT_THROW(applyChange(state, SetPointer{{true, {0, 0, 0}, {0, 0, 0}}}), Error);
   EXPECT_THROW(applyChange(state, AddAnnotation{{7, {1, 1, 1}, "duplicate"}}), Error);
   EXPECT_THROW(applyChange(state, RemoveAnnotation{99}), Error);
+  EXPECT_THROW(applyChange(state, SetSlice{{true, "oblique", 0.0}}), Error);
+  EXPECT_THROW(applyChange(state, SetSlice{{true, "axial", std::nan("")}}), Error);
   EXPECT_EQ(state, before);
 }
 
@@ -167,6 +173,14 @@ TEST(TeachingState, JsonRoundTripIsExact) {
     EXPECT_EQ(toJson(changeFromJson(json::parse(toJson(change).dump()))), toJson(change));
   }
   EXPECT_THROW(changeFromJson(json{{"op", "teleport"}}), Error);
+  EXPECT_EQ(
+      toJson(SetSlice{{true, "sagittal", -4.5}}),
+      (json{{"op", "slice"},
+            {"slice", {{"shown", true}, {"orientation", "sagittal"}, {"position_mm", -4.5}}}}));
+  // A snapshot from a presenter that shares no slice yet: none shown.
+  json older = toJson(state);
+  older.erase("slice");
+  EXPECT_FALSE(stateFromJson(older).slice.shown);
   EXPECT_THROW(changeFromJson(json{{"op", "segmentVisible"}, {"segment", 3}}), Error);
 }
 

@@ -6,23 +6,29 @@
 // projection and placement against their definitions, and `twinplan-cli xr-render` end to end.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "../support/dose_fixtures.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
@@ -157,6 +163,10 @@ class SceneEyes final : public twinplan::xr::EyeRenderer {
     eye.height_px = int(image.height_px);
     eye.transparentBackground = image.blendMode != XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
     eye.colorTexture = image.colorTexture;
+    eye.near_m = image.near_m;
+    eye.far_m = image.far_m;
+    eye.depthTexture = image.depthTexture;
+    eye.depthFormat = image.depthFormat;
     headset.renderEye(eye);
     eyes.push_back(image);
   }
@@ -234,6 +244,11 @@ class HeadsetViewTest : public ::testing::Test {
     char name[64];
     std::snprintf(name, sizeof name, "frame_%05d_%s.png", frame, eye);
     return readPng(work_ / "frames" / name);
+  }
+
+  static std::string text(const fs::path& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
   }
 
   fs::path work_;
@@ -388,6 +403,236 @@ TEST_F(HeadsetViewTest, MixedRealityBackgroundsAreTransparentOrBlack) {
   }
 }
 
+// Where the ray through a pixel's centre meets a sphere, as the distance along the eye's view
+// axis (what OpenGL's depth encodes); nullopt when it misses or meets it at a grazing angle
+// (cosine of incidence below `minCosine`, where the triangulated sphere's error is magnified).
+std::optional<double> sphereViewDepth_m(const EyeImage& eye, double x_px, double y_px,
+                                        const Vec3& centre_room, double radius_m,
+                                        double minCosine) {
+  const Eigen::Quaterniond q(eye.pose.orientation.w, eye.pose.orientation.x, eye.pose.orientation.y,
+                             eye.pose.orientation.z);
+  const Vec3 e(eye.pose.position.x, eye.pose.position.y, eye.pose.position.z);
+  const double tanL = std::tan(eye.fov.angleLeft), tanR = std::tan(eye.fov.angleRight);
+  const double tanU = std::tan(eye.fov.angleUp), tanD = std::tan(eye.fov.angleDown);
+  const double u = tanL + x_px / eye.width_px * (tanR - tanL);
+  const double w = tanU - y_px / eye.height_px * (tanU - tanD);
+  const Vec3 d = q * Vec3(u, w, -1.0);  // one unit of view depth along the ray
+  // |e + t d - c|^2 = r^2: a t^2 + 2 b t + c0 = 0, the nearer root.
+  const Vec3 m = e - centre_room;
+  const double a = d.squaredNorm(), b = m.dot(d), c0 = m.squaredNorm() - radius_m * radius_m;
+  const double disc = b * b - a * c0;
+  if (disc <= 0.0) return std::nullopt;
+  const double t = (-b - std::sqrt(disc)) / a;
+  const Vec3 normal = (e + t * d - centre_room).normalized();
+  if (-normal.dot(d.normalized()) < minCosine) return std::nullopt;
+  return t;
+}
+
+TEST_F(HeadsetViewTest, SubmittedDepthIsTheDistanceFromTheEye) {
+  // Both depth formats the GL binding writes, each first in the runtime's order once: 24-bit
+  // normalised and 32-bit float (the colour format stays sRGB).
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  for (const int64_t depthFormat : {int64_t(0x81A6), int64_t(0x8CAC)}) {
+    SCOPED_TRACE(depthFormat);
+    fs::remove_all(work_ / "frames");
+    fs::remove(work_ / "log.jsonl");
+    useScript(
+        {{"swapchain_formats", {0x8C43, depthFormat}}, {"log", (work_ / "log.jsonl").string()}});
+    rendering::RoomPlacement placement;
+    const std::vector<EyeImage> eyes = show(meshes, 2, placement);
+    ASSERT_EQ(eyes[0].depthFormat, depthFormat);
+    EXPECT_FLOAT_EQ(eyes[0].near_m, 0.05f);
+    EXPECT_FLOAT_EQ(eyes[0].far_m, 50.0f);
+    const double n = eyes[0].near_m, f = eyes[0].far_m;
+    // The layer told the compositor the same planes.
+    std::ifstream log(work_ / "log.jsonl");
+    int framesWithDepth = 0;
+    for (std::string line; std::getline(log, line);) {
+      const auto entry = nlohmann::json::parse(line);
+      if (entry["event"] != "frame" || !entry.contains("views")) continue;
+      for (const auto& view : entry["views"]) {
+        ASSERT_TRUE(view.contains("depth")) << line;
+        EXPECT_NEAR(view["depth"]["near_m"].get<double>(), n, 1e-6);
+        EXPECT_NEAR(view["depth"]["far_m"].get<double>(), f, 1e-3);
+      }
+      ++framesWithDepth;
+    }
+    EXPECT_EQ(framesWithDepth, 2);
+
+    const Vec3 centre_room = placement * Vec3(0, 0, 0);
+    // The UV sphere's facets lie inside the true sphere by at most its sagitta over half a quad's
+    // diagonal (96 x 48 quads of 3.75 x 3.75 degrees): r (1 - cos(2.65 deg)) = 53.5 um, which a
+    // ray at up to 60 degrees incidence sees as up to twice that. One depth step of either
+    // format (2^-24 of the window depth: D24's step, and float32's spacing just below 1) at view
+    // depth z is z^2 (f - n) / (f n) 2^-24: 0.76 um at 0.8 m.
+    const double halfDiagonal_rad = 0.5 * std::sqrt(2.0) * (2.0 * kPi / 96);
+    const double facet_m = 0.05 * (1.0 - std::cos(halfDiagonal_rad)) / 0.5;
+    const double zMax_m = 0.85;
+    const double step_m = zMax_m * zMax_m * (f - n) / (f * n) * std::ldexp(1.0, -24);
+    const char* names[] = {"left", "right"};
+    for (int e = 0; e < 2; ++e) {
+      SCOPED_TRACE(names[e]);
+      const Png colour = recorded(2, names[e]);
+      const test::DepthImage depth =
+          test::readPfm(work_ / "frames" / (std::string("frame_00002_") + names[e] + "_depth.pfm"));
+      ASSERT_EQ(depth.width, colour.width);
+      ASSERT_EQ(depth.height, colour.height);
+      int compared = 0, background = 0;
+      double worstBelow_m = 0.0, worstAbove_m = 0.0;
+      for (uint32_t y = 0; y < depth.height; ++y)
+        for (uint32_t x = 0; x < depth.width; ++x) {
+          const double window = depth.atTopDown(x, y);
+          if (colour.at(x, y)[3] == 0) {
+            // Nothing drawn: the cleared depth, the far plane.
+            EXPECT_EQ(window, 1.0) << x << "," << y;
+            ++background;
+            continue;
+          }
+          const auto expected_m =
+              sphereViewDepth_m(eyes[e], x + 0.5, y + 0.5, centre_room, 0.05, 0.5);
+          if (!expected_m) continue;
+          // Window depth -> view depth for glFrustum with OpenGL's default depth range:
+          // z = f n / (f - d (f - n)).
+          const double z_m = f * n / (f - window * (f - n));
+          worstBelow_m = std::min(worstBelow_m, z_m - *expected_m);
+          worstAbove_m = std::max(worstAbove_m, z_m - *expected_m);
+          ++compared;
+        }
+      EXPECT_GT(compared, 150);
+      EXPECT_GT(background, 100000);
+      // Facets are inside the sphere: the depth is never nearer than the true surface (beyond
+      // a few depth steps) and farther by at most the facet error.
+      EXPECT_GE(worstBelow_m, -4 * step_m);
+      EXPECT_LE(worstAbove_m, facet_m + 4 * step_m);
+      std::printf(
+          "[ figures ] depth format 0x%llX %s eye: %d pixels, view depth error %.1f .. "
+          "%.1f um (bounds %.1f .. %.1f um)\n",
+          static_cast<unsigned long long>(depthFormat), names[e], compared, worstBelow_m * 1e6,
+          worstAbove_m * 1e6, -4 * step_m * 1e6, (facet_m + 4 * step_m) * 1e6);
+    }
+  }
+}
+
+TEST_F(HeadsetViewTest, NoDepthIsSubmittedWhereTheRuntimeLacksTheExtension) {
+  useScript({{"depth_layer", false}, {"log", (work_ / "log.jsonl").string()}});
+  const std::vector<SurfaceMesh> meshes{uvSphere(Vec3(0, 0, 0), 50.0)};
+  rendering::RoomPlacement placement;
+  const std::vector<EyeImage> eyes = show(meshes, 2, placement);
+  EXPECT_EQ(eyes[0].depthTexture, 0u);
+  EXPECT_EQ(eyes[0].depthFormat, 0);
+  EXPECT_TRUE(fs::exists(work_ / "frames" / "frame_00002_left.png"));
+  EXPECT_FALSE(fs::exists(work_ / "frames" / "frame_00002_left_depth.pfm"));
+  EXPECT_EQ(text(work_ / "log.jsonl").find("\"depth\""), std::string::npos);
+}
+
+// A CT of 40^3 voxels of 5 mm centred on the LPS origin (a 200 mm cube) whose quadrants, seen
+// on a coronal plane, have four grey levels: -60 HU, +150 HU on the patient's right (x < 0),
+// +75 HU above the middle (z > 0). Far from the quadrant borders every plane shows one value.
+twinplan::ImageVolume quadrantCt() {
+  twinplan::ImageGeometry g;
+  g.size = {40, 40, 40};
+  g.spacing_mm = Vec3(5, 5, 5);
+  g.origin_lps = Vec3(-97.5, -97.5, -97.5);
+  twinplan::ImageVolume ct(g, twinplan::PixelType::Int16);
+  ct.name = "CT";
+  ct.unit = "HU";
+  ct.dicom.modality = "CT";
+  auto voxels = ct.voxels<std::int16_t>();
+  for (int k = 0; k < 40; ++k)
+    for (int j = 0; j < 40; ++j)
+      for (int i = 0; i < 40; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(i, j, k));
+        voxels[g.linearIndex(i, j, k)] =
+            std::int16_t(-60 + (p.x() < 0 ? 150 : 0) + (p.z() > 0 ? 75 : 0));
+      }
+  return ct;
+}
+
+// The DICOM linear VOI function for an 8-bit display (PS3.3 C.11.2.1.2.1): window centre c,
+// width w: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, clipped to 0..255.
+double voiGrey(double hu, double centre, double width) {
+  return std::clamp(((hu - (centre - 0.5)) / (width - 1) + 0.5) * 255.0, 0.0, 255.0);
+}
+
+TEST_F(HeadsetViewTest, TheDesktopsSliceIsATexturedPlaneThroughTheAnatomy) {
+  const twinplan::ImageVolume ct = quadrantCt();
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  rendering::VolumeView scene;
+  rendering::BoxLps bounds;
+  bounds.lo_lps = Vec3(-100, -100, -100);
+  bounds.hi_lps = Vec3(100, 100, 100);
+  SceneEyes eyes(scene, bounds);
+  // The soft-tissue window, 400/40 (what a body CT opens in, initial_window.h).
+  rendering::HeadsetSlice slice(scene, ct, {400.0, 40.0});
+  HeadsetSession session(binding);
+  struct Expected {
+    double x_mm, z_mm, hu;
+  };
+  const Expected quadrants[] = {{-50, 50, 165}, {50, 50, 15}, {-50, -50, 90}, {50, -50, -60}};
+  PixelBox boxes[2];
+  // Anterior 50 mm (nearer the viewer), then scrolled to posterior 50 mm.
+  const double positions_mm[] = {-50.0, 50.0};
+  for (int step = 0; step < 2; ++step) {
+    SCOPED_TRACE(positions_mm[step]);
+    slice.show(rendering::SliceOrientation::Coronal, positions_mm[step]);
+    const int64_t before = session.framesSubmitted();
+    for (int i = 0; i < 50 && session.framesSubmitted() < before + 1; ++i) {
+      session.pollEvents();
+      session.renderFrame(eyes);
+    }
+    const int frame = int(session.framesSubmitted());
+    const rendering::RoomPlacement placement = eyes.headset.placement();
+    const char* names[] = {"left", "right"};
+    for (int e = 0; e < 2; ++e) {
+      SCOPED_TRACE(names[e]);
+      const EyeImage& eye = eyes.eyes[eyes.eyes.size() - 2 + e];
+      const Png png = recorded(frame, names[e]);
+      // Each quadrant's grey where its centre projects (unlit: the window's grey itself).
+      for (const Expected& q : quadrants) {
+        const Eigen::Vector2d px =
+            eyePixel(eye, placement * Vec3(q.x_mm, positions_mm[step], q.z_mm));
+        const uint8_t* rgba = png.at(uint32_t(px.x()), uint32_t(px.y()));
+        EXPECT_NEAR(rgba[0], voiGrey(q.hu, 40, 400), 1.5) << q.x_mm << "," << q.z_mm;
+        EXPECT_EQ(rgba[0], rgba[1]);
+        EXPECT_EQ(rgba[3], 255);
+      }
+      // The plane's outline: the volume's 200 mm coronal extent at that depth.
+      PixelBox expected;
+      for (double x : {-100.0, 100.0})
+        for (double z : {-100.0, 100.0}) {
+          const Eigen::Vector2d px = eyePixel(eye, placement * Vec3(x, positions_mm[step], z));
+          expected.add(px.x(), px.y());
+        }
+      const PixelBox seen = coveredBox(png);
+      EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+      EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+      EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+      EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+      if (e == 0) boxes[step] = seen;
+    }
+  }
+  // The scroll moved the plane 100 mm away: 0.80 m -> 0.90 m, so the 200 mm square shrinks
+  // from f 0.2 / 0.8 to f 0.2 / 0.9 pixels across (f = 320 / (tan 50 + tan 40) = 157.6 px).
+  const double f_px = 320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180));
+  EXPECT_NEAR(boxes[0].xMax - boxes[0].xMin, f_px * 0.2 / 0.8, 1.5);
+  EXPECT_NEAR(boxes[1].xMax - boxes[1].xMin, f_px * 0.2 / 0.9, 1.5);
+  std::printf(
+      "[ figures ] slice plane: %.1f px wide at 0.80 m (expected %.1f), %.1f px at 0.90 m "
+      "(expected %.1f)\n",
+      boxes[0].xMax - boxes[0].xMin, f_px * 0.2 / 0.8, boxes[1].xMax - boxes[1].xMin,
+      f_px * 0.2 / 0.9);
+  // Hidden: nothing drawn.
+  slice.hide();
+  const int64_t before = session.framesSubmitted();
+  for (int i = 0; i < 50 && session.framesSubmitted() < before + 1; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+  }
+  EXPECT_LT(coveredBox(recorded(int(session.framesSubmitted()), "left")).xMax, 0.0);
+}
+
 TEST(AnatomyGrab, OneHandCarriesTheAnatomyTwoHandsScaleIt) {
   twinplan::xr::AnatomyGrab grab;
   Eigen::Affine3d placement = Eigen::Affine3d::Identity();
@@ -525,6 +770,8 @@ TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
               toCentre_m - 0.05, hit.p_lps.norm());
 }
 
+int lastDisplayed(const fs::path& log);
+
 // `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on
 // the runtime the loader finds.
 class XrRenderCliTest : public HeadsetViewTest {
@@ -555,6 +802,53 @@ class XrRenderCliTest : public HeadsetViewTest {
     std::ifstream in(work_ / name);
     return std::string((std::istreambuf_iterator<char>(in)), {});
   }
+  // Runs `twinplan-cli xr-render CASE --live` against `presenter` (started here) until
+  // `done(last displayed frame)` says so, then stops the presenter (the window closing the
+  // headset view) and waits for the program. Returns the last displayed frame when done()
+  // ended it, 0 when the program ended first or failed.
+  int runLive(const fs::path& casePath, twinplan::teaching::Presenter& presenter,
+              const std::function<bool(int)>& done) {
+    const fs::path log = work_ / "log.jsonl";
+    setenv("TWINPLAN_XR_TEST_LOG", log.c_str(), 1);
+    presenter.start();
+    const std::string address = "127.0.0.1:" + std::to_string(presenter.port());
+    const std::string code = presenter.sessionCode();
+    const pid_t child = fork();
+    if (child == 0) {
+      const std::string out = (work_ / "out").string();
+      if (!std::freopen((work_ / "stderr.txt").c_str(), "w", stderr) ||
+          !std::freopen((work_ / "stdout.txt").c_str(), "w", stdout))
+        _exit(126);
+      execl(TWINPLAN_CLI, TWINPLAN_CLI, "xr-render", casePath.c_str(), "--frames", "0", "--out",
+            out.c_str(), "--live", address.c_str(), "--code", code.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    EXPECT_GT(child, 0);
+    int endAt = 0, status = -1;
+    bool exited = false;
+    for (int i = 0; i < 6000 && !exited; ++i) {  // at most 30 s
+      presenter.service(5);
+      const int shown = lastDisplayed(log);
+      if (done(shown)) {
+        endAt = shown;
+        break;
+      }
+      exited = waitpid(child, &status, WNOHANG) == child;
+    }
+    presenter.stop();  // the window closes the headset view: the program ends its session
+    if (!exited && waitpid(child, &status, 0) != child) status = -1;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text("stderr.txt");
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? endAt : 0;
+  }
+  // Where the program placed the anatomy (xr-render.json's lpsToRoom).
+  rendering::RoomPlacement livePlacement() const {
+    const auto result = nlohmann::json::parse(std::ifstream(work_ / "out" / "xr-render.json"));
+    rendering::RoomPlacement placement;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) placement.matrix()(r, c) = result["lpsToRoom"][r][c];
+    return placement;
+  }
 };
 
 TEST_F(XrRenderCliTest, WritesTheLastFramesEyesAndFrameTimes) {
@@ -569,6 +863,13 @@ TEST_F(XrRenderCliTest, WritesTheLastFramesEyesAndFrameTimes) {
   EXPECT_EQ(result["blendMode"], "alpha");
   EXPECT_EQ(result["frames"], 3);
   EXPECT_EQ(result["meshes"], 3);
+  // The runtime offers depth: submitted, copied on the GPU or through host memory.
+  EXPECT_NE(result["depthFormat"].get<int64_t>(), 0);
+  const std::string depthCopy = result["depthCopy"];
+  EXPECT_TRUE(depthCopy == "blit" || depthCopy == "read-back") << depthCopy;
+  std::printf("[ figures ] xr-render depth format 0x%llX, copied by %s\n",
+              static_cast<unsigned long long>(result["depthFormat"].get<int64_t>()),
+              depthCopy.c_str());
   ASSERT_EQ(result["frameTimes_ms"].size(), 3u);
   for (const auto& t : result["frameTimes_ms"]) EXPECT_GT(t.get<double>(), 0.0);
   EXPECT_EQ(nlohmann::json::parse(std::ifstream(out / "xr-render.json")), result);
@@ -606,6 +907,217 @@ TEST_F(XrRenderCliTest, RefusesACaseWithNothingToShow) {
   EXPECT_EQ(cli("xr-render " + casePath.string() + " --frames 0 --out " + (work_ / "out").string()),
             3);
   EXPECT_NE(text("stderr.txt").find("--frames must be at least 1"), std::string::npos);
+}
+
+// The eyes of displayed frame `frame` as the runtime's log states them (pose, field of view).
+std::vector<EyeImage> loggedEyes(const fs::path& log, int frame) {
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const auto entry = nlohmann::json::parse(line);
+    if (entry["event"] != "frame" || entry["displayed"] != frame || !entry.contains("views"))
+      continue;
+    std::vector<EyeImage> eyes;
+    for (const auto& view : entry["views"]) {
+      EyeImage eye;
+      const auto& p = view["pose"]["position_m"];
+      const auto& q = view["pose"]["orientation_xyzw"];
+      eye.pose = {{q[0], q[1], q[2], q[3]}, {p[0], p[1], p[2]}};
+      eye.fov = {view["fov"]["left"], view["fov"]["right"], view["fov"]["up"], view["fov"]["down"]};
+      eye.width_px = view["width"];
+      eye.height_px = view["height"];
+      eyes.push_back(eye);
+    }
+    return eyes;
+  }
+  return {};
+}
+
+// The last displayed frame in the runtime's log (0 before the first).
+int lastDisplayed(const fs::path& log) {
+  std::ifstream in(log);
+  int last = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (!entry.is_discarded() && entry["event"] == "frame" && entry.contains("views"))
+      last = std::max(last, entry["displayed"].get<int>());
+  }
+  return last;
+}
+
+TEST_F(XrRenderCliTest, APresentersScrollMovesTheSliceInTheHeadset) {
+  // The case a desktop shares: the quadrant CT and a 10 mm sphere model at its centre.
+  twinplan::Case twin;
+  twin.name = "Slice";
+  twin.volumes.push_back(quadrantCt());
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
+  const fs::path casePath = work_ / "slice.twinplan";
+  twinplan::saveCase(twin, casePath);
+  const fs::path log = work_ / "log.jsonl";
+
+  // The window's presenter: coronal slice 50 mm anterior, then scrolled 100 mm back.
+  twinplan::teaching::Presenter presenter;
+  presenter.apply(twinplan::teaching::SetSlice{{true, "coronal", -50.0}});
+  int scrolledAt = 0;
+  const int endAt = runLive(casePath, presenter, [&](int shown) {
+    if (scrolledAt == 0 && shown >= 5) {
+      presenter.apply(twinplan::teaching::SetSlice{{true, "coronal", 50.0}});
+      scrolledAt = shown;
+    }
+    return scrolledAt > 0 && shown >= scrolledAt + 10;
+  });
+  ASSERT_GT(endAt, scrolledAt) << "the headset did not keep rendering";
+  const rendering::RoomPlacement placement = livePlacement();
+
+  // Before the scroll (frame 5) and after it (the last frame): the quadrants' greys where they
+  // project at each position, and the plane's width at its distance.
+  const double f_px = 320.0 / (std::tan(50 * kPi / 180) + std::tan(40 * kPi / 180));
+  struct Step {
+    int frame;
+    double y_mm;
+  };
+  double widths[2];
+  int index = 0;
+  for (const Step step : {Step{5, -50.0}, Step{endAt, 50.0}}) {
+    SCOPED_TRACE(step.frame);
+    const std::vector<EyeImage> eyes = loggedEyes(log, step.frame);
+    ASSERT_EQ(eyes.size(), 2u);
+    const Png left = recorded(step.frame, "left");
+    for (const auto& [x, z, hu] : {std::tuple{-50.0, 50.0, 165.0}, {50.0, -50.0, -60.0}}) {
+      const Eigen::Vector2d px = eyePixel(eyes[0], placement * Vec3(x, step.y_mm, z));
+      EXPECT_NEAR(left.at(uint32_t(px.x()), uint32_t(px.y()))[0], voiGrey(hu, 40, 400), 1.5);
+    }
+    const PixelBox seen = coveredBox(left);
+    widths[index] = seen.xMax - seen.xMin;
+    // 200 mm at the plane's distance from the eye along the view axis.
+    const double depth_m = -(placement * Vec3(0, step.y_mm, 0)).z();
+    EXPECT_NEAR(widths[index], f_px * 0.2 / depth_m, 1.5);
+    ++index;
+  }
+  EXPECT_LT(widths[1], widths[0] - 3.0);  // it went back: smaller (44.4 -> 38.9 px)
+  std::printf(
+      "[ figures ] live scroll: slice %.1f px wide at frame 5, %.1f px at frame %d "
+      "(scrolled at frame %d)\n",
+      widths[0], widths[1], endAt, scrolledAt);
+}
+
+TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
+  // A 40 mm sphere at the origin; the presenter points at its centre obliquely from the front,
+  // the patient's right and above, and marks a point in front of it.
+  twinplan::Case twin;
+  twin.name = "Pointer";
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 48));
+  const fs::path casePath = work_ / "pointer.twinplan";
+  twinplan::saveCase(twin, casePath);
+  const Vec3 origin(-150.0, -200.0, 120.0), aimAt(0, 0, 0);
+  const Vec3 direction = (aimAt - origin).normalized();
+  const Vec3 marked(35.0, -70.0, -30.0);
+  twinplan::teaching::Presenter presenter;
+  presenter.apply(twinplan::teaching::SetPointer{
+      {true, {origin.x(), origin.y(), origin.z()}, {direction.x(), direction.y(), direction.z()}}});
+  presenter.apply(twinplan::teaching::AddAnnotation{
+      {1, {marked.x(), marked.y(), marked.z()}, "Resection margin"}});
+  const int endAt = runLive(casePath, presenter, [](int shown) { return shown >= 6; });
+  ASSERT_GE(endAt, 6);
+  const rendering::RoomPlacement placement = livePlacement();
+  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", endAt);
+  ASSERT_EQ(eyes.size(), 2u);
+  // The ray meets the sphere 40 mm before its centre (it is aimed at the centre): the dot.
+  const Vec3 hit = aimAt - 40.0 * direction;
+  const char* names[] = {"left", "right"};
+  // The pointer's red (255, 40, 40); the ray's edges are smoothed by VTK's line rendering,
+  // which scales it (217, 34, 34 measured): red, four times the other channels.
+  const auto isPointerRed = [](const uint8_t* p) {
+    return p[0] >= 180 && p[1] * 4 <= p[0] && p[2] * 4 <= p[0];
+  };
+  const auto within1px = [](const Png& png, const Eigen::Vector2d& at, auto test) {
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx)
+        if (test(png.at(uint32_t(at.x() + dx), uint32_t(at.y() + dy)))) return true;
+    return false;
+  };
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(names[e]);
+    const Png png = recorded(endAt, names[e]);
+    const Eigen::Vector2d dot = eyePixel(eyes[e], placement * hit);
+    EXPECT_TRUE(isPointerRed(png.at(uint32_t(dot.x()), uint32_t(dot.y()))));
+    // The ray: red pixels within one pixel of its projection, sampled along its middle.
+    int onRay = 0, samples = 0;
+    for (double t = 0.3; t <= 0.8; t += 0.05) {
+      const Eigen::Vector2d px = eyePixel(eyes[e], placement * (origin + t * (hit - origin)));
+      onRay += within1px(png, px, isPointerRed);
+      ++samples;
+    }
+    EXPECT_EQ(onRay, samples);
+    // The annotation's yellow marker (255, 220, 0), 2.2 pixels across at 0.7 m: its hue (green
+    // 0.86 of red, no blue). Measured at 0.70 of that colour (179, 155, 0) under llvmpipe, where
+    // the pointer's dot, made the same way, comes out exact: not understood yet.
+    const Eigen::Vector2d mark = eyePixel(eyes[e], placement * marked);
+    uint8_t markerRgb[3] = {0, 0, 0};
+    EXPECT_TRUE(within1px(png, mark, [&](const uint8_t* p) {
+      const double ratio = p[0] > 0 ? double(p[1]) / p[0] : 0.0;
+      const bool yellow = p[0] >= 150 && std::abs(ratio - 220.0 / 255) <= 0.03 && p[2] <= 8;
+      if (yellow) std::copy(p, p + 3, markerRgb);
+      return yellow;
+    }));
+    std::printf(
+        "[ figures ] %s eye: dot at (%.1f, %.1f), marker at (%.1f, %.1f) rgb %d,%d,%d, ray "
+        "%d/%d\n",
+        names[e], dot.x(), dot.y(), mark.x(), mark.y(), markerRgb[0], markerRgb[1], markerRgb[2],
+        onRay, samples);
+  }
+}
+
+TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
+  // A case with only a result: a Gaussian dose, peak 60 Gy, sigma 20 mm, on a 2 mm grid. Its
+  // isodose at a fraction f of the peak is the sphere r = sigma sqrt(-2 ln f): 50 % at
+  // 23.55 mm, 95 % at 6.40 mm.
+  twinplan::ImageGeometry grid;
+  grid.size = {61, 61, 61};
+  grid.spacing_mm = Vec3(2, 2, 2);
+  grid.origin_lps = Vec3(-60, -60, -60);
+  twinplan::Case twin;
+  twin.name = "Dose";
+  twin.fields.push_back(twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), 60.0, 20.0));
+  const fs::path casePath = work_ / "dose.twinplan";
+  twinplan::saveCase(twin, casePath);
+  const fs::path out = work_ / "out";
+  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
+  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
+                out.string()),
+            0)
+      << text("stderr.txt");
+  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
+  EXPECT_EQ(result["meshes"], 2);  // the 50 % and 95 % surfaces
+  const rendering::RoomPlacement placement = livePlacement();
+  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
+  ASSERT_EQ(eyes.size(), 2u);
+  const double r50_mm = 20.0 * std::sqrt(-2.0 * std::log(0.5));
+  EXPECT_NEAR(r50_mm, 23.55, 0.01);
+  const std::vector<SurfaceMesh> isodose50{uvSphere(Vec3(0, 0, 0), r50_mm, 96)};
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(names[e]);
+    const Png png = readPng(out / (std::string(names[e]) + ".png"));
+    // The outer (50 %) surface's silhouette is where its analytic sphere projects.
+    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, isodose50);
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+    // Through the centre the red 95 % surface shows behind the translucent blue 50 % one; 15 mm
+    // to the side only the blue one is crossed.
+    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
+    const Eigen::Vector2d side = eyePixel(eyes[e], placement * Vec3(15, 0, 0));
+    const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
+    const uint8_t* b = png.at(uint32_t(side.x()), uint32_t(side.y()));
+    EXPECT_GT(c[0], c[2]);
+    EXPECT_GT(b[2], b[0]);
+    std::printf(
+        "[ figures ] isodose %s: x %.1f..%.1f (expected %.2f..%.2f), centre rgba %d,%d,%d,%d, "
+        "side %d,%d,%d,%d\n",
+        names[e], seen.xMin, seen.xMax, expected.xMin, expected.xMax, c[0], c[1], c[2], c[3], b[0],
+        b[1], b[2], b[3]);
+  }
 }
 
 }  // namespace

@@ -69,4 +69,30 @@ inline Png readPng(const std::filesystem::path& path) {
   return png;
 }
 
+// A greyscale Portable Float Map as the test runtime writes depth images: "Pf", width height,
+// scale (negative: little-endian), then floats, rows bottom first. Empty when malformed.
+struct DepthImage {
+  uint32_t width = 0, height = 0;
+  std::vector<float> depth;  // bottom row first
+  // Depth at (x, y) with y counted from the top row, as in the PNGs.
+  float atTopDown(uint32_t x, uint32_t y) const {
+    return depth[static_cast<size_t>(height - 1 - y) * width + x];
+  }
+};
+
+inline DepthImage readPfm(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string magic;
+  double scale = 0.0;
+  DepthImage image;
+  if (!(in >> magic >> image.width >> image.height >> scale) || magic != "Pf" || scale >= 0.0)
+    return {};
+  in.get();  // the single whitespace after the header
+  image.depth.resize(static_cast<size_t>(image.width) * image.height);
+  in.read(reinterpret_cast<char*>(image.depth.data()),
+          static_cast<std::streamsize>(image.depth.size() * sizeof(float)));
+  if (!in) return {};
+  return image;
+}
+
 }  // namespace twinplan::xr::test

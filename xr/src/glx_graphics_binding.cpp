@@ -10,6 +10,10 @@ namespace {
 // alpha-blend mixed reality headsets.
 constexpr int64_t kGlSrgb8Alpha8 = 0x8C43;
 constexpr int64_t kGlRgba8 = 0x8058;
+// Depth: 24-bit normalised and 32-bit float, the two depth formats every GL 3.x implementation
+// renders to (OpenGL 3.3 core, section 4.4.2.3 "Required Framebuffer Formats" lists both).
+constexpr int64_t kGlDepthComponent24 = 0x81A6;
+constexpr int64_t kGlDepthComponent32f = 0x8CAC;
 
 int glVersionOfCurrentContext() {
   GLint major = 0, minor = 0;
@@ -61,6 +65,10 @@ void GlxGraphicsBinding::checkRequirements(XrInstance instance, XrSystemId syste
 }
 
 std::vector<int64_t> GlxGraphicsBinding::colorFormats() const { return {kGlSrgb8Alpha8, kGlRgba8}; }
+
+std::vector<int64_t> GlxGraphicsBinding::depthFormats() const {
+  return {kGlDepthComponent24, kGlDepthComponent32f};
+}
 
 std::vector<uint32_t> GlxGraphicsBinding::swapchainImages(XrSwapchain swapchain) {
   uint32_t count = 0;

@@ -36,11 +36,30 @@ std::string joined(const std::vector<int64_t>& values) {
   return text.empty() ? "none" : text;
 }
 
+// Whether the active runtime lists an instance extension (OpenXR 1.0 section 4.1). No runtime at
+// all answers XR_ERROR_RUNTIME_UNAVAILABLE here: then "not offered", and xrCreateInstance says
+// what to install.
+bool runtimeOffers(const char* extension) {
+  uint32_t count = 0;
+  if (XR_FAILED(xrEnumerateInstanceExtensionProperties(nullptr, 0, &count, nullptr))) return false;
+  std::vector<XrExtensionProperties> offered(count, {XR_TYPE_EXTENSION_PROPERTIES});
+  if (XR_FAILED(xrEnumerateInstanceExtensionProperties(nullptr, count, &count, offered.data())))
+    return false;
+  return std::any_of(offered.begin(), offered.begin() + count, [&](const XrExtensionProperties& p) {
+    return std::strcmp(p.extensionName, extension) == 0;
+  });
+}
+
 }  // namespace
 
 HeadsetSession::HeadsetSession(GraphicsBinding& graphics, HeadsetOptions options)
     : graphics_(graphics), options_(std::move(options)) {
   try {
+    if (!(options_.near_m > 0.0f) || !(options_.far_m > options_.near_m))
+      throw Error(ErrorKind::InvalidInput,
+                  "The headset's near and far planes must satisfy 0 < near < far (metres).",
+                  "near " + std::to_string(options_.near_m) + " m, far " +
+                      std::to_string(options_.far_m) + " m");
     createInstance();
     chooseBlendMode();
     graphics_.checkRequirements(instance_, system_);
@@ -61,9 +80,14 @@ void HeadsetSession::createInstance() {
                 options_.applicationName.c_str());
   std::snprintf(info.applicationInfo.engineName, XR_MAX_ENGINE_NAME_SIZE, "TwinPlan");
   info.applicationInfo.apiVersion = XR_CURRENT_API_VERSION;
-  const char* extensions[] = {graphics_.instanceExtension()};
-  info.enabledExtensionCount = 1;
-  info.enabledExtensionNames = extensions;
+  std::vector<const char*> extensions{graphics_.instanceExtension()};
+  if (options_.submitDepth && !graphics_.depthFormats().empty() &&
+      runtimeOffers(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME)) {
+    extensions.push_back(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
+    depthExtensionEnabled_ = true;
+  }
+  info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  info.enabledExtensionNames = extensions.data();
   checkXr(xrCreateInstance(&info, &instance_), "xrCreateInstance",
           std::string("extension ") + extensions[0]);
 
@@ -145,6 +169,7 @@ void HeadsetSession::createSwapchains() {
                 "xrEnumerateSwapchainFormats");
   }
   colorFormat_ = *chosen;
+  chooseDepthFormat(offered);
 
   checkXr(xrEnumerateViewConfigurationViews(instance_, system_, kStereo, 0, &count, nullptr),
           "xrEnumerateViewConfigurationViews");
@@ -176,7 +201,29 @@ void HeadsetSession::createSwapchains() {
                 joined({colorFormat_}));
     swapchains_.push_back(eye);
     swapchains_.back().images = graphics_.swapchainImages(eye.handle);
+    if (depthFormat_ == 0) continue;
+    // The depth image of the same view: same size (XR_KHR_composition_layer_depth pairs them).
+    info.usageFlags =
+        XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | XR_SWAPCHAIN_USAGE_SAMPLED_BIT;
+    info.format = depthFormat_;
+    EyeSwapchain depth;
+    checkXr(xrCreateSwapchain(session_, &info, &depth.handle), "xrCreateSwapchain",
+            std::to_string(info.width) + "x" + std::to_string(info.height) + " depth format " +
+                joined({depthFormat_}));
+    depthSwapchains_.push_back(depth);
+    depthSwapchains_.back().images = graphics_.swapchainImages(depth.handle);
   }
+}
+
+// Depth is optional: without the extension, or without a depth format both sides know, the
+// frames go without it (the compositor then reprojects by rotation only).
+void HeadsetSession::chooseDepthFormat(const std::vector<int64_t>& offered) {
+  depthFormat_ = 0;
+  if (!depthExtensionEnabled_) return;
+  const std::vector<int64_t> writable = graphics_.depthFormats();
+  const auto chosen =
+      std::find_first_of(offered.begin(), offered.end(), writable.begin(), writable.end());
+  if (chosen != offered.end()) depthFormat_ = *chosen;
 }
 
 void HeadsetSession::pollEvents() {
@@ -229,6 +276,21 @@ void HeadsetSession::onStateChanged(XrSessionState state) {
   }
 }
 
+uint32_t HeadsetSession::acquireImage(XrSwapchain swapchain) {
+  uint32_t index = 0;
+  XrSwapchainImageAcquireInfo acquire{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
+  checkXr(xrAcquireSwapchainImage(swapchain, &acquire, &index), "xrAcquireSwapchainImage");
+  XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
+  wait.timeout = XR_INFINITE_DURATION;
+  checkXr(xrWaitSwapchainImage(swapchain, &wait), "xrWaitSwapchainImage");
+  return index;
+}
+
+void HeadsetSession::releaseImage(XrSwapchain swapchain) {
+  XrSwapchainImageReleaseInfo release{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
+  checkXr(xrReleaseSwapchainImage(swapchain, &release), "xrReleaseSwapchainImage");
+}
+
 void HeadsetSession::requestExit() {
   if (!running_ || lost_) return;
   checkXr(xrRequestExitSession(session_), "xrRequestExitSession");
@@ -244,6 +306,7 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
   checkXr(xrBeginFrame(session_, &beginInfo), "xrBeginFrame");
 
   std::vector<XrCompositionLayerProjectionView> layerViews;
+  std::vector<XrCompositionLayerDepthInfoKHR> depthInfos;
   XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
   bool rendered = false;
   if (frame.shouldRender == XR_TRUE) {
@@ -260,15 +323,12 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
         XR_VIEW_STATE_POSITION_VALID_BIT | XR_VIEW_STATE_ORIENTATION_VALID_BIT;
     if ((viewState.viewStateFlags & needed) == needed && count == 2) {
       layerViews.resize(2, {XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW});
+      depthInfos.resize(2, {XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR});
       for (uint32_t eye = 0; eye < 2; ++eye) {
         EyeSwapchain& swapchain = swapchains_[eye];
-        uint32_t index = 0;
-        XrSwapchainImageAcquireInfo acquire{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
-        checkXr(xrAcquireSwapchainImage(swapchain.handle, &acquire, &index),
-                "xrAcquireSwapchainImage");
-        XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
-        wait.timeout = XR_INFINITE_DURATION;
-        checkXr(xrWaitSwapchainImage(swapchain.handle, &wait), "xrWaitSwapchainImage");
+        const uint32_t index = acquireImage(swapchain.handle);
+        const bool withDepth = !depthSwapchains_.empty();
+        const uint32_t depthIndex = withDepth ? acquireImage(depthSwapchains_[eye].handle) : 0;
         EyeImage image;
         image.eye = eye;
         image.pose = views[eye].pose;
@@ -283,14 +343,33 @@ bool HeadsetSession::renderFrame(EyeRenderer& renderer) {
         image.height_px = eyeHeight_px_;
         image.blendMode = blendMode_;
         image.displayTime = frame.predictedDisplayTime;
+        image.near_m = options_.near_m;
+        image.far_m = options_.far_m;
+        if (withDepth) {
+          image.depthTexture = depthSwapchains_[eye].images.at(depthIndex);
+          image.depthFormat = depthFormat_;
+        }
         renderer.renderEye(image);
-        XrSwapchainImageReleaseInfo release{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
-        checkXr(xrReleaseSwapchainImage(swapchain.handle, &release), "xrReleaseSwapchainImage");
+        releaseImage(swapchain.handle);
+        if (withDepth) releaseImage(depthSwapchains_[eye].handle);
+        const XrRect2Di rect{
+            {0, 0}, {static_cast<int32_t>(eyeWidth_px_), static_cast<int32_t>(eyeHeight_px_)}};
         layerViews[eye].pose = views[eye].pose;
         layerViews[eye].fov = views[eye].fov;
         layerViews[eye].subImage.swapchain = swapchain.handle;
-        layerViews[eye].subImage.imageRect = {
-            {0, 0}, {static_cast<int32_t>(eyeWidth_px_), static_cast<int32_t>(eyeHeight_px_)}};
+        layerViews[eye].subImage.imageRect = rect;
+        if (withDepth) {
+          // OpenGL's default depth range: window depth 0 at the near plane, 1 at the far one
+          // (XrCompositionLayerDepthInfoKHR: minDepth/maxDepth, nearZ/farZ in metres).
+          XrCompositionLayerDepthInfoKHR& depth = depthInfos[eye];
+          depth.subImage.swapchain = depthSwapchains_[eye].handle;
+          depth.subImage.imageRect = rect;
+          depth.minDepth = 0.0f;
+          depth.maxDepth = 1.0f;
+          depth.nearZ = options_.near_m;
+          depth.farZ = options_.far_m;
+          layerViews[eye].next = &depth;
+        }
       }
       layer.space = space_;
       layer.viewCount = 2;
@@ -321,6 +400,10 @@ void HeadsetSession::destroy() noexcept {
     if (swapchain.handle != XR_NULL_HANDLE) xrDestroySwapchain(swapchain.handle);
   }
   swapchains_.clear();
+  for (const EyeSwapchain& swapchain : depthSwapchains_) {
+    if (swapchain.handle != XR_NULL_HANDLE) xrDestroySwapchain(swapchain.handle);
+  }
+  depthSwapchains_.clear();
   if (space_ != XR_NULL_HANDLE) xrDestroySpace(space_);
   space_ = XR_NULL_HANDLE;
   if (session_ != XR_NULL_HANDLE) xrDestroySession(session_);

@@ -3,7 +3,9 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <string>
 
 namespace twinplan::xr_test_runtime {
 namespace {
@@ -64,6 +66,31 @@ bool writeRgbaPng(const std::string& path, uint32_t width, uint32_t height,
     }
   }
   return std::rename(partial.c_str(), path.c_str()) == 0;
+}
+
+bool writeDepthPfm(const std::string& path, uint32_t width, uint32_t height,
+                   const std::vector<float>& depth) {
+  static_assert(sizeof(float) == 4);
+  if (depth.size() != static_cast<size_t>(width) * height) return false;
+  std::vector<uint8_t> bytes;
+  bytes.reserve(depth.size() * 4);
+  for (float value : depth) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &value, 4);
+    for (int shift = 0; shift < 32; shift += 8)
+      bytes.push_back(static_cast<uint8_t>(bits >> shift));
+  }
+  const std::string header =
+      "Pf\n" + std::to_string(width) + " " + std::to_string(height) + "\n-1.0\n";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+    if (out) return true;
+  }
+  std::remove(path.c_str());
+  return false;
 }
 
 }  // namespace twinplan::xr_test_runtime

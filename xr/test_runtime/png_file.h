@@ -13,4 +13,10 @@ namespace twinplan::xr_test_runtime {
 bool writeRgbaPng(const std::string& path, uint32_t width, uint32_t height,
                   const std::vector<uint8_t>& rgba);
 
+// Writes a depth image as a greyscale Portable Float Map ("Pf", width height, scale -1.0 for
+// little-endian 32-bit floats, rows bottom first: the netpbm PFM convention, which is also
+// OpenGL's row order). `depth` is width*height values, bottom row first.
+bool writeDepthPfm(const std::string& path, uint32_t width, uint32_t height,
+                   const std::vector<float>& depth);
+
 }  // namespace twinplan::xr_test_runtime

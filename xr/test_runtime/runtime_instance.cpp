@@ -141,6 +141,16 @@ bool wellFormedPath(const char* path) {
   return true;
 }
 
+// The script decides whether the depth extension is listed; a malformed script lists it (the
+// error is reported where xrCreateInstance reads the script).
+bool depthLayerOffered() {
+  try {
+    return loadHeadsetScript().offerDepthLayer;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 const std::vector<std::pair<const char*, uint32_t>>& supportedExtensions() {
   static const std::vector<std::pair<const char*, uint32_t>> extensions = {
       {XR_KHR_OPENGL_ENABLE_EXTENSION_NAME, XR_KHR_opengl_enable_SPEC_VERSION},
@@ -277,6 +287,9 @@ XrResult XRAPI_CALL xrEnumerateInstanceExtensionProperties(const char* layerName
   if (layerName != nullptr && *layerName != '\0') return XR_ERROR_API_LAYER_NOT_PRESENT;
   std::vector<XrExtensionProperties> list;
   for (const auto& [name, version] : supportedExtensions()) {
+    if (std::strcmp(name, XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME) == 0 &&
+        !depthLayerOffered())
+      continue;
     XrExtensionProperties property{XR_TYPE_EXTENSION_PROPERTIES};
     std::snprintf(property.extensionName, sizeof property.extensionName, "%s", name);
     property.extensionVersion = version;
@@ -318,6 +331,8 @@ XrResult XRAPI_CALL xrCreateInstance(const XrInstanceCreateInfo* info, XrInstanc
     std::fprintf(stderr, "%s\n", e.what());
     return XR_ERROR_RUNTIME_FAILURE;
   }
+  if (instance->depthLayerEnabled && !instance->script.offerDepthLayer)
+    return XR_ERROR_EXTENSION_NOT_PRESENT;
   instance->applicationName = info->applicationInfo.applicationName;
   if (!instance->script.logPath.empty()) instance->log.open(instance->script.logPath);
   std::lock_guard lock(runtime().mutex);

@@ -127,6 +127,7 @@ void applyJson(HeadsetScript& script, const nlohmann::json& json, const std::str
   if (json.contains("swapchain_formats")) {
     script.swapchainFormats = json.at("swapchain_formats").get<std::vector<int64_t>>();
   }
+  if (json.contains("depth_layer")) script.offerDepthLayer = json.at("depth_layer").get<bool>();
   if (json.contains("display_rate_hz"))
     script.displayRate_Hz = json.at("display_rate_hz").get<double>();
   if (json.contains("exit_after_frames"))

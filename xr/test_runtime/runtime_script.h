@@ -40,6 +40,9 @@ struct HeadsetScript {
   // a headset without a configured play area has no STAGE).
   std::vector<XrReferenceSpaceType> referenceSpaces{
       XR_REFERENCE_SPACE_TYPE_VIEW, XR_REFERENCE_SPACE_TYPE_LOCAL, XR_REFERENCE_SPACE_TYPE_STAGE};
+  // Whether the runtime lists XR_KHR_composition_layer_depth (a runtime without it: the
+  // application must submit frames without depth).
+  bool offerDepthLayer = true;
   // GL internal formats offered for swapchains, preferred first.
   std::vector<int64_t> swapchainFormats;
   double displayRate_Hz = 90.0;

@@ -206,6 +206,47 @@ bool recordEye(const Swapchain& swapchain, const XrRect2Di& rect, const std::str
   return true;
 }
 
+// Reads one eye's depth image back (GL_DEPTH_COMPONENT as floats, the window depth in [0, 1])
+// and writes the sub-image as PFM, rows bottom first.
+bool recordDepth(const Swapchain& swapchain, const XrRect2Di& rect, const std::string& path) {
+  if (swapchain.lastReleased < 0) return false;
+  GLint previousTexture = 0, previousPackBuffer = 0, previousAlignment = 4;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &previousTexture);
+  glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &previousPackBuffer);
+  glGetIntegerv(GL_PACK_ALIGNMENT, &previousAlignment);
+  static const auto bindBuffer = reinterpret_cast<PFNGLBINDBUFFERPROC>(
+      glXGetProcAddressARB(reinterpret_cast<const GLubyte*>("glBindBuffer")));
+  if (bindBuffer != nullptr) bindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+  glPixelStorei(GL_PACK_ALIGNMENT, 4);
+  glBindTexture(GL_TEXTURE_2D, swapchain.textures[swapchain.lastReleased]);
+  std::vector<float> full(static_cast<size_t>(swapchain.width) * swapchain.height);
+  glGetTexImage(GL_TEXTURE_2D, 0, GL_DEPTH_COMPONENT, GL_FLOAT, full.data());
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previousTexture));
+  glPixelStorei(GL_PACK_ALIGNMENT, previousAlignment);
+  if (bindBuffer != nullptr)
+    bindBuffer(GL_PIXEL_PACK_BUFFER, static_cast<GLuint>(previousPackBuffer));
+  if (const GLenum error = glGetError(); error != GL_NO_ERROR) {
+    std::fprintf(stderr,
+                 "TwinPlan XR test runtime: reading back a depth image failed (GL error 0x%x)\n",
+                 error);
+    return false;
+  }
+  const uint32_t width = static_cast<uint32_t>(rect.extent.width);
+  const uint32_t height = static_cast<uint32_t>(rect.extent.height);
+  std::vector<float> image(static_cast<size_t>(width) * height);
+  for (uint32_t row = 0; row < height; ++row) {
+    const float* from =
+        full.data() + (static_cast<size_t>(rect.offset.y + row) * swapchain.width + rect.offset.x);
+    std::copy(from, from + width, image.data() + static_cast<size_t>(row) * width);
+  }
+  if (!writeDepthPfm(path, width, height, image)) {
+    std::fprintf(stderr, "TwinPlan XR test runtime: cannot write %s: %s\n", path.c_str(),
+                 std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace api {
@@ -737,6 +778,12 @@ std::string recordFrame(Instance& instance, Session& session,
     const Swapchain* swapchain = find(runtime().swapchains, views[v]->subImage.swapchain);
     const std::string path = dir + "/" + stem + "_" + eyes[v] + ".png";
     if (!recordEye(*swapchain, views[v]->subImage.imageRect, path)) return {};
+    // XR_KHR_composition_layer_depth: the depth the application submitted for this view.
+    const XrCompositionLayerDepthInfoKHR* depth = depthInfoOf(*views[v]);
+    if (depth == nullptr || !instance.depthLayerEnabled) continue;
+    const Swapchain* depthSwapchain = find(runtime().swapchains, depth->subImage.swapchain);
+    const std::string depthPath = dir + "/" + stem + "_" + eyes[v] + "_depth.pfm";
+    if (!recordDepth(*depthSwapchain, depth->subImage.imageRect, depthPath)) return {};
   }
   return stem;
 }

@@ -8,12 +8,19 @@
 
 #include <Eigen/Geometry>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "twinplan/core/geometry.h"
+#include "twinplan/rendering/slice_sampler.h"
+#include "twinplan/rendering/slice_view.h"
 #include "twinplan/rendering/volume_view.h"
 
+class vtkActor;
+class vtkProp;
 class vtkGenericOpenGLRenderWindow;
+class vtkImageData;
+class vtkPolyData;
 
 namespace twinplan::rendering {
 
@@ -37,6 +44,13 @@ struct EyeCamera {
   bool transparentBackground = false;
   // The GL texture (GL_TEXTURE_2D, in the GL context current on this thread) drawn into.
   std::uint32_t colorTexture = 0;
+  // Near and far planes, metres (the headset session's: its depth layer states the same).
+  double near_m = 0.05;
+  double far_m = 50.0;
+  // A depth texture of the same size to receive the eye's window depth (0 at near, 1 at far);
+  // 0: none. Its internal format (GL_DEPTH_COMPONENT24 or GL_DEPTH_COMPONENT32F).
+  std::uint32_t depthTexture = 0;
+  std::int64_t depthFormat = 0;
 };
 
 // OpenGL's projection for an asymmetric frustum (glFrustum with left = near * tan(angleLeft),
@@ -97,13 +111,15 @@ class HeadsetSceneRenderer {
   };
   Hit pick(const Vec3& origin_m, const Vec3& direction, double reach_m = 5.0) const;
 
-  // Near and far clipping distances of the eye cameras, metres.
-  static constexpr double kNear_m = 0.05;
-  static constexpr double kFar_m = 50.0;
+  // How the last eye's depth reached its depth texture: "blit" (glBlitFramebuffer on the GPU,
+  // when VTK's depth buffer has the texture's format), "read-back" (through host memory,
+  // when the formats differ), or "" (no depth texture).
+  const std::string& lastDepthCopy() const { return lastDepthCopy_; }
 
  private:
   void ensureInitialised();
   void placeCamera(const EyeCamera& eye);
+  void copyDepth(const EyeCamera& eye);
 
   VolumeView& scene_;
   RoomPlacement placement_ = RoomPlacement::Identity();
@@ -113,6 +129,75 @@ class HeadsetSceneRenderer {
   std::uint32_t lastTexture_ = 0;
   int lastWidth_px_ = 0;
   int lastHeight_px_ = 0;
+  std::string lastDepthCopy_;
+  std::vector<float> depthRows_;  // the read-back path's buffer, kept between frames
+};
+
+// The desktop's current slice drawn in the headset's scene as a textured plane through the
+// anatomy (issue #20 item 2), as Slicer's 3D view shows its slice planes: the volume resampled
+// on the plane (slice_sampler.h, the 2D views' own sampler), greys by the window (the DICOM
+// linear VOI function, displayGrey), unlit so the greys are the 2D view's, opaque (the meshes in
+// front of the plane hide it, the ones behind it are hidden). Pixels off the volume are black.
+class HeadsetSlice {
+ public:
+  // Borrowed: the scene and the volume outlive the slice. Nothing is shown until show().
+  HeadsetSlice(VolumeView& scene, const ImageVolume& volume, const WindowLevel& window);
+  ~HeadsetSlice();
+  HeadsetSlice(const HeadsetSlice&) = delete;
+  HeadsetSlice& operator=(const HeadsetSlice&) = delete;
+
+  // Shows the plane of `orientation` whose LPS coordinate along its axis (axial S = z, coronal
+  // P = y, sagittal L = x) is `position_mm`, covering the whole volume; a position outside the
+  // volume shows the plane off it (black), as the 2D view does when scrolled past the end.
+  void show(SliceOrientation orientation, double position_mm);
+  void hide();
+  bool shown() const { return shown_; }
+  // The sampled plane (pixel centres in LPS); its corners are the quad's, half a pixel out.
+  const SlicePlane& plane() const { return plane_; }
+
+ private:
+  VolumeView& scene_;
+  const ImageVolume& volume_;
+  WindowLevel window_;
+  SlicePlane plane_;
+  vtkSmartPointer<vtkPolyData> quad_;
+  vtkSmartPointer<vtkImageData> texture_;
+  vtkSmartPointer<vtkActor> actor_;
+  bool shown_ = false;
+  bool added_ = false;
+};
+
+// What a teacher points at, drawn in the headset's scene (issue #20 item 3): the presenter's
+// laser pointer as a red ray ending in a dot where it meets the anatomy, and each annotation as
+// a yellow marker with its text beside it (a label that always faces the viewer). Unlit, so the
+// colours are exact; not pickable. Sizes are in patient millimetres, so they scale with the
+// anatomy: the dot 6 mm and a marker 5 mm in radius are 2-3 pixels across at 0.8 m on a
+// 320-pixel, 90-degree eye and 10-15 on a 2000-pixel headset eye.
+class HeadsetAnnotations {
+ public:
+  explicit HeadsetAnnotations(VolumeView& scene);  // borrowed: the scene outlives this
+  ~HeadsetAnnotations();
+  HeadsetAnnotations(const HeadsetAnnotations&) = delete;
+  HeadsetAnnotations& operator=(const HeadsetAnnotations&) = delete;
+
+  // The ray from origin_lps along direction (unit) for length_mm, the dot at its end; hidden
+  // when !active.
+  void setPointer(bool active, const Vec3& origin_lps, const Vec3& direction, double length_mm);
+  struct Marker {
+    Vec3 point_lps = Vec3::Zero();
+    std::string text;
+  };
+  void setAnnotations(const std::vector<Marker>& markers);
+
+  static constexpr double kDotRadius_mm = 6.0;
+  static constexpr double kMarkerRadius_mm = 5.0;
+  static constexpr Rgb kPointerColour{255, 40, 40};
+  static constexpr Rgb kMarkerColour{255, 220, 0};
+
+ private:
+  VolumeView& scene_;
+  vtkSmartPointer<vtkActor> ray_, dot_;
+  std::vector<vtkSmartPointer<vtkProp>> markers_;
 };
 
 }  // namespace twinplan::rendering

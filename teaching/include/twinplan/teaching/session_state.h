@@ -29,6 +29,17 @@ struct Annotation {
   bool operator==(const Annotation&) const = default;
 };
 
+// The presenter's current slice (issue #20 item 2): a headset draws it as a textured plane
+// through the anatomy. `orientation` is "axial", "coronal" or "sagittal"; `position_mm` is the
+// plane's LPS coordinate along its axis: axial S (z), coronal P (y), sagittal L (x), the
+// patient frame of DICOM PS3.3 C.7.6.2.1.1.
+struct SharedSlice {
+  bool shown = false;
+  std::string orientation = "axial";
+  double position_mm = 0.0;
+  bool operator==(const SharedSlice&) const = default;
+};
+
 struct SessionState {
   // Which data is shown: the case's id and a hash of its content, so a participant that opened
   // another version of the case can say so instead of showing the wrong patient.
@@ -40,6 +51,7 @@ struct SessionState {
   PointerRay pointer;
   std::vector<Annotation> annotations;  // in the order they were added
   bool followPresenter = false;         // participants' views follow the presenter's
+  SharedSlice slice;                    // the presenter's slice; not shown by default
   bool operator==(const SessionState&) const = default;
 };
 
@@ -66,12 +78,16 @@ struct RemoveAnnotation {
 struct SetFollowPresenter {
   bool follow = false;
 };
+struct SetSlice {
+  SharedSlice slice;
+};
 using StateChange = std::variant<ShowData, SetSegmentVisible, SetAnatomyTransform, SetPointer,
-                                 AddAnnotation, RemoveAnnotation, SetFollowPresenter>;
+                                 AddAnnotation, RemoveAnnotation, SetFollowPresenter, SetSlice>;
 
 // Applies a change; throws Error(InvalidInput) for a change that would make the state invalid
 // (a non-affine or non-finite transform, a zero pointer direction, an unknown or duplicate
-// annotation id, text over kMaxAnnotationText characters) and leaves the state unchanged then.
+// annotation id, text over kMaxAnnotationText characters, a slice with an unknown orientation
+// or a non-finite position) and leaves the state unchanged then.
 void applyChange(SessionState& state, const StateChange& change);
 
 inline constexpr std::size_t kMaxAnnotationText = 2000;

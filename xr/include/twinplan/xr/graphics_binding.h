@@ -27,6 +27,9 @@ class GraphicsBinding {
   virtual const void* sessionBinding() const = 0;
   // Colour formats the renderer can draw into, any order; the runtime's order decides.
   virtual std::vector<int64_t> colorFormats() const = 0;
+  // Depth formats the renderer can write its depth into (XR_KHR_composition_layer_depth), any
+  // order; empty: the renderer submits no depth.
+  virtual std::vector<int64_t> depthFormats() const { return {}; }
   // The images of a swapchain as the API's names (GL texture names).
   virtual std::vector<uint32_t> swapchainImages(XrSwapchain swapchain) = 0;
 };
@@ -41,6 +44,7 @@ class GlxGraphicsBinding final : public GraphicsBinding {
   void checkRequirements(XrInstance instance, XrSystemId system) override;
   const void* sessionBinding() const override { return &binding_; }
   std::vector<int64_t> colorFormats() const override;
+  std::vector<int64_t> depthFormats() const override;
   std::vector<uint32_t> swapchainImages(XrSwapchain swapchain) override;
 
  private:

@@ -19,6 +19,15 @@ struct HeadsetOptions {
   std::vector<XrEnvironmentBlendMode> acceptedBlendModes{XR_ENVIRONMENT_BLEND_MODE_OPAQUE,
                                                          XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND,
                                                          XR_ENVIRONMENT_BLEND_MODE_ADDITIVE};
+  // Submit each eye's depth (XR_KHR_composition_layer_depth) when the runtime offers the
+  // extension and a depth format the renderer writes: the compositor reprojects with it
+  // (positional timewarp) and mixed-reality headsets occlude the room by it.
+  bool submitDepth = true;
+  // The eye cameras' near and far planes, metres: the renderer's projection uses them and the
+  // depth layer tells the compositor (its nearZ / farZ). 5 cm: a hand held at the face still
+  // draws; 50 m: any room.
+  float near_m = 0.05f;
+  float far_m = 50.0f;
 };
 
 // One eye of one frame: where it is (in the session's reference space, metres), what it sees
@@ -36,6 +45,13 @@ struct EyeImage {
   uint32_t height_px = 0;
   XrEnvironmentBlendMode blendMode = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
   XrTime displayTime = 0;
+  // Near and far planes the projection must use (the session's, also in the depth layer).
+  float near_m = 0.05f;
+  float far_m = 50.0f;
+  // The depth texture to write the eye's window depth into (0..1 from near to far, OpenGL's
+  // default depth range), same size as the colour; 0 when no depth is submitted.
+  uint32_t depthTexture = 0;
+  int64_t depthFormat = 0;
 };
 
 // Draws one eye into its texture (the rendering adapter implements it).
@@ -73,6 +89,9 @@ class HeadsetSession {
   XrEnvironmentBlendMode blendMode() const { return blendMode_; }
   XrReferenceSpaceType referenceSpace() const { return referenceSpace_; }
   int64_t colorFormat() const { return colorFormat_; }
+  // The depth swapchains' format; 0 when depth is not submitted (not offered, or not asked for).
+  int64_t depthFormat() const { return depthFormat_; }
+  bool submitsDepth() const { return depthFormat_ != 0; }
   uint32_t eyeWidth_px() const { return eyeWidth_px_; }
   uint32_t eyeHeight_px() const { return eyeHeight_px_; }
   const std::string& runtimeName() const { return runtimeName_; }
@@ -91,7 +110,10 @@ class HeadsetSession {
   void createSession();
   void createReferenceSpace();
   void createSwapchains();
+  void chooseDepthFormat(const std::vector<int64_t>& offered);
   void onStateChanged(XrSessionState state);
+  uint32_t acquireImage(XrSwapchain swapchain);  // acquire and wait: the image index
+  void releaseImage(XrSwapchain swapchain);
   void destroy() noexcept;
 
   GraphicsBinding& graphics_;
@@ -105,6 +127,9 @@ class HeadsetSession {
     std::vector<uint32_t> images;
   };
   std::vector<EyeSwapchain> swapchains_;
+  std::vector<EyeSwapchain> depthSwapchains_;  // empty without depth
+  bool depthExtensionEnabled_ = false;
+  int64_t depthFormat_ = 0;
   XrSessionState state_ = XR_SESSION_STATE_UNKNOWN;
   std::vector<XrSessionState> history_;
   bool running_ = false;
