@@ -112,41 +112,92 @@ TEST(CollapsedCone, ConesKeepTheKernelsEnergy) {
   EXPECT_GT(r200, r100);
 }
 
-TEST(CollapsedCone, WaterDepthDoseAndPenumbra) {
+TEST(CollapsedCone, CalibrationIsTheReferenceFieldsDosePerMu) {
+  // The pencil beam's calibration (TG-51 reference field, SSD 100 cm, 1 cGy/MU at 15 mm).
   const DensityGrid water = waterPhantom();
-  const CollapsedConeCalculator c = collapsedCone(water, jawBeam(-50, 50, -50, 50));
-  double doseMax = 0;
-  const double dmax = dmax_mm(c, &doseMax);
-  const double pdd10 = 100 * axisDose(c, 100) / doseMax, pdd20 = 100 * axisDose(c, 200) / doseMax;
-  std::printf("CCC 6 MV 10x10: dmax %.2f mm, D(15 mm) %.4f Gy/100 MU, PDD10 %.2f, PDD20 %.2f\n",
-              dmax, axisDose(c, 15), pdd10, pdd20);
-  const double p15 = penumbra80to20(c, 50, 15), p100 = penumbra80to20(c, 50, 100);
-  std::printf("CCC 6 MV 10x10 penumbra 80-20: %.2f mm at 15 mm, %.2f mm at 100 mm\n", p15, p100);
-  const CollapsedConeCalculator c6 = collapsedCone(water, jawBeam(-30, 30, -30, 30));
-  double doseMax6 = 0;
-  dmax_mm(c6, &doseMax6);
-  std::printf("CCC 6 MV 6x6: PDD10 %.2f PDD20 %.2f\n", 100 * axisDose(c6, 100) / doseMax6,
-              100 * axisDose(c6, 200) / doseMax6);
-  const PencilBeamCalculator pb(water, jawBeam(-50, 50, -50, 50), PatientPosition::HFS,
-                                photonBeamModel(6.0), {});
-  for (double d : {15.0, 50.0, 100.0, 150.0, 200.0})
-    std::printf("depth %g: CCC %.4f PB %.4f ratio %.4f\n", d, axisDose(c, d), axisDose(pb, d),
-                axisDose(c, d) / axisDose(pb, d));
+  const CollapsedConeCalculator c = collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 100.0));
+  EXPECT_NEAR(axisDose(c, 15), 1.0, 0.005);
+  const CollapsedConeCalculator twice = collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 200.0));
+  EXPECT_NEAR(axisDose(twice, 80) / axisDose(c, 80), 2.0, 1e-6);
+  EXPECT_EQ(c.dose_Gy(Vec3(0, -5, 0)), 0.0);          // vacuum upstream
+  EXPECT_THROW(collapsedConeBeamModel(10.0), Error);  // no 10 MV kernels yet: said, not guessed
 }
 
-TEST(CollapsedCone, LungSlab) {
-  for (double half : {25.0, 50.0}) {
-    const DensityGrid slab = waterPhantom(2.5, 30, 130, 0.25f);
-    const DensityGrid water = waterPhantom(2.5);
-    const io::Beam beam = jawBeam(-half, half, -half, half);
-    const CollapsedConeCalculator c = collapsedCone(slab, beam);
-    const CollapsedConeCalculator cw = collapsedCone(water, beam);
-    const PencilBeamCalculator pb(slab, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
-    const PencilBeamCalculator pbw(water, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
-    for (double d : {20.0, 40.0, 60.0, 80.0, 120.0, 135.0, 150.0, 180.0})
-      std::printf("field %g depth %g: CCC slab/water %.4f  PB slab/water %.4f\n", 2 * half, d,
-                  axisDose(c, d) / axisDose(cw, d), axisDose(pb, d) / axisDose(pbw, d));
+TEST(CollapsedCone, Water6MvDepthDoseMatchesBjr25AndThePencilBeam) {
+  // BJR Suppl. 25, 6 MV, SSD 100 cm: PDD(10 cm) / PDD(20 cm) 67.5 / 39.3 (10x10); dmax 15 mm
+  // (6x6 and 7x7 and the penumbra: tests/slow/radiotherapy_collapsed_cone_slow_test.cpp). The
+  // engine was not fitted to these (only its MU calibration point).
+  const DensityGrid water = waterPhantom();
+  struct Case {
+    double side_mm, pdd10, pdd20;
+  };
+  for (const Case& k : {Case{100, 67.5, 39.3}}) {
+    const double h = k.side_mm / 2;
+    const io::Beam beam = jawBeam(-h, h, -h, h);
+    const CollapsedConeCalculator c = collapsedCone(water, beam);
+    double doseMax = 0;
+    const double dmax = dmax_mm(c, &doseMax);
+    const double pdd10 = 100 * axisDose(c, 100) / doseMax;
+    const double pdd20 = 100 * axisDose(c, 200) / doseMax;
+    SCOPED_TRACE(std::to_string(static_cast<int>(k.side_mm)) + " mm square");
+    EXPECT_NEAR(dmax, 15.0, 2.0);      // delta_2: 2 mm
+    EXPECT_NEAR(pdd10, k.pdd10, 2.0);  // delta_1: 2 %
+    EXPECT_NEAR(pdd20, k.pdd20, 2.0);
+    std::printf("CCC 6 MV %gx%g mm: dmax %.2f mm, PDD10 %.2f (pub %.1f), PDD20 %.2f (pub %.1f)\n",
+                k.side_mm, k.side_mm, dmax, pdd10, k.pdd10, pdd20, k.pdd20);
+    // The pencil beam, fitted to the same tables, agrees on the axis beyond dmax within 5 %.
+    const PencilBeamCalculator pb(water, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
+    for (double d : {50.0, 100.0, 150.0, 200.0}) {
+      EXPECT_NEAR(axisDose(c, d) / axisDose(pb, d), 1.0, 0.05) << d;
+      std::printf("  depth %g mm: CCC / pencil beam %.4f\n", d, axisDose(c, d) / axisDose(pb, d));
+    }
   }
+}
+
+TEST(CollapsedCone, LungSlabShowsElectronDisequilibriumThatThePencilBeamMisses) {
+  // Water 0-30 mm, lung (0.25) 30-130 mm, water beyond (the slab geometry of Carrasco et al.,
+  // Med Phys 2004;31:2899). Expected from transport physics (TG-65 section IV, Knoos et al. Phys
+  // Med Biol 2006;51:5785): in lung the secondary electrons range 4x further sideways, so a
+  // small field loses lateral equilibrium and its axis dose falls below the radiological-depth
+  // (pencil-beam) estimate, more for 5x5 than 10x10 cm; past the slab the dose builds up again
+  // in water (the pencil beam, depth-scaled only, shows neither effect).
+  double deficit5 = 0, deficit10 = 0;
+  for (double side : {50.0, 100.0}) {
+    const double h = side / 2;
+    const io::Beam beam = jawBeam(-h, h, -h, h);
+    const DensityGrid slab = waterPhantom(2.5, 30, 130, 0.25f);
+    const DensityGrid water = waterPhantom();
+    const CollapsedConeCalculator c = collapsedCone(slab, beam);
+    const CollapsedConeCalculator cWater = collapsedCone(water, beam);
+    const PencilBeamCalculator pb(slab, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
+    const PencilBeamCalculator pbWater(water, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
+    const double inLung = axisDose(c, 110) / axisDose(pb, 110);
+    (side == 50 ? deficit5 : deficit10) = 1.0 - inLung;
+    // The slab's dose relative to water's at the same depth, 135 mm (5 mm past the slab) and
+    // 150 mm: a rise is the rebuild-up.
+    auto relative = [](const auto& inSlab, const auto& inWater, double d) {
+      return axisDose(inSlab, d) / axisDose(inWater, d);
+    };
+    const double rebuild = relative(c, cWater, 150) / relative(c, cWater, 135);
+    const double rebuildPb = relative(pb, pbWater, 150) / relative(pb, pbWater, 135);
+    std::printf(
+        "slab %gx%g: CCC/PB in lung (110 mm) %.4f; slab/water 135->150 mm CCC x%.4f, "
+        "PB x%.4f\n",
+        side, side, inLung, rebuild, rebuildPb);
+    for (double d : {20.0, 60.0, 100.0, 120.0, 135.0, 150.0, 180.0})
+      std::printf("  depth %g mm: slab/water CCC %.4f PB %.4f\n", d, relative(c, cWater, d),
+                  relative(pb, pbWater, d));
+    SCOPED_TRACE(side);
+    EXPECT_LT(inLung, 0.97);
+    // Rebuild-up: water at 135 mm follows 100 mm of lung; 15 mm later the dose relative to
+    // water has risen in the collapsed cone, while the pencil beam's stays flat.
+    EXPECT_GT(rebuild, 1.015);
+    EXPECT_LT(rebuildPb, 1.005);
+    // Upstream of the slab (water, 20 mm) the engines agree within 2 % (less backscatter from
+    // lung lowers the collapsed cone's by about 1 %).
+    EXPECT_NEAR(axisDose(c, 20) / axisDose(pb, 20), 1.0, 0.02);
+  }
+  EXPECT_GT(deficit5, deficit10);  // the smaller field is further from equilibrium
 }
 
 }  // namespace

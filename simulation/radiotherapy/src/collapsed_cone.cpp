@@ -23,6 +23,19 @@ constexpr double kPi = std::numbers::pi;
 constexpr int kZenithSamples = 8, kAzimuthSamples = 192;
 // The tilt tables: kernel ratios on a grid of cos(angle to the local ray).
 constexpr int kTiltTable = 2048;
+// The attenuation tables' density steps (relative electron density, up to 4: dense bone and
+// metal clamp there).
+constexpr double kDensityResolution = 1024.0;
+constexpr int kDensitySlots = 4 * 1024 + 1;
+
+struct Attenuation {
+  double keepA, keepB, escapeA, escapeB;
+};
+
+std::size_t densitySlot(double density) {
+  return static_cast<std::size_t>(
+      std::min(static_cast<int>(density * kDensityResolution + 0.5), kDensitySlots - 1));
+}
 
 [[noreturn]] void corrupt(const std::string& what, const std::string& context) {
   throw Error(ErrorKind::Corrupt, std::string(kKernelsPath) + ": " + what, context);
@@ -105,8 +118,8 @@ void requireRange(double value, double low, double high, const char* name, const
   if (!(value > low && value <= high))
     throw Error(ErrorKind::InvalidInput,
                 std::string("The collapsed-cone ") + name + " must be > " +
-                    std::to_string(static_cast<int>(low)) + " and <= " +
-                    std::to_string(static_cast<int>(high)) + " " + unit + ".",
+                    std::to_string(static_cast<int>(low)) +
+                    " and <= " + std::to_string(static_cast<int>(high)) + " " + unit + ".",
                 name);
 }
 
@@ -129,7 +142,8 @@ struct AngularDensity {
     if (upper == centre_rad.end()) return {densityA.back(), densityB.back()};
     const std::size_t i = static_cast<std::size_t>(upper - centre_rad.begin());
     const double t = (theta - centre_rad[i - 1]) / (centre_rad[i] - centre_rad[i - 1]);
-    return {(1 - t) * densityA[i - 1] + t * densityA[i], (1 - t) * densityB[i - 1] + t * densityB[i]};
+    return {(1 - t) * densityA[i - 1] + t * densityA[i],
+            (1 - t) * densityB[i - 1] + t * densityB[i]};
   }
 };
 
@@ -224,7 +238,8 @@ io::Beam referenceBeam(double energy_MV, double field_mm, double sad_mm) {
     cp.cumulativeMetersetWeight = i;
     cp.nominalEnergy = energy_MV;
     cp.isocentre_lps = Vec3::Zero();
-    cp.devices = {{"ASYMX", {-field_mm / 2, field_mm / 2}}, {"ASYMY", {-field_mm / 2, field_mm / 2}}};
+    cp.devices = {{"ASYMX", {-field_mm / 2, field_mm / 2}},
+                  {"ASYMY", {-field_mm / 2, field_mm / 2}}};
     beam.controlPoints.push_back(cp);
   }
   return beam;
@@ -412,12 +427,19 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
   const TiltTables tilt(m, cones);
   std::vector<Vec3> axes;
   for (const CollapsedCone& c : cones) axes.push_back(Vec3(c.di, c.dj, c.dk).normalized());
-  auto localRay = [&](std::size_t index) {
+  // The local ray's direction per releasing voxel (the kernel's tilted axis), in the box frame.
+  std::vector<Eigen::Vector3f> rays(parameters.tiltKernels ? n : 0);
+  auto localRay = [&](std::size_t index) -> Vec3 {
     const int i = static_cast<int>(index % nu_);
     const int j = static_cast<int>((index / nu_) % nv_);
     const int k = static_cast<int>(index / plane);
     return Vec3(u0_ + i * s, v0_ + j * s, sad + w0_ + k * s).normalized();
   };
+  if (parameters.tiltKernels)
+    parallel::parallelFor({0, n}, 8192, [&](parallel::IndexRange r) {
+      for (std::size_t v = r.begin; v < r.end; ++v)
+        if (released[v] > 0.0f) rays[v] = localRay(v).cast<float>();
+    });
   // Per-voxel normalisation of the tilted release (each voxel releases the same total).
   std::vector<float> normA(n, 1.0f), normB(n, 1.0f);
   if (parameters.tiltKernels) {
@@ -426,7 +448,7 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
     parallel::parallelFor({0, n}, 4096, [&](parallel::IndexRange r) {
       for (std::size_t v = r.begin; v < r.end; ++v) {
         if (released[v] <= 0.0f) continue;
-        const Vec3 ray = localRay(v);
+        const Vec3 ray = rays[v].cast<double>();
         double sumA = 0, sumB = 0;
         for (std::size_t c = 0; c < cones.size(); ++c) {
           const std::size_t t = TiltTables::slot(axes[c].dot(ray));
@@ -448,13 +470,30 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
       if (cones[b].di == -a.di && cones[b].dj == -a.dj && cones[b].dk == -a.dk)
         pairs.emplace_back(c, b);
   }
+  // exp(-a rho ds) and the escaping fraction of a voxel's own release, tabulated per cone over
+  // the density in steps of 1/1024 (0.1 % of lung's density; CT noise is larger).
+  const double step0_mm = s;
+  std::vector<std::vector<Attenuation>> attenuation(cones.size());
+  for (std::size_t c = 0; c < cones.size(); ++c) {
+    const double step_mm = step0_mm * std::sqrt(static_cast<double>(cones[c].di * cones[c].di +
+                                                                    cones[c].dj * cones[c].dj +
+                                                                    cones[c].dk * cones[c].dk));
+    attenuation[c].resize(kDensitySlots);
+    for (int q = 0; q < kDensitySlots; ++q) {
+      const double radiological = (q / kDensityResolution) * step_mm;
+      const double tauA = cones[c].a_per_mm * radiological, tauB = cones[c].b_per_mm * radiological;
+      Attenuation& a = attenuation[c][static_cast<std::size_t>(q)];
+      a.keepA = std::exp(-tauA), a.keepB = std::exp(-tauB);
+      a.escapeA = tauA > 1e-6 ? (1.0 - a.keepA) / tauA : 1.0 - 0.5 * tauA;
+      a.escapeB = tauB > 1e-6 ? (1.0 - a.keepB) / tauB : 1.0 - 0.5 * tauB;
+    }
+  }
   std::vector<double> energy(n, 0.0);  // energy deposited per volume
   const auto transportProgress = subRange(progress, 0.3, 1.0);
   for (std::size_t p = 0; p < pairs.size(); ++p) {
     transportProgress->check();
     const CollapsedCone& fwd = cones[pairs[p].first];
     const int di = fwd.di, dj = fwd.dj, dk = fwd.dk;
-    const double step_mm = s * std::sqrt(static_cast<double>(di * di + dj * dj + dk * dk));
     auto inside = [&](int i, int j, int k) {
       return i >= 0 && i < nu_ && j >= 0 && j < nv_ && k >= 0 && k < nw_;
     };
@@ -495,18 +534,16 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
             if (released[v] > 0.0f) {
               double ra = 1.0, rb = 1.0;
               if (parameters.tiltKernels) {
-                const std::size_t t = TiltTables::slot(axes[coneIndex].dot(localRay(v)));
+                const std::size_t t = TiltTables::slot(axes[coneIndex].dot(rays[v].cast<double>()));
                 ra = tilt.ratioA[coneIndex][t] * normA[v];
                 rb = tilt.ratioB[coneIndex][t] * normB[v];
               }
               releaseA = released[v] * cone.etaA * ra;
               releaseB = released[v] * cone.etaB * rb;
             }
-            const double radiological = density * step_mm;
-            const double tauA = cone.a_per_mm * radiological, tauB = cone.b_per_mm * radiological;
-            const double keepA = std::exp(-tauA), keepB = std::exp(-tauB);
-            const double escapeA = tauA > 1e-6 ? (1.0 - keepA) / tauA : 1.0 - 0.5 * tauA;
-            const double escapeB = tauB > 1e-6 ? (1.0 - keepB) / tauB : 1.0 - 0.5 * tauB;
+            const Attenuation& at = attenuation[coneIndex][densitySlot(density)];
+            const double keepA = at.keepA, keepB = at.keepB;
+            const double escapeA = at.escapeA, escapeB = at.escapeB;
             energy[v] += carriedA * (1.0 - keepA) + releaseA * (1.0 - escapeA) +
                          carriedB * (1.0 - keepB) + releaseB * (1.0 - escapeB);
             carriedA = carriedA * keepA + releaseA * escapeA;
@@ -532,7 +569,9 @@ double CollapsedConeCalculator::boxValue(const Vec3& p_lps, bool requireMatter) 
   const double fw = (d.dot(-geometry_.towardSource_lps) - w0_) / spacing_;
   if (fu < -0.5 || fv < -0.5 || fw < -0.5 || fu > nu_ - 0.5 || fv > nv_ - 0.5 || fw > nw_ - 0.5)
     return 0.0;
-  auto clampIndex = [](double f, int n) { return std::clamp(static_cast<int>(std::floor(f)), 0, n - 1); };
+  auto clampIndex = [](double f, int n) {
+    return std::clamp(static_cast<int>(std::floor(f)), 0, n - 1);
+  };
   const int i = clampIndex(fu, nu_), j = clampIndex(fv, nv_), k = clampIndex(fw, nw_);
   const double tu = std::clamp(fu - i, 0.0, 1.0), tv = std::clamp(fv - j, 0.0, 1.0),
                tw = std::clamp(fw - k, 0.0, 1.0);
@@ -591,17 +630,16 @@ double collapsedConeCalibration(const CollapsedConeBeamModel& model,
   const auto deep = static_cast<std::int64_t>(std::ceil(300.0 / s));
   water.geometry.size = {lateral, deep, lateral};
   water.geometry.spacing_mm = Vec3(s, s, s);
-  water.geometry.origin_lps = Vec3(-0.5 * s * (lateral - 1), surface + 0.5 * s,
-                                   -0.5 * s * (lateral - 1));
+  water.geometry.origin_lps =
+      Vec3(-0.5 * s * (lateral - 1), surface + 0.5 * s, -0.5 * s * (lateral - 1));
   water.relativeElectronDensity.assign(water.geometry.voxelCount(), 1.0f);
   const io::Beam beam = referenceBeam(model.nominalEnergy_MV, reference.referenceField_mm, sad);
   const CollapsedConeCalculator raw(water, beam, PatientPosition::HFS, model, parameters, 1.0,
                                     noProgress());
-  const double perMu = raw.dose_Gy(Vec3(0, surface + reference.referenceDepth_mm, 0)) /
-                       *beam.meterset;
+  const double perMu =
+      raw.dose_Gy(Vec3(0, surface + reference.referenceDepth_mm, 0)) / *beam.meterset;
   if (!(perMu > 0))
-    throw Error(ErrorKind::Internal, "The collapsed-cone reference field gave no dose.",
-                model.id);
+    throw Error(ErrorKind::Internal, "The collapsed-cone reference field gave no dose.", model.id);
   const double calibration = reference.referenceDose_Gy_per_MU / perMu;
   const std::lock_guard lock(mutex);
   cache.emplace(key, calibration);

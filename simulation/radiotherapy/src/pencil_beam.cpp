@@ -439,8 +439,8 @@ PlanDose sumPlanBeams(const io::RtPlan& plan, const ImageGeometry& doseGrid,
                   "beam " + std::to_string(beamNumbers[b]));
     if (beam->radiationType != "PHOTON")
       throw Error(ErrorKind::Unsupported,
-                  "Beam " + std::to_string(beam->number) + " is " + beam->radiationType +
-                      "; the " + engine + " engine computes photon beams only.",
+                  "Beam " + std::to_string(beam->number) + " is " + beam->radiationType + "; the " +
+                      engine + " engine computes photon beams only.",
                   "beam " + std::to_string(beam->number));
     if (beam->controlPoints.empty() || !beam->controlPoints.front().nominalEnergy)
       throw Error(ErrorKind::InvalidInput,

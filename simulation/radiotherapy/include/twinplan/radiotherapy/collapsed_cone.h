@@ -78,7 +78,7 @@ struct CollapsedConeParameters {
   double doseGridSpacing_mm = 2.5;  // also the calculation box's voxel
   double fluenceSpacing_mm = 1.0;
   double raySpacing_mm = 2.0, depthStep_mm = 2.0;  // the radiological depth grid
-  double lateralMargin_mm = 50.0;  // box beyond the field's edges
+  double lateralMargin_mm = 50.0;                  // box beyond the field's edges
   bool tiltKernels = true;
   // Error(InvalidInput, context = the parameter) for a spacing outside (0, 20] mm or a margin
   // outside [0, 300] mm.
