@@ -651,6 +651,11 @@ PlanDose computeCollapsedConePlanDose(const DensityGrid& density, const ImageGeo
                                       const CollapsedConeParameters& parameters,
                                       Progress& progress) {
   parameters.validate();
+  // Every energy needs kernels: refused before any beam is computed.
+  for (const io::Beam& beam : plan.beams)
+    if (beam.radiationType == "PHOTON" && !beam.controlPoints.empty() &&
+        beam.controlPoints.front().nominalEnergy)
+      collapsedConeBeamModel(*beam.controlPoints.front().nominalEnergy);
   return sumPlanBeams(
       plan, doseGrid, position, "collapsed cone",
       [&](const io::Beam& beam, const Vec3& planIsocentre_lps, BeamDose& out,
