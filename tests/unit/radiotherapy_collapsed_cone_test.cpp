@@ -5,10 +5,13 @@
 // al., Radiother Oncol 2001;60:191 Table 1 (2 % on the axis beyond dmax for simple fields in
 // water, 2 mm in the build-up and penumbra; 3 % beyond inhomogeneities).
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/radiotherapy/collapsed_cone.h"
 
@@ -152,6 +155,37 @@ TEST(CollapsedCone, Water6MvDepthDoseMatchesBjr25AndThePencilBeam) {
       std::printf("  depth %g mm: CCC / pencil beam %.4f\n", d, axisDose(c, d) / axisDose(pb, d));
     }
   }
+}
+
+TEST(CollapsedCone, SameBitsOnAnyThreadCountAndCancellable) {
+  // Each voxel lies on one line per direction and the directions run in a fixed order, so the
+  // dose does not depend on the thread count (a 5 mm grid keeps this fast).
+  const DensityGrid slab = waterPhantom(5.0, 30, 130, 0.25f);
+  CollapsedConeParameters coarse;
+  coarse.doseGridSpacing_mm = 5.0;
+  const io::Beam beam = jawBeam(-40, 30, -50, 50);
+  const CollapsedConeBeamModel& m = collapsedConeBeamModel(6.0);
+  ImageGeometry grid = slab.geometry;
+  std::vector<float> one, four;
+  {
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+    one = CollapsedConeCalculator(slab, beam, PatientPosition::HFS, m, coarse).doseOn(grid).values;
+  }
+  {
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 4);
+    four = CollapsedConeCalculator(slab, beam, PatientPosition::HFS, m, coarse).doseOn(grid).values;
+  }
+  ASSERT_EQ(one.size(), four.size());
+  EXPECT_TRUE(one == four);
+  EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.5f);
+  // Cancelled from the progress sink: throws Cancelled, nothing returned.
+  test::RecordingProgress cancelling(3);
+  EXPECT_THROW(CollapsedConeCalculator(slab, beam, PatientPosition::HFS, m, coarse, cancelling),
+               Cancelled);
+  // Bad parameters are refused before any work, naming the parameter.
+  CollapsedConeParameters bad;
+  bad.doseGridSpacing_mm = 0;
+  EXPECT_THROW(bad.validate(), Error);
 }
 
 TEST(CollapsedCone, LungSlabShowsElectronDisequilibriumThatThePencilBeamMisses) {
