@@ -188,6 +188,28 @@ double densityAt(const DensityGrid& grid, const Vec3& p_lps) {
   return sum;
 }
 
+// The index bounding box of the voxels that are not vacuum (the body in a CT's air), so the
+// calculation box leaves out the air around it; the whole grid when it is all vacuum.
+std::pair<Vec3, Vec3> matterBounds(const DensityGrid& grid) {
+  const ImageGeometry& g = grid.geometry;
+  Vec3 lower(static_cast<double>(g.size[0]), static_cast<double>(g.size[1]),
+             static_cast<double>(g.size[2]));
+  Vec3 upper(-1, -1, -1);
+  std::size_t v = 0;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i, ++v)
+        if (grid.relativeElectronDensity[v] >= kVacuumBelowDensity) {
+          const Vec3 ijk(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k));
+          lower = lower.cwiseMin(ijk), upper = upper.cwiseMax(ijk);
+        }
+  if (upper.x() < 0)
+    return {Vec3::Zero(),
+            Vec3(static_cast<double>(g.size[0] - 1), static_cast<double>(g.size[1] - 1),
+                 static_cast<double>(g.size[2] - 1))};
+  return {lower, upper};
+}
+
 bool inVacuum(const DensityGrid& grid, const Vec3& p_lps) {
   const ImageGeometry& g = grid.geometry;
   const Vec3 c = g.lpsToIndex(p_lps);
@@ -363,10 +385,12 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
   // The box: the density grid's extent along the beam; across it, the diverging field plus the
   // margin, within the density grid's extent.
   const ImageGeometry& dg = density.geometry;
+  const auto [lower, upper] = matterBounds(density);
   double wMin = 1e300, wMax = -1e300, uMin = 1e300, uMax = -1e300, vMin = 1e300, vMax = -1e300;
   for (int c = 0; c < 8; ++c) {
-    const Vec3 ijk((c & 1) ? dg.size[0] - 0.5 : -0.5, (c & 2) ? dg.size[1] - 0.5 : -0.5,
-                   (c & 4) ? dg.size[2] - 0.5 : -0.5);
+    const Vec3 ijk((c & 1) ? upper[0] + 0.5 : lower[0] - 0.5,
+                   (c & 2) ? upper[1] + 0.5 : lower[1] - 0.5,
+                   (c & 4) ? upper[2] + 0.5 : lower[2] - 0.5);
     const Vec3 d = dg.indexToLps(ijk) - g.isocentre_lps;
     wMin = std::min(wMin, d.dot(eW)), wMax = std::max(wMax, d.dot(eW));
     uMin = std::min(uMin, d.dot(eU)), uMax = std::max(uMax, d.dot(eU));
