@@ -24,7 +24,7 @@
 // softening and horns, MLC transmission and tongue-and-groove, electron contamination.
 //
 // The radiological depth grid and the fluence map are separate, reusable pieces: the
-// collapsed-cone engine (next) takes the same DensityGrid, BeamGeometry, FluenceMap and
+// collapsed-cone engine (collapsed_cone.h) takes the same DensityGrid, BeamGeometry, FluenceMap and
 // RadiologicalDepthGrid for its TERMA.
 #include <functional>
 #include <optional>
