@@ -10,6 +10,7 @@
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/dicom_rtplan.h"
 #include "twinplan/io/dicom_volume.h"
+#include "twinplan/radiotherapy/collapsed_cone.h"
 #include "twinplan/radiotherapy/pencil_beam.h"
 
 namespace twinplan::cli {
@@ -64,11 +65,16 @@ double maxOf(const ScalarField& field) {
 
 json runDose(const DoseArguments& a, Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
+  const bool collapsedCone = a.engine == "collapsed-cone";
+  if (!collapsedCone && a.engine != "pencil-beam")
+    throw Error(ErrorKind::InvalidInput,
+                "Unknown dose engine \"" + a.engine + "\"; use pencil-beam or collapsed-cone.",
+                "engine");
   const io::RtPlan plan = io::readRtPlan(a.plan);
   if (plan.ion)  // refused before the CT is read
     throw Error(ErrorKind::Unsupported,
                 "The plan \"" + plan.label + "\" in " + a.plan.string() +
-                    " is an RT Ion Plan; the pencil-beam engine computes photon beams only.",
+                    " is an RT Ion Plan; the " + a.engine + " engine computes photon beams only.",
                 a.plan.string());
   ImageVolume ct = fs::is_directory(a.casePath)
                        ? ctFromFolder(a.casePath, plan.frameOfReferenceUid, progress)
@@ -107,11 +113,18 @@ json runDose(const DoseArguments& a, Progress& progress) {
   radiotherapy::PencilBeamParameters parameters;
   parameters.doseGridSpacing_mm = a.grid_mm;
   parameters.validate();
+  radiotherapy::CollapsedConeParameters coneParameters;
+  coneParameters.doseGridSpacing_mm = a.grid_mm;
+  coneParameters.validate();
   const radiotherapy::DensityGrid density =
       radiotherapy::densityGridFromCt(ct, calibration, *subRange(progress, 0.2, 0.25));
   const ImageGeometry doseGrid = radiotherapy::doseGridCovering(ct.geometry(), a.grid_mm);
-  const radiotherapy::PlanDose result = radiotherapy::computePlanDose(
-      density, doseGrid, plan, position, parameters, *subRange(progress, 0.25, 0.95));
+  const auto computing = subRange(progress, 0.25, 0.95);
+  const radiotherapy::PlanDose result =
+      collapsedCone ? radiotherapy::computeCollapsedConePlanDose(density, doseGrid, plan, position,
+                                                                 coneParameters, *computing)
+                    : radiotherapy::computePlanDose(density, doseGrid, plan, position, parameters,
+                                                    *computing);
   for (const std::string& n : result.notes) notes.push_back(n);
 
   json beams = json::array();
@@ -122,32 +135,37 @@ json runDose(const DoseArguments& a, Progress& progress) {
                      {"mu", b.meterset_MU},
                      {"isocentre_dose_gy_per_fraction", b.isocentreDose_Gy},
                      {"max_dose_gy_per_fraction", maxOf(b.dose)}});
-  json r = {
-      {"plan", a.plan.string()},
-      {"plan_label", plan.label},
-      {"referenced_plan_sop_instance_uid", plan.sopInstanceUid},
-      {"frame_of_reference_uid", ctFrame.empty() ? plan.frameOfReferenceUid : ctFrame},
-      {"ct", ct.dicom.seriesInstanceUid},
-      {"patient_position", positionCode},
-      {"grid",
-       {{"spacing_mm", a.grid_mm},
-        {"size", {doseGrid.size[0], doseGrid.size[1], doseGrid.size[2]}}}},
-      {"fraction_group", result.fractionGroupNumber},
-      {"fractions", result.fractions},
-      {"max_dose_gy", result.maxDose_Gy},
-      {"isocentre_lps_mm",
-       {result.isocentre_lps.x(), result.isocentre_lps.y(), result.isocentre_lps.z()}},
-      {"isocentre_dose_gy", result.isocentreDose_Gy},
-      {"beams", beams},
-      {"engine", "pencil beam (radiological depth), resources/radiotherapy/photon_beams.json"},
-      {"hu_density_calibration", calibration.name}};
+  json r = {{"plan", a.plan.string()},
+            {"plan_label", plan.label},
+            {"referenced_plan_sop_instance_uid", plan.sopInstanceUid},
+            {"frame_of_reference_uid", ctFrame.empty() ? plan.frameOfReferenceUid : ctFrame},
+            {"ct", ct.dicom.seriesInstanceUid},
+            {"patient_position", positionCode},
+            {"grid",
+             {{"spacing_mm", a.grid_mm},
+              {"size", {doseGrid.size[0], doseGrid.size[1], doseGrid.size[2]}}}},
+            {"fraction_group", result.fractionGroupNumber},
+            {"fractions", result.fractions},
+            {"max_dose_gy", result.maxDose_Gy},
+            {"isocentre_lps_mm",
+             {result.isocentre_lps.x(), result.isocentre_lps.y(), result.isocentre_lps.z()}},
+            {"isocentre_dose_gy", result.isocentreDose_Gy},
+            {"beams", beams},
+            {"engine",
+             collapsedCone
+                 ? "collapsed-cone convolution/superposition (Ahnesjo 1989; EDKnrc kernels, "
+                   "Mohan 6 MV spectrum), resources/radiotherapy/collapsed_cone_kernels.json"
+                 : "pencil beam (radiological depth), resources/radiotherapy/photon_beams.json"},
+            {"engine_id", a.engine},
+            {"hu_density_calibration", calibration.name}};
   if (!a.out.empty()) {
     io::RtDoseWriteOptions options;
     options.dicom = ct.dicom;
     if (options.dicom.frameOfReferenceUid.empty())
       options.dicom.frameOfReferenceUid = plan.frameOfReferenceUid;
     options.summationType = "PLAN";
-    options.seriesDescription = "TwinPlan pencil-beam dose";
+    options.seriesDescription =
+        collapsedCone ? "TwinPlan collapsed-cone dose" : "TwinPlan pencil-beam dose";
     options.referencedPlanSopClassUid =
         plan.sopClassUid.empty() ? io::kRtPlanSopClass : plan.sopClassUid;
     options.referencedPlanSopInstanceUid = plan.sopInstanceUid;

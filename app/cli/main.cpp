@@ -22,8 +22,8 @@
 #include "dose_command.h"
 #include "dvh_command.h"
 #include "fem_command.h"
-#include "glioma_command.h"
 #include "gamma_command.h"
+#include "glioma_command.h"
 #include "radiobiology_command.h"
 #include "segment_command.h"
 #include "shift_command.h"
@@ -1006,7 +1006,8 @@ int main(int argc, char** argv) {
 
   cli::DoseArguments doseArgs;
   auto* doseCmd = app.add_subcommand(
-      "dose", "Photon dose of an RT Plan on its planning CT (pencil beam), written as RTDOSE");
+      "dose",
+      "Photon dose of an RT Plan on its planning CT (collapsed cone or pencil beam), as RTDOSE");
   doseCmd->add_option("CASE", doseArgs.casePath, "Folder with the planning CT, or a case file")
       ->required();
   doseCmd->add_option("--plan", doseArgs.plan, "RT Plan file (RP.dcm), photon beams")->required();
@@ -1016,6 +1017,10 @@ int main(int argc, char** argv) {
                       "HU to electron density calibration (JSON; default: the cited table)");
   doseCmd->add_option("--position", doseArgs.position,
                       "Patient position (HFS, FFS, HFP ...; default: the CT's)");
+  doseCmd
+      ->add_option("--engine", doseArgs.engine,
+                   "Dose engine: pencil-beam (default; 6 and 10 MV) or collapsed-cone (6 MV)")
+      ->check(CLI::IsMember({"pencil-beam", "collapsed-cone"}));
 
   cli::TeachPresentOptions presentArgs;
   cli::TeachJoinOptions joinArgs;
@@ -1211,7 +1216,8 @@ int main(int argc, char** argv) {
       if (gJson) {
         printJson(r);
       } else {
-        std::cout << "Plan \"" << r["plan_label"].get<std::string>() << "\": max "
+        std::cout << "Plan \"" << r["plan_label"].get<std::string>() << "\" ("
+                  << r["engine_id"].get<std::string>() << "): max "
                   << r["max_dose_gy"].get<double>() << " Gy, isocentre "
                   << r["isocentre_dose_gy"].get<double>() << " Gy over "
                   << r["fractions"].get<int>() << " fractions (" << r["time_s"].get<double>()

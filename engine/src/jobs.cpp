@@ -165,6 +165,19 @@ const std::vector<Entry>& entries() {
          {"dose", "path", "The RT Dose file (RD.dcm, Dose Units GY)", J()},
          {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
        makeAddDoseJob},
+      {{"dose",
+        "Compute an RT Plan's photon dose on a case's planning CT (pencil beam or collapsed "
+        "cone) and add it to the case as a result; the plan must be in the CT's frame of "
+        "reference.",
+        {{"case", "path", "The case file to read (with the planning CT)", J()},
+         {"plan", "path", "The RT Plan file (RP.dcm), photon beams", J()},
+         {"engine", "string", "pencil-beam (6 and 10 MV) or collapsed-cone (6 MV)", "pencil-beam"},
+         {"grid_mm", "number", "Dose grid spacing (mm), 0.5..20", 2.5},
+         {"ct", "string", "The CT volume's name (default: the first CT)", ""},
+         {"position", "string", "Patient position (default: the plan's, else the CT's, else HFS)",
+          ""},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
+       makeDoseJob},
       {{"ablate",
         "Simulate one probe's thermal ablation (RF or microwave) on a case: the zone, its axes, "
         "the hottest temperature, tumour coverage and margin, damage to each structure; "

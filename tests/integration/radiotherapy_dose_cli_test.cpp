@@ -13,6 +13,7 @@
 // neglected scatter change.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -98,6 +99,57 @@ TEST(DoseCli, RefusesAPlanOnAnotherFrameOfReference) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("frame of reference"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "RD.dcm"));  // nothing half-written
+}
+
+TEST(DoseCli, CollapsedConeEngineOnTheSameWaterBox) {
+  // The same AP beam with --engine collapsed-cone: the textbook isocentre dose above (0.817 Gy)
+  // within 3 % (Venselaar delta_1 2 % + the engine's PDD(10) 1.3 % above BJR 25 in water,
+  // docs/validation.md), and the pencil beam's within 3 % in the same run.
+  test::TempDir dir("twinplan-dose-cli-ccc");
+  writeFixture(dir.path(), "--lateral-6mv");
+  const std::string base = test::cliPath().string() + " --json dose '" + dir.path().string() +
+                           "/ct' --plan '" + (dir / "RP.dcm").string() + "' ";
+  const fs::path rd = dir / "RD.dcm";
+  const test::CommandResult cone =
+      test::runCommand(base + "--engine collapsed-cone --out '" + rd.string() + "' 2>/dev/null");
+  ASSERT_EQ(cone.status, 0) << cone.output;
+  const test::CommandResult pencil = test::runCommand(base + "--engine pencil-beam 2>/dev/null");
+  ASSERT_EQ(pencil.status, 0) << pencil.output;
+  const json c = json::parse(cone.output), p = json::parse(pencil.output);
+  EXPECT_EQ(c["engine_id"], "collapsed-cone");
+  EXPECT_EQ(p["engine_id"], "pencil-beam");
+  EXPECT_NE(c["engine"].get<std::string>().find("collapsed-cone"), std::string::npos);
+  const double apCone = c["beams"][0]["isocentre_dose_gy_per_fraction"].get<double>();
+  const double apPencil = p["beams"][0]["isocentre_dose_gy_per_fraction"].get<double>();
+  std::printf("AP isocentre dose: collapsed cone %.4f Gy, pencil beam %.4f Gy (textbook 0.817)\n",
+              apCone, apPencil);
+  EXPECT_NEAR(apCone, 0.817, 0.03 * 0.817);
+  EXPECT_NEAR(apCone / apPencil, 1.0, 0.03);
+  const double latCone = c["beams"][1]["isocentre_dose_gy_per_fraction"].get<double>();
+  EXPECT_NEAR(c["isocentre_dose_gy"].get<double>(), 2.0 * (apCone + latCone), 1e-6);
+  // The RTDOSE, read with pydicom, holds the collapsed-cone plan dose.
+  const test::CommandResult probe =
+      test::runCommand("/usr/bin/python3 '" + source("rtdose_probe.py").string() + "' '" +
+                       rd.string() + "' 0 0 0 2>&1");
+  ASSERT_EQ(probe.status, 0) << probe.output;
+  const json d = json::parse(probe.output);
+  EXPECT_NEAR(d["dose_at_point_gy"].get<double>(), c["isocentre_dose_gy"].get<double>(),
+              1e-4 * c["isocentre_dose_gy"].get<double>());
+}
+
+TEST(DoseCli, CollapsedConeRefusesAnEnergyWithoutKernels) {
+  // The default fixture's lateral beam is 10 MV: no collapsed-cone kernels, a clear error and
+  // no file.
+  test::TempDir dir("twinplan-dose-cli-ccc10");
+  writeFixture(dir.path());
+  const test::CommandResult r =
+      test::runCommand(test::cliPath().string() + " dose '" + dir.path().string() +
+                       "/ct' --plan '" + (dir / "RP.dcm").string() +
+                       "' --engine collapsed-cone --out '" + (dir / "RD.dcm").string() + "' 2>&1");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("no collapsed-cone kernels for 10"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pencil-beam"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "RD.dcm"));
 }
 
 }  // namespace

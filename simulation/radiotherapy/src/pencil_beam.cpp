@@ -398,15 +398,14 @@ ImageGeometry doseGridCovering(const ImageGeometry& ct, double spacing_mm) {
   return grid;
 }
 
-PlanDose computePlanDose(const DensityGrid& density, const ImageGeometry& doseGrid,
-                         const io::RtPlan& plan, PatientPosition position,
-                         const PencilBeamParameters& parameters, Progress& progress) {
-  parameters.validate();
+PlanDose sumPlanBeams(const io::RtPlan& plan, const ImageGeometry& doseGrid,
+                      PatientPosition position, std::string_view engineName,
+                      const BeamDoseFunction& computeBeam, Progress& progress) {
+  const std::string engine(engineName);
   if (plan.ion)
     throw Error(ErrorKind::Unsupported,
-                "The plan \"" + plan.label +
-                    "\" is an RT Ion Plan; the pencil-beam engine computes "
-                    "photon beams only.",
+                "The plan \"" + plan.label + "\" is an RT Ion Plan; the " + engine +
+                    " engine computes photon beams only.",
                 plan.sopInstanceUid);
   PlanDose result;
   std::vector<int> beamNumbers;
@@ -429,7 +428,7 @@ PlanDose computePlanDose(const DensityGrid& density, const ImageGeometry& doseGr
   if (beamNumbers.empty())
     throw Error(ErrorKind::InvalidInput,
                 "The plan \"" + plan.label + "\" has no beams in its fraction group.", "beams");
-  result.dose = {"Dose (plan, pencil beam)", "dose", units::kGray, doseGrid,
+  result.dose = {"Dose (plan, " + engine + ")", "dose", units::kGray, doseGrid,
                  std::vector<float>(doseGrid.voxelCount(), 0.0f)};
   for (std::size_t b = 0; b < beamNumbers.size(); ++b) {
     const io::Beam* beam = plan.beam(beamNumbers[b]);
@@ -440,38 +439,54 @@ PlanDose computePlanDose(const DensityGrid& density, const ImageGeometry& doseGr
                   "beam " + std::to_string(beamNumbers[b]));
     if (beam->radiationType != "PHOTON")
       throw Error(ErrorKind::Unsupported,
-                  "Beam " + std::to_string(beam->number) + " is " + beam->radiationType +
-                      "; the pencil-beam engine computes photon beams only.",
+                  "Beam " + std::to_string(beam->number) + " is " + beam->radiationType + "; the " +
+                      engine + " engine computes photon beams only.",
                   "beam " + std::to_string(beam->number));
     if (beam->controlPoints.empty() || !beam->controlPoints.front().nominalEnergy)
       throw Error(ErrorKind::InvalidInput,
                   "Beam " + std::to_string(beam->number) +
                       " states no Nominal Beam Energy (300A,0114) at its first control point.",
                   "beam " + std::to_string(beam->number));
-    const PhotonBeamModel& model = photonBeamModel(*beam->controlPoints.front().nominalEnergy);
+    if (b == 0) result.isocentre_lps = beamGeometry(*beam, position).isocentre_lps;
     const double from = static_cast<double>(b) / beamNumbers.size();
     const double to = static_cast<double>(b + 1) / beamNumbers.size();
-    const auto setup = subRange(progress, from, from + 0.3 * (to - from));
-    const PencilBeamCalculator calculator(density, *beam, position, model, parameters, *setup);
-    const auto dosing = subRange(progress, from + 0.3 * (to - from), to);
+    const auto beamProgress = subRange(progress, from, to);
     BeamDose beamDose;
     beamDose.beamNumber = beam->number;
     beamDose.beamName = beam->name;
-    beamDose.nominalEnergy_MV = model.nominalEnergy_MV;
+    beamDose.nominalEnergy_MV = *beam->controlPoints.front().nominalEnergy;
     beamDose.meterset_MU = beam->meterset.value_or(0.0);
-    beamDose.isocentreDose_Gy = calculator.dose_Gy(calculator.geometry().isocentre_lps);
-    beamDose.dose = calculator.doseOn(doseGrid, *dosing);
+    const double atPlanIsocentre =
+        computeBeam(*beam, result.isocentre_lps, beamDose, *beamProgress);
     beamDose.dose.name = "Dose (beam " + std::to_string(beam->number) + ", one fraction)";
     for (std::size_t i = 0; i < result.dose.values.size(); ++i)
       result.dose.values[i] += beamDose.dose.values[i] * static_cast<float>(result.fractions);
-    if (b == 0) result.isocentre_lps = calculator.geometry().isocentre_lps;
-    result.isocentreDose_Gy += calculator.dose_Gy(result.isocentre_lps) * result.fractions;
+    result.isocentreDose_Gy += atPlanIsocentre * result.fractions;
     result.beams.push_back(std::move(beamDose));
   }
   for (float v : result.dose.values)
     result.maxDose_Gy = std::max(result.maxDose_Gy, static_cast<double>(v));
   progress.report(1.0, "Plan dose");
   return result;
+}
+
+PlanDose computePlanDose(const DensityGrid& density, const ImageGeometry& doseGrid,
+                         const io::RtPlan& plan, PatientPosition position,
+                         const PencilBeamParameters& parameters, Progress& progress) {
+  parameters.validate();
+  return sumPlanBeams(
+      plan, doseGrid, position, "pencil beam",
+      [&](const io::Beam& beam, const Vec3& planIsocentre_lps, BeamDose& out,
+          Progress& beamProgress) {
+        const PhotonBeamModel& model = photonBeamModel(*beam.controlPoints.front().nominalEnergy);
+        out.nominalEnergy_MV = model.nominalEnergy_MV;
+        const auto setup = subRange(beamProgress, 0.0, 0.3);
+        const PencilBeamCalculator calculator(density, beam, position, model, parameters, *setup);
+        out.isocentreDose_Gy = calculator.dose_Gy(calculator.geometry().isocentre_lps);
+        out.dose = calculator.doseOn(doseGrid, *subRange(beamProgress, 0.3, 1.0));
+        return calculator.dose_Gy(planIsocentre_lps);
+      },
+      progress);
 }
 
 }  // namespace twinplan::radiotherapy

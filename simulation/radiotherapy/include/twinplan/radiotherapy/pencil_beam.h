@@ -24,10 +24,12 @@
 // softening and horns, MLC transmission and tongue-and-groove, electron contamination.
 //
 // The radiological depth grid and the fluence map are separate, reusable pieces: the
-// collapsed-cone engine (next) takes the same DensityGrid, BeamGeometry, FluenceMap and
+// collapsed-cone engine (collapsed_cone.h) takes the same DensityGrid, BeamGeometry, FluenceMap and
 // RadiologicalDepthGrid for its TERMA.
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "twinplan/core/progress.h"
@@ -143,6 +145,19 @@ struct PlanDose {
   double isocentreDose_Gy = 0.0;      // whole course, there
   std::vector<std::string> notes;
 };
+
+// One beam's dose for the plan loop that every engine shares: fills `out.dose` (one fraction, on
+// the plan's dose grid) and `out.isocentreDose_Gy` (at the beam's own isocentre), and returns
+// the beam's dose per fraction at `planIsocentre_lps` (the first beam's isocentre).
+using BeamDoseFunction = std::function<double(const io::Beam& beam, const Vec3& planIsocentre_lps,
+                                              BeamDose& out, Progress& progress)>;
+
+// The plan loop: the first fraction group's beams (checked: photon, with an energy), each
+// computed by `beamDose`, summed x fractions. `engineName` names the engine in the messages
+// and in the dose's name.
+PlanDose sumPlanBeams(const io::RtPlan& plan, const ImageGeometry& doseGrid,
+                      PatientPosition position, std::string_view engineName,
+                      const BeamDoseFunction& beamDose, Progress& progress = noProgress());
 
 // Every photon beam of the plan's first fraction group on `doseGrid`. Error(Unsupported) for an
 // ion plan, a non-photon beam or an energy without a model; Error(InvalidInput) for a beam

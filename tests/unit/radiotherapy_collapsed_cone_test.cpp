@@ -1,0 +1,238 @@
+// The collapsed-cone engine (issue #19 items 2 and 7) in water against the same published 6 MV
+// data as the pencil beam (BJR Suppl. 25: PDD; JACMP 2011;12(3):142: penumbra), against the
+// pencil beam itself in water, and in a water / lung / water slab phantom against the analytic
+// expectation of lateral electron disequilibrium (docs/validation.md). Tolerances: Venselaar et
+// al., Radiother Oncol 2001;60:191 Table 1 (2 % on the axis beyond dmax for simple fields in
+// water, 2 mm in the build-up and penumbra; 3 % beyond inhomogeneities).
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "test_support.h"
+#include "twinplan/core/error.h"
+#include "twinplan/radiotherapy/collapsed_cone.h"
+
+namespace twinplan::radiotherapy {
+namespace {
+
+// Water for y in [0, 300] mm, x and z in [-150, 150] mm on `s` mm voxels (surface at y = 0,
+// the isocentre: SSD 100 cm); a slab of `lungDensity` for y in (lungFrom, lungTo).
+DensityGrid waterPhantom(double s = 2.5, double lungFrom_mm = 0, double lungTo_mm = 0,
+                         float lungDensity = 1.0f) {
+  DensityGrid grid;
+  const auto n = static_cast<std::int64_t>(std::lround(300.0 / s));
+  grid.geometry.size = {n, n, n};
+  grid.geometry.spacing_mm = Vec3(s, s, s);
+  grid.geometry.origin_lps = Vec3(-150 + s / 2, s / 2, -150 + s / 2);
+  grid.relativeElectronDensity.assign(grid.geometry.voxelCount(), 1.0f);
+  for (std::int64_t k = 0; k < n; ++k)
+    for (std::int64_t j = 0; j < n; ++j) {
+      const double y = s / 2 + s * static_cast<double>(j);
+      if (y > lungFrom_mm && y < lungTo_mm)
+        for (std::int64_t i = 0; i < n; ++i)
+          grid.relativeElectronDensity[grid.geometry.linearIndex(i, j, k)] = lungDensity;
+    }
+  return grid;
+}
+
+io::Beam jawBeam(double x1, double x2, double y1, double y2, double energy_MV = 6.0,
+                 double mu = 100.0) {
+  io::Beam beam;
+  beam.number = 1;
+  beam.name = "open";
+  beam.radiationType = "PHOTON";
+  beam.meterset = mu;
+  beam.sourceAxisDistance_mm = 1000.0;
+  beam.devices = {{"ASYMX", 1, {}}, {"ASYMY", 1, {}}};
+  for (int i = 0; i < 2; ++i) {
+    io::ControlPoint cp;
+    cp.index = i;
+    cp.cumulativeMetersetWeight = i;
+    cp.nominalEnergy = energy_MV;
+    cp.isocentre_lps = Vec3::Zero();
+    cp.devices = {{"ASYMX", {x1, x2}}, {"ASYMY", {y1, y2}}};
+    beam.controlPoints.push_back(cp);
+  }
+  return beam;
+}
+
+CollapsedConeCalculator collapsedCone(const DensityGrid& phantom, const io::Beam& beam) {
+  return CollapsedConeCalculator(phantom, beam, PatientPosition::HFS, collapsedConeBeamModel(6.0),
+                                 {});
+}
+
+template <class Calculator>
+double axisDose(const Calculator& c, double depth_mm) {
+  return c.dose_Gy(Vec3(0, depth_mm, 0));
+}
+
+template <class Calculator>
+double dmax_mm(const Calculator& c, double* doseMax = nullptr) {
+  double best = 0, at = 0;
+  for (double d = 0.5; d < 60.0; d += 0.25)
+    if (const double v = axisDose(c, d); v > best) best = v, at = d;
+  if (doseMax) *doseMax = best;
+  return at;
+}
+
+// 80-20 % width (mm) of the +x edge of a field of half-width `half_mm` (iso plane) at depth d.
+template <class Calculator>
+double penumbra80to20(const Calculator& c, double half_mm, double d) {
+  const double scale = (1000.0 + d) / 1000.0;
+  const double centre = c.dose_Gy(Vec3(0, d, 0));
+  double x80 = 0, x20 = 0, previous = 1.0, previousX = 0;
+  for (double x = 0; x < 2 * half_mm * scale + 30; x += 0.05) {
+    const double r = c.dose_Gy(Vec3(x, d, 0)) / centre;
+    if (previous >= 0.8 && r < 0.8) x80 = previousX + (previous - 0.8) / (previous - r) * 0.05;
+    if (previous >= 0.2 && r < 0.2) x20 = previousX + (previous - 0.2) / (previous - r) * 0.05;
+    previous = r, previousX = x;
+  }
+  return x20 - x80;
+}
+
+TEST(CollapsedCone, ConesKeepTheKernelsEnergy) {
+  const CollapsedConeBeamModel& m = collapsedConeBeamModel(6.0);
+  double kernelA = 0, kernelB = 0, conesA = 0, conesB = 0, forward = 0, total = 0;
+  for (const KernelZenithBin& b : m.kernel) kernelA += b.etaA, kernelB += b.etaB;
+  const std::vector<CollapsedCone> cones = collapsedCones(m);
+  ASSERT_EQ(cones.size(), 42u);
+  for (const CollapsedCone& c : cones) {
+    conesA += c.etaA, conesB += c.etaB;
+    total += c.etaA + c.etaB;
+    if (c.zenith_deg < 90) forward += c.etaA + c.etaB;
+    EXPECT_GT(c.a_per_mm, c.b_per_mm);  // the primary component is the short-ranged one
+  }
+  EXPECT_NEAR(conesA, kernelA, 1e-9 * kernelA);
+  EXPECT_NEAR(conesB, kernelB, 1e-9 * kernelB);
+  // At 6 MV most energy goes forward (EDKnrc: 90 % within 90 deg for the fitted kernel).
+  EXPECT_GT(forward / total, 0.8);
+  // The spectrum hardens: the released energy falls slower than exp(-mu_mean d) at depth.
+  const double r100 = m.releasedEnergy(100) / m.releasedEnergy(0);
+  const double r200 = m.releasedEnergy(200) / m.releasedEnergy(100);
+  EXPECT_GT(r200, r100);
+}
+
+TEST(CollapsedCone, CalibrationIsTheReferenceFieldsDosePerMu) {
+  // The pencil beam's calibration (TG-51 reference field, SSD 100 cm, 1 cGy/MU at 15 mm).
+  const DensityGrid water = waterPhantom();
+  const CollapsedConeCalculator c = collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 100.0));
+  EXPECT_NEAR(axisDose(c, 15), 1.0, 0.005);
+  const CollapsedConeCalculator twice = collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 200.0));
+  EXPECT_NEAR(axisDose(twice, 80) / axisDose(c, 80), 2.0, 1e-6);
+  EXPECT_EQ(c.dose_Gy(Vec3(0, -5, 0)), 0.0);          // vacuum upstream
+  EXPECT_THROW(collapsedConeBeamModel(10.0), Error);  // no 10 MV kernels yet: said, not guessed
+}
+
+TEST(CollapsedCone, Water6MvDepthDoseMatchesBjr25AndThePencilBeam) {
+  // BJR Suppl. 25, 6 MV, SSD 100 cm: PDD(10 cm) / PDD(20 cm) 67.5 / 39.3 (10x10); dmax 15 mm
+  // (6x6 and 7x7 and the penumbra: tests/slow/radiotherapy_collapsed_cone_slow_test.cpp). The
+  // engine was not fitted to these (only its MU calibration point).
+  const DensityGrid water = waterPhantom();
+  struct Case {
+    double side_mm, pdd10, pdd20;
+  };
+  for (const Case& k : {Case{100, 67.5, 39.3}}) {
+    const double h = k.side_mm / 2;
+    const io::Beam beam = jawBeam(-h, h, -h, h);
+    const CollapsedConeCalculator c = collapsedCone(water, beam);
+    double doseMax = 0;
+    const double dmax = dmax_mm(c, &doseMax);
+    const double pdd10 = 100 * axisDose(c, 100) / doseMax;
+    const double pdd20 = 100 * axisDose(c, 200) / doseMax;
+    SCOPED_TRACE(std::to_string(static_cast<int>(k.side_mm)) + " mm square");
+    EXPECT_NEAR(dmax, 15.0, 2.0);      // delta_2: 2 mm
+    EXPECT_NEAR(pdd10, k.pdd10, 2.0);  // delta_1: 2 %
+    EXPECT_NEAR(pdd20, k.pdd20, 2.0);
+    std::printf("CCC 6 MV %gx%g mm: dmax %.2f mm, PDD10 %.2f (pub %.1f), PDD20 %.2f (pub %.1f)\n",
+                k.side_mm, k.side_mm, dmax, pdd10, k.pdd10, pdd20, k.pdd20);
+    // The pencil beam, fitted to the same tables, agrees on the axis beyond dmax within 5 %.
+    const PencilBeamCalculator pb(water, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
+    for (double d : {50.0, 100.0, 150.0, 200.0}) {
+      EXPECT_NEAR(axisDose(c, d) / axisDose(pb, d), 1.0, 0.05) << d;
+      std::printf("  depth %g mm: CCC / pencil beam %.4f\n", d, axisDose(c, d) / axisDose(pb, d));
+    }
+  }
+}
+
+TEST(CollapsedCone, SameBitsOnAnyThreadCountAndCancellable) {
+  // Each voxel lies on one line per direction and the directions run in a fixed order, so the
+  // dose does not depend on the thread count (a 5 mm grid keeps this fast).
+  const DensityGrid slab = waterPhantom(5.0, 30, 130, 0.25f);
+  CollapsedConeParameters coarse;
+  coarse.doseGridSpacing_mm = 5.0;
+  const io::Beam beam = jawBeam(-40, 30, -50, 50);
+  const CollapsedConeBeamModel& m = collapsedConeBeamModel(6.0);
+  ImageGeometry grid = slab.geometry;
+  std::vector<float> one, four;
+  {
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+    one = CollapsedConeCalculator(slab, beam, PatientPosition::HFS, m, coarse).doseOn(grid).values;
+  }
+  {
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 4);
+    four = CollapsedConeCalculator(slab, beam, PatientPosition::HFS, m, coarse).doseOn(grid).values;
+  }
+  ASSERT_EQ(one.size(), four.size());
+  EXPECT_TRUE(one == four);
+  EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.5f);
+  // Cancelled from the progress sink: throws Cancelled, nothing returned.
+  test::RecordingProgress cancelling(3);
+  EXPECT_THROW(CollapsedConeCalculator(slab, beam, PatientPosition::HFS, m, coarse, cancelling),
+               Cancelled);
+  // Bad parameters are refused before any work, naming the parameter.
+  CollapsedConeParameters bad;
+  bad.doseGridSpacing_mm = 0;
+  EXPECT_THROW(bad.validate(), Error);
+}
+
+TEST(CollapsedCone, LungSlabShowsElectronDisequilibriumThatThePencilBeamMisses) {
+  // Water 0-30 mm, lung (0.25) 30-130 mm, water beyond (the slab geometry of Carrasco et al.,
+  // Med Phys 2004;31:2899). Expected from transport physics (TG-65 section IV, Knoos et al. Phys
+  // Med Biol 2006;51:5785): in lung the secondary electrons range 4x further sideways, so a
+  // small field loses lateral equilibrium and its axis dose falls below the radiological-depth
+  // (pencil-beam) estimate, more for 5x5 than 10x10 cm; past the slab the dose builds up again
+  // in water (the pencil beam, depth-scaled only, shows neither effect).
+  double deficit5 = 0, deficit10 = 0;
+  for (double side : {50.0, 100.0}) {
+    const double h = side / 2;
+    const io::Beam beam = jawBeam(-h, h, -h, h);
+    const DensityGrid slab = waterPhantom(2.5, 30, 130, 0.25f);
+    const DensityGrid water = waterPhantom();
+    const CollapsedConeCalculator c = collapsedCone(slab, beam);
+    const CollapsedConeCalculator cWater = collapsedCone(water, beam);
+    const PencilBeamCalculator pb(slab, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
+    const PencilBeamCalculator pbWater(water, beam, PatientPosition::HFS, photonBeamModel(6.0), {});
+    const double inLung = axisDose(c, 110) / axisDose(pb, 110);
+    (side == 50 ? deficit5 : deficit10) = 1.0 - inLung;
+    // The slab's dose relative to water's at the same depth, 135 mm (5 mm past the slab) and
+    // 150 mm: a rise is the rebuild-up.
+    auto relative = [](const auto& inSlab, const auto& inWater, double d) {
+      return axisDose(inSlab, d) / axisDose(inWater, d);
+    };
+    const double rebuild = relative(c, cWater, 150) / relative(c, cWater, 135);
+    const double rebuildPb = relative(pb, pbWater, 150) / relative(pb, pbWater, 135);
+    std::printf(
+        "slab %gx%g: CCC/PB in lung (110 mm) %.4f; slab/water 135->150 mm CCC x%.4f, "
+        "PB x%.4f\n",
+        side, side, inLung, rebuild, rebuildPb);
+    for (double d : {20.0, 60.0, 100.0, 120.0, 135.0, 150.0, 180.0})
+      std::printf("  depth %g mm: slab/water CCC %.4f PB %.4f\n", d, relative(c, cWater, d),
+                  relative(pb, pbWater, d));
+    SCOPED_TRACE(side);
+    EXPECT_LT(inLung, 0.97);
+    // Rebuild-up: water at 135 mm follows 100 mm of lung; 15 mm later the dose relative to
+    // water has risen in the collapsed cone, while the pencil beam's stays flat.
+    EXPECT_GT(rebuild, 1.015);
+    EXPECT_LT(rebuildPb, 1.005);
+    // Upstream of the slab (water, 20 mm) the engines agree within 2 % (less backscatter from
+    // lung lowers the collapsed cone's by about 1 %).
+    EXPECT_NEAR(axisDose(c, 20) / axisDose(pb, 20), 1.0, 0.02);
+  }
+  EXPECT_GT(deficit5, deficit10);  // the smaller field is further from equilibrium
+}
+
+}  // namespace
+}  // namespace twinplan::radiotherapy
