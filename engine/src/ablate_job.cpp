@@ -62,6 +62,16 @@ struct TumourRef {
   std::size_t labelMap = 0, segment = 0;
 };
 
+// The "zone_criterion" parameter's choice (ablation/zone_metrics.h; default omega1).
+const ablation::ZoneCriterionChoice& zoneCriterion(const JobParameters& p) {
+  const std::string name = p.text("zone_criterion", ablation::zoneCriterionChoices().front().name);
+  try {
+    return ablation::zoneCriterionChoice(name);
+  } catch (const Error& e) {
+    throw Error(e.kind(), e.what(), "parameters.zone_criterion");
+  }
+}
+
 class AblateJob final : public Job {
  public:
   explicit AblateJob(const JobParameters& p)
@@ -74,8 +84,7 @@ class AblateJob final : public Job {
         export_(p.file("export", "")),
         ct_(p.text("ct", "")),
         timeStep_s_(p.number("timeStep_s", 5.0, 0.1, 60.0)),
-        criterion_(&ablation::zoneCriterionChoice(
-            p.text("zone_criterion", ablation::zoneCriterionChoices().front().name))) {
+        criterion_(&zoneCriterion(p)) {
     p.rejectUnknown({"case", "device", "tip", "entry", "power_W", "duration_s", "tumour",
                      "margin_mm", "export", "ct", "spacing_mm", "boxSize_mm", "timeStep_s",
                      "zone_criterion"});
