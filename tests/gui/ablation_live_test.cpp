@@ -2,7 +2,7 @@
 // surrogate's prediction follows the dragged tip without holding the GUI thread, its coverage of
 // tumour + margin agrees with the surrogate's profile integrated analytically over the margin
 // sphere, and the probe is drawn in 3D (shaft, active part) and where it crosses each slice.
-// The margin map's test, which runs the physics, is ablation_margin_map_slow_test (label slow).
+// The margin map's test, which runs the physics, is ablation_physics_slow_test (label slow).
 #include <gtest/gtest.h>
 #include <vtkRenderer.h>
 
