@@ -359,13 +359,19 @@ void printAblation(const json& r) {
             << r["power_W"].get<double>() << " W for " << r["duration_s"].get<double>()
             << " s\n  zone " << r["zone_volume_ml"].get<double>() << " ml, axes "
             << axes[0].get<double>() << " x " << axes[1].get<double>() << " x "
-            << axes[2].get<double>() << " mm, hottest " << r["max_temperature_degC"].get<double>()
-            << " degC\n";
-  if (r.contains("tumour"))
+            << axes[2].get<double>() << " mm by " << r["zone_criterion_rule"].get<std::string>()
+            << ", hottest " << r["max_temperature_degC"].get<double>() << " degC\n";
+  if (r.contains("tumour")) {
     std::cout << "  " << r["tumour"].get<std::string>() << ": "
               << r["coverage_percent"].get<double>() << " % of tumour + "
-              << r["margin_mm"].get<double>() << " mm covered, minimal margin "
-              << r["min_margin_mm"].get<double>() << " mm\n";
+              << r["margin_mm"].get<double>() << " mm covered, minimal ablative margin ";
+    // One figure: the margin map's minimum (engine/ablation_margin_map.h tumourMarginReport).
+    if (r["min_margin_mm"].is_number())
+      std::cout << r["min_margin_mm"].get<double>() << " mm ("
+                << r["min_margin_measure"].get<std::string>() << ")\n";
+    else
+      std::cout << "none (no ablation zone)\n";
+  }
   for (const auto& [name, d] : r["critical_damage"].items())
     if (d["ablated_ml"].get<double>() > 0.0)
       std::cout << "  " << name << (d["critical"].get<bool>() ? " (critical)" : "") << ": "
@@ -877,7 +883,7 @@ int main(int argc, char** argv) {
   modelCmd->add_option("--preset", modelPresets, "A preset to run (repeat; default by modality)");
 
   struct {
-    std::string device, tip, entry, tumour, ct;
+    std::string device, tip, entry, tumour, ct, zoneCriterion;
     std::optional<double> power_W, duration_s, margin_mm, spacing_mm, box_mm;
     fs::path exportDir;
     bool listDevices = false;
@@ -899,6 +905,9 @@ int main(int argc, char** argv) {
   ablateCmd->add_option("--ct", abl.ct, "The CT volume's name (default: the first CT)");
   ablateCmd->add_option("--spacing", abl.spacing_mm, "Grid spacing in mm (default 1)");
   ablateCmd->add_option("--box", abl.box_mm, "Edge of the simulated box in mm (default 100)");
+  ablateCmd->add_option("--zone-criterion", abl.zoneCriterion,
+                        "Which voxels make the zone: omega1 (Arrhenius Omega >= 1, default), "
+                        "omega4.6, t50 / t60 (peak degC), cem43 (240 min)");
   struct {
     std::string tumour, device, ct;
     std::vector<std::string> critical;
@@ -1146,6 +1155,7 @@ int main(int argc, char** argv) {
       if (abl.margin_mm) parameters["margin_mm"] = *abl.margin_mm;
       if (abl.spacing_mm) parameters["spacing_mm"] = *abl.spacing_mm;
       if (abl.box_mm) parameters["boxSize_mm"] = *abl.box_mm;
+      if (!abl.zoneCriterion.empty()) parameters["zone_criterion"] = abl.zoneCriterion;
       return runAblate(parameters, progress);
     }
     if (*planCmd) {

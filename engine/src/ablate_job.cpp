@@ -62,6 +62,16 @@ struct TumourRef {
   std::size_t labelMap = 0, segment = 0;
 };
 
+// The "zone_criterion" parameter's choice (ablation/zone_metrics.h; default omega1).
+const ablation::ZoneCriterionChoice& zoneCriterion(const JobParameters& p) {
+  const std::string name = p.text("zone_criterion", ablation::zoneCriterionChoices().front().name);
+  try {
+    return ablation::zoneCriterionChoice(name);
+  } catch (const Error& e) {
+    throw Error(e.kind(), e.what(), "parameters.zone_criterion");
+  }
+}
+
 class AblateJob final : public Job {
  public:
   explicit AblateJob(const JobParameters& p)
@@ -73,9 +83,11 @@ class AblateJob final : public Job {
         margin_mm_(p.number("margin_mm", ablation::kDefaultTumourMargin_mm, 0.0, 30.0)),
         export_(p.file("export", "")),
         ct_(p.text("ct", "")),
-        timeStep_s_(p.number("timeStep_s", 5.0, 0.1, 60.0)) {
+        timeStep_s_(p.number("timeStep_s", 5.0, 0.1, 60.0)),
+        criterion_(&zoneCriterion(p)) {
     p.rejectUnknown({"case", "device", "tip", "entry", "power_W", "duration_s", "tumour",
-                     "margin_mm", "export", "ct", "spacing_mm", "boxSize_mm", "timeStep_s"});
+                     "margin_mm", "export", "ct", "spacing_mm", "boxSize_mm", "timeStep_s",
+                     "zone_criterion"});
     probe_.tip_lps = parsePoint(tipText_, "tip");
     probe_.entry_lps = parsePoint(entryText_, "entry");
     if ((probe_.tip_lps - probe_.entry_lps).norm() < 1.0)
@@ -121,7 +133,8 @@ class AblateJob final : public Job {
             {"ct", ct_},
             {"spacing_mm", grid_.spacing_mm},
             {"boxSize_mm", grid_.boxSize_mm},
-            {"timeStep_s", timeStep_s_}};
+            {"timeStep_s", timeStep_s_},
+            {"zone_criterion", criterion_->name}};
   }
 
   json run(Progress& progress, CheckpointStore*) override {
@@ -152,6 +165,7 @@ class AblateJob final : public Job {
     bioheat.duration_s = duration_s_;
     bioheat.timeStep_s = timeStep_s_;
     bioheat.recordedPoints_lps = {probe_.tip_lps};
+    ablation::applyZoneCriterion(bioheat, ablation::parseZoneCriterion(criterion_->criterion));
     bioheat.validate(grid);
     auto simulating = subRange(progress, 0.15, 0.92);
     const ablation::AblationResult result = simulate(grid, bioheat, *simulating);
@@ -160,16 +174,17 @@ class AblateJob final : public Job {
     json report = zoneReport(grid, result, notes);
     std::optional<TumourMarginMap> marginMap;
     if (tumour) {
-      report.update(tumourReport(tumourOnGrid, grid, result, *measuring));
+      const ablation::TumourCoverage coverage = ablation::tumourCoverage(
+          result.ablationZone, tumourOnGrid, grid.geometry, margin_mm_, *measuring);
       // The minimum ablative margin over the tumour's surface (issue #17 item 3); without a
       // zone there is no edge to measure to (null, and no margin_map.ply).
       auto mapping = subRange(progress, 0.94, 0.97);
-      report["margin_map"] = nullptr;
-      if (result.zoneVolume_ml > 0.0) {
+      if (result.zoneVolume_ml > 0.0)
         marginMap =
             tumourMarginMap(result.ablationZone, tumourOnGrid, grid.geometry, margin_mm_, *mapping);
-        report["margin_map"] = marginMapJson(marginMap->map);
-      }
+      report["tumour"] = tumour_;
+      report["margin_mm"] = margin_mm_;
+      report.update(tumourMarginReport(coverage, marginMap ? &*marginMap : nullptr));
     }
     report["critical_damage"] = damageReport(twin, tumour, grid, result);
     if (!export_.empty()) report["exported"] = exportFields(result, marginMap);
@@ -234,7 +249,10 @@ class AblateJob final : public Job {
             {"axes_mm", {axes.long_mm, axes.short_mm[0], axes.short_mm[1]}},
             {"max_temperature_degC", hottest},
             {"delivered_energy_J", result.deliveredEnergy_J},
-            {"zone_criterion", "Arrhenius damage Omega >= 1"},
+            {"zone_criterion", criterion_->name},
+            {"zone_criterion_rule", criterion_->criterion},
+            {"zone_criterion_description", criterion_->description},
+            {"zone_volume_by_criterion_ml", zoneVolumes(grid, result)},
             {"grid", geometryJson(grid.geometry)},
             {"grid_centre_behind_tip_mm", grid_.centreBehindTip_mm},
             {"grid_clipped_to_ct", notes.clipped},
@@ -244,16 +262,16 @@ class AblateJob final : public Job {
             {"steps", result.steps}};
   }
 
-  json tumourReport(const std::vector<std::uint8_t>& tumour, const ablation::AblationGrid& grid,
-                    const ablation::AblationResult& result, Progress& progress) const {
-    const ablation::TumourCoverage c =
-        ablation::tumourCoverage(result.ablationZone, tumour, grid.geometry, margin_mm_, progress);
-    return {{"tumour", tumour_},
-            {"margin_mm", margin_mm_},
-            {"tumour_volume_ml", c.tumour_ml},
-            {"coverage_percent", c.coverage_percent},
-            {"tumour_coverage_percent", c.tumourCoverage_percent},
-            {"min_margin_mm", c.minMargin_mm}};
+  // The zone's volume by every offered criterion, from the same run's fields, so a reader sees
+  // how much the choice matters (docs/validation.md, "Thermal ablation: zone criteria").
+  static json zoneVolumes(const ablation::AblationGrid& grid,
+                          const ablation::AblationResult& result) {
+    json volumes = json::object();
+    for (const ablation::ZoneCriterionChoice& choice : ablation::zoneCriterionChoices())
+      volumes[choice.name] = ablation::zoneVolume_ml(
+          ablation::ablationZone(result, ablation::parseZoneCriterion(choice.criterion)),
+          grid.geometry);
+    return volumes;
   }
 
   // Every segment on the grid but the tumour and the body outline, by name.
@@ -339,6 +357,7 @@ class AblateJob final : public Job {
   fs::path export_;
   std::string ct_;
   double timeStep_s_;
+  const ablation::ZoneCriterionChoice* criterion_;
   double power_W_ = 0.0, duration_s_ = 0.0;
   ablation::GridOptions grid_;
 };

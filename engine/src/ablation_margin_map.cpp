@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <fstream>
 
 #include "twinplan/core/error.h"
@@ -96,6 +97,37 @@ nlohmann::json marginMapJson(const ablation::MarginMap& map) {
           {"adequate_area_percent", map.adequateArea_percent},
           {"adequate_mm", map.adequate_mm},
           {"vertices", map.margin_mm.size()}};
+}
+
+Vec3 minimalMarginPoint(const TumourMarginMap& map) {
+  const auto& margins = map.map.margin_mm;
+  if (margins.empty() || margins.size() != map.surface.points_lps.size())
+    throw Error(ErrorKind::InvalidInput, "The margin map has no vertex to locate its minimum on.",
+                "margin_map");
+  const auto v = std::size_t(std::min_element(margins.begin(), margins.end()) - margins.begin());
+  const auto& p = map.surface.points_lps[v];
+  return Vec3(p[0], p[1], p[2]);
+}
+
+nlohmann::json tumourMarginReport(const ablation::TumourCoverage& coverage,
+                                  const TumourMarginMap* map) {
+  const auto finiteOrNull = [](double v) -> nlohmann::json {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
+  nlohmann::json r = {{"tumour_volume_ml", coverage.tumour_ml},
+                      {"coverage_percent", coverage.coverage_percent},
+                      {"tumour_coverage_percent", coverage.tumourCoverage_percent},
+                      {"min_margin_mm", nullptr},
+                      {"min_margin_measure", kMinMarginMeasure},
+                      {"voxel_centre_margin_mm", finiteOrNull(coverage.minMargin_mm)},
+                      {"margin_map", nullptr}};
+  if (map) {
+    r["min_margin_mm"] = map->map.min_mm;
+    const Vec3 at = minimalMarginPoint(*map);
+    r["min_margin_at_lps"] = {at.x(), at.y(), at.z()};
+    r["margin_map"] = marginMapJson(map->map);
+  }
+  return r;
 }
 
 void writeMarginMapPly(const TumourMarginMap& map, const std::filesystem::path& file) {

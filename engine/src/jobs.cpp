@@ -194,7 +194,10 @@ const std::vector<Entry>& entries() {
          {"ct", "string", "The CT volume's name (default: the first CT)", ""},
          {"spacing_mm", "number", "Simulation grid spacing (mm), 0.25..5", 1.0},
          {"boxSize_mm", "number", "Edge of the cubic box around the tip (mm), 10..400", 100.0},
-         {"timeStep_s", "number", "Implicit time step (s), 0.1..60", 5.0}}},
+         {"timeStep_s", "number", "Implicit time step (s), 0.1..60", 5.0},
+         {"zone_criterion", "string",
+          "Which voxels make the zone: omega1, omega4.6, t50, t60, cem43 (zone_metrics.h)",
+          "omega1"}}},
        makeAblateJob},
       {{"plan-ablation",
         "Ranked ablation plans for a tumour plus margin: feasible needle paths, one to three "

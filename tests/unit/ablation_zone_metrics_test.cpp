@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/error.h"
@@ -129,6 +132,49 @@ TEST(ZoneMetrics, ZoneCriteriaParseAndThresholdTheirOwnField) {
   EXPECT_EQ(ablationZone(result, parseZoneCriterion("tmax>=60")), (Zone{1, 0, 1, 0}));
   EXPECT_EQ(ablationZone(result, parseZoneCriterion("tmax>=50")), (Zone{1, 1, 1, 0}));
   EXPECT_EQ(ablationZone(result, parseZoneCriterion("cem43>=240")), (Zone{1, 0, 1, 1}));
+}
+
+// The criteria offered by name (CLI --zone-criterion, the panel's combo box): the five of
+// docs/validation.md in order, omega1 first (the default), each naming a parseable rule; a bad
+// name is refused listing the valid ones; applyZoneCriterion makes the solver's zone that rule's.
+TEST(ZoneMetrics, NamedZoneCriteriaMapToTheirRules) {
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const ZoneCriterionChoice& c : zoneCriterionChoices()) {
+    names.emplace_back(c.name, c.criterion);
+    EXPECT_EQ(toString(parseZoneCriterion(c.criterion)), c.criterion);
+    EXPECT_FALSE(c.description.empty()) << c.name;
+    EXPECT_EQ(&zoneCriterionChoice(c.name), &c);
+  }
+  EXPECT_EQ(names, (std::vector<std::pair<std::string, std::string>>{{"omega1", "omega>=1"},
+                                                                     {"omega4.6", "omega>=4.6"},
+                                                                     {"t50", "tmax>=50"},
+                                                                     {"t60", "tmax>=60"},
+                                                                     {"cem43", "cem43>=240"}}));
+  for (const char* bad : {"", "omega>=1", "Omega1", "t55"}) {
+    try {
+      (void)zoneCriterionChoice(bad);
+      ADD_FAILURE() << "no error for '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+      EXPECT_EQ(e.context(), "zone_criterion");
+      EXPECT_NE(std::string(e.what()).find("omega1, omega4.6, t50, t60, cem43"), std::string::npos)
+          << e.what();
+    }
+  }
+  // The solver's zone (ablationZone(result, BioheatParameters)) follows the applied criterion;
+  // the thresholds of the other fields keep their defaults.
+  AblationResult result;
+  result.damage.values = {0.5f, 1.0f, 5.0f, 4.5f};
+  result.maximumTemperature.values = {61.0f, 55.0f, 70.0f, 49.9f};
+  result.cem43.values = {300.0f, 100.0f, 1e6f, 240.0f};
+  BioheatParameters p;
+  applyZoneCriterion(p, parseZoneCriterion("tmax>=50"));
+  EXPECT_EQ(p.zoneCriterion, AblationCriterion::MaximumTemperature);
+  EXPECT_DOUBLE_EQ(p.maximumTemperatureThreshold_degC, 50.0);
+  EXPECT_DOUBLE_EQ(p.damageThreshold, 1.0);
+  EXPECT_EQ(ablationZone(result, p), (std::vector<std::uint8_t>{1, 1, 1, 0}));
+  applyZoneCriterion(p, parseZoneCriterion("omega>=4.6"));
+  EXPECT_EQ(ablationZone(result, p), (std::vector<std::uint8_t>{0, 0, 1, 0}));
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ TEST(AblateJob, DefaultsComeFromTheDevice) {
   EXPECT_DOUBLE_EQ(p["spacing_mm"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(p["boxSize_mm"].get<double>(), 100.0);
   EXPECT_DOUBLE_EQ(p["margin_mm"].get<double>(), 5.0);
+  EXPECT_EQ(p["zone_criterion"], "omega1");  // Arrhenius Omega >= 1
 }
 
 TEST(AblateJob, BadParametersAreRefusedNamingThem) {
@@ -53,6 +54,11 @@ TEST(AblateJob, BadParametersAreRefusedNamingThem) {
   EXPECT_EQ(refusal({{"entry", "-95,10,62"}}).context(), "parameters.entry");  // on the tip
   EXPECT_EQ(refusal({{"spacing_mm", 0.1}}).context(), "spacing_mm");
   EXPECT_EQ(refusal({{"pwoer_W", 10}}).kind(), ErrorKind::InvalidInput);  // a typo
+  e = refusal({{"zone_criterion", "omega2"}});
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+  EXPECT_EQ(e.context(), "parameters.zone_criterion");
+  EXPECT_NE(std::string(e.what()).find("omega1, omega4.6, t50, t60, cem43"), std::string::npos)
+      << e.what();
   e = refusal({{"device", "laser-1"}});
   EXPECT_EQ(e.kind(), ErrorKind::NotFound);
   EXPECT_NE(std::string(e.what()).find("mw-2450mhz-100w"), std::string::npos) << e.what();

@@ -69,10 +69,21 @@ std::shared_ptr<const MarginMapDisplay> makeMarginMapDisplay(
     const std::vector<std::uint8_t>& zone, const std::vector<std::uint8_t>& tumour,
     const ImageGeometry& grid, double margin_mm, bool simulated) {
   const auto start = std::chrono::steady_clock::now();
-  auto display = std::make_shared<MarginMapDisplay>();
   const ScalarField distance = ablation::zoneSignedDistance(zone, grid);  // once, for both
-  display->map = engine::tumourMarginMap(distance, tumour, margin_mm);
-  display->outline = outlineByClass(tumour, distance, grid, margin_mm);
+  auto display = std::const_pointer_cast<MarginMapDisplay>(
+      makeMarginMapDisplay(distance, tumour, margin_mm, simulated));
+  display->compute_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return display;
+}
+
+std::shared_ptr<const MarginMapDisplay> makeMarginMapDisplay(
+    const ScalarField& zoneDistance, const std::vector<std::uint8_t>& tumour, double margin_mm,
+    bool simulated) {
+  const auto start = std::chrono::steady_clock::now();
+  auto display = std::make_shared<MarginMapDisplay>();
+  display->map = engine::tumourMarginMap(zoneDistance, tumour, margin_mm);
+  display->outline = outlineByClass(tumour, zoneDistance, zoneDistance.geometry, margin_mm);
   display->simulated = simulated;
   display->compute_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -113,9 +124,9 @@ std::string marginMapSummary(const MarginMapDisplay& display) {
   const ablation::MarginMap& m = display.map.map;
   char text[400];
   std::snprintf(text, sizeof text,
-                "Margin map (%s): minimum %.1f mm, 5th percentile %.1f mm; of the tumour's "
+                "Margin map (%s): 5th percentile %.1f mm, median %.1f mm; of the tumour's "
                 "surface %.0f %% not ablated, %.0f %% under %g mm, %.0f %% at %g mm or more.",
-                display.simulated ? "simulated" : "predicted", m.min_mm, m.percentile5_mm,
+                display.simulated ? "simulated" : "predicted", m.percentile5_mm, m.median_mm,
                 m.uncoveredArea_percent, m.thinArea_percent, m.adequate_mm, m.adequateArea_percent,
                 m.adequate_mm);
   return text;

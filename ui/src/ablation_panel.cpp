@@ -12,6 +12,7 @@
 
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/margin_map.h"
+#include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::ui {
@@ -55,6 +56,27 @@ AblationSetup::Overlay overlayFrom(const json& j) {
               "plans.parameters.overlay");
 }
 
+// A zone criterion's tooltip: what it means and which devices' published zones were measured
+// that way (devices.json publishedZone.zoneCriterion and measurement).
+QString criterionToolTip(const ablation::ZoneCriterionChoice& choice) {
+  QString devices;
+  for (const ablation::AblationDevice& d : ablation::deviceCatalogue())
+    if (d.publishedZone.zoneCriterion == choice.criterion)
+      devices += QStringLiteral("<li>%1: %2</li>")
+                     .arg(QString::fromStdString(d.name).toHtmlEscaped(),
+                          QString::fromStdString(d.publishedZone.measurement.empty()
+                                                     ? d.publishedZone.setting
+                                                     : d.publishedZone.measurement)
+                              .toHtmlEscaped());
+  return QStringLiteral("<p><b>%1</b> (%2)</p><p>%3</p>")
+             .arg(QString::fromStdString(choice.name), QString::fromStdString(choice.criterion),
+                  QString::fromStdString(choice.description).toHtmlEscaped()) +
+         (devices.isEmpty()
+              ? QObject::tr("<p>No published zone in the device list was measured "
+                            "this way.</p>")
+              : QObject::tr("<p>Published zones measured this way:</p><ul>%1</ul>").arg(devices));
+}
+
 QString pointText(const std::optional<Vec3>& p) {
   if (!p) return QObject::tr("not placed");
   return QStringLiteral("%1, %2, %3 mm")
@@ -73,6 +95,7 @@ json AblationSetup::toJson() const {
           {"entry_lps", pointJson(entry_lps)},
           {"tumour", tumour},
           {"margin_mm", margin_mm},
+          {"zone_criterion", zoneCriterion},
           {"overlay", overlayName(overlay)},
           {"live_preview", livePreview}};
 }
@@ -90,6 +113,15 @@ AblationSetup AblationSetup::fromJson(const json& j) {
   s.entry_lps = pointFrom(j.value("entry_lps", json(nullptr)), "entry_lps");
   s.tumour = j.value("tumour", std::string());
   s.margin_mm = j.value("margin_mm", 5.0);
+  // Plans saved before the criterion was offered were simulated with the default.
+  s.zoneCriterion = j.value("zone_criterion", std::string("omega1"));
+  try {
+    (void)ablation::zoneCriterionChoice(s.zoneCriterion);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::InvalidInput,
+                std::string("The ablation plan's zone criterion: ") + e.what(),
+                "plans.parameters.zone_criterion");
+  }
   // Plans saved before the overlay switch and the live preview existed open with the defaults.
   if (j.contains("overlay")) s.overlay = overlayFrom(j["overlay"]);
   s.livePreview = j.value("live_preview", true);
@@ -99,7 +131,7 @@ AblationSetup AblationSetup::fromJson(const json& j) {
 bool AblationSetup::physicallyDiffers(const AblationSetup& other) const {
   return deviceId != other.deviceId || power_W != other.power_W || duration_s != other.duration_s ||
          tip_lps != other.tip_lps || entry_lps != other.entry_lps || tumour != other.tumour ||
-         margin_mm != other.margin_mm;
+         margin_mm != other.margin_mm || zoneCriterion != other.zoneCriterion;
 }
 
 AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
@@ -159,6 +191,15 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   margin_->setRange(0.0, 30.0);  // the ablate job's limit
   margin_->setValue(5.0);
   form->addRow(tr("Margin"), margin_);
+  zoneCriterion_ = new QComboBox;
+  zoneCriterion_->setObjectName("ablationZoneCriterion");
+  for (const ablation::ZoneCriterionChoice& choice : ablation::zoneCriterionChoices()) {
+    zoneCriterion_->addItem(QString::fromStdString(choice.criterion),
+                            QString::fromStdString(choice.name));
+    zoneCriterion_->setItemData(zoneCriterion_->count() - 1, criterionToolTip(choice),
+                                Qt::ToolTipRole);
+  }
+  form->addRow(tr("Zone"), zoneCriterion_);
   layout->addLayout(form);
 
   overlay_ = new QComboBox;
@@ -235,6 +276,12 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     settingEdited("margin");
   });
   connect(margin_, &QDoubleSpinBox::editingFinished, this, &AblationPanel::endGesture);
+  connect(zoneCriterion_, &QComboBox::currentIndexChanged, this, [this](int) {
+    if (refreshing_) return;
+    setup_.zoneCriterion = zoneCriterion_->currentData().toString().toStdString();
+    zoneCriterion_->setToolTip(zoneCriterion_->currentData(Qt::ToolTipRole).toString());
+    changed();
+  });
   connect(overlay_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
     setup_.overlay = AblationSetup::Overlay(overlay_->currentData().toInt());
@@ -263,6 +310,9 @@ void AblationPanel::showDevice() {
   power_->setValue(setup_.power_W);
   time_->setValue(setup_.duration_s);
   margin_->setValue(setup_.margin_mm);
+  zoneCriterion_->setCurrentIndex(
+      std::max(zoneCriterion_->findData(QString::fromStdString(setup_.zoneCriterion)), 0));
+  zoneCriterion_->setToolTip(zoneCriterion_->currentData(Qt::ToolTipRole).toString());
   overlay_->setCurrentIndex(overlay_->findData(int(setup_.overlay)));
   live_->setChecked(setup_.livePreview);
   deviceInfo_->setText(tr("%1, default %2 W for %3 min. Published zone %4 x %5 mm (%6; %7).")

@@ -14,6 +14,7 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
+#include <algorithm>
 #include <cmath>
 
 #include "dose_display.h"
@@ -218,6 +219,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
   buildMenus();
   buildToolbar();
   buildEditorDock();  // after the toolbar: it takes over the P and E keys while shown
+  arrangeWorkflowDocks();
   connectDoseDisplay();
   setLayout(Layout::FourUp);
   setAcceptDrops(true);
@@ -231,6 +233,51 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
 }
 
 MainWindow::~MainWindow() = default;
+
+namespace {
+
+// The right-hand panels by workflow, in tab order. Seven tabs side by side along the top of a
+// 300-400 px dock were cut to "S...", "Follo..."; running down the window's right edge they
+// have its height (about 700 px at 1280 x 800), and each workflow's panels sit together.
+// A new right-hand panel is added to its workflow here (or calls addWorkflowDock).
+struct WorkflowDock {
+  Workflow workflow;
+  const char* objectName;
+};
+constexpr WorkflowDock kWorkflowDocks[] = {
+    {Workflow::Images, "seriesDock"},   {Workflow::Images, "followUpDock"},
+    {Workflow::Images, "landmarkDock"}, {Workflow::Segment, "segmentEditorDock"},
+    {Workflow::Plan, "ablationDock"},   {Workflow::Plan, "shiftDock"},
+    {Workflow::Present, "headsetDock"},
+};
+
+}  // namespace
+
+void MainWindow::arrangeWorkflowDocks() {
+  setTabPosition(Qt::RightDockWidgetArea, QTabWidget::East);
+  for (const WorkflowDock& entry : kWorkflowDocks)
+    if (auto* dock = findChild<QDockWidget*>(entry.objectName))
+      addWorkflowDock(dock, entry.workflow);
+  // Any other right-hand dock joins the group after them rather than splitting the area.
+  for (QDockWidget* dock : findChildren<QDockWidget*>())
+    if (dockWidgetArea(dock) == Qt::RightDockWidgetArea &&
+        std::none_of(workflowDocks_.begin(), workflowDocks_.end(),
+                     [dock](const auto& entry) { return entry.second == dock; }))
+      addWorkflowDock(dock, Workflow::Present);
+  if (!workflowDocks_.empty()) workflowDocks_.front().second->raise();  // Series first
+}
+
+void MainWindow::addWorkflowDock(QDockWidget* dock, Workflow workflow) {
+  std::erase_if(workflowDocks_, [dock](const auto& entry) { return entry.second == dock; });
+  if (dockWidgetArea(dock) != Qt::RightDockWidgetArea) addDockWidget(Qt::RightDockWidgetArea, dock);
+  // After the last dock of its workflow or an earlier one.
+  const auto after = std::find_if(workflowDocks_.begin(), workflowDocks_.end(),
+                                  [workflow](const auto& entry) { return entry.first > workflow; });
+  workflowDocks_.insert(after, {workflow, dock});
+  // tabifyDockWidget(a, b) puts b's tab right after a's: in list order, the tabs follow it.
+  for (std::size_t i = 1; i < workflowDocks_.size(); ++i)
+    tabifyDockWidget(workflowDocks_[i - 1].second, workflowDocks_[i].second);
+}
 
 const Case& MainWindow::currentCase() const { return document_->twin(); }
 

@@ -8,11 +8,11 @@
 #include <vtkRenderer.h>
 
 #include <QDockWidget>
+#include <QTimer>
 #include <cmath>
 #include <numbers>
 #include <sstream>
 
-#include "ablation_margin.h"
 #include "dose_display.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
@@ -59,6 +59,9 @@ struct AblationOutcome {
   SurfaceMesh zoneSurface;  // empty when the zone is empty
   nlohmann::json report;
   std::shared_ptr<const MarginMapDisplay> margin;  // when the set-up names a tumour on the grid
+  // The zone's signed distance (ablation::zoneSignedDistance) the margin map was built from;
+  // saved with the case so the map is rebuilt on reopening. Empty without a margin map.
+  ScalarField zoneDistance;
 };
 
 namespace {
@@ -68,6 +71,7 @@ using nlohmann::json;
 constexpr const char* kZoneSegment = "Ablation zone";
 constexpr const char* kTemperatureField = "Ablation maximum temperature";
 constexpr const char* kDamageField = "Ablation damage (Arrhenius Omega)";
+constexpr const char* kZoneDistanceField = "Ablation zone signed distance";
 constexpr const char* kPlanName = "Ablation";
 constexpr Rgb kZoneColour{230, 120, 30};
 // The probe in 3D: a light grey insulated shaft and the active (heating) part in gold, as the
@@ -232,25 +236,37 @@ QString reportText(const json& r) {
   std::ostringstream out;
   out.precision(3);
   out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, " << r["axes_mm"][0].get<double>()
-      << " x " << r["axes_mm"][1].get<double>() << " x " << r["axes_mm"][2].get<double>()
-      << " mm; max " << r["max_temperature_degC"].get<double>() << " degC.";
+      << " x " << r["axes_mm"][1].get<double>() << " x " << r["axes_mm"][2].get<double>() << " mm";
+  if (r.contains("zone_criterion_rule"))
+    out << " (" << r["zone_criterion_rule"].get<std::string>() << ")";
+  out << "; max " << r["max_temperature_degC"].get<double>() << " degC.";
   if (r.contains("coverage_percent")) {
     out << "\n"
         << r["tumour"].get<std::string>() << " + " << r["margin_mm"].get<double>()
         << " mm: coverage " << r["coverage_percent"].get<double>() << " %";
     if (r.contains("tumour_coverage_percent"))
       out << " (tumour " << r["tumour_coverage_percent"].get<double>() << " %)";
-    out << ".\nMinimal margin " << r["min_margin_mm"].get<double>() << " mm";
-    if (r.contains("min_margin_at_lps")) {
-      const auto& at = r["min_margin_at_lps"];
-      std::ostringstream where;
-      where.setf(std::ios::fixed);
-      where.precision(1);
-      where << " at " << at[0].get<double>() << ", " << at[1].get<double>() << ", "
-            << at[2].get<double>() << " mm";
-      out << where.str();
+    out << ".\n";
+    // One minimal margin, named as the CLI's JSON names it (min_margin_mm, min_margin_measure).
+    if (r["min_margin_mm"].is_number()) {
+      const double margin = r["min_margin_mm"].get<double>();
+      out << "Minimal ablative margin " << margin << " mm";
+      if (r.contains("min_margin_at_lps")) {
+        const auto& at = r["min_margin_at_lps"];
+        std::ostringstream where;
+        where.setf(std::ios::fixed);
+        where.precision(1);
+        where << " at " << at[0].get<double>() << ", " << at[1].get<double>() << ", "
+              << at[2].get<double>() << " mm";
+        out << where.str();
+      }
+      out << (margin < 0.0 ? " (tumour not covered)" : "");
+      if (r.contains("min_margin_measure"))
+        out << "; " << r["min_margin_measure"].get<std::string>();
+      out << ".";
+    } else {
+      out << "No ablation zone: no margin.";
     }
-    out << (r["min_margin_mm"].get<double>() < 0.0 ? " (tumour not covered)." : ".");
   }
   if (r["structures_damaged"].empty()) out << "\nNo other structure ablated.";
   for (const auto& [name, d] : r["structures_damaged"].items())
@@ -302,8 +318,12 @@ void MainWindow::buildAblationDock() {
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     previewer_->setCase(currentCase(), background_);
     simulatedMargin_ = nullptr;
+    simulatedMarginSource_ = nullptr;
     showZonePreview(nullptr);  // the views drop the previous case's zone before it is freed
     restoreAblation();
+    // The Segment editor, connected later, shows the new case's label maps alone; the margin
+    // map's outline goes back over them once every handler has run.
+    QTimer::singleShot(0, this, [this] { showMarginMap(); });
   });
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
     if (part == CasePart::LabelMaps || part == CasePart::Volumes) {
@@ -375,11 +395,42 @@ void MainWindow::showFieldOverlay() {
   }
 }
 
+void MainWindow::restoreSimulatedMargin(const Plan& plan) {
+  // The simulated zone's margin map, rebuilt from the saved signed distance and the tumour
+  // (issue #17 item 3) when the case reopens or an undo/redo brings the result back; kept while
+  // the same stored field is there (every plan edit calls this).
+  const Case& twin = currentCase();
+  const ScalarField* distance = nullptr;
+  for (const ScalarField& f : twin.fields)
+    if (f.name == kZoneDistanceField) distance = &f;
+  if (!distance || !plan.parameters.contains("simulated")) {
+    simulatedMargin_ = nullptr;
+    simulatedMarginSource_ = nullptr;
+    return;
+  }
+  if (simulatedMargin_ && simulatedMarginSource_ == distance->values.data()) return;
+  simulatedMargin_ = nullptr;
+  simulatedMarginSource_ = distance->values.data();
+  try {
+    const AblationSetup simulated = AblationSetup::fromJson(plan.parameters["simulated"]);
+    for (const LabelMap& labels : twin.labelMaps)
+      if (const auto s = labels.findSegment(simulated.tumour)) {
+        const auto tumour = ablation::segmentOnGrid(labels, *s, distance->geometry);
+        if (std::find(tumour.begin(), tumour.end(), 1) != tumour.end())
+          simulatedMargin_ = makeMarginMapDisplay(*distance, tumour, simulated.margin_mm, true);
+        return;
+      }
+  } catch (const std::exception&) {
+    simulatedMargin_ = nullptr;  // a damaged plan or field: the prediction shows instead
+  }
+}
+
 void MainWindow::restoreAblation() {
   const Case& twin = currentCase();
   ablation_->showCase(twin);
   for (const Plan& plan : twin.plans)
     if (plan.kind == "ablation") {
+      restoreSimulatedMargin(plan);
       try {
         ablation_->setSetup(AblationSetup::fromJson(plan.parameters));
         QString report =
@@ -398,6 +449,8 @@ void MainWindow::restoreAblation() {
       return;
     }
   // A case without an ablation plan (a new case, or the plan undone): no probe placed.
+  simulatedMargin_ = nullptr;
+  simulatedMarginSource_ = nullptr;
   AblationSetup fresh;
   fresh.deviceId = ablation_->setup().deviceId;
   fresh.power_W = ablation_->setup().power_W;
@@ -473,13 +526,23 @@ void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
   QString text = tr("Predicted zone %1 ml").arg(preview_->volume_ml, 0, 'f', 1);
   if (preview_->coverage) {
     const PreviewCoverage& c = *preview_->coverage;
-    text += tr("; %1 + %2 mm covered %3 % (tumour %4 %), minimal margin %5 mm")
+    text += tr("; %1 + %2 mm covered %3 % (tumour %4 %)")
                 .arg(QString::fromStdString(preview_->setup.tumour))
                 .arg(preview_->setup.margin_mm, 0, 'f', 1)
                 .arg(c.coverage_percent, 0, 'f', 0)
-                .arg(c.tumourCoverage_percent, 0, 'f', 0)
-                .arg(c.minMargin_mm, 0, 'f', 1);
+                .arg(c.tumourCoverage_percent, 0, 'f', 0);
+    // The one minimal margin: the margin map's minimum, as the simulated report gives it.
+    if (preview_->margin)
+      text +=
+          tr(", minimal ablative margin %1 mm").arg(preview_->margin->map.map.min_mm, 0, 'f', 1);
   }
+  // The surrogate's profiles are calibrated with the solver's default zone, Omega >= 1
+  // (zone_surrogate.h); another criterion shows after Simulate.
+  if (preview_->setup.zoneCriterion != ablation::zoneCriterionChoices().front().name)
+    text += tr(" (predicted by %1; Simulate for %2)")
+                .arg(QString::fromStdString(ablation::zoneCriterionChoices().front().criterion),
+                     QString::fromStdString(
+                         ablation::zoneCriterionChoice(preview_->setup.zoneCriterion).criterion));
   ablation_->showLive(text + ".");
 }
 
@@ -636,6 +699,8 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
   options.centreBehindTip_mm = std::min(device.activeTipLength_mm / 2.0, options.boxSize_mm / 4.0);
   options.validate();
   const std::string ct = background_;
+  const ablation::ZoneCriterionChoice& criterion =
+      ablation::zoneCriterionChoice(setup.zoneCriterion);
 
   auto outcome = runInBackground<AblationOutcome>(
       this, tr("Simulating the ablation"), [&](Progress& progress) {
@@ -646,6 +711,7 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
         bioheat.duration_s = setup.duration_s;
         bioheat.timeStep_s = run.timeStep_s;
         bioheat.recordedPoints_lps = {probe.tip_lps};
+        ablation::applyZoneCriterion(bioheat, ablation::parseZoneCriterion(criterion.criterion));
         bioheat.validate(grid);
         const auto source = ablation::makeHeatSource(grid, device, probe, setup.power_W);
         auto simulating = subRange(progress, 0.1, 0.95);
@@ -658,6 +724,8 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
         float hottest = -1e9f;
         for (float t : out.result.maximumTemperature.values) hottest = std::max(hottest, t);
         out.report = {{"zone_volume_ml", out.result.zoneVolume_ml},
+                      {"zone_criterion", criterion.name},
+                      {"zone_criterion_rule", criterion.criterion},
                       {"axes_mm", {axes.long_mm, axes.short_mm[0], axes.short_mm[1]}},
                       {"max_temperature_degC", hottest},
                       {"structures_damaged", json::object()}};
@@ -670,20 +738,18 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
               auto measuring = subRange(progress, 0.95, 0.99);
               const ablation::TumourCoverage c = ablation::tumourCoverage(
                   out.result.ablationZone, onGrid, grid.geometry, setup.margin_mm, *measuring);
-              out.report.update({{"tumour", segment.name},
-                                 {"margin_mm", setup.margin_mm},
-                                 {"coverage_percent", c.coverage_percent},
-                                 {"tumour_coverage_percent", c.tumourCoverage_percent},
-                                 {"min_margin_mm", c.minMargin_mm}});
-              if (const auto at =
-                      minimalMarginLocation(out.result.ablationZone, onGrid, grid.geometry))
-                out.report["min_margin_at_lps"] = {at->x(), at->y(), at->z()};
-              if (std::find(onGrid.begin(), onGrid.end(), 1) != onGrid.end() &&
-                  out.result.zoneVolume_ml > 0.0) {
-                out.margin = makeMarginMapDisplay(out.result.ablationZone, onGrid, grid.geometry,
-                                                  setup.margin_mm, true);
-                out.report["margin_map"] = engine::marginMapJson(out.margin->map.map);
+              // No zone, no edge to measure the margin to.
+              if (out.result.zoneVolume_ml > 0.0 &&
+                  std::find(onGrid.begin(), onGrid.end(), 1) != onGrid.end()) {
+                out.zoneDistance =
+                    ablation::zoneSignedDistance(out.result.ablationZone, grid.geometry);
+                out.margin = makeMarginMapDisplay(out.zoneDistance, onGrid, setup.margin_mm, true);
               }
+              // The same figures, under the same names, as `twinplan-cli ablate --json`.
+              out.report["tumour"] = segment.name;
+              out.report["margin_mm"] = setup.margin_mm;
+              out.report.update(
+                  engine::tumourMarginReport(c, out.margin ? &out.margin->map : nullptr));
               continue;
             }
             const ablation::StructureDamage d =
@@ -739,8 +805,12 @@ void MainWindow::storeAblationResult(const AblationSetup& setup, const AblationO
   std::vector<ScalarField> fields;
   fields.push_back(named(outcome.result.maximumTemperature, kTemperatureField, "temperature"));
   fields.push_back(named(outcome.result.damage, kDamageField, "damage"));
+  // The margin map's source (the zone's signed distance, mm), so it reopens with the case.
+  if (!outcome.zoneDistance.values.empty())
+    fields.push_back(named(outcome.zoneDistance, kZoneDistanceField, "distance"));
   for (const ScalarField& f : twin.fields)
-    if (f.name != kTemperatureField && f.name != kDamageField) fields.push_back(f);
+    if (f.name != kTemperatureField && f.name != kDamageField && f.name != kZoneDistanceField)
+      fields.push_back(f);
 
   std::vector<Plan> plans;
   Plan plan{"ablation", kPlanName, setup.toJson()};

@@ -85,7 +85,9 @@ bool MainWindow::startHeadsetView() {
   }
   headsetAction_->setChecked(true);
   headsetMirror_->setText(tr("Starting the headset…"));
-  findChild<QDockWidget*>("headsetDock")->show();
+  auto* dock = findChild<QDockWidget*>("headsetDock");
+  dock->show();
+  dock->raise();  // its tab, among the right-hand panels' (MainWindow::addWorkflowDock)
   return true;
 }
 

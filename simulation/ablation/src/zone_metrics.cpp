@@ -157,14 +157,62 @@ std::string toString(const ZoneCriterion& criterion) {
   return prefix + number;
 }
 
+void applyZoneCriterion(BioheatParameters& parameters, const ZoneCriterion& criterion) {
+  parameters.zoneCriterion = criterion.field;
+  switch (criterion.field) {
+    case AblationCriterion::ArrheniusDamage:
+      parameters.damageThreshold = criterion.threshold;
+      break;
+    case AblationCriterion::MaximumTemperature:
+      parameters.maximumTemperatureThreshold_degC = criterion.threshold;
+      break;
+    case AblationCriterion::Cem43:
+      parameters.cem43Threshold_min = criterion.threshold;
+      break;
+  }
+}
+
 std::vector<std::uint8_t> ablationZone(const AblationResult& result,
                                        const ZoneCriterion& criterion) {
   BioheatParameters parameters;
-  parameters.zoneCriterion = criterion.field;
-  parameters.damageThreshold = criterion.threshold;
-  parameters.maximumTemperatureThreshold_degC = criterion.threshold;
-  parameters.cem43Threshold_min = criterion.threshold;
+  applyZoneCriterion(parameters, criterion);
   return ablationZone(result, parameters);
+}
+
+const std::vector<ZoneCriterionChoice>& zoneCriterionChoices() {
+  // The sources are those of ZoneCriterion (zone_metrics.h) and docs/validation.md, "Thermal
+  // ablation: zone criteria and published zones".
+  static const std::vector<ZoneCriterionChoice> choices = {
+      {"omega1", "omega>=1",
+       "Arrhenius damage Omega >= 1 (37 % of cells survive): the coagulated zone at gross "
+       "pathology, which Arrhenius damage predicted within 5 % in excised liver (Chang & Nguyen, "
+       "BioMed Eng OnLine 2004;3:27); the default"},
+      {"omega4.6", "omega>=4.6",
+       "Arrhenius damage Omega >= 4.6 (1 % of cells survive): the core where every cell is "
+       "dead"},
+      {"t50", "tmax>=50",
+       "Peak temperature >= 50 degC: the lesion boundary many RF models report (Int J "
+       "Hyperthermia 2015, doi:10.3109/02656736.2015.1032370); cells there die within minutes"},
+      {"t60", "tmax>=60",
+       "Peak temperature >= 60 degC: near-instant coagulation (Brace, Curr Probl Diagn Radiol "
+       "2009;38:135-143)"},
+      {"cem43", "cem43>=240",
+       "240 cumulative equivalent minutes at 43 degC (Sapareto & Dewey, Int J Radiat Oncol Biol "
+       "Phys 1984;10:787-800)"},
+  };
+  return choices;
+}
+
+const ZoneCriterionChoice& zoneCriterionChoice(std::string_view name) {
+  std::string names;
+  for (const ZoneCriterionChoice& choice : zoneCriterionChoices()) {
+    if (choice.name == name) return choice;
+    names += (names.empty() ? "" : ", ") + choice.name;
+  }
+  throw Error(ErrorKind::InvalidInput,
+              "The zone criterion '" + std::string(name) + "' is not known; use one of " + names +
+                  " (omega1, Arrhenius Omega >= 1, is the default).",
+              "zone_criterion");
 }
 
 }  // namespace twinplan::ablation

@@ -31,11 +31,18 @@ std::shared_ptr<const MarginMapDisplay> makeMarginMapDisplay(
     const std::vector<std::uint8_t>& zone, const std::vector<std::uint8_t>& tumour,
     const ImageGeometry& grid, double margin_mm, bool simulated);
 
+// The same from the zone's signed distance (ablation::zoneSignedDistance) on the tumour's grid:
+// the simulated zone's distance is saved with the case, so its map is rebuilt when it reopens.
+std::shared_ptr<const MarginMapDisplay> makeMarginMapDisplay(
+    const ScalarField& zoneDistance, const std::vector<std::uint8_t>& tumour, double margin_mm,
+    bool simulated);
+
 // The coloured surface for the 3D view (per-vertex colours, opaque).
 vtkSmartPointer<vtkActor> makeMarginMapActor(const MarginMapDisplay& display);
 
-// One line for the panel: where the figures come from, the minimum, the 5th percentile and the
-// share of the surface in each class.
+// One line for the panel: where the figures come from, the 5th percentile, the median and the
+// share of the surface in each class. Not the minimum: the panel shows that once, as the
+// minimal ablative margin of the report or the live prediction (issue #17 item 3).
 std::string marginMapSummary(const MarginMapDisplay& display);
 
 }  // namespace twinplan::ui

@@ -27,6 +27,9 @@ struct AblationSetup {
   std::optional<Vec3> tip_lps, entry_lps;
   std::string tumour;      // segment name; empty: no coverage report
   double margin_mm = 5.0;  // ablative margin around the tumour (issue #17 item 3)
+  // Which voxels make the zone: a name of ablation::zoneCriterionChoices() ("omega1" default,
+  // "omega4.6", "t50", "t60", "cem43"); saved with the plan and its result.
+  std::string zoneCriterion = "omega1";
   // What the 2D views wash over the image after a run: the maximum temperature, the Arrhenius
   // damage, or nothing.
   enum class Overlay { Temperature, Damage, Off };
@@ -37,8 +40,8 @@ struct AblationSetup {
   // Throws Error(InvalidInput) naming the member that is missing or malformed.
   static AblationSetup fromJson(const nlohmann::json& json);
   bool operator==(const AblationSetup&) const = default;
-  // Whether a simulation of `other` would differ (device, settings, probe, tumour, margin; not
-  // the display choices).
+  // Whether a simulation of `other` would differ (device, settings, probe, tumour, margin, zone
+  // criterion; not the display choices).
   bool physicallyDiffers(const AblationSetup& other) const;
 };
 
@@ -99,6 +102,7 @@ class AblationPanel : public QWidget {
   QPushButton* placeEntry_ = nullptr;
   QComboBox* tumour_ = nullptr;
   QDoubleSpinBox* margin_ = nullptr;
+  QComboBox* zoneCriterion_ = nullptr;
   QComboBox* overlay_ = nullptr;
   QCheckBox* live_ = nullptr;
   QLabel* liveText_ = nullptr;

@@ -32,7 +32,9 @@ struct ZonePreviewOptions {
 struct PreviewCoverage {
   double coverage_percent = 0.0;
   double tumourCoverage_percent = 0.0;
-  double minMargin_mm = 0.0;
+  // zone_metrics' voxel-centre estimate of the minimal margin (TumourCoverage::minMargin_mm);
+  // the panel shows the margin map's minimum instead (ZonePreview::margin), as the report does.
+  double voxelCentreMargin_mm = 0.0;
 };
 
 struct ZonePreview {

@@ -26,6 +26,7 @@ class QListWidget;
 class QTimer;
 class QAction;
 class QActionGroup;
+class QDockWidget;
 class QMenu;
 class QSlider;
 class QMouseEvent;
@@ -65,6 +66,10 @@ class ZonePreviewer;
 
 enum class Layout { FourUp, OneUp, OnePlusThree };
 Layout layoutFromString(const std::string& name);  // "4up" | "1up" | "1+3"
+
+// The right-hand panels' workflows, in the order their tabs run down the window's right edge
+// (MainWindow::addWorkflowDock).
+enum class Workflow { Images, Segment, Plan, Present };
 
 // What a left click in a 2D view does.
 enum class Tool { Navigate, Point, Ruler, Angle, RoiBox, RoiEllipse };
@@ -260,12 +265,20 @@ class MainWindow : public QMainWindow {
   // The Segment Editor dock (main_window_editor.cpp); its keys work while the dock is shown.
   SegmentEditor* segmentEditor() const { return editor_; }
 
+  // Puts `dock` in the right-hand dock area among the panels of its workflow: one tab group
+  // whose tabs run down the window's right edge, so every name reads whole at 1280 px, ordered
+  // by workflow (images, segmenting, planning, presenting). A dock added again moves. The docks
+  // built before the window's constructor ends are placed by arrangeWorkflowDocks
+  // (main_window.cpp, kWorkflowDocks): a new right-hand panel is added there, or calls this.
+  void addWorkflowDock(QDockWidget* dock, Workflow workflow);
+
  protected:
   void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
  private:
+  void arrangeWorkflowDocks();
   void buildDocks();
   void buildEditorDock();
   void linkEditorToSegmentTable();  // one current segment for the table and the editor
@@ -334,6 +347,8 @@ class MainWindow : public QMainWindow {
   void showLiveFrame(std::shared_ptr<const LiveToolFrame> frame);
   void restoreAblation();  // the panel from the case's ablation plan
   void showProbe();        // entry -> tip line and its T/E rings in the 2D views
+  // The simulated margin map, rebuilt from the distance field stored with the case.
+  void restoreSimulatedMargin(const Plan& plan);
   // The probe's tip ("T") and entry ("E") as rings after the landmarks' (so they can be
   // dragged like landmarks), and a ring of them dragged to `p_lps` (`final`: released).
   std::vector<rendering::SliceView::LandmarkMarker> probeMarkers() const;
@@ -403,7 +418,9 @@ class MainWindow : public QMainWindow {
   AblationRunOptions ablationRun_;
   ZonePreviewer* previewer_ = nullptr;
   std::shared_ptr<const ZonePreview> preview_;
-  std::shared_ptr<const MarginMapDisplay> simulatedMargin_;  // of the last Simulate
+  std::vector<std::pair<Workflow, QDockWidget*>> workflowDocks_;  // in tab order
+  std::shared_ptr<const MarginMapDisplay> simulatedMargin_;       // of the last Simulate
+  const float* simulatedMarginSource_ = nullptr;  // the stored distance field it was built from
   std::shared_ptr<const MarginMapDisplay> shownMargin_;
   std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
   std::shared_ptr<DoseScene> doseScene_;          // the isodose surfaces in 3D

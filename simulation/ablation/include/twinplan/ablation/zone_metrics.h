@@ -80,6 +80,22 @@ struct ZoneCriterion {
 ZoneCriterion parseZoneCriterion(std::string_view text);
 std::string toString(const ZoneCriterion& criterion);
 
+// Sets the parameters' zone criterion and its threshold (the solver's zone, zoneVolume_ml).
+void applyZoneCriterion(BioheatParameters& parameters, const ZoneCriterion& criterion);
+
+// The criteria a user picks by a short name (`twinplan-cli ablate --zone-criterion`, the
+// Ablation panel's combo box; issue #17 items 5 and 6), each with the sources above.
+struct ZoneCriterionChoice {
+  std::string name;         // "omega1", "omega4.6", "t50", "t60", "cem43"
+  std::string criterion;    // its parseZoneCriterion form: "omega>=1" ...
+  std::string description;  // one sentence: what the zone is and where the figure comes from
+};
+// In the order above; the first, "omega1", is the default.
+const std::vector<ZoneCriterionChoice>& zoneCriterionChoices();
+// The choice named `name`. Throws Error(InvalidInput) naming the text and listing the valid
+// names, context "zone_criterion".
+const ZoneCriterionChoice& zoneCriterionChoice(std::string_view name);
+
 // The zone by `criterion` from a result's fields (the same as ablationZone(result, parameters)
 // with the parameters' criterion and threshold set to it).
 std::vector<std::uint8_t> ablationZone(const AblationResult& result,
