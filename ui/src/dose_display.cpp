@@ -89,8 +89,11 @@ std::vector<SurfaceLevel> resultSurfaceLevels(const ScalarField& field,
   const std::size_t first = iso.size() > 2 ? iso.size() - 2 : 0;
   for (std::size_t n = first; n < iso.size(); ++n)
     levels.push_back({iso[n],
-                      QString("%1 %2 %3").arg(QString::fromStdString(field.name)).arg(iso[n]).arg(
-                          QString::fromStdString(field.unit)).toStdString(),
+                      QString("%1 %2 %3")
+                          .arg(QString::fromStdString(field.name))
+                          .arg(iso[n])
+                          .arg(QString::fromStdString(field.unit))
+                          .toStdString(),
                       view.fieldColour(iso[n]), n + 1 == iso.size() ? 0.6f : 0.25f});
   return levels;
 }

@@ -39,7 +39,8 @@ void DvhChart::setCurves(std::vector<DvhCurve> curves) {
   curves_ = std::move(curves);
   double highest = 0.0;
   for (const DvhCurve& c : curves_)
-    highest = std::max(highest, c.dvh.binWidth_Gy * static_cast<double>(c.dvh.cumulative_cm3.size()));
+    highest =
+        std::max(highest, c.dvh.binWidth_Gy * static_cast<double>(c.dvh.cumulative_cm3.size()));
   // The axis ends on a tick past the hottest bin.
   const double step = highest > 0 ? tickStep(highest, 6) : 1.0;
   doseMax_Gy_ = highest > 0 ? std::ceil(highest / step) * step : 1.0;
@@ -83,7 +84,8 @@ QString DvhChart::readoutAt(const QPointF& position) const {
   const double dose_Gy = fromWidget(position).x();
   QStringList parts{tr("%1 Gy:").arg(dose_Gy, 0, 'f', 2)};
   for (const DvhCurve& c : curves_)
-    parts << tr("%1 %2 %").arg(QString::fromStdString(c.dvh.name))
+    parts << tr("%1 %2 %")
+                 .arg(QString::fromStdString(c.dvh.name))
                  .arg(volumePercentAtDose(c.dvh, dose_Gy), 0, 'f', 1);
   return parts.join("  ");
 }
@@ -110,8 +112,8 @@ void DvhChart::paintEvent(QPaintEvent*) {
   const double doseStep = tickStep(doseMax_Gy_, 6);
   for (double d = 0; d <= doseMax_Gy_ + 1e-9; d += doseStep)
     painter.drawLine(toWidget({d, 0}), toWidget({d, 100}));
-  for (int v = 0; v <= 100; v += 20) painter.drawLine(toWidget({0, double(v)}),
-                                                      toWidget({doseMax_Gy_, double(v)}));
+  for (int v = 0; v <= 100; v += 20)
+    painter.drawLine(toWidget({0, double(v)}), toWidget({doseMax_Gy_, double(v)}));
   painter.setPen(axisColour);
   painter.drawRect(area);
   const QFontMetricsF metrics(font());
@@ -149,8 +151,8 @@ void DvhChart::paintEvent(QPaintEvent*) {
   painter.setClipping(false);
   if (!readout_.isEmpty()) {
     painter.setPen(axisColour);
-    painter.drawText(QRectF(area.left() + 4, area.top() + 2, area.width() - 8, 16),
-                     Qt::AlignRight, readout_);
+    painter.drawText(QRectF(area.left() + 4, area.top() + 2, area.width() - 8, 16), Qt::AlignRight,
+                     readout_);
   }
 }
 

@@ -11,11 +11,12 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "dose_display.h"
-#include "twinplan/core/error.h"
 #include "result_scene.h"
+#include "twinplan/core/error.h"
 #include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/isosurface_builder.h"
@@ -31,6 +32,16 @@ const ScalarField* fieldNamed(const Case& twin, const std::string& name) {
   for (const ScalarField& f : twin.fields)
     if (f.name == name) return &f;
   return nullptr;
+}
+
+// A cheap signature of a field's values: its size and a weighted sum of about 65 000 of them,
+// enough to tell a re-simulated or undone field of the same name from the shown one.
+double valueSignature(const ScalarField& f) {
+  const std::size_t stride = std::max<std::size_t>(1, f.values.size() / 65536);
+  double sum = static_cast<double>(f.values.size());
+  for (std::size_t n = 0; n < f.values.size(); n += stride)
+    if (std::isfinite(f.values[n])) sum += f.values[n] * static_cast<double>(n % 7 + 1);
+  return sum;
 }
 
 std::string quantityText(const ScalarField& f) {
@@ -58,8 +69,9 @@ void MainWindow::connectResultDisplay() {
     bar->addWidget(new QLabel(tr(" Result: "), bar));
     bar->addWidget(chooser);
   }
-  connect(chooser, &QComboBox::activated, this,
-          [this, chooser](int index) { chooseResult(chooser->itemData(index).toString().toStdString()); });
+  connect(chooser, &QComboBox::activated, this, [this, chooser](int index) {
+    chooseResult(chooser->itemData(index).toString().toStdString());
+  });
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     results_->known.clear();
     results_->chosen.clear();
@@ -122,7 +134,8 @@ void MainWindow::showResult() {
   {
     QComboBox* chooser = results_->chooser;
     const QSignalBlocker quiet(chooser);
-    chooser->setCurrentIndex(std::max(0, chooser->findData(QString::fromStdString(shownResultName()))));
+    chooser->setCurrentIndex(
+        std::max(0, chooser->findData(QString::fromStdString(shownResultName()))));
   }
   const std::optional<double> reference = doseReference_Gy();
   const rendering::SliceView::FieldDisplay display =
@@ -141,10 +154,8 @@ void MainWindow::showResult() {
   const std::vector<SurfaceLevel> levels =
       resultSurfaceLevels(*field, display, slices_[0]->view(), reference);
   // The same field (same values) at the same levels is built once: a probe drag re-shows the
-  // overlay many times a second.
-  std::string key = field->name + "@" +
-                    std::to_string(reinterpret_cast<std::uintptr_t>(field->values.data())) + "#" +
-                    std::to_string(field->values.size());
+  // overlay many times a second, and every edit of the case's results copies them.
+  std::string key = field->name + "#" + std::to_string(valueSignature(*field));
   for (const SurfaceLevel& level : levels) key += "/" + std::to_string(level.level);
   if (key == results_->builtKey) return;
   results_->builtKey = key;

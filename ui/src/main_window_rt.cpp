@@ -36,9 +36,10 @@ std::string imageFrames(const Case& twin) {
 void requireSameFrame(const Case& twin, const io::RtPlan& plan, const std::string& file) {
   const std::string frames = imageFrames(twin);
   if (plan.frameOfReferenceUid.empty() || frames.empty()) return;
-  const bool shared = std::any_of(twin.volumes.begin(), twin.volumes.end(), [&](const ImageVolume& v) {
-    return v.dicom.frameOfReferenceUid == plan.frameOfReferenceUid;
-  });
+  const bool shared =
+      std::any_of(twin.volumes.begin(), twin.volumes.end(), [&](const ImageVolume& v) {
+        return v.dicom.frameOfReferenceUid == plan.frameOfReferenceUid;
+      });
   if (!shared)
     throw Error(ErrorKind::InvalidInput,
                 "The RT Plan " + file + " is in frame of reference '" + plan.frameOfReferenceUid +
@@ -130,18 +131,19 @@ void MainWindow::showRtReference() {
   const bool dose = field && field->quantity == "dose";
   const double maximum = dose ? fieldMaximum(*field) : 0.0;
   if (results_->referenceByHand_Gy) {
-    rt_->showReference(*results_->referenceByHand_Gy,
-                       tr("Isodoses in % of %1 Gy (typed in)").arg(*results_->referenceByHand_Gy, 0, 'f', 2));
+    rt_->showReference(
+        *results_->referenceByHand_Gy,
+        tr("Isodoses in % of %1 Gy (typed in)").arg(*results_->referenceByHand_Gy, 0, 'f', 2));
   } else if (const std::optional<double> rx = doseReference_Gy()) {
     const std::vector<io::RtPlan> plans = casePlans(currentCase());
     const int chosen = rt_->chosenPlan();
-    rt_->showReference(*rx, tr("Isodoses in % of the prescription of plan %1")
-                                .arg(QString::fromStdString(
-                                    plans[static_cast<std::size_t>(chosen)].label)));
+    rt_->showReference(
+        *rx, tr("Isodoses in % of the prescription of plan %1")
+                 .arg(QString::fromStdString(plans[static_cast<std::size_t>(chosen)].label)));
   } else if (dose) {
-    rt_->showReference(maximum > 0 ? maximum : 1.0,
-                       tr("Isodoses in % of max (%1 Gy): no plan prescription")
-                           .arg(maximum, 0, 'f', 2));
+    rt_->showReference(
+        maximum > 0 ? maximum : 1.0,
+        tr("Isodoses in % of max (%1 Gy): no plan prescription").arg(maximum, 0, 'f', 2));
   } else {
     rt_->showReference(1.0, tr("No dose shown: choose one in the Result box"));
   }
@@ -183,8 +185,7 @@ bool MainWindow::computeDvhs() {
   const ScalarField* shown = shownResult();
   if (!shown || shown->quantity != "dose")
     throw Error(ErrorKind::InvalidInput,
-                "The shown result is not a dose; choose a dose in the Result box first.",
-                "result");
+                "The shown result is not a dose; choose a dose in the Result box first.", "result");
   const ScalarField dose = *shown;  // the worker's own copy
   std::vector<CaseStructure> structures = caseStructures(currentCase());
   if (structures.empty())
@@ -195,12 +196,12 @@ bool MainWindow::computeDvhs() {
   std::vector<radiotherapy::StructureContours> contours;
   for (const CaseStructure& s : structures) contours.push_back(s.contours);
   auto dvhs = runInBackground<std::vector<radiotherapy::DoseVolumeHistogram>>(
-      this, tr("Computing the DVHs…"), [&](Progress& progress) {
-        return radiotherapy::computeDvhs(dose, contours, {}, progress);
-      });
+      this, tr("Computing the DVHs…"),
+      [&](Progress& progress) { return radiotherapy::computeDvhs(dose, contours, {}, progress); });
   if (!dvhs) return false;
   std::vector<DvhCurve> curves;
-  for (std::size_t n = 0; n < dvhs->size(); ++n) curves.push_back({(*dvhs)[n], structures[n].colour});
+  for (std::size_t n = 0; n < dvhs->size(); ++n)
+    curves.push_back({(*dvhs)[n], structures[n].colour});
   const radiotherapy::ConstraintProtocol& protocol = radiotherapy::quantecProtocol();
   const radiotherapy::ConstraintTable table =
       radiotherapy::evaluateConstraints(*dvhs, protocol, doseReference_Gy());
@@ -212,9 +213,8 @@ bool MainWindow::computeDvhs() {
                            ? tr(" (and %1 more)").arg(table.notEvaluated.size() - 1)
                            : QString()));
   rt_->showDvhs(std::move(curves), table, about);
-  rt_->showDvhMessage(tr("DVHs of %1 for %2 structures")
-                          .arg(QString::fromStdString(dose.name))
-                          .arg(dvhs->size()));
+  rt_->showDvhMessage(
+      tr("DVHs of %1 for %2 structures").arg(QString::fromStdString(dose.name)).arg(dvhs->size()));
   return true;
 }
 

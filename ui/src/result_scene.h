@@ -19,8 +19,8 @@ class RtPanel;
 
 struct ResultScene {
   QComboBox* chooser = nullptr;
-  std::string chosen;              // the shown result's field name; empty: none
-  std::vector<std::string> known;  // the case's field names when last listed
+  std::string chosen;                  // the shown result's field name; empty: none
+  std::vector<std::string> known;      // the case's field names when last listed
   std::optional<int> ablationOverlay;  // the ablation panel's overlay when last applied
   // 3D: the builder, what the shown surfaces were built from, and the surfaces.
   IsosurfaceBuilder* builder = nullptr;

@@ -47,8 +47,8 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
 
   auto* planBox = new QGroupBox(tr("Plans"), content);
   auto* planLayout = new QVBoxLayout(planBox);
-  plans_ = makeTable(planBox, "rtPlans", {tr("Plan"), tr("Beams"), tr("Fractions"),
-                                          tr("Prescription")});
+  plans_ =
+      makeTable(planBox, "rtPlans", {tr("Plan"), tr("Beams"), tr("Fractions"), tr("Prescription")});
   plans_->setMaximumHeight(110);
   auto* addPlan = new QPushButton(tr("Add RT plan…"), planBox);
   addPlan->setObjectName("rtAddPlan");
@@ -113,9 +113,9 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   readoutRow->addWidget(vx_);
   readoutRow->addStretch();
   dvhLayout->addLayout(readoutRow);
-  figures_ = makeTable(dvhBox, "rtDvhFigures",
-                       {tr("Structure"), tr("Volume cm³"), tr("Dmean Gy"), tr("Dmax Gy"),
-                        tr("Dx Gy"), tr("Vx %")});
+  figures_ = makeTable(
+      dvhBox, "rtDvhFigures",
+      {tr("Structure"), tr("Volume cm³"), tr("Dmean Gy"), tr("Dmax Gy"), tr("Dx Gy"), tr("Vx %")});
   figures_->setMinimumHeight(120);
   dvhLayout->addWidget(figures_);
   layout->addWidget(dvhBox);
@@ -149,8 +149,9 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   connect(resetReference_, &QPushButton::clicked, this, &RtPanel::referenceReset);
   connect(dx_, &QDoubleSpinBox::valueChanged, this, &RtPanel::showFigures);
   connect(vx_, &QDoubleSpinBox::valueChanged, this, &RtPanel::showFigures);
-  showDvhMessage(tr("Add an RT dose (File > Add RT dose) and segment or import the structures, "
-                    "then compute."));
+  showDvhMessage(
+      tr("Add an RT dose (File > Add RT dose) and segment or import the structures, "
+         "then compute."));
 }
 
 void RtPanel::showPlans(const std::vector<io::RtPlan>& plans) {
@@ -186,18 +187,18 @@ void RtPanel::showBeams() {
   for (int row = 0; row < beams_->rowCount(); ++row) {
     const io::Beam& beam = plan.beams[static_cast<std::size_t>(row)];
     const io::ControlPoint* first = beam.controlPoints.empty() ? nullptr : &beam.controlPoints[0];
-    const QString name = QString::fromStdString(beam.name.empty() ? std::to_string(beam.number)
-                                                                  : beam.name);
+    const QString name =
+        QString::fromStdString(beam.name.empty() ? std::to_string(beam.number) : beam.name);
     setCell(beams_, row, 0, name);
     setCell(beams_, row, 1, first ? QString::number(first->gantryAngle_deg, 'f', 1) : "—");
     setCell(beams_, row, 2, first ? QString::number(first->collimatorAngle_deg, 'f', 1) : "—");
     setCell(beams_, row, 3, first ? QString::number(first->couchAngle_deg, 'f', 1) : "—");
     setCell(beams_, row, 4, number(beam.meterset, 1));
     // Nominal Beam Energy (300A,0114): MV for photons and electrons, MeV/u for ions.
-    const QString energyUnit = beam.ion ? "MeV/u" : (beam.radiationType == "ELECTRON" ? "MeV" : "MV");
+    const QString energyUnit =
+        beam.ion ? "MeV/u" : (beam.radiationType == "ELECTRON" ? "MeV" : "MV");
     setCell(beams_, row, 5, number(first ? first->nominalEnergy : std::nullopt, 0, energyUnit));
-    setCell(beams_, row, 6,
-            QString::fromStdString(beam.radiationType + " " + beam.type).trimmed());
+    setCell(beams_, row, 6, QString::fromStdString(beam.radiationType + " " + beam.type).trimmed());
   }
 }
 
@@ -236,17 +237,17 @@ void RtPanel::showDvhs(std::vector<DvhCurve> curves, const radiotherapy::Constra
     for (int c = 0; c < constraints_->columnCount(); ++c) {
       constraints_->item(row, c)->setBackground(colour);
       constraints_->item(row, c)->setForeground(Qt::black);
-      constraints_->item(row, c)->setToolTip(QString::fromStdString(
-          r.constraint.endpoint + " (" + r.constraint.source + ")"));
+      constraints_->item(row, c)->setToolTip(
+          QString::fromStdString(r.constraint.endpoint + " (" + r.constraint.source + ")"));
     }
   }
 }
 
 void RtPanel::showFigures() {
   const auto& curves = chart_->curves();
-  figures_->setHorizontalHeaderLabels(
-      {tr("Structure"), tr("Volume cm³"), tr("Dmean Gy"), tr("Dmax Gy"),
-       tr("D%1% Gy").arg(dx_->value()), tr("V%1Gy %").arg(vx_->value())});
+  figures_->setHorizontalHeaderLabels({tr("Structure"), tr("Volume cm³"), tr("Dmean Gy"),
+                                       tr("Dmax Gy"), tr("D%1% Gy").arg(dx_->value()),
+                                       tr("V%1Gy %").arg(vx_->value())});
   figures_->setRowCount(static_cast<int>(curves.size()));
   for (int row = 0; row < figures_->rowCount(); ++row) {
     const radiotherapy::DoseVolumeHistogram& dvh = curves[static_cast<std::size_t>(row)].dvh;

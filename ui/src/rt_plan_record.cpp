@@ -23,10 +23,10 @@ json controlPointToJson(const io::ControlPoint& cp) {
          {"couch_deg", cp.couchAngle_deg},
          {"gantryRotation", cp.gantryRotationDirection},
          {"scanSpots", cp.scanSpots}};
-  j["isocentre_lps"] = cp.isocentre_lps ? json::array({(*cp.isocentre_lps)[0],
-                                                       (*cp.isocentre_lps)[1],
-                                                       (*cp.isocentre_lps)[2]})
-                                        : json(nullptr);
+  j["isocentre_lps"] =
+      cp.isocentre_lps
+          ? json::array({(*cp.isocentre_lps)[0], (*cp.isocentre_lps)[1], (*cp.isocentre_lps)[2]})
+          : json(nullptr);
   json devices = json::array();
   for (const io::DevicePositions& d : cp.devices)
     devices.push_back({{"type", d.type}, {"positions_mm", d.positions_mm}});
@@ -49,8 +49,8 @@ io::ControlPoint controlPointFromJson(const json& j) {
     cp.isocentre_lps = Vec3(p[0].get<double>(), p[1].get<double>(), p[2].get<double>());
   }
   for (const json& d : j.at("devices"))
-    cp.devices.push_back({d.at("type").get<std::string>(),
-                          d.at("positions_mm").get<std::vector<double>>()});
+    cp.devices.push_back(
+        {d.at("type").get<std::string>(), d.at("positions_mm").get<std::vector<double>>()});
   return cp;
 }
 
@@ -96,7 +96,8 @@ io::Beam beamFromJson(const json& j) {
   for (const json& d : j.at("devices"))
     beam.devices.push_back({d.at("type").get<std::string>(), d.at("leafJawPairs").get<int>(),
                             d.at("leafBoundaries_mm").get<std::vector<double>>()});
-  for (const json& cp : j.at("controlPoints")) beam.controlPoints.push_back(controlPointFromJson(cp));
+  for (const json& cp : j.at("controlPoints"))
+    beam.controlPoints.push_back(controlPointFromJson(cp));
   return beam;
 }
 
@@ -137,21 +138,18 @@ io::RtPlan rtPlanFromJson(const json& j, const std::string& planName) {
     plan.geometry = j.value("geometry", "");
     plan.frameOfReferenceUid = j.value("frameOfReferenceUid", "");
     plan.patientPosition = j.value("patientPosition", "");
-    plan.referencedStructureSetSopInstanceUid =
-        j.value("referencedStructureSetSopInstanceUid", "");
+    plan.referencedStructureSetSopInstanceUid = j.value("referencedStructureSetSopInstanceUid", "");
     plan.prescriptionDose_Gy = readOptional(j, "prescription_Gy");
     plan.notes = j.value("notes", std::vector<std::string>{});
     for (const json& g : j.at("fractionGroups"))
-      plan.fractionGroups.push_back({g.at("number").get<int>(),
-                                     g.at("fractionsPlanned").get<int>(),
+      plan.fractionGroups.push_back({g.at("number").get<int>(), g.at("fractionsPlanned").get<int>(),
                                      g.at("beamNumbers").get<std::vector<int>>()});
     for (const json& b : j.at("beams")) plan.beams.push_back(beamFromJson(b));
     return plan;
   } catch (const json::exception& e) {
     throw Error(ErrorKind::Corrupt,
-                "The radiotherapy plan \"" + planName +
-                    "\" stored in the case cannot be read (" + e.what() +
-                    "); add the RT Plan file again.",
+                "The radiotherapy plan \"" + planName + "\" stored in the case cannot be read (" +
+                    e.what() + "); add the RT Plan file again.",
                 planName);
   }
 }

@@ -3,7 +3,8 @@
 // structures in the RT panel). A segment drawn on a label map becomes, on each slice, one
 // rectangle per run of its voxels along a row: the rectangles tile exactly the voxels the
 // segment holds, never overlap (so dvh.h's even-odd rule adds them), and each slice's plane is
-// the label map's slice, so the DVH's slab model gives the segment's voxel volume.
+// the label map's slice: dvh.h's slab model then gives the segment's voxel volume, except at the
+// end caps (half a dose slice beyond the outer contours) and within its sub-point sampling.
 #include <vector>
 
 #include "twinplan/core/case.h"
