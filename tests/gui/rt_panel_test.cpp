@@ -13,6 +13,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QMenu>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QTest>
@@ -26,6 +27,7 @@
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
 #include "twinplan/io/dicom_rtplan.h"
+#include "twinplan/ui/beams_eye_view.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dvh_chart.h"
 #include "twinplan/ui/isosurface_builder.h"
@@ -178,8 +180,16 @@ TEST_F(RtWindowTest, ChooserSwitchesTheOverlayAndTheSurfacesTogether) {
   expectSpheres(window_->isodoseSurfaces(), kHotSpot_lps, {isothermRadius(50), isothermRadius(60)},
                 0.5);
 
+  // View > Shown result lists the same choices, the shown one checked.
+  auto* menu = window_->findChild<QMenu*>("resultMenu");
+  ASSERT_NE(menu, nullptr);
+  ASSERT_EQ(menu->actions().size(), 3);  // None, the dose, the temperature
+  EXPECT_TRUE(menu->actions()[2]->isChecked());
+  EXPECT_FALSE(menu->actions()[1]->isChecked());
+
   // The dose picked in the chooser: both views follow it (50 % and 95 % of its 2 Gy maximum).
   choose("Dose (plan)");
+  EXPECT_TRUE(menu->actions()[1]->isChecked());
   EXPECT_EQ(window_->shownResultName(), "Dose (plan)");
   EXPECT_EQ(colourBarTitle(window_->sliceViewport(SliceOrientation::Axial)), "dose (Gy)");
   std::vector<double> radii;
@@ -190,8 +200,9 @@ TEST_F(RtWindowTest, ChooserSwitchesTheOverlayAndTheSurfacesTogether) {
                 {isodoseRadius(1.0, 0.5), isodoseRadius(1.0, 0.95)}, 0.4);
   screenshot("result-chooser-dose.png");
 
-  // None: nothing in either view.
-  choose("");
+  // None (from the menu): nothing in either view.
+  menu->actions()[0]->trigger();
+  EXPECT_EQ(window_->shownResultName(), "");
   EXPECT_FALSE(colourBarTitle(window_->sliceViewport(SliceOrientation::Axial)));
   EXPECT_TRUE(axial().isolineSegments().empty());
   waitForSurfaces();
@@ -256,8 +267,10 @@ TEST_F(RtWindowTest, SurfacesAreBuiltOffTheGuiThreadAndStaleBuildsAreDropped) {
                 0.5);
 }
 
-// A one-beam 6 MV photon plan on the CT: gantry 30, collimator 10, couch 0, 123.4 MU, 5 x 0.5 Gy
-// prescribed to 2.5 Gy.
+// A 6 MV photon plan on the CT, 5 fractions prescribed to 2.5 Gy: beam "AP" at gantry 30,
+// collimator 10, couch 0, 123.4 MU, jaws only; beam "MLC" at gantry 0, collimator 0, couch 0,
+// 80 MU, jaws X [-30, 40] Y [-20, 25] mm and two MLCX leaf pairs (boundaries -20, 0, 20 mm) open
+// from -10 to 15 and from -5 to 30 mm.
 std::filesystem::path writePhotonPlan(const std::filesystem::path& folder, const DicomInfo& ct,
                                       const std::string& frame) {
   io::RtPlan plan;
@@ -267,7 +280,7 @@ std::filesystem::path writePhotonPlan(const std::filesystem::path& folder, const
   plan.frameOfReferenceUid = frame;
   plan.patientPosition = "HFS";
   plan.prescriptionDose_Gy = 2.5;
-  plan.fractionGroups = {{1, 5, {1}}};
+  plan.fractionGroups = {{1, 5, {1, 2}}};
   io::Beam beam;
   beam.number = 1;
   beam.name = "AP";
@@ -291,6 +304,18 @@ std::filesystem::path writePhotonPlan(const std::filesystem::path& folder, const
     beam.controlPoints.push_back(cp);
   }
   plan.beams.push_back(beam);
+  io::Beam mlc = beam;
+  mlc.number = 2;
+  mlc.name = "MLC";
+  mlc.meterset = 80.0;
+  mlc.devices = {{"ASYMX", 1, {}}, {"ASYMY", 1, {}}, {"MLCX", 2, {-20.0, 0.0, 20.0}}};
+  for (io::ControlPoint& cp : mlc.controlPoints) {
+    cp.gantryAngle_deg = 0.0;
+    cp.collimatorAngle_deg = 0.0;
+    cp.devices = {
+        {"ASYMX", {-30.0, 40.0}}, {"ASYMY", {-20.0, 25.0}}, {"MLCX", {-10.0, -5.0, 15.0, 30.0}}};
+  }
+  plan.beams.push_back(mlc);
   io::RtPlanWriteOptions options;
   options.dicom = ct;
   options.dicom.frameOfReferenceUid = frame;
@@ -313,10 +338,10 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   ASSERT_TRUE(window_->addRtPlan(writePhotonPlan(files_.path(), ct, kFrame)));
   ASSERT_EQ(panel->plansTable()->rowCount(), 1);
   EXPECT_EQ(cell(panel->plansTable(), 0, 0), "Prostate 5x");
-  EXPECT_EQ(cell(panel->plansTable(), 0, 1), "1");
+  EXPECT_EQ(cell(panel->plansTable(), 0, 1), "2");
   EXPECT_EQ(cell(panel->plansTable(), 0, 2), "5");
   EXPECT_EQ(cell(panel->plansTable(), 0, 3), "2.50 Gy");
-  ASSERT_EQ(panel->beamsTable()->rowCount(), 1);
+  ASSERT_EQ(panel->beamsTable()->rowCount(), 2);
   EXPECT_EQ(cell(panel->beamsTable(), 0, 0), "AP");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 1), "30.0");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 2), "10.0");
@@ -360,6 +385,76 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
   EXPECT_NE(std::string(e.what()).find(kFrame), std::string::npos) << e.what();
   EXPECT_TRUE(window_->currentCase().plans.empty());
+}
+
+bool samePoint(const Vec3& a, const Vec3& b) { return (a - b).norm() < 1e-6; }
+
+// HFS, gantry 0, collimator 0 (IEC 61217, beam_geometry.h): the source is 1000 mm anterior of the
+// isocentre (LPS -y), Xb is the patient's left (+x) and Yb superior (+z); so a point (x, y) of
+// the beam's-eye view at the isocentre plane is the isocentre + (x, 0, y) in LPS.
+TEST_F(RtWindowTest, BeamsAreDrawnFromTheSourceThroughTheIsocentreWithTheirLeafOpenings) {
+  // One voxel segment whose corner (69.5, 59.5, 20) index lies at the isocentre + (10, 0, 0).
+  Case twin = window_->currentCase();
+  LabelMap labels(twin.volumes[0].geometry());
+  Segment target;
+  target.name = "Target";
+  target.colour = {255, 0, 0};
+  labels.addSegment(target);
+  fixtures::fillBox(labels, {69, 59, 20}, {69, 59, 20}, 1);
+  twin.labelMaps = {labels};
+  window_->setCase(std::move(twin));
+  ASSERT_TRUE(window_->addRtPlan(
+      writePhotonPlan(files_.path(), window_->currentCase().volumes[0].dicom, kFrame)));
+  const std::vector<BeamDrawing> beams = window_->shownBeams();
+  ASSERT_EQ(beams.size(), 2u);
+  const BeamDrawing& mlc = beams[1];
+  EXPECT_EQ(mlc.name, "MLC");
+  const Vec3 source = kIsocentre_lps + Vec3(0, -1000, 0);
+  EXPECT_TRUE(samePoint(mlc.geometry.source_lps, source));
+  ASSERT_EQ(mlc.axis_lps.size(), 1u);
+  EXPECT_TRUE(samePoint(mlc.axis_lps[0].first, source));
+  EXPECT_TRUE(samePoint(mlc.axis_lps[0].second, kIsocentre_lps + Vec3(0, 150, 0)));
+  // Two leaf-pair openings: x [-10, 15] for y [-20, 0], x [-5, 30] for y [0, 20] (the Y jaw at
+  // 25 mm is beyond the leaves' 20 mm).
+  ASSERT_EQ(mlc.openings_mm.size(), 2u);
+  EXPECT_EQ(mlc.openings_mm[0], (std::array<double, 4>{-10, 15, -20, 0}));
+  EXPECT_EQ(mlc.openings_mm[1], (std::array<double, 4>{-5, 30, 0, 20}));
+  ASSERT_EQ(mlc.outline_lps.size(), 8u);
+  const Vec3 corners[8] = {{-10, 0, -20}, {15, 0, -20}, {15, 0, 0},  {-10, 0, 0},
+                           {-5, 0, 0},    {30, 0, 0},   {30, 0, 20}, {-5, 0, 20}};
+  for (int n = 0; n < 8; ++n) {
+    const int next = n % 4 == 3 ? n - 3 : n + 1;
+    EXPECT_TRUE(samePoint(mlc.outline_lps[n].first, kIsocentre_lps + corners[n])) << n;
+    EXPECT_TRUE(samePoint(mlc.outline_lps[n].second, kIsocentre_lps + corners[next])) << n;
+  }
+  // The divergent edges: from the source through the field's corners (x -10..30, y -20..20),
+  // 150 mm beyond the isocentre plane, i.e. scaled by 1150 / 1000.
+  ASSERT_EQ(mlc.edges_lps.size(), 4u);
+  EXPECT_TRUE(samePoint(mlc.edges_lps[0].first, source));
+  EXPECT_TRUE(
+      samePoint(mlc.edges_lps[0].second, kIsocentre_lps + Vec3(-10 * 1.15, 150, -20 * 1.15)));
+  EXPECT_TRUE(samePoint(mlc.edges_lps[2].second, kIsocentre_lps + Vec3(30 * 1.15, 150, 20 * 1.15)));
+
+  // The beam's-eye view of the MLC beam: its openings, the isocentre at (0, 0), and the target
+  // voxel's corner at the isocentre + (10, 0, 0) seen at (10, 0).
+  RtPanel* panel = window_->rtPanel();
+  panel->beamsTable()->setCurrentCell(1, 0);
+  BeamsEyeView* bev = panel->beamsEyeView();
+  EXPECT_EQ(bev->beamName(), "MLC");
+  EXPECT_EQ(bev->openings_mm(), mlc.openings_mm);
+  const Vec3 isocentre = mlc.geometry.toBeamsEye(kIsocentre_lps);
+  EXPECT_NEAR(isocentre[0], 0.0, 1e-9);
+  EXPECT_NEAR(isocentre[1], 0.0, 1e-9);
+  EXPECT_NEAR(isocentre[2], 1000.0, 1e-9);
+  ASSERT_EQ(bev->structures().size(), 1u);
+  bool corner = false;
+  for (const auto& [x, y] : bev->structures()[0].points_mm)
+    corner = corner || (std::abs(x - 10.0) < 1e-6 && std::abs(y) < 1e-6);
+  EXPECT_TRUE(corner);
+  // The first beam (gantry 30) drawn too: its source 1000 mm from the isocentre.
+  EXPECT_NEAR((beams[0].geometry.source_lps - kIsocentre_lps).norm(), 1000.0, 1e-9);
+  window_->findChild<QDockWidget*>("rtPanel")->raise();
+  screenshot("rt-beams.png");
 }
 
 TEST_F(RtWindowTest, DvhChartPlotsTheDvhModulesCurvesAndTheConstraintsAreJudged) {

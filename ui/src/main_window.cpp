@@ -241,6 +241,7 @@ void MainWindow::buildMenus() {
   browser_->setImportActions({importFolder, importFiles});
   file->addAction(tr("Run &job file…"), this, &MainWindow::runJobDialog);
   file->addAction(tr("Add RT &dose…"), this, &MainWindow::addDoseDialog);
+  file->addAction(tr("Add RT p&lan…"), this, &MainWindow::addRtPlanDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase)
       ->setObjectName("saveCase");
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog)

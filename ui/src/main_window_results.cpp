@@ -5,8 +5,11 @@
 // shown is dropped.
 #include <vtkRenderer.h>
 
+#include <QActionGroup>
 #include <QComboBox>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QSignalBlocker>
 #include <QStatusBar>
 #include <QToolBar>
@@ -69,6 +72,12 @@ void MainWindow::connectResultDisplay() {
     bar->addWidget(new QLabel(tr(" Result: "), bar));
     bar->addWidget(chooser);
   }
+  // The same choice in the View menu, rebuilt with the list.
+  for (QAction* action : menuBar()->actions())
+    if (action->menu() && action->text() == tr("&View")) {
+      results_->menu = action->menu()->addMenu(tr("Shown &result"));
+      results_->menu->setObjectName("resultMenu");
+    }
   connect(chooser, &QComboBox::activated, this, [this, chooser](int index) {
     chooseResult(chooser->itemData(index).toString().toStdString());
   });
@@ -109,6 +118,18 @@ void MainWindow::listResults() {
     chooser->addItem(QString::fromStdString(f.name + " — " + quantityText(f)),
                      QString::fromStdString(f.name));
   chooser->setEnabled(!twin.fields.empty());
+  if (QMenu* menu = results_->menu) {
+    menu->clear();
+    auto* group = new QActionGroup(menu);
+    for (int n = 0; n < chooser->count(); ++n) {
+      QAction* action = menu->addAction(chooser->itemText(n));
+      action->setCheckable(true);
+      action->setData(chooser->itemData(n));
+      group->addAction(action);
+      connect(action, &QAction::triggered, this,
+              [this, name = chooser->itemData(n).toString().toStdString()] { chooseResult(name); });
+    }
+  }
   showResult();
 }
 
@@ -136,6 +157,9 @@ void MainWindow::showResult() {
     const QSignalBlocker quiet(chooser);
     chooser->setCurrentIndex(
         std::max(0, chooser->findData(QString::fromStdString(shownResultName()))));
+    if (results_->menu)
+      for (QAction* action : results_->menu->actions())
+        action->setChecked(action->data().toString().toStdString() == shownResultName());
   }
   const std::optional<double> reference = doseReference_Gy();
   const rendering::SliceView::FieldDisplay display =

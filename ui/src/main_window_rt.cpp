@@ -1,5 +1,7 @@
 // Radiotherapy in the window (issue #19 item 8): RT plans added to the case, the RT panel
 // (plans, beams, isodose reference, DVH chart, constraint table).
+#include <vtkRenderer.h>
+
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QStatusBar>
@@ -7,15 +9,18 @@
 
 #include "dose_display.h"
 #include "result_scene.h"
+#include "rt_beams.h"
 #include "rt_plan_record.h"
 #include "rt_structures.h"
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
+#include "twinplan/rendering/line_actor.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/rt_panel.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 
@@ -77,7 +82,9 @@ void MainWindow::buildRtDock() {
   connect(rt_, &RtPanel::addPlanRequested, this, &MainWindow::addRtPlanDialog);
   connect(rt_, &RtPanel::planChosen, this, [this] {
     if (!results_->referenceByHand_Gy) showResult();  // the chosen plan's prescription
+    showBeams();
   });
+  connect(rt_, &RtPanel::beamChosen, this, &MainWindow::showBeamsEye);
   connect(rt_, &RtPanel::referenceEdited, this,
           [this](double reference_Gy) { setDoseReference(reference_Gy); });
   connect(rt_, &RtPanel::referenceReset, this, [this] { setDoseReference(std::nullopt); });
@@ -96,13 +103,16 @@ void MainWindow::buildRtDock() {
   };
   connect(document_, &CaseDocument::caseReplaced, this, [this, showPlans] {
     showPlans();
+    showBeams();
     rt_->showDvhs({}, {}, {});
   });
   connect(document_, &CaseDocument::partChanged, this, [this, showPlans](CasePart part) {
     if (part == CasePart::Plans) {
       showPlans();
       showResult();
+      showBeams();
     }
+    if (part == CasePart::LabelMaps) showBeamsEye();
   });
 }
 
@@ -147,6 +157,64 @@ void MainWindow::showRtReference() {
   } else {
     rt_->showReference(1.0, tr("No dose shown: choose one in the Result box"));
   }
+}
+
+// The chosen plan's beams in 3D: each beam's central axis (white), its field outline in the
+// isocentre plane and its divergent edges from the source (one colour per beam).
+void MainWindow::showBeams() {
+  vtkRenderer* renderer = volume_->view().renderer();
+  for (const auto& actor : results_->beamActors) renderer->RemoveActor(actor);
+  results_->beamActors.clear();
+  results_->beams.clear();
+  const std::vector<io::RtPlan> plans = casePlans(currentCase());
+  const int chosen = rt_->chosenPlan();
+  if (chosen >= 0 && chosen < static_cast<int>(plans.size())) {
+    std::vector<std::string> skipped;
+    results_->beams = drawBeams(plans[static_cast<std::size_t>(chosen)], &skipped);
+    if (!skipped.empty())
+      statusBar()->showMessage(tr("Not drawn: %1").arg(QString::fromStdString(skipped.front())),
+                               10000);
+  }
+  // Distinct, saturated colours apart from the isodose scale's blue-to-red wash.
+  static constexpr Rgb kBeamColours[] = {
+      {255, 220, 0}, {0, 230, 230}, {255, 120, 255}, {160, 255, 80}, {255, 160, 60}};
+  for (std::size_t n = 0; n < results_->beams.size(); ++n) {
+    const BeamDrawing& beam = results_->beams[n];
+    const Rgb colour = kBeamColours[n % std::size(kBeamColours)];
+    std::vector<rendering::LineSegment> field = beam.outline_lps;
+    field.insert(field.end(), beam.edges_lps.begin(), beam.edges_lps.end());
+    results_->beamActors.push_back(rendering::makeLinesActor(beam.axis_lps, {255, 255, 255}, 2, 1));
+    results_->beamActors.push_back(rendering::makeLinesActor(field, colour, 1.5, 0.9));
+  }
+  for (const auto& actor : results_->beamActors) renderer->AddActor(actor);
+  volume_->update();
+  showBeamsEye();
+}
+
+std::vector<BeamDrawing> MainWindow::shownBeams() const {
+  return results_ ? results_->beams : std::vector<BeamDrawing>{};
+}
+
+// The chosen beam seen from its source: the aperture, and every segment's contour points
+// projected onto the isocentre plane.
+void MainWindow::showBeamsEye() {
+  const int beam = rt_->chosenBeam();
+  if (beam < 0 || beam >= static_cast<int>(results_->beams.size())) {
+    rt_->beamsEyeView()->clear();
+    return;
+  }
+  const BeamDrawing& drawing = results_->beams[static_cast<std::size_t>(beam)];
+  std::vector<ProjectedStructure> projected;
+  for (const CaseStructure& s : caseStructures(currentCase())) {
+    ProjectedStructure p{s.contours.name, s.colour, {}};
+    for (const auto& polygon : s.contours.polygons_lps)
+      for (const Vec3& point : polygon) {
+        const Vec3 bev = drawing.geometry.toBeamsEye(point);
+        if (bev[2] > 0) p.points_mm.push_back({bev[0], bev[1]});
+      }
+    projected.push_back(std::move(p));
+  }
+  rt_->beamsEyeView()->showBeam(drawing, std::move(projected));
 }
 
 bool MainWindow::addRtPlan(const std::filesystem::path& rtplan) {

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "twinplan/core/mesh.h"
+#include "twinplan/ui/beams_eye_view.h"
 
 class QComboBox;
+class QMenu;
 
 namespace twinplan::ui {
 
@@ -19,6 +21,7 @@ class RtPanel;
 
 struct ResultScene {
   QComboBox* chooser = nullptr;
+  QMenu* menu = nullptr;               // View > Shown result
   std::string chosen;                  // the shown result's field name; empty: none
   std::vector<std::string> known;      // the case's field names when last listed
   std::optional<int> ablationOverlay;  // the ablation panel's overlay when last applied
@@ -30,6 +33,9 @@ struct ResultScene {
   // The isodose reference typed in the RT panel (none: the prescription, else the maximum).
   std::optional<double> referenceByHand_Gy;
   RtPanel* panel = nullptr;
+  // The chosen plan's beams, drawn in 3D.
+  std::vector<BeamDrawing> beams;
+  std::vector<vtkSmartPointer<vtkActor>> beamActors;
 };
 
 }  // namespace twinplan::ui

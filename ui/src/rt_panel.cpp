@@ -60,6 +60,9 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
                       tr("Energy"), tr("Type")});
   beams_->setMaximumHeight(150);
   planLayout->addWidget(beams_);
+  bev_ = new BeamsEyeView(planBox);
+  bev_->setMinimumHeight(220);
+  planLayout->addWidget(bev_);
   layout->addWidget(planBox);
 
   auto* referenceBox = new QGroupBox(tr("Isodose reference"), content);
@@ -145,6 +148,8 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
     showBeams();
     emit planChosen(row);
   });
+  connect(beams_, &QTableWidget::currentCellChanged, this,
+          [this](int row) { emit beamChosen(row); });
   connect(reference_, &QDoubleSpinBox::valueChanged, this, &RtPanel::referenceEdited);
   connect(resetReference_, &QPushButton::clicked, this, &RtPanel::referenceReset);
   connect(dx_, &QDoubleSpinBox::valueChanged, this, &RtPanel::showFigures);
@@ -178,8 +183,11 @@ int RtPanel::chosenPlan() const {
   return row >= 0 && row < static_cast<int>(shownPlans_.size()) ? row : -1;
 }
 
+int RtPanel::chosenBeam() const { return beams_->currentRow(); }
+
 void RtPanel::showBeams() {
   const int chosen = chosenPlan();
+  const QSignalBlocker quiet(beams_);
   beams_->setRowCount(0);
   if (chosen < 0) return;
   const io::RtPlan& plan = shownPlans_[static_cast<std::size_t>(chosen)];
@@ -200,6 +208,7 @@ void RtPanel::showBeams() {
     setCell(beams_, row, 5, number(first ? first->nominalEnergy : std::nullopt, 0, energyUnit));
     setCell(beams_, row, 6, QString::fromStdString(beam.radiationType + " " + beam.type).trimmed());
   }
+  if (beams_->rowCount() > 0) beams_->setCurrentCell(0, 0);
 }
 
 void RtPanel::showReference(double reference_Gy, const QString& what) {

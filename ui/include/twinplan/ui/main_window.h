@@ -55,6 +55,7 @@ struct ShiftScene;
 struct AblationOutcome;
 struct AblationScene;
 struct ResultScene;
+struct BeamDrawing;
 class RtPanel;
 class IsosurfaceBuilder;
 struct MarginMapDisplay;
@@ -129,6 +130,9 @@ class MainWindow : public QMainWindow {
   // panel's chart, figures and QUANTEC constraint table. False when cancelled; Error(InvalidInput)
   // when no dose is shown or the case has no segments, and dvh.h's errors.
   bool computeDvhs();
+  // The chosen plan's beams as drawn in 3D (central axis, field outline, divergent edges); the
+  // RT panel's beam's-eye view shows the beam chosen in its table.
+  std::vector<BeamDrawing> shownBeams() const;
 
   // ---- registration (main_window_registration.cpp) ----
   // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
@@ -325,6 +329,8 @@ class MainWindow : public QMainWindow {
   void buildRtDock();
   void addRtPlanDialog();
   void showRtReference();
+  void showBeams();     // the chosen plan's beams in 3D, and the beam's-eye view
+  void showBeamsEye();  // the chosen beam with the case's structures projected
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();
@@ -429,7 +435,7 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const MarginMapDisplay> simulatedMargin_;  // of the last Simulate
   std::shared_ptr<const MarginMapDisplay> shownMargin_;
   std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
-  std::shared_ptr<ResultScene> results_;  // the result chooser, its 3D surfaces, RT state
+  std::shared_ptr<ResultScene> results_;          // the result chooser, its 3D surfaces, RT state
   RtPanel* rt_ = nullptr;
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;

@@ -10,6 +10,7 @@
 
 #include "twinplan/io/dicom_rtplan.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
+#include "twinplan/ui/beams_eye_view.h"
 #include "twinplan/ui/dvh_chart.h"
 
 class QLabel;
@@ -27,6 +28,7 @@ class RtPanel : public QWidget {
   // The plans table; the chosen row stays chosen when it still exists (else the first).
   void showPlans(const std::vector<io::RtPlan>& plans);
   int chosenPlan() const;  // -1: none
+  int chosenBeam() const;  // the beams table's row; -1: none
   // The reference shown: its value (Gy) and what it is ("prescription of plan X", "maximum").
   void showReference(double reference_Gy, const QString& what);
   double reference_Gy() const;
@@ -40,6 +42,7 @@ class RtPanel : public QWidget {
   void setVx(double dose_Gy);
 
   DvhChart* dvhChart() const { return chart_; }
+  BeamsEyeView* beamsEyeView() const { return bev_; }
   QTableWidget* plansTable() const { return plans_; }
   QTableWidget* beamsTable() const { return beams_; }
   QTableWidget* constraintsTable() const { return constraints_; }
@@ -48,6 +51,7 @@ class RtPanel : public QWidget {
  signals:
   void addPlanRequested();
   void planChosen(int index);
+  void beamChosen(int index);
   void referenceEdited(double reference_Gy);
   void referenceReset();  // back to the prescription (or the maximum)
   void computeDvhRequested();
@@ -58,6 +62,7 @@ class RtPanel : public QWidget {
   std::vector<io::RtPlan> shownPlans_;
   QTableWidget* plans_ = nullptr;
   QTableWidget* beams_ = nullptr;
+  BeamsEyeView* bev_ = nullptr;
   QLabel* referenceWhat_ = nullptr;
   QDoubleSpinBox* reference_ = nullptr;
   QPushButton* resetReference_ = nullptr;
