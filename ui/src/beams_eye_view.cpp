@@ -47,14 +47,9 @@ void BeamsEyeView::paintEvent(QPaintEvent*) {
     return;
   }
   // The collimators block everything but the openings: grey outside, clear inside.
-  painter.fillRect(rect(), QColor(45, 45, 50));
+  painter.fillRect(rect(), QColor(70, 70, 78));
   for (const auto& [x1, x2, y1, y2] : beam_.openings_mm)
     painter.fillRect(QRectF(toWidget(x1, y2), toWidget(x2, y1)), Qt::black);
-  // Structures, projected from the source.
-  for (const ProjectedStructure& s : structures_) {
-    painter.setPen(QPen(QColor(s.colour.r, s.colour.g, s.colour.b), 2.0));
-    for (const auto& [x, y] : s.points_mm) painter.drawPoint(toWidget(x, y));
-  }
   // The leaf ends and jaws: each opening's outline.
   painter.setPen(QPen(QColor(255, 220, 0), 1.0));
   painter.setBrush(Qt::NoBrush);
@@ -64,6 +59,12 @@ void BeamsEyeView::paintEvent(QPaintEvent*) {
   painter.setPen(QPen(Qt::cyan, 1.0, Qt::DashLine));
   painter.drawLine(toWidget(-halfWidth_mm_, 0), toWidget(halfWidth_mm_, 0));
   painter.drawLine(toWidget(0, -halfWidth_mm_), toWidget(0, halfWidth_mm_));
+  // Structures, projected from the source, over the rest.
+  for (const ProjectedStructure& s : structures_) {
+    painter.setPen(QPen(QColor(s.colour.r, s.colour.g, s.colour.b), 3.0, Qt::SolidLine,
+                        Qt::RoundCap));
+    for (const auto& [x, y] : s.points_mm) painter.drawPoint(toWidget(x, y));
+  }
   painter.setPen(Qt::white);
   painter.drawText(QRectF(4, 4, width() - 8, 18), Qt::AlignLeft,
                    tr("%1 — beam's-eye view at the isocentre (X right, Y up)")
