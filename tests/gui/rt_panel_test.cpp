@@ -372,6 +372,20 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   panel->findChild<QPushButton*>("rtReferenceReset")->click();
   EXPECT_EQ(window_->doseReference_Gy(), 2.5);
 
+  // Regimen comparison: A is the plan's 2.5 Gy in 5 fractions, B the default 40.05 Gy in 15.
+  // LQ: BED = D (1 + d / (a/b)), EQD2 = BED / (1 + 2 / (a/b)) (Fowler, Br J Radiol 1989;62:679).
+  QTableWidget* regimens = panel->regimenTable();
+  ASSERT_GE(regimens->rowCount(), 2);
+  for (int row = 0; row < regimens->rowCount(); ++row) {
+    const double ab = cell(regimens, row, 1).toDouble();
+    ASSERT_GT(ab, 0.0);
+    const double bedA = 2.5 * (1 + 0.5 / ab), bedB = 40.05 * (1 + 2.67 / ab);
+    EXPECT_NEAR(cell(regimens, row, 2).toDouble(), bedA, 0.005);
+    EXPECT_NEAR(cell(regimens, row, 3).toDouble(), bedA / (1 + 2 / ab), 0.005);
+    EXPECT_NEAR(cell(regimens, row, 4).toDouble(), bedB, 0.005);
+    EXPECT_NEAR(cell(regimens, row, 5).toDouble(), bedB / (1 + 2 / ab), 0.005);
+  }
+
   // Undo removes the dose, then the plan: the reference is the maximum of nothing.
   window_->document()->undo();
   window_->document()->undo();

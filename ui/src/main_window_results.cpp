@@ -151,6 +151,7 @@ std::string MainWindow::shownResultName() const {
 
 // Shows the chosen result in 2D at once and asks for its 3D surfaces; the same levels both.
 void MainWindow::showResult() {
+  if (!results_ || !results_->builder) return;  // while the window is being built
   const ScalarField* field = shownResult();
   {
     QComboBox* chooser = results_->chooser;

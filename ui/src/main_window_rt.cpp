@@ -80,10 +80,20 @@ void MainWindow::buildRtDock() {
     if (auto* series = findChild<QDockWidget*>("seriesDock")) series->raise();
   }
   connect(rt_, &RtPanel::addPlanRequested, this, &MainWindow::addRtPlanDialog);
-  connect(rt_, &RtPanel::planChosen, this, [this] {
-    if (!results_->referenceByHand_Gy) showResult();  // the chosen plan's prescription
+  // The chosen plan's prescription (isodose reference), beams and regimen.
+  const auto showChosenPlan = [this] {
+    if (!results_->referenceByHand_Gy) showResult();
     showBeams();
-  });
+    // Regimen A of the comparison: the plan's prescription in its fractions, when it has both.
+    const std::vector<io::RtPlan> plans = casePlans(currentCase());
+    const int chosen = rt_->chosenPlan();
+    if (chosen >= 0 && chosen < static_cast<int>(plans.size())) {
+      const io::RtPlan& plan = plans[static_cast<std::size_t>(chosen)];
+      if (plan.prescriptionDose_Gy && plannedFractions(plan) > 0)
+        rt_->setRegimenA({*plan.prescriptionDose_Gy, plannedFractions(plan)});
+    }
+  };
+  connect(rt_, &RtPanel::planChosen, this, showChosenPlan);
   connect(rt_, &RtPanel::beamChosen, this, &MainWindow::showBeamsEye);
   connect(rt_, &RtPanel::referenceEdited, this,
           [this](double reference_Gy) { setDoseReference(reference_Gy); });
@@ -101,19 +111,19 @@ void MainWindow::buildRtDock() {
     if (!failures.empty())
       statusBar()->showMessage(QString::fromStdString(failures.front()), 10000);
   };
-  connect(document_, &CaseDocument::caseReplaced, this, [this, showPlans] {
+  connect(document_, &CaseDocument::caseReplaced, this, [this, showPlans, showChosenPlan] {
     showPlans();
-    showBeams();
+    showChosenPlan();
     rt_->showDvhs({}, {}, {});
   });
-  connect(document_, &CaseDocument::partChanged, this, [this, showPlans](CasePart part) {
-    if (part == CasePart::Plans) {
-      showPlans();
-      showResult();
-      showBeams();
-    }
-    if (part == CasePart::LabelMaps) showBeamsEye();
-  });
+  connect(document_, &CaseDocument::partChanged, this,
+          [this, showPlans, showChosenPlan](CasePart part) {
+            if (part == CasePart::Plans) {
+              showPlans();
+              showChosenPlan();
+            }
+            if (part == CasePart::LabelMaps) showBeamsEye();
+          });
 }
 
 std::optional<double> MainWindow::doseReference_Gy() const {

@@ -133,6 +133,43 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   constraints_->setMinimumHeight(140);
   constraintLayout->addWidget(constraints_);
   layout->addWidget(constraintBox);
+
+  // Regimen comparison. B defaults to 40.05 Gy in 15 fractions, the START-B hypofractionated
+  // breast regimen (Haviland JS et al., Lancet Oncol 2013;14:1086-1094), against A's 60 Gy in 30.
+  auto* regimenBox = new QGroupBox(tr("Regimen comparison (LQ: BED, EQD2)"), content);
+  auto* regimenLayout = new QVBoxLayout(regimenBox);
+  const auto regimenRow = [&](const QString& label, QDoubleSpinBox*& dose, QDoubleSpinBox*& n,
+                              const char* name, double dose_Gy, int fractions) {
+    auto* row = new QHBoxLayout;
+    row->addWidget(new QLabel(label, regimenBox));
+    dose = new QDoubleSpinBox(regimenBox);
+    dose->setObjectName(QString("rtRegimenDose%1").arg(name));
+    dose->setRange(0.0, 200.0);
+    dose->setDecimals(2);
+    dose->setSuffix(" Gy");
+    dose->setValue(dose_Gy);
+    n = new QDoubleSpinBox(regimenBox);
+    n->setObjectName(QString("rtRegimenFractions%1").arg(name));
+    n->setRange(1, 100);
+    n->setDecimals(0);
+    n->setSuffix(tr(" fractions"));
+    n->setValue(fractions);
+    row->addWidget(dose);
+    row->addWidget(n);
+    row->addStretch();
+    regimenLayout->addLayout(row);
+  };
+  regimenRow(tr("A:"), doseA_, fractionsA_, "A", 60.0, 30);
+  regimenRow(tr("B:"), doseB_, fractionsB_, "B", 40.05, 15);
+  regimens_ =
+      makeTable(regimenBox, "rtRegimens",
+                {tr("Tissue"), tr("α/β Gy"), tr("A BED"), tr("A EQD2"), tr("B BED"), tr("B EQD2")});
+  regimens_->setMinimumHeight(140);
+  regimenLayout->addWidget(regimens_);
+  layout->addWidget(regimenBox);
+  for (QDoubleSpinBox* box : {doseA_, doseB_, fractionsA_, fractionsB_})
+    connect(box, &QDoubleSpinBox::valueChanged, this, &RtPanel::showRegimens);
+  showRegimens();
   layout->addStretch();
 
   auto* scroll = new QScrollArea(this);
@@ -248,6 +285,44 @@ void RtPanel::showDvhs(std::vector<DvhCurve> curves, const radiotherapy::Constra
       constraints_->item(row, c)->setForeground(Qt::black);
       constraints_->item(row, c)->setToolTip(
           QString::fromStdString(r.constraint.endpoint + " (" + r.constraint.source + ")"));
+    }
+  }
+}
+
+void RtPanel::setRegimens(const radiotherapy::Regimen& a, const radiotherapy::Regimen& b) {
+  for (QDoubleSpinBox* box : {doseA_, doseB_, fractionsA_, fractionsB_}) box->blockSignals(true);
+  doseA_->setValue(a.totalDose_Gy);
+  fractionsA_->setValue(a.fractions);
+  doseB_->setValue(b.totalDose_Gy);
+  fractionsB_->setValue(b.fractions);
+  for (QDoubleSpinBox* box : {doseA_, doseB_, fractionsA_, fractionsB_}) box->blockSignals(false);
+  showRegimens();
+}
+
+void RtPanel::setRegimenA(const radiotherapy::Regimen& a) {
+  setRegimens(a, {doseB_->value(), static_cast<int>(fractionsB_->value())});
+}
+
+void RtPanel::showRegimens() {
+  const radiotherapy::Regimen regimens[2] = {
+      {doseA_->value(), static_cast<int>(fractionsA_->value())},
+      {doseB_->value(), static_cast<int>(fractionsB_->value())}};
+  std::vector<radiotherapy::TissueAlphaBeta> tissues;
+  for (const auto& cited : radiotherapy::radiobiologyTable().alphaBeta)
+    tissues.push_back({cited.id, cited.alphaBeta_Gy});
+  const std::vector<radiotherapy::RegimenEffect> effects =
+      radiotherapy::compareRegimens(regimens, tissues);  // regimen-major
+  regimens_->setRowCount(static_cast<int>(tissues.size()));
+  const auto& table = radiotherapy::radiobiologyTable().alphaBeta;
+  for (std::size_t t = 0; t < tissues.size(); ++t) {
+    const int row = static_cast<int>(t);
+    setCell(regimens_, row, 0, QString::fromStdString(table[t].name));
+    regimens_->item(row, 0)->setToolTip(QString::fromStdString(table[t].source));
+    setCell(regimens_, row, 1, QString::number(tissues[t].alphaBeta_Gy, 'g', 3));
+    for (std::size_t r = 0; r < 2; ++r) {
+      const radiotherapy::RegimenEffect& e = effects[r * tissues.size() + t];
+      setCell(regimens_, row, 2 + 2 * static_cast<int>(r), QString::number(e.bed_Gy, 'f', 2));
+      setCell(regimens_, row, 3 + 2 * static_cast<int>(r), QString::number(e.eqd2_Gy, 'f', 2));
     }
   }
 }

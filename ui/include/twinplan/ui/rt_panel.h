@@ -10,6 +10,7 @@
 
 #include "twinplan/io/dicom_rtplan.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
+#include "twinplan/radiotherapy/radiobiology.h"
 #include "twinplan/ui/beams_eye_view.h"
 #include "twinplan/ui/dvh_chart.h"
 
@@ -47,6 +48,12 @@ class RtPanel : public QWidget {
   QTableWidget* beamsTable() const { return beams_; }
   QTableWidget* constraintsTable() const { return constraints_; }
   QTableWidget* figuresTable() const { return figures_; }
+  // Regimen comparison (radiotherapy/radiobiology.h): two regimens' BED and EQD2 for each
+  // tissue of the cited alpha/beta table. Regimen A follows the chosen plan (prescription and
+  // fractions) when it has both.
+  void setRegimens(const radiotherapy::Regimen& a, const radiotherapy::Regimen& b);
+  void setRegimenA(const radiotherapy::Regimen& a);
+  QTableWidget* regimenTable() const { return regimens_; }
 
  signals:
   void addPlanRequested();
@@ -59,6 +66,7 @@ class RtPanel : public QWidget {
  private:
   void showBeams();
   void showFigures();
+  void showRegimens();
   std::vector<io::RtPlan> shownPlans_;
   QTableWidget* plans_ = nullptr;
   QTableWidget* beams_ = nullptr;
@@ -73,6 +81,11 @@ class RtPanel : public QWidget {
   QTableWidget* figures_ = nullptr;
   QTableWidget* constraints_ = nullptr;
   QLabel* protocol_ = nullptr;
+  QDoubleSpinBox* doseA_ = nullptr;
+  QDoubleSpinBox* doseB_ = nullptr;
+  QDoubleSpinBox* fractionsA_ = nullptr;
+  QDoubleSpinBox* fractionsB_ = nullptr;
+  QTableWidget* regimens_ = nullptr;
 };
 
 }  // namespace twinplan::ui
