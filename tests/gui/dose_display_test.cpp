@@ -103,6 +103,8 @@ TEST_F(DoseDisplayTest, AddedDoseIsShownWithIsodosesAtTheAnalyticRadii) {
   }
   // In 3D: the 50 % and 95 % isodose surfaces, spheres of the analytic radii (17.66 and
   // 4.82 mm) within 0.4 mm.
+  // They are built off the GUI thread (ui/isosurface_builder.h).
+  ASSERT_TRUE(QTest::qWaitFor([&] { return !window_->resultSurfacesPending(); }, 20000));
   const std::vector<SurfaceMesh> surfaces = window_->isodoseSurfaces();
   ASSERT_EQ(surfaces.size(), 2u);
   for (std::size_t n = 0; n < 2; ++n) {

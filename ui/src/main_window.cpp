@@ -79,22 +79,6 @@ std::string slicePositionText(const rendering::SliceView& view) {
   return rendering::formatPatientPosition(axis, view.slicePosition_mm() * normal[axis]);
 }
 
-// A result field opens washed from 10 % of its maximum, with isolines at 20..100 % (the way
-// dose is usually first shown: e.g. isodose lines at fractions of the prescription).
-rendering::SliceView::FieldDisplay defaultFieldDisplay(const ScalarField& field) {
-  if (field.quantity == "dose") return isodoseDisplay(field);
-  float maximum = 0.0f;
-  for (float v : field.values)
-    if (std::isfinite(v)) maximum = std::max(maximum, v);
-  rendering::SliceView::FieldDisplay display;
-  display.max = maximum > 0 ? maximum : 1.0;
-  display.min = 0.1 * display.max;
-  display.opacity = 0.45;
-  for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95})
-    display.isolevels.push_back(fraction * display.max);
-  return display;
-}
-
 Measurement::Kind measurementKind(Tool tool) {
   switch (tool) {
     case Tool::Ruler:
@@ -220,7 +204,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
   buildToolbar();
   buildEditorDock();  // after the toolbar: it takes over the P and E keys while shown
   arrangeWorkflowDocks();
-  connectDoseDisplay();
+  connectResultDisplay();
   setLayout(Layout::FourUp);
   setAcceptDrops(true);
   resize(1400, 900);
@@ -248,6 +232,7 @@ constexpr WorkflowDock kWorkflowDocks[] = {
     {Workflow::Images, "seriesDock"},   {Workflow::Images, "followUpDock"},
     {Workflow::Images, "landmarkDock"}, {Workflow::Segment, "segmentEditorDock"},
     {Workflow::Plan, "ablationDock"},   {Workflow::Plan, "shiftDock"},
+    {Workflow::Plan, "rtPanel"},
     {Workflow::Present, "headsetDock"},
 };
 
@@ -304,6 +289,7 @@ void MainWindow::buildMenus() {
   browser_->setImportActions({importFolder, importFiles});
   file->addAction(tr("Run &job file…"), this, &MainWindow::runJobDialog);
   file->addAction(tr("Add RT &dose…"), this, &MainWindow::addDoseDialog);
+  file->addAction(tr("Add RT p&lan…"), this, &MainWindow::addRtPlanDialog);
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase)
       ->setObjectName("saveCase");
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog)
@@ -539,15 +525,13 @@ void MainWindow::showCase() {
   readout_->clear();  // it described the previous image
   // Views borrow the document's volume and labels; reset() replaced them, so re-point.
   const ImageVolume* image = beginShowingSeries();
-  const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
   volume_->discardFrame();
   for (auto* viewport : slices_) {
     viewport->discardFrame();
     viewport->view().setVolume(image);
     viewport->view().setLabelMaps(shownLabelMaps());
     viewport->view().setMeasurements(&twin.measurements);
-    viewport->view().setScalarField(
-        field, field ? defaultFieldDisplay(*field) : rendering::SliceView::FieldDisplay{});
+    viewport->view().setScalarField(nullptr, {});  // the result chooser shows one (showResult)
   }
   // The 3D scene is built in a later event-loop turn (its preview copy and first render are
   // the slowest steps), so the 2D views appear first and the GUI thread is never held by all

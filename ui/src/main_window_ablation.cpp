@@ -9,11 +9,13 @@
 
 #include <QDockWidget>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <sstream>
 
 #include "dose_display.h"
+#include "result_scene.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
@@ -336,62 +338,31 @@ void MainWindow::buildAblationDock() {
   });
 }
 
+// The panel's overlay switch picks the result the views show (main_window_results.cpp) when it
+// changes, or when a case's ablation plan is restored; a probe move leaves the choice alone.
 void MainWindow::showFieldOverlay() {
   const Case& twin = currentCase();
-  // The ablation's fields as the panel chooses; a case without them shows its first field.
-  const ScalarField* field = twin.fields.empty() ? nullptr : &twin.fields.front();
-  const auto find = [&](const char* name) -> const ScalarField* {
-    for (const ScalarField& f : twin.fields)
-      if (f.name == name) return &f;
-    return nullptr;
+  const auto has = [&](const char* name) {
+    return std::any_of(twin.fields.begin(), twin.fields.end(),
+                       [name](const ScalarField& f) { return f.name == name; });
   };
-  if (find(kTemperatureField) || find(kDamageField)) {
-    switch (ablation_->setup().overlay) {
-      case AblationSetup::Overlay::Temperature:
-        field = find(kTemperatureField);
-        break;
-      case AblationSetup::Overlay::Damage:
-        field = find(kDamageField);
-        break;
-      case AblationSetup::Overlay::Off:
-        field = nullptr;
-        break;
-    }
+  const AblationSetup::Overlay overlay = ablation_->setup().overlay;
+  if (!results_ || results_->ablationOverlay == static_cast<int>(overlay) ||
+      !(has(kTemperatureField) || has(kDamageField))) {
+    if (results_) showResult();
+    return;
   }
-  rendering::SliceView::FieldDisplay display;
-  if (field) {
-    float hottest = 0.0f;
-    for (float v : field->values)
-      if (std::isfinite(v)) hottest = std::max(hottest, v);
-    display.max = hottest > 0.0f ? hottest : 1.0;
-    display.opacity = 0.45;
-    if (field->quantity == "temperature") {
-      // Washed from 43 degC, the CEM43 reference (Sapareto SA, Dewey WC, Int J Radiat Oncol
-      // Biol Phys 1984;10:787-800), so unheated tissue stays clear; isotherms at 50 degC (cell
-      // death within minutes) and 60 degC (near-instant coagulation): Goldberg SN et al., AJR
-      // 2000;174:323-331.
-      display.min = 43.0;
-      display.isolevels = {50.0, 60.0};
-    } else if (field->quantity == "damage") {
-      // Arrhenius Omega: washed from 0.1 (about 10 % of cells dead, 1 - exp(-Omega)) to 10
-      // (all dead; Omega reaches 1e10 and more at the probe, which would wash everything else
-      // in the scale's lowest colour), the isoline at Omega = 1 (63 % dead), the usual edge of
-      // the coagulation zone (Henriques FC, Arch Pathol 1947;43:489-502; Chang IA, Biomed Eng
-      // Online 2003;2:12), and at 4.6 (99 %).
-      display.min = 0.1;
-      display.max = 10.0;
-      display.isolevels = {1.0, 4.6};
-    } else if (field->quantity == "dose") {
-      display = isodoseDisplay(*field);
-    } else {
-      display.min = 0.1 * display.max;
-      for (double fraction : {0.2, 0.4, 0.6, 0.8, 0.95})
-        display.isolevels.push_back(fraction * display.max);
-    }
-  }
-  for (auto* viewport : slices_) {
-    viewport->view().setScalarField(field, display);
-    viewport->update();
+  results_->ablationOverlay = static_cast<int>(overlay);
+  switch (overlay) {
+    case AblationSetup::Overlay::Temperature:
+      chooseResult(has(kTemperatureField) ? kTemperatureField : "");
+      break;
+    case AblationSetup::Overlay::Damage:
+      chooseResult(has(kDamageField) ? kDamageField : "");
+      break;
+    case AblationSetup::Overlay::Off:
+      chooseResult("");
+      break;
   }
 }
 
@@ -767,6 +738,9 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
   if (!outcome) return false;
   simulatedMargin_ = outcome->margin;
   storeAblationResult(setup, *outcome);
+  // The new run is shown as the panel's overlay says (temperature or damage), in 2D and 3D.
+  if (results_) results_->ablationOverlay.reset();
+  showFieldOverlay();
   ablation_->showReport(reportText(outcome->report));
   showMarginMap();
   return true;

@@ -91,6 +91,7 @@ void MainWindow::buildDocks() {
   buildAblationDock();
   buildHeadsetDock();
   buildShiftDock();
+  buildRtDock();
 }
 
 void MainWindow::buildDisplayDocks() {

@@ -158,13 +158,12 @@ void MainWindow::buildShiftDock() {
     releaseOrgan();
     shift_->setGrabbing(false);
     shift_->showCase(currentCase());
-    showShiftOverlay();
   });
-  // Connected after the ablation dock's: this runs after its showFieldOverlay.
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
     if (part == CasePart::LabelMaps || part == CasePart::Plans) shift_->showCase(currentCase());
-    // The overlays borrow fields and labelmaps: re-point them whenever either changes.
-    if (part == CasePart::Fields || part == CasePart::LabelMaps) showShiftOverlay();
+    // The arrow and contour layers borrow fields and labelmaps: re-point them whenever either
+    // changes (the wash follows the result chooser).
+    if (part == CasePart::Fields || part == CasePart::LabelMaps) showShiftLayers();
   });
 }
 
@@ -354,47 +353,27 @@ rendering::ShiftOverlay& MainWindow::shiftOverlay(rendering::SliceOrientation or
   throw Error(ErrorKind::Internal, "No 2D view of that orientation.", "shiftOverlay");
 }
 
+// The panel's wash switch picks the result the views show (main_window_results.cpp): on, the
+// last shift's magnitude "<name> |u|"; off, the newest result that is no displacement (or none).
 void MainWindow::showShiftOverlay() {
   showShiftLayers();
   const Case& twin = currentCase();
-  // The last tissue-shift result's magnitude field, "<name> |u|".
   const ScalarField* field = nullptr;
   for (const Plan& plan : twin.plans)
     if (plan.kind == "tissue-shift")
       for (const ScalarField& f : twin.fields)
         if (f.name == plan.name + " |u|") field = &f;
-  if (!field) return;  // the ablation's overlay (showFieldOverlay) stays
-  if (!shift_->washShown()) {
-    // What the views show without the shift: the ablation's overlay, unless that would fall
-    // back on a displacement field.
-    showFieldOverlay();
-    const bool otherFields =
-        std::any_of(twin.fields.begin(), twin.fields.end(),
-                    [](const ScalarField& f) { return f.quantity != "displacement"; });
-    if (!otherFields)
-      for (auto* viewport : slices_) {
-        viewport->view().setScalarField(nullptr, {});
-        viewport->update();
-      }
+  if (!field) return;
+  if (shift_->washShown()) {
+    chooseResult(field->name);
     return;
   }
-  rendering::SliceView::FieldDisplay display;
-  float largest = 0.0f;
-  for (float v : field->values)
-    if (std::isfinite(v)) largest = std::max(largest, v);
-  display.max = largest > 0.0f ? largest : 1.0;
-  // Washed from a tenth of the largest shift, so the tissue that barely moved stays clear;
-  // isolines at 1, 2 and 5 mm (below, about and above image-guidance accuracy) where they fall
-  // inside the range, else at fractions of the largest.
-  display.min = 0.1 * display.max;
-  display.opacity = 0.5;
-  for (double level : {1.0, 2.0, 5.0, 10.0})
-    if (level > display.min && level < display.max) display.isolevels.push_back(level);
-  if (display.isolevels.empty()) display.isolevels = {0.5 * display.max, 0.9 * display.max};
-  for (auto* viewport : slices_) {
-    viewport->view().setScalarField(field, display);
-    viewport->update();
-  }
+  const ScalarField* shown = shownResult();
+  if (shown && shown->quantity != "displacement") return;
+  std::string other;
+  for (const ScalarField& f : twin.fields)
+    if (f.quantity != "displacement") other = f.name;
+  chooseResult(other);
 }
 
 }  // namespace twinplan::ui

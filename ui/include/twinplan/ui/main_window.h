@@ -59,7 +59,10 @@ struct LiveToolFrame;
 struct ShiftScene;
 struct AblationOutcome;
 struct AblationScene;
-struct DoseScene;
+struct ResultScene;
+struct BeamDrawing;
+class RtPanel;
+class IsosurfaceBuilder;
 struct MarginMapDisplay;
 struct ZonePreview;
 class ZonePreviewer;
@@ -106,8 +109,39 @@ class MainWindow : public QMainWindow {
   // a colour wash with isodose lines (dose_display.h). False when cancelled; throws
   // twinplan::Error for a dose in another frame of reference or not in Gy.
   bool addDose(const std::filesystem::path& rtdose);
-  // The isodose surfaces drawn in 3D (for tests): empty without a dose in the case.
+  // The surfaces of the shown result drawn in 3D (isodoses of a dose, isotherms ...), as last
+  // delivered by the background builder; empty without a result shown.
   std::vector<SurfaceMesh> isodoseSurfaces() const;
+
+  // ---- the shown result (main_window_results.cpp, issue #19 item 8) ----
+  // The result field (by name; empty: none) that the 2D overlay and the 3D surfaces show, as
+  // the toolbar's "resultChooser" sets it; a new result is chosen when it arrives. Throws
+  // Error(NotFound) for a name the case has no field of.
+  void chooseResult(const std::string& name);
+  const ScalarField* shownResult() const;
+  std::string shownResultName() const;
+  // The 3D surfaces are built off the GUI thread: true while a build runs or waits.
+  bool resultSurfacesPending() const;
+  IsosurfaceBuilder* isosurfaceBuilder() const;
+
+  // ---- radiotherapy plans and the RT panel (main_window_rt.cpp, issue #19 item 8) ----
+  RtPanel* rtPanel() const { return rt_; }
+  // Reads an RT Plan in the background and adds it to the case (undoable). False when
+  // cancelled; Error(InvalidInput) for a plan in another frame of reference than the case's
+  // images, and io::readRtPlan's errors.
+  bool addRtPlan(const std::filesystem::path& rtplan);
+  // The dose the isodoses are percentages of: typed in the panel, else the chosen plan's
+  // prescription; nullopt: the shown dose's maximum.
+  std::optional<double> doseReference_Gy() const;
+  // nullopt: back to the prescription (or the maximum). Error(InvalidInput) for <= 0 Gy.
+  void setDoseReference(std::optional<double> reference_Gy);
+  // DVHs of the shown dose for every segment of the case, in the background, into the RT
+  // panel's chart, figures and QUANTEC constraint table. False when cancelled; Error(InvalidInput)
+  // when no dose is shown or the case has no segments, and dvh.h's errors.
+  bool computeDvhs();
+  // The chosen plan's beams as drawn in 3D (central axis, field outline, divergent edges); the
+  // RT panel's beam's-eye view shows the beam chosen in its table.
+  std::vector<BeamDrawing> shownBeams() const;
 
   // ---- registration (main_window_registration.cpp) ----
   // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
@@ -310,8 +344,15 @@ class MainWindow : public QMainWindow {
   void importFilesDialog();
   void runJobDialog();
   void addDoseDialog();
-  void connectDoseDisplay();
-  void showDoseIn3D();
+  void connectResultDisplay();
+  void listResults();  // the chooser after the case's results changed
+  void showResult();   // the chosen result in 2D, and its 3D surfaces requested
+  void showResultSurfaces(std::vector<SurfaceMesh> surfaces);
+  void buildRtDock();
+  void addRtPlanDialog();
+  void showRtReference();
+  void showBeams();     // the chosen plan's beams in 3D, and the beam's-eye view
+  void showBeamsEye();  // the chosen beam with the case's structures projected
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();
@@ -423,7 +464,8 @@ class MainWindow : public QMainWindow {
   const float* simulatedMarginSource_ = nullptr;  // the stored distance field it was built from
   std::shared_ptr<const MarginMapDisplay> shownMargin_;
   std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
-  std::shared_ptr<DoseScene> doseScene_;          // the isodose surfaces in 3D
+  std::shared_ptr<ResultScene> results_;          // the result chooser, its 3D surfaces, RT state
+  RtPanel* rt_ = nullptr;
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;
   std::string background_;       // volume name

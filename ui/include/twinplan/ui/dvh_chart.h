@@ -1,0 +1,60 @@
+#pragma once
+// A cumulative dose-volume histogram chart (issue #19 item 8): one curve per structure in its
+// colour, dose in Gy along x, volume in % of the structure along y, and a readout of the curve
+// under the mouse. Drawn with QPainter in a plain QWidget: Qt Charts is GPL-3 for open-source
+// use, and DESIGN.md section 7 links only permissive or LGPL libraries (Qt Widgets is LGPL).
+#include <QPointF>
+#include <QString>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "twinplan/core/label_map.h"
+#include "twinplan/radiotherapy/dvh.h"
+
+namespace twinplan::ui {
+
+struct DvhCurve {
+  radiotherapy::DoseVolumeHistogram dvh;
+  Rgb colour;
+};
+
+class DvhChart : public QWidget {
+  Q_OBJECT
+ public:
+  explicit DvhChart(QWidget* parent = nullptr);
+
+  void setCurves(std::vector<DvhCurve> curves);
+  const std::vector<DvhCurve>& curves() const { return curves_; }
+  // The points a curve is drawn through, in (dose Gy, volume % of the structure): the DVH's
+  // cumulative bins n x binWidth_Gy (the last bin with volume and the first at zero).
+  std::vector<QPointF> plottedPoints(std::size_t curve) const;
+  // The axes' ranges: 0..maximum dose (Gy) and 0..100 %.
+  double doseAxisMax_Gy() const { return doseMax_Gy_; }
+  // The widget position of (dose Gy, volume %) and back.
+  QPointF toWidget(const QPointF& doseVolume) const;
+  QPointF fromWidget(const QPointF& position) const;
+  // What the readout says for the mouse at `position` (widget pixels): the dose there and each
+  // curve's volume at that dose; empty outside the plot.
+  QString readoutAt(const QPointF& position) const;
+  QString readout() const { return readout_; }
+
+  QSize sizeHint() const override { return {420, 260}; }
+  QSize minimumSizeHint() const override { return {240, 160}; }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+
+ private:
+  QRectF plotArea() const;
+  std::vector<DvhCurve> curves_;
+  double doseMax_Gy_ = 1.0;
+  QString readout_;
+};
+
+// A DVH's volume percent receiving at least `dose_Gy` (Vx in % of its volume).
+double volumePercentAtDose(const radiotherapy::DoseVolumeHistogram& dvh, double dose_Gy);
+
+}  // namespace twinplan::ui

@@ -1,0 +1,213 @@
+// The result the views show (issue #19 item 8): one chooser in the Display toolbar picks the
+// result field - a dose, an ablation's temperature or damage, a tissue shift's |u| - that the
+// 2D overlay AND the 3D isosurfaces show; a new result is shown when it arrives. The 3D
+// surfaces are built off the GUI thread (IsosurfaceBuilder) and a build for a result no longer
+// shown is dropped.
+#include <vtkRenderer.h>
+
+#include <QActionGroup>
+#include <QComboBox>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSignalBlocker>
+#include <QStatusBar>
+#include <QToolBar>
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "dose_display.h"
+#include "result_scene.h"
+#include "twinplan/core/error.h"
+#include "twinplan/rendering/mesh_actor.h"
+#include "twinplan/ui/case_document.h"
+#include "twinplan/ui/isosurface_builder.h"
+#include "twinplan/ui/main_window.h"
+#include "twinplan/ui/slice_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
+
+namespace twinplan::ui {
+
+namespace {
+
+const ScalarField* fieldNamed(const Case& twin, const std::string& name) {
+  for (const ScalarField& f : twin.fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+// A cheap signature of a field's values: its size and a weighted sum of about 65 000 of them,
+// enough to tell a re-simulated or undone field of the same name from the shown one.
+double valueSignature(const ScalarField& f) {
+  const std::size_t stride = std::max<std::size_t>(1, f.values.size() / 65536);
+  double sum = static_cast<double>(f.values.size());
+  for (std::size_t n = 0; n < f.values.size(); n += stride)
+    if (std::isfinite(f.values[n])) sum += f.values[n] * static_cast<double>(n % 7 + 1);
+  return sum;
+}
+
+std::string quantityText(const ScalarField& f) {
+  return f.quantity.empty() ? f.unit : f.quantity + (f.unit.empty() ? "" : " (" + f.unit + ")");
+}
+
+}  // namespace
+
+void MainWindow::connectResultDisplay() {
+  if (!results_) results_ = std::make_shared<ResultScene>();
+  results_->builder = new IsosurfaceBuilder(this);
+  connect(results_->builder, &IsosurfaceBuilder::ready, this,
+          [this](int, std::vector<SurfaceMesh> surfaces, QString failure) {
+            showResultSurfaces(std::move(surfaces));
+            if (!failure.isEmpty()) statusBar()->showMessage(failure, 10000);
+          });
+  auto* chooser = new QComboBox(this);
+  chooser->setObjectName("resultChooser");
+  chooser->setToolTip(tr("The result shown over the images (2D) and as surfaces (3D)"));
+  chooser->setFocusPolicy(Qt::NoFocus);
+  chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  results_->chooser = chooser;
+  if (auto* bar = findChild<QToolBar*>("display")) {
+    bar->addSeparator();
+    bar->addWidget(new QLabel(tr(" Result: "), bar));
+    bar->addWidget(chooser);
+  }
+  // The same choice in the View menu, rebuilt with the list.
+  for (QAction* action : menuBar()->actions())
+    if (action->menu() && action->text() == tr("&View")) {
+      results_->menu = action->menu()->addMenu(tr("Shown &result"));
+      results_->menu->setObjectName("resultMenu");
+    }
+  connect(chooser, &QComboBox::activated, this, [this, chooser](int index) {
+    chooseResult(chooser->itemData(index).toString().toStdString());
+  });
+  connect(document_, &CaseDocument::caseReplaced, this, [this] {
+    results_->known.clear();
+    results_->chosen.clear();
+    results_->ablationOverlay.reset();  // the case's ablation plan says its overlay again
+    results_->referenceByHand_Gy.reset();
+    listResults();
+    showFieldOverlay();
+  });
+  connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
+    if (part == CasePart::Fields) listResults();
+  });
+}
+
+// Lists the case's results in the chooser; a result that arrived is shown (of several that came
+// together, the first: a shift's |u| before its components), and when the shown one went (undo)
+// the newest left is.
+void MainWindow::listResults() {
+  const Case& twin = currentCase();
+  std::set<std::string> before(results_->known.begin(), results_->known.end());
+  std::optional<std::string> arrived;
+  results_->known.clear();
+  for (const ScalarField& f : twin.fields) {
+    results_->known.push_back(f.name);
+    if (!arrived && !before.contains(f.name)) arrived = f.name;
+  }
+  if (arrived)
+    results_->chosen = *arrived;
+  else if (!results_->chosen.empty() && !fieldNamed(twin, results_->chosen))
+    results_->chosen = twin.fields.empty() ? std::string() : twin.fields.back().name;
+  QComboBox* chooser = results_->chooser;
+  const QSignalBlocker quiet(chooser);
+  chooser->clear();
+  chooser->addItem(tr("None"), QString());
+  for (const ScalarField& f : twin.fields)
+    chooser->addItem(QString::fromStdString(f.name + " — " + quantityText(f)),
+                     QString::fromStdString(f.name));
+  chooser->setEnabled(!twin.fields.empty());
+  if (QMenu* menu = results_->menu) {
+    menu->clear();
+    auto* group = new QActionGroup(menu);
+    for (int n = 0; n < chooser->count(); ++n) {
+      QAction* action = menu->addAction(chooser->itemText(n));
+      action->setCheckable(true);
+      action->setData(chooser->itemData(n));
+      group->addAction(action);
+      connect(action, &QAction::triggered, this,
+              [this, name = chooser->itemData(n).toString().toStdString()] { chooseResult(name); });
+    }
+  }
+  showResult();
+}
+
+void MainWindow::chooseResult(const std::string& name) {
+  if (!name.empty() && !fieldNamed(currentCase(), name))
+    throw Error(ErrorKind::NotFound, "The case has no result named \"" + name + "\".", name);
+  results_->chosen = name;
+  showResult();
+}
+
+const ScalarField* MainWindow::shownResult() const {
+  return results_ ? fieldNamed(currentCase(), results_->chosen) : nullptr;
+}
+
+std::string MainWindow::shownResultName() const {
+  const ScalarField* field = shownResult();
+  return field ? field->name : std::string();
+}
+
+// Shows the chosen result in 2D at once and asks for its 3D surfaces; the same levels both.
+void MainWindow::showResult() {
+  if (!results_ || !results_->builder) return;  // while the window is being built
+  const ScalarField* field = shownResult();
+  {
+    QComboBox* chooser = results_->chooser;
+    const QSignalBlocker quiet(chooser);
+    chooser->setCurrentIndex(
+        std::max(0, chooser->findData(QString::fromStdString(shownResultName()))));
+    if (results_->menu)
+      for (QAction* action : results_->menu->actions())
+        action->setChecked(action->data().toString().toStdString() == shownResultName());
+  }
+  const std::optional<double> reference = doseReference_Gy();
+  const rendering::SliceView::FieldDisplay display =
+      field ? resultDisplay(*field, reference) : rendering::SliceView::FieldDisplay{};
+  for (auto* viewport : slices_) {
+    viewport->view().setScalarField(field, display);
+    viewport->update();
+  }
+  showRtReference();
+  if (!field) {
+    results_->builtKey.clear();
+    results_->builder->clear();
+    showResultSurfaces({});
+    return;
+  }
+  const std::vector<SurfaceLevel> levels =
+      resultSurfaceLevels(*field, display, slices_[0]->view(), reference);
+  // The same field (same values) at the same levels is built once: a probe drag re-shows the
+  // overlay many times a second, and every edit of the case's results copies them.
+  std::string key = field->name + "#" + std::to_string(valueSignature(*field));
+  for (const SurfaceLevel& level : levels) key += "/" + std::to_string(level.level);
+  if (key == results_->builtKey) return;
+  results_->builtKey = key;
+  // The worker gets its own copy: an undo may free the case's field while it runs.
+  results_->builder->request(std::make_shared<const ScalarField>(*field), levels);
+}
+
+void MainWindow::showResultSurfaces(std::vector<SurfaceMesh> surfaces) {
+  vtkRenderer* renderer = volume_->view().renderer();
+  for (const auto& actor : results_->actors) renderer->RemoveActor(actor);
+  results_->actors.clear();
+  results_->surfaces = std::move(surfaces);
+  for (const SurfaceMesh& surface : results_->surfaces) {
+    results_->actors.push_back(rendering::makeMeshActor(surface));
+    renderer->AddActor(results_->actors.back());
+  }
+  volume_->update();
+}
+
+std::vector<SurfaceMesh> MainWindow::isodoseSurfaces() const {
+  return results_ ? results_->surfaces : std::vector<SurfaceMesh>{};
+}
+
+bool MainWindow::resultSurfacesPending() const { return results_ && results_->builder->busy(); }
+
+IsosurfaceBuilder* MainWindow::isosurfaceBuilder() const {
+  return results_ ? results_->builder : nullptr;
+}
+
+}  // namespace twinplan::ui
