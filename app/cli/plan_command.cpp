@@ -300,8 +300,14 @@ json runPlanConformal(const PlanConformalArguments& a, Progress& progress) {
       structures.push_back(
           onDoseGrid(o.structure, roiMask(rois.labels, o.structure, a.structures), doseGrid));
   }
+  // Start from equal weights at the prescription: one-sided penalties have flat optima, and
+  // the optimiser then moves only as far from the classic equally weighted plan as the
+  // objectives ask.
+  rt::BeamWeightOptions optimiserOptions;
+  optimiserOptions.initialWeights = rt::normaliseWeights(
+      beamDoses, structures, normalisation, std::vector<double>(beamDoses.size(), 1.0));
   const rt::BeamWeightResult optimised = rt::optimiseBeamWeights(
-      beamDoses, structures, objectives, {}, *subRange(progress, 0.85, 0.95));
+      beamDoses, structures, objectives, optimiserOptions, *subRange(progress, 0.85, 0.95));
   const std::vector<double> weights =
       rt::normaliseWeights(beamDoses, structures, normalisation, optimised.weights);
   const std::vector<rt::ObjectiveValue> values =
