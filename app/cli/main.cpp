@@ -24,6 +24,7 @@
 #include "fem_command.h"
 #include "gamma_command.h"
 #include "glioma_command.h"
+#include "plan_command.h"
 #include "radiobiology_command.h"
 #include "segment_command.h"
 #include "shift_command.h"
@@ -976,6 +977,8 @@ int main(int argc, char** argv) {
 
   cli::GliomaCommands glioma;  // the glioma twin (issue #19 item 6)
   cli::addGliomaCommands(app, glioma);
+  cli::PlanCommands planCommands;  // conformal planning (issue #19 item 3)
+  cli::addPlanCommands(app, planCommands);
 
   cli::DvhArguments dvhArguments;
   auto* dvhCmd = app.add_subcommand(
@@ -1186,6 +1189,7 @@ int main(int argc, char** argv) {
       return runJobAndReport(*job, progress, {}, cli::printShift);
     }
     if (cli::runGliomaCommand(glioma, gJson, progress)) return kOk;
+    if (cli::runPlanCommand(planCommands, gJson, progress)) return kOk;
     if (*femSolve) {
       const json r = cli::runFemSolve(femModel, out, progress);
       if (gJson) {
