@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -330,6 +330,8 @@ struct SingularTangent {};
 
 // An update larger than this many times the model's size is divergence, not a Newton step.
 constexpr double kDivergedSizes = 10;
+// Newton iterations without a new lowest residual after which an increment is given up.
+constexpr int kStagnation = 6;
 
 double boundingDiagonal_mm(const FeModel& model) {
   Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300), hi = -lo;
@@ -494,6 +496,12 @@ class StaticSolver {
     // contact.
     const bool contact = !model_.obstacles.empty();
     bool tangentReady = false;
+    // Newton that makes no progress (the residual above its best for kStagnation iterations)
+    // will not converge here: the increment is cut back at once instead of at the iteration
+    // limit, so that a load the model cannot carry is refused in seconds. Not with active-set
+    // contact, whose residual rises for a few iterations while the set settles.
+    double bestResidual = std::numeric_limits<double>::infinity();
+    int sinceBest = 0;
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
       progress.check();
       const bool withTangent = finite || !tangentReady || contact;
@@ -536,15 +544,17 @@ class StaticSolver {
         if (!constrained[static_cast<std::size_t>(i)])
           residual = std::max(residual, std::abs(rLocal(i)));
       const double displacementScale = std::max(maxAbs(u_), 1e-300);
-      if (std::getenv("TWINPLAN_CONTACT_TRACE"))
-        std::fprintf(stderr,
-                     "TRACE lambda %.4f it %d set %d changed %d gap %.3g res %.3g/%.3g umax %.3f\n",
-                     lambda, iterations, activeNodeCount(), int(setChanged), gapError, residual,
-                     options_.relativeResidual * scale, maxAbs(u_));
       if (!setChanged && constraintError <= 1e-12 * displacementScale &&
           gapError <= options_.contactGapTolerance_mm &&
           residual <= options_.relativeResidual * scale)
         return std::nullopt;
+      if (residual < bestResidual) {
+        bestResidual = residual;
+        sinceBest = 0;
+      } else if (++sinceBest >= kStagnation && sliding_.empty()) {
+        return where + ": Newton is not converging (no progress in " + std::to_string(kStagnation) +
+               " iterations, largest residual force " + std::to_string(residual) + " N)";
+      }
       if (iterations == options_.maximumIterations)
         return where + ": not converged after " + std::to_string(iterations) +
                " Newton iterations, largest residual force " + std::to_string(residual) + " N" +

@@ -76,8 +76,11 @@ struct BrainShiftParameters {
   // cranial cavity: every voxel that is not brain, tumour or CSF (tissue type csf) is rigid
   // (skullDistanceMap's distance transform of that region), so the brain can sink through the
   // CSF layer around it until it rests on bone.
-  // Off by default: on the head phantom the active set does not yet converge within the
-  // solver's iteration limit (docs/validation.md, "Brain shift with sliding skull contact").
+  // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
+  // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps), so
+  // the active set converges (docs/validation.md, "Brain shift: skull contact that converges").
+  // Off by default: the held surface is the first version's model, and contact costs about
+  // ten times its Newton iterations.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
