@@ -500,6 +500,7 @@ class StaticSolver {
     // will not converge here: the increment is cut back at once instead of at the iteration
     // limit, so that a load the model cannot carry is refused in seconds. Not with active-set
     // contact, whose residual rises for a few iterations while the set settles.
+    inversion_.clear();
     double bestResidual = std::numeric_limits<double>::infinity();
     int sinceBest = 0;
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
@@ -553,7 +554,10 @@ class StaticSolver {
         sinceBest = 0;
       } else if (++sinceBest >= kStagnation && sliding_.empty()) {
         return where + ": Newton is not converging (no progress in " + std::to_string(kStagnation) +
-               " iterations, largest residual force " + std::to_string(residual) + " N)";
+               " iterations, largest residual force " + std::to_string(residual) + " N" +
+               (inversion_.empty() ? std::string()
+                                   : "; " + inversion_ + " inverted along the line search") +
+               ")";
       }
       if (iterations == options_.maximumIterations)
         return where + ": not converged after " + std::to_string(iterations) +
@@ -636,7 +640,8 @@ class StaticSolver {
       const VectorXd trial = start + eta * update;
       Evaluation eval = assembler_.evaluate(trial, finite, false);
       if (eval.invertedElement) {
-        inverted = elementName(model_.elements[*eval.invertedElement]) + " inverted";
+        inversion_ = elementName(model_.elements[*eval.invertedElement]);
+        inverted = inversion_ + " inverted";
         eta /= 2;
         continue;
       }
@@ -1074,6 +1079,7 @@ class StaticSolver {
   Assembler assembler_;
   VectorXd u_, deadLoad_, lastReaction_;
   double modelSize_mm_ = 1;
+  std::string inversion_;  // the last element a line search of this increment found inverted
   // The linear solve of each Newton iteration. Direct sparse LDL^T for small models; for
   // large ones Jacobi-preconditioned conjugate gradients, whose cost grows far slower with the
   // mesh than the simplicial factor's fill-in (Eigen's incomplete Cholesky preconditioner was
