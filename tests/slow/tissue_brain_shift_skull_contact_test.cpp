@@ -1,6 +1,6 @@
 // Brain shift with the brain sliding on the skull (tissue/brain_shift.h skullContact, issue #18
-// item 3) on the head phantom (scale 0.4, 10 mm lattice, about 17,000 tetrahedra; a few minutes
-// on a loaded 2-core machine): the active set converges, no node enters the skull by more than
+// item 3) on the head phantom (scale 0.4, 10 mm lattice, about 17,000 tetrahedra; about 12 min
+// of CPU): the active set converges, no node enters the skull by more than
 // 0.1 mm, the shift is physical (towards the floor, larger than with the surface held) and the
 // brain surface shift in the craniotomy lies in the range of published intraoperative
 // measurements (docs/validation.md, "Brain shift: skull contact convergence").
@@ -38,9 +38,7 @@ SurfaceShift openingShift(const BrainShiftResult& r, double radius_mm) {
   return out;
 }
 
-// Disabled: the full-load sliding solve was not seen to converge in the session that wrote it
-// (docs/validation.md); enable it when it does.
-TEST(BrainShiftSkullContact, DISABLED_ConvergesWithoutPenetrationWithinPublishedSurfaceShift) {
+TEST(BrainShiftSkullContact, ConvergesWithoutPenetrationWithinPublishedSurfaceShift) {
   phantom::PhantomOptions options;
   options.kind = phantom::PhantomKind::Head;
   options.scale = 0.4;

@@ -78,9 +78,8 @@ struct BrainShiftParameters {
   // CSF layer around it until it rests on bone.
   // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
   // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
-  // the head phantom each increment up to half the buoyancy loss then converges in about 10
-  // iterations, but the full load was not yet seen to converge (docs/validation.md, "Brain
-  // shift: skull contact convergence"), so it is off by default.
+  // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
+  // convergence"), but in 18 increments and ~250 Newton iterations, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
