@@ -96,10 +96,28 @@ ShiftOutcome brainShift(const Case& twin, const LabelMap& labels, const TissueSh
   out.minDihedral_deg = shift.mesh.quality.minDihedral_deg;
   out.displacement_mm = std::move(shift.solution.displacement_mm);
   out.report = {
-      {"patient_position", brain.patientPosition},   {"gravity_lps", vec(shift.gravity_lps)},
-      {"opening_lps", vec(shift.openingCentre_lps)}, {"opening_radius_mm", brain.openingRadius_mm},
-      {"fluid_level_mm", shift.fluidLevel_mm},       {"drained_elements", shift.drainedElements},
-      {"opening_nodes", shift.openingNodes},         {"fixed_nodes", shift.fixedNodes}};
+      {"patient_position", brain.patientPosition},
+      {"gravity_lps", vec(shift.gravity_lps)},
+      {"opening_lps", vec(shift.openingCentre_lps)},
+      {"opening_radius_mm", brain.openingRadius_mm},
+      {"fluid_level_mm", shift.fluidLevel_mm},
+      {"drained_elements", shift.drainedElements},
+      {"opening_nodes", shift.openingNodes},
+      {"fixed_nodes", shift.fixedNodes},
+      {"skull_contact", brain.skullContact},
+      {"drain_ventricles", brain.drainVentricles},
+      {"material", brain.neoHookean ? "neo-hookean" : "linear"},
+      {"newton_iterations", shift.solution.totalIterations},
+      {"increments", shift.solution.steps.empty() ? 0 : shift.solution.steps[0].increments}};
+  if (brain.skullContact)
+    out.report.update({{"sliding_nodes", shift.slidingNodes},
+                       {"skull_contact_nodes", shift.skullContactNodes},
+                       {"foramen_nodes", shift.foramenNodes},
+                       {"max_skull_penetration_mm", shift.maxPenetration_mm},
+                       {"active_set_changes", shift.solution.activeSetChanges}});
+  if (brain.drainVentricles)
+    out.report.update({{"ventricle_wall_faces", shift.ventricleWallFaces},
+                       {"ventricle_volume_loss_ml", shift.ventricleVolumeLoss_ml}});
   out.model = std::move(shift.mesh.model);
   return out;
 }

@@ -88,5 +88,19 @@ TEST_F(CliShiftLiver, BadToolIsRefusedAndTheCaseLeftUnchanged) {
   EXPECT_EQ(bytesOf(casePath()), before);
 }
 
+// An absurd load for the nonlinear model - the tool pushed 190 mm into an organ about that
+// thick - makes Newton fail: the error names the step, the increment and the residual, and the
+// case is not touched.
+TEST_F(CliShiftLiver, DivergingNewtonIsRefusedNamingTheIncrement) {
+  const std::string before = bytesOf(casePath());
+  const auto run = test::runCommand(shift("--nonlinear --indentation 190 2>&1"));
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.output.find("did not converge"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("increment "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("residual force"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("singular"), std::string::npos) << run.output;
+  EXPECT_EQ(bytesOf(casePath()), before);
+}
+
 }  // namespace
 }  // namespace twinplan

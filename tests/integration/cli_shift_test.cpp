@@ -155,8 +155,31 @@ TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
       test::runCommand(cli() + " shift " + casePath().string() + " --opening 1,2 2>&1");
   EXPECT_NE(notAPoint.status, 0);
   EXPECT_NE(notAPoint.output.find("is not a point"), std::string::npos) << notAPoint.output;
+  const auto material =
+      test::runCommand(cli() + " shift " + casePath().string() + " --material rubber 2>&1");
+  EXPECT_NE(material.status, 0);
+  EXPECT_NE(material.output.find("is not neo-hookean"), std::string::npos) << material.output;
   EXPECT_FALSE(fs::exists(out));
   EXPECT_EQ(bytesOf(casePath()), before);
+}
+
+// --material linear and --drain-ventricles reach the model: the report says so, and the drained
+// ventricles' walls carry the lost CSF pressure (the phantom's ventricles: about 14 ml).
+TEST_F(CliShift, BrainOptionsReachTheModel) {
+  const fs::path out = dir_->path() / "drained.twinplan";
+  const auto run = test::runCommand(cli() + " shift " + casePath().string() +
+                                    " --resolution 10 --material linear --drain-ventricles --out " +
+                                    out.string() + " --json 2>/dev/null");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const json r = json::parse(run.output);
+  EXPECT_EQ(r["material"], "linear");
+  EXPECT_EQ(r["drain_ventricles"], true);
+  EXPECT_EQ(r["skull_contact"], false);
+  EXPECT_EQ(r["increments"], 1);  // linear: one solve
+  EXPECT_GT(r["ventricle_wall_faces"].get<int>(), 50);
+  // The walls move into the ventricles: they lose volume, a fraction of their 14 ml.
+  EXPECT_GT(r["ventricle_volume_loss_ml"].get<double>(), 0.1);
+  EXPECT_LT(r["ventricle_volume_loss_ml"].get<double>(), 14.0);
 }
 
 // Resection of the head phantom's tumour: the JSON the issue asks for (cavity before/after, the

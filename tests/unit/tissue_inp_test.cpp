@@ -155,7 +155,10 @@ TEST(FemSolverInput, NamesTheStepAndElementWhenALoadInvertsTheMesh) {
       mesh + "*STEP, NLGEOM\n*STATIC\n1, 1, 0.01\n*BOUNDARY\nZ1, 3, 3, -1.5\n*END STEP\n";
   expectError(deck, ErrorKind::InvalidInput,
               "step 1 (line " + std::to_string(stepLine) + ") did not converge: increment ");
-  expectError(deck, ErrorKind::InvalidInput, " inverted along the whole line search");
+  // The element the line search found inverted (along the whole search, or while Newton made
+  // no progress).
+  expectError(deck, ErrorKind::InvalidInput, " inverted along the ");
+  expectError(deck, ErrorKind::InvalidInput, "element ");
 }
 
 TEST(FemSolverInput, RefusesAFreeBody) {

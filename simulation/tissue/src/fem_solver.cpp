@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -330,6 +330,8 @@ struct SingularTangent {};
 
 // An update larger than this many times the model's size is divergence, not a Newton step.
 constexpr double kDivergedSizes = 10;
+// Newton iterations without a new lowest residual after which an increment is given up.
+constexpr int kStagnation = 6;
 
 double boundingDiagonal_mm(const FeModel& model) {
   Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300), hi = -lo;
@@ -494,6 +496,13 @@ class StaticSolver {
     // contact.
     const bool contact = !model_.obstacles.empty();
     bool tangentReady = false;
+    // Newton that makes no progress (the residual above its best for kStagnation iterations)
+    // will not converge here: the increment is cut back at once instead of at the iteration
+    // limit, so that a load the model cannot carry is refused in seconds. Not with active-set
+    // contact, whose residual rises for a few iterations while the set settles.
+    inversion_.clear();
+    double bestResidual = std::numeric_limits<double>::infinity();
+    int sinceBest = 0;
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
       progress.check();
       const bool withTangent = finite || !tangentReady || contact;
@@ -536,15 +545,20 @@ class StaticSolver {
         if (!constrained[static_cast<std::size_t>(i)])
           residual = std::max(residual, std::abs(rLocal(i)));
       const double displacementScale = std::max(maxAbs(u_), 1e-300);
-      if (std::getenv("TWINPLAN_CONTACT_TRACE"))
-        std::fprintf(stderr,
-                     "TRACE lambda %.4f it %d set %d changed %d gap %.3g res %.3g/%.3g umax %.3f\n",
-                     lambda, iterations, activeNodeCount(), int(setChanged), gapError, residual,
-                     options_.relativeResidual * scale, maxAbs(u_));
       if (!setChanged && constraintError <= 1e-12 * displacementScale &&
           gapError <= options_.contactGapTolerance_mm &&
           residual <= options_.relativeResidual * scale)
         return std::nullopt;
+      if (residual < bestResidual) {
+        bestResidual = residual;
+        sinceBest = 0;
+      } else if (++sinceBest >= kStagnation && sliding_.empty()) {
+        return where + ": Newton is not converging (no progress in " + std::to_string(kStagnation) +
+               " iterations, largest residual force " + std::to_string(residual) + " N" +
+               (inversion_.empty() ? std::string()
+                                   : "; " + inversion_ + " inverted along the line search") +
+               ")";
+      }
       if (iterations == options_.maximumIterations)
         return where + ": not converged after " + std::to_string(iterations) +
                " Newton iterations, largest residual force " + std::to_string(residual) + " N" +
@@ -626,7 +640,8 @@ class StaticSolver {
       const VectorXd trial = start + eta * update;
       Evaluation eval = assembler_.evaluate(trial, finite, false);
       if (eval.invertedElement) {
-        inverted = elementName(model_.elements[*eval.invertedElement]) + " inverted";
+        inversion_ = elementName(model_.elements[*eval.invertedElement]);
+        inverted = inversion_ + " inverted";
         eta /= 2;
         continue;
       }
@@ -1064,6 +1079,7 @@ class StaticSolver {
   Assembler assembler_;
   VectorXd u_, deadLoad_, lastReaction_;
   double modelSize_mm_ = 1;
+  std::string inversion_;  // the last element a line search of this increment found inverted
   // The linear solve of each Newton iteration. Direct sparse LDL^T for small models; for
   // large ones Jacobi-preconditioned conjugate gradients, whose cost grows far slower with the
   // mesh than the simplicial factor's fill-in (Eigen's incomplete Cholesky preconditioner was

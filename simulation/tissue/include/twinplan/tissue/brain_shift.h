@@ -76,8 +76,10 @@ struct BrainShiftParameters {
   // cranial cavity: every voxel that is not brain, tumour or CSF (tissue type csf) is rigid
   // (skullDistanceMap's distance transform of that region), so the brain can sink through the
   // CSF layer around it until it rests on bone.
-  // Off by default: on the head phantom the active set does not yet converge within the
-  // solver's iteration limit (docs/validation.md, "Brain shift with sliding skull contact").
+  // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
+  // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
+  // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
+  // convergence"), but in 18 increments and ~250 Newton iterations, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next

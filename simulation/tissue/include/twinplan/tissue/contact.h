@@ -54,7 +54,7 @@ DistanceMap regionDistanceMap(const ImageGeometry& geometry, const std::vector<c
 // linear distance, a skull corner rounded over about a voxel), the normal its analytic gradient -
 // consistent with the distance, so a node sliding along the surface keeps its gap to first
 // order and Newton closes active-set gaps quadratically (docs/validation.md, "Brain shift:
-// skull contact that converges").
+// skull contact convergence").
 enum class DistanceInterpolation { Trilinear, CubicBSpline };
 
 // Error(InvalidInput) when the map's values do not match its size or a spacing is not positive.

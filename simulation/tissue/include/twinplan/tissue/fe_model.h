@@ -145,7 +145,7 @@ struct RigidObstacle {
   // (homotopy) to the same end state: at load factor lambda the obstacle stands (1 - lambda) g0
   // nearer each node whose start gap is g0 > 0, so every node touches at lambda = 0 and the
   // active set follows the load in small changes rather than being found from a floating body
-  // (docs/validation.md, "Brain shift: skull contact that converges").
+  // (docs/validation.md, "Brain shift: skull contact convergence").
   bool rampStartGaps = false;
 };
 
