@@ -120,15 +120,30 @@ vtkSmartPointer<vtkActor> makeMarginMapActor(const MarginMapDisplay& display) {
   return actor;
 }
 
+namespace {
+
+// A share of the surface as a surgeon reads it: a sliver is never rounded away to "0 %" (a
+// negative minimal margin next to "0 % not ablated" reads as a contradiction), nor up to "100 %".
+std::string surfaceShare(double percent) {
+  if (percent > 0 && percent < 0.5) return "< 1";
+  if (percent < 100 && percent >= 99.5) return "> 99";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.0f", percent);
+  return text;
+}
+
+}  // namespace
+
 std::string marginMapSummary(const MarginMapDisplay& display) {
   const ablation::MarginMap& m = display.map.map;
   char text[400];
   std::snprintf(text, sizeof text,
                 "Margin map (%s): 5th percentile %.1f mm, median %.1f mm; of the tumour's "
-                "surface %.0f %% not ablated, %.0f %% under %g mm, %.0f %% at %g mm or more.",
+                "surface %s %% not ablated, %s %% under %g mm, %s %% at %g mm or more.",
                 display.simulated ? "simulated" : "predicted", m.percentile5_mm, m.median_mm,
-                m.uncoveredArea_percent, m.thinArea_percent, m.adequate_mm, m.adequateArea_percent,
-                m.adequate_mm);
+                surfaceShare(m.uncoveredArea_percent).c_str(),
+                surfaceShare(m.thinArea_percent).c_str(), m.adequate_mm,
+                surfaceShare(m.adequateArea_percent).c_str(), m.adequate_mm);
   return text;
 }
 
