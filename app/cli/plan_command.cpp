@@ -387,8 +387,10 @@ void addPlanCommands(CLI::App& app, PlanCommands& c) {
                           "Beams as G<gantry>[C<collimator>][T<couch>], comma separated "
                           "(G0,G120,G240)");
   c.conformal->add_option("--margin", a.margin_mm, "CTV -> PTV margin in mm, 3D (0)");
-  c.conformal->add_option("--aperture-margin", a.apertureMargin_mm,
-                          "Aperture margin beyond the PTV's projection, mm (0)");
+  c.conformal->add_option(
+      "--aperture-margin", a.apertureMargin_mm,
+      "Aperture margin beyond the PTV's projection for the penumbra, mm (7: with 6 MV "
+      "it keeps the PTV's D95 >= 95 % of the prescription, docs/validation.md)");
   c.conformal->add_option("--objectives", a.objectives,
                           "Objectives JSON (default: PTV within 95-107 % of the prescription)");
   c.conformal->add_option("--prescription", a.prescription_Gy, "Prescription dose, Gy (60)");

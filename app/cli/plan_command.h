@@ -23,7 +23,7 @@ struct PlanConformalArguments {
   std::string ptv;
   std::string beams = "G0,G120,G240";
   double margin_mm = 0.0;          // CTV -> PTV, in 3D
-  double apertureMargin_mm = 0.0;  // beyond the PTV's projection, in the isocentre plane
+  double apertureMargin_mm = 7.0;  // beyond the PTV's projection, in the isocentre plane
   double prescription_Gy = 60.0;
   int fractions = 30;
   std::string normalise = "d50";  // ICRU 83: report (and here normalise) the median dose

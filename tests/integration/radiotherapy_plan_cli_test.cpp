@@ -50,10 +50,11 @@ TEST(PlanConformalCli, HeadPhantomPlanConformsAndDeliversThePrescription) {
   const std::string ct = "'" + (dir / "dicom/CT").string() + "'";
   const std::string rs = "'" + (dir / "RS.dcm").string() + "'";
   const fs::path rp = dir / "RP.dcm";
-  const json plan = runJson("plan-conformal " + ct + " --structures " + rs +
-                            " --ptv Tumour --beams G0,G90,G270 --prescription 60 --fractions 30 "
-                            "--normalise mean --grid 2.5 --out '" +
-                            rp.string() + "'");
+  const json plan = runJson(
+      "plan-conformal " + ct + " --structures " + rs +
+      " --ptv Tumour --beams G0,G90,G270 --aperture-margin 0 --prescription 60 --fractions 30 "
+      "--normalise mean --grid 2.5 --out '" +
+      rp.string() + "'");
 
   // The isocentre is the tumour's centroid.
   const json& iso = plan["isocentre_lps_mm"];
