@@ -158,12 +158,14 @@ void MainWindow::buildShiftDock() {
     releaseOrgan();
     shift_->setGrabbing(false);
     shift_->showCase(currentCase());
+    showShiftLayers();
   });
   connect(document_, &CaseDocument::partChanged, this, [this](CasePart part) {
     if (part == CasePart::LabelMaps || part == CasePart::Plans) shift_->showCase(currentCase());
-    // The arrow and contour layers borrow fields and labelmaps: re-point them whenever either
-    // changes (the wash follows the result chooser).
-    if (part == CasePart::Fields || part == CasePart::LabelMaps) showShiftLayers();
+    // The arrow and contour layers borrow fields and labelmaps and find them through the shift's
+    // plan: re-point them whenever any of these changes (the wash follows the result chooser).
+    if (part == CasePart::Fields || part == CasePart::LabelMaps || part == CasePart::Plans)
+      showShiftLayers();
   });
 }
 
