@@ -194,7 +194,7 @@ TEST(TeachingWire, FramesSurviveArbitrarySplitsAndBadFramesAreRejected) {
     while (auto m = reader.next()) types.push_back((*m)["type"]);
   }
   EXPECT_EQ(types, (std::vector<std::string>{"heartbeat", "bye"}));
-  // Length prefix is big-endian: {"type":"bye","v":1} is 20 bytes.
+  // Length prefix is big-endian: {"type":"bye","v":2} is 20 bytes.
   EXPECT_EQ(encodeMessage({{"type", "bye"}}).substr(0, 4), std::string("\0\0\0\x14", 4));
 
   MessageReader huge;
@@ -204,11 +204,12 @@ TEST(TeachingWire, FramesSurviveArbitrarySplitsAndBadFramesAreRejected) {
   notJson.append(std::string("\0\0\0\x03", 4) + "{{{");
   EXPECT_THROW(notJson.next(), Error);
   MessageReader otherVersion;
-  const std::string v2 = R"({"type":"heartbeat","v":2})";
-  otherVersion.append(std::string("\0\0\0", 3) + char(v2.size()) + v2);
+  const std::string other =
+      R"({"type":"heartbeat","v":)" + std::to_string(kProtocolVersion + 1) + "}";
+  otherVersion.append(std::string("\0\0\0", 3) + char(other.size()) + other);
   try {
     otherVersion.next();
-    FAIL() << "a version-2 message was accepted";
+    FAIL() << "a message of another protocol version was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
   }

@@ -11,7 +11,9 @@
 
 namespace twinplan::teaching {
 
-inline constexpr int kProtocolVersion = 1;
+// 2: the state gained the presenter's slice (change "slice"). A peer of another version is
+// refused by name at its first message rather than failing on a change it does not know.
+inline constexpr int kProtocolVersion = 2;
 // A snapshot of a case with hundreds of segments and annotations is a few tens of kB; anything
 // over 1 MiB is not a message this protocol sends.
 inline constexpr std::uint32_t kMaxMessageBytes = 1u << 20;
