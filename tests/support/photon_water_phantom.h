@@ -30,7 +30,7 @@ inline DensityGrid waterPhantom(double s = 2.5, double lungFrom_mm = 0, double l
 }
 
 inline io::Beam jawBeam(double x1, double x2, double y1, double y2, double energy_MV = 6.0,
-                        double mu = 100.0) {
+                        double gantry_deg = 0.0, double mu = 100.0) {
   io::Beam beam;
   beam.number = 1;
   beam.name = "open";
@@ -43,6 +43,7 @@ inline io::Beam jawBeam(double x1, double x2, double y1, double y2, double energ
     cp.index = i;
     cp.cumulativeMetersetWeight = i;
     cp.nominalEnergy = energy_MV;
+    cp.gantryAngle_deg = gantry_deg;
     cp.isocentre_lps = Vec3::Zero();
     cp.devices = {{"ASYMX", {x1, x2}}, {"ASYMY", {y1, y2}}};
     beam.controlPoints.push_back(cp);

@@ -46,9 +46,11 @@ TEST(CollapsedCone, ConesKeepTheKernelsEnergy) {
 TEST(CollapsedCone, CalibrationIsTheReferenceFieldsDosePerMu) {
   // The pencil beam's calibration (TG-51 reference field, SSD 100 cm, 1 cGy/MU at 15 mm).
   const DensityGrid water = waterPhantom();
-  const CollapsedConeCalculator c = collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 100.0));
+  const CollapsedConeCalculator c =
+      collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 0.0, 100.0));
   EXPECT_NEAR(axisDose(c, 15), 1.0, 0.005);
-  const CollapsedConeCalculator twice = collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 200.0));
+  const CollapsedConeCalculator twice =
+      collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 0.0, 200.0));
   EXPECT_NEAR(axisDose(twice, 80) / axisDose(c, 80), 2.0, 1e-6);
   EXPECT_EQ(c.dose_Gy(Vec3(0, -5, 0)), 0.0);          // vacuum upstream
   EXPECT_THROW(collapsedConeBeamModel(10.0), Error);  // no 10 MV kernels yet: said, not guessed

@@ -16,6 +16,7 @@
 
 #include <cmath>
 
+#include "photon_water_phantom.h"
 #include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
@@ -42,27 +43,7 @@ DensityGrid waterPhantom(double lungFrom_mm = 0, double lungTo_mm = 0, float lun
   return grid;
 }
 
-io::Beam jawBeam(double x1, double x2, double y1, double y2, double energy_MV = 6.0,
-                 double gantry_deg = 0.0, double mu = 100.0) {
-  io::Beam beam;
-  beam.number = 1;
-  beam.name = "open";
-  beam.radiationType = "PHOTON";
-  beam.meterset = mu;
-  beam.sourceAxisDistance_mm = 1000.0;
-  beam.devices = {{"ASYMX", 1, {}}, {"ASYMY", 1, {}}};
-  for (int i = 0; i < 2; ++i) {
-    io::ControlPoint cp;
-    cp.index = i;
-    cp.cumulativeMetersetWeight = i;
-    cp.nominalEnergy = energy_MV;
-    cp.gantryAngle_deg = gantry_deg;
-    cp.isocentre_lps = Vec3::Zero();
-    cp.devices = {{"ASYMX", {x1, x2}}, {"ASYMY", {y1, y2}}};
-    beam.controlPoints.push_back(cp);
-  }
-  return beam;
-}
+using water_phantom::jawBeam;  // open jaw-defined beam, tests/support/photon_water_phantom.h
 
 PencilBeamCalculator calculator(const DensityGrid& water, const io::Beam& beam) {
   return PencilBeamCalculator(water, beam, PatientPosition::HFS,
