@@ -74,5 +74,34 @@ TEST(CollapsedConeSlow, PenumbraNarrowsOnAFinerGrid) {
   EXPECT_NEAR(100 * axisDose(c, 100) / doseMax, 67.5, 2.0);
 }
 
+TEST(CollapsedConeSlow, LungSlabDeficitGrowsWithEnergy) {
+  // The slab of the unit test (water 0-30 mm, lung 0.25 30-130 mm, water beyond), 5 x 5 cm at
+  // 6 and 10 MV. Expected from transport physics (AAPM TG-65 section IV: the range of the
+  // secondary electrons grows with energy, so a small field in lung loses more of its lateral
+  // equilibrium at 10 MV; Knoos et al. Phys Med Biol 2006;51:5785 see the same in their slab
+  // phantoms): the axis dose in lung, relative to the radiological-depth pencil beam of the
+  // same energy, is lower at 10 MV than at 6 MV, and the rebuild-up past the slab is longer.
+  const DensityGrid slab = waterPhantom(2.5, 30, 130, 0.25f);
+  const DensityGrid water = waterPhantom();
+  double inLung[2] = {}, rebuild[2] = {};
+  for (int e = 0; e < 2; ++e) {
+    const double energy = e == 0 ? 6.0 : 10.0;
+    const io::Beam beam = jawBeam(-25, 25, -25, 25, energy);
+    const CollapsedConeCalculator c = collapsedCone(slab, beam);
+    const CollapsedConeCalculator cWater = collapsedCone(water, beam);
+    const PencilBeamCalculator pb(slab, beam, PatientPosition::HFS, photonBeamModel(energy), {});
+    inLung[e] = axisDose(c, 110) / axisDose(pb, 110);
+    // Past the slab: the slab's dose relative to water's, 150 mm over 135 mm.
+    rebuild[e] =
+        (axisDose(c, 150) / axisDose(cWater, 150)) / (axisDose(c, 135) / axisDose(cWater, 135));
+    std::printf("slab 50x50 %g MV: CCC/PB in lung (110 mm) %.4f, slab/water 135->150 mm x%.4f\n",
+                energy, inLung[e], rebuild[e]);
+    for (double d : {20.0, 60.0, 100.0, 120.0, 135.0, 150.0, 180.0})
+      std::printf("  depth %g mm: slab/water CCC %.4f\n", d, axisDose(c, d) / axisDose(cWater, d));
+  }
+  EXPECT_LT(inLung[1], inLung[0] - 0.01);
+  EXPECT_GT(rebuild[1], rebuild[0]);
+}
+
 }  // namespace
 }  // namespace twinplan::radiotherapy
