@@ -153,8 +153,9 @@ json runDose(const DoseArguments& a, Progress& progress) {
             {"beams", beams},
             {"engine",
              collapsedCone
-                 ? "collapsed-cone convolution/superposition (Ahnesjo 1989; EDKnrc kernels, "
-                   "Mohan 6 MV spectrum), resources/radiotherapy/collapsed_cone_kernels.json"
+                 ? "collapsed-cone convolution/superposition (Ahnesjo 1989; EDKnrc and Mackie "
+                   "1988 kernels, Mohan 6 / 10 MV spectra), "
+                   "resources/radiotherapy/collapsed_cone_kernels.json"
                  : "pencil beam (radiological depth), resources/radiotherapy/photon_beams.json"},
             {"engine_id", a.engine},
             {"hu_density_calibration", calibration.name}};

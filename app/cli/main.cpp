@@ -1031,7 +1031,7 @@ int main(int argc, char** argv) {
                       "Patient position (HFS, FFS, HFP ...; default: the CT's)");
   doseCmd
       ->add_option("--engine", doseArgs.engine,
-                   "Dose engine: pencil-beam (default; 6 and 10 MV) or collapsed-cone (6 MV)")
+                   "Dose engine: pencil-beam (default) or collapsed-cone; both 6 and 10 MV")
       ->check(CLI::IsMember({"pencil-beam", "collapsed-cone"}));
 
   cli::TeachPresentOptions presentArgs;

@@ -171,7 +171,7 @@ const std::vector<Entry>& entries() {
         "reference.",
         {{"case", "path", "The case file to read (with the planning CT)", J()},
          {"plan", "path", "The RT Plan file (RP.dcm), photon beams", J()},
-         {"engine", "string", "pencil-beam (6 and 10 MV) or collapsed-cone (6 MV)", "pencil-beam"},
+         {"engine", "string", "pencil-beam or collapsed-cone (both 6 and 10 MV)", "pencil-beam"},
          {"grid_mm", "number", "Dose grid spacing (mm), 0.5..20", 2.5},
          {"ct", "string", "The CT volume's name (default: the first CT)", ""},
          {"position", "string", "Patient position (default: the plan's, else the CT's, else HFS)",

@@ -2,7 +2,7 @@
 """Writes a water-box CT and a two-beam photon RT Plan on it with pydicom (input of the
 `twinplan-cli dose` test).
 
-usage: dose_water_fixture.py FOLDER [--other-frame] [--lateral-6mv]
+usage: dose_water_fixture.py FOLDER [--other-frame] [--lateral-6mv | --lateral-18mv]
 
 FOLDER/ct/NNN.dcm: CT, 121 x 121 pixels of 2.5 mm (x, y = -150 .. 150 mm), 101 slices of 2.5 mm
 (z = -125 .. 125 mm), HFS, axial. Water (0 HU) for |x| <= 125, |y| <= 100 mm; air (-1000 HU)
@@ -11,8 +11,8 @@ elsewhere. FOLDER/RP.dcm: one fraction group of 2 fractions, isocentre (0, 0, 0)
   beam 2 "LLAT": 10 MV, gantry 90, jaws 10 x 10 cm and a 10-pair MLCX in two step-and-shoot
   segments (80 MU: 40 MU open 10 x 10, 40 MU with the upper five pairs closed).
 FOLDER/uids.json: the UIDs the test checks. --other-frame gives the plan its own frame of
-reference (the CLI must refuse it). --lateral-6mv makes beam 2 a 6 MV beam (an engine with
-6 MV only: collapsed cone).
+reference (the CLI must refuse it). --lateral-6mv makes beam 2 a 6 MV beam;
+--lateral-18mv an 18 MV beam (no engine has a model for it: the CLI must refuse it).
 """
 import json
 import os
@@ -30,6 +30,8 @@ RT_PLAN = "1.2.840.10008.5.1.4.1.1.481.5"
 folder = sys.argv[1]
 other_frame = "--other-frame" in sys.argv
 lateral_energy = 6.0 if "--lateral-6mv" in sys.argv else 10.0
+if "--lateral-18mv" in sys.argv:
+    lateral_energy = 18.0
 os.makedirs(os.path.join(folder, "ct"), exist_ok=True)
 study, frame, ct_series = generate_uid(), generate_uid(), generate_uid()
 

@@ -51,9 +51,11 @@ inline io::Beam jawBeam(double x1, double x2, double y1, double y2, double energ
   return beam;
 }
 
+// The collapsed cone of the beam's own energy (6 or 10 MV).
 inline CollapsedConeCalculator collapsedCone(const DensityGrid& phantom, const io::Beam& beam) {
-  return CollapsedConeCalculator(phantom, beam, PatientPosition::HFS, collapsedConeBeamModel(6.0),
-                                 {});
+  const double energy_MV = beam.controlPoints.front().nominalEnergy.value_or(6.0);
+  return CollapsedConeCalculator(phantom, beam, PatientPosition::HFS,
+                                 collapsedConeBeamModel(energy_MV), {});
 }
 
 template <class Calculator>

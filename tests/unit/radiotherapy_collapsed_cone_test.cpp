@@ -1,5 +1,6 @@
 // The collapsed-cone engine (issue #19 items 2 and 7) in water against the same published 6 MV
-// data as the pencil beam (BJR Suppl. 25: PDD; JACMP 2011;12(3):142: penumbra), against the
+// data as the pencil beam (BJR Suppl. 25: PDD; JACMP 2011;12(3):142: penumbra) and 10 MV data
+// (dmax and PDD of a 10 x 10 cm field, photon_beams.json "medphys-notes"), against the
 // pencil beam itself in water, and in a water / lung / water slab phantom against the analytic
 // expectation of lateral electron disequilibrium (docs/validation.md). Tolerances: Venselaar et
 // al., Radiother Oncol 2001;60:191 Table 1 (2 % on the axis beyond dmax for simple fields in
@@ -52,8 +53,42 @@ TEST(CollapsedCone, CalibrationIsTheReferenceFieldsDosePerMu) {
   const CollapsedConeCalculator twice =
       collapsedCone(water, jawBeam(-50, 50, -50, 50, 6.0, 0.0, 200.0));
   EXPECT_NEAR(axisDose(twice, 80) / axisDose(c, 80), 2.0, 1e-6);
-  EXPECT_EQ(c.dose_Gy(Vec3(0, -5, 0)), 0.0);          // vacuum upstream
-  EXPECT_THROW(collapsedConeBeamModel(10.0), Error);  // no 10 MV kernels yet: said, not guessed
+  EXPECT_EQ(c.dose_Gy(Vec3(0, -5, 0)), 0.0);  // vacuum upstream
+  // 6 and 10 MV have kernels; 18 MV has none: refused, naming the energies there are.
+  EXPECT_EQ(collapsedConeBeamModel(10.0).id, "10MV");
+  try {
+    collapsedConeBeamModel(18.0);
+    ADD_FAILURE() << "18 MV accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+    EXPECT_NE(std::string(e.what()).find("6MV, 10MV"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CollapsedCone, TenMvKernelIsHarderThanSixMv) {
+  // The 10 MV kernel (EDKnrc to 6 MeV, Mackie et al. 1988 at 8 and 10 MeV, Mohan 10 MV
+  // weighting): its 42 cones keep its energy, and more of it goes forward than at 6 MV (Mackie's
+  // own Mohan-spectrum arrays: 94.1 % vs 92.4 % within 90 deg).
+  const CollapsedConeBeamModel& six = collapsedConeBeamModel(6.0);
+  const CollapsedConeBeamModel& ten = collapsedConeBeamModel(10.0);
+  auto forwardShare = [](const CollapsedConeBeamModel& m) {
+    double forward = 0, total = 0, cones = 0;
+    for (const KernelZenithBin& b : m.kernel) {
+      total += b.etaA + b.etaB;
+      if (b.thetaTo_deg <= 90) forward += b.etaA + b.etaB;
+    }
+    for (const CollapsedCone& c : collapsedCones(m)) cones += c.etaA + c.etaB;
+    EXPECT_NEAR(cones, total, 1e-9 * total);
+    return forward / total;
+  };
+  const double f6 = forwardShare(six), f10 = forwardShare(ten);
+  std::printf("kernel forward of 90 deg: 6 MV %.4f, 10 MV %.4f\n", f6, f10);
+  EXPECT_GT(f10, f6 + 0.01);
+  // The primary beam attenuates less: the released energy at 10 cm relative to the surface's.
+  const double r6 = six.releasedEnergy(100) / six.releasedEnergy(0);
+  const double r10 = ten.releasedEnergy(100) / ten.releasedEnergy(0);
+  std::printf("released energy at 10 cm / surface: 6 MV %.4f, 10 MV %.4f\n", r6, r10);
+  EXPECT_GT(r10, r6 + 0.03);
 }
 
 TEST(CollapsedCone, Water6MvDepthDoseMatchesBjr25AndThePencilBeam) {
@@ -84,6 +119,42 @@ TEST(CollapsedCone, Water6MvDepthDoseMatchesBjr25AndThePencilBeam) {
       EXPECT_NEAR(axisDose(c, d) / axisDose(pb, d), 1.0, 0.05) << d;
       std::printf("  depth %g mm: CCC / pencil beam %.4f\n", d, axisDose(c, d) / axisDose(pb, d));
     }
+  }
+}
+
+TEST(CollapsedCone, Water10MvDepthDoseMatchesPublishedData) {
+  // 10 MV, 10 x 10 cm, SSD 100 cm: dmax 24 mm, PDD 74 % at 10 cm and 46 % at 20 cm (the teaching
+  // summary the pencil beam's 10 MV model was fitted to, photon_beams.json "medphys-notes";
+  // within the 73-74 % and 23-25 mm of clinical 10 MV beams). Neither the kernel nor the
+  // spectrum was fitted to these; the MU calibration is the pencil beam's (1 cGy/MU at 24 mm).
+  const DensityGrid water = waterPhantom();
+  const io::Beam beam = jawBeam(-50, 50, -50, 50, 10.0);
+  const CollapsedConeCalculator c = collapsedCone(water, beam);
+  double doseMax = 0;
+  const double dmax = dmax_mm(c, &doseMax);
+  const double pdd10 = 100 * axisDose(c, 100) / doseMax;
+  const double pdd20 = 100 * axisDose(c, 200) / doseMax;
+  std::printf(
+      "CCC 10 MV 100x100 mm: dmax %.2f mm, PDD5 %.2f (pub 91), PDD10 %.2f (pub 74), "
+      "PDD20 %.2f (pub 46), dose/MU at 24 mm %.4f cGy\n",
+      dmax, 100 * axisDose(c, 50) / doseMax, pdd10, pdd20, axisDose(c, 24));
+  for (double d : {10.0, 15.0, 18.0, 21.0, 24.0, 27.0, 30.0, 35.0})
+    std::printf("  PDD(%g mm) %.2f\n", d, 100 * axisDose(c, d) / doseMax);
+  // The maximum is a plateau (within 1 % from about 19 to 28 mm on this 2.5 mm grid, with a
+  // voxel-scale ripple of the cone lattice), so its position (21.25 mm, 2.75 mm shallower than
+  // published; 23.25 mm on a 1.25 mm grid, tests/slow) is not a well-posed check here; the dose
+  // at the published dmax is: within 1 % of the maximum. A build-up peaking 5 mm shallower or
+  // deeper would fail it (PDD(15 mm) is 96 %).
+  EXPECT_NEAR(100 * axisDose(c, 24) / doseMax, 100.0, 1.0);
+  EXPECT_GT(dmax, 18.0);          // deeper than any 6 MV build-up (BJR 25: 15 mm)
+  EXPECT_NEAR(pdd10, 74.0, 2.0);  // delta_1: 2 %
+  EXPECT_NEAR(pdd20, 46.0, 2.0);
+  EXPECT_NEAR(axisDose(c, 24), 1.0, 0.005);  // the calibration point
+  // The pencil beam's 10 MV model, fitted to those numbers, agrees beyond dmax within 5 %.
+  const PencilBeamCalculator pb(water, beam, PatientPosition::HFS, photonBeamModel(10.0), {});
+  for (double d : {50.0, 100.0, 150.0, 200.0}) {
+    EXPECT_NEAR(axisDose(c, d) / axisDose(pb, d), 1.0, 0.05) << d;
+    std::printf("  depth %g mm: CCC / pencil beam %.4f\n", d, axisDose(c, d) / axisDose(pb, d));
   }
 }
 

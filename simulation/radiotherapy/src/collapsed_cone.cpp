@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -288,10 +289,13 @@ const CollapsedConeBeamModel& collapsedConeBeamModel(double nominalEnergy_MV) {
     if (std::abs(m.nominalEnergy_MV - nominalEnergy_MV) <= 0.5) return m;
     known += (known.empty() ? "" : ", ") + m.id;
   }
+  char energy[32];
+  std::snprintf(energy, sizeof energy, "%g", nominalEnergy_MV);
   throw Error(ErrorKind::Unsupported,
-              "There are no collapsed-cone kernels for " + std::to_string(nominalEnergy_MV) +
+              std::string("There are no collapsed-cone kernels for ") + energy +
                   " MV; the collapsed-cone engine has " + known +
-                  " (use --engine pencil-beam for other energies).",
+                  " (resources/radiotherapy/collapsed_cone_kernels.json). Plan this beam at one "
+                  "of those energies.",
               "nominalEnergy_MV");
 }
 

@@ -8,12 +8,13 @@
 // 1. TERMA, ray traced: T = F(x, y) (SAD/z)^2 sum_E w_E E mu_E exp(-mu_E d), with F the MU
 //    fluence through the collimators (beam_geometry.h), d the radiological depth along the
 //    diverging ray (RadiologicalDepthGrid, an exact Siddon traversal) and w_E the Mohan et al.
-//    (Med Phys 1985;12:592) 6 MV spectrum: each energy bin attenuates with its own mu, so the
-//    beam hardens with depth. mu/rho of water from NIST XCOM, scaled by the relative electron
+//    (Med Phys 1985;12:592) 6 or 10 MV spectrum: each energy bin attenuates with its own mu, so
+//    the beam hardens with depth. mu/rho of water from NIST XCOM, scaled by the relative electron
 //    density (Compton-dominated, TG-65).
 // 2. The released energy T rho is spread by a polyenergetic point kernel in the analytic form
 //    h(r, theta) = (A_theta e^{-a_theta r} + B_theta e^{-b_theta r}) / r^2 (Ahnesjo 1989 eq. 9),
-//    fitted per zenith bin to EDKnrc monoenergetic kernels weighted by the spectrum
+//    fitted per zenith bin to monoenergetic kernels weighted by the spectrum: EDKnrc's to 6 MeV,
+//    and for 10 MV Mackie et al.'s (Phys Med Biol 1988;33:1) 8 and 10 MeV arrays above them
 //    (resources/radiotherapy/collapsed_cone_kernels.json, scripts/radiotherapy/fit_ccc_kernel.py).
 // 3. Collapsed cones: the sphere is cut into 42 cones around lattice directions of the box
 //    (the 26 neighbour directions, plus the 16 at (+-1|0, +-1|0, +-2) that refine the forward and
@@ -37,8 +38,9 @@
 // penumbra comes from the kernel and the grid). The kernel is that of the surface spectrum
 // (hardening changes the TERMA, not the kernel), and is water's, scaled by density only.
 // Scatter farther than the box's lateral margin (50 mm) from the field is not computed.
-// Energies: 6 MV (the kernels for 10 MV need monoenergetic kernels to 10 MeV that are not yet
-// in resources/; Error(Unsupported) names the energies there are).
+// Energies: 6 and 10 MV (the plan's Nominal Beam Energy picks the model; any other energy is
+// Error(Unsupported), naming the energies there are). The MU calibration of each is the pencil
+// beam's reference point for that energy (photon_beams.json: 15 mm at 6 MV, 24 mm at 10 MV).
 #include <string>
 #include <vector>
 
