@@ -30,6 +30,7 @@
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
+#include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
 #include "xr_test_gl.h"
@@ -768,6 +769,212 @@ TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
   EXPECT_FALSE(eyes.headset.pick(aimPose.translation(), Vec3(0, 1, 0)).hit);
   std::printf("[ figures ] laser: hit at %.4f m (expected %.4f), |p_lps| %.3f mm\n", hit.distance_m,
               toCentre_m - 0.05, hit.p_lps.norm());
+}
+
+// The pinch of a tracked hand (hand_gestures.h): 30 mm engages, 40 mm releases, between the two
+// the state holds (hysteresis).
+TEST(HandGestures, PinchEngagesBelow30mmAndReleasesAbove40mm) {
+  twinplan::xr::HandJoints joints{};
+  for (auto& joint : joints) {
+    joint.locationFlags =
+        XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;
+    joint.pose = {{0, 0, 0, 1}, {0, 0, 0}};
+  }
+  joints[XR_HAND_JOINT_WRIST_EXT].pose.position = {0, 0, 0.1f};
+  joints[XR_HAND_JOINT_INDEX_PROXIMAL_EXT].pose.position = {0, 0, -0.03f};
+  const auto gapOf = [&](float gap_m) {
+    joints[XR_HAND_JOINT_INDEX_TIP_EXT].pose.position = {0, 0, -0.1f};
+    joints[XR_HAND_JOINT_THUMB_TIP_EXT].pose.position = {-gap_m, 0, -0.1f};
+  };
+  twinplan::xr::HandGestures hand;
+  const std::pair<float, float> steps[] = {{0.050f, 0},  {0.035f, 0}, {0.029f, 1}, {0.035f, 1},
+                                           {0.0399f, 1}, {0.041f, 0}, {0.035f, 0}, {0.010f, 1}};
+  for (const auto& [gap_m, grab] : steps) {
+    gapOf(gap_m);
+    const twinplan::xr::HandInput input = hand.read(joints);
+    EXPECT_TRUE(input.tracked);
+    EXPECT_EQ(input.grab, grab) << "gap " << gap_m << " m";
+    // The grip is the pinch point, midway between the tips.
+    EXPECT_NEAR(input.grip.position.x, -0.5 * gap_m, 1e-7);
+  }
+  // A joint that is not located (the hand left the view) lets go.
+  joints[XR_HAND_JOINT_THUMB_TIP_EXT].locationFlags = 0;
+  EXPECT_FALSE(hand.read(joints).tracked);
+  EXPECT_FALSE(hand.pinching());
+}
+
+// Scripts a tracked hand (XR_EXT_hand_tracking in the test runtime): its palm pose and gesture
+// per key frame.
+nlohmann::json handKey(double frame, const Vec3& palm_m, const char* gesture) {
+  return {
+      {"frame", frame}, {"position_m", {palm_m.x(), palm_m.y(), palm_m.z()}}, {"gesture", gesture}};
+}
+
+TEST_F(HeadsetViewTest, AScriptedPinchMovesTheModel) {
+  // No controllers; the right hand, open, closes to a pinch by frame 2, carries the pinch 10 cm
+  // to the right between frames 4 and 8, opens at frame 9 and moves on another 10 cm.
+  const Vec3 palm(0.2, 1.3, -0.35), right(0.1, 0, 0);
+  useScript({{"interaction_profile", ""},
+             {"hands",
+              {{"right",
+                {handKey(0, palm, "open"), handKey(2, palm, "pinch"), handKey(4, palm, "pinch"),
+                 handKey(8, palm + right, "pinch"), handKey(9, palm + right, "open"),
+                 handKey(11, palm + 2 * right, "open")}}}}});
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  SphereScene sphere;
+  SceneEyes& eyes = *sphere.eyes;
+  HeadsetSession session(binding);
+  ASSERT_TRUE(session.tracksHands());
+  twinplan::xr::HeadsetInput input(session);
+  ASSERT_TRUE(input.tracksHands());
+  twinplan::xr::AnatomyGrab grab;
+  rendering::RoomPlacement first;
+  int pinchedFrames = 0;
+  for (int i = 0; i < 60 && session.framesSubmitted() < 12; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    if (session.framesSubmitted() == 1) first = eyes.headset.placement();
+    if (!input.update()) continue;
+    const twinplan::xr::HandInput& hand = input.hand(1);
+    ASSERT_TRUE(input.jointsLocated(1));
+    EXPECT_EQ(hand.source, twinplan::xr::HandSource::TrackedHand);
+    EXPECT_EQ(input.hand(0).source, twinplan::xr::HandSource::Untracked);  // no left hand
+    // The gap between the located tips decides, as the thresholds say.
+    const double gap_m = twinplan::xr::pinchDistance_m(input.joints(1));
+    if (gap_m < twinplan::xr::HandGestures::kPinchAt_m) {
+      EXPECT_EQ(hand.grab, 1.0f);
+    }
+    if (gap_m > twinplan::xr::HandGestures::kPinchReleaseAbove_m) {
+      EXPECT_EQ(hand.grab, 0.0f);
+    }
+    pinchedFrames += hand.grab > 0.5f;
+    eyes.headset.setPlacement(grab.update(eyes.headset.placement(), {input.hand(0), hand}));
+  }
+  ASSERT_EQ(session.framesSubmitted(), 12);
+  EXPECT_EQ(grab.handsHolding(), 0);
+  EXPECT_EQ(pinchedFrames, 7);  // frames 2 to 8
+  // Only the pinched move carried the model: 10 cm to the right, not 20.
+  const Vec3 start_room = first * Vec3(0, 0, 0);
+  const Vec3 end_room = eyes.headset.placement() * Vec3(0, 0, 0);
+  EXPECT_NEAR((end_room - start_room - right).norm(), 0.0, 1e-5);
+  const EyeImage& left = eyes.eyes[eyes.eyes.size() - 2];
+  const double expectedShift_px = eyePixel(left, end_room).x() - eyePixel(left, start_room).x();
+  const PixelBox before = coveredBox(recorded(1, "left")), after = coveredBox(recorded(12, "left"));
+  EXPECT_NEAR(after.xCentre() - before.xCentre(), expectedShift_px, 1.0);
+  std::printf("[ figures ] pinch grab: model moved %.5f m, image shift %.2f px (expected %.2f)\n",
+              (end_room - start_room).norm(), after.xCentre() - before.xCentre(), expectedShift_px);
+}
+
+TEST_F(HeadsetViewTest, TwoPinchingHandsScaleTheModel) {
+  // Both hands, palms 20 cm apart, pinch at frame 3 (once the model stands in the room), then
+  // draw apart to 40 cm: the model grows by the ratio of the pinch points' distances.
+  const Vec3 centre(0, 1.3, -0.35), half(0.1, 0, 0);
+  const auto hand = [&](const Vec3& side) {
+    return nlohmann::json{handKey(0, centre + side, "open"), handKey(2, centre + side, "open"),
+                          handKey(3, centre + side, "pinch"), handKey(4, centre + side, "pinch"),
+                          handKey(8, centre + 2 * side, "pinch")};
+  };
+  useScript(
+      {{"interaction_profile", ""}, {"hands", {{"left", hand(-half)}, {"right", hand(half)}}}});
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  SphereScene sphere;
+  SceneEyes& eyes = *sphere.eyes;
+  HeadsetSession session(binding);
+  twinplan::xr::HeadsetInput input(session);
+  twinplan::xr::AnatomyGrab grab;
+  double startSpan_m = 0, endSpan_m = 0, startScale = 0;
+  for (int i = 0; i < 60 && session.framesSubmitted() < 10; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    if (!input.update()) continue;
+    const Vec3 p0 = twinplan::xr::toAffine(input.hand(0).grip).translation();
+    const Vec3 p1 = twinplan::xr::toAffine(input.hand(1).grip).translation();
+    if (grab.handsHolding() < 2) {
+      startSpan_m = (p1 - p0).norm();
+      startScale = std::cbrt(eyes.headset.placement().linear().determinant());
+    }
+    endSpan_m = (p1 - p0).norm();
+    eyes.headset.setPlacement(
+        grab.update(eyes.headset.placement(), {input.hand(0), input.hand(1)}));
+  }
+  ASSERT_EQ(grab.handsHolding(), 2);
+  // The pinch points lie inside the palms (towards the thumbs): closer together than the palms.
+  EXPECT_LT(startSpan_m, 0.2);
+  EXPECT_NEAR(endSpan_m - startSpan_m, 0.2, 1e-5);
+  const double scale = std::cbrt(eyes.headset.placement().linear().determinant());
+  EXPECT_NEAR(scale / startScale, endSpan_m / startSpan_m, 1e-4);
+  std::printf("[ figures ] two-hand pinch: span %.4f -> %.4f m, scale x%.4f\n", startSpan_m,
+              endSpan_m, scale / startScale);
+}
+
+TEST_F(HeadsetViewTest, ThePointingIndexFingerIsTheLaserPointer) {
+  // The right hand points (index straight, the others curled) straight ahead, its index finger
+  // on the line through the sphere's centre: the test runtime's right index knuckle is 24 mm to
+  // the thumb's side of the palm joint and its tip 111 mm ahead of it (runtime_hands.cpp).
+  const Vec3 centre(0.0, 1.6, -0.80), palm(0.024, 1.6, -0.35);
+  useScript({{"interaction_profile", ""},
+             {"hands", {{"right", {handKey(0, palm, "open"), handKey(3, palm, "point")}}}}});
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  SphereScene sphere;
+  SceneEyes& eyes = *sphere.eyes;
+  HeadsetSession session(binding);
+  twinplan::xr::HeadsetInput input(session);
+  std::vector<float> pointer;
+  for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    if (input.update()) pointer.push_back(input.hand(1).pointer);
+  }
+  ASSERT_GE(pointer.size(), 3u);
+  EXPECT_EQ(pointer.front(), 0.0f);  // an open hand does not point
+  EXPECT_EQ(pointer.back(), 1.0f);
+  const Eigen::Affine3d aim = twinplan::xr::toAffine(input.hand(1).aim);
+  const Vec3 tip = palm + Vec3(-0.024, 0, -0.111);
+  EXPECT_NEAR((aim.translation() - tip).norm(), 0.0, 1e-5);
+  const Vec3 direction = aim.linear() * Vec3(0, 0, -1);
+  EXPECT_NEAR((direction - Vec3(0, 0, -1)).norm(), 0.0, 1e-5);
+  const auto hit = eyes.headset.pick(aim.translation(), direction);
+  ASSERT_TRUE(hit.hit);
+  // The ray runs along -z through the centre: it enters the 50 mm sphere at z = -0.75 m.
+  EXPECT_NEAR(hit.distance_m, 0.75 - 0.35 - 0.111, 5e-4);
+  EXPECT_NEAR(hit.p_lps.norm(), 50.0, 0.5);
+  std::printf("[ figures ] index-finger laser: hit at %.4f m (expected %.4f)\n", hit.distance_m,
+              0.75 - 0.35 - 0.111);
+}
+
+TEST_F(HeadsetViewTest, ControllersWithoutHandTrackingStillGrab) {
+  // A runtime without XR_EXT_hand_tracking (its scripted hands ignored), and one with it where
+  // the hand holds a controller: the controllers drive, silently.
+  for (const bool offered : {false, true}) {
+    useScript(
+        {{"hand_tracking", offered},
+         {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+         {"hands", {{"right", {handKey(0, Vec3(0.2, 1.3, -0.35), "pinch")}}}},
+         {"inputs", {{"/user/hand/right/input/squeeze/value", {{{"frame", 2}, {"value", 1.0}}}}}}});
+    auto& gl = test::sharedGlContext();
+    ASSERT_TRUE(gl.ok());
+    auto binding = gl.binding();
+    SphereScene sphere;
+    SceneEyes& eyes = *sphere.eyes;
+    HeadsetSession session(binding);
+    EXPECT_EQ(session.tracksHands(), offered);
+    twinplan::xr::HeadsetInput input(session);
+    EXPECT_EQ(input.tracksHands(), offered);
+    for (int i = 0; i < 30 && session.framesSubmitted() < 3; ++i) {
+      session.pollEvents();
+      session.renderFrame(eyes);
+      input.update();
+    }
+    EXPECT_EQ(input.hand(1).source, twinplan::xr::HandSource::Controller) << offered;
+    EXPECT_EQ(input.hand(1).grab, 1.0f);
+    EXPECT_EQ(input.jointsLocated(1), offered);
+  }
 }
 
 int lastDisplayed(const fs::path& log);
