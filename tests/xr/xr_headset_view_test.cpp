@@ -1231,8 +1231,7 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   // The ray meets the sphere 40 mm before its centre (it is aimed at the centre): the dot.
   const Vec3 hit = aimAt - 40.0 * direction;
   const char* names[] = {"left", "right"};
-  // The pointer's red (255, 40, 40); the ray's edges are smoothed by VTK's line rendering,
-  // which scales it (217, 34, 34 measured): red, four times the other channels.
+  // The pointer's red (255, 40, 40): red, four times the other channels.
   const auto isPointerRed = [](const uint8_t* p) {
     return p[0] >= 180 && p[1] * 4 <= p[0] && p[2] * 4 <= p[0];
   };
@@ -1255,14 +1254,14 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
       ++samples;
     }
     EXPECT_EQ(onRay, samples);
-    // The annotation's yellow marker (255, 220, 0), 2.2 pixels across at 0.7 m: its hue (green
-    // 0.86 of red, no blue). Measured at 0.70 of that colour (179, 155, 0) under llvmpipe, where
-    // the pointer's dot, made the same way, comes out exact: not understood yet.
+    // The annotation's yellow marker (255, 220, 0), 2.2 pixels across at 0.7 m, in its own
+    // colour (within 3 of 255 per channel). It came out at 0.70 of it (179, 155, 0) while the
+    // scene's FXAA ran on the eye images: the screen-space filter blended the 2-pixel marker with
+    // the black around it by its luma contrast (the red dot, of lower luma, was spared).
     const Eigen::Vector2d mark = eyePixel(eyes[e], placement * marked);
     uint8_t markerRgb[3] = {0, 0, 0};
     EXPECT_TRUE(within1px(png, mark, [&](const uint8_t* p) {
-      const double ratio = p[0] > 0 ? double(p[1]) / p[0] : 0.0;
-      const bool yellow = p[0] >= 150 && std::abs(ratio - 220.0 / 255) <= 0.03 && p[2] <= 8;
+      const bool yellow = std::abs(p[0] - 255) <= 3 && std::abs(p[1] - 220) <= 3 && p[2] <= 3;
       if (yellow) std::copy(p, p + 3, markerRgb);
       return yellow;
     }));
@@ -1324,6 +1323,60 @@ TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
         "side %d,%d,%d,%d\n",
         names[e], seen.xMin, seen.xMax, expected.xMin, expected.xMax, c[0], c[1], c[2], c[3], b[0],
         b[1], b[2], b[3]);
+  }
+}
+
+TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
+  // A case with only an Arrhenius damage field: Omega = e^2 exp(-r^2 / (2 sigma^2)), sigma 25 mm,
+  // on a 1.5 mm grid. Its ablation zone (Omega = 1) is the sphere r = sigma sqrt(2 ln e^2) =
+  // 50 mm. Eyes of 640 x 720 pixels: the zone is about 40 pixels across, so 1.5 pixels on an
+  // edge is 1.9 mm of radius.
+  useScript({{"eye_width_px", 640}, {"eye_height_px", 720}});
+  twinplan::ImageGeometry grid;
+  grid.size = {81, 81, 81};
+  grid.spacing_mm = Vec3(1.5, 1.5, 1.5);
+  grid.origin_lps = Vec3(-60, -60, -60);
+  twinplan::ScalarField damage =
+      twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), std::exp(2.0), 25.0);
+  damage.name = "Arrhenius damage";
+  damage.quantity = "damage";
+  damage.unit = twinplan::units::kDimensionless;
+  twinplan::Case twin;
+  twin.name = "Ablation";
+  twin.fields.push_back(damage);
+  const fs::path casePath = work_ / "ablation.twinplan";
+  twinplan::saveCase(twin, casePath);
+  const fs::path out = work_ / "out";
+  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
+  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
+                out.string()),
+            0)
+      << text("stderr.txt");
+  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
+  EXPECT_EQ(result["meshes"], 1);  // the ablation zone
+  const rendering::RoomPlacement placement = livePlacement();
+  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
+  ASSERT_EQ(eyes.size(), 2u);
+  const std::vector<SurfaceMesh> zone{uvSphere(Vec3(0, 0, 0), 50.0, 96)};
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(names[e]);
+    const Png png = readPng(out / (std::string(names[e]) + ".png"));
+    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, zone);
+    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+    // Magenta (200, 60, 200): red and blue above green at the centre.
+    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
+    const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
+    EXPECT_GT(c[0], 2 * c[1]);
+    EXPECT_GT(c[2], 2 * c[1]);
+    std::printf(
+        "[ figures ] ablation zone %s: x %.1f..%.1f y %.1f..%.1f (expected %.2f..%.2f, "
+        "%.2f..%.2f), centre rgba %d,%d,%d,%d\n",
+        names[e], seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin, expected.xMax,
+        expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
   }
 }
 
