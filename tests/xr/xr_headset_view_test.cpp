@@ -1070,6 +1070,9 @@ TEST_F(XrRenderCliTest, WritesTheLastFramesEyesAndFrameTimes) {
   EXPECT_EQ(result["blendMode"], "alpha");
   EXPECT_EQ(result["frames"], 3);
   EXPECT_EQ(result["meshes"], 3);
+  // The test runtime tracks hands, but its simple controllers are held: they drive.
+  EXPECT_EQ(result["handTracking"], true);
+  EXPECT_EQ(result["handSources"], nlohmann::json::array({"controller", "controller"}));
   // The runtime offers depth: submitted, copied on the GPU or through host memory.
   EXPECT_NE(result["depthFormat"].get<int64_t>(), 0);
   const std::string depthCopy = result["depthCopy"];
