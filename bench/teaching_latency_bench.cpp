@@ -4,7 +4,9 @@
 // Presenter::apply() to each participant's applied callback in its service() (one steady clock,
 // one process, one thread). The peer in the same run: the same number of bytes sent over a plain
 // loopback TCP socket and read back by recv() on the same thread - the floor that the protocol's
-// framing, JSON and polling add to.
+// framing, JSON and polling add to. The same session with TLS (a self-signed P-256 certificate
+// made by the openssl command, participants pinning its fingerprint) runs in the same process
+// after the plain one: what encryption adds.
 // Usage: twinplan-teaching-latency-bench [changes] [interval_ms]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,7 +20,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 #include <thread>  // sleep_for only
+#include <tuple>
+#include <utility>
 
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/teaching/wire.h"
@@ -46,11 +52,30 @@ StateChange grabStep(int i) {  // the anatomy turned by a controller grab, 0.5 d
                               0, 0, 1, 0, 0, 0, 0, 1}};
 }
 
-std::vector<double> protocolLatencies(int changes, int interval_ms) {
+// A self-signed certificate for 127.0.0.1 in a temporary folder: {certificate, key}.
+std::pair<std::string, std::string> selfSignedCertificate() {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("twinplan-tls-bench-" + std::to_string(::getpid())))
+                              .string();
+  std::filesystem::create_directories(dir);
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + dir +
+      "/key.pem -out " + dir + "/cert.pem -days 2 -subj /CN=bench 2>/dev/null";
+  if (std::system(command.c_str()) != 0) {
+    std::fprintf(stderr, "The openssl command could not make a certificate (is it installed?)\n");
+    std::exit(2);
+  }
+  return {dir + "/cert.pem", dir + "/key.pem"};
+}
+
+std::vector<double> protocolLatencies(int changes, int interval_ms, bool tls) {
   Presenter presenter;
   HostOptions host;
   host.sessionCode = "123456";
-  presenter.start(host);
+  if (tls) std::tie(host.tlsCertificateFile, host.tlsPrivateKeyFile) = selfSignedCertificate();
+  presenter.start(host);  // reads the certificate and key: their folder can go
+  if (tls)
+    std::filesystem::remove_all(std::filesystem::path(host.tlsCertificateFile).parent_path());
   std::vector<Clock::time_point> sent(changes + 1);
   std::vector<double> latencies_ms;
   std::array<Participant, 3> participants;
@@ -62,6 +87,7 @@ std::vector<double> protocolLatencies(int changes, int interval_ms) {
     JoinOptions o;
     o.port = presenter.port();
     o.sessionCode = "123456";
+    o.tlsPinnedSha256 = presenter.certificateFingerprint();  // empty for the plain session
     p.join(o);
     p.onApplied([&](std::uint64_t sequence) {
       latencies_ms.push_back(
@@ -124,7 +150,8 @@ int main(int argc, char** argv) {
   const std::size_t frameBytes =
       encodeMessage({{"type", "delta"}, {"seq", changes}, {"change", toJson(grabStep(changes))}})
           .size();
-  const auto ours = percentiles(protocolLatencies(changes, interval_ms));
+  const auto ours = percentiles(protocolLatencies(changes, interval_ms, false));
+  const auto tls = percentiles(protocolLatencies(changes, interval_ms, true));
   const auto raw = percentiles(rawLoopbackLatencies(changes, interval_ms, frameBytes));
   std::printf(
       "teaching latency, %d anatomy-transform changes every %d ms, 3 participants, %zu-byte "
@@ -133,9 +160,13 @@ int main(int argc, char** argv) {
   std::printf("%-28s %10s %10s %10s\n", "", "median_ms", "p95_ms", "max_ms");
   std::printf("%-28s %10.3f %10.3f %10.3f\n", "apply -> applied (ours)", ours.median_ms,
               ours.p95_ms, ours.max_ms);
+  std::printf("%-28s %10.3f %10.3f %10.3f\n", "apply -> applied (ours, TLS)", tls.median_ms,
+              tls.p95_ms, tls.max_ms);
   std::printf("%-28s %10.3f %10.3f %10.3f\n", "raw loopback send -> recv", raw.median_ms,
               raw.p95_ms, raw.max_ms);
   std::printf("ratio ours/raw: median %.1f, p95 %.1f\n", ours.median_ms / raw.median_ms,
               ours.p95_ms / raw.p95_ms);
+  std::printf("ratio TLS/plain: median %.2f, p95 %.2f\n", tls.median_ms / ours.median_ms,
+              tls.p95_ms / ours.p95_ms);
   return 0;
 }

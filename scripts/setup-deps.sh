@@ -21,6 +21,7 @@ libs=(
   qt6-base-dev              # desktop application (LGPL-3)
   libqt6opengl6-dev         # QOpenGLWidget for the Qt <-> VTK bridge
   libopenxr-dev libopenxr-loader1  # OpenXR 1.0.20 headers and the Khronos loader: xr/ (Apache-2.0)
+  libssl-dev                # OpenSSL 3: TLS for teaching sessions, teaching/src/socket_tls.cpp (Apache-2.0)
 )
 # Tests, sanitizers, fuzzing, benchmarks and their peer tools
 tests=(
@@ -41,6 +42,7 @@ tests=(
   plastimatch               # peer registration (plastimatch register) and transform reader (issue #15)
   python3-dolfinx           # FEniCSx 0.5: the independent Pennes solver of the ablation slow test (LGPL-3, run as a program)
   libopenxr-utils           # hello_xr, the Khronos sample client run against xr/test_runtime (Apache-2.0)
+  openssl                   # the openssl command: the TLS tests and latency bench make their certificates (Apache-2.0)
   libxxf86vm-dev            # XFree86-VidMode header for the shim hello_xr needs under Xvfb (tests/xr)
   calculix-ccx              # peer FEM solver: runs the same .inp as `fem solve` in tests and bench (issue #18, GPL, run as a program)
   tetgen                    # peer tetrahedral mesher: bench/tetmesh_bench.cpp times it on the brain surface against `fem mesh` (issue #18, AGPL, run as a program, never linked)

@@ -1056,6 +1056,11 @@ int main(int argc, char** argv) {
   presentCmd->add_option("--wait", presentArgs.waitFor_s, "... for at most this many seconds");
   presentCmd->add_option("--port-file", presentArgs.portFile,
                          "Write the listening port to this file (for scripts)");
+  presentCmd->add_option("--tls-cert", presentArgs.tlsCertificateFile,
+                         "TLS: the session's certificate (PEM); with --tls-key, participants "
+                         "must join with --tls-ca or --tls-fingerprint");
+  presentCmd->add_option("--tls-key", presentArgs.tlsPrivateKeyFile,
+                         "TLS: the certificate's private key (PEM, unencrypted)");
   auto* joinCmd = teachCmd->add_subcommand(
       "join", "Join the session at HOST:PORT and follow it until the presenter ends it");
   joinCmd->add_option("HOST:PORT", joinArgs.hostPort, "Where the presenter's session is")
@@ -1065,6 +1070,12 @@ int main(int argc, char** argv) {
   joinCmd->add_option("--case", joinArgs.casePath,
                       "Your copy of the case: refuse when the presenter shows another");
   joinCmd->add_option("--timeout", joinArgs.timeout_s, "Seconds to wait for the presenter");
+  joinCmd->add_option("--tls-ca", joinArgs.tlsCaFile,
+                      "TLS: join encrypted, trusting presenters whose certificate this CA (PEM) "
+                      "signed for HOST");
+  joinCmd->add_option("--tls-fingerprint", joinArgs.tlsPinnedSha256,
+                      "TLS: join encrypted, accepting only the certificate with this SHA-256 "
+                      "fingerprint (as the presenter prints it)");
 
   cli::Eqd2Arguments eqd2Args;
   auto* eqd2Cmd = app.add_subcommand(

@@ -123,9 +123,14 @@ json runTeachPresent(const TeachPresentOptions& options, std::ostream& events) {
   host.address = options.address;
   host.port = options.port;
   host.sessionCode = options.code;
+  host.tlsCertificateFile = options.tlsCertificateFile;
+  host.tlsPrivateKeyFile = options.tlsPrivateKeyFile;
   presenter.start(host);
   events << "Teaching session for '" << caseId << "' on " << options.address << ":"
          << presenter.port() << ", session code " << presenter.sessionCode() << std::endl;
+  if (presenter.encrypted())
+    events << "TLS certificate SHA-256 fingerprint " << presenter.certificateFingerprint()
+           << std::endl;
   if (!options.portFile.empty()) std::ofstream(options.portFile) << presenter.port() << '\n';
 
   std::set<std::uint64_t> announced;
@@ -173,6 +178,7 @@ json runTeachPresent(const TeachPresentOptions& options, std::ostream& events) {
           {"address", options.address},
           {"port", presenter.port()},
           {"code", presenter.sessionCode()},
+          {"tls", presenter.encrypted() ? json(presenter.certificateFingerprint()) : json()},
           {"changes", applied},
           {"sequence", presenter.sequence()},
           {"participants", participants},
@@ -198,6 +204,8 @@ json runTeachJoin(const TeachJoinOptions& options, std::ostream& events) {
   join.sessionCode = options.code;
   join.name = options.name;
   join.timeout_s = options.timeout_s;
+  join.tlsCaFile = options.tlsCaFile;
+  join.tlsPinnedSha256 = options.tlsPinnedSha256;
   teaching::Participant participant;
   participant.join(join);
   using Phase = teaching::Participant::Phase;

@@ -23,11 +23,15 @@ struct TeachPresentOptions {
   int participants = 0;            // wait for this many joins before the first change
   double waitFor_s = 300.0;        // ... at most this long
   std::filesystem::path portFile;  // the port is written here once listening (for scripts)
+  // TLS: both PEM files or neither (teaching::HostOptions).
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
 };
 
 // Hosts a session for the case; `events` gets one line per join, departure and change. Returns
-// {"case", "contentHash", "address", "port", "code", "changes", "sequence", "participants":
-// [names], "departures": [sentences]}. Throws Error(InvalidInput) for a bad change line (its
+// {"case", "contentHash", "address", "port", "code", "tls" (the certificate's SHA-256
+// fingerprint, or null), "changes", "sequence", "participants": [names], "departures":
+// [sentences]}. Throws Error(InvalidInput) for a bad change line (its
 // line number in the context), Error(Network) when the address cannot be bound or nobody
 // joined in time, Error(NotFound) for a missing case.
 nlohmann::json runTeachPresent(const TeachPresentOptions& options, std::ostream& events);
@@ -38,6 +42,9 @@ struct TeachJoinOptions {
   std::string name = "twinplan-cli";
   std::filesystem::path casePath;  // optional: refuse when the presenter shows another case
   double timeout_s = 5.0;
+  // TLS: either joins encrypted (teaching::JoinOptions).
+  std::string tlsCaFile;
+  std::string tlsPinnedSha256;
 };
 
 // Joins, follows the session until the presenter ends it, and returns {"presenter", "sequence",

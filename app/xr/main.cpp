@@ -211,6 +211,18 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   bool triggerHeld_[2] = {false, false};
 };
 
+// What drove each hand at the end: "controller", "hand" (XR_EXT_hand_tracking) or "none".
+const char* sourceName(xr::HandSource source) {
+  switch (source) {
+    case xr::HandSource::Controller:
+      return "controller";
+    case xr::HandSource::TrackedHand:
+      return "hand";
+    default:
+      return "none";
+  }
+}
+
 void writePng(const CaseEyeRenderer::Capture& image, const fs::path& path) {
   if (image.rgba.empty())
     throw Error(ErrorKind::Internal, "No eye image was captured to write.", path.string());
@@ -486,26 +498,29 @@ json run(const Arguments& args) {
     writePng(renderer.captured[0], left);
     writePng(renderer.captured[1], right);
   }
-  json result = {{"case", args.casePath.string()},
-                 {"runtime", session.runtimeName()},
-                 {"glRenderer", glRenderer},
-                 {"blendMode", blendName(session.blendMode())},
-                 {"referenceSpace",
-                  session.referenceSpace() == XR_REFERENCE_SPACE_TYPE_STAGE ? "stage" : "local"},
-                 {"eyeSize_px", {session.eyeWidth_px(), session.eyeHeight_px()}},
-                 {"depthFormat", session.depthFormat()},
-                 {"depthCopy", renderer.depthCopy()},
-                 {"frames", submitted},
-                 {"meshes", scene.meshCount()},
-                 {"controllers", {input.currentProfile(0), input.currentProfile(1)}},
-                 {"picks", renderer.picks},
-                 {"frameTimes_ms", frameTimes_ms},
-                 {"eyeRenderTimes_ms", renderTimes_ms},
-                 {"meanFrame_ms", mean(frameTimes_ms)},
-                 {"meanEyeRender_ms", mean(renderTimes_ms)},
-                 {"lpsToRoom", placementJson(renderer.placement())},
-                 {"left", captured ? json(left.string()) : json()},
-                 {"right", captured ? json(right.string()) : json()}};
+  json result = {
+      {"case", args.casePath.string()},
+      {"runtime", session.runtimeName()},
+      {"glRenderer", glRenderer},
+      {"blendMode", blendName(session.blendMode())},
+      {"referenceSpace",
+       session.referenceSpace() == XR_REFERENCE_SPACE_TYPE_STAGE ? "stage" : "local"},
+      {"eyeSize_px", {session.eyeWidth_px(), session.eyeHeight_px()}},
+      {"depthFormat", session.depthFormat()},
+      {"depthCopy", renderer.depthCopy()},
+      {"frames", submitted},
+      {"meshes", scene.meshCount()},
+      {"controllers", {input.currentProfile(0), input.currentProfile(1)}},
+      {"handTracking", input.tracksHands()},
+      {"handSources", {sourceName(input.hand(0).source), sourceName(input.hand(1).source)}},
+      {"picks", renderer.picks},
+      {"frameTimes_ms", frameTimes_ms},
+      {"eyeRenderTimes_ms", renderTimes_ms},
+      {"meanFrame_ms", mean(frameTimes_ms)},
+      {"meanEyeRender_ms", mean(renderTimes_ms)},
+      {"lpsToRoom", placementJson(renderer.placement())},
+      {"left", captured ? json(left.string()) : json()},
+      {"right", captured ? json(right.string()) : json()}};
   if (desktop) result["liveSequence"] = desktop->sequence();
   std::ofstream(args.outDir / "xr-render.json") << result.dump(2) << '\n';
   return result;

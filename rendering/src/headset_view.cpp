@@ -170,7 +170,10 @@ void HeadsetSceneRenderer::renderEye(const EyeCamera& eye) {
   vtkOpenGLState* state = window_->GetState();
   state->Reset();
   state->Push();
+  const bool fxaa = renderer->GetUseFXAA();
+  renderer->UseFXAAOff();
   window_->Render();
+  renderer->SetUseFXAA(fxaa);
   state->Pop();
   window_->SetReadyForRendering(false);
   if (eye.depthTexture != 0) copyDepth(eye);

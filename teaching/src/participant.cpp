@@ -30,7 +30,8 @@ struct Participant::Impl {
   std::function<void(std::uint64_t)> onApplied;
   std::function<void(Phase)> onPhase;
   JoinOptions options;
-  net::Fd fd;
+  std::shared_ptr<net::TlsContext> tls;  // null: a plain session
+  net::Link link;
   MessageReader reader;
   std::string outbox;
   Clock::time_point joinDeadline, lastHeard, nextBeat;
@@ -42,6 +43,11 @@ struct Participant::Impl {
   void welcome(const json& message);
   void applyDelta(const json& message);
   void flush();
+  void failTls() {
+    endWith(ErrorKind::Network, "the presenter's TLS was refused",
+            "The teaching session at " + where(options) +
+                " could not be joined securely: " + link.tlsFailure() + ".");
+  }
   void beat(Clock::time_point now);
   void setPhase(Phase next) {
     phase = next;
@@ -50,7 +56,7 @@ struct Participant::Impl {
   // Ends the session: `error` is what join() would have thrown (empty when the user left).
   void end(const std::string& reason, std::optional<Error> error) {
     if (phase == Phase::Ended || phase == Phase::Idle) return;
-    fd.reset();
+    link.reset();
     outbox.clear();
     disconnectReason = reason;
     failure = std::move(error);
@@ -64,7 +70,8 @@ struct Participant::Impl {
 void Participant::Impl::service(int timeout_ms) {
   if (phase != Phase::Joining && phase != Phase::Joined) return;
   const auto wakeAt = phase == Phase::Joining ? joinDeadline : nextBeat;
-  pollfd p{fd.get(), short(POLLIN | (connecting || !outbox.empty() ? POLLOUT : 0)), 0};
+  const bool writing = connecting || !outbox.empty() || link.wantsWrite();
+  pollfd p{link.get(), short(POLLIN | (writing ? POLLOUT : 0)), 0};
   ::poll(&p, 1, std::min(std::max(timeout_ms, 0), net::msUntil(wakeAt)));
   // A connect still in progress (a host that does not answer) is bounded by the same deadline.
   if (!connecting || finishConnect()) receive();
@@ -81,20 +88,21 @@ void Participant::Impl::service(int timeout_ms) {
 
 // Returns true when the connection is established (the join request can go out).
 bool Participant::Impl::finishConnect() {
-  pollfd p{fd.get(), POLLOUT, 0};
+  pollfd p{link.get(), POLLOUT, 0};
   if (::poll(&p, 1, 0) != 1) return false;
-  if (const int error = net::connectError(fd.get()); error != 0) {
+  if (const int error = net::connectError(link.get()); error != 0) {
     endWith(ErrorKind::Network, "the presenter could not be reached",
             net::unreachable(options.host, options.port, error));
     return false;
   }
   connecting = false;
+  if (tls) link.startTls(tls, false, options.host);
   return true;
 }
 
 void Participant::Impl::receive() {
   std::string bytes;
-  const bool open = net::receiveSome(fd.get(), bytes);
+  const bool open = link.receiveSome(bytes);
   if (!bytes.empty()) lastHeard = Clock::now();
   reader.append(bytes);
   try {
@@ -107,6 +115,7 @@ void Participant::Impl::receive() {
     return end(std::string("the presenter sent a malformed message: ") + e.what(), e);
   }
   if (open || phase == Phase::Ended) return;
+  if (!link.tlsFailure().empty()) return failTls();
   if (phase == Phase::Joining) {
     return endWith(ErrorKind::Network, "the presenter closed the connection",
                    "The teaching session at " + where(options) +
@@ -172,7 +181,8 @@ void Participant::Impl::applyDelta(const json& message) {
 
 void Participant::Impl::flush() {
   if (outbox.empty()) return;
-  const long sent = net::sendSome(fd.get(), outbox);
+  const long sent = link.sendSome(outbox);
+  if (sent < 0 && !link.tlsFailure().empty()) return failTls();
   if (sent < 0) {
     return endWith(ErrorKind::Network, "the connection to the presenter was lost",
                    "The connection to the teaching session at " + where(options) + " was lost.");
@@ -204,6 +214,10 @@ void Participant::join(const JoinOptions& options) {
                 "This participant is already in a session; leave it first.");
   }
   auto& s = *impl_;
+  // A CA file or fingerprint that cannot be used is the caller's mistake: thrown here.
+  s.tls.reset();
+  if (!options.tlsCaFile.empty() || !options.tlsPinnedSha256.empty())
+    s.tls = net::participantTls(options.tlsCaFile, options.tlsPinnedSha256);
   s.options = options;
   s.reader = MessageReader{};
   s.outbox =
@@ -216,7 +230,7 @@ void Participant::join(const JoinOptions& options) {
   s.lastHeard = Clock::now();
   s.phase = Phase::Joining;
   try {
-    s.fd = net::startConnect(options.host, options.port);
+    s.link = net::Link(net::startConnect(options.host, options.port));
     s.connecting = true;
   } catch (const Error& e) {
     s.end("the presenter could not be reached", e);  // reported like a later failure
@@ -225,7 +239,7 @@ void Participant::join(const JoinOptions& options) {
 
 void Participant::leave() {
   if (impl_->phase == Phase::Joined) {
-    net::sendSome(impl_->fd.get(), impl_->outbox + encodeMessage({{"type", "bye"}}));
+    impl_->link.sendSome(impl_->outbox + encodeMessage({{"type", "bye"}}));
   }
   impl_->end("left the session", std::nullopt);
 }

@@ -45,7 +45,8 @@ std::chrono::milliseconds toMs(double seconds) {
 }
 
 struct Connection {
-  net::Fd fd;
+  net::Link link;
+  bool sniffed = false;  // TLS sessions: the first byte said whether the peer speaks TLS
   MessageReader reader;
   std::string outbox;
   std::uint64_t id = 0;
@@ -63,6 +64,7 @@ struct Presenter::Impl {
   std::uint64_t sequence = 0;
   HostOptions options;
   net::Fd listener;
+  std::shared_ptr<net::TlsContext> tls;  // null: a plain session
   std::uint16_t port = 0;
   std::list<Connection> connections;
   std::vector<std::string> departures;
@@ -72,6 +74,7 @@ struct Presenter::Impl {
   void service(int timeout_ms);
   void acceptAll();
   void readFrom(Connection& c);
+  bool sniff(Connection& c);
   void handle(Connection& c, const json& message);
   void join(Connection& c, const json& message);
   void refuse(Connection& c, const std::string& reason);
@@ -90,7 +93,8 @@ struct Presenter::Impl {
 void Presenter::Impl::service(int timeout_ms) {
   std::vector<pollfd> fds{{listener.get(), POLLIN, 0}};
   for (auto& c : connections) {
-    fds.push_back({c.fd.get(), short(POLLIN | (c.outbox.empty() ? 0 : POLLOUT)), 0});
+    const bool writing = !c.outbox.empty() || c.link.wantsWrite();
+    fds.push_back({c.link.get(), short(POLLIN | (writing ? POLLOUT : 0)), 0});
   }
   ::poll(fds.data(), fds.size(), std::min(std::max(timeout_ms, 0), net::msUntil(nextBeat)));
   if (fds[0].revents & POLLIN) acceptAll();
@@ -114,14 +118,37 @@ void Presenter::Impl::acceptAll() {
     net::makeNonBlocking(fd.get());
     net::setNoDelay(fd.get());
     auto& c = connections.emplace_back();
-    c.fd = std::move(fd);
+    c.link = net::Link(std::move(fd));
     c.id = nextId++;
   }
 }
 
+// An encrypted session looks at the first byte before starting TLS: a TLS client opens with a
+// handshake record (content type 22, RFC 8446 section 5.1), a plain participant with the
+// 4-byte length of its join. The plain one is told in its own framing why it cannot join.
+bool Presenter::Impl::sniff(Connection& c) {
+  unsigned char first = 0;
+  const auto n = ::recv(c.link.get(), &first, 1, MSG_PEEK);
+  if (n == 0) {
+    drop(c, "connection lost");
+    return false;
+  }
+  if (n < 0) return false;  // nothing yet
+  c.sniffed = true;
+  if (first == 22) {
+    c.link.startTls(tls, true, "");
+    return true;
+  }
+  refuse(c,
+         "this teaching session is encrypted (TLS); join it with the presenter's CA file or "
+         "certificate fingerprint.");
+  return false;
+}
+
 void Presenter::Impl::readFrom(Connection& c) {
+  if (tls && !c.sniffed && !sniff(c)) return;
   std::string bytes;
-  const bool open = net::receiveSome(c.fd.get(), bytes);
+  const bool open = c.link.receiveSome(bytes);
   if (!bytes.empty()) c.lastHeard = Clock::now();
   c.reader.append(bytes);
   try {
@@ -139,7 +166,9 @@ void Presenter::Impl::readFrom(Connection& c) {
     }
     return;
   }
-  if (!open && !c.closed) drop(c, "connection lost");
+  if (!open && !c.closed) {
+    drop(c, c.link.tlsFailure().empty() ? "connection lost" : c.link.tlsFailure());
+  }
 }
 
 void Presenter::Impl::handle(Connection& c, const json& message) {
@@ -180,16 +209,18 @@ void Presenter::Impl::drop(Connection& c, const std::string& why) {
   departures.push_back(who(c) + ": " + why);
   c.closed = true;
   c.outbox.clear();
-  c.fd.reset();
+  c.link.reset();
 }
 
 void Presenter::Impl::writeTo(Connection& c) {
-  const long sent = net::sendSome(c.fd.get(), c.outbox);
-  if (sent < 0) return drop(c, "connection lost");
+  const long sent = c.link.sendSome(c.outbox);
+  if (sent < 0) {
+    return drop(c, c.link.tlsFailure().empty() ? "connection lost" : c.link.tlsFailure());
+  }
   c.outbox.erase(0, static_cast<std::size_t>(sent));
   if (c.outbox.empty() && c.closeWhenSent) {
     c.closed = true;
-    c.fd.reset();
+    c.link.reset();
   }
 }
 
@@ -231,7 +262,17 @@ void Presenter::start(const HostOptions& options) {
                 "heartbeats; use the defaults (0.25 s and 2 s).",
                 "heartbeat_s");
   }
+  if (chosen.tlsCertificateFile.empty() != chosen.tlsPrivateKeyFile.empty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "TLS needs both the certificate and its private key (PEM files); give both, or "
+                "neither for a session on this computer only.",
+                "tlsCertificateFile, tlsPrivateKeyFile");
+  }
+  std::shared_ptr<net::TlsContext> tls;
+  if (!chosen.tlsCertificateFile.empty())
+    tls = net::presenterTls(chosen.tlsCertificateFile, chosen.tlsPrivateKeyFile);
   impl_->listener = net::listenOn(chosen.address, chosen.port);
+  impl_->tls = std::move(tls);
   impl_->port = net::localPort(impl_->listener.get());
   impl_->options = chosen;
   impl_->nextBeat = Clock::now() + toMs(chosen.heartbeat_s);
@@ -243,7 +284,7 @@ void Presenter::stop() {
   // closed connection.
   const std::string bye = encodeMessage({{"type", "bye"}});
   for (auto& c : impl_->connections) {
-    if (c.welcomed && !c.closed) net::sendSome(c.fd.get(), c.outbox + bye);
+    if (c.welcomed && !c.closed) c.link.sendSome(c.outbox + bye);
   }
   impl_->connections.clear();
   impl_->listener.reset();
@@ -256,6 +297,10 @@ void Presenter::service(int timeout_ms) {
 bool Presenter::running() const { return bool(impl_->listener); }
 std::uint16_t Presenter::port() const { return impl_->port; }
 std::string Presenter::sessionCode() const { return impl_->options.sessionCode; }
+bool Presenter::encrypted() const { return impl_->tls != nullptr; }
+std::string Presenter::certificateFingerprint() const {
+  return impl_->tls ? net::certificateFingerprint(*impl_->tls) : std::string();
+}
 
 std::uint64_t Presenter::apply(const StateChange& change) {
   applyChange(impl_->state, change);  // throws before anything is sent

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QSpinBox>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 #include <cstdlib>
@@ -139,6 +140,92 @@ TEST_F(TeachingDialogTest, FollowsAPresentersVisibilityAndRefusesAWrongCode) {
   EXPECT_FALSE(segmentVisible(1)) << "followed update " << sequence << " while not following";
   teacher.stop();
   ASSERT_TRUE(until(pump, [&] { return dialog_->status().contains("ended"); }));
+}
+
+// TLS: a self-signed certificate for 127.0.0.1 made by the openssl command in a temporary folder.
+struct SelfSigned {
+  QTemporaryDir dir;
+  QString cert() const { return dir.filePath("cert.pem"); }
+  QString key() const { return dir.filePath("key.pem"); }
+  bool make() const {
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+        key().toStdString() + " -out " + cert().toStdString() +
+        " -days 2 -subj /CN=lecture -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
+    return std::system(command.c_str()) == 0;
+  }
+};
+
+TEST_F(TeachingDialogTest, PresentsEncryptedWhenGivenACertificate) {
+  SelfSigned tls;
+  ASSERT_TRUE(tls.make());
+  dialog_->codeField()->setText("4829");
+  dialog_->tlsCertificateField()->setText(tls.cert());
+  dialog_->tlsKeyField()->setText(tls.key());
+  ASSERT_TRUE(dialog_->startPresenting()) << dialog_->status().toStdString();
+  // The status shows the fingerprint participants pin.
+  const QString status = dialog_->status();
+  ASSERT_TRUE(status.contains("encrypted (TLS), certificate fingerprint ")) << status.toStdString();
+  const QString fingerprint = status.section("fingerprint ", 1).trimmed();
+  EXPECT_EQ(fingerprint.size(), 95);
+  const int port = status.section(':', 1).section(' ', 0, 0).toInt();
+
+  teaching::Participant student;
+  teaching::JoinOptions options;
+  options.port = static_cast<std::uint16_t>(port);
+  options.sessionCode = "4829";
+  options.name = "Student T";
+  options.tlsPinnedSha256 = fingerprint.toStdString();
+  student.join(options);
+  const auto pump = [&] { student.service(0); };
+  ASSERT_TRUE(until(pump, [&] { return student.connected(); }))
+      << (student.failure() ? student.failure()->what() : "");
+  EXPECT_EQ(student.state().caseId, "Lesson");
+  window_->segmentsPanel()->list()->topLevelItem(1)->setCheckState(0, Qt::Unchecked);
+  ASSERT_TRUE(until(pump, [&] { return !student.state().segmentVisible.at("Tumour"); }));
+
+  // A key without its certificate: refused in the status line, nothing listens.
+  dialog_->endSession();
+  dialog_->tlsCertificateField()->clear();
+  EXPECT_FALSE(dialog_->startPresenting());
+  EXPECT_TRUE(dialog_->status().contains("both the certificate and its private key"))
+      << dialog_->status().toStdString();
+  EXPECT_FALSE(dialog_->presenting());
+}
+
+TEST_F(TeachingDialogTest, JoinsAnEncryptedSessionOnlyWithItsFingerprint) {
+  SelfSigned tls;
+  ASSERT_TRUE(tls.make());
+  teaching::Presenter teacher;
+  teacher.apply(teaching::ShowData{"Lesson", ""});
+  teaching::HostOptions host;
+  host.sessionCode = "4829";
+  host.tlsCertificateFile = tls.cert().toStdString();
+  host.tlsPrivateKeyFile = tls.key().toStdString();
+  teacher.start(host);
+  const auto pump = [&] { teacher.service(0); };
+  dialog_->joinAddressField()->setText(QString("127.0.0.1:%1").arg(teacher.port()));
+  dialog_->joinCodeField()->setText("4829");
+  // Plain: the presenter says the session is encrypted.
+  ASSERT_TRUE(dialog_->joinSession());
+  ASSERT_TRUE(until(pump, [&] { return dialog_->status().contains("encrypted (TLS)"); }))
+      << dialog_->status().toStdString();
+  EXPECT_FALSE(dialog_->joined());
+  // Another certificate's fingerprint: refused, naming the one seen.
+  QString other;
+  for (int i = 0; i < 32; ++i) other += i ? ":0F" : "0F";
+  dialog_->joinFingerprintField()->setText(other);
+  ASSERT_TRUE(dialog_->joinSession());
+  ASSERT_TRUE(until(pump, [&] { return dialog_->status().contains("not the one pinned"); }))
+      << dialog_->status().toStdString();
+  EXPECT_TRUE(dialog_->status().contains(QString::fromStdString(teacher.certificateFingerprint())));
+  // Its own fingerprint: joined, encrypted.
+  dialog_->joinFingerprintField()->setText(
+      QString::fromStdString(teacher.certificateFingerprint()));
+  ASSERT_TRUE(dialog_->joinSession());
+  ASSERT_TRUE(until(pump, [&] { return dialog_->joined(); })) << dialog_->status().toStdString();
+  EXPECT_TRUE(dialog_->status().contains("encrypted (TLS)"));
+  teacher.stop();
 }
 
 }  // namespace

@@ -127,5 +127,43 @@ TEST_F(CliTeachTest, WrongCodeAnotherCaseAndBadInputAreRefusedClearly) {
   EXPECT_NE(read("where.log").find("HOST:PORT"), std::string::npos) << read("where.log");
 }
 
+TEST_F(CliTeachTest, AnEncryptedLessonNeedsTheFingerprintOrTheRightCa) {
+  // A self-signed certificate for 127.0.0.1 made by the openssl command; the participant pins
+  // the fingerprint openssl prints for it.
+  ASSERT_EQ(script("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                   "-keyout key.pem -out cert.pem -days 2 -subj /CN=lecture "
+                   "-addext subjectAltName=IP:127.0.0.1 2>/dev/null && "
+                   "openssl x509 -in cert.pem -noout -fingerprint -sha256 | cut -d= -f2 > fp"),
+            0);
+  const std::string pinned = read("fp").substr(0, read("fp").find('\n'));
+  ASSERT_EQ(pinned.size(), 95u);  // 32 bytes as "AB:" groups
+  const int status = script(
+      "($CLI --json teach present case.twinplan --code 4829 --participants 1 --port-file port "
+      "--tls-cert cert.pem --tls-key key.pem --changes lesson.jsonl > present.json "
+      "2> present.log; echo $? > present.rc) & " +
+      withPort(
+          // A plain join is refused at once; one trusting another certificate as its CA too.
+          "$CLI teach join 127.0.0.1:$PORT --code 4829 --name Plain 2> plain.log; "
+          "echo $? > plain.rc; "
+          "$CLI teach join 127.0.0.1:$PORT --code 4829 --tls-ca case.twinplan 2> badca.log; "
+          "echo $? > badca.rc; "
+          "$CLI --json teach join 127.0.0.1:$PORT --code 4829 --name Ada --tls-fingerprint " +
+          pinned + " > ada.json 2> ada.log; echo $? > ada.rc; wait"));
+  ASSERT_EQ(status, 0);
+  ASSERT_EQ(read("present.rc"), "0\n") << read("present.log");
+  ASSERT_EQ(read("ada.rc"), "0\n") << read("ada.log");
+  const json presented = json::parse(read("present.json"));
+  EXPECT_EQ(presented["tls"], pinned);
+  EXPECT_NE(read("present.log").find("fingerprint " + pinned), std::string::npos);
+  EXPECT_EQ(presented["participants"], json::array({"Ada"}));
+  EXPECT_EQ(json::parse(read("ada.json"))["state"]["segmentVisible"], (json{{"Liver", false}}));
+  EXPECT_EQ(read("plain.rc"), "3\n");
+  EXPECT_NE(read("plain.log").find("encrypted (TLS)"), std::string::npos) << read("plain.log");
+  // A CA file that holds no certificate is refused before connecting (exit 3).
+  EXPECT_EQ(read("badca.rc"), "3\n");
+  EXPECT_NE(read("badca.log").find("CA file holds no PEM certificate"), std::string::npos)
+      << read("badca.log");
+}
+
 }  // namespace
 }  // namespace twinplan

@@ -3,6 +3,8 @@
 // test), and the simulated headset's geometry against poses worked out by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -146,6 +148,90 @@ TEST_F(TestRuntime, UnknownFunctionIsUnsupported) {
   EXPECT_EQ(xrGetInstanceProcAddr(instance_, "xrGetOpenGLGraphicsRequirementsKHR", &function),
             XR_SUCCESS);
   EXPECT_NE(function, nullptr);
+}
+
+// XR_EXT_hand_tracking (section 12.31): listed, reported by the system, its functions once
+// enabled, the joints of the scripted open right hand where the runtime's hand model puts them
+// (docs/architecture.md, "XR: tracked hands": index tip 24 mm to the thumb side of the palm
+// joint and 111 mm ahead, thumb tip at (-80, -10, -40) mm), an unscripted hand inactive, and
+// the trackers gone with their session.
+TEST_F(TestRuntime, HandTrackersLocateTheScriptedJoints) {
+  script(R"({"interaction_profile": "",
+             "hands": {"right": [{"frame": 0, "position_m": [0.2, 1.3, -0.35], "gesture": "open"}]}})");
+  uint32_t count = 0;
+  ASSERT_EQ(xrEnumerateInstanceExtensionProperties(nullptr, 0, &count, nullptr), XR_SUCCESS);
+  std::vector<XrExtensionProperties> offered(count, {XR_TYPE_EXTENSION_PROPERTIES});
+  ASSERT_EQ(xrEnumerateInstanceExtensionProperties(nullptr, count, &count, offered.data()),
+            XR_SUCCESS);
+  EXPECT_TRUE(std::any_of(offered.begin(), offered.end(), [](const XrExtensionProperties& p) {
+    return std::string(p.extensionName) == XR_EXT_HAND_TRACKING_EXTENSION_NAME;
+  }));
+  XrInstanceCreateInfo info{XR_TYPE_INSTANCE_CREATE_INFO};
+  std::snprintf(info.applicationInfo.applicationName, XR_MAX_APPLICATION_NAME_SIZE, "hands");
+  info.applicationInfo.apiVersion = XR_CURRENT_API_VERSION;
+  const char* extensions[] = {XR_KHR_OPENGL_ENABLE_EXTENSION_NAME,
+                              XR_EXT_HAND_TRACKING_EXTENSION_NAME};
+  info.enabledExtensionCount = 2;
+  info.enabledExtensionNames = extensions;
+  ASSERT_EQ(xrCreateInstance(&info, &instance_), XR_SUCCESS);
+  XrSystemGetInfo systemInfo{XR_TYPE_SYSTEM_GET_INFO};
+  systemInfo.formFactor = XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY;
+  ASSERT_EQ(xrGetSystem(instance_, &systemInfo, &system_), XR_SUCCESS);
+  XrSystemHandTrackingPropertiesEXT hands{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT};
+  XrSystemProperties properties{XR_TYPE_SYSTEM_PROPERTIES};
+  properties.next = &hands;
+  ASSERT_EQ(xrGetSystemProperties(instance_, system_, &properties), XR_SUCCESS);
+  EXPECT_EQ(hands.supportsHandTracking, XR_TRUE);
+  PFN_xrCreateHandTrackerEXT create = nullptr;
+  PFN_xrLocateHandJointsEXT locate = nullptr;
+  ASSERT_EQ(xrGetInstanceProcAddr(instance_, "xrCreateHandTrackerEXT",
+                                  reinterpret_cast<PFN_xrVoidFunction*>(&create)),
+            XR_SUCCESS);
+  ASSERT_EQ(xrGetInstanceProcAddr(instance_, "xrLocateHandJointsEXT",
+                                  reinterpret_cast<PFN_xrVoidFunction*>(&locate)),
+            XR_SUCCESS);
+  ASSERT_EQ(queryRequirements(), XR_SUCCESS);
+  ASSERT_EQ(createSession(), XR_SUCCESS);
+  XrHandTrackerCreateInfoEXT trackerInfo{XR_TYPE_HAND_TRACKER_CREATE_INFO_EXT};
+  trackerInfo.hand = XR_HAND_RIGHT_EXT;
+  trackerInfo.handJointSet = static_cast<XrHandJointSetEXT>(7);  // no such joint set
+  XrHandTrackerEXT right = XR_NULL_HANDLE, left = XR_NULL_HANDLE;
+  EXPECT_EQ(create(session_, &trackerInfo, &right), XR_ERROR_VALIDATION_FAILURE);
+  trackerInfo.handJointSet = XR_HAND_JOINT_SET_DEFAULT_EXT;
+  ASSERT_EQ(create(session_, &trackerInfo, &right), XR_SUCCESS);
+  trackerInfo.hand = XR_HAND_LEFT_EXT;
+  ASSERT_EQ(create(session_, &trackerInfo, &left), XR_SUCCESS);
+  const XrSpace stage = referenceSpace(XR_REFERENCE_SPACE_TYPE_STAGE);
+  XrHandJointsLocateInfoEXT locateInfo{XR_TYPE_HAND_JOINTS_LOCATE_INFO_EXT};
+  locateInfo.baseSpace = stage;
+  locateInfo.time = 1'000'000'000 + 11'111'111;  // frame 1 of the 90 Hz display
+  std::array<XrHandJointLocationEXT, XR_HAND_JOINT_COUNT_EXT> joints{};
+  XrHandJointLocationsEXT located{XR_TYPE_HAND_JOINT_LOCATIONS_EXT};
+  located.jointCount = XR_HAND_JOINT_COUNT_EXT - 1;
+  located.jointLocations = joints.data();
+  EXPECT_EQ(locate(right, &locateInfo, &located), XR_ERROR_VALIDATION_FAILURE);
+  located.jointCount = XR_HAND_JOINT_COUNT_EXT;
+  ASSERT_EQ(locate(right, &locateInfo, &located), XR_SUCCESS);
+  EXPECT_TRUE(located.isActive);
+  const auto at = [&](int joint) { return joints[joint].pose.position; };
+  const XrVector3f tip = at(XR_HAND_JOINT_INDEX_TIP_EXT);
+  EXPECT_NEAR(tip.x, 0.2f - 0.024f, 1e-6);
+  EXPECT_NEAR(tip.y, 1.3f, 1e-6);
+  EXPECT_NEAR(tip.z, -0.35f - 0.111f, 1e-6);
+  const XrVector3f thumb = at(XR_HAND_JOINT_THUMB_TIP_EXT);
+  EXPECT_NEAR(std::hypot(thumb.x - tip.x, thumb.y - tip.y, thumb.z - tip.z), std::sqrt(8277e-6),
+              1e-6);
+  // A straight finger's joints: +Z along the bone away from the tip (+z here), +Y up.
+  const XrQuaternionf q = joints[XR_HAND_JOINT_INDEX_PROXIMAL_EXT].pose.orientation;
+  EXPECT_NEAR(std::abs(q.w), 1.0f, 1e-6);
+  EXPECT_EQ(joints[XR_HAND_JOINT_PALM_EXT].locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT,
+            XR_SPACE_LOCATION_POSITION_VALID_BIT);
+  ASSERT_EQ(locate(left, &locateInfo, &located), XR_SUCCESS);
+  EXPECT_FALSE(located.isActive);  // the script has no left hand
+  EXPECT_EQ(joints[XR_HAND_JOINT_PALM_EXT].locationFlags, 0u);
+  ASSERT_EQ(xrDestroySession(session_), XR_SUCCESS);
+  session_ = XR_NULL_HANDLE;
+  EXPECT_EQ(locate(right, &locateInfo, &located), XR_ERROR_HANDLE_INVALID);
 }
 
 // XR_KHR_opengl_enable: the requirements call comes first, and the session needs a binding.

@@ -81,6 +81,17 @@ QWidget* TeachingDialog::buildPresentTab() {
   code_ = new QLineEdit(tab);
   code_->setPlaceholderText(tr("random 6 digits"));
   form->addRow(tr("Session code"), code_);
+  tlsCertificate_ = new QLineEdit(tab);
+  tlsCertificate_->setObjectName("tlsCertificate");
+  tlsCertificate_->setPlaceholderText(tr("optional: certificate.pem"));
+  tlsCertificate_->setToolTip(
+      tr("Encrypt the session (TLS) with this certificate (PEM) and its key. Participants then "
+         "join with the CA that signed it, or with the fingerprint shown once started."));
+  form->addRow(tr("TLS certificate"), tlsCertificate_);
+  tlsKey_ = new QLineEdit(tab);
+  tlsKey_->setObjectName("tlsKey");
+  tlsKey_->setPlaceholderText(tr("optional: private-key.pem"));
+  form->addRow(tr("TLS private key"), tlsKey_);
   auto* start = new QPushButton(tr("Start presenting"), tab);
   start->setObjectName("startPresenting");
   connect(start, &QPushButton::clicked, this, &TeachingDialog::startPresenting);
@@ -101,6 +112,20 @@ QWidget* TeachingDialog::buildJoinTab() {
   form->addRow(tr("Session code"), joinCode_);
   joinName_ = new QLineEdit(qEnvironmentVariable("USER", "participant"), tab);
   form->addRow(tr("Your name"), joinName_);
+  joinCa_ = new QLineEdit(tab);
+  joinCa_->setObjectName("joinCa");
+  joinCa_->setPlaceholderText(tr("encrypted session: ca.pem"));
+  joinCa_->setToolTip(
+      tr("Join an encrypted (TLS) session, trusting presenters whose certificate "
+         "this CA (PEM) signed."));
+  form->addRow(tr("Trusted CA"), joinCa_);
+  joinFingerprint_ = new QLineEdit(tab);
+  joinFingerprint_->setObjectName("joinFingerprint");
+  joinFingerprint_->setPlaceholderText(tr("or the presenter's fingerprint AB:CD:..."));
+  joinFingerprint_->setToolTip(
+      tr("Join an encrypted (TLS) session, accepting only the "
+         "certificate with this SHA-256 fingerprint."));
+  form->addRow(tr("Certificate fingerprint"), joinFingerprint_);
   auto* join = new QPushButton(tr("Join"), tab);
   join->setObjectName("joinSession");
   connect(join, &QPushButton::clicked, this, &TeachingDialog::joinSession);
@@ -125,6 +150,8 @@ bool TeachingDialog::startPresenting() {
     options.address = address_->text().trimmed().toStdString();
     options.port = static_cast<std::uint16_t>(port_->value());
     options.sessionCode = code_->text().trimmed().toStdString();
+    options.tlsCertificateFile = tlsCertificate_->text().trimmed().toStdString();
+    options.tlsPrivateKeyFile = tlsKey_->text().trimmed().toStdString();
     presenter->start(options);
   } catch (const std::exception& e) {
     setStatus(QString::fromStdString(e.what()));
@@ -134,7 +161,11 @@ bool TeachingDialog::startPresenting() {
   setStatus(tr("Presenting on %1:%2 - session code %3")
                 .arg(address_->text().trimmed())
                 .arg(presenter_->port())
-                .arg(QString::fromStdString(presenter_->sessionCode())));
+                .arg(QString::fromStdString(presenter_->sessionCode())) +
+            (presenter_->encrypted()
+                 ? tr(" - encrypted (TLS), certificate fingerprint %1")
+                       .arg(QString::fromStdString(presenter_->certificateFingerprint()))
+                 : QString()));
   timer_->start();
   return true;
 }
@@ -154,8 +185,16 @@ bool TeachingDialog::joinSession() {
   options.port = static_cast<std::uint16_t>(port);
   options.sessionCode = joinCode_->text().trimmed().toStdString();
   options.name = joinName_->text().trimmed().toStdString();
-  participant_ = std::make_unique<teaching::Participant>();
-  participant_->join(options);
+  options.tlsCaFile = joinCa_->text().trimmed().toStdString();
+  options.tlsPinnedSha256 = joinFingerprint_->text().trimmed().toStdString();
+  auto participant = std::make_unique<teaching::Participant>();
+  try {
+    participant->join(options);  // an unusable CA file or fingerprint is refused here
+  } catch (const std::exception& e) {
+    setStatus(QString::fromStdString(e.what()));
+    return false;
+  }
+  participant_ = std::move(participant);
   followed_ = 0;
   setStatus(tr("Joining %1…").arg(where));
   timer_->start();
@@ -212,9 +251,12 @@ void TeachingDialog::service() {
     return;
   }
   if (now == Phase::Joined && before != Phase::Joined) {
+    const bool encrypted =
+        !joinCa_->text().trimmed().isEmpty() || !joinFingerprint_->text().trimmed().isEmpty();
     setStatus(tr("Joined %1: case '%2'")
                   .arg(joinAddress_->text().trimmed(),
-                       QString::fromStdString(participant_->state().caseId)));
+                       QString::fromStdString(participant_->state().caseId)) +
+              (encrypted ? tr(" - encrypted (TLS)") : QString()));
     // The presenter asks to be followed: tick the box (the user can untick it).
     if (participant_->state().followPresenter) follow_->setChecked(true);
   }

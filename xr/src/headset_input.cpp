@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -95,11 +96,45 @@ HeadsetInput::HeadsetInput(HeadsetSession& session) : session_(session) {
     checkXr(xrCreateActionSpace(session_.sessionHandle(), &info, &aimSpaces_[h]),
             "xrCreateActionSpace", "aim");
   }
+  if (session_.tracksHands()) createHandTrackers();
+}
+
+// The extension's functions come from the runtime (xrGetInstanceProcAddr, section 3.2); a
+// headset that cannot track hands after all (XR_ERROR_FEATURE_UNSUPPORTED) leaves the
+// controllers alone, without a message: they are what every headset has.
+void HeadsetInput::createHandTrackers() {
+  const XrInstance instance = session_.instanceHandle();
+  PFN_xrCreateHandTrackerEXT create = nullptr;
+  const auto load = [&](const char* name, auto& function) {
+    PFN_xrVoidFunction any = nullptr;
+    checkXr(xrGetInstanceProcAddr(instance, name, &any), "xrGetInstanceProcAddr", name);
+    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(any);
+  };
+  load("xrCreateHandTrackerEXT", create);
+  load("xrDestroyHandTrackerEXT", destroyHandTracker_);
+  load("xrLocateHandJointsEXT", locateHandJoints_);
+  for (int h = 0; h < 2; ++h) {
+    XrHandTrackerCreateInfoEXT info{XR_TYPE_HAND_TRACKER_CREATE_INFO_EXT};
+    info.hand = h == 0 ? XR_HAND_LEFT_EXT : XR_HAND_RIGHT_EXT;
+    info.handJointSet = XR_HAND_JOINT_SET_DEFAULT_EXT;
+    const XrResult result = create(session_.sessionHandle(), &info, &handTrackers_[h]);
+    if (result == XR_ERROR_FEATURE_UNSUPPORTED) {
+      handTrackers_[h] = XR_NULL_HANDLE;
+      break;
+    }
+    checkXr(result, "xrCreateHandTrackerEXT", h == 0 ? "left hand" : "right hand");
+  }
+  if (handTrackers_[1] == XR_NULL_HANDLE && handTrackers_[0] != XR_NULL_HANDLE) {
+    destroyHandTracker_(handTrackers_[0]);
+    handTrackers_[0] = XR_NULL_HANDLE;
+  }
 }
 
 // Spaces and the action set go with the session anyway (section 2.11); destroyed here so a
 // session outlives its input. Results are not checked: nothing can be done about them here.
 HeadsetInput::~HeadsetInput() {
+  for (XrHandTrackerEXT tracker : handTrackers_)
+    if (tracker != XR_NULL_HANDLE) destroyHandTracker_(tracker);
   for (XrSpace space : gripSpaces_)
     if (space != XR_NULL_HANDLE) xrDestroySpace(space);
   for (XrSpace space : aimSpaces_)
@@ -153,6 +188,8 @@ bool HeadsetInput::update() {
   sync.activeActionSets = &active;
   if (checkXr(xrSyncActions(session, &sync), "xrSyncActions") == XR_SESSION_NOT_FOCUSED) {
     for (HandInput& hand : hands_) hand = HandInput{};
+    for (HandGestures& gestures : gestures_) gestures.reset();
+    jointsLocated_ = {false, false};
     return false;
   }
   const XrTime time = session_.lastDisplayTime();
@@ -163,8 +200,32 @@ bool HeadsetInput::update() {
     hand.tracked =
         time > 0 && locate(gripSpaces_[h], session_.referenceSpaceHandle(), time, hand.grip);
     if (time > 0) locate(aimSpaces_[h], session_.referenceSpaceHandle(), time, hand.aim);
+    hand.source = hand.tracked ? HandSource::Controller : HandSource::Untracked;
+    if (tracksHands() && time > 0) readTrackedHand(h, time);
   }
   return true;
+}
+
+// A controller held in the hand wins: its buttons are deliberate, and some runtimes derive the
+// hand's joints from the controller. The hand's own joints drive it when no controller is
+// tracked there.
+void HeadsetInput::readTrackedHand(int index, XrTime time) {
+  XrHandJointsLocateInfoEXT info{XR_TYPE_HAND_JOINTS_LOCATE_INFO_EXT};
+  info.baseSpace = session_.referenceSpaceHandle();
+  info.time = time;
+  XrHandJointLocationsEXT locations{XR_TYPE_HAND_JOINT_LOCATIONS_EXT};
+  locations.jointCount = XR_HAND_JOINT_COUNT_EXT;
+  locations.jointLocations = joints_[index].data();
+  checkXr(locateHandJoints_(handTrackers_[index], &info, &locations), "xrLocateHandJointsEXT",
+          index == 0 ? "left hand" : "right hand");
+  jointsLocated_[index] = locations.isActive == XR_TRUE;
+  if (!jointsLocated_[index]) {
+    gestures_[index].reset();
+    return;
+  }
+  const HandInput fromJoints = gestures_[index].read(joints_[index]);
+  if (hands_[index].source != HandSource::Controller && fromJoints.tracked)
+    hands_[index] = fromJoints;
 }
 
 std::string HeadsetInput::currentProfile(int index) const {

@@ -86,6 +86,10 @@ void HeadsetSession::createInstance() {
     extensions.push_back(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
     depthExtensionEnabled_ = true;
   }
+  if (options_.trackHands && runtimeOffers(XR_EXT_HAND_TRACKING_EXTENSION_NAME)) {
+    extensions.push_back(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
+    handExtensionEnabled_ = true;
+  }
   info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
   info.enabledExtensionNames = extensions.data();
   checkXr(xrCreateInstance(&info, &instance_), "xrCreateInstance",
@@ -99,6 +103,14 @@ void HeadsetSession::createInstance() {
   systemInfo.formFactor = XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY;
   checkXr(xrGetSystem(instance_, &systemInfo, &system_), "xrGetSystem",
           "head-mounted display on " + runtimeName_);
+  if (handExtensionEnabled_) {
+    XrSystemHandTrackingPropertiesEXT hands{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT};
+    XrSystemProperties properties{XR_TYPE_SYSTEM_PROPERTIES};
+    properties.next = &hands;
+    checkXr(xrGetSystemProperties(instance_, system_, &properties), "xrGetSystemProperties",
+            "hand tracking");
+    tracksHands_ = hands.supportsHandTracking == XR_TRUE;
+  }
 }
 
 void HeadsetSession::chooseBlendMode() {

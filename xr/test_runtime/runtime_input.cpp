@@ -277,7 +277,10 @@ XrResult XRAPI_CALL xrAttachSessionActionSets(XrSession handle,
     session.actionSetsAttached = true;
     // The simulated controllers are the script's profile; if the application suggested no
     // bindings for it, its actions stay unbound, as with a controller it does not know.
-    session.interactionProfile = internPath(instance, instance.script.interactionProfile);
+    session.interactionProfile =
+        instance.script.interactionProfile.empty()
+            ? XR_NULL_PATH  // no controllers held: nothing is bound (section 6.4)
+            : internPath(instance, instance.script.interactionProfile);
     XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
     auto* changed = reinterpret_cast<XrEventDataInteractionProfileChanged*>(&buffer);
     changed->type = XR_TYPE_EVENT_DATA_INTERACTION_PROFILE_CHANGED;

@@ -141,11 +141,14 @@ bool wellFormedPath(const char* path) {
   return true;
 }
 
-// The script decides whether the depth extension is listed; a malformed script lists it (the
-// error is reported where xrCreateInstance reads the script).
-bool depthLayerOffered() {
+// The script decides whether the depth and hand-tracking extensions are listed; a malformed
+// script lists them (the error is reported where xrCreateInstance reads the script).
+bool extensionOffered(const std::string& name) {
   try {
-    return loadHeadsetScript().offerDepthLayer;
+    const HeadsetScript script = loadHeadsetScript();
+    if (name == XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME) return script.offerDepthLayer;
+    if (name == XR_EXT_HAND_TRACKING_EXTENSION_NAME) return script.offerHandTracking;
+    return true;
   } catch (const std::exception&) {
     return true;
   }
@@ -155,6 +158,7 @@ const std::vector<std::pair<const char*, uint32_t>>& supportedExtensions() {
   static const std::vector<std::pair<const char*, uint32_t>> extensions = {
       {XR_KHR_OPENGL_ENABLE_EXTENSION_NAME, XR_KHR_opengl_enable_SPEC_VERSION},
       {XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME, XR_KHR_composition_layer_depth_SPEC_VERSION},
+      {XR_EXT_HAND_TRACKING_EXTENSION_NAME, XR_EXT_hand_tracking_SPEC_VERSION},
   };
   return extensions;
 }
@@ -227,10 +231,24 @@ const std::vector<Entry>& entryPoints() {
       {"xrGetOpenGLGraphicsRequirementsKHR",
        reinterpret_cast<PFN_xrVoidFunction>(&api::xrGetOpenGLGraphicsRequirementsKHR),
        XR_KHR_OPENGL_ENABLE_EXTENSION_NAME},
+      {"xrCreateHandTrackerEXT", reinterpret_cast<PFN_xrVoidFunction>(&api::xrCreateHandTrackerEXT),
+       XR_EXT_HAND_TRACKING_EXTENSION_NAME},
+      {"xrDestroyHandTrackerEXT",
+       reinterpret_cast<PFN_xrVoidFunction>(&api::xrDestroyHandTrackerEXT),
+       XR_EXT_HAND_TRACKING_EXTENSION_NAME},
+      {"xrLocateHandJointsEXT", reinterpret_cast<PFN_xrVoidFunction>(&api::xrLocateHandJointsEXT),
+       XR_EXT_HAND_TRACKING_EXTENSION_NAME},
   };
   return entries;
 }
 #undef TWINPLAN_XR_ENTRY
+
+bool extensionEnabled(const Instance* instance, const std::string& name) {
+  if (instance == nullptr) return false;
+  if (name == XR_KHR_OPENGL_ENABLE_EXTENSION_NAME) return instance->openglEnabled;
+  if (name == XR_EXT_HAND_TRACKING_EXTENSION_NAME) return instance->handTrackingEnabled;
+  return false;
+}
 
 Instance* liveInstance(XrInstance handle, XrResult* result) {
   Instance* instance = find(runtime().instances, handle);
@@ -267,7 +285,7 @@ XrResult XRAPI_CALL xrGetInstanceProcAddr(XrInstance instanceHandle, const char*
   }
   for (const Entry& entry : entryPoints()) {
     if (std::strcmp(entry.name, name) != 0) continue;
-    if (entry.extension != nullptr && (instance == nullptr || !instance->openglEnabled)) {
+    if (entry.extension != nullptr && !extensionEnabled(instance, entry.extension)) {
       return XR_ERROR_FUNCTION_UNSUPPORTED;  // an extension function of an extension not enabled
     }
     *function = entry.function;
@@ -287,9 +305,7 @@ XrResult XRAPI_CALL xrEnumerateInstanceExtensionProperties(const char* layerName
   if (layerName != nullptr && *layerName != '\0') return XR_ERROR_API_LAYER_NOT_PRESENT;
   std::vector<XrExtensionProperties> list;
   for (const auto& [name, version] : supportedExtensions()) {
-    if (std::strcmp(name, XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME) == 0 &&
-        !depthLayerOffered())
-      continue;
+    if (!extensionOffered(name)) continue;
     XrExtensionProperties property{XR_TYPE_EXTENSION_PROPERTIES};
     std::snprintf(property.extensionName, sizeof property.extensionName, "%s", name);
     property.extensionVersion = version;
@@ -321,6 +337,8 @@ XrResult XRAPI_CALL xrCreateInstance(const XrInstanceCreateInfo* info, XrInstanc
       instance->openglEnabled = true;
     } else if (name == XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME) {
       instance->depthLayerEnabled = true;
+    } else if (name == XR_EXT_HAND_TRACKING_EXTENSION_NAME) {
+      instance->handTrackingEnabled = true;
     } else {
       return XR_ERROR_EXTENSION_NOT_PRESENT;
     }
@@ -331,7 +349,8 @@ XrResult XRAPI_CALL xrCreateInstance(const XrInstanceCreateInfo* info, XrInstanc
     std::fprintf(stderr, "%s\n", e.what());
     return XR_ERROR_RUNTIME_FAILURE;
   }
-  if (instance->depthLayerEnabled && !instance->script.offerDepthLayer)
+  if ((instance->depthLayerEnabled && !instance->script.offerDepthLayer) ||
+      (instance->handTrackingEnabled && !instance->script.offerHandTracking))
     return XR_ERROR_EXTENSION_NOT_PRESENT;
   instance->applicationName = info->applicationInfo.applicationName;
   if (!instance->script.logPath.empty()) instance->log.open(instance->script.logPath);
@@ -437,7 +456,8 @@ XrResult XRAPI_CALL xrGetSystemProperties(XrInstance handle, XrSystemId systemId
                                           XrSystemProperties* properties) {
   std::lock_guard lock(runtime().mutex);
   XrResult result = XR_SUCCESS;
-  if (liveInstance(handle, &result) == nullptr) return result;
+  const Instance* instance = liveInstance(handle, &result);
+  if (instance == nullptr) return result;
   if (systemId != kSystemId) return XR_ERROR_SYSTEM_INVALID;
   if (properties == nullptr || properties->type != XR_TYPE_SYSTEM_PROPERTIES) {
     return XR_ERROR_VALIDATION_FAILURE;
@@ -448,6 +468,13 @@ XrResult XRAPI_CALL xrGetSystemProperties(XrInstance handle, XrSystemId systemId
                 "TwinPlan simulated stereo headset");
   properties->graphicsProperties = {4096, 4096, kMaxLayerCount};
   properties->trackingProperties = {XR_TRUE, XR_TRUE};
+  // XR_EXT_hand_tracking section 12.31.2: the system says whether it tracks hands, in a
+  // structure the application chains when it enabled the extension.
+  for (auto* item = static_cast<XrBaseOutStructure*>(properties->next); item != nullptr;
+       item = item->next) {
+    if (item->type == XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT && instance->handTrackingEnabled)
+      reinterpret_cast<XrSystemHandTrackingPropertiesEXT*>(item)->supportsHandTracking = XR_TRUE;
+  }
   return XR_SUCCESS;
 }
 

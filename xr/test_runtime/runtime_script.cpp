@@ -81,6 +81,30 @@ std::vector<KeyPose> posesFromJson(const nlohmann::json& keys, const std::string
   return poses;
 }
 
+HandGesture gestureFromName(const std::string& name, const std::string& where) {
+  if (name == "open") return HandGesture::Open;
+  if (name == "pinch") return HandGesture::Pinch;
+  if (name == "point") return HandGesture::Point;
+  if (name == "fist") return HandGesture::Fist;
+  throw scriptError(where, "unknown gesture '" + name + "' (use open, pinch, point or fist)");
+}
+
+std::vector<KeyHand> handsFromJson(const nlohmann::json& keys, const std::string& where) {
+  if (!keys.is_array()) throw scriptError(where, "must be a list of {frame, position_m, gesture}");
+  std::vector<KeyHand> hands;
+  for (const auto& key : keys) {
+    KeyHand hand;
+    hand.frame = key.value("frame", 0.0);
+    hand.tracked = key.value("tracked", true);
+    hand.palm = poseFromJson(key, where);
+    hand.gesture = gestureFromName(key.value("gesture", std::string("open")), where);
+    hands.push_back(hand);
+  }
+  std::stable_sort(hands.begin(), hands.end(),
+                   [](const KeyHand& a, const KeyHand& b) { return a.frame < b.frame; });
+  return hands;
+}
+
 XrFovf fovFromJson(const nlohmann::json& fov, const std::string& where) {
   for (const char* name : {"left_deg", "right_deg", "up_deg", "down_deg"}) {
     if (!fov.contains(name)) throw scriptError(where, std::string("missing ") + name);
@@ -148,6 +172,15 @@ void applyJson(HeadsetScript& script, const nlohmann::json& json, const std::str
     script.rightHand = posesFromJson(json.at("right_hand"), where("right_hand"));
   if (json.contains("interaction_profile")) {
     script.interactionProfile = json.at("interaction_profile").get<std::string>();
+  }
+  if (json.contains("hand_tracking"))
+    script.offerHandTracking = json.at("hand_tracking").get<bool>();
+  if (json.contains("hands")) {
+    const auto& hands = json.at("hands");
+    if (hands.contains("left"))
+      script.leftHandJoints = handsFromJson(hands.at("left"), where("hands.left"));
+    if (hands.contains("right"))
+      script.rightHandJoints = handsFromJson(hands.at("right"), where("hands.right"));
   }
   if (json.contains("inputs")) {
     for (const auto& [path, keys] : json.at("inputs").items()) {

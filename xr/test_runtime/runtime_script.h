@@ -18,6 +18,17 @@ struct KeyPose {
   XrPosef pose{{0, 0, 0, 1}, {0, 0, 0}};
 };
 
+// A tracked hand (XR_EXT_hand_tracking) from `frame` on: where its palm is and what it does. The
+// joints follow from the runtime's hand model (runtime_hands.cpp); between two keys the palm
+// pose and every joint's place in the palm's frame are blended linearly.
+enum class HandGesture { Open, Pinch, Point, Fist };
+struct KeyHand {
+  double frame = 0.0;
+  bool tracked = true;  // false: the hand is not seen from this key to the next
+  XrPosef palm{{0, 0, 0, 1}, {0, 0, 0}};
+  HandGesture gesture = HandGesture::Open;
+};
+
 // An input value (button 0/1, trigger 0..1) that holds from `frame` until the next key.
 struct KeyValue {
   double frame = 0.0;
@@ -56,7 +67,13 @@ struct HeadsetScript {
   std::vector<KeyPose> head;  // VIEW in STAGE
   std::vector<KeyPose> leftHand;
   std::vector<KeyPose> rightHand;
+  // Empty: no controllers are held (the hands alone; every controller action stays unbound).
   std::string interactionProfile = "/interaction_profiles/khr/simple_controller";
+  // Whether the runtime lists XR_EXT_hand_tracking and its system supports it; the hands' keys
+  // (none: the hand trackers report no active hand).
+  bool offerHandTracking = true;
+  std::vector<KeyHand> leftHandJoints;
+  std::vector<KeyHand> rightHandJoints;
   std::map<std::string, std::vector<KeyValue>> inputs;  // full input paths
 };
 

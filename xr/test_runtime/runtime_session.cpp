@@ -73,27 +73,6 @@ XrPosef localInStage(const Instance& instance) {
   return XrPosef{normalised({0.0f, head.orientation.y, 0.0f, head.orientation.w}), head.position};
 }
 
-bool spaceInStage(const Session& session, const Space& space, double frame, XrPosef* pose) {
-  const Instance& instance = *find(runtime().instances, session.instance);
-  XrPosef base = identityPose();
-  if (space.kind == SpaceKind::Reference) {
-    switch (space.referenceType) {
-      case XR_REFERENCE_SPACE_TYPE_VIEW:
-        base = headInStage(instance, frame);
-        break;
-      case XR_REFERENCE_SPACE_TYPE_LOCAL:
-        base = localInStage(instance);
-        break;
-      default:
-        break;  // STAGE is the runtime's world frame
-    }
-  } else if (!actionPoseInStage(session, space, frame, &base)) {
-    return false;
-  }
-  *pose = compose(base, space.offset);
-  return true;
-}
-
 std::string poseJson(const XrPosef& p) {
   char text[256];
   std::snprintf(text, sizeof text,
@@ -249,6 +228,27 @@ bool recordDepth(const Swapchain& swapchain, const XrRect2Di& rect, const std::s
 
 }  // namespace
 
+bool spaceInStage(const Session& session, const Space& space, double frame, XrPosef* pose) {
+  const Instance& instance = *find(runtime().instances, session.instance);
+  XrPosef base = identityPose();
+  if (space.kind == SpaceKind::Reference) {
+    switch (space.referenceType) {
+      case XR_REFERENCE_SPACE_TYPE_VIEW:
+        base = headInStage(instance, frame);
+        break;
+      case XR_REFERENCE_SPACE_TYPE_LOCAL:
+        base = localInStage(instance);
+        break;
+      default:
+        break;  // STAGE is the runtime's world frame
+    }
+  } else if (!actionPoseInStage(session, space, frame, &base)) {
+    return false;
+  }
+  *pose = compose(base, space.offset);
+  return true;
+}
+
 namespace api {
 
 XrResult XRAPI_CALL xrCreateSession(XrInstance instanceHandle, const XrSessionCreateInfo* info,
@@ -289,6 +289,8 @@ XrResult XRAPI_CALL xrDestroySession(XrSession handle) {
   for (XrSwapchain swapchain : std::vector<XrSwapchain>(session->swapchains))
     destroySwapchainObject(swapchain);
   for (XrSpace space : std::vector<XrSpace>(session->spaces)) destroySpaceObject(space);
+  for (XrHandTrackerEXT tracker : std::vector<XrHandTrackerEXT>(session->handTrackers))
+    destroyHandTrackerObject(tracker);
   Instance* instance = find(runtime().instances, session->instance);
   char line[160];
   std::snprintf(line, sizeof line,

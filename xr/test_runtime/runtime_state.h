@@ -71,6 +71,7 @@ struct Instance {
   std::string applicationName;
   bool openglEnabled = false;
   bool depthLayerEnabled = false;
+  bool handTrackingEnabled = false;  // XR_EXT_hand_tracking
   bool graphicsRequirementsQueried = false;
   bool lost = false;
   std::vector<std::string> paths;  // XrPath n is paths[n - 1]
@@ -127,6 +128,13 @@ struct Session {
   std::vector<XrSpace> spaces;
   std::vector<XrSwapchain> swapchains;
   std::vector<XrAction> hapticsApplied;
+  std::vector<XrHandTrackerEXT> handTrackers;
+};
+
+// XR_EXT_hand_tracking: one tracker per hand (runtime_hands.cpp).
+struct HandTracker {
+  XrSession session = XR_NULL_HANDLE;
+  XrHandEXT hand = XR_HAND_LEFT_EXT;
 };
 
 // Everything the runtime holds, behind one mutex: every entry point locks it first.
@@ -139,6 +147,7 @@ struct Runtime {
   std::unordered_map<uint64_t, std::unique_ptr<Swapchain>> swapchains;
   std::unordered_map<uint64_t, std::unique_ptr<ActionSet>> actionSets;
   std::unordered_map<uint64_t, std::unique_ptr<Action>> actions;
+  std::unordered_map<uint64_t, std::unique_ptr<HandTracker>> handTrackers;
 };
 
 Runtime& runtime();
@@ -301,7 +310,18 @@ XrResult XRAPI_CALL xrGetInputSourceLocalizedName(XrSession,
 XrResult XRAPI_CALL xrApplyHapticFeedback(XrSession, const XrHapticActionInfo*,
                                           const XrHapticBaseHeader*);
 XrResult XRAPI_CALL xrStopHapticFeedback(XrSession, const XrHapticActionInfo*);
+// XR_EXT_hand_tracking (runtime_hands.cpp).
+XrResult XRAPI_CALL xrCreateHandTrackerEXT(XrSession, const XrHandTrackerCreateInfoEXT*,
+                                           XrHandTrackerEXT*);
+XrResult XRAPI_CALL xrDestroyHandTrackerEXT(XrHandTrackerEXT);
+XrResult XRAPI_CALL xrLocateHandJointsEXT(XrHandTrackerEXT, const XrHandJointsLocateInfoEXT*,
+                                          XrHandJointLocationsEXT*);
 }  // namespace api
+
+// Where a space is in STAGE at a frame; false when it cannot be located (an unbound action).
+bool spaceInStage(const Session& session, const Space& space, double frame, XrPosef* pose);
+// Destroys a hand tracker (xrDestroyHandTrackerEXT and session destruction).
+void destroyHandTrackerObject(XrHandTrackerEXT handle);
 
 // Where an action space is in STAGE at a frame; false when its action is not bound to a pose.
 bool actionPoseInStage(const Session& session, const Space& space, double frame, XrPosef* pose);

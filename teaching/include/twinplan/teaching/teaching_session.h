@@ -3,7 +3,10 @@
 // code, and the presenter's state reaches every participant: a full snapshot on joining (late
 // joiners catch up), then numbered deltas. Hospital-LAN defaults: nothing listens until start(),
 // the listener binds the address it is given (127.0.0.1 by default), and a join without the
-// session code is refused. No TLS yet (docs/architecture.md, "Teaching sessions").
+// session code is refused. TLS when configured: the presenter is given a certificate and its
+// key, participants what they trust (a CA file or the certificate's SHA-256 fingerprint); a
+// participant refuses a presenter it does not trust, and a plain participant cannot join an
+// encrypted session (docs/architecture.md, "Teaching sessions: TLS").
 //
 // Neither side owns a thread. The caller drives each one with service(timeout_ms): one poll(2)
 // on its non-blocking sockets (up to timeout_ms, 0 = do not wait), then accepting, reading,
@@ -30,6 +33,9 @@ struct HostOptions {
   std::string sessionCode;            // empty: a random 6-digit code (Presenter::sessionCode())
   double heartbeat_s = 0.25;          // how often each side says it is alive
   double dropAfter_s = 2.0;           // silence after which a participant is dropped
+  // TLS: both PEM files, or neither (a plain session). The key must not be encrypted.
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
 };
 
 struct ParticipantInfo {
@@ -45,8 +51,9 @@ class Presenter {
   Presenter& operator=(const Presenter&) = delete;
 
   // Opens the listener (nothing is accepted until service() runs). Throws Error(Network) when the
-  // address cannot be bound, Error(InvalidInput) for a code shorter than 4 characters or bad
-  // timings.
+  // address cannot be bound, Error(InvalidInput) for a code shorter than 4 characters, bad
+  // timings, only one of the TLS files, or files that are not a PEM certificate and its key,
+  // Error(NotFound) for a TLS file that cannot be read.
   void start(const HostOptions& options = {});
   void stop();  // says bye to everyone (what the sockets take now), closes the listener
   bool running() const;
@@ -56,6 +63,10 @@ class Presenter {
   void service(int timeout_ms = 0);
   std::uint16_t port() const;
   std::string sessionCode() const;
+  bool encrypted() const;  // started with TLS
+  // The SHA-256 fingerprint of the session's certificate ("AB:CD:...", what participants may
+  // pin); empty for a plain session.
+  std::string certificateFingerprint() const;
 
   // Applies a change to the shared state and sends it to every participant (what the sockets
   // take now; service() sends the rest); returns its sequence number. Throws Error(InvalidInput)
@@ -80,6 +91,11 @@ struct JoinOptions {
   double heartbeat_s = 0.25;
   double dropAfter_s = 2.0;  // presenter silence after which the participant disconnects
   double timeout_s = 5.0;    // connecting and the presenter's answer
+  // TLS: join encrypted when either is given. A CA file (PEM) verifies the presenter's
+  // certificate chain and that it names `host`; a pinned SHA-256 fingerprint ("AB:CD:...")
+  // accepts exactly that certificate (a self-signed one too). Both: both must hold.
+  std::string tlsCaFile;
+  std::string tlsPinnedSha256;
 };
 
 class Participant {
@@ -98,8 +114,9 @@ class Participant {
 
   // Starts joining and returns at once: connects without waiting and queues the code; service()
   // completes it (phase() becomes Joined, or Ended with failure()). Throws Error(InvalidInput)
-  // when already in a session. (A host name is resolved here, which may wait for DNS; give an
-  // IP address where that matters.)
+  // when already in a session, and as participantTls says for an unusable CA file or
+  // fingerprint (Error(NotFound) or Error(InvalidInput)). (A host name is resolved here, which may
+  // wait for DNS; give an IP address where that matters.)
   void join(const JoinOptions& options);
   void leave();  // says bye
   // One step: waits up to timeout_ms for the presenter, then completes the join, applies deltas
@@ -108,7 +125,8 @@ class Participant {
   Phase phase() const;
   bool connected() const { return phase() == Phase::Joined; }
   // Why the session ended, as the error join() would have thrown: Error(InvalidInput) when the
-  // presenter refused (wrong code), Error(Network) when it could not be reached or did not
+  // presenter refused (wrong code, or a plain join of an encrypted session), Error(Network)
+  // when its certificate is not trusted, it did not speak TLS, could not be reached or did not
   // answer within timeout_s or the connection ended later, Error(Corrupt) for a malformed
   // message. Empty while Idle, Joining or Joined, and after leave().
   const std::optional<Error>& failure() const;

@@ -52,6 +52,12 @@ class TeachingDialog : public QDialog {
   QLineEdit* joinAddressField() const { return joinAddress_; }
   QLineEdit* joinCodeField() const { return joinCode_; }
   QCheckBox* followPresenterBox() const { return follow_; }
+  // TLS (optional): the presenter's certificate and key (PEM paths), the participant's CA file
+  // or pinned certificate fingerprint; all empty, the session is plain.
+  QLineEdit* tlsCertificateField() const { return tlsCertificate_; }
+  QLineEdit* tlsKeyField() const { return tlsKey_; }
+  QLineEdit* joinCaField() const { return joinCa_; }
+  QLineEdit* joinFingerprintField() const { return joinFingerprint_; }
 
  private:
   QWidget* buildPresentTab();
@@ -69,10 +75,14 @@ class TeachingDialog : public QDialog {
   QLineEdit* address_ = nullptr;
   QSpinBox* port_ = nullptr;
   QLineEdit* code_ = nullptr;
+  QLineEdit* tlsCertificate_ = nullptr;
+  QLineEdit* tlsKey_ = nullptr;
   QListWidget* participantList_ = nullptr;
   QLineEdit* joinAddress_ = nullptr;
   QLineEdit* joinCode_ = nullptr;
   QLineEdit* joinName_ = nullptr;
+  QLineEdit* joinCa_ = nullptr;
+  QLineEdit* joinFingerprint_ = nullptr;
   QCheckBox* follow_ = nullptr;
   QLabel* status_ = nullptr;
   std::uint64_t followed_ = 0;  // the last presenter update applied to this window

@@ -4,22 +4,17 @@
 // of both hands, with suggested bindings for the common controllers (OpenXR 1.0 section 6.4:
 // Khronos simple, Oculus Touch, Valve Index, HTC Vive, Microsoft motion controllers). The
 // runtime picks the binding of the controller it has; an unknown one leaves the actions unbound.
+// Where the headset tracks hands (XR_EXT_hand_tracking) a hand without a tracked controller is
+// read from its joints instead (hand_gestures.h): pinch to grab, point to pick.
 #include <openxr/openxr.h>
 
 #include <array>
 #include <string>
 
+#include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_session.h"
 
 namespace twinplan::xr {
-
-struct HandInput {
-  bool tracked = false;                   // the grip pose is valid (position and orientation)
-  XrPosef grip{{0, 0, 0, 1}, {0, 0, 0}};  // in the session's reference space
-  XrPosef aim{{0, 0, 0, 1}, {0, 0, 0}};
-  float grab = 0.0f;     // squeeze 0..1 (simple controller: select click)
-  float pointer = 0.0f;  // trigger 0..1
-};
 
 class HeadsetInput {
  public:
@@ -38,12 +33,20 @@ class HeadsetInput {
   // empty while none.
   std::string currentProfile(int index) const;
 
+  // Whether hand trackers were created (the session tracks hands), and a hand's last joints
+  // in the reference space with whether they were located (the hand was seen).
+  bool tracksHands() const { return handTrackers_[0] != XR_NULL_HANDLE; }
+  const HandJoints& joints(int index) const { return joints_.at(index); }
+  bool jointsLocated(int index) const { return jointsLocated_.at(index); }
+
   // The interaction profiles bindings are suggested for.
   static std::array<const char*, 5> profiles();
 
  private:
   void createActions();
   void suggestBindings();
+  void createHandTrackers();
+  void readTrackedHand(int index, XrTime time);
 
   HeadsetSession& session_;
   XrActionSet actionSet_ = XR_NULL_HANDLE;
@@ -55,6 +58,13 @@ class HeadsetInput {
   std::array<XrSpace, 2> gripSpaces_{XR_NULL_HANDLE, XR_NULL_HANDLE};
   std::array<XrSpace, 2> aimSpaces_{XR_NULL_HANDLE, XR_NULL_HANDLE};
   std::array<HandInput, 2> hands_;
+  // XR_EXT_hand_tracking, when the session tracks hands.
+  std::array<XrHandTrackerEXT, 2> handTrackers_{XR_NULL_HANDLE, XR_NULL_HANDLE};
+  PFN_xrLocateHandJointsEXT locateHandJoints_ = nullptr;
+  PFN_xrDestroyHandTrackerEXT destroyHandTracker_ = nullptr;
+  std::array<HandJoints, 2> joints_{};
+  std::array<bool, 2> jointsLocated_{false, false};
+  std::array<HandGestures, 2> gestures_;
 };
 
 }  // namespace twinplan::xr

@@ -23,6 +23,9 @@ struct HeadsetOptions {
   // extension and a depth format the renderer writes: the compositor reprojects with it
   // (positional timewarp) and mixed-reality headsets occlude the room by it.
   bool submitDepth = true;
+  // Track the user's hands (XR_EXT_hand_tracking) when the runtime offers the extension and the
+  // headset supports it; without it the controllers alone give input (HeadsetInput).
+  bool trackHands = true;
   // The eye cameras' near and far planes, metres: the renderer's projection uses them and the
   // depth layer tells the compositor (its nearZ / farZ). 5 cm: a hand held at the face still
   // draws; 50 m: any room.
@@ -92,6 +95,9 @@ class HeadsetSession {
   // The depth swapchains' format; 0 when depth is not submitted (not offered, or not asked for).
   int64_t depthFormat() const { return depthFormat_; }
   bool submitsDepth() const { return depthFormat_ != 0; }
+  // Whether the session can track hands: XR_EXT_hand_tracking enabled and the system says it
+  // supports it (section 12.31.2).
+  bool tracksHands() const { return tracksHands_; }
   uint32_t eyeWidth_px() const { return eyeWidth_px_; }
   uint32_t eyeHeight_px() const { return eyeHeight_px_; }
   const std::string& runtimeName() const { return runtimeName_; }
@@ -129,6 +135,8 @@ class HeadsetSession {
   std::vector<EyeSwapchain> swapchains_;
   std::vector<EyeSwapchain> depthSwapchains_;  // empty without depth
   bool depthExtensionEnabled_ = false;
+  bool handExtensionEnabled_ = false;
+  bool tracksHands_ = false;
   int64_t depthFormat_ = 0;
   XrSessionState state_ = XR_SESSION_STATE_UNKNOWN;
   std::vector<XrSessionState> history_;
