@@ -62,7 +62,8 @@ TEST_F(CliShift, BrainShiftReportsTargetsAndStoresFieldMeshAndPlan) {
   EXPECT_EQ(r["gravity_lps"], json({0.0, 1.0, 0.0}));  // supine: the floor is posterior
   EXPECT_GT(r["tet_count"].get<std::size_t>(), 5000u);
   const double maxShift = r["max_displacement_mm"].get<double>();
-  // Gravity sag of brain after CSF loss: millimetres (Nimsky 2000: up to ~24 mm at the surface).
+  // Gravity sag of brain after CSF loss: millimetres (case means 2.5-21.3 mm in Miga et al. 2016;
+  // Reinges 2004 0.8-15.2 mm; docs/validation.md "Brain shift: literature checks").
   EXPECT_GT(maxShift, 0.5);
   EXPECT_LT(maxShift, 25.0);
   // Linear tetrahedra interpolate between nodes: the field never exceeds the nodal maximum.
