@@ -6,12 +6,15 @@
 
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "ablation_test_tissue.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
+#include "twinplan/ablation/resources.h"
 #include "twinplan/ablation/tissue_library.h"
+#include "twinplan/core/error.h"
 #include "water_transport.h"
 
 namespace twinplan::ablation {
@@ -27,6 +30,22 @@ TEST(AblationRehydration, LiverTakesTheDiffusivityOfItsWaterFromTheTissueTable) 
   EXPECT_DOUBLE_EQ(tissueLibrary().at("kidney").waterDiffusivity_m2_s, 1.94e-9);
   // No cited value: the tissue takes no water back.
   EXPECT_EQ(tissueLibrary().at("fat").waterDiffusivity_m2_s, 0.0);
+}
+
+// A diffusivity entered in mm2/s (the unit DWI papers give) is a unit slip the loader names.
+TEST(AblationRehydration, ADiffusivityInSquareMillimetresIsRefused) {
+  std::string table(resources::ablationResource("tissues/tissues.json"));
+  const std::string si = "\"value\": 1.28e-09", slip = "\"value\": 0.00128";
+  const std::size_t at = table.find(si);
+  ASSERT_NE(at, std::string::npos);
+  table.replace(at, si.size(), slip);
+  try {
+    (void)parseTissueLibrary(table, "test.json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
+    EXPECT_EQ(e.context(), "tissue \"liver\".waterDiffusivity_m2_s");
+  }
 }
 
 // One dried voxel amid full ones, one explicit step: each of its six faces brings
