@@ -48,6 +48,30 @@ TEST(AblationRehydration, ADiffusivityInSquareMillimetresIsRefused) {
   }
 }
 
+// The diffusivity follows the temperature by Stokes-Einstein, D ~ T / eta(T). The viscosity
+// correlation against measured water: 1002.0 uPa s at 20 degC (the NBS datum, Kestin, Sokolov &
+// Wakeham 1978, abstract) and 0.6925 mPa s at 37 degC (International Critical Tables).
+TEST(AblationRehydration, WaterDiffusesFasterWhenHotByStokesEinstein) {
+  EXPECT_NEAR(detail::waterViscosity_Pa_s(20.0), 1.0020e-3, 0.001 * 1.0020e-3);
+  EXPECT_NEAR(detail::waterViscosity_Pa_s(37.0), 0.6925e-3, 0.005 * 0.6925e-3);
+  EXPECT_DOUBLE_EQ(detail::waterDiffusivityFactor(37.0), 1.0);
+  // (373.15 / 310.15) x eta(37) / eta(100) = 1.203 x 2.475 = 2.98; liquid water is not hotter.
+  EXPECT_NEAR(detail::waterDiffusivityFactor(100.0), 2.98, 0.01);
+  EXPECT_DOUBLE_EQ(detail::waterDiffusivityFactor(130.0), detail::waterDiffusivityFactor(100.0));
+  // In the transport: a dried voxel amid full ones, all at 100 degC, takes 2.98 times the body
+  // temperature's 6 D dt / h^2 in one step.
+  const TissueProperties liver = testing::testLiver();
+  const AblationGrid grid = uniformGrid(liver, {5, 5, 5}, 1.0);
+  const double w0 = fullLatent_J_m3(liver);
+  std::vector<float> left(grid.geometry.voxelCount(), float(w0));
+  const std::size_t centre = grid.geometry.linearIndex(2, 2, 2);
+  left[centre] = 0.0f;
+  const std::vector<double> full{w0};
+  const std::vector<float> hot(grid.geometry.voxelCount(), 100.0f);
+  detail::rehydrate(grid, full, {}, hot, 5.0, left);
+  EXPECT_NEAR(left[centre] / w0, detail::waterDiffusivityFactor(100.0) * 6.0 * 0.0064, 1e-5);
+}
+
 // One dried voxel amid full ones, one explicit step: each of its six faces brings
 // D / h^2 dt W0 (saturation difference 1), each neighbour gives that much; water is conserved.
 TEST(AblationRehydration, OneDriedVoxelTakesSixFacesWorthInOneStep) {
@@ -60,7 +84,7 @@ TEST(AblationRehydration, OneDriedVoxelTakesSixFacesWorthInOneStep) {
   const double before = std::accumulate(left.begin(), left.end(), 0.0);
   const std::vector<double> full{w0};
   const double step_s = 5.0;
-  detail::rehydrate(grid, full, {}, step_s, left);
+  detail::rehydrate(grid, full, {}, {}, step_s, left);
   const double perFace = 1.28e-9 / 1e-6 * step_s;  // D dt / h^2 = 0.0064
   EXPECT_NEAR(left[centre] / w0, 6.0 * perFace, 1e-6);
   EXPECT_NEAR(left[grid.geometry.linearIndex(3, 2, 2)] / w0, 1.0 - perFace, 1e-6);
@@ -84,7 +108,7 @@ TEST(AblationRehydration, TheDevicesVoxelsNeitherGiveNorTakeWater) {
       held.push_back({v, 10.0f});
     }
   const std::vector<double> full{w0};
-  EXPECT_EQ(detail::rehydrate(grid, full, held, 5.0, left), 0.0);
+  EXPECT_EQ(detail::rehydrate(grid, full, held, {}, 5.0, left), 0.0);
   EXPECT_EQ(left[centre], 0.0f);
   EXPECT_EQ(left[g.linearIndex(0, 1, 1)], float(w0));
 }
@@ -109,7 +133,8 @@ TEST(AblationRehydration, ADriedHalfSpaceRefillsAsTheDiffusionEquationSays) {
         left[g.linearIndex(i, j, k)] = i < interface ? 0.0f : float(w0);
   const std::vector<double> full{w0};
   const double t_s = 1800.0, step_s = 5.0;
-  for (double t = 0.0; t < t_s - 1e-9; t += step_s) detail::rehydrate(grid, full, {}, step_s, left);
+  for (double t = 0.0; t < t_s - 1e-9; t += step_s)
+    detail::rehydrate(grid, full, {}, {}, step_s, left);
   const double spread_m = 2.0 * std::sqrt(liver.waterDiffusivity_m2_s * t_s);
   for (std::int64_t i = interface - 12; i <= interface + 12; ++i) {
     const double x_m = (double(i - interface) + 0.5) * h_mm * 1e-3;

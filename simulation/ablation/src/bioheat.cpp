@@ -339,7 +339,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         step_s};
     result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
     if (p.waterRehydration && !state.latentHeatLeft_J_m3.empty())
-      detail::rehydrate(grid, latent_J_m3, held, step_s, state.latentHeatLeft_J_m3);
+      detail::rehydrate(grid, latent_J_m3, held, state.temperature_degC, step_s,
+                        state.latentHeatLeft_J_m3);
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
     result.deliveredPower_W.push_back(source.deliveredPower_W());

@@ -62,17 +62,32 @@ Bounds driedVoxels(const AblationGrid& grid, std::span<const double> full,
 
 double harmonicMean(double a, double b) { return a + b > 0.0 ? 2.0 * a * b / (a + b) : 0.0; }
 
+constexpr double kZeroCelsius_K = 273.15;
+
 }  // namespace
 
+double waterViscosity_Pa_s(double temperature_degC) {
+  const double t_K = std::clamp(temperature_degC, 0.0, 100.0) + kZeroCelsius_K;
+  return 2.414e-5 * std::pow(10.0, 247.8 / (t_K - 140.0));
+}
+
+double waterDiffusivityFactor(double temperature_degC) {
+  const double body_K = kBodyTemperature_degC + kZeroCelsius_K;
+  const double t_K = std::clamp(temperature_degC, 0.0, 100.0) + kZeroCelsius_K;
+  return t_K / body_K * waterViscosity_Pa_s(kBodyTemperature_degC) /
+         waterViscosity_Pa_s(temperature_degC);
+}
+
 double rehydrate(const AblationGrid& grid, std::span<const double> fullLatent_J_m3,
-                 std::span<const HeldTemperature> held, double step_s,
-                 std::vector<float>& latentLeft_J_m3) {
+                 std::span<const HeldTemperature> held, std::span<const float> temperature_degC,
+                 double step_s, std::vector<float>& latentLeft_J_m3) {
   const ImageGeometry& g = grid.geometry;
-  double fastest_per_s = 0.0;  // the largest D / h^2 of a tissue with water
+  double fastest_per_s = 0.0;  // the largest D / h^2 of a tissue with water, at 100 degC
   const double h_m = grid.voxelSize_m();
   for (std::size_t t = 0; t < grid.tissues.size(); ++t)
     if (fullLatent_J_m3[t] > 0.0)
-      fastest_per_s = std::max(fastest_per_s, grid.tissues[t].waterDiffusivity_m2_s / (h_m * h_m));
+      fastest_per_s = std::max(fastest_per_s, grid.tissues[t].waterDiffusivity_m2_s *
+                                                  waterDiffusivityFactor(100.0) / (h_m * h_m));
   if (!(fastest_per_s > 0.0) || !(step_s > 0.0)) return 0.0;
   Bounds dried = driedVoxels(grid, fullLatent_J_m3, latentLeft_J_m3);
   if (dried.empty()) return 0.0;
@@ -96,9 +111,12 @@ double rehydrate(const AblationGrid& grid, std::span<const double> fullLatent_J_
   std::vector<double> full(boxVoxels), diffusivity(boxVoxels);
   parallel::parallelFor(IndexRange{0, boxVoxels}, 1 << 14, [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) {
-      const TissueIndex t = grid.tissue[gridIndex(n)];
+      const std::size_t v = gridIndex(n);
+      const TissueIndex t = grid.tissue[v];
       full[n] = fullLatent_J_m3[t];
-      diffusivity[n] = grid.tissues[t].waterDiffusivity_m2_s;
+      diffusivity[n] =
+          grid.tissues[t].waterDiffusivity_m2_s *
+          (temperature_degC.empty() ? 1.0 : waterDiffusivityFactor(temperature_degC[v]));
     }
   });
   for (const HeldTemperature& h : held) {
