@@ -11,6 +11,7 @@
 #include "twinplan/ablation/vessel_heat_sink.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "water_transport.h"
 
 namespace twinplan::ablation {
 namespace {
@@ -337,6 +338,9 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         &fields.lastChange_K,
                         step_s};
     result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
+    if (p.waterRehydration && !state.latentHeatLeft_J_m3.empty())
+      detail::rehydrate(grid, latent_J_m3, held, state.temperature_degC, step_s,
+                        state.latentHeatLeft_J_m3);
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
     result.deliveredPower_W.push_back(source.deliveredPower_W());

@@ -87,6 +87,17 @@ TissueProperties parseTissue(const json& t, const json& references, std::string_
   if (p.waterContent_kg_kg > 1.0)
     corrupt(source, who + "'s \"waterContent_kg_kg\" is a mass fraction: at most 1.",
             who + ".waterContent_kg_kg");
+  // Optional: tissues without a cited value take no water back (tissue_properties.h).
+  if (t.contains("waterDiffusivity_m2_s")) {
+    p.waterDiffusivity_m2_s = number("waterDiffusivity_m2_s");
+    if (p.waterDiffusivity_m2_s > 1e-8)
+      corrupt(source,
+              who +
+                  "'s \"waterDiffusivity_m2_s\" is in m2/s: free water self-diffuses at "
+                  "2.3e-9 m2/s at 25 degC (Holz et al. 2000) and a few times that near "
+                  "boiling, so a value above 1e-8 is a unit slip (mm2/s?).",
+              who + ".waterDiffusivity_m2_s");
+  }
   if (!t.contains("isBlood") || !t["isBlood"].is_boolean())
     corrupt(source, who + " has no \"isBlood\" (true or false).", who + ".isBlood");
   p.isBlood = t["isBlood"].get<bool>();

@@ -62,6 +62,16 @@ struct BioheatParameters {
   // Latent heat of vaporisation of water at 100 degC, 2.257e6 J/kg (IAPWS-IF97 steam tables;
   // the value Abraham & Sparrow 2007 use).
   double latentHeatOfWater_J_kg = 2.257e6;
+  // Rehydration (with waterVaporisation): after each step, liquid water diffuses from wet
+  // tissue into tissue that boiled dry, by Fick's law with each tissue's water diffusivity
+  // (TissueProperties::waterDiffusivity_m2_s; src/water_transport.h), and takes its latent heat
+  // with it. Off: water that boiled off never comes back. The diffusivity is the apparent
+  // diffusion coefficient of diffusion-weighted MRI (liver 1.28e-9 m2/s at 37 degC, 2.98 times
+  // that at 100 degC by Stokes-Einstein), so within a 15 s generator pause water comes back
+  // about sqrt(D t) = 0.24 mm: the mechanism Zhu et al. (BioMed Eng OnLine 2013;12:127,
+  // abstract) found too slow to help during a pause (docs/validation.md, "Thermal ablation:
+  // rehydration of dried tissue").
+  bool waterRehydration = false;
 
   // Picard passes per step for the temperature-dependent conductivity and perfusion: 1 lags
   // them at the step's start temperature; 2 re-evaluates them at the first pass's result.

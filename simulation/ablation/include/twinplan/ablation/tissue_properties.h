@@ -48,6 +48,12 @@ struct TissueProperties {
   // for a hand-built tissue, is the middle of the 0.70-0.80 range of soft tissues (Duck,
   // Physical Properties of Tissue, 1990, ch. 7). 0 disables the latent heat of this tissue.
   double waterContent_kg_kg = 0.75;
+  // Diffusivity of the tissue's liquid water (m2/s): how fast water moves back into tissue that
+  // has boiled dry once it is below boiling again (BioheatParameters::waterRehydration). The
+  // tissue table gives the median apparent diffusion coefficient of diffusion-weighted MRI
+  // where one was found (resources/tissues/tissues.json, waterDiffusivity_m2_s, optional);
+  // 0: dried tissue of this type takes no water back.
+  double waterDiffusivity_m2_s = 0.0;
 
   // What is a vessel for the heat-sink model: voxels of this tissue carry flowing blood.
   bool isBlood = false;
