@@ -104,6 +104,7 @@ class TimedSource : public HeatSource {
     return source_.heldTemperatures(grid, state);
   }
   double deliveredPower_W() const override { return source_.deliveredPower_W(); }
+  double powerUnchangedUntil_s() const override { return source_.powerUnchangedUntil_s(); }
   double source_s = 0.0;
 
  private:
@@ -140,6 +141,12 @@ RfRun runCooledRf() {
     settings.nestedPotential = std::strcmp(exact, "0") == 0;
     p.skipNegligibleHeating = settings.nestedPotential;
   }
+  if (const char* adaptive = std::getenv("ADAPTIVE"))
+    p.adaptiveTimeSteps = std::strcmp(adaptive, "0") != 0;
+  if (const char* longest = std::getenv("MAX_STEP")) p.maximumTimeStep_s = std::atof(longest);
+  if (const char* tolerance = std::getenv("BIOHEAT_TOLERANCE"))
+    p.solverTolerance_K = std::atof(tolerance);
+  if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
   if (const char* margin = std::getenv("NESTED_MARGIN"))
     settings.nestedMargin_mm = std::atof(margin);
   if (const char* interval = std::getenv("NESTED_INTERVAL"))

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "bioheat_step.h"
@@ -35,6 +36,21 @@ std::vector<TissueCoefficients> tissueCoefficients(const AblationGrid& grid,
   return coefficients;
 }
 
+double longestStep(const BioheatParameters& p) {
+  return p.adaptiveTimeSteps ? std::max(p.timeStep_s, p.maximumTimeStep_s) : p.timeStep_s;
+}
+
+// The length of the step that starts at time_s (BioheatParameters::adaptiveTimeSteps): the base
+// step (the last one shortened to end on duration_s), or, where the source promises its power
+// unchanged beyond it, a step up to that promise, at most maximumTimeStep_s.
+double stretchedStep(const BioheatParameters& p, double time_s, double baseStep_s,
+                     double powerUnchangedUntil_s) {
+  if (!p.adaptiveTimeSteps) return baseStep_s;
+  const double promised_s = powerUnchangedUntil_s - time_s;
+  if (!(promised_s > baseStep_s)) return baseStep_s;
+  return std::min({promised_s, p.maximumTimeStep_s, p.duration_s - time_s});
+}
+
 // Voxels beyond the warmed region that one step can reach: the backward-Euler resolvent decays
 // over sqrt(k dt / (rho c h^2)) voxels; three such lengths plus two voxels keep the truncation
 // error at the box's faces well under the warm threshold.
@@ -42,10 +58,11 @@ std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoeffic
                        const BioheatParameters& p) {
   double diffusionNumber = 0.0;
   const double h_m = grid.voxelSize_m();
+  const double longestStep_s = longestStep(p);
   for (const TissueCoefficients& t : tissues) {
     const double kMax = std::max(t.conductivityAt(100.0), t.conductivity_W_mK);
     diffusionNumber = std::max(diffusionNumber,
-                               kMax * p.timeStep_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
+                               kMax * longestStep_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
   }
   return 2 + std::int64_t(std::ceil(3.0 * std::sqrt(diffusionNumber)));
 }
@@ -317,15 +334,29 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   }
   AblationResult result;
   for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
-  const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
+  // Steps of timeStep_s (the last shortened to end on duration_s); a stretched step ends on the
+  // source's event.
   std::vector<float> power_W_m3;
   std::vector<HeldTemperature> held;
   ActiveBoxBook book;
   book.margin = boxMargin(grid, tissues, p);
   StepWorkspace work;
-  for (std::int64_t step = 0; step < steps; ++step) {
-    const double step_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
-    querySource(grid, source, state, step_s, power_W_m3, held);
+  double previousStep_s = p.timeStep_s;
+  double previousPromise_s = -std::numeric_limits<double>::infinity();
+  // Ends within a microsecond of duration_s count as the end (rounding of the step sums).
+  constexpr double kTimeSlack_s = 1e-6;
+  while (state.time_s < p.duration_s - kTimeSlack_s) {
+    const double baseStep_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
+    querySource(grid, source, state, baseStep_s, power_W_m3, held);
+    // A promise is kept to once it has held for one base step: the fastest change follows the
+    // power's own change (the hot spot at the electrode cools within seconds of a roll-off),
+    // so the first step after it stays short.
+    const double promise_s = source.powerUnchangedUntil_s();
+    double step_s = promise_s == previousPromise_s
+                        ? stretchedStep(p, state.time_s, baseStep_s, promise_s)
+                        : baseStep_s;
+    previousPromise_s = promise_s;
+    if (p.duration_s - (state.time_s + step_s) < kTimeSlack_s) step_s = p.duration_s - state.time_s;
     const StepInputs in{&grid,
                         &p,
                         &tissues,
@@ -335,7 +366,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         &power_W_m3,
                         &held,
                         &fields.lastChange_K,
-                        step_s};
+                        step_s,
+                        std::min(1.0, step_s / previousStep_s)};
     result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
@@ -344,7 +376,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
     for (TemperatureHistory& history : result.recorded)
       history.temperature_degC.push_back(temperatureAt(g, state.temperature_degC, history.p_lps));
     ++result.steps;
-    progress.report(double(step + 1) / double(steps), "Bioheat");
+    previousStep_s = step_s;
+    progress.report(std::min(1.0, state.time_s / p.duration_s), "Bioheat");
     progress.check();
   }
   result.neglectedSourceEnergy_J = book.neglectedSource_J;
