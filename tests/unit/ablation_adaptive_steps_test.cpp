@@ -154,19 +154,28 @@ TEST(AblationAdaptiveSteps, APromiseBeyondTheLongestStepGivesLongestSteps) {
   EXPECT_EQ(simulateAblation(grid, source, parameters).steps, 20);
 }
 
-TEST(AblationAdaptiveSteps, ALongestStepShorterThanTheStepIsRefused) {
+TEST(AblationAdaptiveSteps, ALongestStepBelowTheStepNeverShortensOne) {
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {9, 9, 9}, 1.0);
+  IdleSource source;
   BioheatParameters parameters;
-  parameters.timeStep_s = 5.0;
-  parameters.maximumTimeStep_s = 2.0;
+  parameters.duration_s = 100.0;
+  parameters.timeStep_s = 20.0;
+  parameters.maximumTimeStep_s = 15.0;
+  const AblationResult result = simulateAblation(grid, source, parameters);
+  ASSERT_EQ(result.time_s.size(), 5u);
+  EXPECT_DOUBLE_EQ(result.time_s[1], 40.0);
+}
+
+TEST(AblationAdaptiveSteps, ANonPositiveLongestStepIsRefused) {
+  BioheatParameters parameters;
+  parameters.maximumTimeStep_s = 0.0;
   try {
     parameters.validate();
-    FAIL() << "accepted a longest step below the step";
+    FAIL() << "accepted a longest step of 0 s";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
     EXPECT_EQ(e.context(), "maximumTimeStep_s");
   }
-  parameters.adaptiveTimeSteps = false;
-  EXPECT_NO_THROW(parameters.validate());
 }
 
 }  // namespace

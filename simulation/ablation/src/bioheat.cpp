@@ -42,13 +42,14 @@ double longestStep(const BioheatParameters& p) {
 
 // The length of the step that starts at time_s (BioheatParameters::adaptiveTimeSteps): the base
 // step (the last one shortened to end on duration_s), or, where the source promises its power
-// unchanged beyond it, a step up to that promise, at most maximumTimeStep_s.
+// unchanged beyond it, a step up to that promise, at most maximumTimeStep_s (a longest step
+// below the base step never shortens one).
 double stretchedStep(const BioheatParameters& p, double time_s, double baseStep_s,
                      double powerUnchangedUntil_s) {
   if (!p.adaptiveTimeSteps) return baseStep_s;
   const double promised_s = powerUnchangedUntil_s - time_s;
   if (!(promised_s > baseStep_s)) return baseStep_s;
-  return std::min({promised_s, p.maximumTimeStep_s, p.duration_s - time_s});
+  return std::max(baseStep_s, std::min({promised_s, p.maximumTimeStep_s, p.duration_s - time_s}));
 }
 
 // Voxels beyond the warmed region that one step can reach: the backward-Euler resolvent decays
