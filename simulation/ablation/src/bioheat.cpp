@@ -36,10 +36,6 @@ std::vector<TissueCoefficients> tissueCoefficients(const AblationGrid& grid,
   return coefficients;
 }
 
-double longestStep(const BioheatParameters& p) {
-  return p.adaptiveTimeSteps ? std::max(p.timeStep_s, p.maximumTimeStep_s) : p.timeStep_s;
-}
-
 // The length of the step that starts at time_s (BioheatParameters::adaptiveTimeSteps): the base
 // step (the last one shortened to end on duration_s), or, where the source promises its power
 // unchanged beyond it, a step up to that promise, at most maximumTimeStep_s (a longest step
@@ -56,14 +52,13 @@ double stretchedStep(const BioheatParameters& p, double time_s, double baseStep_
 // over sqrt(k dt / (rho c h^2)) voxels; three such lengths plus two voxels keep the truncation
 // error at the box's faces well under the warm threshold.
 std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
-                       const BioheatParameters& p) {
+                       double step_s) {
   double diffusionNumber = 0.0;
   const double h_m = grid.voxelSize_m();
-  const double longestStep_s = longestStep(p);
   for (const TissueCoefficients& t : tissues) {
     const double kMax = std::max(t.conductivityAt(100.0), t.conductivity_W_mK);
-    diffusionNumber = std::max(diffusionNumber,
-                               kMax * longestStep_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
+    diffusionNumber =
+        std::max(diffusionNumber, kMax * step_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
   }
   return 2 + std::int64_t(std::ceil(3.0 * std::sqrt(diffusionNumber)));
 }
@@ -340,7 +335,7 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   std::vector<float> power_W_m3;
   std::vector<HeldTemperature> held;
   ActiveBoxBook book;
-  book.margin = boxMargin(grid, tissues, p);
+  book.margin = boxMargin(grid, tissues, p.timeStep_s);
   StepWorkspace work;
   double previousStep_s = p.timeStep_s;
   double previousPromise_s = -std::numeric_limits<double>::infinity();
@@ -358,6 +353,13 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         : baseStep_s;
     previousPromise_s = promise_s;
     if (p.duration_s - (state.time_s + step_s) < kTimeSlack_s) step_s = p.duration_s - state.time_s;
+    // A stretched step reaches further: its box grows by the difference of the margins for the
+    // two step lengths, for this step only.
+    const std::int64_t extraMargin =
+        step_s > p.timeStep_s
+            ? boxMargin(grid, tissues, step_s) - boxMargin(grid, tissues, p.timeStep_s)
+            : 0;
+    book.margin += extraMargin;
     const StepInputs in{&grid,
                         &p,
                         &tissues,
@@ -370,6 +372,7 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         step_s,
                         std::min(1.0, step_s / previousStep_s)};
     result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
+    book.margin -= extraMargin;
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
     result.deliveredPower_W.push_back(source.deliveredPower_W());
