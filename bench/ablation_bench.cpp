@@ -11,7 +11,10 @@
 // another relative tolerance of the potential solves; RESOLVE_CHANGE=0.05 another re-solve
 // criterion (RfSettings::resolveConductanceChange); EXACT=1 the exact path (no nested potential
 // solves, every heated voxel in the bioheat box), NESTED_MARGIN=30 and NESTED_INTERVAL=8 other
-// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval).
+// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval); ADAPTIVE=0
+// the fixed-step path (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest
+// adaptive step, TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG
+// tolerance (K).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -104,6 +107,7 @@ class TimedSource : public HeatSource {
     return source_.heldTemperatures(grid, state);
   }
   double deliveredPower_W() const override { return source_.deliveredPower_W(); }
+  double powerUnchangedUntil_s() const override { return source_.powerUnchangedUntil_s(); }
   double source_s = 0.0;
 
  private:
@@ -129,7 +133,7 @@ RfRun runCooledRf() {
   ProbePlacement placement;
   placement.tip_lps = Vec3(0.0, 0.0, 15.0);
   placement.entry_lps = Vec3(0.0, 0.0, -100.0);
-  BioheatParameters p;  // 600 s in 5 s steps
+  BioheatParameters p;  // 600 s in 5 s steps, roll-off pauses as 5 + 10 s (adaptive steps)
   p.recordedPoints_lps = {Vec3(10.0, 0.0, 0.0), Vec3(20.0, 0.0, 0.0)};
   RfSettings settings = rfSettingsFor(device);
   if (const char* tolerance = std::getenv("POTENTIAL_TOLERANCE"))
@@ -140,6 +144,12 @@ RfRun runCooledRf() {
     settings.nestedPotential = std::strcmp(exact, "0") == 0;
     p.skipNegligibleHeating = settings.nestedPotential;
   }
+  if (const char* adaptive = std::getenv("ADAPTIVE"))
+    p.adaptiveTimeSteps = std::strcmp(adaptive, "0") != 0;
+  if (const char* longest = std::getenv("MAX_STEP")) p.maximumTimeStep_s = std::atof(longest);
+  if (const char* tolerance = std::getenv("BIOHEAT_TOLERANCE"))
+    p.solverTolerance_K = std::atof(tolerance);
+  if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
   if (const char* margin = std::getenv("NESTED_MARGIN"))
     settings.nestedMargin_mm = std::atof(margin);
   if (const char* interval = std::getenv("NESTED_INTERVAL"))

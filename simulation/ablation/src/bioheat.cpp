@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "bioheat_step.h"
@@ -36,17 +37,29 @@ std::vector<TissueCoefficients> tissueCoefficients(const AblationGrid& grid,
   return coefficients;
 }
 
+// The length of the step that starts at time_s (BioheatParameters::adaptiveTimeSteps): the base
+// step (the last one shortened to end on duration_s), or, where the source promises its power
+// unchanged beyond it, a step up to that promise, at most maximumTimeStep_s (a longest step
+// below the base step never shortens one).
+double stretchedStep(const BioheatParameters& p, double time_s, double baseStep_s,
+                     double powerUnchangedUntil_s) {
+  if (!p.adaptiveTimeSteps) return baseStep_s;
+  const double promised_s = powerUnchangedUntil_s - time_s;
+  if (!(promised_s > baseStep_s)) return baseStep_s;
+  return std::max(baseStep_s, std::min({promised_s, p.maximumTimeStep_s, p.duration_s - time_s}));
+}
+
 // Voxels beyond the warmed region that one step can reach: the backward-Euler resolvent decays
 // over sqrt(k dt / (rho c h^2)) voxels; three such lengths plus two voxels keep the truncation
 // error at the box's faces well under the warm threshold.
 std::int64_t boxMargin(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
-                       const BioheatParameters& p) {
+                       double step_s) {
   double diffusionNumber = 0.0;
   const double h_m = grid.voxelSize_m();
   for (const TissueCoefficients& t : tissues) {
     const double kMax = std::max(t.conductivityAt(100.0), t.conductivity_W_mK);
-    diffusionNumber = std::max(diffusionNumber,
-                               kMax * p.timeStep_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
+    diffusionNumber =
+        std::max(diffusionNumber, kMax * step_s / (t.heatCapacityPerVolume_J_m3K * h_m * h_m));
   }
   return 2 + std::int64_t(std::ceil(3.0 * std::sqrt(diffusionNumber)));
 }
@@ -318,15 +331,36 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   }
   AblationResult result;
   for (const Vec3& point : p.recordedPoints_lps) result.recorded.push_back({point, {}});
-  const auto steps = std::int64_t(std::ceil(p.duration_s / p.timeStep_s - 1e-9));
+  // Steps of timeStep_s (the last shortened to end on duration_s); a stretched step ends on the
+  // source's event.
   std::vector<float> power_W_m3;
   std::vector<HeldTemperature> held;
   ActiveBoxBook book;
-  book.margin = boxMargin(grid, tissues, p);
+  book.margin = boxMargin(grid, tissues, p.timeStep_s);
   StepWorkspace work;
-  for (std::int64_t step = 0; step < steps; ++step) {
-    const double step_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
-    querySource(grid, source, state, step_s, power_W_m3, held);
+  double previousStep_s = p.timeStep_s;
+  double previousPromise_s = -std::numeric_limits<double>::infinity();
+  // Ends within a microsecond of duration_s count as the end (rounding of the step sums).
+  constexpr double kTimeSlack_s = 1e-6;
+  while (state.time_s < p.duration_s - kTimeSlack_s) {
+    const double baseStep_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
+    querySource(grid, source, state, baseStep_s, power_W_m3, held);
+    // A promise is kept to once it has held for one base step: the fastest change follows the
+    // power's own change (the hot spot at the electrode cools within seconds of a roll-off),
+    // so the first step after it stays short.
+    const double promise_s = source.powerUnchangedUntil_s();
+    double step_s = promise_s == previousPromise_s
+                        ? stretchedStep(p, state.time_s, baseStep_s, promise_s)
+                        : baseStep_s;
+    previousPromise_s = promise_s;
+    if (p.duration_s - (state.time_s + step_s) < kTimeSlack_s) step_s = p.duration_s - state.time_s;
+    // A stretched step reaches further: its box grows by the difference of the margins for the
+    // two step lengths, for this step only.
+    const std::int64_t extraMargin =
+        step_s > p.timeStep_s
+            ? boxMargin(grid, tissues, step_s) - boxMargin(grid, tissues, p.timeStep_s)
+            : 0;
+    book.margin += extraMargin;
     const StepInputs in{&grid,
                         &p,
                         &tissues,
@@ -336,11 +370,13 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         &power_W_m3,
                         &held,
                         &fields.lastChange_K,
-                        step_s};
+                        step_s,
+                        std::min(1.0, step_s / previousStep_s)};
     result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
     if (p.waterRehydration && !state.latentHeatLeft_J_m3.empty())
       detail::rehydrate(grid, latent_J_m3, held, state.temperature_degC, step_s,
                         state.latentHeatLeft_J_m3);
+    book.margin -= extraMargin;
     state.time_s += step_s;
     result.time_s.push_back(state.time_s);
     result.deliveredPower_W.push_back(source.deliveredPower_W());
@@ -348,7 +384,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
     for (TemperatureHistory& history : result.recorded)
       history.temperature_degC.push_back(temperatureAt(g, state.temperature_degC, history.p_lps));
     ++result.steps;
-    progress.report(double(step + 1) / double(steps), "Bioheat");
+    previousStep_s = step_s;
+    progress.report(std::min(1.0, state.time_s / p.duration_s), "Bioheat");
     progress.check();
   }
   result.neglectedSourceEnergy_J = book.neglectedSource_J;

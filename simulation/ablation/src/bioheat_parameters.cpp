@@ -72,6 +72,7 @@ void requireTissuesUsable(const AblationGrid& grid) {
 void BioheatParameters::validate() const {
   requirePositive(duration_s, "duration_s", "treatment duration (s)");
   requirePositive(timeStep_s, "timeStep_s", "time step (s)");
+  requirePositive(maximumTimeStep_s, "maximumTimeStep_s", "longest adaptive time step (s)");
   if (!(arterialTemperature_degC >= 20.0 && arterialTemperature_degC <= 45.0))
     throw Error(ErrorKind::InvalidInput,
                 "The arterial temperature must lie between 20 and 45 degC (got " +

@@ -156,36 +156,91 @@ void buildRowFaces(const HaloProperties& halo, double h_m, std::int64_t j, std::
   }
 }
 
-// The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
-// perfusion and the six faces (the three towards -x, -y, -z are the neighbours' +faces, or
-// computed here on the box's near faces).
-void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo, std::int64_t j,
-              std::int64_t k, StencilSystem& s, std::vector<float>& deviation) {
-  const AblationGrid& grid = *in.grid;
-  const BioheatParameters& p = *in.parameters;
-  const double arterial = p.arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const bool hasVessels = !halo.wall_W_m2K.empty();
+// The step's per-tissue terms, so that a row's voxels only look them up: storage rho c / dt
+// (W/(m3 K)) and the perfusion sink w rho_b c_b (W/(m3 K)).
+struct StepTissueTerms {
+  std::vector<double> storage_W_m3K, perfusion_W_m3K;
+};
+
+StepTissueTerms stepTissueTerms(const StepInputs& in) {
+  StepTissueTerms terms;
+  for (const TissueCoefficients& t : *in.tissues) {
+    terms.storage_W_m3K.push_back(t.heatCapacityPerVolume_J_m3K / in.step_s);
+    terms.perfusion_W_m3K.push_back(t.perfusionSink_W_m3K);
+  }
+  return terms;
+}
+
+// perfusionFactor (thermal_damage.h) for the rules whose factor is 0 or 1, inline; the others
+// through it.
+double perfusionFactorOf(PerfusionShutdown rule, double damage) {
+  if (rule == PerfusionShutdown::AtOmegaOne) return damage >= 1.0 ? 0.0 : 1.0;
+  if (rule == PerfusionShutdown::None) return 1.0;
+  return perfusionFactor(rule, damage);
+}
+
+// The sum of the six faces' conductances of row (j, k) into `sum` (W/(m3 K), double): the three
+// towards +x, +y, +z and those towards -x, -y, -z, which are the neighbours' + faces inside the
+// box and computed here on its near faces. The order of the terms is fixed (x+, y+, z+, x-, y-,
+// z-), so the sums are the same bits however the rows are split.
+void rowConductances(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
+                     const StencilSystem& s, std::vector<double>& sum) {
   const std::int64_t plane = s.nx * s.ny, strideY = halo.sx, strideZ = halo.sx * halo.sy;
-  const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
+  const std::size_t base = std::size_t(s.nx * (j + s.ny * k));
+  const float* fx = s.faceX.data() + base;
+  const float* fy = s.faceY.data() + base;
+  const float* fz = s.faceZ.data() + base;
+  sum.resize(std::size_t(s.nx));
+  if (j > 0 && k > 0) {
+    // Inside the box's near faces: every - face is a neighbour's + face; a plain loop.
+    const float* fyBack = fy - s.nx;
+    const float* fzBack = fz - plane;
+    sum[0] = double(fx[0]) + fy[0] + fz[0] + conductanceTo(halo, halo.index(0, j, k), -1, h_m) +
+             fyBack[0] + fzBack[0];
+    for (std::int64_t i = 1; i < s.nx; ++i)
+      sum[std::size_t(i)] = double(fx[i]) + fy[i] + fz[i] + fx[i - 1] + fyBack[i] + fzBack[i];
+    return;
+  }
   for (std::int64_t i = 0; i < s.nx; ++i) {
-    const std::size_t v = firstVoxel + std::size_t(i), n = std::size_t(i + s.nx * (j + s.ny * k));
-    const std::size_t h = halo.index(i, j, k);
-    const TissueCoefficients& t = (*in.tissues)[grid.tissue[v]];
-    const double conductances =
+    const std::size_t n = base + std::size_t(i), h = halo.index(i, j, k);
+    sum[std::size_t(i)] =
         double(s.faceX[n]) + s.faceY[n] + s.faceZ[n] +
         (i > 0 ? s.faceX[n - 1] : conductanceTo(halo, h, -1, h_m)) +
         (j > 0 ? s.faceY[n - std::size_t(s.nx)] : conductanceTo(halo, h, -strideY, h_m)) +
         (k > 0 ? s.faceZ[n - std::size_t(plane)] : conductanceTo(halo, h, -strideZ, h_m));
-    const bool flowing = hasVessels && halo.wall_W_m2K[h] > 0.0f;
-    const double perfusion =
-        flowing ? 0.0
-                : t.perfusionSink_W_m3K * perfusionFactor(p.perfusionShutdown, (*in.damage)[v]);
-    const double storage = t.heatCapacityPerVolume_J_m3K / in.step_s;
-    const double start_K = (*in.temperature_degC)[v] - arterial;
-    s.diagonal[n] = static_cast<float>(storage + perfusion + conductances);
+  }
+}
+
+// The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
+// perfusion and the six faces' conductances (rowConductances, in `conductances`).
+void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo,
+              const StepTissueTerms& terms, std::int64_t j, std::int64_t k, StencilSystem& s,
+              std::vector<double>& conductances, std::vector<float>& deviation) {
+  const AblationGrid& grid = *in.grid;
+  const BioheatParameters& p = *in.parameters;
+  const double arterial = p.arterialTemperature_degC, h_m = grid.voxelSize_m();
+  const bool hasVessels = !halo.wall_W_m2K.empty();
+  rowConductances(halo, h_m, j, k, s, conductances);
+  const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
+  const std::size_t n0 = std::size_t(s.nx * (j + s.ny * k));
+  const auto* tissue = grid.tissue.data() + firstVoxel;
+  const float* damage = in.damage->data() + firstVoxel;
+  const float* temperature = in.temperature_degC->data() + firstVoxel;
+  const float* power = in.power_W_m3->data() + firstVoxel;
+  const float* previousChange = in.previousChange_K->data() + firstVoxel;
+  for (std::int64_t i = 0; i < s.nx; ++i) {
+    const std::size_t n = n0 + std::size_t(i);
+    const bool flowing = hasVessels && halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f;
+    const double perfusion = flowing ? 0.0
+                                     : terms.perfusion_W_m3K[tissue[i]] *
+                                           perfusionFactorOf(p.perfusionShutdown, damage[i]);
+    const double storage = terms.storage_W_m3K[tissue[i]];
+    const double start_K = temperature[i] - arterial;
+    s.diagonal[n] = static_cast<float>(storage + perfusion + conductances[std::size_t(i)]);
     s.inverseDiagonal[n] = flowing ? 0.0f : 1.0f / s.diagonal[n];
-    s.rightHandSide[n] = static_cast<float>(storage * start_K + (*in.power_W_m3)[v]);
-    deviation[n] = flowing ? 0.0f : static_cast<float>(start_K + (*in.previousChange_K)[v]);
+    s.rightHandSide[n] = static_cast<float>(storage * start_K + power[i]);
+    deviation[n] =
+        flowing ? 0.0f : static_cast<float>(start_K + in.extrapolation * previousChange[i]);
   }
 }
 
@@ -326,10 +381,12 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
       buildRowFaces(halo, h_m, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
                     system);
   });
+  const StepTissueTerms terms = stepTissueTerms(in);
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
+    std::vector<double> conductances;
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
-      buildRow(in, box, halo, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny, system,
-               deviation);
+      buildRow(in, box, halo, terms, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
+               system, conductances, deviation);
   });
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;

@@ -32,6 +32,9 @@ struct StepInputs {
   // Each voxel's change over the previous step (K), to extrapolate the warm start.
   const std::vector<float>* previousChange_K = nullptr;
   double step_s = 0.0;
+  // The warm start takes previousChange_K times this: the step over the previous one, at most 1
+  // (a longer step after a shorter one starts from the previous step's change, not beyond it).
+  double extrapolation = 1.0;
 };
 
 // The box of voxels whose temperature can change this step: every voxel of `previous` that

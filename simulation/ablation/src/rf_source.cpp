@@ -837,6 +837,16 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
                   controlled_degC, power_W > 0.0});
 }
 
+double RfSource::powerUnchangedUntil_s() const {
+  // The pause starts at the step whose power decision found the roll-off, so a step that starts
+  // before powerOffUntil_s_ with no power delivers none until then. The power is zero whatever
+  // the step's length, so the drying cap (which scales with the step) does not come into it.
+  const bool paused = settings_.control == PowerControl::ImpedanceControlled &&
+                      deliveredPower_W_ == 0.0 && !log_.empty() &&
+                      log_.back().time_s < powerOffUntil_s_;
+  return paused ? powerOffUntil_s_ : -std::numeric_limits<double>::infinity();
+}
+
 std::vector<HeldTemperature> RfSource::heldTemperatures(const AblationGrid& /*grid*/,
                                                         const ThermalState& /*state*/) {
   std::vector<HeldTemperature> held;

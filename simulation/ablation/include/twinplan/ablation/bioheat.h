@@ -30,6 +30,25 @@ struct BioheatParameters {
   double duration_s = 600.0;
   double timeStep_s = 5.0;
 
+  // Adaptive time steps (on by default; false runs every step at timeStep_s, the fixed-step
+  // path). timeStep_s stays the step wherever the source's power may change: RF power follows
+  // the tissue's impedance and temperature, and roll-off and controller events are found at step
+  // starts, so those steps keep the base step that resolves them. Where the source promises its
+  // power unchanged until a known time (HeatSource::powerUnchangedUntil_s: the pause after an
+  // impedance roll-off, during which no power flows), the first step under the promise is a
+  // base step (the fastest change follows the power's own: the hot spot at the electrode
+  // cools within seconds) and the next one runs to the promised time, never past it, up to
+  // maximumTimeStep_s: steps land on the event, so its timing is that of the fixed-step path.
+  // Backward Euler is L-stable and the unforced cooling after the first seconds is smooth, so
+  // the long step's time error stays small: on the 10-minute cooled RF run the zone, axes,
+  // energy and roll-offs are those of the fixed-step path (docs/validation.md, "Thermal
+  // ablation: adaptive time steps"). One long step for the whole pause moved the zone's long
+  // axis by a voxel there, which is why the first step stays short.
+  bool adaptiveTimeSteps = true;
+  // The longest step (s). 15 s: one impedance roll-off pause of the Cool-tip generator
+  // (RfSettings::rollOffPause_s), the longest promise the validation covers.
+  double maximumTimeStep_s = 15.0;
+
   // Arterial blood and body temperature: the initial temperature, the temperature of the box
   // faces (held there, far from the probe) and of the blood in the Pennes and vessel terms.
   double arterialTemperature_degC = kBodyTemperature_degC;

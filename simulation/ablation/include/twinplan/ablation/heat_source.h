@@ -4,6 +4,7 @@
 // solver (bioheat.h) asks its source once per time step; a source may keep state between calls
 // (a power controller, an impedance roll-off timer), so it sees time and temperature as they are.
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "twinplan/ablation/ablation_grid.h"
@@ -49,6 +50,13 @@ class HeatSource {
   }
   // Electrical power delivered during the last step (W), for the treatment log.
   virtual double deliveredPower_W() const = 0;
+  // The time (s) until which the power the last depositedPower() call returned stays what the
+  // device delivers, whatever the tissue does: a generator's pause after an impedance roll-off
+  // (no power until it ends). The adaptive stepper (BioheatParameters::adaptiveTimeSteps) may
+  // run one step up to it. The default, minus infinity, promises nothing: the source wants to
+  // be asked again after every base step (its power reacts to temperature, its events are
+  // found at step starts).
+  virtual double powerUnchangedUntil_s() const { return -std::numeric_limits<double>::infinity(); }
 };
 
 }  // namespace twinplan::ablation

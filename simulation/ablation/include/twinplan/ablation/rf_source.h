@@ -183,6 +183,8 @@ class RfSource : public HeatSource {
   std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
                                                 const ThermalState& state) override;
   double deliveredPower_W() const override { return deliveredPower_W_; }
+  // During an impedance roll-off's pause: its end (no power until then).
+  double powerUnchangedUntil_s() const override;
 
   const std::vector<RfLogEntry>& log() const { return log_; }
   double baselineImpedance_ohm() const { return baselineImpedance_ohm_; }
