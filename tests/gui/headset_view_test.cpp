@@ -2,7 +2,8 @@
 // window starts twinplan-xr-render --live as a child process, which follows the window over a
 // teaching session on 127.0.0.1 and mirrors its left eye into the "Headset" panel. Checked: the
 // mirror shows the anatomy, hiding a segment in the window removes its model from the headset's
-// image, the window's event loop keeps running while the headset renders, and the two failures
+// image, the result the window's Result chooser shows is the one the headset draws, the window's
+// event loop keeps running while the headset renders, and the two failures
 // a user meets (no runtime, a runtime that ends the session) give a message box that says what
 // to do. With TWINPLAN_SCREENSHOT_DIR set, the window with the mirror is saved there.
 #include <gtest/gtest.h>
@@ -18,6 +19,8 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -199,6 +202,98 @@ TEST_F(HeadsetViewTest, MirrorShowsTheAnatomyAndFollowsSegmentVisibility) {
   EXPECT_FALSE(link()->running());
   EXPECT_FALSE(window_->findChild<QAction*>("viewInHeadset")->isChecked());
   EXPECT_EQ(message(), nullptr) << message()->text().toStdString();
+}
+
+// A dose named `name`: a Gaussian of 30 mm sigma and 60 Gy peak at `centre_lps`, on a 200 mm
+// cube of 4 mm voxels around it. Its 50 % isodose is a sphere of 30 sqrt(2 ln 2) = 35 mm radius.
+ScalarField doseBlob(const std::string& name, const Vec3& centre_lps) {
+  ScalarField dose;
+  dose.name = name;
+  dose.quantity = "dose";
+  dose.unit = "Gy";
+  dose.geometry = fixtures::centredGrid({50, 50, 50}, Vec3(4.0, 4.0, 4.0));
+  dose.geometry.origin_lps += centre_lps;
+  const ImageGeometry& g = dose.geometry;
+  dose.values.assign(g.voxelCount(), 0.0f);
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        dose.values[g.linearIndex(i, j, k)] =
+            float(60.0 * std::exp(-(p - centre_lps).squaredNorm() / (2 * 30.0 * 30.0)));
+      }
+  return dose;
+}
+
+// Where two mirror images differ (any channel by more than 24): the count and the centroid.
+struct Difference {
+  int pixels = 0;
+  double x = 0, y = 0;
+};
+Difference difference(const QImage& a, const QImage& b) {
+  Difference d;
+  for (int y = 0; y < std::min(a.height(), b.height()); ++y)
+    for (int x = 0; x < std::min(a.width(), b.width()); ++x) {
+      const QColor p = a.pixelColor(x, y), q = b.pixelColor(x, y);
+      if (std::abs(p.red() - q.red()) > 24 || std::abs(p.green() - q.green()) > 24 ||
+          std::abs(p.blue() - q.blue()) > 24) {
+        ++d.pixels;
+        d.x += x;
+        d.y += y;
+      }
+    }
+  if (d.pixels > 0) {
+    d.x /= d.pixels;
+    d.y /= d.pixels;
+  }
+  return d;
+}
+
+// The headset shows the result the window's Result chooser shows (teaching change "result"),
+// not the case's first dose: plan A's dose lies to the patient's right of the liver (the
+// viewer's left), plan B's above it. Choosing one in the window adds its isodose surfaces to the
+// headset's image where that dose lies; None removes them.
+TEST_F(HeadsetViewTest, HeadsetShowsTheResultTheWindowChooses) {
+  Case twin = liverAndKidneyCase();
+  twin.fields = {doseBlob("Plan A dose", Vec3(-190, 0, 0)),
+                 doseBlob("Plan B dose", Vec3(45, 0, 150))};
+  showCase(std::move(twin));
+  ASSERT_EQ(window_->shownResultName(), "Plan A dose");  // a case's first result is shown
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->joined() && link()->mirrorImages() > 0; }));
+
+  const auto settled = [&] {  // the mirror once it stops changing (the surfaces are built)
+    QImage last = nextMirror();
+    for (int i = 0; i < 20; ++i) {
+      const QImage next = nextMirror();
+      if (difference(last, next).pixels == 0) return next;
+      last = next;
+    }
+    return last;
+  };
+  const QImage planA = settled();
+  window_->chooseResult("Plan B dose");
+  const QImage planB = settled();
+  window_->chooseResult("");
+  const QImage none = settled();
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    planA.save(QString(dir) + "/headset-result-plan-a.png");
+    planB.save(QString(dir) + "/headset-result-plan-b.png");
+  }
+  const Difference a = difference(planA, none), b = difference(planB, none);
+  std::printf(
+      "headset result: plan A adds %d pixels around (%.0f, %.0f), plan B %d around "
+      "(%.0f, %.0f) of the %d x %d eye\n",
+      a.pixels, a.x, a.y, b.pixels, b.x, b.y, none.width(), none.height());
+  // The 50 % isodose sphere (35 mm radius) covers a disc about 14 pixels across at this
+  // distance (0.19 pixel per mm, the liver's 38-pixel disc for 200 mm).
+  EXPECT_GT(a.pixels, 60);
+  EXPECT_GT(b.pixels, 60);
+  // A is 235 mm to the viewer's left of the scene's centre, B 150 mm above it: about 45 and 28
+  // pixels.
+  EXPECT_LT(a.x, b.x - 25) << "plan A's surfaces are not left of plan B's";
+  EXPECT_LT(b.y, a.y - 15) << "plan B's surfaces are not above plan A's";
+  EXPECT_EQ(message(), nullptr);
 }
 
 TEST_F(HeadsetViewTest, SaysWhatToInstallWhenNoRuntimeIsThere) {
