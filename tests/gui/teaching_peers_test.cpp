@@ -3,7 +3,8 @@
 // with the Point tool on (its pointer), its measurements (annotations) and its Result chooser -
 // and the following participant's window shows the same slice and result and draws the
 // presenter's pointer as a red dot at the pixel of the pointed point, and its annotations, in
-// its 2D and 3D views. With TWINPLAN_SCREENSHOT_DIR set, the participant window is saved there.
+// its 2D and 3D views. The presenter's 3D view points too: at the surface under the mouse. With
+// TWINPLAN_SCREENSHOT_DIR set, the participant window is saved there.
 #include <gtest/gtest.h>
 
 #include <QApplication>
@@ -14,6 +15,7 @@
 #include <QTest>
 #include <QWheelEvent>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "gui_fixtures.h"
@@ -32,6 +34,8 @@ using rendering::SliceOrientation;
 // (+-1 mm) and z (+-1.5 mm), so the grid's maximum is 60 exp(-(1 + 2.25) / 200) = 59.03 Gy.
 constexpr double kPeak_Gy = 60.0;
 const double kGridMaximum_Gy = kPeak_Gy * std::exp(-(1.0 + 2.25) / 200.0);
+
+constexpr double kBallRadius_mm = 20.0;
 
 // A 0 HU CT of 40 x 40 x 20 voxels of 2 x 2 x 3 mm (it reads mid-grey in the soft-tissue
 // window) with two results: the pointer's red dot and yellow notes stand out on it.
@@ -55,6 +59,11 @@ Case lessonCase() {
         }
     twin.fields.push_back(std::move(dose));
   }
+  // A 20 mm ball model at the origin for the 3D view's pointer (an icosphere of 1280 faces: its
+  // facets lie within 20 (1 - cos 4.8 deg) = 0.07 mm of the sphere).
+  SurfaceMesh ball = test::icosphere(Vec3(0, 0, 0), kBallRadius_mm, 3, true);
+  ball.name = "Ball";
+  twin.meshes.push_back(std::move(ball));
   return twin;
 }
 
@@ -125,6 +134,8 @@ TEST_F(TeachingPeersTest, PresentersScrollMovesTheParticipantsSlice) {
   const QPointF centre(teacherAxial->width() / 2.0, teacherAxial->height() / 2.0);
   QWheelEvent wheel(centre, teacherAxial->mapToGlobal(centre), QPoint(), QPoint(0, 3 * 120),
                     Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+  QElapsedTimer latency;
+  latency.start();
   QApplication::sendEvent(teacherAxial, &wheel);
   const double scrolled_mm = teacherAxial->view().slicePosition_mm();
   EXPECT_NEAR(scrolled_mm - start_mm, 9.0, 1e-6);
@@ -134,6 +145,9 @@ TEST_F(TeachingPeersTest, PresentersScrollMovesTheParticipantsSlice) {
     return std::abs(studentAxial->view().slicePosition_mm() - scrolled_mm) < 1e-6;
   })) << "the participant's axial slice stayed at "
       << studentAxial->view().slicePosition_mm() << " mm";
+  std::printf(
+      "teaching peers: the presenter's scroll moved the participant's slice after %lld ms\n",
+      static_cast<long long>(latency.elapsed()));
   EXPECT_EQ(followed().slice, (teaching::SharedSlice{true, "axial", scrolled_mm}));
   // Only the scrolled plane follows: the participant's other views keep their slices.
   EXPECT_DOUBLE_EQ(view(*student_, SliceOrientation::Sagittal)->view().slicePosition_mm(),
@@ -160,8 +174,11 @@ TEST_F(TeachingPeersTest, ParticipantDrawsThePresentersPointerAtItsPixel) {
   ASSERT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, pointed)));
 
   window_->setTool(Tool::Point);
+  QElapsedTimer latency;
+  latency.start();
   moveMouse(teacherAxial, widgetPoint(teacherAxial, pointed));
   ASSERT_TRUE(until([&] { return followed().pointer.active; }));
+  const qint64 pointerSeen_ms = latency.elapsed();
   // The ray ends at the point under the mouse (within the view's pixel, about 0.2 mm here).
   const teaching::PointerRay& ray = followed().pointer;
   const Vec3 end =
@@ -174,6 +191,12 @@ TEST_F(TeachingPeersTest, ParticipantDrawsThePresentersPointerAtItsPixel) {
   // 15 mm beside it.
   ASSERT_TRUE(until([&] { return isPointerRed(fixtures::shownAt(studentAxial, end)); }))
       << "no red dot at the pointed pixel";
+  const QColor dot = fixtures::shownAt(studentAxial, end);
+  std::printf(
+      "teaching peers: pointer in the participant's state after %lld ms, its dot drawn after "
+      "%lld ms; pointed point off by %.3f mm; the dot's pixel (%d, %d, %d)\n",
+      static_cast<long long>(pointerSeen_ms), static_cast<long long>(latency.elapsed()),
+      (end - pointed).norm(), dot.red(), dot.green(), dot.blue());
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, end + Vec3(15, 0, 0))));
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, end + Vec3(0, 15, 0))));
   // The presenter's own view draws no dot: its mouse is there.
@@ -192,6 +215,24 @@ TEST_F(TeachingPeersTest, ParticipantDrawsThePresentersPointerAtItsPixel) {
     QTest::qWait(200);
     student_->grab().save(QString(dir) + "/teaching-participant-pointer.png");
   }
+
+  // In the presenter's 3D view the pointer ends on the ball under the mouse: the view's centre
+  // looks at the scene's centre, the ball's, from the anterior (+y into the screen).
+  VolumeViewport* teacher3D = window_->volumeViewport();
+  const QPointF middle(teacher3D->width() / 2.0, teacher3D->height() / 2.0);
+  QMouseEvent over3D(QEvent::MouseMove, middle, teacher3D->mapToGlobal(middle), Qt::NoButton,
+                     Qt::NoButton, Qt::NoModifier);
+  QApplication::sendEvent(teacher3D, &over3D);
+  ASSERT_TRUE(until(
+      [&] { return followed().pointer.active && followed().pointer.direction_lps[1] > 0.9; }));
+  const teaching::PointerRay& laser = followed().pointer;
+  const Vec3 onBall = Vec3(laser.origin_lps[0], laser.origin_lps[1], laser.origin_lps[2]) +
+                      laser.length_mm * Vec3(laser.direction_lps[0], laser.direction_lps[1],
+                                             laser.direction_lps[2]);
+  std::printf("teaching peers: 3D pointer ends at (%.2f, %.2f, %.2f) mm, %.3f mm from the ball\n",
+              onBall.x(), onBall.y(), onBall.z(), onBall.norm() - kBallRadius_mm);
+  EXPECT_NEAR(onBall.norm(), kBallRadius_mm, 0.1);  // on the ball's surface
+  EXPECT_LT(onBall.y(), -15.0);                     // its anterior side, facing the viewer
 
   // The presenter goes back to Navigate: the pointer goes away on both views.
   window_->setTool(Tool::Navigate);

@@ -197,6 +197,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
             [this, viewport](const Vec3& p_lps) { pickPoint(*viewport, p_lps); });
   }
   volume_ = new VolumeViewport(viewArea_);
+  connect(volume_, &VolumeViewport::surfaceHovered, this, &MainWindow::sharePointerIn3D);
   setCentralWidget(viewArea_);
   // The "active view" for per-view screenshots is the one that last had keyboard focus.
   connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
@@ -627,6 +628,7 @@ void MainWindow::setTool(Tool tool) {
     viewport->view().setPendingPoints({});
     viewport->update();
   }
+  volume_->setPointing(tool == Tool::Point);  // the 3D view points at surfaces too
   if (tool != Tool::Point) sharePointer(0, Vec3::Zero(), false);  // the pointer goes away
   const auto actions = toolActions_->actions();
   if (static_cast<int>(tool) < actions.size()) actions[static_cast<int>(tool)]->setChecked(true);

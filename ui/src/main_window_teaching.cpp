@@ -1,11 +1,12 @@
 // The window as a full teaching and headset peer (issue #20 items 4 and 5). As a presenter -
 // to the headset it started (View in headset) and to the participants of its Teaching session -
 // it shares the slice of the 2D view the user scrolls or points in, its pointer (the mouse over
-// a 2D view while the Point tool is on), its measurements as annotations, and the result its
-// Result chooser shows with the chooser's 3D levels. As a participant that follows a presenter
-// it moves its slice to the presenter's, shows the presenter's result when the case has it, and
-// draws the presenter's pointer and annotations in its 2D views (SliceView::PresenterMarks) and
-// its 3D view (rendering::HeadsetAnnotations, as the headset draws them).
+// a 2D view, or the surface under it in the 3D view, while the Point tool is on), its measurements
+// as annotations, and the result its Result chooser shows with the chooser's 3D levels. As a
+// participant that follows a presenter it moves its slice to the presenter's, shows the presenter's
+// result when the case has it, and draws the presenter's pointer and annotations in its 2D views
+// (SliceView::PresenterMarks) and its 3D view (rendering::HeadsetAnnotations, as the headset draws
+// them).
 #include <QAction>
 #include <cmath>
 #include <limits>
@@ -196,6 +197,19 @@ void MainWindow::sharePointer(std::size_t view, const Vec3& p_lps, bool inside) 
     teaching_->sharedView = view;
     shareSlice(view);
   }
+  for (teaching::Presenter* session : sessions)
+    if (session->state().pointer != pointer) session->apply(teaching::SetPointer{pointer});
+}
+
+// The Point tool over the 3D view: the ray from the eye ends on the surface under the mouse,
+// drawn from the same stand-off as a 2D view's pointer.
+void MainWindow::sharePointerIn3D(const Vec3& p_lps, const Vec3& direction, bool hit) {
+  const auto sessions = peerSessions();
+  if (sessions.empty()) return;
+  teaching::PointerRay pointer;  // inactive
+  if (hit && tool_ == Tool::Point)
+    pointer = {true, toArray(p_lps - kPointerStandOff_mm * direction), toArray(direction),
+               kPointerStandOff_mm};
   for (teaching::Presenter* session : sessions)
     if (session->state().pointer != pointer) session->apply(teaching::SetPointer{pointer});
 }

@@ -397,6 +397,7 @@ class MainWindow : public QMainWindow {
   void shareSlice(std::size_t view);
   void shareSliceAfterMove();  // after the crosshair moved: the view whose slice moved
   void sharePointer(std::size_t view, const Vec3& p_lps, bool inside);
+  void sharePointerIn3D(const Vec3& p_lps, const Vec3& direction, bool hit);
   void shareAnnotations();  // the case's measurements as the presenter's annotations
   void shareResult();       // the Result chooser's field and its 3D levels
   void followPresenter();   // a followed presenter's slice, result, pointer and annotations
