@@ -5,7 +5,8 @@
 //
 // Live mode (issue #20 item 4, "View in headset"): with --live HOST:PORT --code CODE it joins
 // the desktop's teaching session as a participant and runs until that session ends, showing
-// what the desktop shares (segment visibility, the anatomy transform); with --mirror FILE it
+// what the desktop shares (segment visibility, the anatomy transform, its slice, pointer and
+// annotations, and the result its Result chooser shows); with --mirror FILE it
 // writes the left eye to FILE (binary PPM, replaced atomically) for the desktop's mirror.
 #include <vtkImageData.h>
 #include <vtkNew.h>
@@ -157,8 +158,10 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
                                 pointer_.origin_lps[2]);
     const twinplan::Vec3 direction(pointer_.direction_lps[0], pointer_.direction_lps[1],
                                    pointer_.direction_lps[2]);
-    double length_mm = kPointerReach_mm;
-    if (pointer_.active) {
+    // A pointer that knows its point (a desktop's mouse on a slice) ends there; a laser ends
+    // where it meets the anatomy.
+    double length_mm = pointer_.length_mm > 0.0 ? pointer_.length_mm : kPointerReach_mm;
+    if (pointer_.active && pointer_.length_mm <= 0.0) {
       const rendering::RoomPlacement& placement = headset_.placement();
       const auto hit = headset_.pick(placement * origin, placement.linear() * direction);
       if (hit.hit) length_mm = (hit.p_lps - origin).norm();
@@ -278,6 +281,25 @@ void showSlice(rendering::HeadsetSlice& slice, const twinplan::teaching::SharedS
   slice.show(orientation, shared.position_mm);
 }
 
+// The result the desktop's Result chooser shows (teaching state, issue #20 item 4): the case's
+// field of that name as the desktop's own isosurfaces, at its levels in its colours. Empty for
+// none, or when this case has no such field (a stale case: the desktop's log says which).
+std::vector<twinplan::SurfaceMesh> chosenResultSurfaces(
+    const twinplan::Case& twin, const twinplan::teaching::SharedResult& result) {
+  std::vector<twinplan::SurfaceMesh> surfaces;
+  const auto field = std::find_if(twin.fields.begin(), twin.fields.end(),
+                                  [&](const auto& f) { return f.name == result.field; });
+  if (result.field.empty() || field == twin.fields.end() || field->values.empty()) return surfaces;
+  for (const twinplan::teaching::ResultSurface& level : result.surfaces) {
+    const twinplan::Rgb colour{std::uint8_t(level.colour_rgb[0]), std::uint8_t(level.colour_rgb[1]),
+                               std::uint8_t(level.colour_rgb[2])};
+    twinplan::SurfaceMesh surface =
+        rendering::isosurface(*field, level.level, level.name, colour, float(level.opacity));
+    if (!surface.triangles.empty()) surfaces.push_back(std::move(surface));
+  }
+  return surfaces;
+}
+
 // The desktop's side of a live headset view: its teaching session, joined as a participant.
 class DesktopLink {
  public:
@@ -299,10 +321,14 @@ class DesktopLink {
     participant_.join(options);
   }
 
-  // Services the session; applies what changed to the scene. False when the desktop ended it
-  // (an orderly end); throws Error when it was lost.
-  bool update(rendering::VolumeView& scene, const std::vector<twinplan::SurfaceMesh>& meshes,
-              CaseEyeRenderer& renderer, rendering::HeadsetSlice* slice) {
+  // Services the session; applies what changed to the scene: `shown` (the scene's meshes) is
+  // rebuilt from the case's models and the shown result's surfaces when the desktop chooses
+  // another result. False when the desktop ended it (an orderly end); throws Error when it was
+  // lost.
+  bool update(rendering::VolumeView& scene, const twinplan::Case& twin,
+              std::vector<twinplan::SurfaceMesh>& shown, CaseEyeRenderer& renderer,
+              rendering::HeadsetSlice* slice) {
+    const std::vector<twinplan::SurfaceMesh>& meshes = twin.meshes;
     participant_.service(0);
     using Phase = twinplan::teaching::Participant::Phase;
     if (participant_.phase() == Phase::Ended) {
@@ -317,6 +343,13 @@ class DesktopLink {
     if (!participant_.connected() || participant_.sequence() == shown_) return true;
     shown_ = participant_.sequence();
     const twinplan::teaching::SessionState state = participant_.state();
+    if (state.result != result_) {
+      result_ = state.result;
+      shown = meshes;
+      for (twinplan::SurfaceMesh& surface : chosenResultSurfaces(twin, result_))
+        shown.push_back(std::move(surface));
+      scene.setMeshes(&shown);
+    }
     for (std::size_t i = 0; i < meshes.size() && i < scene.meshCount(); ++i) {
       const auto& mesh = meshes[i];
       const auto found =
@@ -337,6 +370,7 @@ class DesktopLink {
  private:
   twinplan::teaching::Participant participant_;
   std::uint64_t shown_ = std::uint64_t(-1);
+  twinplan::teaching::SharedResult result_;  // the result whose surfaces the scene holds
 };
 
 // The simulation results as surfaces (issue #20 item 2), as the desktop's 3D view draws them:
@@ -374,7 +408,9 @@ std::vector<twinplan::SurfaceMesh> resultSurfaces(const twinplan::Case& twin) {
 void buildScene(rendering::VolumeView& scene, const twinplan::Case& twin, const Arguments& args,
                 bool softwareGl, std::vector<twinplan::SurfaceMesh>& shown) {
   shown = twin.meshes;
-  for (twinplan::SurfaceMesh& surface : resultSurfaces(twin)) shown.push_back(std::move(surface));
+  // Live, the desktop's Result chooser says which result (DesktopLink::update).
+  if (args.live.empty())
+    for (twinplan::SurfaceMesh& surface : resultSurfaces(twin)) shown.push_back(std::move(surface));
   if (!shown.empty()) scene.setMeshes(&shown);
   if (args.volume && !twin.volumes.empty()) {
     scene.setFastRendering(softwareGl);
@@ -444,7 +480,8 @@ json run(const Arguments& args) {
                       (endless || session.framesSubmitted() < args.frames);
        ++loop) {
     session.pollEvents();
-    if (desktop && !desktop->update(scene, twin.meshes, renderer, slice ? &*slice : nullptr)) {
+    if (desktop &&
+        !desktop->update(scene, twin, shownMeshes, renderer, slice ? &*slice : nullptr)) {
       desktopEnded = true;
       break;
     }

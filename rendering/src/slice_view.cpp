@@ -133,6 +133,16 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   measurementActor_->GetProperty()->SetColor(1.0, 0.85, 0.2);
   measurementActor_->GetProperty()->SetLineWidth(2.0);
   renderer_->AddActor(measurementActor_);
+  // The presenter's pointer (teaching sessions): a filled dot over the measurements.
+  pointerDot_ = vtkSmartPointer<vtkPolyData>::New();
+  auto pointerMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+  pointerMapper->SetInputData(pointerDot_);
+  pointerActor_ = vtkSmartPointer<vtkActor>::New();
+  pointerActor_->SetMapper(pointerMapper);
+  pointerActor_->GetProperty()->SetColor(1.0, 40.0 / 255.0, 40.0 / 255.0);
+  pointerActor_->GetProperty()->LightingOff();
+  pointerActor_->SetVisibility(false);
+  renderer_->AddActor(pointerActor_);
 
   // Scalar-field overlay: a rainbow from blue (min) to red (max), the usual dose/temperature
   // wash in planning systems; isolines drawn in the same colours.
@@ -503,6 +513,11 @@ void SliceView::setLandmarks(std::vector<LandmarkMarker> markers) {
   if (volume_) updateMeasurementOverlay();
 }
 
+void SliceView::setPresenterMarks(PresenterMarks marks) {
+  presenterMarks_ = std::move(marks);
+  if (volume_) updateMeasurementOverlay();
+}
+
 std::optional<std::size_t> SliceView::landmarkAt(double x_px, double y_px,
                                                  double tolerance_px) const {
   if (!volume_) return std::nullopt;
@@ -644,6 +659,16 @@ void SliceView::updateMeasurementOverlay() {
     addPolyline({centre - Eigen::Vector2d(0, arm), centre + Eigen::Vector2d(0, arm)}, false);
     addLabel(centre, marker.label);
   }
+  // The presenter's annotations: a diamond (not a measurement's cross or a landmark's ring).
+  for (const LandmarkMarker& note : presenterMarks_.annotations) {
+    if (!onSlice(note.p_lps)) continue;
+    const Eigen::Vector2d c = lpsToWorld(note.p_lps);
+    addPolyline({c + Eigen::Vector2d(tick, 0), c + Eigen::Vector2d(0, tick),
+                 c - Eigen::Vector2d(tick, 0), c - Eigen::Vector2d(0, tick)},
+                true);
+    if (!note.label.empty()) addLabel(c, note.label);
+  }
+  updatePointerDot(tick);
   if (pendingJoined_ && pending.size() >= 2) addPolyline(pending, false);
   if (brushCentre_lps_ && brushRadius_mm_ > 0.0) {
     // World units are mm in the slice plane, so the circle is the brush's true size.
@@ -660,6 +685,27 @@ void SliceView::updateMeasurementOverlay() {
   measurementLines_->SetPoints(points);
   measurementLines_->SetLines(lines);
   measurementLines_->Modified();
+}
+
+// The presenter's pointer as a filled disc of `radius_mm` (the markers' size) on this slice.
+void SliceView::updatePointerDot(double radius_mm) {
+  const auto& pointer = presenterMarks_.pointer_lps;
+  const bool shown = pointer && onSlice(*pointer);
+  pointerActor_->SetVisibility(shown);
+  if (!shown) return;
+  const Eigen::Vector2d centre = lpsToWorld(*pointer);
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  auto disc = vtkSmartPointer<vtkCellArray>::New();
+  constexpr int kSides = 24;
+  disc->InsertNextCell(kSides);
+  for (int i = 0; i < kSides; ++i) {
+    const double t = i * 2.0 * M_PI / kSides;
+    disc->InsertCellPoint(points->InsertNextPoint(centre[0] + radius_mm * std::cos(t),
+                                                  centre[1] + radius_mm * std::sin(t), 0.7));
+  }
+  pointerDot_->SetPoints(points);
+  pointerDot_->SetPolys(disc);
+  pointerDot_->Modified();
 }
 
 void SliceView::setWindowLevel(const WindowLevel& wl) {

@@ -36,8 +36,34 @@ PointerRay normalisedPointer(PointerRay ray) {
                 "origin and a non-zero direction.",
                 "pointer");
   }
+  if (!std::isfinite(ray.length_mm) || ray.length_mm < 0.0) {
+    throw Error(ErrorKind::InvalidInput,
+                "The pointer's length is negative or not finite; send 0 (to the first surface) "
+                "or the distance to the point pointed at in mm.",
+                "pointer");
+  }
   for (double& v : ray.direction_lps) v /= length;
   return ray;
+}
+
+void requireValidResult(const SharedResult& result) {
+  if (result.surfaces.size() > kMaxResultSurfaces) {
+    throw Error(ErrorKind::InvalidInput,
+                "The shown result has " + std::to_string(result.surfaces.size()) +
+                    " surfaces; send at most " + std::to_string(kMaxResultSurfaces) + ".",
+                "result " + result.field);
+  }
+  for (const ResultSurface& s : result.surfaces) {
+    const bool colourOk = std::all_of(s.colour_rgb.begin(), s.colour_rgb.end(),
+                                      [](int c) { return c >= 0 && c <= 255; });
+    if (!std::isfinite(s.level) || !colourOk || !(s.opacity >= 0.0 && s.opacity <= 1.0)) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The result surface '" + s.name +
+                      "' has a non-finite level, a colour outside 0..255 or an opacity outside "
+                      "0..1; send valid ones.",
+                  "result " + result.field);
+    }
+  }
 }
 
 auto findAnnotation(SessionState& state, std::uint64_t id) {
@@ -96,14 +122,22 @@ struct Applier {
     }
     state.slice = c.slice;
   }
+  void operator()(const SetShownResult& c) {
+    requireValidResult(c.result);
+    state.result = c.result;
+  }
 };
 
 json pointerJson(const PointerRay& p) {
-  return {{"active", p.active}, {"origin_lps", p.origin_lps}, {"direction_lps", p.direction_lps}};
+  return {{"active", p.active},
+          {"origin_lps", p.origin_lps},
+          {"direction_lps", p.direction_lps},
+          {"length_mm", p.length_mm}};
 }
+// A lesson file written by hand may leave the length out: to the first surface.
 PointerRay pointerFrom(const json& j) {
   return {j.at("active").get<bool>(), j.at("origin_lps").get<std::array<double, 3>>(),
-          j.at("direction_lps").get<std::array<double, 3>>()};
+          j.at("direction_lps").get<std::array<double, 3>>(), j.value("length_mm", 0.0)};
 }
 json annotationJson(const Annotation& a) {
   return {{"id", a.id}, {"point_lps", a.point_lps}, {"text", a.text}};
@@ -119,6 +153,24 @@ json sliceJson(const SharedSlice& s) {
 SharedSlice sliceFrom(const json& j) {
   return {j.at("shown").get<bool>(), j.at("orientation").get<std::string>(),
           j.at("position_mm").get<double>()};
+}
+
+json resultJson(const SharedResult& r) {
+  json surfaces = json::array();
+  for (const ResultSurface& s : r.surfaces)
+    surfaces.push_back({{"level", s.level},
+                        {"name", s.name},
+                        {"colour_rgb", s.colour_rgb},
+                        {"opacity", s.opacity}});
+  return {{"field", r.field}, {"surfaces", surfaces}};
+}
+SharedResult resultFrom(const json& j) {
+  SharedResult r{j.at("field").get<std::string>(), {}};
+  for (const json& s : j.at("surfaces"))
+    r.surfaces.push_back({s.at("level").get<double>(), s.at("name").get<std::string>(),
+                          s.at("colour_rgb").get<std::array<int, 3>>(),
+                          s.at("opacity").get<double>()});
+  return r;
 }
 
 // nlohmann's type and key errors become one Corrupt error naming what was being read.
@@ -152,7 +204,8 @@ json toJson(const SessionState& s) {
           {"pointer", pointerJson(s.pointer)},
           {"annotations", annotations},
           {"followPresenter", s.followPresenter},
-          {"slice", sliceJson(s.slice)}};
+          {"slice", sliceJson(s.slice)},
+          {"result", resultJson(s.result)}};
 }
 
 SessionState stateFromJson(const json& j) {
@@ -167,6 +220,7 @@ SessionState stateFromJson(const json& j) {
     s.followPresenter = j.at("followPresenter").get<bool>();
     // A presenter from before slices were shared sends none: nothing shown.
     if (j.contains("slice")) s.slice = sliceFrom(j.at("slice"));
+    s.result = resultFrom(j.at("result"));
     return s;
   });
 }
@@ -197,6 +251,9 @@ json toJson(const StateChange& change) {
     json operator()(const SetSlice& c) const {
       return {{"op", "slice"}, {"slice", sliceJson(c.slice)}};
     }
+    json operator()(const SetShownResult& c) const {
+      return {{"op", "result"}, {"result", resultJson(c.result)}};
+    }
   };
   return std::visit(Writer{}, change);
 }
@@ -215,6 +272,7 @@ StateChange changeFromJson(const json& j) {
     if (op == "removeAnnotation") return RemoveAnnotation{j.at("id").get<std::uint64_t>()};
     if (op == "followPresenter") return SetFollowPresenter{j.at("follow").get<bool>()};
     if (op == "slice") return SetSlice{sliceFrom(j.at("slice"))};
+    if (op == "result") return SetShownResult{resultFrom(j.at("result"))};
     throw Error(ErrorKind::Corrupt,
                 "A teaching-session message has an unknown state change '" + op +
                     "'; the presenter runs a newer TwinPlan version?",

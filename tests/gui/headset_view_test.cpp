@@ -4,7 +4,8 @@
 // mirror shows the anatomy, hiding a segment in the window removes its model from the headset's
 // image, the window's event loop keeps running while the headset renders, and the two failures
 // a user meets (no runtime, a runtime that ends the session) give a message box that says what
-// to do. With TWINPLAN_SCREENSHOT_DIR set, the window with the mirror is saved there.
+// to do (the shown result and slice: headset_result_test.cpp). With TWINPLAN_SCREENSHOT_DIR set,
+// the window with the mirror is saved there.
 #include <gtest/gtest.h>
 
 #include <QAction>
@@ -18,10 +19,13 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
 #include "gui_fixtures.h"
+#include "headset_fixture.h"
 #include "test_support.h"
 #include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/headset_link.h"
@@ -30,45 +34,8 @@
 namespace twinplan::ui {
 namespace {
 
-// A "Liver" sphere of 100 mm radius and a "Kidney" sphere of 40 mm radius 150 mm to the
-// patient's left, each built from the segment of the same name: life size, the liver's front
-// 0.75 m away, they cover discs about 38 and 16 pixels across in the test runtime's 320 x 360
-// eye (measured: 1,100-1,200 and about 200 pixels).
-Case liverAndKidneyCase() {
-  const ImageGeometry g = fixtures::centredGrid({40, 40, 20}, Vec3(10.0, 10.0, 15.0));
-  Case twin = fixtures::caseWith(fixtures::ctVolume(g), "Headset");
-  SurfaceMesh liver = test::icosphere(Vec3(0, 0, 0), 100.0, 3, true);
-  liver.name = "Liver model";
-  liver.segmentName = "Liver";
-  liver.colour = {190, 110, 90};
-  SurfaceMesh kidney = test::icosphere(Vec3(150, 0, 0), 40.0, 3, true);
-  kidney.name = "Kidney model";
-  kidney.segmentName = "Kidney";
-  kidney.colour = {120, 200, 90};
-  twin.meshes = {liver, kidney};
-  LabelMap labels(g);
-  labels.segments() = {{"Liver", "liver", {190, 110, 90}, 0, 1, true, false},
-                       {"Kidney", "kidney", {120, 200, 90}, 0, 2, true, false}};
-  twin.labelMaps.push_back(std::move(labels));
-  return twin;
-}
-
-// Pixels that differ from the background by more than 24 in a channel. The 3D view's
-// background is a vertical gradient: each row's own first pixel is its background.
-int anatomyPixels(const QImage& image) {
-  int count = 0;
-  for (int y = 0; y < image.height(); ++y) {
-    const QColor background = image.pixelColor(0, y);
-    for (int x = 0; x < image.width(); ++x) {
-      const QColor c = image.pixelColor(x, y);
-      if (std::abs(c.red() - background.red()) > 24 ||
-          std::abs(c.green() - background.green()) > 24 ||
-          std::abs(c.blue() - background.blue()) > 24)
-        ++count;
-    }
-  }
-  return count;
-}
+using fixtures::anatomyPixels;
+using fixtures::HeadsetViewTest;
 
 struct Lateness {
   double median_ms = 0, p95_ms = 0, max_ms = 0;
@@ -94,45 +61,6 @@ Lateness eventLoopLateness(int duration_ms) {
   std::sort(late_ms.begin(), late_ms.end());
   return {late_ms[late_ms.size() / 2], late_ms[late_ms.size() * 95 / 100], late_ms.back()};
 }
-
-class HeadsetViewTest : public fixtures::CaseWindowTest {
- protected:
-  void SetUp() override {
-    setenv("XR_RUNTIME_JSON", TWINPLAN_XR_TEST_RUNTIME_JSON, 1);
-    setenv("TWINPLAN_XR_RENDER", TWINPLAN_XR_RENDER, 1);
-    for (const char* name :
-         {"TWINPLAN_XR_TEST_EXIT_AFTER_FRAMES", "TWINPLAN_XR_TEST_SCRIPT", "TWINPLAN_XR_TEST_LOG",
-          "TWINPLAN_XR_TEST_RECORD_DIR", "TWINPLAN_XR_TEST_BLEND_MODES"})
-      unsetenv(name);
-    showCase(liverAndKidneyCase());
-  }
-  void TearDown() override {
-    window_->stopHeadsetView();
-    fixtures::CaseWindowTest::TearDown();
-  }
-
-  HeadsetLink* link() { return window_->headsetLink(); }
-
-  // Runs the event loop until `condition` holds or `timeout_ms` passes.
-  template <typename Condition>
-  bool until(Condition condition, int timeout_ms = 60000) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition() && clock.elapsed() < timeout_ms) QTest::qWait(10);
-    return condition();
-  }
-  // The next mirror image after the one counted now.
-  QImage nextMirror() {
-    const int seen = link()->mirrorImages();
-    if (!until([&] { return link()->mirrorImages() > seen; })) return {};
-    return link()->mirror();
-  }
-  QMessageBox* message() { return window_->findChild<QMessageBox*>("headsetMessage"); }
-  void tick(int row, bool on) {
-    window_->segmentsPanel()->list()->topLevelItem(row)->setCheckState(
-        0, on ? Qt::Checked : Qt::Unchecked);  // what a click on the box does
-  }
-};
 
 TEST_F(HeadsetViewTest, MirrorShowsTheAnatomyAndFollowsSegmentVisibility) {
   QTest::qWait(500);  // the window's first 3D render is not part of the baseline

@@ -92,7 +92,12 @@ std::vector<StateChange> scriptedLesson() {
           SetSlice{{true, "coronal", -12.5}},
           RemoveAnnotation{1},
           SetSlice{{true, "axial", 30.25}},
+          SetShownResult{{"Dose", {{30.4, "95 % isodose", {230, 40, 30}, 0.6}}}},
+          SetPointer{{true, {5, -95, 40}, {0, 1, 0}, 100.0}},  // a desktop's mouse on a slice
           SetSegmentVisible{"Liver", false},
+          SetShownResult{{"Dose",
+                          {{16.0, "50 % isodose", {40, 170, 230}, 0.25},
+                           {30.4, "95 % isodose", {230, 40, 30}, 0.6}}}},
           SetPointer{{false, {}, {}}}};
 }
 
@@ -143,6 +148,10 @@ TEST(TeachingState, AppliesChangesAsWorkedOutByHand) {
   EXPECT_EQ(state.annotations[0].text, "Tumour margin 5 mm");
   EXPECT_TRUE(state.followPresenter);
   EXPECT_EQ(state.slice, (SharedSlice{true, "axial", 30.25}));  // the last scroll wins
+  EXPECT_EQ(state.result.field, "Dose");  // the last choice wins, both its surfaces
+  ASSERT_EQ(state.result.surfaces.size(), 2u);
+  EXPECT_EQ(state.result.surfaces[0].name, "50 % isodose");
+  EXPECT_EQ(state.result.surfaces[1].colour_rgb, (std::array<int, 3>{230, 40, 30}));
 
   SessionState pointing;
   applyChange(pointing, SetPointer{{true, {1, 2, 3}, {3, 0, 4}}});
@@ -161,6 +170,15 @@ TEST(TeachingState, InvalidChangesAreRefusedAndLeaveTheStateAlone) {
   EXPECT_THROW(applyChange(state, RemoveAnnotation{99}), Error);
   EXPECT_THROW(applyChange(state, SetSlice{{true, "oblique", 0.0}}), Error);
   EXPECT_THROW(applyChange(state, SetSlice{{true, "axial", std::nan("")}}), Error);
+  EXPECT_THROW(applyChange(state, SetPointer{{true, {0, 0, 0}, {0, 0, 1}, -5.0}}), Error);
+  EXPECT_THROW(applyChange(state, SetShownResult{{"Dose", {{1.0, "a", {256, 0, 0}, 0.5}}}}), Error);
+  EXPECT_THROW(applyChange(state, SetShownResult{{"Dose", {{1.0, "a", {0, 0, 0}, 1.5}}}}), Error);
+  EXPECT_THROW(applyChange(state, SetShownResult{{"Dose", {{std::nan(""), "a", {0, 0, 0}, 0.5}}}}),
+               Error);
+  EXPECT_THROW(
+      applyChange(state,
+                  SetShownResult{{"Dose", std::vector<ResultSurface>(kMaxResultSurfaces + 1)}}),
+      Error);
   EXPECT_EQ(state, before);
 }
 
@@ -177,6 +195,15 @@ TEST(TeachingState, JsonRoundTripIsExact) {
       toJson(SetSlice{{true, "sagittal", -4.5}}),
       (json{{"op", "slice"},
             {"slice", {{"shown", true}, {"orientation", "sagittal"}, {"position_mm", -4.5}}}}));
+  EXPECT_EQ(toJson(SetShownResult{{"Dose", {{30.4, "95 % isodose", {230, 40, 30}, 0.6}}}}),
+            (json{{"op", "result"},
+                  {"result",
+                   {{"field", "Dose"},
+                    {"surfaces",
+                     {{{"level", 30.4},
+                       {"name", "95 % isodose"},
+                       {"colour_rgb", {230, 40, 30}},
+                       {"opacity", 0.6}}}}}}}));
   // A snapshot from a presenter that shares no slice yet: none shown.
   json older = toJson(state);
   older.erase("slice");

@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QTimer>
+#include <algorithm>
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -54,7 +55,7 @@ HeadsetLink::~HeadsetLink() {
 bool HeadsetLink::running() const { return process_ != nullptr; }
 bool HeadsetLink::joined() const { return joined_; }
 
-void HeadsetLink::start(const Case& twin) {
+void HeadsetLink::prepare(const Case& twin, const std::string& sliceVolume, Progress& progress) {
   if (running()) {
     throw Error(ErrorKind::InvalidInput, "The headset view is already running.");
   }
@@ -63,27 +64,49 @@ void HeadsetLink::start(const Case& twin) {
                 "The case has no 3D models to show in the headset: build them first (Segments "
                 "panel, Build 3D models).");
   }
-  work_ = std::make_unique<QTemporaryDir>();
-  if (!work_->isValid()) {
+  auto work = std::make_unique<QTemporaryDir>();
+  if (!work->isValid()) {
     throw Error(ErrorKind::Io,
                 "Could not make a temporary folder for the headset view: check the free space "
                 "in the temporary folder.",
                 QDir::tempPath().toStdString());
   }
-  // Only the surface models travel: the headset draws them, and the file is written in
-  // milliseconds even for a case with large images.
-  Case models;
-  models.name = twin.name.empty() ? "case" : twin.name;
-  models.meshes = twin.meshes;
-  const std::filesystem::path caseFile = work_->filePath("headset.twinplan").toStdString();
-  saveCase(models, caseFile);
-
-  presenter_ = std::make_unique<teaching::Presenter>();
-  presenter_->apply(teaching::ShowData{models.name, ""});
-  for (const SurfaceMesh& mesh : twin.meshes) {
-    presenter_->apply(teaching::SetSegmentVisible{
-        mesh.segmentName.empty() ? mesh.name : mesh.segmentName, mesh.visible});
+  // The models, the one image the slice plane cuts (the headset takes the case's first) and
+  // the results; not the other images, label maps or plans, which the headset does not draw.
+  Case shown;
+  shown.name = twin.name.empty() ? "case" : twin.name;
+  shown.meshes = twin.meshes;
+  const auto volume = std::find_if(twin.volumes.begin(), twin.volumes.end(),
+                                   [&](const ImageVolume& v) { return v.name == sliceVolume; });
+  if (volume != twin.volumes.end()) {
+    shown.volumes.push_back(*volume);
+  } else if (!twin.volumes.empty()) {
+    shown.volumes.push_back(twin.volumes.front());
   }
+  shown.fields = twin.fields;
+  const QString caseFile = work->filePath("headset.twinplan");
+  saveCase(shown, caseFile.toStdString(), progress);
+  std::vector<std::pair<std::string, bool>> visibility;
+  for (const SurfaceMesh& mesh : twin.meshes)
+    visibility.emplace_back(mesh.segmentName.empty() ? mesh.name : mesh.segmentName, mesh.visible);
+  work_ = std::move(work);
+  preparedCase_ = caseFile;
+  preparedName_ = shown.name;
+  preparedVisibility_ = std::move(visibility);
+}
+
+void HeadsetLink::launch() {
+  if (running()) {
+    throw Error(ErrorKind::InvalidInput, "The headset view is already running.");
+  }
+  if (!work_ || preparedCase_.isEmpty()) {
+    throw Error(ErrorKind::InvalidInput,
+                "The headset view has no prepared case: call prepare() before launch().");
+  }
+  presenter_ = std::make_unique<teaching::Presenter>();
+  presenter_->apply(teaching::ShowData{preparedName_, ""});
+  for (const auto& [key, visible] : preparedVisibility_)
+    presenter_->apply(teaching::SetSegmentVisible{key, visible});
   presenter_->start();  // 127.0.0.1, ephemeral port, random code
 
   process_ = new QProcess(this);
@@ -102,11 +125,10 @@ void HeadsetLink::start(const Case& twin) {
   mirrorImages_ = 0;
   mirrorInode_ = 0;
   mirror_ = QImage();
-  process_->start(
-      program_, {QString::fromStdString(caseFile.string()), "--frames", "0", "--out",
-                 work_->filePath("out"), "--live", QString("127.0.0.1:%1").arg(presenter_->port()),
-                 "--code", QString::fromStdString(presenter_->sessionCode()), "--mirror",
-                 work_->filePath("mirror.ppm")});
+  process_->start(program_, {preparedCase_, "--frames", "0", "--out", work_->filePath("out"),
+                             "--live", QString("127.0.0.1:%1").arg(presenter_->port()), "--code",
+                             QString::fromStdString(presenter_->sessionCode()), "--mirror",
+                             work_->filePath("mirror.ppm")});
   timer_->start();
 }
 
@@ -127,6 +149,7 @@ void HeadsetLink::stop() {
   joined_ = false;
   presenter_.reset();
   work_.reset();
+  preparedCase_.clear();
   if (wasJoined || stopping_) emit stopped();
   stopping_ = false;
 }

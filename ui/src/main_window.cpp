@@ -163,6 +163,12 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
     connect(viewport, &SliceViewport::crosshairMoved, this, &MainWindow::setCrosshair);
     connect(viewport, &SliceViewport::windowLevelChanged, this, &MainWindow::setWindowLevel);
     connect(viewport, &SliceViewport::cursorMoved, this, &MainWindow::showCursor);
+    // The Point tool's mouse is the presenter's pointer for a headset and participants.
+    connect(viewport, &SliceViewport::cursorMoved, this, [this, v](const Vec3& p_lps, bool inside) {
+      sharePointer(std::size_t(v), p_lps, inside);
+    });
+    connect(viewport, &SliceViewport::mouseLeft, this,
+            [this, v] { sharePointer(std::size_t(v), Vec3::Zero(), false); });
     // A ruler or angle being placed: a line from its last point follows the mouse.
     connect(viewport, &SliceViewport::cursorMoved, this,
             [this, viewport](const Vec3& p_lps, bool inside) {
@@ -191,6 +197,7 @@ MainWindow::MainWindow(std::filesystem::path autosaveDirectory)
             [this, viewport](const Vec3& p_lps) { pickPoint(*viewport, p_lps); });
   }
   volume_ = new VolumeViewport(viewArea_);
+  connect(volume_, &VolumeViewport::surfaceHovered, this, &MainWindow::sharePointerIn3D);
   setCentralWidget(viewArea_);
   // The "active view" for per-view screenshots is the one that last had keyboard focus.
   connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
@@ -232,8 +239,7 @@ constexpr WorkflowDock kWorkflowDocks[] = {
     {Workflow::Images, "seriesDock"},   {Workflow::Images, "followUpDock"},
     {Workflow::Images, "landmarkDock"}, {Workflow::Segment, "segmentEditorDock"},
     {Workflow::Plan, "ablationDock"},   {Workflow::Plan, "shiftDock"},
-    {Workflow::Plan, "rtPanel"},
-    {Workflow::Present, "headsetDock"},
+    {Workflow::Plan, "rtPanel"},        {Workflow::Present, "headsetDock"},
 };
 
 }  // namespace
@@ -360,8 +366,7 @@ void MainWindow::buildMenus() {
   QAction* teaching = view->addAction(tr("&Teaching session…"));
   teaching->setObjectName("teachingSession");
   connect(teaching, &QAction::triggered, this, [this] {
-    auto* dialog = findChild<TeachingDialog*>();
-    if (dialog == nullptr) dialog = new TeachingDialog(document_, this);
+    TeachingDialog* dialog = teachingDialog();
     dialog->show();
     dialog->raise();
   });
@@ -623,6 +628,8 @@ void MainWindow::setTool(Tool tool) {
     viewport->view().setPendingPoints({});
     viewport->update();
   }
+  volume_->setPointing(tool == Tool::Point);  // the 3D view points at surfaces too
+  if (tool != Tool::Point) sharePointer(0, Vec3::Zero(), false);  // the pointer goes away
   const auto actions = toolActions_->actions();
   if (static_cast<int>(tool) < actions.size()) actions[static_cast<int>(tool)]->setChecked(true);
 }
@@ -680,6 +687,7 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
   updateOverlays();
   updateSliders();
   refreshCursorReadout();
+  shareSliceAfterMove();  // a headset and participants see the slice the user scrolled
 }
 
 // The readout describes the point under the mouse: after the slice (or the case) changed under

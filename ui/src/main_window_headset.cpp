@@ -5,6 +5,7 @@
 #include <QMessageBox>
 #include <QStatusBar>
 
+#include "twinplan/ui/background_task.h"
 #include "twinplan/ui/headset_link.h"
 #include "twinplan/ui/main_window.h"
 
@@ -21,8 +22,9 @@ std::string headsetKey(const SurfaceMesh& mesh) {
 
 void MainWindow::buildHeadsetDock() {
   headset_ = new HeadsetLink(this);
-  headsetMirror_ = new QLabel(tr("Choose View > View in headset to show the 3D models in an "
-                                 "OpenXR headset; its left eye appears here."),
+  headsetMirror_ = new QLabel(tr("Choose View > View in headset to show the 3D models, the "
+                                 "slice and the shown result in an OpenXR headset; its left eye "
+                                 "appears here."),
                               this);
   headsetMirror_->setObjectName("headsetMirror");
   headsetMirror_->setAlignment(Qt::AlignCenter);
@@ -77,7 +79,19 @@ void MainWindow::buildHeadsetDock() {
 bool MainWindow::startHeadsetView() {
   if (headset_->running()) return true;
   try {
-    headset_->start(document_->twin());
+    // The image and results make the headset's copy of the case seconds to write for a large
+    // case: off the GUI thread.
+    const Case& twin = document_->twin();
+    const std::string sliceVolume = background_;
+    if (!runInBackground(this, tr("Preparing the headset view"), [&](Progress& progress) {
+          headset_->prepare(twin, sliceVolume, progress);
+        })) {
+      headsetAction_->setChecked(false);
+      return false;
+    }
+    headset_->launch();
+    // Its snapshot then holds the window's slice, annotations and result.
+    shareEverythingWith(*headset_->session());
   } catch (const std::exception& e) {
     headsetAction_->setChecked(false);
     showError(tr("Cannot show the case in the headset"), e);

@@ -226,6 +226,7 @@ void MainWindow::showMeasurements() {
     viewport->view().setMeasurements(&twin.measurements);
     viewport->update();
   }
+  shareAnnotations();  // a headset and participants see them as the presenter's notes
 }
 
 void MainWindow::deleteSelectedMeasurement() {

@@ -170,6 +170,7 @@ void MainWindow::showResult() {
     viewport->update();
   }
   showRtReference();
+  shareResult();  // the headset and participants show the same result
   if (!field) {
     results_->builtKey.clear();
     results_->builder->clear();

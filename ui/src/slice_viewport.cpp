@@ -202,6 +202,7 @@ void SliceViewport::focusOutEvent(QFocusEvent* event) {
 
 void SliceViewport::leaveEvent(QEvent* event) {
   hoverPosition_.reset();
+  emit mouseLeft();
   if (editMode_) emit editHovered(Vec3::Zero(), false);
   VtkViewport::leaveEvent(event);
 }

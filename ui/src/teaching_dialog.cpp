@@ -45,6 +45,7 @@ TeachingDialog::TeachingDialog(CaseDocument* document, QWidget* parent)
          "the presenter's segment visibility to this window."));
   connect(follow_, &QCheckBox::toggled, this, [this](bool on) {
     if (presenter_ && presenter_->running()) presenter_->apply(teaching::SetFollowPresenter{on});
+    if (!on) stopFollowing();
     if (participant_) followPresenter();
   });
   layout->addWidget(follow_);
@@ -64,7 +65,10 @@ TeachingDialog::TeachingDialog(CaseDocument* document, QWidget* parent)
           [this](CaseDocument::Shown what, std::size_t index) { shareDisplay(int(what), index); });
 }
 
-TeachingDialog::~TeachingDialog() { endSession(); }
+TeachingDialog::~TeachingDialog() {
+  blockSignals(true);  // the window that listens may be half destroyed already
+  endSession();
+}
 
 QWidget* TeachingDialog::buildPresentTab() {
   auto* tab = new QWidget(this);
@@ -167,6 +171,7 @@ bool TeachingDialog::startPresenting() {
                        .arg(QString::fromStdString(presenter_->certificateFingerprint()))
                  : QString()));
   timer_->start();
+  emit presentingStarted();
   return true;
 }
 
@@ -209,7 +214,18 @@ void TeachingDialog::endSession() {
   presenter_.reset();
   participant_.reset();
   participantList_->clear();
+  stopFollowing();
   if (had) setStatus(tr("The session has ended."));
+}
+
+teaching::Presenter* TeachingDialog::presenter() const {
+  return presenter_ && presenter_->running() ? presenter_.get() : nullptr;
+}
+
+void TeachingDialog::stopFollowing() {
+  if (!followedState_) return;
+  followedState_.reset();
+  emit followedStateChanged();
 }
 
 bool TeachingDialog::presenting() const { return presenter_ && presenter_->running(); }
@@ -244,6 +260,7 @@ void TeachingDialog::service() {
   const Phase now = participant_->phase();
   if (now == Phase::Ended && before != Phase::Ended) {
     timer_->stop();
+    stopFollowing();
     setStatus(participant_->failure()
                   ? QString::fromStdString(participant_->failure()->what())
                   : tr("The session has ended: %1")
@@ -284,6 +301,8 @@ void TeachingDialog::followPresenter() {
   }
   for (std::size_t i = 0; i < twin.meshes.size(); ++i)
     apply(CaseDocument::Shown::Mesh, i, sharedName(twin.meshes[i]));
+  followedState_ = std::make_unique<teaching::SessionState>(state);
+  emit followedStateChanged();
 }
 
 // A presenter shares what its window shows.

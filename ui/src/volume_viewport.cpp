@@ -1,6 +1,10 @@
 #include "twinplan/ui/volume_viewport.h"
 
+#include <vtkCamera.h>
+#include <vtkCellPicker.h>
 #include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkNew.h>
+#include <vtkRenderer.h>
 
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -121,7 +125,38 @@ void VolumeViewport::paintEvent(QPaintEvent* event) {
   painter.drawPath(path);
 }
 
+void VolumeViewport::setPointing(bool on) {
+  if (pointing_ && !on) emit surfaceHovered(Vec3::Zero(), Vec3(0, 0, 1), false);
+  pointing_ = on;
+}
+
+void VolumeViewport::leaveEvent(QEvent* event) {
+  if (pointing_) emit surfaceHovered(Vec3::Zero(), Vec3(0, 0, 1), false);
+  VtkViewport::leaveEvent(event);
+}
+
+// The ray from the eye through the mouse: the camera's position to the picked point (a
+// perspective camera), or along its direction of projection (a parallel one).
+void VolumeViewport::pointAt(const QPointF& position) {
+  const QPoint display = toVtkDisplay(position);
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0005);
+  const bool hit = picker->Pick(display.x(), display.y(), 0.0, view_->renderer()) != 0;
+  if (!hit) {
+    emit surfaceHovered(Vec3::Zero(), Vec3(0, 0, 1), false);
+    return;
+  }
+  const auto vec = [](const double* v) { return Vec3(v[0], v[1], v[2]); };
+  const Vec3 p_lps = vec(picker->GetPickPosition());
+  vtkCamera* camera = view_->renderer()->GetActiveCamera();
+  Vec3 direction = camera->GetParallelProjection() ? vec(camera->GetDirectionOfProjection())
+                                                   : Vec3(p_lps - vec(camera->GetPosition()));
+  if (direction.norm() < 1e-9) direction = vec(camera->GetDirectionOfProjection());
+  emit surfaceHovered(p_lps, direction.normalized(), true);
+}
+
 void VolumeViewport::mouseMoveEvent(QMouseEvent* event) {
+  if (pointing_ && event->buttons() == Qt::NoButton && !drawingLasso_) pointAt(event->position());
   if (drawingLasso_) {
     // A point every 2 px is smooth enough for a hand-drawn outline.
     if ((event->position() - lasso_.back()).manhattanLength() >= 2.0) {

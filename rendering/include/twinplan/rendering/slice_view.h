@@ -148,6 +148,16 @@ class SliceView {
     std::string label;  // "1", "2", ...
   };
   void setLandmarks(std::vector<LandmarkMarker> markers);
+  // What a teaching session's presenter points at and notes (issue #20 item 5), drawn in a
+  // following participant's views where it lies on the current slice (within half a slice
+  // step): the pointer as a filled red dot (the headset's pointer colour,
+  // HeadsetAnnotations::kPointerColour) and each annotation as a diamond with its text.
+  struct PresenterMarks {
+    std::optional<Vec3> pointer_lps;
+    std::vector<LandmarkMarker> annotations;  // label: the annotation's text
+  };
+  void setPresenterMarks(PresenterMarks marks);
+  const PresenterMarks& presenterMarks() const { return presenterMarks_; }
   // The index of the landmark drawn within `tolerance_px` of a display position on this slice.
   std::optional<std::size_t> landmarkAt(double x_px, double y_px, double tolerance_px) const;
   // The measurement point drawn within `tolerance_px` of a display position on this slice, as
@@ -257,6 +267,7 @@ class SliceView {
   void blendField(unsigned char* rgb);
   void updateCrosshairLines();
   void updateMeasurementOverlay();
+  void updatePointerDot(double radius_mm);
   void layOutTexts();  // before each render, in display pixels
   Eigen::Vector2d lpsToWorld(const Vec3& p_lps) const;
   SliceOrientation orientation_;
@@ -271,6 +282,9 @@ class SliceView {
   const std::vector<Measurement>* measurements_ = nullptr;
   std::vector<Vec3> pendingPoints_;
   std::vector<LandmarkMarker> landmarks_;
+  PresenterMarks presenterMarks_;
+  vtkSmartPointer<vtkPolyData> pointerDot_;
+  vtkSmartPointer<vtkActor> pointerActor_;
   vtkSmartPointer<vtkPolyData> measurementLines_;
   vtkSmartPointer<vtkActor> measurementActor_;
   std::vector<vtkSmartPointer<vtkTextActor>> measurementLabels_;

@@ -13,11 +13,14 @@
 namespace twinplan::teaching {
 
 // The presenter's laser pointer: a ray in LPS mm; `active` false when the presenter is not
-// pointing.
+// pointing. `length_mm` 0: the ray reaches to the first surface it meets (a controller's laser,
+// the receiver picks); > 0: it ends at origin + length_mm * direction, the point pointed at (a
+// desktop's mouse on a 2D slice, which knows the point but not what lies in front of it).
 struct PointerRay {
   bool active = false;
   std::array<double, 3> origin_lps{0, 0, 0};
   std::array<double, 3> direction_lps{0, 0, 1};  // unit length
+  double length_mm = 0.0;
   bool operator==(const PointerRay&) const = default;
 };
 
@@ -40,6 +43,24 @@ struct SharedSlice {
   bool operator==(const SharedSlice&) const = default;
 };
 
+// One isosurface of the shown result, as the presenter's 3D view draws it.
+struct ResultSurface {
+  double level = 0.0;  // in the field's unit (Gy, degC, dimensionless damage, mm)
+  std::string name;    // "95 % isodose"
+  std::array<int, 3> colour_rgb{255, 255, 255};
+  double opacity = 0.5;  // 0..1
+  bool operator==(const ResultSurface&) const = default;
+};
+
+// The result the presenter's window shows (its Result chooser, issue #19 item 8): the case's
+// field of this name (empty: none) drawn as these isosurfaces, so every peer draws the same
+// levels in the same colours. A peer whose case has no field of that name shows none.
+struct SharedResult {
+  std::string field;
+  std::vector<ResultSurface> surfaces;
+  bool operator==(const SharedResult&) const = default;
+};
+
 struct SessionState {
   // Which data is shown: the case's id and a hash of its content, so a participant that opened
   // another version of the case can say so instead of showing the wrong patient.
@@ -52,6 +73,7 @@ struct SessionState {
   std::vector<Annotation> annotations;  // in the order they were added
   bool followPresenter = false;         // participants' views follow the presenter's
   SharedSlice slice;                    // the presenter's slice; not shown by default
+  SharedResult result;                  // the presenter's shown result; none by default
   bool operator==(const SessionState&) const = default;
 };
 
@@ -81,16 +103,24 @@ struct SetFollowPresenter {
 struct SetSlice {
   SharedSlice slice;
 };
-using StateChange = std::variant<ShowData, SetSegmentVisible, SetAnatomyTransform, SetPointer,
-                                 AddAnnotation, RemoveAnnotation, SetFollowPresenter, SetSlice>;
+struct SetShownResult {
+  SharedResult result;
+};
+using StateChange =
+    std::variant<ShowData, SetSegmentVisible, SetAnatomyTransform, SetPointer, AddAnnotation,
+                 RemoveAnnotation, SetFollowPresenter, SetSlice, SetShownResult>;
 
 // Applies a change; throws Error(InvalidInput) for a change that would make the state invalid
-// (a non-affine or non-finite transform, a zero pointer direction, an unknown or duplicate
-// annotation id, text over kMaxAnnotationText characters, a slice with an unknown orientation
-// or a non-finite position) and leaves the state unchanged then.
+// (a non-affine or non-finite transform, a zero pointer direction, a negative or non-finite
+// pointer length, an unknown or duplicate annotation id, text over kMaxAnnotationText
+// characters, a slice with an unknown orientation or a non-finite position, a result with more
+// than kMaxResultSurfaces surfaces, a non-finite level, a colour outside 0..255 or an opacity
+// outside 0..1) and leaves the state unchanged then.
 void applyChange(SessionState& state, const StateChange& change);
 
 inline constexpr std::size_t kMaxAnnotationText = 2000;
+// The desktop draws two surfaces of a result (dose_display.h); a few more leave room.
+inline constexpr std::size_t kMaxResultSurfaces = 8;
 
 // JSON forms (the wire's payloads). The readers throw Error(Corrupt) naming the field.
 nlohmann::json toJson(const SessionState& state);

@@ -11,9 +11,10 @@
 
 namespace twinplan::teaching {
 
-// 2: the state gained the presenter's slice (change "slice"). A peer of another version is
-// refused by name at its first message rather than failing on a change it does not know.
-inline constexpr int kProtocolVersion = 2;
+// 2: the state gained the presenter's slice (change "slice"). 3: the shown result (change
+// "result") and the pointer's length. A peer of another version is refused by name at its
+// first message rather than failing on a change it does not know.
+inline constexpr int kProtocolVersion = 3;
 // A snapshot of a case with hundreds of segments and annotations is a few tens of kB; anything
 // over 1 MiB is not a message this protocol sends.
 inline constexpr std::uint32_t kMaxMessageBytes = 1u << 20;

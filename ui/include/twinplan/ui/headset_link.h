@@ -14,8 +14,11 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "twinplan/core/case.h"
+#include "twinplan/core/progress.h"
 
 class QTimer;
 
@@ -36,11 +39,23 @@ class HeadsetLink : public QObject {
   void setProgram(const QString& path) { program_ = path; }
   const QString& program() const { return program_; }
 
-  // Starts showing the case's surface models in the headset: writes them to a temporary case,
-  // opens the session (127.0.0.1, an ephemeral port, a random code) and starts the headset
-  // process, then returns; the outcome arrives as headsetJoined() or failed(). Throws
-  // Error(InvalidInput) when the case has no surface models or a view is already running.
-  void start(const Case& twin);
+  // Writes what the headset shows to a temporary case: the case's surface models, the image
+  // its slice plane cuts (the volume named `sliceVolume`; empty or unknown: the case's first)
+  // and the case's result fields (the window's Result chooser picks one during the view,
+  // teaching::SetShownResult). Touches nothing but the link's temporary folder, so it may run
+  // on a worker thread (runInBackground); the images make it take seconds for a large case.
+  // Throws Error(InvalidInput) when the case has no surface models or a view is already
+  // running, Error(Io), Cancelled.
+  void prepare(const Case& twin, const std::string& sliceVolume, Progress& progress = noProgress());
+  // On the GUI thread, after prepare(): opens the session (127.0.0.1, an ephemeral port, a
+  // random code) and starts the headset process on the prepared case, then returns; the
+  // outcome arrives as headsetJoined() or failed(). Error(InvalidInput) without prepare().
+  void launch();
+  // prepare() then launch(), on the calling thread.
+  void start(const Case& twin, const std::string& sliceVolume = {}) {
+    prepare(twin, sliceVolume);
+    launch();
+  }
   // Ends the session (the headset process then exits by itself) and waits up to 3 s for it.
   void stop();
   bool running() const;
@@ -72,6 +87,9 @@ class HeadsetLink : public QObject {
   QProcess* process_ = nullptr;
   QTimer* timer_ = nullptr;
   std::unique_ptr<QTemporaryDir> work_;
+  QString preparedCase_;      // the case file prepare() wrote
+  std::string preparedName_;  // its name (the session's case id)
+  std::vector<std::pair<std::string, bool>> preparedVisibility_;  // model key -> shown
   QImage mirror_;
   int mirrorImages_ = 0;
   unsigned long long mirrorInode_ = 0;

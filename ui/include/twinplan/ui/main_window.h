@@ -37,6 +37,9 @@ class ShiftOverlay;
 namespace twinplan::engine {
 struct TissueShiftParameters;
 }
+namespace twinplan::teaching {
+class Presenter;
+}
 
 namespace twinplan::ui {
 
@@ -60,6 +63,8 @@ struct ShiftScene;
 struct AblationOutcome;
 struct AblationScene;
 struct ResultScene;
+struct TeachingScene;
+class TeachingDialog;
 struct BeamDrawing;
 class RtPanel;
 class IsosurfaceBuilder;
@@ -215,6 +220,12 @@ class MainWindow : public QMainWindow {
   bool startHeadsetView();
   void stopHeadsetView();
   HeadsetLink* headsetLink() const { return headset_; }
+  // ---- the window as a teaching / headset peer (main_window_teaching.cpp, issue #20) ----
+  // The Teaching session dialog (View > Teaching session…), made on first use.
+  TeachingDialog* teachingDialog();
+  // The 2D view whose slice this window shares with its headset and participants: the one the
+  // user last scrolled or pointed in (nullptr before that; the axial view is shared then).
+  SliceViewport* sharedSliceView() const;
   // ---- tissue shift (main_window_shift.cpp, issue #18 item 8) ----
   ShiftPanel* shiftPanel() const { return shift_; }
   // Runs the scenario in the background (progress, Cancel) on the case and stores its whole
@@ -378,6 +389,18 @@ class MainWindow : public QMainWindow {
   // Headset (main_window_headset.cpp).
   void buildHeadsetDock();
   void showHeadsetMessage(const QString& title, const QString& message);
+  // Teaching and headset peers (main_window_teaching.cpp): what this window shares as a
+  // presenter (the headset's session and the dialog's, when presenting) and what it draws of
+  // a presenter it follows.
+  std::vector<teaching::Presenter*> peerSessions() const;
+  void shareEverythingWith(teaching::Presenter& session);  // a session that just started
+  void shareSlice(std::size_t view);
+  void shareSliceAfterMove();  // after the crosshair moved: the view whose slice moved
+  void sharePointer(std::size_t view, const Vec3& p_lps, bool inside);
+  void sharePointerIn3D(const Vec3& p_lps, const Vec3& direction, bool hit);
+  void shareAnnotations();  // the case's measurements as the presenter's annotations
+  void shareResult();       // the Result chooser's field and its 3D levels
+  void followPresenter();   // a followed presenter's slice, result, pointer and annotations
   // Ablation (main_window_ablation.cpp).
   void buildAblationDock();
   void buildShiftDock();
@@ -465,6 +488,7 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const MarginMapDisplay> shownMargin_;
   std::shared_ptr<AblationScene> ablationScene_;  // the probe and preview actors in 3D
   std::shared_ptr<ResultScene> results_;          // the result chooser, its 3D surfaces, RT state
+  std::shared_ptr<TeachingScene> teaching_;       // shared slice, the followed presenter's marks
   RtPanel* rt_ = nullptr;
   // The background and foreground before landmark placing switched the views to a series.
   std::optional<std::pair<std::string, std::string>> beforePlacing_;

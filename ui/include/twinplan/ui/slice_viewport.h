@@ -39,6 +39,7 @@ class SliceViewport : public VtkViewport {
   void crosshairMoved(const twinplan::Vec3& p_lps);
   void windowLevelChanged(const twinplan::rendering::WindowLevel& wl);
   void cursorMoved(const twinplan::Vec3& p_lps, bool inside);
+  void mouseLeft();  // the mouse left the view
   void pointPicked(const twinplan::Vec3& p_lps);
   void resized();
   void editPressed(const twinplan::Vec3& p_lps, Qt::KeyboardModifiers modifiers);

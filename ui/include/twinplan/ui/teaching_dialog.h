@@ -3,7 +3,10 @@
 // join a presenter's session and follow it. Hospital-LAN defaults: nothing listens until Start,
 // the address is 127.0.0.1 unless the presenter types another, and joining needs the session
 // code. Shared: segment and model visibility by segment name, and "follow presenter"; a
-// participant that follows applies the presenter's visibility to its own window. The session is
+// participant that follows applies the presenter's visibility to its own window. What the
+// window itself shares (its slice, pointer, annotations and shown result) and draws of a
+// followed presenter, MainWindow does through presenter() and followedState() (main_window_
+// teaching.cpp): the dialog knows the case, the window knows its views. The session is
 // serviced by a 20 ms timer on the GUI thread (teaching::Presenter/Participant::service(0)
 // never waits), so the window never blocks on the network.
 #include <QDialog>
@@ -22,6 +25,7 @@ class QTimer;
 namespace twinplan::teaching {
 class Presenter;
 class Participant;
+struct SessionState;
 }  // namespace twinplan::teaching
 
 namespace twinplan::ui {
@@ -58,6 +62,17 @@ class TeachingDialog : public QDialog {
   QLineEdit* tlsKeyField() const { return tlsKey_; }
   QLineEdit* joinCaField() const { return joinCa_; }
   QLineEdit* joinFingerprintField() const { return joinFingerprint_; }
+  // The session this window presents (nullptr when not presenting), for the window's own
+  // changes (teaching_session.h is private to the ui module's sources).
+  teaching::Presenter* presenter() const;
+  // The presenter's state while this window is joined and follows it; nullptr otherwise.
+  const teaching::SessionState* followedState() const { return followedState_.get(); }
+
+ signals:
+  // Presenting started: the window adds what it shares (its slice, annotations, result).
+  void presentingStarted();
+  // followedState() changed: a presenter's update was applied, or following stopped.
+  void followedStateChanged();
 
  private:
   QWidget* buildPresentTab();
@@ -86,6 +101,8 @@ class TeachingDialog : public QDialog {
   QCheckBox* follow_ = nullptr;
   QLabel* status_ = nullptr;
   std::uint64_t followed_ = 0;  // the last presenter update applied to this window
+  std::unique_ptr<teaching::SessionState> followedState_;
+  void stopFollowing();
 };
 
 }  // namespace twinplan::ui

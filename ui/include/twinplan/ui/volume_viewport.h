@@ -39,10 +39,19 @@ class VolumeViewport : public VtkViewport {
   // The lasso being drawn, in widget (logical) coordinates.
   const std::vector<QPointF>& lasso() const { return lasso_; }
 
+  // Pointing (the Point tool): while on, a mouse move without a button picks the first visible
+  // surface under the mouse (a model, a result surface or the rendered volume; vtkCellPicker,
+  // exact on triangles) and emits surfaceHovered; off the view or over nothing, hit is false.
+  void setPointing(bool on);
+  bool pointing() const { return pointing_; }
+
  signals:
   void clippingChanged(bool on);
   void scissorsChanged(bool on);
   void lassoDrawn(const twinplan::segmentation::ScissorsCut& cut);
+  // The surface point under the mouse while pointing and the direction from the eye through it
+  // (unit, LPS); hit false: nothing under the mouse, or the mouse left the view.
+  void surfaceHovered(const twinplan::Vec3& p_lps, const twinplan::Vec3& direction, bool hit);
 
  protected:
   void glInitialized() override { view_->setFastRendering(softwareRenderer()); }
@@ -52,8 +61,10 @@ class VolumeViewport : public VtkViewport {
   void paintEvent(QPaintEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
+  void leaveEvent(QEvent* event) override;
 
  private:
+  void pointAt(const QPointF& position);
   void placeClippingBox();
 
   std::unique_ptr<rendering::VolumeView> view_;
@@ -65,6 +76,7 @@ class VolumeViewport : public VtkViewport {
   segmentation::ScissorsSide side_ = segmentation::ScissorsSide::EraseInside;
   std::vector<QPointF> lasso_;
   bool drawingLasso_ = false;
+  bool pointing_ = false;
 };
 
 }  // namespace twinplan::ui
