@@ -16,6 +16,7 @@
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/zone_surrogate.h"
 #include "twinplan/ui/ablation_preview.h"
+#include "twinplan/ui/segment_editor.h"
 #include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
@@ -59,20 +60,7 @@ Vec3 zoneCentroid(const ZonePreview& p) {
   return n ? Vec3(sum / double(n)) : Vec3(Vec3::Constant(std::nan("")));
 }
 
-class AblationLiveTest : public fixtures::AblationWindowTest {
- protected:
-  // Waits for the preview of the panel's current set-up (computed off the GUI thread).
-  std::shared_ptr<const ZonePreview> waitForPreviewOf(const AblationSetup& setup,
-                                                      int timeout_ms = 20000) {
-    const bool shown = QTest::qWaitFor(
-        [&] {
-          const auto p = window_->ablationPreview();
-          return p && p->setup == setup;
-        },
-        timeout_ms);
-    return shown ? window_->ablationPreview() : nullptr;
-  }
-};
+using AblationLiveTest = fixtures::AblationWindowTest;
 
 TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   placeProbe();
@@ -165,6 +153,46 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   panel_->setSetup(off);
   EXPECT_EQ(window_->ablationPreview(), nullptr);
   EXPECT_NE(axial()->view().labelMaps().back().labels, &moved->zone);
+}
+
+// The Segment editor's redraws keep the window's overlays (issue #17 item 5): showing its dock,
+// choosing a tool and hiding the dock (which ends the tool) redrew the case's label maps alone,
+// and the tumour's margin outline and the hatched predicted zone vanished from the 2D views.
+TEST_F(AblationLiveTest, SegmentEditorDockKeepsTheMarginOutlineAndZoneIn2D) {
+  placeProbe();
+  panel_->setSetup(microwave(100.0, 300.0));  // tabulated profile: no calibration run
+  const auto preview = waitForPreviewOf(panel_->setup());
+  ASSERT_TRUE(preview && preview->margin);
+  const auto margin = window_->shownMarginMap();
+  ASSERT_EQ(margin, preview->margin);
+  const std::size_t caseMaps = window_->currentCase().labelMaps.size();
+  ASSERT_GE(caseMaps, 1u);
+  // Each 2D view: the case's label maps, then the margin outline, then the hatched zone.
+  const auto expectOverlaysIn2D = [&](const char* when) {
+    for (auto o : {rendering::SliceOrientation::Axial, rendering::SliceOrientation::Coronal,
+                   rendering::SliceOrientation::Sagittal}) {
+      const auto& maps = window_->sliceViewport(o)->view().labelMaps();
+      ASSERT_EQ(maps.size(), caseMaps + 2) << when << ", view " << int(o);
+      EXPECT_EQ(maps[0].labels, &window_->currentCase().labelMaps[0]) << when;
+      EXPECT_EQ(maps[caseMaps].labels, &margin->outline) << when << ", view " << int(o);
+      EXPECT_EQ(maps[caseMaps + 1].labels, &preview->zone) << when << ", view " << int(o);
+      EXPECT_EQ(maps[caseMaps + 1].previewSegment, std::size_t(0)) << when;
+    }
+  };
+  expectOverlaysIn2D("before the editor");
+  auto* editorDock = window_->findChild<QDockWidget*>("segmentEditorDock");
+  ASSERT_NE(editorDock, nullptr);
+  editorDock->show();
+  editorDock->raise();
+  QTest::qWait(20);
+  ASSERT_TRUE(editorDock->isVisible());
+  expectOverlaysIn2D("editor shown");
+  window_->segmentEditor()->setTool(SegmentEditor::EditorTool::Paint);
+  expectOverlaysIn2D("paint tool chosen");
+  editorDock->hide();  // visibilityChanged(false): the editor ends its tool and redraws
+  QTest::qWait(20);
+  EXPECT_EQ(window_->segmentEditor()->tool(), SegmentEditor::EditorTool::None);
+  expectOverlaysIn2D("editor hidden");
 }
 
 TEST_F(AblationLiveTest, ProbeIsDrawnIn3DAndWhereItCrossesEachSlice) {
