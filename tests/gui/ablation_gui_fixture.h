@@ -1,7 +1,7 @@
 #pragma once
-// What the ablation GUI tests share (ablation_panel_test, ablation_live_test): the abdomen
-// phantom in a real window, the axial view's screen mapping, and a probe placed by clicks as a
-// user does it.
+// What the ablation GUI tests share (ablation_panel_test, ablation_live_test,
+// ablation_physics_slow_test): the abdomen phantom in a real window, the axial view's screen
+// mapping, a probe placed by clicks as a user does it, and the wait for the live preview.
 #include <gtest/gtest.h>
 
 #include <QPushButton>
@@ -14,6 +14,7 @@
 #include "test_support.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/ui/ablation_panel.h"
+#include "twinplan/ui/ablation_preview.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/vtk_viewport.h"
@@ -90,6 +91,19 @@ class AblationWindowTest : public ::testing::Test {
     EXPECT_LT((*panel_->setup().tip_lps - tip).norm(), pixel_mm + 1e-6);
     EXPECT_LT((*panel_->setup().entry_lps - (tip + Vec3(0, -60, 0))).norm(), pixel_mm + 1e-6);
     EXPECT_TRUE(panel_->findChild<QPushButton*>("ablationSimulate")->isEnabled());
+  }
+
+  // Waits for the live preview of `setup` (computed off the GUI thread); nullptr when none came
+  // within `timeout_ms`.
+  std::shared_ptr<const ZonePreview> waitForPreviewOf(const AblationSetup& setup,
+                                                      int timeout_ms = 20000) {
+    const bool shown = QTest::qWaitFor(
+        [&] {
+          const auto p = window_->ablationPreview();
+          return p && p->setup == setup;
+        },
+        timeout_ms);
+    return shown ? window_->ablationPreview() : nullptr;
   }
 
   // The 2.45 GHz antenna at `power_W` for `duration_s`, with the probe as placed, covering the

@@ -16,6 +16,7 @@
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/zone_surrogate.h"
 #include "twinplan/ui/ablation_preview.h"
+#include "twinplan/ui/segment_editor.h"
 #include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
@@ -59,20 +60,48 @@ Vec3 zoneCentroid(const ZonePreview& p) {
   return n ? Vec3(sum / double(n)) : Vec3(Vec3::Constant(std::nan("")));
 }
 
-class AblationLiveTest : public fixtures::AblationWindowTest {
- protected:
-  // Waits for the preview of the panel's current set-up (computed off the GUI thread).
-  std::shared_ptr<const ZonePreview> waitForPreviewOf(const AblationSetup& setup,
-                                                      int timeout_ms = 20000) {
-    const bool shown = QTest::qWaitFor(
-        [&] {
-          const auto p = window_->ablationPreview();
-          return p && p->setup == setup;
-        },
-        timeout_ms);
-    return shown ? window_->ablationPreview() : nullptr;
-  }
-};
+// The Segment editor's redraws keep the window's overlays (issue #17 item 5): showing its dock,
+// choosing a tool and hiding the dock (which ends the tool) redrew the case's label maps alone,
+// and the tumour's margin outline and the hatched predicted zone vanished from the 2D views.
+// Checked at the end of a test that already has a live preview with a margin map (a window
+// set-up and a preview cost seconds of the file's budget under the shared machine's load).
+void expectSegmentEditorKeepsOverlaysIn2D(MainWindow& window) {
+  const std::size_t caseMaps = window.currentCase().labelMaps.size();
+  ASSERT_GE(caseMaps, 1u);
+  // Each 2D view: the case's label maps, then the margin outline, then the hatched zone - those
+  // the window holds at that moment (a newer preview of the same set-up may have arrived from
+  // the worker meanwhile).
+  const auto expectOverlaysIn2D = [&](const char* when) {
+    const auto preview = window.ablationPreview();
+    const auto margin = window.shownMarginMap();
+    ASSERT_TRUE(preview && margin && preview->margin == margin) << when;
+    for (auto o : {rendering::SliceOrientation::Axial, rendering::SliceOrientation::Coronal,
+                   rendering::SliceOrientation::Sagittal}) {
+      const auto& maps = window.sliceViewport(o)->view().labelMaps();
+      ASSERT_EQ(maps.size(), caseMaps + 2) << when << ", view " << int(o);
+      EXPECT_EQ(maps[0].labels, &window.currentCase().labelMaps[0]) << when;
+      EXPECT_EQ(maps[caseMaps].labels, &margin->outline) << when << ", view " << int(o);
+      EXPECT_EQ(maps[caseMaps + 1].labels, &preview->zone) << when << ", view " << int(o);
+      EXPECT_EQ(maps[caseMaps + 1].previewSegment, std::size_t(0)) << when;
+    }
+  };
+  expectOverlaysIn2D("before the editor");
+  auto* editorDock = window.findChild<QDockWidget*>("segmentEditorDock");
+  ASSERT_NE(editorDock, nullptr);
+  editorDock->show();
+  editorDock->raise();
+  QTest::qWait(20);
+  ASSERT_TRUE(editorDock->isVisible());
+  expectOverlaysIn2D("editor shown");
+  window.segmentEditor()->setTool(SegmentEditor::EditorTool::Paint);
+  expectOverlaysIn2D("paint tool chosen");
+  editorDock->hide();  // visibilityChanged(false): the editor ends its tool and redraws
+  QTest::qWait(20);
+  EXPECT_EQ(window.segmentEditor()->tool(), SegmentEditor::EditorTool::None);
+  expectOverlaysIn2D("editor hidden");
+}
+
+using AblationLiveTest = fixtures::AblationWindowTest;
 
 TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   placeProbe();
@@ -167,7 +196,7 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   EXPECT_NE(axial()->view().labelMaps().back().labels, &moved->zone);
 }
 
-TEST_F(AblationLiveTest, ProbeIsDrawnIn3DAndWhereItCrossesEachSlice) {
+TEST_F(AblationLiveTest, ProbeIsDrawnIn3DAndWhereItCrossesEachSliceAndTheEditorKeepsTheZone) {
   // An oblique path: entry 40 mm left, 60 mm anterior and 50 mm above the tip.
   const Vec3 tip = tumour().centre_lps, entry = tip + Vec3(40.0, -60.0, 50.0);
   AblationSetup s = microwave(100.0, 300.0);
@@ -226,6 +255,9 @@ TEST_F(AblationLiveTest, ProbeIsDrawnIn3DAndWhereItCrossesEachSlice) {
   window_->volumeViewport()->update();
   QTest::qWait(50);
   fixtures::saveScreenshot(*window_, "ablation-probe-3d.png");
+
+  // The live zone and margin outline stay in 2D while the Segment editor is used.
+  expectSegmentEditorKeepsOverlaysIn2D(*window_);
 }
 
 }  // namespace

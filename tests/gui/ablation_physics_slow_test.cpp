@@ -32,20 +32,7 @@
 namespace twinplan::ui {
 namespace {
 
-class AblationPhysicsInTheWindowTest : public fixtures::AblationWindowTest {
- protected:
-  // Waits for the preview of the panel's current set-up (computed off the GUI thread).
-  std::shared_ptr<const ZonePreview> waitForPreviewOf(const AblationSetup& setup,
-                                                      int timeout_ms = 20000) {
-    const bool shown = QTest::qWaitFor(
-        [&] {
-          const auto p = window_->ablationPreview();
-          return p && p->setup == setup;
-        },
-        timeout_ms);
-    return shown ? window_->ablationPreview() : nullptr;
-  }
-};
+using AblationPhysicsInTheWindowTest = fixtures::AblationWindowTest;
 
 // The minimum ablative margin map (issue #17 items 3 and 5): from the live prediction while the
 // probe is placed, from the full physics after Simulate, and from the prediction again once the

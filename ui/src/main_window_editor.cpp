@@ -8,6 +8,8 @@
 #include <QScrollBar>
 #include <QStatusBar>
 #include <QThreadPool>
+#include <algorithm>
+#include <cstddef>
 
 #include "twinplan/engine/models.h"
 #include "twinplan/ui/case_document.h"
@@ -40,6 +42,14 @@ void MainWindow::buildEditorDock() {
   // the measurement tools' P (point) and E (ellipse ROI) keys rest until it is hidden.
   addActions(QList<QAction*>(editor_->actions().begin(), editor_->actions().end()));
   linkEditorToSegmentTable();
+  // The editor redraws the case's label maps; the window's overlays (after them in
+  // shownLabelMaps: margin outline, predicted zone) stay drawn over them.
+  editor_->setOverlayLabelMaps([this] {
+    auto overlays = shownLabelMaps();
+    const auto caseMaps = std::min(overlays.size(), currentCase().labelMaps.size());
+    overlays.erase(overlays.begin(), overlays.begin() + std::ptrdiff_t(caseMaps));
+    return overlays;
+  });
   connect(dock, &QDockWidget::visibilityChanged, this, [this](bool shown) {
     editor_->setKeysEnabled(shown);
     if (!shown) editor_->setTool(SegmentEditor::EditorTool::None);

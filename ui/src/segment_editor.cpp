@@ -701,6 +701,8 @@ void SegmentEditor::showCaseLabels() {
       shown.push_back({&twin.labelMaps[m]});
     }
   }
+  if (overlays_)
+    for (const auto& overlay : overlays_()) shown.push_back(overlay);
   for (SliceViewport* view : views_) {
     view->view().setLabelMaps(shown);
     view->view().setLayerEdit(stroke_ ? &stroke_->layer : nullptr);

@@ -23,6 +23,7 @@
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/label_layer_edit.h"
 #include "twinplan/core/label_map.h"
+#include "twinplan/rendering/slice_view.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/brush.h"
 #include "twinplan/segmentation/segment_edit.h"
@@ -73,6 +74,11 @@ class SegmentEditor : public QWidget {
   const std::vector<QAction*>& actions() const { return actions_; }
   // Enables or disables the editor's keys (the window turns them on while the dock is shown).
   void setKeysEnabled(bool enabled);
+  // What the window draws over the case's label maps (the ablation margin outline, the live
+  // predicted zone): the editor's redraws (a tool chosen, a stroke ended, the dock hidden)
+  // append them after the case's, so they are not dropped. Empty: none.
+  using OverlayLabelMaps = std::function<std::vector<rendering::SliceView::ShownLabelMap>()>;
+  void setOverlayLabelMaps(OverlayLabelMaps overlays) { overlays_ = std::move(overlays); }
 
   // ---- state, for the window and tests ----
   void setTool(EditorTool tool);
@@ -150,6 +156,7 @@ class SegmentEditor : public QWidget {
   CaseDocument* document_;
   std::array<SliceViewport*, 3> views_;
   std::function<const ImageVolume*()> sourceVolume_;
+  OverlayLabelMaps overlays_;
   EditorTool tool_ = EditorTool::None;
   std::vector<QAction*> actions_;
   std::vector<QAction*> toolActions_;
