@@ -13,8 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
+#include "twinplan/core/case_editor.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/conformal_planning.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/phantom/phantom.h"
@@ -143,6 +145,27 @@ TEST(PlanConformalJob, VentricleObjectiveLowersTheirDoseAndKeepsThePtvCovered) {
     EXPECT_NEAR(*b.plan.beams[n].meterset,
                 spared.result["beams"][n]["mu_per_fraction"].get<double>(), 1e-9);
   EXPECT_EQ(b.plan.prescriptionDose_Gy, kPrescription_Gy);
+}
+
+// The GUI's path: a plan on the case in memory is ONE undo step that adds the plan and its dose
+// and takes both away again.
+TEST(PlanConformalJob, PlanAndDoseAreOneUndoStep) {
+  Case twin = loadCase(headCase().file);
+  engine::ConformalPlanOutcome outcome = engine::planConformalInCase(
+      twin, {{"ptv", "Tumour"}, {"beams", "G0"}, {"grid_mm", 5.0}, {"label", "AP"}});
+  ASSERT_TRUE(outcome.edit);
+  CaseEditor editor(std::move(twin));
+  editor.apply(std::move(outcome.edit));
+  ASSERT_EQ(editor.twin().plans.size(), 1u);
+  EXPECT_EQ(editor.twin().plans[0].name, "AP");
+  ASSERT_EQ(editor.twin().fields.size(), 1u);
+  EXPECT_EQ(editor.twin().fields[0].name, outcome.report["field"].get<std::string>());
+  EXPECT_EQ(editor.undoText(), "Plan conformal AP");
+  editor.undo();
+  EXPECT_TRUE(editor.twin().plans.empty());
+  EXPECT_TRUE(editor.twin().fields.empty());
+  EXPECT_THROW(engine::planConformalInCase(editor.twin(), {{"ptv", "Tumour"}, {"case", "x"}}),
+               Error);
 }
 
 TEST(PlanConformalJob, UnknownSegmentsAndBadObjectivesGetClearErrors) {
