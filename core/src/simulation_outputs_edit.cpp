@@ -74,15 +74,17 @@ class StoreOutputs final : public CaseEdit {
   }
 
  private:
-  // Copies first (may throw: the case is still untouched), then swaps (cannot throw).
+  // Copies first (may throw: the case is still untouched), then swaps (cannot throw). Only
+  // the touched parts: swapping an untouched list would move its items to new addresses that
+  // no CaseChange announces (a 2D view holding the CT's address would read freed memory).
   void assign(Case& twin, const Lists& lists) const {
     Lists copy = lists;
-    twin.volumes.swap(copy.volumes);
-    twin.labelMaps.swap(copy.labelMaps);
-    twin.meshes.swap(copy.meshes);
-    twin.tetMeshes.swap(copy.tetMeshes);
-    twin.fields.swap(copy.fields);
-    twin.plans.swap(copy.plans);
+    if (touched_[0]) twin.volumes.swap(copy.volumes);
+    if (touched_[1]) twin.labelMaps.swap(copy.labelMaps);
+    if (touched_[2]) twin.meshes.swap(copy.meshes);
+    if (touched_[3]) twin.tetMeshes.swap(copy.tetMeshes);
+    if (touched_[4]) twin.fields.swap(copy.fields);
+    if (touched_[5]) twin.plans.swap(copy.plans);
   }
   std::array<bool, 6> touched_{};
   Lists before_, after_;

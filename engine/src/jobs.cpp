@@ -178,6 +178,33 @@ const std::vector<Entry>& entries() {
           ""},
          {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
        makeDoseJob},
+      {{"plan-conformal",
+        "Make a conformal photon plan on a case: MLC apertures shaped to the PTV segment within "
+        "the Millennium 120's limits, each beam's dose, beam weights optimised against the PTV's "
+        "95-107 % range and the organs at risk's objectives, normalised to the prescription; "
+        "the plan and its dose are added to the case in one undoable step.",
+        {{"case", "path", "The case file (planning CT and segments)", J()},
+         {"ptv", "string", "The target segment (the CTV when margin_mm > 0)", J()},
+         {"margin_mm", "number", "CTV -> PTV margin in 3D (mm), 0..30", 0.0},
+         {"oars", "list of strings",
+          "Objectives \"NAME:max|mean|min:Gy\", \"NAME:dNN:Gy\" (D_NN% <= Gy) or "
+          "\"NAME:vNN:%\" (V_NN Gy <= %), each with an optional \":importance\"",
+          J::array()},
+         {"beams", "string", "Beams G<gantry>[C<collimator>][T<couch>], comma separated",
+          "G0,G120,G240"},
+         {"aperture_margin_mm", "number",
+          "Aperture margin beyond the PTV's projection (mm): 7 covers the 6 MV penumbra", 7.0},
+         {"prescription_gy", "number", "Prescription dose (Gy)", 60.0},
+         {"fractions", "integer", "Number of fractions, 1..100", 30},
+         {"normalise", "string", "PTV metric set to the prescription: d50, dNN or mean", "d50"},
+         {"energy_mv", "number", "Nominal energy (MV): 6 or 10", 6.0},
+         {"grid_mm", "number", "Dose grid spacing (mm), 0.5..20", 2.5},
+         {"engine", "string", "pencil-beam or collapsed-cone", "pencil-beam"},
+         {"ct", "string", "The CT volume's name (default: the first CT)", ""},
+         {"position", "string", "Patient position (default: the CT's, else HFS)", ""},
+         {"label", "string", "The plan's label (a plan of that name is replaced)", "Conformal"},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
+       makePlanConformalJob},
       {{"ablate",
         "Simulate one probe's thermal ablation (RF or microwave) on a case: the zone, its axes, "
         "the hottest temperature, tumour coverage and margin, damage to each structure; "

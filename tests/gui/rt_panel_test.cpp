@@ -462,8 +462,11 @@ TEST_F(RtWindowTest, BeamsAreDrawnFromTheSourceThroughTheIsocentreWithTheirLeafO
   EXPECT_NEAR(isocentre[2], 1000.0, 1e-9);
   ASSERT_EQ(bev->structures().size(), 1u);
   bool corner = false;
-  for (const auto& [x, y] : bev->structures()[0].points_mm)
-    corner = corner || (std::abs(x - 10.0) < 1e-6 && std::abs(y) < 1e-6);
+  // The contour stands for its 2 mm slab: the corner's edge seen from the source spans
+  // (10, -1)..(10, 1) (the slab's faces at z -+ 1 mm, at the isocentre's distance).
+  for (const auto& polygon : bev->structures()[0].polygons_mm)
+    for (const auto& [x, y] : polygon)
+      corner = corner || (std::abs(x - 10.0) < 1e-6 && std::abs(std::abs(y) - 1.0) < 1e-6);
   EXPECT_TRUE(corner);
   // The first beam (gantry 30) drawn too: its source 1000 mm from the isocentre.
   EXPECT_NEAR((beams[0].geometry.source_lps - kIsocentre_lps).norm(), 1000.0, 1e-9);

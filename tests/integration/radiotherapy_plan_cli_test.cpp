@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
+#include "twinplan/core/case_file.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_reference.h"
 #include "twinplan/io/dicom_rtstruct.h"
@@ -133,6 +134,44 @@ TEST(PlanConformalCli, UnknownRoiGetsAClearErrorAndNoPlan) {
       (dir / "RP.dcm").string() + "' 2>&1");
   EXPECT_NE(beams.status, 0);
   EXPECT_NE(beams.output.find("G<gantry>"), std::string::npos) << beams.output;
+}
+
+// The case form: the engine job through the binary, on the phantom's case file. The plan and
+// its dose land in the written case; the source case is untouched; the OAR objective is
+// reported with the ventricles' mean dose, which the planner's structure read-out gives.
+TEST(PlanConformalCli, CaseFormAddsThePlanAndItsDoseToTheCase) {
+  test::TempDir dir("twinplan-plan-cli-case");
+  writeFixture(dir.path());
+  const fs::path source = dir / "head.twinplan", planned = dir / "planned.twinplan";
+  ASSERT_TRUE(fs::exists(source));
+  const json r = runJson("plan-conformal '" + source.string() +
+                         "' --ptv Tumour --oar Ventricles:mean:10 --beams G0,G90,G270 --grid 3 "
+                         "--label 'Left frontal' --out '" +
+                         planned.string() + "'");
+  EXPECT_EQ(r["plan"], "Left frontal");
+  EXPECT_EQ(r["machine"], "Varian Millennium 120");
+  ASSERT_EQ(r["structures"].size(), 2u);
+  EXPECT_EQ(r["structures"][1]["name"], "Ventricles");
+  ASSERT_EQ(r["objectives"].size(), 3u);  // PTV min, PTV max, ventricles' mean
+  EXPECT_EQ(r["objectives"][2]["type"], "max_mean_dose");
+  EXPECT_NEAR(r["objectives"][2]["achieved"].get<double>(),
+              r["structures"][1]["mean_gy"].get<double>(), 1e-6);
+  EXPECT_GE(r["structures"][0]["d95_gy"].get<double>(), 57.0);
+  const Case twin = loadCase(planned);
+  ASSERT_EQ(twin.plans.size(), 1u);
+  EXPECT_EQ(twin.plans[0].kind, "radiotherapy");
+  EXPECT_EQ(twin.plans[0].name, "Left frontal");
+  ASSERT_EQ(twin.fields.size(), 1u);
+  EXPECT_EQ(twin.fields[0].quantity, "dose");
+  EXPECT_EQ(twin.fields[0].name, r["field"].get<std::string>());
+  EXPECT_TRUE(loadCase(source).plans.empty());
+  // A segment the case does not have: a clear error naming it, nothing written.
+  const test::CommandResult bad = test::runCommand(
+      test::cliPath().string() + " plan-conformal '" + source.string() +
+      "' --ptv Tumour --oar Brainstem:max:54 --out '" + (dir / "bad.twinplan").string() + "' 2>&1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("no segment named \"Brainstem\""), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(dir / "bad.twinplan"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "twinplan/ui/beams_eye_view.h"
 
 #include <QPainter>
+#include <QPainterPath>
 #include <algorithm>
 #include <cmath>
 
@@ -29,6 +30,54 @@ void BeamsEyeView::clear() {
   structures_.clear();
   shown_ = false;
   update();
+}
+
+QPainterPath BeamsEyeView::silhouette(const ProjectedStructure& s) const {
+  QPainterPath path;
+  path.setFillRule(Qt::WindingFill);
+  for (const auto& polygon : s.polygons_mm) {
+    if (polygon.size() < 3) continue;
+    QPolygonF widget;
+    for (const auto& [x, y] : polygon) widget << toWidget(x, y);
+    // Every face counter-clockwise on screen, so that overlapping faces add up under the
+    // winding rule whatever their orientation in the patient (the union, not the XOR).
+    double area2 = 0.0;
+    for (int n = 0; n < widget.size(); ++n) {
+      const QPointF& a = widget[n];
+      const QPointF& b = widget[(n + 1) % widget.size()];
+      area2 += a.x() * b.y() - b.x() * a.y();
+    }
+    if (area2 < 0) std::reverse(widget.begin(), widget.end());
+    path.addPolygon(widget);
+    path.closeSubpath();
+  }
+  return path;
+}
+
+QImage BeamsEyeView::silhouetteMask(const ProjectedStructure& s, const QColor& colour) const {
+  QImage mask(size(), QImage::Format_ARGB32_Premultiplied);
+  mask.fill(Qt::transparent);
+  QPainter p(&mask);
+  p.setRenderHint(QPainter::Antialiasing, false);
+  p.setPen(Qt::NoPen);
+  p.setBrush(colour);
+  p.drawPath(silhouette(s));
+  return mask;
+}
+
+QImage BeamsEyeView::outlineOf(const QImage& mask) {
+  QImage outline(mask.size(), QImage::Format_ARGB32_Premultiplied);
+  outline.fill(Qt::transparent);
+  const auto inside = [&](int x, int y) {
+    return x >= 0 && y >= 0 && x < mask.width() && y < mask.height() &&
+           qAlpha(mask.pixel(x, y)) > 0;
+  };
+  for (int y = 0; y < mask.height(); ++y)
+    for (int x = 0; x < mask.width(); ++x)
+      if (inside(x, y) &&
+          (!inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1)))
+        outline.setPixel(x, y, mask.pixel(x, y));
+  return outline;
 }
 
 QPointF BeamsEyeView::toWidget(double x_mm, double y_mm) const {
@@ -59,12 +108,18 @@ void BeamsEyeView::paintEvent(QPaintEvent*) {
   painter.setPen(QPen(Qt::cyan, 1.0, Qt::DashLine));
   painter.drawLine(toWidget(-halfWidth_mm_, 0), toWidget(halfWidth_mm_, 0));
   painter.drawLine(toWidget(0, -halfWidth_mm_), toWidget(0, halfWidth_mm_));
-  // Structures, projected from the source, over the rest.
+  // Structures, projected from the source, over the rest: each one's silhouette (the union
+  // of its projected faces) filled once into a mask, laid over translucently, and outlined
+  // where the mask meets its outside.
   for (const ProjectedStructure& s : structures_) {
-    painter.setPen(QPen(QColor(s.colour.r, s.colour.g, s.colour.b), 3.0, Qt::SolidLine,
-                        Qt::RoundCap));
-    for (const auto& [x, y] : s.points_mm) painter.drawPoint(toWidget(x, y));
+    const QColor colour(s.colour.r, s.colour.g, s.colour.b);
+    const QImage mask = silhouetteMask(s, colour);
+    painter.setOpacity(kStructureFillAlpha / 255.0);
+    painter.drawImage(0, 0, mask);
+    painter.setOpacity(1.0);
+    painter.drawImage(0, 0, outlineOf(mask));
   }
+  painter.setBrush(Qt::NoBrush);
   painter.setPen(Qt::white);
   painter.drawText(QRectF(4, 4, width() - 8, 18), Qt::AlignLeft,
                    tr("%1 — beam's-eye view at the isocentre (X right, Y up)")

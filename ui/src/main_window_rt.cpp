@@ -2,9 +2,18 @@
 // (plans, beams, isodose reference, DVH chart, constraint table).
 #include <vtkRenderer.h>
 
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFormLayout>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSpinBox>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <algorithm>
 
 #include "dose_display.h"
@@ -14,12 +23,15 @@
 #include "rt_structures.h"
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/conformal_planning.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
+#include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/rendering/line_actor.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/rt_panel.h"
+#include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
@@ -53,6 +65,47 @@ void requireSameFrame(const Case& twin, const io::RtPlan& plan, const std::strin
                 file);
 }
 
+// A structure seen from the source: each contour stands for a slab of the label map's slice
+// thickness (a prism), and the projection of a polyhedron is the union of its faces'
+// projections, so the silhouette is the union of the projected caps and side quads. (A contour
+// alone, seen edge-on by a coplanar beam, would project to a line.) Faces reaching behind the
+// source are left out.
+std::vector<std::vector<std::array<double, 2>>> projectedSlabs(
+    const radiotherapy::BeamGeometry& beam, const radiotherapy::StructureContours& contours,
+    const Vec3& normal, double thickness_mm) {
+  std::vector<std::vector<std::array<double, 2>>> faces;
+  const Vec3 half = 0.5 * thickness_mm * normal;
+  const auto face = [&](std::initializer_list<Vec3> corners) {
+    std::vector<std::array<double, 2>> f;
+    for (const Vec3& p : corners) {
+      const Vec3 bev = beam.toBeamsEye(p);
+      if (!(bev[2] > 0)) return;
+      f.push_back({bev[0], bev[1]});
+    }
+    faces.push_back(std::move(f));
+  };
+  for (const std::vector<Vec3>& polygon : contours.polygons_lps) {
+    if (polygon.size() < 3) continue;
+    for (const Vec3& offset : {Vec3(-half), half}) {
+      std::vector<std::array<double, 2>> cap;
+      bool seen = true;
+      for (const Vec3& p : polygon) {
+        const Vec3 bev = beam.toBeamsEye(p + offset);
+        seen = seen && bev[2] > 0;
+        cap.push_back({bev[0], bev[1]});
+      }
+      if (seen) faces.push_back(std::move(cap));
+    }
+    if (thickness_mm <= 0.0) continue;
+    for (std::size_t n = 0; n < polygon.size(); ++n) {
+      const Vec3& a = polygon[n];
+      const Vec3& b = polygon[(n + 1) % polygon.size()];
+      face({Vec3(a - half), Vec3(b - half), Vec3(b + half), Vec3(a + half)});
+    }
+  }
+  return faces;
+}
+
 std::string uniquePlanName(const Case& twin, const std::string& label) {
   const std::string base = label.empty() ? "RT plan" : label;
   auto taken = [&](const std::string& name) {
@@ -80,6 +133,9 @@ void MainWindow::buildRtDock() {
     if (auto* series = findChild<QDockWidget*>("seriesDock")) series->raise();
   }
   connect(rt_, &RtPanel::addPlanRequested, this, &MainWindow::addRtPlanDialog);
+  connect(rt_, &RtPanel::planConformalRequested, this, &MainWindow::planConformalDialog);
+  for (SliceViewport* viewport : slices_)
+    results_->beamOverlays.push_back(std::make_unique<rendering::BeamOverlay>(viewport->view()));
   // The chosen plan's prescription (isodose reference), beams and regimen.
   const auto showChosenPlan = [this] {
     if (!results_->referenceByHand_Gy) showResult();
@@ -198,7 +254,128 @@ void MainWindow::showBeams() {
   }
   for (const auto& actor : results_->beamActors) renderer->AddActor(actor);
   volume_->update();
+  // The central axes in the 2D views, in the same colours.
+  std::vector<rendering::BeamAxis> axes;
+  for (std::size_t n = 0; n < results_->beams.size(); ++n) {
+    const Rgb c = kBeamColours[n % std::size(kBeamColours)];
+    const radiotherapy::BeamGeometry& g = results_->beams[n].geometry;
+    axes.push_back({g.source_lps, g.isocentre_lps, {c.r, c.g, c.b}});
+  }
+  for (std::size_t v = 0; v < results_->beamOverlays.size(); ++v) {
+    results_->beamOverlays[v]->setBeams(axes);
+    slices_[v]->update();
+  }
   showBeamsEye();
+}
+
+rendering::BeamOverlay& MainWindow::beamOverlay(rendering::SliceOrientation orientation) const {
+  for (std::size_t v = 0; v < slices_.size(); ++v)
+    if (slices_[v]->view().orientation() == orientation) return *results_->beamOverlays.at(v);
+  throw Error(ErrorKind::Internal, "No 2D view of that orientation.", "beamOverlay");
+}
+
+bool MainWindow::planConformal(const nlohmann::json& parameters) {
+  const Case snapshot = currentCase();  // the worker's own copy
+  auto outcome = runInBackground<std::shared_ptr<engine::ConformalPlanOutcome>>(
+      this, tr("Planning: apertures, beam doses, weights…"), [&](Progress& progress) {
+        return std::make_shared<engine::ConformalPlanOutcome>(
+            engine::planConformalInCase(snapshot, parameters, progress));
+      });
+  if (!outcome) return false;
+  const nlohmann::json report = (*outcome)->report;
+  document_->apply(std::move((*outcome)->edit));
+  const std::string plan = report["plan"].get<std::string>();
+  const std::vector<io::RtPlan> plans = casePlans(currentCase());
+  for (std::size_t n = 0; n < plans.size(); ++n)
+    if (plans[n].label == plan) rt_->plansTable()->setCurrentCell(static_cast<int>(n), 0);
+  chooseResult(report["field"].get<std::string>());
+  double mu = 0.0;
+  for (const nlohmann::json& b : report["beams"]) mu += b["mu_per_fraction"].get<double>();
+  statusBar()->showMessage(tr("Plan %1: %2 beams, %3 MU a fraction, PTV D95 %4 Gy (Undo "
+                              "removes the plan and its dose)")
+                               .arg(QString::fromStdString(plan))
+                               .arg(report["beams"].size())
+                               .arg(mu, 0, 'f', 0)
+                               .arg(report["structures"][0]["d95_gy"].get<double>(), 0, 'f', 1),
+                           20000);
+  return true;
+}
+
+// The plan's settings, asked for in one form; OAR objectives one per line.
+void MainWindow::planConformalDialog() {
+  const Case& twin = currentCase();
+  QStringList segments;
+  for (const LabelMap& labels : twin.labelMaps)
+    for (const Segment& s : labels.segments()) segments << QString::fromStdString(s.name);
+  if (twin.volumes.empty() || segments.isEmpty()) {
+    statusBar()->showMessage(
+        tr("Open a case with its planning CT and segment the target (PTV) first."), 10000);
+    return;
+  }
+  QDialog dialog(this);
+  dialog.setObjectName("planConformalDialog");
+  dialog.setWindowTitle(tr("Plan conformal"));
+  auto* form = new QFormLayout(&dialog);
+  auto* ptv = new QComboBox(&dialog);
+  ptv->setObjectName("ptv");
+  ptv->addItems(segments);
+  for (const QString& guess : {QString("PTV"), QString("Tumour"), QString("GTV")})
+    if (segments.contains(guess)) ptv->setCurrentText(guess);
+  auto* margin = new QDoubleSpinBox(&dialog);
+  margin->setRange(0, 30);
+  margin->setSuffix(" mm");
+  auto* oars = new QPlainTextEdit(&dialog);
+  oars->setObjectName("oars");
+  oars->setPlaceholderText(
+      tr("One per line: NAME:max|mean|min:Gy, NAME:dNN:Gy or NAME:vNN:%\n"
+         "e.g. Brainstem:max:54"));
+  oars->setMaximumHeight(90);
+  auto* beams = new QLineEdit("G0,G120,G240", &dialog);
+  auto* prescription = new QDoubleSpinBox(&dialog);
+  prescription->setRange(0.1, 200);
+  prescription->setValue(60);
+  prescription->setSuffix(" Gy");
+  auto* fractions = new QSpinBox(&dialog);
+  fractions->setRange(1, 100);
+  fractions->setValue(30);
+  auto* apertureMargin = new QDoubleSpinBox(&dialog);
+  apertureMargin->setRange(0, 50);
+  apertureMargin->setValue(7);
+  apertureMargin->setSuffix(" mm");
+  apertureMargin->setToolTip(tr("Beyond the PTV's projection: 7 mm covers the 6 MV penumbra"));
+  auto* engineChoice = new QComboBox(&dialog);
+  engineChoice->addItems({"pencil-beam", "collapsed-cone"});
+  auto* label = new QLineEdit("Conformal", &dialog);
+  form->addRow(tr("Target (PTV)"), ptv);
+  form->addRow(tr("CTV → PTV margin"), margin);
+  form->addRow(tr("Organ-at-risk objectives"), oars);
+  form->addRow(tr("Beams"), beams);
+  form->addRow(tr("Prescription"), prescription);
+  form->addRow(tr("Fractions"), fractions);
+  form->addRow(tr("Aperture margin"), apertureMargin);
+  form->addRow(tr("Dose engine"), engineChoice);
+  form->addRow(tr("Plan label"), label);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+  form->addRow(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  if (dialog.exec() != QDialog::Accepted) return;
+  nlohmann::json objectives = nlohmann::json::array();
+  for (const QString& line : oars->toPlainText().split('\n', Qt::SkipEmptyParts))
+    if (!line.trimmed().isEmpty()) objectives.push_back(line.trimmed().toStdString());
+  try {
+    planConformal({{"ptv", ptv->currentText().toStdString()},
+                   {"margin_mm", margin->value()},
+                   {"oars", objectives},
+                   {"beams", beams->text().toStdString()},
+                   {"prescription_gy", prescription->value()},
+                   {"fractions", fractions->value()},
+                   {"aperture_margin_mm", apertureMargin->value()},
+                   {"engine", engineChoice->currentText().toStdString()},
+                   {"label", label->text().toStdString()}});
+  } catch (const std::exception& e) {
+    showError(tr("Cannot make the plan"), e);
+  }
 }
 
 std::vector<BeamDrawing> MainWindow::shownBeams() const {
@@ -215,14 +392,19 @@ void MainWindow::showBeamsEye() {
   }
   const BeamDrawing& drawing = results_->beams[static_cast<std::size_t>(beam)];
   std::vector<ProjectedStructure> projected;
-  for (const CaseStructure& s : caseStructures(currentCase())) {
-    ProjectedStructure p{s.contours.name, s.colour, {}};
-    for (const auto& polygon : s.contours.polygons_lps)
-      for (const Vec3& point : polygon) {
-        const Vec3 bev = drawing.geometry.toBeamsEye(point);
-        if (bev[2] > 0) p.points_mm.push_back({bev[0], bev[1]});
+  const Case& twin = currentCase();
+  for (const CaseStructure& s : caseStructures(twin)) {
+    // The slab each contour stands for: the label map's slice spacing along its slice normal.
+    Vec3 normal = Vec3::UnitZ();
+    double thickness_mm = 0.0;
+    for (const LabelMap& labels : twin.labelMaps)
+      if (labels.findSegment(s.contours.name)) {
+        normal = labels.geometry().direction.col(2).normalized();
+        thickness_mm = labels.geometry().spacing_mm[2];
+        break;
       }
-    projected.push_back(std::move(p));
+    projected.push_back({s.contours.name, s.colour,
+                         projectedSlabs(drawing.geometry, s.contours, normal, thickness_mm)});
   }
   rt_->beamsEyeView()->showBeam(drawing, std::move(projected));
 }

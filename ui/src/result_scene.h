@@ -4,11 +4,13 @@
 #include <vtkActor.h>
 #include <vtkSmartPointer.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "twinplan/core/mesh.h"
+#include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/ui/beams_eye_view.h"
 
 class QComboBox;
@@ -36,6 +38,8 @@ struct ResultScene {
   // The chosen plan's beams, drawn in 3D.
   std::vector<BeamDrawing> beams;
   std::vector<vtkSmartPointer<vtkActor>> beamActors;
+  // ... and their central axes in each 2D view (one overlay per view, in the views' order).
+  std::vector<std::unique_ptr<rendering::BeamOverlay>> beamOverlays;
 };
 
 }  // namespace twinplan::ui

@@ -53,8 +53,16 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   auto* addPlan = new QPushButton(tr("Add RT plan…"), planBox);
   addPlan->setObjectName("rtAddPlan");
   addPlan->setToolTip(tr("Read an RT Plan (DICOM) of this patient's planning CT"));
+  auto* planConformal = new QPushButton(tr("Plan conformal…"), planBox);
+  planConformal->setObjectName("rtPlanConformal");
+  planConformal->setToolTip(
+      tr("Make a conformal photon plan on this case: MLC shaped to the PTV segment, beam "
+         "weights optimised against organ-at-risk objectives"));
   planLayout->addWidget(plans_);
-  planLayout->addWidget(addPlan);
+  auto* planButtons = new QHBoxLayout;
+  planButtons->addWidget(addPlan);
+  planButtons->addWidget(planConformal);
+  planLayout->addLayout(planButtons);
   beams_ = makeTable(planBox, "rtBeams",
                      {tr("Beam"), tr("Gantry °"), tr("Collimator °"), tr("Couch °"), tr("MU"),
                       tr("Energy"), tr("Type")});
@@ -180,6 +188,7 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   outer->addWidget(scroll);
 
   connect(addPlan, &QPushButton::clicked, this, &RtPanel::addPlanRequested);
+  connect(planConformal, &QPushButton::clicked, this, &RtPanel::planConformalRequested);
   connect(compute, &QPushButton::clicked, this, &RtPanel::computeDvhRequested);
   connect(plans_, &QTableWidget::currentCellChanged, this, [this](int row) {
     showBeams();

@@ -216,6 +216,7 @@ void ConformalApertureOptions::validate() const {
                          [](double a, double b) { return !(b > a); }) != leafBoundaries_mm.end())
     invalid("The MLC needs at least one leaf pair and increasing leaf boundaries.",
             "leafBoundaries_mm");
+  if (machine) machine->validate();
 }
 
 ConformalAperture conformalAperture(const BeamGeometry& geometry, const ImageGeometry& grid,
@@ -281,6 +282,7 @@ ConformalAperture conformalAperture(const BeamGeometry& geometry, const ImageGeo
     result.projectionX1_mm = std::min(result.projectionX1_mm, e->low);
     result.projectionX2_mm = std::max(result.projectionX2_mm, e->high);
   }
+  if (options.machine) result.warnings = applyMachineLimits(a, *options.machine).warnings;
   return result;
 }
 

@@ -5,6 +5,8 @@
 // plane and the divergent edges from the source through the outline's corners; and the beam's-eye
 // view: the aperture with its leaves, and the structures projected from the source onto the
 // isocentre plane.
+#include <QImage>
+#include <QPainterPath>
 #include <QWidget>
 #include <array>
 #include <string>
@@ -31,12 +33,13 @@ struct BeamDrawing {
   std::vector<rendering::LineSegment> edges_lps;    // source -> beyond, through the corners
 };
 
-// A structure seen from the source: its contour points projected on the isocentre plane
-// (x, y in mm along Xb, Yb).
+// A structure seen from the source: the faces of the slabs its contours stand for, projected
+// on the isocentre plane (x, y in mm along Xb, Yb). The view fills their union (the structure's
+// silhouette from the source) translucently and draws its outline.
 struct ProjectedStructure {
   std::string name;
   Rgb colour;
-  std::vector<std::array<double, 2>> points_mm;
+  std::vector<std::vector<std::array<double, 2>>> polygons_mm;
 };
 
 class BeamsEyeView : public QWidget {
@@ -51,6 +54,13 @@ class BeamsEyeView : public QWidget {
   // The widget position of a point of the isocentre plane (mm along Xb, Yb; Yb up).
   QPointF toWidget(double x_mm, double y_mm) const;
   QSize sizeHint() const override { return {260, 260}; }
+  // The structure's silhouette as drawn (widget pixels): the union of its projected faces
+  // (winding fill), and that filled in `colour` on a transparent image of the widget's size.
+  QPainterPath silhouette(const ProjectedStructure& structure) const;
+  QImage silhouetteMask(const ProjectedStructure& structure, const QColor& colour) const;
+  // The mask's boundary pixels (inside, with a 4-neighbour outside).
+  static QImage outlineOf(const QImage& mask);
+  static constexpr int kStructureFillAlpha = 70;  // of 255: the field stays readable below
 
  protected:
   void paintEvent(QPaintEvent* event) override;

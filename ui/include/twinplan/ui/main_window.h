@@ -33,7 +33,8 @@ class QMouseEvent;
 
 namespace twinplan::rendering {
 class ShiftOverlay;
-}
+class BeamOverlay;
+}  // namespace twinplan::rendering
 namespace twinplan::engine {
 struct TissueShiftParameters;
 }
@@ -147,6 +148,14 @@ class MainWindow : public QMainWindow {
   // The chosen plan's beams as drawn in 3D (central axis, field outline, divergent edges); the
   // RT panel's beam's-eye view shows the beam chosen in its table.
   std::vector<BeamDrawing> shownBeams() const;
+  // Makes a conformal photon plan on the case in the background (engine::planConformalInCase:
+  // the "plan-conformal" job's parameters ptv, oars, beams, prescription_gy ...), behind a
+  // progress dialog with Cancel, and stores the plan and its dose as ONE undoable step; the new
+  // plan is chosen in the RT panel and its dose shown. False when cancelled; throws the
+  // planner's Error (unknown segment, bad objective, undeliverable aperture).
+  bool planConformal(const nlohmann::json& parameters);
+  // The chosen plan's beam central axes as a 2D view draws them (projected into its slice).
+  rendering::BeamOverlay& beamOverlay(rendering::SliceOrientation orientation) const;
 
   // ---- registration (main_window_registration.cpp) ----
   // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
@@ -361,6 +370,7 @@ class MainWindow : public QMainWindow {
   void showResultSurfaces(std::vector<SurfaceMesh> surfaces);
   void buildRtDock();
   void addRtPlanDialog();
+  void planConformalDialog();
   void showRtReference();
   void showBeams();     // the chosen plan's beams in 3D, and the beam's-eye view
   void showBeamsEye();  // the chosen beam with the case's structures projected

@@ -57,6 +57,7 @@ class RtPanel : public QWidget {
 
  signals:
   void addPlanRequested();
+  void planConformalRequested();
   void planChosen(int index);
   void beamChosen(int index);
   void referenceEdited(double reference_Gy);

@@ -17,6 +17,7 @@
 // The jaws (ASYMX, ASYMY) follow the opening (its bounding box); pairs with nothing to open
 // are closed under the X1 jaw.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/progress.h"
 #include "twinplan/radiotherapy/beam_geometry.h"
+#include "twinplan/radiotherapy/machine_limits.h"
 
 namespace twinplan::radiotherapy {
 
@@ -42,6 +44,9 @@ struct ConformalApertureOptions {
   std::vector<double> leafBoundaries_mm = millennium120LeafBoundaries();
   double raySpacing_mm = 0.5;  // along the leaf motion, before each end is bisected to 0.01 mm
   double rowSpacing_mm = 0.5;  // lines across each leaf's width (Outer)
+  // The machine the aperture must be deliverable on (machine_limits.h: jaws held at their
+  // travel, closed pairs parked within the leaf span, or a clear error); none: not checked.
+  std::optional<MachineLimits> machine = millennium120Limits();
   // Error(InvalidInput, context = the parameter) for a negative margin, spacings outside
   // (0, 5] mm or leaf boundaries that are not increasing.
   void validate() const;
@@ -52,11 +57,13 @@ struct ConformalAperture {
   int openLeafPairs = 0;
   // The projection's bounding box in the isocentre plane (mm, before the margin).
   double projectionX1_mm = 0, projectionX2_mm = 0, projectionY1_mm = 0, projectionY2_mm = 0;
+  std::vector<std::string> warnings;  // what the machine limits changed
 };
 
 // The aperture of the beam `geometry` conformed to the PTV `inside` (one byte per voxel of
 // `grid`, non-zero inside). Error(InvalidInput) for an empty PTV, a mask that does not match
-// the grid, a PTV reaching behind the source, or a projection wider than the leaf bank.
+// the grid, a PTV reaching behind the source, a projection wider than the leaf bank, or an
+// opening the machine cannot deliver (applyMachineLimits).
 ConformalAperture conformalAperture(const BeamGeometry& geometry, const ImageGeometry& grid,
                                     std::span<const std::uint8_t> inside,
                                     const ConformalApertureOptions& options = {},

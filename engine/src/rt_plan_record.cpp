@@ -1,8 +1,8 @@
-#include "rt_plan_record.h"
+#include "twinplan/engine/rt_plan_record.h"
 
 #include "twinplan/core/error.h"
 
-namespace twinplan::ui {
+namespace twinplan::engine {
 
 using nlohmann::json;
 
@@ -173,4 +173,4 @@ int plannedFractions(const io::RtPlan& plan) {
   return fractions;
 }
 
-}  // namespace twinplan::ui
+}  // namespace twinplan::engine
