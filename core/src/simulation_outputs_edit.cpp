@@ -74,15 +74,23 @@ class StoreOutputs final : public CaseEdit {
   }
 
  private:
-  // Copies first (may throw: the case is still untouched), then swaps (cannot throw).
+  // Copies first (may throw: the case is still untouched), then swaps (cannot throw). Only the
+  // lists the step touches: a list swapped for its copy moves every element, and views that
+  // borrow them are re-pointed only for the parts changes() reports.
   void assign(Case& twin, const Lists& lists) const {
-    Lists copy = lists;
-    twin.volumes.swap(copy.volumes);
-    twin.labelMaps.swap(copy.labelMaps);
-    twin.meshes.swap(copy.meshes);
-    twin.tetMeshes.swap(copy.tetMeshes);
-    twin.fields.swap(copy.fields);
-    twin.plans.swap(copy.plans);
+    Lists copy;
+    if (touched_[0]) copy.volumes = lists.volumes;
+    if (touched_[1]) copy.labelMaps = lists.labelMaps;
+    if (touched_[2]) copy.meshes = lists.meshes;
+    if (touched_[3]) copy.tetMeshes = lists.tetMeshes;
+    if (touched_[4]) copy.fields = lists.fields;
+    if (touched_[5]) copy.plans = lists.plans;
+    if (touched_[0]) twin.volumes.swap(copy.volumes);
+    if (touched_[1]) twin.labelMaps.swap(copy.labelMaps);
+    if (touched_[2]) twin.meshes.swap(copy.meshes);
+    if (touched_[3]) twin.tetMeshes.swap(copy.tetMeshes);
+    if (touched_[4]) twin.fields.swap(copy.fields);
+    if (touched_[5]) twin.plans.swap(copy.plans);
   }
   std::array<bool, 6> touched_{};
   Lists before_, after_;
