@@ -1,7 +1,9 @@
-// Tissue shift in the 2D views (issue #18 items 4 and 8), in a real window: the displacement as
-// arrows and the original and deformed contours together (rendering/shift_overlay.h) on a
-// result whose shift is known exactly (a uniform translation), and the panel's patient position
-// and resection sphere. (The live tool dragged in 2D: shift_drag_test.cpp.)
+// Tissue shift in the 2D and 3D views (issue #18 items 4 and 8), in a real window: the
+// displacement as arrows and the original and deformed contours together
+// (rendering/shift_overlay.h) on a result whose shift is known exactly (a uniform translation),
+// the panel's patient position, the resection sphere drawn in 2D before Simulate, and the moved
+// models seen in 3D (the bone rendering hidden). (The live tool dragged in 2D:
+// shift_drag_test.cpp; shared set-up: tests/support/shift_gui_fixture.h.)
 #include <gtest/gtest.h>
 #include <vtkRenderer.h>
 
