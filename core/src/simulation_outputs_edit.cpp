@@ -74,11 +74,17 @@ class StoreOutputs final : public CaseEdit {
   }
 
  private:
-  // Copies first (may throw: the case is still untouched), then swaps (cannot throw). Only
-  // the touched parts: swapping an untouched list would move its items to new addresses that
-  // no CaseChange announces (a 2D view holding the CT's address would read freed memory).
+  // Copies first (may throw: the case is still untouched), then swaps (cannot throw). Only the
+  // lists the step touches: a list swapped for its copy moves every element, and views that
+  // borrow them are re-pointed only for the parts changes() reports.
   void assign(Case& twin, const Lists& lists) const {
-    Lists copy = lists;
+    Lists copy;
+    if (touched_[0]) copy.volumes = lists.volumes;
+    if (touched_[1]) copy.labelMaps = lists.labelMaps;
+    if (touched_[2]) copy.meshes = lists.meshes;
+    if (touched_[3]) copy.tetMeshes = lists.tetMeshes;
+    if (touched_[4]) copy.fields = lists.fields;
+    if (touched_[5]) copy.plans = lists.plans;
     if (touched_[0]) twin.volumes.swap(copy.volumes);
     if (touched_[1]) twin.labelMaps.swap(copy.labelMaps);
     if (touched_[2]) twin.meshes.swap(copy.meshes);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string>
 
 #include "shift_scenarios.h"
 #include "twinplan/core/error.h"
@@ -19,6 +20,28 @@ struct LiveToolSession::Impl {
   std::size_t heldDofs = 0;
   std::unique_ptr<tissue::CorotationalModel> model;
   Vec3 grab_lps = Vec3::Zero(), direction = Vec3::UnitY();
+  double tipRadius_mm = 0;
+  std::string organName;
+
+  Vec3 at(std::size_t n) const {
+    const auto& x = organ.mesh.model.nodes[n].x_mm;
+    return {x[0], x[1], x[2]};
+  }
+  std::vector<char> heldMask() const {
+    std::vector<char> held(organ.mesh.model.nodes.size(), 0);
+    for (std::size_t n : organ.heldNodes) held[n] = 1;
+    return held;
+  }
+  // The held nodes' dofs, then the grabbed nodes', and the model that prescribes them.
+  void buildModel(Progress& progress) {
+    dofs.clear();
+    for (std::size_t n : organ.heldNodes)
+      for (std::size_t k = 0; k < 3; ++k) dofs.push_back(3 * n + k);
+    heldDofs = dofs.size();
+    for (std::size_t n : grabbed)
+      for (std::size_t k = 0; k < 3; ++k) dofs.push_back(3 * n + k);
+    model = std::make_unique<tissue::CorotationalModel>(organ.mesh.model, dofs, progress);
+  }
 
   std::vector<std::array<double, 3>> nodalDisplacement() const {
     const Eigen::VectorXd& u = model->displacement();
@@ -38,22 +61,22 @@ LiveToolSession::LiveToolSession(const LabelMap& labels, const LiverToolSettings
   linear.force_N.reset();
   auto meshing = subRange(progress, 0.0, 0.6);
   impl_->organ = prepareOrganUnderTool(labels, linear, resolution_mm, *meshing);
-  const tissue::FeModel& model = impl_->organ.mesh.model;
-  const Vec3 grab_lps = grab.value_or(impl_->organ.tip_lps);
-  impl_->grab_lps = grab_lps;
+  impl_->tipRadius_mm = settings.tipRadius_mm;
+  impl_->organName = settings.organ;
   const double length =
       std::hypot(settings.direction[0], settings.direction[1], settings.direction[2]);
   impl_->direction =
       Vec3(settings.direction[0], settings.direction[1], settings.direction[2]) / length;
-  const auto at = [&](std::size_t n) {
-    return Vec3(model.nodes[n].x_mm[0], model.nodes[n].x_mm[1], model.nodes[n].x_mm[2]);
-  };
-  std::vector<char> held(model.nodes.size(), 0);
-  for (std::size_t n : impl_->organ.heldNodes) held[n] = 1;
+  const Vec3 grab_lps = grab.value_or(impl_->organ.tip_lps);
+  impl_->grab_lps = grab_lps;
+  // The tool comes to the surface: the free surface nodes under the tip, else the nearest
+  // surface node within one lattice edge.
+  const tissue::FeModel& model = impl_->organ.mesh.model;
+  const std::vector<char> held = impl_->heldMask();
   double nearest_mm = 1e300;
   std::size_t nearest = 0;
   for (std::size_t n : model.nodeSets.at("SURFACE")) {
-    const double d = (at(n) - grab_lps).norm();
+    const double d = (impl_->at(n) - grab_lps).norm();
     if (d < nearest_mm) nearest_mm = d, nearest = n;
     if (d <= settings.tipRadius_mm && !held[n]) impl_->grabbed.push_back(n);
   }
@@ -66,13 +89,45 @@ LiveToolSession::LiveToolSession(const LabelMap& labels, const LiverToolSettings
                     std::to_string(nearest_mm) +
                     " mm away, or on the held side); put the tool on the organ's surface.",
                 "parameters.tip");
-  for (std::size_t n : impl_->organ.heldNodes)
-    for (std::size_t k = 0; k < 3; ++k) impl_->dofs.push_back(3 * n + k);
-  impl_->heldDofs = impl_->dofs.size();
-  for (std::size_t n : impl_->grabbed)
-    for (std::size_t k = 0; k < 3; ++k) impl_->dofs.push_back(3 * n + k);
   auto building = subRange(progress, 0.6, 1.0);
-  impl_->model = std::make_unique<tissue::CorotationalModel>(model, impl_->dofs, *building);
+  impl_->buildModel(*building);
+}
+
+void LiveToolSession::regrab(const Vec3& grab_lps, Progress& progress) {
+  if (!grab_lps.allFinite())
+    throw Error(ErrorKind::InvalidInput, "The grab point is not a finite LPS point.", "grab_lps");
+  const tissue::FeModel& model = impl_->organ.mesh.model;
+  const std::vector<char> held = impl_->heldMask();
+  std::vector<std::size_t> grabbed;
+  double nearest_mm = 1e300;
+  std::size_t nearest = model.nodes.size();
+  for (std::size_t n = 0; n < model.nodes.size(); ++n) {
+    if (held[n]) continue;
+    const double d = (impl_->at(n) - grab_lps).norm();
+    if (d < nearest_mm) nearest_mm = d, nearest = n;
+    if (d <= impl_->tipRadius_mm) grabbed.push_back(n);
+  }
+  if (grabbed.empty() && nearest < model.nodes.size()) grabbed.push_back(nearest);
+  if (grabbed.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "Every node of the " + impl_->organName + " mesh is held; nothing to grab.",
+                "grab_lps");
+  // Built aside, so that a cancelled or failed rebuild leaves the session as it was.
+  std::vector<std::size_t> dofs(impl_->dofs.begin(),
+                                impl_->dofs.begin() + std::ptrdiff_t(impl_->heldDofs));
+  for (std::size_t n : grabbed)
+    for (std::size_t k = 0; k < 3; ++k) dofs.push_back(3 * n + k);
+  auto rebuilt = std::make_unique<tissue::CorotationalModel>(model, dofs, progress);
+  impl_->grabbed = std::move(grabbed);
+  impl_->dofs = std::move(dofs);
+  impl_->model = std::move(rebuilt);
+  impl_->grab_lps = grab_lps;
+}
+
+std::vector<Vec3> LiveToolSession::grabbedPoints_lps() const {
+  std::vector<Vec3> out;
+  for (std::size_t n : impl_->grabbed) out.push_back(impl_->at(n));
+  return out;
 }
 
 LiveToolSession::~LiveToolSession() = default;

@@ -85,6 +85,12 @@ vtkSmartPointer<vtkTextActor> legendText(double y, double r, double g, double b)
   return text;
 }
 
+// The legends' rows (normalised viewport heights): the first under the corner text (two
+// lines), each next one a line lower, above the field's colour bar (0.25 to 0.65 of the height,
+// its title above it); the bottom right holds the scale bar.
+constexpr double kFirstLegendY = 0.9;
+constexpr double kLegendRow = 0.04;
+
 bool samePlane(const SlicePlane& a, const SlicePlane& b) {
   return a.width == b.width && a.height == b.height && a.spacing_mm == b.spacing_mm &&
          a.origin_lps == b.origin_lps && a.right == b.right && a.down == b.down;
@@ -100,6 +106,7 @@ ShiftOverlay::ShiftOverlay(SliceView& view) : view_(view) {
   deformedLines_ = vtkSmartPointer<vtkPolyData>::New();
   tipLines_ = vtkSmartPointer<vtkPolyData>::New();
   liveLines_ = vtkSmartPointer<vtkPolyData>::New();
+  sphereLines_ = vtkSmartPointer<vtkPolyData>::New();
   // Arrows in green (apart from the yellow/white contours and the rainbow |u| wash).
   arrowActor_ = lineActor(arrowLines_, 0.3, 1.0, 0.4, 2.0);
   originalActor_ = lineActor(originalLines_, 1.0, 1.0, 1.0, 1.5);
@@ -108,22 +115,30 @@ ShiftOverlay::ShiftOverlay(SliceView& view) : view_(view) {
   tipActor_->SetPosition(0, 0, 0.68);
   liveActor_ = lineActor(liveLines_, 0.2, 0.9, 1.0, 2.0);
   liveActor_->SetPosition(0, 0, 0.67);
+  // Magenta: apart from the contours, arrows, the tool's cyan and the segments' own colours.
+  sphereActor_ = lineActor(sphereLines_, 1.0, 0.3, 1.0, 2.0);
+  sphereActor_->SetPosition(0, 0, 0.69);
   // In front of the slice image, the field's isolines (0.4) and the crosshair (0.5).
   originalActor_->SetPosition(0, 0, 0.62);
   deformedActor_->SetPosition(0, 0, 0.64);
   arrowActor_->SetPosition(0, 0, 0.66);
   // Top right, under the corner text (two lines) and above the field's colour bar (0.25 to
   // 0.65 of the height, its title above it); the bottom right holds the scale bar.
-  originalLegend_ = legendText(0.9, 1.0, 1.0, 1.0);
-  deformedLegend_ = legendText(0.86, 1.0, 0.85, 0.1);
-  arrowLegend_ = legendText(0.82, 0.3, 1.0, 0.4);
+  // (showLegends stacks the visible ones from the top.)
+  originalLegend_ = legendText(kFirstLegendY, 1.0, 1.0, 1.0);
+  deformedLegend_ = legendText(kFirstLegendY, 1.0, 0.85, 0.1);
+  arrowLegend_ = legendText(kFirstLegendY, 0.3, 1.0, 0.4);
+  liveLegend_ = legendText(kFirstLegendY, 0.2, 0.9, 1.0);
+  sphereLegend_ = legendText(kFirstLegendY, 1.0, 0.3, 1.0);
   deformedLegend_->SetInput("solid: deformed (shifted) contours");
   originalLegend_->SetInput("dashed: original contours");
+  liveLegend_->SetInput("cyan: tool tip and the organ as it moves it");
   vtkRenderer* renderer = view_.renderer();
   for (vtkActor* actor : {arrowActor_.Get(), originalActor_.Get(), deformedActor_.Get(),
-                          tipActor_.Get(), liveActor_.Get()})
+                          tipActor_.Get(), liveActor_.Get(), sphereActor_.Get()})
     renderer->AddActor(actor);
-  for (vtkTextActor* text : {arrowLegend_.Get(), originalLegend_.Get(), deformedLegend_.Get()})
+  for (vtkTextActor* text : {originalLegend_.Get(), deformedLegend_.Get(), arrowLegend_.Get(),
+                             liveLegend_.Get(), sphereLegend_.Get()})
     renderer->AddActor2D(text);
   beforeRender_ = vtkSmartPointer<vtkCallbackCommand>::New();
   beforeRender_->SetClientData(this);
@@ -137,9 +152,10 @@ ShiftOverlay::~ShiftOverlay() {
   vtkRenderer* renderer = view_.renderer();
   renderer->RemoveObserver(observer_);
   for (vtkActor* actor : {arrowActor_.Get(), originalActor_.Get(), deformedActor_.Get(),
-                          tipActor_.Get(), liveActor_.Get()})
+                          tipActor_.Get(), liveActor_.Get(), sphereActor_.Get()})
     renderer->RemoveActor(actor);
-  for (vtkTextActor* text : {arrowLegend_.Get(), originalLegend_.Get(), deformedLegend_.Get()})
+  for (vtkTextActor* text : {originalLegend_.Get(), deformedLegend_.Get(), arrowLegend_.Get(),
+                             liveLegend_.Get(), sphereLegend_.Get()})
     renderer->RemoveActor2D(text);
 }
 
@@ -208,6 +224,7 @@ void ShiftOverlay::update() {
   rebuildContours();
   rebuildToolTip();
   rebuildLiveSurface();
+  rebuildResectionSphere();
   showLegends();
 }
 
@@ -278,12 +295,7 @@ void ShiftOverlay::rebuildToolTip() {
                                 points->InsertNextPoint(b[0], b[1], 0.0)};
       lines->InsertNextCell(2, ids);
     };
-    constexpr int kSides = 48;
-    for (int i = 0; i < kSides; ++i) {
-      const double a = 2 * M_PI * i / kSides, b = 2 * M_PI * (i + 1) / kSides;
-      add(c + r * Eigen::Vector2d(std::cos(a), std::sin(a)),
-          c + r * Eigen::Vector2d(std::cos(b), std::sin(b)));
-    }
+    addRing(points, lines, *tip_lps_, r);
     const double arm = std::max(1.0, r / 3);
     add(c - Eigen::Vector2d(arm, 0), c + Eigen::Vector2d(arm, 0));
     add(c - Eigen::Vector2d(0, arm), c + Eigen::Vector2d(0, arm));
@@ -292,6 +304,54 @@ void ShiftOverlay::rebuildToolTip() {
   tipLines_->SetLines(lines);
   tipLines_->Modified();
   tipActor_->SetVisibility(lines->GetNumberOfCells() > 0);
+}
+
+void ShiftOverlay::addRing(vtkPoints* points, vtkCellArray* lines, const Vec3& centre_lps,
+                           double r_mm) const {
+  // A polygon fine enough that its sides stay within a tenth of a pixel of the circle for a
+  // ring of up to 100 pixels (sagitta r (1 - cos(pi / n))).
+  constexpr int kSides = 96;
+  const Eigen::Vector2d c = toWorld(centre_lps);
+  for (int i = 0; i < kSides; ++i) {
+    const double a = 2 * M_PI * i / kSides, b = 2 * M_PI * (i + 1) / kSides;
+    const Eigen::Vector2d p = c + r_mm * Eigen::Vector2d(std::cos(a), std::sin(a)),
+                          q = c + r_mm * Eigen::Vector2d(std::cos(b), std::sin(b));
+    const vtkIdType ids[2] = {points->InsertNextPoint(p[0], p[1], 0.0),
+                              points->InsertNextPoint(q[0], q[1], 0.0)};
+    lines->InsertNextCell(2, ids);
+  }
+}
+
+void ShiftOverlay::setResectionSphere(const std::optional<Vec3>& centre_lps, double radius_mm) {
+  sphereCentre_lps_ = centre_lps && radius_mm > 0 ? centre_lps : std::nullopt;
+  sphereRadius_mm_ = radius_mm;
+  stale_ = true;
+}
+
+std::optional<ShiftOverlay::Circle> ShiftOverlay::resectionCircle() {
+  update();
+  return sphereCut_;
+}
+
+void ShiftOverlay::rebuildResectionSphere() {
+  // The plane at distance d from the centre cuts the sphere in a circle of radius
+  // sqrt(r^2 - d^2) about the centre's projection on it.
+  sphereCut_.reset();
+  auto points = vtkSmartPointer<vtkPoints>::New();
+  auto lines = vtkSmartPointer<vtkCellArray>::New();
+  if (sphereCentre_lps_ && shownPlane_.width > 0) {
+    const Vec3 normal = shownPlane_.normal();
+    const double d = (*sphereCentre_lps_ - shownPlane_.origin_lps).dot(normal);
+    if (std::abs(d) < sphereRadius_mm_) {
+      sphereCut_ = Circle{*sphereCentre_lps_ - d * normal,
+                          std::sqrt(sphereRadius_mm_ * sphereRadius_mm_ - d * d)};
+      addRing(points, lines, sphereCut_->centre_lps, sphereCut_->radius_mm);
+    }
+  }
+  sphereLines_->SetPoints(points);
+  sphereLines_->SetLines(lines);
+  sphereLines_->Modified();
+  sphereActor_->SetVisibility(sphereCut_.has_value());
 }
 
 Eigen::Vector2d ShiftOverlay::toWorld(const Vec3& p_lps) const {
@@ -424,9 +484,44 @@ void ShiftOverlay::rebuildContours() {
 
 void ShiftOverlay::showLegends() {
   arrowLegend_->SetInput(arrowLegend().c_str());
-  arrowLegend_->SetVisibility(u_[0] != nullptr);
-  originalLegend_->SetVisibility(original_ != nullptr);
-  deformedLegend_->SetVisibility(original_ != nullptr);
+  char sphere[96];
+  std::snprintf(sphere, sizeof sphere, "magenta ring: resection sphere, radius %.1f mm",
+                sphereRadius_mm_);
+  sphereLegend_->SetInput(sphere);
+  const std::pair<vtkTextActor*, bool> rows[] = {
+      {originalLegend_, original_ != nullptr},
+      {deformedLegend_, original_ != nullptr},
+      {arrowLegend_, u_[0] != nullptr},
+      // The live outline and the tip: while the tool holds the organ.
+      {liveLegend_, !liveEdges_.empty() || tip_lps_.has_value()},
+      {sphereLegend_, sphereCentre_lps_.has_value()}};
+  double y = kFirstLegendY;
+  for (const auto& [text, shown] : rows) {
+    text->SetVisibility(shown);
+    if (!shown) continue;
+    text->SetPosition(0.99, y);
+    y -= kLegendRow;
+  }
+}
+
+std::vector<ShiftOverlay::Legend> ShiftOverlay::legends() {
+  update();
+  std::vector<Legend> out;
+  for (vtkTextActor* text : {originalLegend_.Get(), deformedLegend_.Get(), arrowLegend_.Get(),
+                             liveLegend_.Get(), sphereLegend_.Get()}) {
+    if (!text->GetVisibility()) continue;
+    Legend legend;
+    legend.text = text->GetInput();
+    text->GetTextProperty()->GetColor(legend.r, legend.g, legend.b);
+    // The text's box about its anchor (vtkTextActor::GetBoundingBox), moved to where the
+    // anchor is drawn.
+    double box[4];
+    text->GetBoundingBox(view_.renderer(), box);
+    const int* anchor = text->GetPositionCoordinate()->GetComputedDisplayValue(view_.renderer());
+    for (int i = 0; i < 4; ++i) legend.box[i] = anchor[i / 2] + int(std::lround(box[i]));
+    out.push_back(std::move(legend));
+  }
+  return out;
 }
 
 }  // namespace twinplan::rendering

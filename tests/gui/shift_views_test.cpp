@@ -1,62 +1,35 @@
-// Tissue shift in the 2D views (issue #18 items 4 and 8), in a real window: the displacement as
-// arrows and the original and deformed contours together (rendering/shift_overlay.h) on a
-// result whose shift is known exactly (a uniform translation), and the panel's patient position
-// and resection sphere. (The live tool dragged in 2D: shift_drag_test.cpp.)
+// Tissue shift in the 2D and 3D views (issue #18 items 4 and 8), in a real window: the
+// displacement as arrows and the original and deformed contours together
+// (rendering/shift_overlay.h) on a result whose shift is known exactly (a uniform translation),
+// the panel's patient position, the resection sphere drawn in 2D before Simulate, and the moved
+// models seen in 3D (the bone rendering hidden). (The live tool dragged in 2D:
+// shift_drag_test.cpp; shared set-up: tests/support/shift_gui_fixture.h.)
 #include <gtest/gtest.h>
+#include <vtkRenderer.h>
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QPushButton>
 #include <QTest>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 
-#include "test_support.h"
+#include "shift_gui_fixture.h"
+#include "twinplan/core/simulation_outputs_edit.h"
 #include "twinplan/engine/tissue_shift.h"
-#include "twinplan/phantom/phantom.h"
 #include "twinplan/rendering/shift_overlay.h"
-#include "twinplan/ui/main_window.h"
-#include "twinplan/ui/shift_panel.h"
-#include "twinplan/ui/slice_viewport.h"
-#include "twinplan/ui/vtk_viewport.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 namespace {
 
 using rendering::SliceOrientation;
+using test::centroid;
+using test::saveScreenshot;
+using test::widgetPoint;
 
-const phantom::Phantom& head() {
-  static const phantom::Phantom p = [] {
-    phantom::PhantomOptions o;
-    o.kind = phantom::PhantomKind::Head;
-    o.scale = 0.4;
-    return phantom::makePhantom(o);
-  }();
-  return p;
-}
-
-void saveScreenshot(QWidget& widget, const char* name) {
-  const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR");
-  if (!dir) return;
-  const VtkViewport::RenderAllNow everyView;
-  widget.grab().save(QString::fromStdString((std::filesystem::path(dir) / name).string()), "PNG");
-}
-
-// Widget coordinates of an LPS point in a slice view (its projection on the slice).
-QPointF widgetPoint(SliceViewport* view, const Vec3& p_lps) {
-  double x, y;
-  view->view().lpsToDisplay(p_lps, x, y);
-  const double ratio = view->devicePixelRatioF();
-  return QPointF(x / ratio, view->height() - y / ratio);
-}
-
-Vec3 centroid(const std::vector<std::pair<Vec3, Vec3>>& edges) {
-  Vec3 sum = Vec3::Zero();
-  for (const auto& [a, b] : edges) sum += (a + b) / 2;
-  return sum / double(std::max<std::size_t>(edges.size(), 1));
-}
+const phantom::Phantom& head() { return test::smallPhantom(phantom::PhantomKind::Head); }
 
 // The head phantom with a tissue-shift result whose displacement is a translation by
 // `shift_voxels` voxels along the grid's first axis (L): its component fields and its deformed
@@ -106,29 +79,7 @@ Case translatedShift(int shift_voxels, double& shift_mm) {
   return twin;
 }
 
-class ShiftViewsTest : public ::testing::Test {
- protected:
-  void show(const Case& twin) {
-    window_ = std::make_unique<MainWindow>(autosave_.path());
-    window_->setCase(twin);
-    window_->resize(1500, 950);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-    panel_ = window_->shiftPanel();
-    window_->findChild<QDockWidget*>("shiftDock")->raise();
-  }
-  void TearDown() override {
-    if (!window_) return;
-    window_->document()->editor().markClean();
-    window_->close();
-    window_.reset();
-  }
-  SliceViewport* view(SliceOrientation o) const { return window_->sliceViewport(o); }
-
-  test::TempDir autosave_{"twinplan-gui-shift-views"};
-  std::unique_ptr<MainWindow> window_;
-  ShiftPanel* panel_ = nullptr;
-};
+using ShiftViewsTest = test::ShiftWindowTest;
 
 // A uniform shift of d mm towards L: the axial and coronal views draw arrows pointing L (screen
 // right), each d x scale long, on a 10 mm grid over the image; the sagittal view (whose normal
@@ -251,6 +202,173 @@ TEST_F(ShiftViewsTest, PatientPositionSetsGravityAndTheResectionCentreIsPicked) 
   for (int a = 0; a < 3; ++a)
     EXPECT_NEAR((*picked.resection.sphere)[a], centre[a], pixel_mm + 0.05);
   EXPECT_NO_THROW(picked.validate());
+}
+
+bool isMagenta(const QColor& c) { return c.red() > 190 && c.blue() > 190 && c.green() < 140; }
+
+// The colour a 2D view shows `along_mm` from `centre` along its screen's right (in plane): the
+// pixel that holds that display point (a one-pixel line is drawn in it).
+QColor shownRightOf(SliceViewport* view, const Vec3& centre, double along_mm) {
+  const QImage frame = view->grabFramebuffer();
+  double x, y;
+  view->view().lpsToDisplay(centre + along_mm * view->view().slicePlane().right, x, y);
+  return test::frameColourAt(frame, x, y);
+}
+
+// Defect (review of issue #18 item 8): the resection sphere was not drawn in 2D before
+// Simulate. Placed, it shows at once in every 2D view as a magenta ring where the slice cuts
+// it - radius r on a slice through its centre, sqrt(r^2 - d^2) on a slice d mm away - drawn on
+// the pixels of that circle and not inside or outside it; it follows the radius box, has a
+// legend, and goes when the sphere option is turned off.
+TEST_F(ShiftViewsTest, ResectionSphereIsDrawnInEveryViewAsSoonAsItIsPlaced) {
+  show(head().twin);
+  engine::TissueShiftParameters p = panel_->parameters();
+  p.scenario = "resection";
+  panel_->setParameters(p);
+  EXPECT_FALSE(panel_->resectionSphere());  // a segment is resected: no sphere
+  const Vec3 tumour = head().tumours.at(0).centre_lps;
+  window_->setCrosshair(tumour);
+  rendering::ShiftOverlay& axialLayers = window_->shiftOverlay(SliceOrientation::Axial);
+  EXPECT_FALSE(axialLayers.resectionCircle());
+  panel_->setResectionCentre(tumour);  // as a pick in a 2D view places it
+  const auto sphere = panel_->resectionSphere();
+  ASSERT_TRUE(sphere);
+  const Vec3 centre((*sphere)[0], (*sphere)[1], (*sphere)[2]);  // to the boxes' 0.1 mm
+  EXPECT_LT((centre - tumour).norm(), 0.1);
+  EXPECT_DOUBLE_EQ((*sphere)[3], 15.0);  // the box's default radius
+
+  // Each view cuts it at d mm from its centre: a ring of sqrt(r^2 - d^2) about the centre's
+  // projection.
+  auto expectRing = [&](SliceOrientation o, double r_mm) {
+    SCOPED_TRACE(testing::Message() << "view " << int(o) << ", sphere radius " << r_mm);
+    SliceViewport* v = view(o);
+    v->grabFramebuffer();  // rendered: the view's mapping is the shown one
+    const rendering::SlicePlane& plane = v->view().slicePlane();
+    const double d = (centre - plane.origin_lps).dot(plane.normal());
+    const auto circle = window_->shiftOverlay(o).resectionCircle();
+    ASSERT_TRUE(circle) << int(o);
+    const double expected = std::sqrt(r_mm * r_mm - d * d);
+    EXPECT_NEAR(circle->radius_mm, expected, 1e-9) << int(o);
+    EXPECT_LT((circle->centre_lps - (centre - d * plane.normal())).norm(), 1e-9) << int(o);
+    // On screen: magenta on the circle (left and right), not 3 mm inside or outside it.
+    const double px = test::pixel_mm(v, circle->centre_lps) * v->devicePixelRatioF();
+    ASSERT_LT(px, 1.5) << "the view is too coarse to tell the ring";
+    for (double side : {-1.0, 1.0}) {
+      EXPECT_TRUE(isMagenta(shownRightOf(v, circle->centre_lps, side * expected)))
+          << int(o) << " "
+          << shownRightOf(v, circle->centre_lps, side * expected).name().toStdString();
+      EXPECT_FALSE(isMagenta(shownRightOf(v, circle->centre_lps, side * (expected - 3))));
+      EXPECT_FALSE(isMagenta(shownRightOf(v, circle->centre_lps, side * (expected + 3))));
+    }
+  };
+  for (auto o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal})
+    expectRing(o, 15.0);
+  saveScreenshot(*window_, "shift_resection_sphere.png");
+
+  // It follows the radius box, and a slice 8 mm off its centre cuts a smaller ring.
+  panel_->findChild<QDoubleSpinBox*>("shiftSphereRadius")->setValue(20.0);
+  expectRing(SliceOrientation::Axial, 20.0);
+  window_->setCrosshair(centre + Vec3(0, 0, 8));
+  expectRing(SliceOrientation::Axial, 20.0);
+  const auto offCentre = axialLayers.resectionCircle();
+  ASSERT_TRUE(offCentre);
+  EXPECT_LT(offCentre->radius_mm, 19.0);
+  bool legend = false;
+  for (const auto& l : axialLayers.legends())
+    legend |= l.text == "magenta ring: resection sphere, radius 20.0 mm";
+  EXPECT_TRUE(legend);
+
+  // Off: gone from the views and the legends.
+  panel_->findChild<QCheckBox*>("shiftResectSphere")->setChecked(false);
+  EXPECT_FALSE(panel_->resectionSphere());
+  EXPECT_FALSE(axialLayers.resectionCircle());
+  for (const auto& l : axialLayers.legends())
+    EXPECT_EQ(l.text.find("resection"), std::string::npos);
+}
+
+// Where a 3D view's renderer puts an LPS point, the colour its frame shows there.
+QColor sceneColourAt(VolumeViewport* viewport, const QImage& frame, const Vec3& p_lps) {
+  vtkRenderer* renderer = viewport->view().renderer();
+  renderer->SetWorldPoint(p_lps.x(), p_lps.y(), p_lps.z(), 1.0);
+  renderer->WorldToDisplay();
+  double display[3];
+  renderer->GetDisplayPoint(display);
+  return test::frameColourAt(frame, display[0], display[1]);
+}
+
+const SurfaceMesh& modelNamed(const Case& twin, const std::string& name) {
+  for (const SurfaceMesh& m : twin.meshes)
+    if (m.name == name) return m;
+  throw std::runtime_error("no model " + name);
+}
+
+// Defect: in 3D the original (ghost) and deformed models were hidden inside the default CT bone
+// rendering of the head. A shift result hides the volume rendering (the toolbar's Volume button
+// goes off, V brings it back), so where the shifted tumour projects the 3D view shows the
+// tumour model's colour instead of bone; undoing the result brings the volume back.
+TEST_F(ShiftViewsTest, ShiftResultHidesTheBoneRenderingSoTheModelsShowIn3D) {
+  show(head().twin);
+  auto* volumeButton = window_->findChild<QAction*>("volumeVisible");
+  ASSERT_NE(volumeButton, nullptr);
+  ASSERT_TRUE(volumeButton->isChecked());
+  VolumeViewport* view3d = window_->volumeViewport();
+  ASSERT_TRUE(view3d->view().volumeVisible());
+  const SurfaceMesh& tumour = modelNamed(head().twin, "Tumour");
+  const QColor tumourColour = QColor::fromRgbF(tumour.colour.r, tumour.colour.g, tumour.colour.b);
+  const Vec3 centre = head().tumours.at(0).centre_lps;
+  const Vec3 shift_mm(12, 0, 0);
+  const QColor before = sceneColourAt(view3d, view3d->grabFramebuffer(), centre + shift_mm);
+
+  // A result: the tumour's model moved 12 mm to the patient's left, its original as a ghost.
+  SimulationOutputs result;
+  SurfaceMesh moved = tumour;
+  moved.name = "Tumour (shifted)";
+  for (auto& p : moved.points_lps)
+    for (int a = 0; a < 3; ++a) p[a] += float(shift_mm[a]);
+  result.meshes.push_back(moved);
+  SurfaceMesh ghost = tumour;
+  ghost.opacity = 0.3f;
+  result.meshes.push_back(ghost);
+  Plan plan;
+  plan.name = "Brain shift";
+  plan.kind = "tissue-shift";
+  plan.parameters["result"] = {{"max_displacement_mm", 12.0}, {"targets", nlohmann::json::array()}};
+  result.plans.push_back(plan);
+  window_->document()->apply(edits::storeSimulationOutputs(
+      window_->currentCase(), std::move(result), "Simulate Brain shift"));
+  EXPECT_FALSE(volumeButton->isChecked());
+  EXPECT_FALSE(view3d->view().volumeVisible());
+  const QImage frame = view3d->grabFramebuffer();
+  const QColor after = sceneColourAt(view3d, frame, centre + shift_mm);
+  std::printf("3D at the shifted tumour: %s with the volume, %s without (tumour %s)\n",
+              before.name().toStdString().c_str(), after.name().toStdString().c_str(),
+              tumourColour.name().toStdString().c_str());
+  // The moved tumour's own hue (shaded, seen through the grey matter's 0.3), not bone's.
+  EXPECT_LT(std::abs(after.hslHue() - tumourColour.hslHue()), 25) << after.name().toStdString();
+  EXPECT_GT(after.hslSaturation(), 80);
+  EXPECT_GT(std::abs(before.hslHue() - tumourColour.hslHue()) +
+                std::abs(before.hslSaturation() - after.hslSaturation()),
+            40)
+      << before.name().toStdString();
+  saveScreenshot(*window_, "shift_3d_models.png");
+
+  // Undone: the volume hidden for the result comes back; redone, it goes again.
+  window_->document()->editor().undo();
+  EXPECT_TRUE(window_->currentCase().plans.empty());
+  EXPECT_TRUE(volumeButton->isChecked());
+  EXPECT_TRUE(view3d->view().volumeVisible());
+  window_->document()->editor().redo();
+  EXPECT_FALSE(view3d->view().volumeVisible());
+  // V while the result is shown: the volume comes back and stays (the surgeon's choice).
+  volumeButton->trigger();
+  EXPECT_TRUE(view3d->view().volumeVisible());
+  window_->document()->editor().undo();
+  EXPECT_TRUE(view3d->view().volumeVisible());
+  // A volume the surgeon had hidden stays hidden when the result goes.
+  volumeButton->trigger();
+  window_->document()->editor().redo();
+  window_->document()->editor().undo();
+  EXPECT_FALSE(view3d->view().volumeVisible());
 }
 
 }  // namespace

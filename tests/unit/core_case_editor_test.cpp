@@ -3,6 +3,7 @@
 
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/simulation_outputs_edit.h"
 
 namespace twinplan {
 namespace {
@@ -210,6 +211,36 @@ TEST(CaseEditor, PlansAndResults) {
   EXPECT_EQ(editor.twin().plans[0].parameters["power_W"], 60);
   editor.apply(edits::removePlan(editor.twin(), 0));
   EXPECT_TRUE(editor.twin().plans.empty());
+}
+
+// A result that brings a plan and 3D models but no volumes or labelmaps leaves those lists
+// where they are, through apply, undo and redo: the 2D views borrow their elements and are
+// re-pointed only for the parts an edit reports (a shift result without volumes crashed the
+// window's next render before).
+TEST(CaseEditor, StoredOutputsMoveOnlyTheListsTheyTouch) {
+  CaseEditor editor(caseWithMeshAndSegments());
+  const LabelMap* labels = editor.twin().labelMaps.data();
+  SimulationOutputs outputs;
+  Plan plan;
+  plan.kind = "tissue-shift";
+  plan.name = "Brain shift";
+  outputs.plans.push_back(plan);
+  SurfaceMesh moved = editor.twin().meshes[0];
+  moved.name = "Liver (shifted)";
+  outputs.meshes.push_back(moved);
+  Recorder told(editor);
+  editor.apply(edits::storeSimulationOutputs(editor.twin(), std::move(outputs), "Shift"));
+  EXPECT_EQ(editor.twin().labelMaps.data(), labels);
+  EXPECT_EQ(editor.twin().meshes.size(), 2u);
+  EXPECT_EQ(told.count(CasePart::LabelMaps), 0u);
+  EXPECT_EQ(told.count(CasePart::Meshes), 1u);
+  EXPECT_EQ(told.count(CasePart::Plans), 1u);
+  editor.undo();
+  EXPECT_EQ(editor.twin().labelMaps.data(), labels);
+  EXPECT_EQ(editor.twin().meshes.size(), 1u);
+  editor.redo();
+  EXPECT_EQ(editor.twin().labelMaps.data(), labels);
+  EXPECT_EQ(editor.twin().plans.size(), 1u);
 }
 
 TEST(CaseEditor, UndoLimitDropsTheOldestSteps) {

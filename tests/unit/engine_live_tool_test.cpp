@@ -5,6 +5,7 @@
 // Update rates are printed (docs/benchmarks.md), not asserted.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "twinplan/core/error.h"
@@ -80,6 +81,40 @@ TEST(LiveTool, DraggedLiverFollowsTheTipAndItsHeldHalfStays) {
               nearShift, farShift);
   EXPECT_GT(nearShift, 3.0);
   EXPECT_LT(farShift, 0.5);
+}
+
+// A grab anew where a 2D drag starts (inside the liver, 25 mm behind the tool's first contact):
+// the nodes held are those within the 5 mm tip radius of that point, else the nearest one; they
+// move by exactly the tool's offset, the first contact (now free) by less, and the organ starts
+// from rest (the previous grab released). A point that is not finite is refused and leaves the
+// session as it was.
+TEST(LiveTool, RegrabHoldsTheTissueWhereTheDragStarts) {
+  LiverToolSettings tool;
+  LiveToolSession session(abdomen().twin.labelMaps[0], tool, anteriorPole(), 16.0);
+  session.update(Vec3(0, 6, 0), 5);
+  const Vec3 contact = session.grabbedPoints_lps().at(0);  // a node where the tool met it
+  const Vec3 press = session.grabPoint() + Vec3(0, 25, 0);
+  session.regrab(press);
+  EXPECT_EQ(session.grabPoint(), press);
+  const std::vector<Vec3> grabbed = session.grabbedPoints_lps();
+  ASSERT_FALSE(grabbed.empty());
+  double nearest = 1e9;
+  for (const Vec3& x : grabbed) nearest = std::min(nearest, (x - press).norm());
+  if (grabbed.size() > 1) {  // those within the tip radius (else the one nearest)
+    for (const Vec3& x : grabbed) EXPECT_LE((x - press).norm(), tool.tipRadius_mm + 1e-9);
+  }
+  // The nearest node of a 16 mm lattice is within half its cell's diagonal.
+  EXPECT_LT(nearest, 16.0 * std::sqrt(3.0) / 2);
+  EXPECT_EQ(session.displacementAt(contact).norm(), 0.0);  // released: back at rest
+  const Vec3 offset(6, 0, 0);
+  const LiveToolUpdate settled = session.update(offset, 30);
+  EXPECT_LT(settled.relativeResidual, 1e-4);
+  for (const Vec3& x : grabbed) EXPECT_LT((session.displacementAt(x) - offset).norm(), 1e-9);
+  EXPECT_LT(session.displacementAt(contact).norm(), 0.8 * offset.norm());
+  EXPECT_GT(session.displacementAt(contact).x(), 0.0);  // dragged along, by less
+  EXPECT_THROW(session.regrab(Vec3(std::nan(""), 0, 0)), Error);
+  EXPECT_EQ(session.grabPoint(), press);
+  EXPECT_EQ(session.grabbedPoints_lps().size(), grabbed.size());
 }
 
 TEST(LiveTool, ToolAwayFromTheOrganIsRefused) {

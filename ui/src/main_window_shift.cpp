@@ -10,8 +10,10 @@
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 
+#include <QAction>
 #include <QDockWidget>
 #include <QMouseEvent>
+#include <QStatusBar>
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -38,14 +40,20 @@ struct ShiftScene {
   SurfaceMesh organSurface;
   // The 2D views' tissue-shift layers, one per slice view (slices_ order).
   std::vector<std::unique_ptr<rendering::ShiftOverlay>> overlays;
-  // The live tool: the grabbed organ's labels (a press on it starts a drag), the tool's offset
-  // from the grab point (LPS mm), and a drag in progress.
+  // The live tool: the grabbed organ's labels (a press on it starts a drag), where it is
+  // grabbed and the tool's offset from there (LPS mm), and a drag in progress.
   LabelMap organLabels;
   std::size_t organSegment = 0;
   double tipRadius_mm = 0;
+  Vec3 grab_lps = Vec3::Zero();
   Vec3 toolOffset_mm = Vec3::Zero();
   SliceViewport* dragView = nullptr;
   Vec3 dragStart_lps = Vec3::Zero(), offsetAtPress_mm = Vec3::Zero();
+  // A shift result is shown (the case has a tissue-shift plan), and the volume rendering was
+  // hidden for it (and comes back when the result goes).
+  bool resultShown = false;
+  bool volumeHiddenForResult = false;
+  bool changingVolume = false, watchingVolumeButton = false;
 };
 
 namespace {
@@ -130,6 +138,17 @@ void MainWindow::buildShiftDock() {
       for (auto* view : slices_) view->setPickMode(tool_ != Tool::Navigate);
     });
   }
+  connect(shift_, &ShiftPanel::resectionSphereChanged, this, [this] {
+    const auto sphere = shift_->resectionSphere();
+    for (std::size_t v = 0; v < slices_.size(); ++v) {
+      if (sphere)
+        shiftScene_->overlays[v]->setResectionSphere(Vec3((*sphere)[0], (*sphere)[1], (*sphere)[2]),
+                                                     (*sphere)[3]);
+      else
+        shiftScene_->overlays[v]->setResectionSphere(std::nullopt);
+      slices_[v]->update();
+    }
+  });
   connect(shift_, &ShiftPanel::pickCentreToggled, this, [this](bool on) {
     for (auto* view : slices_) view->setPickMode(on || tool_ != Tool::Navigate);
   });
@@ -185,6 +204,16 @@ bool MainWindow::dragToolIn(SliceViewport& view, QMouseEvent& event) {
       if (event.button() != Qt::LeftButton || !inside || !onOrgan(scene, p_lps)) return false;
       scene.dragView = &view;
       scene.dragStart_lps = p_lps;
+      // On the tool's tip the drag goes on from where the tool is; elsewhere on the organ the
+      // tool lets go and grabs the tissue under the mouse, so the organ moves from where it was
+      // taken hold of (the tissue under the press follows the mouse).
+      if ((p_lps - (scene.grab_lps + scene.toolOffset_mm)).norm() > scene.tipRadius_mm) {
+        scene.grab_lps = p_lps;
+        scene.toolOffset_mm = Vec3::Zero();
+        liveTool_->grabAt(p_lps);
+        showToolTip();
+        shift_->showToolOffset_mm(0);
+      }
       scene.offsetAtPress_mm = scene.toolOffset_mm;
       return true;
     case QEvent::MouseMove:
@@ -206,7 +235,11 @@ bool MainWindow::dragToolIn(SliceViewport& view, QMouseEvent& event) {
 void MainWindow::moveLiveTool(const Vec3& offset_mm, int iterations) {
   shiftScene_->toolOffset_mm = offset_mm;
   liveTool_->request(offset_mm, iterations);
-  const Vec3 tip = liveTool_->session()->grabPoint() + offset_mm;
+  showToolTip();
+}
+
+void MainWindow::showToolTip() {
+  const Vec3 tip = shiftScene_->grab_lps + shiftScene_->toolOffset_mm;
   for (std::size_t v = 0; v < slices_.size(); ++v) {
     shiftScene_->overlays[v]->setToolTip(tip, shiftScene_->tipRadius_mm);
     slices_[v]->update();
@@ -214,6 +247,7 @@ void MainWindow::moveLiveTool(const Vec3& offset_mm, int iterations) {
 }
 
 Vec3 MainWindow::liveToolOffset_mm() const { return shiftScene_->toolOffset_mm; }
+Vec3 MainWindow::liveToolGrab_lps() const { return shiftScene_->grab_lps; }
 
 bool MainWindow::simulateTissueShift(const engine::TissueShiftParameters& parameters) {
   parameters.validate();
@@ -257,11 +291,9 @@ bool MainWindow::grabOrgan() {
       break;
     }
   shiftScene_->tipRadius_mm = p.liverTool.tipRadius_mm;
+  shiftScene_->grab_lps = (*session)->grabPoint();
   shiftScene_->toolOffset_mm = Vec3::Zero();
-  for (std::size_t v = 0; v < slices_.size(); ++v) {
-    shiftScene_->overlays[v]->setToolTip((*session)->grabPoint(), p.liverTool.tipRadius_mm);
-    slices_[v]->update();
-  }
+  showToolTip();
   shift_->showLive(tr("Grabbed %1 surface nodes of %2 tetrahedra; push with the slider or "
                       "drag the organ in a 2D view.")
                        .arg((*session)->grabbedNodes())
@@ -277,7 +309,7 @@ void MainWindow::releaseOrgan() {
   shiftScene_->organSurface = {};
   shiftScene_->organLabels = {};
   shiftScene_->dragView = nullptr;
-  shiftScene_->toolOffset_mm = Vec3::Zero();
+  shiftScene_->grab_lps = shiftScene_->toolOffset_mm = Vec3::Zero();
   for (std::size_t v = 0; v < shiftScene_->overlays.size(); ++v) {
     shiftScene_->overlays[v]->setToolTip(std::nullopt);
     shiftScene_->overlays[v]->setLiveSurface(nullptr);
@@ -290,6 +322,10 @@ const SurfaceMesh& MainWindow::liveOrganSurface() const { return shiftScene_->or
 
 void MainWindow::showLiveFrame(std::shared_ptr<const LiveToolFrame> frame) {
   if (!liveTool_->active()) return;  // released meanwhile
+  if (!frame->error.empty()) {
+    shift_->showLive(tr("Not moved: %1").arg(QString::fromStdString(frame->error)));
+    return;
+  }
   shiftScene_->organSurface = frame->organ;
   if (shiftScene_->organ) shiftScene_->renderer->RemoveActor(shiftScene_->organ);
   shiftScene_->organ = nullptr;
@@ -347,6 +383,43 @@ void MainWindow::showShiftLayers() {
     shiftScene_->overlays[v]->setContours(original, deformed);
     slices_[v]->update();
   }
+  showShiftIn3D(shift != nullptr);
+}
+
+// A shift result in 3D is the moved models inside their ghosts (engine/tissue_shift.cpp). The
+// default CT bone rendering of a head is a closed skull around them: every ray to the brain
+// crosses opaque bone, so neither the ghosts nor the moved models can be seen. What a surgeon
+// reads off this picture is how far the brain and the tumour moved against where they were
+// planned, so while a result is shown the volume rendering is hidden (the toolbar's Volume
+// button, V, brings it back at will). Hidden rather than drawn under ghosts put on top: a ghost
+// drawn over everything would hide the depth order between it and the moved model, the very
+// thing to read; and rather than clipped, since a clip box would need placing before the
+// first look. When the result goes (undo, another case) a volume hidden for it comes back.
+void MainWindow::showShiftIn3D(bool resultShown) {
+  ShiftScene& scene = *shiftScene_;
+  auto* volumeButton = findChild<QAction*>("volumeVisible");
+  if (!volumeButton) return;
+  if (!scene.watchingVolumeButton) {
+    // The surgeon's own use of the button (V) while a result is shown is theirs to keep.
+    connect(volumeButton, &QAction::toggled, this, [this] {
+      if (!shiftScene_->changingVolume) shiftScene_->volumeHiddenForResult = false;
+    });
+    scene.watchingVolumeButton = true;
+  }
+  if (resultShown == scene.resultShown) return;
+  scene.resultShown = resultShown;
+  scene.changingVolume = true;
+  if (resultShown && volumeButton->isChecked()) {
+    volumeButton->setChecked(false);  // hides the rendering (buildToolbar)
+    scene.volumeHiddenForResult = true;
+    statusBar()->showMessage(
+        tr("Volume rendering hidden to show the shifted models and their ghosts; V shows it."),
+        8000);
+  } else if (!resultShown && scene.volumeHiddenForResult) {
+    volumeButton->setChecked(true);
+    scene.volumeHiddenForResult = false;
+  }
+  scene.changingVolume = false;
 }
 
 rendering::ShiftOverlay& MainWindow::shiftOverlay(rendering::SliceOrientation orientation) const {

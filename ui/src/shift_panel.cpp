@@ -213,7 +213,12 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   connect(scenario_, &QComboBox::currentIndexChanged, this, [this](int index) {
     pages_->setCurrentIndex(index);
     resolution_->setValue(index == 1 ? 8.0 : 6.0);  // the job's defaults
+    emit resectionSphereChanged();
   });
+  // The sphere is drawn in the 2D views as soon as it is placed and follows every change.
+  for (auto* box : sphereCentre_)
+    connect(box, &QDoubleSpinBox::valueChanged, this, &ShiftPanel::resectionSphereChanged);
+  connect(sphereRadius_, &QDoubleSpinBox::valueChanged, this, &ShiftPanel::resectionSphereChanged);
   connect(simulate_, &QPushButton::clicked, this, &ShiftPanel::simulateRequested);
   connect(wash_, &QCheckBox::toggled, this, &ShiftPanel::displayChanged);
   connect(arrows_, &QCheckBox::toggled, this, &ShiftPanel::displayChanged);
@@ -225,6 +230,7 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
     for (auto* box : sphereCentre_) box->setEnabled(on);
     sphereRadius_->setEnabled(on);
     pickCentre_->setEnabled(on);
+    emit resectionSphereChanged();
   });
   for (auto* box : sphereCentre_) box->setEnabled(false);
   sphereRadius_->setEnabled(false);
@@ -441,6 +447,12 @@ bool ShiftPanel::arrowsShown() const { return arrows_->isChecked(); }
 bool ShiftPanel::contoursShown() const { return contours_->isChecked(); }
 void ShiftPanel::setArrowsShown(bool on) { arrows_->setChecked(on); }
 void ShiftPanel::setContoursShown(bool on) { contours_->setChecked(on); }
+
+std::optional<std::array<double, 4>> ShiftPanel::resectionSphere() const {
+  if (scenario_->currentIndex() != 2 || !resectSphere_->isChecked()) return std::nullopt;
+  return std::array<double, 4>{sphereCentre_[0]->value(), sphereCentre_[1]->value(),
+                               sphereCentre_[2]->value(), sphereRadius_->value()};
+}
 
 QString ShiftPanel::reportText() const { return report_->text(); }
 

@@ -3,6 +3,7 @@
 #include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <numbers>
 
@@ -240,6 +241,27 @@ BrainTissue citedBrainTissue() {
   return t;
 }
 
+LameParameters lameParameters(double e_Pa, double nu, const std::string& material) {
+  LameParameters lame;
+  lame.mu_Pa = e_Pa / (2 * (1 + nu));
+  lame.lambda_Pa = e_Pa * nu / ((1 + nu) * (1 - 2 * nu));
+  const double k_Pa = lame.bulkModulus_Pa();
+  auto number = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", v);
+    return std::string(text);
+  };
+  if (!(std::isfinite(lame.mu_Pa) && lame.mu_Pa > 0 && std::isfinite(k_Pa) && k_Pa > 0))
+    throw Error(ErrorKind::InvalidInput,
+                "The " + material + " material (E " + number(e_Pa) + " Pa, Poisson's ratio " +
+                    number(nu) + ") has a shear modulus mu of " + number(lame.mu_Pa) +
+                    " Pa and a bulk modulus of " + number(k_Pa) +
+                    " Pa: both must be positive and finite (E > 0 and -1 < nu < 0.5); give "
+                    "the tissue a positive Young's modulus and a Poisson's ratio below 0.5.",
+                "parameters.tissue");
+  return lame;
+}
+
 bool isBrainSegment(const Segment& s) {
   return s.tissueType == "grey-matter" || s.tissueType == "white-matter" ||
          s.tissueType == "brain" || s.name == "Brain";
@@ -261,9 +283,10 @@ void BrainShiftParameters::validate() const {
     fail("The foramen radius must be in (0, 50] mm.", "foramenRadius_mm");
   if (!(resolution_mm >= 2 && resolution_mm <= 20))
     fail("The mesh resolution must be in [2, 20] mm.", "resolution_mm");
-  if (!(tissue.youngsModulus_Pa > 0 && tissue.tumourYoungsModulus_Pa > 0 &&
-        tissue.poissonsRatio > 0 && tissue.poissonsRatio < 0.5))
-    fail("The brain's moduli must be positive and Poisson's ratio in (0, 0.5).", "tissue");
+  lameParameters(tissue.youngsModulus_Pa, tissue.poissonsRatio, "brain");
+  lameParameters(tissue.tumourYoungsModulus_Pa, tissue.poissonsRatio, "tumour");
+  if (!(tissue.poissonsRatio > 0 && tissue.poissonsRatio < 0.5))
+    fail("The brain's Poisson's ratio must be in (0, 0.5).", "tissue");
   for (const auto* point : {&openingCentre_lps, &openingToward_lps})
     if (*point)
       for (double c : **point)
@@ -333,9 +356,14 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
 
   // Materials; the density is CSF's, since the load is the lost buoyancy.
   const double csfDensity_t_mm3 = kCsfDensity_kg_m3 * 1e-12;
-  for (Material& m : model.materials) {
+  // The mesher makes one material per meshing material, in their order, its name in upper
+  // case for Abaqus decks (labelmap_mesher.h): the tumour is found by that order, not by name.
+  for (std::size_t i = 0; i < model.materials.size(); ++i) {
+    Material& m = model.materials[i];
+    const MeshMaterial& meshed = meshing.materials.at(i);
+    const bool isTumourMaterial = meshed.name == tumour.name;
     const double e_MPa =
-        (m.name == "tumour" ? p.tissue.tumourYoungsModulus_Pa : p.tissue.youngsModulus_Pa) * 1e-6;
+        (isTumourMaterial ? p.tissue.tumourYoungsModulus_Pa : p.tissue.youngsModulus_Pa) * 1e-6;
     const double nu = p.tissue.poissonsRatio;
     m.hasLaw = true;
     m.law = p.neoHookean ? MaterialLaw::NeoHooke : MaterialLaw::LinearElastic;
@@ -345,6 +373,13 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     m.c10_MPa = e_MPa / (4 * (1 + nu));
     m.d1_perMPa = 6 * (1 - 2 * nu) / e_MPa;
     m.density_t_per_mm3 = csfDensity_t_mm3;
+    // Each material checked with the segments it covers named (drained ventricles are none).
+    BrainShiftMaterial solved{meshed.name, {}, {}};
+    for (std::size_t s : meshed.segments) solved.segments.push_back(labels.segments()[s].name);
+    std::string covers;
+    for (const std::string& name : solved.segments) covers += (covers.empty() ? "" : ", ") + name;
+    solved.lame = lameParameters(e_MPa * 1e6, nu, meshed.name + " (" + covers + ")");
+    result.materials.push_back(std::move(solved));
   }
 
   // The brain's outer surface and, with drained ventricles, their walls.

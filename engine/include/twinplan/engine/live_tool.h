@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/label_map.h"
@@ -44,6 +45,17 @@ class LiveToolSession {
   // The tip moved by `offset_mm` (LPS) since the grab: `iterations` warped-stiffness solves
   // from the last state (1 = a drag frame; more converge to the static co-rotational answer).
   LiveToolUpdate update(const Vec3& offset_mm, int iterations = 1);
+
+  // Grabs the organ anew at `grab_lps`, where a drag in a 2D view starts: the press lies on the
+  // organ's cut face there, so the tissue under it is held - the free nodes (surface or inside)
+  // within the tip radius of the press, else the one nearest to it. The previous grab is
+  // released first, so the organ starts again from rest; the mesh is kept and the
+  // warped-stiffness model rebuilt for the new held degrees of freedom (corotational.h: they
+  // are fixed per model). Error(InvalidInput) for a point that is not finite; Cancelled on
+  // cancel (the session is then unchanged).
+  void regrab(const Vec3& grab_lps, Progress& progress = noProgress());
+  // The grabbed nodes' reference positions (LPS mm): each moves by exactly the tool's offset.
+  std::vector<Vec3> grabbedPoints_lps() const;
 
   // The displacement now at a reference point (zero outside the organ's mesh).
   Vec3 displacementAt(const Vec3& p_lps) const;

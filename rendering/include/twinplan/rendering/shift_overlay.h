@@ -5,7 +5,10 @@
 //    subsampled grid of the current slice, drawn `arrowScale()` times their length, with a
 //    legend that states the scale;
 //  - original and deformed together: the contours of each segment in the original labelmap
-//    (white, dashed) and in the deformed one (yellow, solid), with a legend.
+//    (white, dashed) and in the deformed one (yellow, solid), with a legend;
+//  - the live tool: its tip and the organ as the tool moves it (cyan), with a legend;
+//  - a resection sphere before it is simulated: its cross-section (magenta ring), with a legend.
+// The legends stack in the top right corner, the visible ones only.
 // Everything is recomputed for the view's slice when the view next renders (a hidden view
 // costs nothing), and can be read back in LPS for tests.
 #include <vtkSmartPointer.h>
@@ -22,6 +25,8 @@
 #include "twinplan/rendering/slice_view.h"
 
 class vtkActor;
+class vtkCellArray;
+class vtkPoints;
 class vtkPolyData;
 class vtkTextActor;
 class vtkCallbackCommand;
@@ -73,6 +78,26 @@ class ShiftOverlay {
   void setLiveSurface(const SurfaceMesh* moved);
   std::vector<std::pair<Vec3, Vec3>> liveSurfaceEdges();  // on the current slice, LPS
 
+  // A sphere to resect (LPS centre, radius mm), drawn where it cuts each slice: a magenta ring
+  // of radius sqrt(r^2 - d^2) at d mm from its centre; nullopt hides it.
+  void setResectionSphere(const std::optional<Vec3>& centre_lps, double radius_mm = 0.0);
+  // Its cross-section on the current slice: centre (LPS, on the slice) and radius (mm);
+  // nullopt when the slice misses the sphere or none is set.
+  struct Circle {
+    Vec3 centre_lps;
+    double radius_mm = 0;
+  };
+  std::optional<Circle> resectionCircle();
+
+  // The legends shown now, top to bottom (text), and where each is drawn (VTK display pixels:
+  // x0, x1, y0, y1 of its bounding box) for reading the pixels back.
+  struct Legend {
+    std::string text;
+    double r = 0, g = 0, b = 0;  // its colour (0..1)
+    int box[4] = {0, 0, 0, 0};
+  };
+  std::vector<Legend> legends();
+
   // Recomputes for the view's current slice when the slice or the data changed (called before
   // each render of the view).
   void update();
@@ -84,6 +109,8 @@ class ShiftOverlay {
   void showLegends();
   void rebuildToolTip();
   void rebuildLiveSurface();
+  void rebuildResectionSphere();
+  void addRing(vtkPoints* points, vtkCellArray* lines, const Vec3& centre_lps, double r_mm) const;
   std::vector<std::int64_t> voxelsOfPixels(const ImageGeometry& grid) const;
   Edges segmentEdges(const LabelMap& labels, std::size_t segment,
                      const std::vector<std::int64_t>& voxels) const;
@@ -101,11 +128,17 @@ class ShiftOverlay {
   const SurfaceMesh* liveSurface_ = nullptr;
   Edges liveEdges_;
   double tipRadius_mm_ = 0.0;
+  std::optional<Vec3> sphereCentre_lps_;
+  double sphereRadius_mm_ = 0.0;
+  std::optional<Circle> sphereCut_;
   bool stale_ = true;
   SlicePlane shownPlane_;
-  vtkSmartPointer<vtkPolyData> arrowLines_, originalLines_, deformedLines_, tipLines_, liveLines_;
-  vtkSmartPointer<vtkActor> arrowActor_, originalActor_, deformedActor_, tipActor_, liveActor_;
-  vtkSmartPointer<vtkTextActor> arrowLegend_, originalLegend_, deformedLegend_;
+  vtkSmartPointer<vtkPolyData> arrowLines_, originalLines_, deformedLines_, tipLines_, liveLines_,
+      sphereLines_;
+  vtkSmartPointer<vtkActor> arrowActor_, originalActor_, deformedActor_, tipActor_, liveActor_,
+      sphereActor_;
+  vtkSmartPointer<vtkTextActor> arrowLegend_, originalLegend_, deformedLegend_, liveLegend_,
+      sphereLegend_;
   vtkSmartPointer<vtkCallbackCommand> beforeRender_;
   unsigned long observer_ = 0;
 };

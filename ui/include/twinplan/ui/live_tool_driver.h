@@ -5,6 +5,7 @@
 #include <QObject>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "twinplan/core/mesh.h"
 #include "twinplan/engine/live_tool.h"
@@ -18,6 +19,8 @@ struct LiveToolFrame {
   SurfaceMesh organ;  // the organ's model moved (empty when the case has none)
   // Each plan target's displacement now (zero outside the organ's mesh), in start()'s order.
   std::vector<Vec3> targetShifts_mm;
+  // Why the frame has no update (the session refused a grab); empty when it has one.
+  std::string error;
 };
 
 class LiveToolDriver : public QObject {
@@ -38,6 +41,10 @@ class LiveToolDriver : public QObject {
   // solves (1: a drag frame; more: settle on the static answer, e.g. when the drag ends). A
   // move requested while one runs replaces any waiting one (keeping the most iterations asked).
   void request(const Vec3& offset_mm, int iterations = 1);
+  // Grabs the organ anew at `grab_lps` before the next move (engine LiveToolSession::regrab, on
+  // the worker: the warped-stiffness model is rebuilt there), and moves the tool to no offset
+  // unless a move is already waiting.
+  void grabAt(const Vec3& grab_lps);
 
  signals:
   void ready(std::shared_ptr<const twinplan::ui::LiveToolFrame> frame);
@@ -49,6 +56,7 @@ class LiveToolDriver : public QObject {
   std::shared_ptr<const std::vector<engine::PlanTarget>> targets_ =
       std::make_shared<const std::vector<engine::PlanTarget>>();
   std::optional<Vec3> pending_;
+  std::optional<Vec3> pendingGrab_;
   int pendingIterations_ = 1;
   bool running_ = false;
   std::shared_ptr<bool> alive_;

@@ -244,8 +244,10 @@ class MainWindow : public QMainWindow {
   // The live liver tool: grabs the organ (the panel's organ, direction, tip radius and mesh
   // size; at the first surface point along the direction) behind a progress dialog, then each
   // move of the panel's Push slider is one co-rotational update off the GUI thread (coalesced)
-  // and the organ's moved 3D model is drawn over the original. False when cancelled; throws
-  // twinplan::Error when the organ cannot be grabbed.
+  // and the organ's moved 3D model is drawn over the original. A left press on the organ in a 2D
+  // view then drags it: on the tool's tip the drag goes on from there, elsewhere the tool grabs
+  // the organ anew where the mouse was pressed (LiveToolSession::regrab). False when cancelled;
+  // throws twinplan::Error when the organ cannot be grabbed.
   bool grabOrgan();
   void releaseOrgan();
   LiveToolDriver* liveTool() const { return liveTool_; }
@@ -254,6 +256,7 @@ class MainWindow : public QMainWindow {
   // The live tool's offset from its grab point now (LPS mm): the slider's push along the tool's
   // direction plus any drag of the organ in a 2D view.
   Vec3 liveToolOffset_mm() const;
+  Vec3 liveToolGrab_lps() const;  // where the organ is held by the live tool now
   // The tissue-shift layers (arrows, contours, tool tip) of a 2D view.
   rendering::ShiftOverlay& shiftOverlay(rendering::SliceOrientation orientation) const;
   // ---- landmarks (main_window_landmarks.cpp) ----
@@ -416,8 +419,10 @@ class MainWindow : public QMainWindow {
   void buildShiftDock();
   void showShiftOverlay();  // the last shift's |u| washed over the 2D views, or nothing
   void showShiftLayers();   // its arrows and contours (shift_overlay.h), as the panel asks
+  void showShiftIn3D(bool resultShown);  // the volume rendering hidden while a result is shown
   bool dragToolIn(SliceViewport& view, QMouseEvent& event);  // true: the live tool took it
   void moveLiveTool(const Vec3& offset_mm, int iterations);
+  void showToolTip();  // the live tool's tip in the 2D views, where the scene has it
   void showLiveFrame(std::shared_ptr<const LiveToolFrame> frame);
   void restoreAblation();  // the panel from the case's ablation plan
   void showProbe();        // entry -> tip line and its T/E rings in the 2D views

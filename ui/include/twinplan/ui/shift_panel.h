@@ -8,7 +8,9 @@
 // the original and deformed contours together. Gravity follows the Patient Position (0018,5100),
 // the images' by default; a resection removes a segment or a sphere picked in a 2D view.
 #include <QWidget>
+#include <array>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "twinplan/core/case.h"
 #include "twinplan/engine/tissue_shift.h"
@@ -50,6 +52,9 @@ class ShiftPanel : public QWidget {
   bool pickingCentre() const;
   void setPickingCentre(bool on);
   void setResectionCentre(const Vec3& centre_lps);
+  // The sphere to resect as placed now (L, P, S centre and radius, mm): while the scenario is
+  // a resection of a sphere; nullopt otherwise. resectionSphereChanged tells each change.
+  std::optional<std::array<double, 4>> resectionSphere() const;
   QString reportText() const;
   // The targets' table as shown: name and shift magnitude (mm) per row.
   std::vector<std::pair<std::string, double>> shownTargets() const;
@@ -71,6 +76,7 @@ class ShiftPanel : public QWidget {
   void grabToggled(bool on);
   void toolOffsetChanged(double offset_mm);
   void pickCentreToggled(bool on);
+  void resectionSphereChanged();
 
  private:
   void showTargets(const nlohmann::json& targets);

@@ -53,6 +53,21 @@ struct BrainTissue {
 };
 // Brain and tumour moduli from tissueMechanics("brain") and ("glioma") with nu 0.45.
 BrainTissue citedBrainTissue();
+
+// Lame's parameters of an isotropic elastic material: mu = E / (2 (1 + nu)) (the shear
+// modulus), lambda = E nu / ((1 + nu) (1 - 2 nu)); the bulk modulus K = lambda + 2 mu / 3.
+struct LameParameters {
+  double lambda_Pa = 0;
+  double mu_Pa = 0;
+  double bulkModulus_Pa() const { return lambda_Pa + 2 * mu_Pa / 3; }
+};
+// Lame's parameters of a material of Young's modulus E and Poisson's ratio nu. Throws
+// Error(InvalidInput) naming `material` (and its segments) when it could not store strain
+// energy under every strain: mu or K zero, negative or not finite - E > 0 and -1 < nu < 1/2
+// (Abaqus Analysis User's Guide, "Linear elastic behavior", stability of isotropic elasticity).
+// Brain shift checks every material it meshes so, ventricles drained or not.
+LameParameters lameParameters(double youngsModulus_Pa, double poissonsRatio,
+                              const std::string& material);
 inline constexpr double kCsfDensity_kg_m3 = 1000.6;
 inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
 
@@ -104,8 +119,19 @@ struct BrainShiftParameters {
 // Error(InvalidInput) for an unknown position.
 Vec3 gravityDirection(const std::string& patientPosition, double headRotation_deg);
 
+// A material of the brain-shift mesh as solved: its name, the segments it covers and its
+// Lame parameters (checked: lameParameters).
+struct BrainShiftMaterial {
+  std::string name;
+  std::vector<std::string> segments;
+  LameParameters lame;
+};
+
 struct BrainShiftResult {
   LabelMesh mesh;
+  // Brain and tumour. Drained ventricles are no material: they are cavities (not meshed), so
+  // no element takes a drained fluid's vanishing stiffness; undrained, they are brain.
+  std::vector<BrainShiftMaterial> materials;
   SolveResult solution;
   Vec3 gravity_lps = Vec3::Zero();
   double fluidLevel_mm = 0;         // above the brain's lowest point, along -gravity
