@@ -1,9 +1,9 @@
 // Brain shift with the brain sliding on the skull (tissue/brain_shift.h skullContact, issue #18
-// item 3) on the head phantom (scale 0.4, 10 mm lattice, about 17,000 tetrahedra; about 12 min
-// of CPU): the active set converges, no node enters the skull by more than
-// 0.1 mm, the shift is physical (towards the floor, larger than with the surface held) and the
-// brain surface shift in the craniotomy lies in the range of published intraoperative
-// measurements (docs/validation.md, "Brain shift: skull contact convergence").
+// item 3) on the head phantom (scale 0.4, 10 mm lattice, about 17,000 tetrahedra; about 33 s
+// of CPU, 12 min before MINRES replaced the direct solves): the active set converges, no node
+// enters the skull by more than 1e-6 mm, the shift is physical (towards the floor, larger than with
+// the surface held) and the brain surface shift in the craniotomy lies in the range of published
+// intraoperative measurements (docs/validation.md, "Brain shift: skull contact convergence").
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -65,8 +65,13 @@ TEST(BrainShiftSkullContact, ConvergesWithoutPenetrationWithinPublishedSurfaceSh
       sliding.solution.steps.at(0).increments, sliding.solution.activeSetChanges,
       sliding.skullContactNodes, sliding.slidingNodes, sliding.maxPenetration_mm);
 
-  // The issue's criterion: no node in the skull by more than 0.1 mm.
-  EXPECT_LT(sliding.maxPenetration_mm, 0.1);
+  // The issue's criterion was no node in the skull by more than 0.1 mm; the active set closes
+  // every gap to SolverOptions::contactGapTolerance_mm (1e-8 mm).
+  EXPECT_LT(sliding.maxPenetration_mm, 1e-6);
+  // The same answer as the direct-solver run that first converged (19.31 mm, docs/validation.md
+  // "Brain shift: skull contact convergence"): a faster solve must not move the equilibrium by
+  // more than 1 % (issue #18's condition for the speed-up).
+  EXPECT_NEAR(sliding.maxDisplacement_mm, 19.31, 0.01 * 19.31);
   // The brain rests on the skull: a good part of the surface outside the opening touches it.
   EXPECT_GT(sliding.skullContactNodes, sliding.slidingNodes / 4);
   EXPECT_LT(sliding.skullContactNodes, sliding.slidingNodes);

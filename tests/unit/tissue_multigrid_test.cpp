@@ -4,8 +4,12 @@
 // same equilibrium.
 #include <gtest/gtest.h>
 
+#include <Eigen/SparseLU>
 #include <cmath>
+#include <cstdio>
+#include <vector>
 
+#include "multigrid.h"
 #include "twinplan/tissue/box_mesh.h"
 #include "twinplan/tissue/fem_solver.h"
 #include "twinplan/tissue/inp_reader.h"
@@ -53,6 +57,68 @@ TEST(FemMultigrid, SameEquilibriumAsDirectC3D4) {
 
 TEST(FemMultigrid, SameEquilibriumAsDirectC3D10) {
   expectSameAsDirect(ElementType::C3D10, {4, 4, 3});
+}
+
+// MINRES (multigrid.h minimalResidual, the solver of contact tangents that are indefinite on a
+// curved obstacle) on a symmetric indefinite matrix: the graph Laplacian of an 8 x 8 x 8 node
+// lattice on 3 dofs per node (eigenvalues 0 to 12) plus 0.01, shifted down by 0.5 so that
+// some eigenvalues are negative, preconditioned by the multigrid of the unshifted (positive
+// definite) matrix. Against Eigen's sparse LU; conjugate gradients break down on it.
+TEST(FemMultigrid, MinimalResidualSolvesAnIndefiniteSystem) {
+  constexpr int kSide = 8;
+  const int nodes = kSide * kSide * kSide;
+  auto index = [](int i, int j, int k) { return (k * kSide + j) * kSide + i; };
+  std::vector<Eigen::Triplet<double>> definite, indefinite;
+  std::vector<std::array<double, 3>> positions(static_cast<std::size_t>(nodes));
+  for (int k = 0; k < kSide; ++k)
+    for (int j = 0; j < kSide; ++j)
+      for (int i = 0; i < kSide; ++i) {
+        const int n = index(i, j, k);
+        positions[static_cast<std::size_t>(n)] = {double(i), double(j), double(k)};
+        int degree = 0;
+        const int neighbours[6][3] = {{i - 1, j, k}, {i + 1, j, k}, {i, j - 1, k},
+                                      {i, j + 1, k}, {i, j, k - 1}, {i, j, k + 1}};
+        for (const auto& m : neighbours) {
+          if (m[0] < 0 || m[1] < 0 || m[2] < 0 || m[0] >= kSide || m[1] >= kSide || m[2] >= kSide)
+            continue;
+          ++degree;
+          for (int d = 0; d < 3; ++d) {
+            definite.emplace_back(3 * n + d, 3 * index(m[0], m[1], m[2]) + d, -1.0);
+            indefinite.emplace_back(3 * n + d, 3 * index(m[0], m[1], m[2]) + d, -1.0);
+          }
+        }
+        for (int d = 0; d < 3; ++d) {
+          definite.emplace_back(3 * n + d, 3 * n + d, degree + 0.01);
+          indefinite.emplace_back(3 * n + d, 3 * n + d, degree + 0.01 - 0.5);
+        }
+      }
+  detail::RowMatrix a(3 * nodes, 3 * nodes), shifted(3 * nodes, 3 * nodes);
+  a.setFromTriplets(definite.begin(), definite.end());
+  shifted.setFromTriplets(indefinite.begin(), indefinite.end());
+  detail::Multigrid multigrid;
+  multigrid.build(a, positions, std::vector<char>(std::size_t(3 * nodes), 0));
+  Eigen::VectorXd b(3 * nodes);
+  for (Eigen::Index i = 0; i < b.size(); ++i) b(i) = std::sin(0.37 * double(i)) + 0.1;
+
+  Eigen::VectorXd cgSolution = Eigen::VectorXd::Zero(b.size());
+  const detail::IterativeSolve cg =
+      detail::conjugateGradient(shifted, multigrid, b, cgSolution, 1e-10, 500);
+  EXPECT_FALSE(cg.converged);
+
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
+  const detail::IterativeSolve minres =
+      detail::minimalResidual(shifted, multigrid, b, x, 1e-12, 500);
+  Eigen::SparseMatrix<double> columns = shifted;
+  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu(columns);
+  ASSERT_EQ(lu.info(), Eigen::Success);
+  const Eigen::VectorXd exact = lu.solve(b);
+  const double error = (x - exact).norm() / exact.norm();
+  const double residual = (b - columns * x).norm() / b.norm();
+  std::printf("MINRES: %d iterations, relative error %.3g, residual %.3g (CG: %d iterations)\n",
+              minres.iterations, error, residual, cg.iterations);
+  EXPECT_TRUE(minres.converged);
+  EXPECT_LT(error, 1e-8);
+  EXPECT_LT(residual, 1e-9);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "twinplan/tissue/fem_solver.h"
 
+#include <Eigen/Eigenvalues>
 #include <Eigen/Geometry>
 #include <Eigen/IterativeLinearSolvers>
 #include <Eigen/LU>
@@ -332,6 +333,9 @@ struct SingularTangent {};
 constexpr double kDivergedSizes = 10;
 // Newton iterations without a new lowest residual after which an increment is given up.
 constexpr int kStagnation = 6;
+// Newton iterations after which an active set that still changes is taken for cycling; converged
+// increments on the head phantom settled their set within 6 (docs/validation.md).
+constexpr int kActiveSetPatience = 10;
 
 double boundingDiagonal_mm(const FeModel& model) {
   Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300), hi = -lo;
@@ -559,6 +563,12 @@ class StaticSolver {
                                    : "; " + inversion_ + " inverted along the line search") +
                ")";
       }
+      // An active set still changing after kActiveSetPatience iterations cycles between
+      // neighbouring sets (a load step too long for the contact to follow): cut back now
+      // rather than at the iteration limit.
+      if (setChanged && iterations >= kActiveSetPatience)
+        return where + ": the contact set still changes after " + std::to_string(iterations) +
+               " Newton iterations (" + std::to_string(activeNodeCount()) + " nodes in contact)";
       if (iterations == options_.maximumIterations)
         return where + ": not converged after " + std::to_string(iterations) +
                " Newton iterations, largest residual force " + std::to_string(residual) + " N" +
@@ -930,7 +940,8 @@ class StaticSolver {
   // projected on the tangent plane on both sides (symmetric; the normal row is the constraint's).
   void addCurvatureStiffness(const VectorXd& r) {
     constexpr double kStep_mm = 1e-2;
-    std::vector<Matrix3d> blocks(sliding_.size(), Matrix3d::Zero());
+    std::vector<Matrix3d> blocks(sliding_.size(), Matrix3d::Zero()),
+        negative(sliding_.size(), Matrix3d::Zero());
     parallel::parallelFor({0, sliding_.size()}, kGrain, [&](parallel::IndexRange range) {
       for (std::size_t i = range.begin; i < range.end; ++i) {
         const SlidingNode& c = sliding_[i];
@@ -955,9 +966,25 @@ class StaticSolver {
         const Matrix3d projector = Matrix3d::Identity() - n * n.transpose();
         Matrix3d block = -p * projector * dn * projector;
         block = 0.5 * (block + block.transpose()).eval();
-        if (block.allFinite()) blocks[i] = block;
+        if (!block.allFinite()) continue;
+        if (multigrid_) {
+          // Where the obstacle bulges into the tissue the block is indefinite: the multigrid
+          // preconditioner is built from its positive part, the rest joins the operator MINRES
+          // solves (solveLinear), so the Newton step is the exact one.
+          const Eigen::SelfAdjointEigenSolver<Matrix3d> eigen(block);
+          const Eigen::Vector3d values = eigen.eigenvalues();
+          if (values.minCoeff() < 0) {
+            const Matrix3d& v = eigen.eigenvectors();
+            negative[i] = v * values.cwiseMin(0.0).asDiagonal() * v.transpose();
+            block = v * values.cwiseMax(0.0).asDiagonal() * v.transpose();
+          }
+        }
+        blocks[i] = block;
       }
     });
+    indefiniteCurvature_.clear();
+    for (std::size_t i = 0; i < sliding_.size(); ++i)
+      if (!negative[i].isZero(0)) indefiniteCurvature_.emplace_back(i, negative[i]);
     SparseMatrix& k = assembler_.stiffness();
     for (std::size_t i = 0; i < sliding_.size(); ++i) {
       if (!sliding_[i].active) continue;
@@ -1048,6 +1075,7 @@ class StaticSolver {
             constrained[static_cast<std::size_t>(col)])
           it.valueRef() = it.row() == col ? diagonal : 0.0;
     step_ = s;
+    constrainedDofs_ = constrained;
     if (multigrid_) {
       buildMultigrid(constrained);
       return;
@@ -1085,7 +1113,10 @@ class StaticSolver {
   // mesh than the simplicial factor's fill-in (Eigen's incomplete Cholesky preconditioner was
   // slower overall on the benchmark block: its factorisation costs more than the CG iterations
   // it saves). A solve that does not converge (an indefinite tangent) is repeated by the
-  // direct solver.
+  // direct solver. With active-set contact the tangent is indefinite wherever the obstacle's
+  // curvature term is (addCurvatureStiffness): MINRES then solves it, preconditioned by the
+  // multigrid of its positive part, and a solve that still fails is done directly for that
+  // iteration only (a brain-sized factorisation costs seconds; docs/benchmarks.md).
   VectorXd solveLinear(const VectorXd& rhs, bool finite) {
     if (multigrid_) {
       // Inexact Newton (Dembo, Eisenstat & Steihaug, SIAM J Numer Anal 19 (1982) 400-408):
@@ -1094,19 +1125,32 @@ class StaticSolver {
           finite ? std::max(options_.iterativeTolerance, options_.newtonStepTolerance)
                  : options_.iterativeTolerance;
       VectorXd x = VectorXd::Zero(rhs.size());
-      detail::IterativeSolve cg = detail::conjugateGradient(fullStiffness_, multigrid_->hierarchy,
-                                                            rhs, x, tolerance, kCgLimit);
+      auto krylov = [&] {
+        return indefiniteCurvature_.empty()
+                   ? detail::conjugateGradient(fullStiffness_, multigrid_->hierarchy, rhs, x,
+                                               tolerance, kCgLimit)
+                   : detail::minimalResidual(indefiniteTangent_, multigrid_->hierarchy, rhs, x,
+                                             tolerance, kCgLimit);
+      };
+      detail::IterativeSolve cg = krylov();
       if (!cg.converged && multigrid_->stale) {
         buildHierarchy();
         x.setZero();
-        cg = detail::conjugateGradient(fullStiffness_, multigrid_->hierarchy, rhs, x, tolerance,
-                                       kCgLimit);
+        cg = krylov();
       }
       multigrid_->lastIterations = cg.iterations;
       if (multigrid_->iterationsAfterBuild < 0) multigrid_->iterationsAfterBuild = cg.iterations;
       linearIterations_ += cg.iterations;
       if (cg.converged) return x;
+      if (!sliding_.empty()) {  // this iteration directly, the next ones by MINRES again
+        SparseMatrix k = assembler_.stiffness();
+        addIndefiniteCurvature(k);
+        Eigen::SimplicialLDLT<SparseMatrix, Eigen::Lower> once(k);
+        if (once.info() != Eigen::Success) throw SingularTangent{};
+        return once.solve(rhs);
+      }
       multigrid_.reset();  // an indefinite tangent: solve directly from here on
+      addIndefiniteCurvature(assembler_.stiffness());
       factorizeDirect();
       return factor_.solve(rhs);
     }
@@ -1134,12 +1178,33 @@ class StaticSolver {
     fullStiffness_ = assembler_.stiffness().selfadjointView<Eigen::Lower>();
     const bool sameConstraints = multigrid_->constrained == constrained;
     multigrid_->constrained = constrained;
+    if (!indefiniteCurvature_.empty()) {
+      SparseMatrix lower = assembler_.stiffness();
+      addIndefiniteCurvature(lower);
+      indefiniteTangent_ = lower.selfadjointView<Eigen::Lower>();
+    }
     const int last = multigrid_->lastIterations, first = multigrid_->iterationsAfterBuild;
     if (!sameConstraints || first < 0 || last > 2 * first + 5) {
       buildHierarchy();
       return;
     }
     multigrid_->stale = true;
+  }
+
+  // The curvature blocks' negative parts (addCurvatureStiffness) into the lower triangle of a
+  // tangent that is already in the active nodes' frames with its constraints applied.
+  void addIndefiniteCurvature(SparseMatrix& lower) const {
+    const std::vector<char>& constrained = constrainedDofs_;
+    for (const auto& [i, block] : indefiniteCurvature_) {
+      const SlidingNode& c = sliding_[i];
+      const Matrix3d local = c.frame.transpose() * block * c.frame;
+      const auto base = static_cast<Eigen::Index>(3 * c.node);
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b <= a; ++b)
+          if (!constrained[3 * c.node + std::size_t(a)] &&
+              !constrained[3 * c.node + std::size_t(b)])
+            entry(lower, base + a, base + b) += local(a, b);
+    }
   }
 
   void buildHierarchy() {
@@ -1158,6 +1223,11 @@ class StaticSolver {
   long linearIterations_ = 0;
   std::optional<MultigridState> multigrid_;
   detail::RowMatrix fullStiffness_;
+  // Active-set contact: the negative parts of the curvature blocks (sliding node, global 3 x 3),
+  // the exact tangent with them for MINRES, and the dofs held in the last factorize().
+  std::vector<std::pair<std::size_t, Matrix3d>> indefiniteCurvature_;
+  detail::RowMatrix indefiniteTangent_;
+  std::vector<char> constrainedDofs_;
   Eigen::SimplicialLDLT<SparseMatrix, Eigen::Lower> factor_;
   Eigen::ConjugateGradient<SparseMatrix, Eigen::Lower, Eigen::DiagonalPreconditioner<double>>
       iterativeSolver_;

@@ -339,4 +339,72 @@ IterativeSolve conjugateGradient(const RowMatrix& a, const Multigrid& preconditi
   return out;
 }
 
+IterativeSolve minimalResidual(const RowMatrix& a, const Multigrid& preconditioner,
+                               const VectorXd& b, VectorXd& x, double tolerance,
+                               int maximumIterations) {
+  // The preconditioned Lanczos process builds M-orthonormal directions z_j (v_j = M z_j
+  // unnormalised, gamma_j their M^-1 norm); Givens rotations (c, s) turn its tridiagonal matrix
+  // into an upper triangular one, whose columns w_j update x; |eta| is |r|_{M^-1}.
+  IterativeSolve out;
+  if (x.size() != b.size()) x = VectorXd::Zero(b.size());
+  VectorXd az(b.size());
+  multiply(a, x, az);
+  VectorXd v = b - az, vPrevious = VectorXd::Zero(b.size());
+  VectorXd z = preconditioner.apply(v);
+  double gammaSquared = z.dot(v);
+  if (!(gammaSquared >= 0)) return out;
+  double gamma = std::sqrt(gammaSquared), gammaPrevious = 1;
+  const double start = gamma;
+  if (!(start > 0)) {
+    out.converged = true;
+    return out;
+  }
+  double eta = gamma, c = 1, cPrevious = 1, s = 0, sPrevious = 0;
+  VectorXd w = VectorXd::Zero(b.size()), wPrevious = VectorXd::Zero(b.size());
+  for (out.iterations = 0; out.iterations < maximumIterations; ++out.iterations) {
+    out.relativeResidual = std::abs(eta) / start;
+    if (out.relativeResidual <= tolerance) {
+      out.converged = true;
+      return out;
+    }
+    z /= gamma;
+    multiply(a, z, az);
+    const double delta = az.dot(z);
+    VectorXd vNext = az - (delta / gamma) * v - (gamma / gammaPrevious) * vPrevious;
+    VectorXd zNext = preconditioner.apply(vNext);
+    const double gammaNextSquared = zNext.dot(vNext);
+    if (!(gammaNextSquared >= 0)) return out;  // the preconditioner is not positive definite
+    const double gammaNext = std::sqrt(gammaNextSquared);
+    const double alpha0 = c * delta - cPrevious * s * gamma;
+    const double alpha1 = std::hypot(alpha0, gammaNext);
+    const double alpha2 = s * delta + cPrevious * c * gamma;
+    const double alpha3 = sPrevious * gamma;
+    if (!(alpha1 > 0)) return out;  // A singular on the Krylov space
+    const double cNext = alpha0 / alpha1, sNext = gammaNext / alpha1;
+    VectorXd wNext = (z - alpha3 * wPrevious - alpha2 * w) / alpha1;
+    x += cNext * eta * wNext;
+    eta = -sNext * eta;
+    wPrevious.swap(w);
+    w.swap(wNext);
+    vPrevious.swap(v);
+    v.swap(vNext);
+    z.swap(zNext);
+    gammaPrevious = gamma;
+    gamma = gammaNext;
+    cPrevious = c;
+    c = cNext;
+    sPrevious = s;
+    s = sNext;
+    if (!(gamma > 0)) {  // the Krylov space is exhausted: x is exact
+      out.relativeResidual = std::abs(eta) / start;
+      out.converged = true;
+      ++out.iterations;
+      return out;
+    }
+  }
+  out.relativeResidual = std::abs(eta) / start;
+  out.converged = out.relativeResidual <= tolerance;
+  return out;
+}
+
 }  // namespace twinplan::tissue::detail

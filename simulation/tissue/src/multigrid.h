@@ -68,4 +68,16 @@ IterativeSolve conjugateGradient(const RowMatrix& a, const Multigrid& preconditi
                                  const Eigen::VectorXd& b, Eigen::VectorXd& x, double tolerance,
                                  int maximumIterations);
 
+// MINRES (Paige & Saunders, "Solution of sparse indefinite systems of linear equations", SIAM J
+// Numer Anal 12 (1975) 617-629) on a symmetric, possibly indefinite A, preconditioned by one
+// V-cycle of a symmetric positive definite hierarchy (built from a positive definite part of
+// A): the tangent of active-set contact on a curved obstacle is indefinite where the obstacle
+// bulges into the tissue (fem_solver.cpp, curvature term), where conjugate gradients break
+// down. It minimises the preconditioned residual over the Krylov space; stops when that norm
+// |r|_{M^-1} has fallen below tolerance times its start value. Converged false also when the
+// preconditioner is found not positive definite.
+IterativeSolve minimalResidual(const RowMatrix& a, const Multigrid& preconditioner,
+                               const Eigen::VectorXd& b, Eigen::VectorXd& x, double tolerance,
+                               int maximumIterations);
+
 }  // namespace twinplan::tissue::detail

@@ -26,7 +26,8 @@ enum class LinearSolver {
   ConjugateGradient,  // Eigen::ConjugateGradient with the Jacobi (diagonal) preconditioner
   // Conjugate gradients preconditioned by smoothed-aggregation algebraic multigrid with the
   // rigid-body modes (Vanek, Mandel & Brezina 1996); its hierarchy is reused across Newton
-  // iterations while it stays effective.
+  // iterations while it stays effective. A contact tangent made indefinite by the obstacle's
+  // curvature is solved by MINRES with the multigrid of its positive part.
   MultigridConjugateGradient,
 };
 
