@@ -119,6 +119,15 @@ PixelBox coveredBox(const Png& png) {
   return box;
 }
 
+// A drawn silhouette's box agrees with the analytic one to 1.5 px: one pixel of rasterisation
+// on each side plus the facets of the tessellated surfaces.
+void expectSameBox(const PixelBox& seen, const PixelBox& expected) {
+  EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
+  EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
+  EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
+  EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+}
+
 // The head phantom at half resolution with its surface models (brain, ventricles, tumour),
 // made once per program.
 const twinplan::phantom::Phantom& headPhantom() {
@@ -315,10 +324,7 @@ TEST_F(HeadsetViewTest, TheSphereAppearsWithTheParallaxOfTheIpdAndDistance) {
   const PixelBox expectLeft = projectedBox(eyes[0], placement, meshes);
   const PixelBox expectRight = projectedBox(eyes[1], placement, meshes);
   for (const auto& [seen, expected] : {std::pair{seenLeft, expectLeft}, {seenRight, expectRight}}) {
-    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
-    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
-    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
-    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+    expectSameBox(seen, expected);
   }
   // Horizontal shift of the sphere between the eyes. Left eye frustum (-a, +b), right (-b, +a),
   // a = tan 50, b = tan 40, width W: a point at depth z straight ahead of the head shows at
@@ -354,10 +360,10 @@ TEST_F(HeadsetViewTest, ThePhantomsAnatomyIsWhereItsMeshesProject) {
     const PixelBox seen = coveredBox(recorded(2, names[e]));
     const PixelBox expected = projectedBox(eyes[e], placement, phantom.twin.meshes);
     EXPECT_GT(expected.xMax - expected.xMin, 15.0) << names[e];  // the anatomy is sizeable
-    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5) << names[e];
-    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5) << names[e];
-    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5) << names[e];
-    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5) << names[e];
+    {
+      SCOPED_TRACE(names[e]);
+      expectSameBox(seen, expected);
+    }
     std::printf(
         "[ figures ] phantom %s: x %.2f..%.2f y %.2f..%.2f (expected %.2f..%.2f, "
         "%.2f..%.2f)\n",
@@ -607,10 +613,7 @@ TEST_F(HeadsetViewTest, TheDesktopsSliceIsATexturedPlaneThroughTheAnatomy) {
           expected.add(px.x(), px.y());
         }
       const PixelBox seen = coveredBox(png);
-      EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
-      EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
-      EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
-      EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+      expectSameBox(seen, expected);
       if (e == 0) boxes[step] = seen;
     }
   }
@@ -1309,10 +1312,7 @@ TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
     const Png png = readPng(out / (std::string(names[e]) + ".png"));
     // The outer (50 %) surface's silhouette is where its analytic sphere projects.
     const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, isodose50);
-    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
-    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
-    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
-    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+    expectSameBox(seen, expected);
     // Through the centre the red 95 % surface shows behind the translucent blue 50 % one; 15 mm
     // to the side only the blue one is crossed.
     const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
@@ -1366,10 +1366,7 @@ TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
     SCOPED_TRACE(names[e]);
     const Png png = readPng(out / (std::string(names[e]) + ".png"));
     const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, zone);
-    EXPECT_NEAR(seen.xMin, expected.xMin, 1.5);
-    EXPECT_NEAR(seen.xMax, expected.xMax, 1.5);
-    EXPECT_NEAR(seen.yMin, expected.yMin, 1.5);
-    EXPECT_NEAR(seen.yMax, expected.yMax, 1.5);
+    expectSameBox(seen, expected);
     // Magenta (200, 60, 200): red and blue above green at the centre.
     const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
     const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
