@@ -12,6 +12,7 @@
 #include "twinplan/ablation/vessel_heat_sink.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "vapour_transport.h"
 #include "water_transport.h"
 
 namespace twinplan::ablation {
@@ -338,6 +339,9 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   ActiveBoxBook book;
   book.margin = boxMargin(grid, tissues, p.timeStep_s);
   StepWorkspace work;
+  std::vector<double> heatCapacity_J_m3K;  // per tissue, for the vapour's condensation
+  for (const TissueCoefficients& t : tissues) heatCapacity_J_m3K.push_back(t.heatCapacityPerVolume_J_m3K);
+  std::vector<float> latentBefore_J_m3;
   double previousStep_s = p.timeStep_s;
   double previousPromise_s = -std::numeric_limits<double>::infinity();
   // Ends within a microsecond of duration_s count as the end (rounding of the step sums).
@@ -372,7 +376,13 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         &fields.lastChange_K,
                         step_s,
                         std::min(1.0, step_s / previousStep_s)};
+    const bool condensation = p.vapourCondensation && !state.latentHeatLeft_J_m3.empty();
+    if (condensation) latentBefore_J_m3 = state.latentHeatLeft_J_m3;
     result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
+    if (condensation)
+      detail::condenseVapour(grid, latent_J_m3, heatCapacity_J_m3K, held, p, step_s,
+                             latentBefore_J_m3, state.latentHeatLeft_J_m3, state.temperature_degC,
+                             fields.maximum_degC, result.vapour);
     if (p.waterRehydration && !state.latentHeatLeft_J_m3.empty())
       detail::rehydrate(grid, latent_J_m3, held, state.temperature_degC, step_s,
                         state.latentHeatLeft_J_m3);

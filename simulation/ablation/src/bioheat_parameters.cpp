@@ -90,6 +90,10 @@ void BioheatParameters::validate() const {
   requirePositive(vaporisationTemperature_degC, "vaporisationTemperature_degC",
                   "vaporisation temperature (degC)");
   requirePositive(latentHeatOfWater_J_kg, "latentHeatOfWater_J_kg", "latent heat of water (J/kg)");
+  if (vapourCondensation && !waterVaporisation)
+    throw Error(ErrorKind::InvalidInput,
+                "Vapour condensation needs water vaporisation; turn waterVaporisation on.",
+                "vapourCondensation");
   requirePositive(damageThreshold, "damageThreshold", "damage threshold (Omega)");
   requirePositive(maximumTemperatureThreshold_degC, "maximumTemperatureThreshold_degC",
                   "temperature threshold (degC)");

@@ -91,6 +91,15 @@ struct BioheatParameters {
   // abstract) found too slow to help during a pause (docs/validation.md, "Thermal ablation:
   // rehydration of dried tissue").
   bool waterRehydration = false;
+  // Vapour condensation (with waterVaporisation; off by default): the vapour a step boils off
+  // flows through the tissue's pores to the edge of the boiling region and condenses in the
+  // first tissue below vaporisationTemperature_degC, giving its latent heat and its water back
+  // there (a heat pipe: Udell, Int J Heat Mass Transfer 1985;28:485-495), instead of leaving
+  // the tissue. The split between the condensing faces follows quasi-steady Darcy flow at a
+  // uniform permeability, so no permeability value enters; vapour reaching the cooled probe
+  // gives its heat to the coolant and its water to the tissue touching the probe
+  // (src/vapour_transport.h; docs/validation.md, "Thermal ablation: vapour condensation").
+  bool vapourCondensation = false;
 
   // Picard passes per step for the temperature-dependent conductivity and perfusion: 1 lags
   // them at the step's start temperature; 2 re-evaluates them at the first pass's result.
@@ -140,6 +149,21 @@ struct BioheatParameters {
   void validate(const AblationGrid& grid) const;
 };
 
+// What the vapour transport did over a run (BioheatParameters::vapourCondensation), each as
+// latent heat in J (mass of water x L). boiled = condensedInTissue + condensedOnProbe + escaped;
+// the water that went back into tissue stores is the condensed total less expelledWater.
+struct VapourBook {
+  double boiled_J = 0.0;             // all water boiled off
+  double condensedInTissue_J = 0.0;  // condensed in tissue below boiling: heat given back there
+  double condensedOnProbe_J = 0.0;   // condensed on the cooled probe: heat to the coolant
+  double expelledWater_J = 0.0;      // condensed beyond a voxel's water at the start: pushed out
+  double escaped_J = 0.0;            // vapour with no condensing tissue in reach
+  // The largest overpressure the Darcy flow needs, times the tissue's permeability (Pa m2):
+  // divide by a permeability (m2) for pascal. Steam at 100 degC, 1 atm.
+  double peakOverpressureTimesPermeability_Pa_m2 = 0.0;
+  int frontLayers = 0;  // most layers of condensing tissue the vapour crossed in one step
+};
+
 // A recorded point's temperature after every step (AblationResult::time_s).
 struct TemperatureHistory {
   Vec3 p_lps = Vec3::Zero();
@@ -173,6 +197,8 @@ struct AblationResult {
   std::vector<std::uint8_t> ablationZone;
   double zoneVolume_ml = 0.0;
   ZoneAxes zoneAxes;
+
+  VapourBook vapour;  // BioheatParameters::vapourCondensation
 
   // Solver statistics, for benchmarks and the treatment log.
   int steps = 0;
