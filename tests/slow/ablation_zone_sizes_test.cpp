@@ -44,6 +44,7 @@ struct ZoneRun {
   double clearance_mm = 0.0;  // from the zone to the nearest face of the box
   bool perfused = true;
   double farField_degC = 0.0;  // at a corner of the box at the end: the tissue's start temperature
+  VapourBook vapour;           // with Drying::WaterWithCondensation
 };
 
 // The liver the source measured in: in vivo (IT'IS v4.1 liver, perfused, shut down at Omega = 1)
@@ -62,8 +63,10 @@ constexpr double kExVivoStart_degC = 20.0;
 // models), or the water left in it (RfSettings::conductivityFollowsWater), which comes back by
 // diffusion from the wet tissue around (BioheatParameters::waterRehydration, the liver's water
 // diffusivity from diffusion-weighted MRI). docs/validation.md, "Thermal ablation: rehydration
-// of dried tissue".
-enum class Drying { TemperatureOnly, WaterWithRehydration };
+// of dried tissue"). The third model adds the vapour's way back: boiled-off water flows through
+// the pores to the boiling region's edge and condenses there and on the cooled electrode
+// (BioheatParameters::vapourCondensation; "Thermal ablation: vapour condensation").
+enum class Drying { TemperatureOnly, WaterWithRehydration, WaterWithCondensation };
 
 // Distance (mm) from the zone to the nearest face of the grid.
 double clearanceToTheBox(const std::vector<std::uint8_t>& zone, const ImageGeometry& g) {
@@ -97,7 +100,7 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   if (device.isRf()) {
     // The catalogue's generator setting (makeHeatSource's), with the drying limit chosen.
     RfSettings settings = rfSettingsFor(device);
-    settings.conductivityFollowsWater = drying == Drying::WaterWithRehydration;
+    settings.conductivityFollowsWater = drying != Drying::TemperatureOnly;
     source = std::make_unique<RfSource>(grid, device, placement, settings);
   } else {
     source = makeHeatSource(grid, device, placement);
@@ -109,7 +112,8 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   // for free (docs/validation.md "Zone sizes: energy audit").
   if (!perfused) parameters.arterialTemperature_degC = kExVivoStart_degC;
   parameters.duration_s = device.duration_s;
-  parameters.waterRehydration = drying == Drying::WaterWithRehydration;
+  parameters.waterRehydration = drying != Drying::TemperatureOnly;
+  parameters.vapourCondensation = drying == Drying::WaterWithCondensation;
   parameters.timeStep_s = timeStep_s;
   const auto start = std::chrono::steady_clock::now();
   const AblationResult result = simulateAblation(grid, *source, parameters);
@@ -137,6 +141,7 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
                               clearanceToTheBox(zone, grid.geometry));
   run.perfused = perfused;
   run.farField_degC = result.finalTemperature.values.front();
+  run.vapour = result.vapour;
   return run;
 }
 
@@ -166,6 +171,15 @@ void report(const AblationDevice& device, const ZoneRun& run) {
       run.criterion.c_str(), run.axes.long_mm, run.axes.short_mm[0], run.axes.short_mm[1],
       run.volume_ml, run.energy_kJ, run.maxTemperature_degC, run.rollOffs,
       run.perfused ? "in vivo" : "ex vivo", run.box_mm, run.clearance_mm, run.seconds);
+  const VapourBook& v = run.vapour;
+  if (v.boiled_J > 0.0)
+    std::printf(
+        "%-18s   vapour: boiled %.2f kJ, condensed in tissue %.2f kJ, on the probe %.2f kJ, "
+        "expelled %.2f kJ, escaped %.3f kJ; front layers %d, overpressure x permeability "
+        "%.3g Pa m2\n",
+        device.id.c_str(), v.boiled_J * 1e-3, v.condensedInTissue_J * 1e-3,
+        v.condensedOnProbe_J * 1e-3, v.expelledWater_J * 1e-3, v.escaped_J * 1e-3,
+        v.frontLayers, v.peakOverpressureTimesPermeability_Pa_m2);
   for (const CriterionZone& z : run.byCriterion)
     std::printf("%-18s   %-11s %5.1f x %5.1f (x %5.1f) mm, %6.1f ml\n", device.id.c_str(),
                 z.criterion.c_str(), z.axes.long_mm, z.axes.short_mm[0], z.axes.short_mm[1],
@@ -267,6 +281,24 @@ TEST(AblationZoneSizes, CooledRfTwoCentimetreTipExVivoWhenDriedTissueRehydratesB
 TEST(AblationZoneSizes, CooledRfTwoCentimetreTipInVivoWhenDriedTissueRehydratesByDiffusion) {
   runDevice(twoCentimetreTip(true), {"rf-cooled-2cm-iv", 31.0, 19.0, true},
             Drying::WaterWithRehydration);
+}
+
+// The water model with the vapour's way back: what boils off condenses at the boiling region's
+// edge - in cooler tissue and on the 10 degC electrode, whose condensate wets the tissue
+// touching it - instead of leaving the tissue (BioheatParameters::vapourCondensation, a heat
+// pipe; the split follows quasi-steady Darcy flow, no fitted rate). docs/validation.md,
+// "Thermal ablation: vapour condensation".
+TEST(AblationZoneSizes, CooledRfWhenBoiledWaterCondenses) {
+  runDevice(findDevice("rf-cooled-3cm"), {"rf-cooled-3cm", 0.0, 0.0, false},
+            Drying::WaterWithCondensation);
+}
+TEST(AblationZoneSizes, CooledRfTwoCentimetreTipExVivoWhenBoiledWaterCondenses) {
+  runDevice(twoCentimetreTip(false), {"rf-cooled-2cm-ev", 0.0, 0.0, false},
+            Drying::WaterWithCondensation);
+}
+TEST(AblationZoneSizes, CooledRfTwoCentimetreTipInVivoWhenBoiledWaterCondenses) {
+  runDevice(twoCentimetreTip(true), {"rf-cooled-2cm-iv", 0.0, 0.0, false},
+            Drying::WaterWithCondensation);
 }
 
 }  // namespace
