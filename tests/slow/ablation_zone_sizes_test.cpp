@@ -211,8 +211,11 @@ void runDevice(const AblationDevice& device, const Documented& documented,
   // The drying cap keeps tissue near boiling; it acts on the source power only, so conduction
   // within the same implicit step can still lift a voxel that finishes boiling (measured at
   // most 126.9 degC between the cluster's three electrodes, 135.5 degC next to the 2 cm tip in
-  // vivo).
-  EXPECT_LT(run.maxTemperature_degC, 140.0);
+  // vivo). With condensation the tissue touching the electrode is rewetted, the cap admits its
+  // latent heat as power, and before the enthalpy correction the step's solve conducts part of
+  // it into a drier neighbour (measured 160.8-175.9 degC, one voxel beside the electrode;
+  // docs/validation.md, "Thermal ablation: vapour condensation").
+  EXPECT_LT(run.maxTemperature_degC, drying == Drying::WaterWithCondensation ? 180.0 : 140.0);
   EXPECT_NEAR(run.axes.long_mm, documented.long_mm, 3.0);
   EXPECT_NEAR(run.axes.short_mm[0], documented.short_mm, 3.0);
   const double longOff_mm = std::abs(run.axes.long_mm - device.publishedZone.longAxis_mm);
@@ -287,17 +290,19 @@ TEST(AblationZoneSizes, CooledRfTwoCentimetreTipInVivoWhenDriedTissueRehydratesB
 // edge - in cooler tissue and on the 10 degC electrode, whose condensate wets the tissue
 // touching it - instead of leaving the tissue (BioheatParameters::vapourCondensation, a heat
 // pipe; the split follows quasi-steady Darcy flow, no fitted rate). docs/validation.md,
-// "Thermal ablation: vapour condensation".
+// "Thermal ablation: vapour condensation". The 3 cm tip (47 x 29 mm) and the 2 cm tip ex vivo
+// (35 x 25 mm) come within 5 mm of their published zones, the 2 cm tip in vivo (37 x 27 mm) does
+// not; the generator still delivers 4.5-7.6 kJ, not the 32-36 kJ measured, so it stays an option.
 TEST(AblationZoneSizes, CooledRfWhenBoiledWaterCondenses) {
-  runDevice(findDevice("rf-cooled-3cm"), {"rf-cooled-3cm", 0.0, 0.0, false},
+  runDevice(findDevice("rf-cooled-3cm"), {"rf-cooled-3cm", 47.0, 29.0, true},
             Drying::WaterWithCondensation);
 }
 TEST(AblationZoneSizes, CooledRfTwoCentimetreTipExVivoWhenBoiledWaterCondenses) {
-  runDevice(twoCentimetreTip(false), {"rf-cooled-2cm-ev", 0.0, 0.0, false},
+  runDevice(twoCentimetreTip(false), {"rf-cooled-2cm-ev", 35.0, 25.0, true},
             Drying::WaterWithCondensation);
 }
 TEST(AblationZoneSizes, CooledRfTwoCentimetreTipInVivoWhenBoiledWaterCondenses) {
-  runDevice(twoCentimetreTip(true), {"rf-cooled-2cm-iv", 0.0, 0.0, false},
+  runDevice(twoCentimetreTip(true), {"rf-cooled-2cm-iv", 37.0, 27.0, false},
             Drying::WaterWithCondensation);
 }
 
