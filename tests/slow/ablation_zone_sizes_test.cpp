@@ -178,8 +178,8 @@ void report(const AblationDevice& device, const ZoneRun& run) {
         "expelled %.2f kJ, escaped %.3f kJ; front layers %d, overpressure x permeability "
         "%.3g Pa m2\n",
         device.id.c_str(), v.boiled_J * 1e-3, v.condensedInTissue_J * 1e-3,
-        v.condensedOnProbe_J * 1e-3, v.expelledWater_J * 1e-3, v.escaped_J * 1e-3,
-        v.frontLayers, v.peakOverpressureTimesPermeability_Pa_m2);
+        v.condensedOnProbe_J * 1e-3, v.expelledWater_J * 1e-3, v.escaped_J * 1e-3, v.frontLayers,
+        v.peakOverpressureTimesPermeability_Pa_m2);
   for (const CriterionZone& z : run.byCriterion)
     std::printf("%-18s   %-11s %5.1f x %5.1f (x %5.1f) mm, %6.1f ml\n", device.id.c_str(),
                 z.criterion.c_str(), z.axes.long_mm, z.axes.short_mm[0], z.axes.short_mm[1],

@@ -35,8 +35,8 @@ struct Block {
   void condense(const std::vector<HeldTemperature>& held = {}) {
     maximum = temperature;
     const std::vector<double> full{fullLatent}, capacity{rhoC};
-    detail::condenseVapour(grid, full, capacity, held, parameters, 5.0, before, after,
-                           temperature, maximum, book);
+    detail::condenseVapour(grid, full, capacity, held, parameters, 5.0, before, after, temperature,
+                           maximum, book);
   }
   double sensible_J_m3(const std::vector<float>& start) const {
     double sum = 0.0;
@@ -104,9 +104,9 @@ TEST(AblationVapour, TheFrontMovesOnOnceTheNearestTissueReachesBoiling) {
     b.boil(centre, boiled);
     const std::vector<float> start = b.temperature;
     b.condense();
-    const std::size_t faceNeighbours[6] = {
-        g.linearIndex(3, 4, 4), g.linearIndex(5, 4, 4), g.linearIndex(4, 3, 4),
-        g.linearIndex(4, 5, 4), g.linearIndex(4, 4, 3), g.linearIndex(4, 4, 5)};
+    const std::size_t faceNeighbours[6] = {g.linearIndex(3, 4, 4), g.linearIndex(5, 4, 4),
+                                           g.linearIndex(4, 3, 4), g.linearIndex(4, 5, 4),
+                                           g.linearIndex(4, 4, 3), g.linearIndex(4, 4, 5)};
     for (std::size_t v : faceNeighbours) {
       if (shareOfRoom < 1.0)
         EXPECT_NEAR(b.temperature[v] - 37.0, boiled / 6.0 / b.rhoC, 1e-4);
@@ -206,8 +206,8 @@ TEST(AblationVapour, TheSolverCondensesTheVapourItBoilsWhenAsked) {
       continue;
     }
     EXPECT_GT(book.boiled_J, 0.1 * full_J_m3 * 1e-9);  // a tenth of a voxel's water or more
-    EXPECT_NEAR(book.condensedInTissue_J + book.condensedOnProbe_J + book.escaped_J,
-                book.boiled_J, 1e-9 * book.boiled_J);
+    EXPECT_NEAR(book.condensedInTissue_J + book.condensedOnProbe_J + book.escaped_J, book.boiled_J,
+                1e-9 * book.boiled_J);
     // Water left = water at the start - boiled + condensed back into stores.
     double left_J = 0.0;
     for (float f : r.vaporisedWater.values) left_J += (1.0 - double(f)) * full_J_m3 * 1e-9;

@@ -340,7 +340,8 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   book.margin = boxMargin(grid, tissues, p.timeStep_s);
   StepWorkspace work;
   std::vector<double> heatCapacity_J_m3K;  // per tissue, for the vapour's condensation
-  for (const TissueCoefficients& t : tissues) heatCapacity_J_m3K.push_back(t.heatCapacityPerVolume_J_m3K);
+  for (const TissueCoefficients& t : tissues)
+    heatCapacity_J_m3K.push_back(t.heatCapacityPerVolume_J_m3K);
   std::vector<float> latentBefore_J_m3;
   double previousStep_s = p.timeStep_s;
   double previousPromise_s = -std::numeric_limits<double>::infinity();

@@ -44,9 +44,9 @@ struct Neighbourhood {
                nz = std::size_t(g.size[2]);
     const std::size_t i = v % nx, j = (v / nx) % ny, k = v / (nx * ny);
     constexpr std::size_t none = std::size_t(-1);
-    return {i > 0 ? v - 1 : none,          i + 1 < nx ? v + 1 : none,
-            j > 0 ? v - nx : none,         j + 1 < ny ? v + nx : none,
-            k > 0 ? v - nx * ny : none,    k + 1 < nz ? v + nx * ny : none};
+    return {i > 0 ? v - 1 : none,       i + 1 < nx ? v + 1 : none,
+            j > 0 ? v - nx : none,      j + 1 < ny ? v + nx : none,
+            k > 0 ? v - nx * ny : none, k + 1 < nz ? v + nx * ny : none};
   }
   Side side(std::size_t q) const {
     if (q == std::size_t(-1)) return Side::Wall;
@@ -203,7 +203,8 @@ Split splitVapour(const Neighbourhood& nb, const std::vector<VoxelAmount>& sourc
   // The flux through each exit is p there (unit face conductance, p = 0 beyond); scaled per
   // component to the vapour it produced, so the split conserves it exactly.
   std::vector<double> componentFlux(r.components, 0.0);
-  for (std::size_t n = 0; n < r.voxels.size(); ++n) componentFlux[r.component[n]] += r.exits[n] * p[n];
+  for (std::size_t n = 0; n < r.voxels.size(); ++n)
+    componentFlux[r.component[n]] += r.exits[n] * p[n];
   Split split;
   for (int c = 0; c < r.components; ++c)
     if (!(componentFlux[c] > 0.0)) split.escaped += componentSource[c];
@@ -220,9 +221,8 @@ Split splitVapour(const Neighbourhood& nb, const std::vector<VoxelAmount>& sourc
   }
   for (std::size_t n = 0; n < r.voxels.size(); ++n)
     if (open[n] && r.exits[n] == 0)
-      split.peakPressure = std::max(split.peakPressure,
-                                    p[n] * componentSource[r.component[n]] /
-                                        componentFlux[r.component[n]]);
+      split.peakPressure = std::max(split.peakPressure, p[n] * componentSource[r.component[n]] /
+                                                            componentFlux[r.component[n]]);
   split.toTissue = merged(std::move(split.toTissue));
   split.toProbe = merged(std::move(split.toProbe));
   return split;
@@ -242,8 +242,7 @@ void condenseVapour(const AblationGrid& grid, std::span<const double> fullLatent
   const double vaporisation_degC = parameters.vaporisationTemperature_degC;
   std::unordered_set<std::size_t> heldVoxels;
   for (const HeldTemperature& h : held) heldVoxels.insert(h.voxel);
-  const Neighbourhood nb{&grid, fullLatent_J_m3, &heldVoxels, &temperature_degC,
-                         vaporisation_degC};
+  const Neighbourhood nb{&grid, fullLatent_J_m3, &heldVoxels, &temperature_degC, vaporisation_degC};
   for (const auto& [v, amount] : sources) book.boiled_J += amount * voxel_m3;
   // Condensed water goes back into the voxel's store, up to the water it held at the start.
   auto storeWater = [&](std::size_t v, double amount) {
@@ -254,14 +253,15 @@ void condenseVapour(const AblationGrid& grid, std::span<const double> fullLatent
   };
   // The pressure per unit face conductance (J/m3 of vapour per step) in pascal times the
   // permeability: P k = p h^2 mu / (L dt rho_vapour) (Darcy: face mass flow k rho h dP / mu).
-  const double overpressureScale = h_m * h_m * kSteamViscosity_Pa_s /
-                                   (parameters.latentHeatOfWater_J_kg * step_s * kSteamDensity_kg_m3);
+  const double overpressureScale =
+      h_m * h_m * kSteamViscosity_Pa_s /
+      (parameters.latentHeatOfWater_J_kg * step_s * kSteamDensity_kg_m3);
   int layer = 0;
   for (; layer < kMaxFrontLayers && !sources.empty(); ++layer) {
     const Split split = splitVapour(nb, sources);
     book.escaped_J += split.escaped * voxel_m3;
-    book.peakOverpressureTimesPermeability_Pa_m2 =
-        std::max(book.peakOverpressureTimesPermeability_Pa_m2, split.peakPressure * overpressureScale);
+    book.peakOverpressureTimesPermeability_Pa_m2 = std::max(
+        book.peakOverpressureTimesPermeability_Pa_m2, split.peakPressure * overpressureScale);
     for (const auto& [v, amount] : split.toProbe) {
       // Condensed on the cooled metal: the heat goes to the coolant, the water wets the tissue.
       book.condensedOnProbe_J += amount * voxel_m3;
@@ -274,9 +274,8 @@ void condenseVapour(const AblationGrid& grid, std::span<const double> fullLatent
       const double rhoC = heatCapacity_J_m3K[grid.tissue[c]];
       const double room = rhoC * (vaporisation_degC - double(temperature_degC[c]));
       const double condensed = std::min(amount, room);
-      temperature_degC[c] = condensed < room
-                                ? float(double(temperature_degC[c]) + condensed / rhoC)
-                                : float(vaporisation_degC);
+      temperature_degC[c] = condensed < room ? float(double(temperature_degC[c]) + condensed / rhoC)
+                                             : float(vaporisation_degC);
       maximum_degC[c] = std::max(maximum_degC[c], temperature_degC[c]);
       book.condensedInTissue_J += condensed * voxel_m3;
       storeWater(c, condensed);

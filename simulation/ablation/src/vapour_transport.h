@@ -8,9 +8,9 @@
 // pores hold vapour) to its edge, and condenses in the first tissue below the vaporisation
 // temperature: there it gives back its latent heat (warming that tissue) and its water. This is
 // the heat-pipe effect of heated wet porous media (Udell, Int J Heat Mass Transfer
-// 1985;28:485-495: vapour flows from the hot side and condenses on the cold side), and the
-// "evaporation, diffusion, condensation" Yang et al. (IEEE TBME 2007;54:150-155, abstract) read
-// in the temperature plateaus of microwave-ablated liver.
+// 1985;28:485-495, cited from memory: vapour flows from the hot side and condenses on the cold
+// side), and the "evaporation, diffusion, condensation" Yang et al. (IEEE TBME 2007;54:150-155,
+// abstract) read in the temperature plateaus of microwave-ablated liver.
 //
 // The rate is that of the boiling: vapour is taken to reach the region's edge within the step
 // (quasi-steady Darcy flow, the vapour's own mass negligible: 0.6 kg/m3 against 777 kg/m3 of

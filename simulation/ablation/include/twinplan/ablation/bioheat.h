@@ -94,11 +94,12 @@ struct BioheatParameters {
   // Vapour condensation (with waterVaporisation; off by default): the vapour a step boils off
   // flows through the tissue's pores to the edge of the boiling region and condenses in the
   // first tissue below vaporisationTemperature_degC, giving its latent heat and its water back
-  // there (a heat pipe: Udell, Int J Heat Mass Transfer 1985;28:485-495), instead of leaving
-  // the tissue. The split between the condensing faces follows quasi-steady Darcy flow at a
-  // uniform permeability, so no permeability value enters; vapour reaching the cooled probe
-  // gives its heat to the coolant and its water to the tissue touching the probe
-  // (src/vapour_transport.h; docs/validation.md, "Thermal ablation: vapour condensation").
+  // there instead of leaving the tissue (a heat pipe: Udell, Int J Heat Mass Transfer
+  // 1985;28:485-495, cited from memory). The split between the condensing faces follows
+  // quasi-steady Darcy flow at a uniform permeability, so no permeability value enters; vapour
+  // reaching the cooled probe gives its heat to the coolant and its water to the tissue touching
+  // the probe (src/vapour_transport.h; docs/validation.md, "Thermal ablation: vapour
+  // condensation").
   bool vapourCondensation = false;
 
   // Picard passes per step for the temperature-dependent conductivity and perfusion: 1 lags
