@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ablation_pulse_source.h"
 #include "ablation_test_tissue.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
@@ -155,23 +156,10 @@ TEST(AblationRehydration, TheSolverRehydratesBetweenStepsWhenAsked) {
   const ImageGeometry& g = grid.geometry;
   // 1e9 W/m3 for 5 s into the centre voxel (5e9 J/m3; sensible heat to 100 degC and latent heat
   // are 0.24e9 and 1.75e9 J/m3, the rest conducts away within the step), then nothing.
-  class PulseSource : public HeatSource {
-   public:
-    explicit PulseSource(std::size_t v) : voxel_(v) {}
-    void depositedPower(const AblationGrid& grid, const ThermalState& state, double,
-                        std::vector<float>& power) override {
-      power.assign(grid.geometry.voxelCount(), 0.0f);
-      if (state.time_s < 1e-9) power[voxel_] = 1e9f;
-    }
-    double deliveredPower_W() const override { return 0.0; }
-
-   private:
-    std::size_t voxel_;
-  };
   const std::size_t centre = g.linearIndex(10, 10, 10);
   double atCentre[2] = {0.0, 0.0}, total[2] = {0.0, 0.0};
   for (const bool rehydration : {false, true}) {
-    PulseSource source(centre);
+    testing::PulseSource source(centre, 1e9f);
     BioheatParameters p;
     p.duration_s = 600.0;
     p.timeStep_s = 5.0;
