@@ -2,8 +2,9 @@
 // the RF and microwave sources on the Pennes bioheat solver in uniform liver (issue #17 item 4).
 // docs/validation.md ("Thermal ablation: devices and published zones") tabulates the figures
 // this prints and says which devices match the published zone within +-5 mm and why not; the
-// cooled electrode is also run with a 2 cm tip against a published ex vivo / in vivo pair and
-// in the other limit of drying ("why the cooled RF zones are too large").
+// cooled electrode is also run with a 2 cm tip against a published ex vivo / in vivo pair, in
+// the other limit of drying ("why the cooled RF zones are too large") and with the boiled water
+// condensing at the boiling region's edge ("vapour condensation").
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -206,23 +206,23 @@ Split splitVapour(const Neighbourhood& nb, const std::vector<VoxelAmount>& sourc
   for (std::size_t n = 0; n < r.voxels.size(); ++n)
     componentFlux[r.component[n]] += r.exits[n] * p[n];
   Split split;
-  for (int c = 0; c < r.components; ++c)
-    if (!(componentFlux[c] > 0.0)) split.escaped += componentSource[c];
+  std::vector<double> scale(r.components, 0.0);
+  for (int c = 0; c < r.components; ++c) {
+    if (componentFlux[c] > 0.0)
+      scale[c] = componentSource[c] / componentFlux[c];
+    else
+      split.escaped += componentSource[c];
+  }
   for (std::size_t n = 0; n < r.voxels.size(); ++n) {
-    const int c = r.component[n];
-    if (r.exits[n] == 0 || !(componentFlux[c] > 0.0)) continue;
-    const double scale = componentSource[c] / componentFlux[c];
-    split.peakPressure = std::max(split.peakPressure, p[n] * scale);
+    const double pressure = p[n] * scale[r.component[n]];
+    split.peakPressure = std::max(split.peakPressure, pressure);
+    if (r.exits[n] == 0 || !(pressure > 0.0)) continue;
     for (std::size_t q : nb.of(r.voxels[n])) {
       const Side s = r.local.count(q) ? Side::TwoPhase : nb.side(q);
-      if (s == Side::Condensing) split.toTissue.emplace_back(q, p[n] * scale);
-      if (s == Side::Probe) split.toProbe.emplace_back(r.voxels[n], p[n] * scale);
+      if (s == Side::Condensing) split.toTissue.emplace_back(q, pressure);
+      if (s == Side::Probe) split.toProbe.emplace_back(r.voxels[n], pressure);
     }
   }
-  for (std::size_t n = 0; n < r.voxels.size(); ++n)
-    if (open[n] && r.exits[n] == 0)
-      split.peakPressure = std::max(split.peakPressure, p[n] * componentSource[r.component[n]] /
-                                                            componentFlux[r.component[n]]);
   split.toTissue = merged(std::move(split.toTissue));
   split.toProbe = merged(std::move(split.toProbe));
   return split;
