@@ -331,6 +331,46 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   return flow_W;
 }
 
+std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
+                              const std::vector<float>& lagDeviation_K) {
+  const AblationGrid& grid = *in.grid;
+  const ImageGeometry& g = grid.geometry;
+  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
+  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
+  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  std::vector<BoxFace> faces;
+  for (int a = 0; a < 3; ++a) {
+    const int b = (a + 1) % 3, c = (a + 2) % 3;
+    for (int side = 0; side < 2; ++side) {
+      const std::int64_t layer = side == 0 ? 0 : extent[a] - 1;
+      const std::int64_t outside = side == 0 ? box.lo[a] - 1 : box.hi[a];
+      if (outside < 0 || outside >= g.size[a]) continue;  // a grid face
+      for (std::int64_t u = 0; u < extent[b]; ++u)
+        for (std::int64_t w = 0; w < extent[c]; ++w) {
+          std::array<std::int64_t, 3> local{}, global{};
+          local[a] = layer;
+          local[b] = u;
+          local[c] = w;
+          for (int d = 0; d < 3; ++d) global[d] = box.lo[d] + local[d];
+          const std::size_t v = g.linearIndex(global[0], global[1], global[2]);
+          global[a] = outside;
+          const std::size_t beyond = g.linearIndex(global[0], global[1], global[2]);
+          const auto n = std::size_t(local[0] + extent[0] * (local[1] + extent[1] * local[2]));
+          // As haloProperties and conductanceTo compute it, in the same float roundings.
+          const auto kV = static_cast<float>(
+              (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + lagDeviation_K[n]));
+          const auto kN =
+              static_cast<float>((*in.tissues)[grid.tissue[beyond]].conductivityAt(arterial));
+          const double wallV = hasVessels ? (*in.wallCoefficient_W_m2K)[v] : 0.0;
+          const double wallN = hasVessels ? (*in.wallCoefficient_W_m2K)[beyond] : 0.0;
+          faces.push_back(
+              {n, beyond, static_cast<float>(faceConductance(kV, wallV, kN, wallN, h_m))});
+        }
+    }
+  }
+  return faces;
+}
+
 double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
   const ImageGeometry& g = in.grid->geometry;
   const double h_m = in.grid->voxelSize_m();
@@ -400,6 +440,10 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     system.inverseDiagonal[n] = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
+  // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
+  if (in.beyondBox_K)
+    for (const BoxFace& face : boxFaces(in, box, lagDeviation_K))
+      system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }
 
 }  // namespace twinplan::ablation::detail

@@ -35,7 +35,24 @@ struct StepInputs {
   // The warm start takes previousChange_K times this: the step over the previous one, at most 1
   // (a longer step after a shorter one starts from the previous step's change, not beyond it).
   double extrapolation = 1.0;
+  // The far field's deviation from arterial temperature (K, full grid; BioheatParameters::
+  // farField): the voxels beyond the box's faces inside the grid are held at it. Null: they are
+  // at arterial temperature.
+  const std::vector<float>* beyondBox_K = nullptr;
 };
+
+// A face between a box voxel (local index) and a grid voxel beyond the box, with the conductance
+// (W/(m3 K), per volume of the box voxel) the step system gives it: k at the lagged deviation
+// inside, at arterial temperature beyond.
+struct BoxFace {
+  std::size_t local = 0;
+  std::size_t beyond = 0;
+  float conductance_W_m3K = 0.0f;
+};
+
+// Every face of the box that lies inside the grid, six sides in a fixed order.
+std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
+                              const std::vector<float>& lagDeviation_K);
 
 // The box of voxels whose temperature can change this step: every voxel of `previous` that
 // deviates from the arterial temperature by more than threshold_K, every heated voxel and every
