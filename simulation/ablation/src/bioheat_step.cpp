@@ -171,14 +171,6 @@ StepTissueTerms stepTissueTerms(const StepInputs& in) {
   return terms;
 }
 
-// perfusionFactor (thermal_damage.h) for the rules whose factor is 0 or 1, inline; the others
-// through it.
-double perfusionFactorOf(PerfusionShutdown rule, double damage) {
-  if (rule == PerfusionShutdown::AtOmegaOne) return damage >= 1.0 ? 0.0 : 1.0;
-  if (rule == PerfusionShutdown::None) return 1.0;
-  return perfusionFactor(rule, damage);
-}
-
 // The sum of the six faces' conductances of row (j, k) into `sum` (W/(m3 K), double): the three
 // towards +x, +y, +z and those towards -x, -y, -z, which are the neighbours' + faces inside the
 // box and computed here on its near faces. The order of the terms is fixed (x+, y+, z+, x-, y-,

@@ -19,6 +19,14 @@ struct TissueCoefficients {
   double conductivityAt(double temperature_degC) const;
 };
 
+// perfusionFactor (thermal_damage.h) for the rules whose factor is 0 or 1, inline; the others
+// through it.
+inline double perfusionFactorOf(PerfusionShutdown rule, double damage) {
+  if (rule == PerfusionShutdown::AtOmegaOne) return damage >= 1.0 ? 0.0 : 1.0;
+  if (rule == PerfusionShutdown::None) return 1.0;
+  return perfusionFactor(rule, damage);
+}
+
 // What the step's system is built from; full-grid arrays unless said otherwise.
 struct StepInputs {
   const AblationGrid* grid = nullptr;

@@ -92,38 +92,61 @@ bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj,
   return true;
 }
 
-float FarField::interpolate(const std::vector<float>& cellValue, std::int64_t i, std::int64_t j,
-                            std::int64_t k) const {
-  const std::int64_t node[3] = {weights_[0].node[std::size_t(i)],
-                                weights_[1].node[std::size_t(j)],
-                                weights_[2].node[std::size_t(k)]};
-  const float weight[3] = {weights_[0].weight[std::size_t(i)],
-                           weights_[1].weight[std::size_t(j)],
-                           weights_[2].weight[std::size_t(k)]};
-  float value = 0.0f;
-  for (int corner = 0; corner < 8; ++corner) {
-    std::int64_t c[3];
-    float w = 1.0f;
-    bool face = false;
-    for (int a = 0; a < 3; ++a) {
-      const int bit = (corner >> a) & 1;
-      c[a] = node[a] + bit;
-      w *= bit ? weight[a] : 1.0f - weight[a];
-      face = face || c[a] < 0 || c[a] >= cells_[a];  // the grid's face: deviation 0
-    }
-    if (!face && w != 0.0f) value += w * cellValue[cellIndex(c[0], c[1], c[2])];
-  }
-  return value;
+void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
+                   PaddedCells& padded) const {
+  padded.sx = cells_[0] + 2;
+  padded.sy = cells_[1] + 2;
+  padded.value.assign(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)), 0.0f);
+  for (std::int64_t ck = -1; ck <= cells_[2]; ++ck)
+    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj)
+      for (std::int64_t ci = -1; ci <= cells_[0]; ++ci) {
+        const bool halo = ci < 0 || cj < 0 || ck < 0 || ci == cells_[0] || cj == cells_[1] ||
+                          ck == cells_[2];
+        if (halo && !replicateEdges) continue;
+        const std::size_t c = cellIndex(std::clamp<std::int64_t>(ci, 0, cells_[0] - 1),
+                                        std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
+                                        std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
+        padded.value[std::size_t((ci + 1) + padded.sx * ((cj + 1) + padded.sy * (ck + 1)))] =
+            cellValue[c];
+      }
 }
 
-void FarField::interpolateAll() {
+void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
+                              std::int64_t i0, std::int64_t i1, float* out) const {
+  const std::int64_t nj = weights_[1].node[std::size_t(j)], nk = weights_[2].node[std::size_t(k)];
+  const float wj = weights_[1].weight[std::size_t(j)], wk = weights_[2].weight[std::size_t(k)];
+  // The four rows of cells around the voxel row (node -1 is the halo: padded index 0).
+  const float* row[2][2];
+  for (int dj = 0; dj < 2; ++dj)
+    for (int dk = 0; dk < 2; ++dk)
+      row[dj][dk] = padded.value.data() +
+                    std::size_t(1 + padded.sx * ((nj + dj + 1) + padded.sy * (nk + dk + 1)));
+  const float w00 = (1.0f - wj) * (1.0f - wk), w10 = wj * (1.0f - wk), w01 = (1.0f - wj) * wk,
+              w11 = wj * wk;
+  const std::int64_t* node = weights_[0].node.data();
+  const float* weight = weights_[0].weight.data();
+  for (std::int64_t i = i0; i < i1; ++i) {
+    const std::int64_t n = node[i];
+    const float wi = weight[i];
+    auto along = [&](const float* r) { return (1.0f - wi) * r[n] + wi * r[n + 1]; };
+    out[i] = w00 * along(row[0][0]) + w10 * along(row[1][0]) + w01 * along(row[0][1]) +
+             w11 * along(row[1][1]);
+  }
+}
+
+void FarField::interpolateOutside(const Box& box) {
   const ImageGeometry& g = grid_->geometry;
+  pad(deviation_, false, padded_);
   parallel::parallelFor({0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange planes) {
-    for (std::size_t k = planes.begin; k < planes.end; ++k)
+    for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
       for (std::int64_t j = 0; j < g.size[1]; ++j) {
-        const std::size_t v0 = g.linearIndex(0, j, std::int64_t(k));
-        for (std::int64_t i = 0; i < g.size[0]; ++i)
-          interpolated_[v0 + std::size_t(i)] = interpolate(deviation_, i, j, std::int64_t(k));
+        float* out = interpolated_.data() + g.linearIndex(0, j, k);
+        if (!contains(box, box.lo[0], j, k)) {
+          interpolateRow(padded_, j, k, 0, g.size[0], out);
+          continue;
+        }
+        interpolateRow(padded_, j, k, 0, box.lo[0], out);
+        interpolateRow(padded_, j, k, box.hi[0], g.size[0], out);
       }
   });
 }
@@ -186,44 +209,37 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
               float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
         }
   });
-  auto powerAt = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
-    auto clampNode = [&](int a, std::int64_t index) {
-      return std::clamp<std::int64_t>(index, 0, cells_[a] - 1);
-    };
-    float value = 0.0f;
-    for (int corner = 0; corner < 8; ++corner) {
-      std::int64_t c[3];
-      float w = 1.0f;
-      const std::int64_t ijk[3] = {i, j, k};
-      for (int a = 0; a < 3; ++a) {
-        const int bit = (corner >> a) & 1;
-        const auto index = std::size_t(ijk[a]);
-        c[a] = clampNode(a, weights_[a].node[index] + bit);
-        w *= bit ? weights_[a].weight[index] : 1.0f - weights_[a].weight[index];
-      }
-      value += w * cellPower[cellIndex(c[0], c[1], c[2])];
-    }
-    return value;
-  };
+  PaddedCells paddedPower;
+  pad(cellPower, true, paddedPower);
+  pad(deviation_, false, padded_);
+  const auto nx = std::size_t(g.size[0]);
   Marks marks = parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Marks{},
       [&](parallel::IndexRange planes) {
         Marks m;
+        std::vector<float> power(nx), deviation(nx);
         for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
-          for (std::int64_t j = 0; j < g.size[1]; ++j)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const std::size_t v0 = g.linearIndex(0, j, k);
+            interpolateRow(paddedPower, j, k, 0, g.size[0], power.data());
+            const bool rowInside = contains(previous, previous.lo[0], j, k);
+            if (rowInside)
+              interpolateRow(padded_, j, k, previous.lo[0], previous.hi[0], deviation.data());
             for (std::int64_t i = 0; i < g.size[0]; ++i) {
-              const std::size_t v = g.linearIndex(i, j, k);
+              const std::size_t v = v0 + std::size_t(i);
               const double storage_J_m3K =
                   (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
               const double heatingError_K =
-                  std::abs((*in.power_W_m3)[v] - powerAt(i, j, k)) * in.step_s / storage_J_m3K;
+                  std::abs((*in.power_W_m3)[v] - power[std::size_t(i)]) * in.step_s /
+                  storage_J_m3K;
+              const bool inside = rowInside && i >= previous.lo[0] && i < previous.hi[0];
               const bool misrepresented =
                   heatingError_K > tolerance_K ||
-                  (contains(previous, i, j, k) &&
-                   std::abs(deviationOf(v, i, j, k) - interpolate(deviation_, i, j, k)) >
-                       tolerance_K);
+                  (inside && std::abs(double(temperature_degC[v]) - arterial -
+                                      deviation[std::size_t(i)]) > tolerance_K);
               if (misrepresented) m.include(i, j, k);
             }
+          }
         return m;
       },
       Marks::merge);
@@ -277,13 +293,23 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
       for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
         for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
           const std::size_t c = cellIndex(ci, cj, ck);
+          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+          const bool held = cellInside(fine, ci, cj, ck);
           double perfusion = 0.0, power = 0.0, conductivity = 0.0;
+          // k at the cell's temperature, per tissue (most cells hold one tissue).
+          int lastTissue = -1;
+          double k = 0.0;
           forEachVoxel(ci, cj, ck, [&](std::size_t v) {
             const TissueCoefficients& t = (*tissues_)[grid_->tissue[v]];
-            perfusion +=
-                t.perfusionSink_W_m3K * perfusionFactor(p.perfusionShutdown, (*in.damage)[v]);
+            if (grid_->tissue[v] != lastTissue) {
+              lastTissue = grid_->tissue[v];
+              k = t.conductivityAt(arterial + deviation_[c]);
+            }
+            conductivity += k;
+            if (held) return;
+            perfusion += t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown,
+                                                                    (*in.damage)[v]);
             power += (*in.power_W_m3)[v];
-            conductivity += t.conductivityAt(arterial + deviation_[c]);
           });
           const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
           perfusion_W_K[c] = perfusion * volume_m3;
@@ -338,7 +364,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
     previousChange_K_[c] = x[c] - deviation_[c];
     deviation_[c] = x[c];
   }
-  interpolateAll();
+  interpolateOutside(fine);
   return statistics.iterations;
 }
 
@@ -396,7 +422,7 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
     return fineDeviation_K[std::size_t((i - fine.lo[0]) +
                                        nx * ((j - fine.lo[1]) + ny * (k - fine.lo[2])))];
   });
-  interpolateAll();
+  interpolateOutside(fine);
 }
 
 }  // namespace twinplan::ablation::detail

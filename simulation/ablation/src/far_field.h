@@ -60,9 +60,17 @@ class FarField {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
   bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
-  // The cell values interpolated at voxel (i, j, k).
-  float interpolate(const std::vector<float>& cellValue, std::int64_t i, std::int64_t j,
-                    std::int64_t k) const;
+  // Cell values with a layer of halo cells around them, so that interpolation never branches:
+  // the halo holds 0 (the grid's faces, at arterial temperature) or, with replicateEdges, the
+  // outermost cell's value (the power, which does not vanish at the faces).
+  struct PaddedCells {
+    std::int64_t sx = 0, sy = 0;  // strides of the padded array
+    std::vector<float> value;
+  };
+  void pad(const std::vector<float>& cellValue, bool replicateEdges, PaddedCells& padded) const;
+  // The padded cell values interpolated at voxels i0 .. i1 - 1 of row (j, k), into out[i].
+  void interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k, std::int64_t i0,
+                      std::int64_t i1, float* out) const;
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
@@ -76,8 +84,8 @@ class FarField {
   template <class VoxelDeviation>
   double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                      VoxelDeviation&& voxelDeviation) const;
-  // interpolated_ from deviation_ over the whole grid.
-  void interpolateAll();
+  // interpolated_ from deviation_ for the voxels outside `box`.
+  void interpolateOutside(const Box& box);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
   // voxelDeviation(v) gives a voxel's deviation (K).
   template <class VoxelDeviation>
@@ -91,7 +99,8 @@ class FarField {
   std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
   std::vector<float> deviation_;          // per cell (K): the coarse state
   std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
-  std::vector<float> interpolated_;       // per voxel
+  std::vector<float> interpolated_;       // per voxel (outside the fine box)
+  PaddedCells padded_;                    // scratch for the interpolations
   StencilSystem system_;                  // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;     // per cell: the coarse state at the step's start
   SolverWorkspace work_;
