@@ -149,6 +149,20 @@ void FarField::interpolateOutside(const Box& box) {
         interpolateRow(padded_, j, k, box.hi[0], g.size[0], out);
       }
   });
+  // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
+  // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
+    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+          if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
+          const auto shift = float(
+              deviation_[cellIndex(ci, cj, ck)] -
+              cellAverage(ci, cj, ck, [&](std::size_t v, std::int64_t, std::int64_t,
+                                          std::int64_t) { return interpolated_[v]; }));
+          forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
+        }
+  });
 }
 
 template <class VoxelDeviation>

@@ -151,7 +151,7 @@ struct BioheatParameters {
   // docs/validation.md, "Thermal ablation: a coarse far field", gives its errors.
   bool farField = false;
   int farFieldCoarsening = 2;
-  double farFieldTolerance_K = 0.05;
+  double farFieldTolerance_K = 0.2;
 
   // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
   void validate() const;
