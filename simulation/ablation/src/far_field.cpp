@@ -134,35 +134,38 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   }
 }
 
-void FarField::interpolateOutside(const Box& box) {
+void FarField::interpolateOutside(const Box& box, const Box& region) {
   const ImageGeometry& g = grid_->geometry;
   pad(deviation_, false, padded_);
-  parallel::parallelFor({0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
-      for (std::int64_t j = 0; j < g.size[1]; ++j) {
-        float* out = interpolated_.data() + g.linearIndex(0, j, k);
-        if (!contains(box, box.lo[0], j, k)) {
-          interpolateRow(padded_, j, k, 0, g.size[0], out);
-          continue;
-        }
-        interpolateRow(padded_, j, k, 0, box.lo[0], out);
-        interpolateRow(padded_, j, k, box.hi[0], g.size[0], out);
-      }
-  });
+  parallel::parallelFor(
+      {std::size_t(region.lo[2]), std::size_t(region.hi[2])}, 1, [&](parallel::IndexRange planes) {
+        for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
+          for (std::int64_t j = region.lo[1]; j < region.hi[1]; ++j) {
+            float* out = interpolated_.data() + g.linearIndex(0, j, k);
+            if (!contains(box, box.lo[0], j, k)) {
+              interpolateRow(padded_, j, k, region.lo[0], region.hi[0], out);
+              continue;
+            }
+            interpolateRow(padded_, j, k, region.lo[0], box.lo[0], out);
+            interpolateRow(padded_, j, k, box.hi[0], region.hi[0], out);
+          }
+      });
   // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
   // shifted by the difference, so that the voxels hold exactly the far field's heat.
-  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
-          const auto shift = float(
-              deviation_[cellIndex(ci, cj, ck)] -
-              cellAverage(ci, cj, ck, [&](std::size_t v, std::int64_t, std::int64_t,
-                                          std::int64_t) { return interpolated_[v]; }));
-          forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
-        }
-  });
+  parallel::parallelFor(
+      {std::size_t(cellOf(region.lo[2])), std::size_t(cellOf(region.hi[2] - 1) + 1)}, 1,
+      [&](parallel::IndexRange planes) {
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = cellOf(region.lo[1]); cj <= cellOf(region.hi[1] - 1); ++cj)
+            for (std::int64_t ci = cellOf(region.lo[0]); ci <= cellOf(region.hi[0] - 1); ++ci) {
+              if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
+              const auto shift = float(
+                  deviation_[cellIndex(ci, cj, ck)] -
+                  cellAverage(ci, cj, ck, [&](std::size_t v, std::int64_t, std::int64_t,
+                                              std::int64_t) { return interpolated_[v]; }));
+              forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
+            }
+      });
 }
 
 template <class VoxelDeviation>
@@ -212,7 +215,8 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   restrictInside(previous, deviationOf);
   // The cell averages of the step's power, for the heating's representation error; at the
   // grid's faces the power does not vanish, so the interpolant takes the outermost cell there.
-  std::vector<float> cellPower(deviation_.size(), 0.0f);
+  std::vector<float>& cellPower = cellPower_W_m3_;
+  cellPower.assign(deviation_.size(), 0.0f);
   parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
     for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
       for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
@@ -298,6 +302,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   const BioheatParameters& p = *in.parameters;
   const double arterial = p.arterialTemperature_degC, h_m = grid_->voxelSize_m();
   const double volume_m3 = h_m * h_m * h_m;
+  const ImageGeometry& g = grid_->geometry;
   const std::size_t count = deviation_.size();
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
@@ -309,7 +314,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
           const std::size_t c = cellIndex(ci, cj, ck);
           // A cell inside the fine box is held: only its conductivity (for its faces) counts.
           const bool held = cellInside(fine, ci, cj, ck);
-          double perfusion = 0.0, power = 0.0, conductivity = 0.0;
+          double perfusion = 0.0, conductivity = 0.0;
           // k at the cell's temperature, per tissue (most cells hold one tissue).
           int lastTissue = -1;
           double k = 0.0;
@@ -323,11 +328,10 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
             if (held) return;
             perfusion += t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown,
                                                                     (*in.damage)[v]);
-            power += (*in.power_W_m3)[v];
           });
           const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
           perfusion_W_K[c] = perfusion * volume_m3;
-          power_W[c] = power * volume_m3;
+          power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
           conductivity_W_mK[c] = conductivity / voxels;
         }
   });
@@ -378,7 +382,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
     previousChange_K_[c] = x[c] - deviation_[c];
     deviation_[c] = x[c];
   }
-  interpolateOutside(fine);
+  interpolateOutside(fine, Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
   return statistics.iterations;
 }
 
@@ -436,7 +440,10 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
     return fineDeviation_K[std::size_t((i - fine.lo[0]) +
                                        nx * ((j - fine.lo[1]) + ny * (k - fine.lo[2])))];
   });
-  interpolateOutside(fine);
+  // Only the cells next to the box changed (refluxing, restriction), so only the voxels within
+  // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again.
+  interpolateOutside(fine, fine.voxelCount() > 0 ? grownBox(fine, g, 3 * coarsening_)
+                                                 : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
 }
 
 }  // namespace twinplan::ablation::detail

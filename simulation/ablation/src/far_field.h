@@ -35,7 +35,7 @@ class FarField {
   // content is the cell's (the interpolant they held is not conservative).
   Box fineBox(const StepInputs& in, const Box& previous, std::int64_t margin, double tolerance_K,
               std::vector<float>& temperature_degC);
-  // Step 2; returns the CG iterations.
+  // Step 2 (after fineBox, whose cell powers it uses); returns the CG iterations.
   long long solveCoarse(const StepInputs& in, const Box& fine, Progress& progress);
   // Step 4; fineDeviation_K: the fine solve on `fine` (local voxels), faces: boxFaces() of it.
   void absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
@@ -84,8 +84,8 @@ class FarField {
   template <class VoxelDeviation>
   double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                      VoxelDeviation&& voxelDeviation) const;
-  // interpolated_ from deviation_ for the voxels outside `box`.
-  void interpolateOutside(const Box& box);
+  // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
+  void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
   // voxelDeviation(v) gives a voxel's deviation (K).
   template <class VoxelDeviation>
@@ -101,6 +101,7 @@ class FarField {
   std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
   std::vector<float> interpolated_;       // per voxel (outside the fine box)
   PaddedCells padded_;                    // scratch for the interpolations
+  std::vector<float> cellPower_W_m3_;     // per cell: the step's mean power (fineBox)
   StencilSystem system_;                  // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;     // per cell: the coarse state at the step's start
   SolverWorkspace work_;
