@@ -29,10 +29,8 @@ struct CooledRfRun {
 CooledRfRun runCooledRf(bool farField) {
   const AblationDevice& device = findDevice("rf-cooled-3cm");
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 1.0);
-  ProbePlacement placement;
-  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
-  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
-  RfSource source(grid, device, placement, rfSettingsFor(device));
+  const ProbePlacement alongZ{Vec3(0.0, 0.0, 15.0), Vec3(0.0, 0.0, -100.0)};
+  RfSource source(grid, device, alongZ, rfSettingsFor(device));
   BioheatParameters parameters;
   parameters.duration_s = 120.0;
   parameters.farField = farField;

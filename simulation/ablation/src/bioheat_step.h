@@ -1,5 +1,9 @@
 #pragma once
 // One backward-Euler step of Pennes bioheat on the active box (bioheat.cpp drives the steps).
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "stencil_solver.h"
@@ -17,6 +21,30 @@ struct TissueCoefficients {
   double activationEnergy_J_mol = 0.0;
   double logArrheniusFactor = 0.0;  // log(A), for the damage of every voxel every step
   double conductivityAt(double temperature_degC) const;
+};
+
+// The bounding box (inclusive) of a set of voxels, built up by include().
+struct Bounds {
+  std::array<std::int64_t, 3> lo{std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::int64_t>::max()};
+  std::array<std::int64_t, 3> hi{-1, -1, -1};  // inclusive
+  double power_W_m3 = 0.0;                     // sum of the power of every voxel seen
+  bool empty() const { return hi[0] < 0; }
+  void include(std::int64_t i, std::int64_t j, std::int64_t k) {
+    const std::int64_t ijk[3] = {i, j, k};
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::min(lo[a], ijk[a]);
+      hi[a] = std::max(hi[a], ijk[a]);
+    }
+  }
+  static Bounds merge(Bounds a, const Bounds& b) {
+    a.power_W_m3 += b.power_W_m3;
+    if (b.empty()) return a;
+    a.include(b.lo[0], b.lo[1], b.lo[2]);
+    a.include(b.hi[0], b.hi[1], b.hi[2]);
+    return a;
+  }
 };
 
 // perfusionFactor (thermal_damage.h) for the rules whose factor is 0 or 1, inline; the others

@@ -9,28 +9,6 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-// The bounding box (inclusive) of the voxels that need the fine grid, built up by include().
-struct Marks {
-  std::array<std::int64_t, 3> lo{std::numeric_limits<std::int64_t>::max(),
-                                 std::numeric_limits<std::int64_t>::max(),
-                                 std::numeric_limits<std::int64_t>::max()};
-  std::array<std::int64_t, 3> hi{-1, -1, -1};
-  bool empty() const { return hi[0] < 0; }
-  void include(std::int64_t i, std::int64_t j, std::int64_t k) {
-    const std::int64_t ijk[3] = {i, j, k};
-    for (int a = 0; a < 3; ++a) {
-      lo[a] = std::min(lo[a], ijk[a]);
-      hi[a] = std::max(hi[a], ijk[a]);
-    }
-  }
-  static Marks merge(Marks a, const Marks& b) {
-    if (b.empty()) return a;
-    a.include(b.lo[0], b.lo[1], b.lo[2]);
-    a.include(b.hi[0], b.hi[1], b.hi[2]);
-    return a;
-  }
-};
-
 bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
   return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
          k < box.hi[2];
@@ -231,10 +209,10 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   pad(cellPower, true, paddedPower);
   pad(deviation_, false, padded_);
   const auto nx = std::size_t(g.size[0]);
-  Marks marks = parallel::parallelReduce(
-      parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Marks{},
+  Bounds marks = parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Bounds{},
       [&](parallel::IndexRange planes) {
-        Marks m;
+        Bounds m;
         std::vector<float> power(nx), deviation(nx);
         for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
           for (std::int64_t j = 0; j < g.size[1]; ++j) {
@@ -260,7 +238,7 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
           }
         return m;
       },
-      Marks::merge);
+      Bounds::merge);
   for (const HeldTemperature& held : *in.held) {
     const auto v = std::int64_t(held.voxel);
     marks.include(v % g.size[0], (v / g.size[0]) % g.size[1], v / (g.size[0] * g.size[1]));
