@@ -209,6 +209,15 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   pad(cellPower, true, paddedPower);
   pad(deviation_, false, padded_);
   const auto nx = std::size_t(g.size[0]);
+  // A mark deeper than the margin inside the last box cannot grow it: only the voxels outside
+  // that core are examined.
+  Box core;
+  if (previous.voxelCount() > 0) {
+    for (int a = 0; a < 3; ++a) {
+      core.lo[a] = std::min(previous.lo[a] + margin, previous.hi[a]);
+      core.hi[a] = std::max(core.lo[a], previous.hi[a] - margin);
+    }
+  }
   Bounds marks = parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Bounds{},
       [&](parallel::IndexRange planes) {
@@ -217,23 +226,33 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
         for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
           for (std::int64_t j = 0; j < g.size[1]; ++j) {
             const std::size_t v0 = g.linearIndex(0, j, k);
-            interpolateRow(paddedPower, j, k, 0, g.size[0], power.data());
             const bool rowInside = contains(previous, previous.lo[0], j, k);
-            if (rowInside)
-              interpolateRow(padded_, j, k, previous.lo[0], previous.hi[0], deviation.data());
-            for (std::int64_t i = 0; i < g.size[0]; ++i) {
-              const std::size_t v = v0 + std::size_t(i);
-              const double storage_J_m3K =
-                  (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
-              const double heatingError_K =
-                  std::abs((*in.power_W_m3)[v] - power[std::size_t(i)]) * in.step_s /
-                  storage_J_m3K;
-              const bool inside = rowInside && i >= previous.lo[0] && i < previous.hi[0];
-              const bool misrepresented =
-                  heatingError_K > tolerance_K ||
-                  (inside && std::abs(double(temperature_degC[v]) - arterial -
-                                      deviation[std::size_t(i)]) > tolerance_K);
-              if (misrepresented) m.include(i, j, k);
+            // Voxels i0 .. i1 - 1 of the row: the heating's and the temperature's errors.
+            auto examine = [&](std::int64_t i0, std::int64_t i1) {
+              interpolateRow(paddedPower, j, k, i0, i1, power.data());
+              const std::int64_t t0 = std::max(i0, previous.lo[0]);
+              const std::int64_t t1 = std::min(i1, previous.hi[0]);
+              if (rowInside && t0 < t1) interpolateRow(padded_, j, k, t0, t1, deviation.data());
+              for (std::int64_t i = i0; i < i1; ++i) {
+                const std::size_t v = v0 + std::size_t(i);
+                const double storage_J_m3K =
+                    (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
+                const double heatingError_K =
+                    std::abs((*in.power_W_m3)[v] - power[std::size_t(i)]) * in.step_s /
+                    storage_J_m3K;
+                const bool inside = rowInside && i >= t0 && i < t1;
+                const bool misrepresented =
+                    heatingError_K > tolerance_K ||
+                    (inside && std::abs(double(temperature_degC[v]) - arterial -
+                                        deviation[std::size_t(i)]) > tolerance_K);
+                if (misrepresented) m.include(i, j, k);
+              }
+            };
+            if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
+              examine(0, core.lo[0]);
+              examine(core.hi[0], g.size[0]);
+            } else {
+              examine(0, g.size[0]);
             }
           }
         return m;
@@ -319,31 +338,44 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   s.resize(cells_[0], cells_[1], cells_[2]);
   std::vector<float> x(count);
   const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
-  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
+  std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+  auto cellWidths = [&](std::int64_t ci, std::int64_t cj, std::int64_t ck) {
+    return std::array<double, 3>{double(width(0, ci)), double(width(1, cj)),
+                                 double(width(2, ck))};
+  };
+  // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
+  forEachCellPlane([&](std::int64_t ck) {
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
         const std::size_t c = cellIndex(ci, cj, ck);
         const std::int64_t index[3] = {ci, cj, ck};
-        const double w[3] = {double(width(0, ci)), double(width(1, cj)), double(width(2, ck))};
-        double sum = 0.0;
-        std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+        const std::array<double, 3> w = cellWidths(ci, cj, ck);
         for (int a = 0; a < 3; ++a) {
           const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
           const double kA = conductivity_W_mK[c];
-          // Towards +a.
-          float up;
-          if (index[a] + 1 < cells_[a]) {
-            const double wB = double(width(a, index[a] + 1));
-            up = float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) * area_m2 /
-                       (0.5 * (w[a] + wB) * h_m));
-          } else {
-            up = float(kA * area_m2 / (0.5 * w[a] * h_m));
-          }
-          (*faces[a])[c] = up;
-          // Towards -a: the neighbour's + face, or the grid's face.
-          const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
-                                           : kA * area_m2 / (0.5 * w[a] * h_m);
-          sum += double(up) + down;
+          (*faces[a])[c] =
+              index[a] + 1 < cells_[a]
+                  ? float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) * area_m2 /
+                          (0.5 * (w[a] + double(width(a, index[a] + 1))) * h_m))
+                  : float(kA * area_m2 / (0.5 * w[a] * h_m));
+        }
+      }
+  });
+  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
+  // grid's near faces).
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const std::size_t c = cellIndex(ci, cj, ck);
+        const std::int64_t index[3] = {ci, cj, ck};
+        const std::array<double, 3> w = cellWidths(ci, cj, ck);
+        double sum = 0.0;
+        for (int a = 0; a < 3; ++a) {
+          const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
+          const double down = index[a] > 0
+                                  ? double((*faces[a])[c - stride[a]])
+                                  : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
+          sum += double((*faces[a])[c]) + down;
         }
         const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
         s.diagonal[c] = float(storage_W_K + perfusion_W_K[c] + sum);
@@ -353,6 +385,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
         x[c] = held ? deviation_[c]
                     : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
       }
+  });
   const SolveStatistics statistics = solveConjugateGradient(
       s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
   for (std::size_t c = 0; c < count; ++c) {

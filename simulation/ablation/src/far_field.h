@@ -22,6 +22,7 @@
 
 #include "bioheat_step.h"
 #include "stencil_solver.h"
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
 
@@ -79,6 +80,13 @@ class FarField {
       for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
         for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
           body(g.linearIndex(i, j, k));
+  }
+  // body(ck) for every plane of cells, in parallel.
+  template <class Body>
+  void forEachCellPlane(Body&& body) const {
+    parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
+      for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) body(ck);
+    });
   }
   // The heat-content weighted mean of voxelDeviation(v, i, j, k) over cell (ci, cj, ck).
   template <class VoxelDeviation>
