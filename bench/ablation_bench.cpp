@@ -151,8 +151,7 @@ RfRun runCooledRf() {
   if (const char* tolerance = std::getenv("BIOHEAT_TOLERANCE"))
     p.solverTolerance_K = std::atof(tolerance);
   if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
-  if (const char* farField = std::getenv("FAR_FIELD"))
-    p.farField = std::strcmp(farField, "0") != 0;
+  if (const char* farField = std::getenv("FAR_FIELD")) p.farField = std::strcmp(farField, "0") != 0;
   if (const char* coarsening = std::getenv("FAR_FIELD_COARSENING"))
     p.farFieldCoarsening = std::atoi(coarsening);
   if (const char* tolerance = std::getenv("FAR_FIELD_TOLERANCE"))

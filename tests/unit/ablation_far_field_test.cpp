@@ -67,8 +67,8 @@ TEST(AblationFarField, CooledRfTreatmentMatchesTheFineGrid) {
   // Voxel by voxel, everywhere (inside the fine box and in the far field; measured 0.26 K).
   double worst_K = 0.0;
   for (std::size_t v = 0; v < voxels; ++v)
-    worst_K = std::max(worst_K, double(std::abs(b.finalTemperature.values[v] -
-                                                a.finalTemperature.values[v])));
+    worst_K = std::max(
+        worst_K, double(std::abs(b.finalTemperature.values[v] - a.finalTemperature.values[v])));
   EXPECT_LT(worst_K, 0.5);
   for (std::size_t point = 0; point < 2; ++point)
     EXPECT_NEAR(b.recorded[point].temperature_degC.back(),

@@ -171,7 +171,8 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
           const std::size_t n0 =
               std::size_t(box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
           rest(v0, lo);
-          for (std::size_t i = lo; i < hi; ++i) advance(v0 + i, arterial + deviation[n0 + (i - lo)]);
+          for (std::size_t i = lo; i < hi; ++i)
+            advance(v0 + i, arterial + deviation[n0 + (i - lo)]);
           rest(v0 + hi, nx - hi);
         }
       });

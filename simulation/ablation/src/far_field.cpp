@@ -55,14 +55,12 @@ FarField::AxisWeights FarField::axisWeights(int axis) const {
     std::int64_t node = cellOf(i);
     if (position(node) > double(i)) --node;
     w.node.push_back(node);
-    w.weight.push_back(
-        float((double(i) - position(node)) / (position(node + 1) - position(node))));
+    w.weight.push_back(float((double(i) - position(node)) / (position(node + 1) - position(node))));
   }
   return w;
 }
 
-bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj,
-                          std::int64_t ck) const {
+bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
   const std::int64_t c[3] = {ci, cj, ck};
   for (int a = 0; a < 3; ++a)
     if (c[a] * coarsening_ < box.lo[a] || c[a] * coarsening_ + width(a, c[a]) > box.hi[a])
@@ -78,8 +76,8 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   for (std::int64_t ck = -1; ck <= cells_[2]; ++ck)
     for (std::int64_t cj = -1; cj <= cells_[1]; ++cj)
       for (std::int64_t ci = -1; ci <= cells_[0]; ++ci) {
-        const bool halo = ci < 0 || cj < 0 || ck < 0 || ci == cells_[0] || cj == cells_[1] ||
-                          ck == cells_[2];
+        const bool halo =
+            ci < 0 || cj < 0 || ck < 0 || ci == cells_[0] || cj == cells_[1] || ck == cells_[2];
         if (halo && !replicateEdges) continue;
         const std::size_t c = cellIndex(std::clamp<std::int64_t>(ci, 0, cells_[0] - 1),
                                         std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
@@ -137,10 +135,10 @@ void FarField::interpolateOutside(const Box& box, const Box& region) {
           for (std::int64_t cj = cellOf(region.lo[1]); cj <= cellOf(region.hi[1] - 1); ++cj)
             for (std::int64_t ci = cellOf(region.lo[0]); ci <= cellOf(region.hi[0] - 1); ++ci) {
               if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
-              const auto shift = float(
-                  deviation_[cellIndex(ci, cj, ck)] -
-                  cellAverage(ci, cj, ck, [&](std::size_t v, std::int64_t, std::int64_t,
-                                              std::int64_t) { return interpolated_[v]; }));
+              const auto shift = float(deviation_[cellIndex(ci, cj, ck)] -
+                                       cellAverage(ci, cj, ck,
+                                                   [&](std::size_t v, std::int64_t, std::int64_t,
+                                                       std::int64_t) { return interpolated_[v]; }));
               forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
             }
       });
@@ -176,8 +174,7 @@ void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
           for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
             for (std::int64_t ci = first[0]; ci <= last[0]; ++ci)
               if (cellInside(box, ci, cj, ck))
-                deviation_[cellIndex(ci, cj, ck)] =
-                    float(cellAverage(ci, cj, ck, voxelDeviation));
+                deviation_[cellIndex(ci, cj, ck)] = float(cellAverage(ci, cj, ck, voxelDeviation));
       });
 }
 
@@ -323,8 +320,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
             }
             conductivity += k;
             if (held) return;
-            perfusion += t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown,
-                                                                    (*in.damage)[v]);
+            perfusion +=
+                t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown, (*in.damage)[v]);
           });
           const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
           perfusion_W_K[c] = perfusion * volume_m3;
@@ -340,8 +337,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
   std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
   auto cellWidths = [&](std::int64_t ci, std::int64_t cj, std::int64_t ck) {
-    return std::array<double, 3>{double(width(0, ci)), double(width(1, cj)),
-                                 double(width(2, ck))};
+    return std::array<double, 3>{double(width(0, ci)), double(width(1, cj)), double(width(2, ck))};
   };
   // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
   forEachCellPlane([&](std::int64_t ck) {
@@ -372,9 +368,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
         double sum = 0.0;
         for (int a = 0; a < 3; ++a) {
           const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-          const double down = index[a] > 0
-                                  ? double((*faces[a])[c - stride[a]])
-                                  : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
+          const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
+                                           : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
           sum += double((*faces[a])[c]) + down;
         }
         const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
@@ -382,12 +377,12 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
         s.rightHandSide[c] = float(storage_W_K * deviation_[c] + power_W[c]);
         const bool held = cellInside(fine, ci, cj, ck);
         s.inverseDiagonal[c] = held ? 0.0f : 1.0f / s.diagonal[c];
-        x[c] = held ? deviation_[c]
-                    : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+        x[c] =
+            held ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
       }
   });
-  const SolveStatistics statistics = solveConjugateGradient(
-      s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
+  const SolveStatistics statistics =
+      solveConjugateGradient(s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
   for (std::size_t c = 0; c < count; ++c) {
     if (s.inverseDiagonal[c] == 0.0f) continue;
     previousChange_K_[c] = x[c] - deviation_[c];
@@ -412,8 +407,7 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
                            cellOf(u / (g.size[0] * g.size[1])))] += flow_W * in.step_s;
   }
   if (fine.voxelCount() > 0) {
-    const std::size_t stride[3] = {1, std::size_t(cells_[0]),
-                                   std::size_t(cells_[0] * cells_[1])};
+    const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
     const std::vector<float>* coarseFaces[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
     std::array<std::int64_t, 3> first{}, last{};
     for (int a = 0; a < 3; ++a) {
@@ -453,8 +447,9 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
   });
   // Only the cells next to the box changed (refluxing, restriction), so only the voxels within
   // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again.
-  interpolateOutside(fine, fine.voxelCount() > 0 ? grownBox(fine, g, 3 * coarsening_)
-                                                 : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+  interpolateOutside(fine, fine.voxelCount() > 0
+                               ? grownBox(fine, g, 3 * coarsening_)
+                               : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
 }
 
 }  // namespace twinplan::ablation::detail
