@@ -243,6 +243,9 @@ struct StepWorkspace {
   detail::StencilSystem system;
   detail::SolverWorkspace solver;
   std::vector<float> deviation, lag;
+  // BioheatParameters::farField: made at the first step unless the grid has vessels.
+  std::optional<detail::FarField> farField;
+  bool farFieldDecided = false;
 };
 
 // The active box from step to step, and the bounds of its error (AblationResult).
@@ -278,12 +281,47 @@ bool wholeGrid(const Box& box, const ImageGeometry& g) {
          box.hi == std::array<std::int64_t, 3>{g.size[0], g.size[1], g.size[2]};
 }
 
+// One step on a fine box inside a coarse far field (BioheatParameters::farField, far_field.h):
+// the box, the coarse step, the fine box with the far field beyond its faces, refluxing, then
+// the fields. The heat the box exchanges with the far field is kept, so nothing is booked as
+// left out.
+long long advanceStepWithFarField(const StepInputs& in,
+                                  const std::vector<TissueCoefficients>& tissues,
+                                  ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
+                                  Progress& progress) {
+  detail::FarField& farField = *work.farField;
+  const BioheatParameters& p = *in.parameters;
+  Box& box = book.box;
+  box = farField.fineBox(in, box, book.margin + p.farFieldCoarsening, p.farFieldTolerance_K,
+                         fields.state.temperature_degC);
+  long long iterations = farField.solveCoarse(in, box, progress);
+  StepInputs fine = in;
+  fine.beyondBox_K = &farField.interpolated();
+  iterations += solveBox(fine, box, work, progress);
+  farField.absorbFine(fine, box, detail::boxFaces(fine, box, work.lag), work.deviation);
+  book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
+  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s,
+                kWarmThresholdTolerances * p.solverTolerance_K, fields, &farField.interpolated());
+  return iterations;
+}
+
+// The far field applies unless the grid carries flowing blood (its cells model no vessel wall).
+bool usesFarField(const BioheatParameters& p, const std::vector<float>& wall) {
+  return p.farField && std::none_of(wall.begin(), wall.end(), [](float h) { return h > 0.0f; });
+}
+
 // One step: the box, the solve, the face-flow check (which grows the box and solves again),
 // then the fields.
 long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
                       ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
                       Progress& progress) {
   const BioheatParameters& p = *in.parameters;
+  if (!work.farFieldDecided) {
+    work.farFieldDecided = true;
+    if (usesFarField(p, *in.wallCoefficient_W_m2K))
+      work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
+  }
+  if (work.farField) return advanceStepWithFarField(in, tissues, book, fields, work, progress);
   const ImageGeometry& g = in.grid->geometry;
   const double threshold_K = kWarmThresholdTolerances * p.solverTolerance_K;
   double totalPower_W = 0.0;
@@ -312,34 +350,6 @@ long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients
   book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
   advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s, threshold_K, fields);
   return iterations;
-}
-
-// One step on a fine box inside a coarse far field (BioheatParameters::farField, far_field.h):
-// the box, the coarse step, the fine box with the far field beyond its faces, refluxing, then
-// the fields. The heat the box exchanges with the far field is kept, so nothing is booked as
-// left out.
-long long advanceStepWithFarField(const StepInputs& in,
-                                  const std::vector<TissueCoefficients>& tissues,
-                                  ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
-                                  detail::FarField& farField, Progress& progress) {
-  const BioheatParameters& p = *in.parameters;
-  Box& box = book.box;
-  box = farField.fineBox(in, box, book.margin + p.farFieldCoarsening, p.farFieldTolerance_K,
-                         fields.state.temperature_degC);
-  long long iterations = farField.solveCoarse(in, box, progress);
-  StepInputs fine = in;
-  fine.beyondBox_K = &farField.interpolated();
-  iterations += solveBox(fine, box, work, progress);
-  farField.absorbFine(fine, box, detail::boxFaces(fine, box, work.lag), work.deviation);
-  book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
-  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s,
-                kWarmThresholdTolerances * p.solverTolerance_K, fields, &farField.interpolated());
-  return iterations;
-}
-
-// The far field applies unless the grid carries flowing blood (its cells model no vessel wall).
-bool usesFarField(const BioheatParameters& p, const std::vector<float>& wall) {
-  return p.farField && std::none_of(wall.begin(), wall.end(), [](float h) { return h > 0.0f; });
 }
 
 }  // namespace
@@ -374,8 +384,6 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   ActiveBoxBook book;
   book.margin = boxMargin(grid, tissues, p.timeStep_s);
   StepWorkspace work;
-  std::optional<detail::FarField> farField;
-  if (usesFarField(p, wall)) farField.emplace(grid, tissues, p.farFieldCoarsening);
   double previousStep_s = p.timeStep_s;
   double previousPromise_s = -std::numeric_limits<double>::infinity();
   // Ends within a microsecond of duration_s count as the end (rounding of the step sums).
@@ -410,9 +418,7 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         &fields.lastChange_K,
                         step_s,
                         std::min(1.0, step_s / previousStep_s)};
-    result.solverIterations +=
-        farField ? advanceStepWithFarField(in, tissues, book, fields, work, *farField, progress)
-                 : advanceStep(in, tissues, book, fields, work, progress);
+    result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
     if (p.waterRehydration && !state.latentHeatLeft_J_m3.empty())
       detail::rehydrate(grid, latent_J_m3, held, state.temperature_degC, step_s,
                         state.latentHeatLeft_J_m3);
