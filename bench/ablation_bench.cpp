@@ -14,7 +14,8 @@
 // nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval); ADAPTIVE=0
 // the fixed-step path (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest
 // adaptive step, TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG
-// tolerance (K).
+// tolerance (K); FAR_FIELD=1 the coarse far field around a fine box (BioheatParameters::farField),
+// FAR_FIELD_COARSENING=4 and FAR_FIELD_TOLERANCE=0.1 its other settings.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -150,6 +151,11 @@ RfRun runCooledRf() {
   if (const char* tolerance = std::getenv("BIOHEAT_TOLERANCE"))
     p.solverTolerance_K = std::atof(tolerance);
   if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
+  if (const char* farField = std::getenv("FAR_FIELD")) p.farField = std::strcmp(farField, "0") != 0;
+  if (const char* coarsening = std::getenv("FAR_FIELD_COARSENING"))
+    p.farFieldCoarsening = std::atoi(coarsening);
+  if (const char* tolerance = std::getenv("FAR_FIELD_TOLERANCE"))
+    p.farFieldTolerance_K = std::atof(tolerance);
   if (const char* margin = std::getenv("NESTED_MARGIN"))
     settings.nestedMargin_mm = std::atof(margin);
   if (const char* interval = std::getenv("NESTED_INTERVAL"))

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "bioheat_step.h"
+#include "far_field.h"
 #include "stencil_solver.h"
 #include "twinplan/ablation/vessel_heat_sink.h"
 #include "twinplan/core/error.h"
@@ -101,12 +103,13 @@ bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
 }
 
 // Writes the box's new deviations into the grid's temperature and adds the step's damage and
-// CEM43 everywhere: at the step's mean temperature inside the box, at arterial temperature (the
-// tissue's own rate, precomputed) outside it.
+// CEM43 everywhere: at the step's mean temperature inside the box, and outside it at the far
+// field's (`outside_K`, full grid; BioheatParameters::farField) or, without one, at arterial
+// temperature (the tissue's own rate, precomputed).
 void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
                    const std::vector<TissueCoefficients>& tissues, const Box& box,
                    const std::vector<float>& deviation, double step_s, double restingBand_K,
-                   RunningFields& f) {
+                   RunningFields& f, const std::vector<float>* outside_K = nullptr) {
   const ImageGeometry& g = grid.geometry;
   const double arterial = p.arterialTemperature_degC;
   std::vector<float> restingDamage;
@@ -114,18 +117,9 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
     restingDamage.push_back(static_cast<float>(arrheniusIncrement(
         t.arrheniusFactor_per_s, t.activationEnergy_J_mol, arterial, arterial, step_s)));
   const auto restingCem43 = static_cast<float>(cem43Increment_min(arterial, step_s));
-  // Voxels v0 .. v0 + count - 1 at rest: unchanged, the resting rates.
-  auto rest = [&](std::size_t v0, std::size_t count) {
-    for (std::size_t v = v0; v < v0 + count; ++v) {
-      f.lastChange_K[v] = 0.0f;
-      f.state.damage[v] += restingDamage[grid.tissue[v]];
-      f.cem43_min[v] += restingCem43;
-    }
-  };
-  // Voxel v, local n in the box: the new temperature, and the step's damage at its mean.
-  auto advance = [&](std::size_t v, std::size_t n) {
+  // Voxel v to `end` (degC, before the latent heat), and the step's damage at its mean.
+  auto advance = [&](std::size_t v, double end) {
     const double start = f.state.temperature_degC[v];
-    double end = arterial + deviation[n];
     if (!f.state.latentHeatLeft_J_m3.empty())
       end = absorbLatentHeat(end, p.vaporisationTemperature_degC,
                              tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K,
@@ -151,6 +145,19 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
     const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
     f.cem43_min[v] += static_cast<float>(step_s / 60.0) * std::exp2(static_cast<float>(doublings));
   };
+  // Voxels v0 .. v0 + count - 1 outside the box: the far field's, or at rest (unchanged, the
+  // resting rates).
+  auto rest = [&](std::size_t v0, std::size_t count) {
+    for (std::size_t v = v0; v < v0 + count; ++v) {
+      if (outside_K) {
+        advance(v, arterial + (*outside_K)[v]);
+        continue;
+      }
+      f.lastChange_K[v] = 0.0f;
+      f.state.damage[v] += restingDamage[grid.tissue[v]];
+      f.cem43_min[v] += restingCem43;
+    }
+  };
   const auto nx = std::size_t(g.size[0]);
   parallel::parallelFor(
       {0, std::size_t(g.size[1] * g.size[2])}, 64, [&](parallel::IndexRange rows) {
@@ -165,7 +172,8 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
           const std::size_t n0 =
               std::size_t(box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
           rest(v0, lo);
-          for (std::size_t i = lo; i < hi; ++i) advance(v0 + i, n0 + (i - lo));
+          for (std::size_t i = lo; i < hi; ++i)
+            advance(v0 + i, arterial + deviation[n0 + (i - lo)]);
           rest(v0 + hi, nx - hi);
         }
       });
@@ -236,6 +244,9 @@ struct StepWorkspace {
   detail::StencilSystem system;
   detail::SolverWorkspace solver;
   std::vector<float> deviation, lag;
+  // BioheatParameters::farField: made at the first step unless the grid has vessels.
+  std::optional<detail::FarField> farField;
+  bool farFieldDecided = false;
 };
 
 // The active box from step to step, and the bounds of its error (AblationResult).
@@ -271,12 +282,47 @@ bool wholeGrid(const Box& box, const ImageGeometry& g) {
          box.hi == std::array<std::int64_t, 3>{g.size[0], g.size[1], g.size[2]};
 }
 
+// One step on a fine box inside a coarse far field (BioheatParameters::farField, far_field.h):
+// the box, the coarse step, the fine box with the far field beyond its faces, refluxing, then
+// the fields. The heat the box exchanges with the far field is kept, so nothing is booked as
+// left out.
+long long advanceStepWithFarField(const StepInputs& in,
+                                  const std::vector<TissueCoefficients>& tissues,
+                                  ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
+                                  Progress& progress) {
+  detail::FarField& farField = *work.farField;
+  const BioheatParameters& p = *in.parameters;
+  Box& box = book.box;
+  box = farField.fineBox(in, box, book.margin + p.farFieldCoarsening, p.farFieldTolerance_K,
+                         fields.state.temperature_degC);
+  long long iterations = farField.solveCoarse(in, box, progress);
+  StepInputs fine = in;
+  fine.beyondBox_K = &farField.interpolated();
+  iterations += solveBox(fine, box, work, progress);
+  farField.absorbFine(fine, box, detail::boxFaces(fine, box, work.lag), work.deviation);
+  book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
+  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s,
+                kWarmThresholdTolerances * p.solverTolerance_K, fields, &farField.interpolated());
+  return iterations;
+}
+
+// The far field applies unless the grid carries flowing blood (its cells model no vessel wall).
+bool usesFarField(const BioheatParameters& p, const std::vector<float>& wall) {
+  return p.farField && std::none_of(wall.begin(), wall.end(), [](float h) { return h > 0.0f; });
+}
+
 // One step: the box, the solve, the face-flow check (which grows the box and solves again),
 // then the fields.
 long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
                       ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
                       Progress& progress) {
   const BioheatParameters& p = *in.parameters;
+  if (!work.farFieldDecided) {
+    work.farFieldDecided = true;
+    if (usesFarField(p, *in.wallCoefficient_W_m2K))
+      work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
+  }
+  if (work.farField) return advanceStepWithFarField(in, tissues, book, fields, work, progress);
   const ImageGeometry& g = in.grid->geometry;
   const double threshold_K = kWarmThresholdTolerances * p.solverTolerance_K;
   double totalPower_W = 0.0;

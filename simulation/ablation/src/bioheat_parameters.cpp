@@ -101,6 +101,13 @@ void BioheatParameters::validate() const {
   requirePositive(solverTolerance_K, "solverTolerance_K", "solver tolerance (K)");
   requirePositive(boxFaceFlowTolerance, "boxFaceFlowTolerance",
                   "tolerance of the heat leaving the active box (fraction of the step's power)");
+  if (farFieldCoarsening < 2 || farFieldCoarsening > 8)
+    throw Error(ErrorKind::InvalidInput,
+                "The far field's coarse cells must span 2 to 8 voxels a side (got " +
+                    std::to_string(farFieldCoarsening) + ").",
+                "farFieldCoarsening");
+  requirePositive(farFieldTolerance_K, "farFieldTolerance_K",
+                  "far-field tolerance (K) of the coarse grid's representation error");
   if (maxSolverIterations < 1)
     throw Error(ErrorKind::InvalidInput, "The solver needs at least one iteration.",
                 "maxSolverIterations");

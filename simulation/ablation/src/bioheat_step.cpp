@@ -11,29 +11,33 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-// The bounding box of a set of voxels, built up by include().
-struct Bounds {
-  std::array<std::int64_t, 3> lo{std::numeric_limits<std::int64_t>::max(),
-                                 std::numeric_limits<std::int64_t>::max(),
-                                 std::numeric_limits<std::int64_t>::max()};
-  std::array<std::int64_t, 3> hi{-1, -1, -1};  // inclusive
-  double power_W_m3 = 0.0;                     // sum of the power of every voxel seen
-  bool empty() const { return hi[0] < 0; }
-  void include(std::int64_t i, std::int64_t j, std::int64_t k) {
-    const std::int64_t ijk[3] = {i, j, k};
-    for (int a = 0; a < 3; ++a) {
-      lo[a] = std::min(lo[a], ijk[a]);
-      hi[a] = std::max(hi[a], ijk[a]);
+// body(n, v, beyond) for every face between a box voxel (local n, grid voxel v) and the grid
+// voxel `beyond` outside the box, six sides in a fixed order; the box's faces on the grid's faces
+// have nothing beyond them.
+template <class Body>
+void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
+  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  for (int a = 0; a < 3; ++a) {
+    const int b = (a + 1) % 3, c = (a + 2) % 3;
+    for (int side = 0; side < 2; ++side) {
+      const std::int64_t layer = side == 0 ? 0 : extent[a] - 1;
+      const std::int64_t outside = side == 0 ? box.lo[a] - 1 : box.hi[a];
+      if (outside < 0 || outside >= g.size[a]) continue;
+      for (std::int64_t u = 0; u < extent[b]; ++u)
+        for (std::int64_t w = 0; w < extent[c]; ++w) {
+          std::array<std::int64_t, 3> local{}, global{};
+          local[a] = layer;
+          local[b] = u;
+          local[c] = w;
+          for (int d = 0; d < 3; ++d) global[d] = box.lo[d] + local[d];
+          const std::size_t v = g.linearIndex(global[0], global[1], global[2]);
+          global[a] = outside;
+          body(std::size_t(local[0] + extent[0] * (local[1] + extent[1] * local[2])), v,
+               g.linearIndex(global[0], global[1], global[2]));
+        }
     }
   }
-  static Bounds merge(Bounds a, const Bounds& b) {
-    a.power_W_m3 += b.power_W_m3;
-    if (b.empty()) return a;
-    a.include(b.lo[0], b.lo[1], b.lo[2]);
-    a.include(b.hi[0], b.hi[1], b.hi[2]);
-    return a;
-  }
-};
+}
 
 bool inside(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
   return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
@@ -171,14 +175,6 @@ StepTissueTerms stepTissueTerms(const StepInputs& in) {
   return terms;
 }
 
-// perfusionFactor (thermal_damage.h) for the rules whose factor is 0 or 1, inline; the others
-// through it.
-double perfusionFactorOf(PerfusionShutdown rule, double damage) {
-  if (rule == PerfusionShutdown::AtOmegaOne) return damage >= 1.0 ? 0.0 : 1.0;
-  if (rule == PerfusionShutdown::None) return 1.0;
-  return perfusionFactor(rule, damage);
-}
-
 // The sum of the six faces' conductances of row (j, k) into `sum` (W/(m3 K), double): the three
 // towards +x, +y, +z and those towards -x, -y, -z, which are the neighbours' + faces inside the
 // box and computed here on its near faces. The order of the terms is fixed (x+, y+, z+, x-, y-,
@@ -298,37 +294,34 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
-  // Voxel (i, j, k) of the box, next to the grid voxel beyond it at arterial temperature: the
-  // series conductance of the two half cells, times the area h^2.
-  auto flowOut = [&](std::int64_t i, std::int64_t j, std::int64_t k, std::size_t beyond) {
-    const std::size_t n = std::size_t(i + extent[0] * (j + extent[1] * k));
-    const std::size_t v = g.linearIndex(box.lo[0] + i, box.lo[1] + j, box.lo[2] + k);
+  // Each box voxel next to the grid voxel beyond it at arterial temperature: the series
+  // conductance of the two half cells, times the area h^2.
+  double flow_W = 0.0;
+  forEachBoxFace(g, box, [&](std::size_t n, std::size_t v, std::size_t beyond) {
     const double kV = (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation[n]);
     const double kN = (*in.tissues)[grid.tissue[beyond]].conductivity_W_mK;
-    return 2.0 * kV * kN / (kV + kN) * h_m * double(deviation[n]);
-  };
-  double flow_W = 0.0;
-  for (int a = 0; a < 3; ++a) {
-    const int b = (a + 1) % 3, c = (a + 2) % 3;
-    for (int side = 0; side < 2; ++side) {
-      const std::int64_t layer = side == 0 ? 0 : extent[a] - 1;
-      const std::int64_t outside = side == 0 ? box.lo[a] - 1 : box.hi[a];
-      if (outside < 0 || outside >= g.size[a]) continue;  // a grid face: physical, not an error
-      for (std::int64_t u = 0; u < extent[b]; ++u)
-        for (std::int64_t w = 0; w < extent[c]; ++w) {
-          std::array<std::int64_t, 3> local{}, global{};
-          local[a] = layer;
-          local[b] = u;
-          local[c] = w;
-          for (int d = 0; d < 3; ++d) global[d] = box.lo[d] + local[d];
-          global[a] = outside;
-          flow_W += std::abs(flowOut(local[0], local[1], local[2],
-                                     g.linearIndex(global[0], global[1], global[2])));
-        }
-    }
-  }
+    flow_W += std::abs(2.0 * kV * kN / (kV + kN) * h_m * double(deviation[n]));
+  });
   return flow_W;
+}
+
+std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
+                              const std::vector<float>& lagDeviation_K) {
+  const AblationGrid& grid = *in.grid;
+  const ImageGeometry& g = grid.geometry;
+  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
+  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
+  std::vector<BoxFace> faces;
+  forEachBoxFace(g, box, [&](std::size_t n, std::size_t v, std::size_t beyond) {
+    // As haloProperties and conductanceTo compute it, in the same float roundings.
+    const auto kV = static_cast<float>(
+        (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + lagDeviation_K[n]));
+    const auto kN = static_cast<float>((*in.tissues)[grid.tissue[beyond]].conductivityAt(arterial));
+    const double wallV = hasVessels ? (*in.wallCoefficient_W_m2K)[v] : 0.0;
+    const double wallN = hasVessels ? (*in.wallCoefficient_W_m2K)[beyond] : 0.0;
+    faces.push_back({n, beyond, static_cast<float>(faceConductance(kV, wallV, kN, wallN, h_m))});
+  });
+  return faces;
 }
 
 double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
@@ -400,6 +393,10 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     system.inverseDiagonal[n] = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
+  // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
+  if (in.beyondBox_K)
+    for (const BoxFace& face : boxFaces(in, box, lagDeviation_K))
+      system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }
 
 }  // namespace twinplan::ablation::detail

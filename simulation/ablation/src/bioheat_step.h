@@ -1,5 +1,9 @@
 #pragma once
 // One backward-Euler step of Pennes bioheat on the active box (bioheat.cpp drives the steps).
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "stencil_solver.h"
@@ -19,6 +23,38 @@ struct TissueCoefficients {
   double conductivityAt(double temperature_degC) const;
 };
 
+// The bounding box (inclusive) of a set of voxels, built up by include().
+struct Bounds {
+  std::array<std::int64_t, 3> lo{std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::int64_t>::max()};
+  std::array<std::int64_t, 3> hi{-1, -1, -1};  // inclusive
+  double power_W_m3 = 0.0;                     // sum of the power of every voxel seen
+  bool empty() const { return hi[0] < 0; }
+  void include(std::int64_t i, std::int64_t j, std::int64_t k) {
+    const std::int64_t ijk[3] = {i, j, k};
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::min(lo[a], ijk[a]);
+      hi[a] = std::max(hi[a], ijk[a]);
+    }
+  }
+  static Bounds merge(Bounds a, const Bounds& b) {
+    a.power_W_m3 += b.power_W_m3;
+    if (b.empty()) return a;
+    a.include(b.lo[0], b.lo[1], b.lo[2]);
+    a.include(b.hi[0], b.hi[1], b.hi[2]);
+    return a;
+  }
+};
+
+// perfusionFactor (thermal_damage.h) for the rules whose factor is 0 or 1, inline; the others
+// through it.
+inline double perfusionFactorOf(PerfusionShutdown rule, double damage) {
+  if (rule == PerfusionShutdown::AtOmegaOne) return damage >= 1.0 ? 0.0 : 1.0;
+  if (rule == PerfusionShutdown::None) return 1.0;
+  return perfusionFactor(rule, damage);
+}
+
 // What the step's system is built from; full-grid arrays unless said otherwise.
 struct StepInputs {
   const AblationGrid* grid = nullptr;
@@ -35,7 +71,24 @@ struct StepInputs {
   // The warm start takes previousChange_K times this: the step over the previous one, at most 1
   // (a longer step after a shorter one starts from the previous step's change, not beyond it).
   double extrapolation = 1.0;
+  // The far field's deviation from arterial temperature (K, full grid; BioheatParameters::
+  // farField): the voxels beyond the box's faces inside the grid are held at it. Null: they are
+  // at arterial temperature.
+  const std::vector<float>* beyondBox_K = nullptr;
 };
+
+// A face between a box voxel (local index) and a grid voxel beyond the box, with the conductance
+// (W/(m3 K), per volume of the box voxel) the step system gives it: k at the lagged deviation
+// inside, at arterial temperature beyond.
+struct BoxFace {
+  std::size_t local = 0;
+  std::size_t beyond = 0;
+  float conductance_W_m3K = 0.0f;
+};
+
+// Every face of the box that lies inside the grid, six sides in a fixed order.
+std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
+                              const std::vector<float>& lagDeviation_K);
 
 // The box of voxels whose temperature can change this step: every voxel of `previous` that
 // deviates from the arterial temperature by more than threshold_K, every heated voxel and every

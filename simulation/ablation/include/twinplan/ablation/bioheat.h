@@ -144,6 +144,27 @@ struct BioheatParameters {
   // its faces stays below this fraction per step (AblationResult::boxFaceEnergy_J books it).
   double boxFaceFlowTolerance = 1e-3;
 
+  // Approximation (off by default; false keeps the active box above): a two-level grid
+  // (src/far_field.h). The 1 mm grid is solved only on a fine box around the probe; the whole
+  // grid is stepped on a coarse grid of farFieldCoarsening^3 voxels per cell (the same
+  // backward-Euler Pennes step from the voxels' summed heat capacity, perfusion and power and
+  // the cells' face conductances), whose cells inside the fine box hold the fine solution's
+  // heat-content averages. The fine box's faces take the coarse solution (trilinear) as
+  // Dirichlet values, and the heat the fine solve sends through them is given to the coarse
+  // cells beyond (refluxing: the coarse flux across those faces is replaced by the fine one),
+  // so no heat is lost or made at the interface. The fine box holds every voxel where the
+  // coarse grid misrepresents the temperature, or one step's heating, by more than
+  // farFieldTolerance_K (the voxel's value against the trilinear interpolant of the cell
+  // averages), every held voxel, and a margin of three diffusion lengths of the step plus one
+  // coarse cell; it only grows, so the fine box follows the heated front outwards. 0.5 K: on the
+  // 10-minute cooled RF benchmark 0.05, 0.2 and 0.5 K give the zone, T max, energy and roll-offs
+  // of the 1 mm grid alone. Grids with flowing blood (vessels) are solved without it: the coarse
+  // cells do not model a vessel wall. docs/validation.md, "Thermal ablation: a coarse far
+  // field", gives its errors.
+  bool farField = false;
+  int farFieldCoarsening = 2;
+  double farFieldTolerance_K = 0.5;
+
   // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
   void validate() const;
   // The same plus the points' positions on this grid and the grid's own consistency.

@@ -1,0 +1,455 @@
+#include "far_field.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
+         k < box.hi[2];
+}
+
+float harmonicMean(double a, double b) { return float(a + b > 0.0 ? 2.0 * a * b / (a + b) : 0.0); }
+
+}  // namespace
+
+FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
+                   int coarsening)
+    : grid_(&grid), tissues_(&tissues), coarsening_(coarsening) {
+  const ImageGeometry& g = grid.geometry;
+  for (int a = 0; a < 3; ++a) cells_[a] = (g.size[a] + coarsening_ - 1) / coarsening_;
+  for (int a = 0; a < 3; ++a) weights_[a] = axisWeights(a);
+  heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
+  const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+        forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+          heatCapacity_J_K_[cellIndex(ci, cj, ck)] +=
+              tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3;
+        });
+  deviation_.assign(heatCapacity_J_K_.size(), 0.0f);
+  previousChange_K_.assign(heatCapacity_J_K_.size(), 0.0f);
+  interpolated_.assign(g.voxelCount(), 0.0f);
+}
+
+std::int64_t FarField::width(int axis, std::int64_t cell) const {
+  return std::min(coarsening_, grid_->geometry.size[axis] - cell * coarsening_);
+}
+
+FarField::AxisWeights FarField::axisWeights(int axis) const {
+  const std::int64_t size = grid_->geometry.size[axis];
+  // Node positions in voxel index units: the face at -0.5, the cell centres, the face at n - 0.5.
+  auto position = [&](std::int64_t node) {
+    if (node < 0) return -0.5;
+    if (node >= cells_[axis]) return double(size) - 0.5;
+    return double(node * coarsening_) + 0.5 * double(width(axis, node) - 1);
+  };
+  AxisWeights w;
+  for (std::int64_t i = 0; i < size; ++i) {
+    std::int64_t node = cellOf(i);
+    if (position(node) > double(i)) --node;
+    w.node.push_back(node);
+    w.weight.push_back(float((double(i) - position(node)) / (position(node + 1) - position(node))));
+  }
+  return w;
+}
+
+bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
+  const std::int64_t c[3] = {ci, cj, ck};
+  for (int a = 0; a < 3; ++a)
+    if (c[a] * coarsening_ < box.lo[a] || c[a] * coarsening_ + width(a, c[a]) > box.hi[a])
+      return false;
+  return true;
+}
+
+void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
+                   PaddedCells& padded) const {
+  padded.sx = cells_[0] + 2;
+  padded.sy = cells_[1] + 2;
+  padded.value.assign(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)), 0.0f);
+  for (std::int64_t ck = -1; ck <= cells_[2]; ++ck)
+    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj)
+      for (std::int64_t ci = -1; ci <= cells_[0]; ++ci) {
+        const bool halo =
+            ci < 0 || cj < 0 || ck < 0 || ci == cells_[0] || cj == cells_[1] || ck == cells_[2];
+        if (halo && !replicateEdges) continue;
+        const std::size_t c = cellIndex(std::clamp<std::int64_t>(ci, 0, cells_[0] - 1),
+                                        std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
+                                        std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
+        padded.value[std::size_t((ci + 1) + padded.sx * ((cj + 1) + padded.sy * (ck + 1)))] =
+            cellValue[c];
+      }
+}
+
+void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
+                              std::int64_t i0, std::int64_t i1, float* out) const {
+  const std::int64_t nj = weights_[1].node[std::size_t(j)], nk = weights_[2].node[std::size_t(k)];
+  const float wj = weights_[1].weight[std::size_t(j)], wk = weights_[2].weight[std::size_t(k)];
+  // The four rows of cells around the voxel row (node -1 is the halo: padded index 0).
+  const float* row[2][2];
+  for (int dj = 0; dj < 2; ++dj)
+    for (int dk = 0; dk < 2; ++dk)
+      row[dj][dk] = padded.value.data() +
+                    std::size_t(1 + padded.sx * ((nj + dj + 1) + padded.sy * (nk + dk + 1)));
+  const float w00 = (1.0f - wj) * (1.0f - wk), w10 = wj * (1.0f - wk), w01 = (1.0f - wj) * wk,
+              w11 = wj * wk;
+  const std::int64_t* node = weights_[0].node.data();
+  const float* weight = weights_[0].weight.data();
+  for (std::int64_t i = i0; i < i1; ++i) {
+    const std::int64_t n = node[i];
+    const float wi = weight[i];
+    auto along = [&](const float* r) { return (1.0f - wi) * r[n] + wi * r[n + 1]; };
+    out[i] = w00 * along(row[0][0]) + w10 * along(row[1][0]) + w01 * along(row[0][1]) +
+             w11 * along(row[1][1]);
+  }
+}
+
+void FarField::interpolateOutside(const Box& box, const Box& region) {
+  const ImageGeometry& g = grid_->geometry;
+  pad(deviation_, false, padded_);
+  parallel::parallelFor(
+      {std::size_t(region.lo[2]), std::size_t(region.hi[2])}, 1, [&](parallel::IndexRange planes) {
+        for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
+          for (std::int64_t j = region.lo[1]; j < region.hi[1]; ++j) {
+            float* out = interpolated_.data() + g.linearIndex(0, j, k);
+            if (!contains(box, box.lo[0], j, k)) {
+              interpolateRow(padded_, j, k, region.lo[0], region.hi[0], out);
+              continue;
+            }
+            interpolateRow(padded_, j, k, region.lo[0], box.lo[0], out);
+            interpolateRow(padded_, j, k, box.hi[0], region.hi[0], out);
+          }
+      });
+  // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
+  // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  parallel::parallelFor(
+      {std::size_t(cellOf(region.lo[2])), std::size_t(cellOf(region.hi[2] - 1) + 1)}, 1,
+      [&](parallel::IndexRange planes) {
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = cellOf(region.lo[1]); cj <= cellOf(region.hi[1] - 1); ++cj)
+            for (std::int64_t ci = cellOf(region.lo[0]); ci <= cellOf(region.hi[0] - 1); ++ci) {
+              if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
+              const auto shift = float(deviation_[cellIndex(ci, cj, ck)] -
+                                       cellAverage(ci, cj, ck,
+                                                   [&](std::size_t v, std::int64_t, std::int64_t,
+                                                       std::int64_t) { return interpolated_[v]; }));
+              forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
+            }
+      });
+}
+
+template <class VoxelDeviation>
+double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
+                             VoxelDeviation&& voxelDeviation) const {
+  const ImageGeometry& g = grid_->geometry;
+  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  double heat_J_K = 0.0;
+  for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+      for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
+        const std::size_t v = g.linearIndex(i, j, k);
+        heat_J_K += (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3 *
+                    double(voxelDeviation(v, i, j, k));
+      }
+  return heat_J_K / heatCapacity_J_K_[cellIndex(ci, cj, ck)];
+}
+
+template <class VoxelDeviation>
+void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
+  if (box.voxelCount() == 0) return;
+  std::array<std::int64_t, 3> first{}, last{};
+  for (int a = 0; a < 3; ++a) {
+    first[a] = cellOf(box.lo[a]);
+    last[a] = cellOf(box.hi[a] - 1);
+  }
+  parallel::parallelFor(
+      {std::size_t(first[2]), std::size_t(last[2] + 1)}, 1, [&](parallel::IndexRange planes) {
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
+            for (std::int64_t ci = first[0]; ci <= last[0]; ++ci)
+              if (cellInside(box, ci, cj, ck))
+                deviation_[cellIndex(ci, cj, ck)] = float(cellAverage(ci, cj, ck, voxelDeviation));
+      });
+}
+
+Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t margin,
+                      double tolerance_K, std::vector<float>& temperature_degC) {
+  const ImageGeometry& g = grid_->geometry;
+  const double arterial = in.parameters->arterialTemperature_degC;
+  auto deviationOf = [&](std::size_t v, std::int64_t, std::int64_t, std::int64_t) {
+    return double(temperature_degC[v]) - arterial;
+  };
+  // The cells inside the box hold the voxels' state (after whatever changed it since the
+  // last step: rehydration, for one).
+  restrictInside(previous, deviationOf);
+  // The cell averages of the step's power, for the heating's representation error; at the
+  // grid's faces the power does not vanish, so the interpolant takes the outermost cell there.
+  std::vector<float>& cellPower = cellPower_W_m3_;
+  cellPower.assign(deviation_.size(), 0.0f);
+  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
+    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+          double sum_W_m3 = 0.0;
+          forEachVoxel(ci, cj, ck, [&](std::size_t v) { sum_W_m3 += (*in.power_W_m3)[v]; });
+          cellPower[cellIndex(ci, cj, ck)] =
+              float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
+        }
+  });
+  PaddedCells paddedPower;
+  pad(cellPower, true, paddedPower);
+  pad(deviation_, false, padded_);
+  const auto nx = std::size_t(g.size[0]);
+  // A mark deeper than the margin inside the last box cannot grow it: only the voxels outside
+  // that core are examined.
+  Box core;
+  if (previous.voxelCount() > 0) {
+    for (int a = 0; a < 3; ++a) {
+      core.lo[a] = std::min(previous.lo[a] + margin, previous.hi[a]);
+      core.hi[a] = std::max(core.lo[a], previous.hi[a] - margin);
+    }
+  }
+  Bounds marks = parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Bounds{},
+      [&](parallel::IndexRange planes) {
+        Bounds m;
+        std::vector<float> power(nx), deviation(nx);
+        for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
+          for (std::int64_t j = 0; j < g.size[1]; ++j) {
+            const std::size_t v0 = g.linearIndex(0, j, k);
+            const bool rowInside = contains(previous, previous.lo[0], j, k);
+            // Voxels i0 .. i1 - 1 of the row: the heating's and the temperature's errors.
+            auto examine = [&](std::int64_t i0, std::int64_t i1) {
+              interpolateRow(paddedPower, j, k, i0, i1, power.data());
+              const std::int64_t t0 = std::max(i0, previous.lo[0]);
+              const std::int64_t t1 = std::min(i1, previous.hi[0]);
+              if (rowInside && t0 < t1) interpolateRow(padded_, j, k, t0, t1, deviation.data());
+              for (std::int64_t i = i0; i < i1; ++i) {
+                const std::size_t v = v0 + std::size_t(i);
+                const double storage_J_m3K =
+                    (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
+                const double heatingError_K =
+                    std::abs((*in.power_W_m3)[v] - power[std::size_t(i)]) * in.step_s /
+                    storage_J_m3K;
+                const bool inside = rowInside && i >= t0 && i < t1;
+                const bool misrepresented =
+                    heatingError_K > tolerance_K ||
+                    (inside && std::abs(double(temperature_degC[v]) - arterial -
+                                        deviation[std::size_t(i)]) > tolerance_K);
+                if (misrepresented) m.include(i, j, k);
+              }
+            };
+            if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
+              examine(0, core.lo[0]);
+              examine(core.hi[0], g.size[0]);
+            } else {
+              examine(0, g.size[0]);
+            }
+          }
+        return m;
+      },
+      Bounds::merge);
+  for (const HeldTemperature& held : *in.held) {
+    const auto v = std::int64_t(held.voxel);
+    marks.include(v % g.size[0], (v / g.size[0]) % g.size[1], v / (g.size[0] * g.size[1]));
+  }
+  Box box = previous;
+  if (!marks.empty()) {
+    // Grown by the margin and out to whole cells; never smaller than before.
+    for (int a = 0; a < 3; ++a) {
+      std::int64_t lo = std::max<std::int64_t>(0, marks.lo[a] - margin);
+      std::int64_t hi = std::min<std::int64_t>(g.size[a], marks.hi[a] + 1 + margin);
+      lo = (lo / coarsening_) * coarsening_;
+      hi = std::min<std::int64_t>(g.size[a], (hi + coarsening_ - 1) / coarsening_ * coarsening_);
+      if (previous.voxelCount() > 0) {
+        lo = std::min(lo, previous.lo[a]);
+        hi = std::max(hi, previous.hi[a]);
+      }
+      box.lo[a] = lo;
+      box.hi[a] = hi;
+    }
+  }
+  if (box == previous) return box;
+  // Cells the box takes in: their voxels held the interpolant, whose heat content is not the
+  // cell's; shift them by the difference so the heat is the cell's.
+  for (std::int64_t ck = cellOf(box.lo[2]); ck <= cellOf(box.hi[2] - 1); ++ck)
+    for (std::int64_t cj = cellOf(box.lo[1]); cj <= cellOf(box.hi[1] - 1); ++cj)
+      for (std::int64_t ci = cellOf(box.lo[0]); ci <= cellOf(box.hi[0] - 1); ++ci) {
+        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+        const std::size_t c = cellIndex(ci, cj, ck);
+        const auto shift = float(deviation_[c] - cellAverage(ci, cj, ck, deviationOf));
+        for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
+          for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+            for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
+              temperature_degC[g.linearIndex(i, j, k)] += shift;
+      }
+  return box;
+}
+
+long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress& progress) {
+  const BioheatParameters& p = *in.parameters;
+  const double arterial = p.arterialTemperature_degC, h_m = grid_->voxelSize_m();
+  const double volume_m3 = h_m * h_m * h_m;
+  const ImageGeometry& g = grid_->geometry;
+  const std::size_t count = deviation_.size();
+  startDeviation_ = deviation_;
+  // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
+  std::vector<double> perfusion_W_K(count), power_W(count), conductivity_W_mK(count);
+  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
+    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+          const std::size_t c = cellIndex(ci, cj, ck);
+          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+          const bool held = cellInside(fine, ci, cj, ck);
+          double perfusion = 0.0, conductivity = 0.0;
+          // k at the cell's temperature, per tissue (most cells hold one tissue).
+          int lastTissue = -1;
+          double k = 0.0;
+          forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+            const TissueCoefficients& t = (*tissues_)[grid_->tissue[v]];
+            if (grid_->tissue[v] != lastTissue) {
+              lastTissue = grid_->tissue[v];
+              k = t.conductivityAt(arterial + deviation_[c]);
+            }
+            conductivity += k;
+            if (held) return;
+            perfusion +=
+                t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown, (*in.damage)[v]);
+          });
+          const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
+          perfusion_W_K[c] = perfusion * volume_m3;
+          power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
+          conductivity_W_mK[c] = conductivity / voxels;
+        }
+  });
+  // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
+  // between their centres; at the grid's faces, to arterial temperature half a cell away.
+  StencilSystem& s = system_;
+  s.resize(cells_[0], cells_[1], cells_[2]);
+  std::vector<float> x(count);
+  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
+  std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+  auto cellWidths = [&](std::int64_t ci, std::int64_t cj, std::int64_t ck) {
+    return std::array<double, 3>{double(width(0, ci)), double(width(1, cj)), double(width(2, ck))};
+  };
+  // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const std::size_t c = cellIndex(ci, cj, ck);
+        const std::int64_t index[3] = {ci, cj, ck};
+        const std::array<double, 3> w = cellWidths(ci, cj, ck);
+        for (int a = 0; a < 3; ++a) {
+          const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
+          const double kA = conductivity_W_mK[c];
+          (*faces[a])[c] =
+              index[a] + 1 < cells_[a]
+                  ? float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) * area_m2 /
+                          (0.5 * (w[a] + double(width(a, index[a] + 1))) * h_m))
+                  : float(kA * area_m2 / (0.5 * w[a] * h_m));
+        }
+      }
+  });
+  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
+  // grid's near faces).
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const std::size_t c = cellIndex(ci, cj, ck);
+        const std::int64_t index[3] = {ci, cj, ck};
+        const std::array<double, 3> w = cellWidths(ci, cj, ck);
+        double sum = 0.0;
+        for (int a = 0; a < 3; ++a) {
+          const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
+          const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
+                                           : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
+          sum += double((*faces[a])[c]) + down;
+        }
+        const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
+        s.diagonal[c] = float(storage_W_K + perfusion_W_K[c] + sum);
+        s.rightHandSide[c] = float(storage_W_K * deviation_[c] + power_W[c]);
+        const bool held = cellInside(fine, ci, cj, ck);
+        s.inverseDiagonal[c] = held ? 0.0f : 1.0f / s.diagonal[c];
+        x[c] =
+            held ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+      }
+  });
+  const SolveStatistics statistics =
+      solveConjugateGradient(s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
+  for (std::size_t c = 0; c < count; ++c) {
+    if (s.inverseDiagonal[c] == 0.0f) continue;
+    previousChange_K_[c] = x[c] - deviation_[c];
+    deviation_[c] = x[c];
+  }
+  interpolateOutside(fine, Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+  return statistics.iterations;
+}
+
+void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
+                          const std::vector<float>& fineDeviation_K) {
+  const ImageGeometry& g = grid_->geometry;
+  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  // Refluxing: the heat (J) each cell beyond the box got from the fine solve, less what the
+  // coarse step gave it across the same faces.
+  std::vector<double> correction_J(deviation_.size(), 0.0);
+  for (const BoxFace& face : faces) {
+    const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
+                          (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
+    const auto u = std::int64_t(face.beyond);
+    correction_J[cellIndex(cellOf(u % g.size[0]), cellOf((u / g.size[0]) % g.size[1]),
+                           cellOf(u / (g.size[0] * g.size[1])))] += flow_W * in.step_s;
+  }
+  if (fine.voxelCount() > 0) {
+    const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
+    const std::vector<float>* coarseFaces[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
+    std::array<std::int64_t, 3> first{}, last{};
+    for (int a = 0; a < 3; ++a) {
+      first[a] = cellOf(fine.lo[a]);
+      last[a] = cellOf(fine.hi[a] - 1);
+    }
+    for (std::int64_t ck = first[2]; ck <= last[2]; ++ck)
+      for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
+        for (std::int64_t ci = first[0]; ci <= last[0]; ++ci) {
+          const std::int64_t index[3] = {ci, cj, ck};
+          const std::size_t inside = cellIndex(ci, cj, ck);
+          for (int a = 0; a < 3; ++a) {
+            // The coarse step's flow from this cell to the one beyond the box, if any.
+            if (index[a] == first[a] && index[a] > 0) {
+              const std::size_t beyond = inside - stride[a];
+              correction_J[beyond] -= double((*coarseFaces[a])[beyond]) *
+                                      (double(startDeviation_[inside]) - deviation_[beyond]) *
+                                      in.step_s;
+            }
+            if (index[a] == last[a] && index[a] + 1 < cells_[a]) {
+              const std::size_t beyond = inside + stride[a];
+              correction_J[beyond] -= double((*coarseFaces[a])[inside]) *
+                                      (double(startDeviation_[inside]) - deviation_[beyond]) *
+                                      in.step_s;
+            }
+          }
+        }
+  }
+  for (std::size_t c = 0; c < correction_J.size(); ++c)
+    if (correction_J[c] != 0.0) deviation_[c] += float(correction_J[c] / heatCapacity_J_K_[c]);
+  // The cells inside take the fine solution's heat content, and the voxels outside the
+  // interpolant of the corrected cells.
+  const std::int64_t nx = fine.extent(0), ny = fine.extent(1);
+  restrictInside(fine, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
+    return fineDeviation_K[std::size_t((i - fine.lo[0]) +
+                                       nx * ((j - fine.lo[1]) + ny * (k - fine.lo[2])))];
+  });
+  // Only the cells next to the box changed (refluxing, restriction), so only the voxels within
+  // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again.
+  interpolateOutside(fine, fine.voxelCount() > 0
+                               ? grownBox(fine, g, 3 * coarsening_)
+                               : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+}
+
+}  // namespace twinplan::ablation::detail

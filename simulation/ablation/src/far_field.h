@@ -1,0 +1,118 @@
+#pragma once
+// The far field of the bioheat step (BioheatParameters::farField): a coarse grid over the
+// whole ablation grid, farFieldCoarsening^3 voxels per cell (fewer in the last cell of an axis
+// whose size the coarsening does not divide), stepped by the same backward-Euler Pennes
+// equation, while the 1 mm grid is solved only on a fine box around the probe.
+//
+// One step (bioheat.cpp drives it):
+//  1. fineBox(): the box grows to hold every voxel the coarse grid cannot represent (a voxel's
+//     temperature, or its heating in the step, differs from the trilinear interpolant of the
+//     cell averages by more than the tolerance), every held voxel and a margin; cells it takes in
+//     get the fine voxels' heat content; cells inside it hold the fine voxels' average.
+//  2. solveCoarse(): the coarse step, cells inside the fine box held at their averages (the
+//     start of the step), the others solved; interpolated() is its end temperature per voxel.
+//  3. the fine box is solved with interpolated() held beyond its faces (StepInputs::beyondBox_K).
+//  4. absorbFine(): refluxing - the heat the fine solve sent through each face of the box goes
+//     to the coarse cell beyond it, in place of what the coarse step sent (Berger & Colella,
+//     J Comput Phys 1989;82:64-84, the flux correction at a coarse-fine interface), so no heat is
+//     lost or made there; the cells inside take the fine solution's averages; interpolated() is
+//     recomputed for the voxels outside the box.
+#include <cstdint>
+#include <vector>
+
+#include "bioheat_step.h"
+#include "stencil_solver.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail {
+
+class FarField {
+ public:
+  FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
+           int coarsening);
+
+  // Step 1. `previous` is the last step's fine box (empty before the first); margin in voxels.
+  // Adjusts `temperature_degC` of the voxels of cells the box takes in, so that their heat
+  // content is the cell's (the interpolant they held is not conservative).
+  Box fineBox(const StepInputs& in, const Box& previous, std::int64_t margin, double tolerance_K,
+              std::vector<float>& temperature_degC);
+  // Step 2 (after fineBox, whose cell powers it uses); returns the CG iterations.
+  long long solveCoarse(const StepInputs& in, const Box& fine, Progress& progress);
+  // Step 4; fineDeviation_K: the fine solve on `fine` (local voxels), faces: boxFaces() of it.
+  void absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
+                  const std::vector<float>& fineDeviation_K);
+
+  // The coarse temperature's deviation from arterial (K) interpolated to every voxel.
+  const std::vector<float>& interpolated() const { return interpolated_; }
+  std::size_t cellCount() const { return heatCapacity_J_K_.size(); }
+
+ private:
+  // Trilinear interpolation along one axis: voxel i lies between nodes `node` and node + 1 with
+  // weight `weight` on the second. Nodes are the cell centres and, at either end, the grid's
+  // face (held at arterial temperature: deviation 0), numbered -1 and cells.
+  struct AxisWeights {
+    std::vector<std::int64_t> node;
+    std::vector<float> weight;
+  };
+  AxisWeights axisWeights(int axis) const;
+  std::int64_t cellOf(std::int64_t voxel) const { return voxel / coarsening_; }
+  std::int64_t width(int axis, std::int64_t cell) const;
+  std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
+    return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
+  }
+  bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
+  // Cell values with a layer of halo cells around them, so that interpolation never branches:
+  // the halo holds 0 (the grid's faces, at arterial temperature) or, with replicateEdges, the
+  // outermost cell's value (the power, which does not vanish at the faces).
+  struct PaddedCells {
+    std::int64_t sx = 0, sy = 0;  // strides of the padded array
+    std::vector<float> value;
+  };
+  void pad(const std::vector<float>& cellValue, bool replicateEdges, PaddedCells& padded) const;
+  // The padded cell values interpolated at voxels i0 .. i1 - 1 of row (j, k), into out[i].
+  void interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k, std::int64_t i0,
+                      std::int64_t i1, float* out) const;
+  // body(v) for every voxel of cell (ci, cj, ck).
+  template <class Body>
+  void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
+    const ImageGeometry& g = grid_->geometry;
+    for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
+      for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+        for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
+          body(g.linearIndex(i, j, k));
+  }
+  // body(ck) for every plane of cells, in parallel.
+  template <class Body>
+  void forEachCellPlane(Body&& body) const {
+    parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
+      for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) body(ck);
+    });
+  }
+  // The heat-content weighted mean of voxelDeviation(v, i, j, k) over cell (ci, cj, ck).
+  template <class VoxelDeviation>
+  double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
+                     VoxelDeviation&& voxelDeviation) const;
+  // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
+  void interpolateOutside(const Box& box, const Box& region);
+  // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
+  // voxelDeviation(v) gives a voxel's deviation (K).
+  template <class VoxelDeviation>
+  void restrictInside(const Box& box, VoxelDeviation&& voxelDeviation);
+
+  const AblationGrid* grid_;
+  const std::vector<TissueCoefficients>* tissues_;
+  std::int64_t coarsening_;
+  std::array<std::int64_t, 3> cells_{};
+  std::array<AxisWeights, 3> weights_;
+  std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
+  std::vector<float> deviation_;          // per cell (K): the coarse state
+  std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
+  std::vector<float> interpolated_;       // per voxel (outside the fine box)
+  PaddedCells padded_;                    // scratch for the interpolations
+  std::vector<float> cellPower_W_m3_;     // per cell: the step's mean power (fineBox)
+  StencilSystem system_;                  // the last coarse step's system (W/K), for refluxing
+  std::vector<float> startDeviation_;     // per cell: the coarse state at the step's start
+  SolverWorkspace work_;
+};
+
+}  // namespace twinplan::ablation::detail
