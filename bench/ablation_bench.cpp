@@ -14,7 +14,10 @@
 // nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval); ADAPTIVE=0
 // the fixed-step path (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest
 // adaptive step, TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG
-// tolerance (K).
+// tolerance (K). BENCH_ONLY=plan: multi-probe planning for the abdomen phantom's 30 mm Tumour 2
+// (issue #17 item 7's goal: ranked plans in <= 10 s), up to 1, 2 and 3 probes, with the probes'
+// zones superposed and (as before) united, then the full-physics confirmation of the best plan
+// timed on its own.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -27,12 +30,15 @@
 #include <vector>
 
 #include "median_timing.h"
+#include "twinplan/ablation/ablation_planner.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/fixed_power_source.h"
 #include "twinplan/ablation/rf_source.h"
 #include "twinplan/ablation/tissue_library.h"
+#include "twinplan/ablation/zone_surrogate.h"
 #include "twinplan/core/parallel.h"
+#include "twinplan/phantom/phantom.h"
 
 namespace {
 
@@ -268,9 +274,62 @@ static void benchFixedSource() {
       result.recorded[1].temperature_degC.back(), result.deliveredEnergy_J);
 }
 
+namespace {
+
+void printPlanRow(const char* what, int maxProbes, const PlanningResult& r, double wall_s) {
+  const AblationPlan& best = r.plans.front();
+  std::printf("| %s | %d | %.2f | %.2f | %zu | %zu | %.1f %% | %.1f mm | %.0f W, %.0f s |\n", what,
+              maxProbes, wall_s, r.search_s, r.candidatesScored, best.probes.size(),
+              best.predicted.coverage_percent, best.predicted.minMargin_mm, best.power_W,
+              best.duration_s);
+}
+
+// The abdomen phantom (full resolution, 1.5 x 1.5 x 2.5 mm), Tumour 2 (30 mm), 5 mm margin, the
+// planner's defaults (2.45 GHz 100 W antenna, 2 mm planning grid); the surrogate table loaded
+// and the phantom built before the clock starts.
+void benchPlanning() {
+  phantom::PhantomOptions options;
+  options.surfaceModels = false;
+  const phantom::Phantom abdomen = phantom::makePhantom(options);
+  PlannerOptions o;
+  o.tumour = abdomen.tumours[1].name;
+  for (const DeviceSetting& s : plannerSettings(findDevice(o.deviceId)))
+    cachedSurrogate(findDevice(o.deviceId), s.power_W, s.duration_s);
+  std::printf(
+      "\n| probes composed | at most probes | wall (s) | search (s) | candidates | best: probes "
+      "| coverage of tumour + 5 mm | min margin | setting |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (bool interaction : {true, false})
+    for (int probes = 1; probes <= 3; ++probes) {
+      if (!interaction && probes == 1) continue;  // one probe: the two rules agree
+      o.maxProbes = probes;
+      o.probeInteraction = interaction;
+      const auto start = Clock::now();
+      const PlanningResult r = planAblation(abdomen.twin, o);
+      printPlanRow(interaction ? "superposed" : "union (before)", probes, r, secondsSince(start));
+    }
+  o.maxProbes = 3;
+  o.probeInteraction = true;
+  o.confirm = true;
+  o.confirmCount = 1;
+  const PlanningResult r = planAblation(abdomen.twin, o);
+  const AblationPlan& best = r.plans.front();
+  std::printf(
+      "\nfull-physics confirmation of the best plan (%zu probe(s), %.0f W, %.0f s): %.2f s; "
+      "coverage %.1f %% (surrogate %.1f %%), min margin %.1f mm (surrogate %.1f mm), zone %.1f ml "
+      "(surrogate %.1f ml)\n",
+      best.probes.size(), best.power_W, best.duration_s, r.confirm_s,
+      best.confirmed->coverage_percent, best.predicted.coverage_percent,
+      best.confirmed->minMargin_mm, best.predicted.minMargin_mm, best.confirmed->zone_ml,
+      best.predicted.zone_ml);
+}
+
+}  // namespace
+
 int main() {
   if (wanted("fixed")) benchFixedSource();
   if (wanted("rf")) benchCooledRf();
+  if (std::getenv("BENCH_ONLY") && wanted("plan")) benchPlanning();
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
   std::printf("load average 1/5/15 min: %.2f %.2f %.2f; runs %d\n", load[0], load[1], load[2],

@@ -387,8 +387,8 @@ constexpr double kShareCutoff = 4.0;
 // One probe's heat share at distance r from its axis, where its single zone reaches `reach`:
 // at least 1 inside, below 1 outside (0 for the union, L = 0).
 float heatShare(double r, double reach, double length_mm) {
-  if (r <= reach) return length_mm > 0.0 ? float(std::max(1.0, std::exp((reach - r) / length_mm)))
-                                         : 1.0f;
+  if (r <= reach)
+    return length_mm > 0.0 ? float(std::max(1.0, std::exp((reach - r) / length_mm))) : 1.0f;
   if (length_mm <= 0.0) return 0.0f;
   return std::min(float(std::exp((reach - r) / length_mm)), 0.99999f);
 }
