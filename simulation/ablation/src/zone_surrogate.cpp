@@ -404,18 +404,29 @@ PredictedZone zoneFromHeat(const std::vector<float>& heat, const ImageGeometry& 
 
 }  // namespace
 
+namespace {
+
+// addProbeHeat for the voxels where skip(v) is false.
+template <class Skip>
+void addProbeHeatWhere(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                       const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
+                       double length_mm, Skip&& skip, std::vector<float>& heat) {
+  if (heat.size() != grid.geometry.voxelCount()) heat.assign(grid.geometry.voxelCount(), 0.0f);
+  scanProbe(surrogate, grid, placement, sinkMask, kShareCutoff * length_mm, skip,
+            [&](std::size_t v, double r, double reach) {
+              heat[v] += heatShare(r, reach, length_mm);
+              return false;
+            });
+}
+
+}  // namespace
+
 void addProbeHeat(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                   const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
                   double interactionLength_mm, std::vector<float>& heat) {
-  if (heat.size() != grid.geometry.voxelCount()) heat.assign(grid.geometry.voxelCount(), 0.0f);
-  const double length = std::max(0.0, interactionLength_mm);
-  scanProbe(
-      surrogate, grid, placement, sinkMask, kShareCutoff * length,
-      [](std::size_t) { return false; },
-      [&](std::size_t v, double r, double reach) {
-        heat[v] += heatShare(r, reach, length);
-        return false;
-      });
+  addProbeHeatWhere(
+      surrogate, grid, placement, sinkMask, std::max(0.0, interactionLength_mm),
+      [](std::size_t) { return false; }, heat);
 }
 
 PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
@@ -423,9 +434,16 @@ PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const Ablation
                                   const std::vector<std::uint8_t>& sinkMask,
                                   double interactionLength_mm) {
   // One probe: its zone is r <= R(s) whatever L is, so skip the shares beyond it.
-  const double length = probes.size() > 1 ? interactionLength_mm : 0.0;
+  const double length = probes.size() > 1 ? std::max(0.0, interactionLength_mm) : 0.0;
+  // First without the vessel rules, which only take shares away: a voxel whose sum stays below
+  // 1 is out, and only the others pay for the rules' walk to the axis (the planner's cost).
+  std::vector<float> bound(grid.geometry.voxelCount(), 0.0f);
+  for (const ProbePlacement& p : probes) addProbeHeat(surrogate, grid, p, {}, length, bound);
+  if (sinkMask.empty()) return zoneFromHeat(bound, grid.geometry);
   std::vector<float> heat(grid.geometry.voxelCount(), 0.0f);
-  for (const ProbePlacement& p : probes) addProbeHeat(surrogate, grid, p, sinkMask, length, heat);
+  for (const ProbePlacement& p : probes)
+    addProbeHeatWhere(
+        surrogate, grid, p, sinkMask, length, [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
   return zoneFromHeat(heat, grid.geometry);
 }
 
