@@ -3,7 +3,8 @@
 // of the same probes on one grid (slow: each layout runs the bioheat solver). Uniform liver, the
 // planner's 2 mm grid, parallel 2.45 GHz antennas at 100 W for 5 min (each on its own generator
 // channel: device_source.h), in the planner's layouts: pairs 10, 15 and 20 mm apart, and
-// triangles of 8 and 12 mm circumradius. Figures in docs/validation.md "ablplan".
+// triangles of 8 and 12 mm circumradius; and two cooled RF electrodes on one generator. Figures in
+// docs/validation.md "ablplan".
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,10 +54,13 @@ struct Agreement {
   double physics_ml, union_ml, superposed_ml, unionDice, superposedDice;
 };
 
-Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets) {
-  const AblationDevice& device = findDevice("mw-2450mhz-100w");
+Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
+                  const std::string& deviceId = "mw-2450mhz-100w") {
+  const AblationDevice& device = findDevice(deviceId);
   const ZoneSurrogate& s = cachedSurrogate(device);
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 2.0);
+  // RF: one generator drives the electrodes at one potential at the device's power (200 W for
+  // the cooled electrode); antennas: each at its own 100 W.
   const std::vector<ProbePlacement> probes = parallelProbes(s, offsets);
   const auto source = makeHeatSource(grid, device, probes);
   BioheatParameters p;
@@ -102,6 +106,14 @@ TEST(AblationMultiProbe, ThreeAntennasSuperposedMatchTheFullPhysics) {
                 triangle(radius)),
         0.9);
   }
+}
+
+// Two cooled RF electrodes 15 mm apart on one generator (12 min, 200 W ceiling): the physics
+// takes more energy than one electrode (lower impedance, less roll-off; docs/validation.md
+// "several RF electrodes on one generator").
+TEST(AblationMultiProbe, TwoCooledRfElectrodesSuperposedAgainstTheFullPhysics) {
+  expectSuperpositionNearer(
+      compare("2 cooled RF electrodes 15 mm apart", pair(15.0), "rf-cooled-3cm"), 0.85);
 }
 
 }  // namespace
