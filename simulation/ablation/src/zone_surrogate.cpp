@@ -462,8 +462,15 @@ LiveMultiProbeZone::LiveMultiProbeZone(const ZoneSurrogate& surrogate, const Abl
 }
 
 PredictedZone LiveMultiProbeZone::withMovingProbe(const ProbePlacement& moving) const {
+  // As predictCombinedZone: the moving probe's shares without the vessel rules bound its own,
+  // so only voxels the bound puts in the zone walk to its axis.
+  std::vector<float> bound = heldHeat_;
+  addProbeHeat(surrogate_, grid_, moving, {}, interactionLength_mm_, bound);
+  if (sink_.empty()) return zoneFromHeat(bound, grid_.geometry);
   std::vector<float> heat = heldHeat_;
-  addProbeHeat(surrogate_, grid_, moving, sink_, interactionLength_mm_, heat);
+  addProbeHeatWhere(
+      surrogate_, grid_, moving, sink_, interactionLength_mm_,
+      [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
   return zoneFromHeat(heat, grid_.geometry);
 }
 
