@@ -317,8 +317,9 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
               const double s = d.dot(back);
               const double r = (d - s * back).norm();
               const double R = surrogate.radiusAt(s);
-              // Off the profile (ahead of the tip, behind the zone) a probe has no heat share.
-              if (r > R + pad_mm || (pad_mm > 0.0 && R <= 0.0)) continue;
+              // Off the profile (ahead of the tip, behind the zone) a probe has no heat share
+              // (a voxel centre on the axis where R is 0 stays in, as it always did).
+              if (r > R + pad_mm || (R <= 0.0 && r > R)) continue;
               double reach = R;
               if (vessels) {
                 if (sinkMask[v]) continue;
