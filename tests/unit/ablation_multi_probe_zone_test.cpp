@@ -54,8 +54,14 @@ TEST(AblationMultiProbeZone, TwoProbesBridgeTheGapAsTheClosedFormSays) {
   // voxel; the zone still ends at 10 mm from the axis there (x = -22 in, -23 out).
   EXPECT_TRUE(inZone(together, grid, Vec3(-22.0, 0.0, 0.0)));
   EXPECT_FALSE(inZone(together, grid, Vec3(-23.0, 0.0, 0.0)));
-  // Ahead of the tips (s < -20 mm) no probe has a share.
+  // Ahead of the tips (s < -20 mm) no probe has a share, and nothing is ablated on the axis
+  // beyond either end of the profile (R = 0 there; voxel centres on the axis used to pass).
   EXPECT_FALSE(inZone(together, grid, Vec3(0.0, 0.0, -21.0)));
+  for (double z : {-26.0, -21.0, -20.0, 20.0, 21.0, 26.0}) {
+    EXPECT_FALSE(inZone(together, grid, Vec3(-12.0, 0.0, z))) << z;
+    EXPECT_FALSE(inZone(united, grid, Vec3(-12.0, 0.0, z))) << z;
+  }
+  EXPECT_TRUE(inZone(united, grid, Vec3(-12.0, 0.0, 19.0)));
   EXPECT_GT(together.volume_ml, united.volume_ml);
   // The union is the two cylinders: 2 x pi 10^2 x 40 mm = 25.1 ml (voxel staircase within 4 %).
   EXPECT_NEAR(united.volume_ml, 2.0 * M_PI * 100.0 * 40.0 * 1e-3, 1.0);

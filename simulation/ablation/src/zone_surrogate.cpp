@@ -317,9 +317,10 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
               const double s = d.dot(back);
               const double r = (d - s * back).norm();
               const double R = surrogate.radiusAt(s);
-              // Off the profile (ahead of the tip, behind the zone) a probe has no heat share
-              // (a voxel centre on the axis where R is 0 stays in, as it always did).
-              if (r > R + pad_mm || (R <= 0.0 && r > R)) continue;
+              // Off the profile (ahead of the tip, behind the zone: R = 0) nothing is ablated
+              // and a probe has no heat share. (Before, voxel centres exactly on the axis passed
+              // r <= R there: a one-voxel spike beyond both ends of an axis-aligned probe.)
+              if (R <= 0.0 || r > R + pad_mm) continue;
               double reach = R;
               if (vessels) {
                 if (sinkMask[v]) continue;
