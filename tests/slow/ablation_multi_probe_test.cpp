@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <numbers>
 
+#include "ablation_zone_checks.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
@@ -20,11 +21,7 @@
 namespace twinplan::ablation {
 namespace {
 
-double dice(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
-  std::size_t both = 0, na = 0, nb = 0;
-  for (std::size_t v = 0; v < a.size(); ++v) both += a[v] && b[v], na += a[v], nb += b[v];
-  return na + nb ? 2.0 * double(both) / double(na + nb) : 1.0;
-}
+using testing::dice;
 
 // Probes along z whose tips lie on `offsets` (x, y) with the zones centred on z = 0.
 std::vector<ProbePlacement> parallelProbes(const ZoneSurrogate& s,

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "ablation_zone_checks.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/tissue_library.h"
 #include "twinplan/ablation/zone_surrogate.h"
@@ -80,15 +81,7 @@ TEST(AblationMultiProbeZone, ProbesFarApartGiveTheUnion) {
 // and the vessel's shadow apply to every probe's share.
 AblationGrid gridWithVessel() {
   AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {51, 51, 51}, 2.0);
-  const ImageGeometry& g = grid.geometry;
-  grid.bloodSpeed_m_s.assign(g.voxelCount(), 0.0f);
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        if (std::hypot(p.x() - 18.0, p.y()) <= 3.0)
-          grid.bloodSpeed_m_s[g.linearIndex(i, j, k)] = 0.15f;
-      }
+  testing::addVessel(grid, 18.0, 6.0, 0.15f);
   return grid;
 }
 
