@@ -44,7 +44,7 @@ struct PlannerOptions {
   int directionsUsed = 4;
   int maxPlans = 10;
   // Several probes heat together: their predicted zone is composed by superposed heat shares
-  // (zone_surrogate.h predictCombinedZone); false: the union of single zones (before session 11).
+  // (zone_surrogate.h predictCombinedZone); false: the union of single zones, as before that rule.
   bool probeInteraction = true;
   void validate() const;
 };
