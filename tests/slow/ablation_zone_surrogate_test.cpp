@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "ablation_zone_checks.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
@@ -16,11 +17,7 @@
 namespace twinplan::ablation {
 namespace {
 
-double dice(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
-  std::size_t both = 0, na = 0, nb = 0;
-  for (std::size_t v = 0; v < a.size(); ++v) both += a[v] && b[v], na += a[v], nb += b[v];
-  return na + nb ? 2.0 * double(both) / double(na + nb) : 1.0;
-}
+using testing::dice;
 
 AblationResult fullPhysics(const AblationGrid& grid, const AblationDevice& device,
                            const ProbePlacement& probe) {

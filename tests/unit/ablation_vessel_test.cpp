@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ablation_zone_checks.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
 #include "twinplan/ablation/vessel_heat_sink.h"
@@ -20,18 +21,7 @@ TEST(VesselHeatSink, NusseltFollowsTheLaminarTubeCorrelation) {
   EXPECT_NEAR(laminarMeanNusselt(1e3, 10.0, 1.0, 0.01), 161.5 - 0.7, 0.2);
 }
 
-// A straight vessel of diameter_mm along z through (x_mm, 0) on the grid, blood at speed_m_s.
-void addVessel(AblationGrid& grid, double x_mm, double diameter_mm, float speed_m_s) {
-  const ImageGeometry& g = grid.geometry;
-  grid.bloodSpeed_m_s.assign(g.voxelCount(), 0.0f);
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        if (std::hypot(p.x() - x_mm, p.y()) <= 0.5 * diameter_mm)
-          grid.bloodSpeed_m_s[g.linearIndex(i, j, k)] = speed_m_s;
-      }
-}
+using testing::addVessel;
 
 TissueProperties liver() {
   // IT'IS v4.1 liver (1079 kg/m3, 3540 J/(kg K), 0.52 W/(m K)); perfusion 6.4e-3 1/s

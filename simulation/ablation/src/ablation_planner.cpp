@@ -241,6 +241,15 @@ PlanEvaluation evaluateZone(const std::vector<std::uint8_t>& zone, const Plannin
   return e;
 }
 
+// The surrogate's zone of a candidate's probes together on the planning grid.
+std::vector<std::uint8_t> predictedZone(const Candidate& c, const PlanningGrid& pg,
+                                        bool probeInteraction) {
+  std::vector<ProbePlacement> placements;
+  for (const PlannedProbe& p : c.probes) placements.push_back({p.tip_lps, p.entry_lps});
+  const double length = probeInteraction ? probeInteractionLength_mm(*c.surrogate) : 0.0;
+  return predictCombinedZone(*c.surrogate, pg.grid, placements, pg.sink, length).zone;
+}
+
 auto rankKey(const Candidate& c, double margin_mm) {
   const PlanEvaluation& e = c.eval;
   return std::make_tuple(-std::round(e.coverage_percent * 10.0),
@@ -372,7 +381,6 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
         for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
           Candidate& c = candidates[i];
           const Vec3 outward = (c.probes.front().entry_lps - c.probes.front().tip_lps).normalized();
-          std::vector<std::uint8_t> zone(pg.grid.tissue.size(), 0);
           for (PlannedProbe& p : c.probes) {
             const NeedlePath np = tracePath(obstacles, p.tip_lps, outward);
             c.feasible = c.feasible && np.feasible;
@@ -381,9 +389,7 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
             p.angleFromAxial_deg = np.angleFromAxial_deg;
           }
           if (!c.feasible) continue;
-          for (const PlannedProbe& p : c.probes)
-            addPredictedZone(*c.surrogate, pg.grid, {p.tip_lps, p.entry_lps}, pg.sink, zone);
-          c.eval = evaluateZone(zone, pg);
+          c.eval = evaluateZone(predictedZone(c, pg, options.probeInteraction), pg);
         }
       },
       *scoring);
@@ -409,9 +415,7 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     plan.duration_s = c->setting.duration_s;
     plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
     plan.predicted = c->eval;
-    std::vector<std::uint8_t> zone(pg.grid.tissue.size(), 0);
-    for (const PlannedProbe& p : c->probes)
-      addPredictedZone(*c->surrogate, pg.grid, {p.tip_lps, p.entry_lps}, pg.sink, zone);
+    const std::vector<std::uint8_t> zone = predictedZone(*c, pg, options.probeInteraction);
     const TumourCoverage tc = tumourCoverage(zone, pg.tumour, pg.grid.geometry, options.margin_mm);
     plan.predicted.coverage_percent = tc.coverage_percent;
     plan.predicted.minMargin_mm = tc.minMargin_mm;

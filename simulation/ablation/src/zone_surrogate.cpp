@@ -1,6 +1,8 @@
 // The calibrated zone surrogate (zone_surrogate.h).
 #include "twinplan/ablation/zone_surrogate.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -262,17 +264,19 @@ bool heatsByRadiation(const std::string& deviceId) {
   return false;
 }
 
-}  // namespace
-
-std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
-                             const ProbePlacement& placement,
-                             const std::vector<std::uint8_t>& sinkMask,
-                             std::vector<std::uint8_t>& zone) {
+// Visits the voxels near one probe: those whose axial position s lies on the profile and whose
+// distance r from the axis is within R(s) + pad_mm, calling visit(v, r, reach) with the reach
+// after the vessel rules; returns how many visits returned true. Voxels in sinkMask and, for an
+// RF device, voxels whose line to the axis crosses flowing blood are never visited; skip(v)
+// spares the vessel test of voxels the caller has no use for. Parallel over slices: visit must
+// only write voxel v.
+template <class Skip, class Visit>
+std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                      const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
+                      double pad_mm, Skip&& skip, Visit&& visit) {
   const ImageGeometry& g = grid.geometry;
-  if (zone.size() != g.voxelCount()) zone.assign(g.voxelCount(), 0);
   if (surrogate.radius_mm.empty()) return 0;
-  const Vec3 axis = placement.axis();
-  const Vec3 back = -axis;  // tip -> entry
+  const Vec3 back = -placement.axis();  // tip -> entry
   double maxR = 0.0;
   for (double r : surrogate.radius_mm) maxR = std::max(maxR, r);
   const double lastS = surrogate.firstS_mm + surrogate.step_mm * double(surrogate.radius_mm.size());
@@ -282,7 +286,7 @@ std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid&
     const Vec3 c = g.lpsToIndex(placement.tip_lps + s * back);
     lo = lo.cwiseMin(c), hi = hi.cwiseMax(c);
   }
-  const double pad = maxR / g.spacing_mm.x() + 1.0;
+  const double pad = (maxR + pad_mm) / g.spacing_mm.x() + 1.0;
   std::array<std::int64_t, 3> from{}, to{};
   for (int a = 0; a < 3; ++a) {
     from[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(lo[a] - pad)));
@@ -300,32 +304,54 @@ std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid&
   // shows both (docs/validation.md, "zone surrogate": 16.5 mm reach behind a 6 mm vessel whose
   // near wall is 6 mm from a microwave antenna, no vessel 21 mm).
   const bool radiative = vessels && heatsByRadiation(surrogate.deviceId);
-  std::vector<std::size_t> added(std::size_t(to[2] - from[2]), 0);
+  std::vector<std::size_t> counted(std::size_t(to[2] - from[2]), 0);
   parallel::parallelFor(
       {std::size_t(from[2]), std::size_t(to[2])}, 4, [&](parallel::IndexRange chunk) {
         for (std::size_t k = chunk.begin; k < chunk.end; ++k)
           for (std::int64_t j = from[1]; j < to[1]; ++j)
             for (std::int64_t i = from[0]; i < to[0]; ++i) {
               const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
-              if (zone[v]) continue;
+              if (skip(v)) continue;
               const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
               const Vec3 d = p - placement.tip_lps;
               const double s = d.dot(back);
               const double r = (d - s * back).norm();
-              if (r > surrogate.radiusAt(s)) continue;
+              const double R = surrogate.radiusAt(s);
+              // Off the profile (ahead of the tip, behind the zone: R = 0) nothing is ablated
+              // and a probe has no heat share. (Before, voxel centres exactly on the axis passed
+              // r <= R there: a one-voxel spike beyond both ends of an axis-aligned probe.)
+              if (R <= 0.0 || r > R + pad_mm) continue;
+              double reach = R;
               if (vessels) {
                 if (sinkMask[v]) continue;
                 const double blood_mm = bloodOnTheWay_mm(grid, placement.tip_lps + s * back, p);
-                if (blood_mm > 0.0 && (!radiative || r + blood_mm > surrogate.radiusAt(s)))
-                  continue;
+                if (blood_mm > 0.0) {
+                  if (!radiative) continue;
+                  reach -= blood_mm;
+                }
               }
-              zone[v] = 1;
-              ++added[k - std::size_t(from[2])];
+              if (visit(v, r, reach)) ++counted[k - std::size_t(from[2])];
             }
       });
   std::size_t total = 0;
-  for (std::size_t a : added) total += a;
+  for (std::size_t c : counted) total += c;
   return total;
+}
+
+}  // namespace
+
+std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                             const ProbePlacement& placement,
+                             const std::vector<std::uint8_t>& sinkMask,
+                             std::vector<std::uint8_t>& zone) {
+  if (zone.size() != grid.geometry.voxelCount()) zone.assign(grid.geometry.voxelCount(), 0);
+  return scanProbe(
+      surrogate, grid, placement, sinkMask, 0.0, [&](std::size_t v) { return zone[v] != 0; },
+      [&](std::size_t v, double r, double reach) {
+        if (r > reach) return false;
+        zone[v] = 1;
+        return true;
+      });
 }
 
 std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
@@ -346,6 +372,108 @@ PredictedZone predictZone(const ZoneSurrogate& surrogate, const AblationGrid& gr
   }
   predicted.volume_ml = double(kept) * std::pow(grid.geometry.spacing_mm.x(), 3) * 1e-3;
   return predicted;
+}
+
+double probeInteractionLength_mm(const ZoneSurrogate& surrogate) {
+  const TissueProperties& liver = tissueLibrary().at("liver");
+  const double diffusivity_m2_s =
+      liver.thermalConductivity_W_mK / (liver.density_kg_m3 * liver.heatCapacity_J_kgK);
+  return kProbeInteractionScale * std::sqrt(diffusivity_m2_s * surrogate.duration_s) * 1e3;
+}
+
+namespace {
+
+// Shares below exp(-kShareCutoff) are left out: they reach kShareCutoff * L beyond a zone.
+constexpr double kShareCutoff = 4.0;
+
+// One probe's heat share at distance r from its axis, where its single zone reaches `reach`:
+// at least 1 inside, below 1 outside (0 for the union, L = 0).
+float heatShare(double r, double reach, double length_mm) {
+  if (r <= reach)
+    return length_mm > 0.0 ? float(std::max(1.0, std::exp((reach - r) / length_mm))) : 1.0f;
+  if (length_mm <= 0.0) return 0.0f;
+  return std::min(float(std::exp((reach - r) / length_mm)), 0.99999f);
+}
+
+PredictedZone zoneFromHeat(const std::vector<float>& heat, const ImageGeometry& g) {
+  PredictedZone z;
+  z.zone.assign(heat.size(), 0);
+  std::size_t count = 0;
+  for (std::size_t v = 0; v < heat.size(); ++v) count += z.zone[v] = heat[v] >= 1.0f;
+  z.volume_ml = double(count) * g.spacing_mm.x() * g.spacing_mm.y() * g.spacing_mm.z() * 1e-3;
+  return z;
+}
+
+}  // namespace
+
+namespace {
+
+// addProbeHeat for the voxels where skip(v) is false.
+template <class Skip>
+void addProbeHeatWhere(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                       const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
+                       double length_mm, Skip&& skip, std::vector<float>& heat) {
+  if (heat.size() != grid.geometry.voxelCount()) heat.assign(grid.geometry.voxelCount(), 0.0f);
+  scanProbe(surrogate, grid, placement, sinkMask, kShareCutoff * length_mm, skip,
+            [&](std::size_t v, double r, double reach) {
+              heat[v] += heatShare(r, reach, length_mm);
+              return false;
+            });
+}
+
+}  // namespace
+
+void addProbeHeat(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                  const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
+                  double interactionLength_mm, std::vector<float>& heat) {
+  addProbeHeatWhere(
+      surrogate, grid, placement, sinkMask, std::max(0.0, interactionLength_mm),
+      [](std::size_t) { return false; }, heat);
+}
+
+PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                                  std::span<const ProbePlacement> probes,
+                                  const std::vector<std::uint8_t>& sinkMask,
+                                  double interactionLength_mm) {
+  // One probe: its zone is r <= R(s) whatever L is, so skip the shares beyond it.
+  const double length = probes.size() > 1 ? std::max(0.0, interactionLength_mm) : 0.0;
+  // First without the vessel rules, which only take shares away: a voxel whose sum stays below
+  // 1 is out, and only the others pay for the rules' walk to the axis (the planner's cost).
+  std::vector<float> bound(grid.geometry.voxelCount(), 0.0f);
+  for (const ProbePlacement& p : probes) addProbeHeat(surrogate, grid, p, {}, length, bound);
+  if (sinkMask.empty()) return zoneFromHeat(bound, grid.geometry);
+  std::vector<float> heat(grid.geometry.voxelCount(), 0.0f);
+  for (const ProbePlacement& p : probes)
+    addProbeHeatWhere(
+        surrogate, grid, p, sinkMask, length, [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
+  return zoneFromHeat(heat, grid.geometry);
+}
+
+LiveMultiProbeZone::LiveMultiProbeZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                                       std::vector<std::uint8_t> sinkMask,
+                                       std::span<const ProbePlacement> heldProbes,
+                                       double interactionLength_mm)
+    : surrogate_(surrogate),
+      grid_(grid),
+      sink_(std::move(sinkMask)),
+      interactionLength_mm_(heldProbes.empty() ? 0.0 : interactionLength_mm),
+      heldCount_(heldProbes.size()),
+      heldHeat_(grid.geometry.voxelCount(), 0.0f) {
+  for (const ProbePlacement& p : heldProbes)
+    addProbeHeat(surrogate_, grid_, p, sink_, interactionLength_mm_, heldHeat_);
+}
+
+PredictedZone LiveMultiProbeZone::withMovingProbe(const ProbePlacement& moving) const {
+  // As predictCombinedZone: the moving probe's shares without the vessel rules bound its own,
+  // so only voxels the bound puts in the zone walk to its axis.
+  std::vector<float> bound = heldHeat_;
+  addProbeHeat(surrogate_, grid_, moving, {}, interactionLength_mm_, bound);
+  if (sink_.empty()) return zoneFromHeat(bound, grid_.geometry);
+  std::vector<float> heat = heldHeat_;
+  addProbeHeatWhere(
+      surrogate_, grid_, moving, sink_, interactionLength_mm_,
+      [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
+  return zoneFromHeat(heat, grid_.geometry);
 }
 
 }  // namespace twinplan::ablation

@@ -43,6 +43,9 @@ struct PlannerOptions {
   int directionCount = 600;
   int directionsUsed = 4;
   int maxPlans = 10;
+  // Several probes heat together: their predicted zone is composed by superposed heat shares
+  // (zone_surrogate.h predictCombinedZone); false: the union of single zones, as before that rule.
+  bool probeInteraction = true;
   void validate() const;
 };
 

@@ -20,6 +20,7 @@
 //   PredictedZone z = predictZone(s, grid, placement);                         // milliseconds
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -121,5 +122,60 @@ std::size_t addPredictedZone(const ZoneSurrogate& surrogate, const AblationGrid&
                              const ProbePlacement& placement,
                              const std::vector<std::uint8_t>& sinkMask,
                              std::vector<std::uint8_t>& zone);
+
+}  // namespace twinplan::ablation
+
+namespace twinplan::ablation {
+
+// Several probes of one device at one setting, switched on together (a multi-probe plan). Their
+// zone is larger than the union of their single zones: tissue between and beside them is heated
+// by all of them (the full physics shows it, docs/validation.md "ablplan"). The rule, a
+// superposition of temperature rises: beyond its own zone's edge a probe's rise is taken to fall
+// off as exp(-(r - R(s)) / L), the edge being the rise that ablates, so a voxel is ablated when
+//     sum over probes of exp((R(s_i) - r_i) / L) >= 1
+// (each term is the probe's "heat share"; for one probe the rule is r <= R(s) as before). R is
+// the reach after the vessel rules of addPredictedZone (an RF probe whose line to the voxel
+// crosses flowing blood adds nothing; an antenna's reach shortens by the blood crossed); voxels
+// of the heat-sink mask are never ablated; a probe adds nothing ahead of its tip or behind its
+// zone (where its profile is 0). L is the interaction length; 0 gives the union.
+//
+// L: the heat diffusion length sqrt(alpha t) of liver (alpha = k / (rho c), the tissue table's
+// IT'IS values) over the treatment time, times kProbeInteractionScale (validated against the
+// full physics for 2 and 3 antennas in docs/validation.md "ablplan").
+inline constexpr double kProbeInteractionScale = 1.0;
+double probeInteractionLength_mm(const ZoneSurrogate& surrogate);
+
+// Adds every probe's heat share to `heat` (sized to the grid; resized and zeroed when it is not).
+// Shares below exp(-4) are left out (they cannot tip a voxel with up to 3 probes by more than 4 %).
+void addProbeHeat(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                  const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
+                  double interactionLength_mm, std::vector<float>& heat);
+
+// The zone of the probes together (the rule above). One probe or L = 0: the union of the single
+// zones, voxel for voxel the zone addPredictedZone gives. voxelsLostToVessels is not counted.
+PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                                  std::span<const ProbePlacement> probes,
+                                  const std::vector<std::uint8_t>& sinkMask,
+                                  double interactionLength_mm);
+
+// The live zone of a multi-probe plan while one probe is dragged: the held probes' heat shares
+// are summed once, so an update places only the moving probe (one probe's cost). The surrogate
+// and the grid must outlive it. Equal, voxel for voxel, to predictCombinedZone of all probes.
+class LiveMultiProbeZone {
+ public:
+  LiveMultiProbeZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                     std::vector<std::uint8_t> sinkMask, std::span<const ProbePlacement> heldProbes,
+                     double interactionLength_mm);
+  PredictedZone withMovingProbe(const ProbePlacement& moving) const;
+  std::size_t heldProbeCount() const { return heldCount_; }
+
+ private:
+  const ZoneSurrogate& surrogate_;
+  const AblationGrid& grid_;
+  std::vector<std::uint8_t> sink_;
+  double interactionLength_mm_ = 0.0;
+  std::size_t heldCount_ = 0;
+  std::vector<float> heldHeat_;
+};
 
 }  // namespace twinplan::ablation

@@ -1,0 +1,118 @@
+// Several probes switched on together: the zone surrogate's superposed heat shares
+// (zone_surrogate.h predictCombinedZone) and the union of single zones against the full physics
+// of the same probes on one grid (slow: each layout runs the bioheat solver). Uniform liver, the
+// planner's 2 mm grid, parallel 2.45 GHz antennas at 100 W for 5 min (each on its own generator
+// channel: device_source.h), in the planner's layouts: pairs 10, 15 and 20 mm apart, and
+// triangles of 8 and 12 mm circumradius; and two cooled RF electrodes on one generator. Figures in
+// docs/validation.md "ablplan".
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+
+#include "ablation_zone_checks.h"
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/device_source.h"
+#include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/tissue_library.h"
+#include "twinplan/ablation/zone_surrogate.h"
+
+namespace twinplan::ablation {
+namespace {
+
+using testing::dice;
+
+// Probes along z whose tips lie on `offsets` (x, y) with the zones centred on z = 0.
+std::vector<ProbePlacement> parallelProbes(const ZoneSurrogate& s,
+                                           const std::vector<Vec3>& offsets) {
+  std::vector<ProbePlacement> probes;
+  for (const Vec3& o : offsets) {
+    const Vec3 tip = o + Vec3(0.0, 0.0, -s.centreBehindTip_mm);
+    probes.push_back({tip, tip + Vec3(0.0, 0.0, 120.0)});
+  }
+  return probes;
+}
+
+std::vector<Vec3> pair(double spacing_mm) {
+  return {Vec3(-spacing_mm / 2.0, 0.0, 0.0), Vec3(spacing_mm / 2.0, 0.0, 0.0)};
+}
+
+std::vector<Vec3> triangle(double circumradius_mm) {
+  std::vector<Vec3> tips;
+  for (int n = 0; n < 3; ++n) {
+    const double a = 2.0 * std::numbers::pi * n / 3.0;
+    tips.push_back(circumradius_mm * Vec3(std::cos(a), std::sin(a), 0.0));
+  }
+  return tips;
+}
+
+struct Agreement {
+  double physics_ml, union_ml, superposed_ml, unionDice, superposedDice;
+};
+
+Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
+                  const std::string& deviceId = "mw-2450mhz-100w") {
+  const AblationDevice& device = findDevice(deviceId);
+  const ZoneSurrogate& s = cachedSurrogate(device);
+  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 2.0);
+  // RF: one generator drives the electrodes at one potential at the device's power (200 W for
+  // the cooled electrode); antennas: each at its own 100 W.
+  const std::vector<ProbePlacement> probes = parallelProbes(s, offsets);
+  const auto source = makeHeatSource(grid, device, probes);
+  BioheatParameters p;
+  p.duration_s = s.duration_s;
+  const AblationResult truth = simulateAblation(grid, *source, p);
+  const double length = probeInteractionLength_mm(s);
+  const PredictedZone united = predictCombinedZone(s, grid, probes, {}, 0.0);
+  const PredictedZone together = predictCombinedZone(s, grid, probes, {}, length);
+  const Agreement a{truth.zoneVolume_ml, united.volume_ml, together.volume_ml,
+                    dice(truth.ablationZone, united.zone), dice(truth.ablationZone, together.zone)};
+  std::printf("| %s | %.1f | %.1f, %.3f | %.1f, %.3f |", layout.c_str(), a.physics_ml, a.union_ml,
+              a.unionDice, a.superposed_ml, a.superposedDice);
+  // Other interaction lengths, for the record: the Dice of 0.5, 1.5 and 2 times L.
+  for (double scale : {0.5, 1.5, 2.0})
+    std::printf(" %.3f", dice(truth.ablationZone,
+                              predictCombinedZone(s, grid, probes, {}, scale * length).zone));
+  std::printf(" | L %.2f mm\n", length);
+  return a;
+}
+
+// The physics' zone is larger than the union of single zones; the superposed zone is nearer
+// the physics in volume and overlap in every layout, its volume within 10 % of the physics'.
+void expectSuperpositionNearer(const Agreement& a, double minDice) {
+  EXPECT_GT(a.physics_ml, a.union_ml);
+  EXPECT_LT(std::abs(a.superposed_ml - a.physics_ml), std::abs(a.union_ml - a.physics_ml));
+  EXPECT_NEAR(a.superposed_ml, a.physics_ml, 0.10 * a.physics_ml);
+  EXPECT_GT(a.superposedDice, a.unionDice);
+  EXPECT_GE(a.superposedDice, minDice);
+}
+
+TEST(AblationMultiProbe, TwoAntennasSuperposedMatchTheFullPhysics) {
+  for (double spacing : {10.0, 15.0, 20.0}) {
+    SCOPED_TRACE(spacing);
+    expectSuperpositionNearer(
+        compare("2 antennas " + std::to_string(int(spacing)) + " mm apart", pair(spacing)), 0.93);
+  }
+}
+
+TEST(AblationMultiProbe, ThreeAntennasSuperposedMatchTheFullPhysics) {
+  for (double radius : {8.0, 12.0}) {
+    SCOPED_TRACE(radius);
+    expectSuperpositionNearer(
+        compare("3 antennas, circumradius " + std::to_string(int(radius)) + " mm",
+                triangle(radius)),
+        0.93);
+  }
+}
+
+// Two cooled RF electrodes 15 mm apart on one generator (12 min, 200 W ceiling): the physics
+// takes more energy than one electrode (lower impedance, less roll-off; docs/validation.md
+// "several RF electrodes on one generator").
+TEST(AblationMultiProbe, TwoCooledRfElectrodesSuperposedAgainstTheFullPhysics) {
+  expectSuperpositionNearer(
+      compare("2 cooled RF electrodes 15 mm apart", pair(15.0), "rf-cooled-3cm"), 0.93);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation
