@@ -7,8 +7,8 @@
 //   [, last dof [, value]], or ENCASTRE / PINNED), *CLOAD, *DLOAD (GRAV with magnitude and
 //   direction; P1..P4 face pressure), *STEP [NLGEOM], *STATIC (initial increment, period,
 //   minimum, maximum), *END STEP.
-// Contact with a rigid obstacle, the subset ccx uses for one (ccx 2.20 manual, sections 6.7.1,
-// 7.62 *SURFACE, 7.121 *SURFACE INTERACTION, 7.122 *SURFACE BEHAVIOR, 7.23 *CONTACT PAIR):
+// Contact with a rigid obstacle, the subset ccx uses for one (ccx 2.20 manual: section 6.7
+// "Contact" and the keywords *SURFACE, *SURFACE INTERACTION, *SURFACE BEHAVIOR, *CONTACT PAIR):
 //   *SURFACE, NAME= [, TYPE=ELEMENT] (element or element set, face S1..S6) or TYPE=NODE (nodes
 //   or node sets); *SURFACE INTERACTION, NAME= followed by *SURFACE BEHAVIOR,
 //   PRESSURE-OVERCLOSURE=LINEAR (slope K > 0 [, tension]) or HARD; *CONTACT PAIR,
