@@ -92,9 +92,7 @@ TEST(ContactCalculix, BlockPushedOffCentreOnRigidPlaneMatchesCalculix) {
   test::TempDir dir("twinplan-ccx-contact");
   const std::string deck = blockOnRigidSlabDeck();
   std::ofstream(dir / "block-on-slab.inp") << deck;
-  const test::CommandResult run = test::runCommand(
-      "'" + test::cliPath().string() + "' fem solve '" + (dir / "block-on-slab.inp").string() +
-      "' --out '" + (dir / "u.json").string() + "' --json");
+  const test::CommandResult run = test::runCliFemSolve(dir, "block-on-slab.inp");
   ASSERT_EQ(run.status, 0) << run.output;
   const nlohmann::json report = nlohmann::json::parse(run.output);
   const test::CalculixDisplacements ours = cliDisplacements(dir / "u.json");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <string>
 
+#include "error_of.h"
 #include "twinplan/core/error.h"
 #include "twinplan/tissue/box_mesh.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -52,13 +53,9 @@ int lineOf(const std::string& deck, const std::string& text) {
 }
 
 void expectRefused(const std::string& deck, ErrorKind kind, const std::string& words) {
-  try {
-    solve(parseInp(deck, "contact.inp"));
-    ADD_FAILURE() << "no error; expected: " << words;
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
-  }
+  const Error e = test::errorOf([&] { solve(parseInp(deck, "contact.inp")); });
+  EXPECT_EQ(e.kind(), kind) << e.what();
+  EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
 }
 
 TEST(InpContact, MasterOnAHeldSlabIsARigidPlaneAndTheSlabLeavesTheModel) {
