@@ -3,7 +3,8 @@
 // frictionless contact (tests/unit/tissue_hertz_contact_test.cpp, tests/slow/
 // tissue_hertz_refinement_test.cpp; docs/validation.md). Hertz (Johnson, Contact Mechanics,
 // 1985, section 4.2, eqs. 4.22-4.23), with E* = E / (1 - nu^2) for a rigid indenter:
-//   contact radius a = (3 F R / (4 E*))^(1/3), approach delta = a^2 / R = (9 F^2 / (16 R E*^2))^(1/3).
+//   contact radius a = (3 F R / (4 E*))^(1/3),
+//   approach delta = a^2 / R = (9 F^2 / (16 R E*^2))^(1/3).
 // The block is finite (6 mm wide and deep, 6-8 contact radii) and held at its base: the base's
 // approach is Hertz's less the half-space's compliance below the base, linear in F (delta =
 // alpha F^(2/3) + C F, C < 0; the far field of the contact pressure depends on its resultant
@@ -29,7 +30,7 @@ namespace twinplan::test::hertz {
 using namespace twinplan::tissue;
 
 constexpr double kRadius_mm = 10, kE_MPa = 1, kNu = 0.3;
-constexpr double kSize_mm = 6;   // block width (quarter) and depth
+constexpr double kSize_mm = 6;    // block width (quarter) and depth
 constexpr double kFine_mm = 1.4;  // uniform cells up to here from the contact, then graded
 
 inline double effectiveModulus() { return kE_MPa / (1 - kNu * kNu); }
@@ -65,9 +66,9 @@ inline RigidObstacle rigidBall(std::vector<std::size_t> nodes) {
 }
 
 struct Indentation {
-  double force_N = 0;            // the whole ball's (4 x the quarter's)
-  double lastInContact_mm = 0;   // radius of the outermost node in contact on y = 0
-  double firstFree_mm = 0;       // and of the next node out
+  double force_N = 0;           // the whole ball's (4 x the quarter's)
+  double lastInContact_mm = 0;  // radius of the outermost node in contact on y = 0
+  double firstFree_mm = 0;      // and of the next node out
   double penetration_mm = 0;
   std::size_t nodes = 0;
 };
@@ -148,11 +149,13 @@ inline HertzCheck check(double cell_mm) {
   const double det = p0 * f1 - p1 * f0;
   const double alpha = (depths[0] * f1 - depths[1] * f0) / det;
   c.compliance_mm_per_N = (p0 * depths[1] - p1 * depths[0]) / det;
-  const double hertzAlpha = std::cbrt(9 / (16 * kRadius_mm * effectiveModulus() * effectiveModulus()));
+  const double hertzAlpha =
+      std::cbrt(9 / (16 * kRadius_mm * effectiveModulus() * effectiveModulus()));
   c.alphaRatio = alpha / hertzAlpha;
-  std::printf("Hertz, cells %.2f mm: approach coefficient %.5f of Hertz's, block compliance "
-              "%.4g mm/N\n",
-              cell_mm, c.alphaRatio, c.compliance_mm_per_N);
+  std::printf(
+      "Hertz, cells %.2f mm: approach coefficient %.5f of Hertz's, block compliance "
+      "%.4g mm/N\n",
+      cell_mm, c.alphaRatio, c.compliance_mm_per_N);
   return c;
 }
 

@@ -48,8 +48,7 @@ std::string replaced(std::string deck, const std::string& from, const std::strin
 
 int lineOf(const std::string& deck, const std::string& text) {
   const std::size_t at = deck.find(text);
-  return static_cast<int>(std::count(deck.begin(), deck.begin() + static_cast<long>(at), '\n')) +
-         1;
+  return static_cast<int>(std::count(deck.begin(), deck.begin() + static_cast<long>(at), '\n')) + 1;
 }
 
 void expectRefused(const std::string& deck, ErrorKind kind, const std::string& words) {
@@ -155,12 +154,14 @@ TEST(InpContact, RefusesAMasterThatIsNotARigidPlaneUnderTheSlave) {
                          "905, -1, -1, 0.1\n906, 3, -1, 0.1\n907, 3, 3, 0.1\n908, -1, 3, 0.1\n"),
                 ErrorKind::InvalidInput, "mm inside the master surface PLANE");
   // A brick that is not under a master surface is not read as tissue.
-  expectRefused(replaced(deck, "BASE, PLANE\n", "BASE, PLANE\n*ELEMENT, TYPE=C3D8, ELSET=LID\n"
-                                                "902, 901, 902, 903, 904, 905, 906, 907, 908\n"),
+  expectRefused(replaced(deck, "BASE, PLANE\n",
+                         "BASE, PLANE\n*ELEMENT, TYPE=C3D8, ELSET=LID\n"
+                         "902, 901, 902, 903, 904, 905, 906, 907, 908\n"),
                 ErrorKind::Unsupported, "element 902 (C3D8) is under no master surface");
   // Tissue sets may not take in the rigid part.
-  expectRefused(replaced(deck, "*MATERIAL, NAME=M", "*ELSET, ELSET=BOTH\nEALL, SLAB\n*MATERIAL, NAME=M"),
-                ErrorKind::InvalidInput, "element set SLAB holds bricks of a rigid part");
+  expectRefused(
+      replaced(deck, "*MATERIAL, NAME=M", "*ELSET, ELSET=BOTH\nEALL, SLAB\n*MATERIAL, NAME=M"),
+      ErrorKind::InvalidInput, "element set SLAB holds bricks of a rigid part");
 }
 
 }  // namespace

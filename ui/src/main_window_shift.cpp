@@ -346,8 +346,8 @@ void MainWindow::showLiveFrame(std::shared_ptr<const LiveToolFrame> frame) {
     targets.emplace_back(liveTool_->targets()[t].name, frame->targetShifts_mm[t]);
   shift_->showLiveTargets(targets);
   shift_->showLive(ShiftPanel::liveToolText(frame->offset_mm, liveTool_->session()->direction(),
-                                             frame->update.maxDisplacement_mm,
-                                             frame->update.seconds));
+                                            frame->update.maxDisplacement_mm,
+                                            frame->update.seconds));
 }
 
 void MainWindow::showShiftLayers() {

@@ -442,8 +442,8 @@ void ShiftPanel::showLive(const QString& text) { live_->setText(text); }
 
 QString ShiftPanel::liveText() const { return live_->text(); }
 
-QString ShiftPanel::liveToolText(const Vec3& offset_mm, const Vec3& direction,
-                                 double organMoved_mm, double updateSeconds) {
+QString ShiftPanel::liveToolText(const Vec3& offset_mm, const Vec3& direction, double organMoved_mm,
+                                 double updateSeconds) {
   // The depth is the part along the tool; a drag in a 2D view adds a sideways part, which the
   // depth alone would hide (the offset's length would read as depth).
   const double depth_mm = offset_mm.dot(direction);

@@ -75,7 +75,8 @@ MasterPlane fitMasterPlane(const std::vector<MasterFace>& faces) {
     for (const Vec& x : f.corners) {
       plane.worstOffPlane_mm =
           std::max(plane.worstOffPlane_mm, std::abs(dot(minus(x, plane.point), plane.normal)));
-      for (int a = 0; a < 3; ++a) low[a] = std::min(low[a], x[a]), high[a] = std::max(high[a], x[a]);
+      for (int a = 0; a < 3; ++a)
+        low[a] = std::min(low[a], x[a]), high[a] = std::max(high[a], x[a]);
     }
   }
   const Vec diagonal = minus(high, low);

@@ -480,7 +480,6 @@ class Parser {
     }
   }
 
-
   // ---- The contact subset: a rigid obstacle given the way ccx takes one (inp_reader.h). ----
 
   struct RigidBrick {
@@ -559,8 +558,7 @@ class Parser {
              ErrorKind::Unsupported);
       for (SurfaceFace f : facesOf(d)) {
         f.face = label[1] - '0';
-        if (!f.rigid && f.face > 4)
-          fail(d.line, "a tetrahedron has faces S1 to S4, not " + label);
+        if (!f.rigid && f.face > 4) fail(d.line, "a tetrahedron has faces S1 to S4, not " + label);
         s.faces.push_back(f);
       }
     }
@@ -626,8 +624,7 @@ class Parser {
     const std::string interaction = upper(param(k, "INTERACTION"));
     const std::string type = upper(param(k, "TYPE"));
     if (type != "NODE TO SURFACE")
-      fail(k.line,
-           "*CONTACT PAIR, TYPE=" + type + " is not supported; supported: NODE TO SURFACE",
+      fail(k.line, "*CONTACT PAIR, TYPE=" + type + " is not supported; supported: NODE TO SURFACE",
            ErrorKind::Unsupported);
     if (data.empty()) fail(k.line, "*CONTACT PAIR needs a line: slave surface, master surface");
     for (const DataLine& d : data) {
@@ -667,8 +664,12 @@ class Parser {
   std::vector<char> heldNodes() const {
     std::vector<int> held(model_.nodes.size(), 0);
     std::vector<char> moved(model_.nodes.size(), 0);
-    for (const PrescribedDisplacement& p : model_.fixedBoundaries)
-      p.value_mm == 0 ? void(held[p.node] |= 1 << p.dof) : void(moved[p.node] = 1);
+    for (const PrescribedDisplacement& p : model_.fixedBoundaries) {
+      if (p.value_mm == 0)
+        held[p.node] |= 1 << p.dof;
+      else
+        moved[p.node] = 1;
+    }
     for (const Step& s : model_.steps)
       for (const PrescribedDisplacement& p : s.boundaries)
         if (p.value_mm != 0) moved[p.node] = 1;
@@ -702,10 +703,11 @@ class Parser {
     }
     const inp::MasterPlane plane = inp::fitMasterPlane(faces);
     if (plane.worstOffPlane_mm > 1e-6 * plane.size_mm || !plane.sameSide)
-      fail(p.line, "the master surface " + p.master +
-                       " is not planar (a corner lies " + std::to_string(plane.worstOffPlane_mm) +
-                       " mm off the plane of its first face, or faces face opposite ways); "
-                       "TwinPlan reads a rigid master surface from a deck as a plane only",
+      fail(p.line,
+           "the master surface " + p.master + " is not planar (a corner lies " +
+               std::to_string(plane.worstOffPlane_mm) +
+               " mm off the plane of its first face, or faces face opposite ways); "
+               "TwinPlan reads a rigid master surface from a deck as a plane only",
            ErrorKind::Unsupported);
     return plane;
   }
@@ -721,70 +723,75 @@ class Parser {
   }
 
   void buildContact() {
-    std::vector<char> masterBrick(bricks_.size(), 0);
+    const std::vector<char> rigidOnly = rigidPartNodes();
+    std::vector<char> underMaster(bricks_.size(), 0);
     for (const Pair& p : pairs_) {
-      const auto interaction = interactions_.find(p.interaction);
-      if (interaction == interactions_.end())
-        fail(p.line, "*CONTACT PAIR names interaction " + p.interaction +
-                         ", which no *SURFACE INTERACTION defines");
-      if (interaction->second.law.empty())
-        fail(interaction->second.line, "*SURFACE INTERACTION " + p.interaction +
-                                           " needs *SURFACE BEHAVIOR, PRESSURE-OVERCLOSURE=");
       const Surface& master = surface(p.master, p.line);
-      std::vector<inp::MasterFace> faces;
-      const inp::MasterPlane plane = masterPlane(p, master, faces);
       for (const SurfaceFace& f : master.faces)
-        if (f.rigid) masterBrick[f.element] = 1;
-      RigidObstacle o = rigidPlane(plane.point, plane.normal, slaveNodes(surface(p.slave, p.line)));
-      o.name = p.master;
-      o.enforcement = ContactEnforcement::ActiveSet;
-      const double tolerance = 1e-6 * plane.size_mm;
-      for (std::size_t n : o.nodes) {
-        const auto& x = model_.nodes[n].x_mm;
-        const std::string node = "slave node " + std::to_string(model_.nodes[n].id);
-        if (o.signedDistance_mm(x) < -tolerance)
-          fail(p.line, node + " starts " + std::to_string(-o.signedDistance_mm(x)) +
-                           " mm inside the master surface " + p.master);
-        if (!inp::liesOverFaces(x, faces, plane, tolerance))
-          fail(p.line, node + " does not lie over the master surface " + p.master +
-                           " (TwinPlan's rigid plane has no edge: make the master surface "
-                           "reach under every slave node)");
-      }
-      model_.notes.push_back("line " + std::to_string(p.line) + ": *CONTACT PAIR " + p.slave +
-                             " on " + p.master + " read as exact frictionless contact with a "
-                             "rigid plane (PRESSURE-OVERCLOSURE=" + interaction->second.law +
-                             " approximates it in ccx)");
-      model_.obstacles.push_back(std::move(o));
+        if (f.rigid) underMaster[f.element] = 1;
+      model_.obstacles.push_back(contactObstacle(p, master, rigidOnly));
     }
-    std::vector<char> rigidOnly(model_.nodes.size(), 0);
-    for (std::size_t b = 0; b < bricks_.size(); ++b) {
-      if (!masterBrick[b])
+    for (std::size_t b = 0; b < bricks_.size(); ++b)
+      if (!underMaster[b])
         fail(bricks_[b].line,
              "element " + std::to_string(bricks_[b].id) + " (" + bricks_[b].type +
                  ") is under no master surface of a *CONTACT PAIR; bricks are read only as the "
                  "rigid part of a contact (supported element types: C3D4, C3D10)",
              ErrorKind::Unsupported);
-      for (std::size_t n : bricks_[b].nodes) rigidOnly[n] = 1;
-    }
-    dropRigidPart(rigidOnly);
-  }
-
-  // The rigid part is the obstacle now: its nodes leave the model (unless tissue shares them).
-  void dropRigidPart(std::vector<char>& rigidOnly) {
-    for (const Element& e : model_.elements)
-      for (std::size_t n : e.nodes) rigidOnly[n] = 0;
     for (const Step& s : model_.steps)
       for (const NodalForce& f : s.nodalForces)
         if (rigidOnly[f.node])
-          fail(s.line, "*CLOAD on node " + std::to_string(model_.nodes[f.node].id) +
-                           " of the rigid part");
-    for (const RigidObstacle& o : model_.obstacles)
-      for (std::size_t n : o.nodes)
-        if (rigidOnly[n])
-          fail(surfaces_.begin()->second.line,
-               "slave node " + std::to_string(model_.nodes[n].id) + " belongs to the rigid part");
+          fail(s.line,
+               "*CLOAD on node " + std::to_string(model_.nodes[f.node].id) + " of the rigid part");
+    // The rigid part is the obstacle now: its own nodes leave the model.
     if (std::find(rigidOnly.begin(), rigidOnly.end(), 1) != rigidOnly.end())
       inp::removeNodes(model_, rigidOnly);
+  }
+
+  // Nodes of the bricks that no tissue element shares.
+  std::vector<char> rigidPartNodes() const {
+    std::vector<char> rigidOnly(model_.nodes.size(), 0);
+    for (const RigidBrick& b : bricks_)
+      for (std::size_t n : b.nodes) rigidOnly[n] = 1;
+    for (const Element& e : model_.elements)
+      for (std::size_t n : e.nodes) rigidOnly[n] = 0;
+    return rigidOnly;
+  }
+
+  // One *CONTACT PAIR line as TwinPlan's rigid plane, its slave nodes checked against it.
+  RigidObstacle contactObstacle(const Pair& p, const Surface& master,
+                                const std::vector<char>& rigidOnly) {
+    const auto interaction = interactions_.find(p.interaction);
+    if (interaction == interactions_.end())
+      fail(p.line, "*CONTACT PAIR names interaction " + p.interaction +
+                       ", which no *SURFACE INTERACTION defines");
+    if (interaction->second.law.empty())
+      fail(interaction->second.line, "*SURFACE INTERACTION " + p.interaction +
+                                         " needs *SURFACE BEHAVIOR, PRESSURE-OVERCLOSURE=");
+    std::vector<inp::MasterFace> faces;
+    const inp::MasterPlane plane = masterPlane(p, master, faces);
+    RigidObstacle o = rigidPlane(plane.point, plane.normal, slaveNodes(surface(p.slave, p.line)));
+    o.name = p.master;
+    o.enforcement = ContactEnforcement::ActiveSet;
+    const double tolerance = 1e-6 * plane.size_mm;
+    for (std::size_t n : o.nodes) {
+      const auto& x = model_.nodes[n].x_mm;
+      const std::string node = "slave node " + std::to_string(model_.nodes[n].id);
+      if (rigidOnly[n]) fail(p.line, node + " belongs to the rigid part, not to the tissue");
+      if (o.signedDistance_mm(x) < -tolerance)
+        fail(p.line, node + " starts " + std::to_string(-o.signedDistance_mm(x)) +
+                         " mm inside the master surface " + p.master);
+      if (!inp::liesOverFaces(x, faces, plane, tolerance))
+        fail(p.line, node + " does not lie over the master surface " + p.master +
+                         " (TwinPlan's rigid plane has no edge: make the master surface reach "
+                         "under every slave node)");
+    }
+    model_.notes.push_back("line " + std::to_string(p.line) + ": *CONTACT PAIR " + p.slave +
+                           " on " + p.master +
+                           " read as exact frictionless contact with a rigid plane "
+                           "(PRESSURE-OVERCLOSURE=" +
+                           interaction->second.law + " approximates it in ccx)");
+    return o;
   }
 
   std::vector<RigidBrick> bricks_;
