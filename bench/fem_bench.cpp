@@ -10,8 +10,8 @@
 //   twinplan-fem-bench --drag [--divisions NX NY NZ]   (default 18 15 12: 19,440 tets)
 // times the co-rotational updates of a dragged tool (dragBench below).
 //   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--contact] [--linear]
-//   [--drain-ventricles]
-//                      [--turned] [--dir DIR] [--no-ccx]
+//                      [--drain-ventricles] [--turned] [--prone] [--radius MM]
+//                      [--csf-loss ML] [--fluid-level MM] [--dir DIR] [--no-ccx]
 // brain shift on the head phantom (brainBench below); without --contact the same model runs in
 // ccx from the .inp it writes.
 #include <array>
@@ -181,6 +181,12 @@ int brainBench(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--linear")) p.neoHookean = false;
     if (!std::strcmp(argv[i], "--drain-ventricles")) p.drainVentricles = true;
     if (!std::strcmp(argv[i], "--turned")) p.headRotation_deg = -90;
+    if (!std::strcmp(argv[i], "--prone")) p.patientPosition = "HFP";
+    if (!std::strcmp(argv[i], "--radius") && i + 1 < argc)
+      p.openingRadius_mm = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--csf-loss") && i + 1 < argc) p.csfLoss_ml = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--fluid-level") && i + 1 < argc)
+      p.fluidLevel_mm = std::atof(argv[++i]);
     if (!std::strcmp(argv[i], "--no-ccx")) runCcx = false;
     if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
   }

@@ -1,6 +1,7 @@
 #include "fem_command.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -14,6 +15,25 @@
 #include "twinplan/tissue/result_files.h"
 
 namespace twinplan::cli {
+namespace {
+
+// Contact with the deck's rigid obstacles (*CONTACT PAIR): the force on the tissue summed over
+// every obstacle, the nodes touching at the end, the deepest penetration.
+nlohmann::json contactSummary(const tissue::FeModel& model, const tissue::SolveResult& result) {
+  std::array<double, 3> force{0, 0, 0};
+  for (const auto& f : result.contactForce_N)
+    for (int a = 0; a < 3; ++a) force[a] += f[a];
+  nlohmann::json obstacles = nlohmann::json::array();
+  for (const tissue::RigidObstacle& o : model.obstacles)
+    obstacles.push_back({{"name", o.name}, {"slave_nodes", o.nodes.size()}});
+  return {{"obstacles", obstacles},
+          {"force_N", force},
+          {"nodes_in_contact", result.contactNodes},
+          {"max_penetration_mm", result.maxPenetration_mm},
+          {"active_set_changes", result.activeSetChanges}};
+}
+
+}  // namespace
 
 nlohmann::json runFemSolve(const std::filesystem::path& modelPath, const std::filesystem::path& out,
                            Progress& progress) {
@@ -51,6 +71,7 @@ nlohmann::json runFemSolve(const std::filesystem::path& modelPath, const std::fi
                             {"mean_displacement_mm", sum / static_cast<double>(model.nodes.size())},
                             {"solve_time_s", result.solveTime_s},
                             {"notes", model.notes}};
+  if (!model.obstacles.empty()) summary["contact"] = contactSummary(model, result);
   if (!out.empty()) {
     if (extension == ".vtu")
       tissue::writeVtu(model, result, out);

@@ -111,7 +111,17 @@ TEST_F(ShiftToolDrag, PressOnTheLiverGrabsItThereAndTheTissueFollowsTheMouse) {
       "(%.2f, %.2f, %.2f) mm; the first contact moved %.2f mm\n",
       session.tetCount(), grabbed.size(), (grabbed.front() - press).norm(), offset.x(), offset.y(),
       offset.z(), session.displacementAt(contactNode).norm());
-  EXPECT_TRUE(panel_->liveText().startsWith("Tool")) << panel_->liveText().toStdString();
+  // The live line says how deep the tool is and how far it moved: a sideways drag is no
+  // longer read as depth (before: "Tool 8.0 mm in" for this drag across the tool).
+  const QString live = panel_->liveText();
+  const double depth = offset.dot(session.direction());
+  EXPECT_TRUE(live.startsWith(QString("Tool %1 mm %2, moved %3 mm (")
+                                  .arg(std::abs(depth), 0, 'f', 1)
+                                  .arg(QString(depth >= 0 ? "in" : "out"))
+                                  .arg(offset.norm(), 0, 'f', 1)))
+      << live.toStdString();
+  EXPECT_LT(std::abs(depth), 2 * pixel);
+  EXPECT_TRUE(live.contains(" mm sideways): organ moved up to ")) << live.toStdString();
 
   // The table: each target's shift as a fresh session, grabbed at the same point and solved to
   // its static answer, computes it.

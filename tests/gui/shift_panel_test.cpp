@@ -8,32 +8,15 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDockWidget>
-#include <QTest>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 
-#include "ablation_gui_fixture.h"
-#include "test_support.h"
+#include "shift_gui_fixture.h"
 #include "twinplan/engine/tissue_shift.h"
-#include "twinplan/phantom/phantom.h"
-#include "twinplan/ui/main_window.h"
-#include "twinplan/ui/slice_viewport.h"
-#include "twinplan/ui/vtk_viewport.h"
 
 namespace twinplan::ui {
 namespace {
 
-const phantom::Phantom& head() {
-  static const phantom::Phantom p = [] {
-    phantom::PhantomOptions o;
-    o.kind = phantom::PhantomKind::Head;
-    o.scale = 0.4;
-    return phantom::makePhantom(o);
-  }();
-  return p;
-}
+const phantom::Phantom& head() { return test::smallPhantom(phantom::PhantomKind::Head); }
 
 std::optional<rendering::SliceView::TextBox> colourBarTitle(SliceViewport* view) {
   const VtkViewport::RenderAllNow everyView;
@@ -49,26 +32,11 @@ const SurfaceMesh* meshNamed(const Case& twin, const std::string& name) {
   return nullptr;
 }
 
-class ShiftPanelTest : public ::testing::Test {
+// The window of shift_gui_fixture.h showing the head phantom.
+class ShiftPanelTest : public test::ShiftWindowTest {
  protected:
-  void SetUp() override {
-    window_ = std::make_unique<MainWindow>(autosave_.path());
-    window_->setCase(head().twin);
-    window_->resize(1500, 950);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-    panel_ = window_->shiftPanel();
-    ASSERT_NE(panel_, nullptr);
-    window_->findChild<QDockWidget*>("shiftDock")->raise();
-  }
-  void TearDown() override {
-    window_->document()->editor().markClean();
-    window_->close();
-    window_.reset();
-  }
-  SliceViewport* axial() const {
-    return window_->sliceViewport(rendering::SliceOrientation::Axial);
-  }
+  void SetUp() override { show(head().twin); }
+  SliceViewport* axial() const { return view(rendering::SliceOrientation::Axial); }
   engine::TissueShiftParameters brainShift() const {
     engine::TissueShiftParameters p = panel_->parameters();
     p.scenario = "brain-shift";
@@ -76,10 +44,6 @@ class ShiftPanelTest : public ::testing::Test {
     p.brain.openingRadius_mm = 30;
     return p;
   }
-
-  test::TempDir autosave_{"twinplan-gui-shift"};
-  std::unique_ptr<MainWindow> window_;
-  ShiftPanel* panel_ = nullptr;
 };
 
 TEST_F(ShiftPanelTest, BrainShiftShowsTheJobsFiguresAndUndoRemovesTheResult) {
@@ -132,11 +96,7 @@ TEST_F(ShiftPanelTest, BrainShiftShowsTheJobsFiguresAndUndoRemovesTheResult) {
   ASSERT_NE(meshNamed(after, "Tumour"), nullptr);
   EXPECT_LE(meshNamed(after, "Tumour")->opacity, 0.3f);
   EXPECT_EQ(after.volumes.size(), head().twin.volumes.size() + 2);
-  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
-    const VtkViewport::RenderAllNow everyView;
-    window_->grab().save(
-        QString::fromStdString((std::filesystem::path(dir) / "shift_panel.png").string()), "PNG");
-  }
+  test::saveScreenshot(*window_, "shift_panel.png");
 
   // One Undo: every part of the result goes, and the panel forgets the figures.
   EXPECT_EQ(window_->document()->editor().undoText(), "Simulate Brain shift");
@@ -151,6 +111,19 @@ TEST_F(ShiftPanelTest, BrainShiftShowsTheJobsFiguresAndUndoRemovesTheResult) {
   EXPECT_EQ(meshNamed(undone, "Tumour")->opacity, meshNamed(head().twin, "Tumour")->opacity);
   EXPECT_TRUE(panel_->shownTargets().empty());
   EXPECT_FALSE(colourBarTitle(axial()));
+}
+
+// The live tool's line: the depth along the tool, and for a drag with a sideways part also how
+// far the tool moved and how far sideways.
+TEST(ShiftPanelLiveText, SaysTheDepthAndHowFarASidewaysDragMovedTheTool) {
+  const Vec3 along(0, 1, 0);
+  EXPECT_EQ(ShiftPanel::liveToolText(Vec3(0, 12, 0), along, 4.06, 0.089),
+            "Tool 12.0 mm in: organ moved up to 4.1 mm (89 ms an update)");
+  EXPECT_EQ(ShiftPanel::liveToolText(Vec3(6, 8, 0), along, 3, 0.05),
+            "Tool 8.0 mm in, moved 10.0 mm (6.0 mm sideways): organ moved up to 3.0 mm (50 ms "
+            "an update)");
+  EXPECT_EQ(ShiftPanel::liveToolText(Vec3(0, -3, 0.02), along, 1, 0.01),
+            "Tool 3.0 mm out: organ moved up to 1.0 mm (10 ms an update)");
 }
 
 TEST_F(ShiftPanelTest, ResectionReportsTheCavityAndBadInputLeavesTheCaseAlone) {

@@ -137,14 +137,14 @@ TEST(FemCli, SolvesADeckAndWritesVtu) {
 
 TEST(FemCli, RefusesAnUnsupportedKeywordWithItsLine) {
   test::TempDir dir("twinplan-fem-cli");
-  std::ofstream(dir / "contact.inp") << "*NODE\n1, 0, 0, 0\n** skull\n*CONTACT PAIR\n";
+  std::ofstream(dir / "contact.inp") << "*NODE\n1, 0, 0, 0\n** skull\n*AMPLITUDE, NAME=RAMP\n";
   const test::CommandResult r = test::runCommand(
       "'" + test::cliPath().string() + "' fem solve '" + (dir / "contact.inp").string() +
       "' --json --out '" + (dir / "x.vtu").string() + "' 2>/dev/null");
   EXPECT_EQ(r.status, 5) << r.output;  // exit code 5: unsupported
   const nlohmann::json j = nlohmann::json::parse(r.output);
   EXPECT_NE(j["error"]["message"].get<std::string>().find(
-                "contact.inp line 4: *CONTACT PAIR is not supported"),
+                "contact.inp line 4: *AMPLITUDE is not supported"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "x.vtu"));
 }

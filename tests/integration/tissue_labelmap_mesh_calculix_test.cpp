@@ -176,9 +176,7 @@ TEST(FemMeshCli, MeshesTheHeadPhantomBrainAndBothSolversAgree) {
   const std::string deck = gravityDeck(mesh + "*ELSET, ELSET=SOFT_PARTS\nBRAIN, VENTRICLES\n",
                                        "SOFT_PARTS", "TUMOUR", bottomCap(meshOnly, lowest + 15));
   std::ofstream(dir / "brain-gravity.inp") << deck;
-  const test::CommandResult solved = test::runCommand(
-      "'" + test::cliPath().string() + "' fem solve '" + (dir / "brain-gravity.inp").string() +
-      "' --out '" + (dir / "u.json").string() + "' --json");
+  const test::CommandResult solved = test::runCliFemSolve(dir, "brain-gravity.inp");
   ASSERT_EQ(solved.status, 0) << solved.output;
   const nlohmann::json s = nlohmann::json::parse(solved.output);
   const FeModel model = parseInp(deck, "brain-gravity.inp");

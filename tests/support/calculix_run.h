@@ -1,6 +1,7 @@
 #pragma once
 // CalculiX (Debian's calculix-ccx) as the independent solver of an .inp deck in the tissue
-// tests: runs `ccx -i model` in a temporary folder and reads back the nodal displacements.
+// tests: runs `ccx -i model` in a temporary folder and reads back the nodal displacements; and
+// `twinplan-cli fem solve` on the same file.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -39,6 +40,13 @@ inline CalculixDisplacements runCalculix(const TempDir& dir, const std::string& 
     if (fields >> id >> u[0] >> u[1] >> u[2]) last[id] = u;
   }
   return last;
+}
+
+// Our side of the same comparison: `twinplan-cli fem solve dir/inpName --out dir/u.json --json`
+// (the report on stdout, the nodal displacements in u.json).
+inline CommandResult runCliFemSolve(const TempDir& dir, const std::string& inpName) {
+  return runCommand("'" + cliPath().string() + "' fem solve '" + (dir / inpName).string() +
+                    "' --out '" + (dir / "u.json").string() + "' --json");
 }
 
 inline double magnitude(const std::array<double, 3>& u) {

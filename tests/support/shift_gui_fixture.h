@@ -1,9 +1,9 @@
 #pragma once
-// What the tissue-shift window tests share (gui/shift_drag_test, gui/shift_views_test): the
-// phantoms at scale 0.4 (built once per process), the main window showing a case with the
-// Tissue shift dock raised, LPS points mapped to widget positions, mouse events sent there, and
-// screenshots for TWINPLAN_SCREENSHOT_DIR. Header only: GUI tests include it (it needs Qt and
-// twinplan_ui, which the other tests do not link).
+// What the tissue-shift window tests share (gui/shift_drag_test, shift_views_test,
+// shift_panel_test): the phantoms at scale 0.4 (built once per process), the main window
+// showing a case with the Tissue shift dock raised, LPS points mapped to widget positions, mouse
+// events sent there, and screenshots for TWINPLAN_SCREENSHOT_DIR. Header only: GUI tests include it
+// (it needs Qt and twinplan_ui, which the other tests do not link).
 #include <gtest/gtest.h>
 
 #include <QApplication>

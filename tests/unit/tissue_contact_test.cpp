@@ -80,34 +80,32 @@ void expectUniaxialOnPlane(const std::function<RigidObstacle(std::vector<std::si
     EXPECT_NEAR(r.displacement_mm[n][2], expected, (nlgeom ? 5e-3 : 1e-3) * std::abs(expected));
 }
 
-TEST(Contact, BlockPressedOnRigidPlaneIsUniaxial) {
-  expectUniaxialOnPlane(
-      [](std::vector<std::size_t> nodes) {
-        return rigidPlane({0, 0, 0}, {0, 0, 1}, std::move(nodes));
-      },
-      false);
+RigidObstacle exactPlane(std::vector<std::size_t> nodes) {
+  return rigidPlane({0, 0, 0}, {0, 0, 1}, std::move(nodes));
 }
+
+TEST(Contact, BlockPressedOnRigidPlaneIsUniaxial) { expectUniaxialOnPlane(exactPlane, false); }
 
 TEST(Contact, NeoHookeanBlockPressedOnRigidPlaneIsUniaxial) {
-  expectUniaxialOnPlane(
-      [](std::vector<std::size_t> nodes) {
-        return rigidPlane({0, 0, 0}, {0, 0, 1}, std::move(nodes));
-      },
-      true);
+  expectUniaxialOnPlane(exactPlane, true);
 }
 
-// The plane as a distance map sampled on a 1 mm grid (as a skull's distance map would be):
-// trilinear interpolation of a linear distance is exact, so the answer is the same.
+// The plane z = 0 as a distance map sampled on a 1 mm grid (as a skull's distance map would be).
+DistanceMap planeDistanceMap() {
+  DistanceMap map;
+  map.geometry.size = {14, 14, 12};
+  map.geometry.origin_lps = Vec3(-2, -2, -3);
+  for (std::int64_t k = 0; k < map.geometry.size[2]; ++k)
+    for (std::int64_t v = 0; v < map.geometry.size[0] * map.geometry.size[1]; ++v)
+      map.distance_mm.push_back(static_cast<float>(-3.0 + double(k)));
+  return map;
+}
+
+// Trilinear interpolation of a linear distance is exact, so the answer is the same.
 TEST(Contact, DistanceMapPlaneGivesTheSameAnswer) {
   expectUniaxialOnPlane(
       [](std::vector<std::size_t> nodes) {
-        DistanceMap map;
-        map.geometry.size = {14, 14, 12};
-        map.geometry.origin_lps = Vec3(-2, -2, -3);
-        for (std::int64_t k = 0; k < map.geometry.size[2]; ++k)
-          for (std::int64_t v = 0; v < map.geometry.size[0] * map.geometry.size[1]; ++v)
-            map.distance_mm.push_back(static_cast<float>(-3.0 + double(k)));
-        return obstacleFromDistanceMap(std::move(map), std::move(nodes));
+        return obstacleFromDistanceMap(planeDistanceMap(), std::move(nodes));
       },
       false);
 }
@@ -117,13 +115,7 @@ TEST(Contact, DistanceMapPlaneGivesTheSameAnswer) {
 TEST(Contact, CubicBSplineDistanceMapPlaneGivesTheSameAnswer) {
   expectUniaxialOnPlane(
       [](std::vector<std::size_t> nodes) {
-        DistanceMap map;
-        map.geometry.size = {14, 14, 12};
-        map.geometry.origin_lps = Vec3(-2, -2, -3);
-        for (std::int64_t k = 0; k < map.geometry.size[2]; ++k)
-          for (std::int64_t v = 0; v < map.geometry.size[0] * map.geometry.size[1]; ++v)
-            map.distance_mm.push_back(static_cast<float>(-3.0 + double(k)));
-        return obstacleFromDistanceMap(std::move(map), std::move(nodes), "plane",
+        return obstacleFromDistanceMap(planeDistanceMap(), std::move(nodes), "plane",
                                        DistanceInterpolation::CubicBSpline);
       },
       false);

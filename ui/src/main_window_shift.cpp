@@ -345,10 +345,9 @@ void MainWindow::showLiveFrame(std::shared_ptr<const LiveToolFrame> frame) {
   for (std::size_t t = 0; t < frame->targetShifts_mm.size(); ++t)
     targets.emplace_back(liveTool_->targets()[t].name, frame->targetShifts_mm[t]);
   shift_->showLiveTargets(targets);
-  shift_->showLive(tr("Tool %1 mm in: organ moved up to %2 mm (%3 ms an update)")
-                       .arg(frame->offset_mm.norm(), 0, 'f', 1)
-                       .arg(frame->update.maxDisplacement_mm, 0, 'f', 1)
-                       .arg(1000 * frame->update.seconds, 0, 'f', 0));
+  shift_->showLive(ShiftPanel::liveToolText(frame->offset_mm, liveTool_->session()->direction(),
+                                            frame->update.maxDisplacement_mm,
+                                            frame->update.seconds));
 }
 
 void MainWindow::showShiftLayers() {

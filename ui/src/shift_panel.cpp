@@ -442,6 +442,24 @@ void ShiftPanel::showLive(const QString& text) { live_->setText(text); }
 
 QString ShiftPanel::liveText() const { return live_->text(); }
 
+QString ShiftPanel::liveToolText(const Vec3& offset_mm, const Vec3& direction, double organMoved_mm,
+                                 double updateSeconds) {
+  // The depth is the part along the tool; a drag in a 2D view adds a sideways part, which the
+  // depth alone would hide (the offset's length would read as depth).
+  const double depth_mm = offset_mm.dot(direction);
+  const double sideways_mm = (offset_mm - depth_mm * direction).norm();
+  QString tool = depth_mm >= 0 ? tr("Tool %1 mm in").arg(depth_mm, 0, 'f', 1)
+                               : tr("Tool %1 mm out").arg(-depth_mm, 0, 'f', 1);
+  if (sideways_mm > 0.05)
+    tool += tr(", moved %1 mm (%2 mm sideways)")
+                .arg(offset_mm.norm(), 0, 'f', 1)
+                .arg(sideways_mm, 0, 'f', 1);
+  return tr("%1: organ moved up to %2 mm (%3 ms an update)")
+      .arg(tool)
+      .arg(organMoved_mm, 0, 'f', 1)
+      .arg(1000 * updateSeconds, 0, 'f', 0);
+}
+
 bool ShiftPanel::washShown() const { return wash_->isChecked(); }
 bool ShiftPanel::arrowsShown() const { return arrows_->isChecked(); }
 bool ShiftPanel::contoursShown() const { return contours_->isChecked(); }

@@ -69,6 +69,12 @@ class ShiftPanel : public QWidget {
   void showLiveTargets(const std::vector<std::pair<std::string, Vec3>>& shifts_mm);
   void showLive(const QString& text);
   QString liveText() const;
+  // The live line for a tool at `offset_mm` from its grab point (LPS) with the tool's unit
+  // `direction`: "Tool 12.0 mm in: organ moved up to 4.1 mm (89 ms an update)" for a push, and
+  // for a drag with a sideways part (over 0.05 mm) also how far the tool moved and sideways:
+  // "Tool 2.0 mm in, moved 8.2 mm (8.0 mm sideways): ...". Out of the organ reads "out".
+  static QString liveToolText(const Vec3& offset_mm, const Vec3& direction, double organMoved_mm,
+                              double updateSeconds);
 
  signals:
   void simulateRequested();
