@@ -399,8 +399,8 @@ class AblateJob final : public Job {
     segment.name = kZoneSegment;
     segment.tissueType = "ablated";
     labels.addSegment(segment);
-    std::transform(result.ablationZone.begin(), result.ablationZone.end(),
-                   labels.layer(0).begin(), [](std::uint8_t v) { return std::uint16_t(v); });
+    std::transform(result.ablationZone.begin(), result.ablationZone.end(), labels.layer(0).begin(),
+                   [](std::uint8_t v) { return std::uint16_t(v); });
     io::writeLabelFile(labels, 0, folder / kZoneLabelFile);
     if (result.zoneVolume_ml <= 0.0) return {kZoneLabelFile};
     segmentation::SurfaceOptions options;

@@ -168,11 +168,11 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
 TEST(CliAblate, ExportsTheZoneAsLabelmapAndMeshAndRecordsProbePoints) {
   test::TempDir out("twinplan-ablate-zone");
   const fs::path exportDir = out / "zone";
-  const json r = runCliJson("ablate " + phantomCase().segmented.string() +
-                            " --device mw-2450mhz-100w" + kProbe + kQuick +
-                            " --probe-point -90,2,62 --probe-point -67,10,91 --probe-point -95,10,62"
-                            " --export " +
-                            exportDir.string());
+  const json r = runCliJson(
+      "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" + kProbe + kQuick +
+      " --probe-point -90,2,62 --probe-point -67,10,91 --probe-point -95,10,62"
+      " --export " +
+      exportDir.string());
   ASSERT_TRUE(r.is_object()) << r.dump();
   const double zone_ml = r["zone_volume_ml"].get<double>();
   ASSERT_GT(zone_ml, 1.0);
@@ -181,9 +181,8 @@ TEST(CliAblate, ExportsTheZoneAsLabelmapAndMeshAndRecordsProbePoints) {
   EXPECT_TRUE(written.count("zone.nrrd") && written.count("zone.stl")) << r["exported"].dump();
 
   const std::string tests = std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/";
-  const auto labels =
-      runCommand("/usr/bin/python3 " + tests + "nrrd_field.py " + (exportDir / "zone.nrrd").string() +
-                 " 1 24 20 20");
+  const auto labels = runCommand("/usr/bin/python3 " + tests + "nrrd_field.py " +
+                                 (exportDir / "zone.nrrd").string() + " 1 24 20 20");
   ASSERT_EQ(labels.status, 0) << labels.output;
   const json l = json::parse(labels.output);
   EXPECT_EQ(l["space"], "left-posterior-superior");
@@ -198,8 +197,8 @@ TEST(CliAblate, ExportsTheZoneAsLabelmapAndMeshAndRecordsProbePoints) {
   ASSERT_EQ(mesh.status, 0) << mesh.output;
   const json m = json::parse(mesh.output).begin().value();
   EXPECT_NEAR(m["volume_mm3"].get<double>() * 1e-3, zone_ml, 0.01 * zone_ml);
-  std::cout << std::setprecision(5) << "zone " << zone_ml << " ml; zone.stl encloses " << m["volume_mm3"].get<double>() * 1e-3
-            << " ml\n";
+  std::cout << std::setprecision(5) << "zone " << zone_ml << " ml; zone.stl encloses "
+            << m["volume_mm3"].get<double>() * 1e-3 << " ml\n";
 
   const json& probes = r["probe_points"];
   ASSERT_EQ(probes.size(), 3u);
@@ -294,9 +293,8 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
             std::string::npos)
       << e.dump();
   // The box around the tip spans z = 22..102 mm.
-  e = runCliJson(c + " --device mw-2450mhz-100w --probe-point -95,10,200" + kProbe + kQuick +
-                     exportTo,
-                 3);
+  e = runCliJson(
+      c + " --device mw-2450mhz-100w --probe-point -95,10,200" + kProbe + kQuick + exportTo, 3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find(
                 "The probe point -95,10,200 (LPS mm) lies outside the simulated box"),
             std::string::npos)

@@ -63,9 +63,9 @@ TEST(AblateJob, BadParametersAreRefusedNamingThem) {
   // once the grid is built (integration/cli_ablate_test).
   e = refusal({{"probe_points", {"-95,10,62", "-95,10"}}});
   EXPECT_EQ(e.context(), "parameters.probe_points");
-  EXPECT_NE(std::string(e.what()).find("\"-95,10\" is not a point"), std::string::npos)
-      << e.what();
-  EXPECT_EQ(refusal({{"probe_points", "-95,10,62"}}).kind(), ErrorKind::InvalidInput);  // not a list
+  EXPECT_NE(std::string(e.what()).find("\"-95,10\" is not a point"), std::string::npos) << e.what();
+  EXPECT_EQ(refusal({{"probe_points", "-95,10,62"}}).kind(),
+            ErrorKind::InvalidInput);  // not a list
   EXPECT_EQ(makeJob(ablateJob({{"probe_points", {"-95,10,62"}}}))->parameters()["probe_points"],
             json({"-95,10,62"}));
   e = refusal({{"device", "laser-1"}});
