@@ -220,6 +220,25 @@ TEST(CliAblate, ExportsTheZoneAsLabelmapAndMeshAndRecordsProbePoints) {
             << times.size() << "\n";
 }
 
+// No zone (1 W for 2 s): zone.nrrd is written all zeros, and there is no surface to write.
+TEST(CliAblate, AnEmptyZoneWritesAnEmptyLabelmapAndNoMesh) {
+  test::TempDir out("twinplan-ablate-nozone");
+  const fs::path exportDir = out / "zone";
+  const json r = runCliJson(
+      "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" + kProbe +
+      " --spacing 2 --box 40 --time 2 --power 1 --export " + exportDir.string());
+  ASSERT_TRUE(r.is_object()) << r.dump();
+  EXPECT_EQ(r["zone_volume_ml"], 0.0);
+  ASSERT_EQ(r["exported"].size(), 4u) << r["exported"].dump();
+  EXPECT_EQ(fs::path(r["exported"][3].get<std::string>()).filename(), "zone.nrrd");
+  EXPECT_FALSE(fs::exists(exportDir / "zone.stl"));
+  const auto labels = runCommand("/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) +
+                                 "/tests/integration/nrrd_field.py " +
+                                 (exportDir / "zone.nrrd").string() + " 1 10 10 10");
+  ASSERT_EQ(labels.status, 0) << labels.output;
+  EXPECT_EQ(json::parse(labels.output)["at_or_above"], 0);
+}
+
 // --zone-criterion (issue #17 item 6): the chosen criterion makes the zone, and on one run the
 // volumes order as the physics demands: Omega >= 4.6 lies inside Omega >= 1 (the same damage
 // integral, a higher threshold); T_max >= 60 lies inside T_max >= 50; and Omega >= 1 lies
