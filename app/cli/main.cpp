@@ -378,6 +378,14 @@ void printAblation(const json& r) {
       std::cout << "  " << name << (d["critical"].get<bool>() ? " (critical)" : "") << ": "
                 << d["ablated_ml"].get<double>() << " ml ablated ("
                 << d["ablated_percent"].get<double>() << " % of it on the grid)\n";
+  if (r.contains("probe_points"))
+    for (const json& p : r["probe_points"]) {
+      // The hottest the point got and its temperature at the end (the JSON has every step).
+      double hottest = -1e9;
+      for (const json& t : p["temperature_degC"]) hottest = std::max(hottest, t.get<double>());
+      std::cout << "  at " << p["position_mm"].dump() << " mm: hottest " << hottest
+                << " degC, at the end " << p["temperature_degC"].back().get<double>() << " degC\n";
+    }
   if (r.contains("exported"))
     for (const json& f : r["exported"]) std::cout << "  wrote " << f.get<std::string>() << '\n';
 }
@@ -887,6 +895,7 @@ int main(int argc, char** argv) {
     std::string device, tip, entry, tumour, ct, zoneCriterion;
     std::optional<double> power_W, duration_s, margin_mm, spacing_mm, box_mm;
     fs::path exportDir;
+    std::vector<std::string> probePoints;
     bool listDevices = false;
   } abl;
   auto* ablateCmd = app.add_subcommand(
@@ -902,7 +911,13 @@ int main(int argc, char** argv) {
   ablateCmd->add_option("--tumour", abl.tumour, "Tumour segment: coverage and minimal margin");
   ablateCmd->add_option("--margin", abl.margin_mm, "Safety margin around the tumour, mm (5)");
   ablateCmd->add_option("--export", abl.exportDir,
-                        "Folder for max_temperature.nrrd, temperature.nrrd, damage.nrrd");
+                        "Folder for max_temperature.nrrd, temperature.nrrd, damage.nrrd, "
+                        "the zone as zone.nrrd (labelmap) and zone.stl (LPS mm)");
+  ablateCmd
+      ->add_option("--probe-point", abl.probePoints,
+                   "Record the temperature over time at x,y,z (LPS mm; repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   ablateCmd->add_option("--ct", abl.ct, "The CT volume's name (default: the first CT)");
   ablateCmd->add_option("--spacing", abl.spacing_mm, "Grid spacing in mm (default 1)");
   ablateCmd->add_option("--box", abl.box_mm, "Edge of the simulated box in mm (default 100)");
@@ -1170,6 +1185,7 @@ int main(int argc, char** argv) {
       if (abl.spacing_mm) parameters["spacing_mm"] = *abl.spacing_mm;
       if (abl.box_mm) parameters["boxSize_mm"] = *abl.box_mm;
       if (!abl.zoneCriterion.empty()) parameters["zone_criterion"] = abl.zoneCriterion;
+      if (!abl.probePoints.empty()) parameters["probe_points"] = abl.probePoints;
       return runAblate(parameters, progress);
     }
     if (*planCmd) {

@@ -1,8 +1,9 @@
 // Job "ablate": one probe's thermal ablation on a case (issue #17 item 6). Builds the grid from
 // the case's CT and segments (ablation/grid_builder.h), runs the device's heat source through
 // the bioheat solver (ablation/bioheat.h) and reports the zone, its axes, the hottest
-// temperature, the coverage of a tumour plus margin and the damage to every other structure;
-// optionally exports the temperature and damage fields as NRRD. Every input is checked before
+// temperature, the coverage of a tumour plus margin, the damage to every other structure and
+// the temperature over time at chosen points; optionally exports the temperature and damage
+// fields as NRRD and the zone as a labelmap NRRD and a surface mesh. Every input is checked before
 // the simulation starts, and the export is written to a staging folder first, so a failure
 // leaves nothing half-written.
 #include <algorithm>
@@ -20,6 +21,8 @@
 #include "twinplan/engine/ablation_margin_map.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/io/image_file.h"
+#include "twinplan/io/mesh_files.h"
+#include "twinplan/segmentation/segment_surface.h"
 
 namespace fs = std::filesystem;
 
@@ -47,6 +50,10 @@ json point(const Vec3& p) { return {p.x(), p.y(), p.z()}; }
 
 // The tumour's surface with its margin per vertex (engine/ablation_margin_map.h).
 constexpr const char* kMarginMapFile = "margin_map.ply";
+// The ablation zone as a labelmap (uint16, 1 inside) on the fields' grid, and its surface.
+constexpr const char* kZoneLabelFile = "zone.nrrd";
+constexpr const char* kZoneMeshFile = "zone.stl";
+constexpr const char* kZoneSegment = "Ablation zone";
 
 // Structures whose thermal injury is a known complication of abdominal RF/microwave ablation:
 // vessels (thrombosis, infarction), bile ducts and gallbladder (stricture, biloma,
@@ -84,12 +91,15 @@ class AblateJob final : public Job {
         export_(p.file("export", "")),
         ct_(p.text("ct", "")),
         timeStep_s_(p.number("timeStep_s", 5.0, 0.1, 60.0)),
-        criterion_(&zoneCriterion(p)) {
+        criterion_(&zoneCriterion(p)),
+        probePointTexts_(p.texts("probe_points")) {
     p.rejectUnknown({"case", "device", "tip", "entry", "power_W", "duration_s", "tumour",
                      "margin_mm", "export", "ct", "spacing_mm", "boxSize_mm", "timeStep_s",
-                     "zone_criterion"});
+                     "zone_criterion", "probe_points"});
     probe_.tip_lps = parsePoint(tipText_, "tip");
     probe_.entry_lps = parsePoint(entryText_, "entry");
+    for (const std::string& text : probePointTexts_)
+      probePoints_lps_.push_back(parsePoint(text, "probe_points"));
     if ((probe_.tip_lps - probe_.entry_lps).norm() < 1.0)
       throw Error(ErrorKind::InvalidInput,
                   "The entry point lies on the tip; give the skin entry at least 1 mm from the "
@@ -134,7 +144,8 @@ class AblateJob final : public Job {
             {"spacing_mm", grid_.spacing_mm},
             {"boxSize_mm", grid_.boxSize_mm},
             {"timeStep_s", timeStep_s_},
-            {"zone_criterion", criterion_->name}};
+            {"zone_criterion", criterion_->name},
+            {"probe_points", probePointTexts_}};
   }
 
   json run(Progress& progress, CheckpointStore*) override {
@@ -164,7 +175,8 @@ class AblateJob final : public Job {
     ablation::BioheatParameters bioheat;
     bioheat.duration_s = duration_s_;
     bioheat.timeStep_s = timeStep_s_;
-    bioheat.recordedPoints_lps = {probe_.tip_lps};
+    requireProbePointsOnGrid(grid.geometry);
+    bioheat.recordedPoints_lps = probePoints_lps_;
     ablation::applyZoneCriterion(bioheat, ablation::parseZoneCriterion(criterion_->criterion));
     bioheat.validate(grid);
     auto simulating = subRange(progress, 0.15, 0.92);
@@ -187,6 +199,7 @@ class AblateJob final : public Job {
       report.update(tumourMarginReport(coverage, marginMap ? &*marginMap : nullptr));
     }
     report["critical_damage"] = damageReport(twin, tumour, grid, result);
+    if (!probePoints_lps_.empty()) report["probe_points"] = probePointsReport(result);
     if (!export_.empty()) report["exported"] = exportFields(result, marginMap);
     progress.report(1.0, "Ablation");
     return report;
@@ -216,6 +229,32 @@ class AblateJob final : public Job {
       throw Error(ErrorKind::InvalidInput,
                   "The export path " + export_.string() + " is a file; give a folder.",
                   export_.string());
+  }
+
+  // A probe point outside the simulated box has no temperature: refuse it before simulating,
+  // naming the point and the box's corners.
+  void requireProbePointsOnGrid(const ImageGeometry& grid) const {
+    const Vec3 last(grid.size[0] - 1, grid.size[1] - 1, grid.size[2] - 1);
+    for (std::size_t n = 0; n < probePoints_lps_.size(); ++n)
+      if (!grid.contains(grid.lpsToIndex(probePoints_lps_[n])))
+        throw Error(ErrorKind::InvalidInput,
+                    "The probe point " + probePointTexts_[n] +
+                        " (LPS mm) lies outside the simulated box, which runs from " +
+                        point(grid.indexToLps(Vec3::Zero())).dump() + " to " +
+                        point(grid.indexToLps(last)).dump() +
+                        " mm; move the point inside or enlarge the box.",
+                    "parameters.probe_points[" + std::to_string(n) + "]");
+  }
+
+  // [{position_mm, times_s, temperature_degC}]: each point's temperature at the end of every
+  // step, trilinear between voxel centres (ablation/bioheat.h).
+  json probePointsReport(const ablation::AblationResult& result) const {
+    json points = json::array();
+    for (const ablation::TemperatureHistory& h : result.recorded)
+      points.push_back({{"position_mm", point(h.p_lps)},
+                        {"times_s", result.time_s},
+                        {"temperature_degC", h.temperature_degC}});
+    return points;
   }
 
   ablation::AblationResult simulate(const ablation::AblationGrid& grid,
@@ -335,6 +374,7 @@ class AblateJob final : public Job {
         writeMarginMapPly(*marginMap, staging / kMarginMapFile);
         names.push_back(kMarginMapFile);
       }
+      for (const char* name : writeZone(result, staging)) names.push_back(name);
       fs::create_directories(export_);
       for (const std::string& name : names) {
         fs::rename(staging / name, export_ / name);
@@ -348,6 +388,29 @@ class AblateJob final : public Job {
     return written;
   }
 
+  // The zone as a one-segment labelmap on the fields' grid (zone.nrrd) and, when it has
+  // voxels, its closed surface in LPS mm (zone.stl), smoothed and offset so that it encloses
+  // the voxels' volume (segmentation/segment_surface.h, keepVoxelVolume). Returns the names.
+  static std::vector<const char*> writeZone(const ablation::AblationResult& result,
+                                            const fs::path& folder) {
+    LabelMap labels(result.damage.geometry);
+    labels.name = kZoneSegment;
+    Segment segment;
+    segment.name = kZoneSegment;
+    segment.tissueType = "ablated";
+    labels.addSegment(segment);
+    std::transform(result.ablationZone.begin(), result.ablationZone.end(), labels.layer(0).begin(),
+                   [](std::uint8_t v) { return std::uint16_t(v); });
+    io::writeLabelFile(labels, 0, folder / kZoneLabelFile);
+    if (result.zoneVolume_ml <= 0.0) return {kZoneLabelFile};
+    segmentation::SurfaceOptions options;
+    options.smoothingFollowsVoxelSize = true;
+    options.keepVoxelVolume = true;
+    io::writeMeshFile({segmentation::buildSurface(labels, labels.segments().front(), options)},
+                      folder / kZoneMeshFile);
+    return {kZoneLabelFile, kZoneMeshFile};
+  }
+
   fs::path case_;
   const AblationDevice* device_;
   std::string tipText_, entryText_;
@@ -358,6 +421,8 @@ class AblateJob final : public Job {
   std::string ct_;
   double timeStep_s_;
   const ablation::ZoneCriterionChoice* criterion_;
+  std::vector<std::string> probePointTexts_;
+  std::vector<Vec3> probePoints_lps_;
   double power_W_ = 0.0, duration_s_ = 0.0;
   ablation::GridOptions grid_;
 };

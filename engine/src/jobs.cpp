@@ -207,8 +207,9 @@ const std::vector<Entry>& entries() {
        makePlanConformalJob},
       {{"ablate",
         "Simulate one probe's thermal ablation (RF or microwave) on a case: the zone, its axes, "
-        "the hottest temperature, tumour coverage and margin, damage to each structure; "
-        "optionally the temperature and damage fields as NRRD.",
+        "the hottest temperature, tumour coverage and margin, damage to each structure, the "
+        "temperature over time at chosen points; optionally the temperature and damage fields "
+        "and the zone (labelmap) as NRRD and the zone's surface as STL.",
         {{"case", "path", "The case file (CT; segments optional)", J()},
          {"device", "string", "Device id (`twinplan-cli ablate --list-devices`)", J()},
          {"tip", "string", "Probe tip \"x,y,z\" in LPS mm", J()},
@@ -217,14 +218,19 @@ const std::vector<Entry>& entries() {
          {"duration_s", "number", "Ablation time (s), (0, 3600]", "= the device's"},
          {"tumour", "string", "Tumour segment: coverage_percent and min_margin_mm", ""},
          {"margin_mm", "number", "Safety margin around the tumour (mm), 0..30", 5.0},
-         {"export", "path", "Folder for max_temperature.nrrd, temperature.nrrd, damage.nrrd", ""},
+         {"export", "path",
+          "Folder for max_temperature.nrrd, temperature.nrrd, damage.nrrd, zone.nrrd, zone.stl",
+          ""},
          {"ct", "string", "The CT volume's name (default: the first CT)", ""},
          {"spacing_mm", "number", "Simulation grid spacing (mm), 0.25..5", 1.0},
          {"boxSize_mm", "number", "Edge of the cubic box around the tip (mm), 10..400", 100.0},
          {"timeStep_s", "number", "Implicit time step (s), 0.1..60", 5.0},
          {"zone_criterion", "string",
           "Which voxels make the zone: omega1, omega4.6, t50, t60, cem43 (zone_metrics.h)",
-          "omega1"}}},
+          "omega1"},
+         {"probe_points", "list of strings",
+          "Points \"x,y,z\" in LPS mm inside the box: temperature over time (probe_points)",
+          J::array()}}},
        makeAblateJob},
       {{"plan-ablation",
         "Ranked ablation plans for a tumour plus margin: feasible needle paths, one to three "

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -100,7 +101,7 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
 
   // The fields, read by an independent NRRD reader: the zone is the voxels with Omega >= 1
   // (8e-3 ml each), the hottest voxel is the reported maximum, the grid is where the JSON says.
-  ASSERT_EQ(r["exported"].size(), 4u);
+  ASSERT_EQ(r["exported"].size(), 6u);  // 3 fields, margin_map.ply, zone.nrrd, zone.stl
   EXPECT_FALSE(fs::exists(out / "fields.partial"));
   const std::string reader =
       "/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/nrrd_field.py ";
@@ -153,6 +154,89 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
   ASSERT_EQ(maxT.status, 0) << maxT.output;
   EXPECT_NEAR(json::parse(maxT.output)["max"].get<double>(),
               r["max_temperature_degC"].get<double>(), 1e-3);
+}
+
+// The zone as a segment and a mesh, and temperature over time at chosen points (issue #17 items
+// 2 and 6), read back without TwinPlan (nrrd_field.py, mesh_measure.py): zone.nrrd is the zone's
+// labelmap on the fields' 2 mm grid, so its voxel count x 8e-3 ml is zone_volume_ml exactly;
+// zone.stl is its closed surface in LPS mm, offset to enclose the voxels' volume, so its
+// enclosed volume agrees within 1 % (19.0 ml both here; the offset is capped at a quarter
+// voxel). A point 5 mm beside the antenna's radiating section heats past 50 degC (to the
+// 100 degC boiling plateau); one 40 mm from the tip stays below 40 degC (37 degC at rest); the
+// tip itself lies in the antenna, whose voxels are held at the coolant's 20 degC
+// (resources/ablation/devices.json).
+TEST(CliAblate, ExportsTheZoneAsLabelmapAndMeshAndRecordsProbePoints) {
+  test::TempDir out("twinplan-ablate-zone");
+  const fs::path exportDir = out / "zone";
+  const json r = runCliJson(
+      "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" + kProbe + kQuick +
+      " --probe-point -90,2,62 --probe-point -67,10,91 --probe-point -95,10,62"
+      " --export " +
+      exportDir.string());
+  ASSERT_TRUE(r.is_object()) << r.dump();
+  const double zone_ml = r["zone_volume_ml"].get<double>();
+  ASSERT_GT(zone_ml, 1.0);
+  std::set<std::string> written;
+  for (const json& f : r["exported"]) written.insert(fs::path(f.get<std::string>()).filename());
+  EXPECT_TRUE(written.count("zone.nrrd") && written.count("zone.stl")) << r["exported"].dump();
+
+  const std::string tests = std::string(TWINPLAN_SOURCE_DIR) + "/tests/integration/";
+  const auto labels = runCommand("/usr/bin/python3 " + tests + "nrrd_field.py " +
+                                 (exportDir / "zone.nrrd").string() + " 1 24 20 20");
+  ASSERT_EQ(labels.status, 0) << labels.output;
+  const json l = json::parse(labels.output);
+  EXPECT_EQ(l["space"], "left-posterior-superior");
+  EXPECT_EQ(l["sizes"], json({41, 41, 41}));
+  EXPECT_EQ(l["origin"], r["grid"]["origin_lps"]);
+  EXPECT_EQ(l["max"], 1.0);
+  EXPECT_NEAR(l["at_or_above"].get<double>() * 8e-3, zone_ml, 1e-9);
+  EXPECT_EQ(l["value_at"], 1.0);  // 8 mm to the left of the radiating section, as in damage.nrrd
+
+  const auto mesh = runCommand("/usr/bin/python3 " + tests + "mesh_measure.py " +
+                               (exportDir / "zone.stl").string());
+  ASSERT_EQ(mesh.status, 0) << mesh.output;
+  const json m = json::parse(mesh.output).begin().value();
+  EXPECT_NEAR(m["volume_mm3"].get<double>() * 1e-3, zone_ml, 0.01 * zone_ml);
+  std::cout << std::setprecision(5) << "zone " << zone_ml << " ml; zone.stl encloses "
+            << m["volume_mm3"].get<double>() * 1e-3 << " ml\n";
+
+  const json& probes = r["probe_points"];
+  ASSERT_EQ(probes.size(), 3u);
+  EXPECT_EQ(probes[0]["position_mm"], json({-90.0, 2.0, 62.0}));
+  const json& times = probes[0]["times_s"];
+  ASSERT_EQ(probes[0]["temperature_degC"].size(), times.size());
+  ASSERT_GE(times.size(), 24u);  // 120 s in steps of 5 s
+  EXPECT_DOUBLE_EQ(times.back().get<double>(), 120.0);
+  double near = 0.0, far = 0.0, tip = 0.0;
+  for (const json& t : probes[0]["temperature_degC"]) near = std::max(near, t.get<double>());
+  for (const json& t : probes[1]["temperature_degC"]) far = std::max(far, t.get<double>());
+  for (const json& t : probes[2]["temperature_degC"]) tip = std::max(tip, t.get<double>());
+  EXPECT_GT(near, 50.0);
+  EXPECT_LT(far, 40.0);
+  EXPECT_NEAR(tip, 20.0, 0.5);
+  EXPECT_GT(probes[1]["temperature_degC"].front().get<double>(), 36.0);
+  std::cout << std::setprecision(5) << "hottest 5 mm beside the antenna " << near
+            << " degC, 40 mm away " << far << " degC, at the tip " << tip << " degC; steps "
+            << times.size() << "\n";
+}
+
+// No zone (1 W for 2 s): zone.nrrd is written all zeros, and there is no surface to write.
+TEST(CliAblate, AnEmptyZoneWritesAnEmptyLabelmapAndNoMesh) {
+  test::TempDir out("twinplan-ablate-nozone");
+  const fs::path exportDir = out / "zone";
+  const json r = runCliJson(
+      "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" + kProbe +
+      " --spacing 2 --box 40 --time 2 --power 1 --export " + exportDir.string());
+  ASSERT_TRUE(r.is_object()) << r.dump();
+  EXPECT_EQ(r["zone_volume_ml"], 0.0);
+  ASSERT_EQ(r["exported"].size(), 4u) << r["exported"].dump();
+  EXPECT_EQ(fs::path(r["exported"][3].get<std::string>()).filename(), "zone.nrrd");
+  EXPECT_FALSE(fs::exists(exportDir / "zone.stl"));
+  const auto labels = runCommand("/usr/bin/python3 " + std::string(TWINPLAN_SOURCE_DIR) +
+                                 "/tests/integration/nrrd_field.py " +
+                                 (exportDir / "zone.nrrd").string() + " 1 10 10 10");
+  ASSERT_EQ(labels.status, 0) << labels.output;
+  EXPECT_EQ(json::parse(labels.output)["at_or_above"], 0);
 }
 
 // --zone-criterion (issue #17 item 6): the chosen criterion makes the zone, and on one run the
@@ -225,6 +309,19 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
                  3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find(
                 "is not known; use one of omega1, omega4.6, t50, t60, cem43"),
+            std::string::npos)
+      << e.dump();
+  // The box around the tip spans z = 22..102 mm.
+  e = runCliJson(
+      c + " --device mw-2450mhz-100w --probe-point -95,10,200" + kProbe + kQuick + exportTo, 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find(
+                "The probe point -95,10,200 (LPS mm) lies outside the simulated box"),
+            std::string::npos)
+      << e.dump();
+  EXPECT_EQ(e["error"]["context"], "parameters.probe_points[0]") << e.dump();
+  e = runCliJson(c + " --device mw-2450mhz-100w --probe-point -95,10" + kProbe + kQuick + exportTo,
+                 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("\"-95,10\" is not a point"),
             std::string::npos)
       << e.dump();
   EXPECT_FALSE(fs::exists(out / "fields"));

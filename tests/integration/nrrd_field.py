@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reads a float NRRD field (raw or gzip encoding) without TwinPlan or ITK, for the ablate CLI
+"""Reads a float or uint16 (labelmap) NRRD field (raw or gzip encoding) without TwinPlan or ITK, for the ablate CLI
 test: prints JSON with the space origin, sizes, the maximum, the number of voxels at or above a
 threshold, and the value at one voxel index. Usage: nrrd_field.py FILE THRESHOLD I J K"""
 import gzip
@@ -7,6 +7,10 @@ import json
 import sys
 
 import numpy as np
+
+# NRRD type names (NRRD0004 spec, "type") this reader takes, as little-endian numpy dtypes.
+DTYPES = {"float": "<f4", "ushort": "<u2", "unsigned short": "<u2", "uint16": "<u2",
+          "uint16_t": "<u2", "unsigned short int": "<u2"}
 
 
 def read_nrrd(path):
@@ -22,10 +26,10 @@ def read_nrrd(path):
     payload = data[header_end + 2:]
     if header.get("encoding") == "gzip":
         payload = gzip.decompress(payload)
-    assert header["type"] == "float", header["type"]
+    assert header["type"] in DTYPES, header["type"]
     assert header.get("endian", "little") == "little"
     sizes = [int(s) for s in header["sizes"].split()]
-    values = np.frombuffer(payload, dtype="<f4").reshape(sizes[::-1])  # k, j, i
+    values = np.frombuffer(payload, dtype=DTYPES[header["type"]]).reshape(sizes[::-1])  # k, j, i
     origin = [float(x) for x in header["space origin"].strip("()").split(",")]
     return header, sizes, origin, values
 

@@ -59,6 +59,15 @@ TEST(AblateJob, BadParametersAreRefusedNamingThem) {
   EXPECT_EQ(e.context(), "parameters.zone_criterion");
   EXPECT_NE(std::string(e.what()).find("omega1, omega4.6, t50, t60, cem43"), std::string::npos)
       << e.what();
+  // Probe points (issue #17 item 2): each must be three numbers; where on the grid is checked
+  // once the grid is built (integration/cli_ablate_test).
+  e = refusal({{"probe_points", {"-95,10,62", "-95,10"}}});
+  EXPECT_EQ(e.context(), "parameters.probe_points");
+  EXPECT_NE(std::string(e.what()).find("\"-95,10\" is not a point"), std::string::npos) << e.what();
+  EXPECT_EQ(refusal({{"probe_points", "-95,10,62"}}).kind(),
+            ErrorKind::InvalidInput);  // not a list
+  EXPECT_EQ(makeJob(ablateJob({{"probe_points", {"-95,10,62"}}}))->parameters()["probe_points"],
+            json({"-95,10,62"}));
   e = refusal({{"device", "laser-1"}});
   EXPECT_EQ(e.kind(), ErrorKind::NotFound);
   EXPECT_NE(std::string(e.what()).find("mw-2450mhz-100w"), std::string::npos) << e.what();
