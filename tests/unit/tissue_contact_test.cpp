@@ -135,19 +135,28 @@ TEST(Contact, CubicBSplineDistanceMapPlaneGivesTheSameAnswer) {
 // differences of signedDistance agree with outwardNormal), and it turns smoothly - between
 // points 0.01 voxel apart by no more than a C1 function allows - where trilinear interpolation's
 // gradient jumps at voxel faces.
-TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
+// The distance n . x + 1 to a tilted plane (unit normal n) on an oblique grid of 1 x 1.5 x 2 mm
+// voxels.
+const Vec3 kTiltedNormal = Vec3(0.2, -0.5, 0.84).normalized();
+DistanceMap tiltedPlaneMap(const std::array<std::int64_t, 3>& size, const Vec3& origin_lps) {
   DistanceMap plane;
   ImageGeometry& g = plane.geometry;
-  g.size = {12, 10, 9};
+  g.size = size;
   g.spacing_mm = Vec3(1.0, 1.5, 2.0);
   g.direction = Eigen::AngleAxisd(0.3, Vec3(1, 2, 3).normalized()).toRotationMatrix();
-  g.origin_lps = Vec3(-5, -4, -6);
-  const Vec3 n = Vec3(0.2, -0.5, 0.84).normalized();
+  g.origin_lps = origin_lps;
   for (std::int64_t k = 0; k < g.size[2]; ++k)
     for (std::int64_t j = 0; j < g.size[1]; ++j)
       for (std::int64_t i = 0; i < g.size[0]; ++i)
-        plane.distance_mm.push_back(
-            static_cast<float>(n.dot(g.indexToLps(Vec3(double(i), double(j), double(k)))) + 1));
+        plane.distance_mm.push_back(static_cast<float>(
+            kTiltedNormal.dot(g.indexToLps(Vec3(double(i), double(j), double(k)))) + 1));
+  return plane;
+}
+
+TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
+  const DistanceMap plane = tiltedPlaneMap({12, 10, 9}, Vec3(-5, -4, -6));
+  const ImageGeometry& g = plane.geometry;
+  const Vec3& n = kTiltedNormal;
   const RigidObstacle o =
       obstacleFromDistanceMap(plane, {}, "plane", DistanceInterpolation::CubicBSpline);
   for (const Vec3& ijk : {Vec3(3.3, 4.7, 2.1), Vec3(5.5, 5.5, 4.5), Vec3(7.9, 3.2, 6.0)}) {
@@ -194,17 +203,9 @@ TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
 // varies by about a voxel from direction to direction - becomes round, and moves inwards by
 // about sigma^2 / R (E|x + s| = r + sigma^2 / r for an isotropic Gaussian s).
 TEST(Contact, SmoothedDistanceMapKeepsPlanesAndRoundsTheVoxelStaircase) {
-  DistanceMap plane;
-  ImageGeometry& g = plane.geometry;
-  g.size = {24, 20, 16};
-  g.spacing_mm = Vec3(1.0, 1.5, 2.0);
-  g.direction = Eigen::AngleAxisd(0.3, Vec3(1, 2, 3).normalized()).toRotationMatrix();
-  const Vec3 n = Vec3(0.2, -0.5, 0.84).normalized();
-  for (std::int64_t k = 0; k < g.size[2]; ++k)
-    for (std::int64_t j = 0; j < g.size[1]; ++j)
-      for (std::int64_t i = 0; i < g.size[0]; ++i)
-        plane.distance_mm.push_back(
-            static_cast<float>(n.dot(g.indexToLps(Vec3(double(i), double(j), double(k)))) + 1));
+  DistanceMap plane = tiltedPlaneMap({24, 20, 16}, Vec3::Zero());
+  const ImageGeometry& g = plane.geometry;
+  const Vec3& n = kTiltedNormal;
   smoothDistanceMap(plane, 1.5);
   const RigidObstacle flat =
       obstacleFromDistanceMap(plane, {}, "plane", DistanceInterpolation::CubicBSpline);
