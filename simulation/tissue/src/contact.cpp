@@ -266,7 +266,8 @@ void smoothDistanceMap(DistanceMap& map, double sigma_mm) {
     std::vector<double> kernel(static_cast<std::size_t>(2 * radius + 1));
     double sum = 0;
     for (int k = -radius; k <= radius; ++k)
-      sum += kernel[static_cast<std::size_t>(k + radius)] = std::exp(-0.5 * k * k / (sigma * sigma));
+      sum += kernel[static_cast<std::size_t>(k + radius)] =
+          std::exp(-0.5 * k * k / (sigma * sigma));
     for (double& k : kernel) k /= sum;
     const int a = (axis + 1) % 3, b = (axis + 2) % 3;
     const auto n = static_cast<std::int64_t>(size[axis]);

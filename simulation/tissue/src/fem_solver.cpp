@@ -576,8 +576,8 @@ class StaticSolver {
                              gapError <= options_.contactGapTolerance_mm &&
                              residual <= options_.relativeResidual * scale;
       if (options_.trace)
-        traceIteration(s, lambda, iterations, residual, options_.relativeResidual * scale,
-                       gapError, change, converged);
+        traceIteration(s, lambda, iterations, residual, options_.relativeResidual * scale, gapError,
+                       change, converged);
       if (converged) return std::nullopt;
       if (residual < bestResidual) {
         bestResidual = residual;
@@ -971,8 +971,7 @@ class StaticSolver {
   }
 
   void traceIteration(std::size_t s, double lambda, int iteration, double residual,
-                      double tolerance, double gapError, const SetChange& change,
-                      bool converged) {
+                      double tolerance, double gapError, const SetChange& change, bool converged) {
     NewtonTrace t;
     t.step = static_cast<int>(s + 1);
     t.attempt = attempt_;

@@ -45,7 +45,7 @@ struct NewtonTrace {
   double gapError_mm = 0;  // largest gap of an active contact node
   int contactNodes = 0;    // active-set contact: nodes in the set after this update
   int joined = 0, left = 0;
-  int krylovIterations = 0;   // of the previous iteration's linear solve
+  int krylovIterations = 0;     // of the previous iteration's linear solve
   bool hierarchyBuilt = false;  // ... and whether it built a new multigrid hierarchy
   bool converged = false;
 };
