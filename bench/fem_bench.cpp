@@ -12,6 +12,7 @@
 //   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--contact] [--linear]
 //                      [--drain-ventricles] [--turned] [--prone] [--radius MM]
 //                      [--csf-loss ML] [--fluid-level MM] [--dir DIR] [--no-ccx]
+//                      [--trace] [--skull-smoothing MM]
 // brain shift on the head phantom (brainBench below); without --contact the same model runs in
 // ccx from the .inp it writes.
 #include <array>
@@ -166,6 +167,16 @@ std::string brainDeck(const FeModel& model) {
   return deck.str();
 }
 
+// One line per Newton iteration on stderr (--trace): where a contact solve spends its iterations.
+void printNewtonTrace(const NewtonTrace& t) {
+  std::fprintf(stderr,
+               "attempt %d lambda %.4f it %2d residual %.3g (tol %.3g) gap %.3g set %d (+%d -%d) "
+               "krylov %d%s%s\n",
+               t.attempt, t.loadFactor, t.iteration, t.residual_N, t.tolerance_N, t.gapError_mm,
+               t.contactNodes, t.joined, t.left, t.krylovIterations,
+               t.hierarchyBuilt ? " built" : "", t.converged ? " CONVERGED" : "");
+}
+
 // Brain shift on the head phantom (224 x 224 x 96 at 1 x 1 x 2 mm), supine, the opening over
 // the tumour (25 mm radius), all CSF drained: mesh, solve and the figures docs/validation.md
 // quotes; without --contact the same model (surface held) is also solved by ccx.
@@ -189,6 +200,9 @@ int brainBench(int argc, char** argv) {
       p.fluidLevel_mm = std::atof(argv[++i]);
     if (!std::strcmp(argv[i], "--no-ccx")) runCcx = false;
     if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+    if (!std::strcmp(argv[i], "--trace")) p.solverTrace = printNewtonTrace;
+    if (!std::strcmp(argv[i], "--skull-smoothing") && i + 1 < argc)
+      p.skullSmoothing_mm = std::atof(argv[++i]);
   }
   twinplan::phantom::PhantomOptions options;
   for (int i = 1; i + 1 < argc; ++i)
@@ -236,7 +250,9 @@ int brainBench(int argc, char** argv) {
       "\"tumour_shift_mm\": %.3f, \"tumour_shift_lps\": [%.3f, %.3f, %.3f], "
       "\"ventricle_wall_faces\": %zu, \"ventricle_volume_loss_ml\": %.3f, "
       "\"solve_s\": %.3f, \"total_s\": %.3f, \"ccx_s\": %.3f, "
-      "\"largest_difference_from_ccx_mm\": %.3g, \"cg_iterations\": %ld}\n",
+      "\"largest_difference_from_ccx_mm\": %.3g, \"cg_iterations\": %ld, "
+      "\"attempted_increments\": %d, \"multigrid_builds\": %d, \"assembly_s\": %.3f, "
+      "\"contact_s\": %.3f, \"multigrid_build_s\": %.3f, \"linear_solve_s\": %.3f}\n",
       p.skullContact ? "true" : "false", p.neoHookean ? "true" : "false",
       p.drainVentricles ? "true" : "false", p.resolution_mm, model.elements.size(),
       model.nodes.size(), r.solution.steps.at(0).increments, r.solution.totalIterations,
@@ -244,7 +260,9 @@ int brainBench(int argc, char** argv) {
       r.detachedNodes, r.fixedNodes, r.maxPenetration_mm, r.maxDisplacement_mm, opening, elsewhere,
       t.magnitude_mm, t.shift_mm.x(), t.shift_mm.y(), t.shift_mm.z(), r.ventricleWallFaces,
       r.ventricleVolumeLoss_ml, r.solution.solveTime_s, total_s, ccx_s, ccxDifference_mm,
-      r.solution.linearIterations);
+      r.solution.linearIterations, r.solution.attemptedIncrements, r.solution.multigridBuilds,
+      r.solution.times.assembly_s, r.solution.times.contact_s, r.solution.times.multigridBuild_s,
+      r.solution.times.linearSolve_s);
   return 0;
 }
 

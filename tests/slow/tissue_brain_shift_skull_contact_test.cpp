@@ -1,6 +1,7 @@
 // Brain shift with the brain sliding on the skull (tissue/brain_shift.h skullContact, issue #18
-// item 3) on the head phantom (scale 0.4, 10 mm lattice, about 17,000 tetrahedra; about 33 s
-// of CPU, 12 min before MINRES replaced the direct solves): the active set converges, no node
+// item 3) on the head phantom (scale 0.4, 10 mm lattice, about 17,000 tetrahedra; about 22 s
+// of CPU for both solves with the skull smoothed by 1 mm, the sliding solve alone 121 s without;
+// docs/validation.md "skull contact at 50k tetrahedra"): the active set converges, no node
 // enters the skull by more than 1e-6 mm, the shift is physical (towards the floor, larger than with
 // the surface held) and the brain surface shift in the craniotomy lies in the range of published
 // intraoperative measurements (docs/validation.md, "Brain shift: skull contact convergence").

@@ -79,6 +79,24 @@ TEST(TissueBrainShiftMaterials, InvalidMaterialIsRefusedByName) {
   }
 }
 
+// The skull's smoothing (skullContact): 1 mm by default, refused by name outside [0, 10] mm.
+TEST(TissueBrainShiftMaterials, SkullSmoothingOutOfRangeIsRefusedByName) {
+  BrainShiftParameters p;
+  EXPECT_DOUBLE_EQ(p.skullSmoothing_mm, 1.0);
+  for (double sigma : {-0.5, 10.5, std::nan("")}) {
+    p.skullSmoothing_mm = sigma;
+    try {
+      p.validate();
+      ADD_FAILURE() << "a skull smoothing of " << sigma << " mm was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.context(), "parameters.skullSmoothing_mm");
+      EXPECT_NE(std::string(e.what()).find("[0, 10] mm"), std::string::npos) << e.what();
+    }
+  }
+  p.skullSmoothing_mm = 0;  // the map as sampled
+  EXPECT_NO_THROW(p.validate());
+}
+
 double meshVolume_ml(const FeModel& model) {
   double volume = 0;
   for (const Element& e : model.elements) {

@@ -127,19 +127,28 @@ TEST(Contact, CubicBSplineDistanceMapPlaneGivesTheSameAnswer) {
 // differences of signedDistance agree with outwardNormal), and it turns smoothly - between
 // points 0.01 voxel apart by no more than a C1 function allows - where trilinear interpolation's
 // gradient jumps at voxel faces.
-TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
+// The distance n . x + 1 to a tilted plane (unit normal n) on an oblique grid of 1 x 1.5 x 2 mm
+// voxels.
+const Vec3 kTiltedNormal = Vec3(0.2, -0.5, 0.84).normalized();
+DistanceMap tiltedPlaneMap(const std::array<std::int64_t, 3>& size, const Vec3& origin_lps) {
   DistanceMap plane;
   ImageGeometry& g = plane.geometry;
-  g.size = {12, 10, 9};
+  g.size = size;
   g.spacing_mm = Vec3(1.0, 1.5, 2.0);
   g.direction = Eigen::AngleAxisd(0.3, Vec3(1, 2, 3).normalized()).toRotationMatrix();
-  g.origin_lps = Vec3(-5, -4, -6);
-  const Vec3 n = Vec3(0.2, -0.5, 0.84).normalized();
+  g.origin_lps = origin_lps;
   for (std::int64_t k = 0; k < g.size[2]; ++k)
     for (std::int64_t j = 0; j < g.size[1]; ++j)
       for (std::int64_t i = 0; i < g.size[0]; ++i)
-        plane.distance_mm.push_back(
-            static_cast<float>(n.dot(g.indexToLps(Vec3(double(i), double(j), double(k)))) + 1));
+        plane.distance_mm.push_back(static_cast<float>(
+            kTiltedNormal.dot(g.indexToLps(Vec3(double(i), double(j), double(k)))) + 1));
+  return plane;
+}
+
+TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
+  const DistanceMap plane = tiltedPlaneMap({12, 10, 9}, Vec3(-5, -4, -6));
+  const ImageGeometry& g = plane.geometry;
+  const Vec3& n = kTiltedNormal;
   const RigidObstacle o =
       obstacleFromDistanceMap(plane, {}, "plane", DistanceInterpolation::CubicBSpline);
   for (const Vec3& ijk : {Vec3(3.3, 4.7, 2.1), Vec3(5.5, 5.5, 4.5), Vec3(7.9, 3.2, 6.0)}) {
@@ -179,6 +188,70 @@ TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
   // 0.01 mm steps on a surface of radius ~8 mm smoothed over a voxel: well under 0.01 rad each.
   EXPECT_LT(worstTurn, 0.01);
   EXPECT_LT(worstGradient, 1e-5);
+}
+
+// smoothDistanceMap (the skull of brain shift): a plane's distance, linear in position, stays
+// exact on an oblique anisotropic grid; a voxelised sphere's wall - a staircase whose radius
+// varies by about a voxel from direction to direction - becomes round, and moves inwards by
+// about sigma^2 / R (E|x + s| = r + sigma^2 / r for an isotropic Gaussian s).
+TEST(Contact, SmoothedDistanceMapKeepsPlanesAndRoundsTheVoxelStaircase) {
+  DistanceMap plane = tiltedPlaneMap({24, 20, 16}, Vec3::Zero());
+  const ImageGeometry& g = plane.geometry;
+  const Vec3& n = kTiltedNormal;
+  smoothDistanceMap(plane, 1.5);
+  const RigidObstacle flat =
+      obstacleFromDistanceMap(plane, {}, "plane", DistanceInterpolation::CubicBSpline);
+  for (const Vec3& ijk : {Vec3(11.3, 9.7, 7.1), Vec3(12.5, 10.5, 8.5), Vec3(10.9, 8.2, 7.9)}) {
+    const Vec3 x = g.indexToLps(ijk);
+    EXPECT_NEAR(flat.signedDistance_mm({x.x(), x.y(), x.z()}), n.dot(x) + 1, 1e-4);
+  }
+  EXPECT_THROW(smoothDistanceMap(plane, std::nan("")), Error);
+
+  // A spherical cavity of radius 8 mm in 1 mm voxels; its wall's radius along 200 directions.
+  ImageGeometry s;
+  s.size = {28, 28, 28};
+  s.origin_lps = Vec3(-13.5, -13.5, -13.5);
+  const double radius = 8;
+  std::vector<char> outside(s.voxelCount());
+  for (std::int64_t k = 0; k < 28; ++k)
+    for (std::int64_t j = 0; j < 28; ++j)
+      for (std::int64_t i = 0; i < 28; ++i)
+        outside[s.linearIndex(i, j, k)] =
+            s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > radius;
+  const DistanceMap raw = regionDistanceMap(s, outside, "shell");
+  DistanceMap smooth = raw;
+  const double sigma = 1;
+  smoothDistanceMap(smooth, sigma);
+  struct Wall {
+    double mean = 0, lowest = 1e9, highest = 0;
+  };
+  auto wall = [](const DistanceMap& map) {
+    const RigidObstacle o =
+        obstacleFromDistanceMap(map, {}, "shell", DistanceInterpolation::CubicBSpline);
+    Wall w;
+    const int directions = 200;
+    for (int d = 0; d < directions; ++d) {  // a Fibonacci sphere of directions
+      const double z = 1 - 2 * (d + 0.5) / directions, phi = 2.39996322972865332 * d;
+      const Vec3 u(std::sqrt(1 - z * z) * std::cos(phi), std::sqrt(1 - z * z) * std::sin(phi), z);
+      double inside = 4, beyond = 12;  // bisection on the zero of the distance along u
+      for (int i = 0; i < 50; ++i) {
+        const double r = (inside + beyond) / 2;
+        (o.signedDistance_mm({r * u.x(), r * u.y(), r * u.z()}) > 0 ? inside : beyond) = r;
+      }
+      w.mean += inside / directions;
+      w.lowest = std::min(w.lowest, inside);
+      w.highest = std::max(w.highest, inside);
+    }
+    return w;
+  };
+  const Wall before = wall(raw), after = wall(smooth);
+  std::printf(
+      "sphere R 8 mm in 1 mm voxels: wall radius %.3f mm (%.3f-%.3f) as sampled, %.3f mm "
+      "(%.3f-%.3f) smoothed by %.1f mm; sigma^2 / R = %.3f mm\n",
+      before.mean, before.lowest, before.highest, after.mean, after.lowest, after.highest, sigma,
+      sigma * sigma / radius);
+  EXPECT_LT(after.highest - after.lowest, 0.5 * (before.highest - before.lowest));
+  EXPECT_NEAR(before.mean - after.mean, sigma * sigma / radius, 0.05);
 }
 
 // A quarter ball of radius about 5 mm (the 1 mm cells whose centres lie within 5 mm) (symmetry

@@ -159,6 +159,8 @@ TEST(SlidingContact, BallRestingInSphericalShellHasOnlyNormalContactForces) {
   ball.obstacles.push_back(shell);
   SolverOptions options;
   options.relativeResidual = 1e-9;
+  std::vector<NewtonTrace> trace;
+  options.trace = [&](const NewtonTrace& t) { trace.push_back(t); };
   const SolveResult r = solve(ball, options);
 
   double weight = 0;
@@ -200,6 +202,25 @@ TEST(SlidingContact, BallRestingInSphericalShellHasOnlyNormalContactForces) {
   EXPECT_LT(supports, 0.01 * weight);
   EXPECT_GT(r.activeSetChanges, 0);  // the top of the first set leaves, the bottom fills in
   EXPECT_LE(r.activeSetChanges, 10);
+  // The shell pushes only: no node in the set at the end is held back by more than the Newton
+  // tolerance.
+  EXPECT_LE(r.maxContactPull_N, r.contactPullAllowance_N);
+  EXPECT_GT(r.contactPullAllowance_N, 0);
+  // The trace (SolverOptions::trace) saw every Newton iteration: one line per iteration plus
+  // the last evaluation of each increment tried, the set changes the result counts, and the
+  // last line converged with the contact set of the result.
+  ASSERT_FALSE(trace.empty());
+  int converged = 0, changes = 0;
+  for (const NewtonTrace& t : trace) {
+    converged += t.converged;
+    changes += t.joined + t.left > 0;
+  }
+  EXPECT_EQ(converged, r.steps.at(0).increments);
+  EXPECT_EQ(static_cast<int>(trace.size()), r.totalIterations + r.attemptedIncrements);
+  EXPECT_EQ(changes, r.activeSetChanges);
+  EXPECT_TRUE(trace.back().converged);
+  EXPECT_EQ(trace.back().contactNodes, r.contactNodes);
+  EXPECT_LE(trace.back().residual_N, trace.back().tolerance_N);
 }
 
 // The uniaxial block (tissue_contact_test's first case) with the exact contact: 1 MPa on a 10 x

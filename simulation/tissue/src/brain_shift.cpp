@@ -221,9 +221,10 @@ void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
     }
   }
   result.slidingNodes = sliding.size();
-  RigidObstacle skullWall =
-      obstacleFromDistanceMap(regionDistanceMap(g, skull, "skull (outside the cranial cavity)"),
-                              std::move(sliding), "skull", DistanceInterpolation::CubicBSpline);
+  DistanceMap skullMap = regionDistanceMap(g, skull, "skull (outside the cranial cavity)");
+  smoothDistanceMap(skullMap, p.skullSmoothing_mm);
+  RigidObstacle skullWall = obstacleFromDistanceMap(std::move(skullMap), std::move(sliding),
+                                                    "skull", DistanceInterpolation::CubicBSpline);
   skullWall.enforcement = ContactEnforcement::ActiveSet;
   skullWall.initiallyActive = std::move(obstacle.initiallyActive);
   skullWall.rampStartGaps = true;
@@ -281,6 +282,8 @@ void BrainShiftParameters::validate() const {
     fail("The CSF loss must be in (0, 1000] ml.", "csfLoss_ml");
   if (!(foramenRadius_mm > 0 && foramenRadius_mm <= 50))
     fail("The foramen radius must be in (0, 50] mm.", "foramenRadius_mm");
+  if (!(skullSmoothing_mm >= 0 && skullSmoothing_mm <= 10))
+    fail("The skull smoothing must be in [0, 10] mm.", "skullSmoothing_mm");
   if (!(resolution_mm >= 2 && resolution_mm <= 20))
     fail("The mesh resolution must be in [2, 20] mm.", "resolution_mm");
   lameParameters(tissue.youngsModulus_Pa, tissue.poissonsRatio, "brain");
@@ -478,6 +481,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     options.maximumIterations = 20;
     options.contactGapTolerance_mm = 1e-4;
   }
+  options.trace = p.solverTrace;
   result.solution = solve(model, options, *solving);
   for (const auto& u : result.solution.displacement_mm)
     result.maxDisplacement_mm =

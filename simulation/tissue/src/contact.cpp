@@ -249,6 +249,48 @@ DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment) {
                                : std::to_string(segment));
 }
 
+void smoothDistanceMap(DistanceMap& map, double sigma_mm) {
+  if (!std::isfinite(sigma_mm))
+    throw Error(ErrorKind::InvalidInput,
+                "The smoothing of a distance map must be a finite length in mm.", "sigma_mm");
+  if (!(sigma_mm > 0)) return;
+  const ImageGeometry& g = map.geometry;
+  const std::array<std::size_t, 3> size{static_cast<std::size_t>(g.size[0]),
+                                        static_cast<std::size_t>(g.size[1]),
+                                        static_cast<std::size_t>(g.size[2])};
+  const std::array<std::size_t, 3> stride{1, size[0], size[0] * size[1]};
+  for (int axis = 0; axis < 3; ++axis) {
+    const double sigma = sigma_mm / g.spacing_mm[axis];  // in voxels along this axis
+    const int radius = static_cast<int>(std::ceil(3 * sigma));
+    if (radius == 0 || size[axis] < 2) continue;
+    std::vector<double> kernel(static_cast<std::size_t>(2 * radius + 1));
+    double sum = 0;
+    for (int k = -radius; k <= radius; ++k)
+      sum += kernel[static_cast<std::size_t>(k + radius)] =
+          std::exp(-0.5 * k * k / (sigma * sigma));
+    for (double& k : kernel) k /= sum;
+    const int a = (axis + 1) % 3, b = (axis + 2) % 3;
+    const auto n = static_cast<std::int64_t>(size[axis]);
+    // Lines along the axis are independent: one chunk of lines per task (core/parallel.h).
+    parallel::parallelFor({0, size[a] * size[b]}, 64, [&](parallel::IndexRange r) {
+      std::vector<double> line(size[axis]);
+      for (std::size_t l = r.begin; l < r.end; ++l) {
+        const std::size_t base = (l % size[a]) * stride[a] + (l / size[a]) * stride[b];
+        for (std::size_t q = 0; q < size[axis]; ++q)
+          line[q] = map.distance_mm[base + q * stride[axis]];
+        for (std::int64_t q = 0; q < n; ++q) {
+          double value = 0;
+          for (int k = -radius; k <= radius; ++k)
+            value += kernel[static_cast<std::size_t>(k + radius)] *
+                     line[static_cast<std::size_t>(std::clamp<std::int64_t>(q + k, 0, n - 1))];
+          map.distance_mm[base + static_cast<std::size_t>(q) * stride[axis]] =
+              static_cast<float>(value);
+        }
+      }
+    });
+  }
+}
+
 RigidObstacle obstacleFromDistanceMap(DistanceMap map, std::vector<std::size_t> nodes,
                                       std::string name, DistanceInterpolation interpolation) {
   const std::size_t voxels = map.geometry.voxelCount();

@@ -321,6 +321,21 @@ void addPressure(const FeModel& model, const std::vector<ActivePressure>& pressu
 
 double maxAbs(const VectorXd& v) { return v.size() ? v.cwiseAbs().maxCoeff() : 0.0; }
 
+// Adds the wall time of its scope to a total (SolveResult::times).
+class ScopeTimer {
+ public:
+  explicit ScopeTimer(double& total_s) : total_s_(total_s) {}
+  ~ScopeTimer() {
+    total_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  ScopeTimer(const ScopeTimer&) = delete;
+  ScopeTimer& operator=(const ScopeTimer&) = delete;
+
+ private:
+  double& total_s_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 struct Failure {
   std::string reason;
 };
@@ -416,6 +431,9 @@ class StaticSolver {
     if (!model_.obstacles.empty()) reportContact(result);
     result.linearIterations = linearIterations_;
     result.multigridBuilds = multigridBuilds_;
+    result.times = times_;
+    result.times.linearSolve_s -= times_.multigridBuild_s;  // builds run inside the solves
+    result.attemptedIncrements = attempt_;
     result.solveTime_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
@@ -438,6 +456,7 @@ class StaticSolver {
       progress.report(done, "Solving step " + std::to_string(s + 1));
       progress.check();
       const double lambda = std::min(1.0, done + increment);
+      ++attempt_;
       const VectorXd saved = u_;
       for (SlidingNode& c : sliding_) c.changes = 0;
       const std::vector<SlidingNode> savedContact = sliding_;
@@ -510,7 +529,7 @@ class StaticSolver {
     for (iterations = 0; iterations <= options_.maximumIterations; ++iterations) {
       progress.check();
       const bool withTangent = finite || !tangentReady || contact;
-      Evaluation eval = assembler_.evaluate(u_, finite, withTangent);
+      Evaluation eval = evaluate(u_, finite, withTangent);
       if (eval.invertedElement)
         return where + ": " + elementName(model_.elements[*eval.invertedElement]) + " inverted";
       if (withTangent && contact) addContactStiffness(u_);
@@ -518,6 +537,7 @@ class StaticSolver {
       const VectorXd r = eval.internalForce - fext;
       lastReaction_ = r;
       const double scale = std::max(maxAbs(fext), maxAbs(eval.internalForce));
+      lastForceTolerance_ = options_.relativeResidual * scale;
       // Prescribed dofs in the nodes' frames: the model's boundaries (global axes) and the
       // normal of every node in active-set contact (its local axis 0).
       std::vector<char> constrained = prescribed;
@@ -530,9 +550,12 @@ class StaticSolver {
       }
       bool setChanged = false;
       double gapError = 0;
+      SetChange change;
       if (!sliding_.empty()) {
+        ScopeTimer timer(times_.contact_s);
         updateGaps(u_);
-        setChanged = updateActiveSet(r, options_.relativeResidual * scale, iterations > 0);
+        change = updateActiveSet(r, options_.relativeResidual * scale, iterations > 0);
+        setChanged = change.joined + change.left > 0;
         if (setChanged) ++activeSetChanges_;
         moveHeldAxesToFrames(constrained, correction);
         for (const SlidingNode& c : sliding_) {
@@ -549,10 +572,13 @@ class StaticSolver {
         if (!constrained[static_cast<std::size_t>(i)])
           residual = std::max(residual, std::abs(rLocal(i)));
       const double displacementScale = std::max(maxAbs(u_), 1e-300);
-      if (!setChanged && constraintError <= 1e-12 * displacementScale &&
-          gapError <= options_.contactGapTolerance_mm &&
-          residual <= options_.relativeResidual * scale)
-        return std::nullopt;
+      const bool converged = !setChanged && constraintError <= 1e-12 * displacementScale &&
+                             gapError <= options_.contactGapTolerance_mm &&
+                             residual <= options_.relativeResidual * scale;
+      if (options_.trace)
+        traceIteration(s, lambda, iterations, residual, options_.relativeResidual * scale, gapError,
+                       change, converged);
+      if (converged) return std::nullopt;
       if (residual < bestResidual) {
         bestResidual = residual;
         sinceBest = 0;
@@ -577,6 +603,7 @@ class StaticSolver {
                                        " nodes in contact, largest gap error " +
                                        std::to_string(gapError) + " mm");
       if (withTangent && !sliding_.empty()) {
+        ScopeTimer timer(times_.contact_s);
         addCurvatureStiffness(r);
         rotateStiffness();
       }
@@ -589,6 +616,7 @@ class StaticSolver {
       const bool undeformed = maxAbs(u_) == 0;
       VectorXd update;
       try {
+        ScopeTimer timer(times_.linearSolve_s);
         if (withTangent) factorize(constrained, s);
         tangentReady = true;
         update = solveLinear(rhs, finite);
@@ -648,7 +676,7 @@ class StaticSolver {
     std::string inverted;
     for (int tries = 0; tries < 12; ++tries) {
       const VectorXd trial = start + eta * update;
-      Evaluation eval = assembler_.evaluate(trial, finite, false);
+      Evaluation eval = evaluate(trial, finite, false);
       if (eval.invertedElement) {
         inversion_ = elementName(model_.elements[*eval.invertedElement]);
         inverted = inversion_ + " inverted";
@@ -671,6 +699,11 @@ class StaticSolver {
     if (!inverted.empty()) return inverted + " along the whole line search";
     u_ = start + eta * update;  // a tiny step: let the iteration limit decide
     return std::nullopt;
+  }
+
+  Evaluation evaluate(const VectorXd& u, bool finite, bool withTangent) {
+    ScopeTimer timer(times_.assembly_s);
+    return assembler_.evaluate(u, finite, withTangent);
   }
 
   // Frictionless node-to-obstacle contact by a penalty (Wriggers, Computational Contact
@@ -785,9 +818,11 @@ class StaticSolver {
       if (!c.active) continue;
       ++result.contactNodes;
       Eigen::Vector3d force = lastReaction_.segment<3>(static_cast<Eigen::Index>(3 * c.node));
+      result.maxContactPull_N = std::max(result.maxContactPull_N, -c.frame.col(0).dot(force));
       for (int h = 0; h < c.heldAxes; ++h) force(c.heldAxis[static_cast<std::size_t>(h)]) = 0;
       for (int i = 0; i < 3; ++i) result.contactForce_N[c.node][i] += force(i);
     }
+    result.contactPullAllowance_N = lastForceTolerance_;
     result.activeSetChanges = activeSetChanges_;
   }
 
@@ -912,23 +947,47 @@ class StaticSolver {
   // gradient jumps between voxels, and the set can cycle) stays in: slightly tensile rather
   // than penetrating.
   static constexpr int kMaximumChanges = 4;
-  bool updateActiveSet(const VectorXd& r, double forceTolerance, bool releaseTensile) {
-    bool changed = false;
+  struct SetChange {
+    int joined = 0, left = 0;
+  };
+  SetChange updateActiveSet(const VectorXd& r, double forceTolerance, bool releaseTensile) {
+    SetChange change;
     for (SlidingNode& c : sliding_) {
       if (!c.active && c.gap_mm < -options_.contactGapTolerance_mm) {
-        c.active = changed = true;
+        c.active = true;
+        ++change.joined;
         ++c.changes;
       } else if (c.active && releaseTensile && c.changes < kMaximumChanges) {
         const double reaction =
             c.frame.col(0).dot(r.segment<3>(static_cast<Eigen::Index>(3 * c.node)));
         if (reaction < -forceTolerance) {
           c.active = false;
-          changed = true;
+          ++change.left;
           ++c.changes;
         }
       }
     }
-    return changed;
+    return change;
+  }
+
+  void traceIteration(std::size_t s, double lambda, int iteration, double residual,
+                      double tolerance, double gapError, const SetChange& change, bool converged) {
+    NewtonTrace t;
+    t.step = static_cast<int>(s + 1);
+    t.attempt = attempt_;
+    t.loadFactor = lambda;
+    t.iteration = iteration;
+    t.residual_N = residual;
+    t.tolerance_N = tolerance;
+    t.gapError_mm = gapError;
+    t.contactNodes = activeNodeCount();
+    t.joined = change.joined;
+    t.left = change.left;
+    t.krylovIterations = iteration > 0 ? lastKrylovIterations_ : 0;
+    t.hierarchyBuilt = iteration > 0 && multigridBuilds_ > tracedBuilds_;
+    t.converged = converged;
+    tracedBuilds_ = multigridBuilds_;
+    options_.trace(t);
   }
 
   // The curvature term of an active node (Wriggers 2006, section 4.3, the normal's change with
@@ -1055,6 +1114,9 @@ class StaticSolver {
 
   std::vector<SlidingNode> sliding_;
   int activeSetChanges_ = 0;
+  int attempt_ = 0;  // increments tried, for the trace
+  SolveResult::Times times_;
+  int lastKrylovIterations_ = 0, tracedBuilds_ = 0;
   // The load factor of the first step while it runs (RigidObstacle::rampStartGaps), 1 after it.
   double rampFactor_ = 0;
 
@@ -1106,6 +1168,7 @@ class StaticSolver {
   ReferenceGeometry geometry_;
   Assembler assembler_;
   VectorXd u_, deadLoad_, lastReaction_;
+  double lastForceTolerance_ = 0;
   double modelSize_mm_ = 1;
   std::string inversion_;  // the last element a line search of this increment found inverted
   // The linear solve of each Newton iteration. Direct sparse LDL^T for small models; for
@@ -1115,8 +1178,7 @@ class StaticSolver {
   // it saves). A solve that does not converge (an indefinite tangent) is repeated by the
   // direct solver. With active-set contact the tangent is indefinite wherever the obstacle's
   // curvature term is (addCurvatureStiffness): MINRES then solves it, preconditioned by the
-  // multigrid of its positive part, and a solve that still fails is done directly for that
-  // iteration only (a brain-sized factorisation costs seconds; docs/benchmarks.md).
+  // multigrid of its positive part, and a solve that still fails cuts the increment back.
   VectorXd solveLinear(const VectorXd& rhs, bool finite) {
     if (multigrid_) {
       // Inexact Newton (Dembo, Eisenstat & Steihaug, SIAM J Numer Anal 19 (1982) 400-408):
@@ -1125,30 +1187,35 @@ class StaticSolver {
           finite ? std::max(options_.iterativeTolerance, options_.newtonStepTolerance)
                  : options_.iterativeTolerance;
       VectorXd x = VectorXd::Zero(rhs.size());
-      auto krylov = [&] {
+      auto krylov = [&](int limit) {
         return indefiniteCurvature_.empty()
                    ? detail::conjugateGradient(fullStiffness_, multigrid_->hierarchy, rhs, x,
-                                               tolerance, kCgLimit)
+                                               tolerance, limit)
                    : detail::minimalResidual(indefiniteTangent_, multigrid_->hierarchy, rhs, x,
-                                             tolerance, kCgLimit);
+                                             tolerance, limit);
       };
-      detail::IterativeSolve cg = krylov();
+      // A reused (stale) hierarchy gets a few times the iterations it needed when built; past
+      // that a new one is cheaper than more iterations.
+      const int first = multigrid_->iterationsAfterBuild;
+      detail::IterativeSolve cg =
+          krylov(multigrid_->stale && first >= 0 ? std::min(kCgLimit, 3 * first + 20) : kCgLimit);
       if (!cg.converged && multigrid_->stale) {
+        linearIterations_ += cg.iterations;
         buildHierarchy();
         x.setZero();
-        cg = krylov();
+        cg = krylov(kCgLimit);
       }
       multigrid_->lastIterations = cg.iterations;
+      lastKrylovIterations_ = cg.iterations;
       if (multigrid_->iterationsAfterBuild < 0) multigrid_->iterationsAfterBuild = cg.iterations;
       linearIterations_ += cg.iterations;
       if (cg.converged) return x;
-      if (!sliding_.empty()) {  // this iteration directly, the next ones by MINRES again
-        SparseMatrix k = assembler_.stiffness();
-        addIndefiniteCurvature(k);
-        Eigen::SimplicialLDLT<SparseMatrix, Eigen::Lower> once(k);
-        if (once.info() != Eigen::Success) throw SingularTangent{};
-        return once.solve(rhs);
-      }
+      // With active-set contact a tangent whose positive part is not positive definite (its
+      // multigrid then is not either, and MINRES stops) came only from increments that were
+      // diverging anyway (docs/validation.md, "Brain shift: skull contact at 50k
+      // tetrahedra"): the increment is cut back at once. A sparse LDL^T of a brain-sized
+      // tangent instead cost seconds per iteration at 17k tetrahedra and far more at 75k.
+      if (!sliding_.empty()) throw SingularTangent{};
       multigrid_.reset();  // an indefinite tangent: solve directly from here on
       addIndefiniteCurvature(assembler_.stiffness());
       factorizeDirect();
@@ -1208,6 +1275,7 @@ class StaticSolver {
   }
 
   void buildHierarchy() {
+    ScopeTimer timer(times_.multigridBuild_s);
     std::vector<std::array<double, 3>> positions(model_.nodes.size());
     for (std::size_t n = 0; n < model_.nodes.size(); ++n) positions[n] = model_.nodes[n].x_mm;
     std::vector<detail::Multigrid::NodeFrame> frames;

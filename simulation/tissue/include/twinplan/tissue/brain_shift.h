@@ -24,6 +24,7 @@
 // can be turned on the neck: `headRotation_deg` turns gravity about the patient's S axis
 // (positive from +P towards +L: a supine head turned to its right has gravity towards its left).
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,14 +95,21 @@ struct BrainShiftParameters {
   // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
   // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
   // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
-  // convergence") in 6 increments and 72 Newton iterations, ~31 s of CPU at 17,405 tets ("skull
-  // contact in seconds"): still far from interactive, so it is off by default.
+  // convergence"); with the skull smoothed (skullSmoothing_mm) in 7 increments and 71 Newton
+  // iterations, ~21 s of CPU at 17,405 tets ("skull contact at 50k tetrahedra"): still far from
+  // interactive, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
   // to the midline: where the brainstem leaves through the foramen magnum (roughly 30-35 mm
   // across from general anatomy, not checked against a source: an assumption of this model).
   double foramenRadius_mm = 15;
+  // With skullContact, the skull's distance map is smoothed by a Gaussian of this standard
+  // deviation before it is read as a cubic B-spline (contact.h smoothDistanceMap): the
+  // labelmap's voxel staircase made Newton stall on its steps (docs/validation.md, "Brain shift:
+  // skull contact at 50k tetrahedra"); 1 mm moves a skull of radius 60 mm by ~0.02 mm and
+  // changed the head phantom's answer by 0.3 %. 0: the map as sampled.
+  double skullSmoothing_mm = 1;
   // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
   // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);
   // false: linear elastic, small strain.
@@ -112,6 +120,8 @@ struct BrainShiftParameters {
   // beyond that at its top. false: they are meshed with the brain (trapped, incompressible
   // fluid) and carry no extra load.
   bool drainVentricles = false;
+  // Called for every Newton iteration of the solve (SolverOptions::trace; profiling).
+  std::function<void(const NewtonTrace&)> solverTrace;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };

@@ -47,6 +47,15 @@ DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment);
 DistanceMap regionDistanceMap(const ImageGeometry& geometry, const std::vector<char>& obstacle,
                               const std::string& name);
 
+// The map convolved with a Gaussian of standard deviation sigma_mm along each axis (separable;
+// the grid's border values extended outwards). For a skull sampled from a labelmap: its voxel
+// staircase - steps of a voxel, which a frictionless contact feels as detents and Newton as
+// bumps of a voxel's radius - becomes the smooth surface it samples. A distance linear in
+// position is unchanged (the kernel is symmetric); a surface of radius R moves by about
+// sigma^2 / R towards its concave side (E|x + s| = r + sigma^2 / r for an isotropic Gaussian s).
+// sigma_mm <= 0 leaves the map as it is; Error(InvalidInput) for a sigma that is not finite.
+void smoothDistanceMap(DistanceMap& map, double sigma_mm);
+
 // How a DistanceMap is read between voxel centres. Trilinear: the values interpolated (exact
 // for a distance linear in position), the normal its gradient by central differences one voxel
 // apart (smooth, but not the interpolant's own gradient, which jumps between voxels).

@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,24 @@ enum class LinearSolver {
   // iterations while it stays effective. A contact tangent made indefinite by the obstacle's
   // curvature is solved by MINRES with the multigrid of its positive part.
   MultigridConjugateGradient,
+};
+
+// One Newton iteration as the solver saw it (SolverOptions::trace): the state at the start of
+// the iteration (residual, gaps, contact set after its update) and the linear solve that
+// followed the previous evaluation. For profiling (twinplan-fem-bench --trace).
+struct NewtonTrace {
+  int step = 0;            // 1-based
+  int attempt = 0;         // increments tried in the step so far, cut-back ones included
+  double loadFactor = 0;   // the increment's target
+  int iteration = 0;       // 0 = the increment's first evaluation
+  double residual_N = 0;   // largest free out-of-balance force
+  double tolerance_N = 0;  // what the residual must fall below
+  double gapError_mm = 0;  // largest gap of an active contact node
+  int contactNodes = 0;    // active-set contact: nodes in the set after this update
+  int joined = 0, left = 0;
+  int krylovIterations = 0;     // of the previous iteration's linear solve
+  bool hierarchyBuilt = false;  // ... and whether it built a new multigrid hierarchy
+  bool converged = false;
 };
 
 struct SolverOptions {
@@ -60,6 +79,8 @@ struct SolverOptions {
   // than this in the obstacle, and the set's gaps are closed to within it; its contact force
   // must be compressive beyond relativeResidual x the largest force to stay in the set.
   double contactGapTolerance_mm = 1e-8;
+  // Called once per Newton iteration when set (profiling; not on the GUI thread's clock).
+  std::function<void(const NewtonTrace&)> trace;
 };
 
 struct StepReport {
@@ -84,6 +105,18 @@ struct SolveResult {
   int contactNodes = 0;  // nodes in contact at the end
   // Active-set contact: Newton iterations (over all increments) in which the set changed.
   int activeSetChanges = 0;
+  // Active-set contact: the largest pull (tensile normal force, N) an obstacle exerts on a node
+  // in the set at the end, and the largest force an obstacle is allowed to pull with there (the
+  // Newton tolerance). A frictionless contact pushes only: above the allowance a node that was
+  // kept in the set after cycling holds the tissue back.
+  double maxContactPull_N = 0, contactPullAllowance_N = 0;
+  // Where the solve's wall time went (s): element assembly (forces and tangents, line searches
+  // included), contact (gaps, set updates, curvature and frame rotations), multigrid hierarchy
+  // builds, and the linear solves (Krylov iterations or factorisations).
+  struct Times {
+    double assembly_s = 0, contact_s = 0, multigridBuild_s = 0, linearSolve_s = 0;
+  } times;
+  int attemptedIncrements = 0;  // cut-back ones included
 };
 
 // The elements whose corner tetrahedron is inverted or flat: signed volume (b - a) x (c - a) .
