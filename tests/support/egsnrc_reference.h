@@ -95,17 +95,15 @@ double voxelMean(const Calculator& c, const McVoxel& v, int n = 4) {
   return sum / (n * n * n);
 }
 
-// 80-20 % width (mm) of a profile given as voxel centres and doses relative to the axis, read
-// on the falling edge x > 0 by linear interpolation between voxel centres.
-inline double penumbra80to20(const std::vector<double>& x_mm, const std::vector<double>& r) {
-  auto crossing = [&](double level) {
-    for (std::size_t i = 1; i < x_mm.size(); ++i)
-      if (r[i - 1] >= level && r[i] < level)
-        return x_mm[i - 1] + (r[i - 1] - level) / (r[i - 1] - r[i]) * (x_mm[i] - x_mm[i - 1]);
-    ADD_FAILURE() << "the profile does not cross " << level;
-    return 0.0;
-  };
-  return crossing(0.2) - crossing(0.8);
+// Where a profile (voxel centres, dose relative to the axis) first falls through `level` on
+// its falling edge, by linear interpolation between voxel centres.
+inline double crossing(const std::vector<double>& x_mm, const std::vector<double>& r,
+                       double level) {
+  for (std::size_t i = 1; i < x_mm.size(); ++i)
+    if (r[i - 1] >= level && r[i] < level)
+      return x_mm[i - 1] + (r[i - 1] - level) / (r[i - 1] - r[i]) * (x_mm[i] - x_mm[i - 1]);
+  ADD_FAILURE() << "the profile does not fall through " << level;
+  return 0.0;
 }
 
 }  // namespace twinplan::radiotherapy::egsnrc
