@@ -14,9 +14,11 @@
 #   (cd $EGS_HOME/dosxyznrc && make)
 #
 # Usage: scripts/radiotherapy/run_egsnrc_reference.sh [CASE...]
-#   CASE: water_6mv_10x10 water_10mv_10x10 lungslab_6mv_5x5 lungslab_10mv_5x5 (default: all)
-#   CHUNKS=n (default 8 for the slabs, 6 for water): runs of 5e6 histories with seeds 1..n, so a
-#   case can be stopped and resumed; finished chunks are kept and not rerun.
+#   CASE: water_6mv_10x10 water_10mv_10x10 lungslab_6mv_5x5 lungslab_10mv_5x5 water_6mv_5x5
+#   water_10mv_5x5 (default: all)
+#   CHUNKS=n: runs of 5e6 histories with seeds 1..n, so a case can be stopped and resumed;
+#   finished chunks are kept and not rerun. Default: 6 for the slabs, 5 for water 10x10, 4 for
+#   water 5x5, as in the stored tables (their headers give the histories).
 # Each case's chunks are combined into its CSV by scripts/radiotherapy/egsnrc_to_csv.py.
 set -euo pipefail
 
@@ -30,14 +32,18 @@ export EGSNRC_COMMIT
 command -v dosxyznrc > /dev/null || { echo "dosxyznrc not on PATH: build it in \$EGS_HOME/dosxyznrc" >&2; exit 1; }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(lungslab_6mv_5x5 water_6mv_10x10 lungslab_10mv_5x5 water_10mv_10x10)
+[ ${#cases[@]} -gt 0 ] || cases=(lungslab_6mv_5x5 water_6mv_10x10 water_6mv_5x5 lungslab_10mv_5x5
+  water_10mv_10x10 water_10mv_5x5)
 
 run_dir="$EGS_HOME/dosxyznrc"
 for name in "${cases[@]}"; do
   input="$here/egsnrc/$name.egsinp"
   [ -f "$input" ] || { echo "no input $input" >&2; exit 1; }
-  default_chunks=6
-  [[ $name == lungslab_* ]] && default_chunks=8
+  case $name in
+    lungslab_*) default_chunks=6 ;;
+    *_10x10) default_chunks=5 ;;
+    *) default_chunks=4 ;;
+  esac
   chunks=${CHUNKS:-$default_chunks}
   for ((seed = 1; seed <= chunks; ++seed)); do
     chunk="${name}_s${seed}"
