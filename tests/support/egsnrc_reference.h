@@ -21,7 +21,7 @@
 namespace twinplan::radiotherapy::egsnrc {
 
 struct McVoxel {
-  std::string region;  // "axis" or "profile"
+  std::string region;                                     // "axis" or "profile"
   double z0 = 0, z1 = 0, x0 = 0, x1 = 0, y0 = 0, y1 = 0;  // mm, DOSXYZnrc frame
   double dose = 0;                                        // Gy cm2 per incident fluence
   double uncertainty_percent = 0;                         // 1 sigma, statistical

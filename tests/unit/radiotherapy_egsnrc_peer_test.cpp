@@ -92,22 +92,29 @@ double meanRatio(const std::vector<AxisPoint>& points, double from, double to,
   return n ? sum / n : 0;
 }
 
+// One table row: depth, MC (sigma %), CCC, PB, CCC/MC-1 %, PB/MC-1 %.
+void printRow(const AxisPoint& q) {
+  std::printf("  %6.2f  %.4f (%.2f)  %.4f  %.4f  %+6.2f  %+6.2f\n", q.depth_mm, q.mc,
+              100 * q.mcSigma, q.ccc, q.pb, 100 * (q.ccc / q.mc - 1), 100 * (q.pb / q.mc - 1));
+}
+
 // Depth dose of the 10 x 10 cm field, each normalised at 100 mm.
 std::vector<AxisPoint> waterDepthDose(const char* energy) {
   std::vector<AxisPoint> p = axisPoints(std::string("water_") + energy + "_10x10");
-  const auto at100 = std::find_if(p.begin(), p.end(),
-                                  [](const AxisPoint& q) { return std::abs(q.depth_mm - 100) < 1; });
+  const auto at100 = std::find_if(
+      p.begin(), p.end(), [](const AxisPoint& q) { return std::abs(q.depth_mm - 100) < 1; });
   if (at100 == p.end()) {
     ADD_FAILURE() << "no voxel at 100 mm";
     return {};
   }
   const AxisPoint reference = *at100;
-  std::printf("water %s 10x10 axis, normalised at 100 mm: depth, EGSnrc (sigma %%), CCC, PB, "
-              "CCC/MC-1 %%, PB/MC-1 %%\n", energy);
+  std::printf(
+      "water %s 10x10 axis, normalised at 100 mm: depth, EGSnrc (sigma %%), CCC, PB, "
+      "CCC/MC-1 %%, PB/MC-1 %%\n",
+      energy);
   for (AxisPoint& q : p) {
     q.mc /= reference.mc, q.ccc /= reference.ccc, q.pb /= reference.pb;
-    std::printf("  %6.2f  %.4f (%.2f)  %.4f  %.4f  %+6.2f  %+6.2f\n", q.depth_mm, q.mc,
-                100 * q.mcSigma, q.ccc, q.pb, 100 * (q.ccc / q.mc - 1), 100 * (q.pb / q.mc - 1));
+    printRow(q);
   }
   return p;
 }
@@ -126,10 +133,11 @@ void expectWaterDepthDose(const char* energy, double pbDeepAbove) {
   const double ccc20to250 = worstExcess(p, 20, 250, cccOverMc);
   const double pb40to130 = worstExcess(p, 40, 130, pbOverMc);
   const double pbDeep = meanRatio(p, 150, 250, pbOverMc);
-  std::printf("%s: worst |CCC/MC-1| - 2 sigma %.2f %% (40-130 mm), %.2f %% (20-250 mm); "
-              "|PB/MC-1| - 2 sigma %.2f %% (40-130 mm); mean PB/MC 150-250 mm %.4f, "
-              "CCC/MC %.4f\n",
-              energy, ccc40to130, ccc20to250, pb40to130, pbDeep, meanRatio(p, 150, 250, cccOverMc));
+  std::printf(
+      "%s: worst |CCC/MC-1| - 2 sigma %.2f %% (40-130 mm), %.2f %% (20-250 mm); "
+      "|PB/MC-1| - 2 sigma %.2f %% (40-130 mm); mean PB/MC 150-250 mm %.4f, "
+      "CCC/MC %.4f\n",
+      energy, ccc40to130, ccc20to250, pb40to130, pbDeep, meanRatio(p, 150, 250, cccOverMc));
   EXPECT_LE(ccc40to130, 2.0);
   EXPECT_LE(ccc20to250, 5.0);
   EXPECT_LE(pb40to130, 2.0);
@@ -159,8 +167,7 @@ Edge profileEdge(const std::vector<McVoxel>& profile,
         r.push_back(0.5 * (dose(v) + dose(w)) / centre);
       }
   }
-  return {egsnrc::crossing(x, r, 0.2) - egsnrc::crossing(x, r, 0.8),
-          egsnrc::crossing(x, r, 0.5)};
+  return {egsnrc::crossing(x, r, 0.2) - egsnrc::crossing(x, r, 0.8), egsnrc::crossing(x, r, 0.5)};
 }
 
 void expectPenumbra(const char* energy, double depth_mm) {
@@ -169,14 +176,15 @@ void expectPenumbra(const char* energy, double depth_mm) {
   ASSERT_FALSE(profile.empty());
   const Engines& e = engines(name);
   const Edge mc = profileEdge(profile, [](const McVoxel& v) { return v.dose; });
-  const Edge ccc = profileEdge(
-      profile, [&](const McVoxel& v) { return egsnrc::voxelMean(e.collapsedCone, v); });
+  const Edge ccc =
+      profileEdge(profile, [&](const McVoxel& v) { return egsnrc::voxelMean(e.collapsedCone, v); });
   const Edge pb =
       profileEdge(profile, [&](const McVoxel& v) { return egsnrc::voxelMean(e.pencilBeam, v); });
-  std::printf("water %s 10x10 at %g mm: 80-20 %% penumbra MC %.2f, CCC %.2f, PB %.2f mm; 50 %% "
-              "at MC %.2f, CCC %.2f, PB %.2f mm\n",
-              energy, depth_mm, mc.penumbra_mm, ccc.penumbra_mm, pb.penumbra_mm, mc.halfWidth_mm,
-              ccc.halfWidth_mm, pb.halfWidth_mm);
+  std::printf(
+      "water %s 10x10 at %g mm: 80-20 %% penumbra MC %.2f, CCC %.2f, PB %.2f mm; 50 %% "
+      "at MC %.2f, CCC %.2f, PB %.2f mm\n",
+      energy, depth_mm, mc.penumbra_mm, ccc.penumbra_mm, pb.penumbra_mm, mc.halfWidth_mm,
+      ccc.halfWidth_mm, pb.halfWidth_mm);
   // A point source, 10 x 10 cm at the surface: the geometric edge is at 50 mm x (1000 + d) / 1000.
   EXPECT_NEAR(mc.halfWidth_mm, 50.0 * (1000 + depth_mm) / 1000, 0.5);
   EXPECT_NEAR(ccc.penumbra_mm, mc.penumbra_mm, 2.0);
@@ -199,27 +207,28 @@ void expectLungSlab(const char* energy, double pbInLungAbove) {
   ASSERT_EQ(slab.size(), water.size());
   ASSERT_FALSE(slab.empty());
   std::vector<AxisPoint> icf;  // slab / water, with both MC sigmas combined
-  std::printf("lung slab %s 5x5, slab / water on the axis: depth, EGSnrc (sigma %%), CCC, PB, "
-              "CCC/MC-1 %%, PB/MC-1 %%\n", energy);
+  std::printf(
+      "lung slab %s 5x5, slab / water on the axis: depth, EGSnrc (sigma %%), CCC, PB, "
+      "CCC/MC-1 %%, PB/MC-1 %%\n",
+      energy);
   for (std::size_t i = 0; i < slab.size(); ++i) {
     const AxisPoint& s = slab[i];
     const AxisPoint& w = water[i];
-    icf.push_back({s.depth_mm, s.mc / w.mc, std::hypot(s.mcSigma, w.mcSigma), s.ccc / w.ccc,
-                   s.pb / w.pb});
+    icf.push_back(
+        {s.depth_mm, s.mc / w.mc, std::hypot(s.mcSigma, w.mcSigma), s.ccc / w.ccc, s.pb / w.pb});
     const AxisPoint& q = icf.back();
-    std::printf("  %6.2f  %.4f (%.2f)  %.4f  %.4f  %+6.2f  %+6.2f\n", q.depth_mm, q.mc,
-                100 * q.mcSigma, q.ccc, q.pb, 100 * (q.ccc / q.mc - 1), 100 * (q.pb / q.mc - 1));
+    printRow(q);
   }
   const double upstream = worstExcess(icf, 10, 20, cccOverMc);
-  const double interfaces = std::max(worstExcess(icf, 20, 40, cccOverMc),
-                                     worstExcess(icf, 120, 140, cccOverMc));
+  const double interfaces =
+      std::max(worstExcess(icf, 20, 40, cccOverMc), worstExcess(icf, 120, 140, cccOverMc));
   const double lung = worstExcess(icf, 40, 120, cccOverMc);
   const double downstream = worstExcess(icf, 140, 250, cccOverMc);
   const double pbLung = meanRatio(icf, 60, 120, pbOverMc);
-  std::printf("%s: worst |CCC/MC-1| - 2 sigma: upstream %.2f, interfaces %.2f, lung %.2f, "
-              "downstream %.2f %%; mean PB/MC in lung (60-120 mm) %.4f, CCC/MC %.4f\n",
-              energy, upstream, interfaces, lung, downstream, pbLung,
-              meanRatio(icf, 60, 120, cccOverMc));
+  std::printf(
+      "%s: worst |CCC/MC-1| - 2 sigma: upstream %.2f, interfaces %.2f, lung %.2f, "
+      "downstream %.2f %%; mean PB/MC in lung (60-120 mm) %.4f, CCC/MC %.4f\n",
+      energy, upstream, interfaces, lung, downstream, pbLung, meanRatio(icf, 60, 120, cccOverMc));
   EXPECT_LE(upstream, 3.0);
   EXPECT_LE(interfaces, 15.0);
   EXPECT_LE(lung, 3.0);
