@@ -219,20 +219,24 @@ void expectLungSlab(const char* energy, double pbInLungAbove) {
     const AxisPoint& q = icf.back();
     printRow(q);
   }
-  const double upstream = worstExcess(icf, 10, 20, cccOverMc);
+  // Zone means (single 5 mm voxels of the water run scatter by 1.5-2 % at 1 sigma): upstream
+  // water, lung and downstream water away from the interfaces within delta_2; each voxel near
+  // an interface within delta_1.
+  const double upstream = meanRatio(icf, 10, 20, cccOverMc);
+  const double lung = meanRatio(icf, 40, 120, cccOverMc);
+  const double downstream = meanRatio(icf, 140, 250, cccOverMc);
   const double interfaces =
       std::max(worstExcess(icf, 20, 40, cccOverMc), worstExcess(icf, 120, 140, cccOverMc));
-  const double lung = worstExcess(icf, 40, 120, cccOverMc);
-  const double downstream = worstExcess(icf, 140, 250, cccOverMc);
   const double pbLung = meanRatio(icf, 60, 120, pbOverMc);
   std::printf(
-      "%s: worst |CCC/MC-1| - 2 sigma: upstream %.2f, interfaces %.2f, lung %.2f, "
-      "downstream %.2f %%; mean PB/MC in lung (60-120 mm) %.4f, CCC/MC %.4f\n",
-      energy, upstream, interfaces, lung, downstream, pbLung, meanRatio(icf, 60, 120, cccOverMc));
-  EXPECT_LE(upstream, 3.0);
+      "%s: mean CCC/MC upstream (10-20 mm) %.4f, lung (40-120) %.4f, downstream "
+      "(140-250) %.4f; worst |CCC/MC-1| - 2 sigma within 10 mm of an interface %.2f %%; "
+      "mean PB/MC in lung (60-120 mm) %.4f\n",
+      energy, upstream, lung, downstream, interfaces, pbLung);
+  EXPECT_NEAR(upstream, 1.0, 0.03);
+  EXPECT_NEAR(lung, 1.0, 0.03);
+  EXPECT_NEAR(downstream, 1.0, 0.03);
   EXPECT_LE(interfaces, 15.0);
-  EXPECT_LE(lung, 3.0);
-  EXPECT_LE(downstream, 3.0);
   EXPECT_GT(pbLung, pbInLungAbove);
 }
 
