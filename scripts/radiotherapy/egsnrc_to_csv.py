@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Combines DOSXYZnrc .3ddose chunks (equal histories, different seeds) into the small reference
-table tests/data/radiotherapy/egsnrc_<case>.csv (written to stdout).
+"""Combines DOSXYZnrc .3ddose chunks (runs with different seeds) into the small reference table
+tests/data/radiotherapy/egsnrc_<case>.csv (written to stdout). Each chunk is weighted by its
+histories, read from the NCASE line of the .egsinp beside it.
 
 Usage: egsnrc_to_csv.py CASE CHUNK.3ddose...
 
@@ -16,9 +17,10 @@ so cases with different field sizes compare directly.
 import os
 import sys
 
+import re
+
 import numpy as np
 
-HISTORIES_PER_CHUNK = 5_000_000
 PROFILE_DEPTHS_MM = (100.0, 200.0)
 PROFILE_HALF_WIDTH_Y_MM = 40.0
 
@@ -37,17 +39,30 @@ def read_3ddose(path):
     return bounds, dose, relative
 
 
+def histories(path_3ddose):
+    """NCASE of the run: the first number of the line '<NCASE>, 0, 99, <seed>, 97, ...'."""
+    egsinp = os.path.splitext(path_3ddose)[0] + ".egsinp"
+    for line in open(egsinp):
+        m = re.match(r"\s*(\d+), 0, 99, (\d+), 97,", line)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    sys.exit(f"{egsinp}: no NCASE line")
+
+
 def combine(paths):
-    """Mean of equal-history chunks and its absolute 1-sigma uncertainty."""
+    """History-weighted mean of the chunks and its absolute 1-sigma uncertainty."""
     chunks = [read_3ddose(p) for p in paths]
     bounds = chunks[0][0]
     for other in chunks[1:]:
         if any(not np.allclose(a, b) for a, b in zip(bounds, other[0])):
             sys.exit("chunks have different voxel boundaries")
+    weights = np.array([histories(p)[0] for p in paths], float)
+    weights /= weights.sum()
     doses = np.array([c[1] for c in chunks])
     sigmas = np.array([c[1] * c[2] for c in chunks])
-    n = len(chunks)
-    return bounds, doses.mean(axis=0), np.sqrt((sigmas**2).sum(axis=0)) / n
+    dose = np.tensordot(weights, doses, axes=1)
+    sigma = np.sqrt(np.tensordot(weights**2, sigmas**2, axes=1))
+    return bounds, dose, sigma
 
 
 def bin_containing(edges, value):
@@ -63,7 +78,8 @@ def main():
     case, paths = sys.argv[1], sorted(sys.argv[2:])
     (xb, yb, zb), dose, sigma = combine(paths)
     ix, iy = bin_containing(xb, 0.0), bin_containing(yb, 0.0)
-    histories = HISTORIES_PER_CHUNK * len(paths)
+    runs = [histories(p) for p in paths]
+    total = sum(n for n, _ in runs)
     egs_commit = os.environ.get("EGSNRC_COMMIT", "unknown")
     axis_rel = 100 * sigma[:, iy, ix] / np.where(dose[:, iy, ix] > 0, dose[:, iy, ix], 1)
     deep = zb[1:] <= 250.0
@@ -74,7 +90,8 @@ def main():
         f"# EGSnrc commit {egs_commit}, PEGS4 data 700icru (AE 0.7 MeV, AP 0.01 MeV), ECUT 0.7,",
         "# PCUT 0.01 MeV, EXACT boundary crossing, PRESTA-II, spin effects off (see validation.md),",
         "# range rejection below 2 MeV; spectrum EGSnrc spectra/egsnrc (Mohan et al. 1985).",
-        f"# {histories:.3g} histories in {len(paths)} runs of {HISTORIES_PER_CHUNK:.0e} (seeds 1..{len(paths)}).",
+        f"# {total:.3g} histories in {len(runs)} runs (histories x seed: "
+        + ", ".join(f"{n:.2g} x {seed}" for n, seed in runs) + ").",
         f"# Axis voxel statistical uncertainty (1 sigma) to 250 mm depth: max {axis_rel[deep].max():.2f} %,"
         f" median {np.median(axis_rel[deep]):.2f} %.",
         "# Frame: z depth from the surface (mm), x and y lateral (mm); dose per incident fluence",
