@@ -16,10 +16,11 @@
 # Usage: scripts/radiotherapy/run_egsnrc_reference.sh [CASE...]
 #   CASE: water_6mv_10x10 water_10mv_10x10 lungslab_6mv_5x5 lungslab_10mv_5x5 water_6mv_5x5
 #   water_10mv_5x5 (default: all)
-#   CHUNKS=n: runs of 5e6 histories with seeds 1..n, so a case can be stopped and resumed;
-#   finished chunks are kept and not rerun. Default: 6 for the slabs, 5 for water 10x10, 4 for
-#   water 5x5, as in the stored tables (their headers give the histories).
-# Each case's chunks are combined into its CSV by scripts/radiotherapy/egsnrc_to_csv.py.
+#   SEEDS="1 2 ..." (default 1..CHUNKS, CHUNKS default 2) and NCASE (default 5000000): one run
+#   per seed, so a case can be stopped and resumed; finished runs are kept and not rerun. The
+#   stored tables' headers give the runs they combine (histories x seed); e.g. the 10 MV water
+#   10x10 table is NCASE=2500000 SEEDS="3 4".
+# Each case's runs are combined into its CSV by scripts/radiotherapy/egsnrc_to_csv.py.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,17 +40,12 @@ run_dir="$EGS_HOME/dosxyznrc"
 for name in "${cases[@]}"; do
   input="$here/egsnrc/$name.egsinp"
   [ -f "$input" ] || { echo "no input $input" >&2; exit 1; }
-  case $name in
-    lungslab_*) default_chunks=6 ;;
-    *_10x10) default_chunks=5 ;;
-    *) default_chunks=4 ;;
-  esac
-  chunks=${CHUNKS:-$default_chunks}
-  for ((seed = 1; seed <= chunks; ++seed)); do
+  for seed in ${SEEDS:-$(seq 1 "${CHUNKS:-2}")}; do
     chunk="${name}_s${seed}"
     if [ -f "$run_dir/$chunk.3ddose" ]; then continue; fi
-    # Only the first random seed changes between chunks (RANMAR INSEED1; INSEED2 stays 97).
-    sed -E "s/^([0-9]+), 0, 99, 1, 97,/\1, 0, 99, ${seed}, 97,/" "$input" > "$run_dir/$chunk.egsinp"
+    # Only NCASE and the first random seed change between runs (RANMAR INSEED1; INSEED2 stays 97).
+    sed -E "s/^[0-9]+, 0, 99, 1, 97,/${NCASE:-5000000}, 0, 99, ${seed}, 97,/" "$input" \
+      > "$run_dir/$chunk.egsinp"
     (cd "$run_dir" && nice -n 10 dosxyznrc -i "$chunk" -p 700icru > "$chunk.log" 2>&1)
     echo "$chunk done: $(grep -m1 'Total CPU time for run' "$run_dir/$chunk.egslst" || true)"
   done
