@@ -125,10 +125,11 @@ std::vector<AxisPoint> waterDepthDose(const char* energy) {
 double cccOverMc(const AxisPoint& p) { return p.ccc / p.mc; }
 double pbOverMc(const AxisPoint& p) { return p.pb / p.mc; }
 
-// The collapsed cone shares the Monte Carlo's spectrum: within delta_2 over 40-130 mm, and
-// within 5 % from 20 to 250 mm where its kernel, fixed at the surface spectrum, does not
-// harden (validation.md). The pencil beam was fitted to BJR 25's measured beam, which is harder
-// than the Mohan spectrum: within delta_2 over 40-130 mm, above the Monte Carlo beyond 150 mm.
+// The collapsed cone shares the Monte Carlo's spectrum: every voxel within delta_2 (2 %) over
+// 40-130 mm and within 3 % from 20 to 250 mm, where its kernel, fixed at the surface spectrum,
+// does not harden (it falls 1.5-2 % low on average past 150 mm; validation.md). The pencil beam
+// was fitted to measured beams harder than the Mohan spectra: within delta_2 over 40-130 mm,
+// above the Monte Carlo beyond 150 mm by more than `pbDeepAbove` - 1 (beam data, not engine).
 void expectWaterDepthDose(const char* energy, double pbDeepAbove) {
   const std::vector<AxisPoint> p = waterDepthDose(energy);
   ASSERT_FALSE(p.empty());
@@ -142,13 +143,14 @@ void expectWaterDepthDose(const char* energy, double pbDeepAbove) {
       "CCC/MC %.4f\n",
       energy, ccc40to130, ccc20to250, pb40to130, pbDeep, meanRatio(p, 150, 250, cccOverMc));
   EXPECT_LE(ccc40to130, 2.0);
-  EXPECT_LE(ccc20to250, 5.0);
+  EXPECT_LE(ccc20to250, 3.0);
+  EXPECT_NEAR(meanRatio(p, 150, 250, cccOverMc), 1.0, 0.03);
   EXPECT_LE(pb40to130, 2.0);
   EXPECT_GT(pbDeep, pbDeepAbove);
 }
 
-TEST(EgsnrcPeer, Water6MvDepthDose) { expectWaterDepthDose("6mv", 1.02); }
-TEST(EgsnrcPeer, Water10MvDepthDose) { expectWaterDepthDose("10mv", 1.0); }
+TEST(EgsnrcPeer, Water6MvDepthDose) { expectWaterDepthDose("6mv", 1.03); }
+TEST(EgsnrcPeer, Water10MvDepthDose) { expectWaterDepthDose("10mv", 1.01); }
 
 // The lateral profile at `depth_mm`: each side's 1 mm voxels folded onto x > 0 (the field is
 // symmetric), relative to the central voxel.
@@ -203,7 +205,8 @@ TEST(EgsnrcPeer, Water10MvPenumbraAndFieldWidthAt10Cm) { expectPenumbra("10mv", 
 // inhomogeneity correction factor slab / water on the axis. The collapsed cone within delta_2
 // (3 %) in lung and downstream water away from the interfaces and within delta_1 (15 %) near
 // them. The pencil beam scales depth only and keeps lateral equilibrium, so in lung it must
-// overshoot the Monte Carlo (AAPM TG-65 section IV): asserted as the known failure it is.
+// overshoot the Monte Carlo (AAPM TG-65 section IV), more at 10 MV where the electrons range
+// further: asserted as the known failure it is (mean PB / MC in lung above `pbInLungAbove`).
 void expectLungSlab(const char* energy, double pbInLungAbove) {
   const std::vector<AxisPoint> slab = axisPoints(std::string("lungslab_") + energy + "_5x5");
   const std::vector<AxisPoint> water = axisPoints(std::string("water_") + energy + "_5x5");
@@ -243,8 +246,8 @@ void expectLungSlab(const char* energy, double pbInLungAbove) {
   EXPECT_GT(pbLung, pbInLungAbove);
 }
 
-TEST(EgsnrcPeer, LungSlab6MvCorrectionFactor) { expectLungSlab("6mv", 1.04); }
-TEST(EgsnrcPeer, LungSlab10MvCorrectionFactor) { expectLungSlab("10mv", 1.08); }
+TEST(EgsnrcPeer, LungSlab6MvCorrectionFactor) { expectLungSlab("6mv", 1.06); }
+TEST(EgsnrcPeer, LungSlab10MvCorrectionFactor) { expectLungSlab("10mv", 1.09); }
 
 }  // namespace
 }  // namespace twinplan::radiotherapy
