@@ -234,6 +234,10 @@ void expectLungSlab(const char* energy, double pbInLungAbove) {
   const double interfaces =
       std::max(worstExcess(icf, 20, 40, cccOverMc), worstExcess(icf, 120, 140, cccOverMc));
   const double pbLung = meanRatio(icf, 60, 120, pbOverMc);
+  // Not asserted, stated in validation.md: at 10 MV the Monte Carlo's build-down 10-30 mm into
+  // the lung is deeper than the collapsed cone's (CCC / MC 1.05-1.07 over 40-60 mm).
+  std::printf("%s: mean CCC/MC over 40-60 mm (build-down in lung) %.4f\n", energy,
+              meanRatio(icf, 40, 60, cccOverMc));
   std::printf(
       "%s: mean CCC/MC upstream (10-20 mm) %.4f, lung (40-120) %.4f, downstream "
       "(140-250) %.4f; worst |CCC/MC-1| - 2 sigma within 10 mm of an interface %.2f %%; "
