@@ -18,8 +18,9 @@
 #   water_10mv_5x5 (default: all)
 #   SEEDS="1 2 ..." (default 1..CHUNKS, CHUNKS default 2) and NCASE (default 5000000): one run
 #   per seed, so a case can be stopped and resumed; finished runs are kept and not rerun. The
-#   stored tables' headers give the runs they combine (histories x seed); e.g. the 10 MV water
-#   10x10 table is NCASE=2500000 SEEDS="3 4".
+#   stored tables' headers give the runs they combine (histories x seed): 6 MV slab seeds 1-6,
+#   6 MV water 10x10 1-4, the rest 1-2 of 5e6, except 10 MV water 10x10: NCASE=2500000
+#   SEEDS="3 4 5 6".
 # Each case's runs are combined into its CSV by scripts/radiotherapy/egsnrc_to_csv.py.
 set -euo pipefail
 
