@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -981,6 +982,7 @@ TEST_F(HeadsetViewTest, ControllersWithoutHandTrackingStillGrab) {
 }
 
 int lastDisplayed(const fs::path& log);
+std::vector<EyeImage> loggedEyes(const fs::path& log, int frame);
 
 // `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on
 // the runtime the loader finds.
@@ -1058,6 +1060,31 @@ class XrRenderCliTest : public HeadsetViewTest {
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) placement.matrix()(r, c) = result["lpsToRoom"][r][c];
     return placement;
+  }
+  // What `twinplan-cli --json xr-render CASE --frames N --blend alpha` showed of a case: the
+  // program's JSON, where it placed the anatomy, the last frame's eyes as the runtime's log
+  // states them and the eye images the program wrote.
+  struct HeadsetRun {
+    nlohmann::json result;
+    rendering::RoomPlacement placement = rendering::RoomPlacement::Identity();
+    std::vector<EyeImage> eyes;
+    std::array<Png, 2> images;  // left, right
+  };
+  HeadsetRun renderCaseInHeadset(const twinplan::Case& twin, int frames = 2) {
+    const fs::path casePath = work_ / "case.twinplan";
+    twinplan::saveCase(twin, casePath);
+    const fs::path out = work_ / "out";
+    setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
+    HeadsetRun run;
+    const int status = cli("--json xr-render " + casePath.string() + " --frames " +
+                           std::to_string(frames) + " --blend alpha --out " + out.string());
+    EXPECT_EQ(status, 0) << text("stderr.txt");
+    if (status != 0) return run;
+    run.result = nlohmann::json::parse(text("stdout.txt"));
+    run.placement = livePlacement();
+    run.eyes = loggedEyes(work_ / "log.jsonl", frames);
+    run.images = {readPng(out / "left.png"), readPng(out / "right.png")};
+    return run;
   }
 };
 
@@ -1279,44 +1306,48 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   }
 }
 
+// A cubic grid of n^3 voxels of `spacing_mm`, centred on the LPS origin.
+twinplan::ImageGeometry gridAroundOrigin(int n, double spacing_mm) {
+  twinplan::ImageGeometry grid;
+  grid.size = {n, n, n};
+  grid.spacing_mm = Vec3(spacing_mm, spacing_mm, spacing_mm);
+  const double half_mm = 0.5 * (n - 1) * spacing_mm;
+  grid.origin_lps = Vec3(-half_mm, -half_mm, -half_mm);
+  return grid;
+}
+
+// A case holding one result field and nothing else (no image, no models).
+twinplan::Case caseWithOnly(const twinplan::ScalarField& field) {
+  twinplan::Case twin;
+  twin.name = field.name;
+  twin.fields.push_back(field);
+  return twin;
+}
+
 TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
   // A case with only a result: a Gaussian dose, peak 60 Gy, sigma 20 mm, on a 2 mm grid. Its
   // isodose at a fraction f of the peak is the sphere r = sigma sqrt(-2 ln f): 50 % at
   // 23.55 mm, 95 % at 6.40 mm.
-  twinplan::ImageGeometry grid;
-  grid.size = {61, 61, 61};
-  grid.spacing_mm = Vec3(2, 2, 2);
-  grid.origin_lps = Vec3(-60, -60, -60);
-  twinplan::Case twin;
-  twin.name = "Dose";
-  twin.fields.push_back(twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), 60.0, 20.0));
-  const fs::path casePath = work_ / "dose.twinplan";
-  twinplan::saveCase(twin, casePath);
-  const fs::path out = work_ / "out";
-  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
-  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
-                out.string()),
-            0)
-      << text("stderr.txt");
-  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
-  EXPECT_EQ(result["meshes"], 2);  // the 50 % and 95 % surfaces
-  const rendering::RoomPlacement placement = livePlacement();
-  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
-  ASSERT_EQ(eyes.size(), 2u);
+  const HeadsetRun run = renderCaseInHeadset(
+      caseWithOnly(twinplan::test::gaussianDose(gridAroundOrigin(61, 2.0), Vec3(0, 0, 0), 60.0,
+                                                20.0)));
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["meshes"], 2);  // the 50 % and 95 % surfaces
   const double r50_mm = 20.0 * std::sqrt(-2.0 * std::log(0.5));
   EXPECT_NEAR(r50_mm, 23.55, 0.01);
   const std::vector<SurfaceMesh> isodose50{uvSphere(Vec3(0, 0, 0), r50_mm, 96)};
   const char* names[] = {"left", "right"};
   for (int e = 0; e < 2; ++e) {
     SCOPED_TRACE(names[e]);
-    const Png png = readPng(out / (std::string(names[e]) + ".png"));
+    const Png& png = run.images[std::size_t(e)];
     // The outer (50 %) surface's silhouette is where its analytic sphere projects.
-    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, isodose50);
+    const PixelBox seen = coveredBox(png),
+                   expected = projectedBox(run.eyes[e], run.placement, isodose50);
     expectSameBox(seen, expected);
     // Through the centre the red 95 % surface shows behind the translucent blue 50 % one; 15 mm
     // to the side only the blue one is crossed.
-    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
-    const Eigen::Vector2d side = eyePixel(eyes[e], placement * Vec3(15, 0, 0));
+    const Eigen::Vector2d centre = eyePixel(run.eyes[e], run.placement * Vec3(0, 0, 0));
+    const Eigen::Vector2d side = eyePixel(run.eyes[e], run.placement * Vec3(15, 0, 0));
     const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
     const uint8_t* b = png.at(uint32_t(side.x()), uint32_t(side.y()));
     EXPECT_GT(c[0], c[2]);
@@ -1335,48 +1366,31 @@ TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
   // 50 mm. Eyes of 640 x 720 pixels: the zone is about 40 pixels across, so 1.5 pixels on an
   // edge is 1.9 mm of radius.
   useScript({{"eye_width_px", 640}, {"eye_height_px", 720}});
-  twinplan::ImageGeometry grid;
-  grid.size = {81, 81, 81};
-  grid.spacing_mm = Vec3(1.5, 1.5, 1.5);
-  grid.origin_lps = Vec3(-60, -60, -60);
   twinplan::ScalarField damage =
-      twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), std::exp(2.0), 25.0);
+      twinplan::test::gaussianDose(gridAroundOrigin(81, 1.5), Vec3(0, 0, 0), std::exp(2.0), 25.0);
   damage.name = "Arrhenius damage";
   damage.quantity = "damage";
   damage.unit = twinplan::units::kDimensionless;
-  twinplan::Case twin;
-  twin.name = "Ablation";
-  twin.fields.push_back(damage);
-  const fs::path casePath = work_ / "ablation.twinplan";
-  twinplan::saveCase(twin, casePath);
-  const fs::path out = work_ / "out";
-  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
-  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
-                out.string()),
-            0)
-      << text("stderr.txt");
-  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
-  EXPECT_EQ(result["meshes"], 1);  // the ablation zone
-  const rendering::RoomPlacement placement = livePlacement();
-  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
-  ASSERT_EQ(eyes.size(), 2u);
+  const HeadsetRun run = renderCaseInHeadset(caseWithOnly(damage));
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["meshes"], 1);  // the ablation zone
   const std::vector<SurfaceMesh> zone{uvSphere(Vec3(0, 0, 0), 50.0, 96)};
-  const char* names[] = {"left", "right"};
   for (int e = 0; e < 2; ++e) {
-    SCOPED_TRACE(names[e]);
-    const Png png = readPng(out / (std::string(names[e]) + ".png"));
-    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, zone);
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    const PixelBox seen = coveredBox(png),
+                   expected = projectedBox(run.eyes[e], run.placement, zone);
     expectSameBox(seen, expected);
     // Magenta (200, 60, 200): red and blue above green at the centre.
-    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
+    const Eigen::Vector2d centre = eyePixel(run.eyes[e], run.placement * Vec3(0, 0, 0));
     const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
     EXPECT_GT(c[0], 2 * c[1]);
     EXPECT_GT(c[2], 2 * c[1]);
     std::printf(
         "[ figures ] ablation zone %s: x %.1f..%.1f y %.1f..%.1f (expected %.2f..%.2f, "
         "%.2f..%.2f), centre rgba %d,%d,%d,%d\n",
-        names[e], seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin, expected.xMax,
-        expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
+        e == 0 ? "left" : "right", seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin,
+        expected.xMax, expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
   }
 }
 
