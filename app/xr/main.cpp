@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -29,6 +30,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
+#include "twinplan/rendering/headset_hands.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/initial_window.h"
 #include "twinplan/rendering/isosurface.h"
@@ -36,6 +38,7 @@
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
 #include "twinplan/xr/glx_context.h"
+#include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
 
@@ -100,12 +103,14 @@ struct Arguments {
   double mirrorInterval_s = 1.0 / 30;  // at most 30 mirror images a second
 };
 
+twinplan::Vec3 toVec3(const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z); }
+
 // Draws each eye the session asks for with the case's scene; anchors the anatomy in front of
 // the viewer at the first eye and keeps it there (the room holds it still as the head moves).
 class CaseEyeRenderer final : public xr::EyeRenderer {
  public:
   CaseEyeRenderer(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
-      : headset_(scene), annotations_(scene), bounds_(bounds) {}
+      : headset_(scene), annotations_(scene), hands_(scene), bounds_(bounds) {}
 
   // The presenter's pointer and annotations (teaching state, LPS).
   void setPointer(const twinplan::teaching::PointerRay& pointer) { pointer_ = pointer; }
@@ -116,20 +121,35 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     annotations_.setAnnotations(markers);
   }
 
+  // The viewer's tracked hands (XR_EXT_hand_tracking) as the headset last located them, in the
+  // room; none where the hand is not seen or the headset does not track hands.
+  void setTrackedHands(const xr::HeadsetInput& input) {
+    for (int h = 0; h < 2; ++h) {
+      auto& joints = handJoints_[std::size_t(h)];
+      joints.clear();
+      if (!input.tracksHands() || !input.jointsLocated(h)) continue;
+      for (const XrHandJointLocationEXT& joint : input.joints(h))
+        joints.push_back({toVec3(joint.pose.position), joint.radius,
+                          (joint.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT) != 0});
+    }
+  }
+
   void renderEye(const xr::EyeImage& image) override {
-    const auto toVec = [](const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z); };
     const auto toQuat = [](const XrQuaternionf& q) {
       return Eigen::Quaterniond(q.w, q.x, q.y, q.z).normalized();
     };
     if (!placed_) {
-      room_ = rendering::placeInFrontOf(bounds_, toVec(image.headPose.position),
+      room_ = rendering::placeInFrontOf(bounds_, toVec3(image.headPose.position),
                                         toQuat(image.headPose.orientation));
       placed_ = true;
     }
     headset_.setPlacement(room_ * anatomy_);
-    if (image.eye == 0) drawPointer();
+    if (image.eye == 0) {
+      drawPointer();
+      drawHands();
+    }
     rendering::EyeCamera eye;
-    eye.position_m = toVec(image.pose.position);
+    eye.position_m = toVec3(image.pose.position);
     eye.orientation = toQuat(image.pose.orientation);
     eye.fov = {image.fov.angleLeft, image.fov.angleRight, image.fov.angleUp, image.fov.angleDown};
     eye.width_px = static_cast<int>(image.width_px);
@@ -169,6 +189,17 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     annotations_.setPointer(pointer_.active, origin, direction, length_mm);
   }
   static constexpr double kPointerReach_mm = 500.0;
+  // The hands in the scene's LPS through the anatomy's current placement (a grab moves it).
+  void drawHands() {
+    static const std::vector<rendering::HeadsetHands::Bone> bones = xr::handBones();
+    for (int h = 0; h < 2; ++h) {
+      const auto& joints = handJoints_[std::size_t(h)];
+      if (joints.empty())
+        hands_.hide(h);
+      else
+        hands_.setHand(h, joints, bones, headset_.placement());
+    }
+  }
   const std::string& depthCopy() const { return headset_.lastDepthCopy(); }
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
@@ -206,6 +237,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
  private:
   rendering::HeadsetSceneRenderer headset_;
   rendering::HeadsetAnnotations annotations_;
+  rendering::HeadsetHands hands_;
+  std::array<std::vector<rendering::HeadsetHands::Joint>, 2> handJoints_;
   twinplan::teaching::PointerRay pointer_;
   rendering::BoxLps bounds_;
   rendering::RoomPlacement room_ = rendering::RoomPlacement::Identity();
@@ -493,6 +526,7 @@ json run(const Arguments& args) {
     const auto start = std::chrono::steady_clock::now();
     const bool shown = session.renderFrame(renderer);
     if (input.update()) renderer.applyHands(grab, input, session.framesSubmitted());
+    renderer.setTrackedHands(input);
     if (!shown) continue;
     if (mirrorDue) {
       writeMirror(renderer.captured[0], args.mirror);

@@ -28,6 +28,7 @@
 #include <limits>
 #include <string>
 
+#include "headset_geometry.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::rendering {
@@ -351,8 +352,6 @@ void HeadsetSlice::hide() {
   shown_ = false;
 }
 
-namespace {
-
 // A UV sphere (12 around, 6 pole to pole) as triangles: enough for a marker a few pixels wide.
 vtkSmartPointer<vtkPolyData> markerSphere(double radius_mm) {
   constexpr int kAround = 12, kRings = 6;
@@ -379,6 +378,8 @@ vtkSmartPointer<vtkPolyData> markerSphere(double radius_mm) {
   sphere->SetPolys(triangles);
   return sphere;
 }
+
+namespace {
 
 vtkSmartPointer<vtkActor> unlitActor(vtkPolyData* geometry, const Rgb& colour) {
   vtkNew<vtkPolyDataMapper> mapper;

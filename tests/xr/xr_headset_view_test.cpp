@@ -1394,4 +1394,57 @@ TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
   }
 }
 
+TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {
+  // No controllers; the right hand, open and palm down, 0.45 m ahead of the viewer and 0.25 m
+  // below the eyes, beside a 40 mm sphere model straight ahead. The test runtime's hand model
+  // (docs/architecture.md, "XR: tracked hands") puts the joints, in the palm's frame (here the
+  // room's axes, mm): wrist (0, 0, 45), index tip (-24, 0, -111), thumb tip (-80, -10, -40),
+  // little finger's tip (38, 0, -22 - (32 + 18 + 17)) = (38, 0, -89).
+  const Vec3 palm(0.15, 1.35, -0.45);
+  const std::pair<const char*, Vec3> joints_mm[] = {{"palm", Vec3(0, 0, 0)},
+                                                    {"wrist", Vec3(0, 0, 45)},
+                                                    {"index tip", Vec3(-24, 0, -111)},
+                                                    {"thumb tip", Vec3(-80, -10, -40)},
+                                                    {"little tip", Vec3(38, 0, -89)}};
+  const Vec3 besideTheHand = palm + Vec3(0.12, 0, 0);  // 120 mm right of the palm: nothing
+  twinplan::Case twin;
+  twin.name = "Sphere";
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 24));
+  nlohmann::json script = {
+      {"interaction_profile", ""},
+      {"hands", {{"right", nlohmann::json::array({handKey(0, palm, "open")})}}}};
+  useScript(script);
+  const HeadsetRun run = renderCaseInHeadset(twin, 4);
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["handSources"], nlohmann::json::array({"none", "hand"}));
+  // The hand's light grey-blue (205, 212, 224), lit: blue at least red, opaque; the sphere
+  // model's own colour has more red than blue, the mixed-reality background no alpha.
+  const auto isHand = [](const uint8_t* p) { return p[3] == 255 && p[2] >= p[0] && p[0] > 40; };
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    for (const auto& [name, joint_mm] : joints_mm) {
+      const Eigen::Vector2d px = eyePixel(run.eyes[e], palm + 0.001 * joint_mm);
+      const uint8_t* p = png.at(uint32_t(px.x()), uint32_t(px.y()));
+      EXPECT_TRUE(isHand(p)) << name << " at (" << px.x() << ", " << px.y() << "): rgba "
+                             << int(p[0]) << "," << int(p[1]) << "," << int(p[2]) << ","
+                             << int(p[3]);
+    }
+    const Eigen::Vector2d empty = eyePixel(run.eyes[e], besideTheHand);
+    EXPECT_EQ(png.at(uint32_t(empty.x()), uint32_t(empty.y()))[3], 0);
+    const Eigen::Vector2d tip = eyePixel(run.eyes[e], palm + Vec3(-0.024, 0, -0.111));
+    const uint8_t* t = png.at(uint32_t(tip.x()), uint32_t(tip.y()));
+    std::printf("[ figures ] hands %s eye: index tip at (%.1f, %.1f) rgba %d,%d,%d,%d\n",
+                e == 0 ? "left" : "right", tip.x(), tip.y(), t[0], t[1], t[2], t[3]);
+  }
+  // The same hand on a headset without hand tracking: nothing where the palm is.
+  script["hand_tracking"] = false;
+  useScript(script);
+  const HeadsetRun untracked = renderCaseInHeadset(twin, 4);
+  ASSERT_EQ(untracked.eyes.size(), 2u);
+  EXPECT_EQ(untracked.result["handTracking"], false);
+  const Eigen::Vector2d palmPx = eyePixel(untracked.eyes[0], palm);
+  EXPECT_EQ(untracked.images[0].at(uint32_t(palmPx.x()), uint32_t(palmPx.y()))[3], 0);
+}
+
 }  // namespace
