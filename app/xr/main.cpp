@@ -15,12 +15,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
@@ -110,7 +112,9 @@ twinplan::Vec3 toVec3(const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z
 class CaseEyeRenderer final : public xr::EyeRenderer {
  public:
   CaseEyeRenderer(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
-      : headset_(scene), annotations_(scene), hands_(scene), bounds_(bounds) {}
+      : headset_(scene), annotations_(scene), hands_(scene), bounds_(bounds) {
+    for (auto& laser : lasers_) laser = std::make_unique<rendering::HeadsetAnnotations>(scene);
+  }
 
   // The presenter's pointer and annotations (teaching state, LPS).
   void setPointer(const twinplan::teaching::PointerRay& pointer) { pointer_ = pointer; }
@@ -147,6 +151,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     if (image.eye == 0) {
       drawPointer();
       drawHands();
+      drawLasers();
     }
     rendering::EyeCamera eye;
     eye.position_m = toVec3(image.pose.position);
@@ -204,6 +209,40 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
   void setAnatomyTransform(const Eigen::Affine3d& lpsToLps) { anatomy_ = lpsToLps; }
+  // A hand's own laser (its controller's aim pose, or the pointing index finger) shows while its
+  // trigger is touched, above kLaserShownAbove: the viewer sees where it points before pulling
+  // it past 0.5 to pick.
+  static constexpr float kLaserShownAbove = 0.1f;
+  static constexpr double kLaserReach_m = 1.0;  // drawn this far in the room when nothing is hit
+  void aimLasers(const xr::HeadsetInput& input) {
+    for (int h = 0; h < 2; ++h) {
+      const xr::HandInput& hand = input.hand(h);
+      laserAim_[std::size_t(h)] = hand.tracked && hand.pointer > kLaserShownAbove
+                                      ? std::optional(xr::toAffine(hand.aim))
+                                      : std::nullopt;
+    }
+  }
+  // Each laser from its aim pose along -z (OpenXR 1.0 section 6.3.2) to the first surface it
+  // meets in the scene as placed now, drawn in the scene's LPS like the presenter's pointer.
+  void drawLasers() {
+    const rendering::RoomPlacement& placement = headset_.placement();
+    const double roomPerMm = std::cbrt(std::abs(placement.linear().determinant()));
+    const rendering::RoomPlacement roomToLps = placement.inverse();
+    for (std::size_t h = 0; h < 2; ++h) {
+      if (!laserAim_[h]) {
+        lasers_[h]->setPointer(false, twinplan::Vec3::Zero(), twinplan::Vec3::UnitZ(), 0.0);
+        continue;
+      }
+      const twinplan::Vec3 origin_m = laserAim_[h]->translation();
+      const twinplan::Vec3 direction_m = laserAim_[h]->linear() * twinplan::Vec3(0, 0, -1);
+      const auto hit = headset_.pick(origin_m, direction_m);
+      const double length_m = hit.hit ? hit.distance_m : kLaserReach_m;
+      lasers_[h]->setPointer(true, roomToLps * origin_m,
+                             (roomToLps.linear() * direction_m).normalized(),
+                             length_m / roomPerMm);
+    }
+  }
+
   // The controllers move the anatomy once it stands in the room; a trigger pulled (0.5, as
   // AnatomyGrab's grab level) picks what its laser pointer hits.
   void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
@@ -238,6 +277,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   rendering::HeadsetSceneRenderer headset_;
   rendering::HeadsetAnnotations annotations_;
   rendering::HeadsetHands hands_;
+  std::array<std::unique_ptr<rendering::HeadsetAnnotations>, 2> lasers_;  // the hands' own
+  std::array<std::optional<Eigen::Affine3d>, 2> laserAim_;
   std::array<std::vector<rendering::HeadsetHands::Joint>, 2> handJoints_;
   twinplan::teaching::PointerRay pointer_;
   rendering::BoxLps bounds_;
@@ -527,6 +568,7 @@ json run(const Arguments& args) {
     const bool shown = session.renderFrame(renderer);
     if (input.update()) renderer.applyHands(grab, input, session.framesSubmitted());
     renderer.setTrackedHands(input);
+    renderer.aimLasers(input);
     if (!shown) continue;
     if (mirrorDue) {
       writeMirror(renderer.captured[0], args.mirror);

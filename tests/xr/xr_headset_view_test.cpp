@@ -1240,6 +1240,30 @@ TEST_F(XrRenderCliTest, APresentersScrollMovesTheSliceInTheHeadset) {
       widths[0], widths[1], endAt, scrolledAt);
 }
 
+// The pointer's red (255, 40, 40): red, four times the other channels (a line's smoothed edge
+// pixels come out darker, 217, 34, 34).
+bool isPointerRed(const uint8_t* p) { return p[0] >= 180 && p[1] * 4 <= p[0] && p[2] * 4 <= p[0]; }
+
+// Whether a pixel within one pixel of `at` passes `test`.
+template <typename Test>
+bool within1px(const Png& png, const Eigen::Vector2d& at, Test test) {
+  for (int dy = -1; dy <= 1; ++dy)
+    for (int dx = -1; dx <= 1; ++dx)
+      if (test(png.at(uint32_t(at.x() + dx), uint32_t(at.y() + dy)))) return true;
+  return false;
+}
+
+// How many of 10 points from 30 % to 75 % of the way from `from_room` to `to_room` have a
+// pointer-red pixel within one pixel of their projection in `eye`: a drawn ray gives 10.
+int redAlongRay(const Png& png, const EyeImage& eye, const Vec3& from_room, const Vec3& to_room) {
+  int onRay = 0;
+  for (int i = 0; i < 10; ++i) {
+    const double t = 0.3 + 0.05 * i;
+    onRay += within1px(png, eyePixel(eye, from_room + t * (to_room - from_room)), isPointerRed);
+  }
+  return onRay;
+}
+
 TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   // A 40 mm sphere at the origin; the presenter points at its centre obliquely from the front,
   // the patient's right and above, and marks a point in front of it.
@@ -1264,28 +1288,13 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   // The ray meets the sphere 40 mm before its centre (it is aimed at the centre): the dot.
   const Vec3 hit = aimAt - 40.0 * direction;
   const char* names[] = {"left", "right"};
-  // The pointer's red (255, 40, 40): red, four times the other channels.
-  const auto isPointerRed = [](const uint8_t* p) {
-    return p[0] >= 180 && p[1] * 4 <= p[0] && p[2] * 4 <= p[0];
-  };
-  const auto within1px = [](const Png& png, const Eigen::Vector2d& at, auto test) {
-    for (int dy = -1; dy <= 1; ++dy)
-      for (int dx = -1; dx <= 1; ++dx)
-        if (test(png.at(uint32_t(at.x() + dx), uint32_t(at.y() + dy)))) return true;
-    return false;
-  };
   for (int e = 0; e < 2; ++e) {
     SCOPED_TRACE(names[e]);
     const Png png = recorded(endAt, names[e]);
     const Eigen::Vector2d dot = eyePixel(eyes[e], placement * hit);
     EXPECT_TRUE(isPointerRed(png.at(uint32_t(dot.x()), uint32_t(dot.y()))));
-    // The ray: red pixels within one pixel of its projection, sampled along its middle.
-    int onRay = 0, samples = 0;
-    for (double t = 0.3; t <= 0.8; t += 0.05) {
-      const Eigen::Vector2d px = eyePixel(eyes[e], placement * (origin + t * (hit - origin)));
-      onRay += within1px(png, px, isPointerRed);
-      ++samples;
-    }
+    const int onRay = redAlongRay(png, eyes[e], placement * origin, placement * hit);
+    const int samples = 10;
     EXPECT_EQ(onRay, samples);
     // The annotation's yellow marker (255, 220, 0), 2.2 pixels across at 0.7 m, in its own
     // colour (within 3 of 255 per channel). It came out at 0.70 of it (179, 155, 0) while the
@@ -1445,6 +1454,56 @@ TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {
   EXPECT_EQ(untracked.result["handTracking"], false);
   const Eigen::Vector2d palmPx = eyePixel(untracked.eyes[0], palm);
   EXPECT_EQ(untracked.images[0].at(uint32_t(palmPx.x()), uint32_t(palmPx.y()))[3], 0);
+}
+
+TEST_F(XrRenderCliTest, TheControllersOwnLaserIsDrawnToWhatItHits) {
+  // The right Touch controller 0.35 m ahead and 0.3 m below the eyes aims at the centre of a
+  // 40 mm sphere model (the anatomy stands with its nearest face 0.75 m ahead: centre at
+  // (0, 1.6, -0.79) m) and touches its trigger (0.3) from frame 2, pulls it (1.0) from frame 4.
+  const Vec3 hand(0.2, 1.3, -0.35), centre(0.0, 1.6, -0.79);
+  const Vec3 direction = (centre - hand).normalized();
+  const Eigen::Quaterniond aim = Eigen::Quaterniond::FromTwoVectors(Vec3(0, 0, -1), direction);
+  useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+             {"right_hand",
+              nlohmann::json::array({{{"frame", 0},
+                                      {"position_m", {hand.x(), hand.y(), hand.z()}},
+                                      {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})},
+             {"inputs",
+              {{"/user/hand/right/input/trigger/value",
+                {{{"frame", 2}, {"value", 0.3}}, {{"frame", 4}, {"value", 1.0}}}}}}});
+  twinplan::Case twin;
+  twin.name = "Sphere";
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 48));
+  const HeadsetRun run = renderCaseInHeadset(twin, 6);
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_NEAR((run.placement * Vec3(0, 0, 0) - centre).norm(), 0.0, 1e-6);
+  // The pull picked the sphere 40 mm before its centre (the ray goes through it).
+  ASSERT_EQ(run.result["picks"].size(), 1u);
+  const auto& pick = run.result["picks"][0];
+  EXPECT_EQ(pick["hand"], "right");
+  EXPECT_TRUE(pick["hit"].get<bool>());
+  EXPECT_NEAR(pick["distance_m"].get<double>(), (centre - hand).norm() - 0.04, 5e-4);
+  // In both eyes: the ray red along its projection, the dot red where it meets the sphere.
+  const Vec3 hit = centre - 0.04 * direction;
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    const Eigen::Vector2d dot = eyePixel(run.eyes[e], hit);
+    EXPECT_TRUE(within1px(png, dot, isPointerRed));
+    const int onRay = redAlongRay(png, run.eyes[e], hand, hit);
+    EXPECT_EQ(onRay, 10);
+    std::printf("[ figures ] own laser %s eye: dot at (%.1f, %.1f), ray %d/10\n",
+                e == 0 ? "left" : "right", dot.x(), dot.y(), onRay);
+  }
+  // With the trigger untouched nothing red is drawn along the same line.
+  useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+             {"right_hand",
+              nlohmann::json::array({{{"frame", 0},
+                                      {"position_m", {hand.x(), hand.y(), hand.z()}},
+                                      {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})}});
+  const HeadsetRun idle = renderCaseInHeadset(twin, 6);
+  ASSERT_EQ(idle.eyes.size(), 2u);
+  EXPECT_EQ(redAlongRay(idle.images[0], idle.eyes[0], hand, hit), 0);
 }
 
 }  // namespace
