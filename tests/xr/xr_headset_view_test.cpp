@@ -729,6 +729,58 @@ TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
   EXPECT_NEAR(after.yMin, before.yMin, 1.0);
 }
 
+// Every controller TwinPlan suggests bindings for, scripted with the inputs that controller
+// really has (OpenXR 1.0 section 6.4): Vive and Windows Mixed Reality grips are clicks, Touch
+// and Index squeezes are values, the simple controller has only select. A binding to a
+// component the controller lacks would leave the action unbound and the grab at 0.
+TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
+  struct Profile {
+    const char* path;
+    const char* grab;     // the scripted grip input
+    const char* pointer;  // the scripted trigger; nullptr: none (simple controller)
+  };
+  const Profile profiles[] = {
+      {"/interaction_profiles/khr/simple_controller", "input/select/click", nullptr},
+      {"/interaction_profiles/oculus/touch_controller", "input/squeeze/value",
+       "input/trigger/value"},
+      {"/interaction_profiles/valve/index_controller", "input/squeeze/value",
+       "input/trigger/value"},
+      {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value"},
+      {"/interaction_profiles/microsoft/motion_controller", "input/squeeze/click",
+       "input/trigger/value"}};
+  ASSERT_EQ(std::size(profiles), twinplan::xr::HeadsetInput::profiles().size());
+  struct NoDrawing final : twinplan::xr::EyeRenderer {
+    void renderEye(const EyeImage&) override {}
+  } nothing;
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  for (const Profile& profile : profiles) {
+    SCOPED_TRACE(profile.path);
+    nlohmann::json inputs = {{std::string("/user/hand/right/") + profile.grab,
+                              nlohmann::json::array({{{"frame", 2}, {"value", 1.0}}})}};
+    if (profile.pointer)
+      inputs[std::string("/user/hand/right/") + profile.pointer] =
+          nlohmann::json::array({{{"frame", 2}, {"value", 0.75}}});
+    useScript({{"interaction_profile", profile.path}, {"hand_tracking", false}, {"inputs", inputs}});
+    HeadsetSession session(binding);
+    twinplan::xr::HeadsetInput input(session);
+    for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
+      session.pollEvents();
+      session.renderFrame(nothing);
+      input.update();
+    }
+    ASSERT_EQ(session.framesSubmitted(), 4);
+    EXPECT_EQ(input.currentProfile(1), profile.path);
+    const twinplan::xr::HandInput& right = input.hand(1);
+    EXPECT_TRUE(right.tracked);
+    EXPECT_EQ(right.source, twinplan::xr::HandSource::Controller);
+    EXPECT_EQ(right.grab, 1.0f);
+    EXPECT_EQ(right.pointer, profile.pointer ? 0.75f : 0.0f);
+    EXPECT_EQ(input.hand(0).grab, 0.0f);  // the left hand's grip was not scripted
+  }
+}
+
 TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
   // The right controller (Oculus Touch) at its default place, (0.2, 1.3, -0.35) m, aims at the
   // sphere's centre and pulls the trigger from frame 2.
