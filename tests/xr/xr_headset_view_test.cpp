@@ -1558,4 +1558,33 @@ TEST_F(XrRenderCliTest, TheControllersOwnLaserIsDrawnToWhatItHits) {
   EXPECT_EQ(redAlongRay(idle.images[0], idle.eyes[0], hand, hit), 0);
 }
 
+TEST_F(XrRenderCliTest, TheAnatomyStaysAnchoredInTheRoomAsTheHeadMoves) {
+  // The head stands at the STAGE origin, eyes 1.6 m up, until frame 2, then walks 0.2 m to the
+  // right by frame 8. The anatomy was placed at the first frame (nearest face 0.75 m ahead) and
+  // stays there: a world-locked hologram, not one that follows the head.
+  useScript({{"head", nlohmann::json::array({{{"frame", 0}, {"position_m", {0.0, 1.6, 0.0}}},
+                                             {{"frame", 2}, {"position_m", {0.0, 1.6, 0.0}}},
+                                             {{"frame", 8}, {"position_m", {0.2, 1.6, 0.0}}}})}});
+  twinplan::Case twin;
+  twin.name = "Sphere";
+  const std::vector<SurfaceMesh> sphere{uvSphere(Vec3(0, 0, 0), 40.0, 48)};
+  twin.meshes = sphere;
+  const HeadsetRun run = renderCaseInHeadset(twin, 10);
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_NEAR((run.placement * Vec3(0, 0, 0) - Vec3(0, 1.6, -0.79)).norm(), 0.0, 1e-6);
+  // The last frame's eyes are where the head went ...
+  EXPECT_NEAR(run.eyes[0].pose.position.x, 0.2 - 0.0315, 1e-4);
+  EXPECT_NEAR(run.eyes[1].pose.position.x, 0.2 + 0.0315, 1e-4);
+  // ... and they see the sphere where it stands: its silhouette is the projection of the
+  // anchored sphere, about f 0.2 / 0.79 = 40 px left of where it was straight ahead.
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const PixelBox seen = coveredBox(run.images[std::size_t(e)]);
+    const PixelBox expected = projectedBox(run.eyes[e], run.placement, sphere);
+    expectSameBox(seen, expected);
+    std::printf("[ figures ] anchored %s eye: x %.1f..%.1f (expected %.2f..%.2f)\n",
+                e == 0 ? "left" : "right", seen.xMin, seen.xMax, expected.xMin, expected.xMax);
+  }
+}
+
 }  // namespace
