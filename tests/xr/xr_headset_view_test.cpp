@@ -729,6 +729,17 @@ TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
   EXPECT_NEAR(after.yMin, before.yMin, 1.0);
 }
 
+// Runs the session until `frames` frames were submitted (within 30 loops), reading the
+// controllers after each.
+void runFrames(HeadsetSession& session, twinplan::xr::EyeRenderer& eyes,
+               twinplan::xr::HeadsetInput& input, int frames) {
+  for (int i = 0; i < 30 && session.framesSubmitted() < frames; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    input.update();
+  }
+}
+
 // Every controller TwinPlan suggests bindings for, scripted with the inputs that controller
 // really has (OpenXR 1.0 section 6.4): Vive and Windows Mixed Reality grips are clicks, Touch
 // and Index squeezes are values, the simple controller has only select. A binding to a
@@ -765,11 +776,7 @@ TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
     useScript({{"interaction_profile", profile.path}, {"hand_tracking", false}, {"inputs", inputs}});
     HeadsetSession session(binding);
     twinplan::xr::HeadsetInput input(session);
-    for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
-      session.pollEvents();
-      session.renderFrame(nothing);
-      input.update();
-    }
+    runFrames(session, nothing, input, 4);
     ASSERT_EQ(session.framesSubmitted(), 4);
     EXPECT_EQ(input.currentProfile(1), profile.path);
     const twinplan::xr::HandInput& right = input.hand(1);
@@ -802,11 +809,7 @@ TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
   SceneEyes& eyes = *sphere.eyes;
   HeadsetSession session(binding);
   twinplan::xr::HeadsetInput input(session);
-  for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
-    session.pollEvents();
-    session.renderFrame(eyes);
-    input.update();
-  }
+  runFrames(session, eyes, input, 4);
   const twinplan::xr::HandInput& right = input.hand(1);
   EXPECT_GE(right.pointer, 0.5f);
   EXPECT_LT(input.hand(0).pointer, 0.5f);
