@@ -264,8 +264,8 @@ TEST_F(TeachingPeersTest, ParticipantShowsAControllersLaserInItsSlices) {
   ASSERT_TRUE(until([&] { return isPointerRed(fixtures::shownAt(studentAxial, onBall)); }))
       << "no red dot where the laser meets the ball";
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, crossing)));
-  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall + Vec3(0, 12, 0))));
-  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall - Vec3(0, 12, 0))));
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall + Vec3(0, 15, 0))));
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall - Vec3(0, 15, 0))));
   std::printf("teaching peers: laser crossing at (%.1f, %.1f, %.1f) mm, on the ball at (%.2f, "
               "%.2f, %.2f) mm\n",
               crossing.x(), crossing.y(), crossing.z(), onBall.x(), onBall.y(), onBall.z());
