@@ -15,9 +15,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cmath>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -238,8 +238,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
       const auto hit = headset_.pick(origin_m, direction_m);
       const double length_m = hit.hit ? hit.distance_m : kLaserReach_m;
       lasers_[h]->setPointer(true, roomToLps * origin_m,
-                             (roomToLps.linear() * direction_m).normalized(),
-                             length_m / roomPerMm);
+                             (roomToLps.linear() * direction_m).normalized(), length_m / roomPerMm);
     }
   }
 

@@ -120,8 +120,6 @@ void HeadsetHands::setHand(int index, const std::vector<Joint>& joints,
 
 void HeadsetHands::hide(int index) { actors_[handSlot(index)]->SetVisibility(false); }
 
-bool HeadsetHands::shown(int index) const {
-  return actors_[handSlot(index)]->GetVisibility() != 0;
-}
+bool HeadsetHands::shown(int index) const { return actors_[handSlot(index)]->GetVisibility() != 0; }
 
 }  // namespace twinplan::rendering

@@ -262,7 +262,7 @@ std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,
 std::optional<Vec3> firstSurfaceOnSegment(VolumeView& scene, const Vec3& from_lps,
                                           const Vec3& to_lps) {
   vtkNew<vtkCellPicker> picker;
-  picker->SetTolerance(0.0);  // the ray itself, not a cone around it
+  picker->SetTolerance(0.0);          // the ray itself, not a cone around it
   Vec3 from = from_lps, to = to_lps;  // Pick3DPoint takes non-const pointers
   if (picker->Pick3DPoint(from.data(), to.data(), scene.renderer()) == 0) return std::nullopt;
   double p[3];

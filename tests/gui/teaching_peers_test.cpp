@@ -266,9 +266,10 @@ TEST_F(TeachingPeersTest, ParticipantShowsAControllersLaserInItsSlices) {
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, crossing)));
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall + Vec3(0, 15, 0))));
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall - Vec3(0, 15, 0))));
-  std::printf("teaching peers: laser crossing at (%.1f, %.1f, %.1f) mm, on the ball at (%.2f, "
-              "%.2f, %.2f) mm\n",
-              crossing.x(), crossing.y(), crossing.z(), onBall.x(), onBall.y(), onBall.z());
+  std::printf(
+      "teaching peers: laser crossing at (%.1f, %.1f, %.1f) mm, on the ball at (%.2f, "
+      "%.2f, %.2f) mm\n",
+      crossing.x(), crossing.y(), crossing.z(), onBall.x(), onBall.y(), onBall.z());
 }
 
 TEST_F(TeachingPeersTest, PresentersMeasurementsAndResultReachTheParticipant) {

@@ -773,7 +773,8 @@ TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
     if (profile.pointer)
       inputs[std::string("/user/hand/right/") + profile.pointer] =
           nlohmann::json::array({{{"frame", 2}, {"value", 0.75}}});
-    useScript({{"interaction_profile", profile.path}, {"hand_tracking", false}, {"inputs", inputs}});
+    useScript(
+        {{"interaction_profile", profile.path}, {"hand_tracking", false}, {"inputs", inputs}});
     HeadsetSession session(binding);
     twinplan::xr::HeadsetInput input(session);
     runFrames(session, nothing, input, 4);
@@ -1392,9 +1393,8 @@ TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
   // A case with only a result: a Gaussian dose, peak 60 Gy, sigma 20 mm, on a 2 mm grid. Its
   // isodose at a fraction f of the peak is the sphere r = sigma sqrt(-2 ln f): 50 % at
   // 23.55 mm, 95 % at 6.40 mm.
-  const HeadsetRun run = renderCaseInHeadset(
-      caseWithOnly(twinplan::test::gaussianDose(gridAroundOrigin(61, 2.0), Vec3(0, 0, 0), 60.0,
-                                                20.0)));
+  const HeadsetRun run = renderCaseInHeadset(caseWithOnly(
+      twinplan::test::gaussianDose(gridAroundOrigin(61, 2.0), Vec3(0, 0, 0), 60.0, 20.0)));
   ASSERT_EQ(run.eyes.size(), 2u);
   EXPECT_EQ(run.result["meshes"], 2);  // the 50 % and 95 % surfaces
   const double r50_mm = 20.0 * std::sqrt(-2.0 * std::log(0.5));
@@ -1519,10 +1519,10 @@ TEST_F(XrRenderCliTest, TheControllersOwnLaserIsDrawnToWhatItHits) {
   const Vec3 direction = (centre - hand).normalized();
   const Eigen::Quaterniond aim = Eigen::Quaterniond::FromTwoVectors(Vec3(0, 0, -1), direction);
   useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
-             {"right_hand",
-              nlohmann::json::array({{{"frame", 0},
-                                      {"position_m", {hand.x(), hand.y(), hand.z()}},
-                                      {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})},
+             {"right_hand", nlohmann::json::array(
+                                {{{"frame", 0},
+                                  {"position_m", {hand.x(), hand.y(), hand.z()}},
+                                  {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})},
              {"inputs",
               {{"/user/hand/right/input/trigger/value",
                 {{{"frame", 2}, {"value", 0.3}}, {{"frame", 4}, {"value", 1.0}}}}}}});
@@ -1552,10 +1552,10 @@ TEST_F(XrRenderCliTest, TheControllersOwnLaserIsDrawnToWhatItHits) {
   }
   // With the trigger untouched nothing red is drawn along the same line.
   useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
-             {"right_hand",
-              nlohmann::json::array({{{"frame", 0},
-                                      {"position_m", {hand.x(), hand.y(), hand.z()}},
-                                      {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})}});
+             {"right_hand", nlohmann::json::array(
+                                {{{"frame", 0},
+                                  {"position_m", {hand.x(), hand.y(), hand.z()}},
+                                  {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})}});
   const HeadsetRun idle = renderCaseInHeadset(twin, 6);
   ASSERT_EQ(idle.eyes.size(), 2u);
   EXPECT_EQ(redAlongRay(idle.images[0], idle.eyes[0], hand, hit), 0);
