@@ -1,7 +1,7 @@
 #include "twinplan/rendering/headset_hands.h"
 
 #include <vtkActor.h>
-#include <vtkAppendPolyData.h>
+#include <vtkAlgorithmOutput.h>
 #include <vtkCellArray.h>
 #include <vtkFloatArray.h>
 #include <vtkGlyph3D.h>
@@ -29,6 +29,24 @@ namespace {
 // and common runtimes' finger radii are 7-9 mm).
 constexpr double kFallbackRadius_m = 0.008;
 
+// Unlit, as the pointer and the notes: the hand's colours stay exact from any side (lit, the
+// fingers seen end-on from above came out black under llvmpipe), and the darker joints mark
+// the knuckles on the lighter bones.
+vtkSmartPointer<vtkActor> handActor(vtkAlgorithmOutput* geometry, const Rgb& colour) {
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputConnection(geometry);
+  mapper->ScalarVisibilityOff();  // the hand's colour, not its radii
+  auto actor = vtkSmartPointer<vtkActor>::New();
+  actor->SetMapper(mapper);
+  actor->GetProperty()->LightingOff();
+  actor->GetProperty()->SetAmbient(1.0);
+  actor->GetProperty()->SetDiffuse(0.0);
+  actor->GetProperty()->SetColor(colour.r / 255.0, colour.g / 255.0, colour.b / 255.0);
+  actor->PickableOff();  // the laser picks the anatomy, not the hand that aims it
+  actor->SetVisibility(false);
+  return actor;
+}
+
 std::size_t handSlot(int index) {
   if (index != 0 && index != 1)
     throw Error(ErrorKind::InvalidInput,
@@ -46,6 +64,7 @@ HeadsetHands::HeadsetHands(VolumeView& scene) : scene_(scene) {
     tubes_[h]->SetInputData(skeletons_[h]);
     tubes_[h]->SetNumberOfSides(10);
     tubes_[h]->CappingOff();
+    bones_[h] = handActor(tubes_[h]->GetOutputPort(), kBoneColour);
     // ... and at each joint a unit sphere scaled by the joint's radius (the points' scalars).
     vtkNew<vtkGlyph3D> joints;
     joints->SetInputData(skeletons_[h]);
@@ -53,24 +72,17 @@ HeadsetHands::HeadsetHands(VolumeView& scene) : scene_(scene) {
     joints->SetScaleModeToScaleByScalar();
     joints->SetScaleFactor(1.0);
     joints->OrientOff();
-    vtkNew<vtkAppendPolyData> hand;
-    hand->AddInputConnection(tubes_[h]->GetOutputPort());
-    hand->AddInputConnection(joints->GetOutputPort());
-    vtkNew<vtkPolyDataMapper> mapper;
-    mapper->SetInputConnection(hand->GetOutputPort());
-    mapper->ScalarVisibilityOff();  // the hand's colour, not its radii
-    actors_[h] = vtkSmartPointer<vtkActor>::New();
-    actors_[h]->SetMapper(mapper);
-    actors_[h]->GetProperty()->SetColor(kHandColour.r / 255.0, kHandColour.g / 255.0,
-                                        kHandColour.b / 255.0);
-    actors_[h]->PickableOff();  // the laser picks the anatomy, not the hand that aims it
-    actors_[h]->SetVisibility(false);
-    scene_.renderer()->AddActor(actors_[h]);
+    joints_[h] = handActor(joints->GetOutputPort(), kJointColour);
+    scene_.renderer()->AddActor(bones_[h]);
+    scene_.renderer()->AddActor(joints_[h]);
   }
 }
 
 HeadsetHands::~HeadsetHands() {
-  for (const auto& actor : actors_) scene_.renderer()->RemoveActor(actor);
+  for (std::size_t h = 0; h < 2; ++h) {
+    scene_.renderer()->RemoveActor(bones_[h]);
+    scene_.renderer()->RemoveActor(joints_[h]);
+  }
 }
 
 void HeadsetHands::setHand(int index, const std::vector<Joint>& joints,
@@ -115,11 +127,15 @@ void HeadsetHands::setHand(int index, const std::vector<Joint>& joints,
   const bool any = points->GetNumberOfPoints() > 0;
   // Bones a little thinner than the thinnest joint, so the joints read as knuckles.
   if (any) tubes_[h]->SetRadius(0.8 * thinnest_mm);
-  actors_[h]->SetVisibility(any);
+  bones_[h]->SetVisibility(any);
+  joints_[h]->SetVisibility(any);
 }
 
-void HeadsetHands::hide(int index) { actors_[handSlot(index)]->SetVisibility(false); }
+void HeadsetHands::hide(int index) {
+  bones_[handSlot(index)]->SetVisibility(false);
+  joints_[handSlot(index)]->SetVisibility(false);
+}
 
-bool HeadsetHands::shown(int index) const { return actors_[handSlot(index)]->GetVisibility() != 0; }
+bool HeadsetHands::shown(int index) const { return joints_[handSlot(index)]->GetVisibility() != 0; }
 
 }  // namespace twinplan::rendering

@@ -27,6 +27,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
+#include "twinplan/rendering/headset_hands.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
@@ -1481,9 +1482,15 @@ TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {
   const HeadsetRun run = renderCaseInHeadset(twin, 4);
   ASSERT_EQ(run.eyes.size(), 2u);
   EXPECT_EQ(run.result["handSources"], nlohmann::json::array({"none", "hand"}));
-  // The hand's light grey-blue (205, 212, 224), lit: blue at least red, opaque; the sphere
-  // model's own colour has more red than blue, the mixed-reality background no alpha.
-  const auto isHand = [](const uint8_t* p) { return p[3] == 255 && p[2] >= p[0] && p[0] > 40; };
+  // The hand's unlit colours, opaque: its bones (205, 212, 224) or its joints (150, 162, 184),
+  // within 3 per channel; the sphere model and the transparent background are neither.
+  const auto isHand = [](const uint8_t* p) {
+    const auto near = [&](const twinplan::Rgb& c) {
+      return std::abs(p[0] - c.r) <= 3 && std::abs(p[1] - c.g) <= 3 && std::abs(p[2] - c.b) <= 3;
+    };
+    return p[3] == 255 && (near(rendering::HeadsetHands::kBoneColour) ||
+                           near(rendering::HeadsetHands::kJointColour));
+  };
   for (int e = 0; e < 2; ++e) {
     SCOPED_TRACE(e == 0 ? "left" : "right");
     const Png& png = run.images[std::size_t(e)];

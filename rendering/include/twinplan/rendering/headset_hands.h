@@ -46,14 +46,15 @@ class HeadsetHands {
   // at most this thick.
   static constexpr double kMaxDrawnRadius_m = 0.012;
   // A light, cool grey: reads as "your hand" without claiming a skin tone, and stands apart
-  // from the anatomy's tissue colours and the pointer's red.
-  static constexpr Rgb kHandColour{205, 212, 224};
+  // from the anatomy's tissue colours and the pointer's red; the joints a darker shade of it.
+  static constexpr Rgb kBoneColour{205, 212, 224};
+  static constexpr Rgb kJointColour{150, 162, 184};
 
  private:
   VolumeView& scene_;
   std::array<vtkSmartPointer<vtkPolyData>, 2> skeletons_;  // joints (points), bones (lines)
   std::array<vtkSmartPointer<vtkTubeFilter>, 2> tubes_;
-  std::array<vtkSmartPointer<vtkActor>, 2> actors_;
+  std::array<vtkSmartPointer<vtkActor>, 2> bones_, joints_;
 };
 
 }  // namespace twinplan::rendering
