@@ -264,6 +264,10 @@ TEST_F(TeachingPeersTest, ParticipantShowsAControllersLaserInItsSlices) {
   ASSERT_TRUE(until([&] { return isPointerRed(fixtures::shownAt(studentAxial, onBall)); }))
       << "no red dot where the laser meets the ball";
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, crossing)));
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    QTest::qWait(200);
+    student_->grab().save(QString(dir) + "/teaching-participant-laser.png");
+  }
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall + Vec3(0, 15, 0))));
   EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall - Vec3(0, 15, 0))));
   std::printf(

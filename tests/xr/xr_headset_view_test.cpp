@@ -1079,7 +1079,11 @@ class XrRenderCliTest : public HeadsetViewTest {
               const std::function<bool(int)>& done) {
     const fs::path log = work_ / "log.jsonl";
     setenv("TWINPLAN_XR_TEST_LOG", log.c_str(), 1);
-    presenter.start();
+    // The program's first frames compile VTK's shaders on llvmpipe: on a loaded machine (load
+    // 20) one took longer than the default 2 s of silence after which a participant is dropped.
+    twinplan::teaching::HostOptions host;
+    host.dropAfter_s = 10.0;
+    presenter.start(host);
     const std::string address = "127.0.0.1:" + std::to_string(presenter.port());
     const std::string code = presenter.sessionCode();
     const pid_t child = fork();
