@@ -15,11 +15,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
@@ -29,6 +32,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
+#include "twinplan/rendering/headset_hands.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/initial_window.h"
 #include "twinplan/rendering/isosurface.h"
@@ -36,6 +40,7 @@
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/xr/anatomy_grab.h"
 #include "twinplan/xr/glx_context.h"
+#include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
 
@@ -100,12 +105,16 @@ struct Arguments {
   double mirrorInterval_s = 1.0 / 30;  // at most 30 mirror images a second
 };
 
+twinplan::Vec3 toVec3(const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z); }
+
 // Draws each eye the session asks for with the case's scene; anchors the anatomy in front of
 // the viewer at the first eye and keeps it there (the room holds it still as the head moves).
 class CaseEyeRenderer final : public xr::EyeRenderer {
  public:
   CaseEyeRenderer(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
-      : headset_(scene), annotations_(scene), bounds_(bounds) {}
+      : headset_(scene), annotations_(scene), hands_(scene), bounds_(bounds) {
+    for (auto& laser : lasers_) laser = std::make_unique<rendering::HeadsetAnnotations>(scene);
+  }
 
   // The presenter's pointer and annotations (teaching state, LPS).
   void setPointer(const twinplan::teaching::PointerRay& pointer) { pointer_ = pointer; }
@@ -116,20 +125,36 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     annotations_.setAnnotations(markers);
   }
 
+  // The viewer's tracked hands (XR_EXT_hand_tracking) as the headset last located them, in the
+  // room; none where the hand is not seen or the headset does not track hands.
+  void setTrackedHands(const xr::HeadsetInput& input) {
+    for (int h = 0; h < 2; ++h) {
+      auto& joints = handJoints_[std::size_t(h)];
+      joints.clear();
+      if (!input.tracksHands() || !input.jointsLocated(h)) continue;
+      for (const XrHandJointLocationEXT& joint : input.joints(h))
+        joints.push_back({toVec3(joint.pose.position), joint.radius,
+                          (joint.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT) != 0});
+    }
+  }
+
   void renderEye(const xr::EyeImage& image) override {
-    const auto toVec = [](const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z); };
     const auto toQuat = [](const XrQuaternionf& q) {
       return Eigen::Quaterniond(q.w, q.x, q.y, q.z).normalized();
     };
     if (!placed_) {
-      room_ = rendering::placeInFrontOf(bounds_, toVec(image.headPose.position),
+      room_ = rendering::placeInFrontOf(bounds_, toVec3(image.headPose.position),
                                         toQuat(image.headPose.orientation));
       placed_ = true;
     }
     headset_.setPlacement(room_ * anatomy_);
-    if (image.eye == 0) drawPointer();
+    if (image.eye == 0) {
+      drawPointer();
+      drawHands();
+      drawLasers();
+    }
     rendering::EyeCamera eye;
-    eye.position_m = toVec(image.pose.position);
+    eye.position_m = toVec3(image.pose.position);
     eye.orientation = toQuat(image.pose.orientation);
     eye.fov = {image.fov.angleLeft, image.fov.angleRight, image.fov.angleUp, image.fov.angleDown};
     eye.width_px = static_cast<int>(image.width_px);
@@ -169,10 +194,54 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
     annotations_.setPointer(pointer_.active, origin, direction, length_mm);
   }
   static constexpr double kPointerReach_mm = 500.0;
+  // The hands in the scene's LPS through the anatomy's current placement (a grab moves it).
+  void drawHands() {
+    static const std::vector<rendering::HeadsetHands::Bone> bones = xr::handBones();
+    for (int h = 0; h < 2; ++h) {
+      const auto& joints = handJoints_[std::size_t(h)];
+      if (joints.empty())
+        hands_.hide(h);
+      else
+        hands_.setHand(h, joints, bones, headset_.placement());
+    }
+  }
   const std::string& depthCopy() const { return headset_.lastDepthCopy(); }
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
   void setAnatomyTransform(const Eigen::Affine3d& lpsToLps) { anatomy_ = lpsToLps; }
+  // A hand's own laser (its controller's aim pose, or the pointing index finger) shows while its
+  // trigger is touched, above kLaserShownAbove: the viewer sees where it points before pulling
+  // it past 0.5 to pick.
+  static constexpr float kLaserShownAbove = 0.1f;
+  static constexpr double kLaserReach_m = 1.0;  // drawn this far in the room when nothing is hit
+  void aimLasers(const xr::HeadsetInput& input) {
+    for (int h = 0; h < 2; ++h) {
+      const xr::HandInput& hand = input.hand(h);
+      laserAim_[std::size_t(h)] = hand.tracked && hand.pointer > kLaserShownAbove
+                                      ? std::optional(xr::toAffine(hand.aim))
+                                      : std::nullopt;
+    }
+  }
+  // Each laser from its aim pose along -z (OpenXR 1.0 section 6.3.2) to the first surface it
+  // meets in the scene as placed now, drawn in the scene's LPS like the presenter's pointer.
+  void drawLasers() {
+    const rendering::RoomPlacement& placement = headset_.placement();
+    const double roomPerMm = std::cbrt(std::abs(placement.linear().determinant()));
+    const rendering::RoomPlacement roomToLps = placement.inverse();
+    for (std::size_t h = 0; h < 2; ++h) {
+      if (!laserAim_[h]) {
+        lasers_[h]->setPointer(false, twinplan::Vec3::Zero(), twinplan::Vec3::UnitZ(), 0.0);
+        continue;
+      }
+      const twinplan::Vec3 origin_m = laserAim_[h]->translation();
+      const twinplan::Vec3 direction_m = laserAim_[h]->linear() * twinplan::Vec3(0, 0, -1);
+      const auto hit = headset_.pick(origin_m, direction_m);
+      const double length_m = hit.hit ? hit.distance_m : kLaserReach_m;
+      lasers_[h]->setPointer(true, roomToLps * origin_m,
+                             (roomToLps.linear() * direction_m).normalized(), length_m / roomPerMm);
+    }
+  }
+
   // The controllers move the anatomy once it stands in the room; a trigger pulled (0.5, as
   // AnatomyGrab's grab level) picks what its laser pointer hits.
   void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
@@ -206,6 +275,10 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
  private:
   rendering::HeadsetSceneRenderer headset_;
   rendering::HeadsetAnnotations annotations_;
+  rendering::HeadsetHands hands_;
+  std::array<std::unique_ptr<rendering::HeadsetAnnotations>, 2> lasers_;  // the hands' own
+  std::array<std::optional<Eigen::Affine3d>, 2> laserAim_;
+  std::array<std::vector<rendering::HeadsetHands::Joint>, 2> handJoints_;
   twinplan::teaching::PointerRay pointer_;
   rendering::BoxLps bounds_;
   rendering::RoomPlacement room_ = rendering::RoomPlacement::Identity();
@@ -493,6 +566,8 @@ json run(const Arguments& args) {
     const auto start = std::chrono::steady_clock::now();
     const bool shown = session.renderFrame(renderer);
     if (input.update()) renderer.applyHands(grab, input, session.framesSubmitted());
+    renderer.setTrackedHands(input);
+    renderer.aimLasers(input);
     if (!shown) continue;
     if (mirrorDue) {
       writeMirror(renderer.captured[0], args.mirror);

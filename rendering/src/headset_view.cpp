@@ -28,6 +28,7 @@
 #include <limits>
 #include <string>
 
+#include "headset_geometry.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan::rendering {
@@ -258,20 +259,27 @@ std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,
   return rgba;
 }
 
+std::optional<Vec3> firstSurfaceOnSegment(VolumeView& scene, const Vec3& from_lps,
+                                          const Vec3& to_lps) {
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0);          // the ray itself, not a cone around it
+  Vec3 from = from_lps, to = to_lps;  // Pick3DPoint takes non-const pointers
+  if (picker->Pick3DPoint(from.data(), to.data(), scene.renderer()) == 0) return std::nullopt;
+  double p[3];
+  picker->GetPickPosition(p);
+  return Vec3(p[0], p[1], p[2]);
+}
+
 HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const Vec3& direction,
                                                      double reach_m) const {
   Hit result;
   if (direction.norm() < 1e-12 || !(reach_m > 0.0)) return result;
   const RoomPlacement roomToLps = placement_.inverse();
-  Vec3 from_lps = roomToLps * origin_m;
-  Vec3 to_lps = roomToLps * (origin_m + direction.normalized() * reach_m);
-  vtkNew<vtkCellPicker> picker;
-  picker->SetTolerance(0.0);  // the ray itself, not a cone around it
-  if (picker->Pick3DPoint(from_lps.data(), to_lps.data(), scene_.renderer()) == 0) return result;
-  double p[3];
-  picker->GetPickPosition(p);
+  const std::optional<Vec3> hit = firstSurfaceOnSegment(
+      scene_, roomToLps * origin_m, roomToLps * (origin_m + direction.normalized() * reach_m));
+  if (!hit) return result;
   result.hit = true;
-  result.p_lps = Vec3(p[0], p[1], p[2]);
+  result.p_lps = *hit;
   result.p_room_m = placement_ * result.p_lps;
   result.distance_m = (result.p_room_m - origin_m).norm();
   return result;
@@ -351,8 +359,6 @@ void HeadsetSlice::hide() {
   shown_ = false;
 }
 
-namespace {
-
 // A UV sphere (12 around, 6 pole to pole) as triangles: enough for a marker a few pixels wide.
 vtkSmartPointer<vtkPolyData> markerSphere(double radius_mm) {
   constexpr int kAround = 12, kRings = 6;
@@ -379,6 +385,8 @@ vtkSmartPointer<vtkPolyData> markerSphere(double radius_mm) {
   sphere->SetPolys(triangles);
   return sphere;
 }
+
+namespace {
 
 vtkSmartPointer<vtkActor> unlitActor(vtkPolyData* geometry, const Rgb& colour) {
   vtkNew<vtkPolyDataMapper> mapper;

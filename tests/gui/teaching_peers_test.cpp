@@ -241,6 +241,41 @@ TEST_F(TeachingPeersTest, ParticipantDrawsThePresentersPointerAtItsPixel) {
   EXPECT_EQ(redPixels(student_->volumeViewport()->grabFramebuffer()), 0);
 }
 
+TEST_F(TeachingPeersTest, ParticipantShowsAControllersLaserInItsSlices) {
+  // A controller's laser (length 0: it ends where it meets the anatomy), as a headset or a
+  // lesson file shares it, put in the presenter's session directly.
+  teaching::Presenter* session = window_->teachingDialog()->presenter();
+  ASSERT_NE(session, nullptr);
+  SliceViewport* studentAxial = view(*student_, SliceOrientation::Axial);
+  const double z = studentAxial->view().crosshair()[2];
+  // Straight down through the axial slices at (-30, -30) mm, 42 mm beside the ball's axis: it
+  // meets nothing, so it runs on through the slice; the axial view shows where it passes.
+  const Vec3 crossing(-30.0, -30.0, z);
+  session->apply(teaching::SetPointer{{true, {-30.0, -30.0, z + 40.0}, {0, 0, -1}, 0.0}});
+  ASSERT_TRUE(until([&] { return isPointerRed(fixtures::shownAt(studentAxial, crossing)); }))
+      << "no red dot where the laser crosses the axial slice";
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, crossing + Vec3(15, 0, 0))));
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, crossing + Vec3(0, 15, 0))));
+  // Aimed at the ball from the front, within the axial slice: it stops on the ball's anterior
+  // surface, y = -sqrt(r^2 - z^2), picked in the participant's own 3D scene; the dot is there,
+  // not where the ray started nor behind the surface.
+  const Vec3 onBall(0.0, -std::sqrt(kBallRadius_mm * kBallRadius_mm - z * z), z);
+  session->apply(teaching::SetPointer{{true, {0.0, -150.0, z}, {0, 1, 0}, 0.0}});
+  ASSERT_TRUE(until([&] { return isPointerRed(fixtures::shownAt(studentAxial, onBall)); }))
+      << "no red dot where the laser meets the ball";
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, crossing)));
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    QTest::qWait(200);
+    student_->grab().save(QString(dir) + "/teaching-participant-laser.png");
+  }
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall + Vec3(0, 15, 0))));
+  EXPECT_FALSE(isPointerRed(fixtures::shownAt(studentAxial, onBall - Vec3(0, 15, 0))));
+  std::printf(
+      "teaching peers: laser crossing at (%.1f, %.1f, %.1f) mm, on the ball at (%.2f, "
+      "%.2f, %.2f) mm\n",
+      crossing.x(), crossing.y(), crossing.z(), onBall.x(), onBall.y(), onBall.z());
+}
+
 TEST_F(TeachingPeersTest, PresentersMeasurementsAndResultReachTheParticipant) {
   // A ruler in the presenter's case: one annotation at its middle with its length.
   Measurement ruler;

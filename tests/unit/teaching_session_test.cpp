@@ -352,7 +352,7 @@ TEST(TeachingSession, JoinersDuringAStreamOfChangesMissNothing) {
   }
 }
 
-TEST(TeachingSession, KilledParticipantIsDroppedAndTheOthersContinue) {
+TEST(TeachingSession, KilledParticipantIsDroppedAndALateJoinerCatchesUp) {
   // A real process joins and is killed with SIGKILL: the kernel closes its socket.
   int toChild[2], fromChild[2];
   ASSERT_EQ(::pipe(toChild), 0);
@@ -399,11 +399,28 @@ TEST(TeachingSession, KilledParticipantIsDroppedAndTheOthersContinue) {
   const auto departures = presenter.departures();
   ASSERT_EQ(departures.size(), 1u);
   EXPECT_EQ(departures[0], "doomed: connection lost");
-  for (const auto& change : scriptedLesson()) {
-    const auto sequence = presenter.apply(change);
+  // Half-way through the lesson a third participant joins late: it gets the state so far in
+  // its welcome and the rest as deltas, like the two who stayed.
+  const auto lesson = scriptedLesson();
+  const std::size_t half = lesson.size() / 2;
+  Participant late;
+  for (std::size_t i = 0; i < lesson.size(); ++i) {
+    if (i == half) {
+      late.join(joinOptions(presenter, "late"));
+      parties.participants.push_back(&late);
+      ASSERT_TRUE(parties.untilJoined());
+      EXPECT_EQ(late.sequence(), presenter.sequence());
+      EXPECT_EQ(late.state(), presenter.state());
+    }
+    const auto sequence = presenter.apply(lesson[i]);
     ASSERT_TRUE(parties.untilApplied(sequence));
     for (auto& p : survivors) EXPECT_EQ(p.state(), presenter.state());
+    if (i >= half) {
+      EXPECT_EQ(late.state(), presenter.state());
+    }
   }
+  EXPECT_EQ(presenter.participants().size(), 3u);  // A, B and the late joiner
+  EXPECT_EQ(presenter.departures().size(), 1u);    // only the killed one left
   for (int fd : {toChild[0], toChild[1], fromChild[0], fromChild[1]}) ::close(fd);
 }
 

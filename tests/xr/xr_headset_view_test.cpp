@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
+#include "twinplan/rendering/headset_hands.h"
 #include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
@@ -728,6 +730,66 @@ TEST_F(HeadsetViewTest, AScriptedControllerGrabMovesTheModel) {
   EXPECT_NEAR(after.yMin, before.yMin, 1.0);
 }
 
+// Runs the session until `frames` frames were submitted (within 30 loops), reading the
+// controllers after each.
+void runFrames(HeadsetSession& session, twinplan::xr::EyeRenderer& eyes,
+               twinplan::xr::HeadsetInput& input, int frames) {
+  for (int i = 0; i < 30 && session.framesSubmitted() < frames; ++i) {
+    session.pollEvents();
+    session.renderFrame(eyes);
+    input.update();
+  }
+}
+
+// Every controller TwinPlan suggests bindings for, scripted with the inputs that controller
+// really has (OpenXR 1.0 section 6.4): Vive and Windows Mixed Reality grips are clicks, Touch
+// and Index squeezes are values, the simple controller has only select. A binding to a
+// component the controller lacks would leave the action unbound and the grab at 0.
+TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
+  struct Profile {
+    const char* path;
+    const char* grab;     // the scripted grip input
+    const char* pointer;  // the scripted trigger; nullptr: none (simple controller)
+  };
+  const Profile profiles[] = {
+      {"/interaction_profiles/khr/simple_controller", "input/select/click", nullptr},
+      {"/interaction_profiles/oculus/touch_controller", "input/squeeze/value",
+       "input/trigger/value"},
+      {"/interaction_profiles/valve/index_controller", "input/squeeze/value",
+       "input/trigger/value"},
+      {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value"},
+      {"/interaction_profiles/microsoft/motion_controller", "input/squeeze/click",
+       "input/trigger/value"}};
+  ASSERT_EQ(std::size(profiles), twinplan::xr::HeadsetInput::profiles().size());
+  struct NoDrawing final : twinplan::xr::EyeRenderer {
+    void renderEye(const EyeImage&) override {}
+  } nothing;
+  auto& gl = test::sharedGlContext();
+  ASSERT_TRUE(gl.ok());
+  auto binding = gl.binding();
+  for (const Profile& profile : profiles) {
+    SCOPED_TRACE(profile.path);
+    nlohmann::json inputs = {{std::string("/user/hand/right/") + profile.grab,
+                              nlohmann::json::array({{{"frame", 2}, {"value", 1.0}}})}};
+    if (profile.pointer)
+      inputs[std::string("/user/hand/right/") + profile.pointer] =
+          nlohmann::json::array({{{"frame", 2}, {"value", 0.75}}});
+    useScript(
+        {{"interaction_profile", profile.path}, {"hand_tracking", false}, {"inputs", inputs}});
+    HeadsetSession session(binding);
+    twinplan::xr::HeadsetInput input(session);
+    runFrames(session, nothing, input, 4);
+    ASSERT_EQ(session.framesSubmitted(), 4);
+    EXPECT_EQ(input.currentProfile(1), profile.path);
+    const twinplan::xr::HandInput& right = input.hand(1);
+    EXPECT_TRUE(right.tracked);
+    EXPECT_EQ(right.source, twinplan::xr::HandSource::Controller);
+    EXPECT_EQ(right.grab, 1.0f);
+    EXPECT_EQ(right.pointer, profile.pointer ? 0.75f : 0.0f);
+    EXPECT_EQ(input.hand(0).grab, 0.0f);  // the left hand's grip was not scripted
+  }
+}
+
 TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
   // The right controller (Oculus Touch) at its default place, (0.2, 1.3, -0.35) m, aims at the
   // sphere's centre and pulls the trigger from frame 2.
@@ -749,11 +811,7 @@ TEST_F(HeadsetViewTest, TheTriggerPointsALaserAtTheAnatomy) {
   SceneEyes& eyes = *sphere.eyes;
   HeadsetSession session(binding);
   twinplan::xr::HeadsetInput input(session);
-  for (int i = 0; i < 30 && session.framesSubmitted() < 4; ++i) {
-    session.pollEvents();
-    session.renderFrame(eyes);
-    input.update();
-  }
+  runFrames(session, eyes, input, 4);
   const twinplan::xr::HandInput& right = input.hand(1);
   EXPECT_GE(right.pointer, 0.5f);
   EXPECT_LT(input.hand(0).pointer, 0.5f);
@@ -981,6 +1039,7 @@ TEST_F(HeadsetViewTest, ControllersWithoutHandTrackingStillGrab) {
 }
 
 int lastDisplayed(const fs::path& log);
+std::vector<EyeImage> loggedEyes(const fs::path& log, int frame);
 
 // `twinplan-cli xr-render` end to end: the CLI runs twinplan-xr-render, which shows the case on
 // the runtime the loader finds.
@@ -1020,7 +1079,11 @@ class XrRenderCliTest : public HeadsetViewTest {
               const std::function<bool(int)>& done) {
     const fs::path log = work_ / "log.jsonl";
     setenv("TWINPLAN_XR_TEST_LOG", log.c_str(), 1);
-    presenter.start();
+    // The program's first frames compile VTK's shaders on llvmpipe: on a loaded machine (load
+    // 20) one took longer than the default 2 s of silence after which a participant is dropped.
+    twinplan::teaching::HostOptions host;
+    host.dropAfter_s = 10.0;
+    presenter.start(host);
     const std::string address = "127.0.0.1:" + std::to_string(presenter.port());
     const std::string code = presenter.sessionCode();
     const pid_t child = fork();
@@ -1058,6 +1121,31 @@ class XrRenderCliTest : public HeadsetViewTest {
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) placement.matrix()(r, c) = result["lpsToRoom"][r][c];
     return placement;
+  }
+  // What `twinplan-cli --json xr-render CASE --frames N --blend alpha` showed of a case: the
+  // program's JSON, where it placed the anatomy, the last frame's eyes as the runtime's log
+  // states them and the eye images the program wrote.
+  struct HeadsetRun {
+    nlohmann::json result;
+    rendering::RoomPlacement placement = rendering::RoomPlacement::Identity();
+    std::vector<EyeImage> eyes;
+    std::array<Png, 2> images;  // left, right
+  };
+  HeadsetRun renderCaseInHeadset(const twinplan::Case& twin, int frames = 2) {
+    const fs::path casePath = work_ / "case.twinplan";
+    twinplan::saveCase(twin, casePath);
+    const fs::path out = work_ / "out";
+    setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
+    HeadsetRun run;
+    const int status = cli("--json xr-render " + casePath.string() + " --frames " +
+                           std::to_string(frames) + " --blend alpha --out " + out.string());
+    EXPECT_EQ(status, 0) << text("stderr.txt");
+    if (status != 0) return run;
+    run.result = nlohmann::json::parse(text("stdout.txt"));
+    run.placement = livePlacement();
+    run.eyes = loggedEyes(work_ / "log.jsonl", frames);
+    run.images = {readPng(out / "left.png"), readPng(out / "right.png")};
+    return run;
   }
 };
 
@@ -1213,6 +1301,30 @@ TEST_F(XrRenderCliTest, APresentersScrollMovesTheSliceInTheHeadset) {
       widths[0], widths[1], endAt, scrolledAt);
 }
 
+// The pointer's red (255, 40, 40): red, four times the other channels (a line's smoothed edge
+// pixels come out darker, 217, 34, 34).
+bool isPointerRed(const uint8_t* p) { return p[0] >= 180 && p[1] * 4 <= p[0] && p[2] * 4 <= p[0]; }
+
+// Whether a pixel within one pixel of `at` passes `test`.
+template <typename Test>
+bool within1px(const Png& png, const Eigen::Vector2d& at, Test test) {
+  for (int dy = -1; dy <= 1; ++dy)
+    for (int dx = -1; dx <= 1; ++dx)
+      if (test(png.at(uint32_t(at.x() + dx), uint32_t(at.y() + dy)))) return true;
+  return false;
+}
+
+// How many of 10 points from 30 % to 75 % of the way from `from_room` to `to_room` have a
+// pointer-red pixel within one pixel of their projection in `eye`: a drawn ray gives 10.
+int redAlongRay(const Png& png, const EyeImage& eye, const Vec3& from_room, const Vec3& to_room) {
+  int onRay = 0;
+  for (int i = 0; i < 10; ++i) {
+    const double t = 0.3 + 0.05 * i;
+    onRay += within1px(png, eyePixel(eye, from_room + t * (to_room - from_room)), isPointerRed);
+  }
+  return onRay;
+}
+
 TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   // A 40 mm sphere at the origin; the presenter points at its centre obliquely from the front,
   // the patient's right and above, and marks a point in front of it.
@@ -1237,28 +1349,13 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   // The ray meets the sphere 40 mm before its centre (it is aimed at the centre): the dot.
   const Vec3 hit = aimAt - 40.0 * direction;
   const char* names[] = {"left", "right"};
-  // The pointer's red (255, 40, 40): red, four times the other channels.
-  const auto isPointerRed = [](const uint8_t* p) {
-    return p[0] >= 180 && p[1] * 4 <= p[0] && p[2] * 4 <= p[0];
-  };
-  const auto within1px = [](const Png& png, const Eigen::Vector2d& at, auto test) {
-    for (int dy = -1; dy <= 1; ++dy)
-      for (int dx = -1; dx <= 1; ++dx)
-        if (test(png.at(uint32_t(at.x() + dx), uint32_t(at.y() + dy)))) return true;
-    return false;
-  };
   for (int e = 0; e < 2; ++e) {
     SCOPED_TRACE(names[e]);
     const Png png = recorded(endAt, names[e]);
     const Eigen::Vector2d dot = eyePixel(eyes[e], placement * hit);
     EXPECT_TRUE(isPointerRed(png.at(uint32_t(dot.x()), uint32_t(dot.y()))));
-    // The ray: red pixels within one pixel of its projection, sampled along its middle.
-    int onRay = 0, samples = 0;
-    for (double t = 0.3; t <= 0.8; t += 0.05) {
-      const Eigen::Vector2d px = eyePixel(eyes[e], placement * (origin + t * (hit - origin)));
-      onRay += within1px(png, px, isPointerRed);
-      ++samples;
-    }
+    const int onRay = redAlongRay(png, eyes[e], placement * origin, placement * hit);
+    const int samples = 10;
     EXPECT_EQ(onRay, samples);
     // The annotation's yellow marker (255, 220, 0), 2.2 pixels across at 0.7 m, in its own
     // colour (within 3 of 255 per channel). It came out at 0.70 of it (179, 155, 0) while the
@@ -1279,44 +1376,47 @@ TEST_F(XrRenderCliTest, ThePresentersPointerAndAnnotationsShowInTheHeadset) {
   }
 }
 
+// A cubic grid of n^3 voxels of `spacing_mm`, centred on the LPS origin.
+twinplan::ImageGeometry gridAroundOrigin(int n, double spacing_mm) {
+  twinplan::ImageGeometry grid;
+  grid.size = {n, n, n};
+  grid.spacing_mm = Vec3(spacing_mm, spacing_mm, spacing_mm);
+  const double half_mm = 0.5 * (n - 1) * spacing_mm;
+  grid.origin_lps = Vec3(-half_mm, -half_mm, -half_mm);
+  return grid;
+}
+
+// A case holding one result field and nothing else (no image, no models).
+twinplan::Case caseWithOnly(const twinplan::ScalarField& field) {
+  twinplan::Case twin;
+  twin.name = field.name;
+  twin.fields.push_back(field);
+  return twin;
+}
+
 TEST_F(XrRenderCliTest, ADosesIsodoseSurfacesShowInTheHeadset) {
   // A case with only a result: a Gaussian dose, peak 60 Gy, sigma 20 mm, on a 2 mm grid. Its
   // isodose at a fraction f of the peak is the sphere r = sigma sqrt(-2 ln f): 50 % at
   // 23.55 mm, 95 % at 6.40 mm.
-  twinplan::ImageGeometry grid;
-  grid.size = {61, 61, 61};
-  grid.spacing_mm = Vec3(2, 2, 2);
-  grid.origin_lps = Vec3(-60, -60, -60);
-  twinplan::Case twin;
-  twin.name = "Dose";
-  twin.fields.push_back(twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), 60.0, 20.0));
-  const fs::path casePath = work_ / "dose.twinplan";
-  twinplan::saveCase(twin, casePath);
-  const fs::path out = work_ / "out";
-  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
-  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
-                out.string()),
-            0)
-      << text("stderr.txt");
-  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
-  EXPECT_EQ(result["meshes"], 2);  // the 50 % and 95 % surfaces
-  const rendering::RoomPlacement placement = livePlacement();
-  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
-  ASSERT_EQ(eyes.size(), 2u);
+  const HeadsetRun run = renderCaseInHeadset(caseWithOnly(
+      twinplan::test::gaussianDose(gridAroundOrigin(61, 2.0), Vec3(0, 0, 0), 60.0, 20.0)));
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["meshes"], 2);  // the 50 % and 95 % surfaces
   const double r50_mm = 20.0 * std::sqrt(-2.0 * std::log(0.5));
   EXPECT_NEAR(r50_mm, 23.55, 0.01);
   const std::vector<SurfaceMesh> isodose50{uvSphere(Vec3(0, 0, 0), r50_mm, 96)};
   const char* names[] = {"left", "right"};
   for (int e = 0; e < 2; ++e) {
     SCOPED_TRACE(names[e]);
-    const Png png = readPng(out / (std::string(names[e]) + ".png"));
+    const Png& png = run.images[std::size_t(e)];
     // The outer (50 %) surface's silhouette is where its analytic sphere projects.
-    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, isodose50);
+    const PixelBox seen = coveredBox(png),
+                   expected = projectedBox(run.eyes[e], run.placement, isodose50);
     expectSameBox(seen, expected);
     // Through the centre the red 95 % surface shows behind the translucent blue 50 % one; 15 mm
     // to the side only the blue one is crossed.
-    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
-    const Eigen::Vector2d side = eyePixel(eyes[e], placement * Vec3(15, 0, 0));
+    const Eigen::Vector2d centre = eyePixel(run.eyes[e], run.placement * Vec3(0, 0, 0));
+    const Eigen::Vector2d side = eyePixel(run.eyes[e], run.placement * Vec3(15, 0, 0));
     const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
     const uint8_t* b = png.at(uint32_t(side.x()), uint32_t(side.y()));
     EXPECT_GT(c[0], c[2]);
@@ -1335,48 +1435,169 @@ TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
   // 50 mm. Eyes of 640 x 720 pixels: the zone is about 40 pixels across, so 1.5 pixels on an
   // edge is 1.9 mm of radius.
   useScript({{"eye_width_px", 640}, {"eye_height_px", 720}});
-  twinplan::ImageGeometry grid;
-  grid.size = {81, 81, 81};
-  grid.spacing_mm = Vec3(1.5, 1.5, 1.5);
-  grid.origin_lps = Vec3(-60, -60, -60);
   twinplan::ScalarField damage =
-      twinplan::test::gaussianDose(grid, Vec3(0, 0, 0), std::exp(2.0), 25.0);
+      twinplan::test::gaussianDose(gridAroundOrigin(81, 1.5), Vec3(0, 0, 0), std::exp(2.0), 25.0);
   damage.name = "Arrhenius damage";
   damage.quantity = "damage";
   damage.unit = twinplan::units::kDimensionless;
-  twinplan::Case twin;
-  twin.name = "Ablation";
-  twin.fields.push_back(damage);
-  const fs::path casePath = work_ / "ablation.twinplan";
-  twinplan::saveCase(twin, casePath);
-  const fs::path out = work_ / "out";
-  setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
-  ASSERT_EQ(cli("--json xr-render " + casePath.string() + " --frames 2 --blend alpha --out " +
-                out.string()),
-            0)
-      << text("stderr.txt");
-  const nlohmann::json result = nlohmann::json::parse(text("stdout.txt"));
-  EXPECT_EQ(result["meshes"], 1);  // the ablation zone
-  const rendering::RoomPlacement placement = livePlacement();
-  const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", 2);
-  ASSERT_EQ(eyes.size(), 2u);
+  const HeadsetRun run = renderCaseInHeadset(caseWithOnly(damage));
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["meshes"], 1);  // the ablation zone
   const std::vector<SurfaceMesh> zone{uvSphere(Vec3(0, 0, 0), 50.0, 96)};
-  const char* names[] = {"left", "right"};
   for (int e = 0; e < 2; ++e) {
-    SCOPED_TRACE(names[e]);
-    const Png png = readPng(out / (std::string(names[e]) + ".png"));
-    const PixelBox seen = coveredBox(png), expected = projectedBox(eyes[e], placement, zone);
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    const PixelBox seen = coveredBox(png),
+                   expected = projectedBox(run.eyes[e], run.placement, zone);
     expectSameBox(seen, expected);
     // Magenta (200, 60, 200): red and blue above green at the centre.
-    const Eigen::Vector2d centre = eyePixel(eyes[e], placement * Vec3(0, 0, 0));
+    const Eigen::Vector2d centre = eyePixel(run.eyes[e], run.placement * Vec3(0, 0, 0));
     const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
     EXPECT_GT(c[0], 2 * c[1]);
     EXPECT_GT(c[2], 2 * c[1]);
     std::printf(
         "[ figures ] ablation zone %s: x %.1f..%.1f y %.1f..%.1f (expected %.2f..%.2f, "
         "%.2f..%.2f), centre rgba %d,%d,%d,%d\n",
-        names[e], seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin, expected.xMax,
-        expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
+        e == 0 ? "left" : "right", seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin,
+        expected.xMax, expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
+  }
+}
+
+TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {
+  // No controllers; the right hand, open and palm down, 0.45 m ahead of the viewer and 0.25 m
+  // below the eyes, beside a 40 mm sphere model straight ahead. The test runtime's hand model
+  // (docs/architecture.md, "XR: tracked hands") puts the joints, in the palm's frame (here the
+  // room's axes, mm): wrist (0, 0, 45), index tip (-24, 0, -111), thumb tip (-80, -10, -40),
+  // little finger's tip (38, 0, -22 - (32 + 18 + 17)) = (38, 0, -89).
+  const Vec3 palm(0.15, 1.35, -0.45);
+  const std::pair<const char*, Vec3> joints_mm[] = {{"palm", Vec3(0, 0, 0)},
+                                                    {"wrist", Vec3(0, 0, 45)},
+                                                    {"index tip", Vec3(-24, 0, -111)},
+                                                    {"thumb tip", Vec3(-80, -10, -40)},
+                                                    {"little tip", Vec3(38, 0, -89)}};
+  const Vec3 besideTheHand = palm + Vec3(0.12, 0, 0);  // 120 mm right of the palm: nothing
+  twinplan::Case twin;
+  twin.name = "Sphere";
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 24));
+  nlohmann::json script = {
+      {"interaction_profile", ""},
+      {"hands", {{"right", nlohmann::json::array({handKey(0, palm, "open")})}}}};
+  useScript(script);
+  const HeadsetRun run = renderCaseInHeadset(twin, 4);
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["handSources"], nlohmann::json::array({"none", "hand"}));
+  // The hand's unlit colours, opaque: its bones (205, 212, 224) or its joints (150, 162, 184),
+  // within 3 per channel; the sphere model and the transparent background are neither.
+  const auto isHand = [](const uint8_t* p) {
+    const auto near = [&](const twinplan::Rgb& c) {
+      return std::abs(p[0] - c.r) <= 3 && std::abs(p[1] - c.g) <= 3 && std::abs(p[2] - c.b) <= 3;
+    };
+    return p[3] == 255 && (near(rendering::HeadsetHands::kBoneColour) ||
+                           near(rendering::HeadsetHands::kJointColour));
+  };
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    for (const auto& [name, joint_mm] : joints_mm) {
+      const Eigen::Vector2d px = eyePixel(run.eyes[e], palm + 0.001 * joint_mm);
+      const uint8_t* p = png.at(uint32_t(px.x()), uint32_t(px.y()));
+      EXPECT_TRUE(isHand(p)) << name << " at (" << px.x() << ", " << px.y() << "): rgba "
+                             << int(p[0]) << "," << int(p[1]) << "," << int(p[2]) << ","
+                             << int(p[3]);
+    }
+    const Eigen::Vector2d empty = eyePixel(run.eyes[e], besideTheHand);
+    EXPECT_EQ(png.at(uint32_t(empty.x()), uint32_t(empty.y()))[3], 0);
+    const Eigen::Vector2d tip = eyePixel(run.eyes[e], palm + Vec3(-0.024, 0, -0.111));
+    const uint8_t* t = png.at(uint32_t(tip.x()), uint32_t(tip.y()));
+    std::printf("[ figures ] hands %s eye: index tip at (%.1f, %.1f) rgba %d,%d,%d,%d\n",
+                e == 0 ? "left" : "right", tip.x(), tip.y(), t[0], t[1], t[2], t[3]);
+  }
+  // The same hand on a headset without hand tracking: nothing where the palm is.
+  script["hand_tracking"] = false;
+  useScript(script);
+  const HeadsetRun untracked = renderCaseInHeadset(twin, 4);
+  ASSERT_EQ(untracked.eyes.size(), 2u);
+  EXPECT_EQ(untracked.result["handTracking"], false);
+  const Eigen::Vector2d palmPx = eyePixel(untracked.eyes[0], palm);
+  EXPECT_EQ(untracked.images[0].at(uint32_t(palmPx.x()), uint32_t(palmPx.y()))[3], 0);
+}
+
+TEST_F(XrRenderCliTest, TheControllersOwnLaserIsDrawnToWhatItHits) {
+  // The right Touch controller 0.35 m ahead and 0.3 m below the eyes aims at the centre of a
+  // 40 mm sphere model (the anatomy stands with its nearest face 0.75 m ahead: centre at
+  // (0, 1.6, -0.79) m) and touches its trigger (0.3) from frame 2, pulls it (1.0) from frame 4.
+  const Vec3 hand(0.2, 1.3, -0.35), centre(0.0, 1.6, -0.79);
+  const Vec3 direction = (centre - hand).normalized();
+  const Eigen::Quaterniond aim = Eigen::Quaterniond::FromTwoVectors(Vec3(0, 0, -1), direction);
+  useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+             {"right_hand", nlohmann::json::array(
+                                {{{"frame", 0},
+                                  {"position_m", {hand.x(), hand.y(), hand.z()}},
+                                  {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})},
+             {"inputs",
+              {{"/user/hand/right/input/trigger/value",
+                {{{"frame", 2}, {"value", 0.3}}, {{"frame", 4}, {"value", 1.0}}}}}}});
+  twinplan::Case twin;
+  twin.name = "Sphere";
+  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 40.0, 48));
+  const HeadsetRun run = renderCaseInHeadset(twin, 6);
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_NEAR((run.placement * Vec3(0, 0, 0) - centre).norm(), 0.0, 1e-6);
+  // The pull picked the sphere 40 mm before its centre (the ray goes through it).
+  ASSERT_EQ(run.result["picks"].size(), 1u);
+  const auto& pick = run.result["picks"][0];
+  EXPECT_EQ(pick["hand"], "right");
+  EXPECT_TRUE(pick["hit"].get<bool>());
+  EXPECT_NEAR(pick["distance_m"].get<double>(), (centre - hand).norm() - 0.04, 5e-4);
+  // In both eyes: the ray red along its projection, the dot red where it meets the sphere.
+  const Vec3 hit = centre - 0.04 * direction;
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    const Eigen::Vector2d dot = eyePixel(run.eyes[e], hit);
+    EXPECT_TRUE(within1px(png, dot, isPointerRed));
+    const int onRay = redAlongRay(png, run.eyes[e], hand, hit);
+    EXPECT_EQ(onRay, 10);
+    std::printf("[ figures ] own laser %s eye: dot at (%.1f, %.1f), ray %d/10\n",
+                e == 0 ? "left" : "right", dot.x(), dot.y(), onRay);
+  }
+  // With the trigger untouched nothing red is drawn along the same line.
+  useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+             {"right_hand", nlohmann::json::array(
+                                {{{"frame", 0},
+                                  {"position_m", {hand.x(), hand.y(), hand.z()}},
+                                  {"orientation_xyzw", {aim.x(), aim.y(), aim.z(), aim.w()}}}})}});
+  const HeadsetRun idle = renderCaseInHeadset(twin, 6);
+  ASSERT_EQ(idle.eyes.size(), 2u);
+  EXPECT_EQ(redAlongRay(idle.images[0], idle.eyes[0], hand, hit), 0);
+}
+
+TEST_F(XrRenderCliTest, TheAnatomyStaysAnchoredInTheRoomAsTheHeadMoves) {
+  // The head stands at the STAGE origin, eyes 1.6 m up, until frame 2, then walks 0.2 m to the
+  // right by frame 8. The anatomy was placed at the first frame (nearest face 0.75 m ahead) and
+  // stays there: a world-locked hologram, not one that follows the head.
+  useScript({{"head", nlohmann::json::array({{{"frame", 0}, {"position_m", {0.0, 1.6, 0.0}}},
+                                             {{"frame", 2}, {"position_m", {0.0, 1.6, 0.0}}},
+                                             {{"frame", 8}, {"position_m", {0.2, 1.6, 0.0}}}})}});
+  twinplan::Case twin;
+  twin.name = "Sphere";
+  const std::vector<SurfaceMesh> sphere{uvSphere(Vec3(0, 0, 0), 40.0, 48)};
+  twin.meshes = sphere;
+  const HeadsetRun run = renderCaseInHeadset(twin, 10);
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_NEAR((run.placement * Vec3(0, 0, 0) - Vec3(0, 1.6, -0.79)).norm(), 0.0, 1e-6);
+  // The last frame's eyes are where the head went ...
+  EXPECT_NEAR(run.eyes[0].pose.position.x, 0.2 - 0.0315, 1e-4);
+  EXPECT_NEAR(run.eyes[1].pose.position.x, 0.2 + 0.0315, 1e-4);
+  // ... and they see the sphere where it stands: its silhouette is the projection of the
+  // anchored sphere, about f 0.2 / 0.79 = 40 px left of where it was straight ahead.
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const PixelBox seen = coveredBox(run.images[std::size_t(e)]);
+    const PixelBox expected = projectedBox(run.eyes[e], run.placement, sphere);
+    expectSameBox(seen, expected);
+    std::printf("[ figures ] anchored %s eye: x %.1f..%.1f (expected %.2f..%.2f)\n",
+                e == 0 ? "left" : "right", seen.xMin, seen.xMax, expected.xMin, expected.xMax);
   }
 }
 

@@ -6,10 +6,12 @@
 // participant that follows a presenter it moves its slice to the presenter's, shows the presenter's
 // result when the case has it, and draws the presenter's pointer and annotations in its 2D views
 // (SliceView::PresenterMarks) and its 3D view (rendering::HeadsetAnnotations, as the headset draws
-// them).
+// them). A controller's laser (a pointer without a known end) ends on this window's own anatomy,
+// and its 2D views show where it passes through their slices.
 #include <QAction>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "dose_display.h"
 #include "twinplan/core/measurement.h"
@@ -74,6 +76,34 @@ Vec3 annotationPoint(const Measurement& m) {
 
 std::array<double, 3> toArray(const Vec3& v) { return {v.x(), v.y(), v.z()}; }
 Vec3 toVec(const std::array<double, 3>& a) { return Vec3(a[0], a[1], a[2]); }
+
+// How long a presenter's pointer is drawn here: a desktop's pointer to the point it knows; a
+// controller's laser (length 0) to the first surface it meets in this window's 3D scene, or
+// kLaserReach_mm (the headset's reach without a hit).
+double drawnLength_mm(const teaching::PointerRay& pointer, rendering::VolumeView& scene) {
+  if (pointer.length_mm > 0.0) return pointer.length_mm;
+  const Vec3 origin = toVec(pointer.origin_lps), direction = toVec(pointer.direction_lps);
+  const std::optional<Vec3> hit =
+      rendering::firstSurfaceOnSegment(scene, origin, origin + kLaserReach_mm * direction);
+  return hit ? (*hit - origin).norm() : kLaserReach_mm;
+}
+
+// Where a 2D view draws the presenter's pointer: its end when that lies on the view's slice (a
+// desktop's pointer on the shared slice, a laser that stops there), else where the drawn ray
+// passes through the slice (a controller's laser crossing it); none when it does neither.
+std::optional<Vec3> pointerOnSlice(const teaching::PointerRay& pointer, double length_mm,
+                                   const rendering::SliceView& view) {
+  const Vec3 origin = toVec(pointer.origin_lps), direction = toVec(pointer.direction_lps);
+  const Vec3 end = origin + length_mm * direction;
+  if (view.onSlice(end)) return end;
+  Vec3 normal;
+  sliceAxis(view.orientation(), &normal);
+  const double across = direction.dot(normal);
+  if (std::abs(across) < 1e-9) return std::nullopt;  // the ray runs along the slice
+  const double t = (view.slicePosition_mm() - origin.dot(normal)) / across;
+  if (t < 0.0 || t > length_mm) return std::nullopt;
+  return origin + t * direction;
+}
 
 // Makes a session's annotations the wanted ones: removes those no longer wanted, adds the new
 // ones with fresh ids (one delta each; unchanged ones send nothing).
@@ -266,14 +296,13 @@ void MainWindow::followPresenter() {
                       [&](const ScalarField& f) { return f.name == state->result.field; });
       if (known) chooseResult(state->result.field);
     }
-    const teaching::PointerRay& pointer = state->pointer;
-    if (pointer.active && pointer.length_mm > 0.0)
-      marks.pointer_lps =
-          toVec(pointer.origin_lps) + pointer.length_mm * toVec(pointer.direction_lps);
     for (const teaching::Annotation& a : state->annotations)
       marks.annotations.push_back({toVec(a.point_lps), a.text});
   }
+  const bool pointing = state && state->pointer.active;
+  const double length_mm = pointing ? drawnLength_mm(state->pointer, volume_->view()) : 0.0;
   for (auto* viewport : slices_) {
+    if (pointing) marks.pointer_lps = pointerOnSlice(state->pointer, length_mm, viewport->view());
     viewport->view().setPresenterMarks(marks);
     viewport->update();
   }
@@ -281,9 +310,6 @@ void MainWindow::followPresenter() {
   if (!teaching_->marks3D && !state) return;
   if (!teaching_->marks3D)
     teaching_->marks3D = std::make_unique<rendering::HeadsetAnnotations>(volume_->view());
-  const bool pointing = state && state->pointer.active;
-  const double length_mm =
-      pointing && state->pointer.length_mm > 0.0 ? state->pointer.length_mm : kLaserReach_mm;
   teaching_->marks3D->setPointer(
       pointing, pointing ? toVec(state->pointer.origin_lps) : Vec3::Zero(),
       pointing ? toVec(state->pointer.direction_lps) : Vec3(0, 0, 1), length_mm);

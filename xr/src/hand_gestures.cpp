@@ -92,4 +92,19 @@ HandInput HandGestures::read(const HandJoints& joints) {
   return hand;
 }
 
+std::vector<std::array<int, 2>> handBones() {
+  std::vector<std::array<int, 2>> bones;
+  // The thumb's four joints and each finger's five are consecutive in XrHandJointEXT.
+  const int chains[5][2] = {{XR_HAND_JOINT_THUMB_METACARPAL_EXT, XR_HAND_JOINT_THUMB_TIP_EXT},
+                            {XR_HAND_JOINT_INDEX_METACARPAL_EXT, XR_HAND_JOINT_INDEX_TIP_EXT},
+                            {XR_HAND_JOINT_MIDDLE_METACARPAL_EXT, XR_HAND_JOINT_MIDDLE_TIP_EXT},
+                            {XR_HAND_JOINT_RING_METACARPAL_EXT, XR_HAND_JOINT_RING_TIP_EXT},
+                            {XR_HAND_JOINT_LITTLE_METACARPAL_EXT, XR_HAND_JOINT_LITTLE_TIP_EXT}};
+  for (const auto& [first, tip] : chains) {
+    bones.push_back({XR_HAND_JOINT_WRIST_EXT, first});
+    for (int joint = first; joint < tip; ++joint) bones.push_back({joint, joint + 1});
+  }
+  return bones;
+}
+
 }  // namespace twinplan::xr

@@ -8,6 +8,7 @@
 
 #include <Eigen/Geometry>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,12 @@ using RoomPlacement = Eigen::Affine3d;
 RoomPlacement placeInFrontOf(const BoxLps& scene, const Vec3& head_m,
                              const Eigen::Quaterniond& headOrientation,
                              double nearFaceDistance_m = 0.75);
+
+// The first visible mesh surface or volume of `scene` on the segment from `from_lps` to `to_lps`
+// (vtkCellPicker with tolerance 0: the ray itself, not a cone); nullopt when it meets none. A
+// laser pointer ends there.
+std::optional<Vec3> firstSurfaceOnSegment(VolumeView& scene, const Vec3& from_lps,
+                                          const Vec3& to_lps);
 
 // Draws the scene of a VolumeView for headset eyes into GL textures, in the GL context current
 // on the calling thread (the one the XR session was created with: the swapchain textures

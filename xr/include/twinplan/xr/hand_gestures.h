@@ -6,6 +6,7 @@
 #include <openxr/openxr.h>
 
 #include <array>
+#include <vector>
 
 namespace twinplan::xr {
 
@@ -51,6 +52,11 @@ class HandGestures {
  private:
   bool pinching_ = false;
 };
+
+// The hand's bones as pairs of joints (XrHandJointEXT values), for drawing it: the wrist to the
+// thumb's metacarpal and on to its tip, and the wrist to each finger's metacarpal and on along
+// the finger to its tip (24 bones; the palm joint lies on the middle metacarpal, in none).
+std::vector<std::array<int, 2>> handBones();
 
 // The distance between the thumb tip and index tip joints' centres, metres.
 double pinchDistance_m(const HandJoints& joints);
