@@ -7,6 +7,9 @@
 #include "twinplan/core/case_file.h"
 
 namespace twinplan::cli {
+
+using nlohmann::json;
+
 namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
@@ -15,15 +18,14 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 // Loads the case, runs `step` on it, stores its outcome and saves the case.
 template <class Step>
-nlohmann::json runOnCase(const std::filesystem::path& casePath, const GliomaOptions& options,
-                         Step step) {
+json runOnCase(const std::filesystem::path& casePath, const GliomaOptions& options, Step step) {
   const auto start = std::chrono::steady_clock::now();
   Case twin = loadCase(casePath);
   engine::GliomaTwinOutcome outcome = step(twin);
   outcome.edit->apply(twin);
   const std::filesystem::path out = options.out.empty() ? casePath : options.out;
   saveCase(twin, out);
-  nlohmann::json result = {{"case", casePath.string()}};
+  json result = {{"case", casePath.string()}};
   result.update(outcome.report);
   result["saved"] = out.string();
   result["time_s"] = secondsSince(start);
@@ -32,15 +34,15 @@ nlohmann::json runOnCase(const std::filesystem::path& casePath, const GliomaOpti
 
 }  // namespace
 
-nlohmann::json runGliomaCalibrate(const std::filesystem::path& casePath,
-                                  const GliomaOptions& options, Progress& progress) {
+json runGliomaCalibrate(const std::filesystem::path& casePath, const GliomaOptions& options,
+                        Progress& progress) {
   return runOnCase(casePath, options, [&](const Case& twin) {
     return engine::calibrateGliomaTwin(twin, options, progress);
   });
 }
 
-nlohmann::json runGliomaPredict(const std::filesystem::path& casePath, const GliomaOptions& options,
-                                Progress& progress) {
+json runGliomaPredict(const std::filesystem::path& casePath, const GliomaOptions& options,
+                      Progress& progress) {
   return runOnCase(casePath, options, [&](const Case& twin) {
     return engine::predictGliomaTwin(twin, options, progress);
   });
