@@ -27,6 +27,7 @@
 #include "rt_gui_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
+#include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/io/dicom_rtplan.h"
 #include "twinplan/ui/beams_eye_view.h"
 #include "twinplan/ui/case_document.h"
@@ -301,6 +302,55 @@ std::filesystem::path writePhotonPlan(const std::filesystem::path& folder, const
 QString cell(QTableWidget* table, int row, int column) {
   auto* item = table->item(row, column);
   return item ? item->text() : QString();
+}
+
+// Two plans in the case, each naming its own dose (as `plan-conformal` stores them): showing a
+// plan's dose chooses that plan, so the beams drawn in 2D and 3D are the ones that gave it.
+TEST_F(RtWindowTest, ShowingAPlansDoseDrawsThatPlansBeams) {
+  const std::filesystem::path file =
+      writePhotonPlan(files_.path(), window_->currentCase().volumes[0].dicom, kFrame);
+  ASSERT_TRUE(window_->addRtPlan(file));
+  // The first plan names "Dose (plan)"; a boost plan (both beams at gantry 90) names "Dose
+  // (boost)".
+  Plan first = window_->currentCase().plans[0];
+  first.parameters[engine::kPlanDoseFieldKey] = "Dose (plan)";
+  window_->document()->apply(edits::replacePlan(window_->currentCase(), 0, first));
+  io::RtPlan boost = io::readRtPlan(file);
+  boost.label = "Boost";
+  for (io::Beam& beam : boost.beams)
+    for (io::ControlPoint& cp : beam.controlPoints) cp.gantryAngle_deg = 90.0;
+  Plan boostRecord{engine::kRadiotherapyPlanKind, "Boost", engine::rtPlanToJson(boost)};
+  boostRecord.parameters[engine::kPlanDoseFieldKey] = "Dose (boost)";
+  window_->document()->apply(edits::addPlan(window_->currentCase(), boostRecord));
+  RtPanel* panel = window_->rtPanel();
+  ASSERT_EQ(panel->plansTable()->rowCount(), 2);
+  const auto gantryOfShownBeams = [&] {
+    std::vector<double> gantry;
+    for (const BeamDrawing& b : window_->shownBeams()) {
+      // Gantry angle from the source direction (HFS, IEC 61217: gantry 0 is anterior, -y in
+      // LPS; 90 is the patient's left, +x).
+      const Vec3 d = (b.geometry.source_lps - b.geometry.isocentre_lps).normalized();
+      gantry.push_back(std::round(std::atan2(d[0], -d[1]) * 180.0 / M_PI));
+    }
+    return gantry;
+  };
+
+  panel->plansTable()->setCurrentCell(0, 0);
+  store(doseField(1.0, "Dose (boost)"));  // arrives, is shown: the boost plan is chosen
+  EXPECT_EQ(window_->shownResultName(), "Dose (boost)");
+  EXPECT_EQ(panel->chosenPlan(), 1);
+  EXPECT_EQ(gantryOfShownBeams(), (std::vector<double>{90.0, 90.0}));
+  EXPECT_EQ(cell(panel->beamsTable(), 0, 1), "90.0");
+  store(doseField(2.0, "Dose (plan)"));
+  EXPECT_EQ(panel->chosenPlan(), 0);
+  EXPECT_EQ(gantryOfShownBeams(), (std::vector<double>{30.0, 0.0}));
+  choose("Dose (boost)");
+  EXPECT_EQ(panel->chosenPlan(), 1);
+  EXPECT_EQ(gantryOfShownBeams(), (std::vector<double>{90.0, 90.0}));
+  // A result that is no plan's dose leaves the choice as it is.
+  store(temperatureField());
+  EXPECT_EQ(window_->shownResultName(), "Temperature");
+  EXPECT_EQ(panel->chosenPlan(), 1);
 }
 
 TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
