@@ -43,23 +43,13 @@ std::vector<QPointF> DvhChart::plottedPoints(std::size_t curve) const {
   return points;
 }
 
-QRectF DvhChart::plotArea() const { return ChartFrame::plotAreaOf(*this); }
-
 // Dose 0..the axis end on nice ticks, volume 0..100 % every 20 %.
-static ChartFrame dvhFrame(const DvhChart& chart, QRectF area) {
-  return {area, chart.doseAxisMax_Gy(), 100.0, niceTickStep(chart.doseAxisMax_Gy(), 6), 20.0};
-}
-
-QPointF DvhChart::toWidget(const QPointF& doseVolume) const {
-  return dvhFrame(*this, plotArea()).toWidget(doseVolume);
-}
-
-QPointF DvhChart::fromWidget(const QPointF& position) const {
-  return dvhFrame(*this, plotArea()).fromWidget(position);
+ChartFrame DvhChart::frame() const {
+  return {ChartFrame::plotAreaOf(*this), doseMax_Gy_, 100.0, niceTickStep(doseMax_Gy_, 6), 20.0};
 }
 
 QString DvhChart::readoutAt(const QPointF& position) const {
-  if (curves_.empty() || !plotArea().contains(position)) return {};
+  if (curves_.empty() || !frame().area.contains(position)) return {};
   const double dose_Gy = fromWidget(position).x();
   QStringList parts{tr("%1 Gy:").arg(dose_Gy, 0, 'f', 2)};
   for (const DvhCurve& c : curves_)
@@ -72,9 +62,10 @@ QString DvhChart::readoutAt(const QPointF& position) const {
 void DvhChart::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.setRenderHint(QPainter::Antialiasing);
-  const QRectF area = plotArea();
+  const ChartFrame axes = frame();
+  const QRectF& area = axes.area;
   const QColor axisColour = palette().color(QPalette::Text);
-  drawChartFrame(painter, *this, dvhFrame(*this, area), tr("Dose (Gy)"), tr("Volume (%)"));
+  drawChartFrame(painter, *this, axes, tr("Dose (Gy)"), tr("Volume (%)"));
   // The curves, clipped to the plot.
   painter.setClipRect(area.adjusted(-1, -1, 1, 1));
   for (std::size_t c = 0; c < curves_.size(); ++c) {

@@ -13,6 +13,7 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <type_traits>
 
 namespace twinplan::ui {
 
@@ -45,6 +46,26 @@ QString parameterText(const nlohmann::json& parameters, const char* name, const 
       .arg(p.at("p95").get<double>(), 0, 'g', 3);
 }
 
+// A widget of the box with its object name (tests find it by that) and tooltip.
+template <class Widget, class... Text>
+Widget* named(QWidget* parent, const char* name, const QString& tip, const Text&... text) {
+  auto* widget = new Widget(text..., parent);
+  widget->setObjectName(name);
+  widget->setToolTip(tip);
+  return widget;
+}
+
+// A QSpinBox or QDoubleSpinBox (one decimal) with its range and unit.
+template <class Spin>
+Spin* spinBox(QWidget* parent, const char* name, double low, double high, const QString& unit,
+              const QString& tip) {
+  auto* spin = named<Spin>(parent, name, tip);
+  if constexpr (std::is_same_v<Spin, QDoubleSpinBox>) spin->setDecimals(1);
+  spin->setRange(low, high);
+  spin->setSuffix(unit);
+  return spin;
+}
+
 }  // namespace
 
 GliomaTwinBox::GliomaTwinBox(QWidget* parent)
@@ -57,58 +78,40 @@ GliomaTwinBox::GliomaTwinBox(QWidget* parent)
   layout->addWidget(status_);
 
   auto* form = new QFormLayout;
-  segment_ = new QComboBox(this);
-  segment_->setObjectName("gliomaSegment");
-  segment_->setToolTip(tr("The enhancing tumour (T1-Gd), segmented at every follow-up scan"));
-  oedema_ = new QComboBox(this);
-  oedema_->setObjectName("gliomaOedema");
-  oedema_->setToolTip(
+  segment_ = named<QComboBox>(
+      this, "gliomaSegment", tr("The enhancing tumour (T1-Gd), segmented at every follow-up scan"));
+  oedema_ = named<QComboBox>(
+      this, "gliomaOedema",
       tr("The T2/FLAIR abnormality at every scan: with it the twin tells diffusion from "
          "proliferation; without, only their product"));
   form->addRow(tr("Enhancing tumour"), segment_);
   form->addRow(tr("T2/FLAIR"), oedema_);
   auto* model = new QHBoxLayout;
-  spacing_ = new QDoubleSpinBox(this);
-  spacing_->setObjectName("gliomaSpacing");
-  spacing_->setRange(1.0, 8.0);
-  spacing_->setDecimals(1);
-  spacing_->setSuffix(" mm");
-  spacing_->setToolTip(tr("Model grid (3 mm: about 1-2 minutes on a clinic PC)"));
-  step_ = new QDoubleSpinBox(this);
-  step_->setObjectName("gliomaStep");
-  step_->setRange(0.5, 10.0);
-  step_->setDecimals(1);
-  step_->setSuffix(tr(" days"));
-  step_->setToolTip(tr("Time step"));
-  samples_ = new QSpinBox(this);
-  samples_->setObjectName("gliomaSamples");
-  samples_->setRange(1, 200);
-  samples_->setSuffix(tr(" samples"));
-  samples_->setToolTip(tr("Posterior samples: the bands are their 5th-95th percentiles"));
+  spacing_ = spinBox<QDoubleSpinBox>(this, "gliomaSpacing", 1.0, 8.0, " mm",
+                                     tr("Model grid (3 mm: about 1-2 minutes on a clinic PC)"));
+  step_ = spinBox<QDoubleSpinBox>(this, "gliomaStep", 0.5, 10.0, tr(" days"), tr("Time step"));
+  samples_ = spinBox<QSpinBox>(this, "gliomaSamples", 1, 200, tr(" samples"),
+                               tr("Posterior samples: the bands are their 5th-95th percentiles"));
   model->addWidget(spacing_);
   model->addWidget(step_);
   model->addWidget(samples_);
   form->addRow(tr("Model"), model);
-  calibrate_ = new QPushButton(tr("Calibrate from follow-up scans"), this);
-  calibrate_->setObjectName("gliomaCalibrate");
-  calibrate_->setToolTip(
+  calibrate_ = named<QPushButton>(
+      this, "gliomaCalibrate",
       tr("Fit diffusivity and proliferation (and radiosensitivity when radiotherapy lies "
-         "between the scans) to the segmented scans, with their uncertainty"));
+         "between the scans) to the segmented scans, with their uncertainty"),
+      tr("Calibrate from follow-up scans"));
   form->addRow(calibrate_);
-  regimens_ = new QLineEdit(this);
-  regimens_->setObjectName("gliomaRegimens");
-  regimens_->setToolTip(tr("Total dose / fractions, comma separated; Monday to Friday"));
-  horizon_ = new QSpinBox(this);
-  horizon_->setObjectName("gliomaHorizon");
-  horizon_->setRange(30, 3650);
+  regimens_ = named<QLineEdit>(this, "gliomaRegimens",
+                               tr("Total dose / fractions, comma separated; Monday to Friday"));
+  horizon_ = spinBox<QSpinBox>(this, "gliomaHorizon", 30, 3650, tr(" days"),
+                               tr("Followed from the first fraction"));
   horizon_->setSingleStep(30);
-  horizon_->setSuffix(tr(" days"));
-  horizon_->setToolTip(tr("Followed from the first fraction"));
   form->addRow(tr("Regimens"), regimens_);
   form->addRow(tr("Follow for"), horizon_);
-  predict_ = new QPushButton(tr("Predict regimens"), this);
-  predict_->setObjectName("gliomaPredict");
-  predict_->setToolTip(tr("Grow every posterior sample under each regimen"));
+  predict_ = named<QPushButton>(this, "gliomaPredict",
+                                tr("Grow every posterior sample under each regimen"),
+                                tr("Predict regimens"));
   form->addRow(predict_);
   layout->addLayout(form);
 

@@ -11,11 +11,6 @@ namespace twinplan::ui {
 
 namespace {
 
-ChartFrame burdenFrame(const QWidget& widget, double dayMax, double volumeMax_ml) {
-  return {ChartFrame::plotAreaOf(widget), dayMax, volumeMax_ml, niceTickStep(dayMax, 6),
-          niceTickStep(volumeMax_ml, 5)};
-}
-
 QColor colourOf(const Rgb& rgb, int alpha = 255) { return QColor(rgb.r, rgb.g, rgb.b, alpha); }
 
 }  // namespace
@@ -52,16 +47,13 @@ void TumourBurdenChart::setCurves(std::vector<BurdenCurve> curves,
   update();
 }
 
-QPointF TumourBurdenChart::toWidget(const QPointF& dayVolume) const {
-  return burdenFrame(*this, dayMax_, volumeMax_ml_).toWidget(dayVolume);
-}
-
-QPointF TumourBurdenChart::fromWidget(const QPointF& position) const {
-  return burdenFrame(*this, dayMax_, volumeMax_ml_).fromWidget(position);
+ChartFrame TumourBurdenChart::frame() const {
+  return {ChartFrame::plotAreaOf(*this), dayMax_, volumeMax_ml_, niceTickStep(dayMax_, 6),
+          niceTickStep(volumeMax_ml_, 5)};
 }
 
 QString TumourBurdenChart::readoutAt(const QPointF& position) const {
-  if (curves_.empty() || !ChartFrame::plotAreaOf(*this).contains(position)) return {};
+  if (curves_.empty() || !frame().area.contains(position)) return {};
   const double day = fromWidget(position).x();
   QStringList parts{tr("day %1:").arg(day, 0, 'f', 0)};
   for (const BurdenCurve& c : curves_) {
@@ -81,17 +73,17 @@ QString TumourBurdenChart::readoutAt(const QPointF& position) const {
 void TumourBurdenChart::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.setRenderHint(QPainter::Antialiasing);
-  const ChartFrame frame = burdenFrame(*this, dayMax_, volumeMax_ml_);
-  drawChartFrame(painter, *this, frame, tr("Days from the first fraction"),
+  const ChartFrame axes = frame();
+  drawChartFrame(painter, *this, axes, tr("Days from the first fraction"),
                  tr("Enhancing volume (ml)"));
-  painter.setClipRect(frame.area.adjusted(-1, -1, 1, 1));
+  painter.setClipRect(axes.area.adjusted(-1, -1, 1, 1));
   // Bands first (light), then the medians over them.
   for (const BurdenCurve& c : curves_) {
     if (c.day.empty() || c.low_ml.size() != c.day.size() || c.high_ml.size() != c.day.size())
       continue;
     QPolygonF band;
-    for (std::size_t n = 0; n < c.day.size(); ++n) band << frame.toWidget({c.day[n], c.high_ml[n]});
-    for (std::size_t n = c.day.size(); n-- > 0;) band << frame.toWidget({c.day[n], c.low_ml[n]});
+    for (std::size_t n = 0; n < c.day.size(); ++n) band << axes.toWidget({c.day[n], c.high_ml[n]});
+    for (std::size_t n = c.day.size(); n-- > 0;) band << axes.toWidget({c.day[n], c.low_ml[n]});
     painter.setPen(Qt::NoPen);
     painter.setBrush(colourOf(c.colour, 50));
     painter.drawPolygon(band);
@@ -99,25 +91,25 @@ void TumourBurdenChart::paintEvent(QPaintEvent*) {
   painter.setBrush(Qt::NoBrush);
   for (const BurdenCurve& c : curves_) {
     if (c.day.empty() || c.median_ml.size() != c.day.size()) continue;
-    QPainterPath path(frame.toWidget({c.day.front(), c.median_ml.front()}));
+    QPainterPath path(axes.toWidget({c.day.front(), c.median_ml.front()}));
     for (std::size_t n = 1; n < c.day.size(); ++n)
-      path.lineTo(frame.toWidget({c.day[n], c.median_ml[n]}));
+      path.lineTo(axes.toWidget({c.day[n], c.median_ml[n]}));
     painter.setPen(QPen(colourOf(c.colour), 2.0));
     painter.drawPath(path);
   }
   const QColor text = palette().color(QPalette::Text);
   if (progression_ml_) {
     painter.setPen(QPen(text, 1.0, Qt::DashLine));
-    painter.drawLine(frame.toWidget({0, *progression_ml_}),
-                     frame.toWidget({dayMax_, *progression_ml_}));
+    painter.drawLine(axes.toWidget({0, *progression_ml_}),
+                     axes.toWidget({dayMax_, *progression_ml_}));
     painter.setPen(text);
-    const QPointF at = frame.toWidget({dayMax_, *progression_ml_});
+    const QPointF at = axes.toWidget({dayMax_, *progression_ml_});
     painter.drawText(QRectF(at.x() - 204, at.y() - 16, 200, 14), Qt::AlignRight,
                      tr("progression: back to %1 ml").arg(*progression_ml_, 0, 'f', 1));
   }
   // Legend, top left inside the plot.
   const QFontMetricsF metrics(font());
-  QPointF row = frame.area.topLeft() + QPointF(8, 6);
+  QPointF row = axes.area.topLeft() + QPointF(8, 6);
   for (const BurdenCurve& c : curves_) {
     painter.fillRect(QRectF(row.x(), row.y() + 3, 12, 8), colourOf(c.colour));
     painter.setPen(text);
@@ -128,7 +120,7 @@ void TumourBurdenChart::paintEvent(QPaintEvent*) {
   if (!readout().isEmpty()) {
     painter.setPen(text);
     painter.drawText(
-        QRectF(frame.area.left() + 4, frame.area.bottom() - 18, frame.area.width() - 8, 16),
+        QRectF(axes.area.left() + 4, axes.area.bottom() - 18, axes.area.width() - 8, 16),
         Qt::AlignRight, readout());
   }
 }

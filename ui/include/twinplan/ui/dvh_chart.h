@@ -31,18 +31,16 @@ class DvhChart : public HoverChart {
   std::vector<QPointF> plottedPoints(std::size_t curve) const;
   // The axes' ranges: 0..maximum dose (Gy) and 0..100 %.
   double doseAxisMax_Gy() const { return doseMax_Gy_; }
-  // The widget position of (dose Gy, volume %) and back.
-  QPointF toWidget(const QPointF& doseVolume) const;
-  QPointF fromWidget(const QPointF& position) const;
+  // toWidget / fromWidget (HoverChart) take (dose Gy, volume %).
   // What the readout says for the mouse at `position` (widget pixels): the dose there and each
   // curve's volume at that dose; empty outside the plot.
   QString readoutAt(const QPointF& position) const override;
 
  protected:
+  ChartFrame frame() const override;
   void paintEvent(QPaintEvent* event) override;
 
  private:
-  QRectF plotArea() const;
   std::vector<DvhCurve> curves_;
   double doseMax_Gy_ = 1.0;
 };

@@ -31,13 +31,13 @@ class TumourBurdenChart : public HoverChart {
   // The axes: 0..the last day and 0..above the highest band, both ending on a tick.
   double dayAxisMax() const { return dayMax_; }
   double volumeAxisMax_ml() const { return volumeMax_ml_; }
-  QPointF toWidget(const QPointF& dayVolume) const;
-  QPointF fromWidget(const QPointF& position) const;
+  // toWidget / fromWidget (HoverChart) take (day, ml).
   // The readout for the mouse at `position`: the day and each regimen's median (band) there,
   // linearly interpolated between report days; empty outside the plot.
   QString readoutAt(const QPointF& position) const override;
 
  protected:
+  ChartFrame frame() const override;
   void paintEvent(QPaintEvent* event) override;
 
  private:
