@@ -66,7 +66,7 @@ TEST_F(RtGliomaTest, CalibratesInThePanelAndComparesRegimensWithBands) {
   EXPECT_EQ(chosen.oedema, "Oedema");
   EXPECT_EQ(chosen.margin_mm, 8.0);
 
-  QTest::mouseClick(box()->calibrateButton(), Qt::LeftButton);
+  box()->calibrateButton()->click();  // as a press of the button does
   const Plan* twin = record();
   ASSERT_NE(twin, nullptr);
   EXPECT_EQ(twin->name, "Glioma twin: Enhancing");
@@ -105,7 +105,7 @@ TEST_F(RtGliomaTest, CalibratesInThePanelAndComparesRegimensWithBands) {
   EXPECT_EQ(window_->currentCase().plans, plansBefore);
   EXPECT_EQ(window_->currentCase().fields.size(), 0u);
 
-  QTest::mouseClick(box()->predictButton(), Qt::LeftButton);
+  box()->predictButton()->click();
   twin = record();
   ASSERT_NE(twin, nullptr);
   const nlohmann::json& predictions = twin->parameters["predictions"];
