@@ -12,6 +12,7 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QTableWidget>
 #include <QTest>
 #include <QTimer>
@@ -51,8 +52,11 @@ class RtGliomaTest : public fixtures::CaseWindowTest {
   }
   void showPanel() {
     if (auto* dock = window_->findChild<QDockWidget*>("rtPanel")) dock->raise();
-    if (auto* scroll = window_->rtPanel()->findChild<QScrollArea*>())
-      scroll->ensureWidgetVisible(box()->chart(), 0, 0);
+    // The chart and the regimen table below it in view, the panel's left edge too.
+    if (auto* scroll = window_->rtPanel()->findChild<QScrollArea*>()) {
+      scroll->ensureWidgetVisible(box()->regimenTable(), 0, 40);
+      scroll->horizontalScrollBar()->setValue(0);
+    }
   }
 };
 
