@@ -167,8 +167,11 @@ ConformalPlanOutcome planOnCase(const Case& twin, const ConformalRequest& r,
   outcome.report["field"] = made.dose.name;
   outcome.report["plan"] = r.settings.label;
   SimulationOutputs outputs;
+  const std::string doseName = made.dose.name;
   outputs.fields.push_back(std::move(made.dose));
-  outputs.plans.push_back(Plan{kRadiotherapyPlanKind, r.settings.label, rtPlanToJson(made.plan)});
+  Plan record{kRadiotherapyPlanKind, r.settings.label, rtPlanToJson(made.plan)};
+  record.parameters[kPlanDoseFieldKey] = doseName;  // the views draw its beams with it
+  outputs.plans.push_back(std::move(record));
   outcome.edit =
       edits::storeSimulationOutputs(twin, std::move(outputs), "Plan conformal " + r.settings.label);
   return outcome;

@@ -167,6 +167,21 @@ std::vector<io::RtPlan> casePlans(const Case& twin, std::vector<std::string>* fa
   return plans;
 }
 
+std::optional<std::size_t> planOfDose(const Case& twin, const std::string& doseField) {
+  std::size_t index = 0;  // counted as casePlans counts: readable RT plans only
+  for (const Plan& p : twin.plans) {
+    if (p.kind != kRadiotherapyPlanKind) continue;
+    try {
+      rtPlanFromJson(p.parameters, p.name);
+    } catch (const Error&) {
+      continue;
+    }
+    if (p.parameters.value(kPlanDoseFieldKey, std::string()) == doseField) return index;
+    ++index;
+  }
+  return std::nullopt;
+}
+
 int plannedFractions(const io::RtPlan& plan) {
   int fractions = 0;
   for (const io::FractionGroup& g : plan.fractionGroups) fractions += g.fractionsPlanned;

@@ -11,6 +11,7 @@
 
 #include "dose_fixtures.h"
 #include "gui_fixtures.h"
+#include "rt_gui_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
 #include "twinplan/io/dicom_rtdose.h"
@@ -23,31 +24,15 @@ namespace {
 
 using rendering::SliceOrientation;
 
-const Vec3 kIsocentre_lps(6.0, -14.0, 8.0);
-constexpr double kSigma_mm = 15.0;
-constexpr const char* kFrame = "1.2.826.0.1.3680043.8.498.77";
-
-// Air CT, 1 mm in plane, in frame kFrame.
-Case planningCase() {
-  ImageGeometry g;
-  g.size = {120, 120, 40};
-  g.spacing_mm = Vec3(1.0, 1.0, 2.0);
-  g.origin_lps = kIsocentre_lps - Vec3(59.5, 59.5, 40.0);
-  ImageVolume ct = fixtures::ctVolume(g);
-  std::fill(ct.voxels<std::int16_t>().begin(), ct.voxels<std::int16_t>().end(), -1000);
-  ct.dicom.frameOfReferenceUid = kFrame;
-  ct.dicom.studyInstanceUid = "1.2.826.0.1.3680043.8.498.78";
-  return fixtures::caseWith(std::move(ct), "Planning CT");
-}
+const Vec3& kIsocentre_lps = fixtures::kRtIsocentre_lps;
+constexpr double kSigma_mm = fixtures::kRtDoseSigma_mm;
+constexpr const char* kFrame = fixtures::kRtFrame;
 
 // 2 Gy x a Gaussian about the isocentre on a 2.5 mm grid with a voxel centre on it: its 50 %
 // isodose is the circle r = sigma sqrt(2 ln 2) = 17.66 mm, its 80 % one r = 10.02 mm.
 std::filesystem::path writeDose(const std::filesystem::path& folder, const DicomInfo& ct) {
-  ImageGeometry grid;
-  grid.size = {41, 41, 21};
-  grid.spacing_mm = Vec3(2.5, 2.5, 2.5);
-  grid.origin_lps = kIsocentre_lps - Vec3(50, 50, 25);
-  const ScalarField dose = twinplan::test::gaussianDose(grid, kIsocentre_lps, 2.0, kSigma_mm);
+  const ScalarField dose =
+      twinplan::test::gaussianDose(fixtures::rtDoseGrid(), kIsocentre_lps, 2.0, kSigma_mm);
   io::RtDoseWriteOptions options;
   options.dicom = ct;
   options.referencedPlanSopInstanceUid = "1.2.826.0.1.3680043.8.498.79";
@@ -59,7 +44,7 @@ std::filesystem::path writeDose(const std::filesystem::path& folder, const Dicom
 class DoseDisplayTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    showCase(planningCase(), 0);
+    showCase(fixtures::rtPlanningCase(), 0);
     if (HasFatalFailure()) return;
     window_->setCrosshair(kIsocentre_lps);
   }
@@ -96,11 +81,7 @@ TEST_F(DoseDisplayTest, AddedDoseIsShownWithIsodosesAtTheAnalyticRadii) {
   for (SliceOrientation o : {SliceOrientation::Coronal, SliceOrientation::Sagittal})
     EXPECT_GT(window_->sliceViewport(o)->view().isolineSegments().size(), 60u)
         << "no isodoses in view " << static_cast<int>(o);
-  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
-    QTest::qWait(300);
-    window_->grab().save(
-        QString::fromStdString((std::filesystem::path(dir) / "dose.png").string()));
-  }
+  screenshot("dose.png");
   // In 3D: the 50 % and 95 % isodose surfaces, spheres of the analytic radii (17.66 and
   // 4.82 mm) within 0.4 mm.
   // They are built off the GUI thread (ui/isosurface_builder.h).

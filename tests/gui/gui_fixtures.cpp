@@ -3,8 +3,11 @@
 #include <QImage>
 #include <QTest>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "twinplan/ui/case_document.h"
+#include "twinplan/ui/vtk_viewport.h"
 
 namespace twinplan::ui::fixtures {
 
@@ -72,6 +75,14 @@ void CaseWindowTest::showCase(Case twin, int settle_ms) {
   window_->show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
   QTest::qWait(settle_ms);
+}
+
+void CaseWindowTest::screenshot(const char* name) {
+  const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR");
+  if (!dir || !window_) return;
+  QTest::qWait(300);
+  const VtkViewport::RenderAllNow everyView;
+  window_->grab().save(QString::fromStdString((std::filesystem::path(dir) / name).string()));
 }
 
 void CaseWindowTest::TearDown() {

@@ -44,6 +44,9 @@ class CaseWindowTest : public ::testing::Test {
   // Shows `twin` and waits `settle_ms` (the 3D scene is built in a later event-loop turn).
   void showCase(Case twin, int settle_ms = 200);
   void TearDown() override;
+  // Saves the whole window as `name` (PNG) in $TWINPLAN_SCREENSHOT_DIR when it is set, every
+  // view rendered first; does nothing otherwise.
+  void screenshot(const char* name);
 
   twinplan::test::TempDir autosave_{"twinplan-gui-autosave"};
   std::unique_ptr<MainWindow> window_;

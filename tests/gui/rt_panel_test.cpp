@@ -24,8 +24,10 @@
 #include "dose_fixtures.h"
 #include "error_of.h"
 #include "gui_fixtures.h"
+#include "rt_gui_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
+#include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/io/dicom_rtplan.h"
 #include "twinplan/ui/beams_eye_view.h"
 #include "twinplan/ui/case_document.h"
@@ -39,9 +41,9 @@ namespace {
 
 using rendering::SliceOrientation;
 
-const Vec3 kIsocentre_lps(6.0, -14.0, 8.0);
-constexpr double kSigma_mm = 15.0;
-constexpr const char* kFrame = "1.2.826.0.1.3680043.8.498.77";
+const Vec3& kIsocentre_lps = fixtures::kRtIsocentre_lps;
+constexpr double kSigma_mm = fixtures::kRtDoseSigma_mm;
+constexpr const char* kFrame = fixtures::kRtFrame;
 // A temperature Gaussian beside the dose: 37 + 60 exp(-r^2 / 2 s^2) degC, s = 12 mm; its 50 and
 // 60 degC isotherms are spheres of r = s sqrt(2 ln(60 / (T - 37))).
 const Vec3 kHotSpot_lps = kIsocentre_lps + Vec3(15.0, 10.0, 0.0);
@@ -55,37 +57,16 @@ double isodoseRadius(double peak, double level) {
   return kSigma_mm * std::sqrt(2 * std::log(peak / level));
 }
 
-// Air CT, 1 x 1 x 2 mm, in frame kFrame, centred near the isocentre.
-Case planningCase(const std::string& frame = kFrame) {
-  ImageGeometry g;
-  g.size = {120, 120, 40};
-  g.spacing_mm = Vec3(1.0, 1.0, 2.0);
-  g.origin_lps = kIsocentre_lps - Vec3(59.5, 59.5, 40.0);
-  ImageVolume ct = fixtures::ctVolume(g);
-  std::fill(ct.voxels<std::int16_t>().begin(), ct.voxels<std::int16_t>().end(), -1000);
-  ct.dicom.frameOfReferenceUid = frame;
-  ct.dicom.studyInstanceUid = "1.2.826.0.1.3680043.8.498.78";
-  ct.dicom.patientName = "Phantom^RT";
-  ct.dicom.patientId = "RT-1";
-  return fixtures::caseWith(std::move(ct), "Planning CT");
-}
-
-ImageGeometry doseGrid() {
-  ImageGeometry grid;
-  grid.size = {41, 41, 21};
-  grid.spacing_mm = Vec3(2.5, 2.5, 2.5);
-  grid.origin_lps = kIsocentre_lps - Vec3(50, 50, 25);
-  return grid;
-}
-
 ScalarField doseField(double peak_Gy, const std::string& name = "Dose (plan)") {
-  ScalarField dose = twinplan::test::gaussianDose(doseGrid(), kIsocentre_lps, peak_Gy, kSigma_mm);
+  ScalarField dose =
+      twinplan::test::gaussianDose(fixtures::rtDoseGrid(), kIsocentre_lps, peak_Gy, kSigma_mm);
   dose.name = name;
   return dose;
 }
 
 ScalarField temperatureField() {
-  ScalarField t = twinplan::test::gaussianDose(doseGrid(), kHotSpot_lps, 1.0, kHotSigma_mm);
+  ScalarField t =
+      twinplan::test::gaussianDose(fixtures::rtDoseGrid(), kHotSpot_lps, 1.0, kHotSigma_mm);
   for (float& v : t.values) v = 37.0f + 60.0f * v;
   t.name = "Temperature";
   t.quantity = "temperature";
@@ -137,7 +118,7 @@ void expectSpheres(const std::vector<SurfaceMesh>& surfaces, const Vec3& centre,
 class RtWindowTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    showCase(planningCase(), 0);
+    showCase(fixtures::rtPlanningCase(), 0);
     if (HasFatalFailure()) return;
     window_->setCrosshair(kIsocentre_lps);
   }
@@ -156,13 +137,6 @@ class RtWindowTest : public fixtures::CaseWindowTest {
   }
   const rendering::SliceView& axial() const {
     return window_->sliceViewport(SliceOrientation::Axial)->view();
-  }
-  void screenshot(const char* name) {
-    if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
-      QTest::qWait(300);
-      const VtkViewport::RenderAllNow everyView;
-      window_->grab().save(QString::fromStdString((std::filesystem::path(dir) / name).string()));
-    }
   }
   twinplan::test::TempDir files_{"twinplan-gui-rt"};
 };
@@ -328,6 +302,55 @@ std::filesystem::path writePhotonPlan(const std::filesystem::path& folder, const
 QString cell(QTableWidget* table, int row, int column) {
   auto* item = table->item(row, column);
   return item ? item->text() : QString();
+}
+
+// Two plans in the case, each naming its own dose (as `plan-conformal` stores them): showing a
+// plan's dose chooses that plan, so the beams drawn in 2D and 3D are the ones that gave it.
+TEST_F(RtWindowTest, ShowingAPlansDoseDrawsThatPlansBeams) {
+  const std::filesystem::path file =
+      writePhotonPlan(files_.path(), window_->currentCase().volumes[0].dicom, kFrame);
+  ASSERT_TRUE(window_->addRtPlan(file));
+  // The first plan names "Dose (plan)"; a boost plan (both beams at gantry 90) names "Dose
+  // (boost)".
+  Plan first = window_->currentCase().plans[0];
+  first.parameters[engine::kPlanDoseFieldKey] = "Dose (plan)";
+  window_->document()->apply(edits::replacePlan(window_->currentCase(), 0, first));
+  io::RtPlan boost = io::readRtPlan(file);
+  boost.label = "Boost";
+  for (io::Beam& beam : boost.beams)
+    for (io::ControlPoint& cp : beam.controlPoints) cp.gantryAngle_deg = 90.0;
+  Plan boostRecord{engine::kRadiotherapyPlanKind, "Boost", engine::rtPlanToJson(boost)};
+  boostRecord.parameters[engine::kPlanDoseFieldKey] = "Dose (boost)";
+  window_->document()->apply(edits::addPlan(window_->currentCase(), boostRecord));
+  RtPanel* panel = window_->rtPanel();
+  ASSERT_EQ(panel->plansTable()->rowCount(), 2);
+  const auto gantryOfShownBeams = [&] {
+    std::vector<double> gantry;
+    for (const BeamDrawing& b : window_->shownBeams()) {
+      // Gantry angle from the source direction (HFS, IEC 61217: gantry 0 is anterior, -y in
+      // LPS; 90 is the patient's left, +x).
+      const Vec3 d = (b.geometry.source_lps - b.geometry.isocentre_lps).normalized();
+      gantry.push_back(std::round(std::atan2(d[0], -d[1]) * 180.0 / M_PI));
+    }
+    return gantry;
+  };
+
+  panel->plansTable()->setCurrentCell(0, 0);
+  store(doseField(1.0, "Dose (boost)"));  // arrives, is shown: the boost plan is chosen
+  EXPECT_EQ(window_->shownResultName(), "Dose (boost)");
+  EXPECT_EQ(panel->chosenPlan(), 1);
+  EXPECT_EQ(gantryOfShownBeams(), (std::vector<double>{90.0, 90.0}));
+  EXPECT_EQ(cell(panel->beamsTable(), 0, 1), "90.0");
+  store(doseField(2.0, "Dose (plan)"));
+  EXPECT_EQ(panel->chosenPlan(), 0);
+  EXPECT_EQ(gantryOfShownBeams(), (std::vector<double>{30.0, 0.0}));
+  choose("Dose (boost)");
+  EXPECT_EQ(panel->chosenPlan(), 1);
+  EXPECT_EQ(gantryOfShownBeams(), (std::vector<double>{90.0, 90.0}));
+  // A result that is no plan's dose leaves the choice as it is.
+  store(temperatureField());
+  EXPECT_EQ(window_->shownResultName(), "Temperature");
+  EXPECT_EQ(panel->chosenPlan(), 1);
 }
 
 TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
@@ -585,7 +608,7 @@ TEST_F(RtWindowTest, DvhChartPlotsTheDvhModulesCurvesAndTheConstraintsAreJudged)
 // RP_ion.dcm), so the isodoses are percentages of the dose's maximum.
 TEST_F(RtWindowTest, RealRayStationPlanIsListedAsDcmdumpShowsIt) {
   const std::string frame = "1.2.826.0.1.3680043.8.176.20111122133550298.11.1427180504";
-  showCase(planningCase(frame), 0);
+  showCase(fixtures::rtPlanningCase(frame), 0);
   ASSERT_TRUE(window_->addRtPlan(twinplan::test::sharedData("rt-plan-raystation/RP_ion.dcm")));
   RtPanel* panel = window_->rtPanel();
   ASSERT_EQ(panel->plansTable()->rowCount(), 1);

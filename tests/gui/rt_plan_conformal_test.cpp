@@ -69,13 +69,6 @@ class ConformalPlanWindowTest : public fixtures::CaseWindowTest {
           if (isColour(frame.pixelColor(cx + dx, cy + dy), c.r, c.g, c.b)) return true;
     return false;
   }
-  void screenshot(const char* name) {
-    if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
-      QTest::qWait(300);
-      const VtkViewport::RenderAllNow everyView;
-      window_->grab().save(QString::fromStdString((std::filesystem::path(dir) / name).string()));
-    }
-  }
 };
 
 TEST_F(ConformalPlanWindowTest, PlanAndDoseAppearTogetherAndLeaveWithOneUndo) {

@@ -7,10 +7,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "registration_fixture.h"
+#include "glioma_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
-#include "twinplan/glioma/proliferation_invasion.h"
 
 namespace twinplan {
 namespace {
@@ -18,79 +17,20 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr double kKnownDiffusivity = 0.1, kKnownProliferation = 0.03;
-
-// The model's masks as a label map on `grid` (nearest model voxel): "Enhancing" in layer 0,
-// "Oedema" (which contains it) in layer 1.
-LabelMap tumourLabels(const ImageGeometry& grid, const glioma::BrainDomain& domain,
-                      const std::vector<double>& density, const std::string& name) {
-  LabelMap labels(grid);
-  labels.name = name;
-  labels.addLayer();
-  Segment enhancing{.name = "Enhancing", .tissueType = "tumour", .colour = {255, 255, 0}};
-  Segment oedema{.name = "Oedema", .tissueType = "tumour", .colour = {255, 140, 0}, .layer = 1};
-  labels.segments() = {enhancing, oedema};
-  const auto& g = domain.geometry;
-  for (std::int64_t k = 0; k < grid.size[2]; ++k)
-    for (std::int64_t j = 0; j < grid.size[1]; ++j)
-      for (std::int64_t i = 0; i < grid.size[0]; ++i) {
-        const Vec3 m = g.lpsToIndex(grid.indexToLps(
-            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k))));
-        if (!g.contains(m)) continue;
-        const double c =
-            density[g.linearIndex(std::llround(m[0]), std::llround(m[1]), std::llround(m[2]))];
-        const std::size_t n = grid.linearIndex(i, j, k);
-        if (c >= glioma::kT1GadoliniumThreshold) labels.layer(0)[n] = 1;
-        if (c >= glioma::kT2FlairThreshold) labels.layer(1)[n] = 1;
-      }
-  return labels;
-}
+constexpr double kKnownDiffusivity = test::kGliomaKnownDiffusivity,
+                 kKnownProliferation = test::kGliomaKnownProliferation;
 
 class CliGlioma : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir("twinplan-cli-glioma");
-    const phantom::Phantom head = test::headPhantom(0.5);
-    ImageVolume baseline = test::volumeOf(head, "MR T1");
-    baseline.name = "MR";
-    baseline.dicom.patientId = "TP-GLIOMA";
-    baseline.dicom.studyDate = "20260101";
-    baseline.dicom.frameOfReferenceUid = "1.2.826.0.1.3680043.10.7";
-    ImageVolume later = baseline;  // same frame of reference: no registration needed
-    later.name = "MR 2026-03-02";
-    later.dicom.studyDate = "20260302";  // day 60
-    later.dicom.seriesInstanceUid = "1.2.826.0.1.3680043.10.8";
-    later.dicom.studyInstanceUid = "1.2.826.0.1.3680043.10.9";
-
-    // The truth, grown on a 4 mm grid around the phantom tumour's centre.
-    const Vec3 centre = head.tumours.front().centre_lps;
-    const glioma::BrainDomain domain =
-        glioma::brainDomain(head.twin.labelMaps.front(), centre - Vec3::Constant(40),
-                            centre + Vec3::Constant(40), {4.0});
-    glioma::GrowthParameters known;
-    known.greyDiffusivity_mm2_per_day = kKnownDiffusivity;
-    known.proliferation_per_day = kKnownProliferation;
-    const glioma::ProliferationInvasion model(domain, known, {1.0, 1e-8, 500});
-    std::vector<double> c = glioma::seedDensity(domain, centre, 1.0, 3.0);
-    while (model.visibleVolume_ml(c, glioma::kT1GadoliniumThreshold) < 3.0) model.advance(c, 1.0);
-    const LabelMap first = tumourLabels(baseline.geometry(), domain, c, "Tumour MR");
-    model.advance(c, 60.0);
-    const LabelMap second = tumourLabels(later.geometry(), domain, c, "Tumour MR 2026-03-02");
-
-    Case twin;
-    twin.name = "Glioma follow-up";
-    twin.patientId = "TP-GLIOMA";
-    twin.volumes = {baseline, later};
-    // Grey and white matter (and the phantom's own "Tumour", unused here).
-    LabelMap brain = head.twin.labelMaps.front();
-    brain.name = "Brain";
-    twin.labelMaps = {brain, first, second};
+    Case twin = test::gliomaFollowUpCase();
     // A plan's dose on the MR grid: 60 Gy everywhere (what the dose engine would store).
     ScalarField dose;
     dose.name = "Plan dose";
     dose.quantity = "dose";
     dose.unit = units::kGray;
-    dose.geometry = baseline.geometry();
+    dose.geometry = twin.volumes.front().geometry();
     dose.values.assign(dose.geometry.voxelCount(), 60.0f);
     twin.fields = {dose};
     saveCase(twin, casePath());
@@ -132,6 +72,9 @@ TEST_F(CliGlioma, CalibratesThenPredictsAndStoresBothInTheCase) {
   const json& shortCourse = p["regimens"][1];
   EXPECT_NEAR(standard["bed_gy"].get<double>(), 72.0, 1e-9);
   EXPECT_NEAR(shortCourse["bed_gy"].get<double>(), 37.5, 1e-9);
+  // EQD2 = BED / (1 + 2 / (alpha/beta)), alpha/beta 10 Gy: 60 Gy in 2 Gy fractions stays 60 Gy.
+  EXPECT_NEAR(standard["eqd2_gy"].get<double>(), 60.0, 1e-9);
+  EXPECT_NEAR(shortCourse["eqd2_gy"].get<double>(), 31.25, 1e-9);
   EXPECT_EQ(standard["curve"]["day"].size(), 35u);  // weekly, day 0..238
   EXPECT_EQ(standard["samples"].get<int>(), 4);
   ASSERT_FALSE(shortCourse["ttp_days"]["median"].is_null());

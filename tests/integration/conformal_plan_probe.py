@@ -29,6 +29,7 @@ for beam in ds.BeamSequence:
                   "jaws_x": devices["ASYMX"], "jaws_y": devices["ASYMY"],
                   "mlcx": devices["MLCX"], "boundaries": boundaries})
 print(json.dumps({
+    "sop_instance_uid": ds.SOPInstanceUID,
     "structure_set": ds.ReferencedStructureSetSequence[0].ReferencedSOPInstanceUID,
     "frame_of_reference": ds.FrameOfReferenceUID,
     "prescription": float(ds.DoseReferenceSequence[0].TargetPrescriptionDose)

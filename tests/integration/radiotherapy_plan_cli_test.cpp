@@ -109,7 +109,25 @@ TEST(PlanConformalCli, HeadPhantomPlanConformsAndDeliversThePrescription) {
 
   // The plan's dose recomputed from the written file, judged on the structure set's contours.
   const fs::path rd = dir / "RD.dcm";
-  runJson("dose " + ct + " --plan '" + rp.string() + "' --grid 2.5 --out '" + rd.string() + "'");
+  const json dose = runJson("dose " + ct + " --plan '" + rp.string() + "' --grid 2.5 --out '" +
+                            rd.string() + "'");
+  // References, read back with pydicom: the optimised plan is its own object (a new SOP Instance
+  // UID, not the structure set's or the CT's), and the RT Dose's Referenced RT Plan Sequence
+  // names exactly that plan (PS3.3 C.8.8.3).
+  const std::string planUid = plan["rtplan_sop_instance_uid"].get<std::string>();
+  EXPECT_EQ(p["sop_instance_uid"], planUid);
+  EXPECT_NE(planUid, plan["structure_set_sop_instance_uid"].get<std::string>());
+  const test::CommandResult doseProbe = test::runCommand(
+      "/usr/bin/python3 '" +
+      (fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/rtdose_probe.py").string() + "' '" +
+      rd.string() + "' " + std::to_string(iso[0].get<double>()) + " " +
+      std::to_string(iso[1].get<double>()) + " " + std::to_string(iso[2].get<double>()) + " 2>&1");
+  ASSERT_EQ(doseProbe.status, 0) << doseProbe.output;
+  const json rdRead = json::parse(doseProbe.output);
+  EXPECT_EQ(rdRead["referenced_plan"], planUid);
+  EXPECT_EQ(dose["referenced_plan_sop_instance_uid"], planUid);
+  EXPECT_EQ(rdRead["frame_of_reference"], plan["frame_of_reference_uid"]);
+  EXPECT_EQ(rdRead["summation"], "PLAN");
   const json dvh =
       runJson("dvh --dose '" + rd.string() + "' --structures " + rs + " --structure Tumour");
   ASSERT_EQ(dvh["structures"].size(), 1u);

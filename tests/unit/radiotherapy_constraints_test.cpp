@@ -138,7 +138,10 @@ TEST(DoseConstraints, BuiltInQuantecTableLoadsWithSources) {
   };
   EXPECT_EQ(limitOf("Brainstem", "Dmax"), "< 54 Gy");
   EXPECT_EQ(limitOf("Heart", "V25Gy"), "< 10 %");
+  // Lungs: QUANTEC's lung paper (Marks et al. 2010, S70-S76), V20 <= 30-35 % and mean lung
+  // dose <= 20-23 Gy for <= 20 % symptomatic pneumonitis; the stricter ends.
   EXPECT_EQ(limitOf("Lungs", "V20Gy"), "<= 30 %");
+  EXPECT_EQ(limitOf("Lungs", "Dmean"), "<= 20 Gy");
 }
 
 }  // namespace

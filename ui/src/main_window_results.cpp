@@ -12,6 +12,7 @@
 #include <QMenuBar>
 #include <QSignalBlocker>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QToolBar>
 #include <algorithm>
 #include <cmath>
@@ -20,10 +21,12 @@
 #include "dose_display.h"
 #include "result_scene.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/isosurface_builder.h"
 #include "twinplan/ui/main_window.h"
+#include "twinplan/ui/rt_panel.h"
 #include "twinplan/ui/slice_viewport.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -153,6 +156,12 @@ std::string MainWindow::shownResultName() const {
 void MainWindow::showResult() {
   if (!results_ || !results_->builder) return;  // while the window is being built
   const ScalarField* field = shownResult();
+  // A plan's own dose shown: that plan is chosen in the RT panel, so the beams drawn are the
+  // ones that gave the dose (choosing it re-enters here once, through planChosen).
+  if (rt_ && field && field->quantity == "dose")
+    if (const auto plan = engine::planOfDose(currentCase(), field->name))
+      if (static_cast<int>(*plan) != rt_->chosenPlan())
+        rt_->plansTable()->setCurrentCell(static_cast<int>(*plan), 0);
   {
     QComboBox* chooser = results_->chooser;
     const QSignalBlocker quiet(chooser);

@@ -180,6 +180,7 @@ void MainWindow::buildRtDock() {
             }
             if (part == CasePart::LabelMaps) showBeamsEye();
           });
+  connectGliomaTwin();
 }
 
 std::optional<double> MainWindow::doseReference_Gy() const {

@@ -178,6 +178,8 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   for (QDoubleSpinBox* box : {doseA_, doseB_, fractionsA_, fractionsB_})
     connect(box, &QDoubleSpinBox::valueChanged, this, &RtPanel::showRegimens);
   showRegimens();
+  glioma_ = new GliomaTwinBox(content);
+  layout->addWidget(glioma_);
   layout->addStretch();
 
   auto* scroll = new QScrollArea(this);

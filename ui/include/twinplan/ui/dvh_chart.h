@@ -5,12 +5,12 @@
 // use, and DESIGN.md section 7 links only permissive or LGPL libraries (Qt Widgets is LGPL).
 #include <QPointF>
 #include <QString>
-#include <QWidget>
 #include <optional>
 #include <vector>
 
 #include "twinplan/core/label_map.h"
 #include "twinplan/radiotherapy/dvh.h"
+#include "twinplan/ui/hover_chart.h"
 
 namespace twinplan::ui {
 
@@ -19,7 +19,7 @@ struct DvhCurve {
   Rgb colour;
 };
 
-class DvhChart : public QWidget {
+class DvhChart : public HoverChart {
   Q_OBJECT
  public:
   explicit DvhChart(QWidget* parent = nullptr);
@@ -31,27 +31,18 @@ class DvhChart : public QWidget {
   std::vector<QPointF> plottedPoints(std::size_t curve) const;
   // The axes' ranges: 0..maximum dose (Gy) and 0..100 %.
   double doseAxisMax_Gy() const { return doseMax_Gy_; }
-  // The widget position of (dose Gy, volume %) and back.
-  QPointF toWidget(const QPointF& doseVolume) const;
-  QPointF fromWidget(const QPointF& position) const;
+  // toWidget / fromWidget (HoverChart) take (dose Gy, volume %).
   // What the readout says for the mouse at `position` (widget pixels): the dose there and each
   // curve's volume at that dose; empty outside the plot.
-  QString readoutAt(const QPointF& position) const;
-  QString readout() const { return readout_; }
-
-  QSize sizeHint() const override { return {420, 260}; }
-  QSize minimumSizeHint() const override { return {240, 160}; }
+  QString readoutAt(const QPointF& position) const override;
 
  protected:
+  ChartFrame frame() const override;
   void paintEvent(QPaintEvent* event) override;
-  void mouseMoveEvent(QMouseEvent* event) override;
-  void leaveEvent(QEvent* event) override;
 
  private:
-  QRectF plotArea() const;
   std::vector<DvhCurve> curves_;
   double doseMax_Gy_ = 1.0;
-  QString readout_;
 };
 
 // A DVH's volume percent receiving at least `dose_Gy` (Vx in % of its volume).

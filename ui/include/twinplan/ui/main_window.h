@@ -14,6 +14,7 @@
 #include "twinplan/core/case.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/job.h"
+#include "twinplan/engine/glioma_twin.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/rendering/slice_view.h"
 #include "twinplan/segmentation/scissors.h"
@@ -156,6 +157,13 @@ class MainWindow : public QMainWindow {
   bool planConformal(const nlohmann::json& parameters);
   // The chosen plan's beam central axes as a 2D view draws them (projected into its slice).
   rendering::BeamOverlay& beamOverlay(rendering::SliceOrientation orientation) const;
+  // The glioma twin (engine/glioma_twin.h, main_window_glioma.cpp) in the background, behind a
+  // progress dialog with Cancel: calibrated from the case's follow-up scans, or its regimens
+  // predicted; stored as ONE undoable step and shown in the RT panel's glioma twin box. False
+  // when cancelled; throws the engine's Error (fewer than two scans, unknown segment, no
+  // calibrated twin to predict with, a regimen it cannot read).
+  bool calibrateGliomaTwin(const engine::GliomaTwinOptions& options);
+  bool predictGliomaTwin(const engine::GliomaTwinOptions& options);
 
   // ---- registration (main_window_registration.cpp) ----
   // Registers `moving` onto `fixed` (volume names) with `method` ("rigid" | "affine" |
@@ -377,6 +385,10 @@ class MainWindow : public QMainWindow {
   void showRtReference();
   void showBeams();     // the chosen plan's beams in 3D, and the beam's-eye view
   void showBeamsEye();  // the chosen beam with the case's structures projected
+  void connectGliomaTwin();
+  void showGliomaTwin();  // the case's stored twin (of the chosen segment) in the RT panel
+  bool runGliomaTwin(const QString& title, const QString& done,
+                     const std::function<engine::GliomaTwinOutcome(const Case&, Progress&)>& work);
   void saveCase();
   void saveCaseAsDialog();
   void saveScreenshotDialog();

@@ -3,7 +3,8 @@
 // prescription) and the chosen plan's beams (gantry, collimator and couch angles, MU, energy);
 // the reference dose the isodoses are percentages of (the plan's prescription, else the dose's
 // maximum, editable); the DVH chart with Dx / Vx figures per structure; and the dose-volume
-// constraint table (QUANTEC by default) coloured pass / fail / borderline. Display only: the
+// constraint table (QUANTEC by default) coloured pass / fail / borderline; the regimen
+// comparison (LQ) and the glioma twin's predictions (glioma_twin_box.h). Display only: the
 // window reads plans, computes DVHs and stores edits.
 #include <QWidget>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "twinplan/radiotherapy/radiobiology.h"
 #include "twinplan/ui/beams_eye_view.h"
 #include "twinplan/ui/dvh_chart.h"
+#include "twinplan/ui/glioma_twin_box.h"
 
 class QLabel;
 class QTableWidget;
@@ -54,6 +56,8 @@ class RtPanel : public QWidget {
   void setRegimens(const radiotherapy::Regimen& a, const radiotherapy::Regimen& b);
   void setRegimenA(const radiotherapy::Regimen& a);
   QTableWidget* regimenTable() const { return regimens_; }
+  // The glioma twin: calibration from follow-up scans and its regimen predictions.
+  GliomaTwinBox* gliomaTwin() const { return glioma_; }
 
  signals:
   void addPlanRequested();
@@ -87,6 +91,7 @@ class RtPanel : public QWidget {
   QDoubleSpinBox* fractionsA_ = nullptr;
   QDoubleSpinBox* fractionsB_ = nullptr;
   QTableWidget* regimens_ = nullptr;
+  GliomaTwinBox* glioma_ = nullptr;
 };
 
 }  // namespace twinplan::ui

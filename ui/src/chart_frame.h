@@ -1,0 +1,22 @@
+#pragma once
+// The frame the window's QPainter charts share (DVH chart, tumour burden chart): a plot area
+// inside margins for the tick labels and axis titles, data <-> widget positions, a dotted grid on
+// "nice" ticks and the axis titles. (Qt Charts is GPL-3 for open-source use: dvh_chart.h.)
+#include <QString>
+
+#include "twinplan/ui/hover_chart.h"
+
+class QPainter;
+
+namespace twinplan::ui {
+
+// A "nice" tick step (1, 2 or 5 x 10^n) giving about `ticks` intervals over `range`.
+double niceTickStep(double range, int ticks);
+// The smallest multiple of a nice step at or above `value` (an axis end on a tick); 1 for <= 0.
+double niceAxisEnd(double value, int ticks);
+
+// Background, grid, frame, tick labels and axis titles in the widget's palette.
+void drawChartFrame(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                    const QString& xTitle, const QString& yTitle);
+
+}  // namespace twinplan::ui
