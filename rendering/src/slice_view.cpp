@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "twinplan/core/measurement.h"
 
@@ -935,6 +936,42 @@ std::array<double, 4> boxOf(vtkTextActor* text, vtkRenderer* renderer) {
   return box;
 }
 
+// The image's box in display pixels (xMin, xMax, yMin, yMax); empty when no image is shown.
+std::optional<std::array<double, 4>> imageBox(vtkImageActor* image, vtkRenderer* renderer) {
+  if (!image->GetVisibility()) return std::nullopt;
+  const double* b = image->GetBounds();
+  std::array<double, 4> box{1e300, -1e300, 1e300, -1e300};
+  for (const double x : {b[0], b[1]})
+    for (const double y : {b[2], b[3]}) {
+      renderer->SetWorldPoint(x, y, b[4], 1.0);
+      renderer->WorldToDisplay();
+      double at[3];
+      renderer->GetDisplayPoint(at);
+      box = {std::min(box[0], at[0]), std::max(box[1], at[0]), std::min(box[2], at[1]),
+             std::max(box[3], at[1])};
+    }
+  return box;
+}
+
+// A one-line title ("displacement (mm)") reaching over the image hides anatomy and is hard to
+// read on it: then the unit goes on a second line, which keeps the title in the margin beside
+// a fitted image. An image filling the view (zoomed in) leaves no margin; the title stays.
+void fitLegendTitleBesideImage(vtkTextActor* legendTitle, vtkImageActor* image,
+                               vtkRenderer* renderer) {
+  std::string title = legendTitle->GetInput() ? legendTitle->GetInput() : "";
+  std::replace(title.begin(), title.end(), '\n', ' ');
+  legendTitle->SetInput(title.c_str());
+  const auto shown = imageBox(image, renderer);
+  if (!shown) return;
+  const auto box = boxOf(legendTitle, renderer);
+  const bool overImage = box[0] < (*shown)[1] && box[1] > (*shown)[0] && box[2] < (*shown)[3] &&
+                         box[3] > (*shown)[2];
+  const auto unit = title.rfind(" (");
+  if (!overImage || unit == std::string::npos) return;
+  title[unit] = '\n';
+  legendTitle->SetInput(title.c_str());
+}
+
 }  // namespace
 
 void SliceView::layOutTexts() {
@@ -967,6 +1004,7 @@ void SliceView::layOutTexts() {
   if (legendTitle_->GetVisibility()) {
     const double barTop = (legend_->GetPosition()[1] + legend_->GetHeight()) * height;
     legendTitle_->SetPosition(width - kTextMargin_px, barTop + kTextMargin_px);
+    fitLegendTitleBesideImage(legendTitle_, image_, renderer_);
   }
   // The top orientation letter is centred; in a narrow view (the small views of 1+3) a corner
   // text reaches the centre. The letter then slides sideways into the free gap between the
@@ -997,6 +1035,7 @@ void SliceView::layOutTexts() {
   }
 }
 
+
 std::vector<SliceView::TextBox> SliceView::textBoxes() const {
   std::vector<TextBox> boxes;
   auto add = [&](const char* role, vtkTextActor* text) {
@@ -1011,6 +1050,9 @@ std::vector<SliceView::TextBox> SliceView::textBoxes() const {
   for (const auto& label : measurementLabels_) add("measurement", label);
   add("scaleBar", scaleBarLabel_);
   add("colourBarTitle", legendTitle_);
+  // The title reads as one line whether or not its unit was moved to a second one.
+  if (!boxes.empty() && boxes.back().role == "colourBarTitle")
+    std::replace(boxes.back().text.begin(), boxes.back().text.end(), '\n', ' ');
   return boxes;
 }
 

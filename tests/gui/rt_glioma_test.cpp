@@ -7,7 +7,9 @@
 // as it was; Undo takes the predictions, then the calibration, away.
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QDockWidget>
+#include <QLabel>
 #include <QLineEdit>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -183,6 +185,31 @@ TEST_F(RtGliomaTest, CalibratesInThePanelAndComparesRegimensWithBands) {
   EXPECT_EQ(window_->currentCase().fields.size(), 0u);
   window_->document()->undo();
   EXPECT_TRUE(box()->statusText().startsWith("Not calibrated"));
+}
+
+// At the default window size (1200 x 900) the panel fits its dock's width: no horizontal
+// scrollbar, so the right end of the twin's status line (and of every other line) is in view.
+TEST_F(RtGliomaTest, PanelFitsItsDockWidthSoNoLineIsCutOff) {
+  showPanel();
+  QApplication::processEvents();
+  auto* scroll = window_->rtPanel()->findChild<QScrollArea*>();
+  ASSERT_NE(scroll, nullptr);
+  const int available = scroll->viewport()->width();
+  // The widest parts, named in the failure message: what to narrow.
+  std::string widest;
+  for (QWidget* w : scroll->widget()->findChildren<QWidget*>())
+    if (w->isVisibleTo(scroll) && w->minimumSizeHint().width() > available - 40)
+      widest += w->metaObject()->className() + std::string(" ") +
+                w->objectName().toStdString() + " " +
+                std::to_string(w->minimumSizeHint().width()) + "; ";
+  EXPECT_LE(scroll->widget()->minimumSizeHint().width(), available) << widest;
+  EXPECT_FALSE(scroll->horizontalScrollBar()->isVisible()) << widest;
+  // The status line wraps inside the box instead of running past the dock's right edge.
+  auto* status = box()->findChild<QLabel*>("gliomaStatus");
+  ASSERT_NE(status, nullptr);
+  const QRect shown(status->mapTo(scroll->viewport(), QPoint(0, 0)), status->size());
+  EXPECT_LE(shown.right(), scroll->viewport()->rect().right());
+  EXPECT_GE(status->height(), status->heightForWidth(status->width()));
 }
 
 TEST_F(RtGliomaTest, PredictingWithoutACalibratedTwinSaysWhatToDo) {

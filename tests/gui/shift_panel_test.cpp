@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <QCheckBox>
+#include <QApplication>
 #include <QComboBox>
+#include <QLabel>
+#include <QScrollArea>
 #include <cmath>
 
 #include "shift_gui_fixture.h"
@@ -86,6 +89,16 @@ TEST_F(ShiftPanelTest, BrainShiftShowsTheJobsFiguresAndUndoRemovesTheResult) {
   const auto title = colourBarTitle(axial());
   ASSERT_TRUE(title);
   EXPECT_EQ(title->text, "displacement (mm)");
+  // Beside the fitted image, not over it: the title's box misses the slice's box on screen.
+  const rendering::SlicePlane& plane = axial()->view().slicePlane();
+  double x0, y0, x1, y1;
+  axial()->view().lpsToDisplay(plane.pixelToLps(-0.5, -0.5), x0, y0);
+  axial()->view().lpsToDisplay(plane.pixelToLps(plane.width - 0.5, plane.height - 0.5), x1, y1);
+  const bool overImage = title->xMin < std::max(x0, x1) && title->xMax > std::min(x0, x1) &&
+                         title->yMin < std::max(y0, y1) && title->yMax > std::min(y0, y1);
+  EXPECT_FALSE(overImage) << "title x " << title->xMin << ".." << title->xMax << " y "
+                          << title->yMin << ".." << title->yMax << "; image x " << x0 << ".."
+                          << x1 << " y " << y0 << ".." << y1;
   panel_->findChild<QCheckBox*>("shiftWash")->setChecked(false);
   EXPECT_FALSE(colourBarTitle(axial()));
   panel_->findChild<QCheckBox*>("shiftWash")->setChecked(true);
@@ -96,6 +109,19 @@ TEST_F(ShiftPanelTest, BrainShiftShowsTheJobsFiguresAndUndoRemovesTheResult) {
   ASSERT_NE(meshNamed(after, "Tumour"), nullptr);
   EXPECT_LE(meshNamed(after, "Tumour")->opacity, 0.3f);
   EXPECT_EQ(after.volumes.size(), head().twin.volumes.size() + 2);
+  // At the default window size (1200 x 900) the report's last line is not cut off: the label
+  // has the height its wrapped text needs, and the panel scrolls to show it.
+  window_->resize(1200, 900);
+  QApplication::processEvents();
+  auto* reportLabel = panel_->findChild<QLabel*>("shiftReport");
+  ASSERT_NE(reportLabel, nullptr);
+  EXPECT_GE(reportLabel->height(), reportLabel->heightForWidth(reportLabel->width()))
+      << reportLabel->height() << " px shown of " << reportLabel->text().toStdString();
+  if (auto* scroll = panel_->findChild<QScrollArea*>()) scroll->ensureWidgetVisible(reportLabel);
+  QApplication::processEvents();
+  const QRect reportBox(reportLabel->mapTo(panel_, QPoint(0, 0)), reportLabel->size());
+  EXPECT_TRUE(panel_->rect().contains(reportBox)) << "report at y " << reportBox.top() << ".."
+                                              << reportBox.bottom() << " of " << panel_->height();
   test::saveScreenshot(*window_, "shift_panel.png");
 
   // One Undo: every part of the result goes, and the panel forgets the figures.

@@ -4,7 +4,6 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -84,18 +83,23 @@ GliomaTwinBox::GliomaTwinBox(QWidget* parent)
       this, "gliomaOedema",
       tr("The T2/FLAIR abnormality at every scan: with it the twin tells diffusion from "
          "proliferation; without, only their product"));
+  // A long segment name is shown cut, not widening the box past its dock.
+  for (QComboBox* combo : {segment_, oedema_}) {
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(12);
+  }
   form->addRow(tr("Enhancing tumour"), segment_);
   form->addRow(tr("T2/FLAIR"), oedema_);
-  auto* model = new QHBoxLayout;
+  // One setting a row: the three side by side made the box wider than the RT dock (a
+  // horizontal scrollbar, the status line's end out of view at 1200 x 900).
   spacing_ = spinBox<QDoubleSpinBox>(this, "gliomaSpacing", 1.0, 8.0, " mm",
                                      tr("Model grid (3 mm: about 1-2 minutes on a clinic PC)"));
   step_ = spinBox<QDoubleSpinBox>(this, "gliomaStep", 0.5, 10.0, tr(" days"), tr("Time step"));
   samples_ = spinBox<QSpinBox>(this, "gliomaSamples", 1, 200, tr(" samples"),
                                tr("Posterior samples: the bands are their 5th-95th percentiles"));
-  model->addWidget(spacing_);
-  model->addWidget(step_);
-  model->addWidget(samples_);
-  form->addRow(tr("Model"), model);
+  form->addRow(tr("Model grid"), spacing_);
+  form->addRow(tr("Time step"), step_);
+  form->addRow(tr("Samples"), samples_);
   calibrate_ = named<QPushButton>(
       this, "gliomaCalibrate",
       tr("Fit diffusivity and proliferation (and radiosensitivity when radiotherapy lies "

@@ -7,6 +7,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QStackedWidget>
@@ -70,7 +71,10 @@ QString mm(double v, int decimals = 1) { return QString::number(v, 'f', decimals
 }  // namespace
 
 ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
-  auto* layout = new QVBoxLayout(this);
+  // The panel scrolls: in a dock shorter than the panel (1200 x 900 window) the report's last
+  // lines are scrolled to instead of being squeezed and cut off.
+  auto* content = new QWidget;
+  auto* layout = new QVBoxLayout(content);
   auto* top = new QFormLayout;
   scenario_ = new QComboBox;
   scenario_->setObjectName("shiftScenario");
@@ -209,6 +213,13 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   report_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(report_);
   layout->addStretch(1);
+  auto* scroll = new QScrollArea(this);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(content);
+  auto* outer = new QVBoxLayout(this);
+  outer->setContentsMargins(0, 0, 0, 0);
+  outer->addWidget(scroll);
 
   connect(scenario_, &QComboBox::currentIndexChanged, this, [this](int index) {
     pages_->setCurrentIndex(index);
