@@ -90,6 +90,7 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   top->addRow(tr("Patient position"), patientPosition_);
   gravity_ = new QLabel;
   gravity_->setObjectName("shiftGravity");
+  gravity_->setWordWrap(true);  // "HFDL: towards the patient's left (LPS …)" outgrows the dock
   top->addRow(tr("Gravity"), gravity_);
   layout->addLayout(top);
 
@@ -213,6 +214,11 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   report_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(report_);
   layout->addStretch(1);
+  // Long choices are shown cut (their full text in the open list), not widening the panel.
+  for (QComboBox* combo : content->findChildren<QComboBox*>()) {
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(12);
+  }
   auto* scroll = new QScrollArea(this);
   scroll->setFrameShape(QFrame::NoFrame);
   scroll->setWidgetResizable(true);
