@@ -108,6 +108,17 @@ int exitCodeFor(ErrorKind kind) {
 
 void printJson(const json& value) { std::cout << value.dump(2) << '\n'; }
 
+// ", NTCP x (model), TCP y" for a DVH entry with radiobiology, else "".
+std::string radiobiologyText(const json& structure) {
+  std::ostringstream text;
+  if (structure.contains("ntcp"))
+    text << ", NTCP " << structure["ntcp"]["ntcp"].get<double>() << " ("
+         << structure["ntcp"]["model"].get<std::string>() << ", gEUD "
+         << structure["ntcp"]["geud_gy"].get<double>() << " Gy)";
+  if (structure.contains("tcp")) text << ", TCP " << structure["tcp"]["tcp"].get<double>();
+  return text.str();
+}
+
 // The constraint table of `dvh --constraints` as text: one line per judged constraint.
 void printConstraintTable(const json& table) {
   std::cout << "Constraints (" << table["protocol"].get<std::string>()
@@ -1008,6 +1019,13 @@ int main(int argc, char** argv) {
                      "Judge a constraint table: 'quantec' (built in) or a JSON file");
   dvhCmd->add_option("--prescription", dvhArguments.prescription_Gy,
                      "Prescription dose in Gy, for limits in % of it (%Rx)");
+  dvhCmd->add_option("--fractions", dvhArguments.fractions,
+                     "Fractions of the course: NTCP on EQD2 (alpha/beta 3 Gy); needed for TCP");
+  dvhCmd->add_option("--target", dvhArguments.targets,
+                     "ROI that gets a TCP (Poisson LQ, Webb & Nahum 1993; repeatable)");
+  dvhCmd->add_option("--ntcp", dvhArguments.ntcpModels,
+                     "ROI=MODEL: LKB NTCP with a model of radiobiology.json, e.g. lung-quantec, "
+                     "rectum-burman1991 (repeatable)");
 
   cli::GammaArguments gammaArgs;
   auto* gammaCmd = app.add_subcommand(
@@ -1282,7 +1300,8 @@ int main(int argc, char** argv) {
                     << " cm3, Dmin " << s["dmin_gy"].get<double>() << " Gy, Dmean "
                     << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
-                    << s["d2_gy"].get<double>() << " Gy\n";
+                    << s["d2_gy"].get<double>() << " Gy"
+                    << radiobiologyText(s) << "\n";
         if (r.contains("constraints")) printConstraintTable(r["constraints"]);
       }
       return kOk;
