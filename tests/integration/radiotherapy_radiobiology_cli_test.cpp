@@ -20,8 +20,8 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 const fs::path kFolder = fs::path(TWINPLAN_SHARED_DATA) / "rt-plan-raystation";
-const std::string kScript =
-    (fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/radiobiology_from_dvh.py").string();
+const fs::path kScript =
+    fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/radiobiology_from_dvh.py";
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
