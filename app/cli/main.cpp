@@ -22,6 +22,7 @@
 #include "dose_command.h"
 #include "dvh_command.h"
 #include "fem_command.h"
+#include "dose_sum_command.h"
 #include "gamma_command.h"
 #include "glioma_command.h"
 #include "plan_command.h"
@@ -1049,6 +1050,19 @@ int main(int argc, char** argv) {
                      "Stop a voxel's search once it passes (same pass rate, faster)");
   gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
 
+  cli::DoseSumArguments doseSumArgs, doseDiffArgs;
+  doseDiffArgs.difference = true;
+  auto* doseSumCmd = app.add_subcommand(
+      "dose-sum", "Voxel-wise (weighted) sum of RT Doses on one grid and frame, as RTDOSE");
+  doseSumCmd->add_option("DOSES", doseSumArgs.doses, "Two or more RT Dose files")->required();
+  doseSumCmd->add_option("--weights", doseSumArgs.weights, "One weight per dose (all 1)");
+  doseSumCmd->add_option("--out", doseSumArgs.out, "Write the sum as RTDOSE (RD.dcm)")->required();
+  auto* doseDiffCmd = app.add_subcommand(
+      "dose-diff", "Voxel-wise difference A - B of two RT Doses on one grid and frame, as RTDOSE");
+  doseDiffCmd->add_option("DOSES", doseDiffArgs.doses, "A.dcm B.dcm")->required();
+  doseDiffCmd->add_option("--out", doseDiffArgs.out, "Write A - B as RTDOSE (Dose Type ERROR)")
+      ->required();
+
   cli::DoseArguments doseArgs;
   auto* doseCmd = app.add_subcommand(
       "dose",
@@ -1304,6 +1318,16 @@ int main(int argc, char** argv) {
                     << radiobiologyText(s) << "\n";
         if (r.contains("constraints")) printConstraintTable(r["constraints"]);
       }
+      return kOk;
+    }
+    if (*doseSumCmd || *doseDiffCmd) {
+      const json r = cli::runDoseSum(*doseSumCmd ? doseSumArgs : doseDiffArgs, progress);
+      if (gJson)
+        printJson(r);
+      else
+        std::cout << "Wrote " << r["output"].get<std::string>() << ": " << r["operation"].get<std::string>()
+                  << " of " << r["inputs"].size() << " doses, " << r["min_gy"].get<double>()
+                  << " to " << r["max_gy"].get<double>() << " Gy\n";
       return kOk;
     }
     if (*gammaCmd) {
