@@ -121,12 +121,12 @@ json runDoseSum(const DoseSumArguments& a, Progress& progress) {
 
   json inputs = json::array();
   for (std::size_t i = 0; i < doses.size(); ++i)
-    inputs.push_back({{"file", a.doses[i].string()},
-                      {"weight", a.difference ? (i == 0 ? 1.0 : -1.0) : weights[i]},
-                      {"summation_type", doses[i].summationType},
-                      {"dose_type", doses[i].doseType},
-                      {"max_gy", *std::max_element(doses[i].dose.values.begin(),
-                                                   doses[i].dose.values.end())}});
+    inputs.push_back(
+        {{"file", a.doses[i].string()},
+         {"weight", a.difference ? (i == 0 ? 1.0 : -1.0) : weights[i]},
+         {"summation_type", doses[i].summationType},
+         {"dose_type", doses[i].doseType},
+         {"max_gy", *std::max_element(doses[i].dose.values.begin(), doses[i].dose.values.end())}});
   const auto [lowest, highest] = std::minmax_element(result.values.begin(), result.values.end());
   const ImageGeometry& g = result.geometry;
   return {{"operation", a.difference ? "difference" : "sum"},

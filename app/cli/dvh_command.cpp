@@ -119,7 +119,6 @@ json constraintsJson(const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs,
           {"not_evaluated", table.notEvaluated}};
 }
 
-
 // Organ words in an ROI name (case-insensitive) -> its LKB model in
 // resources/radiotherapy/radiobiology.json: the QUANTEC fit where the table has one (lung,
 // rectum, parotid), Burman et al. 1991 otherwise. Other ROIs get NTCP only through --ntcp.
@@ -157,10 +156,10 @@ void requireHistogrammed(const std::vector<radiotherapy::DoseVolumeHistogram>& d
   std::string known;
   for (const radiotherapy::DoseVolumeHistogram& d : dvhs)
     known += (known.empty() ? "'" : ", '") + d.name + "'";
-  throw Error(ErrorKind::NotFound,
-              option + " names ROI '" + name + "', which has no DVH here; the DVHs are of " +
-                  known + ".",
-              name);
+  throw Error(
+      ErrorKind::NotFound,
+      option + " names ROI '" + name + "', which has no DVH here; the DVHs are of " + known + ".",
+      name);
 }
 
 // ROI name -> (model id, "name" or "option"): the organ-word mapping, overridden by --ntcp.

@@ -1,8 +1,8 @@
 #pragma once
 // `twinplan-cli dvh --dose RD.dcm --structures RS.dcm [--structure NAME]... [--supersampling N]
-// [--fractions N] [--target NAME]... [--ntcp ROI=MODEL]... [--json]`: dose-volume histograms of an RTSTRUCT's ROIs on an RTDOSE grid
-// (radiotherapy/dvh.h). Kept apart from main.cpp so that the other radiotherapy commands merge
-// cleanly beside it.
+// [--fractions N] [--target NAME]... [--ntcp ROI=MODEL]... [--json]`: dose-volume histograms of an
+// RTSTRUCT's ROIs on an RTDOSE grid (radiotherapy/dvh.h). Kept apart from main.cpp so that the
+// other radiotherapy commands merge cleanly beside it.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,9 +21,9 @@ struct DvhArguments {
   std::string constraints;
   std::optional<double> prescription_Gy;  // for limits in %Rx
   // Radiobiology (issue #19 item 5) on each DVH's differential bins:
-  std::optional<int> fractions;        // the course's fraction count; needed for TCP
-  std::vector<std::string> targets;    // ROIs that get a TCP (Poisson LQ, Webb & Nahum 1993)
-  std::vector<std::string> ntcpModels; // "ROI=MODEL_ID": an NTCP model beyond the name mapping
+  std::optional<int> fractions;         // the course's fraction count; needed for TCP
+  std::vector<std::string> targets;     // ROIs that get a TCP (Poisson LQ, Webb & Nahum 1993)
+  std::vector<std::string> ntcpModels;  // "ROI=MODEL_ID": an NTCP model beyond the name mapping
 };
 
 // {"dose", "structures_file", "frame_of_reference_uid", "dose_type", "summation_type",

@@ -20,9 +20,9 @@
 #include <sstream>
 
 #include "dose_command.h"
+#include "dose_sum_command.h"
 #include "dvh_command.h"
 #include "fem_command.h"
-#include "dose_sum_command.h"
 #include "gamma_command.h"
 #include "glioma_command.h"
 #include "plan_command.h"
@@ -1314,8 +1314,7 @@ int main(int argc, char** argv) {
                     << " cm3, Dmin " << s["dmin_gy"].get<double>() << " Gy, Dmean "
                     << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
-                    << s["d2_gy"].get<double>() << " Gy"
-                    << radiobiologyText(s) << "\n";
+                    << s["d2_gy"].get<double>() << " Gy" << radiobiologyText(s) << "\n";
         if (r.contains("constraints")) printConstraintTable(r["constraints"]);
       }
       return kOk;
@@ -1325,9 +1324,9 @@ int main(int argc, char** argv) {
       if (gJson)
         printJson(r);
       else
-        std::cout << "Wrote " << r["output"].get<std::string>() << ": " << r["operation"].get<std::string>()
-                  << " of " << r["inputs"].size() << " doses, " << r["min_gy"].get<double>()
-                  << " to " << r["max_gy"].get<double>() << " Gy\n";
+        std::cout << "Wrote " << r["output"].get<std::string>() << ": "
+                  << r["operation"].get<std::string>() << " of " << r["inputs"].size() << " doses, "
+                  << r["min_gy"].get<double>() << " to " << r["max_gy"].get<double>() << " Gy\n";
       return kOk;
     }
     if (*gammaCmd) {

@@ -76,7 +76,7 @@ TEST(DoseSumCli, DifferenceIsASignedErrorDose) {
                              quoted(kFolder / "RD_beam2.dcm"));
   EXPECT_LE(e["max_abs_diff_gy"].get<double>(), e["step_gy"].get<double>()) << e.dump();
   EXPECT_EQ(e["dose_type"], "ERROR");
-  EXPECT_EQ(e["pixel_representation"], 1);  // two's complement: PS3.3 C.8.8.3.4
+  EXPECT_EQ(e["pixel_representation"], 1);     // two's complement: PS3.3 C.8.8.3.4
   EXPECT_LT(e["min_gy"].get<double>(), -1.0);  // beam 2's high-dose region
   EXPECT_GT(e["max_gy"].get<double>(), 1.0);   // and beam 1's
   EXPECT_NEAR(e["min_gy"].get<double>(), e["expected_min_gy"].get<double>(),
@@ -85,9 +85,9 @@ TEST(DoseSumCli, DifferenceIsASignedErrorDose) {
 
 TEST(DoseSumCli, AnotherGridFrameOrDoseTypeIsRefusedAndNothingIsWritten) {
   test::TempDir dir;
-  const auto made = test::runCommand("/usr/bin/python3 " + quoted(kScript) + " fixtures " +
-                                     quoted(kFolder / "RD_beam1.dcm") + " " + quoted(dir.path()) +
-                                     " 2>&1");
+  const auto made =
+      test::runCommand("/usr/bin/python3 " + quoted(kScript) + " fixtures " +
+                       quoted(kFolder / "RD_beam1.dcm") + " " + quoted(dir.path()) + " 2>&1");
   ASSERT_EQ(made.status, 0) << made.output;
   const std::string beam2 = quoted(kFolder / "RD_beam2.dcm");
   const fs::path out = dir / "out.dcm";
@@ -101,8 +101,7 @@ TEST(DoseSumCli, AnotherGridFrameOrDoseTypeIsRefusedAndNothingIsWritten) {
       const json error = json::parse(r.output)["error"];
       EXPECT_NE(error["message"].get<std::string>().find(reason), std::string::npos)
           << error.dump();
-      EXPECT_NE(error["message"].get<std::string>().find(file), std::string::npos)
-          << error.dump();
+      EXPECT_NE(error["message"].get<std::string>().find(file), std::string::npos) << error.dump();
       EXPECT_FALSE(fs::exists(out)) << command << file;
     }
   }

@@ -32,10 +32,9 @@ test::CommandResult dvh(const std::string& arguments) {
 class CliRadiobiology : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto made = test::runCommand("/usr/bin/python3 " + quoted(kScript) + " fixtures " +
-                                       quoted(kFolder / "RD_plan_sum.dcm") + " " +
-                                       quoted(kFolder / "RS.dcm") + " " + quoted(dir.path()) +
-                                       " 2>&1");
+    const auto made = test::runCommand(
+        "/usr/bin/python3 " + quoted(kScript) + " fixtures " + quoted(kFolder / "RD_plan_sum.dcm") +
+        " " + quoted(kFolder / "RS.dcm") + " " + quoted(dir.path()) + " 2>&1");
     ASSERT_EQ(made.status, 0) << made.output;
   }
   std::string course() const {
