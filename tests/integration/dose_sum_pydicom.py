@@ -51,15 +51,19 @@ def expect(out, pairs):
 
 
 def fixtures(source, folder):
-    ds = pydicom.dcmread(source)
-    ds.ImagePositionPatient[0] = float(ds.ImagePositionPatient[0]) + 1.0
-    ds.save_as(os.path.join(folder, "shifted.dcm"))
-    ds = pydicom.dcmread(source)
-    ds.DoseType = "PHYSICAL"
-    ds.save_as(os.path.join(folder, "physical.dcm"))
-    ds = pydicom.dcmread(source)
-    ds.FrameOfReferenceUID = "1.2.826.0.1.3680043.10.1011.1.2.3"
-    ds.save_as(os.path.join(folder, "other_frame.dcm"))
+    def shifted(ds):
+        ds.ImagePositionPatient[0] = float(ds.ImagePositionPatient[0]) + 1.0
+
+    def physical(ds):
+        ds.DoseType = "PHYSICAL"
+
+    def other_frame(ds):
+        ds.FrameOfReferenceUID = "1.2.826.0.1.3680043.10.1011.1.2.4"
+
+    for change in (shifted, physical, other_frame):
+        ds = pydicom.dcmread(source)
+        change(ds)
+        ds.save_as(os.path.join(folder, change.__name__ + ".dcm"))
 
 
 if __name__ == "__main__":
