@@ -1,8 +1,8 @@
 #pragma once
 // `twinplan-cli dvh --dose RD.dcm --structures RS.dcm [--structure NAME]... [--supersampling N]
-// [--json]`: dose-volume histograms of an RTSTRUCT's ROIs on an RTDOSE grid
-// (radiotherapy/dvh.h). Kept apart from main.cpp so that the other radiotherapy commands merge
-// cleanly beside it.
+// [--fractions N] [--target NAME]... [--ntcp ROI=MODEL]... [--json]`: dose-volume histograms of an
+// RTSTRUCT's ROIs on an RTDOSE grid (radiotherapy/dvh.h). Kept apart from main.cpp so that the
+// other radiotherapy commands merge cleanly beside it.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,6 +20,10 @@ struct DvhArguments {
   // "quantec" (the built-in QUANTEC/ICRU table) or a constraint table JSON file; empty: none.
   std::string constraints;
   std::optional<double> prescription_Gy;  // for limits in %Rx
+  // Radiobiology (issue #19 item 5) on each DVH's differential bins:
+  std::optional<int> fractions;         // the course's fraction count; needed for TCP
+  std::vector<std::string> targets;     // ROIs that get a TCP (Poisson LQ, Webb & Nahum 1993)
+  std::vector<std::string> ntcpModels;  // "ROI=MODEL_ID": an NTCP model beyond the name mapping
 };
 
 // {"dose", "structures_file", "frame_of_reference_uid", "dose_type", "summation_type",
@@ -29,8 +33,13 @@ struct DvhArguments {
 //  "notes"}; with --constraints also "constraints": {"protocol", "prescription_gy", "failed",
 //  "results": [{"structure", "roi", "metric", "limit", "value", "unit", "limit_value", "pass",
 //  "borderline", "uncertainty", "endpoint", "source"}], "not_evaluated": [...]}.
+//  A structure with an LKB model (its name contains lung, rectum, liver, heart, brainstem or
+//  parotid, or --ntcp names it) gets "ntcp": {"model", "name", "source", "mapped_by", "td50_gy",
+//  "m", "n", "dose", "geud_gy", "ntcp"}; a --target gets "tcp": {"model", "source", "fractions",
+//  "alpha_mean_per_gy", "alpha_sigma_per_gy", "clonogens_per_cm3", "alpha_beta_gy", "tcp"}.
 //  Error(InvalidInput) when the dose is not in Gy or the two files are in different
-// frames of reference; Error(NotFound) for a --structure the file does not have.
+// frames of reference or a --target without --fractions; Error(NotFound) for a --structure,
+// --target or --ntcp ROI the file does not have, or an unknown model id.
 nlohmann::json runDvh(const DvhArguments& arguments, Progress& progress);
 
 }  // namespace twinplan::cli

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "dose_command.h"
+#include "dose_sum_command.h"
 #include "dvh_command.h"
 #include "fem_command.h"
 #include "gamma_command.h"
@@ -107,6 +108,17 @@ int exitCodeFor(ErrorKind kind) {
 }
 
 void printJson(const json& value) { std::cout << value.dump(2) << '\n'; }
+
+// ", NTCP x (model), TCP y" for a DVH entry with radiobiology, else "".
+std::string radiobiologyText(const json& structure) {
+  std::ostringstream text;
+  if (structure.contains("ntcp"))
+    text << ", NTCP " << structure["ntcp"]["ntcp"].get<double>() << " ("
+         << structure["ntcp"]["model"].get<std::string>() << ", gEUD "
+         << structure["ntcp"]["geud_gy"].get<double>() << " Gy)";
+  if (structure.contains("tcp")) text << ", TCP " << structure["tcp"]["tcp"].get<double>();
+  return text.str();
+}
 
 // The constraint table of `dvh --constraints` as text: one line per judged constraint.
 void printConstraintTable(const json& table) {
@@ -1008,6 +1020,13 @@ int main(int argc, char** argv) {
                      "Judge a constraint table: 'quantec' (built in) or a JSON file");
   dvhCmd->add_option("--prescription", dvhArguments.prescription_Gy,
                      "Prescription dose in Gy, for limits in % of it (%Rx)");
+  dvhCmd->add_option("--fractions", dvhArguments.fractions,
+                     "Fractions of the course: NTCP on EQD2 (alpha/beta 3 Gy); needed for TCP");
+  dvhCmd->add_option("--target", dvhArguments.targets,
+                     "ROI that gets a TCP (Poisson LQ, Webb & Nahum 1993; repeatable)");
+  dvhCmd->add_option("--ntcp", dvhArguments.ntcpModels,
+                     "ROI=MODEL: LKB NTCP with a model of radiobiology.json, e.g. lung-quantec, "
+                     "rectum-burman1991 (repeatable)");
 
   cli::GammaArguments gammaArgs;
   auto* gammaCmd = app.add_subcommand(
@@ -1030,6 +1049,19 @@ int main(int argc, char** argv) {
   gammaCmd->add_flag("--pass-fail-only", gammaArgs.passFailOnly,
                      "Stop a voxel's search once it passes (same pass rate, faster)");
   gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
+
+  cli::DoseSumArguments doseSumArgs, doseDiffArgs;
+  doseDiffArgs.difference = true;
+  auto* doseSumCmd = app.add_subcommand(
+      "dose-sum", "Voxel-wise (weighted) sum of RT Doses on one grid and frame, as RTDOSE");
+  doseSumCmd->add_option("DOSES", doseSumArgs.doses, "Two or more RT Dose files")->required();
+  doseSumCmd->add_option("--weights", doseSumArgs.weights, "One weight per dose (all 1)");
+  doseSumCmd->add_option("--out", doseSumArgs.out, "Write the sum as RTDOSE (RD.dcm)")->required();
+  auto* doseDiffCmd = app.add_subcommand(
+      "dose-diff", "Voxel-wise difference A - B of two RT Doses on one grid and frame, as RTDOSE");
+  doseDiffCmd->add_option("DOSES", doseDiffArgs.doses, "A.dcm B.dcm")->required();
+  doseDiffCmd->add_option("--out", doseDiffArgs.out, "Write A - B as RTDOSE (Dose Type ERROR)")
+      ->required();
 
   cli::DoseArguments doseArgs;
   auto* doseCmd = app.add_subcommand(
@@ -1282,9 +1314,19 @@ int main(int argc, char** argv) {
                     << " cm3, Dmin " << s["dmin_gy"].get<double>() << " Gy, Dmean "
                     << s["dmean_gy"].get<double>() << " Gy, Dmax " << s["dmax_gy"].get<double>()
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
-                    << s["d2_gy"].get<double>() << " Gy\n";
+                    << s["d2_gy"].get<double>() << " Gy" << radiobiologyText(s) << "\n";
         if (r.contains("constraints")) printConstraintTable(r["constraints"]);
       }
+      return kOk;
+    }
+    if (*doseSumCmd || *doseDiffCmd) {
+      const json r = cli::runDoseSum(*doseSumCmd ? doseSumArgs : doseDiffArgs, progress);
+      if (gJson)
+        printJson(r);
+      else
+        std::cout << "Wrote " << r["output"].get<std::string>() << ": "
+                  << r["operation"].get<std::string>() << " of " << r["inputs"].size() << " doses, "
+                  << r["min_gy"].get<double>() << " to " << r["max_gy"].get<double>() << " Gy\n";
       return kOk;
     }
     if (*gammaCmd) {

@@ -34,6 +34,19 @@ TEST(DoseGrid, SumAndDifferenceAreVoxelWise) {
   EXPECT_TRUE(sum.geometry.sameGridAs(beam1.geometry));
 }
 
+TEST(DoseGrid, WeightedSumScalesEachDose) {
+  ScalarField beam1 = uniformDose(1.25f, "beam 1");
+  ScalarField beam2 = uniformDose(0.5f, "beam 2");
+  beam2.values[7] = 2.0f;
+  const ScalarField sum = weightedDoseSum(beam1, 2.0, beam2, -0.5);
+  EXPECT_EQ(sum.unit, units::kGray);
+  EXPECT_FLOAT_EQ(sum.values[0], 2.25f);  // 2 x 1.25 - 0.5 x 0.5
+  EXPECT_FLOAT_EQ(sum.values[7], 1.5f);   // 2 x 1.25 - 0.5 x 2
+  ScalarField shifted = beam2;
+  shifted.geometry.origin_lps.x() += 0.5;
+  EXPECT_THROW(weightedDoseSum(beam1, 1.0, shifted, 1.0), Error);
+}
+
 TEST(DoseGrid, ShiftedGridIsRefusedNamingBothGrids) {
   const ScalarField reference = uniformDose(1.0f, "reference");
   ScalarField shifted = uniformDose(1.0f, "shifted");

@@ -67,4 +67,11 @@ ScalarField doseDifference(const ScalarField& a, const ScalarField& b) {
   return combine(a, b, a.name + " - " + b.name, [](float x, float y) { return x - y; });
 }
 
+ScalarField weightedDoseSum(const ScalarField& a, double weightA, const ScalarField& b,
+                            double weightB) {
+  return combine(
+      a, b, std::to_string(weightA) + " " + a.name + " + " + std::to_string(weightB) + " " + b.name,
+      [=](float x, float y) { return static_cast<float>(weightA * x + weightB * y); });
+}
+
 }  // namespace twinplan::radiotherapy

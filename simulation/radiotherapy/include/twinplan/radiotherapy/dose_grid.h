@@ -20,5 +20,8 @@ void requireSameGrid(const ScalarField& a, std::string_view whatA, const ScalarF
 // Voxel-wise a + b and a - b on the common grid (plan sum of beam doses; dose difference).
 ScalarField doseSum(const ScalarField& a, const ScalarField& b);
 ScalarField doseDifference(const ScalarField& a, const ScalarField& b);
+// Voxel-wise weightA a + weightB b (a plan sum with beams or plans scaled, e.g. a boost).
+ScalarField weightedDoseSum(const ScalarField& a, double weightA, const ScalarField& b,
+                            double weightB);
 
 }  // namespace twinplan::radiotherapy
