@@ -251,8 +251,9 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
     if (!placed_) return;
     const Eigen::Affine3d placed = grab.update(room_ * anatomy_, {input.hand(0), input.hand(1)});
-    anatomy_ = room_.inverse() * placed;
     grabbing_ = grab.handsHolding() > 0;
+    // Unheld, the placement comes back as it was: recomputing would only add rounding.
+    if (grabbing_) anatomy_ = room_.inverse() * placed;
     headset_.setPlacement(room_ * anatomy_);
     for (int h = 0; h < 2; ++h) {
       const bool pulled = input.hand(h).pointer >= xr::AnatomyGrab::kGrabAt;
