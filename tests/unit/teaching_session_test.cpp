@@ -569,6 +569,9 @@ TEST(TeachingSession, AParticipantsGrabMovesTheAnatomyForEveryone) {
   viewer.moveAnatomy(moved);
   const auto marker = strict.apply(SetFollowPresenter{true});
   ASSERT_TRUE(strictParties.untilApplied(marker));
+  // Time for the move to be read (both sides service for 0.2 s, four heartbeats).
+  const auto settle = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < settle) strictParties.serviceAll();
   EXPECT_EQ(marker, 1u);  // the move made no change of its own
   EXPECT_EQ(viewer.state().anatomyTransform, SessionState{}.anatomyTransform);
   EXPECT_EQ(strict.participantMoves(), 0u);
