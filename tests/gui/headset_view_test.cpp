@@ -33,6 +33,7 @@
 #include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/headset_link.h"
 #include "twinplan/rendering/volume_view.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/volume_viewport.h"
 
