@@ -200,6 +200,10 @@ TEST_F(HeadsetViewTest, AGrabInTheHeadsetMovesTheModelsInTheWindow) {
   EXPECT_GE(moves.size(), 2u);
   EXPECT_LT(moves.front()[3], 100.0 - 1e-3);
   EXPECT_EQ(link()->session()->state().anatomyTransform, view.meshPlacement());
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {  // the window after the grab
+    QTest::qWait(300);
+    window_->grab().save(QString(dir) + "/headset-grab-moved.png");
+  }
   window_->stopHeadsetView();
   EXPECT_EQ(view.meshPlacement()[3], view.meshActorMatrix(0)[3]);  // stays where it was put
 }
