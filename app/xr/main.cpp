@@ -209,6 +209,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   // The desktop's anatomy transform (teaching state, LPS mm to LPS mm), applied before the
   // anatomy is placed in the room.
   void setAnatomyTransform(const Eigen::Affine3d& lpsToLps) { anatomy_ = lpsToLps; }
+  const Eigen::Affine3d& anatomyTransform() const { return anatomy_; }
+  bool grabbing() const { return grabbing_; }  // a hand holds the anatomy now
   // A hand's own laser (its controller's aim pose, or the pointing index finger) shows while its
   // trigger is touched, above kLaserShownAbove: the viewer sees where it points before pulling
   // it past 0.5 to pick.
@@ -244,9 +246,14 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
 
   // The controllers move the anatomy once it stands in the room; a trigger pulled (0.5, as
   // AnatomyGrab's grab level) picks what its laser pointer hits.
+  // The grab moves the anatomy within the room's first placement: the move is kept as the
+  // anatomy transform (LPS mm to LPS mm), which a live view sends to the desktop.
   void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
     if (!placed_) return;
-    room_ = grab.update(room_, {input.hand(0), input.hand(1)});
+    const Eigen::Affine3d placed = grab.update(room_ * anatomy_, {input.hand(0), input.hand(1)});
+    grabbing_ = grab.handsHolding() > 0;
+    // Unheld, the placement comes back as it was: recomputing would only add rounding.
+    if (grabbing_) anatomy_ = room_.inverse() * placed;
     headset_.setPlacement(room_ * anatomy_);
     for (int h = 0; h < 2; ++h) {
       const bool pulled = input.hand(h).pointer >= xr::AnatomyGrab::kGrabAt;
@@ -284,6 +291,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   rendering::RoomPlacement room_ = rendering::RoomPlacement::Identity();
   Eigen::Affine3d anatomy_ = Eigen::Affine3d::Identity();
   bool placed_ = false;
+  bool grabbing_ = false;
   bool triggerHeld_[2] = {false, false};
 };
 
@@ -413,7 +421,8 @@ class DesktopLink {
       }
       return false;
     }
-    if (!participant_.connected() || participant_.sequence() == shown_) return true;
+    if (!participant_.connected() || (participant_.sequence() == shown_ && !heldBack_))
+      return true;
     shown_ = participant_.sequence();
     const twinplan::teaching::SessionState state = participant_.state();
     if (state.result != result_) {
@@ -429,10 +438,7 @@ class DesktopLink {
           state.segmentVisible.find(mesh.segmentName.empty() ? mesh.name : mesh.segmentName);
       scene.setMeshVisible(i, found == state.segmentVisible.end() ? mesh.visible : found->second);
     }
-    Eigen::Matrix4d m;
-    for (int r = 0; r < 4; ++r)
-      for (int c = 0; c < 4; ++c) m(r, c) = state.anatomyTransform[std::size_t(4 * r + c)];
-    renderer.setAnatomyTransform(Eigen::Affine3d(m));
+    applyAnatomy(state.anatomyTransform, renderer);
     if (slice != nullptr) showSlice(*slice, state.slice);
     renderer.setPointer(state.pointer);
     renderer.setAnnotations(state.annotations);
@@ -440,8 +446,42 @@ class DesktopLink {
   }
   std::uint64_t sequence() const { return shown_; }
 
+  // After the hands moved the anatomy: sends its new transform to the desktop (protocol 4's
+  // move), which shares it with every peer and shows it in its 3D view.
+  void sendGrab(const CaseEyeRenderer& renderer) {
+    if (!participant_.connected()) return;
+    std::array<double, 16> lpsToLps;
+    const Eigen::Matrix4d m = renderer.anatomyTransform().matrix();
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) lpsToLps[std::size_t(4 * r + c)] = m(r, c);
+    if (lpsToLps == sent_) return;
+    participant_.moveAnatomy(lpsToLps);
+    sent_ = lpsToLps;
+    sentAt_ = std::chrono::steady_clock::now();
+  }
+
  private:
+  // The desktop's transform, unless this headset's own grab is newer: while a hand holds the
+  // anatomy, and for up to kEchoWait after it last sent one until the desktop's state has it,
+  // the echoes of earlier moves would pull the anatomy back a frame or two.
+  static constexpr std::chrono::milliseconds kEchoWait{500};
+  void applyAnatomy(const std::array<double, 16>& shared, CaseEyeRenderer& renderer) {
+    const bool ownMoveNewer =
+        renderer.grabbing() ||
+        (shared != sent_ && std::chrono::steady_clock::now() - sentAt_ < kEchoWait);
+    heldBack_ = ownMoveNewer;
+    if (ownMoveNewer) return;
+    Eigen::Matrix4d m;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) m(r, c) = shared[std::size_t(4 * r + c)];
+    renderer.setAnatomyTransform(Eigen::Affine3d(m));
+    sent_ = shared;
+  }
+
   twinplan::teaching::Participant participant_;
+  std::array<double, 16> sent_ = twinplan::teaching::SessionState{}.anatomyTransform;
+  std::chrono::steady_clock::time_point sentAt_;
+  bool heldBack_ = false;  // the shared transform waits for this headset's own move
   std::uint64_t shown_ = std::uint64_t(-1);
   twinplan::teaching::SharedResult result_;  // the result whose surfaces the scene holds
 };
@@ -565,7 +605,10 @@ json run(const Arguments& args) {
     renderer.renderTime_ms = 0.0;
     const auto start = std::chrono::steady_clock::now();
     const bool shown = session.renderFrame(renderer);
-    if (input.update()) renderer.applyHands(grab, input, session.framesSubmitted());
+    if (input.update()) {
+      renderer.applyHands(grab, input, session.framesSubmitted());
+      if (desktop) desktop->sendGrab(renderer);
+    }
     renderer.setTrackedHands(input);
     renderer.aimLasers(input);
     if (!shown) continue;

@@ -14,6 +14,7 @@
 #include <vtkMapper.h>
 #include <vtkMath.h>
 #include <vtkMatrix4x4.h>
+#include <vtkNew.h>
 #include <vtkPiecewiseFunction.h>
 #include <vtkPlane.h>
 #include <vtkPlaneCollection.h>
@@ -520,8 +521,28 @@ void VolumeView::setMeshes(const std::vector<SurfaceMesh>* meshes) {
     applyMeshOpacity(i);
     renderer_->AddActor(meshActors_[i]);
   }
+  setMeshPlacement(meshPlacement_);
   applyClipping();
   if (!volume_) resetCamera();
+}
+
+void VolumeView::setMeshPlacement(const std::array<double, 16>& lpsToLps) {
+  meshPlacement_ = lpsToLps;
+  for (const auto& actor : meshActors_) {
+    vtkNew<vtkMatrix4x4> matrix;
+    matrix->DeepCopy(lpsToLps.data());  // VTK's element order is row-major too
+    actor->SetUserMatrix(matrix);
+  }
+}
+
+std::array<double, 16> VolumeView::meshActorMatrix(std::size_t index) const {
+  throwIfOutOfRange(index, meshActors_.size());
+  vtkNew<vtkMatrix4x4> matrix;
+  meshActors_[index]->GetMatrix(matrix);
+  std::array<double, 16> rowMajor{};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) rowMajor[std::size_t(4 * r + c)] = matrix->GetElement(r, c);
+  return rowMajor;
 }
 
 void VolumeView::setMeshVisible(std::size_t index, bool visible) {

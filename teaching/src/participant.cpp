@@ -244,6 +244,19 @@ void Participant::leave() {
   impl_->end("left the session", std::nullopt);
 }
 
+void Participant::moveAnatomy(const std::array<double, 16>& lpsToLps) {
+  if (impl_->phase != Phase::Joined) {
+    throw Error(ErrorKind::InvalidInput,
+                "The anatomy can only be moved in a teaching session this participant has joined.",
+                "moveAnatomy");
+  }
+  const SetAnatomyTransform change{lpsToLps};
+  SessionState checked;
+  applyChange(checked, change);  // a non-affine or non-finite matrix throws here, unsent
+  impl_->outbox += encodeMessage({{"type", "move"}, {"change", toJson(StateChange(change))}});
+  impl_->flush();
+}
+
 void Participant::service(int timeout_ms) { impl_->service(timeout_ms); }
 Participant::Phase Participant::phase() const { return impl_->phase; }
 const std::optional<Error>& Participant::failure() const { return impl_->failure; }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <list>
 #include <random>
+#include <variant>
 
 #include "socket.h"
 #include "twinplan/core/error.h"
@@ -69,6 +70,7 @@ struct Presenter::Impl {
   std::list<Connection> connections;
   std::vector<std::string> departures;
   std::uint64_t nextId = 1;
+  std::vector<std::uint64_t> moves;  // the participant behind each accepted move, in order
   Clock::time_point nextBeat;
 
   void service(int timeout_ms);
@@ -77,6 +79,8 @@ struct Presenter::Impl {
   bool sniff(Connection& c);
   void handle(Connection& c, const json& message);
   void join(Connection& c, const json& message);
+  void move(const Connection& c, const json& message);
+  void broadcast(const StateChange& change);
   void refuse(Connection& c, const std::string& reason);
   void drop(Connection& c, const std::string& why);
   void writeTo(Connection& c);
@@ -176,6 +180,7 @@ void Presenter::Impl::handle(Connection& c, const json& message) {
   if (type == "join" && !c.welcomed) return join(c, message);
   if (type == "heartbeat" && c.welcomed) return;
   if (type == "bye" && c.welcomed) return drop(c, "left");
+  if (type == "move" && c.welcomed) return move(c, message);
   throw Error(ErrorKind::Corrupt,
               "A teaching-session participant sent '" + type +
                   "' where it may not; it runs an "
@@ -195,6 +200,36 @@ void Presenter::Impl::join(Connection& c, const json& message) {
                           {"participant", c.id},
                           {"seq", sequence},
                           {"state", toJson(state)}}));
+}
+
+// A participant's grab: only the anatomy transform, applied and sent to everyone (the mover
+// too, so every peer holds the same sequence) where the presenter allows it. A change of
+// another kind or an invalid matrix throws and drops the participant (readFrom).
+void Presenter::Impl::move(const Connection& c, const json& message) {
+  const StateChange change = changeFromJson(message.value("change", json()));
+  if (!std::holds_alternative<SetAnatomyTransform>(change)) {
+    throw Error(ErrorKind::Corrupt,
+                "A teaching-session participant may only move the anatomy, not change the "
+                "rest of the shared state.",
+                "move");
+  }
+  if (!options.participantsMayMoveAnatomy) return;
+  applyChange(state, change);  // throws Error(InvalidInput) for a bad matrix
+  moves.push_back(c.id);
+  broadcast(change);
+}
+
+void Presenter::Impl::broadcast(const StateChange& change) {
+  const std::uint64_t seq = ++sequence;
+  if (!listener) return;
+  const std::string delta =
+      encodeMessage({{"type", "delta"}, {"seq", seq}, {"change", toJson(change)}});
+  // Sent now rather than at the next service(): a grab's transform reaches the headsets without
+  // waiting for the presenter's next frame.
+  for (auto& c : connections) {
+    if (c.welcomed && !c.closed) queue(c, delta);
+    if (!c.closed && !c.outbox.empty()) writeTo(c);
+  }
 }
 
 void Presenter::Impl::refuse(Connection& c, const std::string& reason) {
@@ -304,17 +339,8 @@ std::string Presenter::certificateFingerprint() const {
 
 std::uint64_t Presenter::apply(const StateChange& change) {
   applyChange(impl_->state, change);  // throws before anything is sent
-  const std::uint64_t sequence = ++impl_->sequence;
-  if (!running()) return sequence;
-  const std::string delta =
-      encodeMessage({{"type", "delta"}, {"seq", sequence}, {"change", toJson(change)}});
-  // Sent now rather than at the next service(): a grab's transform reaches the headsets without
-  // waiting for the presenter's next frame.
-  for (auto& c : impl_->connections) {
-    if (c.welcomed && !c.closed) impl_->queue(c, delta);
-    if (!c.closed && !c.outbox.empty()) impl_->writeTo(c);
-  }
-  return sequence;
+  impl_->broadcast(change);
+  return impl_->sequence;
 }
 
 SessionState Presenter::state() const { return impl_->state; }
@@ -330,5 +356,7 @@ std::vector<ParticipantInfo> Presenter::participants() const {
 }
 
 std::vector<std::string> Presenter::departures() const { return impl_->departures; }
+
+std::size_t Presenter::participantMoves() const { return impl_->moves.size(); }
 
 }  // namespace twinplan::teaching

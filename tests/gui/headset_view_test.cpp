@@ -16,12 +16,15 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTest>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeWidget>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "gui_fixtures.h"
@@ -29,7 +32,10 @@
 #include "test_support.h"
 #include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/headset_link.h"
+#include "twinplan/rendering/volume_view.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/ui/main_window.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 namespace {
@@ -153,6 +159,53 @@ TEST_F(HeadsetViewTest, SaysSoWhenTheRuntimeEndsTheSession) {
   EXPECT_NE(text.find("Start the headset view again"), std::string::npos) << text;
   EXPECT_FALSE(link()->running());
   message()->close();
+}
+
+// Issue #20 items 4 and 5: a grab in the headset flows back to the window. Oculus Touch: the
+// right hand squeezes from frame 30 and carries the anatomy 10 cm to the viewer's right
+// between frames 40 and 60. The headset faces the patient (patient left = viewer's right,
+// life size: rendering::placeInFrontOf), so the move is +100 mm along LPS x, no turn.
+TEST_F(HeadsetViewTest, AGrabInTheHeadsetMovesTheModelsInTheWindow) {
+  QTemporaryDir work;
+  ASSERT_TRUE(work.isValid());
+  const nlohmann::json script = {
+      {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+      {"right_hand",
+       {{{"frame", 40}, {"position_m", {0.2, 1.3, -0.35}}},
+        {{"frame", 60}, {"position_m", {0.3, 1.3, -0.35}}}}},
+      {"inputs", {{"/user/hand/right/input/squeeze/value", {{{"frame", 30}, {"value", 1.0}}}}}}};
+  const QString scriptPath = work.filePath("script.json");
+  {
+    std::ofstream(scriptPath.toStdString()) << script.dump();
+  }
+  setenv("TWINPLAN_XR_TEST_SCRIPT", scriptPath.toUtf8().constData(), 1);
+  rendering::VolumeView& view = window_->volumeViewport()->view();
+  ASSERT_EQ(view.meshCount(), 2u);
+  std::vector<std::array<double, 16>> moves;
+  QObject::connect(link(), &HeadsetLink::anatomyMoved,
+                   [&](const std::array<double, 16>& m) { moves.push_back(m); });
+  ASSERT_TRUE(window_->startHeadsetView());
+  const auto movedBy = [&](std::size_t mesh) {
+    const auto m = view.meshActorMatrix(mesh);
+    return Vec3(m[3], m[7], m[11]);
+  };
+  ASSERT_TRUE(until([&] { return (movedBy(0) - Vec3(100, 0, 0)).norm() < 1e-3; }))
+      << "the liver model stands at +" << movedBy(0).transpose() << " mm, not +100 mm along x";
+  for (std::size_t mesh = 0; mesh < 2; ++mesh) {
+    const auto m = view.meshActorMatrix(mesh);
+    const std::array<double, 16> expected{1, 0, 0, 100, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+    for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(m[i], expected[i], 1e-3) << mesh << ", " << i;
+  }
+  // The move was carried in steps as the hand went (not only its end), and is the session's.
+  EXPECT_GE(moves.size(), 2u);
+  EXPECT_LT(moves.front()[3], 100.0 - 1e-3);
+  EXPECT_EQ(link()->session()->state().anatomyTransform, view.meshPlacement());
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {  // the window after the grab
+    QTest::qWait(300);
+    window_->grab().save(QString(dir) + "/headset-grab-moved.png");
+  }
+  window_->stopHeadsetView();
+  EXPECT_EQ(view.meshPlacement()[3], view.meshActorMatrix(0)[3]);  // stays where it was put
 }
 
 }  // namespace

@@ -533,5 +533,79 @@ TEST(TeachingSession, GeneratedCodeHasSixDigits) {
   EXPECT_THROW(shortCode.start(options), Error);
 }
 
+// Issue #20 items 4 and 5: a grab in a participant's headset moves the anatomy for everyone
+// where the presenter allows it (protocol 4).
+TEST(TeachingSession, AParticipantsGrabMovesTheAnatomyForEveryone) {
+  // 30 degrees about S and 100 mm towards the patient's left: a grab's move.
+  const double c = std::cos(M_PI / 6), s = std::sin(M_PI / 6);
+  const std::array<double, 16> moved{c, -s, 0, 100, s, c, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  HostOptions allowing = fastHost();
+  allowing.participantsMayMoveAnatomy = true;
+  Presenter presenter;
+  presenter.start(allowing);
+  presenter.apply(ShowData{"case-liver-017", "sha256:9f2c"});
+  std::array<Participant, 2> participants;
+  Parties parties{{&presenter}, {&participants[0], &participants[1]}};
+  EXPECT_THROW(participants[0].moveAnatomy(moved), Error);  // not joined yet
+  for (int i = 0; i < 2; ++i) participants[i].join(joinOptions(presenter, "H" + std::to_string(i)));
+  ASSERT_TRUE(parties.untilJoined());
+  participants[0].moveAnatomy(moved);
+  ASSERT_TRUE(parties.untilApplied(2));  // the move is the session's second change
+  EXPECT_EQ(presenter.state().anatomyTransform, moved);
+  EXPECT_EQ(presenter.participantMoves(), 1u);
+  for (auto& p : participants) EXPECT_EQ(p.state(), presenter.state());
+  // A matrix that is not affine is refused before it is sent.
+  std::array<double, 16> sheared = moved;
+  sheared[12] = 0.5;
+  EXPECT_THROW(participants[1].moveAnatomy(sheared), Error);
+
+  // A presenter that does not allow it keeps its placement; nobody is dropped.
+  Presenter strict;
+  strict.start(fastHost());
+  Participant viewer;
+  viewer.join(joinOptions(strict, "viewer"));
+  Parties strictParties{{&strict}, {&viewer}};
+  ASSERT_TRUE(strictParties.untilJoined());
+  viewer.moveAnatomy(moved);
+  const auto marker = strict.apply(SetFollowPresenter{true});
+  ASSERT_TRUE(strictParties.untilApplied(marker));
+  // Time for the move to be read (both sides service for 0.2 s, four heartbeats).
+  const auto settle = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < settle) strictParties.serviceAll();
+  EXPECT_EQ(marker, 1u);  // the move made no change of its own
+  EXPECT_EQ(viewer.state().anatomyTransform, SessionState{}.anatomyTransform);
+  EXPECT_EQ(strict.participantMoves(), 0u);
+  EXPECT_TRUE(viewer.connected());
+}
+
+TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
+  Presenter presenter;
+  HostOptions allowing = fastHost();
+  allowing.participantsMayMoveAnatomy = true;
+  presenter.start(allowing);
+  Parties parties{{&presenter}, {}};
+  RawClient rogue(presenter.port());
+  rogue.send(encodeMessage({{"type", "join"}, {"code", "482913"}, {"name", "rogue"}}));
+  ASSERT_EQ(rogue.receive(parties).value()["type"], "welcome");
+  rogue.send(encodeMessage(
+      {{"type", "move"}, {"change", toJson(StateChange(SetFollowPresenter{true}))}}));
+  ASSERT_TRUE(parties.until([&] { return presenter.participants().empty(); }));
+  EXPECT_NE(presenter.departures().at(0).find("may only move the anatomy"), std::string::npos)
+      << presenter.departures().at(0);
+  EXPECT_FALSE(presenter.state().followPresenter);
+
+  // A version-3 peer (before participants could move) is refused by its version.
+  RawClient older(presenter.port());
+  const std::string join = R"({"type":"join","code":"482913","name":"old","v":3})";
+  older.send(std::string("\0\0\0", 3) + char(join.size()) + join);
+  const auto answer = older.receive(parties);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ((*answer)["type"], "refused");
+  EXPECT_NE((*answer)["reason"].get<std::string>().find(
+                "protocol version 3, this TwinPlan speaks version 4"),
+            std::string::npos)
+      << *answer;
+}
+
 }  // namespace
 }  // namespace twinplan::teaching

@@ -107,7 +107,10 @@ void HeadsetLink::launch() {
   presenter_->apply(teaching::ShowData{preparedName_, ""});
   for (const auto& [key, visible] : preparedVisibility_)
     presenter_->apply(teaching::SetSegmentVisible{key, visible});
-  presenter_->start();  // 127.0.0.1, ephemeral port, random code
+  teaching::HostOptions host;  // 127.0.0.1, ephemeral port, random code
+  host.participantsMayMoveAnatomy = true;  // the headset's grab moves the window's models
+  presenter_->start(host);
+  movesSeen_ = 0;
 
   process_ = new QProcess(this);
   process_->setProcessChannelMode(QProcess::SeparateChannels);
@@ -170,6 +173,10 @@ void HeadsetLink::service() {
   if (!joined_ && !presenter_->participants().empty()) {
     joined_ = true;
     emit headsetJoined();
+  }
+  if (presenter_->participantMoves() > movesSeen_) {
+    movesSeen_ = presenter_->participantMoves();
+    emit anatomyMoved(presenter_->state().anatomyTransform);
   }
   readMirror();
 }

@@ -4,10 +4,13 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <array>
 
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/headset_link.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/ui/main_window.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 namespace {
@@ -57,6 +60,16 @@ void MainWindow::buildHeadsetDock() {
   connect(headset_, &HeadsetLink::headsetJoined, this,
           [this] { statusBar()->showMessage(tr("The headset shows the 3D models."), 8000); });
   connect(headset_, &HeadsetLink::failed, this, &MainWindow::showHeadsetMessage);
+  // A grab in the headset moves the models in the 3D view the same way, and in the teaching
+  // session the window presents, if any (issue #20 items 4 and 5).
+  connect(headset_, &HeadsetLink::anatomyMoved, this,
+          [this](const std::array<double, 16>& lpsToLps) {
+            volume_->view().setMeshPlacement(lpsToLps);
+            volume_->update();
+            for (teaching::Presenter* session : peerSessions())
+              if (session->state().anatomyTransform != lpsToLps)
+                session->apply(teaching::SetAnatomyTransform{lpsToLps});
+          });
   connect(headset_, &HeadsetLink::stopped, this, [this] {
     headsetAction_->setChecked(false);
     headsetMirror_->setText(tr("The headset view is stopped."));

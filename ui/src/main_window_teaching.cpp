@@ -178,6 +178,8 @@ void MainWindow::shareEverythingWith(teaching::Presenter& session) {
                             sliceCoordinate_mm(slices_[view]->view())}});
   }
   session.apply(teaching::SetPointer{});
+  // Where the 3D view's models stand (moved by an earlier grab in the headset).
+  session.apply(teaching::SetAnatomyTransform{volume_->view().meshPlacement()});
   syncAnnotations(session, annotationsOf(currentCase(), backgroundVolume()));
   shareResult();
 }
@@ -298,6 +300,11 @@ void MainWindow::followPresenter() {
     }
     for (const teaching::Annotation& a : state->annotations)
       marks.annotations.push_back({toVec(a.point_lps), a.text});
+    // The anatomy where the presenter's models stand (its headset's grab, say).
+    if (state->anatomyTransform != volume_->view().meshPlacement()) {
+      volume_->view().setMeshPlacement(state->anatomyTransform);
+      volume_->update();
+    }
   }
   const bool pointing = state && state->pointer.active;
   const double length_mm = pointing ? drawnLength_mm(state->pointer, volume_->view()) : 0.0;

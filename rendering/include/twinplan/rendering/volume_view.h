@@ -4,6 +4,7 @@
 // render window it is added to (Qt widget, offscreen).
 #include <vtkSmartPointer.h>
 
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -93,6 +94,16 @@ class VolumeView {
   void setMeshColour(std::size_t index, const Rgb& colour);
   Rgb meshColour(std::size_t index) const;
 
+  // Where the surface models stand: p_shown = lpsToLps * p_lps, a 4x4 row-major affine in mm
+  // (the shared anatomy transform, teaching::SetAnatomyTransform: a grab in the headset moves
+  // the models here too). The identity by default; kept when the meshes are replaced. The
+  // volume rendering and the clipping box stay where the image is.
+  void setMeshPlacement(const std::array<double, 16>& lpsToLps);
+  const std::array<double, 16>& meshPlacement() const { return meshPlacement_; }
+  // The matrix VTK draws mesh `index` with (its actor's, row-major); Error(InvalidInput) for an
+  // index out of range.
+  std::array<double, 16> meshActorMatrix(std::size_t index) const;
+
   // Shows only what lies inside the box (volume and meshes), with the box outlined and its
   // size written in the bottom-left corner. Throws Error(InvalidInput) when lo is not below
   // hi on every axis.
@@ -134,6 +145,7 @@ class VolumeView {
   vtkSmartPointer<vtkGPUVolumeRayCastMapper> mapper_;
   vtkSmartPointer<vtkVolume> actor_;
   std::vector<vtkSmartPointer<vtkActor>> meshActors_;
+  std::array<double, 16> meshPlacement_{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
   std::vector<double> meshOpacities_;
   bool hasClippingBox_ = false;
   BoxLps clippingBox_;

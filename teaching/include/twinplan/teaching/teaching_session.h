@@ -33,6 +33,10 @@ struct HostOptions {
   std::string sessionCode;            // empty: a random 6-digit code (Presenter::sessionCode())
   double heartbeat_s = 0.25;          // how often each side says it is alive
   double dropAfter_s = 2.0;           // silence after which a participant is dropped
+  // Whether a participant's grab (Participant::moveAnatomy) changes the shared anatomy
+  // transform for everyone; false: such moves are ignored (the presenter's placement stands,
+  // and the participant's headset returns to it when its grab ends).
+  bool participantsMayMoveAnatomy = false;
   // TLS: both PEM files, or neither (a plain session). The key must not be encrypted.
   std::string tlsCertificateFile;
   std::string tlsPrivateKeyFile;
@@ -77,6 +81,8 @@ class Presenter {
   std::vector<ParticipantInfo> participants() const;
   // One sentence per participant that was dropped or refused, in order ("Ada: silent for 2.0 s").
   std::vector<std::string> departures() const;
+  // How many participants' moves of the anatomy were applied (participantsMayMoveAnatomy).
+  std::size_t participantMoves() const;
 
  private:
   struct Impl;
@@ -134,6 +140,12 @@ class Participant {
 
   SessionState state() const;
   std::uint64_t sequence() const;  // the last applied delta's number
+  // Asks the presenter to place the anatomy so (a grab in this participant's headset; 4x4
+  // row-major LPS mm to LPS mm). Where the presenter allows it (participantsMayMoveAnatomy) it
+  // becomes the shared transform and comes back as a delta like any other change; otherwise
+  // it is ignored. Throws Error(InvalidInput) when not Joined or for a non-affine or
+  // non-finite matrix (nothing is sent).
+  void moveAnatomy(const std::array<double, 16>& lpsToLps);
   // Called by service() after each delta is applied, with its number.
   void onApplied(std::function<void(std::uint64_t sequence)> callback);
   // Called by service() when the phase changes (Joined, Ended).

@@ -2,7 +2,8 @@
 // The teaching session's wire format: each message is a 4-byte big-endian length followed by
 // that many bytes of UTF-8 JSON (RFC 8259), an object with "v" (protocol version) and "type".
 // Types: join {code, name} -> welcome {participant, seq, state} | refused {reason};
-// delta {seq, change}; heartbeat; bye. docs/architecture.md, "Teaching sessions".
+// delta {seq, change}; heartbeat; bye; and from a participant, move {change} (a grab in its
+// headset: SetAnatomyTransform only). docs/architecture.md, "Teaching sessions".
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,9 +13,10 @@
 namespace twinplan::teaching {
 
 // 2: the state gained the presenter's slice (change "slice"). 3: the shown result (change
-// "result") and the pointer's length. A peer of another version is refused by name at its
+// "result") and the pointer's length. 4: a participant may move the anatomy (message "move").
+// A peer of another version is refused by name at its
 // first message rather than failing on a change it does not know.
-inline constexpr int kProtocolVersion = 3;
+inline constexpr int kProtocolVersion = 4;
 // A snapshot of a case with hundreds of segments and annotations is a few tens of kB; anything
 // over 1 MiB is not a message this protocol sends.
 inline constexpr std::uint32_t kMaxMessageBytes = 1u << 20;

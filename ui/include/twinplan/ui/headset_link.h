@@ -75,6 +75,9 @@ class HeadsetLink : public QObject {
   void mirrorChanged(const QImage& leftEye);
   // The headset could not start or stopped on its own: a title and a sentence for the user.
   void failed(const QString& title, const QString& message);
+  // The headset's grab moved the anatomy: its new transform (4x4 row-major, LPS mm to LPS mm),
+  // now the session's; the 3D view shows the models moved the same way.
+  void anatomyMoved(const std::array<double, 16>& lpsToLps);
   void stopped();
 
  private:
@@ -95,6 +98,7 @@ class HeadsetLink : public QObject {
   unsigned long long mirrorInode_ = 0;
   bool stopping_ = false;
   bool joined_ = false;
+  std::size_t movesSeen_ = 0;  // the headset's moves already announced (anatomyMoved)
 };
 
 }  // namespace twinplan::ui
