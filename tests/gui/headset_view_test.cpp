@@ -16,17 +16,20 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTest>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeWidget>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <vector>
 
 #include "gui_fixtures.h"
 #include "headset_fixture.h"
 #include "test_support.h"
+#include "twinplan/teaching/teaching_session.h"
 #include "twinplan/ui/display_list_panel.h"
 #include "twinplan/ui/headset_link.h"
 #include "twinplan/ui/main_window.h"
@@ -152,6 +155,55 @@ TEST_F(HeadsetViewTest, SaysSoWhenTheRuntimeEndsTheSession) {
   EXPECT_NE(text.find("ended the session after"), std::string::npos) << text;
   EXPECT_NE(text.find("Start the headset view again"), std::string::npos) << text;
   EXPECT_FALSE(link()->running());
+  message()->close();
+}
+
+// The test runtime's script: the Nth xrWaitFrame blocks for some seconds (a slow first frame, or
+// a headset that hangs). Returns the script's path, which TWINPLAN_XR_TEST_SCRIPT names.
+std::string stallScript(const QTemporaryDir& dir, int frame, double seconds) {
+  const std::string path = dir.filePath("stall.json").toStdString();
+  std::ofstream(path) << R"({"stalls": [{"frame": )" << frame << R"(, "seconds": )" << seconds
+                      << "}]}";
+  setenv("TWINPLAN_XR_TEST_SCRIPT", path.c_str(), 1);
+  return path;
+}
+
+TEST_F(HeadsetViewTest, AHeadsetWhoseFirstFrameTakes3sStaysConnected) {
+  // The teaching default drops a participant after 2 s of silence; the headset's first frame
+  // (shader compilation on a loaded PC without a GPU) took longer and View in headset stopped.
+  QTemporaryDir dir;
+  stallScript(dir, 1, 3.0);
+  QElapsedTimer clock;
+  clock.start();
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->mirrorImages() >= 3; }, 60000));
+  EXPECT_GE(clock.elapsed(), 3000);  // the stall happened before the headset's first image
+  EXPECT_TRUE(link()->running());
+  EXPECT_TRUE(link()->joined());
+  EXPECT_TRUE(link()->session()->departures().empty())
+      << link()->session()->departures().front();
+  EXPECT_EQ(message(), nullptr);
+  EXPECT_GT(anatomyPixels(link()->mirror()), 500);
+}
+
+TEST_F(HeadsetViewTest, AHeadsetThatGoesSilentAfterJoiningIsDroppedWithAMessage) {
+  // Frame 20 hangs for a minute: after the allowance (shortened to 4 s here; 10 s by default)
+  // the window stops the headset process and says so, without waiting for it.
+  QTemporaryDir dir;
+  stallScript(dir, 20, 60.0);
+  link()->setSilenceAllowance(4.0);
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->joined() && link()->mirrorImages() >= 1; }, 60000));
+  QElapsedTimer clock;
+  clock.start();
+  ASSERT_TRUE(until([&] { return message() != nullptr; }, 30000));
+  EXPECT_LT(clock.elapsed(), 15000);
+  EXPECT_EQ(message()->windowTitle(), "The headset stopped answering");
+  const std::string text = message()->text().toStdString();
+  EXPECT_NE(text.find("did not answer for 4 s"), std::string::npos) << text;
+  EXPECT_NE(text.find("View in headset again"), std::string::npos) << text;
+  EXPECT_FALSE(link()->running());
+  EXPECT_FALSE(window_->findChild<QAction*>("viewInHeadset")->isChecked());
   message()->close();
 }
 

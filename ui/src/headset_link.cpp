@@ -107,7 +107,10 @@ void HeadsetLink::launch() {
   presenter_->apply(teaching::ShowData{preparedName_, ""});
   for (const auto& [key, visible] : preparedVisibility_)
     presenter_->apply(teaching::SetSegmentVisible{key, visible});
-  presenter_->start();  // 127.0.0.1, ephemeral port, random code
+  teaching::HostOptions host;  // 127.0.0.1, ephemeral port, random code
+  host.dropAfter_s = silence_s_;
+  presenter_->start(host);
+  departures_ = 0;
 
   process_ = new QProcess(this);
   process_->setProcessChannelMode(QProcess::SeparateChannels);
@@ -171,7 +174,27 @@ void HeadsetLink::service() {
     joined_ = true;
     emit headsetJoined();
   }
+  if (headsetWentSilent()) return;
   readMirror();
+}
+
+// The session dropped the headset for its silence: it hangs (a headset that crashed or ended
+// its session is reported by processFinished). Stops it and says so.
+bool HeadsetLink::headsetWentSilent() {
+  const std::vector<std::string> departures = presenter_->departures();
+  for (; departures_ < departures.size(); ++departures_) {
+    const std::string& why = departures[departures_];
+    if (why.find("silent for") == std::string::npos) continue;
+    process_->kill();  // it hangs: waiting for it to hear the bye would freeze the window
+    stop();
+    emit failed(tr("The headset stopped answering"),
+                tr("The headset program did not answer for %1 s, so TwinPlan stopped it (%2). "
+                   "Check the headset and its runtime, then choose View in headset again.")
+                    .arg(silence_s_)
+                    .arg(QString::fromStdString(why)));
+    return true;
+  }
+  return false;
 }
 
 void HeadsetLink::readMirror() {

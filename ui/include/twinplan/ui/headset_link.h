@@ -12,6 +12,7 @@
 #include <QString>
 #include <QTemporaryDir>
 #include <array>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <utility>
@@ -38,6 +39,15 @@ class HeadsetLink : public QObject {
   // running program (where the build and the installation put it).
   void setProgram(const QString& path) { program_ = path; }
   const QString& program() const { return program_; }
+  // How long the headset may stay silent before the window drops it and stops the view
+  // (default kDefaultSilence_s). Takes effect at the next launch().
+  void setSilenceAllowance(double seconds) { silence_s_ = seconds; }
+  double silenceAllowance() const { return silence_s_; }
+  // The headset's first frames compile VTK's shaders (and volume-render) before it can answer:
+  // on a loaded PC with a software renderer one took over 2 s, the teaching default, and the
+  // window dropped a working headset. A headset that crashes is noticed at once (its process
+  // ends), so the allowance only covers one that hangs.
+  static constexpr double kDefaultSilence_s = 10.0;
 
   // Writes what the headset shows to a temporary case: the case's surface models, the image
   // its slice plane cuts (the volume named `sliceVolume`; empty or unknown: the case's first)
@@ -80,9 +90,12 @@ class HeadsetLink : public QObject {
  private:
   void service();
   void readMirror();
+  bool headsetWentSilent();
   void processFinished(int exitCode, QProcess::ExitStatus status);
 
   QString program_;
+  double silence_s_ = kDefaultSilence_s;
+  std::size_t departures_ = 0;  // the session's departures seen by service()
   std::unique_ptr<teaching::Presenter> presenter_;
   QProcess* process_ = nullptr;
   QTimer* timer_ = nullptr;
