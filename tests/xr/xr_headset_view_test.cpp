@@ -1534,6 +1534,13 @@ TEST_F(XrRenderCliTest, TheVolumeRenderingShowsTheBoneInBothEyes) {
   // The two eyes see the ball with the parallax of the eyes' 63 mm: it sits further left in
   // the right eye.
   EXPECT_LT(coveredCentroidX(run.images[1]), coveredCentroidX(run.images[0]));
+  // A preset the 3D view does not have is refused, naming the ones it has.
+  EXPECT_EQ(cli("xr-render " + (work_ / "case.twinplan").string() +
+                " --frames 2 --volume --preset Bone --out " + (work_ / "out").string()),
+            3);  // InvalidInput
+  EXPECT_NE(text("stderr.txt").find("--preset must be one of 'CT bone', 'CT soft tissue'"),
+            std::string::npos)
+      << text("stderr.txt");
 }
 
 TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {

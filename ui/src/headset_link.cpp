@@ -128,10 +128,12 @@ void HeadsetLink::launch() {
   mirrorImages_ = 0;
   mirrorInode_ = 0;
   mirror_ = QImage();
-  process_->start(program_, {preparedCase_, "--frames", "0", "--out", work_->filePath("out"),
-                             "--live", QString("127.0.0.1:%1").arg(presenter_->port()), "--code",
-                             QString::fromStdString(presenter_->sessionCode()), "--mirror",
-                             work_->filePath("mirror.ppm")});
+  QStringList arguments{preparedCase_, "--frames", "0", "--out", work_->filePath("out"),
+                        "--live", QString("127.0.0.1:%1").arg(presenter_->port()), "--code",
+                        QString::fromStdString(presenter_->sessionCode()), "--mirror",
+                        work_->filePath("mirror.ppm")};
+  if (volumeShown_) arguments << "--volume" << "--preset" << rendering::toString(volumePreset_);
+  process_->start(program_, arguments);
   timer_->start();
 }
 

@@ -20,6 +20,7 @@
 
 #include "twinplan/core/case.h"
 #include "twinplan/core/progress.h"
+#include "twinplan/rendering/volume_view.h"
 
 class QTimer;
 
@@ -48,6 +49,12 @@ class HeadsetLink : public QObject {
   // window dropped a working headset. A headset that crashes is noticed at once (its process
   // ends), so the allowance only covers one that hangs.
   static constexpr double kDefaultSilence_s = 10.0;
+  // Whether the headset volume-renders the prepared image, and in which preset (what the
+  // window's 3D view shows); off by default. Takes effect at the next launch().
+  void setVolumeRendering(bool shown, rendering::VolumePreset preset) {
+    volumeShown_ = shown;
+    volumePreset_ = preset;
+  }
 
   // Writes what the headset shows to a temporary case: the case's surface models, the image
   // its slice plane cuts (the volume named `sliceVolume`; empty or unknown: the case's first)
@@ -95,6 +102,8 @@ class HeadsetLink : public QObject {
 
   QString program_;
   double silence_s_ = kDefaultSilence_s;
+  bool volumeShown_ = false;
+  rendering::VolumePreset volumePreset_ = rendering::VolumePreset::CtBone;
   std::size_t departures_ = 0;  // the session's departures seen by service()
   std::unique_ptr<teaching::Presenter> presenter_;
   QProcess* process_ = nullptr;
