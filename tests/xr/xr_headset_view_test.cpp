@@ -537,24 +537,27 @@ TEST_F(HeadsetViewTest, NoDepthIsSubmittedWhereTheRuntimeLacksTheExtension) {
 // A CT of 40^3 voxels of 5 mm centred on the LPS origin (a 200 mm cube) whose quadrants, seen
 // on a coronal plane, have four grey levels: -60 HU, +150 HU on the patient's right (x < 0),
 // +75 HU above the middle (z > 0). Far from the quadrant borders every plane shows one value.
-twinplan::ImageVolume quadrantCt() {
-  twinplan::ImageGeometry g;
-  g.size = {40, 40, 40};
-  g.spacing_mm = Vec3(5, 5, 5);
-  g.origin_lps = Vec3(-97.5, -97.5, -97.5);
+// A CT on `g` whose voxel at LPS point p holds hu(p).
+twinplan::ImageVolume ctOf(const twinplan::ImageGeometry& g,
+                           const std::function<double(const Vec3&)>& hu) {
   twinplan::ImageVolume ct(g, twinplan::PixelType::Int16);
   ct.name = "CT";
   ct.unit = "HU";
   ct.dicom.modality = "CT";
   auto voxels = ct.voxels<std::int16_t>();
-  for (int k = 0; k < 40; ++k)
-    for (int j = 0; j < 40; ++j)
-      for (int i = 0; i < 40; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(i, j, k));
-        voxels[g.linearIndex(i, j, k)] =
-            std::int16_t(-60 + (p.x() < 0 ? 150 : 0) + (p.z() > 0 ? 75 : 0));
-      }
+  for (int k = 0; k < g.size[2]; ++k)
+    for (int j = 0; j < g.size[1]; ++j)
+      for (int i = 0; i < g.size[0]; ++i)
+        voxels[g.linearIndex(i, j, k)] = std::int16_t(hu(g.indexToLps(Vec3(i, j, k))));
   return ct;
+}
+
+twinplan::ImageVolume quadrantCt() {
+  twinplan::ImageGeometry g;
+  g.size = {40, 40, 40};
+  g.spacing_mm = Vec3(5, 5, 5);
+  g.origin_lps = Vec3(-97.5, -97.5, -97.5);
+  return ctOf(g, [](const Vec3& p) { return -60 + (p.x() < 0 ? 150 : 0) + (p.z() > 0 ? 75 : 0); });
 }
 
 // The DICOM linear VOI function for an 8-bit display (PS3.3 C.11.2.1.2.1): window centre c,
@@ -1467,17 +1470,7 @@ TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
 
 // A CT of water (0 HU) with a bone ball (1000 HU, 40 mm radius) at its centre, on a 2 mm grid.
 twinplan::ImageVolume boneBallCt() {
-  const twinplan::ImageGeometry g = gridAroundOrigin(61, 2.0);
-  twinplan::ImageVolume ct(g, twinplan::PixelType::Int16);
-  ct.name = "CT";
-  ct.unit = "HU";
-  ct.dicom.modality = "CT";
-  auto voxels = ct.voxels<std::int16_t>();
-  for (int k = 0; k < 61; ++k)
-    for (int j = 0; j < 61; ++j)
-      for (int i = 0; i < 61; ++i)
-        voxels[g.linearIndex(i, j, k)] = g.indexToLps(Vec3(i, j, k)).norm() <= 40.0 ? 1000 : 0;
-  return ct;
+  return ctOf(gridAroundOrigin(61, 2.0), [](const Vec3& p) { return p.norm() <= 40.0 ? 1000 : 0; });
 }
 
 TEST_F(XrRenderCliTest, TheVolumeRenderingShowsTheBoneInBothEyes) {
