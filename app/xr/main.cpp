@@ -93,11 +93,23 @@ XrEnvironmentBlendMode blendFromName(const std::string& name) {
               "--blend");
 }
 
+// A volume rendering preset by its name (rendering::toString: what the 3D view's list shows).
+rendering::VolumePreset presetFromName(const std::string& name) {
+  std::string names;
+  for (rendering::VolumePreset preset : rendering::allVolumePresets()) {
+    if (name == rendering::toString(preset)) return preset;
+    names += std::string(names.empty() ? "" : ", ") + "'" + rendering::toString(preset) + "'";
+  }
+  throw Error(ErrorKind::InvalidInput,
+              "--preset must be one of " + names + ", not '" + name + "'.", "--preset");
+}
+
 struct Arguments {
   fs::path casePath, outDir;
   int frames = 60;
   std::string blend;  // empty: whatever the headset prefers
   bool volume = false;
+  std::string preset;  // the volume rendering preset's name; empty: the image's own default
   bool json = false;
   std::string live;  // HOST:PORT of the desktop's teaching session; empty: not live
   std::string code;  // its session code
@@ -528,6 +540,7 @@ void buildScene(rendering::VolumeView& scene, const twinplan::Case& twin, const 
   if (args.volume && !twin.volumes.empty()) {
     scene.setFastRendering(softwareGl);
     scene.setVolume(&twin.volumes.front());
+    if (!args.preset.empty()) scene.setPreset(presetFromName(args.preset));
   }
   if (scene.meshCount() == 0 && !(args.volume && !twin.volumes.empty()))
     throw Error(ErrorKind::InvalidInput,
@@ -695,6 +708,9 @@ int main(int argc, char** argv) {
   app.add_option("--blend", args.blend,
                  "opaque (VR), additive or alpha (mixed reality); default: the headset's own");
   app.add_flag("--volume", args.volume, "Also volume-render the case's first image");
+  app.add_option("--preset", args.preset,
+                 "Volume rendering preset for --volume, as the 3D view names it ('CT bone', "
+                 "'CT soft tissue', 'MR', ...); default: the image's own");
   app.add_flag("--json", args.json, "Print the result as JSON on stdout");
   app.add_option("--live", args.live,
                  "HOST:PORT of the TwinPlan window's session to follow (View in headset); "

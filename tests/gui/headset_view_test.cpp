@@ -208,5 +208,107 @@ TEST_F(HeadsetViewTest, AGrabInTheHeadsetMovesTheModelsInTheWindow) {
   EXPECT_EQ(view.meshPlacement()[3], view.meshActorMatrix(0)[3]);  // stays where it was put
 }
 
+// A window case whose CT is water (0 HU) with a bone ball (1000 HU, radius 40 mm) at the LPS
+// origin, and a 5 mm "Marker" model inside the ball (View in headset needs a model).
+Case boneBallCase() {
+  ImageGeometry g;
+  g.size = {41, 41, 41};
+  g.spacing_mm = Vec3(2.5, 2.5, 2.5);
+  g.origin_lps = Vec3(-50, -50, -50);
+  ImageVolume ct = fixtures::ctVolume(g);
+  auto voxels = ct.voxels<std::int16_t>();
+  for (int k = 0; k < 41; ++k)
+    for (int j = 0; j < 41; ++j)
+      for (int i = 0; i < 41; ++i)
+        voxels[g.linearIndex(i, j, k)] = g.indexToLps(Vec3(i, j, k)).norm() <= 40.0 ? 1000 : 0;
+  Case twin = fixtures::caseWith(std::move(ct), "Bone ball");
+  SurfaceMesh marker = test::icosphere(Vec3(0, 0, 0), 5.0, 2, true);
+  marker.name = "Marker";
+  twin.meshes = {marker};
+  return twin;
+}
+
+// Pixels of the CT bone preset's colours: light and warm (red > green > blue, red > 200).
+int bonePixels(const QImage& image) {
+  int count = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      if (c.red() > 200 && c.red() > c.green() && c.green() > c.blue() && c.blue() > 120) ++count;
+    }
+  return count;
+}
+
+TEST_F(HeadsetViewTest, TheHeadsetVolumeRendersWhenThe3DViewDoes) {
+  // The 3D view opens a CT in the CT bone preset with the volume shown: the headset's eye shows
+  // the ball in the preset's bone colours (the preset at 1000 HU is (255, 242, 230), at 300 HU
+  // (230, 191, 140)); with the 3D view's Volume button off, none.
+  showCase(boneBallCase());
+  auto* volumeShown = window_->findChild<QAction*>("volumeVisible");
+  ASSERT_NE(volumeShown, nullptr);
+  ASSERT_TRUE(volumeShown->isChecked());
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->mirrorImages() >= 2; }));
+  const int withVolume = bonePixels(nextMirror());
+  window_->stopHeadsetView();
+  volumeShown->setChecked(false);
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->mirrorImages() >= 2; }));
+  const int without = bonePixels(nextMirror());
+  std::printf("[ figures ] bone-coloured mirror pixels: %d with the volume, %d without\n",
+              withVolume, without);
+  EXPECT_GT(withVolume, 100);
+  EXPECT_EQ(without, 0);
+}
+
+// The test runtime's script: the Nth xrWaitFrame blocks for some seconds (a slow first frame, or
+// a headset that hangs). Returns the script's path, which TWINPLAN_XR_TEST_SCRIPT names.
+std::string stallScript(const QTemporaryDir& dir, int frame, double seconds) {
+  const std::string path = dir.filePath("stall.json").toStdString();
+  std::ofstream(path) << R"({"stalls": [{"frame": )" << frame << R"(, "seconds": )" << seconds
+                      << "}]}";
+  setenv("TWINPLAN_XR_TEST_SCRIPT", path.c_str(), 1);
+  return path;
+}
+
+TEST_F(HeadsetViewTest, AHeadsetWhoseFirstFrameTakes3sStaysConnected) {
+  // The teaching default drops a participant after 2 s of silence; the headset's first frame
+  // (shader compilation on a loaded PC without a GPU) took longer and View in headset stopped.
+  QTemporaryDir dir;
+  stallScript(dir, 1, 3.0);
+  QElapsedTimer clock;
+  clock.start();
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->mirrorImages() >= 3; }, 60000));
+  EXPECT_GE(clock.elapsed(), 3000);  // the stall happened before the headset's first image
+  EXPECT_TRUE(link()->running());
+  EXPECT_TRUE(link()->joined());
+  EXPECT_TRUE(link()->session()->departures().empty())
+      << link()->session()->departures().front();
+  EXPECT_EQ(message(), nullptr);
+  EXPECT_GT(anatomyPixels(link()->mirror()), 500);
+}
+
+TEST_F(HeadsetViewTest, AHeadsetThatGoesSilentAfterJoiningIsDroppedWithAMessage) {
+  // Frame 20 hangs for a minute: after the allowance (shortened to 4 s here; 10 s by default)
+  // the window stops the headset process and says so, without waiting for it.
+  QTemporaryDir dir;
+  stallScript(dir, 20, 60.0);
+  link()->setSilenceAllowance(4.0);
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_TRUE(until([&] { return link()->joined() && link()->mirrorImages() >= 1; }, 60000));
+  QElapsedTimer clock;
+  clock.start();
+  ASSERT_TRUE(until([&] { return message() != nullptr; }, 30000));
+  EXPECT_LT(clock.elapsed(), 15000);
+  EXPECT_EQ(message()->windowTitle(), "The headset stopped answering");
+  const std::string text = message()->text().toStdString();
+  EXPECT_NE(text.find("did not answer for 4 s"), std::string::npos) << text;
+  EXPECT_NE(text.find("View in headset again"), std::string::npos) << text;
+  EXPECT_FALSE(link()->running());
+  EXPECT_FALSE(window_->findChild<QAction*>("viewInHeadset")->isChecked());
+  message()->close();
+}
+
 }  // namespace
 }  // namespace twinplan::ui

@@ -537,24 +537,27 @@ TEST_F(HeadsetViewTest, NoDepthIsSubmittedWhereTheRuntimeLacksTheExtension) {
 // A CT of 40^3 voxels of 5 mm centred on the LPS origin (a 200 mm cube) whose quadrants, seen
 // on a coronal plane, have four grey levels: -60 HU, +150 HU on the patient's right (x < 0),
 // +75 HU above the middle (z > 0). Far from the quadrant borders every plane shows one value.
-twinplan::ImageVolume quadrantCt() {
-  twinplan::ImageGeometry g;
-  g.size = {40, 40, 40};
-  g.spacing_mm = Vec3(5, 5, 5);
-  g.origin_lps = Vec3(-97.5, -97.5, -97.5);
+// A CT on `g` whose voxel at LPS point p holds hu(p).
+twinplan::ImageVolume ctOf(const twinplan::ImageGeometry& g,
+                           const std::function<double(const Vec3&)>& hu) {
   twinplan::ImageVolume ct(g, twinplan::PixelType::Int16);
   ct.name = "CT";
   ct.unit = "HU";
   ct.dicom.modality = "CT";
   auto voxels = ct.voxels<std::int16_t>();
-  for (int k = 0; k < 40; ++k)
-    for (int j = 0; j < 40; ++j)
-      for (int i = 0; i < 40; ++i) {
-        const Vec3 p = g.indexToLps(Vec3(i, j, k));
-        voxels[g.linearIndex(i, j, k)] =
-            std::int16_t(-60 + (p.x() < 0 ? 150 : 0) + (p.z() > 0 ? 75 : 0));
-      }
+  for (int k = 0; k < g.size[2]; ++k)
+    for (int j = 0; j < g.size[1]; ++j)
+      for (int i = 0; i < g.size[0]; ++i)
+        voxels[g.linearIndex(i, j, k)] = std::int16_t(hu(g.indexToLps(Vec3(i, j, k))));
   return ct;
+}
+
+twinplan::ImageVolume quadrantCt() {
+  twinplan::ImageGeometry g;
+  g.size = {40, 40, 40};
+  g.spacing_mm = Vec3(5, 5, 5);
+  g.origin_lps = Vec3(-97.5, -97.5, -97.5);
+  return ctOf(g, [](const Vec3& p) { return -60 + (p.x() < 0 ? 150 : 0) + (p.z() > 0 ? 75 : 0); });
 }
 
 // The DICOM linear VOI function for an 8-bit display (PS3.3 C.11.2.1.2.1): window centre c,
@@ -1131,14 +1134,16 @@ class XrRenderCliTest : public HeadsetViewTest {
     std::vector<EyeImage> eyes;
     std::array<Png, 2> images;  // left, right
   };
-  HeadsetRun renderCaseInHeadset(const twinplan::Case& twin, int frames = 2) {
+  HeadsetRun renderCaseInHeadset(const twinplan::Case& twin, int frames = 2,
+                                 const std::string& options = "") {
     const fs::path casePath = work_ / "case.twinplan";
     twinplan::saveCase(twin, casePath);
     const fs::path out = work_ / "out";
     setenv("TWINPLAN_XR_TEST_LOG", (work_ / "log.jsonl").c_str(), 1);
     HeadsetRun run;
     const int status = cli("--json xr-render " + casePath.string() + " --frames " +
-                           std::to_string(frames) + " --blend alpha --out " + out.string());
+                           std::to_string(frames) + " --blend alpha " + options + " --out " +
+                           out.string());
     EXPECT_EQ(status, 0) << text("stderr.txt");
     if (status != 0) return run;
     run.result = nlohmann::json::parse(text("stdout.txt"));
@@ -1461,6 +1466,74 @@ TEST_F(XrRenderCliTest, AnAblationZoneShowsInTheHeadsetAtItsRadius) {
         e == 0 ? "left" : "right", seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin,
         expected.xMax, expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
   }
+}
+
+// A CT of water (0 HU) with a bone ball (1000 HU, 40 mm radius) at its centre, on a 2 mm grid.
+twinplan::ImageVolume boneBallCt() {
+  return ctOf(gridAroundOrigin(61, 2.0), [](const Vec3& p) { return p.norm() <= 40.0 ? 1000 : 0; });
+}
+
+TEST_F(XrRenderCliTest, TheVolumeRenderingShowsTheBoneInBothEyes) {
+  // The CT bone preset (the one a CT opens in): transparent below 150 HU, so the water is not
+  // seen; colour (0.9, 0.75, 0.55) with opacity 0.3 at 300 HU, (1.0, 0.95, 0.9) with 0.8 at
+  // 1000 HU (opacity per mm). A ray first crosses the ball's interpolated edge (1000 -> 0 HU
+  // over a voxel) in the 300 HU colours, then the 1000 HU bone, which makes it opaque within
+  // a few mm: the centre's colour lies between the two, warm (red > green > blue), opaque.
+  // Eyes of 640 x 720 pixels: the ball is about 30 pixels across, a 2 mm voxel 0.8 pixel. The
+  // silhouette is within 2.5 pixels of the sphere's analytic projection (a software renderer
+  // casts one ray per 2 x 2 pixels, plus the interpolated edge).
+  useScript({{"eye_width_px", 640}, {"eye_height_px", 720}});
+  twinplan::Case twin;
+  twin.name = "Bone ball";
+  twin.volumes.push_back(boneBallCt());
+  const HeadsetRun run = renderCaseInHeadset(twin, 2, "--volume");
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(run.result["meshes"], 0);
+  const std::vector<SurfaceMesh> ball{uvSphere(Vec3(0, 0, 0), 40.0, 96)};
+  const double at300HU[3] = {229.5, 191.25, 140.25}, at1000HU[3] = {255.0, 242.25, 229.5};
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const Png& png = run.images[std::size_t(e)];
+    const PixelBox seen = coveredBox(png),
+                   expected = projectedBox(run.eyes[e], run.placement, ball);
+    EXPECT_NEAR(seen.xMin, expected.xMin, 2.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 2.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 2.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 2.5);
+    const Eigen::Vector2d centre = eyePixel(run.eyes[e], run.placement * Vec3(0, 0, 0));
+    const uint8_t* c = png.at(uint32_t(centre.x()), uint32_t(centre.y()));
+    for (int channel = 0; channel < 3; ++channel) {
+      EXPECT_GE(c[channel] + 2.0, at300HU[channel]) << "channel " << channel;
+      EXPECT_LE(c[channel], at1000HU[channel] + 2.0) << "channel " << channel;
+    }
+    EXPECT_GT(c[0], c[1]);
+    EXPECT_GT(c[1], c[2]);
+    EXPECT_GE(c[3], 250);
+    // Elsewhere the headset's transparent background: the water (0 HU) is not drawn.
+    int drawnOutside = 0;
+    for (uint32_t y = 0; y < png.height; ++y)
+      for (uint32_t x = 0; x < png.width; ++x)
+        if ((x + 3.0 < expected.xMin || x > expected.xMax + 3.0 || y + 3.0 < expected.yMin ||
+             y > expected.yMax + 3.0) &&
+            png.at(x, y)[3] > 0)
+          ++drawnOutside;
+    EXPECT_EQ(drawnOutside, 0);
+    std::printf(
+        "[ figures ] bone ball %s: x %.1f..%.1f y %.1f..%.1f (expected %.2f..%.2f, "
+        "%.2f..%.2f), centre rgba %d,%d,%d,%d\n",
+        e == 0 ? "left" : "right", seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin,
+        expected.xMax, expected.yMin, expected.yMax, c[0], c[1], c[2], c[3]);
+  }
+  // The two eyes see the ball with the parallax of the eyes' 63 mm: it sits further left in
+  // the right eye.
+  EXPECT_LT(coveredCentroidX(run.images[1]), coveredCentroidX(run.images[0]));
+  // A preset the 3D view does not have is refused, naming the ones it has.
+  EXPECT_EQ(cli("xr-render " + (work_ / "case.twinplan").string() +
+                " --frames 2 --volume --preset Bone --out " + (work_ / "out").string()),
+            3);  // InvalidInput
+  EXPECT_NE(text("stderr.txt").find("--preset must be one of 'CT bone', 'CT soft tissue'"),
+            std::string::npos)
+      << text("stderr.txt");
 }
 
 TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {

@@ -109,8 +109,10 @@ void HeadsetLink::launch() {
     presenter_->apply(teaching::SetSegmentVisible{key, visible});
   teaching::HostOptions host;  // 127.0.0.1, ephemeral port, random code
   host.participantsMayMoveAnatomy = true;  // the headset's grab moves the window's models
+  host.dropAfter_s = silence_s_;
   presenter_->start(host);
   movesSeen_ = 0;
+  departures_ = 0;
 
   process_ = new QProcess(this);
   process_->setProcessChannelMode(QProcess::SeparateChannels);
@@ -128,10 +130,12 @@ void HeadsetLink::launch() {
   mirrorImages_ = 0;
   mirrorInode_ = 0;
   mirror_ = QImage();
-  process_->start(program_, {preparedCase_, "--frames", "0", "--out", work_->filePath("out"),
-                             "--live", QString("127.0.0.1:%1").arg(presenter_->port()), "--code",
-                             QString::fromStdString(presenter_->sessionCode()), "--mirror",
-                             work_->filePath("mirror.ppm")});
+  QStringList arguments{preparedCase_, "--frames", "0", "--out", work_->filePath("out"),
+                        "--live", QString("127.0.0.1:%1").arg(presenter_->port()), "--code",
+                        QString::fromStdString(presenter_->sessionCode()), "--mirror",
+                        work_->filePath("mirror.ppm")};
+  if (volumeShown_) arguments << "--volume" << "--preset" << rendering::toString(volumePreset_);
+  process_->start(program_, arguments);
   timer_->start();
 }
 
@@ -174,11 +178,31 @@ void HeadsetLink::service() {
     joined_ = true;
     emit headsetJoined();
   }
+  if (headsetWentSilent()) return;
   if (presenter_->participantMoves() > movesSeen_) {
     movesSeen_ = presenter_->participantMoves();
     emit anatomyMoved(presenter_->state().anatomyTransform);
   }
   readMirror();
+}
+
+// The session dropped the headset for its silence: it hangs (a headset that crashed or ended
+// its session is reported by processFinished). Stops it and says so.
+bool HeadsetLink::headsetWentSilent() {
+  const std::vector<std::string> departures = presenter_->departures();
+  for (; departures_ < departures.size(); ++departures_) {
+    const std::string& why = departures[departures_];
+    if (why.find("silent for") == std::string::npos) continue;
+    process_->kill();  // it hangs: waiting for it to hear the bye would freeze the window
+    stop();
+    emit failed(tr("The headset stopped answering"),
+                tr("The headset program did not answer for %1 s, so TwinPlan stopped it (%2). "
+                   "Check the headset and its runtime, then choose View in headset again.")
+                    .arg(silence_s_)
+                    .arg(QString::fromStdString(why)));
+    return true;
+  }
+  return false;
 }
 
 void HeadsetLink::readMirror() {

@@ -102,6 +102,8 @@ bool MainWindow::startHeadsetView() {
       headsetAction_->setChecked(false);
       return false;
     }
+    // The headset shows what the 3D view shows: its volume rendering too, in its preset.
+    headset_->setVolumeRendering(volume_->view().volumeVisible(), volume_->view().preset());
     headset_->launch();
     // Its snapshot then holds the window's slice, annotations and result.
     shareEverythingWith(*headset_->session());

@@ -182,6 +182,14 @@ void applyJson(HeadsetScript& script, const nlohmann::json& json, const std::str
     if (hands.contains("right"))
       script.rightHandJoints = handsFromJson(hands.at("right"), where("hands.right"));
   }
+  if (json.contains("stalls")) {
+    for (const auto& stall : json.at("stalls")) {
+      const double seconds = stall.at("seconds").get<double>();
+      if (!(seconds >= 0.0 && seconds <= 600.0))
+        throw scriptError(where("stalls"), "seconds must be between 0 and 600");
+      script.stalls.push_back({stall.at("frame").get<double>(), static_cast<float>(seconds)});
+    }
+  }
   if (json.contains("inputs")) {
     for (const auto& [path, keys] : json.at("inputs").items()) {
       std::vector<KeyValue> values;

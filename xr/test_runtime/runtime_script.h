@@ -75,6 +75,9 @@ struct HeadsetScript {
   std::vector<KeyHand> leftHandJoints;
   std::vector<KeyHand> rightHandJoints;
   std::map<std::string, std::vector<KeyValue>> inputs;  // full input paths
+  // "stalls": [{"frame": N, "seconds": S}]: the Nth xrWaitFrame blocks S seconds before it
+  // returns, as a headset whose runtime or first frames are slow (or that hangs) does.
+  std::vector<KeyValue> stalls;
 };
 
 // Reads the script named by TWINPLAN_XR_TEST_SCRIPT (if set), then the overrides

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "png_file.h"
 #include "pose_math.h"
@@ -644,6 +646,9 @@ XrResult XRAPI_CALL xrWaitFrame(XrSession handle, const XrFrameWaitInfo* info,
     if (session.frameWaitedNotBegun) return XR_ERROR_CALL_ORDER_INVALID;
     session.framesWaited += 1;
     session.frameWaitedNotBegun = true;
+    for (const KeyValue& stall : instance.script.stalls)
+      if (stall.frame == static_cast<double>(session.framesWaited))
+        std::this_thread::sleep_for(std::chrono::duration<double>(stall.value));
     // The frame loop is synchronised from the first wait on (section 9.4: SYNCHRONIZED).
     if (session.state == XR_SESSION_STATE_READY)
       changeSessionState(handle, session, XR_SESSION_STATE_SYNCHRONIZED);

@@ -12,6 +12,7 @@
 #include <QString>
 #include <QTemporaryDir>
 #include <array>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19,6 +20,7 @@
 
 #include "twinplan/core/case.h"
 #include "twinplan/core/progress.h"
+#include "twinplan/rendering/volume_view.h"
 
 class QTimer;
 
@@ -38,6 +40,21 @@ class HeadsetLink : public QObject {
   // running program (where the build and the installation put it).
   void setProgram(const QString& path) { program_ = path; }
   const QString& program() const { return program_; }
+  // How long the headset may stay silent before the window drops it and stops the view
+  // (default kDefaultSilence_s). Takes effect at the next launch().
+  void setSilenceAllowance(double seconds) { silence_s_ = seconds; }
+  double silenceAllowance() const { return silence_s_; }
+  // The headset's first frames compile VTK's shaders (and volume-render) before it can answer:
+  // on a loaded PC with a software renderer one took over 2 s, the teaching default, and the
+  // window dropped a working headset. A headset that crashes is noticed at once (its process
+  // ends), so the allowance only covers one that hangs.
+  static constexpr double kDefaultSilence_s = 10.0;
+  // Whether the headset volume-renders the prepared image, and in which preset (what the
+  // window's 3D view shows); off by default. Takes effect at the next launch().
+  void setVolumeRendering(bool shown, rendering::VolumePreset preset) {
+    volumeShown_ = shown;
+    volumePreset_ = preset;
+  }
 
   // Writes what the headset shows to a temporary case: the case's surface models, the image
   // its slice plane cuts (the volume named `sliceVolume`; empty or unknown: the case's first)
@@ -83,9 +100,14 @@ class HeadsetLink : public QObject {
  private:
   void service();
   void readMirror();
+  bool headsetWentSilent();
   void processFinished(int exitCode, QProcess::ExitStatus status);
 
   QString program_;
+  double silence_s_ = kDefaultSilence_s;
+  bool volumeShown_ = false;
+  rendering::VolumePreset volumePreset_ = rendering::VolumePreset::CtBone;
+  std::size_t departures_ = 0;  // the session's departures seen by service()
   std::unique_ptr<teaching::Presenter> presenter_;
   QProcess* process_ = nullptr;
   QTimer* timer_ = nullptr;
