@@ -18,14 +18,17 @@
 #include <vtkPolyDataMapper2D.h>
 #include <vtkProperty.h>
 #include <vtkProperty2D.h>
+#include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkTextRenderer.h>
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -953,6 +956,30 @@ std::optional<std::array<double, 4>> imageBox(vtkImageActor* image, vtkRenderer*
   return box;
 }
 
+// The field legend's tick labels stand at a fixed font size to the right of its bar, and VTK
+// does not keep them inside the actor's box: a box at a fixed fraction of a narrow view cut
+// "0.516" to "0.51" at the view's edge. The box is sized in pixels from its widest label and
+// set against the view's right margin.
+void fitLegendInView(vtkScalarBarActor* legend, vtkRenderer* renderer, double width) {
+  constexpr double kBar_px = 10.0, kLabelGap_px = 6.0;
+  const double* range = legend->GetLookupTable()->GetRange();
+  const int labels = std::max(2, legend->GetNumberOfLabels());
+  const int dpi = renderer->GetRenderWindow() ? renderer->GetRenderWindow()->GetDPI() : 72;
+  double widest = 0.0;
+  for (int i = 0; i < labels; ++i) {
+    char text[64];
+    const double value = range[0] + (range[1] - range[0]) * i / (labels - 1);
+    std::snprintf(text, sizeof text, legend->GetLabelFormat(), value);
+    int bbox[4] = {0, 0, 0, 0};
+    vtkTextRenderer::GetInstance()->GetBoundingBox(legend->GetLabelTextProperty(), text, bbox, dpi);
+    widest = std::max(widest, double(bbox[1] - bbox[0] + 1));
+  }
+  const double box = kBar_px + kLabelGap_px + widest;
+  legend->SetWidth(box / width);
+  legend->SetBarRatio(kBar_px / box);
+  legend->SetPosition((width - kTextMargin_px - box) / width, legend->GetPosition()[1]);
+}
+
 // A one-line title ("displacement (mm)") reaching over the image hides anatomy and is hard to
 // read on it: then the unit goes on a second line, which keeps the title in the margin beside
 // a fitted image. An image filling the view (zoomed in) leaves no margin; the title stays.
@@ -1001,6 +1028,7 @@ void SliceView::layOutTexts() {
     label->SetPosition(at[0] + dx, at[1] + dy);
   }
   // The field legend's title: right-aligned just above its bar, inside the view's right edge.
+  if (legend_->GetVisibility()) fitLegendInView(legend_, renderer_, width);
   if (legendTitle_->GetVisibility()) {
     const double barTop = (legend_->GetPosition()[1] + legend_->GetHeight()) * height;
     legendTitle_->SetPosition(width - kTextMargin_px, barTop + kTextMargin_px);

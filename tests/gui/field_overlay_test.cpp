@@ -104,6 +104,32 @@ TEST_F(FieldOverlayTest, ColourWashShowsTheFieldColourWhereTheFieldIs) {
   EXPECT_EQ(axial.fieldColour(10.0).b, 255);   // the bottom is blue
 }
 
+// The legend's tick labels stand at a fixed font size beside the bar; in a narrow view (the
+// small views of 2 x 2 at 1200 x 900) a bar placed at a fixed fraction of the width had "0.516"
+// cut to "0.51" at the right edge. The labels now fit inside: no white glyph pixel in the
+// view's last columns beside the bar, and all of them drawn left of those.
+TEST_F(FieldOverlayTest, LegendLabelsStayInsideANarrowView) {
+  SliceViewport* viewport = window_->sliceViewport(SliceOrientation::Axial);
+  viewport->setFixedWidth(220);
+  QTRY_COMPARE_WITH_TIMEOUT(viewport->width(), 220, 5000);
+  rendering::SliceView& axial = viewport->view();
+  axial.setScalarField(&window_->currentCase().fields[0],
+                       {.min = 0.516, .max = 5.16, .opacity = 0.5, .isolevels = {}});
+  viewport->repaint();
+  const QImage frame = viewport->grabFramebuffer();
+  auto whiteIn = [&](int firstColumn, int lastColumn) {
+    int white = 0;
+    for (int row = int(0.35 * frame.height()); row < int(0.75 * frame.height()); ++row)
+      for (int column = firstColumn; column <= lastColumn; ++column) {
+        const QColor c = frame.pixelColor(column, row);
+        white += c.red() > 200 && c.green() > 200 && c.blue() > 200;
+      }
+    return white;
+  };
+  EXPECT_GT(whiteIn(frame.width() - 50, frame.width() - 4), 40) << "the labels are drawn";
+  EXPECT_EQ(whiteIn(frame.width() - 3, frame.width() - 1), 0) << "a label is cut at the edge";
+}
+
 TEST_F(FieldOverlayTest, TheWindowShowsTheCasesFirstFieldByDefault) {
   rendering::SliceView& axial = window_->sliceViewport(SliceOrientation::Axial)->view();
   // Default isolines at 20/40/60/80/95 % of the maximum (100 degC at the hot spot).
