@@ -240,7 +240,8 @@ TEST(AblationMicrowave, DielectricPropertiesFollowTheCitedFitsWithTemperature) {
   // Above boiling the 100 degC values hold (the water loss takes over); 37 degC is exactly 1.
   EXPECT_DOUBLE_EQ(dielectricChangeWithTemperature(2.45e9, 130.0).conductivityFactor,
                    dielectricChangeWithTemperature(2.45e9, 100.0).conductivityFactor);
-  EXPECT_DOUBLE_EQ(dielectricChangeWithTemperature(915e6, 130.0).conductivityFactor, 1.0 + 0.0182 * 63);
+  EXPECT_DOUBLE_EQ(dielectricChangeWithTemperature(915e6, 130.0).conductivityFactor,
+                   1.0 + 0.0182 * 63);
   EXPECT_DOUBLE_EQ(dielectricChangeWithTemperature(2.45e9, 37.0).permittivityFactor, 1.0);
 }
 
@@ -285,9 +286,9 @@ TEST(AblationMicrowave, HeatedTissuePassesPowerOutwardAt2450MHzAndKeepsItAt915MH
     const double alphaH = attenuationConstant_per_m(epsH, sigmaH, f) * 1e-3;
     const double alpha =
         attenuationConstant_per_m(liver.relativePermittivity, liver.conductivity_S_m, f) * 1e-3;
-    const double expected = (sigmaH * std::exp(-2.0 * 3.0 * alphaH) / 3.0) /
-                            (liver.conductivity_S_m * std::exp(-2.0 * (5.0 * alphaH + 5.0 * alpha)) /
-                             10.0);
+    const double expected =
+        (sigmaH * std::exp(-2.0 * 3.0 * alphaH) / 3.0) /
+        (liver.conductivity_S_m * std::exp(-2.0 * (5.0 * alphaH + 5.0 * alpha)) / 10.0);
     const HeatedCore still = withAHeatedCore(device, false);
     const HeatedCore heated = withAHeatedCore(device, true);
     EXPECT_NEAR(heated.ratio / expected, 1.0, 1e-4) << id;
@@ -296,8 +297,8 @@ TEST(AblationMicrowave, HeatedTissuePassesPowerOutwardAt2450MHzAndKeepsItAt915MH
     } else {
       EXPECT_LT(heated.outside_W, still.outside_W - 1.0) << id;
     }
-    std::printf("%s: absorbed beyond 5 mm %.1f W at 37 degC, %.1f W with the core at 90 degC\n",
-                id, still.outside_W, heated.outside_W);
+    std::printf("%s: absorbed beyond 5 mm %.1f W at 37 degC, %.1f W with the core at 90 degC\n", id,
+                still.outside_W, heated.outside_W);
   }
 }
 

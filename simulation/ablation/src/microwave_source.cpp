@@ -247,8 +247,7 @@ void MicrowaveSource::propertyFactors(const AblationGrid& grid, const ThermalSta
       // The water fraction left: the latent store against the first step's (1 where none).
       double water = 1.0;
       if (drying && initialLatent_J_m3_[v] > 0.0f)
-        water = std::clamp(double(state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v]), 0.0,
-                           1.0);
+        water = std::clamp(double(state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v]), 0.0, 1.0);
       // From the wet tissue's value at its temperature down to the dried fraction of 37 degC's.
       const double epsDried = settings_.driedPermittivityFactor;
       const double sigmaDried = settings_.driedConductivityFactor;
