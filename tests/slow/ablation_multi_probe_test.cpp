@@ -79,11 +79,12 @@ Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
 }
 
 // The physics' zone is larger than the union of single zones; the superposed zone is nearer
-// the physics in volume and overlap in every layout, its volume within 10 % of the physics'.
-void expectSuperpositionNearer(const Agreement& a, double minDice) {
+// the physics in volume and overlap in every layout, its volume within `volumeShare` (10 %
+// unless stated) of the physics'.
+void expectSuperpositionNearer(const Agreement& a, double minDice, double volumeShare = 0.10) {
   EXPECT_GT(a.physics_ml, a.union_ml);
   EXPECT_LT(std::abs(a.superposed_ml - a.physics_ml), std::abs(a.union_ml - a.physics_ml));
-  EXPECT_NEAR(a.superposed_ml, a.physics_ml, 0.10 * a.physics_ml);
+  EXPECT_NEAR(a.superposed_ml, a.physics_ml, volumeShare * a.physics_ml);
   EXPECT_GT(a.superposedDice, a.unionDice);
   EXPECT_GE(a.superposedDice, minDice);
 }
@@ -96,13 +97,19 @@ TEST(AblationMultiProbe, TwoAntennasSuperposedMatchTheFullPhysics) {
   }
 }
 
+// Three antennas: since branch ablmw (the dielectric properties follow temperature) the tissue
+// the three heat together absorbs less and passes more of each antenna's power outward, which the
+// superposition (heat diffusion only) does not model; the closest triangle's physics zone grew
+// 110.3 -> 121.7 ml, the superposed one 100.4 -> 105.8 ml (13 % short, Dice 0.946 -> 0.925).
+// The bounds for three antennas are therefore 15 % and Dice 0.92 (docs/validation.md,
+// "Microwave dielectric temperature dependence").
 TEST(AblationMultiProbe, ThreeAntennasSuperposedMatchTheFullPhysics) {
   for (double radius : {8.0, 12.0}) {
     SCOPED_TRACE(radius);
     expectSuperpositionNearer(
         compare("3 antennas, circumradius " + std::to_string(int(radius)) + " mm",
                 triangle(radius)),
-        0.93);
+        0.92, 0.15);
   }
 }
 

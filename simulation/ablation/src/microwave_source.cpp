@@ -61,6 +61,21 @@ Dielectric dielectricAt(const TissueProperties& tissue, double frequency_Hz) {
   return {tissue.relativePermittivity_2450MHz, tissue.electricalConductivity_2450MHz_S_m};
 }
 
+double DielectricSigmoid::at(double temperature_degC) const {
+  return s1 * (1.0 - 1.0 / (1.0 + std::exp(s2 - s3 * temperature_degC))) + s4;
+}
+
+DielectricChange dielectricChangeWithTemperature(double frequency_Hz, double temperature_degC) {
+  const double t = std::min(temperature_degC, kDielectricTemperatureEnd_degC);
+  if (frequency_Hz < std::sqrt(915e6 * 2450e6)) {  // the 915 MHz band, as dielectricAt
+    return {1.0 + kLiverPermittivityCoefficient915MHz_per_K * (t - kBodyTemperature_degC),
+            1.0 + kLiverConductivityCoefficient915MHz_per_K * (t - kBodyTemperature_degC)};
+  }
+  return {kLiverPermittivity2450MHz.at(t) / kLiverPermittivity2450MHz.at(kBodyTemperature_degC),
+          kLiverConductivity2450MHz_S_m.at(t) /
+              kLiverConductivity2450MHz_S_m.at(kBodyTemperature_degC)};
+}
+
 MicrowaveSettings microwaveSettingsFor(const AblationDevice& device) {
   MicrowaveSettings settings;
   settings.power_W = device.power_W;
@@ -149,25 +164,22 @@ MicrowaveSource::MicrowaveSource(const AblationGrid& grid, const AblationDevice&
                         std::pow(r_mm, settings_.radialExponent));
             }
       });
-  buildPattern(grid, {});
+  buildPattern(grid, {}, {});
   patternRebuilds_ = 0;
   deliveredPower_W_ = settings_.power_W;
 }
 
-void MicrowaveSource::buildPattern(const AblationGrid& grid, std::span<const float> waterLeft) {
+void MicrowaveSource::buildPattern(const AblationGrid& grid,
+                                   std::span<const float> permittivityFactor,
+                                   std::span<const float> conductivityFactor) {
   const std::size_t n = grid.geometry.voxelCount();
-  // Each voxel's conductivity and attenuation constant at its remaining water.
+  // Each voxel's conductivity and attenuation constant at its temperature and remaining water.
   std::vector<float> sigma(n, 0.0f), alpha_per_mm(n, 0.0f);
   parallel::parallelFor(parallel::IndexRange{0, n}, 1 << 14, [&](parallel::IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v) {
       Dielectric d = dielectricAt(grid.tissueAt(v), settings_.frequency_Hz);
-      if (!waterLeft.empty()) {
-        const double w = std::clamp(double(waterLeft[v]), 0.0, 1.0);
-        d.relativePermittivity *=
-            settings_.driedPermittivityFactor + (1.0 - settings_.driedPermittivityFactor) * w;
-        d.conductivity_S_m *=
-            settings_.driedConductivityFactor + (1.0 - settings_.driedConductivityFactor) * w;
-      }
+      if (!permittivityFactor.empty()) d.relativePermittivity *= permittivityFactor[v];
+      if (!conductivityFactor.empty()) d.conductivity_S_m *= conductivityFactor[v];
       sigma[v] = float(d.conductivity_S_m);
       alpha_per_mm[v] =
           float(1e-3 * attenuationConstant_per_m(std::max(1.0, d.relativePermittivity),
@@ -213,8 +225,36 @@ void MicrowaveSource::buildPattern(const AblationGrid& grid, std::span<const flo
   const double h_m = grid.voxelSize_m();
   const double scale = settings_.efficiency * settings_.power_W / (total * h_m * h_m * h_m);
   for (float& value : pattern_W_m3_) value = float(value * scale);
-  builtWater_.assign(waterLeft.begin(), waterLeft.end());
+  builtPermittivityFactor_.assign(permittivityFactor.begin(), permittivityFactor.end());
+  builtConductivityFactor_.assign(conductivityFactor.begin(), conductivityFactor.end());
   ++patternRebuilds_;
+}
+
+void MicrowaveSource::propertyFactors(const AblationGrid& grid, const ThermalState& state,
+                                      std::vector<float>& permittivityFactor,
+                                      std::vector<float>& conductivityFactor) {
+  const std::size_t n = grid.geometry.voxelCount();
+  const bool heated = settings_.temperatureDependence && state.temperature_degC.size() == n;
+  const bool drying = settings_.waterLoss && state.latentHeatLeft_J_m3.size() == n;
+  if (drying && initialLatent_J_m3_.empty()) initialLatent_J_m3_ = state.latentHeatLeft_J_m3;
+  permittivityFactor.assign(n, 1.0f);
+  conductivityFactor.assign(n, 1.0f);
+  parallel::parallelFor(parallel::IndexRange{0, n}, 1 << 14, [&](parallel::IndexRange r) {
+    for (std::size_t v = r.begin; v < r.end; ++v) {
+      DielectricChange wet;
+      if (heated)
+        wet = dielectricChangeWithTemperature(settings_.frequency_Hz, state.temperature_degC[v]);
+      // The water fraction left: the latent store against the first step's (1 where none).
+      double water = 1.0;
+      if (drying && initialLatent_J_m3_[v] > 0.0f)
+        water = std::clamp(double(state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v]), 0.0, 1.0);
+      // From the wet tissue's value at its temperature down to the dried fraction of 37 degC's.
+      const double epsDried = settings_.driedPermittivityFactor;
+      const double sigmaDried = settings_.driedConductivityFactor;
+      permittivityFactor[v] = float(epsDried + (wet.permittivityFactor - epsDried) * water);
+      conductivityFactor[v] = float(sigmaDried + (wet.conductivityFactor - sigmaDried) * water);
+    }
+  });
 }
 
 void MicrowaveSource::depositedPower(const AblationGrid& grid, const ThermalState& state,
@@ -222,19 +262,16 @@ void MicrowaveSource::depositedPower(const AblationGrid& grid, const ThermalStat
   const std::size_t n = grid.geometry.voxelCount();
   const bool vaporising =
       state.latentHeatLeft_J_m3.size() == n && state.temperature_degC.size() == n;
-  if (settings_.waterLoss && vaporising) {
-    if (initialLatent_J_m3_.empty()) initialLatent_J_m3_ = state.latentHeatLeft_J_m3;
-    // The water fraction left: the latent store against the first step's (1 where none).
-    std::vector<float> water(n, 1.0f);
-    float moved = 0.0f;
-    for (std::size_t v = 0; v < n; ++v) {
-      if (initialLatent_J_m3_[v] > 0.0f)
-        water[v] = state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v];
-      const float before = builtWater_.empty() ? 1.0f : builtWater_[v];
-      moved = std::max(moved, std::abs(water[v] - before));
-    }
-    if (moved > settings_.rebuildWaterChange) buildPattern(grid, water);
+  // Rebuild the pattern when some voxel's properties moved (temperature, water) since it was built.
+  std::vector<float> epsFactor, sigmaFactor;
+  propertyFactors(grid, state, epsFactor, sigmaFactor);
+  float moved = 0.0f;
+  for (std::size_t v = 0; v < n; ++v) {
+    const float eps0 = builtPermittivityFactor_.empty() ? 1.0f : builtPermittivityFactor_[v];
+    const float sigma0 = builtConductivityFactor_.empty() ? 1.0f : builtConductivityFactor_[v];
+    moved = std::max({moved, std::abs(epsFactor[v] - eps0), std::abs(sigmaFactor[v] - sigma0)});
   }
+  if (moved > settings_.rebuildWaterChange) buildPattern(grid, epsFactor, sigmaFactor);
   power_W_m3 = pattern_W_m3_;
   deliveredPower_W_ = settings_.power_W;
   if (!vaporising) return;

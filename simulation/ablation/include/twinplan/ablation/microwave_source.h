@@ -19,20 +19,35 @@
 // properties of liver fall as its water boils off, eps_r from 43 to 7 and sigma from 1.8 to
 // 0.3 S/m (Lopresto, Pinto & Cavagnaro, "Experimental characterisation of the thermal lesion
 // induced by microwave ablation", Int J Hyperthermia 2014, abstract: eps_r 7-43 and sigma
-// 0.3-1.8 S/m from the antenna outwards after ablating ex vivo bovine liver; Ji & Brace, Phys Med
-// Biol 2011;56:5249-5264, fit the same fall as a sigmoid in temperature centred near 100 degC,
-// where the water goes). We make each voxel's eps_r and sigma fall linearly with its boiled-off
-// water fraction (the bioheat solver's latent store, ThermalState::latentHeatLeft_J_m3) to those
-// dried fractions of their 37 degC values, at 915 MHz as at 2.45 GHz (an assumption: the water's
-// share of the response). The attenuation is then integrated along the radius, exp(-2 int_0^r
-// alpha(r') dr'), with alpha(r') the mean over the voxels of each 1 mm ring around the axis (the
-// model is axisymmetric), so dry tissue, absorbing less, passes the power on and the SAR moves
-// outward as the tissue dries. The same drying-energy cap as the RF source (drying_cap.h) keeps the
-// tissue drying within a step from taking more than dries it; what it removes goes to the
-// tissue that can still absorb it (the wave passes on), and what none can take is reflected
-// (deliveredPower_W falls). Not modelled: the reversible change below 100 degC (sigma +1.8 %/K,
-// eps_r -0.13 %/K at 915 MHz: Chin & Sherar, Phys Med Biol 2001;46:197-211) and the detuning
-// of the antenna as the wavelength shortens.
+// 0.3-1.8 S/m from the antenna outwards after ablating ex vivo bovine liver). We make each
+// voxel's eps_r and sigma fall linearly with its boiled-off water fraction (the bioheat solver's
+// latent store, ThermalState::latentHeatLeft_J_m3) from their values at the voxel's temperature
+// (below) to those dried fractions of their 37 degC values, at 915 MHz as at 2.45 GHz (an
+// assumption: the water's share of the response). The attenuation is then integrated along the
+// radius, exp(-2 int_0^r alpha(r') dr'), with alpha(r') the mean over the voxels of each 1 mm
+// ring around the axis (the model is axisymmetric), so tissue that absorbs less passes the power
+// on and the SAR moves outward as the tissue heats and dries. The same drying-energy cap as the
+// RF source (drying_cap.h) keeps the tissue drying within a step from taking more than dries it;
+// what it removes goes to the tissue that can still absorb it (the wave passes on), and what none
+// can take is reflected (deliveredPower_W falls).
+//
+// Temperature (on by default whenever the solver hands the source its temperatures): below
+// boiling the properties follow the tissue's temperature, as factors on the tissue table's
+// 37 degC values (dielectricChangeWithTemperature below):
+// - 2.45 GHz: the sigmoid fits eta(T) = s1 (1 - 1 / (1 + exp(s2 - s3 T))) + s4 (T in degC) of
+//   Lopresto et al. 2012 (ex vivo bovine liver, 2.45 GHz ablation), as quoted beside Ji & Brace's
+//   (Phys Med Biol 2011;56:5249-5264) in the documentation of the MITA model (S. Hall, 2014,
+//   github.com/sheldonkhall/MITA-model, section "Dependencies of Dielectric Tissue Properties";
+//   the paper itself not read; docs/validation.md, "Microwave dielectric temperature
+//   dependence"). Both fall with temperature: water's dipolar loss at 2.45 GHz falls as its
+//   relaxation frequency rises.
+// - 915 MHz: the reversible linear coefficients of Chin & Sherar (Phys Med Biol 2001;46:197-211,
+//   ex vivo bovine liver at 915 MHz, abstract): sigma +1.82 %/K, eps_r -0.130 %/K (ionic
+//   conduction, rising with temperature, dominates there). Their irreversible rise above 60 degC
+//   (protein denaturation) is not modelled.
+// Above 100 degC (the plateau, where the water boils) the factors stay at their 100 degC values
+// and the water loss above takes them down to the dried fractions. Not modelled: the detuning of
+// the antenna as the wavelength lengthens (the axial width w stays what it was at 37 degC).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -74,9 +89,37 @@ struct MicrowaveSettings {
   double driedPermittivityFactor = 7.0 / 43.0;
   double driedConductivityFactor = 0.3 / 1.8;
   double vaporisationEnd_degC = 105.0;
-  // The pattern is rebuilt when some voxel's water fraction moved by this much since.
+  // The change of eps_r and sigma with temperature below boiling (see above).
+  bool temperatureDependence = true;
+  // The pattern is rebuilt when some voxel's eps_r or sigma factor (water and temperature
+  // together) moved by this much since.
   double rebuildWaterChange = 0.02;
 };
+
+// eta(T) = s1 (1 - 1 / (1 + exp(s2 - s3 T))) + s4, T in degC: a dielectric property against
+// temperature as Lopresto et al. 2012 and Ji & Brace 2011 fit it.
+struct DielectricSigmoid {
+  double s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0;
+  double at(double temperature_degC) const;
+};
+// Liver at 2.45 GHz (Lopresto et al. 2012, as quoted in the MITA model's documentation).
+inline constexpr DielectricSigmoid kLiverPermittivity2450MHz{45.57, 5.223, 0.05243, 0.0};
+inline constexpr DielectricSigmoid kLiverConductivity2450MHz_S_m{1.803, 6.538, 0.05984, 0.0};
+// Liver at 915 MHz, reversible (Chin & Sherar 2001), per K from 37 degC.
+inline constexpr double kLiverPermittivityCoefficient915MHz_per_K = -0.00130;
+inline constexpr double kLiverConductivityCoefficient915MHz_per_K = 0.0182;
+// The temperature up to which the properties follow temperature (the water boils above).
+inline constexpr double kDielectricTemperatureEnd_degC = 100.0;
+
+// The factors on a tissue's 37 degC eps_r and sigma at this temperature (with all its water),
+// at the frequency's band (915 MHz or 2.45 GHz, whichever is nearer, as dielectricAt): the
+// 2.45 GHz sigmoids divided by their 37 degC values, or the 915 MHz linear coefficients;
+// temperatures above kDielectricTemperatureEnd_degC count as that temperature.
+struct DielectricChange {
+  double permittivityFactor = 1.0;
+  double conductivityFactor = 1.0;
+};
+DielectricChange dielectricChangeWithTemperature(double frequency_Hz, double temperature_degC);
 MicrowaveSettings microwaveSettingsFor(const AblationDevice& device);
 
 class MicrowaveSource : public HeatSource {
@@ -111,8 +154,14 @@ class MicrowaveSource : public HeatSource {
   double axialWidth_mm_ = 0.0;
   std::vector<float> pattern_W_m3_;
 
-  // Builds pattern_W_m3_ for these per-voxel water fractions (empty: all water present).
-  void buildPattern(const AblationGrid& grid, std::span<const float> waterLeft);
+  // Builds pattern_W_m3_ for these per-voxel factors on eps_r and sigma (empty: 1, the tissue
+  // at 37 degC with all its water).
+  void buildPattern(const AblationGrid& grid, std::span<const float> permittivityFactor,
+                    std::span<const float> conductivityFactor);
+  // Each voxel's factors on eps_r and sigma for its temperature and the water left in it.
+  void propertyFactors(const AblationGrid& grid, const ThermalState& state,
+                       std::vector<float>& permittivityFactor,
+                       std::vector<float>& conductivityFactor);
   // Per voxel: its ring (z, r bins of one voxel size) and the geometric factor
   // exp(-(z - z_feed)^2 / (2 w^2)) / r^n; absorbing[v] = 0 for the antenna's own voxels.
   std::vector<std::uint32_t> ring_;
@@ -122,7 +171,8 @@ class MicrowaveSource : public HeatSource {
   std::size_t radialBins_ = 0, axialBins_ = 0;
   double voxel_mm_ = 1.0;
   std::vector<float> initialLatent_J_m3_;  // the solver's latent store at the first step
-  std::vector<float> builtWater_;          // the water fractions pattern_W_m3_ was built with
+  // The factors pattern_W_m3_ was built with (empty: all 1).
+  std::vector<float> builtPermittivityFactor_, builtConductivityFactor_;
   double deliveredPower_W_ = 0.0;
   int patternRebuilds_ = 0;
 };
