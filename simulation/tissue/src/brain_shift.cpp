@@ -10,6 +10,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/tissue/contact.h"
+#include "twinplan/tissue/surface_traction.h"
 #include "twinplan/tissue/tissue_mechanics.h"
 
 namespace twinplan::tissue {
@@ -20,39 +21,6 @@ bool isVentricle(const Segment& s) { return s.name == "Ventricles"; }
 bool isBrain(const Segment& s) { return isBrainSegment(s) || isVentricle(s); }
 bool isTumour(const Segment& s) { return s.tissueType == "tumour"; }
 bool isCsfSpace(const Segment& s) { return s.tissueType == "csf" && !isBrain(s); }
-
-// A boundary face of the mesh: its element, Abaqus face number (1..4) and corner nodes in the
-// element's order for that face (its right-hand normal points into the element).
-struct BoundaryFace {
-  std::size_t element;
-  int face;
-  std::array<std::size_t, 3> nodes;
-};
-
-std::vector<BoundaryFace> boundaryFaces(const FeModel& model) {
-  static constexpr int kCorners[4][3] = {{0, 1, 2}, {0, 3, 1}, {1, 3, 2}, {2, 3, 0}};
-  std::vector<std::pair<std::array<std::size_t, 3>, BoundaryFace>> faces;
-  faces.reserve(4 * model.elements.size());
-  for (std::size_t e = 0; e < model.elements.size(); ++e)
-    for (int f = 0; f < 4; ++f) {
-      BoundaryFace face{e, f + 1, {}};
-      for (int c = 0; c < 3; ++c)
-        face.nodes[std::size_t(c)] = model.elements[e].nodes[std::size_t(kCorners[f][c])];
-      std::array<std::size_t, 3> key = face.nodes;
-      std::sort(key.begin(), key.end());
-      faces.emplace_back(key, face);
-    }
-  std::sort(faces.begin(), faces.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<BoundaryFace> boundary;
-  for (std::size_t i = 0; i < faces.size();) {
-    std::size_t j = i;
-    while (j < faces.size() && faces[j].first == faces[i].first) ++j;
-    if (j - i == 1) boundary.push_back(faces[i].second);
-    i = j;
-  }
-  return boundary;
-}
 
 // The label region a face's outward side (out of its element) looks into, one voxel away.
 bool facesSegment(const LabelMap& labels, const FeModel& model, const BoundaryFace& f,
