@@ -137,8 +137,10 @@ std::vector<NodalForce> consistentNodalForces(const FeModel& model,
 }
 
 std::string tractionAsCload(const FeModel& model, const std::vector<FaceTraction>& tractions) {
+  // ccx reads a number in at most 20 characters ("*ERROR reading *CLOAD" for
+  // -8.3333333333333344E-05): 14 significant digits fit with sign and exponent.
   std::ostringstream deck;
-  deck.precision(17);
+  deck.precision(14);
   deck << "*CLOAD\n";
   for (const NodalForce& f : consistentNodalForces(model, tractions))
     deck << model.nodes[f.node].id << ", " << f.dof + 1 << ", " << f.force_N << '\n';
