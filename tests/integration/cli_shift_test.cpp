@@ -183,6 +183,34 @@ TEST_F(CliShift, BrainOptionsReachTheModel) {
   EXPECT_LT(r["ventricle_volume_loss_ml"].get<double>(), 14.0);
 }
 
+// The retractor scenario through the CLI: the blade options reach the model (a wider blade
+// covers more surface nodes; the push is what the blade's nodes move), the skull contact is on
+// by default, and the result is stored as "Retractor".
+TEST_F(CliShift, RetractorOptionsReachTheModel) {
+  const fs::path out = dir_->path() / "retracted.twinplan";
+  const auto run = test::runCommand(
+      cli() + " shift " + casePath().string() +
+      " --scenario retractor --resolution 12 --material linear --blade-width 30 --blade-depth 25 "
+      "--push 4 --out " +
+      out.string() + " --json 2>/dev/null");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const json r = json::parse(run.output);
+  EXPECT_EQ(r["scenario"], "retractor");
+  EXPECT_EQ(r["skull_contact"], true);
+  EXPECT_EQ(r["retractor_width_mm"], 30.0);
+  EXPECT_EQ(r["retractor_depth_mm"], 25.0);
+  EXPECT_EQ(r["retractor_push_mm"], 4.0);
+  EXPECT_GT(r["retractor_nodes"].get<int>(), 2);
+  EXPECT_NEAR(r["max_displacement_mm"].get<double>(), 4, 0.2);
+  const Case shifted = loadCase(out);
+  EXPECT_TRUE(std::any_of(shifted.tetMeshes.begin(), shifted.tetMeshes.end(),
+                          [](const TetMesh& m) { return m.name == "Retractor"; }));
+  const auto bad = test::runCommand(cli() + " shift " + casePath().string() +
+                                    " --scenario retractor --push 50 2>&1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("push must be in (0, 30] mm"), std::string::npos) << bad.output;
+}
+
 // Resection of the head phantom's tumour: the JSON the issue asks for (cavity before/after, the
 // change, tet count, solve time), the cavity against the tumour's true volume, and the result
 // in the case, the tumour gone from the deformed labelmap.
