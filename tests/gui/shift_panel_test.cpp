@@ -181,6 +181,14 @@ TEST_F(ShiftPanelTest, RetractorShowsTheBladeAndReportsItsForce) {
   EXPECT_TRUE(panel_->reportText().contains("Retractor 20 mm x 20 mm pushed 4.0 mm in"))
       << panel_->reportText().toStdString();
   EXPECT_FALSE(panel_->reportText().contains("CSF level"));
+  window_->resize(1200, 900);
+  QApplication::processEvents();
+  auto* reportLabel = panel_->findChild<QLabel*>("shiftReport");
+  ASSERT_NE(reportLabel, nullptr);
+  if (auto* scroll = panel_->findChild<QScrollArea*>()) scroll->ensureWidgetVisible(reportLabel);
+  QApplication::processEvents();
+  EXPECT_GE(reportLabel->height(), reportLabel->heightForWidth(reportLabel->width()))
+      << reportLabel->height() << " px shown of " << reportLabel->text().toStdString();
   test::saveScreenshot(*window_, "shift_retractor.png");
   scenario->setCurrentIndex(0);
   EXPECT_FALSE(panel_->findChild<QDoubleSpinBox*>("shiftBladeWidth")->isVisibleTo(panel_));
