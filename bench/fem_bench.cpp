@@ -191,10 +191,10 @@ int liverDragBench(double resolution_mm, double scale, int frames,
       "\"cg_per_update\": %.1f, \"worst_relative_residual\": %.3g, "
       "\"lag_10mm_under_tip_mm\": %.3g, \"converged_relative_residual\": %.3g, "
       "\"max_displacement_mm\": %.3g, \"target_lookup_ms\": %.2f}\n",
-      resolution_mm, scale, session.tetCount(), cgTolerance.value_or(0.1), session.grabbedNodes(), setup_s, frames,
-      frames / drag_s, 1000 * drag_s / frames, 1000 * slowest_s, 1000 * dragCpu_s / frames,
-      double(cg) / frames, worstRelative, lag_mm, converged.relativeResidual,
-      converged.maxDisplacement_mm, 1000 * targets_s / frames);
+      resolution_mm, scale, session.tetCount(), cgTolerance.value_or(0.1), session.grabbedNodes(),
+      setup_s, frames, frames / drag_s, 1000 * drag_s / frames, 1000 * slowest_s,
+      1000 * dragCpu_s / frames, double(cg) / frames, worstRelative, lag_mm,
+      converged.relativeResidual, converged.maxDisplacement_mm, 1000 * targets_s / frames);
   return 0;
 }
 

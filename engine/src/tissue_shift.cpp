@@ -38,8 +38,7 @@ tissue::BrainShiftParameters brainShiftParameters(const TissueShiftParameters& p
 std::size_t scenarioLabelMap(const Case& twin, const TissueShiftParameters& p) {
   for (std::size_t m = 0; m < twin.labelMaps.size(); ++m)
     for (const Segment& s : twin.labelMaps[m].segments()) {
-      if ((p.scenario == "brain-shift" || p.scenario == "retractor") &&
-          tissue::isBrainSegment(s))
+      if ((p.scenario == "brain-shift" || p.scenario == "retractor") && tissue::isBrainSegment(s))
         return m;
       if (p.scenario == "liver-tool" &&
           (s.name == p.liverTool.organ || s.tissueType == p.liverTool.organ))
@@ -50,16 +49,16 @@ std::size_t scenarioLabelMap(const Case& twin, const TissueShiftParameters& p) {
                                        : s.name == p.resection.segment))
         return m;
     }
-  const std::string what =
-      p.scenario == "brain-shift" || p.scenario == "retractor"
-          ? "no brain segment (tissue type grey-matter, white-matter or "
-                                     "brain); segment the brain first (twinplan-cli segment "
-                                     "--preset brain)"
-      : p.scenario == "liver-tool" ? "no segment named or of tissue type \"" + p.liverTool.organ +
-                                         "\"; segment the liver first (twinplan-cli segment "
-                                         "--preset liver) or name the organ"
-                                   : "no segment \"" + p.resection.segment + p.resection.organ +
-                                         "\" to resect in; name a segment of the case";
+  const std::string what = p.scenario == "brain-shift" || p.scenario == "retractor"
+                               ? "no brain segment (tissue type grey-matter, white-matter or "
+                                 "brain); segment the brain first (twinplan-cli segment "
+                                 "--preset brain)"
+                           : p.scenario == "liver-tool"
+                               ? "no segment named or of tissue type \"" + p.liverTool.organ +
+                                     "\"; segment the liver first (twinplan-cli segment "
+                                     "--preset liver) or name the organ"
+                               : "no segment \"" + p.resection.segment + p.resection.organ +
+                                     "\" to resect in; name a segment of the case";
   throw Error(ErrorKind::InvalidInput, "The case \"" + twin.name + "\" has " + what + ".",
               "parameters.case");
 }

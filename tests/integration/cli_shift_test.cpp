@@ -137,7 +137,8 @@ TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
   const auto scenario =
       test::runCommand(cli() + " shift " + casePath().string() + " --scenario retraction 2>&1");
   EXPECT_NE(scenario.status, 0);
-  EXPECT_NE(scenario.output.find("brain-shift, liver-tool or resection"), std::string::npos)
+  EXPECT_NE(scenario.output.find("brain-shift, liver-tool, resection or retractor"),
+            std::string::npos)
       << scenario.output;
   const auto noLiver =
       test::runCommand(cli() + " shift " + casePath().string() + " --scenario liver-tool 2>&1");

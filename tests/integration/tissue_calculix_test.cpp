@@ -110,8 +110,8 @@ TEST(FemCalculix, ObliqueEndTractionC3D10) {
                            "*MATERIAL, NAME=LIVER\n*ELASTIC\n0.005, 0.45\n*SOLID SECTION, "
                            "ELSET=EALL, MATERIAL=LIVER\n*BOUNDARY\nX0, 1, 3\n*STEP\n*STATIC\n";
   FeModel model = parseInp(head + "*END STEP\n", "traction.inp");
-  const std::vector<BoundaryFace> end = boundaryFaces(
-      model, {}, [](const std::array<double, 3>& p) { return p[0] > 30 - 1e-9; });
+  const std::vector<BoundaryFace> end =
+      boundaryFaces(model, {}, [](const std::array<double, 3>& p) { return p[0] > 30 - 1e-9; });
   model.steps[0].tractions = surfaceTraction(end, {20, -15, 7.5}, "the bar's end");
   const std::string deck = head + tractionAsCload(model, model.steps[0].tractions) +
                            "*NODE PRINT, NSET=NALL\nU\n*END STEP\n";
@@ -121,8 +121,8 @@ TEST(FemCalculix, ObliqueEndTractionC3D10) {
   double difference = 0;
   for (std::size_t i = 0; i < model.nodes.size(); ++i)
     for (int d = 0; d < 3; ++d)
-      difference = std::max(difference, std::abs(asTraction.displacement_mm[i][d] -
-                                                 asForces.displacement_mm[i][d]));
+      difference = std::max(
+          difference, std::abs(asTraction.displacement_mm[i][d] - asForces.displacement_mm[i][d]));
   EXPECT_LT(difference, 1e-9 * largest);
   // Bending under the shear part: P L^3 / (3 E I) = 1.5e-3 N (30 mm)^3 / (3 x 5e-3 MPa x
   // 833 mm^4) = 3.2 mm for the Euler-Bernoulli beam; shear and the pull add a little.

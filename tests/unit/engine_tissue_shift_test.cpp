@@ -188,11 +188,12 @@ TEST(TissueShift, RetractorPushesTheBrainUnderItsBlade) {
   p.brain.neoHookean = false;
   const TissueShift shift = simulateTissueShift(head().twin, p);
   const json& r = shift.report;
-  std::printf("retractor on the head phantom: %d tets, %d blade nodes, %.3f N, max %.3f mm, "
-              "tumour %.3f mm, %.1f s\n",
-              r["tet_count"].get<int>(), r["retractor_nodes"].get<int>(),
-              r["retractor_force_N"].get<double>(), r["max_displacement_mm"].get<double>(),
-              r["targets"][0]["magnitude_mm"].get<double>(), r["solve_time_s"].get<double>());
+  std::printf(
+      "retractor on the head phantom: %d tets, %d blade nodes, %.3f N, max %.3f mm, "
+      "tumour %.3f mm, %.1f s\n",
+      r["tet_count"].get<int>(), r["retractor_nodes"].get<int>(),
+      r["retractor_force_N"].get<double>(), r["max_displacement_mm"].get<double>(),
+      r["targets"][0]["magnitude_mm"].get<double>(), r["solve_time_s"].get<double>());
   EXPECT_EQ(shift.name, "Retractor");
   EXPECT_GT(r["retractor_nodes"].get<int>(), 2);
   EXPECT_NEAR(r["max_displacement_mm"].get<double>(), 5, 0.25);
@@ -220,8 +221,9 @@ TEST(TissueShift, BadInputIsRefusedByName) {
   EXPECT_NE(message(abdomen().twin, both).find("not both"), std::string::npos);
   TissueShiftParameters unknown;
   unknown.scenario = "retraction";
-  EXPECT_NE(message(abdomen().twin, unknown).find("brain-shift, liver-tool, resection or retractor"),
-            std::string::npos);
+  EXPECT_NE(
+      message(abdomen().twin, unknown).find("brain-shift, liver-tool, resection or retractor"),
+      std::string::npos);
   TissueShiftParameters noLiver = liverTool();
   EXPECT_NE(message(head().twin, noLiver).find("segment the liver first"), std::string::npos);
   TissueShiftParameters neither = resection();

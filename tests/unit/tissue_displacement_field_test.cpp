@@ -307,9 +307,10 @@ TEST(TissueBrainShift, RetractorPushesUnderItsBladeAndTheShiftDecaysSymmetricall
   const double below10 = u.atOrZero(Vec3(0, 0, 18)).norm(),
                centre = u.atOrZero(Vec3(0, 0, 0)).norm(),
                below50 = u.atOrZero(Vec3(0, 0, -20)).norm();
-  std::printf("retractor: %zu blade nodes, force %.4f N; |u| 10 mm under the blade %.3f mm, at "
-              "the centre %.3f mm, 50 mm under %.3f mm\n",
-              r.retractorNodes.size(), r.retractorForce_N, below10, centre, below50);
+  std::printf(
+      "retractor: %zu blade nodes, force %.4f N; |u| 10 mm under the blade %.3f mm, at "
+      "the centre %.3f mm, 50 mm under %.3f mm\n",
+      r.retractorNodes.size(), r.retractorForce_N, below10, centre, below50);
   EXPECT_GT(below10, centre);
   EXPECT_GT(centre, below50);
   EXPECT_LT(below50, 0.5);

@@ -137,9 +137,8 @@ TEST(SurfaceTraction, ConsistentForcesAddUpToTractionTimesArea) {
   EXPECT_NEAR(total[1], -0.0432, 1e-15);
   EXPECT_NEAR(total[2], 0.018, 1e-15);
   // The *CLOAD form reads back into the same forces.
-  const FeModel back = parseInp(boxMeshDeck(spec) + "*STEP\n*STATIC\n" + tractionAsCload(m, t) +
-                                    "*END STEP\n",
-                                "cload.inp");
+  const FeModel back = parseInp(
+      boxMeshDeck(spec) + "*STEP\n*STATIC\n" + tractionAsCload(m, t) + "*END STEP\n", "cload.inp");
   Eigen::Vector3d readTotal = Eigen::Vector3d::Zero();
   for (const NodalForce& f : back.steps[0].nodalForces) readTotal[f.dof] += f.force_N;
   EXPECT_NEAR((readTotal - total).norm(), 0, 1e-15);
@@ -156,7 +155,9 @@ TEST(SurfaceTraction, AFaceOfASetsInterfaceIsOnItsBoundary) {
     for (std::size_t n : m.elements[e].nodes) cx += m.nodes[n].x_mm[0] / 4;
     if (cx < 10) left.push_back(e);
   }
-  const auto atInterface = [](const std::array<double, 3>& p) { return std::abs(p[0] - 10) < 1e-9; };
+  const auto atInterface = [](const std::array<double, 3>& p) {
+    return std::abs(p[0] - 10) < 1e-9;
+  };
   EXPECT_EQ(boundaryFaces(m, left, atInterface).size(), 2u);
   EXPECT_EQ(boundaryFaces(m, {}, atInterface).size(), 0u);
   EXPECT_NEAR(faceArea_mm2(m, boundaryFaces(m, left, atInterface)), 100, 1e-12);

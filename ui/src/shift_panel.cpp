@@ -79,9 +79,8 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   auto* top = new QFormLayout;
   scenario_ = new QComboBox;
   scenario_->setObjectName("shiftScenario");
-  scenario_->addItems(
-      {tr("Brain shift after craniotomy"), tr("Liver under a tool"), tr("Resection cavity"),
-       tr("Retractor blade on the brain")});
+  scenario_->addItems({tr("Brain shift after craniotomy"), tr("Liver under a tool"),
+                       tr("Resection cavity"), tr("Retractor blade on the brain")});
   top->addRow(tr("Scenario"), scenario_);
   patientPosition_ = new QComboBox;
   patientPosition_->setObjectName("shiftPatientPosition");

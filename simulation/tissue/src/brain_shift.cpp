@@ -242,8 +242,8 @@ std::vector<std::size_t> placeRetractor(FeModel& model, const std::vector<std::s
   std::vector<std::size_t> nodes;
   for (std::size_t n : surface) {
     const Vec3 d = nodePosition(model, n) - centre;
-    if (std::abs(d.dot(across)) > blade.width_mm / 2 || std::abs(d.dot(along)) > blade.depth_mm / 2 ||
-        std::abs(d.dot(normal)) > resolution_mm)
+    if (std::abs(d.dot(across)) > blade.width_mm / 2 ||
+        std::abs(d.dot(along)) > blade.depth_mm / 2 || std::abs(d.dot(normal)) > resolution_mm)
       continue;
     if (!inOpening[n])
       throw Error(ErrorKind::InvalidInput,
@@ -545,7 +545,8 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
         std::max(result.maxDisplacement_mm, std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]));
   for (std::size_t n : result.retractorNodes)
     for (int dof = 0; dof < 3; ++dof)
-      result.retractorForce_N -= result.solution.reaction_N[n][dof] * result.retractorNormal_lps[dof];
+      result.retractorForce_N -=
+          result.solution.reaction_N[n][dof] * result.retractorNormal_lps[dof];
   result.skullContactNodes = static_cast<std::size_t>(result.solution.contactNodes);
   result.maxPenetration_mm = result.solution.maxPenetration_mm;
   if (!ventricleWalls.empty())

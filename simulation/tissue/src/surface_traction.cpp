@@ -97,8 +97,9 @@ std::vector<FaceTraction> surfaceTraction(const std::vector<BoundaryFace>& faces
                                           const std::string& where) {
   if (faces.empty())
     throw Error(ErrorKind::InvalidInput,
-                "No surface face lies in " + where + ", so the traction acts nowhere; move or "
-                "enlarge the patch.",
+                "No surface face lies in " + where +
+                    ", so the traction acts nowhere; move or "
+                    "enlarge the patch.",
                 where);
   for (double t : traction_Pa)
     if (!std::isfinite(t))
@@ -106,10 +107,10 @@ std::vector<FaceTraction> surfaceTraction(const std::vector<BoundaryFace>& faces
                   "The traction on " + where + " has a component that is not a number.", where);
   std::vector<FaceTraction> tractions;
   for (const BoundaryFace& f : faces)
-    tractions.push_back({f.element,
-                         f.face,
-                         {traction_Pa[0] * kMPaPerPa, traction_Pa[1] * kMPaPerPa,
-                          traction_Pa[2] * kMPaPerPa}});
+    tractions.push_back(
+        {f.element,
+         f.face,
+         {traction_Pa[0] * kMPaPerPa, traction_Pa[1] * kMPaPerPa, traction_Pa[2] * kMPaPerPa}});
   return tractions;
 }
 
