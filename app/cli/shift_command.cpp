@@ -11,7 +11,8 @@ using nlohmann::json;
 void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
   command.add_option("CASE", casePath, "Case file (.twinplan) with the tissue's segments")
       ->required();
-  command.add_option("--scenario", o.scenario, "brain-shift (default), liver-tool, resection");
+  command.add_option("--scenario", o.scenario,
+                     "brain-shift (default), liver-tool, resection, retractor");
   command.add_option("--opening", o.opening,
                      "Craniotomy centre x,y,z on the brain surface, LPS mm (default: over the "
                      "tumour)");
@@ -45,6 +46,13 @@ void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
   command.add_flag("--nonlinear", o.nonlinear, "liver-tool: neo-Hookean, large deformation");
   command.add_option("--segment", o.segment, "resection: the segment removed");
   command.add_option("--sphere", o.sphere, "resection: a sphere removed, x,y,z,radius in LPS mm");
+  command.add_option("--blade-width", o.bladeWidth_mm,
+                     "retractor: blade width on the brain surface, mm (20)");
+  command.add_option("--blade-depth", o.bladeDepth_mm,
+                     "retractor: blade depth on the brain surface, mm (20)");
+  command.add_option("--push", o.push_mm, "retractor: blade pushed into the brain, mm (5)");
+  command.add_option("--blade-axis", o.bladeAxis,
+                     "retractor: the blade's width direction x,y,z (default: normal x S)");
   command.add_option("--out", o.out, "Write the case here (default: in place)");
 }
 
@@ -71,6 +79,10 @@ json shiftParameters(const fs::path& casePath, const ShiftOptions& o) {
   if (o.nonlinear) p["nonlinear"] = true;
   if (!o.segment.empty()) p["segment"] = o.segment;
   if (!o.sphere.empty()) p["sphere"] = o.sphere;
+  if (o.bladeWidth_mm) p["blade_width_mm"] = *o.bladeWidth_mm;
+  if (o.bladeDepth_mm) p["blade_depth_mm"] = *o.bladeDepth_mm;
+  if (o.push_mm) p["push_mm"] = *o.push_mm;
+  if (!o.bladeAxis.empty()) p["blade_axis"] = o.bladeAxis;
   return p;
 }
 
@@ -86,6 +98,11 @@ void printShift(const json& r) {
     std::cout << "  tool: " << r["indentation_mm"].get<double>() << " mm deep, "
               << std::setprecision(3) << r["tool_force_N"].get<double>() << " N ("
               << r["tool_stiffness_N_per_mm"].get<double>() << " N/mm)\n"
+              << std::setprecision(2);
+  if (r.contains("retractor_force_N"))
+    std::cout << "  retractor: " << r["retractor_push_mm"].get<double>() << " mm push, "
+              << std::setprecision(3) << r["retractor_force_N"].get<double>() << " N on "
+              << r["retractor_nodes"].get<std::size_t>() << " surface nodes\n"
               << std::setprecision(2);
   if (r.contains("cavity_volume_before_ml"))
     std::cout << "  cavity: " << r["cavity_volume_before_ml"].get<double>() << " ml -> "

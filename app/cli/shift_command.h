@@ -23,6 +23,8 @@ struct ShiftOptions {
   bool nonlinear = false;
   bool skullContact = false, drainVentricles = false;
   std::string material;
+  std::optional<double> bladeWidth_mm, bladeDepth_mm, push_mm;
+  std::string bladeAxis;
   std::filesystem::path out;
 };
 

@@ -257,7 +257,7 @@ const std::vector<Entry>& entries() {
         "volumes and 3D models and a tissue-shift plan are stored in the case as one undo step.",
         {{"case", "path", "The case file (a labelmap with the tissue's segments)", J()},
          {"output", "path", "The case file to write (default: the input, in place)", "= case"},
-         {"scenario", "string", "brain-shift, liver-tool or resection", "brain-shift"},
+         {"scenario", "string", "brain-shift, liver-tool, resection or retractor", "brain-shift"},
          {"opening", "string", "brain-shift: craniotomy centre \"x,y,z\" in LPS mm",
           "= the surface point nearest the tumour"},
          {"radius_mm", "number", "brain-shift: craniotomy radius (mm), (0, 100]", 25.0},
@@ -268,7 +268,9 @@ const std::vector<Entry>& entries() {
          {"patientPosition", "string", "HFS, HFP, HFDL, HFDR, FF...", "= the images'"},
          {"headRotation_deg", "number", "brain-shift: head turned about S, P towards L (deg)", 0.0},
          {"skullContact", "boolean",
-          "brain-shift: the brain slides on the skull outside the opening (false: held)", false},
+          "brain-shift, retractor: the brain slides on the skull outside the opening (false: "
+          "held)",
+          "false (retractor: true)"},
          {"drainVentricles", "boolean", "brain-shift: the ventricles lose their CSF pressure too",
           false},
          {"material", "string", "brain-shift: neo-hookean (large deformation) or linear",
@@ -285,7 +287,12 @@ const std::vector<Entry>& entries() {
          {"force_N", "number", "liver-tool: force instead of a depth (N)", "= none"},
          {"nonlinear", "boolean", "liver-tool: neo-Hooke, large deformation", false},
          {"segment", "string", "resection: the segment removed", ""},
-         {"sphere", "string", "resection: a sphere removed \"x,y,z,radius\" (LPS mm)", ""}}},
+         {"sphere", "string", "resection: a sphere removed \"x,y,z,radius\" (LPS mm)", ""},
+         {"blade_width_mm", "number", "retractor: blade width on the brain surface (mm)", 20.0},
+         {"blade_depth_mm", "number", "retractor: blade depth on the brain surface (mm)", 20.0},
+         {"push_mm", "number", "retractor: blade pushed into the brain (mm)", 5.0},
+         {"blade_axis", "string", "retractor: the blade's width direction \"x,y,z\"",
+          "= normal x S"}}},
        makeShiftJob},
   };
   return kEntries;

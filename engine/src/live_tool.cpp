@@ -132,7 +132,8 @@ std::vector<Vec3> LiveToolSession::grabbedPoints_lps() const {
 
 LiveToolSession::~LiveToolSession() = default;
 
-LiveToolUpdate LiveToolSession::update(const Vec3& offset_mm, int iterations) {
+LiveToolUpdate LiveToolSession::update(const Vec3& offset_mm, int iterations,
+                                       std::optional<double> cgTolerance) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<double> values(impl_->dofs.size(), 0.0);
   for (std::size_t i = impl_->heldDofs; i < values.size(); ++i)
@@ -140,6 +141,7 @@ LiveToolUpdate LiveToolSession::update(const Vec3& offset_mm, int iterations) {
   tissue::CorotationalOptions options;
   options.maximumIterations = std::max(1, iterations);
   options.lineSearch = false;  // small per-frame steps (corotational.h)
+  options.iterativeTolerance = cgTolerance.value_or(iterations <= 1 ? 0.1 : 1e-6);
   const tissue::CorotationalReport report = impl_->model->solve(values, {}, options);
   LiveToolUpdate out;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -66,7 +66,11 @@ class ShiftJob final : public Job {
                      "sphere",
                      "skullContact",
                      "drainVentricles",
-                     "material"});
+                     "material",
+                     "blade_width_mm",
+                     "blade_depth_mm",
+                     "push_mm",
+                     "blade_axis"});
     s_.scenario = p.text("scenario", "brain-shift");
     s_.patientPosition = p.text("patientPosition", "");
     if (p.has("resolution_mm")) s_.resolution_mm = p.number("resolution_mm", 6.0, -1e9, 1e9);
@@ -78,7 +82,8 @@ class ShiftJob final : public Job {
     if (p.has("csfLoss_ml")) s_.brain.csfLoss_ml = p.number("csfLoss_ml", 0.0, -1e9, 1e9);
     if (p.has("fluidLevel_mm")) s_.brain.fluidLevel_mm = p.number("fluidLevel_mm", 0.0, -1e9, 1e9);
     s_.brain.headRotation_deg = p.number("headRotation_deg", 0.0, -1e9, 1e9);
-    s_.brain.skullContact = p.boolean("skullContact", false);
+    // The retractor pushes the brain against the skull around the opening: contact on by default.
+    s_.brain.skullContact = p.boolean("skullContact", s_.scenario == "retractor");
     s_.brain.drainVentricles = p.boolean("drainVentricles", false);
     const std::string material = p.text("material", "neo-hookean");
     if (material != "neo-hookean" && material != "linear")
@@ -109,6 +114,12 @@ class ShiftJob final : public Job {
     const std::string sphere = p.text("sphere", "");
     if (!sphere.empty())
       s_.resection.sphere = parseNumbers<4>(sphere, "sphere", "x,y,z,radius in LPS mm");
+    s_.retractor.width_mm = p.number("blade_width_mm", 20.0, -1e9, 1e9);
+    s_.retractor.depth_mm = p.number("blade_depth_mm", 20.0, -1e9, 1e9);
+    s_.retractor.push_mm = p.number("push_mm", 5.0, -1e9, 1e9);
+    const std::string axis = p.text("blade_axis", "");
+    if (!axis.empty())
+      s_.retractor.widthAxis_lps = parseNumbers<3>(axis, "blade_axis", "x,y,z, e.g. 1,0,0");
     s_.validate();
   }
 
@@ -119,7 +130,7 @@ class ShiftJob final : public Job {
               {"scenario", s_.scenario},
               {"patientPosition", s_.patientPosition},
               {"resolution_mm", s_.meshResolution_mm()}};
-    if (s_.scenario == "brain-shift") {
+    if (s_.scenario == "brain-shift" || s_.scenario == "retractor") {
       if (s_.brain.opening_lps) j["opening"] = *s_.brain.opening_lps;
       j["radius_mm"] = s_.brain.openingRadius_mm;
       j["headRotation_deg"] = s_.brain.headRotation_deg;
@@ -128,6 +139,12 @@ class ShiftJob final : public Job {
       j["skullContact"] = s_.brain.skullContact;
       j["drainVentricles"] = s_.brain.drainVentricles;
       j["material"] = s_.brain.neoHookean ? "neo-hookean" : "linear";
+      if (s_.scenario == "retractor") {
+        j["blade_width_mm"] = s_.retractor.width_mm;
+        j["blade_depth_mm"] = s_.retractor.depth_mm;
+        j["push_mm"] = s_.retractor.push_mm;
+        if (s_.retractor.widthAxis_lps) j["blade_axis"] = *s_.retractor.widthAxis_lps;
+      }
     } else if (s_.scenario == "liver-tool") {
       const LiverToolSettings& t = s_.liverTool;
       j["organ"] = t.organ;

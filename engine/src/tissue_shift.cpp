@@ -38,7 +38,8 @@ tissue::BrainShiftParameters brainShiftParameters(const TissueShiftParameters& p
 std::size_t scenarioLabelMap(const Case& twin, const TissueShiftParameters& p) {
   for (std::size_t m = 0; m < twin.labelMaps.size(); ++m)
     for (const Segment& s : twin.labelMaps[m].segments()) {
-      if (p.scenario == "brain-shift" && tissue::isBrainSegment(s)) return m;
+      if ((p.scenario == "brain-shift" || p.scenario == "retractor") && tissue::isBrainSegment(s))
+        return m;
       if (p.scenario == "liver-tool" &&
           (s.name == p.liverTool.organ || s.tissueType == p.liverTool.organ))
         return m;
@@ -48,15 +49,16 @@ std::size_t scenarioLabelMap(const Case& twin, const TissueShiftParameters& p) {
                                        : s.name == p.resection.segment))
         return m;
     }
-  const std::string what =
-      p.scenario == "brain-shift"  ? "no brain segment (tissue type grey-matter, white-matter or "
-                                     "brain); segment the brain first (twinplan-cli segment "
-                                     "--preset brain)"
-      : p.scenario == "liver-tool" ? "no segment named or of tissue type \"" + p.liverTool.organ +
-                                         "\"; segment the liver first (twinplan-cli segment "
-                                         "--preset liver) or name the organ"
-                                   : "no segment \"" + p.resection.segment + p.resection.organ +
-                                         "\" to resect in; name a segment of the case";
+  const std::string what = p.scenario == "brain-shift" || p.scenario == "retractor"
+                               ? "no brain segment (tissue type grey-matter, white-matter or "
+                                 "brain); segment the brain first (twinplan-cli segment "
+                                 "--preset brain)"
+                           : p.scenario == "liver-tool"
+                               ? "no segment named or of tissue type \"" + p.liverTool.organ +
+                                     "\"; segment the liver first (twinplan-cli segment "
+                                     "--preset liver) or name the organ"
+                               : "no segment \"" + p.resection.segment + p.resection.organ +
+                                     "\" to resect in; name a segment of the case";
   throw Error(ErrorKind::InvalidInput, "The case \"" + twin.name + "\" has " + what + ".",
               "parameters.case");
 }
@@ -74,6 +76,9 @@ tissue::BrainShiftParameters brainShiftParameters(const TissueShiftParameters& p
   brain.neoHookean = p.brain.neoHookean;
   brain.resolution_mm = p.meshResolution_mm();
   brain.patientPosition = p.patientPosition.empty() ? imagesPosition : p.patientPosition;
+  if (p.scenario == "retractor")
+    brain.retractor = tissue::RetractorBlade{p.retractor.width_mm, p.retractor.depth_mm,
+                                             p.retractor.push_mm, p.retractor.widthAxis_lps};
   return brain;
 }
 
@@ -90,7 +95,7 @@ ShiftOutcome brainShift(const Case& twin, const LabelMap& labels, const TissueSh
         segment.tissueType == "tumour")
       out.meshedSegments.push_back(s);
   }
-  out.tetMesh = tissue::caseTetMesh(shift.mesh, "Brain shift");
+  out.tetMesh = tissue::caseTetMesh(shift.mesh, shiftResultName(p.scenario));
   out.maxDisplacement_mm = shift.maxDisplacement_mm;
   out.solveTime_s = shift.solution.solveTime_s;
   out.minDihedral_deg = shift.mesh.quality.minDihedral_deg;
@@ -115,6 +120,13 @@ ShiftOutcome brainShift(const Case& twin, const LabelMap& labels, const TissueSh
                        {"foramen_nodes", shift.foramenNodes},
                        {"max_skull_penetration_mm", shift.maxPenetration_mm},
                        {"active_set_changes", shift.solution.activeSetChanges}});
+  if (brain.retractor)
+    out.report.update({{"retractor_width_mm", brain.retractor->width_mm},
+                       {"retractor_depth_mm", brain.retractor->depth_mm},
+                       {"retractor_push_mm", brain.retractor->push_mm},
+                       {"retractor_nodes", shift.retractorNodes.size()},
+                       {"retractor_normal_lps", vec(shift.retractorNormal_lps)},
+                       {"retractor_force_N", shift.retractorForce_N}});
   if (brain.drainVentricles)
     out.report.update({{"ventricle_wall_faces", shift.ventricleWallFaces},
                        {"ventricle_volume_loss_ml", shift.ventricleVolumeLoss_ml}});
@@ -198,7 +210,7 @@ TissueShift simulateTissueShift(const Case& twin, const TissueShiftParameters& p
   result.name = shiftResultName(p.scenario);
   auto simulating = subRange(progress, 0.0, 0.7);
   ShiftOutcome outcome;
-  if (p.scenario == "brain-shift")
+  if (p.scenario == "brain-shift" || p.scenario == "retractor")
     outcome = brainShift(twin, labels, p, targets, *simulating);
   else if (p.scenario == "liver-tool")
     outcome = simulateLiverTool(labels, p.liverTool, p.meshResolution_mm(), *simulating);
@@ -283,11 +295,12 @@ double TissueShiftParameters::meshResolution_mm() const {
 }
 
 void TissueShiftParameters::validate() const {
-  if (scenario != "brain-shift" && scenario != "liver-tool" && scenario != "resection")
+  if (scenario != "brain-shift" && scenario != "liver-tool" && scenario != "resection" &&
+      scenario != "retractor")
     throw Error(ErrorKind::Unsupported,
                 "The scenario \"" + scenario +
-                    "\" is not one TwinPlan simulates; choose brain-shift, liver-tool or "
-                    "resection.",
+                    "\" is not one TwinPlan simulates; choose brain-shift, liver-tool, "
+                    "resection or retractor.",
                 "parameters.scenario");
   const double r = meshResolution_mm();
   if (!(r >= 1 && r <= 40))
@@ -297,12 +310,14 @@ void TissueShiftParameters::validate() const {
   if (!patientPosition.empty()) tissue::gravityDirection(patientPosition, 0);
   if (scenario == "liver-tool") validateLiverTool(liverTool);
   if (scenario == "resection") validateResection(resection);
-  if (scenario == "brain-shift") brainShiftParameters(*this, "HFS").validate();
+  if (scenario == "brain-shift" || scenario == "retractor")
+    brainShiftParameters(*this, "HFS").validate();
 }
 
 std::string shiftResultName(const std::string& scenario) {
   if (scenario == "liver-tool") return "Liver tool";
   if (scenario == "resection") return "Resection";
+  if (scenario == "retractor") return "Retractor";
   return "Brain shift";
 }
 

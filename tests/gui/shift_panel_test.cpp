@@ -9,6 +9,7 @@
 #include <QCheckBox>
 #include <QApplication>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -156,6 +157,42 @@ TEST(ShiftPanelLiveText, SaysTheDepthAndHowFarASidewaysDragMovedTheTool) {
             "an update)");
   EXPECT_EQ(ShiftPanel::liveToolText(Vec3(0, -3, 0.02), along, 1, 0.01),
             "Tool 3.0 mm out: organ moved up to 1.0 mm (10 ms an update)");
+}
+
+// The retractor is a scenario of the list: choosing it shows the blade's rows on the brain page
+// and hides the CSF ones, turns the skull contact on (the job's default), and its run reports
+// the blade's force beside the targets.
+TEST_F(ShiftPanelTest, RetractorShowsTheBladeAndReportsItsForce) {
+  auto* scenario = panel_->findChild<QComboBox*>("shiftScenario");
+  ASSERT_EQ(scenario->count(), 4);
+  scenario->setCurrentIndex(3);
+  EXPECT_TRUE(panel_->findChild<QDoubleSpinBox*>("shiftBladeWidth")->isVisibleTo(panel_));
+  EXPECT_FALSE(panel_->findChild<QDoubleSpinBox*>("shiftCsfLoss")->isVisibleTo(panel_));
+  EXPECT_TRUE(panel_->findChild<QCheckBox*>("shiftSkullContact")->isChecked());
+  panel_->findChild<QDoubleSpinBox*>("shiftBladePush")->setValue(4);
+  panel_->findChild<QComboBox*>("shiftBrainMaterial")->setCurrentIndex(1);  // linear: seconds
+  engine::TissueShiftParameters p = panel_->parameters();
+  EXPECT_EQ(p.scenario, "retractor");
+  EXPECT_EQ(p.retractor.push_mm, 4);
+  EXPECT_EQ(p.retractor.width_mm, 20);
+  p.resolution_mm = 14;
+  panel_->setParameters(p);
+  ASSERT_TRUE(window_->simulateTissueShift(panel_->parameters()));
+  EXPECT_TRUE(panel_->reportText().contains("Retractor 20 mm x 20 mm pushed 4.0 mm in"))
+      << panel_->reportText().toStdString();
+  EXPECT_FALSE(panel_->reportText().contains("CSF level"));
+  window_->resize(1200, 900);
+  QApplication::processEvents();
+  auto* reportLabel = panel_->findChild<QLabel*>("shiftReport");
+  ASSERT_NE(reportLabel, nullptr);
+  if (auto* scroll = panel_->findChild<QScrollArea*>()) scroll->ensureWidgetVisible(reportLabel);
+  QApplication::processEvents();
+  EXPECT_GE(reportLabel->height(), reportLabel->heightForWidth(reportLabel->width()))
+      << reportLabel->height() << " px shown of " << reportLabel->text().toStdString();
+  test::saveScreenshot(*window_, "shift_retractor.png");
+  scenario->setCurrentIndex(0);
+  EXPECT_FALSE(panel_->findChild<QDoubleSpinBox*>("shiftBladeWidth")->isVisibleTo(panel_));
+  EXPECT_TRUE(panel_->findChild<QDoubleSpinBox*>("shiftCsfLoss")->isVisibleTo(panel_));
 }
 
 TEST_F(ShiftPanelTest, ResectionReportsTheCavityAndBadInputLeavesTheCaseAlone) {

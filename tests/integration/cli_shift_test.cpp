@@ -137,7 +137,8 @@ TEST_F(CliShift, BadInputIsRefusedAndTheCaseLeftUnchanged) {
   const auto scenario =
       test::runCommand(cli() + " shift " + casePath().string() + " --scenario retraction 2>&1");
   EXPECT_NE(scenario.status, 0);
-  EXPECT_NE(scenario.output.find("brain-shift, liver-tool or resection"), std::string::npos)
+  EXPECT_NE(scenario.output.find("brain-shift, liver-tool, resection or retractor"),
+            std::string::npos)
       << scenario.output;
   const auto noLiver =
       test::runCommand(cli() + " shift " + casePath().string() + " --scenario liver-tool 2>&1");
@@ -181,6 +182,34 @@ TEST_F(CliShift, BrainOptionsReachTheModel) {
   // The walls move into the ventricles: they lose volume, a fraction of their 14 ml.
   EXPECT_GT(r["ventricle_volume_loss_ml"].get<double>(), 0.1);
   EXPECT_LT(r["ventricle_volume_loss_ml"].get<double>(), 14.0);
+}
+
+// The retractor scenario through the CLI: the blade options reach the model (a wider blade
+// covers more surface nodes; the push is what the blade's nodes move), the skull contact is on
+// by default, and the result is stored as "Retractor".
+TEST_F(CliShift, RetractorOptionsReachTheModel) {
+  const fs::path out = dir_->path() / "retracted.twinplan";
+  const auto run = test::runCommand(
+      cli() + " shift " + casePath().string() +
+      " --scenario retractor --resolution 12 --material linear --blade-width 30 --blade-depth 25 "
+      "--push 4 --out " +
+      out.string() + " --json 2>/dev/null");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const json r = json::parse(run.output);
+  EXPECT_EQ(r["scenario"], "retractor");
+  EXPECT_EQ(r["skull_contact"], true);
+  EXPECT_EQ(r["retractor_width_mm"], 30.0);
+  EXPECT_EQ(r["retractor_depth_mm"], 25.0);
+  EXPECT_EQ(r["retractor_push_mm"], 4.0);
+  EXPECT_GT(r["retractor_nodes"].get<int>(), 2);
+  EXPECT_NEAR(r["max_displacement_mm"].get<double>(), 4, 0.2);
+  const Case shifted = loadCase(out);
+  EXPECT_TRUE(std::any_of(shifted.tetMeshes.begin(), shifted.tetMeshes.end(),
+                          [](const TetMesh& m) { return m.name == "Retractor"; }));
+  const auto bad = test::runCommand(cli() + " shift " + casePath().string() +
+                                    " --scenario retractor --push 50 2>&1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("push must be in (0, 30] mm"), std::string::npos) << bad.output;
 }
 
 // Resection of the head phantom's tumour: the JSON the issue asks for (cavity before/after, the

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "twinplan/core/error.h"
 #include "twinplan/tissue/box_mesh.h"
@@ -277,6 +278,58 @@ TEST(TissueBrainShift, SagsTowardsTheFloorUnderTheOpeningAndRefusesBadInput) {
   both.fluidLevel_mm = 10;
   both.csfLoss_ml = 10;
   EXPECT_THROW(simulateBrainShift(labels, both), Error);
+}
+
+// A retractor blade (20 x 20 mm, pushed 5 mm) on top of the ball, the rest of the surface
+// sliding on the skull (the ball fills its cranial cavity): the blade's nodes move by exactly
+// the push, the displacement decays away from the blade and is mirror-symmetric about the
+// blade's two mid-planes.
+TEST(TissueBrainShift, RetractorPushesUnderItsBladeAndTheShiftDecaysSymmetrically) {
+  const LabelMap labels = ballBrain();
+  BrainShiftParameters p;
+  p.skullContact = true;
+  p.neoHookean = false;
+  p.resolution_mm = 6;
+  p.openingCentre_lps = std::array<double, 3>{0, 0, 30};  // the top (S)
+  p.openingRadius_mm = 20;
+  p.retractor = RetractorBlade{};  // 20 x 20 mm, 5 mm
+  const BrainShiftResult r = simulateBrainShift(labels, p);
+  EXPECT_EQ(r.drainedElements, 0u);  // the retraction alone
+  EXPECT_GT(r.retractorNodes.size(), 4u);
+  EXPECT_NEAR((r.retractorNormal_lps - Vec3(0, 0, 1)).norm(), 0, 0.05);
+  for (std::size_t n : r.retractorNodes)
+    for (int d = 0; d < 3; ++d)
+      EXPECT_NEAR(r.solution.displacement_mm[n][d], -5 * r.retractorNormal_lps[d], 1e-9);
+  EXPECT_NEAR(r.maxDisplacement_mm, 5, 0.5);
+  EXPECT_LT(r.maxPenetration_mm, 1e-3);
+  const DisplacementInterpolator u(r.mesh.model, r.solution.displacement_mm);
+  // Decay along the axis below the blade (downwards, -S) and across the surface.
+  const double below10 = u.atOrZero(Vec3(0, 0, 18)).norm(),
+               centre = u.atOrZero(Vec3(0, 0, 0)).norm(),
+               below50 = u.atOrZero(Vec3(0, 0, -20)).norm();
+  std::printf(
+      "retractor: %zu blade nodes, force %.4f N; |u| 10 mm under the blade %.3f mm, at "
+      "the centre %.3f mm, 50 mm under %.3f mm\n",
+      r.retractorNodes.size(), r.retractorForce_N, below10, centre, below50);
+  EXPECT_GT(below10, centre);
+  EXPECT_GT(centre, below50);
+  EXPECT_LT(below50, 0.5);
+  // Mirror symmetry about x = 0 and y = 0 (the ball, the lattice and the blade are symmetric).
+  double asymmetry = 0;
+  for (const Vec3& q : {Vec3(8, 5, 15), Vec3(12, -7, 5), Vec3(5, 10, -10)}) {
+    const Vec3 a = u.atOrZero(q), bx = u.atOrZero(Vec3(-q.x(), q.y(), q.z())),
+               by = u.atOrZero(Vec3(q.x(), -q.y(), q.z()));
+    asymmetry = std::max({asymmetry, (a - Vec3(-bx.x(), bx.y(), bx.z())).norm(),
+                          (a - Vec3(by.x(), -by.y(), by.z())).norm()});
+  }
+  std::printf("retractor: largest mirror asymmetry %.3g mm\n", asymmetry);
+  EXPECT_LT(asymmetry, 0.05 * 5);
+  // The blade pushes (a positive force into the brain); a blade reaching beyond the opening is
+  // refused.
+  EXPECT_GT(r.retractorForce_N, 0);
+  BrainShiftParameters narrowOpening = p;
+  narrowOpening.openingRadius_mm = 8;
+  EXPECT_THROW(simulateBrainShift(labels, narrowOpening), Error);
 }
 
 }  // namespace

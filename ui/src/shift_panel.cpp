@@ -24,7 +24,8 @@ namespace {
 using nlohmann::json;
 
 // The scenarios in the order of the combo box.
-constexpr const char* kScenarios[] = {"brain-shift", "liver-tool", "resection"};
+constexpr const char* kScenarios[] = {"brain-shift", "liver-tool", "resection", "retractor"};
+constexpr int kRetractor = 3;  // shares the brain page (0)
 
 // The tool's direction into the tissue, in the patient's words (LPS unit vectors).
 struct Direction {
@@ -78,8 +79,8 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   auto* top = new QFormLayout;
   scenario_ = new QComboBox;
   scenario_->setObjectName("shiftScenario");
-  scenario_->addItems(
-      {tr("Brain shift after craniotomy"), tr("Liver under a tool"), tr("Resection cavity")});
+  scenario_->addItems({tr("Brain shift after craniotomy"), tr("Liver under a tool"),
+                       tr("Resection cavity"), tr("Retractor blade on the brain")});
   top->addRow(tr("Scenario"), scenario_);
   patientPosition_ = new QComboBox;
   patientPosition_->setObjectName("shiftPatientPosition");
@@ -96,7 +97,7 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
 
   pages_ = new QStackedWidget;
   auto* brain = new QWidget;
-  auto* brainForm = new QFormLayout(brain);
+  auto* brainForm = brainForm_ = new QFormLayout(brain);
   brainForm->setContentsMargins(0, 0, 0, 0);
   openingRadius_ = spin(5, 100, 25, 0, " mm", "shiftOpeningRadius");
   openingRadius_->setToolTip(tr("Craniotomy radius, centred over the first tumour"));
@@ -117,6 +118,16 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   brainMaterial_->addItems(
       {tr("Neo-Hookean (large deformation)"), tr("Linear elastic (small strain)")});
   brainForm->addRow(tr("Material"), brainMaterial_);
+  // engine/tissue_shift.h RetractorSettings: the blade at the opening centre.
+  bladeWidth_ = spin(2, 100, 20, 0, " mm", "shiftBladeWidth");
+  bladeWidth_->setToolTip(tr("Blade width on the brain surface"));
+  brainForm->addRow(tr("Blade width"), bladeWidth_);
+  bladeDepth_ = spin(2, 100, 20, 0, " mm", "shiftBladeDepth");
+  bladeDepth_->setToolTip(tr("Blade depth on the brain surface"));
+  brainForm->addRow(tr("Blade depth"), bladeDepth_);
+  bladePush_ = spin(0.5, 30, 5, 1, " mm", "shiftBladePush");
+  bladePush_->setToolTip(tr("How far the blade pushes the brain in"));
+  brainForm->addRow(tr("Retraction"), bladePush_);
   pages_->addWidget(brain);
 
   auto* liver = new QWidget;
@@ -228,7 +239,10 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   outer->addWidget(scroll);
 
   connect(scenario_, &QComboBox::currentIndexChanged, this, [this](int index) {
-    pages_->setCurrentIndex(index);
+    pages_->setCurrentIndex(index == kRetractor ? 0 : index);
+    showRetractorRows(index == kRetractor);
+    // The job's default: the retracted brain presses on the skull around the opening.
+    if (index == kRetractor) skullContact_->setChecked(true);
     resolution_->setValue(index == 1 ? 8.0 : 6.0);  // the job's defaults
     emit resectionSphereChanged();
   });
@@ -253,6 +267,7 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   sphereRadius_->setEnabled(false);
   pickCentre_->setEnabled(false);
   showGravity();
+  showRetractorRows(false);
   connect(grab_, &QPushButton::toggled, this, [this](bool on) {
     toolOffset_->setEnabled(on);
     emit grabToggled(on);
@@ -300,6 +315,9 @@ engine::TissueShiftParameters ShiftPanel::parameters() const {
   p.brain.skullContact = skullContact_->isChecked();
   p.brain.drainVentricles = drainVentricles_->isChecked();
   p.brain.neoHookean = brainMaterial_->currentIndex() == 0;
+  p.retractor.width_mm = bladeWidth_->value();
+  p.retractor.depth_mm = bladeDepth_->value();
+  p.retractor.push_mm = bladePush_->value();
   p.liverTool.direction = kDirections[std::max(0, toolDirection_->currentIndex())].lps;
   p.liverTool.ballTip = tipShape_->currentIndex() == 1;
   p.liverTool.tipRadius_mm = tipRadius_->value();
@@ -316,8 +334,11 @@ engine::TissueShiftParameters ShiftPanel::parameters() const {
 }
 
 void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
-  for (int i = 0; i < 3; ++i)
+  for (int i = 0; i < int(std::size(kScenarios)); ++i)
     if (p.scenario == kScenarios[i]) scenario_->setCurrentIndex(i);
+  bladeWidth_->setValue(p.retractor.width_mm);
+  bladeDepth_->setValue(p.retractor.depth_mm);
+  bladePush_->setValue(p.retractor.push_mm);
   resolution_->setValue(p.meshResolution_mm());
   openingRadius_->setValue(p.brain.openingRadius_mm);
   csfLoss_->setValue(p.brain.csfLoss_ml.value_or(0));
@@ -339,6 +360,14 @@ void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
     for (int a = 0; a < 3; ++a) sphereCentre_[a]->setValue((*p.resection.sphere)[a]);
     sphereRadius_->setValue((*p.resection.sphere)[3]);
   }
+}
+
+void ShiftPanel::showRetractorRows(bool retractor) {
+  // The retraction alone: no CSF drained (tissue/brain_shift.h RetractorBlade).
+  brainForm_->setRowVisible(csfLoss_, !retractor);
+  brainForm_->setRowVisible(drainVentricles_, !retractor);
+  for (QDoubleSpinBox* box : {bladeWidth_, bladeDepth_, bladePush_})
+    brainForm_->setRowVisible(box, retractor);
 }
 
 void ShiftPanel::showGravity() {
@@ -420,7 +449,15 @@ void ShiftPanel::showResult(const json& r) {
                  .arg(r["cavity_volume_before_ml"].get<double>(), 0, 'f', 2)
                  .arg(r["cavity_volume_after_ml"].get<double>(), 0, 'f', 2)
                  .arg(r["cavity_volume_change_percent"].get<double>(), 0, 'f', 1);
-  if (r.contains("opening_radius_mm"))
+  if (r.contains("retractor_force_N"))
+    lines << tr("Retractor %1 x %2 pushed %3 in, force %4 N.")
+                 .arg(mm(r["retractor_width_mm"].get<double>(), 0))
+                 .arg(mm(r["retractor_depth_mm"].get<double>(), 0))
+                 .arg(mm(r["retractor_push_mm"].get<double>()))
+                 .arg(r["retractor_force_N"].get<double>(), 0, 'f', 3);
+  if (r.contains("retractor_force_N"))
+    lines << tr("Craniotomy radius %1.").arg(mm(r["opening_radius_mm"].get<double>(), 0));
+  else if (r.contains("opening_radius_mm"))
     lines << tr("Craniotomy radius %1, CSF level %2 above the lowest point.")
                  .arg(mm(r["opening_radius_mm"].get<double>(), 0))
                  .arg(mm(r.value("fluid_level_mm", 0.0)));

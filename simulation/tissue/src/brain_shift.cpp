@@ -10,6 +10,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/tissue/contact.h"
+#include "twinplan/tissue/surface_traction.h"
 #include "twinplan/tissue/tissue_mechanics.h"
 
 namespace twinplan::tissue {
@@ -20,39 +21,6 @@ bool isVentricle(const Segment& s) { return s.name == "Ventricles"; }
 bool isBrain(const Segment& s) { return isBrainSegment(s) || isVentricle(s); }
 bool isTumour(const Segment& s) { return s.tissueType == "tumour"; }
 bool isCsfSpace(const Segment& s) { return s.tissueType == "csf" && !isBrain(s); }
-
-// A boundary face of the mesh: its element, Abaqus face number (1..4) and corner nodes in the
-// element's order for that face (its right-hand normal points into the element).
-struct BoundaryFace {
-  std::size_t element;
-  int face;
-  std::array<std::size_t, 3> nodes;
-};
-
-std::vector<BoundaryFace> boundaryFaces(const FeModel& model) {
-  static constexpr int kCorners[4][3] = {{0, 1, 2}, {0, 3, 1}, {1, 3, 2}, {2, 3, 0}};
-  std::vector<std::pair<std::array<std::size_t, 3>, BoundaryFace>> faces;
-  faces.reserve(4 * model.elements.size());
-  for (std::size_t e = 0; e < model.elements.size(); ++e)
-    for (int f = 0; f < 4; ++f) {
-      BoundaryFace face{e, f + 1, {}};
-      for (int c = 0; c < 3; ++c)
-        face.nodes[std::size_t(c)] = model.elements[e].nodes[std::size_t(kCorners[f][c])];
-      std::array<std::size_t, 3> key = face.nodes;
-      std::sort(key.begin(), key.end());
-      faces.emplace_back(key, face);
-    }
-  std::sort(faces.begin(), faces.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<BoundaryFace> boundary;
-  for (std::size_t i = 0; i < faces.size();) {
-    std::size_t j = i;
-    while (j < faces.size() && faces[j].first == faces[i].first) ++j;
-    if (j - i == 1) boundary.push_back(faces[i].second);
-    i = j;
-  }
-  return boundary;
-}
 
 // The label region a face's outward side (out of its element) looks into, one voxel away.
 bool facesSegment(const LabelMap& labels, const FeModel& model, const BoundaryFace& f,
@@ -231,6 +199,72 @@ void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
   model.obstacles.push_back(std::move(skullWall));
 }
 
+// The outward normal of the brain surface around `centre`: the area-weighted normals of the
+// boundary faces within `radius_mm` (faces' node order turns their normal into the element).
+Vec3 outwardNormalNear(const FeModel& model, const std::vector<BoundaryFace>& faces,
+                       const Vec3& centre, double radius_mm) {
+  Vec3 sum = Vec3::Zero();
+  for (const BoundaryFace& f : faces) {
+    const Vec3 a = nodePosition(model, f.nodes[0]), b = nodePosition(model, f.nodes[1]),
+               c = nodePosition(model, f.nodes[2]);
+    if (((a + b + c) / 3 - centre).norm() <= radius_mm) sum -= 0.5 * (b - a).cross(c - a);
+  }
+  if (!(sum.norm() > 0))
+    throw Error(ErrorKind::InvalidInput,
+                "The retractor blade at the craniotomy centre touches no brain surface; place "
+                "the opening on the brain surface.",
+                "parameters.retractor");
+  return sum.normalized();
+}
+
+// The blade's nodes: surface nodes in the opening inside its rectangle (width along `across`,
+// depth along normal x across) and within a lattice edge of its plane; each prescribed the
+// push along -normal. Error(InvalidInput) when there is none or the blade reaches beyond the
+// opening (its nodes there are held or on the skull).
+std::vector<std::size_t> placeRetractor(FeModel& model, const std::vector<std::size_t>& surface,
+                                        const std::vector<char>& inOpening,
+                                        const RetractorBlade& blade, const Vec3& centre,
+                                        const Vec3& normal, double resolution_mm, Step& step) {
+  Vec3 across = Vec3(0, 0, 1).cross(normal);
+  if (blade.widthAxis_lps) {
+    const Vec3 w((*blade.widthAxis_lps)[0], (*blade.widthAxis_lps)[1], (*blade.widthAxis_lps)[2]);
+    across = w - w.dot(normal) * normal;
+  } else if (across.norm() < 0.1) {
+    across = Vec3(1, 0, 0).cross(normal);
+  }
+  if (!(across.norm() > 1e-6))
+    throw Error(ErrorKind::InvalidInput,
+                "The retractor's width axis is along the surface normal; give an axis that "
+                "lies in the brain surface.",
+                "parameters.retractor.widthAxis_lps");
+  across.normalize();
+  const Vec3 along = normal.cross(across);
+  std::vector<std::size_t> nodes;
+  for (std::size_t n : surface) {
+    const Vec3 d = nodePosition(model, n) - centre;
+    if (std::abs(d.dot(across)) > blade.width_mm / 2 ||
+        std::abs(d.dot(along)) > blade.depth_mm / 2 || std::abs(d.dot(normal)) > resolution_mm)
+      continue;
+    if (!inOpening[n])
+      throw Error(ErrorKind::InvalidInput,
+                  "The retractor blade (" + std::to_string(blade.width_mm) + " x " +
+                      std::to_string(blade.depth_mm) +
+                      " mm) reaches beyond the craniotomy; make it smaller or the opening wider.",
+                  "parameters.retractor");
+    nodes.push_back(n);
+    for (int dof = 0; dof < 3; ++dof)
+      step.boundaries.push_back({n, dof, -blade.push_mm * normal[dof]});
+  }
+  if (nodes.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "No brain surface node lies under the retractor blade (" +
+                    std::to_string(blade.width_mm) + " x " + std::to_string(blade.depth_mm) +
+                    " mm); make the blade larger than the mesh's " + std::to_string(resolution_mm) +
+                    " mm lattice or mesh finer.",
+                "parameters.retractor");
+  return nodes;
+}
+
 }  // namespace
 
 BrainTissue citedBrainTissue() {
@@ -284,6 +318,17 @@ void BrainShiftParameters::validate() const {
     fail("The foramen radius must be in (0, 50] mm.", "foramenRadius_mm");
   if (!(skullSmoothing_mm >= 0 && skullSmoothing_mm <= 10))
     fail("The skull smoothing must be in [0, 10] mm.", "skullSmoothing_mm");
+  if (retractor) {
+    if (!(retractor->width_mm > 0 && retractor->width_mm <= 100))
+      fail("The retractor blade's width must be in (0, 100] mm.", "retractor.width_mm");
+    if (!(retractor->depth_mm > 0 && retractor->depth_mm <= 100))
+      fail("The retractor blade's depth must be in (0, 100] mm.", "retractor.depth_mm");
+    if (!(retractor->push_mm > 0 && retractor->push_mm <= 30))
+      fail("The retractor's push must be in (0, 30] mm.", "retractor.push_mm");
+    if (retractor->widthAxis_lps)
+      for (double c : *retractor->widthAxis_lps)
+        if (!std::isfinite(c)) fail("The retractor's width axis is not finite.", "retractor");
+  }
   if (!(resolution_mm >= 2 && resolution_mm <= 20))
     fail("The mesh resolution must be in [2, 20] mm.", "resolution_mm");
   lameParameters(tissue.youngsModulus_Pa, tissue.poissonsRatio, "brain");
@@ -443,7 +488,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   GravityLoad lostBuoyancy;
   lostBuoyancy.acceleration_mm_s2 = kGravity_mm_s2;
   lostBuoyancy.direction = {result.gravity_lps.x(), result.gravity_lps.y(), result.gravity_lps.z()};
-  for (std::size_t e = 0; e < model.elements.size(); ++e) {
+  for (std::size_t e = 0; e < model.elements.size() && !p.retractor; ++e) {
     Vec3 centroid = Vec3::Zero();
     for (int c = 0; c < 4; ++c) centroid += nodePosition(model, model.elements[e].nodes[c]) / 4;
     if (up.dot(centroid) > level) lostBuoyancy.elements.push_back(e);
@@ -470,6 +515,18 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     step.pressures.push_back({f.element, f.face, -csfDensity_t_mm3 * kGravity_mm_s2 * depth_mm});
   }
   result.ventricleWallFaces = ventricleWalls.size();
+  if (p.retractor) {
+    std::vector<BoundaryFace> outer;
+    for (const BoundaryFace& f : faces)
+      if (!onVentricleWall[f.nodes[0]] || !onVentricleWall[f.nodes[1]] ||
+          !onVentricleWall[f.nodes[2]])
+        outer.push_back(f);
+    const double reach_mm =
+        std::max({p.retractor->width_mm, p.retractor->depth_mm, p.resolution_mm}) / 2;
+    result.retractorNormal_lps = outwardNormalNear(model, outer, centre, reach_mm);
+    result.retractorNodes = placeRetractor(model, surface, inOpening, *p.retractor, centre,
+                                           result.retractorNormal_lps, p.resolution_mm, step);
+  }
   model.steps = {step};
 
   auto solving = subRange(progress, 0.3, 1.0);
@@ -486,6 +543,10 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   for (const auto& u : result.solution.displacement_mm)
     result.maxDisplacement_mm =
         std::max(result.maxDisplacement_mm, std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]));
+  for (std::size_t n : result.retractorNodes)
+    for (int dof = 0; dof < 3; ++dof)
+      result.retractorForce_N -=
+          result.solution.reaction_N[n][dof] * result.retractorNormal_lps[dof];
   result.skullContactNodes = static_cast<std::size_t>(result.solution.contactNodes);
   result.maxPenetration_mm = result.solution.maxPenetration_mm;
   if (!ventricleWalls.empty())

@@ -19,6 +19,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/tissue/material_law.h"
+#include "twinplan/tissue/surface_traction.h"
 
 namespace twinplan::tissue {
 namespace {
@@ -265,9 +266,8 @@ VectorXd deadLoads(const FeModel& model, const ReferenceGeometry& geometry,
   return f;
 }
 
-// Pressure on element faces, integrated on the current surface (a follower load) with the
-// 3-point triangle rule (degree 2, Strang & Fix 1973): f_a = p integral N_a n dA, n pointing
-// into the element.
+// Pressure on element faces, integrated on the current surface (a follower load): f_a = p
+// integral N_a n dA, n pointing into the element.
 struct ActivePressure {
   std::size_t element;
   int face;
@@ -276,46 +276,14 @@ struct ActivePressure {
 
 void addPressure(const FeModel& model, const std::vector<ActivePressure>& pressures, double lambda,
                  const VectorXd& u, bool current, VectorXd& f) {
-  static constexpr double kPoints[3][2] = {
-      {1.0 / 6, 1.0 / 6}, {2.0 / 3, 1.0 / 6}, {1.0 / 6, 2.0 / 3}};
   for (const ActivePressure& p : pressures) {
-    const Element& el = model.elements[p.element];
-    const std::span<const int> face = detail::faceNodes(el.type, p.face);
     const double pressure = p.from_MPa + lambda * (p.to_MPa - p.from_MPa);
-    std::vector<Eigen::Vector3d> x(face.size());
-    for (std::size_t a = 0; a < face.size(); ++a) {
-      const std::size_t node = el.nodes[static_cast<std::size_t>(face[a])];
-      x[a] = Eigen::Vector3d(model.nodes[node].x_mm.data());
-      if (current) x[a] += u.segment<3>(static_cast<Eigen::Index>(3 * node));
-    }
-    for (const auto& [xi, eta] : kPoints) {
-      const double l[3] = {1 - xi - eta, xi, eta};
-      const double dl[3][2] = {{-1, -1}, {1, 0}, {0, 1}};
-      std::vector<double> n(face.size());
-      std::vector<std::array<double, 2>> dn(face.size());
-      for (int c = 0; c < 3; ++c) {
-        const bool quadratic = face.size() == 6;
-        n[c] = quadratic ? l[c] * (2 * l[c] - 1) : l[c];
-        const double s = quadratic ? 4 * l[c] - 1 : 1;
-        dn[c] = {s * dl[c][0], s * dl[c][1]};
-      }
-      for (int m = 0; m < 3 && face.size() == 6; ++m) {
-        const int a = m, b = (m + 1) % 3;
-        n[3 + m] = 4 * l[a] * l[b];
-        dn[3 + m] = {4 * (l[b] * dl[a][0] + l[a] * dl[b][0]),
-                     4 * (l[b] * dl[a][1] + l[a] * dl[b][1])};
-      }
-      Eigen::Vector3d dxi = Eigen::Vector3d::Zero(), deta = Eigen::Vector3d::Zero();
-      for (std::size_t a = 0; a < face.size(); ++a) {
-        dxi += dn[a][0] * x[a];
-        deta += dn[a][1] * x[a];
-      }
-      const Eigen::Vector3d area = dxi.cross(deta) / 6.0;  // weight 1/6 per point
-      for (std::size_t a = 0; a < face.size(); ++a) {
-        const std::size_t node = el.nodes[static_cast<std::size_t>(face[a])];
-        f.segment<3>(static_cast<Eigen::Index>(3 * node)) += pressure * n[a] * area;
-      }
-    }
+    const detail::FaceGeometry face =
+        detail::faceGeometry(model, p.element, p.face, current ? &u : nullptr);
+    for (const detail::FacePoint& q : detail::faceQuadrature(face.x))
+      for (std::size_t a = 0; a < face.nodes.size(); ++a)
+        f.segment<3>(static_cast<Eigen::Index>(3 * face.nodes[a])) +=
+            pressure * q.shape[a] * q.areaVector;
   }
 }
 
@@ -401,6 +369,7 @@ class StaticSolver {
         constraints[dof] = b.value_mm;
       }
       forces.insert(forces.end(), step.nodalForces.begin(), step.nodalForces.end());
+      for (const NodalForce& f : consistentNodalForces(model_, step.tractions)) forces.push_back(f);
       gravity.insert(gravity.end(), step.gravity.begin(), step.gravity.end());
       std::vector<ActivePressure> active;
       std::map<std::pair<std::size_t, int>, double> previous = pressures;

@@ -418,6 +418,12 @@ class Parser {
       } else if (type.size() == 2 && type[0] == 'P' && type[1] >= '1' && type[1] <= '4') {
         const double p = number(d, 2, "pressure");
         for (std::size_t e : elements) step.pressures.push_back({e, type[1] - '0', p});
+      } else if (type.rfind("TRVEC", 0) == 0 || type.rfind("TRSHR", 0) == 0) {
+        fail(d.line,
+             "*DLOAD type " + type +
+                 " (a traction vector) is not supported, nor by CalculiX; give the traction as "
+                 "its consistent nodal forces in *CLOAD",
+             ErrorKind::Unsupported);
       } else {
         fail(d.line,
              "*DLOAD type " + (type.empty() ? std::string("(none)") : type) +

@@ -92,6 +92,19 @@ std::map<std::string, std::vector<std::size_t>> remapSets(
   return out;
 }
 
+// Face loads (pressures, tractions) on the elements that remain, renumbered.
+template <typename FaceLoad>
+std::vector<FaceLoad> keepOnElements(const std::vector<FaceLoad>& loads,
+                                     const std::vector<std::size_t>& newElement) {
+  std::vector<FaceLoad> kept;
+  for (FaceLoad load : loads)
+    if (newElement[load.element] != kRemoved) {
+      load.element = newElement[load.element];
+      kept.push_back(load);
+    }
+  return kept;
+}
+
 Step remapStep(const Step& step, const std::vector<std::size_t>& newNode,
                const std::vector<std::size_t>& newElement) {
   Step out = step;
@@ -102,12 +115,8 @@ Step remapStep(const Step& step, const std::vector<std::size_t>& newNode,
     g.elements = remap(g.elements, newElement);
     if (!g.elements.empty()) out.gravity.push_back(std::move(g));
   }
-  out.pressures.clear();
-  for (FacePressure p : step.pressures)
-    if (newElement[p.element] != kRemoved) {
-      p.element = newElement[p.element];
-      out.pressures.push_back(p);
-    }
+  out.pressures = keepOnElements(step.pressures, newElement);
+  out.tractions = keepOnElements(step.tractions, newElement);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "tet_elements.h"
 
+#include <Eigen/Geometry>
 #include <algorithm>
 
 namespace twinplan::tissue::detail {
@@ -51,6 +52,51 @@ Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 10, 1> shapeValues(ElementType type,
   for (int i = 0; i < 4; ++i) n(i) = L[i] * (2 * L[i] - 1);
   for (int e = 0; e < 6; ++e) n(4 + e) = 4 * L[kEdges[e][0]] * L[kEdges[e][1]];
   return n;
+}
+
+std::array<FacePoint, 3> faceQuadrature(std::span<const Eigen::Vector3d> x) {
+  static constexpr double kPoints[3][2] = {
+      {1.0 / 6, 1.0 / 6}, {2.0 / 3, 1.0 / 6}, {1.0 / 6, 2.0 / 3}};
+  static constexpr double kCornerGradients[3][2] = {{-1, -1}, {1, 0}, {0, 1}};
+  const bool quadratic = x.size() == 6;
+  std::array<FacePoint, 3> points;
+  for (int q = 0; q < 3; ++q) {
+    const auto& [xi, eta] = kPoints[q];
+    const double l[3] = {1 - xi - eta, xi, eta};
+    std::array<std::array<double, 2>, 6> dn{};
+    FacePoint& point = points[static_cast<std::size_t>(q)];
+    for (int c = 0; c < 3; ++c) {
+      point.shape[c] = quadratic ? l[c] * (2 * l[c] - 1) : l[c];
+      const double s = quadratic ? 4 * l[c] - 1 : 1;
+      dn[c] = {s * kCornerGradients[c][0], s * kCornerGradients[c][1]};
+    }
+    for (int m = 0; m < 3 && quadratic; ++m) {
+      const int a = m, b = (m + 1) % 3;
+      point.shape[3 + m] = 4 * l[a] * l[b];
+      dn[3 + m] = {4 * (l[b] * kCornerGradients[a][0] + l[a] * kCornerGradients[b][0]),
+                   4 * (l[b] * kCornerGradients[a][1] + l[a] * kCornerGradients[b][1])};
+    }
+    Eigen::Vector3d dxi = Eigen::Vector3d::Zero(), deta = Eigen::Vector3d::Zero();
+    for (std::size_t a = 0; a < x.size(); ++a) {
+      dxi += dn[a][0] * x[a];
+      deta += dn[a][1] * x[a];
+    }
+    point.areaVector = dxi.cross(deta) / 6.0;  // weight 1/6 per point
+  }
+  return points;
+}
+
+FaceGeometry faceGeometry(const FeModel& model, std::size_t element, int face,
+                          const Eigen::VectorXd* u) {
+  const Element& el = model.elements[element];
+  FaceGeometry g;
+  for (int local : faceNodes(el.type, face)) {
+    const std::size_t node = el.nodes[static_cast<std::size_t>(local)];
+    g.nodes.push_back(node);
+    g.x.emplace_back(model.nodes[node].x_mm.data());
+    if (u) g.x.back() += u->segment<3>(static_cast<Eigen::Index>(3 * node));
+  }
+  return g;
 }
 
 // Greedy colouring: no two elements of a colour share a node, so a colour's elements add into

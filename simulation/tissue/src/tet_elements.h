@@ -33,6 +33,28 @@ Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 10, 1> shapeValues(
 // normal points into the element, then for C3D10 the mid-side nodes of edges 01, 12, 20.
 std::span<const int> faceNodes(ElementType type, int face);
 
+// One point of a face's integration rule: the face's shape values (3 corners, then for a
+// 6-node face the mid-sides of edges 01, 12, 20) and the area vector n dA it stands for
+// (weight included), n the right-hand normal of the face's node order.
+struct FacePoint {
+  std::array<double, 6> shape{};
+  Eigen::Vector3d areaVector = Eigen::Vector3d::Zero();
+};
+
+// The 3-point triangle rule (degree 2, Strang & Fix 1973) on a face whose nodes (3 or 6, in
+// faceNodes' order) stand at `x`: integral N_a n dA = sum over points of shape[a] areaVector,
+// exact on flat faces for the quadratic shape functions.
+std::array<FacePoint, 3> faceQuadrature(std::span<const Eigen::Vector3d> x);
+
+// A face's nodes (3 or 6, faceNodes' order): their indices in the model and positions, the
+// undeformed ones plus `u` (3 displacements per node) when given.
+struct FaceGeometry {
+  std::vector<Eigen::Vector3d> x;
+  std::vector<std::size_t> nodes;
+};
+FaceGeometry faceGeometry(const FeModel& model, std::size_t element, int face,
+                          const Eigen::VectorXd* u = nullptr);
+
 // Greedy colouring: no two elements of a colour share a node, so a colour's elements add into
 // global arrays in parallel without races, and every entry is summed in colour order.
 std::vector<std::vector<std::size_t>> colourElements(const FeModel& model);

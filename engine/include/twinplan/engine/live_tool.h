@@ -43,8 +43,14 @@ class LiveToolSession {
   LiveToolSession& operator=(const LiveToolSession&) = delete;
 
   // The tip moved by `offset_mm` (LPS) since the grab: `iterations` warped-stiffness solves
-  // from the last state (1 = a drag frame; more converge to the static co-rotational answer).
-  LiveToolUpdate update(const Vec3& offset_mm, int iterations = 1);
+  // from the last state (1 = a drag frame; more converge to the static co-rotational answer),
+  // each solved by conjugate gradients to `cgTolerance` (CorotationalOptions::
+  // iterativeTolerance). Not given: 0.1 for a drag frame (iterations 1), as the next frames
+  // refine what this one leaves - on the 20k-tet liver 2.4 times less CPU than 1e-6 for the
+  // same lag behind the converged state (docs/benchmarks.md, "Drag on an organ") - and 1e-6
+  // for several iterations (converging while the tool is held still).
+  LiveToolUpdate update(const Vec3& offset_mm, int iterations = 1,
+                        std::optional<double> cgTolerance = std::nullopt);
 
   // Grabs the organ anew at `grab_lps`, where a drag in a 2D view starts: the press lies on the
   // organ's cut face there, so the tissue under it is held - the free nodes (surface or inside)

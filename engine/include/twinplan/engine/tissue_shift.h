@@ -51,20 +51,29 @@ struct ResectionSettings {
   std::string organ;                            // the tissue around it; empty: the brain's segments
 };
 
+// tissue/brain_shift.h RetractorBlade: a blade width x depth on the brain surface at the
+// craniotomy centre (BrainShiftSettings::opening_lps and openingRadius_mm), pushed push_mm into
+// the brain along the surface normal; the rest of the opening free, the skull contact around.
+struct RetractorSettings {
+  double width_mm = 20, depth_mm = 20, push_mm = 5;
+  std::optional<std::array<double, 3>> widthAxis_lps;  // default: normal x S
+};
+
 struct TissueShiftParameters {
-  std::string scenario = "brain-shift";  // "brain-shift", "liver-tool", "resection"
+  std::string scenario = "brain-shift";  // "brain-shift", "liver-tool", "resection", "retractor"
   std::string patientPosition;           // DICOM (0018,5100); empty: the images'
   std::optional<double> resolution_mm;   // mesh lattice edge; default per scenario
   BrainShiftSettings brain;
   LiverToolSettings liverTool;
   ResectionSettings resection;
+  RetractorSettings retractor;  // with the brain settings (opening, contact, material)
   // The mesh resolution used: the given one, or 6 mm (brain shift, resection), 8 mm (liver).
   double meshResolution_mm() const;
   // Error(InvalidInput) naming the parameter; Error(Unsupported) for an unknown scenario.
   void validate() const;
 };
 
-// The result's name in the case: "Brain shift", "Liver tool", "Resection".
+// The result's name in the case: "Brain shift", "Liver tool", "Resection", "Retractor".
 std::string shiftResultName(const std::string& scenario);
 
 struct TissueShift {

@@ -22,6 +22,7 @@ class QLabel;
 class QPushButton;
 class QSlider;
 class QStackedWidget;
+class QFormLayout;
 class QTableWidget;
 
 namespace twinplan::ui {
@@ -87,6 +88,7 @@ class ShiftPanel : public QWidget {
  private:
   void showTargets(const nlohmann::json& targets);
   void showGravity();
+  void showRetractorRows(bool retractor);
   QComboBox* scenario_ = nullptr;
   QComboBox* patientPosition_ = nullptr;
   QLabel* gravity_ = nullptr;
@@ -103,6 +105,11 @@ class ShiftPanel : public QWidget {
   QCheckBox* skullContact_ = nullptr;
   QCheckBox* drainVentricles_ = nullptr;
   QComboBox* brainMaterial_ = nullptr;
+  // The retractor scenario shares the brain page: its blade's rows shown, the CSF rows hidden.
+  QFormLayout* brainForm_ = nullptr;
+  QDoubleSpinBox* bladeWidth_ = nullptr;
+  QDoubleSpinBox* bladeDepth_ = nullptr;
+  QDoubleSpinBox* bladePush_ = nullptr;
   QComboBox* toolDirection_ = nullptr;
   QComboBox* tipShape_ = nullptr;
   QDoubleSpinBox* tipRadius_ = nullptr;

@@ -72,6 +72,26 @@ LameParameters lameParameters(double youngsModulus_Pa, double poissonsRatio,
 inline constexpr double kCsfDensity_kg_m3 = 1000.6;
 inline constexpr double kGravity_mm_s2 = 9810;  // standard gravity 9.80665 m/s^2, rounded
 
+// A brain retractor (issue #18 item 2, "prescribed displacements (retractor)"): a flat blade,
+// a rectangle width x depth lying on the brain surface at the craniotomy centre, pushed into the
+// brain by push_mm along the surface's inward normal there (spatula retraction as modelled by
+// Griffiths, Jayamohan & Budday, "A comparison of brain retraction mechanisms using finite
+// element analysis...", Biomech Model Mechanobiol 23:793-808, 2024). The surface nodes under
+// the blade (inside the rectangle, within a lattice edge of its plane) move with it, bonded
+// (all three components prescribed, as the liver tool); the rest of the opening is free;
+// outside it the brain slides on the skull (skullContact) or is held. With a retractor the CSF
+// loss is not applied: the result is the retraction's own displacement on the brain as imaged
+// (drain the CSF in the brain-shift scenario; small strain superposes the two). The sizes are
+// this model's defaults, a blade of 20 x 20 mm pushed 5 mm (assumptions, not cited figures).
+struct RetractorBlade {
+  double width_mm = 20;  // across the blade, along widthAxis_lps
+  double depth_mm = 20;  // along the blade, across widthAxis_lps in the surface plane
+  double push_mm = 5;    // into the brain, normal to the surface
+  // The direction of the blade's width (projected onto the surface plane); not given: normal x S
+  // (across the head's long axis), or normal x L where the normal is along S.
+  std::optional<std::array<double, 3>> widthAxis_lps;
+};
+
 struct BrainShiftParameters {
   // The craniotomy centre, on the brain surface. Not given: the brain surface node nearest to
   // `openingToward_lps` (the tumour, for a craniotomy over it), else the highest surface node.
@@ -120,6 +140,8 @@ struct BrainShiftParameters {
   // beyond that at its top. false: they are meshed with the brain (trapped, incompressible
   // fluid) and carry no extra load.
   bool drainVentricles = false;
+  // A retractor blade at the opening centre instead of the CSF loss (RetractorBlade).
+  std::optional<RetractorBlade> retractor;
   // Called for every Newton iteration of the solve (SolverOptions::trace; profiling).
   std::function<void(const NewtonTrace&)> solverTrace;
   // Throws Error(InvalidInput) naming the parameter.
@@ -158,6 +180,12 @@ struct BrainShiftResult {
   double ventricleVolumeLoss_ml = 0;   // by the walls' displacement (divergence theorem)
   double maxDisplacement_mm = 0;
   Vec3 openingCentre_lps = Vec3::Zero();
+  // With a retractor: the nodes under its blade, the surface's outward normal there (the blade
+  // moves along its opposite) and the force the blade pushes with, along its motion (the
+  // reactions at its nodes).
+  std::vector<std::size_t> retractorNodes;
+  Vec3 retractorNormal_lps = Vec3::Zero();
+  double retractorForce_N = 0;
 };
 
 // A brain segment: tissue type grey-matter, white-matter or brain, or named Brain. A segment

@@ -82,13 +82,26 @@ struct FacePressure {
   double pressure_MPa = 0;
 };
 
+// A uniform traction (force per undeformed area, a vector in the model's axes, MPa = N/mm^2) on
+// one face of an element, faces numbered as FacePressure's: a dead load, fixed in direction and
+// size as the body deforms (a retractor or a glued patch pulling one way), integrated
+// consistently on the face (f_a = t integral N_a dA0: a third of the area at each corner of a
+// C3D4 face, at each mid-side node of a C3D10 face). CalculiX 2.20 reads no traction vector
+// (*DLOAD TRVEC is refused, checked with Debian's ccx): decks carry it as the same consistent
+// nodal forces in *CLOAD (surface_traction.h).
+struct FaceTraction {
+  std::size_t element = 0;
+  int face = 1;
+  std::array<double, 3> traction_MPa{};
+};
+
 // One *STEP. Boundary conditions given in a step add to (or, for the same node and degree of
 // freedom, replace) those in force before it, as Abaqus' default OP=MOD; the model's own
 // *BOUNDARY lines (before the first step) hold in every step. Nodal forces and gravity of a
 // step add to those of earlier steps (unlike OP=MOD, a load repeated in a later step counts
-// twice); face pressures on the same element face replace. Within a step the loads and
-// prescribed displacements ramp linearly from their values at the end of the previous step
-// (Abaqus' default RAMP amplitude for *STATIC).
+// twice), and so do face tractions; face pressures on the same element face replace. Within a
+// step the loads and prescribed displacements ramp linearly from their values at the end of the
+// previous step (Abaqus' default RAMP amplitude for *STATIC).
 struct Step {
   int line = 0;  // of *STEP in the deck, for messages
   bool nlgeom = false;
@@ -98,6 +111,7 @@ struct Step {
   std::vector<NodalForce> nodalForces;
   std::vector<GravityLoad> gravity;
   std::vector<FacePressure> pressures;
+  std::vector<FaceTraction> tractions;
 };
 
 // How a rigid obstacle keeps the tissue out (fem_solver.h).
