@@ -11,8 +11,12 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QProgressDialog>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QTest>
+#include <QTimer>
 #include <cmath>
 
 #include "shift_gui_fixture.h"
@@ -213,6 +217,46 @@ TEST_F(ShiftPanelTest, ResectionReportsTheCavityAndBadInputLeavesTheCaseAlone) {
   EXPECT_THROW(window_->simulateTissueShift(p), Error);
   EXPECT_TRUE(window_->currentCase().plans.empty());
   EXPECT_FALSE(window_->document()->editor().canRedo() && window_->currentCase().fields.size() > 0);
+}
+
+// The brain page's rows follow each other with no gap: the scenario pages are stacked, and the
+// taller liver page used to leave ~70 px of empty space above "Mesh size".
+TEST_F(ShiftPanelTest, ScenarioRowsSitAboveTheMeshSizeWithoutAGap) {
+  auto* scenario = panel_->findChild<QComboBox*>("shiftScenario");
+  scenario->setCurrentIndex(1);  // the liver page, then back to the brain's
+  scenario->setCurrentIndex(0);
+  QApplication::processEvents();
+  auto* material = panel_->findChild<QComboBox*>("shiftBrainMaterial");
+  auto* meshSize = panel_->findChild<QDoubleSpinBox*>("shiftResolution");
+  const int materialBottom = material->mapTo(panel_, QPoint(0, material->height())).y();
+  const int meshTop = meshSize->mapTo(panel_, QPoint(0, 0)).y();
+  EXPECT_LT(meshTop - materialBottom, 20) << "gap between Material and Mesh size";
+}
+
+// Cancel in the progress dialog stops the simulation and leaves the case as it was: no field,
+// no mesh, no undo step; the next simulation runs.
+TEST_F(ShiftPanelTest, CancelLeavesTheCaseAsItWas) {
+  engine::TissueShiftParameters p = brainShift();
+  p.resolution_mm = 2;  // ~10^6 tetrahedra: minutes, long enough to be cancelled
+  panel_->setParameters(p);
+  const Case before = window_->currentCase();
+  const bool couldUndo = window_->document()->editor().canUndo();
+  QTimer canceller;
+  QObject::connect(&canceller, &QTimer::timeout, [&] {
+    if (auto* dialog = window_->findChild<QProgressDialog*>())
+      emit dialog->canceled();  // as its Cancel button does
+  });
+  canceller.start(100);
+  QTest::mouseClick(panel_->findChild<QPushButton*>("shiftSimulate"), Qt::LeftButton);
+  canceller.stop();
+  EXPECT_EQ(window_->currentCase().fields.size(), before.fields.size());
+  EXPECT_EQ(window_->currentCase().meshes.size(), before.meshes.size());
+  EXPECT_EQ(window_->currentCase().plans, before.plans);
+  EXPECT_EQ(window_->document()->editor().canUndo(), couldUndo);
+  EXPECT_FALSE(panel_->reportText().contains("Largest displacement"));
+  panel_->setParameters(brainShift());
+  EXPECT_TRUE(window_->simulateTissueShift(panel_->parameters()));
+  EXPECT_TRUE(panel_->reportText().contains("Largest displacement"));
 }
 
 }  // namespace

@@ -238,8 +238,10 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   outer->setContentsMargins(0, 0, 0, 0);
   outer->addWidget(scroll);
 
+  fitPagesToShownOne();
   connect(scenario_, &QComboBox::currentIndexChanged, this, [this](int index) {
     pages_->setCurrentIndex(index == kRetractor ? 0 : index);
+    fitPagesToShownOne();
     showRetractorRows(index == kRetractor);
     // The job's default: the retracted brain presses on the skull around the opening.
     if (index == kRetractor) skullContact_->setChecked(true);
@@ -360,6 +362,16 @@ void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
     for (int a = 0; a < 3; ++a) sphereCentre_[a]->setValue((*p.resection.sphere)[a]);
     sphereRadius_->setValue((*p.resection.sphere)[3]);
   }
+}
+
+// A stacked widget is as tall as its tallest page: the brain's five rows sat above the liver
+// page's empty height, a gap before "Mesh size". Hidden pages are ignored in the layout.
+void ShiftPanel::fitPagesToShownOne() {
+  for (int i = 0; i < pages_->count(); ++i) {
+    const auto vertical = i == pages_->currentIndex() ? QSizePolicy::Preferred : QSizePolicy::Ignored;
+    pages_->widget(i)->setSizePolicy(QSizePolicy::Preferred, vertical);
+  }
+  pages_->adjustSize();
 }
 
 void ShiftPanel::showRetractorRows(bool retractor) {

@@ -88,6 +88,7 @@ class ShiftPanel : public QWidget {
  private:
   void showTargets(const nlohmann::json& targets);
   void showGravity();
+  void fitPagesToShownOne();
   void showRetractorRows(bool retractor);
   QComboBox* scenario_ = nullptr;
   QComboBox* patientPosition_ = nullptr;
