@@ -86,6 +86,23 @@ double simplexSquaredDistance(const GammaPoint* vertex, int count, const GammaPo
 constexpr std::array<std::array<int, 3>, 6> kKuhnAxes = {
     {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}};
 
+// The edge of each tetrahedron along each grid axis, as {from, to} corners: the gradient is read
+// in axis order so that its three values are stored in order (written through axes[e] they were
+// stored one by one and then loaded as a pair, a store-forwarding stall that cost a fifth of
+// the search).
+constexpr std::array<std::array<std::array<int, 2>, 3>, 6> kKuhnEdges = [] {
+  std::array<std::array<std::array<int, 2>, 3>, 6> edges{};
+  for (std::size_t t = 0; t < 6; ++t) {
+    int from = 0;
+    for (int e = 0; e < 3; ++e) {
+      const int axis = kKuhnAxes[t][static_cast<std::size_t>(e)];
+      edges[t][static_cast<std::size_t>(axis)] = {from, from | (1 << axis)};
+      from |= 1 << axis;
+    }
+  }
+  return edges;
+}();
+
 // The evaluated dose as a piecewise-linear function on Kuhn tetrahedra, searched for the
 // minimum gamma of one reference point at a time.
 class EvaluatedDoseSurface {
@@ -243,20 +260,25 @@ class EvaluatedDoseSurface {
     const auto [low, high] = std::minmax_element(corner.begin(), corner.end());
     const double doseGap = std::max({0.0, *low - reference, reference - *high});
     if (boxDistance2 + doseGap * doseGap >= best) return;
-    for (const std::array<int, 3>& axes : kKuhnAxes)
-      searchTetrahedron(axes, corner, local, reference, best);
+    for (std::size_t t = 0; t < kKuhnAxes.size(); ++t)
+      searchTetrahedron(t, corner, local, reference, best);
   }
 
   // The nearest point of one tetrahedron's dose plane: the plane f(z) = f0 + G.z in DTA units
   // has its nearest point to (z_q, f_r) at z_q - c G / (1 + |G|^2), c = f(z_q) - f_r, with
   // squared distance c^2 / (1 + |G|^2) (Ju 2008, eq. 7 in three dimensions). If that point
   // lies outside the tetrahedron the minimum is on the tetrahedron's boundary.
-  void searchTetrahedron(const std::array<int, 3>& axes, const std::array<double, 8>& corner,
+  void searchTetrahedron(std::size_t tetrahedron, const std::array<double, 8>& corner,
                          const std::array<double, 3>& local, double reference, double& best) const {
+    const std::array<int, 3>& axes = kKuhnAxes[tetrahedron];
     const int w[4] = {0, 1 << axes[0], (1 << axes[0]) | (1 << axes[1]), 7};
     std::array<double, 3> gradient{};  // per DTA, along the axes of the grid
-    for (int e = 0; e < 3; ++e)
-      gradient[axes[e]] = (corner[w[e + 1]] - corner[w[e]]) * inverseStep_[axes[e]];
+    for (std::size_t a = 0; a < 3; ++a) {
+      const std::array<int, 2>& edge = kKuhnEdges[tetrahedron][a];
+      gradient[a] =
+          (corner[static_cast<std::size_t>(edge[1])] - corner[static_cast<std::size_t>(edge[0])]) *
+          inverseStep_[a];
+    }
     double planeAtQ = corner[0], gradient2 = 0.0;
     for (int a = 0; a < 3; ++a) {
       planeAtQ += gradient[a] * local[a];
