@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "twinplan/core/error.h"
@@ -119,6 +120,7 @@ class EvaluatedDoseSurface {
       inverseStep2_[a] = inverseStep_[a] * inverseStep_[a];
     }
     measureCellRanges();
+    sortOuterCells();
   }
 
   // gamma^2 at continuous index `q` of this grid for reference dose `referenceDose`, both
@@ -169,6 +171,8 @@ class EvaluatedDoseSurface {
       searchCell(cell, q, reference, doseScale, best);
       if (passFailOnly_ && best <= 1.0) return best;
     }
+    if (!outerCells_.empty() && isGridPoint(q))
+      return searchOuterCells(q, reference, doseScale, best);
     std::array<std::int64_t, 3> first{}, last{};
     const double radius = std::sqrt(best);
     for (int a = 0; a < 3; ++a) {
@@ -197,6 +201,59 @@ class EvaluatedDoseSurface {
   }
 
  private:
+  static bool isGridPoint(const Vec3& q) {
+    return q[0] == std::floor(q[0]) && q[1] == std::floor(q[1]) && q[2] == std::floor(q[2]);
+  }
+
+  // The cells beyond those touching a grid point q, nearest first: the search stops at the
+  // first cell whose box lies beyond `best`, and every cell after it does too.
+  double searchOuterCells(const Vec3& q, double reference, double doseScale, double& best) const {
+    const std::array<std::int64_t, 3> point = {static_cast<std::int64_t>(q[0]),
+                                               static_cast<std::int64_t>(q[1]),
+                                               static_cast<std::int64_t>(q[2])};
+    for (const CellOffset& offset : outerCells_) {
+      if (offset.boxDistance2 >= best) break;
+      std::array<std::int64_t, 3> cell{};
+      bool inside = true;
+      for (int a = 0; a < 3; ++a) {
+        cell[a] = point[a] + offset.step[a];
+        inside = inside && cell[a] >= 0 && cell[a] <= size_[a] - 2;
+      }
+      if (!inside) continue;
+      searchCell(cell, q, reference, doseScale, best);
+      if (passFailOnly_ && best <= 1.0) break;
+    }
+    return best;
+  }
+
+  // The offsets from a grid point of the cells whose box lies within maxGamma, less the eight
+  // that touch it, sorted by that distance. Left empty (the search then scans a box of cells)
+  // when a fine grid and a large maxGamma would make the table large.
+  void sortOuterCells() {
+    std::array<std::int32_t, 3> reach{};
+    double count = 1.0;
+    for (int a = 0; a < 3; ++a) {
+      reach[a] = static_cast<std::int32_t>(std::ceil(std::sqrt(maxGamma2_) / step_[a])) + 1;
+      count *= 2.0 * reach[a] + 1.0;
+    }
+    if (count > 1 << 20) return;
+    auto gap = [&](int a, std::int32_t d) {
+      return std::max({0.0, static_cast<double>(d), static_cast<double>(-d - 1)}) * step_[a];
+    };
+    for (std::int32_t k = -reach[2]; k <= reach[2]; ++k)
+      for (std::int32_t j = -reach[1]; j <= reach[1]; ++j)
+        for (std::int32_t i = -reach[0]; i <= reach[0]; ++i) {
+          const bool touches = i >= -1 && i <= 0 && j >= -1 && j <= 0 && k >= -1 && k <= 0;
+          const double distance2 =
+              gap(0, i) * gap(0, i) + gap(1, j) * gap(1, j) + gap(2, k) * gap(2, k);
+          if (!touches && distance2 < maxGamma2_) outerCells_.push_back({{i, j, k}, distance2});
+        }
+    std::sort(outerCells_.begin(), outerCells_.end(), [](const CellOffset& a, const CellOffset& b) {
+      return std::tie(a.boxDistance2, a.step[2], a.step[1], a.step[0]) <
+             std::tie(b.boxDistance2, b.step[2], b.step[1], b.step[0]);
+    });
+  }
+
   // The lowest and highest corner dose of every cell, so that most cells are pruned by the
   // dose they cannot reach without reading their eight corners: of the ~20 cells within reach
   // of a point in the benchmark, ~4 pass this test.
@@ -383,6 +440,11 @@ class EvaluatedDoseSurface {
     float low, high;
   };
   std::vector<DoseRange> cellRange_;  // per cell, i fastest
+  struct CellOffset {
+    std::array<std::int32_t, 3> step;  // cells from the grid point
+    double boxDistance2;               // of the cell's box from the grid point, in DTA^2
+  };
+  std::vector<CellOffset> outerCells_;
 };
 
 void requireOrthonormal(const ScalarField& dose, std::string_view what) {
