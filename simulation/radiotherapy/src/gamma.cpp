@@ -119,6 +119,14 @@ class EvaluatedDoseSurface {
       inverseStep_[a] = 1.0 / step_[a];
       inverseStep2_[a] = inverseStep_[a] * inverseStep_[a];
     }
+    // 1 / |grad lambda_v|^2 of each tetrahedron's barycentric coordinates (lambda_0 = 1 -
+    // u[axes[0]], ..., lambda_3 = u[axes[2]]), for the distance beyond a face.
+    for (std::size_t t = 0; t < kKuhnAxes.size(); ++t) {
+      const std::array<int, 3>& axes = kKuhnAxes[t];
+      inverseFaceGradient2_[t] = {
+          1.0 / inverseStep2_[axes[0]], 1.0 / (inverseStep2_[axes[0]] + inverseStep2_[axes[1]]),
+          1.0 / (inverseStep2_[axes[1]] + inverseStep2_[axes[2]]), 1.0 / inverseStep2_[axes[2]]};
+    }
     measureCellRanges();
     sortOuterCells();
   }
@@ -380,20 +388,22 @@ class EvaluatedDoseSurface {
     for (int a = 0; a < 3; ++a) u[a] = (local[a] - shift * gradient[a]) * inverseStep_[a];
     const std::array<double, 4> barycentric = {1.0 - u[axes[0]], u[axes[0]] - u[axes[1]],
                                                u[axes[1]] - u[axes[2]], u[axes[2]]};
-    if (std::all_of(barycentric.begin(), barycentric.end(), [](double b) { return b >= 0.0; })) {
+    // Branch-free: whether z* lies inside is as hard to predict as a coin.
+    const double lowest = std::min(std::min(barycentric[0], barycentric[1]),
+                                   std::min(barycentric[2], barycentric[3]));
+    if (lowest >= 0.0) {
       best = planeDistance2;
       return;
     }
     // F(z) = |z - z_q|^2 + (f(z) - f_r)^2 has Hessian 2 (I + G G^T) >= 2 I, so on the
     // tetrahedron F >= F(z*) + dist(z*, tetrahedron)^2, and that distance is at least z*'s
     // distance from each face plane it lies beyond (|lambda_j| / |grad lambda_j|).
-    const std::array<double, 4> faceGradient2 = {
-        inverseStep2_[axes[0]], inverseStep2_[axes[0]] + inverseStep2_[axes[1]],
-        inverseStep2_[axes[1]] + inverseStep2_[axes[2]], inverseStep2_[axes[2]]};
+    const std::array<double, 4>& inverseFaceGradient2 = inverseFaceGradient2_[tetrahedron];
     double beyond2 = 0.0;
-    for (int v = 0; v < 4; ++v)
-      if (barycentric[v] < 0.0)
-        beyond2 = std::max(beyond2, barycentric[v] * barycentric[v] / faceGradient2[v]);
+    for (std::size_t v = 0; v < 4; ++v) {
+      const double below = std::min(barycentric[v], 0.0);
+      beyond2 = std::max(beyond2, below * below * inverseFaceGradient2[v]);
+    }
     if (planeDistance2 + beyond2 >= best) return;
     // When q itself lies in the tetrahedron and F grows along every edge leaving it, q is the
     // tetrahedron's minimum (convexity): F(q) = c^2. This is the common case of a reference
@@ -434,6 +444,7 @@ class EvaluatedDoseSurface {
   std::array<std::int64_t, 3> size_;
   std::array<double, 3> step_{};  // spacing in DTA units
   std::array<double, 3> inverseStep_{}, inverseStep2_{};
+  std::array<std::array<double, 4>, 6> inverseFaceGradient2_{};
   double maxGamma2_;
   bool passFailOnly_;
   struct DoseRange {
