@@ -157,6 +157,7 @@ class EvaluatedDoseSurface {
     // first, it lowers `best` enough for the other cells' tetrahedra to be pruned by their
     // planes' distance. The order changes what is pruned, never the minimum.
     std::array<std::int64_t, 3> lead = nearFirst, trail = nearLast;
+    Vec3 downhill = Vec3::Zero();
     if (inside) {
       const std::array<std::int64_t, 3> base = cellOf(q);
       const float atBase = at(base[0], base[1], base[2]);
@@ -164,7 +165,8 @@ class EvaluatedDoseSurface {
         std::array<std::int64_t, 3> next = base;
         ++next[a];
         const double slope = at(next[0], next[1], next[2]) - atBase;  // forward difference
-        if (here * slope < 0.0) std::swap(lead[a], trail[a]);
+        downhill[a] = -here * slope;
+        if (downhill[a] > 0.0) std::swap(lead[a], trail[a]);
       }
     }
     for (int flip = 0; flip < 8; ++flip) {
@@ -176,7 +178,8 @@ class EvaluatedDoseSurface {
         cell[a] = flipped ? trail[a] : lead[a];
       }
       if (repeated) continue;
-      searchCell(cell, q, reference, doseScale, best);
+      searchCell(cell, q, reference, doseScale, best,
+                 flip == 0 ? tetrahedronAlong(cell, q, downhill) : kKuhnAxes.size());
       if (passFailOnly_ && best <= 1.0) return best;
     }
     if (!outerCells_.empty() && isGridPoint(q))
@@ -333,8 +336,24 @@ class EvaluatedDoseSurface {
            (corner[w2] - corner[w1]) * u[axes[1]] + (corner[7] - corner[w2]) * u[axes[2]];
   }
 
+  // The tetrahedron of `cell` that holds q + epsilon * direction: Kuhn's tetrahedron of the axes
+  // in decreasing order of q's local coordinates, ties broken by the direction.
+  static std::size_t tetrahedronAlong(const std::array<std::int64_t, 3>& cell, const Vec3& q,
+                                      const Vec3& direction) {
+    const Vec3 u = q - Vec3(static_cast<double>(cell[0]), static_cast<double>(cell[1]),
+                            static_cast<double>(cell[2]));
+    std::array<int, 3> axes = {0, 1, 2};
+    std::sort(axes.begin(), axes.end(), [&](int a, int b) {
+      return u[a] > u[b] || (u[a] == u[b] && direction[a] > direction[b]);
+    });
+    return static_cast<std::size_t>(std::find(kKuhnAxes.begin(), kKuhnAxes.end(), axes) -
+                                    kKuhnAxes.begin());
+  }
+
+  // `leadTetrahedron` (if < 6) is searched first: the one the minimum most likely lies in.
   void searchCell(const std::array<std::int64_t, 3>& cell, const Vec3& q, double reference,
-                  double doseScale, double& best) const {
+                  double doseScale, double& best,
+                  std::size_t leadTetrahedron = kKuhnAxes.size()) const {
     // Lower bound of the cell: its box's distance from q plus how far the reference dose lies
     // outside the cell's dose range (the linear pieces stay within the corner values).
     std::array<double, 3> local{};  // q in the cell's frame, in DTA units
@@ -355,8 +374,10 @@ class EvaluatedDoseSurface {
     std::array<double, 8> corner{};
     loadCorners(cell, corner);
     for (double& d : corner) d *= doseScale;
+    if (leadTetrahedron < kKuhnAxes.size())
+      searchTetrahedron(leadTetrahedron, corner, local, reference, best);
     for (std::size_t t = 0; t < kKuhnAxes.size(); ++t)
-      searchTetrahedron(t, corner, local, reference, best);
+      if (t != leadTetrahedron) searchTetrahedron(t, corner, local, reference, best);
   }
 
   // The nearest point of one tetrahedron's dose plane: the plane f(z) = f0 + G.z in DTA units
