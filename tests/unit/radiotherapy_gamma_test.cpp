@@ -1,14 +1,17 @@
 // 3D gamma (Low 1998) with the exact search on the piecewise-linear evaluated dose (Ju 2008),
 // against closed forms: a uniform offset, a shifted linear ramp (gamma = G d / sqrt(dD^2 +
 // DTA^2 G^2)), a scaled ramp with a known pass rate, and a steep shifted edge against a dense
-// one-dimensional search written out here.
+// one-dimensional search written out here, and the pruned 3-D search against an exhaustive one.
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
+#include <vector>
 
 #include "test_support.h"
 #include "twinplan/core/error.h"
