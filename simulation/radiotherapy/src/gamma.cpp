@@ -89,8 +89,8 @@ constexpr std::array<std::array<int, 3>, 6> kKuhnAxes = {
 
 // The edge of each tetrahedron along each grid axis, as {from, to} corners: the gradient is read
 // in axis order so that its three values are stored in order (written through axes[e] they were
-// stored one by one and then loaded as a pair, a store-forwarding stall that cost a fifth of
-// the search).
+// stored one by one and then loaded as a pair, a store-forwarding stall that cost a quarter
+// of the search's time).
 constexpr std::array<std::array<std::array<int, 2>, 3>, 6> kKuhnEdges = [] {
   std::array<std::array<std::array<int, 2>, 3>, 6> edges{};
   for (std::size_t t = 0; t < 6; ++t) {
