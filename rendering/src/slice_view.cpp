@@ -282,8 +282,39 @@ void SliceView::setCrosshair(const Vec3& p_lps) {
   resampleBeforeRender_ = true;
 }
 
+namespace {
+
+// Moreland's cool-warm diverging map (Moreland K, "Diverging Color Maps for Scientific
+// Visualization", ISVC 2009, LNCS 5876:92-103): blue (59, 76, 192), a neutral grey-white
+// (221, 221, 221) at the centre, red (180, 4, 38); equal steps on each side read as equal.
+// Linear in RGB between the three anchors (the paper's Msh interpolation differs by a few
+// levels mid-way).
+void buildCoolWarm(vtkLookupTable& table) {
+  const double anchors[3][3] = {{59, 76, 192}, {221, 221, 221}, {180, 4, 38}};
+  const int n = table.GetNumberOfTableValues();
+  for (int i = 0; i < n; ++i) {
+    const double t = 2.0 * i / (n - 1);  // 0..2
+    const int from = t < 1.0 ? 0 : 1;
+    const double f = t - from;
+    double rgb[3];
+    for (int c = 0; c < 3; ++c)
+      rgb[c] = (anchors[from][c] * (1 - f) + anchors[from + 1][c] * f) / 255.0;
+    table.SetTableValue(i, rgb[0], rgb[1], rgb[2], 1.0);
+  }
+}
+
+}  // namespace
+
 void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& display) {
   field_ = field;
+  if (display.diverging != fieldDisplay_.diverging) {
+    if (display.diverging) {
+      buildCoolWarm(*fieldColours_);
+    } else {
+      fieldColours_->SetHueRange(0.667, 0.0);
+      fieldColours_->ForceBuild();
+    }
+  }
   fieldDisplay_ = display;
   fieldColours_->SetTableRange(display.min, std::max(display.max, display.min + 1e-9));
   isolineActor_->SetVisibility(field != nullptr && !display.isolevels.empty());
@@ -319,6 +350,7 @@ void SliceView::blendField(unsigned char* out) {
       // Outside the field's grid: below every isoline, so contours close at its edge.
       iso[flipped] = std::isnan(value) ? std::numeric_limits<float>::lowest() : value;
       if (std::isnan(value) || value < fieldDisplay_.min) continue;
+      if (fieldDisplay_.diverging && std::abs(value) < fieldDisplay_.clearWithin) continue;
       const Rgb colour = fieldColour(value);
       unsigned char* px = out + flipped * 3;
       px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);

@@ -215,8 +215,8 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   // Every kind of the catalogue, in any order (each issue adds its own).
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names,
-            (std::vector<std::string>{"ablate", "add-dose", "build-models", "compare-segments",
-                                      "convert", "dose", "export-meshes", "growth", "import-meshes",
+            (std::vector<std::string>{"ablate", "add-dose", "build-models", "combine-doses",
+                                      "compare-segments", "convert", "dose", "export-meshes", "growth", "import-meshes",
                                       "import-series", "model", "plan-ablation", "plan-conformal",
                                       "register", "resample", "segment", "shift"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
