@@ -221,8 +221,8 @@ TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
                                           .arg(ntcp["m"].get<double>())
                                           .arg(ntcp["n"].get<double>())))
           << parameters.toStdString();
-      EXPECT_TRUE(parameters.contains(
-          QString("gEUD %1 Gy").arg(ntcp["geud_gy"].get<double>(), 0, 'f', 2)))
+      EXPECT_TRUE(
+          parameters.contains(QString("gEUD %1 Gy").arg(ntcp["geud_gy"].get<double>(), 0, 'f', 2)))
           << parameters.toStdString();
       ++checked;
     }
@@ -236,8 +236,7 @@ TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
       table->item(rowOf("Brainstem", "LKB NTCP"), 3)->data(Qt::UserRole).toDouble();
   panel()->setOutcomeFractions(10);
   EXPECT_GT(table->item(rowOf("GTV", "Poisson TCP"), 3)->data(Qt::UserRole).toDouble(), tcp30);
-  EXPECT_GT(table->item(rowOf("Brainstem", "LKB NTCP"), 3)->data(Qt::UserRole).toDouble(),
-            ntcp30);
+  EXPECT_GT(table->item(rowOf("Brainstem", "LKB NTCP"), 3)->data(Qt::UserRole).toDouble(), ntcp30);
   panel()->setOutcomeFractions(30);
   screenshot("rt-panel-tcp-ntcp.png");
 }
@@ -258,16 +257,16 @@ TEST_F(RtDoseToolsTest, DifferentialDvhAddsUpToTheVolumeAndIsTheCumulativesSlope
       const double width_Gy = bin.to_Gy - bin.from_Gy;
       total_percent += bin.percentPerGy * width_Gy;
       // Minus the cumulative curve's slope over the bin (from dvh.h's own volumeAtDose).
-      const double fall_percent = volumePercentAtDose(dvh, bin.from_Gy + 1e-9) -
-                                  volumePercentAtDose(dvh, bin.to_Gy + 1e-9);
+      const double fall_percent =
+          volumePercentAtDose(dvh, bin.from_Gy + 1e-9) - volumePercentAtDose(dvh, bin.to_Gy + 1e-9);
       EXPECT_NEAR(bin.percentPerGy, fall_percent / width_Gy, 1e-6)
           << dvh.name << " at " << bin.from_Gy << " Gy";
     }
     // All of the structure: 100 % of its volume.
     EXPECT_NEAR(total_percent, 100.0, 1e-6) << dvh.name;
     // The bins share one width: the dose axis in DvhChart::kDifferentialSteps or fewer.
-    EXPECT_LE(bins.front().to_Gy, chart->doseAxisMax_Gy() / DvhChart::kDifferentialSteps * 1.0001 +
-                                       dvh.binWidth_Gy);
+    EXPECT_LE(bins.front().to_Gy,
+              chart->doseAxisMax_Gy() / DvhChart::kDifferentialSteps * 1.0001 + dvh.binWidth_Gy);
   }
   // The readout says % per Gy.
   const QString readout = chart->readoutAt(chart->toWidget({30.0, 1.0}));

@@ -184,12 +184,13 @@ void MainWindow::buildRtDock() {
     if (!failures.empty())
       statusBar()->showMessage(QString::fromStdString(failures.front()), 10000);
   };
-  connect(document_, &CaseDocument::caseReplaced, this, [this, showPlans, showChosenPlan, showDoses] {
-    showDoses();
-    showPlans();
-    showChosenPlan();
-    rt_->showDvhs({}, {}, {});
-  });
+  connect(document_, &CaseDocument::caseReplaced, this,
+          [this, showPlans, showChosenPlan, showDoses] {
+            showDoses();
+            showPlans();
+            showChosenPlan();
+            rt_->showDvhs({}, {}, {});
+          });
   connect(document_, &CaseDocument::partChanged, this,
           [this, showPlans, showChosenPlan, showDoses](CasePart part) {
             if (part == CasePart::Fields) showDoses();

@@ -199,10 +199,9 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   };
   regimenRow(tr("A:"), doseA_, fractionsA_, "A", 60.0, 30);
   regimenRow(tr("B:"), doseB_, fractionsB_, "B", 40.05, 15);
-  regimens_ =
-      makeTable(regimenBox, "rtRegimens",
-                {tr("Tissue"), tr("α/β\nGy"), tr("A\nBED"), tr("A\nEQD2"), tr("B\nBED"),
-                 tr("B\nEQD2")});
+  regimens_ = makeTable(
+      regimenBox, "rtRegimens",
+      {tr("Tissue"), tr("α/β\nGy"), tr("A\nBED"), tr("A\nEQD2"), tr("B\nBED"), tr("B\nEQD2")});
   fitToWidth(regimens_, 0);
   regimens_->setMinimumHeight(140);
   regimenLayout->addWidget(regimens_);
@@ -257,8 +256,8 @@ QWidget* RtPanel::makeOutcomeBox(QWidget* parent) {
   outcomeTarget_->setToolTip(tr("The structure whose tumour control probability is shown"));
   form->addRow(tr("Fractions"), outcomeFractions_);
   form->addRow(tr("Target (TCP)"), outcomeTarget_);
-  outcomes_ = makeTable(box, "rtOutcomes",
-                        {tr("Structure"), tr("Model"), tr("Parameters"), tr("Value")});
+  outcomes_ =
+      makeTable(box, "rtOutcomes", {tr("Structure"), tr("Model"), tr("Parameters"), tr("Value")});
   fitToWidth(outcomes_, 2);
   outcomes_->setMinimumHeight(120);
   form->addRow(outcomes_);
@@ -367,7 +366,8 @@ void RtPanel::showDoses(const QStringList& names) {
   }
   // A and B start as two different doses: the first two.
   combineA_->setCurrentIndex(names.contains(a) ? names.indexOf(a) : 0);
-  combineB_->setCurrentIndex(names.contains(b) ? names.indexOf(b) : std::min(1, int(names.size()) - 1));
+  combineB_->setCurrentIndex(names.contains(b) ? names.indexOf(b)
+                                               : std::min(1, int(names.size()) - 1));
   combine_->setEnabled(names.size() >= 1);
   combine_->setToolTip(names.isEmpty() ? tr("The case has no dose: add an RT dose or plan first")
                                        : tr("Add the result to the case and show it (Undo "
@@ -462,8 +462,7 @@ void RtPanel::showDvhs(std::vector<DvhCurve> curves, const radiotherapy::Constra
     int chosen = outcomeTarget_->findData(was);
     for (const char* guess : {"CTV", "GTV", "PTV"})
       for (int n = 1; chosen < 1 && n < outcomeTarget_->count(); ++n)
-        if (outcomeTarget_->itemData(n).toString().contains(guess, Qt::CaseInsensitive))
-          chosen = n;
+        if (outcomeTarget_->itemData(n).toString().contains(guess, Qt::CaseInsensitive)) chosen = n;
     outcomeTarget_->setCurrentIndex(std::max(0, chosen));
   }
   showOutcomes();

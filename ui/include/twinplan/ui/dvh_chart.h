@@ -2,8 +2,8 @@
 // A dose-volume histogram chart (issue #19 items 4 and 8): one curve per structure in its
 // colour, dose in Gy along x; cumulative (volume in % of the structure receiving at least the
 // dose) or differential (% of the structure per Gy, as steps over dose bins); a readout of the
-// curves under the mouse. Drawn with QPainter in a plain QWidget: Qt Charts is GPL-3 for open-source
-// use, and DESIGN.md section 7 links only permissive or LGPL libraries (Qt Widgets is LGPL).
+// curves under the mouse. Drawn with QPainter in a plain QWidget: Qt Charts is GPL-3 for open
+// source, and DESIGN.md section 7 links only permissive or LGPL libraries (Qt Widgets is LGPL).
 #include <QPointF>
 #include <QString>
 #include <optional>
