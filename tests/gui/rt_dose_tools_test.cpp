@@ -5,14 +5,19 @@
 // cumulative curve's slope); and the regimen and TCP tables fitting the dock at 1200 x 900.
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QHeaderView>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QTableWidget>
 #include <QTest>
 #include <cmath>
+#include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "dose_fixtures.h"
@@ -25,6 +30,7 @@
 #include "twinplan/io/dicom_reference.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/dicom_rtstruct.h"
+#include "twinplan/radiotherapy/dvh.h"
 #include "twinplan/ui/case_document.h"
 #include "twinplan/ui/dvh_chart.h"
 #include "twinplan/ui/main_window.h"
@@ -77,6 +83,11 @@ class RtDoseToolsTest : public fixtures::CaseWindowTest {
     window_->findChild<QDockWidget*>("rtPanel")->raise();
   }
   RtPanel* panel() const { return window_->rtPanel(); }
+  // Scrolls the panel to `part` (for the screenshots).
+  void scrollTo(QWidget* part) {
+    panel()->findChild<QScrollArea*>()->ensureWidgetVisible(part, 0, 0);
+    QApplication::processEvents();
+  }
   // Picks A, B and the operation in the panel and presses Make.
   void makeFromPanel(const QString& a, const QString& b, bool difference) {
     panel()->combineA()->setCurrentText(a);
@@ -130,12 +141,21 @@ TEST_F(RtDoseToolsTest, SumAndDifferenceAreMadeFromThePanelAndUndone) {
   const double reach = std::max(highest, -lowest);
   const rendering::SliceView& axial =
       window_->sliceViewport(rendering::SliceOrientation::Axial)->view();
-  EXPECT_EQ(axial.fieldColour(0.0), (Rgb{221, 221, 221}));
-  EXPECT_EQ(axial.fieldColour(reach), (Rgb{180, 4, 38}));
-  EXPECT_EQ(axial.fieldColour(-reach), (Rgb{59, 76, 192}));
+  // (The 256-entry table puts 0 between two entries: within 1 level of the anchor.)
+  const auto expectColour = [](Rgb shown, Rgb expected) {
+    EXPECT_NEAR(shown.r, expected.r, 1);
+    EXPECT_NEAR(shown.g, expected.g, 1);
+    EXPECT_NEAR(shown.b, expected.b, 1);
+  };
+  expectColour(axial.fieldColour(0.0), {221, 221, 221});
+  expectColour(axial.fieldColour(reach), {180, 4, 38});
+  expectColour(axial.fieldColour(-reach), {59, 76, 192});
   const Rgb halfUp = axial.fieldColour(0.5 * reach), halfDown = axial.fieldColour(-0.5 * reach);
   EXPECT_GT(halfUp.r, halfUp.b);
   EXPECT_GT(halfDown.b, halfDown.r);
+  EXPECT_TRUE(panel()->referenceText().contains("dose difference"))
+      << panel()->referenceText().toStdString();
+  scrollTo(panel()->combineButton());
   screenshot("rt-dose-difference.png");
 
   // Undo removes the difference, then the sum; the case's doses are as before.
@@ -163,13 +183,12 @@ TEST_F(RtDoseToolsTest, DosesOnAnotherGridOrNotDosesAreRefusedNamingThem) {
 }
 
 // The panel's TCP / NTCP against the CLI on the same dose and structures: the case's dose
-// written as an RT Dose and its label map as an RT Structure Set (contours on the voxel edges,
-// the same region as the window's run-by-run rectangles), `dvh --fractions 30 --target GTV`.
+// written as an RT Dose and its label map as an RT Structure Set, `twinplan-cli dvh
+// --fractions 30 --target GTV`. The panel showing the DVHs of those two files gives the CLI's
+// numbers (to 1e-12); the window's own DVHs (each segment's voxels as rectangles) differ from
+// them only by the structure set's contours, which cut each box's corners (marching squares
+// through the voxel edges' midpoints, io/contour_raster.h).
 TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
-  ASSERT_TRUE(window_->computeDvhs());
-  panel()->setOutcomeFractions(30);
-  EXPECT_EQ(panel()->findChild<QComboBox*>("rtOutcomeTarget")->currentText(), "GTV");
-
   const Case& twin = window_->currentCase();
   io::ReferenceSeries reference = io::referenceFromVolume(twin.volumes[0]);
   reference.dicom.seriesInstanceUid = "1.2.826.0.1.3680043.8.498.79";
@@ -189,6 +208,20 @@ TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
   ASSERT_EQ(run.status, 0) << run.output;
   const json cli = json::parse(run.output);
 
+  // The DVHs of the two files, as the CLI computes them, shown in the panel.
+  const io::RtDose written = io::readRtDose(files_ / "RD.dcm");
+  std::vector<radiotherapy::StructureContours> contours;
+  for (io::RtStructRoiContours& roi : io::readRtStructContours(files_ / "RS.dcm").rois) {
+    contours.push_back({roi.name, {}});
+    for (io::LpsContour& c : roi.contours) contours.back().polygons_lps.push_back(c.points_lps);
+  }
+  std::vector<DvhCurve> fileCurves;
+  for (radiotherapy::DoseVolumeHistogram& dvh : radiotherapy::computeDvhs(written.dose, contours))
+    fileCurves.push_back({std::move(dvh), {200, 200, 200}});
+  panel()->setOutcomeFractions(30);
+  panel()->showDvhs(fileCurves, {}, {});
+  EXPECT_EQ(panel()->findChild<QComboBox*>("rtOutcomeTarget")->currentText(), "GTV");
+
   QTableWidget* table = panel()->outcomeTable();
   const auto rowOf = [&](const QString& structure, const QString& model) {
     for (int row = 0; row < table->rowCount(); ++row)
@@ -196,6 +229,12 @@ TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
         return row;
     return -1;
   };
+  const auto valueOf = [&](const QString& structure, const QString& model) {
+    const int row = rowOf(structure, model);
+    return row < 0 ? -1.0 : table->item(row, 2)->data(Qt::UserRole).toDouble();
+  };
+  // What the CLI said, by (structure, model).
+  std::map<std::pair<QString, QString>, double> cliValues;
   int checked = 0;
   for (const json& s : cli["structures"]) {
     const QString name = QString::fromStdString(s["name"].get<std::string>());
@@ -203,19 +242,22 @@ TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
       const int row = rowOf(name, "Poisson TCP");
       ASSERT_GE(row, 0) << name.toStdString();
       const double tcp = s["tcp"]["tcp"].get<double>();
-      EXPECT_NEAR(table->item(row, 3)->data(Qt::UserRole).toDouble(), tcp, 1e-9);
-      EXPECT_EQ(table->item(row, 3)->text(), QString("TCP %1 %").arg(100 * tcp, 0, 'f', 1));
-      EXPECT_TRUE(table->item(row, 2)->text().contains("α 0.35 ± 0.08 /Gy"))
-          << table->item(row, 2)->text().toStdString();
+      cliValues[{name, "Poisson TCP"}] = tcp;
+      EXPECT_NEAR(valueOf(name, "Poisson TCP"), tcp, 1e-12);
+      EXPECT_EQ(table->item(row, 2)->text(), QString("TCP %1 %").arg(100 * tcp, 0, 'f', 1));
+      // The model's parameters on the row below, across the table.
+      EXPECT_EQ(table->columnSpan(row + 1, 0), table->columnCount());
+      EXPECT_TRUE(table->item(row + 1, 0)->text().contains("α 0.35 ± 0.08 /Gy, α/β 10 Gy"))
+          << table->item(row + 1, 0)->text().toStdString();
       ++checked;
     }
     if (s.contains("ntcp")) {
       const int row = rowOf(name, "LKB NTCP");
       ASSERT_GE(row, 0) << name.toStdString();
       const json& ntcp = s["ntcp"];
-      EXPECT_NEAR(table->item(row, 3)->data(Qt::UserRole).toDouble(), ntcp["ntcp"].get<double>(),
-                  1e-9);
-      const QString parameters = table->item(row, 2)->text();
+      cliValues[{name, "LKB NTCP"}] = ntcp["ntcp"].get<double>();
+      EXPECT_NEAR(valueOf(name, "LKB NTCP"), ntcp["ntcp"].get<double>(), 1e-12);
+      const QString parameters = table->item(row + 1, 0)->text();
       EXPECT_TRUE(parameters.contains(QString("TD50 %1 Gy, m %2, n %3")
                                           .arg(ntcp["td50_gy"].get<double>())
                                           .arg(ntcp["m"].get<double>())
@@ -224,20 +266,35 @@ TEST_F(RtDoseToolsTest, TcpAndNtcpEqualTheCommandLinesForTheSameCase) {
       EXPECT_TRUE(
           parameters.contains(QString("gEUD %1 Gy").arg(ntcp["geud_gy"].get<double>(), 0, 'f', 2)))
           << parameters.toStdString();
+      // Two significant digits below 0.1 % (the brainstem's 0.011 %), else one decimal.
+      const double percent = 100 * ntcp["ntcp"].get<double>();
+      EXPECT_EQ(table->item(row, 2)->text(),
+                "NTCP " +
+                    (percent < 0.1 ? QString::number(percent, 'g', 2)
+                                   : QString::number(percent, 'f', 1)) +
+                    " %");
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 3);  // GTV's TCP, the brainstem's and the lung's NTCP
-  EXPECT_EQ(table->rowCount(), 3);
+  EXPECT_EQ(checked, 3);            // GTV's TCP, the brainstem's and the lung's NTCP
+  EXPECT_EQ(table->rowCount(), 6);  // each with its parameters' row
+
   // Fewer, larger fractions: the same physical dose is worth more (EQD2), so the GTV's TCP
   // and the brainstem's NTCP rise.
-  const double tcp30 = table->item(rowOf("GTV", "Poisson TCP"), 3)->data(Qt::UserRole).toDouble();
-  const double ntcp30 =
-      table->item(rowOf("Brainstem", "LKB NTCP"), 3)->data(Qt::UserRole).toDouble();
   panel()->setOutcomeFractions(10);
-  EXPECT_GT(table->item(rowOf("GTV", "Poisson TCP"), 3)->data(Qt::UserRole).toDouble(), tcp30);
-  EXPECT_GT(table->item(rowOf("Brainstem", "LKB NTCP"), 3)->data(Qt::UserRole).toDouble(), ntcp30);
+  EXPECT_GT(valueOf("GTV", "Poisson TCP"), cliValues.at({"GTV", "Poisson TCP"}));
+  EXPECT_GT(valueOf("Brainstem", "LKB NTCP"), cliValues.at({"Brainstem", "LKB NTCP"}));
   panel()->setOutcomeFractions(30);
+
+  // The window's own DVHs of the segments: the same models, near the CLI's.
+  ASSERT_TRUE(window_->computeDvhs());
+  for (const auto& [key, expected] : cliValues) {
+    const double shown = valueOf(key.first, key.second);
+    std::printf("window %s %s: %.6g (CLI on RS %.6g)\n", key.first.toUtf8().constData(),
+                key.second.toUtf8().constData(), shown, expected);
+    EXPECT_NEAR(shown, expected, 0.02 * expected + 1e-4) << key.first.toStdString();
+  }
+  scrollTo(table);
   screenshot("rt-panel-tcp-ntcp.png");
 }
 
@@ -271,6 +328,7 @@ TEST_F(RtDoseToolsTest, DifferentialDvhAddsUpToTheVolumeAndIsTheCumulativesSlope
   // The readout says % per Gy.
   const QString readout = chart->readoutAt(chart->toWidget({30.0, 1.0}));
   EXPECT_TRUE(readout.contains("%/Gy")) << readout.toStdString();
+  scrollTo(chart);
   screenshot("rt-dvh-differential.png");
   QTest::mouseClick(panel()->findChild<QRadioButton*>("rtDvhCumulative"), Qt::LeftButton);
   EXPECT_FALSE(chart->differential());
@@ -284,15 +342,25 @@ TEST_F(RtDoseToolsTest, RegimenAndOutcomeTablesFitTheDockAt1200x900) {
   ASSERT_TRUE(window_->computeDvhs());
   QApplication::processEvents();
   for (QTableWidget* table : {panel()->regimenTable(), panel()->outcomeTable()}) {
-    ASSERT_GT(table->columnCount(), 3);
+    ASSERT_GE(table->columnCount(), 3);
     const int last = table->columnCount() - 1;
     const int right = table->horizontalHeader()->sectionViewportPosition(last) +
                       table->horizontalHeader()->sectionSize(last);
     EXPECT_LE(right, table->viewport()->width()) << table->objectName().toStdString();
     EXPECT_FALSE(table->horizontalScrollBar()->isVisible()) << table->objectName().toStdString();
-    for (int c = 1; c <= last; ++c)  // the numbers are never cut to nothing
-      EXPECT_GE(table->horizontalHeader()->sectionSize(c), 30) << c;
+    // Every cell of the fitted columns shows its whole text.
+    const QFontMetrics metrics(table->font());
+    for (int c = 0; c <= last; ++c) {
+      if (table->horizontalHeader()->sectionResizeMode(c) == QHeaderView::Stretch) continue;
+      for (int row = 0; row < table->rowCount(); ++row) {
+        if (table->columnSpan(row, c) > 1 || !table->item(row, c)) continue;
+        EXPECT_GE(table->horizontalHeader()->sectionSize(c),
+                  metrics.horizontalAdvance(table->item(row, c)->text()))
+            << table->objectName().toStdString() << " row " << row << " column " << c;
+      }
+    }
   }
+  scrollTo(panel()->regimenTable());
   screenshot("rt-panel-regimens-1200.png");
 }
 

@@ -108,10 +108,11 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
   options.surfaceModels = false;
   phantom::Phantom head = phantom::makePhantom(options);
   const Vec3 centre = head.tumours.at(0).centre_lps;
-  ScalarField plan = blobDose(centre), boost = blobDose(centre + Vec3(9, 0, 0));
+  ScalarField plan = blobDose(centre);
+  // 15 Gy peak 9 mm off, on the plan's grid.
+  ScalarField boost = test::gaussianDose(plan.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
   plan.name = "Dose (plan)";
   boost.name = "Dose (boost)";
-  for (float& v : boost.values) v *= 0.25f;  // 15 Gy peak, 9 mm off
   head.twin.fields = {plan, boost};
   const fs::path casePath = dir / "head.twinplan";
   saveCase(head.twin, casePath);

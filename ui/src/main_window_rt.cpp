@@ -24,6 +24,7 @@
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/engine/conformal_planning.h"
+#include "twinplan/engine/dose_combination.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
 #include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/rendering/line_actor.h"
@@ -241,6 +242,9 @@ void MainWindow::showRtReference() {
     rt_->showReference(
         maximum > 0 ? maximum : 1.0,
         tr("Isodoses in % of max (%1 Gy): no plan prescription").arg(maximum, 0, 'f', 2));
+  } else if (field && field->quantity == engine::kDoseDifferenceQuantity) {
+    rt_->showReference(1.0, tr("A dose difference is shown: red where A gives more, blue where "
+                               "B does (no isodoses)"));
   } else {
     rt_->showReference(1.0, tr("No dose shown: choose one in the Result box"));
   }

@@ -3,6 +3,7 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFont>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -43,11 +44,22 @@ void fitToWidth(QTableWidget* table, int flexible) {
   header->setSectionResizeMode(flexible, QHeaderView::Stretch);
   table->setWordWrap(true);
   table->setTextElideMode(Qt::ElideRight);
+  // Rows as tall as their wrapped text, whatever width the dock gives.
+  table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 }
 
 void setCell(QTableWidget* table, int row, int column, const QString& text) {
   auto* item = new QTableWidgetItem(text);
   table->setItem(row, column, item);
+}
+
+// A probability in %: one decimal, or two significant digits below 0.1 % (an NTCP of 0.012 %
+// is not 0.0 %).
+QString probabilityText(double p) {
+  const double percent = 100.0 * p;
+  return (percent >= 0.1 || percent == 0.0 ? QString::number(percent, 'f', 1)
+                                           : QString::number(percent, 'g', 2)) +
+         " %";
 }
 
 QString number(const std::optional<double>& v, int decimals, const QString& unit = {}) {
@@ -256,10 +268,9 @@ QWidget* RtPanel::makeOutcomeBox(QWidget* parent) {
   outcomeTarget_->setToolTip(tr("The structure whose tumour control probability is shown"));
   form->addRow(tr("Fractions"), outcomeFractions_);
   form->addRow(tr("Target (TCP)"), outcomeTarget_);
-  outcomes_ =
-      makeTable(box, "rtOutcomes", {tr("Structure"), tr("Model"), tr("Parameters"), tr("Value")});
-  fitToWidth(outcomes_, 2);
-  outcomes_->setMinimumHeight(120);
+  outcomes_ = makeTable(box, "rtOutcomes", {tr("Structure"), tr("Model"), tr("Value")});
+  fitToWidth(outcomes_, 0);
+  outcomes_->setMinimumHeight(200);  // three structures with their parameters
   form->addRow(outcomes_);
   connect(outcomeFractions_, &QDoubleSpinBox::valueChanged, this, &RtPanel::showOutcomes);
   connect(outcomeTarget_, &QComboBox::currentIndexChanged, this, &RtPanel::showOutcomes);
@@ -277,16 +288,27 @@ void RtPanel::showOutcomes() {
   const int fractions = static_cast<int>(outcomeFractions_->value());
   const QString target = outcomeTarget_->currentData().toString();
   outcomes_->setRowCount(0);
-  // The probability itself rides with its cell (Qt::UserRole), unrounded.
+  // Per outcome two rows: structure, model and value; then the model's parameters across the
+  // table (a narrow dock has no room for them in a column). The probability itself rides with
+  // its value cell (Qt::UserRole), unrounded.
   const auto addRow = [this](const QString& structure, const QString& model, const QString& what,
-                             double probability, const QString& value, const std::string& source) {
+                             double probability, const QString& kind, const std::string& source) {
     const int row = outcomes_->rowCount();
     outcomes_->insertRow(row);
-    for (int c = 0; const QString& text : {structure, model, what, value}) {
-      setCell(outcomes_, row, c, text);
-      outcomes_->item(row, c++)->setToolTip(QString::fromStdString(source));
-    }
-    outcomes_->item(row, 3)->setData(Qt::UserRole, probability);
+    outcomes_->insertRow(row + 1);
+    setCell(outcomes_, row, 0, structure);
+    setCell(outcomes_, row, 1, model);
+    setCell(outcomes_, row, 2, kind + " " + probabilityText(probability));
+    setCell(outcomes_, row + 1, 0, what);
+    outcomes_->setSpan(row + 1, 0, 1, outcomes_->columnCount());
+    QFont parameters = outcomes_->font();
+    parameters.setItalic(true);
+    outcomes_->item(row + 1, 0)->setFont(parameters);
+    outcomes_->item(row, 2)->setData(Qt::UserRole, probability);
+    for (int r = row; r <= row + 1; ++r)
+      for (int c = 0; c < outcomes_->columnCount(); ++c)
+        if (QTableWidgetItem* item = outcomes_->item(r, c))
+          item->setToolTip(QString::fromStdString(source));
   };
   for (const DvhCurve& curve : chart_->curves()) {
     const radiotherapy::DoseVolumeHistogram& dvh = curve.dvh;
@@ -301,7 +323,7 @@ void RtPanel::showOutcomes() {
                  .arg(p.alphaSigma_perGy)
                  .arg(p.alphaBeta_Gy)
                  .arg(p.clonogenDensity_per_cm3, 0, 'g', 2),
-             o.tcp, tr("TCP %1 %").arg(100.0 * o.tcp, 0, 'f', 1), o.model.source);
+             o.tcp, tr("TCP"), o.model.source);
     }
     if (const auto modelId = radiotherapy::organNtcpModel(dvh.name)) {
       const radiotherapy::NtcpOutcome o = radiotherapy::lkbNtcp(dvh, *modelId, fractions);
@@ -313,11 +335,9 @@ void RtPanel::showOutcomes() {
                  .arg(p.m)
                  .arg(p.n)
                  .arg(o.geud_Gy, 0, 'f', 2),
-             o.ntcp, tr("NTCP %1 %").arg(100.0 * o.ntcp, 0, 'f', 1),
-             o.model.source + "; " + o.dose);
+             o.ntcp, tr("NTCP"), o.model.source + "; " + o.dose);
     }
   }
-  outcomes_->resizeRowsToContents();
 }
 
 QWidget* RtPanel::makeCombineBox(QWidget* parent) {
