@@ -68,7 +68,9 @@ TEST(CliDvh, EveryRoiOfThePlanSumWithItsCurve) {
     const json& differential = s["differential"];
     const bool residue = volume.back().get<double>() > 0;
     ASSERT_EQ(differential["volume_cm3"].size(), dose.size() - 1 + (residue ? 1 : 0));
-    if (residue) EXPECT_EQ(differential["volume_cm3"].back(), volume.back());
+    if (residue) {
+      EXPECT_EQ(differential["volume_cm3"].back(), volume.back());
+    }
     double total_cm3 = residue ? volume.back().get<double>() : 0.0;
     for (std::size_t n = 0; n + 1 < dose.size(); ++n) {
       EXPECT_EQ(differential["dose_from_gy"][n], dose[n]);
