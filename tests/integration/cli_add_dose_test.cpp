@@ -118,14 +118,16 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
   saveCase(head.twin, casePath);
 
   const std::string cli = "'" + test::cliPath().string() + "'";
-  const auto run = [&](const std::string& operation, const std::string& b) {
+  // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
+  const auto run = [&](const std::string& operation, const std::string& b, bool refused = false) {
     std::ofstream(dir / "job.json") << json({{"job", "combine-doses"},
                                              {"parameters",
                                               {{"case", casePath.string()},
                                                {"a", "Dose (plan)"},
                                                {"b", b},
                                                {"operation", operation}}}});
-    return test::runCommand(cli + " run '" + (dir / "job.json").string() + "' 2>&1");
+    return test::runCommand(cli + " --json run '" + (dir / "job.json").string() + "' 2>" +
+                            (refused ? "&1" : "/dev/null"));
   };
   const auto sum = run("sum", "Dose (boost)");
   ASSERT_EQ(sum.status, 0) << sum.output;
@@ -146,11 +148,11 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
   EXPECT_EQ(combined.fields[3].quantity, "dose difference");
 
   const std::string before = bytesOf(casePath);
-  const auto product = run("product", "Dose (boost)");
+  const auto product = run("product", "Dose (boost)", true);
   EXPECT_EQ(product.status, 3) << product.output;
   EXPECT_NE(product.output.find("'sum' (A + B) or 'difference' (A - B)"), std::string::npos)
       << product.output;
-  const auto unknown = run("sum", "Dose (none)");
+  const auto unknown = run("sum", "Dose (none)", true);
   EXPECT_NE(unknown.status, 0);
   EXPECT_NE(unknown.output.find("its doses are 'Dose (plan)', 'Dose (boost)', 'Dose (plan) + Dose "
                                 "(boost)'"),
