@@ -342,6 +342,7 @@ void SliceView::blendField(unsigned char* out) {
   fieldImage_->AllocateScalars(VTK_FLOAT, 1);
   auto* iso = static_cast<float*>(fieldImage_->GetScalarPointer());
   const double alpha = std::clamp(fieldDisplay_.opacity, 0.0, 1.0);
+  const double reach = std::max({std::abs(fieldDisplay_.min), std::abs(fieldDisplay_.max), 1e-9});
   for (int v = 0; v < h; ++v) {
     for (int u = 0; u < w; ++u) {
       const float value = fieldSamples_[static_cast<std::size_t>(v) * w + u];
@@ -352,10 +353,14 @@ void SliceView::blendField(unsigned char* out) {
       if (std::isnan(value) || value < fieldDisplay_.min) continue;
       if (fieldDisplay_.diverging && std::abs(value) < fieldDisplay_.clearWithin) continue;
       const Rgb colour = fieldColour(value);
+      // A signed field fades towards 0 (full strength from a quarter of its reach), so the
+      // neutral middle of the map does not lay a grey plate over the image.
+      const double a =
+          fieldDisplay_.diverging ? alpha * std::min(1.0, std::abs(value) / (0.25 * reach)) : alpha;
       unsigned char* px = out + flipped * 3;
-      px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
-      px[1] = static_cast<unsigned char>(px[1] * (1 - alpha) + colour.g * alpha + 0.5);
-      px[2] = static_cast<unsigned char>(px[2] * (1 - alpha) + colour.b * alpha + 0.5);
+      px[0] = static_cast<unsigned char>(px[0] * (1 - a) + colour.r * a + 0.5);
+      px[1] = static_cast<unsigned char>(px[1] * (1 - a) + colour.g * a + 0.5);
+      px[2] = static_cast<unsigned char>(px[2] * (1 - a) + colour.b * a + 0.5);
     }
   }
   fieldImage_->Modified();
@@ -996,8 +1001,8 @@ void fitLegendTitleBesideImage(vtkTextActor* legendTitle, vtkImageActor* image,
   const auto shown = imageBox(image, renderer);
   if (!shown) return;
   const auto box = boxOf(legendTitle, renderer);
-  const bool overImage = box[0] < (*shown)[1] && box[1] > (*shown)[0] && box[2] < (*shown)[3] &&
-                         box[3] > (*shown)[2];
+  const bool overImage =
+      box[0] < (*shown)[1] && box[1] > (*shown)[0] && box[2] < (*shown)[3] && box[3] > (*shown)[2];
   const auto unit = title.rfind(" (");
   if (!overImage || unit == std::string::npos) return;
   title[unit] = '\n';
@@ -1066,7 +1071,6 @@ void SliceView::layOutTexts() {
     top->SetPosition(centre, below);
   }
 }
-
 
 std::vector<SliceView::TextBox> SliceView::textBoxes() const {
   std::vector<TextBox> boxes;
