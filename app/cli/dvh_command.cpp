@@ -1,7 +1,6 @@
 #include "dvh_command.h"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include "twinplan/radiotherapy/dose_constraints.h"
 #include "twinplan/radiotherapy/dose_grid.h"
 #include "twinplan/radiotherapy/dvh.h"
+#include "twinplan/radiotherapy/outcome_models.h"
 #include "twinplan/radiotherapy/radiobiology.h"
 
 namespace twinplan::cli {
@@ -65,7 +65,7 @@ json figuresJson(const radiotherapy::DvhFigures& f) {
 }
 
 // The cumulative curve at about 200 doses (every n-th bin), down to the last non-zero volume.
-json curveJson(const radiotherapy::DoseVolumeHistogram& dvh) {
+json cumulativeJson(const radiotherapy::DoseVolumeHistogram& dvh) {
   std::size_t last = 0;
   for (std::size_t n = 0; n < dvh.cumulative_cm3.size(); ++n)
     if (dvh.cumulative_cm3[n] > 0) last = n;
@@ -78,6 +78,27 @@ json curveJson(const radiotherapy::DoseVolumeHistogram& dvh) {
     if (at == dvh.cumulative_cm3.size() - 1) break;
   }
   return {{"dose_gy", dose}, {"volume_cm3", volume}};
+}
+
+// The differential histogram on the cumulative curve's doses: bin n holds the volume receiving
+// [dose_gy[n], dose_gy[n + 1]), i.e. cumulative[n] - cumulative[n + 1], so the bins add up to
+// the structure's volume and are minus the cumulative curve's steps. Volume at the curve's last
+// dose (the grid's hottest bin) is the last bin, one DVH bin wide.
+json differentialJson(const json& cumulative, double binWidth_Gy) {
+  const json& dose = cumulative["dose_gy"];
+  const json& volume = cumulative["volume_cm3"];
+  json from = json::array(), to = json::array(), bins = json::array();
+  for (std::size_t n = 0; n + 1 < dose.size(); ++n) {
+    from.push_back(dose[n]);
+    to.push_back(dose[n + 1]);
+    bins.push_back(volume[n].get<double>() - volume[n + 1].get<double>());
+  }
+  if (!volume.empty() && volume.back().get<double>() > 0) {
+    from.push_back(dose.back());
+    to.push_back(dose.back().get<double>() + binWidth_Gy);
+    bins.push_back(volume.back());
+  }
+  return {{"dose_from_gy", from}, {"dose_to_gy", to}, {"volume_cm3", bins}};
 }
 
 radiotherapy::ConstraintProtocol constraintProtocol(const std::string& which) {
@@ -119,32 +140,6 @@ json constraintsJson(const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs,
           {"not_evaluated", table.notEvaluated}};
 }
 
-// Organ words in an ROI name (case-insensitive) -> its LKB model in
-// resources/radiotherapy/radiobiology.json: the QUANTEC fit where the table has one (lung,
-// rectum, parotid), Burman et al. 1991 otherwise. Other ROIs get NTCP only through --ntcp.
-constexpr std::pair<const char*, const char*> kOrganModels[] = {
-    {"brainstem", "brainstem-burman1991"}, {"lung", "lung-quantec"},
-    {"rectum", "rectum-quantec"},          {"liver", "liver-burman1991"},
-    {"heart", "heart-burman1991"},         {"parotid", "parotid-quantec"}};
-constexpr const char* kTcpModel = "webb-nahum-1993";
-constexpr const char* kLateTissue = "late";  // alpha/beta 3 Gy (Fowler 1989) for NTCP's EQD2
-
-std::string lowerCase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// The DVH's differential bins at their centre doses: the distribution TCP and NTCP sum over.
-radiotherapy::DoseVolumeBins binsOf(const radiotherapy::DoseVolumeHistogram& dvh) {
-  radiotherapy::DoseVolumeBins bins;
-  for (std::size_t n = 0; n < dvh.differential_cm3.size(); ++n)
-    if (dvh.differential_cm3[n] > 0) {
-      bins.dose_Gy.push_back((static_cast<double>(n) + 0.5) * dvh.binWidth_Gy);
-      bins.volume_cm3.push_back(dvh.differential_cm3[n]);
-    }
-  return bins;
-}
-
 bool hasDvh(const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs, const std::string& name) {
   return std::any_of(dvhs.begin(), dvhs.end(),
                      [&](const radiotherapy::DoseVolumeHistogram& d) { return d.name == name; });
@@ -167,11 +162,7 @@ std::map<std::string, std::pair<std::string, std::string>> ntcpModelsOf(
     const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs, const DvhArguments& a) {
   std::map<std::string, std::pair<std::string, std::string>> models;
   for (const radiotherapy::DoseVolumeHistogram& d : dvhs)
-    for (const auto& [word, model] : kOrganModels)
-      if (lowerCase(d.name).find(word) != std::string::npos) {
-        models[d.name] = {model, "name"};
-        break;
-      }
+    if (const auto model = radiotherapy::organNtcpModel(d.name)) models[d.name] = {*model, "name"};
   for (const std::string& pair : a.ntcpModels) {
     const std::size_t equals = pair.rfind('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == pair.size())
@@ -188,41 +179,30 @@ std::map<std::string, std::pair<std::string, std::string>> ntcpModelsOf(
 
 json ntcpJson(const radiotherapy::DoseVolumeHistogram& dvh, const std::string& modelId,
               const std::string& mappedBy, std::optional<int> fractions) {
-  const radiotherapy::CitedLkb& model = radiotherapy::radiobiologyTable().ntcpOf(modelId);
-  radiotherapy::DoseVolumeBins bins = binsOf(dvh);
-  // The LKB fits are to conventionally fractionated data: with the course's fraction count the
-  // bins become EQD2 at the late-tissue alpha/beta; without it the physical dose is used.
-  std::string dose = "physical (no --fractions: not converted to 2 Gy fractions)";
-  if (fractions) {
-    const radiotherapy::CitedAlphaBeta& late =
-        radiotherapy::radiobiologyTable().alphaBetaOf(kLateTissue);
-    bins = radiotherapy::toEqd2(bins, *fractions, late.alphaBeta_Gy);
-    dose = "EQD2, alpha/beta " + std::to_string(late.alphaBeta_Gy).substr(0, 3) + " Gy (" +
-           late.source + ")";
-  }
-  return {{"model", model.id},
-          {"name", model.name},
-          {"source", model.source},
+  const radiotherapy::NtcpOutcome o = radiotherapy::lkbNtcp(dvh, modelId, fractions);
+  return {{"model", o.model.id},
+          {"name", o.model.name},
+          {"source", o.model.source},
           {"mapped_by", mappedBy},
-          {"td50_gy", model.parameters.td50_Gy},
-          {"m", model.parameters.m},
-          {"n", model.parameters.n},
-          {"dose", dose},
-          {"geud_gy", radiotherapy::generalisedEud_Gy(bins, model.parameters.n)},
-          {"ntcp", radiotherapy::normalTissueComplicationProbability(bins, model.parameters)}};
+          {"td50_gy", o.model.parameters.td50_Gy},
+          {"m", o.model.parameters.m},
+          {"n", o.model.parameters.n},
+          {"dose", o.dose},
+          {"geud_gy", o.geud_Gy},
+          {"ntcp", o.ntcp}};
 }
 
 json tcpJson(const radiotherapy::DoseVolumeHistogram& dvh, int fractions) {
-  const radiotherapy::CitedTcp& model = radiotherapy::radiobiologyTable().tcpOf(kTcpModel);
-  const radiotherapy::TcpParameters& p = model.parameters;
-  return {{"model", model.id},
-          {"source", model.source},
+  const radiotherapy::TcpOutcome o = radiotherapy::poissonTcp(dvh, fractions);
+  const radiotherapy::TcpParameters& p = o.model.parameters;
+  return {{"model", o.model.id},
+          {"source", o.model.source},
           {"fractions", fractions},
           {"alpha_mean_per_gy", p.alphaMean_perGy},
           {"alpha_sigma_per_gy", p.alphaSigma_perGy},
           {"clonogens_per_cm3", p.clonogenDensity_per_cm3},
           {"alpha_beta_gy", p.alphaBeta_Gy},
-          {"tcp", radiotherapy::tumourControlProbability(binsOf(dvh), fractions, p)}};
+          {"tcp", o.tcp}};
 }
 
 // Adds "ntcp" and "tcp" to the structures' entries (same order as `dvhs`).
@@ -280,7 +260,8 @@ json runDvh(const DvhArguments& a, Progress& progress) {
     entry.update(figuresJson(dvh.figures));
     entry["volume_outside_dose_cm3"] = dvh.volumeOutsideDose_cm3;
     entry["uncertainty"] = figuresJson(dvh.uncertainty);
-    entry["cumulative"] = curveJson(dvh);
+    entry["cumulative"] = cumulativeJson(dvh);
+    entry["differential"] = differentialJson(entry["cumulative"], dvh.binWidth_Gy);
     if (dvh.volumeOutsideDose_cm3 > 1e-3 * std::max(dvh.figures.volume_cm3, 1e-9))
       notes.push_back("ROI '" + dvh.name + "': " + std::to_string(dvh.volumeOutsideDose_cm3) +
                       " cm3 lie outside the dose grid and are not in its DVH.");

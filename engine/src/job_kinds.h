@@ -24,6 +24,7 @@ std::unique_ptr<Job> makePlanAblationJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeShiftJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeAddDoseJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeDoseJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeCombineDosesJob(const JobParameters& parameters);
 std::unique_ptr<Job> makePlanConformalJob(const JobParameters& parameters);
 
 // The short summary of a case the jobs return: what it holds.

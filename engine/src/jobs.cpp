@@ -165,6 +165,17 @@ const std::vector<Entry>& entries() {
          {"dose", "path", "The RT Dose file (RD.dcm, Dose Units GY)", J()},
          {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
        makeAddDoseJob},
+      {{"combine-doses",
+        "Sum two doses of a case (A + B, e.g. a plan and its boost) or subtract them (A - B, "
+        "signed, e.g. a recomputed dose against the planning system's) into a new result; both "
+        "must be doses in Gy on the same grid.",
+        {{"case", "path", "The case file to read", J()},
+         {"a", "string", "Dose A: the name of a dose result in the case", J()},
+         {"b", "string", "Dose B: the name of a dose result in the case", J()},
+         {"operation", "string", "sum (A + B) or difference (A - B)", "sum"},
+         {"name", "string", "The new result's name (default: \"A + B\" or \"A - B\")", ""},
+         {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
+       makeCombineDosesJob},
       {{"dose",
         "Compute an RT Plan's photon dose on a case's planning CT (pencil beam or collapsed "
         "cone) and add it to the case as a result; the plan must be in the CT's frame of "

@@ -285,8 +285,39 @@ void SliceView::setCrosshair(const Vec3& p_lps) {
   resampleBeforeRender_ = true;
 }
 
+namespace {
+
+// Moreland's cool-warm diverging map (Moreland K, "Diverging Color Maps for Scientific
+// Visualization", ISVC 2009, LNCS 5876:92-103): blue (59, 76, 192), a neutral grey-white
+// (221, 221, 221) at the centre, red (180, 4, 38); equal steps on each side read as equal.
+// Linear in RGB between the three anchors (the paper's Msh interpolation differs by a few
+// levels mid-way).
+void buildCoolWarm(vtkLookupTable& table) {
+  const double anchors[3][3] = {{59, 76, 192}, {221, 221, 221}, {180, 4, 38}};
+  const int n = table.GetNumberOfTableValues();
+  for (int i = 0; i < n; ++i) {
+    const double t = 2.0 * i / (n - 1);  // 0..2
+    const int from = t < 1.0 ? 0 : 1;
+    const double f = t - from;
+    double rgb[3];
+    for (int c = 0; c < 3; ++c)
+      rgb[c] = (anchors[from][c] * (1 - f) + anchors[from + 1][c] * f) / 255.0;
+    table.SetTableValue(i, rgb[0], rgb[1], rgb[2], 1.0);
+  }
+}
+
+}  // namespace
+
 void SliceView::setScalarField(const ScalarField* field, const FieldDisplay& display) {
   field_ = field;
+  if (display.diverging != fieldDisplay_.diverging) {
+    if (display.diverging) {
+      buildCoolWarm(*fieldColours_);
+    } else {
+      fieldColours_->SetHueRange(0.667, 0.0);
+      fieldColours_->ForceBuild();
+    }
+  }
   fieldDisplay_ = display;
   fieldColours_->SetTableRange(display.min, std::max(display.max, display.min + 1e-9));
   isolineActor_->SetVisibility(field != nullptr && !display.isolevels.empty());
@@ -314,6 +345,7 @@ void SliceView::blendField(unsigned char* out) {
   fieldImage_->AllocateScalars(VTK_FLOAT, 1);
   auto* iso = static_cast<float*>(fieldImage_->GetScalarPointer());
   const double alpha = std::clamp(fieldDisplay_.opacity, 0.0, 1.0);
+  const double reach = std::max({std::abs(fieldDisplay_.min), std::abs(fieldDisplay_.max), 1e-9});
   for (int v = 0; v < h; ++v) {
     for (int u = 0; u < w; ++u) {
       const float value = fieldSamples_[static_cast<std::size_t>(v) * w + u];
@@ -322,11 +354,16 @@ void SliceView::blendField(unsigned char* out) {
       // Outside the field's grid: below every isoline, so contours close at its edge.
       iso[flipped] = std::isnan(value) ? std::numeric_limits<float>::lowest() : value;
       if (std::isnan(value) || value < fieldDisplay_.min) continue;
+      if (fieldDisplay_.diverging && std::abs(value) < fieldDisplay_.clearWithin) continue;
       const Rgb colour = fieldColour(value);
+      // A signed field fades towards 0 (full strength from a quarter of its reach), so the
+      // neutral middle of the map does not lay a grey plate over the image.
+      const double a =
+          fieldDisplay_.diverging ? alpha * std::min(1.0, std::abs(value) / (0.25 * reach)) : alpha;
       unsigned char* px = out + flipped * 3;
-      px[0] = static_cast<unsigned char>(px[0] * (1 - alpha) + colour.r * alpha + 0.5);
-      px[1] = static_cast<unsigned char>(px[1] * (1 - alpha) + colour.g * alpha + 0.5);
-      px[2] = static_cast<unsigned char>(px[2] * (1 - alpha) + colour.b * alpha + 0.5);
+      px[0] = static_cast<unsigned char>(px[0] * (1 - a) + colour.r * a + 0.5);
+      px[1] = static_cast<unsigned char>(px[1] * (1 - a) + colour.g * a + 0.5);
+      px[2] = static_cast<unsigned char>(px[2] * (1 - a) + colour.b * a + 0.5);
     }
   }
   fieldImage_->Modified();
@@ -991,8 +1028,8 @@ void fitLegendTitleBesideImage(vtkTextActor* legendTitle, vtkImageActor* image,
   const auto shown = imageBox(image, renderer);
   if (!shown) return;
   const auto box = boxOf(legendTitle, renderer);
-  const bool overImage = box[0] < (*shown)[1] && box[1] > (*shown)[0] && box[2] < (*shown)[3] &&
-                         box[3] > (*shown)[2];
+  const bool overImage =
+      box[0] < (*shown)[1] && box[1] > (*shown)[0] && box[2] < (*shown)[3] && box[3] > (*shown)[2];
   const auto unit = title.rfind(" (");
   if (!overImage || unit == std::string::npos) return;
   title[unit] = '\n';
@@ -1062,7 +1099,6 @@ void SliceView::layOutTexts() {
     top->SetPosition(centre, below);
   }
 }
-
 
 std::vector<SliceView::TextBox> SliceView::textBoxes() const {
   std::vector<TextBox> boxes;

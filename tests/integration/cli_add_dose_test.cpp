@@ -2,6 +2,7 @@
 // in the head phantom's frame of reference joins the case as a result field with its values and
 // grid; a second one gets its own name; a dose from another frame of reference (the RayStation
 // plan sum) is refused with both frames named and the case file left byte for byte as it was.
+// Job "combine-doses": two doses of a case summed and subtracted.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -93,6 +94,70 @@ TEST(CliAddDose, DoseJoinsTheCaseAndAnotherFrameIsRefused) {
   EXPECT_EQ(refused.status, 3) << refused.output;
   EXPECT_NE(refused.output.find("frame of reference"), std::string::npos) << refused.output;
   EXPECT_NE(refused.output.find(ct.frameOfReferenceUid), std::string::npos) << refused.output;
+  EXPECT_EQ(bytesOf(casePath), before);
+}
+
+// Job "combine-doses" (the RT panel's dose sum / difference) on a case file: A + B and the signed
+// A - B join the case voxel for voxel; an unknown operation or dose is refused and the case is
+// left byte for byte as it was.
+TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
+  test::TempDir dir("twinplan-cli-combine-doses");
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.scale = 0.4;
+  options.surfaceModels = false;
+  phantom::Phantom head = phantom::makePhantom(options);
+  const Vec3 centre = head.tumours.at(0).centre_lps;
+  ScalarField plan = blobDose(centre);
+  // 15 Gy peak 9 mm off, on the plan's grid.
+  ScalarField boost = test::gaussianDose(plan.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
+  plan.name = "Dose (plan)";
+  boost.name = "Dose (boost)";
+  head.twin.fields = {plan, boost};
+  const fs::path casePath = dir / "head.twinplan";
+  saveCase(head.twin, casePath);
+
+  const std::string cli = "'" + test::cliPath().string() + "'";
+  // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
+  const auto run = [&](const std::string& operation, const std::string& b, bool refused = false) {
+    std::ofstream(dir / "job.json") << json({{"job", "combine-doses"},
+                                             {"parameters",
+                                              {{"case", casePath.string()},
+                                               {"a", "Dose (plan)"},
+                                               {"b", b},
+                                               {"operation", operation}}}});
+    return test::runCommand(cli + " --json run '" + (dir / "job.json").string() + "' 2>" +
+                            (refused ? "&1" : "/dev/null"));
+  };
+  const auto sum = run("sum", "Dose (boost)");
+  ASSERT_EQ(sum.status, 0) << sum.output;
+  EXPECT_EQ(json::parse(sum.output)["result"]["field"], "Dose (plan) + Dose (boost)");
+  const auto difference = run("difference", "Dose (boost)");
+  ASSERT_EQ(difference.status, 0) << difference.output;
+  const json d = json::parse(difference.output)["result"];
+  EXPECT_EQ(d["field"], "Dose (plan) - Dose (boost)");
+  EXPECT_EQ(d["quantity"], "dose difference");
+  EXPECT_LT(d["min_gy"].get<double>(), 0.0);  // the boost's side: B gives more there
+
+  const Case combined = loadCase(casePath);
+  ASSERT_EQ(combined.fields.size(), 4u);
+  for (std::size_t n = 0; n < plan.values.size(); n += 11) {
+    ASSERT_NEAR(combined.fields[2].values[n], plan.values[n] + boost.values[n], 1e-4) << n;
+    ASSERT_NEAR(combined.fields[3].values[n], plan.values[n] - boost.values[n], 1e-4) << n;
+  }
+  EXPECT_EQ(combined.fields[3].quantity, "dose difference");
+
+  const std::string before = bytesOf(casePath);
+  const auto product = run("product", "Dose (boost)", true);
+  EXPECT_EQ(product.status, 3) << product.output;
+  EXPECT_NE(product.output.find("'sum' (A + B) or 'difference' (A - B)"), std::string::npos)
+      << product.output;
+  const auto unknown = run("sum", "Dose (none)", true);
+  EXPECT_NE(unknown.status, 0);
+  EXPECT_NE(unknown.output.find("its doses are 'Dose (plan)', 'Dose (boost)', 'Dose (plan) + Dose "
+                                "(boost)'"),
+            std::string::npos)
+      << unknown.output;
   EXPECT_EQ(bytesOf(casePath), before);
 }
 

@@ -1,7 +1,8 @@
 // `twinplan-cli dvh` end to end (issue #19, item 8) through the real binary on the RayStation
 // RTDOSE + RTSTRUCT: the JSON per structure (volumes against each ROI's contour area x 5 mm
-// spacing, computed from pydicom's Contour Data), the cumulative curve, --structure, and the
-// clear errors for a dose in another frame of reference, a relative dose and an unknown ROI.
+// spacing, computed from pydicom's Contour Data), the cumulative and differential curves,
+// --structure, and the clear errors for a dose in another frame of reference, a relative dose
+// and an unknown ROI.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -60,6 +61,26 @@ TEST(CliDvh, EveryRoiOfThePlanSumWithItsCurve) {
       EXPECT_LE(volume[n].get<double>(), volume[n - 1].get<double>() + 1e-9);
     }
     EXPECT_NEAR(volume.back().get<double>(), 0.0, 1e-9 * s["volume_cm3"].get<double>());
+    // The differential bins: one per interval of the curve's doses, each the curve's fall over
+    // it (minus its derivative times the interval), together the structure's volume.
+    // A last bin, one DVH bin wide, holds what the curve's last dose still has (here a rounding
+    // residue of the DVH's second differences).
+    const json& differential = s["differential"];
+    const bool residue = volume.back().get<double>() > 0;
+    ASSERT_EQ(differential["volume_cm3"].size(), dose.size() - 1 + (residue ? 1 : 0));
+    if (residue) {
+      EXPECT_EQ(differential["volume_cm3"].back(), volume.back());
+    }
+    double total_cm3 = residue ? volume.back().get<double>() : 0.0;
+    for (std::size_t n = 0; n + 1 < dose.size(); ++n) {
+      EXPECT_EQ(differential["dose_from_gy"][n], dose[n]);
+      EXPECT_EQ(differential["dose_to_gy"][n], dose[n + 1]);
+      const double bin_cm3 = differential["volume_cm3"][n].get<double>();
+      EXPECT_NEAR(bin_cm3, volume[n].get<double>() - volume[n + 1].get<double>(), 1e-9);
+      EXPECT_GE(bin_cm3, -1e-9);
+      total_cm3 += bin_cm3;
+    }
+    EXPECT_NEAR(total_cm3, s["volume_cm3"].get<double>(), 1e-6 * s["volume_cm3"].get<double>());
   }
   // The PTV (Slope101004) gets 2 Gy (RE) in one fraction: D95 within 2 % of it.
   for (const json& s : out["structures"])

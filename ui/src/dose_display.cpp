@@ -27,9 +27,30 @@ rendering::SliceView::FieldDisplay isodoseDisplay(const ScalarField& dose,
   return display;
 }
 
+double fieldLargestMagnitude(const ScalarField& field) {
+  float largest = 0.0f;
+  for (float v : field.values)
+    if (std::isfinite(v)) largest = std::max(largest, std::abs(v));
+  return largest;
+}
+
+rendering::SliceView::FieldDisplay doseDifferenceDisplay(const ScalarField& difference) {
+  const double largest = fieldLargestMagnitude(difference);
+  const double reach = largest > 0 ? largest : 1.0;
+  rendering::SliceView::FieldDisplay display;
+  display.diverging = true;
+  display.min = -reach;
+  display.max = reach;
+  display.opacity = 0.5;
+  display.clearWithin = kDifferenceClearFraction * reach;
+  for (double fraction : kDifferenceIsoFractions) display.isolevels.push_back(fraction * reach);
+  return display;
+}
+
 rendering::SliceView::FieldDisplay resultDisplay(const ScalarField& field,
                                                  std::optional<double> doseReference_Gy) {
   if (field.quantity == "dose") return isodoseDisplay(field, doseReference_Gy);
+  if (field.quantity == engine::kDoseDifferenceQuantity) return doseDifferenceDisplay(field);
   const double maximum = fieldMaximum(field);
   rendering::SliceView::FieldDisplay display;
   display.max = maximum > 0 ? maximum : 1.0;
@@ -73,6 +94,16 @@ std::vector<SurfaceLevel> resultSurfaceLevels(const ScalarField& field,
                                               const rendering::SliceView& view,
                                               std::optional<double> doseReference_Gy) {
   std::vector<SurfaceLevel> levels;
+  if (field.quantity == engine::kDoseDifferenceQuantity) {
+    // Where A gives more (red) and where B gives more (blue): the +-50 % surfaces.
+    const double reach = display.max;
+    for (double fraction : {-0.5, 0.5})
+      levels.push_back({fraction * reach,
+                        QString("%1 %2 Gy").arg(fraction > 0 ? "+" : "").arg(fraction * reach, 0,
+                                                                              'f', 2).toStdString(),
+                        view.fieldColour(fraction * reach), 0.4f});
+    return levels;
+  }
   if (field.quantity == "dose") {
     const double maximum = fieldMaximum(field);
     const double reference =

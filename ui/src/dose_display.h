@@ -9,6 +9,7 @@
 
 #include "twinplan/core/mesh.h"
 #include "twinplan/core/scalar_field.h"
+#include "twinplan/engine/dose_combination.h"
 #include "twinplan/rendering/slice_view.h"
 
 namespace twinplan::ui {
@@ -23,6 +24,16 @@ inline constexpr double kIsodoseSurfacePercents[] = {50.0, 95.0};
 
 // The largest finite value of a field (0 for an empty one).
 double fieldMaximum(const ScalarField& field);
+// The largest finite |value| of a field (0 for an empty one).
+double fieldLargestMagnitude(const ScalarField& field);
+
+// A signed dose difference A - B (engine/dose_combination.h): a diverging wash, red where A
+// gives more, blue where B does, white at 0, over +-its largest |difference| so 0 is the
+// centre; differences below 2 % of that stay clear (noise of two dose grids' rounding), and
+// isolines at +-10 % and +-50 % of it.
+inline constexpr double kDifferenceClearFraction = 0.02;
+inline constexpr double kDifferenceIsoFractions[] = {-0.5, -0.1, 0.1, 0.5};
+rendering::SliceView::FieldDisplay doseDifferenceDisplay(const ScalarField& difference);
 
 // A dose drawn at percentages of `reference_Gy` (the prescription when known; its maximum
 // without one). Washed from 20 % of it, so the low-dose bath shows but unirradiated tissue

@@ -5,6 +5,7 @@
 
 #include "dose_display.h"
 #include "twinplan/core/case_edit.h"
+#include "twinplan/engine/dose_combination.h"
 #include "twinplan/engine/dose_import.h"
 #include "twinplan/ui/background_task.h"
 #include "twinplan/ui/case_document.h"
@@ -31,6 +32,25 @@ bool MainWindow::addDose(const std::filesystem::path& rtdose) {
                                .arg(max_Gy, 0, 'f', 2)
                                .arg(levels.join(", "))
                                .arg(reference ? tr("%1 Gy").arg(*reference, 0, 'f', 2) : tr("it")),
+                           15000);
+  return true;
+}
+
+bool MainWindow::combineDoses(const std::string& a, const std::string& b, bool difference) {
+  const Case& twin = currentCase();
+  const engine::DoseOperation operation =
+      difference ? engine::DoseOperation::Difference : engine::DoseOperation::Sum;
+  auto combined = runInBackground<engine::CombinedDose>(
+      this, difference ? tr("Subtracting the doses…") : tr("Adding the doses…"),
+      [&](Progress&) { return engine::combineDoses(twin, a, b, operation); });
+  if (!combined) return false;
+  const std::string name = combined->field.name;
+  document_->apply(edits::storeResult(currentCase(), std::move(combined->field)));
+  chooseResult(name);
+  statusBar()->showMessage(tr("Added %1: %2 to %3 Gy (Undo removes it)")
+                               .arg(QString::fromStdString(name))
+                               .arg(combined->min_Gy, 0, 'f', 2)
+                               .arg(combined->max_Gy, 0, 'f', 2),
                            15000);
   return true;
 }

@@ -24,6 +24,7 @@
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/engine/conformal_planning.h"
+#include "twinplan/engine/dose_combination.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
 #include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/rendering/line_actor.h"
@@ -147,6 +148,7 @@ void MainWindow::buildRtDock() {
       const io::RtPlan& plan = plans[static_cast<std::size_t>(chosen)];
       if (plan.prescriptionDose_Gy && plannedFractions(plan) > 0)
         rt_->setRegimenA({*plan.prescriptionDose_Gy, plannedFractions(plan)});
+      if (plannedFractions(plan) > 0) rt_->setOutcomeFractions(plannedFractions(plan));
     }
   };
   connect(rt_, &RtPanel::planChosen, this, showChosenPlan);
@@ -161,19 +163,38 @@ void MainWindow::buildRtDock() {
       rt_->showDvhMessage(tr("Not computed: %1").arg(QString::fromUtf8(e.what())));
     }
   });
+  connect(rt_, &RtPanel::combineDosesRequested, this,
+          [this](const QString& a, const QString& b, bool difference) {
+            try {
+              combineDoses(a.toStdString(), b.toStdString(), difference);
+            } catch (const std::exception& e) {
+              showError(difference ? tr("Cannot subtract the doses") : tr("Cannot add the doses"),
+                        e);
+            }
+          });
+  // The doses offered for a sum or difference: the case's results that are doses.
+  const auto showDoses = [this] {
+    QStringList doses;
+    for (const ScalarField& f : currentCase().fields)
+      if (f.quantity == "dose") doses << QString::fromStdString(f.name);
+    rt_->showDoses(doses);
+  };
   const auto showPlans = [this] {
     std::vector<std::string> failures;
     rt_->showPlans(casePlans(currentCase(), &failures));
     if (!failures.empty())
       statusBar()->showMessage(QString::fromStdString(failures.front()), 10000);
   };
-  connect(document_, &CaseDocument::caseReplaced, this, [this, showPlans, showChosenPlan] {
-    showPlans();
-    showChosenPlan();
-    rt_->showDvhs({}, {}, {});
-  });
+  connect(document_, &CaseDocument::caseReplaced, this,
+          [this, showPlans, showChosenPlan, showDoses] {
+            showDoses();
+            showPlans();
+            showChosenPlan();
+            rt_->showDvhs({}, {}, {});
+          });
   connect(document_, &CaseDocument::partChanged, this,
-          [this, showPlans, showChosenPlan](CasePart part) {
+          [this, showPlans, showChosenPlan, showDoses](CasePart part) {
+            if (part == CasePart::Fields) showDoses();
             if (part == CasePart::Plans) {
               showPlans();
               showChosenPlan();
@@ -221,6 +242,9 @@ void MainWindow::showRtReference() {
     rt_->showReference(
         maximum > 0 ? maximum : 1.0,
         tr("Isodoses in % of max (%1 Gy): no plan prescription").arg(maximum, 0, 'f', 2));
+  } else if (field && field->quantity == engine::kDoseDifferenceQuantity) {
+    rt_->showReference(1.0, tr("A dose difference is shown: red where A gives more, blue where "
+                               "B does (no isodoses)"));
   } else {
     rt_->showReference(1.0, tr("No dose shown: choose one in the Result box"));
   }

@@ -1,16 +1,22 @@
 // The radiotherapy panel (rt_panel.h).
 #include "twinplan/ui/rt_panel.h"
 
+#include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFont>
+#include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QScrollArea>
 #include <QSignalBlocker>
 #include <QTableWidget>
 #include <QVBoxLayout>
+
+#include "twinplan/radiotherapy/outcome_models.h"
 
 namespace twinplan::ui {
 
@@ -29,9 +35,31 @@ QTableWidget* makeTable(QWidget* parent, const char* name, const QStringList& he
   return table;
 }
 
+// A table as wide as its panel (no horizontal scrollbar at 1200 x 900): the `flexible`
+// column takes the width the others leave and wraps (or elides) its text; the others fit theirs.
+void fitToWidth(QTableWidget* table, int flexible) {
+  QHeaderView* header = table->horizontalHeader();
+  header->setStretchLastSection(false);
+  header->setSectionResizeMode(QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(flexible, QHeaderView::Stretch);
+  table->setWordWrap(true);
+  table->setTextElideMode(Qt::ElideRight);
+  // Rows as tall as their wrapped text, whatever width the dock gives.
+  table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+}
+
 void setCell(QTableWidget* table, int row, int column, const QString& text) {
   auto* item = new QTableWidgetItem(text);
   table->setItem(row, column, item);
+}
+
+// A probability in %: one decimal, or two significant digits below 0.1 % (an NTCP of 0.012 %
+// is not 0.0 %).
+QString probabilityText(double p) {
+  const double percent = 100.0 * p;
+  return (percent >= 0.1 || percent == 0.0 ? QString::number(percent, 'f', 1)
+                                           : QString::number(percent, 'g', 2)) +
+         " %";
 }
 
 QString number(const std::optional<double>& v, int decimals, const QString& unit = {}) {
@@ -92,6 +120,7 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   referenceLayout->addWidget(referenceWhat_, 1);
   referenceLayout->addWidget(resetReference_);
   layout->addWidget(referenceBox);
+  layout->addWidget(makeCombineBox(content));
 
   auto* dvhBox = new QGroupBox(tr("Dose-volume histograms"), content);
   auto* dvhLayout = new QVBoxLayout(dvhBox);
@@ -104,6 +133,18 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   dvhLayout->addWidget(dvhMessage_);
   chart_ = new DvhChart(dvhBox);
   chart_->setMinimumHeight(220);
+  auto* kindRow = new QHBoxLayout;
+  auto* cumulative = new QRadioButton(tr("Cumulative"), dvhBox);
+  cumulative->setObjectName("rtDvhCumulative");
+  cumulative->setChecked(true);
+  auto* differential = new QRadioButton(tr("Differential"), dvhBox);
+  differential->setObjectName("rtDvhDifferential");
+  differential->setToolTip(tr("Volume per Gy over dose: where each structure's dose lies"));
+  kindRow->addWidget(cumulative);
+  kindRow->addWidget(differential);
+  kindRow->addStretch();
+  connect(differential, &QRadioButton::toggled, chart_, &DvhChart::setDifferential);
+  dvhLayout->addLayout(kindRow);
   dvhLayout->addWidget(chart_);
   auto* readoutRow = new QHBoxLayout;
   dx_ = new QDoubleSpinBox(dvhBox);
@@ -141,6 +182,7 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   constraints_->setMinimumHeight(140);
   constraintLayout->addWidget(constraints_);
   layout->addWidget(constraintBox);
+  layout->addWidget(makeOutcomeBox(content));
 
   // Regimen comparison. B defaults to 40.05 Gy in 15 fractions, the START-B hypofractionated
   // breast regimen (Haviland JS et al., Lancet Oncol 2013;14:1086-1094), against A's 60 Gy in 30.
@@ -169,9 +211,10 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   };
   regimenRow(tr("A:"), doseA_, fractionsA_, "A", 60.0, 30);
   regimenRow(tr("B:"), doseB_, fractionsB_, "B", 40.05, 15);
-  regimens_ =
-      makeTable(regimenBox, "rtRegimens",
-                {tr("Tissue"), tr("α/β Gy"), tr("A BED"), tr("A EQD2"), tr("B BED"), tr("B EQD2")});
+  regimens_ = makeTable(
+      regimenBox, "rtRegimens",
+      {tr("Tissue"), tr("α/β\nGy"), tr("A\nBED"), tr("A\nEQD2"), tr("B\nBED"), tr("B\nEQD2")});
+  fitToWidth(regimens_, 0);
   regimens_->setMinimumHeight(140);
   regimenLayout->addWidget(regimens_);
   layout->addWidget(regimenBox);
@@ -205,6 +248,150 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   showDvhMessage(
       tr("Add an RT dose (File > Add RT dose) and segment or import the structures, "
          "then compute."));
+}
+
+QWidget* RtPanel::makeOutcomeBox(QWidget* parent) {
+  auto* box = new QGroupBox(tr("TCP / NTCP"), parent);
+  auto* form = new QFormLayout(box);
+  outcomeFractions_ = new QDoubleSpinBox(box);
+  outcomeFractions_->setObjectName("rtOutcomeFractions");
+  outcomeFractions_->setRange(1, 100);
+  outcomeFractions_->setDecimals(0);
+  outcomeFractions_->setValue(30);
+  outcomeFractions_->setToolTip(
+      tr("The course's fractions: TCP's LQ kill per fraction, and NTCP's doses converted to 2 Gy "
+         "fractions (EQD2, alpha/beta 3 Gy) for the conventionally fractionated fits"));
+  outcomeTarget_ = new QComboBox(box);
+  outcomeTarget_->setObjectName("rtOutcomeTarget");
+  outcomeTarget_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  outcomeTarget_->setMinimumContentsLength(12);
+  outcomeTarget_->setToolTip(tr("The structure whose tumour control probability is shown"));
+  form->addRow(tr("Fractions"), outcomeFractions_);
+  form->addRow(tr("Target (TCP)"), outcomeTarget_);
+  outcomes_ = makeTable(box, "rtOutcomes", {tr("Structure"), tr("Model"), tr("Value")});
+  fitToWidth(outcomes_, 0);
+  outcomes_->setMinimumHeight(200);  // three structures with their parameters
+  form->addRow(outcomes_);
+  connect(outcomeFractions_, &QDoubleSpinBox::valueChanged, this, &RtPanel::showOutcomes);
+  connect(outcomeTarget_, &QComboBox::currentIndexChanged, this, &RtPanel::showOutcomes);
+  return box;
+}
+
+void RtPanel::setOutcomeFractions(int fractions) { outcomeFractions_->setValue(fractions); }
+
+void RtPanel::setOutcomeTarget(const QString& structure) {
+  outcomeTarget_->setCurrentIndex(std::max(0, outcomeTarget_->findData(structure)));
+}
+
+// Each structure's NTCP (organ models) and the target's TCP, from the chart's DVHs.
+void RtPanel::showOutcomes() {
+  const int fractions = static_cast<int>(outcomeFractions_->value());
+  const QString target = outcomeTarget_->currentData().toString();
+  outcomes_->setRowCount(0);
+  // Per outcome two rows: structure, model and value; then the model's parameters across the
+  // table (a narrow dock has no room for them in a column). The probability itself rides with
+  // its value cell (Qt::UserRole), unrounded.
+  const auto addRow = [this](const QString& structure, const QString& model, const QString& what,
+                             double probability, const QString& kind, const std::string& source) {
+    const int row = outcomes_->rowCount();
+    outcomes_->insertRow(row);
+    outcomes_->insertRow(row + 1);
+    setCell(outcomes_, row, 0, structure);
+    setCell(outcomes_, row, 1, model);
+    setCell(outcomes_, row, 2, kind + " " + probabilityText(probability));
+    setCell(outcomes_, row + 1, 0, what);
+    outcomes_->setSpan(row + 1, 0, 1, outcomes_->columnCount());
+    QFont parameters = outcomes_->font();
+    parameters.setItalic(true);
+    outcomes_->item(row + 1, 0)->setFont(parameters);
+    outcomes_->item(row, 2)->setData(Qt::UserRole, probability);
+    for (int r = row; r <= row + 1; ++r)
+      for (int c = 0; c < outcomes_->columnCount(); ++c)
+        if (QTableWidgetItem* item = outcomes_->item(r, c))
+          item->setToolTip(QString::fromStdString(source));
+  };
+  for (const DvhCurve& curve : chart_->curves()) {
+    const radiotherapy::DoseVolumeHistogram& dvh = curve.dvh;
+    const QString name = QString::fromStdString(dvh.name);
+    if (name == target) {
+      const radiotherapy::TcpOutcome o = radiotherapy::poissonTcp(dvh, fractions);
+      const radiotherapy::TcpParameters& p = o.model.parameters;
+      addRow(name, tr("Poisson TCP"),
+             tr("%1: α %2 ± %3 /Gy, α/β %4 Gy, %5 clonogens/cm³")
+                 .arg(QString::fromStdString(o.model.name))
+                 .arg(p.alphaMean_perGy)
+                 .arg(p.alphaSigma_perGy)
+                 .arg(p.alphaBeta_Gy)
+                 .arg(p.clonogenDensity_per_cm3, 0, 'g', 2),
+             o.tcp, tr("TCP"), o.model.source);
+    }
+    if (const auto modelId = radiotherapy::organNtcpModel(dvh.name)) {
+      const radiotherapy::NtcpOutcome o = radiotherapy::lkbNtcp(dvh, *modelId, fractions);
+      const radiotherapy::LkbParameters& p = o.model.parameters;
+      addRow(name, tr("LKB NTCP"),
+             tr("%1: TD50 %2 Gy, m %3, n %4; gEUD %5 Gy (EQD2)")
+                 .arg(QString::fromStdString(o.model.name))
+                 .arg(p.td50_Gy)
+                 .arg(p.m)
+                 .arg(p.n)
+                 .arg(o.geud_Gy, 0, 'f', 2),
+             o.ntcp, tr("NTCP"), o.model.source + "; " + o.dose);
+    }
+  }
+}
+
+QWidget* RtPanel::makeCombineBox(QWidget* parent) {
+  auto* box = new QGroupBox(tr("Dose sum / difference"), parent);
+  auto* form = new QFormLayout(box);
+  const auto chooser = [box](const char* name) {
+    auto* combo = new QComboBox(box);
+    combo->setObjectName(name);
+    // Long dose names must not widen the dock: shown cut, in full in the list.
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(12);
+    return combo;
+  };
+  combineA_ = chooser("rtCombineA");
+  combineB_ = chooser("rtCombineB");
+  combineOperation_ = new QComboBox(box);
+  combineOperation_->setObjectName("rtCombineOperation");
+  combineOperation_->addItem(tr("A + B (sum)"), false);
+  combineOperation_->addItem(tr("A − B (difference)"), true);
+  combineOperation_->setToolTip(
+      tr("A sum adds two courses (a plan and its boost); a difference is signed, red where A "
+         "gives more and blue where B does"));
+  combine_ = new QPushButton(tr("Make"), box);
+  combine_->setObjectName("rtCombine");
+  combine_->setToolTip(tr("Add the result to the case and show it (Undo removes it)"));
+  auto* makeRow = new QHBoxLayout;
+  makeRow->addWidget(combineOperation_, 1);
+  makeRow->addWidget(combine_);
+  form->addRow(tr("A"), combineA_);
+  form->addRow(tr("B"), combineB_);
+  form->addRow(makeRow);
+  connect(combine_, &QPushButton::clicked, this, [this] {
+    emit combineDosesRequested(combineA_->currentText(), combineB_->currentText(),
+                               combineOperation_->currentData().toBool());
+  });
+  showDoses({});
+  return box;
+}
+
+void RtPanel::showDoses(const QStringList& names) {
+  const QString a = combineA_->currentText(), b = combineB_->currentText();
+  for (QComboBox* combo : {combineA_, combineB_}) {
+    combo->clear();
+    combo->addItems(names);
+    for (int n = 0; n < names.size(); ++n) combo->setItemData(n, names[n], Qt::ToolTipRole);
+  }
+  // A and B start as two different doses: the first two.
+  combineA_->setCurrentIndex(names.contains(a) ? names.indexOf(a) : 0);
+  combineB_->setCurrentIndex(names.contains(b) ? names.indexOf(b)
+                                               : std::min(1, int(names.size()) - 1));
+  combine_->setEnabled(names.size() >= 1);
+  combine_->setToolTip(names.isEmpty() ? tr("The case has no dose: add an RT dose or plan first")
+                                       : tr("Add the result to the case and show it (Undo "
+                                            "removes it)"));
 }
 
 void RtPanel::showPlans(const std::vector<io::RtPlan>& plans) {
@@ -270,6 +457,11 @@ QString RtPanel::referenceText() const { return referenceWhat_->text(); }
 
 void RtPanel::showDvhMessage(const QString& message) { dvhMessage_->setText(message); }
 
+void RtPanel::setDifferentialDvh(bool differential) {
+  findChild<QRadioButton*>(differential ? "rtDvhDifferential" : "rtDvhCumulative")
+      ->setChecked(true);
+}
+
 void RtPanel::setDx(double percent) { dx_->setValue(percent); }
 void RtPanel::setVx(double dose_Gy) { vx_->setValue(dose_Gy); }
 
@@ -277,6 +469,23 @@ void RtPanel::showDvhs(std::vector<DvhCurve> curves, const radiotherapy::Constra
                        const QString& protocol) {
   chart_->setCurves(std::move(curves));
   showFigures();
+  // The targets offered for TCP: every structure; a PTV, GTV or CTV is guessed first.
+  {
+    const QString was = outcomeTarget_->currentData().toString();
+    const QSignalBlocker quiet(outcomeTarget_);
+    outcomeTarget_->clear();
+    outcomeTarget_->addItem(tr("None"), QString());
+    for (const DvhCurve& c : chart_->curves()) {
+      const QString name = QString::fromStdString(c.dvh.name);
+      outcomeTarget_->addItem(name, name);
+    }
+    int chosen = outcomeTarget_->findData(was);
+    for (const char* guess : {"CTV", "GTV", "PTV"})
+      for (int n = 1; chosen < 1 && n < outcomeTarget_->count(); ++n)
+        if (outcomeTarget_->itemData(n).toString().contains(guess, Qt::CaseInsensitive)) chosen = n;
+    outcomeTarget_->setCurrentIndex(std::max(0, chosen));
+  }
+  showOutcomes();
   protocol_->setText(protocol);
   constraints_->setRowCount(static_cast<int>(table.results.size()));
   // Pass green, fail red, borderline amber (within the DVH's discretisation spread).
@@ -328,7 +537,8 @@ void RtPanel::showRegimens() {
   for (std::size_t t = 0; t < tissues.size(); ++t) {
     const int row = static_cast<int>(t);
     setCell(regimens_, row, 0, QString::fromStdString(table[t].name));
-    regimens_->item(row, 0)->setToolTip(QString::fromStdString(table[t].source));
+    regimens_->item(row, 0)->setToolTip(
+        QString::fromStdString(table[t].name + " (" + table[t].source + ")"));
     setCell(regimens_, row, 1, QString::number(tissues[t].alphaBeta_Gy, 'g', 3));
     for (std::size_t r = 0; r < 2; ++r) {
       const radiotherapy::RegimenEffect& e = effects[r * tissues.size() + t];

@@ -168,10 +168,14 @@ class SliceView {
   bool onSlice(const Vec3& p_lps) const;
   // A scalar field over the image: a colour wash from `min` (transparent below) to `max`,
   // isolines at `isolevels`, and a legend titled with its quantity and unit. Borrowed.
+  // A signed field (a dose difference) is `diverging`: blue below 0, white at 0, red above,
+  // over `min`..`max` (symmetric about 0), transparent where |value| < `clearWithin`.
   struct FieldDisplay {
     double min = 0.0, max = 1.0;
     double opacity = 0.5;
     std::vector<double> isolevels;
+    bool diverging = false;
+    double clearWithin = 0.0;
   };
   void setScalarField(const ScalarField* field, const FieldDisplay& display);
   // The colour-wash colour of `value` (for tests and legends).

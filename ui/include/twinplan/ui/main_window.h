@@ -116,6 +116,11 @@ class MainWindow : public QMainWindow {
   // a colour wash with isodose lines (dose_display.h). False when cancelled; throws
   // twinplan::Error for a dose in another frame of reference or not in Gy.
   bool addDose(const std::filesystem::path& rtdose);
+  // A + B (difference false) or A - B of two doses of the case, as a new result
+  // (engine::combineDoses, the "combine-doses" job's function; undoable), shown at once: a sum
+  // with its isodoses, a difference in a diverging wash. False when cancelled; the engine's
+  // errors (no such dose, not a dose, grids that differ) are thrown.
+  bool combineDoses(const std::string& a, const std::string& b, bool difference);
   // The surfaces of the shown result drawn in 3D (isodoses of a dose, isotherms ...), as last
   // delivered by the background builder; empty without a result shown.
   std::vector<SurfaceMesh> isodoseSurfaces() const;

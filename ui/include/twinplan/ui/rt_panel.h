@@ -16,6 +16,7 @@
 #include "twinplan/ui/dvh_chart.h"
 #include "twinplan/ui/glioma_twin_box.h"
 
+class QComboBox;
 class QLabel;
 class QTableWidget;
 class QDoubleSpinBox;
@@ -50,12 +51,28 @@ class RtPanel : public QWidget {
   QTableWidget* beamsTable() const { return beams_; }
   QTableWidget* constraintsTable() const { return constraints_; }
   QTableWidget* figuresTable() const { return figures_; }
+  // Cumulative or differential DVH curves.
+  void setDifferentialDvh(bool differential);
+  // TCP / NTCP of the shown DVHs (radiotherapy/outcome_models.h, as `dvh --fractions --target`
+  // gives them): LKB NTCP for every structure named after an organ the table has a model for,
+  // Poisson TCP for the chosen target, in the course's fractions (the chosen plan's when it
+  // has them). Columns: structure, model, parameters, value.
+  void setOutcomeFractions(int fractions);
+  void setOutcomeTarget(const QString& structure);  // "" : no target
+  QTableWidget* outcomeTable() const { return outcomes_; }
   // Regimen comparison (radiotherapy/radiobiology.h): two regimens' BED and EQD2 for each
   // tissue of the cited alpha/beta table. Regimen A follows the chosen plan (prescription and
   // fractions) when it has both.
   void setRegimens(const radiotherapy::Regimen& a, const radiotherapy::Regimen& b);
   void setRegimenA(const radiotherapy::Regimen& a);
   QTableWidget* regimenTable() const { return regimens_; }
+  // Dose sum / difference: the case's doses offered as A and B (the choices kept when still
+  // there); "Make" asks the window for A + B or A - B as a new result.
+  void showDoses(const QStringList& names);
+  QComboBox* combineA() const { return combineA_; }
+  QComboBox* combineB() const { return combineB_; }
+  QComboBox* combineOperation() const { return combineOperation_; }
+  QPushButton* combineButton() const { return combine_; }
   // The glioma twin: calibration from follow-up scans and its regimen predictions.
   GliomaTwinBox* gliomaTwin() const { return glioma_; }
 
@@ -67,11 +84,15 @@ class RtPanel : public QWidget {
   void referenceEdited(double reference_Gy);
   void referenceReset();  // back to the prescription (or the maximum)
   void computeDvhRequested();
+  void combineDosesRequested(const QString& a, const QString& b, bool difference);
 
  private:
   void showBeams();
   void showFigures();
   void showRegimens();
+  void showOutcomes();
+  QWidget* makeOutcomeBox(QWidget* parent);
+  QWidget* makeCombineBox(QWidget* parent);
   std::vector<io::RtPlan> shownPlans_;
   QTableWidget* plans_ = nullptr;
   QTableWidget* beams_ = nullptr;
@@ -91,6 +112,13 @@ class RtPanel : public QWidget {
   QDoubleSpinBox* fractionsA_ = nullptr;
   QDoubleSpinBox* fractionsB_ = nullptr;
   QTableWidget* regimens_ = nullptr;
+  QDoubleSpinBox* outcomeFractions_ = nullptr;
+  QComboBox* outcomeTarget_ = nullptr;
+  QTableWidget* outcomes_ = nullptr;
+  QComboBox* combineA_ = nullptr;
+  QComboBox* combineB_ = nullptr;
+  QComboBox* combineOperation_ = nullptr;
+  QPushButton* combine_ = nullptr;
   GliomaTwinBox* glioma_ = nullptr;
 };
 

@@ -1,0 +1,33 @@
+#pragma once
+// Two doses of a case combined into a new result (issue #19 item 4: dose sum and difference):
+// a plan sum (A + B, e.g. a plan and its boost) or a signed difference (A - B, e.g. a
+// recomputed dose against the planning system's). The window and the "combine-doses" job both
+// call this; the voxel arithmetic and the grid checks are radiotherapy/dose_grid.h's, as for
+// the CLI's dose-sum and dose-diff on RT Dose files.
+#include <string>
+
+#include "twinplan/core/case.h"
+
+namespace twinplan::engine {
+
+// The difference's quantity: signed Gy, drawn with a diverging colour map (0 at the centre)
+// and never taken for a dose by the DVH, constraints or isodoses.
+inline constexpr const char* kDoseDifferenceQuantity = "dose difference";
+
+enum class DoseOperation { Sum, Difference };
+// "sum" / "difference"; Error(InvalidInput) naming the word for anything else.
+DoseOperation doseOperationNamed(const std::string& word);
+
+struct CombinedDose {
+  ScalarField field;  // quantity "dose" (sum) or kDoseDifferenceQuantity, unit Gy, A's grid
+  double min_Gy = 0, max_Gy = 0;
+};
+
+// A + B or A - B of the case's results named `a` and `b`. Error(NotFound) listing the case's
+// doses for a name it lacks; Error(InvalidInput) for a result that is not a dose in Gy, or grids
+// that differ (naming both grids: no silent resample). The result is named `name`, or
+// "A + B" / "A - B" of the inputs' names; a name already in the case gets " 2", " 3", ...
+CombinedDose combineDoses(const Case& twin, const std::string& a, const std::string& b,
+                          DoseOperation operation, const std::string& name = {});
+
+}  // namespace twinplan::engine
