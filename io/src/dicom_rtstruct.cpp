@@ -274,8 +274,9 @@ RtStructContours readRtStructContours(const fs::path& path) {
   return result;
 }
 
-void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, const fs::path& path,
-                   const RtStructWriteOptions& options, Progress& progress) {
+std::string writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference,
+                          const fs::path& path, const RtStructWriteOptions& options,
+                          Progress& progress) {
   requireExportableOnto(labels, reference, "The RTSTRUCT " + path.string());
   const ImageGeometry& g = reference.geometry;
   const DicomInfo& d = reference.dicom;
@@ -284,7 +285,8 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
   writePatientAndStudy(w, d);
   // RT Series (PS3.3 C.8.8.1), General Equipment, SOP Common.
   w.text(DCM_SOPClassUID, kRtStructSopClass);
-  w.text(DCM_SOPInstanceUID, makeDicomUid(UidKind::Instance));
+  const std::string sopInstanceUid = makeDicomUid(UidKind::Instance);
+  w.text(DCM_SOPInstanceUID, sopInstanceUid);
   w.text(DCM_Modality, "RTSTRUCT");
   w.text(DCM_SeriesInstanceUID, makeDicomUid(UidKind::Series));
   w.text(DCM_SeriesNumber, "1");
@@ -370,6 +372,7 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
                     "Writing contours");
   }
   detail::saveAtomically(file, path, EXS_LittleEndianImplicit);
+  return sopInstanceUid;
 }
 
 }  // namespace twinplan::io

@@ -215,10 +215,10 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   // Every kind of the catalogue, in any order (each issue adds its own).
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names,
-            (std::vector<std::string>{"ablate", "add-dose", "build-models", "compare-segments",
-                                      "convert", "dose", "export-meshes", "growth", "import-meshes",
-                                      "import-series", "model", "plan-ablation", "plan-conformal",
-                                      "register", "resample", "segment", "shift"}));
+            (std::vector<std::string>{
+                "ablate", "add-dose", "build-models", "compare-segments", "convert", "dose",
+                "export-meshes", "export-plan", "growth", "import-meshes", "import-series", "model",
+                "plan-ablation", "plan-conformal", "register", "resample", "segment", "shift"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }

@@ -112,5 +112,110 @@ TEST_F(CasePlanCli, UnknownPlanNameListsTheCasesPlans) {
       << none.output;
 }
 
+// The probe's JSON for the three exported files.
+json probeExport(const fs::path& folder) {
+  const test::CommandResult probe = test::runCommand(
+      "/usr/bin/python3 " +
+      quoted(fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/case_plan_export_probe.py") + " " +
+      quoted(folder / "RS.dcm") + " " + quoted(folder / "RP.dcm") + " " +
+      quoted(folder / "RD.dcm") + " 2>&1");
+  EXPECT_EQ(probe.status, 0) << probe.output;
+  return json::parse(probe.output);
+}
+
+TEST_F(CasePlanCli, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
+  const fs::path out = dir_->path() / "export";
+  const json e = runJson("export-plan " + quoted(planned()) + " --plan '" + kPlanName + "' --out " +
+                         quoted(out));
+  const json p = probeExport(out);
+  const json &rs = p["rtstruct"], &rp = p["rtplan"], &rd = p["rtdose"];
+  // SOP classes (PS3.4 B.5): RT Structure Set, RT Plan, RT Dose Storage.
+  EXPECT_EQ(rs["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.3");
+  EXPECT_EQ(rp["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.5");
+  EXPECT_EQ(rd["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.2");
+  // The chain: RT Dose -> RT Plan -> RT Structure Set -> the CT's series and every slice.
+  EXPECT_EQ(rp["referenced_structure_set"], rs["sop_instance_uid"]);
+  EXPECT_EQ(rd["referenced_plan"], rp["sop_instance_uid"]);
+  EXPECT_EQ(rd["referenced_plan_class"], rp["sop_class_uid"]);
+  // The plan keeps the UID it has in the case (what `dose --plan NAME --out` references).
+  EXPECT_EQ(rp["sop_instance_uid"], plan()["rtplan_sop_instance_uid"]);
+  EXPECT_EQ(e["rtplan_sop_instance_uid"], rp["sop_instance_uid"]);
+  EXPECT_EQ(e["structure_set_sop_instance_uid"], rs["sop_instance_uid"]);
+  EXPECT_EQ(e["rtdose_sop_instance_uid"], rd["sop_instance_uid"]);
+  const Case twin = loadCase(planned());
+  const ImageVolume& ct = twin.volumes.front();
+  ASSERT_EQ(ct.dicom.modality, "CT");
+  EXPECT_EQ(rs["referenced_ct_series"], ct.dicom.seriesInstanceUid);
+  EXPECT_EQ(rs["contour_images"], ct.geometry().size[2]);
+  for (const json* object : {&rs, &rp, &rd}) {
+    EXPECT_EQ((*object)["study"], ct.dicom.studyInstanceUid) << (*object)["modality"];
+    EXPECT_EQ((*object)["frame_of_reference"], ct.dicom.frameOfReferenceUid)
+        << (*object)["modality"];
+    EXPECT_EQ((*object)["patient_id"], ct.dicom.patientId) << (*object)["modality"];
+  }
+  // The structures are the case's segments (the target among them).
+  const auto rois = rs["rois"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(rois.begin(), rois.end(), "Tumour"), rois.end()) << rs["rois"];
+  EXPECT_EQ(rois.size(), e["structures"].size());
+  // The plan's beams, angles, MU and fractions are the case plan's.
+  EXPECT_EQ(rp["label"], kPlanName);
+  EXPECT_EQ(rp["fractions"], 30);
+  ASSERT_EQ(rp["beams"].size(), 3u);
+  for (std::size_t b = 0; b < 3; ++b) {
+    const json &written = rp["beams"][b], &made = plan()["beams"][b];
+    EXPECT_EQ(written["gantry"].get<double>(), made["gantry_deg"].get<double>());
+    // Beam Meterset is a decimal string of at most 16 characters (PS3.5 6.2: DS).
+    EXPECT_NEAR(written["meterset"].get<double>(), made["mu_per_fraction"].get<double>(), 1e-6);
+    EXPECT_EQ(written["name"], made["name"]);
+  }
+  // The dose is the plan's dose in the case, on its grid, as a PLAN dose in Gy.
+  const ScalarField& stored = storedDose(twin, plan()["field"].get<std::string>());
+  EXPECT_EQ(rd["summation"], "PLAN");
+  EXPECT_EQ(rd["units"], "GY");
+  const ImageGeometry& g = stored.geometry;
+  EXPECT_EQ(rd["size"], json({g.size[0], g.size[1], g.size[2]}));
+  for (int a = 0; a < 3; ++a) {
+    EXPECT_NEAR(rd["spacing"][a].get<double>(), g.spacing_mm[a], 1e-6) << a;
+    EXPECT_NEAR(rd["origin"][a].get<double>(), g.origin_lps[a], 1e-6) << a;
+  }
+  EXPECT_EQ(rd["orientation"], json({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}));
+  const float storedMax = *std::max_element(stored.values.begin(), stored.values.end());
+  // 32-bit stored values: one step is max / (2^31 - 1).
+  EXPECT_NEAR(rd["max_gy"].get<double>(), storedMax, 1e-6 * storedMax);
+  std::printf("exported: %zu ROIs, 3 beams, dose %lldx%lldx%lld, max %.4f Gy (case %.4f Gy)\n",
+              rois.size(), static_cast<long long>(g.size[0]), static_cast<long long>(g.size[1]),
+              static_cast<long long>(g.size[2]), rd["max_gy"].get<double>(), storedMax);
+  // DCMTK's own parser reads all three without an error or warning.
+  for (const char* file : {"RS.dcm", "RP.dcm", "RD.dcm"}) {
+    const test::CommandResult dump =
+        test::runCommand("dcmdump " + quoted(out / file) + " 2>&1 >/dev/null");
+    EXPECT_EQ(dump.status, 0) << file << ": " << dump.output;
+    EXPECT_EQ(dump.output, "") << file;
+  }
+}
+
+TEST_F(CasePlanCli, ExportRefusesBeforeWritingAnything) {
+  const fs::path out = dir_->path() / "refused";
+  const test::CommandResult unknown =
+      test::runCommand(test::cliPath().string() + " export-plan " + quoted(planned()) +
+                       " --plan Boost --out " + quoted(out) + " 2>&1");
+  EXPECT_EQ(unknown.status, 4) << unknown.output;
+  EXPECT_NE(unknown.output.find("its plans are \"Left frontal\""), std::string::npos)
+      << unknown.output;
+  // The CT's DICOM files moved away: the structure set could not reference its slices.
+  Case moved = loadCase(planned());
+  for (SeriesReference& s : moved.series)
+    for (std::string& f : s.files) f = (dir_->path() / "gone" / fs::path(f).filename()).string();
+  saveCase(moved, dir_->path() / "moved.twinplan");
+  const test::CommandResult gone = test::runCommand(
+      test::cliPath().string() + " export-plan " + quoted(dir_->path() / "moved.twinplan") +
+      " --plan '" + kPlanName + "' --out " + quoted(out) + " 2>&1");
+  EXPECT_EQ(gone.status, 4) << gone.output;
+  EXPECT_NE(gone.output.find("no longer where the case"), std::string::npos) << gone.output;
+  EXPECT_FALSE(fs::exists(out / "RS.dcm"));
+  EXPECT_FALSE(fs::exists(out / "RP.dcm"));
+  EXPECT_FALSE(fs::exists(out / "RD.dcm"));
+}
+
 }  // namespace
 }  // namespace twinplan
