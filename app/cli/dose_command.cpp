@@ -196,7 +196,6 @@ json runDose(const DoseArguments& a, Progress& progress) {
         plan.sopClassUid.empty() ? io::kRtPlanSopClass : plan.sopClassUid;
     options.referencedPlanSopInstanceUid = plan.sopInstanceUid;
     options.referencedFractionGroupNumber = result.fractionGroupNumber;
-    options.referencedStructureSetSopInstanceUid = plan.referencedStructureSetSopInstanceUid;
     r["rtdose_sop_instance_uid"] =
         io::writeRtDose(result.dose, a.out, options, *subRange(progress, 0.95, 1.0));
     r["output"] = a.out.string();

@@ -181,7 +181,6 @@ json exportCasePlan(const Case& twin, const PlanExportRequest& request, Progress
   doseOptions.referencedPlanSopInstanceUid = planUid;
   if (!plan.fractionGroups.empty())
     doseOptions.referencedFractionGroupNumber = plan.fractionGroups.front().number;
-  doseOptions.referencedStructureSetSopInstanceUid = structureSetUid;
   files.written.push_back(rd);
   const std::string doseUid =
       io::writeRtDose(dose, rd, doseOptions, *subRange(progress, 0.85, 1.0));

@@ -295,6 +295,10 @@ std::string writeRtStruct(const LabelMap& labels, const ReferenceSeries& referen
   w.text(DCM_Manufacturer, "TwinPlan");
   w.text(DCM_InstanceCreationDate, detail::dicomDate());
   w.text(DCM_InstanceCreationTime, detail::dicomTime());
+  // Frame of Reference (C.7.4.1), which dciodvfy requires of a structure set whose ROIs lie in
+  // one frame of reference.
+  w.text(DCM_FrameOfReferenceUID, d.frameOfReferenceUid);
+  w.text(DCM_PositionReferenceIndicator, "");
   // Structure Set (PS3.3 C.8.8.5).
   w.text(DCM_StructureSetLabel, options.structureSetLabel);
   w.text(DCM_StructureSetDate, detail::dicomDate());

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """pydicom's view of an exported plan's three objects (test helper for `twinplan-cli export-plan`).
 
-usage: case_plan_export_probe.py RS.dcm RP.dcm RD.dcm -> JSON on stdout: each object's SOP class
+usage: case_plan_export_probe.py RS.dcm RP.dcm RD.dcm [RD16.dcm] -> JSON on stdout: each object's SOP class
 and instance, study and frame of reference, what it references (RT Plan -> structure set by
 Referenced Structure Set Sequence, PS3.3 C.8.8.9; RT Dose -> plan by Referenced RT Plan Sequence,
 C.8.8.3), the plan's beams (gantry at control point 0, meterset from the fraction group) and the
-dose grid (size, spacing, origin, maximum in Gy).
+dose grid (size, spacing, origin, maximum in Gy). With RD16.dcm, also writes a copy of the RT Dose
+with 16-bit pixels (Dose Grid Scaling adjusted), every other attribute as written: dciodvfy
+(dicom3tools 2022) aborts on 32-bit OW pixel data, so the copy is what it can check.
 """
 import json
 import sys
@@ -57,5 +59,13 @@ dose.update({
     "origin": [float(x) for x in rd.ImagePositionPatient],
     "orientation": [float(x) for x in rd.ImageOrientationPatient],
     "max_gy": float(rd.pixel_array.max()) * float(rd.DoseGridScaling)})
+
+if len(sys.argv) > 4:
+    pixels = rd.pixel_array.astype("float64")
+    step = pixels.max() / 65535.0 if pixels.max() > 0 else 1.0
+    rd.PixelData = (pixels / step).round().astype("<u2").tobytes()
+    rd.BitsAllocated, rd.BitsStored, rd.HighBit = 16, 16, 15
+    rd.DoseGridScaling = "%.10g" % (float(rd.DoseGridScaling) * step)
+    rd.save_as(sys.argv[4])
 
 print(json.dumps({"rtstruct": structures, "rtplan": plan, "rtdose": dose}))

@@ -112,13 +112,14 @@ TEST_F(CasePlanCli, UnknownPlanNameListsTheCasesPlans) {
       << none.output;
 }
 
-// The probe's JSON for the three exported files.
-json probeExport(const fs::path& folder) {
+// The probe's JSON for the three exported files; it also writes `dose16`, the RT Dose with
+// 16-bit pixels for dciodvfy.
+json probeExport(const fs::path& folder, const fs::path& dose16) {
   const test::CommandResult probe = test::runCommand(
       "/usr/bin/python3 " +
       quoted(fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/case_plan_export_probe.py") + " " +
       quoted(folder / "RS.dcm") + " " + quoted(folder / "RP.dcm") + " " +
-      quoted(folder / "RD.dcm") + " 2>&1");
+      quoted(folder / "RD.dcm") + " " + quoted(dose16) + " 2>&1");
   EXPECT_EQ(probe.status, 0) << probe.output;
   return json::parse(probe.output);
 }
@@ -127,7 +128,8 @@ TEST_F(CasePlanCli, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
   const fs::path out = dir_->path() / "export";
   const json e = runJson("export-plan " + quoted(planned()) + " --plan '" + kPlanName + "' --out " +
                          quoted(out));
-  const json p = probeExport(out);
+  const fs::path dose16 = dir_->path() / "RD16.dcm";
+  const json p = probeExport(out, dose16);
   const json &rs = p["rtstruct"], &rp = p["rtplan"], &rd = p["rtdose"];
   // SOP classes (PS3.4 B.5): RT Structure Set, RT Plan, RT Dose Storage.
   EXPECT_EQ(rs["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.3");
@@ -191,6 +193,14 @@ TEST_F(CasePlanCli, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
         test::runCommand("dcmdump " + quoted(out / file) + " 2>&1 >/dev/null");
     EXPECT_EQ(dump.status, 0) << file << ": " << dump.output;
     EXPECT_EQ(dump.output, "") << file;
+  }
+  // dicom3tools' IOD checker (scripts/setup-deps.sh): no error in any of the three IODs (its
+  // warnings, e.g. "Study ID" for a DICOMDIR, are allowed). It aborts on 32-bit OW pixel data,
+  // so the RT Dose is checked as the probe's 16-bit copy, every other attribute as written.
+  for (const fs::path& file : {out / "RS.dcm", out / "RP.dcm", dose16}) {
+    const test::CommandResult check = test::runCommand("dciodvfy " + quoted(file) + " 2>&1");
+    ASSERT_NE(check.status, 127) << "dciodvfy is not installed: run scripts/setup-deps.sh";
+    EXPECT_EQ(check.output.find("Error"), std::string::npos) << file << ":\n" << check.output;
   }
 }
 
