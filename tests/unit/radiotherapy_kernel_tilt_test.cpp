@@ -8,9 +8,9 @@
 // deposits the energy released upstream straight down instead of along the diverging ray, so
 // the profile slides toward the central axis by (d - d') tan(theta) for energy released at
 // depth d' (Liu, Mackie, McCullough, Med Phys 1997;24:1729: correcting kernel tilting for
-// divergent beams). No EGSnrc peer table fits (tests/data/radiotherapy/egsnrc_*.csv are central-axis
-// fields); the symmetric expectation is the reference. Figures: docs/validation.md "Case plans
-// through the CLI and RT export chain (session 12)".
+// divergent beams). No EGSnrc peer table fits (tests/data/radiotherapy/egsnrc_*.csv are
+// central-axis fields); the symmetric expectation is the reference. Figures: docs/validation.md
+// "Case plans through the CLI and RT export chain (session 12)".
 #include <gtest/gtest.h>
 
 #include <cmath>
