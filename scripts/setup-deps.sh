@@ -31,6 +31,7 @@ tests=(
   plastimatch               # peer for RTSTRUCT rasterisation and SEG reading (io tests, bench; run as a program)
   python3-nibabel           # independent NIfTI reader for the export tests (MIT)
   dcmtk                     # dcmdump etc. for fixtures and debugging
+  dicom3tools               # dciodvfy: IOD check of exported RT Structure Set / Plan / Dose (issue #19; BSD, run as a program)
   libgdcm-tools             # GDCM tools: ITK's GDCM config expects them; gdcmconv as a peer
   xvfb xauth                # GUI tests without a display
   libgl1-mesa-dri           # Mesa llvmpipe: OpenGL 4.5 in software for Xvfb

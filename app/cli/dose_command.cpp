@@ -6,6 +6,7 @@
 #include "twinplan/core/case.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/dicom_rtplan.h"
@@ -21,6 +22,14 @@ using nlohmann::json;
 
 // The CT of a DICOM folder: the CT series in the plan's frame of reference (the largest if
 // several), else the largest CT series.
+void refuseIonPlan(const io::RtPlan& plan, const std::string& where, const std::string& engine) {
+  if (plan.ion)
+    throw Error(ErrorKind::Unsupported,
+                "The plan \"" + plan.label + "\" " + where + " is an RT Ion Plan; the " + engine +
+                    " engine computes photon beams only.",
+                plan.label);
+}
+
 ImageVolume ctFromFolder(const fs::path& folder, const std::string& frameOfReferenceUid,
                          Progress& progress) {
   const auto scanning = subRange(progress, 0.0, 0.05);
@@ -46,13 +55,34 @@ ImageVolume ctFromFolder(const fs::path& folder, const std::string& frameOfRefer
   return ct;
 }
 
-ImageVolume ctFromCase(const fs::path& file, Progress& progress) {
-  Case twin = loadCase(file, progress);
-  for (ImageVolume& v : twin.volumes)
-    if (v.dicom.modality == "CT" || v.unit == "HU") return std::move(v);
-  throw Error(ErrorKind::NotFound,
-              "The case " + file.string() + " has no CT volume (in HU); add the planning CT.",
-              file.string());
+// The plan and the CT it is computed on: an RT Plan file with a DICOM folder or a case file's
+// CT, or (with a case file) a plan stored in the case, named by its name or SOP Instance UID.
+struct PlanOnCt {
+  io::RtPlan plan;
+  ImageVolume ct;
+  bool storedInCase = false;
+};
+
+PlanOnCt planOnCt(const DoseArguments& a, Progress& progress) {
+  const bool caseFile = !fs::is_directory(a.casePath);
+  PlanOnCt r;
+  if (caseFile && !fs::is_regular_file(a.plan)) {
+    Case twin = loadCase(a.casePath, *subRange(progress, 0.0, 0.2));
+    r.plan = engine::findCasePlan(twin, a.plan.string(), a.casePath.string()).plan;
+    r.storedInCase = true;
+    refuseIonPlan(r.plan, "stored in the case " + a.casePath.string(), a.engine);
+    r.ct = engine::planningCt(twin, "", a.casePath.string());
+    return r;
+  }
+  r.plan = io::readRtPlan(a.plan);
+  refuseIonPlan(r.plan, "in " + a.plan.string(), a.engine);  // before the CT is read
+  if (caseFile) {
+    const Case twin = loadCase(a.casePath, *subRange(progress, 0.0, 0.2));
+    r.ct = engine::planningCt(twin, "", a.casePath.string());
+  } else {
+    r.ct = ctFromFolder(a.casePath, r.plan.frameOfReferenceUid, progress);
+  }
+  return r;
 }
 
 double maxOf(const ScalarField& field) {
@@ -70,15 +100,9 @@ json runDose(const DoseArguments& a, Progress& progress) {
     throw Error(ErrorKind::InvalidInput,
                 "Unknown dose engine \"" + a.engine + "\"; use pencil-beam or collapsed-cone.",
                 "engine");
-  const io::RtPlan plan = io::readRtPlan(a.plan);
-  if (plan.ion)  // refused before the CT is read
-    throw Error(ErrorKind::Unsupported,
-                "The plan \"" + plan.label + "\" in " + a.plan.string() +
-                    " is an RT Ion Plan; the " + a.engine + " engine computes photon beams only.",
-                a.plan.string());
-  ImageVolume ct = fs::is_directory(a.casePath)
-                       ? ctFromFolder(a.casePath, plan.frameOfReferenceUid, progress)
-                       : ctFromCase(a.casePath, *subRange(progress, 0.0, 0.2));
+  PlanOnCt planAndCt = planOnCt(a, progress);
+  const io::RtPlan& plan = planAndCt.plan;
+  ImageVolume& ct = planAndCt.ct;
   json notes = json::array();
   const std::string& ctFrame = ct.dicom.frameOfReferenceUid;
   if (!plan.frameOfReferenceUid.empty() && !ctFrame.empty() && plan.frameOfReferenceUid != ctFrame)
@@ -136,6 +160,7 @@ json runDose(const DoseArguments& a, Progress& progress) {
                      {"isocentre_dose_gy_per_fraction", b.isocentreDose_Gy},
                      {"max_dose_gy_per_fraction", maxOf(b.dose)}});
   json r = {{"plan", a.plan.string()},
+            {"plan_source", planAndCt.storedInCase ? "case" : "file"},
             {"plan_label", plan.label},
             {"referenced_plan_sop_instance_uid", plan.sopInstanceUid},
             {"frame_of_reference_uid", ctFrame.empty() ? plan.frameOfReferenceUid : ctFrame},
@@ -171,7 +196,6 @@ json runDose(const DoseArguments& a, Progress& progress) {
         plan.sopClassUid.empty() ? io::kRtPlanSopClass : plan.sopClassUid;
     options.referencedPlanSopInstanceUid = plan.sopInstanceUid;
     options.referencedFractionGroupNumber = result.fractionGroupNumber;
-    options.referencedStructureSetSopInstanceUid = plan.referencedStructureSetSopInstanceUid;
     r["rtdose_sop_instance_uid"] =
         io::writeRtDose(result.dose, a.out, options, *subRange(progress, 0.95, 1.0));
     r["output"] = a.out.string();

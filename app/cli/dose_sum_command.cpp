@@ -116,7 +116,6 @@ json runDoseSum(const DoseSumArguments& a, Progress& progress) {
   io::RtDoseWriteOptions options = a.difference ? differenceOptions(doses[0]) : sumOptions(doses);
   options.dicom = doses[0].dicom;
   options.dicom.frameOfReferenceUid = doses[0].frameOfReferenceUid;
-  options.referencedStructureSetSopInstanceUid = doses[0].referencedStructureSetSopInstanceUid;
   const std::string uid = io::writeRtDose(result, a.out, options, *subRange(progress, 0.9, 1.0));
 
   json inputs = json::array();

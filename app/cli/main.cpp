@@ -1069,7 +1069,11 @@ int main(int argc, char** argv) {
       "Photon dose of an RT Plan on its planning CT (collapsed cone or pencil beam), as RTDOSE");
   doseCmd->add_option("CASE", doseArgs.casePath, "Folder with the planning CT, or a case file")
       ->required();
-  doseCmd->add_option("--plan", doseArgs.plan, "RT Plan file (RP.dcm), photon beams")->required();
+  doseCmd
+      ->add_option("--plan", doseArgs.plan,
+                   "RT Plan file (RP.dcm), photon beams; with a case file also the name (or SOP "
+                   "Instance UID) of a plan stored in the case")
+      ->required();
   doseCmd->add_option("--grid", doseArgs.grid_mm, "Dose grid spacing, mm (2.5)");
   doseCmd->add_option("--out", doseArgs.out, "Write the plan dose as RTDOSE (RD.dcm)");
   doseCmd->add_option("--hu-red", doseArgs.huDensity,

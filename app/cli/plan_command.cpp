@@ -232,9 +232,48 @@ void addPlanCommands(CLI::App& app, PlanCommands& c) {
   c.conformal->add_option("--out", a.out,
                           "Write the RT Plan here (RP.dcm); on a case: the case to write "
                           "(default: in place)");
+
+  PlanExportArguments& e = c.exportArguments;
+  c.exportPlan = app.add_subcommand(
+      "export-plan",
+      "Export a plan stored in a case as RT Structure Set + RT Plan + RT Dose (RS.dcm, RP.dcm, "
+      "RD.dcm) that reference each other");
+  c.exportPlan->add_option("CASE", e.casePath, "Case file (.twinplan)")->required();
+  c.exportPlan
+      ->add_option("--plan", e.plan, "The plan's name in the case (or its SOP Instance UID)")
+      ->required();
+  c.exportPlan->add_option("--out", e.out, "Folder to write RS.dcm, RP.dcm and RD.dcm into")
+      ->required();
+  c.exportPlan->add_option("--ct", e.ct, "The planning CT's volume name (default: the first CT)");
 }
 
+namespace {
+
+bool runPlanExport(const PlanExportArguments& a, bool asJson, Progress& progress) {
+  const auto job = engine::makeJob({{"job", "export-plan"},
+                                    {"parameters",
+                                     {{"case", fs::absolute(a.casePath).string()},
+                                      {"plan", a.plan},
+                                      {"ct", a.ct},
+                                      {"output", fs::absolute(a.out).string()}}}});
+  const json r = job->run(progress, nullptr);
+  if (asJson) {
+    std::cout << r.dump(2) << '\n';
+    return true;
+  }
+  std::printf("Plan \"%s\": %zu beams, %d fractions, dose max %.2f Gy\n",
+              r["plan"].get<std::string>().c_str(), r["beams"].size(), r["fractions"].get<int>(),
+              r["dose"]["max_gy"].get<double>());
+  for (const char* file : {"rtstruct", "rtplan", "rtdose"})
+    std::printf("Wrote %s\n", r["files"][file].get<std::string>().c_str());
+  for (const json& n : r["notes"]) std::printf("  note: %s\n", n.get<std::string>().c_str());
+  return true;
+}
+
+}  // namespace
+
 bool runPlanCommand(const PlanCommands& c, bool asJson, Progress& progress) {
+  if (c.exportPlan && *c.exportPlan) return runPlanExport(c.exportArguments, asJson, progress);
   if (!c.conformal || !*c.conformal) return false;
   const json r = runPlanConformal(c.arguments, progress);
   if (asJson) {

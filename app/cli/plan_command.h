@@ -12,6 +12,8 @@
 // The case form, `twinplan-cli plan-conformal CASE.twinplan --ptv SEGMENT [--oar ...] [--out
 // CASE2]` (no --structures), runs the engine job "plan-conformal": the plan and its dose are
 // added to the case (in place, or written to --out).
+// `twinplan-cli export-plan CASE --plan NAME --out FOLDER [--ct NAME] [--json]` runs the engine
+// job "export-plan" (engine/rt_plan_export.h): RS.dcm, RP.dcm and RD.dcm that reference each other.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -50,13 +52,20 @@ struct PlanConformalArguments {
 // The case form returns the job's result (the same members, plus "output", "field", "plan").
 nlohmann::json runPlanConformal(const PlanConformalArguments& arguments, Progress& progress);
 
+struct PlanExportArguments {
+  std::filesystem::path casePath, out;
+  std::string plan, ct;
+};
+
 struct PlanCommands {
   CLI::App* conformal = nullptr;
   PlanConformalArguments arguments;
+  CLI::App* exportPlan = nullptr;
+  PlanExportArguments exportArguments;
 };
 void addPlanCommands(CLI::App& app, PlanCommands& commands);
-// Runs `plan-conformal` when it was chosen (JSON on stdout with `json`, else a summary);
-// false when it was not.
+// Runs `plan-conformal` or `export-plan` when one was chosen (JSON on stdout with `json`, else a
+// summary); false when neither was.
 bool runPlanCommand(const PlanCommands& commands, bool json, Progress& progress);
 
 }  // namespace twinplan::cli

@@ -10,6 +10,7 @@
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/io/dicom_rtplan.h"
 #include "twinplan/radiotherapy/collapsed_cone.h"
 #include "twinplan/radiotherapy/pencil_beam.h"
@@ -19,16 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-const ImageVolume& planningCt(const Case& twin, const std::string& name, const fs::path& file) {
-  for (const ImageVolume& v : twin.volumes)
-    if ((name.empty() && (v.dicom.modality == "CT" || v.unit == "HU")) || v.name == name) return v;
-  throw Error(ErrorKind::NotFound,
-              name.empty() ? "The case " + file.string() +
-                                 " has no CT volume (in HU); import the planning CT first."
-                           : "The case " + file.string() + " has no volume named \"" + name + "\".",
-              name.empty() ? file.string() : name);
-}
 
 class DoseJob final : public Job {
  public:
@@ -62,7 +53,7 @@ class DoseJob final : public Job {
     const auto start = std::chrono::steady_clock::now();
     const io::RtPlan plan = io::readRtPlan(plan_);
     Case twin = loadCase(case_, *subRange(progress, 0.0, 0.1));
-    const ImageVolume& ct = planningCt(twin, ct_, case_);
+    const ImageVolume& ct = planningCt(twin, ct_, case_.string());
     const std::string& ctFrame = ct.dicom.frameOfReferenceUid;
     if (!plan.frameOfReferenceUid.empty() && !ctFrame.empty() &&
         plan.frameOfReferenceUid != ctFrame)

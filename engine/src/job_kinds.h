@@ -26,6 +26,7 @@ std::unique_ptr<Job> makeAddDoseJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeDoseJob(const JobParameters& parameters);
 std::unique_ptr<Job> makeCombineDosesJob(const JobParameters& parameters);
 std::unique_ptr<Job> makePlanConformalJob(const JobParameters& parameters);
+std::unique_ptr<Job> makeExportPlanJob(const JobParameters& parameters);
 
 // The short summary of a case the jobs return: what it holds.
 nlohmann::json caseSummary(const Case& twin, const std::filesystem::path& file);

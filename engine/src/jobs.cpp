@@ -216,6 +216,17 @@ const std::vector<Entry>& entries() {
          {"label", "string", "The plan's label (a plan of that name is replaced)", "Conformal"},
          {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},
        makePlanConformalJob},
+      {{"export-plan",
+        "Export a radiotherapy plan stored in a case as RT Structure Set (the case's segments on "
+        "the planning CT), RT Plan (referencing the structure set) and RT Dose (the plan's dose, "
+        "referencing the plan), in the CT's study and frame of reference: RS.dcm, RP.dcm and "
+        "RD.dcm in the output folder.",
+        {{"case", "path", "The case file (planning CT from DICOM, segments, the plan and its dose)",
+          J()},
+         {"plan", "string", "The plan's name in the case, or its RT Plan SOP Instance UID", J()},
+         {"ct", "string", "The CT volume's name (default: the first CT)", ""},
+         {"output", "path", "The folder to write RS.dcm, RP.dcm and RD.dcm into", J()}}},
+       makeExportPlanJob},
       {{"ablate",
         "Simulate one probe's thermal ablation (RF or microwave) on a case: the zone, its axes, "
         "the hottest temperature, tumour coverage and margin, damage to each structure, the "

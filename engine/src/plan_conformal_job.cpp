@@ -16,6 +16,8 @@
 #include "twinplan/core/simulation_outputs_edit.h"
 #include "twinplan/engine/conformal_planning.h"
 #include "twinplan/engine/rt_plan_record.h"
+#include "twinplan/io/dicom_rtdose.h"
+#include "twinplan/io/dicom_writer.h"
 #include "twinplan/radiotherapy/conformal_plan.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/morphology.h"
@@ -26,16 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace rt = radiotherapy;
 using nlohmann::json;
-
-const ImageVolume& planningCt(const Case& twin, const std::string& name, const std::string& file) {
-  for (const ImageVolume& v : twin.volumes)
-    if ((name.empty() && (v.dicom.modality == "CT" || v.unit == "HU")) || v.name == name) return v;
-  throw Error(ErrorKind::NotFound,
-              name.empty()
-                  ? "The case " + file + " has no CT volume (in HU); import the planning CT first."
-                  : "The case " + file + " has no volume named \"" + name + "\".",
-              name.empty() ? file : name);
-}
 
 std::string segmentNames(const Case& twin) {
   std::string names;
@@ -160,12 +152,17 @@ ConformalPlanOutcome planOnCase(const Case& twin, const ConformalRequest& r,
       structures.push_back(segmentOnCt(twin, o.structure, grid));
   rt::ConformalPlan made =
       rt::planConformal(ct, ptv, structures, r.settings, *subRange(progress, 0.04, 1.0));
+  // The plan is an RT Plan from the start: a dose computed from it (`dose --plan NAME`) and its
+  // export (`export-plan`) reference this one SOP Instance UID (PS3.3 C.8.8.3, C.8.8.9).
+  made.plan.sopClassUid = io::kRtPlanSopClass;
+  made.plan.sopInstanceUid = io::makeDicomUid(io::UidKind::Instance);
   ConformalPlanOutcome outcome;
   outcome.report = rt::conformalPlanJson(made, r.settings);
   outcome.report["ptv"] = {{"segment", r.ptv}, {"margin_mm", r.ctvMargin_mm}};
   outcome.report["ct"] = ct.name;
   outcome.report["field"] = made.dose.name;
   outcome.report["plan"] = r.settings.label;
+  outcome.report["rtplan_sop_instance_uid"] = made.plan.sopInstanceUid;
   SimulationOutputs outputs;
   const std::string doseName = made.dose.name;
   outputs.fields.push_back(std::move(made.dose));

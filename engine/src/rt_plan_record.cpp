@@ -188,4 +188,42 @@ int plannedFractions(const io::RtPlan& plan) {
   return fractions;
 }
 
+CasePlan findCasePlan(const Case& twin, const std::string& nameOrUid, const std::string& where) {
+  const auto radiotherapy = [](const Plan& p) { return p.kind == kRadiotherapyPlanKind; };
+  const auto found = [&](const Plan& p) {
+    return CasePlan{rtPlanFromJson(p.parameters, p.name), p.name,
+                    p.parameters.value(kPlanDoseFieldKey, std::string())};
+  };
+  // The name first: a user types what the plans list shows; a UID is what a script keeps.
+  for (const Plan& p : twin.plans)
+    if (radiotherapy(p) && p.name == nameOrUid) return found(p);
+  for (const Plan& p : twin.plans)
+    if (radiotherapy(p) && !nameOrUid.empty() &&
+        p.parameters.value("sopInstanceUid", std::string()) == nameOrUid)
+      return found(p);
+  std::string listed;
+  for (const Plan& p : twin.plans) {
+    if (!radiotherapy(p)) continue;
+    const std::string uid = p.parameters.value("sopInstanceUid", std::string());
+    listed += (listed.empty() ? "\"" : ", \"") + p.name + "\"" +
+              (uid.empty() ? "" : " (UID " + uid + ")");
+  }
+  throw Error(ErrorKind::NotFound,
+              "The case " + where + " has no radiotherapy plan named \"" + nameOrUid + "\"" +
+                  (listed.empty() ? "; it has none (make one with plan-conformal, or give an RT "
+                                    "Plan file, RP.dcm)."
+                                  : "; its plans are " + listed + "."),
+              nameOrUid);
+}
+
+const ImageVolume& planningCt(const Case& twin, const std::string& name, const std::string& where) {
+  for (const ImageVolume& v : twin.volumes)
+    if ((name.empty() && (v.dicom.modality == "CT" || v.unit == "HU")) || v.name == name) return v;
+  throw Error(ErrorKind::NotFound,
+              name.empty()
+                  ? "The case " + where + " has no CT volume (in HU); import the planning CT first."
+                  : "The case " + where + " has no volume named \"" + name + "\".",
+              name.empty() ? where : name);
+}
+
 }  // namespace twinplan::engine

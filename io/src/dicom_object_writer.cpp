@@ -109,11 +109,12 @@ void writePatientAndStudy(ItemWriter& w, const DicomInfo& d) {
 }
 
 std::string writeRtObjectHeader(ItemWriter& w, const DicomInfo& dicom, const char* sopClassUid,
-                                const char* modality, const std::string& seriesDescription) {
+                                const char* modality, const std::string& seriesDescription,
+                                const std::string& sopInstanceUid) {
   writePatientAndStudy(w, dicom);
-  const std::string sopInstanceUid = makeDicomUid(UidKind::Instance);
+  const std::string uid = sopInstanceUid.empty() ? makeDicomUid(UidKind::Instance) : sopInstanceUid;
   w.text(DCM_SOPClassUID, sopClassUid);
-  w.text(DCM_SOPInstanceUID, sopInstanceUid);
+  w.text(DCM_SOPInstanceUID, uid);
   w.text(DCM_Modality, modality);
   w.text(DCM_SeriesInstanceUID, makeDicomUid(UidKind::Series));
   w.text(DCM_SeriesNumber, "1");
@@ -124,7 +125,7 @@ std::string writeRtObjectHeader(ItemWriter& w, const DicomInfo& dicom, const cha
   w.text(DCM_Manufacturer, "TwinPlan");
   w.text(DCM_InstanceCreationDate, dicomDate());
   w.text(DCM_InstanceCreationTime, dicomTime());
-  return sopInstanceUid;
+  return uid;
 }
 
 namespace {

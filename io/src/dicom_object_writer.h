@@ -40,9 +40,11 @@ class ItemWriter {
 // Patient and General Study attributes of `dicom` (PS3.3 C.7.1.1, C.7.2.1).
 void writePatientAndStudy(ItemWriter& w, const DicomInfo& dicom);
 // Patient, General Study, RT Series (C.8.8.1), Frame of Reference (C.7.4.1), General Equipment
-// and SOP Common of a new RT object in a new series: returns its new SOP Instance UID.
+// and SOP Common of an RT object in a new series: returns its SOP Instance UID, `sopInstanceUid`
+// when given (an object that already has its identity, e.g. a plan made in a case), else a new one.
 std::string writeRtObjectHeader(ItemWriter& w, const DicomInfo& dicom, const char* sopClassUid,
-                                const char* modality, const std::string& seriesDescription);
+                                const char* modality, const std::string& seriesDescription,
+                                const std::string& sopInstanceUid = {});
 // DICOM DA and TM of now (local time).
 std::string dicomDate();
 std::string dicomTime();

@@ -236,7 +236,13 @@ std::string writeRtDose(const ScalarField& dose, const fs::path& path, const RtD
     detail::ItemWriter plan = w.append(DCM_ReferencedRTPlanSequence);
     plan.text(DCM_ReferencedSOPClassUID, o.referencedPlanSopClassUid);
     plan.text(DCM_ReferencedSOPInstanceUID, o.referencedPlanSopInstanceUid);
-    if (o.referencedFractionGroupNumber) {
+    // Referenced Fraction Group Sequence is type 1C: present for a dose of part of the plan
+    // (FRACTION, BEAM, BRACHY, their _SESSION forms, CONTROL_POINT) and "shall not be present
+    // otherwise" (PS3.3 C.8.8.3; dciodvfy flags it on a PLAN dose).
+    const std::string& s = o.summationType;
+    const bool partOfPlan = s == "FRACTION" || s == "BEAM" || s == "BRACHY" ||
+                            s == "CONTROL_POINT" || s.ends_with("_SESSION");
+    if (o.referencedFractionGroupNumber && partOfPlan) {
       detail::ItemWriter fraction = plan.append(DCM_ReferencedFractionGroupSequence);
       fraction.text(DCM_ReferencedFractionGroupNumber,
                     std::to_string(*o.referencedFractionGroupNumber));
@@ -245,11 +251,9 @@ std::string writeRtDose(const ScalarField& dose, const fs::path& path, const RtD
             .text(DCM_ReferencedBeamNumber, std::to_string(beam));
     }
   }
-  if (!o.referencedStructureSetSopInstanceUid.empty()) {
-    detail::ItemWriter rs = w.append(DCM_ReferencedStructureSetSequence);
-    rs.text(DCM_ReferencedSOPClassUID, "1.2.840.10008.5.1.4.1.1.481.3");
-    rs.text(DCM_ReferencedSOPInstanceUID, o.referencedStructureSetSopInstanceUid);
-  }
+  // No Referenced Structure Set Sequence: in an RT Dose it belongs to the RT DVH module
+  // (C.8.8.4), whose DVH Sequence (type 1) TwinPlan does not write; the dose reaches the
+  // structure set through its plan.
   progress.check();
   // Stored value = round(dose / scaling), 32-bit, little-endian words of OW.
   std::vector<Uint16> words(dose.values.size() * 2);

@@ -2,7 +2,6 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 
-
 #include "dicom_object_writer.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
@@ -205,8 +204,8 @@ std::string writeRtPlan(const RtPlan& plan, const fs::path& path, const RtPlanWr
   requireWritable(plan, o, path);
   DcmFileFormat file;
   detail::ItemWriter w(*file.getDataset(), "RTPLAN " + path.string());
-  const std::string sopInstanceUid =
-      detail::writeRtObjectHeader(w, o.dicom, kRtPlanSopClass, "RTPLAN", o.seriesDescription);
+  const std::string sopInstanceUid = detail::writeRtObjectHeader(
+      w, o.dicom, kRtPlanSopClass, "RTPLAN", o.seriesDescription, o.sopInstanceUid);
   writeGeneralPlan(w, plan, o);
   writeFractionScheme(w, plan);
   for (std::size_t n = 0; n < plan.beams.size(); ++n) {

@@ -274,8 +274,9 @@ RtStructContours readRtStructContours(const fs::path& path) {
   return result;
 }
 
-void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, const fs::path& path,
-                   const RtStructWriteOptions& options, Progress& progress) {
+std::string writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference,
+                          const fs::path& path, const RtStructWriteOptions& options,
+                          Progress& progress) {
   requireExportableOnto(labels, reference, "The RTSTRUCT " + path.string());
   const ImageGeometry& g = reference.geometry;
   const DicomInfo& d = reference.dicom;
@@ -284,7 +285,8 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
   writePatientAndStudy(w, d);
   // RT Series (PS3.3 C.8.8.1), General Equipment, SOP Common.
   w.text(DCM_SOPClassUID, kRtStructSopClass);
-  w.text(DCM_SOPInstanceUID, makeDicomUid(UidKind::Instance));
+  const std::string sopInstanceUid = makeDicomUid(UidKind::Instance);
+  w.text(DCM_SOPInstanceUID, sopInstanceUid);
   w.text(DCM_Modality, "RTSTRUCT");
   w.text(DCM_SeriesInstanceUID, makeDicomUid(UidKind::Series));
   w.text(DCM_SeriesNumber, "1");
@@ -293,6 +295,10 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
   w.text(DCM_Manufacturer, "TwinPlan");
   w.text(DCM_InstanceCreationDate, detail::dicomDate());
   w.text(DCM_InstanceCreationTime, detail::dicomTime());
+  // Frame of Reference (C.7.4.1), which dciodvfy requires of a structure set whose ROIs lie in
+  // one frame of reference.
+  w.text(DCM_FrameOfReferenceUID, d.frameOfReferenceUid);
+  w.text(DCM_PositionReferenceIndicator, "");
   // Structure Set (PS3.3 C.8.8.5).
   w.text(DCM_StructureSetLabel, options.structureSetLabel);
   w.text(DCM_StructureSetDate, detail::dicomDate());
@@ -370,6 +376,7 @@ void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference, con
                     "Writing contours");
   }
   detail::saveAtomically(file, path, EXS_LittleEndianImplicit);
+  return sopInstanceUid;
 }
 
 }  // namespace twinplan::io

@@ -214,11 +214,11 @@ TEST(Cli, JobsListsEveryKindWithItsParameters) {
   for (const auto& kind : kinds) names.push_back(kind["job"]);
   // Every kind of the catalogue, in any order (each issue adds its own).
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"ablate", "add-dose", "build-models", "combine-doses",
-                                             "compare-segments", "convert", "dose", "export-meshes",
-                                             "growth", "import-meshes", "import-series", "model",
-                                             "plan-ablation", "plan-conformal", "register",
-                                             "resample", "segment", "shift"}));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "ablate", "add-dose", "build-models", "combine-doses", "compare-segments",
+                       "convert", "dose", "export-meshes", "export-plan", "growth",
+                       "import-meshes", "import-series", "model", "plan-ablation",
+                       "plan-conformal", "register", "resample", "segment", "shift"}));
   EXPECT_EQ(kinds[0]["parameters"][0]["name"], "dicom");
   EXPECT_EQ(kinds[0]["parameters"][0]["required"], true);
 }

@@ -32,4 +32,19 @@ std::optional<std::size_t> planOfDose(const Case& twin, const std::string& doseF
 // The total number of fractions of a plan (its fraction groups' Number of Fractions Planned).
 int plannedFractions(const io::RtPlan& plan);
 
+// A plan stored in the case, as `dose CASE --plan NAME` and the RT export find it.
+struct CasePlan {
+  io::RtPlan plan;
+  std::string name;       // the name the case lists it under
+  std::string doseField;  // the case field holding its dose (kPlanDoseFieldKey); empty if none
+};
+// The radiotherapy plan listed as `nameOrUid`, else the one whose RT Plan SOP Instance UID it
+// is. Error(NotFound) listing the case's plans (name and UID) when none matches, naming `where`
+// (the case file); Error(Corrupt) when the matching record cannot be read.
+CasePlan findCasePlan(const Case& twin, const std::string& nameOrUid, const std::string& where);
+
+// The case's planning CT: the volume named `name`, or with no name the first CT (modality CT or
+// unit HU). Error(NotFound) naming `where` (the case file) when there is none.
+const ImageVolume& planningCt(const Case& twin, const std::string& name, const std::string& where);
+
 }  // namespace twinplan::engine

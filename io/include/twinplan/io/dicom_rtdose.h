@@ -66,9 +66,10 @@ struct RtDoseWriteOptions {
   // (C.8.8.3: Referenced RT Plan Sequence is type 1C for those).
   std::string referencedPlanSopClassUid = kRtPlanSopClass;
   std::string referencedPlanSopInstanceUid;
-  std::optional<int> referencedFractionGroupNumber;  // FRACTION and BEAM doses
-  std::vector<int> referencedBeamNumbers;            // BEAM doses
-  std::string referencedStructureSetSopInstanceUid;  // optional
+  // FRACTION, BEAM (and BRACHY, *_SESSION, CONTROL_POINT) doses only: a PLAN dose does not
+  // reference a fraction group (C.8.8.3), so it is not written for one.
+  std::optional<int> referencedFractionGroupNumber;
+  std::vector<int> referencedBeamNumbers;  // BEAM doses
 };
 
 // Writes `dose` (quantity "dose", unit "Gy"; grid slices along the row x column normal, either

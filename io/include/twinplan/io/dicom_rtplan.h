@@ -108,18 +108,21 @@ struct RtPlanWriteOptions {
   // The RT Structure Set the plan was made on: Referenced Structure Set Sequence (300C,0060) is
   // type 1C, required when RT Plan Geometry is PATIENT (PS3.3 C.8.8.9).
   std::string referencedStructureSetSopInstanceUid;
+  // The plan's own SOP Instance UID, kept when it has one (a plan made in a case is referenced
+  // by its dose before it is exported); empty: a new UID.
+  std::string sopInstanceUid;
 };
 
-// Writes a photon or electron plan (RT Plan Storage) to `file` atomically and returns its new
-// SOP Instance UID. Modules: Patient, General Study, RT Series, Frame of Reference, General
-// Equipment, RT General Plan, RT Prescription (when the plan has a prescription dose), RT Patient
-// Setup, RT Fraction Scheme, RT Beams, SOP Common (PS3.3 A.20.3). Each control point after the
-// first states only what changed since the one before (the 1C rule of C.8.8.14.5, the reverse of
-// what readRtPlan inherits), so readRtPlan(writeRtPlan(plan)) gives the plan back.
-// Error(Unsupported) for an ion plan; Error(InvalidInput) naming the beam or attribute for a
-// plan without a label, study or frame of reference, a PATIENT plan without its structure set,
-// a beam without control points or a device whose positions do not match its leaf/jaw pairs;
-// Error(Io) naming the file and DCMTK's reason.
+// Writes a photon or electron plan (RT Plan Storage) to `file` atomically and returns its SOP
+// Instance UID (options.sopInstanceUid, else a new one). Modules: Patient, General Study, RT
+// Series, Frame of Reference, General Equipment, RT General Plan, RT Prescription (when the plan
+// has a prescription dose), RT Patient Setup, RT Fraction Scheme, RT Beams, SOP Common (PS3.3
+// A.20.3). Each control point after the first states only what changed since the one before (the 1C
+// rule of C.8.8.14.5, the reverse of what readRtPlan inherits), so readRtPlan(writeRtPlan(plan))
+// gives the plan back. Error(Unsupported) for an ion plan; Error(InvalidInput) naming the beam or
+// attribute for a plan without a label, study or frame of reference, a PATIENT plan without its
+// structure set, a beam without control points or a device whose positions do not match its
+// leaf/jaw pairs; Error(Io) naming the file and DCMTK's reason.
 std::string writeRtPlan(const RtPlan& plan, const std::filesystem::path& file,
                         const RtPlanWriteOptions& options, Progress& progress = noProgress());
 

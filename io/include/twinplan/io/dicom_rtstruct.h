@@ -61,11 +61,13 @@ struct RtStructWriteOptions {
   std::string seriesDescription = "TwinPlan structures";
 };
 
-// Writes every non-empty segment of `labels` (which must lie on reference.geometry) as one ROI.
-// Written to a temporary name and renamed. Error(InvalidInput) for a reference not from DICOM
-// or labels on another grid; Error(Io) naming the file and DCMTK's reason.
-void writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference,
-                   const std::filesystem::path& file, const RtStructWriteOptions& options = {},
-                   Progress& progress = noProgress());
+// Writes every non-empty segment of `labels` (which must lie on reference.geometry) as one ROI
+// and returns the structure set's new SOP Instance UID. Written to a temporary name and renamed.
+// Error(InvalidInput) for a reference not from DICOM or labels on another grid; Error(Io) naming
+// the file and DCMTK's reason.
+std::string writeRtStruct(const LabelMap& labels, const ReferenceSeries& reference,
+                          const std::filesystem::path& file,
+                          const RtStructWriteOptions& options = {},
+                          Progress& progress = noProgress());
 
 }  // namespace twinplan::io
