@@ -92,8 +92,8 @@ TEST_F(AblationCurvesTest, PlottedTemperaturesAreTheAblateJobsProbePoints) {
       EXPECT_EQ(plotted[n].x(), times[n].get<double>());
       EXPECT_EQ(plotted[n].y(), temperatures[n].get<double>()) << "curve " << c << " sample " << n;
     }
-    std::cout << chart->curves()[c].label.toStdString() << ": "
-              << plotted.back().y() << " degC after " << plotted.back().x() << " s\n";
+    std::cout << chart->curves()[c].label.toStdString() << ": " << plotted.back().y()
+              << " degC after " << plotted.back().x() << " s\n";
   }
   // The tumour's centre, by the antenna, heats past 60 degC; the margin, 12.5 mm out, less.
   EXPECT_GT(chart->plottedPoints(0).back().y(), kCoagulation_degC);

@@ -171,14 +171,16 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   // the volume down from 41.1 ml) and the 2 mm voxels round the rest.
   const Vec3 shift = zoneCentroid(*moved) - zoneCentroid(*first);
   std::cout << "zone centroid moved " << shift.transpose() << " mm for a tip moved "
-            << (*dragged.probes[0].tip_lps - tip).transpose() << " mm; zone " << moved->volume_ml << " ml\n";
+            << (*dragged.probes[0].tip_lps - tip).transpose() << " mm; zone " << moved->volume_ml
+            << " ml\n";
   EXPECT_NEAR(shift.x(), dragged.probes[0].tip_lps->x() - tip.x(), 2.0);
   EXPECT_NEAR(shift.y(), 0.0, 1.0);
   EXPECT_NEAR(shift.z(), 0.0, 1.0);
   // Off-centre now: the coverage falls as the profile says.
   ASSERT_TRUE(moved->coverage);
   const double expectedMoved =
-      analyticCoverage(surrogate, *dragged.probes[0].tip_lps, *dragged.probes[0].entry_lps, tumour().centre_lps, r_mm);
+      analyticCoverage(surrogate, *dragged.probes[0].tip_lps, *dragged.probes[0].entry_lps,
+                       tumour().centre_lps, r_mm);
   std::cout << "after the drag: coverage " << moved->coverage->coverage_percent << " % (analytic "
             << expectedMoved << " %)\n";
   EXPECT_NEAR(moved->coverage->coverage_percent, expectedMoved, 8.0);

@@ -179,8 +179,8 @@ AblationSetup AblationSetup::fromJson(const json& j) {
 
 bool AblationSetup::physicallyDiffers(const AblationSetup& other) const {
   return deviceId != other.deviceId || power_W != other.power_W || duration_s != other.duration_s ||
-         probes != other.probes || tumour != other.tumour ||
-         margin_mm != other.margin_mm || zoneCriterion != other.zoneCriterion;
+         probes != other.probes || tumour != other.tumour || margin_mm != other.margin_mm ||
+         zoneCriterion != other.zoneCriterion;
 }
 
 AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
@@ -518,7 +518,7 @@ void AblationPanel::setCurrentProbe(std::size_t probe) {
   current_ = probe;
   setPlacing(std::nullopt);  // a click must not place the other probe's point
   refresh();
-  emit setupChanged();       // the views draw the current probe's line
+  emit setupChanged();  // the views draw the current probe's line
 }
 
 void AblationPanel::addProbe() {
@@ -551,10 +551,10 @@ void AblationPanel::refresh() {
   removeProbe_->setEnabled(setup_.probes.size() > 1);
   tip_->setText(pointText(current().tip_lps));
   entry_->setText(pointText(current().entry_lps));
-  temperaturePoints_->setText(
-      setup_.temperaturePoints_lps.empty()
-          ? tr("tumour centre and margin")
-          : tr("tumour centre and margin, %n picked", "", int(setup_.temperaturePoints_lps.size())));
+  temperaturePoints_->setText(setup_.temperaturePoints_lps.empty()
+                                  ? tr("tumour centre and margin")
+                                  : tr("tumour centre and margin, %n picked", "",
+                                       int(setup_.temperaturePoints_lps.size())));
   clearPoints_->setEnabled(!setup_.temperaturePoints_lps.empty());
   pickPoint_->setChecked(placing_ == Point::Temperature);
   placeTip_->setChecked(placing_ == Point::Tip);

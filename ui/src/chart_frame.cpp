@@ -81,7 +81,8 @@ void drawChartLegend(QPainter& painter, const QWidget& widget, const ChartFrame&
   const QFontMetricsF metrics(widget.font());
   QPointF row = frame.area.topLeft() + QPointF(8, 6);
   for (const ChartLegendRow& r : rows) {
-    painter.fillRect(QRectF(row.x(), row.y() + 3, 12, 8), QColor(r.colour.r, r.colour.g, r.colour.b));
+    painter.fillRect(QRectF(row.x(), row.y() + 3, 12, 8),
+                     QColor(r.colour.r, r.colour.g, r.colour.b));
     painter.setPen(widget.palette().color(QPalette::Text));
     painter.drawText(QPointF(row.x() + 16, row.y() + metrics.ascent()), r.label);
     row.ry() += metrics.height() + 2;

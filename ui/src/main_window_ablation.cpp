@@ -277,7 +277,8 @@ ablation::GridOptions simulationBox(const ablation::AblationDevice& device,
     double spread_mm = 0.0;
     for (const auto& p : probes)
       spread_mm = std::max(
-          spread_mm, (p.tip_lps - options.centreBehindTip_mm * p.axis() - mean).cwiseAbs().maxCoeff());
+          spread_mm,
+          (p.tip_lps - options.centreBehindTip_mm * p.axis() - mean).cwiseAbs().maxCoeff());
     // The builder's limits: 400 mm and 400 voxels an edge (grid_builder.h).
     options.boxSize_mm =
         std::min({run.boxSize_mm + 2.0 * spread_mm, 400.0, 400.0 * run.spacing_mm});
@@ -323,9 +324,9 @@ std::optional<std::pair<Vec3, double>> tumourCentre(const Case& twin, const std:
 // tumour + margin straight across the first probe from it (its equivalent sphere's radius plus
 // the margin: where the zone must reach), else each probe's tip; then the points picked in the
 // panel. Points outside the simulated box have no temperature and are left out.
-std::vector<TemperaturePoint> temperaturePoints(const Case& twin, const AblationSetup& setup,
-                                                const ablation::AblationGrid& grid,
-                                                const std::vector<ablation::ProbePlacement>& probes) {
+std::vector<TemperaturePoint> temperaturePoints(
+    const Case& twin, const AblationSetup& setup, const ablation::AblationGrid& grid,
+    const std::vector<ablation::ProbePlacement>& probes) {
   std::vector<TemperaturePoint> points;
   if (const auto centre = tumourCentre(twin, setup.tumour, grid.geometry)) {
     const Vec3 across = ablation::perpendicularBasis(probes.front().axis()).first;
@@ -545,9 +546,9 @@ void MainWindow::restoreAblation() {
                 .physicallyDiffers(ablation_->setup()))
           report = tr("Simulated for an earlier set-up (Simulate again):\n%1").arg(report);
         ablation_->showReport(report);
-        ablation_->showTemperatureCurves(
-            plan.parameters.contains("report") ? temperatureCurves(plan.parameters["report"])
-                                               : std::vector<TemperatureCurve>{});
+        ablation_->showTemperatureCurves(plan.parameters.contains("report")
+                                             ? temperatureCurves(plan.parameters["report"])
+                                             : std::vector<TemperatureCurve>{});
       } catch (const std::exception& e) {
         ablation_->showReport(QString::fromUtf8(e.what()));
         ablation_->showTemperatureCurves({});

@@ -40,7 +40,7 @@ inline constexpr std::size_t kMaxAblationProbes = 3;
 // The treatment as the panel sets it up (LPS mm, W, s).
 struct AblationSetup {
   std::string deviceId;
-  double power_W = 0.0, duration_s = 0.0;  // per probe
+  double power_W = 0.0, duration_s = 0.0;             // per probe
   std::vector<ProbePoints> probes = {ProbePoints{}};  // one to kMaxAblationProbes
   // Points (LPS mm) whose temperature over time the next Simulate records and the panel plots,
   // besides the tumour's centre and a point on its margin (picked in a 2D view).
@@ -57,7 +57,8 @@ struct AblationSetup {
   bool livePreview = true;  // the surrogate's predicted zone while placing and dragging
   // Every probe's tip and entry placed.
   bool complete() const {
-    return std::all_of(probes.begin(), probes.end(), [](const ProbePoints& p) { return p.complete(); });
+    return std::all_of(probes.begin(), probes.end(),
+                       [](const ProbePoints& p) { return p.complete(); });
   }
   bool anyPlaced() const {
     return std::any_of(probes.begin(), probes.end(),
