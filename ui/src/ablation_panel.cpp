@@ -120,6 +120,14 @@ QString criterionToolTip(const ablation::ZoneCriterionChoice& choice) {
               : QObject::tr("<p>Published zones measured this way:</p><ul>%1</ul>").arg(devices));
 }
 
+// A form row's field: `value` taking the width, its buttons after it.
+QHBoxLayout* buttonRow(QWidget* value, std::initializer_list<QPushButton*> buttons) {
+  auto* row = new QHBoxLayout;
+  row->addWidget(value, 1);
+  for (QPushButton* b : buttons) row->addWidget(b);
+  return row;
+}
+
 QString pointText(const std::optional<Vec3>& p) {
   if (!p) return QObject::tr("not placed");
   return QStringLiteral("%1, %2, %3 mm")
@@ -217,10 +225,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     button->setObjectName(name);
     button->setCheckable(true);
     button->setToolTip(tr("Then click in a 2D view"));
-    auto* row = new QHBoxLayout;
-    row->addWidget(value, 1);
-    row->addWidget(button);
-    form->addRow(label, row);
+    form->addRow(label, buttonRow(value, {button}));
     connect(button, &QPushButton::clicked, this, [this, point](bool on) {
       setPlacing(on ? std::optional<Point>(point) : std::nullopt);
     });
@@ -236,13 +241,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   addProbe_->setToolTip(tr("Another probe: then place its tip and entry"));
   removeProbe_ = new QPushButton(tr("Remove"));
   removeProbe_->setObjectName("removeProbe");
-  {
-    auto* row = new QHBoxLayout;
-    row->addWidget(probe_, 1);
-    row->addWidget(addProbe_);
-    row->addWidget(removeProbe_);
-    form->addRow(tr("Probe"), row);
-  }
+  form->addRow(tr("Probe"), buttonRow(probe_, {addProbe_, removeProbe_}));
   connect(probe_, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (refreshing_ || index < 0) return;
     setCurrentProbe(std::size_t(index));
@@ -256,7 +255,6 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   // points picked here.
   temperaturePoints_ = new QLabel;
   temperaturePoints_->setObjectName("ablationTemperaturePoints");
-  temperaturePoints_->setWordWrap(true);
   pickPoint_ = new QPushButton(tr("Pick point"));
   pickPoint_->setObjectName("pickTemperaturePoint");
   pickPoint_->setCheckable(true);
@@ -264,13 +262,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
       tr("Then click in a 2D view: Simulate plots the temperature over time there"));
   clearPoints_ = new QPushButton(tr("Clear"));
   clearPoints_->setObjectName("clearTemperaturePoints");
-  {
-    auto* row = new QHBoxLayout;
-    row->addWidget(temperaturePoints_, 1);
-    row->addWidget(pickPoint_);
-    row->addWidget(clearPoints_);
-    form->addRow(tr("Curves"), row);
-  }
+  form->addRow(tr("Curves"), buttonRow(temperaturePoints_, {pickPoint_, clearPoints_}));
   connect(pickPoint_, &QPushButton::clicked, this, [this](bool on) {
     setPlacing(on ? std::optional<Point>(Point::Temperature) : std::nullopt);
   });
@@ -551,10 +543,15 @@ void AblationPanel::refresh() {
   removeProbe_->setEnabled(setup_.probes.size() > 1);
   tip_->setText(pointText(current().tip_lps));
   entry_->setText(pointText(current().entry_lps));
-  temperaturePoints_->setText(setup_.temperaturePoints_lps.empty()
-                                  ? tr("tumour centre and margin")
-                                  : tr("tumour centre and margin, %n picked", "",
-                                       int(setup_.temperaturePoints_lps.size())));
+  // Short, so the row keeps one line; the tooltip says it in full.
+  temperaturePoints_->setText(
+      setup_.temperaturePoints_lps.empty()
+          ? tr("Centre, margin")
+          : tr("Centre, margin + %1").arg(setup_.temperaturePoints_lps.size()));
+  temperaturePoints_->setToolTip(
+      tr("Simulate plots the temperature over time at the tumour's centre, at its margin and at "
+         "%n picked point(s)",
+         "", int(setup_.temperaturePoints_lps.size())));
   clearPoints_->setEnabled(!setup_.temperaturePoints_lps.empty());
   pickPoint_->setChecked(placing_ == Point::Temperature);
   placeTip_->setChecked(placing_ == Point::Tip);

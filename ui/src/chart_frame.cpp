@@ -89,4 +89,13 @@ void drawChartLegend(QPainter& painter, const QWidget& widget, const ChartFrame&
   }
 }
 
+void drawChartReadout(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                      const QString& readout) {
+  if (readout.isEmpty()) return;
+  painter.setPen(widget.palette().color(QPalette::Text));
+  painter.drawText(
+      QRectF(frame.area.left() + 4, frame.area.bottom() - 18, frame.area.width() - 8, 16),
+      Qt::AlignRight, readout);
+}
+
 }  // namespace twinplan::ui

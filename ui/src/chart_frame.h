@@ -28,5 +28,8 @@ struct ChartLegendRow {
 };
 void drawChartLegend(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
                      const std::vector<ChartLegendRow>& rows);
+// The hover readout along the plot's bottom edge, right-aligned (nothing when empty).
+void drawChartReadout(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                      const QString& readout);
 
 }  // namespace twinplan::ui

@@ -8,6 +8,8 @@
 #include <vtkRenderer.h>
 
 #include <QDockWidget>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTimer>
 #include <algorithm>
 #include <cmath>
@@ -417,9 +419,17 @@ QString reportText(const json& r) {
 void MainWindow::buildAblationDock() {
   ablation_ = new AblationPanel(this);
   ablation_->setObjectName("ablationPanel");
+  // Scrolled vertically when the window is short (the temperature chart under the report);
+  // never horizontally: the dock is the width.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(ablation_);
+  scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(ablation_->minimumSizeHint().width() +
+                          scroll->verticalScrollBar()->sizeHint().width());
   auto* dock = new QDockWidget(tr("Ablation"), this);
   dock->setObjectName("ablationDock");
-  dock->setWidget(ablation_);
+  dock->setWidget(scroll);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   if (auto* landmarks = findChild<QDockWidget*>("landmarkDock")) {

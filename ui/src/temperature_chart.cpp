@@ -79,12 +79,7 @@ void TemperatureChart::paintEvent(QPaintEvent*) {
   }
   drawChartLegend(painter, *this, axes, legend);
   painter.setClipping(false);
-  if (!readout().isEmpty()) {
-    painter.setPen(text);
-    painter.drawText(
-        QRectF(axes.area.left() + 4, axes.area.bottom() - 18, axes.area.width() - 8, 16),
-        Qt::AlignRight, readout());
-  }
+  drawChartReadout(painter, *this, axes, readout());
 }
 
 }  // namespace twinplan::ui

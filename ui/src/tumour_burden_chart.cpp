@@ -112,12 +112,7 @@ void TumourBurdenChart::paintEvent(QPaintEvent*) {
   for (const BurdenCurve& c : curves_) legend.push_back({c.label, c.colour});
   drawChartLegend(painter, *this, axes, legend);
   painter.setClipping(false);
-  if (!readout().isEmpty()) {
-    painter.setPen(text);
-    painter.drawText(
-        QRectF(axes.area.left() + 4, axes.area.bottom() - 18, axes.area.width() - 8, 16),
-        Qt::AlignRight, readout());
-  }
+  drawChartReadout(painter, *this, axes, readout());
 }
 
 }  // namespace twinplan::ui
