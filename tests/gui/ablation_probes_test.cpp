@@ -116,7 +116,10 @@ TEST_F(AblationProbesTest, TwoProbesShowTheLibrarysCombinedZoneWhilePlacedAndDra
   ASSERT_TRUE(moved->failure.empty()) << moved->failure;
   EXPECT_DOUBLE_EQ(moved->volume_ml, libraryZone(surrogate, *moved).volume_ml);
   EXPECT_NE(moved->volume_ml, both->volume_ml);
-  std::cout << "after the drag: " << moved->volume_ml << " ml\n";
+  // The grid was kept and only the dragged probe placed again (the first one held).
+  EXPECT_FALSE(moved->gridRebuilt);
+  std::cout << "after the drag: " << moved->volume_ml << " ml, update " << 1e3 * moved->compute_s
+            << " ms (grid " << (moved->gridRebuilt ? "rebuilt" : "reused") << ")\n";
 
   window_->setCrosshair(tumour().centre_lps);
   // The probe rows fit the dock as it was: the second probe does not widen it (nor narrow the

@@ -66,7 +66,10 @@ void ensureGrid(const Case& twin, const std::string& ct, const ablation::ZoneSur
   cache.live.reset();  // it reads the grid being replaced
   ablation::GridOptions go;
   go.spacing_mm = o.spacing_mm;
-  go.boxSize_mm = std::clamp(box_mm, 10.0, std::min(400.0, 400.0 * o.spacing_mm));
+  // Several probes: room for their spread to grow by reuseDistance_mm while one is dragged
+  // apart, so the held probes' heat is kept (one probe: as before).
+  const double room_mm = probes.size() > 1 ? 2.0 * o.reuseDistance_mm : 0.0;
+  go.boxSize_mm = std::clamp(box_mm + room_mm, 10.0, std::min(400.0, 400.0 * o.spacing_mm));
   // The box centred on `centre`: a placement with its tip there (the builder reads no more).
   const ablation::ProbePlacement at{centre, centre - probes.front().axis()};
   cache.grid =
