@@ -44,6 +44,11 @@ TEST_F(AblationCurvesTest, PlottedTemperaturesAreTheAblateJobsProbePoints) {
   ASSERT_EQ(panel_->setup().temperaturePoints_lps.size(), 1u);
   const Vec3 picked = panel_->setup().temperaturePoints_lps[0];
   EXPECT_LT((picked - aimed).norm(), 1.0 / pixelsPerMm() + 1e-6);
+  {  // drawn as a ring ("P1") where it was picked
+    double x, y;
+    axial()->view().lpsToDisplay(picked, x, y);
+    EXPECT_TRUE(axial()->view().landmarkAt(x, y, 3.0));
+  }
   EXPECT_FALSE(panel_->temperatureChart()->isVisible()) << "no curves before a run";
 
   test::TempDir dir;

@@ -758,9 +758,11 @@ void MainWindow::showProbe() {
 namespace {
 
 std::vector<rendering::SliceView::LandmarkMarker> probeRings(
-    const std::vector<ProbePoints>& probes, const std::array<SliceViewport*, 3>& slices) {
+    const AblationSetup& setup, const std::array<SliceViewport*, 3>& slices) {
   // Each probe's tip and entry ("T", "E"; "T1", "E1", "T2", ... with several), in probe order
-  // (moveProbeMarker counts them so), then the crossings.
+  // (moveProbeMarker counts them so), then the crossings, then the picked temperature points
+  // ("P1", ...; drawn, not dragged).
+  const std::vector<ProbePoints>& probes = setup.probes;
   std::vector<rendering::SliceView::LandmarkMarker> markers;
   for (std::size_t n = 0; n < probes.size(); ++n) {
     const std::string number = probes.size() > 1 ? std::to_string(n + 1) : std::string();
@@ -784,6 +786,8 @@ std::vector<rendering::SliceView::LandmarkMarker> probeRings(
       markers.push_back({crossing, ""});
     }
   }
+  for (std::size_t n = 0; n < setup.temperaturePoints_lps.size(); ++n)
+    markers.push_back({setup.temperaturePoints_lps[n], "P" + std::to_string(n + 1)});
   return markers;
 }
 
@@ -791,7 +795,7 @@ std::vector<rendering::SliceView::LandmarkMarker> probeRings(
 
 std::vector<rendering::SliceView::LandmarkMarker> MainWindow::probeMarkers() const {
   if (!ablation_) return {};  // during construction
-  return probeRings(ablation_->setup().probes, slices_);
+  return probeRings(ablation_->setup(), slices_);
 }
 
 void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final) {
@@ -812,7 +816,7 @@ void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, boo
   // takes the point on release.
   const ImageVolume* background = backgroundVolume();
   auto markers = landmarks_->markersOn(background ? background->name : std::string()).markers;
-  for (auto& ring : probeRings(s.probes, slices_)) markers.push_back(std::move(ring));
+  for (auto& ring : probeRings(s, slices_)) markers.push_back(std::move(ring));
   const std::vector<Vec3> line = probeLine(s.probes[ablation_->currentProbe()]);
   for (auto* viewport : slices_) {
     viewport->view().setLandmarks(markers);
