@@ -199,7 +199,7 @@ class AblateJob final : public Job {
       report.update(tumourMarginReport(coverage, marginMap ? &*marginMap : nullptr));
     }
     report["critical_damage"] = damageReport(twin, tumour, grid, result);
-    if (!probePoints_lps_.empty()) report["probe_points"] = probePointsReport(result);
+    if (!probePoints_lps_.empty()) report["probe_points"] = probePointsJson(result);
     if (!export_.empty()) report["exported"] = exportFields(result, marginMap);
     progress.report(1.0, "Ablation");
     return report;
@@ -244,17 +244,6 @@ class AblateJob final : public Job {
                         point(grid.indexToLps(last)).dump() +
                         " mm; move the point inside or enlarge the box.",
                     "parameters.probe_points[" + std::to_string(n) + "]");
-  }
-
-  // [{position_mm, times_s, temperature_degC}]: each point's temperature at the end of every
-  // step, trilinear between voxel centres (ablation/bioheat.h).
-  json probePointsReport(const ablation::AblationResult& result) const {
-    json points = json::array();
-    for (const ablation::TemperatureHistory& h : result.recorded)
-      points.push_back({{"position_mm", point(h.p_lps)},
-                        {"times_s", result.time_s},
-                        {"temperature_degC", h.temperature_degC}});
-    return points;
   }
 
   ablation::AblationResult simulate(const ablation::AblationGrid& grid,
@@ -431,6 +420,15 @@ class AblateJob final : public Job {
 
 std::unique_ptr<Job> makeAblateJob(const JobParameters& parameters) {
   return std::make_unique<AblateJob>(parameters);
+}
+
+json probePointsJson(const ablation::AblationResult& result) {
+  json points = json::array();
+  for (const ablation::TemperatureHistory& h : result.recorded)
+    points.push_back({{"position_mm", point(h.p_lps)},
+                      {"times_s", result.time_s},
+                      {"temperature_degC", h.temperature_degC}});
+  return points;
 }
 
 json ablationDevicesJson() {

@@ -88,8 +88,9 @@ class AblationWindowTest : public ::testing::Test {
     ASSERT_TRUE(panel_->setup().complete());
     // A click lands on the slice through the tip, within a screen pixel of where it aimed.
     const double pixel_mm = 1.0 / pixelsPerMm();
-    EXPECT_LT((*panel_->setup().tip_lps - tip).norm(), pixel_mm + 1e-6);
-    EXPECT_LT((*panel_->setup().entry_lps - (tip + Vec3(0, -60, 0))).norm(), pixel_mm + 1e-6);
+    EXPECT_LT((*panel_->setup().probes[0].tip_lps - tip).norm(), pixel_mm + 1e-6);
+    EXPECT_LT((*panel_->setup().probes[0].entry_lps - (tip + Vec3(0, -60, 0))).norm(),
+              pixel_mm + 1e-6);
     EXPECT_TRUE(panel_->findChild<QPushButton*>("ablationSimulate")->isEnabled());
   }
 

@@ -116,7 +116,7 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   // phantom's vessels take (heat-sink rule) and the 2 mm voxels' staircase: within 20 %.
   EXPECT_NEAR(first->volume_ml, surrogate.calibratedVolume_ml, 0.2 * surrogate.calibratedVolume_ml);
   // Its centroid on the shaft, centreBehindTip_mm behind the tip (within a voxel).
-  const Vec3 tip = *placed.tip_lps, entry = *placed.entry_lps;
+  const Vec3 tip = *placed.probes[0].tip_lps, entry = *placed.probes[0].entry_lps;
   const Vec3 expectedCentre = tip + surrogate.centreBehindTip_mm * (entry - tip).normalized();
   EXPECT_LT((zoneCentroid(*first) - expectedCentre).norm(), 2.0);
   // Coverage of the 15 mm tumour + 5 mm (a 25 mm sphere at the tip) against the profile
@@ -155,7 +155,7 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   QTest::mouseRelease(axial(), Qt::LeftButton, Qt::NoModifier, target);
   clock.start();
   const AblationSetup dragged = panel_->setup();
-  ASSERT_NEAR(dragged.tip_lps->x() - tip.x(), 10.0, 1.5 / pixelsPerMm());
+  ASSERT_NEAR(dragged.probes[0].tip_lps->x() - tip.x(), 10.0, 1.5 / pixelsPerMm());
   const auto moved = waitForPreviewOf(dragged);
   const double releaseToShown_ms = clock.nsecsElapsed() * 1e-6;
   ASSERT_NE(moved, nullptr);
@@ -171,14 +171,16 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   // the volume down from 41.1 ml) and the 2 mm voxels round the rest.
   const Vec3 shift = zoneCentroid(*moved) - zoneCentroid(*first);
   std::cout << "zone centroid moved " << shift.transpose() << " mm for a tip moved "
-            << (*dragged.tip_lps - tip).transpose() << " mm; zone " << moved->volume_ml << " ml\n";
-  EXPECT_NEAR(shift.x(), dragged.tip_lps->x() - tip.x(), 2.0);
+            << (*dragged.probes[0].tip_lps - tip).transpose() << " mm; zone " << moved->volume_ml
+            << " ml\n";
+  EXPECT_NEAR(shift.x(), dragged.probes[0].tip_lps->x() - tip.x(), 2.0);
   EXPECT_NEAR(shift.y(), 0.0, 1.0);
   EXPECT_NEAR(shift.z(), 0.0, 1.0);
   // Off-centre now: the coverage falls as the profile says.
   ASSERT_TRUE(moved->coverage);
   const double expectedMoved =
-      analyticCoverage(surrogate, *dragged.tip_lps, *dragged.entry_lps, tumour().centre_lps, r_mm);
+      analyticCoverage(surrogate, *dragged.probes[0].tip_lps, *dragged.probes[0].entry_lps,
+                       tumour().centre_lps, r_mm);
   std::cout << "after the drag: coverage " << moved->coverage->coverage_percent << " % (analytic "
             << expectedMoved << " %)\n";
   EXPECT_NEAR(moved->coverage->coverage_percent, expectedMoved, 8.0);
@@ -200,8 +202,8 @@ TEST_F(AblationLiveTest, ProbeIsDrawnIn3DAndWhereItCrossesEachSliceAndTheEditorK
   // An oblique path: entry 40 mm left, 60 mm anterior and 50 mm above the tip.
   const Vec3 tip = tumour().centre_lps, entry = tip + Vec3(40.0, -60.0, 50.0);
   AblationSetup s = microwave(100.0, 300.0);
-  s.tip_lps = tip;
-  s.entry_lps = entry;
+  s.probes[0].tip_lps = tip;
+  s.probes[0].entry_lps = entry;
   panel_->setSetup(s);
   // Slices through tip + (10, -30, 20): the shaft crosses the axial one at t = 0.6 of the way
   // from entry to tip, the coronal at 0.5, the sagittal at 0.75 (line-plane intersections).

@@ -69,8 +69,8 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   placeProbe();
   panel_->setSetup([&] {
     AblationSetup s = shortMicrowave();
-    s.tip_lps = panel_->setup().tip_lps;
-    s.entry_lps = panel_->setup().entry_lps;
+    s.probes[0].tip_lps = panel_->setup().probes[0].tip_lps;
+    s.probes[0].entry_lps = panel_->setup().probes[0].entry_lps;
     return s;
   }());
   const Case before = window_->currentCase();
@@ -140,7 +140,7 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   const double viewWidth_px = axial()->width() * axial()->devicePixelRatioF();
   EXPECT_GE(title->xMin, 0.0);
   EXPECT_LE(title->xMax, viewWidth_px);
-  const QColor hot = fixtures::shownAt(axial(), *panel_->setup().tip_lps);
+  const QColor hot = fixtures::shownAt(axial(), *panel_->setup().probes[0].tip_lps);
   overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Damage)));
   title = colourBarTitle(axial());
   ASSERT_TRUE(title);
@@ -149,7 +149,7 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   EXPECT_EQ(window_->currentCase().plans[0].parameters["overlay"], "damage");  // kept in the case
   overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Off)));
   EXPECT_FALSE(colourBarTitle(axial()));
-  EXPECT_NE(fixtures::shownAt(axial(), *panel_->setup().tip_lps).rgb(), hot.rgb());
+  EXPECT_NE(fixtures::shownAt(axial(), *panel_->setup().probes[0].tip_lps).rgb(), hot.rgb());
   overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Temperature)));
   // The zone's translucent closed surface in 3D, enclosing the reported volume (the marching
   // surface of a voxel set encloses its volume to within a few percent; smoothing trims the
@@ -191,7 +191,7 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   // The panel shows the stored probe and report again.
   const AblationSetup& restored = reopened.ablationPanel()->setup();
   EXPECT_EQ(restored.deviceId, "mw-2450mhz-100w");
-  ASSERT_TRUE(restored.tip_lps && restored.entry_lps);
+  ASSERT_TRUE(restored.probes[0].tip_lps && restored.probes[0].entry_lps);
   EXPECT_EQ(restored, s);
   EXPECT_EQ(restored.tumour, tumour().name);
   EXPECT_TRUE(reopened.ablationPanel()->reportText().contains("coverage"));
@@ -255,7 +255,7 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
 
 TEST_F(AblationPanelTest, TipRingDragsInTheAxialView) {
   placeProbe();
-  const Vec3 tip = *panel_->setup().tip_lps, entry = *panel_->setup().entry_lps;
+  const Vec3 tip = *panel_->setup().probes[0].tip_lps, entry = *panel_->setup().probes[0].entry_lps;
   // Drag the tip's "T" ring about 8 mm to the patient's left (screen right in axial).
   const QPoint from = widgetPoint(tip);
   const QPoint target = from + QPoint(int(std::lround(8.0 * pixelsPerMm())), 0);
@@ -263,18 +263,18 @@ TEST_F(AblationPanelTest, TipRingDragsInTheAxialView) {
   QTest::mouseMove(axial(), from + QPoint(3, 0));
   QTest::mouseMove(axial(), target);
   QTest::mouseRelease(axial(), Qt::LeftButton, Qt::NoModifier, target);
-  const Vec3 dragged = *panel_->setup().tip_lps;
+  const Vec3 dragged = *panel_->setup().probes[0].tip_lps;
   EXPECT_NEAR(dragged.x() - tip.x(), 8.0, 1.5 / pixelsPerMm());
   EXPECT_NEAR(dragged.y(), tip.y(), 1.5 / pixelsPerMm());
   EXPECT_NEAR(dragged.z(), tip.z(), 1e-6) << "a drag stays on the slice";
-  EXPECT_EQ(*panel_->setup().entry_lps, entry) << "the entry stays";
+  EXPECT_EQ(*panel_->setup().probes[0].entry_lps, entry) << "the entry stays";
 }
 
 TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   placeProbe();
   AblationSetup s = shortMicrowave();
-  s.tip_lps = panel_->setup().tip_lps;
-  s.entry_lps = panel_->setup().entry_lps;
+  s.probes[0].tip_lps = panel_->setup().probes[0].tip_lps;
+  s.probes[0].entry_lps = panel_->setup().probes[0].entry_lps;
   s.duration_s = 3600.0;  // long enough to be cancelled
   const Case before = window_->currentCase();
   QTimer canceller;

@@ -146,8 +146,8 @@ TEST_F(AblationPhysicsInTheWindowTest, ZoneCriterionIsChosenSavedAndSimulated) {
   EXPECT_FALSE(criterion->itemData(3, Qt::ToolTipRole).toString().contains("measured this way:"));
 
   AblationSetup s = microwave(100.0, 120.0);
-  s.tip_lps = panel_->setup().tip_lps;
-  s.entry_lps = panel_->setup().entry_lps;
+  s.probes[0].tip_lps = panel_->setup().probes[0].tip_lps;
+  s.probes[0].entry_lps = panel_->setup().probes[0].entry_lps;
   panel_->setSetup(s);
   criterion->setCurrentIndex(criterion->findData("t60"));
   EXPECT_EQ(panel_->setup().zoneCriterion, "t60");
@@ -202,8 +202,8 @@ std::optional<double> figureAfter(const QString& text, const QString& label) {
 TEST_F(AblationPhysicsInTheWindowTest, PanelShowsTheCliJsonMinimalMargin) {
   placeProbe();
   AblationSetup s = microwave(100.0, 120.0);
-  s.tip_lps = panel_->setup().tip_lps;
-  s.entry_lps = panel_->setup().entry_lps;
+  s.probes[0].tip_lps = panel_->setup().probes[0].tip_lps;
+  s.probes[0].entry_lps = panel_->setup().probes[0].entry_lps;
   panel_->setSetup(s);
   test::TempDir dir;
   saveCase(window_->currentCase(), dir / "before.twinplan");  // the case the CLI is given
@@ -227,8 +227,8 @@ TEST_F(AblationPhysicsInTheWindowTest, PanelShowsTheCliJsonMinimalMargin) {
   // The CLI's job on the case as it was before the run, with the panel's grid options.
   const nlohmann::json parameters = {{"case", (dir / "before.twinplan").string()},
                                      {"device", s.deviceId},
-                                     {"tip", pointText(*s.tip_lps)},
-                                     {"entry", pointText(*s.entry_lps)},
+                                     {"tip", pointText(*s.probes[0].tip_lps)},
+                                     {"entry", pointText(*s.probes[0].entry_lps)},
                                      {"power_W", s.power_W},
                                      {"duration_s", s.duration_s},
                                      {"tumour", s.tumour},

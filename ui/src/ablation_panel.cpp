@@ -34,6 +34,49 @@ std::optional<Vec3> pointFrom(const json& j, const char* name) {
   return Vec3(j[0].get<double>(), j[1].get<double>(), j[2].get<double>());
 }
 
+json pointsJson(const std::vector<Vec3>& points) {
+  json list = json::array();
+  for (const Vec3& p : points) list.push_back(pointJson(p));
+  return list;
+}
+
+std::vector<Vec3> pointsFrom(const json& list) {
+  if (!list.is_array())
+    throw Error(ErrorKind::InvalidInput,
+                "The ablation plan's temperature points are not a list of [x, y, z] in LPS mm; "
+                "pick them again in the Ablation panel.",
+                "plans.parameters.temperature_points_lps");
+  std::vector<Vec3> points;
+  for (const json& p : list)
+    if (const auto point = pointFrom(p, "temperature_points_lps[]")) points.push_back(*point);
+  return points;
+}
+
+// The plan's probes: "probes" [{tip_lps, entry_lps}], or (plans saved before several probes) the
+// one probe's "tip_lps" and "entry_lps".
+std::vector<ProbePoints> probesFrom(const json& j) {
+  if (!j.contains("probes"))
+    return {ProbePoints{pointFrom(j.value("tip_lps", json(nullptr)), "tip_lps"),
+                        pointFrom(j.value("entry_lps", json(nullptr)), "entry_lps")}};
+  const json& list = j["probes"];
+  if (!list.is_array() || list.empty() || list.size() > kMaxAblationProbes)
+    throw Error(ErrorKind::InvalidInput,
+                "The ablation plan's probes are not a list of 1 to " +
+                    std::to_string(kMaxAblationProbes) +
+                    " probes; place them again in the Ablation panel.",
+                "plans.parameters.probes");
+  std::vector<ProbePoints> probes;
+  for (const json& p : list) {
+    if (!p.is_object())
+      throw Error(ErrorKind::InvalidInput,
+                  "An ablation plan's probe is not {tip_lps, entry_lps}; place it again.",
+                  "plans.parameters.probes[" + std::to_string(probes.size()) + "]");
+    probes.push_back({pointFrom(p.value("tip_lps", json(nullptr)), "probes[].tip_lps"),
+                      pointFrom(p.value("entry_lps", json(nullptr)), "probes[].entry_lps")});
+  }
+  return probes;
+}
+
 const char* overlayName(AblationSetup::Overlay overlay) {
   switch (overlay) {
     case AblationSetup::Overlay::Temperature:
@@ -77,6 +120,14 @@ QString criterionToolTip(const ablation::ZoneCriterionChoice& choice) {
               : QObject::tr("<p>Published zones measured this way:</p><ul>%1</ul>").arg(devices));
 }
 
+// A form row's field: `value` taking the width, its buttons after it.
+QHBoxLayout* buttonRow(QWidget* value, std::initializer_list<QPushButton*> buttons) {
+  auto* row = new QHBoxLayout;
+  row->addWidget(value, 1);
+  for (QPushButton* b : buttons) row->addWidget(b);
+  return row;
+}
+
 QString pointText(const std::optional<Vec3>& p) {
   if (!p) return QObject::tr("not placed");
   return QStringLiteral("%1, %2, %3 mm")
@@ -88,11 +139,17 @@ QString pointText(const std::optional<Vec3>& p) {
 }  // namespace
 
 json AblationSetup::toJson() const {
+  json probeList = json::array();
+  for (const ProbePoints& p : probes)
+    probeList.push_back({{"tip_lps", pointJson(p.tip_lps)}, {"entry_lps", pointJson(p.entry_lps)}});
+  const ProbePoints first = probes.empty() ? ProbePoints{} : probes.front();
   return {{"device", deviceId},
           {"power_W", power_W},
           {"duration_s", duration_s},
-          {"tip_lps", pointJson(tip_lps)},
-          {"entry_lps", pointJson(entry_lps)},
+          {"tip_lps", pointJson(first.tip_lps)},
+          {"entry_lps", pointJson(first.entry_lps)},
+          {"probes", probeList},
+          {"temperature_points_lps", pointsJson(temperaturePoints_lps)},
           {"tumour", tumour},
           {"margin_mm", margin_mm},
           {"zone_criterion", zoneCriterion},
@@ -109,8 +166,8 @@ AblationSetup AblationSetup::fromJson(const json& j) {
   s.deviceId = j["device"].get<std::string>();
   s.power_W = j.value("power_W", 0.0);
   s.duration_s = j.value("duration_s", 0.0);
-  s.tip_lps = pointFrom(j.value("tip_lps", json(nullptr)), "tip_lps");
-  s.entry_lps = pointFrom(j.value("entry_lps", json(nullptr)), "entry_lps");
+  s.probes = probesFrom(j);
+  s.temperaturePoints_lps = pointsFrom(j.value("temperature_points_lps", json::array()));
   s.tumour = j.value("tumour", std::string());
   s.margin_mm = j.value("margin_mm", 5.0);
   // Plans saved before the criterion was offered were simulated with the default.
@@ -130,8 +187,8 @@ AblationSetup AblationSetup::fromJson(const json& j) {
 
 bool AblationSetup::physicallyDiffers(const AblationSetup& other) const {
   return deviceId != other.deviceId || power_W != other.power_W || duration_s != other.duration_s ||
-         tip_lps != other.tip_lps || entry_lps != other.entry_lps || tumour != other.tumour ||
-         margin_mm != other.margin_mm || zoneCriterion != other.zoneCriterion;
+         probes != other.probes || tumour != other.tumour || margin_mm != other.margin_mm ||
+         zoneCriterion != other.zoneCriterion;
 }
 
 AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
@@ -168,16 +225,52 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     button->setObjectName(name);
     button->setCheckable(true);
     button->setToolTip(tr("Then click in a 2D view"));
-    auto* row = new QHBoxLayout;
-    row->addWidget(value, 1);
-    row->addWidget(button);
-    form->addRow(label, row);
+    form->addRow(label, buttonRow(value, {button}));
     connect(button, &QPushButton::clicked, this, [this, point](bool on) {
       setPlacing(on ? std::optional<Point>(point) : std::nullopt);
     });
   };
+  // The probe whose points the rows below show: Add and Remove beside it.
+  probe_ = new QComboBox;
+  probe_->setObjectName("ablationProbe");
+  probe_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  probe_->setMinimumContentsLength(8);
+  probe_->setToolTip(tr("Several probes of this device and setting, switched on together"));
+  addProbe_ = new QPushButton(tr("Add"));
+  addProbe_->setObjectName("addProbe");
+  addProbe_->setToolTip(tr("Another probe: then place its tip and entry"));
+  removeProbe_ = new QPushButton(tr("Remove"));
+  removeProbe_->setObjectName("removeProbe");
+  form->addRow(tr("Probe"), buttonRow(probe_, {addProbe_, removeProbe_}));
+  connect(probe_, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (refreshing_ || index < 0) return;
+    setCurrentProbe(std::size_t(index));
+  });
+  connect(addProbe_, &QPushButton::clicked, this, &AblationPanel::addProbe);
+  connect(removeProbe_, &QPushButton::clicked, this, &AblationPanel::removeCurrentProbe);
   pointRow(tr("Tip"), tip_, placeTip_, Point::Tip, "placeTip");
   pointRow(tr("Entry"), entry_, placeEntry_, Point::Entry, "placeEntry");
+
+  // Where Simulate records the temperature over time: the tumour's centre and margin, and the
+  // points picked here.
+  temperaturePoints_ = new QLabel;
+  temperaturePoints_->setObjectName("ablationTemperaturePoints");
+  pickPoint_ = new QPushButton(tr("Pick point"));
+  pickPoint_->setObjectName("pickTemperaturePoint");
+  pickPoint_->setCheckable(true);
+  pickPoint_->setToolTip(
+      tr("Then click in a 2D view: Simulate plots the temperature over time there"));
+  clearPoints_ = new QPushButton(tr("Clear"));
+  clearPoints_->setObjectName("clearTemperaturePoints");
+  form->addRow(tr("Curves"), buttonRow(temperaturePoints_, {pickPoint_, clearPoints_}));
+  connect(pickPoint_, &QPushButton::clicked, this, [this](bool on) {
+    setPlacing(on ? std::optional<Point>(Point::Temperature) : std::nullopt);
+  });
+  connect(clearPoints_, &QPushButton::clicked, this, [this] {
+    setup_.temperaturePoints_lps.clear();
+    refresh();
+    changed();
+  });
 
   tumour_ = new QComboBox;
   tumour_->setObjectName("ablationTumour");
@@ -242,6 +335,11 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   report_->setWordWrap(true);
   report_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(report_);
+  temperatureChart_ = new TemperatureChart;
+  temperatureChart_->setObjectName("ablationTemperatureChart");
+  temperatureChart_->setMinimumHeight(200);
+  temperatureChart_->setVisible(false);
+  layout->addWidget(temperatureChart_);
   layout->addStretch(1);
 
   connect(device_, &QComboBox::currentIndexChanged, this, [this](int) {
@@ -353,7 +451,9 @@ void AblationPanel::setSetup(AblationSetup setup) {
   // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
   // open; a different one (undo, another case) ends it.
   if (!(setup == setup_)) endGesture();
+  if (setup.probes.empty()) setup.probes.emplace_back();
   setup_ = std::move(setup);
+  current_ = std::min(current_, setup_.probes.size() - 1);
   showDevice();
   refreshing_ = true;
   const int index = tumour_->findData(QString::fromStdString(setup_.tumour));
@@ -388,28 +488,85 @@ void AblationPanel::setPlacing(std::optional<Point> point) {
 
 void AblationPanel::placePoint(const Vec3& p_lps) {
   if (!placing_) return;
+  if (*placing_ == Point::Temperature) {
+    setup_.temperaturePoints_lps.push_back(p_lps);  // picking stays on for the next point
+    refresh();
+    return changed();
+  }
   if (*placing_ == Point::Tip) {
-    setup_.tip_lps = p_lps;
+    current().tip_lps = p_lps;
     // The entry comes next unless it is already placed.
-    setPlacing(setup_.entry_lps ? std::nullopt : std::optional<Point>(Point::Entry));
+    setPlacing(current().entry_lps ? std::nullopt : std::optional<Point>(Point::Entry));
   } else {
-    setup_.entry_lps = p_lps;
+    current().entry_lps = p_lps;
     setPlacing(std::nullopt);
   }
   refresh();
   changed();
 }
 
+void AblationPanel::setCurrentProbe(std::size_t probe) {
+  if (probe >= setup_.probes.size() || probe == current_) return refresh();
+  current_ = probe;
+  setPlacing(std::nullopt);  // a click must not place the other probe's point
+  refresh();
+  emit setupChanged();  // the views draw the current probe's line
+}
+
+void AblationPanel::addProbe() {
+  if (setup_.probes.size() >= kMaxAblationProbes) return;
+  setup_.probes.emplace_back();
+  current_ = setup_.probes.size() - 1;
+  refresh();
+  changed();
+  setPlacing(Point::Tip);  // the new probe's tip is the next click
+}
+
+void AblationPanel::removeCurrentProbe() {
+  if (setup_.probes.size() <= 1) return;
+  setup_.probes.erase(setup_.probes.begin() + std::ptrdiff_t(current_));
+  current_ = std::min(current_, setup_.probes.size() - 1);
+  setPlacing(std::nullopt);
+  refresh();
+  changed();
+}
+
 void AblationPanel::refresh() {
-  tip_->setText(pointText(setup_.tip_lps));
-  entry_->setText(pointText(setup_.entry_lps));
+  refreshing_ = true;
+  probe_->clear();
+  for (std::size_t n = 0; n < setup_.probes.size(); ++n)
+    probe_->addItem(setup_.probes[n].complete() ? tr("Probe %1").arg(n + 1)
+                                                : tr("Probe %1 (not placed)").arg(n + 1));
+  probe_->setCurrentIndex(int(current_));
+  refreshing_ = false;
+  addProbe_->setEnabled(setup_.probes.size() < kMaxAblationProbes);
+  removeProbe_->setEnabled(setup_.probes.size() > 1);
+  tip_->setText(pointText(current().tip_lps));
+  entry_->setText(pointText(current().entry_lps));
+  // Short, so the row keeps one line; the tooltip says it in full.
+  temperaturePoints_->setText(
+      setup_.temperaturePoints_lps.empty()
+          ? tr("Centre, margin")
+          : tr("Centre, margin + %1").arg(setup_.temperaturePoints_lps.size()));
+  temperaturePoints_->setToolTip(
+      tr("Simulate plots the temperature over time at the tumour's centre, at its margin and at "
+         "%n picked point(s)",
+         "", int(setup_.temperaturePoints_lps.size())));
+  clearPoints_->setEnabled(!setup_.temperaturePoints_lps.empty());
+  pickPoint_->setChecked(placing_ == Point::Temperature);
   placeTip_->setChecked(placing_ == Point::Tip);
   placeEntry_->setChecked(placing_ == Point::Entry);
   simulate_->setEnabled(setup_.complete());
-  simulate_->setToolTip(setup_.complete() ? QString() : tr("Place the tip and the entry first"));
+  simulate_->setToolTip(setup_.complete() ? QString()
+                                          : tr("Place every probe's tip and entry first"));
 }
 
 void AblationPanel::showReport(const QString& text) { report_->setText(text); }
+
+void AblationPanel::showTemperatureCurves(std::vector<TemperatureCurve> curves) {
+  temperatureChart_->setVisible(!curves.empty());
+  temperatureChart_->setCurves(std::move(curves));
+}
 QString AblationPanel::reportText() const { return report_->text(); }
 void AblationPanel::showLive(const QString& text) { liveText_->setText(text); }
 

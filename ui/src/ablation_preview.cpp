@@ -18,12 +18,18 @@
 namespace twinplan::ui {
 
 struct ZonePreviewCache {
-  std::optional<ablation::AblationGrid> grid;
+  std::shared_ptr<const ablation::AblationGrid> grid;
   Vec3 centre_lps = Vec3::Zero();
   double box_mm = 0.0;
   std::vector<std::uint8_t> sink;  // ablation::heatSinkMask of the grid
   std::string tumourName;          // the tumour `tumour` holds, on this grid
   std::vector<std::uint8_t> tumour;
+  // Several probes: the held probes' heat summed once on `grid` (LiveMultiProbeZone), for the
+  // surrogate and the moving probe it was made with; the probes of the last update.
+  std::unique_ptr<ablation::LiveMultiProbeZone> live;
+  const ablation::ZoneSurrogate* liveSurrogate = nullptr;
+  std::size_t liveMoving = 0;
+  std::vector<ablation::ProbePlacement> lastProbes;
 };
 
 namespace {
@@ -40,27 +46,73 @@ Vec3 zoneCentre(const ablation::ZoneSurrogate& s, const ablation::ProbePlacement
   return probe.tip_lps - s.centreBehindTip_mm * probe.axis();
 }
 
-// The grid for this placement: the cached one while the zone's centre stays near its centre,
-// otherwise a new box around the zone with `slack_mm` of tissue beyond it on every side.
+// The grid for these placements: the cached one while the zones' mean centre stays near its
+// centre and the box still holds them, otherwise a new box around the zones with `slack_mm` of
+// tissue beyond them on every side.
 void ensureGrid(const Case& twin, const std::string& ct, const ablation::ZoneSurrogate& s,
-                const ablation::ProbePlacement& probe, const ZonePreviewOptions& o,
+                const std::vector<ablation::ProbePlacement>& probes, const ZonePreviewOptions& o,
                 ZonePreviewCache& cache, bool& rebuilt) {
-  const Vec3 centre = zoneCentre(s, probe);
-  const double box_mm =
-      std::max(s.calibratedLong_mm, s.calibratedShort_mm) + 2.0 * (o.slack_mm + o.reuseDistance_mm);
+  Vec3 centre = Vec3::Zero();
+  for (const auto& p : probes) centre += zoneCentre(s, p);
+  centre /= double(probes.size());
+  double spread_mm = 0.0;  // how far a zone's centre lies from the mean, along L, P or S
+  for (const auto& p : probes)
+    spread_mm = std::max(spread_mm, (zoneCentre(s, p) - centre).cwiseAbs().maxCoeff());
+  const double box_mm = std::max(s.calibratedLong_mm, s.calibratedShort_mm) + 2.0 * spread_mm +
+                        2.0 * (o.slack_mm + o.reuseDistance_mm);
   rebuilt = !cache.grid || cache.box_mm < box_mm ||
             (centre - cache.centre_lps).norm() > o.reuseDistance_mm;
   if (!rebuilt) return;
+  cache.live.reset();  // it reads the grid being replaced
   ablation::GridOptions go;
   go.spacing_mm = o.spacing_mm;
-  go.boxSize_mm = std::clamp(box_mm, 10.0, 400.0);
-  go.centreBehindTip_mm = std::min(s.centreBehindTip_mm, go.boxSize_mm / 2.0);
-  cache.grid = ablation::buildAblationGrid(twin, ct, probe, go);
+  // Several probes: room for their spread to grow by reuseDistance_mm while one is dragged
+  // apart, so the held probes' heat is kept (one probe: as before).
+  const double room_mm = probes.size() > 1 ? 2.0 * o.reuseDistance_mm : 0.0;
+  go.boxSize_mm = std::clamp(box_mm + room_mm, 10.0, std::min(400.0, 400.0 * o.spacing_mm));
+  // The box centred on `centre`: a placement with its tip there (the builder reads no more).
+  const ablation::ProbePlacement at{centre, centre - probes.front().axis()};
+  cache.grid =
+      std::make_shared<const ablation::AblationGrid>(ablation::buildAblationGrid(twin, ct, at, go));
   cache.centre_lps = centre;
   cache.box_mm = go.boxSize_mm;
   cache.sink = ablation::heatSinkMask(*cache.grid, s.options.sinkDistance_mm);
   cache.tumourName.clear();
   cache.tumour.clear();
+}
+
+bool samePlacement(const ablation::ProbePlacement& a, const ablation::ProbePlacement& b) {
+  return a.tip_lps == b.tip_lps && a.entry_lps == b.entry_lps;
+}
+
+// Several probes' zone (zone_surrogate.h's superposition rule, voxel for voxel
+// predictCombinedZone). The probe that moved since the last update is the moving one; the
+// others' heat is summed once and kept while they stay, so a drag costs one probe's update.
+std::vector<std::uint8_t> multiProbeZone(const ablation::ZoneSurrogate& s,
+                                         const std::vector<ablation::ProbePlacement>& probes,
+                                         ZonePreviewCache& cache) {
+  std::size_t moving = probes.size() - 1, changedCount = 0;
+  if (cache.lastProbes.size() == probes.size()) {
+    moving = cache.liveMoving;
+    for (std::size_t n = 0; n < probes.size(); ++n)
+      if (!samePlacement(probes[n], cache.lastProbes[n])) {
+        moving = n;
+        ++changedCount;
+      }
+  }
+  bool heldKept = cache.live && cache.liveSurrogate == &s && cache.liveMoving == moving &&
+                  cache.lastProbes.size() == probes.size() && changedCount <= 1;
+  if (!heldKept) {
+    std::vector<ablation::ProbePlacement> held;
+    for (std::size_t n = 0; n < probes.size(); ++n)
+      if (n != moving) held.push_back(probes[n]);
+    cache.live = std::make_unique<ablation::LiveMultiProbeZone>(
+        s, *cache.grid, cache.sink, held, ablation::probeInteractionLength_mm(s));
+    cache.liveSurrogate = &s;
+    cache.liveMoving = moving;
+  }
+  cache.lastProbes = probes;
+  return cache.live->withMovingProbe(probes[moving]).zone;
 }
 
 // The tumour segment on the cached grid (empty when the case has none of that name).
@@ -86,25 +138,38 @@ std::shared_ptr<ZonePreviewCache> makeZonePreviewCache() {
 ZonePreview predictZonePreview(const Case& twin, const std::string& ct, const AblationSetup& setup,
                                ZonePreviewCache& cache, const ZonePreviewOptions& options) {
   const auto start = Clock::now();
-  if (!setup.complete())
+  // The placed probes: one added and not yet placed does not hide the others' zone.
+  std::vector<ablation::ProbePlacement> probes;
+  for (std::size_t n = 0; n < setup.probes.size(); ++n) {
+    const ProbePoints& p = setup.probes[n];
+    if (!p.complete()) continue;
+    if ((*p.tip_lps - *p.entry_lps).norm() < 1.0)
+      throw Error(ErrorKind::InvalidInput,
+                  "The entry of probe " + std::to_string(n + 1) +
+                      " lies on its tip; move it at least 1 mm away.",
+                  "ablation.probes[" + std::to_string(n) + "].entry");
+    probes.push_back({*p.tip_lps, *p.entry_lps});
+  }
+  if (probes.empty())
     throw Error(ErrorKind::InvalidInput, "Place the probe's tip and entry to see its zone.",
                 "ablation");
   const ablation::AblationDevice& device = ablation::findDevice(setup.deviceId);
-  const ablation::ProbePlacement probe{*setup.tip_lps, *setup.entry_lps};
-  if ((probe.tip_lps - probe.entry_lps).norm() < 1.0)
-    throw Error(ErrorKind::InvalidInput, "The entry lies on the tip; move it at least 1 mm away.",
-                "ablation.entry");
   // The tabulated profile for the planner's settings; another power or time is calibrated once
   // on the full physics (about a second on 2 mm) and kept for the session.
   const ablation::ZoneSurrogate& surrogate =
       ablation::cachedSurrogate(device, setup.power_W, setup.duration_s);
   ZonePreview out;
   out.setup = setup;
-  ensureGrid(twin, ct, surrogate, probe, options, cache, out.gridRebuilt);
+  ensureGrid(twin, ct, surrogate, probes, options, cache, out.gridRebuilt);
   const ablation::AblationGrid& grid = *cache.grid;
+  out.grid = cache.grid;
+  out.placements = probes;
 
   std::vector<std::uint8_t> zone(grid.geometry.voxelCount(), 0);
-  ablation::addPredictedZone(surrogate, grid, probe, cache.sink, zone);
+  if (probes.size() == 1)
+    ablation::addPredictedZone(surrogate, grid, probes.front(), cache.sink, zone);
+  else
+    zone = multiProbeZone(surrogate, probes, cache);
   std::size_t zoneVoxels = 0;
   for (std::uint8_t v : zone) zoneVoxels += v;
   const Vec3& h = grid.geometry.spacing_mm;

@@ -76,4 +76,26 @@ void drawChartFrame(QPainter& painter, const QWidget& widget, const ChartFrame& 
   painter.restore();
 }
 
+void drawChartLegend(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                     const std::vector<ChartLegendRow>& rows) {
+  const QFontMetricsF metrics(widget.font());
+  QPointF row = frame.area.topLeft() + QPointF(8, 6);
+  for (const ChartLegendRow& r : rows) {
+    painter.fillRect(QRectF(row.x(), row.y() + 3, 12, 8),
+                     QColor(r.colour.r, r.colour.g, r.colour.b));
+    painter.setPen(widget.palette().color(QPalette::Text));
+    painter.drawText(QPointF(row.x() + 16, row.y() + metrics.ascent()), r.label);
+    row.ry() += metrics.height() + 2;
+  }
+}
+
+void drawChartReadout(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                      const QString& readout) {
+  if (readout.isEmpty()) return;
+  painter.setPen(widget.palette().color(QPalette::Text));
+  painter.drawText(
+      QRectF(frame.area.left() + 4, frame.area.bottom() - 18, frame.area.width() - 8, 16),
+      Qt::AlignRight, readout);
+}
+
 }  // namespace twinplan::ui

@@ -3,7 +3,9 @@
 // inside margins for the tick labels and axis titles, data <-> widget positions, a dotted grid on
 // "nice" ticks and the axis titles. (Qt Charts is GPL-3 for open-source use: dvh_chart.h.)
 #include <QString>
+#include <vector>
 
+#include "twinplan/core/label_map.h"
 #include "twinplan/ui/hover_chart.h"
 
 class QPainter;
@@ -18,5 +20,16 @@ double niceAxisEnd(double value, int ticks);
 // Background, grid, frame, tick labels and axis titles in the widget's palette.
 void drawChartFrame(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
                     const QString& xTitle, const QString& yTitle);
+
+// A legend inside the plot's top left corner: a swatch in each row's colour, then its label.
+struct ChartLegendRow {
+  QString label;
+  Rgb colour;
+};
+void drawChartLegend(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                     const std::vector<ChartLegendRow>& rows);
+// The hover readout along the plot's bottom edge, right-aligned (nothing when empty).
+void drawChartReadout(QPainter& painter, const QWidget& widget, const ChartFrame& frame,
+                      const QString& readout);
 
 }  // namespace twinplan::ui

@@ -8,6 +8,8 @@
 #include <vtkRenderer.h>
 
 #include <QDockWidget>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTimer>
 #include <algorithm>
 #include <cmath>
@@ -25,6 +27,7 @@
 #include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "twinplan/engine/ablation.h"
 #include "twinplan/rendering/mesh_actor.h"
 #include "twinplan/segmentation/binary_mask.h"
 #include "twinplan/segmentation/segment_surface.h"
@@ -232,11 +235,143 @@ SurfaceMesh cylinder(const Vec3& from, const Vec3& to, double radius_mm, const R
   return mesh;
 }
 
+// A probe's line in the 2D views: entry then tip, as far as they are placed.
+std::vector<Vec3> probeLine(const ProbePoints& p) {
+  std::vector<Vec3> line;
+  if (p.entry_lps) line.push_back(*p.entry_lps);
+  if (p.tip_lps) line.push_back(*p.tip_lps);
+  return line;
+}
+
+// Every probe of a complete set-up; throws Error(InvalidInput) naming a probe whose entry lies on
+// its tip.
+std::vector<ablation::ProbePlacement> placements(const AblationSetup& setup) {
+  if (!setup.complete())
+    throw Error(ErrorKind::InvalidInput,
+                "Place every probe's tip and entry in a 2D view before simulating.", "ablation");
+  std::vector<ablation::ProbePlacement> probes;
+  for (const ProbePoints& p : setup.probes) {
+    probes.push_back({*p.tip_lps, *p.entry_lps});
+    if ((*p.tip_lps - *p.entry_lps).norm() < 1.0)
+      throw Error(ErrorKind::InvalidInput,
+                  "The entry of probe " + std::to_string(probes.size()) +
+                      " lies on its tip; place the skin entry at least 1 mm from the tip.",
+                  "ablation.probes[" + std::to_string(probes.size() - 1) + "].entry");
+  }
+  return probes;
+}
+
+// The simulated box. One probe: as the ablate job, the run's box centred on the device's active
+// part. Several: centred between their active parts and widened by their spread, so each keeps
+// the tissue around it a single probe has; `centre` is then a placement at that centre.
+ablation::GridOptions simulationBox(const ablation::AblationDevice& device,
+                                    const std::vector<ablation::ProbePlacement>& probes,
+                                    const MainWindow::AblationRunOptions& run,
+                                    ablation::ProbePlacement& centre) {
+  ablation::GridOptions options;
+  options.spacing_mm = run.spacing_mm;
+  options.boxSize_mm = run.boxSize_mm;
+  options.centreBehindTip_mm = std::min(device.activeTipLength_mm / 2.0, options.boxSize_mm / 4.0);
+  if (probes.size() > 1) {
+    Vec3 mean = Vec3::Zero();
+    for (const auto& p : probes) mean += p.tip_lps - options.centreBehindTip_mm * p.axis();
+    mean /= double(probes.size());
+    double spread_mm = 0.0;
+    for (const auto& p : probes)
+      spread_mm = std::max(
+          spread_mm,
+          (p.tip_lps - options.centreBehindTip_mm * p.axis() - mean).cwiseAbs().maxCoeff());
+    // The builder's limits: 400 mm and 400 voxels an edge (grid_builder.h).
+    options.boxSize_mm =
+        std::min({run.boxSize_mm + 2.0 * spread_mm, 400.0, 400.0 * run.spacing_mm});
+    centre = {mean, mean - probes.front().axis()};
+    options.centreBehindTip_mm = 0.0;
+  }
+  options.validate();
+  return options;
+}
+
+// A point whose temperature over time Simulate records, named for the chart's legend.
+struct TemperaturePoint {
+  std::string label;
+  Vec3 p_lps;
+};
+
+// The tumour's centroid on the grid and its equivalent sphere's radius (mm); nullopt when the
+// set-up names no tumour or it has no voxel on the grid.
+std::optional<std::pair<Vec3, double>> tumourCentre(const Case& twin, const std::string& tumour,
+                                                    const ImageGeometry& grid) {
+  for (const LabelMap& labels : twin.labelMaps) {
+    const auto segment = tumour.empty() ? std::nullopt : labels.findSegment(tumour);
+    if (!segment) continue;
+    const auto onGrid = ablation::segmentOnGrid(labels, *segment, grid);
+    Vec3 sum = Vec3::Zero();
+    std::size_t count = 0;
+    for (std::int64_t k = 0, v = 0; k < grid.size[2]; ++k)
+      for (std::int64_t j = 0; j < grid.size[1]; ++j)
+        for (std::int64_t i = 0; i < grid.size[0]; ++i, ++v)
+          if (onGrid[std::size_t(v)]) {
+            sum += grid.indexToLps(Vec3(double(i), double(j), double(k)));
+            ++count;
+          }
+    if (count == 0) return std::nullopt;
+    const Vec3& h = grid.spacing_mm;
+    const double volume_mm3 = double(count) * h.x() * h.y() * h.z();
+    return std::pair{sum / double(count), std::cbrt(3.0 * volume_mm3 / (4.0 * std::numbers::pi))};
+  }
+  return std::nullopt;
+}
+
+// Where Simulate records the temperature over time: the tumour's centre and the point of
+// tumour + margin straight across the first probe from it (its equivalent sphere's radius plus
+// the margin: where the zone must reach), else each probe's tip; then the points picked in the
+// panel. Points outside the simulated box have no temperature and are left out.
+std::vector<TemperaturePoint> temperaturePoints(
+    const Case& twin, const AblationSetup& setup, const ablation::AblationGrid& grid,
+    const std::vector<ablation::ProbePlacement>& probes) {
+  std::vector<TemperaturePoint> points;
+  if (const auto centre = tumourCentre(twin, setup.tumour, grid.geometry)) {
+    const Vec3 across = ablation::perpendicularBasis(probes.front().axis()).first;
+    std::ostringstream margin;
+    margin << "Margin (" << setup.margin_mm << " mm)";
+    points.push_back({"Tumour centre", centre->first});
+    points.push_back({margin.str(), centre->first + (centre->second + setup.margin_mm) * across});
+  } else {
+    for (std::size_t n = 0; n < probes.size(); ++n)
+      points.push_back({"Tip " + std::to_string(n + 1), probes[n].tip_lps});
+  }
+  for (std::size_t n = 0; n < setup.temperaturePoints_lps.size(); ++n)
+    points.push_back({"Point " + std::to_string(n + 1), setup.temperaturePoints_lps[n]});
+  std::erase_if(points, [&](const TemperaturePoint& p) {
+    return !grid.geometry.contains(grid.geometry.lpsToIndex(p.p_lps));
+  });
+  return points;
+}
+
+// The chart's curves from a report's probe_points (ablate job JSON, each with its label), in
+// colours that stay apart from each other and from the zone's orange.
+std::vector<TemperatureCurve> temperatureCurves(const json& report) {
+  static constexpr Rgb kColours[] = {{200, 40, 40},  {30, 110, 200}, {40, 150, 60},
+                                     {150, 60, 170}, {20, 150, 150}, {120, 90, 40}};
+  std::vector<TemperatureCurve> curves;
+  if (!report.contains("probe_points")) return curves;
+  for (const json& p : report["probe_points"]) {
+    TemperatureCurve c;
+    c.label = QString::fromStdString(p.value("label", std::string("Point")));
+    c.colour = kColours[curves.size() % std::size(kColours)];
+    c.time_s = p["times_s"].get<std::vector<double>>();
+    c.temperature_degC = p["temperature_degC"].get<std::vector<double>>();
+    curves.push_back(std::move(c));
+  }
+  return curves;
+}
+
 // The margin report (issue #17 items 3 and 5): the zone, the coverage of tumour + margin, the
 // minimal ablative margin and where it is, and the damage to other structures, one line each.
 QString reportText(const json& r) {
   std::ostringstream out;
   out.precision(3);
+  if (r.value("probe_count", 1) > 1) out << r["probe_count"].get<int>() << " probes: ";
   out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, " << r["axes_mm"][0].get<double>()
       << " x " << r["axes_mm"][1].get<double>() << " x " << r["axes_mm"][2].get<double>() << " mm";
   if (r.contains("zone_criterion_rule"))
@@ -284,9 +419,17 @@ QString reportText(const json& r) {
 void MainWindow::buildAblationDock() {
   ablation_ = new AblationPanel(this);
   ablation_->setObjectName("ablationPanel");
+  // Scrolled vertically when the window is short (the temperature chart under the report);
+  // never horizontally: the dock is the width.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(ablation_);
+  scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(ablation_->minimumSizeHint().width() +
+                          scroll->verticalScrollBar()->sizeHint().width());
   auto* dock = new QDockWidget(tr("Ablation"), this);
   dock->setObjectName("ablationDock");
-  dock->setWidget(ablation_);
+  dock->setWidget(scroll);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   if (auto* landmarks = findChild<QDockWidget*>("landmarkDock")) {
@@ -413,8 +556,12 @@ void MainWindow::restoreAblation() {
                 .physicallyDiffers(ablation_->setup()))
           report = tr("Simulated for an earlier set-up (Simulate again):\n%1").arg(report);
         ablation_->showReport(report);
+        ablation_->showTemperatureCurves(plan.parameters.contains("report")
+                                             ? temperatureCurves(plan.parameters["report"])
+                                             : std::vector<TemperatureCurve>{});
       } catch (const std::exception& e) {
         ablation_->showReport(QString::fromUtf8(e.what()));
+        ablation_->showTemperatureCurves({});
       }
       showFieldOverlay();
       return;
@@ -428,6 +575,7 @@ void MainWindow::restoreAblation() {
   fresh.duration_s = ablation_->setup().duration_s;
   ablation_->setSetup(std::move(fresh));
   ablation_->showReport({});
+  ablation_->showTemperatureCurves({});
 }
 
 void MainWindow::storeAblationSetup() {
@@ -449,7 +597,7 @@ void MainWindow::storeAblationSetup() {
           twin, i, std::move(plan), ablation_->editedControl(), ablation_->continuingGesture()));
       return;
     }
-  if (!setup.tip_lps && !setup.entry_lps) return;  // nothing placed yet: nothing to keep
+  if (!setup.anyPlaced()) return;  // nothing placed yet: nothing to keep
   document_->apply(edits::addPlan(twin, Plan{"ablation", kPlanName, setup.toJson()}));
 }
 
@@ -464,7 +612,10 @@ std::vector<rendering::SliceView::ShownLabelMap> MainWindow::shownLabelMaps() co
 }
 
 void MainWindow::requestZonePreview(const AblationSetup& setup) {
-  if (!setup.livePreview || !setup.complete()) {
+  // The placed probes' zone (one added and not yet placed does not hide it).
+  const bool placed = std::any_of(setup.probes.begin(), setup.probes.end(),
+                                  [](const ProbePoints& p) { return p.complete(); });
+  if (!setup.livePreview || !placed) {
     if (preview_) showZonePreview(nullptr);
     ablation_->showLive(setup.livePreview ? tr("Place the tip and the entry to see the "
                                                "predicted zone.")
@@ -552,20 +703,23 @@ void MainWindow::showMarginMap() {
 }
 
 void MainWindow::showProbeIn3D(const AblationSetup& s) {
+  // Every placed probe: all shafts first, then all active parts (probeBoundsIn3D).
+  std::vector<ablation::ProbeLayout> layouts;
+  for (const ProbePoints& p : s.probes)
+    if (p.complete() && (*p.tip_lps - *p.entry_lps).norm() >= 1.0)
+      layouts.push_back(ablation::probeLayout(ablation::findDevice(s.deviceId),
+                                              ablation::ProbePlacement{*p.tip_lps, *p.entry_lps}));
   std::vector<vtkSmartPointer<vtkActor>> actors;
-  std::size_t shaftParts = 0;
-  if (s.complete() && (*s.tip_lps - *s.entry_lps).norm() >= 1.0) {
-    const ablation::ProbeLayout layout = ablation::probeLayout(
-        ablation::findDevice(s.deviceId), ablation::ProbePlacement{*s.tip_lps, *s.entry_lps});
-    // At least 1 mm across, so a 17-gauge shaft stays visible in a whole-abdomen view.
+  // At least 1 mm across, so a 17-gauge shaft stays visible in a whole-abdomen view.
+  for (const auto& layout : layouts)
     for (const auto& part : layout.shaft)
       actors.push_back(rendering::makeMeshActor(
           cylinder(part.from_lps, part.to_lps, std::max(part.radius_mm, 1.0), kShaftColour)));
-    shaftParts = actors.size();
+  const std::size_t shaftParts = actors.size();
+  for (const auto& layout : layouts)
     for (const auto& part : layout.active)
       actors.push_back(rendering::makeMeshActor(
           cylinder(part.from_lps, part.to_lps, std::max(part.radius_mm, 1.2), kActiveColour)));
-  }
   ablationScene_->replace(ablationScene_->probe, std::move(actors));
   ablationScene_->shaftParts = shaftParts;
   volume_->update();
@@ -593,56 +747,77 @@ void MainWindow::showProbe() {
   const AblationSetup& s = ablation_->setup();
   showProbeIn3D(s);
   if (!pendingPoints_.empty()) return;
-  std::vector<Vec3> points;
-  if (s.entry_lps) points.push_back(*s.entry_lps);
-  if (s.tip_lps) points.push_back(*s.tip_lps);
+  // The current probe's line (the views draw one line; the others show their rings).
+  const std::vector<Vec3> points = probeLine(s.probes[ablation_->currentProbe()]);
   for (auto* viewport : slices_) {
     viewport->view().setPendingPoints(points, points.size() == 2);
     viewport->update();
   }
 }
 
-std::vector<rendering::SliceView::LandmarkMarker> MainWindow::probeMarkers() const {
+namespace {
+
+std::vector<rendering::SliceView::LandmarkMarker> probeRings(
+    const AblationSetup& setup, const std::array<SliceViewport*, 3>& slices) {
+  // Each probe's tip and entry ("T", "E"; "T1", "E1", "T2", ... with several), in probe order
+  // (moveProbeMarker counts them so), then the crossings, then the picked temperature points
+  // ("P1", ...; drawn, not dragged).
+  const std::vector<ProbePoints>& probes = setup.probes;
   std::vector<rendering::SliceView::LandmarkMarker> markers;
-  if (!ablation_) return markers;  // during construction
-  const AblationSetup& s = ablation_->setup();
-  if (s.tip_lps) markers.push_back({*s.tip_lps, "T"});
-  if (s.entry_lps) markers.push_back({*s.entry_lps, "E"});
-  if (!s.complete()) return markers;
-  // Where the shaft crosses each view's slice, between entry and tip: an unlabelled ring (the
-  // views draw a marker only on the slice it lies on). A shaft in the slice's plane has none.
-  const Vec3 entry = *s.entry_lps, tip = *s.tip_lps;
-  for (const auto* viewport : slices_) {
-    const Vec3 n = viewport->view().slicePlane().normal();
-    const double along = (tip - entry).dot(n);
-    if (std::abs(along) < 1e-9) continue;
-    const double t = (viewport->view().crosshair() - entry).dot(n) / along;
-    const Vec3 crossing = entry + t * (tip - entry);
-    if (t <= 0.0 || t >= 1.0 || (crossing - tip).norm() < kCrossingClearance_mm ||
-        (crossing - entry).norm() < kCrossingClearance_mm)
-      continue;
-    markers.push_back({crossing, ""});
+  for (std::size_t n = 0; n < probes.size(); ++n) {
+    const std::string number = probes.size() > 1 ? std::to_string(n + 1) : std::string();
+    if (probes[n].tip_lps) markers.push_back({*probes[n].tip_lps, "T" + number});
+    if (probes[n].entry_lps) markers.push_back({*probes[n].entry_lps, "E" + number});
   }
+  // Where a shaft crosses each view's slice, between entry and tip: an unlabelled ring (the
+  // views draw a marker only on the slice it lies on). A shaft in the slice's plane has none.
+  for (const ProbePoints& p : probes) {
+    if (!p.complete()) continue;
+    const Vec3 entry = *p.entry_lps, tip = *p.tip_lps;
+    for (const auto* viewport : slices) {
+      const Vec3 n = viewport->view().slicePlane().normal();
+      const double along = (tip - entry).dot(n);
+      if (std::abs(along) < 1e-9) continue;
+      const double t = (viewport->view().crosshair() - entry).dot(n) / along;
+      const Vec3 crossing = entry + t * (tip - entry);
+      if (t <= 0.0 || t >= 1.0 || (crossing - tip).norm() < kCrossingClearance_mm ||
+          (crossing - entry).norm() < kCrossingClearance_mm)
+        continue;
+      markers.push_back({crossing, ""});
+    }
+  }
+  for (std::size_t n = 0; n < setup.temperaturePoints_lps.size(); ++n)
+    markers.push_back({setup.temperaturePoints_lps[n], "P" + std::to_string(n + 1)});
   return markers;
+}
+
+}  // namespace
+
+std::vector<rendering::SliceView::LandmarkMarker> MainWindow::probeMarkers() const {
+  if (!ablation_) return {};  // during construction
+  return probeRings(ablation_->setup(), slices_);
 }
 
 void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, bool final) {
   AblationSetup s = ablation_->setup();
-  const std::size_t rings = (s.tip_lps ? 1 : 0) + (s.entry_lps ? 1 : 0);
-  if (probeMarker >= rings) return;  // a crossing ring: drawn, not dragged
-  const bool tip = probeMarker == 0 && s.tip_lps;
-  (tip ? s.tip_lps : s.entry_lps) = p_lps;
+  // The ring's probe and point, counted as probeRings lists them.
+  std::optional<Vec3>* moved = nullptr;
+  for (std::size_t n = 0, ring = 0; n < s.probes.size() && !moved; ++n)
+    for (std::optional<Vec3>* point : {&s.probes[n].tip_lps, &s.probes[n].entry_lps})
+      if (*point && ring++ == probeMarker) {
+        moved = point;
+        break;
+      }
+  if (!moved) return;  // a crossing ring: drawn, not dragged
+  *moved = p_lps;
   if (final) return ablation_->setSetup(std::move(s));  // redraws through setupChanged
   // While dragging: the rings, the line and the probe in 3D follow the mouse, and the live
   // zone is asked for this position (computed off the GUI thread, moves coalesced); the panel
   // takes the point on release.
   const ImageVolume* background = backgroundVolume();
   auto markers = landmarks_->markersOn(background ? background->name : std::string()).markers;
-  if (s.tip_lps) markers.push_back({*s.tip_lps, "T"});
-  if (s.entry_lps) markers.push_back({*s.entry_lps, "E"});
-  std::vector<Vec3> line;
-  if (s.entry_lps) line.push_back(*s.entry_lps);
-  if (s.tip_lps) line.push_back(*s.tip_lps);
+  for (auto& ring : probeRings(s, slices_)) markers.push_back(std::move(ring));
+  const std::vector<Vec3> line = probeLine(s.probes[ablation_->currentProbe()]);
   for (auto* viewport : slices_) {
     viewport->view().setLandmarks(markers);
     if (pendingPoints_.empty()) viewport->view().setPendingPoints(line, line.size() == 2);
@@ -653,22 +828,11 @@ void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, boo
 }
 
 bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunOptions& run) {
-  if (!setup.complete())
-    throw Error(ErrorKind::InvalidInput,
-                "Place the probe's tip and entry in a 2D view before simulating.", "ablation");
   const Case& twin = currentCase();
   const ablation::AblationDevice& device = ablation::findDevice(setup.deviceId);
-  ablation::ProbePlacement probe{*setup.tip_lps, *setup.entry_lps};
-  if ((probe.tip_lps - probe.entry_lps).norm() < 1.0)
-    throw Error(ErrorKind::InvalidInput,
-                "The entry lies on the tip; place the skin entry at least 1 mm from the tip.",
-                "ablation.entry");
-  ablation::GridOptions options;
-  options.spacing_mm = run.spacing_mm;
-  options.boxSize_mm = run.boxSize_mm;
-  // As the ablate job: the box centred on the device's active part.
-  options.centreBehindTip_mm = std::min(device.activeTipLength_mm / 2.0, options.boxSize_mm / 4.0);
-  options.validate();
+  const std::vector<ablation::ProbePlacement> probes = placements(setup);
+  ablation::ProbePlacement probe = probes.front();  // where the box is centred (below)
+  const ablation::GridOptions options = simulationBox(device, probes, run, probe);
   const std::string ct = background_;
   const ablation::ZoneCriterionChoice& criterion =
       ablation::zoneCriterionChoice(setup.zoneCriterion);
@@ -681,25 +845,33 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
         ablation::BioheatParameters bioheat;
         bioheat.duration_s = setup.duration_s;
         bioheat.timeStep_s = run.timeStep_s;
-        bioheat.recordedPoints_lps = {probe.tip_lps};
+        const std::vector<TemperaturePoint> watched = temperaturePoints(twin, setup, grid, probes);
+        for (const TemperaturePoint& p : watched) bioheat.recordedPoints_lps.push_back(p.p_lps);
         ablation::applyZoneCriterion(bioheat, ablation::parseZoneCriterion(criterion.criterion));
         bioheat.validate(grid);
-        const auto source = ablation::makeHeatSource(grid, device, probe, setup.power_W);
+        // Several probes: one generator for RF electrodes, each antenna at the setting (the
+        // planner's confirmation runs the same source, device_source.h).
+        const auto source = ablation::makeHeatSource(grid, device, probes, setup.power_W);
         auto simulating = subRange(progress, 0.1, 0.95);
         AblationOutcome out{ablation::simulateAblation(grid, *source, bioheat, *simulating),
                             grid.geometry,
                             {},
                             json::object()};
         const ablation::ZoneAxes axes =
-            ablation::measureZoneAxes(out.result.ablationZone, grid.geometry, probe.axis());
+            ablation::measureZoneAxes(out.result.ablationZone, grid.geometry, probes[0].axis());
         float hottest = -1e9f;
         for (float t : out.result.maximumTemperature.values) hottest = std::max(hottest, t);
-        out.report = {{"zone_volume_ml", out.result.zoneVolume_ml},
+        out.report = {{"probe_count", probes.size()},
+                      {"zone_volume_ml", out.result.zoneVolume_ml},
                       {"zone_criterion", criterion.name},
                       {"zone_criterion_rule", criterion.criterion},
                       {"axes_mm", {axes.long_mm, axes.short_mm[0], axes.short_mm[1]}},
                       {"max_temperature_degC", hottest},
                       {"structures_damaged", json::object()}};
+        // The temperature curves, as the ablate job's probe_points, each with its name.
+        out.report["probe_points"] = engine::probePointsJson(out.result);
+        for (std::size_t n = 0; n < watched.size(); ++n)
+          out.report["probe_points"][n]["label"] = watched[n].label;
         for (const LabelMap& labels : twin.labelMaps)
           for (std::size_t s = 0; s < labels.segments().size(); ++s) {
             const Segment& segment = labels.segments()[s];
@@ -742,6 +914,7 @@ bool MainWindow::simulateAblation(const AblationSetup& setup, const AblationRunO
   if (results_) results_->ablationOverlay.reset();
   showFieldOverlay();
   ablation_->showReport(reportText(outcome->report));
+  ablation_->showTemperatureCurves(temperatureCurves(outcome->report));
   showMarginMap();
   return true;
 }

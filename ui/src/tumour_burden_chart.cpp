@@ -108,21 +108,11 @@ void TumourBurdenChart::paintEvent(QPaintEvent*) {
                      tr("progression: back to %1 ml").arg(*progression_ml_, 0, 'f', 1));
   }
   // Legend, top left inside the plot.
-  const QFontMetricsF metrics(font());
-  QPointF row = axes.area.topLeft() + QPointF(8, 6);
-  for (const BurdenCurve& c : curves_) {
-    painter.fillRect(QRectF(row.x(), row.y() + 3, 12, 8), colourOf(c.colour));
-    painter.setPen(text);
-    painter.drawText(QPointF(row.x() + 16, row.y() + metrics.ascent()), c.label);
-    row.ry() += metrics.height() + 2;
-  }
+  std::vector<ChartLegendRow> legend;
+  for (const BurdenCurve& c : curves_) legend.push_back({c.label, c.colour});
+  drawChartLegend(painter, *this, axes, legend);
   painter.setClipping(false);
-  if (!readout().isEmpty()) {
-    painter.setPen(text);
-    painter.drawText(
-        QRectF(axes.area.left() + 4, axes.area.bottom() - 18, axes.area.width() - 8, 16),
-        Qt::AlignRight, readout());
-  }
+  drawChartReadout(painter, *this, axes, readout());
 }
 
 }  // namespace twinplan::ui

@@ -4,11 +4,21 @@
 // (engine/src/ablate_job.cpp; docs/user-guide.md, "Thermal ablation").
 #include <nlohmann/json.hpp>
 
+namespace twinplan::ablation {
+struct AblationResult;
+}
+
 namespace twinplan::engine {
 
 // [{id, name, type, control, frequency_Hz, power_W, max_power_W, duration_s, cooled,
 //   published_zone: {long_axis_mm, short_axis_mm, tissue, setting}, sources: {geometry, cooling,
 //   generator, published_zone}}], in catalogue order.
 nlohmann::json ablationDevicesJson();
+
+// The recorded points' temperatures over time (ablation/bioheat.h recordedPoints_lps), as the
+// ablate job's JSON "probe_points" gives them and the Ablation panel plots them:
+// [{position_mm, times_s, temperature_degC}], each point's temperature at the end of every
+// step, trilinear between voxel centres.
+nlohmann::json probePointsJson(const ablation::AblationResult& result);
 
 }  // namespace twinplan::engine

@@ -1,16 +1,20 @@
 #pragma once
-// The Ablation panel (a dock; issue #17 item 5): one probe's device, power and time, its tip and
-// skin entry placed by clicking in a 2D view, the tumour and margin to cover, and "Simulate",
-// which runs the full bioheat physics in the background (MainWindow::simulateAblation). The
+// The Ablation panel (a dock; issue #17 item 5): the device, power and time, one to three probes
+// (each with its tip and skin entry placed by clicking in a 2D view), the tumour and margin to
+// cover, and "Simulate", which runs the full bioheat physics of all probes together in the
+// background (MainWindow::simulateAblation). The
 // panel holds the set-up; the main window stores it with the result as the case's ablation
 // Plan, so it reopens with the case. While the probe is placed or dragged the panel shows the
 // live predicted zone's coverage (ablation_preview.h); after a run, the margin report.
 #include <QWidget>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "twinplan/core/case.h"
+#include "twinplan/ui/temperature_chart.h"
 
 class QCheckBox;
 class QComboBox;
@@ -20,11 +24,27 @@ class QPushButton;
 
 namespace twinplan::ui {
 
-// One probe's treatment as the panel sets it up (LPS mm, W, s).
+// Where one probe lies (LPS mm), as far as it is placed.
+struct ProbePoints {
+  std::optional<Vec3> tip_lps, entry_lps;
+  bool complete() const { return tip_lps && entry_lps; }
+  bool operator==(const ProbePoints&) const = default;
+};
+
+// Several probes switched on together are of one device at one setting: the physics drives RF
+// electrodes from one generator and antennas each at the setting (ablation/device_source.h),
+// and the live zone's superposition rule is calibrated for one device's profile
+// (ablation/zone_surrogate.h, LiveMultiProbeZone). Three at most, as the planner proposes.
+inline constexpr std::size_t kMaxAblationProbes = 3;
+
+// The treatment as the panel sets it up (LPS mm, W, s).
 struct AblationSetup {
   std::string deviceId;
-  double power_W = 0.0, duration_s = 0.0;
-  std::optional<Vec3> tip_lps, entry_lps;
+  double power_W = 0.0, duration_s = 0.0;             // per probe
+  std::vector<ProbePoints> probes = {ProbePoints{}};  // one to kMaxAblationProbes
+  // Points (LPS mm) whose temperature over time the next Simulate records and the panel plots,
+  // besides the tumour's centre and a point on its margin (picked in a 2D view).
+  std::vector<Vec3> temperaturePoints_lps;
   std::string tumour;      // segment name; empty: no coverage report
   double margin_mm = 5.0;  // ablative margin around the tumour (issue #17 item 3)
   // Which voxels make the zone: a name of ablation::zoneCriterionChoices() ("omega1" default,
@@ -35,20 +55,32 @@ struct AblationSetup {
   enum class Overlay { Temperature, Damage, Off };
   Overlay overlay = Overlay::Temperature;
   bool livePreview = true;  // the surrogate's predicted zone while placing and dragging
-  bool complete() const { return tip_lps && entry_lps; }
+  // Every probe's tip and entry placed.
+  bool complete() const {
+    return std::all_of(probes.begin(), probes.end(),
+                       [](const ProbePoints& p) { return p.complete(); });
+  }
+  bool anyPlaced() const {
+    return std::any_of(probes.begin(), probes.end(),
+                       [](const ProbePoints& p) { return p.tip_lps || p.entry_lps; });
+  }
+  // Saved as "probes" [{tip_lps, entry_lps}] and, for readers of one probe (plans saved before
+  // several probes, engine/plan_targets.cpp), the first probe's "tip_lps" and "entry_lps".
   nlohmann::json toJson() const;
   // Throws Error(InvalidInput) naming the member that is missing or malformed.
   static AblationSetup fromJson(const nlohmann::json& json);
   bool operator==(const AblationSetup&) const = default;
-  // Whether a simulation of `other` would differ (device, settings, probe, tumour, margin, zone
-  // criterion; not the display choices).
+  // Whether a simulation of `other` would differ (device, settings, probes, tumour, margin, zone
+  // criterion; not the display choices nor the temperature points, which add curves only).
   bool physicallyDiffers(const AblationSetup& other) const;
 };
 
 class AblationPanel : public QWidget {
   Q_OBJECT
  public:
-  enum class Point { Tip, Entry };
+  // Tip and Entry of the current probe; Temperature: a point to plot (picking stays on, one
+  // point a click, until switched off).
+  enum class Point { Tip, Entry, Temperature };
   explicit AblationPanel(QWidget* parent = nullptr);
   // Offers the case's segments as the tumour (keeps the chosen one when it is still there).
   void showCase(const Case& twin);
@@ -56,14 +88,26 @@ class AblationPanel : public QWidget {
   // Restores a set-up (from the case's plan or a test); an unknown device falls back to the first.
   void setSetup(AblationSetup setup);
 
+  // The probe whose tip and entry the panel shows and a click places (index into setup().probes).
+  std::size_t currentProbe() const { return current_; }
+  void setCurrentProbe(std::size_t probe);
+  // Another probe (unplaced, then current), up to kMaxAblationProbes; removes the current one
+  // (never the last).
+  void addProbe();
+  void removeCurrentProbe();
+
   // Which point a click in a 2D view places, if any.
   std::optional<Point> placing() const { return placing_; }
   void setPlacing(std::optional<Point> point);
-  // A point picked in a view while placing; placing then moves on (tip -> entry -> done).
+  // A point picked in a view while placing (for the current probe); placing then moves on
+  // (tip -> entry -> done).
   void placePoint(const Vec3& p_lps);
   // The last simulation's margin report (or the reason it failed), as plain text.
   void showReport(const QString& text);
   QString reportText() const;
+  // Temperature over time at the recorded points of the last simulation (empty: hidden).
+  void showTemperatureCurves(std::vector<TemperatureCurve> curves);
+  const TemperatureChart* temperatureChart() const { return temperatureChart_; }
   // The live predicted zone's figures (or why there is none), as plain text.
   void showLive(const QString& text);
   QString liveText() const;
@@ -87,7 +131,8 @@ class AblationPanel : public QWidget {
 
  private:
   void showDevice();  // limits and published zone of setup_.deviceId
-  void refresh();     // point labels and the Simulate button
+  void refresh();     // probe list, point labels and the Simulate button
+  ProbePoints& current() { return setup_.probes[current_]; }
   // A spin box's value changed: starts or continues its gesture, then setupChanged.
   void settingEdited(const char* control);
   void endGesture();  // the next change starts a new undo step
@@ -96,10 +141,17 @@ class AblationPanel : public QWidget {
   QLabel* deviceInfo_ = nullptr;
   QDoubleSpinBox* power_ = nullptr;
   QDoubleSpinBox* time_ = nullptr;
+  QComboBox* probe_ = nullptr;
+  QPushButton* addProbe_ = nullptr;
+  QPushButton* removeProbe_ = nullptr;
   QLabel* tip_ = nullptr;
   QLabel* entry_ = nullptr;
   QPushButton* placeTip_ = nullptr;
   QPushButton* placeEntry_ = nullptr;
+  QLabel* temperaturePoints_ = nullptr;
+  QPushButton* pickPoint_ = nullptr;
+  QPushButton* clearPoints_ = nullptr;
+  TemperatureChart* temperatureChart_ = nullptr;
   QComboBox* tumour_ = nullptr;
   QDoubleSpinBox* margin_ = nullptr;
   QComboBox* zoneCriterion_ = nullptr;
@@ -111,6 +163,7 @@ class AblationPanel : public QWidget {
   QLabel* marginLegend_ = nullptr;
   QLabel* marginText_ = nullptr;
   AblationSetup setup_;
+  std::size_t current_ = 0;
   std::optional<Point> placing_;
   bool refreshing_ = false;
   std::string editedControl_;

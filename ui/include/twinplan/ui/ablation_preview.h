@@ -1,7 +1,8 @@
 #pragma once
 // The live predicted ablation zone while a probe is placed or dragged (issue #17 items 3 and 5):
 // the zone surrogate (ablation/zone_surrogate.h: a radial profile calibrated on the full physics,
-// with the heat-sink rule of large vessels) placed on a coarse grid around the probe, its
+// with the heat-sink rule of large vessels) placed on a coarse grid around the probes (several
+// probes: the superposition rule of LiveMultiProbeZone, the held probes' heat summed once), its
 // coverage of tumour + margin, and its surface for the 3D view. The work runs off the GUI thread
 // (ZonePreviewer); moves that arrive while one is computed are coalesced, so only the newest
 // placement is computed next and the GUI thread never waits.
@@ -11,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "twinplan/ablation/ablation_grid.h"
+#include "twinplan/ablation/heat_source.h"
 #include "twinplan/core/case.h"
 #include "twinplan/ui/ablation_margin_map.h"
 #include "twinplan/ui/ablation_panel.h"
@@ -41,6 +44,9 @@ struct ZonePreview {
   AblationSetup setup;  // what it was computed for
   LabelMap zone;        // the preview grid, one segment "Predicted zone"
   SurfaceMesh surface;  // its closed surface (empty when the zone is empty)
+  // The grid it was predicted on and the placed probes it was predicted for (LPS mm).
+  std::shared_ptr<const ablation::AblationGrid> grid;
+  std::vector<ablation::ProbePlacement> placements;
   double volume_ml = 0.0;
   std::optional<PreviewCoverage> coverage;         // when the setup names a tumour on the grid
   std::shared_ptr<const MarginMapDisplay> margin;  // the tumour's margin map, with coverage
@@ -53,8 +59,9 @@ struct ZonePreview {
 struct ZonePreviewCache;
 std::shared_ptr<ZonePreviewCache> makeZonePreviewCache();
 
-// Predicts the zone of `setup` (complete) in `twin` (CT `ct`, "" = the first): pure apart from
-// `cache`, which it fills and reuses. Throws Error for a setup the surrogate or the grid refuses.
+// Predicts the zone of `setup`'s placed probes (at least one) in `twin` (CT `ct`, "" = the
+// first): pure apart from `cache`, which it fills and reuses. Throws Error for a setup the
+// surrogate or the grid refuses.
 ZonePreview predictZonePreview(const Case& twin, const std::string& ct, const AblationSetup& setup,
                                ZonePreviewCache& cache, const ZonePreviewOptions& options = {});
 

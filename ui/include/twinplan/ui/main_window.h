@@ -207,13 +207,14 @@ class MainWindow : public QMainWindow {
   bool resampleRegistered(const std::string& moving);
   // ---- thermal ablation (main_window_ablation.cpp) ----
   AblationPanel* ablationPanel() const { return ablation_; }
-  // The simulated box around the probe (ablation/grid_builder.h) and the solver's time step;
-  // the defaults are the ablate job's (engine/src/ablate_job.cpp).
+  // The simulated box around the probe (ablation/grid_builder.h; several probes: centred
+  // between them and widened by their spread) and the solver's time step; the defaults are the
+  // ablate job's (engine/src/ablate_job.cpp).
   struct AblationRunOptions {
     double boxSize_mm = 100.0, spacing_mm = 1.0, timeStep_s = 5.0;
   };
   void setAblationRunOptions(const AblationRunOptions& run) { ablationRun_ = run; }
-  // Runs one probe's full bioheat simulation in the background (progress, Cancel) on the
+  // Runs the probes' full bioheat simulation in the background (progress, Cancel) on the
   // background series and the case's segments, and stores as one undoable step the maximum-
   // temperature and damage fields, the zone as the segment "Ablation zone" of the first label
   // map, and the set-up with its margin report as the case's ablation Plan. False when cancelled
