@@ -1077,6 +1077,17 @@ class XrRenderCliTest : public HeadsetViewTest {
     twinplan::saveCase(twin, path);
     return path;
   }
+  // The case a desktop shares for its slice: the quadrant CT and a 10 mm sphere model at its
+  // centre.
+  fs::path writeSliceCase() {
+    twinplan::Case twin;
+    twin.name = "Slice";
+    twin.volumes.push_back(quadrantCt());
+    twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
+    const fs::path path = work_ / "slice.twinplan";
+    twinplan::saveCase(twin, path);
+    return path;
+  }
   int cli(const std::string& arguments) {
     const std::string command = std::string(TWINPLAN_CLI) + " " + arguments + " >" +
                                 (work_ / "stdout.txt").string() + " 2>" +
@@ -1266,13 +1277,7 @@ int lastDisplayed(const fs::path& log) {
 }
 
 TEST_F(XrRenderCliTest, APresentersScrollMovesTheSliceInTheHeadset) {
-  // The case a desktop shares: the quadrant CT and a 10 mm sphere model at its centre.
-  twinplan::Case twin;
-  twin.name = "Slice";
-  twin.volumes.push_back(quadrantCt());
-  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
-  const fs::path casePath = work_ / "slice.twinplan";
-  twinplan::saveCase(twin, casePath);
+  const fs::path casePath = writeSliceCase();
   const fs::path log = work_ / "log.jsonl";
 
   // The window's presenter: coronal slice 50 mm anterior, then scrolled 100 mm back.
@@ -1722,12 +1727,7 @@ int coveredIn(const Png& png, const PixelBox& box) {
 // its axis by the hand's move (life size: 100 mm for 10 cm); the desktop's session gets the new
 // slice, and both eyes show the plane where it now projects.
 TEST_F(XrRenderCliTest, TheTriggerDragsTheSlicePlaneAndTheDesktopGetsIt) {
-  twinplan::Case twin;
-  twin.name = "Drag";
-  twin.volumes.push_back(quadrantCt());
-  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
-  const fs::path casePath = work_ / "drag.twinplan";
-  twinplan::saveCase(twin, casePath);
+  const fs::path casePath = writeSliceCase();
   // The sphere (the scene's bounds, +-10 mm) stands centred 0.76 m ahead of the head at
   // (0, 1.6, 0): the coronal plane 50 mm anterior is 0.71 m ahead, LPS (-50, -50, 50) on it at
   // room (-0.05, 1.65, -0.71). The right hand aims there, pulls the trigger from frame 12 to 34

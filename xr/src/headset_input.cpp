@@ -58,19 +58,22 @@ XrAction makeAction(XrActionSet set, XrActionType type, const char* name, const 
   return action;
 }
 
-bool booleanState(XrSession session, XrAction action, XrPath hand) {
+XrActionStateGetInfo stateOf(XrAction action, XrPath hand) {
   XrActionStateGetInfo info{XR_TYPE_ACTION_STATE_GET_INFO};
   info.action = action;
   info.subactionPath = hand;
+  return info;
+}
+
+bool booleanState(XrSession session, XrAction action, XrPath hand) {
+  const XrActionStateGetInfo info = stateOf(action, hand);
   XrActionStateBoolean state{XR_TYPE_ACTION_STATE_BOOLEAN};
   checkXr(xrGetActionStateBoolean(session, &info, &state), "xrGetActionStateBoolean");
   return state.isActive == XR_TRUE && state.currentState == XR_TRUE;
 }
 
 float floatState(XrSession session, XrAction action, XrPath hand) {
-  XrActionStateGetInfo info{XR_TYPE_ACTION_STATE_GET_INFO};
-  info.action = action;
-  info.subactionPath = hand;
+  const XrActionStateGetInfo info = stateOf(action, hand);
   XrActionStateFloat state{XR_TYPE_ACTION_STATE_FLOAT};
   checkXr(xrGetActionStateFloat(session, &info, &state), "xrGetActionStateFloat");
   return state.isActive == XR_TRUE ? state.currentState : 0.0f;
