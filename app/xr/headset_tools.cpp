@@ -155,6 +155,8 @@ std::vector<std::pair<std::string, bool>> HeadsetTools::takeVisibility() {
   return std::exchange(visibility_, {});
 }
 
-std::vector<std::array<Vec3, 2>> HeadsetTools::takeRulers() { return std::exchange(newRulers_, {}); }
+std::vector<std::array<Vec3, 2>> HeadsetTools::takeRulers() {
+  return std::exchange(newRulers_, {});
+}
 
 }  // namespace twinplan::xr_app

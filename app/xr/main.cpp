@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "headset_tools.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -43,7 +44,6 @@
 #include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
-#include "headset_tools.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;

@@ -290,8 +290,8 @@ HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const
   Hit result;
   if (direction.norm() < 1e-12 || !(reach_m > 0.0)) return result;
   const RoomPlacement roomToLps = placement_.inverse();
-  const auto hit = firstHitOnSegment(
-      scene_, roomToLps * origin_m, roomToLps * (origin_m + direction.normalized() * reach_m));
+  const auto hit = firstHitOnSegment(scene_, roomToLps * origin_m,
+                                     roomToLps * (origin_m + direction.normalized() * reach_m));
   if (!hit) return result;
   result.hit = true;
   result.p_lps = hit->p_lps;
@@ -529,9 +529,9 @@ void HeadsetAnnotations::setRulers(const std::vector<Ruler>& rulers) {
     if ((ruler.to_lps - ruler.from_lps).norm() < 1e-9) continue;
     rulers_.push_back(lineActor(ruler.from_lps, ruler.to_lps, kMarkerColour));
     if (!ruler.text.empty())
-      rulers_.push_back(labelAt(0.5 * (ruler.from_lps + ruler.to_lps) +
-                                    Vec3(0, 0, 2.0 * kMarkerRadius_mm),
-                                ruler.text, kMarkerColour));
+      rulers_.push_back(
+          labelAt(0.5 * (ruler.from_lps + ruler.to_lps) + Vec3(0, 0, 2.0 * kMarkerRadius_mm),
+                  ruler.text, kMarkerColour));
   }
   for (const auto& part : rulers_) scene_.renderer()->AddViewProp(part);
 }

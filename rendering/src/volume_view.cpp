@@ -31,9 +31,9 @@
 #include <vtkVolumeProperty.h>
 
 #include <algorithm>
-#include <optional>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/vtk_view.h"

@@ -290,8 +290,7 @@ void Participant::measure(const std::array<double, 3>& from_lps,
       if (!std::isfinite(v))
         throw Error(ErrorKind::InvalidInput, "A measured point must be finite (LPS mm).",
                     "measure");
-  impl_->propose({{"type", "measure"}, {"from_lps", from_lps}, {"to_lps", to_lps}},
-                 "measurements");
+  impl_->propose({{"type", "measure"}, {"from_lps", from_lps}, {"to_lps", to_lps}}, "measurements");
 }
 
 void Participant::service(int timeout_ms) { impl_->service(timeout_ms); }

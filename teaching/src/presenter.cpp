@@ -235,8 +235,8 @@ void Presenter::Impl::measure(const Connection& c, const json& message) {
     ruler.from_lps = message.at("from_lps").get<std::array<double, 3>>();
     ruler.to_lps = message.at("to_lps").get<std::array<double, 3>>();
   } catch (const json::exception&) {
-    throw Error(ErrorKind::Corrupt, "A teaching-session measurement needs two points of three numbers.",
-                "measure");
+    throw Error(ErrorKind::Corrupt,
+                "A teaching-session measurement needs two points of three numbers.", "measure");
   }
   for (const auto* point : {&ruler.from_lps, &ruler.to_lps})
     for (double v : *point)
@@ -386,8 +386,6 @@ std::vector<std::string> Presenter::departures() const { return impl_->departure
 
 std::size_t Presenter::participantMoves() const { return impl_->moves.size(); }
 const std::vector<ParticipantEdit>& Presenter::participantEdits() const { return impl_->edits; }
-const std::vector<ParticipantRuler>& Presenter::participantRulers() const {
-  return impl_->rulers;
-}
+const std::vector<ParticipantRuler>& Presenter::participantRulers() const { return impl_->rulers; }
 
 }  // namespace twinplan::teaching

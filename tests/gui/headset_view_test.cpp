@@ -15,8 +15,8 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QTest>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
 #include <algorithm>
@@ -31,14 +31,14 @@
 #include "gui_fixtures.h"
 #include "headset_fixture.h"
 #include "test_support.h"
-#include "twinplan/ui/display_list_panel.h"
-#include "twinplan/ui/headset_link.h"
-#include "twinplan/rendering/volume_view.h"
-#include "twinplan/teaching/teaching_session.h"
-#include "twinplan/ui/main_window.h"
-#include "twinplan/ui/volume_viewport.h"
 #include "twinplan/core/measurement.h"
 #include "twinplan/rendering/headset_view.h"
+#include "twinplan/rendering/volume_view.h"
+#include "twinplan/teaching/teaching_session.h"
+#include "twinplan/ui/display_list_panel.h"
+#include "twinplan/ui/headset_link.h"
+#include "twinplan/ui/main_window.h"
+#include "twinplan/ui/volume_viewport.h"
 
 namespace twinplan::ui {
 namespace {
@@ -231,8 +231,8 @@ TEST_F(HeadsetViewTest, TheHeadsetsControllersMoveTheSliceMeasureAndHideASegment
   models.setMeshes(&twin.meshes);
   rendering::BoxLps bounds;
   models.sceneBounds(bounds);
-  const rendering::RoomPlacement placement = rendering::placeInFrontOf(
-      bounds, Vec3(0, 1.6, 0), Eigen::Quaterniond::Identity());
+  const rendering::RoomPlacement placement =
+      rendering::placeInFrontOf(bounds, Vec3(0, 1.6, 0), Eigen::Quaterniond::Identity());
   const double z0_mm =
       window_->sliceViewport(rendering::SliceOrientation::Axial)->view().crosshair().z();
   // The axial plane the window shares, at the crosshair: the right hand aims at a point of it
@@ -251,16 +251,15 @@ TEST_F(HeadsetViewTest, TheHeadsetsControllersMoveTheSliceMeasureAndHideASegment
         aimKey(58, rightHand + up, onPlane + up), aimKey(62, rightHand + up, liver)}},
       {"left_hand", {aimKey(0, leftHand, kidney)}},
       {"inputs",
-       {{"/user/hand/right/input/trigger/value", {{{"frame", 40}, {"value", 1.0}},
-                                                  {{"frame", 60}, {"value", 0.0}},
-                                                  {{"frame", 66}, {"value", 1.0}},
-                                                  {{"frame", 68}, {"value", 0.0}}}},
+       {{"/user/hand/right/input/trigger/value",
+         {{{"frame", 40}, {"value", 1.0}},
+          {{"frame", 60}, {"value", 0.0}},
+          {{"frame", 66}, {"value", 1.0}},
+          {{"frame", 68}, {"value", 0.0}}}},
         {"/user/hand/left/input/trigger/value", pressed(62, 64)},
         {"/user/hand/left/input/x/click", pressed(72, 74)}}}};
   const QString scriptPath = work.filePath("script.json");
-  {
-    std::ofstream(scriptPath.toStdString()) << script.dump();
-  }
+  { std::ofstream(scriptPath.toStdString()) << script.dump(); }
   setenv("TWINPLAN_XR_TEST_SCRIPT", scriptPath.toUtf8().constData(), 1);
   ASSERT_TRUE(window_->startHeadsetView());
   ASSERT_EQ(link()->session()->state().slice.orientation, "axial");

@@ -653,10 +653,10 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
   const auto answer = older.receive(parties);
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ((*answer)["type"], "refused");
-  EXPECT_NE((*answer)["reason"].get<std::string>().find(
-                "protocol version 3, this TwinPlan speaks version " +
-                std::to_string(kProtocolVersion)),
-            std::string::npos)
+  EXPECT_NE(
+      (*answer)["reason"].get<std::string>().find(
+          "protocol version 3, this TwinPlan speaks version " + std::to_string(kProtocolVersion)),
+      std::string::npos)
       << *answer;
 }
 

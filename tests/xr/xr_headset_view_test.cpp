@@ -762,8 +762,8 @@ TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
        "input/menu/click"},
       {"/interaction_profiles/oculus/touch_controller", "input/squeeze/value",
        "input/trigger/value", "input/a/click"},
-      {"/interaction_profiles/valve/index_controller", "input/squeeze/value",
-       "input/trigger/value", "input/a/click"},
+      {"/interaction_profiles/valve/index_controller", "input/squeeze/value", "input/trigger/value",
+       "input/a/click"},
       {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value",
        "input/trackpad/click"},
       {"/interaction_profiles/microsoft/motion_controller", "input/squeeze/click",
@@ -1735,8 +1735,7 @@ TEST_F(XrRenderCliTest, TheTriggerDragsTheSlicePlaneAndTheDesktopGetsIt) {
   const Vec3 hand(0.2, 1.3, -0.35), target(-0.05, 1.65, -0.71), away(0, 0, -0.1);
   useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
              {"hand_tracking", false},
-             {"right_hand",
-              {aimKey(16, hand, target), aimKey(26, hand + away, target + away)}},
+             {"right_hand", {aimKey(16, hand, target), aimKey(26, hand + away, target + away)}},
              {"inputs", {{"/user/hand/right/input/trigger/value", pressed(12, 34)}}}});
   twinplan::teaching::Presenter presenter;
   presenter.apply(twinplan::teaching::SetSlice{{true, "coronal", -50.0}});
@@ -1761,10 +1760,9 @@ TEST_F(XrRenderCliTest, TheTriggerDragsTheSlicePlaneAndTheDesktopGetsIt) {
     for (const auto& [frame, y_mm] : {std::pair{8, -50.0}, std::pair{endAt, 50.0}}) {
       const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", frame);
       ASSERT_EQ(eyes.size(), 2u);
-      expected[index] = projectedCorners(
-          eyes[std::size_t(e)], placement,
-          {Vec3(-100, y_mm, -100), Vec3(100, y_mm, -100), Vec3(100, y_mm, 100),
-           Vec3(-100, y_mm, 100)});
+      expected[index] = projectedCorners(eyes[std::size_t(e)], placement,
+                                         {Vec3(-100, y_mm, -100), Vec3(100, y_mm, -100),
+                                          Vec3(100, y_mm, 100), Vec3(-100, y_mm, 100)});
       seen[index] = coveredBox(recorded(frame, names[e]));
       expectSameBox(seen[index], expected[index]);
       ++index;
@@ -1797,7 +1795,8 @@ TEST_F(XrRenderCliTest, TheTriggerDragsTheSlicePlaneAndTheDesktopGetsIt) {
 TEST_F(XrRenderCliTest, TheThumbButtonHidesAModelAndTwoClicksMeasure) {
   twinplan::Case twin;
   twin.name = "Balls";
-  SurfaceMesh left = uvSphere(Vec3(-60, 0, 0), 30.0, 48), right = uvSphere(Vec3(60, 0, 0), 30.0, 48);
+  SurfaceMesh left = uvSphere(Vec3(-60, 0, 0), 30.0, 48),
+              right = uvSphere(Vec3(60, 0, 0), 30.0, 48);
   left.name = "Right-side ball";  // LPS x < 0: the patient's right
   right.name = "Left-side ball";
   twin.meshes = {left, right};
@@ -1810,10 +1809,11 @@ TEST_F(XrRenderCliTest, TheThumbButtonHidesAModelAndTwoClicksMeasure) {
              {"left_hand", {aimKey(0, leftHand, centreA)}},
              {"right_hand", {aimKey(0, rightHand, centreB)}},
              {"inputs",
-              {{"/user/hand/left/input/x/click", {{{"frame", 5}, {"value", 1.0}},
-                                                  {{"frame", 7}, {"value", 0.0}},
-                                                  {{"frame", 12}, {"value", 1.0}},
-                                                  {{"frame", 14}, {"value", 0.0}}}},
+              {{"/user/hand/left/input/x/click",
+                {{{"frame", 5}, {"value", 1.0}},
+                 {{"frame", 7}, {"value", 0.0}},
+                 {{"frame", 12}, {"value", 1.0}},
+                 {{"frame", 14}, {"value", 0.0}}}},
                {"/user/hand/left/input/trigger/value", pressed(17, 19)},
                {"/user/hand/right/input/trigger/value", pressed(22, 24)}}}});
   const HeadsetRun run = renderCaseInHeadset(twin, 30);

@@ -111,7 +111,7 @@ void HeadsetLink::launch() {
     presenter_->apply(teaching::SetSegmentVisible{key, visible});
   teaching::HostOptions host;  // 127.0.0.1, ephemeral port, random code
   host.participantsMayMoveAnatomy = true;  // the headset's grab moves the window's models
-  host.participantsMayEdit = true;  // its controllers move the slice, hide segments, measure
+  host.participantsMayEdit = true;         // its controllers move the slice, hide segments, measure
   host.dropAfter_s = silence_s_;
   presenter_->start(host);
   movesSeen_ = 0;

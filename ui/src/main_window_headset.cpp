@@ -125,9 +125,8 @@ void MainWindow::addHeadsetRuler(const Vec3& from_lps, const Vec3& to_lps) {
   ruler.points_lps = {from_lps, to_lps};
   if (backgroundVolume()) ruler.volumeName = backgroundVolume()->name;
   document_->addMeasurement(std::move(ruler));
-  statusBar()->showMessage(tr("The headset measured %1 mm.").arg(
-                               (to_lps - from_lps).norm(), 0, 'f', 1),
-                           8000);
+  statusBar()->showMessage(
+      tr("The headset measured %1 mm.").arg((to_lps - from_lps).norm(), 0, 'f', 1), 8000);
 }
 
 bool MainWindow::startHeadsetView() {

@@ -27,16 +27,26 @@ struct ProfileBindings {
   const char* toggle[2];  // left hand, right hand
 };
 constexpr ProfileBindings kProfiles[] = {
-    {"/interaction_profiles/khr/simple_controller", "input/select/click", nullptr,
+    {"/interaction_profiles/khr/simple_controller",
+     "input/select/click",
+     nullptr,
      {"input/menu/click", "input/menu/click"}},
-    {"/interaction_profiles/oculus/touch_controller", "input/squeeze/value", "input/trigger/value",
+    {"/interaction_profiles/oculus/touch_controller",
+     "input/squeeze/value",
+     "input/trigger/value",
      {"input/x/click", "input/a/click"}},
-    {"/interaction_profiles/valve/index_controller", "input/squeeze/value", "input/trigger/value",
+    {"/interaction_profiles/valve/index_controller",
+     "input/squeeze/value",
+     "input/trigger/value",
      {"input/a/click", "input/a/click"}},
-    {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value",
+    {"/interaction_profiles/htc/vive_controller",
+     "input/squeeze/click",
+     "input/trigger/value",
      {"input/trackpad/click", "input/trackpad/click"}},
-    {"/interaction_profiles/microsoft/motion_controller", "input/squeeze/click",
-     "input/trigger/value", {"input/trackpad/click", "input/trackpad/click"}},
+    {"/interaction_profiles/microsoft/motion_controller",
+     "input/squeeze/click",
+     "input/trigger/value",
+     {"input/trackpad/click", "input/trackpad/click"}},
 };
 
 XrPath toPath(XrInstance instance, const std::string& text) {

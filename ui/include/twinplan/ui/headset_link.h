@@ -110,6 +110,7 @@ class HeadsetLink : public QObject {
   void service();
   void readMirror();
   bool headsetWentSilent();
+  void announceEdits();
   void processFinished(int exitCode, QProcess::ExitStatus status);
 
   QString program_;
@@ -129,10 +130,9 @@ class HeadsetLink : public QObject {
   unsigned long long mirrorInode_ = 0;
   bool stopping_ = false;
   bool joined_ = false;
-  void announceEdits();
-  std::size_t movesSeen_ = 0;    // the headset's moves already announced (anatomyMoved)
-  std::size_t editsSeen_ = 0;    // its other edits (slice, visibility) already announced
-  std::size_t rulersSeen_ = 0;   // its measurements already announced
+  std::size_t movesSeen_ = 0;   // the headset's moves already announced (anatomyMoved)
+  std::size_t editsSeen_ = 0;   // its other edits (slice, visibility) already announced
+  std::size_t rulersSeen_ = 0;  // its measurements already announced
 };
 
 }  // namespace twinplan::ui
