@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "headset_tools.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -124,9 +125,17 @@ twinplan::Vec3 toVec3(const XrVector3f& v) { return twinplan::Vec3(v.x, v.y, v.z
 class CaseEyeRenderer final : public xr::EyeRenderer {
  public:
   CaseEyeRenderer(rendering::VolumeView& scene, const rendering::BoxLps& bounds)
-      : headset_(scene), annotations_(scene), hands_(scene), bounds_(bounds) {
+      : headset_(scene), annotations_(scene), rulers_(scene), hands_(scene), bounds_(bounds) {
     for (auto& laser : lasers_) laser = std::make_unique<rendering::HeadsetAnnotations>(scene);
   }
+
+  // The controllers' slice drag, segment toggle and measurement on the case's `models` (the
+  // scene's first meshes) and its slice plane (may be null).
+  void useTools(rendering::VolumeView& scene, const std::vector<twinplan::SurfaceMesh>& models,
+                rendering::HeadsetSlice* slice) {
+    tools_.emplace(headset_, scene, models, slice, rulers_);
+  }
+  twinplan::xr_app::HeadsetTools& tools() { return *tools_; }
 
   // The presenter's pointer and annotations (teaching state, LPS).
   void setPointer(const twinplan::teaching::PointerRay& pointer) { pointer_ = pointer; }
@@ -260,7 +269,8 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   // AnatomyGrab's grab level) picks what its laser pointer hits.
   // The grab moves the anatomy within the room's first placement: the move is kept as the
   // anatomy transform (LPS mm to LPS mm), which a live view sends to the desktop.
-  void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame) {
+  void applyHands(xr::AnatomyGrab& grab, const xr::HeadsetInput& input, int64_t frame,
+                  bool labelRulers) {
     if (!placed_) return;
     const Eigen::Affine3d placed = grab.update(room_ * anatomy_, {input.hand(0), input.hand(1)});
     grabbing_ = grab.handsHolding() > 0;
@@ -280,6 +290,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
       }
       triggerHeld_[h] = pulled;
     }
+    if (tools_) tools_->update(input, frame, labelRulers);
   }
   json picks = json::array();
 
@@ -294,6 +305,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
  private:
   rendering::HeadsetSceneRenderer headset_;
   rendering::HeadsetAnnotations annotations_;
+  rendering::HeadsetAnnotations rulers_;  // distances measured in the headset
   rendering::HeadsetHands hands_;
   std::array<std::unique_ptr<rendering::HeadsetAnnotations>, 2> lasers_;  // the hands' own
   std::array<std::optional<Eigen::Affine3d>, 2> laserAim_;
@@ -305,6 +317,7 @@ class CaseEyeRenderer final : public xr::EyeRenderer {
   bool placed_ = false;
   bool grabbing_ = false;
   bool triggerHeld_[2] = {false, false};
+  std::optional<twinplan::xr_app::HeadsetTools> tools_;
 };
 
 // What drove each hand at the end: "controller", "hand" (XR_EXT_hand_tracking) or "none".
@@ -451,12 +464,27 @@ class DesktopLink {
       scene.setMeshVisible(i, found == state.segmentVisible.end() ? mesh.visible : found->second);
     }
     applyAnatomy(state.anatomyTransform, renderer);
-    if (slice != nullptr) showSlice(*slice, state.slice);
+    if (slice != nullptr) applySlice(state.slice, renderer.tools(), *slice);
     renderer.setPointer(state.pointer);
     renderer.setAnnotations(state.annotations);
     return true;
   }
   std::uint64_t sequence() const { return shown_; }
+
+  // What the controllers changed besides the anatomy (HeadsetTools): the slice, segment
+  // visibility and measurements, asked of the desktop, which stores them and shares them back.
+  void sendEdits(twinplan::xr_app::HeadsetTools& tools) {
+    if (!participant_.connected()) return;
+    if (const auto slice = tools.takeSliceMove()) {
+      participant_.moveSlice(*slice);
+      sentSlice_ = *slice;
+      sliceSentAt_ = std::chrono::steady_clock::now();
+    }
+    for (const auto& [segment, visible] : tools.takeVisibility())
+      participant_.setSegmentVisible(segment, visible);
+    for (const auto& [from, to] : tools.takeRulers())
+      participant_.measure({from.x(), from.y(), from.z()}, {to.x(), to.y(), to.z()});
+  }
 
   // After the hands moved the anatomy: sends its new transform to the desktop (protocol 4's
   // move), which shares it with every peer and shows it in its 3D view.
@@ -490,7 +518,21 @@ class DesktopLink {
     sent_ = shared;
   }
 
+  // The desktop's slice, unless this headset's own drag is newer (as applyAnatomy).
+  void applySlice(const twinplan::teaching::SharedSlice& shared,
+                  twinplan::xr_app::HeadsetTools& tools, rendering::HeadsetSlice& slice) {
+    const bool ownMoveNewer =
+        tools.dragging() ||
+        (shared != sentSlice_ && std::chrono::steady_clock::now() - sliceSentAt_ < kEchoWait);
+    heldBack_ = heldBack_ || ownMoveNewer;
+    if (ownMoveNewer) return;
+    showSlice(slice, shared);
+    sentSlice_ = shared;
+  }
+
   twinplan::teaching::Participant participant_;
+  twinplan::teaching::SharedSlice sentSlice_;
+  std::chrono::steady_clock::time_point sliceSentAt_;
   std::array<double, 16> sent_ = twinplan::teaching::SessionState{}.anatomyTransform;
   std::chrono::steady_clock::time_point sentAt_;
   bool heldBack_ = false;  // the shared transform waits for this headset's own move
@@ -591,6 +633,7 @@ json run(const Arguments& args) {
   std::optional<rendering::HeadsetSlice> slice;
   if (!twin.volumes.empty())
     slice.emplace(scene, twin.volumes.front(), rendering::initialWindow(twin.volumes.front()));
+  renderer.useTools(scene, twin.meshes, slice ? &*slice : nullptr);
   xr::HeadsetInput input(session);
   xr::AnatomyGrab grab;
   std::optional<DesktopLink> desktop;
@@ -619,8 +662,12 @@ json run(const Arguments& args) {
     const auto start = std::chrono::steady_clock::now();
     const bool shown = session.renderFrame(renderer);
     if (input.update()) {
-      renderer.applyHands(grab, input, session.framesSubmitted());
-      if (desktop) desktop->sendGrab(renderer);
+      // Live, the desktop labels the measurements it stores (its annotations).
+      renderer.applyHands(grab, input, session.framesSubmitted(), !live);
+      if (desktop) {
+        desktop->sendGrab(renderer);
+        desktop->sendEdits(renderer.tools());
+      }
     }
     renderer.setTrackedHands(input);
     renderer.aimLasers(input);
@@ -682,6 +729,9 @@ json run(const Arguments& args) {
       {"handTracking", input.tracksHands()},
       {"handSources", {sourceName(input.hand(0).source), sourceName(input.hand(1).source)}},
       {"picks", renderer.picks},
+      {"sliceMoves", renderer.tools().log()["sliceMoves"]},
+      {"visibility", renderer.tools().log()["visibility"]},
+      {"measurements", renderer.tools().log()["measurements"]},
       {"frameTimes_ms", frameTimes_ms},
       {"eyeRenderTimes_ms", renderTimes_ms},
       {"meanFrame_ms", mean(frameTimes_ms)},

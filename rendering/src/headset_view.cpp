@@ -259,15 +259,30 @@ std::vector<std::uint8_t> HeadsetSceneRenderer::readBackLastEye(int& width_px,
   return rgba;
 }
 
-std::optional<Vec3> firstSurfaceOnSegment(VolumeView& scene, const Vec3& from_lps,
-                                          const Vec3& to_lps) {
+namespace {
+
+// The first visible prop vtkCellPicker meets on the segment (tolerance 0: the ray itself).
+struct SegmentHit {
+  Vec3 p_lps;
+  std::optional<std::size_t> mesh;  // the scene's mesh it lies on; none for the volume
+};
+std::optional<SegmentHit> firstHitOnSegment(VolumeView& scene, const Vec3& from_lps,
+                                            const Vec3& to_lps) {
   vtkNew<vtkCellPicker> picker;
   picker->SetTolerance(0.0);          // the ray itself, not a cone around it
   Vec3 from = from_lps, to = to_lps;  // Pick3DPoint takes non-const pointers
   if (picker->Pick3DPoint(from.data(), to.data(), scene.renderer()) == 0) return std::nullopt;
   double p[3];
   picker->GetPickPosition(p);
-  return Vec3(p[0], p[1], p[2]);
+  return SegmentHit{Vec3(p[0], p[1], p[2]), scene.meshIndexOf(picker->GetActor())};
+}
+
+}  // namespace
+
+std::optional<Vec3> firstSurfaceOnSegment(VolumeView& scene, const Vec3& from_lps,
+                                          const Vec3& to_lps) {
+  const auto hit = firstHitOnSegment(scene, from_lps, to_lps);
+  return hit ? std::optional(hit->p_lps) : std::nullopt;
 }
 
 HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const Vec3& direction,
@@ -275,11 +290,12 @@ HeadsetSceneRenderer::Hit HeadsetSceneRenderer::pick(const Vec3& origin_m, const
   Hit result;
   if (direction.norm() < 1e-12 || !(reach_m > 0.0)) return result;
   const RoomPlacement roomToLps = placement_.inverse();
-  const std::optional<Vec3> hit = firstSurfaceOnSegment(
-      scene_, roomToLps * origin_m, roomToLps * (origin_m + direction.normalized() * reach_m));
+  const auto hit = firstHitOnSegment(scene_, roomToLps * origin_m,
+                                     roomToLps * (origin_m + direction.normalized() * reach_m));
   if (!hit) return result;
   result.hit = true;
-  result.p_lps = *hit;
+  result.p_lps = hit->p_lps;
+  result.mesh = hit->mesh;
   result.p_room_m = placement_ * result.p_lps;
   result.distance_m = (result.p_room_m - origin_m).norm();
   return result;
@@ -328,6 +344,8 @@ void HeadsetSlice::show(SliceOrientation orientation, double position_mm) {
                    : orientation == SliceOrientation::Coronal ? 1
                                                               : 0;
   centre[axis] = position_mm;
+  orientation_ = orientation;
+  position_mm_ = position_mm;
   plane_ = planeCovering(geometry, orientation, centre);
   std::vector<float> values;
   sampleSlice(volume_, plane_, std::numeric_limits<float>::quiet_NaN(), values);
@@ -357,6 +375,22 @@ void HeadsetSlice::show(SliceOrientation orientation, double position_mm) {
 void HeadsetSlice::hide() {
   actor_->SetVisibility(false);
   shown_ = false;
+}
+
+std::optional<double> HeadsetSlice::rayHit_mm(const Vec3& origin_lps, const Vec3& direction) const {
+  if (!shown_) return std::nullopt;
+  const Vec3 normal = plane_.normal();
+  const double across = direction.dot(normal);
+  if (std::abs(across) < 1e-9) return std::nullopt;  // the ray runs along the plane
+  const double t = (plane_.origin_lps - origin_lps).dot(normal) / across;
+  if (t < 0.0) return std::nullopt;
+  // In pixel units from the top-left pixel's centre: the quad reaches half a pixel beyond.
+  const Vec3 offset = origin_lps + t * direction - plane_.origin_lps;
+  const double u = offset.dot(plane_.right) / plane_.spacing_mm;
+  const double v = offset.dot(plane_.down) / plane_.spacing_mm;
+  if (u < -0.5 || u > plane_.width - 0.5 || v < -0.5 || v > plane_.height - 0.5)
+    return std::nullopt;
+  return t;
 }
 
 // A UV sphere (12 around, 6 pole to pole) as triangles: enough for a marker a few pixels wide.
@@ -401,19 +435,40 @@ vtkSmartPointer<vtkActor> unlitActor(vtkPolyData* geometry, const Rgb& colour) {
   return actor;
 }
 
-}  // namespace
-
-HeadsetAnnotations::HeadsetAnnotations(VolumeView& scene) : scene_(scene) {
+// A 2-pixel unlit line from `from` to `to` (the pointer's ray, a ruler).
+vtkSmartPointer<vtkActor> lineActor(const Vec3& from, const Vec3& to, const Rgb& colour) {
   vtkNew<vtkPolyData> line;
   vtkNew<vtkPoints> ends;
-  ends->SetNumberOfPoints(2);
+  ends->InsertNextPoint(from.data());
+  ends->InsertNextPoint(to.data());
   line->SetPoints(ends);
   vtkNew<vtkCellArray> cells;
   const vtkIdType ids[2] = {0, 1};
   cells->InsertNextCell(2, ids);
   line->SetLines(cells);
-  ray_ = unlitActor(line, kPointerColour);
-  ray_->GetProperty()->SetLineWidth(2.0f);
+  auto actor = unlitActor(line, colour);
+  actor->GetProperty()->SetLineWidth(2.0f);
+  return actor;
+}
+
+// Text whose lower left corner is at `at`, always facing the viewer, not pickable.
+vtkSmartPointer<vtkBillboardTextActor3D> labelAt(const Vec3& at, const std::string& text,
+                                                 const Rgb& colour) {
+  auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
+  label->SetInput(text.c_str());
+  label->SetPosition(at.x(), at.y(), at.z());
+  label->GetTextProperty()->SetFontSize(14);
+  label->GetTextProperty()->SetJustificationToLeft();
+  label->GetTextProperty()->SetVerticalJustificationToBottom();
+  label->GetTextProperty()->SetColor(colour.r / 255.0, colour.g / 255.0, colour.b / 255.0);
+  label->PickableOff();
+  return label;
+}
+
+}  // namespace
+
+HeadsetAnnotations::HeadsetAnnotations(VolumeView& scene) : scene_(scene) {
+  ray_ = lineActor(Vec3::Zero(), Vec3::UnitZ(), kPointerColour);
   dot_ = unlitActor(markerSphere(kDotRadius_mm), kPointerColour);
   for (vtkActor* actor : {ray_.Get(), dot_.Get()}) {
     actor->SetVisibility(false);
@@ -425,6 +480,7 @@ HeadsetAnnotations::~HeadsetAnnotations() {
   scene_.renderer()->RemoveActor(ray_);
   scene_.renderer()->RemoveActor(dot_);
   for (const auto& marker : markers_) scene_.renderer()->RemoveViewProp(marker);
+  for (const auto& part : rulers_) scene_.renderer()->RemoveViewProp(part);
 }
 
 void HeadsetAnnotations::setPointer(bool active, const Vec3& origin_lps, const Vec3& direction,
@@ -453,19 +509,31 @@ void HeadsetAnnotations::setAnnotations(const std::vector<Marker>& markers) {
     if (marker.text.empty()) continue;
     // The note above and beside its marker (its lower left corner there), facing the viewer,
     // clear of the marker: a label's quad over the marker would darken it.
-    auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
-    label->SetInput(marker.text.c_str());
-    const Vec3 at = marker.point_lps + Vec3(2.0 * kMarkerRadius_mm, 0, 2.0 * kMarkerRadius_mm);
-    label->SetPosition(at.x(), at.y(), at.z());
-    label->GetTextProperty()->SetFontSize(14);
-    label->GetTextProperty()->SetJustificationToLeft();
-    label->GetTextProperty()->SetVerticalJustificationToBottom();
-    label->GetTextProperty()->SetColor(kMarkerColour.r / 255.0, kMarkerColour.g / 255.0,
-                                       kMarkerColour.b / 255.0);
-    label->PickableOff();
+    auto label = labelAt(marker.point_lps + Vec3(2.0 * kMarkerRadius_mm, 0, 2.0 * kMarkerRadius_mm),
+                         marker.text, kMarkerColour);
     markers_.push_back(label);
   }
   for (const auto& marker : markers_) scene_.renderer()->AddViewProp(marker);
+}
+
+void HeadsetAnnotations::setRulers(const std::vector<Ruler>& rulers) {
+  for (const auto& part : rulers_) scene_.renderer()->RemoveViewProp(part);
+  rulers_.clear();
+  const vtkSmartPointer<vtkPolyData> end = markerSphere(0.5 * kMarkerRadius_mm);
+  for (const Ruler& ruler : rulers) {
+    for (const Vec3& p : {ruler.from_lps, ruler.to_lps}) {
+      auto dot = unlitActor(end, kMarkerColour);
+      dot->SetPosition(p.x(), p.y(), p.z());
+      rulers_.push_back(dot);
+    }
+    if ((ruler.to_lps - ruler.from_lps).norm() < 1e-9) continue;
+    rulers_.push_back(lineActor(ruler.from_lps, ruler.to_lps, kMarkerColour));
+    if (!ruler.text.empty())
+      rulers_.push_back(
+          labelAt(0.5 * (ruler.from_lps + ruler.to_lps) + Vec3(0, 0, 2.0 * kMarkerRadius_mm),
+                  ruler.text, kMarkerColour));
+  }
+  for (const auto& part : rulers_) scene_.renderer()->AddViewProp(part);
 }
 
 }  // namespace twinplan::rendering

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/vtk_view.h"
@@ -543,6 +544,12 @@ std::array<double, 16> VolumeView::meshActorMatrix(std::size_t index) const {
   for (int r = 0; r < 4; ++r)
     for (int c = 0; c < 4; ++c) rowMajor[std::size_t(4 * r + c)] = matrix->GetElement(r, c);
   return rowMajor;
+}
+
+std::optional<std::size_t> VolumeView::meshIndexOf(const vtkProp* actor) const {
+  for (std::size_t i = 0; i < meshActors_.size(); ++i)
+    if (meshActors_[i].Get() == actor) return i;
+  return std::nullopt;
 }
 
 void VolumeView::setMeshVisible(std::size_t index, bool visible) {

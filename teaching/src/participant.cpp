@@ -1,5 +1,7 @@
 #include <poll.h>
 
+#include <cmath>
+
 #include "socket.h"
 #include "twinplan/core/error.h"
 #include "twinplan/teaching/teaching_session.h"
@@ -43,6 +45,8 @@ struct Participant::Impl {
   void welcome(const json& message);
   void applyDelta(const json& message);
   void flush();
+  void propose(const json& message, const char* what);
+  void proposeChange(const StateChange& change, const char* what);
   void failTls() {
     endWith(ErrorKind::Network, "the presenter's TLS was refused",
             "The teaching session at " + where(options) +
@@ -244,17 +248,49 @@ void Participant::leave() {
   impl_->end("left the session", std::nullopt);
 }
 
-void Participant::moveAnatomy(const std::array<double, 16>& lpsToLps) {
-  if (impl_->phase != Phase::Joined) {
+// What a participant may ask of the presenter (protocol 5): checked here as the presenter
+// will apply it, so a bad request throws before anything is sent.
+void Participant::Impl::propose(const json& message, const char* what) {
+  if (phase != Phase::Joined) {
     throw Error(ErrorKind::InvalidInput,
-                "The anatomy can only be moved in a teaching session this participant has joined.",
-                "moveAnatomy");
+                std::string("The ") + what +
+                    " can only be changed in a teaching session this participant has joined.",
+                what);
   }
-  const SetAnatomyTransform change{lpsToLps};
-  SessionState checked;
-  applyChange(checked, change);  // a non-affine or non-finite matrix throws here, unsent
-  impl_->outbox += encodeMessage({{"type", "move"}, {"change", toJson(StateChange(change))}});
-  impl_->flush();
+  outbox += encodeMessage(message);
+  flush();
+}
+
+void Participant::Impl::proposeChange(const StateChange& change, const char* what) {
+  if (phase == Phase::Joined) {
+    SessionState checked;
+    applyChange(checked, change);  // a non-affine matrix, an unknown orientation ... throws here
+  }
+  propose({{"type", "move"}, {"change", toJson(change)}}, what);
+}
+
+void Participant::moveAnatomy(const std::array<double, 16>& lpsToLps) {
+  impl_->proposeChange(SetAnatomyTransform{lpsToLps}, "anatomy");
+}
+
+void Participant::moveSlice(const SharedSlice& slice) {
+  impl_->proposeChange(SetSlice{slice}, "slice");
+}
+
+void Participant::setSegmentVisible(const std::string& segment, bool visible) {
+  if (segment.empty())
+    throw Error(ErrorKind::InvalidInput, "A segment to show or hide needs its name.", "segment");
+  impl_->proposeChange(SetSegmentVisible{segment, visible}, "segment visibility");
+}
+
+void Participant::measure(const std::array<double, 3>& from_lps,
+                          const std::array<double, 3>& to_lps) {
+  for (const auto* point : {&from_lps, &to_lps})
+    for (double v : *point)
+      if (!std::isfinite(v))
+        throw Error(ErrorKind::InvalidInput, "A measured point must be finite (LPS mm).",
+                    "measure");
+  impl_->propose({{"type", "measure"}, {"from_lps", from_lps}, {"to_lps", to_lps}}, "measurements");
 }
 
 void Participant::service(int timeout_ms) { impl_->service(timeout_ms); }

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <list>
 #include <random>
@@ -71,6 +72,8 @@ struct Presenter::Impl {
   std::vector<std::string> departures;
   std::uint64_t nextId = 1;
   std::vector<std::uint64_t> moves;  // the participant behind each accepted move, in order
+  std::vector<ParticipantEdit> edits;
+  std::vector<ParticipantRuler> rulers;
   Clock::time_point nextBeat;
 
   void service(int timeout_ms);
@@ -80,6 +83,7 @@ struct Presenter::Impl {
   void handle(Connection& c, const json& message);
   void join(Connection& c, const json& message);
   void move(const Connection& c, const json& message);
+  void measure(const Connection& c, const json& message);
   void broadcast(const StateChange& change);
   void refuse(Connection& c, const std::string& reason);
   void drop(Connection& c, const std::string& why);
@@ -181,6 +185,7 @@ void Presenter::Impl::handle(Connection& c, const json& message) {
   if (type == "heartbeat" && c.welcomed) return;
   if (type == "bye" && c.welcomed) return drop(c, "left");
   if (type == "move" && c.welcomed) return move(c, message);
+  if (type == "measure" && c.welcomed) return measure(c, message);
   throw Error(ErrorKind::Corrupt,
               "A teaching-session participant sent '" + type +
                   "' where it may not; it runs an "
@@ -202,21 +207,43 @@ void Presenter::Impl::join(Connection& c, const json& message) {
                           {"state", toJson(state)}}));
 }
 
-// A participant's grab: only the anatomy transform, applied and sent to everyone (the mover
-// too, so every peer holds the same sequence) where the presenter allows it. A change of
-// another kind or an invalid matrix throws and drops the participant (readFrom).
+// A participant's grab, slice drag or segment toggle: only those changes, applied and sent to
+// everyone (the mover too, so every peer holds the same sequence) where the presenter allows
+// it. A change of another kind or an invalid one throws and drops the participant (readFrom).
 void Presenter::Impl::move(const Connection& c, const json& message) {
   const StateChange change = changeFromJson(message.value("change", json()));
-  if (!std::holds_alternative<SetAnatomyTransform>(change)) {
+  const bool anatomy = std::holds_alternative<SetAnatomyTransform>(change);
+  if (!anatomy && !std::holds_alternative<SetSlice>(change) &&
+      !std::holds_alternative<SetSegmentVisible>(change)) {
     throw Error(ErrorKind::Corrupt,
-                "A teaching-session participant may only move the anatomy, not change the "
-                "rest of the shared state.",
+                "A teaching-session participant may only move the anatomy or the slice and show "
+                "or hide segments, not change the rest of the shared state.",
                 "move");
   }
-  if (!options.participantsMayMoveAnatomy) return;
-  applyChange(state, change);  // throws Error(InvalidInput) for a bad matrix
-  moves.push_back(c.id);
+  if (!(anatomy ? options.participantsMayMoveAnatomy : options.participantsMayEdit)) return;
+  applyChange(state, change);  // throws Error(InvalidInput) for a bad matrix or slice
+  if (anatomy) moves.push_back(c.id);
+  edits.push_back({c.id, change});
   broadcast(change);
+}
+
+// A participant's measurement: two finite LPS points, kept for the host (it is the case's, not
+// the shared state's; the host's annotations share it back).
+void Presenter::Impl::measure(const Connection& c, const json& message) {
+  ParticipantRuler ruler{c.id, {}, {}};
+  try {
+    ruler.from_lps = message.at("from_lps").get<std::array<double, 3>>();
+    ruler.to_lps = message.at("to_lps").get<std::array<double, 3>>();
+  } catch (const json::exception&) {
+    throw Error(ErrorKind::Corrupt,
+                "A teaching-session measurement needs two points of three numbers.", "measure");
+  }
+  for (const auto* point : {&ruler.from_lps, &ruler.to_lps})
+    for (double v : *point)
+      if (!std::isfinite(v))
+        throw Error(ErrorKind::Corrupt, "A teaching-session measurement has a non-finite point.",
+                    "measure");
+  if (options.participantsMayEdit) rulers.push_back(ruler);
 }
 
 void Presenter::Impl::broadcast(const StateChange& change) {
@@ -358,5 +385,7 @@ std::vector<ParticipantInfo> Presenter::participants() const {
 std::vector<std::string> Presenter::departures() const { return impl_->departures; }
 
 std::size_t Presenter::participantMoves() const { return impl_->moves.size(); }
+const std::vector<ParticipantEdit>& Presenter::participantEdits() const { return impl_->edits; }
+const std::vector<ParticipantRuler>& Presenter::participantRulers() const { return impl_->rulers; }
 
 }  // namespace twinplan::teaching

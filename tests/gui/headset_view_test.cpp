@@ -15,8 +15,8 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QTest>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
 #include <algorithm>
@@ -27,13 +27,16 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "../support/xr_script_keys.h"
 #include "gui_fixtures.h"
 #include "headset_fixture.h"
 #include "test_support.h"
-#include "twinplan/ui/display_list_panel.h"
-#include "twinplan/ui/headset_link.h"
+#include "twinplan/core/measurement.h"
+#include "twinplan/rendering/headset_view.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/teaching/teaching_session.h"
+#include "twinplan/ui/display_list_panel.h"
+#include "twinplan/ui/headset_link.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/volume_viewport.h"
 
@@ -206,6 +209,99 @@ TEST_F(HeadsetViewTest, AGrabInTheHeadsetMovesTheModelsInTheWindow) {
   }
   window_->stopHeadsetView();
   EXPECT_EQ(view.meshPlacement()[3], view.meshActorMatrix(0)[3]);  // stays where it was put
+}
+
+using test::aimKey;
+using test::pressed;
+
+// Issue #20 item 3: the headset's controllers drag the slice plane (the window's crosshair
+// follows), measure between the kidney and the liver (a ruler in the case, as the window's
+// own) and hide the kidney (its tick in the segment table goes off).
+TEST_F(HeadsetViewTest, TheHeadsetsControllersMoveTheSliceMeasureAndHideASegment) {
+  QTemporaryDir work;
+  ASSERT_TRUE(work.isValid());
+  // Models only: with the 3D view's volume rendering the headset would place the image's box.
+  auto* volumeShown = window_->findChild<QAction*>("volumeVisible");
+  ASSERT_NE(volumeShown, nullptr);
+  volumeShown->setChecked(false);
+  // Where the headset stands the models (as twinplan-xr-render does at its first frame: the
+  // models' bounds in front of the head at (0, 1.6, 0)), so the script can aim at them.
+  const Case& twin = window_->currentCase();
+  rendering::VolumeView models;
+  models.setMeshes(&twin.meshes);
+  rendering::BoxLps bounds;
+  models.sceneBounds(bounds);
+  const rendering::RoomPlacement placement =
+      rendering::placeInFrontOf(bounds, Vec3(0, 1.6, 0), Eigen::Quaterniond::Identity());
+  const double z0_mm =
+      window_->sliceViewport(rendering::SliceOrientation::Axial)->view().crosshair().z();
+  // The axial plane the window shares, at the crosshair: the right hand aims at a point of it
+  // outside the models (150 mm to the patient's right and front), pulls the trigger (frames
+  // 40-60) and rises 3 cm (frames 45-55): 30 mm towards S. It then aims at the liver's centre
+  // and clicks (66-68) after the left hand clicked on the kidney's (62-64); the left X (72-74)
+  // hides the kidney.
+  const Vec3 onPlane = placement * Vec3(-150, -150, z0_mm), liver = placement * Vec3(0, 0, 0),
+             kidney = placement * Vec3(150, 0, 0);
+  const Vec3 rightHand(0.2, 1.3, -0.35), leftHand(-0.2, 1.3, -0.35), up(0, 0.03, 0);
+  const nlohmann::json script = {
+      {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+      {"hand_tracking", false},
+      {"right_hand",
+       {aimKey(45, rightHand, onPlane), aimKey(55, rightHand + up, onPlane + up),
+        aimKey(58, rightHand + up, onPlane + up), aimKey(62, rightHand + up, liver)}},
+      {"left_hand", {aimKey(0, leftHand, kidney)}},
+      {"inputs",
+       {{"/user/hand/right/input/trigger/value",
+         {{{"frame", 40}, {"value", 1.0}},
+          {{"frame", 60}, {"value", 0.0}},
+          {{"frame", 66}, {"value", 1.0}},
+          {{"frame", 68}, {"value", 0.0}}}},
+        {"/user/hand/left/input/trigger/value", pressed(62, 64)},
+        {"/user/hand/left/input/x/click", pressed(72, 74)}}}};
+  const QString scriptPath = work.filePath("script.json");
+  { std::ofstream(scriptPath.toStdString()) << script.dump(); }
+  setenv("TWINPLAN_XR_TEST_SCRIPT", scriptPath.toUtf8().constData(), 1);
+  ASSERT_TRUE(window_->startHeadsetView());
+  ASSERT_EQ(link()->session()->state().slice.orientation, "axial");
+
+  // The crosshair follows the dragged plane: z0 + 30 mm.
+  const auto crosshairZ = [&] {
+    return window_->sliceViewport(rendering::SliceOrientation::Axial)->view().crosshair().z();
+  };
+  ASSERT_TRUE(until([&] { return std::abs(crosshairZ() - (z0_mm + 30.0)) < 1e-3; }))
+      << "the crosshair stands at z " << crosshairZ() << " mm, not " << z0_mm + 30.0;
+  EXPECT_NEAR(link()->session()->state().slice.position_mm, z0_mm + 30.0, 1e-3);
+  // The ruler: from where the left laser enters the kidney (40 mm before its centre) to where
+  // the right one enters the liver (100 mm before its centre).
+  ASSERT_TRUE(until([&] { return window_->currentCase().measurements.size() == 1; }))
+      << "the headset's measurement did not reach the case";
+  const Measurement& ruler = window_->currentCase().measurements.front();
+  EXPECT_EQ(ruler.kind, Measurement::Kind::Ruler);
+  EXPECT_EQ(ruler.name, "Ruler 1");
+  const rendering::RoomPlacement toLps = placement.inverse();
+  const auto entry = [&](const Vec3& hand, const Vec3& centre_m, double radius_mm) {
+    return Vec3(toLps * centre_m - radius_mm * (toLps.linear() * (centre_m - hand)).normalized());
+  };
+  const Vec3 a = entry(leftHand, kidney, 40.0), b = entry(rightHand + up, liver, 100.0);
+  ASSERT_EQ(ruler.points_lps.size(), 2u);
+  // The icospheres' flat facets lie up to 0.8 mm (liver) inside the true sphere.
+  EXPECT_NEAR((ruler.points_lps[0] - a).norm(), 0.0, 1.5);
+  EXPECT_NEAR((ruler.points_lps[1] - b).norm(), 0.0, 1.5);
+  EXPECT_NEAR(rulerLength_mm(ruler), (b - a).norm(), 1.5);
+  // The kidney hidden: its tick in the segment table is off, and the session's too.
+  QTreeWidgetItem* kidneyRow = window_->segmentsPanel()->list()->topLevelItem(1);
+  ASSERT_TRUE(until([&] { return kidneyRow->checkState(0) == Qt::Unchecked; }))
+      << "the segment table still shows the kidney";
+  EXPECT_EQ(link()->session()->state().segmentVisible.at("Kidney"), false);
+  EXPECT_EQ(window_->segmentsPanel()->list()->topLevelItem(0)->checkState(0), Qt::Checked);
+  std::printf(
+      "[ figures ] headset controls in the window: crosshair z %.3f -> %.3f mm; ruler %.2f mm "
+      "(ray-sphere %.2f mm); kidney hidden\n",
+      z0_mm, crosshairZ(), rulerLength_mm(ruler), (b - a).norm());
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    QTest::qWait(500);
+    window_->grab().save(QString(dir) + "/headset-controls.png");
+  }
 }
 
 // A window case whose CT is water (0 HU) with a bone ball (1000 HU, radius 40 mm) at the LPS

@@ -578,6 +578,57 @@ TEST(TeachingSession, AParticipantsGrabMovesTheAnatomyForEveryone) {
   EXPECT_TRUE(viewer.connected());
 }
 
+// Issue #20 item 3: a headset moves the slice, hides a segment and measures (protocol 5);
+// the slice and visibility become everyone's, the measurement the presenter's to store.
+TEST(TeachingSession, AParticipantsHeadsetMovesTheSliceHidesASegmentAndMeasures) {
+  HostOptions allowing = fastHost();
+  allowing.participantsMayEdit = true;
+  Presenter presenter;
+  presenter.start(allowing);
+  presenter.apply(SetSlice{{true, "axial", 12.5}});
+  presenter.apply(SetSegmentVisible{"Liver", true});
+  std::array<Participant, 2> participants;
+  Parties parties{{&presenter}, {&participants[0], &participants[1]}};
+  EXPECT_THROW(participants[0].moveSlice({true, "axial", 20.0}), Error);  // not joined yet
+  for (int i = 0; i < 2; ++i) participants[i].join(joinOptions(presenter, "H" + std::to_string(i)));
+  ASSERT_TRUE(parties.untilJoined());
+  participants[0].moveSlice({true, "axial", 32.5});
+  participants[0].setSegmentVisible("Liver", false);
+  participants[0].measure({0, 0, 0}, {30, 40, 0});
+  ASSERT_TRUE(parties.untilApplied(4));  // the slice and the segment: changes 3 and 4
+  EXPECT_EQ(presenter.state().slice, (SharedSlice{true, "axial", 32.5}));
+  EXPECT_FALSE(presenter.state().segmentVisible.at("Liver"));
+  for (auto& p : participants) EXPECT_EQ(p.state(), presenter.state());
+  ASSERT_TRUE(parties.until([&] { return !presenter.participantRulers().empty(); }));
+  const ParticipantRuler& ruler = presenter.participantRulers().front();
+  EXPECT_EQ(ruler.from_lps, (std::array<double, 3>{0, 0, 0}));
+  EXPECT_EQ(ruler.to_lps, (std::array<double, 3>{30, 40, 0}));
+  ASSERT_EQ(presenter.participantEdits().size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<SetSlice>(presenter.participantEdits()[0].change));
+  EXPECT_EQ(presenter.participantEdits()[1].participant, ruler.participant);
+  EXPECT_EQ(presenter.participantMoves(), 0u);  // no anatomy moves among them
+  // Refused before sending: an unknown orientation, no segment name, a non-finite point.
+  EXPECT_THROW(participants[1].moveSlice({true, "oblique", 0.0}), Error);
+  EXPECT_THROW(participants[1].setSegmentVisible("", false), Error);
+  EXPECT_THROW(participants[1].measure({0, 0, std::nan("")}, {1, 1, 1}), Error);
+
+  // A presenter that does not allow edits ignores them; nobody is dropped.
+  Presenter strict;
+  strict.start(fastHost());
+  strict.apply(SetSlice{{true, "axial", 12.5}});
+  Participant viewer;
+  viewer.join(joinOptions(strict, "viewer"));
+  Parties strictParties{{&strict}, {&viewer}};
+  ASSERT_TRUE(strictParties.untilJoined());
+  viewer.moveSlice({true, "axial", 32.5});
+  viewer.measure({0, 0, 0}, {1, 0, 0});
+  const auto settle = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < settle) strictParties.serviceAll();
+  EXPECT_EQ(strict.state().slice.position_mm, 12.5);
+  EXPECT_TRUE(strict.participantRulers().empty());
+  EXPECT_TRUE(viewer.connected());
+}
+
 TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
   Presenter presenter;
   HostOptions allowing = fastHost();
@@ -590,7 +641,8 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
   rogue.send(encodeMessage(
       {{"type", "move"}, {"change", toJson(StateChange(SetFollowPresenter{true}))}}));
   ASSERT_TRUE(parties.until([&] { return presenter.participants().empty(); }));
-  EXPECT_NE(presenter.departures().at(0).find("may only move the anatomy"), std::string::npos)
+  EXPECT_NE(presenter.departures().at(0).find("may only move the anatomy or the slice"),
+            std::string::npos)
       << presenter.departures().at(0);
   EXPECT_FALSE(presenter.state().followPresenter);
 
@@ -601,9 +653,10 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
   const auto answer = older.receive(parties);
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ((*answer)["type"], "refused");
-  EXPECT_NE((*answer)["reason"].get<std::string>().find(
-                "protocol version 3, this TwinPlan speaks version 4"),
-            std::string::npos)
+  EXPECT_NE(
+      (*answer)["reason"].get<std::string>().find(
+          "protocol version 3, this TwinPlan speaks version " + std::to_string(kProtocolVersion)),
+      std::string::npos)
       << *answer;
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "../support/dose_fixtures.h"
+#include "../support/xr_script_keys.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
@@ -746,23 +747,27 @@ void runFrames(HeadsetSession& session, twinplan::xr::EyeRenderer& eyes,
 
 // Every controller TwinPlan suggests bindings for, scripted with the inputs that controller
 // really has (OpenXR 1.0 section 6.4): Vive and Windows Mixed Reality grips are clicks, Touch
-// and Index squeezes are values, the simple controller has only select. A binding to a
-// component the controller lacks would leave the action unbound and the grab at 0.
+// and Index squeezes are values, the simple controller has only select (and menu, its toggle).
+// A binding to a component the controller lacks would leave the action unbound and the grab
+// (or toggle) at 0.
 TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
   struct Profile {
     const char* path;
     const char* grab;     // the scripted grip input
     const char* pointer;  // the scripted trigger; nullptr: none (simple controller)
+    const char* toggle;   // the right hand's button under the thumb
   };
   const Profile profiles[] = {
-      {"/interaction_profiles/khr/simple_controller", "input/select/click", nullptr},
+      {"/interaction_profiles/khr/simple_controller", "input/select/click", nullptr,
+       "input/menu/click"},
       {"/interaction_profiles/oculus/touch_controller", "input/squeeze/value",
-       "input/trigger/value"},
-      {"/interaction_profiles/valve/index_controller", "input/squeeze/value",
-       "input/trigger/value"},
-      {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value"},
+       "input/trigger/value", "input/a/click"},
+      {"/interaction_profiles/valve/index_controller", "input/squeeze/value", "input/trigger/value",
+       "input/a/click"},
+      {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value",
+       "input/trackpad/click"},
       {"/interaction_profiles/microsoft/motion_controller", "input/squeeze/click",
-       "input/trigger/value"}};
+       "input/trigger/value", "input/trackpad/click"}};
   ASSERT_EQ(std::size(profiles), twinplan::xr::HeadsetInput::profiles().size());
   struct NoDrawing final : twinplan::xr::EyeRenderer {
     void renderEye(const EyeImage&) override {}
@@ -773,10 +778,17 @@ TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
   for (const Profile& profile : profiles) {
     SCOPED_TRACE(profile.path);
     nlohmann::json inputs = {{std::string("/user/hand/right/") + profile.grab,
+                              nlohmann::json::array({{{"frame", 2}, {"value", 1.0}}})},
+                             {std::string("/user/hand/right/") + profile.toggle,
                               nlohmann::json::array({{{"frame", 2}, {"value", 1.0}}})}};
     if (profile.pointer)
       inputs[std::string("/user/hand/right/") + profile.pointer] =
           nlohmann::json::array({{{"frame", 2}, {"value", 0.75}}});
+    // The left Touch controller's toggle is X (it has no A): pressed, it reads like the right's A.
+    const bool touch = std::string(profile.path).find("touch") != std::string::npos;
+    if (touch)
+      inputs["/user/hand/left/input/x/click"] =
+          nlohmann::json::array({{{"frame", 2}, {"value", 1.0}}});
     useScript(
         {{"interaction_profile", profile.path}, {"hand_tracking", false}, {"inputs", inputs}});
     HeadsetSession session(binding);
@@ -789,7 +801,9 @@ TEST_F(HeadsetViewTest, EveryControllerProfileGrabsAndPoints) {
     EXPECT_EQ(right.source, twinplan::xr::HandSource::Controller);
     EXPECT_EQ(right.grab, 1.0f);
     EXPECT_EQ(right.pointer, profile.pointer ? 0.75f : 0.0f);
+    EXPECT_TRUE(right.toggle);
     EXPECT_EQ(input.hand(0).grab, 0.0f);  // the left hand's grip was not scripted
+    EXPECT_EQ(input.hand(0).toggle, touch);
   }
 }
 
@@ -1063,6 +1077,17 @@ class XrRenderCliTest : public HeadsetViewTest {
     twinplan::saveCase(twin, path);
     return path;
   }
+  // The case a desktop shares for its slice: the quadrant CT and a 10 mm sphere model at its
+  // centre.
+  fs::path writeSliceCase() {
+    twinplan::Case twin;
+    twin.name = "Slice";
+    twin.volumes.push_back(quadrantCt());
+    twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
+    const fs::path path = work_ / "slice.twinplan";
+    twinplan::saveCase(twin, path);
+    return path;
+  }
   int cli(const std::string& arguments) {
     const std::string command = std::string(TWINPLAN_CLI) + " " + arguments + " >" +
                                 (work_ / "stdout.txt").string() + " 2>" +
@@ -1086,6 +1111,7 @@ class XrRenderCliTest : public HeadsetViewTest {
     // 20) one took longer than the default 2 s of silence after which a participant is dropped.
     twinplan::teaching::HostOptions host;
     host.dropAfter_s = 10.0;
+    host.participantsMayEdit = true;  // as View in headset: the controllers move the slice ...
     presenter.start(host);
     const std::string address = "127.0.0.1:" + std::to_string(presenter.port());
     const std::string code = presenter.sessionCode();
@@ -1251,13 +1277,7 @@ int lastDisplayed(const fs::path& log) {
 }
 
 TEST_F(XrRenderCliTest, APresentersScrollMovesTheSliceInTheHeadset) {
-  // The case a desktop shares: the quadrant CT and a 10 mm sphere model at its centre.
-  twinplan::Case twin;
-  twin.name = "Slice";
-  twin.volumes.push_back(quadrantCt());
-  twin.meshes.push_back(uvSphere(Vec3(0, 0, 0), 10.0, 24));
-  const fs::path casePath = work_ / "slice.twinplan";
-  twinplan::saveCase(twin, casePath);
+  const fs::path casePath = writeSliceCase();
   const fs::path log = work_ / "log.jsonl";
 
   // The window's presenter: coronal slice 50 mm anterior, then scrolled 100 mm back.
@@ -1675,3 +1695,166 @@ TEST_F(XrRenderCliTest, TheAnatomyStaysAnchoredInTheRoomAsTheHeadMoves) {
 }
 
 }  // namespace
+
+namespace {
+
+using twinplan::test::aimKey;
+using twinplan::test::pressed;
+
+// The box of a rectangle's four corners (LPS) as an eye sees it.
+PixelBox projectedCorners(const EyeImage& eye, const rendering::RoomPlacement& placement,
+                          const std::array<Vec3, 4>& corners_lps) {
+  PixelBox box;
+  for (const Vec3& corner : corners_lps) {
+    const Eigen::Vector2d px = eyePixel(eye, placement * corner);
+    box.add(px.x(), px.y());
+  }
+  return box;
+}
+
+// Pixels with alpha in a box (the anatomy's pixels in an alpha-blend frame).
+int coveredIn(const Png& png, const PixelBox& box) {
+  int count = 0;
+  for (int y = std::max(0, int(box.yMin)); y < std::min(int(png.height), int(box.yMax) + 1); ++y)
+    for (int x = std::max(0, int(box.xMin)); x < std::min(int(png.width), int(box.xMax) + 1); ++x)
+      count += png.at(uint32_t(x), uint32_t(y))[3] > 0;
+  return count;
+}
+
+}  // namespace
+
+// Issue #20 item 3: the trigger pulled with the laser on the slice plane drags the plane along
+// its axis by the hand's move (life size: 100 mm for 10 cm); the desktop's session gets the new
+// slice, and both eyes show the plane where it now projects.
+TEST_F(XrRenderCliTest, TheTriggerDragsTheSlicePlaneAndTheDesktopGetsIt) {
+  const fs::path casePath = writeSliceCase();
+  // The sphere (the scene's bounds, +-10 mm) stands centred 0.76 m ahead of the head at
+  // (0, 1.6, 0): the coronal plane 50 mm anterior is 0.71 m ahead, LPS (-50, -50, 50) on it at
+  // room (-0.05, 1.65, -0.71). The right hand aims there, pulls the trigger from frame 12 to 34
+  // and moves 10 cm away from the viewer (posterior) between frames 16 and 26.
+  const Vec3 hand(0.2, 1.3, -0.35), target(-0.05, 1.65, -0.71), away(0, 0, -0.1);
+  useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+             {"hand_tracking", false},
+             {"right_hand", {aimKey(16, hand, target), aimKey(26, hand + away, target + away)}},
+             {"inputs", {{"/user/hand/right/input/trigger/value", pressed(12, 34)}}}});
+  twinplan::teaching::Presenter presenter;
+  presenter.apply(twinplan::teaching::SetSlice{{true, "coronal", -50.0}});
+  const int endAt = runLive(casePath, presenter, [&](int shown) { return shown >= 44; });
+  ASSERT_GE(endAt, 44) << "the headset did not keep rendering";
+  // The desktop's slice is the dragged one: -50 + 100 mm.
+  EXPECT_EQ(presenter.state().slice.orientation, "coronal");
+  EXPECT_NEAR(presenter.state().slice.position_mm, 50.0, 1e-3);
+  const auto result = nlohmann::json::parse(std::ifstream(work_ / "out" / "xr-render.json"));
+  ASSERT_EQ(result["sliceMoves"].size(), 1u) << result["sliceMoves"];
+  EXPECT_NEAR(result["sliceMoves"][0]["to_mm"].get<double>(), 50.0, 1e-3);
+  EXPECT_TRUE(result["measurements"].empty());  // a pull on the plane measures nothing
+
+  // Before the trigger (frame 8) and after the drag (the last frame), in both eyes: the plane's
+  // 200 mm square where its corners project at -50 and at +50 mm (0.71 and 0.81 m away).
+  const rendering::RoomPlacement placement = livePlacement();
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(names[e]);
+    PixelBox seen[2], expected[2];
+    int index = 0;
+    for (const auto& [frame, y_mm] : {std::pair{8, -50.0}, std::pair{endAt, 50.0}}) {
+      const std::vector<EyeImage> eyes = loggedEyes(work_ / "log.jsonl", frame);
+      ASSERT_EQ(eyes.size(), 2u);
+      expected[index] = projectedCorners(eyes[std::size_t(e)], placement,
+                                         {Vec3(-100, y_mm, -100), Vec3(100, y_mm, -100),
+                                          Vec3(100, y_mm, 100), Vec3(-100, y_mm, 100)});
+      seen[index] = coveredBox(recorded(frame, names[e]));
+      expectSameBox(seen[index], expected[index]);
+      ++index;
+    }
+    // Each edge moved by its projected amount (the far plane is smaller: every edge moves in).
+    const double edges[2][4] = {
+        {seen[1].xMin - seen[0].xMin, seen[1].xMax - seen[0].xMax, seen[1].yMin - seen[0].yMin,
+         seen[1].yMax - seen[0].yMax},
+        {expected[1].xMin - expected[0].xMin, expected[1].xMax - expected[0].xMax,
+         expected[1].yMin - expected[0].yMin, expected[1].yMax - expected[0].yMax}};
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(edges[0][k], edges[1][k], 1.5) << "edge " << k;
+    const double shrink_px = (seen[0].xMax - seen[0].xMin) - (seen[1].xMax - seen[1].xMin);
+    const double expectedShrink_px =
+        (expected[0].xMax - expected[0].xMin) - (expected[1].xMax - expected[1].xMin);
+    EXPECT_NEAR(shrink_px, expectedShrink_px, 1.5);
+    EXPECT_GT(shrink_px, 3.0);
+    std::printf(
+        "[ figures ] slice drag, %s eye: -50 -> %.3f mm; plane %.1f -> %.1f px wide (expected "
+        "%.2f -> %.2f), edges moved %.1f %.1f %.1f %.1f px (expected %.2f %.2f %.2f %.2f)\n",
+        names[e], presenter.state().slice.position_mm, seen[0].xMax - seen[0].xMin,
+        seen[1].xMax - seen[1].xMin, expected[0].xMax - expected[0].xMin,
+        expected[1].xMax - expected[1].xMin, edges[0][0], edges[0][1], edges[0][2], edges[0][3],
+        edges[1][0], edges[1][1], edges[1][2], edges[1][3]);
+  }
+}
+
+// Two balls 120 mm apart; the left controller's X hides the one its laser points at (in both
+// eyes) and, pressed again pointing at nothing there, shows it back; a trigger click on each ball
+// measures the distance between the two points hit, as a ray-sphere intersection says.
+TEST_F(XrRenderCliTest, TheThumbButtonHidesAModelAndTwoClicksMeasure) {
+  twinplan::Case twin;
+  twin.name = "Balls";
+  SurfaceMesh left = uvSphere(Vec3(-60, 0, 0), 30.0, 48),
+              right = uvSphere(Vec3(60, 0, 0), 30.0, 48);
+  left.name = "Right-side ball";  // LPS x < 0: the patient's right
+  right.name = "Left-side ball";
+  twin.meshes = {left, right};
+  // Scene bounds x -90..90, y and z -30..30: centred 0.78 m ahead of the head at eye height,
+  // so the balls' centres stand at room x -0.06 and +0.06.
+  const Vec3 centreA(-0.06, 1.6, -0.78), centreB(0.06, 1.6, -0.78);
+  const Vec3 leftHand(-0.2, 1.3, -0.35), rightHand(0.2, 1.3, -0.35);
+  useScript({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+             {"hand_tracking", false},
+             {"left_hand", {aimKey(0, leftHand, centreA)}},
+             {"right_hand", {aimKey(0, rightHand, centreB)}},
+             {"inputs",
+              {{"/user/hand/left/input/x/click",
+                {{{"frame", 5}, {"value", 1.0}},
+                 {{"frame", 7}, {"value", 0.0}},
+                 {{"frame", 12}, {"value", 1.0}},
+                 {{"frame", 14}, {"value", 0.0}}}},
+               {"/user/hand/left/input/trigger/value", pressed(17, 19)},
+               {"/user/hand/right/input/trigger/value", pressed(22, 24)}}}});
+  const HeadsetRun run = renderCaseInHeadset(twin, 30);
+  ASSERT_FALSE(run.eyes.empty());
+  const nlohmann::json& result = run.result;
+  // The model hidden, then shown again, by its name.
+  ASSERT_EQ(result["visibility"].size(), 2u) << result["visibility"];
+  EXPECT_EQ(result["visibility"][0]["segment"], "Right-side ball");
+  EXPECT_EQ(result["visibility"][0]["visible"], false);
+  EXPECT_EQ(result["visibility"][1]["visible"], true);
+  // In both eyes: the ball's pixels before (frame 3), hidden (frame 10), back (frame 16); the
+  // other ball's stay.
+  const char* names[] = {"left", "right"};
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(names[e]);
+    const EyeImage& eye = run.eyes[std::size_t(e)];
+    const PixelBox boxA = projectedBox(eye, run.placement, {left});
+    const PixelBox boxB = projectedBox(eye, run.placement, {right});
+    const int before = coveredIn(recorded(3, names[e]), boxA);
+    const int hidden = coveredIn(recorded(10, names[e]), boxA);
+    const int back = coveredIn(recorded(16, names[e]), boxA);
+    EXPECT_GT(before, 80);  // a 60 mm ball 0.75 m away: about 12 px across
+    EXPECT_EQ(hidden, 0);
+    EXPECT_EQ(back, before);
+    EXPECT_EQ(coveredIn(recorded(10, names[e]), boxB), coveredIn(recorded(3, names[e]), boxB));
+    std::printf("[ figures ] toggle, %s eye: ball pixels %d -> %d -> %d\n", names[e], before,
+                hidden, back);
+  }
+  // The ruler: from where the left laser enters ball A to where the right one enters ball B
+  // (each ray passes through its ball's centre: it enters 30 mm before it).
+  ASSERT_EQ(result["measurements"].size(), 1u) << result["measurements"];
+  const rendering::RoomPlacement toLps = run.placement.inverse();
+  const auto entry = [&](const Vec3& hand_m, const Vec3& centre_m, const Vec3& centre_lps) {
+    return Vec3(centre_lps - 30.0 * (toLps.linear() * (centre_m - hand_m)).normalized());
+  };
+  const Vec3 a = entry(leftHand, centreA, Vec3(-60, 0, 0));
+  const Vec3 b = entry(rightHand, centreB, Vec3(60, 0, 0));
+  const double length_mm = result["measurements"][0]["length_mm"];
+  EXPECT_NEAR(length_mm, (b - a).norm(), 1.0);
+  const auto& from = result["measurements"][0]["from_lps"];
+  EXPECT_NEAR((Vec3(from[0], from[1], from[2]) - a).norm(), 0.0, 1.0);
+  std::printf("[ figures ] headset ruler: %.3f mm (ray-sphere %.3f mm)\n", length_mm,
+              (b - a).norm());
+}

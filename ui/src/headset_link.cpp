@@ -7,6 +7,8 @@
 #include <QFileInfo>
 #include <QTimer>
 #include <algorithm>
+#include <optional>
+#include <variant>
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -109,9 +111,12 @@ void HeadsetLink::launch() {
     presenter_->apply(teaching::SetSegmentVisible{key, visible});
   teaching::HostOptions host;  // 127.0.0.1, ephemeral port, random code
   host.participantsMayMoveAnatomy = true;  // the headset's grab moves the window's models
+  host.participantsMayEdit = true;         // its controllers move the slice, hide segments, measure
   host.dropAfter_s = silence_s_;
   presenter_->start(host);
   movesSeen_ = 0;
+  editsSeen_ = 0;
+  rulersSeen_ = 0;
   departures_ = 0;
 
   process_ = new QProcess(this);
@@ -162,8 +167,11 @@ void HeadsetLink::stop() {
 }
 
 void HeadsetLink::setSegmentVisible(const std::string& segment, bool visible) {
-  if (presenter_ && presenter_->running())
-    presenter_->apply(teaching::SetSegmentVisible{segment, visible});
+  if (!presenter_ || !presenter_->running()) return;
+  const auto& shown = presenter_->state().segmentVisible;
+  const auto known = shown.find(segment);
+  if (known != shown.end() && known->second == visible) return;  // the headset's own change
+  presenter_->apply(teaching::SetSegmentVisible{segment, visible});
 }
 
 void HeadsetLink::setAnatomyTransform(const std::array<double, 16>& lpsToLps) {
@@ -183,7 +191,26 @@ void HeadsetLink::service() {
     movesSeen_ = presenter_->participantMoves();
     emit anatomyMoved(presenter_->state().anatomyTransform);
   }
+  announceEdits();
   readMirror();
+}
+
+// The headset's slice drags, segment toggles and measurements since the last tick; a drag sends
+// a position every frame, of which the window needs the last.
+void HeadsetLink::announceEdits() {
+  const auto& edits = presenter_->participantEdits();
+  std::optional<teaching::SharedSlice> slice;
+  for (; editsSeen_ < edits.size(); ++editsSeen_) {
+    const teaching::StateChange& change = edits[editsSeen_].change;
+    if (const auto* moved = std::get_if<teaching::SetSlice>(&change)) slice = moved->slice;
+    if (const auto* shown = std::get_if<teaching::SetSegmentVisible>(&change))
+      emit segmentVisibilityChanged(QString::fromStdString(shown->segment), shown->visible);
+  }
+  if (slice) emit sliceMoved(QString::fromStdString(slice->orientation), slice->position_mm);
+  const auto& rulers = presenter_->participantRulers();
+  const auto toVec = [](const std::array<double, 3>& p) { return Vec3(p[0], p[1], p[2]); };
+  for (; rulersSeen_ < rulers.size(); ++rulersSeen_)
+    emit measured(toVec(rulers[rulersSeen_].from_lps), toVec(rulers[rulersSeen_].to_lps));
 }
 
 // The session dropped the headset for its silence: it hangs (a headset that crashed or ended

@@ -70,6 +70,16 @@ void MainWindow::buildHeadsetDock() {
               if (session->state().anatomyTransform != lpsToLps)
                 session->apply(teaching::SetAnatomyTransform{lpsToLps});
           });
+  // Its controllers move the slice, show or hide segments and measure (issue #20 item 3).
+  connect(headset_, &HeadsetLink::sliceMoved, this,
+          [this](const QString& orientation, double position_mm) {
+            showSharedSlice(orientation.toStdString(), position_mm);
+          });
+  connect(headset_, &HeadsetLink::segmentVisibilityChanged, this,
+          [this](const QString& segment, bool visible) {
+            showSegmentFromHeadset(segment.toStdString(), visible);
+          });
+  connect(headset_, &HeadsetLink::measured, this, &MainWindow::addHeadsetRuler);
   connect(headset_, &HeadsetLink::stopped, this, [this] {
     headsetAction_->setChecked(false);
     headsetMirror_->setText(tr("The headset view is stopped."));
@@ -87,6 +97,36 @@ void MainWindow::buildHeadsetDock() {
               headset_->setSegmentVisible(headsetKey(mesh), mesh.visible);
             }
           });
+}
+
+// The segment of that name in the segment table and every model built from it (or the model of
+// that name), ticked or not as the headset says; the ticks then tell the other peers.
+void MainWindow::showSegmentFromHeadset(const std::string& segment, bool visible) {
+  const Case& twin = document_->twin();
+  const auto show = [&](CaseDocument::Shown what, std::size_t index) {
+    CaseDocument::Display display = document_->display(what, index);
+    if (display.visible == visible) return;
+    display.visible = visible;
+    document_->setDisplay(what, index, display);
+  };
+  if (!twin.labelMaps.empty()) {
+    const auto& segments = twin.labelMaps.front().segments();
+    for (std::size_t i = 0; i < segments.size(); ++i)
+      if (segments[i].name == segment) show(CaseDocument::Shown::Segment, i);
+  }
+  for (std::size_t i = 0; i < twin.meshes.size(); ++i)
+    if (headsetKey(twin.meshes[i]) == segment) show(CaseDocument::Shown::Mesh, i);
+}
+
+void MainWindow::addHeadsetRuler(const Vec3& from_lps, const Vec3& to_lps) {
+  Measurement ruler;
+  ruler.kind = Measurement::Kind::Ruler;
+  ruler.name = document_->nextMeasurementName(ruler.kind);
+  ruler.points_lps = {from_lps, to_lps};
+  if (backgroundVolume()) ruler.volumeName = backgroundVolume()->name;
+  document_->addMeasurement(std::move(ruler));
+  statusBar()->showMessage(
+      tr("The headset measured %1 mm.").arg((to_lps - from_lps).norm(), 0, 'f', 1), 8000);
 }
 
 bool MainWindow::startHeadsetView() {

@@ -271,6 +271,19 @@ void MainWindow::shareResult() {
     if (session->state().result != shared) session->apply(teaching::SetShownResult{shared});
 }
 
+void MainWindow::showSharedSlice(const std::string& orientation, double position_mm) {
+  if (!backgroundVolume()) return;
+  for (auto* viewport : slices_) {
+    if (rendering::toString(viewport->view().orientation()) != orientation) continue;
+    Vec3 at = viewport->view().crosshair();
+    const int axis = sliceAxis(viewport->view().orientation());
+    if (std::abs(at[axis] - position_mm) > 1e-6) {
+      at[axis] = position_mm;
+      setCrosshair(at);
+    }
+  }
+}
+
 void MainWindow::followPresenter() {
   if (!teaching_) return;
   const teaching::SessionState* state =
@@ -278,18 +291,7 @@ void MainWindow::followPresenter() {
   rendering::SliceView::PresenterMarks marks;
   if (state) {
     // The presenter's slice, in the view of its orientation.
-    if (state->slice.shown && backgroundVolume()) {
-      for (auto* viewport : slices_) {
-        if (rendering::toString(viewport->view().orientation()) != state->slice.orientation)
-          continue;
-        Vec3 at = viewport->view().crosshair();
-        const int axis = sliceAxis(viewport->view().orientation());
-        if (std::abs(at[axis] - state->slice.position_mm) > 1e-6) {
-          at[axis] = state->slice.position_mm;
-          setCrosshair(at);
-        }
-      }
-    }
+    if (state->slice.shown) showSharedSlice(state->slice.orientation, state->slice.position_mm);
     // The presenter's result, when this case has a field of that name.
     if (state->result.field != shownResultName()) {
       const bool known =

@@ -16,19 +16,37 @@ const char* const kHands[2] = {"/user/hand/left", "/user/hand/right"};
 
 // What each profile's controller has for our actions (OpenXR 1.0 section 6.4, "Interaction
 // Profiles"). The simple controller has no squeeze or trigger value: select grabs. Vive and
-// WMR squeeze buttons are clicks only; Touch and Index report a squeeze value.
+// WMR squeeze buttons are clicks only; Touch and Index report a squeeze value. The toggle (show
+// or hide what the laser points at) is the button under the thumb: A on the right Touch, X on
+// the left, A on Index, the trackpad's click on Vive and WMR (their thumbsticks and trackpads
+// have no face buttons), menu on the simple controller (its only other button).
 struct ProfileBindings {
   const char* profile;
   const char* grab;     // component under /user/hand/*/
   const char* pointer;  // nullptr: none
+  const char* toggle[2];  // left hand, right hand
 };
 constexpr ProfileBindings kProfiles[] = {
-    {"/interaction_profiles/khr/simple_controller", "input/select/click", nullptr},
-    {"/interaction_profiles/oculus/touch_controller", "input/squeeze/value", "input/trigger/value"},
-    {"/interaction_profiles/valve/index_controller", "input/squeeze/value", "input/trigger/value"},
-    {"/interaction_profiles/htc/vive_controller", "input/squeeze/click", "input/trigger/value"},
-    {"/interaction_profiles/microsoft/motion_controller", "input/squeeze/click",
-     "input/trigger/value"},
+    {"/interaction_profiles/khr/simple_controller",
+     "input/select/click",
+     nullptr,
+     {"input/menu/click", "input/menu/click"}},
+    {"/interaction_profiles/oculus/touch_controller",
+     "input/squeeze/value",
+     "input/trigger/value",
+     {"input/x/click", "input/a/click"}},
+    {"/interaction_profiles/valve/index_controller",
+     "input/squeeze/value",
+     "input/trigger/value",
+     {"input/a/click", "input/a/click"}},
+    {"/interaction_profiles/htc/vive_controller",
+     "input/squeeze/click",
+     "input/trigger/value",
+     {"input/trackpad/click", "input/trackpad/click"}},
+    {"/interaction_profiles/microsoft/motion_controller",
+     "input/squeeze/click",
+     "input/trigger/value",
+     {"input/trackpad/click", "input/trackpad/click"}},
 };
 
 XrPath toPath(XrInstance instance, const std::string& text) {
@@ -50,10 +68,22 @@ XrAction makeAction(XrActionSet set, XrActionType type, const char* name, const 
   return action;
 }
 
-float floatState(XrSession session, XrAction action, XrPath hand) {
+XrActionStateGetInfo stateOf(XrAction action, XrPath hand) {
   XrActionStateGetInfo info{XR_TYPE_ACTION_STATE_GET_INFO};
   info.action = action;
   info.subactionPath = hand;
+  return info;
+}
+
+bool booleanState(XrSession session, XrAction action, XrPath hand) {
+  const XrActionStateGetInfo info = stateOf(action, hand);
+  XrActionStateBoolean state{XR_TYPE_ACTION_STATE_BOOLEAN};
+  checkXr(xrGetActionStateBoolean(session, &info, &state), "xrGetActionStateBoolean");
+  return state.isActive == XR_TRUE && state.currentState == XR_TRUE;
+}
+
+float floatState(XrSession session, XrAction action, XrPath hand) {
+  const XrActionStateGetInfo info = stateOf(action, hand);
   XrActionStateFloat state{XR_TYPE_ACTION_STATE_FLOAT};
   checkXr(xrGetActionStateFloat(session, &info, &state), "xrGetActionStateFloat");
   return state.isActive == XR_TRUE ? state.currentState : 0.0f;
@@ -153,6 +183,8 @@ void HeadsetInput::createActions() {
       makeAction(actionSet_, XR_ACTION_TYPE_FLOAT_INPUT, "grab", "Grab the anatomy", handPaths_);
   pointer_ =
       makeAction(actionSet_, XR_ACTION_TYPE_FLOAT_INPUT, "pointer", "Point and pick", handPaths_);
+  toggle_ = makeAction(actionSet_, XR_ACTION_TYPE_BOOLEAN_INPUT, "toggle",
+                       "Show or hide what the laser points at", handPaths_);
   gripPose_ =
       makeAction(actionSet_, XR_ACTION_TYPE_POSE_INPUT, "grip_pose", "Hand (grip)", handPaths_);
   aimPose_ =
@@ -163,9 +195,10 @@ void HeadsetInput::suggestBindings() {
   const XrInstance instance = session_.instanceHandle();
   for (const ProfileBindings& profile : kProfiles) {
     std::vector<XrActionSuggestedBinding> bindings;
-    for (const char* hand : kHands) {
-      const std::string base = std::string(hand) + "/";
+    for (int h = 0; h < 2; ++h) {
+      const std::string base = std::string(kHands[h]) + "/";
       bindings.push_back({grab_, toPath(instance, base + profile.grab)});
+      bindings.push_back({toggle_, toPath(instance, base + profile.toggle[h])});
       if (profile.pointer != nullptr)
         bindings.push_back({pointer_, toPath(instance, base + profile.pointer)});
       bindings.push_back({gripPose_, toPath(instance, base + "input/grip/pose")});
@@ -197,6 +230,7 @@ bool HeadsetInput::update() {
     HandInput& hand = hands_[h];
     hand.grab = floatState(session, grab_, handPaths_[h]);
     hand.pointer = floatState(session, pointer_, handPaths_[h]);
+    hand.toggle = booleanState(session, toggle_, handPaths_[h]);
     hand.tracked =
         time > 0 && locate(gripSpaces_[h], session_.referenceSpaceHandle(), time, hand.grip);
     if (time > 0) locate(aimSpaces_[h], session_.referenceSpaceHandle(), time, hand.aim);

@@ -115,6 +115,7 @@ class HeadsetSceneRenderer {
     Vec3 p_lps = Vec3::Zero();
     Vec3 p_room_m = Vec3::Zero();
     double distance_m = 0.0;
+    std::optional<std::size_t> mesh;  // the scene's mesh hit (its index); none for the volume
   };
   Hit pick(const Vec3& origin_m, const Vec3& direction, double reach_m = 5.0) const;
 
@@ -159,6 +160,12 @@ class HeadsetSlice {
   void show(SliceOrientation orientation, double position_mm);
   void hide();
   bool shown() const { return shown_; }
+  SliceOrientation orientation() const { return orientation_; }
+  double position_mm() const { return position_mm_; }
+  // How far along a ray (LPS, `direction` unit) it meets the shown plane within the quad, mm;
+  // nullopt when hidden, parallel, behind the origin or beside the quad. A laser that meets the
+  // plane before any surface drags it (issue #20 item 3).
+  std::optional<double> rayHit_mm(const Vec3& origin_lps, const Vec3& direction) const;
   // The sampled plane (pixel centres in LPS); its corners are the quad's, half a pixel out.
   const SlicePlane& plane() const { return plane_; }
 
@@ -167,6 +174,8 @@ class HeadsetSlice {
   const ImageVolume& volume_;
   WindowLevel window_;
   SlicePlane plane_;
+  SliceOrientation orientation_ = SliceOrientation::Axial;
+  double position_mm_ = 0.0;
   vtkSmartPointer<vtkPolyData> quad_;
   vtkSmartPointer<vtkImageData> texture_;
   vtkSmartPointer<vtkActor> actor_;
@@ -195,6 +204,14 @@ class HeadsetAnnotations {
     std::string text;
   };
   void setAnnotations(const std::vector<Marker>& markers);
+  // Distances measured in the headset: a line between the two points with a dot at each end
+  // and its text at the middle; a ruler whose ends coincide (the first point, the second not
+  // yet placed) is its dot alone.
+  struct Ruler {
+    Vec3 from_lps = Vec3::Zero(), to_lps = Vec3::Zero();
+    std::string text;
+  };
+  void setRulers(const std::vector<Ruler>& rulers);
 
   static constexpr double kDotRadius_mm = 6.0;
   static constexpr double kMarkerRadius_mm = 5.0;
@@ -205,6 +222,7 @@ class HeadsetAnnotations {
   VolumeView& scene_;
   vtkSmartPointer<vtkActor> ray_, dot_;
   std::vector<vtkSmartPointer<vtkProp>> markers_;
+  std::vector<vtkSmartPointer<vtkProp>> rulers_;
 };
 
 }  // namespace twinplan::rendering

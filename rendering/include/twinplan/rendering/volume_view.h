@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "twinplan/core/geometry.h"
@@ -13,6 +14,7 @@
 #include "twinplan/core/mesh.h"
 
 class vtkActor;
+class vtkProp;
 class vtkAnnotatedCubeActor;
 class vtkCallbackCommand;
 class vtkImageData;
@@ -103,6 +105,8 @@ class VolumeView {
   // The matrix VTK draws mesh `index` with (its actor's, row-major); Error(InvalidInput) for an
   // index out of range.
   std::array<double, 16> meshActorMatrix(std::size_t index) const;
+  // Which mesh an actor draws (a pick's actor), or nullopt for any other prop.
+  std::optional<std::size_t> meshIndexOf(const vtkProp* actor) const;
 
   // Shows only what lies inside the box (volume and meshes), with the box outlined and its
   // size written in the bottom-left corner. Throws Error(InvalidInput) when lo is not below

@@ -14,6 +14,7 @@
 // CLI in its loop; a blocked network thread would otherwise hold one of the oneTBB workers the
 // numeric kernels share (DESIGN.md section 5). An object is used from one thread at a time.
 // Heartbeats and drops are judged when service() runs, so call it at least every heartbeat_s.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,6 +38,11 @@ struct HostOptions {
   // transform for everyone; false: such moves are ignored (the presenter's placement stands,
   // and the participant's headset returns to it when its grab ends).
   bool participantsMayMoveAnatomy = false;
+  // Whether a participant's headset may move the shared slice along its axis and show or hide
+  // segments (Participant::moveSlice, setSegmentVisible: they change the state for everyone)
+  // and measure (Participant::measure: kept for the presenter, participantRulers()); false:
+  // such requests are ignored.
+  bool participantsMayEdit = false;
   // TLS: both PEM files, or neither (a plain session). The key must not be encrypted.
   std::string tlsCertificateFile;
   std::string tlsPrivateKeyFile;
@@ -45,6 +51,21 @@ struct HostOptions {
 struct ParticipantInfo {
   std::uint64_t id = 0;
   std::string name;
+};
+
+// A change a participant made to the shared state (participantsMayMoveAnatomy,
+// participantsMayEdit), as the presenter applied it.
+struct ParticipantEdit {
+  std::uint64_t participant = 0;
+  StateChange change;
+};
+
+// A distance a participant measured in its headset: two points on surfaces, LPS mm. The
+// presenter's case stores it (a ruler, like a desktop measurement).
+struct ParticipantRuler {
+  std::uint64_t participant = 0;
+  std::array<double, 3> from_lps{0, 0, 0};
+  std::array<double, 3> to_lps{0, 0, 0};
 };
 
 class Presenter {
@@ -83,6 +104,11 @@ class Presenter {
   std::vector<std::string> departures() const;
   // How many participants' moves of the anatomy were applied (participantsMayMoveAnatomy).
   std::size_t participantMoves() const;
+  // Every change participants made, in the order applied (anatomy moves, slice moves, segment
+  // visibility); the host reads the new ones after service().
+  const std::vector<ParticipantEdit>& participantEdits() const;
+  // The participants' measurements (participantsMayEdit), in order.
+  const std::vector<ParticipantRuler>& participantRulers() const;
 
  private:
   struct Impl;
@@ -146,6 +172,15 @@ class Participant {
   // it is ignored. Throws Error(InvalidInput) when not Joined or for a non-affine or
   // non-finite matrix (nothing is sent).
   void moveAnatomy(const std::array<double, 16>& lpsToLps);
+  // Asks the presenter to show this slice (a drag in the headset moves it along its axis), to
+  // show or hide a segment (its name, as in SessionState::segmentVisible), or to keep a
+  // measured distance between two surface points. Applied where the presenter allows it
+  // (participantsMayEdit); the slice and visibility then come back as deltas. Throw
+  // Error(InvalidInput) when not Joined or for what applyChange refuses (an unknown
+  // orientation, a non-finite position or point, an empty segment name); nothing is sent.
+  void moveSlice(const SharedSlice& slice);
+  void setSegmentVisible(const std::string& segment, bool visible);
+  void measure(const std::array<double, 3>& from_lps, const std::array<double, 3>& to_lps);
   // Called by service() after each delta is applied, with its number.
   void onApplied(std::function<void(std::uint64_t sequence)> callback);
   // Called by service() when the phase changes (Joined, Ended).

@@ -95,12 +95,22 @@ class HeadsetLink : public QObject {
   // The headset's grab moved the anatomy: its new transform (4x4 row-major, LPS mm to LPS mm),
   // now the session's; the 3D view shows the models moved the same way.
   void anatomyMoved(const std::array<double, 16>& lpsToLps);
+  // The headset's controller dragged the slice plane: its orientation ("axial", "coronal",
+  // "sagittal") and LPS coordinate along its axis (S, P, L), now the session's; the window's
+  // crosshair follows. The last position of each service tick.
+  void sliceMoved(const QString& orientation, double position_mm);
+  // The headset showed or hid a segment (or model) by its name, now the session's.
+  void segmentVisibilityChanged(const QString& segment, bool visible);
+  // The headset measured the distance between two surface points (LPS mm): the window stores it
+  // in the case as a ruler.
+  void measured(const twinplan::Vec3& from_lps, const twinplan::Vec3& to_lps);
   void stopped();
 
  private:
   void service();
   void readMirror();
   bool headsetWentSilent();
+  void announceEdits();
   void processFinished(int exitCode, QProcess::ExitStatus status);
 
   QString program_;
@@ -120,7 +130,9 @@ class HeadsetLink : public QObject {
   unsigned long long mirrorInode_ = 0;
   bool stopping_ = false;
   bool joined_ = false;
-  std::size_t movesSeen_ = 0;  // the headset's moves already announced (anatomyMoved)
+  std::size_t movesSeen_ = 0;   // the headset's moves already announced (anatomyMoved)
+  std::size_t editsSeen_ = 0;   // its other edits (slice, visibility) already announced
+  std::size_t rulersSeen_ = 0;  // its measurements already announced
 };
 
 }  // namespace twinplan::ui

@@ -432,6 +432,13 @@ class MainWindow : public QMainWindow {
   void shareAnnotations();  // the case's measurements as the presenter's annotations
   void shareResult();       // the Result chooser's field and its 3D levels
   void followPresenter();   // a followed presenter's slice, result, pointer and annotations
+  // Moves the crosshair so the view of `orientation` shows the slice at `position_mm` (LPS
+  // along its axis): a followed presenter's or the headset's slice.
+  void showSharedSlice(const std::string& orientation, double position_mm);
+  // The headset's controllers (issue #20 item 3): a segment shown or hidden by its name, a ruler
+  // measured between two surface points, stored in the case as the window's own.
+  void showSegmentFromHeadset(const std::string& segment, bool visible);
+  void addHeadsetRuler(const Vec3& from_lps, const Vec3& to_lps);
   // Ablation (main_window_ablation.cpp).
   void buildAblationDock();
   void buildShiftDock();

@@ -21,6 +21,7 @@ struct HandInput {
   XrPosef aim{{0, 0, 0, 1}, {0, 0, 0}};
   float grab = 0.0f;     // squeeze 0..1 (simple controller: select click)
   float pointer = 0.0f;  // trigger 0..1
+  bool toggle = false;   // the button under the thumb (A, X, trackpad click, menu) is down
 };
 
 using HandJoints = std::array<XrHandJointLocationEXT, XR_HAND_JOINT_COUNT_EXT>;

@@ -1,6 +1,7 @@
 #pragma once
 // Controller input of a headset session (issue #20 item 3): one action set ("anatomy") with a
-// grab action (the grip / squeeze), a pointer action (the trigger) and the grip and aim poses
+// grab action (the grip / squeeze), a pointer action (the trigger), a toggle (the button under
+// the thumb: show or hide what the laser points at) and the grip and aim poses
 // of both hands, with suggested bindings for the common controllers (OpenXR 1.0 section 6.4:
 // Khronos simple, Oculus Touch, Valve Index, HTC Vive, Microsoft motion controllers). The
 // runtime picks the binding of the controller it has; an unknown one leaves the actions unbound.
@@ -52,6 +53,7 @@ class HeadsetInput {
   XrActionSet actionSet_ = XR_NULL_HANDLE;
   XrAction grab_ = XR_NULL_HANDLE;
   XrAction pointer_ = XR_NULL_HANDLE;
+  XrAction toggle_ = XR_NULL_HANDLE;
   XrAction gripPose_ = XR_NULL_HANDLE;
   XrAction aimPose_ = XR_NULL_HANDLE;
   std::array<XrPath, 2> handPaths_{XR_NULL_PATH, XR_NULL_PATH};
