@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
@@ -18,31 +19,12 @@
 namespace twinplan::ablation {
 namespace {
 
-// The benchmark's treatment (bench/ablation_bench.cpp) shortened: the cooled 3 cm electrode at
-// the Cool-tip's 200 W under impedance control, along z through a 61 mm cube of the tissue
-// table's liver, for two minutes (three roll-offs).
-struct CooledRfRun {
-  AblationResult result;
-  int rollOffs = 0;
-};
+using testing::CooledRfRun;
+using testing::largest;
 
 CooledRfRun runCooledRf(bool farField) {
-  const AblationDevice& device = findDevice("rf-cooled-3cm");
-  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 1.0);
-  const ProbePlacement alongZ{Vec3(0.0, 0.0, 15.0), Vec3(0.0, 0.0, -100.0)};
-  RfSource source(grid, device, alongZ, rfSettingsFor(device));
-  BioheatParameters parameters;
-  parameters.duration_s = 120.0;
-  parameters.farField = farField;
-  parameters.recordedPoints_lps = {Vec3(10.0, 0.0, 0.0), Vec3(20.0, 0.0, 0.0)};
-  CooledRfRun run;
-  run.result = simulateAblation(grid, source, parameters);
-  run.rollOffs = source.rollOffCount();
-  return run;
-}
-
-float largest(const ScalarField& field) {
-  return *std::max_element(field.values.begin(), field.values.end());
+  return testing::runCooledRf(
+      [&](BioheatParameters& parameters, RfSettings&) { parameters.farField = farField; });
 }
 
 TEST(AblationFarField, CooledRfTreatmentMatchesTheFineGrid) {
