@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
+#include "ablation_zone_checks.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
 #include "twinplan/ablation/rf_source.h"
@@ -132,6 +134,51 @@ TEST(AblationFarField, AFineBoxOverTheWholeGridIsTheExactPath) {
   EXPECT_EQ(twoLevel.largestBoxVoxels, std::size_t(21 * 21 * 21));
   EXPECT_EQ(twoLevel.finalTemperature.values, exact.finalTemperature.values);
   EXPECT_EQ(twoLevel.damage.values, exact.damage.values);
+}
+
+TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
+  // The coarse cells model no vessel wall, so the fine box holds every voxel of flowing blood.
+  // A 4 mm vessel along z, 9 mm from a 5 W Gaussian source (the vessel test's case: it stops
+  // the zone at its wall), and a second one 20 mm away on the other side, beyond the zone: both
+  // run through the whole grid, so the box spans z; the far field takes the rest.
+  AblationGrid grid = uniformGrid(testing::testLiver(), {61, 51, 31}, 1.0);
+  testing::addVessel(grid, 9.0, 4.0, 0.0184f);
+  AblationGrid farVessel = grid;
+  testing::addVessel(farVessel, -20.0, 4.0, 0.0184f);
+  for (std::size_t v = 0; v < grid.bloodSpeed_m_s.size(); ++v)
+    farVessel.bloodSpeed_m_s[v] = std::max(farVessel.bloodSpeed_m_s[v], grid.bloodSpeed_m_s[v]);
+  const std::vector<float> power = gaussianPower(farVessel, Vec3::Zero(), 3.0, 5.0);
+  auto run = [&](bool farField) {
+    FixedPowerSource source(farVessel, power);
+    BioheatParameters parameters;
+    parameters.duration_s = 300.0;
+    parameters.farField = farField;
+    return simulateAblation(farVessel, source, parameters);
+  };
+  const AblationResult fine = run(false);
+  const AblationResult twoLevel = run(true);
+  const ImageGeometry& g = farVessel.geometry;
+  // Both vessels (x from -22 to +11 mm) and the margin: the box is narrower than the grid in y.
+  EXPECT_LT(twoLevel.largestBoxVoxels, std::size_t(g.voxelCount()) * 3 / 4);
+  // The heat sink is the 1 mm grid's: the zone stops at the near vessel's wall as there, and
+  // every voxel's temperature (the blood's and the wall's included) is within 0.1 K.
+  const std::int64_t j = (g.size[1] - 1) / 2, k = (g.size[2] - 1) / 2;
+  auto reach_mm = [&](const AblationResult& r) {
+    std::int64_t i = (g.size[0] - 1) / 2;
+    while (i + 1 < g.size[0] && r.ablationZone[g.linearIndex(i + 1, j, k)]) ++i;
+    return double(i - (g.size[0] - 1) / 2) + 0.5;
+  };
+  EXPECT_LE(reach_mm(fine), 7.0);  // stopped by the vessel (its wall at 7 mm)
+  EXPECT_EQ(reach_mm(twoLevel), reach_mm(fine));
+  EXPECT_NEAR(twoLevel.zoneVolume_ml, fine.zoneVolume_ml, 0.01 * fine.zoneVolume_ml);
+  double worst_K = 0.0;
+  for (std::size_t v = 0; v < g.voxelCount(); ++v)
+    worst_K = std::max(worst_K, double(std::abs(twoLevel.finalTemperature.values[v] -
+                                                fine.finalTemperature.values[v])));
+  std::printf("vessels: box %zu of %zu voxels, zone %.4f / %.4f ml, largest difference %.3g K\n",
+              twoLevel.largestBoxVoxels, std::size_t(g.voxelCount()), twoLevel.zoneVolume_ml,
+              fine.zoneVolume_ml, worst_K);
+  EXPECT_LT(worst_K, 0.1);
 }
 
 TEST(AblationFarField, RejectsACoarseningOutsideTwoToEight) {
