@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
@@ -179,6 +180,26 @@ TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
               twoLevel.largestBoxVoxels, std::size_t(g.voxelCount()), twoLevel.zoneVolume_ml,
               fine.zoneVolume_ml, worst_K);
   EXPECT_LT(worst_K, 0.1);
+}
+
+TEST(AblationFarField, APowerThatIsNotANumberIsCaught) {
+  // The far field's cells sum the power, so a NaN would spread through the coarse grid: it is
+  // refused with the active box's error, naming the voxel.
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {21, 21, 21}, 1.0);
+  std::vector<float> broken(grid.geometry.voxelCount(), 0.0f);
+  const std::size_t voxel = grid.geometry.linearIndex(5, 6, 7);
+  broken[voxel] = std::nanf("");
+  FixedPowerSource source(grid, broken);
+  BioheatParameters parameters;
+  parameters.farField = true;
+  try {
+    simulateAblation(grid, source, parameters);
+    ADD_FAILURE() << "a NaN power was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context(), "HeatSource::depositedPower");
+    EXPECT_NE(std::string(e.what()).find("voxel " + std::to_string(voxel)), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(AblationFarField, RejectsACoarseningOutsideTwoToEight) {

@@ -198,6 +198,11 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
         for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
           double sum_W_m3 = 0.0;
           forEachVoxel(ci, cj, ck, [&](std::size_t v) { sum_W_m3 += (*in.power_W_m3)[v]; });
+          // A power that is not a number is caught before it spreads (as planeBounds does).
+          if (!std::isfinite(sum_W_m3))
+            forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+              if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
+            });
           cellPower[cellIndex(ci, cj, ck)] =
               float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
         }
