@@ -306,7 +306,6 @@ long long advanceStepWithFarField(const StepInputs& in,
   return iterations;
 }
 
-
 // One step: the box, the solve, the face-flow check (which grows the box and solves again),
 // then the fields.
 long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
