@@ -222,8 +222,9 @@ void printRfZone(const RfRun& r) {
       "through its faces %.1f J\n",
       result.largestBoxVoxels, result.boxRegrowths, result.neglectedSourceEnergy_J,
       result.boxFaceEnergy_J);
-  std::printf("potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
-              r.solves, r.nestedSolves, r.nestedWarmStarts);
+  std::printf(
+      "potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
+      r.solves, r.nestedSolves, r.nestedWarmStarts);
 }
 
 void benchCooledRf() {

@@ -21,8 +21,7 @@ struct CooledRfRun {
 };
 
 // `adjust` sets the options under test on the run's parameters and RF settings.
-inline CooledRfRun runCooledRf(
-    const std::function<void(BioheatParameters&, RfSettings&)>& adjust) {
+inline CooledRfRun runCooledRf(const std::function<void(BioheatParameters&, RfSettings&)>& adjust) {
   const AblationDevice& device = findDevice("rf-cooled-3cm");
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 1.0);
   const ProbePlacement alongZ{Vec3(0.0, 0.0, 15.0), Vec3(0.0, 0.0, -100.0)};

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "ablation_cooled_rf_run.h"
@@ -60,6 +61,18 @@ TEST(AblationFarField, CooledRfTreatmentMatchesTheFineGrid) {
                 a.recorded[point].temperature_degC.back(), 0.2);
 }
 
+// A fixed power for duration_s, with or without the far field; `adjust` sets the rest.
+AblationResult runFixedPower(const AblationGrid& grid, const std::vector<float>& power,
+                             double duration_s, bool farField,
+                             const std::function<void(BioheatParameters&)>& adjust = {}) {
+  FixedPowerSource source(grid, power);
+  BioheatParameters parameters;
+  parameters.duration_s = duration_s;
+  parameters.farField = farField;
+  if (adjust) adjust(parameters);
+  return simulateAblation(grid, source, parameters);
+}
+
 // A 2 W Gaussian source (sigma 2 mm) in a 41 mm cube of liver without perfusion for two
 // minutes: the heat stays far from the grid's faces (diffusion length 4 mm), so the tissue
 // holds what the source delivered.
@@ -67,13 +80,11 @@ AblationResult runGaussian(bool farField, double tolerance_K) {
   TissueProperties liver = testing::testLiver();
   liver.perfusion_per_s = 0.0;
   const AblationGrid grid = uniformGrid(liver, {41, 41, 41}, 1.0);
-  FixedPowerSource source(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0));
-  BioheatParameters parameters;
-  parameters.duration_s = 120.0;
-  parameters.waterVaporisation = false;
-  parameters.farField = farField;
-  parameters.farFieldTolerance_K = tolerance_K;
-  return simulateAblation(grid, source, parameters);
+  return runFixedPower(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0), 120.0, farField,
+                       [&](BioheatParameters& parameters) {
+                         parameters.waterVaporisation = false;
+                         parameters.farFieldTolerance_K = tolerance_K;
+                       });
 }
 
 double heatAboveArterial_J(const AblationResult& result) {
@@ -122,13 +133,10 @@ TEST(AblationFarField, AFineBoxOverTheWholeGridIsTheExactPath) {
   const AblationGrid grid = uniformGrid(testing::testLiver(), {21, 21, 21}, 1.0);
   const std::vector<float> power = uniformSpherePower(grid, Vec3::Zero(), 12.0, 20.0);
   auto run = [&](bool farField) {
-    FixedPowerSource source(grid, power);
-    BioheatParameters parameters;
-    parameters.duration_s = 30.0;
-    parameters.activeBox = false;
-    parameters.farField = farField;
-    parameters.farFieldTolerance_K = 1e-12;
-    return simulateAblation(grid, source, parameters);
+    return runFixedPower(grid, power, 30.0, farField, [](BioheatParameters& parameters) {
+      parameters.activeBox = false;
+      parameters.farFieldTolerance_K = 1e-12;
+    });
   };
   const AblationResult exact = run(false);
   const AblationResult twoLevel = run(true);
@@ -149,15 +157,8 @@ TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
   for (std::size_t v = 0; v < grid.bloodSpeed_m_s.size(); ++v)
     farVessel.bloodSpeed_m_s[v] = std::max(farVessel.bloodSpeed_m_s[v], grid.bloodSpeed_m_s[v]);
   const std::vector<float> power = gaussianPower(farVessel, Vec3::Zero(), 3.0, 5.0);
-  auto run = [&](bool farField) {
-    FixedPowerSource source(farVessel, power);
-    BioheatParameters parameters;
-    parameters.duration_s = 300.0;
-    parameters.farField = farField;
-    return simulateAblation(farVessel, source, parameters);
-  };
-  const AblationResult fine = run(false);
-  const AblationResult twoLevel = run(true);
+  const AblationResult fine = runFixedPower(farVessel, power, 300.0, false);
+  const AblationResult twoLevel = runFixedPower(farVessel, power, 300.0, true);
   const ImageGeometry& g = farVessel.geometry;
   // Both vessels (x from -22 to +11 mm) and the margin: the box is narrower than the grid in y.
   EXPECT_LT(twoLevel.largestBoxVoxels, std::size_t(g.voxelCount()) * 3 / 4);

@@ -427,19 +427,20 @@ TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
   // from a box solve (the default) and from the last potential: the zone, the roll-offs and the
   // temperatures are the same to within the solver's tolerance, far inside the bars of the
   // approximations (1 % volume, 0.5 mm per axis).
-  const testing::CooledRfRun boxStarted = testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
+  const testing::CooledRfRun boxStarted =
+      testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
   const testing::CooledRfRun lastStarted = testing::runCooledRf(
       [](BioheatParameters&, RfSettings& settings) { settings.nestedWarmStart = false; });
   const AblationResult& a = lastStarted.result;
   const AblationResult& b = boxStarted.result;
-  std::printf("box-started full solves: zone %.4f / %.4f ml, axes %.2f x %.2f x %.2f / %.2f x "
-              "%.2f x %.2f mm, energy %.2f / %.2f J, roll-offs %d / %d, potential iterations "
-              "%lld / %lld, warm starts %d\n",
-              b.zoneVolume_ml, a.zoneVolume_ml, b.zoneAxes.long_mm, b.zoneAxes.short_mm[0],
-              b.zoneAxes.short_mm[1], a.zoneAxes.long_mm, a.zoneAxes.short_mm[0],
-              a.zoneAxes.short_mm[1], b.deliveredEnergy_J, a.deliveredEnergy_J,
-              boxStarted.rollOffs, lastStarted.rollOffs, boxStarted.potentialIterations,
-              lastStarted.potentialIterations, boxStarted.nestedWarmStarts);
+  std::printf(
+      "box-started full solves: zone %.4f / %.4f ml, axes %.2f x %.2f x %.2f / %.2f x "
+      "%.2f x %.2f mm, energy %.2f / %.2f J, roll-offs %d / %d, potential iterations "
+      "%lld / %lld, warm starts %d\n",
+      b.zoneVolume_ml, a.zoneVolume_ml, b.zoneAxes.long_mm, b.zoneAxes.short_mm[0],
+      b.zoneAxes.short_mm[1], a.zoneAxes.long_mm, a.zoneAxes.short_mm[0], a.zoneAxes.short_mm[1],
+      b.deliveredEnergy_J, a.deliveredEnergy_J, boxStarted.rollOffs, lastStarted.rollOffs,
+      boxStarted.potentialIterations, lastStarted.potentialIterations, boxStarted.nestedWarmStarts);
   EXPECT_GT(boxStarted.nestedWarmStarts, 0);
   EXPECT_EQ(lastStarted.nestedWarmStarts, 0);
   ASSERT_GT(a.zoneVolume_ml, 5.0);

@@ -315,8 +315,7 @@ long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients
   if (!work.farFieldDecided) {
     work.farFieldDecided = true;
     // With vessels too: the fine box holds every voxel of flowing blood (far_field.h).
-    if (p.farField)
-      work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
+    if (p.farField) work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
   }
   if (work.farField) return advanceStepWithFarField(in, tissues, book, fields, work, progress);
   const ImageGeometry& g = in.grid->geometry;

@@ -11,10 +11,10 @@
 namespace twinplan::ablation::detail {
 
 void throwPowerNotANumber(std::size_t v) {
-  throw Error(ErrorKind::Internal,
-              "The heat source deposited a power that is not a number in voxel " +
-                  std::to_string(v) + ".",
-              "HeatSource::depositedPower");
+  throw Error(
+      ErrorKind::Internal,
+      "The heat source deposited a power that is not a number in voxel " + std::to_string(v) + ".",
+      "HeatSource::depositedPower");
 }
 
 namespace {

@@ -652,20 +652,19 @@ bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
         // Row by row, in voxel order (no division per voxel to find its row and column).
         for (std::size_t k = planes.begin; k < planes.end; ++k)
           for (std::size_t j = 0; j < sxy / sx; ++j) {
-            const bool rowInside = std::int64_t(k) >= nestedLo_[2] &&
-                                   std::int64_t(k) < nestedHi_[2] &&
-                                   std::int64_t(j) >= nestedLo_[1] && std::int64_t(j) < nestedHi_[1];
+            const bool rowInside =
+                std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
+                std::int64_t(j) >= nestedLo_[1] && std::int64_t(j) < nestedHi_[1];
             const std::size_t v0 = k * sxy + j * sx;
             for (std::size_t i = 0; i < sx; ++i) {
               const std::size_t v = v0 + i;
               const double q = fullHeating_W_m3_[v];
               if (q <= 0.0) continue;
               sum.all += q;
-              const bool inside = rowInside && std::int64_t(i) >= nestedLo_[0] &&
-                                  std::int64_t(i) < nestedHi_[0];
+              const bool inside =
+                  rowInside && std::int64_t(i) >= nestedLo_[0] && std::int64_t(i) < nestedHi_[0];
               if (!inside && fullSigma_S_m_[v] > 0.0f)
-                sum.outside +=
-                    q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+                sum.outside += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
             }
           }
         return sum;
