@@ -11,7 +11,9 @@
 // another relative tolerance of the potential solves; RESOLVE_CHANGE=0.05 another re-solve
 // criterion (RfSettings::resolveConductanceChange); EXACT=1 the exact path (no nested potential
 // solves, every heated voxel in the bioheat box), NESTED_MARGIN=30 and NESTED_INTERVAL=8 other
-// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval); ADAPTIVE=0
+// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval),
+// NESTED_WARM_START=0 full solves warm started from the last potential (RfSettings::
+// nestedWarmStart off); ADAPTIVE=0
 // the fixed-step path (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest
 // adaptive step, TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG
 // tolerance (K); FAR_FIELD=1 the coarse far field around a fine box (BioheatParameters::farField),
@@ -125,7 +127,7 @@ struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
   double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0;
-  int solves = 0, nestedSolves = 0;
+  int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
   AblationResult result;
@@ -166,6 +168,8 @@ RfRun runCooledRf() {
     settings.nestedMargin_mm = std::atof(margin);
   if (const char* interval = std::getenv("NESTED_INTERVAL"))
     settings.nestedFullSolveInterval = std::atoi(interval);
+  if (const char* warm = std::getenv("NESTED_WARM_START"))
+    settings.nestedWarmStart = std::strcmp(warm, "0") != 0;
   RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;
@@ -177,6 +181,7 @@ RfRun runCooledRf() {
   run.source_s = timed.source_s;
   run.solves = rf.potentialSolves();
   run.nestedSolves = rf.nestedPotentialSolves();
+  run.nestedWarmStarts = rf.nestedWarmStarts();
   run.potentialIterations = rf.potentialIterations();
   run.bioheatIterations = run.result.solverIterations;
   run.rollOffs = rf.rollOffCount();
@@ -217,7 +222,9 @@ void printRfZone(const RfRun& r) {
       "through its faces %.1f J\n",
       result.largestBoxVoxels, result.boxRegrowths, result.neglectedSourceEnergy_J,
       result.boxFaceEnergy_J);
-  std::printf("potential solves %d, of them nested %d\n", r.solves, r.nestedSolves);
+  std::printf(
+      "potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
+      r.solves, r.nestedSolves, r.nestedWarmStarts);
 }
 
 void benchCooledRf() {

@@ -7,8 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string>
 
+#include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
+#include "ablation_zone_checks.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
 #include "twinplan/ablation/rf_source.h"
@@ -18,31 +23,12 @@
 namespace twinplan::ablation {
 namespace {
 
-// The benchmark's treatment (bench/ablation_bench.cpp) shortened: the cooled 3 cm electrode at
-// the Cool-tip's 200 W under impedance control, along z through a 61 mm cube of the tissue
-// table's liver, for two minutes (three roll-offs).
-struct CooledRfRun {
-  AblationResult result;
-  int rollOffs = 0;
-};
+using testing::CooledRfRun;
+using testing::largest;
 
 CooledRfRun runCooledRf(bool farField) {
-  const AblationDevice& device = findDevice("rf-cooled-3cm");
-  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {61, 61, 61}, 1.0);
-  const ProbePlacement alongZ{Vec3(0.0, 0.0, 15.0), Vec3(0.0, 0.0, -100.0)};
-  RfSource source(grid, device, alongZ, rfSettingsFor(device));
-  BioheatParameters parameters;
-  parameters.duration_s = 120.0;
-  parameters.farField = farField;
-  parameters.recordedPoints_lps = {Vec3(10.0, 0.0, 0.0), Vec3(20.0, 0.0, 0.0)};
-  CooledRfRun run;
-  run.result = simulateAblation(grid, source, parameters);
-  run.rollOffs = source.rollOffCount();
-  return run;
-}
-
-float largest(const ScalarField& field) {
-  return *std::max_element(field.values.begin(), field.values.end());
+  return testing::runCooledRf(
+      [&](BioheatParameters& parameters, RfSettings&) { parameters.farField = farField; });
 }
 
 TEST(AblationFarField, CooledRfTreatmentMatchesTheFineGrid) {
@@ -75,6 +61,18 @@ TEST(AblationFarField, CooledRfTreatmentMatchesTheFineGrid) {
                 a.recorded[point].temperature_degC.back(), 0.2);
 }
 
+// A fixed power for duration_s, with or without the far field; `adjust` sets the rest.
+AblationResult runFixedPower(const AblationGrid& grid, const std::vector<float>& power,
+                             double duration_s, bool farField,
+                             const std::function<void(BioheatParameters&)>& adjust = {}) {
+  FixedPowerSource source(grid, power);
+  BioheatParameters parameters;
+  parameters.duration_s = duration_s;
+  parameters.farField = farField;
+  if (adjust) adjust(parameters);
+  return simulateAblation(grid, source, parameters);
+}
+
 // A 2 W Gaussian source (sigma 2 mm) in a 41 mm cube of liver without perfusion for two
 // minutes: the heat stays far from the grid's faces (diffusion length 4 mm), so the tissue
 // holds what the source delivered.
@@ -82,13 +80,11 @@ AblationResult runGaussian(bool farField, double tolerance_K) {
   TissueProperties liver = testing::testLiver();
   liver.perfusion_per_s = 0.0;
   const AblationGrid grid = uniformGrid(liver, {41, 41, 41}, 1.0);
-  FixedPowerSource source(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0));
-  BioheatParameters parameters;
-  parameters.duration_s = 120.0;
-  parameters.waterVaporisation = false;
-  parameters.farField = farField;
-  parameters.farFieldTolerance_K = tolerance_K;
-  return simulateAblation(grid, source, parameters);
+  return runFixedPower(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0), 120.0, farField,
+                       [&](BioheatParameters& parameters) {
+                         parameters.waterVaporisation = false;
+                         parameters.farFieldTolerance_K = tolerance_K;
+                       });
 }
 
 double heatAboveArterial_J(const AblationResult& result) {
@@ -137,19 +133,74 @@ TEST(AblationFarField, AFineBoxOverTheWholeGridIsTheExactPath) {
   const AblationGrid grid = uniformGrid(testing::testLiver(), {21, 21, 21}, 1.0);
   const std::vector<float> power = uniformSpherePower(grid, Vec3::Zero(), 12.0, 20.0);
   auto run = [&](bool farField) {
-    FixedPowerSource source(grid, power);
-    BioheatParameters parameters;
-    parameters.duration_s = 30.0;
-    parameters.activeBox = false;
-    parameters.farField = farField;
-    parameters.farFieldTolerance_K = 1e-12;
-    return simulateAblation(grid, source, parameters);
+    return runFixedPower(grid, power, 30.0, farField, [](BioheatParameters& parameters) {
+      parameters.activeBox = false;
+      parameters.farFieldTolerance_K = 1e-12;
+    });
   };
   const AblationResult exact = run(false);
   const AblationResult twoLevel = run(true);
   EXPECT_EQ(twoLevel.largestBoxVoxels, std::size_t(21 * 21 * 21));
   EXPECT_EQ(twoLevel.finalTemperature.values, exact.finalTemperature.values);
   EXPECT_EQ(twoLevel.damage.values, exact.damage.values);
+}
+
+TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
+  // The coarse cells model no vessel wall, so the fine box holds every voxel of flowing blood.
+  // A 4 mm vessel along z, 9 mm from a 5 W Gaussian source (the vessel test's case: it stops
+  // the zone at its wall), and a second one 20 mm away on the other side, beyond the zone: both
+  // run through the whole grid, so the box spans z; the far field takes the rest.
+  AblationGrid grid = uniformGrid(testing::testLiver(), {61, 51, 31}, 1.0);
+  testing::addVessel(grid, 9.0, 4.0, 0.0184f);
+  AblationGrid farVessel = grid;
+  testing::addVessel(farVessel, -20.0, 4.0, 0.0184f);
+  for (std::size_t v = 0; v < grid.bloodSpeed_m_s.size(); ++v)
+    farVessel.bloodSpeed_m_s[v] = std::max(farVessel.bloodSpeed_m_s[v], grid.bloodSpeed_m_s[v]);
+  const std::vector<float> power = gaussianPower(farVessel, Vec3::Zero(), 3.0, 5.0);
+  const AblationResult fine = runFixedPower(farVessel, power, 300.0, false);
+  const AblationResult twoLevel = runFixedPower(farVessel, power, 300.0, true);
+  const ImageGeometry& g = farVessel.geometry;
+  // Both vessels (x from -22 to +11 mm) and the margin: the box is narrower than the grid in y.
+  EXPECT_LT(twoLevel.largestBoxVoxels, std::size_t(g.voxelCount()) * 3 / 4);
+  // The heat sink is the 1 mm grid's: the zone stops at the near vessel's wall as there, and
+  // every voxel's temperature (the blood's and the wall's included) is within 0.1 K.
+  const std::int64_t j = (g.size[1] - 1) / 2, k = (g.size[2] - 1) / 2;
+  auto reach_mm = [&](const AblationResult& r) {
+    std::int64_t i = (g.size[0] - 1) / 2;
+    while (i + 1 < g.size[0] && r.ablationZone[g.linearIndex(i + 1, j, k)]) ++i;
+    return double(i - (g.size[0] - 1) / 2) + 0.5;
+  };
+  EXPECT_LE(reach_mm(fine), 7.0);  // stopped by the vessel (its wall at 7 mm)
+  EXPECT_EQ(reach_mm(twoLevel), reach_mm(fine));
+  EXPECT_NEAR(twoLevel.zoneVolume_ml, fine.zoneVolume_ml, 0.01 * fine.zoneVolume_ml);
+  double worst_K = 0.0;
+  for (std::size_t v = 0; v < g.voxelCount(); ++v)
+    worst_K = std::max(worst_K, double(std::abs(twoLevel.finalTemperature.values[v] -
+                                                fine.finalTemperature.values[v])));
+  std::printf("vessels: box %zu of %zu voxels, zone %.4f / %.4f ml, largest difference %.3g K\n",
+              twoLevel.largestBoxVoxels, std::size_t(g.voxelCount()), twoLevel.zoneVolume_ml,
+              fine.zoneVolume_ml, worst_K);
+  EXPECT_LT(worst_K, 0.1);
+}
+
+TEST(AblationFarField, APowerThatIsNotANumberIsCaught) {
+  // The far field's cells sum the power, so a NaN would spread through the coarse grid: it is
+  // refused with the active box's error, naming the voxel.
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {21, 21, 21}, 1.0);
+  std::vector<float> broken(grid.geometry.voxelCount(), 0.0f);
+  const std::size_t voxel = grid.geometry.linearIndex(5, 6, 7);
+  broken[voxel] = std::nanf("");
+  FixedPowerSource source(grid, broken);
+  BioheatParameters parameters;
+  parameters.farField = true;
+  try {
+    simulateAblation(grid, source, parameters);
+    ADD_FAILURE() << "a NaN power was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context(), "HeatSource::depositedPower");
+    EXPECT_NE(std::string(e.what()).find("voxel " + std::to_string(voxel)), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(AblationFarField, RejectsACoarseningOutsideTwoToEight) {

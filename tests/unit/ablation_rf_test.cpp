@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <numbers>
 
+#include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/rf_source.h"
@@ -176,8 +177,9 @@ struct CooledElectrodeInLiver {
   }
   // The catalogue's cooled electrode at its 200 W, held on (constant power, no roll-off).
   RfSettings settings = constantPower(rfSettingsFor(findDevice("rf-cooled-3cm")));
-  RfSource constantPowerSource() const {
-    return RfSource(grid, findDevice("rf-cooled-3cm"), placement, settings);
+  RfSource constantPowerSource() const { return source(settings); }
+  RfSource source(const RfSettings& s) const {
+    return RfSource(grid, findDevice("rf-cooled-3cm"), placement, s);
   }
   static RfSettings constantPower(RfSettings s) {
     s.control = PowerControl::ConstantPower;
@@ -384,6 +386,74 @@ TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
     EXPECT_EQ(oneThread.log().back().impedance_ohm, zApproximate);
     EXPECT_EQ(powerOneThread, nestedPower);
   }
+}
+
+TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
+  // RfSettings::nestedWarmStart: with no nested steps allowed (interval 0) every solve is a
+  // full one, and each after the first starts from a box solve of the new state. It converges
+  // to the same tolerance, so power and SAR are those of the full solve started from the last
+  // potential (nestedWarmStart off) to within the solver's tolerance.
+  CooledElectrodeInLiver setup;
+  RfSettings warm = setup.settings;
+  warm.nestedFullSolveInterval = 0;
+  RfSettings cold = warm;
+  cold.nestedWarmStart = false;
+  RfSource boxStarted = setup.source(warm), lastStarted = setup.source(cold);
+  std::vector<float> powerWarm, powerCold;
+  for (const ThermalState& state :
+       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
+        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
+    boxStarted.depositedPower(setup.grid, state, 5.0, powerWarm);
+    lastStarted.depositedPower(setup.grid, state, 5.0, powerCold);
+    const double zWarm = boxStarted.log().back().impedance_ohm;
+    const double zCold = lastStarted.log().back().impedance_ohm;
+    const float peak = *std::max_element(powerCold.begin(), powerCold.end());
+    double largestError = 0.0;
+    for (std::size_t v = 0; v < powerCold.size(); ++v)
+      largestError = std::max(largestError, double(std::abs(powerWarm[v] - powerCold[v])));
+    std::printf("warm start: impedance %.6f / %.6f ohm, largest SAR difference %.3g of peak\n",
+                zWarm, zCold, largestError / peak);
+    EXPECT_NEAR(zWarm / zCold, 1.0, 1e-5);
+    EXPECT_LT(largestError, 1e-3 * peak);
+  }
+  EXPECT_EQ(boxStarted.potentialSolves(), 3);
+  EXPECT_EQ(boxStarted.nestedPotentialSolves(), 0);
+  EXPECT_EQ(boxStarted.nestedWarmStarts(), 2);
+  EXPECT_EQ(lastStarted.nestedWarmStarts(), 0);
+}
+
+TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
+  // Two minutes of the benchmark's treatment (61^3, three roll-offs) with full solves started
+  // from a box solve (the default) and from the last potential: the zone, the roll-offs and the
+  // temperatures are the same to within the solver's tolerance, far inside the bars of the
+  // approximations (1 % volume, 0.5 mm per axis).
+  const testing::CooledRfRun boxStarted =
+      testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
+  const testing::CooledRfRun lastStarted = testing::runCooledRf(
+      [](BioheatParameters&, RfSettings& settings) { settings.nestedWarmStart = false; });
+  const AblationResult& a = lastStarted.result;
+  const AblationResult& b = boxStarted.result;
+  std::printf(
+      "box-started full solves: zone %.4f / %.4f ml, axes %.2f x %.2f x %.2f / %.2f x "
+      "%.2f x %.2f mm, energy %.2f / %.2f J, roll-offs %d / %d, potential iterations "
+      "%lld / %lld, warm starts %d\n",
+      b.zoneVolume_ml, a.zoneVolume_ml, b.zoneAxes.long_mm, b.zoneAxes.short_mm[0],
+      b.zoneAxes.short_mm[1], a.zoneAxes.long_mm, a.zoneAxes.short_mm[0], a.zoneAxes.short_mm[1],
+      b.deliveredEnergy_J, a.deliveredEnergy_J, boxStarted.rollOffs, lastStarted.rollOffs,
+      boxStarted.potentialIterations, lastStarted.potentialIterations, boxStarted.nestedWarmStarts);
+  EXPECT_GT(boxStarted.nestedWarmStarts, 0);
+  EXPECT_EQ(lastStarted.nestedWarmStarts, 0);
+  ASSERT_GT(a.zoneVolume_ml, 5.0);
+  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, 1e-3 * a.zoneVolume_ml);
+  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
+  EXPECT_EQ(boxStarted.rollOffs, lastStarted.rollOffs);
+  EXPECT_NEAR(b.deliveredEnergy_J, a.deliveredEnergy_J, 1e-3 * a.deliveredEnergy_J);
+  EXPECT_NEAR(testing::largest(b.maximumTemperature), testing::largest(a.maximumTemperature), 0.1);
+  for (std::size_t point = 0; point < 2; ++point)
+    EXPECT_NEAR(b.recorded[point].temperature_degC.back(),
+                a.recorded[point].temperature_degC.back(), 0.05);
 }
 
 TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {

@@ -244,7 +244,7 @@ struct StepWorkspace {
   detail::StencilSystem system;
   detail::SolverWorkspace solver;
   std::vector<float> deviation, lag;
-  // BioheatParameters::farField: made at the first step unless the grid has vessels.
+  // BioheatParameters::farField: made at the first step.
   std::optional<detail::FarField> farField;
   bool farFieldDecided = false;
 };
@@ -306,11 +306,6 @@ long long advanceStepWithFarField(const StepInputs& in,
   return iterations;
 }
 
-// The far field applies unless the grid carries flowing blood (its cells model no vessel wall).
-bool usesFarField(const BioheatParameters& p, const std::vector<float>& wall) {
-  return p.farField && std::none_of(wall.begin(), wall.end(), [](float h) { return h > 0.0f; });
-}
-
 // One step: the box, the solve, the face-flow check (which grows the box and solves again),
 // then the fields.
 long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
@@ -319,8 +314,8 @@ long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients
   const BioheatParameters& p = *in.parameters;
   if (!work.farFieldDecided) {
     work.farFieldDecided = true;
-    if (usesFarField(p, *in.wallCoefficient_W_m2K))
-      work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
+    // With vessels too: the fine box holds every voxel of flowing blood (far_field.h).
+    if (p.farField) work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
   }
   if (work.farField) return advanceStepWithFarField(in, tissues, book, fields, work, progress);
   const ImageGeometry& g = in.grid->geometry;

@@ -9,6 +9,14 @@
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
+
+void throwPowerNotANumber(std::size_t v) {
+  throw Error(
+      ErrorKind::Internal,
+      "The heat source deposited a power that is not a number in voxel " + std::to_string(v) + ".",
+      "HeatSource::depositedPower");
+}
+
 namespace {
 
 // body(n, v, beyond) for every face between a box voxel (local n, grid voxel v) and the grid
@@ -61,11 +69,7 @@ Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K
     for (std::int64_t i = 0; i < g.size[0]; ++i) {
       const std::size_t v = g.linearIndex(i, j, k);
       const float power = (*in.power_W_m3)[v];
-      if (!std::isfinite(power))
-        throw Error(ErrorKind::Internal,
-                    "The heat source deposited a power that is not a number in voxel " +
-                        std::to_string(v) + ".",
-                    "HeatSource::depositedPower");
+      if (!std::isfinite(power)) throwPowerNotANumber(v);
       bounds.power_W_m3 += double(power);
       const bool heated = std::abs(power) > negligible_W_m3[in.grid->tissue[v]];
       const bool warm =

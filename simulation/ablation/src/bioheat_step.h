@@ -103,6 +103,9 @@ Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std
 // The box grown by `voxels` on each side, clipped to the grid.
 Box grownBox(const Box& box, const ImageGeometry& geometry, std::int64_t voxels);
 
+// Throws Error(Internal): the heat source deposited a power that is not a number in voxel v.
+[[noreturn]] void throwPowerNotANumber(std::size_t v);
+
 // Heat (W) flowing from the solved box through its faces that lie inside the grid into the
 // voxels beyond, held at arterial temperature: the box's truncation error of the step (the sum
 // of each face's |flow|, so that inflow and outflow do not cancel).

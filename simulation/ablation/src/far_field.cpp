@@ -198,6 +198,11 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
         for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
           double sum_W_m3 = 0.0;
           forEachVoxel(ci, cj, ck, [&](std::size_t v) { sum_W_m3 += (*in.power_W_m3)[v]; });
+          // A power that is not a number is caught before it spreads (as planeBounds does).
+          if (!std::isfinite(sum_W_m3))
+            forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+              if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
+            });
           cellPower[cellIndex(ci, cj, ck)] =
               float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
         }
@@ -259,6 +264,13 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
     const auto v = std::int64_t(held.voxel);
     marks.include(v % g.size[0], (v / g.size[0]) % g.size[1], v / (g.size[0] * g.size[1]));
   }
+  // The coarse cells model no vessel wall: every voxel of flowing blood is in the fine box, and
+  // the margin takes in the tissue at its wall, so the heat sink is the 1 mm grid's.
+  const Bounds& vessels = vesselBounds(in);
+  if (!vessels.empty()) {
+    marks.include(vessels.lo[0], vessels.lo[1], vessels.lo[2]);
+    marks.include(vessels.hi[0], vessels.hi[1], vessels.hi[2]);
+  }
   Box box = previous;
   if (!marks.empty()) {
     // Grown by the margin and out to whole cells; never smaller than before.
@@ -290,6 +302,19 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
               temperature_degC[g.linearIndex(i, j, k)] += shift;
       }
   return box;
+}
+
+const Bounds& FarField::vesselBounds(const StepInputs& in) {
+  if (vesselsFound_) return vessels_;
+  vesselsFound_ = true;
+  const std::vector<float>* wall = in.wallCoefficient_W_m2K;
+  if (wall == nullptr || wall->empty()) return vessels_;
+  const ImageGeometry& g = grid_->geometry;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        if ((*wall)[g.linearIndex(i, j, k)] > 0.0f) vessels_.include(i, j, k);
+  return vessels_;
 }
 
 long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress& progress) {

@@ -7,7 +7,8 @@
 // One step (bioheat.cpp drives it):
 //  1. fineBox(): the box grows to hold every voxel the coarse grid cannot represent (a voxel's
 //     temperature, or its heating in the step, differs from the trilinear interpolant of the
-//     cell averages by more than the tolerance), every held voxel and a margin; cells it takes in
+//     cell averages by more than the tolerance), every held voxel, every voxel of flowing blood
+//     (the cells model no vessel wall) and a margin; cells it takes in
 //     get the fine voxels' heat content; cells inside it hold the fine voxels' average.
 //  2. solveCoarse(): the coarse step, cells inside the fine box held at their averages (the
 //     start of the step), the others solved; interpolated() is its end temperature per voxel.
@@ -61,6 +62,9 @@ class FarField {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
   bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
+  // The bounds of the grid's flowing-blood voxels (StepInputs::wallCoefficient_W_m2K > 0),
+  // found at the first call; empty without vessels.
+  const Bounds& vesselBounds(const StepInputs& in);
   // Cell values with a layer of halo cells around them, so that interpolation never branches:
   // the halo holds 0 (the grid's faces, at arterial temperature) or, with replicateEdges, the
   // outermost cell's value (the power, which does not vanish at the faces).
@@ -113,6 +117,8 @@ class FarField {
   StencilSystem system_;                  // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;     // per cell: the coarse state at the step's start
   SolverWorkspace work_;
+  Bounds vessels_;
+  bool vesselsFound_ = false;
 };
 
 }  // namespace twinplan::ablation::detail

@@ -552,6 +552,13 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
 
 void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma) {
   if (!potentialWorkspace_) potentialWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
+  // Warm start from a nested solve when the last full solve left its box faces: the box holds
+  // the electrode, where sigma changed most, so the full solve starts with a residual only at
+  // the box faces and outside (RfSettings::nestedWarmStart).
+  if (settings_.nestedPotential && settings_.nestedWarmStart && nestedBoundaryRecorded(sigma)) {
+    potentialIterations_ += solveNestedBox(grid, sigma, NestedUse::WarmStart);
+    ++nestedWarmStarts_;
+  }
   PotentialSolution solution =
       solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
                        noProgress(), *potentialWorkspace_);
@@ -642,17 +649,23 @@ bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
       IndexRange{0, n / sxy}, 1, Sums{},
       [&](IndexRange planes) {
         Sums sum;
+        // Row by row, in voxel order (no division per voxel to find its row and column).
         for (std::size_t k = planes.begin; k < planes.end; ++k)
-          for (std::size_t v = k * sxy; v < (k + 1) * sxy; ++v) {
-            const double q = fullHeating_W_m3_[v];
-            if (q <= 0.0) continue;
-            sum.all += q;
-            const auto i = std::int64_t(v % sx), j = std::int64_t((v % sxy) / sx);
-            const bool inside = std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
-                                j >= nestedLo_[1] && j < nestedHi_[1] && i >= nestedLo_[0] &&
-                                i < nestedHi_[0];
-            if (!inside && fullSigma_S_m_[v] > 0.0f)
-              sum.outside += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+          for (std::size_t j = 0; j < sxy / sx; ++j) {
+            const bool rowInside =
+                std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
+                std::int64_t(j) >= nestedLo_[1] && std::int64_t(j) < nestedHi_[1];
+            const std::size_t v0 = k * sxy + j * sx;
+            for (std::size_t i = 0; i < sx; ++i) {
+              const std::size_t v = v0 + i;
+              const double q = fullHeating_W_m3_[v];
+              if (q <= 0.0) continue;
+              sum.all += q;
+              const bool inside =
+                  rowInside && std::int64_t(i) >= nestedLo_[0] && std::int64_t(i) < nestedHi_[0];
+              if (!inside && fullSigma_S_m_[v] > 0.0f)
+                sum.outside += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+            }
           }
         return sum;
       },
@@ -665,6 +678,19 @@ bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
 }
 
 void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma) {
+  potentialIterations_ += solveNestedBox(grid, sigma, NestedUse::Step);
+  solvedSigma_S_m_ = std::move(sigma);
+  ++potentialSolves_;
+  ++nestedSolves_;
+  ++solvesSinceFull_;
+}
+
+bool RfSource::nestedBoundaryRecorded(std::span<const float> sigma_S_m) const {
+  return fullPotential_V_.size() == sigma_S_m.size() && fullFaceCurrent_A_ > 0.0;
+}
+
+int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> sigma,
+                             NestedUse use) {
   const ImageGeometry& g = grid.geometry;
   ImageGeometry box;
   for (int a = 0; a < 3; ++a) box.size[a] = nestedHi_[a] - nestedLo_[a];
@@ -705,6 +731,7 @@ void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const Strides s(g);
+  const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
   forEachSlice(s, [&](std::int64_t k) {
     const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
     for (std::int64_t j = 0; j < s.ny; ++j) {
@@ -715,15 +742,17 @@ void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>
         if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
           const std::size_t n =
               box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-          unitHeating_W_m3_[v] = solution.heating_W_m3[n];
+          if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
           unitPotential_V_[v] = solution.potential_V[n];
         } else {
-          unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
+          if (withHeating)
+            unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
           unitPotential_V_[v] = fullPotential_V_[v] * scale;
         }
       }
     }
   });
+  if (!withHeating) return solution.iterations;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   for (const NestedFace& face : nestedFaces_) {
     const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
@@ -737,11 +766,7 @@ void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>
       sum += unitHeating_W_m3_[v];
     return sum * h_m * h_m * h_m;
   });
-  solvedSigma_S_m_ = std::move(sigma);
-  ++potentialSolves_;
-  ++nestedSolves_;
-  ++solvesSinceFull_;
-  potentialIterations_ += solution.iterations;
+  return solution.iterations;
 }
 
 double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {

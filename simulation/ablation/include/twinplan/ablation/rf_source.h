@@ -136,6 +136,13 @@ struct RfSettings {
   double nestedMargin_mm = 20.0;
   int nestedFullSolveInterval = 3;
   double nestedOuterConductanceChange = 1e-3;
+  // Not an approximation (the full solve still converges to solver.relativeTolerance): a full
+  // solve that follows one with the box's faces recorded starts from a nested solve's potential
+  // (the box solved with this step's sigma, the outside scaled), not from the last solve's. The
+  // electrode's drying changes the largest rows of the right-hand side, which the box solve
+  // takes up at an eighth of the cost; the full solve is left with the box faces' mismatch.
+  // Off: the full solve starts from the last potential (docs/benchmarks.md gives both).
+  bool nestedWarmStart = true;
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.
@@ -192,6 +199,9 @@ class RfSource : public HeatSource {
   int potentialSolves() const { return potentialSolves_; }
   // Of potentialSolves(), those on the nested box (RfSettings::nestedPotential).
   int nestedPotentialSolves() const { return nestedSolves_; }
+  // Full solves warm started from a nested box solve (RfSettings::nestedWarmStart); their
+  // box solves' iterations count in potentialIterations().
+  int nestedWarmStarts() const { return nestedWarmStarts_; }
   long long potentialIterations() const { return potentialIterations_; }
   const ProbeVoxels& voxels() const { return voxels_; }
   const std::vector<NodeRole>& roles() const { return roles_; }
@@ -211,6 +221,11 @@ class RfSource : public HeatSource {
   // the full solve's record of the box's faces that it extends.
   bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m) const;
   void solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  // The box solve itself: as a nested step (potential, SAR and power of the whole grid), or as
+  // the warm start of a full solve (the potential only). Returns the CG iterations.
+  enum class NestedUse { Step, WarmStart };
+  int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
+  bool nestedBoundaryRecorded(std::span<const float> sigma_S_m) const;
   void recordNestedBoundary(const AblationGrid& grid);
   // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
   // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
@@ -240,6 +255,7 @@ class RfSource : public HeatSource {
   std::vector<float> waterLeft_;           // fraction (0-1) per voxel; empty: all present
   int potentialSolves_ = 0;
   int nestedSolves_ = 0;
+  int nestedWarmStarts_ = 0;
   // The nested box (voxels lo..hi-1) and what the last full solve left for it: its potential,
   // SAR and sigma, each box face (inner voxel, outer voxel, beta) and the current through them.
   struct NestedFace {
