@@ -29,11 +29,12 @@ FeModel brainBlock(ElementType type, std::array<int, 3> divisions) {
                   "brain.inp");
 }
 
-void expectSameAsDirect(ElementType type, std::array<int, 3> divisions) {
+void expectSameAsDirect(ElementType type, std::array<int, 3> divisions, bool setUpReuse = false) {
   const FeModel model = brainBlock(type, divisions);
   SolverOptions direct, multigrid;
   direct.linearSolver = LinearSolver::DirectLdlt;
   multigrid.linearSolver = LinearSolver::MultigridConjugateGradient;
+  multigrid.multigridSetUpReuse = setUpReuse;
   const SolveResult a = solve(model, direct), b = solve(model, multigrid);
   EXPECT_GE(b.multigridBuilds, 1);
   EXPECT_GT(b.linearIterations, 0);
@@ -53,6 +54,11 @@ void expectSameAsDirect(ElementType type, std::array<int, 3> divisions) {
 
 TEST(FemMultigrid, SameEquilibriumAsDirectC3D4) {
   expectSameAsDirect(ElementType::C3D4, {8, 8, 5});
+}
+
+// With the set-up reuse (kept aggregates, the finest level refreshed between builds).
+TEST(FemMultigrid, SameEquilibriumAsDirectWithSetUpReuseC3D4) {
+  expectSameAsDirect(ElementType::C3D4, {8, 8, 5}, true);
 }
 
 TEST(FemMultigrid, SameEquilibriumAsDirectC3D10) {
@@ -246,8 +252,8 @@ TEST(FemMultigrid, RefreshedFinestLevelPreconditionsTheChangedTangent) {
   Eigen::VectorXd xOld, xRefreshed, xFresh;
   const int withOld = iterations(old, xOld), withRefreshed = iterations(refreshed, xRefreshed),
             withFresh = iterations(fresh, xFresh);
-  std::printf("CG iterations: old hierarchy %d, finest level refreshed %d, new build %d\n",
-              withOld, withRefreshed, withFresh);
+  std::printf("CG iterations: old hierarchy %d, finest level refreshed %d, new build %d\n", withOld,
+              withRefreshed, withFresh);
   EXPECT_LT(withRefreshed, withOld);
   EXPECT_LE(withFresh, withRefreshed);
   Eigen::SparseMatrix<double> columns = a;

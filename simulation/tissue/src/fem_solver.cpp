@@ -1243,6 +1243,7 @@ class StaticSolver {
 
   void buildMultigrid(const std::vector<char>& constrained) {
     fullStiffness_ = assembler_.stiffness().selfadjointView<Eigen::Lower>();
+    const bool sameConstraints = multigrid_->constrained == constrained;
     multigrid_->constrained = constrained;
     if (!indefiniteCurvature_.empty()) {
       SparseMatrix lower = assembler_.stiffness();
@@ -1250,16 +1251,17 @@ class StaticSolver {
       indefiniteTangent_ = lower.selfadjointView<Eigen::Lower>();
     }
     const int last = multigrid_->lastIterations, first = multigrid_->iterationsAfterBuild;
-    if (first < 0 || last > 2 * first + 5) {
+    const bool reuse = options_.multigridSetUpReuse;
+    if ((!sameConstraints && !reuse) || first < 0 || last > 2 * first + 5) {
       buildHierarchy();
       return;
     }
     // The last hierarchy with this tangent as its finest level, also after the contact set
     // changed: the smoother then works on the current tangent (its frames, curvature and held
     // dofs), and only the coarse correction is the older tangent's. On the head phantom this
-    // cost 20-25 % more Krylov iterations than a build after every set change, for a quarter
-    // of the builds (docs/validation.md, "Brain shift: multigrid set-up reuse").
-    multigrid_->hierarchy.refreshFinest(fullStiffness_);
+    // cost 19 % more Krylov iterations than a build after every set change, for a fifth of the
+    // builds (docs/validation.md, "Brain shift: multigrid set-up reuse").
+    if (reuse) multigrid_->hierarchy.refreshFinest(fullStiffness_);
     multigrid_->stale = true;
   }
 
@@ -1287,7 +1289,7 @@ class StaticSolver {
     for (const SlidingNode& c : sliding_)
       if (c.active) frames.emplace_back(c.node, c.frame);
     // After the first build only the values change: the aggregates are kept (Multigrid::update).
-    if (multigrid_->hierarchy.levelCount() == 0)
+    if (multigrid_->hierarchy.levelCount() == 0 || !options_.multigridSetUpReuse)
       multigrid_->hierarchy.build(fullStiffness_, positions, multigrid_->constrained, frames);
     else
       multigrid_->hierarchy.update(fullStiffness_, positions, multigrid_->constrained, frames);

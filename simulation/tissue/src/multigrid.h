@@ -70,7 +70,7 @@ class Multigrid {
              bool keepAggregates);
   void cycle(std::size_t level, const Eigen::VectorXd& b, Eigen::VectorXd& x) const;
 
-  std::vector<Level> levels_;  // the last one is solved directly
+  std::vector<Level> levels_;              // the last one is solved directly
   std::vector<Aggregation> aggregations_;  // of every level but the last
   Eigen::MatrixXd coarse_;
   Eigen::LDLT<Eigen::MatrixXd> coarseFactor_;

@@ -122,6 +122,8 @@ struct BrainShiftParameters {
   bool drainVentricles = false;
   // Called for every Newton iteration of the solve (SolverOptions::trace; profiling).
   std::function<void(const NewtonTrace&)> solverTrace;
+  // SolverOptions::multigridSetUpReuse (benchmarking: twinplan-fem-bench --multigrid-reuse).
+  bool multigridSetUpReuse = SolverOptions{}.multigridSetUpReuse;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
