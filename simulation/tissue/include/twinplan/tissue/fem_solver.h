@@ -84,7 +84,7 @@ struct SolverOptions {
   // as its finest level (Multigrid::refreshFinest) also after an active-set contact change,
   // until its Krylov count more than doubles. Off: a new hierarchy after every set change, as
   // before. Either way the same equilibrium; the Newton path differs, and on the head phantom
-  // it was 17-23 % cheaper at 17k and 75k tetrahedra but fell into a contact stall at 52.9k
+  // it was 17-23 % cheaper at 17k and 75k tetrahedra but stalled in contact at 48k and 52.9k
   // (docs/validation.md, "Brain shift: multigrid set-up reuse").
   bool multigridSetUpReuse = false;
   // Called once per Newton iteration when set (profiling; not on the GUI thread's clock).
