@@ -18,7 +18,7 @@
 //   twinplan-fem-bench --brain [--resolution MM] [--scale S] [--contact] [--linear]
 //                      [--drain-ventricles] [--turned] [--prone] [--radius MM]
 //                      [--csf-loss ML] [--fluid-level MM] [--dir DIR] [--no-ccx]
-//                      [--trace] [--skull-smoothing MM]
+//                      [--trace] [--skull-smoothing MM] [--multigrid-reuse on|off]
 // brain shift on the head phantom (brainBench below); without --contact the same model runs in
 // ccx from the .inp it writes.
 #include <array>
@@ -269,6 +269,8 @@ int brainBench(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--no-ccx")) runCcx = false;
     if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
     if (!std::strcmp(argv[i], "--trace")) p.solverTrace = printNewtonTrace;
+    if (!std::strcmp(argv[i], "--multigrid-reuse") && i + 1 < argc)
+      p.multigridSetUpReuse = std::strcmp(argv[++i], "off") != 0;
     if (!std::strcmp(argv[i], "--skull-smoothing") && i + 1 < argc)
       p.skullSmoothing_mm = std::atof(argv[++i]);
   }

@@ -1220,10 +1220,17 @@ class StaticSolver {
       indefiniteTangent_ = lower.selfadjointView<Eigen::Lower>();
     }
     const int last = multigrid_->lastIterations, first = multigrid_->iterationsAfterBuild;
-    if (!sameConstraints || first < 0 || last > 2 * first + 5) {
+    const bool reuse = options_.multigridSetUpReuse;
+    if ((!sameConstraints && !reuse) || first < 0 || last > 2 * first + 5) {
       buildHierarchy();
       return;
     }
+    // The last hierarchy with this tangent as its finest level, also after the contact set
+    // changed: the smoother then works on the current tangent (its frames, curvature and held
+    // dofs), and only the coarse correction is the older tangent's. On the head phantom this
+    // cost 19 % more Krylov iterations than a build after every set change, for a fifth of the
+    // builds (docs/validation.md, "Brain shift: multigrid set-up reuse").
+    if (reuse) multigrid_->hierarchy.refreshFinest(fullStiffness_);
     multigrid_->stale = true;
   }
 
@@ -1250,7 +1257,11 @@ class StaticSolver {
     std::vector<detail::Multigrid::NodeFrame> frames;
     for (const SlidingNode& c : sliding_)
       if (c.active) frames.emplace_back(c.node, c.frame);
-    multigrid_->hierarchy.build(fullStiffness_, positions, multigrid_->constrained, frames);
+    // After the first build only the values change: the aggregates are kept (Multigrid::update).
+    if (multigrid_->hierarchy.levelCount() == 0 || !options_.multigridSetUpReuse)
+      multigrid_->hierarchy.build(fullStiffness_, positions, multigrid_->constrained, frames);
+    else
+      multigrid_->hierarchy.update(fullStiffness_, positions, multigrid_->constrained, frames);
     multigrid_->stale = false;
     multigrid_->iterationsAfterBuild = -1;
     ++multigridBuilds_;

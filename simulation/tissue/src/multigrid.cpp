@@ -232,6 +232,18 @@ void multiply(const RowMatrix& a, const VectorXd& x, VectorXd& y) {
 void Multigrid::build(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
                       const std::vector<char>& constrained,
                       const std::vector<NodeFrame>& rotatedNodes) {
+  setUp(a, nodes_mm, constrained, rotatedNodes, false);
+}
+
+void Multigrid::update(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
+                       const std::vector<char>& constrained,
+                       const std::vector<NodeFrame>& rotatedNodes) {
+  setUp(a, nodes_mm, constrained, rotatedNodes, true);
+}
+
+void Multigrid::setUp(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
+                      const std::vector<char>& constrained,
+                      const std::vector<NodeFrame>& rotatedNodes, bool keepAggregates) {
   levels_.clear();
   NodeBlocks blocks;
   blocks.first.resize(nodes_mm.size() + 1);
@@ -248,13 +260,20 @@ void Multigrid::build(const RowMatrix& a, const std::vector<std::array<double, 3
       levels_.push_back(std::move(level));
       break;
     }
-    int aggregates = 0;
-    const std::vector<int> aggregateOf =
-        aggregate(strongNeighbours(level.a, blocks, theta), aggregates);
+    const std::size_t l = levels_.size();
+    keepAggregates = keepAggregates && l < aggregations_.size() &&
+                     aggregations_[l].aggregateOf.size() == blocks.nodeCount();
+    if (!keepAggregates) {
+      aggregations_.resize(l + 1);
+      aggregations_[l].aggregateOf =
+          aggregate(strongNeighbours(level.a, blocks, theta), aggregations_[l].count);
+    }
+    const Aggregation& aggregation = aggregations_[l];
     Eigen::MatrixXd coarseNullSpace;
     NodeBlocks coarseBlocks;
-    const RowMatrix tentative = tentativeProlongator(nullSpace, blocks, aggregateOf, aggregates,
-                                                     coarseNullSpace, coarseBlocks);
+    const RowMatrix tentative =
+        tentativeProlongator(nullSpace, blocks, aggregation.aggregateOf, aggregation.count,
+                             coarseNullSpace, coarseBlocks);
     if (tentative.cols() == 0 || tentative.cols() > 0.8 * level.a.rows()) {
       levels_.push_back(std::move(level));  // coarsening stalled: solve this level directly
       break;
@@ -270,8 +289,20 @@ void Multigrid::build(const RowMatrix& a, const std::vector<std::array<double, 3
     theta /= 2;
     levels_.push_back(std::move(level));
   }
+  if (aggregations_.size() > levels_.size()) aggregations_.resize(levels_.size());
   coarse_ = Eigen::MatrixXd(levels_.back().a);
   coarseFactor_.compute(coarse_);
+}
+
+void Multigrid::refreshFinest(const RowMatrix& a) {
+  Level& finest = levels_.front();
+  finest.a = a;
+  finest.inverseDiagonal = finest.a.diagonal().cwiseInverse();
+  finest.jacobiWeight = 4.0 / 3.0 / spectralRadius(finest.a, finest.inverseDiagonal);
+  if (levels_.size() == 1) {
+    coarse_ = Eigen::MatrixXd(finest.a);
+    coarseFactor_.compute(coarse_);
+  }
 }
 
 void Multigrid::cycle(std::size_t l, const VectorXd& b, VectorXd& x) const {

@@ -34,6 +34,19 @@ class Multigrid {
   using NodeFrame = std::pair<std::size_t, Eigen::Matrix3d>;
   void build(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
              const std::vector<char>& constrained, const std::vector<NodeFrame>& rotatedNodes = {});
+  // The same for a matrix of the same mesh with other values (the next Newton tangent, a
+  // changed contact set): each level keeps the aggregates of the last build() - the strength
+  // graph and the aggregation are the part of a build that depends only on the mesh - and
+  // only the prolongators (their rigid-body modes follow `constrained` and the frames) and the
+  // Galerkin products are recomputed. A level whose node count no longer matches (an aggregate
+  // left with prescribed dofs only) and every level below it are aggregated afresh.
+  void update(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
+              const std::vector<char>& constrained,
+              const std::vector<NodeFrame>& rotatedNodes = {});
+
+  // Keeps the coarse levels and prolongators and takes `a` (same size, same pattern or not) as
+  // the finest level's matrix: its smoother then works on the current tangent.
+  void refreshFinest(const RowMatrix& a);
 
   // One V-cycle from a zero guess: an approximation of A^-1 r.
   Eigen::VectorXd apply(const Eigen::VectorXd& r) const;
@@ -48,9 +61,17 @@ class Multigrid {
     double jacobiWeight = 0;  // 4 / (3 rho(D^-1 A))
     RowMatrix prolongator, restriction;
   };
+  struct Aggregation {
+    std::vector<int> aggregateOf;  // per node of the level
+    int count = 0;
+  };
+  void setUp(const RowMatrix& a, const std::vector<std::array<double, 3>>& nodes_mm,
+             const std::vector<char>& constrained, const std::vector<NodeFrame>& rotatedNodes,
+             bool keepAggregates);
   void cycle(std::size_t level, const Eigen::VectorXd& b, Eigen::VectorXd& x) const;
 
-  std::vector<Level> levels_;  // the last one is solved directly
+  std::vector<Level> levels_;              // the last one is solved directly
+  std::vector<Aggregation> aggregations_;  // of every level but the last
   Eigen::MatrixXd coarse_;
   Eigen::LDLT<Eigen::MatrixXd> coarseFactor_;
 };

@@ -144,6 +144,8 @@ struct BrainShiftParameters {
   std::optional<RetractorBlade> retractor;
   // Called for every Newton iteration of the solve (SolverOptions::trace; profiling).
   std::function<void(const NewtonTrace&)> solverTrace;
+  // SolverOptions::multigridSetUpReuse (benchmarking: twinplan-fem-bench --multigrid-reuse).
+  bool multigridSetUpReuse = SolverOptions{}.multigridSetUpReuse;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };

@@ -79,6 +79,14 @@ struct SolverOptions {
   // than this in the obstacle, and the set's gaps are closed to within it; its contact force
   // must be compressive beyond relativeResidual x the largest force to stay in the set.
   double contactGapTolerance_mm = 1e-8;
+  // Multigrid set-up reuse (LinearSolver::MultigridConjugateGradient): rebuilds keep the first
+  // build's aggregates (Multigrid::update), and a hierarchy is reused with the current tangent
+  // as its finest level (Multigrid::refreshFinest) also after an active-set contact change,
+  // until its Krylov count more than doubles. Off: a new hierarchy after every set change, as
+  // before. Either way the same equilibrium; the Newton path differs, and on the head phantom
+  // it was 17-23 % cheaper at 17k and 75k tetrahedra but stalled in contact at 48k and 52.9k
+  // (docs/validation.md, "Brain shift: multigrid set-up reuse").
+  bool multigridSetUpReuse = false;
   // Called once per Newton iteration when set (profiling; not on the GUI thread's clock).
   std::function<void(const NewtonTrace&)> trace;
 };
