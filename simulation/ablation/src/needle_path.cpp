@@ -167,6 +167,7 @@ NeedlePath walk(const PathObstacles& o, const Vec3& tip, const Vec3& outward, do
     const std::string hit = obstacleAround(o, tip + s * outward, u, v, deep);
     if (hit.empty()) continue;
     path.obstacle = hit;
+    path.obstacleDepth_mm = length_mm - s;
     path.reason = "crosses " + hit + " at " + depthText(length_mm - s) + " depth";
     break;
   }

@@ -80,6 +80,7 @@ struct NeedlePath {
   // feasible. `obstacle`: the segment or CT class met ("Ribs", "bone (CT)"), else empty.
   std::string reason;
   std::string obstacle;
+  double obstacleDepth_mm = 0.0;  // under the skin (from the entry), where the path meets it
 };
 
 // Looks up what lies at a point of a case: the body, and the critical structure there.
