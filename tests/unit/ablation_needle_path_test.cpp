@@ -51,9 +51,11 @@ TEST(AblationNeedlePath, RibInTheWayIsRefusedAtItsDepth) {
   const NeedlePath anterior = tracePath(obstacles, Vec3::Zero(), Vec3(0, -1, 0));
   EXPECT_FALSE(anterior.feasible);
   EXPECT_EQ(anterior.obstacle, "Rib");
-  // The skin at y = -50 mm, the rib's inner face at y = -35 mm: 15 mm under the skin.
+  // The skin at y = -50 mm, the rib's outer face at y = -40 mm: the needle meets it 10 mm under
+  // the skin (the sampled skin lies half a sample out, 10.5 mm).
   EXPECT_NEAR(anterior.depth_mm, 50.0, 1.0);
-  EXPECT_EQ(anterior.reason, "crosses Rib at 15 mm depth");
+  EXPECT_NEAR(anterior.obstacleDepth_mm, 10.0, 1.0);
+  EXPECT_EQ(anterior.reason, "crosses Rib at 11 mm depth");
   // Lateral (towards -x, patient's right) nothing is in the way: skin entry at x = -50 mm.
   const NeedlePath lateral = tracePath(obstacles, Vec3::Zero(), Vec3(-1, 0, 0));
   EXPECT_TRUE(lateral.feasible) << lateral.reason;
