@@ -114,26 +114,44 @@ std::string PathObstacles::obstacleAt(const Vec3& p_lps) const {
     if (segmentAt(b, p_lps)) return "";  // a segment that is not critical: CT class not used
   const double hu = ctAt(p_lps);
   if (hu >= rules_.bone_HU) return "bone (CT)";
-  if (hu <= rules_.air_HU) return kAirObstacle;
+  // Below the body outline's threshold is not body either: inside the outline (the caller
+  // checks) it is lung or gas, also between air_HU and bodyThreshold_HU (-500..-400 HU: dense
+  // lung, or lung's edge in a voxel partly filled with air).
+  if (hu <= rules_.air_HU || hu < rules_.bodyThreshold_HU) return kAirObstacle;
   return "";
 }
 
 namespace {
 
+// Whether the body lies further out from p along the needle (up to the CT's edge): then air at p
+// is a hole inside the body outline (lung, bowel gas), else the room's air outside the skin -
+// which the safety cylinder of an oblique path, or a path to an entry chosen off the skin, meets
+// and may.
+bool enclosedByBody(const PathObstacles& o, const Vec3& p, const Vec3& outward) {
+  const ImageGeometry& g = o.ctGeometry();
+  const Vec3 step = o.rules().sampleStep_mm * outward;
+  for (Vec3 q = p + step; g.contains(g.lpsToIndex(q)); q += step)
+    if (o.insideBody(q)) return true;
+  return false;
+}
+
 // The obstacle within the safety radius of the centre line at p: the centre, then two rings
-// (half and full radius, 8 points each) across the path. Air seen by CT number counts on the
-// rings only deeper than the safety radius under the skin (else the air outside the skin would).
-std::string obstacleAround(const PathObstacles& o, const Vec3& p, const Vec3& u, const Vec3& v,
-                           bool airOnRings) {
-  if (std::string hit = o.obstacleAt(p); !hit.empty()) return hit;
+// (half and full radius, 8 points each) across the path.
+std::string obstacleAround(const PathObstacles& o, const Vec3& p, const Vec3& outward) {
+  const auto [u, v] = perpendicularBasis(outward);
+  auto obstacle = [&](const Vec3& q) {
+    std::string hit = o.obstacleAt(q);
+    return hit != kAirObstacle || enclosedByBody(o, q, outward) ? hit : std::string();
+  };
+  if (std::string hit = obstacle(p); !hit.empty()) return hit;
   const double r = o.rules().safetyRadius_mm;
   if (r <= 0.0) return "";
   for (double radius : {0.5 * r, r})
     for (int a = 0; a < 8; ++a) {
       const double angle = a * std::numbers::pi / 4.0;
-      const Vec3 q = p + radius * (std::cos(angle) * u + std::sin(angle) * v);
-      std::string hit = o.obstacleAt(q);
-      if (!hit.empty() && (airOnRings || hit != kAirObstacle)) return hit;
+      if (std::string hit = obstacle(p + radius * (std::cos(angle) * u + std::sin(angle) * v));
+          !hit.empty())
+        return hit;
     }
   return "";
 }
@@ -160,14 +178,16 @@ NeedlePath walk(const PathObstacles& o, const Vec3& tip, const Vec3& outward, do
   path.angleFromAxial_deg = angleFromAxial_deg(outward);
   path.depth_mm = length_mm;
   path.entry_lps = tip + length_mm * outward;
-  const auto [u, v] = perpendicularBasis(outward);
+  // From the skin in, as the needle goes: the reason names the first obstacle it meets and the
+  // depth where it comes within the safety radius of it.
   const double step = rules.sampleStep_mm;
-  for (double s = 0.0; s <= length_mm; s += step) {
-    const bool deep = length_mm - s > rules.safetyRadius_mm + step;
-    const std::string hit = obstacleAround(o, tip + s * outward, u, v, deep);
+  for (auto k = std::int64_t(std::floor(length_mm / step + 1e-9)); k >= 0; --k) {
+    const double s = double(k) * step;  // from the tip
+    const std::string hit = obstacleAround(o, tip + s * outward, outward);
     if (hit.empty()) continue;
     path.obstacle = hit;
-    path.reason = "crosses " + hit + " at " + depthText(length_mm - s) + " depth";
+    path.obstacleDepth_mm = length_mm - s;
+    path.reason = "crosses " + hit + " at " + depthText(path.obstacleDepth_mm) + " depth";
     break;
   }
   if (path.reason.empty() && length_mm > rules.shaftLength_mm + 1e-9)

@@ -12,7 +12,9 @@
 // path when a segment of a critical tissue type (criticalTissueTypes) or a segment the user names
 // (extraCriticalSegments) covers it, or - outside every segment but the target's - when its CT
 // number says bone or air (so a case with no segments still refuses a path through a rib or the
-// lung).
+// lung). Air counts only inside the body outline (the body lies further out along the needle):
+// the room's air that the safety cylinder of an oblique path touches at the skin does not. The
+// reason names the first obstacle the needle meets going in from the skin, at that depth.
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,7 +48,8 @@ struct NeedlePathRules {
   // (-1000..-500) and fat (-120..-90) (Hounsfield scale; Lamba et al., RadioGraphics 2014).
   double bodyThreshold_HU = -400.0;
   // Outside every segment: CT numbers at or above bone_HU are bone (cancellous bone +300..+400;
-  // contrast-filled vessels stay below 300 in the portal phase), at or below air_HU air/lung.
+  // contrast-filled vessels stay below 300 in the portal phase), at or below air_HU air/lung -
+  // and so is anything below bodyThreshold_HU inside the body outline (dense lung, lung's edge).
   double bone_HU = 300.0;
   double air_HU = -500.0;
   // Tissue types a path may not cross: bone (the needle cannot pass), lung and air
@@ -77,9 +80,12 @@ struct NeedlePath {
   double angleFromAxial_deg = 0.0;
   bool feasible = false;
   // Why not: "crosses Ribs at 62 mm depth", "longer than the 200 mm shaft", ...; empty when
-  // feasible. `obstacle`: the segment or CT class met ("Ribs", "bone (CT)"), else empty.
+  // feasible. `obstacle`: the first segment or CT class met from the skin in ("Ribs",
+  // "bone (CT)"), else empty; `obstacleDepth_mm`: from the entry to where the needle comes
+  // within the safety radius of it.
   std::string reason;
   std::string obstacle;
+  double obstacleDepth_mm = 0.0;
 };
 
 // Looks up what lies at a point of a case: the body, and the critical structure there.
