@@ -13,8 +13,10 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QHeaderView>
 #include <QMenu>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QTableWidget>
 #include <QTest>
 #include <QTimer>
@@ -371,6 +373,18 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   EXPECT_EQ(cell(panel->beamsTable(), 0, 3), "0.0");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 4), "123.4");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 5), "6 MV");
+  // At 1200 x 900 the beams table fits the dock: no horizontal scrollbar, every column but the
+  // type's shows its whole text (the energy was cut before).
+  window_->resize(1200, 900);
+  QApplication::processEvents();
+  QTableWidget* beams = panel->beamsTable();
+  EXPECT_FALSE(beams->horizontalScrollBar()->isVisible());
+  const QFontMetrics metrics(beams->font());
+  for (int c = 0; c < 6; ++c)
+    for (int row = 0; row < beams->rowCount(); ++row)
+      EXPECT_GE(beams->horizontalHeader()->sectionSize(c),
+                metrics.horizontalAdvance(beams->item(row, c)->text()))
+          << "row " << row << " column " << c;
 
   // A 2 Gy dose: isodoses at 20/50 % of the 2.5 Gy prescription (0.5 and 1.25 Gy; 80 % = 2 Gy
   // is the peak itself, 90 and 95 % are above it).

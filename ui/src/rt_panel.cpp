@@ -91,9 +91,12 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   planButtons->addWidget(addPlan);
   planButtons->addWidget(planConformal);
   planLayout->addLayout(planButtons);
+  // Two-line headers keep the angle columns as narrow as their numbers; the type ("PHOTON
+  // STATIC") takes what is left, so the energy is not cut at 1200 x 900.
   beams_ = makeTable(planBox, "rtBeams",
-                     {tr("Beam"), tr("Gantry °"), tr("Collimator °"), tr("Couch °"), tr("MU"),
+                     {tr("Beam"), tr("Gantry\n°"), tr("Coll.\n°"), tr("Couch\n°"), tr("MU"),
                       tr("Energy"), tr("Type")});
+  fitToWidth(beams_, 6);
   beams_->setMaximumHeight(150);
   planLayout->addWidget(beams_);
   bev_ = new BeamsEyeView(planBox);
