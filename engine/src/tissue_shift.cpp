@@ -325,8 +325,8 @@ void TissueShiftParameters::validate() const {
                 "parameters.elementOrder");
   if (elementOrder == "quadratic" && scenario != "brain-shift" && scenario != "retractor")
     throw Error(ErrorKind::Unsupported,
-                "Quadratic tetrahedra are available for the brain-shift and retractor scenarios; "
-                "run " + scenario + " with linear ones.",
+                "Quadratic tetrahedra are available for brain-shift and retractor; run " +
+                    scenario + " with linear ones.",
                 "parameters.elementOrder");
   if (scenario == "liver-tool") validateLiverTool(liverTool);
   if (scenario == "resection") validateResection(resection);
