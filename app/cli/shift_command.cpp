@@ -32,6 +32,9 @@ void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
                    "brain-shift: the ventricles lose their CSF pressure too");
   command.add_option("--material", o.material,
                      "brain-shift: neo-hookean (default, large deformation) or linear");
+  command.add_flag("--quadratic", o.quadratic,
+                   "brain-shift, retractor: quadratic tetrahedra (C3D10) with the cited nu 0.49 "
+                   "(default: linear, nu 0.45)");
   command.add_option("--organ", o.organ,
                      "liver-tool: the organ's segment or tissue type (liver); resection: the "
                      "tissue around the cavity (default: the brain)");
@@ -69,6 +72,7 @@ json shiftParameters(const fs::path& casePath, const ShiftOptions& o) {
   if (o.skullContact) p["skullContact"] = true;
   if (o.drainVentricles) p["drainVentricles"] = true;
   if (!o.material.empty()) p["material"] = o.material;
+  if (o.quadratic) p["elements"] = "quadratic";
   if (!o.organ.empty()) p["organ"] = o.organ;
   if (!o.tip.empty()) p["tip"] = o.tip;
   if (!o.direction.empty()) p["direction"] = o.direction;

@@ -2,7 +2,7 @@
 // `twinplan-cli shift CASE --scenario brain-shift|liver-tool|resection [--out CASE2] [--json]`
 // brain-shift: [--opening x,y,z --radius MM] [--csf-loss-ml V | --fluid-level MM]
 //   [--position HFS] [--head-rotation DEG] [--skull-contact] [--drain-ventricles]
-//   [--material neo-hookean|linear]; liver-tool: [--organ liver] [--tip x,y,z]
+//   [--material neo-hookean|linear] [--quadratic]; liver-tool: [--organ liver] [--tip x,y,z]
 //   [--direction x,y,z] [--tip-shape flat|ball] [--tip-radius MM] [--indentation MM | --force N]
 //   [--nonlinear]; resection: --segment NAME | --sphere x,y,z,r [--organ NAME]; all:
 //   [--resolution MM]: tissue shift through the engine's "shift" job (engine/src/
@@ -21,7 +21,7 @@ struct ShiftOptions {
   std::string organ, tip, direction, tipShape, segment, sphere;
   std::optional<double> tipRadius_mm, indentation_mm, force_N;
   bool nonlinear = false;
-  bool skullContact = false, drainVentricles = false;
+  bool skullContact = false, drainVentricles = false, quadratic = false;
   std::string material;
   std::optional<double> bladeWidth_mm, bladeDepth_mm, push_mm;
   std::string bladeAxis;

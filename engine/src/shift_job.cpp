@@ -70,10 +70,12 @@ class ShiftJob final : public Job {
                      "blade_width_mm",
                      "blade_depth_mm",
                      "push_mm",
-                     "blade_axis"});
+                     "blade_axis",
+                     "elements"});
     s_.scenario = p.text("scenario", "brain-shift");
     s_.patientPosition = p.text("patientPosition", "");
     if (p.has("resolution_mm")) s_.resolution_mm = p.number("resolution_mm", 6.0, -1e9, 1e9);
+    s_.elementOrder = p.text("elements", "linear");  // or quadratic (C3D10, nu 0.49)
     // brain-shift
     const std::string opening = p.text("opening", "");
     if (!opening.empty())
@@ -139,6 +141,7 @@ class ShiftJob final : public Job {
       j["skullContact"] = s_.brain.skullContact;
       j["drainVentricles"] = s_.brain.drainVentricles;
       j["material"] = s_.brain.neoHookean ? "neo-hookean" : "linear";
+      j["elements"] = s_.elementOrder;
       if (s_.scenario == "retractor") {
         j["blade_width_mm"] = s_.retractor.width_mm;
         j["blade_depth_mm"] = s_.retractor.depth_mm;

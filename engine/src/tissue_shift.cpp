@@ -21,6 +21,11 @@ using nlohmann::json;
 // How see-through the original 3D models are once their moved copies are shown.
 constexpr float kOriginalModelOpacity = 0.3f;
 
+// nu of brain and tumour on quadratic tetrahedra: mechanics.json's grey and white matter (and
+// glioma, "as brain"), nearly incompressible at K/mu = 50, which C3D10 handles without locking
+// (docs/validation.md "Quadratic tetrahedra in the shift scenarios (session 12)").
+constexpr double kQuadraticTetPoissonsRatio = 0.49;
+
 json vec(const Vec3& v) { return {v.x(), v.y(), v.z()}; }
 
 // The first volume's DICOM Patient Position (0018,5100); head-first supine when unknown.
@@ -75,6 +80,10 @@ tissue::BrainShiftParameters brainShiftParameters(const TissueShiftParameters& p
   brain.drainVentricles = p.brain.drainVentricles;
   brain.neoHookean = p.brain.neoHookean;
   brain.resolution_mm = p.meshResolution_mm();
+  if (p.elementOrder == "quadratic") {
+    brain.elementType = tissue::ElementType::C3D10;
+    brain.tissue = tissue::citedBrainTissue(kQuadraticTetPoissonsRatio);
+  }
   brain.patientPosition = p.patientPosition.empty() ? imagesPosition : p.patientPosition;
   if (p.scenario == "retractor")
     brain.retractor = tissue::RetractorBlade{p.retractor.width_mm, p.retractor.depth_mm,
@@ -112,6 +121,8 @@ ShiftOutcome brainShift(const Case& twin, const LabelMap& labels, const TissueSh
       {"skull_contact", brain.skullContact},
       {"drain_ventricles", brain.drainVentricles},
       {"material", brain.neoHookean ? "neo-hookean" : "linear"},
+      {"element_order", p.elementOrder},
+      {"poissons_ratio", brain.tissue.poissonsRatio},
       {"newton_iterations", shift.solution.totalIterations},
       {"increments", shift.solution.steps.empty() ? 0 : shift.solution.steps[0].increments}};
   if (brain.skullContact)
@@ -308,6 +319,15 @@ void TissueShiftParameters::validate() const {
                 "The mesh resolution must be in [1, 40] mm; it is " + std::to_string(r) + ".",
                 "parameters.resolution_mm");
   if (!patientPosition.empty()) tissue::gravityDirection(patientPosition, 0);
+  if (elementOrder != "linear" && elementOrder != "quadratic")
+    throw Error(ErrorKind::InvalidInput,
+                "The element order \"" + elementOrder + "\" is not linear or quadratic.",
+                "parameters.elementOrder");
+  if (elementOrder == "quadratic" && scenario != "brain-shift" && scenario != "retractor")
+    throw Error(ErrorKind::Unsupported,
+                "Quadratic tetrahedra are available for brain-shift and retractor; run " +
+                    scenario + " with linear ones.",
+                "parameters.elementOrder");
   if (scenario == "liver-tool") validateLiverTool(liverTool);
   if (scenario == "resection") validateResection(resection);
   if (scenario == "brain-shift" || scenario == "retractor")

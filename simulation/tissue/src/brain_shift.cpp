@@ -7,6 +7,7 @@
 #include <functional>
 #include <numbers>
 
+#include "tet_elements.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/tissue/contact.h"
@@ -267,8 +268,9 @@ std::vector<std::size_t> placeRetractor(FeModel& model, const std::vector<std::s
 
 }  // namespace
 
-BrainTissue citedBrainTissue() {
+BrainTissue citedBrainTissue(double poissonsRatio) {
   BrainTissue t;
+  t.poissonsRatio = poissonsRatio;
   // E = 2 mu (1 + nu), mu in kPa -> Pa.
   t.youngsModulus_Pa = 2e3 * tissueMechanics("brain").shearModulus_kPa * (1 + t.poissonsRatio);
   t.tumourYoungsModulus_Pa =
@@ -376,6 +378,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
 
   LabelMeshParameters meshing;
   meshing.resolution_mm = p.resolution_mm;
+  meshing.elementType = p.elementType;
   MeshMaterial brain{"brain", {}}, tumour{"tumour", {}};
   for (std::size_t s = 0; s < labels.segments().size(); ++s) {
     const Segment& segment = labels.segments()[s];
@@ -441,7 +444,10 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     for (const BoundaryFace& f : faces)
       if (facesSegment(labels, model, f, ventricleSegments)) {
         ventricleWalls.push_back(f);
-        for (std::size_t n : f.nodes) onVentricleWall[n] = 1;
+        // All the face's nodes (with C3D10 its mid-side ones): none of them is held.
+        const Element& wall = model.elements[f.element];
+        for (int local : detail::faceNodes(wall.type, f.face))
+          onVentricleWall[wall.nodes[std::size_t(local)]] = 1;
       }
   std::vector<std::size_t> surface;
   for (std::size_t n : model.nodeSets.at("SURFACE"))

@@ -63,6 +63,10 @@ struct TissueShiftParameters {
   std::string scenario = "brain-shift";  // "brain-shift", "liver-tool", "resection", "retractor"
   std::string patientPosition;           // DICOM (0018,5100); empty: the images'
   std::optional<double> resolution_mm;   // mesh lattice edge; default per scenario
+  // "linear": C3D4 with nu 0.45 (linear tetrahedra lock at the cited 0.49); "quadratic": the
+  // same mesh promoted to C3D10 (shared mid-side nodes) with nu 0.49 and the same cited shear
+  // moduli. Brain shift and retractor only, so far.
+  std::string elementOrder = "linear";
   BrainShiftSettings brain;
   LiverToolSettings liverTool;
   ResectionSettings resection;

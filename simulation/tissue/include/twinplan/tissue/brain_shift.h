@@ -52,8 +52,11 @@ struct BrainTissue {
   double poissonsRatio = 0.45;
   double tumourYoungsModulus_Pa = 0;
 };
-// Brain and tumour moduli from tissueMechanics("brain") and ("glioma") with nu 0.45.
-BrainTissue citedBrainTissue();
+// Brain and tumour moduli from tissueMechanics("brain") and ("glioma") with nu 0.45, or with
+// the given nu and the same cited shear moduli (0.49 for quadratic tetrahedra, which do not lock
+// there: mechanics.json grey/white matter note, docs/validation.md "Quadratic tetrahedra in the
+// shift scenarios (session 12)").
+BrainTissue citedBrainTissue(double poissonsRatio = 0.45);
 
 // Lame's parameters of an isotropic elastic material: mu = E / (2 (1 + nu)) (the shear
 // modulus), lambda = E nu / ((1 + nu) (1 - 2 nu)); the bulk modulus K = lambda + 2 mu / 3.
@@ -106,6 +109,10 @@ struct BrainShiftParameters {
   std::optional<double> fluidLevel_mm;
   std::optional<double> csfLoss_ml;
   double resolution_mm = 6;  // mesher lattice edge
+  // C3D4, or C3D10: the same lattice tetrahedra with straight mid-side nodes shared between
+  // neighbours (LabelMeshParameters::elementType); the surface's mid-side nodes are held,
+  // opened, slide on the skull or carry the blade like its corners.
+  ElementType elementType = ElementType::C3D4;
   BrainTissue tissue = citedBrainTissue();
   // The brain surface outside the opening slides on the skull's inner surface without friction
   // and may leave it but not enter it (true), or is held (false). The skull is the wall of the
