@@ -30,8 +30,9 @@ int main() {
       std::vector<double> reused_ms;
       double first_ms = 0.0, volume = 0.0, coverage = 0.0;
       for (int n = 0; n < 20; ++n) {
-        s.tip_lps = tumour.centre_lps + Vec3(double(n - 10), 0.0, 0.0);
-        s.entry_lps = *s.tip_lps + Vec3(0.0, -80.0, 0.0);
+        ui::ProbePoints& probe = s.probes.front();
+        probe.tip_lps = tumour.centre_lps + Vec3(double(n - 10), 0.0, 0.0);
+        probe.entry_lps = *probe.tip_lps + Vec3(0.0, -80.0, 0.0);
         const ui::ZonePreview p = ui::predictZonePreview(abdomen.twin, "", s, *cache, o);
         (n == 0 ? first_ms : reused_ms.emplace_back()) = 1e3 * p.compute_s;
         if (n == 10) {
