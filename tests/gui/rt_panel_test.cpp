@@ -378,7 +378,7 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   window_->resize(1200, 900);
   QApplication::processEvents();
   QTableWidget* beams = panel->beamsTable();
-  EXPECT_FALSE(beams->horizontalScrollBar()->isVisible());
+  QTRY_VERIFY_WITH_TIMEOUT(!beams->horizontalScrollBar()->isVisible(), 3000);  // laid out lazily
   const QFontMetrics metrics(beams->font());
   for (int c = 0; c < 6; ++c)
     for (int row = 0; row < beams->rowCount(); ++row)

@@ -118,14 +118,15 @@ TEST_F(ConformalPlanWindowTest, BeamAxesAreDrawnWhereTheyProjectIntoEachSlice) {
   EXPECT_NEAR((axes[1].to_lps - (iso + Vec3(-300, 0, 0) + up)).norm(), 0.0, 1e-6);
   EXPECT_NEAR((axes[0].isocentre_lps - (iso + up)).norm(), 0.0, 1e-6);
   // The pixels (the crosshair moved off the axes): on the G0 axis 40 mm anterior of the
-  // isocentre the beam's yellow, 6 mm beside it not; on the G90 axis 40 mm to the left the cyan
-  // of beam 2 (or the magenta of the opposed G270, whose axis is the same line).
+  // isocentre the beam's yellow, 6 mm beside it not; on the G90 axis 25 mm to the left the cyan
+  // of beam 2 (or the magenta of the opposed G270, whose axis is the same line); 40 mm to the
+  // left lies under the dose legend's bar in this narrow view.
   window_->setCrosshair(iso + up + Vec3(-25, 25, 0));
   constexpr Rgb kYellow{255, 220, 0}, kCyan{0, 230, 230}, kMagenta{255, 120, 255};
   EXPECT_TRUE(drawnAt(SliceOrientation::Axial, iso + up + Vec3(0, -40, 0), {kYellow}));
   EXPECT_FALSE(drawnAt(SliceOrientation::Axial, iso + up + Vec3(6, -40, 0), {kYellow}));
-  EXPECT_TRUE(drawnAt(SliceOrientation::Axial, iso + up + Vec3(40, 0, 0), {kCyan, kMagenta}));
-  EXPECT_FALSE(drawnAt(SliceOrientation::Axial, iso + up + Vec3(40, 6, 0), {kCyan, kMagenta}));
+  EXPECT_TRUE(drawnAt(SliceOrientation::Axial, iso + up + Vec3(25, 0, 0), {kCyan, kMagenta}));
+  EXPECT_FALSE(drawnAt(SliceOrientation::Axial, iso + up + Vec3(25, 6, 0), {kCyan, kMagenta}));
   // The coronal view (at the crosshair's y): the AP axis runs along its normal (edge-on: only
   // the isocentre's cross); the lateral axes project to the L-R line at the isocentre's height.
   const auto coronal = window_->beamOverlay(SliceOrientation::Coronal).projectedAxes();
