@@ -361,50 +361,45 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   std::vector<float> x(count);
   const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
   std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
-  auto cellWidths = [&](std::int64_t ci, std::int64_t cj, std::int64_t ck) {
-    return std::array<double, 3>{double(width(0, ci)), double(width(1, cj)), double(width(2, ck))};
+  // Visits every cell with its index and its widths in fine voxels, one plane per task.
+  auto forEachCell = [&](auto&& visit) {
+    forEachCellPlane([&](std::int64_t ck) {
+      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+          const std::int64_t index[3] = {ci, cj, ck};
+          const std::array<double, 3> w = {double(width(0, ci)), double(width(1, cj)),
+                                           double(width(2, ck))};
+          visit(cellIndex(ci, cj, ck), index, w);
+        }
+    });
   };
   // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
-  forEachCellPlane([&](std::int64_t ck) {
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        const std::size_t c = cellIndex(ci, cj, ck);
-        const std::int64_t index[3] = {ci, cj, ck};
-        const std::array<double, 3> w = cellWidths(ci, cj, ck);
-        for (int a = 0; a < 3; ++a) {
-          const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-          const double kA = conductivity_W_mK[c];
-          (*faces[a])[c] =
-              index[a] + 1 < cells_[a]
-                  ? float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) * area_m2 /
-                          (0.5 * (w[a] + double(width(a, index[a] + 1))) * h_m))
-                  : float(kA * area_m2 / (0.5 * w[a] * h_m));
-        }
-      }
+  forEachCell([&](std::size_t c, const std::int64_t* index, const std::array<double, 3>& w) {
+    for (int a = 0; a < 3; ++a) {
+      const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
+      const double kA = conductivity_W_mK[c];
+      (*faces[a])[c] = index[a] + 1 < cells_[a]
+                           ? float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) *
+                                   area_m2 / (0.5 * (w[a] + double(width(a, index[a] + 1))) * h_m))
+                           : float(kA * area_m2 / (0.5 * w[a] * h_m));
+    }
   });
   // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
   // grid's near faces).
-  forEachCellPlane([&](std::int64_t ck) {
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        const std::size_t c = cellIndex(ci, cj, ck);
-        const std::int64_t index[3] = {ci, cj, ck};
-        const std::array<double, 3> w = cellWidths(ci, cj, ck);
-        double sum = 0.0;
-        for (int a = 0; a < 3; ++a) {
-          const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-          const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
-                                           : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
-          sum += double((*faces[a])[c]) + down;
-        }
-        const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
-        s.diagonal[c] = float(storage_W_K + perfusion_W_K[c] + sum);
-        s.rightHandSide[c] = float(storage_W_K * deviation_[c] + power_W[c]);
-        const bool held = cellInside(fine, ci, cj, ck);
-        s.inverseDiagonal[c] = held ? 0.0f : 1.0f / s.diagonal[c];
-        x[c] =
-            held ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
-      }
+  forEachCell([&](std::size_t c, const std::int64_t* index, const std::array<double, 3>& w) {
+    double sum = 0.0;
+    for (int a = 0; a < 3; ++a) {
+      const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
+      const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
+                                       : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
+      sum += double((*faces[a])[c]) + down;
+    }
+    const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
+    s.diagonal[c] = float(storage_W_K + perfusion_W_K[c] + sum);
+    s.rightHandSide[c] = float(storage_W_K * deviation_[c] + power_W[c]);
+    const bool held = cellInside(fine, index[0], index[1], index[2]);
+    s.inverseDiagonal[c] = held ? 0.0f : 1.0f / s.diagonal[c];
+    x[c] = held ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
   });
   const SolveStatistics statistics =
       solveConjugateGradient(s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
