@@ -226,11 +226,38 @@ TEST_F(ShiftPanelTest, ScenarioRowsSitAboveTheMeshSizeWithoutAGap) {
   scenario->setCurrentIndex(1);  // the liver page, then back to the brain's
   scenario->setCurrentIndex(0);
   QApplication::processEvents();
-  auto* material = panel_->findChild<QComboBox*>("shiftBrainMaterial");
+  auto* elements = panel_->findChild<QComboBox*>("shiftElements");  // the brain page's last row
   auto* meshSize = panel_->findChild<QDoubleSpinBox*>("shiftResolution");
-  const int materialBottom = material->mapTo(panel_, QPoint(0, material->height())).y();
+  const int elementsBottom = elements->mapTo(panel_, QPoint(0, elements->height())).y();
   const int meshTop = meshSize->mapTo(panel_, QPoint(0, 0)).y();
-  EXPECT_LT(meshTop - materialBottom, 20) << "gap between Material and Mesh size";
+  EXPECT_LT(meshTop - elementsBottom, 20) << "gap between Elements and Mesh size";
+}
+
+// Quadratic tetrahedra are the brain page's choice: the job gets them with the cited nu 0.49
+// and the report says so; the liver tool's page has no such row and its job stays linear.
+TEST_F(ShiftPanelTest, QuadraticTetrahedraReachTheJobFromTheBrainPage) {
+  engine::TissueShiftParameters p = brainShift();
+  p.resolution_mm = 16;
+  p.brain.neoHookean = false;  // linear elastic: seconds on the small phantom
+  p.elementOrder = "quadratic";
+  panel_->setParameters(p);
+  auto* elements = panel_->findChild<QComboBox*>("shiftElements");
+  EXPECT_EQ(elements->currentIndex(), 1);
+  ASSERT_EQ(panel_->parameters().elementOrder, "quadratic");
+  ASSERT_TRUE(window_->simulateTissueShift(panel_->parameters()));
+  EXPECT_TRUE(panel_->reportText().contains("quadratic tetrahedra"))
+      << panel_->reportText().toStdString();
+  nlohmann::json result;
+  for (const Plan& plan : window_->currentCase().plans)
+    if (plan.kind == "tissue-shift") result = plan.parameters.value("result", nlohmann::json());
+  EXPECT_EQ(result.value("element_order", ""), "quadratic");
+  EXPECT_DOUBLE_EQ(result.value("poissons_ratio", 0.0), 0.49);
+  window_->resize(1200, 900);
+  test::saveScreenshot(*window_, "shift_quadratic.png");
+  auto* scenario = panel_->findChild<QComboBox*>("shiftScenario");
+  scenario->setCurrentIndex(1);  // the liver under a tool
+  EXPECT_FALSE(elements->isVisibleTo(panel_));
+  EXPECT_EQ(panel_->parameters().elementOrder, "linear");
 }
 
 // Cancel in the progress dialog stops the simulation and leaves the case as it was: no field,

@@ -106,6 +106,7 @@ class ShiftPanel : public QWidget {
   QCheckBox* skullContact_ = nullptr;
   QCheckBox* drainVentricles_ = nullptr;
   QComboBox* brainMaterial_ = nullptr;
+  QComboBox* brainElements_ = nullptr;  // linear (C3D4) or quadratic (C3D10) tetrahedra
   // The retractor scenario shares the brain page: its blade's rows shown, the CSF rows hidden.
   QFormLayout* brainForm_ = nullptr;
   QDoubleSpinBox* bladeWidth_ = nullptr;
