@@ -33,8 +33,8 @@ void addShiftOptions(CLI::App& command, fs::path& casePath, ShiftOptions& o) {
   command.add_option("--material", o.material,
                      "brain-shift: neo-hookean (default, large deformation) or linear");
   command.add_flag("--quadratic", o.quadratic,
-                   "brain-shift, retractor: quadratic tetrahedra (C3D10) with the cited nu 0.49 "
-                   "(default: linear, nu 0.45)");
+                   "quadratic tetrahedra (C3D10) with the cited nu 0.49 (default: linear, nu "
+                   "0.45)");
   command.add_option("--organ", o.organ,
                      "liver-tool: the organ's segment or tissue type (liver); resection: the "
                      "tissue around the cavity (default: the brain)");

@@ -2,10 +2,10 @@
 // `twinplan-cli shift CASE --scenario brain-shift|liver-tool|resection [--out CASE2] [--json]`
 // brain-shift: [--opening x,y,z --radius MM] [--csf-loss-ml V | --fluid-level MM]
 //   [--position HFS] [--head-rotation DEG] [--skull-contact] [--drain-ventricles]
-//   [--material neo-hookean|linear] [--quadratic]; liver-tool: [--organ liver] [--tip x,y,z]
+//   [--material neo-hookean|linear]; liver-tool: [--organ liver] [--tip x,y,z]
 //   [--direction x,y,z] [--tip-shape flat|ball] [--tip-radius MM] [--indentation MM | --force N]
 //   [--nonlinear]; resection: --segment NAME | --sphere x,y,z,r [--organ NAME]; all:
-//   [--resolution MM]: tissue shift through the engine's "shift" job (engine/src/
+//   [--resolution MM] [--quadratic]: tissue shift through the engine's "shift" job (engine/src/
 // shift_job.cpp). Kept apart from main.cpp so that the other fem/shift commands merge beside it.
 #include <CLI/CLI.hpp>
 #include <filesystem>

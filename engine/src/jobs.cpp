@@ -298,7 +298,7 @@ const std::vector<Entry>& entries() {
          {"material", "string", "brain-shift: neo-hookean (large deformation) or linear",
           "neo-hookean"},
          {"elements", "string",
-          "brain-shift, retractor: linear (C3D4, nu 0.45) or quadratic (C3D10, nu 0.49)", "linear"},
+          "linear (C3D4, nu 0.45) or quadratic (C3D10, nu 0.49) tetrahedra", "linear"},
          {"organ", "string",
           "liver-tool: the organ (segment or tissue type); resection: the tissue around it",
           "liver / the brain"},

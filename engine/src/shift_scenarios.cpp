@@ -3,6 +3,7 @@
 #include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "twinplan/core/error.h"
@@ -22,6 +23,8 @@ using tissue::FeModel;
 // nu for the linear tetrahedra the scenarios mesh: the table's 0.49 locks them (mechanics.json
 // note), so, as brain_shift.h (Miga 1999, Dumpuri 2007), 0.45 with the cited shear modulus.
 constexpr double kLinearTetPoissonsRatio = 0.45;
+// Brain on quadratic tetrahedra: grey and white matter's 0.49 (tissue_shift.cpp's constant).
+constexpr double kQuadraticTetPoissonsRatio = 0.49;
 
 Vec3 nodeAt(const FeModel& model, std::size_t n) {
   const auto& x = model.nodes[n].x_mm;
@@ -94,10 +97,29 @@ double largestNorm(const std::vector<std::array<double, 3>>& u) {
   return out;
 }
 
-tissue::Material linearTetMaterial(const tissue::TissueMechanics& cited, bool neoHooke) {
+// The cited tissue on the scenario's tetrahedra: linear ones at kLinearTetPoissonsRatio,
+// quadratic ones at the table's own (nearly incompressible) ratio, which they carry unlocked.
+tissue::Material tetMaterial(const tissue::TissueMechanics& cited, bool neoHooke, bool quadratic) {
   tissue::TissueMechanics t = cited;
-  t.poissonsRatio = kLinearTetPoissonsRatio;
+  if (!quadratic) t.poissonsRatio = kLinearTetPoissonsRatio;
   return neoHooke ? t.neoHooke() : t.linearElastic();
+}
+
+tissue::ElementType tetType(bool quadratic) {
+  return quadratic ? tissue::ElementType::C3D10 : tissue::ElementType::C3D4;
+}
+
+// The mid-side node of each edge of the model's C3D10 elements, keyed by its corner pair.
+std::map<std::pair<std::size_t, std::size_t>, std::size_t> midSideNodes(const FeModel& model) {
+  constexpr int kEdges[6][2] = {{0, 1}, {1, 2}, {2, 0}, {0, 3}, {1, 3}, {2, 3}};  // Abaqus order
+  std::map<std::pair<std::size_t, std::size_t>, std::size_t> out;
+  for (const tissue::Element& e : model.elements) {
+    if (e.type != tissue::ElementType::C3D10) continue;
+    for (int m = 0; m < 6; ++m)
+      out[std::minmax(e.nodes[std::size_t(kEdges[m][0])], e.nodes[std::size_t(kEdges[m][1])])] =
+          e.nodes[std::size_t(4 + m)];
+  }
+  return out;
 }
 
 void setMaterials(FeModel& model, const tissue::Material& law) {
@@ -143,7 +165,7 @@ void validateLiverTool(const LiverToolSettings& p) {
 }
 
 PreparedOrgan prepareOrganUnderTool(const LabelMap& labels, const LiverToolSettings& p,
-                                    double resolution_mm, Progress& progress) {
+                                    double resolution_mm, Progress& progress, bool quadratic) {
   validateLiverTool(p);
   const std::vector<std::size_t> organ = segmentsOf(labels, p.organ);
   if (organ.empty())
@@ -159,10 +181,11 @@ PreparedOrgan prepareOrganUnderTool(const LabelMap& labels, const LiverToolSetti
   tissue::LabelMeshParameters meshing;
   meshing.resolution_mm = resolution_mm;
   meshing.materials.push_back({"liver", out.meshedSegments});
+  meshing.elementType = tetType(quadratic);
   out.mesh = tissue::meshLabelMap(labels, meshing, progress);
   refuseInvertedElements(out.mesh, resolution_mm);
   FeModel& model = out.mesh.model;
-  setMaterials(model, linearTetMaterial(tissue::tissueMechanics("liver"), p.nonlinear));
+  setMaterials(model, tetMaterial(tissue::tissueMechanics("liver"), p.nonlinear, quadratic));
 
   // The organ rests on what lies behind it: the half of its surface beyond its middle along
   // the tool's direction is held.
@@ -191,9 +214,10 @@ PreparedOrgan prepareOrganUnderTool(const LabelMap& labels, const LiverToolSetti
 }
 
 ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& p,
-                               double resolution_mm, Progress& progress) {
+                               double resolution_mm, Progress& progress, bool quadratic) {
   auto meshingProgress = subRange(progress, 0.0, 0.3);
-  PreparedOrgan organ = prepareOrganUnderTool(labels, p, resolution_mm, *meshingProgress);
+  PreparedOrgan organ =
+      prepareOrganUnderTool(labels, p, resolution_mm, *meshingProgress, quadratic);
   ShiftOutcome out;
   out.meshedSegments = organ.meshedSegments;
   tissue::LabelMesh& mesh = organ.mesh;
@@ -243,6 +267,8 @@ ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& 
                 {"tool_nodes", pressed.toolNodes.size()},
                 {"fixed_nodes", fixedNodes},
                 {"nonlinear", p.nonlinear},
+                {"element_order", quadratic ? "quadratic" : "linear"},
+                {"poissons_ratio", model.materials.at(0).poissonsRatio},
                 {"newton_iterations", pressed.deepest.totalIterations}};
   out.model = std::move(model);
   return out;
@@ -258,7 +284,7 @@ void validateResection(const ResectionSettings& p) {
 
 ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSettings& p,
                                      const std::string& patientPosition, double resolution_mm,
-                                     Progress& progress) {
+                                     Progress& progress, bool quadratic) {
   validateResection(p);
   ShiftOutcome out;
   bool brain = p.organ.empty();
@@ -291,15 +317,18 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
   meshing.resolution_mm = resolution_mm;
   meshing.materials.push_back({"tissue", organ});
   if (resected) meshing.materials.push_back({"resected", {*resected}});
+  meshing.elementType = tetType(quadratic);
   auto meshingProgress = subRange(progress, 0.0, 0.3);
   tissue::LabelMesh mesh = tissue::meshLabelMap(labels, meshing, *meshingProgress);
   refuseInvertedElements(mesh, resolution_mm);
   const tissue::TissueMechanics& cited =
       tissue::tissueMechanics(brain ? "brain" : labels.segments()[organ[0]].tissueType);
-  tissue::Material law = linearTetMaterial(cited, false);
-  if (brain) {  // brain_shift.h's cited brain (Bennion 2022 shear modulus, nu 0.45)
-    law.youngsModulus_MPa = tissue::citedBrainTissue().youngsModulus_Pa * 1e-6;
-    law.poissonsRatio = tissue::citedBrainTissue().poissonsRatio;
+  tissue::Material law = tetMaterial(cited, false, quadratic);
+  if (brain) {  // brain_shift.h's cited brain (Bennion 2022 shear modulus; nu as the tets allow)
+    const tissue::BrainTissue b =
+        quadratic ? tissue::citedBrainTissue(kQuadraticTetPoissonsRatio) : tissue::citedBrainTissue();
+    law.youngsModulus_MPa = b.youngsModulus_Pa * 1e-6;
+    law.poissonsRatio = b.poissonsRatio;
   }
   setMaterials(mesh.model, law);
 
@@ -343,6 +372,15 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
   for (const tissue::Triangle& t : cut.cavityWall)
     for (std::size_t n : t) top = std::max(top, up.dot(nodeAt(model, n)));
   const double rho_t_mm3 = cited.density_kg_m3 * 1e-12;
+  // A uniform pressure on a flat face loads a third of its area on each corner of a 3-node
+  // triangle, but on a 6-node (C3D10) one nothing on the corners and a third on each mid-side
+  // node (Zienkiewicz & Taylor: the quadratic triangle's consistent load).
+  const auto midSide = midSideNodes(model);
+  auto faceNodes = [&](const tissue::Triangle& t) -> std::array<std::size_t, 3> {
+    if (midSide.empty()) return t;
+    return {midSide.at(std::minmax(t[0], t[1])), midSide.at(std::minmax(t[1], t[2])),
+            midSide.at(std::minmax(t[2], t[0]))};
+  };
   tissue::Step step;
   double releasedForce_N = 0;
   Vec3 releasedWeight_N = Vec3::Zero();  // Archimedes: rho g V along gravity on a closed wall
@@ -354,7 +392,7 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
     const Vec3 f = -pressure_MPa * areaNormal / 3;
     releasedForce_N += pressure_MPa * areaNormal.norm();
     releasedWeight_N += pressure_MPa * areaNormal;
-    for (std::size_t n : t)
+    for (std::size_t n : faceNodes(t))
       for (int dof = 0; dof < 3; ++dof) step.nodalForces.push_back({n, dof, f[dof]});
   }
   model.steps = {step};
@@ -383,6 +421,7 @@ ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSett
       {"cavity_volume_after_ml", after_mm3 * 1e-3},
       {"cavity_volume_change_percent", 100 * (after_mm3 / before_mm3 - 1)},
       {"youngs_modulus_Pa", law.youngsModulus_MPa * 1e6},
+      {"element_order", quadratic ? "quadratic" : "linear"},
       {"poissons_ratio", law.poissonsRatio}};
   if (p.sphere)
     out.report["sphere"] = {(*p.sphere)[0], (*p.sphere)[1], (*p.sphere)[2], (*p.sphere)[3]};

@@ -32,8 +32,9 @@ struct ShiftOutcome {
 
 // Liver under a tool: the organ (segments named or of tissue type `organ`, with the tumours
 // inside it) meshed at `resolution_mm`, linear elastic with the liver's cited shear modulus
-// (tissue_mechanics.h "liver": Yin 2007, 2.2 kPa) and nu 0.45 (linear tetrahedra lock at the
-// table's 0.49; brain_shift.h does the same), held on the half of its surface away from the
+// (tissue_mechanics.h "liver": Yin 2007, 2.2 kPa) and nu 0.45 on linear tetrahedra (they lock
+// at the table's 0.49; brain_shift.h does the same) or the table's 0.49 on quadratic ones
+// (`quadratic`: C3D10, the live tool always meshes linear ones), held on the half of its surface away from the
 // tool (the organ rests on what lies behind it: a TwinPlan assumption, docs/validation.md), the
 // tool pressed along its direction by an indentation or with a force.
 void validateLiverTool(const LiverToolSettings& p);
@@ -45,16 +46,18 @@ struct PreparedOrgan {
   Vec3 tip_lps = Vec3::Zero();
 };
 PreparedOrgan prepareOrganUnderTool(const LabelMap& labels, const LiverToolSettings& p,
-                                    double resolution_mm, Progress& progress = noProgress());
+                                    double resolution_mm, Progress& progress = noProgress(),
+                                    bool quadratic = false);
 ShiftOutcome simulateLiverTool(const LabelMap& labels, const LiverToolSettings& p,
-                               double resolution_mm, Progress& progress = noProgress());
+                               double resolution_mm, Progress& progress = noProgress(),
+                               bool quadratic = false);
 
 // Resection: a segment (or a sphere) removed from the tissue around it, and the cavity's change
 // as the remaining tissue loses the support of what was removed (gravity from the patient
-// position, brain_shift.h gravityDirection).
+// position, brain_shift.h gravityDirection); `quadratic` meshes C3D10 with the table's nu 0.49.
 void validateResection(const ResectionSettings& p);
 ShiftOutcome simulateResectionCavity(const LabelMap& labels, const ResectionSettings& p,
                                      const std::string& patientPosition, double resolution_mm,
-                                     Progress& progress = noProgress());
+                                     Progress& progress = noProgress(), bool quadratic = false);
 
 }  // namespace twinplan::engine

@@ -224,12 +224,13 @@ TissueShift simulateTissueShift(const Case& twin, const TissueShiftParameters& p
   if (p.scenario == "brain-shift" || p.scenario == "retractor")
     outcome = brainShift(twin, labels, p, targets, *simulating);
   else if (p.scenario == "liver-tool")
-    outcome = simulateLiverTool(labels, p.liverTool, p.meshResolution_mm(), *simulating);
+    outcome = simulateLiverTool(labels, p.liverTool, p.meshResolution_mm(), *simulating,
+                                p.elementOrder == "quadratic");
   else
     outcome = simulateResectionCavity(
         labels, p.resection,
         p.patientPosition.empty() ? casePatientPosition(twin) : p.patientPosition,
-        p.meshResolution_mm(), *simulating);
+        p.meshResolution_mm(), *simulating, p.elementOrder == "quadratic");
 
   const tissue::DisplacementInterpolator u(outcome.model, outcome.displacement_mm);
   auto rasterising = subRange(progress, 0.7, 0.8);
@@ -322,11 +323,6 @@ void TissueShiftParameters::validate() const {
   if (elementOrder != "linear" && elementOrder != "quadratic")
     throw Error(ErrorKind::InvalidInput,
                 "The element order \"" + elementOrder + "\" is not linear or quadratic.",
-                "parameters.elementOrder");
-  if (elementOrder == "quadratic" && scenario != "brain-shift" && scenario != "retractor")
-    throw Error(ErrorKind::Unsupported,
-                "Quadratic tetrahedra are available for brain-shift and retractor; run " +
-                    scenario + " with linear ones.",
                 "parameters.elementOrder");
   if (scenario == "liver-tool") validateLiverTool(liverTool);
   if (scenario == "resection") validateResection(resection);

@@ -226,16 +226,16 @@ TEST_F(ShiftPanelTest, ScenarioRowsSitAboveTheMeshSizeWithoutAGap) {
   scenario->setCurrentIndex(1);  // the liver page, then back to the brain's
   scenario->setCurrentIndex(0);
   QApplication::processEvents();
-  auto* elements = panel_->findChild<QComboBox*>("shiftElements");  // the brain page's last row
-  auto* meshSize = panel_->findChild<QDoubleSpinBox*>("shiftResolution");
-  const int elementsBottom = elements->mapTo(panel_, QPoint(0, elements->height())).y();
-  const int meshTop = meshSize->mapTo(panel_, QPoint(0, 0)).y();
-  EXPECT_LT(meshTop - elementsBottom, 20) << "gap between Elements and Mesh size";
+  auto* material = panel_->findChild<QComboBox*>("shiftBrainMaterial");
+  auto* elements = panel_->findChild<QComboBox*>("shiftElements");  // first of the common rows
+  const int materialBottom = material->mapTo(panel_, QPoint(0, material->height())).y();
+  const int elementsTop = elements->mapTo(panel_, QPoint(0, 0)).y();
+  EXPECT_LT(elementsTop - materialBottom, 20) << "gap between Material and Elements";
 }
 
-// Quadratic tetrahedra are the brain page's choice: the job gets them with the cited nu 0.49
-// and the report says so; the liver tool's page has no such row and its job stays linear.
-TEST_F(ShiftPanelTest, QuadraticTetrahedraReachTheJobFromTheBrainPage) {
+// Quadratic tetrahedra, a row below the scenario's: the job gets them with the cited nu 0.49
+// and the report says so; the resection (another page) keeps the choice.
+TEST_F(ShiftPanelTest, QuadraticTetrahedraReachTheJob) {
   engine::TissueShiftParameters p = brainShift();
   p.resolution_mm = 16;
   p.brain.neoHookean = false;  // linear elastic: seconds on the small phantom
@@ -255,8 +255,10 @@ TEST_F(ShiftPanelTest, QuadraticTetrahedraReachTheJobFromTheBrainPage) {
   window_->resize(1200, 900);
   test::saveScreenshot(*window_, "shift_quadratic.png");
   auto* scenario = panel_->findChild<QComboBox*>("shiftScenario");
-  scenario->setCurrentIndex(1);  // the liver under a tool
-  EXPECT_FALSE(elements->isVisibleTo(panel_));
+  scenario->setCurrentIndex(2);  // the resection cavity
+  EXPECT_TRUE(elements->isVisibleTo(panel_));
+  EXPECT_EQ(panel_->parameters().elementOrder, "quadratic");
+  elements->setCurrentIndex(0);
   EXPECT_EQ(panel_->parameters().elementOrder, "linear");
 }
 

@@ -118,15 +118,6 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   brainMaterial_->addItems(
       {tr("Neo-Hookean (large deformation)"), tr("Linear elastic (small strain)")});
   brainForm->addRow(tr("Material"), brainMaterial_);
-  // engine/tissue_shift.h elementOrder: linear tetrahedra lock at the brain's cited nu 0.49, so
-  // they run at 0.45; quadratic ones carry 0.49 and take tens of times longer.
-  brainElements_ = new QComboBox;
-  brainElements_->setObjectName("shiftElements");
-  brainElements_->addItems({tr("Linear (\u03bd 0.45)"), tr("Quadratic (\u03bd 0.49)")});
-  brainElements_->setToolTip(
-      tr("Linear tetrahedra (fast) run at Poisson's ratio 0.45; quadratic ones (C3D10, tens of "
-         "times slower) keep the brain's nearly incompressible 0.49 without locking"));
-  brainForm->addRow(tr("Elements"), brainElements_);
   // engine/tissue_shift.h RetractorSettings: the blade at the opening centre.
   bladeWidth_ = spin(2, 100, 20, 0, " mm", "shiftBladeWidth");
   bladeWidth_->setToolTip(tr("Blade width on the brain surface"));
@@ -198,10 +189,24 @@ ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(pages_);
 
   auto* meshForm = new QFormLayout;
+  // engine/tissue_shift.h elementOrder: linear tetrahedra lock at the cited nu 0.49 of brain and
+  // liver, so they run at 0.45; quadratic ones carry 0.49 and take tens of times longer. The
+  // live tool (Grab) always meshes linear ones: it must answer in milliseconds.
+  elements_ = new QComboBox;
+  elements_->setObjectName("shiftElements");
+  elements_->addItems({tr("Linear (\u03bd 0.45)"), tr("Quadratic (\u03bd 0.49)")});
+  elements_->setToolTip(
+      tr("Linear tetrahedra (fast) run at Poisson's ratio 0.45; quadratic ones (C3D10, tens of "
+         "times slower) keep the brain's nearly incompressible 0.49 without locking"));
+  meshForm->addRow(tr("Elements"), elements_);
   resolution_ = spin(2, 40, 6, 1, " mm", "shiftResolution");
   resolution_->setToolTip(tr("Edge of the tetrahedral mesh's lattice: finer is slower"));
   meshForm->addRow(tr("Mesh size"), resolution_);
   layout->addLayout(meshForm);
+  // The common rows' fields start where the scenario's do (another form, shorter labels).
+  const int labelWidth = top->labelForField(patientPosition_)->sizeHint().width();
+  for (QWidget* field : std::initializer_list<QWidget*>{elements_, resolution_})
+    meshForm->labelForField(field)->setMinimumWidth(labelWidth);
 
   simulate_ = new QPushButton(tr("Simulate"));
   simulate_->setObjectName("shiftSimulate");
@@ -326,9 +331,7 @@ engine::TissueShiftParameters ShiftPanel::parameters() const {
   p.brain.skullContact = skullContact_->isChecked();
   p.brain.drainVentricles = drainVentricles_->isChecked();
   p.brain.neoHookean = brainMaterial_->currentIndex() == 0;
-  // The brain page's choice; the liver tool and resection mesh linear tetrahedra only.
-  if (p.scenario == "brain-shift" || p.scenario == "retractor")
-    p.elementOrder = brainElements_->currentIndex() == 1 ? "quadratic" : "linear";
+  p.elementOrder = elements_->currentIndex() == 1 ? "quadratic" : "linear";
   p.retractor.width_mm = bladeWidth_->value();
   p.retractor.depth_mm = bladeDepth_->value();
   p.retractor.push_mm = bladePush_->value();
@@ -359,7 +362,7 @@ void ShiftPanel::setParameters(const engine::TissueShiftParameters& p) {
   skullContact_->setChecked(p.brain.skullContact);
   drainVentricles_->setChecked(p.brain.drainVentricles);
   brainMaterial_->setCurrentIndex(p.brain.neoHookean ? 0 : 1);
-  brainElements_->setCurrentIndex(p.elementOrder == "quadratic" ? 1 : 0);
+  elements_->setCurrentIndex(p.elementOrder == "quadratic" ? 1 : 0);
   for (int i = 0; i < int(std::size(kDirections)); ++i)
     if (kDirections[i].lps == p.liverTool.direction) toolDirection_->setCurrentIndex(i);
   tipShape_->setCurrentIndex(p.liverTool.ballTip ? 1 : 0);

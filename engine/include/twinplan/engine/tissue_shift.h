@@ -65,7 +65,7 @@ struct TissueShiftParameters {
   std::optional<double> resolution_mm;   // mesh lattice edge; default per scenario
   // "linear": C3D4 with nu 0.45 (linear tetrahedra lock at the cited 0.49); "quadratic": the
   // same mesh promoted to C3D10 (shared mid-side nodes) with nu 0.49 and the same cited shear
-  // moduli. Brain shift and retractor only, so far.
+  // moduli (liver and tumour: the table's 0.49), in every scenario but the live tool.
   std::string elementOrder = "linear";
   BrainShiftSettings brain;
   LiverToolSettings liverTool;

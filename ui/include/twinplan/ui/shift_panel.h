@@ -106,7 +106,6 @@ class ShiftPanel : public QWidget {
   QCheckBox* skullContact_ = nullptr;
   QCheckBox* drainVentricles_ = nullptr;
   QComboBox* brainMaterial_ = nullptr;
-  QComboBox* brainElements_ = nullptr;  // linear (C3D4) or quadratic (C3D10) tetrahedra
   // The retractor scenario shares the brain page: its blade's rows shown, the CSF rows hidden.
   QFormLayout* brainForm_ = nullptr;
   QDoubleSpinBox* bladeWidth_ = nullptr;
@@ -120,6 +119,7 @@ class ShiftPanel : public QWidget {
   QPushButton* grab_ = nullptr;
   QSlider* toolOffset_ = nullptr;
   QLabel* live_ = nullptr;
+  QComboBox* elements_ = nullptr;  // linear (C3D4) or quadratic (C3D10) tetrahedra
   QDoubleSpinBox* resolution_ = nullptr;
   QPushButton* simulate_ = nullptr;
   QCheckBox* wash_ = nullptr;
