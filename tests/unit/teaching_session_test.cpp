@@ -139,6 +139,28 @@ class RawClient {
   MessageReader reader_;
 };
 
+// What a presenter answers a join of another protocol `version`, framed by hand (encodeMessage
+// writes this TwinPlan's version); nothing when it does not answer.
+std::optional<json> answerToAJoinOfVersion(Parties& parties, const Presenter& presenter,
+                                           int version) {
+  RawClient older(presenter.port());
+  const std::string join = R"({"type":"join","code":"482913","name":"old","v":)" +
+                           std::to_string(version) + "}";
+  older.send(std::string("\0\0\0", 3) + char(join.size()) + join);
+  return older.receive(parties);
+}
+
+// A started presenter and one participant that joined: where the late-joiner tests begin.
+struct Classroom {
+  Presenter presenter;
+  Participant early;
+  Parties parties{{&presenter}, {&early}};
+  Classroom() {
+    presenter.start(fastHost());
+    early.join(joinOptions(presenter, "early"));
+  }
+};
+
 TEST(TeachingState, AppliesChangesAsWorkedOutByHand) {
   SessionState state;
   for (const auto& change : scriptedLesson()) applyChange(state, change);
@@ -329,11 +351,8 @@ TEST(TeachingSession, JoinReturnsAtOnceAndServiceCompletesIt) {
 }
 
 TEST(TeachingSession, LateJoinerGetsTheCurrentStateThenDeltas) {
-  Presenter presenter;
-  presenter.start(fastHost());
-  Participant early;
-  early.join(joinOptions(presenter, "early"));
-  Parties parties{{&presenter}, {&early}};
+  Classroom room;
+  auto& [presenter, early, parties] = room;
   ASSERT_TRUE(parties.untilJoined());
   const auto lesson = scriptedLesson();
   for (std::size_t i = 0; i < 6; ++i) presenter.apply(lesson[i]);
@@ -672,10 +691,7 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
   EXPECT_FALSE(presenter.state().followPresenter);
 
   // A version-3 peer (before participants could move) is refused by its version.
-  RawClient older(presenter.port());
-  const std::string join = R"({"type":"join","code":"482913","name":"old","v":3})";
-  older.send(std::string("\0\0\0", 3) + char(join.size()) + join);
-  const auto answer = older.receive(parties);
+  const auto answer = answerToAJoinOfVersion(parties, presenter, 3);
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ((*answer)["type"], "refused");
   EXPECT_NE(
@@ -689,11 +705,8 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
 // display window as they are now - after several moves, only the last - and the next move comes
 // as a delta.
 TEST(TeachingSession, LateJoinerGetsThePresentersCrosshairInItsWelcome) {
-  Presenter presenter;
-  presenter.start(fastHost());
-  Participant early;
-  early.join(joinOptions(presenter, "early"));
-  Parties parties{{&presenter}, {&early}};
+  Classroom room;
+  auto& [presenter, early, parties] = room;
   ASSERT_TRUE(parties.untilJoined());
   presenter.apply(SetCrosshair{{true, {10.0, 20.0, 30.0}}});
   presenter.apply(SetWindowLevel{{true, 400.0, 40.0}});
@@ -770,10 +783,7 @@ TEST(TeachingSession, APresenterOfTheOlderProtocolIsRefusedByItsVersion) {
   Presenter presenter;
   presenter.start(fastHost());
   Parties parties{{&presenter}, {}};
-  RawClient older(presenter.port());
-  const std::string join = R"({"type":"join","code":"482913","name":"old","v":5})";
-  older.send(std::string("\0\0\0", 3) + char(join.size()) + join);
-  const auto answer = older.receive(parties);
+  const auto answer = answerToAJoinOfVersion(parties, presenter, 5);
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ((*answer)["type"], "refused");
   EXPECT_NE((*answer)["reason"].get<std::string>().find(
