@@ -126,6 +126,25 @@ struct Applier {
     requireValidResult(c.result);
     state.result = c.result;
   }
+  void operator()(const SetCrosshair& c) {
+    const auto& p = c.crosshair.point_lps;
+    if (!std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); })) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The crosshair has a non-finite coordinate; send a finite LPS point in mm.",
+                  "crosshair");
+    }
+    state.crosshair = c.crosshair;
+  }
+  void operator()(const SetWindowLevel& c) {
+    const SharedWindowLevel& wl = c.windowLevel;
+    if (!std::isfinite(wl.window) || !(wl.window > 0.0) || !std::isfinite(wl.level)) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The display window needs a positive finite width and a finite level, not " +
+                      std::to_string(wl.window) + " / " + std::to_string(wl.level) + ".",
+                  "windowLevel");
+    }
+    state.windowLevel = wl;
+  }
 };
 
 json pointerJson(const PointerRay& p) {
@@ -153,6 +172,20 @@ json sliceJson(const SharedSlice& s) {
 SharedSlice sliceFrom(const json& j) {
   return {j.at("shown").get<bool>(), j.at("orientation").get<std::string>(),
           j.at("position_mm").get<double>()};
+}
+
+json crosshairJson(const SharedCrosshair& c) {
+  return {{"shown", c.shown}, {"point_lps", c.point_lps}};
+}
+SharedCrosshair crosshairFrom(const json& j) {
+  return {j.at("shown").get<bool>(), j.at("point_lps").get<std::array<double, 3>>()};
+}
+
+json windowLevelJson(const SharedWindowLevel& w) {
+  return {{"shown", w.shown}, {"window", w.window}, {"level", w.level}};
+}
+SharedWindowLevel windowLevelFrom(const json& j) {
+  return {j.at("shown").get<bool>(), j.at("window").get<double>(), j.at("level").get<double>()};
 }
 
 json resultJson(const SharedResult& r) {
@@ -205,7 +238,9 @@ json toJson(const SessionState& s) {
           {"annotations", annotations},
           {"followPresenter", s.followPresenter},
           {"slice", sliceJson(s.slice)},
-          {"result", resultJson(s.result)}};
+          {"result", resultJson(s.result)},
+          {"crosshair", crosshairJson(s.crosshair)},
+          {"windowLevel", windowLevelJson(s.windowLevel)}};
 }
 
 SessionState stateFromJson(const json& j) {
@@ -221,6 +256,9 @@ SessionState stateFromJson(const json& j) {
     // A presenter from before slices were shared sends none: nothing shown.
     if (j.contains("slice")) s.slice = sliceFrom(j.at("slice"));
     s.result = resultFrom(j.at("result"));
+    // A snapshot written before the crosshair was shared (a lesson file): none shown.
+    if (j.contains("crosshair")) s.crosshair = crosshairFrom(j.at("crosshair"));
+    if (j.contains("windowLevel")) s.windowLevel = windowLevelFrom(j.at("windowLevel"));
     return s;
   });
 }
@@ -254,6 +292,12 @@ json toJson(const StateChange& change) {
     json operator()(const SetShownResult& c) const {
       return {{"op", "result"}, {"result", resultJson(c.result)}};
     }
+    json operator()(const SetCrosshair& c) const {
+      return {{"op", "crosshair"}, {"crosshair", crosshairJson(c.crosshair)}};
+    }
+    json operator()(const SetWindowLevel& c) const {
+      return {{"op", "windowLevel"}, {"windowLevel", windowLevelJson(c.windowLevel)}};
+    }
   };
   return std::visit(Writer{}, change);
 }
@@ -273,6 +317,8 @@ StateChange changeFromJson(const json& j) {
     if (op == "followPresenter") return SetFollowPresenter{j.at("follow").get<bool>()};
     if (op == "slice") return SetSlice{sliceFrom(j.at("slice"))};
     if (op == "result") return SetShownResult{resultFrom(j.at("result"))};
+    if (op == "crosshair") return SetCrosshair{crosshairFrom(j.at("crosshair"))};
+    if (op == "windowLevel") return SetWindowLevel{windowLevelFrom(j.at("windowLevel"))};
     throw Error(ErrorKind::Corrupt,
                 "A teaching-session message has an unknown state change '" + op +
                     "'; the presenter runs a newer TwinPlan version?",

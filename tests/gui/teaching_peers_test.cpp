@@ -3,22 +3,26 @@
 // with the Point tool on (its pointer), its measurements (annotations) and its Result chooser -
 // and the following participant's window shows the same slice and result and draws the
 // presenter's pointer as a red dot at the pixel of the pointed point, and its annotations, in
-// its 2D and 3D views. The presenter's 3D view points too: at the surface under the mouse. With
-// TWINPLAN_SCREENSHOT_DIR set, the participant window is saved there.
+// its 2D and 3D views. The presenter's 3D view points too: at the surface under the mouse. The
+// presenter's crosshair and display window move all three of the participant's 2D views while it
+// follows, and only then. With TWINPLAN_SCREENSHOT_DIR set, the participant window is saved there.
 #include <gtest/gtest.h>
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QMouseEvent>
 #include <QTest>
 #include <QWheelEvent>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 #include "gui_fixtures.h"
+#include "twinplan/rendering/slice_sampler.h"
 #include "twinplan/teaching/teaching_session.h"
 #include "twinplan/ui/main_window.h"
 #include "twinplan/ui/slice_viewport.h"
@@ -117,6 +121,16 @@ class TeachingPeersTest : public fixtures::CaseWindowTest {
     QApplication::sendEvent(viewport, &move);
   }
   const teaching::SessionState& followed() { return *student_->teachingDialog()->followedState(); }
+  static void click(SliceViewport* viewport, const Vec3& p_lps) {
+    QTest::mouseClick(viewport, Qt::LeftButton, Qt::NoModifier,
+                      widgetPoint(viewport, p_lps).toPoint());
+  }
+  // The LPS coordinate a view's slice position is measured along: its normal (into the screen).
+  static double alongNormal(SliceViewport* viewport, const Vec3& p_lps) {
+    Vec3 right, down;
+    rendering::screenAxes(viewport->view().orientation(), right, down);
+    return p_lps.dot(right.cross(down));
+  }
 
   twinplan::test::TempDir studentAutosave_{"twinplan-gui-autosave-student"};
   std::unique_ptr<MainWindow> student_;
@@ -149,7 +163,8 @@ TEST_F(TeachingPeersTest, PresentersScrollMovesTheParticipantsSlice) {
       "teaching peers: the presenter's scroll moved the participant's slice after %lld ms\n",
       static_cast<long long>(latency.elapsed()));
   EXPECT_EQ(followed().slice, (teaching::SharedSlice{true, "axial", scrolled_mm}));
-  // Only the scrolled plane follows: the participant's other views keep their slices.
+  // A scroll moves one plane: the participant's other views keep their slices, as the
+  // presenter's do.
   EXPECT_DOUBLE_EQ(view(*student_, SliceOrientation::Sagittal)->view().slicePosition_mm(),
                    view(*window_, SliceOrientation::Sagittal)->view().slicePosition_mm());
 
@@ -304,6 +319,134 @@ TEST_F(TeachingPeersTest, PresentersMeasurementsAndResultReachTheParticipant) {
   EXPECT_NEAR(result.surfaces[1].level, 0.95 * kGridMaximum_Gy, 1e-3);
   window_->chooseResult("");
   ASSERT_TRUE(until([&] { return student_->shownResultName().empty(); }));
+}
+
+// The grey a window/level shows a 0 HU voxel as: DICOM's linear VOI function (PS3.3
+// C.11.2.1.2.1) for an 8-bit display, y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, clipped.
+double greyOfZeroHu(double window, double level) {
+  return std::clamp(((0.0 - (level - 0.5)) / (window - 1.0) + 0.5) * 255.0, 0.0, 255.0);
+}
+
+TEST_F(TeachingPeersTest, ParticipantsThreeViewsFollowThePresentersCrosshair) {
+  const SliceOrientation orientations[] = {SliceOrientation::Axial, SliceOrientation::Coronal,
+                                           SliceOrientation::Sagittal};
+  SliceViewport* teacherAxial = view(*window_, SliceOrientation::Axial);
+  SliceViewport* teacherCoronal = view(*window_, SliceOrientation::Coronal);
+  // The presenter clicks twice, as a teacher finds a point: in the axial view at (x, y), then in
+  // the coronal view at the point's height z. Only the clicked view's two coordinates move, so
+  // the other views' slices move without a scroll (nothing of protocol 5 followed that).
+  const Vec3 target(-17.0, 11.0, 13.5);
+  QElapsedTimer latency;
+  latency.start();
+  click(teacherAxial, Vec3(target.x(), target.y(), teacherAxial->view().crosshair().z()));
+  const Vec3 afterFirst = teacherAxial->view().crosshair();
+  click(teacherCoronal, Vec3(target.x(), afterFirst.y(), target.z()));
+  const Vec3 crosshair = teacherAxial->view().crosshair();
+  // Within the views' pixel (78 mm across about 400 px here: 0.2 mm).
+  ASSERT_LT((crosshair - target).norm(), 1.0) << crosshair.transpose();
+
+  ASSERT_TRUE(until([&] {
+    return (view(*student_, SliceOrientation::Axial)->view().crosshair() - crosshair).norm() <
+           1e-9;
+  })) << "the participant's crosshair stayed at "
+      << view(*student_, SliceOrientation::Axial)->view().crosshair().transpose();
+  std::printf(
+      "teaching peers: the presenter's two clicks moved the participant's crosshair to (%.3f, "
+      "%.3f, %.3f) mm after %lld ms\n",
+      crosshair.x(), crosshair.y(), crosshair.z(), static_cast<long long>(latency.elapsed()));
+  EXPECT_EQ(followed().crosshair,
+            (teaching::SharedCrosshair{true, {crosshair.x(), crosshair.y(), crosshair.z()}}));
+  // All three views: each slice through the point, at the presenter's slice position.
+  for (SliceOrientation o : orientations) {
+    SliceViewport* mine = view(*student_, o);
+    EXPECT_DOUBLE_EQ(mine->view().slicePosition_mm(), alongNormal(mine, crosshair))
+        << rendering::toString(o);
+    EXPECT_DOUBLE_EQ(mine->view().slicePosition_mm(), view(*window_, o)->view().slicePosition_mm())
+        << rendering::toString(o);
+    EXPECT_TRUE(mine->view().onSlice(crosshair)) << rendering::toString(o);
+    std::printf("teaching peers: participant's %s slice at %.3f mm (presenter %.3f mm)\n",
+                rendering::toString(o), mine->view().slicePosition_mm(),
+                view(*window_, o)->view().slicePosition_mm());
+  }
+
+  // The presenter chooses the lung window: the participant's 0 HU reads as that window shows it.
+  const Vec3 plain(25.0, -25.0, crosshair.z());  // off the crosshair lines and the doses' peaks
+  SliceViewport* studentAxial = view(*student_, SliceOrientation::Axial);
+  const int softGrey = fixtures::shownAt(studentAxial, plain).green();
+  EXPECT_NEAR(softGrey, greyOfZeroHu(400.0, 40.0), 2.0);
+  auto* presets = window_->findChild<QComboBox*>("windowPresets");
+  ASSERT_NE(presets, nullptr);
+  presets->setCurrentIndex(presets->findText("CT lung"));
+  ASSERT_TRUE(until([&] { return studentAxial->view().windowLevel().level == -600.0; }));
+  EXPECT_EQ(followed().windowLevel, (teaching::SharedWindowLevel{true, 1500.0, -600.0}));
+  for (SliceOrientation o : orientations)
+    EXPECT_EQ(view(*student_, o)->view().windowLevel().window, 1500.0) << rendering::toString(o);
+  QTest::qWait(100);
+  const int lungGrey = fixtures::shownAt(studentAxial, plain).green();
+  EXPECT_NEAR(lungGrey, greyOfZeroHu(1500.0, -600.0), 2.0);
+  std::printf("teaching peers: 0 HU on the participant's axial view: %d (soft tissue, expected "
+              "%.1f), %d (lung, expected %.1f)\n",
+              softGrey, greyOfZeroHu(400.0, 40.0), lungGrey, greyOfZeroHu(1500.0, -600.0));
+  if (const char* dir = std::getenv("TWINPLAN_SCREENSHOT_DIR")) {
+    QTest::qWait(200);
+    student_->grab().save(QString(dir) + "/teaching-participant-crosshair.png");
+    window_->grab().save(QString(dir) + "/teaching-presenter-crosshair.png");
+  }
+
+  // Follow off: the participant is free. Its own click stays where it put it while the
+  // presenter moves on, and the presenter's window does not change it either.
+  TeachingDialog* studentDialog = student_->teachingDialog();
+  studentDialog->followPresenterBox()->setChecked(false);
+  ASSERT_EQ(studentDialog->followedState(), nullptr);
+  const Vec3 ownPoint(20.0, 20.0, studentAxial->view().crosshair().z());
+  click(studentAxial, ownPoint);
+  const Vec3 own = studentAxial->view().crosshair();
+  ASSERT_LT((own - ownPoint).norm(), 1.0);
+  const Vec3 elsewhere(-30.0, -30.0, crosshair.z());
+  click(teacherAxial, elsewhere);
+  presets->setCurrentIndex(presets->findText("CT bone"));
+  const Vec3 moved = teacherAxial->view().crosshair();
+  ASSERT_GT((moved - crosshair).norm(), 20.0);
+  QTest::qWait(500);  // 25 of the dialogs' 20 ms services: the changes have arrived
+  EXPECT_EQ(studentAxial->view().crosshair(), own);
+  EXPECT_EQ(studentAxial->view().windowLevel().window, 1500.0);
+  for (SliceOrientation o : orientations)
+    EXPECT_DOUBLE_EQ(view(*student_, o)->view().slicePosition_mm(),
+                     alongNormal(view(*student_, o), own))
+        << rendering::toString(o);
+
+  // Follow on again: back to the presenter's crosshair and window at once.
+  studentDialog->followPresenterBox()->setChecked(true);
+  ASSERT_TRUE(until([&] { return (studentAxial->view().crosshair() - moved).norm() < 1e-9; }));
+  EXPECT_EQ(studentAxial->view().windowLevel().window, 1800.0);  // the bone window
+  EXPECT_EQ(studentAxial->view().windowLevel().level, 400.0);
+}
+
+// A participant that joins after the presenter moved its crosshair gets it in its welcome.
+TEST_F(TeachingPeersTest, ALateJoinerStartsAtThePresentersCrosshair) {
+  TeachingDialog* studentDialog = student_->teachingDialog();
+  studentDialog->endSession();
+  SliceViewport* teacherAxial = view(*window_, SliceOrientation::Axial);
+  SliceViewport* teacherSagittal = view(*window_, SliceOrientation::Sagittal);
+  click(teacherAxial, Vec3(12.0, -21.0, teacherAxial->view().crosshair().z()));
+  click(teacherSagittal, Vec3(12.0, -21.0, -16.5));  // the sagittal view: y and z
+  const Vec3 crosshair = teacherAxial->view().crosshair();
+  ASSERT_LT((crosshair - Vec3(12.0, -21.0, -16.5)).norm(), 1.0) << crosshair.transpose();
+  QTest::qWait(100);
+  SliceViewport* studentAxial = view(*student_, SliceOrientation::Axial);
+  ASSERT_GT((studentAxial->view().crosshair() - crosshair).norm(), 10.0);  // not following
+
+  ASSERT_TRUE(studentDialog->joinSession());
+  ASSERT_TRUE(until([&] { return studentDialog->followedState() != nullptr; }))
+      << studentDialog->status().toStdString();
+  EXPECT_EQ(followed().crosshair,
+            (teaching::SharedCrosshair{true, {crosshair.x(), crosshair.y(), crosshair.z()}}));
+  ASSERT_TRUE(until([&] { return (studentAxial->view().crosshair() - crosshair).norm() < 1e-9; }));
+  for (SliceOrientation o :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal})
+    EXPECT_DOUBLE_EQ(view(*student_, o)->view().slicePosition_mm(),
+                     view(*window_, o)->view().slicePosition_mm())
+        << rendering::toString(o);
 }
 
 }  // namespace

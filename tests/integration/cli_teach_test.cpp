@@ -32,6 +32,7 @@ class CliTeachTest : public ::testing::Test {
 
 {"op": "addAnnotation", "annotation": {"id": 1, "point_lps": [12.5, -3, 40], "text": "Middle hepatic vein"}}
 {"op": "followPresenter", "follow": true}
+{"op": "crosshair", "crosshair": {"shown": true, "point_lps": [-12.5, 30, 7.25]}}
 )");
   }
   void write(const std::string& name, const std::string& text) {
@@ -72,15 +73,15 @@ TEST_F(CliTeachTest, TwoParticipantsFollowAScriptedLessonToTheEnd) {
   ASSERT_EQ(read("ben.rc"), "0\n") << read("ben.log");
   const json presented = json::parse(read("present.json"));
   EXPECT_EQ(presented["case"], "Teaching liver");
-  EXPECT_EQ(presented["changes"], 4);   // the blank line is skipped
-  EXPECT_EQ(presented["sequence"], 5);  // "show data" first, then the four changes
+  EXPECT_EQ(presented["changes"], 5);   // the blank line is skipped
+  EXPECT_EQ(presented["sequence"], 6);  // "show data" first, then the five changes
   EXPECT_EQ(presented["participants"].size(), 2u);
   EXPECT_NE(read("present.log").find("on 127.0.0.1:"), std::string::npos);  // the default
   EXPECT_NE(read("present.log").find("joined: Ada"), std::string::npos);
 
   for (const char* name : {"ada.json", "ben.json"}) {
     const json joined = json::parse(read(name));
-    EXPECT_EQ(joined["sequence"], 5) << name;
+    EXPECT_EQ(joined["sequence"], 6) << name;
     EXPECT_EQ(joined["reason"], "the presenter ended the session");
     const json& state = joined["state"];
     EXPECT_EQ(state["caseId"], "Teaching liver");
@@ -90,6 +91,7 @@ TEST_F(CliTeachTest, TwoParticipantsFollowAScriptedLessonToTheEnd) {
     EXPECT_EQ(state["anatomyTransform"][11], 5.5);
     EXPECT_EQ(state["annotations"].at(0)["text"], "Middle hepatic vein");
     EXPECT_EQ(state["followPresenter"], true);
+    EXPECT_EQ(state["crosshair"], (json{{"shown", true}, {"point_lps", {-12.5, 30.0, 7.25}}}));
   }
 }
 

@@ -92,12 +92,15 @@ std::vector<StateChange> scriptedLesson() {
           SetSlice{{true, "coronal", -12.5}},
           RemoveAnnotation{1},
           SetSlice{{true, "axial", 30.25}},
+          SetCrosshair{{true, {-12.5, 40.75, 30.25}}},  // the axial slice's z, a click at x, y
+          SetWindowLevel{{true, 1500.0, -600.0}},        // the lung window
           SetShownResult{{"Dose", {{30.4, "95 % isodose", {230, 40, 30}, 0.6}}}},
           SetPointer{{true, {5, -95, 40}, {0, 1, 0}, 100.0}},  // a desktop's mouse on a slice
           SetSegmentVisible{"Liver", false},
           SetShownResult{{"Dose",
                           {{16.0, "50 % isodose", {40, 170, 230}, 0.25},
                            {30.4, "95 % isodose", {230, 40, 30}, 0.6}}}},
+          SetCrosshair{{true, {0.1 + 0.2, -7.0, 30.25}}},  // not representable in short decimal
           SetPointer{{false, {}, {}}}};
 }
 
@@ -136,6 +139,28 @@ class RawClient {
   MessageReader reader_;
 };
 
+// What a presenter answers a join of another protocol `version`, framed by hand (encodeMessage
+// writes this TwinPlan's version); nothing when it does not answer.
+std::optional<json> answerToAJoinOfVersion(Parties& parties, const Presenter& presenter,
+                                           int version) {
+  RawClient older(presenter.port());
+  const std::string join = R"({"type":"join","code":"482913","name":"old","v":)" +
+                           std::to_string(version) + "}";
+  older.send(std::string("\0\0\0", 3) + char(join.size()) + join);
+  return older.receive(parties);
+}
+
+// A started presenter and one participant that joined: where the late-joiner tests begin.
+struct Classroom {
+  Presenter presenter;
+  Participant early;
+  Parties parties{{&presenter}, {&early}};
+  Classroom() {
+    presenter.start(fastHost());
+    early.join(joinOptions(presenter, "early"));
+  }
+};
+
 TEST(TeachingState, AppliesChangesAsWorkedOutByHand) {
   SessionState state;
   for (const auto& change : scriptedLesson()) applyChange(state, change);
@@ -152,6 +177,8 @@ TEST(TeachingState, AppliesChangesAsWorkedOutByHand) {
   ASSERT_EQ(state.result.surfaces.size(), 2u);
   EXPECT_EQ(state.result.surfaces[0].name, "50 % isodose");
   EXPECT_EQ(state.result.surfaces[1].colour_rgb, (std::array<int, 3>{230, 40, 30}));
+  EXPECT_EQ(state.crosshair, (SharedCrosshair{true, {0.1 + 0.2, -7.0, 30.25}}));  // the last
+  EXPECT_EQ(state.windowLevel, (SharedWindowLevel{true, 1500.0, -600.0}));
 
   SessionState pointing;
   applyChange(pointing, SetPointer{{true, {1, 2, 3}, {3, 0, 4}}});
@@ -179,6 +206,11 @@ TEST(TeachingState, InvalidChangesAreRefusedAndLeaveTheStateAlone) {
       applyChange(state,
                   SetShownResult{{"Dose", std::vector<ResultSurface>(kMaxResultSurfaces + 1)}}),
       Error);
+  EXPECT_THROW(applyChange(state, SetCrosshair{{true, {0.0, std::nan(""), 0.0}}}), Error);
+  EXPECT_THROW(applyChange(state, SetCrosshair{{true, {HUGE_VAL, 0.0, 0.0}}}), Error);
+  EXPECT_THROW(applyChange(state, SetWindowLevel{{true, 0.0, 40.0}}), Error);
+  EXPECT_THROW(applyChange(state, SetWindowLevel{{true, -400.0, 40.0}}), Error);
+  EXPECT_THROW(applyChange(state, SetWindowLevel{{true, 400.0, std::nan("")}}), Error);
   EXPECT_EQ(state, before);
 }
 
@@ -204,10 +236,25 @@ TEST(TeachingState, JsonRoundTripIsExact) {
                        {"name", "95 % isodose"},
                        {"colour_rgb", {230, 40, 30}},
                        {"opacity", 0.6}}}}}}}));
-  // A snapshot from a presenter that shares no slice yet: none shown.
+  EXPECT_EQ(toJson(SetCrosshair{{true, {-12.5, 40.75, 30.25}}}),
+            (json{{"op", "crosshair"},
+                  {"crosshair", {{"shown", true}, {"point_lps", {-12.5, 40.75, 30.25}}}}}));
+  EXPECT_EQ(
+      toJson(SetWindowLevel{{true, 1500.0, -600.0}}),
+      (json{{"op", "windowLevel"},
+            {"windowLevel", {{"shown", true}, {"window", 1500.0}, {"level", -600.0}}}}));
+  EXPECT_EQ(stateFromJson(json::parse(toJson(state).dump())).crosshair.point_lps[0], 0.1 + 0.2);
+  // A snapshot from a presenter (or a lesson file) that shares no slice, crosshair or window
+  // yet: none shown.
   json older = toJson(state);
   older.erase("slice");
+  older.erase("crosshair");
+  older.erase("windowLevel");
   EXPECT_FALSE(stateFromJson(older).slice.shown);
+  EXPECT_EQ(stateFromJson(older).crosshair, SharedCrosshair{});
+  EXPECT_EQ(stateFromJson(older).windowLevel, SharedWindowLevel{});
+  EXPECT_THROW(changeFromJson(json{{"op", "crosshair"}, {"crosshair", {{"shown", true}}}}),
+               Error);
   EXPECT_THROW(changeFromJson(json{{"op", "segmentVisible"}, {"segment", 3}}), Error);
 }
 
@@ -304,11 +351,8 @@ TEST(TeachingSession, JoinReturnsAtOnceAndServiceCompletesIt) {
 }
 
 TEST(TeachingSession, LateJoinerGetsTheCurrentStateThenDeltas) {
-  Presenter presenter;
-  presenter.start(fastHost());
-  Participant early;
-  early.join(joinOptions(presenter, "early"));
-  Parties parties{{&presenter}, {&early}};
+  Classroom room;
+  auto& [presenter, early, parties] = room;
   ASSERT_TRUE(parties.untilJoined());
   const auto lesson = scriptedLesson();
   for (std::size_t i = 0; i < 6; ++i) presenter.apply(lesson[i]);
@@ -647,10 +691,7 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
   EXPECT_FALSE(presenter.state().followPresenter);
 
   // A version-3 peer (before participants could move) is refused by its version.
-  RawClient older(presenter.port());
-  const std::string join = R"({"type":"join","code":"482913","name":"old","v":3})";
-  older.send(std::string("\0\0\0", 3) + char(join.size()) + join);
-  const auto answer = older.receive(parties);
+  const auto answer = answerToAJoinOfVersion(parties, presenter, 3);
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ((*answer)["type"], "refused");
   EXPECT_NE(
@@ -658,6 +699,98 @@ TEST(TeachingSession, AParticipantMayNotSendOtherChangesNorAnOlderProtocol) {
           "protocol version 3, this TwinPlan speaks version " + std::to_string(kProtocolVersion)),
       std::string::npos)
       << *answer;
+}
+
+// "Follow presenter" (protocol 6): a late joiner's welcome carries the presenter's crosshair and
+// display window as they are now - after several moves, only the last - and the next move comes
+// as a delta.
+TEST(TeachingSession, LateJoinerGetsThePresentersCrosshairInItsWelcome) {
+  Classroom room;
+  auto& [presenter, early, parties] = room;
+  ASSERT_TRUE(parties.untilJoined());
+  presenter.apply(SetCrosshair{{true, {10.0, 20.0, 30.0}}});
+  presenter.apply(SetWindowLevel{{true, 400.0, 40.0}});
+  presenter.apply(SetCrosshair{{true, {-31.25, 7.5, -102.0}}});
+  presenter.apply(SetWindowLevel{{true, 1800.0, 400.0}});  // the bone window
+
+  // The welcome itself, as it goes over the wire.
+  RawClient raw(presenter.port());
+  raw.send(encodeMessage({{"type", "join"}, {"code", "482913"}, {"name", "raw"}}));
+  const auto welcome = raw.receive(parties);
+  ASSERT_TRUE(welcome.has_value());
+  ASSERT_EQ((*welcome)["type"], "welcome");
+  EXPECT_EQ((*welcome)["v"], 6);
+  EXPECT_EQ((*welcome)["seq"], 4);
+  EXPECT_EQ((*welcome)["state"]["crosshair"],
+            (json{{"shown", true}, {"point_lps", {-31.25, 7.5, -102.0}}}));
+  EXPECT_EQ((*welcome)["state"]["windowLevel"],
+            (json{{"shown", true}, {"window", 1800.0}, {"level", 400.0}}));
+
+  Participant late;
+  late.join(joinOptions(presenter, "late"));
+  parties.participants.push_back(&late);
+  ASSERT_TRUE(parties.untilJoined());
+  EXPECT_EQ(late.state().crosshair, (SharedCrosshair{true, {-31.25, 7.5, -102.0}}));
+  EXPECT_EQ(late.state().windowLevel, (SharedWindowLevel{true, 1800.0, 400.0}));
+  const auto moved = presenter.apply(SetCrosshair{{true, {0.0, -4.0, 12.5}}});
+  ASSERT_TRUE(parties.untilApplied(moved));
+  EXPECT_EQ(late.state().crosshair, (SharedCrosshair{true, {0.0, -4.0, 12.5}}));
+  EXPECT_EQ(early.state(), presenter.state());
+  EXPECT_EQ(late.state(), presenter.state());
+}
+
+// A listener that speaks protocol 5 (before the crosshair): it reads the join and refuses it in
+// its own version, as a presenter of that TwinPlan does.
+TEST(TeachingSession, APresenterOfTheOlderProtocolIsRefusedByItsVersion) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  JoinOptions options;
+  options.port = ntohs(address.sin_port);
+  options.sessionCode = "482913";
+  Participant participant;
+  participant.join(options);
+  int peer = -1;
+  for (int i = 0; i < 200 && peer < 0; ++i) {
+    participant.service(5);
+    pollfd p{listener, POLLIN, 0};
+    if (::poll(&p, 1, 5) == 1) peer = ::accept(listener, nullptr, nullptr);
+  }
+  ASSERT_GE(peer, 0);
+  const std::string refusal =
+      R"({"type":"refused","reason":"A teaching-session message has protocol version 6","v":5})";
+  const std::string framed = std::string("\0\0\0", 3) + char(refusal.size()) + refusal;
+  ASSERT_EQ(::send(peer, framed.data(), framed.size(), MSG_NOSIGNAL), long(framed.size()));
+  for (int i = 0; i < 200 && participant.phase() == Participant::Phase::Joining; ++i)
+    participant.service(5);
+  ASSERT_EQ(participant.phase(), Participant::Phase::Ended);
+  ASSERT_TRUE(participant.failure().has_value());
+  EXPECT_EQ(participant.failure()->kind(), ErrorKind::Unsupported);
+  const std::string why = participant.failure()->what();
+  EXPECT_NE(why.find("protocol version 5, this TwinPlan speaks version 6; run the same TwinPlan "
+                     "version on all machines"),
+            std::string::npos)
+      << why;
+  ::close(peer);
+  ::close(listener);
+
+  // And the other way: a protocol-5 participant is refused by this presenter, by name.
+  Presenter presenter;
+  presenter.start(fastHost());
+  Parties parties{{&presenter}, {}};
+  const auto answer = answerToAJoinOfVersion(parties, presenter, 5);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ((*answer)["type"], "refused");
+  EXPECT_NE((*answer)["reason"].get<std::string>().find(
+                "protocol version 5, this TwinPlan speaks version 6"),
+            std::string::npos)
+      << *answer;
+  EXPECT_TRUE(presenter.participants().empty());
 }
 
 }  // namespace

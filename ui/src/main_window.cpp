@@ -675,6 +675,7 @@ void MainWindow::setWindowLevel(const WindowLevel& wl) {
   }
   if (auto* presets = findChild<QComboBox*>("windowPresets")) showWindowChoice(presets, wl);
   updateOverlays();
+  shareLinkedViews();  // participants that follow see the same window
 }
 
 void MainWindow::setCrosshair(const Vec3& p_lps) {
@@ -687,6 +688,7 @@ void MainWindow::setCrosshair(const Vec3& p_lps) {
   updateOverlays();
   updateSliders();
   refreshCursorReadout();
+  shareLinkedViews();     // participants that follow move all three views with it
   shareSliceAfterMove();  // a headset and participants see the slice the user scrolled
 }
 

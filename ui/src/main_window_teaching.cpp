@@ -1,10 +1,12 @@
 // The window as a full teaching and headset peer (issue #20 items 4 and 5). As a presenter -
 // to the headset it started (View in headset) and to the participants of its Teaching session -
-// it shares the slice of the 2D view the user scrolls or points in, its pointer (the mouse over
-// a 2D view, or the surface under it in the 3D view, while the Point tool is on), its measurements
-// as annotations, and the result its Result chooser shows with the chooser's 3D levels. As a
-// participant that follows a presenter it moves its slice to the presenter's, shows the presenter's
-// result when the case has it, and draws the presenter's pointer and annotations in its 2D views
+// it shares its crosshair (the point that links its three 2D views) and display window, the slice
+// of the 2D view the user scrolls or points in, its pointer (the mouse over a 2D view, or the
+// surface under it in the 3D view, while the Point tool is on), its measurements as annotations,
+// and the result its Result chooser shows with the chooser's 3D levels. As a participant that
+// follows a presenter it moves its crosshair - all three 2D views - to the presenter's and takes
+// its window, shows the presenter's result when the case has it, and draws the presenter's
+// pointer and annotations in its 2D views
 // (SliceView::PresenterMarks) and its 3D view (rendering::HeadsetAnnotations, as the headset draws
 // them). A controller's laser (a pointer without a known end) ends on this window's own anatomy,
 // and its 2D views show where it passes through their slices.
@@ -177,11 +179,28 @@ void MainWindow::shareEverythingWith(teaching::Presenter& session) {
         teaching::SetSlice{{true, rendering::toString(slices_[view]->view().orientation()),
                             sliceCoordinate_mm(slices_[view]->view())}});
   }
+  shareLinkedViewsWith(session);
   session.apply(teaching::SetPointer{});
   // Where the 3D view's models stand (moved by an earlier grab in the headset).
   session.apply(teaching::SetAnatomyTransform{volume_->view().meshPlacement()});
   syncAnnotations(session, annotationsOf(currentCase(), backgroundVolume()));
   shareResult();
+}
+
+void MainWindow::shareLinkedViews() {
+  for (teaching::Presenter* session : peerSessions()) shareLinkedViewsWith(*session);
+}
+
+// The crosshair and the display window, each only when it changed (a click that leaves the
+// point where it was sends nothing). Nothing before an image is shown: no slices to link.
+void MainWindow::shareLinkedViewsWith(teaching::Presenter& session) {
+  if (!backgroundVolume()) return;
+  const rendering::SliceView& view = slices_[0]->view();
+  const teaching::SharedCrosshair crosshair{true, toArray(view.crosshair())};
+  if (session.state().crosshair != crosshair) session.apply(teaching::SetCrosshair{crosshair});
+  const teaching::SharedWindowLevel window{true, view.windowLevel().window,
+                                           view.windowLevel().level};
+  if (session.state().windowLevel != window) session.apply(teaching::SetWindowLevel{window});
 }
 
 void MainWindow::shareSlice(std::size_t view) {
@@ -284,14 +303,32 @@ void MainWindow::showSharedSlice(const std::string& orientation, double position
   }
 }
 
+// All three 2D views to the presenter's crosshair, and its display window: the follower sees the
+// slices and the grey values the presenter sees.
+void MainWindow::followLinkedViews(const teaching::SessionState& state) {
+  if (!backgroundVolume()) return;
+  const rendering::SliceView& view = slices_[0]->view();
+  if (state.crosshair.shown && (toVec(state.crosshair.point_lps) - view.crosshair()).norm() > 1e-9)
+    setCrosshair(toVec(state.crosshair.point_lps));
+  const rendering::WindowLevel window{state.windowLevel.window, state.windowLevel.level};
+  if (state.windowLevel.shown && (window.window != view.windowLevel().window ||
+                                  window.level != view.windowLevel().level))
+    setWindowLevel(window);
+}
+
 void MainWindow::followPresenter() {
   if (!teaching_) return;
   const teaching::SessionState* state =
       teaching_->dialog ? teaching_->dialog->followedState() : nullptr;
   rendering::SliceView::PresenterMarks marks;
   if (state) {
-    // The presenter's slice, in the view of its orientation.
-    if (state->slice.shown) showSharedSlice(state->slice.orientation, state->slice.position_mm);
+    // The presenter's crosshair gives all three slices; a presenter without one (a lesson file,
+    // a headset) shares only its slice, shown in the view of its orientation. The crosshair
+    // wins: a click in a presenter's other view moves its shared view's slice without sharing
+    // that slice anew (shareSliceAfterMove).
+    followLinkedViews(*state);
+    if (!state->crosshair.shown && state->slice.shown)
+      showSharedSlice(state->slice.orientation, state->slice.position_mm);
     // The presenter's result, when this case has a field of that name.
     if (state->result.field != shownResultName()) {
       const bool known =

@@ -41,8 +41,9 @@ TeachingDialog::TeachingDialog(CaseDocument* document, QWidget* parent)
   follow_ = new QCheckBox(tr("Follow presenter"), this);
   follow_->setObjectName("followPresenter");
   follow_->setToolTip(
-      tr("Presenter: ask participants to follow your view. Participant: apply "
-         "the presenter's segment visibility to this window."));
+      tr("Presenter: ask participants to follow your view. Participant: show what the "
+         "presenter shows - its crosshair (all three 2D views), window/level, result, "
+         "visibility, pointer and notes. Untick to look around on your own."));
   connect(follow_, &QCheckBox::toggled, this, [this](bool on) {
     if (presenter_ && presenter_->running()) presenter_->apply(teaching::SetFollowPresenter{on});
     if (!on) stopFollowing();

@@ -61,6 +61,27 @@ struct SharedResult {
   bool operator==(const SharedResult&) const = default;
 };
 
+// The presenter's crosshair (issue #20 item 5, "follow presenter"): the LPS point where its
+// axial, coronal and sagittal views meet. The views are linked through it - each slice passes
+// through the point (axial at its S coordinate z, coronal at P y, sagittal at L x) - so the
+// point alone gives all three slices, and a follower that moves its crosshair there shows the
+// same three slices.
+struct SharedCrosshair {
+  bool shown = false;
+  std::array<double, 3> point_lps{0, 0, 0};
+  bool operator==(const SharedCrosshair&) const = default;
+};
+
+// The display window of the presenter's 2D views (one for all three): its width and centre in
+// the image's unit (HU for CT; the window combo's presets, e.g. lung 1500/-600). A teacher who
+// switches to the lung or bone window wants the class to see what that window shows.
+struct SharedWindowLevel {
+  bool shown = false;
+  double window = 400.0;  // width, > 0
+  double level = 40.0;    // centre
+  bool operator==(const SharedWindowLevel&) const = default;
+};
+
 struct SessionState {
   // Which data is shown: the case's id and a hash of its content, so a participant that opened
   // another version of the case can say so instead of showing the wrong patient.
@@ -74,6 +95,8 @@ struct SessionState {
   bool followPresenter = false;         // participants' views follow the presenter's
   SharedSlice slice;                    // the presenter's slice; not shown by default
   SharedResult result;                  // the presenter's shown result; none by default
+  SharedCrosshair crosshair;            // the presenter's crosshair; none by default
+  SharedWindowLevel windowLevel;        // the presenter's 2D window; none by default
   bool operator==(const SessionState&) const = default;
 };
 
@@ -106,16 +129,24 @@ struct SetSlice {
 struct SetShownResult {
   SharedResult result;
 };
+struct SetCrosshair {
+  SharedCrosshair crosshair;
+};
+struct SetWindowLevel {
+  SharedWindowLevel windowLevel;
+};
 using StateChange =
     std::variant<ShowData, SetSegmentVisible, SetAnatomyTransform, SetPointer, AddAnnotation,
-                 RemoveAnnotation, SetFollowPresenter, SetSlice, SetShownResult>;
+                 RemoveAnnotation, SetFollowPresenter, SetSlice, SetShownResult, SetCrosshair,
+                 SetWindowLevel>;
 
 // Applies a change; throws Error(InvalidInput) for a change that would make the state invalid
 // (a non-affine or non-finite transform, a zero pointer direction, a negative or non-finite
 // pointer length, an unknown or duplicate annotation id, text over kMaxAnnotationText
 // characters, a slice with an unknown orientation or a non-finite position, a result with more
 // than kMaxResultSurfaces surfaces, a non-finite level, a colour outside 0..255 or an opacity
-// outside 0..1) and leaves the state unchanged then.
+// outside 0..1, a non-finite crosshair, a window that is not a positive finite width or a
+// non-finite level) and leaves the state unchanged then.
 void applyChange(SessionState& state, const StateChange& change);
 
 inline constexpr std::size_t kMaxAnnotationText = 2000;

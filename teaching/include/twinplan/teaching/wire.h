@@ -15,9 +15,10 @@ namespace twinplan::teaching {
 // 2: the state gained the presenter's slice (change "slice"). 3: the shown result (change
 // "result") and the pointer's length. 4: a participant may move the anatomy (message "move").
 // 5: it may also move the slice and show or hide segments ("move") and measure ("measure").
-// A peer of another version is refused by name at its
-// first message rather than failing on a change it does not know.
-inline constexpr int kProtocolVersion = 5;
+// 6: the presenter's crosshair and display window (changes "crosshair", "windowLevel"), which a
+// following window moves all its 2D views to. A peer of another version is refused by name at
+// its first message rather than failing on a change it does not know.
+inline constexpr int kProtocolVersion = 6;
 // A snapshot of a case with hundreds of segments and annotations is a few tens of kB; anything
 // over 1 MiB is not a message this protocol sends.
 inline constexpr std::uint32_t kMaxMessageBytes = 1u << 20;

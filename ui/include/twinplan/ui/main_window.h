@@ -41,6 +41,7 @@ struct TissueShiftParameters;
 }
 namespace twinplan::teaching {
 class Presenter;
+struct SessionState;
 }
 
 namespace twinplan::ui {
@@ -427,11 +428,16 @@ class MainWindow : public QMainWindow {
   void shareEverythingWith(teaching::Presenter& session);  // a session that just started
   void shareSlice(std::size_t view);
   void shareSliceAfterMove();  // after the crosshair moved: the view whose slice moved
+  // The 2D views' crosshair (the point that links them: all three slices) and display window.
+  void shareLinkedViews();
+  void shareLinkedViewsWith(teaching::Presenter& session);
   void sharePointer(std::size_t view, const Vec3& p_lps, bool inside);
   void sharePointerIn3D(const Vec3& p_lps, const Vec3& direction, bool hit);
   void shareAnnotations();  // the case's measurements as the presenter's annotations
   void shareResult();       // the Result chooser's field and its 3D levels
-  void followPresenter();   // a followed presenter's slice, result, pointer and annotations
+  // A followed presenter's crosshair, window, slice, result, pointer and annotations.
+  void followPresenter();
+  void followLinkedViews(const teaching::SessionState& state);  // its crosshair and window
   // Moves the crosshair so the view of `orientation` shows the slice at `position_mm` (LPS
   // along its axis): a followed presenter's or the headset's slice.
   void showSharedSlice(const std::string& orientation, double position_mm);

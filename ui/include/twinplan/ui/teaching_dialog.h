@@ -4,9 +4,10 @@
 // the address is 127.0.0.1 unless the presenter types another, and joining needs the session
 // code. Shared: segment and model visibility by segment name, and "follow presenter"; a
 // participant that follows applies the presenter's visibility to its own window. What the
-// window itself shares (its slice, pointer, annotations and shown result) and draws of a
-// followed presenter, MainWindow does through presenter() and followedState() (main_window_
-// teaching.cpp): the dialog knows the case, the window knows its views. The session is
+// window itself shares (its crosshair and window/level, slice, pointer, annotations and shown
+// result) and shows of a followed presenter, MainWindow does through presenter() and
+// followedState() (main_window_teaching.cpp): the dialog knows the case, the window knows its
+// views. The session is
 // serviced by a 20 ms timer on the GUI thread (teaching::Presenter/Participant::service(0)
 // never waits), so the window never blocks on the network.
 #include <QDialog>
