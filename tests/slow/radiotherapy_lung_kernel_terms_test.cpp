@@ -10,10 +10,10 @@
 // engine transports two terms, so the three-term kernel runs as two engines whose raw doses
 // add. What it shows: the better kernel brings lung's own build-up (no interface) onto the
 // Monte Carlo, while the slab's build-down past the water / lung interface stays 5 % high with
-// either kernel: that miss is the kernel's straight-line density scaling across the interface
-// (the electrons set moving in water spread in lung at lung's scale; the scaled kernel prices
-// their path at the chord's mean density), a limit of the algorithm class, not of the fit,
-// grid, margin, tilt or cone count (validation.md gives those runs).
+// either kernel: that miss comes with the interface, not with the fit, grid, margin, tilt or
+// cone count (validation.md gives those runs; most likely the kernel's straight-line density
+// scaling across the interface: electrons set moving in water spread in lung at lung's scale,
+// while the scaled kernel prices their path at the chord's mean density).
 #include <gtest/gtest.h>
 
 #include <cmath>

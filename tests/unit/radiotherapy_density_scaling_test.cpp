@@ -7,7 +7,7 @@
 // on a lattice scaled with the geometry. Why it matters (issue #19 item 7, docs/validation.md
 // "Slab heterogeneity vs published measurements (session 13)"): with the scaling exact in a
 // uniform medium, what the engine misses in a water / lung slab (the 10 MV build-down against
-// EGSnrc) is the rectilinear kernel scaling across an interface, not its density arithmetic.
+// EGSnrc) comes with the interface, not with its density arithmetic.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -248,8 +248,8 @@ void expectLungSlab(const char* energy, double pbInLungAbove) {
   const double pbLung = meanRatio(icf, 60, 120, pbOverMc);
   // Not asserted, stated in validation.md: at 10 MV the Monte Carlo's build-down 10-30 mm into
   // the lung is deeper than the collapsed cone's (CCC / MC 1.05-1.07 over 40-60 mm): not the
-  // grid, margin, tilt, cone count or kernel fit; the kernel's straight-line density scaling
-  // across the interface (section "Slab heterogeneity vs published measurements (session 13)").
+  // grid, margin, tilt, cone count or kernel fit; it comes with the water / lung interface
+  // (section "Slab heterogeneity vs published measurements (session 13)").
   std::printf("%s: mean CCC/MC over 40-60 mm (build-down in lung) %.4f\n", energy,
               meanRatio(icf, 40, 60, cccOverMc));
   std::printf(
