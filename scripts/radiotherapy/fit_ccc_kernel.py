@@ -31,6 +31,9 @@ usage: fit_ccc_kernel.py edknrc FOLDER [mohan6]                 (the 6 MV beam)
                                                                  6 MeV, Mackie 8 and 10 MeV)
        fit_ccc_kernel.py mackie FOLDER mohan6|mohan10          (Mackie's arrays alone)
        fit_ccc_kernel.py compare FOLDER_MACKIE POLY.dsa mohan10   (our weighting vs a .dsa)
+  --components 3 (after the arguments) fits three exponentials per cone instead of two (keys
+  etaC, c_per_mm added, fastest first): the engine takes two, so a 3-term kernel is a
+  diagnostic (tests/slow/radiotherapy_lung_kernel_terms_test.cpp runs it as two engines).
 """
 import json
 import sys
@@ -119,34 +122,38 @@ def weights_for(spectrum, energies):
     return weights / weights.sum()
 
 
-def fit_cones(edk, floor=0.01):
+def fit_cones(edk, floor=0.01, components=2):
     angles = 3.75 * np.arange(1, 49)
     r = np.array(RADII_CM) * 10.0  # mm
+    # Start values of the attenuations (1/mm), fastest first; the best fit over them is kept.
+    starts = ([(a0, b0) for a0 in (0.3, 1.0, 3.0) for b0 in (0.005, 0.02, 0.06)] if components == 2
+              else [(3.0, 0.3, 0.01), (1.0, 0.1, 0.005), (5.0, 0.5, 0.02), (2.0, 0.2, 0.003)])
+    keys = [("etaA", "a_per_mm"), ("etaB", "b_per_mm"), ("etaC", "c_per_mm")][:components]
     cones = []
     for i, theta in enumerate(angles):
         c = np.cumsum(edk[i])
         total = c[-1]
 
         def residual(p):
-            eta_a, a, eta_b, b = np.exp(p)
-            model = eta_a * (1 - np.exp(-a * r)) + eta_b * (1 - np.exp(-b * r))
+            q = np.exp(p)
+            model = sum(q[2 * k] * (1 - np.exp(-q[2 * k + 1] * r)) for k in range(components))
             return (model - c) / (c + floor * total)
 
         best = None
-        for a0 in (0.3, 1.0, 3.0):
-            for b0 in (0.005, 0.02, 0.06):
-                p0 = np.log([0.6 * total, a0, 0.4 * total, b0])
-                fit = least_squares(residual, p0)
-                if best is None or fit.cost < best.cost:
-                    best = fit
-        eta_a, a, eta_b, b = np.exp(best.x)
-        if a < b:
-            eta_a, a, eta_b, b = eta_b, b, eta_a, a
-        worst = np.max(np.abs(residual(np.log([eta_a, a, eta_b, b]))))
-        cones.append({"theta_deg": [float(theta - 3.75), float(theta)],
-                      "etaA": round(float(eta_a), 7), "a_per_mm": round(float(a), 5),
-                      "etaB": round(float(eta_b), 7), "b_per_mm": round(float(b), 6),
-                      "fit_max_rel_error": round(float(worst), 4)})
+        for start in starts:
+            p0 = np.log([v for a0 in start for v in (total / components, a0)])
+            fit = least_squares(residual, p0)
+            if best is None or fit.cost < best.cost:
+                best = fit
+        q = np.exp(best.x)
+        terms = sorted(((q[2 * k], q[2 * k + 1]) for k in range(components)), key=lambda t: -t[1])
+        worst = np.max(np.abs(residual(np.log([v for t in terms for v in t]))))
+        cone = {"theta_deg": [float(theta - 3.75), float(theta)]}
+        for (eta_key, mu_key), (eta, mu_) in zip(keys, terms):
+            cone[eta_key] = round(float(eta), 7)
+            cone[mu_key] = round(float(mu_), 6)
+        cone["fit_max_rel_error"] = round(float(worst), 4)
+        cones.append(cone)
     return cones
 
 
@@ -159,6 +166,13 @@ def summary(edk):
 
 
 def main(argv):
+    components = 2
+    if "--components" in argv:
+        at = argv.index("--components")
+        components = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2:]
+        if components not in (2, 3):
+            raise SystemExit("--components takes 2 or 3")
     mode, folder = argv[1], argv[2]
     if mode == "compare":
         energies, kernels = load("mackie", folder)
@@ -180,7 +194,8 @@ def main(argv):
     out = {"spectrum": spectrum, "kernel_energies_MeV": [float(e) for e in energies],
            "spectrum_weights": [round(float(w), 5) for w in weights]}
     out.update(summary(edk))
-    out["cones"] = fit_cones(edk)
+    out["components"] = components
+    out["cones"] = fit_cones(edk, components=components)
     print(json.dumps(out, indent=1))
 
 

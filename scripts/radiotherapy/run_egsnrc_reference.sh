@@ -15,12 +15,13 @@
 #
 # Usage: scripts/radiotherapy/run_egsnrc_reference.sh [CASE...]
 #   CASE: water_6mv_10x10 water_10mv_10x10 lungslab_6mv_5x5 lungslab_10mv_5x5 water_6mv_5x5
-#   water_10mv_5x5 (default: all)
+#   water_10mv_5x5 lungsurface_10mv_5x5 (default: all)
 #   SEEDS="1 2 ..." (default 1..CHUNKS, CHUNKS default 2) and NCASE (default 5000000): one run
 #   per seed, so a case can be stopped and resumed; finished runs are kept and not rerun. The
 #   stored tables' headers give the runs they combine (histories x seed): 6 MV slab seeds 1-6,
 #   6 MV water 10x10 1-4, the rest 1-2 of 5e6, except 10 MV water 10x10: NCASE=2500000
-#   SEEDS="3 4 5 6".
+#   SEEDS="3 4 5 6". (lungsurface_10mv_5x5, lung of 0.25 from the surface to 130 mm, was added
+#   in session 13 to tell the slab's interface from lung's own build-up.)
 # Each case's runs are combined into its CSV by scripts/radiotherapy/egsnrc_to_csv.py.
 set -euo pipefail
 
@@ -35,7 +36,7 @@ command -v dosxyznrc > /dev/null || { echo "dosxyznrc not on PATH: build it in \
 
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(lungslab_6mv_5x5 water_6mv_10x10 water_6mv_5x5 lungslab_10mv_5x5
-  water_10mv_10x10 water_10mv_5x5)
+  water_10mv_10x10 water_10mv_5x5 lungsurface_10mv_5x5)
 
 run_dir="$EGS_HOME/dosxyznrc"
 for name in "${cases[@]}"; do
