@@ -238,9 +238,11 @@ TEST(AblationZoneSizes, RfCluster) { runDevice({"rf-cluster-3x25mm", 59.0, 53.1,
 TEST(AblationZoneSizes, MultiTineRf) { runDevice({"rf-multitine-4cm", 31.0, 63.0, false}); }
 // Since branch ablmw the microwave antennas' eps_r and sigma follow temperature below boiling
 // (microwave_source.h; docs/validation.md, "Microwave dielectric temperature dependence"):
-// 915 MHz 60 x 33 -> 60 x 31 mm, 2.45 GHz 50 x 43 -> 52 x 43 mm.
-TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 60.0, 31.0, false}); }
-TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 52.0, 43.0, false}); }
+// 915 MHz 60 x 33 -> 60 x 31 mm, 2.45 GHz 50 x 43 -> 52 x 43 mm. Since branch ablzone the SAR
+// beyond the tip and behind the choke falls with the distance from the radiating section's end
+// ("Microwave zone length (session 13)"): 915 MHz 52 x 33 mm, 2.45 GHz 50 x 41 mm.
+TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 52.0, 33.0, false}); }
+TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 50.0, 41.0, false}); }
 
 // Like with like: one internally cooled electrode with a 2 cm tip, 12 min, measured in excised
 // bovine liver and in living porcine liver in the same study (Cardiovasc Intervent Radiol
