@@ -10,9 +10,10 @@
 // where the SAR of a coaxial slot/dipole antenna peaks. Its width w: for a bare dipole a quarter
 // of the wavelength in the tissue (the half-wave dipole's current distribution); for a catalogue
 // antenna half its radiating section (activeTipLength_mm), our assumption: the SAR of clinical
-// antennas spreads along the radiating section and back along the shaft (Bertram et al., BioMed
-// Eng Online 2006;5:15), which is why their zones are longer than wide. Multiplying by each voxel's
-// conductivity at the frequency lets air, fat and water-rich tissue absorb in proportion.
+// antennas spreads along the radiating section (Bertram et al., BioMed Eng Online 2006;5:15),
+// which is why their zones are longer than wide; unchoked antennas also heat back along the
+// shaft, which the choke of the cooled clinical antennas suppresses (below). Multiplying by each
+// voxel's conductivity at the frequency lets air, fat and water-rich tissue absorb in proportion.
 //
 // The radiating section ends (since branch ablzone): the line source is the antenna's active
 // part, from its tip back to the choke (activeTipLength_mm). Alongside it r is the distance from
