@@ -36,7 +36,7 @@ struct CriterionZone {
 };
 
 struct ZoneRun {
-  ZoneAxes axes;  // by the published zone's criterion
+  ZoneAxes axes;                                             // by the published zone's criterion
   double contractedLong_mm = 0.0, contractedShort_mm = 0.0;  // the same after contraction
   std::string criterion;
   std::vector<CriterionZone> byCriterion;  // every criterion, for docs/validation.md
@@ -100,8 +100,8 @@ double linearShrinkage(double maximumTemperature_degC) {
   if (maximumTemperature_degC <= t.front()) return 0.0;
   for (std::size_t i = 1; i < t.size(); ++i)
     if (maximumTemperature_degC <= t[i])
-      return shrink[i - 1] + (shrink[i] - shrink[i - 1]) * (maximumTemperature_degC - t[i - 1]) /
-                                 (t[i] - t[i - 1]);
+      return shrink[i - 1] +
+             (shrink[i] - shrink[i - 1]) * (maximumTemperature_degC - t[i - 1]) / (t[i] - t[i - 1]);
   return shrink.back();
 }
 
@@ -116,7 +116,8 @@ double keptShare(const std::vector<std::uint8_t>& zone, const AblationResult& re
        p[0] += step[0], p[1] += step[1], p[2] += step[2])
     line.push_back(g.linearIndex(p[0], p[1], p[2]));
   const auto first = std::find_if(line.begin(), line.end(), [&](std::size_t v) { return zone[v]; });
-  const auto last = std::find_if(line.rbegin(), line.rend(), [&](std::size_t v) { return zone[v]; });
+  const auto last =
+      std::find_if(line.rbegin(), line.rend(), [&](std::size_t v) { return zone[v]; });
   if (first == line.end()) return 1.0;
   double kept = 0.0;
   for (auto v = first; v != last.base(); ++v)
@@ -173,7 +174,8 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   // the probe one voxel beside its axis (the axis itself is the probe), across it along x
   // through the grid's centre (the active part's middle, the feed gap, the tines' reach).
   const Vec3 centre = grid.geometry.lpsToIndex(Vec3::Zero());
-  const auto ci = std::int64_t(std::llround(centre.x())), cj = std::int64_t(std::llround(centre.y())),
+  const auto ci = std::int64_t(std::llround(centre.x())),
+             cj = std::int64_t(std::llround(centre.y())),
              ck = std::int64_t(std::llround(centre.z()));
   run.contractedLong_mm =
       run.axes.long_mm * keptShare(zone, result, grid.geometry, {ci + 1, cj, 0}, {0, 0, 1});

@@ -128,7 +128,7 @@ TEST(AblationMicrowave, BeyondTheTipAndBehindTheChokeTheSarFallsWithTheDistanceT
     const double d = std::hypot(std::max(r_mm, 0.9), beyond_mm);
     return std::exp(-2.0 * alpha_per_mm * d) / d;
   };
-  for (const double end : {10.0, -10.0}) {      // the tip, the choke's end of the section
+  for (const double end : {10.0, -10.0}) {        // the tip, the choke's end of the section
     const double outward = end > 0 ? 1.0 : -1.0;  // away from the section
     const float reference = setup.sarAt(sar, 4.0, end + outward * 3.0);
     // Behind the choke the shaft's own voxels (r = 0) absorb nothing.
