@@ -4,10 +4,13 @@
 // this prints and says which devices match the published zone within +-5 mm and why not; the
 // cooled electrode is also run with a 2 cm tip against a published ex vivo / in vivo pair, in
 // the other limit of drying ("why the cooled RF zones are too large") and with the boiled water
-// condensing at the boiling region's edge ("vapour condensation").
+// condensing at the boiling region's edge ("vapour condensation"). Since branch ablzone each
+// zone is also compared as the published ones were measured, after the heated tissue contracted
+// ("Microwave zone length (session 13)").
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -33,7 +36,8 @@ struct CriterionZone {
 };
 
 struct ZoneRun {
-  ZoneAxes axes;  // by the published zone's criterion
+  ZoneAxes axes;                                             // by the published zone's criterion
+  double contractedLong_mm = 0.0, contractedShort_mm = 0.0;  // the same after contraction
   std::string criterion;
   std::vector<CriterionZone> byCriterion;  // every criterion, for docs/validation.md
   double volume_ml = 0.0;
@@ -81,6 +85,46 @@ double clearanceToTheBox(const std::vector<std::uint8_t>& zone, const ImageGeome
   return double(nearest) * g.spacing_mm.x();
 }
 
+// Heated liver contracts, so a zone measured after ablation (every published zone here: gross
+// pathology or a chart measured on the cut specimen) is smaller than the tissue that was heated,
+// which is what the simulation's zone is (docs/validation.md, "Microwave zone length (session
+// 13)"). The linear shrinkage of porcine liver held 15 min at 60, 65, 75, 85 and 95 degC:
+// 12.3, 13.8, 16.6, 19.2 and 21.7 % (Rossmann, Garrett-Mayer, Rattay & Haemmerich, Physiol Meas
+// 2014, PMC3924587, abstract); none at or below 50 degC (their introduction: contraction
+// "occurs if tissue is exposed to temperatures greater than 50 degC"), linear between 50 and
+// 60 degC and held at the 95 degC value above it (our interpolation). Each voxel shrinks by the
+// value at its maximum temperature, the same along every direction (their figure is along one).
+double linearShrinkage(double maximumTemperature_degC) {
+  constexpr std::array<double, 6> t{50.0, 60.0, 65.0, 75.0, 85.0, 95.0};
+  constexpr std::array<double, 6> shrink{0.0, 0.123, 0.138, 0.166, 0.192, 0.217};
+  if (maximumTemperature_degC <= t.front()) return 0.0;
+  for (std::size_t i = 1; i < t.size(); ++i)
+    if (maximumTemperature_degC <= t[i])
+      return shrink[i - 1] +
+             (shrink[i] - shrink[i - 1]) * (maximumTemperature_degC - t[i - 1]) / (t[i] - t[i - 1]);
+  return shrink.back();
+}
+
+// The share of its length that a line of voxels keeps after contraction, over the zone's span
+// on it (first to last zone voxel, the probe's own voxels in between included: they do not
+// heat, so they keep their length): the voxels (i, j, k) + n step for n = 0, 1, ...
+double keptShare(const std::vector<std::uint8_t>& zone, const AblationResult& result,
+                 const ImageGeometry& g, std::array<std::int64_t, 3> start,
+                 std::array<std::int64_t, 3> step) {
+  std::vector<std::size_t> line;
+  for (auto p = start; p[0] < g.size[0] && p[1] < g.size[1] && p[2] < g.size[2];
+       p[0] += step[0], p[1] += step[1], p[2] += step[2])
+    line.push_back(g.linearIndex(p[0], p[1], p[2]));
+  const auto first = std::find_if(line.begin(), line.end(), [&](std::size_t v) { return zone[v]; });
+  const auto last =
+      std::find_if(line.rbegin(), line.rend(), [&](std::size_t v) { return zone[v]; });
+  if (first == line.end()) return 1.0;
+  double kept = 0.0;
+  for (auto v = first; v != last.base(); ++v)
+    kept += 1.0 - linearShrinkage(result.maximumTemperature.values[*v]);
+  return kept / double(last.base() - first);
+}
+
 // The device at its catalogue setting on a cube of box_mm, 1 mm voxels, probe along +z with its
 // active part centred on the grid's centre (RF electrodes: the exposed tip; multi-tine: the
 // cannula tip 10 mm below the centre so the tines' reach is centred; microwave: the feed gap).
@@ -126,6 +170,17 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   const std::vector<std::uint8_t> zone =
       ablationZone(result, parseZoneCriterion(device.publishedZone.zoneCriterion));
   run.axes = measureZoneAxes(zone, grid.geometry, Vec3::UnitZ());
+  // The zone as measured after contraction: each axis times the share its line keeps; along
+  // the probe one voxel beside its axis (the axis itself is the probe), across it along x
+  // through the grid's centre (the active part's middle, the feed gap, the tines' reach).
+  const Vec3 centre = grid.geometry.lpsToIndex(Vec3::Zero());
+  const auto ci = std::int64_t(std::llround(centre.x())),
+             cj = std::int64_t(std::llround(centre.y())),
+             ck = std::int64_t(std::llround(centre.z()));
+  run.contractedLong_mm =
+      run.axes.long_mm * keptShare(zone, result, grid.geometry, {ci + 1, cj, 0}, {0, 0, 1});
+  run.contractedShort_mm =
+      run.axes.short_mm[0] * keptShare(zone, result, grid.geometry, {0, cj, ck}, {1, 0, 0});
   run.volume_ml = zoneVolume_ml(zone, grid.geometry);
   for (const char* criterion : {"omega>=1", "omega>=4.6", "tmax>=50", "tmax>=60", "cem43>=240"}) {
     const std::vector<std::uint8_t> other = ablationZone(result, parseZoneCriterion(criterion));
@@ -172,6 +227,8 @@ void report(const AblationDevice& device, const ZoneRun& run) {
       run.criterion.c_str(), run.axes.long_mm, run.axes.short_mm[0], run.axes.short_mm[1],
       run.volume_ml, run.energy_kJ, run.maxTemperature_degC, run.rollOffs,
       run.perfused ? "in vivo" : "ex vivo", run.box_mm, run.clearance_mm, run.seconds);
+  std::printf("%-18s   after contraction (Rossmann 2014) %5.1f x %5.1f mm\n", device.id.c_str(),
+              run.contractedLong_mm, run.contractedShort_mm);
   const VapourBook& v = run.vapour;
   if (v.boiled_J > 0.0)
     std::printf(
@@ -198,7 +255,22 @@ struct Documented {
   double long_mm;
   double short_mm;
   bool matchesPublished;
+  // The same after contraction (linearShrinkage), and whether that matches the published zone
+  // within +-5 mm; 0: not asserted (printed only).
+  double contractedLong_mm = 0.0;
+  double contractedShort_mm = 0.0;
+  bool contractedMatchesPublished = false;
 };
+
+// Within +-5 mm on both axes, or more than 5 mm off on one.
+void expectMatchOrMismatch(double longOff_mm, double shortOff_mm, bool matches) {
+  if (matches) {
+    EXPECT_LE(longOff_mm, 5.0);
+    EXPECT_LE(shortOff_mm, 5.0);
+  } else {
+    EXPECT_GT(std::max(longOff_mm, shortOff_mm), 5.0);
+  }
+}
 
 void runDevice(const AblationDevice& device, const Documented& documented,
                Drying drying = Drying::TemperatureOnly) {
@@ -221,26 +293,41 @@ void runDevice(const AblationDevice& device, const Documented& documented,
   EXPECT_NEAR(run.axes.short_mm[0], documented.short_mm, 3.0);
   const double longOff_mm = std::abs(run.axes.long_mm - device.publishedZone.longAxis_mm);
   const double shortOff_mm = std::abs(run.axes.short_mm[0] - device.publishedZone.shortAxis_mm);
-  if (documented.matchesPublished) {
-    EXPECT_LE(longOff_mm, 5.0);
-    EXPECT_LE(shortOff_mm, 5.0);
-  } else {
-    EXPECT_GT(std::max(longOff_mm, shortOff_mm), 5.0);
+  expectMatchOrMismatch(longOff_mm, shortOff_mm, documented.matchesPublished);
+  if (documented.contractedLong_mm > 0.0) {
+    EXPECT_NEAR(run.contractedLong_mm, documented.contractedLong_mm, 3.0);
+    EXPECT_NEAR(run.contractedShort_mm, documented.contractedShort_mm, 3.0);
+    expectMatchOrMismatch(std::abs(run.contractedLong_mm - device.publishedZone.longAxis_mm),
+                          std::abs(run.contractedShort_mm - device.publishedZone.shortAxis_mm),
+                          documented.contractedMatchesPublished);
   }
 }
 
 void runDevice(const Documented& documented) { runDevice(findDevice(documented.id), documented); }
 
 TEST(AblationZoneSizes, CooledRfThreeCentimetreTip) {
-  runDevice({"rf-cooled-3cm", 57.0, 42.0, false});
+  runDevice({"rf-cooled-3cm", 57.0, 42.0, false, 46.2, 34.4, true});
 }
-TEST(AblationZoneSizes, RfCluster) { runDevice({"rf-cluster-3x25mm", 59.0, 53.1, false}); }
-TEST(AblationZoneSizes, MultiTineRf) { runDevice({"rf-multitine-4cm", 31.0, 63.0, false}); }
+TEST(AblationZoneSizes, RfCluster) {
+  runDevice({"rf-cluster-3x25mm", 59.0, 53.1, false, 47.9, 44.1, false});
+}
+TEST(AblationZoneSizes, MultiTineRf) {
+  runDevice({"rf-multitine-4cm", 31.0, 63.0, false, 27.5, 54.7, false});
+}
 // Since branch ablmw the microwave antennas' eps_r and sigma follow temperature below boiling
 // (microwave_source.h; docs/validation.md, "Microwave dielectric temperature dependence"):
-// 915 MHz 60 x 33 -> 60 x 31 mm, 2.45 GHz 50 x 43 -> 52 x 43 mm.
-TEST(AblationZoneSizes, Microwave915MHz) { runDevice({"mw-915mhz-45w", 60.0, 31.0, false}); }
-TEST(AblationZoneSizes, Microwave2450MHz) { runDevice({"mw-2450mhz-100w", 52.0, 43.0, false}); }
+// 915 MHz 60 x 33 -> 60 x 31 mm, 2.45 GHz 50 x 43 -> 52 x 43 mm. Since branch ablzone the SAR
+// beyond the tip and behind the choke falls with the distance from the radiating section's end
+// ("Microwave zone length (session 13)"): 915 MHz 52 x 33 mm, 2.45 GHz 50 x 41 mm.
+// Measured as the published zones were, after the heated tissue contracted (linearShrinkage),
+// the cooled 3 cm tip (46.2 x 34.4 mm), 915 MHz (44.0 x 27.8) and 2.45 GHz (40.6 x 33.4) come
+// within +-5 mm of their published zones; the cluster and the multi-tine do not.
+TEST(AblationZoneSizes, Microwave915MHz) {
+  runDevice({"mw-915mhz-45w", 52.0, 33.0, false, 44.0, 27.8, true});
+}
+TEST(AblationZoneSizes, Microwave2450MHz) {
+  runDevice({"mw-2450mhz-100w", 50.0, 41.0, false, 40.6, 33.4, true});
+}
 
 // Like with like: one internally cooled electrode with a 2 cm tip, 12 min, measured in excised
 // bovine liver and in living porcine liver in the same study (Cardiovasc Intervent Radiol

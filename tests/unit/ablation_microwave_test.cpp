@@ -112,6 +112,41 @@ TEST(AblationMicrowave, RadialDecayFollowsTheAttenuationConstant) {
   EXPECT_NEAR(bare.axialWidth_mm(), 0.25 * tissueWavelength_m(43.0, 1.69, 2.45e9) * 1e3, 1e-9);
 }
 
+// Beyond the radiating section (tip at z = +10 mm, choke end at z = -10 mm) the line-source law
+// is taken from the section's nearest end, with that end's axial weight: in one liver, between
+// two points beyond the same end, SAR(d1) / SAR(d2) = [e^(-2 alpha d1) / d1] / [e^(-2 alpha d2)
+// / d2], d = |(r, z - z_end)| (r at least the shaft's 0.9 mm radius, as alongside). The old
+// model (distance to the infinite axis, 1/r) kept the axis in front of the tip nearly as hot as
+// the tissue beside the feed, down only by the Gaussian.
+TEST(AblationMicrowave, BeyondTheTipAndBehindTheChokeTheSarFallsWithTheDistanceToTheSectionsEnd) {
+  AntennaInLiver setup;
+  MicrowaveSource source(setup.grid, setup.device, setup.placement,
+                         microwaveSettingsFor(setup.device));
+  const std::vector<float>& sar = source.absorbedPower_W_m3();
+  const double alpha_per_mm = attenuationConstant_per_m(43.0, 1.69, 2.45e9) * 1e-3;
+  auto law = [&](double r_mm, double beyond_mm) {
+    const double d = std::hypot(std::max(r_mm, 0.9), beyond_mm);
+    return std::exp(-2.0 * alpha_per_mm * d) / d;
+  };
+  for (const double end : {10.0, -10.0}) {        // the tip, the choke's end of the section
+    const double outward = end > 0 ? 1.0 : -1.0;  // away from the section
+    const float reference = setup.sarAt(sar, 4.0, end + outward * 3.0);
+    // Behind the choke the shaft's own voxels (r = 0) absorb nothing.
+    const double axis = end > 0 ? 0.0 : 2.0;
+    for (auto [r, beyond] : {std::pair{axis, 6.0}, {8.0, 8.0}, {2.0, 12.0}, {12.0, 1.0}}) {
+      const double measured = setup.sarAt(sar, r, end + outward * beyond) / reference;
+      EXPECT_NEAR(measured / (law(r, beyond) / law(4.0, 3.0)), 1.0, 1e-4)
+          << "end " << end << ", r " << r << ", " << beyond << " mm beyond";
+    }
+  }
+  // 6 mm in front of the tip on the axis against the feed plane 1 mm from the axis (next to the
+  // antenna, no tissue in between): the tip's Gaussian weight exp(-10^2 / (2 10^2)) times the
+  // law from the tip; 0.056. The old model gave exp(-16^2 / 200) exp(-2 alpha 0.9) / 0.9 = 0.28.
+  const double ratio = setup.sarAt(sar, 0.0, 16.0) / setup.sarAt(sar, 1.0, 0.0);
+  EXPECT_NEAR(ratio / (std::exp(-0.5) * law(0.0, 6.0)), 1.0, 1e-4);
+  EXPECT_LT(ratio, 0.1);
+}
+
 TEST(AblationMicrowave, TissueThatConductsLessAbsorbsLess) {
   // Fat (Gabriel 1996 via IT'IS, 2.45 GHz: eps_r 5.28, sigma 0.10 S/m) beside the antenna.
   AntennaInLiver setup;

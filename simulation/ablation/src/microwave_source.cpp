@@ -143,8 +143,13 @@ MicrowaveSource::MicrowaveSource(const AblationGrid& grid, const AblationDevice&
   const double zFirst = std::floor(zMin / voxel_mm_) - 1.0;
   axialBins_ = std::size_t(std::ceil(zMax / voxel_mm_) - zFirst) + 2;
   radialBins_ = std::size_t(std::ceil(std::max(rMax, minRadius_mm) / voxel_mm_)) + 2;
+  // The radiating section along the axis, from the choke's end of the active part to the tip
+  // (z from the feed gap, + towards the tip).
+  const double sectionFront_mm = device.feedGapFromTip_mm;
+  const double sectionBack_mm = device.feedGapFromTip_mm - device.activeTipLength_mm;
   ring_.assign(g.voxelCount(), 0);
   ringOffset_mm_.assign(g.voxelCount(), 0.0f);
+  pathBeyondSection_mm_.assign(g.voxelCount(), 0.0f);
   geometric_.assign(g.voxelCount(), 0.0f);
   parallel::parallelFor(
       parallel::IndexRange{0, std::size_t(g.size[2])}, 1, [&](parallel::IndexRange r) {
@@ -159,9 +164,14 @@ MicrowaveSource::MicrowaveSource(const AblationGrid& grid, const AblationDevice&
               const auto axialBin = std::size_t(std::llround(z_mm / voxel_mm_ - zFirst));
               ring_[v] = std::uint32_t(axialBin * radialBins_ + radialBin);
               ringOffset_mm_[v] = float(r_mm - double(radialBin) * voxel_mm_);
-              geometric_[v] =
-                  float(std::exp(-0.5 * z_mm * z_mm / (axialWidth_mm_ * axialWidth_mm_)) /
-                        std::pow(r_mm, settings_.radialExponent));
+              // Beyond the tip or behind the choke: the distance to the section's end (see the
+              // header), the axial weight the end's.
+              const double zOnSection = std::clamp(z_mm, sectionBack_mm, sectionFront_mm);
+              const double fromSection_mm = std::hypot(r_mm, z_mm - zOnSection);
+              pathBeyondSection_mm_[v] = float(fromSection_mm - r_mm);
+              geometric_[v] = float(
+                  std::exp(-0.5 * zOnSection * zOnSection / (axialWidth_mm_ * axialWidth_mm_)) /
+                  std::pow(fromSection_mm, settings_.radialExponent));
             }
       });
   buildPattern(grid, {}, {});
@@ -210,7 +220,8 @@ void MicrowaveSource::buildPattern(const AblationGrid& grid,
     for (std::size_t v = r.begin; v < r.end; ++v) {
       if (!absorbing_[v]) continue;
       const std::size_t b = ring_[v];
-      const double depth = depthInside[b] + ringAlpha[b] * ringOffset_mm_[v];
+      const double depth =
+          depthInside[b] + ringAlpha[b] * (ringOffset_mm_[v] + pathBeyondSection_mm_[v]);
       pattern_W_m3_[v] = float(sigma[v] * std::exp(-2.0 * depth) * geometric_[v]);
     }
   });

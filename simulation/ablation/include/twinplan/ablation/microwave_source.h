@@ -10,9 +10,26 @@
 // where the SAR of a coaxial slot/dipole antenna peaks. Its width w: for a bare dipole a quarter
 // of the wavelength in the tissue (the half-wave dipole's current distribution); for a catalogue
 // antenna half its radiating section (activeTipLength_mm), our assumption: the SAR of clinical
-// antennas spreads along the radiating section and back along the shaft (Bertram et al., BioMed
-// Eng Online 2006;5:15), which is why their zones are longer than wide. Multiplying by each voxel's
-// conductivity at the frequency lets air, fat and water-rich tissue absorb in proportion.
+// antennas spreads along the radiating section (Bertram et al., BioMed Eng Online 2006;5:15),
+// which is why their zones are longer than wide; unchoked antennas also heat back along the
+// shaft, which the choke of the cooled clinical antennas suppresses (below). Multiplying by each
+// voxel's conductivity at the frequency lets air, fat and water-rich tissue absorb in proportion.
+//
+// The radiating section ends (since branch ablzone): the line source is the antenna's active
+// part, from its tip back to the choke (activeTipLength_mm). Alongside it r is the distance from
+// the axis as above; beyond the tip and behind the choke r is the distance to the section's
+// nearest end and the axial weight is that end's, so the SAR there falls with the distance from
+// the end (the extra path attenuated at each ring's alpha) instead of continuing along the axis
+// as from an infinite line. Before, r was the distance from the axis everywhere: the 1/r factor
+// made the axis in front of the tip and the tissue touching the shaft behind the choke as hot as
+// the tissue beside the feed, down only by the Gaussian. Why the end: a thin antenna's near field
+// comes from the current and charge on it, and nothing carries current beyond the tip; behind
+// the radiating section the choke (a quarter-wave sleeve shorted to the outer conductor) stops
+// the current that would run back along the outer conductor of the coaxial feed and heat the
+// tissue along the shaft (Bertram et al. 2006 above, abstract: a choked double-slot antenna
+// designed for "a highly localized SAR pattern"; Fallahi & Prakash's review of ablation antenna
+// designs, PMC6391890, abstract). How the SAR falls beyond the ends is our geometric choice (the
+// same line-source law from the nearest end), not a solved field.
 // The pattern is scaled so that the power absorbed in the grid is efficiency x P.
 //
 // Water loss (on by default when the bioheat solver models vaporisation): the dielectric
@@ -166,6 +183,8 @@ class MicrowaveSource : public HeatSource {
   // exp(-(z - z_feed)^2 / (2 w^2)) / r^n; absorbing[v] = 0 for the antenna's own voxels.
   std::vector<std::uint32_t> ring_;
   std::vector<float> ringOffset_mm_;  // r - (ring's inner radius)
+  // Beyond the radiating section: the distance to its end less r (0 alongside it).
+  std::vector<float> pathBeyondSection_mm_;
   std::vector<float> geometric_;
   std::vector<std::uint8_t> absorbing_;
   std::size_t radialBins_ = 0, axialBins_ = 0;
