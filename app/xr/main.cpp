@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "headset_tools.h"
-#include "view_commands.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/job.h"
@@ -45,6 +44,7 @@
 #include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
+#include "view_commands.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;

@@ -8,10 +8,10 @@
 // With TWINPLAN_SCREENSHOT_DIR set, the window is saved there after the preset change.
 #include <gtest/gtest.h>
 
+#include <Eigen/Geometry>
 #include <QAction>
 #include <QComboBox>
 #include <QTest>
-#include <Eigen/Geometry>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -44,9 +44,9 @@ constexpr double kPi = 3.14159265358979323846;
 // presetPoints), so 150/170 of the way: (209.3, 113.3, 87.8) of 255. Its opacity there, 0.071
 // per mm, makes 30 mm of water 89 % opaque: most of the 100 mm water cube shows this colour.
 // The CT bone preset makes water transparent (opacity 0 below 150 HU).
-const std::array<double, 3> kSoftTissueWater = {
-    255 * (0.6 + 0.25 * 150.0 / 170), 255 * (0.4 + 0.05 * 150.0 / 170),
-    255 * (0.3 + 0.05 * 150.0 / 170)};
+const std::array<double, 3> kSoftTissueWater = {255 * (0.6 + 0.25 * 150.0 / 170),
+                                                255 * (0.4 + 0.05 * 150.0 / 170),
+                                                255 * (0.3 + 0.05 * 150.0 / 170)};
 
 // Pixels within 25 of the soft tissue preset's water colour in every channel.
 int waterPixels(const QImage& image) {
@@ -134,32 +134,40 @@ TEST_F(HeadsetViewTest, TheRunningHeadsetFollowsTheVolumeButtonAndPreset) {
   // Volume off in the window: the ball leaves the headset's eye, the marker stays.
   volumeShown->setChecked(false);
   QImage off;
-  ASSERT_TRUE(until([&] {
-    off = link()->mirror();
-    return bonePixels(off) == 0;
-  }, 30000)) << "the headset still shows the volume after the window hid it";
+  ASSERT_TRUE(until(
+      [&] {
+        off = link()->mirror();
+        return bonePixels(off) == 0;
+      },
+      30000))
+      << "the headset still shows the volume after the window hid it";
   const int markerWithoutVolume = boxOf(off, isMarkerGreen).count;
   EXPECT_GT(markerWithoutVolume, 20) << "the marker model should stay";
 
   // Volume on again: the ball comes back as it was (the same scene, the same head pose).
   volumeShown->setChecked(true);
   QImage on;
-  ASSERT_TRUE(until([&] {
-    on = link()->mirror();
-    return bonePixels(on) > boneAtStart * 9 / 10;
-  }, 30000)) << "the headset did not show the volume again";
+  ASSERT_TRUE(until(
+      [&] {
+        on = link()->mirror();
+        return bonePixels(on) > boneAtStart * 9 / 10;
+      },
+      30000))
+      << "the headset did not show the volume again";
   EXPECT_LE(std::abs(bonePixels(on) - boneAtStart), boneAtStart / 20 + 2);
 
   // CT soft tissue: the water around the ball takes the preset's colour at 0 HU.
   presets->setCurrentText("CT soft tissue");
   ASSERT_EQ(link()->volumePreset(), rendering::VolumePreset::CtSoftTissue);
   QImage softTissue;
-  ASSERT_TRUE(until([&] {
-    softTissue = link()->mirror();
-    return waterPixels(softTissue) > 400;
-  }, 30000)) << "the headset's water is not the soft tissue preset's colour (" << waterPixels(
-                    link()->mirror())
-             << " pixels)";
+  ASSERT_TRUE(until(
+      [&] {
+        softTissue = link()->mirror();
+        return waterPixels(softTissue) > 400;
+      },
+      30000))
+      << "the headset's water is not the soft tissue preset's colour ("
+      << waterPixels(link()->mirror()) << " pixels)";
   const int water = waterPixels(softTissue);
   // The water's colour, averaged over those pixels, is the transfer function's within 12 (the
   // bone behind the water lightens the middle, the background darkens the thin edges).
@@ -214,12 +222,12 @@ TEST_F(HeadsetViewTest, AGrabMovesTheWindowsVolumeRenderingWithItsModels) {
   rendering::BoxLps sceneBefore;
   ASSERT_TRUE(view.sceneBounds(sceneBefore));
 
-  scriptRuntime({{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
-                 {"right_hand",
-                  {{{"frame", 40}, {"position_m", {0.2, 1.3, -0.35}}},
-                   {{"frame", 60}, {"position_m", {0.22, 1.3, -0.35}}}}},
-                 {"inputs",
-                  {{"/user/hand/right/input/squeeze/value", {{{"frame", 30}, {"value", 1.0}}}}}}});
+  scriptRuntime(
+      {{"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+       {"right_hand",
+        {{{"frame", 40}, {"position_m", {0.2, 1.3, -0.35}}},
+         {{"frame", 60}, {"position_m", {0.22, 1.3, -0.35}}}}},
+       {"inputs", {{"/user/hand/right/input/squeeze/value", {{{"frame", 30}, {"value", 1.0}}}}}}});
   ASSERT_TRUE(window_->startHeadsetView());
   const auto movedBy = [&] {
     const auto m = view.meshActorMatrix(0);
@@ -249,9 +257,9 @@ TEST_F(HeadsetViewTest, AGrabMovesTheWindowsVolumeRenderingWithItsModels) {
   std::printf(
       "[ figures ] window after a +20 mm grab: bone box centre moved (%.1f, %.1f) px, expected "
       "(%.1f, %.1f); marker (%.1f, %.1f), expected (%.1f, %.1f); bone pixels %d -> %d\n",
-      boneMoved.x(), boneMoved.y(), boneShift.x(), boneShift.y(), markerMoved.x(),
-      markerMoved.y(), markerShift.x(), markerShift.y(), boneBefore.count, boneAfter.count);
-  EXPECT_GT(boneShift.x(), 20.0);  // a move the check can see
+      boneMoved.x(), boneMoved.y(), boneShift.x(), boneShift.y(), markerMoved.x(), markerMoved.y(),
+      markerShift.x(), markerShift.y(), boneBefore.count, boneAfter.count);
+  EXPECT_GT(boneShift.x(), 20.0);                 // a move the check can see
   EXPECT_LT(boneAfter.xHi, after.width() - 2.0);  // the ball whole in the view, not cut
   EXPECT_NEAR((boneMoved - boneShift).norm(), 0.0, 2.0);
   EXPECT_NEAR((markerMoved - markerShift).norm(), 0.0, 2.0);
@@ -278,7 +286,9 @@ Eigen::Matrix4d anatomyTransformOf(const Eigen::Affine3d& inRoom,
 // The turn about the patient's S axis (room up: rendering::placeInFrontOf puts S along +y) and
 // the factor a transform makes.
 double turnAboutS_deg(const Eigen::Matrix4d& m) { return std::atan2(m(1, 0), m(0, 0)) * 180 / kPi; }
-double factorOf(const Eigen::Matrix4d& m) { return std::cbrt(m.topLeftCorner<3, 3>().determinant()); }
+double factorOf(const Eigen::Matrix4d& m) {
+  return std::cbrt(m.topLeftCorner<3, 3>().determinant());
+}
 
 class HeadsetGestureTest : public HeadsetViewTest {
  protected:
@@ -311,8 +321,7 @@ class HeadsetGestureTest : public HeadsetViewTest {
       EXPECT_LT((m.topLeftCorner<3, 3>() - expected.topLeftCorner<3, 3>()).cwiseAbs().maxCoeff(),
                 1e-6)
           << mesh;
-      EXPECT_LT((m.topRightCorner<3, 1>() - expected.topRightCorner<3, 1>()).norm(), 1e-3)
-          << mesh;
+      EXPECT_LT((m.topRightCorner<3, 1>() - expected.topRightCorner<3, 1>()).norm(), 1e-3) << mesh;
     }
     EXPECT_GE(moves.size(), 2u) << "the move should arrive in steps as the hands go";
     EXPECT_EQ(link()->session()->state().anatomyTransform, view.meshPlacement());
@@ -369,8 +378,7 @@ TEST_F(HeadsetGestureTest, TwoHandsTurnAndScaleTheModelsInTheWindow) {
   const Eigen::Affine3d gesture = Eigen::Translation3d(mid) *
                                   Eigen::AngleAxisd(angle, Vec3::UnitY()) * Eigen::Scaling(1.5) *
                                   Eigen::Translation3d(-mid);
-  const Eigen::Matrix4d shown =
-      gestureReachesTheWindow(script, gesture, "two-hand turn and scale");
+  const Eigen::Matrix4d shown = gestureReachesTheWindow(script, gesture, "two-hand turn and scale");
   EXPECT_NEAR(turnAboutS_deg(shown), 30.0, 1e-4);
   EXPECT_NEAR(factorOf(shown), 1.5, 1e-6);
   EXPECT_NEAR(shown(2, 2), 1.5, 1e-6);  // S scaled, not turned

@@ -1588,8 +1588,8 @@ TEST_F(XrRenderCliTest, TheWindowsViewCommandsHideTheVolumeAndChangeItsPreset) {
   ASSERT_EQ(run.eyes.size(), 2u);
   SurfaceMesh corners;  // the CT's box, as points
   for (int c = 0; c < 8; ++c)
-    corners.points_lps.push_back({c & 1 ? 60.0f : -60.0f, c & 2 ? 60.0f : -60.0f,
-                                  c & 4 ? 60.0f : -60.0f});
+    corners.points_lps.push_back(
+        {c & 1 ? 60.0f : -60.0f, c & 2 ? 60.0f : -60.0f, c & 4 ? 60.0f : -60.0f});
   for (int e = 0; e < 2; ++e) {
     SCOPED_TRACE(e == 0 ? "left" : "right");
     const PixelBox seen = coveredBox(run.images[std::size_t(e)]),
@@ -1609,8 +1609,9 @@ TEST_F(XrRenderCliTest, TheWindowsViewCommandsHideTheVolumeAndChangeItsPreset) {
   EXPECT_EQ(cli("xr-render " + (work_ / "case.twinplan").string() + " --frames 2 " +
                 sending("{\"volume\": \"yes\"}\n") + " --out " + (work_ / "out").string()),
             3);  // InvalidInput
-  EXPECT_NE(text("stderr.txt").find("view command it cannot read (unknown key or wrong type: "
-                                    "'volume')"),
+  EXPECT_NE(text("stderr.txt")
+                .find("view command it cannot read (unknown key or wrong type: "
+                      "'volume')"),
             std::string::npos)
       << text("stderr.txt");
   EXPECT_NE(text("stderr.txt").find("[standard input: {\"volume\": \"yes\"}]"), std::string::npos)
