@@ -5,7 +5,8 @@
 // - a grab in the headset moves the window's volume rendering with its models;
 // - a one-hand turn and a two-hand turn-and-scale in the headset reach the window's models by
 //   the angle and factor the scripted hands make.
-// With TWINPLAN_SCREENSHOT_DIR set, the window is saved there after the preset change.
+// With TWINPLAN_SCREENSHOT_DIR set, the window is saved there after the preset change and after
+// the grab.
 #include <gtest/gtest.h>
 
 #include <Eigen/Geometry>
@@ -264,6 +265,7 @@ TEST_F(HeadsetViewTest, AGrabMovesTheWindowsVolumeRenderingWithItsModels) {
   EXPECT_NEAR((boneMoved - boneShift).norm(), 0.0, 2.0);
   EXPECT_NEAR((markerMoved - markerShift).norm(), 0.0, 2.0);
   EXPECT_NEAR(boneAfter.count, boneBefore.count, 0.1 * boneBefore.count);
+  screenshot("headset-grab-moves-volume.png");  // with TWINPLAN_SCREENSHOT_DIR set
 }
 
 // Where the headset stands the window's models (twinplan-xr-render at its first frame: their
