@@ -44,6 +44,7 @@
 #include "twinplan/xr/hand_gestures.h"
 #include "twinplan/xr/headset_input.h"
 #include "twinplan/xr/headset_session.h"
+#include "view_commands.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -94,15 +95,17 @@ XrEnvironmentBlendMode blendFromName(const std::string& name) {
               "--blend");
 }
 
-// A volume rendering preset by its name (rendering::toString: what the 3D view's list shows).
-rendering::VolumePreset presetFromName(const std::string& name) {
+// A volume rendering preset by its name (rendering::toString: what the 3D view's list shows);
+// `where` names what gave it in the error.
+rendering::VolumePreset presetFromName(const std::string& name,
+                                       const std::string& where = "--preset") {
   std::string names;
   for (rendering::VolumePreset preset : rendering::allVolumePresets()) {
     if (name == rendering::toString(preset)) return preset;
     names += std::string(names.empty() ? "" : ", ") + "'" + rendering::toString(preset) + "'";
   }
-  throw Error(ErrorKind::InvalidInput,
-              "--preset must be one of " + names + ", not '" + name + "'.", "--preset");
+  throw Error(ErrorKind::InvalidInput, where + " must be one of " + names + ", not '" + name + "'.",
+              where);
 }
 
 struct Arguments {
@@ -115,6 +118,7 @@ struct Arguments {
   std::string live;  // HOST:PORT of the desktop's teaching session; empty: not live
   std::string code;  // its session code
   fs::path mirror;   // the left eye for the desktop's mirror; empty: none
+  bool viewCommands = false;  // follow the window's Volume button and preset (view_commands.h)
   double mirrorInterval_s = 1.0 / 30;  // at most 30 mirror images a second
 };
 
@@ -593,6 +597,24 @@ void buildScene(rendering::VolumeView& scene, const twinplan::Case& twin, const 
                 args.casePath.string());
 }
 
+// The window's Volume button and preset (view_commands.h), applied before the next frame. The
+// first "show" of a view started without the volume loads the image into the scene; the room
+// placement was fixed at the first frame, so the anatomy stays where it stands.
+void applyViewCommand(rendering::VolumeView& scene, const twinplan::Case& twin,
+                      const twinplan::xr_app::ViewCommand& command, bool softwareGl) {
+  const rendering::VolumePreset preset =
+      command.preset ? presetFromName(*command.preset, "The window's volume preset")
+                     : scene.preset();
+  const bool shown = command.volumeShown.value_or(scene.volumeVisible());
+  if (shown && scene.volume() == nullptr && !twin.volumes.empty()) {
+    scene.setFastRendering(softwareGl);
+    scene.setVolume(&twin.volumes.front());
+  }
+  scene.setVolumeVisible(shown);
+  // Loading the image may have switched to its own default preset: the window's stays.
+  if (command.preset || scene.preset() != preset) scene.setPreset(preset);
+}
+
 double mean(const std::vector<double>& values) {
   return values.empty() ? 0.0
                         : std::accumulate(values.begin(), values.end(), 0.0) /
@@ -621,11 +643,12 @@ json run(const Arguments& args) {
 
   xr::OffscreenGlContext gl;
   const std::string glRenderer = gl.rendererName();
+  const bool softwareGl = glRenderer.find("llvmpipe") != std::string::npos;
   auto binding = gl.binding();
   xr::HeadsetSession session(binding, options);
   std::vector<twinplan::SurfaceMesh> shownMeshes;  // outlives the scene that points at it
   rendering::VolumeView scene;
-  buildScene(scene, twin, args, glRenderer.find("llvmpipe") != std::string::npos, shownMeshes);
+  buildScene(scene, twin, args, softwareGl, shownMeshes);
   rendering::BoxLps bounds;
   scene.sceneBounds(bounds);
   CaseEyeRenderer renderer(scene, bounds);
@@ -639,6 +662,8 @@ json run(const Arguments& args) {
   std::optional<DesktopLink> desktop;
   if (live) desktop.emplace(args);
   auto lastMirror = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  std::optional<twinplan::xr_app::ViewCommandReader> window;
+  if (args.viewCommands) window.emplace(0);
 
   std::vector<double> frameTimes_ms, renderTimes_ms;
   // A runtime may skip rendering now and then (shouldRender false): a generous loop budget.
@@ -649,6 +674,8 @@ json run(const Arguments& args) {
                       (endless || session.framesSubmitted() < args.frames);
        ++loop) {
     session.pollEvents();
+    if (window)
+      for (const auto& command : window->take()) applyViewCommand(scene, twin, command, softwareGl);
     if (desktop &&
         !desktop->update(scene, twin, shownMeshes, renderer, slice ? &*slice : nullptr)) {
       desktopEnded = true;
@@ -766,6 +793,9 @@ int main(int argc, char** argv) {
                  "HOST:PORT of the TwinPlan window's session to follow (View in headset); "
                  "with --frames 0 it runs until that session ends");
   app.add_option("--code", args.code, "The session code for --live");
+  app.add_flag("--view-commands", args.viewCommands,
+               "Follow the window's volume display: JSON lines on standard input, e.g. "
+               "{\"volume\": true, \"preset\": \"CT bone\"} (View in headset sends them)");
   app.add_option("--mirror", args.mirror,
                  "Write the left eye to this file (binary PPM, at most 30 times a second)");
   CLI11_PARSE(app, argc, argv);

@@ -398,19 +398,11 @@ void VolumeView::setVolume(const ImageVolume* volume) {
     mapper_->RemoveAllInputs();
     return;
   }
-  // The mapper works in the image's index*spacing frame; the actor's matrix places it in LPS
-  // (origin + direction), so oblique grids render where they are.
   image_ = asVtkImage(*volume);
   image_->SetOrigin(0, 0, 0);
   image_->SetDirectionMatrix(1, 0, 0, 0, 1, 0, 0, 0, 1);
   updateMapperInput();
-  const ImageGeometry& g = volume->geometry();
-  auto matrix = vtkSmartPointer<vtkMatrix4x4>::New();
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) matrix->SetElement(r, c, g.direction(r, c));
-    matrix->SetElement(r, 3, g.origin_lps[r]);
-  }
-  actor_->SetUserMatrix(matrix);
+  placeVolume();
   VolumePreset preset = defaultPresetFor(*volume);
   if (preset == VolumePreset::CtBone && preset_ != VolumePreset::Mr && !isPetPreset(preset_))
     preset = preset_;  // a CT keeps the CT preset the user chose
@@ -534,6 +526,25 @@ void VolumeView::setMeshPlacement(const std::array<double, 16>& lpsToLps) {
     matrix->DeepCopy(lpsToLps.data());  // VTK's element order is row-major too
     actor->SetUserMatrix(matrix);
   }
+  placeVolume();
+}
+
+// The mapper works in the image's index*spacing frame; the actor's matrix places it in LPS
+// (origin + direction), so oblique grids render where they are, and then where the anatomy
+// stands (the placement): the volume rendering moves with the models.
+void VolumeView::placeVolume() {
+  if (!volume_) return;
+  const ImageGeometry& g = volume_->geometry();
+  vtkNew<vtkMatrix4x4> imageToLps;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) imageToLps->SetElement(r, c, g.direction(r, c));
+    imageToLps->SetElement(r, 3, g.origin_lps[r]);
+  }
+  vtkNew<vtkMatrix4x4> placement;
+  placement->DeepCopy(meshPlacement_.data());
+  auto matrix = vtkSmartPointer<vtkMatrix4x4>::New();
+  vtkMatrix4x4::Multiply4x4(placement, imageToLps, matrix);
+  actor_->SetUserMatrix(matrix);
 }
 
 std::array<double, 16> VolumeView::meshActorMatrix(std::size_t index) const {

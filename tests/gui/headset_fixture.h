@@ -7,9 +7,12 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QMessageBox>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "gui_fixtures.h"
 #include "test_support.h"
@@ -59,6 +62,37 @@ inline int anatomyPixels(const QImage& image) {
   return count;
 }
 
+// A window case whose CT is water (0 HU) with a bone ball (1000 HU, radius 40 mm) at the LPS
+// origin, and a 5 mm "Marker" model inside the ball (View in headset needs a model).
+inline Case boneBallCase() {
+  ImageGeometry g;
+  g.size = {41, 41, 41};
+  g.spacing_mm = Vec3(2.5, 2.5, 2.5);
+  g.origin_lps = Vec3(-50, -50, -50);
+  ImageVolume ct = fixtures::ctVolume(g);
+  auto voxels = ct.voxels<std::int16_t>();
+  for (int k = 0; k < 41; ++k)
+    for (int j = 0; j < 41; ++j)
+      for (int i = 0; i < 41; ++i)
+        voxels[g.linearIndex(i, j, k)] = g.indexToLps(Vec3(i, j, k)).norm() <= 40.0 ? 1000 : 0;
+  Case twin = fixtures::caseWith(std::move(ct), "Bone ball");
+  SurfaceMesh marker = test::icosphere(Vec3(0, 0, 0), 5.0, 2, true);
+  marker.name = "Marker";
+  twin.meshes = {marker};
+  return twin;
+}
+
+// Pixels of the CT bone preset's colours: light and warm (red > green > blue, red > 200).
+inline int bonePixels(const QImage& image) {
+  int count = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      if (c.red() > 200 && c.red() > c.green() && c.green() > c.blue() && c.blue() > 120) ++count;
+    }
+  return count;
+}
+
 class HeadsetViewTest : public CaseWindowTest {
  protected:
   void SetUp() override {
@@ -92,10 +126,20 @@ class HeadsetViewTest : public CaseWindowTest {
     return link()->mirror();
   }
   QMessageBox* message() { return window_->findChild<QMessageBox*>("headsetMessage"); }
+  // The test runtime's script (poses, inputs, stalls: xr/test_runtime) for the next View in
+  // headset.
+  void scriptRuntime(const nlohmann::json& script) {
+    const QString path = scriptDir_.filePath("script.json");
+    std::ofstream(path.toStdString()) << script.dump();
+    setenv("TWINPLAN_XR_TEST_SCRIPT", path.toUtf8().constData(), 1);
+  }
   void tick(int row, bool on) {
     window_->segmentsPanel()->list()->topLevelItem(row)->setCheckState(
         0, on ? Qt::Checked : Qt::Unchecked);  // what a click on the box does
   }
+
+ private:
+  QTemporaryDir scriptDir_;
 };
 
 }  // namespace twinplan::ui::fixtures

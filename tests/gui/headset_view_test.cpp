@@ -44,6 +44,8 @@ namespace twinplan::ui {
 namespace {
 
 using fixtures::anatomyPixels;
+using fixtures::boneBallCase;
+using fixtures::bonePixels;
 using fixtures::HeadsetViewTest;
 
 struct Lateness {
@@ -302,37 +304,6 @@ TEST_F(HeadsetViewTest, TheHeadsetsControllersMoveTheSliceMeasureAndHideASegment
     QTest::qWait(500);
     window_->grab().save(QString(dir) + "/headset-controls.png");
   }
-}
-
-// A window case whose CT is water (0 HU) with a bone ball (1000 HU, radius 40 mm) at the LPS
-// origin, and a 5 mm "Marker" model inside the ball (View in headset needs a model).
-Case boneBallCase() {
-  ImageGeometry g;
-  g.size = {41, 41, 41};
-  g.spacing_mm = Vec3(2.5, 2.5, 2.5);
-  g.origin_lps = Vec3(-50, -50, -50);
-  ImageVolume ct = fixtures::ctVolume(g);
-  auto voxels = ct.voxels<std::int16_t>();
-  for (int k = 0; k < 41; ++k)
-    for (int j = 0; j < 41; ++j)
-      for (int i = 0; i < 41; ++i)
-        voxels[g.linearIndex(i, j, k)] = g.indexToLps(Vec3(i, j, k)).norm() <= 40.0 ? 1000 : 0;
-  Case twin = fixtures::caseWith(std::move(ct), "Bone ball");
-  SurfaceMesh marker = test::icosphere(Vec3(0, 0, 0), 5.0, 2, true);
-  marker.name = "Marker";
-  twin.meshes = {marker};
-  return twin;
-}
-
-// Pixels of the CT bone preset's colours: light and warm (red > green > blue, red > 200).
-int bonePixels(const QImage& image) {
-  int count = 0;
-  for (int y = 0; y < image.height(); ++y)
-    for (int x = 0; x < image.width(); ++x) {
-      const QColor c = image.pixelColor(x, y);
-      if (c.red() > 200 && c.red() > c.green() && c.green() > c.blue() && c.blue() > 120) ++count;
-    }
-  return count;
 }
 
 TEST_F(HeadsetViewTest, TheHeadsetVolumeRendersWhenThe3DViewDoes) {

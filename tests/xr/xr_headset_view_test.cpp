@@ -1556,6 +1556,74 @@ TEST_F(XrRenderCliTest, TheVolumeRenderingShowsTheBoneInBothEyes) {
       << text("stderr.txt");
 }
 
+// Issue #20 item 2: View in headset tells its running headset the 3D view's Volume button and
+// preset as JSON lines on the program's standard input (--view-commands,
+// app/xr/view_commands.h). Here the lines wait in a file, so they apply before the first frame.
+TEST_F(XrRenderCliTest, TheWindowsViewCommandsHideTheVolumeAndChangeItsPreset) {
+  twinplan::Case twin;
+  twin.name = "Bone ball";
+  twin.volumes.push_back(boneBallCt());
+  const fs::path commands = work_ / "commands.jsonl";
+  const auto sending = [&](const std::string& lines) {
+    std::ofstream(commands) << lines;
+    return "--volume --view-commands <" + commands.string();
+  };
+  const auto coveredPixels = [](const Png& png) {
+    int count = 0;
+    for (uint32_t y = 0; y < png.height; ++y)
+      for (uint32_t x = 0; x < png.width; ++x) count += png.at(x, y)[3] > 0 ? 1 : 0;
+    return count;
+  };
+  // Hidden: the eyes are the transparent background.
+  HeadsetRun run = renderCaseInHeadset(twin, 2, sending("{\"volume\": false}\n"));
+  ASSERT_EQ(run.eyes.size(), 2u);
+  EXPECT_EQ(coveredPixels(run.images[0]), 0);
+  EXPECT_EQ(coveredPixels(run.images[1]), 0);
+  // Shown again in CT soft tissue, whose ramp starts at -150 HU: the water (0 HU, opacity 0.071
+  // per mm) is drawn too, so the covered box is the CT's (voxel centres -60..60 mm), not the
+  // 40 mm ball's.
+  run = renderCaseInHeadset(
+      twin, 2,
+      sending("{\"volume\": false}\n\n{\"preset\": \"CT soft tissue\", \"volume\": true}\n"));
+  ASSERT_EQ(run.eyes.size(), 2u);
+  SurfaceMesh corners;  // the CT's box, as points
+  for (int c = 0; c < 8; ++c)
+    corners.points_lps.push_back(
+        {c & 1 ? 60.0f : -60.0f, c & 2 ? 60.0f : -60.0f, c & 4 ? 60.0f : -60.0f});
+  for (int e = 0; e < 2; ++e) {
+    SCOPED_TRACE(e == 0 ? "left" : "right");
+    const PixelBox seen = coveredBox(run.images[std::size_t(e)]),
+                   expected = projectedBox(run.eyes[e], run.placement, {corners});
+    EXPECT_NEAR(seen.xMin, expected.xMin, 2.5);
+    EXPECT_NEAR(seen.xMax, expected.xMax, 2.5);
+    EXPECT_NEAR(seen.yMin, expected.yMin, 2.5);
+    EXPECT_NEAR(seen.yMax, expected.yMax, 2.5);
+    std::printf(
+        "[ figures ] soft tissue by view command, %s eye: covered x %.1f..%.1f y %.1f..%.1f "
+        "(the CT's box %.2f..%.2f, %.2f..%.2f)\n",
+        e == 0 ? "left" : "right", seen.xMin, seen.xMax, seen.yMin, seen.yMax, expected.xMin,
+        expected.xMax, expected.yMin, expected.yMax);
+  }
+  // A line the program cannot read ends it with a sentence naming the line; so does a preset
+  // the 3D view does not have.
+  EXPECT_EQ(cli("xr-render " + (work_ / "case.twinplan").string() + " --frames 2 " +
+                sending("{\"volume\": \"yes\"}\n") + " --out " + (work_ / "out").string()),
+            3);  // InvalidInput
+  EXPECT_NE(text("stderr.txt")
+                .find("view command it cannot read (unknown key or wrong type: "
+                      "'volume')"),
+            std::string::npos)
+      << text("stderr.txt");
+  EXPECT_NE(text("stderr.txt").find("[standard input: {\"volume\": \"yes\"}]"), std::string::npos)
+      << text("stderr.txt");
+  EXPECT_EQ(cli("xr-render " + (work_ / "case.twinplan").string() + " --frames 2 " +
+                sending("{\"preset\": \"Bone\"}\n") + " --out " + (work_ / "out").string()),
+            3);
+  EXPECT_NE(text("stderr.txt").find("The window's volume preset must be one of 'CT bone'"),
+            std::string::npos)
+      << text("stderr.txt");
+}
+
 TEST_F(XrRenderCliTest, TrackedHandsAreDrawnWhereTheirJointsAre) {
   // No controllers; the right hand, open and palm down, 0.45 m ahead of the viewer and 0.25 m
   // below the eyes, beside a 40 mm sphere model straight ahead. The test runtime's hand model

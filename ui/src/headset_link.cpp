@@ -5,6 +5,8 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTimer>
 #include <algorithm>
 #include <optional>
@@ -140,6 +142,7 @@ void HeadsetLink::launch() {
                         QString::fromStdString(presenter_->sessionCode()), "--mirror",
                         work_->filePath("mirror.ppm")};
   if (volumeShown_) arguments << "--volume" << "--preset" << rendering::toString(volumePreset_);
+  arguments << "--view-commands";  // then follows the 3D view's Volume button and preset
   process_->start(program_, arguments);
   timer_->start();
 }
@@ -172,6 +175,16 @@ void HeadsetLink::setSegmentVisible(const std::string& segment, bool visible) {
   const auto known = shown.find(segment);
   if (known != shown.end() && known->second == visible) return;  // the headset's own change
   presenter_->apply(teaching::SetSegmentVisible{segment, visible});
+}
+
+void HeadsetLink::setVolumeRendering(bool shown, rendering::VolumePreset preset) {
+  if (shown == volumeShown_ && preset == volumePreset_) return;
+  volumeShown_ = shown;
+  volumePreset_ = preset;
+  // While starting, QProcess keeps what is written until the headset's input is open.
+  if (process_ == nullptr || process_->state() == QProcess::NotRunning) return;
+  const QJsonObject command{{"volume", shown}, {"preset", rendering::toString(preset)}};
+  process_->write(QJsonDocument(command).toJson(QJsonDocument::Compact) + '\n');
 }
 
 void HeadsetLink::setAnatomyTransform(const std::array<double, 16>& lpsToLps) {

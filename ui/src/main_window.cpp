@@ -442,7 +442,7 @@ void MainWindow::buildToolbar() {
     volumePresets->addItem(tr(rendering::toString(preset)));
   connect(volumePresets, &QComboBox::currentIndexChanged, this, [this](int index) {
     volume_->view().setPreset(rendering::allVolumePresets()[static_cast<std::size_t>(index)]);
-    volume_->update();
+    volumeDisplayChanged();
   });
   bar->addWidget(volumePresets);
   // Hiding the volume leaves the 3D models alone in the view (a surgeon's usual 3D picture).
@@ -454,7 +454,7 @@ void MainWindow::buildToolbar() {
   showVolume->setShortcut(QKeySequence("V"));
   connect(showVolume, &QAction::toggled, this, [this](bool on) {
     volume_->view().setVolumeVisible(on);
-    volume_->update();
+    volumeDisplayChanged();
   });
   bar->addSeparator();
   bar->addWidget(new QLabel(tr(" Segments: "), bar));
@@ -595,7 +595,7 @@ void MainWindow::showCaseIn3D() {
   }
   // The preview copy above and the first render each take tens of milliseconds on a software
   // renderer: not in the same event-loop turn.
-  QTimer::singleShot(20, volume_, [this] { volume_->update(); });
+  QTimer::singleShot(20, volume_, [this] { volumeDisplayChanged(); });
 }
 
 void MainWindow::showMeshesIn3D() {

@@ -142,8 +142,9 @@ bool MainWindow::startHeadsetView() {
       headsetAction_->setChecked(false);
       return false;
     }
-    // The headset shows what the 3D view shows: its volume rendering too, in its preset.
-    headset_->setVolumeRendering(volume_->view().volumeVisible(), volume_->view().preset());
+    // The headset shows what the 3D view shows: its volume rendering too, in its preset, and
+    // follows it while it runs.
+    volumeDisplayChanged();
     headset_->launch();
     // Its snapshot then holds the window's slice, annotations and result.
     shareEverythingWith(*headset_->session());
@@ -163,6 +164,14 @@ bool MainWindow::startHeadsetView() {
 void MainWindow::stopHeadsetView() {
   headset_->stop();
   headsetAction_->setChecked(false);
+}
+
+void MainWindow::volumeDisplayChanged() {
+  volume_->update();
+  // The headset shows what the 3D view shows (its volume rendering, in its preset); a view
+  // without an image has nothing to volume-render.
+  const rendering::VolumeView& view = volume_->view();
+  headset_->setVolumeRendering(view.volumeVisible() && view.volume() != nullptr, view.preset());
 }
 
 // Not modal: the desktop keeps working (and a test sees the box without a nested event loop).

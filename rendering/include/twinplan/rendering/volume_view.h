@@ -67,6 +67,7 @@ class VolumeView {
   // to its defaultPresetFor, a CT volume away from those (keeping a CT preset it had). Clears
   // the clipping box.
   void setVolume(const ImageVolume* volume);
+  const ImageVolume* volume() const { return volume_; }
   // For software OpenGL (Mesa llvmpipe), where a full-resolution shaded ray cast takes seconds
   // on the GUI thread: render a subsampled copy (at most kFastMaxVoxelsPerAxis per axis)
   // without shading, casting one ray per 2x2 pixels. A GPU renders the full volume.
@@ -96,10 +97,11 @@ class VolumeView {
   void setMeshColour(std::size_t index, const Rgb& colour);
   Rgb meshColour(std::size_t index) const;
 
-  // Where the surface models stand: p_shown = lpsToLps * p_lps, a 4x4 row-major affine in mm
-  // (the shared anatomy transform, teaching::SetAnatomyTransform: a grab in the headset moves
-  // the models here too). The identity by default; kept when the meshes are replaced. The
-  // volume rendering and the clipping box stay where the image is.
+  // Where the anatomy stands: the surface models and the volume rendering are drawn at
+  // p_shown = lpsToLps * p_lps, a 4x4 row-major affine in mm (the shared anatomy transform,
+  // teaching::SetAnatomyTransform: a grab, turn or scale in the headset moves them here too).
+  // The identity by default; kept when the meshes or the volume are replaced. The clipping box
+  // is not moved with them (its planes are in the view's frame).
   void setMeshPlacement(const std::array<double, 16>& lpsToLps);
   const std::array<double, 16>& meshPlacement() const { return meshPlacement_; }
   // The matrix VTK draws mesh `index` with (its actor's, row-major); Error(InvalidInput) for an
@@ -136,6 +138,7 @@ class VolumeView {
  private:
   void applyMeshOpacity(std::size_t index);
   void applyClipping();
+  void placeVolume();
   void updateOrientationCamera();
 
   VolumePreset preset_ = VolumePreset::CtBone;

@@ -50,11 +50,12 @@ class HeadsetLink : public QObject {
   // ends), so the allowance only covers one that hangs.
   static constexpr double kDefaultSilence_s = 10.0;
   // Whether the headset volume-renders the prepared image, and in which preset (what the
-  // window's 3D view shows); off by default. Takes effect at the next launch().
-  void setVolumeRendering(bool shown, rendering::VolumePreset preset) {
-    volumeShown_ = shown;
-    volumePreset_ = preset;
-  }
+  // window's 3D view shows); off by default. A running headset gets the change at once and
+  // shows it from its next frame (a line on its standard input: app/xr/view_commands.h);
+  // otherwise it takes effect at the next launch().
+  void setVolumeRendering(bool shown, rendering::VolumePreset preset);
+  bool volumeShown() const { return volumeShown_; }
+  rendering::VolumePreset volumePreset() const { return volumePreset_; }
 
   // Writes what the headset shows to a temporary case: the case's surface models, the image
   // its slice plane cuts (the volume named `sliceVolume`; empty or unknown: the case's first)

@@ -421,6 +421,9 @@ class MainWindow : public QMainWindow {
   // Headset (main_window_headset.cpp).
   void buildHeadsetDock();
   void showHeadsetMessage(const QString& title, const QString& message);
+  // The 3D view's volume rendering changed (the Volume button, the preset, another image):
+  // redraws it, and a running headset view follows.
+  void volumeDisplayChanged();
   // Teaching and headset peers (main_window_teaching.cpp): what this window shares as a
   // presenter (the headset's session and the dialog's, when presenting) and what it draws of
   // a presenter it follows.
