@@ -275,10 +275,11 @@ double fieldDifference_mm(const std::filesystem::path& file, const SolveResult& 
 void printNewtonTrace(const NewtonTrace& t) {
   std::fprintf(stderr,
                "attempt %d lambda %.4f it %2d residual %.3g (tol %.3g) gap %.3g set %d (+%d -%d) "
-               "krylov %d%s%s\n",
+               "krylov %d%s slope %.3g -> %.3g indefinite %d%s\n",
                t.attempt, t.loadFactor, t.iteration, t.residual_N, t.tolerance_N, t.gapError_mm,
                t.contactNodes, t.joined, t.left, t.krylovIterations,
-               t.hierarchyBuilt ? " built" : "", t.converged ? " CONVERGED" : "");
+               t.hierarchyBuilt ? " built" : "", t.energySlopeStart, t.energySlopeFullStep,
+               t.indefiniteCurvatureNodes, t.converged ? " CONVERGED" : "");
 }
 
 // Brain shift on the head phantom (224 x 224 x 96 at 1 x 1 x 2 mm), supine, the opening over
