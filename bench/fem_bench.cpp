@@ -351,7 +351,8 @@ int brainBench(int argc, char** argv) {
     ccxDifference_mm = largestDifference(model, r.solution, dir / "brain.dat");
   }
   if (!saveTo.empty()) saveField(saveTo, r.solution);
-  const double fieldDifference = compareWith.empty() ? -1 : fieldDifference_mm(compareWith, r.solution);
+  const double fieldDifference =
+      compareWith.empty() ? -1 : fieldDifference_mm(compareWith, r.solution);
   std::printf(
       "{\"mode\": \"brain\", \"contact\": %s, \"neo_hooke\": %s, \"drain_ventricles\": %s, "
       "\"resolution_mm\": %g, \"tets\": %zu, \"nodes\": %zu, \"increments\": %d, "

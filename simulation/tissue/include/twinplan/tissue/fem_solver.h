@@ -94,7 +94,9 @@ struct SolverOptions {
   // until its Krylov count more than doubles. Off: a new hierarchy after every set change, as
   // before. Either way the same equilibrium; the Newton path differs, and on the head phantom
   // it was 17-23 % cheaper at 17k and 75k tetrahedra but stalled in contact at 48k and 52.9k
-  // (docs/validation.md, "Brain shift: multigrid set-up reuse").
+  // (docs/validation.md, "Brain shift: multigrid set-up reuse"): its path met a fold of the
+  // load path that the default path jumps over by chance ("Brain shift contact: fewer Newton
+  // iterations (session 13)").
   bool multigridSetUpReuse = false;
   // Called once per Newton iteration when set (profiling; not on the GUI thread's clock).
   std::function<void(const NewtonTrace&)> trace;
