@@ -19,8 +19,12 @@
 //                      [--drain-ventricles] [--turned] [--prone] [--radius MM]
 //                      [--csf-loss ML] [--fluid-level MM] [--dir DIR] [--no-ccx]
 //                      [--trace] [--skull-smoothing MM] [--multigrid-reuse on|off]
+//                      [--save-field FILE] [--compare-field FILE]
 // brain shift on the head phantom (brainBench below); without --contact the same model runs in
-// ccx from the .inp it writes.
+// ccx from the .inp it writes. --save-field writes the nodal displacements (binary doubles);
+// --compare-field reads such a file of the same mesh (another solver setting's answer) and
+// reports the largest nodal difference, also as a fraction of the largest displacement.
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -35,6 +39,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "twinplan/engine/live_tool.h"
 #include "twinplan/phantom/phantom.h"
@@ -235,14 +240,46 @@ std::string brainDeck(const FeModel& model) {
   return deck.str();
 }
 
+// Nodal displacements of a brain-shift run, to compare solver settings on the same mesh: the node
+// count, then x, y, z per node, as doubles in this machine's byte order.
+void saveField(const std::filesystem::path& file, const SolveResult& solution) {
+  std::ofstream out(file, std::ios::binary);
+  const std::size_t count = solution.displacement_mm.size();
+  out.write(reinterpret_cast<const char*>(&count), sizeof count);
+  out.write(reinterpret_cast<const char*>(solution.displacement_mm.data()),
+            static_cast<std::streamsize>(count * sizeof(std::array<double, 3>)));
+  if (!out) std::fprintf(stderr, "could not write %s\n", file.c_str());
+}
+
+// The largest nodal distance between `solution` and a field saveField wrote; -1 when the file
+// is missing or holds another mesh's node count.
+double fieldDifference_mm(const std::filesystem::path& file, const SolveResult& solution) {
+  std::ifstream in(file, std::ios::binary);
+  std::size_t count = 0;
+  in.read(reinterpret_cast<char*>(&count), sizeof count);
+  if (!in || count != solution.displacement_mm.size()) return -1;
+  std::vector<std::array<double, 3>> other(count);
+  in.read(reinterpret_cast<char*>(other.data()),
+          static_cast<std::streamsize>(count * sizeof(std::array<double, 3>)));
+  if (!in) return -1;
+  double largest = 0;
+  for (std::size_t n = 0; n < count; ++n) {
+    const auto& a = solution.displacement_mm[n];
+    const auto& b = other[n];
+    largest = std::max(largest, std::hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]));
+  }
+  return largest;
+}
+
 // One line per Newton iteration on stderr (--trace): where a contact solve spends its iterations.
 void printNewtonTrace(const NewtonTrace& t) {
   std::fprintf(stderr,
                "attempt %d lambda %.4f it %2d residual %.3g (tol %.3g) gap %.3g set %d (+%d -%d) "
-               "krylov %d%s%s\n",
+               "krylov %d%s slope %.3g -> %.3g indefinite %d%s\n",
                t.attempt, t.loadFactor, t.iteration, t.residual_N, t.tolerance_N, t.gapError_mm,
                t.contactNodes, t.joined, t.left, t.krylovIterations,
-               t.hierarchyBuilt ? " built" : "", t.converged ? " CONVERGED" : "");
+               t.hierarchyBuilt ? " built" : "", t.energySlopeStart, t.energySlopeFullStep,
+               t.indefiniteCurvatureNodes, t.converged ? " CONVERGED" : "");
 }
 
 // Brain shift on the head phantom (224 x 224 x 96 at 1 x 1 x 2 mm), supine, the opening over
@@ -253,7 +290,10 @@ int brainBench(int argc, char** argv) {
   twinplan::tissue::BrainShiftParameters p;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-brain-bench";
   bool runCcx = true;
+  std::filesystem::path saveTo, compareWith;
   for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--save-field") && i + 1 < argc) saveTo = argv[++i];
+    if (!std::strcmp(argv[i], "--compare-field") && i + 1 < argc) compareWith = argv[++i];
     if (!std::strcmp(argv[i], "--resolution") && i + 1 < argc)
       p.resolution_mm = std::atof(argv[++i]);
     if (!std::strcmp(argv[i], "--contact")) p.skullContact = true;
@@ -310,6 +350,9 @@ int brainBench(int argc, char** argv) {
     ccx_s = std::chrono::duration<double>(Clock::now() - start).count();
     ccxDifference_mm = largestDifference(model, r.solution, dir / "brain.dat");
   }
+  if (!saveTo.empty()) saveField(saveTo, r.solution);
+  const double fieldDifference =
+      compareWith.empty() ? -1 : fieldDifference_mm(compareWith, r.solution);
   std::printf(
       "{\"mode\": \"brain\", \"contact\": %s, \"neo_hooke\": %s, \"drain_ventricles\": %s, "
       "\"resolution_mm\": %g, \"tets\": %zu, \"nodes\": %zu, \"increments\": %d, "
@@ -322,7 +365,8 @@ int brainBench(int argc, char** argv) {
       "\"solve_s\": %.3f, \"total_s\": %.3f, \"ccx_s\": %.3f, "
       "\"largest_difference_from_ccx_mm\": %.3g, \"cg_iterations\": %ld, "
       "\"attempted_increments\": %d, \"multigrid_builds\": %d, \"assembly_s\": %.3f, "
-      "\"contact_s\": %.3f, \"multigrid_build_s\": %.3f, \"linear_solve_s\": %.3f}\n",
+      "\"contact_s\": %.3f, \"multigrid_build_s\": %.3f, \"linear_solve_s\": %.3f, "
+      "\"field_difference_mm\": %.3g, \"field_difference_of_max\": %.3g}\n",
       p.skullContact ? "true" : "false", p.neoHookean ? "true" : "false",
       p.drainVentricles ? "true" : "false", p.resolution_mm, model.elements.size(),
       model.nodes.size(), r.solution.steps.at(0).increments, r.solution.totalIterations,
@@ -332,7 +376,8 @@ int brainBench(int argc, char** argv) {
       r.ventricleVolumeLoss_ml, r.solution.solveTime_s, total_s, ccx_s, ccxDifference_mm,
       r.solution.linearIterations, r.solution.attemptedIncrements, r.solution.multigridBuilds,
       r.solution.times.assembly_s, r.solution.times.contact_s, r.solution.times.multigridBuild_s,
-      r.solution.times.linearSolve_s);
+      r.solution.times.linearSolve_s, fieldDifference,
+      fieldDifference < 0 ? -1.0 : fieldDifference / r.maxDisplacement_mm);
   return 0;
 }
 

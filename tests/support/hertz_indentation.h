@@ -75,7 +75,7 @@ struct Indentation {
 
 // The block [0, S]^2 x [-S, 0] on the graded lattice, its base pushed up by delta_mm into the
 // ball.
-inline Indentation indent(double cell_mm, double delta_mm) {
+inline FeModel indentationModel(double cell_mm, double delta_mm) {
   const std::vector<double> axis = gradedAxis(cell_mm);
   const int cells = static_cast<int>(axis.size()) - 1;
   std::ostringstream deck;
@@ -96,6 +96,11 @@ inline Indentation indent(double cell_mm, double delta_mm) {
               -axis[static_cast<std::size_t>(cells) - index(n.x_mm[2])]};
   }
   model.obstacles.push_back(rigidBall(model.nodeSets.at("Z1")));
+  return model;
+}
+
+inline Indentation indent(double cell_mm, double delta_mm) {
+  const FeModel model = indentationModel(cell_mm, delta_mm);
   const SolveResult r = solve(model);
 
   Indentation out;

@@ -20,5 +20,27 @@ TEST(HertzContact, RigidBallOnAnElasticBlockMatchesHertz) {
   for (double e : coarse.radiusError) EXPECT_LT(e, 0.1);
 }
 
+// The ball bulges into the block: under the contact force its curvature term (-p dn/dx on the
+// tangent plane, p > 0, dn/dx = P / R for a ball) is negative at every node it presses, so the
+// solver's trace counts those nodes as making the tangent indefinite (SolverOptions::trace,
+// NewtonTrace::indefiniteCurvatureNodes; a concave wall counts none:
+// tissue_sliding_contact_test's ball in a shell).
+TEST(HertzContact, TheBallsCurvatureMakesTheTangentIndefiniteWhereItPresses) {
+  const FeModel model = indentationModel(0.2, 0.1);
+  SolverOptions options;
+  std::vector<NewtonTrace> trace;
+  options.trace = [&](const NewtonTrace& t) { trace.push_back(t); };
+  const SolveResult r = solve(model, options);
+  ASSERT_FALSE(trace.empty());
+  const NewtonTrace& last = trace.back();
+  std::printf("%d nodes in contact, %d with an indefinite curvature block in the last tangent\n",
+              r.contactNodes, last.indefiniteCurvatureNodes);
+  EXPECT_TRUE(last.converged);
+  EXPECT_GT(r.contactNodes, 10);
+  // Every pressed node but those at the rim, whose force is within the tolerance of zero.
+  EXPECT_LE(last.indefiniteCurvatureNodes, r.contactNodes);
+  EXPECT_GE(last.indefiniteCurvatureNodes, r.contactNodes / 2);
+}
+
 }  // namespace
 }  // namespace twinplan::test::hertz

@@ -640,6 +640,8 @@ class StaticSolver {
                                         bool finite, External& external) {
     auto slope = [&](const VectorXd& r) { return freeDirection.dot(r); };
     const double s0 = slope(startResidual);
+    slopeStart_ = s0;
+    slopeFullStep_ = 0;
     const VectorXd start = u_;
     double eta = 1, bestEta = 0, bestSlope = std::abs(s0);
     std::string inverted;
@@ -653,6 +655,7 @@ class StaticSolver {
         continue;
       }
       const double s = slope(eval.internalForce - external(trial));
+      if (eta == 1) slopeFullStep_ = s;
       if (movesConstraints || std::abs(s) <= 0.5 * std::abs(s0) || s * s0 > 0 || !(s0 < 0)) {
         u_ = trial;
         return std::nullopt;
@@ -954,6 +957,11 @@ class StaticSolver {
     t.left = change.left;
     t.krylovIterations = iteration > 0 ? lastKrylovIterations_ : 0;
     t.hierarchyBuilt = iteration > 0 && multigridBuilds_ > tracedBuilds_;
+    if (iteration > 0) {
+      t.energySlopeStart = slopeStart_;
+      t.energySlopeFullStep = slopeFullStep_;
+      t.indefiniteCurvatureNodes = indefiniteCurvatureNodes_;
+    }
     t.converged = converged;
     tracedBuilds_ = multigridBuilds_;
     options_.trace(t);
@@ -970,6 +978,7 @@ class StaticSolver {
     constexpr double kStep_mm = 1e-2;
     std::vector<Matrix3d> blocks(sliding_.size(), Matrix3d::Zero()),
         negative(sliding_.size(), Matrix3d::Zero());
+    std::vector<char> indefinite(sliding_.size(), 0);
     parallel::parallelFor({0, sliding_.size()}, kGrain, [&](parallel::IndexRange range) {
       for (std::size_t i = range.begin; i < range.end; ++i) {
         const SlidingNode& c = sliding_[i];
@@ -995,21 +1004,23 @@ class StaticSolver {
         Matrix3d block = -p * projector * dn * projector;
         block = 0.5 * (block + block.transpose()).eval();
         if (!block.allFinite()) continue;
-        if (multigrid_) {
-          // Where the obstacle bulges into the tissue the block is indefinite: the multigrid
-          // preconditioner is built from its positive part, the rest joins the operator MINRES
-          // solves (solveLinear), so the Newton step is the exact one.
-          const Eigen::SelfAdjointEigenSolver<Matrix3d> eigen(block);
-          const Eigen::Vector3d values = eigen.eigenvalues();
-          if (values.minCoeff() < 0) {
-            const Matrix3d& v = eigen.eigenvectors();
-            negative[i] = v * values.cwiseMin(0.0).asDiagonal() * v.transpose();
-            block = v * values.cwiseMax(0.0).asDiagonal() * v.transpose();
-          }
-        }
         blocks[i] = block;
+        const Eigen::SelfAdjointEigenSolver<Matrix3d> eigen(block);
+        const Eigen::Vector3d values = eigen.eigenvalues();
+        if (!(values.minCoeff() < 0)) continue;
+        // Counted beyond round-off (the normal direction's zero eigenvalue of a curved wall).
+        indefinite[i] = values.minCoeff() < -1e-9 * values.cwiseAbs().maxCoeff();
+        // Where the obstacle bulges into the tissue the block is indefinite: the multigrid
+        // preconditioner is built from its positive part, the rest joins the operator MINRES
+        // solves (solveLinear), so the Newton step is the exact one.
+        if (!multigrid_) continue;
+        const Matrix3d& v = eigen.eigenvectors();
+        negative[i] = v * values.cwiseMin(0.0).asDiagonal() * v.transpose();
+        blocks[i] = v * values.cwiseMax(0.0).asDiagonal() * v.transpose();
       }
     });
+    indefiniteCurvatureNodes_ =
+        static_cast<int>(std::count(indefinite.begin(), indefinite.end(), char(1)));
     indefiniteCurvature_.clear();
     for (std::size_t i = 0; i < sliding_.size(); ++i)
       if (!negative[i].isZero(0)) indefiniteCurvature_.emplace_back(i, negative[i]);
@@ -1086,6 +1097,10 @@ class StaticSolver {
   int attempt_ = 0;  // increments tried, for the trace
   SolveResult::Times times_;
   int lastKrylovIterations_ = 0, tracedBuilds_ = 0;
+  // For the trace: the last line search's energy slopes and the last tangent's indefinite
+  // curvature blocks.
+  double slopeStart_ = 0, slopeFullStep_ = 0;
+  int indefiniteCurvatureNodes_ = 0;
   // The load factor of the first step while it runs (RigidObstacle::rampStartGaps), 1 after it.
   double rampFactor_ = 0;
 

@@ -47,6 +47,15 @@ struct NewtonTrace {
   int joined = 0, left = 0;
   int krylovIterations = 0;     // of the previous iteration's linear solve
   bool hierarchyBuilt = false;  // ... and whether it built a new multigrid hierarchy
+  // The energy slope along the previous iteration's update (its free part times the
+  // out-of-balance force) where it started and after the full step; 0 where no line search ran.
+  // A Newton step that overshoots has a slope at its end of the opposite sign and larger; one
+  // that starts positive is no descent direction (the tangent is indefinite there).
+  double energySlopeStart = 0, energySlopeFullStep = 0;
+  // Active-set contact: the nodes of the previous tangent whose curvature block (the obstacle's
+  // curvature under the contact force) had a negative eigenvalue: where the obstacle bulges into
+  // the tissue and makes the tangent indefinite.
+  int indefiniteCurvatureNodes = 0;
   bool converged = false;
 };
 
@@ -85,7 +94,9 @@ struct SolverOptions {
   // until its Krylov count more than doubles. Off: a new hierarchy after every set change, as
   // before. Either way the same equilibrium; the Newton path differs, and on the head phantom
   // it was 17-23 % cheaper at 17k and 75k tetrahedra but stalled in contact at 48k and 52.9k
-  // (docs/validation.md, "Brain shift: multigrid set-up reuse").
+  // (docs/validation.md, "Brain shift: multigrid set-up reuse"): its path met a fold of the
+  // load path that the default path jumps over by chance ("Brain shift contact: fewer Newton
+  // iterations (session 13)").
   bool multigridSetUpReuse = false;
   // Called once per Newton iteration when set (profiling; not on the GUI thread's clock).
   std::function<void(const NewtonTrace&)> trace;
