@@ -5,6 +5,7 @@
 #include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkCellData.h>
 #include <vtkContourFilter.h>
 #include <vtkFloatArray.h>
 #include <vtkImageActor.h>
@@ -128,6 +129,22 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   crosshairActor_->GetProperty()->SetLineWidth(1.0);
   crosshairActor_->SetVisibility(false);
   renderer_->AddActor(crosshairActor_);
+
+  // The needles under the measurement markers (z 0.5 < 0.6), each in its own colour (cell
+  // scalars as they are), unlit so the pixels are that colour.
+  for (std::size_t n = 0; n < needleActors_.size(); ++n) {
+    needleLines_[n] = vtkSmartPointer<vtkPolyData>::New();
+    auto needleMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    needleMapper->SetInputData(needleLines_[n]);
+    needleMapper->SetScalarModeToUseCellData();
+    needleMapper->SetColorModeToDirectScalars();
+    needleActors_[n] = vtkSmartPointer<vtkActor>::New();
+    needleActors_[n]->SetMapper(needleMapper);
+    needleActors_[n]->GetProperty()->LightingOff();
+    needleActors_[n]->GetProperty()->SetLineWidth(n == 0 ? kEmphasisedNeedleWidth_px
+                                                         : kNeedleWidth_px);
+    renderer_->AddActor(needleActors_[n]);
+  }
 
   measurementLines_ = vtkSmartPointer<vtkPolyData>::New();
   auto measurementMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
@@ -554,6 +571,35 @@ void SliceView::setLandmarks(std::vector<LandmarkMarker> markers) {
   if (volume_) updateMeasurementOverlay();
 }
 
+void SliceView::setNeedles(std::vector<Needle> needles) {
+  needles_ = std::move(needles);
+  if (volume_) updateNeedles();
+}
+
+void SliceView::updateNeedles() {
+  // The emphasised needles drawn last (on top where lines cross): actor 0 over actor 1.
+  for (std::size_t n = 0; n < needleActors_.size(); ++n) {
+    auto points = vtkSmartPointer<vtkPoints>::New();
+    auto lines = vtkSmartPointer<vtkCellArray>::New();
+    auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
+    colours->SetNumberOfComponents(3);
+    const double z = n == 0 ? 0.55 : 0.5;
+    for (const Needle& needle : needles_) {
+      if (needle.emphasised != (n == 0)) continue;
+      const Eigen::Vector2d a = lpsToWorld(needle.entry_lps), b = lpsToWorld(needle.tip_lps);
+      const vtkIdType ends[2] = {points->InsertNextPoint(a[0], a[1], z),
+                                 points->InsertNextPoint(b[0], b[1], z)};
+      lines->InsertNextCell(2, ends);
+      const unsigned char rgb[3] = {needle.colour.r, needle.colour.g, needle.colour.b};
+      colours->InsertNextTypedTuple(rgb);
+    }
+    needleLines_[n]->SetPoints(points);
+    needleLines_[n]->SetLines(lines);
+    needleLines_[n]->GetCellData()->SetScalars(colours);
+    needleLines_[n]->Modified();
+  }
+}
+
 void SliceView::setPresenterMarks(PresenterMarks marks) {
   presenterMarks_ = std::move(marks);
   if (volume_) updateMeasurementOverlay();
@@ -608,6 +654,7 @@ Eigen::Vector2d SliceView::lpsToWorld(const Vec3& p_lps) const {
 }
 
 void SliceView::updateMeasurementOverlay() {
+  updateNeedles();  // they follow the slice plane as the markers do
   auto points = vtkSmartPointer<vtkPoints>::New();
   auto lines = vtkSmartPointer<vtkCellArray>::New();
   auto addPolyline = [&](const std::vector<Eigen::Vector2d>& corners, bool closed) {
