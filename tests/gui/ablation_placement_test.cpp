@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <set>
 
 #include "ablation_gui_fixture.h"
 #include "twinplan/core/case_editor.h"
@@ -23,7 +24,7 @@ namespace {
 // The colours main_window_ablation.cpp gives the needles: the current probe's (the markers'
 // yellow) and the others'.
 constexpr Rgb kCurrent{255, 217, 51};
-constexpr Rgb kOther{165, 155, 120};
+constexpr Rgb kOther{235, 230, 195};
 
 bool near(const QColor& c, const Rgb& rgb) {
   return std::abs(c.red() - rgb.r) <= 12 && std::abs(c.green() - rgb.g) <= 12 &&
@@ -32,20 +33,22 @@ bool near(const QColor& c, const Rgb& rgb) {
 
 class AblationPlacementTest : public fixtures::AblationWindowTest {
  protected:
-  // How many pixels of `colour` a 9-pixel walk across the line from `a` to `b` (display
-  // pixels, origin bottom-left) meets at fraction `t` along it: the line's drawn width there.
+  // How many pixels of `colour` a walk across the line from `a` to `b` (display pixels, origin
+  // bottom-left), 4 pixels either side of it at fraction `t` along it, meets: its drawn width
+  // there (in pixels the walk passes through, each counted once).
   static int widthAcross(const QImage& frame, const Eigen::Vector2d& a, const Eigen::Vector2d& b,
                          double t, const Rgb& colour) {
     const Eigen::Vector2d at = a + t * (b - a);
     const Eigen::Vector2d across = Eigen::Vector2d(a.y() - b.y(), b.x() - a.x()).normalized();
-    int count = 0;
-    for (int step = -4; step <= 4; ++step) {
+    std::set<std::pair<int, int>> met;
+    for (double step = -4.0; step <= 4.0; step += 0.25) {
       const Eigen::Vector2d p = at + step * across;
       const int x = int(std::floor(p.x())), y = frame.height() - 1 - int(std::floor(p.y()));
-      if (x >= 0 && y >= 0 && x < frame.width() && y < frame.height())
-        count += near(frame.pixelColor(x, y), colour);
+      if (x >= 0 && y >= 0 && x < frame.width() && y < frame.height() &&
+          near(frame.pixelColor(x, y), colour))
+        met.insert({x, y});
     }
-    return count;
+    return int(met.size());
   }
 
   Eigen::Vector2d display(const Vec3& p_lps) const {
@@ -55,18 +58,20 @@ class AblationPlacementTest : public fixtures::AblationWindowTest {
   }
 };
 
-// Three probes fanned over the 15 mm tumour (on its axial slice, entries anterior and apart, so
-// their lines neither cross each other nor the crosshair between 20 % and 80 % of their length):
-// in the axial view the pixels along each line are its colour - the current probe's yellow and
-// wider, the others calmer and thinner - and choosing another probe moves the emphasis.
+// Three probes fanned over the 15 mm tumour (on its axial slice, entries 80-90 mm away and
+// apart, so their lines neither cross each other, the crosshair nor the T/E rings between 30 %
+// and 70 % of their length): in the axial view the pixels along each line are its colour - the
+// current probe's yellow band, 3 pixels wide, the others thin, calmer lines - and choosing another
+// probe moves the emphasis.
 TEST_F(AblationPlacementTest, EveryProbesNeedleIsDrawnTheCurrentOneEmphasised) {
   const Vec3 c = tumour().centre_lps;
+  window_->setLayout(Layout::OneUp);  // the axial view alone, large
   window_->setCrosshair(c);
   AblationSetup s = panel_->setup();
   s.livePreview = false;  // the lines alone (the hatched zone lies under them anyway)
-  s.probes = {{c + Vec3(-10, 0, 0), c + Vec3(-50, -45, 0)},
-              {c + Vec3(5, 0, 0), c + Vec3(25, -55, 0)},
-              {c + Vec3(20, 5, 0), c + Vec3(70, -30, 0)}};
+  s.probes = {{c + Vec3(-10, 0, 0), c + Vec3(-60, -65, 0)},
+              {c + Vec3(5, 0, 0), c + Vec3(30, -80, 0)},
+              {c + Vec3(20, 5, 0), c + Vec3(95, -35, 0)}};
   panel_->setSetup(s);
   panel_->setCurrentProbe(1);
   ASSERT_EQ(axial()->view().needles().size(), 3u);
@@ -78,13 +83,11 @@ TEST_F(AblationPlacementTest, EveryProbesNeedleIsDrawnTheCurrentOneEmphasised) {
       const Eigen::Vector2d entry = display(*s.probes[n].entry_lps);
       const Eigen::Vector2d tip = display(*s.probes[n].tip_lps);
       const Rgb colour = n == current ? kCurrent : kOther;
-      for (double t : {0.2, 0.35, 0.5, 0.65, 0.8}) {
+      for (double t : {0.3, 0.4, 0.5, 0.6, 0.7}) {
         const int width = widthAcross(frame, entry, tip, t, colour);
-        // Drawn 3 px wide (current) and 1.5 px (rasterised as 1 or 2) for the others.
-        if (n == current)
-          EXPECT_GE(width, 2) << "probe " << n + 1 << " at " << t;
-        else
-          EXPECT_GE(width, 1) << "probe " << n + 1 << " at " << t;
+        // A 3-pixel band (the walk passes 3-5 of its pixels) for the current probe, a 1-pixel
+        // line (1-2) for the others.
+        EXPECT_GE(width, n == current ? 3 : 1) << "probe " << n + 1 << " at " << t;
         EXPECT_LE(width, n == current ? 5 : 2) << "probe " << n + 1 << " at " << t;
         // Never the other colour: the emphasis follows the current probe.
         EXPECT_EQ(widthAcross(frame, entry, tip, t, n == current ? kOther : kCurrent), 0)
@@ -102,23 +105,29 @@ TEST_F(AblationPlacementTest, EveryProbesNeedleIsDrawnTheCurrentOneEmphasised) {
 // the entry, placed in 2D, is then dragged in 3D: it follows the mouse at its own depth, the
 // panel, the 2D lines and the live zone follow, and the drag is one undo step.
 TEST_F(AblationPlacementTest, TipPickedIn3DAndEntryDraggedThereAsOneUndoStep) {
+  // The phantom with its 3D models, only the tumour's shown: nothing in front of it (the
+  // liver around it), as a user aims at it.
   static const phantom::Phantom withModels = phantom::makePhantom({});
-  window_->setCase(withModels.twin);
+  Case twin = withModels.twin;
+  for (SurfaceMesh& mesh : twin.meshes) mesh.visible = mesh.segmentName == tumour().name;
+  window_->setCase(twin);
   VolumeViewport* volume = window_->volumeViewport();
   rendering::VolumeView& view = volume->view();
-  // Only the tumour's model shown: nothing in front of it (the skin, the liver around it).
+  // The 3D scene is built in a later event-loop turn (MainWindow::showCase).
+  ASSERT_TRUE(QTest::qWaitFor([&] { return view.meshCount() == twin.meshes.size(); }, 10000));
   std::optional<std::size_t> tumourMesh;
-  const auto& meshes = window_->currentCase().meshes;
-  for (std::size_t i = 0; i < meshes.size(); ++i) {
-    const bool isTumour = meshes[i].segmentName == tumour().name;
-    view.setMeshVisible(i, isTumour);
-    if (isTumour) tumourMesh = i;
-  }
+  for (std::size_t i = 0; i < twin.meshes.size(); ++i)
+    if (twin.meshes[i].segmentName == tumour().name) tumourMesh = i;
   ASSERT_TRUE(tumourMesh);
   view.setVolumeVisible(false);
-  view.resetCamera();  // anterior view
-  view.renderer()->ResetCamera();  // fitted to what is shown: the tumour fills the view
-  view.zoom(0.3);                  // ... with room around it for the entry
+  // The anterior view (head up), centred between the tumour and where the entry goes, from
+  // 300 mm: about 160 mm of the patient in sight (30 degree view angle).
+  view.resetCamera();
+  vtkCamera* camera = view.renderer()->GetActiveCamera();
+  const Vec3 aim = tumour().centre_lps + Vec3(-20, 0, 0);
+  camera->SetFocalPoint(aim.x(), aim.y(), aim.z());
+  camera->SetPosition(aim.x(), aim.y() - 300.0, aim.z());
+  view.zoom(1.0);  // the clipping range for the new position
   (void)volume->grabFramebuffer();  // rendered once: the camera's clipping range is set
 
   const Vec3 c = tumour().centre_lps;
@@ -155,6 +164,9 @@ TEST_F(AblationPlacementTest, TipPickedIn3DAndEntryDraggedThereAsOneUndoStep) {
   // Drag the entry handle in 3D 30 px right and 12 px down.
   const Vec3 before = *placed.probes[0].entry_lps;
   const QPoint from = volume->widgetPosition(before).toPoint();
+  // The drag stays in the view.
+  ASSERT_TRUE(volume->rect().contains(from) && volume->rect().contains(from + QPoint(30, 12)))
+      << from.x() << ", " << from.y() << " in " << volume->width() << " x " << volume->height();
   const QPoint to = from + QPoint(30, 12);
   const std::size_t undoSteps = window_->document()->editor().historySize();
   QTest::mousePress(volume, Qt::LeftButton, Qt::NoModifier, from);
@@ -168,13 +180,11 @@ TEST_F(AblationPlacementTest, TipPickedIn3DAndEntryDraggedThereAsOneUndoStep) {
   const QPointF shown = volume->widgetPosition(moved);
   EXPECT_NEAR(shown.x(), to.x(), 0.5);
   EXPECT_NEAR(shown.y(), to.y(), 0.5);
-  double dop[3];
-  view.renderer()->GetActiveCamera()->GetDirectionOfProjection(dop);
-  const Vec3 depth(dop[0], dop[1], dop[2]);
-  double eye[3];
-  view.renderer()->GetActiveCamera()->GetPosition(eye);
-  const Vec3 camera(eye[0], eye[1], eye[2]);
-  EXPECT_NEAR((moved - camera).dot(depth), (before - camera).dot(depth), 1e-6);
+  double dop[3], position[3];
+  camera->GetDirectionOfProjection(dop);
+  camera->GetPosition(position);
+  const Vec3 depth(dop[0], dop[1], dop[2]), eyeAt(position[0], position[1], position[2]);
+  EXPECT_NEAR((moved - eyeAt).dot(depth), (before - eyeAt).dot(depth), 1e-6);
   EXPECT_GT((moved - before).norm(), 5.0);
   std::cout << "entry dragged " << (moved - before).norm() << " mm: " << before.transpose()
             << " -> " << moved.transpose() << "\n";

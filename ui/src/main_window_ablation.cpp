@@ -90,9 +90,10 @@ constexpr Rgb kZoneColour{230, 120, 30};
 constexpr Rgb kShaftColour{200, 200, 205};
 constexpr Rgb kActiveColour{240, 190, 40};
 // The probes' lines in the 2D views: the current probe's in the markers' yellow
-// (SliceView's measurement colour, so its line and T/E rings read as one), the others calmer.
+// (SliceView's measurement colour, so its line and T/E rings read as one), 3 pixels wide; the
+// others thin and ivory, calmer but still seen over the liver's fill.
 constexpr Rgb kCurrentNeedleColour{255, 217, 51};
-constexpr Rgb kNeedleColour{165, 155, 120};
+constexpr Rgb kNeedleColour{235, 230, 195};
 // A probe crossing a slice closer than this to its tip or entry ring is drawn by that ring.
 constexpr double kCrossingClearance_mm = 1.0;
 
@@ -246,8 +247,8 @@ SurfaceMesh cylinder(const Vec3& from, const Vec3& to, double radius_mm, const R
 }
 
 // Every placed probe's line in the 2D views, entry to tip: the current probe (the one the panel
-// shows and a click places) in the rings' yellow and wider, the others in a paler, duller tone
-// and thinner, so the probe being worked on stands out and the rest stay in view.
+// shows and a click places) emphasised, so the probe being worked on stands out and the rest
+// stay in view.
 std::vector<rendering::SliceView::Needle> probeNeedles(const AblationSetup& setup,
                                                        std::size_t current) {
   std::vector<rendering::SliceView::Needle> needles;

@@ -9,6 +9,7 @@
 #include <vtkPropCollection.h>
 #include <vtkRenderer.h>
 
+#include <Eigen/Dense>
 #include <QKeyEvent>
 #include <QLineF>
 #include <QMouseEvent>

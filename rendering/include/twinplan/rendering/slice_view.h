@@ -143,8 +143,9 @@ class SliceView {
   double brushRadius_mm() const { return brushRadius_mm_; }
   // Needles (the ablation probes): each a line from its entry to its tip, projected onto the
   // slice whatever their depth (the needle's whole course reads in every view), in its colour,
-  // over the segments and under the markers. The emphasised one (the probe being placed) is
-  // drawn wider than the others. Unlit: the pixels are the needle's colour.
+  // over the segments and under the markers. The emphasised one (the probe being placed) is a
+  // band kEmphasisedNeedleWidth_px screen pixels wide at any zoom, the others 1-pixel lines.
+  // Unlit: the pixels are the needle's colour.
   struct Needle {
     Vec3 entry_lps = Vec3::Zero(), tip_lps = Vec3::Zero();
     Rgb colour;
@@ -152,7 +153,7 @@ class SliceView {
   };
   void setNeedles(std::vector<Needle> needles);
   const std::vector<Needle>& needles() const { return needles_; }
-  static constexpr double kEmphasisedNeedleWidth_px = 3.0, kNeedleWidth_px = 1.5;
+  static constexpr double kEmphasisedNeedleWidth_px = 3.0;
   // Registration landmarks of this view's series (the Landmarks panel): a ring with the pair's
   // number, drawn where a point lies on the current slice.
   struct LandmarkMarker {
@@ -300,7 +301,7 @@ class SliceView {
   std::vector<Vec3> pendingPoints_;
   std::vector<LandmarkMarker> landmarks_;
   std::vector<Needle> needles_;
-  // Emphasised needles and the others: a line width each (VTK draws one width per actor).
+  // Emphasised needles (bands) and the others (lines).
   std::array<vtkSmartPointer<vtkPolyData>, 2> needleLines_;
   std::array<vtkSmartPointer<vtkActor>, 2> needleActors_;
   PresenterMarks presenterMarks_;
