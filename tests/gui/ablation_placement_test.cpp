@@ -5,6 +5,7 @@
 #include <vtkCamera.h>
 #include <vtkRenderer.h>
 
+#include <QDockWidget>
 #include <QImage>
 #include <QPushButton>
 #include <QTest>
@@ -95,7 +96,8 @@ TEST_F(AblationPlacementTest, EveryProbesNeedleIsDrawnTheCurrentOneEmphasised) {
       }
     }
   }
-  window_->resize(1200, 900);
+  window_->findChild<QDockWidget*>("ablationDock")->raise();
+  window_->resize(1200, 900);  // the screenshots' size (docs/user-guide.md)
   QTest::qWait(50);
   fixtures::saveScreenshot(*window_, "ablation-every-probe-2d.png");
 }
@@ -199,6 +201,7 @@ TEST_F(AblationPlacementTest, TipPickedIn3DAndEntryDraggedThereAsOneUndoStep) {
   EXPECT_EQ(*panel_->setup().probes[0].entry_lps, before);
 
   window_->document()->redo();
+  window_->findChild<QDockWidget*>("ablationDock")->raise();
   window_->resize(1200, 900);
   QTest::qWait(50);
   fixtures::saveScreenshot(*window_, "ablation-3d-placement.png");
