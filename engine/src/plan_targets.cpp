@@ -1,10 +1,20 @@
 #include "twinplan/engine/plan_targets.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace twinplan::engine {
 
 using nlohmann::json;
+
+namespace {
+
+bool isPoint(const json& p) {
+  return p.is_array() && p.size() == 3 &&
+         std::all_of(p.begin(), p.end(), [](const json& c) { return c.is_number(); });
+}
+
+}  // namespace
 
 std::vector<PlanTarget> planTargets(const Case& twin) {
   std::vector<PlanTarget> targets;
@@ -28,9 +38,22 @@ std::vector<PlanTarget> planTargets(const Case& twin) {
   }
   for (const Plan& plan : twin.plans) {
     if (plan.kind != "ablation") continue;
-    const json& tip = plan.parameters.contains("tip_lps") ? plan.parameters["tip_lps"] : json();
-    if (tip.is_array() && tip.size() == 3 && tip[0].is_number())
-      targets.push_back({plan.name + " tip", Vec3(tip[0], tip[1], tip[2])});
+    // Every probe's tip ("probes": [{tip_lps, entry_lps}]); plans of one probe saved before
+    // several probes carry "tip_lps" alone.
+    std::vector<json> tips;
+    if (plan.parameters.contains("probes") && plan.parameters["probes"].is_array()) {
+      for (const json& probe : plan.parameters["probes"])
+        tips.push_back(probe.is_object() ? probe.value("tip_lps", json()) : json());
+    } else {
+      tips.push_back(plan.parameters.value("tip_lps", json()));
+    }
+    for (std::size_t n = 0; n < tips.size(); ++n) {
+      if (!isPoint(tips[n])) continue;  // a probe not placed yet has no target
+      const std::string name = tips.size() > 1
+                                   ? plan.name + " probe " + std::to_string(n + 1) + " tip"
+                                   : plan.name + " tip";
+      targets.push_back({name, Vec3(tips[n][0], tips[n][1], tips[n][2])});
+    }
   }
   return targets;
 }

@@ -5,6 +5,7 @@
 #include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkCellData.h>
 #include <vtkContourFilter.h>
 #include <vtkFloatArray.h>
 #include <vtkImageActor.h>
@@ -27,6 +28,7 @@
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -108,6 +110,7 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   beforeRender->SetCallback([](vtkObject*, unsigned long, void* view, void*) {
     static_cast<SliceView*>(view)->resampleIfNeeded();
     static_cast<SliceView*>(view)->layOutTexts();
+    static_cast<SliceView*>(view)->updateNeedles();  // their width in pixels at this zoom
   });
   renderer_->AddObserver(vtkCommand::StartEvent, beforeRender);
 
@@ -128,6 +131,21 @@ SliceView::SliceView(SliceOrientation orientation) : orientation_(orientation) {
   crosshairActor_->GetProperty()->SetLineWidth(1.0);
   crosshairActor_->SetVisibility(false);
   renderer_->AddActor(crosshairActor_);
+
+  // The needles under the measurement markers (z 0.5 < 0.6), each in its own colour (cell
+  // scalars as they are), unlit so the pixels are that colour: the emphasised ones (actor 0)
+  // as bands, the others (actor 1) as lines (updateNeedles).
+  for (std::size_t n = 0; n < needleActors_.size(); ++n) {
+    needleLines_[n] = vtkSmartPointer<vtkPolyData>::New();
+    auto needleMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    needleMapper->SetInputData(needleLines_[n]);
+    needleMapper->SetScalarModeToUseCellData();
+    needleMapper->SetColorModeToDirectScalars();
+    needleActors_[n] = vtkSmartPointer<vtkActor>::New();
+    needleActors_[n]->SetMapper(needleMapper);
+    needleActors_[n]->GetProperty()->LightingOff();
+    renderer_->AddActor(needleActors_[n]);
+  }
 
   measurementLines_ = vtkSmartPointer<vtkPolyData>::New();
   auto measurementMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
@@ -554,6 +572,58 @@ void SliceView::setLandmarks(std::vector<LandmarkMarker> markers) {
   if (volume_) updateMeasurementOverlay();
 }
 
+void SliceView::setNeedles(std::vector<Needle> needles) {
+  needles_ = std::move(needles);
+  if (volume_) updateNeedles();
+}
+
+void SliceView::updateNeedles() {
+  // OpenGL core profiles (Mesa llvmpipe among them) draw lines 1 pixel wide whatever the line
+  // width asks, so the emphasised needles are bands of kEmphasisedNeedleWidth_px screen pixels
+  // (quads, their width in mm from the zoom: rebuilt before each render) and the others lines.
+  const int* size = renderer_->GetSize();
+  const double mmPerPixel =
+      size[1] > 0 ? 2.0 * renderer_->GetActiveCamera()->GetParallelScale() / size[1] : 1.0;
+  const double halfWidth_mm = 0.5 * kEmphasisedNeedleWidth_px * mmPerPixel;
+  for (std::size_t n = 0; n < needleActors_.size(); ++n) {
+    const bool emphasised = n == 0;
+    auto points = vtkSmartPointer<vtkPoints>::New();
+    auto cells = vtkSmartPointer<vtkCellArray>::New();
+    auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
+    colours->SetNumberOfComponents(3);
+    // The emphasised ones over the others where they cross.
+    const double z = emphasised ? 0.55 : 0.5;
+    for (const Needle& needle : needles_) {
+      if (needle.emphasised != emphasised) continue;
+      const Eigen::Vector2d a = lpsToWorld(needle.entry_lps), b = lpsToWorld(needle.tip_lps);
+      if (emphasised) {
+        const Eigen::Vector2d along = b - a;
+        const Eigen::Vector2d side =
+            along.norm() > 0.0 ? Eigen::Vector2d(-along.y(), along.x()).normalized() * halfWidth_mm
+                               : Eigen::Vector2d(halfWidth_mm, 0.0);
+        cells->InsertNextCell(4);
+        for (const Eigen::Vector2d& corner :
+             std::array<Eigen::Vector2d, 4>{a - side, b - side, b + side, a + side})
+          cells->InsertCellPoint(points->InsertNextPoint(corner[0], corner[1], z));
+      } else {
+        const vtkIdType ends[2] = {points->InsertNextPoint(a[0], a[1], z),
+                                   points->InsertNextPoint(b[0], b[1], z)};
+        cells->InsertNextCell(2, ends);
+      }
+      const unsigned char rgb[3] = {needle.colour.r, needle.colour.g, needle.colour.b};
+      colours->InsertNextTypedTuple(rgb);
+    }
+    needleLines_[n]->Initialize();
+    needleLines_[n]->SetPoints(points);
+    if (emphasised)
+      needleLines_[n]->SetPolys(cells);
+    else
+      needleLines_[n]->SetLines(cells);
+    needleLines_[n]->GetCellData()->SetScalars(colours);
+    needleLines_[n]->Modified();
+  }
+}
+
 void SliceView::setPresenterMarks(PresenterMarks marks) {
   presenterMarks_ = std::move(marks);
   if (volume_) updateMeasurementOverlay();
@@ -608,6 +678,7 @@ Eigen::Vector2d SliceView::lpsToWorld(const Vec3& p_lps) const {
 }
 
 void SliceView::updateMeasurementOverlay() {
+  updateNeedles();  // they follow the slice plane as the markers do
   auto points = vtkSmartPointer<vtkPoints>::New();
   auto lines = vtkSmartPointer<vtkCellArray>::New();
   auto addPolyline = [&](const std::vector<Eigen::Vector2d>& corners, bool closed) {

@@ -140,7 +140,10 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   const double viewWidth_px = axial()->width() * axial()->devicePixelRatioF();
   EXPECT_GE(title->xMin, 0.0);
   EXPECT_LE(title->xMax, viewWidth_px);
-  const QColor hot = fixtures::shownAt(axial(), *panel_->setup().probes[0].tip_lps);
+  // Read 6 mm beside the tip, to the patient's right: in the heated tissue, clear of the
+  // needle's band, the T ring and its label (drawn to the screen's right).
+  const Vec3 besideTip = *panel_->setup().probes[0].tip_lps + Vec3(-6.0, 0.0, 0.0);
+  const QColor hot = fixtures::shownAt(axial(), besideTip);
   overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Damage)));
   title = colourBarTitle(axial());
   ASSERT_TRUE(title);
@@ -149,7 +152,7 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   EXPECT_EQ(window_->currentCase().plans[0].parameters["overlay"], "damage");  // kept in the case
   overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Off)));
   EXPECT_FALSE(colourBarTitle(axial()));
-  EXPECT_NE(fixtures::shownAt(axial(), *panel_->setup().probes[0].tip_lps).rgb(), hot.rgb());
+  EXPECT_NE(fixtures::shownAt(axial(), besideTip).rgb(), hot.rgb());
   overlay->setCurrentIndex(overlay->findData(int(AblationSetup::Overlay::Temperature)));
   // The zone's translucent closed surface in 3D, enclosing the reported volume (the marching
   // surface of a voxel set encloses its volume to within a few percent; smoothing trims the

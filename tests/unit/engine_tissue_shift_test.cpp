@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
+#include "twinplan/engine/plan_targets.h"
 #include "twinplan/engine/tissue_shift.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/tissue/brain_shift.h"
@@ -79,6 +80,49 @@ TEST(TissueShift, LiverToolPushesTheLiverAlongTheTool) {
   EXPECT_LT(d.norm(), 10.0);
   EXPECT_NEAR(t1["magnitude_mm"].get<double>(), d.norm(), 1e-12);
   EXPECT_LT((vec(t1["before_lps"]) - abdomen().tumours[0].centre_lps).norm(), 2.0);
+}
+
+// Every probe of a multi-probe ablation plan is a target (engine/plan_targets.h), named by its
+// number, in probe order; one not yet placed is left out. A tip placed on the tumour's centroid
+// moves exactly as the centroid does (the same point of the same field); the others, 10 mm and
+// 20 mm to its left, each by its own amount.
+TEST(TissueShift, EveryProbeOfAMultiProbePlanIsATarget) {
+  Case twin = abdomen().twin;
+  const std::vector<PlanTarget> tumours = planTargets(twin);  // no plan yet: the centroids
+  ASSERT_FALSE(tumours.empty());
+  ASSERT_EQ(tumours[0].name, "Tumour 1 centroid");
+  const Vec3 centroid = tumours[0].p_lps;
+  const auto point = [](const Vec3& p) { return json::array({p.x(), p.y(), p.z()}); };
+  json probes = json::array();
+  for (double left : {0.0, 10.0, 20.0})
+    probes.push_back({{"tip_lps", point(centroid + Vec3(left, 0, 0))},
+                      {"entry_lps", point(centroid + Vec3(left, -60, 0))}});
+  probes.push_back({{"entry_lps", point(centroid + Vec3(30, -60, 0))}});  // its tip not placed
+  twin.plans.push_back(Plan{"ablation",
+                            "Ablation",
+                            {{"probes", probes},
+                             {"tip_lps", probes[0]["tip_lps"]},
+                             {"entry_lps", probes[0]["entry_lps"]}}});
+  const json r = simulateTissueShift(twin, liverTool()).report;
+  std::vector<std::string> names;
+  for (const json& t : r["targets"]) names.push_back(t["name"].get<std::string>());
+  ASSERT_GE(names.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(names.end() - 3, names.end()),
+            (std::vector<std::string>{"Ablation probe 1 tip", "Ablation probe 2 tip",
+                                      "Ablation probe 3 tip"}));
+  for (int n = 0; n < 3; ++n)
+    EXPECT_LT((vec(target(r, "Ablation probe " + std::to_string(n + 1) + " tip")["before_lps"]) -
+               (centroid + Vec3(10.0 * n, 0, 0)))
+                  .norm(),
+              1e-9);
+  const json& onCentroid = target(r, "Ablation probe 1 tip");
+  const json& first = target(r, "Tumour 1 centroid");
+  EXPECT_LT((vec(onCentroid["displacement_mm"]) - vec(first["displacement_mm"])).norm(), 1e-9);
+  EXPECT_NE(target(r, "Ablation probe 3 tip")["magnitude_mm"], onCentroid["magnitude_mm"]);
+  // A plan of one probe saved before several probes (tip_lps alone): "<plan> tip".
+  twin.plans.back().parameters.erase("probes");
+  const json one = simulateTissueShift(twin, liverTool()).report;
+  EXPECT_LT((vec(target(one, "Ablation tip")["before_lps"]) - centroid).norm(), 1e-9);
 }
 
 // Linear elasticity: a force twice the one the 10 mm indentation needed gives a 20 mm

@@ -49,6 +49,12 @@ struct AblationScene {
   std::vector<vtkSmartPointer<vtkActor>> probe;  // shaft parts first, then the active ones
   std::size_t shaftParts = 0;
   vtkSmartPointer<vtkActor> preview;  // the live predicted zone
+  // Whether a prop is one of these: probe and live zone are seen through by a click in 3D
+  // (placing picks the anatomy behind them); the margin map, the tumour's own surface, is not.
+  bool drawsProbeOrPreview(const vtkProp* prop) const {
+    return prop == preview.Get() || std::any_of(probe.begin(), probe.end(),
+                                                [prop](const auto& a) { return a.Get() == prop; });
+  }
   void replace(std::vector<vtkSmartPointer<vtkActor>>& actors,
                std::vector<vtkSmartPointer<vtkActor>> now) {
     for (const auto& a : actors) renderer->RemoveActor(a);
@@ -83,6 +89,11 @@ constexpr Rgb kZoneColour{230, 120, 30};
 // devices look, so the active length reads at a glance.
 constexpr Rgb kShaftColour{200, 200, 205};
 constexpr Rgb kActiveColour{240, 190, 40};
+// The probes' lines in the 2D views: the current probe's in the markers' yellow
+// (SliceView's measurement colour, so its line and T/E rings read as one), 3 pixels wide; the
+// others thin and ivory, calmer but still seen over the liver's fill.
+constexpr Rgb kCurrentNeedleColour{255, 217, 51};
+constexpr Rgb kNeedleColour{235, 230, 195};
 // A probe crossing a slice closer than this to its tip or entry ring is drawn by that ring.
 constexpr double kCrossingClearance_mm = 1.0;
 
@@ -235,20 +246,52 @@ SurfaceMesh cylinder(const Vec3& from, const Vec3& to, double radius_mm, const R
   return mesh;
 }
 
-// A probe's line in the 2D views: entry then tip, as far as they are placed.
-std::vector<Vec3> probeLine(const ProbePoints& p) {
-  std::vector<Vec3> line;
-  if (p.entry_lps) line.push_back(*p.entry_lps);
-  if (p.tip_lps) line.push_back(*p.tip_lps);
-  return line;
+// Every placed probe's line in the 2D views, entry to tip: the current probe (the one the panel
+// shows and a click places) emphasised, so the probe being worked on stands out and the rest
+// stay in view.
+std::vector<rendering::SliceView::Needle> probeNeedles(const AblationSetup& setup,
+                                                       std::size_t current) {
+  std::vector<rendering::SliceView::Needle> needles;
+  for (std::size_t n = 0; n < setup.probes.size(); ++n) {
+    const ProbePoints& p = setup.probes[n];
+    if (!p.complete()) continue;
+    needles.push_back({*p.entry_lps, *p.tip_lps,
+                       n == current ? kCurrentNeedleColour : kNeedleColour, n == current});
+  }
+  return needles;
+}
+
+// The point a click in the 3D view places (AblationPanel::placing) from the surface it hit.
+Vec3 placedIn3D(const VolumeViewport& volume, AblationPanel::Point point,
+                const VolumeViewport::SurfacePick& pick) {
+  // A tip clicked on a model (the tumour's) goes to the middle of the model along the line of
+  // sight - the midpoint of the ray's chord through it (for a sphere, the point of the line of
+  // sight nearest its centre; its centre when clicked over it) - not onto its near surface,
+  // where a needle's tip does not belong. On the rendered volume, or a surface the ray does not
+  // leave, the picked point itself. An entry is the skin point clicked; a temperature point the
+  // surface point.
+  if (point == AblationPanel::Point::Tip)
+    if (const auto exit = volume.exitPoint(pick)) return 0.5 * (pick.p_lps + *exit);
+  return pick.p_lps;
+}
+
+// The tips and entries a drag takes in 3D, in the order moveProbeMarker counts them.
+std::vector<Vec3> probeHandles(const AblationSetup& setup) {
+  std::vector<Vec3> handles;
+  for (const ProbePoints& p : setup.probes)
+    for (const std::optional<Vec3>& point : {p.tip_lps, p.entry_lps})
+      if (point) handles.push_back(*point);
+  return handles;
 }
 
 // Every probe of a complete set-up; throws Error(InvalidInput) naming a probe whose entry lies on
 // its tip.
 std::vector<ablation::ProbePlacement> placements(const AblationSetup& setup) {
   if (!setup.complete())
-    throw Error(ErrorKind::InvalidInput,
-                "Place every probe's tip and entry in a 2D view before simulating.", "ablation");
+    throw Error(
+        ErrorKind::InvalidInput,
+        "Place every probe's tip and entry (in a 2D view or the 3D view) before simulating.",
+        "ablation");
   std::vector<ablation::ProbePlacement> probes;
   for (const ProbePoints& p : setup.probes) {
     probes.push_back({*p.tip_lps, *p.entry_lps});
@@ -444,7 +487,21 @@ void MainWindow::buildAblationDock() {
   connect(ablation_, &AblationPanel::placingChanged, this, [this] {
     const bool placing = ablation_->placing().has_value();
     for (auto* viewport : slices_) viewport->setPickMode(placing || tool_ != Tool::Navigate);
+    volume_->setPlacing(placing);
   });
+  // In 3D: a click places the point being placed on the anatomy under it, and the tips and
+  // entries drag (the same edits as in 2D: one undo step a release).
+  volume_->setPickSkipped(
+      [scene = ablationScene_](const vtkProp* prop) { return scene->drawsProbeOrPreview(prop); });
+  connect(volume_, &VolumeViewport::surfaceClicked, this,
+          [this](const VolumeViewport::SurfacePick& pick) {
+            if (const auto point = ablation_->placing())
+              ablation_->placePoint(placedIn3D(*volume_, *point, pick));
+          });
+  connect(volume_, &VolumeViewport::handleDragged, this,
+          [this](std::size_t handle, const Vec3& p_lps, bool final) {
+            moveProbeMarker(handle, p_lps, final);
+          });
   connect(ablation_, &AblationPanel::setupChanged, this, [this] {
     showProbe();
     showFieldOverlay();
@@ -746,13 +803,16 @@ void MainWindow::showProbe() {
   showLandmarkMarkers();  // with the probe's rings
   const AblationSetup& s = ablation_->setup();
   showProbeIn3D(s);
-  if (!pendingPoints_.empty()) return;
-  // The current probe's line (the views draw one line; the others show their rings).
-  const std::vector<Vec3> points = probeLine(s.probes[ablation_->currentProbe()]);
+  showProbeLines(s);
+}
+
+void MainWindow::showProbeLines(const AblationSetup& s) {
+  const auto needles = probeNeedles(s, ablation_->currentProbe());
   for (auto* viewport : slices_) {
-    viewport->view().setPendingPoints(points, points.size() == 2);
+    viewport->view().setNeedles(needles);
     viewport->update();
   }
+  volume_->setHandles(probeHandles(s));
 }
 
 namespace {
@@ -817,12 +877,8 @@ void MainWindow::moveProbeMarker(std::size_t probeMarker, const Vec3& p_lps, boo
   const ImageVolume* background = backgroundVolume();
   auto markers = landmarks_->markersOn(background ? background->name : std::string()).markers;
   for (auto& ring : probeRings(s, slices_)) markers.push_back(std::move(ring));
-  const std::vector<Vec3> line = probeLine(s.probes[ablation_->currentProbe()]);
-  for (auto* viewport : slices_) {
-    viewport->view().setLandmarks(markers);
-    if (pendingPoints_.empty()) viewport->view().setPendingPoints(line, line.size() == 2);
-    viewport->update();
-  }
+  for (auto* viewport : slices_) viewport->view().setLandmarks(markers);
+  showProbeLines(s);
   showProbeIn3D(s);
   requestZonePreview(s);
 }

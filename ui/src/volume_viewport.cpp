@@ -1,12 +1,17 @@
 #include "twinplan/ui/volume_viewport.h"
 
+#include <vtkActor.h>
 #include <vtkCamera.h>
 #include <vtkCellPicker.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkNew.h>
+#include <vtkProp.h>
+#include <vtkPropCollection.h>
 #include <vtkRenderer.h>
 
+#include <Eigen/Dense>
 #include <QKeyEvent>
+#include <QLineF>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -21,6 +26,7 @@ VolumeViewport::VolumeViewport(QWidget* parent)
   view_->addTo(renderWindow());
   setToolTip(
       tr("Left drag: rotate · Wheel: zoom · R: reset view\n"
+         "Ablation: drag a probe's tip or entry to move it; while placing, click to place\n"
          "C: clipping box at the crosshair · [ ]: smaller / larger box\n"
          "Scissors on: drag a lasso to cut the current segment · Esc: scissors off"));
 }
@@ -88,14 +94,45 @@ void VolumeViewport::setScissors(bool on) {
 
 void VolumeViewport::mousePressEvent(QMouseEvent* event) {
   lastPosition_ = event->position();
-  if (scissors_ && event->button() == Qt::LeftButton) {
+  pressPosition_ = event->position();
+  if (event->button() != Qt::LeftButton) return;
+  grabbed_.reset();
+  if (scissors_) {
     lasso_ = {event->position()};
     drawingLasso_ = true;
+    return;
+  }
+  // The nearest handle within reach is grabbed (a drag then moves it, not the camera).
+  double best = kHandleReach_px;
+  for (std::size_t n = 0; n < handles_.size(); ++n) {
+    const double distance = QLineF(widgetPosition(handles_[n]), event->position()).length();
+    if (distance <= best) {
+      best = distance;
+      grabbed_ = n;
+    }
   }
 }
 
 void VolumeViewport::mouseReleaseEvent(QMouseEvent* event) {
-  if (!drawingLasso_ || event->button() != Qt::LeftButton) return;
+  if (event->button() != Qt::LeftButton) return;
+  // A click that stays put (a few pixels of hand jitter) places; a drag has rotated or moved
+  // a handle.
+  const bool stayedPut = (event->position() - pressPosition_).manhattanLength() <= 3.0;
+  if (grabbed_) {
+    const std::size_t handle = *grabbed_;
+    grabbed_.reset();
+    if (handle < handles_.size() && !(stayedPut && placing_))
+      // A handle clicked without a drag stays where it was (no edit).
+      emit handleDragged(
+          handle, stayedPut ? handles_[handle] : atDepthOf(handles_[handle], event->position()),
+          true);
+    if (!(stayedPut && placing_)) return;
+  }
+  if (placing_ && !drawingLasso_ && stayedPut) {
+    if (const auto pick = pickSurface(event->position(), true)) emit surfaceClicked(*pick);
+    return;
+  }
+  if (!drawingLasso_) return;
   drawingLasso_ = false;
   lasso_.push_back(event->position());
   segmentation::ScissorsCut cut;
@@ -135,27 +172,96 @@ void VolumeViewport::leaveEvent(QEvent* event) {
   VtkViewport::leaveEvent(event);
 }
 
+void VolumeViewport::pointAt(const QPointF& position) {
+  if (const auto pick = pickSurface(position))
+    emit surfaceHovered(pick->p_lps, pick->direction, true);
+  else
+    emit surfaceHovered(Vec3::Zero(), Vec3(0, 0, 1), false);
+}
+
 // The ray from the eye through the mouse: the camera's position to the picked point (a
 // perspective camera), or along its direction of projection (a parallel one).
-void VolumeViewport::pointAt(const QPointF& position) {
+std::optional<VolumeViewport::SurfacePick> VolumeViewport::pickSurface(const QPointF& position,
+                                                                       bool throughSkipped) const {
+  // Skipped props are made unpickable for this pick only (vtkPicker has no exclusion list).
+  std::vector<vtkProp*> hidden;
+  if (throughSkipped && skipped_) {
+    vtkPropCollection* props = view_->renderer()->GetViewProps();
+    vtkCollectionSimpleIterator it;
+    props->InitTraversal(it);
+    while (vtkProp* prop = props->GetNextProp(it))
+      if (prop->GetPickable() && skipped_(prop)) {
+        prop->PickableOff();
+        hidden.push_back(prop);
+      }
+  }
   const QPoint display = toVtkDisplay(position);
   vtkNew<vtkCellPicker> picker;
   picker->SetTolerance(0.0005);
   const bool hit = picker->Pick(display.x(), display.y(), 0.0, view_->renderer()) != 0;
-  if (!hit) {
-    emit surfaceHovered(Vec3::Zero(), Vec3(0, 0, 1), false);
-    return;
-  }
+  for (vtkProp* prop : hidden) prop->PickableOn();
+  if (!hit) return std::nullopt;
   const auto vec = [](const double* v) { return Vec3(v[0], v[1], v[2]); };
-  const Vec3 p_lps = vec(picker->GetPickPosition());
+  SurfacePick pick;
+  pick.p_lps = vec(picker->GetPickPosition());
+  pick.prop = picker->GetViewProp();
   vtkCamera* camera = view_->renderer()->GetActiveCamera();
   Vec3 direction = camera->GetParallelProjection() ? vec(camera->GetDirectionOfProjection())
-                                                   : Vec3(p_lps - vec(camera->GetPosition()));
+                                                   : Vec3(pick.p_lps - vec(camera->GetPosition()));
   if (direction.norm() < 1e-9) direction = vec(camera->GetDirectionOfProjection());
-  emit surfaceHovered(p_lps, direction.normalized(), true);
+  pick.direction = direction.normalized();
+  return pick;
+}
+
+std::optional<Vec3> VolumeViewport::exitPoint(const SurfacePick& pick, double reach_mm) const {
+  auto* actor = vtkActor::SafeDownCast(pick.prop);
+  if (!actor) return std::nullopt;  // the volume: no surface to cross again
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0);  // the ray itself, not a cone around it
+  picker->PickFromListOn();
+  picker->AddPickList(actor);
+  // Started just past the entry so the entry's own triangle is not found again.
+  constexpr double kPastEntry_mm = 0.01;
+  Vec3 from = pick.p_lps + kPastEntry_mm * pick.direction;
+  Vec3 to = pick.p_lps + reach_mm * pick.direction;
+  if (picker->Pick3DPoint(from.data(), to.data(), view_->renderer()) == 0) return std::nullopt;
+  double p[3];
+  picker->GetPickPosition(p);
+  return Vec3(p[0], p[1], p[2]);
+}
+
+void VolumeViewport::setPlacing(bool on) {
+  placing_ = on;
+  setCursor(on ? Qt::CrossCursor : Qt::ArrowCursor);
+}
+
+QPointF VolumeViewport::widgetPosition(const Vec3& p_lps) const {
+  const double ratio = devicePixelRatioF();
+  const QSize size_px = (QSizeF(size()) * ratio).toSize();
+  const Eigen::Vector4d d =
+      view_->lpsToDisplay(size_px.width(), size_px.height()) * p_lps.homogeneous();
+  return {d.x() / d.w() / ratio, height() - d.y() / d.w() / ratio};
+}
+
+Vec3 VolumeViewport::atDepthOf(const Vec3& anchor_lps, const QPointF& position) const {
+  // The projection keeps depth (normalised z), so the point at the anchor's depth under the
+  // mouse is the inverse projection of (mouse x, mouse y, anchor's z).
+  const double ratio = devicePixelRatioF();
+  const QSize size_px = (QSizeF(size()) * ratio).toSize();
+  const Eigen::Matrix4d m = view_->lpsToDisplay(size_px.width(), size_px.height());
+  const Eigen::Vector4d anchor = m * anchor_lps.homogeneous();
+  const Eigen::Vector4d display(position.x() * ratio, (height() - position.y()) * ratio,
+                                anchor.z() / anchor.w(), 1.0);
+  const Eigen::Vector4d p = m.inverse() * display;
+  return p.head<3>() / p.w();
 }
 
 void VolumeViewport::mouseMoveEvent(QMouseEvent* event) {
+  if (grabbed_ && (event->buttons() & Qt::LeftButton)) {
+    if (*grabbed_ < handles_.size())
+      emit handleDragged(*grabbed_, atDepthOf(handles_[*grabbed_], event->position()), false);
+    return;
+  }
   if (pointing_ && event->buttons() == Qt::NoButton && !drawingLasso_) pointAt(event->position());
   if (drawingLasso_) {
     // A point every 2 px is smooth enough for a hand-drawn outline.

@@ -10,12 +10,15 @@
 namespace twinplan::engine {
 
 struct PlanTarget {
-  std::string name;  // "<segment> centroid", "<plan> tip"
+  // "<segment> centroid"; "<plan> tip" (one probe) or "<plan> probe N tip" (N from 1)
+  std::string name;
   Vec3 p_lps = Vec3::Zero();
 };
 
 // Tumour centroids (segments of tissue type "tumour", voxel centroid) of every labelmap, then
-// ablation plans' tips (plan parameters "tip_lps"), in case order.
+// every ablation plan's probe tips in probe order (plan parameters "probes"[].tip_lps, or
+// "tip_lps" of a plan saved before several probes; a probe not yet placed is left out), in case
+// order.
 std::vector<PlanTarget> planTargets(const Case& twin);
 
 }  // namespace twinplan::engine

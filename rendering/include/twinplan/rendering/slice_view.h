@@ -141,6 +141,19 @@ class SliceView {
   void setBrushOutline(const std::optional<Vec3>& centre_lps, double radius_mm = 0.0);
   const std::optional<Vec3>& brushCentre() const { return brushCentre_lps_; }
   double brushRadius_mm() const { return brushRadius_mm_; }
+  // Needles (the ablation probes): each a line from its entry to its tip, projected onto the
+  // slice whatever their depth (the needle's whole course reads in every view), in its colour,
+  // over the segments and under the markers. The emphasised one (the probe being placed) is a
+  // band kEmphasisedNeedleWidth_px screen pixels wide at any zoom, the others 1-pixel lines.
+  // Unlit: the pixels are the needle's colour.
+  struct Needle {
+    Vec3 entry_lps = Vec3::Zero(), tip_lps = Vec3::Zero();
+    Rgb colour;
+    bool emphasised = false;
+  };
+  void setNeedles(std::vector<Needle> needles);
+  const std::vector<Needle>& needles() const { return needles_; }
+  static constexpr double kEmphasisedNeedleWidth_px = 3.0;
   // Registration landmarks of this view's series (the Landmarks panel): a ring with the pair's
   // number, drawn where a point lies on the current slice.
   struct LandmarkMarker {
@@ -271,6 +284,7 @@ class SliceView {
   void blendField(unsigned char* rgb);
   void updateCrosshairLines();
   void updateMeasurementOverlay();
+  void updateNeedles();
   void updatePointerDot(double radius_mm);
   void layOutTexts();  // before each render, in display pixels
   Eigen::Vector2d lpsToWorld(const Vec3& p_lps) const;
@@ -286,6 +300,10 @@ class SliceView {
   const std::vector<Measurement>* measurements_ = nullptr;
   std::vector<Vec3> pendingPoints_;
   std::vector<LandmarkMarker> landmarks_;
+  std::vector<Needle> needles_;
+  // Emphasised needles (bands) and the others (lines).
+  std::array<vtkSmartPointer<vtkPolyData>, 2> needleLines_;
+  std::array<vtkSmartPointer<vtkActor>, 2> needleActors_;
   PresenterMarks presenterMarks_;
   vtkSmartPointer<vtkPolyData> pointerDot_;
   vtkSmartPointer<vtkActor> pointerActor_;

@@ -471,6 +471,8 @@ class MainWindow : public QMainWindow {
   void requestZonePreview(const AblationSetup& setup);  // off-thread, coalesced
   void showZonePreview(std::shared_ptr<const ZonePreview> preview);
   void showProbeIn3D(const AblationSetup& setup);
+  // Every probe's line in the 2D views (the current one emphasised) and the 3D view's handles.
+  void showProbeLines(const AblationSetup& setup);
   void showMarginMap();  // picks the margin map to show, in 3D, 2D and the panel's legend
   void storeAblationResult(const AblationSetup& setup, const AblationOutcome& outcome);
   void showLandmarkPlacing();  // the placing side's series as background, views in pick mode

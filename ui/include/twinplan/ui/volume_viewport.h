@@ -3,13 +3,17 @@
 // box around the crosshair, [ and ] shrink and grow it. With the scissors on, a left drag draws
 // a lasso instead (Esc leaves the scissors).
 #include <QPointF>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "twinplan/core/geometry.h"
 #include "twinplan/rendering/volume_view.h"
 #include "twinplan/segmentation/scissors.h"
 #include "twinplan/ui/vtk_viewport.h"
+
+class vtkProp;
 
 namespace twinplan::ui {
 
@@ -45,6 +49,38 @@ class VolumeViewport : public VtkViewport {
   void setPointing(bool on);
   bool pointing() const { return pointing_; }
 
+  // What a pick under the mouse found: the first visible surface point (LPS), the direction
+  // from the eye through it (unit), and the prop it lies on. nullopt: nothing there.
+  struct SurfacePick {
+    Vec3 p_lps = Vec3::Zero();
+    Vec3 direction = Vec3(0, 0, 1);
+    vtkProp* prop = nullptr;
+  };
+  // `throughSkipped`: the props setPickSkipped names are seen through (a placing click: the
+  // ablation probe and its live zone are drawn to be seen, the click goes to the anatomy).
+  std::optional<SurfacePick> pickSurface(const QPointF& position,
+                                         bool throughSkipped = false) const;
+  // Where the pick's ray, continued past the picked point, leaves the prop it hit (its next
+  // crossing of that surface within `reach_mm`); nullopt for the rendered volume or an open
+  // surface the ray does not cross again.
+  std::optional<Vec3> exitPoint(const SurfacePick& pick, double reach_mm = 1000.0) const;
+  void setPickSkipped(std::function<bool(const vtkProp*)> skipped) {
+    skipped_ = std::move(skipped);
+  }
+
+  // Placing (a probe's tip or entry): while on, a left click that does not move (within a few
+  // pixels) picks the surface under it and emits surfaceClicked; a drag still rotates.
+  void setPlacing(bool on);
+  bool placing() const { return placing_; }
+  // Handles a left press grabs within kHandleReach_px of where they are drawn (the probes' tips
+  // and entries): the drag moves the grabbed one in the plane through it facing the camera
+  // (its depth kept), emitting handleDragged at each move and once more, final, on release.
+  void setHandles(std::vector<Vec3> handles_lps) { handles_ = std::move(handles_lps); }
+  const std::vector<Vec3>& handles() const { return handles_; }
+  static constexpr double kHandleReach_px = 8.0;
+  // Where the current camera shows an LPS point, in widget (logical) coordinates.
+  QPointF widgetPosition(const Vec3& p_lps) const;
+
  signals:
   void clippingChanged(bool on);
   void scissorsChanged(bool on);
@@ -52,6 +88,8 @@ class VolumeViewport : public VtkViewport {
   // The surface point under the mouse while pointing and the direction from the eye through it
   // (unit, LPS); hit false: nothing under the mouse, or the mouse left the view.
   void surfaceHovered(const twinplan::Vec3& p_lps, const twinplan::Vec3& direction, bool hit);
+  void surfaceClicked(const twinplan::ui::VolumeViewport::SurfacePick& pick);
+  void handleDragged(std::size_t handle, const twinplan::Vec3& p_lps, bool final);
 
  protected:
   void glInitialized() override { view_->setFastRendering(softwareRenderer()); }
@@ -65,6 +103,9 @@ class VolumeViewport : public VtkViewport {
 
  private:
   void pointAt(const QPointF& position);
+  // The point under `position` at the depth of `anchor_lps` (the plane through it facing the
+  // camera).
+  Vec3 atDepthOf(const Vec3& anchor_lps, const QPointF& position) const;
   void placeClippingBox();
 
   std::unique_ptr<rendering::VolumeView> view_;
@@ -77,6 +118,11 @@ class VolumeViewport : public VtkViewport {
   std::vector<QPointF> lasso_;
   bool drawingLasso_ = false;
   bool pointing_ = false;
+  bool placing_ = false;
+  QPointF pressPosition_;
+  std::vector<Vec3> handles_;
+  std::optional<std::size_t> grabbed_;  // the handle being dragged
+  std::function<bool(const vtkProp*)> skipped_;
 };
 
 }  // namespace twinplan::ui
