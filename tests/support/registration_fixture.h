@@ -8,8 +8,12 @@
 #include <Eigen/Geometry>
 #include <array>
 #include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "twinplan/core/spatial_transform.h"
 #include "twinplan/phantom/phantom.h"
 
@@ -22,6 +26,28 @@ inline phantom::Phantom headPhantom(double scale) {
   options.surfaceModels = false;
   return phantom::makePhantom(options);
 }
+
+// A suite whose tests read the head phantom's DICOM series (CT and MR T1 on one grid), written
+// once for the suite into a temporary folder: call writeHeadPhantomSeries from the suite's
+// SetUpTestSuite. Per suite (Suite is the derived class), so two suites in one binary do not
+// share it.
+template <class Suite>
+class HeadPhantomSeriesSuite : public ::testing::Test {
+ protected:
+  static void writeHeadPhantomSeries(const std::string& folderTag, double scale) {
+    dir_ = std::make_unique<TempDir>(folderTag);
+    const phantom::PhantomFiles files = phantom::writePhantom(headPhantom(scale), dir_->path());
+    ct_ = std::make_unique<std::filesystem::path>(files.seriesDirs.at(0));
+    mr_ = std::make_unique<std::filesystem::path>(files.seriesDirs.at(1));
+  }
+  static void TearDownTestSuite() {
+    ct_.reset();
+    mr_.reset();
+    dir_.reset();
+  }
+  static inline std::unique_ptr<TempDir> dir_;
+  static inline std::unique_ptr<std::filesystem::path> ct_, mr_;
+};
 
 inline const ImageVolume& volumeOf(const phantom::Phantom& p, const std::string& name) {
   const ImageVolume* v = findVolume(p.twin, name);
