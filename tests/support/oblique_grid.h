@@ -1,8 +1,11 @@
 #pragma once
-// The DICOM writer tests' grid (unit/io_dicom_writer_test, integration/io_dicom_writer_dcm2niix):
-// anisotropic voxels on an oblique grid, so that a swapped, flipped or unturned axis shows in
-// what is read back.
+// Oblique grids of anisotropic voxels, so that a swapped, flipped, transposed or lost axis shows
+// in what is read back: the DICOM writer tests' (unit/io_dicom_writer_test,
+// integration/io_dicom_writer_dcm2niix) and the case file tests' (unit/core_case_file_test,
+// unit/core_case_payload_readers_test).
+#include <Eigen/Geometry>
 #include <cmath>
+#include <numbers>
 
 #include "twinplan/core/geometry.h"
 
@@ -20,6 +23,19 @@ inline ImageGeometry obliqueWriterGrid(const Index3& size) {
   aboutLr << 1, 0, 0, 0, std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a);
   aboutS << std::cos(b), -std::sin(b), 0, std::sin(b), std::cos(b), 0, 0, 0, 1;
   g.direction = aboutS * aboutLr;
+  return g;
+}
+
+// `size` voxels of 0.7421875 x 0.81 x 2.5 mm at (-112.3046875, 87.65, -301.125) LPS mm, turned
+// 12 deg about L-R, then 7 deg about A-P, as an oblique acquisition.
+inline ImageGeometry obliqueCaseGrid(const Index3& size) {
+  ImageGeometry g;
+  g.size = size;
+  g.origin_lps = Vec3(-112.3046875, 87.65, -301.125);
+  g.spacing_mm = Vec3(0.7421875, 0.81, 2.5);
+  g.direction = (Eigen::AngleAxisd(12.0 * std::numbers::pi / 180.0, Vec3::UnitX()) *
+                 Eigen::AngleAxisd(7.0 * std::numbers::pi / 180.0, Vec3::UnitY()))
+                    .toRotationMatrix();
   return g;
 }
 
