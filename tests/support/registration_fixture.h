@@ -27,6 +27,24 @@ inline phantom::Phantom headPhantom(double scale) {
   return phantom::makePhantom(options);
 }
 
+inline const ImageVolume& volumeOf(const phantom::Phantom& p, const std::string& name) {
+  const ImageVolume* v = findVolume(p.twin, name);
+  if (!v) throw std::runtime_error("the phantom has no " + name);
+  return *v;
+}
+
+// A suite whose tests register the head phantom at scale 0.5 (its CT and MR T1 on one grid),
+// made once for the suite. Per suite (Suite is the derived class).
+template <class Suite>
+class HeadPhantomSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { head_ = std::make_unique<phantom::Phantom>(headPhantom(0.5)); }
+  static void TearDownTestSuite() { head_.reset(); }
+  static const ImageVolume& ct() { return volumeOf(*head_, "CT"); }
+  static const ImageVolume& mr() { return volumeOf(*head_, "MR T1"); }
+  static inline std::unique_ptr<phantom::Phantom> head_;
+};
+
 // A suite whose tests read the head phantom's DICOM series (CT and MR T1 on one grid), written
 // once for the suite into a temporary folder: call writeHeadPhantomSeries from the suite's
 // SetUpTestSuite. Per suite (Suite is the derived class), so two suites in one binary do not
@@ -48,12 +66,6 @@ class HeadPhantomSeriesSuite : public ::testing::Test {
   static inline std::unique_ptr<TempDir> dir_;
   static inline std::unique_ptr<std::filesystem::path> ct_, mr_;
 };
-
-inline const ImageVolume& volumeOf(const phantom::Phantom& p, const std::string& name) {
-  const ImageVolume* v = findVolume(p.twin, name);
-  if (!v) throw std::runtime_error("the phantom has no " + name);
-  return *v;
-}
 
 // A copy of `volume` whose voxels lie where `truth` (fixed -> moving, rigid) maps them: voxel
 // ijk, at x in the original, is at truth(x) in the copy. So the anatomy at p in the original
