@@ -62,14 +62,7 @@ ImageVolume gammaImage(const ScalarField& gamma) {
 }  // namespace
 
 nlohmann::json runGamma(const GammaArguments& a, Progress& progress) {
-  radiotherapy::GammaCriteria criteria;
-  criteria.doseDifference_percent = a.doseDifference_percent;
-  criteria.distanceToAgreement_mm = a.distanceToAgreement_mm;
-  criteria.lowDoseThreshold_percent = a.threshold_percent;
-  criteria.maxGamma = a.maxGamma;
-  criteria.local = a.local;
-  criteria.passFailOnly = a.passFailOnly;
-  if (a.normalisationDose_Gy) criteria.normalisationDose_Gy = *a.normalisationDose_Gy;
+  const radiotherapy::GammaCriteria& criteria = a.criteria;
   criteria.validate();  // before reading two dose files
   if (!a.output.empty() && !io::isImageFileName(a.output))
     throw Error(ErrorKind::InvalidInput,

@@ -1028,20 +1028,21 @@ int main(int argc, char** argv) {
       "gamma", "3D gamma index of two doses (RTDOSE or NRRD/MHA/NIfTI in Gy), exact search");
   gammaCmd->add_option("--reference", gammaArgs.reference, "Reference dose")->required();
   gammaCmd->add_option("--evaluated", gammaArgs.evaluated, "Evaluated dose")->required();
-  gammaCmd->add_option("--dose-diff", gammaArgs.doseDifference_percent,
+  gammaCmd->add_option("--dose-diff", gammaArgs.criteria.doseDifference_percent,
                        "Dose-difference criterion, percent (3)");
-  gammaCmd->add_option("--dta", gammaArgs.distanceToAgreement_mm, "Distance to agreement, mm (3)");
-  gammaCmd->add_flag("--local", gammaArgs.local,
+  gammaCmd->add_option("--dta", gammaArgs.criteria.distanceToAgreement_mm,
+                       "Distance to agreement, mm (3)");
+  gammaCmd->add_flag("--local", gammaArgs.criteria.local,
                      "Local gamma: percent of the reference dose at each point");
-  gammaCmd->add_option("--threshold", gammaArgs.threshold_percent,
+  gammaCmd->add_option("--threshold", gammaArgs.criteria.lowDoseThreshold_percent,
                        "Low-dose threshold, percent of the normalisation dose (10)");
-  gammaCmd->add_option("--max-gamma", gammaArgs.maxGamma, "Largest gamma searched (2)");
-  gammaCmd->add_option("--normalisation-dose", gammaArgs.normalisationDose_Gy,
+  gammaCmd->add_option("--max-gamma", gammaArgs.criteria.maxGamma, "Largest gamma searched (2)");
+  gammaCmd->add_option("--normalisation-dose", gammaArgs.criteria.normalisationDose_Gy,
                        "Global normalisation dose in Gy (default: the reference maximum)");
   gammaCmd->add_flag("--same-frame", gammaArgs.sameFrame,
                      "Image files on different grids are in one patient space (image files "
                      "carry no frame of reference)");
-  gammaCmd->add_flag("--pass-fail-only", gammaArgs.passFailOnly,
+  gammaCmd->add_flag("--pass-fail-only", gammaArgs.criteria.passFailOnly,
                      "Stop a voxel's search once it passes (same pass rate, faster)");
   gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
 
@@ -1317,9 +1318,9 @@ int main(int argc, char** argv) {
     }
     if (*gammaCmd) {
       cli::printResult(cli::runGamma(gammaArgs, progress), gJson, [&](const json& r) {
-        std::cout << "Gamma " << gammaArgs.doseDifference_percent << " % / "
-                  << gammaArgs.distanceToAgreement_mm << " mm"
-                  << (gammaArgs.local ? " (local)" : " (global)") << ": "
+        std::cout << "Gamma " << gammaArgs.criteria.doseDifference_percent << " % / "
+                  << gammaArgs.criteria.distanceToAgreement_mm << " mm"
+                  << (gammaArgs.criteria.local ? " (local)" : " (global)") << ": "
                   << r["pass_rate_percent"].get<double>() << " % of "
                   << r["evaluated_voxels"].get<std::size_t>() << " voxels pass; gamma mean "
                   << r["gamma"]["mean"].get<double>() << ", max " << r["gamma"]["max"].get<double>()
