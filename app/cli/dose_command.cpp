@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cli_options.h"
 #include "twinplan/core/case.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -201,7 +202,7 @@ json runDose(const DoseArguments& a, Progress& progress) {
     r["output"] = a.out.string();
   }
   r["notes"] = notes;
-  r["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r["time_s"] = secondsSince(start);
   return r;
 }
 

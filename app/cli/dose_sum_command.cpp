@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cli_options.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/radiotherapy/dose_grid.h"
@@ -127,19 +128,17 @@ json runDoseSum(const DoseSumArguments& a, Progress& progress) {
          {"dose_type", doses[i].doseType},
          {"max_gy", *std::max_element(doses[i].dose.values.begin(), doses[i].dose.values.end())}});
   const auto [lowest, highest] = std::minmax_element(result.values.begin(), result.values.end());
-  const ImageGeometry& g = result.geometry;
-  return {{"operation", a.difference ? "difference" : "sum"},
-          {"inputs", inputs},
-          {"frame_of_reference_uid", doses[0].frameOfReferenceUid},
-          {"size", g.size},
-          {"spacing_mm", {g.spacing_mm.x(), g.spacing_mm.y(), g.spacing_mm.z()}},
-          {"origin_lps_mm", {g.origin_lps.x(), g.origin_lps.y(), g.origin_lps.z()}},
-          {"min_gy", *lowest},
-          {"max_gy", *highest},
-          {"dose_type", options.doseType},
-          {"summation_type", options.summationType},
-          {"output", a.out.string()},
-          {"rtdose_sop_instance_uid", uid}};
+  json r = {{"operation", a.difference ? "difference" : "sum"},
+            {"inputs", inputs},
+            {"frame_of_reference_uid", doses[0].frameOfReferenceUid},
+            {"min_gy", *lowest},
+            {"max_gy", *highest},
+            {"dose_type", options.doseType},
+            {"summation_type", options.summationType},
+            {"output", a.out.string()},
+            {"rtdose_sop_instance_uid", uid}};
+  r.update(gridJson(result.geometry));
+  return r;
 }
 
 }  // namespace twinplan::cli

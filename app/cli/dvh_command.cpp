@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli_options.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/dicom_rtstruct.h"
@@ -42,12 +43,11 @@ std::vector<radiotherapy::StructureContours> chooseStructures(io::RtStructContou
     auto roi = std::find_if(rs.rois.begin(), rs.rois.end(),
                             [&](const io::RtStructRoiContours& r) { return r.name == name; });
     if (roi == rs.rois.end()) {
-      std::string known;
-      for (const io::RtStructRoiContours& r : rs.rois)
-        known += (known.empty() ? "'" : ", '") + r.name + "'";
+      std::vector<std::string> known;
+      for (const io::RtStructRoiContours& r : rs.rois) known.push_back(r.name);
       throw Error(ErrorKind::NotFound,
                   "The structure set " + a.structures.string() + " has no ROI named '" + name +
-                      "'; it has " + known + ".",
+                      "'; it has " + quotedNames(known) + ".",
                   name);
     }
     if (roi->contours.empty())
@@ -148,13 +148,12 @@ bool hasDvh(const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs, const st
 void requireHistogrammed(const std::vector<radiotherapy::DoseVolumeHistogram>& dvhs,
                          const std::string& name, const std::string& option) {
   if (hasDvh(dvhs, name)) return;
-  std::string known;
-  for (const radiotherapy::DoseVolumeHistogram& d : dvhs)
-    known += (known.empty() ? "'" : ", '") + d.name + "'";
-  throw Error(
-      ErrorKind::NotFound,
-      option + " names ROI '" + name + "', which has no DVH here; the DVHs are of " + known + ".",
-      name);
+  std::vector<std::string> known;
+  for (const radiotherapy::DoseVolumeHistogram& d : dvhs) known.push_back(d.name);
+  throw Error(ErrorKind::NotFound,
+              option + " names ROI '" + name + "', which has no DVH here; the DVHs are of " +
+                  quotedNames(known) + ".",
+              name);
 }
 
 // ROI name -> (model id, "name" or "option"): the organ-word mapping, overridden by --ntcp.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_options.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -187,8 +188,7 @@ nlohmann::json runFemMesh(const std::filesystem::path& casePath, const FemMeshOp
   const auto start = std::chrono::steady_clock::now();
   const tissue::LabelMesh mesh =
       tissue::meshLabelMap(labels, parameters, *subRange(progress, 0.2, 0.95));
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = secondsSince(start);
 
   nlohmann::json materials = nlohmann::json::array();
   for (std::size_t m = 0; m < mesh.materials.size(); ++m) {

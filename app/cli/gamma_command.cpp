@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "cli_options.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_rtdose.h"
 #include "twinplan/io/image_file.h"
@@ -42,12 +43,9 @@ LoadedDose loadDose(const std::filesystem::path& file, Progress& progress) {
 }
 
 nlohmann::json describe(const std::filesystem::path& file, const LoadedDose& loaded) {
-  const ImageGeometry& g = loaded.dose.geometry;
-  nlohmann::json d = {{"file", file.string()},
-                      {"format", loaded.format},
-                      {"size", g.size},
-                      {"spacing_mm", {g.spacing_mm.x(), g.spacing_mm.y(), g.spacing_mm.z()}},
-                      {"origin_lps_mm", {g.origin_lps.x(), g.origin_lps.y(), g.origin_lps.z()}}};
+  nlohmann::json d = gridJson(loaded.dose.geometry);
+  d["file"] = file.string();
+  d["format"] = loaded.format;
   if (!loaded.frameOfReferenceUid.empty()) d["frame_of_reference_uid"] = loaded.frameOfReferenceUid;
   if (!loaded.doseType.empty()) d["dose_type"] = loaded.doseType;
   return d;
@@ -64,14 +62,7 @@ ImageVolume gammaImage(const ScalarField& gamma) {
 }  // namespace
 
 nlohmann::json runGamma(const GammaArguments& a, Progress& progress) {
-  radiotherapy::GammaCriteria criteria;
-  criteria.doseDifference_percent = a.doseDifference_percent;
-  criteria.distanceToAgreement_mm = a.distanceToAgreement_mm;
-  criteria.lowDoseThreshold_percent = a.threshold_percent;
-  criteria.maxGamma = a.maxGamma;
-  criteria.local = a.local;
-  criteria.passFailOnly = a.passFailOnly;
-  if (a.normalisationDose_Gy) criteria.normalisationDose_Gy = *a.normalisationDose_Gy;
+  const radiotherapy::GammaCriteria& criteria = a.criteria;
   criteria.validate();  // before reading two dose files
   if (!a.output.empty() && !io::isImageFileName(a.output))
     throw Error(ErrorKind::InvalidInput,
@@ -97,8 +88,7 @@ nlohmann::json runGamma(const GammaArguments& a, Progress& progress) {
   std::unique_ptr<Progress> computing = subRange(progress, 0.1, 1.0);
   const radiotherapy::GammaResult r =
       radiotherapy::gammaIndex(reference.dose, evaluated.dose, criteria, *computing, frames);
-  const double time_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double time_s = secondsSince(start);
 
   nlohmann::json summary = {
       {"pass_rate_percent", r.passRate_percent},

@@ -7,23 +7,17 @@
 // radiotherapy commands merge cleanly beside it.
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "twinplan/core/progress.h"
+#include "twinplan/radiotherapy/gamma.h"
 
 namespace twinplan::cli {
 
 struct GammaArguments {
   std::filesystem::path reference, evaluated, output;
-  double doseDifference_percent = 3.0;
-  double distanceToAgreement_mm = 3.0;
-  double threshold_percent = 10.0;
-  double maxGamma = 2.0;
-  std::optional<double> normalisationDose_Gy;
-  bool local = false;
-  // Stop each point's search once gamma <= 1 is proven: the same pass rate, faster; the gamma
-  // values of passing points are then upper bounds.
-  bool passFailOnly = false;
+  // The options set the criteria directly (--dose-diff, --dta, --local, --threshold,
+  // --max-gamma, --normalisation-dose, --pass-fail-only), with the library's defaults.
+  radiotherapy::GammaCriteria criteria;
   // Image files carry no frame of reference: the user states that both are in one patient
   // space, so that doses on different grids may be compared.
   bool sameFrame = false;

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 
+#include "cli_options.h"
 #include "twinplan/core/case_file.h"
 
 namespace twinplan::cli {
@@ -11,10 +11,6 @@ namespace twinplan::cli {
 using nlohmann::json;
 
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Loads the case, runs `step` on it, stores its outcome and saves the case.
 template <class Step>
@@ -30,6 +26,29 @@ json runOnCase(const std::filesystem::path& casePath, const GliomaOptions& optio
   result["saved"] = out.string();
   result["time_s"] = secondsSince(start);
   return result;
+}
+
+void printCalibration(const json& r) {
+  std::printf("Calibrated on %zu scans in %.1f s (%d model runs):\n", r["scans"].size(),
+              r["time_s"].get<double>(), r["posterior"]["evaluations"].get<int>());
+  for (const auto& [name, p] : r["posterior"]["parameters"].items())
+    std::printf("  %s = %.4g (90 %%: %.4g..%.4g)\n", name.c_str(), p["mode"].get<double>(),
+                p["p05"].get<double>(), p["p95"].get<double>());
+  std::printf("Saved %s\n", r["saved"].get<std::string>().c_str());
+}
+
+void printPrediction(const json& r) {
+  for (const json& p : r["regimens"]) {
+    const json& ttp = p["ttp_days"];
+    std::printf(
+        "%-8s BED %.1f Gy: time to progression %s days (%s..%s), %d/%d progressed\n",
+        p["id"].get<std::string>().c_str(), p["bed_gy"].get<double>(),
+        ttp["median"].is_null() ? ">horizon" : std::to_string(ttp["median"].get<int>()).c_str(),
+        ttp["p05"].is_null() ? "-" : std::to_string(ttp["p05"].get<int>()).c_str(),
+        ttp["p95"].is_null() ? ">horizon" : std::to_string(ttp["p95"].get<int>()).c_str(),
+        p["progressed_samples"].get<int>(), p["samples"].get<int>());
+  }
+  std::printf("Saved %s\n", r["saved"].get<std::string>().c_str());
 }
 
 }  // namespace
@@ -94,36 +113,13 @@ void addGliomaCommands(CLI::App& app, GliomaCommands& commands) {
 
 bool runGliomaCommand(const GliomaCommands& commands, bool asJson, Progress& progress) {
   if (commands.calibrate && *commands.calibrate) {
-    const json r = runGliomaCalibrate(commands.casePath, commands.options, progress);
-    if (asJson) {
-      std::cout << r.dump(2) << '\n';
-      return true;
-    }
-    std::printf("Calibrated on %zu scans in %.1f s (%d model runs):\n", r["scans"].size(),
-                r["time_s"].get<double>(), r["posterior"]["evaluations"].get<int>());
-    for (const auto& [name, p] : r["posterior"]["parameters"].items())
-      std::printf("  %s = %.4g (90 %%: %.4g..%.4g)\n", name.c_str(), p["mode"].get<double>(),
-                  p["p05"].get<double>(), p["p95"].get<double>());
-    std::printf("Saved %s\n", r["saved"].get<std::string>().c_str());
+    printResult(runGliomaCalibrate(commands.casePath, commands.options, progress), asJson,
+                printCalibration);
     return true;
   }
   if (commands.predict && *commands.predict) {
-    const json r = runGliomaPredict(commands.casePath, commands.options, progress);
-    if (asJson) {
-      std::cout << r.dump(2) << '\n';
-      return true;
-    }
-    for (const json& p : r["regimens"]) {
-      const json& ttp = p["ttp_days"];
-      std::printf(
-          "%-8s BED %.1f Gy: time to progression %s days (%s..%s), %d/%d progressed\n",
-          p["id"].get<std::string>().c_str(), p["bed_gy"].get<double>(),
-          ttp["median"].is_null() ? ">horizon" : std::to_string(ttp["median"].get<int>()).c_str(),
-          ttp["p05"].is_null() ? "-" : std::to_string(ttp["p05"].get<int>()).c_str(),
-          ttp["p95"].is_null() ? ">horizon" : std::to_string(ttp["p95"].get<int>()).c_str(),
-          p["progressed_samples"].get<int>(), p["samples"].get<int>());
-    }
-    std::printf("Saved %s\n", r["saved"].get<std::string>().c_str());
+    printResult(runGliomaPredict(commands.casePath, commands.options, progress), asJson,
+                printPrediction);
     return true;
   }
   return false;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli_options.h"
 #include "dose_command.h"
 #include "dose_sum_command.h"
 #include "dvh_command.h"
@@ -107,7 +108,7 @@ int exitCodeFor(ErrorKind kind) {
   return kInternal;
 }
 
-void printJson(const json& value) { std::cout << value.dump(2) << '\n'; }
+using cli::printJson;
 
 // ", NTCP x (model), TCP y" for a DVH entry with radiobiology, else "".
 std::string radiobiologyText(const json& structure) {
@@ -223,9 +224,7 @@ int runJobAndReport(Job& job, Progress& progress, const fs::path& statusFile,
 int runJobFile(const fs::path& file, const fs::path& statusFile, Progress& progress) {
   const json description = engine::readJobFile(file);
   const auto job = engine::makeJob(description, fs::absolute(file).parent_path());
-  return runJobAndReport(
-      *job, progress, statusFile, [](const json& result) { std::cout << result.dump(2) << '\n'; },
-      true);
+  return runJobAndReport(*job, progress, statusFile, printJson, true);
 }
 
 // What `convert` does besides series -> image: structures <-> label images (convert job).
@@ -649,15 +648,11 @@ int runModel(const fs::path& dicom, const std::string& uid, const fs::path& out,
 // ---- segment ------------------------------------------------------------------------------
 
 int runSegment(const cli::SegmentToolArguments& arguments, Progress& progress) {
-  const json result = cli::runSegmentTool(arguments, progress);
-  if (gJson) {
-    printJson(result);
-    return kOk;
-  }
-  std::cout << result["operation"].get<std::string>() << ": "
-            << result["volumeBefore_ml"].get<double>() << " ml -> "
-            << result["volumeAfter_ml"].get<double>() << " ml; wrote "
-            << result["output"].get<std::string>() << '\n';
+  cli::printResult(cli::runSegmentTool(arguments, progress), gJson, [](const json& r) {
+    std::cout << r["operation"].get<std::string>() << ": " << r["volumeBefore_ml"].get<double>()
+              << " ml -> " << r["volumeAfter_ml"].get<double>() << " ml; wrote "
+              << r["output"].get<std::string>() << '\n';
+  });
   return kOk;
 }
 
@@ -1033,20 +1028,21 @@ int main(int argc, char** argv) {
       "gamma", "3D gamma index of two doses (RTDOSE or NRRD/MHA/NIfTI in Gy), exact search");
   gammaCmd->add_option("--reference", gammaArgs.reference, "Reference dose")->required();
   gammaCmd->add_option("--evaluated", gammaArgs.evaluated, "Evaluated dose")->required();
-  gammaCmd->add_option("--dose-diff", gammaArgs.doseDifference_percent,
+  gammaCmd->add_option("--dose-diff", gammaArgs.criteria.doseDifference_percent,
                        "Dose-difference criterion, percent (3)");
-  gammaCmd->add_option("--dta", gammaArgs.distanceToAgreement_mm, "Distance to agreement, mm (3)");
-  gammaCmd->add_flag("--local", gammaArgs.local,
+  gammaCmd->add_option("--dta", gammaArgs.criteria.distanceToAgreement_mm,
+                       "Distance to agreement, mm (3)");
+  gammaCmd->add_flag("--local", gammaArgs.criteria.local,
                      "Local gamma: percent of the reference dose at each point");
-  gammaCmd->add_option("--threshold", gammaArgs.threshold_percent,
+  gammaCmd->add_option("--threshold", gammaArgs.criteria.lowDoseThreshold_percent,
                        "Low-dose threshold, percent of the normalisation dose (10)");
-  gammaCmd->add_option("--max-gamma", gammaArgs.maxGamma, "Largest gamma searched (2)");
-  gammaCmd->add_option("--normalisation-dose", gammaArgs.normalisationDose_Gy,
+  gammaCmd->add_option("--max-gamma", gammaArgs.criteria.maxGamma, "Largest gamma searched (2)");
+  gammaCmd->add_option("--normalisation-dose", gammaArgs.criteria.normalisationDose_Gy,
                        "Global normalisation dose in Gy (default: the reference maximum)");
   gammaCmd->add_flag("--same-frame", gammaArgs.sameFrame,
                      "Image files on different grids are in one patient space (image files "
                      "carry no frame of reference)");
-  gammaCmd->add_flag("--pass-fail-only", gammaArgs.passFailOnly,
+  gammaCmd->add_flag("--pass-fail-only", gammaArgs.criteria.passFailOnly,
                      "Stop a voxel's search once it passes (same pass rate, faster)");
   gammaCmd->add_option("--output", gammaArgs.output, "Write the gamma map (.nrrd, .mha, .nii.gz)");
 
@@ -1254,23 +1250,17 @@ int main(int argc, char** argv) {
     if (cli::runGliomaCommand(glioma, gJson, progress)) return kOk;
     if (cli::runPlanCommand(planCommands, gJson, progress)) return kOk;
     if (*femSolve) {
-      const json r = cli::runFemSolve(femModel, out, progress);
-      if (gJson) {
-        printJson(r);
-      } else {
+      cli::printResult(cli::runFemSolve(femModel, out, progress), gJson, [](const json& r) {
         std::cout << "Solved " << r["nodes"] << " nodes, " << r["elements"] << " elements in "
                   << r["iterations"] << " iterations: largest displacement "
                   << r["max_displacement_mm"].get<double>() << " mm at node "
                   << r["max_displacement_node"] << '\n';
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
-      }
+      });
       return kOk;
     }
     if (*femMeshCmd) {
-      const json r = cli::runFemMesh(path, femMesh, progress);
-      if (gJson) {
-        printJson(r);
-      } else {
+      cli::printResult(cli::runFemMesh(path, femMesh, progress), gJson, [](const json& r) {
         const json& q = r["quality"];
         std::printf(
             "Meshed %zu tetrahedra, %zu nodes in %.2f s: dihedral angles %.1f..%.1f deg, "
@@ -1285,14 +1275,11 @@ int main(int argc, char** argv) {
                       m["volume_ml"].get<double>(), m["labelmap_volume_ml"].get<double>());
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
         if (r.contains("vtu")) std::cout << "Wrote " << r["vtu"].get<std::string>() << '\n';
-      }
+      });
       return kOk;
     }
     if (*doseCmd) {
-      const json r = cli::runDose(doseArgs, progress);
-      if (gJson) {
-        printJson(r);
-      } else {
+      cli::printResult(cli::runDose(doseArgs, progress), gJson, [](const json& r) {
         std::cout << "Plan \"" << r["plan_label"].get<std::string>() << "\" ("
                   << r["engine_id"].get<std::string>() << "): max "
                   << r["max_dose_gy"].get<double>() << " Gy, isocentre "
@@ -1305,14 +1292,11 @@ int main(int argc, char** argv) {
                     << " MU, " << b["isocentre_dose_gy_per_fraction"].get<double>()
                     << " Gy per fraction at its isocentre\n";
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
-      }
+      });
       return kOk;
     }
     if (*dvhCmd) {
-      const json r = cli::runDvh(dvhArguments, progress);
-      if (gJson) {
-        printJson(r);
-      } else {
+      cli::printResult(cli::runDvh(dvhArguments, progress), gJson, [](const json& r) {
         for (const json& s : r["structures"])
           std::cout << s["name"].get<std::string>() << ": " << s["volume_cm3"].get<double>()
                     << " cm3, Dmin " << s["dmin_gy"].get<double>() << " Gy, Dmean "
@@ -1320,33 +1304,29 @@ int main(int argc, char** argv) {
                     << " Gy, D95 " << s["d95_gy"].get<double>() << " Gy, D2 "
                     << s["d2_gy"].get<double>() << " Gy" << radiobiologyText(s) << "\n";
         if (r.contains("constraints")) printConstraintTable(r["constraints"]);
-      }
+      });
       return kOk;
     }
     if (*doseSumCmd || *doseDiffCmd) {
-      const json r = cli::runDoseSum(*doseSumCmd ? doseSumArgs : doseDiffArgs, progress);
-      if (gJson)
-        printJson(r);
-      else
+      const cli::DoseSumArguments& a = *doseSumCmd ? doseSumArgs : doseDiffArgs;
+      cli::printResult(cli::runDoseSum(a, progress), gJson, [](const json& r) {
         std::cout << "Wrote " << r["output"].get<std::string>() << ": "
                   << r["operation"].get<std::string>() << " of " << r["inputs"].size() << " doses, "
                   << r["min_gy"].get<double>() << " to " << r["max_gy"].get<double>() << " Gy\n";
+      });
       return kOk;
     }
     if (*gammaCmd) {
-      const json r = cli::runGamma(gammaArgs, progress);
-      if (gJson) {
-        printJson(r);
-      } else {
-        std::cout << "Gamma " << gammaArgs.doseDifference_percent << " % / "
-                  << gammaArgs.distanceToAgreement_mm << " mm"
-                  << (gammaArgs.local ? " (local)" : " (global)") << ": "
+      cli::printResult(cli::runGamma(gammaArgs, progress), gJson, [&](const json& r) {
+        std::cout << "Gamma " << gammaArgs.criteria.doseDifference_percent << " % / "
+                  << gammaArgs.criteria.distanceToAgreement_mm << " mm"
+                  << (gammaArgs.criteria.local ? " (local)" : " (global)") << ": "
                   << r["pass_rate_percent"].get<double>() << " % of "
                   << r["evaluated_voxels"].get<std::size_t>() << " voxels pass; gamma mean "
                   << r["gamma"]["mean"].get<double>() << ", max " << r["gamma"]["max"].get<double>()
                   << '\n';
         if (r.contains("output")) std::cout << "Wrote " << r["output"].get<std::string>() << '\n';
-      }
+      });
       return kOk;
     }
     if (*presentCmd) {
@@ -1355,11 +1335,8 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*joinCmd) {
-      const json r = cli::runTeachJoin(joinArgs, std::cerr);
-      if (gJson)
-        printJson(r);
-      else
-        std::cout << r["state"].dump(2) << '\n';
+      cli::printResult(cli::runTeachJoin(joinArgs, std::cerr), gJson,
+                       [](const json& r) { printJson(r["state"]); });
       return kOk;
     }
     if (*eqd2Cmd) {

@@ -4,9 +4,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iostream>
 #include <regex>
 
+#include "cli_options.h"
 #include "twinplan/core/error.h"
 #include "twinplan/engine/jobs.h"
 #include "twinplan/io/dicom_index.h"
@@ -190,7 +190,7 @@ json runPlanConformal(const PlanConformalArguments& a, Progress& progress) {
   r["rtplan_sop_instance_uid"] = planUid;
   r["structure_set_sop_instance_uid"] = structureSetUid;
   r["ptv"] = {{"roi", a.ptv}, {"margin_mm", a.margin_mm}, {"volume_cm3", made.ptvVolume_cm3}};
-  r["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r["time_s"] = secondsSince(start);
   return r;
 }
 
@@ -249,37 +249,26 @@ void addPlanCommands(CLI::App& app, PlanCommands& c) {
 
 namespace {
 
-bool runPlanExport(const PlanExportArguments& a, bool asJson, Progress& progress) {
+json runPlanExport(const PlanExportArguments& a, Progress& progress) {
   const auto job = engine::makeJob({{"job", "export-plan"},
                                     {"parameters",
                                      {{"case", fs::absolute(a.casePath).string()},
                                       {"plan", a.plan},
                                       {"ct", a.ct},
                                       {"output", fs::absolute(a.out).string()}}}});
-  const json r = job->run(progress, nullptr);
-  if (asJson) {
-    std::cout << r.dump(2) << '\n';
-    return true;
-  }
+  return job->run(progress, nullptr);
+}
+
+void printPlanExport(const json& r) {
   std::printf("Plan \"%s\": %zu beams, %d fractions, dose max %.2f Gy\n",
               r["plan"].get<std::string>().c_str(), r["beams"].size(), r["fractions"].get<int>(),
               r["dose"]["max_gy"].get<double>());
   for (const char* file : {"rtstruct", "rtplan", "rtdose"})
     std::printf("Wrote %s\n", r["files"][file].get<std::string>().c_str());
   for (const json& n : r["notes"]) std::printf("  note: %s\n", n.get<std::string>().c_str());
-  return true;
 }
 
-}  // namespace
-
-bool runPlanCommand(const PlanCommands& c, bool asJson, Progress& progress) {
-  if (c.exportPlan && *c.exportPlan) return runPlanExport(c.exportArguments, asJson, progress);
-  if (!c.conformal || !*c.conformal) return false;
-  const json r = runPlanConformal(c.arguments, progress);
-  if (asJson) {
-    std::cout << r.dump(2) << '\n';
-    return true;
-  }
+void printConformalPlan(const json& r) {
   for (const json& b : r["beams"])
     std::printf("Beam %-10s %7.1f MU/fraction, %d leaf pairs open\n",
                 b["name"].get<std::string>().c_str(), b["mu_per_fraction"].get<double>(),
@@ -290,6 +279,17 @@ bool runPlanCommand(const PlanCommands& c, bool asJson, Progress& progress) {
                 o["dose_gy"].get<double>(), o["achieved"].get<double>(),
                 o["met"].get<bool>() ? "met" : "not met");
   std::printf("Wrote %s\n", r["output"].get<std::string>().c_str());
+}
+
+}  // namespace
+
+bool runPlanCommand(const PlanCommands& c, bool asJson, Progress& progress) {
+  if (c.exportPlan && *c.exportPlan) {
+    printResult(runPlanExport(c.exportArguments, progress), asJson, printPlanExport);
+    return true;
+  }
+  if (!c.conformal || !*c.conformal) return false;
+  printResult(runPlanConformal(c.arguments, progress), asJson, printConformalPlan);
   return true;
 }
 

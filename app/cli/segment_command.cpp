@@ -1,5 +1,6 @@
 #include "segment_command.h"
 
+#include "cli_options.h"
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
@@ -11,11 +12,10 @@ namespace {
 using segmentation::SegmentTool;
 
 std::string segmentNames(const Case& twin) {
-  std::string names;
+  std::vector<std::string> names;
   for (const LabelMap& labels : twin.labelMaps)
-    for (const Segment& s : labels.segments())
-      names += (names.empty() ? "'" : ", '") + s.name + "'";
-  return names.empty() ? "none" : names;
+    for (const Segment& s : labels.segments()) names.push_back(s.name);
+  return names.empty() ? "none" : quotedNames(names);
 }
 
 // The label map holding segment `name` (the one named `labelMap` when given).
@@ -130,11 +130,8 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
   command.add_flag("--per-slice", a.perSlice, "fill-holes: each slice on its own (2D)");
   command.add_option("--min-mm3", a.minIslandVolume_mm3,
                      "remove-small-islands: keep islands of at least this volume (mm3)");
-  command
-      .add_option("--seed", a.seed_lps,
-                  "A point x,y,z in LPS mm: keep-island-at-seed, or the liver preset's seed")
-      ->delimiter(',')
-      ->expected(3);
+  addNumbersOption(command, "--seed", a.seed_lps, 3,
+                   "A point x,y,z in LPS mm: keep-island-at-seed, or the liver preset's seed");
   command.add_option("--connectivity", a.connectivity, "Islands: 6 (faces) or 26 (default)")
       ->check(CLI::IsMember({6, 26}));
   command.add_option("--logical", a.logical, "logical: union | intersect | subtract | invert")
@@ -142,11 +139,8 @@ void addSegmentToolOptions(CLI::App& command, SegmentToolArguments& a) {
   command.add_option("--other", a.other, "logical: the second segment");
   command.add_option("--inside", a.insideSegment,
                      "Masking: change only voxels inside this segment");
-  command
-      .add_option("--intensity-range", a.intensityRange,
-                  "Masking: change only voxels whose image value is in MIN,MAX")
-      ->delimiter(',')
-      ->expected(2);
+  addNumbersOption(command, "--intensity-range", a.intensityRange, 2,
+                   "Masking: change only voxels whose image value is in MIN,MAX");
   command.add_option("--intensity-volume", a.intensityVolume,
                      "Masking: the volume --intensity-range reads (default: the first)");
 }

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "dicom_sro_reader.h"
 #include "registration_fixture.h"
 #include "test_support.h"
 #include "twinplan/core/case_edit.h"
@@ -29,21 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// The Spatial Registration as pydicom reads it: the Registered RCS and each item's frame,
-// matrix (moving -> Registered RCS, PS3.3 C.20.2.1.1), type and number of referenced images.
-constexpr const char* kPydicomReader = R"(
-import json, sys, pydicom
-ds = pydicom.dcmread(sys.argv[1])
-items = []
-for item in ds.RegistrationSequence:
-    m = item.MatrixRegistrationSequence[0].MatrixSequence[0]
-    items.append({"for": item.FrameOfReferenceUID,
-                  "matrix": [float(v) for v in m.FrameOfReferenceTransformationMatrix],
-                  "type": m.FrameOfReferenceTransformationMatrixType,
-                  "images": len(item.get("ReferencedImageSequence", []))})
-print(json.dumps({"sopClass": ds.SOPClassUID, "for": ds.FrameOfReferenceUID, "items": items}))
-)";
 
 class RegistrationFiles : public ::testing::Test {
  protected:
@@ -64,7 +50,7 @@ class RegistrationFiles : public ::testing::Test {
     io::writeDicomSeries(ct, dir_->path() / "ct", fixed);
     io::writeDicomSeries(test::movedRigidly(ct, test::knownRigidMotion(), "CT moved"),
                          dir_->path() / "moved", moved);
-    std::ofstream(dir_->path() / "read_sro.py") << kPydicomReader;
+    std::ofstream(dir_->path() / "read_sro.py") << test::kPydicomSroReader;
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -143,8 +129,7 @@ TEST_F(RegistrationFiles, ExportAsDicomIsReadBackByTheImporterAndPydicomAsTheKno
 
   // pydicom: the matrix written maps the moving frame into the fixed one (the inverse of our
   // fixed -> moving), every image of both series referenced.
-  const auto result = test::runCommand(
-      "/usr/bin/python3 " + (dir_->path() / "read_sro.py").string() + " " + file.string());
+  const auto result = test::readSroWithPydicom(dir_->path() / "read_sro.py", file);
   ASSERT_EQ(result.status, 0) << result.output;
   const json sro = json::parse(result.output);
   EXPECT_EQ(sro["sopClass"], "1.2.840.10008.5.1.4.1.1.66.1");  // Spatial Registration Storage

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "registration_fixture.h"
 #include "test_support.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
@@ -17,23 +18,9 @@ namespace {
 using nlohmann::json;
 
 // One head phantom for the file, at 0.4 scale (fewer, larger voxels; same field of view).
-class CliResample : public ::testing::Test {
+class CliResample : public test::HeadPhantomSeriesSuite<CliResample> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir("twinplan-resample");
-    phantom::PhantomOptions options;
-    options.kind = phantom::PhantomKind::Head;
-    options.scale = 0.4;
-    options.surfaceModels = false;
-    const auto files = phantom::writePhantom(phantom::makePhantom(options), dir_->path());
-    ct_ = new std::filesystem::path(files.seriesDirs.at(0));
-    mr_ = new std::filesystem::path(files.seriesDirs.at(1));
-  }
-  static void TearDownTestSuite() {
-    delete ct_;
-    delete mr_;
-    delete dir_;
-  }
+  static void SetUpTestSuite() { writeHeadPhantomSeries("twinplan-resample", 0.4); }
   static ImageVolume loadDicom(const std::filesystem::path& folder) {
     const io::DicomIndex index = io::scanDicom(folder);
     return io::loadVolume(index.patients.at(0).studies.at(0).series.at(0));
@@ -46,13 +33,7 @@ class CliResample : public ::testing::Test {
   static test::CommandResult resample(const std::string& args) {
     return test::runCommand(test::cliPath().string() + " resample " + args + " 2>&1");
   }
-  static test::TempDir* dir_;
-  static std::filesystem::path* ct_;
-  static std::filesystem::path* mr_;
 };
-test::TempDir* CliResample::dir_ = nullptr;
-std::filesystem::path* CliResample::ct_ = nullptr;
-std::filesystem::path* CliResample::mr_ = nullptr;
 
 TEST_F(CliResample, WholeVoxelShiftOfTheMrOntoTheCtCopiesItsVoxels) {
   const ImageVolume ct = loadDicom(*ct_);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "dicom_sro_reader.h"
 #include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/io/dicom_registration.h"
@@ -18,24 +19,6 @@ namespace twinplan::io {
 namespace {
 
 using nlohmann::json;
-
-// Reads an SRO with pydicom and prints what matters as JSON.
-constexpr const char* kPydicomReader = R"(
-import json, sys, pydicom
-ds = pydicom.dcmread(sys.argv[1])
-items = []
-for item in ds.RegistrationSequence:
-    m = item.MatrixRegistrationSequence[0].MatrixSequence[0]
-    items.append({"for": item.FrameOfReferenceUID,
-                  "matrix": [float(v) for v in m.FrameOfReferenceTransformationMatrix],
-                  "type": m.FrameOfReferenceTransformationMatrixType,
-                  "images": len(item.ReferencedImageSequence)})
-print(json.dumps({"sopClass": ds.SOPClassUID, "modality": ds.Modality,
-                  "for": ds.FrameOfReferenceUID, "patientName": str(ds.PatientName),
-                  "study": ds.StudyInstanceUID, "items": items,
-                  "referencedSeries": len(ds.ReferencedSeriesSequence),
-                  "otherStudies": len(ds.get("StudiesContainingOtherReferencedInstancesSequence", []))}))
-)";
 
 // Writes a Spatial Registration by hand with pydicom: fixed frame 1.2.3.4 (identity), moving
 // frame 1.2.3.5 with the matrix moving -> fixed given on the command line (16 values);
@@ -92,7 +75,7 @@ class DicomRegistration : public ::testing::Test {
         new DicomSeries(scanDicom(dir_->path() / "ct").patients.at(0).studies.at(0).series.at(0));
     moving_ =
         new DicomSeries(scanDicom(dir_->path() / "mr").patients.at(0).studies.at(0).series.at(0));
-    std::ofstream(dir_->path() / "read_sro.py") << kPydicomReader;
+    std::ofstream(dir_->path() / "read_sro.py") << test::kPydicomSroReader;
     std::ofstream(dir_->path() / "write_sro.py") << kPydicomWriter;
   }
   static void TearDownTestSuite() {
@@ -101,8 +84,7 @@ class DicomRegistration : public ::testing::Test {
     delete dir_;
   }
   static json pydicomRead(const std::filesystem::path& file) {
-    const auto result = test::runCommand("/usr/bin/python3 " + (*dir_ / "read_sro.py").string() +
-                                         " " + file.string());
+    const auto result = test::readSroWithPydicom(*dir_ / "read_sro.py", file);
     EXPECT_EQ(result.status, 0) << result.output;
     return json::parse(result.output);
   }

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <set>
 
+#include "oblique_grid.h"
 #include "test_support.h"
 #include "twinplan/io/dicom_writer.h"
 #include "twinplan/io/image_file.h"
@@ -151,18 +152,8 @@ void expectDcm2niixAgrees(const ImageVolume& volume, std::int16_t datatype,
   EXPECT_EQ(theirs, expected);
 }
 
-ImageGeometry obliqueGrid() {
-  ImageGeometry g;
-  g.size = {32, 24, 6};
-  g.spacing_mm = Vec3(0.7, 0.9, 2.5);
-  g.origin_lps = Vec3(-12.5, 30.25, 101.0);
-  const double a = 30.0 * M_PI / 180.0, b = 10.0 * M_PI / 180.0;
-  Mat3 aboutLr, aboutS;
-  aboutLr << 1, 0, 0, 0, std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a);
-  aboutS << std::cos(b), -std::sin(b), 0, std::sin(b), std::cos(b), 0, 0, 0, 1;
-  g.direction = aboutS * aboutLr;
-  return g;
-}
+// 32 columns x 24 rows x 6 slices, anisotropic, oblique (30 deg about L-R then 10 deg about S).
+ImageGeometry obliqueGrid() { return test::obliqueWriterGrid({32, 24, 6}); }
 
 // Values that differ between neighbours along every axis, so a flip or a swap of axes shows.
 ImageVolume ct(const ImageGeometry& g, const std::string& name) {

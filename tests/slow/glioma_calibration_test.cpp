@@ -7,63 +7,18 @@
 #include <cmath>
 #include <optional>
 
+#include "glioma_fixtures.h"
 #include "twinplan/core/error.h"
 #include "twinplan/glioma/calibration.h"
-#include "twinplan/phantom/phantom.h"
 
 namespace twinplan::glioma {
 namespace {
-
-struct Truth {
-  BrainDomain domain;
-  std::vector<ObservedScan> scans;
-};
-
-// The truth: a seed at the phantom tumour's centre grown with `parameters` (hard steps of 1 day,
-// not the calibration's 2-day steps and interpolation) until 3 ml enhance, scanned then and
-// `interval_days` later on a `spacing_mm` grid.
-Truth grownTumour(const GrowthParameters& parameters, double spacing_mm,
-                  const std::vector<double>& laterScanDays,
-                  const std::optional<TreatmentCourse>& course = std::nullopt) {
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = 0.5;
-  options.surfaceModels = false;
-  const phantom::Phantom head = phantom::makePhantom(options);
-  const Vec3 centre = head.tumours.front().centre_lps;
-  Truth truth;
-  truth.domain = brainDomain(head.twin.labelMaps.front(), centre - Vec3::Constant(39),
-                             centre + Vec3::Constant(39), {spacing_mm});
-  const ProliferationInvasion model(truth.domain, parameters, {1.0, 1e-8, 500});
-  std::vector<double> c = seedDensity(truth.domain, centre, 1.0, 3.0);
-  while (model.visibleVolume_ml(c, kT1GadoliniumThreshold) < 3.0) model.advance(c, 1.0);
-  const auto scan = [&](double day) {
-    truth.scans.push_back(
-        {day, visibleMask(c, kT1GadoliniumThreshold), visibleMask(c, kT2FlairThreshold)});
-  };
-  scan(0.0);
-  std::vector<double> fractions;
-  if (course) fractions = fractionDays(*course);
-  double now = 0;
-  std::size_t next = 0;
-  for (double day : laterScanDays) {
-    for (; next < fractions.size() && fractions[next] < day; ++next) {
-      model.advance(c, fractions[next] - now);
-      now = fractions[next];
-      model.irradiate(c, course->regimen.dosePerFraction_Gy());
-    }
-    model.advance(c, day - now);
-    now = day;
-    scan(day);
-  }
-  return truth;
-}
 
 TEST(GliomaCalibration, RecoversTheParametersATumourWasGrownWith) {
   GrowthParameters known;
   known.greyDiffusivity_mm2_per_day = 0.1;  // D_white = 0.5 mm^2/day
   known.proliferation_per_day = 0.03;
-  const Truth truth = grownTumour(known, 3.0, {60.0});
+  const test::GrownGlioma truth = test::grownGlioma(known, 3.0, 39.0, {60.0});
   CalibrationOptions options;
   options.posteriorSamples = 8;
   const auto start = std::chrono::steady_clock::now();
@@ -91,7 +46,7 @@ TEST(GliomaCalibration, RecoversAlphaWhenRadiotherapyLiesBetweenTheScans) {
   known.proliferation_per_day = 0.03;
   known.alpha_perGy = 0.03;
   const TreatmentCourse course{49.0, {60.0, 30}, 5, {}};
-  const Truth truth = grownTumour(known, 3.0, {42.0, 120.0}, course);
+  const test::GrownGlioma truth = test::grownGlioma(known, 3.0, 39.0, {42.0, 120.0}, course);
   CalibrationOptions options;
   options.posteriorSamples = 8;
   options.maxEvaluations = 250;

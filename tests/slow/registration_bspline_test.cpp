@@ -16,17 +16,7 @@ using registration::Method;
 using registration::registerVolumes;
 using registration::RegistrationOptions;
 
-class BSplineRegistration : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { head_ = new phantom::Phantom(test::headPhantom(0.5)); }
-  static void TearDownTestSuite() {
-    delete head_;
-    head_ = nullptr;
-  }
-  static const ImageVolume& ct() { return test::volumeOf(*head_, "CT"); }
-  static phantom::Phantom* head_;
-};
-phantom::Phantom* BSplineRegistration::head_ = nullptr;
+class BSplineRegistration : public test::HeadPhantomSuite<BSplineRegistration> {};
 
 // Trilinear CT value at an LPS point (-1000 HU, air, outside), for warping the phantom.
 double ctAt(const ImageVolume& ct, const Vec3& p_lps) {

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "registration_fixture.h"
 #include "test_support.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_reposition.h"
@@ -88,23 +89,9 @@ std::string plastimatchCommandFile(const std::filesystem::path& fixed,
          "\n[STAGE]\nmax_its=200\nres=2 2 1\n";
 }
 
-class RegistrationValidation : public ::testing::Test {
+class RegistrationValidation : public test::HeadPhantomSeriesSuite<RegistrationValidation> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir("twinplan-regval");
-    phantom::PhantomOptions options;
-    options.kind = phantom::PhantomKind::Head;
-    options.scale = 0.5;
-    options.surfaceModels = false;
-    const auto files = phantom::writePhantom(phantom::makePhantom(options), dir_->path());
-    ct_ = new std::filesystem::path(files.seriesDirs.at(0));
-    mr_ = new std::filesystem::path(files.seriesDirs.at(1));
-  }
-  static void TearDownTestSuite() {
-    delete ct_;
-    delete mr_;
-    delete dir_;
-  }
+  static void SetUpTestSuite() { writeHeadPhantomSeries("twinplan-regval", 0.5); }
 
   static io::DicomSeries onlySeries(const std::filesystem::path& folder) {
     return io::scanDicom(folder).patients.at(0).studies.at(0).series.at(0);
@@ -168,14 +155,7 @@ class RegistrationValidation : public ::testing::Test {
         pair.c_str(), tool.c_str(), e.rotation_deg, e.centre_mm, e.meanTre_mm, e.maxTre_mm,
         seconds);
   }
-
-  static test::TempDir* dir_;
-  static std::filesystem::path* ct_;
-  static std::filesystem::path* mr_;
 };
-test::TempDir* RegistrationValidation::dir_ = nullptr;
-std::filesystem::path* RegistrationValidation::ct_ = nullptr;
-std::filesystem::path* RegistrationValidation::mr_ = nullptr;
 
 TEST_F(RegistrationValidation, RepositionedSeriesKeepsItsVoxelsAndMovesByTheTransform) {
   const Pair pair = makePair("check", *ct_, Vec3(3, -2, 4), Vec3(5, -3, 6));

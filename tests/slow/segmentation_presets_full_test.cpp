@@ -7,6 +7,7 @@
 #include <iostream>
 #include <set>
 
+#include "segmentation_truth.h"
 #include "twinplan/core/error.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/segmentation/presets.h"
@@ -17,17 +18,6 @@ using namespace twinplan::segmentation;
 
 namespace {
 
-RegionMask truth(const LabelMap& labels, const std::set<std::string>& keys, bool all = false) {
-  std::set<std::uint16_t> values;
-  for (const Segment& s : labels.segments())
-    if (s.layer == 0 && (keys.count(s.tissueType) || keys.count(s.name))) values.insert(s.value);
-  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
-  const auto& layer = labels.layer(0);
-  for (std::size_t v = 0; v < layer.size(); ++v)
-    mask.inside[v] = all ? layer[v] != 0 : values.count(layer[v]) != 0;
-  return mask;
-}
-
 double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask& expected,
                   const std::string& tag, std::span<const Vec3> seeds = {},
                   std::size_t* voxels = nullptr) {
@@ -35,8 +25,7 @@ double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask
   const LabelMap labels = runPreset(volume, preset, seeds);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  RegionMask made{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
-  for (std::size_t v = 0; v < made.inside.size(); ++v) made.inside[v] = labels.layer(0)[v] != 0;
+  const RegionMask made = test::labelledMask(labels);
   const double d = dice(made, expected);
   std::cout << "[ DICE     ] " << tag << " " << presetInfo(preset).name << " " << d << " ("
             << seconds << " s), " << made.count() << " voxels\n";
@@ -54,10 +43,10 @@ TEST_P(FullSizePresets, AbdomenMatchesTheTruth) {
   const ImageVolume& ct = *findVolume(p.twin, "CT");
   const LabelMap& labels = p.twin.labelMaps[0];
   const std::string tag = GetParam() ? "abdomen oblique" : "abdomen";
-  EXPECT_GE(presetDice(ct, PresetName::Bone, truth(labels, {"bone"}), tag), 0.97);
+  EXPECT_GE(presetDice(ct, PresetName::Bone, test::trueMask(labels, {"bone"}), tag), 0.97);
   std::size_t vesselVoxels = 0;
-  const double vesselDice =
-      presetDice(ct, PresetName::Vessels, truth(labels, {"vessel"}), tag, {}, &vesselVoxels);
+  const double vesselDice = presetDice(ct, PresetName::Vessels, test::trueMask(labels, {"vessel"}),
+                                       tag, {}, &vesselVoxels);
   EXPECT_GE(vesselDice, 0.97);
   // The vesselness in boxes around the candidates gives the whole-volume Hessian's result,
   // measured before that change (commit c02366c): straight 40166 voxels, Dice 0.993694;
@@ -66,8 +55,8 @@ TEST_P(FullSizePresets, AbdomenMatchesTheTruth) {
   EXPECT_NEAR(vesselDice, GetParam() ? 0.99405 : 0.993694, 1e-5);
   // Deep in the right lobe: 22 mm from the nearest tumour and portal branch.
   const std::vector<Vec3> seed{Vec3(-60, 30, 80)};
-  EXPECT_GE(presetDice(ct, PresetName::Liver, truth(labels, {"Liver"}), tag, seed), 0.97);
-  EXPECT_GE(presetDice(ct, PresetName::BodyOutline, truth(labels, {}, true), tag), 0.97);
+  EXPECT_GE(presetDice(ct, PresetName::Liver, test::trueMask(labels, {"Liver"}), tag, seed), 0.97);
+  EXPECT_GE(presetDice(ct, PresetName::BodyOutline, test::trueMask(labels, {}, true), tag), 0.97);
 }
 
 TEST_P(FullSizePresets, HeadBrainMask) {
@@ -77,7 +66,7 @@ TEST_P(FullSizePresets, HeadBrainMask) {
   options.oblique = GetParam();
   const phantom::Phantom p = phantom::makePhantom(options);
   const RegionMask brain =
-      truth(p.twin.labelMaps[0], {"Grey matter", "White matter", "Ventricles"});
+      test::trueMask(p.twin.labelMaps[0], {"Grey matter", "White matter", "Ventricles"});
   EXPECT_GE(presetDice(*findVolume(p.twin, "MR T1"), PresetName::BrainMask, brain,
                        GetParam() ? "head oblique" : "head"),
             0.95);

@@ -3,17 +3,64 @@
 // 60 days apart whose enhancing tumour and T2/FLAIR abnormality were grown by the
 // proliferation-invasion model from known parameters (D_grey 0.1 mm^2/day, rho 0.03 /day) on a
 // 4 mm grid about the phantom tumour's centre, first scanned when 3 ml enhance. Shared by the
-// CLI test and the RT panel's GUI test.
+// CLI test and the RT panel's GUI test. Also the calibration tests' truth (grownGlioma).
 #include <cmath>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "registration_fixture.h"
 #include "twinplan/core/case.h"
+#include "twinplan/glioma/calibration.h"
 #include "twinplan/glioma/proliferation_invasion.h"
 
 namespace twinplan::test {
 
 inline constexpr double kGliomaKnownDiffusivity = 0.1, kGliomaKnownProliferation = 0.03;
+
+// A tumour grown from known parameters, as the calibration sees it: the model domain and the
+// scans' masks.
+struct GrownGlioma {
+  glioma::BrainDomain domain;
+  std::vector<glioma::ObservedScan> scans;
+};
+
+// The truth of the calibration tests: a seed at the head phantom tumour's centre grown with
+// `parameters` (hard steps of 1 day, not the calibration's steps and interpolation) until 3 ml
+// enhance, scanned then (day 0) and on `laterScanDays`, on a `spacing_mm` grid in a box of
+// +-`halfBox_mm` about the centre; `course`'s fractions are given between the scans.
+inline GrownGlioma grownGlioma(const glioma::GrowthParameters& parameters, double spacing_mm,
+                               double halfBox_mm, const std::vector<double>& laterScanDays,
+                               const std::optional<glioma::TreatmentCourse>& course = {}) {
+  using namespace glioma;
+  const phantom::Phantom head = headPhantom(0.5);
+  const Vec3 centre = head.tumours.front().centre_lps;
+  GrownGlioma truth;
+  truth.domain = brainDomain(head.twin.labelMaps.front(), centre - Vec3::Constant(halfBox_mm),
+                             centre + Vec3::Constant(halfBox_mm), {spacing_mm});
+  const ProliferationInvasion model(truth.domain, parameters, {1.0, 1e-8, 500});
+  std::vector<double> c = seedDensity(truth.domain, centre, 1.0, 3.0);
+  while (model.visibleVolume_ml(c, kT1GadoliniumThreshold) < 3.0) model.advance(c, 1.0);
+  const auto scan = [&](double day) {
+    truth.scans.push_back(
+        {day, visibleMask(c, kT1GadoliniumThreshold), visibleMask(c, kT2FlairThreshold)});
+  };
+  scan(0.0);
+  const std::vector<double> fractions = course ? fractionDays(*course) : std::vector<double>{};
+  double now = 0;
+  std::size_t next = 0;
+  for (double day : laterScanDays) {
+    for (; next < fractions.size() && fractions[next] < day; ++next) {
+      model.advance(c, fractions[next] - now);
+      now = fractions[next];
+      model.irradiate(c, course->regimen.dosePerFraction_Gy());
+    }
+    model.advance(c, day - now);
+    now = day;
+    scan(day);
+  }
+  return truth;
+}
 
 // The model's masks as a label map on `grid` (nearest model voxel): "Enhancing" in layer 0,
 // "Oedema" (which contains it) in layer 1.

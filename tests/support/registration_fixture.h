@@ -8,8 +8,12 @@
 #include <Eigen/Geometry>
 #include <array>
 #include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "twinplan/core/spatial_transform.h"
 #include "twinplan/phantom/phantom.h"
 
@@ -28,6 +32,40 @@ inline const ImageVolume& volumeOf(const phantom::Phantom& p, const std::string&
   if (!v) throw std::runtime_error("the phantom has no " + name);
   return *v;
 }
+
+// A suite whose tests register the head phantom at scale 0.5 (its CT and MR T1 on one grid),
+// made once for the suite. Per suite (Suite is the derived class).
+template <class Suite>
+class HeadPhantomSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { head_ = std::make_unique<phantom::Phantom>(headPhantom(0.5)); }
+  static void TearDownTestSuite() { head_.reset(); }
+  static const ImageVolume& ct() { return volumeOf(*head_, "CT"); }
+  static const ImageVolume& mr() { return volumeOf(*head_, "MR T1"); }
+  static inline std::unique_ptr<phantom::Phantom> head_;
+};
+
+// A suite whose tests read the head phantom's DICOM series (CT and MR T1 on one grid), written
+// once for the suite into a temporary folder: call writeHeadPhantomSeries from the suite's
+// SetUpTestSuite. Per suite (Suite is the derived class), so two suites in one binary do not
+// share it.
+template <class Suite>
+class HeadPhantomSeriesSuite : public ::testing::Test {
+ protected:
+  static void writeHeadPhantomSeries(const std::string& folderTag, double scale) {
+    dir_ = std::make_unique<TempDir>(folderTag);
+    const phantom::PhantomFiles files = phantom::writePhantom(headPhantom(scale), dir_->path());
+    ct_ = std::make_unique<std::filesystem::path>(files.seriesDirs.at(0));
+    mr_ = std::make_unique<std::filesystem::path>(files.seriesDirs.at(1));
+  }
+  static void TearDownTestSuite() {
+    ct_.reset();
+    mr_.reset();
+    dir_.reset();
+  }
+  static inline std::unique_ptr<TempDir> dir_;
+  static inline std::unique_ptr<std::filesystem::path> ct_, mr_;
+};
 
 // A copy of `volume` whose voxels lie where `truth` (fixed -> moving, rigid) maps them: voxel
 // ijk, at x in the original, is at truth(x) in the copy. So the anatomy at p in the original

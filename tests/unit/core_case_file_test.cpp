@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "oblique_grid.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/parallel.h"
@@ -32,18 +33,6 @@ using test::RecordingProgress;
 using test::TempDir;
 
 // ------------------------------------------------------------------ fixtures
-
-ImageGeometry obliqueGeometry(std::array<std::int64_t, 3> size) {
-  ImageGeometry g;
-  g.size = size;
-  g.origin_lps = Vec3(-112.3046875, 87.65, -301.125);
-  g.spacing_mm = Vec3(0.7421875, 0.81, 2.5);
-  // 12 deg about L-R, then 7 deg about A-P, as an oblique acquisition.
-  g.direction = (Eigen::AngleAxisd(12.0 * std::numbers::pi / 180.0, Vec3::UnitX()) *
-                 Eigen::AngleAxisd(7.0 * std::numbers::pi / 180.0, Vec3::UnitY()))
-                    .toRotationMatrix();
-  return g;
-}
 
 DicomInfo fullDicomInfo() {
   DicomInfo d;
@@ -82,7 +71,7 @@ Case fullCase() {
   twin.patientId = "PAT-0042";
   twin.series = {{"1.2.3.4", "Arterial", {"/data/a/1.dcm", "/data/a/2.dcm"}}, {"1.2.3.5", "", {}}};
 
-  ImageVolume ct(obliqueGeometry({7, 5, 4}), PixelType::Int16);
+  ImageVolume ct(test::obliqueCaseGrid({7, 5, 4}), PixelType::Int16);
   auto hu = ct.voxels<std::int16_t>();
   for (std::size_t i = 0; i < hu.size(); ++i) {
     hu[i] = static_cast<std::int16_t>(static_cast<int>(i * 97 % 4001) - 1024);
@@ -96,7 +85,7 @@ Case fullCase() {
                     "Gantry tilt of 12 deg kept as an oblique grid."};
   twin.volumes.push_back(std::move(ct));
 
-  ImageGeometry mrGeometry = obliqueGeometry({4, 3, 2});
+  ImageGeometry mrGeometry = test::obliqueCaseGrid({4, 3, 2});
   mrGeometry.spacing_mm = Vec3(1.1, 1.1, 3.3);
   ImageVolume mr(mrGeometry, PixelType::Float32);
   auto intensity = mr.voxels<float>();
@@ -109,7 +98,7 @@ Case fullCase() {
   mr.unit = "";
   twin.volumes.push_back(std::move(mr));
 
-  LabelMap labels(obliqueGeometry({7, 5, 4}));
+  LabelMap labels(test::obliqueCaseGrid({7, 5, 4}));
   labels.name = "Segmentation";
   labels.addSegment({"Liver",
                      "liver",
@@ -159,7 +148,7 @@ Case fullCase() {
   dose.name = "Dose (plan sum)";
   dose.quantity = "dose";
   dose.unit = units::kGray;
-  dose.geometry = obliqueGeometry({3, 3, 2});
+  dose.geometry = test::obliqueCaseGrid({3, 3, 2});
   dose.values.resize(dose.geometry.voxelCount());
   for (std::size_t i = 0; i < dose.values.size(); ++i)
     dose.values[i] = 1.0f / (1.0f + static_cast<float>(i));
@@ -526,7 +515,7 @@ TEST(CaseFile, NrrdPayloadIsAStandaloneNrrdFile) {
 TEST(CaseFile, LargeNrrdPayloadIsOneGzipStreamOnAnyThreadCount) {
   TempDir dir;
   Case twin = fullCase();
-  ImageVolume big(obliqueGeometry({256, 256, 40}), PixelType::Int16);  // 5 MiB: 5 pieces
+  ImageVolume big(test::obliqueCaseGrid({256, 256, 40}), PixelType::Int16);  // 5 MiB: 5 pieces
   std::uint32_t state = 777u;
   std::size_t n = 0;
   for (auto& v : big.voxels<std::int16_t>()) {
@@ -914,7 +903,7 @@ TEST(CaseFile, FilesThatAreNotCasesAreRefusedClearly) {
 // A case big enough that libzip reports progress several times while writing.
 Case largerCase(std::int16_t seed) {
   Case twin = fullCase();
-  ImageVolume big(obliqueGeometry({96, 96, 40}), PixelType::Int16);
+  ImageVolume big(test::obliqueCaseGrid({96, 96, 40}), PixelType::Int16);
   std::uint32_t state = 12345u + static_cast<std::uint32_t>(seed);
   for (auto& v : big.voxels<std::int16_t>()) {
     state = state * 1664525u + 1013904223u;  // noise: keeps the gzip payload large

@@ -27,6 +27,7 @@
 #include <numbers>
 #include <span>
 
+#include "oblique_grid.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 
@@ -35,23 +36,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// 12 deg about L-R, then 7 deg about A-P: an oblique grid, so a lost or transposed direction
-// matrix shows.
-ImageGeometry obliqueGrid(std::array<std::int64_t, 3> size) {
-  ImageGeometry g;
-  g.size = size;
-  g.origin_lps = Vec3(-112.3046875, 87.65, -301.125);
-  g.spacing_mm = Vec3(0.7421875, 0.81, 2.5);
-  g.direction = (Eigen::AngleAxisd(12.0 * std::numbers::pi / 180.0, Vec3::UnitX()) *
-                 Eigen::AngleAxisd(7.0 * std::numbers::pi / 180.0, Vec3::UnitY()))
-                    .toRotationMatrix();
-  return g;
-}
-
 Case payloadCase() {
   Case twin;
   twin.name = "payloads";
-  ImageVolume ct(obliqueGrid({7, 5, 4}), PixelType::Int16);
+  ImageVolume ct(test::obliqueCaseGrid({7, 5, 4}), PixelType::Int16);
   auto hu = ct.voxels<std::int16_t>();
   for (std::size_t n = 0; n < hu.size(); ++n)
     hu[n] = static_cast<std::int16_t>(static_cast<int>(n * 97 % 4001) - 1024);
@@ -61,7 +49,7 @@ Case payloadCase() {
   ct.unit = "HU";
   twin.volumes.push_back(std::move(ct));
 
-  LabelMap labels(obliqueGrid({7, 5, 4}));
+  LabelMap labels(test::obliqueCaseGrid({7, 5, 4}));
   labels.name = "Segmentation";
   labels.addSegment({"Liver", "liver", {200, 120, 90}, 0, 1, true, false});
   labels.addSegment({"Tumour", "tumour", {255, 255, 0}, 1, 7, true, false});
@@ -75,7 +63,7 @@ Case payloadCase() {
   dose.name = "Dose";
   dose.quantity = "dose";
   dose.unit = units::kGray;
-  dose.geometry = obliqueGrid({3, 4, 2});
+  dose.geometry = test::obliqueCaseGrid({3, 4, 2});
   for (std::size_t n = 0; n < dose.geometry.voxelCount(); ++n)
     dose.values.push_back(1.0f / (1.0f + static_cast<float>(n)));
   twin.fields.push_back(dose);

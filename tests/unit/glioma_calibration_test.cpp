@@ -5,50 +5,20 @@
 #include <chrono>
 #include <cmath>
 
+#include "glioma_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/progress.h"
 #include "twinplan/glioma/calibration.h"
-#include "twinplan/phantom/phantom.h"
 
 namespace twinplan::glioma {
 namespace {
-
-struct Truth {
-  BrainDomain domain;
-  std::vector<ObservedScan> scans;
-};
-
-// The truth: a seed at the phantom tumour's centre grown with `parameters` (hard steps of 1 day,
-// not the calibration's 2-day steps and interpolation) until 3 ml enhance, scanned then and
-// `interval_days` later on a `spacing_mm` grid.
-Truth grownTumour(const GrowthParameters& parameters, double spacing_mm, double interval_days,
-                  double halfBox_mm) {
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = 0.5;
-  options.surfaceModels = false;
-  const phantom::Phantom head = phantom::makePhantom(options);
-  const Vec3 centre = head.tumours.front().centre_lps;
-  Truth truth;
-  truth.domain = brainDomain(head.twin.labelMaps.front(), centre - Vec3::Constant(halfBox_mm),
-                             centre + Vec3::Constant(halfBox_mm), {spacing_mm});
-  const ProliferationInvasion model(truth.domain, parameters, {1.0, 1e-8, 500});
-  std::vector<double> c = seedDensity(truth.domain, centre, 1.0, 3.0);
-  while (model.visibleVolume_ml(c, kT1GadoliniumThreshold) < 3.0) model.advance(c, 1.0);
-  truth.scans.push_back(
-      {0.0, visibleMask(c, kT1GadoliniumThreshold), visibleMask(c, kT2FlairThreshold)});
-  model.advance(c, interval_days);
-  truth.scans.push_back(
-      {interval_days, visibleMask(c, kT1GadoliniumThreshold), visibleMask(c, kT2FlairThreshold)});
-  return truth;
-}
 
 TEST(GliomaCalibration, RecoversTheParametersATumourWasGrownWith) {
   GrowthParameters known;
   known.greyDiffusivity_mm2_per_day = 0.1;  // D_white = 0.5 mm^2/day
   known.proliferation_per_day = 0.03;
-  const Truth truth = grownTumour(known, 4.0, 60.0, 36.0);
+  const test::GrownGlioma truth = test::grownGlioma(known, 4.0, 36.0, {60.0});
   CalibrationOptions options;
   options.posteriorSamples = 8;
   options.solver.step_days = 4.0;
@@ -73,7 +43,7 @@ TEST(GliomaCalibration, RefusesTooFewOrMisfittingScansAndCancels) {
   GrowthParameters known;
   known.greyDiffusivity_mm2_per_day = 0.1;
   known.proliferation_per_day = 0.03;
-  const Truth truth = grownTumour(known, 6.0, 30.0, 36.0);
+  const test::GrownGlioma truth = test::grownGlioma(known, 6.0, 36.0, {30.0});
   const std::vector<ObservedScan> one{truth.scans.front()};
   EXPECT_THROW(calibrate(truth.domain, one, std::nullopt), Error);
   std::vector<ObservedScan> misfit = truth.scans;

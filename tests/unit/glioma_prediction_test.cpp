@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "registration_fixture.h"
 #include "twinplan/core/error.h"
 #include "twinplan/glioma/prediction.h"
 #include "twinplan/phantom/phantom.h"
@@ -21,11 +22,7 @@ struct Twin {
 // A tumour grown with `known` (2 scans 60 days apart) and a posterior around it by hand: the
 // mode at the truth, samples at +-15 % in D and rho.
 Twin knownTwin(const GrowthParameters& known) {
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = 0.5;
-  options.surfaceModels = false;
-  const phantom::Phantom head = phantom::makePhantom(options);
+  const phantom::Phantom head = test::headPhantom(0.5);
   const Vec3 centre = head.tumours.front().centre_lps;
   Twin twin;
   twin.domain = brainDomain(head.twin.labelMaps.front(), centre - Vec3::Constant(40),

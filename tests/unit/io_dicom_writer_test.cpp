@@ -15,6 +15,7 @@
 #include <regex>
 #include <set>
 
+#include "oblique_grid.h"
 #include "test_support.h"
 #include "twinplan/io/dicom_writer.h"
 
@@ -23,18 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // 7 columns x 5 rows x 4 slices, anisotropic, oblique (30 deg about L-R then 10 deg about S).
-ImageGeometry smallObliqueGrid() {
-  ImageGeometry g;
-  g.size = {7, 5, 4};
-  g.spacing_mm = Vec3(0.7, 0.9, 2.5);
-  g.origin_lps = Vec3(-12.5, 30.25, 101.0);
-  const double a = 30.0 * M_PI / 180.0, b = 10.0 * M_PI / 180.0;
-  Mat3 aboutLr, aboutS;
-  aboutLr << 1, 0, 0, 0, std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a);
-  aboutS << std::cos(b), -std::sin(b), 0, std::sin(b), std::cos(b), 0, 0, 0, 1;
-  g.direction = aboutS * aboutLr;
-  return g;
-}
+ImageGeometry smallObliqueGrid() { return test::obliqueWriterGrid({7, 5, 4}); }
 
 std::int16_t ctValue(std::int64_t i, std::int64_t j, std::int64_t k) {
   if (i == 0 && j == 0) return static_cast<std::int16_t>(k == 0 ? -1024 : 3071);

@@ -14,17 +14,7 @@ using registration::Method;
 using registration::registerVolumes;
 using registration::RegistrationOptions;
 
-class DeformableRegistration : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { head_ = new phantom::Phantom(test::headPhantom(0.5)); }
-  static void TearDownTestSuite() {
-    delete head_;
-    head_ = nullptr;
-  }
-  static const ImageVolume& ct() { return test::volumeOf(*head_, "CT"); }
-  static phantom::Phantom* head_;
-};
-phantom::Phantom* DeformableRegistration::head_ = nullptr;
+class DeformableRegistration : public test::HeadPhantomSuite<DeformableRegistration> {};
 
 TEST_F(DeformableRegistration, AffineRecoversAKnownScalingAndShift) {
   // Voxels 6 % wider in L, 5 % narrower in P, 3 % taller in S, about the head's centre, then

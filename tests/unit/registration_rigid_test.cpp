@@ -16,18 +16,7 @@ using registration::Method;
 using registration::registerVolumes;
 using registration::RegistrationOptions;
 
-class RigidRegistration : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { head_ = new phantom::Phantom(test::headPhantom(0.5)); }
-  static void TearDownTestSuite() {
-    delete head_;
-    head_ = nullptr;
-  }
-  static const ImageVolume& ct() { return test::volumeOf(*head_, "CT"); }
-  static const ImageVolume& mr() { return test::volumeOf(*head_, "MR T1"); }
-  static phantom::Phantom* head_;
-};
-phantom::Phantom* RigidRegistration::head_ = nullptr;
+class RigidRegistration : public test::HeadPhantomSuite<RigidRegistration> {};
 
 TEST_F(RigidRegistration, RecoversAMovedCtWithinHalfAMillimetreAndHalfADegree) {
   const SpatialTransform truth = test::knownRigidMotion();

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "chest_fixture.h"
+#include "segmentation_truth.h"
 #include "test_support.h"
 #include "twinplan/core/case_editor.h"
 #include "twinplan/core/error.h"
@@ -29,56 +30,12 @@ phantom::Phantom makeAbdomen(double scale, bool oblique = false) {
   return phantom::makePhantom(options);
 }
 
-// The layer-0 voxels of the true segments whose name or tissue type is listed (every labelled
-// voxel when `all`).
-RegionMask truth(const LabelMap& labels, const std::set<std::string>& keys, bool all = false) {
-  std::set<std::uint16_t> values;
-  for (const Segment& s : labels.segments())
-    if (s.layer == 0 && (keys.count(s.tissueType) || keys.count(s.name))) values.insert(s.value);
-  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
-  const auto& layer = labels.layer(0);
-  for (std::size_t v = 0; v < layer.size(); ++v)
-    mask.inside[v] = all ? layer[v] != 0 : values.count(layer[v]) != 0;
-  return mask;
-}
-
-RegionMask result(const LabelMap& labels) {
-  RegionMask mask{labels.geometry(), std::vector<std::uint8_t>(labels.geometry().voxelCount())};
-  for (std::size_t v = 0; v < mask.inside.size(); ++v) mask.inside[v] = labels.layer(0)[v] != 0;
-  return mask;
-}
-
-// A liver voxel deep inside the liver (its +-2 voxel box all liver), nearest the right lobe's
-// centre: where a user would click.
-Vec3 liverSeed(const LabelMap& labels) {
-  const auto liver = labels.findSegment("Liver");
-  const std::uint16_t value = labels.segments()[*liver].value;
-  const ImageGeometry& g = labels.geometry();
-  const auto& layer = labels.layer(0);
-  Vec3 best(0, 0, 0);
-  double bestDistance = 1e9;
-  for (std::int64_t k = 2; k + 2 < g.size[2]; ++k)
-    for (std::int64_t j = 2; j + 2 < g.size[1]; ++j)
-      for (std::int64_t i = 2; i + 2 < g.size[0]; ++i) {
-        bool deep = true;
-        for (int dk = -2; dk <= 2 && deep; ++dk)
-          for (int dj = -2; dj <= 2 && deep; ++dj)
-            for (int di = -2; di <= 2 && deep; ++di)
-              deep = layer[g.linearIndex(i + di, j + dj, k + dk)] == value;
-        if (!deep) continue;
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        const double d = (p - Vec3(-70, -5, 55)).norm();
-        if (d < bestDistance) bestDistance = d, best = p;
-      }
-  return best;
-}
-
 double presetDice(const ImageVolume& volume, PresetName preset, const RegionMask& expected,
                   std::span<const Vec3> seeds = {}) {
   const LabelMap labels = runPreset(volume, preset, seeds);
-  const double d = dice(result(labels), expected);
+  const double d = dice(test::labelledMask(labels), expected);
   std::cout << "[ DICE     ] " << presetInfo(preset).name << " " << d << " voxels "
-            << result(labels).count() << "\n";
+            << test::labelledMask(labels).count() << "\n";
   ::testing::Test::RecordProperty("dice_" + presetInfo(preset).name, std::to_string(d));
   return d;
 }
@@ -93,13 +50,14 @@ const phantom::Phantom& abdomen() {
 
 TEST(SegmentationPresets, AbdomenBoneMatchesTheTruth) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
-  EXPECT_GE(presetDice(ct, PresetName::Bone, truth(abdomen().twin.labelMaps[0], {"bone"})), 0.97);
+  EXPECT_GE(presetDice(ct, PresetName::Bone, test::trueMask(abdomen().twin.labelMaps[0], {"bone"})),
+            0.97);
 }
 
 TEST(SegmentationPresets, AbdomenContrastVesselsMatchTheTruth) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
-  const RegionMask vessels = result(runPreset(ct, PresetName::Vessels, {}));
-  const double d = dice(vessels, truth(abdomen().twin.labelMaps[0], {"vessel"}));
+  const RegionMask vessels = test::labelledMask(runPreset(ct, PresetName::Vessels, {}));
+  const double d = dice(vessels, test::trueMask(abdomen().twin.labelMaps[0], {"vessel"}));
   std::cout << "[ DICE     ] vessels " << d << ", " << vessels.count() << " voxels\n";
   RecordProperty("dice_vessels", std::to_string(d));
   EXPECT_GE(d, 0.97);
@@ -113,21 +71,22 @@ TEST(SegmentationPresets, AbdomenContrastVesselsMatchTheTruth) {
 TEST(SegmentationPresets, AbdomenLiverFromOneSeedMatchesTheTruth) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
   const LabelMap& labels = abdomen().twin.labelMaps[0];
-  const std::vector<Vec3> seed{liverSeed(labels)};
-  EXPECT_GE(presetDice(ct, PresetName::Liver, truth(labels, {"Liver"}), seed), 0.97);
+  const std::vector<Vec3> seed{test::deepPointIn(labels, "Liver", Vec3(-70, -5, 55))};
+  EXPECT_GE(presetDice(ct, PresetName::Liver, test::trueMask(labels, {"Liver"}), seed), 0.97);
 }
 
 TEST(SegmentationPresets, AbdomenBodyOutlineMatchesTheTruth) {
   const ImageVolume& ct = *findVolume(abdomen().twin, "CT");
-  EXPECT_GE(presetDice(ct, PresetName::BodyOutline, truth(abdomen().twin.labelMaps[0], {}, true)),
+  EXPECT_GE(presetDice(ct, PresetName::BodyOutline,
+                       test::trueMask(abdomen().twin.labelMaps[0], {}, true)),
             0.97);
 }
 
 TEST(SegmentationPresets, BoneOnAnObliqueGridMatchesTheTruth) {
   const phantom::Phantom p = makeAbdomen(0.5, /*oblique=*/true);
-  EXPECT_GE(
-      presetDice(*findVolume(p.twin, "CT"), PresetName::Bone, truth(p.twin.labelMaps[0], {"bone"})),
-      0.97);
+  EXPECT_GE(presetDice(*findVolume(p.twin, "CT"), PresetName::Bone,
+                       test::trueMask(p.twin.labelMaps[0], {"bone"})),
+            0.97);
 }
 
 TEST(SegmentationPresets, HeadBrainMaskOnT1) {
@@ -137,7 +96,7 @@ TEST(SegmentationPresets, HeadBrainMaskOnT1) {
   options.surfaceModels = false;
   const phantom::Phantom p = phantom::makePhantom(options);
   const RegionMask brain =
-      truth(p.twin.labelMaps[0], {"Grey matter", "White matter", "Ventricles"});
+      test::trueMask(p.twin.labelMaps[0], {"Grey matter", "White matter", "Ventricles"});
   EXPECT_GE(presetDice(*findVolume(p.twin, "MR T1"), PresetName::BrainMask, brain), 0.9);
 }
 
@@ -186,7 +145,7 @@ TEST(SegmentationPresets, LungsInAConstructedChest) {
   // (present) Vessels segment rather than an error.
   const LabelMap vessels = runPreset(ct, PresetName::Vessels, {});
   EXPECT_EQ(vessels.segments().size(), 1u);
-  EXPECT_EQ(result(vessels).count(), 0u);
+  EXPECT_EQ(test::labelledMask(vessels).count(), 0u);
 }
 
 // Distance from p to the segment a-b, with the segment's parameter t (unclamped).
@@ -203,13 +162,8 @@ TEST(SegmentationPresets, AirwaysAndLungsInAChestWithATracheaAndBronchi) {
   // wall) from the carina into the lungs, open at their ends (the lumen meets the parenchyma
   // there, so growing into the lung is possible and must be stopped); bowel gas; uniform noise
   // of +-26 HU (SD 15). Truth: the lumens (airways) and the lungs' air (lungs).
-  ImageGeometry g;
-  g.size = {160, 110, 72};
-  g.spacing_mm = Vec3(2.0, 2.0, 2.5);
-  g.origin_lps = -0.5 * g.spacing_mm.cwiseProduct(Vec3(159, 109, 71));
-  ImageVolume ct(g, PixelType::Int16);
-  ct.dicom.modality = "CT";
-  ct.unit = "HU";
+  ImageVolume ct = test::centredCt({160, 110, 72}, Vec3(2.0, 2.0, 2.5));
+  const ImageGeometry g = ct.geometry();
   RegionMask lungs{g, std::vector<std::uint8_t>(g.voxelCount())}, airways = lungs;
   const Vec3 carina(0, -20, 30);
   const std::array<Vec3, 2> bronchusEnds{Vec3(-50, -10, 0), Vec3(50, -10, 0)};
@@ -425,7 +379,7 @@ TEST(SegmentationPresets, AddingTheResultIsUndoable) {
   EXPECT_EQ(merged.layerCount(), layersBefore + 1);
   const auto added = merged.findSegment("Bone");
   ASSERT_TRUE(added);
-  EXPECT_EQ(merged.voxelCount(*added), result(bone).count());
+  EXPECT_EQ(merged.voxelCount(*added), test::labelledMask(bone).count());
   editor.undo();
   EXPECT_EQ(editor.twin().labelMaps[0].layerCount(), layersBefore);
   EXPECT_FALSE(editor.twin().labelMaps[0].findSegment("Bone"));
@@ -457,8 +411,8 @@ TEST(SegmentationPresets, PresetsOnOneVolumeShareOneBodyOutline) {
   std::fill(voxels.begin(), voxels.begin() + static_cast<std::ptrdiff_t>(half),
             std::int16_t{-1000});
   const RegionMask cutBody = cache.bodyOutline(cut);
-  EXPECT_EQ(cutBody.inside, result(runPreset(cut, PresetName::BodyOutline, {})).inside);
-  EXPECT_LT(cutBody.count(), result(body).count() * 3 / 4);
+  EXPECT_EQ(cutBody.inside, test::labelledMask(runPreset(cut, PresetName::BodyOutline, {})).inside);
+  EXPECT_LT(cutBody.count(), test::labelledMask(body).count() * 3 / 4);
 }
 
 TEST(SegmentationPresets, BoneAndVesselsShareOneComponentsPassOfDenseTissue) {
@@ -481,7 +435,7 @@ TEST(SegmentationPresets, BoneAndVesselsShareOneComponentsPassOfDenseTissue) {
   // The same masks as the presets run on their own; vessels keeps its measured 5061 voxels.
   EXPECT_EQ(bone.layer(0), runPreset(ct, PresetName::Bone, {}).layer(0));
   EXPECT_EQ(vessels.layer(0), runPreset(ct, PresetName::Vessels, {}).layer(0));
-  EXPECT_EQ(result(vessels).count(), 5061u);
+  EXPECT_EQ(test::labelledMask(vessels).count(), 5061u);
   // Cortical bone (components holding >= 500 HU) lies within the bone preset's components
   // larger than a speck or is a speck itself: every bone voxel of >= 500 HU is cortical.
   const PresetCache::DenseBone& dense = cache.denseBone(ct);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "segmentation_truth.h"
 #include "twinplan/core/itk_view.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/segmentation/seeded.h"
@@ -31,29 +32,9 @@ const phantom::Phantom& abdomen() {
 
 const ImageVolume& abdomenCt() { return *findVolume(abdomen().twin, "CT"); }
 
-// A voxel centre deep in a true segment of the phantom (its +-2 voxel box all that segment)
-// nearest `near_lps`.
+// A voxel centre deep in a true segment of the abdomen phantom nearest `near_lps`.
 Vec3 pointIn(const std::string& segment, const Vec3& near_lps, std::int64_t onlySlice = -1) {
-  const LabelMap& labels = abdomen().twin.labelMaps[0];
-  const std::uint16_t value = labels.segments()[*labels.findSegment(segment)].value;
-  const ImageGeometry& g = labels.geometry();
-  const auto& layer = labels.layer(0);
-  Vec3 best(0, 0, 0);
-  double bestDistance = 1e9;
-  for (std::int64_t k = 2; k + 2 < g.size[2]; ++k)
-    for (std::int64_t j = 2; j + 2 < g.size[1]; ++j)
-      for (std::int64_t i = 2; i + 2 < g.size[0]; ++i) {
-        if (onlySlice >= 0 && k != onlySlice) continue;
-        bool deep = true;
-        for (int dk = -2; dk <= 2 && deep; ++dk)
-          for (int dj = -2; dj <= 2 && deep; ++dj)
-            for (int di = -2; di <= 2 && deep; ++di)
-              deep = layer[g.linearIndex(i + di, j + dj, k + dk)] == value;
-        if (!deep) continue;
-        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-        if ((p - near_lps).norm() < bestDistance) bestDistance = (p - near_lps).norm(), best = p;
-      }
-  return best;
+  return test::deepPointIn(abdomen().twin.labelMaps[0], segment, near_lps, onlySlice);
 }
 
 // ITK's own filter on the whole volume, for comparison.
@@ -240,13 +221,8 @@ TEST(SegmentationSeededPreview, WatershedSagittalSlicePreviewAgreesWithTheFourSl
 TEST(SegmentationSeededPreview, GeodesicCoarsePreviewAgreesWithTheFullResolutionRun) {
   // A 12 mm ball of 100 HU on 0 HU, 0.8x0.8x1 mm voxels, seeded off centre; a 64 mm box
   // (80x80x64 voxels) is over the preview budget and evolves on 2x2x2 blocks.
-  ImageGeometry g;
-  g.size = {80, 80, 64};
-  g.spacing_mm = Vec3(0.8, 0.8, 1.0);
-  g.origin_lps = -0.5 * g.spacing_mm.cwiseProduct(Vec3(79, 79, 63));
-  ImageVolume ct(g, PixelType::Int16);
-  ct.dicom.modality = "CT";
-  ct.unit = "HU";
+  ImageVolume ct = test::centredCt({80, 80, 64}, Vec3(0.8, 0.8, 1.0));
+  const ImageGeometry g = ct.geometry();
   RegionMask ball{g, std::vector<std::uint8_t>(g.voxelCount())};
   auto voxels = ct.voxels<std::int16_t>();
   for (std::int64_t k = 0; k < g.size[2]; ++k)
