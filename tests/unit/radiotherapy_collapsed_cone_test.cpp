@@ -32,17 +32,18 @@ double conesKeepEachTermsEnergy(const CollapsedConeBeamModel& m) {
     for (int t = 0; t < m.kernelTerms; ++t) kernel[t] += b.terms[t].eta;
   const std::vector<CollapsedCone> cones = collapsedCones(m);
   EXPECT_EQ(cones.size(), 42u);
-  for (const CollapsedCone& c : cones)
+  for (const CollapsedCone& c : cones) {
     for (int t = 0; t < m.kernelTerms; ++t) {
       inCones[t] += c.terms[t].eta, total += c.terms[t].eta;
       if (c.zenith_deg < 90) forward += c.terms[t].eta;
-      // Fastest first: the primary term is the short-ranged one.
-      if (t > 0) EXPECT_GT(c.terms[t - 1].mu_per_mm, c.terms[t].mu_per_mm) << m.id;
     }
-  for (int t = 0; t < kMaxKernelTerms; ++t) {
-    EXPECT_NEAR(inCones[t], kernel[t], 1e-9 * kernel[t]) << m.id << " term " << t;
-    if (t >= m.kernelTerms) EXPECT_EQ(kernel[t], 0.0) << m.id;
+    // Fastest first: the primary term is the short-ranged one.
+    for (int t = 1; t < m.kernelTerms; ++t)
+      EXPECT_GT(c.terms[t - 1].mu_per_mm, c.terms[t].mu_per_mm) << m.id;
   }
+  for (int t = 0; t < m.kernelTerms; ++t)
+    EXPECT_NEAR(inCones[t], kernel[t], 1e-9 * kernel[t]) << m.id << " term " << t;
+  for (int t = m.kernelTerms; t < kMaxKernelTerms; ++t) EXPECT_EQ(kernel[t], 0.0) << m.id;
   return forward / total;
 }
 
@@ -180,15 +181,19 @@ TEST(CollapsedCone, ThreeTermKernelsAreOptInAndKeepTheirEnergy) {
     EXPECT_EQ(m.kernelTerms, 3) << id;
     EXPECT_TRUE(m.optIn) << id;
     conesKeepEachTermsEnergy(m);
-    // The same spectrum as the default model of its energy, and nearly the same total energy
-    // (both fits reach the 60 cm spheres' total within their misfit).
+    // The same spectrum as the default model of its energy, and nearly the same energy within
+    // the monoenergetic kernels' outer sphere, 60 cm (both fits follow the same data there; the
+    // three terms' long tail extrapolates 5-6 % more beyond it, in sum eta).
     const CollapsedConeBeamModel& same = collapsedConeBeamModel(m.nominalEnergy_MV);
     EXPECT_EQ(m.fluenceWeight, same.fluenceWeight) << id;
-    double two = 0, three = 0;
-    for (const KernelZenithBin& b : same.kernel) two += b.terms[0].eta + b.terms[1].eta;
-    for (const KernelZenithBin& b : m.kernel)
-      three += b.terms[0].eta + b.terms[1].eta + b.terms[2].eta;
-    EXPECT_NEAR(three / two, 1.0, 0.05) << id;
+    auto within600mm = [](const CollapsedConeBeamModel& k) {
+      double sum = 0;
+      for (const KernelZenithBin& b : k.kernel)
+        for (int t = 0; t < k.kernelTerms; ++t)
+          sum += b.terms[t].eta * (1 - std::exp(-b.terms[t].mu_per_mm * 600));
+      return sum;
+    };
+    EXPECT_NEAR(within600mm(m) / within600mm(same), 1.0, 0.02) << id;
   }
   CollapsedConeParameters tenThree;
   tenThree.kernelId = "10MV-3terms";
