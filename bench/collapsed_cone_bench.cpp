@@ -113,11 +113,12 @@ int main(int argc, char** argv) {
   const DensityGrid ct = thorax(nx, ny, nz);
   const ImageGeometry doseGrid = doseGridCovering(ct.geometry, 2.5);
   const io::RtPlan plan = sevenFields(model.nominalEnergy_MV);
-  std::printf("CT %lldx%lldx%lld, dose grid %lldx%lldx%lld at 2.5 mm, 7 x %s (%d kernel terms) "
-              "10x10 cm\n",
-              (long long)nx, (long long)ny, (long long)nz, (long long)doseGrid.size[0],
-              (long long)doseGrid.size[1], (long long)doseGrid.size[2], model.id.c_str(),
-              model.kernelTerms);
+  std::printf(
+      "CT %lldx%lldx%lld, dose grid %lldx%lldx%lld at 2.5 mm, 7 x %s (%d kernel terms) "
+      "10x10 cm\n",
+      (long long)nx, (long long)ny, (long long)nz, (long long)doseGrid.size[0],
+      (long long)doseGrid.size[1], (long long)doseGrid.size[2], model.id.c_str(),
+      model.kernelTerms);
   // The calibration (one reference field in water per spacing, cached) is timed on its own.
   auto start = std::chrono::steady_clock::now();
   double cpu = cpuSeconds();
@@ -126,7 +127,8 @@ int main(int argc, char** argv) {
               seconds(start), cpuSeconds() - cpu);
   start = std::chrono::steady_clock::now();
   cpu = cpuSeconds();
-  const PlanDose cone = computeCollapsedConePlanDose(ct, doseGrid, plan, PatientPosition::HFS, parameters);
+  const PlanDose cone =
+      computeCollapsedConePlanDose(ct, doseGrid, plan, PatientPosition::HFS, parameters);
   const double coneWall = seconds(start), coneCpu = cpuSeconds() - cpu;
   start = std::chrono::steady_clock::now();
   cpu = cpuSeconds();

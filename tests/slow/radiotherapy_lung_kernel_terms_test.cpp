@@ -9,12 +9,13 @@
 // 2.5 %; the same script without --components reproduces the shipped block to 3e-5). The
 // engine carries the three terms natively (the opt-in model "10MV-3terms" of
 // resources/radiotherapy/collapsed_cone_kernels.json, the same numbers); the test checks it
-// against the same kernel run as two engines of two terms whose raw doses add. What it shows: the better kernel brings lung's own build-up (no interface) onto the
-// Monte Carlo, while the slab's build-down past the water / lung interface stays 5 % high with
-// either kernel: that miss comes with the interface, not with the fit, grid, margin, tilt or
-// cone count (validation.md gives those runs; most likely the kernel's straight-line density
-// scaling across the interface: electrons set moving in water spread in lung at lung's scale,
-// while the scaled kernel prices their path at the chord's mean density).
+// against the same kernel run as two engines of two terms whose raw doses add. What it shows: the
+// better kernel brings lung's own build-up (no interface) onto the Monte Carlo, while the slab's
+// build-down past the water / lung interface stays 5 % high with either kernel: that miss comes
+// with the interface, not with the fit, grid, margin, tilt or cone count (validation.md gives those
+// runs; most likely the kernel's straight-line density scaling across the interface: electrons set
+// moving in water spread in lung at lung's scale, while the scaled kernel prices their path at the
+// chord's mean density).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -72,9 +73,8 @@ struct KernelDose {
   KernelDose(DensityGrid p, const io::Beam& beam, const std::vector<CollapsedConeBeamModel>& models)
       : phantom(std::move(p)) {
     for (const CollapsedConeBeamModel& m : models)
-      parts.push_back(
-          std::make_unique<CollapsedConeCalculator>(phantom, beam, PatientPosition::HFS, m,
-                                                    CollapsedConeParameters{}));
+      parts.push_back(std::make_unique<CollapsedConeCalculator>(phantom, beam, PatientPosition::HFS,
+                                                                m, CollapsedConeParameters{}));
   }
   double dose_Gy(const Vec3& p) const {
     double sum = 0;
@@ -99,7 +99,6 @@ double meanIcfRatio(const std::string& phantom, const KernelDose& inLung, const 
       const double engine =
           egsnrc::voxelMean(inLung, lung[i]) / egsnrc::voxelMean(inWater, water[i]);
       sum += engine / (lung[i].dose / water[i].dose), ++n;
-
     }
   EXPECT_GT(n, 3) << phantom << " " << from << "-" << to << " mm";
   return n ? sum / n : 0.0;
@@ -117,8 +116,7 @@ Zones zones(const std::string& modelId) {
   std::printf(
       "%s: mean CCC/MC of the correction factor: lung from the surface, build-up 10-60 mm "
       "%.4f, 70-125 mm %.4f; slab build-down 40-60 mm %.4f\n",
-      modelId.c_str(), z.lungBuildUp,
-      z.deepLung, z.slabBuildDown);
+      modelId.c_str(), z.lungBuildUp, z.deepLung, z.slabBuildDown);
   return z;
 }
 

@@ -29,11 +29,11 @@ constexpr int kTiltTable = 2048;
 constexpr double kDensityResolution = 1024.0;
 constexpr int kDensitySlots = 4 * 1024 + 1;
 
-// Per kernel term, across one voxel of a cone's line: the share of the entering radiant energy
-// that passes, and the share of the voxel's own release that leaves it.
-struct Attenuation {
-  std::array<double, kMaxKernelTerms> keep, escape;
-};
+// Per cone, the attenuation table over the density slots: for each slot and kernel term, across
+// one voxel of the cone's line, the share of the entering radiant energy that passes ("keep")
+// and the share of the voxel's own release that leaves it ("escape"); packed per slot as
+// keep[0..terms), escape[0..terms), so a two-term kernel's slot stays 4 doubles.
+using AttenuationTable = std::vector<double>;
 
 std::size_t densitySlot(double density) {
   return static_cast<std::size_t>(
@@ -106,8 +106,7 @@ void parseKernel(const json& kernel, const json& references, CollapsedConeBeamMo
       b.terms[t] = {row[2 + 2 * t].get<double>(), row[3 + 2 * t].get<double>()};
       valid = valid && b.terms[t].eta >= 0 && b.terms[t].mu_per_mm > 0;
     }
-    if (!valid)
-      corrupt(m.id + " has a kernel bin with a non-positive range or attenuation.", m.id);
+    if (!valid) corrupt(m.id + " has a kernel bin with a non-positive range or attenuation.", m.id);
     m.kernel.push_back(b);
   }
   if (m.kernel.empty() || std::abs(m.kernel.back().thetaTo_deg - 180.0) > 1e-6 ||
@@ -290,7 +289,7 @@ struct ConeTransport {
   const std::vector<Eigen::Vector3f>& rays;
   const std::array<std::vector<float>, kMaxKernelTerms>& norm;
   const TiltTables& tilt;
-  const std::vector<std::vector<Attenuation>>& attenuation;
+  const std::vector<AttenuationTable>& attenuation;
   bool tiltKernels;
 
   // Ahnesjo 1989 eq. 13-15: the cone's radiant energy entering each voxel decays by
@@ -316,12 +315,13 @@ struct ConeTransport {
           release[t] = released[v] * cone.terms[t].eta * ratio;
         }
       }
-      const Attenuation& at = attenuation[coneIndex][densitySlot(density)];
+      const double* keep = &attenuation[coneIndex][densitySlot(density) * 2 * Terms];
+      const double* escape = keep + Terms;
       double deposited = 0.0;
       for (int t = 0; t < Terms; ++t) {
-        deposited += carried[t] * (1.0 - at.keep[t]);
-        deposited += release[t] * (1.0 - at.escape[t]);
-        carried[t] = carried[t] * at.keep[t] + release[t] * at.escape[t];
+        deposited += carried[t] * (1.0 - keep[t]);
+        deposited += release[t] * (1.0 - escape[t]);
+        carried[t] = carried[t] * keep[t] + release[t] * escape[t];
       }
       energy[v] += deposited;
     }
@@ -617,24 +617,26 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
   // exp(-a rho ds) and the escaping fraction of a voxel's own release, tabulated per cone over
   // the density in steps of 1/1024 (0.1 % of lung's density; CT noise is larger).
   const double step0_mm = s;
-  std::vector<std::vector<Attenuation>> attenuation(cones.size());
+  std::vector<AttenuationTable> attenuation(cones.size());
+  const std::size_t slotSize = 2 * static_cast<std::size_t>(terms);
   for (std::size_t c = 0; c < cones.size(); ++c) {
     const double step_mm = step0_mm * std::sqrt(static_cast<double>(cones[c].di * cones[c].di +
                                                                     cones[c].dj * cones[c].dj +
                                                                     cones[c].dk * cones[c].dk));
-    attenuation[c].resize(kDensitySlots);
+    attenuation[c].resize(kDensitySlots * slotSize);
     for (int q = 0; q < kDensitySlots; ++q) {
       const double radiological = (q / kDensityResolution) * step_mm;
-      Attenuation& a = attenuation[c][static_cast<std::size_t>(q)];
+      double* keep = &attenuation[c][static_cast<std::size_t>(q) * slotSize];
+      double* escape = keep + terms;
       for (int t = 0; t < terms; ++t) {
         const double tau = cones[c].terms[t].mu_per_mm * radiological;
-        a.keep[t] = std::exp(-tau);
-        a.escape[t] = tau > 1e-6 ? (1.0 - a.keep[t]) / tau : 1.0 - 0.5 * tau;
+        keep[t] = std::exp(-tau);
+        escape[t] = tau > 1e-6 ? (1.0 - keep[t]) / tau : 1.0 - 0.5 * tau;
       }
     }
   }
-  const ConeTransport transport{cones, axes, rho, released, rays, norm, tilt, attenuation,
-                                parameters.tiltKernels};
+  const ConeTransport transport{
+      cones, axes, rho, released, rays, norm, tilt, attenuation, parameters.tiltKernels};
   std::vector<double> energy(n, 0.0);  // energy deposited per volume
   const auto transportProgress = subRange(progress, 0.3, 1.0);
   for (std::size_t p = 0; p < pairs.size(); ++p) {

@@ -14,7 +14,8 @@
 // 2. The released energy T rho is spread by a polyenergetic point kernel in the analytic form
 //    h(r, theta) = (A_theta e^{-a_theta r} + B_theta e^{-b_theta r}) / r^2 (Ahnesjo 1989 eq. 9),
 //    or with a third term C_theta e^{-c_theta r} where the resource fits three (the kernel's
-//    "terms"; each term is transported on its own along every cone), fitted per zenith bin to monoenergetic kernels weighted by the spectrum: EDKnrc's to 6 MeV,
+//    "terms"; each term is transported on its own along every cone), fitted per zenith bin
+//    to monoenergetic kernels weighted by the spectrum: EDKnrc's to 6 MeV,
 //    and for 10 MV Mackie et al.'s (Phys Med Biol 1988;33:1) 8 and 10 MeV arrays above them
 //    (resources/radiotherapy/collapsed_cone_kernels.json, scripts/radiotherapy/fit_ccc_kernel.py).
 // 3. Collapsed cones: the sphere is cut into 42 cones around lattice directions of the box
@@ -79,8 +80,8 @@ struct CollapsedConeBeamModel {
   std::vector<double> energy_MeV;      // spectrum bin centres
   std::vector<double> fluenceWeight;   // photons per bin, sum 1
   std::vector<double> waterMu_per_mm;  // per bin, at density 1
-  int kernelTerms = 2;  // 2 or 3 exponential terms per zenith bin and cone
-  bool optIn = false;   // picked by id only, never by energy
+  int kernelTerms = 2;                 // 2 or 3 exponential terms per zenith bin and cone
+  bool optIn = false;                  // picked by id only, never by energy
   std::vector<KernelZenithBin> kernel;
   std::string source;
   // The energy released per unit fluence at radiological depth d, relative to the surface's.
