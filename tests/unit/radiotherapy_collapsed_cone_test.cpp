@@ -215,13 +215,24 @@ TEST(CollapsedCone, ThreeTermKernelsAreOptInAndKeepTheirEnergy) {
   }
 }
 
+// A water / lung / water slab on a 5 mm grid and an asymmetric 6 MV field: fast engine checks.
+struct CoarseSlab {
+  DensityGrid slab = waterPhantom(5.0, 30, 130, 0.25f);
+  CollapsedConeParameters coarse = [] {
+    CollapsedConeParameters p;
+    p.doseGridSpacing_mm = 5.0;
+    return p;
+  }();
+  io::Beam beam = jawBeam(-40, 30, -50, 50);
+};
+
 TEST(CollapsedCone, AThirdTermOfNoEnergyChangesNoBit) {
   // The engine's N-term transport: the shipped two-term 6 MV kernel carried as three terms,
   // the third empty, gives the same dose bit for bit (5 mm grid, a lung slab, tilted kernels).
-  const DensityGrid slab = waterPhantom(5.0, 30, 130, 0.25f);
-  CollapsedConeParameters coarse;
-  coarse.doseGridSpacing_mm = 5.0;
-  const io::Beam beam = jawBeam(-40, 30, -50, 50);
+  const CoarseSlab setup;
+  const DensityGrid& slab = setup.slab;
+  const CollapsedConeParameters& coarse = setup.coarse;
+  const io::Beam& beam = setup.beam;
   const CollapsedConeBeamModel& two = collapsedConeBeamModel(6.0);
   CollapsedConeBeamModel three = two;
   three.id = "6MV as three terms";  // its own calibration, computed the same way
@@ -239,10 +250,10 @@ TEST(CollapsedCone, AThirdTermOfNoEnergyChangesNoBit) {
 TEST(CollapsedCone, SameBitsOnAnyThreadCountAndCancellable) {
   // Each voxel lies on one line per direction and the directions run in a fixed order, so the
   // dose does not depend on the thread count (a 5 mm grid keeps this fast).
-  const DensityGrid slab = waterPhantom(5.0, 30, 130, 0.25f);
-  CollapsedConeParameters coarse;
-  coarse.doseGridSpacing_mm = 5.0;
-  const io::Beam beam = jawBeam(-40, 30, -50, 50);
+  const CoarseSlab setup;
+  const DensityGrid& slab = setup.slab;
+  const CollapsedConeParameters& coarse = setup.coarse;
+  const io::Beam& beam = setup.beam;
   const CollapsedConeBeamModel& m = collapsedConeBeamModel(6.0);
   ImageGeometry grid = slab.geometry;
   std::vector<float> one, four;
