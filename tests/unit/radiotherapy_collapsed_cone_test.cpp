@@ -229,20 +229,17 @@ struct CoarseSlab {
 TEST(CollapsedCone, AThirdTermOfNoEnergyChangesNoBit) {
   // The engine's N-term transport: the shipped two-term 6 MV kernel carried as three terms,
   // the third empty, gives the same dose bit for bit (5 mm grid, a lung slab, tilted kernels).
-  const CoarseSlab setup;
-  const DensityGrid& slab = setup.slab;
-  const CollapsedConeParameters& coarse = setup.coarse;
-  const io::Beam& beam = setup.beam;
+  const CoarseSlab slab;
   const CollapsedConeBeamModel& two = collapsedConeBeamModel(6.0);
   CollapsedConeBeamModel three = two;
   three.id = "6MV as three terms";  // its own calibration, computed the same way
   three.kernelTerms = 3;
   for (KernelZenithBin& b : three.kernel) b.terms[2] = {0.0, 0.01};
-  const CollapsedConeCalculator a(slab, beam, PatientPosition::HFS, two, coarse);
-  const CollapsedConeCalculator b(slab, beam, PatientPosition::HFS, three, coarse);
+  const CollapsedConeCalculator a(slab.slab, slab.beam, PatientPosition::HFS, two, slab.coarse);
+  const CollapsedConeCalculator b(slab.slab, slab.beam, PatientPosition::HFS, three, slab.coarse);
   EXPECT_EQ(a.calibration(), b.calibration());
-  const std::vector<float> doseA = a.doseOn(slab.geometry).values;
-  const std::vector<float> doseB = b.doseOn(slab.geometry).values;
+  const std::vector<float> doseA = a.doseOn(slab.slab.geometry).values;
+  const std::vector<float> doseB = b.doseOn(slab.slab.geometry).values;
   EXPECT_TRUE(doseA == doseB);
   EXPECT_GT(*std::max_element(doseA.begin(), doseA.end()), 0.5f);
 }
