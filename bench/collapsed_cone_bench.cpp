@@ -7,7 +7,9 @@
 // Prints wall and CPU seconds for each engine (2 cores: run with TBB's default thread count)
 // and the machine's load before and after.
 //
-//   twinplan-collapsed-cone-bench [--size NX NY NZ]
+//   twinplan-collapsed-cone-bench [--size NX NY NZ] [--kernel ID]
+// --kernel: a model of resources/radiotherapy/collapsed_cone_kernels.json by id ("10MV",
+// "10MV-3terms", "6MV-3terms"; default 6MV): the plan's beams take its energy.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -55,7 +57,7 @@ DensityGrid thorax(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
   return ct;
 }
 
-io::RtPlan sevenFields() {
+io::RtPlan sevenFields(double energy_MV) {
   io::RtPlan plan;
   plan.label = "7 fields";
   io::FractionGroup group;
@@ -73,7 +75,7 @@ io::RtPlan sevenFields() {
       io::ControlPoint cp;
       cp.index = i;
       cp.cumulativeMetersetWeight = i;
-      cp.nominalEnergy = 6.0;
+      cp.nominalEnergy = energy_MV;
       cp.gantryAngle_deg = b * 360.0 / 7;
       cp.isocentre_lps = Vec3::Zero();
       cp.devices = {{"ASYMX", {-50, 50}}, {"ASYMY", {-50, 50}}};
@@ -96,24 +98,37 @@ void printLoad(const char* when) {
 
 int main(int argc, char** argv) {
   std::int64_t nx = 256, ny = 256, nz = 150;
-  if (argc == 5 && std::string(argv[1]) == "--size")
-    nx = std::atoll(argv[2]), ny = std::atoll(argv[3]), nz = std::atoll(argv[4]);
+  CollapsedConeParameters parameters;
+  for (int a = 1; a < argc; ++a) {
+    if (std::string(argv[a]) == "--size" && a + 3 < argc)
+      nx = std::atoll(argv[a + 1]), ny = std::atoll(argv[a + 2]), nz = std::atoll(argv[a + 3]),
+      a += 3;
+    else if (std::string(argv[a]) == "--kernel" && a + 1 < argc)
+      parameters.kernelId = argv[++a];
+  }
+  const CollapsedConeBeamModel& model = parameters.kernelId.empty()
+                                            ? collapsedConeBeamModel(6.0)
+                                            : collapsedConeBeamModelById(parameters.kernelId);
   printLoad("before");
   const DensityGrid ct = thorax(nx, ny, nz);
   const ImageGeometry doseGrid = doseGridCovering(ct.geometry, 2.5);
-  const io::RtPlan plan = sevenFields();
-  std::printf("CT %lldx%lldx%lld, dose grid %lldx%lldx%lld at 2.5 mm, 7 x 6 MV 10x10 cm\n",
-              (long long)nx, (long long)ny, (long long)nz, (long long)doseGrid.size[0],
-              (long long)doseGrid.size[1], (long long)doseGrid.size[2]);
+  const io::RtPlan plan = sevenFields(model.nominalEnergy_MV);
+  std::printf(
+      "CT %lldx%lldx%lld, dose grid %lldx%lldx%lld at 2.5 mm, 7 x %s (%d kernel terms) "
+      "10x10 cm\n",
+      (long long)nx, (long long)ny, (long long)nz, (long long)doseGrid.size[0],
+      (long long)doseGrid.size[1], (long long)doseGrid.size[2], model.id.c_str(),
+      model.kernelTerms);
   // The calibration (one reference field in water per spacing, cached) is timed on its own.
   auto start = std::chrono::steady_clock::now();
   double cpu = cpuSeconds();
-  collapsedConeCalibration(collapsedConeBeamModel(6.0), {});
+  collapsedConeCalibration(model, parameters);
   std::printf("| collapsed-cone calibration (once per spacing) | %.2f s | %.2f s |\n",
               seconds(start), cpuSeconds() - cpu);
   start = std::chrono::steady_clock::now();
   cpu = cpuSeconds();
-  const PlanDose cone = computeCollapsedConePlanDose(ct, doseGrid, plan, PatientPosition::HFS, {});
+  const PlanDose cone =
+      computeCollapsedConePlanDose(ct, doseGrid, plan, PatientPosition::HFS, parameters);
   const double coneWall = seconds(start), coneCpu = cpuSeconds() - cpu;
   start = std::chrono::steady_clock::now();
   cpu = cpuSeconds();

@@ -32,8 +32,11 @@ usage: fit_ccc_kernel.py edknrc FOLDER [mohan6]                 (the 6 MV beam)
        fit_ccc_kernel.py mackie FOLDER mohan6|mohan10          (Mackie's arrays alone)
        fit_ccc_kernel.py compare FOLDER_MACKIE POLY.dsa mohan10   (our weighting vs a .dsa)
   --components 3 (after the arguments) fits three exponentials per cone instead of two (keys
-  etaC, c_per_mm added, fastest first): the engine takes two, so a 3-term kernel is a
-  diagnostic (tests/slow/radiotherapy_lung_kernel_terms_test.cpp runs it as two engines).
+  etaC, c_per_mm added, fastest first). The engine carries 2 or 3 terms (the kernel's "terms"
+  in the resource, rows [theta_from, theta_to, etaA, a, etaB, b, etaC, c]): the opt-in beams
+  "6MV-3terms" (edknrc ... mohan6 --components 3) and "10MV-3terms" (hybrid ... mohan10
+  --components 3) hold these fits, tests/data/radiotherapy/ccc_kernel_10mv_3terms.json the
+  10 MV one as printed here.
 """
 import json
 import sys

@@ -29,9 +29,11 @@ constexpr int kTiltTable = 2048;
 constexpr double kDensityResolution = 1024.0;
 constexpr int kDensitySlots = 4 * 1024 + 1;
 
-struct Attenuation {
-  double keepA, keepB, escapeA, escapeB;
-};
+// Per cone, the attenuation table over the density slots: for each slot and kernel term, across
+// one voxel of the cone's line, the share of the entering radiant energy that passes ("keep")
+// and the share of the voxel's own release that leaves it ("escape"); packed per slot as
+// keep[0..terms), escape[0..terms), so a two-term kernel's slot stays 4 doubles.
+using AttenuationTable = std::vector<double>;
 
 std::size_t densitySlot(double density) {
   return static_cast<std::size_t>(
@@ -59,6 +61,59 @@ double interpolateLogLog(const std::vector<double>& x, const std::vector<double>
   return std::exp((1 - t) * std::log(y[i - 1]) + t * std::log(y[i]));
 }
 
+// The beam's surface spectrum and its attenuation in water (m.energy_MeV, fluenceWeight,
+// waterMu_per_mm).
+void parseSpectrum(const json& beam, const json& references, CollapsedConeBeamModel& m) {
+  const json& spectrum = beam.at("spectrum");
+  const json& attenuation = beam.at("attenuation");
+  requireSource(spectrum, references, m.id + ".spectrum", m.source);
+  requireSource(attenuation, references, m.id + ".attenuation", m.source);
+  const auto muE = attenuation.at("energy_MeV").get<std::vector<double>>();
+  const auto muRho = attenuation.at("mu_over_rho_cm2_per_g").get<std::vector<double>>();
+  if (muE.size() < 2 || muE.size() != muRho.size())
+    corrupt(m.id + ".attenuation needs matching energy and mu/rho lists.", m.id);
+  double lower = 0.0, total = 0.0;
+  for (const json& bin : spectrum.at("bins")) {
+    const double upper = bin.at(0).get<double>(), perMeV = bin.at(1).get<double>();
+    if (!(upper > lower) || perMeV < 0) corrupt(m.id + " spectrum bins must increase.", m.id);
+    const double centre = 0.5 * (lower + upper);
+    m.energy_MeV.push_back(centre);
+    m.fluenceWeight.push_back(perMeV * (upper - lower));
+    // cm2/g x 1 g/cm3 = 1/cm; per mm / 10.
+    m.waterMu_per_mm.push_back(0.1 * interpolateLogLog(muE, muRho, centre));
+    total += perMeV * (upper - lower);
+    lower = upper;
+  }
+  if (!(total > 0)) corrupt(m.id + " has an empty spectrum.", m.id);
+  for (double& w : m.fluenceWeight) w /= total;
+}
+
+// The kernel's zenith bins: [theta from, to, then eta and attenuation per term].
+void parseKernel(const json& kernel, const json& references, CollapsedConeBeamModel& m) {
+  requireSource(kernel, references, m.id + ".kernel", m.source);
+  m.kernelTerms = kernel.value("terms", 2);
+  if (m.kernelTerms < 2 || m.kernelTerms > kMaxKernelTerms)
+    corrupt(m.id + ".kernel.terms must be 2 or 3.", m.id);
+  const std::size_t rowSize = 2 + 2 * static_cast<std::size_t>(m.kernelTerms);
+  for (const json& row : kernel.at("cones")) {
+    if (row.size() != rowSize)
+      corrupt(m.id + " kernel rows need " + std::to_string(rowSize) +
+                  " numbers (theta from, to, then eta and attenuation per term).",
+              m.id);
+    KernelZenithBin b{row[0].get<double>(), row[1].get<double>(), {}};
+    bool valid = b.thetaTo_deg > b.thetaFrom_deg;
+    for (int t = 0; t < m.kernelTerms; ++t) {
+      b.terms[t] = {row[2 + 2 * t].get<double>(), row[3 + 2 * t].get<double>()};
+      valid = valid && b.terms[t].eta >= 0 && b.terms[t].mu_per_mm > 0;
+    }
+    if (!valid) corrupt(m.id + " has a kernel bin with a non-positive range or attenuation.", m.id);
+    m.kernel.push_back(b);
+  }
+  if (m.kernel.empty() || std::abs(m.kernel.back().thetaTo_deg - 180.0) > 1e-6 ||
+      m.kernel.front().thetaFrom_deg != 0.0)
+    corrupt(m.id + " kernel bins must cover 0 to 180 degrees.", m.id);
+}
+
 std::vector<CollapsedConeBeamModel> parseModels() {
   const std::string_view text = resources::radiotherapyResource(kKernelsPath);
   if (text.empty()) corrupt("the file is missing from the program (re-run cmake).", kKernelsPath);
@@ -73,43 +128,22 @@ std::vector<CollapsedConeBeamModel> parseModels() {
   for (const json& beam : root.at("beams")) {
     CollapsedConeBeamModel m;
     m.id = beam.at("id").get<std::string>();
-    m.nominalEnergy_MV = beam.at("nominalEnergy_MV").get<double>();
-    const json& spectrum = beam.at("spectrum");
-    const json& attenuation = beam.at("attenuation");
-    const json& kernel = beam.at("kernel");
-    requireSource(spectrum, references, m.id + ".spectrum", m.source);
-    requireSource(attenuation, references, m.id + ".attenuation", m.source);
-    requireSource(kernel, references, m.id + ".kernel", m.source);
-    const auto muE = attenuation.at("energy_MeV").get<std::vector<double>>();
-    const auto muRho = attenuation.at("mu_over_rho_cm2_per_g").get<std::vector<double>>();
-    if (muE.size() < 2 || muE.size() != muRho.size())
-      corrupt(m.id + ".attenuation needs matching energy and mu/rho lists.", m.id);
-    double lower = 0.0, total = 0.0;
-    for (const json& bin : spectrum.at("bins")) {
-      const double upper = bin.at(0).get<double>(), perMeV = bin.at(1).get<double>();
-      if (!(upper > lower) || perMeV < 0) corrupt(m.id + " spectrum bins must increase.", m.id);
-      const double centre = 0.5 * (lower + upper);
-      m.energy_MeV.push_back(centre);
-      m.fluenceWeight.push_back(perMeV * (upper - lower));
-      // cm2/g x 1 g/cm3 = 1/cm; per mm / 10.
-      m.waterMu_per_mm.push_back(0.1 * interpolateLogLog(muE, muRho, centre));
-      total += perMeV * (upper - lower);
-      lower = upper;
+    m.optIn = beam.value("optIn", false);
+    if (beam.contains("spectrumOf")) {
+      // Another kernel for a beam listed above: its spectrum and attenuation.
+      const std::string of = beam.at("spectrumOf").get<std::string>();
+      const auto same = std::find_if(models.begin(), models.end(),
+                                     [&](const CollapsedConeBeamModel& b) { return b.id == of; });
+      if (same == models.end())
+        corrupt(m.id + ".spectrumOf names no beam listed before it: " + of, m.id);
+      m.nominalEnergy_MV = same->nominalEnergy_MV;
+      m.energy_MeV = same->energy_MeV, m.fluenceWeight = same->fluenceWeight;
+      m.waterMu_per_mm = same->waterMu_per_mm, m.source = same->source;
+    } else {
+      m.nominalEnergy_MV = beam.at("nominalEnergy_MV").get<double>();
+      parseSpectrum(beam, references, m);
     }
-    if (!(total > 0)) corrupt(m.id + " has an empty spectrum.", m.id);
-    for (double& w : m.fluenceWeight) w /= total;
-    for (const json& row : kernel.at("cones")) {
-      if (row.size() != 6) corrupt(m.id + " kernel rows need 6 numbers.", m.id);
-      KernelZenithBin b{row[0].get<double>(), row[1].get<double>(), row[2].get<double>(),
-                        row[3].get<double>(), row[4].get<double>(), row[5].get<double>()};
-      if (!(b.thetaTo_deg > b.thetaFrom_deg) || b.etaA < 0 || b.etaB < 0 || !(b.a_per_mm > 0) ||
-          !(b.b_per_mm > 0))
-        corrupt(m.id + " has a kernel bin with a non-positive range or attenuation.", m.id);
-      m.kernel.push_back(b);
-    }
-    if (m.kernel.empty() || std::abs(m.kernel.back().thetaTo_deg - 180.0) > 1e-6 ||
-        m.kernel.front().thetaFrom_deg != 0.0)
-      corrupt(m.id + " kernel bins must cover 0 to 180 degrees.", m.id);
+    parseKernel(beam.at("kernel"), references, m);
     models.push_back(std::move(m));
   }
   return models;
@@ -124,27 +158,25 @@ void requireRange(double value, double low, double high, const char* name, const
                 name);
 }
 
-// Per-steradian energy density of a kernel component at zenith theta (linear between the bin
+// Per-steradian energy density of one kernel term at zenith theta (linear between the bin
 // centres; the bins' own values at the poles).
 struct AngularDensity {
-  std::vector<double> centre_rad, densityA, densityB;
-  explicit AngularDensity(const CollapsedConeBeamModel& m) {
+  std::vector<double> centre_rad, density;
+  AngularDensity(const CollapsedConeBeamModel& m, int term) {
     for (const KernelZenithBin& b : m.kernel) {
       const double t0 = b.thetaFrom_deg * kPi / 180, t1 = b.thetaTo_deg * kPi / 180;
       const double solid = 2 * kPi * (std::cos(t0) - std::cos(t1));
       centre_rad.push_back(0.5 * (t0 + t1));
-      densityA.push_back(b.etaA / solid);
-      densityB.push_back(b.etaB / solid);
+      density.push_back(b.terms[term].eta / solid);
     }
   }
-  std::pair<double, double> at(double theta) const {
+  double at(double theta) const {
     const auto upper = std::upper_bound(centre_rad.begin(), centre_rad.end(), theta);
-    if (upper == centre_rad.begin()) return {densityA.front(), densityB.front()};
-    if (upper == centre_rad.end()) return {densityA.back(), densityB.back()};
+    if (upper == centre_rad.begin()) return density.front();
+    if (upper == centre_rad.end()) return density.back();
     const std::size_t i = static_cast<std::size_t>(upper - centre_rad.begin());
     const double t = (theta - centre_rad[i - 1]) / (centre_rad[i] - centre_rad[i - 1]);
-    return {(1 - t) * densityA[i - 1] + t * densityA[i],
-            (1 - t) * densityB[i - 1] + t * densityB[i]};
+    return (1 - t) * density[i - 1] + t * density[i];
   }
 };
 
@@ -225,25 +257,74 @@ bool inVacuum(const DensityGrid& grid, const Vec3& p_lps) {
 // The per-cone tilt ratio tables: kernel density at the angle to the local ray over that at the
 // cone's own zenith, on a grid of the cosine.
 struct TiltTables {
-  std::vector<std::vector<float>> ratioA, ratioB;
+  // ratio[term][cone][slot]
+  std::array<std::vector<std::vector<float>>, kMaxKernelTerms> ratio;
   TiltTables(const CollapsedConeBeamModel& m, const std::vector<CollapsedCone>& cones) {
-    const AngularDensity density(m);
-    for (const CollapsedCone& c : cones) {
-      const auto [a0, b0] = density.at(c.zenith_deg * kPi / 180);
-      std::vector<float> ra(kTiltTable), rb(kTiltTable);
-      for (int t = 0; t < kTiltTable; ++t) {
-        const double cosine = -1.0 + 2.0 * (t + 0.5) / kTiltTable;
-        const auto [a, b] = density.at(std::acos(cosine));
-        ra[static_cast<std::size_t>(t)] = static_cast<float>(a0 > 0 ? a / a0 : 1.0);
-        rb[static_cast<std::size_t>(t)] = static_cast<float>(b0 > 0 ? b / b0 : 1.0);
+    for (int term = 0; term < m.kernelTerms; ++term) {
+      const AngularDensity density(m, term);
+      for (const CollapsedCone& c : cones) {
+        const double own = density.at(c.zenith_deg * kPi / 180);
+        std::vector<float> r(kTiltTable);
+        for (int t = 0; t < kTiltTable; ++t) {
+          const double cosine = -1.0 + 2.0 * (t + 0.5) / kTiltTable;
+          const double at = density.at(std::acos(cosine));
+          r[static_cast<std::size_t>(t)] = static_cast<float>(own > 0 ? at / own : 1.0);
+        }
+        ratio[term].push_back(std::move(r));
       }
-      ratioA.push_back(std::move(ra));
-      ratioB.push_back(std::move(rb));
     }
   }
   static std::size_t slot(double cosine) {
     return static_cast<std::size_t>(
         std::clamp(static_cast<int>((cosine + 1.0) * 0.5 * kTiltTable), 0, kTiltTable - 1));
+  }
+};
+
+// The transport of the released energy along one lattice line, per cone and kernel term.
+struct ConeTransport {
+  const std::vector<CollapsedCone>& cones;
+  const std::vector<Vec3>& axes;
+  const std::vector<float>& rho;
+  const std::vector<float>& released;
+  const std::vector<Eigen::Vector3f>& rays;
+  const std::array<std::vector<float>, kMaxKernelTerms>& norm;
+  const TiltTables& tilt;
+  const std::vector<AttenuationTable>& attenuation;
+  bool tiltKernels;
+
+  // Ahnesjo 1989 eq. 13-15: the cone's radiant energy entering each voxel decays by
+  // exp(-mu rho ds) across it; the voxel's own release, spread along its chord, leaves
+  // (1 - exp(-mu rho ds)) / (mu rho ds) of itself. Each term on its own; the term count is a
+  // template argument so the loops over them unroll.
+  template <int Terms>
+  void sweep(const std::vector<std::size_t>& line, std::size_t coneIndex, bool reverse,
+             std::vector<double>& energy) const {
+    const CollapsedCone& cone = cones[coneIndex];
+    std::array<double, Terms> carried{};
+    const std::size_t count = line.size();
+    for (std::size_t q = 0; q < count; ++q) {
+      const std::size_t v = line[reverse ? count - 1 - q : q];
+      const double density = rho[v];
+      if (density <= 0.0) continue;  // vacuum: nothing interacts
+      std::array<double, Terms> release{};
+      if (released[v] > 0.0f) {
+        std::size_t slot = 0;
+        if (tiltKernels) slot = TiltTables::slot(axes[coneIndex].dot(rays[v].cast<double>()));
+        for (int t = 0; t < Terms; ++t) {
+          const double ratio = tiltKernels ? tilt.ratio[t][coneIndex][slot] * norm[t][v] : 1.0;
+          release[t] = released[v] * cone.terms[t].eta * ratio;
+        }
+      }
+      const double* keep = &attenuation[coneIndex][densitySlot(density) * 2 * Terms];
+      const double* escape = keep + Terms;
+      double deposited = 0.0;
+      for (int t = 0; t < Terms; ++t) {
+        deposited += carried[t] * (1.0 - keep[t]);
+        deposited += release[t] * (1.0 - escape[t]);
+        carried[t] = carried[t] * keep[t] + release[t] * escape[t];
+      }
+      energy[v] += deposited;
+    }
   }
 };
 
@@ -286,6 +367,7 @@ const std::vector<CollapsedConeBeamModel>& collapsedConeBeamModels() {
 const CollapsedConeBeamModel& collapsedConeBeamModel(double nominalEnergy_MV) {
   std::string known;
   for (const CollapsedConeBeamModel& m : collapsedConeBeamModels()) {
+    if (m.optIn) continue;
     if (std::abs(m.nominalEnergy_MV - nominalEnergy_MV) <= 0.5) return m;
     known += (known.empty() ? "" : ", ") + m.id;
   }
@@ -297,6 +379,32 @@ const CollapsedConeBeamModel& collapsedConeBeamModel(double nominalEnergy_MV) {
                   " (resources/radiotherapy/collapsed_cone_kernels.json). Plan this beam at one "
                   "of those energies.",
               "nominalEnergy_MV");
+}
+
+const CollapsedConeBeamModel& collapsedConeBeamModelById(const std::string& id) {
+  std::string known;
+  for (const CollapsedConeBeamModel& m : collapsedConeBeamModels()) {
+    if (m.id == id) return m;
+    known += (known.empty() ? "" : ", ") + m.id;
+  }
+  throw Error(ErrorKind::Unsupported,
+              "There is no collapsed-cone beam model \"" + id + "\"; there are " + known +
+                  " (resources/radiotherapy/collapsed_cone_kernels.json).",
+              "id");
+}
+
+const CollapsedConeBeamModel& collapsedConeBeamModel(double nominalEnergy_MV,
+                                                     const CollapsedConeParameters& parameters) {
+  if (parameters.kernelId.empty()) return collapsedConeBeamModel(nominalEnergy_MV);
+  const CollapsedConeBeamModel& m = collapsedConeBeamModelById(parameters.kernelId);
+  if (std::abs(m.nominalEnergy_MV - nominalEnergy_MV) > 0.5) {
+    char message[200];
+    std::snprintf(message, sizeof message,
+                  "The collapsed-cone kernel %s is for %g MV beams; this beam is %g MV.",
+                  m.id.c_str(), m.nominalEnergy_MV, nominalEnergy_MV);
+    throw Error(ErrorKind::InvalidInput, message, "kernelId");
+  }
+  return m;
 }
 
 void CollapsedConeParameters::validate() const {
@@ -314,13 +422,16 @@ std::vector<CollapsedCone> collapsedCones(const CollapsedConeBeamModel& model) {
   const auto directions = latticeDirections();
   std::vector<Vec3> axes;
   for (const auto& d : directions) axes.push_back(unit(d));
-  std::vector<double> energyA(directions.size(), 0), energyB(directions.size(), 0);
-  std::vector<double> rangeA(directions.size(), 0), rangeB(directions.size(), 0);
+  const int terms = model.kernelTerms;
+  // Per cone and term: the energy, and the energy-weighted range (1/mu).
+  std::vector<std::array<double, kMaxKernelTerms>> energy(directions.size()),
+      range(directions.size());
   const double dPhi = 2 * kPi / kAzimuthSamples;
   for (const KernelZenithBin& bin : model.kernel) {
     const double t0 = bin.thetaFrom_deg * kPi / 180, t1 = bin.thetaTo_deg * kPi / 180;
     const double binSolidAngle = 2 * kPi * (std::cos(t0) - std::cos(t1));
-    const double dA = bin.etaA / binSolidAngle, dB = bin.etaB / binSolidAngle;
+    std::array<double, kMaxKernelTerms> perSteradian{};
+    for (int t = 0; t < terms; ++t) perSteradian[t] = bin.terms[t].eta / binSolidAngle;
     for (int s = 0; s < kZenithSamples; ++s) {
       // Exact solid angle of each sub-band, so the bins' energies are kept exactly.
       const double s0 = t0 + (t1 - t0) * s / kZenithSamples;
@@ -337,8 +448,10 @@ std::vector<CollapsedCone> collapsedCones(const CollapsedConeBeamModel& model) {
           const double dot = omega.dot(axes[c]);
           if (dot > bestDot + 1e-12) bestDot = dot, best = c;
         }
-        energyA[best] += dA * band, energyB[best] += dB * band;
-        rangeA[best] += dA * band / bin.a_per_mm, rangeB[best] += dB * band / bin.b_per_mm;
+        for (int t = 0; t < terms; ++t) {
+          energy[best][t] += perSteradian[t] * band;
+          range[best][t] += perSteradian[t] * band / bin.terms[t].mu_per_mm;
+        }
       }
     }
   }
@@ -347,10 +460,9 @@ std::vector<CollapsedCone> collapsedCones(const CollapsedConeBeamModel& model) {
     CollapsedCone cone;
     cone.di = directions[c][0], cone.dj = directions[c][1], cone.dk = directions[c][2];
     cone.zenith_deg = std::acos(std::clamp(axes[c].z(), -1.0, 1.0)) * 180 / kPi;
-    cone.etaA = energyA[c], cone.etaB = energyB[c];
-    // The attenuation that keeps the cone's mean range (energy-weighted 1/a).
-    cone.a_per_mm = rangeA[c] > 0 ? energyA[c] / rangeA[c] : 1.0;
-    cone.b_per_mm = rangeB[c] > 0 ? energyB[c] / rangeB[c] : 1.0;
+    // The attenuation that keeps the cone's mean range (energy-weighted 1/mu).
+    for (int t = 0; t < terms; ++t)
+      cone.terms[t] = {energy[c][t], range[c][t] > 0 ? energy[c][t] / range[c][t] : 1.0};
     cones.push_back(cone);
   }
   return cones;
@@ -468,22 +580,26 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
       for (std::size_t v = r.begin; v < r.end; ++v)
         if (released[v] > 0.0f) rays[v] = localRay(v).cast<float>();
     });
-  // Per-voxel normalisation of the tilted release (each voxel releases the same total).
-  std::vector<float> normA(n, 1.0f), normB(n, 1.0f);
+  // Per-voxel normalisation of the tilted release, per term (each voxel releases the same
+  // total).
+  const int terms = m.kernelTerms;
+  std::array<std::vector<float>, kMaxKernelTerms> norm;
+  for (int t = 0; t < terms; ++t) norm[t].assign(parameters.tiltKernels ? n : 0, 1.0f);
   if (parameters.tiltKernels) {
-    double totalA = 0, totalB = 0;
-    for (const CollapsedCone& c : cones) totalA += c.etaA, totalB += c.etaB;
+    std::array<double, kMaxKernelTerms> total{};
+    for (const CollapsedCone& c : cones)
+      for (int t = 0; t < terms; ++t) total[t] += c.terms[t].eta;
     parallel::parallelFor({0, n}, 4096, [&](parallel::IndexRange r) {
       for (std::size_t v = r.begin; v < r.end; ++v) {
         if (released[v] <= 0.0f) continue;
         const Vec3 ray = rays[v].cast<double>();
-        double sumA = 0, sumB = 0;
+        std::array<double, kMaxKernelTerms> sum{};
         for (std::size_t c = 0; c < cones.size(); ++c) {
-          const std::size_t t = TiltTables::slot(axes[c].dot(ray));
-          sumA += cones[c].etaA * tilt.ratioA[c][t], sumB += cones[c].etaB * tilt.ratioB[c][t];
+          const std::size_t slot = TiltTables::slot(axes[c].dot(ray));
+          for (int t = 0; t < terms; ++t) sum[t] += cones[c].terms[t].eta * tilt.ratio[t][c][slot];
         }
-        normA[v] = static_cast<float>(sumA > 0 ? totalA / sumA : 1.0);
-        normB[v] = static_cast<float>(sumB > 0 ? totalB / sumB : 1.0);
+        for (int t = 0; t < terms; ++t)
+          norm[t][v] = static_cast<float>(sum[t] > 0 ? total[t] / sum[t] : 1.0);
       }
     });
   }
@@ -501,21 +617,26 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
   // exp(-a rho ds) and the escaping fraction of a voxel's own release, tabulated per cone over
   // the density in steps of 1/1024 (0.1 % of lung's density; CT noise is larger).
   const double step0_mm = s;
-  std::vector<std::vector<Attenuation>> attenuation(cones.size());
+  std::vector<AttenuationTable> attenuation(cones.size());
+  const std::size_t slotSize = 2 * static_cast<std::size_t>(terms);
   for (std::size_t c = 0; c < cones.size(); ++c) {
     const double step_mm = step0_mm * std::sqrt(static_cast<double>(cones[c].di * cones[c].di +
                                                                     cones[c].dj * cones[c].dj +
                                                                     cones[c].dk * cones[c].dk));
-    attenuation[c].resize(kDensitySlots);
+    attenuation[c].resize(kDensitySlots * slotSize);
     for (int q = 0; q < kDensitySlots; ++q) {
       const double radiological = (q / kDensityResolution) * step_mm;
-      const double tauA = cones[c].a_per_mm * radiological, tauB = cones[c].b_per_mm * radiological;
-      Attenuation& a = attenuation[c][static_cast<std::size_t>(q)];
-      a.keepA = std::exp(-tauA), a.keepB = std::exp(-tauB);
-      a.escapeA = tauA > 1e-6 ? (1.0 - a.keepA) / tauA : 1.0 - 0.5 * tauA;
-      a.escapeB = tauB > 1e-6 ? (1.0 - a.keepB) / tauB : 1.0 - 0.5 * tauB;
+      double* keep = &attenuation[c][static_cast<std::size_t>(q) * slotSize];
+      double* escape = keep + terms;
+      for (int t = 0; t < terms; ++t) {
+        const double tau = cones[c].terms[t].mu_per_mm * radiological;
+        keep[t] = std::exp(-tau);
+        escape[t] = tau > 1e-6 ? (1.0 - keep[t]) / tau : 1.0 - 0.5 * tau;
+      }
     }
   }
+  const ConeTransport transport{
+      cones, axes, rho, released, rays, norm, tilt, attenuation, parameters.tiltKernels};
   std::vector<double> energy(n, 0.0);  // energy deposited per volume
   const auto transportProgress = subRange(progress, 0.3, 1.0);
   for (std::size_t p = 0; p < pairs.size(); ++p) {
@@ -547,39 +668,13 @@ void CollapsedConeCalculator::compute(const DensityGrid& density, const io::Beam
           line.push_back(static_cast<std::size_t>(index));
           i += di, j += dj, k += dk, index += stride;
         }
-        // Ahnesjo 1989 eq. 13-15: the cone's radiant energy entering each voxel decays by
-        // exp(-a rho ds) across it; the voxel's own release, spread along its chord, leaves
-        // (1 - exp(-a rho ds)) / (a rho ds) of itself.
-        auto sweep = [&](std::size_t coneIndex, bool reverse) {
-          const CollapsedCone& cone = cones[coneIndex];
-          double carriedA = 0.0, carriedB = 0.0;
-          const std::size_t count = line.size();
-          for (std::size_t q = 0; q < count; ++q) {
-            const std::size_t v = line[reverse ? count - 1 - q : q];
-            const double density = rho[v];
-            if (density <= 0.0) continue;  // vacuum: nothing interacts
-            double releaseA = 0.0, releaseB = 0.0;
-            if (released[v] > 0.0f) {
-              double ra = 1.0, rb = 1.0;
-              if (parameters.tiltKernels) {
-                const std::size_t t = TiltTables::slot(axes[coneIndex].dot(rays[v].cast<double>()));
-                ra = tilt.ratioA[coneIndex][t] * normA[v];
-                rb = tilt.ratioB[coneIndex][t] * normB[v];
-              }
-              releaseA = released[v] * cone.etaA * ra;
-              releaseB = released[v] * cone.etaB * rb;
-            }
-            const Attenuation& at = attenuation[coneIndex][densitySlot(density)];
-            const double keepA = at.keepA, keepB = at.keepB;
-            const double escapeA = at.escapeA, escapeB = at.escapeB;
-            energy[v] += carriedA * (1.0 - keepA) + releaseA * (1.0 - escapeA) +
-                         carriedB * (1.0 - keepB) + releaseB * (1.0 - escapeB);
-            carriedA = carriedA * keepA + releaseA * escapeA;
-            carriedB = carriedB * keepB + releaseB * escapeB;
-          }
-        };
-        sweep(pairs[p].first, false);
-        sweep(pairs[p].second, true);
+        if (terms == 3) {
+          transport.sweep<3>(line, pairs[p].first, false, energy);
+          transport.sweep<3>(line, pairs[p].second, true, energy);
+        } else {
+          transport.sweep<2>(line, pairs[p].first, false, energy);
+          transport.sweep<2>(line, pairs[p].second, true, energy);
+        }
       }
     });
     transportProgress->report(static_cast<double>(p + 1) / pairs.size(), "Collapsed cones");
@@ -679,17 +774,17 @@ PlanDose computeCollapsedConePlanDose(const DensityGrid& density, const ImageGeo
                                       const CollapsedConeParameters& parameters,
                                       Progress& progress) {
   parameters.validate();
-  // Every energy needs kernels: refused before any beam is computed.
+  // Every energy needs kernels (of the kernel asked for): refused before any beam is computed.
   for (const io::Beam& beam : plan.beams)
     if (beam.radiationType == "PHOTON" && !beam.controlPoints.empty() &&
         beam.controlPoints.front().nominalEnergy)
-      collapsedConeBeamModel(*beam.controlPoints.front().nominalEnergy);
+      collapsedConeBeamModel(*beam.controlPoints.front().nominalEnergy, parameters);
   return sumPlanBeams(
       plan, doseGrid, position, "collapsed cone",
       [&](const io::Beam& beam, const Vec3& planIsocentre_lps, BeamDose& out,
           Progress& beamProgress) {
         const CollapsedConeBeamModel& model =
-            collapsedConeBeamModel(*beam.controlPoints.front().nominalEnergy);
+            collapsedConeBeamModel(*beam.controlPoints.front().nominalEnergy, parameters);
         out.nominalEnergy_MV = model.nominalEnergy_MV;
         const CollapsedConeCalculator calculator(density, beam, position, model, parameters,
                                                  *subRange(beamProgress, 0.0, 0.85));

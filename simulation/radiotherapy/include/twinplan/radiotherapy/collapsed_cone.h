@@ -13,7 +13,9 @@
 //    density (Compton-dominated, TG-65).
 // 2. The released energy T rho is spread by a polyenergetic point kernel in the analytic form
 //    h(r, theta) = (A_theta e^{-a_theta r} + B_theta e^{-b_theta r}) / r^2 (Ahnesjo 1989 eq. 9),
-//    fitted per zenith bin to monoenergetic kernels weighted by the spectrum: EDKnrc's to 6 MeV,
+//    or with a third term C_theta e^{-c_theta r} where the resource fits three (the kernel's
+//    "terms"; each term is transported on its own along every cone), fitted per zenith bin
+//    to monoenergetic kernels weighted by the spectrum: EDKnrc's to 6 MeV,
 //    and for 10 MV Mackie et al.'s (Phys Med Biol 1988;33:1) 8 and 10 MeV arrays above them
 //    (resources/radiotherapy/collapsed_cone_kernels.json, scripts/radiotherapy/fit_ccc_kernel.py).
 // 3. Collapsed cones: the sphere is cut into 42 cones around lattice directions of the box
@@ -41,6 +43,7 @@
 // Energies: 6 and 10 MV (the plan's Nominal Beam Energy picks the model; any other energy is
 // Error(Unsupported), naming the energies there are). The MU calibration of each is the pencil
 // beam's reference point for that energy (photon_beams.json: 15 mm at 6 MV, 24 mm at 10 MV).
+#include <array>
 #include <string>
 #include <vector>
 
@@ -53,11 +56,22 @@
 
 namespace twinplan::radiotherapy {
 
-// One zenith bin of the polyenergetic kernel: within radius r (mm of water) the bin receives
-// etaA (1 - e^{-a r}) + etaB (1 - e^{-b r}) of the released energy.
+// The most exponential terms a kernel carries: Ahnesjo's two, or three (a fit of the same
+// monoenergetic kernels that follows the 10 MV build-up in lung, docs/validation.md
+// "Collapsed cone: three-term kernels (session 13)").
+constexpr int kMaxKernelTerms = 3;
+// One exponential term of the kernel: within radius r (mm of water) it holds
+// eta (1 - e^{-mu r}) of the released energy.
+struct KernelTerm {
+  double eta = 0, mu_per_mm = 0;
+};
+using KernelTerms = std::array<KernelTerm, kMaxKernelTerms>;
+
+// One zenith bin of the polyenergetic kernel: within radius r the bin receives the sum of its
+// terms (the model's kernelTerms of them, fastest first; the rest are zero).
 struct KernelZenithBin {
   double thetaFrom_deg = 0, thetaTo_deg = 0;
-  double etaA = 0, a_per_mm = 0, etaB = 0, b_per_mm = 0;
+  KernelTerms terms{};
 };
 
 struct CollapsedConeBeamModel {
@@ -66,6 +80,8 @@ struct CollapsedConeBeamModel {
   std::vector<double> energy_MeV;      // spectrum bin centres
   std::vector<double> fluenceWeight;   // photons per bin, sum 1
   std::vector<double> waterMu_per_mm;  // per bin, at density 1
+  int kernelTerms = 2;                 // 2 or 3 exponential terms per zenith bin and cone
+  bool optIn = false;                  // picked by id only, never by energy
   std::vector<KernelZenithBin> kernel;
   std::string source;
   // The energy released per unit fluence at radiological depth d, relative to the surface's.
@@ -73,8 +89,11 @@ struct CollapsedConeBeamModel {
 };
 
 const std::vector<CollapsedConeBeamModel>& collapsedConeBeamModels();
-// Error(Unsupported) naming the energies there are.
+// The default model of each energy; Error(Unsupported) naming the energies there are.
 const CollapsedConeBeamModel& collapsedConeBeamModel(double nominalEnergy_MV);
+// Any model of the resource by its id, the opt-in ones too ("10MV-3terms");
+// Error(Unsupported) naming the ids there are.
+const CollapsedConeBeamModel& collapsedConeBeamModelById(const std::string& id);
 
 struct CollapsedConeParameters {
   double doseGridSpacing_mm = 2.5;  // also the calculation box's voxel
@@ -82,6 +101,9 @@ struct CollapsedConeParameters {
   double raySpacing_mm = 2.0, depthStep_mm = 2.0;  // the radiological depth grid
   double lateralMargin_mm = 50.0;                  // box beyond the field's edges
   bool tiltKernels = true;
+  // "": each energy's default model; else a model of the resource by id (the opt-in three-term
+  // kernels "6MV-3terms", "10MV-3terms"), for the plan's beams of its energy.
+  std::string kernelId;
   // Error(InvalidInput, context = the parameter) for a spacing outside (0, 20] mm or a margin
   // outside [0, 300] mm.
   void validate() const;
@@ -91,7 +113,7 @@ struct CollapsedConeParameters {
 struct CollapsedCone {
   int di = 0, dj = 0, dk = 0;  // box index step (k along the beam)
   double zenith_deg = 0;
-  double etaA = 0, a_per_mm = 0, etaB = 0, b_per_mm = 0;
+  KernelTerms terms{};  // the cone's energy and attenuation per kernel term
 };
 // The 42 cones for `model` (exposed for tests: their energies sum to the kernel's).
 std::vector<CollapsedCone> collapsedCones(const CollapsedConeBeamModel& model);
@@ -132,6 +154,12 @@ class CollapsedConeCalculator {
 // The reference-field calibration of `model` at the parameters' spacing (cached).
 double collapsedConeCalibration(const CollapsedConeBeamModel& model,
                                 const CollapsedConeParameters& parameters);
+
+// The model for a beam of `nominalEnergy_MV` under `parameters` (kernelId or the energy's
+// default); Error(Unsupported) for an unknown id or energy, Error(InvalidInput, "kernelId") for
+// a kernel of another energy.
+const CollapsedConeBeamModel& collapsedConeBeamModel(double nominalEnergy_MV,
+                                                     const CollapsedConeParameters& parameters);
 
 // Every photon beam of the plan's first fraction group with the collapsed-cone engine (the
 // same plan loop and errors as computePlanDose).
