@@ -25,7 +25,11 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   // An axis the coarsening does not divide ends in one wider cell, not in a sliver: a cell one
   // voxel wide would hold the grid's outermost voxel alone (on an RF grid the ground, whose
   // neighbour takes the face's Joule heating), and the cells' power would miss that heating.
-  for (int a = 0; a < 3; ++a) cells_[a] = std::max<std::int64_t>(1, g.size[a] / coarsening_);
+  for (int a = 0; a < 3; ++a) {
+    cells_[a] = std::max<std::int64_t>(1, g.size[a] / coarsening_);
+    for (std::int64_t i = 0; i < g.size[a]; ++i)
+      cellOfVoxel_[a].push_back(std::min(i / coarsening_, cells_[a] - 1));
+  }
   for (int a = 0; a < 3; ++a) weights_[a] = axisWeights(a);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
   const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;

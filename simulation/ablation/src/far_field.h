@@ -60,7 +60,7 @@ class FarField {
   };
   AxisWeights axisWeights(int axis) const;
   std::int64_t cellOf(int axis, std::int64_t voxel) const {
-    return std::min(voxel / coarsening_, cells_[axis] - 1);
+    return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
@@ -121,6 +121,8 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
+  // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
+  std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
   std::vector<float> deviation_;          // per cell (K): the coarse state
   std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
