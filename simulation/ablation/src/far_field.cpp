@@ -253,18 +253,17 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   Box box = previous;
   if (!marks.empty()) {
     // Grown by the margin and out to whole cells; never smaller than before.
+    Box marked;
     for (int a = 0; a < 3; ++a) {
-      std::int64_t lo = std::max<std::int64_t>(0, marks.lo[a] - margin);
-      std::int64_t hi = std::min<std::int64_t>(g.size[a], marks.hi[a] + 1 + margin);
-      const std::int64_t last = cellOf(a, hi - 1);
-      lo = cellOf(a, lo) * coarsening_;
-      hi = last * coarsening_ + width(a, last);
-      if (previous.voxelCount() > 0) {
-        lo = std::min(lo, previous.lo[a]);
-        hi = std::max(hi, previous.hi[a]);
+      marked.lo[a] = std::max<std::int64_t>(0, marks.lo[a] - margin);
+      marked.hi[a] = std::min<std::int64_t>(g.size[a], marks.hi[a] + 1 + margin);
+    }
+    box = wholeCells(marked);
+    if (previous.voxelCount() > 0) {
+      for (int a = 0; a < 3; ++a) {
+        box.lo[a] = std::min(box.lo[a], previous.lo[a]);
+        box.hi[a] = std::max(box.hi[a], previous.hi[a]);
       }
-      box.lo[a] = lo;
-      box.hi[a] = hi;
     }
   }
   if (box == previous) return box;
