@@ -10,13 +10,14 @@
 // warm-up (for profiling); GRID=61 another cube size for the RF run; POTENTIAL_TOLERANCE=1e-3
 // another relative tolerance of the potential solves; RESOLVE_CHANGE=0.05 another re-solve
 // criterion (RfSettings::resolveConductanceChange); EXACT=1 the exact path (no nested potential
-// solves, every heated voxel in the bioheat box), NESTED_MARGIN=30 and NESTED_INTERVAL=8 other
-// nested-potential settings (RfSettings::nestedMargin_mm, nestedFullSolveInterval),
-// NESTED_WARM_START=0 full solves warm started from the last potential (RfSettings::
-// nestedWarmStart off); ADAPTIVE=0
-// the fixed-step path (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest
-// adaptive step, TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG
-// tolerance (K); FAR_FIELD=1 the coarse far field around a fine box (BioheatParameters::farField),
+// solves, no far field, every heated voxel in the bioheat box), NESTED_MARGIN=30 and
+// NESTED_INTERVAL=8 other nested-potential settings (RfSettings::nestedMargin_mm,
+// nestedFullSolveInterval), NESTED_WARM_START=0 full solves warm started from the last potential
+// (RfSettings::nestedWarmStart off); ADAPTIVE=0 the fixed-step path
+// (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest adaptive step,
+// TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG tolerance (K);
+// FAR_FIELD=0 the active box instead of the coarse far field around a fine box
+// (BioheatParameters::farField, on by default since session 13),
 // FAR_FIELD_COARSENING=4 and FAR_FIELD_TOLERANCE=0.1 its other settings. BENCH_ONLY=plan:
 // multi-probe planning for the abdomen phantom's 30 mm Tumour 2 (issue #17 item 7's goal: ranked
 // plans in <= 10 s), up to 1, 2 and 3 probes, with the probes' zones superposed and (as before)
@@ -152,6 +153,7 @@ RfRun runCooledRf() {
   if (const char* exact = std::getenv("EXACT")) {
     settings.nestedPotential = std::strcmp(exact, "0") == 0;
     p.skipNegligibleHeating = settings.nestedPotential;
+    if (!settings.nestedPotential) p.farField = false;
   }
   if (const char* adaptive = std::getenv("ADAPTIVE"))
     p.adaptiveTimeSteps = std::strcmp(adaptive, "0") != 0;

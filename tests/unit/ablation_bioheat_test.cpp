@@ -62,6 +62,8 @@ TEST(BioheatTransient, GaussianSourceMatchesConductionSolution) {
         largestInTime, std::abs(result.recorded[0].temperature_degC[s] - 37.0 - exact) / peak);
   }
   EXPECT_LT(largestInTime, 0.005);
+  std::printf("Gaussian source: ray %.3f %%, at 4 mm over time %.3f %% of the peak; fine box %zu\n",
+              100.0 * largest, 100.0 * largestInTime, result.largestBoxVoxels);
   // The energy delivered is P t.
   EXPECT_NEAR(result.deliveredEnergy_J, 60.0, 1e-3);
 }
@@ -132,6 +134,7 @@ TEST(BioheatActiveBox, MatchesTheWholeGridSolveWithinItsStatedBounds) {
   p.duration_s = 60.0;
   auto run = [&](bool box) {
     BioheatParameters q = p;
+    q.farField = false;  // the active box is the path under test
     q.activeBox = box;
     q.skipNegligibleHeating = box;
     FixedPowerSource source(grid, power);
@@ -168,6 +171,7 @@ TEST(BioheatActiveBox, GrowsWhenHeatReachesItsFaces) {
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {41, 41, 41}, 1.0);
   BioheatParameters p;
   p.duration_s = 60.0;
+  p.farField = false;  // the active box is the path under test
   p.boxFaceFlowTolerance = 1e-6;
   FixedPowerSource source(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 3.0));
   const AblationResult result = simulateAblation(grid, source, p);

@@ -22,7 +22,14 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
                    int coarsening)
     : grid_(&grid), tissues_(&tissues), coarsening_(coarsening) {
   const ImageGeometry& g = grid.geometry;
-  for (int a = 0; a < 3; ++a) cells_[a] = (g.size[a] + coarsening_ - 1) / coarsening_;
+  // An axis the coarsening does not divide ends in one wider cell, not in a sliver: a cell one
+  // voxel wide would hold the grid's outermost voxel alone (on an RF grid the ground, whose
+  // neighbour takes the face's Joule heating), and the cells' power would miss that heating.
+  for (int a = 0; a < 3; ++a) {
+    cells_[a] = std::max<std::int64_t>(1, g.size[a] / coarsening_);
+    for (std::int64_t i = 0; i < g.size[a]; ++i)
+      cellOfVoxel_[a].push_back(std::min(i / coarsening_, cells_[a] - 1));
+  }
   for (int a = 0; a < 3; ++a) weights_[a] = axisWeights(a);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
   const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
@@ -36,10 +43,11 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   deviation_.assign(heatCapacity_J_K_.size(), 0.0f);
   previousChange_K_.assign(heatCapacity_J_K_.size(), 0.0f);
   interpolated_.assign(g.voxelCount(), 0.0f);
+  misplacedHeating_K_.assign(heatCapacity_J_K_.size(), 0.0f);
 }
 
 std::int64_t FarField::width(int axis, std::int64_t cell) const {
-  return std::min(coarsening_, grid_->geometry.size[axis] - cell * coarsening_);
+  return cell + 1 < cells_[axis] ? coarsening_ : grid_->geometry.size[axis] - cell * coarsening_;
 }
 
 FarField::AxisWeights FarField::axisWeights(int axis) const {
@@ -52,7 +60,7 @@ FarField::AxisWeights FarField::axisWeights(int axis) const {
   };
   AxisWeights w;
   for (std::int64_t i = 0; i < size; ++i) {
-    std::int64_t node = cellOf(i);
+    std::int64_t node = cellOf(axis, i);
     if (position(node) > double(i)) --node;
     w.node.push_back(node);
     w.weight.push_back(float((double(i) - position(node)) / (position(node + 1) - position(node))));
@@ -66,6 +74,16 @@ bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std:
     if (c[a] * coarsening_ < box.lo[a] || c[a] * coarsening_ + width(a, c[a]) > box.hi[a])
       return false;
   return true;
+}
+
+Box FarField::wholeCells(const Box& box) const {
+  Box cells;
+  for (int a = 0; a < 3; ++a) {
+    const std::int64_t last = cellOf(a, box.hi[a] - 1);
+    cells.lo[a] = cellOf(a, box.lo[a]) * coarsening_;
+    cells.hi[a] = last * coarsening_ + width(a, last);
+  }
+  return cells;
 }
 
 void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
@@ -129,11 +147,12 @@ void FarField::interpolateOutside(const Box& box, const Box& region) {
   // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
   // shifted by the difference, so that the voxels hold exactly the far field's heat.
   parallel::parallelFor(
-      {std::size_t(cellOf(region.lo[2])), std::size_t(cellOf(region.hi[2] - 1) + 1)}, 1,
+      {std::size_t(cellOf(2, region.lo[2])), std::size_t(cellOf(2, region.hi[2] - 1) + 1)}, 1,
       [&](parallel::IndexRange planes) {
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-          for (std::int64_t cj = cellOf(region.lo[1]); cj <= cellOf(region.hi[1] - 1); ++cj)
-            for (std::int64_t ci = cellOf(region.lo[0]); ci <= cellOf(region.hi[0] - 1); ++ci) {
+          for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
+            for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1);
+                 ++ci) {
               if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
               const auto shift = float(deviation_[cellIndex(ci, cj, ck)] -
                                        cellAverage(ci, cj, ck,
@@ -165,8 +184,8 @@ void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
   if (box.voxelCount() == 0) return;
   std::array<std::int64_t, 3> first{}, last{};
   for (int a = 0; a < 3; ++a) {
-    first[a] = cellOf(box.lo[a]);
-    last[a] = cellOf(box.hi[a] - 1);
+    first[a] = cellOf(a, box.lo[a]);
+    last[a] = cellOf(a, box.hi[a] - 1);
   }
   parallel::parallelFor(
       {std::size_t(first[2]), std::size_t(last[2] + 1)}, 1, [&](parallel::IndexRange planes) {
@@ -210,7 +229,6 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   PaddedCells paddedPower;
   pad(cellPower, true, paddedPower);
   pad(deviation_, false, padded_);
-  const auto nx = std::size_t(g.size[0]);
   // A mark deeper than the margin inside the last box cannot grow it: only the voxels outside
   // that core are examined.
   Box core;
@@ -220,46 +238,7 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
       core.hi[a] = std::max(core.lo[a], previous.hi[a] - margin);
     }
   }
-  Bounds marks = parallel::parallelReduce(
-      parallel::IndexRange{0, std::size_t(g.size[2])}, 1, Bounds{},
-      [&](parallel::IndexRange planes) {
-        Bounds m;
-        std::vector<float> power(nx), deviation(nx);
-        for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
-          for (std::int64_t j = 0; j < g.size[1]; ++j) {
-            const std::size_t v0 = g.linearIndex(0, j, k);
-            const bool rowInside = contains(previous, previous.lo[0], j, k);
-            // Voxels i0 .. i1 - 1 of the row: the heating's and the temperature's errors.
-            auto examine = [&](std::int64_t i0, std::int64_t i1) {
-              interpolateRow(paddedPower, j, k, i0, i1, power.data());
-              const std::int64_t t0 = std::max(i0, previous.lo[0]);
-              const std::int64_t t1 = std::min(i1, previous.hi[0]);
-              if (rowInside && t0 < t1) interpolateRow(padded_, j, k, t0, t1, deviation.data());
-              for (std::int64_t i = i0; i < i1; ++i) {
-                const std::size_t v = v0 + std::size_t(i);
-                const double storage_J_m3K =
-                    (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
-                const double heatingError_K =
-                    std::abs((*in.power_W_m3)[v] - power[std::size_t(i)]) * in.step_s /
-                    storage_J_m3K;
-                const bool inside = rowInside && i >= t0 && i < t1;
-                const bool misrepresented =
-                    heatingError_K > tolerance_K ||
-                    (inside && std::abs(double(temperature_degC[v]) - arterial -
-                                        deviation[std::size_t(i)]) > tolerance_K);
-                if (misrepresented) m.include(i, j, k);
-              }
-            };
-            if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
-              examine(0, core.lo[0]);
-              examine(core.hi[0], g.size[0]);
-            } else {
-              examine(0, g.size[0]);
-            }
-          }
-        return m;
-      },
-      Bounds::merge);
+  Bounds marks = misrepresented(in, previous, core, tolerance_K, temperature_degC, paddedPower);
   for (const HeldTemperature& held : *in.held) {
     const auto v = std::int64_t(held.voxel);
     marks.include(v % g.size[0], (v / g.size[0]) % g.size[1], v / (g.size[0] * g.size[1]));
@@ -274,25 +253,25 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   Box box = previous;
   if (!marks.empty()) {
     // Grown by the margin and out to whole cells; never smaller than before.
+    Box marked;
     for (int a = 0; a < 3; ++a) {
-      std::int64_t lo = std::max<std::int64_t>(0, marks.lo[a] - margin);
-      std::int64_t hi = std::min<std::int64_t>(g.size[a], marks.hi[a] + 1 + margin);
-      lo = (lo / coarsening_) * coarsening_;
-      hi = std::min<std::int64_t>(g.size[a], (hi + coarsening_ - 1) / coarsening_ * coarsening_);
-      if (previous.voxelCount() > 0) {
-        lo = std::min(lo, previous.lo[a]);
-        hi = std::max(hi, previous.hi[a]);
+      marked.lo[a] = std::max<std::int64_t>(0, marks.lo[a] - margin);
+      marked.hi[a] = std::min<std::int64_t>(g.size[a], marks.hi[a] + 1 + margin);
+    }
+    box = wholeCells(marked);
+    if (previous.voxelCount() > 0) {
+      for (int a = 0; a < 3; ++a) {
+        box.lo[a] = std::min(box.lo[a], previous.lo[a]);
+        box.hi[a] = std::max(box.hi[a], previous.hi[a]);
       }
-      box.lo[a] = lo;
-      box.hi[a] = hi;
     }
   }
   if (box == previous) return box;
   // Cells the box takes in: their voxels held the interpolant, whose heat content is not the
   // cell's; shift them by the difference so the heat is the cell's.
-  for (std::int64_t ck = cellOf(box.lo[2]); ck <= cellOf(box.hi[2] - 1); ++ck)
-    for (std::int64_t cj = cellOf(box.lo[1]); cj <= cellOf(box.hi[1] - 1); ++cj)
-      for (std::int64_t ci = cellOf(box.lo[0]); ci <= cellOf(box.hi[0] - 1); ++ci) {
+  for (std::int64_t ck = cellOf(2, box.lo[2]); ck <= cellOf(2, box.hi[2] - 1); ++ck)
+    for (std::int64_t cj = cellOf(1, box.lo[1]); cj <= cellOf(1, box.hi[1] - 1); ++cj)
+      for (std::int64_t ci = cellOf(0, box.lo[0]); ci <= cellOf(0, box.hi[0] - 1); ++ci) {
         if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
         const std::size_t c = cellIndex(ci, cj, ck);
         const auto shift = float(deviation_[c] - cellAverage(ci, cj, ck, deviationOf));
@@ -302,6 +281,73 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
               temperature_degC[g.linearIndex(i, j, k)] += shift;
       }
   return box;
+}
+
+Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const Box& core,
+                                double tolerance_K, const std::vector<float>& temperature_degC,
+                                const PaddedCells& paddedPower) {
+  const ImageGeometry& g = grid_->geometry;
+  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid_->voxelSize_m();
+  const double stepVolume_m3s = h_m * h_m * h_m * in.step_s;
+  const auto nx = std::size_t(g.size[0]);
+  // One plane of cells per task, so that each cell's sum is one task's.
+  return parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(cells_[2])}, 1, Bounds{},
+      [&](parallel::IndexRange cellPlanes) {
+        Bounds m;
+        std::vector<float> power(nx), deviation(nx);
+        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
+        for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
+          std::fill(missed_J.begin(), missed_J.end(), 0.0);
+          for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
+            for (std::int64_t j = 0; j < g.size[1]; ++j) {
+              const std::size_t v0 = g.linearIndex(0, j, k);
+              const bool rowInside = contains(previous, previous.lo[0], j, k);
+              double* missedRow = missed_J.data() + cells_[0] * cellOf(1, j);
+              // Voxels i0 .. i1 - 1 of the row: the heating's and the temperature's errors.
+              auto examine = [&](std::int64_t i0, std::int64_t i1) {
+                interpolateRow(paddedPower, j, k, i0, i1, power.data());
+                const std::int64_t t0 = std::max(i0, previous.lo[0]);
+                const std::int64_t t1 = std::min(i1, previous.hi[0]);
+                if (rowInside && t0 < t1) interpolateRow(padded_, j, k, t0, t1, deviation.data());
+                for (std::int64_t i = i0; i < i1; ++i) {
+                  const std::size_t v = v0 + std::size_t(i);
+                  const double missed_W_m3 = (*in.power_W_m3)[v] - power[std::size_t(i)];
+                  const bool inside = rowInside && i >= t0 && i < t1;
+                  if (!inside) missedRow[cellOf(0, i)] += missed_W_m3 * stepVolume_m3s;
+                  const double heatingError_K =
+                      std::abs(missed_W_m3) * in.step_s /
+                      (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
+                  if (heatingError_K > tolerance_K ||
+                      (inside && std::abs(double(temperature_degC[v]) - arterial -
+                                          deviation[std::size_t(i)]) > tolerance_K))
+                    m.include(i, j, k);
+                }
+              };
+              if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
+                examine(0, core.lo[0]);
+                examine(core.hi[0], g.size[0]);
+              } else {
+                examine(0, g.size[0]);
+              }
+            }
+          // The cells in the far field: the heat their interpolated power missed, summed over
+          // the steps (misplacedHeating_K_).
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+              if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+              const std::size_t c = cellIndex(ci, cj, ck);
+              misplacedHeating_K_[c] +=
+                  float(missed_J[std::size_t(ci + cells_[0] * cj)] / heatCapacity_J_K_[c]);
+              if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
+              m.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
+              m.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
+                        ck * coarsening_ + width(2, ck) - 1);
+            }
+        }
+        return m;
+      },
+      Bounds::merge);
 }
 
 const Bounds& FarField::vesselBounds(const StepInputs& in) {
@@ -423,16 +469,16 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
     const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
                           (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
     const auto u = std::int64_t(face.beyond);
-    correction_J[cellIndex(cellOf(u % g.size[0]), cellOf((u / g.size[0]) % g.size[1]),
-                           cellOf(u / (g.size[0] * g.size[1])))] += flow_W * in.step_s;
+    correction_J[cellIndex(cellOf(0, u % g.size[0]), cellOf(1, (u / g.size[0]) % g.size[1]),
+                           cellOf(2, u / (g.size[0] * g.size[1])))] += flow_W * in.step_s;
   }
   if (fine.voxelCount() > 0) {
     const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
     const std::vector<float>* coarseFaces[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
     std::array<std::int64_t, 3> first{}, last{};
     for (int a = 0; a < 3; ++a) {
-      first[a] = cellOf(fine.lo[a]);
-      last[a] = cellOf(fine.hi[a] - 1);
+      first[a] = cellOf(a, fine.lo[a]);
+      last[a] = cellOf(a, fine.hi[a] - 1);
     }
     for (std::int64_t ck = first[2]; ck <= last[2]; ++ck)
       for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
@@ -468,7 +514,7 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
   // Only the cells next to the box changed (refluxing, restriction), so only the voxels within
   // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again.
   interpolateOutside(fine, fine.voxelCount() > 0
-                               ? grownBox(fine, g, 3 * coarsening_)
+                               ? wholeCells(grownBox(fine, g, 3 * coarsening_))
                                : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
 }
 

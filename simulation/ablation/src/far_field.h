@@ -1,13 +1,15 @@
 #pragma once
 // The far field of the bioheat step (BioheatParameters::farField): a coarse grid over the
-// whole ablation grid, farFieldCoarsening^3 voxels per cell (fewer in the last cell of an axis
+// whole ablation grid, farFieldCoarsening^3 voxels per cell (more in the last cell of an axis
 // whose size the coarsening does not divide), stepped by the same backward-Euler Pennes
 // equation, while the 1 mm grid is solved only on a fine box around the probe.
 //
 // One step (bioheat.cpp drives it):
 //  1. fineBox(): the box grows to hold every voxel the coarse grid cannot represent (a voxel's
 //     temperature, or its heating in the step, differs from the trilinear interpolant of the
-//     cell averages by more than the tolerance), every held voxel, every voxel of flowing blood
+//     cell averages by more than the tolerance), every cell where the heat that interpolant
+//     missed, summed over the steps, passes the tolerance (a slow, spread source: no single
+//     step's error shows it), every held voxel, every voxel of flowing blood
 //     (the cells model no vessel wall) and a margin; cells it takes in
 //     get the fine voxels' heat content; cells inside it hold the fine voxels' average.
 //  2. solveCoarse(): the coarse step, cells inside the fine box held at their averages (the
@@ -18,6 +20,7 @@
 //     J Comput Phys 1989;82:64-84, the flux correction at a coarse-fine interface), so no heat is
 //     lost or made there; the cells inside take the fine solution's averages; interpolated() is
 //     recomputed for the voxels outside the box.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -56,12 +59,16 @@ class FarField {
     std::vector<float> weight;
   };
   AxisWeights axisWeights(int axis) const;
-  std::int64_t cellOf(std::int64_t voxel) const { return voxel / coarsening_; }
+  std::int64_t cellOf(int axis, std::int64_t voxel) const {
+    return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
+  }
   std::int64_t width(int axis, std::int64_t cell) const;
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
   bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
+  // The smallest box of whole cells that holds `box` (not empty along any axis).
+  Box wholeCells(const Box& box) const;
   // The bounds of the grid's flowing-blood voxels (StepInputs::wallCoefficient_W_m2K > 0),
   // found at the first call; empty without vessels.
   const Bounds& vesselBounds(const StepInputs& in);
@@ -76,6 +83,12 @@ class FarField {
   // The padded cell values interpolated at voxels i0 .. i1 - 1 of row (j, k), into out[i].
   void interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k, std::int64_t i0,
                       std::int64_t i1, float* out) const;
+  // fineBox's marks: the voxels outside `core` whose temperature (inside `previous`) or step's
+  // heating the cells misrepresent, and the far-field cells whose missed heat passed the
+  // tolerance; also adds the step's missed heat to misplacedHeating_K_.
+  Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
+                        double tolerance_K, const std::vector<float>& temperature_degC,
+                        const PaddedCells& paddedPower);
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
@@ -108,14 +121,20 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
+  // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
+  std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
   std::vector<float> deviation_;          // per cell (K): the coarse state
   std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
   std::vector<float> interpolated_;       // per voxel (outside the fine box)
-  PaddedCells padded_;                    // scratch for the interpolations
-  std::vector<float> cellPower_W_m3_;     // per cell: the step's mean power (fineBox)
-  StencilSystem system_;                  // the last coarse step's system (W/K), for refluxing
-  std::vector<float> startDeviation_;     // per cell: the coarse state at the step's start
+  // Per cell (K): the heat the cells' interpolated power missed in the cell (the power less
+  // its trilinear interpolant, summed over the cell's voxels), summed over the steps the cell
+  // spent in the far field (fineBox).
+  std::vector<float> misplacedHeating_K_;
+  PaddedCells padded_;                 // scratch for the interpolations
+  std::vector<float> cellPower_W_m3_;  // per cell: the step's mean power (fineBox)
+  StencilSystem system_;               // the last coarse step's system (W/K), for refluxing
+  std::vector<float> startDeviation_;  // per cell: the coarse state at the step's start
   SolverWorkspace work_;
   Bounds vessels_;
   bool vesselsFound_ = false;

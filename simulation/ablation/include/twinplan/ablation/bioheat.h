@@ -123,10 +123,11 @@ struct BioheatParameters {
   double solverTolerance_K = 1e-3;
   int maxSolverIterations = 2000;
 
-  // Approximation (on by default; false solves the whole grid every step, the exact path):
-  // each step is solved on the active box only, the bounding box of the voxels that are heated
-  // or deviate from arterial temperature by more than ten solver tolerances, grown by three
-  // diffusion lengths of the step plus two voxels, its faces held at arterial temperature.
+  // Approximation (on by default, used when farField is off; false solves the whole grid every
+  // step, the exact path): each step is solved on the active box only, the bounding box of the
+  // voxels that are heated or deviate from arterial temperature by more than ten solver tolerances,
+  // grown by three diffusion lengths of the step plus two voxels, its faces held at arterial
+  // temperature.
   bool activeBox = true;
   // Approximation (on by default; false solves every voxel the source heats at all): the
   // active box leaves out voxels whose deposited power warms them by less than the warm
@@ -144,7 +145,7 @@ struct BioheatParameters {
   // its faces stays below this fraction per step (AblationResult::boxFaceEnergy_J books it).
   double boxFaceFlowTolerance = 1e-3;
 
-  // Approximation (off by default; false keeps the active box above): a two-level grid
+  // Approximation (on by default; false keeps the active box above): a two-level grid
   // (src/far_field.h). The 1 mm grid is solved only on a fine box around the probe; the whole
   // grid is stepped on a coarse grid of farFieldCoarsening^3 voxels per cell (the same
   // backward-Euler Pennes step from the voxels' summed heat capacity, perfusion and power and
@@ -155,17 +156,16 @@ struct BioheatParameters {
   // so no heat is lost or made at the interface. The fine box holds every voxel where the
   // coarse grid misrepresents the temperature, or one step's heating, by more than
   // farFieldTolerance_K (the voxel's value against the trilinear interpolant of the cell
-  // averages), every held voxel, and a margin of three diffusion lengths of the step plus one
-  // coarse cell; it only grows, so the fine box follows the heated front outwards. 0.5 K: on the
-  // 10-minute cooled RF benchmark 0.05, 0.2 and 0.5 K give the zone, T max, energy and roll-offs
-  // of the 1 mm grid alone. The coarse cells do not model a vessel wall, so the fine box also
-  // holds every voxel of flowing blood (with the margin: the tissue at its wall too). Not the
-  // default: a slow source with no held voxel whose heating per step the cells miss by less
-  // than the tolerance never opens a fine box, and the coarse grid's error then grows unseen
-  // (the transient Gaussian check: 2.5 % of the peak instead of 0.6 %). docs/validation.md,
-  // "Thermal ablation: a coarse far field" and "box-started full potential solves", gives its
-  // errors and the slow zone-size and FEniCSx checks run with it.
-  bool farField = false;
+  // averages), every far-field cell where the heat that interpolant missed, summed over the
+  // steps, passes it (a slow source misses little per step but the misplaced heat adds up),
+  // every held voxel, and a margin of three diffusion lengths of the step plus one coarse cell;
+  // it only grows, so the fine box follows the heated front outwards. 0.5 K: on the 10-minute
+  // cooled RF benchmark 0.05, 0.2 and 0.5 K give the zone, T max, energy and roll-offs of the
+  // 1 mm grid alone. The coarse cells do not model a vessel wall, so the fine box also holds
+  // every voxel of flowing blood (with the margin: the tissue at its wall too).
+  // docs/validation.md, "Thermal ablation: a coarse far field", "box-started full potential
+  // solves" and "RF speed: far field by default (session 13)", gives its errors and checks.
+  bool farField = true;
   int farFieldCoarsening = 2;
   double farFieldTolerance_K = 0.5;
 
