@@ -7,7 +7,10 @@
 
 namespace twinplan {
 
+CaseEditor::CaseEditor(Case twin) : case_(std::move(twin)) { giveResultIds(case_); }
+
 Case CaseEditor::reset(Case twin) {
+  giveResultIds(twin);
   Case previous = std::exchange(case_, std::move(twin));
   history_.clear();
   index_ = 0;
