@@ -373,14 +373,14 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   EXPECT_EQ(cell(panel->beamsTable(), 0, 3), "0.0");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 4), "123.4");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 5), "6 MV");
-  // At 1200 x 900 the beams table fits the dock: no horizontal scrollbar, every column but the
-  // type's shows its whole text (the energy was cut before).
+  // At 1200 x 900 the beams table fits the dock: no horizontal scrollbar, every column shows
+  // its whole text (the energy was cut before, then the type: "P… S…").
   window_->resize(1200, 900);
   QApplication::processEvents();
   QTableWidget* beams = panel->beamsTable();
   QTRY_VERIFY_WITH_TIMEOUT(!beams->horizontalScrollBar()->isVisible(), 3000);  // laid out lazily
   const QFontMetrics metrics(beams->font());
-  for (int c = 0; c < 6; ++c)
+  for (int c = 0; c < beams->columnCount(); ++c)
     for (int row = 0; row < beams->rowCount(); ++row)
       EXPECT_GE(beams->horizontalHeader()->sectionSize(c),
                 metrics.horizontalAdvance(beams->item(row, c)->text()))

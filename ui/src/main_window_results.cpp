@@ -1,4 +1,4 @@
-// The result the views show (issue #19 item 8): one chooser in the Display toolbar picks the
+// The result the views show (issue #19 item 8): one chooser in the Result toolbar picks the
 // result field, by its id (two results may share a name; a rename keeps the choice) - a dose, an ablation's temperature or damage, a tissue shift's |u| - that the
 // 2D overlay AND the 3D isosurfaces show; a new result is shown when it arrives. The 3D
 // surfaces are built off the GUI thread (IsosurfaceBuilder) and a build for a result no longer
@@ -71,11 +71,14 @@ void MainWindow::connectResultDisplay() {
   chooser->setFocusPolicy(Qt::NoFocus);
   chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   results_->chooser = chooser;
-  if (auto* bar = findChild<QToolBar*>("display")) {
-    bar->addSeparator();
-    bar->addWidget(new QLabel(tr(" Result: "), bar));
-    bar->addWidget(chooser);
-  }
+  // Its own toolbar row: at the default 1200 x 900 the Tools and Display toolbars fill the first
+  // row, and at its end the chooser was cut off the window's edge.
+  addToolBarBreak();
+  QToolBar* bar = addToolBar(tr("Result"));
+  bar->setObjectName("result");
+  bar->setMovable(false);
+  bar->addWidget(new QLabel(tr(" Result shown in 2D and 3D: "), bar));
+  bar->addWidget(chooser);
   // The same choice in the View menu, rebuilt with the list.
   for (QAction* action : menuBar()->actions())
     if (action->menu() && action->text() == tr("&View")) {

@@ -98,12 +98,14 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   planButtons->addWidget(planConformal);
   planButtons->addWidget(exportPlan_);
   planLayout->addLayout(planButtons);
-  // Two-line headers keep the angle columns as narrow as their numbers; the type ("PHOTON
-  // STATIC") takes what is left, so the energy is not cut at 1200 x 900.
+  // Two-line headers keep the angle columns as narrow as their numbers, and the type is one
+  // short word (static / dynamic; the radiation type is in the energy's unit and the row's
+  // tooltip): every column shows its whole text at 1200 x 900, the beam's name taking the
+  // width left (it wraps). "PHOTON STATIC" was cut to "P… S…" before.
   beams_ = makeTable(planBox, "rtBeams",
                      {tr("Beam"), tr("Gantry\n°"), tr("Coll.\n°"), tr("Couch\n°"), tr("MU"),
                       tr("Energy"), tr("Type")});
-  fitToWidth(beams_, 6);
+  fitToWidth(beams_, 0);
   beams_->setMaximumHeight(150);
   planLayout->addWidget(beams_);
   bev_ = new BeamsEyeView(planBox);
@@ -458,7 +460,12 @@ void RtPanel::showBeams() {
     const QString energyUnit =
         beam.ion ? "MeV/u" : (beam.radiationType == "ELECTRON" ? "MeV" : "MV");
     setCell(beams_, row, 5, number(first ? first->nominalEnergy : std::nullopt, 0, energyUnit));
-    setCell(beams_, row, 6, QString::fromStdString(beam.radiationType + " " + beam.type).trimmed());
+    setCell(beams_, row, 6, QString::fromStdString(beam.type).toLower());
+    const QString what = tr("%1: %2 beam, %3")
+                             .arg(name, QString::fromStdString(beam.radiationType).toLower(),
+                                  QString::fromStdString(beam.type).toLower());
+    for (int column = 0; column < beams_->columnCount(); ++column)
+      beams_->item(row, column)->setToolTip(what);
   }
   if (beams_->rowCount() > 0) beams_->setCurrentCell(0, 0);
 }
