@@ -23,12 +23,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The plan's dose as the case holds it: the field its record names (plan-conformal stores both).
-const ScalarField& planDose(const Case& twin, const CasePlan& plan, const std::string& where) {
-  const auto f = std::find_if(twin.fields.begin(), twin.fields.end(), [&](const ScalarField& s) {
-    return !plan.doseField.empty() && s.name == plan.doseField;
-  });
-  if (f == twin.fields.end())
+// The plan's dose as the case holds it: the result its record names (plan-conformal stores
+// both), by id (engine::planDose).
+const ScalarField& storedPlanDose(const Case& twin, const CasePlan& plan,
+                                  const std::string& where) {
+  const ScalarField* f = planDose(twin, plan);
+  if (!f)
     throw Error(
         ErrorKind::NotFound,
         "The plan \"" + plan.name + "\" has no dose in the case " + where +
@@ -182,7 +182,7 @@ json exportCasePlan(const Case& twin, const PlanExportRequest& request, Progress
                     plan.frameOfReferenceUid + " but the CT \"" + ct.name + "\" is in " +
                     ct.dicom.frameOfReferenceUid + "; it cannot be exported on that CT.",
                 "FrameOfReferenceUID");
-  const ScalarField& dose = planDose(twin, found, where);
+  const ScalarField& dose = storedPlanDose(twin, found, where);
   json notes = json::array();
   const LabelMap structures = segmentsOnCt(twin, ct.geometry(), where, notes);
   const io::ReferenceSeries reference = ctSlices(twin, ct, where, *subRange(progress, 0.0, 0.5));

@@ -5,6 +5,7 @@
 // cumulative curve's slope); and the regimen and TCP tables fitting the dock at 1200 x 900.
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
@@ -174,7 +175,9 @@ TEST_F(RtDoseToolsTest, TwoDosesOfOneNameAreChosenAndCombinedByTheirIds) {
   ASSERT_EQ(twin.fields[0].id, "result-1");
   ASSERT_EQ(twin.fields[1].id, "result-2");
   window_->chooseResultById("result-2");
-  window_->document()->apply(edits::renameResult(twin, 1, "Dose (plan)"));
+  EXPECT_TRUE(window_->findChild<QAction*>("renameResult")->isEnabled());
+  window_->renameShownResult("Dose (plan)");  // the Result toolbar's Rename…
+  EXPECT_EQ(twin.fields[1].name, "Dose (plan)");
   EXPECT_EQ(window_->shownResultId(), "result-2");  // the rename kept the choice
   EXPECT_EQ(window_->shownResultName(), "Dose (plan)");
   auto* chooser = window_->findChild<QComboBox*>("resultChooser");

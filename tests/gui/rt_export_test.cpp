@@ -97,6 +97,9 @@ TEST_F(RtExportTest, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
   EXPECT_FALSE(fs::exists(files_ / "none"));
   ASSERT_TRUE(plan());
   EXPECT_TRUE(button->isEnabled());
+  // The plan's dose renamed: the plan still finds it by its result id.
+  const std::string doseId = window_->shownResultId();
+  window_->renameShownResult("Left frontal, course");
   window_->rtPanel()->findChild<QScrollArea*>()->ensureWidgetVisible(button, 0, 0);
   screenshot("rt-export-plan.png");
 
@@ -121,6 +124,11 @@ TEST_F(RtExportTest, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
   // What the window reports is what was written, and the plan keeps its UID in the case.
   EXPECT_EQ((*report)["rtplan_sop_instance_uid"], rp["sop_instance_uid"]);
   EXPECT_EQ((*report)["structure_set_sop_instance_uid"], rs["sop_instance_uid"]);
+  EXPECT_EQ((*report)["dose"]["field"], "Left frontal, course");
+  const ScalarField* dose = findResult(window_->currentCase(), doseId);
+  ASSERT_NE(dose, nullptr);
+  EXPECT_NEAR(rd["max_gy"].get<double>(),
+              *std::max_element(dose->values.begin(), dose->values.end()), 1e-4);
   const ImageVolume& ct = window_->currentCase().volumes.front();
   for (const json* object : {&rs, &rp, &rd}) {
     EXPECT_EQ((*object)["study"], ct.dicom.studyInstanceUid) << (*object)["modality"];

@@ -7,6 +7,8 @@
 
 #include <QActionGroup>
 #include <QComboBox>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -20,6 +22,7 @@
 
 #include "dose_display.h"
 #include "result_scene.h"
+#include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/rendering/mesh_actor.h"
@@ -79,6 +82,24 @@ void MainWindow::connectResultDisplay() {
   bar->setMovable(false);
   bar->addWidget(new QLabel(tr(" Result shown in 2D and 3D: "), bar));
   bar->addWidget(chooser);
+  results_->rename = bar->addAction(tr("Rename…"), this, [this] {
+    const ScalarField* shown = shownResult();
+    if (!shown) return;
+    bool ok = false;
+    const QString name =
+        QInputDialog::getText(this, tr("Rename the result"), tr("Name:"), QLineEdit::Normal,
+                              QString::fromStdString(shown->name), &ok)
+            .trimmed();
+    if (!ok || name.isEmpty()) return;
+    try {
+      renameShownResult(name.toStdString());
+    } catch (const std::exception& e) {
+      showError(tr("Cannot rename the result"), e);
+    }
+  });
+  results_->rename->setObjectName("renameResult");
+  results_->rename->setToolTip(
+      tr("Rename the shown result; it stays the same result (its id), shown and chosen"));
   // The same choice in the View menu, rebuilt with the list.
   for (QAction* action : menuBar()->actions())
     if (action->menu() && action->text() == tr("&View")) {
@@ -125,6 +146,7 @@ void MainWindow::listResults() {
     chooser->addItem(resultLabel(twin, f) + QString::fromStdString(" — " + quantityText(f)),
                      QString::fromStdString(f.id));
   chooser->setEnabled(!twin.fields.empty());
+  results_->rename->setEnabled(findResult(twin, results_->chosen) != nullptr);
   if (QMenu* menu = results_->menu) {
     menu->clear();
     auto* group = new QActionGroup(menu);
@@ -149,6 +171,14 @@ void MainWindow::chooseResult(const std::string& name) {
   if (named == twin.fields.rend())
     throw Error(ErrorKind::NotFound, "The case has no result named \"" + name + "\".", name);
   chooseResultById(named->id);
+}
+
+void MainWindow::renameShownResult(const std::string& name) {
+  const ScalarField* shown = shownResult();
+  if (!shown)
+    throw Error(ErrorKind::InvalidInput, "No result is shown: choose the one to rename.", name);
+  const auto index = static_cast<std::size_t>(shown - currentCase().fields.data());
+  document_->apply(edits::renameResult(currentCase(), index, name));
 }
 
 void MainWindow::chooseResultById(const std::string& id) {
@@ -179,7 +209,7 @@ void MainWindow::showResult() {
   // A plan's own dose shown: that plan is chosen in the RT panel, so the beams drawn are the
   // ones that gave the dose (choosing it re-enters here once, through planChosen).
   if (rt_ && field && field->quantity == "dose")
-    if (const auto plan = engine::planOfDose(currentCase(), field->name))
+    if (const auto plan = engine::planOfDose(currentCase(), *field))
       if (static_cast<int>(*plan) != rt_->chosenPlan())
         rt_->plansTable()->setCurrentCell(static_cast<int>(*plan), 0);
   {

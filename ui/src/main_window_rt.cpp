@@ -323,7 +323,7 @@ bool MainWindow::planConformal(const nlohmann::json& parameters) {
   const std::vector<io::RtPlan> plans = casePlans(currentCase());
   for (std::size_t n = 0; n < plans.size(); ++n)
     if (plans[n].label == plan) rt_->plansTable()->setCurrentCell(static_cast<int>(n), 0);
-  chooseResult(report["field"].get<std::string>());
+  chooseResultById(report["field_id"].get<std::string>());
   double mu = 0.0;
   for (const nlohmann::json& b : report["beams"]) mu += b["mu_per_fraction"].get<double>();
   statusBar()->showMessage(tr("Plan %1: %2 beams, %3 MU a fraction, PTV D95 %4 Gy (Undo "

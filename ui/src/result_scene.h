@@ -13,6 +13,7 @@
 #include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/ui/beams_eye_view.h"
 
+class QAction;
 class QComboBox;
 class QMenu;
 
@@ -24,6 +25,7 @@ class RtPanel;
 struct ResultScene {
   QComboBox* chooser = nullptr;
   QMenu* menu = nullptr;               // View > Shown result
+  QAction* rename = nullptr;           // Rename… (the shown result)
   std::string chosen;                  // the shown result's id (ScalarField::id); empty: none
   std::vector<std::string> known;      // the case's result ids when last listed
   std::optional<int> ablationOverlay;  // the ablation panel's overlay when last applied

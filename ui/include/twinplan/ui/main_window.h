@@ -138,6 +138,10 @@ class MainWindow : public QMainWindow {
   const ScalarField* shownResult() const;
   std::string shownResultName() const;
   std::string shownResultId() const;
+  // Renames the shown result (the Result toolbar's Rename…; undoable): it keeps its id, so it
+  // stays shown and chosen wherever it was (RT panel, plan records). Error(InvalidInput) when no
+  // result is shown or the name is empty.
+  void renameShownResult(const std::string& name);
   // The 3D surfaces are built off the GUI thread: true while a build runs or waits.
   bool resultSurfacesPending() const;
   IsosurfaceBuilder* isosurfaceBuilder() const;
