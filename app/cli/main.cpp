@@ -510,8 +510,7 @@ json caseSummary(const Case& twin, const fs::path& file) {
   // Each result with its id: what jobs such as combine-doses take to tell two of one name apart.
   json results = json::array();
   for (const ScalarField& f : twin.fields)
-    results.push_back(
-        {{"id", f.id}, {"name", f.name}, {"quantity", f.quantity}, {"unit", f.unit}});
+    results.push_back({{"id", f.id}, {"name", f.name}, {"quantity", f.quantity}, {"unit", f.unit}});
   return {{"file", file.string()},
           {"formatVersion", caseFileVersion(file)},
           {"name", twin.name},

@@ -732,8 +732,7 @@ Manifest fromJson(const json& j) {
     std::string id = ownResult || f.contains("id") ? str(f, "id", w) : std::string();
     if (ownResult && (id.empty() || !resultIds.insert(id).second))
       invalid(path(w, "id"), "is empty or repeats another result's id");
-    m.fields.push_back({std::move(id), str(f, "name", w), str(f, "quantity", w),
-                        str(f, "unit", w),
+    m.fields.push_back({std::move(id), str(f, "name", w), str(f, "quantity", w), str(f, "unit", w),
                         geometryFrom(member(f, "geometry", w), path(w, "geometry")),
                         str(f, "entry", w), ownResult ? std::string() : str(f, "checkpoint", w)});
   }

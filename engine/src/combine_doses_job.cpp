@@ -26,7 +26,7 @@ class CombineDosesJob final : public Job {
   }
   std::string kind() const override { return "combine-doses"; }
   nlohmann::json parameters() const override {
-    return {{"case", case_.string()}, {"a", a_},         {"b", b_},
+    return {{"case", case_.string()},  {"a", a_},       {"b", b_},
             {"operation", operation_}, {"name", name_}, {"output", output_.string()}};
   }
 

@@ -40,8 +40,8 @@ const ScalarField& doseFor(const Case& twin, const std::string& key, const char*
                   key);
     found = named.front();
   }
-  radiotherapy::requireDose(*found, std::string("Dose ") + role + " ('" + found->name + "', " +
-                                        found->id + ")");
+  radiotherapy::requireDose(
+      *found, std::string("Dose ") + role + " ('" + found->name + "', " + found->id + ")");
   return *found;
 }
 

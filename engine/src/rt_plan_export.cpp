@@ -124,10 +124,10 @@ void requireWritableFolder(const fs::path& folder) {
                 folder.string());
   const fs::path probe = folder / ".twinplan-export-check";
   if (!std::ofstream(probe))
-    throw Error(ErrorKind::Io,
-                "Cannot write in the folder " + folder.string() +
-                    "; choose a folder you can write to.",
-                folder.string());
+    throw Error(
+        ErrorKind::Io,
+        "Cannot write in the folder " + folder.string() + "; choose a folder you can write to.",
+        folder.string());
   fs::remove(probe, ec);
 }
 
@@ -193,8 +193,8 @@ json exportCasePlan(const Case& twin, const PlanExportRequest& request, Progress
   ExportedFiles files;
   io::RtStructWriteOptions structOptions;
   structOptions.structureSetLabel = found.name.substr(0, 16);  // SH: 16 characters
-  const std::string structureSetUid = io::writeRtStruct(structures, reference, files.add(rs),
-                                                        structOptions, *subRange(progress, 0.5, 0.8));
+  const std::string structureSetUid = io::writeRtStruct(
+      structures, reference, files.add(rs), structOptions, *subRange(progress, 0.5, 0.8));
 
   io::RtPlanWriteOptions planOptions;
   planOptions.dicom = reference.dicom;

@@ -79,10 +79,8 @@ class RtExportTest : public fixtures::CaseWindowTest {
     window_->findChild<QDockWidget*>("rtPanel")->raise();
   }
   bool plan() {
-    return window_->planConformal({{"ptv", "Tumour"},
-                                   {"beams", "G0,G90,G270"},
-                                   {"grid_mm", 4.0},
-                                   {"label", "Left frontal"}});
+    return window_->planConformal(
+        {{"ptv", "Tumour"}, {"beams", "G0,G90,G270"}, {"grid_mm", 4.0}, {"label", "Left frontal"}});
   }
   twinplan::test::TempDir files_{"twinplan-gui-rt-export"};
 };

@@ -179,8 +179,8 @@ TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
   saveCase(head.twin, casePath);
 
   const std::string cli = "'" + test::cliPath().string() + "'";
-  const test::CommandResult info = test::runCommand(cli + " --json info '" + casePath.string() +
-                                                    "' 2>/dev/null");
+  const test::CommandResult info =
+      test::runCommand(cli + " --json info '" + casePath.string() + "' 2>/dev/null");
   ASSERT_EQ(info.status, 0) << info.output;
   const json results = json::parse(info.output)["results"];
   ASSERT_EQ(results.size(), 2u);
@@ -190,10 +190,10 @@ TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
 
   // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
   const auto run = [&](const std::string& a, const std::string& b, bool refused = false) {
-    std::ofstream(dir / "job.json") << json(
-        {{"job", "combine-doses"},
-         {"parameters",
-          {{"case", casePath.string()}, {"a", a}, {"b", b}, {"operation", "difference"}}}});
+    std::ofstream(dir / "job.json")
+        << json({{"job", "combine-doses"},
+                 {"parameters",
+                  {{"case", casePath.string()}, {"a", a}, {"b", b}, {"operation", "difference"}}}});
     return test::runCommand(cli + " --json run '" + (dir / "job.json").string() + "' 2>" +
                             (refused ? "&1" : "/dev/null"));
   };

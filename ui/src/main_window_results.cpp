@@ -1,6 +1,7 @@
 // The result the views show (issue #19 item 8): one chooser in the Result toolbar picks the
-// result field, by its id (two results may share a name; a rename keeps the choice) - a dose, an ablation's temperature or damage, a tissue shift's |u| - that the
-// 2D overlay AND the 3D isosurfaces show; a new result is shown when it arrives. The 3D
+// result field - a dose, an ablation's temperature or damage, a tissue shift's |u| - by its id
+// (two results may share a name; a rename keeps the choice), that the 2D overlay AND the 3D
+// isosurfaces show; a new result is shown when it arrives. The 3D
 // surfaces are built off the GUI thread (IsosurfaceBuilder) and a build for a result no longer
 // shown is dropped.
 #include <vtkRenderer.h>
@@ -8,8 +9,8 @@
 #include <QActionGroup>
 #include <QComboBox>
 #include <QInputDialog>
-#include <QLineEdit>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QSignalBlocker>
@@ -146,7 +147,6 @@ void MainWindow::listResults() {
     chooser->addItem(resultLabel(twin, f) + QString::fromStdString(" — " + quantityText(f)),
                      QString::fromStdString(f.id));
   chooser->setEnabled(!twin.fields.empty());
-  results_->rename->setEnabled(findResult(twin, results_->chosen) != nullptr);
   if (QMenu* menu = results_->menu) {
     menu->clear();
     auto* group = new QActionGroup(menu);
@@ -206,6 +206,7 @@ std::string MainWindow::shownResultId() const {
 void MainWindow::showResult() {
   if (!results_ || !results_->builder) return;  // while the window is being built
   const ScalarField* field = shownResult();
+  results_->rename->setEnabled(field != nullptr);
   // A plan's own dose shown: that plan is chosen in the RT panel, so the beams drawn are the
   // ones that gave the dose (choosing it re-enters here once, through planChosen).
   if (rt_ && field && field->quantity == "dose")
