@@ -180,7 +180,7 @@ TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
 
   const std::string cli = "'" + test::cliPath().string() + "'";
   const test::CommandResult info =
-      test::runCommand(cli + " --json info '" + casePath.string() + "' 2>/dev/null");
+      test::runCommand(cli + " --json case info '" + casePath.string() + "' 2>/dev/null");
   ASSERT_EQ(info.status, 0) << info.output;
   const json results = json::parse(info.output)["results"];
   ASSERT_EQ(results.size(), 2u);
