@@ -20,6 +20,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -131,8 +132,13 @@ class RtWindowTest : public fixtures::CaseWindowTest {
     ASSERT_TRUE(QTest::qWaitFor([&] { return !window_->resultSurfacesPending(); }, 20000));
   }
   QComboBox* chooser() const { return window_->findChild<QComboBox*>("resultChooser"); }
+  // Picks the result named `name` in the chooser, whose items' data are the results' ids.
   void choose(const QString& name) {
-    const int index = chooser()->findData(name);
+    const Case& twin = window_->currentCase();
+    const auto named = std::find_if(twin.fields.begin(), twin.fields.end(),
+                                    [&](const ScalarField& f) { return f.name == name; });
+    ASSERT_NE(named, twin.fields.end()) << name.toStdString();
+    const int index = chooser()->findData(QString::fromStdString(named->id));
     ASSERT_GE(index, 0) << name.toStdString();
     chooser()->setCurrentIndex(index);
     emit chooser()->activated(index);  // what a user's pick emits
@@ -149,7 +155,9 @@ TEST_F(RtWindowTest, ChooserSwitchesTheOverlayAndTheSurfacesTogether) {
   store(temperatureField());
   // The newest result is shown: the temperature, isotherms at 50 and 60 degC in 2D and 3D.
   EXPECT_EQ(window_->shownResultName(), "Temperature");
-  EXPECT_EQ(chooser()->currentData().toString(), "Temperature");
+  EXPECT_EQ(chooser()->currentData().toString().toStdString(), window_->shownResultId());
+  EXPECT_TRUE(chooser()->currentText().startsWith("Temperature — "))
+      << chooser()->currentText().toStdString();
   EXPECT_EQ(colourBarTitle(window_->sliceViewport(SliceOrientation::Axial)), "temperature (degC)");
   expectIsolines(axial(), kHotSpot_lps, {isothermRadius(50), isothermRadius(60)}, 0.5);
   waitForSurfaces();
