@@ -206,7 +206,7 @@ std::string MainWindow::shownResultId() const {
 void MainWindow::showResult() {
   if (!results_ || !results_->builder) return;  // while the window is being built
   const ScalarField* field = shownResult();
-  results_->rename->setEnabled(field != nullptr);
+  if (results_->rename) results_->rename->setEnabled(field != nullptr);
   // A plan's own dose shown: that plan is chosen in the RT panel, so the beams drawn are the
   // ones that gave the dose (choosing it re-enters here once, through planChosen).
   if (rt_ && field && field->quantity == "dose")
