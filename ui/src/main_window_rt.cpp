@@ -365,7 +365,7 @@ std::optional<nlohmann::json> MainWindow::exportPlan(const std::filesystem::path
                     std::to_string(casePlans(currentCase()).size()) + " plans.",
                 "plan");
   request.folder = folder;
-  request.where = "\"" + currentCase().name + "\"";
+  request.where = currentCase().name.empty() ? "(the open case)" : "\"" + currentCase().name + "\"";
   const Case snapshot = currentCase();  // the worker's own copy
   auto report = runInBackground<nlohmann::json>(
       this, tr("Exporting the plan: structure set, plan, dose…"),
