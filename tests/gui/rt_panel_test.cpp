@@ -135,8 +135,9 @@ class RtWindowTest : public fixtures::CaseWindowTest {
   // Picks the result named `name` in the chooser, whose items' data are the results' ids.
   void choose(const QString& name) {
     const Case& twin = window_->currentCase();
-    const auto named = std::find_if(twin.fields.begin(), twin.fields.end(),
-                                    [&](const ScalarField& f) { return f.name == name; });
+    const auto named =
+        std::find_if(twin.fields.begin(), twin.fields.end(),
+                     [&](const ScalarField& f) { return f.name == name.toStdString(); });
     ASSERT_NE(named, twin.fields.end()) << name.toStdString();
     const int index = chooser()->findData(QString::fromStdString(named->id));
     ASSERT_GE(index, 0) << name.toStdString();
