@@ -134,12 +134,16 @@ class RtWindowTest : public fixtures::CaseWindowTest {
   QComboBox* chooser() const { return window_->findChild<QComboBox*>("resultChooser"); }
   // Picks the result named `name` in the chooser, whose items' data are the results' ids.
   void choose(const QString& name) {
-    const Case& twin = window_->currentCase();
-    const auto named =
-        std::find_if(twin.fields.begin(), twin.fields.end(),
-                     [&](const ScalarField& f) { return f.name == name.toStdString(); });
-    ASSERT_NE(named, twin.fields.end()) << name.toStdString();
-    const int index = chooser()->findData(QString::fromStdString(named->id));
+    std::string id;  // "": None
+    if (!name.isEmpty()) {
+      const Case& twin = window_->currentCase();
+      const auto named =
+          std::find_if(twin.fields.begin(), twin.fields.end(),
+                       [&](const ScalarField& f) { return f.name == name.toStdString(); });
+      ASSERT_NE(named, twin.fields.end()) << name.toStdString();
+      id = named->id;
+    }
+    const int index = chooser()->findData(QString::fromStdString(id));
     ASSERT_GE(index, 0) << name.toStdString();
     chooser()->setCurrentIndex(index);
     emit chooser()->activated(index);  // what a user's pick emits
