@@ -387,12 +387,18 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   EXPECT_EQ(cell(panel->beamsTable(), 0, 4), "123.4");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 5), "6 MV");
   // At 1200 x 900 the beams table fits the dock: no horizontal scrollbar, every column shows
-  // its whole text (the energy was cut before, then the type: "P… S…").
+  // its whole text (the energy was cut before, then the type: "P… S…", now in the tooltip).
   window_->resize(1200, 900);
   QApplication::processEvents();
   QTableWidget* beams = panel->beamsTable();
   QTRY_VERIFY_WITH_TIMEOUT(!beams->horizontalScrollBar()->isVisible(), 3000);  // laid out lazily
   const QFontMetrics metrics(beams->font());
+  // ... its headers too (the beam's "Beam" was cut once a type column took the width).
+  const QFontMetrics headerMetrics(beams->horizontalHeader()->font());
+  for (int c = 0; c < beams->columnCount(); ++c)
+    for (const QString& line : beams->horizontalHeaderItem(c)->text().split('\n'))
+      EXPECT_GE(beams->horizontalHeader()->sectionSize(c), headerMetrics.horizontalAdvance(line))
+          << "header " << line.toStdString();
   for (int c = 0; c < beams->columnCount(); ++c)
     for (int row = 0; row < beams->rowCount(); ++row)
       EXPECT_GE(beams->horizontalHeader()->sectionSize(c),

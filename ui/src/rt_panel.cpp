@@ -98,13 +98,13 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   planButtons->addWidget(planConformal);
   planButtons->addWidget(exportPlan_);
   planLayout->addLayout(planButtons);
-  // Two-line headers keep the angle columns as narrow as their numbers, and the type is one
-  // short word (static / dynamic; the radiation type is in the energy's unit and the row's
-  // tooltip): every column shows its whole text at 1200 x 900, the beam's name taking the
-  // width left (it wraps). "PHOTON STATIC" was cut to "P… S…" before.
-  beams_ = makeTable(planBox, "rtBeams",
-                     {tr("Beam"), tr("Gantry\n°"), tr("Coll.\n°"), tr("Couch\n°"), tr("MU"),
-                      tr("Energy"), tr("Type")});
+  // Two-line headers keep the angle columns as narrow as their numbers; the beam's radiation
+  // and delivery type ("photon beam, static") are in each row's tooltip, not a column: at
+  // 1200 x 900 every column then shows its whole text and header, the beam's name taking the
+  // width left (it wraps). A type column was cut to "P… S…", then its header "Beam" was.
+  beams_ = makeTable(
+      planBox, "rtBeams",
+      {tr("Beam"), tr("Gantry\n°"), tr("Coll.\n°"), tr("Couch\n°"), tr("MU"), tr("Energy")});
   fitToWidth(beams_, 0);
   beams_->setMaximumHeight(150);
   planLayout->addWidget(beams_);
@@ -460,7 +460,6 @@ void RtPanel::showBeams() {
     const QString energyUnit =
         beam.ion ? "MeV/u" : (beam.radiationType == "ELECTRON" ? "MeV" : "MV");
     setCell(beams_, row, 5, number(first ? first->nominalEnergy : std::nullopt, 0, energyUnit));
-    setCell(beams_, row, 6, QString::fromStdString(beam.type).toLower());
     const QString what = tr("%1: %2 beam, %3")
                              .arg(name, QString::fromStdString(beam.radiationType).toLower(),
                                   QString::fromStdString(beam.type).toLower());
