@@ -172,7 +172,7 @@ TEST_F(RtWindowTest, ChooserSwitchesTheOverlayAndTheSurfacesTogether) {
   // View > Shown result lists the same choices, the shown one checked.
   auto* menu = window_->findChild<QMenu*>("resultMenu");
   ASSERT_NE(menu, nullptr);
-  ASSERT_EQ(menu->actions().size(), 3);  // None, the dose, the temperature
+  ASSERT_EQ(menu->actions().size(), 5);  // None, the dose, the temperature, |, Rename…
   EXPECT_TRUE(menu->actions()[2]->isChecked());
   EXPECT_FALSE(menu->actions()[1]->isChecked());
 
