@@ -1,4 +1,4 @@
-// The result the views show (issue #19 item 8): one chooser in the Result toolbar picks the
+// The result the views show (issue #19 item 8): one chooser in the Display toolbar picks the
 // result field - a dose, an ablation's temperature or damage, a tissue shift's |u| - by its id
 // (two results may share a name; a rename keeps the choice), that the 2D overlay AND the 3D
 // isosurfaces show; a new result is shown when it arrives. The 3D
