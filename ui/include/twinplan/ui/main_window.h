@@ -138,8 +138,8 @@ class MainWindow : public QMainWindow {
   const ScalarField* shownResult() const;
   std::string shownResultName() const;
   std::string shownResultId() const;
-  // Renames the shown result (Rename… in the Display toolbar and View menu; undoable): it keeps its id, so it
-  // stays shown and chosen wherever it was (RT panel, plan records). Error(InvalidInput) when no
+  // Renames the shown result (Rename…: Display toolbar, View menu; undoable): it keeps its id, so
+  // it stays shown and chosen wherever it was (RT panel, plan records). Error(InvalidInput) when no
   // result is shown or the name is empty.
   void renameShownResult(const std::string& name);
   // The 3D surfaces are built off the GUI thread: true while a build runs or waits.
