@@ -506,6 +506,10 @@ json caseSummary(const Case& twin, const fs::path& file) {
                           {"tissueType", seg.tissueType},
                           {"volume_ml", labels.volume_ml(s)}});
     }
+  // Each result with its id: what jobs such as combine-doses take to tell two of one name apart.
+  json results = json::array();
+  for (const ScalarField& f : twin.fields)
+    results.push_back({{"id", f.id}, {"name", f.name}, {"quantity", f.quantity}, {"unit", f.unit}});
   return {{"file", file.string()},
           {"formatVersion", caseFileVersion(file)},
           {"name", twin.name},
@@ -517,6 +521,7 @@ json caseSummary(const Case& twin, const fs::path& file) {
           {"meshes", twin.meshes.size()},
           {"tetMeshes", twin.tetMeshes.size()},
           {"fields", twin.fields.size()},
+          {"results", results},
           {"plans", twin.plans.size()},
           {"measurements", twin.measurements.size()}};
 }
@@ -537,6 +542,9 @@ int runCaseInfo(const fs::path& file, Progress& progress) {
     std::cout << "  segment " << seg["name"].get<std::string>() << " ("
               << seg["tissueType"].get<std::string>() << "): " << seg["volume_ml"].get<double>()
               << " ml\n";
+  for (const ScalarField& f : twin.fields)
+    std::cout << "  result " << f.id << ": " << f.name << " (" << f.quantity << ", " << f.unit
+              << ")\n";
   std::cout << "  " << twin.meshes.size() << " meshes, " << twin.plans.size() << " plans, "
             << twin.measurements.size() << " measurements, " << twin.fields.size() << " results\n";
   return kOk;

@@ -1,8 +1,12 @@
 #include "twinplan/core/case.h"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
+#include <set>
 
+#include "result_ids.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan {
@@ -38,6 +42,57 @@ Measurement::Kind measurementKindFromString(const std::string& name) {
     if (name == toString(kind)) return kind;
   }
   throw Error(ErrorKind::Corrupt, "Unknown measurement kind '" + name + "'.");
+}
+
+namespace {
+
+// N of an id "result-N"; 0 for any other id.
+long long resultNumber(const std::string& id) {
+  const std::string_view prefix = kResultIdPrefix;
+  if (id.size() <= prefix.size() || id.compare(0, prefix.size(), prefix) != 0) return 0;
+  long long n = 0;
+  const char* last = id.data() + id.size();
+  const auto [end, error] = std::from_chars(id.data() + prefix.size(), last, n);
+  return error == std::errc() && end == last ? n : 0;
+}
+
+}  // namespace
+
+std::string nextResultId(const std::vector<ScalarField>& results) {
+  long long largest = 0;
+  for (const ScalarField& f : results) largest = std::max(largest, resultNumber(f.id));
+  return kResultIdPrefix + std::to_string(largest + 1);
+}
+
+void placeResult(std::vector<ScalarField>& results, ScalarField field) {
+  auto same = std::find_if(results.begin(), results.end(), [&](const ScalarField& f) {
+    return field.id.empty() ? f.name == field.name : f.id == field.id;
+  });
+  if (same == results.end()) {
+    if (field.id.empty()) field.id = nextResultId(results);
+    results.push_back(std::move(field));
+  } else {
+    if (field.id.empty()) field.id = same->id;  // a re-run keeps the result's identity
+    *same = std::move(field);
+  }
+}
+
+std::string newResultId(const Case& twin) { return nextResultId(twin.fields); }
+
+void giveResultIds(Case& twin) {
+  std::set<std::string> seen;
+  for (ScalarField& f : twin.fields)
+    if (f.id.empty() || !seen.insert(f.id).second) {
+      f.id = newResultId(twin);
+      seen.insert(f.id);
+    }
+}
+
+const ScalarField* findResult(const Case& twin, const std::string& id) {
+  if (id.empty()) return nullptr;
+  for (const ScalarField& f : twin.fields)
+    if (f.id == id) return &f;
+  return nullptr;
 }
 
 const ImageVolume* findVolume(const Case& twin, const std::string& name) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "result_ids.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan {
@@ -280,13 +281,19 @@ std::unique_ptr<CaseEdit> storeResult(const Case& twin, ScalarField field) {
                 field.name);
   auto after = twin.fields;
   std::string text = "Store result " + field.name;
-  auto same = std::find_if(after.begin(), after.end(),
-                           [&](const ScalarField& f) { return f.name == field.name; });
-  if (same == after.end()) {
-    after.push_back(std::move(field));
-  } else {
-    *same = std::move(field);
-  }
+  placeResult(after, std::move(field));
+  return replaceList(twin, &Case::fields, CasePart::Fields, std::move(after), std::move(text));
+}
+
+std::unique_ptr<CaseEdit> renameResult(const Case& twin, std::size_t index, std::string name) {
+  checkIndex(index, twin.fields.size(), "result");
+  if (name.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "A result needs a name; \"" + twin.fields[index].name + "\" keeps its own.",
+                twin.fields[index].id);
+  auto after = twin.fields;
+  std::string text = "Rename result " + after[index].name + " to " + name;
+  after[index].name = std::move(name);
   return replaceList(twin, &Case::fields, CasePart::Fields, std::move(after), std::move(text));
 }
 

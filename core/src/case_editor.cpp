@@ -7,7 +7,10 @@
 
 namespace twinplan {
 
+CaseEditor::CaseEditor(Case twin) : case_(std::move(twin)) { giveResultIds(case_); }
+
 Case CaseEditor::reset(Case twin) {
+  giveResultIds(twin);
   Case previous = std::exchange(case_, std::move(twin));
   history_.clear();
   index_ = 0;
@@ -20,6 +23,9 @@ Case CaseEditor::reset(Case twin) {
 void CaseEditor::apply(std::unique_ptr<CaseEdit> edit) {
   if (!edit) throw Error(ErrorKind::Internal, "No edit to apply.", "CaseEditor::apply");
   edit->apply(case_);  // throws before anything else changes
+  // An edit of its own (the ablation panel's) may bring results without ids: they get theirs
+  // here, and keep them through undo and redo (the step swaps the lists it holds).
+  giveResultIds(case_);
   ++revision_;
   const std::vector<CaseChange> changes = edit->changes();
   history_.resize(index_);  // the steps that were undone can no longer be redone
@@ -44,6 +50,7 @@ void CaseEditor::undo() {
   if (!canUndo()) return;
   CaseEdit& step = *history_[index_ - 1];
   step.revert(case_);
+  giveResultIds(case_);
   --index_;
   ++revision_;
   auto all = step.changes();
@@ -55,6 +62,7 @@ void CaseEditor::redo() {
   if (!canRedo()) return;
   CaseEdit& step = *history_[index_];
   step.apply(case_);
+  giveResultIds(case_);
   ++index_;
   ++revision_;
   auto all = step.changes();

@@ -523,6 +523,7 @@ Case loadCase(const fs::path& path, Progress& progress) {
     StepProgress sub = stepFor(meta.entry, "Loading field '" + meta.name + "'");
     const std::string bytes = readEntry(meta.entry);
     ScalarField field;
+    field.id = meta.id;
     field.name = meta.name;
     field.quantity = meta.quantity;
     field.unit = meta.unit;

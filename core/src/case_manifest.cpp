@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "case_text.h"
+#include "result_ids.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
 
@@ -276,9 +277,40 @@ std::uint32_t crcFrom(const json& o, const std::string& where) {
 
 // A step turns a format-v manifest into a format-(v+1) one.
 using MigrationStep = json (*)(json);
-// kMigrations[v - 1] upgrades format v. Format 1 is the first format, so the chain is empty:
-// when the manifest changes shape, bump kCaseFormatVersion and append the step here.
-const std::array<MigrationStep, kCaseFormatVersion - 1> kMigrations = {};
+
+// Format 1 -> 2: results get ids. The case's own fields (not a checkpoint's) are numbered in
+// their order, "result-1", "result-2" ..., so an old file opened twice gives the same ids.
+json giveFieldsIds(json manifest) {
+  if (!manifest.contains("fields") || !manifest["fields"].is_array()) return manifest;
+  int number = 0;
+  for (json& field : manifest["fields"])
+    if (field.is_object() && !field.contains("checkpoint"))
+      field["id"] = kResultIdPrefix + std::to_string(++number);
+  return manifest;
+}
+
+// kMigrations[v - 1] upgrades format v; when the manifest changes shape, bump
+// kCaseFormatVersion and append the step here.
+const std::array<MigrationStep, kCaseFormatVersion - 1> kMigrations = {giveFieldsIds};
+
+// The id each of the case's own results is saved with: its own, or a new one when it has none
+// or repeats an earlier one (a case built in code; case.h giveResultIds).
+std::vector<std::string> savedResultIds(const Case& twin) {
+  std::vector<ScalarField> ids;  // ids only, no values: what nextResultId reads
+  std::set<std::string> seen;
+  for (const ScalarField& f : twin.fields) {
+    ids.emplace_back();
+    ids.back().id = f.id;
+  }
+  for (ScalarField& f : ids)
+    if (f.id.empty() || !seen.insert(f.id).second) {
+      f.id = nextResultId(ids);
+      seen.insert(f.id);
+    }
+  std::vector<std::string> out;
+  for (const ScalarField& f : ids) out.push_back(f.id);
+  return out;
+}
 
 // The jobId each saved mesh and field belongs to (empty: the case's own), in saved order.
 struct Owners {
@@ -408,6 +440,7 @@ Manifest describe(const Case& twin) {
                            entryName("tetmeshes", i, t.name, ".vtk")});
   }
   const auto fields = savedFields(twin);
+  const std::vector<std::string> ids = savedResultIds(twin);
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const ScalarField& f = *fields[i];
     const std::string what = "field '" + f.name + "'";
@@ -415,8 +448,8 @@ Manifest describe(const Case& twin) {
     if (f.values.size() != f.geometry.voxelCount()) {
       refuse(what + " holds the wrong number of values.", f.name);
     }
-    m.fields.push_back({f.name, f.quantity, f.unit, f.geometry,
-                        entryName("fields", i, f.name, ".nrrd"), owners.fields[i]});
+    m.fields.push_back({i < ids.size() ? ids[i] : std::string(), f.name, f.quantity, f.unit,
+                        f.geometry, entryName("fields", i, f.name, ".nrrd"), owners.fields[i]});
   }
   std::set<std::string> jobIds;
   for (const JobCheckpoint& c : twin.checkpoints) {
@@ -519,6 +552,7 @@ ojson toJson(const Manifest& m) {
                       {"pixelType", toString(PixelType::Float32)},
                       {"geometry", geometryJson(f.geometry)},
                       {"entry", f.entry}});
+    if (!f.id.empty()) fields.back()["id"] = f.id;
     if (!f.checkpoint.empty()) fields.back()["checkpoint"] = f.checkpoint;
   }
   j["fields"] = std::move(fields);
@@ -686,16 +720,21 @@ Manifest fromJson(const json& j) {
                            count(t, "pointCount", w), count(t, "tetCount", w), str(t, "entry", w)});
   }
   const json& fields = array(j, "fields", root);
+  std::set<std::string> resultIds;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const std::string w = path("fields", i);
     const json& f = fields[i];
     if (str(f, "pixelType", w) != toString(PixelType::Float32)) {
       invalid(path(w, "pixelType"), "fields are float32");
     }
-    m.fields.push_back({str(f, "name", w), str(f, "quantity", w), str(f, "unit", w),
+    const bool ownResult = !f.contains("checkpoint");
+    // The case's own results have an id, unique among them; a checkpoint's fields need none.
+    std::string id = ownResult || f.contains("id") ? str(f, "id", w) : std::string();
+    if (ownResult && (id.empty() || !resultIds.insert(id).second))
+      invalid(path(w, "id"), "is empty or repeats another result's id");
+    m.fields.push_back({std::move(id), str(f, "name", w), str(f, "quantity", w), str(f, "unit", w),
                         geometryFrom(member(f, "geometry", w), path(w, "geometry")),
-                        str(f, "entry", w),
-                        f.contains("checkpoint") ? str(f, "checkpoint", w) : std::string()});
+                        str(f, "entry", w), ownResult ? std::string() : str(f, "checkpoint", w)});
   }
   // Optional: written only when a job left a checkpoint.
   std::set<std::string> jobIds;

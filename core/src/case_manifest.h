@@ -53,6 +53,7 @@ struct TetMeshMeta {
 };
 
 struct FieldMeta {
+  std::string id;  // the result's id (format 2); empty for a checkpoint's fields
   std::string name, quantity, unit;
   ImageGeometry geometry;
   std::string entry;

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <type_traits>
 #include <utility>
 
+#include "result_ids.h"
 #include "twinplan/core/error.h"
 
 namespace twinplan {
@@ -25,7 +27,8 @@ std::string keyOf(const ImageVolume& v) { return v.name; }
 std::string keyOf(const LabelMap& l) { return l.name; }
 std::string keyOf(const SurfaceMesh& m) { return m.name; }
 std::string keyOf(const TetMesh& m) { return m.name; }
-std::string keyOf(const ScalarField& f) { return f.name; }
+// A field with an id is that result (two may share a name); one without, its name.
+std::string keyOf(const ScalarField& f) { return f.id.empty() ? f.name : "id " + f.id; }
 std::string keyOf(const Plan& p) { return p.kind + "\n" + p.name; }
 
 template <typename T>
@@ -38,11 +41,16 @@ void replaceOrAdd(std::vector<T>& list, std::vector<T>& items, const char* what)
                   std::string("Two ") + what + " of one result are both called \"" + key +
                       "\"; give each its own name.",
                   key);
-    auto same = std::find_if(list.begin(), list.end(), [&](const T& t) { return keyOf(t) == key; });
-    if (same == list.end())
-      list.push_back(std::move(item));
-    else
-      *same = std::move(item);
+    if constexpr (std::is_same_v<T, ScalarField>) {
+      placeResult(list, std::move(item));  // by id, else by name; gives the id (result_ids.h)
+    } else {
+      auto same =
+          std::find_if(list.begin(), list.end(), [&](const T& t) { return keyOf(t) == key; });
+      if (same == list.end())
+        list.push_back(std::move(item));
+      else
+        *same = std::move(item);
+    }
   }
 }
 

@@ -26,7 +26,7 @@ class CombineDosesJob final : public Job {
   }
   std::string kind() const override { return "combine-doses"; }
   nlohmann::json parameters() const override {
-    return {{"case", case_.string()}, {"a", a_},         {"b", b_},
+    return {{"case", case_.string()},  {"a", a_},       {"b", b_},
             {"operation", operation_}, {"name", name_}, {"output", output_.string()}};
   }
 
@@ -38,10 +38,13 @@ class CombineDosesJob final : public Job {
                              {"operation", operation_},
                              {"a", a_},
                              {"b", b_},
+                             {"a_id", combined.a_id},
+                             {"b_id", combined.b_id},
                              {"min_gy", combined.min_Gy},
                              {"max_gy", combined.max_Gy}};
     CaseEditor editor(std::move(twin));
     editor.apply(edits::storeResult(editor.twin(), std::move(combined.field)));
+    result["id"] = editor.twin().fields.back().id;  // a free name: added last
     twin = editor.reset({});
     const fs::path out = output_.empty() ? case_ : output_;
     saveCase(twin, out, *subRange(progress, 0.5, 1.0));

@@ -170,8 +170,11 @@ const std::vector<Entry>& entries() {
         "signed, e.g. a recomputed dose against the planning system's) into a new result; both "
         "must be doses in Gy on the same grid.",
         {{"case", "path", "The case file to read", J()},
-         {"a", "string", "Dose A: the name of a dose result in the case", J()},
-         {"b", "string", "Dose B: the name of a dose result in the case", J()},
+         {"a", "string",
+          "Dose A: a dose result's id in the case (\"result-2\"), or its name "
+          "when no other result has it",
+          J()},
+         {"b", "string", "Dose B: as a", J()},
          {"operation", "string", "sum (A + B) or difference (A - B)", "sum"},
          {"name", "string", "The new result's name (default: \"A + B\" or \"A - B\")", ""},
          {"output", "path", "The case file to write (default: the input, in place)", "= case"}}},

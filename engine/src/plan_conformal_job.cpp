@@ -6,6 +6,7 @@
 // RT panel keeps plans, engine/rt_plan_record.h) and its course dose (quantity "dose", Gy) are
 // stored as ONE undoable step (edits::storeSimulationOutputs; a plan and dose of the same name
 // are replaced), and the case is saved.
+#include <algorithm>
 #include <chrono>
 
 #include "job_kinds.h"
@@ -164,10 +165,17 @@ ConformalPlanOutcome planOnCase(const Case& twin, const ConformalRequest& r,
   outcome.report["plan"] = r.settings.label;
   outcome.report["rtplan_sop_instance_uid"] = made.plan.sopInstanceUid;
   SimulationOutputs outputs;
-  const std::string doseName = made.dose.name;
+  // The dose's result id, given here so that the plan record can name it: the id of the result
+  // it replaces (a plan made again), else a new one.
+  const auto same = std::find_if(twin.fields.begin(), twin.fields.end(),
+                                 [&](const ScalarField& f) { return f.name == made.dose.name; });
+  made.dose.id = same != twin.fields.end() ? same->id : newResultId(twin);
+  const std::string doseName = made.dose.name, doseId = made.dose.id;
   outputs.fields.push_back(std::move(made.dose));
   Plan record{kRadiotherapyPlanKind, r.settings.label, rtPlanToJson(made.plan)};
   record.parameters[kPlanDoseFieldKey] = doseName;  // the views draw its beams with it
+  record.parameters[kPlanDoseIdKey] = doseId;
+  outcome.report["field_id"] = doseId;
   outputs.plans.push_back(std::move(record));
   outcome.edit =
       edits::storeSimulationOutputs(twin, std::move(outputs), "Plan conformal " + r.settings.label);

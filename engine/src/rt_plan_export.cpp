@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <utility>
 
 #include "job_kinds.h"
 #include "twinplan/core/case_file.h"
@@ -21,12 +23,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The plan's dose as the case holds it: the field its record names (plan-conformal stores both).
-const ScalarField& planDose(const Case& twin, const CasePlan& plan, const std::string& where) {
-  const auto f = std::find_if(twin.fields.begin(), twin.fields.end(), [&](const ScalarField& s) {
-    return !plan.doseField.empty() && s.name == plan.doseField;
-  });
-  if (f == twin.fields.end())
+// The plan's dose as the case holds it: the result its record names (plan-conformal stores
+// both), by id (engine::planDose).
+const ScalarField& storedPlanDose(const Case& twin, const CasePlan& plan,
+                                  const std::string& where) {
+  const ScalarField* f = planDose(twin, plan);
+  if (!f)
     throw Error(
         ErrorKind::NotFound,
         "The plan \"" + plan.name + "\" has no dose in the case " + where +
@@ -109,14 +111,44 @@ LabelMap segmentsOnCt(const Case& twin, const ImageGeometry& ct, const std::stri
   return merged;
 }
 
-// Writes the three objects; on any failure (or cancel) removes what was written.
+// The export folder, made when missing; Error(Io) naming it when it cannot be made or written
+// in (a read-only disk, a file of that name), before anything is written.
+void requireWritableFolder(const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec || !fs::is_directory(folder))
+    throw Error(ErrorKind::Io,
+                "Cannot make the export folder " + folder.string() + " (" +
+                    (ec ? ec.message() : std::string("a file has that name")) +
+                    "); choose a folder you can write to.",
+                folder.string());
+  const fs::path probe = folder / ".twinplan-export-check";
+  if (!std::ofstream(probe))
+    throw Error(
+        ErrorKind::Io,
+        "Cannot write in the folder " + folder.string() + "; choose a folder you can write to.",
+        folder.string());
+  fs::remove(probe, ec);
+}
+
+// The three objects are written under temporary names and renamed into place only when all
+// three are written: a failure or cancel removes them and leaves the folder as it was (an
+// earlier export's RS, RP and RD included), never a structure set without its plan.
 struct ExportedFiles {
-  std::vector<fs::path> written;
+  std::vector<std::pair<fs::path, fs::path>> written;  // temporary name, final name
   bool done = false;
+  fs::path add(const fs::path& final) {
+    written.push_back({final.parent_path() / ("." + final.filename().string() + ".part"), final});
+    return written.back().first;
+  }
+  void commit() {
+    for (const auto& [temporary, final] : written) fs::rename(temporary, final);
+    done = true;
+  }
   ~ExportedFiles() {
     if (done) return;
     std::error_code ec;
-    for (const fs::path& p : written) fs::remove(p, ec);
+    for (const auto& [temporary, final] : written) fs::remove(temporary, ec);
   }
 };
 
@@ -150,29 +182,27 @@ json exportCasePlan(const Case& twin, const PlanExportRequest& request, Progress
                     plan.frameOfReferenceUid + " but the CT \"" + ct.name + "\" is in " +
                     ct.dicom.frameOfReferenceUid + "; it cannot be exported on that CT.",
                 "FrameOfReferenceUID");
-  const ScalarField& dose = planDose(twin, found, where);
+  const ScalarField& dose = storedPlanDose(twin, found, where);
   json notes = json::array();
   const LabelMap structures = segmentsOnCt(twin, ct.geometry(), where, notes);
   const io::ReferenceSeries reference = ctSlices(twin, ct, where, *subRange(progress, 0.0, 0.5));
 
-  fs::create_directories(request.folder);
+  requireWritableFolder(request.folder);
   const fs::path rs = request.folder / "RS.dcm", rp = request.folder / "RP.dcm",
                  rd = request.folder / "RD.dcm";
   ExportedFiles files;
   io::RtStructWriteOptions structOptions;
   structOptions.structureSetLabel = found.name.substr(0, 16);  // SH: 16 characters
-  files.written.push_back(rs);
-  const std::string structureSetUid =
-      io::writeRtStruct(structures, reference, rs, structOptions, *subRange(progress, 0.5, 0.8));
+  const std::string structureSetUid = io::writeRtStruct(
+      structures, reference, files.add(rs), structOptions, *subRange(progress, 0.5, 0.8));
 
   io::RtPlanWriteOptions planOptions;
   planOptions.dicom = reference.dicom;
   planOptions.seriesDescription = "TwinPlan plan " + found.name;
   planOptions.referencedStructureSetSopInstanceUid = structureSetUid;
   planOptions.sopInstanceUid = plan.sopInstanceUid;  // the UID its doses already reference
-  files.written.push_back(rp);
   const std::string planUid =
-      io::writeRtPlan(plan, rp, planOptions, *subRange(progress, 0.8, 0.85));
+      io::writeRtPlan(plan, files.add(rp), planOptions, *subRange(progress, 0.8, 0.85));
 
   io::RtDoseWriteOptions doseOptions;
   doseOptions.dicom = reference.dicom;
@@ -181,10 +211,10 @@ json exportCasePlan(const Case& twin, const PlanExportRequest& request, Progress
   doseOptions.referencedPlanSopInstanceUid = planUid;
   if (!plan.fractionGroups.empty())
     doseOptions.referencedFractionGroupNumber = plan.fractionGroups.front().number;
-  files.written.push_back(rd);
   const std::string doseUid =
-      io::writeRtDose(dose, rd, doseOptions, *subRange(progress, 0.85, 1.0));
-  files.done = true;
+      io::writeRtDose(dose, files.add(rd), doseOptions, *subRange(progress, 0.85, 1.0));
+  progress.check();  // a cancel during the last write still leaves the folder as it was
+  files.commit();
 
   json names = json::array();
   for (const Segment& s : structures.segments()) names.push_back(s.name);

@@ -167,7 +167,25 @@ std::vector<io::RtPlan> casePlans(const Case& twin, std::vector<std::string>* fa
   return plans;
 }
 
-std::optional<std::size_t> planOfDose(const Case& twin, const std::string& doseField) {
+namespace {
+
+// Whether the plan record `p` names `dose` as its own: by id when the record has one.
+bool namesDose(const Plan& p, const ScalarField& dose) {
+  const std::string id = p.parameters.value(kPlanDoseIdKey, std::string());
+  return id.empty() ? p.parameters.value(kPlanDoseFieldKey, std::string()) == dose.name
+                    : id == dose.id;
+}
+
+}  // namespace
+
+const ScalarField* planDose(const Case& twin, const CasePlan& plan) {
+  if (!plan.doseId.empty()) return findResult(twin, plan.doseId);
+  for (const ScalarField& f : twin.fields)
+    if (!plan.doseField.empty() && f.name == plan.doseField) return &f;
+  return nullptr;
+}
+
+std::optional<std::size_t> planOfDose(const Case& twin, const ScalarField& dose) {
   std::size_t index = 0;  // counted as casePlans counts: readable RT plans only
   for (const Plan& p : twin.plans) {
     if (p.kind != kRadiotherapyPlanKind) continue;
@@ -176,7 +194,7 @@ std::optional<std::size_t> planOfDose(const Case& twin, const std::string& doseF
     } catch (const Error&) {
       continue;
     }
-    if (p.parameters.value(kPlanDoseFieldKey, std::string()) == doseField) return index;
+    if (namesDose(p, dose)) return index;
     ++index;
   }
   return std::nullopt;
@@ -192,7 +210,8 @@ CasePlan findCasePlan(const Case& twin, const std::string& nameOrUid, const std:
   const auto radiotherapy = [](const Plan& p) { return p.kind == kRadiotherapyPlanKind; };
   const auto found = [&](const Plan& p) {
     return CasePlan{rtPlanFromJson(p.parameters, p.name), p.name,
-                    p.parameters.value(kPlanDoseFieldKey, std::string())};
+                    p.parameters.value(kPlanDoseFieldKey, std::string()),
+                    p.parameters.value(kPlanDoseIdKey, std::string())};
   };
   // The name first: a user types what the plans list shows; a UID is what a script keeps.
   for (const Plan& p : twin.plans)

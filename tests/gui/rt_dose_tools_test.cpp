@@ -5,6 +5,7 @@
 // cumulative curve's slope); and the regimen and TCP tables fitting the dock at 1200 x 900.
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
@@ -164,6 +165,55 @@ TEST_F(RtDoseToolsTest, SumAndDifferenceAreMadeFromThePanelAndUndone) {
   window_->document()->undo();
   ASSERT_EQ(window_->currentCase().fields.size(), 2u);
   EXPECT_EQ(panel()->combineA()->count(), 2);
+}
+
+// Results are chosen by id (case format 2): the boost renamed "Dose (plan)" stays the shown
+// result, both doses of that name are offered (each with its id) and combine as chosen, and a
+// save and reopen keeps the ids.
+TEST_F(RtDoseToolsTest, TwoDosesOfOneNameAreChosenAndCombinedByTheirIds) {
+  const Case& twin = window_->currentCase();
+  ASSERT_EQ(twin.fields[0].id, "result-1");
+  ASSERT_EQ(twin.fields[1].id, "result-2");
+  window_->chooseResultById("result-2");
+  EXPECT_TRUE(window_->findChild<QAction*>("renameResult")->isEnabled());
+  window_->renameShownResult("Dose (plan)");  // the Result toolbar's Rename…
+  EXPECT_EQ(twin.fields[1].name, "Dose (plan)");
+  EXPECT_EQ(window_->shownResultId(), "result-2");  // the rename kept the choice
+  EXPECT_EQ(window_->shownResultName(), "Dose (plan)");
+  auto* chooser = window_->findChild<QComboBox*>("resultChooser");
+  EXPECT_EQ(chooser->currentData().toString(), "result-2");
+  EXPECT_EQ(chooser->currentText(), "Dose (plan) [result-2] — dose (Gy)");
+  // By id the older one; by a name two results share, the newer.
+  window_->chooseResultById("result-1");
+  EXPECT_EQ(chooser->currentText(), "Dose (plan) [result-1] — dose (Gy)");
+  window_->chooseResult("Dose (plan)");
+  EXPECT_EQ(window_->shownResultId(), "result-2");
+
+  ASSERT_EQ(panel()->combineA()->count(), 2);
+  EXPECT_EQ(panel()->combineA()->itemText(0), "Dose (plan) [result-1]");
+  EXPECT_EQ(panel()->combineA()->itemText(1), "Dose (plan) [result-2]");
+  EXPECT_EQ(panel()->combineA()->itemData(1).toString(), "result-2");
+  // A = the renamed boost, B = the plan: A - B is boost - plan, voxel for voxel.
+  panel()->combineA()->setCurrentIndex(1);
+  panel()->combineB()->setCurrentIndex(0);
+  makeFromPanel(panel()->combineA()->currentText(), panel()->combineB()->currentText(), true);
+  expectShownIs("Dose (plan) - Dose (plan)", [](float plan, float boost) { return boost - plan; });
+  EXPECT_EQ(window_->shownResultId(), "result-3");
+  screenshot("rt-doses-one-name.png");
+
+  const std::vector<float> boostValues = twin.fields[1].values;  // before the case is reopened
+  const std::filesystem::path file = files_ / "two-doses.twinplan";
+  ASSERT_TRUE(window_->saveCaseAs(file));
+  window_->openCase(file);
+  const Case& reopened = window_->currentCase();
+  ASSERT_EQ(reopened.fields.size(), 3u);
+  for (std::size_t n = 0; n < 3; ++n)
+    EXPECT_EQ(reopened.fields[n].id, "result-" + std::to_string(n + 1));
+  EXPECT_EQ(reopened.fields[1].name, "Dose (plan)");
+  EXPECT_EQ(reopened.fields[1].values, boostValues);
+  EXPECT_EQ(panel()->combineA()->itemData(1).toString(), "result-2");
+  window_->chooseResultById("result-1");
+  EXPECT_EQ(window_->shownResult(), &reopened.fields[0]);
 }
 
 TEST_F(RtDoseToolsTest, DosesOnAnotherGridOrNotDosesAreRefusedNamingThem) {

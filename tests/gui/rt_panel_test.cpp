@@ -20,6 +20,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -131,8 +132,18 @@ class RtWindowTest : public fixtures::CaseWindowTest {
     ASSERT_TRUE(QTest::qWaitFor([&] { return !window_->resultSurfacesPending(); }, 20000));
   }
   QComboBox* chooser() const { return window_->findChild<QComboBox*>("resultChooser"); }
+  // Picks the result named `name` in the chooser, whose items' data are the results' ids.
   void choose(const QString& name) {
-    const int index = chooser()->findData(name);
+    std::string id;  // "": None
+    if (!name.isEmpty()) {
+      const Case& twin = window_->currentCase();
+      const auto named =
+          std::find_if(twin.fields.begin(), twin.fields.end(),
+                       [&](const ScalarField& f) { return f.name == name.toStdString(); });
+      ASSERT_NE(named, twin.fields.end()) << name.toStdString();
+      id = named->id;
+    }
+    const int index = chooser()->findData(QString::fromStdString(id));
     ASSERT_GE(index, 0) << name.toStdString();
     chooser()->setCurrentIndex(index);
     emit chooser()->activated(index);  // what a user's pick emits
@@ -149,7 +160,9 @@ TEST_F(RtWindowTest, ChooserSwitchesTheOverlayAndTheSurfacesTogether) {
   store(temperatureField());
   // The newest result is shown: the temperature, isotherms at 50 and 60 degC in 2D and 3D.
   EXPECT_EQ(window_->shownResultName(), "Temperature");
-  EXPECT_EQ(chooser()->currentData().toString(), "Temperature");
+  EXPECT_EQ(chooser()->currentData().toString().toStdString(), window_->shownResultId());
+  EXPECT_TRUE(chooser()->currentText().startsWith("Temperature — "))
+      << chooser()->currentText().toStdString();
   EXPECT_EQ(colourBarTitle(window_->sliceViewport(SliceOrientation::Axial)), "temperature (degC)");
   expectIsolines(axial(), kHotSpot_lps, {isothermRadius(50), isothermRadius(60)}, 0.5);
   waitForSurfaces();
@@ -159,7 +172,7 @@ TEST_F(RtWindowTest, ChooserSwitchesTheOverlayAndTheSurfacesTogether) {
   // View > Shown result lists the same choices, the shown one checked.
   auto* menu = window_->findChild<QMenu*>("resultMenu");
   ASSERT_NE(menu, nullptr);
-  ASSERT_EQ(menu->actions().size(), 3);  // None, the dose, the temperature
+  ASSERT_EQ(menu->actions().size(), 5);  // None, the dose, the temperature, |, Rename…
   EXPECT_TRUE(menu->actions()[2]->isChecked());
   EXPECT_FALSE(menu->actions()[1]->isChecked());
 
@@ -373,14 +386,20 @@ TEST_F(RtWindowTest, PanelListsThePlanAndTheIsodosesFollowItsPrescription) {
   EXPECT_EQ(cell(panel->beamsTable(), 0, 3), "0.0");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 4), "123.4");
   EXPECT_EQ(cell(panel->beamsTable(), 0, 5), "6 MV");
-  // At 1200 x 900 the beams table fits the dock: no horizontal scrollbar, every column but the
-  // type's shows its whole text (the energy was cut before).
+  // At 1200 x 900 the beams table fits the dock: no horizontal scrollbar, every column shows
+  // its whole text (the energy was cut before, then the type: "P… S…", now in the tooltip).
   window_->resize(1200, 900);
   QApplication::processEvents();
   QTableWidget* beams = panel->beamsTable();
   QTRY_VERIFY_WITH_TIMEOUT(!beams->horizontalScrollBar()->isVisible(), 3000);  // laid out lazily
   const QFontMetrics metrics(beams->font());
-  for (int c = 0; c < 6; ++c)
+  // ... its headers too (the beam's "Beam" was cut once a type column took the width).
+  const QFontMetrics headerMetrics(beams->horizontalHeader()->font());
+  for (int c = 0; c < beams->columnCount(); ++c)
+    for (const QString& line : beams->horizontalHeaderItem(c)->text().split('\n'))
+      EXPECT_GE(beams->horizontalHeader()->sectionSize(c), headerMetrics.horizontalAdvance(line))
+          << "header " << line.toStdString();
+  for (int c = 0; c < beams->columnCount(); ++c)
     for (int row = 0; row < beams->rowCount(); ++row)
       EXPECT_GE(beams->horizontalHeader()->sectionSize(c),
                 metrics.horizontalAdvance(beams->item(row, c)->text()))

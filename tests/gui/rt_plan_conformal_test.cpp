@@ -82,7 +82,8 @@ TEST_F(ConformalPlanWindowTest, PlanAndDoseAppearTogetherAndLeaveWithOneUndo) {
   EXPECT_EQ(panel->beamsTable()->item(1, 1)->text().toDouble(), 90.0);
   // The dose is in the Result chooser and shown; the isodoses are % of the 60 Gy prescription.
   const std::string field = window_->currentCase().fields.at(0).name;
-  EXPECT_GE(chooser()->findData(QString::fromStdString(field)), 0);
+  const QString id = QString::fromStdString(window_->currentCase().fields.at(0).id);
+  EXPECT_GE(chooser()->findData(id), 0);  // the chooser's items carry result ids
   EXPECT_EQ(window_->shownResultName(), field);
   ASSERT_TRUE(window_->doseReference_Gy());
   EXPECT_EQ(*window_->doseReference_Gy(), 60.0);
@@ -93,7 +94,7 @@ TEST_F(ConformalPlanWindowTest, PlanAndDoseAppearTogetherAndLeaveWithOneUndo) {
   window_->document()->undo();
   EXPECT_EQ(panel->plansTable()->rowCount(), 0);
   EXPECT_TRUE(window_->currentCase().fields.empty());
-  EXPECT_LT(chooser()->findData(QString::fromStdString(field)), 0);
+  EXPECT_LT(chooser()->findData(id), 0);
 }
 
 TEST_F(ConformalPlanWindowTest, BeamAxesAreDrawnWhereTheyProjectIntoEachSlice) {

@@ -154,11 +154,69 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
       << product.output;
   const auto unknown = run("sum", "Dose (none)", true);
   EXPECT_NE(unknown.status, 0);
-  EXPECT_NE(unknown.output.find("its doses are 'Dose (plan)', 'Dose (boost)', 'Dose (plan) + Dose "
-                                "(boost)'"),
+  EXPECT_NE(unknown.output.find("its doses are 'Dose (plan)' (result-1), 'Dose (boost)' "
+                                "(result-2), 'Dose (plan) + Dose (boost)' (result-3)"),
             std::string::npos)
       << unknown.output;
   EXPECT_EQ(bytesOf(casePath), before);
+}
+
+// Two doses of one name (result ids, case format 2): the job takes them by id, and a name
+// they share is refused listing both ids, the case left as it was.
+TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
+  test::TempDir dir("twinplan-cli-combine-ids");
+  phantom::PhantomOptions options;
+  options.kind = phantom::PhantomKind::Head;
+  options.scale = 0.4;
+  options.surfaceModels = false;
+  phantom::Phantom head = phantom::makePhantom(options);
+  const Vec3 centre = head.tumours.at(0).centre_lps;
+  ScalarField first = blobDose(centre);
+  ScalarField second = test::gaussianDose(first.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
+  first.name = second.name = "Dose (plan)";
+  head.twin.fields = {first, second};
+  const fs::path casePath = dir / "head.twinplan";
+  saveCase(head.twin, casePath);
+
+  const std::string cli = "'" + test::cliPath().string() + "'";
+  const test::CommandResult info =
+      test::runCommand(cli + " --json case info '" + casePath.string() + "' 2>/dev/null");
+  ASSERT_EQ(info.status, 0) << info.output;
+  const json results = json::parse(info.output)["results"];
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["id"], "result-1");
+  EXPECT_EQ(results[1]["id"], "result-2");
+  EXPECT_EQ(results[1]["name"], "Dose (plan)");
+
+  // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
+  const auto run = [&](const std::string& a, const std::string& b, bool refused = false) {
+    std::ofstream(dir / "job.json")
+        << json({{"job", "combine-doses"},
+                 {"parameters",
+                  {{"case", casePath.string()}, {"a", a}, {"b", b}, {"operation", "difference"}}}});
+    return test::runCommand(cli + " --json run '" + (dir / "job.json").string() + "' 2>" +
+                            (refused ? "&1" : "/dev/null"));
+  };
+  const std::string before = bytesOf(casePath);
+  const auto shared = run("Dose (plan)", "result-2", true);
+  EXPECT_EQ(shared.status, 3) << shared.output;  // InvalidInput
+  EXPECT_NE(shared.output.find("2 results are named 'Dose (plan)' (ids result-1, result-2)"),
+            std::string::npos)
+      << shared.output;
+  EXPECT_EQ(bytesOf(casePath), before);
+
+  const auto byIds = run("result-2", "result-1");
+  ASSERT_EQ(byIds.status, 0) << byIds.output;
+  const json r = json::parse(byIds.output)["result"];
+  EXPECT_EQ(r["a_id"], "result-2");
+  EXPECT_EQ(r["b_id"], "result-1");
+  EXPECT_EQ(r["id"], "result-3");
+  EXPECT_EQ(r["field"], "Dose (plan) - Dose (plan)");
+  const Case combined = loadCase(casePath);
+  ASSERT_EQ(combined.fields.size(), 3u);
+  EXPECT_EQ(combined.fields[2].id, "result-3");
+  for (std::size_t n = 0; n < first.values.size(); n += 11)
+    ASSERT_NEAR(combined.fields[2].values[n], second.values[n] - first.values[n], 1e-4) << n;
 }
 
 }  // namespace

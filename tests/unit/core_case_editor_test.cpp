@@ -213,6 +213,53 @@ TEST(CaseEditor, PlansAndResults) {
   EXPECT_TRUE(editor.twin().plans.empty());
 }
 
+// Results have ids (case.h): given when stored, kept when a run of the same name replaces the
+// result or the result is renamed; two results may then share a name and stay apart by id.
+TEST(CaseEditor, ResultsKeepTheirIdsThroughReplacementAndRename) {
+  ScalarField dose;
+  dose.name = "Dose (plan)";
+  dose.quantity = "dose";
+  dose.unit = units::kGray;
+  dose.geometry.size = {2, 1, 1};
+  dose.values = {60, 30};
+  Case start;
+  start.fields = {dose};  // built in code, no id
+  CaseEditor editor(start);
+  ASSERT_EQ(editor.twin().fields[0].id, "result-1");
+  ScalarField boost = dose;
+  boost.name = "Dose (boost)";
+  boost.values = {20, 10};
+  editor.apply(edits::storeResult(editor.twin(), boost));
+  EXPECT_EQ(editor.twin().fields[1].id, "result-2");
+  boost.values = {22, 11};
+  editor.apply(edits::storeResult(editor.twin(), boost));  // run again: replaced, same id
+  ASSERT_EQ(editor.twin().fields.size(), 2u);
+  EXPECT_EQ(editor.twin().fields[1].id, "result-2");
+  EXPECT_FLOAT_EQ(editor.twin().fields[1].values[0], 22.0f);
+
+  editor.apply(edits::renameResult(editor.twin(), 1, "Dose (plan)"));
+  EXPECT_EQ(editor.twin().fields[1].name, "Dose (plan)");
+  EXPECT_EQ(editor.twin().fields[1].id, "result-2");
+  EXPECT_EQ(editor.undoText(), "Rename result Dose (boost) to Dose (plan)");
+  // With an id, a result replaces that result, whatever its name.
+  ScalarField second = editor.twin().fields[1];
+  second.values = {24, 12};
+  editor.apply(edits::storeResult(editor.twin(), second));
+  EXPECT_FLOAT_EQ(editor.twin().fields[0].values[0], 60.0f);
+  EXPECT_FLOAT_EQ(editor.twin().fields[1].values[0], 24.0f);
+  EXPECT_THROW(edits::renameResult(editor.twin(), 0, ""), Error);
+  EXPECT_THROW(edits::renameResult(editor.twin(), 2, "Dose"), Error);
+  editor.undo();
+  editor.undo();
+  EXPECT_EQ(editor.twin().fields[1].name, "Dose (boost)");
+  // A case opened in the editor gets ids for results without one, or with a repeated one.
+  Case repeated = editor.twin();
+  repeated.fields[1].id = "result-1";
+  editor.reset(repeated);
+  EXPECT_EQ(editor.twin().fields[0].id, "result-1");
+  EXPECT_EQ(editor.twin().fields[1].id, "result-2");
+}
+
 // A result that brings a plan and 3D models but no volumes or labelmaps leaves those lists
 // where they are, through apply, undo and redo: the 2D views borrow their elements and are
 // re-pointed only for the parts an edit reports (a shift result without volumes crashed the

@@ -421,7 +421,7 @@ TEST(CaseFile, ManifestDescribesTheCaseAndEveryPayload) {
   saveCase(fullCase(), file);
   const json manifest = readManifest(file);
   EXPECT_EQ(manifest["format"], "TwinPlan case");
-  EXPECT_EQ(manifest["formatVersion"], 1);
+  EXPECT_EQ(manifest["formatVersion"], kCaseFormatVersion);
   EXPECT_TRUE(manifest["appVersion"].is_string());
   // ISO-8601 UTC, e.g. 2026-11-24T07:48:13Z
   const std::string created = manifest["created"];
@@ -431,7 +431,7 @@ TEST(CaseFile, ManifestDescribesTheCaseAndEveryPayload) {
   EXPECT_EQ(created.back(), 'Z');
   EXPECT_EQ(manifest["case"]["patientId"], "PAT-0042");
   const CaseFileInfo info = readCaseFileInfo(file);
-  EXPECT_EQ(info.formatVersion, 1);
+  EXPECT_EQ(info.formatVersion, kCaseFormatVersion);
   EXPECT_EQ(info.appVersion, manifest["appVersion"]);
   EXPECT_EQ(info.created, created);
   EXPECT_EQ(info.modified, manifest["modified"]);
@@ -778,6 +778,8 @@ TEST(CaseFile, ManifestWithMissingOrWrongFieldsIsCorrupt) {
       {"point count", [](json& m) { m["meshes"][0]["pointCount"] = 5; }},
       {"tet count", [](json& m) { m["tetMeshes"][0]["tetCount"] = 1; }},
       {"visible not a boolean", [](json& m) { m["meshes"][0]["visible"] = "no"; }},
+      {"result without an id", [](json& m) { m["fields"][0].erase("id"); }},
+      {"result with an empty id", [](json& m) { m["fields"][0]["id"] = ""; }},
   };
   for (const auto& [what, edit] : edits) {
     SCOPED_TRACE(what);
@@ -836,6 +838,105 @@ TEST(CaseFile, MeshesWithoutAVisibleFlagAreShown) {
   for (const SurfaceMesh& mesh : twin.meshes) EXPECT_TRUE(mesh.visible) << mesh.name;
 }
 
+// ------------------------------------------------------------------ result ids (format 2)
+
+// Two doses of one name (a plan's dose imported twice, or renamed), as a case built in code
+// leaves them: without ids.
+Case twoDosesOfOneName() {
+  Case twin;
+  twin.name = "Two doses";
+  ImageGeometry grid;
+  grid.size = {3, 2, 2};
+  grid.spacing_mm = Vec3(2.5, 2.5, 2.5);
+  for (const float peak_Gy : {60.0f, 20.0f}) {
+    ScalarField dose;
+    dose.name = "Dose (plan)";
+    dose.quantity = "dose";
+    dose.unit = units::kGray;
+    dose.geometry = grid;
+    for (std::size_t n = 0; n < grid.voxelCount(); ++n)
+      dose.values.push_back(peak_Gy * static_cast<float>(n + 1) / 12.0f);
+    twin.fields.push_back(std::move(dose));
+  }
+  return twin;
+}
+
+TEST(CaseFile, ResultsKeepTheirIdsThroughSaveAndOpen) {
+  TempDir dir;
+  Case twin = twoDosesOfOneName();
+  giveResultIds(twin);
+  ASSERT_EQ(twin.fields[0].id, "result-1");
+  ASSERT_EQ(twin.fields[1].id, "result-2");
+  twin.fields[0].id = "result-7";  // ids need not follow each other
+  EXPECT_EQ(newResultId(twin), "result-8");
+  saveCase(twin, dir / "ids.twinplan");
+  const json manifest = readManifest(dir / "ids.twinplan");
+  EXPECT_EQ(manifest["formatVersion"], 2);
+  EXPECT_EQ(manifest["fields"][0]["id"], "result-7");
+  EXPECT_EQ(manifest["fields"][1]["id"], "result-2");
+  const Case loaded = loadCase(dir / "ids.twinplan");
+  ASSERT_EQ(loaded.fields.size(), 2u);
+  EXPECT_EQ(loaded.fields[0].id, "result-7");
+  EXPECT_EQ(loaded.fields[1].id, "result-2");
+  EXPECT_EQ(loaded.fields[1].name, "Dose (plan)");  // the same name, two results
+  EXPECT_FLOAT_EQ(loaded.fields[0].values.back(), 60.0f);
+  EXPECT_FLOAT_EQ(loaded.fields[1].values.back(), 20.0f);
+  EXPECT_EQ(findResult(loaded, "result-2"), &loaded.fields[1]);
+  EXPECT_EQ(findResult(loaded, "result-3"), nullptr);
+  // A case built in code and saved without ids: the file numbers them in order.
+  saveCase(twoDosesOfOneName(), dir / "no-ids.twinplan");
+  const Case given = loadCase(dir / "no-ids.twinplan");
+  EXPECT_EQ(given.fields[0].id, "result-1");
+  EXPECT_EQ(given.fields[1].id, "result-2");
+}
+
+// A format-1 case (written before results had ids: its fields have no "id") opens, every time
+// with the same ids, and is saved again as format 2 keeping them.
+TEST(CaseFile, FormatOneCaseOpensWithItsResultsNumbered) {
+  TempDir dir;
+  const fs::path file = dir / "format1.twinplan";
+  saveCase(twoDosesOfOneName(), file);
+  json manifest = readManifest(file);
+  manifest["formatVersion"] = 1;
+  for (json& field : manifest["fields"]) field.erase("id");
+  replaceEntry(file, "manifest.json", manifest.dump());
+  EXPECT_EQ(caseFileVersion(file), 1);
+  for (int opening = 0; opening < 2; ++opening) {
+    const Case twin = loadCase(file);
+    ASSERT_EQ(twin.fields.size(), 2u);
+    EXPECT_EQ(twin.fields[0].id, "result-1");
+    EXPECT_EQ(twin.fields[1].id, "result-2");
+    EXPECT_FLOAT_EQ(twin.fields[1].values.back(), 20.0f);
+  }
+  saveCase(loadCase(file), dir / "format2.twinplan");
+  const json again = readManifest(dir / "format2.twinplan");
+  EXPECT_EQ(again["formatVersion"], 2);
+  EXPECT_EQ(again["fields"][1]["id"], "result-2");
+  // The full case (a checkpoint's field among its fields, which needs no id) migrates too.
+  saveCase(fullCase(), dir / "full1.twinplan");
+  json full = readManifest(dir / "full1.twinplan");
+  full["formatVersion"] = 1;
+  for (json& field : full["fields"]) field.erase("id");
+  replaceEntry(dir / "full1.twinplan", "manifest.json", full.dump());
+  const Case migrated = loadCase(dir / "full1.twinplan");
+  expectSameCase(fullCase(), migrated);
+  for (std::size_t n = 0; n < migrated.fields.size(); ++n)
+    EXPECT_EQ(migrated.fields[n].id, "result-" + std::to_string(n + 1));
+}
+
+TEST(CaseFile, ARepeatedResultIdIsCorrupt) {
+  TempDir dir;
+  const fs::path file = dir / "repeated.twinplan";
+  saveCase(twoDosesOfOneName(), file);
+  json manifest = readManifest(file);
+  manifest["fields"][1]["id"] = "result-1";
+  replaceEntry(file, "manifest.json", manifest.dump());
+  const auto error = loadError(file);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->kind(), ErrorKind::Corrupt);
+  EXPECT_NE(std::string(error->what()).find("fields[1].id"), std::string::npos) << error->what();
+}
+
 TEST(CaseFile, NewerFormatIsRefusedAsUnsupported) {
   TempDir dir;
   const fs::path file = dir / "future.twinplan";
@@ -851,7 +952,7 @@ TEST(CaseFile, NewerFormatIsRefusedAsUnsupported) {
   EXPECT_EQ(error->kind(), ErrorKind::Unsupported);
   const std::string message = error->what();
   EXPECT_NE(message.find("future.twinplan"), std::string::npos) << message;
-  EXPECT_NE(message.find("was written by a newer TwinPlan (format 7); this version reads up to 1"),
+  EXPECT_NE(message.find("was written by a newer TwinPlan (format 7); this version reads up to 2"),
             std::string::npos)
       << message;
 }

@@ -121,7 +121,8 @@ void BeamsEyeView::paintEvent(QPaintEvent*) {
   }
   painter.setBrush(Qt::NoBrush);
   painter.setPen(Qt::white);
-  painter.drawText(QRectF(4, 4, width() - 8, 18), Qt::AlignLeft,
+  // Wrapped: at the dock's width at 1200 x 900 one line was cut.
+  painter.drawText(QRectF(4, 4, width() - 8, 40), Qt::AlignLeft | Qt::TextWordWrap,
                    tr("%1 — beam's-eye view at the isocentre (X right, Y up)")
                        .arg(QString::fromStdString(beam_.name)));
 }

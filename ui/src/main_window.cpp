@@ -296,6 +296,8 @@ void MainWindow::buildMenus() {
   file->addAction(tr("Run &job file…"), this, &MainWindow::runJobDialog);
   file->addAction(tr("Add RT &dose…"), this, &MainWindow::addDoseDialog);
   file->addAction(tr("Add RT p&lan…"), this, &MainWindow::addRtPlanDialog);
+  file->addAction(tr("E&xport RT plan…"), this, &MainWindow::exportPlanDialog)
+      ->setObjectName("exportRtPlan");
   file->addAction(tr("&Save case"), QKeySequence::Save, this, &MainWindow::saveCase)
       ->setObjectName("saveCase");
   file->addAction(tr("Save case &as…"), QKeySequence::SaveAs, this, &MainWindow::saveCaseAsDialog)

@@ -1011,6 +1011,11 @@ void MainWindow::storeAblationResult(const AblationSetup& setup, const AblationO
   // The margin map's source (the zone's signed distance, mm), so it reopens with the case.
   if (!outcome.zoneDistance.values.empty())
     fields.push_back(named(outcome.zoneDistance, kZoneDistanceField, "distance"));
+  // A run again keeps its results' ids (case.h), so the views keep the one they show; new ones
+  // get theirs from the case editor.
+  for (ScalarField& f : fields)
+    for (const ScalarField& old : twin.fields)
+      if (f.id.empty() && old.name == f.name) f.id = old.id;
   for (const ScalarField& f : twin.fields)
     if (f.name != kTemperatureField && f.name != kDamageField && f.name != kZoneDistanceField)
       fields.push_back(f);

@@ -22,8 +22,9 @@ bool MainWindow::addDose(const std::filesystem::path& rtdose) {
   const QString name = QString::fromStdString(imported->field.name);
   const double max_Gy = imported->max_Gy;
   document_->apply(edits::storeResult(currentCase(), std::move(imported->field)));
-  // The new dose is shown in 2D and 3D, whichever result the case showed before.
-  chooseResult(name.toStdString());
+  // The new dose (a free name: added last) is shown in 2D and 3D, whichever result the case
+  // showed before.
+  chooseResultById(currentCase().fields.back().id);
   QStringList levels;
   for (double percent : kIsodosePercents) levels << QString::number(percent);
   const std::optional<double> reference = doseReference_Gy();
@@ -46,7 +47,7 @@ bool MainWindow::combineDoses(const std::string& a, const std::string& b, bool d
   if (!combined) return false;
   const std::string name = combined->field.name;
   document_->apply(edits::storeResult(currentCase(), std::move(combined->field)));
-  chooseResult(name);
+  chooseResultById(currentCase().fields.back().id);  // a free name: added last
   statusBar()->showMessage(tr("Added %1: %2 to %3 Gy (Undo removes it)")
                                .arg(QString::fromStdString(name))
                                .arg(combined->min_Gy, 0, 'f', 2)

@@ -1,13 +1,16 @@
 // The result the views show (issue #19 item 8): one chooser in the Display toolbar picks the
-// result field - a dose, an ablation's temperature or damage, a tissue shift's |u| - that the
-// 2D overlay AND the 3D isosurfaces show; a new result is shown when it arrives. The 3D
+// result field - a dose, an ablation's temperature or damage, a tissue shift's |u| - by its id
+// (two results may share a name; a rename keeps the choice), that the 2D overlay AND the 3D
+// isosurfaces show; a new result is shown when it arrives. The 3D
 // surfaces are built off the GUI thread (IsosurfaceBuilder) and a build for a result no longer
 // shown is dropped.
 #include <vtkRenderer.h>
 
 #include <QActionGroup>
 #include <QComboBox>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QSignalBlocker>
@@ -20,6 +23,7 @@
 
 #include "dose_display.h"
 #include "result_scene.h"
+#include "twinplan/core/case_edit.h"
 #include "twinplan/core/error.h"
 #include "twinplan/engine/rt_plan_record.h"
 #include "twinplan/rendering/mesh_actor.h"
@@ -34,14 +38,15 @@ namespace twinplan::ui {
 
 namespace {
 
-const ScalarField* fieldNamed(const Case& twin, const std::string& name) {
-  for (const ScalarField& f : twin.fields)
-    if (f.name == name) return &f;
-  return nullptr;
+// What the chooser says for a result: its name, with its id when another result has the name.
+QString resultLabel(const Case& twin, const ScalarField& field) {
+  const auto named = std::count_if(twin.fields.begin(), twin.fields.end(),
+                                   [&](const ScalarField& f) { return f.name == field.name; });
+  return QString::fromStdString(named > 1 ? field.name + " [" + field.id + "]" : field.name);
 }
 
 // A cheap signature of a field's values: its size and a weighted sum of about 65 000 of them,
-// enough to tell a re-simulated or undone field of the same name from the shown one.
+// enough to tell a re-simulated or undone result (same id) from the shown one.
 double valueSignature(const ScalarField& f) {
   const std::size_t stride = std::max<std::size_t>(1, f.values.size() / 65536);
   double sum = static_cast<double>(f.values.size());
@@ -70,11 +75,31 @@ void MainWindow::connectResultDisplay() {
   chooser->setFocusPolicy(Qt::NoFocus);
   chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   results_->chooser = chooser;
-  if (auto* bar = findChild<QToolBar*>("display")) {
-    bar->addSeparator();
-    bar->addWidget(new QLabel(tr(" Result: "), bar));
-    bar->addWidget(chooser);
-  }
+  // At the Display toolbar's end (at 1200 x 900 it runs past the window's edge: View > Shown
+  // result reaches it there). A toolbar row of its own made the 3D view's pick in
+  // teaching_peers_test land on the far side of its ball; not kept (session 13).
+  QToolBar* bar = findChild<QToolBar*>("display");
+  bar->addSeparator();
+  bar->addWidget(new QLabel(tr(" Result: "), bar));
+  bar->addWidget(chooser);
+  results_->rename = bar->addAction(tr("Rename…"), this, [this] {
+    const ScalarField* shown = shownResult();
+    if (!shown) return;
+    bool ok = false;
+    const QString name =
+        QInputDialog::getText(this, tr("Rename the result"), tr("Name:"), QLineEdit::Normal,
+                              QString::fromStdString(shown->name), &ok)
+            .trimmed();
+    if (!ok || name.isEmpty()) return;
+    try {
+      renameShownResult(name.toStdString());
+    } catch (const std::exception& e) {
+      showError(tr("Cannot rename the result"), e);
+    }
+  });
+  results_->rename->setObjectName("renameResult");
+  results_->rename->setToolTip(
+      tr("Rename the shown result; it stays the same result (its id), shown and chosen"));
   // The same choice in the View menu, rebuilt with the list.
   for (QAction* action : menuBar()->actions())
     if (action->menu() && action->text() == tr("&View")) {
@@ -82,7 +107,7 @@ void MainWindow::connectResultDisplay() {
       results_->menu->setObjectName("resultMenu");
     }
   connect(chooser, &QComboBox::activated, this, [this, chooser](int index) {
-    chooseResult(chooser->itemData(index).toString().toStdString());
+    chooseResultById(chooser->itemData(index).toString().toStdString());
   });
   connect(document_, &CaseDocument::caseReplaced, this, [this] {
     results_->known.clear();
@@ -106,20 +131,20 @@ void MainWindow::listResults() {
   std::optional<std::string> arrived;
   results_->known.clear();
   for (const ScalarField& f : twin.fields) {
-    results_->known.push_back(f.name);
-    if (!arrived && !before.contains(f.name)) arrived = f.name;
+    results_->known.push_back(f.id);
+    if (!arrived && !before.contains(f.id)) arrived = f.id;
   }
   if (arrived)
     results_->chosen = *arrived;
-  else if (!results_->chosen.empty() && !fieldNamed(twin, results_->chosen))
-    results_->chosen = twin.fields.empty() ? std::string() : twin.fields.back().name;
+  else if (!results_->chosen.empty() && !findResult(twin, results_->chosen))
+    results_->chosen = twin.fields.empty() ? std::string() : twin.fields.back().id;
   QComboBox* chooser = results_->chooser;
   const QSignalBlocker quiet(chooser);
   chooser->clear();
   chooser->addItem(tr("None"), QString());
   for (const ScalarField& f : twin.fields)
-    chooser->addItem(QString::fromStdString(f.name + " — " + quantityText(f)),
-                     QString::fromStdString(f.name));
+    chooser->addItem(resultLabel(twin, f) + QString::fromStdString(" — " + quantityText(f)),
+                     QString::fromStdString(f.id));
   chooser->setEnabled(!twin.fields.empty());
   if (QMenu* menu = results_->menu) {
     menu->clear();
@@ -130,21 +155,42 @@ void MainWindow::listResults() {
       action->setData(chooser->itemData(n));
       group->addAction(action);
       connect(action, &QAction::triggered, this,
-              [this, name = chooser->itemData(n).toString().toStdString()] { chooseResult(name); });
+              [this, id = chooser->itemData(n).toString().toStdString()] { chooseResultById(id); });
     }
+    menu->addSeparator();
+    menu->addAction(results_->rename);  // also here: the toolbar's end can be off the window
   }
   showResult();
 }
 
 void MainWindow::chooseResult(const std::string& name) {
-  if (!name.empty() && !fieldNamed(currentCase(), name))
+  if (name.empty()) return chooseResultById({});
+  const Case& twin = currentCase();
+  // The newest of that name: what a simulation run again or a new dose just stored.
+  const auto named = std::find_if(twin.fields.rbegin(), twin.fields.rend(),
+                                  [&](const ScalarField& f) { return f.name == name; });
+  if (named == twin.fields.rend())
     throw Error(ErrorKind::NotFound, "The case has no result named \"" + name + "\".", name);
-  results_->chosen = name;
+  chooseResultById(named->id);
+}
+
+void MainWindow::renameShownResult(const std::string& name) {
+  const ScalarField* shown = shownResult();
+  if (!shown)
+    throw Error(ErrorKind::InvalidInput, "No result is shown: choose the one to rename.", name);
+  const auto index = static_cast<std::size_t>(shown - currentCase().fields.data());
+  document_->apply(edits::renameResult(currentCase(), index, name));
+}
+
+void MainWindow::chooseResultById(const std::string& id) {
+  if (!id.empty() && !findResult(currentCase(), id))
+    throw Error(ErrorKind::NotFound, "The case has no result with the id \"" + id + "\".", id);
+  results_->chosen = id;
   showResult();
 }
 
 const ScalarField* MainWindow::shownResult() const {
-  return results_ ? fieldNamed(currentCase(), results_->chosen) : nullptr;
+  return results_ ? findResult(currentCase(), results_->chosen) : nullptr;
 }
 
 std::string MainWindow::shownResultName() const {
@@ -152,24 +198,30 @@ std::string MainWindow::shownResultName() const {
   return field ? field->name : std::string();
 }
 
+std::string MainWindow::shownResultId() const {
+  const ScalarField* field = shownResult();
+  return field ? field->id : std::string();
+}
+
 // Shows the chosen result in 2D at once and asks for its 3D surfaces; the same levels both.
 void MainWindow::showResult() {
   if (!results_ || !results_->builder) return;  // while the window is being built
   const ScalarField* field = shownResult();
+  if (results_->rename) results_->rename->setEnabled(field != nullptr);
   // A plan's own dose shown: that plan is chosen in the RT panel, so the beams drawn are the
   // ones that gave the dose (choosing it re-enters here once, through planChosen).
   if (rt_ && field && field->quantity == "dose")
-    if (const auto plan = engine::planOfDose(currentCase(), field->name))
+    if (const auto plan = engine::planOfDose(currentCase(), *field))
       if (static_cast<int>(*plan) != rt_->chosenPlan())
         rt_->plansTable()->setCurrentCell(static_cast<int>(*plan), 0);
   {
     QComboBox* chooser = results_->chooser;
     const QSignalBlocker quiet(chooser);
     chooser->setCurrentIndex(
-        std::max(0, chooser->findData(QString::fromStdString(shownResultName()))));
+        std::max(0, chooser->findData(QString::fromStdString(shownResultId()))));
     if (results_->menu)
       for (QAction* action : results_->menu->actions())
-        action->setChecked(action->data().toString().toStdString() == shownResultName());
+        action->setChecked(action->data().toString().toStdString() == shownResultId());
   }
   const std::optional<double> reference = doseReference_Gy();
   const rendering::SliceView::FieldDisplay display =
@@ -190,7 +242,7 @@ void MainWindow::showResult() {
       resultSurfaceLevels(*field, display, slices_[0]->view(), reference);
   // The same field (same values) at the same levels is built once: a probe drag re-shows the
   // overlay many times a second, and every edit of the case's results copies them.
-  std::string key = field->name + "#" + std::to_string(valueSignature(*field));
+  std::string key = field->id + "#" + std::to_string(valueSignature(*field));
   for (const SurfaceLevel& level : levels) key += "/" + std::to_string(level.level);
   if (key == results_->builtKey) return;
   results_->builtKey = key;

@@ -25,6 +25,7 @@
 #include "twinplan/core/error.h"
 #include "twinplan/engine/conformal_planning.h"
 #include "twinplan/engine/dose_combination.h"
+#include "twinplan/engine/rt_plan_export.h"
 #include "twinplan/radiotherapy/dose_constraints.h"
 #include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/rendering/line_actor.h"
@@ -164,19 +165,28 @@ void MainWindow::buildRtDock() {
     }
   });
   connect(rt_, &RtPanel::combineDosesRequested, this,
-          [this](const QString& a, const QString& b, bool difference) {
+          [this](const QString& aId, const QString& bId, bool difference) {
             try {
-              combineDoses(a.toStdString(), b.toStdString(), difference);
+              combineDoses(aId.toStdString(), bId.toStdString(), difference);
             } catch (const std::exception& e) {
               showError(difference ? tr("Cannot subtract the doses") : tr("Cannot add the doses"),
                         e);
             }
           });
-  // The doses offered for a sum or difference: the case's results that are doses.
+  connect(rt_, &RtPanel::exportPlanRequested, this, &MainWindow::exportPlanDialog);
+  // The doses offered for a sum or difference: the case's results that are doses, by id; a
+  // name two doses share is shown with each one's id.
   const auto showDoses = [this] {
-    QStringList doses;
-    for (const ScalarField& f : currentCase().fields)
-      if (f.quantity == "dose") doses << QString::fromStdString(f.name);
+    const Case& twin = currentCase();
+    QList<RtPanel::DoseChoice> doses;
+    for (const ScalarField& f : twin.fields) {
+      if (f.quantity != "dose") continue;
+      const bool shared = std::count_if(twin.fields.begin(), twin.fields.end(), [&](const auto& g) {
+                            return g.quantity == "dose" && g.name == f.name;
+                          }) > 1;
+      doses.push_back({QString::fromStdString(f.id),
+                       QString::fromStdString(shared ? f.name + " [" + f.id + "]" : f.name)});
+    }
     rt_->showDoses(doses);
   };
   const auto showPlans = [this] {
@@ -313,7 +323,7 @@ bool MainWindow::planConformal(const nlohmann::json& parameters) {
   const std::vector<io::RtPlan> plans = casePlans(currentCase());
   for (std::size_t n = 0; n < plans.size(); ++n)
     if (plans[n].label == plan) rt_->plansTable()->setCurrentCell(static_cast<int>(n), 0);
-  chooseResult(report["field"].get<std::string>());
+  chooseResultById(report["field_id"].get<std::string>());
   double mu = 0.0;
   for (const nlohmann::json& b : report["beams"]) mu += b["mu_per_fraction"].get<double>();
   statusBar()->showMessage(tr("Plan %1: %2 beams, %3 MU a fraction, PTV D95 %4 Gy (Undo "
@@ -324,6 +334,65 @@ bool MainWindow::planConformal(const nlohmann::json& parameters) {
                                .arg(report["structures"][0]["d95_gy"].get<double>(), 0, 'f', 1),
                            20000);
   return true;
+}
+
+namespace {
+
+// The name the case lists the RT panel's chosen plan under (casePlans counts readable
+// radiotherapy plans only); empty when none is chosen.
+std::string chosenPlanName(const Case& twin, int chosen) {
+  int index = 0;
+  for (const Plan& p : twin.plans) {
+    if (p.kind != kRadiotherapyPlanKind) continue;
+    try {
+      rtPlanFromJson(p.parameters, p.name);
+    } catch (const Error&) {
+      continue;
+    }
+    if (index++ == chosen) return p.name;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> MainWindow::exportPlan(const std::filesystem::path& folder) {
+  engine::PlanExportRequest request;
+  request.plan = chosenPlanName(currentCase(), rt_->chosenPlan());
+  if (request.plan.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "Choose a plan in the Radiotherapy panel first; the case has " +
+                    std::to_string(casePlans(currentCase()).size()) + " plans.",
+                "plan");
+  request.folder = folder;
+  request.where = currentCase().name.empty() ? "(the open case)" : "\"" + currentCase().name + "\"";
+  const Case snapshot = currentCase();  // the worker's own copy
+  auto report = runInBackground<nlohmann::json>(
+      this, tr("Exporting the plan: structure set, plan, dose…"),
+      [&](Progress& progress) { return engine::exportCasePlan(snapshot, request, progress); });
+  if (!report) return std::nullopt;
+  statusBar()->showMessage(tr("Plan %1 written to %2: RS.dcm, RP.dcm (references RS), RD.dcm "
+                              "(references RP)")
+                               .arg(QString::fromStdString(request.plan))
+                               .arg(QString::fromStdString(folder.string())),
+                           20000);
+  return report;
+}
+
+void MainWindow::exportPlanDialog() {
+  if (rt_->chosenPlan() < 0) {
+    statusBar()->showMessage(
+        tr("No plan to export: make one (Plan conformal…) or add an RT plan first."), 10000);
+    return;
+  }
+  const QString folder = QFileDialog::getExistingDirectory(
+      this, tr("Export the plan as RT Structure Set, Plan and Dose: choose a folder"));
+  if (folder.isEmpty()) return;
+  try {
+    exportPlan(folder.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Cannot export the plan"), e);
+  }
 }
 
 // The plan's settings, asked for in one form; OAR objectives one per line.

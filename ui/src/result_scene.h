@@ -13,6 +13,7 @@
 #include "twinplan/rendering/beam_overlay.h"
 #include "twinplan/ui/beams_eye_view.h"
 
+class QAction;
 class QComboBox;
 class QMenu;
 
@@ -24,12 +25,13 @@ class RtPanel;
 struct ResultScene {
   QComboBox* chooser = nullptr;
   QMenu* menu = nullptr;               // View > Shown result
-  std::string chosen;                  // the shown result's field name; empty: none
-  std::vector<std::string> known;      // the case's field names when last listed
+  QAction* rename = nullptr;           // Rename… (the shown result)
+  std::string chosen;                  // the shown result's id (ScalarField::id); empty: none
+  std::vector<std::string> known;      // the case's result ids when last listed
   std::optional<int> ablationOverlay;  // the ablation panel's overlay when last applied
   // 3D: the builder, what the shown surfaces were built from, and the surfaces.
   IsosurfaceBuilder* builder = nullptr;
-  std::string builtKey;  // field name, values' address and levels of the newest request
+  std::string builtKey;  // result id, values' signature and levels of the newest request
   std::vector<SurfaceMesh> surfaces;
   std::vector<vtkSmartPointer<vtkActor>> actors;
   // The isodose reference typed in the RT panel (none: the prescription, else the maximum).

@@ -86,17 +86,26 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
   planConformal->setToolTip(
       tr("Make a conformal photon plan on this case: MLC shaped to the PTV segment, beam "
          "weights optimised against organ-at-risk objectives"));
+  exportPlan_ = new QPushButton(tr("Export plan…"), planBox);
+  exportPlan_->setObjectName("rtExportPlan");
+  exportPlan_->setToolTip(
+      tr("Write the chosen plan as RT Structure Set, RT Plan and RT Dose (RS.dcm, RP.dcm, "
+         "RD.dcm) that reference each other, for a planning or record-and-verify system"));
+  exportPlan_->setEnabled(false);
   planLayout->addWidget(plans_);
   auto* planButtons = new QHBoxLayout;
   planButtons->addWidget(addPlan);
   planButtons->addWidget(planConformal);
+  planButtons->addWidget(exportPlan_);
   planLayout->addLayout(planButtons);
-  // Two-line headers keep the angle columns as narrow as their numbers; the type ("PHOTON
-  // STATIC") takes what is left, so the energy is not cut at 1200 x 900.
-  beams_ = makeTable(planBox, "rtBeams",
-                     {tr("Beam"), tr("Gantry\n°"), tr("Coll.\n°"), tr("Couch\n°"), tr("MU"),
-                      tr("Energy"), tr("Type")});
-  fitToWidth(beams_, 6);
+  // Two-line headers keep the angle columns as narrow as their numbers; the beam's radiation
+  // and delivery type ("photon beam, static") are in each row's tooltip, not a column: at
+  // 1200 x 900 every column then shows its whole text and header, the beam's name taking the
+  // width left (it wraps). A type column was cut to "P… S…", then its header "Beam" was.
+  beams_ = makeTable(
+      planBox, "rtBeams",
+      {tr("Beam"), tr("Gantry\n°"), tr("Coll.\n°"), tr("Couch\n°"), tr("MU"), tr("Energy")});
+  fitToWidth(beams_, 0);
   beams_->setMaximumHeight(150);
   planLayout->addWidget(beams_);
   bev_ = new BeamsEyeView(planBox);
@@ -237,6 +246,7 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
 
   connect(addPlan, &QPushButton::clicked, this, &RtPanel::addPlanRequested);
   connect(planConformal, &QPushButton::clicked, this, &RtPanel::planConformalRequested);
+  connect(exportPlan_, &QPushButton::clicked, this, &RtPanel::exportPlanRequested);
   connect(compute, &QPushButton::clicked, this, &RtPanel::computeDvhRequested);
   connect(plans_, &QTableWidget::currentCellChanged, this, [this](int row) {
     showBeams();
@@ -373,28 +383,33 @@ QWidget* RtPanel::makeCombineBox(QWidget* parent) {
   form->addRow(tr("B"), combineB_);
   form->addRow(makeRow);
   connect(combine_, &QPushButton::clicked, this, [this] {
-    emit combineDosesRequested(combineA_->currentText(), combineB_->currentText(),
+    emit combineDosesRequested(combineA_->currentData().toString(),
+                               combineB_->currentData().toString(),
                                combineOperation_->currentData().toBool());
   });
   showDoses({});
   return box;
 }
 
-void RtPanel::showDoses(const QStringList& names) {
-  const QString a = combineA_->currentText(), b = combineB_->currentText();
+void RtPanel::showDoses(const QList<DoseChoice>& doses) {
+  const QVariant a = combineA_->currentData(), b = combineB_->currentData();
   for (QComboBox* combo : {combineA_, combineB_}) {
     combo->clear();
-    combo->addItems(names);
-    for (int n = 0; n < names.size(); ++n) combo->setItemData(n, names[n], Qt::ToolTipRole);
+    for (const DoseChoice& dose : doses) {
+      combo->addItem(dose.label, dose.id);
+      combo->setItemData(combo->count() - 1, dose.label, Qt::ToolTipRole);
+    }
   }
   // A and B start as two different doses: the first two.
-  combineA_->setCurrentIndex(names.contains(a) ? names.indexOf(a) : 0);
-  combineB_->setCurrentIndex(names.contains(b) ? names.indexOf(b)
-                                               : std::min(1, int(names.size()) - 1));
-  combine_->setEnabled(names.size() >= 1);
-  combine_->setToolTip(names.isEmpty() ? tr("The case has no dose: add an RT dose or plan first")
-                                       : tr("Add the result to the case and show it (Undo "
-                                            "removes it)"));
+  const int count = static_cast<int>(doses.size());
+  combineA_->setCurrentIndex(a.isValid() && combineA_->findData(a) >= 0 ? combineA_->findData(a)
+                                                                        : 0);
+  combineB_->setCurrentIndex(b.isValid() && combineB_->findData(b) >= 0 ? combineB_->findData(b)
+                                                                        : std::min(1, count - 1));
+  combine_->setEnabled(count >= 1);
+  combine_->setToolTip(count == 0 ? tr("The case has no dose: add an RT dose or plan first")
+                                  : tr("Add the result to the case and show it (Undo "
+                                       "removes it)"));
 }
 
 void RtPanel::showPlans(const std::vector<io::RtPlan>& plans) {
@@ -413,6 +428,7 @@ void RtPanel::showPlans(const std::vector<io::RtPlan>& plans) {
   }
   if (!plans.empty())
     plans_->setCurrentCell(chosen >= 0 && chosen < plans_->rowCount() ? chosen : 0, 0);
+  exportPlan_->setEnabled(!plans.empty());
   showBeams();
 }
 
@@ -444,7 +460,11 @@ void RtPanel::showBeams() {
     const QString energyUnit =
         beam.ion ? "MeV/u" : (beam.radiationType == "ELECTRON" ? "MeV" : "MV");
     setCell(beams_, row, 5, number(first ? first->nominalEnergy : std::nullopt, 0, energyUnit));
-    setCell(beams_, row, 6, QString::fromStdString(beam.radiationType + " " + beam.type).trimmed());
+    const QString what = tr("%1: %2 beam, %3")
+                             .arg(name, QString::fromStdString(beam.radiationType).toLower(),
+                                  QString::fromStdString(beam.type).toLower());
+    for (int column = 0; column < beams_->columnCount(); ++column)
+      beams_->item(row, column)->setToolTip(what);
   }
   if (beams_->rowCount() > 0) beams_->setCurrentCell(0, 0);
 }

@@ -76,6 +76,18 @@ struct Case {
 // The volume of the case called `name`, or nullptr.
 const ImageVolume* findVolume(const Case& twin, const std::string& name);
 
+// Result ids (ScalarField::id). "result-N", N one more than the largest N the case's results
+// use: ids are never shared by two results of one case (an id left by an undone result may be
+// given again, since that result can no longer come back: a new edit clears the redo steps).
+inline constexpr const char* kResultIdPrefix = "result-";
+std::string newResultId(const Case& twin);
+// Gives every result of the case without an id, or with one an earlier result already has, a
+// new id. Case files and the case editor (case_editor.h) call it, so a case built in code may
+// leave ids empty.
+void giveResultIds(Case& twin);
+// The case's result with id `id`, or nullptr.
+const ScalarField* findResult(const Case& twin, const std::string& id);
+
 // How to map points of volume `fixed` into volume `moving` (fixed -> moving, LPS mm), or
 // nullopt when the case does not know: the same volume or the same non-empty frame of
 // reference UID (PS3.3 C.7.4.1: one patient coordinate system) is the identity; otherwise a

@@ -97,8 +97,12 @@ std::unique_ptr<CaseEdit> replaceLabelMaps(const Case& twin, std::vector<LabelMa
 std::unique_ptr<CaseEdit> addPlan(const Case& twin, Plan plan);
 std::unique_ptr<CaseEdit> replacePlan(const Case& twin, std::size_t index, Plan plan);
 std::unique_ptr<CaseEdit> removePlan(const Case& twin, std::size_t index);
-// A simulation result: replaces the field of the same name, or is added.
+// A simulation result. With an id: replaces the result of that id, or is added with it.
+// Without one: replaces the first result of the same name and takes its id (a simulation run
+// again), or is added with a new id (case.h newResultId).
 std::unique_ptr<CaseEdit> storeResult(const Case& twin, ScalarField field);
+// Renames result `index`; its id stays, and another result may have the same name.
+std::unique_ptr<CaseEdit> renameResult(const Case& twin, std::size_t index, std::string name);
 std::unique_ptr<CaseEdit> removeResult(const Case& twin, std::size_t index);
 
 // A series added to the case: its volume (renamed "<name> 2", "<name> 3" ... when the case

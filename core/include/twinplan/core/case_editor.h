@@ -19,7 +19,8 @@ class CaseEditor {
   using Observer = std::function<void(const CaseChange&)>;
 
   CaseEditor() = default;
-  explicit CaseEditor(Case twin) : case_(std::move(twin)) {}
+  // The case's results without an id get one (case.h giveResultIds), here and in reset().
+  explicit CaseEditor(Case twin);
   CaseEditor(const CaseEditor&) = delete;
   CaseEditor& operator=(const CaseEditor&) = delete;
 

@@ -13,8 +13,10 @@
 namespace twinplan {
 
 // The manifest's "formatVersion". Bump it when the manifest or a payload changes shape and
-// add a migration step from the previous version (core/src/case_manifest.cpp).
-inline constexpr int kCaseFormatVersion = 1;
+// add a migration step from the previous version (core/src/case_manifest.cpp). Format 2
+// (session 13): every result of the case has an "id" (ScalarField::id); format 1 files open
+// with their results numbered "result-1", "result-2" ... in order.
+inline constexpr int kCaseFormatVersion = 2;
 inline constexpr const char* kCaseFileExtension = ".twinplan";
 
 // Writes to a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs the

@@ -14,7 +14,9 @@
 namespace twinplan {
 
 // Each item replaces the case's item of the same name (plans: the same kind and name) or is
-// added after the others. Parts left empty are not touched.
+// added after the others; a field with an id replaces the result of that id, and a field
+// without one takes the id of the result it replaces or a new one (case_edit.h storeResult).
+// Parts left empty are not touched.
 struct SimulationOutputs {
   std::vector<ImageVolume> volumes;
   std::vector<LabelMap> labelMaps;

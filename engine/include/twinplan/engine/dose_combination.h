@@ -19,14 +19,19 @@ enum class DoseOperation { Sum, Difference };
 DoseOperation doseOperationNamed(const std::string& word);
 
 struct CombinedDose {
-  ScalarField field;  // quantity "dose" (sum) or kDoseDifferenceQuantity, unit Gy, A's grid
+  // Quantity "dose" (sum) or kDoseDifferenceQuantity, unit Gy, A's grid; no id yet (the case
+  // gives it one when it stores it).
+  ScalarField field;
   double min_Gy = 0, max_Gy = 0;
+  std::string a_id, b_id;  // the ids of the doses combined
 };
 
-// A + B or A - B of the case's results named `a` and `b`. Error(NotFound) listing the case's
-// doses for a name it lacks; Error(InvalidInput) for a result that is not a dose in Gy, or grids
-// that differ (naming both grids: no silent resample). The result is named `name`, or
-// "A + B" / "A - B" of the inputs' names; a name already in the case gets " 2", " 3", ...
+// A + B or A - B of the case's results `a` and `b`, each given by its id (ScalarField::id) or
+// by a name only one result has. Error(NotFound) listing the case's doses (names and ids) for
+// a key it lacks; Error(InvalidInput) for a name two results share (listing their ids), a result
+// that is not a dose in Gy, or grids that differ (naming both grids: no silent resample). The
+// result is named `name`, or "A + B" / "A - B" of the inputs' names; a name already in the
+// case gets " 2", " 3", ...
 CombinedDose combineDoses(const Case& twin, const std::string& a, const std::string& b,
                           DoseOperation operation, const std::string& name = {});
 

@@ -29,7 +29,10 @@ struct PlanExportRequest {
 // one a dose computed from it references). Checked before anything is written: the plan
 // (engine::findCasePlan), a photon plan, its frame of reference = the CT's, its dose in the case
 // (in Gy), the CT's DICOM slices still on disk (the structure set references each slice), and at
-// least one segment on the CT's grid. A failure while writing removes what was written.
+// least one segment on the CT's grid; and the folder (made when missing): Error(Io) naming it
+// when it cannot be made or written in. The files are written under temporary names and
+// renamed into place once all three are written: a failure or cancel (Cancelled) leaves the
+// folder as it was. The window's Radiotherapy > Export plan runs it on the open case.
 nlohmann::json exportCasePlan(const Case& twin, const PlanExportRequest& request,
                               Progress& progress);
 

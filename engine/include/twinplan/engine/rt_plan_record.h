@@ -23,11 +23,14 @@ io::RtPlan rtPlanFromJson(const nlohmann::json& json, const std::string& planNam
 std::vector<io::RtPlan> casePlans(const Case& twin, std::vector<std::string>* failures = nullptr);
 
 // The key of a plan record naming the case field that holds the plan's own dose (a plan made in
-// the case, `plan-conformal`, stores both together).
+// the case, `plan-conformal`, stores both together), and the key of that result's id (session
+// 13; older records have the name only): the dose is found by its id first, so a rename keeps
+// the plan and its dose together.
 inline constexpr const char* kPlanDoseFieldKey = "dose_field";
-// The index in casePlans(twin) of the plan whose dose is the field `doseField`; none when no plan
-// names it.
-std::optional<std::size_t> planOfDose(const Case& twin, const std::string& doseField);
+inline constexpr const char* kPlanDoseIdKey = "dose_field_id";
+// The index in casePlans(twin) of the plan whose dose is `dose` (by the record's dose id, else
+// by the name for a record without one); none when no plan names it.
+std::optional<std::size_t> planOfDose(const Case& twin, const ScalarField& dose);
 
 // The total number of fractions of a plan (its fraction groups' Number of Fractions Planned).
 int plannedFractions(const io::RtPlan& plan);
@@ -37,7 +40,11 @@ struct CasePlan {
   io::RtPlan plan;
   std::string name;       // the name the case lists it under
   std::string doseField;  // the case field holding its dose (kPlanDoseFieldKey); empty if none
+  std::string doseId;     // that field's result id (kPlanDoseIdKey); empty in older records
 };
+// The case's result holding the plan's dose: by its id, else (an older record) by its name;
+// nullptr when it is gone.
+const ScalarField* planDose(const Case& twin, const CasePlan& plan);
 // The radiotherapy plan listed as `nameOrUid`, else the one whose RT Plan SOP Instance UID it
 // is. Error(NotFound) listing the case's plans (name and UID) when none matches, naming `where`
 // (the case file); Error(Corrupt) when the matching record cannot be read.

@@ -117,22 +117,32 @@ class MainWindow : public QMainWindow {
   // a colour wash with isodose lines (dose_display.h). False when cancelled; throws
   // twinplan::Error for a dose in another frame of reference or not in Gy.
   bool addDose(const std::filesystem::path& rtdose);
-  // A + B (difference false) or A - B of two doses of the case, as a new result
-  // (engine::combineDoses, the "combine-doses" job's function; undoable), shown at once: a sum
-  // with its isodoses, a difference in a diverging wash. False when cancelled; the engine's
-  // errors (no such dose, not a dose, grids that differ) are thrown.
+  // A + B (difference false) or A - B of two doses of the case, each given by its result id
+  // (or a name only it has), as a new result (engine::combineDoses, the "combine-doses" job's
+  // function; undoable), shown at once: a sum with its isodoses, a difference in a diverging
+  // wash. False when cancelled; the engine's errors (no such dose, a shared name, not a dose,
+  // grids that differ) are thrown.
   bool combineDoses(const std::string& a, const std::string& b, bool difference);
   // The surfaces of the shown result drawn in 3D (isodoses of a dose, isotherms ...), as last
   // delivered by the background builder; empty without a result shown.
   std::vector<SurfaceMesh> isodoseSurfaces() const;
 
   // ---- the shown result (main_window_results.cpp, issue #19 item 8) ----
-  // The result field (by name; empty: none) that the 2D overlay and the 3D surfaces show, as
-  // the toolbar's "resultChooser" sets it; a new result is chosen when it arrives. Throws
-  // Error(NotFound) for a name the case has no field of.
+  // The result field (by its id, ScalarField::id; empty: none) that the 2D overlay and the 3D
+  // surfaces show, as the toolbar's "resultChooser" sets it (its items' data are the ids; their
+  // text the names, with the id when two results share a name); a new result is chosen when it
+  // arrives. Throws Error(NotFound) for an id the case has no result of.
+  void chooseResultById(const std::string& id);
+  // The same by name (the newest result of that name when several have it); Error(NotFound)
+  // for a name no result has.
   void chooseResult(const std::string& name);
   const ScalarField* shownResult() const;
   std::string shownResultName() const;
+  std::string shownResultId() const;
+  // Renames the shown result (Rename…: Display toolbar, View menu; undoable): it keeps its id, so
+  // it stays shown and chosen wherever it was (RT panel, plan records). Error(InvalidInput) when no
+  // result is shown or the name is empty.
+  void renameShownResult(const std::string& name);
   // The 3D surfaces are built off the GUI thread: true while a build runs or waits.
   bool resultSurfacesPending() const;
   IsosurfaceBuilder* isosurfaceBuilder() const;
@@ -161,6 +171,12 @@ class MainWindow : public QMainWindow {
   // plan is chosen in the RT panel and its dose shown. False when cancelled; throws the
   // planner's Error (unknown segment, bad objective, undeliverable aperture).
   bool planConformal(const nlohmann::json& parameters);
+  // Writes the chosen plan (RT panel) of the open case as RS.dcm, RP.dcm and RD.dcm in `folder`
+  // (engine::exportCasePlan, the "export-plan" job's function) in the background, behind a
+  // progress dialog with Cancel; nothing is left in the folder when cancelled or refused.
+  // Returns the export's report (its JSON), nullopt when cancelled; throws the engine's Error
+  // (no plan chosen, no dose or segments, CT files gone, a folder it cannot write in).
+  std::optional<nlohmann::json> exportPlan(const std::filesystem::path& folder);
   // The chosen plan's beam central axes as a 2D view draws them (projected into its slice).
   rendering::BeamOverlay& beamOverlay(rendering::SliceOrientation orientation) const;
   // The glioma twin (engine/glioma_twin.h, main_window_glioma.cpp) in the background, behind a
@@ -389,6 +405,7 @@ class MainWindow : public QMainWindow {
   void buildRtDock();
   void addRtPlanDialog();
   void planConformalDialog();
+  void exportPlanDialog();
   void showRtReference();
   void showBeams();     // the chosen plan's beams in 3D, and the beam's-eye view
   void showBeamsEye();  // the chosen beam with the case's structures projected

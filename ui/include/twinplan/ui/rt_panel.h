@@ -6,6 +6,8 @@
 // constraint table (QUANTEC by default) coloured pass / fail / borderline; the regimen
 // comparison (LQ) and the glioma twin's predictions (glioma_twin_box.h). Display only: the
 // window reads plans, computes DVHs and stores edits.
+#include <QList>
+#include <QString>
 #include <QWidget>
 #include <vector>
 
@@ -66,25 +68,32 @@ class RtPanel : public QWidget {
   void setRegimens(const radiotherapy::Regimen& a, const radiotherapy::Regimen& b);
   void setRegimenA(const radiotherapy::Regimen& a);
   QTableWidget* regimenTable() const { return regimens_; }
-  // Dose sum / difference: the case's doses offered as A and B (the choices kept when still
-  // there); "Make" asks the window for A + B or A - B as a new result.
-  void showDoses(const QStringList& names);
+  // Dose sum / difference: the case's doses offered as A and B, each item's data its result id
+  // and its text `label` (the name; with the id when two doses share it); the choices are kept
+  // by id when still there. "Make" asks the window for A + B or A - B of the two ids.
+  struct DoseChoice {
+    QString id, label;
+  };
+  void showDoses(const QList<DoseChoice>& doses);
   QComboBox* combineA() const { return combineA_; }
   QComboBox* combineB() const { return combineB_; }
   QComboBox* combineOperation() const { return combineOperation_; }
   QPushButton* combineButton() const { return combine_; }
+  // "Export plan…": the chosen plan as RT Structure Set + Plan + Dose (enabled with a plan).
+  QPushButton* exportPlanButton() const { return exportPlan_; }
   // The glioma twin: calibration from follow-up scans and its regimen predictions.
   GliomaTwinBox* gliomaTwin() const { return glioma_; }
 
  signals:
   void addPlanRequested();
   void planConformalRequested();
+  void exportPlanRequested();
   void planChosen(int index);
   void beamChosen(int index);
   void referenceEdited(double reference_Gy);
   void referenceReset();  // back to the prescription (or the maximum)
   void computeDvhRequested();
-  void combineDosesRequested(const QString& a, const QString& b, bool difference);
+  void combineDosesRequested(const QString& aId, const QString& bId, bool difference);
 
  private:
   void showBeams();
@@ -119,6 +128,7 @@ class RtPanel : public QWidget {
   QComboBox* combineB_ = nullptr;
   QComboBox* combineOperation_ = nullptr;
   QPushButton* combine_ = nullptr;
+  QPushButton* exportPlan_ = nullptr;
   GliomaTwinBox* glioma_ = nullptr;
 };
 
