@@ -304,13 +304,13 @@ bool flowingBloodAt(const AblationGrid& grid, const Vec3& ijk) {
   return grid.bloodSpeed_m_s[g.linearIndex(at(ijk.x()), at(ijk.y()), at(ijk.z()))] > 0.0f;
 }
 
-// How much of the straight line from the axis point to the voxel centre runs through flowing
-// blood (mm; sampled every half voxel). The line is mapped to index space once (the map is
-// affine): the planner walks it for every voxel of every setting it tests.
-double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& axisPoint, const Vec3& p) {
-  const double length = (p - axisPoint).norm();
+// How much of the straight line of `length` mm from the axis point to the voxel centre runs
+// through flowing blood (mm; sampled every half voxel). The line is given in index space (the
+// map from LPS is affine, so its samples are those of the line in LPS): the planner walks it
+// for every voxel of every setting it tests.
+double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& to,
+                        double length) {
   const double step = 0.5 * grid.geometry.spacing_mm.x();
-  const Vec3 from = grid.geometry.lpsToIndex(axisPoint), to = grid.geometry.lpsToIndex(p);
   double blood_mm = 0.0;
   for (double t = 0.0; t < length; t += step)
     if (flowingBloodAt(grid, from + (t / length) * (to - from)))
@@ -330,6 +330,7 @@ bool heatsByRadiation(const std::string& deviceId) {
 struct ProbeFrame {
   Vec3 tip = Vec3::Zero();
   Vec3 back = Vec3::UnitZ();  // tip -> entry
+  Vec3 tipIndex = Vec3::Zero(), backIndex = Vec3::Zero();  // the same in index space (per mm)
   bool vessels = false;       // the grid has flowing blood (a non-empty sink mask)
   // Tissue behind a vessel seen from the axis. RF heats actively only within a few millimetres
   // of the electrode; the rest of the zone is heated by conduction (Brace CL, "Microwave tissue
@@ -343,24 +344,26 @@ struct ProbeFrame {
   bool radiative = false;
 };
 
-ProbeFrame probeFrame(const ZoneSurrogate& surrogate, const ProbePlacement& placement,
-                      const std::vector<std::uint8_t>& sinkMask) {
+ProbeFrame probeFrame(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                      const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask) {
   ProbeFrame f;
   f.tip = placement.tip_lps;
   f.back = -placement.axis();
+  f.tipIndex = grid.geometry.lpsToIndex(f.tip);
+  f.backIndex = grid.geometry.lpsToIndex(f.tip + f.back) - f.tipIndex;
   f.vessels = !sinkMask.empty();
   f.radiative = f.vessels && heatsByRadiation(surrogate.deviceId);
   return f;
 }
 
-// The probe's reach towards voxel v at p (its distance r from the axis in r_mm): R(s) after the
+// The probe's reach towards voxel v at p, index ijk (its distance r from the axis in r_mm): R(s) after the
 // vessel rules (negative behind enough blood), or nullopt where the probe does nothing there - off the profile (ahead
 // of the tip, behind the zone: R = 0; before, voxel centres exactly on the axis passed r <= R
 // there: a one-voxel spike beyond both ends of an axis-aligned probe), farther than R + pad_mm
 // from the axis, in the sink mask, or (RF) behind flowing blood.
 std::optional<double> reachAt(const ZoneSurrogate& surrogate, const AblationGrid& grid, const ProbeFrame& f,
                const std::vector<std::uint8_t>& sinkMask, double pad_mm, std::size_t v,
-               const Vec3& p, double& r_mm) {
+               const Vec3& p, const Vec3& ijk, double& r_mm) {
   const Vec3 d = p - f.tip;
   const double s = d.dot(f.back);
   r_mm = (d - s * f.back).norm();
@@ -368,7 +371,8 @@ std::optional<double> reachAt(const ZoneSurrogate& surrogate, const AblationGrid
   if (R <= 0.0 || r_mm > R + pad_mm) return std::nullopt;
   if (!f.vessels) return R;
   if (sinkMask[v]) return std::nullopt;
-  const double blood_mm = bloodOnTheWay_mm(grid, f.tip + s * f.back, p);
+  const double blood_mm =
+      bloodOnTheWay_mm(grid, f.tipIndex + s * f.backIndex, ijk, (p - (f.tip + s * f.back)).norm());
   if (blood_mm <= 0.0) return R;
   if (!f.radiative) return std::nullopt;
   return R - blood_mm;
@@ -383,7 +387,7 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                       double pad_mm, Skip&& skip, Visit&& visit) {
   const ImageGeometry& g = grid.geometry;
   if (surrogate.radius_mm.empty()) return 0;
-  const ProbeFrame frame = probeFrame(surrogate, placement, sinkMask);
+  const ProbeFrame frame = probeFrame(surrogate, grid, placement, sinkMask);
   double maxR = 0.0;
   for (double r : surrogate.radius_mm) maxR = std::max(maxR, r);
   const double lastS = surrogate.firstS_mm + surrogate.step_mm * double(surrogate.radius_mm.size());
@@ -408,9 +412,10 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
             for (std::int64_t i = from[0]; i < to[0]; ++i) {
               const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
               if (skip(v)) continue;
-              const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+              const Vec3 ijk = Vec3(double(i), double(j), double(k));
+              const Vec3 p = g.indexToLps(ijk);
               double r = 0.0;
-              const auto reach = reachAt(surrogate, grid, frame, sinkMask, pad_mm, v, p, r);
+              const auto reach = reachAt(surrogate, grid, frame, sinkMask, pad_mm, v, p, ijk, r);
               if (!reach) continue;
               if (visit(v, r, *reach)) ++counted[k - std::size_t(from[2])];
             }
@@ -544,19 +549,20 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
   const std::vector<std::uint8_t> noSink;
   std::vector<ProbeFrame> frames, bareFrames;
   for (const ProbePlacement& p : probes) {
-    frames.push_back(probeFrame(surrogate, p, sinkMask));
-    bareFrames.push_back(probeFrame(surrogate, p, noSink));
+    frames.push_back(probeFrame(surrogate, grid, p, sinkMask));
+    bareFrames.push_back(probeFrame(surrogate, grid, p, noSink));
   }
   const ImageGeometry& g = grid.geometry;
   const auto nx = std::size_t(g.size[0]), nxy = nx * std::size_t(g.size[1]);
   std::vector<std::uint8_t> in(voxels.size(), 0);
   if (surrogate.radius_mm.empty()) return in;
   auto heatAt = [&](const std::vector<ProbeFrame>& fs, const std::vector<std::uint8_t>& sink,
-                    std::size_t v, const Vec3& p) {
+                    std::size_t v, const Vec3& p, const Vec3& ijk) {
     float heat = 0.0f;
     for (const ProbeFrame& f : fs) {
       double r = 0.0;
-      if (const auto reach = reachAt(surrogate, grid, f, sink, kShareCutoff * length, v, p, r))
+      if (const auto reach =
+              reachAt(surrogate, grid, f, sink, kShareCutoff * length, v, p, ijk, r))
         heat += heatShare(r, *reach, length);
     }
     return heat;
@@ -564,9 +570,10 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
   parallel::parallelFor({0, voxels.size()}, 256, [&](parallel::IndexRange chunk) {
     for (std::size_t n = chunk.begin; n < chunk.end; ++n) {
       const std::size_t v = voxels[n];
-      const Vec3 p = g.indexToLps(Vec3(double(v % nx), double(v % nxy / nx), double(v / nxy)));
-      if (heatAt(bareFrames, noSink, v, p) < 1.0f) continue;
-      in[n] = sinkMask.empty() || heatAt(frames, sinkMask, v, p) >= 1.0f;
+      const Vec3 ijk = Vec3(double(v % nx), double(v % nxy / nx), double(v / nxy));
+      const Vec3 p = g.indexToLps(ijk);
+      if (heatAt(bareFrames, noSink, v, p, ijk) < 1.0f) continue;
+      in[n] = sinkMask.empty() || heatAt(frames, sinkMask, v, p, ijk) >= 1.0f;
     }
   });
   return in;
