@@ -92,12 +92,12 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
     return std::to_string(p[0].get<double>()) + "," + std::to_string(p[1].get<double>()) + "," +
            std::to_string(p[2].get<double>());
   };
-  const json full = runCliJson("ablate " + phantomCase().caseFile.string() +
-                               " --device mw-2450mhz-100w --tip " + xyz(probe["tip_lps"]) +
-                               " --entry " + xyz(probe["entry_lps"]) +
-                               " --spacing 2 --box 100 --tumour \"Tumour 2\" --time " +
-                               std::to_string(single["duration_s"].get<double>()) + " --power " +
-                               std::to_string(single["power_W"].get<double>()));
+  const json full =
+      runCliJson("ablate " + phantomCase().caseFile.string() + " --device mw-2450mhz-100w --tip " +
+                 xyz(probe["tip_lps"]) + " --entry " + xyz(probe["entry_lps"]) +
+                 " --spacing 2 --box 100 --tumour \"Tumour 2\" --time " +
+                 std::to_string(single["duration_s"].get<double>()) + " --power " +
+                 std::to_string(single["power_W"].get<double>()));
   ASSERT_TRUE(full.is_object());
   EXPECT_NEAR(full["coverage_percent"].get<double>(), single["coverage_percent"].get<double>(),
               10.0);

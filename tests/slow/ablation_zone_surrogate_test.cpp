@@ -64,10 +64,10 @@ void expectAgreementInLiver(const std::string& deviceId, double minDice,
   const ZoneAxes a = measureZoneAxes(truth.ablationZone, grid.geometry, probe.axis());
   const ZoneAxes b = measureZoneAxes(predicted.zone, grid.geometry, probe.axis());
   const double d = dice(truth.ablationZone, predicted.zone);
- std::cout << deviceId << " " << s.power_W << " W " << s.duration_s << " s: calibration " << s.calibration_s << " s, Dice " << d << ", long "
-            << a.long_mm << " vs " << b.long_mm << " mm, short " << a.short_mm[0] << " vs "
-            << b.short_mm[0] << " mm, volume " << truth.zoneVolume_ml << " vs "
-            << predicted.volume_ml << " ml\n";
+  std::cout << deviceId << " " << s.power_W << " W " << s.duration_s << " s: calibration "
+            << s.calibration_s << " s, Dice " << d << ", long " << a.long_mm << " vs " << b.long_mm
+            << " mm, short " << a.short_mm[0] << " vs " << b.short_mm[0] << " mm, volume "
+            << truth.zoneVolume_ml << " vs " << predicted.volume_ml << " ml\n";
   EXPECT_GT(truth.zoneVolume_ml, 5.0);
   EXPECT_GE(d, minDice);
   EXPECT_NEAR(b.long_mm, a.long_mm, 3.0);

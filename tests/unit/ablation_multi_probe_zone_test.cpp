@@ -135,8 +135,7 @@ TEST(AblationMultiProbeZone, VerdictsAtListedVoxelsAreThoseOfTheWholeGrid) {
   std::vector<std::size_t> all(grid.geometry.voxelCount()), sparse;
   for (std::size_t v = 0; v < all.size(); ++v) all[v] = v;
   for (std::size_t v = 3; v < all.size(); v += 7) sparse.push_back(v);
-  const std::vector<ProbePlacement> probes{alongZ(-8.0, -6.0), alongZ(8.0, -6.0),
-                                           alongZ(0.0, 8.0)};
+  const std::vector<ProbePlacement> probes{alongZ(-8.0, -6.0), alongZ(8.0, -6.0), alongZ(0.0, 8.0)};
   for (const char* id : {"mw-2450mhz-100w", "rf-cooled-3cm"}) {
     const ZoneSurrogate& s = cachedSurrogate(findDevice(id));
     const std::vector<std::uint8_t> sink = heatSinkMask(grid, s.options.sinkDistance_mm);

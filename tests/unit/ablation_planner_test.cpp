@@ -118,7 +118,8 @@ TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
   auto covers = [&](const PlanEvaluation& e) {
     return e.coverage_percent >= 99.95 && e.minMargin_mm >= o.margin_mm - 1e-9;
   };
-  const PlanEvaluation at = evaluatePlanSetting(twin, o, best.probes, best.power_W, best.duration_s);
+  const PlanEvaluation at =
+      evaluatePlanSetting(twin, o, best.probes, best.power_W, best.duration_s);
   EXPECT_TRUE(covers(at)) << best.summary;
   EXPECT_NEAR(at.coverage_percent, best.predicted.coverage_percent, 1e-9);
   ASSERT_TRUE(best.shorterDuration_s) << best.summary;  // 1 min is not enough here
@@ -142,9 +143,9 @@ TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
     EXPECT_FALSE(covers(evaluatePlanSetting(twin, o, best.probes, s.power_W, s.duration_s)))
         << s.power_W << " W " << s.duration_s << " s";
   }
-  std::cout << best.summary << "\n" << cheaper << " cheaper settings, none covers; "
-            << best.shorterDuration_s.value() << " s: " << shorter.coverage_percent << " %, "
-            << shorter.minMargin_mm << " mm\n";
+  std::cout << best.summary << "\n"
+            << cheaper << " cheaper settings, none covers; " << best.shorterDuration_s.value()
+            << " s: " << shorter.coverage_percent << " %, " << shorter.minMargin_mm << " mm\n";
   EXPECT_GT(cheaper, 0u);
   EXPECT_DOUBLE_EQ(best.energy_J, bestEnergy);
 }

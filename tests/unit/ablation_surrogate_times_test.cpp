@@ -66,8 +66,8 @@ void expectSameProfile(const ZoneSurrogate& fromLongRun, const ZoneSurrogate& ow
             << fromLongRun.calibratedVolume_ml << " / " << ownRun.calibratedVolume_ml
             << " ml, axes " << fromLongRun.calibratedLong_mm << " x "
             << fromLongRun.calibratedShort_mm << " / " << ownRun.calibratedLong_mm << " x "
-            << ownRun.calibratedShort_mm << " mm, energy " << fromLongRun.deliveredEnergy_J
-            << " / " << ownRun.deliveredEnergy_J << " J, largest R(s) difference " << largest_mm
+            << ownRun.calibratedShort_mm << " mm, energy " << fromLongRun.deliveredEnergy_J << " / "
+            << ownRun.deliveredEnergy_J << " J, largest R(s) difference " << largest_mm
             << " mm (long run / own run)\n";
 }
 
@@ -112,8 +112,8 @@ TEST(AblationSurrogateTimes, SnapshotTimesMustRiseInsideTheRun) {
   FixedPowerSource source(grid, std::vector<float>(grid.geometry.voxelCount(), 0.0f));
   BioheatParameters p;
   p.duration_s = 60.0;
-  for (const std::vector<double>& bad : {std::vector<double>{30.0, 20.0},
-                                         std::vector<double>{60.0}, std::vector<double>{0.0}}) {
+  for (const std::vector<double>& bad :
+       {std::vector<double>{30.0, 20.0}, std::vector<double>{60.0}, std::vector<double>{0.0}}) {
     p.zoneSnapshotTimes_s = bad;
     try {
       simulateAblation(grid, source, p);
@@ -123,8 +123,7 @@ TEST(AblationSurrogateTimes, SnapshotTimesMustRiseInsideTheRun) {
       EXPECT_NE(std::string(e.what()).find("snapshot"), std::string::npos) << e.what();
     }
   }
-  EXPECT_THROW(calibrateSurrogateTimes(findDevice("mw-2450mhz-100w"), 100.0, {120.0, 60.0}),
-               Error);
+  EXPECT_THROW(calibrateSurrogateTimes(findDevice("mw-2450mhz-100w"), 100.0, {120.0, 60.0}), Error);
   // Kept zones carry their time and the energy so far (no power here: 0 J).
   p.zoneSnapshotTimes_s = {10.0, 25.0};
   const AblationResult r = simulateAblation(grid, source, p);

@@ -207,7 +207,8 @@ SettingTable settingTable(const AblationDevice& device) {
 // minimal margin up to the requested one to 0.5 mm.
 std::pair<double, double> coverageKey(double coverage_percent, double minMargin_mm,
                                       double margin_mm) {
-  return {-std::round(coverage_percent * 10.0), -std::round(std::min(minMargin_mm, margin_mm) * 2.0)};
+  return {-std::round(coverage_percent * 10.0),
+          -std::round(std::min(minMargin_mm, margin_mm) * 2.0)};
 }
 
 // A setting's coverage and minimal margin from its verdicts on the shell (as evaluateZone).
@@ -243,8 +244,8 @@ struct Candidate {
   DeviceSetting setting;
   std::size_t power = 0, time = 0;  // in the setting table
   const ZoneSurrogate* surrogate = nullptr;
-  ShellScore strongest;                // at the strongest setting
-  std::optional<ShellScore> shorter;   // the chosen power one time step shorter
+  ShellScore strongest;                           // at the strongest setting
+  std::optional<ShellScore> shorter;              // the chosen power one time step shorter
   std::optional<std::size_t> strongestPowerTime;  // the time the highest power needs
   std::size_t settingsTested = 0;
   PlanEvaluation eval;
@@ -383,8 +384,7 @@ void chooseSetting(Candidate& c, const SettingTable& table, const PlanningGrid& 
     }
     if (p == powers - 1) c.strongestPowerTime = hi;
     const double energy = table.at(p, hi).deliveredEnergy_J;
-    const double bestEnergy =
-        best ? table.at(best->first, best->second).deliveredEnergy_J : 1e300;
+    const double bestEnergy = best ? table.at(best->first, best->second).deliveredEnergy_J : 1e300;
     if (energy < bestEnergy * (1.0 - 1e-9) ||
         (energy <= bestEnergy * (1.0 + 1e-9) && hi < best->second))
       best = {p, hi};
@@ -407,11 +407,11 @@ std::string minutes(double s) {
 std::string settingReason(const Candidate& c, const SettingTable& table, double margin_mm) {
   const bool full = c.strongest.key == coverageKey(100.0, margin_mm, margin_mm);
   const std::string target = "tumour + " + number(margin_mm, 0) + " mm";
-  const std::string goal =
-      full ? "covers " + target
-           : "reaches the " + number(c.strongest.coverage_percent, 1) + " % of " + target +
-                 " that " + number(table.powers_W.back(), 0) + " W for " +
-                 minutes(table.durations_s.back()) + " reaches";
+  const std::string goal = full ? "covers " + target
+                                : "reaches the " + number(c.strongest.coverage_percent, 1) +
+                                      " % of " + target + " that " +
+                                      number(table.powers_W.back(), 0) + " W for " +
+                                      minutes(table.durations_s.back()) + " reaches";
   std::string r;
   if (!c.shorter)
     r = minutes(c.setting.duration_s) + ", the shortest time searched, already " + goal;
@@ -620,7 +620,8 @@ PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& optio
     throw Error(ErrorKind::InvalidInput, "A plan to evaluate needs at least one probe.", "probes");
   const AblationDevice& device = findDevice(options.deviceId);
   const TumourInfo tumour = findTumour(twin, options.tumour);
-  const PlanningGrid pg = planningGrid(twin, options, tumour, probes.front().entry_lps, noProgress());
+  const PlanningGrid pg =
+      planningGrid(twin, options, tumour, probes.front().entry_lps, noProgress());
   Candidate c;
   c.probes = probes;
   c.surrogate = &cachedSurrogate(device, power_W, duration_s);

@@ -154,7 +154,8 @@ std::vector<double> plannerPowers_W(const AblationDevice& device) {
   std::vector<double> powers;
   for (int n = 0; lowest + n * step <= maximum + 1e-9; ++n) powers.push_back(lowest + n * step);
   for (double p : {device.power_W, maximum})
-    if (std::none_of(powers.begin(), powers.end(), [&](double q) { return std::abs(q - p) < 1e-9; }))
+    if (std::none_of(powers.begin(), powers.end(),
+                     [&](double q) { return std::abs(q - p) < 1e-9; }))
       powers.push_back(p);
   std::sort(powers.begin(), powers.end());
   return powers;
@@ -308,8 +309,7 @@ bool flowingBloodAt(const AblationGrid& grid, const Vec3& ijk) {
 // through flowing blood (mm; sampled every half voxel). The line is given in index space (the
 // map from LPS is affine, so its samples are those of the line in LPS): the planner walks it
 // for every voxel of every setting it tests.
-double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& to,
-                        double length) {
+double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& to, double length) {
   const double step = 0.5 * grid.geometry.spacing_mm.x();
   double blood_mm = 0.0;
   for (double t = 0.0; t < length; t += step)
@@ -329,9 +329,9 @@ bool heatsByRadiation(const std::string& deviceId) {
 // One probe as the zone rules see it.
 struct ProbeFrame {
   Vec3 tip = Vec3::Zero();
-  Vec3 back = Vec3::UnitZ();  // tip -> entry
+  Vec3 back = Vec3::UnitZ();                               // tip -> entry
   Vec3 tipIndex = Vec3::Zero(), backIndex = Vec3::Zero();  // the same in index space (per mm)
-  bool vessels = false;       // the grid has flowing blood (a non-empty sink mask)
+  bool vessels = false;  // the grid has flowing blood (a non-empty sink mask)
   // Tissue behind a vessel seen from the axis. RF heats actively only within a few millimetres
   // of the electrode; the rest of the zone is heated by conduction (Brace CL, "Microwave tissue
   // ablation: biophysics, technology, and applications", Crit Rev Biomed Eng 2010;38:65-78), and
@@ -356,14 +356,15 @@ ProbeFrame probeFrame(const ZoneSurrogate& surrogate, const AblationGrid& grid,
   return f;
 }
 
-// The probe's reach towards voxel v at p, index ijk (its distance r from the axis in r_mm): R(s) after the
-// vessel rules (negative behind enough blood), or nullopt where the probe does nothing there - off the profile (ahead
-// of the tip, behind the zone: R = 0; before, voxel centres exactly on the axis passed r <= R
-// there: a one-voxel spike beyond both ends of an axis-aligned probe), farther than R + pad_mm
-// from the axis, in the sink mask, or (RF) behind flowing blood.
-std::optional<double> reachAt(const ZoneSurrogate& surrogate, const AblationGrid& grid, const ProbeFrame& f,
-               const std::vector<std::uint8_t>& sinkMask, double pad_mm, std::size_t v,
-               const Vec3& p, const Vec3& ijk, double& r_mm) {
+// The probe's reach towards voxel v at p, index ijk (its distance r from the axis in r_mm): R(s)
+// after the vessel rules (negative behind enough blood), or nullopt where the probe does nothing
+// there - off the profile (ahead of the tip, behind the zone: R = 0; before, voxel centres exactly
+// on the axis passed r <= R there: a one-voxel spike beyond both ends of an axis-aligned probe),
+// farther than R + pad_mm from the axis, in the sink mask, or (RF) behind flowing blood.
+std::optional<double> reachAt(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                              const ProbeFrame& f, const std::vector<std::uint8_t>& sinkMask,
+                              double pad_mm, std::size_t v, const Vec3& p, const Vec3& ijk,
+                              double& r_mm) {
   const Vec3 d = p - f.tip;
   const double s = d.dot(f.back);
   r_mm = (d - s * f.back).norm();
@@ -561,8 +562,7 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
     float heat = 0.0f;
     for (const ProbeFrame& f : fs) {
       double r = 0.0;
-      if (const auto reach =
-              reachAt(surrogate, grid, f, sink, kShareCutoff * length, v, p, ijk, r))
+      if (const auto reach = reachAt(surrogate, grid, f, sink, kShareCutoff * length, v, p, ijk, r))
         heat += heatShare(r, *reach, length);
     }
     return heat;

@@ -81,7 +81,7 @@ struct AblationPlan {
   PlanEvaluation predicted;                 // surrogate
   std::optional<PlanEvaluation> confirmed;  // full physics (confirm)
   std::string summary;  // "covers 100.0 % of tumour + 5 mm, min margin 5.8 mm, spares ...";
-                       // ends with settingReason
+                        // ends with settingReason
   // Why this power and time: "4 min is the shortest at 60 W that covers tumour + 5 mm (3 min:
   // 97.3 %, min margin -2.0 mm); the least energy of 50-100 W (14.4 kJ; 100 W needs 3 min,
   // 18.0 kJ)".
@@ -107,8 +107,8 @@ struct PlanningResult {
   };
   std::size_t pathsTried = 0, pathsFeasible = 0;
   std::vector<PathRefusal> refusals;  // most frequent first
-  std::size_t candidatesScored = 0;  // probe arrangements (direction x layout)
-  std::size_t settingsTested = 0;    // arrangement x setting verdicts on the target shell
+  std::size_t candidatesScored = 0;   // probe arrangements (direction x layout)
+  std::size_t settingsTested = 0;     // arrangement x setting verdicts on the target shell
   std::vector<double> powersSearched_W, durationsSearched_s;
   double search_s = 0.0, confirm_s = 0.0;
 };

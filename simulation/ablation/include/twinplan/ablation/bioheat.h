@@ -238,7 +238,7 @@ struct AblationResult {
   double zoneVolume_ml = 0.0;
   ZoneAxes zoneAxes;
 
-  VapourBook vapour;  // BioheatParameters::vapourCondensation
+  VapourBook vapour;                        // BioheatParameters::vapourCondensation
   std::vector<ZoneSnapshot> zoneSnapshots;  // BioheatParameters::zoneSnapshotTimes_s
 
   // Solver statistics, for benchmarks and the treatment log.
