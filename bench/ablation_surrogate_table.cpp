@@ -1,5 +1,7 @@
 // Writes resources/ablation/zone_profiles.json: the zone surrogate (zone_surrogate.h) of every
-// catalogue device at each planner setting, calibrated by the full physics in uniform liver.
+// catalogue device at each planner setting, calibrated by the full physics in uniform liver: one
+// run per device and power, whose zones at every planner time give that time's profile
+// (calibrateSurrogateTimes).
 //   build/bench/twinplan-ablation-surrogate-table > resources/ablation/zone_profiles.json
 #include <iostream>
 
@@ -9,11 +11,14 @@
 int main() {
   using namespace twinplan::ablation;
   std::vector<ZoneSurrogate> surrogates;
-  for (const AblationDevice& device : deviceCatalogue())
-    for (const DeviceSetting& setting : plannerSettings(device)) {
-      surrogates.push_back(calibrateSurrogate(device, setting.power_W, setting.duration_s));
-      std::cerr << device.id << " " << setting.power_W << " W " << setting.duration_s
-                << " s: " << surrogates.back().calibration_s << " s\n";
+  for (const AblationDevice& device : deviceCatalogue()) {
+    const std::vector<double> durations = plannerDurations_s(device);
+    for (double power : plannerPowers_W(device)) {
+      const std::vector<ZoneSurrogate> run = calibrateSurrogateTimes(device, power, durations);
+      surrogates.insert(surrogates.end(), run.begin(), run.end());
+      std::cerr << device.id << " " << power << " W, " << durations.size() << " times up to "
+                << durations.back() << " s: " << run.back().calibration_s << " s\n";
     }
+  }
   std::cout << surrogateTableJson(surrogates) << '\n';
 }

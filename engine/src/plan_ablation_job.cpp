@@ -1,6 +1,7 @@
 // Job "plan-ablation": ranked ablation plans for a tumour plus margin (issue #17 items 3 and 6):
-// feasible needle paths, one and several probes at the device's planner settings scored by the
-// zone surrogate, optionally confirmed by the full physics (ablation/ablation_planner.h).
+// feasible needle paths, one and several probes, each arrangement at the least-energy power and
+// time of the device's planner settings that covers what its strongest setting covers, scored
+// by the zone surrogate, optionally confirmed by the full physics (ablation/ablation_planner.h).
 #include "job_kinds.h"
 #include "twinplan/ablation/ablation_planner.h"
 #include "twinplan/ablation/devices.h"
@@ -82,7 +83,12 @@ class PlanAblationJob final : public Job {
                     {"coverage_percent", plan.predicted.coverage_percent},
                     {"min_margin_mm", plan.predicted.minMargin_mm},
                     {"predicted", evaluationJson(plan.predicted)},
+                    {"setting_reason", plan.settingReason},
                     {"reasons", plan.summary}};
+      if (plan.shorterDuration_s)
+        entry["shorter_setting"] = {{"duration_s", *plan.shorterDuration_s},
+                                    {"coverage_percent", *plan.shorterCoverage_percent},
+                                    {"min_margin_mm", *plan.shorterMinMargin_mm}};
       if (plan.confirmed) entry["confirmed"] = evaluationJson(*plan.confirmed);
       plans.push_back(entry);
     }
@@ -102,6 +108,9 @@ class PlanAblationJob final : public Job {
             {"paths_feasible", r.pathsFeasible},
             {"refused_paths", refused},
             {"candidates_scored", r.candidatesScored},
+            {"settings_tested", r.settingsTested},
+            {"searched_powers_W", r.powersSearched_W},
+            {"searched_durations_s", r.durationsSearched_s},
             {"search_s", r.search_s},
             {"confirm_s", r.confirm_s},
             {"plans", plans}};

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include "ablation_zone_checks.h"
 #include "twinplan/ablation/bioheat.h"
@@ -20,10 +21,11 @@ namespace {
 using testing::dice;
 
 AblationResult fullPhysics(const AblationGrid& grid, const AblationDevice& device,
-                           const ProbePlacement& probe) {
-  const auto source = makeHeatSource(grid, device, probe);
+                           const ProbePlacement& probe, std::optional<double> power_W = {},
+                           std::optional<double> duration_s = {}) {
+  const auto source = makeHeatSource(grid, device, probe, power_W.value_or(device.power_W));
   BioheatParameters p;
-  p.duration_s = device.duration_s;
+  p.duration_s = duration_s.value_or(device.duration_s);
   return simulateAblation(grid, *source, p);
 }
 
@@ -45,25 +47,27 @@ std::pair<double, double> lateralReach_mm(const std::vector<std::uint8_t>& zone,
 
 // An oblique placement on a 1.5 mm grid: the surrogate (calibrated along z on a 2 mm grid)
 // against the full physics in the same uniform liver.
-void expectAgreementInLiver(const std::string& deviceId, double minDice) {
+void expectAgreementInLiver(const std::string& deviceId, double minDice,
+                            std::optional<double> power_W = {},
+                            std::optional<double> duration_s = {}) {
   SCOPED_TRACE(deviceId);
   const AblationDevice& device = findDevice(deviceId);
-  const ZoneSurrogate& s = cachedSurrogate(device);
+  const ZoneSurrogate& s = cachedSurrogate(device, power_W, duration_s);
   ASSERT_FALSE(s.radius_mm.empty());
   const Vec3 axis = Vec3(1.0, 0.5, -1.0).normalized();
   ProbePlacement probe;
   probe.tip_lps = Vec3(0.3, -0.2, 0.1) + (device.activeTipLength_mm / 2.0) * axis;
   probe.entry_lps = probe.tip_lps - 120.0 * axis;
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {67, 67, 67}, 1.5);
-  const AblationResult truth = fullPhysics(grid, device, probe);
+  const AblationResult truth = fullPhysics(grid, device, probe, power_W, duration_s);
   const PredictedZone predicted = predictZone(s, grid, probe);
   const ZoneAxes a = measureZoneAxes(truth.ablationZone, grid.geometry, probe.axis());
   const ZoneAxes b = measureZoneAxes(predicted.zone, grid.geometry, probe.axis());
   const double d = dice(truth.ablationZone, predicted.zone);
-  std::cout << deviceId << ": calibration " << s.calibration_s << " s, Dice " << d << ", long "
-            << a.long_mm << " vs " << b.long_mm << " mm, short " << a.short_mm[0] << " vs "
-            << b.short_mm[0] << " mm, volume " << truth.zoneVolume_ml << " vs "
-            << predicted.volume_ml << " ml\n";
+  std::cout << deviceId << " " << s.power_W << " W " << s.duration_s << " s: calibration "
+            << s.calibration_s << " s, Dice " << d << ", long " << a.long_mm << " vs " << b.long_mm
+            << " mm, short " << a.short_mm[0] << " vs " << b.short_mm[0] << " mm, volume "
+            << truth.zoneVolume_ml << " vs " << predicted.volume_ml << " ml\n";
   EXPECT_GT(truth.zoneVolume_ml, 5.0);
   EXPECT_GE(d, minDice);
   EXPECT_NEAR(b.long_mm, a.long_mm, 3.0);
@@ -77,6 +81,41 @@ TEST(AblationZoneSurrogate, MicrowaveObliqueOnAnotherGridMatchesTheFullPhysics) 
 
 TEST(AblationZoneSurrogate, CooledRfObliqueOnAnotherGridMatchesTheFullPhysics) {
   expectAgreementInLiver("rf-cooled-3cm", 0.9);
+}
+
+// Settings the planner now chooses below the catalogue's (branch ablplanpt): their profiles are
+// the zones of a longer calibration run at that time (zone_surrogate.h calibrateSurrogateTimes).
+TEST(AblationZoneSurrogate, LowerPowerAndShorterTimeMatchTheFullPhysics) {
+  expectAgreementInLiver("mw-2450mhz-100w", 0.9, 60.0, 240.0);
+  expectAgreementInLiver("rf-cooled-3cm", 0.9, 200.0, 360.0);
+}
+
+// The prefix property on the table's own 2 mm grid: each device's profile at a middle planner
+// time, taken from the run of its catalogue time, against a calibration run of that duration.
+TEST(AblationZoneSurrogate, TabulatedEarlierTimesAreThoseOfRunsOfThatDuration) {
+  for (const AblationDevice& d : deviceCatalogue()) {
+    SCOPED_TRACE(d.id);
+    const std::vector<double> times = plannerDurations_s(d);
+    const double t = times[times.size() / 2 - 1];
+    const std::optional<ZoneSurrogate> table = tabulatedSurrogate(d.id, d.power_W, t);
+    ASSERT_TRUE(table);
+    const ZoneSurrogate own = calibrateSurrogate(d, d.power_W, t);
+    double largest_mm = 0.0;
+    for (double x = own.firstS_mm - 4.0; x < own.firstS_mm + 80.0; x += 0.5)
+      largest_mm = std::max(largest_mm, std::abs(table->radiusAt(x) - own.radiusAt(x)));
+    std::cout << d.id << " at " << t << " s: volume " << table->calibratedVolume_ml << " / "
+              << own.calibratedVolume_ml << " ml, axes " << table->calibratedLong_mm << " x "
+              << table->calibratedShort_mm << " / " << own.calibratedLong_mm << " x "
+              << own.calibratedShort_mm << " mm, energy " << table->deliveredEnergy_J << " / "
+              << own.deliveredEnergy_J << " J, largest R(s) difference " << largest_mm
+              << " mm (table / own run)\n";
+    EXPECT_NEAR(table->calibratedVolume_ml, own.calibratedVolume_ml,
+                0.02 * own.calibratedVolume_ml);
+    EXPECT_NEAR(table->calibratedLong_mm, own.calibratedLong_mm, 2.0);
+    EXPECT_NEAR(table->calibratedShort_mm, own.calibratedShort_mm, 2.0);
+    EXPECT_NEAR(table->deliveredEnergy_J, own.deliveredEnergy_J, 0.01 * own.deliveredEnergy_J);
+    EXPECT_LE(largest_mm, 2.0);
+  }
 }
 
 TEST(AblationZoneSurrogate, ProfileEndsAtTheCalibratedZone) {

@@ -128,6 +128,34 @@ TEST(AblationMultiProbeZone, DraggingOneProbeEqualsTheZoneFromScratch) {
   }
 }
 
+// The planner's verdicts on listed voxels only (combinedZoneAt) are predictCombinedZone's, voxel
+// for voxel, for one to three probes, by a vessel (its sink band and shadow), RF and microwave.
+TEST(AblationMultiProbeZone, VerdictsAtListedVoxelsAreThoseOfTheWholeGrid) {
+  const AblationGrid grid = gridWithVessel();
+  std::vector<std::size_t> all(grid.geometry.voxelCount()), sparse;
+  for (std::size_t v = 0; v < all.size(); ++v) all[v] = v;
+  for (std::size_t v = 3; v < all.size(); v += 7) sparse.push_back(v);
+  const std::vector<ProbePlacement> probes{alongZ(-8.0, -6.0), alongZ(8.0, -6.0), alongZ(0.0, 8.0)};
+  for (const char* id : {"mw-2450mhz-100w", "rf-cooled-3cm"}) {
+    const ZoneSurrogate& s = cachedSurrogate(findDevice(id));
+    const std::vector<std::uint8_t> sink = heatSinkMask(grid, s.options.sinkDistance_mm);
+    for (std::size_t n = 1; n <= probes.size(); ++n) {
+      SCOPED_TRACE(std::string(id) + ", " + std::to_string(n) + " probes");
+      const auto some = std::span(probes).first(n);
+      const double length = probeInteractionLength_mm(s);
+      const PredictedZone whole = predictCombinedZone(s, grid, some, sink, length);
+      EXPECT_EQ(combinedZoneAt(s, grid, some, sink, length, all), whole.zone);
+      const std::vector<std::uint8_t> listed = combinedZoneAt(s, grid, some, sink, length, sparse);
+      std::size_t in = 0;
+      for (std::size_t k = 0; k < sparse.size(); ++k) {
+        ASSERT_EQ(listed[k], whole.zone[sparse[k]]) << sparse[k];
+        in += listed[k];
+      }
+      EXPECT_GT(in, 0u);
+    }
+  }
+}
+
 // L = sqrt(alpha t), alpha = k / (rho c) of liver (IT'IS v4.1: k 0.52 W/(m K), rho 1079 kg/m3,
 // c 3540 J/(kg K): 1.361e-7 m2/s): 6.39 mm for the antenna's 5 min, 9.90 mm for 12 min.
 TEST(AblationMultiProbeZone, InteractionLengthIsLiversDiffusionLength) {

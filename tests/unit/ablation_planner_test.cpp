@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <numbers>
 
 #include "ablation_box_case.h"
@@ -47,10 +48,17 @@ PlannerOptions options() {
 }
 
 TEST(AblationPlanner, TheTableHoldsEveryDeviceAtItsPlannerSettings) {
+  std::size_t entries = 0;
   for (const AblationDevice& d : deviceCatalogue())
     for (const DeviceSetting& s : plannerSettings(d)) {
       const auto t = tabulatedSurrogate(d.id, s.power_W, s.duration_s);
       ASSERT_TRUE(t) << d.id << " " << s.power_W << " W " << s.duration_s << " s";
+      ++entries;
+      // A weak setting may ablate nothing (915 MHz at 25 W for 1-3 min): an empty profile.
+      if (t->radius_mm.empty()) {
+        EXPECT_EQ(t->calibratedVolume_ml, 0.0) << d.id << " " << s.power_W << " W";
+        continue;
+      }
       // A closed profile whose disc volume is the calibration run's zone volume (2 mm slices).
       double volume_mm3 = 0.0;
       for (double r : t->radius_mm) volume_mm3 += std::numbers::pi * r * r * t->step_mm;
@@ -58,6 +66,8 @@ TEST(AblationPlanner, TheTableHoldsEveryDeviceAtItsPlannerSettings) {
       EXPECT_EQ(t->radius_mm.front(), 0.0);
       EXPECT_EQ(t->radius_mm.back(), 0.0);
     }
+  // RF 3 x 12 times; 2.45 GHz 6 powers x 5 times; 915 MHz 5 powers x 10 times.
+  EXPECT_EQ(entries, 116u);
 }
 
 TEST(AblationPlanner, SmallTumourOneProbeCoversTumourAndMargin) {
@@ -78,6 +88,66 @@ TEST(AblationPlanner, SmallTumourOneProbeCoversTumourAndMargin) {
   const PlanningResult again = planAblation(twin, options());
   EXPECT_EQ(again.plans.front().summary, best.summary);
   EXPECT_TRUE(again.plans.front().probes.front().tip_lps.isApprox(best.probes.front().tip_lps));
+}
+
+// One probe: a 12 mm tumour needs less energy than a 24 mm one (shorter, or at lower power).
+TEST(AblationPlanner, SmallTumourGetsAShorterOrWeakerSettingThanALargeOne) {
+  PlannerOptions o = options();
+  o.maxProbes = 1;
+  const AblationPlan small = planAblation(liverCase(6.0), o).plans.front();
+  const AblationPlan large = planAblation(liverCase(12.0), o).plans.front();
+  std::cout << "12 mm: " << small.summary << "\n24 mm: " << large.summary << "\n";
+  EXPECT_LT(small.energy_J, large.energy_J);
+  EXPECT_LE(small.duration_s, large.duration_s);
+  EXPECT_LE(small.power_W, large.power_W);
+  EXPECT_TRUE(small.duration_s < large.duration_s || small.power_W < large.power_W);
+  EXPECT_DOUBLE_EQ(small.predicted.coverage_percent, 100.0);
+  EXPECT_DOUBLE_EQ(large.predicted.coverage_percent, 100.0);
+}
+
+// The best plan's setting is the least that covers: on the planner's own grid (measured over the
+// whole grid, not the shell the search looks at), its one-step-shorter neighbour at the same
+// power does not cover tumour + margin, and no searched setting with less energy does.
+TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
+  const Case twin = liverCase(8.0);
+  const PlannerOptions o = options();
+  const PlanningResult r = planAblation(twin, o);
+  const AblationPlan& best = r.plans.front();
+  EXPECT_EQ(r.powersSearched_W.size(), 6u);
+  EXPECT_EQ(r.durationsSearched_s.size(), 5u);
+  auto covers = [&](const PlanEvaluation& e) {
+    return e.coverage_percent >= 99.95 && e.minMargin_mm >= o.margin_mm - 1e-9;
+  };
+  const PlanEvaluation at =
+      evaluatePlanSetting(twin, o, best.probes, best.power_W, best.duration_s);
+  EXPECT_TRUE(covers(at)) << best.summary;
+  EXPECT_NEAR(at.coverage_percent, best.predicted.coverage_percent, 1e-9);
+  ASSERT_TRUE(best.shorterDuration_s) << best.summary;  // 1 min is not enough here
+  EXPECT_EQ(*best.shorterDuration_s, best.duration_s - 60.0);
+  const PlanEvaluation shorter =
+      evaluatePlanSetting(twin, o, best.probes, best.power_W, *best.shorterDuration_s);
+  EXPECT_FALSE(covers(shorter)) << shorter.coverage_percent << " % " << shorter.minMargin_mm;
+  EXPECT_NEAR(shorter.coverage_percent, *best.shorterCoverage_percent, 0.05);
+  EXPECT_NE(best.settingReason.find(" is the shortest at "), std::string::npos)
+      << best.settingReason;
+  EXPECT_NE(best.summary.find(best.settingReason), std::string::npos);
+  const AblationDevice& device = findDevice(o.deviceId);
+  const double bestEnergy =
+      tabulatedSurrogate(device.id, best.power_W, best.duration_s)->deliveredEnergy_J;
+  std::size_t cheaper = 0;
+  for (const DeviceSetting& s : plannerSettings(device)) {
+    if (tabulatedSurrogate(device.id, s.power_W, s.duration_s)->deliveredEnergy_J >=
+        bestEnergy * (1.0 - 1e-9))
+      continue;
+    ++cheaper;
+    EXPECT_FALSE(covers(evaluatePlanSetting(twin, o, best.probes, s.power_W, s.duration_s)))
+        << s.power_W << " W " << s.duration_s << " s";
+  }
+  std::cout << best.summary << "\n"
+            << cheaper << " cheaper settings, none covers; " << best.shorterDuration_s.value()
+            << " s: " << shorter.coverage_percent << " %, " << shorter.minMargin_mm << " mm\n";
+  EXPECT_GT(cheaper, 0u);
+  EXPECT_DOUBLE_EQ(best.energy_J, bestEnergy);
 }
 
 TEST(AblationPlanner, LargeTumourNeedsSeveralProbes) {

@@ -142,17 +142,20 @@ struct PlanningGrid {
   std::vector<float> distanceToTumour_mm;  // 0 inside
   std::vector<std::uint8_t> sink;
   std::vector<Structure> critical;
-  std::size_t targetVoxels = 0;
+  std::size_t targetVoxels = 0, tumourVoxels = 0;
+  // The voxels within the margin plus one voxel of the tumour: a setting's coverage and its
+  // minimal margin up to the requested one (the ranking's first two keys) depend on them alone.
+  std::vector<std::size_t> shell;
 };
 
 PlanningGrid planningGrid(const Case& twin, const PlannerOptions& o, const TumourInfo& t,
-                          const NeedlePath& path, Progress& progress) {
+                          const Vec3& entry_lps, Progress& progress) {
   PlanningGrid pg;
   GridOptions go;
   go.spacing_mm = o.gridSpacing_mm;
   // The tumour plus margin plus the 2-3 cm a zone reaches beyond it on every side.
   go.boxSize_mm = std::clamp(2.0 * (t.radius_mm + o.margin_mm) + 60.0, 80.0, 200.0);
-  ProbePlacement probe{t.centre_lps, path.entry_lps};
+  ProbePlacement probe{t.centre_lps, entry_lps};
   pg.grid = buildAblationGrid(twin, o.ct, probe, go, progress);
   const ImageGeometry& g = pg.grid.geometry;
   pg.tumour = segmentOnGrid(twin.labelMaps[t.labelMap], t.segment, g);
@@ -166,6 +169,8 @@ PlanningGrid planningGrid(const Case& twin, const PlannerOptions& o, const Tumou
     pg.distanceToTumour_mm[v] = float(std::sqrt(d2[v]) * h);
     pg.target[v] = pg.distanceToTumour_mm[v] <= o.margin_mm + 1e-6;
     pg.targetVoxels += pg.target[v];
+    pg.tumourVoxels += pg.tumour[v];
+    if (pg.distanceToTumour_mm[v] <= o.margin_mm + h + 1e-6) pg.shell.push_back(v);
   }
   pg.sink = heatSinkMask(pg.grid, SurrogateOptions{}.sinkDistance_mm);
   for (std::size_t m = 0; m < twin.labelMaps.size(); ++m) {
@@ -181,10 +186,68 @@ PlanningGrid planningGrid(const Case& twin, const PlannerOptions& o, const Tumou
   return pg;
 }
 
+// The planner settings' surrogates, power-major (tabulated: no physics at planning time).
+struct SettingTable {
+  std::vector<double> powers_W, durations_s;
+  std::vector<const ZoneSurrogate*> surrogates;
+  const ZoneSurrogate& at(std::size_t power, std::size_t time) const {
+    return *surrogates[power * durations_s.size() + time];
+  }
+  const ZoneSurrogate& strongest() const { return *surrogates.back(); }
+};
+
+SettingTable settingTable(const AblationDevice& device) {
+  SettingTable t{plannerPowers_W(device), plannerDurations_s(device), {}};
+  for (double p : t.powers_W)
+    for (double d : t.durations_s) t.surrogates.push_back(&cachedSurrogate(device, p, d));
+  return t;
+}
+
+// The ranking's first two keys (lower is better): coverage of tumour + margin to 0.1 %, the
+// minimal margin up to the requested one to 0.5 mm.
+std::pair<double, double> coverageKey(double coverage_percent, double minMargin_mm,
+                                      double margin_mm) {
+  return {-std::round(coverage_percent * 10.0),
+          -std::round(std::min(minMargin_mm, margin_mm) * 2.0)};
+}
+
+// A setting's coverage and minimal margin from its verdicts on the shell (as evaluateZone).
+struct ShellScore {
+  double coverage_percent = 0.0, minMargin_mm = 0.0;
+  std::pair<double, double> key;
+};
+
+ShellScore scoreShell(const std::vector<std::uint8_t>& in, const PlanningGrid& pg,
+                      double margin_mm) {
+  std::size_t covered = 0, tumourIn = 0;
+  double nearestMiss_mm = 1e300;
+  for (std::size_t n = 0; n < pg.shell.size(); ++n) {
+    const std::size_t v = pg.shell[n];
+    if (in[n]) {
+      covered += pg.target[v];
+      tumourIn += pg.tumour[v];
+    } else {
+      nearestMiss_mm = std::min(nearestMiss_mm, double(pg.distanceToTumour_mm[v]));
+    }
+  }
+  const double h = pg.grid.geometry.spacing_mm.x();
+  ShellScore score;
+  score.coverage_percent =
+      pg.targetVoxels ? 100.0 * double(covered) / double(pg.targetVoxels) : 0.0;
+  score.minMargin_mm = tumourIn < pg.tumourVoxels ? -h : nearestMiss_mm - h;
+  score.key = coverageKey(score.coverage_percent, score.minMargin_mm, margin_mm);
+  return score;
+}
+
 struct Candidate {
   std::vector<PlannedProbe> probes;
   DeviceSetting setting;
+  std::size_t power = 0, time = 0;  // in the setting table
   const ZoneSurrogate* surrogate = nullptr;
+  ShellScore strongest;                           // at the strongest setting
+  std::optional<ShellScore> shorter;              // the chosen power one time step shorter
+  std::optional<std::size_t> strongestPowerTime;  // the time the highest power needs
+  std::size_t settingsTested = 0;
   PlanEvaluation eval;
   bool feasible = true;
 };
@@ -252,9 +315,8 @@ std::vector<std::uint8_t> predictedZone(const Candidate& c, const PlanningGrid& 
 
 auto rankKey(const Candidate& c, double margin_mm) {
   const PlanEvaluation& e = c.eval;
-  return std::make_tuple(-std::round(e.coverage_percent * 10.0),
-                         -std::round(std::min(e.minMargin_mm, margin_mm) * 2.0),
-                         std::round(e.criticalAblated_ml * 10.0), c.probes.size(),
+  const auto [coverage, margin] = coverageKey(e.coverage_percent, e.minMargin_mm, margin_mm);
+  return std::make_tuple(coverage, margin, std::round(e.criticalAblated_ml * 10.0), c.probes.size(),
                          std::round(c.setting.power_W * c.setting.duration_s), -e.minMargin_mm);
 }
 
@@ -280,6 +342,110 @@ std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double mar
   s += "; " + std::to_string(p.probes.size()) + (p.probes.size() == 1 ? " probe" : " probes") +
        " at " + number(p.power_W, 0) + " W for " + number(p.duration_s, 0) + " s";
   return s;
+}
+
+std::vector<ProbePlacement> placementsOf(const std::vector<PlannedProbe>& probes) {
+  std::vector<ProbePlacement> placements;
+  for (const PlannedProbe& p : probes) placements.push_back({p.tip_lps, p.entry_lps});
+  return placements;
+}
+
+// The arrangement's setting (ablation_planner.h): per power, from the highest down, the shortest
+// time whose shell score is at least the strongest setting's, by bisection (the zone grows with
+// time); then the least energy of those, ties to the shorter time.
+void chooseSetting(Candidate& c, const SettingTable& table, const PlanningGrid& pg,
+                   const PlannerOptions& o) {
+  const std::vector<ProbePlacement> placements = placementsOf(c.probes);
+  const std::size_t powers = table.powers_W.size(), times = table.durations_s.size();
+  std::vector<std::optional<ShellScore>> memo(powers * times);
+  auto score = [&](std::size_t p, std::size_t t) -> const ShellScore& {
+    std::optional<ShellScore>& slot = memo[p * times + t];
+    if (!slot) {
+      const ZoneSurrogate& s = table.at(p, t);
+      const double length = o.probeInteraction ? probeInteractionLength_mm(s) : 0.0;
+      slot = scoreShell(combinedZoneAt(s, pg.grid, placements, pg.sink, length, pg.shell), pg,
+                        o.margin_mm);
+      ++c.settingsTested;
+    }
+    return *slot;
+  };
+  c.strongest = score(powers - 1, times - 1);
+  auto reaches = [&](const ShellScore& x) { return x.key <= c.strongest.key; };
+  std::optional<std::pair<std::size_t, std::size_t>> best;
+  for (std::size_t p = powers; p-- > 0;) {
+    if (!reaches(score(p, times - 1))) continue;
+    std::size_t lo = 0, hi = times - 1;
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (reaches(score(p, mid)))
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    if (p == powers - 1) c.strongestPowerTime = hi;
+    const double energy = table.at(p, hi).deliveredEnergy_J;
+    const double bestEnergy = best ? table.at(best->first, best->second).deliveredEnergy_J : 1e300;
+    if (energy < bestEnergy * (1.0 - 1e-9) ||
+        (energy <= bestEnergy * (1.0 + 1e-9) && hi < best->second))
+      best = {p, hi};
+  }
+  c.power = best->first;
+  c.time = best->second;
+  c.surrogate = &table.at(c.power, c.time);
+  c.setting = {table.powers_W[c.power], table.durations_s[c.time]};
+  if (c.time > 0) c.shorter = score(c.power, c.time - 1);
+}
+
+std::string minutes(double s) {
+  const double m = s / 60.0;
+  return number(m, std::abs(m - std::round(m)) < 1e-9 ? 0 : 1) + " min";
+}
+
+// Why the candidate's power and time: "4 min is the shortest at 60 W that covers tumour + 5 mm
+// (3 min: 97.3 %, min margin -2.0 mm); the least energy of 50-100 W (14.4 kJ; 100 W needs
+// 3 min, 18.0 kJ)".
+std::string settingReason(const Candidate& c, const SettingTable& table, double margin_mm) {
+  const bool full = c.strongest.key == coverageKey(100.0, margin_mm, margin_mm);
+  const std::string target = "tumour + " + number(margin_mm, 0) + " mm";
+  const std::string goal = full ? "covers " + target
+                                : "reaches the " + number(c.strongest.coverage_percent, 1) +
+                                      " % of " + target + " that " +
+                                      number(table.powers_W.back(), 0) + " W for " +
+                                      minutes(table.durations_s.back()) + " reaches";
+  std::string r;
+  if (!c.shorter)
+    r = minutes(c.setting.duration_s) + ", the shortest time searched, already " + goal;
+  else
+    r = minutes(c.setting.duration_s) + " is the shortest at " + number(c.setting.power_W, 0) +
+        " W that " + goal + " (" + minutes(table.durations_s[c.time - 1]) + ": " +
+        number(c.shorter->coverage_percent, 1) + " %, min margin " +
+        number(c.shorter->minMargin_mm, 1) + " mm)";
+  if (table.powers_W.size() > 1) {
+    const double probes = double(c.probes.size());
+    r += "; the least energy of " + number(table.powers_W.front(), 0) + "-" +
+         number(table.powers_W.back(), 0) + " W (" +
+         number(c.surrogate->deliveredEnergy_J * probes * 1e-3, 1) + " kJ";
+    if (c.power + 1 < table.powers_W.size() && c.strongestPowerTime) {
+      const std::size_t top = table.powers_W.size() - 1;
+      r += "; " + number(table.powers_W.back(), 0) + " W needs " +
+           minutes(table.durations_s[*c.strongestPowerTime]) + ", " +
+           number(table.at(top, *c.strongestPowerTime).deliveredEnergy_J * probes * 1e-3, 1) +
+           " kJ";
+    }
+    r += ")";
+  }
+  return r;
+}
+
+// A candidate's surrogate zone measured as the returned plans report it (coverage and margin by
+// zone_metrics.h tumourCoverage).
+PlanEvaluation measuredPlan(const Candidate& c, const PlanningGrid& pg, const PlannerOptions& o) {
+  const std::vector<std::uint8_t> zone = predictedZone(c, pg, o.probeInteraction);
+  PlanEvaluation e = evaluateZone(zone, pg);
+  const TumourCoverage tc = tumourCoverage(zone, pg.tumour, pg.grid.geometry, o.margin_mm);
+  e.coverage_percent = tc.coverage_percent;
+  e.minMargin_mm = tc.minMargin_mm;
+  return e;
 }
 
 PlanEvaluation confirmPlan(const AblationPlan& plan, const AblationDevice& device,
@@ -354,25 +520,24 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
 
   // 2. The planning grid and the surrogates.
   auto building = subRange(progress, 0.15, 0.3);
-  const PlanningGrid pg = planningGrid(twin, options, tumour, directions.front(), *building);
-  std::vector<const ZoneSurrogate*> surrogates;
-  const std::vector<DeviceSetting> settings = plannerSettings(device);
-  for (const DeviceSetting& s : settings)
-    surrogates.push_back(&cachedSurrogate(device, s.power_W, s.duration_s));
+  const PlanningGrid pg =
+      planningGrid(twin, options, tumour, directions.front().entry_lps, *building);
+  const SettingTable table = settingTable(device);
+  result.powersSearched_W = table.powers_W;
+  result.durationsSearched_s = table.durations_s;
 
-  // 3. Candidates: direction x setting x layout; every probe's own path must be feasible.
+  // 3. Candidates: direction x layout, each with its own setting; every probe's own path must be
+  // feasible. The layouts centre the strongest setting's zone on the tumour (the zone's centre
+  // moves by under a millimetre with time: docs/validation.md "ablplanpt").
   std::vector<Candidate> candidates;
   for (const NeedlePath& path : directions) {
     const Vec3 outward = (path.entry_lps - path.tip_lps).normalized();
-    for (std::size_t s = 0; s < settings.size(); ++s)
-      for (const auto& tips : probeLayouts(tumour.centre_lps, outward,
-                                           surrogates[s]->centreBehindTip_mm, options.maxProbes)) {
-        Candidate c;
-        c.setting = settings[s];
-        c.surrogate = surrogates[s];
-        for (const Vec3& tip : tips) c.probes.push_back({tip, tip + 100.0 * outward});
-        candidates.push_back(std::move(c));
-      }
+    for (const auto& tips : probeLayouts(tumour.centre_lps, outward,
+                                         table.strongest().centreBehindTip_mm, options.maxProbes)) {
+      Candidate c;
+      for (const Vec3& tip : tips) c.probes.push_back({tip, tip + 100.0 * outward});
+      candidates.push_back(std::move(c));
+    }
   }
   auto scoring = subRange(progress, 0.3, options.confirm ? 0.5 : 0.95);
   parallel::forEachChunk(
@@ -389,11 +554,13 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
             p.angleFromAxial_deg = np.angleFromAxial_deg;
           }
           if (!c.feasible) continue;
+          chooseSetting(c, table, pg, options);
           c.eval = evaluateZone(predictedZone(c, pg, options.probeInteraction), pg);
         }
       },
       *scoring);
   result.candidatesScored = candidates.size();
+  for (const Candidate& c : candidates) result.settingsTested += c.settingsTested;
   std::vector<const Candidate*> ranked;
   for (const Candidate& c : candidates)
     if (c.feasible) ranked.push_back(&c);
@@ -414,12 +581,14 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     plan.power_W = c->setting.power_W;
     plan.duration_s = c->setting.duration_s;
     plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
-    plan.predicted = c->eval;
-    const std::vector<std::uint8_t> zone = predictedZone(*c, pg, options.probeInteraction);
-    const TumourCoverage tc = tumourCoverage(zone, pg.tumour, pg.grid.geometry, options.margin_mm);
-    plan.predicted.coverage_percent = tc.coverage_percent;
-    plan.predicted.minMargin_mm = tc.minMargin_mm;
-    plan.summary = summarise(plan, plan.predicted, options.margin_mm);
+    plan.predicted = measuredPlan(*c, pg, options);
+    plan.settingReason = settingReason(*c, table, options.margin_mm);
+    if (c->shorter) {
+      plan.shorterDuration_s = table.durations_s[c->time - 1];
+      plan.shorterCoverage_percent = c->shorter->coverage_percent;
+      plan.shorterMinMargin_mm = c->shorter->minMargin_mm;
+    }
+    plan.summary = summarise(plan, plan.predicted, options.margin_mm) + "; " + plan.settingReason;
     result.plans.push_back(std::move(plan));
   }
   result.search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -441,6 +610,22 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
   }
   progress.report(1.0, "Planning");
   return result;
+}
+
+PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& options,
+                                   const std::vector<PlannedProbe>& probes, double power_W,
+                                   double duration_s) {
+  options.validate();
+  if (probes.empty())
+    throw Error(ErrorKind::InvalidInput, "A plan to evaluate needs at least one probe.", "probes");
+  const AblationDevice& device = findDevice(options.deviceId);
+  const TumourInfo tumour = findTumour(twin, options.tumour);
+  const PlanningGrid pg =
+      planningGrid(twin, options, tumour, probes.front().entry_lps, noProgress());
+  Candidate c;
+  c.probes = probes;
+  c.surrogate = &cachedSurrogate(device, power_W, duration_s);
+  return measuredPlan(c, pg, options);
 }
 
 }  // namespace twinplan::ablation

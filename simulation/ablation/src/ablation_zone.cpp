@@ -38,19 +38,27 @@ Mat3 covarianceAbout(const std::vector<Vec3>& points, const Vec3& centre) {
 
 }  // namespace
 
-std::vector<std::uint8_t> ablationZone(const AblationResult& result, const BioheatParameters& p) {
-  const std::vector<float>* values = &result.damage.values;
+std::vector<std::uint8_t> ablationZone(const std::vector<float>& damage,
+                                       const std::vector<float>& maximumTemperature_degC,
+                                       const std::vector<float>& cem43_min,
+                                       const BioheatParameters& p) {
+  const std::vector<float>* values = &damage;
   double threshold = p.damageThreshold;
   if (p.zoneCriterion == AblationCriterion::MaximumTemperature) {
-    values = &result.maximumTemperature.values;
+    values = &maximumTemperature_degC;
     threshold = p.maximumTemperatureThreshold_degC;
   } else if (p.zoneCriterion == AblationCriterion::Cem43) {
-    values = &result.cem43.values;
+    values = &cem43_min;
     threshold = p.cem43Threshold_min;
   }
   std::vector<std::uint8_t> zone(values->size());
   for (std::size_t v = 0; v < zone.size(); ++v) zone[v] = (*values)[v] >= threshold ? 1 : 0;
   return zone;
+}
+
+std::vector<std::uint8_t> ablationZone(const AblationResult& result, const BioheatParameters& p) {
+  return ablationZone(result.damage.values, result.maximumTemperature.values, result.cem43.values,
+                      p);
 }
 
 double zoneVolume_ml(const std::vector<std::uint8_t>& zone, const ImageGeometry& geometry) {

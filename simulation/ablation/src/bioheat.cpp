@@ -41,15 +41,16 @@ std::vector<TissueCoefficients> tissueCoefficients(const AblationGrid& grid,
 }
 
 // The length of the step that starts at time_s (BioheatParameters::adaptiveTimeSteps): the base
-// step (the last one shortened to end on duration_s), or, where the source promises its power
-// unchanged beyond it, a step up to that promise, at most maximumTimeStep_s (a longest step
-// below the base step never shortens one).
+// step (the last one before a stop shortened to end on it), or, where the source promises its
+// power unchanged beyond it, a step up to that promise, at most maximumTimeStep_s (a longest step
+// below the base step never shortens one), never past the next stop (duration_s or a zone
+// snapshot time).
 double stretchedStep(const BioheatParameters& p, double time_s, double baseStep_s,
-                     double powerUnchangedUntil_s) {
+                     double powerUnchangedUntil_s, double stop_s) {
   if (!p.adaptiveTimeSteps) return baseStep_s;
   const double promised_s = powerUnchangedUntil_s - time_s;
   if (!(promised_s > baseStep_s)) return baseStep_s;
-  return std::max(baseStep_s, std::min({promised_s, p.maximumTimeStep_s, p.duration_s - time_s}));
+  return std::max(baseStep_s, std::min({promised_s, p.maximumTimeStep_s, stop_s - time_s}));
 }
 
 // Voxels beyond the warmed region that one step can reach: the backward-Euler resolvent decays
@@ -388,18 +389,22 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
   double previousPromise_s = -std::numeric_limits<double>::infinity();
   // Ends within a microsecond of duration_s count as the end (rounding of the step sums).
   constexpr double kTimeSlack_s = 1e-6;
+  std::size_t nextSnapshot = 0;
   while (state.time_s < p.duration_s - kTimeSlack_s) {
-    const double baseStep_s = std::min(p.timeStep_s, p.duration_s - state.time_s);
+    const double stop_s = nextSnapshot < p.zoneSnapshotTimes_s.size()
+                              ? p.zoneSnapshotTimes_s[nextSnapshot]
+                              : p.duration_s;
+    const double baseStep_s = std::min(p.timeStep_s, stop_s - state.time_s);
     querySource(grid, source, state, baseStep_s, power_W_m3, held);
     // A promise is kept to once it has held for one base step: the fastest change follows the
     // power's own change (the hot spot at the electrode cools within seconds of a roll-off),
     // so the first step after it stays short.
     const double promise_s = source.powerUnchangedUntil_s();
     double step_s = promise_s == previousPromise_s
-                        ? stretchedStep(p, state.time_s, baseStep_s, promise_s)
+                        ? stretchedStep(p, state.time_s, baseStep_s, promise_s, stop_s)
                         : baseStep_s;
     previousPromise_s = promise_s;
-    if (p.duration_s - (state.time_s + step_s) < kTimeSlack_s) step_s = p.duration_s - state.time_s;
+    if (stop_s - (state.time_s + step_s) < kTimeSlack_s) step_s = stop_s - state.time_s;
     // A stretched step reaches further: its box grows by the difference of the margins for the
     // two step lengths, for this step only.
     const std::int64_t extraMargin =
@@ -436,6 +441,12 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
     for (TemperatureHistory& history : result.recorded)
       history.temperature_degC.push_back(temperatureAt(g, state.temperature_degC, history.p_lps));
     ++result.steps;
+    if (stop_s < p.duration_s && state.time_s >= stop_s - kTimeSlack_s) {
+      result.zoneSnapshots.push_back(
+          {stop_s, result.deliveredEnergy_J,
+           ablationZone(state.damage, fields.maximum_degC, fields.cem43_min, p)});
+      ++nextSnapshot;
+    }
     previousStep_s = step_s;
     progress.report(std::min(1.0, state.time_s / p.duration_s), "Bioheat");
     progress.check();

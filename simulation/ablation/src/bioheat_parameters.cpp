@@ -94,6 +94,15 @@ void BioheatParameters::validate() const {
     throw Error(ErrorKind::InvalidInput,
                 "Vapour condensation needs water vaporisation; turn waterVaporisation on.",
                 "vapourCondensation");
+  double previous_s = 0.0;
+  for (double t : zoneSnapshotTimes_s) {
+    if (!(t > previous_s && t < duration_s))
+      throw Error(ErrorKind::InvalidInput,
+                  "Zone snapshot times must rise and lie inside (0, duration_s) (got " +
+                      std::to_string(t) + " s after " + std::to_string(previous_s) + " s).",
+                  "zoneSnapshotTimes_s");
+    previous_s = t;
+  }
   requirePositive(damageThreshold, "damageThreshold", "damage threshold (Omega)");
   requirePositive(maximumTemperatureThreshold_degC, "maximumTemperatureThreshold_degC",
                   "temperature threshold (degC)");

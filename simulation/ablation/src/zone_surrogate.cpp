@@ -73,45 +73,106 @@ void measureProfile(const std::vector<std::uint8_t>& zone, const ImageGeometry& 
   s.radius_mm = std::move(radius);
 }
 
+// Fills what a calibration zone gives: the profile, volume, axes and the zone's centre.
+void measureCalibration(const std::vector<std::uint8_t>& zone, const ImageGeometry& g,
+                        const ProbePlacement& probe, ZoneSurrogate& s) {
+  measureProfile(zone, g, probe, s);
+  s.calibratedVolume_ml = zoneVolume_ml(zone, g);
+  const ZoneAxes axes = measureZoneAxes(zone, g, probe.axis());
+  s.calibratedLong_mm = axes.long_mm;
+  s.calibratedShort_mm = axes.short_mm[0];
+  s.centreBehindTip_mm = (axes.centre_lps - probe.tip_lps).dot(-probe.axis());
+}
+
+void requireCalibrationTimes(const std::vector<double>& durations_s) {
+  double previous_s = 0.0;
+  if (durations_s.empty())
+    throw Error(ErrorKind::InvalidInput, "Name at least one ablation time to calibrate.",
+                "duration_s");
+  for (double t : durations_s) {
+    if (!(t > 0.0 && t <= 3600.0))
+      throw Error(ErrorKind::InvalidInput, "The ablation time must lie in (0, 3600] s.",
+                  "duration_s");
+    if (!(t > previous_s))
+      throw Error(ErrorKind::InvalidInput, "Calibration times must rise.", "duration_s");
+    previous_s = t;
+  }
+}
+
 }  // namespace
 
-ZoneSurrogate calibrateSurrogate(const AblationDevice& device, std::optional<double> power_W,
-                                 std::optional<double> duration_s, const SurrogateOptions& options,
-                                 Progress& progress) {
+std::vector<ZoneSurrogate> calibrateSurrogateTimes(const AblationDevice& device, double power_W,
+                                                   const std::vector<double>& durations_s,
+                                                   const SurrogateOptions& options,
+                                                   Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
-  ZoneSurrogate s;
-  s.deviceId = device.id;
-  s.power_W = power_W.value_or(device.power_W);
-  s.duration_s = duration_s.value_or(device.duration_s);
-  s.options = options;
-  if (!(s.duration_s > 0.0 && s.duration_s <= 3600.0))
-    throw Error(ErrorKind::InvalidInput, "The ablation time must lie in (0, 3600] s.",
-                "duration_s");
+  requireCalibrationTimes(durations_s);
   const double h = options.calibrationSpacing_mm;
   const auto n = std::int64_t(std::llround(options.calibrationBox_mm / h)) + 1;
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {n, n, n}, h);
   const ProbePlacement probe = calibrationProbe(device);
-  const std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, probe, s.power_W);
+  const std::unique_ptr<HeatSource> source = makeHeatSource(grid, device, probe, power_W);
   BioheatParameters bioheat;
-  bioheat.duration_s = s.duration_s;
+  bioheat.duration_s = durations_s.back();
   bioheat.timeStep_s = options.timeStep_s;
+  bioheat.zoneSnapshotTimes_s.assign(durations_s.begin(), durations_s.end() - 1);
   const AblationResult result = simulateAblation(grid, *source, bioheat, progress);
-  measureProfile(result.ablationZone, grid.geometry, probe, s);
-  s.calibratedVolume_ml = result.zoneVolume_ml;
-  const ZoneAxes axes = measureZoneAxes(result.ablationZone, grid.geometry, probe.axis());
-  s.calibratedLong_mm = axes.long_mm;
-  s.calibratedShort_mm = axes.short_mm[0];
-  s.centreBehindTip_mm = (axes.centre_lps - probe.tip_lps).dot(-probe.axis());
-  s.deliveredEnergy_J = result.deliveredEnergy_J;
-  s.calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return s;
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<ZoneSurrogate> surrogates;
+  for (std::size_t i = 0; i < durations_s.size(); ++i) {
+    const bool last = i + 1 == durations_s.size();
+    ZoneSurrogate s;
+    s.deviceId = device.id;
+    s.power_W = power_W;
+    s.duration_s = durations_s[i];
+    s.options = options;
+    measureCalibration(last ? result.ablationZone : result.zoneSnapshots[i].zone, grid.geometry,
+                       probe, s);
+    s.deliveredEnergy_J =
+        last ? result.deliveredEnergy_J : result.zoneSnapshots[i].deliveredEnergy_J;
+    s.calibration_s = wall_s;
+    surrogates.push_back(std::move(s));
+  }
+  return surrogates;
+}
+
+ZoneSurrogate calibrateSurrogate(const AblationDevice& device, std::optional<double> power_W,
+                                 std::optional<double> duration_s, const SurrogateOptions& options,
+                                 Progress& progress) {
+  return calibrateSurrogateTimes(device, power_W.value_or(device.power_W),
+                                 {duration_s.value_or(device.duration_s)}, options, progress)
+      .front();
+}
+
+std::vector<double> plannerPowers_W(const AblationDevice& device) {
+  if (device.type != DeviceType::Microwave || device.control != PowerControl::ConstantPower)
+    return {device.power_W};
+  const double maximum = std::max(device.maxPower_W, device.power_W);
+  const double step = std::max(5.0, 5.0 * std::round(0.1 * maximum / 5.0));
+  const double lowest = step * std::ceil(0.5 * maximum / step - 1e-9);
+  std::vector<double> powers;
+  for (int n = 0; lowest + n * step <= maximum + 1e-9; ++n) powers.push_back(lowest + n * step);
+  for (double p : {device.power_W, maximum})
+    if (std::none_of(powers.begin(), powers.end(),
+                     [&](double q) { return std::abs(q - p) < 1e-9; }))
+      powers.push_back(p);
+  std::sort(powers.begin(), powers.end());
+  return powers;
+}
+
+std::vector<double> plannerDurations_s(const AblationDevice& device) {
+  std::vector<double> durations;
+  for (int n = 1; n * kPlannerTimeStep_s < device.duration_s - 1e-6; ++n)
+    durations.push_back(n * kPlannerTimeStep_s);
+  durations.push_back(device.duration_s);
+  return durations;
 }
 
 std::vector<DeviceSetting> plannerSettings(const AblationDevice& device) {
-  std::vector<DeviceSetting> settings{{device.power_W, device.duration_s},
-                                      {device.power_W, 0.5 * device.duration_s}};
-  if (device.type == DeviceType::Microwave && device.maxPower_W > device.power_W)
-    settings.push_back({device.maxPower_W, device.duration_s});
+  std::vector<DeviceSetting> settings;
+  for (double p : plannerPowers_W(device))
+    for (double t : plannerDurations_s(device)) settings.push_back({p, t});
   return settings;
 }
 
@@ -131,10 +192,11 @@ bool defaultOptions(const SurrogateOptions& o) {
 std::string surrogateTableJson(const std::vector<ZoneSurrogate>& surrogates) {
   nlohmann::json table = nlohmann::json::object();
   table["about"] =
-      "Zone surrogate profiles R(s) (mm) per device and setting, calibrated by "
-      "calibrateSurrogate (simulation/ablation/zone_surrogate.h) in uniform liver on a 2 mm grid; "
-      "regenerate with build/bench/twinplan-ablation-surrogate-table > "
-      "resources/ablation/zone_profiles.json.";
+      "Zone surrogate profiles R(s) (mm) per device and planner setting (plannerSettings), "
+      "calibrated by calibrateSurrogateTimes (simulation/ablation/zone_surrogate.h) in uniform "
+      "liver on a 2 mm grid: one run per device and power, each time's profile from that run's "
+      "zone at that time (calibration_s: the run's wall time); regenerate with "
+      "build/bench/twinplan-ablation-surrogate-table > resources/ablation/zone_profiles.json.";
   nlohmann::json list = nlohmann::json::array();
   for (const ZoneSurrogate& s : surrogates)
     list.push_back({{"device", s.deviceId},
@@ -236,22 +298,22 @@ std::vector<std::uint8_t> heatSinkMask(const AblationGrid& grid, double sinkDist
 
 namespace {
 
-bool flowingBlood(const AblationGrid& grid, const Vec3& p_lps) {
+bool flowingBloodAt(const AblationGrid& grid, const Vec3& ijk) {
   const ImageGeometry& g = grid.geometry;
-  const Vec3 ijk = g.lpsToIndex(p_lps);
   if (!g.contains(ijk)) return false;
   auto at = [](double x) { return std::int64_t(std::floor(x + 0.5)); };
   return grid.bloodSpeed_m_s[g.linearIndex(at(ijk.x()), at(ijk.y()), at(ijk.z()))] > 0.0f;
 }
 
-// How much of the straight line from the axis point to the voxel centre runs through flowing
-// blood (mm; sampled every half voxel).
-double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& axisPoint, const Vec3& p) {
-  const double length = (p - axisPoint).norm();
+// How much of the straight line of `length` mm from the axis point to the voxel centre runs
+// through flowing blood (mm; sampled every half voxel). The line is given in index space (the
+// map from LPS is affine, so its samples are those of the line in LPS): the planner walks it
+// for every voxel of every setting it tests.
+double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& to, double length) {
   const double step = 0.5 * grid.geometry.spacing_mm.x();
   double blood_mm = 0.0;
   for (double t = 0.0; t < length; t += step)
-    if (flowingBlood(grid, axisPoint + (t / length) * (p - axisPoint)))
+    if (flowingBloodAt(grid, from + (t / length) * (to - from)))
       blood_mm += std::min(step, length - t);
   return blood_mm;
 }
@@ -264,36 +326,12 @@ bool heatsByRadiation(const std::string& deviceId) {
   return false;
 }
 
-// Visits the voxels near one probe: those whose axial position s lies on the profile and whose
-// distance r from the axis is within R(s) + pad_mm, calling visit(v, r, reach) with the reach
-// after the vessel rules; returns how many visits returned true. Voxels in sinkMask and, for an
-// RF device, voxels whose line to the axis crosses flowing blood are never visited; skip(v)
-// spares the vessel test of voxels the caller has no use for. Parallel over slices: visit must
-// only write voxel v.
-template <class Skip, class Visit>
-std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
-                      const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
-                      double pad_mm, Skip&& skip, Visit&& visit) {
-  const ImageGeometry& g = grid.geometry;
-  if (surrogate.radius_mm.empty()) return 0;
-  const Vec3 back = -placement.axis();  // tip -> entry
-  double maxR = 0.0;
-  for (double r : surrogate.radius_mm) maxR = std::max(maxR, r);
-  const double lastS = surrogate.firstS_mm + surrogate.step_mm * double(surrogate.radius_mm.size());
-  // The zone's bounding box in index space, from the ends of its profile.
-  Vec3 lo = Vec3::Constant(1e300), hi = Vec3::Constant(-1e300);
-  for (double s : {surrogate.firstS_mm, lastS}) {
-    const Vec3 c = g.lpsToIndex(placement.tip_lps + s * back);
-    lo = lo.cwiseMin(c), hi = hi.cwiseMax(c);
-  }
-  const double pad = (maxR + pad_mm) / g.spacing_mm.x() + 1.0;
-  std::array<std::int64_t, 3> from{}, to{};
-  for (int a = 0; a < 3; ++a) {
-    from[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(lo[a] - pad)));
-    to[a] = std::min<std::int64_t>(g.size[a], std::int64_t(std::ceil(hi[a] + pad)) + 1);
-  }
-  if (from[2] >= to[2]) return 0;
-  const bool vessels = !sinkMask.empty();
+// One probe as the zone rules see it.
+struct ProbeFrame {
+  Vec3 tip = Vec3::Zero();
+  Vec3 back = Vec3::UnitZ();                               // tip -> entry
+  Vec3 tipIndex = Vec3::Zero(), backIndex = Vec3::Zero();  // the same in index space (per mm)
+  bool vessels = false;  // the grid has flowing blood (a non-empty sink mask)
   // Tissue behind a vessel seen from the axis. RF heats actively only within a few millimetres
   // of the electrode; the rest of the zone is heated by conduction (Brace CL, "Microwave tissue
   // ablation: biophysics, technology, and applications", Crit Rev Biomed Eng 2010;38:65-78), and
@@ -303,7 +341,70 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
   // the zone's reach along that line shortens by the length of blood crossed. The full physics
   // shows both (docs/validation.md, "zone surrogate": 16.5 mm reach behind a 6 mm vessel whose
   // near wall is 6 mm from a microwave antenna, no vessel 21 mm).
-  const bool radiative = vessels && heatsByRadiation(surrogate.deviceId);
+  bool radiative = false;
+};
+
+ProbeFrame probeFrame(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                      const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask) {
+  ProbeFrame f;
+  f.tip = placement.tip_lps;
+  f.back = -placement.axis();
+  f.tipIndex = grid.geometry.lpsToIndex(f.tip);
+  f.backIndex = grid.geometry.lpsToIndex(f.tip + f.back) - f.tipIndex;
+  f.vessels = !sinkMask.empty();
+  f.radiative = f.vessels && heatsByRadiation(surrogate.deviceId);
+  return f;
+}
+
+// The probe's reach towards voxel v at p, index ijk (its distance r from the axis in r_mm): R(s)
+// after the vessel rules (negative behind enough blood), or nullopt where the probe does nothing
+// there - off the profile (ahead of the tip, behind the zone: R = 0; before, voxel centres exactly
+// on the axis passed r <= R there: a one-voxel spike beyond both ends of an axis-aligned probe),
+// farther than R + pad_mm from the axis, in the sink mask, or (RF) behind flowing blood.
+std::optional<double> reachAt(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                              const ProbeFrame& f, const std::vector<std::uint8_t>& sinkMask,
+                              double pad_mm, std::size_t v, const Vec3& p, const Vec3& ijk,
+                              double& r_mm) {
+  const Vec3 d = p - f.tip;
+  const double s = d.dot(f.back);
+  r_mm = (d - s * f.back).norm();
+  const double R = surrogate.radiusAt(s);
+  if (R <= 0.0 || r_mm > R + pad_mm) return std::nullopt;
+  if (!f.vessels) return R;
+  if (sinkMask[v]) return std::nullopt;
+  const double blood_mm =
+      bloodOnTheWay_mm(grid, f.tipIndex + s * f.backIndex, ijk, (p - (f.tip + s * f.back)).norm());
+  if (blood_mm <= 0.0) return R;
+  if (!f.radiative) return std::nullopt;
+  return R - blood_mm;
+}
+
+// Visits the voxels near one probe: those where reachAt gives a reach, calling
+// visit(v, r, reach); returns how many visits returned true. skip(v) spares the vessel test of
+// voxels the caller has no use for. Parallel over slices: visit must only write voxel v.
+template <class Skip, class Visit>
+std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                      const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
+                      double pad_mm, Skip&& skip, Visit&& visit) {
+  const ImageGeometry& g = grid.geometry;
+  if (surrogate.radius_mm.empty()) return 0;
+  const ProbeFrame frame = probeFrame(surrogate, grid, placement, sinkMask);
+  double maxR = 0.0;
+  for (double r : surrogate.radius_mm) maxR = std::max(maxR, r);
+  const double lastS = surrogate.firstS_mm + surrogate.step_mm * double(surrogate.radius_mm.size());
+  // The zone's bounding box in index space, from the ends of its profile.
+  Vec3 lo = Vec3::Constant(1e300), hi = Vec3::Constant(-1e300);
+  for (double s : {surrogate.firstS_mm, lastS}) {
+    const Vec3 c = g.lpsToIndex(placement.tip_lps + s * frame.back);
+    lo = lo.cwiseMin(c), hi = hi.cwiseMax(c);
+  }
+  const double pad = (maxR + pad_mm) / g.spacing_mm.x() + 1.0;
+  std::array<std::int64_t, 3> from{}, to{};
+  for (int a = 0; a < 3; ++a) {
+    from[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(lo[a] - pad)));
+    to[a] = std::min<std::int64_t>(g.size[a], std::int64_t(std::ceil(hi[a] + pad)) + 1);
+  }
+  if (from[2] >= to[2]) return 0;
   std::vector<std::size_t> counted(std::size_t(to[2] - from[2]), 0);
   parallel::parallelFor(
       {std::size_t(from[2]), std::size_t(to[2])}, 4, [&](parallel::IndexRange chunk) {
@@ -312,25 +413,12 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
             for (std::int64_t i = from[0]; i < to[0]; ++i) {
               const std::size_t v = g.linearIndex(i, j, std::int64_t(k));
               if (skip(v)) continue;
-              const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
-              const Vec3 d = p - placement.tip_lps;
-              const double s = d.dot(back);
-              const double r = (d - s * back).norm();
-              const double R = surrogate.radiusAt(s);
-              // Off the profile (ahead of the tip, behind the zone: R = 0) nothing is ablated
-              // and a probe has no heat share. (Before, voxel centres exactly on the axis passed
-              // r <= R there: a one-voxel spike beyond both ends of an axis-aligned probe.)
-              if (R <= 0.0 || r > R + pad_mm) continue;
-              double reach = R;
-              if (vessels) {
-                if (sinkMask[v]) continue;
-                const double blood_mm = bloodOnTheWay_mm(grid, placement.tip_lps + s * back, p);
-                if (blood_mm > 0.0) {
-                  if (!radiative) continue;
-                  reach -= blood_mm;
-                }
-              }
-              if (visit(v, r, reach)) ++counted[k - std::size_t(from[2])];
+              const Vec3 ijk = Vec3(double(i), double(j), double(k));
+              const Vec3 p = g.indexToLps(ijk);
+              double r = 0.0;
+              const auto reach = reachAt(surrogate, grid, frame, sinkMask, pad_mm, v, p, ijk, r);
+              if (!reach) continue;
+              if (visit(v, r, *reach)) ++counted[k - std::size_t(from[2])];
             }
       });
   std::size_t total = 0;
@@ -447,6 +535,48 @@ PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const Ablation
     addProbeHeatWhere(
         surrogate, grid, p, sinkMask, length, [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
   return zoneFromHeat(heat, grid.geometry);
+}
+
+std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                                         std::span<const ProbePlacement> probes,
+                                         const std::vector<std::uint8_t>& sinkMask,
+                                         double interactionLength_mm,
+                                         std::span<const std::size_t> voxels) {
+  // As predictCombinedZone: one probe's zone is r <= R(s); the shares are summed in float in
+  // probe order, so the verdicts are its own.
+  const double length = probes.size() > 1 ? std::max(0.0, interactionLength_mm) : 0.0;
+  // The shares without the vessel rules bound those with them (the rules only take shares
+  // away): only voxels the bound puts in the zone walk to the axes.
+  const std::vector<std::uint8_t> noSink;
+  std::vector<ProbeFrame> frames, bareFrames;
+  for (const ProbePlacement& p : probes) {
+    frames.push_back(probeFrame(surrogate, grid, p, sinkMask));
+    bareFrames.push_back(probeFrame(surrogate, grid, p, noSink));
+  }
+  const ImageGeometry& g = grid.geometry;
+  const auto nx = std::size_t(g.size[0]), nxy = nx * std::size_t(g.size[1]);
+  std::vector<std::uint8_t> in(voxels.size(), 0);
+  if (surrogate.radius_mm.empty()) return in;
+  auto heatAt = [&](const std::vector<ProbeFrame>& fs, const std::vector<std::uint8_t>& sink,
+                    std::size_t v, const Vec3& p, const Vec3& ijk) {
+    float heat = 0.0f;
+    for (const ProbeFrame& f : fs) {
+      double r = 0.0;
+      if (const auto reach = reachAt(surrogate, grid, f, sink, kShareCutoff * length, v, p, ijk, r))
+        heat += heatShare(r, *reach, length);
+    }
+    return heat;
+  };
+  parallel::parallelFor({0, voxels.size()}, 256, [&](parallel::IndexRange chunk) {
+    for (std::size_t n = chunk.begin; n < chunk.end; ++n) {
+      const std::size_t v = voxels[n];
+      const Vec3 ijk = Vec3(double(v % nx), double(v % nxy / nx), double(v / nxy));
+      const Vec3 p = g.indexToLps(ijk);
+      if (heatAt(bareFrames, noSink, v, p, ijk) < 1.0f) continue;
+      in[n] = sinkMask.empty() || heatAt(frames, sinkMask, v, p, ijk) >= 1.0f;
+    }
+  });
+  return in;
 }
 
 LiveMultiProbeZone::LiveMultiProbeZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,

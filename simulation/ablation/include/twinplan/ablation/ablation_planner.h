@@ -1,8 +1,15 @@
 #pragma once
 // The ablation plan optimiser (issue #17 item 3): for a tumour segment plus a safety margin,
 // proposes one-probe and several-probe (2-3 parallel probes) plans along feasible needle paths
-// (needle_path.h) at the device's planner settings (zone_surrogate.h: plannerSettings), scores
-// them with the zone surrogate and ranks them:
+// (needle_path.h). Each probe arrangement gets its own power and time, searched over the
+// device's planner settings (zone_surrogate.h: plannerPowers_W x plannerDurations_s, 1-minute
+// steps): the least energy (ties: the shorter time) whose coverage of tumour + margin and
+// minimal margin (to the ranking's precision below) equal those the arrangement reaches at its
+// strongest setting (the highest power for the longest time), so more power or time would
+// only ablate more healthy tissue. The zone grows with time at a fixed power (the profiles of
+// one calibration run are nested), so the shortest such time per power is found by bisection
+// on the voxels of tumour + margin + one voxel only (combinedZoneAt). Plans are scored with the
+// zone surrogate at their setting and ranked:
 //   1. coverage of tumour + margin (percent, to 0.1 %), higher first;
 //   2. minimal ablative margin up to the requested margin (to 0.5 mm), larger first: beyond the
 //      requested margin a larger margin only costs healthy liver;
@@ -73,7 +80,15 @@ struct AblationPlan {
   double energy_J = 0.0;                    // all probes, from the calibration runs
   PlanEvaluation predicted;                 // surrogate
   std::optional<PlanEvaluation> confirmed;  // full physics (confirm)
-  std::string summary;  // "covers 100.0 % of tumour + 5 mm, min margin 5.8 mm, spares ..."
+  std::string summary;  // "covers 100.0 % of tumour + 5 mm, min margin 5.8 mm, spares ...";
+                        // ends with settingReason
+  // Why this power and time: "4 min is the shortest at 60 W that covers tumour + 5 mm (3 min:
+  // 97.3 %, min margin -2.0 mm); the least energy of 50-100 W (14.4 kJ; 100 W needs 3 min,
+  // 18.0 kJ)".
+  std::string settingReason;
+  // The same power one time step shorter (absent when the time is the shortest searched): its
+  // surrogate coverage of tumour + margin and minimal margin, which fall short of the plan's.
+  std::optional<double> shorterDuration_s, shorterCoverage_percent, shorterMinMargin_mm;
 };
 
 struct PlanningResult {
@@ -92,7 +107,9 @@ struct PlanningResult {
   };
   std::size_t pathsTried = 0, pathsFeasible = 0;
   std::vector<PathRefusal> refusals;  // most frequent first
-  std::size_t candidatesScored = 0;
+  std::size_t candidatesScored = 0;   // probe arrangements (direction x layout)
+  std::size_t settingsTested = 0;     // arrangement x setting verdicts on the target shell
+  std::vector<double> powersSearched_W, durationsSearched_s;
   double search_s = 0.0, confirm_s = 0.0;
 };
 
@@ -101,5 +118,12 @@ struct PlanningResult {
 // refusal counts, when every direction is refused. Cancelled on cancel.
 PlanningResult planAblation(const Case& twin, const PlannerOptions& options,
                             Progress& progress = noProgress());
+
+// The surrogate's evaluation of probes at one setting on the grid planAblation builds for this
+// tumour (coverage and margin as in the returned plans), for checking a plan against its
+// neighbouring settings. The setting must be one of plannerSettings (tabulated or calibrated).
+PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& options,
+                                   const std::vector<PlannedProbe>& probes, double power_W,
+                                   double duration_s);
 
 }  // namespace twinplan::ablation

@@ -109,6 +109,13 @@ struct BioheatParameters {
   // Points (LPS mm) whose temperature is recorded after every step. Each must lie in the grid.
   std::vector<Vec3> recordedPoints_lps;
 
+  // Times (s; ascending, each in (0, duration_s)) at which the zone by zoneCriterion is kept
+  // (AblationResult::zoneSnapshots); steps end on them as on duration_s. The run stops at
+  // duration_s with no cool-down, so the zone kept at t is the zone at the end of t seconds of
+  // heating, as a run of duration t reports it: the zone surrogate's calibration takes the zones
+  // of every planner time from one run (zone_surrogate.h calibrateSurrogateTimes).
+  std::vector<double> zoneSnapshotTimes_s;
+
   AblationCriterion zoneCriterion = AblationCriterion::ArrheniusDamage;
   double damageThreshold = 1.0;
   double maximumTemperatureThreshold_degC = 60.0;
@@ -204,6 +211,13 @@ struct ZoneAxes {
   Vec3 centre_lps = Vec3::Zero();    // the zone's centroid
 };
 
+// The zone at a time of BioheatParameters::zoneSnapshotTimes_s.
+struct ZoneSnapshot {
+  double time_s = 0.0;
+  double deliveredEnergy_J = 0.0;  // up to time_s
+  std::vector<std::uint8_t> zone;  // as AblationResult::ablationZone
+};
+
 struct AblationResult {
   ScalarField finalTemperature;    // degC at duration_s
   ScalarField maximumTemperature;  // degC, over the treatment
@@ -224,7 +238,8 @@ struct AblationResult {
   double zoneVolume_ml = 0.0;
   ZoneAxes zoneAxes;
 
-  VapourBook vapour;  // BioheatParameters::vapourCondensation
+  VapourBook vapour;                        // BioheatParameters::vapourCondensation
+  std::vector<ZoneSnapshot> zoneSnapshots;  // BioheatParameters::zoneSnapshotTimes_s
 
   // Solver statistics, for benchmarks and the treatment log.
   int steps = 0;
@@ -246,6 +261,11 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
 
 // The zone by `criterion` from the result's fields (so a caller can re-threshold a result).
 std::vector<std::uint8_t> ablationZone(const AblationResult& result,
+                                       const BioheatParameters& parameters);
+// The same from the three fields' values (one per voxel), e.g. while the run goes on.
+std::vector<std::uint8_t> ablationZone(const std::vector<float>& damage,
+                                       const std::vector<float>& maximumTemperature_degC,
+                                       const std::vector<float>& cem43_min,
                                        const BioheatParameters& parameters);
 // Volume (ml) of the zone's voxels.
 double zoneVolume_ml(const std::vector<std::uint8_t>& zone, const ImageGeometry& geometry);

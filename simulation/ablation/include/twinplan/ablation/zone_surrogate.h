@@ -71,18 +71,37 @@ ZoneSurrogate calibrateSurrogate(const AblationDevice& device,
                                  const SurrogateOptions& options = {},
                                  Progress& progress = noProgress());
 
-// The power/time settings the planner tries for a device: its default, half its time, and (a
-// microwave antenna: constant power) its generator's maximum power for the default time.
+// The surrogates of one power at several times (s, rising) from one run of the last time: the
+// zone at each earlier time is the run's zone then (BioheatParameters::zoneSnapshotTimes_s).
+// The run has no cool-down, so that zone is what a run of that duration reports, up to where
+// the steps fall (docs/validation.md "ablplanpt": the prefix test). calibration_s is the one
+// run's wall time, on every surrogate.
+std::vector<ZoneSurrogate> calibrateSurrogateTimes(const AblationDevice& device, double power_W,
+                                                   const std::vector<double>& durations_s,
+                                                   const SurrogateOptions& options = {},
+                                                   Progress& progress = noProgress());
+
+// The power/time settings the planner searches for a device (docs/validation.md "ablplanpt"):
+// times in kPlannerTimeStep_s steps from kPlannerTimeStep_s up to the catalogue time (the
+// setting of its published zone; the last step shorter when that is not a whole number of
+// steps); powers: an RF generator's set power only (its controller, not the user, sets the
+// delivered power), a constant-power antenna's from half its generator maximum up to the
+// maximum in steps of a tenth of it rounded to 5 W (at least 5 W), the catalogue power always
+// among them. Both rise.
+inline constexpr double kPlannerTimeStep_s = 60.0;
+std::vector<double> plannerPowers_W(const AblationDevice& device);
+std::vector<double> plannerDurations_s(const AblationDevice& device);
 struct DeviceSetting {
   double power_W = 0.0;
   double duration_s = 0.0;
 };
+// Every power x time of the two lists above, power-major.
 std::vector<DeviceSetting> plannerSettings(const AblationDevice& device);
 
 // Calibrated profiles are tabulated at build time for every catalogue device at its
 // plannerSettings() with default options (resources/ablation/zone_profiles.json, written by
-// bench/ablation_surrogate_table: the same calibrateSurrogate run), so the GUI and the planner do
-// not wait for the physics. The table's entry, or nullopt.
+// bench/ablation_surrogate_table: one calibrateSurrogateTimes run per power), so the GUI and the
+// planner do not wait for the physics. The table's entry, or nullopt.
 std::optional<ZoneSurrogate> tabulatedSurrogate(const std::string& deviceId, double power_W,
                                                 double duration_s);
 // The table's text for a set of calibrations.
@@ -157,6 +176,15 @@ PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const Ablation
                                   std::span<const ProbePlacement> probes,
                                   const std::vector<std::uint8_t>& sinkMask,
                                   double interactionLength_mm);
+
+// predictCombinedZone's verdict (1 in, 0 out) for the listed voxels only, in their order: the
+// same rule, voxel for voxel, at the cost of those voxels (the planner tests a setting on the
+// tumour + margin shell, not the whole grid).
+std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const AblationGrid& grid,
+                                         std::span<const ProbePlacement> probes,
+                                         const std::vector<std::uint8_t>& sinkMask,
+                                         double interactionLength_mm,
+                                         std::span<const std::size_t> voxels);
 
 // The live zone of a multi-probe plan while one probe is dragged: the held probes' heat shares
 // are summed once, so an update places only the moving probe (one probe's cost). The surrogate
