@@ -44,6 +44,9 @@ struct ZoneRun {
   double energy_kJ = 0.0;
   double seconds = 0.0;
   int rollOffs = 0;
+  // RF: the generator's current (A), its peak over the treatment and its mean while on, for
+  // comparison with the peak currents a paper reports (Goldberg et al. 1998: 1400-2150 mA).
+  double peakCurrent_A = 0.0, meanCurrent_A = 0.0;
   double maxTemperature_degC = 0.0;
   double box_mm = 0.0;
   double clearance_mm = 0.0;  // from the zone to the nearest face of the box
@@ -189,6 +192,17 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   }
   run.energy_kJ = result.deliveredEnergy_J * 1e-3;
   run.rollOffs = rf ? rf->rollOffCount() : 0;
+  if (rf) {
+    int on = 0;
+    for (const RfLogEntry& e : rf->log()) {
+      if (!e.powerOn || e.voltage_V <= 0.0) continue;
+      const double current_A = e.power_W / e.voltage_V;
+      run.peakCurrent_A = std::max(run.peakCurrent_A, current_A);
+      run.meanCurrent_A += current_A;
+      ++on;
+    }
+    if (on > 0) run.meanCurrent_A /= on;
+  }
   for (float t : result.maximumTemperature.values)
     run.maxTemperature_degC = std::max(run.maxTemperature_degC, double(t));
   run.box_mm = box_mm;
@@ -229,6 +243,9 @@ void report(const AblationDevice& device, const ZoneRun& run) {
       run.perfused ? "in vivo" : "ex vivo", run.box_mm, run.clearance_mm, run.seconds);
   std::printf("%-18s   after contraction (Rossmann 2014) %5.1f x %5.1f mm\n", device.id.c_str(),
               run.contractedLong_mm, run.contractedShort_mm);
+  if (run.peakCurrent_A > 0.0)
+    std::printf("%-18s   current: peak %.0f mA, mean while on %.0f mA\n", device.id.c_str(),
+                run.peakCurrent_A * 1e3, run.meanCurrent_A * 1e3);
   const VapourBook& v = run.vapour;
   if (v.boiled_J > 0.0)
     std::printf(
@@ -272,8 +289,25 @@ void expectMatchOrMismatch(double longOff_mm, double shortOff_mm, bool matches) 
   }
 }
 
-void runDevice(const AblationDevice& device, const Documented& documented,
-               Drying drying = Drying::TemperatureOnly) {
+// The catalogue's record of this check (devices.json zoneCheck), which the Ablation panel, the
+// planner and `ablate --list-devices` show, must say what this run measures: validated exactly
+// when both contracted axes are within +-5 mm, the recorded axes within 3 mm of the measured.
+void expectRecordedZoneCheck(const AblationDevice& device, const ZoneRun& run) {
+  const ZoneCheck& c = device.zoneCheck;
+  ASSERT_TRUE(c.recorded) << device.id << " has no zoneCheck in devices.json";
+  const bool within =
+      std::abs(run.contractedLong_mm - device.publishedZone.longAxis_mm) <= 5.0 &&
+      std::abs(run.contractedShort_mm - device.publishedZone.shortAxis_mm) <= 5.0;
+  EXPECT_EQ(c.within5mm, within) << device.id;
+  EXPECT_EQ(zoneValidated(device), within) << device.id;
+  EXPECT_NEAR(c.simulatedLongAxis_mm, run.axes.long_mm, 3.0) << device.id;
+  EXPECT_NEAR(c.simulatedShortAxis_mm, run.axes.short_mm[0], 3.0) << device.id;
+  EXPECT_NEAR(c.contractedLongAxis_mm, run.contractedLong_mm, 3.0) << device.id;
+  EXPECT_NEAR(c.contractedShortAxis_mm, run.contractedShort_mm, 3.0) << device.id;
+}
+
+ZoneRun runDevice(const AblationDevice& device, const Documented& documented,
+                  Drying drying = Drying::TemperatureOnly) {
   // 5 s steps: the drying cap bounds the power a voxel takes within a step, and the RF
   // roll-off pause (15 s) is three steps.
   const ZoneRun run = simulateInAClearBox(device, 5.0, drying);
@@ -301,9 +335,14 @@ void runDevice(const AblationDevice& device, const Documented& documented,
                           std::abs(run.contractedShort_mm - device.publishedZone.shortAxis_mm),
                           documented.contractedMatchesPublished);
   }
+  return run;
 }
 
-void runDevice(const Documented& documented) { runDevice(findDevice(documented.id), documented); }
+void runDevice(const Documented& documented) {
+  const AblationDevice& device = findDevice(documented.id);
+  // Only the catalogue's devices at their own setting and default drying carry the record.
+  expectRecordedZoneCheck(device, runDevice(device, documented));
+}
 
 TEST(AblationZoneSizes, CooledRfThreeCentimetreTip) {
   runDevice({"rf-cooled-3cm", 57.0, 42.0, false, 46.2, 34.4, true});
