@@ -86,5 +86,37 @@ TEST(AblationRfControl, ImpedanceControlRollsOffAndResumesAtHighPower) {
   EXPECT_DOUBLE_EQ(resumed->power_W, 200.0);
 }
 
+TEST(AblationRfControl, ACurrentLimitCapsThePowerAtItsSquareTimesTheImpedance) {
+  // The cooled 3 cm electrode at 200 W in a 41 mm cube draws more than 2 A (its impedance is
+  // tens of ohms: 200 W needs I = sqrt(P / Z)); with RfSettings::maxCurrent_A = 1 A the power
+  // of every step is 1 A^2 x its impedance, and the current V / Z never exceeds 1 A. Without
+  // the limit the same steps run at 200 W.
+  const AblationDevice& device = findDevice("rf-cooled-3cm");
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  BioheatParameters parameters;
+  parameters.duration_s = 20.0;
+  parameters.timeStep_s = 2.0;
+  RfSource free(grid, device, placement, rfSettingsFor(device));
+  simulateAblation(grid, free, parameters);
+  ASSERT_FALSE(free.log().empty());
+  EXPECT_DOUBLE_EQ(free.log().front().power_W, 200.0);
+  const double freeCurrent_A = free.log().front().power_W / free.log().front().voltage_V;
+  EXPECT_GT(freeCurrent_A, 1.5);
+  RfSettings limited = rfSettingsFor(device);
+  limited.maxCurrent_A = 1.0;
+  RfSource capped(grid, device, placement, limited);
+  simulateAblation(grid, capped, parameters);
+  ASSERT_EQ(capped.log().size(), free.log().size());
+  for (const RfLogEntry& e : capped.log()) {
+    SCOPED_TRACE(e.time_s);
+    if (!e.powerOn) continue;
+    EXPECT_NEAR(e.power_W, e.impedance_ohm, 1e-9 * e.impedance_ohm);
+    EXPECT_NEAR(e.power_W / e.voltage_V, 1.0, 1e-9);
+  }
+}
+
 }  // namespace
 }  // namespace twinplan::ablation
