@@ -88,7 +88,7 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
   QApplication::processEvents();
   EXPECT_TRUE(note->isHidden());
   EXPECT_TRUE(note->text().isEmpty());
-  // The multi-tine (27.5 x 54.7 mm vs about 40 mm) has one again; the 2.45 GHz antenna, set
+  // The multi-tine (27.5 x 54.2 mm vs about 40 mm) has one again; the 2.45 GHz antenna, set
   // through the panel's setup (as a reopened case does), has none.
   combo->setCurrentIndex(combo->findData(QString("rf-multitine-4cm")));
   QApplication::processEvents();

@@ -170,7 +170,7 @@ std::string withZoneCheck(bool within5mm, double contractedLong_mm, double contr
 TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishedOne) {
   // The catalogue's record (slow/ablation_zone_sizes_test's figures, branch ablcluster): the
   // cooled 3 cm tip and both antennas match within +-5 mm after contraction; the cluster
-  // (47.9 x 44.1 mm vs 31 mm) and the multi-tine (27.5 x 54.7 vs 40 x 40 mm) do not.
+  // (47.9 x 44.1 mm vs 31 mm) and the multi-tine (27.5 x 54.2 vs 40 x 40 mm) do not.
   for (const AblationDevice& d : deviceCatalogue()) EXPECT_TRUE(d.zoneCheck.recorded) << d.id;
   for (const char* id : {"rf-cooled-3cm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
     EXPECT_TRUE(zoneValidated(findDevice(id))) << id;
@@ -183,7 +183,7 @@ TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishe
   EXPECT_EQ(zoneValidationNote(cluster),
             "Zone not validated: simulated 48 x 44 mm vs published 31 mm (Goldberg et al. 1998)");
   EXPECT_EQ(zoneValidationNote(findDevice("rf-multitine-4cm")),
-            "Zone not validated: simulated 28 x 55 mm vs published 40 mm (LeVeen DFU, "
+            "Zone not validated: simulated 28 x 54 mm vs published 40 mm (LeVeen DFU, "
             "unverified)");
 
   // Read from a catalogue text: absent, off, within; the verdict must follow from the figures.
