@@ -299,9 +299,8 @@ void expectMatchOrMismatch(double longOff_mm, double shortOff_mm, bool matches) 
 void expectRecordedZoneCheck(const AblationDevice& device, const ZoneRun& run) {
   const ZoneCheck& c = device.zoneCheck;
   ASSERT_TRUE(c.recorded) << device.id << " has no zoneCheck in devices.json";
-  const bool within =
-      std::abs(run.contractedLong_mm - device.publishedZone.longAxis_mm) <= 5.0 &&
-      std::abs(run.contractedShort_mm - device.publishedZone.shortAxis_mm) <= 5.0;
+  const bool within = std::abs(run.contractedLong_mm - device.publishedZone.longAxis_mm) <= 5.0 &&
+                      std::abs(run.contractedShort_mm - device.publishedZone.shortAxis_mm) <= 5.0;
   EXPECT_EQ(c.within5mm, within) << device.id;
   EXPECT_EQ(zoneValidated(device), within) << device.id;
   EXPECT_NEAR(c.simulatedLongAxis_mm, run.axes.long_mm, 3.0) << device.id;

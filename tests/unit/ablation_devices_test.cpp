@@ -161,7 +161,8 @@ std::string withZoneCheck(bool within5mm, double contractedLong_mm, double contr
   json.insert(json.rfind("}]}"),
               ", \"zoneCheck\": {\"within5mm\": " + std::string(within5mm ? "true" : "false") +
                   ", \"simulatedLongAxis_mm\": 40, \"simulatedShortAxis_mm\": 30, "
-                  "\"contractedLongAxis_mm\": " + std::to_string(contractedLong_mm) +
+                  "\"contractedLongAxis_mm\": " +
+                  std::to_string(contractedLong_mm) +
                   ", \"contractedShortAxis_mm\": " + std::to_string(contractedShort_mm) +
                   ", \"reference\": \"Test et al. 2020\", \"section\": \"docs\"}");
   return json;

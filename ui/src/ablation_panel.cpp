@@ -442,20 +442,21 @@ void AblationPanel::showZoneCheck(const ablation::AblationDevice& d) {
   zoneNote_->setVisible(!note.isEmpty());
   const ablation::ZoneCheck& c = d.zoneCheck;
   zoneNote_->setToolTip(
-      !c.recorded ? QString()
-                  : tr("<p>At its default setting in uniform liver the simulated zone is %1 x %2 mm "
-                       "of heated tissue, %3 x %4 mm as measured after the tissue contracts (as "
-                       "the published zone was). Published: %5 x %6 mm, %7 (%8).</p><p>The zone "
-                       "shown is the simulation's; treat its size with care. %9.</p>")
-                        .arg(c.simulatedLongAxis_mm)
-                        .arg(c.simulatedShortAxis_mm)
-                        .arg(c.contractedLongAxis_mm)
-                        .arg(c.contractedShortAxis_mm)
-                        .arg(d.publishedZone.longAxis_mm)
-                        .arg(d.publishedZone.shortAxis_mm)
-                        .arg(QString::fromStdString(d.publishedZone.tissue))
-                        .arg(QString::fromStdString(d.publishedZone.evidence))
-                        .arg(QString::fromStdString(c.section)));
+      !c.recorded
+          ? QString()
+          : tr("<p>At its default setting in uniform liver the simulated zone is %1 x %2 mm "
+               "of heated tissue, %3 x %4 mm as measured after the tissue contracts (as "
+               "the published zone was). Published: %5 x %6 mm, %7 (%8).</p><p>The zone "
+               "shown is the simulation's; treat its size with care. %9.</p>")
+                .arg(c.simulatedLongAxis_mm)
+                .arg(c.simulatedShortAxis_mm)
+                .arg(c.contractedLongAxis_mm)
+                .arg(c.contractedShortAxis_mm)
+                .arg(d.publishedZone.longAxis_mm)
+                .arg(d.publishedZone.shortAxis_mm)
+                .arg(QString::fromStdString(d.publishedZone.tissue))
+                .arg(QString::fromStdString(d.publishedZone.evidence))
+                .arg(QString::fromStdString(c.section)));
 }
 
 void AblationPanel::showCase(const Case& twin) {

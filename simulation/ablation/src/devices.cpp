@@ -188,14 +188,12 @@ void readZoneCheck(const Json& entry, const EntryReader& r, AblationDevice& d) {
   c.contractedShortAxis_mm = r.number("zoneCheck", "contractedShortAxis_mm", 1.0, 300.0);
   c.reference = r.text("zoneCheck", "reference");
   c.section = r.text("zoneCheck", "section");
-  const double off_mm =
-      std::max(std::abs(c.contractedLongAxis_mm - d.publishedZone.longAxis_mm),
-               std::abs(c.contractedShortAxis_mm - d.publishedZone.shortAxis_mm));
+  const double off_mm = std::max(std::abs(c.contractedLongAxis_mm - d.publishedZone.longAxis_mm),
+                                 std::abs(c.contractedShortAxis_mm - d.publishedZone.shortAxis_mm));
   if (c.within5mm != (off_mm <= kZoneCheckTolerance_mm)) {
-    r.fail("zoneCheck.within5mm",
-           std::string("is ") + (c.within5mm ? "true" : "false") +
-               " but the contracted axes are " + millimetres(off_mm) +
-               " mm from the published zone");
+    r.fail("zoneCheck.within5mm", std::string("is ") + (c.within5mm ? "true" : "false") +
+                                      " but the contracted axes are " + millimetres(off_mm) +
+                                      " mm from the published zone");
   }
 }
 

@@ -49,8 +49,8 @@ struct PublishedZone {
 // measured, after the heated tissue contracted (docs/validation.md, "Microwave zone length
 // (session 13)"), by the published zone's criterion.
 struct ZoneCheck {
-  bool recorded = false;   // the catalogue entry has a zoneCheck
-  bool within5mm = false;  // both contracted axes within +-5 mm of the published ones
+  bool recorded = false;              // the catalogue entry has a zoneCheck
+  bool within5mm = false;             // both contracted axes within +-5 mm of the published ones
   double simulatedLongAxis_mm = 0.0;  // the heated tissue (what the planner and panel show)
   double simulatedShortAxis_mm = 0.0;
   double contractedLongAxis_mm = 0.0;  // the same as measured after contraction
