@@ -438,11 +438,14 @@ int listAblationDevices() {
     printJson(devices);
     return kOk;
   }
-  for (const json& d : devices)
+  for (const json& d : devices) {
     std::cout << d["id"].get<std::string>() << "  " << d["type"].get<std::string>() << ", "
               << d["power_W"].get<double>() << " W, " << d["duration_s"].get<double>() << " s ("
               << d["control"].get<std::string>() << ")  " << d["name"].get<std::string>()
               << "\n    source: " << d["sources"]["generator"].get<std::string>() << '\n';
+    if (!d["zone_note"].get<std::string>().empty())
+      std::cout << "    " << d["zone_note"].get<std::string>() << '\n';
+  }
   return kOk;
 }
 

@@ -431,6 +431,20 @@ json probePointsJson(const ablation::AblationResult& result) {
   return points;
 }
 
+namespace {
+// The device's zone check (devices.json zoneCheck): null when none is recorded.
+json zoneCheckJson(const AblationDevice& d) {
+  const ablation::ZoneCheck& c = d.zoneCheck;
+  if (!c.recorded) return nullptr;
+  return {{"within_5mm", c.within5mm},
+          {"published_mm", {d.publishedZone.longAxis_mm, d.publishedZone.shortAxis_mm}},
+          {"simulated_mm", {c.simulatedLongAxis_mm, c.simulatedShortAxis_mm}},
+          {"simulated_contracted_mm", {c.contractedLongAxis_mm, c.contractedShortAxis_mm}},
+          {"reference", c.reference},
+          {"section", c.section}};
+}
+}  // namespace
+
 json ablationDevicesJson() {
   json list = json::array();
   for (const AblationDevice& d : ablation::deviceCatalogue())
@@ -452,7 +466,10 @@ json ablationDevicesJson() {
                      {{"geometry", d.geometrySource},
                       {"cooling", d.coolingSource},
                       {"generator", d.generatorSource},
-                      {"published_zone", d.publishedZone.source}}}});
+                      {"published_zone", d.publishedZone.source}}},
+                    {"zone_validated", ablation::zoneValidated(d)},
+                    {"zone_note", ablation::zoneValidationNote(d)},
+                    {"zone_check", zoneCheckJson(d)}});
   return list;
 }
 

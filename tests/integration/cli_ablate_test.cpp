@@ -46,7 +46,7 @@ const std::string kProbe = " --tip -95,10,62 --entry -95,-120,62";
 // A 2 mm grid, 80 mm box and 2 minutes keep the run short; the physics is tested elsewhere.
 const std::string kQuick = " --spacing 2 --box 80 --time 120";
 
-TEST(CliAblate, ListDevicesGivesTypeDefaultsAndSources) {
+TEST(CliAblate, ListDevicesGivesTypeDefaultsSourcesAndZoneChecks) {
   const json devices = runCliJson("ablate --list-devices");
   ASSERT_TRUE(devices.is_array());
   EXPECT_GE(devices.size(), 5u);
@@ -60,9 +60,33 @@ TEST(CliAblate, ListDevicesGivesTypeDefaultsAndSources) {
       EXPECT_FALSE(d["sources"][source].get<std::string>().empty()) << source;
   }
   EXPECT_EQ(types, (std::set<std::string>{"rf-single", "rf-cluster", "rf-multitine", "microwave"}));
+  // Each device's zone check (devices.json zoneCheck): the cluster's zone is not validated, the
+  // cooled 3 cm tip's is.
+  std::set<std::string> notValidated;
+  for (const json& d : devices) {
+    SCOPED_TRACE(d.dump());
+    const json& check = d["zone_check"];
+    ASSERT_TRUE(check.is_object());
+    EXPECT_EQ(d["zone_validated"], check["within_5mm"]);
+    EXPECT_EQ(check["published_mm"][0], d["published_zone"]["long_axis_mm"]);
+    EXPECT_EQ(check["simulated_contracted_mm"].size(), 2u);
+    EXPECT_NE(check["section"].get<std::string>().find("docs/validation.md"), std::string::npos);
+    EXPECT_EQ(d["zone_note"].get<std::string>().empty(), d["zone_validated"].get<bool>());
+    if (!d["zone_validated"].get<bool>()) notValidated.insert(d["id"].get<std::string>());
+  }
+  EXPECT_EQ(notValidated, (std::set<std::string>{"rf-cluster-3x25mm", "rf-multitine-4cm"}));
+  const json& cluster = devices[1];
+  ASSERT_EQ(cluster["id"], "rf-cluster-3x25mm");
+  EXPECT_EQ(cluster["zone_check"]["simulated_contracted_mm"], json({47.9, 44.1}));
+  EXPECT_EQ(cluster["zone_check"]["published_mm"], json({31.0, 31.0}));
+  EXPECT_EQ(cluster["zone_check"]["reference"], "Goldberg et al. 1998");
   const auto text = runCommand(cli() + " ablate --list-devices");
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.output.find("mw-2450mhz-100w"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("Zone not validated: simulated 48 x 44 mm vs published 31 mm "
+                             "(Goldberg et al. 1998)"),
+            std::string::npos)
+      << text.output;
 }
 
 TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {

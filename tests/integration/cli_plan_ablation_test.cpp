@@ -51,6 +51,8 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
     EXPECT_LE(plan["coverage_percent"].get<double>(), previous + 0.1);
     previous = plan["coverage_percent"].get<double>();
     EXPECT_FALSE(plan["reasons"].get<std::string>().empty());
+    // The 2.45 GHz antenna's zone matches its published one: no "not validated" note.
+    EXPECT_EQ(plan["reasons"].get<std::string>().find("not validated"), std::string::npos);
     for (const json& p : plan["probes"]) EXPECT_LE(p["depth_mm"].get<double>(), 200.0);
   }
   const json& best = r["plans"][0];
@@ -104,6 +106,21 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
   std::cout << "best one-probe plan: " << single["reasons"].get<std::string>()
             << "; ablate (full physics): " << full["coverage_percent"].get<double>()
             << " % covered\n";
+}
+
+TEST(CliPlanAblation, PlansWithTheClusterSayItsZoneIsNotValidated) {
+  // The RF cluster's simulated zone does not match Goldberg et al. 1998's (devices.json
+  // zoneCheck, 47.9 x 44.1 mm after contraction vs 31 mm): each plan's reasons say so.
+  const json r = runCliJson("plan-ablation " + phantomCase().caseFile.string() +
+                            " --tumour \"Tumour 2\" --device rf-cluster-3x25mm --probes 1");
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["device"], "rf-cluster-3x25mm");
+  ASSERT_FALSE(r["plans"].empty());
+  for (const json& plan : r["plans"])
+    EXPECT_NE(plan["reasons"].get<std::string>().find(
+                  "Zone not validated: simulated 48 x 44 mm vs published 31 mm"),
+              std::string::npos)
+        << plan["reasons"];
 }
 
 TEST(CliPlanAblation, BadInputIsRefused) {

@@ -155,6 +155,59 @@ TEST(AblationDevices, EachPublishedZoneSaysHowItWasMeasuredAndWhichZoneMatchesIt
   }
 }
 
+// A zone check for the minimal entry (published 30 x 20 mm).
+std::string withZoneCheck(bool within5mm, double contractedLong_mm, double contractedShort_mm) {
+  std::string json = catalogueWith(kGeometry, kGenerator);
+  json.insert(json.rfind("}]}"),
+              ", \"zoneCheck\": {\"within5mm\": " + std::string(within5mm ? "true" : "false") +
+                  ", \"simulatedLongAxis_mm\": 40, \"simulatedShortAxis_mm\": 30, "
+                  "\"contractedLongAxis_mm\": " +
+                  std::to_string(contractedLong_mm) +
+                  ", \"contractedShortAxis_mm\": " + std::to_string(contractedShort_mm) +
+                  ", \"reference\": \"Test et al. 2020\", \"section\": \"docs\"}");
+  return json;
+}
+
+TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishedOne) {
+  // The catalogue's record (slow/ablation_zone_sizes_test's figures, branch ablcluster): the
+  // cooled 3 cm tip and both antennas match within +-5 mm after contraction; the cluster
+  // (47.9 x 44.1 mm vs 31 mm) and the multi-tine (27.5 x 54.2 vs 40 x 40 mm) do not.
+  for (const AblationDevice& d : deviceCatalogue()) EXPECT_TRUE(d.zoneCheck.recorded) << d.id;
+  for (const char* id : {"rf-cooled-3cm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
+    EXPECT_TRUE(zoneValidated(findDevice(id))) << id;
+    EXPECT_EQ(zoneValidationNote(findDevice(id)), "") << id;
+  }
+  const AblationDevice& cluster = findDevice("rf-cluster-3x25mm");
+  EXPECT_FALSE(cluster.zoneCheck.within5mm);
+  EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedLongAxis_mm, 47.9);
+  EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedShortAxis_mm, 44.1);
+  EXPECT_EQ(zoneValidationNote(cluster),
+            "Zone not validated: simulated 48 x 44 mm vs published 31 mm (Goldberg et al. 1998)");
+  EXPECT_EQ(zoneValidationNote(findDevice("rf-multitine-4cm")),
+            "Zone not validated: simulated 28 x 54 mm vs published 40 mm (LeVeen DFU, "
+            "unverified)");
+
+  // Read from a catalogue text: absent, off, within; the verdict must follow from the figures.
+  const AblationDevice none = loadDevices(catalogueWith(kGeometry, kGenerator), "t.json")[0];
+  EXPECT_FALSE(none.zoneCheck.recorded);
+  EXPECT_FALSE(zoneValidated(none));
+  EXPECT_EQ(zoneValidationNote(none), "Zone not validated: no check against a published zone");
+  const AblationDevice off = loadDevices(withZoneCheck(false, 40.0, 26.0), "t.json")[0];
+  EXPECT_TRUE(off.zoneCheck.recorded);
+  EXPECT_EQ(off.zoneCheck.reference, "Test et al. 2020");
+  EXPECT_EQ(zoneValidationNote(off),
+            "Zone not validated: simulated 40 x 26 mm vs published 30 x 20 mm (Test et al. 2020)");
+  const AblationDevice within = loadDevices(withZoneCheck(true, 34.0, 16.0), "t.json")[0];
+  EXPECT_TRUE(zoneValidated(within));
+  expectCorrupt(withZoneCheck(true, 40.0, 26.0),
+                "field 'zoneCheck.within5mm' is true but the contracted axes are 10 mm from "
+                "the published zone");
+  expectCorrupt(withZoneCheck(false, 34.0, 16.0), "'zoneCheck.within5mm' is false");
+  std::string noReference = withZoneCheck(false, 40.0, 26.0);
+  noReference.replace(noReference.find("\"reference\""), 11, "\"ref\"");
+  expectCorrupt(noReference, "'zoneCheck.reference' is missing");
+}
+
 AblationGrid liverGrid(std::int64_t n) { return uniformGrid(testing::testLiver(), {n, n, n}, 1.0); }
 
 // The extent (mm) of voxels along a direction through the origin.

@@ -81,6 +81,8 @@ TEST(AblationPlanner, SmallTumourOneProbeCoversTumourAndMargin) {
   EXPECT_GE(best.predicted.minMargin_mm, 5.0);
   EXPECT_NE(best.summary.find("covers 100.0 % of tumour + 5 mm"), std::string::npos)
       << best.summary;
+  // The 2.45 GHz antenna's zone matches its published one (devices.json zoneCheck): no note.
+  EXPECT_EQ(best.summary.find("not validated"), std::string::npos) << best.summary;
   // The entry is on the skin: one of the body's faces |x| or |y| = 70 mm.
   const Vec3& e = best.probes.front().entry_lps;
   EXPECT_NEAR(std::max(std::abs(e.x()), std::abs(e.y())), 70.0, 2.0);
@@ -148,6 +150,23 @@ TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
             << " s: " << shorter.coverage_percent << " %, " << shorter.minMargin_mm << " mm\n";
   EXPECT_GT(cheaper, 0u);
   EXPECT_DOUBLE_EQ(best.energy_J, bestEnergy);
+}
+
+TEST(AblationPlanner, PlansWithADeviceWhoseZoneIsNotValidatedSaySo) {
+  // The RF cluster's simulated zone is 17 mm larger than Goldberg et al. 1998's (devices.json
+  // zoneCheck): every plan with it carries the note, after its coverage.
+  PlannerOptions o = options();
+  o.deviceId = "rf-cluster-3x25mm";
+  o.maxProbes = 1;
+  const PlanningResult r = planAblation(liverCase(8.0), o);
+  ASSERT_FALSE(r.plans.empty());
+  for (const AblationPlan& plan : r.plans) {
+    EXPECT_NE(plan.summary.find("covers "), std::string::npos) << plan.summary;
+    EXPECT_NE(plan.summary.find("; Zone not validated: simulated 48 x 44 mm vs published 31 mm "
+                                "(Goldberg et al. 1998)"),
+              std::string::npos)
+        << plan.summary;
+  }
 }
 
 TEST(AblationPlanner, LargeTumourNeedsSeveralProbes) {

@@ -50,29 +50,48 @@ TEST(AblationRfControl, TemperatureControlHoldsItsTarget) {
   }
 }
 
+// The cooled 3 cm electrode in a 41 mm liver cube, its active tip centred, run in 2 s steps.
+struct CooledTipInACube {
+  const AblationDevice& device = findDevice("rf-cooled-3cm");
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
+  ProbePlacement placement = [] {
+    ProbePlacement p;
+    p.tip_lps = Vec3(0.0, 0.0, 15.0);
+    p.entry_lps = Vec3(0.0, 0.0, -100.0);
+    return p;
+  }();
+
+  // The generator log of a run of duration_s with these settings.
+  std::vector<RfLogEntry> run(const RfSettings& settings, double duration_s,
+                              int* rollOffs = nullptr, double* baseline_ohm = nullptr) const {
+    RfSource source(grid, device, placement, settings);
+    BioheatParameters parameters;
+    parameters.duration_s = duration_s;
+    parameters.timeStep_s = 2.0;
+    simulateAblation(grid, source, parameters);
+    if (rollOffs) *rollOffs = source.rollOffCount();
+    if (baseline_ohm) *baseline_ohm = source.baselineImpedance_ohm();
+    return source.log();
+  }
+};
+
 TEST(AblationRfControl, ImpedanceControlRollsOffAndResumesAtHighPower) {
   // The cooled 3 cm electrode at the Cool-tip's 200 W in a 41 mm cube: tissue next to the
   // electrode reaches 100 degC within seconds, boils its water off (latent heat, so 60 s rather
   // than the 25 s it took without), sigma collapses, the impedance rises > 30 ohm over
   // baseline, power goes off for 15 s and then on again (Trujillo, Alba & Berjano 2012).
-  const AblationDevice& device = findDevice("rf-cooled-3cm");
-  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
-  ProbePlacement placement;
-  placement.tip_lps = Vec3(0.0, 0.0, 15.0);
-  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
-  RfSource source(grid, device, placement, rfSettingsFor(device));
-  BioheatParameters parameters;
-  parameters.duration_s = 60.0;
-  parameters.timeStep_s = 2.0;
-  simulateAblation(grid, source, parameters);
-  const std::vector<RfLogEntry>& log = source.log();
-  ASSERT_GE(source.rollOffCount(), 1);
+  const CooledTipInACube cube;
+  int rollOffs = 0;
+  double baseline_ohm = 0.0;
+  const std::vector<RfLogEntry> log =
+      cube.run(rfSettingsFor(cube.device), 60.0, &rollOffs, &baseline_ohm);
+  ASSERT_GE(rollOffs, 1);
   // The first roll-off: its impedance exceeds baseline + 30 ohm; the next 15 s carry no power;
   // then power returns at 200 W.
   const auto first =
       std::find_if(log.begin(), log.end(), [](const RfLogEntry& e) { return !e.powerOn; });
   ASSERT_NE(first, log.end());
-  EXPECT_GT(first->impedance_ohm, source.baselineImpedance_ohm() + 30.0);
+  EXPECT_GT(first->impedance_ohm, baseline_ohm + 30.0);
   const double offAt_s = first->time_s;
   for (const RfLogEntry& e : log) {
     if (e.time_s > offAt_s && e.time_s < offAt_s + 15.0) {
@@ -84,6 +103,27 @@ TEST(AblationRfControl, ImpedanceControlRollsOffAndResumesAtHighPower) {
   });
   ASSERT_NE(resumed, log.end());
   EXPECT_DOUBLE_EQ(resumed->power_W, 200.0);
+}
+
+TEST(AblationRfControl, ACurrentLimitCapsThePowerAtItsSquareTimesTheImpedance) {
+  // The cooled 3 cm electrode at 200 W in a 41 mm cube draws more than 1.5 A at the start (its
+  // impedance is tens of ohms: I = sqrt(P / Z)); with RfSettings::maxCurrent_A = 1 A the power
+  // of every step with power on is 1 A^2 x its impedance and the current V / Z is 1 A.
+  const CooledTipInACube cube;
+  const std::vector<RfLogEntry> free = cube.run(rfSettingsFor(cube.device), 20.0);
+  ASSERT_FALSE(free.empty());
+  EXPECT_DOUBLE_EQ(free.front().power_W, 200.0);
+  EXPECT_GT(free.front().power_W / free.front().voltage_V, 1.5);
+  RfSettings limited = rfSettingsFor(cube.device);
+  limited.maxCurrent_A = 1.0;
+  const std::vector<RfLogEntry> capped = cube.run(limited, 20.0);
+  ASSERT_EQ(capped.size(), free.size());
+  for (const RfLogEntry& e : capped) {
+    SCOPED_TRACE(e.time_s);
+    if (!e.powerOn) continue;
+    EXPECT_NEAR(e.power_W, e.impedance_ohm, 1e-9 * e.impedance_ohm);
+    EXPECT_NEAR(e.power_W / e.voltage_V, 1.0, 1e-9);
+  }
 }
 
 }  // namespace

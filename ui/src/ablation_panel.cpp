@@ -206,6 +206,16 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   deviceInfo_->setWordWrap(true);
   deviceInfo_->setObjectName("ablationDeviceInfo");
   form->addRow(deviceInfo_);
+  // A device whose simulated zone does not match its published zone says so beside its name
+  // (devices.json zoneCheck): informative, not an alarm - an amber bar, the text in the
+  // palette's own colour.
+  zoneNote_ = new QLabel;
+  zoneNote_->setWordWrap(true);
+  zoneNote_->setObjectName("ablationZoneNote");
+  zoneNote_->setStyleSheet(
+      "QLabel { background: palette(alternate-base); border-left: 3px solid #c9a227; "
+      "padding: 3px 6px; }");
+  form->addRow(zoneNote_);
   power_ = new QDoubleSpinBox;
   power_->setObjectName("ablationPower");
   power_->setSuffix(" W");
@@ -421,8 +431,32 @@ void AblationPanel::showDevice() {
                            .arg(d.publishedZone.shortAxis_mm)
                            .arg(QString::fromStdString(d.publishedZone.tissue))
                            .arg(QString::fromStdString(d.publishedZone.setting)));
+  showZoneCheck(d);
   refreshing_ = false;
   refresh();
+}
+
+void AblationPanel::showZoneCheck(const ablation::AblationDevice& d) {
+  const QString note = QString::fromStdString(ablation::zoneValidationNote(d));
+  zoneNote_->setText(note.isEmpty() ? QString() : note + ".");
+  zoneNote_->setVisible(!note.isEmpty());
+  const ablation::ZoneCheck& c = d.zoneCheck;
+  zoneNote_->setToolTip(
+      !c.recorded
+          ? QString()
+          : tr("<p>At its default setting in uniform liver the simulated zone is %1 x %2 mm "
+               "of heated tissue, %3 x %4 mm as measured after the tissue contracts (as "
+               "the published zone was). Published: %5 x %6 mm, %7 (%8).</p><p>The zone "
+               "shown is the simulation's; treat its size with care. %9.</p>")
+                .arg(c.simulatedLongAxis_mm)
+                .arg(c.simulatedShortAxis_mm)
+                .arg(c.contractedLongAxis_mm)
+                .arg(c.contractedShortAxis_mm)
+                .arg(d.publishedZone.longAxis_mm)
+                .arg(d.publishedZone.shortAxis_mm)
+                .arg(QString::fromStdString(d.publishedZone.tissue))
+                .arg(QString::fromStdString(d.publishedZone.evidence))
+                .arg(QString::fromStdString(c.section)));
 }
 
 void AblationPanel::showCase(const Case& twin) {

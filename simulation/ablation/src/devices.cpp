@@ -1,7 +1,11 @@
 #include "twinplan/ablation/devices.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "twinplan/ablation/resources.h"
 #include "twinplan/ablation/zone_metrics.h"
@@ -11,6 +15,17 @@ namespace twinplan::ablation {
 namespace {
 
 using Json = nlohmann::json;
+
+// Issue #17 item 4: published zone sizes within +-5 mm.
+constexpr double kZoneCheckTolerance_mm = 5.0;
+
+// "48", "31.5": whole millimetres unless the figure has a tenth.
+std::string millimetres(double value_mm) {
+  const double tenths = std::round(value_mm * 10.0);
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(std::fmod(tenths, 10.0) == 0.0 ? 0 : 1) << tenths / 10.0;
+  return out.str();
+}
 
 constexpr std::string_view kCataloguePath = "ablation/devices.json";
 
@@ -160,6 +175,28 @@ void readZone(const EntryReader& r, AblationDevice& d) {
   }
 }
 
+// The optional zoneCheck group. Its verdict must follow from its own figures, so a record edited
+// by hand cannot call a device validated that its contracted axes put more than 5 mm off.
+void readZoneCheck(const Json& entry, const EntryReader& r, AblationDevice& d) {
+  if (!entry.contains("zoneCheck")) return;
+  ZoneCheck& c = d.zoneCheck;
+  c.recorded = true;
+  c.within5mm = r.flag("zoneCheck", "within5mm");
+  c.simulatedLongAxis_mm = r.number("zoneCheck", "simulatedLongAxis_mm", 1.0, 300.0);
+  c.simulatedShortAxis_mm = r.number("zoneCheck", "simulatedShortAxis_mm", 1.0, 300.0);
+  c.contractedLongAxis_mm = r.number("zoneCheck", "contractedLongAxis_mm", 1.0, 300.0);
+  c.contractedShortAxis_mm = r.number("zoneCheck", "contractedShortAxis_mm", 1.0, 300.0);
+  c.reference = r.text("zoneCheck", "reference");
+  c.section = r.text("zoneCheck", "section");
+  const double off_mm = std::max(std::abs(c.contractedLongAxis_mm - d.publishedZone.longAxis_mm),
+                                 std::abs(c.contractedShortAxis_mm - d.publishedZone.shortAxis_mm));
+  if (c.within5mm != (off_mm <= kZoneCheckTolerance_mm)) {
+    r.fail("zoneCheck.within5mm", std::string("is ") + (c.within5mm ? "true" : "false") +
+                                      " but the contracted axes are " + millimetres(off_mm) +
+                                      " mm from the published zone");
+  }
+}
+
 AblationDevice readDevice(const Json& entry, const std::string& origin, std::size_t index) {
   std::string id = "#" + std::to_string(index + 1);
   if (!entry.is_object()) EntryReader(Json::object(), origin, id).fail("", "is not an object");
@@ -175,6 +212,7 @@ AblationDevice readDevice(const Json& entry, const std::string& origin, std::siz
   readCooling(r, d);
   readGenerator(r, d);
   readZone(r, d);
+  readZoneCheck(entry, r, d);
   return d;
 }
 
@@ -234,6 +272,24 @@ std::vector<AblationDevice> loadDevices(std::string_view json, std::string_view 
     devices.push_back(std::move(device));
   }
   return devices;
+}
+
+bool zoneValidated(const AblationDevice& device) {
+  return device.zoneCheck.recorded && device.zoneCheck.within5mm;
+}
+
+std::string zoneValidationNote(const AblationDevice& device) {
+  if (zoneValidated(device)) return {};
+  const ZoneCheck& c = device.zoneCheck;
+  if (!c.recorded) return "Zone not validated: no check against a published zone";
+  const PublishedZone& z = device.publishedZone;
+  const std::string published =
+      z.longAxis_mm == z.shortAxis_mm
+          ? millimetres(z.longAxis_mm)
+          : millimetres(z.longAxis_mm) + " x " + millimetres(z.shortAxis_mm);
+  return "Zone not validated: simulated " + millimetres(std::round(c.contractedLongAxis_mm)) +
+         " x " + millimetres(std::round(c.contractedShortAxis_mm)) + " mm vs published " +
+         published + " mm (" + c.reference + ")";
 }
 
 const std::vector<AblationDevice>& deviceCatalogue() {

@@ -848,7 +848,9 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   const double impedance_ohm = 1.0 / unitPower_W_;
   if (log_.empty()) baselineImpedance_ohm_ = impedance_ohm;
   const double controlled_degC = hottestNextToElectrode(temperature);
-  const double power_W = decidePower(state, step_s, impedance_ohm, controlled_degC);
+  double power_W = decidePower(state, step_s, impedance_ohm, controlled_degC);
+  if (settings_.maxCurrent_A > 0.0)
+    power_W = std::min(power_W, settings_.maxCurrent_A * settings_.maxCurrent_A * impedance_ohm);
   const double scale = power_W / unitPower_W_;  // V0^2
   power_W_m3.resize(n);
   parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {

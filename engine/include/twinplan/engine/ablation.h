@@ -12,7 +12,10 @@ namespace twinplan::engine {
 
 // [{id, name, type, control, frequency_Hz, power_W, max_power_W, duration_s, cooled,
 //   published_zone: {long_axis_mm, short_axis_mm, tissue, setting}, sources: {geometry, cooling,
-//   generator, published_zone}}], in catalogue order.
+//   generator, published_zone}, zone_validated, zone_note, zone_check: {within_5mm,
+//   published_mm, simulated_mm, simulated_contracted_mm ([long, short]), reference, section} or
+//   null}], in catalogue order. zone_note is empty for a validated device, otherwise the
+//   sentence the Ablation panel shows (ablation/devices.h zoneValidationNote).
 nlohmann::json ablationDevicesJson();
 
 // The recorded points' temperatures over time (ablation/bioheat.h recordedPoints_lps), as the

@@ -16,6 +16,10 @@
 #include "twinplan/core/case.h"
 #include "twinplan/ui/temperature_chart.h"
 
+namespace twinplan::ablation {
+struct AblationDevice;
+}
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -131,6 +135,8 @@ class AblationPanel : public QWidget {
 
  private:
   void showDevice();  // limits and published zone of setup_.deviceId
+  // The note for a device whose zone is not matched to its published one (hidden otherwise).
+  void showZoneCheck(const ablation::AblationDevice& device);
   void refresh();     // probe list, point labels and the Simulate button
   ProbePoints& current() { return setup_.probes[current_]; }
   // A spin box's value changed: starts or continues its gesture, then setupChanged.
@@ -139,6 +145,7 @@ class AblationPanel : public QWidget {
   void changed();     // any other change of the set-up: ends the gesture, then setupChanged
   QComboBox* device_ = nullptr;
   QLabel* deviceInfo_ = nullptr;
+  QLabel* zoneNote_ = nullptr;
   QDoubleSpinBox* power_ = nullptr;
   QDoubleSpinBox* time_ = nullptr;
   QComboBox* probe_ = nullptr;

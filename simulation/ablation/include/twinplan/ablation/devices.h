@@ -43,6 +43,22 @@ struct PublishedZone {
   std::string zoneCriterion = "omega>=1";
 };
 
+// How the simulated zone of the device at its catalogue setting compares with its published
+// zone: devices.json "zoneCheck", the figures of slow/ablation_zone_sizes_test's last run, which
+// checks this record against what it measures. The zone is compared as the published one was
+// measured, after the heated tissue contracted (docs/validation.md, "Microwave zone length
+// (session 13)"), by the published zone's criterion.
+struct ZoneCheck {
+  bool recorded = false;              // the catalogue entry has a zoneCheck
+  bool within5mm = false;             // both contracted axes within +-5 mm of the published ones
+  double simulatedLongAxis_mm = 0.0;  // the heated tissue (what the planner and panel show)
+  double simulatedShortAxis_mm = 0.0;
+  double contractedLongAxis_mm = 0.0;  // the same as measured after contraction
+  double contractedShortAxis_mm = 0.0;
+  std::string reference;  // the published zone's source in short: "Goldberg et al. 1998"
+  std::string section;    // where docs/validation.md reports the run
+};
+
 struct AblationDevice {
   std::string id;    // "rf-cooled-3cm"
   std::string name;  // for menus and reports
@@ -74,6 +90,7 @@ struct AblationDevice {
   std::string generatorSource;
 
   PublishedZone publishedZone;
+  ZoneCheck zoneCheck;
 
   bool isRf() const { return type != DeviceType::Microwave; }
 };
@@ -81,6 +98,16 @@ struct AblationDevice {
 // Reads a catalogue (the format of resources/ablation/devices.json). `origin` names the text in
 // errors. Throws Error(Corrupt) naming the device and field of a bad entry.
 std::vector<AblationDevice> loadDevices(std::string_view json, std::string_view origin);
+
+// Whether the device's simulated zone is known to match its published zone within +-5 mm
+// (a recorded zone check that says so).
+bool zoneValidated(const AblationDevice& device);
+
+// Empty for a validated device; otherwise one sentence for the Ablation panel and the planner's
+// reasons: "Zone not validated: simulated 48 x 44 mm vs published 31 mm (Goldberg et al. 1998)"
+// (the contracted axes, rounded to the millimetre; one published figure when both axes are
+// equal), or "Zone not validated: no check against a published zone" without a record.
+std::string zoneValidationNote(const AblationDevice& device);
 
 // The compiled-in catalogue, read once.
 const std::vector<AblationDevice>& deviceCatalogue();

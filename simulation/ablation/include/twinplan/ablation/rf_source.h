@@ -73,6 +73,16 @@ struct RfSettings {
   double rollOffImpedanceRise_ohm = 30.0;
   double rollOffPause_s = 15.0;
 
+  // Optionally (0: none), the generator's current limit: the power is at most I_max^2 Z. The
+  // current, not the power, sets the heating near the electrodes (J^2 / sigma), and our
+  // impedance is lower than a generator reads (the ground is the grid's faces, not pads on the
+  // thighs, so the path's far part is missing), so at the set power our current is higher than
+  // a real generator's. Goldberg et al. (Radiology 1998;209:371-379, abstract) report 1400-2150
+  // mA peak current for their cluster; the Cool-tip system's maximum output is 2000 mA
+  // (Radiology 2004;230:175, abstract). Off by default: an option measured in
+  // slow/ablation_zone_sizes_test (docs/validation.md, "zone checks shown with each device").
+  double maxCurrent_A = 0.0;
+
   // Tissue vaporisation: above 100 degC sigma falls linearly to this factor of its 100 degC value
   // at 105 degC (two orders of magnitude: Trujillo & Berjano, Int J Hyperthermia 2013;29:590-597,
   // review of the sigma(T) models; Haemmerich et al. 2003 used 1e-4 over 1 degC).
