@@ -154,16 +154,23 @@ io::RtPlan rtPlanFromJson(const json& j, const std::string& planName) {
   }
 }
 
-std::vector<io::RtPlan> casePlans(const Case& twin, std::vector<std::string>* failures) {
-  std::vector<io::RtPlan> plans;
+std::vector<ReadableRtPlan> readableRtPlans(const Case& twin, std::vector<std::string>* failures) {
+  std::vector<ReadableRtPlan> readable;
   for (const Plan& p : twin.plans) {
     if (p.kind != kRadiotherapyPlanKind) continue;
     try {
-      plans.push_back(rtPlanFromJson(p.parameters, p.name));
+      readable.push_back({&p, rtPlanFromJson(p.parameters, p.name)});
     } catch (const Error& e) {
       if (failures) failures->push_back(e.what());
     }
   }
+  return readable;
+}
+
+std::vector<io::RtPlan> casePlans(const Case& twin, std::vector<std::string>* failures) {
+  std::vector<io::RtPlan> plans;
+  for (ReadableRtPlan& readable : readableRtPlans(twin, failures))
+    plans.push_back(std::move(readable.plan));
   return plans;
 }
 
@@ -186,17 +193,9 @@ const ScalarField* planDose(const Case& twin, const CasePlan& plan) {
 }
 
 std::optional<std::size_t> planOfDose(const Case& twin, const ScalarField& dose) {
-  std::size_t index = 0;  // counted as casePlans counts: readable RT plans only
-  for (const Plan& p : twin.plans) {
-    if (p.kind != kRadiotherapyPlanKind) continue;
-    try {
-      rtPlanFromJson(p.parameters, p.name);
-    } catch (const Error&) {
-      continue;
-    }
-    if (namesDose(p, dose)) return index;
-    ++index;
-  }
+  const std::vector<ReadableRtPlan> plans = readableRtPlans(twin);
+  for (std::size_t index = 0; index < plans.size(); ++index)
+    if (namesDose(*plans[index].record, dose)) return index;
   return std::nullopt;
 }
 

@@ -19,12 +19,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "error_of.h"
 #include "gui_fixtures.h"
+#include "rt_case_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/phantom/phantom.h"
@@ -38,14 +38,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string bytesOf(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using twinplan::test::bytesOf;
 
 std::vector<std::string> listing(const fs::path& folder) {
   std::vector<std::string> names;
@@ -55,25 +48,10 @@ std::vector<std::string> listing(const fs::path& folder) {
   return names;
 }
 
-// pydicom's reading of the three files (the CLI export test's probe).
-json probe(const fs::path& folder) {
-  const twinplan::test::CommandResult r = twinplan::test::runCommand(
-      "/usr/bin/python3 " +
-      quoted(fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/case_plan_export_probe.py") + " " +
-      quoted(folder / "RS.dcm") + " " + quoted(folder / "RP.dcm") + " " +
-      quoted(folder / "RD.dcm") + " 2>&1");
-  EXPECT_EQ(r.status, 0) << r.output;
-  return r.status == 0 ? json::parse(r.output) : json::object();
-}
-
 class RtExportTest : public fixtures::CaseWindowTest {
  protected:
   void SetUp() override {
-    phantom::PhantomOptions options;
-    options.kind = phantom::PhantomKind::Head;
-    options.scale = 0.4;
-    options.surfaceModels = false;
-    phantom::writePhantom(phantom::makePhantom(options), files_.path());
+    phantom::writePhantom(twinplan::test::headPhantom(0.4), files_.path());
     showCase(loadCase(files_ / "head.twinplan"), 0);
     if (HasFatalFailure()) return;
     window_->findChild<QDockWidget*>("rtPanel")->raise();
@@ -105,16 +83,11 @@ TEST_F(RtExportTest, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
   const std::optional<json> report = window_->exportPlan(out);
   ASSERT_TRUE(report);
   EXPECT_EQ(listing(out), (std::vector<std::string>{"RD.dcm", "RP.dcm", "RS.dcm"}));
-  const json p = probe(out);
+  // pydicom's reading of the three files (the CLI export test's probe).
+  const json p = twinplan::test::probePlanExport(out);
   ASSERT_FALSE(p.empty());
   const json &rs = p["rtstruct"], &rp = p["rtplan"], &rd = p["rtdose"];
-  EXPECT_EQ(rs["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.3");
-  EXPECT_EQ(rp["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.5");
-  EXPECT_EQ(rd["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.2");
-  // The chain: RT Plan -> RT Structure Set (C.8.8.9), RT Dose -> RT Plan (C.8.8.3).
-  EXPECT_EQ(rp["referenced_structure_set"], rs["sop_instance_uid"]);
-  EXPECT_EQ(rd["referenced_plan"], rp["sop_instance_uid"]);
-  EXPECT_EQ(rd["referenced_plan_class"], rp["sop_class_uid"]);
+  twinplan::test::expectExportReferencesEachOther(p);
   EXPECT_EQ(rd["summation"], "PLAN");
   EXPECT_EQ(rp["label"], "Left frontal");
   ASSERT_EQ(rp["beams"].size(), 3u);

@@ -15,6 +15,7 @@
 #include <cstdlib>
 
 #include "gui_fixtures.h"
+#include "rt_case_fixtures.h"
 #include "test_support.h"
 #include "twinplan/phantom/phantom.h"
 #include "twinplan/rendering/beam_overlay.h"
@@ -38,13 +39,7 @@ bool isColour(const QColor& c, int r, int g, int b) {
 
 class ConformalPlanWindowTest : public fixtures::CaseWindowTest {
  protected:
-  void SetUp() override {
-    phantom::PhantomOptions options;
-    options.kind = phantom::PhantomKind::Head;
-    options.scale = 0.4;
-    options.surfaceModels = false;
-    showCase(phantom::makePhantom(options).twin, 0);
-  }
+  void SetUp() override { showCase(twinplan::test::headPhantom(0.4).twin, 0); }
   bool plan() {
     return window_->planConformal({{"ptv", "Tumour"},
                                    {"oars", {"Ventricles:mean:10"}},

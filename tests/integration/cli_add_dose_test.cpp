@@ -8,9 +8,9 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "dose_fixtures.h"
+#include "rt_case_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/io/dicom_rtdose.h"
@@ -22,12 +22,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string bytesOf(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::bytesOf;
 
 // 60 Gy x a Gaussian (sigma 15 mm) about the tumour, on a 3 mm grid over the head.
 ScalarField blobDose(const Vec3& centre) {
@@ -38,13 +33,44 @@ ScalarField blobDose(const Vec3& centre) {
   return test::gaussianDose(grid, centre, 60.0, 15.0);
 }
 
+// The head phantom (scale 0.4) with two doses on one grid: the plan, blobDose about the tumour,
+// and a boost of 15 Gy peak (sigma 15 mm) 9 mm to the patient's left of it; saved with the
+// doses named `planName` and `boostName` as `dir`/head.twinplan. The doses as saved are kept
+// for comparison.
+struct HeadCaseWithTwoDoses {
+  fs::path file;
+  ScalarField plan, boost;
+};
+HeadCaseWithTwoDoses saveHeadCaseWithTwoDoses(const fs::path& dir, const std::string& planName,
+                                              const std::string& boostName) {
+  phantom::Phantom head = test::headPhantom(0.4);
+  const Vec3 centre = head.tumours.at(0).centre_lps;
+  HeadCaseWithTwoDoses saved{dir / "head.twinplan", blobDose(centre), {}};
+  saved.boost = test::gaussianDose(saved.plan.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
+  saved.plan.name = planName;
+  saved.boost.name = boostName;
+  head.twin.fields = {saved.plan, saved.boost};
+  saveCase(head.twin, saved.file);
+  return saved;
+}
+
+// Job "combine-doses" on a case file through the CLI (the job file written beside the case).
+// `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
+test::CommandResult combineDoses(const fs::path& casePath, const std::string& a,
+                                 const std::string& b, const std::string& operation,
+                                 bool refused = false) {
+  const fs::path job = casePath.parent_path() / "job.json";
+  std::ofstream(job) << json(
+      {{"job", "combine-doses"},
+       {"parameters",
+        {{"case", casePath.string()}, {"a", a}, {"b", b}, {"operation", operation}}}});
+  return test::runCommand(test::quoted(test::cliPath()) + " --json run " + test::quoted(job) +
+                          " 2>" + (refused ? "&1" : "/dev/null"));
+}
+
 TEST(CliAddDose, DoseJoinsTheCaseAndAnotherFrameIsRefused) {
   test::TempDir dir("twinplan-cli-add-dose");
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = 0.4;
-  options.surfaceModels = false;
-  phantom::Phantom head = phantom::makePhantom(options);
+  phantom::Phantom head = test::headPhantom(0.4);
   DicomInfo& ct = head.twin.volumes.front().dicom;
   if (ct.frameOfReferenceUid.empty()) ct.frameOfReferenceUid = "1.2.826.0.1.3680043.8.498.7";
   if (ct.studyInstanceUid.empty()) ct.studyInstanceUid = "1.2.826.0.1.3680043.8.498.8";
@@ -102,37 +128,14 @@ TEST(CliAddDose, DoseJoinsTheCaseAndAnotherFrameIsRefused) {
 // left byte for byte as it was.
 TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
   test::TempDir dir("twinplan-cli-combine-doses");
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = 0.4;
-  options.surfaceModels = false;
-  phantom::Phantom head = phantom::makePhantom(options);
-  const Vec3 centre = head.tumours.at(0).centre_lps;
-  ScalarField plan = blobDose(centre);
-  // 15 Gy peak 9 mm off, on the plan's grid.
-  ScalarField boost = test::gaussianDose(plan.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
-  plan.name = "Dose (plan)";
-  boost.name = "Dose (boost)";
-  head.twin.fields = {plan, boost};
-  const fs::path casePath = dir / "head.twinplan";
-  saveCase(head.twin, casePath);
-
-  const std::string cli = "'" + test::cliPath().string() + "'";
-  // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
-  const auto run = [&](const std::string& operation, const std::string& b, bool refused = false) {
-    std::ofstream(dir / "job.json") << json({{"job", "combine-doses"},
-                                             {"parameters",
-                                              {{"case", casePath.string()},
-                                               {"a", "Dose (plan)"},
-                                               {"b", b},
-                                               {"operation", operation}}}});
-    return test::runCommand(cli + " --json run '" + (dir / "job.json").string() + "' 2>" +
-                            (refused ? "&1" : "/dev/null"));
-  };
-  const auto sum = run("sum", "Dose (boost)");
+  const HeadCaseWithTwoDoses saved =
+      saveHeadCaseWithTwoDoses(dir.path(), "Dose (plan)", "Dose (boost)");
+  const fs::path& casePath = saved.file;
+  const ScalarField &plan = saved.plan, &boost = saved.boost;
+  const auto sum = combineDoses(casePath, "Dose (plan)", "Dose (boost)", "sum");
   ASSERT_EQ(sum.status, 0) << sum.output;
   EXPECT_EQ(json::parse(sum.output)["result"]["field"], "Dose (plan) + Dose (boost)");
-  const auto difference = run("difference", "Dose (boost)");
+  const auto difference = combineDoses(casePath, "Dose (plan)", "Dose (boost)", "difference");
   ASSERT_EQ(difference.status, 0) << difference.output;
   const json d = json::parse(difference.output)["result"];
   EXPECT_EQ(d["field"], "Dose (plan) - Dose (boost)");
@@ -148,11 +151,11 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
   EXPECT_EQ(combined.fields[3].quantity, "dose difference");
 
   const std::string before = bytesOf(casePath);
-  const auto product = run("product", "Dose (boost)", true);
+  const auto product = combineDoses(casePath, "Dose (plan)", "Dose (boost)", "product", true);
   EXPECT_EQ(product.status, 3) << product.output;
   EXPECT_NE(product.output.find("'sum' (A + B) or 'difference' (A - B)"), std::string::npos)
       << product.output;
-  const auto unknown = run("sum", "Dose (none)", true);
+  const auto unknown = combineDoses(casePath, "Dose (plan)", "Dose (none)", "sum", true);
   EXPECT_NE(unknown.status, 0);
   EXPECT_NE(unknown.output.find("its doses are 'Dose (plan)' (result-1), 'Dose (boost)' "
                                 "(result-2), 'Dose (plan) + Dose (boost)' (result-3)"),
@@ -165,22 +168,14 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
 // they share is refused listing both ids, the case left as it was.
 TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
   test::TempDir dir("twinplan-cli-combine-ids");
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = 0.4;
-  options.surfaceModels = false;
-  phantom::Phantom head = phantom::makePhantom(options);
-  const Vec3 centre = head.tumours.at(0).centre_lps;
-  ScalarField first = blobDose(centre);
-  ScalarField second = test::gaussianDose(first.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
-  first.name = second.name = "Dose (plan)";
-  head.twin.fields = {first, second};
-  const fs::path casePath = dir / "head.twinplan";
-  saveCase(head.twin, casePath);
+  const HeadCaseWithTwoDoses saved =
+      saveHeadCaseWithTwoDoses(dir.path(), "Dose (plan)", "Dose (plan)");
+  const fs::path& casePath = saved.file;
+  const ScalarField &first = saved.plan, &second = saved.boost;
 
-  const std::string cli = "'" + test::cliPath().string() + "'";
   const test::CommandResult info =
-      test::runCommand(cli + " --json case info '" + casePath.string() + "' 2>/dev/null");
+      test::runCommand(test::quoted(test::cliPath()) + " --json case info " +
+                       test::quoted(casePath) + " 2>/dev/null");
   ASSERT_EQ(info.status, 0) << info.output;
   const json results = json::parse(info.output)["results"];
   ASSERT_EQ(results.size(), 2u);
@@ -188,24 +183,15 @@ TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
   EXPECT_EQ(results[1]["id"], "result-2");
   EXPECT_EQ(results[1]["name"], "Dose (plan)");
 
-  // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
-  const auto run = [&](const std::string& a, const std::string& b, bool refused = false) {
-    std::ofstream(dir / "job.json")
-        << json({{"job", "combine-doses"},
-                 {"parameters",
-                  {{"case", casePath.string()}, {"a", a}, {"b", b}, {"operation", "difference"}}}});
-    return test::runCommand(cli + " --json run '" + (dir / "job.json").string() + "' 2>" +
-                            (refused ? "&1" : "/dev/null"));
-  };
   const std::string before = bytesOf(casePath);
-  const auto shared = run("Dose (plan)", "result-2", true);
+  const auto shared = combineDoses(casePath, "Dose (plan)", "result-2", "difference", true);
   EXPECT_EQ(shared.status, 3) << shared.output;  // InvalidInput
   EXPECT_NE(shared.output.find("2 results are named 'Dose (plan)' (ids result-1, result-2)"),
             std::string::npos)
       << shared.output;
   EXPECT_EQ(bytesOf(casePath), before);
 
-  const auto byIds = run("result-2", "result-1");
+  const auto byIds = combineDoses(casePath, "result-2", "result-1", "difference");
   ASSERT_EQ(byIds.status, 0) << byIds.output;
   const json r = json::parse(byIds.output)["result"];
   EXPECT_EQ(r["a_id"], "result-2");

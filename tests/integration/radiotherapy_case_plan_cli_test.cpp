@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "rt_case_fixtures.h"
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
 #include "twinplan/phantom/phantom.h"
@@ -19,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::quoted;
 
 constexpr const char* kPlanName = "Left frontal";
 
@@ -29,19 +31,13 @@ json runJson(const std::string& arguments) {
   return json::parse(r.output);
 }
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
 // The head phantom written once (DICOM CT + case), planned once in the case: three 6 MV beams on
 // the tumour, 60 Gy in 30 fractions, pencil beam on a 3 mm grid.
 class CasePlanCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir("twinplan-case-plan-cli");
-    phantom::PhantomOptions options;
-    options.kind = phantom::PhantomKind::Head;
-    options.scale = 0.5;
-    options.surfaceModels = false;
-    phantom::writePhantom(phantom::makePhantom(options), dir_->path());
+    phantom::writePhantom(test::headPhantom(0.5), dir_->path());
     plan_ = new json(runJson("plan-conformal " + quoted(dir_->path() / "head.twinplan") +
                              " --ptv Tumour --beams G0,G90,G270 --grid 3 --label '" + kPlanName +
                              "' --out " + quoted(planned())));
@@ -112,33 +108,18 @@ TEST_F(CasePlanCli, UnknownPlanNameListsTheCasesPlans) {
       << none.output;
 }
 
-// The probe's JSON for the three exported files; it also writes `dose16`, the RT Dose with
-// 16-bit pixels for dciodvfy.
-json probeExport(const fs::path& folder, const fs::path& dose16) {
-  const test::CommandResult probe = test::runCommand(
-      "/usr/bin/python3 " +
-      quoted(fs::path(TWINPLAN_SOURCE_DIR) / "tests/integration/case_plan_export_probe.py") + " " +
-      quoted(folder / "RS.dcm") + " " + quoted(folder / "RP.dcm") + " " +
-      quoted(folder / "RD.dcm") + " " + quoted(dose16) + " 2>&1");
-  EXPECT_EQ(probe.status, 0) << probe.output;
-  return json::parse(probe.output);
-}
-
 TEST_F(CasePlanCli, ExportWritesStructuresPlanAndDoseThatReferenceEachOther) {
   const fs::path out = dir_->path() / "export";
   const json e = runJson("export-plan " + quoted(planned()) + " --plan '" + kPlanName + "' --out " +
                          quoted(out));
+  // The probe's JSON for the three files; it also writes `dose16`, the RT Dose with 16-bit
+  // pixels for dciodvfy.
   const fs::path dose16 = dir_->path() / "RD16.dcm";
-  const json p = probeExport(out, dose16);
+  const json p = test::probePlanExport(out, dose16);
+  ASSERT_FALSE(p.empty());
   const json &rs = p["rtstruct"], &rp = p["rtplan"], &rd = p["rtdose"];
-  // SOP classes (PS3.4 B.5): RT Structure Set, RT Plan, RT Dose Storage.
-  EXPECT_EQ(rs["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.3");
-  EXPECT_EQ(rp["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.5");
-  EXPECT_EQ(rd["sop_class_uid"], "1.2.840.10008.5.1.4.1.1.481.2");
   // The chain: RT Dose -> RT Plan -> RT Structure Set -> the CT's series and every slice.
-  EXPECT_EQ(rp["referenced_structure_set"], rs["sop_instance_uid"]);
-  EXPECT_EQ(rd["referenced_plan"], rp["sop_instance_uid"]);
-  EXPECT_EQ(rd["referenced_plan_class"], rp["sop_class_uid"]);
+  test::expectExportReferencesEachOther(p);
   // The plan keeps the UID it has in the case (what `dose --plan NAME --out` references).
   EXPECT_EQ(rp["sop_instance_uid"], plan()["rtplan_sop_instance_uid"]);
   EXPECT_EQ(e["rtplan_sop_instance_uid"], rp["sop_instance_uid"]);

@@ -13,19 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "head_phantom.h"
 #include "test_support.h"
 #include "twinplan/core/spatial_transform.h"
 #include "twinplan/phantom/phantom.h"
 
 namespace twinplan::test {
-
-inline phantom::Phantom headPhantom(double scale) {
-  phantom::PhantomOptions options;
-  options.kind = phantom::PhantomKind::Head;
-  options.scale = scale;
-  options.surfaceModels = false;
-  return phantom::makePhantom(options);
-}
 
 inline const ImageVolume& volumeOf(const phantom::Phantom& p, const std::string& name) {
   const ImageVolume* v = findVolume(p.twin, name);

@@ -1,4 +1,4 @@
-// The result the views show (issue #19 item 8): one chooser in the Display toolbar picks the
+// The result the views show (issue #19 item 8): one chooser on the Result toolbar picks the
 // result field - a dose, an ablation's temperature or damage, a tissue shift's |u| - by its id
 // (two results may share a name; a rename keeps the choice), that the 2D overlay AND the 3D
 // isosurfaces show; a new result is shown when it arrives. The 3D
@@ -75,11 +75,12 @@ void MainWindow::connectResultDisplay() {
   chooser->setFocusPolicy(Qt::NoFocus);
   chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   results_->chooser = chooser;
-  // At the Display toolbar's end (at 1200 x 900 it runs past the window's edge: View > Shown
-  // result reaches it there). A toolbar row of its own made the 3D view's pick in
-  // teaching_peers_test land on the far side of its ball; not kept (session 13).
-  QToolBar* bar = findChild<QToolBar*>("display");
-  bar->addSeparator();
+  // A toolbar row of its own, under Tools and Display: at the Display toolbar's end it ran past
+  // the window's right edge at 1200 x 900 (session 13). View > Shown result offers it too.
+  addToolBarBreak();
+  QToolBar* bar = addToolBar(tr("Result"));
+  bar->setObjectName("result");
+  bar->setMovable(false);
   bar->addWidget(new QLabel(tr(" Result: "), bar));
   bar->addWidget(chooser);
   results_->rename = bar->addAction(tr("Rename…"), this, [this] {

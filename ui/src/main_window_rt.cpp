@@ -338,20 +338,12 @@ bool MainWindow::planConformal(const nlohmann::json& parameters) {
 
 namespace {
 
-// The name the case lists the RT panel's chosen plan under (casePlans counts readable
+// The name the case lists the RT panel's chosen plan under (the panel lists readable
 // radiotherapy plans only); empty when none is chosen.
 std::string chosenPlanName(const Case& twin, int chosen) {
-  int index = 0;
-  for (const Plan& p : twin.plans) {
-    if (p.kind != kRadiotherapyPlanKind) continue;
-    try {
-      rtPlanFromJson(p.parameters, p.name);
-    } catch (const Error&) {
-      continue;
-    }
-    if (index++ == chosen) return p.name;
-  }
-  return {};
+  const std::vector<ReadableRtPlan> plans = readableRtPlans(twin);
+  if (chosen < 0 || static_cast<std::size_t>(chosen) >= plans.size()) return {};
+  return plans[static_cast<std::size_t>(chosen)].record->name;
 }
 
 }  // namespace

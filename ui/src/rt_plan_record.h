@@ -8,7 +8,8 @@ namespace twinplan::ui {
 using engine::casePlans;
 using engine::kRadiotherapyPlanKind;
 using engine::plannedFractions;
-using engine::rtPlanFromJson;
+using engine::ReadableRtPlan;
+using engine::readableRtPlans;
 using engine::rtPlanToJson;
 
 }  // namespace twinplan::ui

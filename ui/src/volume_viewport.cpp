@@ -179,6 +179,49 @@ void VolumeViewport::pointAt(const QPointF& position) {
     emit surfaceHovered(Vec3::Zero(), Vec3(0, 0, 1), false);
 }
 
+namespace {
+
+Vec3 vec(const double* v) { return Vec3(v[0], v[1], v[2]); }
+
+// A pick's reach around the ray, a fraction of the window (vtkPicker::Tolerance).
+constexpr double kPickTolerance = 0.0005;
+
+// vtkCellPicker keeps, of the triangles of one model that the ray crosses, the one crossed
+// nearest its middle (parametric distance) among those not farther than the nearest found so
+// far, in cell order (vtkCellPicker::IntersectActorWithLine). A ray along an edge or through a
+// vertex of a model's near side crosses its triangles a rounding error outside them, so it can
+// lose to a triangle of the far side crossed squarely and visited first: the pick then lands
+// behind the surface seen. Whether a ray lies on an edge depends on the view's size in pixels
+// (the centre's ray goes through the focal point when the height is even), which made the pick
+// seem to depend on the view's place in the window (session 13). Picking again along the ray
+// up to the hit finds a nearer crossing; repeated while one is found.
+void keepNearestAlongRay(vtkRenderer* renderer, const Vec3& near_lps, Vec3& hit_lps,
+                         vtkProp*& prop) {
+  constexpr int kMostSurfaces = 8;        // layers of models in front of one another
+  constexpr double kBeforeHit_mm = 0.01;  // the hit's own triangles are not found again
+  for (int n = 0; n < kMostSurfaces; ++n) {
+    const Vec3 toHit = hit_lps - near_lps;
+    if (toHit.norm() <= kBeforeHit_mm) return;
+    Vec3 from = near_lps;
+    Vec3 to = hit_lps - kBeforeHit_mm * toHit.normalized();
+    vtkNew<vtkCellPicker> picker;
+    picker->SetTolerance(kPickTolerance);
+    if (picker->Pick3DPoint(from.data(), to.data(), renderer) == 0) return;
+    hit_lps = vec(picker->GetPickPosition());
+    prop = picker->GetViewProp();
+  }
+}
+
+// Where a display point lies in the world at display depth `z` (0: the near clipping plane).
+Vec3 displayToWorld(vtkRenderer* renderer, double x, double y, double z) {
+  renderer->SetDisplayPoint(x, y, z);
+  renderer->DisplayToWorld();
+  const double* w = renderer->GetWorldPoint();
+  return Vec3(w[0], w[1], w[2]) / w[3];
+}
+
+}  // namespace
+
 // The ray from the eye through the mouse: the camera's position to the picked point (a
 // perspective camera), or along its direction of projection (a parallel one).
 std::optional<VolumeViewport::SurfacePick> VolumeViewport::pickSurface(const QPointF& position,
@@ -195,17 +238,21 @@ std::optional<VolumeViewport::SurfacePick> VolumeViewport::pickSurface(const QPo
         hidden.push_back(prop);
       }
   }
+  vtkRenderer* renderer = view_->renderer();
   const QPoint display = toVtkDisplay(position);
   vtkNew<vtkCellPicker> picker;
-  picker->SetTolerance(0.0005);
-  const bool hit = picker->Pick(display.x(), display.y(), 0.0, view_->renderer()) != 0;
+  picker->SetTolerance(kPickTolerance);
+  const bool hit = picker->Pick(display.x(), display.y(), 0.0, renderer) != 0;
+  SurfacePick pick;
+  if (hit) {
+    pick.p_lps = vec(picker->GetPickPosition());
+    pick.prop = picker->GetViewProp();
+    keepNearestAlongRay(renderer, displayToWorld(renderer, display.x(), display.y(), 0.0),
+                        pick.p_lps, pick.prop);
+  }
   for (vtkProp* prop : hidden) prop->PickableOn();
   if (!hit) return std::nullopt;
-  const auto vec = [](const double* v) { return Vec3(v[0], v[1], v[2]); };
-  SurfacePick pick;
-  pick.p_lps = vec(picker->GetPickPosition());
-  pick.prop = picker->GetViewProp();
-  vtkCamera* camera = view_->renderer()->GetActiveCamera();
+  vtkCamera* camera = renderer->GetActiveCamera();
   Vec3 direction = camera->GetParallelProjection() ? vec(camera->GetDirectionOfProjection())
                                                    : Vec3(pick.p_lps - vec(camera->GetPosition()));
   if (direction.norm() < 1e-9) direction = vec(camera->GetDirectionOfProjection());

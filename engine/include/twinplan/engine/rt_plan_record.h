@@ -18,8 +18,17 @@ nlohmann::json rtPlanToJson(const io::RtPlan& plan);
 // Throws Error(Corrupt) naming the plan for JSON that is not a stored plan.
 io::RtPlan rtPlanFromJson(const nlohmann::json& json, const std::string& planName);
 
-// The case's RT plans, read back; a plan that cannot be read is skipped with its sentence in
-// `failures` (when given).
+// A radiotherapy plan record of the case and the plan read from it.
+struct ReadableRtPlan {
+  const Plan* record = nullptr;  // in the case (Case::plans)
+  io::RtPlan plan;
+};
+// The case's radiotherapy plan records that can be read, in the case's order: what the RT panel
+// lists, so an index into it is the panel's plan index. A record that cannot be read is skipped
+// with its sentence in `failures` (when given).
+std::vector<ReadableRtPlan> readableRtPlans(const Case& twin,
+                                            std::vector<std::string>* failures = nullptr);
+// The plans of readableRtPlans alone.
 std::vector<io::RtPlan> casePlans(const Case& twin, std::vector<std::string>* failures = nullptr);
 
 // The key of a plan record naming the case field that holds the plan's own dose (a plan made in
