@@ -1,6 +1,7 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "twinplan/core/parallel.h"
 
@@ -85,6 +86,33 @@ void sweepColour(MultigridLevel& l, int colour) {
   });
 }
 
+// The first red half-sweep of a cycle that starts from a zero correction: every neighbour of a
+// red voxel is black and still zero, so x = b / d there (the same value the general sweep
+// computes, without reading the neighbours). The black half-sweep that follows reads only red
+// neighbours and overwrites every black voxel, so the correction need not be cleared first.
+void firstRedSweepFromZero(MultigridLevel& l) {
+  float* x = l.correction.data();
+  const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
+  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
+      const std::int64_t base = std::int64_t(row) * l.nx;
+      for (std::int64_t i = (j + k) & 1; i < l.nx; i += 2) x[base + i] = b[base + i] * inverse[base + i];
+    }
+  });
+}
+
+// Symmetric red-black sweeps, red then black; from a zero correction when fromZero.
+void presmooth(MultigridLevel& l, int sweeps, bool fromZero) {
+  for (int s = 0; s < sweeps; ++s) {
+    if (s == 0 && fromZero)
+      firstRedSweepFromZero(l);
+    else
+      sweepColour(l, 0);
+    sweepColour(l, 1);
+  }
+}
+
 // residual = rhs - A correction on free voxels, 0 on fixed ones.
 void computeResidual(MultigridLevel& l) {
   const float* x = l.correction.data();
@@ -124,8 +152,13 @@ void computeResidual(MultigridLevel& l) {
   });
 }
 
-// Runs body(coarse voxel C, fine voxel c) for the (up to eight) children c of every coarse
-// voxel, one coarse row per task; children in a fixed order.
+// Where a child lies: its fine i, j, k and its place (0 or 1 per axis) in its coarse voxel.
+struct ChildAt {
+  std::int64_t i, j, k, di, dj, dk;
+};
+
+// Runs body(coarse voxel C, fine voxel c, ChildAt) for the (up to eight) children c of every
+// coarse voxel, one coarse row per task; children in a fixed order (k, then j, then i).
 template <class Body>
 void forEachChild(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
   parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
@@ -136,7 +169,8 @@ void forEachChild(const MultigridLevel& fine, const MultigridLevel& coarse, Body
         for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
           for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
             for (std::int64_t i = 2 * I; i < std::min(2 * I + 2, fine.nx); ++i)
-              body(C, i + fine.nx * (j + fine.ny * k), i - 2 * I, j - 2 * J, k - 2 * K);
+              body(C, i + fine.nx * (j + fine.ny * k), ChildAt{i, j, k, i - 2 * I, j - 2 * J,
+                                                                k - 2 * K});
       }
     }
   });
@@ -161,9 +195,7 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
   std::vector<double> diagonal(coarse.size(), 0.0);
-  forEachChild(
-      fine, coarse,
-      [&](std::int64_t C, std::int64_t c, std::int64_t di, std::int64_t dj, std::int64_t dk) {
+  forEachChild(fine, coarse, [&](std::int64_t C, std::int64_t c, const ChildAt& at) {
         if (!free(c)) return;
         double d = fine.diagonal[c];
         // Faces to the + neighbour: inside the block (counted twice, once from each side, so
@@ -175,10 +207,9 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
           else
             outer += 0.5f * conductance;
         };
-        const std::int64_t i = c % fine.nx, j = (c / fine.nx) % fine.ny, k = c / plane;
-        if (i + 1 < fine.nx) face(fine.faceX[c], 1, di, coarse.faceX[C]);
-        if (j + 1 < fine.ny) face(fine.faceY[c], fine.nx, dj, coarse.faceY[C]);
-        if (k + 1 < fine.nz) face(fine.faceZ[c], plane, dk, coarse.faceZ[C]);
+        if (at.i + 1 < fine.nx) face(fine.faceX[c], 1, at.di, coarse.faceX[C]);
+        if (at.j + 1 < fine.ny) face(fine.faceY[c], fine.nx, at.dj, coarse.faceY[C]);
+        if (at.k + 1 < fine.nz) face(fine.faceZ[c], plane, at.dk, coarse.faceZ[C]);
         diagonal[C] += d;
       });
   parallel::parallelFor({0, coarse.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
@@ -209,48 +240,68 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// rhs_C = sum of the children's residuals.
+// Runs body(coarse row, fine row, first) for the (up to four) fine rows of every coarse row
+// (k, then j; first for the first of them), by the offsets of the rows' first voxels; one
+// coarse row per task: no two tasks touch one coarse voxel.
+template <class Body>
+void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
+  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
+      for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+        for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+          body(std::int64_t(row) * coarse.nx, (j + fine.ny * k) * fine.nx,
+               k == 2 * K && j == 2 * J);
+    }
+  });
+}
+
+// rhs_C = sum of the children's residuals, added in forEachChild's order (k, j, i), so the
+// float sums do not depend on how the rows are walked.
 void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
-  std::fill(coarse.rightHandSide.begin(), coarse.rightHandSide.end(), 0.0f);
-  forEachChild(fine, coarse,
-               [&](std::int64_t C, std::int64_t c, std::int64_t, std::int64_t, std::int64_t) {
-                 coarse.rightHandSide[C] += fine.residual[c];
-               });
+  forEachChildRow(fine, coarse, [&](std::int64_t coarseRow, std::int64_t fineRow, bool first) {
+    float* rhs = coarse.rightHandSide.data() + coarseRow;
+    const float* residual = fine.residual.data() + fineRow;
+    const std::int64_t pairs = fine.nx / 2;
+    for (std::int64_t I = 0; I < pairs; ++I) {
+      const float start = first ? 0.0f : rhs[I];
+      rhs[I] = (start + residual[2 * I]) + residual[2 * I + 1];
+    }
+    if (fine.nx % 2 == 1) rhs[pairs] = (first ? 0.0f : rhs[pairs]) + residual[2 * pairs];
+  });
 }
 
 // correction_c += correction_C on free children.
 void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
-  forEachChild(fine, coarse,
-               [&](std::int64_t C, std::int64_t c, std::int64_t, std::int64_t, std::int64_t) {
-                 if (fine.inverseDiagonal[c] > 0.0f) fine.correction[c] += coarse.correction[C];
-               });
+  forEachChildRow(fine, coarse, [&](std::int64_t coarseRow, std::int64_t fineRow, bool) {
+    const float* from = coarse.correction.data() + coarseRow;
+    float* to = fine.correction.data() + fineRow;
+    const float* inverse = fine.inverseDiagonal.data() + fineRow;
+    for (std::int64_t i = 0; i < fine.nx; ++i)
+      if (inverse[i] > 0.0f) to[i] += from[i / 2];
+  });
 }
 
-// One cycle on level `depth` from its current correction (the coarse levels' corrections start
-// at zero): smoothing, the coarse correction by `coarseCycles` cycles of the next level (1: a
-// V-cycle, 2: a W-cycle), smoothing in the reverse colour order.
-void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles) {
+// One cycle on level `depth` from its current correction, or from zero when fromZero (the
+// correction's old values are then never read): smoothing, the coarse correction by
+// `coarseCycles` cycles of the next level (1: a V-cycle, 2: a W-cycle; the first from zero),
+// smoothing in the reverse colour order.
+void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles,
+           bool fromZero) {
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
-    for (int s = 0; s < kCoarsestSweeps; ++s) {
-      sweepColour(l, 0);
-      sweepColour(l, 1);
-    }
+    presmooth(l, kCoarsestSweeps, fromZero);
     for (int s = 0; s < kCoarsestSweeps; ++s) {
       sweepColour(l, 1);
       sweepColour(l, 0);
     }
     return;
   }
-  for (int s = 0; s < kSmoothingSweeps; ++s) {
-    sweepColour(l, 0);
-    sweepColour(l, 1);
-  }
+  presmooth(l, kSmoothingSweeps, fromZero);
   computeResidual(l);
   MultigridLevel& coarse = levels[depth + 1];
   restrictResidual(l, coarse);
-  std::fill(coarse.correction.begin(), coarse.correction.end(), 0.0f);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles);
+  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, c == 0);
   prolongCorrection(coarse, l);
   for (int s = 0; s < kSmoothingSweeps; ++s) {
     sweepColour(l, 1);
@@ -298,8 +349,7 @@ void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, std::span
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  std::fill(finest.correction.begin(), finest.correction.end(), 0.0f);
-  cycle(levels, 0, coarseCycles);
+  cycle(levels, 0, coarseCycles, true);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
@@ -313,6 +363,17 @@ void ConductionMultigrid::apply(std::span<const double> residual, std::span<doub
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
   applyCycle(levels_, coarseCycles_, residual, z);
+}
+
+void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector<float>& z) {
+  MultigridLevel& finest = levels_.front();
+  z.resize(finest.size());
+  // The cycle starts from zero, so the correction's old values (z's now) are never read.
+  std::swap(finest.rightHandSide, residual);
+  std::swap(finest.correction, z);
+  cycle(levels_, 0, coarseCycles_, true);
+  std::swap(finest.correction, z);
+  std::swap(finest.rightHandSide, residual);
 }
 
 }  // namespace twinplan::ablation::detail

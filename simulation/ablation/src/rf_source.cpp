@@ -89,12 +89,14 @@ void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConduc
 }
 
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
-// the finite-volume equations divided by the voxel size h).
+// the finite-volume equations divided by the voxel size h); with negate, its negative (the
+// residual b - A x of b = 0 on Tissue voxels).
 // Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
 // bits as dot(x, out) afterwards, without reading the arrays again.
 template <class In, class Out>
 double applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                     std::span<const In> x, std::span<Out> out) {
+                     std::span<const In> x, std::span<Out> out, bool negate = false) {
+  const double sign = negate ? -1.0 : 1.0;  // exact: x and -x round to floats of equal size
   return sumOverSlices(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
@@ -110,7 +112,7 @@ double applyOperator(const Strides& s, const FaceConductivity& f, std::span<cons
         if (j > 0) flux -= f.y[p - s.sy] * x[p - s.sy];
         if (k + 1 < s.nz) flux -= f.z[p] * x[p + s.sz];
         if (k > 0) flux -= f.z[p - s.sz] * x[p - s.sz];
-        out[p] = Out(flux);
+        out[p] = Out(sign * flux);
       };
       if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
         for (std::int64_t i = 0; i < s.nx; ++i) general(i);
@@ -130,7 +132,7 @@ double applyOperator(const Strides& s, const FaceConductivity& f, std::span<cons
                             double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
                             double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
                             double(fz[q - sz]) * xr[q - sz];
-        o[q] = role[q] == NodeRole::Tissue ? Out(flux) : Out(0);
+        o[q] = role[q] == NodeRole::Tissue ? Out(sign * flux) : Out(0);
       }
       general(s.nx - 1);
     }
@@ -149,6 +151,41 @@ double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
     for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
     return sum;
   });
+}
+
+// |b| of the potential equations: b = -A applied to the Dirichlet values (electrode_V on
+// Electrode voxels, 0 on Ground ones), which is non-zero only on Tissue voxels next to an
+// electrode. Each of those is computed as applyOperator() computes it (the same face order;
+// the terms of zero values left out change no bit), and the squares are summed per slice in
+// voxel order: the same bits as dot(b, b) of the whole grid, from one pass over the roles.
+double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
+                         std::span<const NodeRole> roles, double electrode_V) {
+  const double squares = sumOverSlices(s, [&](std::int64_t k) {
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[p] != NodeRole::Tissue) continue;
+        double flux = 0.0;
+        bool pulled = false;
+        auto face = [&](std::size_t q, float conductance) {
+          if (roles[q] != NodeRole::Electrode) return;
+          flux -= double(conductance) * electrode_V;
+          pulled = true;
+        };
+        if (i + 1 < s.nx) face(p + s.sx, f.x[p]);
+        if (i > 0) face(p - s.sx, f.x[p - s.sx]);
+        if (j + 1 < s.ny) face(p + s.sy, f.y[p]);
+        if (j > 0) face(p - s.sy, f.y[p - s.sy]);
+        if (k + 1 < s.nz) face(p + s.sz, f.z[p]);
+        if (k > 0) face(p - s.sz, f.z[p - s.sz]);
+        if (!pulled) continue;
+        const auto b = double(float(-flux));
+        sum += b * b;
+      }
+    return sum;
+  });
+  return std::sqrt(squares);
 }
 
 // The power of each face shared onto its voxels; see jouleHeating().
@@ -223,39 +260,37 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
   faceConductivity(s, sigma_S_m, work.faces);
-  if (!robinConductance.empty())
-    for (std::size_t v = 0; v < n; ++v) work.faces.diagonal[v] += robinConductance[v];
   const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
   std::vector<double>& x = solution.potential_V;
-  x.assign(n, 0.0);
+  x.resize(n);
   // r, z and ap are written in full before they are read; p is copied from z.
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
   for (std::vector<float>* v : {&r, &z, &p, &ap}) v->resize(n);
-  // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
-  for (std::size_t v = 0; v < n; ++v) {
-    if (roles[v] == NodeRole::Electrode) x[v] = electrode_V;
-  }
-  applyOperator<double, float>(s, f, roles, x, r);
-  const double rhsNorm = std::sqrt(dot(s, r, r));
-  if (warmStart.size() == n) {
-    for (std::size_t v = 0; v < n; ++v) {
-      if (roles[v] == NodeRole::Tissue) x[v] = warmStart[v];
-    }
-  }
-  applyOperator<double, float>(s, f, roles, x, r);
+  std::vector<std::uint8_t>& unknown = work.unknown;
+  unknown.resize(n);
+  // The first guess (the Dirichlet values, the warm start on Tissue voxels), the unknowns and
+  // the nested box's Robin conductances, in one pass.
+  const bool warm = warmStart.size() == n;
   forEachSlice(s, [&](std::int64_t k) {
-    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) r[v] = -r[v];
+    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
+      const NodeRole role = roles[v];
+      x[v] = role == NodeRole::Electrode ? electrode_V
+             : role == NodeRole::Tissue && warm ? warmStart[v]
+                                                 : 0.0;
+      unknown[v] = role == NodeRole::Tissue;
+      if (!robinConductance.empty()) work.faces.diagonal[v] += robinConductance[v];
+    }
   });
+  // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
+  const double rhsNorm = dirichletPullNorm(s, f, roles, electrode_V);
+  applyOperator<double, float>(s, f, roles, x, r, /*negate=*/true);  // r = b - A x
   // Preconditioned by a multigrid W-cycle (conduction_multigrid.h): a few iterations per solve
   // where Jacobi took about a hundred.
   detail::ConductionMultigrid& multigrid = work.multigrid;
-  std::vector<std::uint8_t>& unknown = work.unknown;
-  unknown.resize(n);
-  for (std::size_t v = 0; v < n; ++v) unknown[v] = roles[v] == NodeRole::Tissue;
   multigrid.build(s.nx, s.ny, s.nz, f.x, f.y, f.z, f.diagonal, unknown);
-  multigrid.apply(r, z);
+  multigrid.applyInPlace(r, z);
   p = z;
   double rz = dot(s, r, z);
   double residual = std::sqrt(dot(s, r, r));
@@ -281,7 +316,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
       }
       return sum;
     });
-    multigrid.apply(r, z);
+    multigrid.applyInPlace(r, z);
     const double rzNext = dot(s, r, z);
     const double beta = rzNext / rz;
     rz = rzNext;
