@@ -176,21 +176,32 @@ void forEachChild(const MultigridLevel& fine, const MultigridLevel& coarse, Body
   });
 }
 
-void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+// Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
+// them; the finest level's are copied): the diagonals are written in full by every build, the
+// correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
+// the residual by computeResidual().
+void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz,
+              bool clearFaces) {
   l.nx = nx;
   l.ny = ny;
   l.nz = nz;
   const auto n = static_cast<std::size_t>(nx * ny * nz);
-  for (std::vector<float>* v : {&l.diagonal, &l.faceX, &l.faceY, &l.faceZ, &l.inverseDiagonal,
-                                &l.correction, &l.rightHandSide, &l.residual})
-    v->assign(n, 0.0f);
+  for (std::vector<float>* v : {&l.faceX, &l.faceY, &l.faceZ}) {
+    if (clearFaces)
+      v->assign(n, 0.0f);
+    else
+      v->resize(n);
+  }
+  for (std::vector<float>* v :
+       {&l.diagonal, &l.inverseDiagonal, &l.correction, &l.rightHandSide, &l.residual})
+    v->resize(n);
 }
 
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
 void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
-  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2);
+  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true);
   const std::int64_t plane = fine.nx * fine.ny;
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
@@ -318,7 +329,7 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
   if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
-  allocate(finest, nx, ny, nz);
+  allocate(finest, nx, ny, nz, false);
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
       finest.faceX[n] = faceX[n];

@@ -62,17 +62,15 @@ double sumOverSlices(const Strides& s, F&& f) {
 // Fills f (its arrays reused: every entry is written).
 void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConductivity& f) {
   const std::size_t n = sigma.size();
-  f.x.assign(n, 0.0f);
-  f.y.assign(n, 0.0f);
-  f.z.assign(n, 0.0f);
+  for (std::vector<float>* faces : {&f.x, &f.y, &f.z}) faces->resize(n);
   f.diagonal.resize(n);
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j)
       for (std::int64_t i = 0; i < s.nx; ++i) {
         const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (i + 1 < s.nx) f.x[p] = harmonicMean(sigma[p], sigma[p + s.sx]);
-        if (j + 1 < s.ny) f.y[p] = harmonicMean(sigma[p], sigma[p + s.sy]);
-        if (k + 1 < s.nz) f.z[p] = harmonicMean(sigma[p], sigma[p + s.sz]);
+        f.x[p] = i + 1 < s.nx ? harmonicMean(sigma[p], sigma[p + s.sx]) : 0.0f;
+        f.y[p] = j + 1 < s.ny ? harmonicMean(sigma[p], sigma[p + s.sy]) : 0.0f;
+        f.z[p] = k + 1 < s.nz ? harmonicMean(sigma[p], sigma[p + s.sz]) : 0.0f;
       }
   });
   forEachSlice(s, [&](std::int64_t k) {
@@ -160,9 +158,26 @@ double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
 // voxel order: the same bits as dot(b, b) of the whole grid, from one pass over the roles.
 double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
                          std::span<const NodeRole> roles, double electrode_V) {
+  // Rows with an electrode voxel: only they and their four neighbouring rows can be pulled.
+  const std::size_t rows = std::size_t(s.ny * s.nz);
+  std::vector<std::uint8_t> electrodeRow(rows);
+  parallel::parallelFor(IndexRange{0, rows}, 64, [&](IndexRange r) {
+    for (std::size_t row = r.begin; row < r.end; ++row) {
+      const NodeRole* begin = roles.data() + row * s.sy;
+      electrodeRow[row] = std::find(begin, begin + s.nx, NodeRole::Electrode) != begin + s.nx;
+    }
+  });
+  auto pulledRow = [&](std::int64_t j, std::int64_t k) {
+    auto has = [&](std::int64_t jj, std::int64_t kk) {
+      return jj >= 0 && kk >= 0 && jj < s.ny && kk < s.nz &&
+             electrodeRow[std::size_t(jj + s.ny * kk)] != 0;
+    };
+    return has(j, k) || has(j - 1, k) || has(j + 1, k) || has(j, k - 1) || has(j, k + 1);
+  };
   const double squares = sumOverSlices(s, [&](std::int64_t k) {
     double sum = 0.0;
-    for (std::int64_t j = 0; j < s.ny; ++j)
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      if (!pulledRow(j, k)) continue;
       for (std::int64_t i = 0; i < s.nx; ++i) {
         const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
         if (roles[p] != NodeRole::Tissue) continue;
@@ -183,6 +198,7 @@ double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
         const auto b = double(float(-flux));
         sum += b * b;
       }
+    }
     return sum;
   });
   return std::sqrt(squares);
@@ -211,10 +227,10 @@ std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Stri
   const double perVolume = h_m / (h_m * h_m * h_m);
   std::vector<float> heating(geometry.voxelCount(), 0.0f);
   forEachSlice(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j)
-      for (std::int64_t i = 0; i < s.nx; ++i) {
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      auto general = [&](std::int64_t i) {
         const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[v] != NodeRole::Tissue) continue;
+        if (roles[v] != NodeRole::Tissue) return;
         double power = 0.0;
         auto face = [&](std::size_t q, float conductance) {
           const double dv = potential_V[v] - potential_V[q];
@@ -227,7 +243,32 @@ std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Stri
         if (k + 1 < s.nz) face(v + s.sz, f.z[v]);
         if (k > 0) face(v - s.sz, f.z[v - s.sz]);
         heating[v] = float(power * perVolume);
+      };
+      if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
+        for (std::int64_t i = 0; i < s.nx; ++i) general(i);
+        continue;
       }
+      // Inside the grid every face exists: the same sums in the same order, no bounds checks.
+      general(0);
+      const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
+      for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
+        if (roles[v] != NodeRole::Tissue) continue;
+        const double x = potential_V[v];
+        auto term = [&](std::size_t q, float conductance) {
+          const double dv = x - potential_V[q];
+          return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
+        };
+        double power = 0.0;
+        power += term(v + s.sx, f.x[v]);
+        power += term(v - s.sx, f.x[v - s.sx]);
+        power += term(v + s.sy, f.y[v]);
+        power += term(v - s.sy, f.y[v - s.sy]);
+        power += term(v + s.sz, f.z[v]);
+        power += term(v - s.sz, f.z[v - s.sz]);
+        heating[v] = float(power * perVolume);
+      }
+      general(s.nx - 1);
+    }
   });
   return heating;
 }
