@@ -152,30 +152,6 @@ void computeResidual(MultigridLevel& l) {
   });
 }
 
-// Where a child lies: its fine i, j, k and its place (0 or 1 per axis) in its coarse voxel.
-struct ChildAt {
-  std::int64_t i, j, k, di, dj, dk;
-};
-
-// Runs body(coarse voxel C, fine voxel c, ChildAt) for the (up to eight) children c of every
-// coarse voxel, one coarse row per task; children in a fixed order (k, then j, then i).
-template <class Body>
-void forEachChild(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
-      for (std::int64_t I = 0; I < coarse.nx; ++I) {
-        const std::int64_t C = I + coarse.nx * std::int64_t(row);
-        for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
-          for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
-            for (std::int64_t i = 2 * I; i < std::min(2 * I + 2, fine.nx); ++i)
-              body(C, i + fine.nx * (j + fine.ny * k), ChildAt{i, j, k, i - 2 * I, j - 2 * J,
-                                                                k - 2 * K});
-      }
-    }
-  });
-}
-
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
 // them; the finest level's are copied): the diagonals are written in full by every build, the
 // correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
@@ -197,6 +173,29 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
     v->resize(n);
 }
 
+// One of the (up to four) fine rows of a coarse row: the offsets of the two rows' first voxels,
+// the fine row's j and k, and whether it is the coarse row's first.
+struct ChildRow {
+  std::int64_t coarse, fine, j, k;
+  bool first;
+};
+
+// Runs body(ChildRow) for the fine rows of every coarse row (k, then j), one coarse row per
+// task: no two tasks touch one coarse voxel. Walking each fine row in i keeps every coarse
+// voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
+template <class Body>
+void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
+  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
+      for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+        for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+          body(ChildRow{std::int64_t(row) * coarse.nx, (j + fine.ny * k) * fine.nx, j, k,
+                        k == 2 * K && j == 2 * J});
+    }
+  });
+}
+
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
@@ -206,23 +205,27 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
   std::vector<double> diagonal(coarse.size(), 0.0);
-  forEachChild(fine, coarse, [&](std::int64_t C, std::int64_t c, const ChildAt& at) {
-        if (!free(c)) return;
-        double d = fine.diagonal[c];
-        // Faces to the + neighbour: inside the block (counted twice, once from each side, so
-        // subtract twice here and never from the other side) or to the next block.
-        auto face = [&](float conductance, std::int64_t offset, std::int64_t local, float& outer) {
-          if (conductance == 0.0f || !free(c + offset)) return;
-          if (local == 0)
-            d -= 2.0 * conductance;
-          else
-            outer += 0.5f * conductance;
-        };
-        if (at.i + 1 < fine.nx) face(fine.faceX[c], 1, at.di, coarse.faceX[C]);
-        if (at.j + 1 < fine.ny) face(fine.faceY[c], fine.nx, at.dj, coarse.faceY[C]);
-        if (at.k + 1 < fine.nz) face(fine.faceZ[c], plane, at.dk, coarse.faceZ[C]);
-        diagonal[C] += d;
-      });
+  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
+    const bool lastY = row.j + 1 >= fine.ny, lastZ = row.k + 1 >= fine.nz;
+    for (std::int64_t i = 0; i < fine.nx; ++i) {
+      const std::int64_t c = row.fine + i, C = row.coarse + i / 2;
+      if (!free(c)) continue;
+      double d = fine.diagonal[c];
+      // Faces to the + neighbour: inside the block (counted twice, once from each side, so
+      // subtract twice here and never from the other side) or to the next block.
+      auto face = [&](float conductance, std::int64_t offset, std::int64_t local, float& outer) {
+        if (conductance == 0.0f || !free(c + offset)) return;
+        if (local == 0)
+          d -= 2.0 * conductance;
+        else
+          outer += 0.5f * conductance;
+      };
+      if (i + 1 < fine.nx) face(fine.faceX[c], 1, i & 1, coarse.faceX[C]);
+      if (!lastY) face(fine.faceY[c], fine.nx, row.j & 1, coarse.faceY[C]);
+      if (!lastZ) face(fine.faceZ[c], plane, row.k & 1, coarse.faceZ[C]);
+      diagonal[C] += d;
+    }
+  });
   parallel::parallelFor({0, coarse.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) {
       // A block whose free voxels only conduct among themselves has no coarse equation.
@@ -251,28 +254,12 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// Runs body(coarse row, fine row, first) for the (up to four) fine rows of every coarse row
-// (k, then j; first for the first of them), by the offsets of the rows' first voxels; one
-// coarse row per task: no two tasks touch one coarse voxel.
-template <class Body>
-void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
-      for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
-        for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
-          body(std::int64_t(row) * coarse.nx, (j + fine.ny * k) * fine.nx,
-               k == 2 * K && j == 2 * J);
-    }
-  });
-}
-
-// rhs_C = sum of the children's residuals, added in forEachChild's order (k, j, i), so the
-// float sums do not depend on how the rows are walked.
+// rhs_C = sum of the children's residuals (in the order k, j, i).
 void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
-  forEachChildRow(fine, coarse, [&](std::int64_t coarseRow, std::int64_t fineRow, bool first) {
-    float* rhs = coarse.rightHandSide.data() + coarseRow;
-    const float* residual = fine.residual.data() + fineRow;
+  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
+    float* rhs = coarse.rightHandSide.data() + row.coarse;
+    const float* residual = fine.residual.data() + row.fine;
+    const bool first = row.first;
     const std::int64_t pairs = fine.nx / 2;
     for (std::int64_t I = 0; I < pairs; ++I) {
       const float start = first ? 0.0f : rhs[I];
@@ -284,10 +271,10 @@ void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
 
 // correction_c += correction_C on free children.
 void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
-  forEachChildRow(fine, coarse, [&](std::int64_t coarseRow, std::int64_t fineRow, bool) {
-    const float* from = coarse.correction.data() + coarseRow;
-    float* to = fine.correction.data() + fineRow;
-    const float* inverse = fine.inverseDiagonal.data() + fineRow;
+  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
+    const float* from = coarse.correction.data() + row.coarse;
+    float* to = fine.correction.data() + row.fine;
+    const float* inverse = fine.inverseDiagonal.data() + row.fine;
     for (std::int64_t i = 0; i < fine.nx; ++i)
       if (inverse[i] > 0.0f) to[i] += from[i / 2];
   });
