@@ -218,8 +218,8 @@ std::uint64_t fingerprint(const AblationResult& result) {
     const auto* b = static_cast<const unsigned char*>(data);
     for (std::size_t i = 0; i < bytes; ++i) hash = (hash ^ b[i]) * 1099511628211ull;
   };
-  for (const ScalarField* f : {&result.finalTemperature, &result.maximumTemperature,
-                               &result.damage, &result.cem43})
+  for (const ScalarField* f :
+       {&result.finalTemperature, &result.maximumTemperature, &result.damage, &result.cem43})
     add(f->values.data(), f->values.size() * sizeof(float));
   add(result.deliveredPower_W.data(), result.deliveredPower_W.size() * sizeof(double));
   return hash;

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <span>
 #include <vector>
@@ -224,7 +224,8 @@ TextbookLevel textbookCoarse(const TextbookLevel& f) {
           face(f.faceZ[std::size_t(v)], v + f.nx * f.ny, k % 2 == 0, c.faceZ[std::size_t(C)]);
       }
   for (std::size_t C = 0; C < n; ++C)
-    c.free[C] = c.diagonal[C] > 1e-6 * (c.faceX[C] + c.faceY[C] + c.faceZ[C]) && c.diagonal[C] > 0.0;
+    c.free[C] =
+        c.diagonal[C] > 1e-6 * (c.faceX[C] + c.faceY[C] + c.faceZ[C]) && c.diagonal[C] > 0.0;
   for (std::int64_t K = 0; K < c.nz; ++K)
     for (std::int64_t J = 0; J < c.ny; ++J)
       for (std::int64_t I = 0; I < c.nx; ++I) {
@@ -253,8 +254,8 @@ double textbookNeighbours(const TextbookLevel& l, const std::vector<double>& x, 
   return sum;
 }
 
-void textbookHalfSweep(const TextbookLevel& l, const std::vector<double>& b,
-                       std::vector<double>& x, int colour) {
+void textbookHalfSweep(const TextbookLevel& l, const std::vector<double>& b, std::vector<double>& x,
+                       int colour) {
   for (std::int64_t k = 0; k < l.nz; ++k)
     for (std::int64_t j = 0; j < l.ny; ++j)
       for (std::int64_t i = 0; i < l.nx; ++i) {
@@ -337,8 +338,7 @@ TEST(ConductionMultigrid, TheCycleIsTheTextbookCycle) {
   ConductionMultigrid m = large.multigrid();
   std::vector<double> unused(large.free.size());
   m.apply(large.randomOnFree(8), unused);
-  m.build(grid.nx, grid.ny, grid.nz, grid.faceX, grid.faceY, grid.faceZ, grid.diagonal,
-          grid.free);
+  m.build(grid.nx, grid.ny, grid.nz, grid.faceX, grid.faceY, grid.faceZ, grid.diagonal, grid.free);
   const std::vector<double> r = grid.randomOnFree(7);
   for (int coarseCycles : {2, 1}) {
     SCOPED_TRACE(coarseCycles);
@@ -350,7 +350,7 @@ TEST(ConductionMultigrid, TheCycleIsTheTextbookCycle) {
     m.apply(std::span<const float>(rFloat), std::span<float>(zSpan));
     const std::vector<float> rBefore = rFloat;
     m.applyInPlace(rFloat, zLent);
-    EXPECT_EQ(zLent, zSpan);      // the same cycle, bit for bit
+    EXPECT_EQ(zLent, zSpan);     // the same cycle, bit for bit
     EXPECT_EQ(rFloat, rBefore);  // the residual comes back unchanged
     // In plain tissue (the shaft's corrections, over its 1e-6 S/m, dwarf the rest).
     double largest = 0.0, difference = 0.0;

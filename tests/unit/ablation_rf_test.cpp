@@ -131,9 +131,9 @@ TEST(AblationRfPotential, TheSolveStopsWhereItsTrueResidualMeetsTheTolerance) {
         const std::size_t v = g.linearIndex(i, j, k);
         if (c.roles[v] != NodeRole::Tissue) continue;
         double b = 0.0, flux = 0.0;
-        for (const std::size_t q : {g.linearIndex(i + 1, j, k), g.linearIndex(i - 1, j, k),
-                                    g.linearIndex(i, j + 1, k), g.linearIndex(i, j - 1, k),
-                                    g.linearIndex(i, j, k + 1), g.linearIndex(i, j, k - 1)}) {
+        for (const std::size_t q :
+             {g.linearIndex(i + 1, j, k), g.linearIndex(i - 1, j, k), g.linearIndex(i, j + 1, k),
+              g.linearIndex(i, j - 1, k), g.linearIndex(i, j, k + 1), g.linearIndex(i, j, k - 1)}) {
           const double face = mean(double(sigma[v]), double(sigma[q]));
           flux += face * (s.potential_V[v] - s.potential_V[q]);
           if (c.roles[q] == NodeRole::Electrode) b += face * 1.0;

@@ -97,7 +97,8 @@ void firstRedSweepFromZero(MultigridLevel& l) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
       const std::int64_t base = std::int64_t(row) * l.nx;
-      for (std::int64_t i = (j + k) & 1; i < l.nx; i += 2) x[base + i] = b[base + i] * inverse[base + i];
+      for (std::int64_t i = (j + k) & 1; i < l.nx; i += 2)
+        x[base + i] = b[base + i] * inverse[base + i];
     }
   });
 }

@@ -86,6 +86,34 @@ void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConduc
   });
 }
 
+// visit(q, sigma_f) for the faces of voxel p (at i, j, k) inside the grid, in the order every
+// sum over them keeps: +x, -x, +y, -y, +z, -z.
+template <class Visit>
+void forEachFace(const Strides& s, const FaceConductivity& f, std::size_t p, std::int64_t i,
+                 std::int64_t j, std::int64_t k, Visit&& visit) {
+  if (i + 1 < s.nx) visit(p + s.sx, f.x[p]);
+  if (i > 0) visit(p - s.sx, f.x[p - s.sx]);
+  if (j + 1 < s.ny) visit(p + s.sy, f.y[p]);
+  if (j > 0) visit(p - s.sy, f.y[p - s.sy]);
+  if (k + 1 < s.nz) visit(p + s.sz, f.z[p]);
+  if (k > 0) visit(p - s.sz, f.z[p - s.sz]);
+}
+
+// Walks row j of slice k: general(i) on every voxel of a row on the grid's boundary; inside,
+// general(i) at the row's two ends and interior(first voxel of the row) for the voxels between,
+// whose six neighbours all exist (a loop without bounds checks).
+template <class General, class Interior>
+void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& general,
+             Interior&& interior) {
+  if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
+    for (std::int64_t i = 0; i < s.nx; ++i) general(i);
+    return;
+  }
+  general(0);
+  interior(s.sy * std::size_t(j) + s.sz * std::size_t(k));
+  general(s.nx - 1);
+}
+
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
 // the finite-volume equations divided by the voxel size h); with negate, its negative (the
 // residual b - A x of b = 0 on Tissue voxels).
@@ -104,35 +132,25 @@ double applyOperator(const Strides& s, const FaceConductivity& f, std::span<cons
           return;
         }
         double flux = f.diagonal[p] * x[p];
-        if (i + 1 < s.nx) flux -= f.x[p] * x[p + s.sx];
-        if (i > 0) flux -= f.x[p - s.sx] * x[p - s.sx];
-        if (j + 1 < s.ny) flux -= f.y[p] * x[p + s.sy];
-        if (j > 0) flux -= f.y[p - s.sy] * x[p - s.sy];
-        if (k + 1 < s.nz) flux -= f.z[p] * x[p + s.sz];
-        if (k > 0) flux -= f.z[p - s.sz] * x[p - s.sz];
+        forEachFace(s, f, p, i, j, k,
+                    [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
         out[p] = Out(sign * flux);
       };
-      if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
-        for (std::int64_t i = 0; i < s.nx; ++i) general(i);
-        continue;
-      }
-      // Inside the grid every neighbour of the row's inner voxels exists: no bounds checks.
-      general(0);
-      const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
-      const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
-      const NodeRole* role = roles.data() + row;
-      const In* xr = x.data() + row;
-      const double* d = f.diagonal.data() + row;
-      const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
-      Out* o = out.data() + row;
-      for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
-        const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
-                            double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
-                            double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
-                            double(fz[q - sz]) * xr[q - sz];
-        o[q] = role[q] == NodeRole::Tissue ? Out(sign * flux) : Out(0);
-      }
-      general(s.nx - 1);
+      walkRow(s, j, k, general, [&](std::size_t row) {
+        const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
+        const NodeRole* role = roles.data() + row;
+        const In* xr = x.data() + row;
+        const double* d = f.diagonal.data() + row;
+        const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
+        Out* o = out.data() + row;
+        for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
+          const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
+                              double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
+                              double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
+                              double(fz[q - sz]) * xr[q - sz];
+          o[q] = role[q] == NodeRole::Tissue ? Out(sign * flux) : Out(0);
+        }
+      });
     }
     const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
     double sum = 0.0;
@@ -183,17 +201,11 @@ double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
         if (roles[p] != NodeRole::Tissue) continue;
         double flux = 0.0;
         bool pulled = false;
-        auto face = [&](std::size_t q, float conductance) {
+        forEachFace(s, f, p, i, j, k, [&](std::size_t q, float conductance) {
           if (roles[q] != NodeRole::Electrode) return;
           flux -= double(conductance) * electrode_V;
           pulled = true;
-        };
-        if (i + 1 < s.nx) face(p + s.sx, f.x[p]);
-        if (i > 0) face(p - s.sx, f.x[p - s.sx]);
-        if (j + 1 < s.ny) face(p + s.sy, f.y[p]);
-        if (j > 0) face(p - s.sy, f.y[p - s.sy]);
-        if (k + 1 < s.nz) face(p + s.sz, f.z[p]);
-        if (k > 0) face(p - s.sz, f.z[p - s.sz]);
+        });
         if (!pulled) continue;
         const auto b = double(float(-flux));
         sum += b * b;
@@ -232,42 +244,31 @@ std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Stri
         const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
         if (roles[v] != NodeRole::Tissue) return;
         double power = 0.0;
-        auto face = [&](std::size_t q, float conductance) {
+        forEachFace(s, f, v, i, j, k, [&](std::size_t q, float conductance) {
           const double dv = potential_V[v] - potential_V[q];
           power += faceShare(roles[v], roles[q]) * double(conductance) * dv * dv;
-        };
-        if (i + 1 < s.nx) face(v + s.sx, f.x[v]);
-        if (i > 0) face(v - s.sx, f.x[v - s.sx]);
-        if (j + 1 < s.ny) face(v + s.sy, f.y[v]);
-        if (j > 0) face(v - s.sy, f.y[v - s.sy]);
-        if (k + 1 < s.nz) face(v + s.sz, f.z[v]);
-        if (k > 0) face(v - s.sz, f.z[v - s.sz]);
+        });
         heating[v] = float(power * perVolume);
       };
-      if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
-        for (std::int64_t i = 0; i < s.nx; ++i) general(i);
-        continue;
-      }
-      // Inside the grid every face exists: the same sums in the same order, no bounds checks.
-      general(0);
-      const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
-      for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
-        if (roles[v] != NodeRole::Tissue) continue;
-        const double x = potential_V[v];
-        auto term = [&](std::size_t q, float conductance) {
-          const double dv = x - potential_V[q];
-          return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
-        };
-        double power = 0.0;
-        power += term(v + s.sx, f.x[v]);
-        power += term(v - s.sx, f.x[v - s.sx]);
-        power += term(v + s.sy, f.y[v]);
-        power += term(v - s.sy, f.y[v - s.sy]);
-        power += term(v + s.sz, f.z[v]);
-        power += term(v - s.sz, f.z[v - s.sz]);
-        heating[v] = float(power * perVolume);
-      }
-      general(s.nx - 1);
+      // Inside the grid every face exists: the same sums in the same order.
+      walkRow(s, j, k, general, [&](std::size_t row) {
+        for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
+          if (roles[v] != NodeRole::Tissue) continue;
+          const double x = potential_V[v];
+          auto term = [&](std::size_t q, float conductance) {
+            const double dv = x - potential_V[q];
+            return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
+          };
+          double power = 0.0;
+          power += term(v + s.sx, f.x[v]);
+          power += term(v - s.sx, f.x[v - s.sx]);
+          power += term(v + s.sy, f.y[v]);
+          power += term(v - s.sy, f.y[v - s.sy]);
+          power += term(v + s.sz, f.z[v]);
+          power += term(v - s.sz, f.z[v - s.sz]);
+          heating[v] = float(power * perVolume);
+        }
+      });
     }
   });
   return heating;
@@ -317,9 +318,9 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   forEachSlice(s, [&](std::int64_t k) {
     for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
       const NodeRole role = roles[v];
-      x[v] = role == NodeRole::Electrode ? electrode_V
+      x[v] = role == NodeRole::Electrode        ? electrode_V
              : role == NodeRole::Tissue && warm ? warmStart[v]
-                                                 : 0.0;
+                                                : 0.0;
       unknown[v] = role == NodeRole::Tissue;
       if (!robinConductance.empty()) work.faces.diagonal[v] += robinConductance[v];
     }
@@ -390,15 +391,9 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
       for (std::int64_t i = 0; i < s.nx; ++i) {
         const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
         if (roles[v] != NodeRole::Electrode) continue;
-        auto leave = [&](std::size_t q, float sigmaFace) {
+        forEachFace(s, f, v, i, j, k, [&](std::size_t q, float sigmaFace) {
           if (roles[q] != NodeRole::Electrode) current += double(sigmaFace) * (x[v] - x[q]);
-        };
-        if (i + 1 < s.nx) leave(v + s.sx, f.x[v]);
-        if (i > 0) leave(v - s.sx, f.x[v - s.sx]);
-        if (j + 1 < s.ny) leave(v + s.sy, f.y[v]);
-        if (j > 0) leave(v - s.sy, f.y[v - s.sy]);
-        if (k + 1 < s.nz) leave(v + s.sz, f.z[v]);
-        if (k > 0) leave(v - s.sz, f.z[v - s.sz]);
+        });
       }
     return current * h_m;  // face conductance sigma_f * h^2 / h
   });
