@@ -243,6 +243,12 @@ void printRfZone(const RfRun& r) {
   std::printf(
       "potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
       r.solves, r.nestedSolves, r.nestedWarmStarts);
+  // The roll-offs' times: the starts of the steps whose power went off after a step with power.
+  std::printf("roll-offs at (s):");
+  for (std::size_t step = 1; step < result.deliveredPower_W.size(); ++step)
+    if (result.deliveredPower_W[step] == 0.0 && result.deliveredPower_W[step - 1] > 0.0)
+      std::printf(" %.1f", result.time_s[step - 1]);
+  std::printf("\n");
   std::printf("fields' fingerprint (temperature, T max, damage, CEM43, power per step): %016llx\n",
               static_cast<unsigned long long>(fingerprint(result)));
 }
