@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -209,6 +210,21 @@ void printRfRow(const RfRun& r, std::size_t threads) {
       r.solves, r.potentialIterations, r.bioheatIterations);
 }
 
+// FNV-1a over the bits of the fields and the delivered power of every step: equal fingerprints
+// of two builds mean the same result to the last bit (for changes meant to be exact).
+std::uint64_t fingerprint(const AblationResult& result) {
+  std::uint64_t hash = 14695981039346656037ull;
+  auto add = [&](const void* data, std::size_t bytes) {
+    const auto* b = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) hash = (hash ^ b[i]) * 1099511628211ull;
+  };
+  for (const ScalarField* f :
+       {&result.finalTemperature, &result.maximumTemperature, &result.damage, &result.cem43})
+    add(f->values.data(), f->values.size() * sizeof(float));
+  add(result.deliveredPower_W.data(), result.deliveredPower_W.size() * sizeof(double));
+  return hash;
+}
+
 void printRfZone(const RfRun& r) {
   const AblationResult& result = r.result;
   const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
@@ -227,6 +243,14 @@ void printRfZone(const RfRun& r) {
   std::printf(
       "potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
       r.solves, r.nestedSolves, r.nestedWarmStarts);
+  // The roll-offs' times: the starts of the steps whose power went off after a step with power.
+  std::printf("roll-offs at (s):");
+  for (std::size_t step = 1; step < result.deliveredPower_W.size(); ++step)
+    if (result.deliveredPower_W[step] == 0.0 && result.deliveredPower_W[step - 1] > 0.0)
+      std::printf(" %.1f", result.time_s[step - 1]);
+  std::printf("\n");
+  std::printf("fields' fingerprint (temperature, T max, damage, CEM43, power per step): %016llx\n",
+              static_cast<unsigned long long>(fingerprint(result)));
 }
 
 void benchCooledRf() {

@@ -104,6 +104,53 @@ TEST(AblationRfPotential, SphericalElectrodeConvergesToTheAnalyticResistanceAndP
   EXPECT_NEAR(fine.solution.power_W / fine.solution.current_A, 1.0, 1e-5);
 }
 
+TEST(AblationRfPotential, TheSolveStopsWhereItsTrueResidualMeetsTheTolerance) {
+  // The solve's |b| (from the electrode's neighbours only) and its residual recurrence against
+  // b - A x computed here from scratch (harmonic-mean faces, double): a dried shell around the
+  // spherical electrode (sigma x 1e-2 to 7 mm), warm started from the analytic potential.
+  const SphericalCapacitor& c = sphere(1.0);
+  const ImageGeometry& g = c.geometry;
+  std::vector<float> sigma = c.sigma;
+  std::vector<double> warm(g.voxelCount(), 0.0);
+  const std::int64_t n = g.size[0];
+  for (std::int64_t k = 0; k < n; ++k)
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::size_t v = g.linearIndex(i, j, k);
+        const double r = g.indexToLps(Vec3(double(i), double(j), double(k))).norm();
+        if (r < 7.0 && c.roles[v] == NodeRole::Tissue) sigma[v] *= 0.01f;
+        if (c.roles[v] == NodeRole::Tissue) warm[v] = analyticPotential(std::max(r, kSphereA_mm));
+      }
+  const double tolerance = 1e-5;
+  const PotentialSolution s = solvePotential(g, sigma, c.roles, 1.0, warm, {tolerance, 5000});
+  auto mean = [](double a, double b) { return 2.0 * a * b / (a + b); };
+  double bb = 0.0, rr = 0.0;
+  for (std::int64_t k = 1; k + 1 < n; ++k)
+    for (std::int64_t j = 1; j + 1 < n; ++j)
+      for (std::int64_t i = 1; i + 1 < n; ++i) {
+        const std::size_t v = g.linearIndex(i, j, k);
+        if (c.roles[v] != NodeRole::Tissue) continue;
+        double b = 0.0, flux = 0.0;
+        for (const std::size_t q :
+             {g.linearIndex(i + 1, j, k), g.linearIndex(i - 1, j, k), g.linearIndex(i, j + 1, k),
+              g.linearIndex(i, j - 1, k), g.linearIndex(i, j, k + 1), g.linearIndex(i, j, k - 1)}) {
+          const double face = mean(double(sigma[v]), double(sigma[q]));
+          flux += face * (s.potential_V[v] - s.potential_V[q]);
+          if (c.roles[q] == NodeRole::Electrode) b += face * 1.0;
+        }
+        bb += b * b;
+        rr += flux * flux;  // b - A x, with the Dirichlet values inside A x
+      }
+  const double trueRelative = std::sqrt(rr / bb);
+  std::printf("iterations %d, reported relative residual %.3g, recomputed %.3g\n", s.iterations,
+              s.relativeResidual, trueRelative);
+  EXPECT_GT(s.iterations, 0);
+  EXPECT_LE(s.relativeResidual, tolerance);
+  EXPECT_LT(trueRelative, 1.2 * tolerance);
+  // The float recurrence follows the true residual to a few per cent at this level.
+  EXPECT_NEAR(s.relativeResidual / trueRelative, 1.0, 0.1);
+}
+
 TEST(AblationRfPotential, TwoLayersInSeriesGiveTheExactResistance) {
   // A slab: electrode plane at k = 0, ground plane at the last k, tissue of sigma1 then sigma2.
   // The harmonic-mean face conductivity makes the discrete resistance the exact series sum

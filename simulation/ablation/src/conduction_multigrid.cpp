@@ -1,6 +1,7 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "twinplan/core/parallel.h"
 
@@ -85,6 +86,34 @@ void sweepColour(MultigridLevel& l, int colour) {
   });
 }
 
+// The first red half-sweep of a cycle that starts from a zero correction: every neighbour of a
+// red voxel is black and still zero, so x = b / d there (the same value the general sweep
+// computes, without reading the neighbours). The black half-sweep that follows reads only red
+// neighbours and overwrites every black voxel, so the correction need not be cleared first.
+void firstRedSweepFromZero(MultigridLevel& l) {
+  float* x = l.correction.data();
+  const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
+  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
+      const std::int64_t base = std::int64_t(row) * l.nx;
+      for (std::int64_t i = (j + k) & 1; i < l.nx; i += 2)
+        x[base + i] = b[base + i] * inverse[base + i];
+    }
+  });
+}
+
+// Symmetric red-black sweeps, red then black; from a zero correction when fromZero.
+void presmooth(MultigridLevel& l, int sweeps, bool fromZero) {
+  for (int s = 0; s < sweeps; ++s) {
+    if (s == 0 && fromZero)
+      firstRedSweepFromZero(l);
+    else
+      sweepColour(l, 0);
+    sweepColour(l, 1);
+  }
+}
+
 // residual = rhs - A correction on free voxels, 0 on fixed ones.
 void computeResidual(MultigridLevel& l) {
   const float* x = l.correction.data();
@@ -124,63 +153,80 @@ void computeResidual(MultigridLevel& l) {
   });
 }
 
-// Runs body(coarse voxel C, fine voxel c) for the (up to eight) children c of every coarse
-// voxel, one coarse row per task; children in a fixed order.
-template <class Body>
-void forEachChild(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
-      for (std::int64_t I = 0; I < coarse.nx; ++I) {
-        const std::int64_t C = I + coarse.nx * std::int64_t(row);
-        for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
-          for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
-            for (std::int64_t i = 2 * I; i < std::min(2 * I + 2, fine.nx); ++i)
-              body(C, i + fine.nx * (j + fine.ny * k), i - 2 * I, j - 2 * J, k - 2 * K);
-      }
-    }
-  });
-}
-
-void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+// Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
+// them; the finest level's are copied): the diagonals are written in full by every build, the
+// correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
+// the residual by computeResidual().
+void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz,
+              bool clearFaces) {
   l.nx = nx;
   l.ny = ny;
   l.nz = nz;
   const auto n = static_cast<std::size_t>(nx * ny * nz);
-  for (std::vector<float>* v : {&l.diagonal, &l.faceX, &l.faceY, &l.faceZ, &l.inverseDiagonal,
-                                &l.correction, &l.rightHandSide, &l.residual})
-    v->assign(n, 0.0f);
+  for (std::vector<float>* v : {&l.faceX, &l.faceY, &l.faceZ}) {
+    if (clearFaces)
+      v->assign(n, 0.0f);
+    else
+      v->resize(n);
+  }
+  for (std::vector<float>* v :
+       {&l.diagonal, &l.inverseDiagonal, &l.correction, &l.rightHandSide, &l.residual})
+    v->resize(n);
+}
+
+// One of the (up to four) fine rows of a coarse row: the offsets of the two rows' first voxels,
+// the fine row's j and k, and whether it is the coarse row's first.
+struct ChildRow {
+  std::int64_t coarse, fine, j, k;
+  bool first;
+};
+
+// Runs body(ChildRow) for the fine rows of every coarse row (k, then j), one coarse row per
+// task: no two tasks touch one coarse voxel. Walking each fine row in i keeps every coarse
+// voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
+template <class Body>
+void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
+  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
+      for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+        for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+          body(ChildRow{std::int64_t(row) * coarse.nx, (j + fine.ny * k) * fine.nx, j, k,
+                        k == 2 * K && j == 2 * J});
+    }
+  });
 }
 
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
 void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
-  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2);
+  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true);
   const std::int64_t plane = fine.nx * fine.ny;
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
   std::vector<double> diagonal(coarse.size(), 0.0);
-  forEachChild(
-      fine, coarse,
-      [&](std::int64_t C, std::int64_t c, std::int64_t di, std::int64_t dj, std::int64_t dk) {
-        if (!free(c)) return;
-        double d = fine.diagonal[c];
-        // Faces to the + neighbour: inside the block (counted twice, once from each side, so
-        // subtract twice here and never from the other side) or to the next block.
-        auto face = [&](float conductance, std::int64_t offset, std::int64_t local, float& outer) {
-          if (conductance == 0.0f || !free(c + offset)) return;
-          if (local == 0)
-            d -= 2.0 * conductance;
-          else
-            outer += 0.5f * conductance;
-        };
-        const std::int64_t i = c % fine.nx, j = (c / fine.nx) % fine.ny, k = c / plane;
-        if (i + 1 < fine.nx) face(fine.faceX[c], 1, di, coarse.faceX[C]);
-        if (j + 1 < fine.ny) face(fine.faceY[c], fine.nx, dj, coarse.faceY[C]);
-        if (k + 1 < fine.nz) face(fine.faceZ[c], plane, dk, coarse.faceZ[C]);
-        diagonal[C] += d;
-      });
+  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
+    const bool lastY = row.j + 1 >= fine.ny, lastZ = row.k + 1 >= fine.nz;
+    for (std::int64_t i = 0; i < fine.nx; ++i) {
+      const std::int64_t c = row.fine + i, C = row.coarse + i / 2;
+      if (!free(c)) continue;
+      double d = fine.diagonal[c];
+      // Faces to the + neighbour: inside the block (counted twice, once from each side, so
+      // subtract twice here and never from the other side) or to the next block.
+      auto face = [&](float conductance, std::int64_t offset, std::int64_t local, float& outer) {
+        if (conductance == 0.0f || !free(c + offset)) return;
+        if (local == 0)
+          d -= 2.0 * conductance;
+        else
+          outer += 0.5f * conductance;
+      };
+      if (i + 1 < fine.nx) face(fine.faceX[c], 1, i & 1, coarse.faceX[C]);
+      if (!lastY) face(fine.faceY[c], fine.nx, row.j & 1, coarse.faceY[C]);
+      if (!lastZ) face(fine.faceZ[c], plane, row.k & 1, coarse.faceZ[C]);
+      diagonal[C] += d;
+    }
+  });
   parallel::parallelFor({0, coarse.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) {
       // A block whose free voxels only conduct among themselves has no coarse equation.
@@ -209,48 +255,52 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// rhs_C = sum of the children's residuals.
+// rhs_C = sum of the children's residuals (in the order k, j, i).
 void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
-  std::fill(coarse.rightHandSide.begin(), coarse.rightHandSide.end(), 0.0f);
-  forEachChild(fine, coarse,
-               [&](std::int64_t C, std::int64_t c, std::int64_t, std::int64_t, std::int64_t) {
-                 coarse.rightHandSide[C] += fine.residual[c];
-               });
+  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
+    float* rhs = coarse.rightHandSide.data() + row.coarse;
+    const float* residual = fine.residual.data() + row.fine;
+    const bool first = row.first;
+    const std::int64_t pairs = fine.nx / 2;
+    for (std::int64_t I = 0; I < pairs; ++I) {
+      const float start = first ? 0.0f : rhs[I];
+      rhs[I] = (start + residual[2 * I]) + residual[2 * I + 1];
+    }
+    if (fine.nx % 2 == 1) rhs[pairs] = (first ? 0.0f : rhs[pairs]) + residual[2 * pairs];
+  });
 }
 
 // correction_c += correction_C on free children.
 void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
-  forEachChild(fine, coarse,
-               [&](std::int64_t C, std::int64_t c, std::int64_t, std::int64_t, std::int64_t) {
-                 if (fine.inverseDiagonal[c] > 0.0f) fine.correction[c] += coarse.correction[C];
-               });
+  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
+    const float* from = coarse.correction.data() + row.coarse;
+    float* to = fine.correction.data() + row.fine;
+    const float* inverse = fine.inverseDiagonal.data() + row.fine;
+    for (std::int64_t i = 0; i < fine.nx; ++i)
+      if (inverse[i] > 0.0f) to[i] += from[i / 2];
+  });
 }
 
-// One cycle on level `depth` from its current correction (the coarse levels' corrections start
-// at zero): smoothing, the coarse correction by `coarseCycles` cycles of the next level (1: a
-// V-cycle, 2: a W-cycle), smoothing in the reverse colour order.
-void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles) {
+// One cycle on level `depth` from its current correction, or from zero when fromZero (the
+// correction's old values are then never read): smoothing, the coarse correction by
+// `coarseCycles` cycles of the next level (1: a V-cycle, 2: a W-cycle; the first from zero),
+// smoothing in the reverse colour order.
+void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles,
+           bool fromZero) {
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
-    for (int s = 0; s < kCoarsestSweeps; ++s) {
-      sweepColour(l, 0);
-      sweepColour(l, 1);
-    }
+    presmooth(l, kCoarsestSweeps, fromZero);
     for (int s = 0; s < kCoarsestSweeps; ++s) {
       sweepColour(l, 1);
       sweepColour(l, 0);
     }
     return;
   }
-  for (int s = 0; s < kSmoothingSweeps; ++s) {
-    sweepColour(l, 0);
-    sweepColour(l, 1);
-  }
+  presmooth(l, kSmoothingSweeps, fromZero);
   computeResidual(l);
   MultigridLevel& coarse = levels[depth + 1];
   restrictResidual(l, coarse);
-  std::fill(coarse.correction.begin(), coarse.correction.end(), 0.0f);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles);
+  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, c == 0);
   prolongCorrection(coarse, l);
   for (int s = 0; s < kSmoothingSweeps; ++s) {
     sweepColour(l, 1);
@@ -267,7 +317,7 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
   if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
-  allocate(finest, nx, ny, nz);
+  allocate(finest, nx, ny, nz, false);
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
       finest.faceX[n] = faceX[n];
@@ -298,8 +348,7 @@ void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, std::span
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  std::fill(finest.correction.begin(), finest.correction.end(), 0.0f);
-  cycle(levels, 0, coarseCycles);
+  cycle(levels, 0, coarseCycles, true);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
@@ -313,6 +362,17 @@ void ConductionMultigrid::apply(std::span<const double> residual, std::span<doub
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
   applyCycle(levels_, coarseCycles_, residual, z);
+}
+
+void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector<float>& z) {
+  MultigridLevel& finest = levels_.front();
+  z.resize(finest.size());
+  // The cycle starts from zero, so the correction's old values (z's now) are never read.
+  std::swap(finest.rightHandSide, residual);
+  std::swap(finest.correction, z);
+  cycle(levels_, 0, coarseCycles_, true);
+  std::swap(finest.correction, z);
+  std::swap(finest.rightHandSide, residual);
 }
 
 }  // namespace twinplan::ablation::detail

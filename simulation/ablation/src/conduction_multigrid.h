@@ -44,6 +44,11 @@ class ConductionMultigrid {
   // z = M^-1 r: one cycle from zero on the free voxels (z is 0 on fixed ones).
   void apply(std::span<const double> residual, std::span<double> z);
   void apply(std::span<const float> residual, std::span<float> z);
+  // The same as apply(residual, z) with the arrays lent to the finest level for the cycle (no
+  // copies in and out): residual comes back unchanged, z is resized to the level. The cycle
+  // then reads residual on fixed voxels too, which must be finite (they contribute nothing:
+  // every update there is multiplied by an inverse diagonal of 0).
+  void applyInPlace(std::vector<float>& residual, std::vector<float>& z);
 
   std::size_t levels() const { return levels_.size(); }
   // Cycles of each coarser level per cycle of the finer one: 2, a W-cycle (the default), or 1,

@@ -62,17 +62,15 @@ double sumOverSlices(const Strides& s, F&& f) {
 // Fills f (its arrays reused: every entry is written).
 void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConductivity& f) {
   const std::size_t n = sigma.size();
-  f.x.assign(n, 0.0f);
-  f.y.assign(n, 0.0f);
-  f.z.assign(n, 0.0f);
+  for (std::vector<float>* faces : {&f.x, &f.y, &f.z}) faces->resize(n);
   f.diagonal.resize(n);
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j)
       for (std::int64_t i = 0; i < s.nx; ++i) {
         const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (i + 1 < s.nx) f.x[p] = harmonicMean(sigma[p], sigma[p + s.sx]);
-        if (j + 1 < s.ny) f.y[p] = harmonicMean(sigma[p], sigma[p + s.sy]);
-        if (k + 1 < s.nz) f.z[p] = harmonicMean(sigma[p], sigma[p + s.sz]);
+        f.x[p] = i + 1 < s.nx ? harmonicMean(sigma[p], sigma[p + s.sx]) : 0.0f;
+        f.y[p] = j + 1 < s.ny ? harmonicMean(sigma[p], sigma[p + s.sy]) : 0.0f;
+        f.z[p] = k + 1 < s.nz ? harmonicMean(sigma[p], sigma[p + s.sz]) : 0.0f;
       }
   });
   forEachSlice(s, [&](std::int64_t k) {
@@ -88,13 +86,43 @@ void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConduc
   });
 }
 
+// visit(q, sigma_f) for the faces of voxel p (at i, j, k) inside the grid, in the order every
+// sum over them keeps: +x, -x, +y, -y, +z, -z.
+template <class Visit>
+void forEachFace(const Strides& s, const FaceConductivity& f, std::size_t p, std::int64_t i,
+                 std::int64_t j, std::int64_t k, Visit&& visit) {
+  if (i + 1 < s.nx) visit(p + s.sx, f.x[p]);
+  if (i > 0) visit(p - s.sx, f.x[p - s.sx]);
+  if (j + 1 < s.ny) visit(p + s.sy, f.y[p]);
+  if (j > 0) visit(p - s.sy, f.y[p - s.sy]);
+  if (k + 1 < s.nz) visit(p + s.sz, f.z[p]);
+  if (k > 0) visit(p - s.sz, f.z[p - s.sz]);
+}
+
+// Walks row j of slice k: general(i) on every voxel of a row on the grid's boundary; inside,
+// general(i) at the row's two ends and interior(first voxel of the row) for the voxels between,
+// whose six neighbours all exist (a loop without bounds checks).
+template <class General, class Interior>
+void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& general,
+             Interior&& interior) {
+  if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
+    for (std::int64_t i = 0; i < s.nx; ++i) general(i);
+    return;
+  }
+  general(0);
+  interior(s.sy * std::size_t(j) + s.sz * std::size_t(k));
+  general(s.nx - 1);
+}
+
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
-// the finite-volume equations divided by the voxel size h).
+// the finite-volume equations divided by the voxel size h); with negate, its negative (the
+// residual b - A x of b = 0 on Tissue voxels).
 // Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
 // bits as dot(x, out) afterwards, without reading the arrays again.
 template <class In, class Out>
 double applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                     std::span<const In> x, std::span<Out> out) {
+                     std::span<const In> x, std::span<Out> out, bool negate = false) {
+  const double sign = negate ? -1.0 : 1.0;  // exact: x and -x round to floats of equal size
   return sumOverSlices(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
@@ -104,35 +132,25 @@ double applyOperator(const Strides& s, const FaceConductivity& f, std::span<cons
           return;
         }
         double flux = f.diagonal[p] * x[p];
-        if (i + 1 < s.nx) flux -= f.x[p] * x[p + s.sx];
-        if (i > 0) flux -= f.x[p - s.sx] * x[p - s.sx];
-        if (j + 1 < s.ny) flux -= f.y[p] * x[p + s.sy];
-        if (j > 0) flux -= f.y[p - s.sy] * x[p - s.sy];
-        if (k + 1 < s.nz) flux -= f.z[p] * x[p + s.sz];
-        if (k > 0) flux -= f.z[p - s.sz] * x[p - s.sz];
-        out[p] = Out(flux);
+        forEachFace(s, f, p, i, j, k,
+                    [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
+        out[p] = Out(sign * flux);
       };
-      if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
-        for (std::int64_t i = 0; i < s.nx; ++i) general(i);
-        continue;
-      }
-      // Inside the grid every neighbour of the row's inner voxels exists: no bounds checks.
-      general(0);
-      const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
-      const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
-      const NodeRole* role = roles.data() + row;
-      const In* xr = x.data() + row;
-      const double* d = f.diagonal.data() + row;
-      const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
-      Out* o = out.data() + row;
-      for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
-        const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
-                            double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
-                            double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
-                            double(fz[q - sz]) * xr[q - sz];
-        o[q] = role[q] == NodeRole::Tissue ? Out(flux) : Out(0);
-      }
-      general(s.nx - 1);
+      walkRow(s, j, k, general, [&](std::size_t row) {
+        const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
+        const NodeRole* role = roles.data() + row;
+        const In* xr = x.data() + row;
+        const double* d = f.diagonal.data() + row;
+        const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
+        Out* o = out.data() + row;
+        for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
+          const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
+                              double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
+                              double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
+                              double(fz[q - sz]) * xr[q - sz];
+          o[q] = role[q] == NodeRole::Tissue ? Out(sign * flux) : Out(0);
+        }
+      });
     }
     const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
     double sum = 0.0;
@@ -149,6 +167,53 @@ double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
     for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
     return sum;
   });
+}
+
+// |b| of the potential equations: b = -A applied to the Dirichlet values (electrode_V on
+// Electrode voxels, 0 on Ground ones), which is non-zero only on Tissue voxels next to an
+// electrode. Each of those is computed as applyOperator() computes it (the same face order;
+// the terms of zero values left out change no bit), and the squares are summed per slice in
+// voxel order: the same bits as dot(b, b) of the whole grid, from one pass over the roles.
+double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
+                         std::span<const NodeRole> roles, double electrode_V) {
+  // Rows with an electrode voxel: only they and their four neighbouring rows can be pulled.
+  const std::size_t rows = std::size_t(s.ny * s.nz);
+  std::vector<std::uint8_t> electrodeRow(rows);
+  parallel::parallelFor(IndexRange{0, rows}, 64, [&](IndexRange r) {
+    for (std::size_t row = r.begin; row < r.end; ++row) {
+      const NodeRole* begin = roles.data() + row * s.sy;
+      electrodeRow[row] = std::find(begin, begin + s.nx, NodeRole::Electrode) != begin + s.nx;
+    }
+  });
+  auto pulledRow = [&](std::int64_t j, std::int64_t k) {
+    auto has = [&](std::int64_t jj, std::int64_t kk) {
+      return jj >= 0 && kk >= 0 && jj < s.ny && kk < s.nz &&
+             electrodeRow[std::size_t(jj + s.ny * kk)] != 0;
+    };
+    return has(j, k) || has(j - 1, k) || has(j + 1, k) || has(j, k - 1) || has(j, k + 1);
+  };
+  const double squares = sumOverSlices(s, [&](std::int64_t k) {
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      if (!pulledRow(j, k)) continue;
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[p] != NodeRole::Tissue) continue;
+        double flux = 0.0;
+        bool pulled = false;
+        forEachFace(s, f, p, i, j, k, [&](std::size_t q, float conductance) {
+          if (roles[q] != NodeRole::Electrode) return;
+          flux -= double(conductance) * electrode_V;
+          pulled = true;
+        });
+        if (!pulled) continue;
+        const auto b = double(float(-flux));
+        sum += b * b;
+      }
+    }
+    return sum;
+  });
+  return std::sqrt(squares);
 }
 
 // The power of each face shared onto its voxels; see jouleHeating().
@@ -174,23 +239,37 @@ std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Stri
   const double perVolume = h_m / (h_m * h_m * h_m);
   std::vector<float> heating(geometry.voxelCount(), 0.0f);
   forEachSlice(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j)
-      for (std::int64_t i = 0; i < s.nx; ++i) {
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      auto general = [&](std::int64_t i) {
         const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[v] != NodeRole::Tissue) continue;
+        if (roles[v] != NodeRole::Tissue) return;
         double power = 0.0;
-        auto face = [&](std::size_t q, float conductance) {
+        forEachFace(s, f, v, i, j, k, [&](std::size_t q, float conductance) {
           const double dv = potential_V[v] - potential_V[q];
           power += faceShare(roles[v], roles[q]) * double(conductance) * dv * dv;
-        };
-        if (i + 1 < s.nx) face(v + s.sx, f.x[v]);
-        if (i > 0) face(v - s.sx, f.x[v - s.sx]);
-        if (j + 1 < s.ny) face(v + s.sy, f.y[v]);
-        if (j > 0) face(v - s.sy, f.y[v - s.sy]);
-        if (k + 1 < s.nz) face(v + s.sz, f.z[v]);
-        if (k > 0) face(v - s.sz, f.z[v - s.sz]);
+        });
         heating[v] = float(power * perVolume);
-      }
+      };
+      // Inside the grid every face exists: the same sums in the same order.
+      walkRow(s, j, k, general, [&](std::size_t row) {
+        for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
+          if (roles[v] != NodeRole::Tissue) continue;
+          const double x = potential_V[v];
+          auto term = [&](std::size_t q, float conductance) {
+            const double dv = x - potential_V[q];
+            return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
+          };
+          double power = 0.0;
+          power += term(v + s.sx, f.x[v]);
+          power += term(v - s.sx, f.x[v - s.sx]);
+          power += term(v + s.sy, f.y[v]);
+          power += term(v - s.sy, f.y[v - s.sy]);
+          power += term(v + s.sz, f.z[v]);
+          power += term(v - s.sz, f.z[v - s.sz]);
+          heating[v] = float(power * perVolume);
+        }
+      });
+    }
   });
   return heating;
 }
@@ -223,39 +302,37 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
   faceConductivity(s, sigma_S_m, work.faces);
-  if (!robinConductance.empty())
-    for (std::size_t v = 0; v < n; ++v) work.faces.diagonal[v] += robinConductance[v];
   const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
   std::vector<double>& x = solution.potential_V;
-  x.assign(n, 0.0);
+  x.resize(n);
   // r, z and ap are written in full before they are read; p is copied from z.
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
   for (std::vector<float>* v : {&r, &z, &p, &ap}) v->resize(n);
-  // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
-  for (std::size_t v = 0; v < n; ++v) {
-    if (roles[v] == NodeRole::Electrode) x[v] = electrode_V;
-  }
-  applyOperator<double, float>(s, f, roles, x, r);
-  const double rhsNorm = std::sqrt(dot(s, r, r));
-  if (warmStart.size() == n) {
-    for (std::size_t v = 0; v < n; ++v) {
-      if (roles[v] == NodeRole::Tissue) x[v] = warmStart[v];
-    }
-  }
-  applyOperator<double, float>(s, f, roles, x, r);
+  std::vector<std::uint8_t>& unknown = work.unknown;
+  unknown.resize(n);
+  // The first guess (the Dirichlet values, the warm start on Tissue voxels), the unknowns and
+  // the nested box's Robin conductances, in one pass.
+  const bool warm = warmStart.size() == n;
   forEachSlice(s, [&](std::int64_t k) {
-    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) r[v] = -r[v];
+    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
+      const NodeRole role = roles[v];
+      x[v] = role == NodeRole::Electrode        ? electrode_V
+             : role == NodeRole::Tissue && warm ? warmStart[v]
+                                                : 0.0;
+      unknown[v] = role == NodeRole::Tissue;
+      if (!robinConductance.empty()) work.faces.diagonal[v] += robinConductance[v];
+    }
   });
+  // b = the Dirichlet values' pull on the Tissue voxels: -A applied to the boundary values.
+  const double rhsNorm = dirichletPullNorm(s, f, roles, electrode_V);
+  applyOperator<double, float>(s, f, roles, x, r, /*negate=*/true);  // r = b - A x
   // Preconditioned by a multigrid W-cycle (conduction_multigrid.h): a few iterations per solve
   // where Jacobi took about a hundred.
   detail::ConductionMultigrid& multigrid = work.multigrid;
-  std::vector<std::uint8_t>& unknown = work.unknown;
-  unknown.resize(n);
-  for (std::size_t v = 0; v < n; ++v) unknown[v] = roles[v] == NodeRole::Tissue;
   multigrid.build(s.nx, s.ny, s.nz, f.x, f.y, f.z, f.diagonal, unknown);
-  multigrid.apply(r, z);
+  multigrid.applyInPlace(r, z);
   p = z;
   double rz = dot(s, r, z);
   double residual = std::sqrt(dot(s, r, r));
@@ -281,7 +358,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
       }
       return sum;
     });
-    multigrid.apply(r, z);
+    multigrid.applyInPlace(r, z);
     const double rzNext = dot(s, r, z);
     const double beta = rzNext / rz;
     rz = rzNext;
@@ -314,15 +391,9 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
       for (std::int64_t i = 0; i < s.nx; ++i) {
         const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
         if (roles[v] != NodeRole::Electrode) continue;
-        auto leave = [&](std::size_t q, float sigmaFace) {
+        forEachFace(s, f, v, i, j, k, [&](std::size_t q, float sigmaFace) {
           if (roles[q] != NodeRole::Electrode) current += double(sigmaFace) * (x[v] - x[q]);
-        };
-        if (i + 1 < s.nx) leave(v + s.sx, f.x[v]);
-        if (i > 0) leave(v - s.sx, f.x[v - s.sx]);
-        if (j + 1 < s.ny) leave(v + s.sy, f.y[v]);
-        if (j > 0) leave(v - s.sy, f.y[v - s.sy]);
-        if (k + 1 < s.nz) leave(v + s.sz, f.z[v]);
-        if (k > 0) leave(v - s.sz, f.z[v - s.sz]);
+        });
       }
     return current * h_m;  // face conductance sigma_f * h^2 / h
   });
