@@ -4,7 +4,7 @@
 // planner's 2 mm grid, parallel 2.45 GHz antennas at 100 W for 5 min (each on its own generator
 // channel: device_source.h), in the planner's layouts: pairs 10, 15 and 20 mm apart, and
 // triangles of 8 and 12 mm circumradius; and two cooled RF electrodes on one generator. Figures in
-// docs/validation.md "ablplan".
+// docs/validation.md "ablplan" and "ablmulti".
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -89,27 +89,49 @@ void expectSuperpositionNearer(const Agreement& a, double minDice, double volume
   EXPECT_GE(a.superposedDice, minDice);
 }
 
+// The premise of the comparisons below: on this grid one antenna's tabulated profile is the
+// full physics' zone, so what the layouts miss is the superposition rule's, not a stale table
+// (session 13's passing run was made before the 2.45 GHz profile was recalibrated to its new
+// source; docs/validation.md "ablmulti").
+TEST(AblationMultiProbe, OneAntennasProfileIsTheFullPhysicsOnThisGrid) {
+  const Agreement a = compare("1 antenna", {Vec3::Zero()});
+  EXPECT_NEAR(a.superposed_ml, a.physics_ml, 0.03 * a.physics_ml);
+  EXPECT_GE(a.superposedDice, 0.96);
+}
+
+// Per layout: the largest volume share the superposed zone may miss and its least Dice.
+struct LayoutBound {
+  double size_mm, volumeShare, minDice;
+};
+
+// Since the 2.45 GHz source's SAR stops at the radiating section's ends (session 13, branch
+// ablzone) one antenna's zone is 10 % smaller (47.3 -> 42.6 ml) but two antennas' only 3-4 %
+// and three antennas' 0-1 %: the power that went ahead of the tip and along the shaft now goes
+// beside the section, where the neighbours' fields overlap, which superposing single zones by heat
+// diffusion does not model. The superposed zone falls 9-14 % short for pairs and 15-20 % for
+// triangles (Dice 0.922-0.949 and 0.887-0.918); the bounds below are those figures with a margin
+// (2-2.5 % in volume, 0.012-0.018 in Dice), the closest layouts loosest (docs/validation.md
+// "ablmulti").
 TEST(AblationMultiProbe, TwoAntennasSuperposedMatchTheFullPhysics) {
-  for (double spacing : {10.0, 15.0, 20.0}) {
-    SCOPED_TRACE(spacing);
+  for (const LayoutBound& b : {LayoutBound{10.0, 0.16, 0.91}, LayoutBound{15.0, 0.14, 0.92},
+                               LayoutBound{20.0, 0.10, 0.93}}) {
+    SCOPED_TRACE(b.size_mm);
     expectSuperpositionNearer(
-        compare("2 antennas " + std::to_string(int(spacing)) + " mm apart", pair(spacing)), 0.93);
+        compare("2 antennas " + std::to_string(int(b.size_mm)) + " mm apart", pair(b.size_mm)),
+        b.minDice, b.volumeShare);
   }
 }
 
-// Three antennas: since branch ablmw (the dielectric properties follow temperature) the tissue
-// the three heat together absorbs less and passes more of each antenna's power outward, which the
-// superposition (heat diffusion only) does not model; the closest triangle's physics zone grew
-// 110.3 -> 121.7 ml, the superposed one 100.4 -> 105.8 ml (13 % short, Dice 0.946 -> 0.925).
-// The bounds for three antennas are therefore 15 % and Dice 0.92 (docs/validation.md,
+// Three antennas: the same as two, more so (three fields overlap between them); since branch
+// ablmw the heated tissue also absorbs less and passes more power outward (docs/validation.md
 // "Microwave dielectric temperature dependence").
 TEST(AblationMultiProbe, ThreeAntennasSuperposedMatchTheFullPhysics) {
-  for (double radius : {8.0, 12.0}) {
-    SCOPED_TRACE(radius);
+  for (const LayoutBound& b : {LayoutBound{8.0, 0.22, 0.87}, LayoutBound{12.0, 0.17, 0.90}}) {
+    SCOPED_TRACE(b.size_mm);
     expectSuperpositionNearer(
-        compare("3 antennas, circumradius " + std::to_string(int(radius)) + " mm",
-                triangle(radius)),
-        0.92, 0.15);
+        compare("3 antennas, circumradius " + std::to_string(int(b.size_mm)) + " mm",
+                triangle(b.size_mm)),
+        b.minDice, b.volumeShare);
   }
 }
 
