@@ -95,6 +95,22 @@ TEST(TissueBrainShiftMaterials, SkullSmoothingOutOfRangeIsRefusedByName) {
   }
   p.skullSmoothing_mm = 0;  // the map as sampled
   EXPECT_NO_THROW(p.validate());
+  for (double voxels : {-1.0, 5.5, std::nan("")}) {
+    p.skullSmoothing_voxels = voxels;
+    try {
+      p.validate();
+      ADD_FAILURE() << "a skull smoothing of " << voxels << " voxels was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.context(), "parameters.skullSmoothing_voxels");
+      EXPECT_NE(std::string(e.what()).find("[0, 5] voxels"), std::string::npos) << e.what();
+    }
+  }
+  // Per axis the larger of the two: one voxel of a 1 x 1 x 2 mm grid against 1.5 mm.
+  p.skullSmoothing_mm = 1.5;
+  p.skullSmoothing_voxels = 1;
+  ImageGeometry g;
+  g.spacing_mm = Vec3(1, 1, 2);
+  EXPECT_EQ(skullSmoothingSigma_mm(p, g), Vec3(1.5, 1.5, 2));
 }
 
 double meshVolume_ml(const FeModel& model) {

@@ -254,6 +254,63 @@ TEST(Contact, SmoothedDistanceMapKeepsPlanesAndRoundsTheVoxelStaircase) {
   EXPECT_NEAR(before.mean - after.mean, sigma * sigma / radius, 0.05);
 }
 
+// staircaseDeparture (how far brain shift's smoothed skull lies from the labelmap's voxel
+// faces): a plane 0.3 mm beyond the faces of a half-space region is 0.3 mm from every face; a
+// voxelised sphere (R 8 mm, 1 mm voxels) smoothed by one voxel stays within half a voxel of its
+// staircase, but smoothed by 3 mm it shrinks by about sigma^2 / R = 1.1 mm, and the measure says
+// so; smoothing along one axis only leaves a map that varies along another unchanged.
+TEST(Contact, StaircaseDepartureMeasuresHowFarASmoothedSurfaceMoved) {
+  ImageGeometry g;
+  g.size = {12, 10, 14};
+  g.spacing_mm = Vec3(1, 1, 2);
+  std::vector<char> below(g.voxelCount());
+  for (std::int64_t k = 0; k < 14; ++k)
+    for (std::int64_t j = 0; j < 10; ++j)
+      for (std::int64_t i = 0; i < 12; ++i) below[g.linearIndex(i, j, k)] = k < 6;
+  // The faces between k = 5 and k = 6 lie at z = 5.5 voxels = 11 mm; tissue above.
+  const SurfaceDeparture shifted =
+      staircaseDeparture(g, below, rigidPlane({0, 0, 11.3}, {0, 0, 1}, {}));
+  EXPECT_EQ(shifted.faces, 12u * 10u);
+  EXPECT_NEAR(shifted.largest_mm, 0.3, 1e-12);
+  EXPECT_NEAR(shifted.rms_mm, 0.3, 1e-12);
+  EXPECT_THROW(staircaseDeparture(g, std::vector<char>(5), rigidPlane({0, 0, 0}, {0, 0, 1}, {})),
+               Error);
+
+  ImageGeometry s;
+  s.size = {28, 28, 28};
+  s.origin_lps = Vec3(-13.5, -13.5, -13.5);
+  std::vector<char> outside(s.voxelCount());
+  for (std::int64_t k = 0; k < 28; ++k)
+    for (std::int64_t j = 0; j < 28; ++j)
+      for (std::int64_t i = 0; i < 28; ++i)
+        outside[s.linearIndex(i, j, k)] = s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > 8;
+  const DistanceMap raw = regionDistanceMap(s, outside, "shell");
+  auto departure = [&](double sigma_mm) {
+    DistanceMap map = raw;
+    smoothDistanceMap(map, Vec3::Constant(sigma_mm));
+    return staircaseDeparture(
+        s, outside, obstacleFromDistanceMap(map, {}, "shell", DistanceInterpolation::CubicBSpline));
+  };
+  const SurfaceDeparture voxel = departure(1), wide = departure(3);
+  std::printf("sphere R 8 mm in 1 mm voxels, %zu faces: departure from the staircase %.3f mm "
+              "(RMS %.3f) smoothed by 1 mm, %.3f mm (RMS %.3f) by 3 mm\n",
+              voxel.faces, voxel.largest_mm, voxel.rms_mm, wide.largest_mm, wide.rms_mm);
+  EXPECT_LE(voxel.largest_mm, 0.5);
+  EXPECT_GT(wide.rms_mm, 0.5);
+  EXPECT_GT(wide.largest_mm, 1.0);
+
+  // Smoothing along k only: a map that varies along i alone is unchanged.
+  DistanceMap alongI{g, std::vector<float>(g.voxelCount())};
+  for (std::int64_t k = 0; k < 14; ++k)
+    for (std::int64_t j = 0; j < 10; ++j)
+      for (std::int64_t i = 0; i < 12; ++i)
+        alongI.distance_mm[g.linearIndex(i, j, k)] = static_cast<float>(i % 3);
+  DistanceMap smoothed = alongI;
+  smoothDistanceMap(smoothed, Vec3(0, 0, 4));
+  EXPECT_EQ(smoothed.distance_mm, alongI.distance_mm);
+  EXPECT_THROW(smoothDistanceMap(smoothed, Vec3(0, std::nan(""), 1)), Error);
+}
+
 // A quarter ball of radius about 5 mm (the 1 mm cells whose centres lie within 5 mm) (symmetry
 // rollers on x = 0 and y = 0) in a rigid spherical shell that fits its outermost node, pushed 0.3
 // mm down at its top pole: it must not leave the shell by more than the tolerance, it touches the

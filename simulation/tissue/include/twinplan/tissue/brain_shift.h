@@ -32,6 +32,7 @@
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/progress.h"
+#include "twinplan/tissue/contact.h"
 #include "twinplan/tissue/displacement_field.h"
 #include "twinplan/tissue/fe_model.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -137,6 +138,7 @@ struct BrainShiftParameters {
   // skull contact at 50k tetrahedra"); 1 mm moves a skull of radius 60 mm by ~0.02 mm and
   // changed the head phantom's answer by 0.3 %. 0: the map as sampled.
   double skullSmoothing_mm = 1;
+  double skullSmoothing_voxels = 0;
   // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
   // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);
   // false: linear elastic, small strain.
@@ -156,6 +158,14 @@ struct BrainShiftParameters {
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
+
+// The skull's smoothing along each axis of the labelmap's grid `g`, in mm.
+Vec3 skullSmoothingSigma_mm(const BrainShiftParameters& p, const ImageGeometry& g);
+
+// How far the skull that skullContact slides on (the cranial cavity's wall, smoothed as
+// BrainShiftParameters say) lies from the labelmap's voxel faces (contact.h
+// staircaseDeparture). Error(InvalidInput) for parameters validate() refuses.
+SurfaceDeparture skullSurfaceDeparture(const LabelMap& labels, const BrainShiftParameters& p);
 
 // Gravity's direction (unit, LPS) for a patient position and head rotation; throws
 // Error(InvalidInput) for an unknown position.
