@@ -331,8 +331,10 @@ int brainBench(int argc, char** argv) {
     const twinplan::tissue::SurfaceDeparture d = skullSurfaceDeparture(labels, p);
     const Vec3 sigma = skullSmoothingSigma_mm(p, labels.geometry());
     std::printf("{\"skull_sigma_mm\": [%g, %g, %g], \"skull_faces\": %zu, "
-                "\"skull_departure_max_mm\": %.4f, \"skull_departure_rms_mm\": %.4f}\n",
-                sigma.x(), sigma.y(), sigma.z(), d.faces, d.largest_mm, d.rms_mm);
+                "\"skull_departure_max_mm\": %.4f, \"skull_departure_rms_mm\": %.4f, "
+                "\"faces_beyond_half_a_voxel\": %zu}\n",
+                sigma.x(), sigma.y(), sigma.z(), d.faces, d.largest_mm, d.rms_mm,
+                d.beyondHalfVoxel);
     return 0;
   }
   auto start = Clock::now();

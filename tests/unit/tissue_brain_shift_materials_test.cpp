@@ -79,10 +79,11 @@ TEST(TissueBrainShiftMaterials, InvalidMaterialIsRefusedByName) {
   }
 }
 
-// The skull's smoothing (skullContact): 1 mm by default, refused by name outside [0, 10] mm.
+// The skull's smoothing (skullContact): 2 mm by default, refused by name outside [0, 10] mm.
 TEST(TissueBrainShiftMaterials, SkullSmoothingOutOfRangeIsRefusedByName) {
   BrainShiftParameters p;
-  EXPECT_DOUBLE_EQ(p.skullSmoothing_mm, 1.0);
+  EXPECT_DOUBLE_EQ(p.skullSmoothing_mm, 2.0);
+  EXPECT_DOUBLE_EQ(p.skullSmoothing_voxels, 0.0);
   for (double sigma : {-0.5, 10.5, std::nan("")}) {
     p.skullSmoothing_mm = sigma;
     try {

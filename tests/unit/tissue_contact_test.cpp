@@ -273,6 +273,9 @@ TEST(Contact, StaircaseDepartureMeasuresHowFarASmoothedSurfaceMoved) {
   EXPECT_EQ(shifted.faces, 12u * 10u);
   EXPECT_NEAR(shifted.largest_mm, 0.3, 1e-12);
   EXPECT_NEAR(shifted.rms_mm, 0.3, 1e-12);
+  EXPECT_EQ(shifted.beyondHalfVoxel, 0u);  // 0.3 mm of a 2 mm voxel
+  EXPECT_EQ(staircaseDeparture(g, below, rigidPlane({0, 0, 12.1}, {0, 0, 1}, {})).beyondHalfVoxel,
+            12u * 10u);
   EXPECT_THROW(staircaseDeparture(g, std::vector<char>(5), rigidPlane({0, 0, 0}, {0, 0, 1}, {})),
                Error);
 
@@ -296,6 +299,7 @@ TEST(Contact, StaircaseDepartureMeasuresHowFarASmoothedSurfaceMoved) {
               "(RMS %.3f) smoothed by 1 mm, %.3f mm (RMS %.3f) by 3 mm\n",
               voxel.faces, voxel.largest_mm, voxel.rms_mm, wide.largest_mm, wide.rms_mm);
   EXPECT_LE(voxel.largest_mm, 0.5);
+  EXPECT_EQ(voxel.beyondHalfVoxel, 0u);
   EXPECT_GT(wide.rms_mm, 0.5);
   EXPECT_GT(wide.largest_mm, 1.0);
 

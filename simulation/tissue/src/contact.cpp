@@ -204,6 +204,7 @@ SurfaceDeparture staircaseDeparture(const ImageGeometry& g, const std::vector<ch
   // Every voxel face between the region and free space: its centre, moved onto the smoothed
   // surface along the surface's normal (a signed distance: a few steps x <- x - g n).
   std::vector<Vec3> faces;
+  std::vector<char> faceAxis;
   for (std::int64_t k = 0; k < g.size[2]; ++k)
     for (std::int64_t j = 0; j < g.size[1]; ++j)
       for (std::int64_t i = 0; i < g.size[0]; ++i) {
@@ -216,11 +217,13 @@ SurfaceDeparture staircaseDeparture(const ImageGeometry& g, const std::vector<ch
           Vec3 face{double(i), double(j), double(k)};
           face[d] += 0.5;
           faces.push_back(face);
+          faceAxis.push_back(static_cast<char>(d));
         }
       }
   constexpr int kWindow = 4;
   struct Sums {
     double largest = 0, squares = 0;
+    std::size_t beyondHalfVoxel = 0;
   };
   const Sums sums = parallel::parallelReduce(
       {0, faces.size()}, 1024, Sums{},
@@ -238,17 +241,20 @@ SurfaceDeparture staircaseDeparture(const ImageGeometry& g, const std::vector<ch
           const double d = staircaseDistance_mm(g, obstacle, g.lpsToIndex(x), kWindow);
           s.largest = std::max(s.largest, d);
           s.squares += d * d;
+          if (d > 0.5 * g.spacing_mm[faceAxis[f]]) ++s.beyondHalfVoxel;
         }
         return s;
       },
       [](Sums a, const Sums& b) {
         a.largest = std::max(a.largest, b.largest);
         a.squares += b.squares;
+        a.beyondHalfVoxel += b.beyondHalfVoxel;
         return a;
       });
   SurfaceDeparture out;
   out.faces = faces.size();
   out.largest_mm = sums.largest;
+  out.beyondHalfVoxel = sums.beyondHalfVoxel;
   out.rms_mm = faces.empty() ? 0 : std::sqrt(sums.squares / double(faces.size()));
   return out;
 }

@@ -123,9 +123,9 @@ struct BrainShiftParameters {
   // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
   // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
   // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
-  // convergence"); with the skull smoothed (skullSmoothing_mm) in 7 increments and 71 Newton
-  // iterations, ~21 s of CPU at 17,405 tets ("skull contact at 50k tetrahedra"): still far from
-  // interactive, so it is off by default.
+  // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm) in 4 increments and 33
+  // Newton iterations, ~8 s of CPU at 17,405 tets, 26 iterations and ~35 s at 75,830 (branch
+  // shiftfold): still far from interactive, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
@@ -134,10 +134,17 @@ struct BrainShiftParameters {
   double foramenRadius_mm = 15;
   // With skullContact, the skull's distance map is smoothed by a Gaussian of this standard
   // deviation before it is read as a cubic B-spline (contact.h smoothDistanceMap): the
-  // labelmap's voxel staircase made Newton stall on its steps (docs/validation.md, "Brain shift:
-  // skull contact at 50k tetrahedra"); 1 mm moves a skull of radius 60 mm by ~0.02 mm and
-  // changed the head phantom's answer by 0.3 %. 0: the map as sampled.
-  double skullSmoothing_mm = 1;
+  // labelmap's voxel staircase is a segmentation artefact that the sliding brain feels as
+  // detents - folds of the load path where Newton stalls (docs/validation.md, "Brain shift
+  // contact: fewer Newton iterations (session 13)"). 2 mm (branch shiftfold): on the head
+  // phantom's 1 x 1 x 2 mm grid the smoothed wall lies 0.23 mm (RMS) from the voxel faces,
+  // 99 % of them within half a voxel (skullSurfaceDeparture); Newton needs 2-4 x fewer
+  // iterations than with 1 mm, and the answer moves by less than the spread between meshes
+  // (docs/validation.md, "Brain shift: a smoother skull (branch shiftfold)"). 0: as sampled.
+  double skullSmoothing_mm = 2;
+  // Per grid axis at least this many voxels (sigma = max(skullSmoothing_mm, this x spacing)),
+  // for grids with thick slices; 0 by default (one voxel on 1 x 1 x 2 mm: 61 iterations at
+  // 75k tetrahedra against 26 for 2 mm isotropic, same validation section).
   double skullSmoothing_voxels = 0;
   // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
   // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);

@@ -70,6 +70,8 @@ struct SurfaceDeparture {
   std::size_t faces = 0;
   double largest_mm = 0;
   double rms_mm = 0;
+  // Faces moved by more than half the voxel's spacing across them.
+  std::size_t beyondHalfVoxel = 0;
 };
 SurfaceDeparture staircaseDeparture(const ImageGeometry& geometry,
                                     const std::vector<char>& obstacle,
