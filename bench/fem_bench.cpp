@@ -315,6 +315,8 @@ int brainBench(int argc, char** argv) {
       p.multigridSetUpReuse = std::strcmp(argv[++i], "off") != 0;
     if (!std::strcmp(argv[i], "--skull-smoothing") && i + 1 < argc)
       p.skullSmoothing_mm = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--load-increment") && i + 1 < argc)
+      p.loadIncrement = std::atof(argv[++i]);
     if (!std::strcmp(argv[i], "--skull-smoothing-voxels") && i + 1 < argc)
       p.skullSmoothing_voxels = std::atof(argv[++i]);
   }

@@ -106,6 +106,18 @@ TEST(TissueBrainShiftMaterials, SkullSmoothingOutOfRangeIsRefusedByName) {
       EXPECT_NE(std::string(e.what()).find("[0, 5] voxels"), std::string::npos) << e.what();
     }
   }
+  p.skullSmoothing_voxels = 0;
+  EXPECT_FALSE(p.loadIncrement);  // 0.5 with skull contact, else 0.25
+  for (double increment : {0.0, 1.5, std::nan("")}) {
+    p.loadIncrement = increment;
+    try {
+      p.validate();
+      ADD_FAILURE() << "a first load increment of " << increment << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.context(), "parameters.loadIncrement");
+    }
+  }
+  p.loadIncrement.reset();
   // Per axis the larger of the two: one voxel of a 1 x 1 x 2 mm grid against 1.5 mm.
   p.skullSmoothing_mm = 1.5;
   p.skullSmoothing_voxels = 1;

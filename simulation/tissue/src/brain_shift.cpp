@@ -344,6 +344,8 @@ void BrainShiftParameters::validate() const {
     fail("The skull smoothing must be in [0, 10] mm.", "skullSmoothing_mm");
   if (!(skullSmoothing_voxels >= 0 && skullSmoothing_voxels <= 5))
     fail("The skull smoothing must be in [0, 5] voxels.", "skullSmoothing_voxels");
+  if (loadIncrement && !(*loadIncrement >= 0.01 && *loadIncrement <= 1))
+    fail("The first load increment must be in [0.01, 1] of the load.", "loadIncrement");
   if (retractor) {
     if (!(retractor->width_mm > 0 && retractor->width_mm <= 100))
       fail("The retractor blade's width must be in (0, 100] mm.", "retractor.width_mm");
@@ -527,8 +529,9 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   Step step;
   step.nlgeom = p.neoHookean;
   // Large deformation: the load in increments (a quarter first, longer ones while Newton
-  // converges easily; fem_solver.h).
-  step.initialIncrement = 0.25;
+  // converges easily; fem_solver.h); sliding on the smoothed skull, halves (each increment
+  // costs 6-9 Newton iterations whatever its length: docs/validation.md, branch shiftfold).
+  step.initialIncrement = p.loadIncrement.value_or(p.skullContact ? 0.5 : 0.25);
   step.gravity.push_back(std::move(lostBuoyancy));
   // Drained ventricles: each wall face loses the CSF's hydrostatic pressure below the
   // ventricles' top, rho g (h_top - h) at its centroid; a lost push into the tissue is a

@@ -123,9 +123,9 @@ struct BrainShiftParameters {
   // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
   // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
   // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
-  // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm) in 4 increments and 33
-  // Newton iterations, ~8 s of CPU at 17,405 tets, 26 iterations and ~35 s at 75,830 (branch
-  // shiftfold): still far from interactive, so it is off by default.
+  // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm) and the load in halves
+  // (loadIncrement) in 2 increments and 16 Newton iterations, ~4 s of CPU at 17,405 tets, 17
+  // iterations and ~22 s at 75,830 (branch shiftfold): not interactive, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
@@ -146,6 +146,12 @@ struct BrainShiftParameters {
   // for grids with thick slices; 0 by default (one voxel on 1 x 1 x 2 mm: 61 iterations at
   // 75k tetrahedra against 26 for 2 mm isotropic, same validation section).
   double skullSmoothing_voxels = 0;
+  // The neo-Hookean solve's first load increment (a fraction of the load; later ones grow while
+  // Newton converges in <= 4 iterations, and are halved when it fails). None: 0.5 with
+  // skullContact (on the 2 mm skull the load path has no fold left and each increment costs
+  // 6-9 iterations whatever its length: 2 increments, 16-17 iterations instead of 4 and 25-33
+  // on the head phantom's meshes; docs/validation.md, branch shiftfold), else 0.25.
+  std::optional<double> loadIncrement;
   // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
   // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);
   // false: linear elastic, small strain.
