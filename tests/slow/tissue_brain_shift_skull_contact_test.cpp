@@ -65,8 +65,8 @@ TEST(BrainShiftSkullContact, ConvergesWithoutPenetrationWithinPublishedSurfaceSh
       roughField(detents.mesh.model, detents.solution.displacement_mm);
   const TargetShift target = shiftTarget(field, "tumour", tumour),
                     roughTarget = shiftTarget(roughField, "tumour", tumour);
-  std::printf("skull smoothed by 1 mm: %d iterations in %d attempts, max %.3f mm, tumour %.3f mm; "
-              "by 2 mm: %d iterations in %d attempts, max %.3f mm, tumour %.3f mm\n",
+  std::printf("before (1 mm skull, quarters): %d iterations in %d attempts, max %.3f mm, tumour "
+              "%.3f mm; now: %d iterations in %d attempts, max %.3f mm, tumour %.3f mm\n",
               detents.solution.totalIterations, detents.solution.attemptedIncrements,
               detents.maxDisplacement_mm, roughTarget.magnitude_mm,
               sliding.solution.totalIterations, sliding.solution.attemptedIncrements,

@@ -22,6 +22,25 @@ namespace {
 
 constexpr double kE_MPa = 1000, kNu = 0.3;
 
+// A cube of n^3 1 mm voxels centred on the origin, and which of its voxels lie outside a sphere
+// of radius_mm about the origin (a spherical cavity, voxelised).
+ImageGeometry cubeAroundOrigin(std::int64_t n) {
+  ImageGeometry g;
+  g.size = {n, n, n};
+  g.origin_lps = Vec3::Constant(-(double(n) - 1) / 2);
+  return g;
+}
+
+std::vector<char> outsideSphere(const ImageGeometry& g, double radius_mm) {
+  std::vector<char> outside(g.voxelCount());
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        outside[g.linearIndex(i, j, k)] =
+            g.indexToLps(Vec3(double(i), double(j), double(k))).norm() > radius_mm;
+  return outside;
+}
+
 FeModel boxModel(const BoxMeshSpec& spec, const std::string& boundaries, bool nlgeom) {
   const std::string material =
       nlgeom ? "*HYPERELASTIC, NEO HOOKE\n" + std::to_string(kE_MPa / (4 * (1 + kNu))) + ", " +
@@ -158,15 +177,8 @@ TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
     EXPECT_NEAR((Vec3(normal[0], normal[1], normal[2]) - n).norm(), 0, 1e-6);
   }
 
-  ImageGeometry s;
-  s.size = {24, 24, 24};
-  s.origin_lps = Vec3(-11.5, -11.5, -11.5);
-  std::vector<char> outside(s.voxelCount());
-  for (std::int64_t k = 0; k < 24; ++k)
-    for (std::int64_t j = 0; j < 24; ++j)
-      for (std::int64_t i = 0; i < 24; ++i)
-        outside[s.linearIndex(i, j, k)] =
-            s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > 8;
+  const ImageGeometry s = cubeAroundOrigin(24);
+  const std::vector<char> outside = outsideSphere(s, 8);
   const RigidObstacle shell = obstacleFromDistanceMap(regionDistanceMap(s, outside, "shell"), {},
                                                       "shell", DistanceInterpolation::CubicBSpline);
   double worstTurn = 0, worstGradient = 0;
@@ -208,16 +220,9 @@ TEST(Contact, SmoothedDistanceMapKeepsPlanesAndRoundsTheVoxelStaircase) {
   EXPECT_THROW(smoothDistanceMap(plane, std::nan("")), Error);
 
   // A spherical cavity of radius 8 mm in 1 mm voxels; its wall's radius along 200 directions.
-  ImageGeometry s;
-  s.size = {28, 28, 28};
-  s.origin_lps = Vec3(-13.5, -13.5, -13.5);
+  const ImageGeometry s = cubeAroundOrigin(28);
   const double radius = 8;
-  std::vector<char> outside(s.voxelCount());
-  for (std::int64_t k = 0; k < 28; ++k)
-    for (std::int64_t j = 0; j < 28; ++j)
-      for (std::int64_t i = 0; i < 28; ++i)
-        outside[s.linearIndex(i, j, k)] =
-            s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > radius;
+  const std::vector<char> outside = outsideSphere(s, radius);
   const DistanceMap raw = regionDistanceMap(s, outside, "shell");
   DistanceMap smooth = raw;
   const double sigma = 1;
@@ -279,14 +284,8 @@ TEST(Contact, StaircaseDepartureMeasuresHowFarASmoothedSurfaceMoved) {
   EXPECT_THROW(staircaseDeparture(g, std::vector<char>(5), rigidPlane({0, 0, 0}, {0, 0, 1}, {})),
                Error);
 
-  ImageGeometry s;
-  s.size = {28, 28, 28};
-  s.origin_lps = Vec3(-13.5, -13.5, -13.5);
-  std::vector<char> outside(s.voxelCount());
-  for (std::int64_t k = 0; k < 28; ++k)
-    for (std::int64_t j = 0; j < 28; ++j)
-      for (std::int64_t i = 0; i < 28; ++i)
-        outside[s.linearIndex(i, j, k)] = s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > 8;
+  const ImageGeometry s = cubeAroundOrigin(28);
+  const std::vector<char> outside = outsideSphere(s, 8);
   const DistanceMap raw = regionDistanceMap(s, outside, "shell");
   auto departure = [&](double sigma_mm) {
     DistanceMap map = raw;
