@@ -106,6 +106,7 @@ TEST(TissueBrainShiftMaterials, SkullSmoothingOutOfRangeIsRefusedByName) {
     expectRefused(q, "skullSmoothing_voxels", "[0, 5] voxels");
   }
   EXPECT_FALSE(p.loadIncrement);  // 0.5 with skull contact, else 0.25
+  EXPECT_FALSE(p.multigridSetUpReuse);  // on with skull contact, else off
   for (double bad : {0.0, 1.5, std::nan("")}) {
     BrainShiftParameters q = p;
     q.loadIncrement = bad;

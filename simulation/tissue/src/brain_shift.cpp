@@ -572,7 +572,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     options.contactGapTolerance_mm = 1e-4;
   }
   options.trace = p.solverTrace;
-  options.multigridSetUpReuse = p.multigridSetUpReuse;
+  options.multigridSetUpReuse = p.multigridSetUpReuse.value_or(p.skullContact);
   result.solution = solve(model, options, *solving);
   for (const auto& u : result.solution.displacement_mm)
     result.maxDisplacement_mm =

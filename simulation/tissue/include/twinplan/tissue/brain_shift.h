@@ -123,9 +123,10 @@ struct BrainShiftParameters {
   // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
   // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
   // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
-  // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm) and the load in halves
-  // (loadIncrement) in 2 increments and 16 Newton iterations, ~4 s of CPU at 17,405 tets, 17
-  // iterations and ~22 s at 75,830 (branch shiftfold): not interactive, so it is off by default.
+  // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm), the load in halves
+  // (loadIncrement) and the multigrid set-up reused, in 2 increments and 15 Newton iterations,
+  // ~3 s of CPU at 17,405 tets, 17 iterations and ~18 s at 75,830 (branch shiftfold): not
+  // interactive, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next
@@ -166,8 +167,10 @@ struct BrainShiftParameters {
   std::optional<RetractorBlade> retractor;
   // Called for every Newton iteration of the solve (SolverOptions::trace; profiling).
   std::function<void(const NewtonTrace&)> solverTrace;
-  // SolverOptions::multigridSetUpReuse (benchmarking: twinplan-fem-bench --multigrid-reuse).
-  bool multigridSetUpReuse = SolverOptions{}.multigridSetUpReuse;
+  // SolverOptions::multigridSetUpReuse (twinplan-fem-bench --multigrid-reuse on|off). None: on
+  // with skullContact (on the 2 mm skull, in halves, the same fields to 2.6e-5 mm on the head
+  // phantom's four meshes with 15-20 % less CPU: docs/validation.md, branch shiftfold), else off.
+  std::optional<bool> multigridSetUpReuse;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
