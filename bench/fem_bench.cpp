@@ -291,7 +291,9 @@ int brainBench(int argc, char** argv) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "twinplan-brain-bench";
   bool runCcx = true;
   std::filesystem::path saveTo, compareWith;
+  bool departure = false;
   for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--skull-departure")) departure = true;
     if (!std::strcmp(argv[i], "--save-field") && i + 1 < argc) saveTo = argv[++i];
     if (!std::strcmp(argv[i], "--compare-field") && i + 1 < argc) compareWith = argv[++i];
     if (!std::strcmp(argv[i], "--resolution") && i + 1 < argc)
@@ -313,6 +315,10 @@ int brainBench(int argc, char** argv) {
       p.multigridSetUpReuse = std::strcmp(argv[++i], "off") != 0;
     if (!std::strcmp(argv[i], "--skull-smoothing") && i + 1 < argc)
       p.skullSmoothing_mm = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--load-increment") && i + 1 < argc)
+      p.loadIncrement = std::atof(argv[++i]);
+    if (!std::strcmp(argv[i], "--skull-smoothing-voxels") && i + 1 < argc)
+      p.skullSmoothing_voxels = std::atof(argv[++i]);
   }
   twinplan::phantom::PhantomOptions options;
   for (int i = 1; i + 1 < argc; ++i)
@@ -323,6 +329,16 @@ int brainBench(int argc, char** argv) {
   const twinplan::LabelMap& labels = phantom.twin.labelMaps.at(0);
   const Vec3 tumour = phantom.tumours.at(0).centre_lps;
   p.openingToward_lps = std::array<double, 3>{tumour.x(), tumour.y(), tumour.z()};
+  if (departure) {  // only the smoothed skull against the labelmap's voxel faces; no solve
+    const twinplan::tissue::SurfaceDeparture d = skullSurfaceDeparture(labels, p);
+    const Vec3 sigma = skullSmoothingSigma_mm(p, labels.geometry());
+    std::printf("{\"skull_sigma_mm\": [%g, %g, %g], \"skull_faces\": %zu, "
+                "\"skull_departure_max_mm\": %.4f, \"skull_departure_rms_mm\": %.4f, "
+                "\"faces_beyond_half_a_voxel\": %zu}\n",
+                sigma.x(), sigma.y(), sigma.z(), d.faces, d.largest_mm, d.rms_mm,
+                d.beyondHalfVoxel);
+    return 0;
+  }
   auto start = Clock::now();
   const BrainShiftResult r = simulateBrainShift(labels, p);
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();

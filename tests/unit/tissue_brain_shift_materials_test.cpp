@@ -79,22 +79,47 @@ TEST(TissueBrainShiftMaterials, InvalidMaterialIsRefusedByName) {
   }
 }
 
-// The skull's smoothing (skullContact): 1 mm by default, refused by name outside [0, 10] mm.
+// The skull's smoothing (skullContact): 2 mm by default, refused by name outside [0, 10] mm.
 TEST(TissueBrainShiftMaterials, SkullSmoothingOutOfRangeIsRefusedByName) {
   BrainShiftParameters p;
-  EXPECT_DOUBLE_EQ(p.skullSmoothing_mm, 1.0);
-  for (double sigma : {-0.5, 10.5, std::nan("")}) {
-    p.skullSmoothing_mm = sigma;
+  EXPECT_DOUBLE_EQ(p.skullSmoothing_mm, 2.0);
+  EXPECT_DOUBLE_EQ(p.skullSmoothing_voxels, 0.0);
+  // Each bad value refused, naming the parameter and saying the range.
+  auto expectRefused = [](const BrainShiftParameters& bad, const std::string& name,
+                          const std::string& range) {
     try {
-      p.validate();
-      ADD_FAILURE() << "a skull smoothing of " << sigma << " mm was accepted";
+      bad.validate();
+      ADD_FAILURE() << name << " out of range was accepted";
     } catch (const Error& e) {
-      EXPECT_EQ(e.context(), "parameters.skullSmoothing_mm");
-      EXPECT_NE(std::string(e.what()).find("[0, 10] mm"), std::string::npos) << e.what();
+      EXPECT_EQ(e.context(), "parameters." + name);
+      EXPECT_NE(std::string(e.what()).find(range), std::string::npos) << e.what();
     }
+  };
+  for (double bad : {-0.5, 10.5, std::nan("")}) {
+    BrainShiftParameters q = p;
+    q.skullSmoothing_mm = bad;
+    expectRefused(q, "skullSmoothing_mm", "[0, 10] mm");
+  }
+  for (double bad : {-1.0, 5.5, std::nan("")}) {
+    BrainShiftParameters q = p;
+    q.skullSmoothing_voxels = bad;
+    expectRefused(q, "skullSmoothing_voxels", "[0, 5] voxels");
+  }
+  EXPECT_FALSE(p.loadIncrement);  // 0.5 with skull contact, else 0.25
+  EXPECT_FALSE(p.multigridSetUpReuse);  // on with skull contact, else off
+  for (double bad : {0.0, 1.5, std::nan("")}) {
+    BrainShiftParameters q = p;
+    q.loadIncrement = bad;
+    expectRefused(q, "loadIncrement", "[0.01, 1]");
   }
   p.skullSmoothing_mm = 0;  // the map as sampled
   EXPECT_NO_THROW(p.validate());
+  // Per axis the larger of the two: one voxel of a 1 x 1 x 2 mm grid against 1.5 mm.
+  p.skullSmoothing_mm = 1.5;
+  p.skullSmoothing_voxels = 1;
+  ImageGeometry g;
+  g.spacing_mm = Vec3(1, 1, 2);
+  EXPECT_EQ(skullSmoothingSigma_mm(p, g), Vec3(1.5, 1.5, 2));
 }
 
 double meshVolume_ml(const FeModel& model) {

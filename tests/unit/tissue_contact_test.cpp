@@ -22,6 +22,25 @@ namespace {
 
 constexpr double kE_MPa = 1000, kNu = 0.3;
 
+// A cube of n^3 1 mm voxels centred on the origin, and which of its voxels lie outside a sphere
+// of radius_mm about the origin (a spherical cavity, voxelised).
+ImageGeometry cubeAroundOrigin(std::int64_t n) {
+  ImageGeometry g;
+  g.size = {n, n, n};
+  g.origin_lps = Vec3::Constant(-(double(n) - 1) / 2);
+  return g;
+}
+
+std::vector<char> outsideSphere(const ImageGeometry& g, double radius_mm) {
+  std::vector<char> outside(g.voxelCount());
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i)
+        outside[g.linearIndex(i, j, k)] =
+            g.indexToLps(Vec3(double(i), double(j), double(k))).norm() > radius_mm;
+  return outside;
+}
+
 FeModel boxModel(const BoxMeshSpec& spec, const std::string& boundaries, bool nlgeom) {
   const std::string material =
       nlgeom ? "*HYPERELASTIC, NEO HOOKE\n" + std::to_string(kE_MPa / (4 * (1 + kNu))) + ", " +
@@ -158,15 +177,8 @@ TEST(Contact, CubicBSplineNormalIsTheDistanceGradientAndContinuous) {
     EXPECT_NEAR((Vec3(normal[0], normal[1], normal[2]) - n).norm(), 0, 1e-6);
   }
 
-  ImageGeometry s;
-  s.size = {24, 24, 24};
-  s.origin_lps = Vec3(-11.5, -11.5, -11.5);
-  std::vector<char> outside(s.voxelCount());
-  for (std::int64_t k = 0; k < 24; ++k)
-    for (std::int64_t j = 0; j < 24; ++j)
-      for (std::int64_t i = 0; i < 24; ++i)
-        outside[s.linearIndex(i, j, k)] =
-            s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > 8;
+  const ImageGeometry s = cubeAroundOrigin(24);
+  const std::vector<char> outside = outsideSphere(s, 8);
   const RigidObstacle shell = obstacleFromDistanceMap(regionDistanceMap(s, outside, "shell"), {},
                                                       "shell", DistanceInterpolation::CubicBSpline);
   double worstTurn = 0, worstGradient = 0;
@@ -208,16 +220,9 @@ TEST(Contact, SmoothedDistanceMapKeepsPlanesAndRoundsTheVoxelStaircase) {
   EXPECT_THROW(smoothDistanceMap(plane, std::nan("")), Error);
 
   // A spherical cavity of radius 8 mm in 1 mm voxels; its wall's radius along 200 directions.
-  ImageGeometry s;
-  s.size = {28, 28, 28};
-  s.origin_lps = Vec3(-13.5, -13.5, -13.5);
+  const ImageGeometry s = cubeAroundOrigin(28);
   const double radius = 8;
-  std::vector<char> outside(s.voxelCount());
-  for (std::int64_t k = 0; k < 28; ++k)
-    for (std::int64_t j = 0; j < 28; ++j)
-      for (std::int64_t i = 0; i < 28; ++i)
-        outside[s.linearIndex(i, j, k)] =
-            s.indexToLps(Vec3(double(i), double(j), double(k))).norm() > radius;
+  const std::vector<char> outside = outsideSphere(s, radius);
   const DistanceMap raw = regionDistanceMap(s, outside, "shell");
   DistanceMap smooth = raw;
   const double sigma = 1;
@@ -252,6 +257,61 @@ TEST(Contact, SmoothedDistanceMapKeepsPlanesAndRoundsTheVoxelStaircase) {
       sigma * sigma / radius);
   EXPECT_LT(after.highest - after.lowest, 0.5 * (before.highest - before.lowest));
   EXPECT_NEAR(before.mean - after.mean, sigma * sigma / radius, 0.05);
+}
+
+// staircaseDeparture (how far brain shift's smoothed skull lies from the labelmap's voxel
+// faces): a plane 0.3 mm beyond the faces of a half-space region is 0.3 mm from every face; a
+// voxelised sphere (R 8 mm, 1 mm voxels) smoothed by one voxel stays within half a voxel of its
+// staircase, but smoothed by 3 mm it shrinks by about sigma^2 / R = 1.1 mm, and the measure says
+// so; smoothing along one axis only leaves a map that varies along another unchanged.
+TEST(Contact, StaircaseDepartureMeasuresHowFarASmoothedSurfaceMoved) {
+  ImageGeometry g;
+  g.size = {12, 10, 14};
+  g.spacing_mm = Vec3(1, 1, 2);
+  std::vector<char> below(g.voxelCount());
+  for (std::int64_t k = 0; k < 14; ++k)
+    for (std::int64_t j = 0; j < 10; ++j)
+      for (std::int64_t i = 0; i < 12; ++i) below[g.linearIndex(i, j, k)] = k < 6;
+  // The faces between k = 5 and k = 6 lie at z = 5.5 voxels = 11 mm; tissue above.
+  const SurfaceDeparture shifted =
+      staircaseDeparture(g, below, rigidPlane({0, 0, 11.3}, {0, 0, 1}, {}));
+  EXPECT_EQ(shifted.faces, 12u * 10u);
+  EXPECT_NEAR(shifted.largest_mm, 0.3, 1e-12);
+  EXPECT_NEAR(shifted.rms_mm, 0.3, 1e-12);
+  EXPECT_EQ(shifted.beyondHalfVoxel, 0u);  // 0.3 mm of a 2 mm voxel
+  EXPECT_EQ(staircaseDeparture(g, below, rigidPlane({0, 0, 12.1}, {0, 0, 1}, {})).beyondHalfVoxel,
+            12u * 10u);
+  EXPECT_THROW(staircaseDeparture(g, std::vector<char>(5), rigidPlane({0, 0, 0}, {0, 0, 1}, {})),
+               Error);
+
+  const ImageGeometry s = cubeAroundOrigin(28);
+  const std::vector<char> outside = outsideSphere(s, 8);
+  const DistanceMap raw = regionDistanceMap(s, outside, "shell");
+  auto departure = [&](double sigma_mm) {
+    DistanceMap map = raw;
+    smoothDistanceMap(map, Vec3::Constant(sigma_mm));
+    return staircaseDeparture(
+        s, outside, obstacleFromDistanceMap(map, {}, "shell", DistanceInterpolation::CubicBSpline));
+  };
+  const SurfaceDeparture voxel = departure(1), wide = departure(3);
+  std::printf("sphere R 8 mm in 1 mm voxels, %zu faces: departure from the staircase %.3f mm "
+              "(RMS %.3f) smoothed by 1 mm, %.3f mm (RMS %.3f) by 3 mm\n",
+              voxel.faces, voxel.largest_mm, voxel.rms_mm, wide.largest_mm, wide.rms_mm);
+  EXPECT_LE(voxel.largest_mm, 0.5);
+  EXPECT_EQ(voxel.beyondHalfVoxel, 0u);
+  EXPECT_GT(wide.rms_mm, 0.5);
+  EXPECT_GT(wide.largest_mm, 1.0);
+
+  // Smoothing along k only: a map that varies along i alone is unchanged.
+  DistanceMap alongI{g, std::vector<float>(g.voxelCount())};
+  for (std::int64_t k = 0; k < 14; ++k)
+    for (std::int64_t j = 0; j < 10; ++j)
+      for (std::int64_t i = 0; i < 12; ++i)
+        alongI.distance_mm[g.linearIndex(i, j, k)] = static_cast<float>(i % 3);
+  DistanceMap smoothed = alongI;
+  smoothDistanceMap(smoothed, Vec3(0, 0, 4));
+  EXPECT_EQ(smoothed.distance_mm, alongI.distance_mm);
+  EXPECT_THROW(smoothDistanceMap(smoothed, Vec3(0, std::nan(""), 1)), Error);
 }
 
 // A quarter ball of radius about 5 mm (the 1 mm cells whose centres lie within 5 mm) (symmetry

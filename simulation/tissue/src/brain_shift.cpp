@@ -132,16 +132,10 @@ Vec3 openingCentre(const FeModel& model, const std::vector<std::size_t>& surface
   return best;
 }
 
-// The cranial cavity's wall as a rigid obstacle for the brain surface outside the opening;
-// the foramen held; pieces of the mesh not joined to it held at their surface; the lowest
-// surface nodes along gravity start in contact (the brain rests on them once CSF drains).
-template <class Hold>
-void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
-                     const std::vector<std::size_t>& surface, const std::vector<char>& inOpening,
-                     const Vec3& up, Hold& hold, BrainShiftResult& result) {
-  FeModel& model = result.mesh.model;
+// Every voxel outside the cranial cavity (brain, tumour and CSF): the skull, as a region.
+std::vector<char> outsideCranialCavity(const LabelMap& labels) {
   const ImageGeometry& g = labels.geometry();
-  std::vector<char> cavity(g.voxelCount(), 0);
+  std::vector<char> skull(g.voxelCount(), 1);
   for (std::size_t s = 0; s < labels.segments().size(); ++s) {
     const Segment& segment = labels.segments()[s];
     if (!(isBrain(segment) || isTumour(segment) || segment.tissueType == "csf")) continue;
@@ -150,11 +144,30 @@ void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
         for (std::int64_t j = 0; j < g.size[1]; ++j)
           for (std::int64_t i = 0; i < g.size[0]; ++i)
             if (labels.contains(s, i, j, std::int64_t(k)))
-              cavity[g.linearIndex(i, j, std::int64_t(k))] = 1;
+              skull[g.linearIndex(i, j, std::int64_t(k))] = 0;
     });
   }
-  std::vector<char> skull(cavity.size());
-  for (std::size_t v = 0; v < cavity.size(); ++v) skull[v] = !cavity[v];
+  return skull;
+}
+
+// The skull's smoothed distance map read as a C2 cubic B-spline (no nodes yet).
+RigidObstacle skullObstacle(const LabelMap& labels, const BrainShiftParameters& p,
+                            const std::vector<char>& skull) {
+  const ImageGeometry& g = labels.geometry();
+  DistanceMap skullMap = regionDistanceMap(g, skull, "skull (outside the cranial cavity)");
+  smoothDistanceMap(skullMap, skullSmoothingSigma_mm(p, g));
+  return obstacleFromDistanceMap(std::move(skullMap), {}, "skull",
+                                 DistanceInterpolation::CubicBSpline);
+}
+
+// The cranial cavity's wall as a rigid obstacle for the brain surface outside the opening;
+// the foramen held; pieces of the mesh not joined to it held at their surface; the lowest
+// surface nodes along gravity start in contact (the brain rests on them once CSF drains).
+template <class Hold>
+void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
+                     const std::vector<std::size_t>& surface, const std::vector<char>& inOpening,
+                     const Vec3& up, Hold& hold, BrainShiftResult& result) {
+  FeModel& model = result.mesh.model;
   // The foramen: the lowest surface node (along -S) next to the brain's axis (its mean L, P).
   Vec3 mean = Vec3::Zero();
   double lowestS = 1e300;
@@ -190,10 +203,8 @@ void addSkullContact(const LabelMap& labels, const BrainShiftParameters& p,
     }
   }
   result.slidingNodes = sliding.size();
-  DistanceMap skullMap = regionDistanceMap(g, skull, "skull (outside the cranial cavity)");
-  smoothDistanceMap(skullMap, p.skullSmoothing_mm);
-  RigidObstacle skullWall = obstacleFromDistanceMap(std::move(skullMap), std::move(sliding),
-                                                    "skull", DistanceInterpolation::CubicBSpline);
+  RigidObstacle skullWall = skullObstacle(labels, p, outsideCranialCavity(labels));
+  skullWall.nodes = std::move(sliding);
   skullWall.enforcement = ContactEnforcement::ActiveSet;
   skullWall.initiallyActive = std::move(obstacle.initiallyActive);
   skullWall.rampStartGaps = true;
@@ -299,6 +310,17 @@ LameParameters lameParameters(double e_Pa, double nu, const std::string& materia
   return lame;
 }
 
+Vec3 skullSmoothingSigma_mm(const BrainShiftParameters& p, const ImageGeometry& g) {
+  return g.spacing_mm.cwiseProduct(Vec3::Constant(p.skullSmoothing_voxels))
+      .cwiseMax(Vec3::Constant(p.skullSmoothing_mm));
+}
+
+SurfaceDeparture skullSurfaceDeparture(const LabelMap& labels, const BrainShiftParameters& p) {
+  p.validate();
+  const std::vector<char> skull = outsideCranialCavity(labels);
+  return staircaseDeparture(labels.geometry(), skull, skullObstacle(labels, p, skull));
+}
+
 bool isBrainSegment(const Segment& s) {
   return s.tissueType == "grey-matter" || s.tissueType == "white-matter" ||
          s.tissueType == "brain" || s.name == "Brain";
@@ -320,6 +342,10 @@ void BrainShiftParameters::validate() const {
     fail("The foramen radius must be in (0, 50] mm.", "foramenRadius_mm");
   if (!(skullSmoothing_mm >= 0 && skullSmoothing_mm <= 10))
     fail("The skull smoothing must be in [0, 10] mm.", "skullSmoothing_mm");
+  if (!(skullSmoothing_voxels >= 0 && skullSmoothing_voxels <= 5))
+    fail("The skull smoothing must be in [0, 5] voxels.", "skullSmoothing_voxels");
+  if (loadIncrement && !(*loadIncrement >= 0.01 && *loadIncrement <= 1))
+    fail("The first load increment must be in [0.01, 1] of the load.", "loadIncrement");
   if (retractor) {
     if (!(retractor->width_mm > 0 && retractor->width_mm <= 100))
       fail("The retractor blade's width must be in (0, 100] mm.", "retractor.width_mm");
@@ -503,8 +529,9 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
   Step step;
   step.nlgeom = p.neoHookean;
   // Large deformation: the load in increments (a quarter first, longer ones while Newton
-  // converges easily; fem_solver.h).
-  step.initialIncrement = 0.25;
+  // converges easily; fem_solver.h); sliding on the smoothed skull, halves (each increment
+  // costs 6-9 Newton iterations whatever its length: docs/validation.md, branch shiftfold).
+  step.initialIncrement = p.loadIncrement.value_or(p.skullContact ? 0.5 : 0.25);
   step.gravity.push_back(std::move(lostBuoyancy));
   // Drained ventricles: each wall face loses the CSF's hydrostatic pressure below the
   // ventricles' top, rho g (h_top - h) at its centroid; a lost push into the tissue is a
@@ -545,7 +572,7 @@ BrainShiftResult simulateBrainShift(const LabelMap& labels, const BrainShiftPara
     options.contactGapTolerance_mm = 1e-4;
   }
   options.trace = p.solverTrace;
-  options.multigridSetUpReuse = p.multigridSetUpReuse;
+  options.multigridSetUpReuse = p.multigridSetUpReuse.value_or(p.skullContact);
   result.solution = solve(model, options, *solving);
   for (const auto& u : result.solution.displacement_mm)
     result.maxDisplacement_mm =

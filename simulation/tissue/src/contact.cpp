@@ -165,7 +165,99 @@ std::vector<double> distanceTransform(const ImageGeometry& g, const std::vector<
   return d;
 }
 
+// The distance in mm from the point at voxel index `ijk` to the boundary of the union of the
+// voxels of `obstacle` (the staircase itself: each voxel a box of its spacing), searched
+// `window` voxels around it; the window's reach when no voxel of the other kind lies inside.
+double staircaseDistance_mm(const ImageGeometry& g, const std::vector<char>& obstacle,
+                            const Vec3& ijk, int window) {
+  std::array<std::int64_t, 3> at{};
+  for (int d = 0; d < 3; ++d)
+    at[d] = std::clamp<std::int64_t>(std::llround(ijk[d]), 0, g.size[d] - 1);
+  const char own = obstacle[g.linearIndex(at[0], at[1], at[2])];
+  double nearest2 = 1e300;
+  for (std::int64_t k = at[2] - window; k <= at[2] + window; ++k)
+    for (std::int64_t j = at[1] - window; j <= at[1] + window; ++j)
+      for (std::int64_t i = at[0] - window; i <= at[0] + window; ++i) {
+        if (i < 0 || j < 0 || k < 0 || i >= g.size[0] || j >= g.size[1] || k >= g.size[2] ||
+            obstacle[g.linearIndex(i, j, k)] == own)
+          continue;
+        const Vec3 voxel{double(i), double(j), double(k)};
+        double d2 = 0;
+        for (int d = 0; d < 3; ++d) {
+          const double outside = std::max(std::abs(ijk[d] - voxel[d]) - 0.5, 0.0);
+          d2 += outside * outside * g.spacing_mm[d] * g.spacing_mm[d];
+        }
+        nearest2 = std::min(nearest2, d2);
+      }
+  return nearest2 < 1e300 ? std::sqrt(nearest2) : window * g.spacing_mm.minCoeff();
+}
+
 }  // namespace
+
+SurfaceDeparture staircaseDeparture(const ImageGeometry& g, const std::vector<char>& obstacle,
+                                    const RigidObstacle& smoothed) {
+  if (obstacle.size() != g.voxelCount())
+    throw Error(ErrorKind::InvalidInput,
+                "The obstacle region has " + std::to_string(obstacle.size()) +
+                    " voxels for a grid of " + std::to_string(g.voxelCount()) + ".",
+                "staircaseDeparture");
+  // Every voxel face between the region and free space: its centre, moved onto the smoothed
+  // surface along the surface's normal (a signed distance: a few steps x <- x - g n).
+  std::vector<Vec3> faces;
+  std::vector<char> faceAxis;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const char here = obstacle[g.linearIndex(i, j, k)];
+        const std::array<std::int64_t, 3> at{i, j, k};
+        for (int d = 0; d < 3; ++d) {
+          std::array<std::int64_t, 3> next = at;
+          if (++next[d] >= g.size[d] || obstacle[g.linearIndex(next[0], next[1], next[2])] == here)
+            continue;
+          Vec3 face{double(i), double(j), double(k)};
+          face[d] += 0.5;
+          faces.push_back(face);
+          faceAxis.push_back(static_cast<char>(d));
+        }
+      }
+  constexpr int kWindow = 4;
+  struct Sums {
+    double largest = 0, squares = 0;
+    std::size_t beyondHalfVoxel = 0;
+  };
+  const Sums sums = parallel::parallelReduce(
+      {0, faces.size()}, 1024, Sums{},
+      [&](parallel::IndexRange r) {
+        Sums s;
+        for (std::size_t f = r.begin; f < r.end; ++f) {
+          Vec3 x = g.indexToLps(faces[f]);
+          for (int step = 0; step < 8; ++step) {
+            const std::array<double, 3> p{x.x(), x.y(), x.z()};
+            const double gap = smoothed.signedDistance_mm(p);
+            const std::array<double, 3> n = smoothed.outwardNormal(p);
+            x -= gap * Vec3(n[0], n[1], n[2]);
+            if (std::abs(gap) < 1e-6) break;
+          }
+          const double d = staircaseDistance_mm(g, obstacle, g.lpsToIndex(x), kWindow);
+          s.largest = std::max(s.largest, d);
+          s.squares += d * d;
+          if (d > 0.5 * g.spacing_mm[faceAxis[f]]) ++s.beyondHalfVoxel;
+        }
+        return s;
+      },
+      [](Sums a, const Sums& b) {
+        a.largest = std::max(a.largest, b.largest);
+        a.squares += b.squares;
+        a.beyondHalfVoxel += b.beyondHalfVoxel;
+        return a;
+      });
+  SurfaceDeparture out;
+  out.faces = faces.size();
+  out.largest_mm = sums.largest;
+  out.beyondHalfVoxel = sums.beyondHalfVoxel;
+  out.rms_mm = faces.empty() ? 0 : std::sqrt(sums.squares / double(faces.size()));
+  return out;
+}
 
 RigidObstacle rigidPlane(const std::array<double, 3>& point, const std::array<double, 3>& normal,
                          std::vector<std::size_t> nodes) {
@@ -250,17 +342,21 @@ DistanceMap skullDistanceMap(const LabelMap& labels, std::size_t segment) {
 }
 
 void smoothDistanceMap(DistanceMap& map, double sigma_mm) {
-  if (!std::isfinite(sigma_mm))
+  smoothDistanceMap(map, Vec3::Constant(sigma_mm));
+}
+
+void smoothDistanceMap(DistanceMap& map, const Vec3& sigma_mm) {
+  if (!sigma_mm.allFinite())
     throw Error(ErrorKind::InvalidInput,
                 "The smoothing of a distance map must be a finite length in mm.", "sigma_mm");
-  if (!(sigma_mm > 0)) return;
   const ImageGeometry& g = map.geometry;
   const std::array<std::size_t, 3> size{static_cast<std::size_t>(g.size[0]),
                                         static_cast<std::size_t>(g.size[1]),
                                         static_cast<std::size_t>(g.size[2])};
   const std::array<std::size_t, 3> stride{1, size[0], size[0] * size[1]};
   for (int axis = 0; axis < 3; ++axis) {
-    const double sigma = sigma_mm / g.spacing_mm[axis];  // in voxels along this axis
+    if (!(sigma_mm[axis] > 0)) continue;
+    const double sigma = sigma_mm[axis] / g.spacing_mm[axis];  // in voxels along this axis
     const int radius = static_cast<int>(std::ceil(3 * sigma));
     if (radius == 0 || size[axis] < 2) continue;
     std::vector<double> kernel(static_cast<std::size_t>(2 * radius + 1));

@@ -32,6 +32,7 @@
 #include "twinplan/core/geometry.h"
 #include "twinplan/core/label_map.h"
 #include "twinplan/core/progress.h"
+#include "twinplan/tissue/contact.h"
 #include "twinplan/tissue/displacement_field.h"
 #include "twinplan/tissue/fe_model.h"
 #include "twinplan/tissue/fem_solver.h"
@@ -122,8 +123,9 @@ struct BrainShiftParameters {
   // The skull is sampled as a C2 cubic B-spline of the distance map, its curvature enters
   // Newton's tangent and the CSF gap closes along the load (RigidObstacle::rampStartGaps): on
   // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
-  // convergence"); with the skull smoothed (skullSmoothing_mm) in 7 increments and 71 Newton
-  // iterations, ~21 s of CPU at 17,405 tets ("skull contact at 50k tetrahedra"): still far from
+  // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm), the load in halves
+  // (loadIncrement) and the multigrid set-up reused, in 2 increments and 15 Newton iterations,
+  // ~3 s of CPU at 17,405 tets, 17 iterations and ~18 s at 75,830 (branch shiftfold): not
   // interactive, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
@@ -133,10 +135,24 @@ struct BrainShiftParameters {
   double foramenRadius_mm = 15;
   // With skullContact, the skull's distance map is smoothed by a Gaussian of this standard
   // deviation before it is read as a cubic B-spline (contact.h smoothDistanceMap): the
-  // labelmap's voxel staircase made Newton stall on its steps (docs/validation.md, "Brain shift:
-  // skull contact at 50k tetrahedra"); 1 mm moves a skull of radius 60 mm by ~0.02 mm and
-  // changed the head phantom's answer by 0.3 %. 0: the map as sampled.
-  double skullSmoothing_mm = 1;
+  // labelmap's voxel staircase is a segmentation artefact that the sliding brain feels as
+  // detents - folds of the load path where Newton stalls (docs/validation.md, "Brain shift
+  // contact: fewer Newton iterations (session 13)"). 2 mm (branch shiftfold): on the head
+  // phantom's 1 x 1 x 2 mm grid the smoothed wall lies 0.23 mm (RMS) from the voxel faces,
+  // 99 % of them within half a voxel (skullSurfaceDeparture); Newton needs 2-4 x fewer
+  // iterations than with 1 mm, and the answer moves by less than the spread between meshes
+  // (docs/validation.md, "Brain shift: a smoother skull (branch shiftfold)"). 0: as sampled.
+  double skullSmoothing_mm = 2;
+  // Per grid axis at least this many voxels (sigma = max(skullSmoothing_mm, this x spacing)),
+  // for grids with thick slices; 0 by default (one voxel on 1 x 1 x 2 mm: 61 iterations at
+  // 75k tetrahedra against 26 for 2 mm isotropic, same validation section).
+  double skullSmoothing_voxels = 0;
+  // The neo-Hookean solve's first load increment (a fraction of the load; later ones grow while
+  // Newton converges in <= 4 iterations, and are halved when it fails). None: 0.5 with
+  // skullContact (on the 2 mm skull the load path has no fold left and each increment costs
+  // 6-9 iterations whatever its length: 2 increments, 16-17 iterations instead of 4 and 25-33
+  // on the head phantom's meshes; docs/validation.md, branch shiftfold), else 0.25.
+  std::optional<double> loadIncrement;
   // Neo-Hookean brain and tumour (C10 = mu / 2, D1 = 2 / K of the same E and nu: Abaqus Theory
   // Manual 4.6.1), total Lagrangian with the load in increments (issue #18 item 7's model);
   // false: linear elastic, small strain.
@@ -151,11 +167,21 @@ struct BrainShiftParameters {
   std::optional<RetractorBlade> retractor;
   // Called for every Newton iteration of the solve (SolverOptions::trace; profiling).
   std::function<void(const NewtonTrace&)> solverTrace;
-  // SolverOptions::multigridSetUpReuse (benchmarking: twinplan-fem-bench --multigrid-reuse).
-  bool multigridSetUpReuse = SolverOptions{}.multigridSetUpReuse;
+  // SolverOptions::multigridSetUpReuse (twinplan-fem-bench --multigrid-reuse on|off). None: on
+  // with skullContact (on the 2 mm skull, in halves, the same fields to 2.6e-5 mm on the head
+  // phantom's four meshes with 15-20 % less CPU: docs/validation.md, branch shiftfold), else off.
+  std::optional<bool> multigridSetUpReuse;
   // Throws Error(InvalidInput) naming the parameter.
   void validate() const;
 };
+
+// The skull's smoothing along each axis of the labelmap's grid `g`, in mm.
+Vec3 skullSmoothingSigma_mm(const BrainShiftParameters& p, const ImageGeometry& g);
+
+// How far the skull that skullContact slides on (the cranial cavity's wall, smoothed as
+// BrainShiftParameters say) lies from the labelmap's voxel faces (contact.h
+// staircaseDeparture). Error(InvalidInput) for parameters validate() refuses.
+SurfaceDeparture skullSurfaceDeparture(const LabelMap& labels, const BrainShiftParameters& p);
 
 // Gravity's direction (unit, LPS) for a patient position and head rotation; throws
 // Error(InvalidInput) for an unknown position.

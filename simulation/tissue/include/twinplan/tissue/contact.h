@@ -55,6 +55,27 @@ DistanceMap regionDistanceMap(const ImageGeometry& geometry, const std::vector<c
 // sigma^2 / R towards its concave side (E|x + s| = r + sigma^2 / r for an isotropic Gaussian s).
 // sigma_mm <= 0 leaves the map as it is; Error(InvalidInput) for a sigma that is not finite.
 void smoothDistanceMap(DistanceMap& map, double sigma_mm);
+// The same with a standard deviation per grid axis (i, j, k; e.g. one voxel along each, for a
+// grid whose slices are thicker than its pixels); an axis whose sigma is <= 0 is left alone.
+void smoothDistanceMap(DistanceMap& map, const Vec3& sigma_mm);
+
+// How far a smoothed obstacle surface lies from the voxel staircase it was sampled from: the
+// centre of every voxel face between `obstacle` (one flag per voxel of `geometry`, i fastest)
+// and free space is moved onto `smoothed`'s zero level along its normal, and its exact distance
+// to the staircase (the union of the region's voxels as boxes) taken. A labelmap only says
+// that the true surface passes within half a voxel of its faces, so a smoothing whose largest
+// departure stays below that is as true to the image as the staircase. Error(InvalidInput)
+// when the flags do not match the grid.
+struct SurfaceDeparture {
+  std::size_t faces = 0;
+  double largest_mm = 0;
+  double rms_mm = 0;
+  // Faces moved by more than half the voxel's spacing across them.
+  std::size_t beyondHalfVoxel = 0;
+};
+SurfaceDeparture staircaseDeparture(const ImageGeometry& geometry,
+                                    const std::vector<char>& obstacle,
+                                    const RigidObstacle& smoothed);
 
 // How a DistanceMap is read between voxel centres. Trilinear: the values interpolated (exact
 // for a distance linear in position), the normal its gradient by central differences one voxel
