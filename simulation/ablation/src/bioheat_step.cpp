@@ -309,13 +309,13 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   return flow_W;
 }
 
-std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
-                              const std::vector<float>& lagDeviation_K) {
+void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+              std::vector<BoxFace>& faces) {
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
   const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
-  std::vector<BoxFace> faces;
+  faces.clear();
   forEachBoxFace(g, box, [&](std::size_t n, std::size_t v, std::size_t beyond) {
     // As haloProperties and conductanceTo compute it, in the same float roundings.
     const auto kV = static_cast<float>(
@@ -325,7 +325,6 @@ std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
     const double wallN = hasVessels ? (*in.wallCoefficient_W_m2K)[beyond] : 0.0;
     faces.push_back({n, beyond, static_cast<float>(faceConductance(kV, wallV, kN, wallN, h_m))});
   });
-  return faces;
 }
 
 double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
@@ -366,7 +365,8 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
 }
 
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-                     StencilSystem& system, std::vector<float>& deviation) {
+                     StencilSystem& system, std::vector<float>& deviation,
+                     std::vector<BoxFace>& faces) {
   system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.resize(box.voxelCount());  // every entry written below
   const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
@@ -398,9 +398,11 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
   // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
-  if (in.beyondBox_K)
-    for (const BoxFace& face : boxFaces(in, box, lagDeviation_K))
-      system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
+  faces.clear();
+  if (!in.beyondBox_K) return;
+  boxFaces(in, box, lagDeviation_K, faces);
+  for (const BoxFace& face : faces)
+    system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }
 
 }  // namespace twinplan::ablation::detail
