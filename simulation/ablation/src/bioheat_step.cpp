@@ -246,13 +246,6 @@ void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo,
 
 }  // namespace
 
-double TissueCoefficients::conductivityAt(double temperature_degC) const {
-  // A linear fit must not turn k negative far outside its range: keep at least a tenth of k37.
-  const double factor =
-      1.0 + conductivityCoefficient_per_K * (temperature_degC - kBodyTemperature_degC);
-  return conductivity_W_mK * std::max(0.1, factor);
-}
-
 Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin,
               double& totalPower_W) {
   const ImageGeometry& g = in.grid->geometry;

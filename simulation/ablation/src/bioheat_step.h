@@ -20,7 +20,13 @@ struct TissueCoefficients {
   double arrheniusFactor_per_s = 0.0;
   double activationEnergy_J_mol = 0.0;
   double logArrheniusFactor = 0.0;  // log(A), for the damage of every voxel every step
-  double conductivityAt(double temperature_degC) const;
+  // Inline: the far field's coarse step takes it for every voxel every step.
+  double conductivityAt(double temperature_degC) const {
+    // A linear fit must not turn k negative far outside its range: keep at least a tenth of k37.
+    const double factor =
+        1.0 + conductivityCoefficient_per_K * (temperature_degC - kBodyTemperature_degC);
+    return conductivity_W_mK * std::max(0.1, factor);
+  }
 };
 
 // The bounding box (inclusive) of a set of voxels, built up by include().

@@ -372,33 +372,33 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
   std::vector<double> perfusion_W_K(count), power_W(count), conductivity_W_mK(count);
-  // The voxels' sums row by row (each cell's voxels in forEachVoxel's order, so the same sums),
-  // then the cells'; one plane of cells per task. A cell inside the fine box is held: only its
-  // conductivity (for its faces) counts.
-  forEachCellPlane([&](std::int64_t ck) {
-    for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
-      for (std::int64_t j = 0; j < g.size[1]; ++j) {
-        const std::int64_t cj = cellOf(1, j);
-        const std::size_t v0 = g.linearIndex(0, j, k), c0 = cellIndex(0, cj, ck);
-        const bool heldRow =
-            fine.voxelCount() > 0 && cellInside(fine, cellOf(0, fine.lo[0]), cj, ck);
-        for (std::int64_t i = 0; i < g.size[0]; ++i) {
-          const std::size_t v = v0 + std::size_t(i), c = c0 + std::size_t(cellOf(0, i));
-          const TissueCoefficients& t = (*tissues_)[grid_->tissue[v]];
-          conductivity_W_mK[c] += t.conductivityAt(arterial + deviation_[c]);
-          if (heldRow && cellInside(fine, cellOf(0, i), cj, ck)) continue;
-          perfusion_W_K[c] +=
-              t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown, (*in.damage)[v]);
+  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
+    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+          const std::size_t c = cellIndex(ci, cj, ck);
+          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+          const bool held = cellInside(fine, ci, cj, ck);
+          double perfusion = 0.0, conductivity = 0.0;
+          // k at the cell's temperature, per tissue (most cells hold one tissue).
+          int lastTissue = -1;
+          double k = 0.0;
+          forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+            const TissueCoefficients& t = (*tissues_)[grid_->tissue[v]];
+            if (grid_->tissue[v] != lastTissue) {
+              lastTissue = grid_->tissue[v];
+              k = t.conductivityAt(arterial + deviation_[c]);
+            }
+            conductivity += k;
+            if (held) return;
+            perfusion +=
+                t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown, (*in.damage)[v]);
+          });
+          const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
+          perfusion_W_K[c] = perfusion * volume_m3;
+          power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
+          conductivity_W_mK[c] = conductivity / voxels;
         }
-      }
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        const std::size_t c = cellIndex(ci, cj, ck);
-        const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
-        perfusion_W_K[c] *= volume_m3;
-        power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
-        conductivity_W_mK[c] /= voxels;
-      }
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
