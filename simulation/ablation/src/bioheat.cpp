@@ -191,39 +191,79 @@ class FieldAdvance {
 };
 
 // Writes the box's new deviations into the grid's temperature and adds the step's damage and
-// CEM43 everywhere: at the step's mean temperature inside the box, and outside it at the far
-// field's (`outside_K`, full grid; BioheatParameters::farField) or, without one, at arterial
-// temperature (the tissue's own rate, precomputed).
+// CEM43 everywhere: at the step's mean temperature inside the box, and at arterial temperature
+// outside it (the voxels there are within the warm threshold of it; the tissue's own rate,
+// precomputed).
 void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
                    const std::vector<TissueCoefficients>& tissues, const Box& box,
-                   const std::vector<float>& deviation, double step_s, RunningFields& f,
-                   const std::vector<float>* outside_K = nullptr) {
+                   const std::vector<float>& deviation, double step_s, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const FieldAdvance fields(grid, p, tissues, step_s, f);
   const auto nx = std::size_t(g.size[0]);
   parallel::parallelFor(
       {0, std::size_t(g.size[1] * g.size[2])}, 64, [&](parallel::IndexRange rows) {
         FieldAdvance::Scratch scratch;
-        // Voxels v0 .. v0 + count - 1 outside the box: the far field's, or at rest.
-        auto outside = [&](std::size_t v0, std::size_t count) {
-          if (outside_K)
-            fields.advance(v0, count, outside_K->data() + v0, scratch);
-          else
-            fields.rest(v0, count);
-        };
         for (std::size_t row = rows.begin; row < rows.end; ++row) {
           const auto j = std::int64_t(row) % g.size[1], k = std::int64_t(row) / g.size[1];
           const std::size_t v0 = row * nx;
           if (!inBox(box, box.lo[0], j, k)) {
-            outside(v0, nx);
+            fields.rest(v0, nx);
             continue;
           }
           const auto lo = std::size_t(box.lo[0]), hi = std::size_t(box.hi[0]);
           const std::size_t n0 =
               std::size_t(box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-          outside(v0, lo);
+          fields.rest(v0, lo);
           fields.advance(v0 + lo, hi - lo, deviation.data() + n0, scratch);
-          outside(v0 + hi, nx - hi);
+          fields.rest(v0 + hi, nx - hi);
+        }
+      });
+}
+
+// advanceFields with a far field (BioheatParameters::farField): outside the box the voxels go
+// to the far field's temperature - FarField::interpolated() near the box, FarField::farPlanes()
+// beyond - one plane of cells per task, with the step's damage and CEM43 at each voxel's mean.
+void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& p,
+                             const std::vector<TissueCoefficients>& tissues, const Box& box,
+                             const std::vector<float>& deviation, double step_s,
+                             const detail::FarField& farField, RunningFields& f) {
+  const ImageGeometry& g = grid.geometry;
+  const FieldAdvance fields(grid, p, tissues, step_s, f);
+  const Box near = farField.nearRegion(box);
+  const std::vector<float>& interpolated = farField.interpolated();
+  const std::int64_t nx = g.size[0], ny = g.size[1];
+  parallel::parallelFor(
+      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange cellPlanes) {
+        FieldAdvance::Scratch scratch;
+        std::vector<float> far;
+        for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
+          farField.farPlanes(ck, near, far);
+          const std::int64_t first = farField.firstPlane(ck);
+          for (std::int64_t k = first; k < first + farField.planesOf(ck); ++k)
+            for (std::int64_t j = 0; j < ny; ++j) {
+              const std::size_t v0 = g.linearIndex(0, j, k);
+              const float* farRow = far.data() + std::size_t(nx * (j + ny * (k - first)));
+              // Voxels i0 .. i1 - 1 of the row from `source` (a row of the grid).
+              auto advance = [&](std::int64_t i0, std::int64_t i1, const float* source) {
+                if (i1 > i0)
+                  fields.advance(v0 + std::size_t(i0), std::size_t(i1 - i0), source + i0, scratch);
+              };
+              if (!inBox(near, near.lo[0], j, k)) {
+                advance(0, nx, farRow);
+                continue;
+              }
+              advance(0, near.lo[0], farRow);
+              if (inBox(box, box.lo[0], j, k)) {
+                const std::size_t n0 = std::size_t(
+                    box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
+                advance(near.lo[0], box.lo[0], interpolated.data() + v0);
+                advance(box.lo[0], box.hi[0], deviation.data() + n0 - std::size_t(box.lo[0]));
+                advance(box.hi[0], near.hi[0], interpolated.data() + v0);
+              } else {
+                advance(near.lo[0], near.hi[0], interpolated.data() + v0);
+              }
+              advance(near.hi[0], nx, farRow);
+            }
         }
       });
 }
@@ -353,8 +393,7 @@ long long advanceStepWithFarField(const StepInputs& in,
   iterations += solveBox(fine, box, work, progress);
   farField.absorbFine(fine, box, work.faces, work.deviation);
   book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
-  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s, fields,
-                &farField.interpolated());
+  advanceFieldsInFarField(*in.grid, p, tissues, box, work.deviation, in.step_s, farField, fields);
   return iterations;
 }
 

@@ -1,6 +1,7 @@
 #include "far_field.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -119,12 +120,23 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
               w11 = wj * wk;
   const std::int64_t* node = weights_[0].node.data();
   const float* weight = weights_[0].weight.data();
-  for (std::int64_t i = i0; i < i1; ++i) {
-    const std::int64_t n = node[i];
-    const float wi = weight[i];
-    auto along = [&](const float* r) { return (1.0f - wi) * r[n] + wi * r[n + 1]; };
-    out[i] = w00 * along(row[0][0]) + w10 * along(row[1][0]) + w01 * along(row[0][1]) +
-             w11 * along(row[1][1]);
+  // The four rows combined first at the nodes the voxels read (about half as many nodes as
+  // voxels), then along x: a node's value does not depend on i0 and i1, so neither does a
+  // voxel's, and the chunks keep the combined nodes on the stack.
+  constexpr std::int64_t kChunkNodes = 256;
+  std::array<float, kChunkNodes> combined;
+  for (std::int64_t start = i0; start < i1;) {
+    const std::int64_t first = node[start];
+    std::int64_t end = start;
+    while (end < i1 && node[end] + 1 - first < kChunkNodes) ++end;
+    for (std::int64_t n = first; n <= node[end - 1] + 1; ++n)
+      combined[std::size_t(n - first)] =
+          w00 * row[0][0][n] + w10 * row[1][0][n] + w01 * row[0][1][n] + w11 * row[1][1][n];
+    for (std::int64_t i = start; i < end; ++i) {
+      const auto n = std::size_t(node[i] - first);
+      out[i] = (1.0f - weight[i]) * combined[n] + weight[i] * combined[n + 1];
+    }
+    start = end;
   }
 }
 
@@ -161,6 +173,45 @@ void FarField::interpolateOutside(const Box& box, const Box& region) {
             }
         }
       });
+}
+
+Box FarField::nearRegion(const Box& fine) const {
+  const ImageGeometry& g = grid_->geometry;
+  if (fine.voxelCount() == 0) return Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}};
+  return wholeCells(grownBox(fine, g, 3 * coarsening_));
+}
+
+void FarField::farPlanes(std::int64_t ck, const Box& near, std::vector<float>& planes) const {
+  const ImageGeometry& g = grid_->geometry;
+  const std::int64_t nx = g.size[0], ny = g.size[1], first = firstPlane(ck);
+  planes.resize(std::size_t(nx * ny * planesOf(ck)));
+  auto at = [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
+    return planes[std::size_t(i + nx * (j + ny * (k - first)))];
+  };
+  // As interpolateOutside: the rows, then each cell's shift to the cell's heat.
+  for (std::int64_t k = first; k < first + planesOf(ck); ++k)
+    for (std::int64_t j = 0; j < ny; ++j) {
+      float* row = &at(0, j, k);
+      if (!contains(near, near.lo[0], j, k)) {
+        interpolateRow(padded_, j, k, 0, nx, row);
+        continue;
+      }
+      interpolateRow(padded_, j, k, 0, near.lo[0], row);
+      interpolateRow(padded_, j, k, near.hi[0], nx, row);
+    }
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      if (cellInside(near, ci, cj, ck)) continue;
+      const auto shift = float(
+          deviation_[cellIndex(ci, cj, ck)] -
+          cellAverage(ci, cj, ck, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
+            return at(i, j, k);
+          }));
+      for (std::int64_t k = first; k < first + planesOf(ck); ++k)
+        for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+          for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
+            at(i, j, k) += shift;
+    }
 }
 
 template <class VoxelDeviation>
@@ -367,7 +418,6 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   const BioheatParameters& p = *in.parameters;
   const double arterial = p.arterialTemperature_degC, h_m = grid_->voxelSize_m();
   const double volume_m3 = h_m * h_m * h_m;
-  const ImageGeometry& g = grid_->geometry;
   const std::size_t count = deviation_.size();
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
@@ -454,7 +504,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
     previousChange_K_[c] = x[c] - deviation_[c];
     deviation_[c] = x[c];
   }
-  interpolateOutside(fine, Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+  // The fine solve reads the voxels beyond the box's faces; absorbFine and farPlanes the rest.
+  interpolateOutside(fine, nearRegion(fine));
   return statistics.iterations;
 }
 
@@ -512,10 +563,9 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
                                        nx * ((j - fine.lo[1]) + ny * (k - fine.lo[2])))];
   });
   // Only the cells next to the box changed (refluxing, restriction), so only the voxels within
-  // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again.
-  interpolateOutside(fine, fine.voxelCount() > 0
-                               ? wholeCells(grownBox(fine, g, 3 * coarsening_))
-                               : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+  // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again;
+  // farPlanes() gives the others, from cells neither step changed.
+  interpolateOutside(fine, nearRegion(fine));
 }
 
 }  // namespace twinplan::ablation::detail
