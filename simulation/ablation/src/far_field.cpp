@@ -140,6 +140,36 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   }
 }
 
+template <class VoxelAt>
+void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
+                                VoxelAt&& voxelAt) const {
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = region.lo[1]; j < region.hi[1]; ++j) {
+      float* out = &voxelAt(0, j, k);
+      if (!contains(excluded, excluded.lo[0], j, k)) {
+        interpolateRow(padded_, j, k, region.lo[0], region.hi[0], out);
+        continue;
+      }
+      interpolateRow(padded_, j, k, region.lo[0], excluded.lo[0], out);
+      interpolateRow(padded_, j, k, excluded.hi[0], region.hi[0], out);
+    }
+  // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
+  // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
+    for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1); ++ci) {
+      if (excluded.voxelCount() > 0 && cellInside(excluded, ci, cj, ck)) continue;
+      const auto shift = float(
+          deviation_[cellIndex(ci, cj, ck)] -
+          cellAverage(ci, cj, ck, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
+            return voxelAt(i, j, k);
+          }));
+      for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+        for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+          for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
+            voxelAt(i, j, k) += shift;
+    }
+}
+
 void FarField::interpolateOutside(const Box& box, const Box& region) {
   const ImageGeometry& g = grid_->geometry;
   pad(deviation_, false, padded_);
@@ -147,31 +177,11 @@ void FarField::interpolateOutside(const Box& box, const Box& region) {
   parallel::parallelFor(
       {std::size_t(cellOf(2, region.lo[2])), std::size_t(cellOf(2, region.hi[2] - 1) + 1)}, 1,
       [&](parallel::IndexRange planes) {
-        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
-          for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
-            for (std::int64_t j = region.lo[1]; j < region.hi[1]; ++j) {
-              float* out = interpolated_.data() + g.linearIndex(0, j, k);
-              if (!contains(box, box.lo[0], j, k)) {
-                interpolateRow(padded_, j, k, region.lo[0], region.hi[0], out);
-                continue;
-              }
-              interpolateRow(padded_, j, k, region.lo[0], box.lo[0], out);
-              interpolateRow(padded_, j, k, box.hi[0], region.hi[0], out);
-            }
-          // The interpolant's heat in a cell is the cell's only to second order; each cell's
-          // voxels are shifted by the difference, so that the voxels hold exactly the far
-          // field's heat.
-          for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
-            for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1);
-                 ++ci) {
-              if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
-              const auto shift = float(deviation_[cellIndex(ci, cj, ck)] -
-                                       cellAverage(ci, cj, ck,
-                                                   [&](std::size_t v, std::int64_t, std::int64_t,
-                                                       std::int64_t) { return interpolated_[v]; }));
-              forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
-            }
-        }
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          interpolatePlane(ck, region, box,
+                           [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
+                             return interpolated_[g.linearIndex(i, j, k)];
+                           });
       });
 }
 
@@ -185,33 +195,10 @@ void FarField::farPlanes(std::int64_t ck, const Box& near, std::vector<float>& p
   const ImageGeometry& g = grid_->geometry;
   const std::int64_t nx = g.size[0], ny = g.size[1], first = firstPlane(ck);
   planes.resize(std::size_t(nx * ny * planesOf(ck)));
-  auto at = [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
-    return planes[std::size_t(i + nx * (j + ny * (k - first)))];
-  };
-  // As interpolateOutside: the rows, then each cell's shift to the cell's heat.
-  for (std::int64_t k = first; k < first + planesOf(ck); ++k)
-    for (std::int64_t j = 0; j < ny; ++j) {
-      float* row = &at(0, j, k);
-      if (!contains(near, near.lo[0], j, k)) {
-        interpolateRow(padded_, j, k, 0, nx, row);
-        continue;
-      }
-      interpolateRow(padded_, j, k, 0, near.lo[0], row);
-      interpolateRow(padded_, j, k, near.hi[0], nx, row);
-    }
-  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-      if (cellInside(near, ci, cj, ck)) continue;
-      const auto shift = float(
-          deviation_[cellIndex(ci, cj, ck)] -
-          cellAverage(ci, cj, ck, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
-            return at(i, j, k);
-          }));
-      for (std::int64_t k = first; k < first + planesOf(ck); ++k)
-        for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
-          for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
-            at(i, j, k) += shift;
-    }
+  interpolatePlane(ck, Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}}, near,
+                   [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
+                     return planes[std::size_t(i + nx * (j + ny * (k - first)))];
+                   });
 }
 
 template <class VoxelDeviation>

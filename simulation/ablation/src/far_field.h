@@ -125,6 +125,12 @@ class FarField {
   template <class VoxelDeviation>
   double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                      VoxelDeviation&& voxelDeviation) const;
+  // The interpolant of deviation_ (padded_), shifted per cell to the cell's heat, at the voxels
+  // of cell plane ck inside `region` (aligned to cells) and outside `excluded`, into
+  // voxelAt(i, j, k) (a float&; a row's voxels contiguous).
+  template <class VoxelAt>
+  void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
+                        VoxelAt&& voxelAt) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
