@@ -243,11 +243,12 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
             for (std::int64_t j = 0; j < ny; ++j) {
               const std::size_t v0 = g.linearIndex(0, j, k);
               const float* farRow = far.data() + std::size_t(nx * (j + ny * (k - first)));
-              // Voxels i0 .. i1 - 1 of the row from `source` (a row of the grid).
+              // Voxels i0 .. i1 - 1 of the row to source[0 .. i1 - i0 - 1].
               auto advance = [&](std::int64_t i0, std::int64_t i1, const float* source) {
                 if (i1 > i0)
-                  fields.advance(v0 + std::size_t(i0), std::size_t(i1 - i0), source + i0, scratch);
+                  fields.advance(v0 + std::size_t(i0), std::size_t(i1 - i0), source, scratch);
               };
+              const float* near0 = interpolated.data() + v0;  // the grid's row
               if (!inBox(near, near.lo[0], j, k)) {
                 advance(0, nx, farRow);
                 continue;
@@ -256,13 +257,13 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
               if (inBox(box, box.lo[0], j, k)) {
                 const std::size_t n0 = std::size_t(
                     box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-                advance(near.lo[0], box.lo[0], interpolated.data() + v0);
-                advance(box.lo[0], box.hi[0], deviation.data() + n0 - std::size_t(box.lo[0]));
-                advance(box.hi[0], near.hi[0], interpolated.data() + v0);
+                advance(near.lo[0], box.lo[0], near0 + near.lo[0]);
+                advance(box.lo[0], box.hi[0], deviation.data() + n0);
+                advance(box.hi[0], near.hi[0], near0 + box.hi[0]);
               } else {
-                advance(near.lo[0], near.hi[0], interpolated.data() + v0);
+                advance(near.lo[0], near.hi[0], near0 + near.lo[0]);
               }
-              advance(near.hi[0], nx, farRow);
+              advance(near.hi[0], nx, farRow + near.hi[0]);
             }
         }
       });
