@@ -2,9 +2,11 @@
 // records per step (bioheat.h).
 #include "twinplan/ablation/bioheat.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <optional>
 #include <string>
 
@@ -103,79 +105,167 @@ bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
          k < box.hi[2];
 }
 
+// One step's update of the running fields, a row segment at a time (advanceFields).
+class FieldAdvance {
+ public:
+  FieldAdvance(const AblationGrid& grid, const BioheatParameters& p,
+               const std::vector<TissueCoefficients>& tissues, double step_s, RunningFields& f)
+      : grid_(grid), p_(p), tissues_(tissues), step_s_(step_s), f_(f) {
+    for (const TissueCoefficients& t : tissues)
+      restingDamage_.push_back(static_cast<float>(
+          arrheniusIncrement(t.arrheniusFactor_per_s, t.activationEnergy_J_mol,
+                             p.arterialTemperature_degC, p.arterialTemperature_degC, step_s)));
+    restingCem43_ = static_cast<float>(cem43Increment_min(p.arterialTemperature_degC, step_s));
+  }
+
+  // The exponents of one segment, padded to whole packets (kPacket floats) so that Eigen's
+  // vectorised exp takes every voxel the same way, never a scalar tail: a voxel's bits do not
+  // depend on where its segment starts or ends, nor on how the rows are split among threads.
+  struct Scratch {
+    std::vector<float> arrhenius, doublings;
+  };
+
+  // Voxels v0 .. v0 + count - 1 to arterial + endDeviation_K[n] (before the latent heat), and
+  // the step's damage and CEM43 at each voxel's mean temperature over the step.
+  void advance(std::size_t v0, std::size_t count, const float* endDeviation_K,
+               Scratch& scratch) const {
+    static constexpr std::size_t kPacket = 4;
+    const std::size_t padded = (count + kPacket - 1) / kPacket * kPacket;
+    scratch.arrhenius.assign(padded, 0.0f);
+    scratch.doublings.assign(padded, 0.0f);
+    const double arterial = p_.arterialTemperature_degC;
+    for (std::size_t n = 0; n < count; ++n) {
+      const std::size_t v = v0 + n;
+      const double start = f_.state.temperature_degC[v];
+      double end = arterial + endDeviation_K[n];
+      if (!f_.state.latentHeatLeft_J_m3.empty())
+        end = absorbLatentHeat(end, p_.vaporisationTemperature_degC,
+                               tissues_[grid_.tissue[v]].heatCapacityPerVolume_J_m3K,
+                               f_.state.latentHeatLeft_J_m3[v]);
+      f_.lastChange_K[v] = static_cast<float>(end - start);
+      f_.state.temperature_degC[v] = static_cast<float>(end);
+      f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
+      // The exponents of arrheniusIncrement and cem43Increment_min at the step's mean
+      // temperature, formed in double (log(A) once per tissue) and rounded to float: within
+      // 6e-8 |exponent| of their values, so the increments within 1e-6 relative up to 130 degC.
+      const TissueCoefficients& t = tissues_[grid_.tissue[v]];
+      const double mean_degC = 0.5 * (start + end);
+      scratch.arrhenius[n] = static_cast<float>(
+          t.logArrheniusFactor -
+          t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
+      const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
+      scratch.doublings[n] = static_cast<float>(doublings * std::numbers::ln2);
+    }
+    // Eigen's vectorised exp (within a few ulp of std::exp).
+    using Row = Eigen::Map<Eigen::ArrayXf>;
+    Row arrhenius(scratch.arrhenius.data(), Eigen::Index(padded));
+    Row doublings(scratch.doublings.data(), Eigen::Index(padded));
+    arrhenius = arrhenius.exp();
+    doublings = doublings.exp();
+    const auto step_s = static_cast<float>(step_s_), step_min = static_cast<float>(step_s_ / 60.0);
+    float* damage = f_.state.damage.data() + v0;
+    float* cem43 = f_.cem43_min.data() + v0;
+    for (std::size_t n = 0; n < count; ++n) {
+      damage[n] += step_s * scratch.arrhenius[n];
+      cem43[n] += step_min * scratch.doublings[n];
+    }
+  }
+
+  // Voxels v0 .. v0 + count - 1 outside the active box without a far field: within the warm
+  // threshold of arterial temperature, unchanged, at the resting rates.
+  void rest(std::size_t v0, std::size_t count) const {
+    for (std::size_t v = v0; v < v0 + count; ++v) {
+      f_.lastChange_K[v] = 0.0f;
+      f_.state.damage[v] += restingDamage_[grid_.tissue[v]];
+      f_.cem43_min[v] += restingCem43_;
+    }
+  }
+
+ private:
+  const AblationGrid& grid_;
+  const BioheatParameters& p_;
+  const std::vector<TissueCoefficients>& tissues_;
+  double step_s_;
+  RunningFields& f_;
+  std::vector<float> restingDamage_;
+  float restingCem43_ = 0.0f;
+};
+
 // Writes the box's new deviations into the grid's temperature and adds the step's damage and
-// CEM43 everywhere: at the step's mean temperature inside the box, and outside it at the far
-// field's (`outside_K`, full grid; BioheatParameters::farField) or, without one, at arterial
-// temperature (the tissue's own rate, precomputed).
+// CEM43 everywhere: at the step's mean temperature inside the box, and at arterial temperature
+// outside it (the voxels there are within the warm threshold of it; the tissue's own rate,
+// precomputed).
 void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
                    const std::vector<TissueCoefficients>& tissues, const Box& box,
-                   const std::vector<float>& deviation, double step_s, double restingBand_K,
-                   RunningFields& f, const std::vector<float>* outside_K = nullptr) {
+                   const std::vector<float>& deviation, double step_s, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
-  const double arterial = p.arterialTemperature_degC;
-  std::vector<float> restingDamage;
-  for (const TissueCoefficients& t : tissues)
-    restingDamage.push_back(static_cast<float>(arrheniusIncrement(
-        t.arrheniusFactor_per_s, t.activationEnergy_J_mol, arterial, arterial, step_s)));
-  const auto restingCem43 = static_cast<float>(cem43Increment_min(arterial, step_s));
-  // Voxel v to `end` (degC, before the latent heat), and the step's damage at its mean.
-  auto advance = [&](std::size_t v, double end) {
-    const double start = f.state.temperature_degC[v];
-    if (!f.state.latentHeatLeft_J_m3.empty())
-      end = absorbLatentHeat(end, p.vaporisationTemperature_degC,
-                             tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K,
-                             f.state.latentHeatLeft_J_m3[v]);
-    f.lastChange_K[v] = static_cast<float>(end - start);
-    f.state.temperature_degC[v] = static_cast<float>(end);
-    f.maximum_degC[v] = std::max(f.maximum_degC[v], static_cast<float>(end));
-    if (std::abs(start - arterial) <= restingBand_K && std::abs(end - arterial) <= restingBand_K) {
-      // Within the warm threshold of arterial temperature: the resting rates, as outside.
-      f.state.damage[v] += restingDamage[grid.tissue[v]];
-      f.cem43_min[v] += restingCem43;
-      return;
-    }
-    const TissueCoefficients& t = tissues[grid.tissue[v]];
-    // arrheniusIncrement and cem43Increment_min, with log(A) computed once per tissue and the
-    // exponentials in float (the fields are float; the exponent, formed in double, is within
-    // 1e-6 of its value, so the increment is within 1e-6 relative).
-    const double mean_degC = 0.5 * (start + end);
-    const double exponent =
-        t.logArrheniusFactor -
-        t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K));
-    f.state.damage[v] += static_cast<float>(step_s) * std::exp(static_cast<float>(exponent));
-    const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
-    f.cem43_min[v] += static_cast<float>(step_s / 60.0) * std::exp2(static_cast<float>(doublings));
-  };
-  // Voxels v0 .. v0 + count - 1 outside the box: the far field's, or at rest (unchanged, the
-  // resting rates).
-  auto rest = [&](std::size_t v0, std::size_t count) {
-    for (std::size_t v = v0; v < v0 + count; ++v) {
-      if (outside_K) {
-        advance(v, arterial + (*outside_K)[v]);
-        continue;
-      }
-      f.lastChange_K[v] = 0.0f;
-      f.state.damage[v] += restingDamage[grid.tissue[v]];
-      f.cem43_min[v] += restingCem43;
-    }
-  };
+  const FieldAdvance fields(grid, p, tissues, step_s, f);
   const auto nx = std::size_t(g.size[0]);
   parallel::parallelFor(
       {0, std::size_t(g.size[1] * g.size[2])}, 64, [&](parallel::IndexRange rows) {
+        FieldAdvance::Scratch scratch;
         for (std::size_t row = rows.begin; row < rows.end; ++row) {
           const auto j = std::int64_t(row) % g.size[1], k = std::int64_t(row) / g.size[1];
           const std::size_t v0 = row * nx;
           if (!inBox(box, box.lo[0], j, k)) {
-            rest(v0, nx);
+            fields.rest(v0, nx);
             continue;
           }
           const auto lo = std::size_t(box.lo[0]), hi = std::size_t(box.hi[0]);
           const std::size_t n0 =
               std::size_t(box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-          rest(v0, lo);
-          for (std::size_t i = lo; i < hi; ++i)
-            advance(v0 + i, arterial + deviation[n0 + (i - lo)]);
-          rest(v0 + hi, nx - hi);
+          fields.rest(v0, lo);
+          fields.advance(v0 + lo, hi - lo, deviation.data() + n0, scratch);
+          fields.rest(v0 + hi, nx - hi);
+        }
+      });
+}
+
+// advanceFields with a far field (BioheatParameters::farField): outside the box the voxels go
+// to the far field's temperature - FarField::interpolated() near the box, FarField::farPlanes()
+// beyond - one plane of cells per task, with the step's damage and CEM43 at each voxel's mean.
+void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& p,
+                             const std::vector<TissueCoefficients>& tissues, const Box& box,
+                             const std::vector<float>& deviation, double step_s,
+                             const detail::FarField& farField, RunningFields& f) {
+  const ImageGeometry& g = grid.geometry;
+  const FieldAdvance fields(grid, p, tissues, step_s, f);
+  const Box near = farField.nearRegion(box);
+  const std::vector<float>& interpolated = farField.interpolated();
+  const std::int64_t nx = g.size[0], ny = g.size[1];
+  parallel::parallelFor(
+      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange cellPlanes) {
+        FieldAdvance::Scratch scratch;
+        std::vector<float> far;
+        for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
+          farField.farPlanes(ck, near, far);
+          const std::int64_t first = farField.firstPlane(ck);
+          for (std::int64_t k = first; k < first + farField.planesOf(ck); ++k)
+            for (std::int64_t j = 0; j < ny; ++j) {
+              const std::size_t v0 = g.linearIndex(0, j, k);
+              const float* farRow = far.data() + std::size_t(nx * (j + ny * (k - first)));
+              // Voxels i0 .. i1 - 1 of the row to source[0 .. i1 - i0 - 1].
+              auto advance = [&](std::int64_t i0, std::int64_t i1, const float* source) {
+                if (i1 > i0)
+                  fields.advance(v0 + std::size_t(i0), std::size_t(i1 - i0), source, scratch);
+              };
+              const float* near0 = interpolated.data() + v0;  // the grid's row
+              if (!inBox(near, near.lo[0], j, k)) {
+                advance(0, nx, farRow);
+                continue;
+              }
+              advance(0, near.lo[0], farRow);
+              if (inBox(box, box.lo[0], j, k)) {
+                const std::size_t n0 = std::size_t(
+                    box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
+                advance(near.lo[0], box.lo[0], near0 + near.lo[0]);
+                advance(box.lo[0], box.hi[0], deviation.data() + n0);
+                advance(box.hi[0], near.hi[0], near0 + box.hi[0]);
+              } else {
+                advance(near.lo[0], near.hi[0], near0 + near.lo[0]);
+              }
+              advance(near.hi[0], nx, farRow + near.hi[0]);
+            }
         }
       });
 }
@@ -245,6 +335,8 @@ struct StepWorkspace {
   detail::StencilSystem system;
   detail::SolverWorkspace solver;
   std::vector<float> deviation, lag;
+  // The fine box's faces to the far field, from the last pass's system (solveBox).
+  std::vector<detail::BoxFace> faces;
   // BioheatParameters::farField: made at the first step.
   std::optional<detail::FarField> farField;
   bool farFieldDecided = false;
@@ -265,10 +357,11 @@ long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Pr
   const BioheatParameters& p = *in.parameters;
   long long iterations = 0;
   work.deviation.clear();
+  work.faces.clear();
   if (box.voxelCount() == 0) return 0;
   work.lag = detail::gatherDeviation(in, box);
   for (int pass = 0; pass < p.picardPasses; ++pass) {
-    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation);
+    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces);
     if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
     iterations += detail::solveConjugateGradient(work.system, work.deviation, p.solverTolerance_K,
                                                  p.maxSolverIterations, progress, work.solver)
@@ -300,10 +393,9 @@ long long advanceStepWithFarField(const StepInputs& in,
   StepInputs fine = in;
   fine.beyondBox_K = &farField.interpolated();
   iterations += solveBox(fine, box, work, progress);
-  farField.absorbFine(fine, box, detail::boxFaces(fine, box, work.lag), work.deviation);
+  farField.absorbFine(fine, box, work.faces, work.deviation);
   book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
-  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s,
-                kWarmThresholdTolerances * p.solverTolerance_K, fields, &farField.interpolated());
+  advanceFieldsInFarField(*in.grid, p, tissues, box, work.deviation, in.step_s, farField, fields);
   return iterations;
 }
 
@@ -345,7 +437,7 @@ long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients
   book.faceHeat_J += faceFlow_W * in.step_s;
   book.neglectedSource_J += detail::powerOutsideBox_W(in, box, totalPower_W) * in.step_s;
   book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
-  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s, threshold_K, fields);
+  advanceFields(*in.grid, p, tissues, box, work.deviation, in.step_s, fields);
   return iterations;
 }
 

@@ -246,13 +246,6 @@ void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo,
 
 }  // namespace
 
-double TissueCoefficients::conductivityAt(double temperature_degC) const {
-  // A linear fit must not turn k negative far outside its range: keep at least a tenth of k37.
-  const double factor =
-      1.0 + conductivityCoefficient_per_K * (temperature_degC - kBodyTemperature_degC);
-  return conductivity_W_mK * std::max(0.1, factor);
-}
-
 Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin,
               double& totalPower_W) {
   const ImageGeometry& g = in.grid->geometry;
@@ -309,13 +302,13 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   return flow_W;
 }
 
-std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
-                              const std::vector<float>& lagDeviation_K) {
+void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+              std::vector<BoxFace>& faces) {
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
   const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
-  std::vector<BoxFace> faces;
+  faces.clear();
   forEachBoxFace(g, box, [&](std::size_t n, std::size_t v, std::size_t beyond) {
     // As haloProperties and conductanceTo compute it, in the same float roundings.
     const auto kV = static_cast<float>(
@@ -325,7 +318,6 @@ std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
     const double wallN = hasVessels ? (*in.wallCoefficient_W_m2K)[beyond] : 0.0;
     faces.push_back({n, beyond, static_cast<float>(faceConductance(kV, wallV, kN, wallN, h_m))});
   });
-  return faces;
 }
 
 double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
@@ -366,7 +358,8 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
 }
 
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-                     StencilSystem& system, std::vector<float>& deviation) {
+                     StencilSystem& system, std::vector<float>& deviation,
+                     std::vector<BoxFace>& faces) {
   system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.resize(box.voxelCount());  // every entry written below
   const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
@@ -398,9 +391,11 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
   // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
-  if (in.beyondBox_K)
-    for (const BoxFace& face : boxFaces(in, box, lagDeviation_K))
-      system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
+  faces.clear();
+  if (!in.beyondBox_K) return;
+  boxFaces(in, box, lagDeviation_K, faces);
+  for (const BoxFace& face : faces)
+    system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }
 
 }  // namespace twinplan::ablation::detail

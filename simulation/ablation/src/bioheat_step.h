@@ -20,7 +20,13 @@ struct TissueCoefficients {
   double arrheniusFactor_per_s = 0.0;
   double activationEnergy_J_mol = 0.0;
   double logArrheniusFactor = 0.0;  // log(A), for the damage of every voxel every step
-  double conductivityAt(double temperature_degC) const;
+  // Inline: the far field's coarse step takes it for every voxel every step.
+  double conductivityAt(double temperature_degC) const {
+    // A linear fit must not turn k negative far outside its range: keep at least a tenth of k37.
+    const double factor =
+        1.0 + conductivityCoefficient_per_K * (temperature_degC - kBodyTemperature_degC);
+    return conductivity_W_mK * std::max(0.1, factor);
+  }
 };
 
 // The bounding box (inclusive) of a set of voxels, built up by include().
@@ -86,9 +92,9 @@ struct BoxFace {
   float conductance_W_m3K = 0.0f;
 };
 
-// Every face of the box that lies inside the grid, six sides in a fixed order.
-std::vector<BoxFace> boxFaces(const StepInputs& in, const Box& box,
-                              const std::vector<float>& lagDeviation_K);
+// Every face of the box that lies inside the grid, six sides in a fixed order, into `faces`.
+void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+              std::vector<BoxFace>& faces);
 
 // The box of voxels whose temperature can change this step: every voxel of `previous` that
 // deviates from the arterial temperature by more than threshold_K, every heated voxel and every
@@ -118,8 +124,11 @@ double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower
 // deviations from the arterial temperature), and in `deviation` the Dirichlet values and the
 // warm start: the start temperature plus the previous step's change (linear extrapolation in
 // time, which leaves the conjugate gradients a small correction when heating is steady).
+// With a far field beyond the box (StepInputs::beyondBox_K), `faces` gets boxFaces() of the box
+// (refluxing needs them after the solve); otherwise it is left empty.
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-                     StencilSystem& system, std::vector<float>& deviation);
+                     StencilSystem& system, std::vector<float>& deviation,
+                     std::vector<BoxFace>& faces);
 
 // The box's deviations from the arterial temperature at the step's start.
 std::vector<float> gatherDeviation(const StepInputs& in, const Box& box);

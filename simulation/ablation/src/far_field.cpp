@@ -1,6 +1,7 @@
 #include "far_field.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -119,48 +120,85 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
               w11 = wj * wk;
   const std::int64_t* node = weights_[0].node.data();
   const float* weight = weights_[0].weight.data();
-  for (std::int64_t i = i0; i < i1; ++i) {
-    const std::int64_t n = node[i];
-    const float wi = weight[i];
-    auto along = [&](const float* r) { return (1.0f - wi) * r[n] + wi * r[n + 1]; };
-    out[i] = w00 * along(row[0][0]) + w10 * along(row[1][0]) + w01 * along(row[0][1]) +
-             w11 * along(row[1][1]);
+  // The four rows combined first at the nodes the voxels read (about half as many nodes as
+  // voxels), then along x: a node's value does not depend on i0 and i1, so neither does a
+  // voxel's, and the chunks keep the combined nodes on the stack.
+  constexpr std::int64_t kChunkNodes = 256;
+  std::array<float, kChunkNodes> combined;
+  for (std::int64_t start = i0; start < i1;) {
+    const std::int64_t first = node[start];
+    std::int64_t end = start;
+    while (end < i1 && node[end] + 1 - first < kChunkNodes) ++end;
+    for (std::int64_t n = first; n <= node[end - 1] + 1; ++n)
+      combined[std::size_t(n - first)] =
+          w00 * row[0][0][n] + w10 * row[1][0][n] + w01 * row[0][1][n] + w11 * row[1][1][n];
+    for (std::int64_t i = start; i < end; ++i) {
+      const auto n = std::size_t(node[i] - first);
+      out[i] = (1.0f - weight[i]) * combined[n] + weight[i] * combined[n + 1];
+    }
+    start = end;
   }
+}
+
+template <class VoxelAt>
+void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
+                                VoxelAt&& voxelAt) const {
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = region.lo[1]; j < region.hi[1]; ++j) {
+      float* out = &voxelAt(0, j, k);
+      if (!contains(excluded, excluded.lo[0], j, k)) {
+        interpolateRow(padded_, j, k, region.lo[0], region.hi[0], out);
+        continue;
+      }
+      interpolateRow(padded_, j, k, region.lo[0], excluded.lo[0], out);
+      interpolateRow(padded_, j, k, excluded.hi[0], region.hi[0], out);
+    }
+  // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
+  // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
+    for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1); ++ci) {
+      if (excluded.voxelCount() > 0 && cellInside(excluded, ci, cj, ck)) continue;
+      const auto shift = float(
+          deviation_[cellIndex(ci, cj, ck)] -
+          cellAverage(ci, cj, ck, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
+            return voxelAt(i, j, k);
+          }));
+      for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+        for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+          for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
+            voxelAt(i, j, k) += shift;
+    }
 }
 
 void FarField::interpolateOutside(const Box& box, const Box& region) {
   const ImageGeometry& g = grid_->geometry;
   pad(deviation_, false, padded_);
-  parallel::parallelFor(
-      {std::size_t(region.lo[2]), std::size_t(region.hi[2])}, 1, [&](parallel::IndexRange planes) {
-        for (auto k = std::int64_t(planes.begin); k < std::int64_t(planes.end); ++k)
-          for (std::int64_t j = region.lo[1]; j < region.hi[1]; ++j) {
-            float* out = interpolated_.data() + g.linearIndex(0, j, k);
-            if (!contains(box, box.lo[0], j, k)) {
-              interpolateRow(padded_, j, k, region.lo[0], region.hi[0], out);
-              continue;
-            }
-            interpolateRow(padded_, j, k, region.lo[0], box.lo[0], out);
-            interpolateRow(padded_, j, k, box.hi[0], region.hi[0], out);
-          }
-      });
-  // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
-  // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  // One plane of cells per task, interpolated and then shifted while its voxels are in cache.
   parallel::parallelFor(
       {std::size_t(cellOf(2, region.lo[2])), std::size_t(cellOf(2, region.hi[2] - 1) + 1)}, 1,
       [&](parallel::IndexRange planes) {
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-          for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
-            for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1);
-                 ++ci) {
-              if (box.voxelCount() > 0 && cellInside(box, ci, cj, ck)) continue;
-              const auto shift = float(deviation_[cellIndex(ci, cj, ck)] -
-                                       cellAverage(ci, cj, ck,
-                                                   [&](std::size_t v, std::int64_t, std::int64_t,
-                                                       std::int64_t) { return interpolated_[v]; }));
-              forEachVoxel(ci, cj, ck, [&](std::size_t v) { interpolated_[v] += shift; });
-            }
+          interpolatePlane(ck, region, box,
+                           [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
+                             return interpolated_[g.linearIndex(i, j, k)];
+                           });
       });
+}
+
+Box FarField::nearRegion(const Box& fine) const {
+  const ImageGeometry& g = grid_->geometry;
+  if (fine.voxelCount() == 0) return Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}};
+  return wholeCells(grownBox(fine, g, 3 * coarsening_));
+}
+
+void FarField::farPlanes(std::int64_t ck, const Box& near, std::vector<float>& planes) const {
+  const ImageGeometry& g = grid_->geometry;
+  const std::int64_t nx = g.size[0], ny = g.size[1], first = firstPlane(ck);
+  planes.resize(std::size_t(nx * ny * planesOf(ck)));
+  interpolatePlane(ck, Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}}, near,
+                   [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
+                     return planes[std::size_t(i + nx * (j + ny * (k - first)))];
+                   });
 }
 
 template <class VoxelDeviation>
@@ -367,7 +405,6 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   const BioheatParameters& p = *in.parameters;
   const double arterial = p.arterialTemperature_degC, h_m = grid_->voxelSize_m();
   const double volume_m3 = h_m * h_m * h_m;
-  const ImageGeometry& g = grid_->geometry;
   const std::size_t count = deviation_.size();
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
@@ -454,7 +491,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
     previousChange_K_[c] = x[c] - deviation_[c];
     deviation_[c] = x[c];
   }
-  interpolateOutside(fine, Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+  // The fine solve reads the voxels beyond the box's faces; absorbFine and farPlanes the rest.
+  interpolateOutside(fine, nearRegion(fine));
   return statistics.iterations;
 }
 
@@ -512,10 +550,9 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
                                        nx * ((j - fine.lo[1]) + ny * (k - fine.lo[2])))];
   });
   // Only the cells next to the box changed (refluxing, restriction), so only the voxels within
-  // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again.
-  interpolateOutside(fine, fine.voxelCount() > 0
-                               ? wholeCells(grownBox(fine, g, 3 * coarsening_))
-                               : Box{{0, 0, 0}, {g.size[0], g.size[1], g.size[2]}});
+  // two cells of them (the interpolant's reach, and the cell shift's) are interpolated again;
+  // farPlanes() gives the others, from cells neither step changed.
+  interpolateOutside(fine, nearRegion(fine));
 }
 
 }  // namespace twinplan::ablation::detail

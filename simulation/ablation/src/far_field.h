@@ -19,7 +19,10 @@
 //     to the coarse cell beyond it, in place of what the coarse step sent (Berger & Colella,
 //     J Comput Phys 1989;82:64-84, the flux correction at a coarse-fine interface), so no heat is
 //     lost or made there; the cells inside take the fine solution's averages; interpolated() is
-//     recomputed for the voxels outside the box.
+//     recomputed for the voxels of nearRegion() outside the box.
+//  5. farPlanes(): the voxels beyond nearRegion(), one plane of cells at a time, as the stepper
+//     writes them into the grid (interpolated() holds only the near region: the far voxels are
+//     interpolated once, where they are used).
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -46,8 +49,21 @@ class FarField {
   void absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
                   const std::vector<float>& fineDeviation_K);
 
-  // The coarse temperature's deviation from arterial (K) interpolated to every voxel.
+  // The coarse temperature's deviation from arterial (K) interpolated to the voxels of
+  // nearRegion(fine) outside the fine box (after solveCoarse and after absorbFine).
   const std::vector<float>& interpolated() const { return interpolated_; }
+  // The box's cells and those within three cells of it (whole cells; the grid without a box):
+  // every cell refluxing or restriction changes and every voxel whose interpolant reads one.
+  Box nearRegion(const Box& fine) const;
+  // Step 5, after absorbFine: the deviations (K) of the voxels of cell plane ck outside `near`
+  // (nearRegion of the fine box) into `planes` (the cell plane's voxel planes, the grid's rows
+  // in order: index i + nx (j + ny (k - first plane))); the other entries are left as they are.
+  // The same values interpolated() would hold there.
+  void farPlanes(std::int64_t ck, const Box& near, std::vector<float>& planes) const;
+  std::int64_t cellPlanes() const { return cells_[2]; }
+  // The first voxel plane of cell plane ck and the number of its voxel planes.
+  std::int64_t firstPlane(std::int64_t ck) const { return ck * coarsening_; }
+  std::int64_t planesOf(std::int64_t ck) const { return width(2, ck); }
   std::size_t cellCount() const { return heatCapacity_J_K_.size(); }
 
  private:
@@ -109,6 +125,12 @@ class FarField {
   template <class VoxelDeviation>
   double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                      VoxelDeviation&& voxelDeviation) const;
+  // The interpolant of deviation_ (padded_), shifted per cell to the cell's heat, at the voxels
+  // of cell plane ck inside `region` (aligned to cells) and outside `excluded`, into
+  // voxelAt(i, j, k) (a float&; a row's voxels contiguous).
+  template <class VoxelAt>
+  void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
+                        VoxelAt&& voxelAt) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
