@@ -56,8 +56,8 @@ TEST(BrainShiftSkullContact, ConvergesWithoutPenetrationWithinPublishedSurfaceSh
   const BrainShiftResult sliding = simulateBrainShift(labels, p);  // throws if not converged
   // The skull and load steps before branch shiftfold (smoothed by 1 mm instead of 2 mm, the load
   // in quarters instead of halves, new multigrid hierarchies after every set change): the
-  // staircase's detents cost it 8 attempts and 71 Newton iterations against 2 and 15
-  // (docs/validation.md).
+  // staircase's detents cost it 8 attempts and 71 Newton iterations against 2 and 16 (15 before
+  // branch shiftstart's resting start; docs/validation.md).
   BrainShiftParameters rough = p;
   rough.skullSmoothing_mm = 1;
   rough.loadIncrement = 0.25;

@@ -130,9 +130,17 @@ TEST(SlidingContact, BlockOnFrictionlessInclinedPlaneSlidesByTheExactAmount) {
 // (x, y) and a node on the +y axis (x); they hold only x and y, so the shell carries the whole
 // weight, by normal forces only, on the lower half only. (They would carry nothing on a mirror-
 // symmetric mesh; Kuhn's cells are not, so they carry a little: bounded, not zero.)
-TEST(SlidingContact, BallRestingInSphericalShellHasOnlyNormalContactForces) {
-  const std::array<double, 3> centre{6, 6, 6};
-  FeModel box = boxModel({{12, 12, 12}, {12, 12, 12}}, 0.01, 0.3, false);
+struct BallInShell {
+  FeModel model;
+  std::array<double, 3> centre{6, 6, 6};
+  double radius = 0;
+  std::vector<std::size_t> all;
+};
+
+BallInShell ballInShell(double e_MPa = 0.01) {
+  BallInShell b;
+  const std::array<double, 3> centre = b.centre;
+  FeModel box = boxModel({{12, 12, 12}, {12, 12, 12}}, e_MPa, 0.3, false);
   const auto outside = elementsWithCentroidIn(box, [&](const std::array<double, 3>& x) {
     const double cx = std::floor(x[0]) + 0.5, cy = std::floor(x[1]) + 0.5,
                  cz = std::floor(x[2]) + 0.5;
@@ -154,7 +162,18 @@ TEST(SlidingContact, BallRestingInSphericalShellHasOnlyNormalContactForces) {
   for (auto [node, dof] : {std::pair{middle, 0}, {middle, 1}, {pole, 0}, {pole, 1}, {side, 0}})
     ball.steps[0].boundaries.push_back({node, dof, 0.0});
   ball.steps[0].gravity.push_back(gravityOnAll(ball, {0, 0, -1}));
-  RigidObstacle shell = rigidSphericalShell(centre, radius, all);
+  b.model = std::move(ball);
+  b.radius = radius;
+  b.all = std::move(all);
+  return b;
+}
+
+TEST(SlidingContact, BallRestingInSphericalShellHasOnlyNormalContactForces) {
+  BallInShell b = ballInShell();
+  FeModel& ball = b.model;
+  const std::array<double, 3> centre = b.centre;
+  const double radius = b.radius;
+  RigidObstacle shell = rigidSphericalShell(centre, radius, b.all);
   shell.enforcement = ContactEnforcement::ActiveSet;
   ball.obstacles.push_back(shell);
   SolverOptions options;
@@ -224,6 +243,56 @@ TEST(SlidingContact, BallRestingInSphericalShellHasOnlyNormalContactForces) {
   EXPECT_TRUE(trace.back().converged);
   EXPECT_EQ(trace.back().contactNodes, r.contactNodes);
   EXPECT_LE(trace.back().residual_N, trace.back().tolerance_N);
+}
+
+// The ball in a shell 0.1 mm wider than it, the gap closed along the load
+// (RigidObstacle::rampStartGaps, the brain's CSF layer): every node near the shell touches it
+// at load factor 0. Started with all of them in contact, the first solve pulls the upper half
+// onto the shell and the set must shed it; started with the nodes the weight presses down (the
+// lower half, RigidObstacle::initiallyActive: brain_shift.cpp's resting level), Newton reaches
+// the same equilibrium in fewer iterations (branch shiftstart).
+TEST(SlidingContact, RampedGapStartedWithTheRestingNodesConvergesSooner) {
+  // Soft as brain (E about 1 kPa), so the weight, not the pull of the first solve, decides
+  // where the ball rests; the nodes within 1 mm of the fitted shell are the candidates.
+  const double kSoft_MPa = 0.001, kLayer_mm = 1.0, kGap_mm = 0.1;
+  auto solveFrom = [&](bool restingStart) {
+    BallInShell b = ballInShell(kSoft_MPa);
+    std::vector<std::size_t> outer, lower;
+    for (std::size_t n : b.all) {
+      const Eigen::Vector3d d = vec(b.model.nodes[n].x_mm) - vec(b.centre);
+      if (d.norm() < b.radius - kLayer_mm) continue;
+      outer.push_back(n);
+      if (d.z() < 0) lower.push_back(n);
+    }
+    RigidObstacle shell = rigidSphericalShell(b.centre, b.radius + kGap_mm, outer);
+    shell.enforcement = ContactEnforcement::ActiveSet;
+    shell.rampStartGaps = true;
+    if (restingStart) shell.initiallyActive = lower;
+    b.model.obstacles.push_back(shell);
+    SolverOptions options;
+    options.relativeResidual = 1e-10;
+    return std::pair{solve(b.model, options), b.model.nodes.size()};
+  };
+  const auto [allTouching, nodes] = solveFrom(false);
+  const auto [resting, sameNodes] = solveFrom(true);
+  double difference = 0, largest = 0;
+  for (std::size_t n = 0; n < nodes; ++n) {
+    difference = std::max(difference, (vec(resting.displacement_mm[n]) -
+                                       vec(allTouching.displacement_mm[n])).norm());
+    largest = std::max(largest, vec(allTouching.displacement_mm[n]).norm());
+  }
+  std::printf(
+      "ramped ball: all touching %d iterations, %d set changes, %d in contact; resting start %d "
+      "iterations, %d set changes, %d in contact; largest nodal difference %.3g mm of %.3g mm\n",
+      allTouching.totalIterations, allTouching.activeSetChanges, allTouching.contactNodes,
+      resting.totalIterations, resting.activeSetChanges, resting.contactNodes, difference,
+      largest);
+  EXPECT_EQ(sameNodes, nodes);
+  EXPECT_EQ(resting.contactNodes, allTouching.contactNodes);
+  EXPECT_LT(difference, 1e-6 * largest);
+  EXPECT_GT(largest, 0.5);  // the ball sank onto the shell across the gap
+  EXPECT_LT(resting.totalIterations, allTouching.totalIterations);
+  EXPECT_LT(resting.activeSetChanges, allTouching.activeSetChanges);
 }
 
 // The uniaxial block (tissue_contact_test's first case) with the exact contact: 1 MPa on a 10 x

@@ -892,7 +892,12 @@ class StaticSolver {
       c.startDepth_mm = std::max(0.0, -c.gap_mm);
       if (model_.obstacles[c.obstacle].rampStartGaps) c.rampedGap_mm = std::max(0.0, c.gap_mm);
       c.gap_mm += c.startDepth_mm - c.rampedGap_mm;
-      if (c.gap_mm <= options_.contactGapTolerance_mm) c.active = true;
+      // A ramped node touches the obstacle at load factor 0 but need not lean on it: where the
+      // obstacle lists its resting nodes, the others start free (RigidObstacle::initiallyActive).
+      const RigidObstacle& obstacle = model_.obstacles[c.obstacle];
+      const bool mayLeave = obstacle.rampStartGaps && !obstacle.initiallyActive.empty() &&
+                            c.rampedGap_mm > options_.contactGapTolerance_mm;
+      if (c.gap_mm <= options_.contactGapTolerance_mm && !mayLeave) c.active = true;
     }
   }
 

@@ -125,8 +125,9 @@ struct BrainShiftParameters {
   // the head phantom the full load converges (docs/validation.md, "Brain shift: skull contact
   // convergence"); with the skull smoothed by 2 mm (skullSmoothing_mm), the load in halves
   // (loadIncrement) and the multigrid set-up reused, in 2 increments and 15 Newton iterations,
-  // ~3 s of CPU at 17,405 tets, 17 iterations and ~18 s at 75,830 (branch shiftfold): not
-  // interactive, so it is off by default.
+  // ~3 s of CPU at 17,405 tets, 17 iterations and ~18 s at 75,830 (branch shiftfold); with the
+  // first increment started from the nodes below a resting level, 16 and 13 iterations, ~14 s
+  // at 75,830 (branch shiftstart): not interactive, so it is off by default.
   bool skullContact = false;
   // With skullContact, the rigid motions the skull leaves (sliding round a closed cavity) are
   // removed by holding the brain surface within this radius of its most inferior point next

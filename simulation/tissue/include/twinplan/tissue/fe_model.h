@@ -147,7 +147,10 @@ struct RigidObstacle {
   ContactEnforcement enforcement = ContactEnforcement::Penalty;
   // ActiveSet only: nodes that start in contact even where a gap is left (e.g. the brain's
   // lowest surface nodes under gravity, so the first Newton iterate is not a floating body's);
-  // nodes touching the obstacle (gap <= SolverOptions::contactGapTolerance_mm) always do. A
+  // nodes touching the obstacle (gap <= SolverOptions::contactGapTolerance_mm) always do. With
+  // rampStartGaps every node touches at load factor 0; a non-empty list then names the ones that
+  // start in contact, the others (with a start gap) start free (brain shift: the nodes the
+  // weight presses on the skull, docs/validation.md, branch shiftstart). A
   // node with a prescribed displacement (*BOUNDARY) or already in another active-set obstacle
   // takes no part, unless its prescribed axes lie in the obstacle's tangent plane (a symmetry
   // roller beside the contact). A node that starts inside the obstacle keeps that depth as its
