@@ -16,6 +16,7 @@
 #include <QSignalBlocker>
 #include <QStatusBar>
 #include <QTableWidget>
+#include <QLayout>
 #include <QToolBar>
 #include <algorithm>
 #include <cmath>
@@ -73,14 +74,22 @@ void MainWindow::connectResultDisplay() {
   chooser->setObjectName("resultChooser");
   chooser->setToolTip(tr("The result shown over the images (2D) and as surfaces (3D)"));
   chooser->setFocusPolicy(Qt::NoFocus);
-  chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   results_->chooser = chooser;
-  // A toolbar row of its own, under Tools and Display: at the Display toolbar's end it ran past
-  // the window's right edge at 1200 x 900 (session 13). View > Shown result offers it too.
-  addToolBarBreak();
-  QToolBar* bar = addToolBar(tr("Result"));
+  // In the menu bar's free right-hand end: at the Display toolbar's end it ran past the window's
+  // right edge at 1200 x 900 (session 13), and a toolbar row of its own made the window too tall
+  // for a 1280 x 800 screen (session 14). View > Shown result offers it too.
+  // A plain row without a toolbar's margins, so the menu bar keeps its height.
+  auto* bar = new QToolBar(tr("Result"), this);
   bar->setObjectName("result");
   bar->setMovable(false);
+  bar->setContentsMargins(0, 0, 0, 0);
+  bar->layout()->setContentsMargins(0, 0, 0, 0);
+  bar->layout()->setSpacing(2);
+  bar->setStyleSheet("QToolBar { border: 0px; padding: 0px; margin: 0px; }");
+  chooser->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  chooser->setMinimumContentsLength(24);
+  chooser->setMaximumHeight(menuBar()->sizeHint().height());
+  menuBar()->setCornerWidget(bar, Qt::TopRightCorner);
   bar->addWidget(new QLabel(tr(" Result: "), bar));
   bar->addWidget(chooser);
   results_->rename = bar->addAction(tr("Rename…"), this, [this] {
