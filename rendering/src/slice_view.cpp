@@ -1138,8 +1138,14 @@ void SliceView::layOutTexts() {
   // The field legend's title: right-aligned just above its bar, inside the view's right edge.
   if (legend_->GetVisibility()) fitLegendInView(legend_, renderer_, width);
   if (legendTitle_->GetVisibility()) {
+    // The top tick label is centred on the bar's top end: half of it stands above the bar, and
+    // the title goes above that half, or the unit touched the label ("(Gy)" on "2").
     const double barTop = (legend_->GetPosition()[1] + legend_->GetHeight()) * height;
-    legendTitle_->SetPosition(width - kTextMargin_px, barTop + kTextMargin_px);
+    const int dpi = renderer_->GetRenderWindow() ? renderer_->GetRenderWindow()->GetDPI() : 72;
+    int label[4] = {0, 0, 0, 0};
+    vtkTextRenderer::GetInstance()->GetBoundingBox(legend_->GetLabelTextProperty(), "0", label, dpi);
+    const double labelHalf_px = 0.5 * double(label[3] - label[2] + 1);
+    legendTitle_->SetPosition(width - kTextMargin_px, barTop + labelHalf_px + kTextMargin_px);
     fitLegendTitleBesideImage(legendTitle_, image_, renderer_);
   }
   // The top orientation letter is centred; in a narrow view (the small views of 1+3) a corner
