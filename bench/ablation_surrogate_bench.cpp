@@ -63,7 +63,7 @@ void benchMultiProbeDrag(const phantom::Phantom& abdomen, const ZoneSurrogate& s
   const AblationGrid grid =
       buildAblationGrid(abdomen.twin, "", {centre, centre + 80.0 * outward}, go);
   const std::vector<std::uint8_t> sink = heatSinkMask(grid, s.options.sinkDistance_mm);
-  const double length = probeInteractionLength_mm(s);
+  const ProbeInteraction length = probeInteraction(s);
   std::optional<LiveMultiProbeZone> live;
   const double held_ms = millisecondsOf([&] {
     live.emplace(s, grid, sink, std::span<const ProbePlacement>(probes.data(), 2), length);

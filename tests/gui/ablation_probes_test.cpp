@@ -49,7 +49,7 @@ class AblationProbesTest : public fixtures::AblationWindowTest {
                                              const ZonePreview& p) {
     return ablation::predictCombinedZone(s, *p.grid, p.placements,
                                          ablation::heatSinkMask(*p.grid, s.options.sinkDistance_mm),
-                                         ablation::probeInteractionLength_mm(s));
+                                         ablation::probeInteraction(s));
   }
 
   static std::size_t zoneVoxels(const ZonePreview& p) {

@@ -48,7 +48,8 @@ std::vector<Vec3> triangle(double circumradius_mm) {
 }
 
 struct Agreement {
-  double physics_ml, union_ml, superposed_ml, unionDice, superposedDice;
+  double physics_ml, union_ml, conducted_ml, superposed_ml;
+  double unionDice, conductedDice, superposedDice;
 };
 
 Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
@@ -63,18 +64,25 @@ Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
   BioheatParameters p;
   p.duration_s = s.duration_s;
   const AblationResult truth = simulateAblation(grid, *source, p);
-  const double length = probeInteractionLength_mm(s);
-  const PredictedZone united = predictCombinedZone(s, grid, probes, {}, 0.0);
-  const PredictedZone together = predictCombinedZone(s, grid, probes, {}, length);
-  const Agreement a{truth.zoneVolume_ml, united.volume_ml, together.volume_ml,
-                    dice(truth.ablationZone, united.zone), dice(truth.ablationZone, together.zone)};
-  std::printf("| %s | %.1f | %.1f, %.3f | %.1f, %.3f |", layout.c_str(), a.physics_ml, a.union_ml,
-              a.unionDice, a.superposed_ml, a.superposedDice);
-  // Other interaction lengths, for the record: the Dice of 0.5, 1.5 and 2 times L.
-  for (double scale : {0.5, 1.5, 2.0})
-    std::printf(" %.3f", dice(truth.ablationZone,
-                              predictCombinedZone(s, grid, probes, {}, scale * length).zone));
-  std::printf(" | L %.2f mm\n", length);
+  const ProbeInteraction interaction = probeInteraction(s);
+  const PredictedZone united = predictCombinedZone(s, grid, probes, {}, ProbeInteraction{});
+  // The rule before branch ablsuper: conducted heat only.
+  const PredictedZone conducted =
+      predictCombinedZone(s, grid, probes, {}, conductedOnly(interaction.diffusionLength_mm));
+  const PredictedZone together = predictCombinedZone(s, grid, probes, {}, interaction);
+  const Agreement a{truth.zoneVolume_ml,
+                    united.volume_ml,
+                    conducted.volume_ml,
+                    together.volume_ml,
+                    dice(truth.ablationZone, united.zone),
+                    dice(truth.ablationZone, conducted.zone),
+                    dice(truth.ablationZone, together.zone)};
+  std::printf("| %s | %.1f | %.1f, %.3f | %.1f, %.3f | %.1f, %.3f | %.1f %% | L %.2f mm, "
+              "1/(2a) %.2f mm\n",
+              layout.c_str(), a.physics_ml, a.union_ml, a.unionDice, a.conducted_ml,
+              a.conductedDice, a.superposed_ml, a.superposedDice,
+              100.0 * (a.physics_ml - a.superposed_ml) / a.physics_ml,
+              interaction.diffusionLength_mm, interaction.radiatedLength_mm);
   return a;
 }
 

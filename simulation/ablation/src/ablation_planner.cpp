@@ -309,8 +309,9 @@ std::vector<std::uint8_t> predictedZone(const Candidate& c, const PlanningGrid& 
                                         bool probeInteraction) {
   std::vector<ProbePlacement> placements;
   for (const PlannedProbe& p : c.probes) placements.push_back({p.tip_lps, p.entry_lps});
-  const double length = probeInteraction ? probeInteractionLength_mm(*c.surrogate) : 0.0;
-  return predictCombinedZone(*c.surrogate, pg.grid, placements, pg.sink, length).zone;
+  const ProbeInteraction interaction =
+      probeInteraction ? ablation::probeInteraction(*c.surrogate) : ProbeInteraction{};
+  return predictCombinedZone(*c.surrogate, pg.grid, placements, pg.sink, interaction).zone;
 }
 
 auto rankKey(const Candidate& c, double margin_mm) {
@@ -362,8 +363,9 @@ void chooseSetting(Candidate& c, const SettingTable& table, const PlanningGrid& 
     std::optional<ShellScore>& slot = memo[p * times + t];
     if (!slot) {
       const ZoneSurrogate& s = table.at(p, t);
-      const double length = o.probeInteraction ? probeInteractionLength_mm(s) : 0.0;
-      slot = scoreShell(combinedZoneAt(s, pg.grid, placements, pg.sink, length, pg.shell), pg,
+      const ProbeInteraction interaction =
+          o.probeInteraction ? probeInteraction(s) : ProbeInteraction{};
+      slot = scoreShell(combinedZoneAt(s, pg.grid, placements, pg.sink, interaction, pg.shell), pg,
                         o.margin_mm);
       ++c.settingsTested;
     }

@@ -16,6 +16,7 @@
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
+#include "twinplan/ablation/microwave_source.h"
 #include "twinplan/ablation/resources.h"
 #include "twinplan/ablation/tissue_library.h"
 #include "twinplan/core/error.h"
@@ -320,10 +321,15 @@ double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& 
 
 // Whether the device heats by radiation (a microwave antenna) rather than by conduction from
 // a few millimetres around the electrode (RF); see the vessel shadow rule in addPredictedZone.
-bool heatsByRadiation(const std::string& deviceId) {
+const AblationDevice* catalogueDevice(const std::string& deviceId) {
   for (const AblationDevice& d : deviceCatalogue())
-    if (d.id == deviceId) return d.type == DeviceType::Microwave;
-  return false;
+    if (d.id == deviceId) return &d;
+  return nullptr;
+}
+
+bool heatsByRadiation(const std::string& deviceId) {
+  const AblationDevice* device = catalogueDevice(deviceId);
+  return device != nullptr && device->type == DeviceType::Microwave;
 }
 
 // One probe as the zone rules see it.
@@ -469,18 +475,45 @@ double probeInteractionLength_mm(const ZoneSurrogate& surrogate) {
   return kProbeInteractionScale * std::sqrt(diffusivity_m2_s * surrogate.duration_s) * 1e3;
 }
 
+ProbeInteraction probeInteraction(const ZoneSurrogate& surrogate) {
+  ProbeInteraction interaction = conductedOnly(probeInteractionLength_mm(surrogate));
+  const AblationDevice* device = catalogueDevice(surrogate.deviceId);
+  if (device == nullptr || device->type != DeviceType::Microwave) return interaction;
+  // The SAR tail of microwave_source.h in liver at 37 degC: tissue beyond a zone's edge is
+  // below the temperatures at which its dielectric properties change much.
+  const MicrowaveSettings settings = microwaveSettingsFor(*device);
+  const Dielectric liver = dielectricAt(tissueLibrary().at("liver"), settings.frequency_Hz);
+  const double alpha_per_m = attenuationConstant_per_m(
+      liver.relativePermittivity, liver.conductivity_S_m, settings.frequency_Hz);
+  interaction.radiatedLength_mm = 1e3 / (2.0 * alpha_per_m);
+  interaction.radialExponent = settings.radialExponent;
+  return interaction;
+}
+
 namespace {
 
-// Shares below exp(-kShareCutoff) are left out: they reach kShareCutoff * L beyond a zone.
+// Shares below exp(-kShareCutoff) are left out: they reach at most kShareCutoff times the
+// longer decay length beyond a zone.
 constexpr double kShareCutoff = 4.0;
 
+double sharePad_mm(const ProbeInteraction& interaction) {
+  if (!interaction.any()) return 0.0;
+  return kShareCutoff * std::max(interaction.diffusionLength_mm, interaction.radiatedLength_mm);
+}
+
 // One probe's heat share at distance r from its axis, where its single zone reaches `reach`:
-// at least 1 inside, below 1 outside (0 for the union, L = 0).
-float heatShare(double r, double reach, double length_mm) {
-  if (r <= reach)
-    return length_mm > 0.0 ? float(std::max(1.0, std::exp((reach - r) / length_mm))) : 1.0f;
-  if (length_mm <= 0.0) return 0.0f;
-  return std::min(float(std::exp((reach - r) / length_mm)), 0.99999f);
+// 1 inside, below 1 outside (0 for the union): the larger of the conducted and the radiated
+// share (zone_surrogate.h). Behind enough blood to cancel an antenna's reach (reach <= 0) its
+// radiated share is 0 (the 1 / r spreading from an edge it does not have).
+float heatShare(double r, double reach, const ProbeInteraction& interaction) {
+  if (r <= reach) return 1.0f;
+  if (!interaction.any()) return 0.0f;
+  const double x = r - reach;
+  double share = std::exp(-x / interaction.diffusionLength_mm);
+  if (interaction.radiatedLength_mm > 0.0 && reach > 0.0)
+    share = std::max(share, std::pow(reach / r, interaction.radialExponent) *
+                                std::exp(-x / interaction.radiatedLength_mm));
+  return std::min(float(share), 0.99999f);
 }
 
 PredictedZone zoneFromHeat(const std::vector<float>& heat, const ImageGeometry& g) {
@@ -500,11 +533,11 @@ namespace {
 template <class Skip>
 void addProbeHeatWhere(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                        const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
-                       double length_mm, Skip&& skip, std::vector<float>& heat) {
+                       const ProbeInteraction& interaction, Skip&& skip, std::vector<float>& heat) {
   if (heat.size() != grid.geometry.voxelCount()) heat.assign(grid.geometry.voxelCount(), 0.0f);
-  scanProbe(surrogate, grid, placement, sinkMask, kShareCutoff * length_mm, skip,
+  scanProbe(surrogate, grid, placement, sinkMask, sharePad_mm(interaction), skip,
             [&](std::size_t v, double r, double reach) {
-              heat[v] += heatShare(r, reach, length_mm);
+              heat[v] += heatShare(r, reach, interaction);
               return false;
             });
 }
@@ -513,38 +546,37 @@ void addProbeHeatWhere(const ZoneSurrogate& surrogate, const AblationGrid& grid,
 
 void addProbeHeat(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                   const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
-                  double interactionLength_mm, std::vector<float>& heat) {
+                  const ProbeInteraction& interaction, std::vector<float>& heat) {
   addProbeHeatWhere(
-      surrogate, grid, placement, sinkMask, std::max(0.0, interactionLength_mm),
-      [](std::size_t) { return false; }, heat);
+      surrogate, grid, placement, sinkMask, interaction, [](std::size_t) { return false; }, heat);
 }
 
 PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                                   std::span<const ProbePlacement> probes,
                                   const std::vector<std::uint8_t>& sinkMask,
-                                  double interactionLength_mm) {
-  // One probe: its zone is r <= R(s) whatever L is, so skip the shares beyond it.
-  const double length = probes.size() > 1 ? std::max(0.0, interactionLength_mm) : 0.0;
+                                  const ProbeInteraction& interaction) {
+  // One probe: its zone is r <= R(s) whatever the interaction, so skip the shares beyond it.
+  const ProbeInteraction used = probes.size() > 1 ? interaction : ProbeInteraction{};
   // First without the vessel rules, which only take shares away: a voxel whose sum stays below
   // 1 is out, and only the others pay for the rules' walk to the axis (the planner's cost).
   std::vector<float> bound(grid.geometry.voxelCount(), 0.0f);
-  for (const ProbePlacement& p : probes) addProbeHeat(surrogate, grid, p, {}, length, bound);
+  for (const ProbePlacement& p : probes) addProbeHeat(surrogate, grid, p, {}, used, bound);
   if (sinkMask.empty()) return zoneFromHeat(bound, grid.geometry);
   std::vector<float> heat(grid.geometry.voxelCount(), 0.0f);
   for (const ProbePlacement& p : probes)
     addProbeHeatWhere(
-        surrogate, grid, p, sinkMask, length, [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
+        surrogate, grid, p, sinkMask, used, [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
   return zoneFromHeat(heat, grid.geometry);
 }
 
 std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                                          std::span<const ProbePlacement> probes,
                                          const std::vector<std::uint8_t>& sinkMask,
-                                         double interactionLength_mm,
+                                         const ProbeInteraction& interaction,
                                          std::span<const std::size_t> voxels) {
   // As predictCombinedZone: one probe's zone is r <= R(s); the shares are summed in float in
   // probe order, so the verdicts are its own.
-  const double length = probes.size() > 1 ? std::max(0.0, interactionLength_mm) : 0.0;
+  const ProbeInteraction used = probes.size() > 1 ? interaction : ProbeInteraction{};
   // The shares without the vessel rules bound those with them (the rules only take shares
   // away): only voxels the bound puts in the zone walk to the axes.
   const std::vector<std::uint8_t> noSink;
@@ -562,8 +594,8 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
     float heat = 0.0f;
     for (const ProbeFrame& f : fs) {
       double r = 0.0;
-      if (const auto reach = reachAt(surrogate, grid, f, sink, kShareCutoff * length, v, p, ijk, r))
-        heat += heatShare(r, *reach, length);
+      if (const auto reach = reachAt(surrogate, grid, f, sink, sharePad_mm(used), v, p, ijk, r))
+        heat += heatShare(r, *reach, used);
     }
     return heat;
   };
@@ -582,26 +614,26 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
 LiveMultiProbeZone::LiveMultiProbeZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                                        std::vector<std::uint8_t> sinkMask,
                                        std::span<const ProbePlacement> heldProbes,
-                                       double interactionLength_mm)
+                                       const ProbeInteraction& interaction)
     : surrogate_(surrogate),
       grid_(grid),
       sink_(std::move(sinkMask)),
-      interactionLength_mm_(heldProbes.empty() ? 0.0 : interactionLength_mm),
+      interaction_(heldProbes.empty() ? ProbeInteraction{} : interaction),
       heldCount_(heldProbes.size()),
       heldHeat_(grid.geometry.voxelCount(), 0.0f) {
   for (const ProbePlacement& p : heldProbes)
-    addProbeHeat(surrogate_, grid_, p, sink_, interactionLength_mm_, heldHeat_);
+    addProbeHeat(surrogate_, grid_, p, sink_, interaction_, heldHeat_);
 }
 
 PredictedZone LiveMultiProbeZone::withMovingProbe(const ProbePlacement& moving) const {
   // As predictCombinedZone: the moving probe's shares without the vessel rules bound its own,
   // so only voxels the bound puts in the zone walk to its axis.
   std::vector<float> bound = heldHeat_;
-  addProbeHeat(surrogate_, grid_, moving, {}, interactionLength_mm_, bound);
+  addProbeHeat(surrogate_, grid_, moving, {}, interaction_, bound);
   if (sink_.empty()) return zoneFromHeat(bound, grid_.geometry);
   std::vector<float> heat = heldHeat_;
   addProbeHeatWhere(
-      surrogate_, grid_, moving, sink_, interactionLength_mm_,
+      surrogate_, grid_, moving, sink_, interaction_,
       [&](std::size_t v) { return bound[v] < 1.0f; }, heat);
   return zoneFromHeat(heat, grid_.geometry);
 }

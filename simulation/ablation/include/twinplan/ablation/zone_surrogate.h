@@ -149,33 +149,55 @@ namespace twinplan::ablation {
 // Several probes of one device at one setting, switched on together (a multi-probe plan). Their
 // zone is larger than the union of their single zones: tissue between and beside them is heated
 // by all of them (the full physics shows it, docs/validation.md "ablplan"). The rule, a
-// superposition of temperature rises: beyond its own zone's edge a probe's rise is taken to fall
-// off as exp(-(r - R(s)) / L), the edge being the rise that ablates, so a voxel is ablated when
-//     sum over probes of exp((R(s_i) - r_i) / L) >= 1
-// (each term is the probe's "heat share"; for one probe the rule is r <= R(s) as before). R is
-// the reach after the vessel rules of addPredictedZone (an RF probe whose line to the voxel
-// crosses flowing blood adds nothing; an antenna's reach shortens by the blood crossed); voxels
-// of the heat-sink mask are never ablated; a probe adds nothing ahead of its tip or behind its
-// zone (where its profile is 0). L is the interaction length; 0 gives the union.
+// superposition of heat shares: beyond its own zone's edge (x = r - R(s) > 0) a probe's share
+// falls off with x, the edge being the share that ablates, so a voxel is ablated when
+//     sum over probes of share_i(x_i) >= 1
+// (one probe: r <= R(s), as before). R is the reach after the vessel rules of addPredictedZone
+// (an RF probe whose line to the voxel crosses flowing blood adds nothing; an antenna's reach
+// shortens by the blood crossed); voxels of the heat-sink mask are never ablated; a probe adds
+// nothing ahead of its tip or behind its zone (where its profile is 0).
 //
-// L: the heat diffusion length sqrt(alpha t) of liver (alpha = k / (rho c), the tissue table's
-// IT'IS values) over the treatment time, times kProbeInteractionScale (validated against the
-// full physics for 2 and 3 antennas in docs/validation.md "ablplan").
+// How the share falls (ProbeInteraction):
+// - conducted heat, every device: exp(-x / L), L the heat diffusion length sqrt(alpha t) of
+//   liver (alpha = k / (rho c), the tissue table's IT'IS values) over the treatment time;
+// - radiated power, microwave antennas (since branch ablsuper): an antenna's field heats tissue
+//   directly to centimetres and crosses its neighbours' zones (Brace CL, Crit Rev Biomed Eng
+//   2010;38:65-78), so beyond its zone its share falls as its own SAR does there,
+//   (R / r)^n exp(-2 a x) (microwave_source.h: the cylindrical wave of a line source, King,
+//   Trembly & Strohbehn 1983, n = 1, a the attenuation constant of liver at the antenna's
+//   frequency, Gabriel 1996 via the tissue table; 1 / (2 a) = 10.4 mm at 2.45 GHz, 21 mm at
+//   915 MHz, both longer than L = 6.4 mm for 5 min). The share is the larger of the two
+//   mechanisms (each alone carries the edge's heating that far), so for RF nothing changed.
+// No constant is fitted to the multi-probe physics (docs/validation.md "ablsuper").
+struct ProbeInteraction {
+  double diffusionLength_mm = 0.0;  // L; 0: no interaction, the union of the single zones
+  double radiatedLength_mm = 0.0;   // 1 / (2 a); 0: conducted heat only (RF)
+  double radialExponent = 1.0;      // n, the source's (MicrowaveSettings::radialExponent)
+  bool any() const { return diffusionLength_mm > 0.0; }
+};
+// The interaction of the surrogate's probes: L over its duration_s (times
+// kProbeInteractionScale, validated against the full physics for 2 and 3 antennas in
+// docs/validation.md "ablplan"); for a microwave antenna, also its SAR tail.
 inline constexpr double kProbeInteractionScale = 1.0;
 double probeInteractionLength_mm(const ZoneSurrogate& surrogate);
+ProbeInteraction probeInteraction(const ZoneSurrogate& surrogate);
+// The former rule (before branch ablsuper): conducted heat only, for comparisons.
+inline ProbeInteraction conductedOnly(double diffusionLength_mm) {
+  return {diffusionLength_mm, 0.0, 1.0};
+}
 
 // Adds every probe's heat share to `heat` (sized to the grid; resized and zeroed when it is not).
 // Shares below exp(-4) are left out (they cannot tip a voxel with up to 3 probes by more than 4 %).
 void addProbeHeat(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                   const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
-                  double interactionLength_mm, std::vector<float>& heat);
+                  const ProbeInteraction& interaction, std::vector<float>& heat);
 
-// The zone of the probes together (the rule above). One probe or L = 0: the union of the single
+// The zone of the probes together (the rule above). One probe or no interaction: the union of the single
 // zones, voxel for voxel the zone addPredictedZone gives. voxelsLostToVessels is not counted.
 PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                                   std::span<const ProbePlacement> probes,
                                   const std::vector<std::uint8_t>& sinkMask,
-                                  double interactionLength_mm);
+                                  const ProbeInteraction& interaction);
 
 // predictCombinedZone's verdict (1 in, 0 out) for the listed voxels only, in their order: the
 // same rule, voxel for voxel, at the cost of those voxels (the planner tests a setting on the
@@ -183,7 +205,7 @@ PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const Ablation
 std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                                          std::span<const ProbePlacement> probes,
                                          const std::vector<std::uint8_t>& sinkMask,
-                                         double interactionLength_mm,
+                                         const ProbeInteraction& interaction,
                                          std::span<const std::size_t> voxels);
 
 // The live zone of a multi-probe plan while one probe is dragged: the held probes' heat shares
@@ -193,7 +215,7 @@ class LiveMultiProbeZone {
  public:
   LiveMultiProbeZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                      std::vector<std::uint8_t> sinkMask, std::span<const ProbePlacement> heldProbes,
-                     double interactionLength_mm);
+                     const ProbeInteraction& interaction);
   PredictedZone withMovingProbe(const ProbePlacement& moving) const;
   std::size_t heldProbeCount() const { return heldCount_; }
 
@@ -201,7 +223,7 @@ class LiveMultiProbeZone {
   const ZoneSurrogate& surrogate_;
   const AblationGrid& grid_;
   std::vector<std::uint8_t> sink_;
-  double interactionLength_mm_ = 0.0;
+  ProbeInteraction interaction_;
   std::size_t heldCount_ = 0;
   std::vector<float> heldHeat_;
 };
