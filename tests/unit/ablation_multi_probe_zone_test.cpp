@@ -1,11 +1,13 @@
 // Several probes in the zone surrogate (simulation/ablation/zone_surrogate.h: superposed heat
 // shares, predictCombinedZone, LiveMultiProbeZone): the rule's closed form between two parallel
-// probes, one probe and L = 0 give the single zones and their union exactly, the live drag equals
-// a computation from scratch (also next to a vessel), and the interaction length is liver's
-// diffusion length. The agreement with the full physics is slow/ablation_multi_probe_test.
+// probes, conducted and radiated, one probe and no interaction give the single zones and their
+// union exactly, the live drag equals a computation from scratch (also next to a vessel), and the
+// interaction is liver's diffusion length and, for antennas, its microwave attenuation. The agreement with the full physics is slow/ablation_multi_probe_test.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <complex>
+#include <numbers>
 
 #include "ablation_zone_checks.h"
 #include "twinplan/ablation/devices.h"
@@ -45,8 +47,8 @@ TEST(AblationMultiProbeZone, TwoProbesBridgeTheGapAsTheClosedFormSays) {
   const ZoneSurrogate s = cylinderSurrogate();
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {81, 81, 61}, 1.0);
   const std::vector<ProbePlacement> probes{alongZ(-12.0, 0.0), alongZ(12.0, 0.0)};
-  const PredictedZone together = predictCombinedZone(s, grid, probes, {}, 5.0);
-  const PredictedZone united = predictCombinedZone(s, grid, probes, {}, 0.0);
+  const PredictedZone together = predictCombinedZone(s, grid, probes, {}, conductedOnly(5.0));
+  const PredictedZone united = predictCombinedZone(s, grid, probes, {}, ProbeInteraction{});
   for (double y = -10.0; y <= 10.0; y += 1.0) {
     EXPECT_EQ(inZone(together, grid, Vec3(0.0, y, 0.0)), std::abs(y) <= 6.12) << y;
     EXPECT_FALSE(inZone(united, grid, Vec3(0.0, y, 0.0))) << y;
@@ -68,13 +70,40 @@ TEST(AblationMultiProbeZone, TwoProbesBridgeTheGapAsTheClosedFormSays) {
   EXPECT_NEAR(united.volume_ml, 2.0 * M_PI * 100.0 * 40.0 * 1e-3, 1.0);
 }
 
+// The same probes with a radiated share of decay length 20 mm (n = 1): beyond the edge it is
+// (10 / r) exp(-(r - 10) / 20), above the conducted exp(-(r - 10) / 5) everywhere outside, so
+// half-way between the probes the zone reaches the r where it is 1/2: r = 15.32 mm
+// (10 / 15.32 x exp(-0.266) = 0.500; the conducted share there is 0.345), across the gap to
+// |y| = sqrt(15.32^2 - 12^2) = 9.53 mm (conducted alone: 6.12 mm). On the outer side the far
+// probe adds (10 / 34) exp(-24 / 20) = 0.089 of a share: the zone ends at r = 10.47 mm (x = -22
+// in, -23 out: 0.865 + 0.082 < 1).
+TEST(AblationMultiProbeZone, RadiatedSharesBridgeFartherAsTheClosedFormSays) {
+  const ZoneSurrogate s = cylinderSurrogate();
+  const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {81, 81, 61}, 1.0);
+  const std::vector<ProbePlacement> probes{alongZ(-12.0, 0.0), alongZ(12.0, 0.0)};
+  const ProbeInteraction radiated{5.0, 20.0, 1.0};
+  const PredictedZone together = predictCombinedZone(s, grid, probes, {}, radiated);
+  for (double y = -12.0; y <= 12.0; y += 1.0)
+    EXPECT_EQ(inZone(together, grid, Vec3(0.0, y, 0.0)), std::abs(y) <= 9.53) << y;
+  EXPECT_TRUE(inZone(together, grid, Vec3(-22.0, 0.0, 0.0)));
+  EXPECT_FALSE(inZone(together, grid, Vec3(-23.0, 0.0, 0.0)));
+  // Still nothing ahead of the tips or on the axis beyond the profile's ends.
+  for (double z : {-26.0, -21.0, 21.0, 26.0}) EXPECT_FALSE(inZone(together, grid, Vec3(0, 0, z)));
+  // A superset of the conducted rule's zone (each share is at least the conducted one).
+  const PredictedZone conducted = predictCombinedZone(s, grid, probes, {}, conductedOnly(5.0));
+  for (std::size_t v = 0; v < conducted.zone.size(); ++v)
+    ASSERT_TRUE(!conducted.zone[v] || together.zone[v]) << v;
+}
+
 // Probes far apart do not interact: the zone is the union voxel for voxel.
 TEST(AblationMultiProbeZone, ProbesFarApartGiveTheUnion) {
   const ZoneSurrogate s = cylinderSurrogate();
   const AblationGrid grid = uniformGrid(tissueLibrary().at("liver"), {101, 41, 61}, 1.0);
   const std::vector<ProbePlacement> probes{alongZ(-30.0, 0.0), alongZ(30.0, 0.0)};
-  EXPECT_EQ(predictCombinedZone(s, grid, probes, {}, 5.0).zone,
-            predictCombinedZone(s, grid, probes, {}, 0.0).zone);
+  const std::vector<std::uint8_t> united = predictCombinedZone(s, grid, probes, {}, {}).zone;
+  EXPECT_EQ(predictCombinedZone(s, grid, probes, {}, conductedOnly(5.0)).zone, united);
+  // Radiated shares of 10 mm decay: 40 mm beyond the far zone, 0.004 of a share.
+  EXPECT_EQ(predictCombinedZone(s, grid, probes, {}, ProbeInteraction{5.0, 10.0, 1.0}).zone, united);
 }
 
 // A uniform liver grid with a 6 mm vessel (0.15 m/s) along z at x = 18 mm: the heat-sink band
@@ -94,20 +123,27 @@ TEST(AblationMultiProbeZone, OneProbeOrNoInteractionGiveTheSingleZonesExactly) {
     const ProbePlacement a = alongZ(0.0, 0.0), b = alongZ(-4.0, 12.0);
     const PredictedZone single = predictZone(s, grid, a);
     EXPECT_GT(single.voxelsLostToVessels, 0u);
-    EXPECT_EQ(predictCombinedZone(s, grid, std::vector{a}, sink, 6.4).zone, single.zone);
+    const ProbeInteraction interaction = probeInteraction(s);
+    EXPECT_EQ(predictCombinedZone(s, grid, std::vector{a}, sink, interaction).zone, single.zone);
     std::vector<std::uint8_t> united;
     addPredictedZone(s, grid, a, sink, united);
     addPredictedZone(s, grid, b, sink, united);
-    EXPECT_EQ(predictCombinedZone(s, grid, std::vector{a, b}, sink, 0.0).zone, united);
-    // Superposed: a superset of the union that never takes blood or its 2 mm band.
-    const PredictedZone together = predictCombinedZone(s, grid, std::vector{a, b}, sink, 6.4);
-    std::size_t extra = 0;
+    EXPECT_EQ(predictCombinedZone(s, grid, std::vector{a, b}, sink, {}).zone, united);
+    // Superposed: a superset of the union, and of the conducted rule's zone, that never takes
+    // blood or its 2 mm band; for RF (no radiated share) the conducted rule's zone exactly.
+    const PredictedZone together = predictCombinedZone(s, grid, std::vector{a, b}, sink, interaction);
+    const PredictedZone conducted = predictCombinedZone(
+        s, grid, std::vector{a, b}, sink, conductedOnly(interaction.diffusionLength_mm));
+    std::size_t extra = 0, radiated = 0;
     for (std::size_t v = 0; v < united.size(); ++v) {
       ASSERT_TRUE(!united[v] || together.zone[v]) << v;
+      ASSERT_TRUE(!conducted.zone[v] || together.zone[v]) << v;
       ASSERT_TRUE(!sink[v] || !together.zone[v]) << v;
       extra += together.zone[v] && !united[v];
+      radiated += together.zone[v] && !conducted.zone[v];
     }
     EXPECT_GT(extra, 0u);
+    EXPECT_EQ(radiated > 0, interaction.radiatedLength_mm > 0.0);
   }
 }
 
@@ -115,7 +151,7 @@ TEST(AblationMultiProbeZone, DraggingOneProbeEqualsTheZoneFromScratch) {
   const AblationGrid grid = gridWithVessel();
   const ZoneSurrogate& s = cachedSurrogate(findDevice("mw-2450mhz-100w"));
   const std::vector<std::uint8_t> sink = heatSinkMask(grid, s.options.sinkDistance_mm);
-  const double length = probeInteractionLength_mm(s);
+  const ProbeInteraction length = probeInteraction(s);
   std::vector<ProbePlacement> probes{alongZ(-8.0, -6.0), alongZ(8.0, -6.0), alongZ(0.0, 8.0)};
   const LiveMultiProbeZone live(s, grid, sink, std::span(probes).first(2), length);
   EXPECT_EQ(live.heldProbeCount(), 2u);
@@ -142,7 +178,7 @@ TEST(AblationMultiProbeZone, VerdictsAtListedVoxelsAreThoseOfTheWholeGrid) {
     for (std::size_t n = 1; n <= probes.size(); ++n) {
       SCOPED_TRACE(std::string(id) + ", " + std::to_string(n) + " probes");
       const auto some = std::span(probes).first(n);
-      const double length = probeInteractionLength_mm(s);
+      const ProbeInteraction length = probeInteraction(s);
       const PredictedZone whole = predictCombinedZone(s, grid, some, sink, length);
       EXPECT_EQ(combinedZoneAt(s, grid, some, sink, length, all), whole.zone);
       const std::vector<std::uint8_t> listed = combinedZoneAt(s, grid, some, sink, length, sparse);
@@ -164,6 +200,33 @@ TEST(AblationMultiProbeZone, InteractionLengthIsLiversDiffusionLength) {
   EXPECT_NEAR(probeInteractionLength_mm(s), kProbeInteractionScale * 6.39, 0.01);
   s.duration_s = 720.0;
   EXPECT_NEAR(probeInteractionLength_mm(s), kProbeInteractionScale * 9.90, 0.01);
+}
+
+// The radiated decay length 1 / (2 a), a the attenuation constant of a plane wave in liver at
+// 37 degC (Gabriel 1996 via the tissue table: eps_r 43.0, sigma 1.69 S/m at 2.45 GHz; 46.8,
+// 0.86 S/m at 915 MHz), here from the complex propagation constant gamma = j omega sqrt(mu0
+// eps0 (eps_r - j sigma / (omega eps0))): 10.40 mm at 2.45 GHz, 21.5 mm at 915 MHz; RF (conducted
+// heat only) has none.
+double radiatedLength_mm(double relativePermittivity, double conductivity_S_m, double f_Hz) {
+  const double omega = 2.0 * std::numbers::pi * f_Hz, eps0 = 8.8541878128e-12;
+  const double mu0 = 1.25663706212e-6;
+  const std::complex<double> eps(relativePermittivity, -conductivity_S_m / (omega * eps0));
+  const std::complex<double> gamma =
+      std::complex<double>(0.0, 1.0) * omega * std::sqrt(mu0 * eps0 * eps);
+  return 1e3 / (2.0 * std::abs(gamma.real()));
+}
+
+TEST(AblationMultiProbeZone, AnAntennasRadiatedLengthIsLiversMicrowaveAttenuation) {
+  const ProbeInteraction mw = probeInteraction(cachedSurrogate(findDevice("mw-2450mhz-100w")));
+  EXPECT_NEAR(mw.radiatedLength_mm, radiatedLength_mm(43.0, 1.69, 2.45e9), 1e-6);
+  EXPECT_NEAR(mw.radiatedLength_mm, 10.40, 0.01);
+  EXPECT_NEAR(mw.diffusionLength_mm, 6.39, 0.01);
+  EXPECT_DOUBLE_EQ(mw.radialExponent, 1.0);
+  const ProbeInteraction mw915 = probeInteraction(cachedSurrogate(findDevice("mw-915mhz-45w")));
+  EXPECT_NEAR(mw915.radiatedLength_mm, radiatedLength_mm(46.8, 0.86, 915e6), 1e-6);
+  const ProbeInteraction rf = probeInteraction(cachedSurrogate(findDevice("rf-cooled-3cm")));
+  EXPECT_EQ(rf.radiatedLength_mm, 0.0);
+  EXPECT_NEAR(rf.diffusionLength_mm, 9.90, 0.01);
 }
 
 }  // namespace
