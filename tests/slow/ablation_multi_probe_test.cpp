@@ -3,8 +3,9 @@
 // of the same probes on one grid (slow: each layout runs the bioheat solver). Uniform liver, the
 // planner's 2 mm grid, parallel 2.45 GHz antennas at 100 W for 5 min (each on its own generator
 // channel: device_source.h), in the planner's layouts: pairs 10, 15 and 20 mm apart, and
-// triangles of 8 and 12 mm circumradius; and two cooled RF electrodes on one generator. Figures in
-// docs/validation.md "ablplan" and "ablmulti".
+// triangles of 8 and 12 mm circumradius; and two cooled RF electrodes on one generator. Each
+// layout also against the rule before branch ablsuper (conducted shares only). Figures in
+// docs/validation.md "ablplan", "ablmulti" and "ablsuper".
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -88,13 +89,22 @@ Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
 
 // The physics' zone is larger than the union of single zones; the superposed zone is nearer
 // the physics in volume and overlap in every layout, its volume within `volumeShare` (10 %
-// unless stated) of the physics'.
-void expectSuperpositionNearer(const Agreement& a, double minDice, double volumeShare = 0.10) {
+// unless stated) of the physics'. For antennas the radiated share brings it nearer than the
+// conducted shares alone, in volume and Dice; for RF (no radiated share) it is that zone.
+void expectSuperpositionNearer(const Agreement& a, double minDice, double volumeShare = 0.10,
+                               bool radiates = true) {
   EXPECT_GT(a.physics_ml, a.union_ml);
   EXPECT_LT(std::abs(a.superposed_ml - a.physics_ml), std::abs(a.union_ml - a.physics_ml));
   EXPECT_NEAR(a.superposed_ml, a.physics_ml, volumeShare * a.physics_ml);
   EXPECT_GT(a.superposedDice, a.unionDice);
   EXPECT_GE(a.superposedDice, minDice);
+  if (radiates) {
+    EXPECT_LT(std::abs(a.superposed_ml - a.physics_ml), std::abs(a.conducted_ml - a.physics_ml));
+    EXPECT_GT(a.superposedDice, a.conductedDice);
+  } else {
+    EXPECT_DOUBLE_EQ(a.superposed_ml, a.conducted_ml);
+    EXPECT_DOUBLE_EQ(a.superposedDice, a.conductedDice);
+  }
 }
 
 // The premise of the comparisons below: on this grid one antenna's tabulated profile is the
@@ -115,14 +125,15 @@ struct LayoutBound {
 // Since the 2.45 GHz source's SAR stops at the radiating section's ends (session 13, branch
 // ablzone) one antenna's zone is 10 % smaller (47.3 -> 42.6 ml) but two antennas' only 3-4 %
 // and three antennas' 0-1 %: the power that went ahead of the tip and along the shaft now goes
-// beside the section, where the neighbours' fields overlap, which superposing single zones by heat
-// diffusion does not model. The superposed zone falls 9-14 % short for pairs and 15-20 % for
-// triangles (Dice 0.922-0.949 and 0.887-0.918); the bounds below are those figures with a margin
-// (2-2.5 % in volume, 0.012-0.018 in Dice), the closest layouts loosest (docs/validation.md
-// "ablmulti").
+// beside the section, where the neighbours' fields overlap. Conducted shares alone fell 9-14 %
+// short for pairs and 15-20 % for triangles (branch ablmulti's bounds: 16/14/10 % and Dice
+// 0.91/0.92/0.93; 22/17 % and 0.87/0.90). With the antennas' radiated shares (branch ablsuper)
+// 7-12 % and 12-17 % (Dice 0.934-0.956 and 0.905-0.931); the bounds below are those figures with
+// a margin (about 2 % in volume, 0.012-0.016 in Dice), the closest layouts loosest
+// (docs/validation.md "ablsuper").
 TEST(AblationMultiProbe, TwoAntennasSuperposedMatchTheFullPhysics) {
-  for (const LayoutBound& b : {LayoutBound{10.0, 0.16, 0.91}, LayoutBound{15.0, 0.14, 0.92},
-                               LayoutBound{20.0, 0.10, 0.93}}) {
+  for (const LayoutBound& b : {LayoutBound{10.0, 0.14, 0.92}, LayoutBound{15.0, 0.12, 0.93},
+                               LayoutBound{20.0, 0.09, 0.94}}) {
     SCOPED_TRACE(b.size_mm);
     expectSuperpositionNearer(
         compare("2 antennas " + std::to_string(int(b.size_mm)) + " mm apart", pair(b.size_mm)),
@@ -134,7 +145,7 @@ TEST(AblationMultiProbe, TwoAntennasSuperposedMatchTheFullPhysics) {
 // ablmw the heated tissue also absorbs less and passes more power outward (docs/validation.md
 // "Microwave dielectric temperature dependence").
 TEST(AblationMultiProbe, ThreeAntennasSuperposedMatchTheFullPhysics) {
-  for (const LayoutBound& b : {LayoutBound{8.0, 0.22, 0.87}, LayoutBound{12.0, 0.17, 0.90}}) {
+  for (const LayoutBound& b : {LayoutBound{8.0, 0.19, 0.89}, LayoutBound{12.0, 0.145, 0.915}}) {
     SCOPED_TRACE(b.size_mm);
     expectSuperpositionNearer(
         compare("3 antennas, circumradius " + std::to_string(int(b.size_mm)) + " mm",
@@ -148,7 +159,8 @@ TEST(AblationMultiProbe, ThreeAntennasSuperposedMatchTheFullPhysics) {
 // "several RF electrodes on one generator").
 TEST(AblationMultiProbe, TwoCooledRfElectrodesSuperposedAgainstTheFullPhysics) {
   expectSuperpositionNearer(
-      compare("2 cooled RF electrodes 15 mm apart", pair(15.0), "rf-cooled-3cm"), 0.93);
+      compare("2 cooled RF electrodes 15 mm apart", pair(15.0), "rf-cooled-3cm"), 0.93, 0.10,
+      false);
 }
 
 }  // namespace
