@@ -166,9 +166,11 @@ namespace twinplan::ablation {
 //   (R / r)^n exp(-2 a x) (microwave_source.h: the cylindrical wave of a line source, King,
 //   Trembly & Strohbehn 1983, n = 1, a the attenuation constant of liver at the antenna's
 //   frequency, Gabriel 1996 via the tissue table; 1 / (2 a) = 10.4 mm at 2.45 GHz, 21 mm at
-//   915 MHz, both longer than L = 6.4 mm for 5 min). The share is the larger of the two
-//   mechanisms (each alone carries the edge's heating that far), so for RF nothing changed.
-// No constant is fitted to the multi-probe physics (docs/validation.md "ablsuper").
+//   915 MHz, both longer than L = 6.4 mm for 5 min). The share is the larger of the two (at the
+//   edge each is the whole share: their sum would double the single zone); RF keeps the
+//   conducted share alone.
+// No constant is fitted to the multi-probe physics (docs/validation.md "ablsuper": it brings the
+// antennas' zones 2-3 % of the physics' volume nearer, still 7-17 % short).
 struct ProbeInteraction {
   double diffusionLength_mm = 0.0;  // L; 0: no interaction, the union of the single zones
   double radiatedLength_mm = 0.0;   // 1 / (2 a); 0: conducted heat only (RF)
