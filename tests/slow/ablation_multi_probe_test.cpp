@@ -78,12 +78,12 @@ Agreement compare(const std::string& layout, const std::vector<Vec3>& offsets,
                     dice(truth.ablationZone, united.zone),
                     dice(truth.ablationZone, conducted.zone),
                     dice(truth.ablationZone, together.zone)};
-  std::printf("| %s | %.1f | %.1f, %.3f | %.1f, %.3f | %.1f, %.3f | %.1f %% | L %.2f mm, "
-              "1/(2a) %.2f mm\n",
-              layout.c_str(), a.physics_ml, a.union_ml, a.unionDice, a.conducted_ml,
-              a.conductedDice, a.superposed_ml, a.superposedDice,
-              100.0 * (a.physics_ml - a.superposed_ml) / a.physics_ml,
-              interaction.diffusionLength_mm, interaction.radiatedLength_mm);
+  std::printf(
+      "| %s | %.1f | %.1f, %.3f | %.1f, %.3f | %.1f, %.3f | %.1f %% | L %.2f mm, "
+      "1/(2a) %.2f mm\n",
+      layout.c_str(), a.physics_ml, a.union_ml, a.unionDice, a.conducted_ml, a.conductedDice,
+      a.superposed_ml, a.superposedDice, 100.0 * (a.physics_ml - a.superposed_ml) / a.physics_ml,
+      interaction.diffusionLength_mm, interaction.radiatedLength_mm);
   return a;
 }
 

@@ -2,7 +2,8 @@
 // shares, predictCombinedZone, LiveMultiProbeZone): the rule's closed form between two parallel
 // probes, conducted and radiated, one probe and no interaction give the single zones and their
 // union exactly, the live drag equals a computation from scratch (also next to a vessel), and the
-// interaction is liver's diffusion length and, for antennas, its microwave attenuation. The agreement with the full physics is slow/ablation_multi_probe_test.
+// interaction is liver's diffusion length and, for antennas, its microwave attenuation. The
+// agreement with the full physics is slow/ablation_multi_probe_test.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -103,7 +104,8 @@ TEST(AblationMultiProbeZone, ProbesFarApartGiveTheUnion) {
   const std::vector<std::uint8_t> united = predictCombinedZone(s, grid, probes, {}, {}).zone;
   EXPECT_EQ(predictCombinedZone(s, grid, probes, {}, conductedOnly(5.0)).zone, united);
   // Radiated shares of 10 mm decay: 40 mm beyond the far zone, 0.004 of a share.
-  EXPECT_EQ(predictCombinedZone(s, grid, probes, {}, ProbeInteraction{5.0, 10.0, 1.0}).zone, united);
+  EXPECT_EQ(predictCombinedZone(s, grid, probes, {}, ProbeInteraction{5.0, 10.0, 1.0}).zone,
+            united);
 }
 
 // A uniform liver grid with a 6 mm vessel (0.15 m/s) along z at x = 18 mm: the heat-sink band
@@ -131,7 +133,8 @@ TEST(AblationMultiProbeZone, OneProbeOrNoInteractionGiveTheSingleZonesExactly) {
     EXPECT_EQ(predictCombinedZone(s, grid, std::vector{a, b}, sink, {}).zone, united);
     // Superposed: a superset of the union, and of the conducted rule's zone, that never takes
     // blood or its 2 mm band; for RF (no radiated share) the conducted rule's zone exactly.
-    const PredictedZone together = predictCombinedZone(s, grid, std::vector{a, b}, sink, interaction);
+    const PredictedZone together =
+        predictCombinedZone(s, grid, std::vector{a, b}, sink, interaction);
     const PredictedZone conducted = predictCombinedZone(
         s, grid, std::vector{a, b}, sink, conductedOnly(interaction.diffusionLength_mm));
     std::size_t extra = 0, radiated = 0;

@@ -106,8 +106,8 @@ std::vector<std::uint8_t> multiProbeZone(const ablation::ZoneSurrogate& s,
     std::vector<ablation::ProbePlacement> held;
     for (std::size_t n = 0; n < probes.size(); ++n)
       if (n != moving) held.push_back(probes[n]);
-    cache.live = std::make_unique<ablation::LiveMultiProbeZone>(
-        s, *cache.grid, cache.sink, held, ablation::probeInteraction(s));
+    cache.live = std::make_unique<ablation::LiveMultiProbeZone>(s, *cache.grid, cache.sink, held,
+                                                                ablation::probeInteraction(s));
     cache.liveSurrogate = &s;
     cache.liveMoving = moving;
   }

@@ -502,17 +502,22 @@ constexpr double kShareCutoff = 4.0;
 double sharePad_mm(const ZoneSurrogate& surrogate, const ProbeInteraction& interaction) {
   if (!interaction.any()) return 0.0;
   const double conducted = kShareCutoff * interaction.diffusionLength_mm;
-  const double largest = surrogate.radius_mm.empty()
-                             ? 0.0
-                             : *std::max_element(surrogate.radius_mm.begin(),
-                                                 surrogate.radius_mm.end());
+  const double largest =
+      surrogate.radius_mm.empty()
+          ? 0.0
+          : *std::max_element(surrogate.radius_mm.begin(), surrogate.radius_mm.end());
   if (interaction.radiatedLength_mm <= 0.0 || largest <= 0.0) return conducted;
   auto exponent = [&](double x) {
-    return interaction.radialExponent * std::log1p(x / largest) +
-           x / interaction.radiatedLength_mm;
+    return interaction.radialExponent * std::log1p(x / largest) + x / interaction.radiatedLength_mm;
   };
   double lo = 0.0, hi = kShareCutoff * interaction.radiatedLength_mm;
-  for (int n = 0; n < 40; ++n) (exponent(0.5 * (lo + hi)) < kShareCutoff ? lo : hi) = 0.5 * (lo + hi);
+  for (int n = 0; n < 40; ++n) {
+    const double mid = 0.5 * (lo + hi);
+    if (exponent(mid) < kShareCutoff)
+      lo = mid;
+    else
+      hi = mid;
+  }
   return std::max(conducted, hi);
 }
 

@@ -194,8 +194,9 @@ void addProbeHeat(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                   const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask,
                   const ProbeInteraction& interaction, std::vector<float>& heat);
 
-// The zone of the probes together (the rule above). One probe or no interaction: the union of the single
-// zones, voxel for voxel the zone addPredictedZone gives. voxelsLostToVessels is not counted.
+// The zone of the probes together (the rule above). One probe or no interaction: the union of the
+// single zones, voxel for voxel the zone addPredictedZone gives. voxelsLostToVessels is not
+// counted.
 PredictedZone predictCombinedZone(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                                   std::span<const ProbePlacement> probes,
                                   const std::vector<std::uint8_t>& sinkMask,
