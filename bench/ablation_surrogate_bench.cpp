@@ -63,10 +63,10 @@ void benchMultiProbeDrag(const phantom::Phantom& abdomen, const ZoneSurrogate& s
   const AblationGrid grid =
       buildAblationGrid(abdomen.twin, "", {centre, centre + 80.0 * outward}, go);
   const std::vector<std::uint8_t> sink = heatSinkMask(grid, s.options.sinkDistance_mm);
-  const ProbeInteraction length = probeInteraction(s);
+  const ProbeInteraction interaction = probeInteraction(s);
   std::optional<LiveMultiProbeZone> live;
   const double held_ms = millisecondsOf([&] {
-    live.emplace(s, grid, sink, std::span<const ProbePlacement>(probes.data(), 2), length);
+    live.emplace(s, grid, sink, std::span<const ProbePlacement>(probes.data(), 2), interaction);
   });
   std::vector<double> times, scratch;
   double volume = 0.0;
@@ -75,7 +75,8 @@ void benchMultiProbeDrag(const phantom::Phantom& abdomen, const ZoneSurrogate& s
     const Vec3 shift(0.0, 0.0, double(n - 10));
     probes[2] = {start.tip_lps + shift, start.entry_lps + shift};
     times.push_back(millisecondsOf([&] { volume = live->withMovingProbe(probes[2]).volume_ml; }));
-    scratch.push_back(millisecondsOf([&] { predictCombinedZone(s, grid, probes, sink, length); }));
+    scratch.push_back(
+        millisecondsOf([&] { predictCombinedZone(s, grid, probes, sink, interaction); }));
   }
   const std::string name = s.deviceId + ", 3 probes, one dragged, grid " +
                            std::to_string(grid.geometry.size[0]) + "^3 at " +

@@ -154,14 +154,14 @@ TEST(AblationMultiProbeZone, DraggingOneProbeEqualsTheZoneFromScratch) {
   const AblationGrid grid = gridWithVessel();
   const ZoneSurrogate& s = cachedSurrogate(findDevice("mw-2450mhz-100w"));
   const std::vector<std::uint8_t> sink = heatSinkMask(grid, s.options.sinkDistance_mm);
-  const ProbeInteraction length = probeInteraction(s);
+  const ProbeInteraction interaction = probeInteraction(s);
   std::vector<ProbePlacement> probes{alongZ(-8.0, -6.0), alongZ(8.0, -6.0), alongZ(0.0, 8.0)};
-  const LiveMultiProbeZone live(s, grid, sink, std::span(probes).first(2), length);
+  const LiveMultiProbeZone live(s, grid, sink, std::span(probes).first(2), interaction);
   EXPECT_EQ(live.heldProbeCount(), 2u);
   for (double x : {-6.0, 0.0, 5.0}) {
     probes[2] = alongZ(x, 8.0 + 0.5 * x);
     const PredictedZone dragged = live.withMovingProbe(probes[2]);
-    const PredictedZone scratch = predictCombinedZone(s, grid, probes, sink, length);
+    const PredictedZone scratch = predictCombinedZone(s, grid, probes, sink, interaction);
     EXPECT_EQ(dragged.zone, scratch.zone) << x;
     EXPECT_DOUBLE_EQ(dragged.volume_ml, scratch.volume_ml);
   }
@@ -181,10 +181,11 @@ TEST(AblationMultiProbeZone, VerdictsAtListedVoxelsAreThoseOfTheWholeGrid) {
     for (std::size_t n = 1; n <= probes.size(); ++n) {
       SCOPED_TRACE(std::string(id) + ", " + std::to_string(n) + " probes");
       const auto some = std::span(probes).first(n);
-      const ProbeInteraction length = probeInteraction(s);
-      const PredictedZone whole = predictCombinedZone(s, grid, some, sink, length);
-      EXPECT_EQ(combinedZoneAt(s, grid, some, sink, length, all), whole.zone);
-      const std::vector<std::uint8_t> listed = combinedZoneAt(s, grid, some, sink, length, sparse);
+      const ProbeInteraction interaction = probeInteraction(s);
+      const PredictedZone whole = predictCombinedZone(s, grid, some, sink, interaction);
+      EXPECT_EQ(combinedZoneAt(s, grid, some, sink, interaction, all), whole.zone);
+      const std::vector<std::uint8_t> listed =
+          combinedZoneAt(s, grid, some, sink, interaction, sparse);
       std::size_t in = 0;
       for (std::size_t k = 0; k < sparse.size(); ++k) {
         ASSERT_EQ(listed[k], whole.zone[sparse[k]]) << sparse[k];
