@@ -120,6 +120,18 @@ TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {
   std::string generator = kGenerator;
   generator.replace(generator.find("\"power\""), 7, "\"pulsed\"");
   expectCorrupt(catalogueWith(kGeometry, generator), "'generator.control' must be power");
+  // The ramp protocol needs its rate; the number of applications defaults to one.
+  generator = kGenerator;
+  generator.replace(generator.find("\"power\""), 7, "\"ramp\"");
+  expectCorrupt(catalogueWith(kGeometry, generator), "'generator.rampRate_W_per_min' is missing");
+  generator.insert(generator.find("\"source\""), "\"rampRate_W_per_min\": 10, ");
+  const AblationDevice ramped = loadDevices(catalogueWith(kGeometry, generator), "t.json")[0];
+  EXPECT_EQ(ramped.control, PowerControl::RampUntilRollOff);
+  EXPECT_EQ(toString(ramped.control), "ramp");
+  EXPECT_DOUBLE_EQ(ramped.rampRate_W_per_min, 10.0);
+  EXPECT_EQ(ramped.rampApplications, 1);
+  generator.insert(generator.find("\"source\""), "\"rampApplications\": 0, ");
+  expectCorrupt(catalogueWith(kGeometry, generator), "'generator.rampApplications' must lie in");
   generator = kGenerator;
   generator.replace(generator.find("\"power_W\": 50"), 13, "\"power_W\": 0");
   expectCorrupt(catalogueWith(kGeometry, generator), "'generator.power_W' must lie in");
