@@ -141,7 +141,8 @@ struct RampedArrayInACube {
   }();
   const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
 
-  std::vector<RfLogEntry> run(int applications, double duration_s, int* rollOffs) const {
+  // The log of a run with this many applications, which must roll off that many times.
+  std::vector<RfLogEntry> run(int applications, double duration_s) const {
     ProbePlacement placement;
     placement.tip_lps = Vec3(0.0, 0.0, -5.0);
     placement.entry_lps = Vec3(0.0, 0.0, -100.0);
@@ -152,18 +153,20 @@ struct RampedArrayInACube {
     parameters.duration_s = duration_s;
     parameters.timeStep_s = 2.0;
     simulateAblation(grid, source, parameters);
-    *rollOffs = source.rollOffCount();
+    EXPECT_EQ(source.rollOffCount(), applications);
     return source.log();
   }
 };
 
+// The first step at or after `from` that the generator spent with its power off.
+std::vector<RfLogEntry>::const_iterator powerOff(const std::vector<RfLogEntry>& log,
+                                                 std::vector<RfLogEntry>::const_iterator from) {
+  return std::find_if(from, log.end(), [](const RfLogEntry& e) { return !e.powerOn; });
+}
+
 TEST(AblationRfControl, RampUntilRollOffRisesAtItsRateAndEndsAtTheRollOff) {
-  const RampedArrayInACube cube;
-  int rollOffs = 0;
-  const std::vector<RfLogEntry> log = cube.run(1, 240.0, &rollOffs);
-  EXPECT_EQ(rollOffs, 1);
-  const auto off =
-      std::find_if(log.begin(), log.end(), [](const RfLogEntry& e) { return !e.powerOn; });
+  const std::vector<RfLogEntry> log = RampedArrayInACube().run(1, 240.0);
+  const auto off = powerOff(log, log.begin());
   ASSERT_NE(off, log.end());
   // Before the roll-off: 30 W + 10 W/min; the tissue at the tines below boiling.
   for (auto e = log.begin(); e != off; ++e) {
@@ -180,12 +183,8 @@ TEST(AblationRfControl, RampUntilRollOffRisesAtItsRateAndEndsAtTheRollOff) {
 }
 
 TEST(AblationRfControl, ASecondRampApplicationStartsAgainAfterThePause) {
-  const RampedArrayInACube cube;
-  int rollOffs = 0;
-  const std::vector<RfLogEntry> log = cube.run(2, 300.0, &rollOffs);
-  EXPECT_EQ(rollOffs, 2);
-  const auto first =
-      std::find_if(log.begin(), log.end(), [](const RfLogEntry& e) { return !e.powerOn; });
+  const std::vector<RfLogEntry> log = RampedArrayInACube().run(2, 300.0);
+  const auto first = powerOff(log, log.begin());
   ASSERT_NE(first, log.end());
   const double offAt_s = first->time_s;
   // The pause (15 s) carries no power; the second application starts again at 30 W and ramps
@@ -194,8 +193,7 @@ TEST(AblationRfControl, ASecondRampApplicationStartsAgainAfterThePause) {
   ASSERT_NE(resumed, log.end());
   EXPECT_NEAR(resumed->time_s, offAt_s + 15.0, 2.0 + 1e-9);
   EXPECT_NEAR(resumed->power_W, 30.0 + 10.0 * (resumed->time_s - (offAt_s + 15.0)) / 60.0, 1e-9);
-  const auto second =
-      std::find_if(resumed, log.end(), [](const RfLogEntry& e) { return !e.powerOn; });
+  const auto second = powerOff(log, resumed);
   ASSERT_NE(second, log.end());
   for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
 }
