@@ -461,7 +461,10 @@ json ablationDevicesJson() {
                      {{"long_axis_mm", d.publishedZone.longAxis_mm},
                       {"short_axis_mm", d.publishedZone.shortAxis_mm},
                       {"tissue", d.publishedZone.tissue},
-                      {"setting", d.publishedZone.setting}}},
+                      {"setting", d.publishedZone.setting},
+                      // The published setting's time where it differs from the default's.
+                      {"duration_s", d.publishedZone.duration_s > 0.0 ? d.publishedZone.duration_s
+                                                                       : d.duration_s}}},
                     {"sources",
                      {{"geometry", d.geometrySource},
                       {"cooling", d.coolingSource},

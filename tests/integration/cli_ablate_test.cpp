@@ -60,8 +60,8 @@ TEST(CliAblate, ListDevicesGivesTypeDefaultsSourcesAndZoneChecks) {
       EXPECT_FALSE(d["sources"][source].get<std::string>().empty()) << source;
   }
   EXPECT_EQ(types, (std::set<std::string>{"rf-single", "rf-cluster", "rf-multitine", "microwave"}));
-  // Each device's zone check (devices.json zoneCheck): the cluster's zone is not validated, the
-  // cooled 3 cm tip's is.
+  // Each device's zone check (devices.json zoneCheck): the multi-tine's zone is not validated,
+  // the cooled 3 cm tip's and the cluster's (ex vivo, 15 min) are.
   std::set<std::string> notValidated;
   for (const json& d : devices) {
     SCOPED_TRACE(d.dump());
@@ -74,17 +74,21 @@ TEST(CliAblate, ListDevicesGivesTypeDefaultsSourcesAndZoneChecks) {
     EXPECT_EQ(d["zone_note"].get<std::string>().empty(), d["zone_validated"].get<bool>());
     if (!d["zone_validated"].get<bool>()) notValidated.insert(d["id"].get<std::string>());
   }
-  EXPECT_EQ(notValidated, (std::set<std::string>{"rf-cluster-3x25mm", "rf-multitine-4cm"}));
+  EXPECT_EQ(notValidated, (std::set<std::string>{"rf-multitine-4cm"}));
   const json& cluster = devices[1];
   ASSERT_EQ(cluster["id"], "rf-cluster-3x25mm");
-  EXPECT_EQ(cluster["zone_check"]["simulated_contracted_mm"], json({47.9, 44.1}));
-  EXPECT_EQ(cluster["zone_check"]["published_mm"], json({31.0, 31.0}));
-  EXPECT_EQ(cluster["zone_check"]["reference"], "Goldberg et al. 1998");
+  EXPECT_EQ(cluster["zone_check"]["simulated_contracted_mm"], json({51.1, 49.2}));
+  EXPECT_EQ(cluster["zone_check"]["published_mm"], json({47.0, 47.0}));
+  EXPECT_EQ(cluster["zone_check"]["reference"], "Goldberg et al. 1998, ex vivo 15 min");
+  // The published setting's own time (15 min), the default treatment's 12 min.
+  EXPECT_EQ(cluster["published_zone"]["duration_s"], 900.0);
+  EXPECT_EQ(cluster["duration_s"], 720.0);
+  EXPECT_EQ(devices[0]["published_zone"]["duration_s"], devices[0]["duration_s"]);
   const auto text = runCommand(cli() + " ablate --list-devices");
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.output.find("mw-2450mhz-100w"), std::string::npos) << text.output;
-  EXPECT_NE(text.output.find("Zone not validated: simulated 48 x 44 mm vs published 31 mm "
-                             "(Goldberg et al. 1998)"),
+  EXPECT_NE(text.output.find("Zone not validated: simulated 28 x 54 mm vs published 40 mm "
+                             "(LeVeen DFU, unverified)"),
             std::string::npos)
       << text.output;
 }

@@ -8,7 +8,10 @@
 // zone is also compared as the published ones were measured, after the heated tissue contracted
 // ("Microwave zone length (session 13)"). Since branch ablcluster each catalogue case also checks
 // the device's zoneCheck in devices.json, which the front ends show ("zone checks shown with
-// each device"), and the RF runs print the generator's current.
+// each device"), and the RF runs print the generator's current. Since branch abldevice the
+// cluster's published zone is Goldberg et al.'s ex vivo one at its own time, and a LeVeen 2 cm
+// array run with the roll-off protocol is checked against a readable zone ("the RF cluster ex
+// vivo and the multi-tine's roll-off protocol").
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -46,6 +49,7 @@ struct ZoneRun {
   double energy_kJ = 0.0;
   double seconds = 0.0;
   int rollOffs = 0;
+  double firstRollOff_s = -1.0;  // RF: when the power first went off (-1: never)
   // RF: the generator's current (A), its peak over the treatment and its mean while on, for
   // comparison with the peak currents a paper reports (Goldberg et al. 1998: 1400-2150 mA).
   double peakCurrent_A = 0.0, meanCurrent_A = 0.0;
@@ -132,7 +136,9 @@ double keptShare(const std::vector<std::uint8_t>& zone, const AblationResult& re
 
 // The device at its catalogue setting on a cube of box_mm, 1 mm voxels, probe along +z with its
 // active part centred on the grid's centre (RF electrodes: the exposed tip; multi-tine: the
-// cannula tip 10 mm below the centre so the tines' reach is centred; microwave: the feed gap).
+// cannula tip half the tines' reach below the centre so the reach is centred; microwave: the
+// feed gap). The treatment time is the published setting's (PublishedZone::duration_s) where it
+// differs from the generator's default.
 ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeStep_s,
                        Drying drying, double maxCurrent_A) {
   TissueProperties liver = tissueLibrary().at("liver");
@@ -141,7 +147,7 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   const std::int64_t n = std::int64_t(box_mm) + 1;
   const AblationGrid grid = uniformGrid(liver, {n, n, n}, 1.0);
   ProbePlacement placement;
-  placement.tip_lps = Vec3(0.0, 0.0, -10.0);
+  placement.tip_lps = Vec3(0.0, 0.0, -0.5 * device.activeTipLength_mm);
   if (device.type == DeviceType::RfSingle || device.type == DeviceType::RfCluster)
     placement.tip_lps.z() = 0.5 * device.activeTipLength_mm;
   if (device.type == DeviceType::Microwave) placement.tip_lps.z() = device.feedGapFromTip_mm;
@@ -162,7 +168,8 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   // room temperature (exVivoStart_degC). Starting it at 37 degC gives the zone 17 K of heating
   // for free (docs/validation.md "Zone sizes: energy audit").
   if (!perfused) parameters.arterialTemperature_degC = kExVivoStart_degC;
-  parameters.duration_s = device.duration_s;
+  parameters.duration_s =
+      device.publishedZone.duration_s > 0.0 ? device.publishedZone.duration_s : device.duration_s;
   parameters.waterRehydration = drying != Drying::TemperatureOnly;
   parameters.vapourCondensation = drying == Drying::WaterWithCondensation;
   parameters.timeStep_s = timeStep_s;
@@ -205,6 +212,9 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
       ++on;
     }
     if (on > 0) run.meanCurrent_A /= on;
+    const auto off = std::find_if(rf->log().begin(), rf->log().end(),
+                                  [](const RfLogEntry& e) { return !e.powerOn; });
+    if (off != rf->log().end()) run.firstRollOff_s = off->time_s;
   }
   for (float t : result.maximumTemperature.values)
     run.maxTemperature_degC = std::max(run.maxTemperature_degC, double(t));
@@ -248,8 +258,9 @@ void report(const AblationDevice& device, const ZoneRun& run) {
   std::printf("%-18s   after contraction (Rossmann 2014) %5.1f x %5.1f mm\n", device.id.c_str(),
               run.contractedLong_mm, run.contractedShort_mm);
   if (run.peakCurrent_A > 0.0)
-    std::printf("%-18s   current: peak %.0f mA, mean while on %.0f mA\n", device.id.c_str(),
-                run.peakCurrent_A * 1e3, run.meanCurrent_A * 1e3);
+    std::printf("%-18s   current: peak %.0f mA, mean while on %.0f mA; first power off at %.0f s\n",
+                device.id.c_str(), run.peakCurrent_A * 1e3, run.meanCurrent_A * 1e3,
+                run.firstRollOff_s);
   const VapourBook& v = run.vapour;
   if (v.boiled_J > 0.0)
     std::printf(
@@ -351,8 +362,12 @@ void runDevice(const Documented& documented) {
 TEST(AblationZoneSizes, CooledRfThreeCentimetreTip) {
   runDevice({"rf-cooled-3cm", 57.0, 42.0, false, 46.2, 34.4, true});
 }
+// Since branch abldevice the cluster's published zone is Goldberg et al.'s ex vivo one (15 min,
+// 4.7 cm; devices.json), simulated as their source describes it: excised, unperfused liver from
+// room temperature, 15 min instead of the default 12 (PublishedZone::duration_s). 63 x 59.1 mm,
+// 51.1 x 49.2 after contraction: +4.1 / +2.2 mm, within +-5 mm.
 TEST(AblationZoneSizes, RfCluster) {
-  runDevice({"rf-cluster-3x25mm", 59.0, 53.1, false, 47.9, 44.1, false});
+  runDevice({"rf-cluster-3x25mm", 63.0, 59.1, false, 51.1, 49.2, true});
 }
 TEST(AblationZoneSizes, MultiTineRf) {
   runDevice({"rf-multitine-4cm", 31.0, 63.0, false, 27.5, 54.7, false});
@@ -364,7 +379,8 @@ TEST(AblationZoneSizes, MultiTineRf) {
 // ("Microwave zone length (session 13)"): 915 MHz 52 x 33 mm, 2.45 GHz 50 x 41 mm.
 // Measured as the published zones were, after the heated tissue contracted (linearShrinkage),
 // the cooled 3 cm tip (46.2 x 34.4 mm), 915 MHz (44.0 x 27.8) and 2.45 GHz (40.6 x 33.4) come
-// within +-5 mm of their published zones; the cluster and the multi-tine do not.
+// within +-5 mm of their published zones; the multi-tine does not (nor did the cluster against
+// its in vivo figure, which branch abldevice replaced by the ex vivo one).
 TEST(AblationZoneSizes, Microwave915MHz) {
   runDevice({"mw-915mhz-45w", 52.0, 33.0, false, 44.0, 27.8, true});
 }
@@ -440,6 +456,38 @@ TEST(AblationZoneSizes, CooledRfTwoCentimetreTipInVivoWhenBoiledWaterCondenses) 
             Drying::WaterWithCondensation);
 }
 
+// The cluster against Goldberg et al.'s in vivo figure (Radiology 1998;209:371-379, abstract:
+// 12 min, 3.1 cm +- 0.2), the catalogue's reference until branch abldevice: at its default 12 min
+// in perfused liver 59 x 53.1 mm, 47.9 x 44.1 after contraction, +17 / +13 mm off. The same
+// abstract's single cooled electrode gave at most 1.8 cm in vivo, where another group measured
+// 46.0 x 30.2 mm for a cooled electrode in in vivo porcine liver at 12 min (Exp Ther Med
+// 2012;3:214-220), which our single electrode matches (CooledRfThreeCentimetreTip): their in vivo
+// set-up makes smaller zones than the other's, by about as much as ours is too large here
+// (docs/validation.md, "the RF cluster ex vivo and the multi-tine's roll-off protocol").
+AblationDevice clusterInVivo() {
+  AblationDevice device = findDevice("rf-cluster-3x25mm");
+  device.publishedZone.longAxis_mm = 31.0;
+  device.publishedZone.shortAxis_mm = 31.0;
+  device.publishedZone.tissue = "in vivo liver";
+  device.publishedZone.setting = "cluster, 12 min";
+  device.publishedZone.duration_s = 0.0;  // the default 12 min
+  return device;
+}
+TEST(AblationZoneSizes, RfClusterInVivoAgainstGoldbergsInVivoZone) {
+  runDevice(clusterInVivo(), {"rf-cluster-3x25mm", 59.0, 53.1, false, 47.9, 44.1, false});
+}
+// Goldberg et al.'s second ex vivo point: 30 min, 6.2 cm +- 0.1 (abstract). 74 x 73.1 mm, 60.3 x
+// 61.1 after contraction: -1.7 / -0.9 mm. (Not a catalogue setting: a second time on the same
+// device, so the ex vivo check is not one coincidence.)
+TEST(AblationZoneSizes, RfClusterExVivoThirtyMinutes) {
+  AblationDevice device = findDevice("rf-cluster-3x25mm");
+  device.id = "rf-cluster-ev-30min";
+  device.publishedZone.longAxis_mm = 62.0;
+  device.publishedZone.shortAxis_mm = 62.0;
+  device.publishedZone.duration_s = 1800.0;
+  runDevice(device, {"rf-cluster-ev-30min", 74.0, 73.1, false, 60.3, 61.1, true});
+}
+
 // The RF electrodes at the current their sources measured: Goldberg et al.'s in vivo cluster
 // runs peaked at 1400-2150 mA (Radiology 1998;209:371-379, abstract) and the Cool-tip system's
 // maximum output is 2000 mA (Radiology 2004;230:175, abstract), while at 200 W our cluster
@@ -451,9 +499,8 @@ TEST(AblationZoneSizes, CooledRfTwoCentimetreTipInVivoWhenBoiledWaterCondenses) 
 // off; the cooled 3 cm tip at 2.0 A 56 x 41 mm, 45.3 x 34.4 after contraction, still within
 // +-5 mm (docs/validation.md, "zone checks shown with each device").
 TEST(AblationZoneSizes, RfClusterAtGoldbergsPeakCurrent) {
-  runDevice(findDevice("rf-cluster-3x25mm"),
-            {"rf-cluster-3x25mm", 57.0, 51.1, false, 46.4, 42.4, false}, Drying::TemperatureOnly,
-            2.15);
+  runDevice(clusterInVivo(), {"rf-cluster-3x25mm", 57.0, 51.1, false, 46.4, 42.4, false},
+            Drying::TemperatureOnly, 2.15);
 }
 // Goldberg et al.'s abstract gives tip lengths of 1.5-3.0 cm without saying which made the in
 // vivo 3.1 cm; the catalogue's 2.5 cm is the Cool-tip cluster's. The cluster with the shortest
@@ -461,7 +508,7 @@ TEST(AblationZoneSizes, RfClusterAtGoldbergsPeakCurrent) {
 // each device"); not a catalogue setting. 50 x 49.1 mm, 40.7 x 40.8 after contraction: still
 // +10 / +10 mm off.
 TEST(AblationZoneSizes, RfClusterWithGoldbergsShortestTips) {
-  AblationDevice device = findDevice("rf-cluster-3x25mm");
+  AblationDevice device = clusterInVivo();
   device.id = "rf-cluster-3x15mm";
   device.activeTipLength_mm = 15.0;
   runDevice(device, {"rf-cluster-3x15mm", 50.0, 49.1, false, 40.7, 40.8, false});
@@ -469,6 +516,69 @@ TEST(AblationZoneSizes, RfClusterWithGoldbergsShortestTips) {
 TEST(AblationZoneSizes, CooledRfThreeCentimetreTipAtTheCoolTipCurrentLimit) {
   runDevice(findDevice("rf-cooled-3cm"), {"rf-cooled-3cm", 56.0, 41.0, false, 45.3, 34.4, true},
             Drying::TemperatureOnly, 2.0);
+}
+
+// The multi-tine array run as LeVeen arrays are: the RF 3000 protocol's ramp, the application
+// ending at the impedance roll-off (PowerControl::RampUntilRollOff, rf_source.h), against the one
+// readable zone of such an array: a LeVeen 2 cm array in pig liver (PubMed 17380011, abstract):
+// after the first roll-off (single ablation, SAM; roll-off at 100.7 +- 24.7 s) 23.0 +- 3.3 mm
+// axial x 23.7 +- 3.1 maximal x 20.0 +- 2.5 minimal diameter of coagulation necrosis; after a
+// second application to a second roll-off (DAM; 154.0 +- 86.9 s from its start) 26.2 x 29.3 x
+// 26.5 mm. The array: the catalogue's umbrella (ten tines, 15 G cannula) deployed to 2 cm; the
+// protocol's numbers, 30 W rising by 10 W/min, are the RF 3000's as commonly described and were
+// not read in a source (unverified); the roll-off is the tissue next to a tine starting to boil
+// (RfSettings::rollOffAtBoiling). The abstract says neither in nor ex vivo: both are run. Not
+// a catalogue device: a check of the protocol and of the umbrella on a published zone. The
+// roll-off comes when the abstract's does (ex vivo 110 s, in vivo 80 s), the zone across the
+// array is within 5 mm of the maximal diameter (SAM 27.0-27.5 vs 23.7, DAM 28.1 vs 29.3), but
+// along the probe it is 8 mm short (SAM 15.0-16.4 vs 23.0, DAM 18.6 vs 26.2): our umbrella's
+// tines reach only a quarter of the deployed diameter ahead of the cannula and end level with its
+// tip, a flat disc where the published zones are round (docs/validation.md, "the RF cluster ex
+// vivo and the multi-tine's roll-off protocol").
+AblationDevice leVeenTwoCentimetreArray(bool inVivo, int applications = 1) {
+  AblationDevice device = findDevice("rf-multitine-4cm");
+  device.id = std::string("rf-leveen-2cm-") + (inVivo ? "iv" : "ev") +
+              (applications > 1 ? "-dam" : "-sam");
+  device.tineDeployedDiameter_mm = 20.0;
+  device.activeTipLength_mm = 10.0;  // half the deployed diameter, as the catalogue's array
+  device.control = PowerControl::RampUntilRollOff;
+  device.power_W = 30.0;
+  device.maxPower_W = 200.0;
+  device.rampRate_W_per_min = 10.0;
+  device.rampApplications = applications;
+  // The run follows the tissue cooling after the last roll-off (the zone is cut afterwards).
+  device.duration_s = 300.0;
+  PublishedZone& zone = device.publishedZone;
+  zone.longAxis_mm = applications > 1 ? 26.2 : 23.0;   // axial diameter
+  zone.shortAxis_mm = applications > 1 ? 29.3 : 23.7;  // maximal diameter
+  // (inVivo() reads "ex vivo" in the tissue: the in vivo text must not contain it.)
+  zone.tissue = inVivo ? "pig liver (living or excised: not stated)" : "ex vivo pig liver";
+  zone.setting = applications > 1 ? "LeVeen 2 cm, to a second roll-off" : "LeVeen 2 cm, to roll-off";
+  zone.evidence = "abstract";
+  zone.zoneCriterion = "omega>=1";
+  zone.duration_s = 0.0;
+  return device;
+}
+// The abstract's first roll-off, 100.7 +- 24.7 s: ours within one standard deviation of it.
+void expectTheAbstractsRollOff(const ZoneRun& run) {
+  EXPECT_EQ(run.rollOffs, 1);
+  EXPECT_NEAR(run.firstRollOff_s, 100.7, 24.7);
+}
+TEST(AblationZoneSizes, LeVeenTwoCentimetreArrayToRollOffExVivo) {
+  const ZoneRun run = runDevice(leVeenTwoCentimetreArray(false),
+                                {"rf-leveen-2cm-ev-sam", 16.0, 31.0, false, 15.0, 27.0, false});
+  expectTheAbstractsRollOff(run);
+}
+TEST(AblationZoneSizes, LeVeenTwoCentimetreArrayToRollOffInVivo) {
+  const ZoneRun run = runDevice(leVeenTwoCentimetreArray(true),
+                                {"rf-leveen-2cm-iv-sam", 17.0, 31.0, false, 16.4, 27.5, false});
+  EXPECT_TRUE(run.perfused);
+  expectTheAbstractsRollOff(run);
+}
+TEST(AblationZoneSizes, LeVeenTwoCentimetreArrayToASecondRollOffExVivo) {
+  const ZoneRun run = runDevice(leVeenTwoCentimetreArray(false, 2),
+                                {"rf-leveen-2cm-ev-dam", 21.0, 33.0, false, 18.6, 28.1, false});
+  EXPECT_EQ(run.rollOffs, 2);
 }
 
 }  // namespace

@@ -46,11 +46,15 @@ TEST(AblationDevices, TheCatalogueHoldsThePublishedSettings) {
   EXPECT_DOUBLE_EQ(cooled.duration_s, 720.0);
   EXPECT_EQ(cooled.control, PowerControl::ImpedanceControlled);
   EXPECT_TRUE(cooled.internallyCooled);
-  // Cluster: three electrodes 5 mm apart; in vivo 12 min zone 3.1 cm (Goldberg et al. 1998).
+  // Cluster: three electrodes 5 mm apart, 12 min by default; its zone is checked against
+  // Goldberg et al. 1998's ex vivo 15 min figure, 4.7 cm (the published setting's own time).
   const AblationDevice& cluster = findDevice("rf-cluster-3x25mm");
   EXPECT_EQ(cluster.electrodeCount, 3);
   EXPECT_DOUBLE_EQ(cluster.electrodeSpacing_mm, 5.0);
-  EXPECT_DOUBLE_EQ(cluster.publishedZone.shortAxis_mm, 31.0);
+  EXPECT_DOUBLE_EQ(cluster.duration_s, 720.0);
+  EXPECT_DOUBLE_EQ(cluster.publishedZone.shortAxis_mm, 47.0);
+  EXPECT_DOUBLE_EQ(cluster.publishedZone.duration_s, 900.0);
+  EXPECT_EQ(cluster.publishedZone.tissue, "ex vivo liver");
   const AblationDevice& tines = findDevice("rf-multitine-4cm");
   EXPECT_EQ(tines.control, PowerControl::TemperatureControlled);
   EXPECT_DOUBLE_EQ(tines.targetTemperature_degC, 95.0);  // below the boiling plateau
@@ -120,6 +124,18 @@ TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {
   std::string generator = kGenerator;
   generator.replace(generator.find("\"power\""), 7, "\"pulsed\"");
   expectCorrupt(catalogueWith(kGeometry, generator), "'generator.control' must be power");
+  // The ramp protocol needs its rate; the number of applications defaults to one.
+  generator = kGenerator;
+  generator.replace(generator.find("\"power\""), 7, "\"ramp\"");
+  expectCorrupt(catalogueWith(kGeometry, generator), "'generator.rampRate_W_per_min' is missing");
+  generator.insert(generator.find("\"source\""), "\"rampRate_W_per_min\": 10, ");
+  const AblationDevice ramped = loadDevices(catalogueWith(kGeometry, generator), "t.json")[0];
+  EXPECT_EQ(ramped.control, PowerControl::RampUntilRollOff);
+  EXPECT_EQ(toString(ramped.control), "ramp");
+  EXPECT_DOUBLE_EQ(ramped.rampRate_W_per_min, 10.0);
+  EXPECT_EQ(ramped.rampApplications, 1);
+  generator.insert(generator.find("\"source\""), "\"rampApplications\": 0, ");
+  expectCorrupt(catalogueWith(kGeometry, generator), "'generator.rampApplications' must lie in");
   generator = kGenerator;
   generator.replace(generator.find("\"power_W\": 50"), 13, "\"power_W\": 0");
   expectCorrupt(catalogueWith(kGeometry, generator), "'generator.power_W' must lie in");
@@ -140,6 +156,7 @@ TEST(AblationDevices, EachPublishedZoneSaysHowItWasMeasuredAndWhichZoneMatchesIt
   const AblationDevice plain = loadDevices(catalogueWith(kGeometry, kGenerator), "t.json")[0];
   EXPECT_TRUE(plain.publishedZone.measurement.empty());
   EXPECT_EQ(plain.publishedZone.zoneCriterion, "omega>=1");
+  EXPECT_EQ(plain.publishedZone.duration_s, 0.0);  // the generator's time
   std::string json = catalogueWith(kGeometry, kGenerator);
   json.replace(json.find("\"evidence\": \"abstract\""), 22, "\"evidence\": \"full text\"");
   json.insert(json.find("\"source\": \"s\"}}]"),
@@ -169,20 +186,20 @@ std::string withZoneCheck(bool within5mm, double contractedLong_mm, double contr
 }
 
 TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishedOne) {
-  // The catalogue's record (slow/ablation_zone_sizes_test's figures, branch ablcluster): the
-  // cooled 3 cm tip and both antennas match within +-5 mm after contraction; the cluster
-  // (47.9 x 44.1 mm vs 31 mm) and the multi-tine (27.5 x 54.2 vs 40 x 40 mm) do not.
+  // The catalogue's record (slow/ablation_zone_sizes_test's figures, branches ablcluster and
+  // abldevice): the cooled 3 cm tip, the cluster (ex vivo 15 min: 51.1 x 49.2 mm vs 47 mm) and
+  // both antennas match within +-5 mm after contraction; the multi-tine (27.5 x 54.2 vs
+  // 40 x 40 mm) does not.
   for (const AblationDevice& d : deviceCatalogue()) EXPECT_TRUE(d.zoneCheck.recorded) << d.id;
-  for (const char* id : {"rf-cooled-3cm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
+  for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
     EXPECT_TRUE(zoneValidated(findDevice(id))) << id;
     EXPECT_EQ(zoneValidationNote(findDevice(id)), "") << id;
   }
   const AblationDevice& cluster = findDevice("rf-cluster-3x25mm");
-  EXPECT_FALSE(cluster.zoneCheck.within5mm);
-  EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedLongAxis_mm, 47.9);
-  EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedShortAxis_mm, 44.1);
-  EXPECT_EQ(zoneValidationNote(cluster),
-            "Zone not validated: simulated 48 x 44 mm vs published 31 mm (Goldberg et al. 1998)");
+  EXPECT_TRUE(cluster.zoneCheck.within5mm);
+  EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedLongAxis_mm, 51.1);
+  EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedShortAxis_mm, 49.2);
+  EXPECT_FALSE(zoneValidated(findDevice("rf-multitine-4cm")));
   EXPECT_EQ(zoneValidationNote(findDevice("rf-multitine-4cm")),
             "Zone not validated: simulated 28 x 54 mm vs published 40 mm (LeVeen DFU, "
             "unverified)");

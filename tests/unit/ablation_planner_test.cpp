@@ -153,17 +153,18 @@ TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
 }
 
 TEST(AblationPlanner, PlansWithADeviceWhoseZoneIsNotValidatedSaySo) {
-  // The RF cluster's simulated zone is 17 mm larger than Goldberg et al. 1998's (devices.json
-  // zoneCheck): every plan with it carries the note, after its coverage.
+  // The multi-tine's simulated zone is 12.5 mm shorter and 14 mm wider than its (unverified)
+  // published one (devices.json zoneCheck): every plan with it carries the note, after its
+  // coverage.
   PlannerOptions o = options();
-  o.deviceId = "rf-cluster-3x25mm";
+  o.deviceId = "rf-multitine-4cm";
   o.maxProbes = 1;
   const PlanningResult r = planAblation(liverCase(8.0), o);
   ASSERT_FALSE(r.plans.empty());
   for (const AblationPlan& plan : r.plans) {
     EXPECT_NE(plan.summary.find("covers "), std::string::npos) << plan.summary;
-    EXPECT_NE(plan.summary.find("; Zone not validated: simulated 48 x 44 mm vs published 31 mm "
-                                "(Goldberg et al. 1998)"),
+    EXPECT_NE(plan.summary.find("; Zone not validated: simulated 28 x 54 mm vs published 40 mm "
+                                "(LeVeen DFU, unverified)"),
               std::string::npos)
         << plan.summary;
   }

@@ -126,5 +126,77 @@ TEST(AblationRfControl, ACurrentLimitCapsThePowerAtItsSquareTimesTheImpedance) {
   }
 }
 
+// The multi-tine array run as LeVeen arrays are (PowerControl::RampUntilRollOff): a 20 mm
+// umbrella in a 41 mm liver cube, 30 W rising by 10 W/min, 2 s steps. The power follows the ramp
+// exactly until the tissue at a tine starts to boil (the roll-off), then stays off.
+struct RampedArrayInACube {
+  AblationDevice device = [] {
+    AblationDevice d = findDevice("rf-multitine-4cm");
+    d.tineDeployedDiameter_mm = 20.0;
+    d.control = PowerControl::RampUntilRollOff;
+    d.power_W = 30.0;
+    d.maxPower_W = 200.0;
+    d.rampRate_W_per_min = 10.0;
+    return d;
+  }();
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
+
+  // The log of a run with this many applications, which must roll off that many times.
+  std::vector<RfLogEntry> run(int applications, double duration_s) const {
+    ProbePlacement placement;
+    placement.tip_lps = Vec3(0.0, 0.0, -5.0);
+    placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+    RfSettings settings = rfSettingsFor(device);
+    settings.rampApplications = applications;
+    RfSource source(grid, device, placement, settings);
+    BioheatParameters parameters;
+    parameters.duration_s = duration_s;
+    parameters.timeStep_s = 2.0;
+    simulateAblation(grid, source, parameters);
+    EXPECT_EQ(source.rollOffCount(), applications);
+    return source.log();
+  }
+};
+
+// The first step at or after `from` that the generator spent with its power off.
+std::vector<RfLogEntry>::const_iterator powerOff(const std::vector<RfLogEntry>& log,
+                                                 std::vector<RfLogEntry>::const_iterator from) {
+  return std::find_if(from, log.end(), [](const RfLogEntry& e) { return !e.powerOn; });
+}
+
+TEST(AblationRfControl, RampUntilRollOffRisesAtItsRateAndEndsAtTheRollOff) {
+  const std::vector<RfLogEntry> log = RampedArrayInACube().run(1, 240.0);
+  const auto off = powerOff(log, log.begin());
+  ASSERT_NE(off, log.end());
+  // Before the roll-off: 30 W + 10 W/min; the tissue at the tines below boiling.
+  for (auto e = log.begin(); e != off; ++e) {
+    SCOPED_TRACE(e->time_s);
+    EXPECT_NEAR(e->power_W, 30.0 + 10.0 * e->time_s / 60.0, 1e-9);
+    EXPECT_LT(e->controlledTemperature_degC, 100.0);
+  }
+  // The roll-off: the tissue next to a tine reached boiling; from then on no power at all.
+  EXPECT_GE(off->controlledTemperature_degC, 100.0);
+  EXPECT_GT(off->time_s, 10.0);
+  for (auto e = off; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
+  // With the power off the tissue cools: the run ends well below boiling at the tines.
+  EXPECT_LT(log.back().controlledTemperature_degC, 90.0);
+}
+
+TEST(AblationRfControl, ASecondRampApplicationStartsAgainAfterThePause) {
+  const std::vector<RfLogEntry> log = RampedArrayInACube().run(2, 300.0);
+  const auto first = powerOff(log, log.begin());
+  ASSERT_NE(first, log.end());
+  const double offAt_s = first->time_s;
+  // The pause (15 s) carries no power; the second application starts again at 30 W and ramps
+  // from there until its own roll-off, after which nothing more is delivered.
+  const auto resumed = std::find_if(first, log.end(), [](const RfLogEntry& e) { return e.powerOn; });
+  ASSERT_NE(resumed, log.end());
+  EXPECT_NEAR(resumed->time_s, offAt_s + 15.0, 2.0 + 1e-9);
+  EXPECT_NEAR(resumed->power_W, 30.0 + 10.0 * (resumed->time_s - (offAt_s + 15.0)) / 60.0, 1e-9);
+  const auto second = powerOff(log, resumed);
+  ASSERT_NE(second, log.end());
+  for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
+}
+
 }  // namespace
 }  // namespace twinplan::ablation

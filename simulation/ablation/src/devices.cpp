@@ -106,7 +106,9 @@ PowerControl parseControl(const EntryReader& reader, const std::string& name) {
   if (name == "power") return PowerControl::ConstantPower;
   if (name == "temperature") return PowerControl::TemperatureControlled;
   if (name == "impedance") return PowerControl::ImpedanceControlled;
-  reader.fail("generator.control", "must be power, temperature or impedance (got '" + name + "')");
+  if (name == "ramp") return PowerControl::RampUntilRollOff;
+  reader.fail("generator.control",
+              "must be power, temperature, impedance or ramp (got '" + name + "')");
 }
 
 void readGeometry(const EntryReader& r, AblationDevice& d) {
@@ -141,6 +143,10 @@ void readGenerator(const EntryReader& r, AblationDevice& d) {
   if (d.control == PowerControl::TemperatureControlled) {
     d.targetTemperature_degC = r.number("generator", "targetTemperature_degC", 45.0, 120.0);
   }
+  if (d.control == PowerControl::RampUntilRollOff) {
+    d.rampRate_W_per_min = r.number("generator", "rampRate_W_per_min", 0.0, 1000.0);
+    d.rampApplications = int(r.number("generator", "rampApplications", 1, 10, false, 1.0));
+  }
   if (d.type == DeviceType::Microwave) {
     d.efficiency = r.number("generator", "efficiency", 0.05, 1.0);
     if (d.control != PowerControl::ConstantPower) {
@@ -165,6 +171,7 @@ void readZone(const EntryReader& r, AblationDevice& d) {
   }
   z.source = r.text("publishedZone", "source");
   z.measurement = r.text("publishedZone", "measurement", false);
+  z.duration_s = r.number("publishedZone", "duration_s", 1.0, 7200.0, false, 0.0);
   const std::string criterion = r.text("publishedZone", "zoneCriterion", false);
   if (!criterion.empty()) {
     try {
@@ -240,6 +247,8 @@ std::string_view toString(PowerControl control) {
       return "temperature";
     case PowerControl::ImpedanceControlled:
       return "impedance";
+    case PowerControl::RampUntilRollOff:
+      return "ramp";
   }
   return "unknown";
 }

@@ -451,6 +451,10 @@ RfSettings rfSettingsFor(const AblationDevice& device) {
   if (device.control == PowerControl::TemperatureControlled) {
     settings.targetTemperature_degC = device.targetTemperature_degC;
   }
+  if (device.control == PowerControl::RampUntilRollOff) {
+    settings.rampRate_W_per_min = device.rampRate_W_per_min;
+    settings.rampApplications = device.rampApplications;
+  }
   return settings;
 }
 
@@ -876,8 +880,41 @@ double RfSource::decidePower(const ThermalState& state, double step_s, double im
       controllerPower_W_ = std::clamp(proposed, 0.0, settings_.maxPower_W);
       return controllerPower_W_;
     }
+    case PowerControl::RampUntilRollOff:
+      return rampPower(state, impedance_ohm, controlled_degC);
   }
   return 0.0;
+}
+
+double RfSource::rampPower(const ThermalState& state, double impedance_ohm,
+                           double controlled_degC) {
+  if (powerHeldOff(state.time_s)) return 0.0;
+  const bool boiling =
+      settings_.rollOffAtBoiling && controlled_degC >= settings_.vaporisationStart_degC;
+  if (boiling || impedance_ohm > baselineImpedance_ohm_ + settings_.rollOffImpedanceRise_ohm) {
+    ++rollOffCount_;
+    if (rollOffCount_ >= settings_.rampApplications) {
+      rampEnded_ = true;
+    } else {
+      powerOffUntil_s_ = state.time_s + settings_.rollOffPause_s;
+      rampStart_s_ = powerOffUntil_s_;
+    }
+    return 0.0;
+  }
+  const double ramped_W =
+      settings_.power_W + settings_.rampRate_W_per_min * (state.time_s - rampStart_s_) / 60.0;
+  return std::min(ramped_W, settings_.maxPower_W);
+}
+
+bool RfSource::powerHeldOff(double time_s) const {
+  switch (settings_.control) {
+    case PowerControl::ImpedanceControlled:
+      return time_s < powerOffUntil_s_;
+    case PowerControl::RampUntilRollOff:
+      return rampEnded_ || time_s < powerOffUntil_s_;
+    default:
+      return false;
+  }
 }
 
 double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
@@ -900,8 +937,7 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   // While the generator pauses after a roll-off no current flows, so the potential is not
   // needed: it is solved again when power returns (the pause's log lines carry the impedance of
   // the last solve).
-  const bool paused =
-      settings_.control == PowerControl::ImpedanceControlled && state.time_s < powerOffUntil_s_;
+  const bool paused = powerHeldOff(state.time_s);
   trackWater(state, n);
   if (!paused || solvedSigma_S_m_.size() != n) {
     std::vector<float> sigma = conductivities(grid, temperature);
@@ -939,9 +975,9 @@ double RfSource::powerUnchangedUntil_s() const {
   // The pause starts at the step whose power decision found the roll-off, so a step that starts
   // before powerOffUntil_s_ with no power delivers none until then. The power is zero whatever
   // the step's length, so the drying cap (which scales with the step) does not come into it.
-  const bool paused = settings_.control == PowerControl::ImpedanceControlled &&
-                      deliveredPower_W_ == 0.0 && !log_.empty() &&
-                      log_.back().time_s < powerOffUntil_s_;
+  if (rampEnded_ && deliveredPower_W_ == 0.0) return std::numeric_limits<double>::infinity();
+  const bool paused = powerHeldOff(log_.empty() ? 0.0 : log_.back().time_s) &&
+                      deliveredPower_W_ == 0.0 && !log_.empty();
   return paused ? powerOffUntil_s_ : -std::numeric_limits<double>::infinity();
 }
 

@@ -21,6 +21,10 @@ enum class PowerControl {
   ConstantPower,          // "power"
   TemperatureControlled,  // "temperature": a controller on the hottest electrode temperature
   ImpedanceControlled,    // "impedance": power off for a while when the impedance rises
+  // "ramp": the multi-tine (LeVeen) protocol: power starts at power_W and rises by
+  // rampRate_W_per_min up to maxPower_W; the application ends at the impedance roll-off, and
+  // after rampApplications roll-offs the treatment ends (rf_source.h).
+  RampUntilRollOff,
 };
 
 std::string_view toString(DeviceType type);
@@ -41,6 +45,10 @@ struct PublishedZone {
   // "omega>=1" unless the measurement calls for another).
   std::string measurement;
   std::string zoneCriterion = "omega>=1";
+  // The published setting's treatment time (s) where it differs from the generator's default
+  // (Goldberg et al.'s ex vivo cluster zone was made in 15 min, the device's default is 12);
+  // 0: the generator's duration_s.
+  double duration_s = 0.0;
 };
 
 // How the simulated zone of the device at its catalogue setting compares with its published
@@ -86,6 +94,8 @@ struct AblationDevice {
   double duration_s = 0.0;
   PowerControl control = PowerControl::ConstantPower;
   double targetTemperature_degC = 0.0;  // temperature control only
+  double rampRate_W_per_min = 0.0;      // "ramp" control only: the power's rise
+  int rampApplications = 1;             // "ramp" control only: roll-offs before the end
   double efficiency = 1.0;              // microwave: share of the set power absorbed in tissue
   std::string generatorSource;
 

@@ -73,6 +73,24 @@ struct RfSettings {
   double rollOffImpedanceRise_ohm = 30.0;
   double rollOffPause_s = 15.0;
 
+  // Ramp until roll-off (PowerControl::RampUntilRollOff), the protocol multi-tine (LeVeen)
+  // arrays are run with: power starts at power_W and rises by rampRate_W_per_min, at most
+  // maxPower_W; the roll-off (the impedance rule above) ends the application. With
+  // rampApplications > 1 the ramp starts again from power_W after rollOffPause_s (a second
+  // application to a second roll-off); after the last roll-off no power is delivered for the
+  // rest of the run, which then follows the tissue cooling down. The roll-off, not the clock,
+  // ends the treatment, so the zone stays about the array's size (docs/validation.md,
+  // "Thermal ablation: the RF cluster ex vivo and the multi-tine's roll-off protocol").
+  double rampRate_W_per_min = 10.0;
+  int rampApplications = 1;
+  // The roll-off of a ramp application also comes when the tissue next to a tine starts to
+  // boil (vaporisationStart_degC). A tine is a 0.5 mm wire: the current density at its surface
+  // is several times that of the 1 mm voxel around it (J ~ 1/r near a wire), so the tissue
+  // touching it dries and the impedance rises sharply (the roll-off) soon after the voxel's
+  // mean reaches boiling, while on a 1 mm grid the voxel takes minutes more to boil off its
+  // water and the impedance rule above does not fire before the treatment would have ended.
+  bool rollOffAtBoiling = true;
+
   // Optionally (0: none), the generator's current limit: the power is at most I_max^2 Z. The
   // current, not the power, sets the heating near the electrodes (J^2 / sigma), and our
   // impedance is lower than a generator reads (the ground is the grid's faces, not pads on the
@@ -248,6 +266,10 @@ class RfSource : public HeatSource {
                              std::vector<float>& power_W_m3) const;
   double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
                      double controlled_degC);
+  double rampPower(const ThermalState& state, double impedance_ohm, double controlled_degC);
+  // Whether the generator delivers nothing at this time whatever the tissue does: the pause
+  // after a roll-off, or the end of the last ramp application.
+  bool powerHeldOff(double time_s) const;
   double hottestNextToElectrode(std::span<const float> temperature_degC) const;
 
   RfSettings settings_;
@@ -288,6 +310,8 @@ class RfSource : public HeatSource {
   double baselineImpedance_ohm_ = 0.0;
   double powerOffUntil_s_ = -1.0;
   int rollOffCount_ = 0;
+  double rampStart_s_ = 0.0;  // when the current ramp application started
+  bool rampEnded_ = false;    // the last ramp application rolled off
   double controllerIntegral_W_ = 0.0;
   double controllerPower_W_ = 0.0;
   std::vector<RfLogEntry> log_;
