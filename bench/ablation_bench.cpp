@@ -32,6 +32,8 @@
 #include <ctime>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "median_timing.h"
@@ -163,6 +165,9 @@ RfRun runCooledRf() {
     p.solverTolerance_K = std::atof(tolerance);
   if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
   if (const char* farField = std::getenv("FAR_FIELD")) p.farField = std::strcmp(farField, "0") != 0;
+  if (const char* deferred = std::getenv("DEFERRED_DOSE"))
+    p.farFieldDeferredDose = std::strcmp(deferred, "0") != 0;
+  if (const char* drift = std::getenv("DOSE_DRIFT")) p.farFieldDoseDrift_K = std::atof(drift);
   if (const char* coarsening = std::getenv("FAR_FIELD_COARSENING"))
     p.farFieldCoarsening = std::atoi(coarsening);
   if (const char* tolerance = std::getenv("FAR_FIELD_TOLERANCE"))
@@ -225,8 +230,31 @@ std::uint64_t fingerprint(const AblationResult& result) {
   return hash;
 }
 
+// FIELDS_OUT=PREFIX: the final temperature, T max, damage and CEM43 as raw float32 files
+// PREFIX.{temperature,maximum,damage,cem43}.f32 (i fastest), to compare two runs voxel by voxel.
+void writeFields(const AblationResult& result) {
+  const char* prefix = std::getenv("FIELDS_OUT");
+  if (!prefix) return;
+  const std::pair<const char*, const ScalarField*> fields[] = {
+      {"temperature", &result.finalTemperature},
+      {"maximum", &result.maximumTemperature},
+      {"damage", &result.damage},
+      {"cem43", &result.cem43}};
+  for (const auto& [name, field] : fields) {
+    const std::string path = std::string(prefix) + "." + name + ".f32";
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (!out) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      continue;
+    }
+    std::fwrite(field->values.data(), sizeof(float), field->values.size(), out);
+    std::fclose(out);
+  }
+}
+
 void printRfZone(const RfRun& r) {
   const AblationResult& result = r.result;
+  writeFields(result);
   const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
                                        result.maximumTemperature.values.end());
   std::printf(
