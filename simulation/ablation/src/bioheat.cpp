@@ -333,7 +333,7 @@ bool holds(const Box& outer, const Box& inner) {
 // every window closes and all open again.
 void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
                      const std::vector<TissueCoefficients>& tissues, const Box& box,
-                     double start_s, const detail::FarField& farField, RunningFields& f) {
+                     double start_s, detail::FarField& farField, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const std::int64_t nx = g.size[0], ny = g.size[1];
   const FieldAdvance fields(grid, p, tissues, 0.0, f);
@@ -362,6 +362,9 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
                 fields.closeDoseWindow(g.linearIndex(i0, j, k), std::size_t(i1 - i0), window_s,
                                        scratch);
               });
+          // The voxels the box took in belong to cells it holds, whose perfusion the coarse step
+          // does not use; otherwise every plane's damage changed.
+          if (!grows) farField.markDamageChanged(ck);
         }
       });
   if (!grows) {
@@ -381,7 +384,7 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
 void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& p,
                              const std::vector<TissueCoefficients>& tissues, const Box& box,
                              const std::vector<float>& deviation, const StepSpan& span,
-                             const detail::FarField& farField, RunningFields& f) {
+                             detail::FarField& farField, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const FieldAdvance fields(grid, p, tissues, span.step_s, f);
   const Box near = farField.nearRegion(box);
@@ -427,6 +430,7 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
             forEachRun([&](std::size_t v, std::size_t count, const float* end, bool) {
               fields.advance(v, count, end, scratch);
             });
+            farField.markDamageChanged(ck);
             continue;
           }
           // Deferred: a window never takes in a step that would move a voxel by more than the
@@ -449,6 +453,9 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
               fields.move(v, count, end);
           });
           if (!stepOfItsOwn && !span.closeDoseWindows) continue;
+          // The box's voxels belong to cells it holds (whole cells): only the windows' closing
+          // changes the damage the coarse step's perfusion reads.
+          farField.markDamageChanged(ck);
           forEachRun([&](std::size_t v, std::size_t count, const float*, bool inside) {
             if (inside) return;
             if (stepOfItsOwn)
