@@ -527,8 +527,12 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
     previousChange_K_[c] = x[c] - deviation_[c];
     deviation_[c] = x[c];
   }
-  // The fine solve reads the voxels beyond the box's faces; absorbFine and farPlanes the rest.
-  interpolateOutside(fine, nearRegion(fine));
+  // The fine solve and refluxing read only the voxels beyond the box's faces: the layer of
+  // cells around the box (whole cells, for their shift) is interpolated; absorbFine does the
+  // near region again and farPlanes the rest. Without a box, every voxel.
+  const ImageGeometry& g = grid_->geometry;
+  interpolateOutside(fine, fine.voxelCount() == 0 ? nearRegion(fine)
+                                                  : wholeCells(grownBox(fine, g, 1)));
   return statistics.iterations;
 }
 
