@@ -100,6 +100,12 @@ bool wanted(const char* part) {
   return !only || std::strcmp(only, part) == 0;
 }
 
+double threadCpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -112,8 +118,10 @@ class TimedSource : public HeatSource {
   void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                       std::vector<float>& power_W_m3) override {
     const auto start = Clock::now();
+    const double threadStart_s = threadCpu_s();
     source_.depositedPower(grid, state, step_s, power_W_m3);
     source_s += secondsSince(start);
+    sourceThreadCpu_s += threadCpu_s() - threadStart_s;
   }
   std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
                                                 const ThermalState& state) override {
@@ -122,6 +130,9 @@ class TimedSource : public HeatSource {
   double deliveredPower_W() const override { return source_.deliveredPower_W(); }
   double powerUnchangedUntil_s() const override { return source_.powerUnchangedUntil_s(); }
   double source_s = 0.0;
+  // The calling thread's CPU time in depositedPower: the source stage's CPU when the run has one
+  // thread (taskset -c 0), whatever else the machine runs.
+  double sourceThreadCpu_s = 0.0;
 
  private:
   RfSource& source_;
@@ -130,7 +141,7 @@ class TimedSource : public HeatSource {
 struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
-  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0;
+  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0, sourceThreadCpu_s = 0.0;
   int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
@@ -187,6 +198,7 @@ RfRun runCooledRf() {
   run.cpu_s = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
   run.wall_s = secondsSince(start);
   run.source_s = timed.source_s;
+  run.sourceThreadCpu_s = timed.sourceThreadCpu_s;
   run.solves = rf.potentialSolves();
   run.nestedSolves = rf.nestedPotentialSolves();
   run.nestedWarmStarts = rf.nestedWarmStarts();
@@ -286,6 +298,11 @@ void benchCooledRf() {
     const RfRun run = runCooledRf();
     printRfRow(run, parallel::maxThreads());
     printRfZone(run);
+    // With one thread the process's CPU splits into the source's and the bioheat stage's.
+    if (parallel::maxThreads() == 1)
+      std::printf("one thread: CPU %.0f ms, source %.0f ms, bioheat stage %.0f ms\n",
+                  1000.0 * run.cpu_s, 1000.0 * run.sourceThreadCpu_s,
+                  1000.0 * (run.cpu_s - run.sourceThreadCpu_s));
     return;
   }
   RfRun one;
