@@ -221,10 +221,9 @@ TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
 // field's dose deferred or moved every step (BioheatParameters::farFieldDeferredDose).
 AblationResult runDeferredDose(bool deferred) {
   const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
-  return runFixedPower(grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0), 120.0, true,
-                       [&](BioheatParameters& parameters) {
-                         parameters.farFieldDeferredDose = deferred;
-                       });
+  return runFixedPower(
+      grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0), 120.0, true,
+      [&](BioheatParameters& parameters) { parameters.farFieldDeferredDose = deferred; });
 }
 
 struct FieldDifference {
@@ -257,9 +256,10 @@ TEST(AblationFarField, DeferredDoseIsTheStepByStepDoseWithinItsBound) {
   EXPECT_NE(deferred.damage.values, stepByStep.damage.values);
   const FieldDifference omega = difference(deferred.damage, stepByStep.damage);
   const FieldDifference cem43 = difference(deferred.cem43, stepByStep.cem43);
-  std::printf("deferred dose: Omega largest difference %.3g (%.3g relative), CEM43 %.3g min "
-              "(%.3g relative)\n",
-              omega.largest, omega.largestRelative, cem43.largest, cem43.largestRelative);
+  std::printf(
+      "deferred dose: Omega largest difference %.3g (%.3g relative), CEM43 %.3g min "
+      "(%.3g relative)\n",
+      omega.largest, omega.largestRelative, cem43.largest, cem43.largestRelative);
   EXPECT_LT(omega.largestRelative, 5e-4);
   EXPECT_LT(cem43.largestRelative, 1e-2);
 }

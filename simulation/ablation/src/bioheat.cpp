@@ -77,9 +77,9 @@ struct RunningFields {
   std::vector<float> maximum_degC, cem43_min;
   std::vector<float> lastChange_K;  // over the last step, 0 outside its box
   // BioheatParameters::farFieldDeferredDose: per voxel outside the fine box, the temperature
-  // when its dose window opened; per plane of cells, the time it opened (s); the fine box the
-  // windows were opened for.
-  // and the window's time integral of the temperature less that start (K s).
+  // when its dose window opened and the window's time integral of the temperature less that
+  // start (K s); per plane of cells, the time its windows opened (s); the fine box the windows
+  // were opened for.
   std::vector<float> doseStart_degC, doseExcess_Ks;
   std::vector<double> doseOpened_s;
   Box doseBox;
@@ -181,7 +181,8 @@ class FieldAdvance {
     const auto arterial = static_cast<float>(p_.arterialTemperature_degC);
     float largest = 0.0f;
     for (std::size_t n = 0; n < count; ++n)
-      largest = std::max(largest, std::abs(arterial + endDeviation_K[n] - f_.doseStart_degC[v0 + n]));
+      largest =
+          std::max(largest, std::abs(arterial + endDeviation_K[n] - f_.doseStart_degC[v0 + n]));
     return largest;
   }
 
@@ -194,8 +195,7 @@ class FieldAdvance {
   // Closes the dose window of voxels v0 .. v0 + count - 1, window_s long: damage and CEM43
   // at the voxel's mean temperature over the window (its steps' midpoints, weighted by their
   // lengths); the next window starts from the temperature now.
-  void closeDoseWindow(std::size_t v0, std::size_t count, double window_s,
-                       Scratch& scratch) const {
+  void closeDoseWindow(std::size_t v0, std::size_t count, double window_s, Scratch& scratch) const {
     prepare(count, scratch);
     for (std::size_t n = 0; n < count; ++n) {
       const std::size_t v = v0 + n;
@@ -260,7 +260,8 @@ class FieldAdvance {
     Row doublings(scratch.doublings.data(), padded);
     arrhenius = arrhenius.exp();
     doublings = doublings.exp();
-    const auto step_s = static_cast<float>(window_s), step_min = static_cast<float>(window_s / 60.0);
+    const auto step_s = static_cast<float>(window_s),
+               step_min = static_cast<float>(window_s / 60.0);
     float* damage = f_.state.damage.data() + v0;
     float* cem43 = f_.cem43_min.data() + v0;
     for (std::size_t n = 0; n < count; ++n) {
@@ -332,8 +333,8 @@ bool holds(const Box& outer, const Box& inner) {
 // on each step moves their dose). Should it ever not hold the last box (an empty box before),
 // every window closes and all open again.
 void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
-                     const std::vector<TissueCoefficients>& tissues, const Box& box,
-                     double start_s, detail::FarField& farField, RunningFields& f) {
+                     const std::vector<TissueCoefficients>& tissues, const Box& box, double start_s,
+                     detail::FarField& farField, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const std::int64_t nx = g.size[0], ny = g.size[1];
   const FieldAdvance fields(grid, p, tissues, 0.0, f);
@@ -378,9 +379,9 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
 // advanceFields with a far field (BioheatParameters::farField): outside the box the voxels go
 // to the far field's temperature - FarField::interpolated() near the box, FarField::farPlanes()
 // beyond - one plane of cells per task, with the step's damage and CEM43 at each voxel's mean.
-// With a deferred dose, the voxels beyond the near region move their temperature only; a plane
-// of cells closes their dose windows when one of them drifted by farFieldDoseDrift_K or
-// span.closeDoseWindows asks.
+// With a deferred dose the voxels outside the fine box move their temperature and maximum only;
+// a plane of cells closes their dose windows when a step would move one of them by more than
+// farFieldDoseDrift_K from its window's start, or when span.closeDoseWindows asks.
 void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& p,
                              const std::vector<TissueCoefficients>& tissues, const Box& box,
                              const std::vector<float>& deviation, const StepSpan& span,

@@ -45,8 +45,8 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        const int first = grid.tissue[g.linearIndex(ci * coarsening_, cj * coarsening_,
-                                                    ck * coarsening_)];
+        const int first =
+            grid.tissue[g.linearIndex(ci * coarsening_, cj * coarsening_, ck * coarsening_)];
         bool one = true;
         forEachVoxel(ci, cj, ck, [&](std::size_t v) { one = one && grid.tissue[v] == first; });
         if (one) cellTissue_[cellIndex(ci, cj, ck)] = first;
@@ -463,8 +463,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
         for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
           const std::size_t c = cellIndex(ci, cj, ck);
           const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
-          conductivity_W_mK[c] =
-              conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
+          conductivity_W_mK[c] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
           power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
           // A cell inside the fine box is held: only its conductivity (for its faces) counts.
           if (cellInside(fine, ci, cj, ck)) continue;
@@ -531,8 +530,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   // cells around the box (whole cells, for their shift) is interpolated; absorbFine does the
   // near region again and farPlanes the rest. Without a box, every voxel.
   const ImageGeometry& g = grid_->geometry;
-  interpolateOutside(fine, fine.voxelCount() == 0 ? nearRegion(fine)
-                                                  : wholeCells(grownBox(fine, g, 1)));
+  interpolateOutside(fine,
+                     fine.voxelCount() == 0 ? nearRegion(fine) : wholeCells(grownBox(fine, g, 1)));
   return statistics.iterations;
 }
 

@@ -163,9 +163,9 @@ class FarField {
   // changed since (markDamageChanged; 1 at the start).
   std::vector<double> perfusionSum_;
   std::vector<char> damageChanged_;
-  std::vector<float> deviation_;          // per cell (K): the coarse state
-  std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
-  std::vector<float> interpolated_;       // per voxel (outside the fine box)
+  std::vector<float> deviation_;         // per cell (K): the coarse state
+  std::vector<float> previousChange_K_;  // per cell: the last step's change (warm start)
+  std::vector<float> interpolated_;      // per voxel (outside the fine box)
   // Per cell (K): the heat the cells' interpolated power missed in the cell (the power less
   // its trilinear interpolant, summed over the cell's voxels), summed over the steps the cell
   // spent in the far field (fineBox).
