@@ -32,6 +32,8 @@
 #include <ctime>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "median_timing.h"
@@ -98,6 +100,12 @@ bool wanted(const char* part) {
   return !only || std::strcmp(only, part) == 0;
 }
 
+double threadCpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -110,8 +118,10 @@ class TimedSource : public HeatSource {
   void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                       std::vector<float>& power_W_m3) override {
     const auto start = Clock::now();
+    const double threadStart_s = threadCpu_s();
     source_.depositedPower(grid, state, step_s, power_W_m3);
     source_s += secondsSince(start);
+    sourceThreadCpu_s += threadCpu_s() - threadStart_s;
   }
   std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
                                                 const ThermalState& state) override {
@@ -120,6 +130,9 @@ class TimedSource : public HeatSource {
   double deliveredPower_W() const override { return source_.deliveredPower_W(); }
   double powerUnchangedUntil_s() const override { return source_.powerUnchangedUntil_s(); }
   double source_s = 0.0;
+  // The calling thread's CPU time in depositedPower: the source stage's CPU when the run has one
+  // thread (taskset -c 0), whatever else the machine runs.
+  double sourceThreadCpu_s = 0.0;
 
  private:
   RfSource& source_;
@@ -128,7 +141,7 @@ class TimedSource : public HeatSource {
 struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
-  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0;
+  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0, sourceThreadCpu_s = 0.0;
   int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
@@ -163,6 +176,9 @@ RfRun runCooledRf() {
     p.solverTolerance_K = std::atof(tolerance);
   if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
   if (const char* farField = std::getenv("FAR_FIELD")) p.farField = std::strcmp(farField, "0") != 0;
+  if (const char* deferred = std::getenv("DEFERRED_DOSE"))
+    p.farFieldDeferredDose = std::strcmp(deferred, "0") != 0;
+  if (const char* drift = std::getenv("DOSE_DRIFT")) p.farFieldDoseDrift_K = std::atof(drift);
   if (const char* coarsening = std::getenv("FAR_FIELD_COARSENING"))
     p.farFieldCoarsening = std::atoi(coarsening);
   if (const char* tolerance = std::getenv("FAR_FIELD_TOLERANCE"))
@@ -182,6 +198,7 @@ RfRun runCooledRf() {
   run.cpu_s = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
   run.wall_s = secondsSince(start);
   run.source_s = timed.source_s;
+  run.sourceThreadCpu_s = timed.sourceThreadCpu_s;
   run.solves = rf.potentialSolves();
   run.nestedSolves = rf.nestedPotentialSolves();
   run.nestedWarmStarts = rf.nestedWarmStarts();
@@ -225,8 +242,31 @@ std::uint64_t fingerprint(const AblationResult& result) {
   return hash;
 }
 
+// FIELDS_OUT=PREFIX: the final temperature, T max, damage and CEM43 as raw float32 files
+// PREFIX.{temperature,maximum,damage,cem43}.f32 (i fastest), to compare two runs voxel by voxel.
+void writeFields(const AblationResult& result) {
+  const char* prefix = std::getenv("FIELDS_OUT");
+  if (!prefix) return;
+  const std::pair<const char*, const ScalarField*> fields[] = {
+      {"temperature", &result.finalTemperature},
+      {"maximum", &result.maximumTemperature},
+      {"damage", &result.damage},
+      {"cem43", &result.cem43}};
+  for (const auto& [name, field] : fields) {
+    const std::string path = std::string(prefix) + "." + name + ".f32";
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (!out) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      continue;
+    }
+    std::fwrite(field->values.data(), sizeof(float), field->values.size(), out);
+    std::fclose(out);
+  }
+}
+
 void printRfZone(const RfRun& r) {
   const AblationResult& result = r.result;
+  writeFields(result);
   const float maxT = *std::max_element(result.maximumTemperature.values.begin(),
                                        result.maximumTemperature.values.end());
   std::printf(
@@ -258,6 +298,11 @@ void benchCooledRf() {
     const RfRun run = runCooledRf();
     printRfRow(run, parallel::maxThreads());
     printRfZone(run);
+    // With one thread the process's CPU splits into the source's and the bioheat stage's.
+    if (parallel::maxThreads() == 1)
+      std::printf("one thread: CPU %.0f ms, source %.0f ms, bioheat stage %.0f ms\n",
+                  1000.0 * run.cpu_s, 1000.0 * run.sourceThreadCpu_s,
+                  1000.0 * (run.cpu_s - run.sourceThreadCpu_s));
     return;
   }
   RfRun one;

@@ -217,6 +217,86 @@ TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
   EXPECT_LT(worst_K, 0.1);
 }
 
+// The 2 W Gaussian (sigma 2 mm) in the tests' perfused liver for two minutes, with the far
+// field's dose deferred or moved every step (BioheatParameters::farFieldDeferredDose).
+AblationResult runDeferredDose(bool deferred) {
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
+  return runFixedPower(
+      grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0), 120.0, true,
+      [&](BioheatParameters& parameters) { parameters.farFieldDeferredDose = deferred; });
+}
+
+struct FieldDifference {
+  double largest = 0.0, largestRelative = 0.0;
+};
+
+FieldDifference difference(const ScalarField& a, const ScalarField& reference) {
+  FieldDifference d;
+  for (std::size_t v = 0; v < a.values.size(); ++v) {
+    const double delta = std::abs(double(a.values[v]) - double(reference.values[v]));
+    d.largest = std::max(d.largest, delta);
+    d.largestRelative = std::max(d.largestRelative, delta / std::abs(double(reference.values[v])));
+  }
+  return d;
+}
+
+TEST(AblationFarField, DeferredDoseIsTheStepByStepDoseWithinItsBound) {
+  // Outside the fine box the voxels' damage and CEM43 are added once per dose window, at the
+  // window's mean temperature, instead of every step: the temperature and its maximum are the
+  // same bits; damage and CEM43 differ by the convexity of their rates over a window's drift
+  // (0.2 K: (Ea / R T^2 x 0.2 K)^2 / 8 = 5e-4 relative at most for Omega, (2 ln 2 x 0.2 K)^2 / 8
+  // = 1e-2 for CEM43 below 43 degC).
+  const AblationResult stepByStep = runDeferredDose(false);
+  const AblationResult deferred = runDeferredDose(true);
+  EXPECT_LT(deferred.largestBoxVoxels, std::size_t(41 * 41 * 41) / 2);
+  EXPECT_EQ(deferred.finalTemperature.values, stepByStep.finalTemperature.values);
+  EXPECT_EQ(deferred.maximumTemperature.values, stepByStep.maximumTemperature.values);
+  EXPECT_EQ(deferred.ablationZone, stepByStep.ablationZone);
+  // The far field's dose was deferred: its bits are not the step-by-step ones.
+  EXPECT_NE(deferred.damage.values, stepByStep.damage.values);
+  const FieldDifference omega = difference(deferred.damage, stepByStep.damage);
+  const FieldDifference cem43 = difference(deferred.cem43, stepByStep.cem43);
+  std::printf(
+      "deferred dose: Omega largest difference %.3g (%.3g relative), CEM43 %.3g min "
+      "(%.3g relative)\n",
+      omega.largest, omega.largestRelative, cem43.largest, cem43.largestRelative);
+  EXPECT_LT(omega.largestRelative, 5e-4);
+  EXPECT_LT(cem43.largestRelative, 1e-2);
+}
+
+TEST(AblationFarField, AZoneSnapshotClosesTheDeferredDoseWindows) {
+  // A broad, weak source (0.3 W as a Gaussian of 6 mm) warms the middle of the grid by about a
+  // kelvin a minute, smoothly enough for the coarse cells: its zone at a threshold just above the
+  // resting damage (Omega 0.0194 after a minute: a mean rise of 0.3 K) lies in the far field,
+  // whose windows span several 5 s steps (0.12 K a step at most). A window the one-minute
+  // snapshot left open would lack its dose since it opened.
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
+  auto run = [&](bool deferred) {
+    return runFixedPower(grid, gaussianPower(grid, Vec3::Zero(), 6.0, 0.3), 120.0, true,
+                         [&](BioheatParameters& parameters) {
+                           parameters.farFieldDeferredDose = deferred;
+                           parameters.zoneSnapshotTimes_s = {60.0};
+                           parameters.damageThreshold = 0.0194;
+                         });
+  };
+  const AblationResult stepByStep = run(false);
+  const AblationResult deferred = run(true);
+  ASSERT_EQ(deferred.zoneSnapshots.size(), 1u);
+  const std::vector<std::uint8_t>& a = deferred.zoneSnapshots[0].zone;
+  const std::vector<std::uint8_t>& b = stepByStep.zoneSnapshots[0].zone;
+  std::size_t inZone = 0, differing = 0;
+  for (std::size_t v = 0; v < a.size(); ++v) {
+    inZone += b[v];
+    differing += a[v] != b[v];
+  }
+  std::printf("snapshot zone: %zu voxels, %zu differ; fine box %zu voxels\n", inZone, differing,
+              deferred.largestBoxVoxels);
+  EXPECT_GT(inZone, 1000u);
+  EXPECT_LT(deferred.largestBoxVoxels, inZone);  // the zone reaches beyond the box
+  // Voxels at the threshold may fall either way (Omega within 2e-4 relative).
+  EXPECT_LE(differing, inZone / 100);
+}
+
 TEST(AblationFarField, APowerThatIsNotANumberIsCaught) {
   // The far field's cells sum the power, so a NaN would spread through the coarse grid: it is
   // refused with the active box's error, naming the voxel.
@@ -245,6 +325,9 @@ TEST(AblationFarField, RejectsACoarseningOutsideTwoToEight) {
   EXPECT_THROW(parameters.validate(), Error);
   parameters.farFieldCoarsening = 4;
   parameters.farFieldTolerance_K = 0.0;
+  EXPECT_THROW(parameters.validate(), Error);
+  parameters.farFieldTolerance_K = 0.5;
+  parameters.farFieldDoseDrift_K = 0.0;
   EXPECT_THROW(parameters.validate(), Error);
 }
 

@@ -76,7 +76,26 @@ struct RunningFields {
   ThermalState state;
   std::vector<float> maximum_degC, cem43_min;
   std::vector<float> lastChange_K;  // over the last step, 0 outside its box
+  // BioheatParameters::farFieldDeferredDose: per voxel outside the fine box, the temperature
+  // when its dose window opened and the window's time integral of the temperature less that
+  // start (K s); per plane of cells, the time its windows opened (s); the fine box the windows
+  // were opened for.
+  std::vector<float> doseStart_degC, doseExcess_Ks;
+  std::vector<double> doseOpened_s;
+  Box doseBox;
 };
+
+// The time span of a step, and whether the fields must be whole at its end (a zone snapshot,
+// the end of the run): then every deferred dose window closes.
+struct StepSpan {
+  double start_s = 0.0, end_s = 0.0, step_s = 0.0;
+  bool closeDoseWindows = false;
+};
+
+bool deferredDose(const BioheatParameters& p) {
+  return p.farField && p.farFieldDeferredDose &&
+         p.perfusionShutdown != PerfusionShutdown::Exponential;
+}
 
 // The latent heat of each tissue's water per volume (J/m3): rho * water content * L.
 std::vector<double> latentHeatPerVolume(const AblationGrid& grid, const BioheatParameters& p) {
@@ -129,46 +148,62 @@ class FieldAdvance {
   // the step's damage and CEM43 at each voxel's mean temperature over the step.
   void advance(std::size_t v0, std::size_t count, const float* endDeviation_K,
                Scratch& scratch) const {
-    static constexpr std::size_t kPacket = 4;
-    const std::size_t padded = (count + kPacket - 1) / kPacket * kPacket;
-    scratch.arrhenius.assign(padded, 0.0f);
-    scratch.doublings.assign(padded, 0.0f);
-    const double arterial = p_.arterialTemperature_degC;
+    prepare(count, scratch);
     for (std::size_t n = 0; n < count; ++n) {
       const std::size_t v = v0 + n;
       const double start = f_.state.temperature_degC[v];
-      double end = arterial + endDeviation_K[n];
-      if (!f_.state.latentHeatLeft_J_m3.empty())
-        end = absorbLatentHeat(end, p_.vaporisationTemperature_degC,
-                               tissues_[grid_.tissue[v]].heatCapacityPerVolume_J_m3K,
-                               f_.state.latentHeatLeft_J_m3[v]);
-      f_.lastChange_K[v] = static_cast<float>(end - start);
-      f_.state.temperature_degC[v] = static_cast<float>(end);
+      const double end = moveTo(v, endDeviation_K[n]);
       f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
-      // The exponents of arrheniusIncrement and cem43Increment_min at the step's mean
-      // temperature, formed in double (log(A) once per tissue) and rounded to float: within
-      // 6e-8 |exponent| of their values, so the increments within 1e-6 relative up to 130 degC.
-      const TissueCoefficients& t = tissues_[grid_.tissue[v]];
-      const double mean_degC = 0.5 * (start + end);
-      scratch.arrhenius[n] = static_cast<float>(
-          t.logArrheniusFactor -
-          t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
-      const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
-      scratch.doublings[n] = static_cast<float>(doublings * std::numbers::ln2);
+      setExponents(n, tissues_[grid_.tissue[v]], 0.5 * (start + end), scratch);
     }
-    // Eigen's vectorised exp (within a few ulp of std::exp).
-    using Row = Eigen::Map<Eigen::ArrayXf>;
-    Row arrhenius(scratch.arrhenius.data(), Eigen::Index(padded));
-    Row doublings(scratch.doublings.data(), Eigen::Index(padded));
-    arrhenius = arrhenius.exp();
-    doublings = doublings.exp();
-    const auto step_s = static_cast<float>(step_s_), step_min = static_cast<float>(step_s_ / 60.0);
-    float* damage = f_.state.damage.data() + v0;
-    float* cem43 = f_.cem43_min.data() + v0;
+    addDose(v0, count, step_s_, scratch);
+  }
+
+  // Far-field voxels with a deferred dose (BioheatParameters::farFieldDeferredDose): the
+  // temperature, its change and the maximum move; the damage and CEM43 wait for the window.
+  // Each voxel's window adds the step times its mean temperature over the step, less the
+  // window's start temperature (RunningFields::doseExcess_Ks).
+  void move(std::size_t v0, std::size_t count, const float* endDeviation_K) const {
+    const double step_s = step_s_;
     for (std::size_t n = 0; n < count; ++n) {
-      damage[n] += step_s * scratch.arrhenius[n];
-      cem43[n] += step_min * scratch.doublings[n];
+      const std::size_t v = v0 + n;
+      const double start = f_.state.temperature_degC[v];
+      const double end = moveTo(v, endDeviation_K[n]);
+      f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
+      f_.doseExcess_Ks[v] +=
+          static_cast<float>(step_s * (0.5 * (start + end) - double(f_.doseStart_degC[v])));
     }
+  }
+
+  // The largest drift of voxels v0 .. v0 + count - 1 at arterial + endDeviation_K[n] from their
+  // temperature at the start of their dose window (RunningFields::doseStart_degC), K.
+  float largestDrift(std::size_t v0, std::size_t count, const float* endDeviation_K) const {
+    const auto arterial = static_cast<float>(p_.arterialTemperature_degC);
+    float largest = 0.0f;
+    for (std::size_t n = 0; n < count; ++n)
+      largest =
+          std::max(largest, std::abs(arterial + endDeviation_K[n] - f_.doseStart_degC[v0 + n]));
+    return largest;
+  }
+
+  // A new dose window for voxels v0 .. v0 + count - 1 from their temperature now.
+  void restartDoseWindow(std::size_t v0, std::size_t count) const {
+    std::copy_n(f_.state.temperature_degC.data() + v0, count, f_.doseStart_degC.data() + v0);
+    std::fill_n(f_.doseExcess_Ks.data() + v0, count, 0.0f);
+  }
+
+  // Closes the dose window of voxels v0 .. v0 + count - 1, window_s long: damage and CEM43
+  // at the voxel's mean temperature over the window (its steps' midpoints, weighted by their
+  // lengths); the next window starts from the temperature now.
+  void closeDoseWindow(std::size_t v0, std::size_t count, double window_s, Scratch& scratch) const {
+    prepare(count, scratch);
+    for (std::size_t n = 0; n < count; ++n) {
+      const std::size_t v = v0 + n;
+      const double mean_degC = double(f_.doseStart_degC[v]) + f_.doseExcess_Ks[v] / window_s;
+      setExponents(n, tissues_[grid_.tissue[v]], mean_degC, scratch);
+    }
+    addDose(v0, count, window_s, scratch);
+    restartDoseWindow(v0, count);
   }
 
   // Voxels v0 .. v0 + count - 1 outside the active box without a far field: within the warm
@@ -182,6 +217,59 @@ class FieldAdvance {
   }
 
  private:
+  static constexpr std::size_t kPacket = 4;
+
+  static void prepare(std::size_t count, Scratch& scratch) {
+    const std::size_t padded = (count + kPacket - 1) / kPacket * kPacket;
+    scratch.arrhenius.assign(padded, 0.0f);
+    scratch.doublings.assign(padded, 0.0f);
+  }
+
+  // Voxel v to arterial + endDeviation_K, less the latent heat its water takes; the change goes
+  // to lastChange_K. Returns the new temperature.
+  double moveTo(std::size_t v, float endDeviation_K) const {
+    const double start = f_.state.temperature_degC[v];
+    double end = p_.arterialTemperature_degC + endDeviation_K;
+    if (!f_.state.latentHeatLeft_J_m3.empty())
+      end = absorbLatentHeat(end, p_.vaporisationTemperature_degC,
+                             tissues_[grid_.tissue[v]].heatCapacityPerVolume_J_m3K,
+                             f_.state.latentHeatLeft_J_m3[v]);
+    f_.lastChange_K[v] = static_cast<float>(end - start);
+    f_.state.temperature_degC[v] = static_cast<float>(end);
+    return end;
+  }
+
+  // The exponents of arrheniusIncrement and cem43Increment_min at mean_degC, formed in double
+  // (log(A) once per tissue) and rounded to float: within 6e-8 |exponent| of their values, so
+  // the increments within 1e-6 relative up to 130 degC.
+  static void setExponents(std::size_t n, const TissueCoefficients& t, double mean_degC,
+                           Scratch& scratch) {
+    scratch.arrhenius[n] = static_cast<float>(
+        t.logArrheniusFactor -
+        t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
+    const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
+    scratch.doublings[n] = static_cast<float>(doublings * std::numbers::ln2);
+  }
+
+  // Damage and CEM43 of voxels v0 .. v0 + count - 1 plus window_s at the rates of the exponents
+  // in scratch, exponentiated by Eigen's vectorised exp (within a few ulp of std::exp).
+  void addDose(std::size_t v0, std::size_t count, double window_s, Scratch& scratch) const {
+    using Row = Eigen::Map<Eigen::ArrayXf>;
+    const auto padded = Eigen::Index(scratch.arrhenius.size());
+    Row arrhenius(scratch.arrhenius.data(), padded);
+    Row doublings(scratch.doublings.data(), padded);
+    arrhenius = arrhenius.exp();
+    doublings = doublings.exp();
+    const auto step_s = static_cast<float>(window_s),
+               step_min = static_cast<float>(window_s / 60.0);
+    float* damage = f_.state.damage.data() + v0;
+    float* cem43 = f_.cem43_min.data() + v0;
+    for (std::size_t n = 0; n < count; ++n) {
+      damage[n] += step_s * scratch.arrhenius[n];
+      cem43[n] += step_min * scratch.doublings[n];
+    }
+  }
+
   const AblationGrid& grid_;
   const BioheatParameters& p_;
   const std::vector<TissueCoefficients>& tissues_;
@@ -221,16 +309,88 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
       });
 }
 
+// body(i0, i1) for the voxel runs of row (j, k) outside `near` (i0 < i1).
+template <class Body>
+void forEachRunOutside(const Box& near, std::int64_t nx, std::int64_t j, std::int64_t k,
+                       Body&& body) {
+  if (!inBox(near, near.lo[0], j, k)) {
+    body(std::int64_t(0), nx);
+    return;
+  }
+  if (near.lo[0] > 0) body(std::int64_t(0), near.lo[0]);
+  if (near.hi[0] < nx) body(near.hi[0], nx);
+}
+
+bool holds(const Box& outer, const Box& inner) {
+  for (int a = 0; a < 3; ++a)
+    if (inner.lo[a] < outer.lo[a] || inner.hi[a] > outer.hi[a]) return false;
+  return true;
+}
+
+// Opens the deferred dose windows of the voxels outside this step's fine box
+// (farFieldDeferredDose): at the first step every voxel's window opens at the step's start.
+// When the box grows, the voxels it takes in close their windows at the step's start (from then
+// on each step moves their dose). Should it ever not hold the last box (an empty box before),
+// every window closes and all open again.
+void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
+                     const std::vector<TissueCoefficients>& tissues, const Box& box, double start_s,
+                     detail::FarField& farField, RunningFields& f) {
+  const ImageGeometry& g = grid.geometry;
+  const std::int64_t nx = g.size[0], ny = g.size[1];
+  const FieldAdvance fields(grid, p, tissues, 0.0, f);
+  const bool first = f.doseStart_degC.empty();
+  if (!first && box == f.doseBox) return;
+  const bool grows = !first && holds(box, f.doseBox);
+  // Closes, at start_s, the windows of the voxels outside the last box: those the box took in,
+  // or all of them.
+  parallel::parallelFor(
+      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange planes) {
+        FieldAdvance::Scratch scratch;
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
+          const double window_s = first ? 0.0 : start_s - f.doseOpened_s[std::size_t(ck)];
+          if (window_s <= 0.0) continue;
+          const std::int64_t firstPlane = farField.firstPlane(ck);
+          for (std::int64_t k = firstPlane; k < firstPlane + farField.planesOf(ck); ++k)
+            for (std::int64_t j = 0; j < ny; ++j)
+              forEachRunOutside(f.doseBox, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
+                if (grows) {
+                  // Only the voxels the box took in.
+                  if (!inBox(box, box.lo[0], j, k)) return;
+                  i0 = std::max(i0, box.lo[0]);
+                  i1 = std::min(i1, box.hi[0]);
+                  if (i1 <= i0) return;
+                }
+                fields.closeDoseWindow(g.linearIndex(i0, j, k), std::size_t(i1 - i0), window_s,
+                                       scratch);
+              });
+          // The voxels the box took in belong to cells it holds, whose perfusion the coarse step
+          // does not use; otherwise every plane's damage changed.
+          if (!grows) farField.markDamageChanged(ck);
+        }
+      });
+  if (!grows) {
+    f.doseStart_degC = f.state.temperature_degC;
+    f.doseExcess_Ks.assign(f.doseStart_degC.size(), 0.0f);
+    f.doseOpened_s.assign(std::size_t(farField.cellPlanes()), start_s);
+  }
+  f.doseBox = box;
+}
+
 // advanceFields with a far field (BioheatParameters::farField): outside the box the voxels go
 // to the far field's temperature - FarField::interpolated() near the box, FarField::farPlanes()
 // beyond - one plane of cells per task, with the step's damage and CEM43 at each voxel's mean.
+// With a deferred dose the voxels outside the fine box move their temperature and maximum only;
+// a plane of cells closes their dose windows when a step would move one of them by more than
+// farFieldDoseDrift_K from its window's start, or when span.closeDoseWindows asks.
 void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& p,
                              const std::vector<TissueCoefficients>& tissues, const Box& box,
-                             const std::vector<float>& deviation, double step_s,
-                             const detail::FarField& farField, RunningFields& f) {
+                             const std::vector<float>& deviation, const StepSpan& span,
+                             detail::FarField& farField, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
-  const FieldAdvance fields(grid, p, tissues, step_s, f);
+  const FieldAdvance fields(grid, p, tissues, span.step_s, f);
   const Box near = farField.nearRegion(box);
+  const bool deferred = deferredDose(p);
+  if (deferred) openDoseWindows(grid, p, tissues, box, span.start_s, farField, f);
   const std::vector<float>& interpolated = farField.interpolated();
   const std::int64_t nx = g.size[0], ny = g.size[1];
   parallel::parallelFor(
@@ -239,33 +399,72 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
         std::vector<float> far;
         for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
           farField.farPlanes(ck, near, far);
-          const std::int64_t first = farField.firstPlane(ck);
-          for (std::int64_t k = first; k < first + farField.planesOf(ck); ++k)
-            for (std::int64_t j = 0; j < ny; ++j) {
-              const std::size_t v0 = g.linearIndex(0, j, k);
-              const float* farRow = far.data() + std::size_t(nx * (j + ny * (k - first)));
-              // Voxels i0 .. i1 - 1 of the row to source[0 .. i1 - i0 - 1].
-              auto advance = [&](std::int64_t i0, std::int64_t i1, const float* source) {
-                if (i1 > i0)
-                  fields.advance(v0 + std::size_t(i0), std::size_t(i1 - i0), source, scratch);
-              };
-              const float* near0 = interpolated.data() + v0;  // the grid's row
-              if (!inBox(near, near.lo[0], j, k)) {
-                advance(0, nx, farRow);
-                continue;
-              }
-              advance(0, near.lo[0], farRow);
-              if (inBox(box, box.lo[0], j, k)) {
+          const std::int64_t first = farField.firstPlane(ck), last = first + farField.planesOf(ck);
+          // visit(v, count, end deviations, inside the fine box) for every run of voxels of the
+          // plane of cells, each with its end deviations: the far planes beyond the near region,
+          // FarField::interpolated() in it, the fine solve in the box.
+          auto forEachRun = [&](auto&& visit) {
+            for (std::int64_t k = first; k < last; ++k)
+              for (std::int64_t j = 0; j < ny; ++j) {
+                const std::size_t v0 = g.linearIndex(0, j, k);
+                auto run = [&](std::int64_t i0, std::int64_t i1, const float* source, bool inside) {
+                  if (i1 > i0) visit(v0 + std::size_t(i0), std::size_t(i1 - i0), source, inside);
+                };
+                const float* farRow = far.data() + std::size_t(nx * (j + ny * (k - first)));
+                forEachRunOutside(near, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
+                  run(i0, i1, farRow + i0, false);
+                });
+                if (!inBox(near, near.lo[0], j, k)) continue;
+                const float* near0 = interpolated.data() + v0;  // the grid's row
+                if (!inBox(box, box.lo[0], j, k)) {
+                  run(near.lo[0], near.hi[0], near0 + near.lo[0], false);
+                  continue;
+                }
                 const std::size_t n0 = std::size_t(
                     box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-                advance(near.lo[0], box.lo[0], near0 + near.lo[0]);
-                advance(box.lo[0], box.hi[0], deviation.data() + n0);
-                advance(box.hi[0], near.hi[0], near0 + box.hi[0]);
-              } else {
-                advance(near.lo[0], near.hi[0], near0 + near.lo[0]);
+                run(near.lo[0], box.lo[0], near0 + near.lo[0], false);
+                run(box.lo[0], box.hi[0], deviation.data() + n0, true);
+                run(box.hi[0], near.hi[0], near0 + box.hi[0], false);
               }
-              advance(near.hi[0], nx, farRow + near.hi[0]);
-            }
+          };
+          if (!deferred) {
+            forEachRun([&](std::size_t v, std::size_t count, const float* end, bool) {
+              fields.advance(v, count, end, scratch);
+            });
+            farField.markDamageChanged(ck);
+            continue;
+          }
+          // Deferred: a window never takes in a step that would move a voxel by more than the
+          // drift from the window's start. Such a step closes the plane's windows at its start,
+          // is taken as a step of its own, and the next windows open at its end.
+          float drift = 0.0f;
+          forEachRun([&](std::size_t v, std::size_t count, const float* end, bool inside) {
+            if (!inside) drift = std::max(drift, fields.largestDrift(v, count, end));
+          });
+          double& opened_s = f.doseOpened_s[std::size_t(ck)];
+          const bool stepOfItsOwn = drift > p.farFieldDoseDrift_K;
+          if (stepOfItsOwn && opened_s < span.start_s)
+            forEachRun([&](std::size_t v, std::size_t count, const float*, bool inside) {
+              if (!inside) fields.closeDoseWindow(v, count, span.start_s - opened_s, scratch);
+            });
+          forEachRun([&](std::size_t v, std::size_t count, const float* end, bool inside) {
+            if (inside || stepOfItsOwn)
+              fields.advance(v, count, end, scratch);
+            else
+              fields.move(v, count, end);
+          });
+          if (!stepOfItsOwn && !span.closeDoseWindows) continue;
+          // The box's voxels belong to cells it holds (whole cells): only the windows' closing
+          // changes the damage the coarse step's perfusion reads.
+          farField.markDamageChanged(ck);
+          forEachRun([&](std::size_t v, std::size_t count, const float*, bool inside) {
+            if (inside) return;
+            if (stepOfItsOwn)
+              fields.restartDoseWindow(v, count);
+            else
+              fields.closeDoseWindow(v, count, span.end_s - opened_s, scratch);
+          });
+          opened_s = span.end_s;
         }
       });
 }
@@ -380,7 +579,7 @@ bool wholeGrid(const Box& box, const ImageGeometry& g) {
 // the box, the coarse step, the fine box with the far field beyond its faces, refluxing, then
 // the fields. The heat the box exchanges with the far field is kept, so nothing is booked as
 // left out.
-long long advanceStepWithFarField(const StepInputs& in,
+long long advanceStepWithFarField(const StepInputs& in, const StepSpan& span,
                                   const std::vector<TissueCoefficients>& tissues,
                                   ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
                                   Progress& progress) {
@@ -395,22 +594,23 @@ long long advanceStepWithFarField(const StepInputs& in,
   iterations += solveBox(fine, box, work, progress);
   farField.absorbFine(fine, box, work.faces, work.deviation);
   book.largestVoxels = std::max(book.largestVoxels, box.voxelCount());
-  advanceFieldsInFarField(*in.grid, p, tissues, box, work.deviation, in.step_s, farField, fields);
+  advanceFieldsInFarField(*in.grid, p, tissues, box, work.deviation, span, farField, fields);
   return iterations;
 }
 
 // One step: the box, the solve, the face-flow check (which grows the box and solves again),
 // then the fields.
-long long advanceStep(const StepInputs& in, const std::vector<TissueCoefficients>& tissues,
-                      ActiveBoxBook& book, RunningFields& fields, StepWorkspace& work,
-                      Progress& progress) {
+long long advanceStep(const StepInputs& in, const StepSpan& span,
+                      const std::vector<TissueCoefficients>& tissues, ActiveBoxBook& book,
+                      RunningFields& fields, StepWorkspace& work, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
   if (!work.farFieldDecided) {
     work.farFieldDecided = true;
     // With vessels too: the fine box holds every voxel of flowing blood (far_field.h).
     if (p.farField) work.farField.emplace(*in.grid, tissues, p.farFieldCoarsening);
   }
-  if (work.farField) return advanceStepWithFarField(in, tissues, book, fields, work, progress);
+  if (work.farField)
+    return advanceStepWithFarField(in, span, tissues, book, fields, work, progress);
   const ImageGeometry& g = in.grid->geometry;
   const double threshold_K = kWarmThresholdTolerances * p.solverTolerance_K;
   double totalPower_W = 0.0;
@@ -517,7 +717,10 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
                         std::min(1.0, step_s / previousStep_s)};
     const bool condensation = p.vapourCondensation && !state.latentHeatLeft_J_m3.empty();
     if (condensation) latentBefore_J_m3 = state.latentHeatLeft_J_m3;
-    result.solverIterations += advanceStep(in, tissues, book, fields, work, progress);
+    // The fields must be whole at a stop: the zone snapshot reads them, or the run ends.
+    const StepSpan span{state.time_s, state.time_s + step_s, step_s,
+                        stop_s - (state.time_s + step_s) < kTimeSlack_s};
+    result.solverIterations += advanceStep(in, span, tissues, book, fields, work, progress);
     if (condensation)
       detail::condenseVapour(grid, latent_J_m3, heatCapacity_J_m3K, held, p, step_s,
                              latentBefore_J_m3, state.latentHeatLeft_J_m3, state.temperature_degC,

@@ -117,6 +117,8 @@ void BioheatParameters::validate() const {
                 "farFieldCoarsening");
   requirePositive(farFieldTolerance_K, "farFieldTolerance_K",
                   "far-field tolerance (K) of the coarse grid's representation error");
+  requirePositive(farFieldDoseDrift_K, "farFieldDoseDrift_K",
+                  "far-field dose drift (K) between updates of the exterior's damage");
   if (maxSolverIterations < 1)
     throw Error(ErrorKind::InvalidInput, "The solver needs at least one iteration.",
                 "maxSolverIterations");

@@ -41,10 +41,55 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
           heatCapacity_J_K_[cellIndex(ci, cj, ck)] +=
               tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3;
         });
+  cellTissue_.assign(heatCapacity_J_K_.size(), -1);
+  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const int first =
+            grid.tissue[g.linearIndex(ci * coarsening_, cj * coarsening_, ck * coarsening_)];
+        bool one = true;
+        forEachVoxel(ci, cj, ck, [&](std::size_t v) { one = one && grid.tissue[v] == first; });
+        if (one) cellTissue_[cellIndex(ci, cj, ck)] = first;
+      }
+  perfusionSum_.assign(heatCapacity_J_K_.size(), 0.0);
+  damageChanged_.assign(std::size_t(cells_[2]), 1);
   deviation_.assign(heatCapacity_J_K_.size(), 0.0f);
   previousChange_K_.assign(heatCapacity_J_K_.size(), 0.0f);
   interpolated_.assign(g.voxelCount(), 0.0f);
   misplacedHeating_K_.assign(heatCapacity_J_K_.size(), 0.0f);
+}
+
+double FarField::conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
+                                 double temperature_degC) const {
+  double sum = 0.0;
+  if (cellTissue_[c] >= 0) {
+    // One tissue: the same sum, term by term, without reading the voxels.
+    const double k = (*tissues_)[std::size_t(cellTissue_[c])].conductivityAt(temperature_degC);
+    for (std::int64_t n = width(0, ci) * width(1, cj) * width(2, ck); n > 0; --n) sum += k;
+    return sum;
+  }
+  // k per tissue run (most cells hold one or two tissues).
+  int lastTissue = -1;
+  double k = 0.0;
+  forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+    if (grid_->tissue[v] != lastTissue) {
+      lastTissue = grid_->tissue[v];
+      k = (*tissues_)[grid_->tissue[v]].conductivityAt(temperature_degC);
+    }
+    sum += k;
+  });
+  return sum;
+}
+
+double FarField::perfusionSum(const StepInputs& in, std::int64_t ci, std::int64_t cj,
+                              std::int64_t ck) const {
+  const PerfusionShutdown rule = in.parameters->perfusionShutdown;
+  double sum = 0.0;
+  forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+    sum += (*tissues_)[grid_->tissue[v]].perfusionSink_W_m3K *
+           perfusionFactorOf(rule, (*in.damage)[v]);
+  });
+  return sum;
 }
 
 std::int64_t FarField::width(int axis, std::int64_t cell) const {
@@ -408,34 +453,24 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   const std::size_t count = deviation_.size();
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
+  // The perfusion of a plane whose damage did not change is the last step's.
   std::vector<double> perfusion_W_K(count), power_W(count), conductivity_W_mK(count);
   parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
+      const bool changed = damageChanged_[std::size_t(ck)] != 0;
+      damageChanged_[std::size_t(ck)] = 0;
       for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
         for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
           const std::size_t c = cellIndex(ci, cj, ck);
-          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-          const bool held = cellInside(fine, ci, cj, ck);
-          double perfusion = 0.0, conductivity = 0.0;
-          // k at the cell's temperature, per tissue (most cells hold one tissue).
-          int lastTissue = -1;
-          double k = 0.0;
-          forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-            const TissueCoefficients& t = (*tissues_)[grid_->tissue[v]];
-            if (grid_->tissue[v] != lastTissue) {
-              lastTissue = grid_->tissue[v];
-              k = t.conductivityAt(arterial + deviation_[c]);
-            }
-            conductivity += k;
-            if (held) return;
-            perfusion +=
-                t.perfusionSink_W_m3K * perfusionFactorOf(p.perfusionShutdown, (*in.damage)[v]);
-          });
           const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
-          perfusion_W_K[c] = perfusion * volume_m3;
+          conductivity_W_mK[c] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
           power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
-          conductivity_W_mK[c] = conductivity / voxels;
+          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+          if (cellInside(fine, ci, cj, ck)) continue;
+          if (changed) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
+          perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
         }
+    }
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
@@ -491,8 +526,12 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
     previousChange_K_[c] = x[c] - deviation_[c];
     deviation_[c] = x[c];
   }
-  // The fine solve reads the voxels beyond the box's faces; absorbFine and farPlanes the rest.
-  interpolateOutside(fine, nearRegion(fine));
+  // The fine solve and refluxing read only the voxels beyond the box's faces: the layer of
+  // cells around the box (whole cells, for their shift) is interpolated; absorbFine does the
+  // near region again and farPlanes the rest. Without a box, every voxel.
+  const ImageGeometry& g = grid_->geometry;
+  interpolateOutside(fine,
+                     fine.voxelCount() == 0 ? nearRegion(fine) : wholeCells(grownBox(fine, g, 1)));
   return statistics.iterations;
 }
 

@@ -61,6 +61,10 @@ class FarField {
   // The same values interpolated() would hold there.
   void farPlanes(std::int64_t ck, const Box& near, std::vector<float>& planes) const;
   std::int64_t cellPlanes() const { return cells_[2]; }
+  // The damage of voxels in cell plane ck changed since the last coarse step (the fields'
+  // update says so: every plane every step, or the planes whose deferred dose windows closed):
+  // its cells' perfusion is summed again. Distinct planes may be marked from parallel tasks.
+  void markDamageChanged(std::int64_t ck) { damageChanged_[std::size_t(ck)] = 1; }
   // The first voxel plane of cell plane ck and the number of its voxel planes.
   std::int64_t firstPlane(std::int64_t ck) const { return ck * coarsening_; }
   std::int64_t planesOf(std::int64_t ck) const { return width(2, ck); }
@@ -79,6 +83,12 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
+  // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
+  // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
+  double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
+                         double temperature_degC) const;
+  double perfusionSum(const StepInputs& in, std::int64_t ci, std::int64_t cj,
+                      std::int64_t ck) const;
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
@@ -146,9 +156,16 @@ class FarField {
   // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
-  std::vector<float> deviation_;          // per cell (K): the coarse state
-  std::vector<float> previousChange_K_;   // per cell: the last step's change (warm start)
-  std::vector<float> interpolated_;       // per voxel (outside the fine box)
+  // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
+  // conductivity of a one-tissue cell needs no pass over its voxels).
+  std::vector<int> cellTissue_;
+  // Per cell: perfusionSum() as of the last coarse step, and per cell plane whether its damage
+  // changed since (markDamageChanged; 1 at the start).
+  std::vector<double> perfusionSum_;
+  std::vector<char> damageChanged_;
+  std::vector<float> deviation_;         // per cell (K): the coarse state
+  std::vector<float> previousChange_K_;  // per cell: the last step's change (warm start)
+  std::vector<float> interpolated_;      // per voxel (outside the fine box)
   // Per cell (K): the heat the cells' interpolated power missed in the cell (the power less
   // its trilinear interpolant, summed over the cell's voxels), summed over the steps the cell
   // spent in the far field (fineBox).
