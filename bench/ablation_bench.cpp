@@ -13,7 +13,8 @@
 // solves, no far field, every heated voxel in the bioheat box), NESTED_MARGIN=30 and
 // NESTED_INTERVAL=8 other nested-potential settings (RfSettings::nestedMargin_mm,
 // nestedFullSolveInterval), NESTED_WARM_START=0 full solves warm started from the last potential
-// (RfSettings::nestedWarmStart off); ADAPTIVE=0 the fixed-step path
+// (RfSettings::nestedWarmStart off); COMPOSITE=0 full potential solves on the whole 1 mm grid
+// (RfSettings::compositePotential off); ADAPTIVE=0 the fixed-step path
 // (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest adaptive step,
 // TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG tolerance (K);
 // FAR_FIELD=0 the active box instead of the coarse far field around a fine box
@@ -173,6 +174,8 @@ RfRun runCooledRf() {
     settings.nestedFullSolveInterval = std::atoi(interval);
   if (const char* warm = std::getenv("NESTED_WARM_START"))
     settings.nestedWarmStart = std::strcmp(warm, "0") != 0;
+  if (const char* composite = std::getenv("COMPOSITE"))
+    settings.compositePotential = std::strcmp(composite, "0") != 0;
   RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;

@@ -153,6 +153,14 @@ struct RfSettings {
   // takes up at an eighth of the cost; the full solve is left with the box faces' mismatch.
   // Off: the full solve starts from the last potential (docs/benchmarks.md gives both).
   bool nestedWarmStart = true;
+  // Approximation (on by default, with nestedPotential): the full solves between nested ones
+  // are on a composite grid, the nested box (snapped to even cells) at the grid's voxels inside
+  // cells of two voxels per axis over the rest of the grid, coupled conservatively at the box's
+  // faces (src/composite_potential.h); about a quarter of the unknowns of the whole grid. The
+  // nested solves then extend the composite solve (their box faces are its couplings), and the
+  // SAR outside the box is each cell's mean. False: full solves on the whole 1 mm grid (the
+  // nested scheme as before). docs/validation.md, "composite potential", gives its error.
+  bool compositePotential = true;
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.
@@ -179,6 +187,7 @@ struct RfLogEntry {
 
 namespace detail {
 struct PotentialWorkspace;  // rf_source.cpp: the solver's arrays, kept from solve to solve
+class CompositePotential;   // src/composite_potential.h
 }
 
 class RfSource : public HeatSource {
@@ -237,6 +246,12 @@ class RfSource : public HeatSource {
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
   bool nestedBoundaryRecorded(std::span<const float> sigma_S_m) const;
   void recordNestedBoundary(const AblationGrid& grid);
+  // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
+  void setNestedBox(const AblationGrid& grid);
+  // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
+  void solveCompositePotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  // The full solve's fields and sigma kept for the nested solves that extend it.
+  void keepFullSolve();
   // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
   // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
   // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
@@ -268,10 +283,14 @@ class RfSource : public HeatSource {
   int nestedWarmStarts_ = 0;
   // The nested box (voxels lo..hi-1) and what the last full solve left for it: its potential,
   // SAR and sigma, each box face (inner voxel, outer voxel, beta) and the current through them.
+  // outerResistance: with compositePotential, w / (2 sigma) of the composite cell across
+  // (voxel units); below 0, the face is between two voxels (the harmonic mean of their sigma).
   struct NestedFace {
     std::size_t inner = 0, outer = 0;
     float beta = 0.0f;
+    double outerResistance = -1.0;
   };
+  double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
   std::vector<double> fullPotential_V_;
@@ -283,6 +302,7 @@ class RfSource : public HeatSource {
   // (about 100 MB) cost page faults and clearing each time.
   std::unique_ptr<detail::PotentialWorkspace> potentialWorkspace_;
   std::unique_ptr<detail::PotentialWorkspace> nestedWorkspace_;  // the nested box's
+  std::unique_ptr<detail::CompositePotential> composite_;
 
   double deliveredPower_W_ = 0.0;
   double baselineImpedance_ohm_ = 0.0;
