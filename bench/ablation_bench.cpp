@@ -133,6 +133,7 @@ struct RfRun {
   int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
+  double baselineImpedance_ohm = 0.0;  // at the first solve
   AblationResult result;
 };
 
@@ -191,6 +192,7 @@ RfRun runCooledRf() {
   run.potentialIterations = rf.potentialIterations();
   run.bioheatIterations = run.result.solverIterations;
   run.rollOffs = rf.rollOffCount();
+  run.baselineImpedance_ohm = rf.baselineImpedance_ohm();
   return run;
 }
 
@@ -244,8 +246,9 @@ void printRfZone(const RfRun& r) {
       result.largestBoxVoxels, result.boxRegrowths, result.neglectedSourceEnergy_J,
       result.boxFaceEnergy_J);
   std::printf(
-      "potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
-      r.solves, r.nestedSolves, r.nestedWarmStarts);
+      "potential solves %d, of them nested %d; full solves warm started by a box solve %d; "
+      "impedance at the first solve %.6f ohm\n",
+      r.solves, r.nestedSolves, r.nestedWarmStarts, r.baselineImpedance_ohm);
   // The roll-offs' times: the starts of the steps whose power went off after a step with power.
   std::printf("roll-offs at (s):");
   for (std::size_t step = 1; step < result.deliveredPower_W.size(); ++step)

@@ -435,6 +435,79 @@ TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
   }
 }
 
+// The largest |a - b| over the voxels, as a fraction of b's peak.
+double largestDifferenceOfPeak(const std::vector<float>& a, const std::vector<float>& b) {
+  const float peak = *std::max_element(b.begin(), b.end());
+  double largest = 0.0;
+  for (std::size_t v = 0; v < b.size(); ++v)
+    largest = std::max(largest, double(std::abs(a[v] - b[v])));
+  return largest / peak;
+}
+
+TEST(AblationRfSource, TheCompositeGridGivesTheFullSolvesImpedanceAndSar) {
+  // RfSettings::compositePotential: full solves on the nested box (20 mm around the active tip)
+  // at 1 mm inside 2 mm cells, against the whole 1 mm grid, at body temperature and with the
+  // tissue heated near the electrode and beyond the box. Every solve is a full one here
+  // (interval 0), so each state's solve is the composite grid's.
+  CooledElectrodeInLiver setup;
+  RfSettings composite = setup.settings, full = setup.settings;
+  composite.nestedFullSolveInterval = 0;
+  full.nestedPotential = false;
+  RfSource approximate = setup.source(composite), exact = setup.source(full);
+  std::vector<float> powerApproximate, powerExact;
+  int state = 0;
+  for (const ThermalState& s :
+       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
+        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
+    approximate.depositedPower(setup.grid, s, 5.0, powerApproximate);
+    exact.depositedPower(setup.grid, s, 5.0, powerExact);
+    const double zApproximate = approximate.log().back().impedance_ohm;
+    const double zExact = exact.log().back().impedance_ohm;
+    const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
+    std::printf("composite, state %d: impedance %.6f / %.6f ohm (%+.2e), largest SAR error %.3g "
+                "of peak\n",
+                state++, zApproximate, zExact, zApproximate / zExact - 1.0, sarError);
+    // Measured: -0.8 to -1.2e-4 and 0.7 to 0.9e-4 of the peak SAR.
+    EXPECT_NEAR(zApproximate / zExact, 1.0, 3e-4);
+    EXPECT_LT(sarError, 3e-4);
+    // Both deposit the set power.
+    EXPECT_NEAR(integral_W(setup.grid, powerApproximate), 200.0, 200.0 * 1e-5);
+  }
+  EXPECT_EQ(approximate.potentialSolves(), 3);
+  EXPECT_EQ(approximate.nestedPotentialSolves(), 0);
+}
+
+TEST(AblationRfSource, ACompositeBoxOverTheWholeGridIsTheFullSolve) {
+  // A margin that takes the box to the ground layer leaves no 2 mm cells but the ground's
+  // (one voxel thick): the composite grid is the 1 mm grid, and its solve the full one to
+  // within the solver's tolerance. On an odd grid (61) and an even one (48, the electrode
+  // off-centre), so every end of the axes' cells is met.
+  for (std::int64_t n : {61, 48}) {
+    const AblationGrid grid = uniformGrid(testLiver(), {n, n, n}, 1.0);
+    ProbePlacement placement;
+    placement.tip_lps = Vec3(3.0, -2.0, 12.0);
+    placement.entry_lps = Vec3(3.0, -2.0, -200.0);
+    RfSettings composite = CooledElectrodeInLiver::constantPower(
+        rfSettingsFor(findDevice("rf-cooled-3cm")));
+    composite.nestedMargin_mm = 200.0;
+    RfSettings full = composite;
+    full.nestedPotential = false;
+    RfSource approximate(grid, findDevice("rf-cooled-3cm"), placement, composite);
+    RfSource exact(grid, findDevice("rf-cooled-3cm"), placement, full);
+    ThermalState state;
+    state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+    std::vector<float> powerApproximate, powerExact;
+    approximate.depositedPower(grid, state, 5.0, powerApproximate);
+    exact.depositedPower(grid, state, 5.0, powerExact);
+    const double z = approximate.log().back().impedance_ohm;
+    const double zExact = exact.log().back().impedance_ohm;
+    std::printf("composite box over the grid (%lld^3): impedance %.7f / %.7f ohm\n",
+                static_cast<long long>(n), z, zExact);
+    EXPECT_NEAR(z / zExact, 1.0, 1e-5);
+    EXPECT_LT(largestDifferenceOfPeak(powerApproximate, powerExact), 1e-4);
+  }
+}
+
 TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
   // RfSettings::nestedWarmStart: with no nested steps allowed (interval 0) every solve is a
   // full one, and each after the first starts from a box solve of the new state. It converges
@@ -443,6 +516,7 @@ TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
   CooledElectrodeInLiver setup;
   RfSettings warm = setup.settings;
   warm.nestedFullSolveInterval = 0;
+  warm.compositePotential = false;  // the box-started full solves are the 1 mm grid's
   RfSettings cold = warm;
   cold.nestedWarmStart = false;
   RfSource boxStarted = setup.source(warm), lastStarted = setup.source(cold);
@@ -474,10 +548,14 @@ TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
   // from a box solve (the default) and from the last potential: the zone, the roll-offs and the
   // temperatures are the same to within the solver's tolerance, far inside the bars of the
   // approximations (1 % volume, 0.5 mm per axis).
-  const testing::CooledRfRun boxStarted =
-      testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
-  const testing::CooledRfRun lastStarted = testing::runCooledRf(
-      [](BioheatParameters&, RfSettings& settings) { settings.nestedWarmStart = false; });
+  // (Full solves on the 1 mm grid: with the composite grid they are not box-started.)
+  const testing::CooledRfRun boxStarted = testing::runCooledRf(
+      [](BioheatParameters&, RfSettings& settings) { settings.compositePotential = false; });
+  const testing::CooledRfRun lastStarted =
+      testing::runCooledRf([](BioheatParameters&, RfSettings& settings) {
+        settings.compositePotential = false;
+        settings.nestedWarmStart = false;
+      });
   const AblationResult& a = lastStarted.result;
   const AblationResult& b = boxStarted.result;
   std::printf(
@@ -501,6 +579,41 @@ TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
   for (std::size_t point = 0; point < 2; ++point)
     EXPECT_NEAR(b.recorded[point].temperature_degC.back(),
                 a.recorded[point].temperature_degC.back(), 0.05);
+}
+
+TEST(AblationRfSource, TheCompositeGridGivesTheZoneOfTheFullSolves) {
+  // Two minutes of the benchmark's treatment (61^3, three roll-offs) with the full solves on the
+  // composite grid (the default) and on the 1 mm grid: the same roll-offs at the same times,
+  // the zone within 0.5 % and 0.1 mm per axis, energy within 0.1 %.
+  const testing::CooledRfRun composite =
+      testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
+  const testing::CooledRfRun fine = testing::runCooledRf(
+      [](BioheatParameters&, RfSettings& settings) { settings.compositePotential = false; });
+  const AblationResult& a = fine.result;
+  const AblationResult& b = composite.result;
+  std::printf(
+      "composite full solves: zone %.4f / %.4f ml, axes %.2f x %.2f x %.2f / %.2f x %.2f x "
+      "%.2f mm, energy %.2f / %.2f J, roll-offs %d / %d, potential iterations %lld / %lld\n",
+      b.zoneVolume_ml, a.zoneVolume_ml, b.zoneAxes.long_mm, b.zoneAxes.short_mm[0],
+      b.zoneAxes.short_mm[1], a.zoneAxes.long_mm, a.zoneAxes.short_mm[0], a.zoneAxes.short_mm[1],
+      b.deliveredEnergy_J, a.deliveredEnergy_J, composite.rollOffs, fine.rollOffs,
+      composite.potentialIterations, fine.potentialIterations);
+  ASSERT_GT(a.zoneVolume_ml, 5.0);
+  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, 5e-3 * a.zoneVolume_ml);
+  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
+  EXPECT_EQ(composite.rollOffs, fine.rollOffs);
+  // The roll-offs' times: the starts of the steps whose power went off after a step with power.
+  auto rollOffTimes = [](const AblationResult& r) {
+    std::vector<double> times;
+    for (std::size_t step = 1; step < r.deliveredPower_W.size(); ++step)
+      if (r.deliveredPower_W[step] == 0.0 && r.deliveredPower_W[step - 1] > 0.0)
+        times.push_back(r.time_s[step - 1]);
+    return times;
+  };
+  EXPECT_EQ(rollOffTimes(b), rollOffTimes(a));
+  EXPECT_NEAR(b.deliveredEnergy_J, a.deliveredEnergy_J, 1e-3 * a.deliveredEnergy_J);
 }
 
 TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {

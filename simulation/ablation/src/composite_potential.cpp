@@ -202,19 +202,23 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
             std::int64_t cell[3];
             for (int b = 0; b < 3; ++b) cell[b] = axes_[b].cellOf[q[b]];
             const std::size_t c = cellGeometry_.linearIndex(cell[0], cell[1], cell[2]);
+            // Across into the ground layer, the ground voxel itself (a cell one voxel thick):
+            // the 1 mm grid's face there.
+            const std::size_t outer = grid.linearIndex(q[0], q[1], q[2]);
+            const bool ground = cellRoles_[c] == NodeRole::Ground;
             const double width = double(axes_[a].width(cell[a]));
+            const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
             const double conductance =
-                cellConductance(1.0, 1.0, boxSigma_[n], width, double(cellSigma_[c]));
+                cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma);
             couplings_.push_back({std::uint32_t(n), std::uint32_t(c), float(conductance)});
-            faces_.push_back({grid.linearIndex(g[0], g[1], g[2]), grid.linearIndex(q[0], q[1], q[2]),
-                              cellSigma_[c] > 0.0f ? 0.5 * width / double(cellSigma_[c])
-                                                   : std::numeric_limits<double>::infinity()});
+            faces_.push_back({grid.linearIndex(g[0], g[1], g[2]), outer,
+                              outerSigma > 0.0 ? 0.5 * width / outerSigma
+                                               : std::numeric_limits<double>::infinity()});
             boxFaces_.diagonal[n] += double(couplings_.back().conductance);
             if (cellRoles_[c] == NodeRole::Tissue)
               cellFaces_.diagonal[c] += double(couplings_.back().conductance);
           }
       }
-  (void)sigma;
 }
 
 template <class In>
