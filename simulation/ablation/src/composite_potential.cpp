@@ -103,7 +103,7 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
     }
   });
   faceConductivity(sb, boxSigma_, boxFaces_);
-  setUpCells(grid, sigma);
+  setUpCells(grid, sigma, roles);
   setUpCouplings(grid, sigma);
   boxFree_.resize(m);
   for (std::size_t n = 0; n < m; ++n) boxFree_[n] = boxRoles_[n] == NodeRole::Tissue;
@@ -115,7 +115,8 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
                    boxCell_, couplings_);
 }
 
-void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const float> sigma) {
+void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const float> sigma,
+                                    std::span<const NodeRole> roles) {
   const Strides sc(cellGeometry_);
   const std::size_t cells = cellGeometry_.voxelCount();
   const CompositeAxis &ax = axes_[0], &ay = axes_[1], &az = axes_[2];
@@ -128,12 +129,20 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
   // Each cell's sigma: the mean of its voxels' (a slice of cells reads its own voxel slices).
   cellSigma_.assign(cells, 0.0f);
   cellRoles_.resize(cells);
+  std::vector<std::uint8_t> misplaced(std::size_t(sc.nz), 0);
   forEachSlice(sc, [&](std::int64_t K) {
     for (std::int64_t k = az.start[K]; k < az.start[K + 1]; ++k)
       for (std::int64_t j = 0; j < grid.size[1]; ++j) {
         const std::size_t row = grid.linearIndex(0, j, k);
         float* cellRow = cellSigma_.data() + cellGeometry_.linearIndex(0, ay.cellOf[j], K);
         for (std::int64_t i = 0; i < grid.size[0]; ++i) cellRow[ax.cellOf[i]] += sigma[row + i];
+        // Cells stand for tissue only: an electrode outside the box or a ground inside the
+        // grid would be averaged away.
+        const bool groundRow = k == 0 || j == 0 || k + 1 == grid.size[2] || j + 1 == grid.size[1];
+        const bool boxRow = k >= lo_[2] && k < hi_[2] && j >= lo_[1] && j < hi_[1];
+        for (std::int64_t i = 1; i + 1 < grid.size[0] && !groundRow; ++i)
+          if (roles[row + i] != NodeRole::Tissue && !(boxRow && i >= lo_[0] && i < hi_[0]))
+            misplaced[K] = 1;
       }
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {
@@ -146,6 +155,12 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
                                          : NodeRole::Tissue;
       }
   });
+  if (std::find(misplaced.begin(), misplaced.end(), 1) != misplaced.end()) {
+    throw Error(ErrorKind::Internal,
+                "The composite potential grid needs every electrode voxel inside its box and the "
+                "ground on the grid's faces only.",
+                "CompositePotential");
+  }
   // The faces between cells outside the box, and each cell's diagonal (the couplings to the
   // box's voxels are added by setUpCouplings()).
   FaceConductivity& f = cellFaces_;

@@ -57,7 +57,8 @@ class CompositePotential {
   static void snapBox(const ImageGeometry& grid, std::array<std::int64_t, 3>& lo,
                       std::array<std::int64_t, 3>& hi);
   // Solves div(sigma grad V) = 0 with Electrode voxels at electrode_V (all inside the box) and
-  // the ground layer at 0, from warmStart (per grid voxel, may be empty: a cell's first voxel
+  // the ground layer at 0 (Ground voxels elsewhere, or an electrode outside the box, are an
+  // Error(Internal)), from warmStart (per grid voxel, may be empty: a cell's first voxel
   // gives the cell's). Throws Error(Internal) when CG does not converge.
   CompositeSolution solve(const ImageGeometry& grid, std::span<const float> sigma_S_m,
                           std::span<const NodeRole> roles, const std::array<std::int64_t, 3>& lo,
@@ -68,7 +69,8 @@ class CompositePotential {
   void setUp(const ImageGeometry& grid, std::span<const float> sigma_S_m,
              std::span<const NodeRole> roles, const std::array<std::int64_t, 3>& lo,
              const std::array<std::int64_t, 3>& hi);
-  void setUpCells(const ImageGeometry& grid, std::span<const float> sigma_S_m);
+  void setUpCells(const ImageGeometry& grid, std::span<const float> sigma_S_m,
+                  std::span<const NodeRole> roles);
   void setUpCouplings(const ImageGeometry& grid, std::span<const float> sigma_S_m);
   // out = A x (negate: -A x) on the box's voxels and the cells, couplings included.
   template <class In>
