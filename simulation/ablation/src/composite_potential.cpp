@@ -259,6 +259,7 @@ CompositeSolution CompositePotential::solve(const ImageGeometry& grid,
                                             const std::array<std::int64_t, 3>& lo,
                                             const std::array<std::int64_t, 3>& hi,
                                             double electrode_V, std::span<const double> warmStart,
+                                            double warmOutsideScale,
                                             const PotentialSolverOptions& options) {
   setUp(grid, sigma_S_m, roles, lo, hi);
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
@@ -281,7 +282,8 @@ CompositeSolution CompositePotential::solve(const ImageGeometry& grid,
     const std::int64_t K = std::int64_t(c) / (cellGeometry_.size[0] * cellGeometry_.size[1]);
     x[m + c] = cellRoles_[c] == NodeRole::Tissue && warm
                    ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J],
-                                                axes_[2].start[K])]
+                                                axes_[2].start[K])] *
+                         warmOutsideScale
                    : 0.0;
   });
   for (std::vector<float>* v : {&r_, &z_, &p_, &ap_}) v->resize(n);

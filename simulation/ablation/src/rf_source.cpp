@@ -274,6 +274,8 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                 "RfSettings::nestedMargin_mm");
   }
   const ImageGeometry& g = grid.geometry;
+  gridSize_ = {g.size[0], g.size[1], g.size[2]};
+  voxelSize_mm_ = g.spacing_mm.x();
   roles_.assign(g.voxelCount(), NodeRole::Tissue);
   // The dispersive ground: the box faces (see the header).
   for (std::int64_t k = 0; k < g.size[2]; ++k)
@@ -341,16 +343,18 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
   struct Sums {
     double weighted = 0.0, weights = 0.0;
   };
+  // The SAR outside the nested box is the stored one times outsideScale_^2 (exactly it at 1).
+  const double outsideFactor = outsideScale_ * outsideScale_;
   const Sums sums = parallel::parallelReduce(
       IndexRange{0, sigma_S_m.size()}, 1 << 16, Sums{},
       [&](IndexRange r) {
         Sums s;
-        for (std::size_t v = r.begin; v < r.end; ++v) {
-          const double q = unitHeating_W_m3_[v];
-          if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) continue;
+        walkBoxMembership(r, [&](std::size_t v, bool outside) {
+          const double q = outside ? unitHeating_W_m3_[v] * outsideFactor : unitHeating_W_m3_[v];
+          if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) return;
           s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
           s.weights += q;
-        }
+        });
         return s;
       },
       [](Sums a, const Sums& b) {
@@ -438,6 +442,49 @@ void RfSource::keepFullSolve() {
   fullHeating_W_m3_ = unitHeating_W_m3_;
   fullSigma_S_m_ = solvedSigma_S_m_;
   solvesSinceFull_ = 0;
+  outsideScale_ = 1.0;
+  if (!settings_.compositePotential) return;
+  // The full solve's power outside the box (the nested steps scale it by outsideScale_^2).
+  double box = 0.0;
+  forEachBoxRow([&](std::size_t v0, std::size_t, std::int64_t count) {
+    for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) box += unitHeating_W_m3_[v];
+  });
+  const double h_m = voxelSize_mm_ * 1e-3;
+  fullOutsidePower_W_ = unitPower_W_ - box * h_m * h_m * h_m;
+}
+
+template <class Visit>
+void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const {
+  if (outsideScale_ == 1.0) {  // nothing to tell apart (and no box before the first solve)
+    for (std::size_t v = voxels.begin; v < voxels.end; ++v) visit(v, false);
+    return;
+  }
+  const std::int64_t nx = gridSize_[0], ny = gridSize_[1];
+  auto i = std::int64_t(voxels.begin) % nx, j = (std::int64_t(voxels.begin) / nx) % ny,
+       k = std::int64_t(voxels.begin) / (nx * ny);
+  for (std::size_t v = voxels.begin; v < voxels.end; ++v) {
+    const bool inside = i >= nestedLo_[0] && i < nestedHi_[0] && j >= nestedLo_[1] &&
+                        j < nestedHi_[1] && k >= nestedLo_[2] && k < nestedHi_[2];
+    visit(v, !inside);
+    if (++i == nx) {
+      i = 0;
+      if (++j == ny) {
+        j = 0;
+        ++k;
+      }
+    }
+  }
+}
+
+template <class Row>
+void RfSource::forEachBoxRow(Row&& row) const {
+  const std::int64_t nx = gridSize_[0], ny = gridSize_[1];
+  const std::int64_t count = nestedHi_[0] - nestedLo_[0];
+  const std::int64_t by = nestedHi_[1] - nestedLo_[1];
+  for (std::int64_t k = nestedLo_[2]; k < nestedHi_[2]; ++k)
+    for (std::int64_t j = nestedLo_[1]; j < nestedHi_[1]; ++j)
+      row(std::size_t(nestedLo_[0] + nx * (j + ny * k)),
+          std::size_t(count * ((j - nestedLo_[1]) + by * (k - nestedLo_[2]))), count);
 }
 
 void RfSource::recordNestedBoundary(const AblationGrid& grid) {
@@ -471,7 +518,7 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
   if (!composite_) composite_ = std::make_unique<detail::CompositePotential>();
   detail::CompositeSolution solution =
       composite_->solve(grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0, unitPotential_V_,
-                        settings_.solver);
+                        outsideScale_, settings_.solver);
   unitHeating_W_m3_ = std::move(solution.heating_W_m3);
   unitPotential_V_ = std::move(solution.potential_V);
   unitPower_W_ = solution.power_W;
@@ -590,7 +637,18 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const Strides s(g);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
-  forEachSlice(s, [&](std::int64_t k) {
+  // With the composite grid the outside keeps the full solve's fields, scaled where they are
+  // read (outsideScale_): a nested step then writes the box only.
+  const bool boxOnly = settings_.compositePotential && withHeating;
+  if (boxOnly) {
+    forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+      std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
+                  unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
+      std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
+                  unitPotential_V_.begin() + std::ptrdiff_t(v0));
+    });
+    outsideScale_ = scale;
+  } else forEachSlice(s, [&](std::int64_t k) {
     const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
     for (std::int64_t j = 0; j < s.ny; ++j) {
       const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
@@ -617,6 +675,14 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
     unitHeating_W_m3_[face.inner] +=
         float(faceShare(roles_[face.inner], roles_[face.outer]) *
               nestedFaceConductance(face, sigma) * dv * dv * perVolume);
+  }
+  if (boxOnly) {
+    double box = 0.0;
+    forEachBoxRow([&](std::size_t v0, std::size_t, std::int64_t count) {
+      for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) box += unitHeating_W_m3_[v];
+    });
+    unitPower_W_ = box * h_m * h_m * h_m + scale * scale * fullOutsidePower_W_;
+    return solution.iterations;
   }
   unitPower_W_ = sumOverSlices(s, [&](std::int64_t k) {
     double sum = 0.0;
@@ -711,9 +777,11 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
     power_W = std::min(power_W, settings_.maxCurrent_A * settings_.maxCurrent_A * impedance_ohm);
   const double scale = power_W / unitPower_W_;  // V0^2
   power_W_m3.resize(n);
+  const double outsideScale = scale * (outsideScale_ * outsideScale_);
   parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {
-    for (std::size_t v = r.begin; v < r.end; ++v)
-      power_W_m3[v] = float(unitHeating_W_m3_[v] * scale);
+    walkBoxMembership(r, [&](std::size_t v, bool outside) {
+      power_W_m3[v] = float(unitHeating_W_m3_[v] * (outside ? outsideScale : scale));
+    });
   });
   deliveredPower_W_ = power_W;
   if (!state.latentHeatLeft_J_m3.empty())

@@ -24,6 +24,7 @@
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/heat_source.h"
 #include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/core/progress.h"
 
 namespace twinplan::ablation {
@@ -252,6 +253,19 @@ class RfSource : public HeatSource {
   void solveCompositePotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
   // The full solve's fields and sigma kept for the nested solves that extend it.
   void keepFullSolve();
+  // row(first grid voxel, first box voxel, voxel count) for each row of the nested box, in order.
+  template <class Row>
+  void forEachBoxRow(Row&& row) const;
+  // visit(v, outside) for the voxels in order, outside: v lies outside the nested box (always
+  // false while outsideScale_ is 1, when the two read alike).
+  template <class Visit>
+  void walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const;
+  // The potential outside the nested box is unitPotential_V_ times this, the SAR there
+  // unitHeating_W_m3_ times its square (compositePotential: nested steps write the box only).
+  double outsideScale_ = 1.0;
+  double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
+  std::array<std::int64_t, 3> gridSize_{};
+  double voxelSize_mm_ = 1.0;
   // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
   // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
   // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
