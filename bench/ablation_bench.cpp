@@ -111,7 +111,9 @@ class TimedSource : public HeatSource {
   void depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                       std::vector<float>& power_W_m3) override {
     const auto start = Clock::now();
+    const std::clock_t cpuStart = std::clock();
     source_.depositedPower(grid, state, step_s, power_W_m3);
+    sourceCpu_s += double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
     source_s += secondsSince(start);
   }
   std::vector<HeldTemperature> heldTemperatures(const AblationGrid& grid,
@@ -121,6 +123,9 @@ class TimedSource : public HeatSource {
   double deliveredPower_W() const override { return source_.deliveredPower_W(); }
   double powerUnchangedUntil_s() const override { return source_.powerUnchangedUntil_s(); }
   double source_s = 0.0;
+  // The process's CPU time (both threads) inside the source: the stage's comparable figure on
+  // a loaded machine (the bioheat step does not run meanwhile).
+  double sourceCpu_s = 0.0;
 
  private:
   RfSource& source_;
@@ -129,7 +134,7 @@ class TimedSource : public HeatSource {
 struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
-  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0;
+  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0, sourceCpu_s = 0.0;
   int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
@@ -186,6 +191,7 @@ RfRun runCooledRf() {
   run.cpu_s = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
   run.wall_s = secondsSince(start);
   run.source_s = timed.source_s;
+  run.sourceCpu_s = timed.sourceCpu_s;
   run.solves = rf.potentialSolves();
   run.nestedSolves = rf.nestedPotentialSolves();
   run.nestedWarmStarts = rf.nestedWarmStarts();
@@ -247,8 +253,8 @@ void printRfZone(const RfRun& r) {
       result.boxFaceEnergy_J);
   std::printf(
       "potential solves %d, of them nested %d; full solves warm started by a box solve %d; "
-      "impedance at the first solve %.6f ohm\n",
-      r.solves, r.nestedSolves, r.nestedWarmStarts, r.baselineImpedance_ohm);
+      "impedance at the first solve %.6f ohm; source stage CPU %.2f s\n",
+      r.solves, r.nestedSolves, r.nestedWarmStarts, r.baselineImpedance_ohm, r.sourceCpu_s);
   // The roll-offs' times: the starts of the steps whose power went off after a step with power.
   std::printf("roll-offs at (s):");
   for (std::size_t step = 1; step < result.deliveredPower_W.size(); ++step)

@@ -349,11 +349,13 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
       IndexRange{0, sigma_S_m.size()}, 1 << 16, Sums{},
       [&](IndexRange r) {
         Sums s;
-        walkBoxMembership(r, [&](std::size_t v, bool outside) {
-          const double q = outside ? unitHeating_W_m3_[v] * outsideFactor : unitHeating_W_m3_[v];
-          if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) return;
-          s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
-          s.weights += q;
+        walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
+          for (std::size_t v = first; v < last; ++v) {
+            const double q = outside ? unitHeating_W_m3_[v] * outsideFactor : unitHeating_W_m3_[v];
+            if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) continue;
+            s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
+            s.weights += q;
+          }
         });
         return s;
       },
@@ -456,23 +458,27 @@ void RfSource::keepFullSolve() {
 template <class Visit>
 void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const {
   if (outsideScale_ == 1.0) {  // nothing to tell apart (and no box before the first solve)
-    for (std::size_t v = voxels.begin; v < voxels.end; ++v) visit(v, false);
+    visit(voxels.begin, voxels.end, false);
     return;
   }
-  const std::int64_t nx = gridSize_[0], ny = gridSize_[1];
-  auto i = std::int64_t(voxels.begin) % nx, j = (std::int64_t(voxels.begin) / nx) % ny,
-       k = std::int64_t(voxels.begin) / (nx * ny);
-  for (std::size_t v = voxels.begin; v < voxels.end; ++v) {
-    const bool inside = i >= nestedLo_[0] && i < nestedHi_[0] && j >= nestedLo_[1] &&
-                        j < nestedHi_[1] && k >= nestedLo_[2] && k < nestedHi_[2];
-    visit(v, !inside);
-    if (++i == nx) {
-      i = 0;
-      if (++j == ny) {
-        j = 0;
-        ++k;
-      }
+  // Row by row: the row's stretch before the box, in it, after it (one division per row).
+  const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
+  std::size_t v = voxels.begin;
+  while (v < voxels.end) {
+    const std::size_t row = v / nx, rowStart = row * nx;
+    const std::size_t rowEnd = std::min(voxels.end, rowStart + nx);
+    const auto j = std::int64_t(row % ny), k = std::int64_t(row / ny);
+    const bool rowIn = j >= nestedLo_[1] && j < nestedHi_[1] && k >= nestedLo_[2] && k < nestedHi_[2];
+    const std::size_t boxBegin = std::clamp(rowStart + std::size_t(nestedLo_[0]), v, rowEnd);
+    const std::size_t boxEnd = std::clamp(rowStart + std::size_t(nestedHi_[0]), v, rowEnd);
+    if (!rowIn) {
+      visit(v, rowEnd, true);
+    } else {
+      if (v < boxBegin) visit(v, boxBegin, true);
+      if (boxBegin < boxEnd) visit(boxBegin, boxEnd, false);
+      if (boxEnd < rowEnd) visit(boxEnd, rowEnd, true);
     }
+    v = rowEnd;
   }
 }
 
@@ -779,8 +785,10 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   power_W_m3.resize(n);
   const double outsideScale = scale * (outsideScale_ * outsideScale_);
   parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {
-    walkBoxMembership(r, [&](std::size_t v, bool outside) {
-      power_W_m3[v] = float(unitHeating_W_m3_[v] * (outside ? outsideScale : scale));
+    walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
+      const double factor = outside ? outsideScale : scale;
+      for (std::size_t v = first; v < last; ++v)
+        power_W_m3[v] = float(unitHeating_W_m3_[v] * factor);
     });
   });
   deliveredPower_W_ = power_W;

@@ -256,8 +256,8 @@ class RfSource : public HeatSource {
   // row(first grid voxel, first box voxel, voxel count) for each row of the nested box, in order.
   template <class Row>
   void forEachBoxRow(Row&& row) const;
-  // visit(v, outside) for the voxels in order, outside: v lies outside the nested box (always
-  // false while outsideScale_ is 1, when the two read alike).
+  // visit(first, last, outside) for stretches of the voxels in order, outside: they lie outside
+  // the nested box (one stretch, inside, while outsideScale_ is 1, when the two read alike).
   template <class Visit>
   void walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const;
   // The potential outside the nested box is unitPotential_V_ times this, the SAR there
