@@ -309,10 +309,10 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
 
 RfSource::~RfSource() = default;
 
-std::vector<float> RfSource::conductivities(const AblationGrid& grid,
-                                            std::span<const float> temperature_degC) const {
+void RfSource::conductivities(const AblationGrid& grid, std::span<const float> temperature_degC,
+                              std::vector<float>& sigma) const {
   const std::size_t n = grid.geometry.voxelCount();
-  std::vector<float> sigma(n);
+  sigma.resize(n);
   parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v) {
       sigma[v] = waterLeft_.empty()
@@ -324,7 +324,6 @@ std::vector<float> RfSource::conductivities(const AblationGrid& grid,
   // The metal of the active part conducts; the insulated shaft does not.
   for (std::size_t v : voxels_.active) sigma[v] = 1e6f;
   for (std::size_t v : voxels_.shaft) sigma[v] = float(settings_.insulatorConductivity_S_m);
-  return sigma;
 }
 
 void RfSource::trackWater(const ThermalState& state, std::size_t voxelCount) {
@@ -367,9 +366,9 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
   return sums.weights > 0.0 ? sums.weighted / sums.weights : 0.0;
 }
 
-void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma) {
+void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& sigma) {
   if (settings_.nestedPotential && settings_.compositePotential) {
-    solveCompositePotential(grid, std::move(sigma));
+    solveCompositePotential(grid, sigma);
     return;
   }
   if (!potentialWorkspace_) potentialWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
@@ -387,7 +386,7 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> s
   unitHeating_W_m3_ = std::move(solution.heating_W_m3);
   unitPotential_V_ = std::move(solution.potential_V);
   unitPower_W_ = solution.power_W;
-  solvedSigma_S_m_ = std::move(sigma);
+  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
   potentialIterations_ += solution.iterations;
   if (!(unitPower_W_ > 0.0)) {
@@ -519,7 +518,7 @@ void RfSource::recordNestedBoundary(const AblationGrid& grid) {
   keepFullSolve();
 }
 
-void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<float> sigma) {
+void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma) {
   setNestedBox(grid);
   if (!composite_) composite_ = std::make_unique<detail::CompositePotential>();
   detail::CompositeSolution solution =
@@ -528,7 +527,7 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
   unitHeating_W_m3_ = std::move(solution.heating_W_m3);
   unitPotential_V_ = std::move(solution.potential_V);
   unitPower_W_ = solution.power_W;
-  solvedSigma_S_m_ = std::move(sigma);
+  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
   potentialIterations_ += solution.iterations;
   if (!(unitPower_W_ > 0.0)) {
@@ -588,9 +587,9 @@ bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
   return sums.all > 0.0 && sums.outside / sums.all <= settings_.nestedOuterConductanceChange;
 }
 
-void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma) {
+void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {
   potentialIterations_ += solveNestedBox(grid, sigma, NestedUse::Step);
-  solvedSigma_S_m_ = std::move(sigma);
+  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
   ++nestedSolves_;
   ++solvesSinceFull_;
@@ -763,13 +762,14 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
       settings_.control == PowerControl::ImpedanceControlled && state.time_s < powerOffUntil_s_;
   trackWater(state, n);
   if (!paused || solvedSigma_S_m_.size() != n) {
-    std::vector<float> sigma = conductivities(grid, temperature);
+    std::vector<float>& sigma = sigmaScratch_;
+    conductivities(grid, temperature, sigma);
     if (solvedSigma_S_m_.size() != n ||
         weightedConductivityChange(sigma) > settings_.resolveConductanceChange) {
       if (nestedSolveAllowed(grid, sigma))
-        solveNestedPotential(grid, std::move(sigma));
+        solveNestedPotential(grid, sigma);
       else
-        solveUnitPotential(grid, std::move(sigma));
+        solveUnitPotential(grid, sigma);
     }
   }
 

@@ -229,18 +229,18 @@ class RfSource : public HeatSource {
  private:
   // sigma (S/m) of every voxel at these temperatures (and the water left, waterLeft_, when
   // tracked), the electrode's metal and insulated shaft included.
-  std::vector<float> conductivities(const AblationGrid& grid,
-                                    std::span<const float> temperature_degC) const;
+  void conductivities(const AblationGrid& grid, std::span<const float> temperature_degC,
+                      std::vector<float>& sigma_S_m) const;
   // The fraction of each voxel's water left (RfSettings::conductivityFollowsWater), from the
   // solver's latent store against the first step's.
   void trackWater(const ThermalState& state, std::size_t voxelCount);
   // RfSettings::resolveConductanceChange's measure of sigma against the last solve's.
   double weightedConductivityChange(std::span<const float> sigma_S_m) const;
-  void solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  void solveUnitPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // RfSettings::nestedPotential: whether the next solve may be nested, the nested solve, and
   // the full solve's record of the box's faces that it extends.
   bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m) const;
-  void solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  void solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // The box solve itself: as a nested step (potential, SAR and power of the whole grid), or as
   // the warm start of a full solve (the potential only). Returns the CG iterations.
   enum class NestedUse { Step, WarmStart };
@@ -250,7 +250,7 @@ class RfSource : public HeatSource {
   // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
   void setNestedBox(const AblationGrid& grid);
   // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
-  void solveCompositePotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // The full solve's fields and sigma kept for the nested solves that extend it.
   void keepFullSolve();
   // row(first grid voxel, first box voxel, voxel count) for each row of the nested box, in order.
@@ -290,6 +290,7 @@ class RfSource : public HeatSource {
   std::vector<float> unitHeating_W_m3_;  // SAR at 1 V
   double unitPower_W_ = 0.0;
   std::vector<float> solvedSigma_S_m_;     // the tissue conductivities of the last solve
+  std::vector<float> sigmaScratch_;        // this step's (the arrays swap at each solve)
   std::vector<float> initialLatent_J_m3_;  // the solver's latent store at the first step
   std::vector<float> waterLeft_;           // fraction (0-1) per voxel; empty: all present
   int potentialSolves_ = 0;
