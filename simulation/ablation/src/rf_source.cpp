@@ -194,8 +194,11 @@ RfSettings rfSettingsFor(const AblationDevice& device) {
   return settings;
 }
 
-double rfConductivity(const TissueProperties& tissue, double temperature_degC,
-                      const RfSettings& settings) {
+namespace {
+
+// rfConductivity() of temperature alone, here where the per-step pass over the grid can inline it.
+inline double collapsedConductivity(const TissueProperties& tissue, double temperature_degC,
+                                    const RfSettings& settings) {
   auto linear = [&](double t) {
     return tissue.electricalConductivity_S_m *
            std::max(0.05, 1.0 + tissue.electricalConductivityCoefficient_per_K *
@@ -207,6 +210,13 @@ double rfConductivity(const TissueProperties& tissue, double temperature_degC,
   const double fraction =
       std::clamp((temperature_degC - settings.vaporisationStart_degC) / width, 0.0, 1.0);
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
+}
+
+}  // namespace
+
+double rfConductivity(const TissueProperties& tissue, double temperature_degC,
+                      const RfSettings& settings) {
+  return collapsedConductivity(tissue, temperature_degC, settings);
 }
 
 double rfConductivity(const TissueProperties& tissue, double temperature_degC, double waterLeft,
@@ -316,7 +326,7 @@ void RfSource::conductivities(const AblationGrid& grid, std::span<const float> t
   parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v) {
       sigma[v] = waterLeft_.empty()
-                     ? float(rfConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
+                     ? float(collapsedConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
                      : float(rfConductivity(grid.tissueAt(v), temperature_degC[v],
                                             double(waterLeft_[v]), settings_));
     }
