@@ -393,18 +393,8 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& 
       solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
                        noProgress(), *potentialWorkspace_);
   // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
-  unitHeating_W_m3_ = std::move(solution.heating_W_m3);
-  unitPotential_V_ = std::move(solution.potential_V);
-  unitPower_W_ = solution.power_W;
-  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
-  ++potentialSolves_;
-  potentialIterations_ += solution.iterations;
-  if (!(unitPower_W_ > 0.0)) {
-    throw Error(ErrorKind::InvalidInput,
-                "No current flows from the electrode: the tissue around it does not conduct "
-                "(check the tissue table's electrical conductivity).",
-                "RfSource");
-  }
+  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V),
+               solution.power_W, solution.iterations, sigma);
   if (settings_.nestedPotential) recordNestedBoundary(grid);
 }
 
@@ -502,6 +492,22 @@ void RfSource::forEachBoxRow(Row&& row) const {
           std::size_t(count * ((j - nestedLo_[1]) + by * (k - nestedLo_[2]))), count);
 }
 
+void RfSource::keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+                            double power_W, int iterations, std::vector<float>& sigma) {
+  unitHeating_W_m3_ = std::move(heating_W_m3);
+  unitPotential_V_ = std::move(potential_V);
+  unitPower_W_ = power_W;
+  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
+  ++potentialSolves_;
+  potentialIterations_ += iterations;
+  if (!(unitPower_W_ > 0.0)) {
+    throw Error(ErrorKind::InvalidInput,
+                "No current flows from the electrode: the tissue around it does not conduct "
+                "(check the tissue table's electrical conductivity).",
+                "RfSource");
+  }
+}
+
 void RfSource::recordNestedBoundary(const AblationGrid& grid) {
   const ImageGeometry& g = grid.geometry;
   setNestedBox(grid);
@@ -534,18 +540,8 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
   detail::CompositeSolution solution =
       composite_->solve(grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0, unitPotential_V_,
                         outsideScale_, settings_.solver);
-  unitHeating_W_m3_ = std::move(solution.heating_W_m3);
-  unitPotential_V_ = std::move(solution.potential_V);
-  unitPower_W_ = solution.power_W;
-  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
-  ++potentialSolves_;
-  potentialIterations_ += solution.iterations;
-  if (!(unitPower_W_ > 0.0)) {
-    throw Error(ErrorKind::InvalidInput,
-                "No current flows from the electrode: the tissue around it does not conduct "
-                "(check the tissue table's electrical conductivity).",
-                "RfSource");
-  }
+  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V),
+               solution.power_W, solution.iterations, sigma);
   nestedFaces_.clear();
   for (const detail::CompositeFace& face : solution.faces)
     nestedFaces_.push_back({face.inner, face.outer, 0.0f, face.outerResistance});

@@ -251,6 +251,9 @@ class RfSource : public HeatSource {
   void setNestedBox(const AblationGrid& grid);
   // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
   void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
+  // A full solve's fields and this step's sigma (swapped in) become the unit solution.
+  void keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+                    double power_W, int iterations, std::vector<float>& sigma_S_m);
   // The full solve's fields and sigma kept for the nested solves that extend it.
   void keepFullSolve();
   // row(first grid voxel, first box voxel, voxel count) for each row of the nested box, in order.
