@@ -464,9 +464,10 @@ TEST(AblationRfSource, TheCompositeGridGivesTheFullSolvesImpedanceAndSar) {
     const double zApproximate = approximate.log().back().impedance_ohm;
     const double zExact = exact.log().back().impedance_ohm;
     const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
-    std::printf("composite, state %d: impedance %.6f / %.6f ohm (%+.2e), largest SAR error %.3g "
-                "of peak\n",
-                state++, zApproximate, zExact, zApproximate / zExact - 1.0, sarError);
+    std::printf(
+        "composite, state %d: impedance %.6f / %.6f ohm (%+.2e), largest SAR error %.3g "
+        "of peak\n",
+        state++, zApproximate, zExact, zApproximate / zExact - 1.0, sarError);
     // Measured: -0.8 to -1.2e-4 and 0.7 to 0.9e-4 of the peak SAR.
     EXPECT_NEAR(zApproximate / zExact, 1.0, 3e-4);
     EXPECT_LT(sarError, 3e-4);
@@ -487,8 +488,8 @@ TEST(AblationRfSource, ACompositeBoxOverTheWholeGridIsTheFullSolve) {
     ProbePlacement placement;
     placement.tip_lps = Vec3(3.0, -2.0, 12.0);
     placement.entry_lps = Vec3(3.0, -2.0, -200.0);
-    RfSettings composite = CooledElectrodeInLiver::constantPower(
-        rfSettingsFor(findDevice("rf-cooled-3cm")));
+    RfSettings composite =
+        CooledElectrodeInLiver::constantPower(rfSettingsFor(findDevice("rf-cooled-3cm")));
     composite.nestedMargin_mm = 200.0;
     RfSettings full = composite;
     full.nestedPotential = false;

@@ -98,8 +98,10 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
     for (std::int64_t j = 0; j < sb.ny; ++j) {
       const std::size_t from = grid.linearIndex(lo[0], lo[1] + j, lo[2] + k);
       const std::size_t to = boxGeometry_.linearIndex(0, j, k);
-      std::copy_n(sigma.begin() + std::ptrdiff_t(from), sb.nx, boxSigma_.begin() + std::ptrdiff_t(to));
-      std::copy_n(roles.begin() + std::ptrdiff_t(from), sb.nx, boxRoles_.begin() + std::ptrdiff_t(to));
+      std::copy_n(sigma.begin() + std::ptrdiff_t(from), sb.nx,
+                  boxSigma_.begin() + std::ptrdiff_t(to));
+      std::copy_n(roles.begin() + std::ptrdiff_t(from), sb.nx,
+                  boxRoles_.begin() + std::ptrdiff_t(to));
     }
   });
   faceConductivity(sb, boxSigma_, boxFaces_);
@@ -108,7 +110,8 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
   boxFree_.resize(m);
   for (std::size_t n = 0; n < m; ++n) boxFree_[n] = boxRoles_[n] == NodeRole::Tissue;
   cellFree_.resize(cellRoles_.size());
-  for (std::size_t c = 0; c < cellRoles_.size(); ++c) cellFree_[c] = cellRoles_[c] == NodeRole::Tissue;
+  for (std::size_t c = 0; c < cellRoles_.size(); ++c)
+    cellFree_[c] = cellRoles_[c] == NodeRole::Tissue;
   multigrid_.build(sb.nx, sb.ny, sb.nz, boxFaces_.x, boxFaces_.y, boxFaces_.z, boxFaces_.diagonal,
                    boxFree_, cellGeometry_.size[0], cellGeometry_.size[1], cellGeometry_.size[2],
                    cellFaces_.x, cellFaces_.y, cellFaces_.z, cellFaces_.diagonal, cellFree_,
@@ -150,7 +153,7 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
         cellSigma_[c] /= float(ax.width(I) * ay.width(J) * az.width(K));
         const bool ground =
             I == 0 || J == 0 || K == 0 || I + 1 == sc.nx || J + 1 == sc.ny || K + 1 == sc.nz;
-        cellRoles_[c] = ground         ? NodeRole::Ground
+        cellRoles_[c] = ground           ? NodeRole::Ground
                         : under(I, J, K) ? NodeRole::Electrode  // fixed here: the box's voxels
                                          : NodeRole::Tissue;
       }
@@ -223,8 +226,7 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
             const bool ground = cellRoles_[c] == NodeRole::Ground;
             const double width = double(axes_[a].width(cell[a]));
             const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
-            const double conductance =
-                cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma);
+            const double conductance = cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma);
             couplings_.push_back({std::uint32_t(n), std::uint32_t(c), float(conductance)});
             faces_.push_back({grid.linearIndex(g[0], g[1], g[2]), outer,
                               outerSigma > 0.0 ? 0.5 * width / outerSigma
@@ -253,14 +255,11 @@ void CompositePotential::applyComposite(std::span<const In> x, std::span<float> 
   }
 }
 
-CompositeSolution CompositePotential::solve(const ImageGeometry& grid,
-                                            std::span<const float> sigma_S_m,
-                                            std::span<const NodeRole> roles,
-                                            const std::array<std::int64_t, 3>& lo,
-                                            const std::array<std::int64_t, 3>& hi,
-                                            double electrode_V, std::span<const double> warmStart,
-                                            double warmOutsideScale,
-                                            const PotentialSolverOptions& options) {
+CompositeSolution CompositePotential::solve(
+    const ImageGeometry& grid, std::span<const float> sigma_S_m, std::span<const NodeRole> roles,
+    const std::array<std::int64_t, 3>& lo, const std::array<std::int64_t, 3>& hi,
+    double electrode_V, std::span<const double> warmStart, double warmOutsideScale,
+    const PotentialSolverOptions& options) {
   setUp(grid, sigma_S_m, roles, lo, hi);
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
   // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
@@ -280,11 +279,11 @@ CompositeSolution CompositePotential::solve(const ImageGeometry& grid,
     const std::int64_t I = std::int64_t(c) % cellGeometry_.size[0];
     const std::int64_t J = (std::int64_t(c) / cellGeometry_.size[0]) % cellGeometry_.size[1];
     const std::int64_t K = std::int64_t(c) / (cellGeometry_.size[0] * cellGeometry_.size[1]);
-    x[m + c] = cellRoles_[c] == NodeRole::Tissue && warm
-                   ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J],
-                                                axes_[2].start[K])] *
-                         warmOutsideScale
-                   : 0.0;
+    x[m + c] =
+        cellRoles_[c] == NodeRole::Tissue && warm
+            ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J], axes_[2].start[K])] *
+                  warmOutsideScale
+            : 0.0;
   });
   for (std::vector<float>* v : {&r_, &z_, &p_, &ap_}) v->resize(n);
   auto dot = [&](const std::vector<float>& a, const std::vector<float>& b) {
@@ -294,7 +293,8 @@ CompositeSolution CompositePotential::solve(const ImageGeometry& grid,
     multigrid_.apply(std::span<const float>(r_).first(m), std::span<const float>(r_).subspan(m),
                      std::span<float>(z_).first(m), std::span<float>(z_).subspan(m));
   };
-  const double rhsNorm = dirichletPullNorm(Strides(boxGeometry_), boxFaces_, boxRoles_, electrode_V);
+  const double rhsNorm =
+      dirichletPullNorm(Strides(boxGeometry_), boxFaces_, boxRoles_, electrode_V);
   applyComposite<double>(x, r_, /*negate=*/true);  // r = b - A x
   precondition();
   p_ = z_;
@@ -306,8 +306,10 @@ CompositeSolution CompositePotential::solve(const ImageGeometry& grid,
     if (iteration >= options.maxIterations) {
       throw Error(ErrorKind::Internal,
                   "The RF potential on the composite grid did not converge in " +
-                      std::to_string(iteration) + " conjugate-gradient iterations (relative "
-                      "residual " + std::to_string(residual / rhsNorm) + "); report this grid.",
+                      std::to_string(iteration) +
+                      " conjugate-gradient iterations (relative "
+                      "residual " +
+                      std::to_string(residual / rhsNorm) + "); report this grid.",
                   "CompositePotential");
     }
     applyComposite<float>(p_, ap_, false);
@@ -338,7 +340,8 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   const Strides sb(boxGeometry_), sc(cellGeometry_);
   const double h_m = grid.spacing_mm.x() * 1e-3;
   const double perVolume = 1.0 / (h_m * h_m);  // a face's power sigma_f h dV^2 over h^3
-  std::vector<float> boxHeating = jouleHeatingOfFaces(boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
+  std::vector<float> boxHeating =
+      jouleHeatingOfFaces(boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
   // Each cell's power (voxel units) from its faces, half of each face between two Tissue cells
   // (all of it next to the ground), then the couplings' halves.
   std::vector<double> cellPower(cells, 0.0);
@@ -396,12 +399,14 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W =
       (sumOf(m, [&](std::size_t b) { return double(boxHeating[b]); }) +
-       sumOf(cells, [&](std::size_t c) {
-         const std::int64_t I = std::int64_t(c) % sc.nx, J = (std::int64_t(c) / sc.nx) % sc.ny,
-                            K = std::int64_t(c) / (sc.nx * sc.ny);
-         return double(cellHeating[c]) *
-                double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
-       })) *
+       sumOf(cells,
+             [&](std::size_t c) {
+               const std::int64_t I = std::int64_t(c) % sc.nx,
+                                  J = (std::int64_t(c) / sc.nx) % sc.ny,
+                                  K = std::int64_t(c) / (sc.nx * sc.ny);
+               return double(cellHeating[c]) *
+                      double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
+             })) *
       voxelVolume_m3;
 }
 

@@ -387,14 +387,16 @@ std::size_t CompositeMultigrid::underIndex(std::size_t underCell) const {
                      cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
 }
 
-void CompositeMultigrid::build(
-    std::int64_t bx, std::int64_t by, std::int64_t bz, std::span<const float> boxFaceX,
-    std::span<const float> boxFaceY, std::span<const float> boxFaceZ,
-    std::span<const double> boxDiagonal, std::span<const std::uint8_t> boxFree, std::int64_t cx,
-    std::int64_t cy, std::int64_t cz, std::span<const float> cellFaceX,
-    std::span<const float> cellFaceY, std::span<const float> cellFaceZ,
-    std::span<const double> cellDiagonal, std::span<const std::uint8_t> cellFree,
-    const std::array<std::int64_t, 3>& boxCell, std::span<const CompositeCoupling> couplings) {
+void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz,
+                               std::span<const float> boxFaceX, std::span<const float> boxFaceY,
+                               std::span<const float> boxFaceZ, std::span<const double> boxDiagonal,
+                               std::span<const std::uint8_t> boxFree, std::int64_t cx,
+                               std::int64_t cy, std::int64_t cz, std::span<const float> cellFaceX,
+                               std::span<const float> cellFaceY, std::span<const float> cellFaceZ,
+                               std::span<const double> cellDiagonal,
+                               std::span<const std::uint8_t> cellFree,
+                               const std::array<std::int64_t, 3>& boxCell,
+                               std::span<const CompositeCoupling> couplings) {
   boxCell_ = boxCell;
   cells_ = {cx, cy, cz};
   couplings_.assign(couplings.begin(), couplings.end());
@@ -471,10 +473,12 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
     cellCorrection_[c] = 0.0f;
   }
   prolongCorrection(under_, box_);
-  for (std::size_t c = 0; c < zCell.size(); ++c) zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f;
+  for (std::size_t c = 0; c < zCell.size(); ++c)
+    zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f;
   // The box's rows see the cells' correction through the couplings.
   for (const CompositeCoupling& c : couplings_)
-    if (box_.inverseDiagonal[c.box] > 0.0f) box_.rightHandSide[c.box] += c.conductance * zCell[c.cell];
+    if (box_.inverseDiagonal[c.box] > 0.0f)
+      box_.rightHandSide[c.box] += c.conductance * zCell[c.cell];
   for (int s = 0; s < kSmoothingSweeps; ++s) {
     sweepColour(box_, 1);
     sweepColour(box_, 0);

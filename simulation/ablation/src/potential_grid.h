@@ -1,7 +1,8 @@
 #pragma once
 // The finite-volume potential operator of rf_source.h on a voxel grid (private to the module):
 // face conductivities, the operator and its sums, the Dirichlet pull, the faces' Joule heating.
-// Shared by the 1 mm grid's solve (rf_source.cpp) and the composite grid's (composite_potential.cpp).
+// Shared by the 1 mm grid's solve (rf_source.cpp) and the composite grid's
+// (composite_potential.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -92,7 +93,7 @@ inline void faceConductivity(const Strides& s, std::span<const float> sigma, Fac
 // sum over them keeps: +x, -x, +y, -y, +z, -z.
 template <class Visit>
 inline void forEachFace(const Strides& s, const FaceConductivity& f, std::size_t p, std::int64_t i,
-                 std::int64_t j, std::int64_t k, Visit&& visit) {
+                        std::int64_t j, std::int64_t k, Visit&& visit) {
   if (i + 1 < s.nx) visit(p + s.sx, f.x[p]);
   if (i > 0) visit(p - s.sx, f.x[p - s.sx]);
   if (j + 1 < s.ny) visit(p + s.sy, f.y[p]);
@@ -106,7 +107,7 @@ inline void forEachFace(const Strides& s, const FaceConductivity& f, std::size_t
 // whose six neighbours all exist (a loop without bounds checks).
 template <class General, class Interior>
 inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& general,
-             Interior&& interior) {
+                    Interior&& interior) {
   if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
     for (std::int64_t i = 0; i < s.nx; ++i) general(i);
     return;
@@ -122,8 +123,9 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
 // Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
 // bits as dot(x, out) afterwards, without reading the arrays again.
 template <class In, class Out>
-inline double applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                     std::span<const In> x, std::span<Out> out, bool negate = false) {
+inline double applyOperator(const Strides& s, const FaceConductivity& f,
+                            std::span<const NodeRole> roles, std::span<const In> x,
+                            std::span<Out> out, bool negate = false) {
   const double sign = negate ? -1.0 : 1.0;  // exact: x and -x round to floats of equal size
   return sumOverSlices(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
@@ -177,7 +179,7 @@ inline double dot(const Strides& s, const std::vector<T>& a, const std::vector<T
 // the terms of zero values left out change no bit), and the squares are summed per slice in
 // voxel order: the same bits as dot(b, b) of the whole grid, from one pass over the roles.
 inline double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
-                         std::span<const NodeRole> roles, double electrode_V) {
+                                std::span<const NodeRole> roles, double electrode_V) {
   // Rows with an electrode voxel: only they and their four neighbouring rows can be pulled.
   const std::size_t rows = std::size_t(s.ny * s.nz);
   std::vector<std::uint8_t> electrodeRow(rows);
@@ -235,8 +237,9 @@ inline void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t ro
 // jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
 // symmetric in float), so the same bits, without six divisions per voxel.
 inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
-                                       const FaceConductivity& f, std::span<const NodeRole> roles,
-                                       std::span<const double> potential_V) {
+                                              const FaceConductivity& f,
+                                              std::span<const NodeRole> roles,
+                                              std::span<const double> potential_V) {
   const double h_m = geometry.spacing_mm.x() * 1e-3;
   const double perVolume = h_m / (h_m * h_m * h_m);
   std::vector<float> heating(geometry.voxelCount(), 0.0f);

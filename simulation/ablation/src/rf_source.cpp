@@ -325,10 +325,11 @@ void RfSource::conductivities(const AblationGrid& grid, std::span<const float> t
   sigma.resize(n);
   parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v) {
-      sigma[v] = waterLeft_.empty()
-                     ? float(collapsedConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
-                     : float(rfConductivity(grid.tissueAt(v), temperature_degC[v],
-                                            double(waterLeft_[v]), settings_));
+      sigma[v] =
+          waterLeft_.empty()
+              ? float(collapsedConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
+              : float(rfConductivity(grid.tissueAt(v), temperature_degC[v], double(waterLeft_[v]),
+                                     settings_));
     }
   });
   // The metal of the active part conducts; the insulated shaft does not.
@@ -393,8 +394,8 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& 
       solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
                        noProgress(), *potentialWorkspace_);
   // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
-  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V),
-               solution.power_W, solution.iterations, sigma);
+  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
+               solution.iterations, sigma);
   if (settings_.nestedPotential) recordNestedBoundary(grid);
 }
 
@@ -434,8 +435,8 @@ void RfSource::keepFullSolve() {
   const std::vector<double>& u = unitPotential_V_;
   for (NestedFace& face : nestedFaces_) {
     // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
-    face.beta = u[face.inner] > 1e-12 ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0))
-                                      : 0.0f;
+    face.beta =
+        u[face.inner] > 1e-12 ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0)) : 0.0f;
     fullFaceCurrent_A_ +=
         nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
   }
@@ -446,12 +447,16 @@ void RfSource::keepFullSolve() {
   outsideScale_ = 1.0;
   if (!settings_.compositePotential) return;
   // The full solve's power outside the box (the nested steps scale it by outsideScale_^2).
-  double box = 0.0;
+  fullOutsidePower_W_ = unitPower_W_ - boxPower_W();
+}
+
+double RfSource::boxPower_W() const {
+  double sum = 0.0;
   forEachBoxRow([&](std::size_t v0, std::size_t, std::int64_t count) {
-    for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) box += unitHeating_W_m3_[v];
+    for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) sum += unitHeating_W_m3_[v];
   });
   const double h_m = voxelSize_mm_ * 1e-3;
-  fullOutsidePower_W_ = unitPower_W_ - box * h_m * h_m * h_m;
+  return sum * h_m * h_m * h_m;
 }
 
 template <class Visit>
@@ -467,7 +472,8 @@ void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) con
     const std::size_t row = v / nx, rowStart = row * nx;
     const std::size_t rowEnd = std::min(voxels.end, rowStart + nx);
     const auto j = std::int64_t(row % ny), k = std::int64_t(row / ny);
-    const bool rowIn = j >= nestedLo_[1] && j < nestedHi_[1] && k >= nestedLo_[2] && k < nestedHi_[2];
+    const bool rowIn =
+        j >= nestedLo_[1] && j < nestedHi_[1] && k >= nestedLo_[2] && k < nestedHi_[2];
     const std::size_t boxBegin = std::clamp(rowStart + std::size_t(nestedLo_[0]), v, rowEnd);
     const std::size_t boxEnd = std::clamp(rowStart + std::size_t(nestedHi_[0]), v, rowEnd);
     if (!rowIn) {
@@ -540,8 +546,8 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
   detail::CompositeSolution solution =
       composite_->solve(grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0, unitPotential_V_,
                         outsideScale_, settings_.solver);
-  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V),
-               solution.power_W, solution.iterations, sigma);
+  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
+               solution.iterations, sigma);
   nestedFaces_.clear();
   for (const detail::CompositeFace& face : solution.faces)
     nestedFaces_.push_back({face.inner, face.outer, 0.0f, face.outerResistance});
@@ -632,8 +638,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   for (const NestedFace& face : nestedFaces_)
-    robin[local(face.inner)] +=
-        nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
+    robin[local(face.inner)] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
   if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
   PotentialSolution solution =
       solvePotentialIn(box, boxSigma, boxRoles, 1.0, boxWarm, settings_.solver, noProgress(),
@@ -642,8 +647,8 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   // outside (and its square that of the SAR there).
   double faceCurrent_A = 0.0;
   for (const NestedFace& face : nestedFaces_)
-    faceCurrent_A += nestedFaceConductance(face, sigma) *
-                     (1.0 - double(face.beta)) * solution.potential_V[local(face.inner)];
+    faceCurrent_A += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta)) *
+                     solution.potential_V[local(face.inner)];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const Strides s(g);
@@ -659,26 +664,28 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
                   unitPotential_V_.begin() + std::ptrdiff_t(v0));
     });
     outsideScale_ = scale;
-  } else forEachSlice(s, [&](std::int64_t k) {
-    const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
-    for (std::int64_t j = 0; j < s.ny; ++j) {
-      const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
-      const std::size_t v0 = g.linearIndex(0, j, k);
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        const std::size_t v = v0 + std::size_t(i);
-        if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
-          const std::size_t n =
-              box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-          if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
-          unitPotential_V_[v] = solution.potential_V[n];
-        } else {
-          if (withHeating)
-            unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
-          unitPotential_V_[v] = fullPotential_V_[v] * scale;
+  } else {
+    forEachSlice(s, [&](std::int64_t k) {
+      const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
+      for (std::int64_t j = 0; j < s.ny; ++j) {
+        const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
+        const std::size_t v0 = g.linearIndex(0, j, k);
+        for (std::int64_t i = 0; i < s.nx; ++i) {
+          const std::size_t v = v0 + std::size_t(i);
+          if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
+            const std::size_t n =
+                box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
+            if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
+            unitPotential_V_[v] = solution.potential_V[n];
+          } else {
+            if (withHeating)
+              unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
+            unitPotential_V_[v] = fullPotential_V_[v] * scale;
+          }
         }
       }
-    }
-  });
+    });
+  }
   if (!withHeating) return solution.iterations;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   for (const NestedFace& face : nestedFaces_) {
@@ -688,11 +695,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
               nestedFaceConductance(face, sigma) * dv * dv * perVolume);
   }
   if (boxOnly) {
-    double box = 0.0;
-    forEachBoxRow([&](std::size_t v0, std::size_t, std::int64_t count) {
-      for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) box += unitHeating_W_m3_[v];
-    });
-    unitPower_W_ = box * h_m * h_m * h_m + scale * scale * fullOutsidePower_W_;
+    unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
     return solution.iterations;
   }
   unitPower_W_ = sumOverSlices(s, [&](std::int64_t k) {

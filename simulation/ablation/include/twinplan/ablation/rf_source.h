@@ -189,7 +189,7 @@ struct RfLogEntry {
 namespace detail {
 struct PotentialWorkspace;  // rf_source.cpp: the solver's arrays, kept from solve to solve
 class CompositePotential;   // src/composite_potential.h
-}
+}  // namespace detail
 
 class RfSource : public HeatSource {
  public:
@@ -267,6 +267,7 @@ class RfSource : public HeatSource {
   // unitHeating_W_m3_ times its square (compositePotential: nested steps write the box only).
   double outsideScale_ = 1.0;
   double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
+  double boxPower_W() const;         // the unit SAR's power inside the nested box
   std::array<std::int64_t, 3> gridSize_{};
   double voxelSize_mm_ = 1.0;
   // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
