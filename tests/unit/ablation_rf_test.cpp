@@ -444,6 +444,23 @@ double largestDifferenceOfPeak(const std::vector<float>& a, const std::vector<fl
   return largest / peak;
 }
 
+// Two sources through the pair checks' three states (body temperature; heated to 105 degC at
+// the electrode, a 3 mm Gaussian; heated 8 mm wide): check(state, impedance and power of a,
+// impedance and power of b) after each.
+template <class Check>
+void throughThreeStates(const CooledElectrodeInLiver& setup, RfSource& a, RfSource& b,
+                        Check&& check) {
+  std::vector<float> powerA, powerB;
+  int index = 0;
+  for (const ThermalState& state :
+       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
+        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
+    a.depositedPower(setup.grid, state, 5.0, powerA);
+    b.depositedPower(setup.grid, state, 5.0, powerB);
+    check(index++, a.log().back().impedance_ohm, powerA, b.log().back().impedance_ohm, powerB);
+  }
+}
+
 TEST(AblationRfSource, TheCompositeGridGivesTheFullSolvesImpedanceAndSar) {
   // RfSettings::compositePotential: full solves on the nested box (20 mm around the active tip)
   // at 1 mm inside 2 mm cells, against the whole 1 mm grid, at body temperature and with the
@@ -454,26 +471,21 @@ TEST(AblationRfSource, TheCompositeGridGivesTheFullSolvesImpedanceAndSar) {
   composite.nestedFullSolveInterval = 0;
   full.nestedPotential = false;
   RfSource approximate = setup.source(composite), exact = setup.source(full);
-  std::vector<float> powerApproximate, powerExact;
-  int state = 0;
-  for (const ThermalState& s :
-       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
-        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
-    approximate.depositedPower(setup.grid, s, 5.0, powerApproximate);
-    exact.depositedPower(setup.grid, s, 5.0, powerExact);
-    const double zApproximate = approximate.log().back().impedance_ohm;
-    const double zExact = exact.log().back().impedance_ohm;
-    const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
-    std::printf(
-        "composite, state %d: impedance %.6f / %.6f ohm (%+.2e), largest SAR error %.3g "
-        "of peak\n",
-        state++, zApproximate, zExact, zApproximate / zExact - 1.0, sarError);
-    // Measured: -0.8 to -1.2e-4 and 0.7 to 0.9e-4 of the peak SAR.
-    EXPECT_NEAR(zApproximate / zExact, 1.0, 3e-4);
-    EXPECT_LT(sarError, 3e-4);
-    // Both deposit the set power.
-    EXPECT_NEAR(integral_W(setup.grid, powerApproximate), 200.0, 200.0 * 1e-5);
-  }
+  throughThreeStates(
+      setup, approximate, exact,
+      [&](int state, double zApproximate, const std::vector<float>& powerApproximate, double zExact,
+          const std::vector<float>& powerExact) {
+        const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
+        std::printf(
+            "composite, state %d: impedance %.6f / %.6f ohm (%+.2e), largest SAR error %.3g "
+            "of peak\n",
+            state, zApproximate, zExact, zApproximate / zExact - 1.0, sarError);
+        // Measured: -0.8 to -1.2e-4 and 0.7 to 0.9e-4 of the peak SAR.
+        EXPECT_NEAR(zApproximate / zExact, 1.0, 3e-4);
+        EXPECT_LT(sarError, 3e-4);
+        // Both deposit the set power.
+        EXPECT_NEAR(integral_W(setup.grid, powerApproximate), 200.0, 200.0 * 1e-5);
+      });
   EXPECT_EQ(approximate.potentialSolves(), 3);
   EXPECT_EQ(approximate.nestedPotentialSolves(), 0);
 }
@@ -521,23 +533,16 @@ TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
   RfSettings cold = warm;
   cold.nestedWarmStart = false;
   RfSource boxStarted = setup.source(warm), lastStarted = setup.source(cold);
-  std::vector<float> powerWarm, powerCold;
-  for (const ThermalState& state :
-       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
-        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
-    boxStarted.depositedPower(setup.grid, state, 5.0, powerWarm);
-    lastStarted.depositedPower(setup.grid, state, 5.0, powerCold);
-    const double zWarm = boxStarted.log().back().impedance_ohm;
-    const double zCold = lastStarted.log().back().impedance_ohm;
-    const float peak = *std::max_element(powerCold.begin(), powerCold.end());
-    double largestError = 0.0;
-    for (std::size_t v = 0; v < powerCold.size(); ++v)
-      largestError = std::max(largestError, double(std::abs(powerWarm[v] - powerCold[v])));
-    std::printf("warm start: impedance %.6f / %.6f ohm, largest SAR difference %.3g of peak\n",
-                zWarm, zCold, largestError / peak);
-    EXPECT_NEAR(zWarm / zCold, 1.0, 1e-5);
-    EXPECT_LT(largestError, 1e-3 * peak);
-  }
+  throughThreeStates(
+      setup, boxStarted, lastStarted,
+      [](int, double zWarm, const std::vector<float>& powerWarm, double zCold,
+         const std::vector<float>& powerCold) {
+        const double largestError = largestDifferenceOfPeak(powerWarm, powerCold);  // of the peak
+        std::printf("warm start: impedance %.6f / %.6f ohm, largest SAR difference %.3g of peak\n",
+                    zWarm, zCold, largestError);
+        EXPECT_NEAR(zWarm / zCold, 1.0, 1e-5);
+        EXPECT_LT(largestError, 1e-3);
+      });
   EXPECT_EQ(boxStarted.potentialSolves(), 3);
   EXPECT_EQ(boxStarted.nestedPotentialSolves(), 0);
   EXPECT_EQ(boxStarted.nestedWarmStarts(), 2);
