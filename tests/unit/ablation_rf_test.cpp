@@ -549,6 +549,15 @@ TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
   EXPECT_EQ(lastStarted.nestedWarmStarts(), 0);
 }
 
+// b's zone against a's (a real zone): the volume within `fraction`, each axis within 0.1 mm.
+void expectTheSameZone(const AblationResult& b, const AblationResult& a, double fraction) {
+  ASSERT_GT(a.zoneVolume_ml, 5.0);
+  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, fraction * a.zoneVolume_ml);
+  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
+}
+
 TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
   // Two minutes of the benchmark's treatment (61^3, three roll-offs) with full solves started
   // from a box solve (the default) and from the last potential: the zone, the roll-offs and the
@@ -574,11 +583,7 @@ TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
       boxStarted.potentialIterations, lastStarted.potentialIterations, boxStarted.nestedWarmStarts);
   EXPECT_GT(boxStarted.nestedWarmStarts, 0);
   EXPECT_EQ(lastStarted.nestedWarmStarts, 0);
-  ASSERT_GT(a.zoneVolume_ml, 5.0);
-  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, 1e-3 * a.zoneVolume_ml);
-  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
-  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
-  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
+  expectTheSameZone(b, a, 1e-3);
   EXPECT_EQ(boxStarted.rollOffs, lastStarted.rollOffs);
   EXPECT_NEAR(b.deliveredEnergy_J, a.deliveredEnergy_J, 1e-3 * a.deliveredEnergy_J);
   EXPECT_NEAR(testing::largest(b.maximumTemperature), testing::largest(a.maximumTemperature), 0.1);
@@ -604,11 +609,7 @@ TEST(AblationRfSource, TheCompositeGridGivesTheZoneOfTheFullSolves) {
       b.zoneAxes.short_mm[1], a.zoneAxes.long_mm, a.zoneAxes.short_mm[0], a.zoneAxes.short_mm[1],
       b.deliveredEnergy_J, a.deliveredEnergy_J, composite.rollOffs, fine.rollOffs,
       composite.potentialIterations, fine.potentialIterations);
-  ASSERT_GT(a.zoneVolume_ml, 5.0);
-  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, 5e-3 * a.zoneVolume_ml);
-  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
-  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
-  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
+  expectTheSameZone(b, a, 5e-3);
   EXPECT_EQ(composite.rollOffs, fine.rollOffs);
   // The roll-offs' times: the starts of the steps whose power went off after a step with power.
   auto rollOffTimes = [](const AblationResult& r) {
