@@ -490,6 +490,45 @@ TEST(AblationRfSource, TheCompositeGridGivesTheFullSolvesImpedanceAndSar) {
   EXPECT_EQ(approximate.nestedPotentialSolves(), 0);
 }
 
+TEST(AblationRfSource, TheCompositeGridHoldsInTissueThatChangesOutsideTheBox) {
+  // The cells' sigma is their voxels' mean: outside the box (the active tip grown by 20 mm,
+  // |x|, |y| <= 21 mm here) fat from x = 24 mm on (sigma about a tenth of liver's) and blood
+  // below y = -25 mm (about twice), on an 80 mm cube, every interface off the cells' pairing.
+  AblationGrid grid = uniformGrid(testLiver(), {80, 80, 80}, 1.0);
+  grid.tissues.push_back(tissueLibrary().at("fat"));
+  grid.tissues.push_back(tissueLibrary().at("blood"));
+  const ImageGeometry& g = grid.geometry;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        TissueIndex& t = grid.tissue[g.linearIndex(i, j, k)];
+        if (p.x() > 24.0)
+          t = 1;
+        else if (p.y() < -25.0)
+          t = 2;
+      }
+  const CooledElectrodeInLiver setup;
+  RfSettings composite = setup.settings, full = setup.settings;
+  full.nestedPotential = false;
+  RfSource approximate(grid, findDevice("rf-cooled-3cm"), setup.placement, composite);
+  RfSource exact(grid, findDevice("rf-cooled-3cm"), setup.placement, full);
+  ThermalState state;
+  state.temperature_degC.assign(g.voxelCount(), 37.0f);
+  std::vector<float> powerApproximate, powerExact;
+  approximate.depositedPower(grid, state, 5.0, powerApproximate);
+  exact.depositedPower(grid, state, 5.0, powerExact);
+  const double z = approximate.log().back().impedance_ohm;
+  const double zExact = exact.log().back().impedance_ohm;
+  const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
+  std::printf(
+      "composite, fat and blood outside the box: impedance %.6f / %.6f ohm (%+.2e), "
+      "largest SAR error %.3g of peak\n",
+      z, zExact, z / zExact - 1.0, sarError);
+  EXPECT_NEAR(z / zExact, 1.0, 1e-3);
+  EXPECT_LT(sarError, 1e-3);
+}
+
 TEST(AblationRfSource, ACompositeBoxOverTheWholeGridIsTheFullSolve) {
   // A margin that takes the box to the ground layer leaves no 2 mm cells but the ground's
   // (one voxel thick): the composite grid is the 1 mm grid, and its solve the full one to
