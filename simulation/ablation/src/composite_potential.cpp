@@ -82,7 +82,17 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
                                const std::array<std::int64_t, 3>& hi) {
   for (int a = 0; a < 3; ++a) {
     if (axes_[a].cellOf.size() != std::size_t(grid.size[a])) axes_[a] = CompositeAxis(grid.size[a]);
-    boxCell_[a] = axes_[a].cellOf[lo[a]];
+    const CompositeAxis& axis = axes_[a];
+    const bool snapped = lo[a] >= 1 && hi[a] > lo[a] && hi[a] < grid.size[a] &&
+                         axis.start[axis.cellOf[lo[a]]] == lo[a] &&
+                         axis.start[axis.cellOf[hi[a] - 1] + 1] == hi[a];
+    if (!snapped) {
+      throw Error(ErrorKind::Internal,
+                  "The composite potential's box must be whole cells inside the ground layer "
+                  "(CompositePotential::snapBox).",
+                  "CompositePotential");
+    }
+    boxCell_[a] = axis.cellOf[lo[a]];
     boxGeometry_.size[a] = hi[a] - lo[a];
     cellGeometry_.size[a] = axes_[a].cells();
   }
