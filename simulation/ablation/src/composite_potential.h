@@ -15,8 +15,8 @@
 // sigma_v + w / 2 sigma_cell): conservative (the current leaving the box is the current entering
 // the cells), first order at the box's faces (the cell's centre is off the voxel's axis by half
 // a voxel), as in the cell-centred composite grids of McCormick & Thomas (Math Comp
-// 1986;46:439-456). docs/validation.md ("composite potential") gives its error against the
-// 1 mm solve.
+// 1986;46:439-456). docs/validation.md ("a composite grid for the full potential solves") gives
+// its error against the 1 mm solve.
 #include <array>
 #include <cstdint>
 #include <span>

@@ -155,12 +155,13 @@ struct RfSettings {
   // Off: the full solve starts from the last potential (docs/benchmarks.md gives both).
   bool nestedWarmStart = true;
   // Approximation (on by default, with nestedPotential): the full solves between nested ones
-  // are on a composite grid, the nested box (snapped to even cells) at the grid's voxels inside
+  // are on a composite grid, the nested box (grown to whole cells) at the grid's voxels inside
   // cells of two voxels per axis over the rest of the grid, coupled conservatively at the box's
   // faces (src/composite_potential.h); about a quarter of the unknowns of the whole grid. The
   // nested solves then extend the composite solve (their box faces are its couplings), and the
   // SAR outside the box is each cell's mean. False: full solves on the whole 1 mm grid (the
-  // nested scheme as before). docs/validation.md, "composite potential", gives its error.
+  // nested scheme as before). docs/validation.md, "a composite grid for the full potential solves",
+  // gives its error.
   bool compositePotential = true;
 };
 
