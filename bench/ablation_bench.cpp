@@ -13,7 +13,8 @@
 // solves, no far field, every heated voxel in the bioheat box), NESTED_MARGIN=30 and
 // NESTED_INTERVAL=8 other nested-potential settings (RfSettings::nestedMargin_mm,
 // nestedFullSolveInterval), NESTED_WARM_START=0 full solves warm started from the last potential
-// (RfSettings::nestedWarmStart off); ADAPTIVE=0 the fixed-step path
+// (RfSettings::nestedWarmStart off); COMPOSITE=0 full potential solves on the whole 1 mm grid
+// (RfSettings::compositePotential off); ADAPTIVE=0 the fixed-step path
 // (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest adaptive step,
 // TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG tolerance (K);
 // FAR_FIELD=0 the active box instead of the coarse far field around a fine box
@@ -119,7 +120,9 @@ class TimedSource : public HeatSource {
                       std::vector<float>& power_W_m3) override {
     const auto start = Clock::now();
     const double threadStart_s = threadCpu_s();
+    const std::clock_t cpuStart = std::clock();
     source_.depositedPower(grid, state, step_s, power_W_m3);
+    sourceCpu_s += double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
     source_s += secondsSince(start);
     sourceThreadCpu_s += threadCpu_s() - threadStart_s;
   }
@@ -133,6 +136,9 @@ class TimedSource : public HeatSource {
   // The calling thread's CPU time in depositedPower: the source stage's CPU when the run has one
   // thread (taskset -c 0), whatever else the machine runs.
   double sourceThreadCpu_s = 0.0;
+  // The process's CPU time (both threads) inside the source: the stage's comparable figure on
+  // a loaded machine (the bioheat step does not run meanwhile).
+  double sourceCpu_s = 0.0;
 
  private:
   RfSource& source_;
@@ -141,10 +147,11 @@ class TimedSource : public HeatSource {
 struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
-  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0, sourceThreadCpu_s = 0.0;
+  double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0, sourceThreadCpu_s = 0.0, sourceCpu_s = 0.0;
   int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
+  double baselineImpedance_ohm = 0.0;  // at the first solve
   AblationResult result;
 };
 
@@ -189,6 +196,8 @@ RfRun runCooledRf() {
     settings.nestedFullSolveInterval = std::atoi(interval);
   if (const char* warm = std::getenv("NESTED_WARM_START"))
     settings.nestedWarmStart = std::strcmp(warm, "0") != 0;
+  if (const char* composite = std::getenv("COMPOSITE"))
+    settings.compositePotential = std::strcmp(composite, "0") != 0;
   RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;
@@ -199,12 +208,14 @@ RfRun runCooledRf() {
   run.wall_s = secondsSince(start);
   run.source_s = timed.source_s;
   run.sourceThreadCpu_s = timed.sourceThreadCpu_s;
+  run.sourceCpu_s = timed.sourceCpu_s;
   run.solves = rf.potentialSolves();
   run.nestedSolves = rf.nestedPotentialSolves();
   run.nestedWarmStarts = rf.nestedWarmStarts();
   run.potentialIterations = rf.potentialIterations();
   run.bioheatIterations = run.result.solverIterations;
   run.rollOffs = rf.rollOffCount();
+  run.baselineImpedance_ohm = rf.baselineImpedance_ohm();
   return run;
 }
 
@@ -281,8 +292,9 @@ void printRfZone(const RfRun& r) {
       result.largestBoxVoxels, result.boxRegrowths, result.neglectedSourceEnergy_J,
       result.boxFaceEnergy_J);
   std::printf(
-      "potential solves %d, of them nested %d; full solves warm started by a box solve %d\n",
-      r.solves, r.nestedSolves, r.nestedWarmStarts);
+      "potential solves %d, of them nested %d; full solves warm started by a box solve %d; "
+      "impedance at the first solve %.6f ohm; source stage CPU %.2f s\n",
+      r.solves, r.nestedSolves, r.nestedWarmStarts, r.baselineImpedance_ohm, r.sourceCpu_s);
   // The roll-offs' times: the starts of the steps whose power went off after a step with power.
   std::printf("roll-offs at (s):");
   for (std::size_t step = 1; step < result.deliveredPower_W.size(); ++step)

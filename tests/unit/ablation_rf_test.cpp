@@ -435,6 +435,131 @@ TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
   }
 }
 
+// The largest |a - b| over the voxels, as a fraction of b's peak.
+double largestDifferenceOfPeak(const std::vector<float>& a, const std::vector<float>& b) {
+  const float peak = *std::max_element(b.begin(), b.end());
+  double largest = 0.0;
+  for (std::size_t v = 0; v < b.size(); ++v)
+    largest = std::max(largest, double(std::abs(a[v] - b[v])));
+  return largest / peak;
+}
+
+// Two sources through the pair checks' three states (body temperature; heated to 105 degC at
+// the electrode, a 3 mm Gaussian; heated 8 mm wide): check(state, impedance and power of a,
+// impedance and power of b) after each.
+template <class Check>
+void throughThreeStates(const CooledElectrodeInLiver& setup, RfSource& a, RfSource& b,
+                        Check&& check) {
+  std::vector<float> powerA, powerB;
+  int index = 0;
+  for (const ThermalState& state :
+       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
+        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
+    a.depositedPower(setup.grid, state, 5.0, powerA);
+    b.depositedPower(setup.grid, state, 5.0, powerB);
+    check(index++, a.log().back().impedance_ohm, powerA, b.log().back().impedance_ohm, powerB);
+  }
+}
+
+TEST(AblationRfSource, TheCompositeGridGivesTheFullSolvesImpedanceAndSar) {
+  // RfSettings::compositePotential: full solves on the nested box (20 mm around the active tip)
+  // at 1 mm inside 2 mm cells, against the whole 1 mm grid, at body temperature and with the
+  // tissue heated near the electrode and beyond the box. Every solve is a full one here
+  // (interval 0), so each state's solve is the composite grid's.
+  CooledElectrodeInLiver setup;
+  RfSettings composite = setup.settings, full = setup.settings;
+  composite.nestedFullSolveInterval = 0;
+  full.nestedPotential = false;
+  RfSource approximate = setup.source(composite), exact = setup.source(full);
+  throughThreeStates(
+      setup, approximate, exact,
+      [&](int state, double zApproximate, const std::vector<float>& powerApproximate, double zExact,
+          const std::vector<float>& powerExact) {
+        const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
+        std::printf(
+            "composite, state %d: impedance %.6f / %.6f ohm (%+.2e), largest SAR error %.3g "
+            "of peak\n",
+            state, zApproximate, zExact, zApproximate / zExact - 1.0, sarError);
+        // Measured: -0.8 to -1.2e-4 and 0.7 to 0.9e-4 of the peak SAR.
+        EXPECT_NEAR(zApproximate / zExact, 1.0, 3e-4);
+        EXPECT_LT(sarError, 3e-4);
+        // Both deposit the set power.
+        EXPECT_NEAR(integral_W(setup.grid, powerApproximate), 200.0, 200.0 * 1e-5);
+      });
+  EXPECT_EQ(approximate.potentialSolves(), 3);
+  EXPECT_EQ(approximate.nestedPotentialSolves(), 0);
+}
+
+TEST(AblationRfSource, TheCompositeGridHoldsInTissueThatChangesOutsideTheBox) {
+  // The cells' sigma is their voxels' mean: outside the box (the active tip grown by 20 mm,
+  // |x|, |y| <= 21 mm here) fat from x = 24 mm on (sigma about a tenth of liver's) and blood
+  // below y = -25 mm (about twice), on an 80 mm cube, every interface off the cells' pairing.
+  AblationGrid grid = uniformGrid(testLiver(), {80, 80, 80}, 1.0);
+  grid.tissues.push_back(tissueLibrary().at("fat"));
+  grid.tissues.push_back(tissueLibrary().at("blood"));
+  const ImageGeometry& g = grid.geometry;
+  for (std::int64_t k = 0; k < g.size[2]; ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      for (std::int64_t i = 0; i < g.size[0]; ++i) {
+        const Vec3 p = g.indexToLps(Vec3(double(i), double(j), double(k)));
+        TissueIndex& t = grid.tissue[g.linearIndex(i, j, k)];
+        if (p.x() > 24.0)
+          t = 1;
+        else if (p.y() < -25.0)
+          t = 2;
+      }
+  const CooledElectrodeInLiver setup;
+  RfSettings composite = setup.settings, full = setup.settings;
+  full.nestedPotential = false;
+  RfSource approximate(grid, findDevice("rf-cooled-3cm"), setup.placement, composite);
+  RfSource exact(grid, findDevice("rf-cooled-3cm"), setup.placement, full);
+  ThermalState state;
+  state.temperature_degC.assign(g.voxelCount(), 37.0f);
+  std::vector<float> powerApproximate, powerExact;
+  approximate.depositedPower(grid, state, 5.0, powerApproximate);
+  exact.depositedPower(grid, state, 5.0, powerExact);
+  const double z = approximate.log().back().impedance_ohm;
+  const double zExact = exact.log().back().impedance_ohm;
+  const double sarError = largestDifferenceOfPeak(powerApproximate, powerExact);
+  std::printf(
+      "composite, fat and blood outside the box: impedance %.6f / %.6f ohm (%+.2e), "
+      "largest SAR error %.3g of peak\n",
+      z, zExact, z / zExact - 1.0, sarError);
+  EXPECT_NEAR(z / zExact, 1.0, 1e-3);
+  EXPECT_LT(sarError, 1e-3);
+}
+
+TEST(AblationRfSource, ACompositeBoxOverTheWholeGridIsTheFullSolve) {
+  // A margin that takes the box to the ground layer leaves no 2 mm cells but the ground's
+  // (one voxel thick): the composite grid is the 1 mm grid, and its solve the full one to
+  // within the solver's tolerance. On an odd grid (61) and an even one (48, the electrode
+  // off-centre), so every end of the axes' cells is met.
+  for (std::int64_t n : {61, 48}) {
+    const AblationGrid grid = uniformGrid(testLiver(), {n, n, n}, 1.0);
+    ProbePlacement placement;
+    placement.tip_lps = Vec3(3.0, -2.0, 12.0);
+    placement.entry_lps = Vec3(3.0, -2.0, -200.0);
+    RfSettings composite =
+        CooledElectrodeInLiver::constantPower(rfSettingsFor(findDevice("rf-cooled-3cm")));
+    composite.nestedMargin_mm = 200.0;
+    RfSettings full = composite;
+    full.nestedPotential = false;
+    RfSource approximate(grid, findDevice("rf-cooled-3cm"), placement, composite);
+    RfSource exact(grid, findDevice("rf-cooled-3cm"), placement, full);
+    ThermalState state;
+    state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);
+    std::vector<float> powerApproximate, powerExact;
+    approximate.depositedPower(grid, state, 5.0, powerApproximate);
+    exact.depositedPower(grid, state, 5.0, powerExact);
+    const double z = approximate.log().back().impedance_ohm;
+    const double zExact = exact.log().back().impedance_ohm;
+    std::printf("composite box over the grid (%lld^3): impedance %.7f / %.7f ohm\n",
+                static_cast<long long>(n), z, zExact);
+    EXPECT_NEAR(z / zExact, 1.0, 1e-5);
+    EXPECT_LT(largestDifferenceOfPeak(powerApproximate, powerExact), 1e-4);
+  }
+}
+
 TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
   // RfSettings::nestedWarmStart: with no nested steps allowed (interval 0) every solve is a
   // full one, and each after the first starts from a box solve of the new state. It converges
@@ -443,30 +568,33 @@ TEST(AblationRfSource, AFullSolveWarmStartedByTheBoxSolveIsTheColdStartedOne) {
   CooledElectrodeInLiver setup;
   RfSettings warm = setup.settings;
   warm.nestedFullSolveInterval = 0;
+  warm.compositePotential = false;  // the box-started full solves are the 1 mm grid's
   RfSettings cold = warm;
   cold.nestedWarmStart = false;
   RfSource boxStarted = setup.source(warm), lastStarted = setup.source(cold);
-  std::vector<float> powerWarm, powerCold;
-  for (const ThermalState& state :
-       {setup.bodyTemperature(0.0), heatedAroundElectrode(setup.grid, 68.0, 3.0),
-        heatedAroundElectrode(setup.grid, 50.0, 8.0)}) {
-    boxStarted.depositedPower(setup.grid, state, 5.0, powerWarm);
-    lastStarted.depositedPower(setup.grid, state, 5.0, powerCold);
-    const double zWarm = boxStarted.log().back().impedance_ohm;
-    const double zCold = lastStarted.log().back().impedance_ohm;
-    const float peak = *std::max_element(powerCold.begin(), powerCold.end());
-    double largestError = 0.0;
-    for (std::size_t v = 0; v < powerCold.size(); ++v)
-      largestError = std::max(largestError, double(std::abs(powerWarm[v] - powerCold[v])));
-    std::printf("warm start: impedance %.6f / %.6f ohm, largest SAR difference %.3g of peak\n",
-                zWarm, zCold, largestError / peak);
-    EXPECT_NEAR(zWarm / zCold, 1.0, 1e-5);
-    EXPECT_LT(largestError, 1e-3 * peak);
-  }
+  throughThreeStates(
+      setup, boxStarted, lastStarted,
+      [](int, double zWarm, const std::vector<float>& powerWarm, double zCold,
+         const std::vector<float>& powerCold) {
+        const double largestError = largestDifferenceOfPeak(powerWarm, powerCold);  // of the peak
+        std::printf("warm start: impedance %.6f / %.6f ohm, largest SAR difference %.3g of peak\n",
+                    zWarm, zCold, largestError);
+        EXPECT_NEAR(zWarm / zCold, 1.0, 1e-5);
+        EXPECT_LT(largestError, 1e-3);
+      });
   EXPECT_EQ(boxStarted.potentialSolves(), 3);
   EXPECT_EQ(boxStarted.nestedPotentialSolves(), 0);
   EXPECT_EQ(boxStarted.nestedWarmStarts(), 2);
   EXPECT_EQ(lastStarted.nestedWarmStarts(), 0);
+}
+
+// b's zone against a's (a real zone): the volume within `fraction`, each axis within 0.1 mm.
+void expectTheSameZone(const AblationResult& b, const AblationResult& a, double fraction) {
+  ASSERT_GT(a.zoneVolume_ml, 5.0);
+  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, fraction * a.zoneVolume_ml);
+  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
+  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
 }
 
 TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
@@ -474,10 +602,14 @@ TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
   // from a box solve (the default) and from the last potential: the zone, the roll-offs and the
   // temperatures are the same to within the solver's tolerance, far inside the bars of the
   // approximations (1 % volume, 0.5 mm per axis).
-  const testing::CooledRfRun boxStarted =
-      testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
-  const testing::CooledRfRun lastStarted = testing::runCooledRf(
-      [](BioheatParameters&, RfSettings& settings) { settings.nestedWarmStart = false; });
+  // (Full solves on the 1 mm grid: with the composite grid they are not box-started.)
+  const testing::CooledRfRun boxStarted = testing::runCooledRf(
+      [](BioheatParameters&, RfSettings& settings) { settings.compositePotential = false; });
+  const testing::CooledRfRun lastStarted =
+      testing::runCooledRf([](BioheatParameters&, RfSettings& settings) {
+        settings.compositePotential = false;
+        settings.nestedWarmStart = false;
+      });
   const AblationResult& a = lastStarted.result;
   const AblationResult& b = boxStarted.result;
   std::printf(
@@ -490,17 +622,44 @@ TEST(AblationRfSource, TheBoxStartedFullSolvesGiveTheColdStartedZone) {
       boxStarted.potentialIterations, lastStarted.potentialIterations, boxStarted.nestedWarmStarts);
   EXPECT_GT(boxStarted.nestedWarmStarts, 0);
   EXPECT_EQ(lastStarted.nestedWarmStarts, 0);
-  ASSERT_GT(a.zoneVolume_ml, 5.0);
-  EXPECT_NEAR(b.zoneVolume_ml, a.zoneVolume_ml, 1e-3 * a.zoneVolume_ml);
-  EXPECT_NEAR(b.zoneAxes.long_mm, a.zoneAxes.long_mm, 0.1);
-  EXPECT_NEAR(b.zoneAxes.short_mm[0], a.zoneAxes.short_mm[0], 0.1);
-  EXPECT_NEAR(b.zoneAxes.short_mm[1], a.zoneAxes.short_mm[1], 0.1);
+  expectTheSameZone(b, a, 1e-3);
   EXPECT_EQ(boxStarted.rollOffs, lastStarted.rollOffs);
   EXPECT_NEAR(b.deliveredEnergy_J, a.deliveredEnergy_J, 1e-3 * a.deliveredEnergy_J);
   EXPECT_NEAR(testing::largest(b.maximumTemperature), testing::largest(a.maximumTemperature), 0.1);
   for (std::size_t point = 0; point < 2; ++point)
     EXPECT_NEAR(b.recorded[point].temperature_degC.back(),
                 a.recorded[point].temperature_degC.back(), 0.05);
+}
+
+TEST(AblationRfSource, TheCompositeGridGivesTheZoneOfTheFullSolves) {
+  // Two minutes of the benchmark's treatment (61^3, three roll-offs) with the full solves on the
+  // composite grid (the default) and on the 1 mm grid: the same roll-offs at the same times,
+  // the zone within 0.5 % and 0.1 mm per axis, energy within 0.1 %.
+  const testing::CooledRfRun composite =
+      testing::runCooledRf([](BioheatParameters&, RfSettings&) {});
+  const testing::CooledRfRun fine = testing::runCooledRf(
+      [](BioheatParameters&, RfSettings& settings) { settings.compositePotential = false; });
+  const AblationResult& a = fine.result;
+  const AblationResult& b = composite.result;
+  std::printf(
+      "composite full solves: zone %.4f / %.4f ml, axes %.2f x %.2f x %.2f / %.2f x %.2f x "
+      "%.2f mm, energy %.2f / %.2f J, roll-offs %d / %d, potential iterations %lld / %lld\n",
+      b.zoneVolume_ml, a.zoneVolume_ml, b.zoneAxes.long_mm, b.zoneAxes.short_mm[0],
+      b.zoneAxes.short_mm[1], a.zoneAxes.long_mm, a.zoneAxes.short_mm[0], a.zoneAxes.short_mm[1],
+      b.deliveredEnergy_J, a.deliveredEnergy_J, composite.rollOffs, fine.rollOffs,
+      composite.potentialIterations, fine.potentialIterations);
+  expectTheSameZone(b, a, 5e-3);
+  EXPECT_EQ(composite.rollOffs, fine.rollOffs);
+  // The roll-offs' times: the starts of the steps whose power went off after a step with power.
+  auto rollOffTimes = [](const AblationResult& r) {
+    std::vector<double> times;
+    for (std::size_t step = 1; step < r.deliveredPower_W.size(); ++step)
+      if (r.deliveredPower_W[step] == 0.0 && r.deliveredPower_W[step - 1] > 0.0)
+        times.push_back(r.time_s[step - 1]);
+    return times;
+  };
+  EXPECT_EQ(rollOffTimes(b), rollOffTimes(a));
+  EXPECT_NEAR(b.deliveredEnergy_J, a.deliveredEnergy_J, 1e-3 * a.deliveredEnergy_J);
 }
 
 TEST(AblationRfSource, NoVoxelTakesMoreInAStepThanDriesIt) {

@@ -376,3 +376,114 @@ void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector
 }
 
 }  // namespace twinplan::ablation::detail
+
+namespace twinplan::ablation::detail {
+
+std::size_t CompositeMultigrid::underIndex(std::size_t underCell) const {
+  const auto n = std::int64_t(underCell);
+  const std::int64_t a = n % under_.nx, b = (n / under_.nx) % under_.ny,
+                     c = n / (under_.nx * under_.ny);
+  return std::size_t((boxCell_[0] + a) +
+                     cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
+}
+
+void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz,
+                               std::span<const float> boxFaceX, std::span<const float> boxFaceY,
+                               std::span<const float> boxFaceZ, std::span<const double> boxDiagonal,
+                               std::span<const std::uint8_t> boxFree, std::int64_t cx,
+                               std::int64_t cy, std::int64_t cz, std::span<const float> cellFaceX,
+                               std::span<const float> cellFaceY, std::span<const float> cellFaceZ,
+                               std::span<const double> cellDiagonal,
+                               std::span<const std::uint8_t> cellFree,
+                               const std::array<std::int64_t, 3>& boxCell,
+                               std::span<const CompositeCoupling> couplings) {
+  boxCell_ = boxCell;
+  cells_ = {cx, cy, cz};
+  couplings_.assign(couplings.begin(), couplings.end());
+  // The box's operator without its couplings (their conductances leave the diagonal): what the
+  // cells under the box coarsen, as ConductionMultigrid's levels do.
+  std::vector<double> coupled(boxDiagonal.size(), 0.0);
+  for (const CompositeCoupling& c : couplings_) coupled[c.box] += c.conductance;
+  allocate(box_, bx, by, bz, false);
+  for (std::size_t n = 0; n < box_.size(); ++n) {
+    box_.faceX[n] = boxFaceX[n];
+    box_.faceY[n] = boxFaceY[n];
+    box_.faceZ[n] = boxFaceZ[n];
+    box_.diagonal[n] = float(boxDiagonal[n] - coupled[n]);
+    box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
+  }
+  coarsen(box_, under_);
+  // Now the box level's own rows, the couplings included.
+  for (std::size_t n = 0; n < box_.size(); ++n) {
+    box_.diagonal[n] = float(boxDiagonal[n]);
+    box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
+  }
+  // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
+  // the outside are the sums of the couplings between their voxels and the cell across.
+  std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
+      fz(cellFaceZ.begin(), cellFaceZ.end());
+  std::vector<double> diagonal(cellDiagonal.begin(), cellDiagonal.end());
+  cellFree_.assign(cellFree.begin(), cellFree.end());
+  for (std::size_t u = 0; u < under_.size(); ++u) {
+    const std::size_t c = underIndex(u);
+    fx[c] = under_.faceX[u];
+    fy[c] = under_.faceY[u];
+    fz[c] = under_.faceZ[u];
+    diagonal[c] = under_.diagonal[u];
+    cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
+  }
+  // A coupling's parent cell: the under-box cell holding its box voxel.
+  auto parent = [&](std::uint32_t v) {
+    const auto n = std::int64_t(v);
+    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
+    return std::size_t((boxCell_[0] + i / 2) +
+                       cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
+  };
+  for (const CompositeCoupling& c : couplings_) {
+    const std::size_t from = parent(c.box), to = c.cell;
+    if (!cellFree_[from]) continue;
+    diagonal[from] += c.conductance;
+    const std::size_t low = std::min(from, to), high = std::max(from, to);
+    if (!cellFree_[to]) continue;  // a fixed neighbour: the diagonal only
+    std::vector<float>& face = high - low == 1 ? fx : high - low == std::size_t(cx) ? fy : fz;
+    face[low] += c.conductance;
+  }
+  cellMultigrid_.build(cx, cy, cz, fx, fy, fz, diagonal, cellFree_);
+  cellRhs_.resize(fx.size());
+  cellCorrection_.resize(fx.size());
+}
+
+void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
+                               std::span<float> zBox, std::span<float> zCell) {
+  for (std::size_t n = 0; n < box_.size(); ++n)
+    box_.rightHandSide[n] = box_.inverseDiagonal[n] > 0.0f ? rBox[n] : 0.0f;
+  presmooth(box_, kSmoothingSweeps, true);
+  computeResidual(box_);
+  restrictResidual(box_, under_);
+  // The coarse residual: outside the box the cells' own, less what the box's correction pulls
+  // through the couplings; under it the box's restricted.
+  for (std::size_t c = 0; c < cellRhs_.size(); ++c) cellRhs_[c] = rCell[c];
+  for (std::size_t u = 0; u < under_.size(); ++u) cellRhs_[underIndex(u)] = under_.rightHandSide[u];
+  for (const CompositeCoupling& c : couplings_)
+    cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
+  cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
+  for (std::size_t u = 0; u < under_.size(); ++u) {
+    const std::size_t c = underIndex(u);
+    under_.correction[u] = cellCorrection_[c];
+    cellCorrection_[c] = 0.0f;
+  }
+  prolongCorrection(under_, box_);
+  for (std::size_t c = 0; c < zCell.size(); ++c)
+    zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f;
+  // The box's rows see the cells' correction through the couplings.
+  for (const CompositeCoupling& c : couplings_)
+    if (box_.inverseDiagonal[c.box] > 0.0f)
+      box_.rightHandSide[c.box] += c.conductance * zCell[c.cell];
+  for (int s = 0; s < kSmoothingSweeps; ++s) {
+    sweepColour(box_, 1);
+    sweepColour(box_, 0);
+  }
+  for (std::size_t n = 0; n < box_.size(); ++n) zBox[n] = box_.correction[n];
+}
+
+}  // namespace twinplan::ablation::detail

@@ -16,6 +16,7 @@
 //
 // Deterministic on any thread count: a colour's voxels are independent, the chunks are fixed by
 // the grid, and there are no reductions.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -64,6 +65,52 @@ class ConductionMultigrid {
  private:
   std::vector<MultigridLevel> levels_;
   int coarseCycles_ = 2;
+};
+
+// One coupling of the composite grid (composite_potential.h): box voxel `box` (index in the box)
+// and coarse cell `cell` (index in the coarse grid), conductance g (the operator's rows hold
+// g (x_box - x_cell) and g (x_cell - x_box)).
+struct CompositeCoupling {
+  std::uint32_t box = 0, cell = 0;
+  float conductance = 0.0f;
+};
+
+// The preconditioner of the composite grid's potential (composite_potential.h): a fine box (1 mm
+// voxels) inside a coarse grid (2 mm cells) that covers the whole domain, the box's own cells
+// excluded, coupled through face conductances. One cycle: red-black sweeps on the box; the
+// coarse grid's correction, on which the cells under the box carry the box's operator coarsened
+// as ConductionMultigrid's levels coarsen theirs (halved Galerkin) and the cells outside it their
+// own rows (the coarse grid is their finest level), solved by a ConductionMultigrid cycle over
+// the whole coarse grid; the sweeps again in the reverse order. Symmetric (the composite of a
+// smoother, an SPD coarse cycle and the smoother's adjoint), so a CG preconditioner; the fast
+// adaptive composite scheme of McCormick & Thomas (Math Comp 1986;46:439-456) with a
+// piecewise-constant transfer.
+class CompositeMultigrid {
+ public:
+  // The box's operator (faces, diagonal with the couplings' conductances included, free voxels);
+  // the coarse grid's (cells under the box: any values, replaced; the diagonal with the
+  // couplings included); boxCell: the coarse index of the box's first voxel's cell, whose
+  // 2x2x2 blocks of box voxels are the cells under the box.
+  void build(std::int64_t bx, std::int64_t by, std::int64_t bz, std::span<const float> boxFaceX,
+             std::span<const float> boxFaceY, std::span<const float> boxFaceZ,
+             std::span<const double> boxDiagonal, std::span<const std::uint8_t> boxFree,
+             std::int64_t cx, std::int64_t cy, std::int64_t cz, std::span<const float> cellFaceX,
+             std::span<const float> cellFaceY, std::span<const float> cellFaceZ,
+             std::span<const double> cellDiagonal, std::span<const std::uint8_t> cellFree,
+             const std::array<std::int64_t, 3>& boxCell,
+             std::span<const CompositeCoupling> couplings);
+  // (zBox, zCell) = M^-1 (rBox, rCell); z is 0 on fixed voxels and on the cells under the box.
+  void apply(std::span<const float> rBox, std::span<const float> rCell, std::span<float> zBox,
+             std::span<float> zCell);
+
+ private:
+  std::size_t underIndex(std::size_t underCell) const;  // a cell under the box, coarse index
+  MultigridLevel box_, under_;
+  std::vector<std::uint8_t> cellFree_;
+  std::vector<CompositeCoupling> couplings_;
+  std::array<std::int64_t, 3> boxCell_{}, cells_{};
+  std::vector<float> cellRhs_, cellCorrection_;
+  ConductionMultigrid cellMultigrid_;
 };
 
 }  // namespace twinplan::ablation::detail

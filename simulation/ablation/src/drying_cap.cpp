@@ -18,6 +18,9 @@ double limitToDryingEnergy(const AblationGrid& grid, std::span<const float> temp
         double removed_W = 0.0;
         for (std::size_t v = r.begin; v < r.end; ++v) {
           if (power_W_m3[v] <= 0.0f) continue;
+          // Far below the latent heat left alone (the sensible part is >= 0): no cap, without
+          // the tissue's look-up and a division (the margin covers the limit's rounding).
+          if (double(power_W_m3[v]) * step_s < 0.999 * double(latentHeatLeft_J_m3[v])) continue;
           const TissueProperties& t = grid.tissueAt(v);
           const double sensible_J_m3 =
               t.density_kg_m3 * t.heatCapacity_J_kgK *

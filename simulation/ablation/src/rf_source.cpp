@@ -5,276 +5,16 @@
 #include <iterator>
 #include <limits>
 
+#include "composite_potential.h"
 #include "conduction_multigrid.h"
 #include "drying_cap.h"
+#include "potential_grid.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation {
-namespace {
 
-using parallel::IndexRange;
-
-// The face conductivities of the grid (harmonic means, S/m): faceX[p] joins p and p+x, 0 on the
-// last column (no face to the outside); likewise Y and Z.
-struct FaceConductivity {
-  std::vector<float> x, y, z;
-  std::vector<double> diagonal;  // sum of a voxel's six faces
-};
-
-struct Strides {
-  std::int64_t nx, ny, nz;
-  std::size_t sx = 1, sy, sz;
-  explicit Strides(const ImageGeometry& g)
-      : nx(g.size[0]),
-        ny(g.size[1]),
-        nz(g.size[2]),
-        sy(std::size_t(g.size[0])),
-        sz(std::size_t(g.size[0] * g.size[1])) {}
-};
-
-float harmonicMean(float a, float b) {
-  const float sum = a + b;
-  return sum > 0.0f ? 2.0f * a * b / sum : 0.0f;
-}
-
-// Runs body(k) for every slice k of the grid, in parallel.
-template <class Body>
-void forEachSlice(const Strides& s, Body&& body) {
-  parallel::parallelFor(IndexRange{0, std::size_t(s.nz)}, 1, [&](IndexRange r) {
-    for (std::size_t k = r.begin; k < r.end; ++k) body(std::int64_t(k));
-  });
-}
-
-// Deterministic sum over slices of f(k).
-template <class F>
-double sumOverSlices(const Strides& s, F&& f) {
-  return parallel::parallelReduce(
-      IndexRange{0, std::size_t(s.nz)}, 1, 0.0,
-      [&](IndexRange r) {
-        double sum = 0.0;
-        for (std::size_t k = r.begin; k < r.end; ++k) sum += f(std::int64_t(k));
-        return sum;
-      },
-      [](double a, double b) { return a + b; });
-}
-
-// Fills f (its arrays reused: every entry is written).
-void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConductivity& f) {
-  const std::size_t n = sigma.size();
-  for (std::vector<float>* faces : {&f.x, &f.y, &f.z}) faces->resize(n);
-  f.diagonal.resize(n);
-  forEachSlice(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j)
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        f.x[p] = i + 1 < s.nx ? harmonicMean(sigma[p], sigma[p + s.sx]) : 0.0f;
-        f.y[p] = j + 1 < s.ny ? harmonicMean(sigma[p], sigma[p + s.sy]) : 0.0f;
-        f.z[p] = k + 1 < s.nz ? harmonicMean(sigma[p], sigma[p + s.sz]) : 0.0f;
-      }
-  });
-  forEachSlice(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j)
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        double d = double(f.x[p]) + f.y[p] + f.z[p];
-        if (i > 0) d += f.x[p - s.sx];
-        if (j > 0) d += f.y[p - s.sy];
-        if (k > 0) d += f.z[p - s.sz];
-        f.diagonal[p] = d;
-      }
-  });
-}
-
-// visit(q, sigma_f) for the faces of voxel p (at i, j, k) inside the grid, in the order every
-// sum over them keeps: +x, -x, +y, -y, +z, -z.
-template <class Visit>
-void forEachFace(const Strides& s, const FaceConductivity& f, std::size_t p, std::int64_t i,
-                 std::int64_t j, std::int64_t k, Visit&& visit) {
-  if (i + 1 < s.nx) visit(p + s.sx, f.x[p]);
-  if (i > 0) visit(p - s.sx, f.x[p - s.sx]);
-  if (j + 1 < s.ny) visit(p + s.sy, f.y[p]);
-  if (j > 0) visit(p - s.sy, f.y[p - s.sy]);
-  if (k + 1 < s.nz) visit(p + s.sz, f.z[p]);
-  if (k > 0) visit(p - s.sz, f.z[p - s.sz]);
-}
-
-// Walks row j of slice k: general(i) on every voxel of a row on the grid's boundary; inside,
-// general(i) at the row's two ends and interior(first voxel of the row) for the voxels between,
-// whose six neighbours all exist (a loop without bounds checks).
-template <class General, class Interior>
-void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& general,
-             Interior&& interior) {
-  if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
-    for (std::int64_t i = 0; i < s.nx; ++i) general(i);
-    return;
-  }
-  general(0);
-  interior(s.sy * std::size_t(j) + s.sz * std::size_t(k));
-  general(s.nx - 1);
-}
-
-// out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
-// the finite-volume equations divided by the voxel size h); with negate, its negative (the
-// residual b - A x of b = 0 on Tissue voxels).
-// Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
-// bits as dot(x, out) afterwards, without reading the arrays again.
-template <class In, class Out>
-double applyOperator(const Strides& s, const FaceConductivity& f, std::span<const NodeRole> roles,
-                     std::span<const In> x, std::span<Out> out, bool negate = false) {
-  const double sign = negate ? -1.0 : 1.0;  // exact: x and -x round to floats of equal size
-  return sumOverSlices(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j) {
-      auto general = [&](std::int64_t i) {
-        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[p] != NodeRole::Tissue) {
-          out[p] = Out(0);
-          return;
-        }
-        double flux = f.diagonal[p] * x[p];
-        forEachFace(s, f, p, i, j, k,
-                    [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
-        out[p] = Out(sign * flux);
-      };
-      walkRow(s, j, k, general, [&](std::size_t row) {
-        const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
-        const NodeRole* role = roles.data() + row;
-        const In* xr = x.data() + row;
-        const double* d = f.diagonal.data() + row;
-        const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
-        Out* o = out.data() + row;
-        for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
-          const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
-                              double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
-                              double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
-                              double(fz[q - sz]) * xr[q - sz];
-          o[q] = role[q] == NodeRole::Tissue ? Out(sign * flux) : Out(0);
-        }
-      });
-    }
-    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
-    double sum = 0.0;
-    for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
-    return sum;
-  });
-}
-
-template <class T>
-double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
-  return sumOverSlices(s, [&](std::int64_t k) {
-    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
-    double sum = 0.0;
-    for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
-    return sum;
-  });
-}
-
-// |b| of the potential equations: b = -A applied to the Dirichlet values (electrode_V on
-// Electrode voxels, 0 on Ground ones), which is non-zero only on Tissue voxels next to an
-// electrode. Each of those is computed as applyOperator() computes it (the same face order;
-// the terms of zero values left out change no bit), and the squares are summed per slice in
-// voxel order: the same bits as dot(b, b) of the whole grid, from one pass over the roles.
-double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
-                         std::span<const NodeRole> roles, double electrode_V) {
-  // Rows with an electrode voxel: only they and their four neighbouring rows can be pulled.
-  const std::size_t rows = std::size_t(s.ny * s.nz);
-  std::vector<std::uint8_t> electrodeRow(rows);
-  parallel::parallelFor(IndexRange{0, rows}, 64, [&](IndexRange r) {
-    for (std::size_t row = r.begin; row < r.end; ++row) {
-      const NodeRole* begin = roles.data() + row * s.sy;
-      electrodeRow[row] = std::find(begin, begin + s.nx, NodeRole::Electrode) != begin + s.nx;
-    }
-  });
-  auto pulledRow = [&](std::int64_t j, std::int64_t k) {
-    auto has = [&](std::int64_t jj, std::int64_t kk) {
-      return jj >= 0 && kk >= 0 && jj < s.ny && kk < s.nz &&
-             electrodeRow[std::size_t(jj + s.ny * kk)] != 0;
-    };
-    return has(j, k) || has(j - 1, k) || has(j + 1, k) || has(j, k - 1) || has(j, k + 1);
-  };
-  const double squares = sumOverSlices(s, [&](std::int64_t k) {
-    double sum = 0.0;
-    for (std::int64_t j = 0; j < s.ny; ++j) {
-      if (!pulledRow(j, k)) continue;
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[p] != NodeRole::Tissue) continue;
-        double flux = 0.0;
-        bool pulled = false;
-        forEachFace(s, f, p, i, j, k, [&](std::size_t q, float conductance) {
-          if (roles[q] != NodeRole::Electrode) return;
-          flux -= double(conductance) * electrode_V;
-          pulled = true;
-        });
-        if (!pulled) continue;
-        const auto b = double(float(-flux));
-        sum += b * b;
-      }
-    }
-    return sum;
-  });
-  return std::sqrt(squares);
-}
-
-// The power of each face shared onto its voxels; see jouleHeating().
-double faceShare(NodeRole self, NodeRole other) {
-  (void)self;
-  return other == NodeRole::Tissue ? 0.5 : 1.0;
-}
-
-void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
-  if (sigma != g.voxelCount() || roles != g.voxelCount()) {
-    throw Error(ErrorKind::Internal,
-                "The conductivity and role arrays do not match the ablation grid's voxel count.",
-                "solvePotential");
-  }
-}
-
-// jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
-// symmetric in float), so the same bits, without six divisions per voxel.
-std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
-                                       const FaceConductivity& f, std::span<const NodeRole> roles,
-                                       std::span<const double> potential_V) {
-  const double h_m = geometry.spacing_mm.x() * 1e-3;
-  const double perVolume = h_m / (h_m * h_m * h_m);
-  std::vector<float> heating(geometry.voxelCount(), 0.0f);
-  forEachSlice(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j) {
-      auto general = [&](std::int64_t i) {
-        const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[v] != NodeRole::Tissue) return;
-        double power = 0.0;
-        forEachFace(s, f, v, i, j, k, [&](std::size_t q, float conductance) {
-          const double dv = potential_V[v] - potential_V[q];
-          power += faceShare(roles[v], roles[q]) * double(conductance) * dv * dv;
-        });
-        heating[v] = float(power * perVolume);
-      };
-      // Inside the grid every face exists: the same sums in the same order.
-      walkRow(s, j, k, general, [&](std::size_t row) {
-        for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
-          if (roles[v] != NodeRole::Tissue) continue;
-          const double x = potential_V[v];
-          auto term = [&](std::size_t q, float conductance) {
-            const double dv = x - potential_V[q];
-            return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
-          };
-          double power = 0.0;
-          power += term(v + s.sx, f.x[v]);
-          power += term(v - s.sx, f.x[v - s.sx]);
-          power += term(v + s.sy, f.y[v]);
-          power += term(v - s.sy, f.y[v - s.sy]);
-          power += term(v + s.sz, f.z[v]);
-          power += term(v - s.sz, f.z[v - s.sz]);
-          heating[v] = float(power * perVolume);
-        }
-      });
-    }
-  });
-  return heating;
-}
-
-}  // namespace
+using namespace detail::potential;
 
 namespace detail {
 struct PotentialWorkspace {
@@ -458,8 +198,11 @@ RfSettings rfSettingsFor(const AblationDevice& device) {
   return settings;
 }
 
-double rfConductivity(const TissueProperties& tissue, double temperature_degC,
-                      const RfSettings& settings) {
+namespace {
+
+// rfConductivity() of temperature alone, here where the per-step pass over the grid can inline it.
+inline double collapsedConductivity(const TissueProperties& tissue, double temperature_degC,
+                                    const RfSettings& settings) {
   auto linear = [&](double t) {
     return tissue.electricalConductivity_S_m *
            std::max(0.05, 1.0 + tissue.electricalConductivityCoefficient_per_K *
@@ -471,6 +214,13 @@ double rfConductivity(const TissueProperties& tissue, double temperature_degC,
   const double fraction =
       std::clamp((temperature_degC - settings.vaporisationStart_degC) / width, 0.0, 1.0);
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
+}
+
+}  // namespace
+
+double rfConductivity(const TissueProperties& tissue, double temperature_degC,
+                      const RfSettings& settings) {
+  return collapsedConductivity(tissue, temperature_degC, settings);
 }
 
 double rfConductivity(const TissueProperties& tissue, double temperature_degC, double waterLeft,
@@ -538,6 +288,8 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
                 "RfSettings::nestedMargin_mm");
   }
   const ImageGeometry& g = grid.geometry;
+  gridSize_ = {g.size[0], g.size[1], g.size[2]};
+  voxelSize_mm_ = g.spacing_mm.x();
   roles_.assign(g.voxelCount(), NodeRole::Tissue);
   // The dispersive ground: the box faces (see the header).
   for (std::int64_t k = 0; k < g.size[2]; ++k)
@@ -571,22 +323,22 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
 
 RfSource::~RfSource() = default;
 
-std::vector<float> RfSource::conductivities(const AblationGrid& grid,
-                                            std::span<const float> temperature_degC) const {
+void RfSource::conductivities(const AblationGrid& grid, std::span<const float> temperature_degC,
+                              std::vector<float>& sigma) const {
   const std::size_t n = grid.geometry.voxelCount();
-  std::vector<float> sigma(n);
+  sigma.resize(n);
   parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v) {
-      sigma[v] = waterLeft_.empty()
-                     ? float(rfConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
-                     : float(rfConductivity(grid.tissueAt(v), temperature_degC[v],
-                                            double(waterLeft_[v]), settings_));
+      sigma[v] =
+          waterLeft_.empty()
+              ? float(collapsedConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
+              : float(rfConductivity(grid.tissueAt(v), temperature_degC[v], double(waterLeft_[v]),
+                                     settings_));
     }
   });
   // The metal of the active part conducts; the insulated shaft does not.
   for (std::size_t v : voxels_.active) sigma[v] = 1e6f;
   for (std::size_t v : voxels_.shaft) sigma[v] = float(settings_.insulatorConductivity_S_m);
-  return sigma;
 }
 
 void RfSource::trackWater(const ThermalState& state, std::size_t voxelCount) {
@@ -605,16 +357,20 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
   struct Sums {
     double weighted = 0.0, weights = 0.0;
   };
+  // The SAR outside the nested box is the stored one times outsideScale_^2 (exactly it at 1).
+  const double outsideFactor = outsideScale_ * outsideScale_;
   const Sums sums = parallel::parallelReduce(
       IndexRange{0, sigma_S_m.size()}, 1 << 16, Sums{},
       [&](IndexRange r) {
         Sums s;
-        for (std::size_t v = r.begin; v < r.end; ++v) {
-          const double q = unitHeating_W_m3_[v];
-          if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) continue;
-          s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
-          s.weights += q;
-        }
+        walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
+          for (std::size_t v = first; v < last; ++v) {
+            const double q = outside ? unitHeating_W_m3_[v] * outsideFactor : unitHeating_W_m3_[v];
+            if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) continue;
+            s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
+            s.weights += q;
+          }
+        });
         return s;
       },
       [](Sums a, const Sums& b) {
@@ -625,7 +381,11 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
   return sums.weights > 0.0 ? sums.weighted / sums.weights : 0.0;
 }
 
-void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma) {
+void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& sigma) {
+  if (settings_.nestedPotential && settings_.compositePotential) {
+    solveCompositePotential(grid, sigma);
+    return;
+  }
   if (!potentialWorkspace_) potentialWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
   // Warm start from a nested solve when the last full solve left its box faces: the box holds
   // the electrode, where sigma changed most, so the full solve starts with a residual only at
@@ -638,45 +398,130 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float> s
       solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
                        noProgress(), *potentialWorkspace_);
   // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
-  unitHeating_W_m3_ = std::move(solution.heating_W_m3);
-  unitPotential_V_ = std::move(solution.potential_V);
-  unitPower_W_ = solution.power_W;
-  solvedSigma_S_m_ = std::move(sigma);
+  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
+               solution.iterations, sigma);
+  if (settings_.nestedPotential) recordNestedBoundary(grid);
+}
+
+void RfSource::setNestedBox(const AblationGrid& grid) {
+  if (!nestedFaces_.empty()) return;
+  const ImageGeometry& g = grid.geometry;
+  const Strides s(g);
+  // The electrodes' active voxels, grown by the margin.
+  const auto margin = std::int64_t(std::ceil(settings_.nestedMargin_mm / g.spacing_mm.x()));
+  std::array<std::int64_t, 3> lo{g.size[0], g.size[1], g.size[2]}, hi{0, 0, 0};
+  for (std::size_t v : voxels_.active) {
+    const std::int64_t ijk[3] = {std::int64_t(v % s.sy),
+                                 std::int64_t((v / s.sy) % std::size_t(s.ny)),
+                                 std::int64_t(v / s.sz)};
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::min(lo[a], ijk[a]);
+      hi[a] = std::max(hi[a], ijk[a] + 1);
+    }
+  }
+  for (int a = 0; a < 3; ++a) {
+    nestedLo_[a] = std::max<std::int64_t>(0, lo[a] - margin);
+    nestedHi_[a] = std::min<std::int64_t>(g.size[a], hi[a] + margin);
+  }
+  if (settings_.compositePotential) detail::CompositePotential::snapBox(g, nestedLo_, nestedHi_);
+}
+
+double RfSource::nestedFaceConductance(const NestedFace& face,
+                                       std::span<const float> sigma_S_m) const {
+  if (face.outerResistance < 0.0)
+    return double(harmonicMean(sigma_S_m[face.inner], sigma_S_m[face.outer]));
+  const double inner = sigma_S_m[face.inner];
+  return inner > 0.0 ? 1.0 / (0.5 / inner + face.outerResistance) : 0.0;
+}
+
+void RfSource::keepFullSolve() {
+  fullFaceCurrent_A_ = 0.0;
+  const std::vector<double>& u = unitPotential_V_;
+  for (NestedFace& face : nestedFaces_) {
+    // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
+    face.beta =
+        u[face.inner] > 1e-12 ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0)) : 0.0f;
+    fullFaceCurrent_A_ +=
+        nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
+  }
+  fullPotential_V_ = unitPotential_V_;
+  fullHeating_W_m3_ = unitHeating_W_m3_;
+  fullSigma_S_m_ = solvedSigma_S_m_;
+  solvesSinceFull_ = 0;
+  outsideScale_ = 1.0;
+  if (!settings_.compositePotential) return;
+  // The full solve's power outside the box (the nested steps scale it by outsideScale_^2).
+  fullOutsidePower_W_ = unitPower_W_ - boxPower_W();
+}
+
+double RfSource::boxPower_W() const {
+  double sum = 0.0;
+  forEachBoxRow([&](std::size_t v0, std::size_t, std::int64_t count) {
+    for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) sum += unitHeating_W_m3_[v];
+  });
+  const double h_m = voxelSize_mm_ * 1e-3;
+  return sum * h_m * h_m * h_m;
+}
+
+template <class Visit>
+void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const {
+  if (outsideScale_ == 1.0) {  // nothing to tell apart (and no box before the first solve)
+    visit(voxels.begin, voxels.end, false);
+    return;
+  }
+  // Row by row: the row's stretch before the box, in it, after it (one division per row).
+  const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
+  std::size_t v = voxels.begin;
+  while (v < voxels.end) {
+    const std::size_t row = v / nx, rowStart = row * nx;
+    const std::size_t rowEnd = std::min(voxels.end, rowStart + nx);
+    const auto j = std::int64_t(row % ny), k = std::int64_t(row / ny);
+    const bool rowIn =
+        j >= nestedLo_[1] && j < nestedHi_[1] && k >= nestedLo_[2] && k < nestedHi_[2];
+    const std::size_t boxBegin = std::clamp(rowStart + std::size_t(nestedLo_[0]), v, rowEnd);
+    const std::size_t boxEnd = std::clamp(rowStart + std::size_t(nestedHi_[0]), v, rowEnd);
+    if (!rowIn) {
+      visit(v, rowEnd, true);
+    } else {
+      if (v < boxBegin) visit(v, boxBegin, true);
+      if (boxBegin < boxEnd) visit(boxBegin, boxEnd, false);
+      if (boxEnd < rowEnd) visit(boxEnd, rowEnd, true);
+    }
+    v = rowEnd;
+  }
+}
+
+template <class Row>
+void RfSource::forEachBoxRow(Row&& row) const {
+  const std::int64_t nx = gridSize_[0], ny = gridSize_[1];
+  const std::int64_t count = nestedHi_[0] - nestedLo_[0];
+  const std::int64_t by = nestedHi_[1] - nestedLo_[1];
+  for (std::int64_t k = nestedLo_[2]; k < nestedHi_[2]; ++k)
+    for (std::int64_t j = nestedLo_[1]; j < nestedHi_[1]; ++j)
+      row(std::size_t(nestedLo_[0] + nx * (j + ny * k)),
+          std::size_t(count * ((j - nestedLo_[1]) + by * (k - nestedLo_[2]))), count);
+}
+
+void RfSource::keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+                            double power_W, int iterations, std::vector<float>& sigma) {
+  unitHeating_W_m3_ = std::move(heating_W_m3);
+  unitPotential_V_ = std::move(potential_V);
+  unitPower_W_ = power_W;
+  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
-  potentialIterations_ += solution.iterations;
+  potentialIterations_ += iterations;
   if (!(unitPower_W_ > 0.0)) {
     throw Error(ErrorKind::InvalidInput,
                 "No current flows from the electrode: the tissue around it does not conduct "
                 "(check the tissue table's electrical conductivity).",
                 "RfSource");
   }
-  if (settings_.nestedPotential) recordNestedBoundary(grid);
 }
 
 void RfSource::recordNestedBoundary(const AblationGrid& grid) {
   const ImageGeometry& g = grid.geometry;
-  const Strides s(g);
-  if (nestedFaces_.empty()) {
-    // The electrodes' active voxels, grown by the margin.
-    const auto margin = std::int64_t(std::ceil(settings_.nestedMargin_mm / g.spacing_mm.x()));
-    std::array<std::int64_t, 3> lo{g.size[0], g.size[1], g.size[2]}, hi{0, 0, 0};
-    for (std::size_t v : voxels_.active) {
-      const std::int64_t ijk[3] = {std::int64_t(v % s.sy),
-                                   std::int64_t((v / s.sy) % std::size_t(s.ny)),
-                                   std::int64_t(v / s.sz)};
-      for (int a = 0; a < 3; ++a) {
-        lo[a] = std::min(lo[a], ijk[a]);
-        hi[a] = std::max(hi[a], ijk[a] + 1);
-      }
-    }
-    for (int a = 0; a < 3; ++a) {
-      nestedLo_[a] = std::max<std::int64_t>(0, lo[a] - margin);
-      nestedHi_[a] = std::min<std::int64_t>(g.size[a], hi[a] + margin);
-    }
-  }
+  setNestedBox(grid);
   nestedFaces_.clear();
-  fullFaceCurrent_A_ = 0.0;
-  const std::vector<double>& u = unitPotential_V_;
   auto inBox = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
     return i >= nestedLo_[0] && i < nestedHi_[0] && j >= nestedLo_[1] && j < nestedHi_[1] &&
            k >= nestedLo_[2] && k < nestedHi_[2];
@@ -693,18 +538,24 @@ void RfSource::recordNestedBoundary(const AblationGrid& grid) {
           if (q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= g.size[0] || q[1] >= g.size[1] ||
               q[2] >= g.size[2] || inBox(q[0], q[1], q[2]))
             continue;
-          const std::size_t outer = g.linearIndex(q[0], q[1], q[2]);
-          // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
-          const double beta = u[v] > 1e-12 ? std::clamp(u[outer] / u[v], 0.0, 1.0) : 0.0;
-          nestedFaces_.push_back({v, outer, float(beta)});
-          fullFaceCurrent_A_ += double(harmonicMean(solvedSigma_S_m_[v], solvedSigma_S_m_[outer])) *
-                                (u[v] - u[outer]);
+          nestedFaces_.push_back({v, g.linearIndex(q[0], q[1], q[2])});
         }
       }
-  fullPotential_V_ = unitPotential_V_;
-  fullHeating_W_m3_ = unitHeating_W_m3_;
-  fullSigma_S_m_ = solvedSigma_S_m_;
-  solvesSinceFull_ = 0;
+  keepFullSolve();
+}
+
+void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma) {
+  setNestedBox(grid);
+  if (!composite_) composite_ = std::make_unique<detail::CompositePotential>();
+  detail::CompositeSolution solution =
+      composite_->solve(grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0, unitPotential_V_,
+                        outsideScale_, settings_.solver);
+  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
+               solution.iterations, sigma);
+  nestedFaces_.clear();
+  for (const detail::CompositeFace& face : solution.faces)
+    nestedFaces_.push_back({face.inner, face.outer, 0.0f, face.outerResistance});
+  keepFullSolve();
 }
 
 bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
@@ -752,9 +603,9 @@ bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
   return sums.all > 0.0 && sums.outside / sums.all <= settings_.nestedOuterConductanceChange;
 }
 
-void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma) {
+void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {
   potentialIterations_ += solveNestedBox(grid, sigma, NestedUse::Step);
-  solvedSigma_S_m_ = std::move(sigma);
+  solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
   ++nestedSolves_;
   ++solvesSinceFull_;
@@ -791,8 +642,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   for (const NestedFace& face : nestedFaces_)
-    robin[local(face.inner)] +=
-        double(harmonicMean(sigma[face.inner], sigma[face.outer])) * (1.0 - double(face.beta));
+    robin[local(face.inner)] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
   if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
   PotentialSolution solution =
       solvePotentialIn(box, boxSigma, boxRoles, 1.0, boxWarm, settings_.solver, noProgress(),
@@ -801,39 +651,56 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   // outside (and its square that of the SAR there).
   double faceCurrent_A = 0.0;
   for (const NestedFace& face : nestedFaces_)
-    faceCurrent_A += double(harmonicMean(sigma[face.inner], sigma[face.outer])) *
-                     (1.0 - double(face.beta)) * solution.potential_V[local(face.inner)];
+    faceCurrent_A += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta)) *
+                     solution.potential_V[local(face.inner)];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const Strides s(g);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
-  forEachSlice(s, [&](std::int64_t k) {
-    const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
-    for (std::int64_t j = 0; j < s.ny; ++j) {
-      const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
-      const std::size_t v0 = g.linearIndex(0, j, k);
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        const std::size_t v = v0 + std::size_t(i);
-        if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
-          const std::size_t n =
-              box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-          if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
-          unitPotential_V_[v] = solution.potential_V[n];
-        } else {
-          if (withHeating)
-            unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
-          unitPotential_V_[v] = fullPotential_V_[v] * scale;
+  // With the composite grid the outside keeps the full solve's fields, scaled where they are
+  // read (outsideScale_): a nested step then writes the box only.
+  const bool boxOnly = settings_.compositePotential && withHeating;
+  if (boxOnly) {
+    forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+      std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
+                  unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
+      std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
+                  unitPotential_V_.begin() + std::ptrdiff_t(v0));
+    });
+    outsideScale_ = scale;
+  } else {
+    forEachSlice(s, [&](std::int64_t k) {
+      const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
+      for (std::int64_t j = 0; j < s.ny; ++j) {
+        const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
+        const std::size_t v0 = g.linearIndex(0, j, k);
+        for (std::int64_t i = 0; i < s.nx; ++i) {
+          const std::size_t v = v0 + std::size_t(i);
+          if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
+            const std::size_t n =
+                box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
+            if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
+            unitPotential_V_[v] = solution.potential_V[n];
+          } else {
+            if (withHeating)
+              unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
+            unitPotential_V_[v] = fullPotential_V_[v] * scale;
+          }
         }
       }
-    }
-  });
+    });
+  }
   if (!withHeating) return solution.iterations;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   for (const NestedFace& face : nestedFaces_) {
     const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
     unitHeating_W_m3_[face.inner] +=
         float(faceShare(roles_[face.inner], roles_[face.outer]) *
-              double(harmonicMean(sigma[face.inner], sigma[face.outer])) * dv * dv * perVolume);
+              nestedFaceConductance(face, sigma) * dv * dv * perVolume);
+  }
+  if (boxOnly) {
+    unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
+    return solution.iterations;
   }
   unitPower_W_ = sumOverSlices(s, [&](std::int64_t k) {
     double sum = 0.0;
@@ -940,13 +807,14 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   const bool paused = powerHeldOff(state.time_s);
   trackWater(state, n);
   if (!paused || solvedSigma_S_m_.size() != n) {
-    std::vector<float> sigma = conductivities(grid, temperature);
+    std::vector<float>& sigma = sigmaScratch_;
+    conductivities(grid, temperature, sigma);
     if (solvedSigma_S_m_.size() != n ||
         weightedConductivityChange(sigma) > settings_.resolveConductanceChange) {
       if (nestedSolveAllowed(grid, sigma))
-        solveNestedPotential(grid, std::move(sigma));
+        solveNestedPotential(grid, sigma);
       else
-        solveUnitPotential(grid, std::move(sigma));
+        solveUnitPotential(grid, sigma);
     }
   }
 
@@ -960,9 +828,13 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
     power_W = std::min(power_W, settings_.maxCurrent_A * settings_.maxCurrent_A * impedance_ohm);
   const double scale = power_W / unitPower_W_;  // V0^2
   power_W_m3.resize(n);
+  const double outsideScale = scale * (outsideScale_ * outsideScale_);
   parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {
-    for (std::size_t v = r.begin; v < r.end; ++v)
-      power_W_m3[v] = float(unitHeating_W_m3_[v] * scale);
+    walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
+      const double factor = outside ? outsideScale : scale;
+      for (std::size_t v = first; v < last; ++v)
+        power_W_m3[v] = float(unitHeating_W_m3_[v] * factor);
+    });
   });
   deliveredPower_W_ = power_W;
   if (!state.latentHeatLeft_J_m3.empty())

@@ -24,6 +24,7 @@
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/heat_source.h"
 #include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/core/parallel.h"
 #include "twinplan/core/progress.h"
 
 namespace twinplan::ablation {
@@ -171,6 +172,15 @@ struct RfSettings {
   // takes up at an eighth of the cost; the full solve is left with the box faces' mismatch.
   // Off: the full solve starts from the last potential (docs/benchmarks.md gives both).
   bool nestedWarmStart = true;
+  // Approximation (on by default, with nestedPotential): the full solves between nested ones
+  // are on a composite grid, the nested box (grown to whole cells) at the grid's voxels inside
+  // cells of two voxels per axis over the rest of the grid, coupled conservatively at the box's
+  // faces (src/composite_potential.h); about a quarter of the unknowns of the whole grid. The
+  // nested solves then extend the composite solve (their box faces are its couplings), and the
+  // SAR outside the box is each cell's mean. False: full solves on the whole 1 mm grid (the
+  // nested scheme as before). docs/validation.md, "a composite grid for the full potential solves",
+  // gives its error.
+  bool compositePotential = true;
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.
@@ -197,7 +207,8 @@ struct RfLogEntry {
 
 namespace detail {
 struct PotentialWorkspace;  // rf_source.cpp: the solver's arrays, kept from solve to solve
-}
+class CompositePotential;   // src/composite_potential.h
+}  // namespace detail
 
 class RfSource : public HeatSource {
  public:
@@ -237,24 +248,47 @@ class RfSource : public HeatSource {
  private:
   // sigma (S/m) of every voxel at these temperatures (and the water left, waterLeft_, when
   // tracked), the electrode's metal and insulated shaft included.
-  std::vector<float> conductivities(const AblationGrid& grid,
-                                    std::span<const float> temperature_degC) const;
+  void conductivities(const AblationGrid& grid, std::span<const float> temperature_degC,
+                      std::vector<float>& sigma_S_m) const;
   // The fraction of each voxel's water left (RfSettings::conductivityFollowsWater), from the
   // solver's latent store against the first step's.
   void trackWater(const ThermalState& state, std::size_t voxelCount);
   // RfSettings::resolveConductanceChange's measure of sigma against the last solve's.
   double weightedConductivityChange(std::span<const float> sigma_S_m) const;
-  void solveUnitPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  void solveUnitPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // RfSettings::nestedPotential: whether the next solve may be nested, the nested solve, and
   // the full solve's record of the box's faces that it extends.
   bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m) const;
-  void solveNestedPotential(const AblationGrid& grid, std::vector<float> sigma_S_m);
+  void solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // The box solve itself: as a nested step (potential, SAR and power of the whole grid), or as
   // the warm start of a full solve (the potential only). Returns the CG iterations.
   enum class NestedUse { Step, WarmStart };
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
   bool nestedBoundaryRecorded(std::span<const float> sigma_S_m) const;
   void recordNestedBoundary(const AblationGrid& grid);
+  // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
+  void setNestedBox(const AblationGrid& grid);
+  // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
+  void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
+  // A full solve's fields and this step's sigma (swapped in) become the unit solution.
+  void keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+                    double power_W, int iterations, std::vector<float>& sigma_S_m);
+  // The full solve's fields and sigma kept for the nested solves that extend it.
+  void keepFullSolve();
+  // row(first grid voxel, first box voxel, voxel count) for each row of the nested box, in order.
+  template <class Row>
+  void forEachBoxRow(Row&& row) const;
+  // visit(first, last, outside) for stretches of the voxels in order, outside: they lie outside
+  // the nested box (one stretch, inside, while outsideScale_ is 1, when the two read alike).
+  template <class Visit>
+  void walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const;
+  // The potential outside the nested box is unitPotential_V_ times this, the SAR there
+  // unitHeating_W_m3_ times its square (compositePotential: nested steps write the box only).
+  double outsideScale_ = 1.0;
+  double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
+  double boxPower_W() const;         // the unit SAR's power inside the nested box
+  std::array<std::int64_t, 3> gridSize_{};
+  double voxelSize_mm_ = 1.0;
   // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
   // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
   // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
@@ -283,6 +317,7 @@ class RfSource : public HeatSource {
   std::vector<float> unitHeating_W_m3_;  // SAR at 1 V
   double unitPower_W_ = 0.0;
   std::vector<float> solvedSigma_S_m_;     // the tissue conductivities of the last solve
+  std::vector<float> sigmaScratch_;        // this step's (the arrays swap at each solve)
   std::vector<float> initialLatent_J_m3_;  // the solver's latent store at the first step
   std::vector<float> waterLeft_;           // fraction (0-1) per voxel; empty: all present
   int potentialSolves_ = 0;
@@ -290,10 +325,14 @@ class RfSource : public HeatSource {
   int nestedWarmStarts_ = 0;
   // The nested box (voxels lo..hi-1) and what the last full solve left for it: its potential,
   // SAR and sigma, each box face (inner voxel, outer voxel, beta) and the current through them.
+  // outerResistance: with compositePotential, w / (2 sigma) of the composite cell across
+  // (voxel units); below 0, the face is between two voxels (the harmonic mean of their sigma).
   struct NestedFace {
     std::size_t inner = 0, outer = 0;
     float beta = 0.0f;
+    double outerResistance = -1.0;
   };
+  double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
   std::vector<double> fullPotential_V_;
@@ -305,6 +344,7 @@ class RfSource : public HeatSource {
   // (about 100 MB) cost page faults and clearing each time.
   std::unique_ptr<detail::PotentialWorkspace> potentialWorkspace_;
   std::unique_ptr<detail::PotentialWorkspace> nestedWorkspace_;  // the nested box's
+  std::unique_ptr<detail::CompositePotential> composite_;
 
   double deliveredPower_W_ = 0.0;
   double baselineImpedance_ohm_ = 0.0;

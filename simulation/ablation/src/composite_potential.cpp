@@ -1,0 +1,423 @@
+#include "composite_potential.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+using namespace potential;
+using parallel::IndexRange;
+
+// Two cells' (or voxels') conductance through a face of the given area: the half-widths in
+// series (voxel units; the harmonic mean of the two sigmas between voxels).
+double cellConductance(double area, double widthA, double sigmaA, double widthB, double sigmaB) {
+  return sigmaA > 0.0 && sigmaB > 0.0 ? area / (0.5 * widthA / sigmaA + 0.5 * widthB / sigmaB)
+                                      : 0.0;
+}
+
+// Deterministic sum of f(n) over [0, count): fixed chunks, added in order.
+template <class F>
+double sumOf(std::size_t count, F&& f) {
+  return parallel::parallelReduce(
+      IndexRange{0, count}, 1 << 15, 0.0,
+      [&](IndexRange r) {
+        double sum = 0.0;
+        for (std::size_t n = r.begin; n < r.end; ++n) sum += f(n);
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
+}
+
+// body(n) for n in [0, count), in parallel.
+template <class Body>
+void forEachIndex(std::size_t count, Body&& body) {
+  parallel::parallelFor(IndexRange{0, count}, 1 << 15, [&](IndexRange r) {
+    for (std::size_t n = r.begin; n < r.end; ++n) body(n);
+  });
+}
+
+}  // namespace
+
+CompositeAxis::CompositeAxis(std::int64_t voxels) {
+  start.push_back(0);
+  if (voxels > 2) {
+    for (std::int64_t i = 1; i < voxels - 1; i += 2) start.push_back(i);
+    start.push_back(voxels - 1);
+  } else if (voxels == 2) {
+    start.push_back(1);
+  }
+  start.push_back(voxels);
+  cellOf.resize(std::size_t(voxels));
+  for (std::int64_t c = 0; c < cells(); ++c)
+    for (std::int64_t v = start[c]; v < start[c + 1]; ++v) cellOf[v] = c;
+}
+
+void CompositePotential::snapBox(const ImageGeometry& grid, std::array<std::int64_t, 3>& lo,
+                                 std::array<std::int64_t, 3>& hi) {
+  for (int a = 0; a < 3; ++a) {
+    const std::int64_t n = grid.size[a];
+    if (n < 3) {
+      throw Error(ErrorKind::InvalidInput,
+                  "The ablation grid needs at least 3 voxels along each axis for the RF "
+                  "potential (a ground layer on each side).",
+                  "CompositePotential");
+    }
+    const CompositeAxis axis(n);
+    lo[a] = std::clamp<std::int64_t>(lo[a], 1, n - 2);
+    hi[a] = std::clamp<std::int64_t>(hi[a], lo[a] + 1, n - 1);
+    lo[a] = axis.start[axis.cellOf[lo[a]]];
+    hi[a] = axis.start[axis.cellOf[hi[a] - 1] + 1];
+  }
+}
+
+void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float> sigma,
+                               std::span<const NodeRole> roles,
+                               const std::array<std::int64_t, 3>& lo,
+                               const std::array<std::int64_t, 3>& hi) {
+  for (int a = 0; a < 3; ++a) {
+    if (axes_[a].cellOf.size() != std::size_t(grid.size[a])) axes_[a] = CompositeAxis(grid.size[a]);
+    const CompositeAxis& axis = axes_[a];
+    const bool snapped = lo[a] >= 1 && hi[a] > lo[a] && hi[a] < grid.size[a] &&
+                         axis.start[axis.cellOf[lo[a]]] == lo[a] &&
+                         axis.start[axis.cellOf[hi[a] - 1] + 1] == hi[a];
+    if (!snapped) {
+      throw Error(ErrorKind::Internal,
+                  "The composite potential's box must be whole cells inside the ground layer "
+                  "(CompositePotential::snapBox).",
+                  "CompositePotential");
+    }
+    boxCell_[a] = axis.cellOf[lo[a]];
+    boxGeometry_.size[a] = hi[a] - lo[a];
+    cellGeometry_.size[a] = axes_[a].cells();
+  }
+  lo_ = lo;
+  hi_ = hi;
+  boxGeometry_.spacing_mm = grid.spacing_mm;
+  cellGeometry_.spacing_mm = grid.spacing_mm;
+  const std::size_t m = boxGeometry_.voxelCount();
+  boxSigma_.resize(m);
+  boxRoles_.resize(m);
+  const Strides sb(boxGeometry_);
+  forEachSlice(sb, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < sb.ny; ++j) {
+      const std::size_t from = grid.linearIndex(lo[0], lo[1] + j, lo[2] + k);
+      const std::size_t to = boxGeometry_.linearIndex(0, j, k);
+      std::copy_n(sigma.begin() + std::ptrdiff_t(from), sb.nx,
+                  boxSigma_.begin() + std::ptrdiff_t(to));
+      std::copy_n(roles.begin() + std::ptrdiff_t(from), sb.nx,
+                  boxRoles_.begin() + std::ptrdiff_t(to));
+    }
+  });
+  faceConductivity(sb, boxSigma_, boxFaces_);
+  setUpCells(grid, sigma, roles);
+  setUpCouplings(grid, sigma);
+  boxFree_.resize(m);
+  for (std::size_t n = 0; n < m; ++n) boxFree_[n] = boxRoles_[n] == NodeRole::Tissue;
+  cellFree_.resize(cellRoles_.size());
+  for (std::size_t c = 0; c < cellRoles_.size(); ++c)
+    cellFree_[c] = cellRoles_[c] == NodeRole::Tissue;
+  multigrid_.build(sb.nx, sb.ny, sb.nz, boxFaces_.x, boxFaces_.y, boxFaces_.z, boxFaces_.diagonal,
+                   boxFree_, cellGeometry_.size[0], cellGeometry_.size[1], cellGeometry_.size[2],
+                   cellFaces_.x, cellFaces_.y, cellFaces_.z, cellFaces_.diagonal, cellFree_,
+                   boxCell_, couplings_);
+}
+
+void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const float> sigma,
+                                    std::span<const NodeRole> roles) {
+  const Strides sc(cellGeometry_);
+  const std::size_t cells = cellGeometry_.voxelCount();
+  const CompositeAxis &ax = axes_[0], &ay = axes_[1], &az = axes_[2];
+  std::array<std::int64_t, 3> boxCellEnd{};
+  for (int a = 0; a < 3; ++a) boxCellEnd[a] = axes_[a].cellOf[hi_[a] - 1] + 1;
+  auto under = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
+    return i >= boxCell_[0] && i < boxCellEnd[0] && j >= boxCell_[1] && j < boxCellEnd[1] &&
+           k >= boxCell_[2] && k < boxCellEnd[2];
+  };
+  // Each cell's sigma: the mean of its voxels' (a slice of cells reads its own voxel slices).
+  cellSigma_.assign(cells, 0.0f);
+  cellRoles_.resize(cells);
+  std::vector<std::uint8_t> misplaced(std::size_t(sc.nz), 0);
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t k = az.start[K]; k < az.start[K + 1]; ++k)
+      for (std::int64_t j = 0; j < grid.size[1]; ++j) {
+        const std::size_t row = grid.linearIndex(0, j, k);
+        float* cellRow = cellSigma_.data() + cellGeometry_.linearIndex(0, ay.cellOf[j], K);
+        for (std::int64_t i = 0; i < grid.size[0]; ++i) cellRow[ax.cellOf[i]] += sigma[row + i];
+        // Cells stand for tissue only: an electrode outside the box or a ground inside the
+        // grid would be averaged away.
+        const bool groundRow = k == 0 || j == 0 || k + 1 == grid.size[2] || j + 1 == grid.size[1];
+        const bool boxRow = k >= lo_[2] && k < hi_[2] && j >= lo_[1] && j < hi_[1];
+        for (std::int64_t i = 1; i + 1 < grid.size[0] && !groundRow; ++i)
+          if (roles[row + i] != NodeRole::Tissue && !(boxRow && i >= lo_[0] && i < hi_[0]))
+            misplaced[K] = 1;
+      }
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        cellSigma_[c] /= float(ax.width(I) * ay.width(J) * az.width(K));
+        const bool ground =
+            I == 0 || J == 0 || K == 0 || I + 1 == sc.nx || J + 1 == sc.ny || K + 1 == sc.nz;
+        cellRoles_[c] = ground           ? NodeRole::Ground
+                        : under(I, J, K) ? NodeRole::Electrode  // fixed here: the box's voxels
+                                         : NodeRole::Tissue;
+      }
+  });
+  if (std::find(misplaced.begin(), misplaced.end(), 1) != misplaced.end()) {
+    throw Error(ErrorKind::Internal,
+                "The composite potential grid needs every electrode voxel inside its box and the "
+                "ground on the grid's faces only.",
+                "CompositePotential");
+  }
+  // The faces between cells outside the box, and each cell's diagonal (the couplings to the
+  // box's voxels are added by setUpCouplings()).
+  FaceConductivity& f = cellFaces_;
+  for (std::vector<float>* faces : {&f.x, &f.y, &f.z}) faces->resize(cells);
+  f.diagonal.resize(cells);
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        const bool outside = !under(I, J, K);
+        auto face = [&](bool exists, std::size_t d, double area, double widthC, double widthD) {
+          return exists && outside && cellRoles_[d] != NodeRole::Electrode
+                     ? float(cellConductance(area, widthC, cellSigma_[c], widthD, cellSigma_[d]))
+                     : 0.0f;
+        };
+        f.x[c] = face(I + 1 < sc.nx, c + sc.sx, double(ay.width(J) * az.width(K)),
+                      double(ax.width(I)), double(ax.width(std::min(I + 1, sc.nx - 1))));
+        f.y[c] = face(J + 1 < sc.ny, c + sc.sy, double(ax.width(I) * az.width(K)),
+                      double(ay.width(J)), double(ay.width(std::min(J + 1, sc.ny - 1))));
+        f.z[c] = face(K + 1 < sc.nz, c + sc.sz, double(ax.width(I) * ay.width(J)),
+                      double(az.width(K)), double(az.width(std::min(K + 1, sc.nz - 1))));
+      }
+  });
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        double d = 0.0;
+        forEachFace(sc, f, c, I, J, K, [&](std::size_t, float conductance) { d += conductance; });
+        f.diagonal[c] = d;
+      }
+  });
+}
+
+void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<const float> sigma) {
+  couplings_.clear();
+  faces_.clear();
+  const Strides sb(boxGeometry_);
+  // Every face between a box voxel and a cell outside the box, in a fixed order.
+  for (std::int64_t k = 0; k < sb.nz; ++k)
+    for (std::int64_t j = 0; j < sb.ny; ++j)
+      for (std::int64_t i = 0; i < sb.nx; ++i) {
+        const bool onFace =
+            i == 0 || j == 0 || k == 0 || i + 1 == sb.nx || j + 1 == sb.ny || k + 1 == sb.nz;
+        const std::size_t n = boxGeometry_.linearIndex(i, j, k);
+        if (!onFace || boxRoles_[n] != NodeRole::Tissue) continue;
+        const std::int64_t g[3] = {lo_[0] + i, lo_[1] + j, lo_[2] + k};
+        const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
+        for (int a = 0; a < 3; ++a)
+          for (int side : {-1, 1}) {
+            if (side < 0 ? local[a] != 0 : local[a] + 1 != extent[a]) continue;
+            std::int64_t q[3] = {g[0], g[1], g[2]};
+            q[a] += side;
+            std::int64_t cell[3];
+            for (int b = 0; b < 3; ++b) cell[b] = axes_[b].cellOf[q[b]];
+            const std::size_t c = cellGeometry_.linearIndex(cell[0], cell[1], cell[2]);
+            // Across into the ground layer, the ground voxel itself (a cell one voxel thick):
+            // the 1 mm grid's face there.
+            const std::size_t outer = grid.linearIndex(q[0], q[1], q[2]);
+            const bool ground = cellRoles_[c] == NodeRole::Ground;
+            const double width = double(axes_[a].width(cell[a]));
+            const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
+            const double conductance = cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma);
+            couplings_.push_back({std::uint32_t(n), std::uint32_t(c), float(conductance)});
+            faces_.push_back({grid.linearIndex(g[0], g[1], g[2]), outer,
+                              outerSigma > 0.0 ? 0.5 * width / outerSigma
+                                               : std::numeric_limits<double>::infinity()});
+            boxFaces_.diagonal[n] += double(couplings_.back().conductance);
+            if (cellRoles_[c] == NodeRole::Tissue)
+              cellFaces_.diagonal[c] += double(couplings_.back().conductance);
+          }
+      }
+}
+
+template <class In>
+void CompositePotential::applyComposite(std::span<const In> x, std::span<float> out,
+                                        bool negate) const {
+  const std::size_t m = boxSigma_.size();
+  applyOperator<In, float>(Strides(boxGeometry_), boxFaces_, boxRoles_, x.first(m), out.first(m),
+                           negate);
+  applyOperator<In, float>(Strides(cellGeometry_), cellFaces_, cellRoles_, x.subspan(m),
+                           out.subspan(m), negate);
+  const double sign = negate ? -1.0 : 1.0;
+  for (const CompositeCoupling& c : couplings_) {
+    const double g = c.conductance;
+    out[c.box] = float(out[c.box] - sign * g * double(x[m + c.cell]));
+    if (cellRoles_[c.cell] == NodeRole::Tissue)
+      out[m + c.cell] = float(out[m + c.cell] - sign * g * double(x[c.box]));
+  }
+}
+
+CompositeSolution CompositePotential::solve(
+    const ImageGeometry& grid, std::span<const float> sigma_S_m, std::span<const NodeRole> roles,
+    const std::array<std::int64_t, 3>& lo, const std::array<std::int64_t, 3>& hi,
+    double electrode_V, std::span<const double> warmStart, double warmOutsideScale,
+    const PotentialSolverOptions& options) {
+  setUp(grid, sigma_S_m, roles, lo, hi);
+  const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
+  // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
+  const bool warm = warmStart.size() == grid.voxelCount();
+  std::vector<double> x(n);
+  forEachIndex(m, [&](std::size_t v) {
+    const std::int64_t i = std::int64_t(v) % boxGeometry_.size[0];
+    const std::int64_t j = (std::int64_t(v) / boxGeometry_.size[0]) % boxGeometry_.size[1];
+    const std::int64_t k = std::int64_t(v) / (boxGeometry_.size[0] * boxGeometry_.size[1]);
+    const NodeRole role = boxRoles_[v];
+    x[v] = role == NodeRole::Electrode ? electrode_V
+           : role == NodeRole::Tissue && warm
+               ? warmStart[grid.linearIndex(lo_[0] + i, lo_[1] + j, lo_[2] + k)]
+               : 0.0;
+  });
+  forEachIndex(cells, [&](std::size_t c) {
+    const std::int64_t I = std::int64_t(c) % cellGeometry_.size[0];
+    const std::int64_t J = (std::int64_t(c) / cellGeometry_.size[0]) % cellGeometry_.size[1];
+    const std::int64_t K = std::int64_t(c) / (cellGeometry_.size[0] * cellGeometry_.size[1]);
+    x[m + c] =
+        cellRoles_[c] == NodeRole::Tissue && warm
+            ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J], axes_[2].start[K])] *
+                  warmOutsideScale
+            : 0.0;
+  });
+  for (std::vector<float>* v : {&r_, &z_, &p_, &ap_}) v->resize(n);
+  auto dot = [&](const std::vector<float>& a, const std::vector<float>& b) {
+    return sumOf(n, [&](std::size_t v) { return double(a[v]) * double(b[v]); });
+  };
+  auto precondition = [&] {
+    multigrid_.apply(std::span<const float>(r_).first(m), std::span<const float>(r_).subspan(m),
+                     std::span<float>(z_).first(m), std::span<float>(z_).subspan(m));
+  };
+  const double rhsNorm =
+      dirichletPullNorm(Strides(boxGeometry_), boxFaces_, boxRoles_, electrode_V);
+  applyComposite<double>(x, r_, /*negate=*/true);  // r = b - A x
+  precondition();
+  p_ = z_;
+  double rz = dot(r_, z_);
+  double residual = std::sqrt(dot(r_, r_));
+  const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
+  int iteration = 0;
+  while (residual > target && rhsNorm > 0.0) {
+    if (iteration >= options.maxIterations) {
+      throw Error(ErrorKind::Internal,
+                  "The RF potential on the composite grid did not converge in " +
+                      std::to_string(iteration) +
+                      " conjugate-gradient iterations (relative "
+                      "residual " +
+                      std::to_string(residual / rhsNorm) + "); report this grid.",
+                  "CompositePotential");
+    }
+    applyComposite<float>(p_, ap_, false);
+    const double alpha = rz / dot(p_, ap_);
+    const double rr = sumOf(n, [&](std::size_t v) {
+      x[v] += alpha * p_[v];
+      r_[v] = float(r_[v] - alpha * ap_[v]);
+      return double(r_[v]) * double(r_[v]);
+    });
+    precondition();
+    const double rzNext = dot(r_, z_);
+    const double beta = rzNext / rz;
+    rz = rzNext;
+    forEachIndex(n, [&](std::size_t v) { p_[v] = float(z_[v] + beta * p_[v]); });
+    residual = std::sqrt(rr);
+    ++iteration;
+  }
+  CompositeSolution solution;
+  solution.iterations = iteration;
+  fillGridFields(grid, x, solution);
+  solution.faces = faces_;
+  return solution;
+}
+
+void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<const double> x,
+                                        CompositeSolution& solution) const {
+  const std::size_t m = boxSigma_.size(), cells = cellSigma_.size();
+  const Strides sb(boxGeometry_), sc(cellGeometry_);
+  const double h_m = grid.spacing_mm.x() * 1e-3;
+  const double perVolume = 1.0 / (h_m * h_m);  // a face's power sigma_f h dV^2 over h^3
+  std::vector<float> boxHeating =
+      jouleHeatingOfFaces(boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
+  // Each cell's power (voxel units) from its faces, half of each face between two Tissue cells
+  // (all of it next to the ground), then the couplings' halves.
+  std::vector<double> cellPower(cells, 0.0);
+  const std::span<const double> xc = x.subspan(m);
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        if (cellRoles_[c] != NodeRole::Tissue) continue;
+        double power = 0.0;
+        forEachFace(sc, cellFaces_, c, I, J, K, [&](std::size_t d, float conductance) {
+          const double dv = xc[c] - xc[d];
+          power += faceShare(NodeRole::Tissue, cellRoles_[d]) * double(conductance) * dv * dv;
+        });
+        cellPower[c] = power;
+      }
+  });
+  for (const CompositeCoupling& c : couplings_) {
+    const double dv = x[c.box] - xc[c.cell];
+    const double power = double(c.conductance) * dv * dv;
+    boxHeating[c.box] += float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * power * perVolume);
+    if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * power;
+  }
+  std::vector<float> cellHeating(cells);
+  for (std::size_t c = 0; c < cells; ++c) {
+    const std::int64_t I = std::int64_t(c) % sc.nx, J = (std::int64_t(c) / sc.nx) % sc.ny,
+                       K = std::int64_t(c) / (sc.nx * sc.ny);
+    const double volume = double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
+    cellHeating[c] = float(cellPower[c] * perVolume / volume);
+  }
+  // The grid's fields: the box's voxels, outside each cell's value on its voxels.
+  solution.potential_V.resize(grid.voxelCount());
+  solution.heating_W_m3.resize(grid.voxelCount());
+  const Strides s(grid);
+  forEachSlice(s, [&](std::int64_t k) {
+    const bool sliceIn = k >= lo_[2] && k < hi_[2];
+    const std::int64_t K = axes_[2].cellOf[k];
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      const bool rowIn = sliceIn && j >= lo_[1] && j < hi_[1];
+      const std::size_t row = grid.linearIndex(0, j, k);
+      const std::size_t cellRow = cellGeometry_.linearIndex(0, axes_[1].cellOf[j], K);
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        if (rowIn && i >= lo_[0] && i < hi_[0]) {
+          const std::size_t b = boxGeometry_.linearIndex(i - lo_[0], j - lo_[1], k - lo_[2]);
+          solution.potential_V[row + i] = x[b];
+          solution.heating_W_m3[row + i] = boxHeating[b];
+        } else {
+          const std::size_t c = cellRow + std::size_t(axes_[0].cellOf[i]);
+          solution.potential_V[row + i] = xc[c];
+          solution.heating_W_m3[row + i] = cellHeating[c];
+        }
+      }
+    }
+  });
+  const double voxelVolume_m3 = h_m * h_m * h_m;
+  solution.power_W =
+      (sumOf(m, [&](std::size_t b) { return double(boxHeating[b]); }) +
+       sumOf(cells,
+             [&](std::size_t c) {
+               const std::int64_t I = std::int64_t(c) % sc.nx,
+                                  J = (std::int64_t(c) / sc.nx) % sc.ny,
+                                  K = std::int64_t(c) / (sc.nx * sc.ny);
+               return double(cellHeating[c]) *
+                      double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
+             })) *
+      voxelVolume_m3;
+}
+
+}  // namespace twinplan::ablation::detail

@@ -1,0 +1,282 @@
+#pragma once
+// The finite-volume potential operator of rf_source.h on a voxel grid (private to the module):
+// face conductivities, the operator and its sums, the Dirichlet pull, the faces' Joule heating.
+// Shared by the 1 mm grid's solve (rf_source.cpp) and the composite grid's
+// (composite_potential.cpp).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "twinplan/ablation/rf_source.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/parallel.h"
+
+namespace twinplan::ablation::detail::potential {
+
+using parallel::IndexRange;
+
+// The face conductivities of the grid (harmonic means, S/m): faceX[p] joins p and p+x, 0 on the
+// last column (no face to the outside); likewise Y and Z.
+struct FaceConductivity {
+  std::vector<float> x, y, z;
+  std::vector<double> diagonal;  // sum of a voxel's six faces
+};
+
+struct Strides {
+  std::int64_t nx, ny, nz;
+  std::size_t sx = 1, sy, sz;
+  explicit Strides(const ImageGeometry& g)
+      : nx(g.size[0]),
+        ny(g.size[1]),
+        nz(g.size[2]),
+        sy(std::size_t(g.size[0])),
+        sz(std::size_t(g.size[0] * g.size[1])) {}
+};
+
+inline float harmonicMean(float a, float b) {
+  const float sum = a + b;
+  return sum > 0.0f ? 2.0f * a * b / sum : 0.0f;
+}
+
+// Runs body(k) for every slice k of the grid, in parallel.
+template <class Body>
+inline void forEachSlice(const Strides& s, Body&& body) {
+  parallel::parallelFor(IndexRange{0, std::size_t(s.nz)}, 1, [&](IndexRange r) {
+    for (std::size_t k = r.begin; k < r.end; ++k) body(std::int64_t(k));
+  });
+}
+
+// Deterministic sum over slices of f(k).
+template <class F>
+inline double sumOverSlices(const Strides& s, F&& f) {
+  return parallel::parallelReduce(
+      IndexRange{0, std::size_t(s.nz)}, 1, 0.0,
+      [&](IndexRange r) {
+        double sum = 0.0;
+        for (std::size_t k = r.begin; k < r.end; ++k) sum += f(std::int64_t(k));
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
+}
+
+// Fills f (its arrays reused: every entry is written).
+inline void faceConductivity(const Strides& s, std::span<const float> sigma, FaceConductivity& f) {
+  const std::size_t n = sigma.size();
+  for (std::vector<float>* faces : {&f.x, &f.y, &f.z}) faces->resize(n);
+  f.diagonal.resize(n);
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        f.x[p] = i + 1 < s.nx ? harmonicMean(sigma[p], sigma[p + s.sx]) : 0.0f;
+        f.y[p] = j + 1 < s.ny ? harmonicMean(sigma[p], sigma[p + s.sy]) : 0.0f;
+        f.z[p] = k + 1 < s.nz ? harmonicMean(sigma[p], sigma[p + s.sz]) : 0.0f;
+      }
+  });
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j)
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        double d = double(f.x[p]) + f.y[p] + f.z[p];
+        if (i > 0) d += f.x[p - s.sx];
+        if (j > 0) d += f.y[p - s.sy];
+        if (k > 0) d += f.z[p - s.sz];
+        f.diagonal[p] = d;
+      }
+  });
+}
+
+// visit(q, sigma_f) for the faces of voxel p (at i, j, k) inside the grid, in the order every
+// sum over them keeps: +x, -x, +y, -y, +z, -z.
+template <class Visit>
+inline void forEachFace(const Strides& s, const FaceConductivity& f, std::size_t p, std::int64_t i,
+                        std::int64_t j, std::int64_t k, Visit&& visit) {
+  if (i + 1 < s.nx) visit(p + s.sx, f.x[p]);
+  if (i > 0) visit(p - s.sx, f.x[p - s.sx]);
+  if (j + 1 < s.ny) visit(p + s.sy, f.y[p]);
+  if (j > 0) visit(p - s.sy, f.y[p - s.sy]);
+  if (k + 1 < s.nz) visit(p + s.sz, f.z[p]);
+  if (k > 0) visit(p - s.sz, f.z[p - s.sz]);
+}
+
+// Walks row j of slice k: general(i) on every voxel of a row on the grid's boundary; inside,
+// general(i) at the row's two ends and interior(first voxel of the row) for the voxels between,
+// whose six neighbours all exist (a loop without bounds checks).
+template <class General, class Interior>
+inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& general,
+                    Interior&& interior) {
+  if (j == 0 || k == 0 || j + 1 == s.ny || k + 1 == s.nz || s.nx < 3) {
+    for (std::int64_t i = 0; i < s.nx; ++i) general(i);
+    return;
+  }
+  general(0);
+  interior(s.sy * std::size_t(j) + s.sz * std::size_t(k));
+  general(s.nx - 1);
+}
+
+// out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
+// the finite-volume equations divided by the voxel size h); with negate, its negative (the
+// residual b - A x of b = 0 on Tissue voxels).
+// Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
+// bits as dot(x, out) afterwards, without reading the arrays again.
+template <class In, class Out>
+inline double applyOperator(const Strides& s, const FaceConductivity& f,
+                            std::span<const NodeRole> roles, std::span<const In> x,
+                            std::span<Out> out, bool negate = false) {
+  const double sign = negate ? -1.0 : 1.0;  // exact: x and -x round to floats of equal size
+  return sumOverSlices(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      auto general = [&](std::int64_t i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[p] != NodeRole::Tissue) {
+          out[p] = Out(0);
+          return;
+        }
+        double flux = f.diagonal[p] * x[p];
+        forEachFace(s, f, p, i, j, k,
+                    [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
+        out[p] = Out(sign * flux);
+      };
+      walkRow(s, j, k, general, [&](std::size_t row) {
+        const auto sy = std::int64_t(s.sy), sz = std::int64_t(s.sz);
+        const NodeRole* role = roles.data() + row;
+        const In* xr = x.data() + row;
+        const double* d = f.diagonal.data() + row;
+        const float *fx = f.x.data() + row, *fy = f.y.data() + row, *fz = f.z.data() + row;
+        Out* o = out.data() + row;
+        for (std::int64_t q = 1; q + 1 < s.nx; ++q) {
+          const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] -
+                              double(fx[q - 1]) * xr[q - 1] - double(fy[q]) * xr[q + sy] -
+                              double(fy[q - sy]) * xr[q - sy] - double(fz[q]) * xr[q + sz] -
+                              double(fz[q - sz]) * xr[q - sz];
+          o[q] = role[q] == NodeRole::Tissue ? Out(sign * flux) : Out(0);
+        }
+      });
+    }
+    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
+    double sum = 0.0;
+    for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
+    return sum;
+  });
+}
+
+template <class T>
+inline double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
+  return sumOverSlices(s, [&](std::int64_t k) {
+    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
+    double sum = 0.0;
+    for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
+    return sum;
+  });
+}
+
+// |b| of the potential equations: b = -A applied to the Dirichlet values (electrode_V on
+// Electrode voxels, 0 on Ground ones), which is non-zero only on Tissue voxels next to an
+// electrode. Each of those is computed as applyOperator() computes it (the same face order;
+// the terms of zero values left out change no bit), and the squares are summed per slice in
+// voxel order: the same bits as dot(b, b) of the whole grid, from one pass over the roles.
+inline double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
+                                std::span<const NodeRole> roles, double electrode_V) {
+  // Rows with an electrode voxel: only they and their four neighbouring rows can be pulled.
+  const std::size_t rows = std::size_t(s.ny * s.nz);
+  std::vector<std::uint8_t> electrodeRow(rows);
+  parallel::parallelFor(IndexRange{0, rows}, 64, [&](IndexRange r) {
+    for (std::size_t row = r.begin; row < r.end; ++row) {
+      const NodeRole* begin = roles.data() + row * s.sy;
+      electrodeRow[row] = std::find(begin, begin + s.nx, NodeRole::Electrode) != begin + s.nx;
+    }
+  });
+  auto pulledRow = [&](std::int64_t j, std::int64_t k) {
+    auto has = [&](std::int64_t jj, std::int64_t kk) {
+      return jj >= 0 && kk >= 0 && jj < s.ny && kk < s.nz &&
+             electrodeRow[std::size_t(jj + s.ny * kk)] != 0;
+    };
+    return has(j, k) || has(j - 1, k) || has(j + 1, k) || has(j, k - 1) || has(j, k + 1);
+  };
+  const double squares = sumOverSlices(s, [&](std::int64_t k) {
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      if (!pulledRow(j, k)) continue;
+      for (std::int64_t i = 0; i < s.nx; ++i) {
+        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[p] != NodeRole::Tissue) continue;
+        double flux = 0.0;
+        bool pulled = false;
+        forEachFace(s, f, p, i, j, k, [&](std::size_t q, float conductance) {
+          if (roles[q] != NodeRole::Electrode) return;
+          flux -= double(conductance) * electrode_V;
+          pulled = true;
+        });
+        if (!pulled) continue;
+        const auto b = double(float(-flux));
+        sum += b * b;
+      }
+    }
+    return sum;
+  });
+  return std::sqrt(squares);
+}
+
+// The power of each face shared onto its voxels; see jouleHeating().
+inline double faceShare(NodeRole self, NodeRole other) {
+  (void)self;
+  return other == NodeRole::Tissue ? 0.5 : 1.0;
+}
+
+inline void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t roles) {
+  if (sigma != g.voxelCount() || roles != g.voxelCount()) {
+    throw Error(ErrorKind::Internal,
+                "The conductivity and role arrays do not match the ablation grid's voxel count.",
+                "solvePotential");
+  }
+}
+
+// jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
+// symmetric in float), so the same bits, without six divisions per voxel.
+inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
+                                              const FaceConductivity& f,
+                                              std::span<const NodeRole> roles,
+                                              std::span<const double> potential_V) {
+  const double h_m = geometry.spacing_mm.x() * 1e-3;
+  const double perVolume = h_m / (h_m * h_m * h_m);
+  std::vector<float> heating(geometry.voxelCount(), 0.0f);
+  forEachSlice(s, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < s.ny; ++j) {
+      auto general = [&](std::int64_t i) {
+        const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
+        if (roles[v] != NodeRole::Tissue) return;
+        double power = 0.0;
+        forEachFace(s, f, v, i, j, k, [&](std::size_t q, float conductance) {
+          const double dv = potential_V[v] - potential_V[q];
+          power += faceShare(roles[v], roles[q]) * double(conductance) * dv * dv;
+        });
+        heating[v] = float(power * perVolume);
+      };
+      // Inside the grid every face exists: the same sums in the same order.
+      walkRow(s, j, k, general, [&](std::size_t row) {
+        for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
+          if (roles[v] != NodeRole::Tissue) continue;
+          const double x = potential_V[v];
+          auto term = [&](std::size_t q, float conductance) {
+            const double dv = x - potential_V[q];
+            return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
+          };
+          double power = 0.0;
+          power += term(v + s.sx, f.x[v]);
+          power += term(v - s.sx, f.x[v - s.sx]);
+          power += term(v + s.sy, f.y[v]);
+          power += term(v - s.sy, f.y[v - s.sy]);
+          power += term(v + s.sz, f.z[v]);
+          power += term(v - s.sz, f.z[v - s.sz]);
+          heating[v] = float(power * perVolume);
+        }
+      });
+    }
+  });
+  return heating;
+}
+
+}  // namespace twinplan::ablation::detail::potential
