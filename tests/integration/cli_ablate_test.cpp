@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -97,6 +98,8 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
                  kProbe + kQuick + " --tumour \"Tumour 2\" --export " + exportDir.string());
   ASSERT_TRUE(r.is_object());
   EXPECT_EQ(r["device"], "mw-2450mhz-100w");
+  EXPECT_EQ(r["zone_validated"], true);  // within +-5 mm of its published zone: no note
+  EXPECT_EQ(r["zone_note"], "");
   EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 100.0);  // the device's default
   EXPECT_DOUBLE_EQ(r["duration_s"].get<double>(), 120.0);
   EXPECT_EQ(r["grid"]["size"], json({41, 41, 41}));
@@ -302,6 +305,69 @@ TEST(CliAblate, ACaseWithoutSegmentsUsesTheHounsfieldClasses) {
   EXPECT_TRUE(r["critical_damage"].empty());
 }
 
+// A device whose simulated zone does not match its published one (the cluster: devices.json
+// zoneCheck) says so with its result, as --list-devices, the panel and the planner do: in the
+// JSON (zone_validated, zone_note) and under the zone in the text.
+TEST(CliAblate, AResultOfADeviceWhoseZoneIsNotValidatedSaysSo) {
+  const std::string run = "ablate " + phantomCase().segmented.string() +
+                          " --device rf-cluster-3x25mm" + kProbe + " --spacing 2 --box 40 --time 10";
+  const json r = runCliJson(run);
+  ASSERT_TRUE(r.is_object()) << r.dump();
+  EXPECT_EQ(r["zone_validated"], false);
+  const std::string note =
+      "Zone not validated: simulated 48 x 44 mm vs published 31 mm (Goldberg et al. 1998)";
+  EXPECT_EQ(r["zone_note"], note);
+  const auto text = runCommand(cli() + " " + run + " 2>&1");
+  EXPECT_EQ(text.status, 0) << text.output;
+  EXPECT_NE(text.output.find("\n  " + note + "\n"), std::string::npos) << text.output;
+}
+
+// --export into a folder that cannot take the files is refused before the simulation (exit 3,
+// nothing written), naming the path: a folder path through a file, and a folder that holds a
+// folder where a field goes (before: an I/O error naming the hidden staging folder after the
+// run, and an internal error after two of the six files had been moved in).
+TEST(CliAblate, AnExportFolderThatCannotTakeTheFilesIsRefusedBeforeTheRun) {
+  test::TempDir out("twinplan-ablate-badexport");
+  const std::string c = "ablate " + phantomCase().segmented.string() +
+                        " --device mw-2450mhz-100w" + kProbe + " --spacing 2 --box 40 --time 20";
+  { std::ofstream(out / "notes.txt") << "a file"; }
+  json e = runCliJson(c + " --export " + (out / "notes.txt" / "fields").string(), 3);
+  EXPECT_EQ(e["error"]["message"], "The export folder " + (out / "notes.txt" / "fields").string() +
+                                       " cannot be made: " + (out / "notes.txt").string() +
+                                       " is a file; give a folder path.")
+      << e.dump();
+  const fs::path clash = out / "clash";
+  fs::create_directories(clash / "damage.nrrd");
+  e = runCliJson(c + " --export " + clash.string(), 3);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find(
+                "holds damage.nrrd, which is not a file, where the ablation writes its damage.nrrd"),
+            std::string::npos)
+      << e.dump();
+  EXPECT_EQ(e["error"]["context"], (clash / "damage.nrrd").string());
+  std::set<std::string> left;
+  for (const auto& f : fs::recursive_directory_iterator(out.path())) left.insert(f.path().filename());
+  EXPECT_EQ(left, (std::set<std::string>{"notes.txt", "clash", "damage.nrrd"}));
+}
+
+// An export into the folder of an earlier one leaves only this run's files: the earlier
+// margin_map.ply (this run has no tumour) and zone.stl (this run has no zone) are removed, so
+// the folder never pairs one run's fields with another's zone.
+TEST(CliAblate, AnExportReplacesAnEarlierExportWhole) {
+  test::TempDir out("twinplan-ablate-reexport");
+  const fs::path exportDir = out / "fields";
+  const std::string c = "ablate " + phantomCase().segmented.string() +
+                        " --device mw-2450mhz-100w" + kProbe + " --spacing 2 --box 40 ";
+  json r = runCliJson(c + "--time 20 --tumour \"Tumour 2\" --export " + exportDir.string());
+  ASSERT_EQ(r["exported"].size(), 6u) << r.dump();
+  r = runCliJson(c + "--time 2 --power 1 --export " + exportDir.string());
+  ASSERT_EQ(r["zone_volume_ml"], 0.0) << r.dump();
+  std::set<std::string> files;
+  for (const auto& f : fs::directory_iterator(exportDir)) files.insert(f.path().filename());
+  EXPECT_EQ(files, (std::set<std::string>{"max_temperature.nrrd", "temperature.nrrd",
+                                          "damage.nrrd", "zone.nrrd"}));
+  EXPECT_EQ(r["exported"].size(), files.size());
+}
+
 TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
   test::TempDir out("twinplan-ablate-bad");
   const std::string c = "ablate " + phantomCase().segmented.string();
@@ -350,7 +416,11 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
       << e.dump();
   EXPECT_FALSE(fs::exists(out / "fields"));
   EXPECT_FALSE(fs::exists(out / "fields.partial"));
-  EXPECT_EQ(runCommand(cli() + " ablate " + phantomCase().segmented.string() + " 2>&1").status, 3);
+  const auto missing =
+      runCommand(cli() + " ablate " + phantomCase().segmented.string() + " --tip 1,2,3 2>&1");
+  EXPECT_EQ(missing.status, 3);
+  EXPECT_NE(missing.output.find("missing: --device, --entry."), std::string::npos)
+      << missing.output;
 }
 
 }  // namespace
