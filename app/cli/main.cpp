@@ -1224,7 +1224,8 @@ int main(int argc, char** argv) {
       if (!missing.empty())
         throw Error(ErrorKind::InvalidInput,
                     "ablate needs CASE --device ID --tip x,y,z --entry x,y,z (or --list-devices); "
-                    "missing: " + missing + ".",
+                    "missing: " +
+                        missing + ".",
                     "ablate");
       json parameters = {{"case", fs::absolute(path).string()},
                          {"device", abl.device},

@@ -55,7 +55,7 @@ constexpr const char* kZoneLabelFile = "zone.nrrd";
 constexpr const char* kZoneMeshFile = "zone.stl";
 // Every file --export may write; the last two only with a tumour and with a zone.
 constexpr const char* kExportFiles[] = {"max_temperature.nrrd", "temperature.nrrd", "damage.nrrd",
-                                        kZoneLabelFile, kMarginMapFile, kZoneMeshFile};
+                                        kZoneLabelFile,         kMarginMapFile,     kZoneMeshFile};
 constexpr const char* kZoneSegment = "Ablation zone";
 
 // Structures whose thermal injury is a known complication of abdominal RF/microwave ablation:
@@ -240,8 +240,8 @@ class AblateJob final : public Job {
       existing = existing.parent_path();
     if (!existing.empty() && fs::exists(existing, ec) && !fs::is_directory(existing, ec))
       throw Error(ErrorKind::InvalidInput,
-                  "The export folder " + export_.string() + " cannot be made: " +
-                      existing.string() + " is a file; give a folder path.",
+                  "The export folder " + export_.string() +
+                      " cannot be made: " + existing.string() + " is a file; give a folder path.",
                   export_.string());
     for (const char* name : kExportFiles)
       if (fs::exists(export_ / name, ec) && !fs::is_regular_file(export_ / name, ec))
@@ -414,16 +414,14 @@ class AblateJob final : public Job {
         moved.push_back(export_ / name);
       }
       for (const char* name : kExportFiles)
-        if (std::find(names.begin(), names.end(), name) == names.end())
-          fs::remove(export_ / name);
+        if (std::find(names.begin(), names.end(), name) == names.end()) fs::remove(export_ / name);
     } catch (const fs::filesystem_error& e) {
       std::error_code ec;
       for (const fs::path& f : moved) fs::remove(f, ec);
       const fs::path& where = e.path2().empty() ? e.path1() : e.path2();
       throw Error(ErrorKind::Io,
-                  "Cannot write the export into " + export_.string() + " (" +
-                      e.code().message() + " at " + where.string() +
-                      "); nothing of this run is left there.",
+                  "Cannot write the export into " + export_.string() + " (" + e.code().message() +
+                      " at " + where.string() + "); nothing of this run is left there.",
                   export_.string());
     }
   }

@@ -310,7 +310,8 @@ TEST(CliAblate, ACaseWithoutSegmentsUsesTheHounsfieldClasses) {
 // JSON (zone_validated, zone_note) and under the zone in the text.
 TEST(CliAblate, AResultOfADeviceWhoseZoneIsNotValidatedSaysSo) {
   const std::string run = "ablate " + phantomCase().segmented.string() +
-                          " --device rf-cluster-3x25mm" + kProbe + " --spacing 2 --box 40 --time 10";
+                          " --device rf-cluster-3x25mm" + kProbe +
+                          " --spacing 2 --box 40 --time 10";
   const json r = runCliJson(run);
   ASSERT_TRUE(r.is_object()) << r.dump();
   EXPECT_EQ(r["zone_validated"], false);
@@ -328,8 +329,8 @@ TEST(CliAblate, AResultOfADeviceWhoseZoneIsNotValidatedSaysSo) {
 // run, and an internal error after two of the six files had been moved in).
 TEST(CliAblate, AnExportFolderThatCannotTakeTheFilesIsRefusedBeforeTheRun) {
   test::TempDir out("twinplan-ablate-badexport");
-  const std::string c = "ablate " + phantomCase().segmented.string() +
-                        " --device mw-2450mhz-100w" + kProbe + " --spacing 2 --box 40 --time 20";
+  const std::string c = "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" +
+                        kProbe + " --spacing 2 --box 40 --time 20";
   { std::ofstream(out / "notes.txt") << "a file"; }
   json e = runCliJson(c + " --export " + (out / "notes.txt" / "fields").string(), 3);
   EXPECT_EQ(e["error"]["message"], "The export folder " + (out / "notes.txt" / "fields").string() +
@@ -339,13 +340,15 @@ TEST(CliAblate, AnExportFolderThatCannotTakeTheFilesIsRefusedBeforeTheRun) {
   const fs::path clash = out / "clash";
   fs::create_directories(clash / "damage.nrrd");
   e = runCliJson(c + " --export " + clash.string(), 3);
-  EXPECT_NE(e["error"]["message"].get<std::string>().find(
-                "holds damage.nrrd, which is not a file, where the ablation writes its damage.nrrd"),
-            std::string::npos)
+  EXPECT_NE(
+      e["error"]["message"].get<std::string>().find(
+          "holds damage.nrrd, which is not a file, where the ablation writes its damage.nrrd"),
+      std::string::npos)
       << e.dump();
   EXPECT_EQ(e["error"]["context"], (clash / "damage.nrrd").string());
   std::set<std::string> left;
-  for (const auto& f : fs::recursive_directory_iterator(out.path())) left.insert(f.path().filename());
+  for (const auto& f : fs::recursive_directory_iterator(out.path()))
+    left.insert(f.path().filename());
   EXPECT_EQ(left, (std::set<std::string>{"notes.txt", "clash", "damage.nrrd"}));
 }
 
@@ -355,16 +358,16 @@ TEST(CliAblate, AnExportFolderThatCannotTakeTheFilesIsRefusedBeforeTheRun) {
 TEST(CliAblate, AnExportReplacesAnEarlierExportWhole) {
   test::TempDir out("twinplan-ablate-reexport");
   const fs::path exportDir = out / "fields";
-  const std::string c = "ablate " + phantomCase().segmented.string() +
-                        " --device mw-2450mhz-100w" + kProbe + " --spacing 2 --box 40 ";
+  const std::string c = "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" +
+                        kProbe + " --spacing 2 --box 40 ";
   json r = runCliJson(c + "--time 20 --tumour \"Tumour 2\" --export " + exportDir.string());
   ASSERT_EQ(r["exported"].size(), 6u) << r.dump();
   r = runCliJson(c + "--time 2 --power 1 --export " + exportDir.string());
   ASSERT_EQ(r["zone_volume_ml"], 0.0) << r.dump();
   std::set<std::string> files;
   for (const auto& f : fs::directory_iterator(exportDir)) files.insert(f.path().filename());
-  EXPECT_EQ(files, (std::set<std::string>{"max_temperature.nrrd", "temperature.nrrd",
-                                          "damage.nrrd", "zone.nrrd"}));
+  EXPECT_EQ(files, (std::set<std::string>{"max_temperature.nrrd", "temperature.nrrd", "damage.nrrd",
+                                          "zone.nrrd"}));
   EXPECT_EQ(r["exported"].size(), files.size());
 }
 

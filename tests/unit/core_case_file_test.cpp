@@ -619,8 +619,7 @@ TEST(CaseFile, ProgressIsMonotonicAndEndsAtOne) {
 TEST(CaseFile, ResavingKeepsTheCreationTime) {
   TempDir dir;
   const fs::path file = dir / "case.twinplan";
-  saveWithEditedManifest(fullCase(), file,
-                         [](json& m) { m["created"] = "2020-01-02T03:04:05Z"; });
+  saveWithEditedManifest(fullCase(), file, [](json& m) { m["created"] = "2020-01-02T03:04:05Z"; });
   saveCase(fullCase(), file);
   EXPECT_EQ(readManifest(file)["created"], "2020-01-02T03:04:05Z");
   Case other = fullCase();

@@ -340,6 +340,12 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   simulate_ = new QPushButton(tr("Simulate"));
   simulate_->setObjectName("ablationSimulate");
   layout->addWidget(simulate_);
+  // The report under its own heading, so the simulated figures are not read as the live
+  // prediction's above the button (both give a zone, a coverage and a minimal margin).
+  reportHeading_ = new QLabel(tr("<b>Simulated zone (full physics)</b>"));
+  reportHeading_->setObjectName("ablationReportHeading");
+  reportHeading_->setVisible(false);
+  layout->addWidget(reportHeading_);
   report_ = new QLabel;
   report_->setObjectName("ablationReport");
   report_->setWordWrap(true);
@@ -581,7 +587,7 @@ void AblationPanel::refresh() {
   temperaturePoints_->setText(
       setup_.temperaturePoints_lps.empty()
           ? tr("Centre, margin")
-          : tr("Centre, margin + %1").arg(setup_.temperaturePoints_lps.size()));
+          : tr("Centre, margin, %n picked", "", int(setup_.temperaturePoints_lps.size())));
   temperaturePoints_->setToolTip(
       tr("Simulate plots the temperature over time at the tumour's centre, at its margin and at "
          "%n picked point(s)",
@@ -595,7 +601,10 @@ void AblationPanel::refresh() {
                                           : tr("Place every probe's tip and entry first"));
 }
 
-void AblationPanel::showReport(const QString& text) { report_->setText(text); }
+void AblationPanel::showReport(const QString& text) {
+  report_->setText(text);
+  reportHeading_->setVisible(!text.isEmpty());
+}
 
 void AblationPanel::showTemperatureCurves(std::vector<TemperatureCurve> curves) {
   temperatureChart_->setVisible(!curves.empty());

@@ -604,8 +604,8 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     plan.duration_s = c->setting.duration_s;
     plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
     // The scoring's zone and its evaluation, with the margin measured as the CLI's ablate does.
-    plan.predicted = withMeasuredMargin(c->eval, zoneOf(c->zoneVoxels, pg.tumour.size()), pg,
-                                        options.margin_mm);
+    plan.predicted =
+        withMeasuredMargin(c->eval, zoneOf(c->zoneVoxels, pg.tumour.size()), pg, options.margin_mm);
     plan.settingReason = settingReason(*c, table, options.margin_mm);
     if (c->shorter) {
       plan.shorterDuration_s = table.durations_s[c->time - 1];
