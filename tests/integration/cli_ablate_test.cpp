@@ -382,6 +382,20 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
                 "The probe tip (-95.0, 10.0, 300.0) mm lies outside the CT"),
             std::string::npos)
       << e.dump();
+  // A tip in air inside the CT (in front of and right of the body: the CT spans -192..192 mm in
+  // x and y): refused naming the point, before the run (before: an empty zone for an RF
+  // electrode, "no tissue ... absorbs ...; check the tissue table" for an antenna).
+  for (const char* device : {"rf-cooled-3cm", "mw-2450mhz-100w"}) {
+    e = runCliJson(c + " --device " + device +
+                       " --tip -150,-150,0 --entry -150,-185,0 --spacing 2 --box 60 --time 20" +
+                       exportTo,
+                   3);
+    EXPECT_EQ(e["error"]["message"],
+              "The probe tip (-150.0, -150.0, 0.0) mm lies in air (outside the body, or in gas), "
+              "where nothing is heated; place the tip in tissue.")
+        << device << " " << e.dump();
+    EXPECT_EQ(e["error"]["context"], "tip") << e.dump();
+  }
   e = runCliJson(c + " --device mw-2450mhz-100w --power 0" + kProbe + kQuick + exportTo, 3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("power must be above 0 W"),
             std::string::npos)
