@@ -231,6 +231,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   auto pointRow = [&](const QString& label, QLabel*& value, QPushButton*& button, Point point,
                       const char* name) {
     value = new QLabel;
+    value->setWordWrap(true);  // long coordinates wrap rather than widen the dock
     button = new QPushButton(tr("Place"));
     button->setObjectName(name);
     button->setCheckable(true);
@@ -244,7 +245,9 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   probe_ = new QComboBox;
   probe_->setObjectName("ablationProbe");
   probe_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-  probe_->setMinimumContentsLength(8);
+  // Six characters: with Add and Remove beside it the row then fits the dock at 1200 x 900 with
+  // its vertical scroll bar (eight made the panel 2 px wider than the dock's view).
+  probe_->setMinimumContentsLength(6);
   probe_->setToolTip(tr("Several probes of this device and setting, switched on together"));
   addProbe_ = new QPushButton(tr("Add"));
   addProbe_->setObjectName("addProbe");
@@ -265,6 +268,8 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   // points picked here.
   temperaturePoints_ = new QLabel;
   temperaturePoints_->setObjectName("ablationTemperaturePoints");
+  // Wraps rather than widen the panel past the dock (the row's buttons take most of it).
+  temperaturePoints_->setWordWrap(true);
   pickPoint_ = new QPushButton(tr("Pick point"));
   pickPoint_->setObjectName("pickTemperaturePoint");
   pickPoint_->setCheckable(true);
@@ -587,7 +592,7 @@ void AblationPanel::refresh() {
   temperaturePoints_->setText(
       setup_.temperaturePoints_lps.empty()
           ? tr("Centre, margin")
-          : tr("Centre, margin, %n picked", "", int(setup_.temperaturePoints_lps.size())));
+          : tr("Centre, margin + %1").arg(setup_.temperaturePoints_lps.size()));
   temperaturePoints_->setToolTip(
       tr("Simulate plots the temperature over time at the tumour's centre, at its margin and at "
          "%n picked point(s)",
