@@ -320,17 +320,13 @@ PlanEvaluation evaluateZone(const std::vector<std::uint8_t>& zone, const Plannin
   return e;
 }
 
-std::vector<ProbePlacement> placementsOf(const std::vector<PlannedProbe>& probes) {
-  std::vector<ProbePlacement> placements;
-  for (const PlannedProbe& p : probes) placements.push_back({p.tip_lps, p.entry_lps});
-  return placements;
-}
-
 // The surrogate's zone of a candidate's probes together on the planning grid.
 std::vector<std::uint8_t> predictedZone(const Candidate& c, const PlanningGrid& pg,
                                         bool probeInteraction) {
+  std::vector<ProbePlacement> placements;
+  for (const PlannedProbe& p : c.probes) placements.push_back({p.tip_lps, p.entry_lps});
   const double length = probeInteraction ? probeInteractionLength_mm(*c.surrogate) : 0.0;
-  return predictCombinedZone(*c.surrogate, pg.grid, placementsOf(c.probes), pg.sink, length).zone;
+  return predictCombinedZone(*c.surrogate, pg.grid, placements, pg.sink, length).zone;
 }
 
 auto rankKey(const Candidate& c, double margin_mm) {
@@ -362,6 +358,12 @@ std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double mar
   s += "; " + std::to_string(p.probes.size()) + (p.probes.size() == 1 ? " probe" : " probes") +
        " at " + number(p.power_W, 0) + " W for " + number(p.duration_s, 0) + " s";
   return s;
+}
+
+std::vector<ProbePlacement> placementsOf(const std::vector<PlannedProbe>& probes) {
+  std::vector<ProbePlacement> placements;
+  for (const PlannedProbe& p : probes) placements.push_back({p.tip_lps, p.entry_lps});
+  return placements;
 }
 
 // The arrangement's setting (ablation_planner.h): per power, from the highest down, the shortest
