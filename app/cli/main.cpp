@@ -373,10 +373,14 @@ void printAblation(const json& r) {
             << axes[0].get<double>() << " x " << axes[1].get<double>() << " x "
             << axes[2].get<double>() << " mm by " << r["zone_criterion_rule"].get<std::string>()
             << ", hottest " << r["max_temperature_degC"].get<double>() << " degC\n";
+  // A device whose zone is not validated says so under its result, as in --list-devices.
+  if (const std::string note = r.value("zone_note", ""); !note.empty())
+    std::cout << "  " << note << '\n';
   if (r.contains("tumour")) {
     std::cout << "  " << r["tumour"].get<std::string>() << ": "
               << r["coverage_percent"].get<double>() << " % of tumour + "
-              << r["margin_mm"].get<double>() << " mm covered, minimal ablative margin ";
+              << r["margin_mm"].get<double>() << " mm covered (the tumour itself "
+              << r["tumour_coverage_percent"].get<double>() << " %), minimal ablative margin ";
     // One figure: the margin map's minimum (engine/ablation_margin_map.h tumourMarginReport).
     if (r["min_margin_mm"].is_number())
       std::cout << r["min_margin_mm"].get<double>() << " mm ("
@@ -1211,9 +1215,17 @@ int main(int argc, char** argv) {
                        progress);
     if (*ablateCmd) {
       if (abl.listDevices) return listAblationDevices();
-      if (path.empty() || abl.device.empty() || abl.tip.empty() || abl.entry.empty())
+      std::string missing;
+      for (const auto& [given, name] : {std::pair{!path.empty(), "CASE"},
+                                        {!abl.device.empty(), "--device"},
+                                        {!abl.tip.empty(), "--tip"},
+                                        {!abl.entry.empty(), "--entry"}})
+        if (!given) missing += (missing.empty() ? "" : ", ") + std::string(name);
+      if (!missing.empty())
         throw Error(ErrorKind::InvalidInput,
-                    "ablate needs CASE --device ID --tip x,y,z --entry x,y,z (or --list-devices).",
+                    "ablate needs CASE --device ID --tip x,y,z --entry x,y,z (or --list-devices); "
+                    "missing: " +
+                        missing + ".",
                     "ablate");
       json parameters = {{"case", fs::absolute(path).string()},
                          {"device", abl.device},

@@ -53,6 +53,9 @@ constexpr const char* kMarginMapFile = "margin_map.ply";
 // The ablation zone as a labelmap (uint16, 1 inside) on the fields' grid, and its surface.
 constexpr const char* kZoneLabelFile = "zone.nrrd";
 constexpr const char* kZoneMeshFile = "zone.stl";
+// Every file --export may write; the last two only with a tumour and with a zone.
+constexpr const char* kExportFiles[] = {"max_temperature.nrrd", "temperature.nrrd", "damage.nrrd",
+                                        kZoneLabelFile,         kMarginMapFile,     kZoneMeshFile};
 constexpr const char* kZoneSegment = "Ablation zone";
 
 // Structures whose thermal injury is a known complication of abdominal RF/microwave ablation:
@@ -222,6 +225,8 @@ class AblateJob final : public Job {
         "parameters.tumour");
   }
 
+  // The export folder must be one we can make and fill: refused before the simulation, so a
+  // run of minutes does not end in an error (and nothing is written).
   void checkExportFolder() const {
     if (export_.empty()) return;
     std::error_code ec;
@@ -229,6 +234,22 @@ class AblateJob final : public Job {
       throw Error(ErrorKind::InvalidInput,
                   "The export path " + export_.string() + " is a file; give a folder.",
                   export_.string());
+    // The nearest part of the path that exists must be a folder, or the export cannot be made.
+    fs::path existing = export_;
+    while (!existing.empty() && !fs::exists(existing, ec) && existing != existing.parent_path())
+      existing = existing.parent_path();
+    if (!existing.empty() && fs::exists(existing, ec) && !fs::is_directory(existing, ec))
+      throw Error(ErrorKind::InvalidInput,
+                  "The export folder " + export_.string() +
+                      " cannot be made: " + existing.string() + " is a file; give a folder path.",
+                  export_.string());
+    for (const char* name : kExportFiles)
+      if (fs::exists(export_ / name, ec) && !fs::is_regular_file(export_ / name, ec))
+        throw Error(ErrorKind::InvalidInput,
+                    "The export folder " + export_.string() + " holds " + name +
+                        ", which is not a file, where the ablation writes its " + name +
+                        "; move it away or export to another folder.",
+                    (export_ / name).string());
   }
 
   // A probe point outside the simulated box has no temperature: refuse it before simulating,
@@ -269,6 +290,10 @@ class AblateJob final : public Job {
       tissues[grid.tissues[t].id] = double(count[t]) * voxel_ml;
     return {{"device", device_->id},
             {"device_type", std::string(ablation::toString(device_->type))},
+            // As --list-devices, the panel and the planner: a device whose simulated zone does
+            // not match its published one says so with its result (devices.json zoneCheck).
+            {"zone_validated", ablation::zoneValidated(*device_)},
+            {"zone_note", ablation::zoneValidationNote(*device_)},
             {"power_W", power_W_},
             {"duration_s", duration_s_},
             {"tip_lps", point(probe_.tip_lps)},
@@ -338,7 +363,9 @@ class AblateJob final : public Job {
     return volume;
   }
 
-  // Writes into a staging folder next to the export folder, then moves the files in.
+  // Writes into a staging folder next to the export folder, then moves the files in. Files of
+  // an earlier export that this run does not write (margin_map.ply without a tumour, zone.stl
+  // without a zone) are removed, so the folder never mixes two runs.
   json exportFields(const ablation::AblationResult& result,
                     const std::optional<TumourMarginMap>& marginMap) const {
     const fs::path staging = export_.parent_path() / (export_.filename().string() + ".partial");
@@ -346,15 +373,16 @@ class AblateJob final : public Job {
     fs::remove_all(staging, ec);
     fs::create_directories(staging, ec);
     if (ec)
-      throw Error(ErrorKind::Io, "Cannot create " + staging.string() + ": " + ec.message() + ".",
-                  staging.string());
+      throw Error(ErrorKind::Io,
+                  "Cannot write the export folder " + export_.string() + ": its staging folder " +
+                      staging.string() + " cannot be made (" + ec.message() + ").",
+                  export_.string());
     const std::pair<const char*, const ScalarField*> fields[] = {
-        {"max_temperature.nrrd", &result.maximumTemperature},
-        {"temperature.nrrd", &result.finalTemperature},
-        {"damage.nrrd", &result.damage}};
-    json written = json::array();
+        {kExportFiles[0], &result.maximumTemperature},
+        {kExportFiles[1], &result.finalTemperature},
+        {kExportFiles[2], &result.damage}};
+    std::vector<std::string> names;
     try {
-      std::vector<std::string> names;
       for (const auto& [name, field] : fields) {
         io::writeImageFile(fieldVolume(*field), staging / name);
         names.push_back(name);
@@ -364,17 +392,38 @@ class AblateJob final : public Job {
         names.push_back(kMarginMapFile);
       }
       for (const char* name : writeZone(result, staging)) names.push_back(name);
-      fs::create_directories(export_);
-      for (const std::string& name : names) {
-        fs::rename(staging / name, export_ / name);
-        written.push_back((export_ / name).string());
-      }
+      moveInto(staging, names);
     } catch (...) {
       fs::remove_all(staging, ec);
       throw;
     }
     fs::remove_all(staging, ec);
+    json written = json::array();
+    for (const std::string& name : names) written.push_back((export_ / name).string());
     return written;
+  }
+
+  // Moves the staged files into the export folder; a failure there is an I/O error naming the
+  // file, and the files moved so far are taken out again.
+  void moveInto(const fs::path& staging, const std::vector<std::string>& names) const {
+    std::vector<fs::path> moved;
+    try {
+      fs::create_directories(export_);
+      for (const std::string& name : names) {
+        fs::rename(staging / name, export_ / name);
+        moved.push_back(export_ / name);
+      }
+      for (const char* name : kExportFiles)
+        if (std::find(names.begin(), names.end(), name) == names.end()) fs::remove(export_ / name);
+    } catch (const fs::filesystem_error& e) {
+      std::error_code ec;
+      for (const fs::path& f : moved) fs::remove(f, ec);
+      const fs::path& where = e.path2().empty() ? e.path1() : e.path2();
+      throw Error(ErrorKind::Io,
+                  "Cannot write the export into " + export_.string() + " (" + e.code().message() +
+                      " at " + where.string() + "); nothing of this run is left there.",
+                  export_.string());
+    }
   }
 
   // The zone as a one-segment labelmap on the fields' grid (zone.nrrd) and, when it has

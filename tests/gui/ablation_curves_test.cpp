@@ -8,6 +8,7 @@
 #include <QDockWidget>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QTest>
 #include <cstdio>
 #include <iostream>
@@ -125,6 +126,13 @@ TEST_F(AblationCurvesTest, PlottedTemperaturesAreTheAblateJobsProbePoints) {
   EXPECT_EQ(scroll->horizontalScrollBarPolicy(), Qt::ScrollBarAlwaysOff);
   scroll->ensureWidgetVisible(const_cast<TemperatureChart*>(chart));
   QTest::qWait(50);
+  // With a picked point the rows fit the dock's view (inside its vertical scroll bar) at
+  // 1200 x 900, so nothing is cut at the left or right: the Probe row's 8-character box made the
+  // panel 2 px wider than the view (372 px with the Curves label unwrapped), and a longer Curves
+  // label, tried in this session, 25 px - the scroll area then showed the panel shifted, the row
+  // labels cut.
+  EXPECT_LE(panel_->minimumSizeHint().width(), scroll->viewport()->width());
+  EXPECT_EQ(scroll->horizontalScrollBar()->value(), 0);
   fixtures::saveScreenshot(*window_, "ablation-curves.png");
   fixtures::saveScreenshot(*panel_, "ablation-curves-panel.png");
 

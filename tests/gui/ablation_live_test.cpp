@@ -190,6 +190,22 @@ TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   QTest::qWait(50);
   fixtures::saveScreenshot(*window_, "ablation-live.png");
 
+  // The tip dragged out of the body (into the air in front of it, inside the CT): no predicted
+  // zone, and the line says why, as Simulate would (before: liver's zone drawn in the air).
+  AblationSetup inAir = panel_->setup();
+  inAir.probes[0].tip_lps = Vec3(-150.0, -150.0, 0.0);
+  inAir.probes[0].entry_lps = Vec3(-150.0, -185.0, 0.0);
+  panel_->setSetup(inAir);
+  const auto airPreview = waitForPreviewOf(panel_->setup());
+  ASSERT_NE(airPreview, nullptr);
+  EXPECT_EQ(airPreview->failure,
+            "The probe tip (-150.0, -150.0, 0.0) mm lies in air (outside the body, or in gas), "
+            "where nothing is heated; place the tip in tissue.");
+  EXPECT_TRUE(
+      panel_->liveText().startsWith("No predicted zone: The probe tip (-150.0, -150.0, "
+                                    "0.0) mm lies in air"))
+      << panel_->liveText().toStdString();
+
   // Switched off: the views drop the zone.
   AblationSetup off = panel_->setup();
   off.livePreview = false;

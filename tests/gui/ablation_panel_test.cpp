@@ -164,8 +164,19 @@ TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRe
   const double atRadius_mm = (at - tumour().centre_lps).norm();
   EXPECT_GT(atRadius_mm, tumour().diameter_mm / 2.0 - 2.0 - 1.25);
   EXPECT_LT(atRadius_mm, tumour().diameter_mm / 2.0 + 1.25);
-  EXPECT_TRUE(panel_->reportText().contains("Minimal ablative margin"))
+  // One minimal margin, to a tenth of a millimetre as the live line and the CLI's text print it
+  // (it was "-0.871 mm" beside the live "1.9 mm"), under the report's own heading, so the
+  // simulated figures are not read as the live prediction's.
+  const QString expectedMargin = QStringLiteral("Minimal ablative margin %1 mm")
+                                     .arg(report["min_margin_mm"].get<double>(), 0, 'f', 1);
+  EXPECT_TRUE(panel_->reportText().contains(expectedMargin + " at ") ||
+              panel_->reportText().contains(expectedMargin + " ("))
+      << expectedMargin.toStdString() << "\n"
       << panel_->reportText().toStdString();
+  const auto* heading = panel_->findChild<QLabel*>("ablationReportHeading");
+  ASSERT_NE(heading, nullptr);
+  EXPECT_FALSE(heading->isHidden());
+  EXPECT_EQ(heading->text(), "<b>Simulated zone (full physics)</b>");
 
   // The overlay switch: temperature (the default), damage, off; the colour bar's title whole
   // inside the view (it ran off the right edge before).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,8 @@ TEST(CliAblate, MicrowaveOnThePhantomReportsTheZoneAndExportsItsFields) {
                  kProbe + kQuick + " --tumour \"Tumour 2\" --export " + exportDir.string());
   ASSERT_TRUE(r.is_object());
   EXPECT_EQ(r["device"], "mw-2450mhz-100w");
+  EXPECT_EQ(r["zone_validated"], true);  // within +-5 mm of its published zone: no note
+  EXPECT_EQ(r["zone_note"], "");
   EXPECT_DOUBLE_EQ(r["power_W"].get<double>(), 100.0);  // the device's default
   EXPECT_DOUBLE_EQ(r["duration_s"].get<double>(), 120.0);
   EXPECT_EQ(r["grid"]["size"], json({41, 41, 41}));
@@ -306,6 +309,82 @@ TEST(CliAblate, ACaseWithoutSegmentsUsesTheHounsfieldClasses) {
   EXPECT_TRUE(r["critical_damage"].empty());
 }
 
+// A device whose simulated zone does not match its published one (devices.json zoneCheck) says
+// so with its result, as --list-devices, the panel and the planner do: in the JSON
+// (zone_validated, zone_note, the listing's own) and under the zone line in the text; a validated
+// device's result has no note. Every catalogue device, 10 s on a 60 mm box.
+TEST(CliAblate, AResultOfADeviceWhoseZoneIsNotValidatedSaysSo) {
+  const json devices = runCliJson("ablate --list-devices");
+  ASSERT_TRUE(devices.is_array());
+  int notValidated = 0;
+  for (const json& d : devices) {
+    const std::string id = d["id"].get<std::string>();
+    const std::string run = "ablate " + phantomCase().segmented.string() + " --device " + id +
+                            kProbe + " --spacing 2 --box 60 --time 10";
+    const json r = runCliJson(run);
+    ASSERT_TRUE(r.is_object()) << id << " " << r.dump();
+    EXPECT_EQ(r["zone_validated"], d["zone_validated"]) << id;
+    EXPECT_EQ(r["zone_note"], d["zone_note"]) << id;
+    const std::string note = d["zone_note"].get<std::string>();
+    EXPECT_EQ(note.empty(), d["zone_validated"].get<bool>()) << id;
+    if (note.empty()) continue;
+    ++notValidated;
+    EXPECT_EQ(note.rfind("Zone not validated: simulated ", 0), 0u) << note;
+    const auto text = runCommand(cli() + " " + run + " 2>&1");
+    EXPECT_EQ(text.status, 0) << text.output;
+    EXPECT_NE(text.output.find("\n  " + note + "\n"), std::string::npos) << text.output;
+  }
+  EXPECT_GE(notValidated, 1);  // the multi-tine electrode's zone is not validated
+}
+
+// --export into a folder that cannot take the files is refused before the simulation (exit 3,
+// nothing written), naming the path: a folder path through a file, and a folder that holds a
+// folder where a field goes (before: an I/O error naming the hidden staging folder after the
+// run, and an internal error after two of the six files had been moved in).
+TEST(CliAblate, AnExportFolderThatCannotTakeTheFilesIsRefusedBeforeTheRun) {
+  test::TempDir out("twinplan-ablate-badexport");
+  const std::string c = "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" +
+                        kProbe + " --spacing 2 --box 40 --time 20";
+  { std::ofstream(out / "notes.txt") << "a file"; }
+  json e = runCliJson(c + " --export " + (out / "notes.txt" / "fields").string(), 3);
+  EXPECT_EQ(e["error"]["message"], "The export folder " + (out / "notes.txt" / "fields").string() +
+                                       " cannot be made: " + (out / "notes.txt").string() +
+                                       " is a file; give a folder path.")
+      << e.dump();
+  const fs::path clash = out / "clash";
+  fs::create_directories(clash / "damage.nrrd");
+  e = runCliJson(c + " --export " + clash.string(), 3);
+  EXPECT_NE(
+      e["error"]["message"].get<std::string>().find(
+          "holds damage.nrrd, which is not a file, where the ablation writes its damage.nrrd"),
+      std::string::npos)
+      << e.dump();
+  EXPECT_EQ(e["error"]["context"], (clash / "damage.nrrd").string());
+  std::set<std::string> left;
+  for (const auto& f : fs::recursive_directory_iterator(out.path()))
+    left.insert(f.path().filename());
+  EXPECT_EQ(left, (std::set<std::string>{"notes.txt", "clash", "damage.nrrd"}));
+}
+
+// An export into the folder of an earlier one leaves only this run's files: the earlier
+// margin_map.ply (this run has no tumour) and zone.stl (this run has no zone) are removed, so
+// the folder never pairs one run's fields with another's zone.
+TEST(CliAblate, AnExportReplacesAnEarlierExportWhole) {
+  test::TempDir out("twinplan-ablate-reexport");
+  const fs::path exportDir = out / "fields";
+  const std::string c = "ablate " + phantomCase().segmented.string() + " --device mw-2450mhz-100w" +
+                        kProbe + " --spacing 2 --box 40 ";
+  json r = runCliJson(c + "--time 20 --tumour \"Tumour 2\" --export " + exportDir.string());
+  ASSERT_EQ(r["exported"].size(), 6u) << r.dump();
+  r = runCliJson(c + "--time 2 --power 1 --export " + exportDir.string());
+  ASSERT_EQ(r["zone_volume_ml"], 0.0) << r.dump();
+  std::set<std::string> files;
+  for (const auto& f : fs::directory_iterator(exportDir)) files.insert(f.path().filename());
+  EXPECT_EQ(files, (std::set<std::string>{"max_temperature.nrrd", "temperature.nrrd", "damage.nrrd",
+                                          "zone.nrrd"}));
+  EXPECT_EQ(r["exported"].size(), files.size());
+}
+
 TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
   test::TempDir out("twinplan-ablate-bad");
   const std::string c = "ablate " + phantomCase().segmented.string();
@@ -317,6 +396,20 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
                 "The probe tip (-95.0, 10.0, 300.0) mm lies outside the CT"),
             std::string::npos)
       << e.dump();
+  // A tip in air inside the CT (in front of and right of the body: the CT spans -192..192 mm in
+  // x and y): refused naming the point, before the run (before: an empty zone for an RF
+  // electrode, "no tissue ... absorbs ...; check the tissue table" for an antenna).
+  for (const char* device : {"rf-cooled-3cm", "mw-2450mhz-100w"}) {
+    e = runCliJson(c + " --device " + device +
+                       " --tip -150,-150,0 --entry -150,-185,0 --spacing 2 --box 60 --time 20" +
+                       exportTo,
+                   3);
+    EXPECT_EQ(e["error"]["message"],
+              "The probe tip (-150.0, -150.0, 0.0) mm lies in air (outside the body, or in gas), "
+              "where nothing is heated; place the tip in tissue.")
+        << device << " " << e.dump();
+    EXPECT_EQ(e["error"]["context"], "tip") << e.dump();
+  }
   e = runCliJson(c + " --device mw-2450mhz-100w --power 0" + kProbe + kQuick + exportTo, 3);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("power must be above 0 W"),
             std::string::npos)
@@ -354,7 +447,11 @@ TEST(CliAblate, BadInputIsRefusedWithAClearErrorAndNothingWritten) {
       << e.dump();
   EXPECT_FALSE(fs::exists(out / "fields"));
   EXPECT_FALSE(fs::exists(out / "fields.partial"));
-  EXPECT_EQ(runCommand(cli() + " ablate " + phantomCase().segmented.string() + " 2>&1").status, 3);
+  const auto missing =
+      runCommand(cli() + " ablate " + phantomCase().segmented.string() + " --tip 1,2,3 2>&1");
+  EXPECT_EQ(missing.status, 3);
+  EXPECT_NE(missing.output.find("missing: --device, --entry."), std::string::npos)
+      << missing.output;
 }
 
 }  // namespace

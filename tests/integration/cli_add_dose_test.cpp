@@ -35,24 +35,24 @@ ScalarField blobDose(const Vec3& centre) {
 
 // The head phantom (scale 0.4) with two doses on one grid: the plan, blobDose about the tumour,
 // and a boost of 15 Gy peak (sigma 15 mm) 9 mm to the patient's left of it; saved with the
-// doses named `planName` and `boostName` as `dir`/head.twinplan. The doses as saved are kept
-// for comparison.
+// doses named `planName` and `boostName` as head.twinplan in a temporary folder named `tag`. The
+// doses as saved are kept for comparison.
 struct HeadCaseWithTwoDoses {
+  HeadCaseWithTwoDoses(const char* tag, const std::string& planName, const std::string& boostName)
+      : dir(tag), file(dir / "head.twinplan") {
+    phantom::Phantom head = test::headPhantom(0.4);
+    const Vec3 centre = head.tumours.at(0).centre_lps;
+    plan = blobDose(centre);
+    boost = test::gaussianDose(plan.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
+    plan.name = planName;
+    boost.name = boostName;
+    head.twin.fields = {plan, boost};
+    saveCase(head.twin, file);
+  }
+  test::TempDir dir;
   fs::path file;
   ScalarField plan, boost;
 };
-HeadCaseWithTwoDoses saveHeadCaseWithTwoDoses(const fs::path& dir, const std::string& planName,
-                                              const std::string& boostName) {
-  phantom::Phantom head = test::headPhantom(0.4);
-  const Vec3 centre = head.tumours.at(0).centre_lps;
-  HeadCaseWithTwoDoses saved{dir / "head.twinplan", blobDose(centre), {}};
-  saved.boost = test::gaussianDose(saved.plan.geometry, centre + Vec3(9, 0, 0), 15.0, 15.0);
-  saved.plan.name = planName;
-  saved.boost.name = boostName;
-  head.twin.fields = {saved.plan, saved.boost};
-  saveCase(head.twin, saved.file);
-  return saved;
-}
 
 // Job "combine-doses" on a case file through the CLI (the job file written beside the case).
 // `refused`: the error's sentence (stderr) is wanted, else the JSON (stdout) alone.
@@ -127,9 +127,7 @@ TEST(CliAddDose, DoseJoinsTheCaseAndAnotherFrameIsRefused) {
 // A - B join the case voxel for voxel; an unknown operation or dose is refused and the case is
 // left byte for byte as it was.
 TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
-  test::TempDir dir("twinplan-cli-combine-doses");
-  const HeadCaseWithTwoDoses saved =
-      saveHeadCaseWithTwoDoses(dir.path(), "Dose (plan)", "Dose (boost)");
+  const HeadCaseWithTwoDoses saved("twinplan-cli-combine-doses", "Dose (plan)", "Dose (boost)");
   const fs::path& casePath = saved.file;
   const ScalarField &plan = saved.plan, &boost = saved.boost;
   const auto sum = combineDoses(casePath, "Dose (plan)", "Dose (boost)", "sum");
@@ -167,9 +165,7 @@ TEST(CliAddDose, CombineDosesJobAddsTheSumAndTheSignedDifference) {
 // Two doses of one name (result ids, case format 2): the job takes them by id, and a name
 // they share is refused listing both ids, the case left as it was.
 TEST(CliAddDose, CombineDosesTakesTwoDosesOfOneNameByTheirIds) {
-  test::TempDir dir("twinplan-cli-combine-ids");
-  const HeadCaseWithTwoDoses saved =
-      saveHeadCaseWithTwoDoses(dir.path(), "Dose (plan)", "Dose (plan)");
+  const HeadCaseWithTwoDoses saved("twinplan-cli-combine-ids", "Dose (plan)", "Dose (plan)");
   const fs::path& casePath = saved.file;
   const ScalarField &first = saved.plan, &second = saved.boost;
 

@@ -134,9 +134,24 @@ TEST(CliPlanAblation, BadInputIsRefused) {
     EXPECT_NE(result.status, 0) << args;
     EXPECT_FALSE(result.output.empty()) << args;
   }
-  const auto none = runCommand(cli() + " plan-ablation " + c +
-                               " --tumour \"Tumour 2\" --max-angle 0 --safety-radius 15 2>&1");
-  EXPECT_NE(none.output.find("No feasible needle path"), std::string::npos) << none.output;
+  // Every direction tried and refused: the refusals counted by reason.
+  const auto none =
+      runCommand(cli() + " plan-ablation " + c + " --tumour \"Tumour 2\" --shaft 10 2>&1");
+  EXPECT_EQ(none.status, 3) << none.output;
+  EXPECT_NE(none.output.find("No feasible needle path reaches \"Tumour 2\": all "),
+            std::string::npos)
+      << none.output;
+  EXPECT_NE(none.output.find("(longer than the 10 mm shaft: "), std::string::npos) << none.output;
+  // No direction tried (none of the sampled directions lies in the axial plane itself): said so
+  // and what to change, not "all 0 directions ... are refused ()".
+  const auto noDirection =
+      runCommand(cli() + " plan-ablation " + c + " --tumour \"Tumour 2\" --max-angle 0 2>&1");
+  EXPECT_EQ(noDirection.status, 3) << noDirection.output;
+  EXPECT_NE(noDirection.output.find("None of the 600 needle directions the planner tries (spread "
+                                    "evenly over the sphere) lies within 0.0 deg of the axial "
+                                    "plane; allow a larger angle"),
+            std::string::npos)
+      << noDirection.output;
 }
 
 }  // namespace

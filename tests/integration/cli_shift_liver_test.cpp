@@ -3,9 +3,7 @@
 // shift, what is stored in the case, and bad input refused with the case left byte-identical.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
@@ -17,12 +15,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string bytesOf(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::bytesOf;
 
 class CliShiftLiver : public ::testing::Test {
  protected:

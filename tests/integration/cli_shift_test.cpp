@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
@@ -22,12 +20,7 @@ namespace fs = std::filesystem;
 
 std::string cli() { return test::cliPath().string(); }
 
-std::string bytesOf(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::bytesOf;
 
 class CliShift : public ::testing::Test {
  protected:

@@ -1,15 +1,13 @@
 #pragma once
 // What the radiotherapy tests on a planned case share, in the window (gui/rt_*_test) and through
 // the CLI (integration/radiotherapy_case_plan_cli_test, cli_add_dose_test): the head phantom
-// they plan on (head_phantom.h), a case file's bytes (to show a refused command left it as it was),
-// and the pydicom probe of an exported plan (integration/case_plan_export_probe.py) with the
-// references its three files must hold.
+// they plan on (head_phantom.h) and the pydicom probe of an exported plan
+// (integration/case_plan_export_probe.py) with the references its three files must hold. A case
+// file's bytes: test::bytesOf (test_support.h).
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "head_phantom.h"  // the head phantom they plan on: test::headPhantom
@@ -19,13 +17,6 @@ namespace twinplan::test {
 
 // A path in single quotes, for a shell command.
 inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
-
-inline std::string bytesOf(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 // pydicom's reading of an export's RS.dcm, RP.dcm and RD.dcm in `folder`; `dose16`, when given,
 // is where the probe also writes the RT Dose with 16-bit pixels (for dciodvfy). An empty object

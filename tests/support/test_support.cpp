@@ -9,8 +9,10 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 
 namespace twinplan::test {
 
@@ -97,5 +99,12 @@ SurfaceMesh icosphere(const Vec3& centre_lps, double radius_mm, int levels, bool
 }
 
 std::filesystem::path cliPath() { return TWINPLAN_CLI; }
+
+std::string bytesOf(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 }  // namespace twinplan::test

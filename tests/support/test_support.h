@@ -53,4 +53,7 @@ SurfaceMesh icosphere(const Vec3& centre_lps, double radius_mm, int levels, bool
 // Path of the built twinplan-cli.
 std::filesystem::path cliPath();
 
+// A file's bytes ("" when it cannot be read): to show that a refused command left it as it was.
+std::string bytesOf(const std::filesystem::path& file);
+
 }  // namespace twinplan::test

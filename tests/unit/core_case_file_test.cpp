@@ -376,6 +376,16 @@ std::string readEntry(const fs::path& path, const std::string& name) {
 
 json readManifest(const fs::path& path) { return json::parse(readEntry(path, "manifest.json")); }
 
+// Saves `twin` as `file`, then rewrites its manifest through `edit`: a file as an older TwinPlan
+// or a damaged copy left it.
+void saveWithEditedManifest(const Case& twin, const fs::path& file,
+                            const std::function<void(json&)>& edit) {
+  saveCase(twin, file);
+  json manifest = readManifest(file);
+  edit(manifest);
+  replaceEntry(file, "manifest.json", manifest.dump());
+}
+
 std::vector<std::string> folderListing(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir))
@@ -609,10 +619,7 @@ TEST(CaseFile, ProgressIsMonotonicAndEndsAtOne) {
 TEST(CaseFile, ResavingKeepsTheCreationTime) {
   TempDir dir;
   const fs::path file = dir / "case.twinplan";
-  saveCase(fullCase(), file);
-  json first = readManifest(file);
-  first["created"] = "2020-01-02T03:04:05Z";
-  replaceEntry(file, "manifest.json", first.dump());
+  saveWithEditedManifest(fullCase(), file, [](json& m) { m["created"] = "2020-01-02T03:04:05Z"; });
   saveCase(fullCase(), file);
   EXPECT_EQ(readManifest(file)["created"], "2020-01-02T03:04:05Z");
   Case other = fullCase();
@@ -829,10 +836,9 @@ TEST(CaseFile, MeshesWithoutAVisibleFlagAreShown) {
   // Files written before meshes had a visibility flag.
   TempDir dir;
   const fs::path file = dir / "older.twinplan";
-  saveCase(fullCase(), file);
-  json manifest = readManifest(file);
-  for (json& mesh : manifest["meshes"]) mesh.erase("visible");
-  replaceEntry(file, "manifest.json", manifest.dump());
+  saveWithEditedManifest(fullCase(), file, [](json& m) {
+    for (json& mesh : m["meshes"]) mesh.erase("visible");
+  });
   const Case twin = loadCase(file);
   ASSERT_FALSE(twin.meshes.empty());
   for (const SurfaceMesh& mesh : twin.meshes) EXPECT_TRUE(mesh.visible) << mesh.name;
@@ -890,16 +896,18 @@ TEST(CaseFile, ResultsKeepTheirIdsThroughSaveAndOpen) {
   EXPECT_EQ(given.fields[1].id, "result-2");
 }
 
+// A manifest as format 1 wrote it: before results had ids.
+void asFormatOne(json& manifest) {
+  manifest["formatVersion"] = 1;
+  for (json& field : manifest["fields"]) field.erase("id");
+}
+
 // A format-1 case (written before results had ids: its fields have no "id") opens, every time
 // with the same ids, and is saved again as format 2 keeping them.
 TEST(CaseFile, FormatOneCaseOpensWithItsResultsNumbered) {
   TempDir dir;
   const fs::path file = dir / "format1.twinplan";
-  saveCase(twoDosesOfOneName(), file);
-  json manifest = readManifest(file);
-  manifest["formatVersion"] = 1;
-  for (json& field : manifest["fields"]) field.erase("id");
-  replaceEntry(file, "manifest.json", manifest.dump());
+  saveWithEditedManifest(twoDosesOfOneName(), file, asFormatOne);
   EXPECT_EQ(caseFileVersion(file), 1);
   for (int opening = 0; opening < 2; ++opening) {
     const Case twin = loadCase(file);
@@ -913,11 +921,7 @@ TEST(CaseFile, FormatOneCaseOpensWithItsResultsNumbered) {
   EXPECT_EQ(again["formatVersion"], 2);
   EXPECT_EQ(again["fields"][1]["id"], "result-2");
   // The full case (a checkpoint's field among its fields, which needs no id) migrates too.
-  saveCase(fullCase(), dir / "full1.twinplan");
-  json full = readManifest(dir / "full1.twinplan");
-  full["formatVersion"] = 1;
-  for (json& field : full["fields"]) field.erase("id");
-  replaceEntry(dir / "full1.twinplan", "manifest.json", full.dump());
+  saveWithEditedManifest(fullCase(), dir / "full1.twinplan", asFormatOne);
   const Case migrated = loadCase(dir / "full1.twinplan");
   expectSameCase(fullCase(), migrated);
   for (std::size_t n = 0; n < migrated.fields.size(); ++n)
@@ -927,10 +931,8 @@ TEST(CaseFile, FormatOneCaseOpensWithItsResultsNumbered) {
 TEST(CaseFile, ARepeatedResultIdIsCorrupt) {
   TempDir dir;
   const fs::path file = dir / "repeated.twinplan";
-  saveCase(twoDosesOfOneName(), file);
-  json manifest = readManifest(file);
-  manifest["fields"][1]["id"] = "result-1";
-  replaceEntry(file, "manifest.json", manifest.dump());
+  saveWithEditedManifest(twoDosesOfOneName(), file,
+                         [](json& m) { m["fields"][1]["id"] = "result-1"; });
   const auto error = loadError(file);
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind(), ErrorKind::Corrupt);
@@ -940,11 +942,10 @@ TEST(CaseFile, ARepeatedResultIdIsCorrupt) {
 TEST(CaseFile, NewerFormatIsRefusedAsUnsupported) {
   TempDir dir;
   const fs::path file = dir / "future.twinplan";
-  saveCase(fullCase(), file);
-  json manifest = readManifest(file);
-  manifest["formatVersion"] = 7;
-  manifest["somethingNew"] = {{"a", 1}};
-  replaceEntry(file, "manifest.json", manifest.dump());
+  saveWithEditedManifest(fullCase(), file, [](json& m) {
+    m["formatVersion"] = 7;
+    m["somethingNew"] = {{"a", 1}};
+  });
   EXPECT_EQ(caseFileVersion(file), 7);
   EXPECT_EQ(readCaseFileInfo(file).formatVersion, 7);
   const auto error = loadError(file);

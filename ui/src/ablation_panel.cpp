@@ -231,6 +231,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   auto pointRow = [&](const QString& label, QLabel*& value, QPushButton*& button, Point point,
                       const char* name) {
     value = new QLabel;
+    value->setWordWrap(true);  // long coordinates wrap rather than widen the dock
     button = new QPushButton(tr("Place"));
     button->setObjectName(name);
     button->setCheckable(true);
@@ -244,7 +245,9 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   probe_ = new QComboBox;
   probe_->setObjectName("ablationProbe");
   probe_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-  probe_->setMinimumContentsLength(8);
+  // Six characters: with Add and Remove beside it the row then fits the dock at 1200 x 900 with
+  // its vertical scroll bar (eight made the panel 2 px wider than the dock's view).
+  probe_->setMinimumContentsLength(6);
   probe_->setToolTip(tr("Several probes of this device and setting, switched on together"));
   addProbe_ = new QPushButton(tr("Add"));
   addProbe_->setObjectName("addProbe");
@@ -265,6 +268,8 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   // points picked here.
   temperaturePoints_ = new QLabel;
   temperaturePoints_->setObjectName("ablationTemperaturePoints");
+  // Wraps rather than widen the panel past the dock (the row's buttons take most of it).
+  temperaturePoints_->setWordWrap(true);
   pickPoint_ = new QPushButton(tr("Pick point"));
   pickPoint_->setObjectName("pickTemperaturePoint");
   pickPoint_->setCheckable(true);
@@ -340,6 +345,12 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   simulate_ = new QPushButton(tr("Simulate"));
   simulate_->setObjectName("ablationSimulate");
   layout->addWidget(simulate_);
+  // The report under its own heading, so the simulated figures are not read as the live
+  // prediction's above the button (both give a zone, a coverage and a minimal margin).
+  reportHeading_ = new QLabel(tr("<b>Simulated zone (full physics)</b>"));
+  reportHeading_->setObjectName("ablationReportHeading");
+  reportHeading_->setVisible(false);
+  layout->addWidget(reportHeading_);
   report_ = new QLabel;
   report_->setObjectName("ablationReport");
   report_->setWordWrap(true);
@@ -595,7 +606,10 @@ void AblationPanel::refresh() {
                                           : tr("Place every probe's tip and entry first"));
 }
 
-void AblationPanel::showReport(const QString& text) { report_->setText(text); }
+void AblationPanel::showReport(const QString& text) {
+  report_->setText(text);
+  reportHeading_->setVisible(!text.isEmpty());
+}
 
 void AblationPanel::showTemperatureCurves(std::vector<TemperatureCurve> curves) {
   temperatureChart_->setVisible(!curves.empty());

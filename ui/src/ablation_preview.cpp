@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/grid_builder.h"
 #include "twinplan/ablation/zone_metrics.h"
@@ -162,6 +163,8 @@ ZonePreview predictZonePreview(const Case& twin, const std::string& ct, const Ab
   out.setup = setup;
   ensureGrid(twin, ct, surrogate, probes, options, cache, out.gridRebuilt);
   const ablation::AblationGrid& grid = *cache.grid;
+  // A tip in air gets no zone, as Simulate refuses it (the surrogate would draw liver's zone).
+  ablation::requireTipsInTissue(grid, probes);
   out.grid = cache.grid;
   out.placements = probes;
 

@@ -415,8 +415,12 @@ QString reportText(const json& r) {
   std::ostringstream out;
   out.precision(3);
   if (r.value("probe_count", 1) > 1) out << r["probe_count"].get<int>() << " probes: ";
-  out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, " << r["axes_mm"][0].get<double>()
-      << " x " << r["axes_mm"][1].get<double>() << " x " << r["axes_mm"][2].get<double>() << " mm";
+  // Lengths to a tenth of a millimetre, as the live line and `twinplan-cli ablate` print them:
+  // the zone's edge and the margin map are good to about half a voxel, not to three digits.
+  const auto mm = [](double x) { return QString::number(x, 'f', 1).toStdString(); };
+  out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, "
+      << mm(r["axes_mm"][0].get<double>()) << " x " << mm(r["axes_mm"][1].get<double>()) << " x "
+      << mm(r["axes_mm"][2].get<double>()) << " mm";
   if (r.contains("zone_criterion_rule"))
     out << " (" << r["zone_criterion_rule"].get<std::string>() << ")";
   out << "; max " << r["max_temperature_degC"].get<double>() << " degC.";
@@ -430,7 +434,7 @@ QString reportText(const json& r) {
     // One minimal margin, named as the CLI's JSON names it (min_margin_mm, min_margin_measure).
     if (r["min_margin_mm"].is_number()) {
       const double margin = r["min_margin_mm"].get<double>();
-      out << "Minimal ablative margin " << margin << " mm";
+      out << "Minimal ablative margin " << mm(margin) << " mm";
       if (r.contains("min_margin_at_lps")) {
         const auto& at = r["min_margin_at_lps"];
         std::ostringstream where;

@@ -249,8 +249,24 @@ struct Candidate {
   std::optional<std::size_t> strongestPowerTime;  // the time the highest power needs
   std::size_t settingsTested = 0;
   PlanEvaluation eval;
+  // The scored zone's voxels, kept for the plans returned (a zone is a few % of the grid, so
+  // this is far smaller than the grid each candidate would otherwise hold).
+  std::vector<std::size_t> zoneVoxels;
   bool feasible = true;
 };
+
+std::vector<std::size_t> voxelsOf(const std::vector<std::uint8_t>& zone) {
+  std::vector<std::size_t> voxels;
+  for (std::size_t v = 0; v < zone.size(); ++v)
+    if (zone[v]) voxels.push_back(v);
+  return voxels;
+}
+
+std::vector<std::uint8_t> zoneOf(const std::vector<std::size_t>& voxels, std::size_t gridVoxels) {
+  std::vector<std::uint8_t> zone(gridVoxels, 0);
+  for (std::size_t v : voxels) zone[v] = 1;
+  return zone;
+}
 
 // Parallel probes around the tumour's centre, zone centres on the centre.
 std::vector<std::vector<Vec3>> probeLayouts(const Vec3& centre, const Vec3& outward,
@@ -439,12 +455,11 @@ std::string settingReason(const Candidate& c, const SettingTable& table, double 
   return r;
 }
 
-// A candidate's surrogate zone measured as the returned plans report it (coverage and margin by
-// zone_metrics.h tumourCoverage).
-PlanEvaluation measuredPlan(const Candidate& c, const PlanningGrid& pg, const PlannerOptions& o) {
-  const std::vector<std::uint8_t> zone = predictedZone(c, pg, o.probeInteraction);
-  PlanEvaluation e = evaluateZone(zone, pg);
-  const TumourCoverage tc = tumourCoverage(zone, pg.tumour, pg.grid.geometry, o.margin_mm);
+// A zone's evaluation (evaluateZone of the same zone) with the coverage and minimal margin that
+// zone_metrics.h tumourCoverage measures, as the returned plans report them.
+PlanEvaluation withMeasuredMargin(PlanEvaluation e, const std::vector<std::uint8_t>& zone,
+                                  const PlanningGrid& pg, double margin_mm) {
+  const TumourCoverage tc = tumourCoverage(zone, pg.tumour, pg.grid.geometry, margin_mm);
   e.coverage_percent = tc.coverage_percent;
   e.minMargin_mm = tc.minMargin_mm;
   return e;
@@ -454,10 +469,8 @@ PlanEvaluation confirmPlan(const AblationPlan& plan, const AblationDevice& devic
                            const PlanningGrid& pg, double margin_mm, Progress& progress) {
   // Several RF electrodes: one generator, all at one potential (coupled fields); several
   // antennas: their powers add (device_source.h).
-  std::vector<ProbePlacement> placements;
-  for (const PlannedProbe& p : plan.probes) placements.push_back({p.tip_lps, p.entry_lps});
   const std::unique_ptr<HeatSource> source =
-      makeHeatSource(pg.grid, device, placements, plan.power_W);
+      makeHeatSource(pg.grid, device, placementsOf(plan.probes), plan.power_W);
   BioheatParameters bioheat;
   bioheat.duration_s = plan.duration_s;
   const AblationResult r = simulateAblation(pg.grid, *source, bioheat, progress);
@@ -506,6 +519,15 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
   }
   std::stable_sort(result.refusals.begin(), result.refusals.end(),
                    [](const auto& a, const auto& b) { return a.count > b.count; });
+  if (paths.empty())
+    throw Error(ErrorKind::InvalidInput,
+                "None of the " + std::to_string(options.directionCount) +
+                    " needle directions the planner tries (spread evenly over the sphere) lies "
+                    "within " +
+                    number(rules.maxAngleFromAxial_deg, 1) +
+                    " deg of the axial plane; allow a larger angle from the axial plane (45 deg "
+                    "by default).",
+                "max_angle_deg");
   const std::vector<NeedlePath> directions = chooseDirections(paths, options.directionsUsed);
   if (directions.empty()) {
     std::string why;
@@ -557,7 +579,9 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
           }
           if (!c.feasible) continue;
           chooseSetting(c, table, pg, options);
-          c.eval = evaluateZone(predictedZone(c, pg, options.probeInteraction), pg);
+          const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
+          c.eval = evaluateZone(zone, pg);
+          c.zoneVoxels = voxelsOf(zone);
         }
       },
       *scoring);
@@ -583,7 +607,9 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     plan.power_W = c->setting.power_W;
     plan.duration_s = c->setting.duration_s;
     plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
-    plan.predicted = measuredPlan(*c, pg, options);
+    // The scoring's zone and its evaluation, with the margin measured as the CLI's ablate does.
+    plan.predicted =
+        withMeasuredMargin(c->eval, zoneOf(c->zoneVoxels, pg.tumour.size()), pg, options.margin_mm);
     plan.settingReason = settingReason(*c, table, options.margin_mm);
     if (c->shorter) {
       plan.shorterDuration_s = table.durations_s[c->time - 1];
@@ -631,7 +657,8 @@ PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& optio
   Candidate c;
   c.probes = probes;
   c.surrogate = &cachedSurrogate(device, power_W, duration_s);
-  return measuredPlan(c, pg, options);
+  const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
+  return withMeasuredMargin(evaluateZone(zone, pg), zone, pg, options.margin_mm);
 }
 
 }  // namespace twinplan::ablation

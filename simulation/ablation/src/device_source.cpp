@@ -79,6 +79,7 @@ std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const Ablat
     throw Error(ErrorKind::InvalidInput,
                 "No probe placement was given for device '" + device.id + "'.", device.id);
   }
+  requireTipsInTissue(grid, placements);
   if (device.isRf())
     return std::make_unique<RfSource>(grid, device, placements, rfSettingsAt(device, power_W));
   MicrowaveSettings settings = microwaveSettingsFor(device);
@@ -89,6 +90,30 @@ std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const Ablat
   for (const ProbePlacement& p : placements)
     antennas.push_back(std::make_unique<MicrowaveSource>(grid, device, p, settings));
   return std::make_unique<AntennaSet>(std::move(antennas));
+}
+
+// A tip in air (outside the body, or in bowel gas) heats nothing: no current flows there and
+// air absorbs no microwave power. Refused before the run, naming the probe and the point, instead
+// of an empty zone (RF) or the source's "zero conductivity" (microwave).
+void requireTipsInTissue(const AblationGrid& grid, std::span<const ProbePlacement> placements) {
+  for (std::size_t n = 0; n < placements.size(); ++n) {
+    const Vec3& tip = placements[n].tip_lps;
+    const Vec3 ijk = grid.geometry.lpsToIndex(tip).array().round();
+    if (!grid.geometry.contains(ijk)) continue;  // the sources refuse a tip off the grid
+    const TissueProperties& t = grid.tissueAt(grid.geometry.linearIndex(
+        std::int64_t(ijk.x()), std::int64_t(ijk.y()), std::int64_t(ijk.z())));
+    if (t.id != "air") continue;
+    std::ostringstream message;
+    message.setf(std::ios::fixed);
+    message.precision(1);
+    message << (placements.size() > 1 ? "Probe " + std::to_string(n + 1) + "'s tip"
+                                      : "The probe tip")
+            << " (" << tip.x() << ", " << tip.y() << ", " << tip.z()
+            << ") mm lies in air (outside the body, or in gas), where nothing is heated; place the "
+               "tip in tissue.";
+    throw Error(ErrorKind::InvalidInput, message.str(),
+                placements.size() > 1 ? "probes[" + std::to_string(n) + "].tip" : "tip");
+  }
 }
 
 }  // namespace twinplan::ablation

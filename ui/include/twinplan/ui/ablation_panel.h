@@ -137,7 +137,7 @@ class AblationPanel : public QWidget {
   void showDevice();  // limits and published zone of setup_.deviceId
   // The note for a device whose zone is not matched to its published one (hidden otherwise).
   void showZoneCheck(const ablation::AblationDevice& device);
-  void refresh();     // probe list, point labels and the Simulate button
+  void refresh();  // probe list, point labels and the Simulate button
   ProbePoints& current() { return setup_.probes[current_]; }
   // A spin box's value changed: starts or continues its gesture, then setupChanged.
   void settingEdited(const char* control);
@@ -166,6 +166,7 @@ class AblationPanel : public QWidget {
   QCheckBox* live_ = nullptr;
   QLabel* liveText_ = nullptr;
   QPushButton* simulate_ = nullptr;
+  QLabel* reportHeading_ = nullptr;  // "Simulated zone (full physics)", over the report
   QLabel* report_ = nullptr;
   QLabel* marginLegend_ = nullptr;
   QLabel* marginText_ = nullptr;

@@ -22,9 +22,14 @@ std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const Ablat
 // them at one potential (RfSource's coupled constructor), power_W the generator's total.
 // Microwave antennas: each on its own generator channel at power_W (as NeuWave's and Emprint's
 // multi-antenna set-ups), their absorbed powers added (the fields' interference is not
-// modelled). Throws as above, and Error(InvalidInput) for no placement.
+// modelled). Throws as above, and Error(InvalidInput) for no placement or a tip in air
+// (requireTipsInTissue).
 std::unique_ptr<HeatSource> makeHeatSource(const AblationGrid& grid, const AblationDevice& device,
                                            std::span<const ProbePlacement> placements,
                                            std::optional<double> power_W = std::nullopt);
+
+// Error(InvalidInput), naming the probe and the point, when a tip's voxel is air (outside the
+// body, or bowel gas): nothing is heated there. Tips off the grid are left to the sources.
+void requireTipsInTissue(const AblationGrid& grid, std::span<const ProbePlacement> placements);
 
 }  // namespace twinplan::ablation
