@@ -5,6 +5,7 @@
 #include <QDoubleSpinBox>
 #include <QFont>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -93,10 +94,12 @@ RtPanel::RtPanel(QWidget* parent) : QWidget(parent) {
          "RD.dcm) that reference each other, for a planning or record-and-verify system"));
   exportPlan_->setEnabled(false);
   planLayout->addWidget(plans_);
-  auto* planButtons = new QHBoxLayout;
-  planButtons->addWidget(addPlan);
-  planButtons->addWidget(planConformal);
-  planButtons->addWidget(exportPlan_);
+  // Two rows: the three buttons side by side set the dock's width (349 px), wider than the
+  // dock's view at 1200 x 900 once the Ablation panel no longer widened the dock area.
+  auto* planButtons = new QGridLayout;
+  planButtons->addWidget(addPlan, 0, 0);
+  planButtons->addWidget(planConformal, 0, 1);
+  planButtons->addWidget(exportPlan_, 1, 0, 1, 2);
   planLayout->addLayout(planButtons);
   // Two-line headers keep the angle columns as narrow as their numbers; the beam's radiation
   // and delivery type ("photon beam, static") are in each row's tooltip, not a column: at
