@@ -295,12 +295,12 @@ std::vector<std::vector<Vec3>> probeLayouts(const Vec3& centre, const Vec3& outw
 PlanEvaluation evaluateZone(const std::vector<std::uint8_t>& zone, const PlanningGrid& pg) {
   PlanEvaluation e;
   const double voxel_ml = std::pow(pg.grid.geometry.spacing_mm.x(), 3) * 1e-3;
-  std::size_t covered = 0, tumourIn = 0, tumourAll = 0, zoneCount = 0;
+  const std::size_t tumourAll = pg.tumourVoxels;
+  std::size_t covered = 0, tumourIn = 0, zoneCount = 0;
   double nearestMiss_mm = 1e300;
   for (std::size_t v = 0; v < zone.size(); ++v) {
     zoneCount += zone[v];
     covered += zone[v] && pg.target[v];
-    tumourAll += pg.tumour[v];
     tumourIn += zone[v] && pg.tumour[v];
     if (!zone[v]) nearestMiss_mm = std::min(nearestMiss_mm, double(pg.distanceToTumour_mm[v]));
   }
@@ -320,14 +320,19 @@ PlanEvaluation evaluateZone(const std::vector<std::uint8_t>& zone, const Plannin
   return e;
 }
 
+std::vector<ProbePlacement> placementsOf(const std::vector<PlannedProbe>& probes) {
+  std::vector<ProbePlacement> placements;
+  for (const PlannedProbe& p : probes) placements.push_back({p.tip_lps, p.entry_lps});
+  return placements;
+}
+
 // The surrogate's zone of a candidate's probes together on the planning grid.
 std::vector<std::uint8_t> predictedZone(const Candidate& c, const PlanningGrid& pg,
                                         bool probeInteraction) {
-  std::vector<ProbePlacement> placements;
-  for (const PlannedProbe& p : c.probes) placements.push_back({p.tip_lps, p.entry_lps});
   const ProbeInteraction interaction =
       probeInteraction ? ablation::probeInteraction(*c.surrogate) : ProbeInteraction{};
-  return predictCombinedZone(*c.surrogate, pg.grid, placements, pg.sink, interaction).zone;
+  return predictCombinedZone(*c.surrogate, pg.grid, placementsOf(c.probes), pg.sink, interaction)
+      .zone;
 }
 
 auto rankKey(const Candidate& c, double margin_mm) {
@@ -359,12 +364,6 @@ std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double mar
   s += "; " + std::to_string(p.probes.size()) + (p.probes.size() == 1 ? " probe" : " probes") +
        " at " + number(p.power_W, 0) + " W for " + number(p.duration_s, 0) + " s";
   return s;
-}
-
-std::vector<ProbePlacement> placementsOf(const std::vector<PlannedProbe>& probes) {
-  std::vector<ProbePlacement> placements;
-  for (const PlannedProbe& p : probes) placements.push_back({p.tip_lps, p.entry_lps});
-  return placements;
 }
 
 // The arrangement's setting (ablation_planner.h): per power, from the highest down, the shortest
@@ -474,12 +473,7 @@ PlanEvaluation confirmPlan(const AblationPlan& plan, const AblationDevice& devic
   BioheatParameters bioheat;
   bioheat.duration_s = plan.duration_s;
   const AblationResult r = simulateAblation(pg.grid, *source, bioheat, progress);
-  PlanEvaluation e = evaluateZone(r.ablationZone, pg);
-  const TumourCoverage c = tumourCoverage(r.ablationZone, pg.tumour, pg.grid.geometry, margin_mm);
-  e.coverage_percent = c.coverage_percent;
-  e.tumourCoverage_percent = c.tumourCoverage_percent;
-  e.minMargin_mm = c.minMargin_mm;
-  return e;
+  return withMeasuredMargin(evaluateZone(r.ablationZone, pg), r.ablationZone, pg, margin_mm);
 }
 
 }  // namespace

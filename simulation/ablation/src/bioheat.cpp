@@ -221,8 +221,11 @@ class FieldAdvance {
 
   static void prepare(std::size_t count, Scratch& scratch) {
     const std::size_t padded = (count + kPacket - 1) / kPacket * kPacket;
-    scratch.arrhenius.assign(padded, 0.0f);
-    scratch.doublings.assign(padded, 0.0f);
+    // Only the padding needs a value: setExponents writes the first count entries.
+    scratch.arrhenius.resize(padded);
+    scratch.doublings.resize(padded);
+    std::fill(scratch.arrhenius.begin() + count, scratch.arrhenius.end(), 0.0f);
+    std::fill(scratch.doublings.begin() + count, scratch.doublings.end(), 0.0f);
   }
 
   // Voxel v to arterial + endDeviation_K, less the latent heat its water takes; the change goes
@@ -337,9 +340,9 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
                      detail::FarField& farField, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const std::int64_t nx = g.size[0], ny = g.size[1];
-  const FieldAdvance fields(grid, p, tissues, 0.0, f);
   const bool first = f.doseStart_degC.empty();
   if (!first && box == f.doseBox) return;
+  const FieldAdvance fields(grid, p, tissues, 0.0, f);
   const bool grows = !first && holds(box, f.doseBox);
   // Closes, at start_s, the windows of the voxels outside the last box: those the box took in,
   // or all of them.

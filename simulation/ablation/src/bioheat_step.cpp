@@ -302,8 +302,9 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   return flow_W;
 }
 
-void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-              std::vector<BoxFace>& faces) {
+// Every face of the box that lies inside the grid, six sides in a fixed order, into `faces`.
+static void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+                     std::vector<BoxFace>& faces) {
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();

@@ -92,10 +92,6 @@ struct BoxFace {
   float conductance_W_m3K = 0.0f;
 };
 
-// Every face of the box that lies inside the grid, six sides in a fixed order, into `faces`.
-void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-              std::vector<BoxFace>& faces);
-
 // The box of voxels whose temperature can change this step: every voxel of `previous` that
 // deviates from the arterial temperature by more than threshold_K, every heated voxel and every
 // held voxel away from it, grown by margin voxels and clipped to the grid. Empty (all zero) when

@@ -25,6 +25,15 @@ std::size_t rowsPerChunk(const MultigridLevel& l) {
   return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / l.nx));
 }
 
+// body(n) for n in [0, count), in fixed chunks on core/parallel.h: element-wise passes, so the
+// same bits on any thread count.
+template <class Body>
+void forEachIndex(std::size_t count, Body&& body) {
+  parallel::parallelFor({0, count}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
+    for (std::size_t n = r.begin; n < r.end; ++n) body(n);
+  });
+}
+
 IndexRange allRows(const MultigridLevel& l) { return {0, static_cast<std::size_t>(l.ny * l.nz)}; }
 
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
@@ -455,14 +464,15 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  for (std::size_t n = 0; n < box_.size(); ++n)
+  forEachIndex(box_.size(), [&](std::size_t n) {
     box_.rightHandSide[n] = box_.inverseDiagonal[n] > 0.0f ? rBox[n] : 0.0f;
+  });
   presmooth(box_, kSmoothingSweeps, true);
   computeResidual(box_);
   restrictResidual(box_, under_);
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
-  for (std::size_t c = 0; c < cellRhs_.size(); ++c) cellRhs_[c] = rCell[c];
+  forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
   for (std::size_t u = 0; u < under_.size(); ++u) cellRhs_[underIndex(u)] = under_.rightHandSide[u];
   for (const CompositeCoupling& c : couplings_)
     cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
@@ -473,8 +483,8 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
     cellCorrection_[c] = 0.0f;
   }
   prolongCorrection(under_, box_);
-  for (std::size_t c = 0; c < zCell.size(); ++c)
-    zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f;
+  forEachIndex(zCell.size(),
+               [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings.
   for (const CompositeCoupling& c : couplings_)
     if (box_.inverseDiagonal[c.box] > 0.0f)
@@ -483,7 +493,7 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
     sweepColour(box_, 1);
     sweepColour(box_, 0);
   }
-  for (std::size_t n = 0; n < box_.size(); ++n) zBox[n] = box_.correction[n];
+  forEachIndex(box_.size(), [&](std::size_t n) { zBox[n] = box_.correction[n]; });
 }
 
 }  // namespace twinplan::ablation::detail

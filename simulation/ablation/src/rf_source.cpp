@@ -553,6 +553,7 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
   keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
                solution.iterations, sigma);
   nestedFaces_.clear();
+  nestedFaces_.reserve(solution.faces.size());
   for (const detail::CompositeFace& face : solution.faces)
     nestedFaces_.push_back({face.inner, face.outer, 0.0f, face.outerResistance});
   keepFullSolve();
@@ -727,8 +728,8 @@ double RfSource::decidePower(const ThermalState& state, double step_s, double im
     case PowerControl::ConstantPower:
       return settings_.power_W;
     case PowerControl::ImpedanceControlled: {
-      if (state.time_s < powerOffUntil_s_) return 0.0;
-      if (impedance_ohm > baselineImpedance_ohm_ + settings_.rollOffImpedanceRise_ohm) {
+      if (powerHeldOff(state.time_s)) return 0.0;
+      if (impedanceRolledOff(impedance_ohm)) {
         powerOffUntil_s_ = state.time_s + settings_.rollOffPause_s;
         ++rollOffCount_;
         return 0.0;
@@ -758,7 +759,7 @@ double RfSource::rampPower(const ThermalState& state, double impedance_ohm,
   if (powerHeldOff(state.time_s)) return 0.0;
   const bool boiling =
       settings_.rollOffAtBoiling && controlled_degC >= settings_.vaporisationStart_degC;
-  if (boiling || impedance_ohm > baselineImpedance_ohm_ + settings_.rollOffImpedanceRise_ohm) {
+  if (boiling || impedanceRolledOff(impedance_ohm)) {
     ++rollOffCount_;
     if (rollOffCount_ >= settings_.rampApplications) {
       rampEnded_ = true;
@@ -771,6 +772,10 @@ double RfSource::rampPower(const ThermalState& state, double impedance_ohm,
   const double ramped_W =
       settings_.power_W + settings_.rampRate_W_per_min * (state.time_s - rampStart_s_) / 60.0;
   return std::min(ramped_W, settings_.maxPower_W);
+}
+
+bool RfSource::impedanceRolledOff(double impedance_ohm) const {
+  return impedance_ohm > baselineImpedance_ohm_ + settings_.rollOffImpedanceRise_ohm;
 }
 
 bool RfSource::powerHeldOff(double time_s) const {
@@ -848,8 +853,7 @@ double RfSource::powerUnchangedUntil_s() const {
   // before powerOffUntil_s_ with no power delivers none until then. The power is zero whatever
   // the step's length, so the drying cap (which scales with the step) does not come into it.
   if (rampEnded_ && deliveredPower_W_ == 0.0) return std::numeric_limits<double>::infinity();
-  const bool paused = powerHeldOff(log_.empty() ? 0.0 : log_.back().time_s) &&
-                      deliveredPower_W_ == 0.0 && !log_.empty();
+  const bool paused = !log_.empty() && deliveredPower_W_ == 0.0 && powerHeldOff(log_.back().time_s);
   return paused ? powerOffUntil_s_ : -std::numeric_limits<double>::infinity();
 }
 

@@ -304,6 +304,8 @@ class RfSource : public HeatSource {
   // Whether the generator delivers nothing at this time whatever the tissue does: the pause
   // after a roll-off, or the end of the last ramp application.
   bool powerHeldOff(double time_s) const;
+  // The impedance has risen by rollOffImpedanceRise_ohm over its value at the start.
+  bool impedanceRolledOff(double impedance_ohm) const;
   double hottestNextToElectrode(std::span<const float> temperature_degC) const;
 
   RfSettings settings_;
