@@ -67,7 +67,8 @@ TEST_F(AblationPanelTest, DeviceShowsItsDefaultsAndPublishedZone) {
 
 TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDoesNot) {
   // The multi-tine's simulated zone, measured as the published one was, is 27.5 x 54.2 mm
-  // against an unverified 40 mm (devices.json zoneCheck): a note under the device.
+  // against 43 mm for a LeVeen 4.0 array in vivo (devices.json zoneCheck, branch abltine): a
+  // note under the device.
   auto* combo = panel_->findChild<QComboBox*>("ablationDevice");
   auto* note = panel_->findChild<QLabel*>("ablationZoneNote");
   ASSERT_TRUE(combo && note);
@@ -76,10 +77,10 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
   QApplication::processEvents();
   EXPECT_FALSE(note->isHidden());
   EXPECT_EQ(note->text().toStdString(),
-            "Zone not validated: simulated 28 x 54 mm vs published 40 mm (LeVeen DFU, "
-            "unverified).");
+            "Zone not validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, "
+            "LeVeen 4.0 in vivo).");
   EXPECT_TRUE(note->toolTip().contains("31 x 63 mm")) << note->toolTip().toStdString();
-  EXPECT_TRUE(note->toolTip().contains("ablcluster")) << note->toolTip().toStdString();
+  EXPECT_TRUE(note->toolTip().contains("abltine")) << note->toolTip().toStdString();
   // The note fits the dock: wrapped, not cut (the label is as tall as its text at its width).
   ASSERT_TRUE(note->isVisible());
   EXPECT_GE(note->height(), note->heightForWidth(note->width()));
@@ -97,7 +98,7 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
   combo->setCurrentIndex(combo->findData(QString("rf-multitine-4cm")));
   QApplication::processEvents();
   EXPECT_FALSE(note->isHidden());
-  EXPECT_TRUE(note->text().contains("published 40 mm")) << note->text().toStdString();
+  EXPECT_TRUE(note->text().contains("published 43 mm")) << note->text().toStdString();
   panel_->setSetup(shortMicrowave());
   EXPECT_TRUE(note->isHidden());
 }

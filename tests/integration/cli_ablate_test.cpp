@@ -88,8 +88,8 @@ TEST(CliAblate, ListDevicesGivesTypeDefaultsSourcesAndZoneChecks) {
   const auto text = runCommand(cli() + " ablate --list-devices");
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.output.find("mw-2450mhz-100w"), std::string::npos) << text.output;
-  EXPECT_NE(text.output.find("Zone not validated: simulated 28 x 54 mm vs published 40 mm "
-                             "(LeVeen DFU, unverified)"),
+  EXPECT_NE(text.output.find("Zone not validated: simulated 28 x 54 mm vs published 43 mm "
+                             "(Denys et al. 2003, LeVeen 4.0 in vivo)"),
             std::string::npos)
       << text.output;
 }

@@ -109,8 +109,9 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
 }
 
 TEST(CliPlanAblation, PlansWithTheMultiTineSayItsZoneIsNotValidated) {
-  // The multi-tine's simulated zone does not match its (unverified) published one (devices.json
-  // zoneCheck, 27.5 x 54.2 mm after contraction vs 40 mm): each plan's reasons say so.
+  // The multi-tine's simulated zone does not match its published one (devices.json zoneCheck,
+  // 27.5 x 54.2 mm after contraction vs 43 mm, a LeVeen 4.0 array in vivo): each plan's reasons
+  // say so.
   const json r = runCliJson("plan-ablation " + phantomCase().caseFile.string() +
                             " --tumour \"Tumour 2\" --device rf-multitine-4cm --probes 1");
   ASSERT_TRUE(r.is_object());
@@ -118,7 +119,7 @@ TEST(CliPlanAblation, PlansWithTheMultiTineSayItsZoneIsNotValidated) {
   ASSERT_FALSE(r["plans"].empty());
   for (const json& plan : r["plans"])
     EXPECT_NE(plan["reasons"].get<std::string>().find(
-                  "Zone not validated: simulated 28 x 54 mm vs published 40 mm"),
+                  "Zone not validated: simulated 28 x 54 mm vs published 43 mm"),
               std::string::npos)
         << plan["reasons"];
 }

@@ -59,6 +59,14 @@ TEST(AblationDevices, TheCatalogueHoldsThePublishedSettings) {
   EXPECT_EQ(tines.control, PowerControl::TemperatureControlled);
   EXPECT_DOUBLE_EQ(tines.targetTemperature_degC, 95.0);  // below the boiling plateau
   EXPECT_DOUBLE_EQ(tines.tineDeployedDiameter_mm, 40.0);
+  // Its published zone since branch abltine: a LeVeen 4.0 needle in living pig liver, 42 cm3 of
+  // spherical shape (Denys et al., Eur Radiol 2003, abstract), a sphere of 43 mm; in vivo, so
+  // the zone-sizes check runs it in perfused liver.
+  EXPECT_DOUBLE_EQ(tines.publishedZone.longAxis_mm, 43.0);
+  EXPECT_DOUBLE_EQ(tines.publishedZone.shortAxis_mm, 43.0);
+  EXPECT_EQ(tines.publishedZone.evidence, "abstract");
+  EXPECT_EQ(tines.publishedZone.tissue, "in vivo porcine liver");
+  EXPECT_NE(tines.publishedZone.source.find("Eur Radiol 2003;13(10):2346-2352"), std::string::npos);
   EXPECT_DOUBLE_EQ(findDevice("mw-915mhz-45w").frequency_Hz, 915e6);
   EXPECT_DOUBLE_EQ(findDevice("mw-915mhz-45w").power_W, 45.0);
   EXPECT_DOUBLE_EQ(findDevice("mw-2450mhz-100w").frequency_Hz, 2.45e9);
@@ -188,8 +196,8 @@ std::string withZoneCheck(bool within5mm, double contractedLong_mm, double contr
 TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishedOne) {
   // The catalogue's record (slow/ablation_zone_sizes_test's figures, branches ablcluster and
   // abldevice): the cooled 3 cm tip, the cluster (ex vivo 15 min: 51.1 x 49.2 mm vs 47 mm) and
-  // both antennas match within +-5 mm after contraction; the multi-tine (27.5 x 54.2 vs
-  // 40 x 40 mm) does not.
+  // both antennas match within +-5 mm after contraction; the multi-tine (27.5 x 54.2 mm vs the
+  // 43 mm of a LeVeen 4.0 array in vivo, Denys et al. 2003, since branch abltine) does not.
   for (const AblationDevice& d : deviceCatalogue()) EXPECT_TRUE(d.zoneCheck.recorded) << d.id;
   for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
     EXPECT_TRUE(zoneValidated(findDevice(id))) << id;
@@ -201,8 +209,8 @@ TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishe
   EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedShortAxis_mm, 49.2);
   EXPECT_FALSE(zoneValidated(findDevice("rf-multitine-4cm")));
   EXPECT_EQ(zoneValidationNote(findDevice("rf-multitine-4cm")),
-            "Zone not validated: simulated 28 x 54 mm vs published 40 mm (LeVeen DFU, "
-            "unverified)");
+            "Zone not validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, "
+            "LeVeen 4.0 in vivo)");
 
   // Read from a catalogue text: absent, off, within; the verdict must follow from the figures.
   const AblationDevice none = loadDevices(catalogueWith(kGeometry, kGenerator), "t.json")[0];

@@ -153,9 +153,9 @@ TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
 }
 
 TEST(AblationPlanner, PlansWithADeviceWhoseZoneIsNotValidatedSaySo) {
-  // The multi-tine's simulated zone is 12.5 mm shorter and 14 mm wider than its (unverified)
-  // published one (devices.json zoneCheck): every plan with it carries the note, after its
-  // coverage.
+  // The multi-tine's simulated zone is 15.5 mm shorter and 11 mm wider than its published one
+  // (devices.json zoneCheck; a LeVeen 4.0 array in vivo, 43 mm): every plan with it carries the
+  // note, after its coverage.
   PlannerOptions o = options();
   o.deviceId = "rf-multitine-4cm";
   o.maxProbes = 1;
@@ -163,8 +163,8 @@ TEST(AblationPlanner, PlansWithADeviceWhoseZoneIsNotValidatedSaySo) {
   ASSERT_FALSE(r.plans.empty());
   for (const AblationPlan& plan : r.plans) {
     EXPECT_NE(plan.summary.find("covers "), std::string::npos) << plan.summary;
-    EXPECT_NE(plan.summary.find("; Zone not validated: simulated 28 x 54 mm vs published 40 mm "
-                                "(LeVeen DFU, unverified)"),
+    EXPECT_NE(plan.summary.find("; Zone not validated: simulated 28 x 54 mm vs published 43 mm "
+                                "(Denys et al. 2003, LeVeen 4.0 in vivo)"),
               std::string::npos)
         << plan.summary;
   }
