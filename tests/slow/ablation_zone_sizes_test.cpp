@@ -11,7 +11,9 @@
 // each device"), and the RF runs print the generator's current. Since branch abldevice the
 // cluster's published zone is Goldberg et al.'s ex vivo one at its own time, and a LeVeen 2 cm
 // array run with the roll-off protocol is checked against a readable zone ("the RF cluster ex
-// vivo and the multi-tine's roll-off protocol").
+// vivo and the multi-tine's roll-off protocol"). Since branch abltine the multi-tine's published
+// zone is that of a LeVeen 4.0 array in living pig liver, checked at the catalogue's setting and
+// with the roll-off protocol ("the multi-tine against a readable 4 cm zone").
 #include <gtest/gtest.h>
 
 #include <algorithm>
