@@ -36,6 +36,19 @@ void forEachIndex(std::size_t count, Body&& body) {
 
 IndexRange allRows(const MultigridLevel& l) { return {0, static_cast<std::size_t>(l.ny * l.nz)}; }
 
+// body(rows) over the level's rows in fixed chunks of about kVoxelsPerChunk voxels. A level of
+// one chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
+// coarse levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
+template <class Body>
+void forEachRowChunk(const MultigridLevel& l, Body&& body) {
+  const IndexRange rows = allRows(l);
+  if (rows.end <= rowsPerChunk(l)) {
+    body(rows);
+    return;
+  }
+  parallel::parallelFor(rows, rowsPerChunk(l), body);
+}
+
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
 float neighbourSum(const MultigridLevel& l, const float* x, std::int64_t n, std::int64_t i,
                    std::int64_t j, std::int64_t k) {
@@ -89,7 +102,7 @@ void sweepRow(MultigridLevel& l, int colour, std::int64_t row) {
 
 // One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
 void sweepColour(MultigridLevel& l, int colour) {
-  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+  forEachRowChunk(l, [&](IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row)
       sweepRow(l, colour, std::int64_t(row));
   });
@@ -102,7 +115,7 @@ void sweepColour(MultigridLevel& l, int colour) {
 void firstRedSweepFromZero(MultigridLevel& l) {
   float* x = l.correction.data();
   const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
-  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+  forEachRowChunk(l, [&](IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
       const std::int64_t base = std::int64_t(row) * l.nx;
@@ -126,7 +139,7 @@ void presmooth(MultigridLevel& l, int sweeps, bool fromZero) {
 // residual = rhs - A correction on free voxels, 0 on fixed ones.
 void computeResidual(MultigridLevel& l) {
   const float* x = l.correction.data();
-  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
+  forEachRowChunk(l, [&](IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
       const std::int64_t base = std::int64_t(row) * l.nx;
@@ -195,7 +208,7 @@ struct ChildRow {
 // voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
 template <class Body>
 void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+  forEachRowChunk(coarse, [&](IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
       for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
@@ -247,7 +260,7 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
     }
   });
   // Faces of coarse voxels without an equation carry nothing.
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+  forEachRowChunk(coarse, [&](IndexRange rows) {
     const std::int64_t cplane = coarse.nx * coarse.ny;
     for (std::size_t row = rows.begin; row < rows.end; ++row)
       for (std::int64_t I = 0; I < coarse.nx; ++I) {

@@ -789,14 +789,6 @@ bool RfSource::powerHeldOff(double time_s) const {
   }
 }
 
-double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
-                                     std::span<const float> temperature_degC, double step_s,
-                                     std::vector<float>& power_W_m3) const {
-  // Only tissue voxels carry Joule heating (jouleHeating), so the cap sees no electrode or ground.
-  return detail::limitToDryingEnergy(grid, temperature_degC, state.latentHeatLeft_J_m3,
-                                     settings_.vaporisationEnd_degC, step_s, power_W_m3);
-}
-
 void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                               std::vector<float>& power_W_m3) {
   const std::size_t n = grid.geometry.voxelCount();
@@ -834,16 +826,31 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   const double scale = power_W / unitPower_W_;  // V0^2
   power_W_m3.resize(n);
   const double outsideScale = scale * (outsideScale_ * outsideScale_);
-  parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {
-    walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
-      const double factor = outside ? outsideScale : scale;
-      for (std::size_t v = first; v < last; ++v)
-        power_W_m3[v] = float(unitHeating_W_m3_[v] * factor);
-    });
-  });
-  deliveredPower_W_ = power_W;
-  if (!state.latentHeatLeft_J_m3.empty())
-    deliveredPower_W_ -= limitToDryingEnergy(grid, state, temperature, step_s, power_W_m3);
+  // The SAR at this power and the drying cap in one pass. The cap: within a step, tissue whose
+  // water has boiled off stops conducting (sigma collapses by vaporisationEnd_degC), so no voxel
+  // can take more energy in a step than brings it to vaporisationEnd_degC with its remaining
+  // latent heat; the power is explicit over the step, so without it the SAR at the electrode's
+  // edges (~1e10 W/m3 on 1 mm voxels) heats dry tissue to ~1000 degC within one 5 s step (only
+  // when the solver models vaporisation). With no power (a roll-off's pause, the end of the last
+  // ramp) every voxel's power is 0 and nothing is left to cap.
+  const bool off = power_W == 0.0;
+  const std::span<const float> latent =
+      off ? std::span<const float>() : std::span<const float>(state.latentHeatLeft_J_m3);
+  const double removed_W = detail::fillAndLimitToDryingEnergy(
+      grid, temperature, latent, settings_.vaporisationEnd_degC, step_s, power_W_m3,
+      [&](IndexRange r) {
+        if (off) {
+          std::fill(power_W_m3.begin() + std::ptrdiff_t(r.begin),
+                    power_W_m3.begin() + std::ptrdiff_t(r.end), 0.0f);
+          return;
+        }
+        walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
+          const double factor = outside ? outsideScale : scale;
+          for (std::size_t v = first; v < last; ++v)
+            power_W_m3[v] = float(unitHeating_W_m3_[v] * factor);
+        });
+      });
+  deliveredPower_W_ = power_W - removed_W;
   log_.push_back({state.time_s, power_W, impedance_ohm, std::sqrt(power_W * impedance_ohm),
                   controlled_degC, power_W > 0.0});
 }

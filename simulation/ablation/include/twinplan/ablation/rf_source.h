@@ -289,15 +289,6 @@ class RfSource : public HeatSource {
   double boxPower_W() const;         // the unit SAR's power inside the nested box
   std::array<std::int64_t, 3> gridSize_{};
   double voxelSize_mm_ = 1.0;
-  // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
-  // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
-  // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
-  // so without this the SAR at the electrode's edges (~1e10 W/m3 on 1 mm voxels) heats dry
-  // tissue to ~1000 degC within one 5 s step. Caps power_W_m3 there (only when the solver
-  // models vaporisation) and returns the power removed (W).
-  double limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
-                             std::span<const float> temperature_degC, double step_s,
-                             std::vector<float>& power_W_m3) const;
   double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
                      double controlled_degC);
   double rampPower(const ThermalState& state, double impedance_ohm, double controlled_degC);
