@@ -444,9 +444,14 @@ void RfSource::keepFullSolve() {
     fullFaceCurrent_A_ +=
         nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
   }
-  fullPotential_V_ = unitPotential_V_;
-  fullHeating_W_m3_ = unitHeating_W_m3_;
+  // With the composite grid the nested steps leave the outside's potential and SAR as they are
+  // and read them scaled (outsideScale_): no copies.
+  if (!settings_.compositePotential) {
+    fullPotential_V_ = unitPotential_V_;
+    fullHeating_W_m3_ = unitHeating_W_m3_;
+  }
   fullSigma_S_m_ = solvedSigma_S_m_;
+  fullHeatingSum_ = heatingSum(unitHeating_W_m3_);
   solvesSinceFull_ = 0;
   outsideScale_ = 1.0;
   if (!settings_.compositePotential) return;
@@ -489,6 +494,20 @@ void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) con
     }
     v = rowEnd;
   }
+}
+
+double RfSource::heatingSum(std::span<const float> heating_W_m3) const {
+  // Plane by plane in voxel order, the planes in order.
+  const auto plane = std::size_t(gridSize_[0] * gridSize_[1]);
+  return parallel::parallelReduce(
+      IndexRange{0, heating_W_m3.size() / plane}, 1, 0.0,
+      [&](IndexRange planes) {
+        double sum = 0.0;
+        for (std::size_t v = planes.begin * plane; v < planes.end * plane; ++v)
+          if (heating_W_m3[v] > 0.0f) sum += heating_W_m3[v];
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
 }
 
 template <class Row>
@@ -561,47 +580,47 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
 
 bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
                                   std::span<const float> sigma_S_m) const {
-  if (!settings_.nestedPotential || fullPotential_V_.size() != sigma_S_m.size() ||
-      solvesSinceFull_ >= settings_.nestedFullSolveInterval || !(fullFaceCurrent_A_ > 0.0))
+  if (!settings_.nestedPotential || fullSigma_S_m_.size() != sigma_S_m.size() ||
+      solvesSinceFull_ >= settings_.nestedFullSolveInterval || !(fullFaceCurrent_A_ > 0.0) ||
+      !(fullHeatingSum_ > 0.0))
     return false;
   // The change of sigma outside the box since the full solve, weighted by its SAR, as a
-  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange).
-  struct Sums {
-    double outside = 0.0, all = 0.0;
-  };
+  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). With
+  // the composite grid the nested steps leave the full solve's SAR outside the box as it was.
+  const std::vector<float>& fullHeating =
+      settings_.compositePotential ? unitHeating_W_m3_ : fullHeating_W_m3_;
   const std::size_t n = sigma_S_m.size();
   const std::size_t sx = std::size_t(grid.geometry.size[0]);
   const std::size_t sxy = sx * std::size_t(grid.geometry.size[1]);
-  const Sums sums = parallel::parallelReduce(
-      IndexRange{0, n / sxy}, 1, Sums{},
+  const double outside = parallel::parallelReduce(
+      IndexRange{0, n / sxy}, 1, 0.0,
       [&](IndexRange planes) {
-        Sums sum;
-        // Row by row, in voxel order (no division per voxel to find its row and column).
+        double sum = 0.0;
+        auto add = [&](std::size_t first, std::size_t last) {
+          for (std::size_t v = first; v < last; ++v) {
+            const double q = fullHeating[v];
+            if (q > 0.0 && fullSigma_S_m_[v] > 0.0f)
+              sum += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+          }
+        };
+        // Row by row, in voxel order, the box's stretch of a row left out.
         for (std::size_t k = planes.begin; k < planes.end; ++k)
           for (std::size_t j = 0; j < sxy / sx; ++j) {
             const bool rowInside =
                 std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
                 std::int64_t(j) >= nestedLo_[1] && std::int64_t(j) < nestedHi_[1];
             const std::size_t v0 = k * sxy + j * sx;
-            for (std::size_t i = 0; i < sx; ++i) {
-              const std::size_t v = v0 + i;
-              const double q = fullHeating_W_m3_[v];
-              if (q <= 0.0) continue;
-              sum.all += q;
-              const bool inside =
-                  rowInside && std::int64_t(i) >= nestedLo_[0] && std::int64_t(i) < nestedHi_[0];
-              if (!inside && fullSigma_S_m_[v] > 0.0f)
-                sum.outside += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+            if (!rowInside) {
+              add(v0, v0 + sx);
+              continue;
             }
+            add(v0, v0 + std::size_t(nestedLo_[0]));
+            add(v0 + std::size_t(nestedHi_[0]), v0 + sx);
           }
         return sum;
       },
-      [](Sums a, const Sums& b) {
-        a.outside += b.outside;
-        a.all += b.all;
-        return a;
-      });
-  return sums.all > 0.0 && sums.outside / sums.all <= settings_.nestedOuterConductanceChange;
+      [](double a, double b) { return a + b; });
+  return outside / fullHeatingSum_ <= settings_.nestedOuterConductanceChange;
 }
 
 void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {
@@ -613,7 +632,7 @@ void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>
 }
 
 bool RfSource::nestedBoundaryRecorded(std::span<const float> sigma_S_m) const {
-  return fullPotential_V_.size() == sigma_S_m.size() && fullFaceCurrent_A_ > 0.0;
+  return fullSigma_S_m_.size() == sigma_S_m.size() && fullFaceCurrent_A_ > 0.0;
 }
 
 int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> sigma,

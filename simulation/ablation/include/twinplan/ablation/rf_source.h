@@ -287,6 +287,8 @@ class RfSource : public HeatSource {
   double outsideScale_ = 1.0;
   double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
   double boxPower_W() const;         // the unit SAR's power inside the nested box
+  // The sum of a SAR's positive values (plane by plane, in order; W/m3).
+  double heatingSum(std::span<const float> heating_W_m3) const;
   std::array<std::int64_t, 3> gridSize_{};
   double voxelSize_mm_ = 1.0;
   double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
@@ -328,8 +330,11 @@ class RfSource : public HeatSource {
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
+  // fullPotential_V_, fullHeating_W_m3_: without the composite grid only (with it the outside
+  // keeps the full solve's fields). fullHeatingSum_: the full solve's SAR summed (heatingSum).
   std::vector<double> fullPotential_V_;
   std::vector<float> fullHeating_W_m3_, fullSigma_S_m_;
+  double fullHeatingSum_ = 0.0;
   double fullFaceCurrent_A_ = 0.0;
   int solvesSinceFull_ = 0;
   long long potentialIterations_ = 0;
