@@ -275,25 +275,30 @@ CompositeSolution CompositePotential::solve(
   // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
   const bool warm = warmStart.size() == grid.voxelCount();
   std::vector<double> x(n);
-  forEachIndex(m, [&](std::size_t v) {
-    const std::int64_t i = std::int64_t(v) % boxGeometry_.size[0];
-    const std::int64_t j = (std::int64_t(v) / boxGeometry_.size[0]) % boxGeometry_.size[1];
-    const std::int64_t k = std::int64_t(v) / (boxGeometry_.size[0] * boxGeometry_.size[1]);
-    const NodeRole role = boxRoles_[v];
-    x[v] = role == NodeRole::Electrode ? electrode_V
-           : role == NodeRole::Tissue && warm
-               ? warmStart[grid.linearIndex(lo_[0] + i, lo_[1] + j, lo_[2] + k)]
-               : 0.0;
+  // Row by row: no divisions to find an unknown's voxel.
+  const Strides sb(boxGeometry_), sc(cellGeometry_);
+  forEachSlice(sb, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < sb.ny; ++j) {
+      const std::size_t row = boxGeometry_.linearIndex(0, j, k);
+      const std::size_t from = grid.linearIndex(lo_[0], lo_[1] + j, lo_[2] + k);
+      for (std::int64_t i = 0; i < sb.nx; ++i) {
+        const NodeRole role = boxRoles_[row + i];
+        x[row + i] = role == NodeRole::Electrode           ? electrode_V
+                     : role == NodeRole::Tissue && warm ? warmStart[from + i]
+                                                        : 0.0;
+      }
+    }
   });
-  forEachIndex(cells, [&](std::size_t c) {
-    const std::int64_t I = std::int64_t(c) % cellGeometry_.size[0];
-    const std::int64_t J = (std::int64_t(c) / cellGeometry_.size[0]) % cellGeometry_.size[1];
-    const std::int64_t K = std::int64_t(c) / (cellGeometry_.size[0] * cellGeometry_.size[1]);
-    x[m + c] =
-        cellRoles_[c] == NodeRole::Tissue && warm
-            ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J], axes_[2].start[K])] *
-                  warmOutsideScale
-            : 0.0;
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        x[m + c] = cellRoles_[c] == NodeRole::Tissue && warm
+                       ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J],
+                                                    axes_[2].start[K])] *
+                             warmOutsideScale
+                       : 0.0;
+      }
   });
   for (std::vector<float>* v : {&r_, &z_, &p_, &ap_}) v->resize(n);
   auto dot = [&](const std::vector<float>& a, const std::vector<float>& b) {
@@ -375,13 +380,17 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
     boxHeating[c.box] += float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * power * perVolume);
     if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * power;
   }
+  // Each cell's volume (voxels) and SAR, row by row (no divisions to find a cell's widths).
   std::vector<float> cellHeating(cells);
-  for (std::size_t c = 0; c < cells; ++c) {
-    const std::int64_t I = std::int64_t(c) % sc.nx, J = (std::int64_t(c) / sc.nx) % sc.ny,
-                       K = std::int64_t(c) / (sc.nx * sc.ny);
-    const double volume = double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
-    cellHeating[c] = float(cellPower[c] * perVolume / volume);
-  }
+  std::vector<double> cellVolume(cells);
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        cellVolume[c] = double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
+        cellHeating[c] = float(cellPower[c] * perVolume / cellVolume[c]);
+      }
+  });
   // The grid's fields: the box's voxels, outside each cell's value on its voxels.
   solution.potential_V.resize(grid.voxelCount());
   solution.heating_W_m3.resize(grid.voxelCount());
@@ -409,14 +418,7 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W =
       (sumOf(m, [&](std::size_t b) { return double(boxHeating[b]); }) +
-       sumOf(cells,
-             [&](std::size_t c) {
-               const std::int64_t I = std::int64_t(c) % sc.nx,
-                                  J = (std::int64_t(c) / sc.nx) % sc.ny,
-                                  K = std::int64_t(c) / (sc.nx * sc.ny);
-               return double(cellHeating[c]) *
-                      double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
-             })) *
+       sumOf(cells, [&](std::size_t c) { return double(cellHeating[c]) * cellVolume[c]; })) *
       voxelVolume_m3;
 }
 

@@ -401,12 +401,16 @@ void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector
 
 namespace twinplan::ablation::detail {
 
-std::size_t CompositeMultigrid::underIndex(std::size_t underCell) const {
-  const auto n = std::int64_t(underCell);
-  const std::int64_t a = n % under_.nx, b = (n / under_.nx) % under_.ny,
-                     c = n / (under_.nx * under_.ny);
-  return std::size_t((boxCell_[0] + a) +
-                     cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
+void CompositeMultigrid::indexUnderCells() {
+  // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
+  // as the cycle's copies themselves.
+  underCells_.resize(under_.size());
+  std::size_t u = 0;
+  for (std::int64_t c = 0; c < under_.nz; ++c)
+    for (std::int64_t b = 0; b < under_.ny; ++b)
+      for (std::int64_t a = 0; a < under_.nx; ++a)
+        underCells_[u++] = std::size_t((boxCell_[0] + a) +
+                                       cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
 }
 
 void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz,
@@ -435,6 +439,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
   }
   coarsen(box_, under_);
+  indexUnderCells();
   // Now the box level's own rows, the couplings included.
   for (std::size_t n = 0; n < box_.size(); ++n) {
     box_.diagonal[n] = float(boxDiagonal[n]);
@@ -447,7 +452,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   std::vector<double> diagonal(cellDiagonal.begin(), cellDiagonal.end());
   cellFree_.assign(cellFree.begin(), cellFree.end());
   for (std::size_t u = 0; u < under_.size(); ++u) {
-    const std::size_t c = underIndex(u);
+    const std::size_t c = underCells_[u];
     fx[c] = under_.faceX[u];
     fy[c] = under_.faceY[u];
     fz[c] = under_.faceZ[u];
@@ -486,12 +491,12 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
-  for (std::size_t u = 0; u < under_.size(); ++u) cellRhs_[underIndex(u)] = under_.rightHandSide[u];
+  for (std::size_t u = 0; u < under_.size(); ++u) cellRhs_[underCells_[u]] = under_.rightHandSide[u];
   for (const CompositeCoupling& c : couplings_)
     cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   for (std::size_t u = 0; u < under_.size(); ++u) {
-    const std::size_t c = underIndex(u);
+    const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
   }

@@ -434,7 +434,19 @@ double RfSource::nestedFaceConductance(const NestedFace& face,
   return inner > 0.0 ? 1.0 / (0.5 / inner + face.outerResistance) : 0.0;
 }
 
+void RfSource::indexNestedFaces() {
+  const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
+  const auto bx = std::size_t(nestedHi_[0] - nestedLo_[0]);
+  const auto by = std::size_t(nestedHi_[1] - nestedLo_[1]);
+  for (NestedFace& face : nestedFaces_) {
+    const std::size_t i = face.inner % nx, j = (face.inner / nx) % ny, k = face.inner / (nx * ny);
+    face.boxInner = (i - std::size_t(nestedLo_[0])) +
+                    bx * ((j - std::size_t(nestedLo_[1])) + by * (k - std::size_t(nestedLo_[2])));
+  }
+}
+
 void RfSource::keepFullSolve() {
+  indexNestedFaces();
   fullFaceCurrent_A_ = 0.0;
   const std::vector<double>& u = unitPotential_V_;
   for (NestedFace& face : nestedFaces_) {
@@ -642,12 +654,6 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   for (int a = 0; a < 3; ++a) box.size[a] = nestedHi_[a] - nestedLo_[a];
   box.spacing_mm = g.spacing_mm;
   const std::size_t m = box.voxelCount();
-  auto local = [&](std::size_t v) {
-    const auto i = std::int64_t(v % std::size_t(g.size[0]));
-    const auto j = std::int64_t((v / std::size_t(g.size[0])) % std::size_t(g.size[1]));
-    const auto k = std::int64_t(v / std::size_t(g.size[0] * g.size[1]));
-    return box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-  };
   std::vector<float> boxSigma(m);
   std::vector<NodeRole> boxRoles(m);
   std::vector<double> boxWarm(m), robin(m, 0.0);
@@ -662,7 +668,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   for (const NestedFace& face : nestedFaces_)
-    robin[local(face.inner)] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
+    robin[face.boxInner] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
   if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
   PotentialSolution solution =
       solvePotentialIn(box, boxSigma, boxRoles, 1.0, boxWarm, settings_.solver, noProgress(),
@@ -672,7 +678,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   double faceCurrent_A = 0.0;
   for (const NestedFace& face : nestedFaces_)
     faceCurrent_A += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta)) *
-                     solution.potential_V[local(face.inner)];
+                     solution.potential_V[face.boxInner];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const Strides s(g);

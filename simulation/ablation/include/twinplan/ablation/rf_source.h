@@ -268,6 +268,8 @@ class RfSource : public HeatSource {
   void recordNestedBoundary(const AblationGrid& grid);
   // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
   void setNestedBox(const AblationGrid& grid);
+  // Each nested face's boxInner, from its inner voxel.
+  void indexNestedFaces();
   // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
   void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // A full solve's fields and this step's sigma (swapped in) become the unit solution.
@@ -326,6 +328,7 @@ class RfSource : public HeatSource {
     std::size_t inner = 0, outer = 0;
     float beta = 0.0f;
     double outerResistance = -1.0;
+    std::size_t boxInner = 0;  // the inner voxel's index in the nested box
   };
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
