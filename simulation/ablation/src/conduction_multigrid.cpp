@@ -409,8 +409,8 @@ void CompositeMultigrid::indexUnderCells() {
   for (std::int64_t c = 0; c < under_.nz; ++c)
     for (std::int64_t b = 0; b < under_.ny; ++b)
       for (std::int64_t a = 0; a < under_.nx; ++a)
-        underCells_[u++] = std::size_t((boxCell_[0] + a) +
-                                       cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
+        underCells_[u++] = std::size_t(
+            (boxCell_[0] + a) + cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
 }
 
 void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz,
@@ -491,7 +491,8 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
-  for (std::size_t u = 0; u < under_.size(); ++u) cellRhs_[underCells_[u]] = under_.rightHandSide[u];
+  for (std::size_t u = 0; u < under_.size(); ++u)
+    cellRhs_[underCells_[u]] = under_.rightHandSide[u];
   for (const CompositeCoupling& c : couplings_)
     cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));

@@ -56,8 +56,7 @@ inline double capChunk(const AblationGrid& grid, std::span<const float> temperat
 // in cache: one pass where fill-then-limitToDryingEnergy takes two, with the same bits.
 // latentHeatLeft_J_m3 empty: fill only, nothing removed.
 template <class Fill>
-double fillAndLimitToDryingEnergy(const AblationGrid& grid,
-                                  std::span<const float> temperature_degC,
+double fillAndLimitToDryingEnergy(const AblationGrid& grid, std::span<const float> temperature_degC,
                                   std::span<const float> latentHeatLeft_J_m3,
                                   double vaporisationEnd_degC, double step_s,
                                   std::vector<float>& power_W_m3, Fill&& fill) {
@@ -65,10 +64,9 @@ double fillAndLimitToDryingEnergy(const AblationGrid& grid,
       parallel::IndexRange{0, power_W_m3.size()}, kDryingCapChunk, 0.0,
       [&](parallel::IndexRange r) {
         fill(r);
-        return latentHeatLeft_J_m3.empty()
-                   ? 0.0
-                   : capChunk(grid, temperature_degC, latentHeatLeft_J_m3, vaporisationEnd_degC,
-                              step_s, r, power_W_m3);
+        return latentHeatLeft_J_m3.empty() ? 0.0
+                                           : capChunk(grid, temperature_degC, latentHeatLeft_J_m3,
+                                                      vaporisationEnd_degC, step_s, r, power_W_m3);
       },
       [](double a, double b) { return a + b; });
 }

@@ -72,46 +72,14 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   // where Jacobi took about a hundred.
   detail::ConductionMultigrid& multigrid = work.multigrid;
   multigrid.build(s.nx, s.ny, s.nz, f.x, f.y, f.z, f.diagonal, unknown);
-  multigrid.applyInPlace(r, z);
-  p = z;
-  double rz = dot(s, r, z);
-  double residual = std::sqrt(dot(s, r, r));
-  const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
-  int iteration = 0;
-  while (residual > target && rhsNorm > 0.0) {
-    if (iteration >= options.maxIterations) {
-      throw Error(ErrorKind::Internal,
-                  "The RF potential did not converge in " + std::to_string(iteration) +
-                      " conjugate-gradient iterations (relative residual " +
-                      std::to_string(residual / rhsNorm) + "); report this grid.",
-                  "solvePotential");
-    }
-    progress.check();
-    const double alpha = rz / applyOperator<float, float>(s, f, roles, p, ap);
-    // The update, with |r|^2 of the new residual in the same pass (same order as dot()).
-    const double rr = sumOverSlices(s, [&](std::int64_t k) {
-      double sum = 0.0;
-      for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
-        x[v] += alpha * p[v];
-        r[v] = float(r[v] - alpha * ap[v]);
-        sum += double(r[v]) * double(r[v]);
-      }
-      return sum;
-    });
-    multigrid.applyInPlace(r, z);
-    const double rzNext = dot(s, r, z);
-    const double beta = rzNext / rz;
-    rz = rzNext;
-    forEachSlice(s, [&](std::int64_t k) {
-      for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
-        p[v] = float(z[v] + beta * p[v]);
-      }
-    });
-    residual = std::sqrt(rr);
-    ++iteration;
-  }
-  solution.iterations = iteration;
-  solution.relativeResidual = rhsNorm > 0.0 ? residual / rhsNorm : 0.0;
+  const ConjugateGradientResult cg = conjugateGradients(
+      SliceChunks{s},
+      [&](const std::vector<float>& in, std::vector<float>& out) {
+        return applyOperator<float, float>(s, f, roles, in, out);
+      },
+      [&] { multigrid.applyInPlace(r, z); }, x, r, z, p, ap, rhsNorm, options, progress, "");
+  solution.iterations = cg.iterations;
+  solution.relativeResidual = cg.relativeResidual;
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
