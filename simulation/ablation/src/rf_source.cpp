@@ -23,6 +23,12 @@ struct PotentialWorkspace {
   std::vector<float> r, z, p, ap;
   std::vector<std::uint8_t> unknown;
   ConductionMultigrid multigrid;
+  // The nested box's copies of sigma, roles and the first guess, and its Robin conductances.
+  struct Box {
+    std::vector<float> sigma;
+    std::vector<NodeRole> roles;
+    std::vector<double> warm, robin;
+  } box;
 };
 }  // namespace detail
 
@@ -622,25 +628,29 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   for (int a = 0; a < 3; ++a) box.size[a] = nestedHi_[a] - nestedLo_[a];
   box.spacing_mm = g.spacing_mm;
   const std::size_t m = box.voxelCount();
-  std::vector<float> boxSigma(m);
-  std::vector<NodeRole> boxRoles(m);
-  std::vector<double> boxWarm(m), robin(m, 0.0);
-  for (std::int64_t k = 0; k < box.size[2]; ++k)
+  if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
+  // The box's sigma, roles and first guess, slice by slice into arrays kept from solve to solve.
+  detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
+  b.sigma.resize(m);
+  b.roles.resize(m);
+  b.warm.resize(m);
+  b.robin.assign(m, 0.0);
+  forEachSlice(Strides(box), [&](std::int64_t k) {
     for (std::int64_t j = 0; j < box.size[1]; ++j) {
       const std::size_t v0 = g.linearIndex(nestedLo_[0], nestedLo_[1] + j, nestedLo_[2] + k);
       const std::size_t n0 = box.linearIndex(0, j, k);
       for (std::int64_t i = 0; i < box.size[0]; ++i) {
-        boxSigma[n0 + i] = sigma[v0 + i];
-        boxRoles[n0 + i] = roles_[v0 + i];
-        boxWarm[n0 + i] = unitPotential_V_[v0 + i];
+        b.sigma[n0 + i] = sigma[v0 + i];
+        b.roles[n0 + i] = roles_[v0 + i];
+        b.warm[n0 + i] = unitPotential_V_[v0 + i];
       }
     }
+  });
   for (const NestedFace& face : nestedFaces_)
-    robin[face.boxInner] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
-  if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
+    b.robin[face.boxInner] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
   PotentialSolution solution =
-      solvePotentialIn(box, boxSigma, boxRoles, 1.0, boxWarm, settings_.solver, noProgress(),
-                       *nestedWorkspace_, robin);
+      solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
+                       *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
   double faceCurrent_A = 0.0;
