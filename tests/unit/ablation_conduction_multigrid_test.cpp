@@ -14,7 +14,9 @@
 #include <span>
 #include <vector>
 
+#include "composite_potential.h"
 #include "conduction_multigrid.h"
+#include "test_support.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -543,6 +545,36 @@ TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConduct
   // on the same system (on the 10-minute RF run, 381 against 552).
   EXPECT_LT(withMultigrid, withVCycle);
   (void)errorJacobi;
+}
+
+// The composite grid's solve polls the progress sink like the 1 mm solve (it did not before
+// session 16, so a cancel waited for the whole solve) and, left alone, gives the 1 mm solve's
+// power: a 25^3 grid of 0.33 S/m, grounded faces, an electrode line of 7 voxels at its centre,
+// the box 5 voxels around it (snapped to whole cells).
+TEST(CompositePotential, TheSolveCancelsWhenAskedAndOtherwiseGivesTheFullSolvesPower) {
+  ImageGeometry g;
+  g.size = {25, 25, 25};
+  std::vector<float> sigma(g.voxelCount(), 0.33f);
+  std::vector<NodeRole> roles(g.voxelCount(), NodeRole::Tissue);
+  for (std::int64_t k = 0; k < 25; ++k)
+    for (std::int64_t j = 0; j < 25; ++j)
+      for (std::int64_t i = 0; i < 25; ++i)
+        if (i == 0 || j == 0 || k == 0 || i == 24 || j == 24 || k == 24)
+          roles[g.linearIndex(i, j, k)] = NodeRole::Ground;
+  for (std::int64_t k = 9; k < 16; ++k) roles[g.linearIndex(12, 12, k)] = NodeRole::Electrode;
+  std::array<std::int64_t, 3> lo{7, 7, 4}, hi{18, 18, 21};
+  CompositePotential::snapBox(g, lo, hi);
+  const PotentialSolverOptions options{1e-8, 500};
+  CompositePotential composite;
+  test::RecordingProgress cancel(0);  // asks to cancel from the start
+  EXPECT_THROW(composite.solve(g, sigma, roles, lo, hi, 1.0, {}, 1.0, options, cancel), Cancelled);
+  const CompositeSolution solution =
+      composite.solve(g, sigma, roles, lo, hi, 1.0, {}, 1.0, options);
+  const PotentialSolution full = solvePotential(g, sigma, roles, 1.0, {}, options);
+  std::printf("composite power %.8f W in %d iterations, 1 mm %.8f W\n", solution.power_W,
+              solution.iterations, full.power_W);
+  EXPECT_GT(solution.iterations, 0);
+  EXPECT_NEAR(solution.power_W / full.power_W, 1.0, 5e-4);
 }
 
 }  // namespace

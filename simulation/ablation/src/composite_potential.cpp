@@ -21,25 +21,20 @@ double cellConductance(double area, double widthA, double sigmaA, double widthB,
                                       : 0.0;
 }
 
+// The unknowns per chunk of the solve's sums and loops.
+constexpr std::size_t kChunk = std::size_t(1) << 15;
+
 // Deterministic sum of f(n) over [0, count): fixed chunks, added in order.
 template <class F>
 double sumOf(std::size_t count, F&& f) {
   return parallel::parallelReduce(
-      IndexRange{0, count}, 1 << 15, 0.0,
+      IndexRange{0, count}, kChunk, 0.0,
       [&](IndexRange r) {
         double sum = 0.0;
         for (std::size_t n = r.begin; n < r.end; ++n) sum += f(n);
         return sum;
       },
       [](double a, double b) { return a + b; });
-}
-
-// body(n) for n in [0, count), in parallel.
-template <class Body>
-void forEachIndex(std::size_t count, Body&& body) {
-  parallel::parallelFor(IndexRange{0, count}, 1 << 15, [&](IndexRange r) {
-    for (std::size_t n = r.begin; n < r.end; ++n) body(n);
-  });
 }
 
 }  // namespace
@@ -269,76 +264,59 @@ CompositeSolution CompositePotential::solve(
     const ImageGeometry& grid, std::span<const float> sigma_S_m, std::span<const NodeRole> roles,
     const std::array<std::int64_t, 3>& lo, const std::array<std::int64_t, 3>& hi,
     double electrode_V, std::span<const double> warmStart, double warmOutsideScale,
-    const PotentialSolverOptions& options) {
+    const PotentialSolverOptions& options, Progress& progress) {
   setUp(grid, sigma_S_m, roles, lo, hi);
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
   // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
   const bool warm = warmStart.size() == grid.voxelCount();
   std::vector<double> x(n);
-  forEachIndex(m, [&](std::size_t v) {
-    const std::int64_t i = std::int64_t(v) % boxGeometry_.size[0];
-    const std::int64_t j = (std::int64_t(v) / boxGeometry_.size[0]) % boxGeometry_.size[1];
-    const std::int64_t k = std::int64_t(v) / (boxGeometry_.size[0] * boxGeometry_.size[1]);
-    const NodeRole role = boxRoles_[v];
-    x[v] = role == NodeRole::Electrode ? electrode_V
-           : role == NodeRole::Tissue && warm
-               ? warmStart[grid.linearIndex(lo_[0] + i, lo_[1] + j, lo_[2] + k)]
-               : 0.0;
+  // Row by row: no divisions to find an unknown's voxel.
+  const Strides sb(boxGeometry_), sc(cellGeometry_);
+  forEachSlice(sb, [&](std::int64_t k) {
+    for (std::int64_t j = 0; j < sb.ny; ++j) {
+      const std::size_t row = boxGeometry_.linearIndex(0, j, k);
+      const std::size_t from = grid.linearIndex(lo_[0], lo_[1] + j, lo_[2] + k);
+      for (std::int64_t i = 0; i < sb.nx; ++i) {
+        const NodeRole role = boxRoles_[row + i];
+        x[row + i] = role == NodeRole::Electrode        ? electrode_V
+                     : role == NodeRole::Tissue && warm ? warmStart[from + i]
+                                                        : 0.0;
+      }
+    }
   });
-  forEachIndex(cells, [&](std::size_t c) {
-    const std::int64_t I = std::int64_t(c) % cellGeometry_.size[0];
-    const std::int64_t J = (std::int64_t(c) / cellGeometry_.size[0]) % cellGeometry_.size[1];
-    const std::int64_t K = std::int64_t(c) / (cellGeometry_.size[0] * cellGeometry_.size[1]);
-    x[m + c] =
-        cellRoles_[c] == NodeRole::Tissue && warm
-            ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J], axes_[2].start[K])] *
-                  warmOutsideScale
-            : 0.0;
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        x[m + c] = cellRoles_[c] == NodeRole::Tissue && warm
+                       ? warmStart[grid.linearIndex(axes_[0].start[I], axes_[1].start[J],
+                                                    axes_[2].start[K])] *
+                             warmOutsideScale
+                       : 0.0;
+      }
   });
   for (std::vector<float>* v : {&r_, &z_, &p_, &ap_}) v->resize(n);
-  auto dot = [&](const std::vector<float>& a, const std::vector<float>& b) {
-    return sumOf(n, [&](std::size_t v) { return double(a[v]) * double(b[v]); });
-  };
-  auto precondition = [&] {
-    multigrid_.apply(std::span<const float>(r_).first(m), std::span<const float>(r_).subspan(m),
-                     std::span<float>(z_).first(m), std::span<float>(z_).subspan(m));
-  };
   const double rhsNorm =
       dirichletPullNorm(Strides(boxGeometry_), boxFaces_, boxRoles_, electrode_V);
   applyComposite<double>(x, r_, /*negate=*/true);  // r = b - A x
-  precondition();
-  p_ = z_;
-  double rz = dot(r_, z_);
-  double residual = std::sqrt(dot(r_, r_));
-  const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
-  int iteration = 0;
-  while (residual > target && rhsNorm > 0.0) {
-    if (iteration >= options.maxIterations) {
-      throw Error(ErrorKind::Internal,
-                  "The RF potential on the composite grid did not converge in " +
-                      std::to_string(iteration) +
-                      " conjugate-gradient iterations (relative "
-                      "residual " +
-                      std::to_string(residual / rhsNorm) + "); report this grid.",
-                  "CompositePotential");
-    }
-    applyComposite<float>(p_, ap_, false);
-    const double alpha = rz / dot(p_, ap_);
-    const double rr = sumOf(n, [&](std::size_t v) {
-      x[v] += alpha * p_[v];
-      r_[v] = float(r_[v] - alpha * ap_[v]);
-      return double(r_[v]) * double(r_[v]);
-    });
-    precondition();
-    const double rzNext = dot(r_, z_);
-    const double beta = rzNext / rz;
-    rz = rzNext;
-    forEachIndex(n, [&](std::size_t v) { p_[v] = float(z_[v] + beta * p_[v]); });
-    residual = std::sqrt(rr);
-    ++iteration;
-  }
+  const FixedChunks chunks{n, kChunk};
+  const ConjugateGradientResult cg = conjugateGradients(
+      chunks,
+      [&](const std::vector<float>& in, std::vector<float>& out) {
+        applyComposite<float>(in, out, false);
+        return chunks.sum([&](std::size_t begin, std::size_t end) {
+          double sum = 0.0;
+          for (std::size_t v = begin; v < end; ++v) sum += double(in[v]) * double(out[v]);
+          return sum;
+        });
+      },
+      [&] {
+        multigrid_.apply(std::span<const float>(r_).first(m), std::span<const float>(r_).subspan(m),
+                         std::span<float>(z_).first(m), std::span<float>(z_).subspan(m));
+      },
+      x, r_, z_, p_, ap_, rhsNorm, options, progress, " on the composite grid");
   CompositeSolution solution;
-  solution.iterations = iteration;
+  solution.iterations = cg.iterations;
   fillGridFields(grid, x, solution);
   solution.faces = faces_;
   return solution;
@@ -375,13 +353,17 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
     boxHeating[c.box] += float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * power * perVolume);
     if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * power;
   }
+  // Each cell's volume (voxels) and SAR, row by row (no divisions to find a cell's widths).
   std::vector<float> cellHeating(cells);
-  for (std::size_t c = 0; c < cells; ++c) {
-    const std::int64_t I = std::int64_t(c) % sc.nx, J = (std::int64_t(c) / sc.nx) % sc.ny,
-                       K = std::int64_t(c) / (sc.nx * sc.ny);
-    const double volume = double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
-    cellHeating[c] = float(cellPower[c] * perVolume / volume);
-  }
+  std::vector<double> cellVolume(cells);
+  forEachSlice(sc, [&](std::int64_t K) {
+    for (std::int64_t J = 0; J < sc.ny; ++J)
+      for (std::int64_t I = 0; I < sc.nx; ++I) {
+        const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        cellVolume[c] = double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
+        cellHeating[c] = float(cellPower[c] * perVolume / cellVolume[c]);
+      }
+  });
   // The grid's fields: the box's voxels, outside each cell's value on its voxels.
   solution.potential_V.resize(grid.voxelCount());
   solution.heating_W_m3.resize(grid.voxelCount());
@@ -409,14 +391,7 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W =
       (sumOf(m, [&](std::size_t b) { return double(boxHeating[b]); }) +
-       sumOf(cells,
-             [&](std::size_t c) {
-               const std::int64_t I = std::int64_t(c) % sc.nx,
-                                  J = (std::int64_t(c) / sc.nx) % sc.ny,
-                                  K = std::int64_t(c) / (sc.nx * sc.ny);
-               return double(cellHeating[c]) *
-                      double(axes_[0].width(I) * axes_[1].width(J) * axes_[2].width(K));
-             })) *
+       sumOf(cells, [&](std::size_t c) { return double(cellHeating[c]) * cellVolume[c]; })) *
       voxelVolume_m3;
 }
 

@@ -59,12 +59,13 @@ class CompositePotential {
   // Solves div(sigma grad V) = 0 with Electrode voxels at electrode_V (all inside the box) and
   // the ground layer at 0 (Ground voxels elsewhere, or an electrode outside the box, are an
   // Error(Internal)), from warmStart (per grid voxel, may be empty: a cell's first voxel
-  // gives the cell's, times warmOutsideScale). Throws Error(Internal) when CG does not converge.
+  // gives the cell's, times warmOutsideScale). Throws Error(Internal) when CG does not converge,
+  // Cancelled when progress asks.
   CompositeSolution solve(const ImageGeometry& grid, std::span<const float> sigma_S_m,
                           std::span<const NodeRole> roles, const std::array<std::int64_t, 3>& lo,
                           const std::array<std::int64_t, 3>& hi, double electrode_V,
                           std::span<const double> warmStart, double warmOutsideScale,
-                          const PotentialSolverOptions& options);
+                          const PotentialSolverOptions& options, Progress& progress = noProgress());
 
  private:
   void setUp(const ImageGeometry& grid, std::span<const float> sigma_S_m,

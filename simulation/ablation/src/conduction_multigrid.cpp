@@ -36,6 +36,36 @@ void forEachIndex(std::size_t count, Body&& body) {
 
 IndexRange allRows(const MultigridLevel& l) { return {0, static_cast<std::size_t>(l.ny * l.nz)}; }
 
+// body(rows) over the level's rows in fixed chunks of about kVoxelsPerChunk voxels. A level of
+// one chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
+// coarse levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
+template <class Body>
+void forEachRowChunk(const MultigridLevel& l, Body&& body) {
+  const IndexRange rows = allRows(l);
+  if (rows.end <= rowsPerChunk(l)) {
+    body(rows);
+    return;
+  }
+  parallel::parallelFor(rows, rowsPerChunk(l), body);
+}
+
+// body(row, j, k) for every row of the level, in forEachRowChunk's chunks, j and k counted along
+// rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
+// where two divisions per row cost about as much as the row's updates.
+template <class Body>
+void forEachRow(const MultigridLevel& l, Body&& body) {
+  forEachRowChunk(l, [&](IndexRange rows) {
+    std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      body(std::int64_t(row), j, k);
+      if (++j == l.ny) {
+        j = 0;
+        ++k;
+      }
+    }
+  });
+}
+
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
 float neighbourSum(const MultigridLevel& l, const float* x, std::int64_t n, std::int64_t i,
                    std::int64_t j, std::int64_t k) {
@@ -55,9 +85,8 @@ bool interiorRow(const MultigridLevel& l, std::int64_t j, std::int64_t k) {
 }
 
 // One Gauss-Seidel half-sweep over the voxels of one row (j, k) with (i + j + k) % 2 == colour.
-void sweepRow(MultigridLevel& l, int colour, std::int64_t row) {
+void sweepRow(MultigridLevel& l, int colour, std::int64_t row, std::int64_t j, std::int64_t k) {
   float* x = l.correction.data();
-  const std::int64_t j = row % l.ny, k = row / l.ny;
   const std::int64_t base = row * l.nx, first = (colour + j + k) & 1;
   if (!interiorRow(l, j, k)) {
     for (std::int64_t i = first; i < l.nx; i += 2) {
@@ -89,10 +118,8 @@ void sweepRow(MultigridLevel& l, int colour, std::int64_t row) {
 
 // One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
 void sweepColour(MultigridLevel& l, int colour) {
-  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row)
-      sweepRow(l, colour, std::int64_t(row));
-  });
+  forEachRow(
+      l, [&](std::int64_t row, std::int64_t j, std::int64_t k) { sweepRow(l, colour, row, j, k); });
 }
 
 // The first red half-sweep of a cycle that starts from a zero correction: every neighbour of a
@@ -102,13 +129,10 @@ void sweepColour(MultigridLevel& l, int colour) {
 void firstRedSweepFromZero(MultigridLevel& l) {
   float* x = l.correction.data();
   const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
-  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
-      const std::int64_t base = std::int64_t(row) * l.nx;
-      for (std::int64_t i = (j + k) & 1; i < l.nx; i += 2)
-        x[base + i] = b[base + i] * inverse[base + i];
-    }
+  forEachRow(l, [&](std::int64_t row, std::int64_t j, std::int64_t k) {
+    const std::int64_t base = row * l.nx;
+    for (std::int64_t i = (j + k) & 1; i < l.nx; i += 2)
+      x[base + i] = b[base + i] * inverse[base + i];
   });
 }
 
@@ -126,39 +150,36 @@ void presmooth(MultigridLevel& l, int sweeps, bool fromZero) {
 // residual = rhs - A correction on free voxels, 0 on fixed ones.
 void computeResidual(MultigridLevel& l) {
   const float* x = l.correction.data();
-  parallel::parallelFor(allRows(l), rowsPerChunk(l), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t j = std::int64_t(row) % l.ny, k = std::int64_t(row) / l.ny;
-      const std::int64_t base = std::int64_t(row) * l.nx;
-      auto general = [&](std::int64_t i) {
-        const std::int64_t n = base + i;
-        l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
-                                                          neighbourSum(l, x, n, i, j, k)
-                                                    : 0.0f;
-      };
-      if (!interiorRow(l, j, k) || l.nx < 3) {
-        for (std::int64_t i = 0; i < l.nx; ++i) general(i);
-        continue;
-      }
-      general(0);
-      // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
-      const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
-      const float* fx = l.faceX.data() + n0;
-      const float* fy = l.faceY.data() + n0;
-      const float* fz = l.faceZ.data() + n0;
-      const float* xc = x + n0;
-      const float* __restrict b = l.rightHandSide.data() + n0;
-      const float* __restrict d = l.diagonal.data() + n0;
-      const float* __restrict inverse = l.inverseDiagonal.data() + n0;
-      float* __restrict out = l.residual.data() + n0;
-      for (std::int64_t i = 0; i < inner; ++i) {
-        const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
-                        fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
-                        fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
-        out[i] = inverse[i] > 0.0f ? r : 0.0f;
-      }
-      general(l.nx - 1);
+  forEachRow(l, [&](std::int64_t row, std::int64_t j, std::int64_t k) {
+    const std::int64_t base = row * l.nx;
+    auto general = [&](std::int64_t i) {
+      const std::int64_t n = base + i;
+      l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
+                                                        neighbourSum(l, x, n, i, j, k)
+                                                  : 0.0f;
+    };
+    if (!interiorRow(l, j, k) || l.nx < 3) {
+      for (std::int64_t i = 0; i < l.nx; ++i) general(i);
+      return;
     }
+    general(0);
+    // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
+    const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
+    const float* fx = l.faceX.data() + n0;
+    const float* fy = l.faceY.data() + n0;
+    const float* fz = l.faceZ.data() + n0;
+    const float* xc = x + n0;
+    const float* __restrict b = l.rightHandSide.data() + n0;
+    const float* __restrict d = l.diagonal.data() + n0;
+    const float* __restrict inverse = l.inverseDiagonal.data() + n0;
+    float* __restrict out = l.residual.data() + n0;
+    for (std::int64_t i = 0; i < inner; ++i) {
+      const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
+                      fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
+                      fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
+      out[i] = inverse[i] > 0.0f ? r : 0.0f;
+    }
+    general(l.nx - 1);
   });
 }
 
@@ -195,14 +216,11 @@ struct ChildRow {
 // voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
 template <class Body>
 void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
-      for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
-        for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
-          body(ChildRow{std::int64_t(row) * coarse.nx, (j + fine.ny * k) * fine.nx, j, k,
-                        k == 2 * K && j == 2 * J});
-    }
+  forEachRow(coarse, [&](std::int64_t row, std::int64_t J, std::int64_t K) {
+    for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+      for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+        body(
+            ChildRow{row * coarse.nx, (j + fine.ny * k) * fine.nx, j, k, k == 2 * K && j == 2 * J});
   });
 }
 
@@ -247,12 +265,12 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
     }
   });
   // Faces of coarse voxels without an equation carry nothing.
-  parallel::parallelFor(allRows(coarse), rowsPerChunk(coarse), [&](IndexRange rows) {
+  forEachRowChunk(coarse, [&](IndexRange rows) {
     const std::int64_t cplane = coarse.nx * coarse.ny;
-    for (std::size_t row = rows.begin; row < rows.end; ++row)
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
       for (std::int64_t I = 0; I < coarse.nx; ++I) {
         const std::int64_t C = I + coarse.nx * std::int64_t(row);
-        const std::int64_t J = std::int64_t(row) % coarse.ny, K = std::int64_t(row) / coarse.ny;
         const bool self = coarse.inverseDiagonal[C] > 0.0f;
         if (!self || I + 1 >= coarse.nx || !(coarse.inverseDiagonal[C + 1] > 0.0f))
           coarse.faceX[C] = 0.0f;
@@ -261,6 +279,7 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
         if (!self || K + 1 >= coarse.nz || !(coarse.inverseDiagonal[C + cplane] > 0.0f))
           coarse.faceZ[C] = 0.0f;
       }
+    }
   });
 }
 
@@ -388,12 +407,16 @@ void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector
 
 namespace twinplan::ablation::detail {
 
-std::size_t CompositeMultigrid::underIndex(std::size_t underCell) const {
-  const auto n = std::int64_t(underCell);
-  const std::int64_t a = n % under_.nx, b = (n / under_.nx) % under_.ny,
-                     c = n / (under_.nx * under_.ny);
-  return std::size_t((boxCell_[0] + a) +
-                     cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
+void CompositeMultigrid::indexUnderCells() {
+  // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
+  // as the cycle's copies themselves.
+  underCells_.resize(under_.size());
+  std::size_t u = 0;
+  for (std::int64_t c = 0; c < under_.nz; ++c)
+    for (std::int64_t b = 0; b < under_.ny; ++b)
+      for (std::int64_t a = 0; a < under_.nx; ++a)
+        underCells_[u++] = std::size_t(
+            (boxCell_[0] + a) + cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
 }
 
 void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz,
@@ -422,6 +445,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
   }
   coarsen(box_, under_);
+  indexUnderCells();
   // Now the box level's own rows, the couplings included.
   for (std::size_t n = 0; n < box_.size(); ++n) {
     box_.diagonal[n] = float(boxDiagonal[n]);
@@ -434,7 +458,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   std::vector<double> diagonal(cellDiagonal.begin(), cellDiagonal.end());
   cellFree_.assign(cellFree.begin(), cellFree.end());
   for (std::size_t u = 0; u < under_.size(); ++u) {
-    const std::size_t c = underIndex(u);
+    const std::size_t c = underCells_[u];
     fx[c] = under_.faceX[u];
     fy[c] = under_.faceY[u];
     fz[c] = under_.faceZ[u];
@@ -473,12 +497,13 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
-  for (std::size_t u = 0; u < under_.size(); ++u) cellRhs_[underIndex(u)] = under_.rightHandSide[u];
+  for (std::size_t u = 0; u < under_.size(); ++u)
+    cellRhs_[underCells_[u]] = under_.rightHandSide[u];
   for (const CompositeCoupling& c : couplings_)
     cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   for (std::size_t u = 0; u < under_.size(); ++u) {
-    const std::size_t c = underIndex(u);
+    const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
   }

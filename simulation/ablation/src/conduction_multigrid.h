@@ -104,8 +104,9 @@ class CompositeMultigrid {
              std::span<float> zCell);
 
  private:
-  std::size_t underIndex(std::size_t underCell) const;  // a cell under the box, coarse index
+  void indexUnderCells();  // underCells_ from under_'s size, boxCell_ and cells_
   MultigridLevel box_, under_;
+  std::vector<std::size_t> underCells_;  // each cell under the box: its coarse grid's index
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
   std::array<std::int64_t, 3> boxCell_{}, cells_{};

@@ -8,10 +8,12 @@
 // more energy in a step than brings it to vaporisationEnd_degC with its remaining latent heat;
 // dry tissue above vaporisationEnd_degC takes none. Without it the SAR at a probe's edge (1e9 to
 // 1e10 W/m3 on 1 mm voxels) heats dry tissue to several hundred degC within one 5 s step.
+#include <algorithm>
 #include <span>
 #include <vector>
 
 #include "twinplan/ablation/ablation_grid.h"
+#include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
 
@@ -21,5 +23,52 @@ namespace twinplan::ablation::detail {
 double limitToDryingEnergy(const AblationGrid& grid, std::span<const float> temperature_degC,
                            std::span<const float> latentHeatLeft_J_m3, double vaporisationEnd_degC,
                            double step_s, std::vector<float>& power_W_m3);
+
+// Voxels per chunk of the cap's pass: its sum of the power removed is added chunk by chunk in
+// this order, so a caller that fills and caps in one pass keeps the bits of fill-then-cap.
+inline constexpr std::size_t kDryingCapChunk = std::size_t(1) << 16;
+
+// The cap on the voxels of one chunk; returns the power removed there (W).
+inline double capChunk(const AblationGrid& grid, std::span<const float> temperature_degC,
+                       std::span<const float> latentHeatLeft_J_m3, double vaporisationEnd_degC,
+                       double step_s, parallel::IndexRange voxels, std::span<float> power_W_m3) {
+  const double h_m = grid.voxelSize_m();
+  const double voxel_m3 = h_m * h_m * h_m;
+  double removed_W = 0.0;
+  for (std::size_t v = voxels.begin; v < voxels.end; ++v) {
+    if (power_W_m3[v] <= 0.0f) continue;
+    // Far below the latent heat left alone (the sensible part is >= 0): no cap, without the
+    // tissue's look-up and a division (the margin covers the limit's rounding).
+    if (double(power_W_m3[v]) * step_s < 0.999 * double(latentHeatLeft_J_m3[v])) continue;
+    const TissueProperties& t = grid.tissueAt(v);
+    const double sensible_J_m3 = t.density_kg_m3 * t.heatCapacity_J_kgK *
+                                 std::max(0.0, vaporisationEnd_degC - double(temperature_degC[v]));
+    const double limit_W_m3 = (sensible_J_m3 + double(latentHeatLeft_J_m3[v])) / step_s;
+    if (power_W_m3[v] > limit_W_m3) {
+      removed_W += (power_W_m3[v] - limit_W_m3) * voxel_m3;
+      power_W_m3[v] = float(limit_W_m3);
+    }
+  }
+  return removed_W;
+}
+
+// fill(voxels) writes power_W_m3 on a chunk's voxels, then the cap runs on them while they are
+// in cache: one pass where fill-then-limitToDryingEnergy takes two, with the same bits.
+// latentHeatLeft_J_m3 empty: fill only, nothing removed.
+template <class Fill>
+double fillAndLimitToDryingEnergy(const AblationGrid& grid, std::span<const float> temperature_degC,
+                                  std::span<const float> latentHeatLeft_J_m3,
+                                  double vaporisationEnd_degC, double step_s,
+                                  std::vector<float>& power_W_m3, Fill&& fill) {
+  return parallel::parallelReduce(
+      parallel::IndexRange{0, power_W_m3.size()}, kDryingCapChunk, 0.0,
+      [&](parallel::IndexRange r) {
+        fill(r);
+        return latentHeatLeft_J_m3.empty() ? 0.0
+                                           : capChunk(grid, temperature_degC, latentHeatLeft_J_m3,
+                                                      vaporisationEnd_degC, step_s, r, power_W_m3);
+      },
+      [](double a, double b) { return a + b; });
+}
 
 }  // namespace twinplan::ablation::detail

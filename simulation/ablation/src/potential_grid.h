@@ -13,6 +13,7 @@
 #include "twinplan/ablation/rf_source.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
+#include "twinplan/core/progress.h"
 
 namespace twinplan::ablation::detail::potential {
 
@@ -218,6 +219,100 @@ inline double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
     return sum;
   });
   return std::sqrt(squares);
+}
+
+// The fixed chunks the conjugate gradients sum and loop over (their order fixes the sums' bits):
+// sum(f) adds f(begin, end) over the chunks in order, forEach(f) runs f(begin, end) on each.
+// A voxel grid's slices:
+struct SliceChunks {
+  const Strides& s;
+  template <class F>
+  double sum(F&& f) const {
+    return sumOverSlices(
+        s, [&](std::int64_t k) { return f(s.sz * std::size_t(k), s.sz * std::size_t(k + 1)); });
+  }
+  template <class F>
+  void forEach(F&& f) const {
+    forEachSlice(s, [&](std::int64_t k) { f(s.sz * std::size_t(k), s.sz * std::size_t(k + 1)); });
+  }
+};
+// count unknowns in chunks of `size`:
+struct FixedChunks {
+  std::size_t count, size;
+  template <class F>
+  double sum(F&& f) const {
+    return parallel::parallelReduce(
+        IndexRange{0, count}, size, 0.0, [&](IndexRange r) { return f(r.begin, r.end); },
+        [](double a, double b) { return a + b; });
+  }
+  template <class F>
+  void forEach(F&& f) const {
+    parallel::parallelFor(IndexRange{0, count}, size, [&](IndexRange r) { f(r.begin, r.end); });
+  }
+};
+
+struct ConjugateGradientResult {
+  int iterations = 0;
+  double relativeResidual = 0.0;  // |r| / |b| at the end
+};
+
+// The preconditioned conjugate gradients of both potential solves (rf_source.cpp's on a voxel
+// grid, composite_potential.cpp's on the composite grid): float vectors, the solution and every
+// sum in double. On entry r = b - A x; applyDot(p, ap) sets ap = A p and returns p.ap summed as
+// chunks.sum sums; precondition() sets z = M^-1 r. Stops at |r| <= tolerance |b|; throws
+// Error(Internal) after options.maxIterations (`grid` names the grid in the message) and
+// Cancelled when the progress sink asks.
+template <class Chunks, class ApplyDot, class Precondition>
+ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& applyDot,
+                                           Precondition&& precondition, std::vector<double>& x,
+                                           std::vector<float>& r, std::vector<float>& z,
+                                           std::vector<float>& p, std::vector<float>& ap,
+                                           double rhsNorm, const PotentialSolverOptions& options,
+                                           Progress& progress, const std::string& grid) {
+  auto dot = [&](const std::vector<float>& a, const std::vector<float>& b) {
+    return chunks.sum([&](std::size_t begin, std::size_t end) {
+      double sum = 0.0;
+      for (std::size_t v = begin; v < end; ++v) sum += double(a[v]) * double(b[v]);
+      return sum;
+    });
+  };
+  precondition();
+  p = z;
+  double rz = dot(r, z);
+  double residual = std::sqrt(dot(r, r));
+  const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
+  int iteration = 0;
+  while (residual > target && rhsNorm > 0.0) {
+    if (iteration >= options.maxIterations) {
+      throw Error(ErrorKind::Internal,
+                  "The RF potential" + grid + " did not converge in " + std::to_string(iteration) +
+                      " conjugate-gradient iterations (relative residual " +
+                      std::to_string(residual / rhsNorm) + "); report this grid.",
+                  "solvePotential");
+    }
+    progress.check();
+    const double alpha = rz / applyDot(p, ap);
+    // The update, with |r|^2 of the new residual in the same pass (summed as dot() sums).
+    const double rr = chunks.sum([&](std::size_t begin, std::size_t end) {
+      double sum = 0.0;
+      for (std::size_t v = begin; v < end; ++v) {
+        x[v] += alpha * p[v];
+        r[v] = float(r[v] - alpha * ap[v]);
+        sum += double(r[v]) * double(r[v]);
+      }
+      return sum;
+    });
+    precondition();
+    const double rzNext = dot(r, z);
+    const double beta = rzNext / rz;
+    rz = rzNext;
+    chunks.forEach([&](std::size_t begin, std::size_t end) {
+      for (std::size_t v = begin; v < end; ++v) p[v] = float(z[v] + beta * p[v]);
+    });
+    residual = std::sqrt(rr);
+    ++iteration;
+  }
+  return {iteration, rhsNorm > 0.0 ? residual / rhsNorm : 0.0};
 }
 
 // The power of each face shared onto its voxels; see jouleHeating().

@@ -23,6 +23,12 @@ struct PotentialWorkspace {
   std::vector<float> r, z, p, ap;
   std::vector<std::uint8_t> unknown;
   ConductionMultigrid multigrid;
+  // The nested box's copies of sigma, roles and the first guess, and its Robin conductances.
+  struct Box {
+    std::vector<float> sigma;
+    std::vector<NodeRole> roles;
+    std::vector<double> warm, robin;
+  } box;
 };
 }  // namespace detail
 
@@ -72,46 +78,14 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   // where Jacobi took about a hundred.
   detail::ConductionMultigrid& multigrid = work.multigrid;
   multigrid.build(s.nx, s.ny, s.nz, f.x, f.y, f.z, f.diagonal, unknown);
-  multigrid.applyInPlace(r, z);
-  p = z;
-  double rz = dot(s, r, z);
-  double residual = std::sqrt(dot(s, r, r));
-  const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
-  int iteration = 0;
-  while (residual > target && rhsNorm > 0.0) {
-    if (iteration >= options.maxIterations) {
-      throw Error(ErrorKind::Internal,
-                  "The RF potential did not converge in " + std::to_string(iteration) +
-                      " conjugate-gradient iterations (relative residual " +
-                      std::to_string(residual / rhsNorm) + "); report this grid.",
-                  "solvePotential");
-    }
-    progress.check();
-    const double alpha = rz / applyOperator<float, float>(s, f, roles, p, ap);
-    // The update, with |r|^2 of the new residual in the same pass (same order as dot()).
-    const double rr = sumOverSlices(s, [&](std::int64_t k) {
-      double sum = 0.0;
-      for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
-        x[v] += alpha * p[v];
-        r[v] = float(r[v] - alpha * ap[v]);
-        sum += double(r[v]) * double(r[v]);
-      }
-      return sum;
-    });
-    multigrid.applyInPlace(r, z);
-    const double rzNext = dot(s, r, z);
-    const double beta = rzNext / rz;
-    rz = rzNext;
-    forEachSlice(s, [&](std::int64_t k) {
-      for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v) {
-        p[v] = float(z[v] + beta * p[v]);
-      }
-    });
-    residual = std::sqrt(rr);
-    ++iteration;
-  }
-  solution.iterations = iteration;
-  solution.relativeResidual = rhsNorm > 0.0 ? residual / rhsNorm : 0.0;
+  const ConjugateGradientResult cg = conjugateGradients(
+      SliceChunks{s},
+      [&](const std::vector<float>& in, std::vector<float>& out) {
+        return applyOperator<float, float>(s, f, roles, in, out);
+      },
+      [&] { multigrid.applyInPlace(r, z); }, x, r, z, p, ap, rhsNorm, options, progress, "");
+  solution.iterations = cg.iterations;
+  solution.relativeResidual = cg.relativeResidual;
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
@@ -434,7 +408,19 @@ double RfSource::nestedFaceConductance(const NestedFace& face,
   return inner > 0.0 ? 1.0 / (0.5 / inner + face.outerResistance) : 0.0;
 }
 
+void RfSource::indexNestedFaces() {
+  const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
+  const auto bx = std::size_t(nestedHi_[0] - nestedLo_[0]);
+  const auto by = std::size_t(nestedHi_[1] - nestedLo_[1]);
+  for (NestedFace& face : nestedFaces_) {
+    const std::size_t i = face.inner % nx, j = (face.inner / nx) % ny, k = face.inner / (nx * ny);
+    face.boxInner = (i - std::size_t(nestedLo_[0])) +
+                    bx * ((j - std::size_t(nestedLo_[1])) + by * (k - std::size_t(nestedLo_[2])));
+  }
+}
+
 void RfSource::keepFullSolve() {
+  indexNestedFaces();
   fullFaceCurrent_A_ = 0.0;
   const std::vector<double>& u = unitPotential_V_;
   for (NestedFace& face : nestedFaces_) {
@@ -444,9 +430,14 @@ void RfSource::keepFullSolve() {
     fullFaceCurrent_A_ +=
         nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
   }
-  fullPotential_V_ = unitPotential_V_;
-  fullHeating_W_m3_ = unitHeating_W_m3_;
+  // With the composite grid the nested steps leave the outside's potential and SAR as they are
+  // and read them scaled (outsideScale_): no copies.
+  if (!settings_.compositePotential) {
+    fullPotential_V_ = unitPotential_V_;
+    fullHeating_W_m3_ = unitHeating_W_m3_;
+  }
   fullSigma_S_m_ = solvedSigma_S_m_;
+  fullHeatingSum_ = heatingSum(unitHeating_W_m3_);
   solvesSinceFull_ = 0;
   outsideScale_ = 1.0;
   if (!settings_.compositePotential) return;
@@ -489,6 +480,20 @@ void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) con
     }
     v = rowEnd;
   }
+}
+
+double RfSource::heatingSum(std::span<const float> heating_W_m3) const {
+  // Plane by plane in voxel order, the planes in order.
+  const auto plane = std::size_t(gridSize_[0] * gridSize_[1]);
+  return parallel::parallelReduce(
+      IndexRange{0, heating_W_m3.size() / plane}, 1, 0.0,
+      [&](IndexRange planes) {
+        double sum = 0.0;
+        for (std::size_t v = planes.begin * plane; v < planes.end * plane; ++v)
+          if (heating_W_m3[v] > 0.0f) sum += heating_W_m3[v];
+        return sum;
+      },
+      [](double a, double b) { return a + b; });
 }
 
 template <class Row>
@@ -561,47 +566,47 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
 
 bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
                                   std::span<const float> sigma_S_m) const {
-  if (!settings_.nestedPotential || fullPotential_V_.size() != sigma_S_m.size() ||
-      solvesSinceFull_ >= settings_.nestedFullSolveInterval || !(fullFaceCurrent_A_ > 0.0))
+  if (!settings_.nestedPotential || fullSigma_S_m_.size() != sigma_S_m.size() ||
+      solvesSinceFull_ >= settings_.nestedFullSolveInterval || !(fullFaceCurrent_A_ > 0.0) ||
+      !(fullHeatingSum_ > 0.0))
     return false;
   // The change of sigma outside the box since the full solve, weighted by its SAR, as a
-  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange).
-  struct Sums {
-    double outside = 0.0, all = 0.0;
-  };
+  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). With
+  // the composite grid the nested steps leave the full solve's SAR outside the box as it was.
+  const std::vector<float>& fullHeating =
+      settings_.compositePotential ? unitHeating_W_m3_ : fullHeating_W_m3_;
   const std::size_t n = sigma_S_m.size();
   const std::size_t sx = std::size_t(grid.geometry.size[0]);
   const std::size_t sxy = sx * std::size_t(grid.geometry.size[1]);
-  const Sums sums = parallel::parallelReduce(
-      IndexRange{0, n / sxy}, 1, Sums{},
+  const double outside = parallel::parallelReduce(
+      IndexRange{0, n / sxy}, 1, 0.0,
       [&](IndexRange planes) {
-        Sums sum;
-        // Row by row, in voxel order (no division per voxel to find its row and column).
+        double sum = 0.0;
+        auto add = [&](std::size_t first, std::size_t last) {
+          for (std::size_t v = first; v < last; ++v) {
+            const double q = fullHeating[v];
+            if (q > 0.0 && fullSigma_S_m_[v] > 0.0f)
+              sum += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+          }
+        };
+        // Row by row, in voxel order, the box's stretch of a row left out.
         for (std::size_t k = planes.begin; k < planes.end; ++k)
           for (std::size_t j = 0; j < sxy / sx; ++j) {
             const bool rowInside =
                 std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
                 std::int64_t(j) >= nestedLo_[1] && std::int64_t(j) < nestedHi_[1];
             const std::size_t v0 = k * sxy + j * sx;
-            for (std::size_t i = 0; i < sx; ++i) {
-              const std::size_t v = v0 + i;
-              const double q = fullHeating_W_m3_[v];
-              if (q <= 0.0) continue;
-              sum.all += q;
-              const bool inside =
-                  rowInside && std::int64_t(i) >= nestedLo_[0] && std::int64_t(i) < nestedHi_[0];
-              if (!inside && fullSigma_S_m_[v] > 0.0f)
-                sum.outside += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
+            if (!rowInside) {
+              add(v0, v0 + sx);
+              continue;
             }
+            add(v0, v0 + std::size_t(nestedLo_[0]));
+            add(v0 + std::size_t(nestedHi_[0]), v0 + sx);
           }
         return sum;
       },
-      [](Sums a, const Sums& b) {
-        a.outside += b.outside;
-        a.all += b.all;
-        return a;
-      });
-  return sums.all > 0.0 && sums.outside / sums.all <= settings_.nestedOuterConductanceChange;
+      [](double a, double b) { return a + b; });
+  return outside / fullHeatingSum_ <= settings_.nestedOuterConductanceChange;
 }
 
 void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {
@@ -613,7 +618,7 @@ void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>
 }
 
 bool RfSource::nestedBoundaryRecorded(std::span<const float> sigma_S_m) const {
-  return fullPotential_V_.size() == sigma_S_m.size() && fullFaceCurrent_A_ > 0.0;
+  return fullSigma_S_m_.size() == sigma_S_m.size() && fullFaceCurrent_A_ > 0.0;
 }
 
 int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> sigma,
@@ -623,37 +628,35 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   for (int a = 0; a < 3; ++a) box.size[a] = nestedHi_[a] - nestedLo_[a];
   box.spacing_mm = g.spacing_mm;
   const std::size_t m = box.voxelCount();
-  auto local = [&](std::size_t v) {
-    const auto i = std::int64_t(v % std::size_t(g.size[0]));
-    const auto j = std::int64_t((v / std::size_t(g.size[0])) % std::size_t(g.size[1]));
-    const auto k = std::int64_t(v / std::size_t(g.size[0] * g.size[1]));
-    return box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-  };
-  std::vector<float> boxSigma(m);
-  std::vector<NodeRole> boxRoles(m);
-  std::vector<double> boxWarm(m), robin(m, 0.0);
-  for (std::int64_t k = 0; k < box.size[2]; ++k)
+  if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
+  // The box's sigma, roles and first guess, slice by slice into arrays kept from solve to solve.
+  detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
+  b.sigma.resize(m);
+  b.roles.resize(m);
+  b.warm.resize(m);
+  b.robin.assign(m, 0.0);
+  forEachSlice(Strides(box), [&](std::int64_t k) {
     for (std::int64_t j = 0; j < box.size[1]; ++j) {
       const std::size_t v0 = g.linearIndex(nestedLo_[0], nestedLo_[1] + j, nestedLo_[2] + k);
       const std::size_t n0 = box.linearIndex(0, j, k);
       for (std::int64_t i = 0; i < box.size[0]; ++i) {
-        boxSigma[n0 + i] = sigma[v0 + i];
-        boxRoles[n0 + i] = roles_[v0 + i];
-        boxWarm[n0 + i] = unitPotential_V_[v0 + i];
+        b.sigma[n0 + i] = sigma[v0 + i];
+        b.roles[n0 + i] = roles_[v0 + i];
+        b.warm[n0 + i] = unitPotential_V_[v0 + i];
       }
     }
+  });
   for (const NestedFace& face : nestedFaces_)
-    robin[local(face.inner)] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
-  if (!nestedWorkspace_) nestedWorkspace_ = std::make_unique<detail::PotentialWorkspace>();
+    b.robin[face.boxInner] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
   PotentialSolution solution =
-      solvePotentialIn(box, boxSigma, boxRoles, 1.0, boxWarm, settings_.solver, noProgress(),
-                       *nestedWorkspace_, robin);
+      solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
+                       *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
   double faceCurrent_A = 0.0;
   for (const NestedFace& face : nestedFaces_)
     faceCurrent_A += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta)) *
-                     solution.potential_V[local(face.inner)];
+                     solution.potential_V[face.boxInner];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const Strides s(g);
@@ -789,14 +792,6 @@ bool RfSource::powerHeldOff(double time_s) const {
   }
 }
 
-double RfSource::limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
-                                     std::span<const float> temperature_degC, double step_s,
-                                     std::vector<float>& power_W_m3) const {
-  // Only tissue voxels carry Joule heating (jouleHeating), so the cap sees no electrode or ground.
-  return detail::limitToDryingEnergy(grid, temperature_degC, state.latentHeatLeft_J_m3,
-                                     settings_.vaporisationEnd_degC, step_s, power_W_m3);
-}
-
 void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& state, double step_s,
                               std::vector<float>& power_W_m3) {
   const std::size_t n = grid.geometry.voxelCount();
@@ -834,16 +829,31 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   const double scale = power_W / unitPower_W_;  // V0^2
   power_W_m3.resize(n);
   const double outsideScale = scale * (outsideScale_ * outsideScale_);
-  parallel::parallelFor(IndexRange{0, n}, 1 << 16, [&](IndexRange r) {
-    walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
-      const double factor = outside ? outsideScale : scale;
-      for (std::size_t v = first; v < last; ++v)
-        power_W_m3[v] = float(unitHeating_W_m3_[v] * factor);
-    });
-  });
-  deliveredPower_W_ = power_W;
-  if (!state.latentHeatLeft_J_m3.empty())
-    deliveredPower_W_ -= limitToDryingEnergy(grid, state, temperature, step_s, power_W_m3);
+  // The SAR at this power and the drying cap in one pass. The cap: within a step, tissue whose
+  // water has boiled off stops conducting (sigma collapses by vaporisationEnd_degC), so no voxel
+  // can take more energy in a step than brings it to vaporisationEnd_degC with its remaining
+  // latent heat; the power is explicit over the step, so without it the SAR at the electrode's
+  // edges (~1e10 W/m3 on 1 mm voxels) heats dry tissue to ~1000 degC within one 5 s step (only
+  // when the solver models vaporisation). With no power (a roll-off's pause, the end of the last
+  // ramp) every voxel's power is 0 and nothing is left to cap.
+  const bool off = power_W == 0.0;
+  const std::span<const float> latent =
+      off ? std::span<const float>() : std::span<const float>(state.latentHeatLeft_J_m3);
+  const double removed_W = detail::fillAndLimitToDryingEnergy(
+      grid, temperature, latent, settings_.vaporisationEnd_degC, step_s, power_W_m3,
+      [&](IndexRange r) {
+        if (off) {
+          std::fill(power_W_m3.begin() + std::ptrdiff_t(r.begin),
+                    power_W_m3.begin() + std::ptrdiff_t(r.end), 0.0f);
+          return;
+        }
+        walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
+          const double factor = outside ? outsideScale : scale;
+          for (std::size_t v = first; v < last; ++v)
+            power_W_m3[v] = float(unitHeating_W_m3_[v] * factor);
+        });
+      });
+  deliveredPower_W_ = power_W - removed_W;
   log_.push_back({state.time_s, power_W, impedance_ohm, std::sqrt(power_W * impedance_ohm),
                   controlled_degC, power_W > 0.0});
 }

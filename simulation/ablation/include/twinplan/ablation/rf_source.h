@@ -268,6 +268,8 @@ class RfSource : public HeatSource {
   void recordNestedBoundary(const AblationGrid& grid);
   // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
   void setNestedBox(const AblationGrid& grid);
+  // Each nested face's boxInner, from its inner voxel.
+  void indexNestedFaces();
   // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
   void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // A full solve's fields and this step's sigma (swapped in) become the unit solution.
@@ -287,17 +289,10 @@ class RfSource : public HeatSource {
   double outsideScale_ = 1.0;
   double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
   double boxPower_W() const;         // the unit SAR's power inside the nested box
+  // The sum of a SAR's positive values (plane by plane, in order; W/m3).
+  double heatingSum(std::span<const float> heating_W_m3) const;
   std::array<std::int64_t, 3> gridSize_{};
   double voxelSize_mm_ = 1.0;
-  // Within a step, tissue whose water has boiled off stops conducting (sigma collapses by
-  // vaporisationEnd_degC), so no voxel can take more energy in a step than brings it to
-  // vaporisationEnd_degC with its remaining latent heat; the power is explicit over the step,
-  // so without this the SAR at the electrode's edges (~1e10 W/m3 on 1 mm voxels) heats dry
-  // tissue to ~1000 degC within one 5 s step. Caps power_W_m3 there (only when the solver
-  // models vaporisation) and returns the power removed (W).
-  double limitToDryingEnergy(const AblationGrid& grid, const ThermalState& state,
-                             std::span<const float> temperature_degC, double step_s,
-                             std::vector<float>& power_W_m3) const;
   double decidePower(const ThermalState& state, double step_s, double impedance_ohm,
                      double controlled_degC);
   double rampPower(const ThermalState& state, double impedance_ohm, double controlled_degC);
@@ -333,12 +328,16 @@ class RfSource : public HeatSource {
     std::size_t inner = 0, outer = 0;
     float beta = 0.0f;
     double outerResistance = -1.0;
+    std::size_t boxInner = 0;  // the inner voxel's index in the nested box
   };
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
+  // fullPotential_V_, fullHeating_W_m3_: without the composite grid only (with it the outside
+  // keeps the full solve's fields). fullHeatingSum_: the full solve's SAR summed (heatingSum).
   std::vector<double> fullPotential_V_;
   std::vector<float> fullHeating_W_m3_, fullSigma_S_m_;
+  double fullHeatingSum_ = 0.0;
   double fullFaceCurrent_A_ = 0.0;
   int solvesSinceFull_ = 0;
   long long potentialIterations_ = 0;
