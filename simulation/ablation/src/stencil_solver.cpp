@@ -115,19 +115,6 @@ void step(float alpha, const float* __restrict p, const float* __restrict q, flo
   }
 }
 
-// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z.
-ResidualNorms precondition(const StencilSystem& s, const std::vector<float>& inverseDiagonal,
-                           const std::vector<float>& r, std::vector<float>& z) {
-  return parallel::parallelReduce(
-      allRows(s), rowsPerChunk(s), ResidualNorms{},
-      [&](parallel::IndexRange rows) {
-        const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
-        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
-        return dotAndLargest(r.data() + first, z.data() + first, count);
-      },
-      combine);
-}
-
 // q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
 // their residual is never read, since their inverse diagonal (so z and p) stays 0.
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
@@ -143,31 +130,6 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
       [](double a, double b) { return a + b; });
 }
 
-// x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
-ResidualNorms updateAndPrecondition(const StencilSystem& s, float alpha,
-                                    const std::vector<float>& inverseDiagonal,
-                                    const std::vector<float>& p, const std::vector<float>& q,
-                                    std::vector<float>& x, std::vector<float>& r,
-                                    std::vector<float>& z) {
-  return parallel::parallelReduce(
-      allRows(s), rowsPerChunk(s), ResidualNorms{},
-      [&](parallel::IndexRange rows) {
-        const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
-        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first, count);
-        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
-        return dotAndLargest(r.data() + first, z.data() + first, count);
-      },
-      combine);
-}
-
-// p = z + beta p.
-void updateDirection(const StencilSystem& s, float beta, const std::vector<float>& z,
-                     std::vector<float>& p) {
-  parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
-    for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n) p[n] = z[n] + beta * p[n];
-  });
-}
-
 // r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
 // own residual is never read, their inverse diagonal being 0).
 void initialResidual(const StencilSystem& s, const std::vector<float>& x, std::vector<float>& r) {
@@ -175,6 +137,226 @@ void initialResidual(const StencilSystem& s, const std::vector<float>& x, std::v
   parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
     for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n)
       r[n] = s.rightHandSide[n] - r[n];
+  });
+}
+
+[[noreturn]] void throwNotConverged(int maxIterations, double largestCorrection_K) {
+  throw Error(ErrorKind::Internal,
+              "The bioheat solver did not converge in " + std::to_string(maxIterations) +
+                  " conjugate-gradient iterations (largest correction " +
+                  std::to_string(largestCorrection_K) +
+                  " K); check the tissue properties or shorten the time step.",
+              "maxSolverIterations");
+}
+
+// The red-black packing of a box (ColourArrays): row (j, k) = row index j + ny k, `stride`
+// slots a row (its colour's ceil(nx / 2) voxels and a padding slot at each end).
+struct Packing {
+  std::int64_t nx = 0, ny = 0, nz = 0, half = 0, stride = 0;
+  explicit Packing(const StencilSystem& s)
+      : nx(s.nx), ny(s.ny), nz(s.nz), half((s.nx + 1) / 2), stride((s.nx + 1) / 2 + 2) {}
+  std::size_t rows() const { return static_cast<std::size_t>(ny * nz); }
+  std::size_t slots() const { return rows() * static_cast<std::size_t>(stride); }
+  // The slot of the row's voxel m = 0.
+  std::size_t first(std::int64_t row) const { return static_cast<std::size_t>(row * stride + 1); }
+  // i of the row's voxel m = 0 in colour c: 0 or 1.
+  std::int64_t start(int colour, std::int64_t row) const {
+    return (colour + row % ny + row / ny) & 1;
+  }
+  // About kVoxelsPerChunk voxels of the box a chunk, fixed by the box (not by the threads).
+  std::size_t rowsPerChunk() const {
+    return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / nx));
+  }
+  parallel::IndexRange allRows() const { return {0, rows()}; }
+};
+
+// Packs colour c of the system and of x, row by row (padding zeroed).
+void packColour(const StencilSystem& s, const std::vector<float>& x, const Packing& pk, int colour,
+                ColourArrays& c) {
+  for (std::vector<float>* v : {&c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX,
+                                &c.faceY, &c.faceZ, &c.value})
+    v->resize(pk.slots());
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::int64_t j = r % s.ny, k = r / s.ny, s0 = pk.start(colour, r);
+      const bool lastY = j + 1 == s.ny, lastZ = k + 1 == s.nz;
+      const std::size_t padding = pk.first(r) - 1;
+      for (std::int64_t slot = 0; slot < pk.stride; ++slot) {
+        const std::size_t out = padding + static_cast<std::size_t>(slot);
+        const std::int64_t i = 2 * (slot - 1) + s0;
+        if (slot == 0 || i >= s.nx) {
+          for (std::vector<float>* v : {&c.diagonal, &c.inverseDiagonal, &c.rightHandSide,
+                                        &c.faceX, &c.faceY, &c.faceZ, &c.value})
+            (*v)[out] = 0.0f;
+          continue;
+        }
+        const auto n = static_cast<std::size_t>(i + s.nx * r);
+        c.diagonal[out] = s.diagonal[n];
+        c.inverseDiagonal[out] = s.inverseDiagonal[n];
+        c.rightHandSide[out] = s.rightHandSide[n];
+        c.faceX[out] = i + 1 < s.nx ? s.faceX[n] : 0.0f;
+        c.faceY[out] = lastY ? 0.0f : s.faceY[n];
+        c.faceZ[out] = lastZ ? 0.0f : s.faceZ[n];
+        c.value[out] = x[n];
+      }
+    }
+  });
+}
+
+// Writes colour c's values back into x (natural order).
+void unpackColour(const Packing& pk, int colour, const ColourArrays& c, std::vector<float>& x) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(r);
+      for (std::int64_t i = pk.start(colour, r), m = 0; i < pk.nx; i += 2, ++m)
+        x[static_cast<std::size_t>(i + pk.nx * r)] = c.value[first + static_cast<std::size_t>(m)];
+    }
+  });
+}
+
+// out[m] = the sum over the six neighbours (all of the other colour) of face conductance x v,
+// for the voxels of colour `colour` in one row; own: that colour's arrays, other: the other's,
+// v: a vector of the other colour. Terms in a fixed order (x-, x+, y-, y+, z-, z+). A -face is
+// the neighbour's +face.
+void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const ColourArrays& other,
+                  const float* v, std::int64_t row, float* out) {
+  const std::int64_t j = row % pk.ny, k = row / pk.ny, s0 = pk.start(colour, row);
+  const std::size_t first = pk.first(row);
+  const auto count = static_cast<std::size_t>(pk.half);
+  // Voxel i = 2 m + s0 has its x neighbours at the other colour's m + s0 - 1 and m + s0, its y
+  // and z neighbours at the same m in the rows beside it.
+  {
+    const float* __restrict fMinus = other.faceX.data() + first + s0 - 1;
+    const float* __restrict vMinus = v + first + s0 - 1;
+    const float* __restrict fPlus = own.faceX.data() + first;
+    const float* __restrict vPlus = v + first + s0;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m) o[m] = fMinus[m] * vMinus[m] + fPlus[m] * vPlus[m];
+  }
+  auto add = [&](const float* faces, std::int64_t offset) {
+    const float* __restrict f = faces + first + std::min<std::int64_t>(offset, 0);
+    const float* __restrict vn = v + first + offset;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m) o[m] += f[m] * vn[m];
+  };
+  const std::int64_t rowStride = pk.stride, planeStride = pk.stride * pk.ny;
+  if (j > 0) add(other.faceY.data(), -rowStride);
+  if (j + 1 < pk.ny) add(own.faceY.data(), rowStride);
+  if (k > 0) add(other.faceZ.data(), -planeStride);
+  if (k + 1 < pk.nz) add(own.faceZ.data(), planeStride);
+}
+
+// The red voxels solved exactly for the black ones: x_r = (b_r + F x_b) / D_r; held red voxels
+// (inverse diagonal 0) keep their value. `scratch`: a red-sized vector.
+void solveRed(const Packing& pk, ColourArrays& red, const ColourArrays& black,
+              std::vector<float>& scratch) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(r);
+      float* __restrict sum = scratch.data() + first;
+      neighbourSum(pk, 0, red, black, black.value.data(), r, sum);
+      const float* __restrict b = red.rightHandSide.data() + first;
+      const float* __restrict inverse = red.inverseDiagonal.data() + first;
+      float* __restrict x = red.value.data() + first;
+      for (std::int64_t m = 0; m < pk.half; ++m)
+        x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
+    }
+  });
+}
+
+// r = b_b - D_b x_b + F x_r on the black voxels: the full system's residual there.
+void blackResidual(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+                   std::vector<float>& r) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto index = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(index);
+      float* __restrict out = r.data() + first;
+      neighbourSum(pk, 1, black, red, red.value.data(), index, out);
+      const float* __restrict b = black.rightHandSide.data() + first;
+      const float* __restrict d = black.diagonal.data() + first;
+      const float* __restrict x = black.value.data() + first;
+      for (std::int64_t m = 0; m < pk.half; ++m) out[m] = b[m] - d[m] * x[m] + out[m];
+    }
+  });
+}
+
+// q = S p = D_b p - F (D_r^-1 F^T p) on the black voxels (w: D_r^-1 F^T p on the red, held red
+// voxels at 0), returning p.q. Two passes: the red rows read black rows beside them.
+double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::vector<float>& p,
+                    std::vector<float>& w, std::vector<float>& q) {
+  const ColourArrays &red = work.red, &black = work.black;
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(r);
+      float* __restrict out = w.data() + first;
+      neighbourSum(pk, 0, red, black, p.data(), r, out);
+      const float* __restrict inverse = red.inverseDiagonal.data() + first;
+      for (std::int64_t m = 0; m < pk.half; ++m) out[m] *= inverse[m];
+    }
+  });
+  return parallel::parallelReduce(
+      pk.allRows(), pk.rowsPerChunk(), 0.0,
+      [&](parallel::IndexRange rows) {
+        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+          const auto r = static_cast<std::int64_t>(row);
+          const std::size_t first = pk.first(r);
+          float* __restrict out = q.data() + first;
+          neighbourSum(pk, 1, black, red, w.data(), r, out);
+          const float* __restrict d = black.diagonal.data() + first;
+          const float* __restrict pr = p.data() + first;
+          for (std::int64_t m = 0; m < pk.half; ++m) out[m] = d[m] * pr[m] - out[m];
+        }
+        const std::size_t first = rows.begin * pk.stride, count = rows.size() * pk.stride;
+        return dotAndLargest(p.data() + first, q.data() + first, count).residualDotCorrection;
+      },
+      [](double a, double b) { return a + b; });
+}
+
+// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
+// rows of `rowLength` entries.
+ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
+                           std::size_t rowLength, const std::vector<float>& inverseDiagonal,
+                           const std::vector<float>& r, std::vector<float>& z) {
+  return parallel::parallelReduce(
+      rows, rowsPerChunk, ResidualNorms{},
+      [&](parallel::IndexRange chunk) {
+        const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
+        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
+        return dotAndLargest(r.data() + first, z.data() + first, count);
+      },
+      combine);
+}
+
+// The update of a conjugate-gradient iteration on `count` entries, chunked by rows of
+// `rowLength` entries: x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
+ResidualNorms updateAndPrecondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
+                                    std::size_t rowLength, float alpha,
+                                    const std::vector<float>& inverseDiagonal,
+                                    const std::vector<float>& p, const std::vector<float>& q,
+                                    std::vector<float>& x, std::vector<float>& r,
+                                    std::vector<float>& z) {
+  return parallel::parallelReduce(
+      rows, rowsPerChunk, ResidualNorms{},
+      [&](parallel::IndexRange chunk) {
+        const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
+        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first, count);
+        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
+        return dotAndLargest(r.data() + first, z.data() + first, count);
+      },
+      combine);
+}
+
+// p = z + beta p, chunked as updateAndPrecondition.
+void updateDirection(parallel::IndexRange rows, std::size_t rowsPerChunk, std::size_t rowLength,
+                     float beta, const std::vector<float>& z, std::vector<float>& p) {
+  parallel::parallelFor(rows, rowsPerChunk, [&](parallel::IndexRange chunk) {
+    for (std::size_t n = chunk.begin * rowLength; n < chunk.end * rowLength; ++n)
+      p[n] = z[n] + beta * p[n];
   });
 }
 
@@ -207,27 +389,68 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   initialResidual(system, deviation, r);
-  ResidualNorms norms = precondition(system, inverseDiagonal, r, z);
+  ResidualNorms norms = precondition(allRows(system), rowsPerChunk(system),
+                                     std::size_t(system.nx), inverseDiagonal, r, z);
   p = z;
   SolveStatistics statistics;
   while (norms.largestCorrection_K > tolerance_K) {
     if (statistics.iterations == maxIterations)
-      throw Error(ErrorKind::Internal,
-                  "The bioheat solver did not converge in " + std::to_string(maxIterations) +
-                      " conjugate-gradient iterations (largest correction " +
-                      std::to_string(norms.largestCorrection_K) +
-                      " K); check the tissue properties or shorten the time step.",
-                  "maxSolverIterations");
+      throwNotConverged(maxIterations, norms.largestCorrection_K);
     progress.check();
     const double pq = applyMasked(system, p, q);
     const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
     const ResidualNorms next =
-        updateAndPrecondition(system, alpha, inverseDiagonal, p, q, deviation, r, z);
+        updateAndPrecondition(allRows(system), rowsPerChunk(system), std::size_t(system.nx), alpha,
+                              inverseDiagonal, p, q, deviation, r, z);
     const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
     norms = next;
     ++statistics.iterations;
-    if (norms.largestCorrection_K > tolerance_K) updateDirection(system, beta, z, p);
+    if (norms.largestCorrection_K > tolerance_K)
+      updateDirection(allRows(system), rowsPerChunk(system), std::size_t(system.nx), beta, z, p);
   }
+  statistics.largestCorrection_K = norms.largestCorrection_K;
+  return statistics;
+}
+
+SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& deviation,
+                              double tolerance_K, int maxIterations, Progress& progress,
+                              SolverWorkspace& work) {
+  const Packing pk(system);
+  packColour(system, deviation, pk, 0, work.red);
+  packColour(system, deviation, pk, 1, work.black);
+  // Padding slots of these are never written: zero from the start.
+  for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q, &work.w})
+    v->assign(pk.slots(), 0.0f);
+  std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
+  // The warm start's red voxels solved for its black ones: the red residual is then zero, and
+  // the black one is the reduced system's.
+  solveRed(pk, work.red, work.black, work.w);
+  blackResidual(pk, work.red, work.black, r);
+  const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
+  const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
+  ResidualNorms norms =
+      precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z);
+  p = z;
+  SolveStatistics statistics;
+  while (norms.largestCorrection_K > tolerance_K) {
+    if (statistics.iterations == maxIterations)
+      throwNotConverged(maxIterations, norms.largestCorrection_K);
+    progress.check();
+    const double pq = applyReduced(pk, work, p, work.w, q);
+    const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
+    const ResidualNorms next =
+        updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha, inverseDiagonal,
+                              p, q, work.black.value, r, z);
+    const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
+    norms = next;
+    ++statistics.iterations;
+    if (norms.largestCorrection_K > tolerance_K)
+      updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p);
+  }
+  // The red voxels for the final black ones: their residual zero again.
+  solveRed(pk, work.red, work.black, work.w);
+  unpackColour(pk, 0, work.red, deviation);
+  unpackColour(pk, 1, work.black, deviation);
   statistics.largestCorrection_K = norms.largestCorrection_K;
   return statistics;
 }
