@@ -225,8 +225,29 @@ void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const 
   const std::int64_t j = row % pk.ny, k = row / pk.ny, s0 = pk.start(colour, row);
   const std::size_t first = pk.first(row);
   const auto count = static_cast<std::size_t>(pk.half);
+  const std::int64_t rowStride = pk.stride, planeStride = pk.stride * pk.ny;
   // Voxel i = 2 m + s0 has its x neighbours at the other colour's m + s0 - 1 and m + s0, its y
   // and z neighbours at the same m in the rows beside it.
+  if (j > 0 && j + 1 < pk.ny && k > 0 && k + 1 < pk.nz) {
+    // Every neighbour inside the box: one loop, the same sums in the same order as below.
+    const float* __restrict fxM = other.faceX.data() + first + s0 - 1;
+    const float* __restrict vxM = v + first + s0 - 1;
+    const float* __restrict fxP = own.faceX.data() + first;
+    const float* __restrict vxP = v + first + s0;
+    const float* __restrict fyM = other.faceY.data() + first - rowStride;
+    const float* __restrict vyM = v + first - rowStride;
+    const float* __restrict fyP = own.faceY.data() + first;
+    const float* __restrict vyP = v + first + rowStride;
+    const float* __restrict fzM = other.faceZ.data() + first - planeStride;
+    const float* __restrict vzM = v + first - planeStride;
+    const float* __restrict fzP = own.faceZ.data() + first;
+    const float* __restrict vzP = v + first + planeStride;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m)
+      o[m] = fxM[m] * vxM[m] + fxP[m] * vxP[m] + fyM[m] * vyM[m] + fyP[m] * vyP[m] +
+             fzM[m] * vzM[m] + fzP[m] * vzP[m];
+    return;
+  }
   {
     const float* __restrict fMinus = other.faceX.data() + first + s0 - 1;
     const float* __restrict vMinus = v + first + s0 - 1;
@@ -241,7 +262,6 @@ void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const 
     float* __restrict o = out;
     for (std::size_t m = 0; m < count; ++m) o[m] += f[m] * vn[m];
   };
-  const std::int64_t rowStride = pk.stride, planeStride = pk.stride * pk.ny;
   if (j > 0) add(other.faceY.data(), -rowStride);
   if (j + 1 < pk.ny) add(own.faceY.data(), rowStride);
   if (k > 0) add(other.faceZ.data(), -planeStride);
@@ -386,6 +406,7 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
                                        SolverWorkspace& work) {
   const std::size_t n = system.size();
   for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q}) v->resize(n);
+  work.packedShape = {0, 0, 0};  // solveRedBlack's padding no longer zero
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   initialResidual(system, deviation, r);
@@ -418,9 +439,12 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   const Packing pk(system);
   packColour(system, deviation, pk, 0, work.red);
   packColour(system, deviation, pk, 1, work.black);
-  // Padding slots of these are never written: zero from the start.
-  for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q, &work.w})
-    v->assign(pk.slots(), 0.0f);
+  const std::array<std::int64_t, 3> shape{pk.ny, pk.nz, pk.stride};
+  if (work.packedShape != shape) {
+    for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q, &work.w})
+      v->assign(pk.slots(), 0.0f);
+    work.packedShape = shape;
+  }
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   // The warm start's red voxels solved for its black ones: the red residual is then zero, and
   // the black one is the reduced system's.

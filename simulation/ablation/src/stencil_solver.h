@@ -62,6 +62,9 @@ struct ColourArrays {
 struct SolverWorkspace {
   std::vector<float> r, z, p, q, w;
   ColourArrays red, black;
+  // The packing r, z, p, q and w were zeroed for (ny, nz, slots a row): their padding, never
+  // written, stays zero while the packing stays.
+  std::array<std::int64_t, 3> packedShape{0, 0, 0};
 };
 
 // Solves in place: `deviation` holds the warm start (and the Dirichlet values, which it keeps).
