@@ -1,6 +1,7 @@
 #include "stencil_solver.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -170,48 +171,77 @@ struct Packing {
   parallel::IndexRange allRows() const { return {0, rows()}; }
 };
 
-// Packs colour c of the system and of x, row by row (padding zeroed).
-void packColour(const StencilSystem& s, const std::vector<float>& x, const Packing& pk, int colour,
-                ColourArrays& c) {
-  for (std::vector<float>* v : {&c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX,
-                                &c.faceY, &c.faceZ, &c.value})
-    v->resize(pk.slots());
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::int64_t j = r % s.ny, k = r / s.ny, s0 = pk.start(colour, r);
-      const bool lastY = j + 1 == s.ny, lastZ = k + 1 == s.nz;
-      const std::size_t padding = pk.first(r) - 1;
-      for (std::int64_t slot = 0; slot < pk.stride; ++slot) {
-        const std::size_t out = padding + static_cast<std::size_t>(slot);
-        const std::int64_t i = 2 * (slot - 1) + s0;
-        if (slot == 0 || i >= s.nx) {
-          for (std::vector<float>* v : {&c.diagonal, &c.inverseDiagonal, &c.rightHandSide,
-                                        &c.faceX, &c.faceY, &c.faceZ, &c.value})
-            (*v)[out] = 0.0f;
-          continue;
-        }
-        const auto n = static_cast<std::size_t>(i + s.nx * r);
-        c.diagonal[out] = s.diagonal[n];
-        c.inverseDiagonal[out] = s.inverseDiagonal[n];
-        c.rightHandSide[out] = s.rightHandSide[n];
-        c.faceX[out] = i + 1 < s.nx ? s.faceX[n] : 0.0f;
-        c.faceY[out] = lastY ? 0.0f : s.faceY[n];
-        c.faceZ[out] = lastZ ? 0.0f : s.faceZ[n];
-        c.value[out] = x[n];
-      }
-    }
-  });
+// even[m] = row[2 m], odd[m] = row[2 m + 1] for the row's count entries.
+void splitRow(const float* __restrict row, std::int64_t count, float* __restrict even,
+              float* __restrict odd) {
+  for (std::int64_t m = 0; 2 * m + 1 < count; ++m) {
+    even[m] = row[2 * m];
+    odd[m] = row[2 * m + 1];
+  }
+  if (count % 2 == 1) even[count / 2] = row[count - 1];
 }
 
-// Writes colour c's values back into x (natural order).
-void unpackColour(const Packing& pk, int colour, const ColourArrays& c, std::vector<float>& x) {
+// The system and x packed by colour (ColourArrays), row by row: voxel i of row (j, k) goes to
+// slot i / 2 of colour (i + j + k) % 2, so a row's even voxels fill one colour and its odd ones
+// the other; then the padding and the faces to beyond the box are zeroed.
+void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packing& pk,
+                ColourArrays& red, ColourArrays& black) {
+  auto members = [](ColourArrays& c) {
+    return std::array<std::vector<float>*, 7>{&c.diagonal, &c.inverseDiagonal, &c.rightHandSide,
+                                               &c.faceX,    &c.faceY,           &c.faceZ,
+                                               &c.value};
+  };
+  const std::array<std::vector<float>*, 7> redArrays = members(red), blackArrays = members(black);
+  for (int a = 0; a < 7; ++a) {
+    redArrays[a]->resize(pk.slots());
+    blackArrays[a]->resize(pk.slots());
+  }
+  const std::array<const std::vector<float>*, 7> natural{
+      &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const auto r = static_cast<std::int64_t>(row);
       const std::size_t first = pk.first(r);
-      for (std::int64_t i = pk.start(colour, r), m = 0; i < pk.nx; i += 2, ++m)
-        x[static_cast<std::size_t>(i + pk.nx * r)] = c.value[first + static_cast<std::size_t>(m)];
+      // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
+      const bool evenIsRed = pk.start(0, r) == 0;
+      const auto& even = evenIsRed ? redArrays : blackArrays;
+      const auto& odd = evenIsRed ? blackArrays : redArrays;
+      for (int a = 0; a < 7; ++a) {
+        const float* in = natural[a]->data() + static_cast<std::size_t>(s.nx * r);
+        float* e = even[a]->data() + first;
+        float* o = odd[a]->data() + first;
+        splitRow(in, s.nx, e, o);
+        // Padding: before the first slot, after the last, and the odd colour's last slot
+        // when the row's length is odd.
+        e[-1] = o[-1] = 0.0f;
+        e[pk.half] = o[pk.half] = 0.0f;
+        if (s.nx % 2 == 1) o[pk.half - 1] = 0.0f;
+      }
+      // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
+      const std::int64_t lastX = s.nx - 1;
+      ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] =
+          0.0f;
+      const bool lastY = r % s.ny + 1 == s.ny, lastZ = r / s.ny + 1 == s.nz;
+      for (int a : {4, 5})
+        if ((a == 4 && lastY) || (a == 5 && lastZ))
+          for (const auto* colour : {&even, &odd})
+            std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
+    }
+  });
+}
+
+// x's voxels from the two colours' values (natural order).
+void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+                  std::vector<float>& x) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(r);
+      const bool evenIsRed = pk.start(0, r) == 0;
+      const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
+      const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
+      float* __restrict out = x.data() + static_cast<std::size_t>(pk.nx * r);
+      for (std::int64_t i = 0; i < pk.nx; ++i) out[i] = (i % 2 == 0 ? even : odd)[i / 2];
     }
   });
 }
@@ -437,8 +467,7 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
                               double tolerance_K, int maxIterations, Progress& progress,
                               SolverWorkspace& work) {
   const Packing pk(system);
-  packColour(system, deviation, pk, 0, work.red);
-  packColour(system, deviation, pk, 1, work.black);
+  packSystem(system, deviation, pk, work.red, work.black);
   const std::array<std::int64_t, 3> shape{pk.ny, pk.nz, pk.stride};
   if (work.packedShape != shape) {
     for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q, &work.w})
@@ -473,8 +502,7 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   }
   // The red voxels for the final black ones: their residual zero again.
   solveRed(pk, work.red, work.black, work.w);
-  unpackColour(pk, 0, work.red, deviation);
-  unpackColour(pk, 1, work.black, deviation);
+  unpackValues(pk, work.red, work.black, deviation);
   statistics.largestCorrection_K = norms.largestCorrection_K;
   return statistics;
 }
