@@ -258,26 +258,6 @@ void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const 
   const std::int64_t rowStride = pk.stride, planeStride = pk.stride * pk.ny;
   // Voxel i = 2 m + s0 has its x neighbours at the other colour's m + s0 - 1 and m + s0, its y
   // and z neighbours at the same m in the rows beside it.
-  if (j > 0 && j + 1 < pk.ny && k > 0 && k + 1 < pk.nz) {
-    // Every neighbour inside the box: one loop, the same sums in the same order as below.
-    const float* __restrict fxM = other.faceX.data() + first + s0 - 1;
-    const float* __restrict vxM = v + first + s0 - 1;
-    const float* __restrict fxP = own.faceX.data() + first;
-    const float* __restrict vxP = v + first + s0;
-    const float* __restrict fyM = other.faceY.data() + first - rowStride;
-    const float* __restrict vyM = v + first - rowStride;
-    const float* __restrict fyP = own.faceY.data() + first;
-    const float* __restrict vyP = v + first + rowStride;
-    const float* __restrict fzM = other.faceZ.data() + first - planeStride;
-    const float* __restrict vzM = v + first - planeStride;
-    const float* __restrict fzP = own.faceZ.data() + first;
-    const float* __restrict vzP = v + first + planeStride;
-    float* __restrict o = out;
-    for (std::size_t m = 0; m < count; ++m)
-      o[m] = fxM[m] * vxM[m] + fxP[m] * vxP[m] + fyM[m] * vyM[m] + fyP[m] * vyP[m] +
-             fzM[m] * vzM[m] + fzP[m] * vzP[m];
-    return;
-  }
   {
     const float* __restrict fMinus = other.faceX.data() + first + s0 - 1;
     const float* __restrict vMinus = v + first + s0 - 1;
@@ -292,10 +272,29 @@ void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const 
     float* __restrict o = out;
     for (std::size_t m = 0; m < count; ++m) o[m] += f[m] * vn[m];
   };
-  if (j > 0) add(other.faceY.data(), -rowStride);
-  if (j + 1 < pk.ny) add(own.faceY.data(), rowStride);
-  if (k > 0) add(other.faceZ.data(), -planeStride);
-  if (k + 1 < pk.nz) add(own.faceZ.data(), planeStride);
+  // Both neighbours along an axis in one loop where both lie in the box: (o + a) + b, the
+  // roundings of two loops.
+  auto addBoth = [&](const float* otherFaces, const float* ownFaces, std::int64_t offset) {
+    const float* __restrict fMinus = otherFaces + first - offset;
+    const float* __restrict vMinus = v + first - offset;
+    const float* __restrict fPlus = ownFaces + first;
+    const float* __restrict vPlus = v + first + offset;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m)
+      o[m] = o[m] + fMinus[m] * vMinus[m] + fPlus[m] * vPlus[m];
+  };
+  if (j > 0 && j + 1 < pk.ny) {
+    addBoth(other.faceY.data(), own.faceY.data(), rowStride);
+  } else {
+    if (j > 0) add(other.faceY.data(), -rowStride);
+    if (j + 1 < pk.ny) add(own.faceY.data(), rowStride);
+  }
+  if (k > 0 && k + 1 < pk.nz) {
+    addBoth(other.faceZ.data(), own.faceZ.data(), planeStride);
+  } else {
+    if (k > 0) add(other.faceZ.data(), -planeStride);
+    if (k + 1 < pk.nz) add(own.faceZ.data(), planeStride);
+  }
 }
 
 // The red voxels solved exactly for the black ones: x_r = (b_r + F x_b) / D_r; held red voxels
