@@ -353,43 +353,41 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   return flow_W;
 }
 
+namespace {
+
 // Every face of the box that lies inside the grid, in boxSides' order, into `faces`: the rows of
-// faces in parallel, each face at its fixed place.
-static void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-                     std::vector<BoxFace>& faces) {
-  const AblationGrid& grid = *in.grid;
-  const ImageGeometry& g = grid.geometry;
-  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
+// faces in parallel, each face at its fixed place, its conductance conductanceTo's from the
+// halo (the step system's own, bit for bit).
+void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
+              std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
   faces.resize(faceCount);
   // Row r of all the sides' rows: side s holds rows firstRow[s] .. firstRow[s + 1] - 1.
   std::vector<std::size_t> firstRow{0};
   for (const BoxSide& side : sides) firstRow.push_back(firstRow.back() + box.extent(side.b));
+  const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
+  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
   parallel::parallelFor({0, firstRow.back()}, 16, [&](parallel::IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const auto s = std::size_t(std::upper_bound(firstRow.begin(), firstRow.end(), row) -
                                  firstRow.begin() - 1);
-      const auto u = std::int64_t(row - firstRow[s]);
-      forEachFaceOfRow(g, box, sides[s], u,
-                       [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond) {
-                         // As haloProperties and conductanceTo compute it, in the same float
-                         // roundings.
-                         const auto kV = static_cast<float>(
-                             (*in.tissues)[grid.tissue[v]].conductivityAt(arterial +
-                                                                          lagDeviation_K[n]));
-                         const auto kN = static_cast<float>(
-                             (*in.tissues)[grid.tissue[beyond]].conductivityAt(arterial));
-                         const double wallV = hasVessels ? (*in.wallCoefficient_W_m2K)[v] : 0.0;
-                         const double wallN =
-                             hasVessels ? (*in.wallCoefficient_W_m2K)[beyond] : 0.0;
+      const BoxSide& side = sides[s];
+      const std::int64_t towardsBeyond =
+          (side.outside < box.lo[side.a] ? -1 : 1) * haloStride[side.a];
+      forEachFaceOfRow(g, box, side, std::int64_t(row - firstRow[s]),
+                       [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond) {
+                         const std::int64_t i = std::int64_t(n) % extent[0];
+                         const std::int64_t j = (std::int64_t(n) / extent[0]) % extent[1];
+                         const std::int64_t k = std::int64_t(n) / (extent[0] * extent[1]);
                          faces[f] = {n, beyond,
-                                     static_cast<float>(faceConductance(kV, wallV, kN, wallN, h_m))};
+                                     conductanceTo(halo, halo.index(i, j, k), towardsBeyond, h_m)};
                        });
     }
   });
 }
+
+}  // namespace
 
 double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
   const ImageGeometry& g = in.grid->geometry;
@@ -464,7 +462,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
   faces.clear();
   if (!in.beyondBox_K) return;
-  boxFaces(in, box, lagDeviation_K, faces);
+  boxFaces(in.grid->geometry, box, halo, h_m, faces);
   for (const BoxFace& face : faces)
     system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }

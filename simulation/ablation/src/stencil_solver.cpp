@@ -76,23 +76,22 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
 
 // sum a[n] b[n] and max |b[n]| over n < count, in eight interleaved lanes added in lane order:
 // independent chains the compiler vectorises, with the same bits for the same range on any
-// thread (the chunks are fixed by the box, not by the threads).
+// thread (the chunks are fixed by the box, not by the threads). Without kLargest only the sum.
 constexpr int kLanes = 8;
 
+template <bool kLargest = true>
 ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b,
                             std::size_t count) {
   double dot[kLanes] = {};
   float largest[kLanes] = {};
+  auto add = [&](int lane, std::size_t n) {
+    dot[lane] += double(a[n]) * double(b[n]);
+    if constexpr (kLargest) largest[lane] = std::max(largest[lane], std::abs(b[n]));
+  };
   std::size_t n = 0;
   for (; n + kLanes <= count; n += kLanes)
-    for (int lane = 0; lane < kLanes; ++lane) {
-      dot[lane] += double(a[n + lane]) * double(b[n + lane]);
-      largest[lane] = std::max(largest[lane], std::abs(b[n + lane]));
-    }
-  for (int lane = 0; n < count; ++n, ++lane) {
-    dot[lane] += double(a[n]) * double(b[n]);
-    largest[lane] = std::max(largest[lane], std::abs(b[n]));
-  }
+    for (int lane = 0; lane < kLanes; ++lane) add(lane, n + std::size_t(lane));
+  for (int lane = 0; n < count; ++n, ++lane) add(lane, n);
   ResidualNorms norms;
   for (int lane = 0; lane < kLanes; ++lane) {
     norms.residualDotCorrection += dot[lane];
@@ -125,7 +124,7 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
         for (std::size_t row = rows.begin; row < rows.end; ++row)
           stencilRow(s, p.data(), q.data(), static_cast<std::int64_t>(row));
         const std::size_t first = rows.begin * s.nx;
-        return dotAndLargest(p.data() + first, q.data() + first, rows.size() * s.nx)
+        return dotAndLargest<false>(p.data() + first, q.data() + first, rows.size() * s.nx)
             .residualDotCorrection;
       },
       [](double a, double b) { return a + b; });
@@ -361,7 +360,8 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
           for (std::int64_t m = 0; m < pk.half; ++m) out[m] = d[m] * pr[m] - out[m];
         }
         const std::size_t first = rows.begin * pk.stride, count = rows.size() * pk.stride;
-        return dotAndLargest(p.data() + first, q.data() + first, count).residualDotCorrection;
+        return dotAndLargest<false>(p.data() + first, q.data() + first, count)
+            .residualDotCorrection;
       },
       [](double a, double b) { return a + b; });
 }
