@@ -296,22 +296,33 @@ void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const 
   }
 }
 
+// For each row of `rows`: out = neighbourSum of v (a vector of the other colour) for the
+// voxels of `colour`, then finish(first, out) adds the row's own terms (first: its slot 0).
+template <class Finish>
+void neighbourSumRows(const Packing& pk, int colour, const ColourArrays& own,
+                      const ColourArrays& other, const float* v, std::vector<float>& out,
+                      parallel::IndexRange rows, Finish&& finish) {
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const std::size_t first = pk.first(r);
+    neighbourSum(pk, colour, own, other, v, r, out.data() + first);
+    finish(first, out.data() + first);
+  }
+}
+
 // The red voxels solved exactly for the black ones: x_r = (b_r + F x_b) / D_r; held red voxels
 // (inverse diagonal 0) keep their value. `scratch`: a red-sized vector.
 void solveRed(const Packing& pk, ColourArrays& red, const ColourArrays& black,
               std::vector<float>& scratch) {
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(r);
-      float* __restrict sum = scratch.data() + first;
-      neighbourSum(pk, 0, red, black, black.value.data(), r, sum);
-      const float* __restrict b = red.rightHandSide.data() + first;
-      const float* __restrict inverse = red.inverseDiagonal.data() + first;
-      float* __restrict x = red.value.data() + first;
-      for (std::int64_t m = 0; m < pk.half; ++m)
-        x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
-    }
+    neighbourSumRows(pk, 0, red, black, black.value.data(), scratch, rows,
+                     [&](std::size_t first, const float* __restrict sum) {
+                       const float* __restrict b = red.rightHandSide.data() + first;
+                       const float* __restrict inverse = red.inverseDiagonal.data() + first;
+                       float* __restrict x = red.value.data() + first;
+                       for (std::int64_t m = 0; m < pk.half; ++m)
+                         x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
+                     });
   });
 }
 
@@ -319,16 +330,14 @@ void solveRed(const Packing& pk, ColourArrays& red, const ColourArrays& black,
 void blackResidual(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
                    std::vector<float>& r) {
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto index = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(index);
-      float* __restrict out = r.data() + first;
-      neighbourSum(pk, 1, black, red, red.value.data(), index, out);
-      const float* __restrict b = black.rightHandSide.data() + first;
-      const float* __restrict d = black.diagonal.data() + first;
-      const float* __restrict x = black.value.data() + first;
-      for (std::int64_t m = 0; m < pk.half; ++m) out[m] = b[m] - d[m] * x[m] + out[m];
-    }
+    neighbourSumRows(pk, 1, black, red, red.value.data(), r, rows,
+                     [&](std::size_t first, float* __restrict out) {
+                       const float* __restrict b = black.rightHandSide.data() + first;
+                       const float* __restrict d = black.diagonal.data() + first;
+                       const float* __restrict x = black.value.data() + first;
+                       for (std::int64_t m = 0; m < pk.half; ++m)
+                         out[m] = b[m] - d[m] * x[m] + out[m];
+                     });
   });
 }
 
@@ -338,27 +347,22 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
                     std::vector<float>& w, std::vector<float>& q) {
   const ColourArrays &red = work.red, &black = work.black;
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(r);
-      float* __restrict out = w.data() + first;
-      neighbourSum(pk, 0, red, black, p.data(), r, out);
-      const float* __restrict inverse = red.inverseDiagonal.data() + first;
-      for (std::int64_t m = 0; m < pk.half; ++m) out[m] *= inverse[m];
-    }
+    neighbourSumRows(pk, 0, red, black, p.data(), w, rows,
+                     [&](std::size_t first, float* __restrict out) {
+                       const float* __restrict inverse = red.inverseDiagonal.data() + first;
+                       for (std::int64_t m = 0; m < pk.half; ++m) out[m] *= inverse[m];
+                     });
   });
   return parallel::parallelReduce(
       pk.allRows(), pk.rowsPerChunk(), 0.0,
       [&](parallel::IndexRange rows) {
-        for (std::size_t row = rows.begin; row < rows.end; ++row) {
-          const auto r = static_cast<std::int64_t>(row);
-          const std::size_t first = pk.first(r);
-          float* __restrict out = q.data() + first;
-          neighbourSum(pk, 1, black, red, w.data(), r, out);
-          const float* __restrict d = black.diagonal.data() + first;
-          const float* __restrict pr = p.data() + first;
-          for (std::int64_t m = 0; m < pk.half; ++m) out[m] = d[m] * pr[m] - out[m];
-        }
+        neighbourSumRows(pk, 1, black, red, w.data(), q, rows,
+                         [&](std::size_t first, float* __restrict out) {
+                           const float* __restrict d = black.diagonal.data() + first;
+                           const float* __restrict pr = p.data() + first;
+                           for (std::int64_t m = 0; m < pk.half; ++m)
+                             out[m] = d[m] * pr[m] - out[m];
+                         });
         const std::size_t first = rows.begin * pk.stride, count = rows.size() * pk.stride;
         return dotAndLargest<false>(p.data() + first, q.data() + first, count)
             .residualDotCorrection;
