@@ -94,17 +94,17 @@ struct StepSystem {
     double largest = 0.0;
     for (std::size_t v = 0; v < x.size(); ++v)
       if (system.inverseDiagonal[v] > 0.0f)
-        largest = std::max(largest, std::abs(double(system.rightHandSide[v]) - ax[v]) /
-                                        system.diagonal[v]);
+        largest = std::max(largest,
+                           std::abs(double(system.rightHandSide[v]) - ax[v]) / system.diagonal[v]);
     return largest;
   }
 };
 
 TEST(RedBlackSolver, SolvesTheStepToTheStoppingRuleWithFewerIterations) {
   // Odd and even extents: rows of either colour one voxel longer, padding at either end.
-  for (const auto& [nx, ny, nz] : {std::array<std::int64_t, 3>{23, 20, 17},
-                                   std::array<std::int64_t, 3>{24, 19, 18},
-                                   std::array<std::int64_t, 3>{1, 6, 5}}) {
+  for (const auto& [nx, ny, nz] :
+       {std::array<std::int64_t, 3>{23, 20, 17}, std::array<std::int64_t, 3>{24, 19, 18},
+        std::array<std::int64_t, 3>{1, 6, 5}}) {
     const StepSystem step(nx, ny, nz);
     SolverWorkspace work;
     constexpr double kTolerance_K = 1e-3;
@@ -115,11 +115,12 @@ TEST(RedBlackSolver, SolvesTheStepToTheStoppingRuleWithFewerIterations) {
         solveConjugateGradient(step.system, everyVoxel, kTolerance_K, 500, noProgress(), work);
     // The stopping rule on the true residual (the solver tracks it by recurrence, in float).
     const double trueCorrection_K = step.largestCorrection_K(redBlack);
-    std::printf("%lld x %lld x %lld: red-black %d iterations, every voxel %d; largest Jacobi "
-                "correction of the answers %.3g / %.3g K\n",
-                static_cast<long long>(nx), static_cast<long long>(ny),
-                static_cast<long long>(nz), reduced.iterations, full.iterations, trueCorrection_K,
-                step.largestCorrection_K(everyVoxel));
+    std::printf(
+        "%lld x %lld x %lld: red-black %d iterations, every voxel %d; largest Jacobi "
+        "correction of the answers %.3g / %.3g K\n",
+        static_cast<long long>(nx), static_cast<long long>(ny), static_cast<long long>(nz),
+        reduced.iterations, full.iterations, trueCorrection_K,
+        step.largestCorrection_K(everyVoxel));
     EXPECT_LE(trueCorrection_K, 1.05 * kTolerance_K) << nx;
     EXPECT_LE(reduced.largestCorrection_K, kTolerance_K);
     for (std::size_t v : step.held) EXPECT_EQ(redBlack[v], step.warmStart[v]);
@@ -138,8 +139,7 @@ TEST(RedBlackSolver, SolvesTheStepToTheStoppingRuleWithFewerIterations) {
     std::vector<float> tight = step.warmStart, tightFull = step.warmStart;
     solveRedBlack(step.system, tight, 1e-6, 500, noProgress(), work);
     solveConjugateGradient(step.system, tightFull, 1e-6, 500, noProgress(), work);
-    for (std::size_t v = 0; v < tight.size(); ++v)
-      ASSERT_NEAR(tight[v], tightFull[v], 1e-4) << v;
+    for (std::size_t v = 0; v < tight.size(); ++v) ASSERT_NEAR(tight[v], tightFull[v], 1e-4) << v;
   }
 }
 

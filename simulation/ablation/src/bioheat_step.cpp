@@ -70,8 +70,10 @@ void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
   std::size_t faceCount = 0;
   for (const BoxSide& side : boxSides(g, box, faceCount))
     for (std::int64_t u = 0; u < box.extent(side.b); ++u)
-      forEachFaceOfRow(g, box, side, u, [&](std::size_t, std::size_t n, std::size_t v,
-                                            std::size_t beyond) { body(n, v, beyond); });
+      forEachFaceOfRow(g, box, side, u,
+                       [&](std::size_t, std::size_t n, std::size_t v, std::size_t beyond) {
+                         body(n, v, beyond);
+                       });
 }
 
 bool inside(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
@@ -153,7 +155,8 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           const bool rowInBox = j >= 0 && k >= 0 && j < box.extent(1) && k < box.extent(2);
           // The row's halo voxels -1 .. extent inside the grid, addressed from i = 0.
           const std::int64_t first = std::max<std::int64_t>(-1, -box.lo[0]);
-          const std::int64_t last = std::min<std::int64_t>(box.extent(0), g.size[0] - 1 - box.lo[0]);
+          const std::int64_t last =
+              std::min<std::int64_t>(box.extent(0), g.size[0] - 1 - box.lo[0]);
           const auto v0 = std::int64_t(g.linearIndex(box.lo[0], J, K));
           const auto h0 = std::int64_t(halo.index(0, j, k));
           const float* lag =
@@ -375,14 +378,14 @@ void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo
       const BoxSide& side = sides[s];
       const std::int64_t towardsBeyond =
           (side.outside < box.lo[side.a] ? -1 : 1) * haloStride[side.a];
-      forEachFaceOfRow(g, box, side, std::int64_t(row - firstRow[s]),
-                       [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond) {
-                         const std::int64_t i = std::int64_t(n) % extent[0];
-                         const std::int64_t j = (std::int64_t(n) / extent[0]) % extent[1];
-                         const std::int64_t k = std::int64_t(n) / (extent[0] * extent[1]);
-                         faces[f] = {n, beyond,
-                                     conductanceTo(halo, halo.index(i, j, k), towardsBeyond, h_m)};
-                       });
+      forEachFaceOfRow(
+          g, box, side, std::int64_t(row - firstRow[s]),
+          [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond) {
+            const std::int64_t i = std::int64_t(n) % extent[0];
+            const std::int64_t j = (std::int64_t(n) / extent[0]) % extent[1];
+            const std::int64_t k = std::int64_t(n) / (extent[0] * extent[1]);
+            faces[f] = {n, beyond, conductanceTo(halo, halo.index(i, j, k), towardsBeyond, h_m)};
+          });
     }
   });
 }

@@ -186,9 +186,8 @@ void splitRow(const float* __restrict row, std::int64_t count, float* __restrict
 void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packing& pk,
                 ColourArrays& red, ColourArrays& black) {
   auto members = [](ColourArrays& c) {
-    return std::array<std::vector<float>*, 7>{&c.diagonal, &c.inverseDiagonal, &c.rightHandSide,
-                                               &c.faceX,    &c.faceY,           &c.faceZ,
-                                               &c.value};
+    return std::array<std::vector<float>*, 7>{
+        &c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX, &c.faceY, &c.faceZ, &c.value};
   };
   const std::array<std::vector<float>*, 7> redArrays = members(red), blackArrays = members(black);
   for (int a = 0; a < 7; ++a) {
@@ -443,8 +442,8 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   initialResidual(system, deviation, r);
-  ResidualNorms norms = precondition(allRows(system), rowsPerChunk(system),
-                                     std::size_t(system.nx), inverseDiagonal, r, z);
+  ResidualNorms norms = precondition(allRows(system), rowsPerChunk(system), std::size_t(system.nx),
+                                     inverseDiagonal, r, z);
   p = z;
   SolveStatistics statistics;
   while (norms.largestCorrection_K > tolerance_K) {
@@ -495,8 +494,8 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
     const double pq = applyReduced(pk, work, p, work.w, q);
     const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
     const ResidualNorms next =
-        updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha, inverseDiagonal,
-                              p, q, work.black.value, r, z);
+        updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha, inverseDiagonal, p,
+                              q, work.black.value, r, z);
     const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
     norms = next;
     ++statistics.iterations;

@@ -46,7 +46,6 @@ struct SolveStatistics {
   double largestCorrection_K = 0.0;
 };
 
-
 // One colour's voxels of the box packed by rows (solveRedBlack): colour c holds the voxels with
 // (i + j + k) % 2 == c, row (j, k)'s at slots row * stride + 1 + m for i = 2 m + (c + j + k) % 2.
 // Slot 0 of a row and the slots past its last voxel are padding: zero values, zero faces and a
