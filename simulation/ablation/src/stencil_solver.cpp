@@ -412,6 +412,30 @@ void updateDirection(parallel::IndexRange rows, std::size_t rowsPerChunk, std::s
   });
 }
 
+// Preconditioned conjugate gradients from the first preconditioned residual's norms (p = z
+// already): applyOperator() forms q = A p and returns p.q, update(alpha) steps x and r and
+// returns the new residual's norms, direction(beta) forms p = z + beta p; until no Jacobi
+// correction exceeds tolerance_K.
+template <class ApplyOperator, class Update, class Direction>
+SolveStatistics iterate(ResidualNorms norms, double tolerance_K, int maxIterations,
+                        Progress& progress, ApplyOperator&& applyOperator, Update&& update,
+                        Direction&& direction) {
+  SolveStatistics statistics;
+  while (norms.largestCorrection_K > tolerance_K) {
+    if (statistics.iterations == maxIterations)
+      throwNotConverged(maxIterations, norms.largestCorrection_K);
+    progress.check();
+    const auto alpha = static_cast<float>(norms.residualDotCorrection / applyOperator());
+    const ResidualNorms next = update(alpha);
+    const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
+    norms = next;
+    ++statistics.iterations;
+    if (norms.largestCorrection_K > tolerance_K) direction(beta);
+  }
+  statistics.largestCorrection_K = norms.largestCorrection_K;
+  return statistics;
+}
+
 }  // namespace
 
 void StencilSystem::resize(std::int64_t sizeX, std::int64_t sizeY, std::int64_t sizeZ) {
@@ -441,28 +465,20 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
   work.packedShape = {0, 0, 0};  // solveRedBlack's padding no longer zero
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
+  const std::size_t rowLength = static_cast<std::size_t>(system.nx);
   initialResidual(system, deviation, r);
-  ResidualNorms norms = precondition(allRows(system), rowsPerChunk(system), std::size_t(system.nx),
-                                     inverseDiagonal, r, z);
+  const ResidualNorms norms =
+      precondition(allRows(system), rowsPerChunk(system), rowLength, inverseDiagonal, r, z);
   p = z;
-  SolveStatistics statistics;
-  while (norms.largestCorrection_K > tolerance_K) {
-    if (statistics.iterations == maxIterations)
-      throwNotConverged(maxIterations, norms.largestCorrection_K);
-    progress.check();
-    const double pq = applyMasked(system, p, q);
-    const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
-    const ResidualNorms next =
-        updateAndPrecondition(allRows(system), rowsPerChunk(system), std::size_t(system.nx), alpha,
-                              inverseDiagonal, p, q, deviation, r, z);
-    const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
-    norms = next;
-    ++statistics.iterations;
-    if (norms.largestCorrection_K > tolerance_K)
-      updateDirection(allRows(system), rowsPerChunk(system), std::size_t(system.nx), beta, z, p);
-  }
-  statistics.largestCorrection_K = norms.largestCorrection_K;
-  return statistics;
+  return iterate(
+      norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
+      [&](float alpha) {
+        return updateAndPrecondition(allRows(system), rowsPerChunk(system), rowLength, alpha,
+                                     inverseDiagonal, p, q, deviation, r, z);
+      },
+      [&](float beta) {
+        updateDirection(allRows(system), rowsPerChunk(system), rowLength, beta, z, p);
+      });
 }
 
 SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& deviation,
@@ -483,29 +499,20 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   blackResidual(pk, work.red, work.black, r);
   const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
   const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
-  ResidualNorms norms =
+  const ResidualNorms norms =
       precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z);
   p = z;
-  SolveStatistics statistics;
-  while (norms.largestCorrection_K > tolerance_K) {
-    if (statistics.iterations == maxIterations)
-      throwNotConverged(maxIterations, norms.largestCorrection_K);
-    progress.check();
-    const double pq = applyReduced(pk, work, p, work.w, q);
-    const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
-    const ResidualNorms next =
-        updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha, inverseDiagonal, p,
-                              q, work.black.value, r, z);
-    const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
-    norms = next;
-    ++statistics.iterations;
-    if (norms.largestCorrection_K > tolerance_K)
-      updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p);
-  }
+  const SolveStatistics statistics = iterate(
+      norms, tolerance_K, maxIterations, progress,
+      [&] { return applyReduced(pk, work, p, work.w, q); },
+      [&](float alpha) {
+        return updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha,
+                                     inverseDiagonal, p, q, work.black.value, r, z);
+      },
+      [&](float beta) { updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p); });
   // The red voxels for the final black ones: their residual zero again.
   solveRed(pk, work.red, work.black, work.w);
   unpackValues(pk, work.red, work.black, deviation);
-  statistics.largestCorrection_K = norms.largestCorrection_K;
   return statistics;
 }
 
