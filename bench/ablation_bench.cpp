@@ -16,7 +16,8 @@
 // (RfSettings::nestedWarmStart off); COMPOSITE=0 full potential solves on the whole 1 mm grid
 // (RfSettings::compositePotential off); ADAPTIVE=0 the fixed-step path
 // (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest adaptive step,
-// TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG tolerance (K);
+// TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG tolerance (K),
+// RED_BLACK=0 the box's conjugate gradients on every voxel (BioheatParameters::redBlackSolver);
 // FAR_FIELD=0 the active box instead of the coarse far field around a fine box
 // (BioheatParameters::farField, on by default since session 13),
 // FAR_FIELD_COARSENING=4 and FAR_FIELD_TOLERANCE=0.1 its other settings. BENCH_ONLY=plan:
@@ -182,6 +183,8 @@ RfRun runCooledRf() {
   if (const char* tolerance = std::getenv("BIOHEAT_TOLERANCE"))
     p.solverTolerance_K = std::atof(tolerance);
   if (const char* step = std::getenv("TIME_STEP")) p.timeStep_s = std::atof(step);
+  if (const char* redBlack = std::getenv("RED_BLACK"))
+    p.redBlackSolver = std::strcmp(redBlack, "0") != 0;
   if (const char* farField = std::getenv("FAR_FIELD")) p.farField = std::strcmp(farField, "0") != 0;
   if (const char* deferred = std::getenv("DEFERRED_DOSE"))
     p.farFieldDeferredDose = std::strcmp(deferred, "0") != 0;

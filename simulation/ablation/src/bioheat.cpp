@@ -565,8 +565,9 @@ long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Pr
   for (int pass = 0; pass < p.picardPasses; ++pass) {
     detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces);
     if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
-    iterations += detail::solveConjugateGradient(work.system, work.deviation, p.solverTolerance_K,
-                                                 p.maxSolverIterations, progress, work.solver)
+    const auto solve = p.redBlackSolver ? detail::solveRedBlack : detail::solveConjugateGradient;
+    iterations += solve(work.system, work.deviation, p.solverTolerance_K, p.maxSolverIterations,
+                        progress, work.solver)
                       .iterations;
     if (pass + 1 < p.picardPasses) work.lag = work.deviation;
   }

@@ -19,32 +19,61 @@ void throwPowerNotANumber(std::size_t v) {
 
 namespace {
 
-// body(n, v, beyond) for every face between a box voxel (local n, grid voxel v) and the grid
-// voxel `beyond` outside the box, six sides in a fixed order; the box's faces on the grid's faces
-// have nothing beyond them.
-template <class Body>
-void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
-  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
-  for (int a = 0; a < 3; ++a) {
-    const int b = (a + 1) % 3, c = (a + 2) % 3;
+// One side of the box that lies inside the grid: axis a, the box's layer of voxels on it and
+// the grid's layer beyond; its faces in extent(b) rows of extent(c), b and c the other axes.
+struct BoxSide {
+  int a = 0, b = 0, c = 0;
+  std::int64_t layer = 0, outside = 0;
+  std::size_t firstFace = 0;  // the number of faces on the sides before it
+};
+
+// The box's sides inside the grid, six in a fixed order (-x, +x, -y, +y, -z, +z); the box's faces
+// on the grid's faces have nothing beyond them. `faceCount`: the faces on them all.
+std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_t& faceCount) {
+  std::vector<BoxSide> sides;
+  faceCount = 0;
+  for (int a = 0; a < 3; ++a)
     for (int side = 0; side < 2; ++side) {
-      const std::int64_t layer = side == 0 ? 0 : extent[a] - 1;
       const std::int64_t outside = side == 0 ? box.lo[a] - 1 : box.hi[a];
       if (outside < 0 || outside >= g.size[a]) continue;
-      for (std::int64_t u = 0; u < extent[b]; ++u)
-        for (std::int64_t w = 0; w < extent[c]; ++w) {
-          std::array<std::int64_t, 3> local{}, global{};
-          local[a] = layer;
-          local[b] = u;
-          local[c] = w;
-          for (int d = 0; d < 3; ++d) global[d] = box.lo[d] + local[d];
-          const std::size_t v = g.linearIndex(global[0], global[1], global[2]);
-          global[a] = outside;
-          body(std::size_t(local[0] + extent[0] * (local[1] + extent[1] * local[2])), v,
-               g.linearIndex(global[0], global[1], global[2]));
-        }
+      const int b = (a + 1) % 3, c = (a + 2) % 3;
+      sides.push_back({a, b, c, side == 0 ? 0 : box.extent(a) - 1, outside, faceCount});
+      faceCount += std::size_t(box.extent(b) * box.extent(c));
     }
+  return sides;
+}
+
+// body(f, n, v, beyond) for the faces of row u of a side: f the face's number among all the
+// box's faces, between box voxel n (local; grid voxel v) and the grid voxel `beyond`.
+template <class Body>
+void forEachFaceOfRow(const ImageGeometry& g, const Box& box, const BoxSide& side, std::int64_t u,
+                      Body&& body) {
+  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  for (std::int64_t w = 0; w < extent[side.c]; ++w) {
+    std::array<std::int64_t, 3> local{}, global{};
+    local[side.a] = side.layer;
+    local[side.b] = u;
+    local[side.c] = w;
+    for (int d = 0; d < 3; ++d) global[d] = box.lo[d] + local[d];
+    const std::size_t v = g.linearIndex(global[0], global[1], global[2]);
+    global[side.a] = side.outside;
+    body(side.firstFace + std::size_t(u * extent[side.c] + w),
+         std::size_t(local[0] + extent[0] * (local[1] + extent[1] * local[2])), v,
+         g.linearIndex(global[0], global[1], global[2]));
   }
+}
+
+// body(n, v, beyond) for every face between a box voxel (local n, grid voxel v) and the grid
+// voxel `beyond` outside the box, in boxSides' order.
+template <class Body>
+void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
+  std::size_t faceCount = 0;
+  for (const BoxSide& side : boxSides(g, box, faceCount))
+    for (std::int64_t u = 0; u < box.extent(side.b); ++u)
+      forEachFaceOfRow(g, box, side, u,
+                       [&](std::size_t, std::size_t n, std::size_t v, std::size_t beyond) {
+                         body(n, v, beyond);
+                       });
 }
 
 bool inside(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
@@ -124,14 +153,18 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           const std::int64_t J = box.lo[1] + j, K = box.lo[2] + k;
           if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) continue;
           const bool rowInBox = j >= 0 && k >= 0 && j < box.extent(1) && k < box.extent(2);
-          for (std::int64_t i = -1; i <= box.extent(0); ++i) {
-            const std::int64_t I = box.lo[0] + i;
-            if (I < 0 || I >= g.size[0]) continue;
-            const std::size_t v = g.linearIndex(I, J, K), h = halo.index(i, j, k);
+          // The row's halo voxels -1 .. extent inside the grid, addressed from i = 0.
+          const std::int64_t first = std::max<std::int64_t>(-1, -box.lo[0]);
+          const std::int64_t last =
+              std::min<std::int64_t>(box.extent(0), g.size[0] - 1 - box.lo[0]);
+          const auto v0 = std::int64_t(g.linearIndex(box.lo[0], J, K));
+          const auto h0 = std::int64_t(halo.index(0, j, k));
+          const float* lag =
+              rowInBox ? lagDeviation_K.data() + box.extent(0) * (j + box.extent(1) * k) : nullptr;
+          for (std::int64_t i = first; i <= last; ++i) {
+            const auto v = std::size_t(v0 + i), h = std::size_t(h0 + i);
             const bool inBox = rowInBox && i >= 0 && i < box.extent(0);
-            const double deviation =
-                inBox ? lagDeviation_K[std::size_t(i + box.extent(0) * (j + box.extent(1) * k))]
-                      : 0.0;
+            const double deviation = inBox ? lag[i] : 0.0;
             halo.conductivity_W_mK[h] = static_cast<float>(
                 (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation));
             if (hasVessels) halo.wall_W_m2K[h] = (*in.wallCoefficient_W_m2K)[v];
@@ -151,11 +184,32 @@ float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offs
   return static_cast<float>(faceConductance(kV, halo.wall_W_m2K[h], kN, halo.wall_W_m2K[nb], h_m));
 }
 
+// The faces of `count` halo voxels from k[0] to those `offset` further, without vessels: as
+// conductanceTo computes them (the same bits), in a loop the compiler vectorises.
+void tissueFaces(const float* k, std::int64_t offset, double h_m, std::int64_t count,
+                 float* __restrict out) {
+  const float* __restrict kV = k;
+  const float* __restrict kN = k + offset;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const double a = kV[i], b = kN[i];
+    const double beyondGrid = 2.0 * a / (h_m * h_m), tissue = 2.0 * a * b / ((a + b) * h_m * h_m);
+    out[i] = static_cast<float>(b < 0.0 ? beyondGrid : tissue);
+  }
+}
+
 // The faces towards +x, +y and +z of row (j, k), the box's far faces included: the stencil never
 // reads those (what lies beyond is held at zero deviation), but the diagonal needs them.
 void buildRowFaces(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
                    StencilSystem& s) {
   const std::int64_t strideY = halo.sx, strideZ = halo.sx * halo.sy;
+  if (halo.wall_W_m2K.empty()) {
+    const float* kRow = halo.conductivity_W_mK.data() + halo.index(0, j, k);
+    const std::size_t n = std::size_t(s.nx * (j + s.ny * k));
+    tissueFaces(kRow, 1, h_m, s.nx, s.faceX.data() + n);
+    tissueFaces(kRow, strideY, h_m, s.nx, s.faceY.data() + n);
+    tissueFaces(kRow, strideZ, h_m, s.nx, s.faceZ.data() + n);
+    return;
+  }
   for (std::int64_t i = 0; i < s.nx; ++i) {
     const std::size_t n = std::size_t(i + s.nx * (j + s.ny * k)), h = halo.index(i, j, k);
     s.faceX[n] = conductanceTo(halo, h, 1, h_m);
@@ -302,24 +356,41 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
   return flow_W;
 }
 
-// Every face of the box that lies inside the grid, six sides in a fixed order, into `faces`.
-static void boxFaces(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
-                     std::vector<BoxFace>& faces) {
-  const AblationGrid& grid = *in.grid;
-  const ImageGeometry& g = grid.geometry;
-  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
-  faces.clear();
-  forEachBoxFace(g, box, [&](std::size_t n, std::size_t v, std::size_t beyond) {
-    // As haloProperties and conductanceTo compute it, in the same float roundings.
-    const auto kV = static_cast<float>(
-        (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + lagDeviation_K[n]));
-    const auto kN = static_cast<float>((*in.tissues)[grid.tissue[beyond]].conductivityAt(arterial));
-    const double wallV = hasVessels ? (*in.wallCoefficient_W_m2K)[v] : 0.0;
-    const double wallN = hasVessels ? (*in.wallCoefficient_W_m2K)[beyond] : 0.0;
-    faces.push_back({n, beyond, static_cast<float>(faceConductance(kV, wallV, kN, wallN, h_m))});
+namespace {
+
+// Every face of the box that lies inside the grid, in boxSides' order, into `faces`: the rows of
+// faces in parallel, each face at its fixed place, its conductance conductanceTo's from the
+// halo (the step system's own, bit for bit).
+void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
+              std::vector<BoxFace>& faces) {
+  std::size_t faceCount = 0;
+  const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
+  faces.resize(faceCount);
+  // Row r of all the sides' rows: side s holds rows firstRow[s] .. firstRow[s + 1] - 1.
+  std::vector<std::size_t> firstRow{0};
+  for (const BoxSide& side : sides) firstRow.push_back(firstRow.back() + box.extent(side.b));
+  const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
+  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  parallel::parallelFor({0, firstRow.back()}, 16, [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto s = std::size_t(std::upper_bound(firstRow.begin(), firstRow.end(), row) -
+                                 firstRow.begin() - 1);
+      const BoxSide& side = sides[s];
+      const std::int64_t towardsBeyond =
+          (side.outside < box.lo[side.a] ? -1 : 1) * haloStride[side.a];
+      forEachFaceOfRow(
+          g, box, side, std::int64_t(row - firstRow[s]),
+          [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond) {
+            const std::int64_t i = std::int64_t(n) % extent[0];
+            const std::int64_t j = (std::int64_t(n) / extent[0]) % extent[1];
+            const std::int64_t k = std::int64_t(n) / (extent[0] * extent[1]);
+            faces[f] = {n, beyond, conductanceTo(halo, halo.index(i, j, k), towardsBeyond, h_m)};
+          });
+    }
   });
 }
+
+}  // namespace
 
 double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower_W) {
   const ImageGeometry& g = in.grid->geometry;
@@ -394,7 +465,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
   faces.clear();
   if (!in.beyondBox_K) return;
-  boxFaces(in, box, lagDeviation_K, faces);
+  boxFaces(in.grid->geometry, box, halo, h_m, faces);
   for (const BoxFace& face : faces)
     system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }

@@ -1,6 +1,7 @@
 #include "stencil_solver.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -75,23 +76,22 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
 
 // sum a[n] b[n] and max |b[n]| over n < count, in eight interleaved lanes added in lane order:
 // independent chains the compiler vectorises, with the same bits for the same range on any
-// thread (the chunks are fixed by the box, not by the threads).
+// thread (the chunks are fixed by the box, not by the threads). Without kLargest only the sum.
 constexpr int kLanes = 8;
 
+template <bool kLargest = true>
 ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b,
                             std::size_t count) {
   double dot[kLanes] = {};
   float largest[kLanes] = {};
+  auto add = [&](int lane, std::size_t n) {
+    dot[lane] += double(a[n]) * double(b[n]);
+    if constexpr (kLargest) largest[lane] = std::max(largest[lane], std::abs(b[n]));
+  };
   std::size_t n = 0;
   for (; n + kLanes <= count; n += kLanes)
-    for (int lane = 0; lane < kLanes; ++lane) {
-      dot[lane] += double(a[n + lane]) * double(b[n + lane]);
-      largest[lane] = std::max(largest[lane], std::abs(b[n + lane]));
-    }
-  for (int lane = 0; n < count; ++n, ++lane) {
-    dot[lane] += double(a[n]) * double(b[n]);
-    largest[lane] = std::max(largest[lane], std::abs(b[n]));
-  }
+    for (int lane = 0; lane < kLanes; ++lane) add(lane, n + std::size_t(lane));
+  for (int lane = 0; n < count; ++n, ++lane) add(lane, n);
   ResidualNorms norms;
   for (int lane = 0; lane < kLanes; ++lane) {
     norms.residualDotCorrection += dot[lane];
@@ -115,19 +115,6 @@ void step(float alpha, const float* __restrict p, const float* __restrict q, flo
   }
 }
 
-// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z.
-ResidualNorms precondition(const StencilSystem& s, const std::vector<float>& inverseDiagonal,
-                           const std::vector<float>& r, std::vector<float>& z) {
-  return parallel::parallelReduce(
-      allRows(s), rowsPerChunk(s), ResidualNorms{},
-      [&](parallel::IndexRange rows) {
-        const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
-        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
-        return dotAndLargest(r.data() + first, z.data() + first, count);
-      },
-      combine);
-}
-
 // q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
 // their residual is never read, since their inverse diagonal (so z and p) stays 0.
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
@@ -137,35 +124,10 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
         for (std::size_t row = rows.begin; row < rows.end; ++row)
           stencilRow(s, p.data(), q.data(), static_cast<std::int64_t>(row));
         const std::size_t first = rows.begin * s.nx;
-        return dotAndLargest(p.data() + first, q.data() + first, rows.size() * s.nx)
+        return dotAndLargest<false>(p.data() + first, q.data() + first, rows.size() * s.nx)
             .residualDotCorrection;
       },
       [](double a, double b) { return a + b; });
-}
-
-// x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
-ResidualNorms updateAndPrecondition(const StencilSystem& s, float alpha,
-                                    const std::vector<float>& inverseDiagonal,
-                                    const std::vector<float>& p, const std::vector<float>& q,
-                                    std::vector<float>& x, std::vector<float>& r,
-                                    std::vector<float>& z) {
-  return parallel::parallelReduce(
-      allRows(s), rowsPerChunk(s), ResidualNorms{},
-      [&](parallel::IndexRange rows) {
-        const std::size_t first = rows.begin * s.nx, count = rows.size() * s.nx;
-        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first, count);
-        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
-        return dotAndLargest(r.data() + first, z.data() + first, count);
-      },
-      combine);
-}
-
-// p = z + beta p.
-void updateDirection(const StencilSystem& s, float beta, const std::vector<float>& z,
-                     std::vector<float>& p) {
-  parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
-    for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n) p[n] = z[n] + beta * p[n];
-  });
 }
 
 // r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
@@ -176,6 +138,302 @@ void initialResidual(const StencilSystem& s, const std::vector<float>& x, std::v
     for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n)
       r[n] = s.rightHandSide[n] - r[n];
   });
+}
+
+[[noreturn]] void throwNotConverged(int maxIterations, double largestCorrection_K) {
+  throw Error(ErrorKind::Internal,
+              "The bioheat solver did not converge in " + std::to_string(maxIterations) +
+                  " conjugate-gradient iterations (largest correction " +
+                  std::to_string(largestCorrection_K) +
+                  " K); check the tissue properties or shorten the time step.",
+              "maxSolverIterations");
+}
+
+// The red-black packing of a box (ColourArrays): row (j, k) = row index j + ny k, `stride`
+// slots a row (its colour's ceil(nx / 2) voxels and a padding slot at each end).
+struct Packing {
+  std::int64_t nx = 0, ny = 0, nz = 0, half = 0, stride = 0;
+  explicit Packing(const StencilSystem& s)
+      : nx(s.nx), ny(s.ny), nz(s.nz), half((s.nx + 1) / 2), stride((s.nx + 1) / 2 + 2) {}
+  std::size_t rows() const { return static_cast<std::size_t>(ny * nz); }
+  std::size_t slots() const { return rows() * static_cast<std::size_t>(stride); }
+  // The slot of the row's voxel m = 0.
+  std::size_t first(std::int64_t row) const { return static_cast<std::size_t>(row * stride + 1); }
+  // i of the row's voxel m = 0 in colour c: 0 or 1.
+  std::int64_t start(int colour, std::int64_t row) const {
+    return (colour + row % ny + row / ny) & 1;
+  }
+  // About kVoxelsPerChunk voxels of the box a chunk, fixed by the box (not by the threads).
+  std::size_t rowsPerChunk() const {
+    return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / nx));
+  }
+  parallel::IndexRange allRows() const { return {0, rows()}; }
+};
+
+// even[m] = row[2 m], odd[m] = row[2 m + 1] for the row's count entries.
+void splitRow(const float* __restrict row, std::int64_t count, float* __restrict even,
+              float* __restrict odd) {
+  for (std::int64_t m = 0; 2 * m + 1 < count; ++m) {
+    even[m] = row[2 * m];
+    odd[m] = row[2 * m + 1];
+  }
+  if (count % 2 == 1) even[count / 2] = row[count - 1];
+}
+
+// The system and x packed by colour (ColourArrays), row by row: voxel i of row (j, k) goes to
+// slot i / 2 of colour (i + j + k) % 2, so a row's even voxels fill one colour and its odd ones
+// the other; then the padding and the faces to beyond the box are zeroed.
+void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packing& pk,
+                ColourArrays& red, ColourArrays& black) {
+  auto members = [](ColourArrays& c) {
+    return std::array<std::vector<float>*, 7>{
+        &c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX, &c.faceY, &c.faceZ, &c.value};
+  };
+  const std::array<std::vector<float>*, 7> redArrays = members(red), blackArrays = members(black);
+  for (int a = 0; a < 7; ++a) {
+    redArrays[a]->resize(pk.slots());
+    blackArrays[a]->resize(pk.slots());
+  }
+  const std::array<const std::vector<float>*, 7> natural{
+      &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(r);
+      // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
+      const bool evenIsRed = pk.start(0, r) == 0;
+      const auto& even = evenIsRed ? redArrays : blackArrays;
+      const auto& odd = evenIsRed ? blackArrays : redArrays;
+      for (int a = 0; a < 7; ++a) {
+        const float* in = natural[a]->data() + static_cast<std::size_t>(s.nx * r);
+        float* e = even[a]->data() + first;
+        float* o = odd[a]->data() + first;
+        splitRow(in, s.nx, e, o);
+        // Padding: before the first slot, after the last, and the odd colour's last slot
+        // when the row's length is odd.
+        e[-1] = o[-1] = 0.0f;
+        e[pk.half] = o[pk.half] = 0.0f;
+        if (s.nx % 2 == 1) o[pk.half - 1] = 0.0f;
+      }
+      // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
+      const std::int64_t lastX = s.nx - 1;
+      ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] =
+          0.0f;
+      const bool lastY = r % s.ny + 1 == s.ny, lastZ = r / s.ny + 1 == s.nz;
+      for (int a : {4, 5})
+        if ((a == 4 && lastY) || (a == 5 && lastZ))
+          for (const auto* colour : {&even, &odd})
+            std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
+    }
+  });
+}
+
+// x's voxels from the two colours' values (natural order).
+void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+                  std::vector<float>& x) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    for (std::size_t row = rows.begin; row < rows.end; ++row) {
+      const auto r = static_cast<std::int64_t>(row);
+      const std::size_t first = pk.first(r);
+      const bool evenIsRed = pk.start(0, r) == 0;
+      const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
+      const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
+      float* __restrict out = x.data() + static_cast<std::size_t>(pk.nx * r);
+      for (std::int64_t i = 0; i < pk.nx; ++i) out[i] = (i % 2 == 0 ? even : odd)[i / 2];
+    }
+  });
+}
+
+// out[m] = the sum over the six neighbours (all of the other colour) of face conductance x v,
+// for the voxels of colour `colour` in one row; own: that colour's arrays, other: the other's,
+// v: a vector of the other colour. Terms in a fixed order (x-, x+, y-, y+, z-, z+). A -face is
+// the neighbour's +face.
+void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const ColourArrays& other,
+                  const float* v, std::int64_t row, float* out) {
+  const std::int64_t j = row % pk.ny, k = row / pk.ny, s0 = pk.start(colour, row);
+  const std::size_t first = pk.first(row);
+  const auto count = static_cast<std::size_t>(pk.half);
+  const std::int64_t rowStride = pk.stride, planeStride = pk.stride * pk.ny;
+  // Voxel i = 2 m + s0 has its x neighbours at the other colour's m + s0 - 1 and m + s0, its y
+  // and z neighbours at the same m in the rows beside it.
+  {
+    const float* __restrict fMinus = other.faceX.data() + first + s0 - 1;
+    const float* __restrict vMinus = v + first + s0 - 1;
+    const float* __restrict fPlus = own.faceX.data() + first;
+    const float* __restrict vPlus = v + first + s0;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m) o[m] = fMinus[m] * vMinus[m] + fPlus[m] * vPlus[m];
+  }
+  auto add = [&](const float* faces, std::int64_t offset) {
+    const float* __restrict f = faces + first + std::min<std::int64_t>(offset, 0);
+    const float* __restrict vn = v + first + offset;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m) o[m] += f[m] * vn[m];
+  };
+  // Both neighbours along an axis in one loop where both lie in the box: (o + a) + b, the
+  // roundings of two loops.
+  auto addBoth = [&](const float* otherFaces, const float* ownFaces, std::int64_t offset) {
+    const float* __restrict fMinus = otherFaces + first - offset;
+    const float* __restrict vMinus = v + first - offset;
+    const float* __restrict fPlus = ownFaces + first;
+    const float* __restrict vPlus = v + first + offset;
+    float* __restrict o = out;
+    for (std::size_t m = 0; m < count; ++m)
+      o[m] = o[m] + fMinus[m] * vMinus[m] + fPlus[m] * vPlus[m];
+  };
+  if (j > 0 && j + 1 < pk.ny) {
+    addBoth(other.faceY.data(), own.faceY.data(), rowStride);
+  } else {
+    if (j > 0) add(other.faceY.data(), -rowStride);
+    if (j + 1 < pk.ny) add(own.faceY.data(), rowStride);
+  }
+  if (k > 0 && k + 1 < pk.nz) {
+    addBoth(other.faceZ.data(), own.faceZ.data(), planeStride);
+  } else {
+    if (k > 0) add(other.faceZ.data(), -planeStride);
+    if (k + 1 < pk.nz) add(own.faceZ.data(), planeStride);
+  }
+}
+
+// For each row of `rows`: out = neighbourSum of v (a vector of the other colour) for the
+// voxels of `colour`, then finish(first, out) adds the row's own terms (first: its slot 0).
+template <class Finish>
+void neighbourSumRows(const Packing& pk, int colour, const ColourArrays& own,
+                      const ColourArrays& other, const float* v, std::vector<float>& out,
+                      parallel::IndexRange rows, Finish&& finish) {
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const std::size_t first = pk.first(r);
+    neighbourSum(pk, colour, own, other, v, r, out.data() + first);
+    finish(first, out.data() + first);
+  }
+}
+
+// The red voxels solved exactly for the black ones: x_r = (b_r + F x_b) / D_r; held red voxels
+// (inverse diagonal 0) keep their value. `scratch`: a red-sized vector.
+void solveRed(const Packing& pk, ColourArrays& red, const ColourArrays& black,
+              std::vector<float>& scratch) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    neighbourSumRows(pk, 0, red, black, black.value.data(), scratch, rows,
+                     [&](std::size_t first, const float* __restrict sum) {
+                       const float* __restrict b = red.rightHandSide.data() + first;
+                       const float* __restrict inverse = red.inverseDiagonal.data() + first;
+                       float* __restrict x = red.value.data() + first;
+                       for (std::int64_t m = 0; m < pk.half; ++m)
+                         x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
+                     });
+  });
+}
+
+// r = b_b - D_b x_b + F x_r on the black voxels: the full system's residual there.
+void blackResidual(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+                   std::vector<float>& r) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    neighbourSumRows(pk, 1, black, red, red.value.data(), r, rows,
+                     [&](std::size_t first, float* __restrict out) {
+                       const float* __restrict b = black.rightHandSide.data() + first;
+                       const float* __restrict d = black.diagonal.data() + first;
+                       const float* __restrict x = black.value.data() + first;
+                       for (std::int64_t m = 0; m < pk.half; ++m)
+                         out[m] = b[m] - d[m] * x[m] + out[m];
+                     });
+  });
+}
+
+// q = S p = D_b p - F (D_r^-1 F^T p) on the black voxels (w: D_r^-1 F^T p on the red, held red
+// voxels at 0), returning p.q. Two passes: the red rows read black rows beside them.
+double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::vector<float>& p,
+                    std::vector<float>& w, std::vector<float>& q) {
+  const ColourArrays &red = work.red, &black = work.black;
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    neighbourSumRows(pk, 0, red, black, p.data(), w, rows,
+                     [&](std::size_t first, float* __restrict out) {
+                       const float* __restrict inverse = red.inverseDiagonal.data() + first;
+                       for (std::int64_t m = 0; m < pk.half; ++m) out[m] *= inverse[m];
+                     });
+  });
+  return parallel::parallelReduce(
+      pk.allRows(), pk.rowsPerChunk(), 0.0,
+      [&](parallel::IndexRange rows) {
+        neighbourSumRows(pk, 1, black, red, w.data(), q, rows,
+                         [&](std::size_t first, float* __restrict out) {
+                           const float* __restrict d = black.diagonal.data() + first;
+                           const float* __restrict pr = p.data() + first;
+                           for (std::int64_t m = 0; m < pk.half; ++m)
+                             out[m] = d[m] * pr[m] - out[m];
+                         });
+        const std::size_t first = rows.begin * pk.stride, count = rows.size() * pk.stride;
+        return dotAndLargest<false>(p.data() + first, q.data() + first, count)
+            .residualDotCorrection;
+      },
+      [](double a, double b) { return a + b; });
+}
+
+// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
+// rows of `rowLength` entries.
+ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
+                           std::size_t rowLength, const std::vector<float>& inverseDiagonal,
+                           const std::vector<float>& r, std::vector<float>& z) {
+  return parallel::parallelReduce(
+      rows, rowsPerChunk, ResidualNorms{},
+      [&](parallel::IndexRange chunk) {
+        const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
+        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
+        return dotAndLargest(r.data() + first, z.data() + first, count);
+      },
+      combine);
+}
+
+// The update of a conjugate-gradient iteration on `count` entries, chunked by rows of
+// `rowLength` entries: x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
+ResidualNorms updateAndPrecondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
+                                    std::size_t rowLength, float alpha,
+                                    const std::vector<float>& inverseDiagonal,
+                                    const std::vector<float>& p, const std::vector<float>& q,
+                                    std::vector<float>& x, std::vector<float>& r,
+                                    std::vector<float>& z) {
+  return parallel::parallelReduce(
+      rows, rowsPerChunk, ResidualNorms{},
+      [&](parallel::IndexRange chunk) {
+        const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
+        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first, count);
+        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
+        return dotAndLargest(r.data() + first, z.data() + first, count);
+      },
+      combine);
+}
+
+// p = z + beta p, chunked as updateAndPrecondition.
+void updateDirection(parallel::IndexRange rows, std::size_t rowsPerChunk, std::size_t rowLength,
+                     float beta, const std::vector<float>& z, std::vector<float>& p) {
+  parallel::parallelFor(rows, rowsPerChunk, [&](parallel::IndexRange chunk) {
+    for (std::size_t n = chunk.begin * rowLength; n < chunk.end * rowLength; ++n)
+      p[n] = z[n] + beta * p[n];
+  });
+}
+
+// Preconditioned conjugate gradients from the first preconditioned residual's norms (p = z
+// already): applyOperator() forms q = A p and returns p.q, update(alpha) steps x and r and
+// returns the new residual's norms, direction(beta) forms p = z + beta p; until no Jacobi
+// correction exceeds tolerance_K.
+template <class ApplyOperator, class Update, class Direction>
+SolveStatistics iterate(ResidualNorms norms, double tolerance_K, int maxIterations,
+                        Progress& progress, ApplyOperator&& applyOperator, Update&& update,
+                        Direction&& direction) {
+  SolveStatistics statistics;
+  while (norms.largestCorrection_K > tolerance_K) {
+    if (statistics.iterations == maxIterations)
+      throwNotConverged(maxIterations, norms.largestCorrection_K);
+    progress.check();
+    const auto alpha = static_cast<float>(norms.residualDotCorrection / applyOperator());
+    const ResidualNorms next = update(alpha);
+    const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
+    norms = next;
+    ++statistics.iterations;
+    if (norms.largestCorrection_K > tolerance_K) direction(beta);
+  }
+  statistics.largestCorrection_K = norms.largestCorrection_K;
+  return statistics;
 }
 
 }  // namespace
@@ -204,31 +462,57 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
                                        SolverWorkspace& work) {
   const std::size_t n = system.size();
   for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q}) v->resize(n);
+  work.packedShape = {0, 0, 0};  // solveRedBlack's padding no longer zero
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
+  const std::size_t rowLength = static_cast<std::size_t>(system.nx);
   initialResidual(system, deviation, r);
-  ResidualNorms norms = precondition(system, inverseDiagonal, r, z);
+  const ResidualNorms norms =
+      precondition(allRows(system), rowsPerChunk(system), rowLength, inverseDiagonal, r, z);
   p = z;
-  SolveStatistics statistics;
-  while (norms.largestCorrection_K > tolerance_K) {
-    if (statistics.iterations == maxIterations)
-      throw Error(ErrorKind::Internal,
-                  "The bioheat solver did not converge in " + std::to_string(maxIterations) +
-                      " conjugate-gradient iterations (largest correction " +
-                      std::to_string(norms.largestCorrection_K) +
-                      " K); check the tissue properties or shorten the time step.",
-                  "maxSolverIterations");
-    progress.check();
-    const double pq = applyMasked(system, p, q);
-    const auto alpha = static_cast<float>(norms.residualDotCorrection / pq);
-    const ResidualNorms next =
-        updateAndPrecondition(system, alpha, inverseDiagonal, p, q, deviation, r, z);
-    const auto beta = static_cast<float>(next.residualDotCorrection / norms.residualDotCorrection);
-    norms = next;
-    ++statistics.iterations;
-    if (norms.largestCorrection_K > tolerance_K) updateDirection(system, beta, z, p);
+  return iterate(
+      norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
+      [&](float alpha) {
+        return updateAndPrecondition(allRows(system), rowsPerChunk(system), rowLength, alpha,
+                                     inverseDiagonal, p, q, deviation, r, z);
+      },
+      [&](float beta) {
+        updateDirection(allRows(system), rowsPerChunk(system), rowLength, beta, z, p);
+      });
+}
+
+SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& deviation,
+                              double tolerance_K, int maxIterations, Progress& progress,
+                              SolverWorkspace& work) {
+  const Packing pk(system);
+  packSystem(system, deviation, pk, work.red, work.black);
+  const std::array<std::int64_t, 3> shape{pk.ny, pk.nz, pk.stride};
+  if (work.packedShape != shape) {
+    for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q, &work.w})
+      v->assign(pk.slots(), 0.0f);
+    work.packedShape = shape;
   }
-  statistics.largestCorrection_K = norms.largestCorrection_K;
+  std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
+  // The warm start's red voxels solved for its black ones: the red residual is then zero, and
+  // the black one is the reduced system's.
+  solveRed(pk, work.red, work.black, work.w);
+  blackResidual(pk, work.red, work.black, r);
+  const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
+  const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
+  const ResidualNorms norms =
+      precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z);
+  p = z;
+  const SolveStatistics statistics = iterate(
+      norms, tolerance_K, maxIterations, progress,
+      [&] { return applyReduced(pk, work, p, work.w, q); },
+      [&](float alpha) {
+        return updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha,
+                                     inverseDiagonal, p, q, work.black.value, r, z);
+      },
+      [&](float beta) { updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p); });
+  // The red voxels for the final black ones: their residual zero again.
+  solveRed(pk, work.red, work.black, work.w);
+  unpackValues(pk, work.red, work.black, deviation);
   return statistics;
 }
 

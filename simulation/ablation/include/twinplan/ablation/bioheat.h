@@ -129,6 +129,10 @@ struct BioheatParameters {
   // (docs/validation.md, "Thermal ablation: bioheat and damage").
   double solverTolerance_K = 1e-3;
   int maxSolverIterations = 2000;
+  // The box's solve through its red-black reduction (same system, same stopping rule, about half
+  // the iterations; src/stencil_solver.h solveRedBlack); false: conjugate gradients on every
+  // voxel. The far field's coarse grid always takes the latter.
+  bool redBlackSolver = true;
 
   // Approximation (on by default, used when farField is off; false solves the whole grid every
   // step, the exact path): each step is solved on the active box only, the bounding box of the
