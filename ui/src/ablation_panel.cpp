@@ -485,9 +485,7 @@ void AblationPanel::showCase(const Case& twin) {
 }
 
 void AblationPanel::setSetup(AblationSetup setup) {
-  bool known = false;
-  for (const auto& d : ablation::deviceCatalogue()) known = known || d.id == setup.deviceId;
-  if (!known) {
+  if (!ablation::catalogueDevice(setup.deviceId)) {
     const auto& first = ablation::deviceCatalogue().front();
     setup.deviceId = first.id;
     setup.power_W = first.power_W;

@@ -319,13 +319,6 @@ double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& 
   return blood_mm;
 }
 
-// The catalogue's device of that id, or nullptr (a surrogate made by hand, as in the tests).
-const AblationDevice* catalogueDevice(const std::string& deviceId) {
-  for (const AblationDevice& d : deviceCatalogue())
-    if (d.id == deviceId) return &d;
-  return nullptr;
-}
-
 // Whether the device heats by radiation (a microwave antenna) rather than by conduction from
 // a few millimetres around the electrode (RF); see the vessel shadow rule in addPredictedZone.
 bool heatsByRadiation(const std::string& deviceId) {
