@@ -248,25 +248,11 @@ struct Candidate {
   std::optional<ShellScore> shorter;              // the chosen power one time step shorter
   std::optional<std::size_t> strongestPowerTime;  // the time the highest power needs
   std::size_t settingsTested = 0;
+  // The ranking's figures only: the zone itself is made again for the few plans returned (the
+  // surrogate is deterministic), not held for every candidate.
   PlanEvaluation eval;
-  // The scored zone's voxels, kept for the plans returned (a zone is a few % of the grid, so
-  // this is far smaller than the grid each candidate would otherwise hold).
-  std::vector<std::size_t> zoneVoxels;
   bool feasible = true;
 };
-
-std::vector<std::size_t> voxelsOf(const std::vector<std::uint8_t>& zone) {
-  std::vector<std::size_t> voxels;
-  for (std::size_t v = 0; v < zone.size(); ++v)
-    if (zone[v]) voxels.push_back(v);
-  return voxels;
-}
-
-std::vector<std::uint8_t> zoneOf(const std::vector<std::size_t>& voxels, std::size_t gridVoxels) {
-  std::vector<std::uint8_t> zone(gridVoxels, 0);
-  for (std::size_t v : voxels) zone[v] = 1;
-  return zone;
-}
 
 // Parallel probes around the tumour's centre, zone centres on the centre.
 std::vector<std::vector<Vec3>> probeLayouts(const Vec3& centre, const Vec3& outward,
@@ -573,9 +559,7 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
           }
           if (!c.feasible) continue;
           chooseSetting(c, table, pg, options);
-          const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
-          c.eval = evaluateZone(zone, pg);
-          c.zoneVoxels = voxelsOf(zone);
+          c.eval = evaluateZone(predictedZone(c, pg, options.probeInteraction), pg);
         }
       },
       *scoring);
@@ -602,8 +586,8 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     plan.duration_s = c->setting.duration_s;
     plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
     // The scoring's zone and its evaluation, with the margin measured as the CLI's ablate does.
-    plan.predicted =
-        withMeasuredMargin(c->eval, zoneOf(c->zoneVoxels, pg.tumour.size()), pg, options.margin_mm);
+    plan.predicted = withMeasuredMargin(c->eval, predictedZone(*c, pg, options.probeInteraction),
+                                        pg, options.margin_mm);
     plan.settingReason = settingReason(*c, table, options.margin_mm);
     if (c->shorter) {
       plan.shorterDuration_s = table.durations_s[c->time - 1];
@@ -638,9 +622,9 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
   return result;
 }
 
-PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& options,
-                                   const std::vector<PlannedProbe>& probes, double power_W,
-                                   double duration_s) {
+std::vector<PlanEvaluation> evaluatePlanSettings(const Case& twin, const PlannerOptions& options,
+                                                 const std::vector<PlannedProbe>& probes,
+                                                 std::span<const DeviceSetting> settings) {
   options.validate();
   if (probes.empty())
     throw Error(ErrorKind::InvalidInput, "A plan to evaluate needs at least one probe.", "probes");
@@ -648,11 +632,15 @@ PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& optio
   const TumourInfo tumour = findTumour(twin, options.tumour);
   const PlanningGrid pg =
       planningGrid(twin, options, tumour, probes.front().entry_lps, noProgress());
-  Candidate c;
-  c.probes = probes;
-  c.surrogate = &cachedSurrogate(device, power_W, duration_s);
-  const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
-  return withMeasuredMargin(evaluateZone(zone, pg), zone, pg, options.margin_mm);
+  std::vector<PlanEvaluation> evaluations;
+  for (const DeviceSetting& setting : settings) {
+    Candidate c;
+    c.probes = probes;
+    c.surrogate = &cachedSurrogate(device, setting.power_W, setting.duration_s);
+    const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
+    evaluations.push_back(withMeasuredMargin(evaluateZone(zone, pg), zone, pg, options.margin_mm));
+  }
+  return evaluations;
 }
 
 }  // namespace twinplan::ablation
