@@ -137,7 +137,9 @@ TEST_F(AblationPhysicsInTheWindowTest, ZoneCriterionIsChosenSavedAndSimulated) {
   ASSERT_EQ(criterion->count(), 5);
   EXPECT_EQ(criterion->currentData().toString(), "omega1");  // the default
   for (int i = 0; i < criterion->count(); ++i)
-    EXPECT_TRUE(criterion->itemData(i, Qt::ToolTipRole).toString().contains(criterion->itemText(i)))
+    EXPECT_TRUE(criterion->itemData(i, Qt::ToolTipRole)
+                    .toString()
+                    .contains(criterion->itemText(i).toHtmlEscaped()))
         << i;
   // Every catalogue device's published zone is compared by Omega >= 1 (devices.json).
   const QString omegaTip = criterion->itemData(0, Qt::ToolTipRole).toString();
