@@ -4,10 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <numbers>
+#include <set>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include "distance_map.h"
 #include "twinplan/ablation/bioheat.h"
@@ -248,11 +252,24 @@ struct Candidate {
   std::optional<ShellScore> shorter;              // the chosen power one time step shorter
   std::optional<std::size_t> strongestPowerTime;  // the time the highest power needs
   std::size_t settingsTested = 0;
-  // The ranking's figures only: the zone itself is made again for the few plans returned (the
-  // surrogate is deterministic), not held for every candidate.
   PlanEvaluation eval;
+  // The scored zone's voxels while the candidate is among the plans to return (BestZones).
+  std::vector<std::size_t> zoneVoxels;
   bool feasible = true;
 };
+
+std::vector<std::size_t> voxelsOf(const std::vector<std::uint8_t>& zone) {
+  std::vector<std::size_t> voxels;
+  for (std::size_t v = 0; v < zone.size(); ++v)
+    if (zone[v]) voxels.push_back(v);
+  return voxels;
+}
+
+std::vector<std::uint8_t> zoneOf(const std::vector<std::size_t>& voxels, std::size_t gridVoxels) {
+  std::vector<std::uint8_t> zone(gridVoxels, 0);
+  for (std::size_t v : voxels) zone[v] = 1;
+  return zone;
+}
 
 // Parallel probes around the tumour's centre, zone centres on the centre.
 std::vector<std::vector<Vec3>> probeLayouts(const Vec3& centre, const Vec3& outward,
@@ -327,6 +344,37 @@ auto rankKey(const Candidate& c, double margin_mm) {
   return std::make_tuple(coverage, margin, std::round(e.criticalAblated_ml * 10.0), c.probes.size(),
                          std::round(c.setting.power_W * c.setting.duration_s), -e.minMargin_mm);
 }
+
+using RankKey = decltype(rankKey(std::declval<const Candidate&>(), 0.0));
+
+// The zones of the plans to return, each made once: while the candidates are scored (in any
+// order, in parallel), a candidate keeps its zone's voxels only while it is among the best
+// `count` scored so far by rank key, then candidate order (the stable ranking's tie-break), so
+// at the end exactly the first `count` of the ranking hold theirs and no more are ever held.
+class BestZones {
+ public:
+  BestZones(std::vector<Candidate>& candidates, std::size_t count, double margin_mm)
+      : candidates_(candidates), count_(count), margin_mm_(margin_mm) {}
+
+  void offer(std::size_t index, const std::vector<std::uint8_t>& zone) {
+    const Entry entry{rankKey(candidates_[index], margin_mm_), index};
+    const std::lock_guard lock(mutex_);
+    if (kept_.size() == count_ && !(entry < *kept_.rbegin())) return;
+    candidates_[index].zoneVoxels = voxelsOf(zone);
+    kept_.insert(entry);
+    if (kept_.size() <= count_) return;
+    candidates_[kept_.rbegin()->second].zoneVoxels = {};
+    kept_.erase(std::prev(kept_.end()));
+  }
+
+ private:
+  using Entry = std::pair<RankKey, std::size_t>;
+  std::vector<Candidate>& candidates_;
+  const std::size_t count_;
+  const double margin_mm_;
+  std::mutex mutex_;
+  std::set<Entry> kept_;
+};
 
 std::string number(double x, int decimals) {
   std::ostringstream out;
@@ -544,6 +592,7 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     }
   }
   auto scoring = subRange(progress, 0.3, options.confirm ? 0.5 : 0.95);
+  BestZones bestZones(candidates, std::size_t(options.maxPlans), options.margin_mm);
   parallel::forEachChunk(
       {0, candidates.size()}, {1, "Scoring plans", {}},
       [&](parallel::IndexRange chunk, Progress&) {
@@ -559,7 +608,9 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
           }
           if (!c.feasible) continue;
           chooseSetting(c, table, pg, options);
-          c.eval = evaluateZone(predictedZone(c, pg, options.probeInteraction), pg);
+          const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
+          c.eval = evaluateZone(zone, pg);
+          bestZones.offer(i, zone);
         }
       },
       *scoring);
@@ -586,8 +637,8 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     plan.duration_s = c->setting.duration_s;
     plan.energy_J = c->surrogate->deliveredEnergy_J * double(c->probes.size());
     // The scoring's zone and its evaluation, with the margin measured as the CLI's ablate does.
-    plan.predicted = withMeasuredMargin(c->eval, predictedZone(*c, pg, options.probeInteraction),
-                                        pg, options.margin_mm);
+    plan.predicted =
+        withMeasuredMargin(c->eval, zoneOf(c->zoneVoxels, pg.tumour.size()), pg, options.margin_mm);
     plan.settingReason = settingReason(*c, table, options.margin_mm);
     if (c->shorter) {
       plan.shorterDuration_s = table.durations_s[c->time - 1];
