@@ -128,6 +128,13 @@ QHBoxLayout* buttonRow(QWidget* value, std::initializer_list<QPushButton*> butto
   return row;
 }
 
+// The device at its own default power and time (a device chosen anew starts there).
+void useDevice(AblationSetup& setup, const ablation::AblationDevice& device) {
+  setup.deviceId = device.id;
+  setup.power_W = device.power_W;
+  setup.duration_s = device.duration_s;
+}
+
 QString pointText(const std::optional<Vec3>& p) {
   if (!p) return QObject::tr("not placed");
   return QStringLiteral("%1, %2, %3 mm")
@@ -374,10 +381,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
 
   connect(device_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
-    const auto& d = ablation::findDevice(device_->currentData().toString().toStdString());
-    setup_.deviceId = d.id;
-    setup_.power_W = d.power_W;  // a new device starts at its own default setting
-    setup_.duration_s = d.duration_s;
+    useDevice(setup_, ablation::findDevice(device_->currentData().toString().toStdString()));
     showDevice();
     changed();
   });
@@ -422,10 +426,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
 
-  const auto& first = ablation::deviceCatalogue().front();
-  setup_.deviceId = first.id;
-  setup_.power_W = first.power_W;
-  setup_.duration_s = first.duration_s;
+  useDevice(setup_, ablation::deviceCatalogue().front());
   showDevice();
 }
 
@@ -495,12 +496,8 @@ void AblationPanel::showCase(const Case& twin) {
 }
 
 void AblationPanel::setSetup(AblationSetup setup) {
-  if (!ablation::catalogueDevice(setup.deviceId)) {
-    const auto& first = ablation::deviceCatalogue().front();
-    setup.deviceId = first.id;
-    setup.power_W = first.power_W;
-    setup.duration_s = first.duration_s;
-  }
+  if (!ablation::catalogueDevice(setup.deviceId))
+    useDevice(setup, ablation::deviceCatalogue().front());
   // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
   // open; a different one (undo, another case) ends it.
   if (!(setup == setup_)) endGesture();
