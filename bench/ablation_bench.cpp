@@ -34,6 +34,7 @@
 #include <ctime>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,7 @@
 #include "twinplan/ablation/rf_source.h"
 #include "twinplan/ablation/tissue_library.h"
 #include "twinplan/ablation/zone_surrogate.h"
+#include "twinplan/core/fnv1a.h"
 #include "twinplan/core/parallel.h"
 #include "twinplan/phantom/phantom.h"
 
@@ -244,16 +246,12 @@ void printRfRow(const RfRun& r, std::size_t threads) {
 // FNV-1a over the bits of the fields and the delivered power of every step: equal fingerprints
 // of two builds mean the same result to the last bit (for changes meant to be exact).
 std::uint64_t fingerprint(const AblationResult& result) {
-  std::uint64_t hash = 14695981039346656037ull;
-  auto add = [&](const void* data, std::size_t bytes) {
-    const auto* b = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < bytes; ++i) hash = (hash ^ b[i]) * 1099511628211ull;
-  };
+  Fnv1a64 hash;
   for (const ScalarField* f :
        {&result.finalTemperature, &result.maximumTemperature, &result.damage, &result.cem43})
-    add(f->values.data(), f->values.size() * sizeof(float));
-  add(result.deliveredPower_W.data(), result.deliveredPower_W.size() * sizeof(double));
-  return hash;
+    hash.add(std::as_bytes(std::span(f->values)));
+  hash.add(std::as_bytes(std::span(result.deliveredPower_W)));
+  return hash.value();
 }
 
 // FIELDS_OUT=PREFIX: the final temperature, T max, damage and CEM43 as raw float32 files

@@ -4,12 +4,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <set>
+#include <span>
 
 #include "twinplan/core/case_file.h"
 #include "twinplan/core/error.h"
+#include "twinplan/core/fnv1a.h"
 #include "twinplan/teaching/teaching_session.h"
 
 namespace twinplan::cli {
@@ -99,17 +100,11 @@ void reportDepartures(const teaching::Presenter& presenter, std::size_t& reporte
 std::string caseContentHash(const fs::path& casePath) {
   std::ifstream in(casePath, std::ios::binary);
   if (!in) throw Error(ErrorKind::NotFound, "The case file could not be read.", casePath.string());
-  std::uint64_t hash = 14695981039346656037ull;
+  Fnv1a64 hash;
   char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      hash ^= static_cast<unsigned char>(buffer[i]);
-      hash *= 1099511628211ull;
-    }
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-  return std::string("fnv1a64:") + text;
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+    hash.add(std::as_bytes(std::span(buffer, std::size_t(in.gcount()))));
+  return "fnv1a64:" + hash.hex();
 }
 
 json runTeachPresent(const TeachPresentOptions& options, std::ostream& events) {

@@ -53,9 +53,8 @@ struct TeachJoinOptions {
 // Error(InvalidInput) when --case is not the case the presenter shows.
 nlohmann::json runTeachJoin(const TeachJoinOptions& options, std::ostream& events);
 
-// FNV-1a 64 of the file's bytes as "fnv1a64:<16 hex digits>": the same case on both sides
-// (Fowler, Noll, Vo; IETF draft-eastlake-fnv-17, offset basis 14695981039346656037, prime
-// 1099511628211). An identity check, not a security measure.
+// FNV-1a 64 of the file's bytes (core/fnv1a.h) as "fnv1a64:<16 hex digits>": the same case on
+// both sides. An identity check, not a security measure.
 std::string caseContentHash(const std::filesystem::path& casePath);
 
 }  // namespace twinplan::cli

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <new>
 #include <utility>
+
+#include "twinplan/core/fnv1a.h"
 
 namespace twinplan {
 
@@ -105,14 +106,7 @@ void CaseCheckpoints::clear(const std::string& jobId) {
 }
 
 std::string jobIdentity(const std::string& kind, const nlohmann::json& parameters) {
-  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a 64-bit offset basis
-  for (const unsigned char c : parameters.dump()) {
-    hash ^= c;
-    hash *= 1099511628211ull;  // FNV-1a 64-bit prime
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return kind + "-" + hex;
+  return kind + "-" + Fnv1a64().add(parameters.dump()).hex();
 }
 
 JobStatus runJob(Job& job, Progress& progress, CheckpointStore* checkpoints) {

@@ -12,15 +12,21 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QStyle>
+#include <QStyleOptionComboBox>
 #include <QTest>
 #include <QTimer>
 #include <algorithm>
+#include <iostream>
 
 #include "ablation_gui_fixture.h"
 #include "gui_fixtures.h"
+#include "twinplan/ablation/devices.h"
 #include "twinplan/segmentation/mesh_metrics.h"
 #include "twinplan/ui/ablation_margin_map.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -322,6 +328,61 @@ TEST_F(AblationPanelTest, TipRingDragsInTheAxialView) {
   EXPECT_EQ(*panel_->setup().probes[0].entry_lps, entry) << "the entry stays";
 }
 
+// How many pixels a combo box's field has to spare for `text` as laid out now: negative when the
+// text is elided.
+int spareWidth(const QComboBox* combo, const QString& text) {
+  QStyleOptionComboBox option;
+  option.initFrom(combo);
+  option.currentText = text;
+  const QRect field = combo->style()->subControlRect(QStyle::CC_ComboBox, &option,
+                                                     QStyle::SC_ComboBoxEditField, combo);
+  // The label is drawn 1 px in from each side of the field (QCommonStyle CE_ComboBoxLabel).
+  return field.width() - 2 - combo->fontMetrics().horizontalAdvance(text);
+}
+
+// At 1200 x 900 (the user guide's screenshots) the choosers say what they hold in full, in a
+// clinician's words: "Probe 2 (not placed)" (cut to "Probe 2 (not pl" beside Add and Remove),
+// the zone criteria as "Cell death >= 63 % (Omega >= 1)" (the key "omega>=1" before,
+// still what the case keeps), and the device's full name in the line under its elided chooser.
+TEST_F(AblationPanelTest, ChoosersSayWhatTheyHoldInFullAt1200x900) {
+  window_->resize(1200, 900);
+  auto* dock = window_->findChild<QDockWidget*>("ablationDock");
+  dock->raise();
+  placeProbe();
+  QTest::mouseClick(panel_->findChild<QPushButton*>("addProbe"), Qt::LeftButton);
+  QTest::qWait(100);
+  auto* probe = panel_->findChild<QComboBox*>("ablationProbe");
+  ASSERT_NE(probe, nullptr);
+  EXPECT_EQ(probe->currentText(), "Probe 2 (not placed)");
+  EXPECT_GE(spareWidth(probe, probe->currentText()), 0);
+  auto* zone = panel_->findChild<QComboBox*>("ablationZoneCriterion");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_EQ(zone->currentText(), "Cell death >= 63 % (Omega >= 1)");
+  for (int i = 0; i < zone->count(); ++i) {
+    std::cout << "\"" << zone->itemText(i).toStdString()
+              << "\": " << spareWidth(zone, zone->itemText(i)) << " px to spare\n";
+    EXPECT_GE(spareWidth(zone, zone->itemText(i)), 0) << zone->itemText(i).toStdString();
+  }
+  zone->setCurrentIndex(zone->findData("t60"));
+  EXPECT_EQ(panel_->setup().zoneCriterion, "t60");  // the key kept
+  EXPECT_EQ(window_->currentCase().plans.at(0).parameters["zone_criterion"], "t60");
+  const QString info = panel_->findChild<QLabel*>("ablationDeviceInfo")->text();
+  const auto& device = ablation::findDevice(panel_->setup().deviceId);
+  EXPECT_TRUE(info.startsWith(QString::fromStdString(device.name) + ": default"))
+      << info.toStdString();
+  // The panel still fits the dock.
+  EXPECT_LE(panel_->minimumSizeHint().width(), dock->width());
+  // The live line says which zone it predicts and which Simulate would give.
+  ASSERT_NE(waitForPreviewOf(panel_->setup()), nullptr);
+  EXPECT_TRUE(panel_->liveText().contains(
+      "The prediction shows the zone where cell death >= 63 % (Omega >= 1); Simulate for the "
+      "zone where peak temperature >= 60 degC."))
+      << panel_->liveText().toStdString();
+  window_->setCrosshair(tumour().centre_lps);
+  QTest::qWait(50);
+  saveScreenshot(*window_, "ablation-panel-1200x900.png");
+}
+
 TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   placeProbe();
   AblationSetup s = shortMicrowave();
@@ -329,14 +390,24 @@ TEST_F(AblationPanelTest, CancelLeavesTheCaseUnchanged) {
   s.probes[0].entry_lps = panel_->setup().probes[0].entry_lps;
   s.duration_s = 3600.0;  // long enough to be cancelled
   const Case before = window_->currentCase();
+  // The dialog says what runs and how far ("Simulating the ablation: 12 of 3600 s"; it said
+  // "Bioheat"): Cancel once it does (or after 5 s, so a wrong label fails rather than hangs).
+  const QRegularExpression simulating("^Simulating the ablation: \\d+ of 3600 s$");
+  QString label;
+  QElapsedTimer waited;
+  waited.start();
   QTimer canceller;
   QObject::connect(&canceller, &QTimer::timeout, [&] {
-    if (auto* dialog = window_->findChild<QProgressDialog*>())
+    auto* dialog = window_->findChild<QProgressDialog*>();
+    if (!dialog) return;
+    label = dialog->labelText();
+    if (simulating.match(label).hasMatch() || waited.elapsed() > 5000)
       emit dialog->canceled();  // as Cancel does
   });
-  canceller.start(100);
+  canceller.start(50);
   window_->setAblationRunOptions({.boxSize_mm = 50.0, .spacing_mm = 2.0, .timeStep_s = 1.0});
   EXPECT_FALSE(window_->simulateAblation(s));
+  EXPECT_TRUE(simulating.match(label).hasMatch()) << label.toStdString();
   EXPECT_TRUE(window_->currentCase().fields.empty());
   EXPECT_EQ(window_->currentCase().plans, before.plans);
   EXPECT_FALSE(window_->currentCase().labelMaps.front().findSegment("Ablation zone"));

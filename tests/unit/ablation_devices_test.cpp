@@ -74,6 +74,9 @@ TEST(AblationDevices, TheCatalogueHoldsThePublishedSettings) {
 }
 
 TEST(AblationDevices, AnUnknownIdListsTheKnownOnes) {
+  // The lookup without an error: the same entry, or none.
+  EXPECT_EQ(catalogueDevice("rf-cooled-3cm"), &findDevice("rf-cooled-3cm"));
+  EXPECT_EQ(catalogueDevice("rf-cooled-9cm"), nullptr);
   try {
     findDevice("rf-cooled-9cm");
     FAIL() << "no error";

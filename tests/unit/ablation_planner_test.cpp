@@ -86,10 +86,21 @@ TEST(AblationPlanner, SmallTumourOneProbeCoversTumourAndMargin) {
   // The entry is on the skin: one of the body's faces |x| or |y| = 70 mm.
   const Vec3& e = best.probes.front().entry_lps;
   EXPECT_NEAR(std::max(std::abs(e.x()), std::abs(e.y())), 70.0, 2.0);
-  // Deterministic.
-  const PlanningResult again = planAblation(twin, options());
-  EXPECT_EQ(again.plans.front().summary, best.summary);
-  EXPECT_TRUE(again.plans.front().probes.front().tip_lps.isApprox(best.probes.front().tip_lps));
+  // Deterministic, and asking for fewer plans gives the first of them, each with its own zone's
+  // figures (the scoring keeps only the best plans' zones as it goes: ablation_planner.cpp
+  // BestZones).
+  PlannerOptions fewer = options();
+  fewer.maxPlans = 3;
+  const PlanningResult again = planAblation(twin, fewer);
+  ASSERT_EQ(again.plans.size(), 3u);
+  ASSERT_GT(r.plans.size(), 3u);
+  for (std::size_t n = 0; n < again.plans.size(); ++n) {
+    EXPECT_EQ(again.plans[n].summary, r.plans[n].summary) << n;
+    EXPECT_EQ(again.plans[n].predicted.coverage_percent, r.plans[n].predicted.coverage_percent);
+    EXPECT_EQ(again.plans[n].predicted.minMargin_mm, r.plans[n].predicted.minMargin_mm);
+    EXPECT_EQ(again.plans[n].predicted.zone_ml, r.plans[n].predicted.zone_ml);
+    EXPECT_TRUE(again.plans[n].probes.front().tip_lps.isApprox(r.plans[n].probes.front().tip_lps));
+  }
 }
 
 // One probe: a 12 mm tumour needs less energy than a 24 mm one (shorter, or at lower power).
@@ -120,31 +131,35 @@ TEST(AblationPlanner, ChosenSettingIsTheLeastEnergyThatCovers) {
   auto covers = [&](const PlanEvaluation& e) {
     return e.coverage_percent >= 99.95 && e.minMargin_mm >= o.margin_mm - 1e-9;
   };
-  const PlanEvaluation at =
-      evaluatePlanSetting(twin, o, best.probes, best.power_W, best.duration_s);
-  EXPECT_TRUE(covers(at)) << best.summary;
-  EXPECT_NEAR(at.coverage_percent, best.predicted.coverage_percent, 1e-9);
   ASSERT_TRUE(best.shorterDuration_s) << best.summary;  // 1 min is not enough here
   EXPECT_EQ(*best.shorterDuration_s, best.duration_s - 60.0);
-  const PlanEvaluation shorter =
-      evaluatePlanSetting(twin, o, best.probes, best.power_W, *best.shorterDuration_s);
+  // The plan's setting, the same power one step shorter, then every cheaper setting: evaluated
+  // on one planning grid.
+  const AblationDevice& device = findDevice(o.deviceId);
+  const double bestEnergy =
+      tabulatedSurrogate(device.id, best.power_W, best.duration_s)->deliveredEnergy_J;
+  std::vector<DeviceSetting> settings = {{best.power_W, best.duration_s},
+                                         {best.power_W, *best.shorterDuration_s}};
+  for (const DeviceSetting& s : plannerSettings(device))
+    if (tabulatedSurrogate(device.id, s.power_W, s.duration_s)->deliveredEnergy_J <
+        bestEnergy * (1.0 - 1e-9))
+      settings.push_back(s);
+  const std::vector<PlanEvaluation> evaluations =
+      evaluatePlanSettings(twin, o, best.probes, settings);
+  ASSERT_EQ(evaluations.size(), settings.size());
+  const PlanEvaluation& at = evaluations[0];
+  EXPECT_TRUE(covers(at)) << best.summary;
+  EXPECT_NEAR(at.coverage_percent, best.predicted.coverage_percent, 1e-9);
+  const PlanEvaluation& shorter = evaluations[1];
   EXPECT_FALSE(covers(shorter)) << shorter.coverage_percent << " % " << shorter.minMargin_mm;
   EXPECT_NEAR(shorter.coverage_percent, *best.shorterCoverage_percent, 0.05);
   EXPECT_NE(best.settingReason.find(" is the shortest at "), std::string::npos)
       << best.settingReason;
   EXPECT_NE(best.summary.find(best.settingReason), std::string::npos);
-  const AblationDevice& device = findDevice(o.deviceId);
-  const double bestEnergy =
-      tabulatedSurrogate(device.id, best.power_W, best.duration_s)->deliveredEnergy_J;
-  std::size_t cheaper = 0;
-  for (const DeviceSetting& s : plannerSettings(device)) {
-    if (tabulatedSurrogate(device.id, s.power_W, s.duration_s)->deliveredEnergy_J >=
-        bestEnergy * (1.0 - 1e-9))
-      continue;
-    ++cheaper;
-    EXPECT_FALSE(covers(evaluatePlanSetting(twin, o, best.probes, s.power_W, s.duration_s)))
-        << s.power_W << " W " << s.duration_s << " s";
-  }
+  const std::size_t cheaper = settings.size() - 2;
+  for (std::size_t n = 2; n < settings.size(); ++n)
+    EXPECT_FALSE(covers(evaluations[n]))
+        << settings[n].power_W << " W " << settings[n].duration_s << " s";
   std::cout << best.summary << "\n"
             << cheaper << " cheaper settings, none covers; " << best.shorterDuration_s.value()
             << " s: " << shorter.coverage_percent << " %, " << shorter.minMargin_mm << " mm\n";

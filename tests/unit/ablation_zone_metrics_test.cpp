@@ -139,10 +139,12 @@ TEST(ZoneMetrics, ZoneCriteriaParseAndThresholdTheirOwnField) {
 // name is refused listing the valid ones; applyZoneCriterion makes the solver's zone that rule's.
 TEST(ZoneMetrics, NamedZoneCriteriaMapToTheirRules) {
   std::vector<std::pair<std::string, std::string>> names;
+  std::vector<std::string> labels;
   for (const ZoneCriterionChoice& c : zoneCriterionChoices()) {
     names.emplace_back(c.name, c.criterion);
     EXPECT_EQ(toString(parseZoneCriterion(c.criterion)), c.criterion);
     EXPECT_FALSE(c.description.empty()) << c.name;
+    labels.push_back(c.label);
     EXPECT_EQ(&zoneCriterionChoice(c.name), &c);
   }
   EXPECT_EQ(names, (std::vector<std::pair<std::string, std::string>>{{"omega1", "omega>=1"},
@@ -150,6 +152,11 @@ TEST(ZoneMetrics, NamedZoneCriteriaMapToTheirRules) {
                                                                      {"t50", "tmax>=50"},
                                                                      {"t60", "tmax>=60"},
                                                                      {"cem43", "cem43>=240"}}));
+  // In words: Omega = -ln(surviving fraction), so 1 - e^-1 = 63 % and 1 - e^-4.6 = 99 % dead.
+  EXPECT_EQ(labels, (std::vector<std::string>{
+                        "Cell death >= 63 % (Omega >= 1)", "Cell death >= 99 % (Omega >= 4.6)",
+                        "Peak temperature >= 50 degC", "Peak temperature >= 60 degC",
+                        "Thermal dose CEM43 >= 240 min"}));
   for (const char* bad : {"", "omega>=1", "Omega1", "t55"}) {
     try {
       (void)zoneCriterionChoice(bad);

@@ -14,9 +14,11 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <span>
 
 #include "test_support.h"
 #include "twinplan/core/case_file.h"
+#include "twinplan/core/fnv1a.h"
 #include "twinplan/io/dicom_index.h"
 #include "twinplan/io/dicom_volume.h"
 #include "twinplan/io/image_file.h"
@@ -342,14 +344,7 @@ TEST(HeadPhantom, SampleCaseHasModelsOfBrainVentriclesAndTumour) {
 
 // FNV-1a over the voxel bytes: pins the exact output so a change of platform, compiler or
 // code that alters any voxel is caught (update the constant only for intended changes).
-std::uint64_t fnv1a(std::span<const std::byte> bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (std::byte b : bytes) {
-    h ^= static_cast<std::uint64_t>(b);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+std::uint64_t fnv1a(std::span<const std::byte> bytes) { return Fnv1a64().add(bytes).value(); }
 
 std::uint64_t labelHash(const Phantom& p, int layer) {
   return fnv1a(std::as_bytes(std::span(p.twin.labelMaps[0].layer(layer))));

@@ -111,8 +111,8 @@ QString criterionToolTip(const ablation::ZoneCriterionChoice& choice) {
                                                      ? d.publishedZone.setting
                                                      : d.publishedZone.measurement)
                               .toHtmlEscaped());
-  return QStringLiteral("<p><b>%1</b> (%2)</p><p>%3</p>")
-             .arg(QString::fromStdString(choice.name), QString::fromStdString(choice.criterion),
+  return QStringLiteral("<p><b>%1</b></p><p>%2</p>")
+             .arg(QString::fromStdString(choice.label).toHtmlEscaped(),
                   QString::fromStdString(choice.description).toHtmlEscaped()) +
          (devices.isEmpty()
               ? QObject::tr("<p>No published zone in the device list was measured "
@@ -126,6 +126,13 @@ QHBoxLayout* buttonRow(QWidget* value, std::initializer_list<QPushButton*> butto
   row->addWidget(value, 1);
   for (QPushButton* b : buttons) row->addWidget(b);
   return row;
+}
+
+// The device at its own default power and time (a device chosen anew starts there).
+void useDevice(AblationSetup& setup, const ablation::AblationDevice& device) {
+  setup.deviceId = device.id;
+  setup.power_W = device.power_W;
+  setup.duration_s = device.duration_s;
 }
 
 QString pointText(const std::optional<Vec3>& p) {
@@ -245,16 +252,22 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   probe_ = new QComboBox;
   probe_->setObjectName("ablationProbe");
   probe_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-  // Six characters: with Add and Remove beside it the row then fits the dock at 1200 x 900 with
-  // its vertical scroll bar (eight made the panel 2 px wider than the dock's view).
   probe_->setMinimumContentsLength(6);
   probe_->setToolTip(tr("Several probes of this device and setting, switched on together"));
-  addProbe_ = new QPushButton(tr("Add"));
+  addProbe_ = new QPushButton(tr("Add probe"));
   addProbe_->setObjectName("addProbe");
   addProbe_->setToolTip(tr("Another probe: then place its tip and entry"));
-  removeProbe_ = new QPushButton(tr("Remove"));
+  removeProbe_ = new QPushButton(tr("Remove probe"));
   removeProbe_->setObjectName("removeProbe");
-  form->addRow(tr("Probe"), buttonRow(probe_, {addProbe_, removeProbe_}));
+  removeProbe_->setToolTip(tr("Remove the probe shown above"));
+  // The chooser has its row to itself so "Probe 2 (not placed)" shows in full in the dock at
+  // 1200 x 900 (beside Add and Remove it was cut); the buttons go under it.
+  form->addRow(tr("Probe"), probe_);
+  auto* probeButtons = new QHBoxLayout;
+  probeButtons->addWidget(addProbe_);
+  probeButtons->addWidget(removeProbe_);
+  probeButtons->addStretch(1);
+  form->addRow(QString(), probeButtons);
   connect(probe_, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (refreshing_ || index < 0) return;
     setCurrentProbe(std::size_t(index));
@@ -301,8 +314,11 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Margin"), margin_);
   zoneCriterion_ = new QComboBox;
   zoneCriterion_->setObjectName("ablationZoneCriterion");
+  // The clinician's words; the item's data is the name the case keeps ("omega1").
+  zoneCriterion_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  zoneCriterion_->setMinimumContentsLength(12);
   for (const ablation::ZoneCriterionChoice& choice : ablation::zoneCriterionChoices()) {
-    zoneCriterion_->addItem(QString::fromStdString(choice.criterion),
+    zoneCriterion_->addItem(QString::fromStdString(choice.label),
                             QString::fromStdString(choice.name));
     zoneCriterion_->setItemData(zoneCriterion_->count() - 1, criterionToolTip(choice),
                                 Qt::ToolTipRole);
@@ -365,10 +381,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
 
   connect(device_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
-    const auto& d = ablation::findDevice(device_->currentData().toString().toStdString());
-    setup_.deviceId = d.id;
-    setup_.power_W = d.power_W;  // a new device starts at its own default setting
-    setup_.duration_s = d.duration_s;
+    useDevice(setup_, ablation::findDevice(device_->currentData().toString().toStdString()));
     showDevice();
     changed();
   });
@@ -413,10 +426,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
 
-  const auto& first = ablation::deviceCatalogue().front();
-  setup_.deviceId = first.id;
-  setup_.power_W = first.power_W;
-  setup_.duration_s = first.duration_s;
+  useDevice(setup_, ablation::deviceCatalogue().front());
   showDevice();
 }
 
@@ -434,8 +444,9 @@ void AblationPanel::showDevice() {
   zoneCriterion_->setToolTip(zoneCriterion_->currentData(Qt::ToolTipRole).toString());
   overlay_->setCurrentIndex(overlay_->findData(int(setup_.overlay)));
   live_->setChecked(setup_.livePreview);
-  deviceInfo_->setText(tr("%1, default %2 W for %3 min. Published zone %4 x %5 mm (%6; %7).")
-                           .arg(QString::fromUtf8(ablation::toString(d.type)))
+  // The full name first: the combo box above elides a long one.
+  deviceInfo_->setText(tr("%1: default %2 W for %3 min. Published zone %4 x %5 mm (%6; %7).")
+                           .arg(QString::fromStdString(d.name))
                            .arg(d.power_W)
                            .arg(d.duration_s / 60.0)
                            .arg(d.publishedZone.longAxis_mm)
@@ -485,14 +496,8 @@ void AblationPanel::showCase(const Case& twin) {
 }
 
 void AblationPanel::setSetup(AblationSetup setup) {
-  bool known = false;
-  for (const auto& d : ablation::deviceCatalogue()) known = known || d.id == setup.deviceId;
-  if (!known) {
-    const auto& first = ablation::deviceCatalogue().front();
-    setup.deviceId = first.id;
-    setup.power_W = first.power_W;
-    setup.duration_s = first.duration_s;
-  }
+  if (!ablation::catalogueDevice(setup.deviceId))
+    useDevice(setup, ablation::deviceCatalogue().front());
   // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
   // open; a different one (undo, another case) ends it.
   if (!(setup == setup_)) endGesture();

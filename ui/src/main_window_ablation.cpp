@@ -12,6 +12,7 @@
 #include <QScrollBar>
 #include <QTimer>
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numbers>
 #include <sstream>
@@ -409,6 +410,22 @@ std::vector<TemperatureCurve> temperatureCurves(const json& report) {
   return curves;
 }
 
+// A zone criterion's label inside a sentence: "where cell death >= 63 % (Omega >= 1)".
+std::string whereZone(std::string label) {
+  if (!label.empty()) label[0] = char(std::tolower(static_cast<unsigned char>(label[0])));
+  return "where " + label;
+}
+
+// The report's zone criterion in the Ablation panel's words, or its rule ("omega>=1") when the
+// report names none of today's criteria.
+std::string zoneCriterionWords(const json& r) {
+  try {
+    return whereZone(ablation::zoneCriterionChoice(r.value("zone_criterion", std::string())).label);
+  } catch (const Error&) {
+    return r["zone_criterion_rule"].get<std::string>();
+  }
+}
+
 // The margin report (issue #17 items 3 and 5): the zone, the coverage of tumour + margin, the
 // minimal ablative margin and where it is, and the damage to other structures, one line each.
 QString reportText(const json& r) {
@@ -421,8 +438,7 @@ QString reportText(const json& r) {
   out << "Zone " << r["zone_volume_ml"].get<double>() << " ml, "
       << mm(r["axes_mm"][0].get<double>()) << " x " << mm(r["axes_mm"][1].get<double>()) << " x "
       << mm(r["axes_mm"][2].get<double>()) << " mm";
-  if (r.contains("zone_criterion_rule"))
-    out << " (" << r["zone_criterion_rule"].get<std::string>() << ")";
+  if (r.contains("zone_criterion_rule")) out << ", " << zoneCriterionWords(r);
   out << "; max " << r["max_temperature_degC"].get<double>() << " degC.";
   if (r.contains("coverage_percent")) {
     out << "\n"
@@ -721,12 +737,15 @@ void MainWindow::showZonePreview(std::shared_ptr<const ZonePreview> preview) {
   }
   // The surrogate's profiles are calibrated with the solver's default zone, Omega >= 1
   // (zone_surrogate.h); another criterion shows after Simulate.
+  text += ".";
   if (preview_->setup.zoneCriterion != ablation::zoneCriterionChoices().front().name)
-    text += tr(" (predicted by %1; Simulate for %2)")
-                .arg(QString::fromStdString(ablation::zoneCriterionChoices().front().criterion),
-                     QString::fromStdString(
-                         ablation::zoneCriterionChoice(preview_->setup.zoneCriterion).criterion));
-  ablation_->showLive(text + ".");
+    text +=
+        " " +
+        tr("The prediction shows the zone %1; Simulate for the zone %2.")
+            .arg(QString::fromStdString(whereZone(ablation::zoneCriterionChoices().front().label)),
+                 QString::fromStdString(whereZone(
+                     ablation::zoneCriterionChoice(preview_->setup.zoneCriterion).label)));
+  ablation_->showLive(text);
 }
 
 void MainWindow::showMarginMap() {

@@ -4,10 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <numbers>
+#include <set>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include "distance_map.h"
 #include "twinplan/ablation/bioheat.h"
@@ -249,8 +253,7 @@ struct Candidate {
   std::optional<std::size_t> strongestPowerTime;  // the time the highest power needs
   std::size_t settingsTested = 0;
   PlanEvaluation eval;
-  // The scored zone's voxels, kept for the plans returned (a zone is a few % of the grid, so
-  // this is far smaller than the grid each candidate would otherwise hold).
+  // The scored zone's voxels while the candidate is among the plans to return (BestZones).
   std::vector<std::size_t> zoneVoxels;
   bool feasible = true;
 };
@@ -341,6 +344,37 @@ auto rankKey(const Candidate& c, double margin_mm) {
   return std::make_tuple(coverage, margin, std::round(e.criticalAblated_ml * 10.0), c.probes.size(),
                          std::round(c.setting.power_W * c.setting.duration_s), -e.minMargin_mm);
 }
+
+using RankKey = decltype(rankKey(std::declval<const Candidate&>(), 0.0));
+
+// The zones of the plans to return, each made once: while the candidates are scored (in any
+// order, in parallel), a candidate keeps its zone's voxels only while it is among the best
+// `count` scored so far by rank key, then candidate order (the stable ranking's tie-break), so
+// at the end exactly the first `count` of the ranking hold theirs and no more are ever held.
+class BestZones {
+ public:
+  BestZones(std::vector<Candidate>& candidates, std::size_t count, double margin_mm)
+      : candidates_(candidates), count_(count), margin_mm_(margin_mm) {}
+
+  void offer(std::size_t index, const std::vector<std::uint8_t>& zone) {
+    const Entry entry{rankKey(candidates_[index], margin_mm_), index};
+    const std::lock_guard lock(mutex_);
+    if (kept_.size() == count_ && !(entry < *kept_.rbegin())) return;
+    candidates_[index].zoneVoxels = voxelsOf(zone);
+    kept_.insert(entry);
+    if (kept_.size() <= count_) return;
+    candidates_[kept_.rbegin()->second].zoneVoxels = {};
+    kept_.erase(std::prev(kept_.end()));
+  }
+
+ private:
+  using Entry = std::pair<RankKey, std::size_t>;
+  std::vector<Candidate>& candidates_;
+  const std::size_t count_;
+  const double margin_mm_;
+  std::mutex mutex_;
+  std::set<Entry> kept_;
+};
 
 std::string number(double x, int decimals) {
   std::ostringstream out;
@@ -558,6 +592,7 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     }
   }
   auto scoring = subRange(progress, 0.3, options.confirm ? 0.5 : 0.95);
+  BestZones bestZones(candidates, std::size_t(options.maxPlans), options.margin_mm);
   parallel::forEachChunk(
       {0, candidates.size()}, {1, "Scoring plans", {}},
       [&](parallel::IndexRange chunk, Progress&) {
@@ -575,7 +610,7 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
           chooseSetting(c, table, pg, options);
           const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
           c.eval = evaluateZone(zone, pg);
-          c.zoneVoxels = voxelsOf(zone);
+          bestZones.offer(i, zone);
         }
       },
       *scoring);
@@ -638,9 +673,9 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
   return result;
 }
 
-PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& options,
-                                   const std::vector<PlannedProbe>& probes, double power_W,
-                                   double duration_s) {
+std::vector<PlanEvaluation> evaluatePlanSettings(const Case& twin, const PlannerOptions& options,
+                                                 const std::vector<PlannedProbe>& probes,
+                                                 std::span<const DeviceSetting> settings) {
   options.validate();
   if (probes.empty())
     throw Error(ErrorKind::InvalidInput, "A plan to evaluate needs at least one probe.", "probes");
@@ -648,11 +683,15 @@ PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& optio
   const TumourInfo tumour = findTumour(twin, options.tumour);
   const PlanningGrid pg =
       planningGrid(twin, options, tumour, probes.front().entry_lps, noProgress());
-  Candidate c;
-  c.probes = probes;
-  c.surrogate = &cachedSurrogate(device, power_W, duration_s);
-  const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
-  return withMeasuredMargin(evaluateZone(zone, pg), zone, pg, options.margin_mm);
+  std::vector<PlanEvaluation> evaluations;
+  for (const DeviceSetting& setting : settings) {
+    Candidate c;
+    c.probes = probes;
+    c.surrogate = &cachedSurrogate(device, setting.power_W, setting.duration_s);
+    const std::vector<std::uint8_t> zone = predictedZone(c, pg, options.probeInteraction);
+    evaluations.push_back(withMeasuredMargin(evaluateZone(zone, pg), zone, pg, options.margin_mm));
+  }
+  return evaluations;
 }
 
 }  // namespace twinplan::ablation

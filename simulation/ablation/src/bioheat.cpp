@@ -747,7 +747,9 @@ AblationResult simulateAblation(const AblationGrid& grid, HeatSource& source,
       ++nextSnapshot;
     }
     previousStep_s = step_s;
-    progress.report(std::min(1.0, state.time_s / p.duration_s), "Bioheat");
+    progress.report(std::min(1.0, state.time_s / p.duration_s),
+                    "Simulating the ablation: " + std::to_string(std::lround(state.time_s)) +
+                        " of " + std::to_string(std::lround(p.duration_s)) + " s");
     progress.check();
   }
   result.neglectedSourceEnergy_J = book.neglectedSource_J;

@@ -315,13 +315,17 @@ const std::vector<AblationDevice>& deviceCatalogue() {
   return catalogue;
 }
 
+const AblationDevice* catalogueDevice(std::string_view id) {
+  for (const AblationDevice& device : deviceCatalogue())
+    if (device.id == id) return &device;
+  return nullptr;
+}
+
 const AblationDevice& findDevice(std::string_view id) {
-  const auto& catalogue = deviceCatalogue();
+  if (const AblationDevice* device = catalogueDevice(id)) return *device;
   std::string known;
-  for (const AblationDevice& device : catalogue) {
-    if (device.id == id) return device;
+  for (const AblationDevice& device : deviceCatalogue())
     known += (known.empty() ? "" : ", ") + device.id;
-  }
   throw Error(
       ErrorKind::NotFound,
       "There is no ablation device '" + std::string(id) + "'; the known devices are " + known + ".",

@@ -186,19 +186,24 @@ const std::vector<ZoneCriterionChoice>& zoneCriterionChoices() {
       {"omega1", "omega>=1",
        "Arrhenius damage Omega >= 1 (37 % of cells survive): the coagulated zone at gross "
        "pathology, which Arrhenius damage predicted within 5 % in excised liver (Chang & Nguyen, "
-       "BioMed Eng OnLine 2004;3:27); the default"},
+       "BioMed Eng OnLine 2004;3:27); the default",
+       "Cell death >= 63 % (Omega >= 1)"},
       {"omega4.6", "omega>=4.6",
        "Arrhenius damage Omega >= 4.6 (1 % of cells survive): the core where every cell is "
-       "dead"},
+       "dead",
+       "Cell death >= 99 % (Omega >= 4.6)"},
       {"t50", "tmax>=50",
        "Peak temperature >= 50 degC: the lesion boundary many RF models report (Int J "
-       "Hyperthermia 2015, doi:10.3109/02656736.2015.1032370); cells there die within minutes"},
+       "Hyperthermia 2015, doi:10.3109/02656736.2015.1032370); cells there die within minutes",
+       "Peak temperature >= 50 degC"},
       {"t60", "tmax>=60",
        "Peak temperature >= 60 degC: near-instant coagulation (Brace, Curr Probl Diagn Radiol "
-       "2009;38:135-143)"},
+       "2009;38:135-143)",
+       "Peak temperature >= 60 degC"},
       {"cem43", "cem43>=240",
        "240 cumulative equivalent minutes at 43 degC (Sapareto & Dewey, Int J Radiat Oncol Biol "
-       "Phys 1984;10:787-800)"},
+       "Phys 1984;10:787-800)",
+       "Thermal dose CEM43 >= 240 min"},
   };
   return choices;
 }

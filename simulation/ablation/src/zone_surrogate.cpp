@@ -319,13 +319,6 @@ double bloodOnTheWay_mm(const AblationGrid& grid, const Vec3& from, const Vec3& 
   return blood_mm;
 }
 
-// The catalogue's device of that id, or nullptr (a surrogate made by hand, as in the tests).
-const AblationDevice* catalogueDevice(const std::string& deviceId) {
-  for (const AblationDevice& d : deviceCatalogue())
-    if (d.id == deviceId) return &d;
-  return nullptr;
-}
-
 // Whether the device heats by radiation (a microwave antenna) rather than by conduction from
 // a few millimetres around the electrode (RF); see the vessel shadow rule in addPredictedZone.
 bool heatsByRadiation(const std::string& deviceId) {
@@ -338,7 +331,6 @@ struct ProbeFrame {
   Vec3 tip = Vec3::Zero();
   Vec3 back = Vec3::UnitZ();                               // tip -> entry
   Vec3 tipIndex = Vec3::Zero(), backIndex = Vec3::Zero();  // the same in index space (per mm)
-  bool vessels = false;  // the grid has flowing blood (a non-empty sink mask)
   // Tissue behind a vessel seen from the axis. RF heats actively only within a few millimetres
   // of the electrode; the rest of the zone is heated by conduction (Brace CL, "Microwave tissue
   // ablation: biophysics, technology, and applications", Crit Rev Biomed Eng 2010;38:65-78), and
@@ -351,15 +343,16 @@ struct ProbeFrame {
   bool radiative = false;
 };
 
+// The frame does not depend on the sink mask: one frame serves a probe with and without the
+// vessel rules (reachAt applies them when its mask is not empty).
 ProbeFrame probeFrame(const ZoneSurrogate& surrogate, const AblationGrid& grid,
-                      const ProbePlacement& placement, const std::vector<std::uint8_t>& sinkMask) {
+                      const ProbePlacement& placement) {
   ProbeFrame f;
   f.tip = placement.tip_lps;
   f.back = -placement.axis();
   f.tipIndex = grid.geometry.lpsToIndex(f.tip);
   f.backIndex = grid.geometry.lpsToIndex(f.tip + f.back) - f.tipIndex;
-  f.vessels = !sinkMask.empty();
-  f.radiative = f.vessels && heatsByRadiation(surrogate.deviceId);
+  f.radiative = heatsByRadiation(surrogate.deviceId);
   return f;
 }
 
@@ -377,7 +370,7 @@ std::optional<double> reachAt(const ZoneSurrogate& surrogate, const AblationGrid
   r_mm = (d - s * f.back).norm();
   const double R = surrogate.radiusAt(s);
   if (R <= 0.0 || r_mm > R + pad_mm) return std::nullopt;
-  if (!f.vessels) return R;
+  if (sinkMask.empty()) return R;  // no flowing blood, or the rules left out (a bound)
   if (sinkMask[v]) return std::nullopt;
   const double blood_mm =
       bloodOnTheWay_mm(grid, f.tipIndex + s * f.backIndex, ijk, (p - (f.tip + s * f.back)).norm());
@@ -395,7 +388,7 @@ std::size_t scanProbe(const ZoneSurrogate& surrogate, const AblationGrid& grid,
                       double pad_mm, Skip&& skip, Visit&& visit) {
   const ImageGeometry& g = grid.geometry;
   if (surrogate.radius_mm.empty()) return 0;
-  const ProbeFrame frame = probeFrame(surrogate, grid, placement, sinkMask);
+  const ProbeFrame frame = probeFrame(surrogate, grid, placement);
   double maxR = 0.0;
   for (double r : surrogate.radius_mm) maxR = std::max(maxR, r);
   const double lastS = surrogate.firstS_mm + surrogate.step_mm * double(surrogate.radius_mm.size());
@@ -602,19 +595,16 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
   // The shares without the vessel rules bound those with them (the rules only take shares
   // away): only voxels the bound puts in the zone walk to the axes.
   const std::vector<std::uint8_t> noSink;
-  std::vector<ProbeFrame> frames, bareFrames;
-  for (const ProbePlacement& p : probes) {
-    frames.push_back(probeFrame(surrogate, grid, p, sinkMask));
-    bareFrames.push_back(probeFrame(surrogate, grid, p, noSink));
-  }
+  std::vector<ProbeFrame> frames;
+  for (const ProbePlacement& p : probes) frames.push_back(probeFrame(surrogate, grid, p));
   const ImageGeometry& g = grid.geometry;
   const auto nx = std::size_t(g.size[0]), nxy = nx * std::size_t(g.size[1]);
   std::vector<std::uint8_t> in(voxels.size(), 0);
   if (surrogate.radius_mm.empty()) return in;
-  auto heatAt = [&](const std::vector<ProbeFrame>& fs, const std::vector<std::uint8_t>& sink,
-                    std::size_t v, const Vec3& p, const Vec3& ijk) {
+  auto heatAt = [&](const std::vector<std::uint8_t>& sink, std::size_t v, const Vec3& p,
+                    const Vec3& ijk) {
     float heat = 0.0f;
-    for (const ProbeFrame& f : fs) {
+    for (const ProbeFrame& f : frames) {
       double r = 0.0;
       if (const auto reach = reachAt(surrogate, grid, f, sink, pad_mm, v, p, ijk, r))
         heat += heatShare(r, *reach, used);
@@ -626,8 +616,8 @@ std::vector<std::uint8_t> combinedZoneAt(const ZoneSurrogate& surrogate, const A
       const std::size_t v = voxels[n];
       const Vec3 ijk = Vec3(double(v % nx), double(v % nxy / nx), double(v / nxy));
       const Vec3 p = g.indexToLps(ijk);
-      if (heatAt(bareFrames, noSink, v, p, ijk) < 1.0f) continue;
-      in[n] = sinkMask.empty() || heatAt(frames, sinkMask, v, p, ijk) >= 1.0f;
+      if (heatAt(noSink, v, p, ijk) < 1.0f) continue;
+      in[n] = sinkMask.empty() || heatAt(sinkMask, v, p, ijk) >= 1.0f;
     }
   });
   return in;

@@ -21,11 +21,13 @@
 // cancellable; loops on core/parallel.h. docs/validation.md "Thermal ablation: planning".
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "twinplan/ablation/needle_path.h"
 #include "twinplan/ablation/zone_metrics.h"
+#include "twinplan/ablation/zone_surrogate.h"
 #include "twinplan/core/case.h"
 #include "twinplan/core/progress.h"
 
@@ -119,11 +121,12 @@ struct PlanningResult {
 PlanningResult planAblation(const Case& twin, const PlannerOptions& options,
                             Progress& progress = noProgress());
 
-// The surrogate's evaluation of probes at one setting on the grid planAblation builds for this
-// tumour (coverage and margin as in the returned plans), for checking a plan against its
-// neighbouring settings. The setting must be one of plannerSettings (tabulated or calibrated).
-PlanEvaluation evaluatePlanSetting(const Case& twin, const PlannerOptions& options,
-                                   const std::vector<PlannedProbe>& probes, double power_W,
-                                   double duration_s);
+// The surrogate's evaluation of probes at each of `settings` (in their order) on the grid
+// planAblation builds for this tumour, built once (coverage and margin as in the returned plans),
+// for checking a plan against its neighbouring settings. Settings outside plannerSettings are
+// calibrated first (zone_surrogate.h cachedSurrogate).
+std::vector<PlanEvaluation> evaluatePlanSettings(const Case& twin, const PlannerOptions& options,
+                                                 const std::vector<PlannedProbe>& probes,
+                                                 std::span<const DeviceSetting> settings);
 
 }  // namespace twinplan::ablation

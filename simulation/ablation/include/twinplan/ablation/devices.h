@@ -124,5 +124,8 @@ const std::vector<AblationDevice>& deviceCatalogue();
 
 // The catalogue entry with this id; Error(NotFound) listing the known ids otherwise.
 const AblationDevice& findDevice(std::string_view id);
+// The same entry, or nullptr where an id may lawfully be unknown (a surrogate made by hand, a
+// case saved with a device since removed).
+const AblationDevice* catalogueDevice(std::string_view id);
 
 }  // namespace twinplan::ablation

@@ -89,6 +89,9 @@ struct ZoneCriterionChoice {
   std::string name;         // "omega1", "omega4.6", "t50", "t60", "cem43"
   std::string criterion;    // its parseZoneCriterion form: "omega>=1" ...
   std::string description;  // one sentence: what the zone is and where the figure comes from
+  // Short words a clinician reads (the panel's combo box, the report): "Cell death >= 63 %
+  // (Omega >= 1)". The name, not this, is what a case and the CLI keep.
+  std::string label;
 };
 // In the order above; the first, "omega1", is the default.
 const std::vector<ZoneCriterionChoice>& zoneCriterionChoices();
