@@ -10,11 +10,6 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
-  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
-         k < box.hi[2];
-}
-
 float harmonicMean(double a, double b) { return float(a + b > 0.0 ? 2.0 * a * b / (a + b) : 0.0); }
 
 }  // namespace
@@ -57,6 +52,8 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   previousChange_K_.assign(heatCapacity_J_K_.size(), 0.0f);
   interpolated_.assign(g.voxelCount(), 0.0f);
   misplacedHeating_K_.assign(heatCapacity_J_K_.size(), 0.0f);
+  writtenFrom_.assign(3 * heatCapacity_J_K_.size(), 0.0f);
+  planeWritten_.assign(std::size_t(cells_[2]), 0);
 }
 
 double FarField::conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -244,6 +241,53 @@ void FarField::farPlanes(std::int64_t ck, const Box& near, std::vector<float>& p
                    [&](std::int64_t i, std::int64_t j, std::int64_t k) -> float& {
                      return planes[std::size_t(i + nx * (j + ny * (k - first)))];
                    });
+}
+
+void FarField::markPlaneWritten(std::int64_t ck) {
+  const auto plane = std::size_t(cells_[0] * cells_[1]);
+  for (std::int64_t d = 0; d < 3; ++d) {
+    const std::int64_t c = ck - 1 + d;
+    if (c < 0 || c >= cells_[2]) continue;
+    std::copy_n(deviation_.data() + std::size_t(c) * plane, plane,
+                writtenFrom_.data() + std::size_t(3 * ck + d) * plane);
+  }
+  planeWritten_[std::size_t(ck)] = 1;
+}
+
+float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
+  if (planeWritten_[std::size_t(ck)] == 0) return std::numeric_limits<float>::infinity();
+  // The cells more than one cell inside `near`: no voxel beyond it reads them.
+  std::array<std::int64_t, 3> deepLo{}, deepHi{};
+  for (int a = 0; a < 3; ++a) {
+    deepLo[a] = cellOf(a, near.lo[a]) + 1;
+    deepHi[a] = cellOf(a, near.hi[a] - 1) - 1;
+  }
+  const auto plane = std::size_t(cells_[0] * cells_[1]);
+  float up = 0.0f, down = 0.0f;
+  auto span = [&](const float* now, const float* then, std::int64_t ci0, std::int64_t ci1) {
+    for (std::int64_t ci = ci0; ci < ci1; ++ci) {
+      const float change = now[ci] - then[ci];
+      up = std::max(up, change);
+      down = std::min(down, change);
+    }
+  };
+  for (std::int64_t d = 0; d < 3; ++d) {
+    const std::int64_t c = ck - 1 + d;
+    if (c < 0 || c >= cells_[2]) continue;
+    const bool deepPlane = c >= deepLo[2] && c <= deepHi[2];
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+      const float* now = deviation_.data() + cellIndex(0, cj, c);
+      const float* then =
+          writtenFrom_.data() + std::size_t(3 * ck + d) * plane + std::size_t(cj * cells_[0]);
+      if (!deepPlane || cj < deepLo[1] || cj > deepHi[1] || deepLo[0] > deepHi[0]) {
+        span(now, then, 0, cells_[0]);
+        continue;
+      }
+      span(now, then, 0, deepLo[0]);
+      span(now, then, deepHi[0] + 1, cells_[0]);
+    }
+  }
+  return (up - down) + std::max(up, -down);
 }
 
 template <class VoxelDeviation>

@@ -33,6 +33,19 @@
 
 namespace twinplan::ablation::detail {
 
+// Whether voxel (i, j, k) lies in the box.
+inline bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
+         k < box.hi[2];
+}
+
+// Whether `outer` holds every voxel of `inner`.
+inline bool holds(const Box& outer, const Box& inner) {
+  for (int a = 0; a < 3; ++a)
+    if (inner.lo[a] < outer.lo[a] || inner.hi[a] > outer.hi[a]) return false;
+  return true;
+}
+
 class FarField {
  public:
   FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
@@ -61,6 +74,17 @@ class FarField {
   // The same values interpolated() would hold there.
   void farPlanes(std::int64_t ck, const Box& near, std::vector<float>& planes) const;
   std::int64_t cellPlanes() const { return cells_[2]; }
+  // BioheatParameters::farFieldStaleness_K: farPlanes' voxels of cell plane ck were written
+  // into the grid (from the cells as they are now). Distinct planes from parallel tasks.
+  void markPlaneWritten(std::int64_t ck);
+  // A bound (K) on how far farPlanes(ck, near) would move any of its voxels from the values
+  // written at the last markPlaneWritten(ck); infinite before the first. A voxel's value is the
+  // cells' trilinear interpolant plus its cell's value less the interpolant's cell average, all
+  // linear in the cells it reads (those of planes ck - 1 .. ck + 1 within one cell of a cell
+  // outside `near`, and the grid's faces, fixed at 0): with the cells' changes since the write in
+  // [down, up] (0 included), the interpolant and its average move within that range, so the
+  // voxel by at most (up - down) + max(up, -down).
+  float planeStaleness_K(std::int64_t ck, const Box& near) const;
   // The damage of voxels in cell plane ck changed since the last coarse step (the fields'
   // update says so: every plane every step, or the planes whose deferred dose windows closed):
   // its cells' perfusion is summed again. Distinct planes may be marked from parallel tasks.
@@ -174,6 +198,10 @@ class FarField {
   std::vector<float> cellPower_W_m3_;  // per cell: the step's mean power (fineBox)
   StencilSystem system_;               // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;  // per cell: the coarse state at the step's start
+  // Per cell plane ck: deviation_ of planes ck - 1 .. ck + 1 when ck was last written
+  // (markPlaneWritten), and whether it was.
+  std::vector<float> writtenFrom_;
+  std::vector<char> planeWritten_;
   SolverWorkspace work_;
   Bounds vessels_;
   bool vesselsFound_ = false;

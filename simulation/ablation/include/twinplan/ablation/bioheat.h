@@ -188,6 +188,16 @@ struct BioheatParameters {
   // PerfusionShutdown::Exponential, whose perfusion reads every voxel's damage every step.
   bool farFieldDeferredDose = true;
   double farFieldDoseDrift_K = 0.2;
+  // Approximation (with farFieldDeferredDose; 0 writes them every step): the voxels beyond the
+  // near region keep the temperature last written into them until the coarse cells they are
+  // interpolated from have moved them by more than this bound (K, from the cells' changes since
+  // that write: FarField::planeStaleness_K), and every plane is written at a zone snapshot, at
+  // the end, and whenever the fine box changes. Their dose windows take the held time at the
+  // mean of the two written temperatures, and a window's drift counts the bound. Everything
+  // that reads the exterior between writes (the RF source's sigma(T), a recorded point there)
+  // sees it within this bound of the step-by-step value; docs/validation.md, "Thermal ablation:
+  // the far field's exterior written when it moves (branch ablext)".
+  double farFieldStaleness_K = 0.05;
 
   // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
   void validate() const;
