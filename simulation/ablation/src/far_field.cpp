@@ -256,38 +256,51 @@ void FarField::markPlaneWritten(std::int64_t ck) {
 
 float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
   if (planeWritten_[std::size_t(ck)] == 0) return std::numeric_limits<float>::infinity();
-  // The cells more than one cell inside `near`: no voxel beyond it reads them.
-  std::array<std::int64_t, 3> deepLo{}, deepHi{};
-  for (int a = 0; a < 3; ++a) {
-    deepLo[a] = cellOf(a, near.lo[a]) + 1;
-    deepHi[a] = cellOf(a, near.hi[a] - 1) - 1;
-  }
-  const auto plane = std::size_t(cells_[0] * cells_[1]);
-  float up = 0.0f, down = 0.0f;
-  auto span = [&](const float* now, const float* then, std::int64_t ci0, std::int64_t ci1) {
-    for (std::int64_t ci = ci0; ci < ci1; ++ci) {
-      const float change = now[ci] - then[ci];
-      up = std::max(up, change);
-      down = std::min(down, change);
-    }
-  };
+  // The cells' changes since the write on planes ck - 1 .. ck + 1, padded by a halo of 0 (the
+  // grid's faces), then their range over each cell's 3 x 3 x 3 neighbours, one axis at a time.
+  const std::int64_t px = cells_[0] + 2, py = cells_[1] + 2;
+  const auto plane = std::size_t(cells_[0] * cells_[1]), padded = std::size_t(px * py);
+  std::vector<float> up(3 * padded, 0.0f), down(3 * padded, 0.0f);
   for (std::int64_t d = 0; d < 3; ++d) {
     const std::int64_t c = ck - 1 + d;
     if (c < 0 || c >= cells_[2]) continue;
-    const bool deepPlane = c >= deepLo[2] && c <= deepHi[2];
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
-      const float* now = deviation_.data() + cellIndex(0, cj, c);
-      const float* then =
-          writtenFrom_.data() + std::size_t(3 * ck + d) * plane + std::size_t(cj * cells_[0]);
-      if (!deepPlane || cj < deepLo[1] || cj > deepHi[1] || deepLo[0] > deepHi[0]) {
-        span(now, then, 0, cells_[0]);
-        continue;
+    const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane;
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const std::size_t n = cellIndex(ci, cj, 0);
+        const auto at = std::size_t(d) * padded + std::size_t((ci + 1) + px * (cj + 1));
+        up[at] = down[at] = deviation_[std::size_t(c) * plane + n] - then[n];
       }
-      span(now, then, 0, deepLo[0]);
-      span(now, then, deepHi[0] + 1, cells_[0]);
-    }
   }
-  return (up - down) + std::max(up, -down);
+  auto spread = [&](std::vector<float>& values, std::size_t stride, std::size_t count,
+                    auto&& pick) {
+    std::vector<float> out(values);
+    for (std::size_t n = stride; n + stride < count; ++n)
+      out[n] = pick(pick(values[n - stride], values[n]), values[n + stride]);
+    values.swap(out);
+  };
+  auto maxOf = [](float a, float b) { return std::max(a, b); };
+  auto minOf = [](float a, float b) { return std::min(a, b); };
+  for (std::size_t stride : {std::size_t(1), std::size_t(px)}) {
+    spread(up, stride, up.size(), maxOf);
+    spread(down, stride, down.size(), minOf);
+  }
+  // Each far cell of plane ck: its neighbours' range plus its own change.
+  float bound = 0.0f;
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      if (cellInside(near, ci, cj, ck)) continue;
+      const auto at = std::size_t((ci + 1) + px * (cj + 1));
+      float high = -std::numeric_limits<float>::infinity(), low = -high;
+      for (std::size_t d = 0; d < 3; ++d) {
+        high = std::max(high, up[d * padded + at]);
+        low = std::min(low, down[d * padded + at]);
+      }
+      const float own = deviation_[cellIndex(ci, cj, ck)] -
+                        writtenFrom_[std::size_t(3 * ck + 1) * plane + cellIndex(ci, cj, 0)];
+      bound = std::max(bound, (high - low) + std::abs(own));
+    }
+  return bound;
 }
 
 template <class VoxelDeviation>
