@@ -26,7 +26,20 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     for (std::int64_t i = 0; i < g.size[a]; ++i)
       cellOfVoxel_[a].push_back(std::min(i / coarsening_, cells_[a] - 1));
   }
-  for (int a = 0; a < 3; ++a) weights_[a] = axisWeights(a);
+  for (int a = 0; a < 3; ++a) {
+    weights_[a] = axisWeights(a);
+    cellWeightSums_[a].assign(std::size_t(cells_[a]), {0.0, 0.0, 0.0});
+    for (std::int64_t i = 0; i < g.size[a]; ++i) {
+      const std::int64_t c = cellOf(a, i), n = weights_[a].node[std::size_t(i)];
+      const double w = weights_[a].weight[std::size_t(i)];
+      cellWeightSums_[a][std::size_t(c)][std::size_t(n - (c - 1))] += 1.0 - w;
+      cellWeightSums_[a][std::size_t(c)][std::size_t(n + 1 - (c - 1))] += w;
+    }
+  }
+  smallestHeatCapacity_J_m3K_ = std::numeric_limits<double>::infinity();
+  for (const TissueCoefficients& t : tissues)
+    smallestHeatCapacity_J_m3K_ =
+        std::min(smallestHeatCapacity_J_m3K_, t.heatCapacityPerVolume_J_m3K);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
   const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
@@ -351,23 +364,39 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   // grid's faces the power does not vanish, so the interpolant takes the outermost cell there.
   std::vector<float>& cellPower = cellPower_W_m3_;
   cellPower.assign(deviation_.size(), 0.0f);
-  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          double sum_W_m3 = 0.0;
-          forEachVoxel(ci, cj, ck, [&](std::size_t v) { sum_W_m3 += (*in.power_W_m3)[v]; });
-          // A power that is not a number is caught before it spreads (as planeBounds does).
-          if (!std::isfinite(sum_W_m3))
-            forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-              if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
-            });
-          cellPower[cellIndex(ci, cj, ck)] =
-              float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
-        }
-  });
+  cellPowerSum_W_m3_.resize(deviation_.size());
+  cellPowerPeak_W_m3_.resize(deviation_.size());
+  const float lowest = parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
+      [&](parallel::IndexRange planes) {
+        float low = 0.0f;
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+              double sum_W_m3 = 0.0;
+              float peak = 0.0f;
+              forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+                const float power = (*in.power_W_m3)[v];
+                sum_W_m3 += power;
+                peak = std::max(peak, power);
+                low = std::min(low, power);
+              });
+              // A power that is not a number is caught before it spreads (as planeBounds does).
+              if (!std::isfinite(sum_W_m3))
+                forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+                  if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
+                });
+              const std::size_t c = cellIndex(ci, cj, ck);
+              cellPower[c] = float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
+              cellPowerSum_W_m3_[c] = sum_W_m3;
+              cellPowerPeak_W_m3_[c] = peak;
+            }
+        return low;
+      },
+      [](float a, float b) { return std::min(a, b); });
   PaddedCells paddedPower;
   pad(cellPower, true, paddedPower);
+  markQuietCells(in, previous, tolerance_K, paddedPower, lowest >= 0.0f);
   pad(deviation_, false, padded_);
   // A mark deeper than the margin inside the last box cannot grow it: only the voxels outside
   // that core are examined.
@@ -464,11 +493,25 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                     m.include(i, j, k);
                 }
               };
+              // Voxels i0 .. i1 - 1 of the row, the quiet cells' left out.
+              const char* quiet = quietCell_.data() + cellIndex(0, cellOf(1, j), ck);
+              auto cellEnd = [&](std::int64_t i) {
+                const std::int64_t c = cellOf(0, i);
+                return c * coarsening_ + width(0, c);
+              };
+              auto examineLoud = [&](std::int64_t i0, std::int64_t i1) {
+                while (i0 < i1) {
+                  std::int64_t end = i0;
+                  while (end < i1 && quiet[cellOf(0, end)] == 0) end = std::min(i1, cellEnd(end));
+                  if (end > i0) examine(i0, end);
+                  i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
+                }
+              };
               if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
-                examine(0, core.lo[0]);
-                examine(core.hi[0], g.size[0]);
+                examineLoud(0, core.lo[0]);
+                examineLoud(core.hi[0], g.size[0]);
               } else {
-                examine(0, g.size[0]);
+                examineLoud(0, g.size[0]);
               }
             }
           // The cells in the far field: the heat their interpolated power missed, summed over
@@ -477,8 +520,12 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
             for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
               if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
               const std::size_t c = cellIndex(ci, cj, ck);
-              misplacedHeating_K_[c] +=
-                  float(missed_J[std::size_t(ci + cells_[0] * cj)] / heatCapacity_J_K_[c]);
+              double& cellMissed_J = missed_J[std::size_t(ci + cells_[0] * cj)];
+              if (quietCell_[c] != 0)
+                cellMissed_J = (cellPowerSum_W_m3_[c] -
+                                interpolatedPowerSum(paddedPower, ci, cj, ck)) *
+                               stepVolume_m3s;
+              misplacedHeating_K_[c] += float(cellMissed_J / heatCapacity_J_K_[c]);
               if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
               m.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
               m.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
@@ -488,6 +535,51 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
         return m;
       },
       Bounds::merge);
+}
+
+void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
+                              const PaddedCells& paddedPower, bool powerNonNegative) {
+  quietCell_.assign(deviation_.size(), 0);
+  if (!powerNonNegative) return;
+  // The largest padded power over each cell's 3 x 3 x 3 neighbours, one axis at a time.
+  std::vector<float> largest = paddedPower.value;
+  const std::size_t strides[3] = {1, std::size_t(paddedPower.sx),
+                                  std::size_t(paddedPower.sx * paddedPower.sy)};
+  for (std::size_t stride : strides) {
+    std::vector<float> spread = largest;
+    for (std::size_t n = stride; n + stride < largest.size(); ++n)
+      spread[n] = std::max({largest[n - stride], largest[n], largest[n + stride]});
+    largest.swap(spread);
+  }
+  const double bound_W_m3 = tolerance_K * smallestHeatCapacity_J_m3K_ / in.step_s;
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+        const std::size_t c = cellIndex(ci, cj, ck);
+        const float around = largest[std::size_t(
+            (ci + 1) + paddedPower.sx * ((cj + 1) + paddedPower.sy * (ck + 1)))];
+        quietCell_[c] = double(std::max(around, cellPowerPeak_W_m3_[c])) <= bound_W_m3 ? 1 : 0;
+      }
+  });
+}
+
+double FarField::interpolatedPowerSum(const PaddedCells& paddedPower, std::int64_t ci,
+                                      std::int64_t cj, std::int64_t ck) const {
+  const auto& sx = cellWeightSums_[0][std::size_t(ci)];
+  const auto& sy = cellWeightSums_[1][std::size_t(cj)];
+  const auto& sz = cellWeightSums_[2][std::size_t(ck)];
+  double sum = 0.0;
+  // Node c - 1 + d is padded index c + d.
+  for (std::int64_t dz = 0; dz < 3; ++dz)
+    for (std::int64_t dy = 0; dy < 3; ++dy) {
+      const float* row =
+          paddedPower.value.data() +
+          std::size_t(ci + paddedPower.sx * ((cj + dy) + paddedPower.sy * (ck + dz)));
+      const double w = sy[std::size_t(dy)] * sz[std::size_t(dz)];
+      for (std::int64_t dx = 0; dx < 3; ++dx) sum += w * sx[std::size_t(dx)] * double(row[dx]);
+    }
+  return sum;
 }
 
 const Bounds& FarField::vesselBounds(const StepInputs& in) {

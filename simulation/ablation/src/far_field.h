@@ -135,10 +135,23 @@ class FarField {
                       std::int64_t i1, float* out) const;
   // fineBox's marks: the voxels outside `core` whose temperature (inside `previous`) or step's
   // heating the cells misrepresent, and the far-field cells whose missed heat passed the
-  // tolerance; also adds the step's missed heat to misplacedHeating_K_.
+  // tolerance; also adds the step's missed heat to misplacedHeating_K_. The voxels of quiet
+  // cells (markQuietCells) are not examined: none can be marked, and their cell's missed heat is
+  // its power less interpolatedPowerSum().
   Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
                         double tolerance_K, const std::vector<float>& temperature_degC,
                         const PaddedCells& paddedPower);
+  // quietCell_: the cells outside `previous` none of whose voxels' heating the interpolated power
+  // can misrepresent by more than tolerance_K. With every power >= 0 a voxel's power and its
+  // interpolant (a convex combination of the 3 x 3 x 3 cells' mean powers around its cell) both
+  // lie in [0, largest of the voxel powers and those means], so the error is at most that largest
+  // value times the step over the smallest heat capacity per volume.
+  void markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
+                      const PaddedCells& paddedPower, bool powerNonNegative);
+  // The interpolated power summed over the voxels of cell (ci, cj, ck) (W/m3): the cells' 27
+  // padded values with the per-axis sums of the interpolation weights (cellWeightSums_).
+  double interpolatedPowerSum(const PaddedCells& paddedPower, std::int64_t ci, std::int64_t cj,
+                              std::int64_t ck) const;
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
@@ -196,6 +209,15 @@ class FarField {
   std::vector<float> misplacedHeating_K_;
   PaddedCells padded_;                 // scratch for the interpolations
   std::vector<float> cellPower_W_m3_;  // per cell: the step's mean power (fineBox)
+  // Per cell: the step's summed power (W/m3, over its voxels) and its largest voxel power; the
+  // quiet cells (markQuietCells).
+  std::vector<double> cellPowerSum_W_m3_;
+  std::vector<float> cellPowerPeak_W_m3_;
+  std::vector<char> quietCell_;
+  // Per axis and cell: the sums over the cell's voxels of the interpolation weights on nodes
+  // c - 1, c and c + 1.
+  std::array<std::vector<std::array<double, 3>>, 3> cellWeightSums_;
+  double smallestHeatCapacity_J_m3K_ = 0.0;  // over the grid's tissues
   StencilSystem system_;               // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;  // per cell: the coarse state at the step's start
   // Per cell plane ck: deviation_ of planes ck - 1 .. ck + 1 when ck was last written
