@@ -465,11 +465,19 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
       [&](parallel::IndexRange cellPlanes) {
         Bounds m;
         std::vector<float> power(nx), deviation(nx);
-        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
+        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1])), interpolatedSum;
+        std::vector<char> quietRow(static_cast<std::size_t>(cells_[1]));
         for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
           std::fill(missed_J.begin(), missed_J.end(), 0.0);
+          // Rows of cells whose cells are all quiet have no voxel to examine.
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+            const char* row = quietCell_.data() + cellIndex(0, cj, ck);
+            quietRow[std::size_t(cj)] =
+                std::all_of(row, row + cells_[0], [](char q) { return q != 0; });
+          }
           for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
             for (std::int64_t j = 0; j < g.size[1]; ++j) {
+              if (quietRow[std::size_t(cellOf(1, j))]) continue;
               const std::size_t v0 = g.linearIndex(0, j, k);
               const bool rowInside = contains(previous, previous.lo[0], j, k);
               double* missedRow = missed_J.data() + cells_[0] * cellOf(1, j);
@@ -516,6 +524,7 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
             }
           // The cells in the far field: the heat their interpolated power missed, summed over
           // the steps (misplacedHeating_K_).
+          interpolatedPowerSums(paddedPower, ck, interpolatedSum);
           for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
             for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
               if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
@@ -523,7 +532,7 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
               double& cellMissed_J = missed_J[std::size_t(ci + cells_[0] * cj)];
               if (quietCell_[c] != 0)
                 cellMissed_J = (cellPowerSum_W_m3_[c] -
-                                interpolatedPowerSum(paddedPower, ci, cj, ck)) *
+                                interpolatedSum[std::size_t(ci + cells_[0] * cj)]) *
                                stepVolume_m3s;
               misplacedHeating_K_[c] += float(cellMissed_J / heatCapacity_J_K_[c]);
               if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
@@ -564,22 +573,31 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
   });
 }
 
-double FarField::interpolatedPowerSum(const PaddedCells& paddedPower, std::int64_t ci,
-                                      std::int64_t cj, std::int64_t ck) const {
-  const auto& sx = cellWeightSums_[0][std::size_t(ci)];
-  const auto& sy = cellWeightSums_[1][std::size_t(cj)];
-  const auto& sz = cellWeightSums_[2][std::size_t(ck)];
-  double sum = 0.0;
-  // Node c - 1 + d is padded index c + d.
-  for (std::int64_t dz = 0; dz < 3; ++dz)
-    for (std::int64_t dy = 0; dy < 3; ++dy) {
-      const float* row =
-          paddedPower.value.data() +
-          std::size_t(ci + paddedPower.sx * ((cj + dy) + paddedPower.sy * (ck + dz)));
-      const double w = sy[std::size_t(dy)] * sz[std::size_t(dz)];
-      for (std::int64_t dx = 0; dx < 3; ++dx) sum += w * sx[std::size_t(dx)] * double(row[dx]);
+void FarField::interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
+                                     std::vector<double>& sums) const {
+  // Node c - 1 + d is padded index c + d. The weights' sums along z, then y, then x.
+  const std::int64_t sx = paddedPower.sx, sy = paddedPower.sy;
+  const auto& wz = cellWeightSums_[2][std::size_t(ck)];
+  std::vector<double> alongZ(std::size_t(sx * sy), 0.0), alongY(static_cast<std::size_t>(sx));
+  for (std::int64_t dz = 0; dz < 3; ++dz) {
+    const float* plane = paddedPower.value.data() + std::size_t(sx * sy * (ck + dz));
+    for (std::size_t n = 0; n < alongZ.size(); ++n)
+      alongZ[n] += wz[std::size_t(dz)] * double(plane[n]);
+  }
+  sums.resize(std::size_t(cells_[0] * cells_[1]));
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+    const auto& wy = cellWeightSums_[1][std::size_t(cj)];
+    for (std::int64_t x = 0; x < sx; ++x)
+      alongY[std::size_t(x)] = wy[0] * alongZ[std::size_t(x + sx * cj)] +
+                               wy[1] * alongZ[std::size_t(x + sx * (cj + 1))] +
+                               wy[2] * alongZ[std::size_t(x + sx * (cj + 2))];
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      const auto& wx = cellWeightSums_[0][std::size_t(ci)];
+      sums[std::size_t(ci + cells_[0] * cj)] = wx[0] * alongY[std::size_t(ci)] +
+                                               wx[1] * alongY[std::size_t(ci + 1)] +
+                                               wx[2] * alongY[std::size_t(ci + 2)];
     }
-  return sum;
+  }
 }
 
 const Bounds& FarField::vesselBounds(const StepInputs& in) {

@@ -148,10 +148,11 @@ class FarField {
   // value times the step over the smallest heat capacity per volume.
   void markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
                       const PaddedCells& paddedPower, bool powerNonNegative);
-  // The interpolated power summed over the voxels of cell (ci, cj, ck) (W/m3): the cells' 27
-  // padded values with the per-axis sums of the interpolation weights (cellWeightSums_).
-  double interpolatedPowerSum(const PaddedCells& paddedPower, std::int64_t ci, std::int64_t cj,
-                              std::int64_t ck) const;
+  // Per cell of plane ck (ci + cells x cj): the interpolated power summed over its voxels
+  // (W/m3), from the 27 padded cells around it and the per-axis sums of the interpolation
+  // weights (cellWeightSums_), one axis at a time.
+  void interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
+                             std::vector<double>& sums) const;
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
