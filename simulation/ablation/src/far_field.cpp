@@ -269,49 +269,44 @@ void FarField::markPlaneWritten(std::int64_t ck) {
 
 float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
   if (planeWritten_[std::size_t(ck)] == 0) return std::numeric_limits<float>::infinity();
-  // The cells' changes since the write on planes ck - 1 .. ck + 1, padded by a halo of 0 (the
-  // grid's faces), then their range over each cell's 3 x 3 x 3 neighbours, one axis at a time.
+  // The cells' changes since the write, padded by a halo of 0 (the grid's faces): their range
+  // over planes ck - 1 .. ck + 1, then along x, then (at each far cell) along y.
   const std::int64_t px = cells_[0] + 2, py = cells_[1] + 2;
   const auto plane = std::size_t(cells_[0] * cells_[1]), padded = std::size_t(px * py);
-  std::vector<float> up(3 * padded, 0.0f), down(3 * padded, 0.0f);
+  thread_local std::vector<float> high, low, rowHigh, rowLow;
+  high.assign(padded, -std::numeric_limits<float>::infinity());
+  low.assign(padded, std::numeric_limits<float>::infinity());
   for (std::int64_t d = 0; d < 3; ++d) {
     const std::int64_t c = ck - 1 + d;
-    if (c < 0 || c >= cells_[2]) continue;
     const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane;
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        const std::size_t n = cellIndex(ci, cj, 0);
-        const auto at = std::size_t(d) * padded + std::size_t((ci + 1) + px * (cj + 1));
-        up[at] = down[at] = deviation_[std::size_t(c) * plane + n] - then[n];
+    for (std::int64_t y = 0; y < py; ++y)
+      for (std::int64_t x = 0; x < px; ++x) {
+        const bool halo = c < 0 || c >= cells_[2] || x == 0 || y == 0 || x == px - 1 ||
+                          y == py - 1;
+        const std::size_t n = cellIndex(x - 1, y - 1, 0);
+        const float change = halo ? 0.0f : deviation_[std::size_t(c) * plane + n] - then[n];
+        const auto at = std::size_t(x + px * y);
+        high[at] = std::max(high[at], change);
+        low[at] = std::min(low[at], change);
       }
   }
-  auto spread = [&](std::vector<float>& values, std::size_t stride, std::size_t count,
-                    auto&& pick) {
-    std::vector<float> out(values);
-    for (std::size_t n = stride; n + stride < count; ++n)
-      out[n] = pick(pick(values[n - stride], values[n]), values[n + stride]);
-    values.swap(out);
-  };
-  auto maxOf = [](float a, float b) { return std::max(a, b); };
-  auto minOf = [](float a, float b) { return std::min(a, b); };
-  for (std::size_t stride : {std::size_t(1), std::size_t(px)}) {
-    spread(up, stride, up.size(), maxOf);
-    spread(down, stride, down.size(), minOf);
+  rowHigh = high;
+  rowLow = low;
+  for (std::size_t n = 1; n + 1 < padded; ++n) {
+    rowHigh[n] = std::max({high[n - 1], high[n], high[n + 1]});
+    rowLow[n] = std::min({low[n - 1], low[n], low[n + 1]});
   }
   // Each far cell of plane ck: its neighbours' range plus its own change.
   float bound = 0.0f;
   for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
     for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
       if (cellInside(near, ci, cj, ck)) continue;
-      const auto at = std::size_t((ci + 1) + px * (cj + 1));
-      float high = -std::numeric_limits<float>::infinity(), low = -high;
-      for (std::size_t d = 0; d < 3; ++d) {
-        high = std::max(high, up[d * padded + at]);
-        low = std::min(low, down[d * padded + at]);
-      }
+      const auto at = std::size_t((ci + 1) + px * (cj + 1)), row = std::size_t(px);
+      const float up = std::max({rowHigh[at - row], rowHigh[at], rowHigh[at + row]});
+      const float down = std::min({rowLow[at - row], rowLow[at], rowLow[at + row]});
       const float own = deviation_[cellIndex(ci, cj, ck)] -
                         writtenFrom_[std::size_t(3 * ck + 1) * plane + cellIndex(ci, cj, 0)];
-      bound = std::max(bound, (high - low) + std::abs(own));
+      bound = std::max(bound, (up - down) + std::abs(own));
     }
   return bound;
 }
@@ -350,6 +345,51 @@ void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
       });
 }
 
+float FarField::sumCellPowers(const StepInputs& in) {
+  const ImageGeometry& g = grid_->geometry;
+  const std::vector<float>& power = *in.power_W_m3;
+  cellPower_W_m3_.resize(deviation_.size());
+  cellPowerSum_W_m3_.assign(deviation_.size(), 0.0);
+  cellPowerPeak_W_m3_.assign(deviation_.size(), 0.0f);
+  return parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
+      [&](parallel::IndexRange planes) {
+        float low = 0.0f;
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
+          // Row by row: each cell still adds its voxels in the order k, j, i.
+          for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+            for (std::int64_t j = 0; j < g.size[1]; ++j) {
+              const float* row = power.data() + g.linearIndex(0, j, k);
+              const std::size_t c0 = cellIndex(0, cellOf(1, j), ck);
+              for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+                double sum_W_m3 = cellPowerSum_W_m3_[c0 + std::size_t(ci)];
+                float peak = cellPowerPeak_W_m3_[c0 + std::size_t(ci)];
+                for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
+                  sum_W_m3 += row[i];
+                  peak = std::max(peak, row[i]);
+                  low = std::min(low, row[i]);
+                }
+                cellPowerSum_W_m3_[c0 + std::size_t(ci)] = sum_W_m3;
+                cellPowerPeak_W_m3_[c0 + std::size_t(ci)] = peak;
+              }
+            }
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+              const std::size_t c = cellIndex(ci, cj, ck);
+              // A power that is not a number is caught before it spreads (as planeBounds does).
+              if (!std::isfinite(cellPowerSum_W_m3_[c]))
+                forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+                  if (!std::isfinite(power[v])) throwPowerNotANumber(v);
+                });
+              cellPower_W_m3_[c] = float(cellPowerSum_W_m3_[c] /
+                                         double(width(0, ci) * width(1, cj) * width(2, ck)));
+            }
+        }
+        return low;
+      },
+      [](float a, float b) { return std::min(a, b); });
+}
+
 Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t margin,
                       double tolerance_K, std::vector<float>& temperature_degC) {
   const ImageGeometry& g = grid_->geometry;
@@ -362,40 +402,9 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   restrictInside(previous, deviationOf);
   // The cell averages of the step's power, for the heating's representation error; at the
   // grid's faces the power does not vanish, so the interpolant takes the outermost cell there.
-  std::vector<float>& cellPower = cellPower_W_m3_;
-  cellPower.assign(deviation_.size(), 0.0f);
-  cellPowerSum_W_m3_.resize(deviation_.size());
-  cellPowerPeak_W_m3_.resize(deviation_.size());
-  const float lowest = parallel::parallelReduce(
-      parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
-      [&](parallel::IndexRange planes) {
-        float low = 0.0f;
-        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-              double sum_W_m3 = 0.0;
-              float peak = 0.0f;
-              forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-                const float power = (*in.power_W_m3)[v];
-                sum_W_m3 += power;
-                peak = std::max(peak, power);
-                low = std::min(low, power);
-              });
-              // A power that is not a number is caught before it spreads (as planeBounds does).
-              if (!std::isfinite(sum_W_m3))
-                forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-                  if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
-                });
-              const std::size_t c = cellIndex(ci, cj, ck);
-              cellPower[c] = float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
-              cellPowerSum_W_m3_[c] = sum_W_m3;
-              cellPowerPeak_W_m3_[c] = peak;
-            }
-        return low;
-      },
-      [](float a, float b) { return std::min(a, b); });
+  const float lowest = sumCellPowers(in);
   PaddedCells paddedPower;
-  pad(cellPower, true, paddedPower);
+  pad(cellPower_W_m3_, true, paddedPower);
   markQuietCells(in, previous, tolerance_K, paddedPower, lowest >= 0.0f);
   pad(deviation_, false, padded_);
   // A mark deeper than the margin inside the last box cannot grow it: only the voxels outside

@@ -141,6 +141,9 @@ class FarField {
   Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
                         double tolerance_K, const std::vector<float>& temperature_degC,
                         const PaddedCells& paddedPower);
+  // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
+  // that is not a number throws); returns the lowest voxel power (at most 0).
+  float sumCellPowers(const StepInputs& in);
   // quietCell_: the cells outside `previous` none of whose voxels' heating the interpolated power
   // can misrepresent by more than tolerance_K. With every power >= 0 a voxel's power and its
   // interpolant (a convex combination of the 3 x 3 x 3 cells' mean powers around its cell) both
