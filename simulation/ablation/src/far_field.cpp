@@ -630,7 +630,12 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
   // The perfusion of a plane whose damage did not change is the last step's.
-  std::vector<double> perfusion_W_K(count), power_W(count), conductivity_W_mK(count);
+  // (Kept from step to step, so that they are not cleared each step: every entry is written.)
+  std::vector<double>&perfusion_W_K = coarsePerfusion_W_K_, &power_W = coarsePower_W_,
+                      &conductivity_W_mK = coarseConductivity_W_mK_;
+  perfusion_W_K.resize(count);
+  power_W.resize(count);
+  conductivity_W_mK.resize(count);
   parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
     for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
       const bool changed = damageChanged_[std::size_t(ck)] != 0;
@@ -642,6 +647,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
           conductivity_W_mK[c] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
           power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
           // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+          perfusion_W_K[c] = 0.0;
           if (cellInside(fine, ci, cj, ck)) continue;
           if (changed) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
           perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
@@ -652,7 +658,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
   StencilSystem& s = system_;
   s.resize(cells_[0], cells_[1], cells_[2]);
-  std::vector<float> x(count);
+  std::vector<float>& x = coarseSolution_K_;
+  x.resize(count);
   const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
   std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
   // Visits every cell with its index and its widths in fine voxels, one plane per task.

@@ -224,6 +224,9 @@ class FarField {
   double smallestHeatCapacity_J_m3K_ = 0.0;  // over the grid's tissues
   StencilSystem system_;               // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;  // per cell: the coarse state at the step's start
+  // solveCoarse's per-cell perfusion (W/K), power (W), mean conductivity and solution.
+  std::vector<double> coarsePerfusion_W_K_, coarsePower_W_, coarseConductivity_W_mK_;
+  std::vector<float> coarseSolution_K_;
   // Per cell plane ck: deviation_ of planes ck - 1 .. ck + 1 when ck was last written
   // (markPlaneWritten), and whether it was.
   std::vector<float> writtenFrom_;
