@@ -285,8 +285,9 @@ TEST(AblationFarField, AStaleExteriorStaysWithinItsBound) {
   double largestHeld_K = 0.0;
   for (std::size_t p = 0; p < points.size(); ++p)
     for (std::size_t s = 0; s < held.recorded[p].temperature_degC.size(); ++s)
-      largestHeld_K = std::max(largestHeld_K, double(std::abs(held.recorded[p].temperature_degC[s] -
-                                                       everyStep.recorded[p].temperature_degC[s])));
+      largestHeld_K =
+          std::max(largestHeld_K, double(std::abs(held.recorded[p].temperature_degC[s] -
+                                                  everyStep.recorded[p].temperature_degC[s])));
   const FieldDifference temperature = difference(held.finalTemperature, everyStep.finalTemperature);
   const FieldDifference maximum = difference(held.maximumTemperature, everyStep.maximumTemperature);
   const FieldDifference omega = difference(held.damage, everyStep.damage);

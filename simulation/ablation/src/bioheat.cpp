@@ -476,8 +476,14 @@ class FarFieldFields {
   FarFieldFields(const BioheatParameters& p, const StepSpan& span, const FieldAdvance& fields,
                  const PlaneRuns& runs, const Box& near, bool boxChanged,
                  detail::FarField& farField, RunningFields& f)
-      : p_(p), span_(span), fields_(fields), runs_(runs), near_(near), boxChanged_(boxChanged),
-        farField_(farField), f_(f) {}
+      : p_(p),
+        span_(span),
+        fields_(fields),
+        runs_(runs),
+        near_(near),
+        boxChanged_(boxChanged),
+        farField_(farField),
+        f_(f) {}
 
   // Every voxel's temperature, maximum, damage and CEM43 at its mean over the step.
   void stepByStep(std::int64_t ck, std::vector<float>& far, FieldAdvance::Scratch& scratch) const {
@@ -541,7 +547,8 @@ class FarFieldFields {
     float drift = 0.0f;
     runs_.forEach(first(ck), last(ck), far,
                   [&](std::size_t v, std::size_t count, const float* end, RunSource from) {
-                    if (from == source) drift = std::max(drift, fields_.largestDrift(v, count, end));
+                    if (from == source)
+                      drift = std::max(drift, fields_.largestDrift(v, count, end));
                   });
     return drift;
   }
@@ -560,7 +567,8 @@ class FarFieldFields {
 
   // A step of its own: the plane's windows outside the box close at the step's start (the
   // voxels beyond the near region first add the time they held their temperature).
-  void closeWindowsAtStart(std::int64_t ck, const float* far, FieldAdvance::Scratch& scratch) const {
+  void closeWindowsAtStart(std::int64_t ck, const float* far,
+                           FieldAdvance::Scratch& scratch) const {
     const double settled_s = f_.farSettled_s[std::size_t(ck)];
     const double opened_s = f_.doseOpened_s[std::size_t(ck)];
     runs_.forEach(first(ck), last(ck), far,

@@ -281,8 +281,7 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
     const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane;
     for (std::int64_t y = 0; y < py; ++y)
       for (std::int64_t x = 0; x < px; ++x) {
-        const bool halo = c < 0 || c >= cells_[2] || x == 0 || y == 0 || x == px - 1 ||
-                          y == py - 1;
+        const bool halo = c < 0 || c >= cells_[2] || x == 0 || y == 0 || x == px - 1 || y == py - 1;
         const std::size_t n = cellIndex(x - 1, y - 1, 0);
         const float change = halo ? 0.0f : deviation_[std::size_t(c) * plane + n] - then[n];
         const auto at = std::size_t(x + px * y);
@@ -381,8 +380,8 @@ float FarField::sumCellPowers(const StepInputs& in) {
                 forEachVoxel(ci, cj, ck, [&](std::size_t v) {
                   if (!std::isfinite(power[v])) throwPowerNotANumber(v);
                 });
-              cellPower_W_m3_[c] = float(cellPowerSum_W_m3_[c] /
-                                         double(width(0, ci) * width(1, cj) * width(2, ck)));
+              cellPower_W_m3_[c] =
+                  float(cellPowerSum_W_m3_[c] / double(width(0, ci) * width(1, cj) * width(2, ck)));
             }
         }
         return low;
@@ -540,9 +539,9 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
               const std::size_t c = cellIndex(ci, cj, ck);
               double& cellMissed_J = missed_J[std::size_t(ci + cells_[0] * cj)];
               if (quietCell_[c] != 0)
-                cellMissed_J = (cellPowerSum_W_m3_[c] -
-                                interpolatedSum[std::size_t(ci + cells_[0] * cj)]) *
-                               stepVolume_m3s;
+                cellMissed_J =
+                    (cellPowerSum_W_m3_[c] - interpolatedSum[std::size_t(ci + cells_[0] * cj)]) *
+                    stepVolume_m3s;
               misplacedHeating_K_[c] += float(cellMissed_J / heatCapacity_J_K_[c]);
               if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
               m.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
@@ -631,8 +630,9 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
   // The perfusion of a plane whose damage did not change is the last step's.
   // (Kept from step to step, so that they are not cleared each step: every entry is written.)
-  std::vector<double>&perfusion_W_K = coarsePerfusion_W_K_, &power_W = coarsePower_W_,
-                      &conductivity_W_mK = coarseConductivity_W_mK_;
+  std::vector<double>& perfusion_W_K = coarsePerfusion_W_K_;
+  std::vector<double>& power_W = coarsePower_W_;
+  std::vector<double>& conductivity_W_mK = coarseConductivity_W_mK_;
   perfusion_W_K.resize(count);
   power_W.resize(count);
   conductivity_W_mK.resize(count);

@@ -222,8 +222,8 @@ class FarField {
   // c - 1, c and c + 1.
   std::array<std::vector<std::array<double, 3>>, 3> cellWeightSums_;
   double smallestHeatCapacity_J_m3K_ = 0.0;  // over the grid's tissues
-  StencilSystem system_;               // the last coarse step's system (W/K), for refluxing
-  std::vector<float> startDeviation_;  // per cell: the coarse state at the step's start
+  StencilSystem system_;                     // the last coarse step's system (W/K), for refluxing
+  std::vector<float> startDeviation_;        // per cell: the coarse state at the step's start
   // solveCoarse's per-cell perfusion (W/K), power (W), mean conductivity and solution.
   std::vector<double> coarsePerfusion_W_K_, coarsePower_W_, coarseConductivity_W_mK_;
   std::vector<float> coarseSolution_K_;
