@@ -509,49 +509,38 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                     m.include(i, j, k);
                 }
               };
-              // Voxels i0 .. i1 - 1 of the row, the quiet cells' left out.
-              const char* quiet = quietCell_.data() + cellIndex(0, cellOf(1, j), ck);
-              auto cellEnd = [&](std::int64_t i) {
-                const std::int64_t c = cellOf(0, i);
-                return c * coarsening_ + width(0, c);
-              };
-              auto examineLoud = [&](std::int64_t i0, std::int64_t i1) {
-                while (i0 < i1) {
-                  std::int64_t end = i0;
-                  while (end < i1 && quiet[cellOf(0, end)] == 0) end = std::min(i1, cellEnd(end));
-                  if (end > i0) examine(i0, end);
-                  i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
-                }
-              };
               if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
-                examineLoud(0, core.lo[0]);
-                examineLoud(core.hi[0], g.size[0]);
+                forEachLoudRun(j, ck, 0, core.lo[0], examine);
+                forEachLoudRun(j, ck, core.hi[0], g.size[0], examine);
               } else {
-                examineLoud(0, g.size[0]);
+                forEachLoudRun(j, ck, 0, g.size[0], examine);
               }
             }
-          // The cells in the far field: the heat their interpolated power missed, summed over
-          // the steps (misplacedHeating_K_).
-          interpolatedPowerSums(paddedPower, ck, interpolatedSum);
-          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-              if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
-              const std::size_t c = cellIndex(ci, cj, ck);
-              double& cellMissed_J = missed_J[std::size_t(ci + cells_[0] * cj)];
-              if (quietCell_[c] != 0)
-                cellMissed_J =
-                    (cellPowerSum_W_m3_[c] - interpolatedSum[std::size_t(ci + cells_[0] * cj)]) *
-                    stepVolume_m3s;
-              misplacedHeating_K_[c] += float(cellMissed_J / heatCapacity_J_K_[c]);
-              if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
-              m.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
-              m.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
-                        ck * coarsening_ + width(2, ck) - 1);
-            }
+          addMissedHeat(ck, previous, tolerance_K, paddedPower, stepVolume_m3s, missed_J,
+                        interpolatedSum, m);
         }
         return m;
       },
       Bounds::merge);
+}
+
+void FarField::addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+                             const PaddedCells& paddedPower, double stepVolume_m3s,
+                             std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
+                             Bounds& marks) {
+  interpolatedPowerSums(paddedPower, ck, interpolatedSum);
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+      const std::size_t c = cellIndex(ci, cj, ck), n = std::size_t(ci + cells_[0] * cj);
+      if (quietCell_[c] != 0)
+        missed_J[n] = (cellPowerSum_W_m3_[c] - interpolatedSum[n]) * stepVolume_m3s;
+      misplacedHeating_K_[c] += float(missed_J[n] / heatCapacity_J_K_[c]);
+      if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
+      marks.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
+      marks.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
+                    ck * coarsening_ + width(2, ck) - 1);
+    }
 }
 
 void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,

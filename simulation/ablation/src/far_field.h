@@ -141,6 +141,30 @@ class FarField {
   Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
                         double tolerance_K, const std::vector<float>& temperature_degC,
                         const PaddedCells& paddedPower);
+  // body(i0, i1) for the runs of voxels i0 .. i1 - 1 of row (j, plane of cells ck) outside the
+  // quiet cells.
+  template <class Body>
+  void forEachLoudRun(std::int64_t j, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                      Body&& body) const {
+    const char* quiet = quietCell_.data() + cellIndex(0, cellOf(1, j), ck);
+    auto cellEnd = [&](std::int64_t i) {
+      const std::int64_t c = cellOf(0, i);
+      return c * coarsening_ + width(0, c);
+    };
+    while (i0 < i1) {
+      std::int64_t end = i0;
+      while (end < i1 && quiet[cellOf(0, end)] == 0) end = std::min(i1, cellEnd(end));
+      if (end > i0) body(i0, end);
+      i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
+    }
+  }
+  // misrepresented's far cells of plane ck: the heat their interpolated power missed
+  // (missed_J per cell of the plane from the voxels, or for quiet cells from the cell sums),
+  // summed over the steps (misplacedHeating_K_); marks the cells where it passed the tolerance.
+  void addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+                     const PaddedCells& paddedPower, double stepVolume_m3s,
+                     std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
+                     Bounds& marks);
   // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
   // that is not a number throws); returns the lowest voxel power (at most 0).
   float sumCellPowers(const StepInputs& in);
