@@ -348,45 +348,48 @@ float FarField::sumCellPowers(const StepInputs& in) {
   const ImageGeometry& g = grid_->geometry;
   const std::vector<float>& power = *in.power_W_m3;
   cellPower_W_m3_.resize(deviation_.size());
-  cellPowerSum_W_m3_.assign(deviation_.size(), 0.0);
-  cellPowerPeak_W_m3_.assign(deviation_.size(), 0.0f);
+  cellPowerSum_W_m3_.resize(deviation_.size());
+  cellPowerPeak_W_m3_.resize(deviation_.size());
   return parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
       [&](parallel::IndexRange planes) {
         float low = 0.0f;
-        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
-          // Row by row: each cell still adds its voxels in the order k, j, i.
-          for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-            for (std::int64_t j = 0; j < g.size[1]; ++j) {
-              const float* row = power.data() + g.linearIndex(0, j, k);
-              const std::size_t c0 = cellIndex(0, cellOf(1, j), ck);
-              for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-                double sum_W_m3 = cellPowerSum_W_m3_[c0 + std::size_t(ci)];
-                float peak = cellPowerPeak_W_m3_[c0 + std::size_t(ci)];
-                for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
-                  sum_W_m3 += row[i];
-                  peak = std::max(peak, row[i]);
-                  low = std::min(low, row[i]);
-                }
-                cellPowerSum_W_m3_[c0 + std::size_t(ci)] = sum_W_m3;
-                cellPowerPeak_W_m3_[c0 + std::size_t(ci)] = peak;
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+            // A row of cells at a time, each cell adding its voxels in the order k, j, i.
+            const std::size_t c0 = cellIndex(0, cj, ck);
+            double* sum_W_m3 = cellPowerSum_W_m3_.data() + c0;
+            float* peak = cellPowerPeak_W_m3_.data() + c0;
+            std::fill_n(sum_W_m3, cells_[0], 0.0);
+            std::fill_n(peak, cells_[0], 0.0f);
+            for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+                const float* row = power.data() + g.linearIndex(0, j, k);
+                for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+                  for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci);
+                       ++i) {
+                    sum_W_m3[ci] += row[i];
+                    peak[ci] = std::max(peak[ci], row[i]);
+                    low = std::min(low, row[i]);
+                  }
               }
-            }
-          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-              const std::size_t c = cellIndex(ci, cj, ck);
-              // A power that is not a number is caught before it spreads (as planeBounds does).
-              if (!std::isfinite(cellPowerSum_W_m3_[c]))
-                forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-                  if (!std::isfinite(power[v])) throwPowerNotANumber(v);
-                });
-              cellPower_W_m3_[c] =
-                  float(cellPowerSum_W_m3_[c] / double(width(0, ci) * width(1, cj) * width(2, ck)));
-            }
-        }
+            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) finishCellPower(in, ci, cj, ck);
+          }
         return low;
       },
       [](float a, float b) { return std::min(a, b); });
+}
+
+void FarField::finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj,
+                               std::int64_t ck) {
+  const std::size_t c = cellIndex(ci, cj, ck);
+  // A power that is not a number is caught before it spreads (as planeBounds does).
+  if (!std::isfinite(cellPowerSum_W_m3_[c]))
+    forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+      if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
+    });
+  cellPower_W_m3_[c] =
+      float(cellPowerSum_W_m3_[c] / double(width(0, ci) * width(1, cj) * width(2, ck)));
 }
 
 Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t margin,

@@ -168,6 +168,8 @@ class FarField {
   // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
   // that is not a number throws); returns the lowest voxel power (at most 0).
   float sumCellPowers(const StepInputs& in);
+  // cellPower_W_m3_ of cell (ci, cj, ck) from its sum; throws for a power that is not a number.
+  void finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj, std::int64_t ck);
   // quietCell_: the cells outside `previous` none of whose voxels' heating the interpolated power
   // can misrepresent by more than tolerance_K. With every power >= 0 a voxel's power and its
   // interpolant (a convex combination of the 3 x 3 x 3 cells' mean powers around its cell) both
