@@ -22,7 +22,10 @@
 //     recomputed for the voxels of nearRegion() outside the box.
 //  5. farPlanes(): the voxels beyond nearRegion(), one plane of cells at a time, as the stepper
 //     writes them into the grid (interpolated() holds only the near region: the far voxels are
-//     interpolated once, where they are used).
+//     interpolated once, where they are used) - with BioheatParameters::farFieldStaleness_K only
+//     when planeStaleness_K() says the cells have moved them by more than it since the last write.
+// fineBox() examines the voxels' heating only in cells where the power could be misrepresented
+// (markQuietCells).
 #include <algorithm>
 #include <cstdint>
 #include <vector>
