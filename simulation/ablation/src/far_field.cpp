@@ -550,12 +550,18 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
                               const PaddedCells& paddedPower, bool powerNonNegative) {
   quietCell_.assign(deviation_.size(), 0);
   if (!powerNonNegative) return;
-  // The largest padded power over each cell's 3 x 3 x 3 neighbours, one axis at a time.
-  std::vector<float> largest = paddedPower.value;
+  // The largest padded power over each cell's 3 x 3 x 3 neighbours, one axis at a time (the
+  // outermost entries, halo only, keep their own value).
+  std::vector<float>& largest = neighbourPeak_[0];
+  std::vector<float>& spread = neighbourPeak_[1];
+  largest = paddedPower.value;
+  spread.resize(largest.size());
   const std::size_t strides[3] = {1, std::size_t(paddedPower.sx),
                                   std::size_t(paddedPower.sx * paddedPower.sy)};
   for (std::size_t stride : strides) {
-    std::vector<float> spread = largest;
+    std::copy_n(largest.begin(), stride, spread.begin());
+    std::copy_n(largest.end() - std::ptrdiff_t(stride), stride,
+                spread.end() - std::ptrdiff_t(stride));
     for (std::size_t n = stride; n + stride < largest.size(); ++n)
       spread[n] = std::max({largest[n - stride], largest[n], largest[n + stride]});
     largest.swap(spread);

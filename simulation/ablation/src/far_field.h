@@ -247,6 +247,7 @@ class FarField {
   std::vector<double> cellPowerSum_W_m3_;
   std::vector<float> cellPowerPeak_W_m3_;
   std::vector<char> quietCell_;
+  std::array<std::vector<float>, 2> neighbourPeak_;  // markQuietCells' scratch
   // Per axis and cell: the sums over the cell's voxels of the interpolation weights on nodes
   // c - 1, c and c + 1.
   std::array<std::vector<std::array<double, 3>>, 3> cellWeightSums_;
