@@ -20,7 +20,8 @@
 // RED_BLACK=0 the box's conjugate gradients on every voxel (BioheatParameters::redBlackSolver);
 // FAR_FIELD=0 the active box instead of the coarse far field around a fine box
 // (BioheatParameters::farField, on by default since session 13),
-// FAR_FIELD_COARSENING=4 and FAR_FIELD_TOLERANCE=0.1 its other settings. BENCH_ONLY=plan:
+// FAR_FIELD_COARSENING=4 and FAR_FIELD_TOLERANCE=0.1 its other settings, FAR_STALENESS=0 the
+// exterior written every step (BioheatParameters::farFieldStaleness_K). BENCH_ONLY=plan:
 // multi-probe planning for the abdomen phantom's 30 mm Tumour 2 (issue #17 item 7's goal: ranked
 // plans in <= 10 s), up to 1, 2 and 3 probes, with the probes' zones superposed and (as before)
 // united, then the full-physics confirmation of the best plan timed on its own.
@@ -191,6 +192,7 @@ RfRun runCooledRf() {
   if (const char* deferred = std::getenv("DEFERRED_DOSE"))
     p.farFieldDeferredDose = std::strcmp(deferred, "0") != 0;
   if (const char* drift = std::getenv("DOSE_DRIFT")) p.farFieldDoseDrift_K = std::atof(drift);
+  if (const char* stale = std::getenv("FAR_STALENESS")) p.farFieldStaleness_K = std::atof(stale);
   if (const char* coarsening = std::getenv("FAR_FIELD_COARSENING"))
     p.farFieldCoarsening = std::atoi(coarsening);
   if (const char* tolerance = std::getenv("FAR_FIELD_TOLERANCE"))

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "ablation_analytic.h"
@@ -219,11 +220,20 @@ TEST(AblationFarField, TheFineBoxHoldsTheVesselAndItsHeatSink) {
 
 // The 2 W Gaussian (sigma 2 mm) in the tests' perfused liver for two minutes, with the far
 // field's dose deferred or moved every step (BioheatParameters::farFieldDeferredDose).
-AblationResult runDeferredDose(bool deferred) {
+// The exterior is written every step (farFieldStaleness_K 0) unless `staleness_K` says otherwise;
+// `background_W_m3`: a power added everywhere; `recorded`: points whose temperature is recorded
+// every step.
+AblationResult runDeferredDose(bool deferred, double staleness_K = 0.0,
+                               double background_W_m3 = 0.0,
+                               const std::vector<Vec3>& recorded = {}) {
   const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
-  return runFixedPower(
-      grid, gaussianPower(grid, Vec3::Zero(), 2.0, 2.0), 120.0, true,
-      [&](BioheatParameters& parameters) { parameters.farFieldDeferredDose = deferred; });
+  std::vector<float> power = gaussianPower(grid, Vec3::Zero(), 2.0, 2.0);
+  for (float& p : power) p += float(background_W_m3);
+  return runFixedPower(grid, power, 120.0, true, [&](BioheatParameters& parameters) {
+    parameters.farFieldDeferredDose = deferred;
+    parameters.farFieldStaleness_K = staleness_K;
+    parameters.recordedPoints_lps = recorded;
+  });
 }
 
 struct FieldDifference {
@@ -262,6 +272,44 @@ TEST(AblationFarField, DeferredDoseIsTheStepByStepDoseWithinItsBound) {
       omega.largest, omega.largestRelative, cem43.largest, cem43.largestRelative);
   EXPECT_LT(omega.largestRelative, 5e-4);
   EXPECT_LT(cem43.largestRelative, 1e-2);
+}
+
+TEST(AblationFarField, AStaleExteriorStaysWithinItsBound) {
+  // farFieldStaleness_K: the voxels beyond the near region keep their written temperature until
+  // the cells have moved them by more than the bound. A recorded point there sees the held
+  // value (not the step-by-step one, but within the bound of it); at the end every plane is
+  // written, and what the held steps changed (the temperature the source would read, the
+  // windows' mean temperature) stays within the bound: the temperature and its maximum within
+  // 0.05 K, Omega within Ea / (R T^2) x 0.05 K = 1.6e-2 relative, CEM43 within
+  // 2 ln 2 x 0.05 K = 6.9e-2, the zone the same.
+  const std::vector<Vec3> points = {{19.0, 0.0, 0.0}, {18.0, 18.0, 18.0}};
+  // A weak heating everywhere (as an RF grid's grounded faces give): about 0.03 K a step beyond
+  // the box, so the exterior moves past the bound every step or two.
+  constexpr double kBackground_W_m3 = 2e4;
+  const AblationResult everyStep = runDeferredDose(true, 0.0, kBackground_W_m3, points);
+  const AblationResult held = runDeferredDose(true, 0.05, kBackground_W_m3, points);
+  double largestHeld_K = 0.0;
+  for (std::size_t p = 0; p < points.size(); ++p)
+    for (std::size_t s = 0; s < held.recorded[p].temperature_degC.size(); ++s)
+      largestHeld_K =
+          std::max(largestHeld_K, double(std::abs(held.recorded[p].temperature_degC[s] -
+                                                  everyStep.recorded[p].temperature_degC[s])));
+  const FieldDifference temperature = difference(held.finalTemperature, everyStep.finalTemperature);
+  const FieldDifference maximum = difference(held.maximumTemperature, everyStep.maximumTemperature);
+  const FieldDifference omega = difference(held.damage, everyStep.damage);
+  const FieldDifference cem43 = difference(held.cem43, everyStep.cem43);
+  std::printf(
+      "stale exterior: recorded points %.3g K, final temperature %.3g K, maximum %.3g K, Omega "
+      "%.3g relative, CEM43 %.3g relative\n",
+      largestHeld_K, temperature.largest, maximum.largest, omega.largestRelative,
+      cem43.largestRelative);
+  EXPECT_GT(largestHeld_K, 0.0);  // some steps held the exterior
+  EXPECT_LE(largestHeld_K, 0.05);
+  EXPECT_LE(temperature.largest, 0.05);
+  EXPECT_LE(maximum.largest, 0.05);
+  EXPECT_LT(omega.largestRelative, 1.6e-2);
+  EXPECT_LT(cem43.largestRelative, 6.9e-2);
+  EXPECT_EQ(held.ablationZone, everyStep.ablationZone);
 }
 
 TEST(AblationFarField, AZoneSnapshotClosesTheDeferredDoseWindows) {
@@ -329,6 +377,13 @@ TEST(AblationFarField, RejectsACoarseningOutsideTwoToEight) {
   parameters.farFieldTolerance_K = 0.5;
   parameters.farFieldDoseDrift_K = 0.0;
   EXPECT_THROW(parameters.validate(), Error);
+  parameters.farFieldDoseDrift_K = 0.2;
+  parameters.farFieldStaleness_K = -0.01;
+  EXPECT_THROW(parameters.validate(), Error);
+  parameters.farFieldStaleness_K = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(parameters.validate(), Error);
+  parameters.farFieldStaleness_K = 0.0;  // written every step
+  EXPECT_NO_THROW(parameters.validate());
 }
 
 }  // namespace

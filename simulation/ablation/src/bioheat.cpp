@@ -23,6 +23,7 @@ namespace twinplan::ablation {
 namespace {
 
 using detail::Box;
+using detail::contains;
 using detail::StepInputs;
 using detail::TissueCoefficients;
 
@@ -83,6 +84,12 @@ struct RunningFields {
   std::vector<float> doseStart_degC, doseExcess_Ks;
   std::vector<double> doseOpened_s;
   Box doseBox;
+  // BioheatParameters::farFieldStaleness_K, per plane of cells: the time up to which the open
+  // dose windows of its voxels beyond the near region hold their temperature's integral (since
+  // then those voxels have held the temperature last written), and their largest drift from
+  // their windows' start when written (K).
+  std::vector<double> farSettled_s;
+  std::vector<float> farDrift_K;
 };
 
 // The time span of a step, and whether the fields must be whole at its end (a zone snapshot,
@@ -117,11 +124,6 @@ double absorbLatentHeat(double end_degC, double vaporisation_degC,
   const double absorbed_J_m3 = std::min(excess_J_m3, double(latentLeft_J_m3));
   latentLeft_J_m3 = static_cast<float>(double(latentLeft_J_m3) - absorbed_J_m3);
   return vaporisation_degC + (excess_J_m3 - absorbed_J_m3) / heatCapacityPerVolume_J_m3K;
-}
-
-bool inBox(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
-  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
-         k < box.hi[2];
 }
 
 // One step's update of the running fields, a row segment at a time (advanceFields).
@@ -161,10 +163,13 @@ class FieldAdvance {
 
   // Far-field voxels with a deferred dose (BioheatParameters::farFieldDeferredDose): the
   // temperature, its change and the maximum move; the damage and CEM43 wait for the window.
-  // Each voxel's window adds the step times its mean temperature over the step, less the
-  // window's start temperature (RunningFields::doseExcess_Ks).
-  void move(std::size_t v0, std::size_t count, const float* endDeviation_K) const {
-    const double step_s = step_s_;
+  // Each voxel's window adds the time since its temperature was last written (the step, or
+  // longer after steps that left it as it was: farFieldStaleness_K) times its mean temperature
+  // over that time (the trapezoid of the two written values), less the window's start
+  // temperature (RunningFields::doseExcess_Ks).
+  void move(std::size_t v0, std::size_t count, const float* endDeviation_K,
+            double heldFor_s) const {
+    const double step_s = heldFor_s;
     for (std::size_t n = 0; n < count; ++n) {
       const std::size_t v = v0 + n;
       const double start = f_.state.temperature_degC[v];
@@ -173,6 +178,14 @@ class FieldAdvance {
       f_.doseExcess_Ks[v] +=
           static_cast<float>(step_s * (0.5 * (start + end) - double(f_.doseStart_degC[v])));
     }
+  }
+
+  // Voxels v0 .. v0 + count - 1 held their temperature for heldFor_s (farFieldStaleness_K): their
+  // windows add that time at it, so that they can close or the voxels move on from here.
+  void settle(std::size_t v0, std::size_t count, double heldFor_s) const {
+    for (std::size_t v = v0; v < v0 + count; ++v)
+      f_.doseExcess_Ks[v] += static_cast<float>(
+          heldFor_s * (double(f_.state.temperature_degC[v]) - double(f_.doseStart_degC[v])));
   }
 
   // The largest drift of voxels v0 .. v0 + count - 1 at arterial + endDeviation_K[n] from their
@@ -298,7 +311,7 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
         for (std::size_t row = rows.begin; row < rows.end; ++row) {
           const auto j = std::int64_t(row) % g.size[1], k = std::int64_t(row) / g.size[1];
           const std::size_t v0 = row * nx;
-          if (!inBox(box, box.lo[0], j, k)) {
+          if (!contains(box, box.lo[0], j, k)) {
             fields.rest(v0, nx);
             continue;
           }
@@ -316,7 +329,7 @@ void advanceFields(const AblationGrid& grid, const BioheatParameters& p,
 template <class Body>
 void forEachRunOutside(const Box& near, std::int64_t nx, std::int64_t j, std::int64_t k,
                        Body&& body) {
-  if (!inBox(near, near.lo[0], j, k)) {
+  if (!contains(near, near.lo[0], j, k)) {
     body(std::int64_t(0), nx);
     return;
   }
@@ -324,10 +337,82 @@ void forEachRunOutside(const Box& near, std::int64_t nx, std::int64_t j, std::in
   if (near.hi[0] < nx) body(near.hi[0], nx);
 }
 
-bool holds(const Box& outer, const Box& inner) {
-  for (int a = 0; a < 3; ++a)
-    if (inner.lo[a] < outer.lo[a] || inner.hi[a] > outer.hi[a]) return false;
-  return true;
+// Where a run of voxels of a plane of cells takes its end deviations from: FarField::farPlanes()
+// beyond the near region, FarField::interpolated() in it outside the fine box, the fine solve in
+// the box.
+enum class RunSource { FarPlanes, NearRegion, FineBox };
+
+// The runs of voxels of the planes of cells, each with its end deviations.
+class PlaneRuns {
+ public:
+  PlaneRuns(const ImageGeometry& g, const Box& box, const Box& near,
+            const std::vector<float>& interpolated, const std::vector<float>& boxDeviation)
+      : g_(g), box_(box), near_(near), interpolated_(interpolated), boxDeviation_(boxDeviation) {}
+
+  // visit(v, count, end deviations, source) for every run of voxel planes first .. last - 1, in
+  // the grid's order; far: farPlanes() of these planes, or null to leave out the runs beyond the
+  // near region.
+  template <class Visit>
+  void forEach(std::int64_t first, std::int64_t last, const float* far, Visit&& visit) const {
+    const std::int64_t nx = g_.size[0], ny = g_.size[1];
+    for (std::int64_t k = first; k < last; ++k)
+      for (std::int64_t j = 0; j < ny; ++j) {
+        const std::size_t v0 = g_.linearIndex(0, j, k);
+        auto run = [&](std::int64_t i0, std::int64_t i1, const float* end, RunSource source) {
+          if (i1 > i0) visit(v0 + std::size_t(i0), std::size_t(i1 - i0), end, source);
+        };
+        if (far != nullptr) {
+          const float* farRow = far + std::size_t(nx * (j + ny * (k - first)));
+          forEachRunOutside(near_, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
+            run(i0, i1, farRow + i0, RunSource::FarPlanes);
+          });
+        }
+        if (contains(near_, near_.lo[0], j, k)) nearRow(j, k, v0, run);
+      }
+  }
+
+ private:
+  // The runs of row (j, k) inside the near region.
+  template <class Run>
+  void nearRow(std::int64_t j, std::int64_t k, std::size_t v0, Run& run) const {
+    const float* near0 = interpolated_.data() + v0;  // the grid's row
+    if (!contains(box_, box_.lo[0], j, k)) {
+      run(near_.lo[0], near_.hi[0], near0 + near_.lo[0], RunSource::NearRegion);
+      return;
+    }
+    const auto n0 =
+        std::size_t(box_.extent(0) * ((j - box_.lo[1]) + box_.extent(1) * (k - box_.lo[2])));
+    run(near_.lo[0], box_.lo[0], near0 + near_.lo[0], RunSource::NearRegion);
+    run(box_.lo[0], box_.hi[0], boxDeviation_.data() + n0, RunSource::FineBox);
+    run(box_.hi[0], near_.hi[0], near0 + box_.hi[0], RunSource::NearRegion);
+  }
+
+  const ImageGeometry& g_;
+  const Box &box_, &near_;
+  const std::vector<float>& interpolated_;
+  const std::vector<float>& boxDeviation_;
+};
+
+// Before the dose windows of the voxels beyond the last near region (`lastNear`) close or the
+// near region changes: each plane that left them at their written temperature
+// (farFieldStaleness_K) adds the time since to their windows at it.
+void settleHeldPlanes(const ImageGeometry& g, const Box& lastNear, double start_s,
+                      detail::FarField& farField, const FieldAdvance& fields, RunningFields& f) {
+  const std::int64_t nx = g.size[0], ny = g.size[1];
+  parallel::parallelFor(
+      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange planes) {
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
+          double& settled_s = f.farSettled_s[std::size_t(ck)];
+          if (settled_s >= start_s) continue;
+          const std::int64_t firstPlane = farField.firstPlane(ck);
+          for (std::int64_t k = firstPlane; k < firstPlane + farField.planesOf(ck); ++k)
+            for (std::int64_t j = 0; j < ny; ++j)
+              forEachRunOutside(lastNear, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
+                fields.settle(g.linearIndex(i0, j, k), std::size_t(i1 - i0), start_s - settled_s);
+              });
+          settled_s = start_s;
+        }
+      });
 }
 
 // Opens the deferred dose windows of the voxels outside this step's fine box
@@ -343,7 +428,8 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
   const bool first = f.doseStart_degC.empty();
   if (!first && box == f.doseBox) return;
   const FieldAdvance fields(grid, p, tissues, 0.0, f);
-  const bool grows = !first && holds(box, f.doseBox);
+  if (!first) settleHeldPlanes(g, farField.nearRegion(f.doseBox), start_s, farField, fields, f);
+  const bool grows = !first && detail::holds(box, f.doseBox);
   // Closes, at start_s, the windows of the voxels outside the last box: those the box took in,
   // or all of them.
   parallel::parallelFor(
@@ -358,7 +444,7 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
               forEachRunOutside(f.doseBox, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
                 if (grows) {
                   // Only the voxels the box took in.
-                  if (!inBox(box, box.lo[0], j, k)) return;
+                  if (!contains(box, box.lo[0], j, k)) return;
                   i0 = std::max(i0, box.lo[0]);
                   i1 = std::min(i1, box.hi[0]);
                   if (i1 <= i0) return;
@@ -376,98 +462,181 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
     f.doseExcess_Ks.assign(f.doseStart_degC.size(), 0.0f);
     f.doseOpened_s.assign(std::size_t(farField.cellPlanes()), start_s);
   }
+  if (first) {
+    f.farSettled_s.assign(std::size_t(farField.cellPlanes()), start_s);
+    f.farDrift_K.assign(std::size_t(farField.cellPlanes()), 0.0f);
+  }
   f.doseBox = box;
 }
+
+// One step of the fields with a far field, one plane of cells at a time
+// (advanceFieldsInFarField).
+class FarFieldFields {
+ public:
+  FarFieldFields(const BioheatParameters& p, const StepSpan& span, const FieldAdvance& fields,
+                 const PlaneRuns& runs, const Box& near, bool boxChanged,
+                 detail::FarField& farField, RunningFields& f)
+      : p_(p),
+        span_(span),
+        fields_(fields),
+        runs_(runs),
+        near_(near),
+        boxChanged_(boxChanged),
+        farField_(farField),
+        f_(f) {}
+
+  // Every voxel's temperature, maximum, damage and CEM43 at its mean over the step.
+  void stepByStep(std::int64_t ck, std::vector<float>& far, FieldAdvance::Scratch& scratch) const {
+    farField_.farPlanes(ck, near_, far);
+    runs_.forEach(first(ck), last(ck), far.data(),
+                  [&](std::size_t v, std::size_t count, const float* end, RunSource) {
+                    fields_.advance(v, count, end, scratch);
+                  });
+    farField_.markDamageChanged(ck);
+  }
+
+  // With deferred dose (farFieldDeferredDose): a window never takes in a step that would move a
+  // voxel by more than the drift from the window's start. Such a step closes the plane's windows
+  // at its start, is taken as a step of its own, and the next windows open at its end. The
+  // voxels beyond the near region are written only when the cells have moved them by more than
+  // farFieldStaleness_K since the last write (or the drift or a stop asks).
+  void deferred(std::int64_t ck, std::vector<float>& far, FieldAdvance::Scratch& scratch) const {
+    const float nearDrift = largestDrift(ck, nullptr, RunSource::NearRegion);
+    if (!mustWriteFar(ck, nearDrift)) {
+      runs_.forEach(first(ck), last(ck), nullptr,
+                    [&](std::size_t v, std::size_t count, const float* end, RunSource source) {
+                      if (source == RunSource::FineBox)
+                        fields_.advance(v, count, end, scratch);
+                      else
+                        fields_.move(v, count, end, span_.step_s);
+                    });
+      return;
+    }
+    farField_.farPlanes(ck, near_, far);
+    const float farDrift = largestDrift(ck, far.data(), RunSource::FarPlanes);
+    const bool stepOfItsOwn = std::max(nearDrift, farDrift) > p_.farFieldDoseDrift_K;
+    double& opened_s = f_.doseOpened_s[std::size_t(ck)];
+    if (stepOfItsOwn && opened_s < span_.start_s) closeWindowsAtStart(ck, far.data(), scratch);
+    move(ck, far.data(), stepOfItsOwn, scratch);
+    farField_.markPlaneWritten(ck);
+    f_.farSettled_s[std::size_t(ck)] = span_.end_s;
+    f_.farDrift_K[std::size_t(ck)] = farDrift;
+    if (!stepOfItsOwn && !span_.closeDoseWindows) return;
+    // The box's voxels belong to cells it holds (whole cells): only the windows' closing
+    // changes the damage the coarse step's perfusion reads.
+    farField_.markDamageChanged(ck);
+    runs_.forEach(first(ck), last(ck), far.data(),
+                  [&](std::size_t v, std::size_t count, const float*, RunSource source) {
+                    if (source == RunSource::FineBox) return;
+                    if (stepOfItsOwn)
+                      fields_.restartDoseWindow(v, count);
+                    else
+                      fields_.closeDoseWindow(v, count, span_.end_s - opened_s, scratch);
+                  });
+    opened_s = span_.end_s;
+    f_.farDrift_K[std::size_t(ck)] = 0.0f;
+  }
+
+ private:
+  std::int64_t first(std::int64_t ck) const { return farField_.firstPlane(ck); }
+  std::int64_t last(std::int64_t ck) const { return first(ck) + farField_.planesOf(ck); }
+
+  // The largest drift of the plane's runs from `source` at their end values; far: farPlanes()
+  // of the plane (needed for RunSource::FarPlanes).
+  float largestDrift(std::int64_t ck, const float* far, RunSource source) const {
+    float drift = 0.0f;
+    runs_.forEach(first(ck), last(ck), far,
+                  [&](std::size_t v, std::size_t count, const float* end, RunSource from) {
+                    if (from == source)
+                      drift = std::max(drift, fields_.largestDrift(v, count, end));
+                  });
+    return drift;
+  }
+
+  // Whether this step writes the plane's voxels beyond the near region: always without a
+  // staleness, at a stop, when the fine box changed (the near region with it), when the cells
+  // have moved them by more than the staleness since the last write, or when the drift of the
+  // plane's windows could pass farFieldDoseDrift_K (as written plus that movement).
+  bool mustWriteFar(std::int64_t ck, float nearDrift) const {
+    if (!(p_.farFieldStaleness_K > 0.0) || span_.closeDoseWindows || boxChanged_) return true;
+    if (nearDrift > p_.farFieldDoseDrift_K) return true;
+    const double stale_K = farField_.planeStaleness_K(ck, near_);
+    return stale_K > p_.farFieldStaleness_K ||
+           double(f_.farDrift_K[std::size_t(ck)]) + stale_K > p_.farFieldDoseDrift_K;
+  }
+
+  // A step of its own: the plane's windows outside the box close at the step's start (the
+  // voxels beyond the near region first add the time they held their temperature).
+  void closeWindowsAtStart(std::int64_t ck, const float* far,
+                           FieldAdvance::Scratch& scratch) const {
+    const double settled_s = f_.farSettled_s[std::size_t(ck)];
+    const double opened_s = f_.doseOpened_s[std::size_t(ck)];
+    runs_.forEach(first(ck), last(ck), far,
+                  [&](std::size_t v, std::size_t count, const float*, RunSource source) {
+                    if (source == RunSource::FineBox) return;
+                    if (source == RunSource::FarPlanes && settled_s < span_.start_s)
+                      fields_.settle(v, count, span_.start_s - settled_s);
+                    fields_.closeDoseWindow(v, count, span_.start_s - opened_s, scratch);
+                  });
+    f_.farSettled_s[std::size_t(ck)] = span_.start_s;
+  }
+
+  // The plane's voxels to their end values: a full step in the box or when the step is of its
+  // own, else the temperature and maximum with the window's integral (beyond the near region
+  // over the time since the last write).
+  void move(std::int64_t ck, const float* far, bool stepOfItsOwn,
+            FieldAdvance::Scratch& scratch) const {
+    const double settled_s = f_.farSettled_s[std::size_t(ck)];
+    // The step itself when the last step wrote the plane (its bits: the step's length).
+    const double farHeldFor_s = settled_s < span_.start_s ? span_.end_s - settled_s : span_.step_s;
+    runs_.forEach(first(ck), last(ck), far,
+                  [&](std::size_t v, std::size_t count, const float* end, RunSource source) {
+                    if (source == RunSource::FineBox || stepOfItsOwn)
+                      fields_.advance(v, count, end, scratch);
+                    else
+                      fields_.move(v, count, end,
+                                   source == RunSource::FarPlanes ? farHeldFor_s : span_.step_s);
+                  });
+  }
+
+  const BioheatParameters& p_;
+  const StepSpan& span_;
+  const FieldAdvance& fields_;
+  const PlaneRuns& runs_;
+  const Box& near_;
+  bool boxChanged_;
+  detail::FarField& farField_;
+  RunningFields& f_;
+};
 
 // advanceFields with a far field (BioheatParameters::farField): outside the box the voxels go
 // to the far field's temperature - FarField::interpolated() near the box, FarField::farPlanes()
 // beyond - one plane of cells per task, with the step's damage and CEM43 at each voxel's mean.
 // With a deferred dose the voxels outside the fine box move their temperature and maximum only;
 // a plane of cells closes their dose windows when a step would move one of them by more than
-// farFieldDoseDrift_K from its window's start, or when span.closeDoseWindows asks.
+// farFieldDoseDrift_K from its window's start, or when span.closeDoseWindows asks; its voxels
+// beyond the near region keep their temperature until the cells have moved them by more than
+// farFieldStaleness_K.
 void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& p,
                              const std::vector<TissueCoefficients>& tissues, const Box& box,
                              const std::vector<float>& deviation, const StepSpan& span,
                              detail::FarField& farField, RunningFields& f) {
-  const ImageGeometry& g = grid.geometry;
   const FieldAdvance fields(grid, p, tissues, span.step_s, f);
   const Box near = farField.nearRegion(box);
   const bool deferred = deferredDose(p);
+  const bool boxChanged = f.doseStart_degC.empty() || box != f.doseBox;
   if (deferred) openDoseWindows(grid, p, tissues, box, span.start_s, farField, f);
-  const std::vector<float>& interpolated = farField.interpolated();
-  const std::int64_t nx = g.size[0], ny = g.size[1];
+  const PlaneRuns runs(grid.geometry, box, near, farField.interpolated(), deviation);
+  const FarFieldFields planes(p, span, fields, runs, near, boxChanged, farField, f);
   parallel::parallelFor(
       {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange cellPlanes) {
         FieldAdvance::Scratch scratch;
         std::vector<float> far;
         for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
-          farField.farPlanes(ck, near, far);
-          const std::int64_t first = farField.firstPlane(ck), last = first + farField.planesOf(ck);
-          // visit(v, count, end deviations, inside the fine box) for every run of voxels of the
-          // plane of cells, each with its end deviations: the far planes beyond the near region,
-          // FarField::interpolated() in it, the fine solve in the box.
-          auto forEachRun = [&](auto&& visit) {
-            for (std::int64_t k = first; k < last; ++k)
-              for (std::int64_t j = 0; j < ny; ++j) {
-                const std::size_t v0 = g.linearIndex(0, j, k);
-                auto run = [&](std::int64_t i0, std::int64_t i1, const float* source, bool inside) {
-                  if (i1 > i0) visit(v0 + std::size_t(i0), std::size_t(i1 - i0), source, inside);
-                };
-                const float* farRow = far.data() + std::size_t(nx * (j + ny * (k - first)));
-                forEachRunOutside(near, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
-                  run(i0, i1, farRow + i0, false);
-                });
-                if (!inBox(near, near.lo[0], j, k)) continue;
-                const float* near0 = interpolated.data() + v0;  // the grid's row
-                if (!inBox(box, box.lo[0], j, k)) {
-                  run(near.lo[0], near.hi[0], near0 + near.lo[0], false);
-                  continue;
-                }
-                const std::size_t n0 = std::size_t(
-                    box.extent(0) * ((j - box.lo[1]) + box.extent(1) * (k - box.lo[2])));
-                run(near.lo[0], box.lo[0], near0 + near.lo[0], false);
-                run(box.lo[0], box.hi[0], deviation.data() + n0, true);
-                run(box.hi[0], near.hi[0], near0 + box.hi[0], false);
-              }
-          };
-          if (!deferred) {
-            forEachRun([&](std::size_t v, std::size_t count, const float* end, bool) {
-              fields.advance(v, count, end, scratch);
-            });
-            farField.markDamageChanged(ck);
-            continue;
-          }
-          // Deferred: a window never takes in a step that would move a voxel by more than the
-          // drift from the window's start. Such a step closes the plane's windows at its start,
-          // is taken as a step of its own, and the next windows open at its end.
-          float drift = 0.0f;
-          forEachRun([&](std::size_t v, std::size_t count, const float* end, bool inside) {
-            if (!inside) drift = std::max(drift, fields.largestDrift(v, count, end));
-          });
-          double& opened_s = f.doseOpened_s[std::size_t(ck)];
-          const bool stepOfItsOwn = drift > p.farFieldDoseDrift_K;
-          if (stepOfItsOwn && opened_s < span.start_s)
-            forEachRun([&](std::size_t v, std::size_t count, const float*, bool inside) {
-              if (!inside) fields.closeDoseWindow(v, count, span.start_s - opened_s, scratch);
-            });
-          forEachRun([&](std::size_t v, std::size_t count, const float* end, bool inside) {
-            if (inside || stepOfItsOwn)
-              fields.advance(v, count, end, scratch);
-            else
-              fields.move(v, count, end);
-          });
-          if (!stepOfItsOwn && !span.closeDoseWindows) continue;
-          // The box's voxels belong to cells it holds (whole cells): only the windows' closing
-          // changes the damage the coarse step's perfusion reads.
-          farField.markDamageChanged(ck);
-          forEachRun([&](std::size_t v, std::size_t count, const float*, bool inside) {
-            if (inside) return;
-            if (stepOfItsOwn)
-              fields.restartDoseWindow(v, count);
-            else
-              fields.closeDoseWindow(v, count, span.end_s - opened_s, scratch);
-          });
-          opened_s = span.end_s;
+          if (deferred)
+            planes.deferred(ck, far, scratch);
+          else
+            planes.stepByStep(ck, far, scratch);
         }
       });
 }

@@ -119,6 +119,11 @@ void BioheatParameters::validate() const {
                   "far-field tolerance (K) of the coarse grid's representation error");
   requirePositive(farFieldDoseDrift_K, "farFieldDoseDrift_K",
                   "far-field dose drift (K) between updates of the exterior's damage");
+  if (!(farFieldStaleness_K >= 0.0) || !std::isfinite(farFieldStaleness_K))
+    throw Error(ErrorKind::InvalidInput,
+                "The far field's staleness must be a finite temperature of 0 K or more (got " +
+                    std::to_string(farFieldStaleness_K) + " K); 0 writes the exterior every step.",
+                "farFieldStaleness_K");
   if (maxSolverIterations < 1)
     throw Error(ErrorKind::InvalidInput, "The solver needs at least one iteration.",
                 "maxSolverIterations");

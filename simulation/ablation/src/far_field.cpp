@@ -10,11 +10,6 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
-  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
-         k < box.hi[2];
-}
-
 float harmonicMean(double a, double b) { return float(a + b > 0.0 ? 2.0 * a * b / (a + b) : 0.0); }
 
 }  // namespace
@@ -31,7 +26,20 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     for (std::int64_t i = 0; i < g.size[a]; ++i)
       cellOfVoxel_[a].push_back(std::min(i / coarsening_, cells_[a] - 1));
   }
-  for (int a = 0; a < 3; ++a) weights_[a] = axisWeights(a);
+  for (int a = 0; a < 3; ++a) {
+    weights_[a] = axisWeights(a);
+    cellWeightSums_[a].assign(std::size_t(cells_[a]), {0.0, 0.0, 0.0});
+    for (std::int64_t i = 0; i < g.size[a]; ++i) {
+      const std::int64_t c = cellOf(a, i), n = weights_[a].node[std::size_t(i)];
+      const double w = weights_[a].weight[std::size_t(i)];
+      cellWeightSums_[a][std::size_t(c)][std::size_t(n - (c - 1))] += 1.0 - w;
+      cellWeightSums_[a][std::size_t(c)][std::size_t(n + 1 - (c - 1))] += w;
+    }
+  }
+  smallestHeatCapacity_J_m3K_ = std::numeric_limits<double>::infinity();
+  for (const TissueCoefficients& t : tissues)
+    smallestHeatCapacity_J_m3K_ =
+        std::min(smallestHeatCapacity_J_m3K_, t.heatCapacityPerVolume_J_m3K);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
   const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
@@ -57,6 +65,8 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   previousChange_K_.assign(heatCapacity_J_K_.size(), 0.0f);
   interpolated_.assign(g.voxelCount(), 0.0f);
   misplacedHeating_K_.assign(heatCapacity_J_K_.size(), 0.0f);
+  writtenFrom_.assign(3 * heatCapacity_J_K_.size(), 0.0f);
+  planeWritten_.assign(std::size_t(cells_[2]), 0);
 }
 
 double FarField::conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -246,6 +256,60 @@ void FarField::farPlanes(std::int64_t ck, const Box& near, std::vector<float>& p
                    });
 }
 
+void FarField::markPlaneWritten(std::int64_t ck) {
+  const auto plane = std::size_t(cells_[0] * cells_[1]);
+  for (std::int64_t d = 0; d < 3; ++d) {
+    const std::int64_t c = ck - 1 + d;
+    if (c < 0 || c >= cells_[2]) continue;
+    std::copy_n(deviation_.data() + std::size_t(c) * plane, plane,
+                writtenFrom_.data() + std::size_t(3 * ck + d) * plane);
+  }
+  planeWritten_[std::size_t(ck)] = 1;
+}
+
+float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
+  if (planeWritten_[std::size_t(ck)] == 0) return std::numeric_limits<float>::infinity();
+  // The cells' changes since the write, padded by a halo of 0 (the grid's faces): their range
+  // over planes ck - 1 .. ck + 1, then along x, then (at each far cell) along y.
+  const std::int64_t px = cells_[0] + 2, py = cells_[1] + 2;
+  const auto plane = std::size_t(cells_[0] * cells_[1]), padded = std::size_t(px * py);
+  thread_local std::vector<float> high, low, rowHigh, rowLow;
+  high.assign(padded, -std::numeric_limits<float>::infinity());
+  low.assign(padded, std::numeric_limits<float>::infinity());
+  for (std::int64_t d = 0; d < 3; ++d) {
+    const std::int64_t c = ck - 1 + d;
+    const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane;
+    for (std::int64_t y = 0; y < py; ++y)
+      for (std::int64_t x = 0; x < px; ++x) {
+        const bool halo = c < 0 || c >= cells_[2] || x == 0 || y == 0 || x == px - 1 || y == py - 1;
+        const std::size_t n = cellIndex(x - 1, y - 1, 0);
+        const float change = halo ? 0.0f : deviation_[std::size_t(c) * plane + n] - then[n];
+        const auto at = std::size_t(x + px * y);
+        high[at] = std::max(high[at], change);
+        low[at] = std::min(low[at], change);
+      }
+  }
+  rowHigh = high;
+  rowLow = low;
+  for (std::size_t n = 1; n + 1 < padded; ++n) {
+    rowHigh[n] = std::max({high[n - 1], high[n], high[n + 1]});
+    rowLow[n] = std::min({low[n - 1], low[n], low[n + 1]});
+  }
+  // Each far cell of plane ck: its neighbours' range plus its own change.
+  float bound = 0.0f;
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      if (cellInside(near, ci, cj, ck)) continue;
+      const auto at = std::size_t((ci + 1) + px * (cj + 1)), row = std::size_t(px);
+      const float up = std::max({rowHigh[at - row], rowHigh[at], rowHigh[at + row]});
+      const float down = std::min({rowLow[at - row], rowLow[at], rowLow[at + row]});
+      const float own = deviation_[cellIndex(ci, cj, ck)] -
+                        writtenFrom_[std::size_t(3 * ck + 1) * plane + cellIndex(ci, cj, 0)];
+      bound = std::max(bound, (up - down) + std::abs(own));
+    }
+  return bound;
+}
+
 template <class VoxelDeviation>
 double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                              VoxelDeviation&& voxelDeviation) const {
@@ -280,6 +344,54 @@ void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
       });
 }
 
+float FarField::sumCellPowers(const StepInputs& in) {
+  const ImageGeometry& g = grid_->geometry;
+  const std::vector<float>& power = *in.power_W_m3;
+  cellPower_W_m3_.resize(deviation_.size());
+  cellPowerSum_W_m3_.resize(deviation_.size());
+  cellPowerPeak_W_m3_.resize(deviation_.size());
+  return parallel::parallelReduce(
+      parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
+      [&](parallel::IndexRange planes) {
+        float low = 0.0f;
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+            // A row of cells at a time, each cell adding its voxels in the order k, j, i.
+            const std::size_t c0 = cellIndex(0, cj, ck);
+            double* sum_W_m3 = cellPowerSum_W_m3_.data() + c0;
+            float* peak = cellPowerPeak_W_m3_.data() + c0;
+            std::fill_n(sum_W_m3, cells_[0], 0.0);
+            std::fill_n(peak, cells_[0], 0.0f);
+            for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+                const float* row = power.data() + g.linearIndex(0, j, k);
+                for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+                  for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci);
+                       ++i) {
+                    sum_W_m3[ci] += row[i];
+                    peak[ci] = std::max(peak[ci], row[i]);
+                    low = std::min(low, row[i]);
+                  }
+              }
+            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) finishCellPower(in, ci, cj, ck);
+          }
+        return low;
+      },
+      [](float a, float b) { return std::min(a, b); });
+}
+
+void FarField::finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj,
+                               std::int64_t ck) {
+  const std::size_t c = cellIndex(ci, cj, ck);
+  // A power that is not a number is caught before it spreads (as planeBounds does).
+  if (!std::isfinite(cellPowerSum_W_m3_[c]))
+    forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+      if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
+    });
+  cellPower_W_m3_[c] =
+      float(cellPowerSum_W_m3_[c] / double(width(0, ci) * width(1, cj) * width(2, ck)));
+}
+
 Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t margin,
                       double tolerance_K, std::vector<float>& temperature_degC) {
   const ImageGeometry& g = grid_->geometry;
@@ -292,25 +404,10 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   restrictInside(previous, deviationOf);
   // The cell averages of the step's power, for the heating's representation error; at the
   // grid's faces the power does not vanish, so the interpolant takes the outermost cell there.
-  std::vector<float>& cellPower = cellPower_W_m3_;
-  cellPower.assign(deviation_.size(), 0.0f);
-  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          double sum_W_m3 = 0.0;
-          forEachVoxel(ci, cj, ck, [&](std::size_t v) { sum_W_m3 += (*in.power_W_m3)[v]; });
-          // A power that is not a number is caught before it spreads (as planeBounds does).
-          if (!std::isfinite(sum_W_m3))
-            forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-              if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
-            });
-          cellPower[cellIndex(ci, cj, ck)] =
-              float(sum_W_m3 / double(width(0, ci) * width(1, cj) * width(2, ck)));
-        }
-  });
+  const float lowest = sumCellPowers(in);
   PaddedCells paddedPower;
-  pad(cellPower, true, paddedPower);
+  pad(cellPower_W_m3_, true, paddedPower);
+  markQuietCells(in, previous, tolerance_K, paddedPower, lowest >= 0.0f);
   pad(deviation_, false, padded_);
   // A mark deeper than the margin inside the last box cannot grow it: only the voxels outside
   // that core are examined.
@@ -379,11 +476,19 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
       [&](parallel::IndexRange cellPlanes) {
         Bounds m;
         std::vector<float> power(nx), deviation(nx);
-        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
+        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1])), interpolatedSum;
+        std::vector<char> quietRow(static_cast<std::size_t>(cells_[1]));
         for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
           std::fill(missed_J.begin(), missed_J.end(), 0.0);
+          // Rows of cells whose cells are all quiet have no voxel to examine.
+          for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+            const char* row = quietCell_.data() + cellIndex(0, cj, ck);
+            quietRow[std::size_t(cj)] =
+                std::all_of(row, row + cells_[0], [](char q) { return q != 0; });
+          }
           for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
             for (std::int64_t j = 0; j < g.size[1]; ++j) {
+              if (quietRow[std::size_t(cellOf(1, j))]) continue;
               const std::size_t v0 = g.linearIndex(0, j, k);
               const bool rowInside = contains(previous, previous.lo[0], j, k);
               double* missedRow = missed_J.data() + cells_[0] * cellOf(1, j);
@@ -408,29 +513,97 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                 }
               };
               if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
-                examine(0, core.lo[0]);
-                examine(core.hi[0], g.size[0]);
+                forEachLoudRun(j, ck, 0, core.lo[0], examine);
+                forEachLoudRun(j, ck, core.hi[0], g.size[0], examine);
               } else {
-                examine(0, g.size[0]);
+                forEachLoudRun(j, ck, 0, g.size[0], examine);
               }
             }
-          // The cells in the far field: the heat their interpolated power missed, summed over
-          // the steps (misplacedHeating_K_).
-          for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-              if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
-              const std::size_t c = cellIndex(ci, cj, ck);
-              misplacedHeating_K_[c] +=
-                  float(missed_J[std::size_t(ci + cells_[0] * cj)] / heatCapacity_J_K_[c]);
-              if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
-              m.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
-              m.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
-                        ck * coarsening_ + width(2, ck) - 1);
-            }
+          addMissedHeat(ck, previous, tolerance_K, paddedPower, stepVolume_m3s, missed_J,
+                        interpolatedSum, m);
         }
         return m;
       },
       Bounds::merge);
+}
+
+void FarField::addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+                             const PaddedCells& paddedPower, double stepVolume_m3s,
+                             std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
+                             Bounds& marks) {
+  interpolatedPowerSums(paddedPower, ck, interpolatedSum);
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+      const std::size_t c = cellIndex(ci, cj, ck), n = std::size_t(ci + cells_[0] * cj);
+      if (quietCell_[c] != 0)
+        missed_J[n] = (cellPowerSum_W_m3_[c] - interpolatedSum[n]) * stepVolume_m3s;
+      misplacedHeating_K_[c] += float(missed_J[n] / heatCapacity_J_K_[c]);
+      if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
+      marks.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
+      marks.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
+                    ck * coarsening_ + width(2, ck) - 1);
+    }
+}
+
+void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
+                              const PaddedCells& paddedPower, bool powerNonNegative) {
+  quietCell_.assign(deviation_.size(), 0);
+  if (!powerNonNegative) return;
+  // The largest padded power over each cell's 3 x 3 x 3 neighbours, one axis at a time (the
+  // outermost entries, halo only, keep their own value).
+  std::vector<float>& largest = neighbourPeak_[0];
+  std::vector<float>& spread = neighbourPeak_[1];
+  largest = paddedPower.value;
+  spread.resize(largest.size());
+  const std::size_t strides[3] = {1, std::size_t(paddedPower.sx),
+                                  std::size_t(paddedPower.sx * paddedPower.sy)};
+  for (std::size_t stride : strides) {
+    std::copy_n(largest.begin(), stride, spread.begin());
+    std::copy_n(largest.end() - std::ptrdiff_t(stride), stride,
+                spread.end() - std::ptrdiff_t(stride));
+    for (std::size_t n = stride; n + stride < largest.size(); ++n)
+      spread[n] = std::max({largest[n - stride], largest[n], largest[n + stride]});
+    largest.swap(spread);
+  }
+  const double bound_W_m3 = tolerance_K * smallestHeatCapacity_J_m3K_ / in.step_s;
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+        const std::size_t c = cellIndex(ci, cj, ck);
+        const float around = largest[std::size_t(
+            (ci + 1) + paddedPower.sx * ((cj + 1) + paddedPower.sy * (ck + 1)))];
+        quietCell_[c] = double(std::max(around, cellPowerPeak_W_m3_[c])) <= bound_W_m3 ? 1 : 0;
+      }
+  });
+}
+
+void FarField::interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
+                                     std::vector<double>& sums) const {
+  // Node c - 1 + d is padded index c + d. The weights' sums along z, then y, then x.
+  const std::int64_t sx = paddedPower.sx, sy = paddedPower.sy;
+  const auto& wz = cellWeightSums_[2][std::size_t(ck)];
+  std::vector<double> alongZ(std::size_t(sx * sy), 0.0), alongY(static_cast<std::size_t>(sx));
+  for (std::int64_t dz = 0; dz < 3; ++dz) {
+    const float* plane = paddedPower.value.data() + std::size_t(sx * sy * (ck + dz));
+    for (std::size_t n = 0; n < alongZ.size(); ++n)
+      alongZ[n] += wz[std::size_t(dz)] * double(plane[n]);
+  }
+  sums.resize(std::size_t(cells_[0] * cells_[1]));
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+    const auto& wy = cellWeightSums_[1][std::size_t(cj)];
+    for (std::int64_t x = 0; x < sx; ++x)
+      alongY[std::size_t(x)] = wy[0] * alongZ[std::size_t(x + sx * cj)] +
+                               wy[1] * alongZ[std::size_t(x + sx * (cj + 1))] +
+                               wy[2] * alongZ[std::size_t(x + sx * (cj + 2))];
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      const auto& wx = cellWeightSums_[0][std::size_t(ci)];
+      sums[std::size_t(ci + cells_[0] * cj)] = wx[0] * alongY[std::size_t(ci)] +
+                                               wx[1] * alongY[std::size_t(ci + 1)] +
+                                               wx[2] * alongY[std::size_t(ci + 2)];
+    }
+  }
 }
 
 const Bounds& FarField::vesselBounds(const StepInputs& in) {
@@ -454,7 +627,13 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
   // The perfusion of a plane whose damage did not change is the last step's.
-  std::vector<double> perfusion_W_K(count), power_W(count), conductivity_W_mK(count);
+  // (Kept from step to step, so that they are not cleared each step: every entry is written.)
+  std::vector<double>& perfusion_W_K = coarsePerfusion_W_K_;
+  std::vector<double>& power_W = coarsePower_W_;
+  std::vector<double>& conductivity_W_mK = coarseConductivity_W_mK_;
+  perfusion_W_K.resize(count);
+  power_W.resize(count);
+  conductivity_W_mK.resize(count);
   parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
     for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
       const bool changed = damageChanged_[std::size_t(ck)] != 0;
@@ -466,6 +645,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
           conductivity_W_mK[c] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
           power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
           // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+          perfusion_W_K[c] = 0.0;
           if (cellInside(fine, ci, cj, ck)) continue;
           if (changed) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
           perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
@@ -476,7 +656,8 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
   StencilSystem& s = system_;
   s.resize(cells_[0], cells_[1], cells_[2]);
-  std::vector<float> x(count);
+  std::vector<float>& x = coarseSolution_K_;
+  x.resize(count);
   const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
   std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
   // Visits every cell with its index and its widths in fine voxels, one plane per task.

@@ -22,7 +22,10 @@
 //     recomputed for the voxels of nearRegion() outside the box.
 //  5. farPlanes(): the voxels beyond nearRegion(), one plane of cells at a time, as the stepper
 //     writes them into the grid (interpolated() holds only the near region: the far voxels are
-//     interpolated once, where they are used).
+//     interpolated once, where they are used) - with BioheatParameters::farFieldStaleness_K only
+//     when planeStaleness_K() says the cells have moved them by more than it since the last write.
+// fineBox() examines the voxels' heating only in cells where the power could be misrepresented
+// (markQuietCells).
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -32,6 +35,19 @@
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
+
+// Whether voxel (i, j, k) lies in the box.
+inline bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
+         k < box.hi[2];
+}
+
+// Whether `outer` holds every voxel of `inner`.
+inline bool holds(const Box& outer, const Box& inner) {
+  for (int a = 0; a < 3; ++a)
+    if (inner.lo[a] < outer.lo[a] || inner.hi[a] > outer.hi[a]) return false;
+  return true;
+}
 
 class FarField {
  public:
@@ -61,6 +77,17 @@ class FarField {
   // The same values interpolated() would hold there.
   void farPlanes(std::int64_t ck, const Box& near, std::vector<float>& planes) const;
   std::int64_t cellPlanes() const { return cells_[2]; }
+  // BioheatParameters::farFieldStaleness_K: farPlanes' voxels of cell plane ck were written
+  // into the grid (from the cells as they are now). Distinct planes from parallel tasks.
+  void markPlaneWritten(std::int64_t ck);
+  // A bound (K) on how far farPlanes(ck, near) would move any of its voxels from the values
+  // written at the last markPlaneWritten(ck); infinite before the first. A voxel's value is the
+  // cells' trilinear interpolant plus its cell's value less the interpolant's cell average, all
+  // linear in the cells it reads (those of planes ck - 1 .. ck + 1 within one cell of a cell
+  // outside `near`, and the grid's faces, fixed at 0): with the cells' changes since the write in
+  // [down, up] (0 included), the interpolant and its average move within that range, so the
+  // voxel by at most (up - down) + max(up, -down).
+  float planeStaleness_K(std::int64_t ck, const Box& near) const;
   // The damage of voxels in cell plane ck changed since the last coarse step (the fields'
   // update says so: every plane every step, or the planes whose deferred dose windows closed):
   // its cells' perfusion is summed again. Distinct planes may be marked from parallel tasks.
@@ -111,10 +138,53 @@ class FarField {
                       std::int64_t i1, float* out) const;
   // fineBox's marks: the voxels outside `core` whose temperature (inside `previous`) or step's
   // heating the cells misrepresent, and the far-field cells whose missed heat passed the
-  // tolerance; also adds the step's missed heat to misplacedHeating_K_.
+  // tolerance; also adds the step's missed heat to misplacedHeating_K_. The voxels of quiet
+  // cells (markQuietCells) are not examined: none can be marked, and their cell's missed heat is
+  // its power less interpolatedPowerSum().
   Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
                         double tolerance_K, const std::vector<float>& temperature_degC,
                         const PaddedCells& paddedPower);
+  // body(i0, i1) for the runs of voxels i0 .. i1 - 1 of row (j, plane of cells ck) outside the
+  // quiet cells.
+  template <class Body>
+  void forEachLoudRun(std::int64_t j, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                      Body&& body) const {
+    const char* quiet = quietCell_.data() + cellIndex(0, cellOf(1, j), ck);
+    auto cellEnd = [&](std::int64_t i) {
+      const std::int64_t c = cellOf(0, i);
+      return c * coarsening_ + width(0, c);
+    };
+    while (i0 < i1) {
+      std::int64_t end = i0;
+      while (end < i1 && quiet[cellOf(0, end)] == 0) end = std::min(i1, cellEnd(end));
+      if (end > i0) body(i0, end);
+      i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
+    }
+  }
+  // misrepresented's far cells of plane ck: the heat their interpolated power missed
+  // (missed_J per cell of the plane from the voxels, or for quiet cells from the cell sums),
+  // summed over the steps (misplacedHeating_K_); marks the cells where it passed the tolerance.
+  void addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+                     const PaddedCells& paddedPower, double stepVolume_m3s,
+                     std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
+                     Bounds& marks);
+  // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
+  // that is not a number throws); returns the lowest voxel power (at most 0).
+  float sumCellPowers(const StepInputs& in);
+  // cellPower_W_m3_ of cell (ci, cj, ck) from its sum; throws for a power that is not a number.
+  void finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj, std::int64_t ck);
+  // quietCell_: the cells outside `previous` none of whose voxels' heating the interpolated power
+  // can misrepresent by more than tolerance_K. With every power >= 0 a voxel's power and its
+  // interpolant (a convex combination of the 3 x 3 x 3 cells' mean powers around its cell) both
+  // lie in [0, largest of the voxel powers and those means], so the error is at most that largest
+  // value times the step over the smallest heat capacity per volume.
+  void markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
+                      const PaddedCells& paddedPower, bool powerNonNegative);
+  // Per cell of plane ck (ci + cells x cj): the interpolated power summed over its voxels
+  // (W/m3), from the 27 padded cells around it and the per-axis sums of the interpolation
+  // weights (cellWeightSums_), one axis at a time.
+  void interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
+                             std::vector<double>& sums) const;
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
@@ -172,8 +242,25 @@ class FarField {
   std::vector<float> misplacedHeating_K_;
   PaddedCells padded_;                 // scratch for the interpolations
   std::vector<float> cellPower_W_m3_;  // per cell: the step's mean power (fineBox)
-  StencilSystem system_;               // the last coarse step's system (W/K), for refluxing
-  std::vector<float> startDeviation_;  // per cell: the coarse state at the step's start
+  // Per cell: the step's summed power (W/m3, over its voxels) and its largest voxel power; the
+  // quiet cells (markQuietCells).
+  std::vector<double> cellPowerSum_W_m3_;
+  std::vector<float> cellPowerPeak_W_m3_;
+  std::vector<char> quietCell_;
+  std::array<std::vector<float>, 2> neighbourPeak_;  // markQuietCells' scratch
+  // Per axis and cell: the sums over the cell's voxels of the interpolation weights on nodes
+  // c - 1, c and c + 1.
+  std::array<std::vector<std::array<double, 3>>, 3> cellWeightSums_;
+  double smallestHeatCapacity_J_m3K_ = 0.0;  // over the grid's tissues
+  StencilSystem system_;                     // the last coarse step's system (W/K), for refluxing
+  std::vector<float> startDeviation_;        // per cell: the coarse state at the step's start
+  // solveCoarse's per-cell perfusion (W/K), power (W), mean conductivity and solution.
+  std::vector<double> coarsePerfusion_W_K_, coarsePower_W_, coarseConductivity_W_mK_;
+  std::vector<float> coarseSolution_K_;
+  // Per cell plane ck: deviation_ of planes ck - 1 .. ck + 1 when ck was last written
+  // (markPlaneWritten), and whether it was.
+  std::vector<float> writtenFrom_;
+  std::vector<char> planeWritten_;
   SolverWorkspace work_;
   Bounds vessels_;
   bool vesselsFound_ = false;

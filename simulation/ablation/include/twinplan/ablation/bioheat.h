@@ -181,17 +181,28 @@ struct BioheatParameters {
   double farFieldTolerance_K = 0.5;
   // Approximation (on by default, with farField; false advances every voxel's maximum, damage
   // and CEM43 every step, the exact path): the voxels beyond the far field's near region (the
-  // fine box and three cells around it) keep their temperature up to date every step (the
-  // source reads it), but their maximum, Arrhenius damage and CEM43 are added up per plane of
-  // cells only when some voxel of the plane has moved by more than farFieldDoseDrift_K since the
-  // plane's last update, when the near region grows over them, at a zone snapshot and at the
-  // end: one midpoint step over the whole window, from the temperature at its start to that at
-  // its end. The exterior stays far below ablative temperatures (the box criterion), where the
-  // rates are nearly linear over such a drift: docs/validation.md, "Thermal ablation: the far
-  // field's dose in windows (branch ablpass)", gives the measured error. Not used with
-  // PerfusionShutdown::Exponential, whose perfusion reads every voxel's damage every step.
+  // fine box and three cells around it) keep their temperature up to date (the source reads
+  // it; within farFieldStaleness_K, below), but their Arrhenius damage and CEM43 are added up
+  // per plane of cells in dose windows, at the window's mean temperature (the time integral of
+  // the steps' midpoints): a window closes before a step that would move some voxel of the
+  // plane by more than farFieldDoseDrift_K from its start, when the near region grows over
+  // them, at a zone snapshot and at the end. The exterior stays far below ablative temperatures
+  // (the box criterion), where the rates are nearly linear over such a drift: docs/validation.md,
+  // "Thermal ablation: the far field's dose in windows (branch ablpass)", gives the measured error.
+  // Not used with PerfusionShutdown::Exponential, whose perfusion reads every voxel's damage every
+  // step.
   bool farFieldDeferredDose = true;
   double farFieldDoseDrift_K = 0.2;
+  // Approximation (with farFieldDeferredDose; 0 writes them every step): the voxels beyond the
+  // near region keep the temperature last written into them until the coarse cells they are
+  // interpolated from have moved them by more than this bound (K, from the cells' changes since
+  // that write: FarField::planeStaleness_K), and every plane is written at a zone snapshot, at
+  // the end, and whenever the fine box changes. Their dose windows take the held time at the
+  // mean of the two written temperatures, and a window's drift counts the bound. Everything
+  // that reads the exterior between writes (the RF source's sigma(T), a recorded point there)
+  // sees it within this bound of the step-by-step value; docs/validation.md, "Thermal ablation:
+  // the far field's exterior written when it moves (branch ablext)".
+  double farFieldStaleness_K = 0.05;
 
   // Throws Error(InvalidInput, sentence, parameter name) for a value the solver cannot use.
   void validate() const;
