@@ -1,6 +1,7 @@
 // The exp of the bioheat stage's damage and CEM43 (bioheat.cpp FieldAdvance::addDose: Eigen's
 // vectorised float exp over rows padded to whole packets) against the scalar std::exp: the
-// bound and the reproducibility that thermal_damage.cpp's assertions rest on.
+// bound and the reproducibility that bioheat.cpp's packet assertions (FieldAdvance::kPacket) rest
+// on.
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>

@@ -169,14 +169,13 @@ class FieldAdvance {
   // temperature (RunningFields::doseExcess_Ks).
   void move(std::size_t v0, std::size_t count, const float* endDeviation_K,
             double heldFor_s) const {
-    const double step_s = heldFor_s;
     for (std::size_t n = 0; n < count; ++n) {
       const std::size_t v = v0 + n;
       const double start = f_.state.temperature_degC[v];
       const double end = moveTo(v, endDeviation_K[n]);
       f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
       f_.doseExcess_Ks[v] +=
-          static_cast<float>(step_s * (0.5 * (start + end) - double(f_.doseStart_degC[v])));
+          static_cast<float>(heldFor_s * (0.5 * (start + end) - double(f_.doseStart_degC[v])));
     }
   }
 
@@ -230,7 +229,20 @@ class FieldAdvance {
   }
 
  private:
+  // Each step's damage and CEM43 exponents go through Eigen's vectorised float exp (addDose), in
+  // rows padded to whole packets so that every voxel takes the packet path: its bits then depend
+  // neither on where its row ends nor on the threads. That assumes Eigen's float packet holds
+  // kPacket floats (SSE's four: x86-64's baseline, which Debian builds for) and rows aligned to
+  // it (operator new's 16 bytes), so no voxel falls to the scalar std::exp of an unaligned head
+  // or short tail. The scalar exp differs by at most 1 ulp (tests/unit/ablation_damage_exp_test):
+  // results would stay within their bounds but no longer reproduce to the bit (the benchmark's
+  // fingerprints). Built with AVX or on another architecture, change kPacket with these checks.
   static constexpr std::size_t kPacket = 4;
+  static_assert(Eigen::internal::packet_traits<float>::Vectorizable &&
+                    Eigen::internal::packet_traits<float>::size == int(kPacket),
+                "the damage rows are padded to Eigen's float packet: match kPacket");
+  static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16,
+                "the damage rows must start on a packet boundary");
 
   static void prepare(std::size_t count, Scratch& scratch) {
     const std::size_t padded = (count + kPacket - 1) / kPacket * kPacket;
@@ -419,14 +431,14 @@ void settleHeldPlanes(const ImageGeometry& g, const Box& lastNear, double start_
 // (farFieldDeferredDose): at the first step every voxel's window opens at the step's start.
 // When the box grows, the voxels it takes in close their windows at the step's start (from then
 // on each step moves their dose). Should it ever not hold the last box (an empty box before),
-// every window closes and all open again.
-void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
+// every window closes and all open again. Returns whether the box changed (the first step counts).
+bool openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
                      const std::vector<TissueCoefficients>& tissues, const Box& box, double start_s,
                      detail::FarField& farField, RunningFields& f) {
   const ImageGeometry& g = grid.geometry;
   const std::int64_t nx = g.size[0], ny = g.size[1];
   const bool first = f.doseStart_degC.empty();
-  if (!first && box == f.doseBox) return;
+  if (!first && box == f.doseBox) return false;
   const FieldAdvance fields(grid, p, tissues, 0.0, f);
   if (!first) settleHeldPlanes(g, farField.nearRegion(f.doseBox), start_s, farField, fields, f);
   const bool grows = !first && detail::holds(box, f.doseBox);
@@ -467,6 +479,7 @@ void openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
     f.farDrift_K.assign(std::size_t(farField.cellPlanes()), 0.0f);
   }
   f.doseBox = box;
+  return true;
 }
 
 // One step of the fields with a far field, one plane of cells at a time
@@ -624,8 +637,9 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
   const FieldAdvance fields(grid, p, tissues, span.step_s, f);
   const Box near = farField.nearRegion(box);
   const bool deferred = deferredDose(p);
-  const bool boxChanged = f.doseStart_degC.empty() || box != f.doseBox;
-  if (deferred) openDoseWindows(grid, p, tissues, box, span.start_s, farField, f);
+  // Read on the deferred path only (FarFieldFields::mustWriteFar).
+  const bool boxChanged =
+      deferred && openDoseWindows(grid, p, tissues, box, span.start_s, farField, f);
   const PlaneRuns runs(grid.geometry, box, near, farField.interpolated(), deviation);
   const FarFieldFields planes(p, span, fields, runs, near, boxChanged, farField, f);
   parallel::parallelFor(
@@ -731,10 +745,10 @@ long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Pr
   work.faces.clear();
   if (box.voxelCount() == 0) return 0;
   work.lag = detail::gatherDeviation(in, box);
+  const auto solve = p.redBlackSolver ? detail::solveRedBlack : detail::solveConjugateGradient;
   for (int pass = 0; pass < p.picardPasses; ++pass) {
     detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces);
     if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
-    const auto solve = p.redBlackSolver ? detail::solveRedBlack : detail::solveConjugateGradient;
     iterations += solve(work.system, work.deviation, p.solverTolerance_K, p.maxSolverIterations,
                         progress, work.solver)
                       .iterations;

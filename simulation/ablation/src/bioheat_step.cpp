@@ -76,11 +76,6 @@ void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
                        });
 }
 
-bool inside(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
-  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
-         k < box.hi[2];
-}
-
 // Voxels of plane k that are heated, or inside `previous` and away from arterial temperature.
 Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t k) {
   const ImageGeometry& g = in.grid->geometry;
@@ -101,8 +96,8 @@ Bounds planeBounds(const StepInputs& in, const Box& previous, double threshold_K
       if (!std::isfinite(power)) throwPowerNotANumber(v);
       bounds.power_W_m3 += double(power);
       const bool heated = std::abs(power) > negligible_W_m3[in.grid->tissue[v]];
-      const bool warm =
-          inside(previous, i, j, k) && std::abs((*in.temperature_degC)[v] - arterial) > threshold_K;
+      const bool warm = contains(previous, i, j, k) &&
+                        std::abs((*in.temperature_degC)[v] - arterial) > threshold_K;
       if (heated || warm) bounds.include(i, j, k);
     }
   return bounds;
@@ -456,7 +451,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     const std::int64_t i = std::int64_t(held.voxel % g.size[0]);
     const std::int64_t j = std::int64_t((held.voxel / g.size[0]) % g.size[1]);
     const std::int64_t k = std::int64_t(held.voxel / (g.size[0] * g.size[1]));
-    if (!inside(box, i, j, k)) continue;  // held at arterial temperature: already so
+    if (!contains(box, i, j, k)) continue;  // held at arterial temperature: already so
     const std::size_t n =
         std::size_t((i - box.lo[0]) + system.nx * ((j - box.lo[1]) + system.ny * (k - box.lo[2])));
     system.inverseDiagonal[n] = 0.0f;

@@ -304,17 +304,14 @@ CompositeSolution CompositePotential::solve(
       chunks,
       [&](const std::vector<float>& in, std::vector<float>& out) {
         applyComposite<float>(in, out, false);
-        return chunks.sum([&](std::size_t begin, std::size_t end) {
-          double sum = 0.0;
-          for (std::size_t v = begin; v < end; ++v) sum += double(in[v]) * double(out[v]);
-          return sum;
-        });
+        return chunkedDot(chunks, in, out);
       },
       [&] {
         multigrid_.apply(std::span<const float>(r_).first(m), std::span<const float>(r_).subspan(m),
                          std::span<float>(z_).first(m), std::span<float>(z_).subspan(m));
       },
-      x, r_, z_, p_, ap_, rhsNorm, options, progress, " on the composite grid");
+      x, r_, z_, p_, ap_, rhsNorm, options, progress, " on the composite grid",
+      "CompositePotential");
   CompositeSolution solution;
   solution.iterations = cg.iterations;
   fillGridFields(grid, x, solution);

@@ -36,19 +36,6 @@
 
 namespace twinplan::ablation::detail {
 
-// Whether voxel (i, j, k) lies in the box.
-inline bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
-  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
-         k < box.hi[2];
-}
-
-// Whether `outer` holds every voxel of `inner`.
-inline bool holds(const Box& outer, const Box& inner) {
-  for (int a = 0; a < 3; ++a)
-    if (inner.lo[a] < outer.lo[a] || inner.hi[a] > outer.hi[a]) return false;
-  return true;
-}
-
 class FarField {
  public:
   FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,

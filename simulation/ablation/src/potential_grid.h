@@ -122,7 +122,7 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
 // the finite-volume equations divided by the voxel size h); with negate, its negative (the
 // residual b - A x of b = 0 on Tissue voxels).
 // Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
-// bits as dot(x, out) afterwards, without reading the arrays again.
+// bits as chunkedDot(SliceChunks, x, out) afterwards, without reading the arrays again.
 template <class In, class Out>
 inline double applyOperator(const Strides& s, const FaceConductivity& f,
                             std::span<const NodeRole> roles, std::span<const In> x,
@@ -160,16 +160,6 @@ inline double applyOperator(const Strides& s, const FaceConductivity& f,
     const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
     double sum = 0.0;
     for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
-    return sum;
-  });
-}
-
-template <class T>
-inline double dot(const Strides& s, const std::vector<T>& a, const std::vector<T>& b) {
-  return sumOverSlices(s, [&](std::int64_t k) {
-    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
-    double sum = 0.0;
-    for (std::size_t p = begin; p < end; ++p) sum += double(a[p]) * double(b[p]);
     return sum;
   });
 }
@@ -256,25 +246,32 @@ struct ConjugateGradientResult {
   double relativeResidual = 0.0;  // |r| / |b| at the end
 };
 
+// sum a[v] b[v] in double, summed as chunks.sum sums (per chunk in order, then over chunks).
+template <class Chunks>
+double chunkedDot(const Chunks& chunks, const std::vector<float>& a, const std::vector<float>& b) {
+  return chunks.sum([&](std::size_t begin, std::size_t end) {
+    double sum = 0.0;
+    for (std::size_t v = begin; v < end; ++v) sum += double(a[v]) * double(b[v]);
+    return sum;
+  });
+}
+
 // The preconditioned conjugate gradients of both potential solves (rf_source.cpp's on a voxel
 // grid, composite_potential.cpp's on the composite grid): float vectors, the solution and every
 // sum in double. On entry r = b - A x; applyDot(p, ap) sets ap = A p and returns p.ap summed as
 // chunks.sum sums; precondition() sets z = M^-1 r. Stops at |r| <= tolerance |b|; throws
-// Error(Internal) after options.maxIterations (`grid` names the grid in the message) and
-// Cancelled when the progress sink asks.
+// Error(Internal) after options.maxIterations (`grid` names the grid in the message, `context`
+// is the error's context) and Cancelled when the progress sink asks.
 template <class Chunks, class ApplyDot, class Precondition>
 ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& applyDot,
                                            Precondition&& precondition, std::vector<double>& x,
                                            std::vector<float>& r, std::vector<float>& z,
                                            std::vector<float>& p, std::vector<float>& ap,
                                            double rhsNorm, const PotentialSolverOptions& options,
-                                           Progress& progress, const std::string& grid) {
+                                           Progress& progress, const std::string& grid,
+                                           const char* context) {
   auto dot = [&](const std::vector<float>& a, const std::vector<float>& b) {
-    return chunks.sum([&](std::size_t begin, std::size_t end) {
-      double sum = 0.0;
-      for (std::size_t v = begin; v < end; ++v) sum += double(a[v]) * double(b[v]);
-      return sum;
-    });
+    return chunkedDot(chunks, a, b);
   };
   precondition();
   p = z;
@@ -288,7 +285,7 @@ ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& appl
                   "The RF potential" + grid + " did not converge in " + std::to_string(iteration) +
                       " conjugate-gradient iterations (relative residual " +
                       std::to_string(residual / rhsNorm) + "); report this grid.",
-                  "solvePotential");
+                  context);
     }
     progress.check();
     const double alpha = rz / applyDot(p, ap);

@@ -83,7 +83,8 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
       [&](const std::vector<float>& in, std::vector<float>& out) {
         return applyOperator<float, float>(s, f, roles, in, out);
       },
-      [&] { multigrid.applyInPlace(r, z); }, x, r, z, p, ap, rhsNorm, options, progress, "");
+      [&] { multigrid.applyInPlace(r, z); }, x, r, z, p, ap, rhsNorm, options, progress, "",
+      "solvePotential");
   solution.iterations = cg.iterations;
   solution.relativeResidual = cg.relativeResidual;
 

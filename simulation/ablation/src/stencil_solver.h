@@ -23,6 +23,19 @@ struct Box {
   bool operator==(const Box&) const = default;
 };
 
+// Whether voxel (i, j, k) lies in the box.
+inline bool contains(const Box& box, std::int64_t i, std::int64_t j, std::int64_t k) {
+  return i >= box.lo[0] && i < box.hi[0] && j >= box.lo[1] && j < box.hi[1] && k >= box.lo[2] &&
+         k < box.hi[2];
+}
+
+// Whether `outer` holds every voxel of `inner`.
+inline bool holds(const Box& outer, const Box& inner) {
+  for (int a = 0; a < 3; ++a)
+    if (inner.lo[a] < outer.lo[a] || inner.hi[a] > outer.hi[a]) return false;
+  return true;
+}
+
 // A x = b on the box, in deviations from the arterial temperature (K), per unit volume
 // (W/(m3 K) and W/m3). Local voxel n = i + nx * (j + ny * k).
 struct StencilSystem {

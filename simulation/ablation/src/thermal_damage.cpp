@@ -1,25 +1,8 @@
 #include "twinplan/ablation/thermal_damage.h"
 
-#include <Eigen/Core>
 #include <cmath>
 
 namespace twinplan::ablation {
-
-// The bioheat stage takes each step's damage and CEM43 (the exponents of arrheniusIncrement and
-// cem43Increment_min) through Eigen's vectorised float exp (bioheat.cpp, FieldAdvance::addDose),
-// in rows padded to whole packets of FieldAdvance::kPacket = 4 floats so that every voxel takes
-// the packet path: its bits then depend neither on where its row ends nor on the threads. That
-// assumes Eigen's float packet is SSE's four floats (x86-64's baseline, which Debian builds for)
-// and rows 16-byte aligned (operator new's alignment), so no voxel falls to the scalar std::exp
-// of Eigen's unaligned head or short tail. The scalar exp differs from the packet's by at most
-// 1 ulp (2^-23 relative; tests/unit/ablation_damage_exp_test): results would stay within the
-// documented bounds, but no longer reproducible to the bit (the benchmark's fingerprints). Built
-// with AVX (eight floats) or on another architecture, change kPacket with these assertions.
-static_assert(Eigen::internal::packet_traits<float>::Vectorizable &&
-                  Eigen::internal::packet_traits<float>::size == 4,
-              "bioheat.cpp pads the damage rows to packets of 4 floats (SSE); match kPacket");
-static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16,
-              "bioheat.cpp's damage rows must start on a packet boundary");
 
 double arrheniusRate_per_s(double frequencyFactor_per_s, double activationEnergy_J_mol,
                            double temperature_degC) {
