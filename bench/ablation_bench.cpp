@@ -247,13 +247,13 @@ void printRfRow(const RfRun& r, std::size_t threads) {
 
 // FNV-1a over the bits of the fields and the delivered power of every step: equal fingerprints
 // of two builds mean the same result to the last bit (for changes meant to be exact).
-std::uint64_t fingerprint(const AblationResult& result) {
+std::string fingerprint(const AblationResult& result) {
   Fnv1a64 hash;
   for (const ScalarField* f :
        {&result.finalTemperature, &result.maximumTemperature, &result.damage, &result.cem43})
     hash.add(std::as_bytes(std::span(f->values)));
   hash.add(std::as_bytes(std::span(result.deliveredPower_W)));
-  return hash.value();
+  return hash.hex();
 }
 
 // FIELDS_OUT=PREFIX: the final temperature, T max, damage and CEM43 as raw float32 files
@@ -304,8 +304,8 @@ void printRfZone(const RfRun& r) {
     if (result.deliveredPower_W[step] == 0.0 && result.deliveredPower_W[step - 1] > 0.0)
       std::printf(" %.1f", result.time_s[step - 1]);
   std::printf("\n");
-  std::printf("fields' fingerprint (temperature, T max, damage, CEM43, power per step): %016llx\n",
-              static_cast<unsigned long long>(fingerprint(result)));
+  std::printf("fields' fingerprint (temperature, T max, damage, CEM43, power per step): %s\n",
+              fingerprint(result).c_str());
 }
 
 void benchCooledRf() {

@@ -361,6 +361,8 @@ class PlaneRuns {
             const std::vector<float>& interpolated, const std::vector<float>& boxDeviation)
       : g_(g), box_(box), near_(near), interpolated_(interpolated), boxDeviation_(boxDeviation) {}
 
+  const ImageGeometry& geometry() const { return g_; }
+
   // visit(v, count, end deviations, source) for every run of voxel planes first .. last - 1, in
   // the grid's order; far: farPlanes() of these planes, or null to leave out the runs beyond the
   // near region.
@@ -405,25 +407,29 @@ class PlaneRuns {
   const std::vector<float>& boxDeviation_;
 };
 
+// The voxels of cell plane ck beyond the near region `near` held their written temperature
+// (farFieldStaleness_K) since farSettled_s: their windows add that time at it, up to until_s.
+void settlePlane(const ImageGeometry& g, const Box& near, std::int64_t ck, double until_s,
+                 const detail::FarField& farField, const FieldAdvance& fields, RunningFields& f) {
+  double& settled_s = f.farSettled_s[std::size_t(ck)];
+  if (settled_s >= until_s) return;
+  const std::int64_t firstPlane = farField.firstPlane(ck);
+  for (std::int64_t k = firstPlane; k < firstPlane + farField.planesOf(ck); ++k)
+    for (std::int64_t j = 0; j < g.size[1]; ++j)
+      forEachRunOutside(near, g.size[0], j, k, [&](std::int64_t i0, std::int64_t i1) {
+        fields.settle(g.linearIndex(i0, j, k), std::size_t(i1 - i0), until_s - settled_s);
+      });
+  settled_s = until_s;
+}
+
 // Before the dose windows of the voxels beyond the last near region (`lastNear`) close or the
-// near region changes: each plane that left them at their written temperature
-// (farFieldStaleness_K) adds the time since to their windows at it.
+// near region changes: every plane settles its held voxels up to start_s.
 void settleHeldPlanes(const ImageGeometry& g, const Box& lastNear, double start_s,
                       detail::FarField& farField, const FieldAdvance& fields, RunningFields& f) {
-  const std::int64_t nx = g.size[0], ny = g.size[1];
   parallel::parallelFor(
       {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange planes) {
-        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
-          double& settled_s = f.farSettled_s[std::size_t(ck)];
-          if (settled_s >= start_s) continue;
-          const std::int64_t firstPlane = farField.firstPlane(ck);
-          for (std::int64_t k = firstPlane; k < firstPlane + farField.planesOf(ck); ++k)
-            for (std::int64_t j = 0; j < ny; ++j)
-              forEachRunOutside(lastNear, nx, j, k, [&](std::int64_t i0, std::int64_t i1) {
-                fields.settle(g.linearIndex(i0, j, k), std::size_t(i1 - i0), start_s - settled_s);
-              });
-          settled_s = start_s;
-        }
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          settlePlane(g, lastNear, ck, start_s, farField, fields, f);
       });
 }
 
@@ -582,16 +588,13 @@ class FarFieldFields {
   // voxels beyond the near region first add the time they held their temperature).
   void closeWindowsAtStart(std::int64_t ck, const float* far,
                            FieldAdvance::Scratch& scratch) const {
-    const double settled_s = f_.farSettled_s[std::size_t(ck)];
+    settlePlane(runs_.geometry(), near_, ck, span_.start_s, farField_, fields_, f_);
     const double opened_s = f_.doseOpened_s[std::size_t(ck)];
     runs_.forEach(first(ck), last(ck), far,
                   [&](std::size_t v, std::size_t count, const float*, RunSource source) {
-                    if (source == RunSource::FineBox) return;
-                    if (source == RunSource::FarPlanes && settled_s < span_.start_s)
-                      fields_.settle(v, count, span_.start_s - settled_s);
-                    fields_.closeDoseWindow(v, count, span_.start_s - opened_s, scratch);
+                    if (source != RunSource::FineBox)
+                      fields_.closeDoseWindow(v, count, span_.start_s - opened_s, scratch);
                   });
-    f_.farSettled_s[std::size_t(ck)] = span_.start_s;
   }
 
   // The plane's voxels to their end values: a full step in the box or when the step is of its
