@@ -109,6 +109,19 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
   EXPECT_TRUE(note->isHidden());
 }
 
+TEST_F(AblationPanelTest, AnElidedDeviceNameIsReadableInFullAsTheChoosersToolTip) {
+  auto* combo = panel_->findChild<QComboBox*>("ablationDevice");
+  ASSERT_TRUE(combo);
+  for (const ablation::AblationDevice& d : ablation::deviceCatalogue()) {
+    combo->setCurrentIndex(combo->findData(QString::fromStdString(d.id)));
+    QApplication::processEvents();
+    EXPECT_EQ(combo->toolTip().toStdString(), d.name) << d.id;
+    EXPECT_EQ(combo->itemData(combo->currentIndex(), Qt::ToolTipRole).toString().toStdString(),
+              d.name)
+        << d.id;
+  }
+}
+
 TEST_F(AblationPanelTest, SimulateStoresResultThatSurvivesSaveAndReopenAndUndoRemovesIt) {
   placeProbe();
   panel_->setSetup([&] {

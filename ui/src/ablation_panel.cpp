@@ -206,8 +206,11 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   // Long device names must not widen the dock (and narrow the views): they elide instead.
   device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   device_->setMinimumContentsLength(12);
-  for (const ablation::AblationDevice& d : ablation::deviceCatalogue())
+  for (const ablation::AblationDevice& d : ablation::deviceCatalogue()) {
+    // An elided name stays readable in full as the item's and the chooser's tool tip.
     device_->addItem(QString::fromStdString(d.name), QString::fromStdString(d.id));
+    device_->setItemData(device_->count() - 1, QString::fromStdString(d.name), Qt::ToolTipRole);
+  }
   form->addRow(tr("Device"), device_);
   deviceInfo_ = new QLabel;
   deviceInfo_->setWordWrap(true);
@@ -434,6 +437,7 @@ void AblationPanel::showDevice() {
   refreshing_ = true;
   const auto& d = ablation::findDevice(setup_.deviceId);
   device_->setCurrentIndex(device_->findData(QString::fromStdString(d.id)));
+  device_->setToolTip(QString::fromStdString(d.name));
   // The generator's maximum bounds the power (the ablate job refuses more).
   power_->setRange(1.0, d.maxPower_W > 0.0 ? d.maxPower_W : 1000.0);
   power_->setValue(setup_.power_W);

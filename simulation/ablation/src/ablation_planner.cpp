@@ -358,9 +358,12 @@ class BestZones {
 
   void offer(std::size_t index, const std::vector<std::uint8_t>& zone) {
     const Entry entry{rankKey(candidates_[index], margin_mm_), index};
+    if (!wouldKeep(entry)) return;
+    // The grid-wide scan runs outside the lock, so the other threads' offers do not wait on it.
+    std::vector<std::size_t> voxels = voxelsOf(zone);
     const std::lock_guard lock(mutex_);
-    if (kept_.size() == count_ && !(entry < *kept_.rbegin())) return;
-    candidates_[index].zoneVoxels = voxelsOf(zone);
+    if (!keeps(entry)) return;
+    candidates_[index].zoneVoxels = std::move(voxels);
     kept_.insert(entry);
     if (kept_.size() <= count_) return;
     candidates_[kept_.rbegin()->second].zoneVoxels = {};
@@ -369,6 +372,12 @@ class BestZones {
 
  private:
   using Entry = std::pair<RankKey, std::size_t>;
+  bool keeps(const Entry& entry) const { return kept_.size() < count_ || entry < *kept_.rbegin(); }
+  bool wouldKeep(const Entry& entry) {
+    const std::lock_guard lock(mutex_);
+    return keeps(entry);
+  }
+
   std::vector<Candidate>& candidates_;
   const std::size_t count_;
   const double margin_mm_;
