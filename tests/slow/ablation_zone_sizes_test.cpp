@@ -13,7 +13,9 @@
 // array run with the roll-off protocol is checked against a readable zone ("the RF cluster ex
 // vivo and the multi-tine's roll-off protocol"). Since branch abltine the multi-tine's published
 // zone is that of a LeVeen 4.0 array in living pig liver, checked at the catalogue's setting and
-// with the roll-off protocol ("the multi-tine against a readable 4 cm zone").
+// with the roll-off protocol ("the multi-tine against a readable 4 cm zone"); since branch
+// abltine2 also with the protocol ended by the impedance rule ("the multi-tine's roll-off by the
+// generator's impedance").
 #include <gtest/gtest.h>
 
 #include <algorithm>
