@@ -670,9 +670,9 @@ TEST(AblationZoneSizes, MultiTineFourCentimetreArrayToImpedanceRollOffInVivo) {
   EXPECT_EQ(run.rollOffs, 1);
   EXPECT_NEAR(run.firstRollOff_s, 645.0, 30.0);
 }
-// The same rule on the LeVeen 2 cm array of PubMed 17380011 (in vivo, 30 W + 10 W/min): the roll-off
-// comes at 295 s, three times the abstract's 100.7 +- 24.7 s (the boiling rule: 80 s), and the
-// zone, cut at 600 s, grows to 37 x 45 mm, 30.9 x 37.2 after contraction (published 23.0 x
+// The same rule on the LeVeen 2 cm array of PubMed 17380011 (in vivo, 30 W + 10 W/min): the
+// roll-off comes at 295 s, three times the abstract's 100.7 +- 24.7 s (the boiling rule: 80 s), and
+// the zone, cut at 600 s, grows to 37 x 45 mm, 30.9 x 37.2 after contraction (published 23.0 x
 // 23.7): on the 1 mm grid the impedance rule is too late for the one readable LeVeen roll-off.
 TEST(AblationZoneSizes, LeVeenTwoCentimetreArrayToImpedanceRollOffInVivo) {
   AblationDevice device =

@@ -157,7 +157,8 @@ TEST(AblationDevices, ARampNamesTheRuleThatEndsItsApplications) {
                 "field 'generator.rollOff' must be boiling or impedance (got 'pressure')");
   std::string tooLow = impedance;
   tooLow.insert(tooLow.find("\"source\""), "\"rollOffImpedanceRise_ohm\": 0, ");
-  expectCorrupt(catalogueWith(kGeometry, tooLow), "'generator.rollOffImpedanceRise_ohm' must lie in");
+  expectCorrupt(catalogueWith(kGeometry, tooLow),
+                "'generator.rollOffImpedanceRise_ohm' must lie in");
 }
 
 TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {

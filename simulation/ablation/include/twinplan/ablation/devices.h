@@ -106,9 +106,11 @@ struct AblationDevice {
   double targetTemperature_degC = 0.0;  // temperature control only
   double rampRate_W_per_min = 0.0;      // "ramp" control only: the power's rise
   int rampApplications = 1;             // "ramp" control only: roll-offs before the end
-  RollOffRule rampRollOff = RollOffRule::Boiling;  // "ramp" control only: generator.rollOff
-  double rollOffImpedanceRise_ohm = 30.0;          // "ramp" with rollOff "impedance" only
   double efficiency = 1.0;              // microwave: share of the set power absorbed in tissue
+  // "ramp" control only: what ends an application (generator.rollOff), and for "impedance"
+  // the rise over the start that does (generator.rollOffImpedanceRise_ohm).
+  RollOffRule rampRollOff = RollOffRule::Boiling;
+  double rollOffImpedanceRise_ohm = 30.0;
   std::string generatorSource;
 
   PublishedZone publishedZone;
