@@ -13,7 +13,9 @@
 // array run with the roll-off protocol is checked against a readable zone ("the RF cluster ex
 // vivo and the multi-tine's roll-off protocol"). Since branch abltine the multi-tine's published
 // zone is that of a LeVeen 4.0 array in living pig liver, checked at the catalogue's setting and
-// with the roll-off protocol ("the multi-tine against a readable 4 cm zone").
+// with the roll-off protocol ("the multi-tine against a readable 4 cm zone"); since branch
+// abltine2 also with the protocol ended by the impedance rule ("the multi-tine's roll-off by the
+// generator's impedance").
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -183,7 +185,8 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
   if (device.isRf()) {
     // The catalogue's generator setting (makeHeatSource's), with the drying limit chosen.
     RfSettings settings = rfSettingsFor(device);
-    settings.conductivityFollowsWater = drying != Drying::TemperatureOnly;
+    // (A ramp ended by the impedance rule has sigma follow the water whatever the drying limit.)
+    settings.conductivityFollowsWater |= drying != Drying::TemperatureOnly;
     settings.maxCurrent_A = maxCurrent_A;
     source = std::make_unique<RfSource>(grid, device, placement, settings);
   } else {
@@ -640,6 +643,45 @@ TEST(AblationZoneSizes, MultiTineFourCentimetreArrayToASecondRollOffInVivo) {
   device.id = "rf-multitine-4cm-dam";
   const ZoneRun run = runDevice(device, {"rf-multitine-4cm-dam", 21.0, 55.0, false, 20.8, 52.0});
   EXPECT_EQ(run.rollOffs, 2);
+}
+
+// Since branch abltine2 the ramp may end by the generator's own rule, the impedance rising by
+// 30 ohm over its start (devices.h RollOffRule::Impedance: the Cool-tip rule's rise; the RF
+// 3000's own figure was not found), with sigma following the water boiled off so the dried
+// tissue at the tines raises the impedance. The 4 cm array in perfused liver, 30 W + 10 W/min,
+// at most 12 min: the impedance falls from 14.6 to 10.4 ohm as the tissue warms, then rises
+// steeply from about 450 s as the tissue around the tines dries, rolling off at 645 s - the same
+// time as all the tissue voxels next to the tines reach boiling (a sub-grid wire's dried shell
+// raises the impedance only once it covers nearly all of the wire). A zone wider and longer than
+// at the first boiling (18 x 53 mm), and as oblate: 41 x 67 mm, 33.8 x 54.9 after contraction,
+// -9.2 / +11.9 mm off Denys et al.'s 43 mm (docs/validation.md, "the multi-tine's roll-off by the
+// generator's impedance").
+AblationDevice endedByTheImpedanceRule(AblationDevice device, const char* id) {
+  device.id = id;
+  device.rampRollOff = RollOffRule::Impedance;
+  device.rollOffImpedanceRise_ohm = 30.0;
+  return device;
+}
+TEST(AblationZoneSizes, MultiTineFourCentimetreArrayToImpedanceRollOffInVivo) {
+  const AblationDevice device =
+      endedByTheImpedanceRule(withTheRollOffProtocol(1, 720.0), "rf-multitine-4cm-z");
+  const ZoneRun run = runDevice(device, {"rf-multitine-4cm-z", 41.0, 67.0, false, 33.8, 54.9});
+  EXPECT_TRUE(run.perfused);
+  EXPECT_EQ(run.rollOffs, 1);
+  EXPECT_NEAR(run.firstRollOff_s, 645.0, 30.0);
+}
+// The same rule on the LeVeen 2 cm array of PubMed 17380011 (in vivo, 30 W + 10 W/min): the
+// roll-off comes at 295 s, three times the abstract's 100.7 +- 24.7 s (the boiling rule: 80 s), and
+// the zone, cut at 600 s, grows to 37 x 45 mm, 30.9 x 37.2 after contraction (published 23.0 x
+// 23.7): on the 1 mm grid the impedance rule is too late for the one readable LeVeen roll-off.
+TEST(AblationZoneSizes, LeVeenTwoCentimetreArrayToImpedanceRollOffInVivo) {
+  AblationDevice device =
+      endedByTheImpedanceRule(leVeenTwoCentimetreArray(true), "rf-leveen-2cm-iv-z");
+  device.duration_s = 600.0;  // room for a late roll-off, then the cooling
+  const ZoneRun run = runDevice(device, {"rf-leveen-2cm-iv-z", 37.0, 45.0, false, 30.9, 37.2});
+  EXPECT_EQ(run.rollOffs, 1);
+  EXPECT_NEAR(run.firstRollOff_s, 295.0, 15.0);
+  EXPECT_GT(run.firstRollOff_s, 100.7 + 3.0 * 24.7);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/probe_geometry.h"
+#include "twinplan/ablation/rf_source.h"
 #include "twinplan/ablation/zone_metrics.h"
 #include "twinplan/core/error.h"
 
@@ -116,6 +117,48 @@ void expectCorrupt(const std::string& json, const std::string& mentions) {
     EXPECT_EQ(e.kind(), ErrorKind::Corrupt);
     EXPECT_NE(std::string(e.what()).find(mentions), std::string::npos) << e.what();
   }
+}
+
+// A ramp names what ends its applications (devices.h RollOffRule): absent, the tissue at a
+// tine boiling (the rule since branch abldevice); "impedance", the generator's impedance rising by
+// rollOffImpedanceRise_ohm (30 ohm unless given), which rfSettingsFor turns into the impedance
+// rule alone with sigma following the water boiled off. A misspelt rule or a rise out of range
+// is refused naming the field.
+TEST(AblationDevices, ARampNamesTheRuleThatEndsItsApplications) {
+  std::string generator = kGenerator;
+  generator.replace(generator.find("\"power\""), 7, "\"ramp\"");
+  generator.insert(generator.find("\"source\""), "\"rampRate_W_per_min\": 10, ");
+  const AblationDevice byBoiling = loadDevices(catalogueWith(kGeometry, generator), "t.json")[0];
+  EXPECT_EQ(byBoiling.rampRollOff, RollOffRule::Boiling);
+  EXPECT_EQ(toString(byBoiling.rampRollOff), "boiling");
+  const RfSettings boilingSettings = rfSettingsFor(byBoiling);
+  EXPECT_TRUE(boilingSettings.rollOffAtBoiling);
+  EXPECT_FALSE(boilingSettings.conductivityFollowsWater);
+  EXPECT_DOUBLE_EQ(boilingSettings.rollOffImpedanceRise_ohm, 30.0);
+
+  std::string impedance = generator;
+  impedance.insert(impedance.find("\"source\""), "\"rollOff\": \"impedance\", ");
+  const AblationDevice byImpedance = loadDevices(catalogueWith(kGeometry, impedance), "t.json")[0];
+  EXPECT_EQ(byImpedance.rampRollOff, RollOffRule::Impedance);
+  EXPECT_EQ(toString(byImpedance.rampRollOff), "impedance");
+  EXPECT_DOUBLE_EQ(byImpedance.rollOffImpedanceRise_ohm, 30.0);
+  const RfSettings impedanceSettings = rfSettingsFor(byImpedance);
+  EXPECT_FALSE(impedanceSettings.rollOffAtBoiling);
+  EXPECT_TRUE(impedanceSettings.conductivityFollowsWater);
+
+  std::string risen = impedance;
+  risen.insert(risen.find("\"source\""), "\"rollOffImpedanceRise_ohm\": 45, ");
+  const AblationDevice byRise = loadDevices(catalogueWith(kGeometry, risen), "t.json")[0];
+  EXPECT_DOUBLE_EQ(rfSettingsFor(byRise).rollOffImpedanceRise_ohm, 45.0);
+
+  std::string misspelt = generator;
+  misspelt.insert(misspelt.find("\"source\""), "\"rollOff\": \"pressure\", ");
+  expectCorrupt(catalogueWith(kGeometry, misspelt),
+                "field 'generator.rollOff' must be boiling or impedance (got 'pressure')");
+  std::string tooLow = impedance;
+  tooLow.insert(tooLow.find("\"source\""), "\"rollOffImpedanceRise_ohm\": 0, ");
+  expectCorrupt(catalogueWith(kGeometry, tooLow),
+                "'generator.rollOffImpedanceRise_ohm' must lie in");
 }
 
 TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {

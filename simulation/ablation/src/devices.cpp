@@ -102,6 +102,13 @@ DeviceType parseType(const EntryReader& reader, const std::string& name) {
               "must be rf-single, rf-cluster, rf-multitine or microwave (got '" + name + "')");
 }
 
+// Absent: the tissue at a tine boiling, the ramp's rule since branch abldevice.
+RollOffRule parseRollOff(const EntryReader& reader, const std::string& name) {
+  if (name.empty() || name == "boiling") return RollOffRule::Boiling;
+  if (name == "impedance") return RollOffRule::Impedance;
+  reader.fail("generator.rollOff", "must be boiling or impedance (got '" + name + "')");
+}
+
 PowerControl parseControl(const EntryReader& reader, const std::string& name) {
   if (name == "power") return PowerControl::ConstantPower;
   if (name == "temperature") return PowerControl::TemperatureControlled;
@@ -146,6 +153,11 @@ void readGenerator(const EntryReader& r, AblationDevice& d) {
   if (d.control == PowerControl::RampUntilRollOff) {
     d.rampRate_W_per_min = r.number("generator", "rampRate_W_per_min", 0.0, 1000.0);
     d.rampApplications = int(r.number("generator", "rampApplications", 1, 10, false, 1.0));
+    d.rampRollOff = parseRollOff(r, r.text("generator", "rollOff", false));
+    if (d.rampRollOff == RollOffRule::Impedance) {
+      d.rollOffImpedanceRise_ohm =
+          r.number("generator", "rollOffImpedanceRise_ohm", 1.0, 1000.0, false, 30.0);
+    }
   }
   if (d.type == DeviceType::Microwave) {
     d.efficiency = r.number("generator", "efficiency", 0.05, 1.0);
@@ -251,6 +263,10 @@ std::string_view toString(PowerControl control) {
       return "ramp";
   }
   return "unknown";
+}
+
+std::string_view toString(RollOffRule rule) {
+  return rule == RollOffRule::Impedance ? "impedance" : "boiling";
 }
 
 std::vector<AblationDevice> loadDevices(std::string_view json, std::string_view origin) {

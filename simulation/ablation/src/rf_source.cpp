@@ -169,6 +169,12 @@ RfSettings rfSettingsFor(const AblationDevice& device) {
   if (device.control == PowerControl::RampUntilRollOff) {
     settings.rampRate_W_per_min = device.rampRate_W_per_min;
     settings.rampApplications = device.rampApplications;
+    // The generator's impedance rule (devices.h RollOffRule): the impedance rises only where
+    // the dried tissue stays dry, so sigma follows the water boiled off.
+    const bool byImpedance = device.rampRollOff == RollOffRule::Impedance;
+    settings.rollOffAtBoiling = !byImpedance;
+    settings.conductivityFollowsWater = byImpedance;
+    if (byImpedance) settings.rollOffImpedanceRise_ohm = device.rollOffImpedanceRise_ohm;
   }
   return settings;
 }

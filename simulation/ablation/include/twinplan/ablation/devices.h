@@ -27,8 +27,18 @@ enum class PowerControl {
   RampUntilRollOff,
 };
 
+// What ends a "ramp" application, the generator's roll-off (rf_source.h RfSettings):
+// "boiling" (the default): the tissue next to a tine reaches the vaporisation start, the 1 mm
+// grid's stand-in for the thin dried shell around a 0.5 mm wire that raises a real generator's
+// impedance; "impedance": the impedance of the potential solve itself rises by
+// rollOffImpedanceRise_ohm over its value at the start, with the tissue's conductivity following
+// the water it has boiled off so that dried tissue stays dry (docs/validation.md, "Thermal
+// ablation: the multi-tine's roll-off by the generator's impedance (branch abltine2)").
+enum class RollOffRule { Boiling, Impedance };
+
 std::string_view toString(DeviceType type);
 std::string_view toString(PowerControl control);
+std::string_view toString(RollOffRule rule);
 
 // The ablation zone a paper or manufacturer reports for the device at its stated setting.
 struct PublishedZone {
@@ -97,6 +107,10 @@ struct AblationDevice {
   double rampRate_W_per_min = 0.0;      // "ramp" control only: the power's rise
   int rampApplications = 1;             // "ramp" control only: roll-offs before the end
   double efficiency = 1.0;              // microwave: share of the set power absorbed in tissue
+  // "ramp" control only: what ends an application (generator.rollOff), and for "impedance"
+  // the rise over the start that does (generator.rollOffImpedanceRise_ohm).
+  RollOffRule rampRollOff = RollOffRule::Boiling;
+  double rollOffImpedanceRise_ohm = 30.0;
   std::string generatorSource;
 
   PublishedZone publishedZone;

@@ -90,6 +90,10 @@ struct RfSettings {
   // touching it dries and the impedance rises sharply (the roll-off) soon after the voxel's
   // mean reaches boiling, while on a 1 mm grid the voxel takes minutes more to boil off its
   // water and the impedance rule above does not fire before the treatment would have ended.
+  // False (a device's generator.rollOff "impedance", rfSettingsFor): the impedance rule alone,
+  // with conductivityFollowsWater so the impedance rises as the tissue at the tines dries; on
+  // the 1 mm grid that roll-off comes 3x later than the one published for a LeVeen 2 cm array
+  // (docs/validation.md, "the multi-tine's roll-off by the generator's impedance").
   bool rollOffAtBoiling = true;
 
   // Optionally (0: none), the generator's current limit: the power is at most I_max^2 Z. The
