@@ -529,8 +529,9 @@ void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
   });
 }
 
-// The finest level's part of a cycle from zero, on the split level: as cycle() does it.
-void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
+// Smoothing from a zero correction (red then black, kSmoothingSweeps times), and after the
+// coarse correction (black then red): as cycle() smooths.
+void splitPresmoothFromZero(ColourSplitLevel& s) {
   for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
     if (sweep == 0)
       splitFirstRedSweepFromZero(s);
@@ -538,13 +539,22 @@ void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int co
       splitHalfSweep(s, 0);
     splitHalfSweep(s, 1);
   }
-  restrictRedResidual(s, levels[1]);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
-  prolongToSplit(levels[1], s);
+}
+
+void splitPostsmooth(ColourSplitLevel& s) {
   for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
     splitHalfSweep(s, 1);
     splitHalfSweep(s, 0);
   }
+}
+
+// The finest level's part of a cycle from zero, on the split level: as cycle() does it.
+void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
+  splitPresmoothFromZero(s);
+  restrictRedResidual(s, levels[1]);
+  for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
+  prolongToSplit(levels[1], s);
+  splitPostsmooth(s);
 }
 
 }  // namespace
@@ -664,6 +674,14 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
   }
+  // The cycle smooths the box by colour; each coupling's box voxel there.
+  splitByColour(box_, boxSplit_);
+  couplingVoxels_.resize(couplings_.size());
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const auto n = std::int64_t(couplings_[c].box);
+    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1), std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+  }
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
   // the outside are the sums of the couplings between their voxels and the cell across.
   std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
@@ -701,37 +719,36 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  forEachIndex(box_.size(), [&](std::size_t n) {
-    box_.rightHandSide[n] = box_.inverseDiagonal[n] > 0.0f ? rBox[n] : 0.0f;
-  });
-  presmooth(box_, kSmoothingSweeps, true);
-  computeResidual(box_);
-  restrictResidual(box_, under_);
+  auto boxVoxel = [&](std::size_t c, std::vector<float> ColourSplitLevel::Colour::*array) -> float& {
+    return (boxSplit_.colours[couplingVoxels_[c].colour].*array)[couplingVoxels_[c].slot];
+  };
+  packRightHandSide(boxSplit_, rBox.data());
+  splitPresmoothFromZero(boxSplit_);
+  restrictRedResidual(boxSplit_, under_);
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
   for (std::size_t u = 0; u < under_.size(); ++u)
     cellRhs_[underCells_[u]] = under_.rightHandSide[u];
-  for (const CompositeCoupling& c : couplings_)
-    cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
+  for (std::size_t c = 0; c < couplings_.size(); ++c)
+    cellRhs_[couplings_[c].cell] +=
+        couplings_[c].conductance * boxVoxel(c, &ColourSplitLevel::Colour::correction);
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
   }
-  prolongCorrection(under_, box_);
+  prolongToSplit(under_, boxSplit_);
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings.
-  for (const CompositeCoupling& c : couplings_)
-    if (box_.inverseDiagonal[c.box] > 0.0f)
-      box_.rightHandSide[c.box] += c.conductance * zCell[c.cell];
-  for (int s = 0; s < kSmoothingSweeps; ++s) {
-    sweepColour(box_, 1);
-    sweepColour(box_, 0);
-  }
-  forEachIndex(box_.size(), [&](std::size_t n) { zBox[n] = box_.correction[n]; });
+  for (std::size_t c = 0; c < couplings_.size(); ++c)
+    if (boxVoxel(c, &ColourSplitLevel::Colour::inverseDiagonal) > 0.0f)
+      boxVoxel(c, &ColourSplitLevel::Colour::rightHandSide) +=
+          couplings_[c].conductance * zCell[couplings_[c].cell];
+  splitPostsmooth(boxSplit_);
+  unpackCorrection(boxSplit_, zBox.data());
 }
 
 }  // namespace twinplan::ablation::detail

@@ -136,7 +136,13 @@ class CompositeMultigrid {
 
  private:
   void indexUnderCells();  // underCells_ from under_'s size, boxCell_ and cells_
-  MultigridLevel box_, under_;
+  MultigridLevel box_, under_;  // box_ coarsens into under_; the cycle smooths boxSplit_
+  ColourSplitLevel boxSplit_;
+  struct SplitVoxel {
+    std::uint8_t colour = 0;
+    std::uint32_t slot = 0;
+  };
+  std::vector<SplitVoxel> couplingVoxels_;  // each coupling's box voxel in boxSplit_
   std::vector<std::size_t> underCells_;  // each cell under the box: its coarse grid's index
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
