@@ -371,8 +371,7 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   const auto size = std::size_t(s.plane * (l.nz + 2));
   for (ColourSplitLevel::Colour& c : s.colours)
     for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
-                                  &c.inverseDiagonal, &c.diagonal, &c.correction,
-                                  &c.rightHandSide})
+                                  &c.inverseDiagonal, &c.diagonal, &c.correction, &c.rightHandSide})
       if (!sameSize) v->assign(size, 0.0f);
   const std::int64_t plane = l.nx * l.ny;
   forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
@@ -391,8 +390,8 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
       c.diagonal[e] = l.diagonal[n];
       if (l.inverseDiagonal[n] > 0.0f) continue;
       // A fixed voxel: all zero, so its correction and its residual are 0 by arithmetic.
-      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
-                                    &c.diagonal})
+      for (std::vector<float>* v :
+           {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up, &c.diagonal})
         (*v)[e] = 0.0f;
     }
   });
@@ -450,8 +449,8 @@ void splitHalfSweep(ColourSplitLevel& s, int c) {
   const float* y = s.colours[std::size_t(1 - c)].correction.data();
   forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
     const std::int64_t start = s.rowStart(j, k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k),
-             (c + j + k) & 1, s.rowLength, s.plane);
+    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
+             s.rowLength, s.plane);
   });
 }
 
@@ -502,9 +501,11 @@ void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
     float* rhs = coarse.rightHandSide.data() + row * coarse.nx;
     for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, s.nz); ++k)
       for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, s.ny); ++j) {
-        const bool first = k == 2 * K && j == 2 * J;
-        (first ? addRedResidualRow<true> : addRedResidualRow<false>)(
-            rhs, red, x, y, s.rowStart(j, k), coarse.nx, (j + k) & 1, s.rowLength, s.plane);
+        const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
+        if (k == 2 * K && j == 2 * J)
+          addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
+        else
+          addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
       }
   });
 }
@@ -680,7 +681,8 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   for (std::size_t c = 0; c < couplings_.size(); ++c) {
     const auto n = std::int64_t(couplings_[c].box);
     const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1), std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
+                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
   }
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
   // the outside are the sums of the couplings between their voxels and the cell across.
@@ -719,7 +721,8 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  auto boxVoxel = [&](std::size_t c, std::vector<float> ColourSplitLevel::Colour::*array) -> float& {
+  auto boxVoxel = [&](std::size_t c,
+                      std::vector<float> ColourSplitLevel::Colour::*array) -> float& {
     return (boxSplit_.colours[couplingVoxels_[c].colour].*array)[couplingVoxels_[c].slot];
   };
   packRightHandSide(boxSplit_, rBox.data());

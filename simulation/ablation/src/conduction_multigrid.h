@@ -135,7 +135,7 @@ class CompositeMultigrid {
              std::span<float> zCell);
 
  private:
-  void indexUnderCells();  // underCells_ from under_'s size, boxCell_ and cells_
+  void indexUnderCells();       // underCells_ from under_'s size, boxCell_ and cells_
   MultigridLevel box_, under_;  // box_ coarsens into under_; the cycle smooths boxSplit_
   ColourSplitLevel boxSplit_;
   struct SplitVoxel {
@@ -143,7 +143,7 @@ class CompositeMultigrid {
     std::uint32_t slot = 0;
   };
   std::vector<SplitVoxel> couplingVoxels_;  // each coupling's box voxel in boxSplit_
-  std::vector<std::size_t> underCells_;  // each cell under the box: its coarse grid's index
+  std::vector<std::size_t> underCells_;     // each cell under the box: its coarse grid's index
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
   std::array<std::int64_t, 3> boxCell_{}, cells_{};
