@@ -300,6 +300,27 @@ TEST(ConductionMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
   EXPECT_EQ(m.levels(), 3u);
   m.apply(rSmall, reused);
   EXPECT_EQ(reused, expected);
+  // A rebuild on a grid of the same size (the RF source's every solve of the nested box) keeps
+  // the finest level's colour-split arrays and writes only their voxels: here the fixed
+  // electrode line moved one voxel along x (its old voxels free again, the new ones fixed).
+  JumpyGrid moved = small;
+  for (std::int64_t k = 1; k + 1 < moved.nz; ++k) {
+    const std::size_t line = std::size_t(moved.index(moved.nx / 2, moved.ny / 2, k));
+    std::swap(moved.free[line], moved.free[line + 1]);
+  }
+  const std::vector<double> rMoved = moved.randomOnFree(9);
+  std::vector<double> movedReused(rMoved.size()), movedFresh(rMoved.size());
+  m.build(moved.nx, moved.ny, moved.nz, moved.faceX, moved.faceY, moved.faceZ, moved.diagonal,
+          moved.free);
+  m.apply(rMoved, movedReused);
+  moved.multigrid().apply(rMoved, movedFresh);
+  EXPECT_EQ(movedReused, movedFresh);
+  for (std::size_t v = 0; v < movedReused.size(); ++v) {
+    if (!moved.free[v]) {
+      ASSERT_EQ(movedReused[v], 0.0) << v;  // the new electrode voxels too
+    }
+  }
+  EXPECT_NE(movedReused, reused);
 }
 
 // The cycle as the header describes it, written plainly in double (no parallel loops, no

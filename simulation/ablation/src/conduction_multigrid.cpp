@@ -336,6 +336,228 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   }
 }
 
+// ---- The finest level by colour (ColourSplitLevel in the header) ----
+
+// body(j, k) for every row of the split level, in chunks of about kVoxelsPerChunk voxels.
+template <class Body>
+void forEachSplitRow(const ColourSplitLevel& s, Body&& body) {
+  const auto rows = std::size_t(s.ny * s.nz);
+  const auto grain = std::size_t(std::max<std::int64_t>(1, kVoxelsPerChunk / s.nx));
+  parallel::parallelFor({0, rows}, grain, [&](IndexRange r) {
+    std::int64_t j = std::int64_t(r.begin) % s.ny, k = std::int64_t(r.begin) / s.ny;
+    for (std::size_t row = r.begin; row < r.end; ++row) {
+      body(j, k);
+      if (++j == s.ny) {
+        j = 0;
+        ++k;
+      }
+    }
+  });
+}
+
+// Fills s from the finest level l: every array sized with its frame, the frame, the unused ends
+// of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
+// update; a free voxel's face to a fixed one stays, the fixed correction being 0).
+// A rebuild on a grid of the same size writes the voxels only: nothing ever writes the frame or
+// the unused ends of rows, so they are still zero (clearing 20 arrays per build cost 6 % of a
+// nested box's solve).
+void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
+  const bool sameSize = s.nx == l.nx && s.ny == l.ny && s.nz == l.nz;
+  s.nx = l.nx;
+  s.ny = l.ny;
+  s.nz = l.nz;
+  s.rowLength = (l.nx + 1) / 2 + 2;
+  s.plane = s.rowLength * (l.ny + 2);
+  const auto size = std::size_t(s.plane * (l.nz + 2));
+  for (ColourSplitLevel::Colour& c : s.colours)
+    for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
+                                  &c.inverseDiagonal, &c.diagonal, &c.correction, &c.rightHandSide})
+      if (!sameSize) v->assign(size, 0.0f);
+  const std::int64_t plane = l.nx * l.ny;
+  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+    const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
+    for (std::int64_t i = 0; i < l.nx; ++i) {
+      const std::int64_t n = base + i;
+      ColourSplitLevel::Colour& c = s.colours[std::size_t((i + j + k) & 1)];
+      const auto e = std::size_t(start + i / 2);
+      c.west[e] = i > 0 ? l.faceX[n - 1] : 0.0f;
+      c.east[e] = l.faceX[n];
+      c.south[e] = j > 0 ? l.faceY[n - l.nx] : 0.0f;
+      c.north[e] = l.faceY[n];
+      c.down[e] = k > 0 ? l.faceZ[n - plane] : 0.0f;
+      c.up[e] = l.faceZ[n];
+      c.inverseDiagonal[e] = l.inverseDiagonal[n];
+      c.diagonal[e] = l.diagonal[n];
+      if (l.inverseDiagonal[n] > 0.0f) continue;
+      // A fixed voxel: all zero, so its correction and its residual are 0 by arithmetic.
+      for (std::vector<float>* v :
+           {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up, &c.diagonal})
+        (*v)[e] = 0.0f;
+    }
+  });
+}
+
+// rhs of both colours from a grid-ordered vector (0 on fixed voxels), or back: z from the
+// correction.
+template <class T>
+void packRightHandSide(ColourSplitLevel& s, const T* r) {
+  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
+    for (int c = 0; c < 2; ++c) {
+      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
+      float* __restrict b = s.colours[std::size_t(c)].rightHandSide.data() + start;
+      const float* __restrict inverse = s.colours[std::size_t(c)].inverseDiagonal.data() + start;
+      for (std::int64_t m = 0; m < count; ++m)
+        b[m] = inverse[m] > 0.0f ? float(r[base + 2 * m + f]) : 0.0f;
+    }
+  });
+}
+
+template <class T>
+void unpackCorrection(const ColourSplitLevel& s, T* z) {
+  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
+    for (int c = 0; c < 2; ++c) {
+      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
+      const float* x = s.colours[std::size_t(c)].correction.data() + start;
+      for (std::int64_t m = 0; m < count; ++m) z[base + 2 * m + f] = T(x[m]);
+    }
+  });
+}
+
+// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
+// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
+// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
+// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
+void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const float* y,
+              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
+              std::int64_t P) {
+  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
+              *e = self.east.data() + start, *so = self.south.data() + start,
+              *no = self.north.data() + start, *d = self.down.data() + start,
+              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
+  y += start;
+  for (std::int64_t m = 0; m < count; ++m)
+    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
+            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
+           inverse[m];
+}
+
+// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
+void splitHalfSweep(ColourSplitLevel& s, int c) {
+  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
+  const float* y = s.colours[std::size_t(1 - c)].correction.data();
+  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+    const std::int64_t start = s.rowStart(j, k);
+    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
+             s.rowLength, s.plane);
+  });
+}
+
+// The first red half-sweep from a zero correction: x = b / d (see firstRedSweepFromZero).
+void splitFirstRedSweepFromZero(ColourSplitLevel& s) {
+  ColourSplitLevel::Colour& red = s.colours[0];
+  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
+    const float* __restrict b = red.rightHandSide.data() + start;
+    const float* __restrict inverse = red.inverseDiagonal.data() + start;
+    float* __restrict x = red.correction.data() + start;
+    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
+  });
+}
+
+// rhs_C = the sum of the children's residuals, of the red ones only: after a half-sweep of the
+// black voxels their residuals are zero (up to the float rounding of that sweep, which the
+// grid-ordered cycle restricted). In row (j, k) the red voxel of the pair i = 2I, 2I + 1 is red
+// voxel m = I, so a coarse row sums its (up to four) fine rows' red residuals element by element;
+// a row without a red voxel in its last pair reads the zero slot after its last voxel.
+// rhs = (First) or += the red residuals of row (j, k), m in [0, count) (see relaxRow for the
+// restrict). Fixed voxels' arrays are all zero (splitByColour), so their residual is 0 without
+// a select, which GCC would not vectorise here.
+template <bool First>
+void addRedResidualRow(float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x,
+                       const float* y, std::int64_t start, std::int64_t count, std::int64_t shift,
+                       std::int64_t L, std::int64_t P) {
+  const float *b = red.rightHandSide.data() + start, *w = red.west.data() + start,
+              *e = red.east.data() + start, *so = red.south.data() + start,
+              *no = red.north.data() + start, *d = red.down.data() + start,
+              *u = red.up.data() + start, *diagonal = red.diagonal.data() + start;
+  x += start;
+  y += start;
+  for (std::int64_t m = 0; m < count; ++m) {
+    const float r = b[m] - diagonal[m] * x[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] +
+                    so[m] * y[m - L] + no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P];
+    if constexpr (First)
+      rhs[m] = r;
+    else
+      rhs[m] += r;
+  }
+}
+
+void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
+  const ColourSplitLevel::Colour& red = s.colours[0];
+  const float *x = red.correction.data(), *y = s.colours[1].correction.data();
+  forEachRow(coarse, [&](std::int64_t row, std::int64_t J, std::int64_t K) {
+    float* rhs = coarse.rightHandSide.data() + row * coarse.nx;
+    for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, s.nz); ++k)
+      for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, s.ny); ++j) {
+        const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
+        if (k == 2 * K && j == 2 * J)
+          addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
+        else
+          addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
+      }
+  });
+}
+
+// correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
+void prolongRow(float* __restrict x, const float* from, const float* inverse, std::int64_t count) {
+  for (std::int64_t m = 0; m < count; ++m) {
+    const float add = from[m];  // read unconditionally, so the loop vectorises
+    x[m] += inverse[m] > 0.0f ? add : 0.0f;
+  }
+}
+
+void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
+  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+    const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
+    const std::int64_t start = s.rowStart(j, k);
+    for (int c = 0; c < 2; ++c) {
+      ColourSplitLevel::Colour& colour = s.colours[std::size_t(c)];
+      prolongRow(colour.correction.data() + start, from, colour.inverseDiagonal.data() + start,
+                 s.rowCount(c, j, k));
+    }
+  });
+}
+
+// Smoothing from a zero correction (red then black, kSmoothingSweeps times), and after the
+// coarse correction (black then red): as cycle() smooths.
+void splitPresmoothFromZero(ColourSplitLevel& s) {
+  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
+    if (sweep == 0)
+      splitFirstRedSweepFromZero(s);
+    else
+      splitHalfSweep(s, 0);
+    splitHalfSweep(s, 1);
+  }
+}
+
+void splitPostsmooth(ColourSplitLevel& s) {
+  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
+    splitHalfSweep(s, 1);
+    splitHalfSweep(s, 0);
+  }
+}
+
+// The finest level's part of a cycle from zero, on the split level: as cycle() does it.
+void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
+  splitPresmoothFromZero(s);
+  restrictRedResidual(s, levels[1]);
+  for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
+  prolongToSplit(levels[1], s);
+  splitPostsmooth(s);
+}
+
 }  // namespace
 
 void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t nz,
@@ -364,13 +586,20 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
     ++depth;
   }
   levels_.resize(depth + 1);
+  if (levels_.size() > 1) splitByColour(levels_.front(), finest_);  // (levels_ may have moved)
 }
 
 namespace {
 
 template <class T>
-void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, std::span<const T> residual,
-                std::span<T> z) {
+void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, int coarseCycles,
+                std::span<const T> residual, std::span<T> z) {
+  if (levels.size() > 1) {
+    packRightHandSide(split, residual.data());
+    splitCycle(split, levels, coarseCycles);
+    unpackCorrection(split, z.data());
+    return;
+  }
   MultigridLevel& finest = levels.front();
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n)
@@ -385,22 +614,17 @@ void applyCycle(std::vector<MultigridLevel>& levels, int coarseCycles, std::span
 }  // namespace
 
 void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  applyCycle(levels_, coarseCycles_, residual, z);
+  applyCycle(levels_, finest_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
-  applyCycle(levels_, coarseCycles_, residual, z);
+  applyCycle(levels_, finest_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector<float>& z) {
-  MultigridLevel& finest = levels_.front();
-  z.resize(finest.size());
-  // The cycle starts from zero, so the correction's old values (z's now) are never read.
-  std::swap(finest.rightHandSide, residual);
-  std::swap(finest.correction, z);
-  cycle(levels_, 0, coarseCycles_, true);
-  std::swap(finest.correction, z);
-  std::swap(finest.rightHandSide, residual);
+  z.resize(levels_.front().size());
+  applyCycle(levels_, finest_, coarseCycles_, std::span<const float>(residual),
+             std::span<float>(z));
 }
 
 }  // namespace twinplan::ablation::detail
@@ -451,6 +675,15 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
   }
+  // The cycle smooths the box by colour; each coupling's box voxel there.
+  splitByColour(box_, boxSplit_);
+  couplingVoxels_.resize(couplings_.size());
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const auto n = std::int64_t(couplings_[c].box);
+    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
+                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+  }
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
   // the outside are the sums of the couplings between their voxels and the cell across.
   std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
@@ -488,37 +721,37 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  forEachIndex(box_.size(), [&](std::size_t n) {
-    box_.rightHandSide[n] = box_.inverseDiagonal[n] > 0.0f ? rBox[n] : 0.0f;
-  });
-  presmooth(box_, kSmoothingSweeps, true);
-  computeResidual(box_);
-  restrictResidual(box_, under_);
+  auto boxVoxel = [&](std::size_t c,
+                      std::vector<float> ColourSplitLevel::Colour::*array) -> float& {
+    return (boxSplit_.colours[couplingVoxels_[c].colour].*array)[couplingVoxels_[c].slot];
+  };
+  packRightHandSide(boxSplit_, rBox.data());
+  splitPresmoothFromZero(boxSplit_);
+  restrictRedResidual(boxSplit_, under_);
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
   for (std::size_t u = 0; u < under_.size(); ++u)
     cellRhs_[underCells_[u]] = under_.rightHandSide[u];
-  for (const CompositeCoupling& c : couplings_)
-    cellRhs_[c.cell] += c.conductance * box_.correction[c.box];
+  for (std::size_t c = 0; c < couplings_.size(); ++c)
+    cellRhs_[couplings_[c].cell] +=
+        couplings_[c].conductance * boxVoxel(c, &ColourSplitLevel::Colour::correction);
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
   }
-  prolongCorrection(under_, box_);
+  prolongToSplit(under_, boxSplit_);
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings.
-  for (const CompositeCoupling& c : couplings_)
-    if (box_.inverseDiagonal[c.box] > 0.0f)
-      box_.rightHandSide[c.box] += c.conductance * zCell[c.cell];
-  for (int s = 0; s < kSmoothingSweeps; ++s) {
-    sweepColour(box_, 1);
-    sweepColour(box_, 0);
-  }
-  forEachIndex(box_.size(), [&](std::size_t n) { zBox[n] = box_.correction[n]; });
+  for (std::size_t c = 0; c < couplings_.size(); ++c)
+    if (boxVoxel(c, &ColourSplitLevel::Colour::inverseDiagonal) > 0.0f)
+      boxVoxel(c, &ColourSplitLevel::Colour::rightHandSide) +=
+          couplings_[c].conductance * zCell[couplings_[c].cell];
+  splitPostsmooth(boxSplit_);
+  unpackCorrection(boxSplit_, zBox.data());
 }
 
 }  // namespace twinplan::ablation::detail
