@@ -26,6 +26,17 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     for (std::int64_t i = 0; i < g.size[a]; ++i)
       cellOfVoxel_[a].push_back(std::min(i / coarsening_, cells_[a] - 1));
   }
+  const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  for (int a = 0; a < 3; ++a) {
+    // The coarse step's distances between cell centres and from a cell's centre to its face.
+    for (std::int64_t c = 0; c < cells_[a]; ++c) {
+      const double w = double(width(a, c));
+      cellWidth_[a].push_back(w);
+      edgeDistance_m_[a].push_back(0.5 * w * h_m);
+      centreDistance_m_[a].push_back(
+          c + 1 < cells_[a] ? 0.5 * (w + double(width(a, c + 1))) * h_m : 0.0);
+    }
+  }
   for (int a = 0; a < 3; ++a) {
     weights_[a] = axisWeights(a);
     cellWeightSums_[a].assign(std::size_t(cells_[a]), {0.0, 0.0, 0.0});
@@ -41,7 +52,8 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     smallestHeatCapacity_J_m3K_ =
         std::min(smallestHeatCapacity_J_m3K_, t.heatCapacityPerVolume_J_m3K);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
-  const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  for (const TissueCoefficients& t : tissues)
+    voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
   for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
@@ -130,6 +142,20 @@ bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std:
     if (c[a] * coarsening_ < box.lo[a] || c[a] * coarsening_ + width(a, c[a]) > box.hi[a])
       return false;
   return true;
+}
+
+FarField::CellRanges FarField::insideCells(const Box& box) const {
+  CellRanges ranges;
+  for (int a = 0; a < 3; ++a) {
+    CellRange& r = ranges[std::size_t(a)];
+    r.first = r.end = 0;
+    for (std::int64_t c = 0; c < cells_[a]; ++c) {
+      if (c * coarsening_ < box.lo[a] || c * coarsening_ + width(a, c) > box.hi[a]) continue;
+      if (r.end == r.first) r.first = c;
+      r.end = c + 1;
+    }
+  }
+  return ranges;
 }
 
 Box FarField::wholeCells(const Box& box) const {
@@ -314,14 +340,12 @@ template <class VoxelDeviation>
 double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                              VoxelDeviation&& voxelDeviation) const {
   const ImageGeometry& g = grid_->geometry;
-  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   double heat_J_K = 0.0;
   for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
     for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
       for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
         const std::size_t v = g.linearIndex(i, j, k);
-        heat_J_K += (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3 *
-                    double(voxelDeviation(v, i, j, k));
+        heat_J_K += voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
       }
   return heat_J_K / heatCapacity_J_K_[cellIndex(ci, cj, ck)];
 }
@@ -329,18 +353,34 @@ double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
 template <class VoxelDeviation>
 void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
   if (box.voxelCount() == 0) return;
-  std::array<std::int64_t, 3> first{}, last{};
-  for (int a = 0; a < 3; ++a) {
-    first[a] = cellOf(a, box.lo[a]);
-    last[a] = cellOf(a, box.hi[a] - 1);
-  }
+  const ImageGeometry& g = grid_->geometry;
+  const CellRanges inside = insideCells(box);
+  for (const CellRange& r : inside)
+    if (r.end <= r.first) return;
+  // A row of cells at a time, each cell adding its voxels in the order k, j, i (cellAverage's).
+  const std::int64_t i0 = inside[0].first * coarsening_;
+  const std::int64_t i1 = (inside[0].end - 1) * coarsening_ + width(0, inside[0].end - 1);
   parallel::parallelFor(
-      {std::size_t(first[2]), std::size_t(last[2] + 1)}, 1, [&](parallel::IndexRange planes) {
+      {std::size_t(inside[2].first), std::size_t(inside[2].end)}, 1,
+      [&](parallel::IndexRange planes) {
+        std::vector<double> heat_J_K(static_cast<std::size_t>(cells_[0]));
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-          for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
-            for (std::int64_t ci = first[0]; ci <= last[0]; ++ci)
-              if (cellInside(box, ci, cj, ck))
-                deviation_[cellIndex(ci, cj, ck)] = float(cellAverage(ci, cj, ck, voxelDeviation));
+          for (std::int64_t cj = inside[1].first; cj < inside[1].end; ++cj) {
+            std::fill(heat_J_K.begin(), heat_J_K.end(), 0.0);
+            for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+                const std::size_t v0 = g.linearIndex(0, j, k);
+                for (std::int64_t i = i0; i < i1; ++i) {
+                  const std::size_t v = v0 + std::size_t(i);
+                  heat_J_K[std::size_t(cellOf(0, i))] +=
+                      voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
+                }
+              }
+            for (std::int64_t ci = inside[0].first; ci < inside[0].end; ++ci) {
+              const std::size_t c = cellIndex(ci, cj, ck);
+              deviation_[c] = float(heat_J_K[std::size_t(ci)] / heatCapacity_J_K_[c]);
+            }
+          }
       });
 }
 
@@ -350,10 +390,11 @@ float FarField::sumCellPowers(const StepInputs& in) {
   cellPower_W_m3_.resize(deviation_.size());
   cellPowerSum_W_m3_.resize(deviation_.size());
   cellPowerPeak_W_m3_.resize(deviation_.size());
+  const auto nx = std::size_t(g.size[0]);
   return parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
       [&](parallel::IndexRange planes) {
-        float low = 0.0f;
+        std::vector<float> lowest(nx, 0.0f);  // per voxel column of the row, for vectorising
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
           for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
             // A row of cells at a time, each cell adding its voxels in the order k, j, i.
@@ -363,33 +404,48 @@ float FarField::sumCellPowers(const StepInputs& in) {
             std::fill_n(sum_W_m3, cells_[0], 0.0);
             std::fill_n(peak, cells_[0], 0.0f);
             for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
-                const float* row = power.data() + g.linearIndex(0, j, k);
-                for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
-                  for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci);
-                       ++i) {
-                    sum_W_m3[ci] += row[i];
-                    peak[ci] = std::max(peak[ci], row[i]);
-                    low = std::min(low, row[i]);
-                  }
-              }
-            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) finishCellPower(in, ci, cj, ck);
+              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+                addRowPower(power.data() + g.linearIndex(0, j, k), sum_W_m3, peak, lowest.data());
+            finishCellPowers(in, cj, ck);
           }
-        return low;
+        return *std::min_element(lowest.begin(), lowest.end());
       },
       [](float a, float b) { return std::min(a, b); });
 }
 
-void FarField::finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj,
-                               std::int64_t ck) {
-  const std::size_t c = cellIndex(ci, cj, ck);
+void FarField::addRowPower(const float* row, double* sum_W_m3, float* peak, float* lowest) const {
+  // Offset d of every cell but the last (coarsening_ wide), then the last cell's voxels: each
+  // cell still adds its voxels in the order i, and the loops over cells vectorise.
+  const std::int64_t nx = grid_->geometry.size[0], regular = cells_[0] - 1;
+  for (std::int64_t d = 0; d < coarsening_; ++d)
+    for (std::int64_t ci = 0; ci < regular; ++ci) {
+      const float p = row[ci * coarsening_ + d];
+      sum_W_m3[ci] += double(p);
+      peak[ci] = std::max(peak[ci], p);
+    }
+  for (std::int64_t i = regular * coarsening_; i < nx; ++i) {
+    sum_W_m3[regular] += double(row[i]);
+    peak[regular] = std::max(peak[regular], row[i]);
+  }
+  for (std::int64_t i = 0; i < nx; ++i) lowest[i] = std::min(lowest[i], row[i]);
+}
+
+void FarField::finishCellPowers(const StepInputs& in, std::int64_t cj, std::int64_t ck) {
+  const std::size_t c0 = cellIndex(0, cj, ck);
+  const double* sum_W_m3 = cellPowerSum_W_m3_.data() + c0;
+  float* mean_W_m3 = cellPower_W_m3_.data() + c0;
+  const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
+  bool finite = true;
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    finite = finite && std::isfinite(sum_W_m3[ci]);
+    mean_W_m3[ci] = float(sum_W_m3[ci] / double(width(0, ci) * rowVoxels));
+  }
+  if (finite) return;
   // A power that is not a number is caught before it spreads (as planeBounds does).
-  if (!std::isfinite(cellPowerSum_W_m3_[c]))
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
     forEachVoxel(ci, cj, ck, [&](std::size_t v) {
       if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
     });
-  cellPower_W_m3_[c] =
-      float(cellPowerSum_W_m3_[c] / double(width(0, ci) * width(1, cj) * width(2, ck)));
 }
 
 Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t margin,
@@ -562,20 +618,27 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
     std::copy_n(largest.begin(), stride, spread.begin());
     std::copy_n(largest.end() - std::ptrdiff_t(stride), stride,
                 spread.end() - std::ptrdiff_t(stride));
+    const float* from = largest.data();
+    float* to = spread.data();
     for (std::size_t n = stride; n + stride < largest.size(); ++n)
-      spread[n] = std::max({largest[n - stride], largest[n], largest[n + stride]});
+      to[n] = std::max(std::max(from[n - stride], from[n]), from[n + stride]);
     largest.swap(spread);
   }
   const double bound_W_m3 = tolerance_K * smallestHeatCapacity_J_m3K_ / in.step_s;
+  const CellRanges inside = insideCells(previous);
   forEachCellPlane([&](std::int64_t ck) {
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
-        const std::size_t c = cellIndex(ci, cj, ck);
-        const float around = largest[std::size_t(
-            (ci + 1) + paddedPower.sx * ((cj + 1) + paddedPower.sy * (ck + 1)))];
-        quietCell_[c] = double(std::max(around, cellPowerPeak_W_m3_[c])) <= bound_W_m3 ? 1 : 0;
-      }
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+      const std::size_t c0 = cellIndex(0, cj, ck);
+      const float* around = largest.data() + std::size_t(1 + paddedPower.sx *
+                                                                 ((cj + 1) + paddedPower.sy * (ck + 1)));
+      const float* peak = cellPowerPeak_W_m3_.data() + c0;
+      char* quiet = quietCell_.data() + c0;
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+        quiet[ci] = double(std::max(around[ci], peak[ci])) <= bound_W_m3 ? 1 : 0;
+      // The cells inside the last box are never quiet (their voxels are examined).
+      if (inside[2].holds(ck) && inside[1].holds(cj))
+        std::fill(quiet + inside[0].first, quiet + inside[0].end, 0);
+    }
   });
 }
 
@@ -619,10 +682,97 @@ const Bounds& FarField::vesselBounds(const StepInputs& in) {
   return vessels_;
 }
 
+void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck,
+                                bool damageChanged, const CellRanges& held,
+                                std::vector<double>& conductivity_W_mK,
+                                std::vector<double>& power_W,
+                                std::vector<double>& perfusion_W_K) {
+  const double arterial = in.parameters->arterialTemperature_degC;
+  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
+  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const std::size_t c = cellIndex(ci, cj, ck);
+    const std::int64_t count = width(0, ci) * rowVoxels;
+    const double voxels = double(count), temperature_degC = arterial + deviation_[c];
+    double sum = 0.0;
+    if (cellTissue_[c] >= 0) {
+      // One tissue: conductivitySum's terms without a call per cell.
+      const double k =
+          (*tissues_)[std::size_t(cellTissue_[c])].conductivityAt(temperature_degC);
+      for (std::int64_t n = count; n > 0; --n) sum += k;
+    } else {
+      sum = conductivitySum(c, ci, cj, ck, temperature_degC);
+    }
+    conductivity_W_mK[c] = sum / voxels;
+    power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
+    // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+    perfusion_W_K[c] = 0.0;
+    if (heldRow && held[0].holds(ci)) continue;
+    if (damageChanged) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
+    perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
+  }
+}
+
+double FarField::faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
+  const double h_m = grid_->voxelSize_m();
+  const double w[3] = {cellWidth_[0][std::size_t(ci)], cellWidth_[1][std::size_t(cj)],
+                       cellWidth_[2][std::size_t(ck)]};
+  return w[(axis + 1) % 3] * w[(axis + 2) % 3] * h_m * h_m;
+}
+
+void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
+  const std::vector<double>& k = coarseConductivity_W_mK_;
+  StencilSystem& s = system_;
+  const std::int64_t index[3] = {0, cj, ck};
+  const std::size_t c0 = cellIndex(0, cj, ck);
+  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
+  float* faces[3] = {s.faceX.data() + c0, s.faceY.data() + c0, s.faceZ.data() + c0};
+  // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
+  for (int a = 0; a < 3; ++a)
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      const std::size_t c = c0 + std::size_t(ci);
+      const std::int64_t along = a == 0 ? ci : index[a];
+      const double area_m2 = faceArea_m2(a, ci, cj, ck);
+      faces[a][ci] =
+          along + 1 < cells_[a]
+              ? float(double(harmonicMean(k[c], k[c + stride[a]])) * area_m2 /
+                      centreDistance_m_[a][std::size_t(along)])
+              : float(k[c] * area_m2 / edgeDistance_m_[a][std::size_t(along)]);
+    }
+}
+
+void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
+                         const CellRanges& held) {
+  const std::vector<double>& k = coarseConductivity_W_mK_;
+  StencilSystem& s = system_;
+  const std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
+  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
+  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
+  // grid's near faces).
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const std::size_t c = cellIndex(ci, cj, ck);
+    const std::int64_t index[3] = {ci, cj, ck};
+    double sum = 0.0;
+    for (int a = 0; a < 3; ++a) {
+      const double down =
+          index[a] > 0 ? double((*faces[a])[c - stride[a]])
+                       : k[c] * faceArea_m2(a, ci, cj, ck) / edgeDistance_m_[a][0];
+      sum += double((*faces[a])[c]) + down;
+    }
+    const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
+    s.diagonal[c] = float(storage_W_K + coarsePerfusion_W_K_[c] + sum);
+    s.rightHandSide[c] = float(storage_W_K * deviation_[c] + coarsePower_W_[c]);
+    const bool isHeld = heldRow && held[0].holds(ci);
+    s.inverseDiagonal[c] = isHeld ? 0.0f : 1.0f / s.diagonal[c];
+    coarseSolution_K_[c] =
+        isHeld ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+  }
+}
+
 long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
-  const double arterial = p.arterialTemperature_degC, h_m = grid_->voxelSize_m();
-  const double volume_m3 = h_m * h_m * h_m;
   const std::size_t count = deviation_.size();
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
@@ -634,23 +784,12 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   perfusion_W_K.resize(count);
   power_W.resize(count);
   conductivity_W_mK.resize(count);
-  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
-      const bool changed = damageChanged_[std::size_t(ck)] != 0;
-      damageChanged_[std::size_t(ck)] = 0;
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          const std::size_t c = cellIndex(ci, cj, ck);
-          const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
-          conductivity_W_mK[c] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
-          power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
-          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-          perfusion_W_K[c] = 0.0;
-          if (cellInside(fine, ci, cj, ck)) continue;
-          if (changed) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
-          perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
-        }
-    }
+  const CellRanges held = insideCells(fine);
+  forEachCellPlane([&](std::int64_t ck) {
+    const bool changed = damageChanged_[std::size_t(ck)] != 0;
+    damageChanged_[std::size_t(ck)] = 0;
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      cellCoefficients(in, cj, ck, changed, held, conductivity_W_mK, power_W, perfusion_W_K);
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
@@ -658,47 +797,11 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   s.resize(cells_[0], cells_[1], cells_[2]);
   std::vector<float>& x = coarseSolution_K_;
   x.resize(count);
-  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
-  std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
-  // Visits every cell with its index and its widths in fine voxels, one plane per task.
-  auto forEachCell = [&](auto&& visit) {
-    forEachCellPlane([&](std::int64_t ck) {
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          const std::int64_t index[3] = {ci, cj, ck};
-          const std::array<double, 3> w = {double(width(0, ci)), double(width(1, cj)),
-                                           double(width(2, ck))};
-          visit(cellIndex(ci, cj, ck), index, w);
-        }
-    });
-  };
-  // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
-  forEachCell([&](std::size_t c, const std::int64_t* index, const std::array<double, 3>& w) {
-    for (int a = 0; a < 3; ++a) {
-      const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-      const double kA = conductivity_W_mK[c];
-      (*faces[a])[c] = index[a] + 1 < cells_[a]
-                           ? float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) *
-                                   area_m2 / (0.5 * (w[a] + double(width(a, index[a] + 1))) * h_m))
-                           : float(kA * area_m2 / (0.5 * w[a] * h_m));
-    }
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) coarseFaces(cj, ck);
   });
-  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
-  // grid's near faces).
-  forEachCell([&](std::size_t c, const std::int64_t* index, const std::array<double, 3>& w) {
-    double sum = 0.0;
-    for (int a = 0; a < 3; ++a) {
-      const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-      const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
-                                       : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
-      sum += double((*faces[a])[c]) + down;
-    }
-    const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
-    s.diagonal[c] = float(storage_W_K + perfusion_W_K[c] + sum);
-    s.rightHandSide[c] = float(storage_W_K * deviation_[c] + power_W[c]);
-    const bool held = cellInside(fine, index[0], index[1], index[2]);
-    s.inverseDiagonal[c] = held ? 0.0f : 1.0f / s.diagonal[c];
-    x[c] = held ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) coarseRow(in, cj, ck, held);
   });
   const SolveStatistics statistics =
       solveConjugateGradient(s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);

@@ -107,6 +107,25 @@ class FarField {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
   bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
+  // Per axis, the cells first .. end - 1 that lie inside `box` along that axis: a cell is inside
+  // the box (cellInside) when it is inside along all three.
+  struct CellRange {
+    std::int64_t first = 0, end = 0;
+    bool holds(std::int64_t c) const { return c >= first && c < end; }
+  };
+  using CellRanges = std::array<CellRange, 3>;
+  CellRanges insideCells(const Box& box) const;
+  // solveCoarse's row of cells (cj, ck), in three passes: each cell's mean conductivity at its
+  // temperature, power and perfusion (summed again where damageChanged; none for the cells
+  // `held` inside the fine box); the faces towards +x, +y, +z; the stencil rows and first
+  // guesses.
+  void cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck, bool damageChanged,
+                        const CellRanges& held, std::vector<double>& conductivity_W_mK,
+                        std::vector<double>& power_W, std::vector<double>& perfusion_W_K);
+  void coarseFaces(std::int64_t cj, std::int64_t ck);
+  void coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck, const CellRanges& held);
+  // The area (m2) of cell (ci, cj, ck)'s faces across `axis`.
+  double faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
   // The smallest box of whole cells that holds `box` (not empty along any axis).
   Box wholeCells(const Box& box) const;
   // The bounds of the grid's flowing-blood voxels (StepInputs::wallCoefficient_W_m2K > 0),
@@ -158,8 +177,12 @@ class FarField {
   // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
   // that is not a number throws); returns the lowest voxel power (at most 0).
   float sumCellPowers(const StepInputs& in);
-  // cellPower_W_m3_ of cell (ci, cj, ck) from its sum; throws for a power that is not a number.
-  void finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj, std::int64_t ck);
+  // One row of voxel powers into its row of cells' sums and peaks; lowest[i]: the lowest power
+  // seen at column i.
+  void addRowPower(const float* row, double* sum_W_m3, float* peak, float* lowest) const;
+  // cellPower_W_m3_ of the row of cells (cj, ck) from their sums; throws for a power that is not
+  // a number.
+  void finishCellPowers(const StepInputs& in, std::int64_t cj, std::int64_t ck);
   // quietCell_: the cells outside `previous` none of whose voxels' heating the interpolated power
   // can misrepresent by more than tolerance_K. With every power >= 0 a voxel's power and its
   // interpolant (a convex combination of the 3 x 3 x 3 cells' mean powers around its cell) both
@@ -210,9 +233,13 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
+  // Per axis and cell: its width in voxels, the distance (m) from its centre to the next cell's
+  // and to its own face (the coarse step's conductances).
+  std::array<std::vector<double>, 3> cellWidth_, centreDistance_m_, edgeDistance_m_;
   // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
+  std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
