@@ -302,37 +302,50 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
   thread_local std::vector<float> high, low, rowHigh, rowLow;
   high.assign(padded, -std::numeric_limits<float>::infinity());
   low.assign(padded, std::numeric_limits<float>::infinity());
+  auto include = [&](std::size_t at, float change) {
+    high[at] = std::max(high[at], change);
+    low[at] = std::min(low[at], change);
+  };
   for (std::int64_t d = 0; d < 3; ++d) {
     const std::int64_t c = ck - 1 + d;
-    const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane;
-    for (std::int64_t y = 0; y < py; ++y)
-      for (std::int64_t x = 0; x < px; ++x) {
-        const bool halo = c < 0 || c >= cells_[2] || x == 0 || y == 0 || x == px - 1 || y == py - 1;
-        const std::size_t n = cellIndex(x - 1, y - 1, 0);
-        const float change = halo ? 0.0f : deviation_[std::size_t(c) * plane + n] - then[n];
-        const auto at = std::size_t(x + px * y);
-        high[at] = std::max(high[at], change);
-        low[at] = std::min(low[at], change);
+    const bool halo = c < 0 || c >= cells_[2];
+    for (std::int64_t y = 0; y < py; ++y) {
+      const auto at = std::size_t(px * y);
+      if (halo || y == 0 || y == py - 1) {
+        for (std::int64_t x = 0; x < px; ++x) include(at + std::size_t(x), 0.0f);
+        continue;
       }
+      include(at, 0.0f);
+      include(at + std::size_t(px - 1), 0.0f);
+      const std::size_t row = std::size_t(c) * plane + cellIndex(0, y - 1, 0);
+      const float* now = deviation_.data() + row;
+      const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane + cellIndex(0, y - 1, 0);
+      for (std::int64_t x = 0; x < cells_[0]; ++x) include(at + std::size_t(x + 1), now[x] - then[x]);
+    }
   }
   rowHigh = high;
   rowLow = low;
   for (std::size_t n = 1; n + 1 < padded; ++n) {
-    rowHigh[n] = std::max({high[n - 1], high[n], high[n + 1]});
-    rowLow[n] = std::min({low[n - 1], low[n], low[n + 1]});
+    rowHigh[n] = std::max(std::max(high[n - 1], high[n]), high[n + 1]);
+    rowLow[n] = std::min(std::min(low[n - 1], low[n]), low[n + 1]);
   }
   // Each far cell of plane ck: its neighbours' range plus its own change.
+  const CellRanges inNear = insideCells(near);
+  const bool nearPlane = inNear[2].holds(ck);
   float bound = 0.0f;
-  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+    const bool nearRow = nearPlane && inNear[1].holds(cj);
+    const auto at0 = std::size_t(1 + px * (cj + 1)), row = std::size_t(px);
+    const float* own = deviation_.data() + cellIndex(0, cj, ck);
+    const float* ownThen = writtenFrom_.data() + std::size_t(3 * ck + 1) * plane + cellIndex(0, cj, 0);
     for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-      if (cellInside(near, ci, cj, ck)) continue;
-      const auto at = std::size_t((ci + 1) + px * (cj + 1)), row = std::size_t(px);
-      const float up = std::max({rowHigh[at - row], rowHigh[at], rowHigh[at + row]});
-      const float down = std::min({rowLow[at - row], rowLow[at], rowLow[at + row]});
-      const float own = deviation_[cellIndex(ci, cj, ck)] -
-                        writtenFrom_[std::size_t(3 * ck + 1) * plane + cellIndex(ci, cj, 0)];
-      bound = std::max(bound, (up - down) + std::abs(own));
+      if (nearRow && inNear[0].holds(ci)) continue;
+      const std::size_t at = at0 + std::size_t(ci);
+      const float up = std::max(std::max(rowHigh[at - row], rowHigh[at]), rowHigh[at + row]);
+      const float down = std::min(std::min(rowLow[at - row], rowLow[at]), rowLow[at + row]);
+      bound = std::max(bound, (up - down) + std::abs(own[ci] - ownThen[ci]));
     }
+  }
   return bound;
 }
 
@@ -526,13 +539,15 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid_->voxelSize_m();
   const double stepVolume_m3s = h_m * h_m * h_m * in.step_s;
   const auto nx = std::size_t(g.size[0]);
+  const CellRanges inPrevious = insideCells(previous);
   // One plane of cells per task, so that each cell's sum is one task's.
   return parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(cells_[2])}, 1, Bounds{},
       [&](parallel::IndexRange cellPlanes) {
         Bounds m;
         std::vector<float> power(nx), deviation(nx);
-        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1])), interpolatedSum;
+        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
+        PowerSums interpolated;
         std::vector<char> quietRow(static_cast<std::size_t>(cells_[1]));
         for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
           std::fill(missed_J.begin(), missed_J.end(), 0.0);
@@ -575,31 +590,38 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                 forEachLoudRun(j, ck, 0, g.size[0], examine);
               }
             }
-          addMissedHeat(ck, previous, tolerance_K, paddedPower, stepVolume_m3s, missed_J,
-                        interpolatedSum, m);
+          addMissedHeat(ck, inPrevious, tolerance_K, paddedPower, stepVolume_m3s, missed_J,
+                        interpolated, m);
         }
         return m;
       },
       Bounds::merge);
 }
 
-void FarField::addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,
                              const PaddedCells& paddedPower, double stepVolume_m3s,
-                             std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
+                             std::vector<double>& missed_J, PowerSums& interpolated,
                              Bounds& marks) {
-  interpolatedPowerSums(paddedPower, ck, interpolatedSum);
-  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+  // The interpolant's sums only where a quiet cell needs them (the others' missed heat is their
+  // voxels').
+  const char* quiet = quietCell_.data() + cellIndex(0, 0, ck);
+  if (std::any_of(quiet, quiet + cells_[0] * cells_[1], [](char q) { return q != 0; }))
+    interpolatedPowerSums(paddedPower, ck, interpolated);
+  const bool previousPlane = inPrevious[2].holds(ck);
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+    const bool previousRow = previousPlane && inPrevious[1].holds(cj);
     for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-      if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+      if (previousRow && inPrevious[0].holds(ci)) continue;
       const std::size_t c = cellIndex(ci, cj, ck), n = std::size_t(ci + cells_[0] * cj);
       if (quietCell_[c] != 0)
-        missed_J[n] = (cellPowerSum_W_m3_[c] - interpolatedSum[n]) * stepVolume_m3s;
+        missed_J[n] = (cellPowerSum_W_m3_[c] - interpolated.sums[n]) * stepVolume_m3s;
       misplacedHeating_K_[c] += float(missed_J[n] / heatCapacity_J_K_[c]);
       if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
       marks.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
       marks.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
                     ck * coarsening_ + width(2, ck) - 1);
     }
+  }
 }
 
 void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
@@ -643,11 +665,13 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
 }
 
 void FarField::interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
-                                     std::vector<double>& sums) const {
+                                     PowerSums& out) const {
   // Node c - 1 + d is padded index c + d. The weights' sums along z, then y, then x.
   const std::int64_t sx = paddedPower.sx, sy = paddedPower.sy;
   const auto& wz = cellWeightSums_[2][std::size_t(ck)];
-  std::vector<double> alongZ(std::size_t(sx * sy), 0.0), alongY(static_cast<std::size_t>(sx));
+  std::vector<double>&alongZ = out.alongZ, &alongY = out.alongY, &sums = out.sums;
+  alongZ.assign(std::size_t(sx * sy), 0.0);
+  alongY.resize(static_cast<std::size_t>(sx));
   for (std::int64_t dz = 0; dz < 3; ++dz) {
     const float* plane = paddedPower.value.data() + std::size_t(sx * sy * (ck + dz));
     for (std::size_t n = 0; n < alongZ.size(); ++n)

@@ -170,10 +170,14 @@ class FarField {
   // misrepresented's far cells of plane ck: the heat their interpolated power missed
   // (missed_J per cell of the plane from the voxels, or for quiet cells from the cell sums),
   // summed over the steps (misplacedHeating_K_); marks the cells where it passed the tolerance.
-  void addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+  // The interpolated power summed over each cell of a plane (sums, ci + cells x cj), and the
+  // weighted planes and rows it is formed from (interpolatedPowerSums).
+  struct PowerSums {
+    std::vector<double> alongZ, alongY, sums;
+  };
+  void addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,
                      const PaddedCells& paddedPower, double stepVolume_m3s,
-                     std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
-                     Bounds& marks);
+                     std::vector<double>& missed_J, PowerSums& interpolated, Bounds& marks);
   // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
   // that is not a number throws); returns the lowest voxel power (at most 0).
   float sumCellPowers(const StepInputs& in);
@@ -193,8 +197,7 @@ class FarField {
   // Per cell of plane ck (ci + cells x cj): the interpolated power summed over its voxels
   // (W/m3), from the 27 padded cells around it and the per-axis sums of the interpolation
   // weights (cellWeightSums_), one axis at a time.
-  void interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
-                             std::vector<double>& sums) const;
+  void interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck, PowerSums& out) const;
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
