@@ -714,21 +714,30 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
   const double arterial = in.parameters->arterialTemperature_degC;
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
+  const std::size_t c0 = cellIndex(0, cj, ck);
+  const std::int64_t regular = cells_[0] - 1;  // cells coarsening_ wide
+  // A one-tissue cell's conductivity sum is its k at the cell's temperature added once per
+  // voxel (conductivitySum's terms); the cells of a row add theirs side by side.
+  thread_local std::vector<double> k, sum;
+  k.resize(std::size_t(cells_[0]));
+  sum.assign(std::size_t(cells_[0]), 0.0);
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const int tissue = cellTissue_[c0 + std::size_t(ci)];
+    k[std::size_t(ci)] =
+        tissue >= 0 ? (*tissues_)[std::size_t(tissue)].conductivityAt(arterial + deviation_[c0 + std::size_t(ci)])
+                    : 0.0;
+  }
+  for (std::int64_t n = coarsening_ * rowVoxels; n > 0; --n)
+    for (std::int64_t ci = 0; ci < regular; ++ci) sum[std::size_t(ci)] += k[std::size_t(ci)];
+  for (std::int64_t n = width(0, regular) * rowVoxels; n > 0; --n)
+    sum[std::size_t(regular)] += k[std::size_t(regular)];
   const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
   for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-    const std::size_t c = cellIndex(ci, cj, ck);
-    const std::int64_t count = width(0, ci) * rowVoxels;
-    const double voxels = double(count), temperature_degC = arterial + deviation_[c];
-    double sum = 0.0;
-    if (cellTissue_[c] >= 0) {
-      // One tissue: conductivitySum's terms without a call per cell.
-      const double k =
-          (*tissues_)[std::size_t(cellTissue_[c])].conductivityAt(temperature_degC);
-      for (std::int64_t n = count; n > 0; --n) sum += k;
-    } else {
-      sum = conductivitySum(c, ci, cj, ck, temperature_degC);
-    }
-    conductivity_W_mK[c] = sum / voxels;
+    const std::size_t c = c0 + std::size_t(ci);
+    const double voxels = double(width(0, ci) * rowVoxels);
+    if (cellTissue_[c] < 0)
+      sum[std::size_t(ci)] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]);
+    conductivity_W_mK[c] = sum[std::size_t(ci)] / voxels;
     power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
     // A cell inside the fine box is held: only its conductivity (for its faces) counts.
     perfusion_W_K[c] = 0.0;
@@ -746,24 +755,41 @@ double FarField::faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::in
 }
 
 void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
-  const std::vector<double>& k = coarseConductivity_W_mK_;
-  StencilSystem& s = system_;
-  const std::int64_t index[3] = {0, cj, ck};
   const std::size_t c0 = cellIndex(0, cj, ck);
-  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
-  float* faces[3] = {s.faceX.data() + c0, s.faceY.data() + c0, s.faceZ.data() + c0};
-  // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
-  for (int a = 0; a < 3; ++a)
-    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-      const std::size_t c = c0 + std::size_t(ci);
-      const std::int64_t along = a == 0 ? ci : index[a];
-      const double area_m2 = faceArea_m2(a, ci, cj, ck);
-      faces[a][ci] =
-          along + 1 < cells_[a]
-              ? float(double(harmonicMean(k[c], k[c + stride[a]])) * area_m2 /
-                      centreDistance_m_[a][std::size_t(along)])
-              : float(k[c] * area_m2 / edgeDistance_m_[a][std::size_t(along)]);
+  const double* k = coarseConductivity_W_mK_.data() + c0;
+  StencilSystem& s = system_;
+  // Each cell's faces towards +x, +y, +z (harmonic mean of the two cells' k over the distance
+  // between their centres); at the grid's far faces, to arterial temperature half a cell away.
+  // The row's cells but the last share their widths, so the loops over them vectorise.
+  const std::int64_t last = cells_[0] - 1;
+  const auto n = std::size_t(last);
+  auto face = [](double kA, double kB, double area_m2, double distance_m) {
+    return float(double(harmonicMean(kA, kB)) * area_m2 / distance_m);
+  };
+  auto edge = [](double kA, double area_m2, double distance_m) {
+    return float(kA * area_m2 / distance_m);
+  };
+  float* faceX = s.faceX.data() + c0;
+  const double areaX_m2 = faceArea_m2(0, 0, cj, ck);
+  for (std::size_t ci = 0; ci < n; ++ci)
+    faceX[ci] = face(k[ci], k[ci + 1], areaX_m2, centreDistance_m_[0][ci]);
+  faceX[n] = edge(k[n], areaX_m2, edgeDistance_m_[0][n]);
+  const std::int64_t index[3] = {0, cj, ck};
+  for (int a = 1; a < 3; ++a) {
+    float* faces = (a == 1 ? s.faceY.data() : s.faceZ.data()) + c0;
+    const std::int64_t along = index[a];
+    const double regularArea_m2 = faceArea_m2(a, 0, cj, ck), lastArea_m2 = faceArea_m2(a, last, cj, ck);
+    if (along + 1 < cells_[a]) {
+      const double* next = k + (a == 1 ? std::size_t(cells_[0]) : std::size_t(cells_[0] * cells_[1]));
+      const double distance_m = centreDistance_m_[a][std::size_t(along)];
+      for (std::size_t ci = 0; ci < n; ++ci) faces[ci] = face(k[ci], next[ci], regularArea_m2, distance_m);
+      faces[n] = face(k[n], next[n], lastArea_m2, distance_m);
+    } else {
+      const double distance_m = edgeDistance_m_[a][std::size_t(along)];
+      for (std::size_t ci = 0; ci < n; ++ci) faces[ci] = edge(k[ci], regularArea_m2, distance_m);
+      faces[n] = edge(k[n], lastArea_m2, distance_m);
     }
+  }
 }
 
 void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
