@@ -362,6 +362,8 @@ class PlaneRuns {
       : g_(g), box_(box), near_(near), interpolated_(interpolated), boxDeviation_(boxDeviation) {}
 
   const ImageGeometry& geometry() const { return g_; }
+  // The near region: FarField::nearRegion() of the fine box.
+  const Box& near() const { return near_; }
 
   // visit(v, count, end deviations, source) for every run of voxel planes first .. last - 1, in
   // the grid's order; far: farPlanes() of these planes, or null to leave out the runs beyond the
@@ -493,20 +495,19 @@ bool openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
 class FarFieldFields {
  public:
   FarFieldFields(const BioheatParameters& p, const StepSpan& span, const FieldAdvance& fields,
-                 const PlaneRuns& runs, const Box& near, bool boxChanged,
-                 detail::FarField& farField, RunningFields& f)
+                 const PlaneRuns& runs, bool boxChanged, detail::FarField& farField,
+                 RunningFields& f)
       : p_(p),
         span_(span),
         fields_(fields),
         runs_(runs),
-        near_(near),
         boxChanged_(boxChanged),
         farField_(farField),
         f_(f) {}
 
   // Every voxel's temperature, maximum, damage and CEM43 at its mean over the step.
   void stepByStep(std::int64_t ck, std::vector<float>& far, FieldAdvance::Scratch& scratch) const {
-    farField_.farPlanes(ck, near_, far);
+    farField_.farPlanes(ck, runs_.near(), far);
     runs_.forEach(first(ck), last(ck), far.data(),
                   [&](std::size_t v, std::size_t count, const float* end, RunSource) {
                     fields_.advance(v, count, end, scratch);
@@ -531,7 +532,7 @@ class FarFieldFields {
                     });
       return;
     }
-    farField_.farPlanes(ck, near_, far);
+    farField_.farPlanes(ck, runs_.near(), far);
     const float farDrift = largestDrift(ck, far.data(), RunSource::FarPlanes);
     const bool stepOfItsOwn = std::max(nearDrift, farDrift) > p_.farFieldDoseDrift_K;
     double& opened_s = f_.doseOpened_s[std::size_t(ck)];
@@ -579,7 +580,7 @@ class FarFieldFields {
   bool mustWriteFar(std::int64_t ck, float nearDrift) const {
     if (!(p_.farFieldStaleness_K > 0.0) || span_.closeDoseWindows || boxChanged_) return true;
     if (nearDrift > p_.farFieldDoseDrift_K) return true;
-    const double stale_K = farField_.planeStaleness_K(ck, near_);
+    const double stale_K = farField_.planeStaleness_K(ck, runs_.near());
     return stale_K > p_.farFieldStaleness_K ||
            double(f_.farDrift_K[std::size_t(ck)]) + stale_K > p_.farFieldDoseDrift_K;
   }
@@ -588,7 +589,7 @@ class FarFieldFields {
   // voxels beyond the near region first add the time they held their temperature).
   void closeWindowsAtStart(std::int64_t ck, const float* far,
                            FieldAdvance::Scratch& scratch) const {
-    settlePlane(runs_.geometry(), near_, ck, span_.start_s, farField_, fields_, f_);
+    settlePlane(runs_.geometry(), runs_.near(), ck, span_.start_s, farField_, fields_, f_);
     const double opened_s = f_.doseOpened_s[std::size_t(ck)];
     runs_.forEach(first(ck), last(ck), far,
                   [&](std::size_t v, std::size_t count, const float*, RunSource source) {
@@ -619,7 +620,6 @@ class FarFieldFields {
   const StepSpan& span_;
   const FieldAdvance& fields_;
   const PlaneRuns& runs_;
-  const Box& near_;
   bool boxChanged_;
   detail::FarField& farField_;
   RunningFields& f_;
@@ -644,18 +644,20 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
   const bool boxChanged =
       deferred && openDoseWindows(grid, p, tissues, box, span.start_s, farField, f);
   const PlaneRuns runs(grid.geometry, box, near, farField.interpolated(), deviation);
-  const FarFieldFields planes(p, span, fields, runs, near, boxChanged, farField, f);
-  parallel::parallelFor(
-      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange cellPlanes) {
-        FieldAdvance::Scratch scratch;
-        std::vector<float> far;
-        for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
-          if (deferred)
-            planes.deferred(ck, far, scratch);
-          else
-            planes.stepByStep(ck, far, scratch);
-        }
-      });
+  const FarFieldFields planes(p, span, fields, runs, boxChanged, farField, f);
+  // One plane of cells per task, with its own scratch.
+  const auto advancePlanes = [&](parallel::IndexRange cellPlanes) {
+    FieldAdvance::Scratch scratch;
+    std::vector<float> far;
+    for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
+      if (deferred) {
+        planes.deferred(ck, far, scratch);
+        continue;
+      }
+      planes.stepByStep(ck, far, scratch);
+    }
+  };
+  parallel::parallelFor({0, std::size_t(farField.cellPlanes())}, 1, advancePlanes);
 }
 
 // The fraction of each voxel's water boiled off: 1 - latent heat left / latent heat at start
