@@ -33,8 +33,8 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
       const double w = double(width(a, c));
       cellWidth_[a].push_back(w);
       edgeDistance_m_[a].push_back(0.5 * w * h_m);
-      centreDistance_m_[a].push_back(
-          c + 1 < cells_[a] ? 0.5 * (w + double(width(a, c + 1))) * h_m : 0.0);
+      centreDistance_m_[a].push_back(c + 1 < cells_[a] ? 0.5 * (w + double(width(a, c + 1))) * h_m
+                                                       : 0.0);
     }
   }
   for (int a = 0; a < 3; ++a) {
@@ -319,8 +319,10 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
       include(at + std::size_t(px - 1), 0.0f);
       const std::size_t row = std::size_t(c) * plane + cellIndex(0, y - 1, 0);
       const float* now = deviation_.data() + row;
-      const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane + cellIndex(0, y - 1, 0);
-      for (std::int64_t x = 0; x < cells_[0]; ++x) include(at + std::size_t(x + 1), now[x] - then[x]);
+      const float* then =
+          writtenFrom_.data() + std::size_t(3 * ck + d) * plane + cellIndex(0, y - 1, 0);
+      for (std::int64_t x = 0; x < cells_[0]; ++x)
+        include(at + std::size_t(x + 1), now[x] - then[x]);
     }
   }
   rowHigh = high;
@@ -337,7 +339,8 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
     const bool nearRow = nearPlane && inNear[1].holds(cj);
     const auto at0 = std::size_t(1 + px * (cj + 1)), row = std::size_t(px);
     const float* own = deviation_.data() + cellIndex(0, cj, ck);
-    const float* ownThen = writtenFrom_.data() + std::size_t(3 * ck + 1) * plane + cellIndex(0, cj, 0);
+    const float* ownThen =
+        writtenFrom_.data() + std::size_t(3 * ck + 1) * plane + cellIndex(0, cj, 0);
     for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
       if (nearRow && inNear[0].holds(ci)) continue;
       const std::size_t at = at0 + std::size_t(ci);
@@ -651,8 +654,8 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
   forEachCellPlane([&](std::int64_t ck) {
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
       const std::size_t c0 = cellIndex(0, cj, ck);
-      const float* around = largest.data() + std::size_t(1 + paddedPower.sx *
-                                                                 ((cj + 1) + paddedPower.sy * (ck + 1)));
+      const float* around =
+          largest.data() + std::size_t(1 + paddedPower.sx * ((cj + 1) + paddedPower.sy * (ck + 1)));
       const float* peak = cellPowerPeak_W_m3_.data() + c0;
       char* quiet = quietCell_.data() + c0;
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
@@ -709,8 +712,7 @@ const Bounds& FarField::vesselBounds(const StepInputs& in) {
 void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck,
                                 bool damageChanged, const CellRanges& held,
                                 std::vector<double>& conductivity_W_mK,
-                                std::vector<double>& power_W,
-                                std::vector<double>& perfusion_W_K) {
+                                std::vector<double>& power_W, std::vector<double>& perfusion_W_K) {
   const double arterial = in.parameters->arterialTemperature_degC;
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
@@ -723,9 +725,9 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
   sum.assign(std::size_t(cells_[0]), 0.0);
   for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
     const int tissue = cellTissue_[c0 + std::size_t(ci)];
-    k[std::size_t(ci)] =
-        tissue >= 0 ? (*tissues_)[std::size_t(tissue)].conductivityAt(arterial + deviation_[c0 + std::size_t(ci)])
-                    : 0.0;
+    k[std::size_t(ci)] = tissue >= 0 ? (*tissues_)[std::size_t(tissue)].conductivityAt(
+                                           arterial + deviation_[c0 + std::size_t(ci)])
+                                     : 0.0;
   }
   for (std::int64_t n = coarsening_ * rowVoxels; n > 0; --n)
     for (std::int64_t ci = 0; ci < regular; ++ci) sum[std::size_t(ci)] += k[std::size_t(ci)];
@@ -778,11 +780,14 @@ void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
   for (int a = 1; a < 3; ++a) {
     float* faces = (a == 1 ? s.faceY.data() : s.faceZ.data()) + c0;
     const std::int64_t along = index[a];
-    const double regularArea_m2 = faceArea_m2(a, 0, cj, ck), lastArea_m2 = faceArea_m2(a, last, cj, ck);
+    const double regularArea_m2 = faceArea_m2(a, 0, cj, ck),
+                 lastArea_m2 = faceArea_m2(a, last, cj, ck);
     if (along + 1 < cells_[a]) {
-      const double* next = k + (a == 1 ? std::size_t(cells_[0]) : std::size_t(cells_[0] * cells_[1]));
+      const double* next =
+          k + (a == 1 ? std::size_t(cells_[0]) : std::size_t(cells_[0] * cells_[1]));
       const double distance_m = centreDistance_m_[a][std::size_t(along)];
-      for (std::size_t ci = 0; ci < n; ++ci) faces[ci] = face(k[ci], next[ci], regularArea_m2, distance_m);
+      for (std::size_t ci = 0; ci < n; ++ci)
+        faces[ci] = face(k[ci], next[ci], regularArea_m2, distance_m);
       faces[n] = face(k[n], next[n], lastArea_m2, distance_m);
     } else {
       const double distance_m = edgeDistance_m_[a][std::size_t(along)];
@@ -806,9 +811,8 @@ void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
     const std::int64_t index[3] = {ci, cj, ck};
     double sum = 0.0;
     for (int a = 0; a < 3; ++a) {
-      const double down =
-          index[a] > 0 ? double((*faces[a])[c - stride[a]])
-                       : k[c] * faceArea_m2(a, ci, cj, ck) / edgeDistance_m_[a][0];
+      const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
+                                       : k[c] * faceArea_m2(a, ci, cj, ck) / edgeDistance_m_[a][0];
       sum += double((*faces[a])[c]) + down;
     }
     const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;

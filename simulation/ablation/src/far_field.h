@@ -241,7 +241,7 @@ class FarField {
   std::array<std::vector<double>, 3> cellWidth_, centreDistance_m_, edgeDistance_m_;
   // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
-  std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
+  std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
   std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
