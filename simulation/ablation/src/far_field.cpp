@@ -237,17 +237,55 @@ void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& e
   // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
   // shifted by the difference, so that the voxels hold exactly the far field's heat.
   for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
-    for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1); ++ci) {
-      if (excluded.voxelCount() > 0 && cellInside(excluded, ci, cj, ck)) continue;
-      const auto shift = float(
-          deviation_[cellIndex(ci, cj, ck)] -
-          cellAverage(ci, cj, ck, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
-            return voxelAt(i, j, k);
-          }));
-      for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-        for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
-          for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
-            voxelAt(i, j, k) += shift;
+    shiftCellRow(ck, cj, region, excluded,
+                 [&](std::int64_t j, std::int64_t k) { return &voxelAt(0, j, k); });
+}
+
+template <class RowAt>
+void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
+                            const Box& excluded, RowAt&& rowAt) const {
+  const ImageGeometry& g = grid_->geometry;
+  // The cells of the row in `region` (aligned to cells) and not inside `excluded`: one run, or
+  // two around the excluded cells.
+  const CellRanges skip = insideCells(excluded);
+  const std::int64_t first = cellOf(0, region.lo[0]), end = cellOf(0, region.hi[0] - 1) + 1;
+  std::array<CellRange, 2> runs{CellRange{first, end}, CellRange{}};
+  if (skip[2].holds(ck) && skip[1].holds(cj) && skip[0].end > skip[0].first) {
+    runs[0] = {first, std::max(first, std::min(end, skip[0].first))};
+    runs[1] = {std::min(end, std::max(first, skip[0].end)), end};
+  }
+  auto forEachVoxelRun = [&](auto&& body) {
+    for (const CellRange& r : runs)
+      if (r.end > r.first)
+        body(r.first * coarsening_, (r.end - 1) * coarsening_ + width(0, r.end - 1));
+  };
+  thread_local std::vector<double> heat_J_K;
+  thread_local std::vector<float> shift_K;
+  heat_J_K.assign(std::size_t(cells_[0]), 0.0);
+  shift_K.resize(std::size_t(cells_[0]));
+  // Each cell adds its voxels in the order k, j, i (cellAverage's).
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      const float* row = rowAt(j, k);
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i)
+          heat_J_K[std::size_t(cellOf(0, i))] +=
+              voxelHeatCapacity_J_K_[grid_->tissue[v0 + std::size_t(i)]] * double(row[i]);
+      });
+    }
+  for (const CellRange& r : runs)
+    for (std::int64_t ci = r.first; ci < r.end; ++ci) {
+      const std::size_t c = cellIndex(ci, cj, ck);
+      shift_K[std::size_t(ci)] =
+          float(deviation_[c] - heat_J_K[std::size_t(ci)] / heatCapacity_J_K_[c]);
+    }
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      float* row = rowAt(j, k);
+      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i) row[i] += shift_K[std::size_t(cellOf(0, i))];
+      });
     }
 }
 

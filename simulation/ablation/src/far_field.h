@@ -224,6 +224,11 @@ class FarField {
   template <class VoxelAt>
   void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                         VoxelAt&& voxelAt) const;
+  // interpolatePlane's shift for the row of cells (cj, ck): rowAt(j, k) gives the float* of
+  // voxel row (j, k) (index i).
+  template <class RowAt>
+  void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const Box& excluded,
+                    RowAt&& rowAt) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
