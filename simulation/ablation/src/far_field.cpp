@@ -158,6 +158,19 @@ FarField::CellRanges FarField::insideCells(const Box& box) const {
   return ranges;
 }
 
+std::size_t FarField::cellOfVoxel(std::size_t v) const {
+  const ImageGeometry& g = grid_->geometry;
+  const auto nx = std::size_t(g.size[0]), ny = std::size_t(g.size[1]);
+  // 32-bit divisions where the grid allows (several times faster than 64-bit ones).
+  if (g.voxelCount() <= std::numeric_limits<std::uint32_t>::max()) {
+    const auto u = std::uint32_t(v), x = std::uint32_t(nx), y = std::uint32_t(ny);
+    const std::uint32_t row = u / x;
+    return cellIndex(cellOf(0, u - row * x), cellOf(1, row % y), cellOf(2, row / y));
+  }
+  return cellIndex(cellOf(0, std::int64_t(v % nx)), cellOf(1, std::int64_t((v / nx) % ny)),
+                   cellOf(2, std::int64_t(v / (nx * ny))));
+}
+
 Box FarField::wholeCells(const Box& box) const {
   Box cells;
   for (int a = 0; a < 3; ++a) {
@@ -236,18 +249,18 @@ void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& e
     }
   // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
   // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  const CellRanges skip = insideCells(excluded);
   for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
-    shiftCellRow(ck, cj, region, excluded,
+    shiftCellRow(ck, cj, region, skip,
                  [&](std::int64_t j, std::int64_t k) { return &voxelAt(0, j, k); });
 }
 
 template <class RowAt>
 void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
-                            const Box& excluded, RowAt&& rowAt) const {
+                            const CellRanges& skip, RowAt&& rowAt) const {
   const ImageGeometry& g = grid_->geometry;
-  // The cells of the row in `region` (aligned to cells) and not inside `excluded`: one run, or
-  // two around the excluded cells.
-  const CellRanges skip = insideCells(excluded);
+  // The cells of the row in `region` (aligned to cells) and not inside the excluded box (`skip`,
+  // its insideCells): one run, or two around the excluded cells.
   const std::int64_t first = cellOf(0, region.lo[0]), end = cellOf(0, region.hi[0] - 1) + 1;
   std::array<CellRange, 2> runs{CellRange{first, end}, CellRange{}};
   if (skip[2].holds(ck) && skip[1].holds(cj) && skip[0].end > skip[0].first) {
@@ -913,17 +926,20 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
 
 void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
                           const std::vector<float>& fineDeviation_K) {
-  const ImageGeometry& g = grid_->geometry;
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   // Refluxing: the heat (J) each cell beyond the box got from the fine solve, less what the
   // coarse step gave it across the same faces.
-  std::vector<double> correction_J(deviation_.size(), 0.0);
+  // (Kept zero between steps: only the cells it touches are read and cleared below.)
+  std::vector<double>& correction_J = correction_J_;
+  correction_J.resize(deviation_.size(), 0.0);
+  std::vector<std::size_t>& touched = correctedCells_;
+  touched.clear();
   for (const BoxFace& face : faces) {
     const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
                           (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
-    const auto u = std::int64_t(face.beyond);
-    correction_J[cellIndex(cellOf(0, u % g.size[0]), cellOf(1, (u / g.size[0]) % g.size[1]),
-                           cellOf(2, u / (g.size[0] * g.size[1])))] += flow_W * in.step_s;
+    const std::size_t c = cellOfVoxel(face.beyond);
+    correction_J[c] += flow_W * in.step_s;
+    touched.push_back(c);
   }
   if (fine.voxelCount() > 0) {
     const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
@@ -945,18 +961,23 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
               correction_J[beyond] -= double((*coarseFaces[a])[beyond]) *
                                       (double(startDeviation_[inside]) - deviation_[beyond]) *
                                       in.step_s;
+              touched.push_back(beyond);
             }
             if (index[a] == last[a] && index[a] + 1 < cells_[a]) {
               const std::size_t beyond = inside + stride[a];
               correction_J[beyond] -= double((*coarseFaces[a])[inside]) *
                                       (double(startDeviation_[inside]) - deviation_[beyond]) *
                                       in.step_s;
+              touched.push_back(beyond);
             }
           }
         }
   }
-  for (std::size_t c = 0; c < correction_J.size(); ++c)
+  // Each touched cell once (its correction is cleared when applied).
+  for (std::size_t c : touched) {
     if (correction_J[c] != 0.0) deviation_[c] += float(correction_J[c] / heatCapacity_J_K_[c]);
+    correction_J[c] = 0.0;
+  }
   // The cells inside take the fine solution's heat content, and the voxels outside the
   // interpolant of the corrected cells.
   const std::int64_t nx = fine.extent(0), ny = fine.extent(1);

@@ -97,6 +97,8 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
+  // The cell (cellIndex) of grid voxel v.
+  std::size_t cellOfVoxel(std::size_t v) const;
   // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
   // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
   double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -224,10 +226,10 @@ class FarField {
   template <class VoxelAt>
   void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                         VoxelAt&& voxelAt) const;
-  // interpolatePlane's shift for the row of cells (cj, ck): rowAt(j, k) gives the float* of
-  // voxel row (j, k) (index i).
+  // interpolatePlane's shift for the row of cells (cj, ck) in `region` outside the cells `skip`
+  // (insideCells of the excluded box): rowAt(j, k) gives the float* of voxel row (j, k) (index i).
   template <class RowAt>
-  void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const Box& excluded,
+  void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const CellRanges& skip,
                     RowAt&& rowAt) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
@@ -284,6 +286,9 @@ class FarField {
   std::vector<float> writtenFrom_;
   std::vector<char> planeWritten_;
   SolverWorkspace work_;
+  // absorbFine's refluxing corrections per cell (J; zero between steps) and the cells it touched.
+  std::vector<double> correction_J_;
+  std::vector<std::size_t> correctedCells_;
   Bounds vessels_;
   bool vesselsFound_ = false;
 };
