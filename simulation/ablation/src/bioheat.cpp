@@ -144,6 +144,7 @@ class FieldAdvance {
   // depend on where its segment starts or ends, nor on how the rows are split among threads.
   struct Scratch {
     std::vector<float> arrhenius, doublings;
+    std::vector<double> mean_degC;  // each voxel's mean temperature over the step or window
   };
 
   // Voxels v0 .. v0 + count - 1 to arterial + endDeviation_K[n] (before the latent heat), and
@@ -156,8 +157,9 @@ class FieldAdvance {
       const double start = f_.state.temperature_degC[v];
       const double end = moveTo(v, endDeviation_K[n]);
       f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
-      setExponents(n, tissues_[grid_.tissue[v]], 0.5 * (start + end), scratch);
+      scratch.mean_degC[n] = 0.5 * (start + end);
     }
+    setRunExponents(v0, count, scratch);
     addDose(v0, count, step_s_, scratch);
   }
 
@@ -211,9 +213,9 @@ class FieldAdvance {
     prepare(count, scratch);
     for (std::size_t n = 0; n < count; ++n) {
       const std::size_t v = v0 + n;
-      const double mean_degC = double(f_.doseStart_degC[v]) + f_.doseExcess_Ks[v] / window_s;
-      setExponents(n, tissues_[grid_.tissue[v]], mean_degC, scratch);
+      scratch.mean_degC[n] = double(f_.doseStart_degC[v]) + f_.doseExcess_Ks[v] / window_s;
     }
+    setRunExponents(v0, count, scratch);
     addDose(v0, count, window_s, scratch);
     restartDoseWindow(v0, count);
   }
@@ -249,6 +251,7 @@ class FieldAdvance {
     // Only the padding needs a value: setExponents writes the first count entries.
     scratch.arrhenius.resize(padded);
     scratch.doublings.resize(padded);
+    scratch.mean_degC.resize(count);
     std::fill(scratch.arrhenius.begin() + count, scratch.arrhenius.end(), 0.0f);
     std::fill(scratch.doublings.begin() + count, scratch.doublings.end(), 0.0f);
   }
@@ -277,6 +280,20 @@ class FieldAdvance {
         t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
     const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
     scratch.doublings[n] = static_cast<float>(doublings * std::numbers::ln2);
+  }
+
+  // The exponents of voxels v0 .. v0 + count - 1 at scratch.mean_degC: a run of one tissue (the
+  // common case) with that tissue's constants, in a loop that vectorises.
+  void setRunExponents(std::size_t v0, std::size_t count, Scratch& scratch) const {
+    const TissueIndex* tissue = grid_.tissue.data() + v0;
+    const TissueIndex first = count > 0 ? tissue[0] : TissueIndex{};
+    if (std::all_of(tissue, tissue + count, [&](TissueIndex t) { return t == first; })) {
+      const TissueCoefficients& t = tissues_[first];
+      for (std::size_t n = 0; n < count; ++n) setExponents(n, t, scratch.mean_degC[n], scratch);
+      return;
+    }
+    for (std::size_t n = 0; n < count; ++n)
+      setExponents(n, tissues_[tissue[n]], scratch.mean_degC[n], scratch);
   }
 
   // Damage and CEM43 of voxels v0 .. v0 + count - 1 plus window_s at the rates of the exponents
