@@ -186,18 +186,20 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   padded.sx = cells_[0] + 2;
   padded.sy = cells_[1] + 2;
   padded.value.assign(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)), 0.0f);
+  // Row by row of cells; a halo row or plane holds 0 or, with replicateEdges, the nearest row.
   for (std::int64_t ck = -1; ck <= cells_[2]; ++ck)
-    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj)
-      for (std::int64_t ci = -1; ci <= cells_[0]; ++ci) {
-        const bool halo =
-            ci < 0 || cj < 0 || ck < 0 || ci == cells_[0] || cj == cells_[1] || ck == cells_[2];
-        if (halo && !replicateEdges) continue;
-        const std::size_t c = cellIndex(std::clamp<std::int64_t>(ci, 0, cells_[0] - 1),
-                                        std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
-                                        std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
-        padded.value[std::size_t((ci + 1) + padded.sx * ((cj + 1) + padded.sy * (ck + 1)))] =
-            cellValue[c];
-      }
+    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj) {
+      const bool halo = cj < 0 || ck < 0 || cj == cells_[1] || ck == cells_[2];
+      if (halo && !replicateEdges) continue;
+      const float* from =
+          cellValue.data() + cellIndex(0, std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
+                                       std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
+      float* to = padded.value.data() + std::size_t(padded.sx * ((cj + 1) + padded.sy * (ck + 1)));
+      std::copy_n(from, cells_[0], to + 1);
+      if (!replicateEdges) continue;
+      to[0] = from[0];
+      to[cells_[0] + 1] = from[cells_[0] - 1];
+    }
 }
 
 void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
