@@ -152,13 +152,13 @@ class FieldAdvance {
   void advance(std::size_t v0, std::size_t count, const float* endDeviation_K,
                Scratch& scratch) const {
     prepare(count, scratch);
-    for (std::size_t n = 0; n < count; ++n) {
-      const std::size_t v = v0 + n;
-      const double start = f_.state.temperature_degC[v];
-      const double end = moveTo(v, endDeviation_K[n]);
-      f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
-      scratch.mean_degC[n] = 0.5 * (start + end);
-    }
+    float* maximum = f_.maximum_degC.data();
+    double* mean = scratch.mean_degC.data();
+    moveEach(v0, count, endDeviation_K,
+             [&](std::size_t n, std::size_t v, double start, double end) {
+               maximum[v] = std::max(maximum[v], static_cast<float>(end));
+               mean[n] = 0.5 * (start + end);
+             });
     setRunExponents(v0, count, scratch);
     addDose(v0, count, step_s_, scratch);
   }
@@ -171,14 +171,13 @@ class FieldAdvance {
   // temperature (RunningFields::doseExcess_Ks).
   void move(std::size_t v0, std::size_t count, const float* endDeviation_K,
             double heldFor_s) const {
-    for (std::size_t n = 0; n < count; ++n) {
-      const std::size_t v = v0 + n;
-      const double start = f_.state.temperature_degC[v];
-      const double end = moveTo(v, endDeviation_K[n]);
-      f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
-      f_.doseExcess_Ks[v] +=
-          static_cast<float>(heldFor_s * (0.5 * (start + end) - double(f_.doseStart_degC[v])));
-    }
+    float* maximum = f_.maximum_degC.data();
+    float* excess = f_.doseExcess_Ks.data();
+    const float* windowStart = f_.doseStart_degC.data();
+    moveEach(v0, count, endDeviation_K, [&](std::size_t, std::size_t v, double start, double end) {
+      maximum[v] = std::max(maximum[v], static_cast<float>(end));
+      excess[v] += static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[v])));
+    });
   }
 
   // Voxels v0 .. v0 + count - 1 held their temperature for heldFor_s (farFieldStaleness_K): their
@@ -254,6 +253,43 @@ class FieldAdvance {
     scratch.mean_degC.resize(count);
     std::fill(scratch.arrhenius.begin() + count, scratch.arrhenius.end(), 0.0f);
     std::fill(scratch.doublings.begin() + count, scratch.doublings.end(), 0.0f);
+  }
+
+  // body(n, v, start, end) after voxel v = v0 + n moved from start to end (moveTo). Where no
+  // voxel of the run passes the vaporisation temperature (or nothing vaporises) the latent heat
+  // takes nothing, and the move is the plain one in a loop without calls.
+  template <class Body>
+  void moveEach(std::size_t v0, std::size_t count, const float* endDeviation_K, Body&& body) const {
+    float* temperature = f_.state.temperature_degC.data();
+    if (mayVaporise(count, endDeviation_K)) {
+      for (std::size_t n = 0; n < count; ++n) {
+        const double start = temperature[v0 + n];
+        body(n, v0 + n, start, moveTo(v0 + n, endDeviation_K[n]));
+      }
+      return;
+    }
+    const double arterial = p_.arterialTemperature_degC;
+    float* change = f_.lastChange_K.data();
+    for (std::size_t n = 0; n < count; ++n) {
+      const std::size_t v = v0 + n;
+      const double start = temperature[v];
+      const double end = arterial + endDeviation_K[n];
+      change[v] = static_cast<float>(end - start);
+      temperature[v] = static_cast<float>(end);
+      body(n, v, start, end);
+    }
+  }
+
+  // Whether a voxel of the run ends above the vaporisation temperature (before the latent heat)
+  // while the solver keeps a latent store: absorbLatentHeat's test.
+  bool mayVaporise(std::size_t count, const float* endDeviation_K) const {
+    if (f_.state.latentHeatLeft_J_m3.empty()) return false;
+    const double arterial = p_.arterialTemperature_degC;
+    const double vaporisation = p_.vaporisationTemperature_degC;
+    bool above = false;  // (a temperature that is not a number takes absorbLatentHeat's path)
+    for (std::size_t n = 0; n < count; ++n)
+      above = above | !(arterial + endDeviation_K[n] <= vaporisation);
+    return above;
   }
 
   // Voxel v to arterial + endDeviation_K, less the latent heat its water takes; the change goes
