@@ -158,7 +158,7 @@ FarField::CellRanges FarField::insideCells(const Box& box) const {
   return ranges;
 }
 
-std::size_t FarField::cellOfVoxel(std::size_t v) const {
+std::size_t FarField::cellContaining(std::size_t v) const {
   const ImageGeometry& g = grid_->geometry;
   const auto nx = std::size_t(g.size[0]), ny = std::size_t(g.size[1]);
   // 32-bit divisions where the grid allows (several times faster than 64-bit ones).
@@ -939,7 +939,7 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
   for (const BoxFace& face : faces) {
     const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
                           (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
-    const std::size_t c = cellOfVoxel(face.beyond);
+    const std::size_t c = cellContaining(face.beyond);
     correction_J[c] += flow_W * in.step_s;
     touched.push_back(c);
   }

@@ -97,8 +97,8 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
-  // The cell (cellIndex) of grid voxel v.
-  std::size_t cellOfVoxel(std::size_t v) const;
+  // The cell (cellIndex) that holds grid voxel v (linear index).
+  std::size_t cellContaining(std::size_t v) const;
   // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
   // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
   double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -169,14 +169,15 @@ class FarField {
       i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
     }
   }
-  // misrepresented's far cells of plane ck: the heat their interpolated power missed
-  // (missed_J per cell of the plane from the voxels, or for quiet cells from the cell sums),
-  // summed over the steps (misplacedHeating_K_); marks the cells where it passed the tolerance.
   // The interpolated power summed over each cell of a plane (sums, ci + cells x cj), and the
   // weighted planes and rows it is formed from (interpolatedPowerSums).
   struct PowerSums {
     std::vector<double> alongZ, alongY, sums;
   };
+  // misrepresented's far cells of plane ck (outside the cells inPrevious): the heat their
+  // interpolated power missed (missed_J per cell of the plane from the voxels, or for quiet cells
+  // from the cell sums), summed over the steps (misplacedHeating_K_); marks the cells where it
+  // passed the tolerance.
   void addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,
                      const PaddedCells& paddedPower, double stepVolume_m3s,
                      std::vector<double>& missed_J, PowerSums& interpolated, Bounds& marks);
