@@ -10,7 +10,12 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-float harmonicMean(double a, double b) { return float(a + b > 0.0 ? 2.0 * a * b / (a + b) : 0.0); }
+// 0 where both are 0. The division always runs (by 1 there), so that loops over faces vectorise.
+float harmonicMean(double a, double b) {
+  const double sum = a + b;
+  const double mean = 2.0 * a * b / (sum > 0.0 ? sum : 1.0);
+  return float(sum > 0.0 ? mean : 0.0);
+}
 
 }  // namespace
 
