@@ -144,6 +144,7 @@ class FieldAdvance {
   // depend on where its segment starts or ends, nor on how the rows are split among threads.
   struct Scratch {
     std::vector<float> arrhenius, doublings;
+    std::vector<double> mean_degC;  // each voxel's mean temperature over the step or window
   };
 
   // Voxels v0 .. v0 + count - 1 to arterial + endDeviation_K[n] (before the latent heat), and
@@ -151,13 +152,14 @@ class FieldAdvance {
   void advance(std::size_t v0, std::size_t count, const float* endDeviation_K,
                Scratch& scratch) const {
     prepare(count, scratch);
-    for (std::size_t n = 0; n < count; ++n) {
-      const std::size_t v = v0 + n;
-      const double start = f_.state.temperature_degC[v];
-      const double end = moveTo(v, endDeviation_K[n]);
-      f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
-      setExponents(n, tissues_[grid_.tissue[v]], 0.5 * (start + end), scratch);
-    }
+    float* maximum = f_.maximum_degC.data();
+    double* mean = scratch.mean_degC.data();
+    moveEach(v0, count, endDeviation_K,
+             [&](std::size_t n, std::size_t v, double start, double end) {
+               maximum[v] = std::max(maximum[v], static_cast<float>(end));
+               mean[n] = 0.5 * (start + end);
+             });
+    setRunExponents(v0, count, scratch);
     addDose(v0, count, step_s_, scratch);
   }
 
@@ -169,14 +171,13 @@ class FieldAdvance {
   // temperature (RunningFields::doseExcess_Ks).
   void move(std::size_t v0, std::size_t count, const float* endDeviation_K,
             double heldFor_s) const {
-    for (std::size_t n = 0; n < count; ++n) {
-      const std::size_t v = v0 + n;
-      const double start = f_.state.temperature_degC[v];
-      const double end = moveTo(v, endDeviation_K[n]);
-      f_.maximum_degC[v] = std::max(f_.maximum_degC[v], static_cast<float>(end));
-      f_.doseExcess_Ks[v] +=
-          static_cast<float>(heldFor_s * (0.5 * (start + end) - double(f_.doseStart_degC[v])));
-    }
+    float* maximum = f_.maximum_degC.data();
+    float* excess = f_.doseExcess_Ks.data();
+    const float* windowStart = f_.doseStart_degC.data();
+    moveEach(v0, count, endDeviation_K, [&](std::size_t, std::size_t v, double start, double end) {
+      maximum[v] = std::max(maximum[v], static_cast<float>(end));
+      excess[v] += static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[v])));
+    });
   }
 
   // Voxels v0 .. v0 + count - 1 held their temperature for heldFor_s (farFieldStaleness_K): their
@@ -211,9 +212,9 @@ class FieldAdvance {
     prepare(count, scratch);
     for (std::size_t n = 0; n < count; ++n) {
       const std::size_t v = v0 + n;
-      const double mean_degC = double(f_.doseStart_degC[v]) + f_.doseExcess_Ks[v] / window_s;
-      setExponents(n, tissues_[grid_.tissue[v]], mean_degC, scratch);
+      scratch.mean_degC[n] = double(f_.doseStart_degC[v]) + f_.doseExcess_Ks[v] / window_s;
     }
+    setRunExponents(v0, count, scratch);
     addDose(v0, count, window_s, scratch);
     restartDoseWindow(v0, count);
   }
@@ -249,8 +250,46 @@ class FieldAdvance {
     // Only the padding needs a value: setExponents writes the first count entries.
     scratch.arrhenius.resize(padded);
     scratch.doublings.resize(padded);
+    scratch.mean_degC.resize(count);
     std::fill(scratch.arrhenius.begin() + count, scratch.arrhenius.end(), 0.0f);
     std::fill(scratch.doublings.begin() + count, scratch.doublings.end(), 0.0f);
+  }
+
+  // body(n, v, start, end) after voxel v = v0 + n moved from start to end (moveTo). Where no
+  // voxel of the run passes the vaporisation temperature (or nothing vaporises) the latent heat
+  // takes nothing, and the move is the plain one in a loop without calls.
+  template <class Body>
+  void moveEach(std::size_t v0, std::size_t count, const float* endDeviation_K, Body&& body) const {
+    float* temperature = f_.state.temperature_degC.data();
+    if (mayVaporise(count, endDeviation_K)) {
+      for (std::size_t n = 0; n < count; ++n) {
+        const double start = temperature[v0 + n];
+        body(n, v0 + n, start, moveTo(v0 + n, endDeviation_K[n]));
+      }
+      return;
+    }
+    const double arterial = p_.arterialTemperature_degC;
+    float* change = f_.lastChange_K.data();
+    for (std::size_t n = 0; n < count; ++n) {
+      const std::size_t v = v0 + n;
+      const double start = temperature[v];
+      const double end = arterial + endDeviation_K[n];
+      change[v] = static_cast<float>(end - start);
+      temperature[v] = static_cast<float>(end);
+      body(n, v, start, end);
+    }
+  }
+
+  // Whether a voxel of the run ends above the vaporisation temperature (before the latent heat)
+  // while the solver keeps a latent store: absorbLatentHeat's test.
+  bool mayVaporise(std::size_t count, const float* endDeviation_K) const {
+    if (f_.state.latentHeatLeft_J_m3.empty()) return false;
+    const double arterial = p_.arterialTemperature_degC;
+    const double vaporisation = p_.vaporisationTemperature_degC;
+    bool above = false;  // (a temperature that is not a number takes absorbLatentHeat's path)
+    for (std::size_t n = 0; n < count; ++n)
+      above = above | !(arterial + endDeviation_K[n] <= vaporisation);
+    return above;
   }
 
   // Voxel v to arterial + endDeviation_K, less the latent heat its water takes; the change goes
@@ -277,6 +316,20 @@ class FieldAdvance {
         t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
     const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
     scratch.doublings[n] = static_cast<float>(doublings * std::numbers::ln2);
+  }
+
+  // The exponents of voxels v0 .. v0 + count - 1 at scratch.mean_degC: a run of one tissue (the
+  // common case) with that tissue's constants, in a loop that vectorises.
+  void setRunExponents(std::size_t v0, std::size_t count, Scratch& scratch) const {
+    const TissueIndex* tissue = grid_.tissue.data() + v0;
+    const TissueIndex first = count > 0 ? tissue[0] : TissueIndex{};
+    if (std::all_of(tissue, tissue + count, [&](TissueIndex t) { return t == first; })) {
+      const TissueCoefficients& t = tissues_[first];
+      for (std::size_t n = 0; n < count; ++n) setExponents(n, t, scratch.mean_degC[n], scratch);
+      return;
+    }
+    for (std::size_t n = 0; n < count; ++n)
+      setExponents(n, tissues_[tissue[n]], scratch.mean_degC[n], scratch);
   }
 
   // Damage and CEM43 of voxels v0 .. v0 + count - 1 plus window_s at the rates of the exponents
@@ -362,6 +415,8 @@ class PlaneRuns {
       : g_(g), box_(box), near_(near), interpolated_(interpolated), boxDeviation_(boxDeviation) {}
 
   const ImageGeometry& geometry() const { return g_; }
+  // The near region: FarField::nearRegion() of the fine box.
+  const Box& near() const { return near_; }
 
   // visit(v, count, end deviations, source) for every run of voxel planes first .. last - 1, in
   // the grid's order; far: farPlanes() of these planes, or null to leave out the runs beyond the
@@ -493,20 +548,19 @@ bool openDoseWindows(const AblationGrid& grid, const BioheatParameters& p,
 class FarFieldFields {
  public:
   FarFieldFields(const BioheatParameters& p, const StepSpan& span, const FieldAdvance& fields,
-                 const PlaneRuns& runs, const Box& near, bool boxChanged,
-                 detail::FarField& farField, RunningFields& f)
+                 const PlaneRuns& runs, bool boxChanged, detail::FarField& farField,
+                 RunningFields& f)
       : p_(p),
         span_(span),
         fields_(fields),
         runs_(runs),
-        near_(near),
         boxChanged_(boxChanged),
         farField_(farField),
         f_(f) {}
 
   // Every voxel's temperature, maximum, damage and CEM43 at its mean over the step.
   void stepByStep(std::int64_t ck, std::vector<float>& far, FieldAdvance::Scratch& scratch) const {
-    farField_.farPlanes(ck, near_, far);
+    farField_.farPlanes(ck, runs_.near(), far);
     runs_.forEach(first(ck), last(ck), far.data(),
                   [&](std::size_t v, std::size_t count, const float* end, RunSource) {
                     fields_.advance(v, count, end, scratch);
@@ -531,7 +585,7 @@ class FarFieldFields {
                     });
       return;
     }
-    farField_.farPlanes(ck, near_, far);
+    farField_.farPlanes(ck, runs_.near(), far);
     const float farDrift = largestDrift(ck, far.data(), RunSource::FarPlanes);
     const bool stepOfItsOwn = std::max(nearDrift, farDrift) > p_.farFieldDoseDrift_K;
     double& opened_s = f_.doseOpened_s[std::size_t(ck)];
@@ -579,7 +633,7 @@ class FarFieldFields {
   bool mustWriteFar(std::int64_t ck, float nearDrift) const {
     if (!(p_.farFieldStaleness_K > 0.0) || span_.closeDoseWindows || boxChanged_) return true;
     if (nearDrift > p_.farFieldDoseDrift_K) return true;
-    const double stale_K = farField_.planeStaleness_K(ck, near_);
+    const double stale_K = farField_.planeStaleness_K(ck, runs_.near());
     return stale_K > p_.farFieldStaleness_K ||
            double(f_.farDrift_K[std::size_t(ck)]) + stale_K > p_.farFieldDoseDrift_K;
   }
@@ -588,7 +642,7 @@ class FarFieldFields {
   // voxels beyond the near region first add the time they held their temperature).
   void closeWindowsAtStart(std::int64_t ck, const float* far,
                            FieldAdvance::Scratch& scratch) const {
-    settlePlane(runs_.geometry(), near_, ck, span_.start_s, farField_, fields_, f_);
+    settlePlane(runs_.geometry(), runs_.near(), ck, span_.start_s, farField_, fields_, f_);
     const double opened_s = f_.doseOpened_s[std::size_t(ck)];
     runs_.forEach(first(ck), last(ck), far,
                   [&](std::size_t v, std::size_t count, const float*, RunSource source) {
@@ -619,7 +673,6 @@ class FarFieldFields {
   const StepSpan& span_;
   const FieldAdvance& fields_;
   const PlaneRuns& runs_;
-  const Box& near_;
   bool boxChanged_;
   detail::FarField& farField_;
   RunningFields& f_;
@@ -644,18 +697,20 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
   const bool boxChanged =
       deferred && openDoseWindows(grid, p, tissues, box, span.start_s, farField, f);
   const PlaneRuns runs(grid.geometry, box, near, farField.interpolated(), deviation);
-  const FarFieldFields planes(p, span, fields, runs, near, boxChanged, farField, f);
-  parallel::parallelFor(
-      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange cellPlanes) {
-        FieldAdvance::Scratch scratch;
-        std::vector<float> far;
-        for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
-          if (deferred)
-            planes.deferred(ck, far, scratch);
-          else
-            planes.stepByStep(ck, far, scratch);
-        }
-      });
+  const FarFieldFields planes(p, span, fields, runs, boxChanged, farField, f);
+  // One plane of cells per task, with its own scratch.
+  const auto advancePlanes = [&](parallel::IndexRange cellPlanes) {
+    FieldAdvance::Scratch scratch;
+    std::vector<float> far;
+    for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
+      if (deferred) {
+        planes.deferred(ck, far, scratch);
+        continue;
+      }
+      planes.stepByStep(ck, far, scratch);
+    }
+  };
+  parallel::parallelFor({0, std::size_t(farField.cellPlanes())}, 1, advancePlanes);
 }
 
 // The fraction of each voxel's water boiled off: 1 - latent heat left / latent heat at start

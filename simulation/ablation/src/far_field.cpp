@@ -10,7 +10,12 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-float harmonicMean(double a, double b) { return float(a + b > 0.0 ? 2.0 * a * b / (a + b) : 0.0); }
+// 0 where both are 0. The division always runs (by 1 there), so that loops over faces vectorise.
+float harmonicMean(double a, double b) {
+  const double sum = a + b;
+  const double mean = 2.0 * a * b / (sum > 0.0 ? sum : 1.0);
+  return float(sum > 0.0 ? mean : 0.0);
+}
 
 }  // namespace
 
@@ -25,6 +30,17 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     cells_[a] = std::max<std::int64_t>(1, g.size[a] / coarsening_);
     for (std::int64_t i = 0; i < g.size[a]; ++i)
       cellOfVoxel_[a].push_back(std::min(i / coarsening_, cells_[a] - 1));
+  }
+  const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  for (int a = 0; a < 3; ++a) {
+    // The coarse step's distances between cell centres and from a cell's centre to its face.
+    for (std::int64_t c = 0; c < cells_[a]; ++c) {
+      const double w = double(width(a, c));
+      cellWidth_[a].push_back(w);
+      edgeDistance_m_[a].push_back(0.5 * w * h_m);
+      centreDistance_m_[a].push_back(c + 1 < cells_[a] ? 0.5 * (w + double(width(a, c + 1))) * h_m
+                                                       : 0.0);
+    }
   }
   for (int a = 0; a < 3; ++a) {
     weights_[a] = axisWeights(a);
@@ -41,7 +57,8 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     smallestHeatCapacity_J_m3K_ =
         std::min(smallestHeatCapacity_J_m3K_, t.heatCapacityPerVolume_J_m3K);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
-  const double h_m = grid.voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  for (const TissueCoefficients& t : tissues)
+    voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
   for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
@@ -132,6 +149,33 @@ bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std:
   return true;
 }
 
+FarField::CellRanges FarField::insideCells(const Box& box) const {
+  CellRanges ranges;
+  for (int a = 0; a < 3; ++a) {
+    CellRange& r = ranges[std::size_t(a)];
+    r.first = r.end = 0;
+    for (std::int64_t c = 0; c < cells_[a]; ++c) {
+      if (c * coarsening_ < box.lo[a] || c * coarsening_ + width(a, c) > box.hi[a]) continue;
+      if (r.end == r.first) r.first = c;
+      r.end = c + 1;
+    }
+  }
+  return ranges;
+}
+
+std::size_t FarField::cellContaining(std::size_t v) const {
+  const ImageGeometry& g = grid_->geometry;
+  const auto nx = std::size_t(g.size[0]), ny = std::size_t(g.size[1]);
+  // 32-bit divisions where the grid allows (several times faster than 64-bit ones).
+  if (g.voxelCount() <= std::numeric_limits<std::uint32_t>::max()) {
+    const auto u = std::uint32_t(v), x = std::uint32_t(nx), y = std::uint32_t(ny);
+    const std::uint32_t row = u / x;
+    return cellIndex(cellOf(0, u - row * x), cellOf(1, row % y), cellOf(2, row / y));
+  }
+  return cellIndex(cellOf(0, std::int64_t(v % nx)), cellOf(1, std::int64_t((v / nx) % ny)),
+                   cellOf(2, std::int64_t(v / (nx * ny))));
+}
+
 Box FarField::wholeCells(const Box& box) const {
   Box cells;
   for (int a = 0; a < 3; ++a) {
@@ -147,18 +191,20 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   padded.sx = cells_[0] + 2;
   padded.sy = cells_[1] + 2;
   padded.value.assign(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)), 0.0f);
+  // Row by row of cells; a halo row or plane holds 0 or, with replicateEdges, the nearest row.
   for (std::int64_t ck = -1; ck <= cells_[2]; ++ck)
-    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj)
-      for (std::int64_t ci = -1; ci <= cells_[0]; ++ci) {
-        const bool halo =
-            ci < 0 || cj < 0 || ck < 0 || ci == cells_[0] || cj == cells_[1] || ck == cells_[2];
-        if (halo && !replicateEdges) continue;
-        const std::size_t c = cellIndex(std::clamp<std::int64_t>(ci, 0, cells_[0] - 1),
-                                        std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
-                                        std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
-        padded.value[std::size_t((ci + 1) + padded.sx * ((cj + 1) + padded.sy * (ck + 1)))] =
-            cellValue[c];
-      }
+    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj) {
+      const bool halo = cj < 0 || ck < 0 || cj == cells_[1] || ck == cells_[2];
+      if (halo && !replicateEdges) continue;
+      const float* from =
+          cellValue.data() + cellIndex(0, std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
+                                       std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
+      float* to = padded.value.data() + std::size_t(padded.sx * ((cj + 1) + padded.sy * (ck + 1)));
+      std::copy_n(from, cells_[0], to + 1);
+      if (!replicateEdges) continue;
+      to[0] = from[0];
+      to[cells_[0] + 1] = from[cells_[0] - 1];
+    }
 }
 
 void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
@@ -210,18 +256,56 @@ void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& e
     }
   // The interpolant's heat in a cell is the cell's only to second order; each cell's voxels are
   // shifted by the difference, so that the voxels hold exactly the far field's heat.
+  const CellRanges skip = insideCells(excluded);
   for (std::int64_t cj = cellOf(1, region.lo[1]); cj <= cellOf(1, region.hi[1] - 1); ++cj)
-    for (std::int64_t ci = cellOf(0, region.lo[0]); ci <= cellOf(0, region.hi[0] - 1); ++ci) {
-      if (excluded.voxelCount() > 0 && cellInside(excluded, ci, cj, ck)) continue;
-      const auto shift = float(
-          deviation_[cellIndex(ci, cj, ck)] -
-          cellAverage(ci, cj, ck, [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
-            return voxelAt(i, j, k);
-          }));
-      for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-        for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
-          for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
-            voxelAt(i, j, k) += shift;
+    shiftCellRow(ck, cj, region, skip,
+                 [&](std::int64_t j, std::int64_t k) { return &voxelAt(0, j, k); });
+}
+
+template <class RowAt>
+void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
+                            const CellRanges& skip, RowAt&& rowAt) const {
+  const ImageGeometry& g = grid_->geometry;
+  // The cells of the row in `region` (aligned to cells) and not inside the excluded box (`skip`,
+  // its insideCells): one run, or two around the excluded cells.
+  const std::int64_t first = cellOf(0, region.lo[0]), end = cellOf(0, region.hi[0] - 1) + 1;
+  std::array<CellRange, 2> runs{CellRange{first, end}, CellRange{}};
+  if (skip[2].holds(ck) && skip[1].holds(cj) && skip[0].end > skip[0].first) {
+    runs[0] = {first, std::max(first, std::min(end, skip[0].first))};
+    runs[1] = {std::min(end, std::max(first, skip[0].end)), end};
+  }
+  auto forEachVoxelRun = [&](auto&& body) {
+    for (const CellRange& r : runs)
+      if (r.end > r.first)
+        body(r.first * coarsening_, (r.end - 1) * coarsening_ + width(0, r.end - 1));
+  };
+  thread_local std::vector<double> heat_J_K;
+  thread_local std::vector<float> shift_K;
+  heat_J_K.assign(std::size_t(cells_[0]), 0.0);
+  shift_K.resize(std::size_t(cells_[0]));
+  // Each cell adds its voxels in the order k, j, i (cellAverage's).
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      const float* row = rowAt(j, k);
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i)
+          heat_J_K[std::size_t(cellOf(0, i))] +=
+              voxelHeatCapacity_J_K_[grid_->tissue[v0 + std::size_t(i)]] * double(row[i]);
+      });
+    }
+  for (const CellRange& r : runs)
+    for (std::int64_t ci = r.first; ci < r.end; ++ci) {
+      const std::size_t c = cellIndex(ci, cj, ck);
+      shift_K[std::size_t(ci)] =
+          float(deviation_[c] - heat_J_K[std::size_t(ci)] / heatCapacity_J_K_[c]);
+    }
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      float* row = rowAt(j, k);
+      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i) row[i] += shift_K[std::size_t(cellOf(0, i))];
+      });
     }
 }
 
@@ -276,37 +360,53 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
   thread_local std::vector<float> high, low, rowHigh, rowLow;
   high.assign(padded, -std::numeric_limits<float>::infinity());
   low.assign(padded, std::numeric_limits<float>::infinity());
+  auto include = [&](std::size_t at, float change) {
+    high[at] = std::max(high[at], change);
+    low[at] = std::min(low[at], change);
+  };
   for (std::int64_t d = 0; d < 3; ++d) {
     const std::int64_t c = ck - 1 + d;
-    const float* then = writtenFrom_.data() + std::size_t(3 * ck + d) * plane;
-    for (std::int64_t y = 0; y < py; ++y)
-      for (std::int64_t x = 0; x < px; ++x) {
-        const bool halo = c < 0 || c >= cells_[2] || x == 0 || y == 0 || x == px - 1 || y == py - 1;
-        const std::size_t n = cellIndex(x - 1, y - 1, 0);
-        const float change = halo ? 0.0f : deviation_[std::size_t(c) * plane + n] - then[n];
-        const auto at = std::size_t(x + px * y);
-        high[at] = std::max(high[at], change);
-        low[at] = std::min(low[at], change);
+    const bool halo = c < 0 || c >= cells_[2];
+    for (std::int64_t y = 0; y < py; ++y) {
+      const auto at = std::size_t(px * y);
+      if (halo || y == 0 || y == py - 1) {
+        for (std::int64_t x = 0; x < px; ++x) include(at + std::size_t(x), 0.0f);
+        continue;
       }
+      include(at, 0.0f);
+      include(at + std::size_t(px - 1), 0.0f);
+      const std::size_t row = std::size_t(c) * plane + cellIndex(0, y - 1, 0);
+      const float* now = deviation_.data() + row;
+      const float* then =
+          writtenFrom_.data() + std::size_t(3 * ck + d) * plane + cellIndex(0, y - 1, 0);
+      for (std::int64_t x = 0; x < cells_[0]; ++x)
+        include(at + std::size_t(x + 1), now[x] - then[x]);
+    }
   }
   rowHigh = high;
   rowLow = low;
   for (std::size_t n = 1; n + 1 < padded; ++n) {
-    rowHigh[n] = std::max({high[n - 1], high[n], high[n + 1]});
-    rowLow[n] = std::min({low[n - 1], low[n], low[n + 1]});
+    rowHigh[n] = std::max(std::max(high[n - 1], high[n]), high[n + 1]);
+    rowLow[n] = std::min(std::min(low[n - 1], low[n]), low[n + 1]);
   }
   // Each far cell of plane ck: its neighbours' range plus its own change.
+  const CellRanges inNear = insideCells(near);
+  const bool nearPlane = inNear[2].holds(ck);
   float bound = 0.0f;
-  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+    const bool nearRow = nearPlane && inNear[1].holds(cj);
+    const auto at0 = std::size_t(1 + px * (cj + 1)), row = std::size_t(px);
+    const float* own = deviation_.data() + cellIndex(0, cj, ck);
+    const float* ownThen =
+        writtenFrom_.data() + std::size_t(3 * ck + 1) * plane + cellIndex(0, cj, 0);
     for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-      if (cellInside(near, ci, cj, ck)) continue;
-      const auto at = std::size_t((ci + 1) + px * (cj + 1)), row = std::size_t(px);
-      const float up = std::max({rowHigh[at - row], rowHigh[at], rowHigh[at + row]});
-      const float down = std::min({rowLow[at - row], rowLow[at], rowLow[at + row]});
-      const float own = deviation_[cellIndex(ci, cj, ck)] -
-                        writtenFrom_[std::size_t(3 * ck + 1) * plane + cellIndex(ci, cj, 0)];
-      bound = std::max(bound, (up - down) + std::abs(own));
+      if (nearRow && inNear[0].holds(ci)) continue;
+      const std::size_t at = at0 + std::size_t(ci);
+      const float up = std::max(std::max(rowHigh[at - row], rowHigh[at]), rowHigh[at + row]);
+      const float down = std::min(std::min(rowLow[at - row], rowLow[at]), rowLow[at + row]);
+      bound = std::max(bound, (up - down) + std::abs(own[ci] - ownThen[ci]));
     }
+  }
   return bound;
 }
 
@@ -314,14 +414,12 @@ template <class VoxelDeviation>
 double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                              VoxelDeviation&& voxelDeviation) const {
   const ImageGeometry& g = grid_->geometry;
-  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   double heat_J_K = 0.0;
   for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
     for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
       for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
         const std::size_t v = g.linearIndex(i, j, k);
-        heat_J_K += (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3 *
-                    double(voxelDeviation(v, i, j, k));
+        heat_J_K += voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
       }
   return heat_J_K / heatCapacity_J_K_[cellIndex(ci, cj, ck)];
 }
@@ -329,18 +427,34 @@ double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
 template <class VoxelDeviation>
 void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
   if (box.voxelCount() == 0) return;
-  std::array<std::int64_t, 3> first{}, last{};
-  for (int a = 0; a < 3; ++a) {
-    first[a] = cellOf(a, box.lo[a]);
-    last[a] = cellOf(a, box.hi[a] - 1);
-  }
+  const ImageGeometry& g = grid_->geometry;
+  const CellRanges inside = insideCells(box);
+  for (const CellRange& r : inside)
+    if (r.end <= r.first) return;
+  // A row of cells at a time, each cell adding its voxels in the order k, j, i (cellAverage's).
+  const std::int64_t i0 = inside[0].first * coarsening_;
+  const std::int64_t i1 = (inside[0].end - 1) * coarsening_ + width(0, inside[0].end - 1);
   parallel::parallelFor(
-      {std::size_t(first[2]), std::size_t(last[2] + 1)}, 1, [&](parallel::IndexRange planes) {
+      {std::size_t(inside[2].first), std::size_t(inside[2].end)}, 1,
+      [&](parallel::IndexRange planes) {
+        std::vector<double> heat_J_K(static_cast<std::size_t>(cells_[0]));
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
-          for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
-            for (std::int64_t ci = first[0]; ci <= last[0]; ++ci)
-              if (cellInside(box, ci, cj, ck))
-                deviation_[cellIndex(ci, cj, ck)] = float(cellAverage(ci, cj, ck, voxelDeviation));
+          for (std::int64_t cj = inside[1].first; cj < inside[1].end; ++cj) {
+            std::fill(heat_J_K.begin(), heat_J_K.end(), 0.0);
+            for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+                const std::size_t v0 = g.linearIndex(0, j, k);
+                for (std::int64_t i = i0; i < i1; ++i) {
+                  const std::size_t v = v0 + std::size_t(i);
+                  heat_J_K[std::size_t(cellOf(0, i))] +=
+                      voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
+                }
+              }
+            for (std::int64_t ci = inside[0].first; ci < inside[0].end; ++ci) {
+              const std::size_t c = cellIndex(ci, cj, ck);
+              deviation_[c] = float(heat_J_K[std::size_t(ci)] / heatCapacity_J_K_[c]);
+            }
+          }
       });
 }
 
@@ -350,10 +464,11 @@ float FarField::sumCellPowers(const StepInputs& in) {
   cellPower_W_m3_.resize(deviation_.size());
   cellPowerSum_W_m3_.resize(deviation_.size());
   cellPowerPeak_W_m3_.resize(deviation_.size());
+  const auto nx = std::size_t(g.size[0]);
   return parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(cells_[2])}, 1, 0.0f,
       [&](parallel::IndexRange planes) {
-        float low = 0.0f;
+        std::vector<float> lowest(nx, 0.0f);  // per voxel column of the row, for vectorising
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
           for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
             // A row of cells at a time, each cell adding its voxels in the order k, j, i.
@@ -363,33 +478,48 @@ float FarField::sumCellPowers(const StepInputs& in) {
             std::fill_n(sum_W_m3, cells_[0], 0.0);
             std::fill_n(peak, cells_[0], 0.0f);
             for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
-                const float* row = power.data() + g.linearIndex(0, j, k);
-                for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
-                  for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci);
-                       ++i) {
-                    sum_W_m3[ci] += row[i];
-                    peak[ci] = std::max(peak[ci], row[i]);
-                    low = std::min(low, row[i]);
-                  }
-              }
-            for (std::int64_t ci = 0; ci < cells_[0]; ++ci) finishCellPower(in, ci, cj, ck);
+              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
+                addRowPower(power.data() + g.linearIndex(0, j, k), sum_W_m3, peak, lowest.data());
+            finishCellPowers(in, cj, ck);
           }
-        return low;
+        return *std::min_element(lowest.begin(), lowest.end());
       },
       [](float a, float b) { return std::min(a, b); });
 }
 
-void FarField::finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj,
-                               std::int64_t ck) {
-  const std::size_t c = cellIndex(ci, cj, ck);
+void FarField::addRowPower(const float* row, double* sum_W_m3, float* peak, float* lowest) const {
+  // Offset d of every cell but the last (coarsening_ wide), then the last cell's voxels: each
+  // cell still adds its voxels in the order i, and the loops over cells vectorise.
+  const std::int64_t nx = grid_->geometry.size[0], regular = cells_[0] - 1;
+  for (std::int64_t d = 0; d < coarsening_; ++d)
+    for (std::int64_t ci = 0; ci < regular; ++ci) {
+      const float p = row[ci * coarsening_ + d];
+      sum_W_m3[ci] += double(p);
+      peak[ci] = std::max(peak[ci], p);
+    }
+  for (std::int64_t i = regular * coarsening_; i < nx; ++i) {
+    sum_W_m3[regular] += double(row[i]);
+    peak[regular] = std::max(peak[regular], row[i]);
+  }
+  for (std::int64_t i = 0; i < nx; ++i) lowest[i] = std::min(lowest[i], row[i]);
+}
+
+void FarField::finishCellPowers(const StepInputs& in, std::int64_t cj, std::int64_t ck) {
+  const std::size_t c0 = cellIndex(0, cj, ck);
+  const double* sum_W_m3 = cellPowerSum_W_m3_.data() + c0;
+  float* mean_W_m3 = cellPower_W_m3_.data() + c0;
+  const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
+  bool finite = true;
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    finite = finite && std::isfinite(sum_W_m3[ci]);
+    mean_W_m3[ci] = float(sum_W_m3[ci] / double(width(0, ci) * rowVoxels));
+  }
+  if (finite) return;
   // A power that is not a number is caught before it spreads (as planeBounds does).
-  if (!std::isfinite(cellPowerSum_W_m3_[c]))
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
     forEachVoxel(ci, cj, ck, [&](std::size_t v) {
       if (!std::isfinite((*in.power_W_m3)[v])) throwPowerNotANumber(v);
     });
-  cellPower_W_m3_[c] =
-      float(cellPowerSum_W_m3_[c] / double(width(0, ci) * width(1, cj) * width(2, ck)));
 }
 
 Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t margin,
@@ -470,13 +600,15 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid_->voxelSize_m();
   const double stepVolume_m3s = h_m * h_m * h_m * in.step_s;
   const auto nx = std::size_t(g.size[0]);
+  const CellRanges inPrevious = insideCells(previous);
   // One plane of cells per task, so that each cell's sum is one task's.
   return parallel::parallelReduce(
       parallel::IndexRange{0, std::size_t(cells_[2])}, 1, Bounds{},
       [&](parallel::IndexRange cellPlanes) {
         Bounds m;
         std::vector<float> power(nx), deviation(nx);
-        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1])), interpolatedSum;
+        std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
+        PowerSums interpolated;
         std::vector<char> quietRow(static_cast<std::size_t>(cells_[1]));
         for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
           std::fill(missed_J.begin(), missed_J.end(), 0.0);
@@ -519,31 +651,38 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                 forEachLoudRun(j, ck, 0, g.size[0], examine);
               }
             }
-          addMissedHeat(ck, previous, tolerance_K, paddedPower, stepVolume_m3s, missed_J,
-                        interpolatedSum, m);
+          addMissedHeat(ck, inPrevious, tolerance_K, paddedPower, stepVolume_m3s, missed_J,
+                        interpolated, m);
         }
         return m;
       },
       Bounds::merge);
 }
 
-void FarField::addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,
                              const PaddedCells& paddedPower, double stepVolume_m3s,
-                             std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
+                             std::vector<double>& missed_J, PowerSums& interpolated,
                              Bounds& marks) {
-  interpolatedPowerSums(paddedPower, ck, interpolatedSum);
-  for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+  // The interpolant's sums only where a quiet cell needs them (the others' missed heat is their
+  // voxels').
+  const char* quiet = quietCell_.data() + cellIndex(0, 0, ck);
+  if (std::any_of(quiet, quiet + cells_[0] * cells_[1], [](char q) { return q != 0; }))
+    interpolatedPowerSums(paddedPower, ck, interpolated);
+  const bool previousPlane = inPrevious[2].holds(ck);
+  for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+    const bool previousRow = previousPlane && inPrevious[1].holds(cj);
     for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-      if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+      if (previousRow && inPrevious[0].holds(ci)) continue;
       const std::size_t c = cellIndex(ci, cj, ck), n = std::size_t(ci + cells_[0] * cj);
       if (quietCell_[c] != 0)
-        missed_J[n] = (cellPowerSum_W_m3_[c] - interpolatedSum[n]) * stepVolume_m3s;
+        missed_J[n] = (cellPowerSum_W_m3_[c] - interpolated.sums[n]) * stepVolume_m3s;
       misplacedHeating_K_[c] += float(missed_J[n] / heatCapacity_J_K_[c]);
       if (std::abs(double(misplacedHeating_K_[c])) <= tolerance_K) continue;
       marks.include(ci * coarsening_, cj * coarsening_, ck * coarsening_);
       marks.include(ci * coarsening_ + width(0, ci) - 1, cj * coarsening_ + width(1, cj) - 1,
                     ck * coarsening_ + width(2, ck) - 1);
     }
+  }
 }
 
 void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
@@ -562,29 +701,38 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
     std::copy_n(largest.begin(), stride, spread.begin());
     std::copy_n(largest.end() - std::ptrdiff_t(stride), stride,
                 spread.end() - std::ptrdiff_t(stride));
+    const float* from = largest.data();
+    float* to = spread.data();
     for (std::size_t n = stride; n + stride < largest.size(); ++n)
-      spread[n] = std::max({largest[n - stride], largest[n], largest[n + stride]});
+      to[n] = std::max(std::max(from[n - stride], from[n]), from[n + stride]);
     largest.swap(spread);
   }
   const double bound_W_m3 = tolerance_K * smallestHeatCapacity_J_m3K_ / in.step_s;
+  const CellRanges inside = insideCells(previous);
   forEachCellPlane([&](std::int64_t ck) {
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
-        const std::size_t c = cellIndex(ci, cj, ck);
-        const float around = largest[std::size_t(
-            (ci + 1) + paddedPower.sx * ((cj + 1) + paddedPower.sy * (ck + 1)))];
-        quietCell_[c] = double(std::max(around, cellPowerPeak_W_m3_[c])) <= bound_W_m3 ? 1 : 0;
-      }
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) {
+      const std::size_t c0 = cellIndex(0, cj, ck);
+      const float* around =
+          largest.data() + std::size_t(1 + paddedPower.sx * ((cj + 1) + paddedPower.sy * (ck + 1)));
+      const float* peak = cellPowerPeak_W_m3_.data() + c0;
+      char* quiet = quietCell_.data() + c0;
+      for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+        quiet[ci] = double(std::max(around[ci], peak[ci])) <= bound_W_m3 ? 1 : 0;
+      // The cells inside the last box are never quiet (their voxels are examined).
+      if (inside[2].holds(ck) && inside[1].holds(cj))
+        std::fill(quiet + inside[0].first, quiet + inside[0].end, 0);
+    }
   });
 }
 
 void FarField::interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
-                                     std::vector<double>& sums) const {
+                                     PowerSums& out) const {
   // Node c - 1 + d is padded index c + d. The weights' sums along z, then y, then x.
   const std::int64_t sx = paddedPower.sx, sy = paddedPower.sy;
   const auto& wz = cellWeightSums_[2][std::size_t(ck)];
-  std::vector<double> alongZ(std::size_t(sx * sy), 0.0), alongY(static_cast<std::size_t>(sx));
+  std::vector<double>&alongZ = out.alongZ, &alongY = out.alongY, &sums = out.sums;
+  alongZ.assign(std::size_t(sx * sy), 0.0);
+  alongY.resize(static_cast<std::size_t>(sx));
   for (std::int64_t dz = 0; dz < 3; ++dz) {
     const float* plane = paddedPower.value.data() + std::size_t(sx * sy * (ck + dz));
     for (std::size_t n = 0; n < alongZ.size(); ++n)
@@ -619,10 +767,124 @@ const Bounds& FarField::vesselBounds(const StepInputs& in) {
   return vessels_;
 }
 
+void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck,
+                                bool damageChanged, const CellRanges& held,
+                                std::vector<double>& conductivity_W_mK,
+                                std::vector<double>& power_W, std::vector<double>& perfusion_W_K) {
+  const double arterial = in.parameters->arterialTemperature_degC;
+  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
+  const std::size_t c0 = cellIndex(0, cj, ck);
+  const std::int64_t regular = cells_[0] - 1;  // cells coarsening_ wide
+  // A one-tissue cell's conductivity sum is its k at the cell's temperature added once per
+  // voxel (conductivitySum's terms); the cells of a row add theirs side by side.
+  thread_local std::vector<double> k, sum;
+  k.resize(std::size_t(cells_[0]));
+  sum.assign(std::size_t(cells_[0]), 0.0);
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const int tissue = cellTissue_[c0 + std::size_t(ci)];
+    k[std::size_t(ci)] = tissue >= 0 ? (*tissues_)[std::size_t(tissue)].conductivityAt(
+                                           arterial + deviation_[c0 + std::size_t(ci)])
+                                     : 0.0;
+  }
+  for (std::int64_t n = coarsening_ * rowVoxels; n > 0; --n)
+    for (std::int64_t ci = 0; ci < regular; ++ci) sum[std::size_t(ci)] += k[std::size_t(ci)];
+  for (std::int64_t n = width(0, regular) * rowVoxels; n > 0; --n)
+    sum[std::size_t(regular)] += k[std::size_t(regular)];
+  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const std::size_t c = c0 + std::size_t(ci);
+    const double voxels = double(width(0, ci) * rowVoxels);
+    if (cellTissue_[c] < 0)
+      sum[std::size_t(ci)] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]);
+    conductivity_W_mK[c] = sum[std::size_t(ci)] / voxels;
+    power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
+    // A cell inside the fine box is held: only its conductivity (for its faces) counts.
+    perfusion_W_K[c] = 0.0;
+    if (heldRow && held[0].holds(ci)) continue;
+    if (damageChanged) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
+    perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
+  }
+}
+
+double FarField::faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
+  const double h_m = grid_->voxelSize_m();
+  const double w[3] = {cellWidth_[0][std::size_t(ci)], cellWidth_[1][std::size_t(cj)],
+                       cellWidth_[2][std::size_t(ck)]};
+  return w[(axis + 1) % 3] * w[(axis + 2) % 3] * h_m * h_m;
+}
+
+void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
+  const std::size_t c0 = cellIndex(0, cj, ck);
+  const double* k = coarseConductivity_W_mK_.data() + c0;
+  StencilSystem& s = system_;
+  // Each cell's faces towards +x, +y, +z (harmonic mean of the two cells' k over the distance
+  // between their centres); at the grid's far faces, to arterial temperature half a cell away.
+  // The row's cells but the last share their widths, so the loops over them vectorise.
+  const std::int64_t last = cells_[0] - 1;
+  const auto n = std::size_t(last);
+  auto face = [](double kA, double kB, double area_m2, double distance_m) {
+    return float(double(harmonicMean(kA, kB)) * area_m2 / distance_m);
+  };
+  auto edge = [](double kA, double area_m2, double distance_m) {
+    return float(kA * area_m2 / distance_m);
+  };
+  float* faceX = s.faceX.data() + c0;
+  const double areaX_m2 = faceArea_m2(0, 0, cj, ck);
+  for (std::size_t ci = 0; ci < n; ++ci)
+    faceX[ci] = face(k[ci], k[ci + 1], areaX_m2, centreDistance_m_[0][ci]);
+  faceX[n] = edge(k[n], areaX_m2, edgeDistance_m_[0][n]);
+  const std::int64_t index[3] = {0, cj, ck};
+  for (int a = 1; a < 3; ++a) {
+    float* faces = (a == 1 ? s.faceY.data() : s.faceZ.data()) + c0;
+    const std::int64_t along = index[a];
+    const double regularArea_m2 = faceArea_m2(a, 0, cj, ck),
+                 lastArea_m2 = faceArea_m2(a, last, cj, ck);
+    if (along + 1 < cells_[a]) {
+      const double* next =
+          k + (a == 1 ? std::size_t(cells_[0]) : std::size_t(cells_[0] * cells_[1]));
+      const double distance_m = centreDistance_m_[a][std::size_t(along)];
+      for (std::size_t ci = 0; ci < n; ++ci)
+        faces[ci] = face(k[ci], next[ci], regularArea_m2, distance_m);
+      faces[n] = face(k[n], next[n], lastArea_m2, distance_m);
+    } else {
+      const double distance_m = edgeDistance_m_[a][std::size_t(along)];
+      for (std::size_t ci = 0; ci < n; ++ci) faces[ci] = edge(k[ci], regularArea_m2, distance_m);
+      faces[n] = edge(k[n], lastArea_m2, distance_m);
+    }
+  }
+}
+
+void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
+                         const CellRanges& held) {
+  const std::vector<double>& k = coarseConductivity_W_mK_;
+  StencilSystem& s = system_;
+  const std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
+  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
+  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
+  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
+  // grid's near faces).
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const std::size_t c = cellIndex(ci, cj, ck);
+    const std::int64_t index[3] = {ci, cj, ck};
+    double sum = 0.0;
+    for (int a = 0; a < 3; ++a) {
+      const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
+                                       : k[c] * faceArea_m2(a, ci, cj, ck) / edgeDistance_m_[a][0];
+      sum += double((*faces[a])[c]) + down;
+    }
+    const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
+    s.diagonal[c] = float(storage_W_K + coarsePerfusion_W_K_[c] + sum);
+    s.rightHandSide[c] = float(storage_W_K * deviation_[c] + coarsePower_W_[c]);
+    const bool isHeld = heldRow && held[0].holds(ci);
+    s.inverseDiagonal[c] = isHeld ? 0.0f : 1.0f / s.diagonal[c];
+    coarseSolution_K_[c] =
+        isHeld ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+  }
+}
+
 long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
-  const double arterial = p.arterialTemperature_degC, h_m = grid_->voxelSize_m();
-  const double volume_m3 = h_m * h_m * h_m;
   const std::size_t count = deviation_.size();
   startDeviation_ = deviation_;
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
@@ -634,23 +896,12 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   perfusion_W_K.resize(count);
   power_W.resize(count);
   conductivity_W_mK.resize(count);
-  parallel::parallelFor({0, std::size_t(cells_[2])}, 1, [&](parallel::IndexRange planes) {
-    for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) {
-      const bool changed = damageChanged_[std::size_t(ck)] != 0;
-      damageChanged_[std::size_t(ck)] = 0;
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          const std::size_t c = cellIndex(ci, cj, ck);
-          const double voxels = double(width(0, ci) * width(1, cj) * width(2, ck));
-          conductivity_W_mK[c] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]) / voxels;
-          power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
-          // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-          perfusion_W_K[c] = 0.0;
-          if (cellInside(fine, ci, cj, ck)) continue;
-          if (changed) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
-          perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
-        }
-    }
+  const CellRanges held = insideCells(fine);
+  forEachCellPlane([&](std::int64_t ck) {
+    const bool changed = damageChanged_[std::size_t(ck)] != 0;
+    damageChanged_[std::size_t(ck)] = 0;
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
+      cellCoefficients(in, cj, ck, changed, held, conductivity_W_mK, power_W, perfusion_W_K);
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
@@ -658,47 +909,11 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   s.resize(cells_[0], cells_[1], cells_[2]);
   std::vector<float>& x = coarseSolution_K_;
   x.resize(count);
-  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
-  std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
-  // Visits every cell with its index and its widths in fine voxels, one plane per task.
-  auto forEachCell = [&](auto&& visit) {
-    forEachCellPlane([&](std::int64_t ck) {
-      for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-        for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-          const std::int64_t index[3] = {ci, cj, ck};
-          const std::array<double, 3> w = {double(width(0, ci)), double(width(1, cj)),
-                                           double(width(2, ck))};
-          visit(cellIndex(ci, cj, ck), index, w);
-        }
-    });
-  };
-  // Each cell's faces towards +x, +y, +z; at the grid's far faces, to arterial temperature.
-  forEachCell([&](std::size_t c, const std::int64_t* index, const std::array<double, 3>& w) {
-    for (int a = 0; a < 3; ++a) {
-      const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-      const double kA = conductivity_W_mK[c];
-      (*faces[a])[c] = index[a] + 1 < cells_[a]
-                           ? float(double(harmonicMean(kA, conductivity_W_mK[c + stride[a]])) *
-                                   area_m2 / (0.5 * (w[a] + double(width(a, index[a] + 1))) * h_m))
-                           : float(kA * area_m2 / (0.5 * w[a] * h_m));
-    }
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) coarseFaces(cj, ck);
   });
-  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
-  // grid's near faces).
-  forEachCell([&](std::size_t c, const std::int64_t* index, const std::array<double, 3>& w) {
-    double sum = 0.0;
-    for (int a = 0; a < 3; ++a) {
-      const double area_m2 = w[(a + 1) % 3] * w[(a + 2) % 3] * h_m * h_m;
-      const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
-                                       : conductivity_W_mK[c] * area_m2 / (0.5 * w[a] * h_m);
-      sum += double((*faces[a])[c]) + down;
-    }
-    const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
-    s.diagonal[c] = float(storage_W_K + perfusion_W_K[c] + sum);
-    s.rightHandSide[c] = float(storage_W_K * deviation_[c] + power_W[c]);
-    const bool held = cellInside(fine, index[0], index[1], index[2]);
-    s.inverseDiagonal[c] = held ? 0.0f : 1.0f / s.diagonal[c];
-    x[c] = held ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+  forEachCellPlane([&](std::int64_t ck) {
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) coarseRow(in, cj, ck, held);
   });
   const SolveStatistics statistics =
       solveConjugateGradient(s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
@@ -718,17 +933,20 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
 
 void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
                           const std::vector<float>& fineDeviation_K) {
-  const ImageGeometry& g = grid_->geometry;
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   // Refluxing: the heat (J) each cell beyond the box got from the fine solve, less what the
   // coarse step gave it across the same faces.
-  std::vector<double> correction_J(deviation_.size(), 0.0);
+  // (Kept zero between steps: only the cells it touches are read and cleared below.)
+  std::vector<double>& correction_J = correction_J_;
+  correction_J.resize(deviation_.size(), 0.0);
+  std::vector<std::size_t>& touched = correctedCells_;
+  touched.clear();
   for (const BoxFace& face : faces) {
     const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
                           (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
-    const auto u = std::int64_t(face.beyond);
-    correction_J[cellIndex(cellOf(0, u % g.size[0]), cellOf(1, (u / g.size[0]) % g.size[1]),
-                           cellOf(2, u / (g.size[0] * g.size[1])))] += flow_W * in.step_s;
+    const std::size_t c = cellContaining(face.beyond);
+    correction_J[c] += flow_W * in.step_s;
+    touched.push_back(c);
   }
   if (fine.voxelCount() > 0) {
     const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
@@ -750,18 +968,23 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
               correction_J[beyond] -= double((*coarseFaces[a])[beyond]) *
                                       (double(startDeviation_[inside]) - deviation_[beyond]) *
                                       in.step_s;
+              touched.push_back(beyond);
             }
             if (index[a] == last[a] && index[a] + 1 < cells_[a]) {
               const std::size_t beyond = inside + stride[a];
               correction_J[beyond] -= double((*coarseFaces[a])[inside]) *
                                       (double(startDeviation_[inside]) - deviation_[beyond]) *
                                       in.step_s;
+              touched.push_back(beyond);
             }
           }
         }
   }
-  for (std::size_t c = 0; c < correction_J.size(); ++c)
+  // Each touched cell once (its correction is cleared when applied).
+  for (std::size_t c : touched) {
     if (correction_J[c] != 0.0) deviation_[c] += float(correction_J[c] / heatCapacity_J_K_[c]);
+    correction_J[c] = 0.0;
+  }
   // The cells inside take the fine solution's heat content, and the voxels outside the
   // interpolant of the corrected cells.
   const std::int64_t nx = fine.extent(0), ny = fine.extent(1);

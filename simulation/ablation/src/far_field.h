@@ -97,6 +97,8 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
+  // The cell (cellIndex) that holds grid voxel v (linear index).
+  std::size_t cellContaining(std::size_t v) const;
   // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
   // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
   double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -107,6 +109,25 @@ class FarField {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
   bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
+  // Per axis, the cells first .. end - 1 that lie inside `box` along that axis: a cell is inside
+  // the box (cellInside) when it is inside along all three.
+  struct CellRange {
+    std::int64_t first = 0, end = 0;
+    bool holds(std::int64_t c) const { return c >= first && c < end; }
+  };
+  using CellRanges = std::array<CellRange, 3>;
+  CellRanges insideCells(const Box& box) const;
+  // solveCoarse's row of cells (cj, ck), in three passes: each cell's mean conductivity at its
+  // temperature, power and perfusion (summed again where damageChanged; none for the cells
+  // `held` inside the fine box); the faces towards +x, +y, +z; the stencil rows and first
+  // guesses.
+  void cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck, bool damageChanged,
+                        const CellRanges& held, std::vector<double>& conductivity_W_mK,
+                        std::vector<double>& power_W, std::vector<double>& perfusion_W_K);
+  void coarseFaces(std::int64_t cj, std::int64_t ck);
+  void coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck, const CellRanges& held);
+  // The area (m2) of cell (ci, cj, ck)'s faces across `axis`.
+  double faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
   // The smallest box of whole cells that holds `box` (not empty along any axis).
   Box wholeCells(const Box& box) const;
   // The bounds of the grid's flowing-blood voxels (StepInputs::wallCoefficient_W_m2K > 0),
@@ -148,18 +169,27 @@ class FarField {
       i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
     }
   }
-  // misrepresented's far cells of plane ck: the heat their interpolated power missed
-  // (missed_J per cell of the plane from the voxels, or for quiet cells from the cell sums),
-  // summed over the steps (misplacedHeating_K_); marks the cells where it passed the tolerance.
-  void addMissedHeat(std::int64_t ck, const Box& previous, double tolerance_K,
+  // The interpolated power summed over each cell of a plane (sums, ci + cells x cj), and the
+  // weighted planes and rows it is formed from (interpolatedPowerSums).
+  struct PowerSums {
+    std::vector<double> alongZ, alongY, sums;
+  };
+  // misrepresented's far cells of plane ck (outside the cells inPrevious): the heat their
+  // interpolated power missed (missed_J per cell of the plane from the voxels, or for quiet cells
+  // from the cell sums), summed over the steps (misplacedHeating_K_); marks the cells where it
+  // passed the tolerance.
+  void addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,
                      const PaddedCells& paddedPower, double stepVolume_m3s,
-                     std::vector<double>& missed_J, std::vector<double>& interpolatedSum,
-                     Bounds& marks);
+                     std::vector<double>& missed_J, PowerSums& interpolated, Bounds& marks);
   // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
   // that is not a number throws); returns the lowest voxel power (at most 0).
   float sumCellPowers(const StepInputs& in);
-  // cellPower_W_m3_ of cell (ci, cj, ck) from its sum; throws for a power that is not a number.
-  void finishCellPower(const StepInputs& in, std::int64_t ci, std::int64_t cj, std::int64_t ck);
+  // One row of voxel powers into its row of cells' sums and peaks; lowest[i]: the lowest power
+  // seen at column i.
+  void addRowPower(const float* row, double* sum_W_m3, float* peak, float* lowest) const;
+  // cellPower_W_m3_ of the row of cells (cj, ck) from their sums; throws for a power that is not
+  // a number.
+  void finishCellPowers(const StepInputs& in, std::int64_t cj, std::int64_t ck);
   // quietCell_: the cells outside `previous` none of whose voxels' heating the interpolated power
   // can misrepresent by more than tolerance_K. With every power >= 0 a voxel's power and its
   // interpolant (a convex combination of the 3 x 3 x 3 cells' mean powers around its cell) both
@@ -170,8 +200,7 @@ class FarField {
   // Per cell of plane ck (ci + cells x cj): the interpolated power summed over its voxels
   // (W/m3), from the 27 padded cells around it and the per-axis sums of the interpolation
   // weights (cellWeightSums_), one axis at a time.
-  void interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck,
-                             std::vector<double>& sums) const;
+  void interpolatedPowerSums(const PaddedCells& paddedPower, std::int64_t ck, PowerSums& out) const;
   // body(v) for every voxel of cell (ci, cj, ck).
   template <class Body>
   void forEachVoxel(std::int64_t ci, std::int64_t cj, std::int64_t ck, Body&& body) const {
@@ -198,6 +227,11 @@ class FarField {
   template <class VoxelAt>
   void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                         VoxelAt&& voxelAt) const;
+  // interpolatePlane's shift for the row of cells (cj, ck) in `region` outside the cells `skip`
+  // (insideCells of the excluded box): rowAt(j, k) gives the float* of voxel row (j, k) (index i).
+  template <class RowAt>
+  void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const CellRanges& skip,
+                    RowAt&& rowAt) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
@@ -210,9 +244,13 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
+  // Per axis and cell: its width in voxels, the distance (m) from its centre to the next cell's
+  // and to its own face (the coarse step's conductances).
+  std::array<std::vector<double>, 3> cellWidth_, centreDistance_m_, edgeDistance_m_;
   // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
-  std::vector<double> heatCapacity_J_K_;  // per cell: sum of rho c h^3 of its voxels
+  std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
+  std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
@@ -249,6 +287,9 @@ class FarField {
   std::vector<float> writtenFrom_;
   std::vector<char> planeWritten_;
   SolverWorkspace work_;
+  // absorbFine's refluxing corrections per cell (J; zero between steps) and the cells it touched.
+  std::vector<double> correction_J_;
+  std::vector<std::size_t> correctedCells_;
   Bounds vessels_;
   bool vesselsFound_ = false;
 };
