@@ -678,13 +678,16 @@ struct ExteriorSums {
   double heatWeighted = 0.0;
   float lowest = std::numeric_limits<float>::infinity();
   float highest = -std::numeric_limits<float>::infinity();
-  void take(const float* t, const float* reference, const float* q, std::size_t count) {
+  // copy: where the temperatures are written as they are read.
+  void take(const float* t, const float* reference, const float* q, float* copy,
+            std::size_t count) {
     using Pack = stdx::native_simd<float>;
     Pack sum = 0.0f, low = lowest, high = highest;
     std::size_t v = 0;
     for (; v + Pack::size() <= count; v += Pack::size()) {
       const Pack tv(t + v, stdx::element_aligned), rv(reference + v, stdx::element_aligned),
           qv(q + v, stdx::element_aligned);
+      tv.copy_to(copy + v, stdx::element_aligned);
       sum += qv * stdx::abs(tv - rv);
       low = stdx::min(low, tv);
       high = stdx::max(high, tv);
@@ -693,6 +696,7 @@ struct ExteriorSums {
     lowest = stdx::hmin(low);
     highest = stdx::hmax(high);
     for (; v < count; ++v) {
+      copy[v] = t[v];
       stretch += double(q[v] * std::abs(t[v] - reference[v]));
       lowest = std::min(lowest, t[v]);
       highest = std::max(highest, t[v]);
@@ -716,13 +720,15 @@ double exteriorChangeBound(double perKelvin, double heatWeighted_K, double heatS
 
 }  // namespace
 
-RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature) const {
+RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature,
+                                                std::vector<float>& copy) const {
+  copy.resize(temperature.size());
   const std::vector<float>& reference = temperatureAtFull_;
   const std::vector<float>& q = unitHeating_W_m3_;  // outside the box: the full solve's
   const ExteriorSums sums = reduceOutsideBox(
       ExteriorSums{},
       [&](std::size_t first, std::size_t last, ExteriorSums& x) {
-        x.take(&temperature[first], &reference[first], &q[first], last - first);
+        x.take(&temperature[first], &reference[first], &q[first], &copy[first], last - first);
       },
       ExteriorSums::combine);
   // A NaN temperature makes the sum NaN, and no bound then decides.
@@ -821,7 +827,7 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   // The outside's temperatures are read only for a decision the box's sums leave open.
   std::optional<ExteriorChange> scanned;
   auto exterior = [&]() -> const ExteriorChange& {
-    if (!scanned) scanned = scanExterior(temperature);
+    if (!scanned) scanned = scanExterior(temperature, temperatureScanned_);
     return *scanned;
   };
   bool exteriorComputed = false;
@@ -834,7 +840,8 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
     ++exteriorBoundsOpen_;
     // The sums as they were: sigma outside of this step's temperatures against the last solve's.
     computeExterior();
-    conductivities(grid, temperatureAtSolve_, solvedSigma_S_m_, Region::Exterior);
+    conductivities(grid, lastSolveFull_ ? temperatureAtFull_ : temperatureAtSolve_,
+                   solvedSigma_S_m_, Region::Exterior);
     resolve = weightedConductivityChange(sigma) > settings_.resolveConductanceChange
                   ? Verdict::Yes
                   : Verdict::No;
@@ -849,8 +856,9 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   }
   if (nested == Verdict::Yes) {
     solveNestedPotential(grid, sigma);
-    temperatureAtSolve_.assign(temperature.begin(), temperature.end());
     exteriorAtSolve_ = exterior();
+    temperatureAtSolve_.swap(temperatureScanned_);  // the scan copied the outside's
+    lastSolveFull_ = false;
     return;
   }
   computeExterior();
@@ -871,8 +879,8 @@ bool RfSource::exteriorBounded() const {
 
 void RfSource::keepExterior(std::span<const float> temperature) {
   temperatureAtFull_.assign(temperature.begin(), temperature.end());
-  temperatureAtSolve_ = temperatureAtFull_;
-  exteriorAtFull_ = scanExterior(temperature);
+  lastSolveFull_ = true;
+  exteriorAtFull_ = scanExterior(temperature, temperatureScanned_);
   exteriorAtSolve_ = exteriorAtFull_;
   // The full solve's SAR outside the box where sigma conducts: the weights the sums count
   // there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).

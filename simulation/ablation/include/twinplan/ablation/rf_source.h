@@ -293,7 +293,9 @@ class RfSource : public HeatSource {
   };
   enum class Verdict { No, Yes, Open };
   bool exteriorBounded() const;
-  ExteriorChange scanExterior(std::span<const float> temperature_degC) const;
+  // The outside's temperatures are copied to copy (resized to the grid) as they are read.
+  ExteriorChange scanExterior(std::span<const float> temperature_degC,
+                              std::vector<float>& copy) const;
   // The largest |sigma(a) / sigma(b) - 1| / |a - b| of the grid's tissues below vaporisation
   // for b within the reference's range (infinity where either lies above it).
   double conductivityChangePerKelvin(const AblationGrid& grid, const ExteriorChange& reference,
@@ -402,10 +404,13 @@ class RfSource : public HeatSource {
   // fullHeatingSum_: the full solve's SAR summed (heatingSum).
   std::vector<double> fullPotential_V_;
   std::vector<float> fullHeating_W_m3_, fullSigma_S_m_;
-  // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and of the
-  // last solve (the outside's sigma is theirs), their summaries, the full solve's SAR outside
-  // the box summed (where sigma > 0), and an array for the outside's sigma of the full solve.
-  std::vector<float> temperatureAtFull_, temperatureAtSolve_, exteriorScratch_;
+  // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
+  // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
+  // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
+  // sigma > 0); an array for the outside's sigma of the full solve.
+  std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_,
+      exteriorScratch_;
+  bool lastSolveFull_ = true;
   ExteriorChange exteriorAtFull_, exteriorAtSolve_;
   double exteriorHeatingSum_ = 0.0;
   int exteriorBoundsOpen_ = 0;
