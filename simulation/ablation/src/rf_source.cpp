@@ -414,8 +414,8 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& 
       solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
                        noProgress(), *potentialWorkspace_);
   // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
-  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
-               solution.iterations, sigma);
+  keepSolution(solution.heating_W_m3, solution.potential_V, solution.power_W, solution.iterations,
+               sigma);
   if (settings_.nestedPotential) recordNestedBoundary(grid);
 }
 
@@ -462,7 +462,6 @@ void RfSource::indexNestedFaces() {
 }
 
 void RfSource::keepFullSolve() {
-  indexNestedFaces();
   fullFaceCurrent_A_ = 0.0;
   const std::vector<double>& u = unitPotential_V_;
   for (NestedFace& face : nestedFaces_) {
@@ -586,10 +585,10 @@ void RfSource::forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& ro
           std::size_t(count * ((j - nestedLo_[1]) + by * (k - nestedLo_[2]))), count);
 }
 
-void RfSource::keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+void RfSource::keepSolution(std::vector<float>& heating_W_m3, std::vector<double>& potential_V,
                             double power_W, int iterations, std::vector<float>& sigma) {
-  unitHeating_W_m3_ = std::move(heating_W_m3);
-  unitPotential_V_ = std::move(potential_V);
+  unitHeating_W_m3_.swap(heating_W_m3);  // the caller may reuse the old arrays
+  unitPotential_V_.swap(potential_V);
   unitPower_W_ = power_W;
   solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
@@ -603,9 +602,13 @@ void RfSource::keepSolution(std::vector<float>&& heating_W_m3, std::vector<doubl
 }
 
 void RfSource::recordNestedBoundary(const AblationGrid& grid) {
+  if (nestedFaces_.empty()) listNestedFaces(grid);
+  keepFullSolve();
+}
+
+void RfSource::listNestedFaces(const AblationGrid& grid) {
   const ImageGeometry& g = grid.geometry;
   setNestedBox(grid);
-  nestedFaces_.clear();
   auto inBox = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
     return i >= nestedLo_[0] && i < nestedHi_[0] && j >= nestedLo_[1] && j < nestedHi_[1] &&
            k >= nestedLo_[2] && k < nestedHi_[2];
@@ -625,21 +628,27 @@ void RfSource::recordNestedBoundary(const AblationGrid& grid) {
           nestedFaces_.push_back({v, g.linearIndex(q[0], q[1], q[2])});
         }
       }
-  keepFullSolve();
+  indexNestedFaces();
 }
 
 void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma) {
   setNestedBox(grid);
   if (!composite_) composite_ = std::make_unique<detail::CompositePotential>();
-  detail::CompositeSolution solution =
-      composite_->solve(grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0, unitPotential_V_,
-                        outsideScale_, settings_.solver);
-  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
-               solution.iterations, sigma);
-  nestedFaces_.clear();
-  nestedFaces_.reserve(solution.faces.size());
-  for (const detail::CompositeFace& face : solution.faces)
-    nestedFaces_.push_back({face.inner, face.outer, 0.0f, face.outerResistance});
+  if (!compositeFields_) compositeFields_ = std::make_unique<detail::CompositeSolution>();
+  detail::CompositeSolution& solution = *compositeFields_;
+  composite_->solveInto(solution, grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0,
+                        unitPotential_V_, outsideScale_, settings_.solver);
+  keepSolution(solution.heating_W_m3, solution.potential_V, solution.power_W, solution.iterations,
+               sigma);
+  // The box's faces are listed once (the box is fixed); their cells' resistances change.
+  const std::vector<detail::CompositeFace>& faces = composite_->faces();
+  if (nestedFaces_.size() != faces.size()) {
+    nestedFaces_.clear();
+    for (const detail::CompositeFace& face : faces) nestedFaces_.push_back({face.inner, face.outer});
+    indexNestedFaces();
+  }
+  for (std::size_t f = 0; f < faces.size(); ++f)
+    nestedFaces_[f].outerResistance = faces[f].outerResistance;
   keepFullSolve();
 }
 

@@ -220,6 +220,7 @@ struct RfLogEntry {
 namespace detail {
 struct PotentialWorkspace;  // rf_source.cpp: the solver's arrays, kept from solve to solve
 class CompositePotential;   // src/composite_potential.h
+struct CompositeSolution;
 }  // namespace detail
 
 class RfSource : public HeatSource {
@@ -319,14 +320,16 @@ class RfSource : public HeatSource {
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
   bool nestedBoundaryRecorded() const { return fullFaceCurrent_A_ > 0.0; }
   void recordNestedBoundary(const AblationGrid& grid);
+  // The faces between the nested box and the rest of the 1 mm grid, listed once.
+  void listNestedFaces(const AblationGrid& grid);
   // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
   void setNestedBox(const AblationGrid& grid);
-  // Each nested face's boxInner, from its inner voxel.
+  // Each nested face's boxInner, from its inner voxel (once, as the faces are listed).
   void indexNestedFaces();
   // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
   void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // A full solve's fields and this step's sigma (swapped in) become the unit solution.
-  void keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+  void keepSolution(std::vector<float>& heating_W_m3, std::vector<double>& potential_V,
                     double power_W, int iterations, std::vector<float>& sigma_S_m);
   // The full solve's fields and sigma kept for the nested solves that extend it.
   void keepFullSolve();
@@ -423,6 +426,7 @@ class RfSource : public HeatSource {
   std::unique_ptr<detail::PotentialWorkspace> potentialWorkspace_;
   std::unique_ptr<detail::PotentialWorkspace> nestedWorkspace_;  // the nested box's
   std::unique_ptr<detail::CompositePotential> composite_;
+  std::unique_ptr<detail::CompositeSolution> compositeFields_;  // its arrays, reused
 
   double deliveredPower_W_ = 0.0;
   double baselineImpedance_ohm_ = 0.0;
