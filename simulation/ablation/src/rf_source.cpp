@@ -471,17 +471,12 @@ void RfSource::keepFullSolve() {
     fullFaceCurrent_A_ +=
         nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
   }
-  // With the composite grid the nested steps leave the outside's potential and SAR as they are
-  // and read them scaled (outsideScale_): no copies.
-  if (!settings_.compositePotential) {
-    fullPotential_V_ = unitPotential_V_;
-    fullHeating_W_m3_ = unitHeating_W_m3_;
-  }
+  // The nested steps leave the outside's potential and SAR as they are and read them scaled
+  // (outsideScale_): no copies.
   if (!exteriorBounded()) fullSigma_S_m_ = solvedSigma_S_m_;
   fullHeatingSum_ = heatingSum(unitHeating_W_m3_);
   solvesSinceFull_ = 0;
   outsideScale_ = 1.0;
-  if (!settings_.compositePotential) return;
   // The full solve's power outside the box (the nested steps scale it by outsideScale_^2).
   fullOutsidePower_W_ = unitPower_W_ - boxPower_W();
 }
@@ -661,10 +656,9 @@ bool RfSource::nestedSolveAllowed(const AblationGrid&, std::span<const float> si
                                   std::span<const float> fullSigma_S_m) const {
   if (!nestedSolvePossible()) return false;
   // The change of sigma outside the box since the full solve, weighted by its SAR, as a
-  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). With
-  // the composite grid the nested steps leave the full solve's SAR outside the box as it was.
-  const std::vector<float>& fullHeating =
-      settings_.compositePotential ? unitHeating_W_m3_ : fullHeating_W_m3_;
+  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). The
+  // nested steps leave the full solve's SAR outside the box as it was.
+  const std::vector<float>& fullHeating = unitHeating_W_m3_;
   const double outside = reduceOutsideBox(
       0.0,
       [&](std::size_t first, std::size_t last, double& sum) {
@@ -881,9 +875,8 @@ void RfSource::solveFull(const AblationGrid& grid, std::span<const float> temper
 }
 
 bool RfSource::exteriorBounded() const {
-  // The composite grid's nested steps leave the SAR outside the box as the full solve left it.
-  return settings_.nestedPotential && settings_.compositePotential &&
-         settings_.boundedExteriorConductivity && !settings_.conductivityFollowsWater;
+  return settings_.nestedPotential && settings_.boundedExteriorConductivity &&
+         !settings_.conductivityFollowsWater;
 }
 
 void RfSource::keepExterior(std::span<const float> temperature) {
@@ -948,42 +941,24 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
                      solution.potential_V[face.boxInner];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
-  const Strides s(g);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
-  // With the composite grid the outside keeps the full solve's fields, scaled where they are
-  // read (outsideScale_): a nested step then writes the box only.
-  const bool boxOnly = settings_.compositePotential && withHeating;
-  if (boxOnly) {
-    forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+  // The outside keeps the full solve's fields, scaled where they are read (outsideScale_): a
+  // nested step writes the box only. A warm start (the full solve's first guess, on the 1 mm
+  // grid) scales the outside's potential in place; the full solve then writes every voxel.
+  forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+    if (withHeating)
       std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
                   unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
-      std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
-                  unitPotential_V_.begin() + std::ptrdiff_t(v0));
+    std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
+                unitPotential_V_.begin() + std::ptrdiff_t(v0));
+  });
+  if (!withHeating) {
+    forEachExteriorStretch([&](std::size_t first, std::size_t last) {
+      for (std::size_t v = first; v < last; ++v) unitPotential_V_[v] *= scale;
     });
-    outsideScale_ = scale;
-  } else {
-    forEachSlice(s, [&](std::int64_t k) {
-      const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
-      for (std::int64_t j = 0; j < s.ny; ++j) {
-        const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
-        const std::size_t v0 = g.linearIndex(0, j, k);
-        for (std::int64_t i = 0; i < s.nx; ++i) {
-          const std::size_t v = v0 + std::size_t(i);
-          if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
-            const std::size_t n =
-                box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-            if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
-            unitPotential_V_[v] = solution.potential_V[n];
-          } else {
-            if (withHeating)
-              unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
-            unitPotential_V_[v] = fullPotential_V_[v] * scale;
-          }
-        }
-      }
-    });
+    return solution.iterations;
   }
-  if (!withHeating) return solution.iterations;
+  outsideScale_ = scale;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   for (const NestedFace& face : nestedFaces_) {
     const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
@@ -991,16 +966,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
         float(faceShare(roles_[face.inner], roles_[face.outer]) *
               nestedFaceConductance(face, sigma) * dv * dv * perVolume);
   }
-  if (boxOnly) {
-    unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
-    return solution.iterations;
-  }
-  unitPower_W_ = sumOverSlices(s, [&](std::int64_t k) {
-    double sum = 0.0;
-    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v)
-      sum += unitHeating_W_m3_[v];
-    return sum * h_m * h_m * h_m;
-  });
+  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
   return solution.iterations;
 }
 

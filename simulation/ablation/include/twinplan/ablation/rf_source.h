@@ -354,7 +354,7 @@ class RfSource : public HeatSource {
   template <class T, class Stretch, class Combine>
   T reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) const;
   // The potential outside the nested box is unitPotential_V_ times this, the SAR there
-  // unitHeating_W_m3_ times its square (compositePotential: nested steps write the box only).
+  // unitHeating_W_m3_ times its square (nested steps write the box only).
   double outsideScale_ = 1.0;
   double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
   double boxPower_W() const;         // the unit SAR's power inside the nested box
@@ -402,11 +402,10 @@ class RfSource : public HeatSource {
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
-  // fullPotential_V_, fullHeating_W_m3_: without the composite grid only (with it the outside
-  // keeps the full solve's fields). fullSigma_S_m_: without boundedExteriorConductivity only.
-  // fullHeatingSum_: the full solve's SAR summed (heatingSum).
-  std::vector<double> fullPotential_V_;
-  std::vector<float> fullHeating_W_m3_, fullSigma_S_m_;
+  // fullSigma_S_m_: without boundedExteriorConductivity only (the nested steps keep the full
+  // solve's potential and SAR outside the box). fullHeatingSum_: the full solve's SAR summed
+  // (heatingSum).
+  std::vector<float> fullSigma_S_m_;
   // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
   // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
   // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
