@@ -465,10 +465,10 @@ TEST(AblationRfSource, TheExteriorsBoundTakesTheDecisionsOfEveryVoxelsSigma) {
   };
   const Step steps[] = {
       {setup.bodyTemperature(0.0), 1, 0, 0},  // the first solve: a full one
-      {heated, 2, 1, 0},                       // the box moved, the outside hardly: nested
-      {warmed(heated, 0.05f), 2, 1, 0},        // +0.05 K everywhere: the bound says no solve
-      {boilingCorner(hotter), 3, 2, 1},        // no bound for the nested check; it allows one
-      {boilingCorner(hotter), 3, 2, 2},        // no bound for the re-solve check; it says no
+      {heated, 2, 1, 0},                      // the box moved, the outside hardly: nested
+      {warmed(heated, 0.05f), 2, 1, 0},       // +0.05 K everywhere: the bound says no solve
+      {boilingCorner(hotter), 3, 2, 1},       // no bound for the nested check; it allows one
+      {boilingCorner(hotter), 3, 2, 2},       // no bound for the re-solve check; it says no
       {heatedAroundElectrode(setup.grid, 50.0, 8.0), 4, 2, 3}};  // beyond the box: full
   std::vector<float> powerA, powerB;
   int index = 0;

@@ -212,9 +212,9 @@ inline double collapsedConductivity(const TissueProperties& tissue, double tempe
                                     const RfSettings& settings) {
   auto linear = [&](double t) {
     return tissue.electricalConductivity_S_m *
-           std::max(kLowestConductivityFactor,
-                    1.0 + tissue.electricalConductivityCoefficient_per_K *
-                              (t - kBodyTemperature_degC));
+           std::max(
+               kLowestConductivityFactor,
+               1.0 + tissue.electricalConductivityCoefficient_per_K * (t - kBodyTemperature_degC));
   };
   if (temperature_degC <= settings.vaporisationStart_degC) return linear(temperature_degC);
   const double atStart = linear(settings.vaporisationStart_degC);
@@ -639,7 +639,8 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
   const std::vector<detail::CompositeFace>& faces = composite_->faces();
   if (nestedFaces_.size() != faces.size()) {
     nestedFaces_.clear();
-    for (const detail::CompositeFace& face : faces) nestedFaces_.push_back({face.inner, face.outer});
+    for (const detail::CompositeFace& face : faces)
+      nestedFaces_.push_back({face.inner, face.outer});
     indexNestedFaces();
   }
   for (std::size_t f = 0; f < faces.size(); ++f)
@@ -761,7 +762,8 @@ double RfSource::conductivityChangePerKelvin(const AblationGrid& grid,
 
 template <class Scan>
 RfSource::Verdict RfSource::boundedResolve(const AblationGrid& grid,
-                                           std::span<const float> sigma_S_m, Scan&& exterior) const {
+                                           std::span<const float> sigma_S_m,
+                                           Scan&& exterior) const {
   // The box's share of weightedConductivityChange(), exact (outside the box q is the stored SAR
   // times outsideScale_^2, and its sum over the voxels that conduct was taken at the full solve).
   const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
@@ -797,11 +799,9 @@ RfSource::Verdict RfSource::boundedResolve(const AblationGrid& grid,
 
 RfSource::Verdict RfSource::boundedNestedSolve(const AblationGrid& grid,
                                                const ExteriorChange& now) const {
-  const double bound =
-      exteriorChangeBound(conductivityChangePerKelvin(grid, exteriorAtFull_, now),
-                          now.heatWeighted_K, exteriorHeatingSum_);
-  return bound / fullHeatingSum_ <=
-                 settings_.nestedOuterConductanceChange * (1.0 - kDecisionSlack)
+  const double bound = exteriorChangeBound(conductivityChangePerKelvin(grid, exteriorAtFull_, now),
+                                           now.heatWeighted_K, exteriorHeatingSum_);
+  return bound / fullHeatingSum_ <= settings_.nestedOuterConductanceChange * (1.0 - kDecisionSlack)
              ? Verdict::Yes
              : Verdict::Open;
 }
@@ -845,9 +845,8 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
     computeExterior();
     conductivities(grid, lastSolveFull_ ? temperatureAtFull_ : temperatureAtSolve_,
                    solvedSigma_S_m_, Region::Exterior);
-    resolve = weightedConductivityChange(sigma) > settings_.resolveConductanceChange
-                  ? Verdict::Yes
-                  : Verdict::No;
+    resolve = weightedConductivityChange(sigma) > settings_.resolveConductanceChange ? Verdict::Yes
+                                                                                     : Verdict::No;
   }
   if (resolve == Verdict::No) return;
   Verdict nested = nestedSolvePossible() ? boundedNestedSolve(grid, exterior()) : Verdict::No;
@@ -890,7 +889,8 @@ void RfSource::keepExterior(std::span<const float> temperature) {
       0.0,
       [&](std::size_t first, std::size_t last, double& sum) {
         for (std::size_t v = first; v < last; ++v)
-          if (unitHeating_W_m3_[v] > 0.0f && solvedSigma_S_m_[v] > 0.0f) sum += unitHeating_W_m3_[v];
+          if (unitHeating_W_m3_[v] > 0.0f && solvedSigma_S_m_[v] > 0.0f)
+            sum += unitHeating_W_m3_[v];
       },
       [](double a, double b) { return a + b; });
 }

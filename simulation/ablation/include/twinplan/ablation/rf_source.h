@@ -410,8 +410,7 @@ class RfSource : public HeatSource {
   // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
   // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
   // sigma > 0); an array for the outside's sigma of the full solve.
-  std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_,
-      exteriorScratch_;
+  std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_, exteriorScratch_;
   bool lastSolveFull_ = true;
   ExteriorChange exteriorAtFull_, exteriorAtSolve_;
   double exteriorHeatingSum_ = 0.0;
