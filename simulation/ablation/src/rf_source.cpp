@@ -780,11 +780,18 @@ RfSource::Verdict RfSource::boundedResolve(const AblationGrid& grid,
       },
       WeightedChange::combine);
   const double outsideFactor = outsideScale_ * outsideScale_;
+  const double tolerance = settings_.resolveConductanceChange;
+  // At least the box's share: the outside adds to the weighted sum, and its weights are at most
+  // the SAR of every voxel there.
+  const double mostWeights = inside.weights + outsideFactor * exteriorHeatingAll_;
+  if (inside.weighted / mostWeights > tolerance * (1.0 + kDecisionSlack)) return Verdict::Yes;
+  // At most the box's share plus the bound. The weights outside are exactly those of the voxels
+  // that conducted at the full solve while no voxel there was above vaporisation then (sigma > 0
+  // wherever sigma37 > 0, also at the last solve, which conductivityChangePerKelvin checks).
   const double outsideWeights = outsideFactor * exteriorHeatingSum_;
   const double weights = inside.weights + outsideWeights;
-  if (!(weights > 0.0)) return Verdict::Open;
-  const double tolerance = settings_.resolveConductanceChange;
-  if (inside.weighted / weights > tolerance * (1.0 + kDecisionSlack)) return Verdict::Yes;
+  if (!(weights > 0.0) || !(exteriorAtFull_.highest_degC <= settings_.vaporisationStart_degC))
+    return Verdict::Open;
   // The last solve's outside sigma is that of its temperatures: |T - T_solve| <= |T - T_full| +
   // |T_solve - T_full| voxel by voxel.
   const ExteriorChange& now = exterior();
@@ -883,16 +890,23 @@ void RfSource::keepExterior(std::span<const float> temperature) {
   lastSolveFull_ = true;
   exteriorAtFull_ = scanExterior(temperature, temperatureScanned_);
   exteriorAtSolve_ = exteriorAtFull_;
-  // The full solve's SAR outside the box where sigma conducts: the weights the sums count
-  // there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).
-  exteriorHeatingSum_ = reduceOutsideBox(
-      0.0,
-      [&](std::size_t first, std::size_t last, double& sum) {
-        for (std::size_t v = first; v < last; ++v)
-          if (unitHeating_W_m3_[v] > 0.0f && solvedSigma_S_m_[v] > 0.0f)
-            sum += unitHeating_W_m3_[v];
+  // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the
+  // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).
+  using Sums = std::array<double, 2>;
+  const Sums sums = reduceOutsideBox(
+      Sums{},
+      [&](std::size_t first, std::size_t last, Sums& sum) {
+        for (std::size_t v = first; v < last; ++v) {
+          if (!(unitHeating_W_m3_[v] > 0.0f)) continue;
+          sum[0] += unitHeating_W_m3_[v];
+          if (solvedSigma_S_m_[v] > 0.0f) sum[1] += unitHeating_W_m3_[v];
+        }
       },
-      [](double a, double b) { return a + b; });
+      [](Sums a, const Sums& b) {
+        return Sums{a[0] + b[0], a[1] + b[1]};
+      });
+  exteriorHeatingAll_ = sums[0];
+  exteriorHeatingSum_ = sums[1];
 }
 
 void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {

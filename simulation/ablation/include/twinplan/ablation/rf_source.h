@@ -409,11 +409,11 @@ class RfSource : public HeatSource {
   // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
   // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
   // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
-  // sigma > 0); an array for the outside's sigma of the full solve.
+  // sigma > 0, and all of it); an array for the outside's sigma of the full solve.
   std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_, exteriorScratch_;
   bool lastSolveFull_ = true;
   ExteriorChange exteriorAtFull_, exteriorAtSolve_;
-  double exteriorHeatingSum_ = 0.0;
+  double exteriorHeatingSum_ = 0.0, exteriorHeatingAll_ = 0.0;
   int exteriorBoundsOpen_ = 0;
   double fullHeatingSum_ = 0.0;
   double fullFaceCurrent_A_ = 0.0;
