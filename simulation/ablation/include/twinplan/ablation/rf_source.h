@@ -187,11 +187,11 @@ struct RfSettings {
   // each step. Whether to solve again (resolveConductanceChange) and whether the solve may be
   // nested (nestedOuterConductanceChange) are taken from the box's own sums and a bound of the
   // outside's share: below vaporisationStart_degC sigma(T) = sigma37 max(0.05, 1 + alpha (T -
-  // 37)), so |sigma(a) / sigma(b) - 1| <= |alpha| |a - b| / max(0.05, 1 + alpha (b - 37)), with
-  // |a - b| bounded by the largest change of temperature outside the box since the last full
-  // solve (one pass that reads temperatures only). Where the bound leaves a decision open, sigma
-  // outside is computed from the temperatures of the solves it is compared with, and the sums
-  // are taken as before. False: sigma of every voxel every step.
+  // 37)), so |sigma(a) / sigma(b) - 1| <= |alpha| |a - b| / max(0.05, 1 + alpha (b - 37)), and
+  // the outside's SAR-weighted change is bounded by its SAR-weighted change of temperature since
+  // the last full solve (one pass that reads temperatures, no sigma). Where the bound leaves a
+  // decision open, sigma outside is computed from the temperatures of the solves it is compared
+  // with, and the sums are taken as before. False: sigma of every voxel every step.
   bool boundedExteriorConductivity = true;
 };
 
@@ -314,8 +314,9 @@ class RfSource : public HeatSource {
                  std::vector<float>& sigma_S_m);
   void keepExterior(std::span<const float> temperature_degC);
   void solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
-  // The box solve itself: as a nested step (potential, SAR and power of the whole grid), or as
-  // the warm start of a full solve (the potential only). Returns the CG iterations.
+  // The box solve itself: as a nested step (the box's potential and SAR, the outside's scale,
+  // the power), or as the warm start of a full solve (the potential only, the outside's scaled
+  // in place). Returns the CG iterations.
   enum class NestedUse { Step, WarmStart };
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
   bool nestedBoundaryRecorded() const { return fullFaceCurrent_A_ > 0.0; }
