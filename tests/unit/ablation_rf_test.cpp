@@ -435,17 +435,9 @@ TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
   }
 }
 
-TEST(AblationRfSource, TheExteriorsBoundTakesTheDecisionsOfEveryVoxelsSigma) {
-  // RfSettings::boundedExteriorConductivity: between full solves sigma outside the nested box is
-  // not computed, and the decisions (solve again? nested?) come from the box's sums and a bound
-  // of the outside's share; where the bound cannot decide, sigma outside is computed and the
-  // sums taken as before. Through states that take every branch, the bounded source and one
-  // computing every voxel's sigma every step take the same decisions and give the same bits.
-  CooledElectrodeInLiver setup;
-  RfSettings bounded = setup.settings, everyVoxel = setup.settings;
-  bounded.nestedMargin_mm = everyVoxel.nestedMargin_mm = 10.0;
-  everyVoxel.boundedExteriorConductivity = false;
-  RfSource a = setup.source(bounded), b = setup.source(everyVoxel);
+// Two sources through six states that take every branch of the exterior's bound (a bounded, b
+// not): the expected solves and decisions left open, the same impedance and power bits.
+void expectTheSameDecisionsAndBits(const CooledElectrodeInLiver& setup, RfSource& a, RfSource& b) {
   const ImageGeometry& g = setup.grid.geometry;
   auto warmed = [&](ThermalState state, float by_K) {
     for (float& t : state.temperature_degC) t += by_K;
@@ -484,6 +476,26 @@ TEST(AblationRfSource, TheExteriorsBoundTakesTheDecisionsOfEveryVoxelsSigma) {
     EXPECT_EQ(a.log().back().impedance_ohm, b.log().back().impedance_ohm) << index;
     EXPECT_TRUE(powerA == powerB) << index;
     ++index;
+  }
+}
+
+TEST(AblationRfSource, TheExteriorsBoundTakesTheDecisionsOfEveryVoxelsSigma) {
+  // RfSettings::boundedExteriorConductivity: between full solves sigma outside the nested box is
+  // not computed, and the decisions (solve again? nested?) come from the box's sums and a bound
+  // of the outside's share; where the bound cannot decide, sigma outside is computed and the
+  // sums taken as before. Through states that take every branch, the bounded source and one
+  // computing every voxel's sigma every step take the same decisions and give the same bits,
+  // with full solves on the composite grid and on the 1 mm grid.
+  CooledElectrodeInLiver setup;
+  for (const bool composite : {true, false}) {
+    SCOPED_TRACE(composite ? "composite full solves" : "1 mm full solves");
+    RfSettings bounded = setup.settings;
+    bounded.nestedMargin_mm = 10.0;
+    bounded.compositePotential = composite;
+    RfSettings everyVoxel = bounded;
+    everyVoxel.boundedExteriorConductivity = false;
+    RfSource a = setup.source(bounded), b = setup.source(everyVoxel);
+    expectTheSameDecisionsAndBits(setup, a, b);
   }
 }
 
