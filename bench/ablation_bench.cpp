@@ -14,7 +14,8 @@
 // NESTED_INTERVAL=8 other nested-potential settings (RfSettings::nestedMargin_mm,
 // nestedFullSolveInterval), NESTED_WARM_START=0 full solves warm started from the last potential
 // (RfSettings::nestedWarmStart off); COMPOSITE=0 full potential solves on the whole 1 mm grid
-// (RfSettings::compositePotential off); ADAPTIVE=0 the fixed-step path
+// (RfSettings::compositePotential off); EXTERIOR_BOUND=0 sigma of every voxel every step
+// (RfSettings::boundedExteriorConductivity off); ADAPTIVE=0 the fixed-step path
 // (BioheatParameters::adaptiveTimeSteps off), MAX_STEP=10 another longest adaptive step,
 // TIME_STEP=2.5 another base step, BIOHEAT_TOLERANCE=1e-4 another bioheat CG tolerance (K),
 // RED_BLACK=0 the box's conjugate gradients on every voxel (BioheatParameters::redBlackSolver);
@@ -152,7 +153,7 @@ struct RfRun {
   // cpu_s: the process's CPU time over the run, all threads summed (std::clock): on the shared
   // machine the comparable figure, since wall time follows the load.
   double wall_s = 0.0, source_s = 0.0, cpu_s = 0.0, sourceThreadCpu_s = 0.0, sourceCpu_s = 0.0;
-  int solves = 0, nestedSolves = 0, nestedWarmStarts = 0;
+  int solves = 0, nestedSolves = 0, nestedWarmStarts = 0, exteriorBoundsOpen = 0;
   long long potentialIterations = 0, bioheatIterations = 0;
   int rollOffs = 0;
   double baselineImpedance_ohm = 0.0;  // at the first solve
@@ -205,6 +206,8 @@ RfRun runCooledRf() {
     settings.nestedWarmStart = std::strcmp(warm, "0") != 0;
   if (const char* composite = std::getenv("COMPOSITE"))
     settings.compositePotential = std::strcmp(composite, "0") != 0;
+  if (const char* bounded = std::getenv("EXTERIOR_BOUND"))
+    settings.boundedExteriorConductivity = std::strcmp(bounded, "0") != 0;
   RfSource rf(grid, device, placement, settings);
   TimedSource timed(rf);
   RfRun run;
@@ -219,6 +222,7 @@ RfRun runCooledRf() {
   run.solves = rf.potentialSolves();
   run.nestedSolves = rf.nestedPotentialSolves();
   run.nestedWarmStarts = rf.nestedWarmStarts();
+  run.exteriorBoundsOpen = rf.exteriorBoundsLeftOpen();
   run.potentialIterations = rf.potentialIterations();
   run.bioheatIterations = run.result.solverIterations;
   run.rollOffs = rf.rollOffCount();
@@ -296,8 +300,10 @@ void printRfZone(const RfRun& r) {
       result.boxFaceEnergy_J);
   std::printf(
       "potential solves %d, of them nested %d; full solves warm started by a box solve %d; "
-      "impedance at the first solve %.6f ohm; source stage CPU %.2f s\n",
-      r.solves, r.nestedSolves, r.nestedWarmStarts, r.baselineImpedance_ohm, r.sourceCpu_s);
+      "impedance at the first solve %.6f ohm; source stage CPU %.2f s; decisions the exterior's "
+      "bound left open %d\n",
+      r.solves, r.nestedSolves, r.nestedWarmStarts, r.baselineImpedance_ohm, r.sourceCpu_s,
+      r.exteriorBoundsOpen);
   // The roll-offs' times: the starts of the steps whose power went off after a step with power.
   std::printf("roll-offs at (s):");
   for (std::size_t step = 1; step < result.deliveredPower_W.size(); ++step)

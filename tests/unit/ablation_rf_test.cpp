@@ -435,6 +435,70 @@ TEST(AblationRfSource, NestedPotentialMatchesTheFullSolveInPowerAndSar) {
   }
 }
 
+// Two sources through six states that take every branch of the exterior's bound (a bounded, b
+// not): the expected solves and decisions left open, the same impedance and power bits.
+void expectTheSameDecisionsAndBits(const CooledElectrodeInLiver& setup, RfSource& a, RfSource& b) {
+  const ImageGeometry& g = setup.grid.geometry;
+  auto warmed = [&](ThermalState state, float by_K) {
+    for (float& t : state.temperature_degC) t += by_K;
+    return state;
+  };
+  // A corner 25 mm from the box boiling: sigma's law is not linear there, so no bound holds,
+  // but it carries almost no current.
+  auto boilingCorner = [&](ThermalState state) {
+    state.temperature_degC[g.linearIndex(3, 3, 3)] = 101.0f;
+    return state;
+  };
+  const ThermalState heated = heatedAroundElectrode(setup.grid, 68.0, 3.0);
+  const ThermalState hotter = heatedAroundElectrode(setup.grid, 69.0, 3.0);
+  struct Step {
+    ThermalState state;
+    int solves, nested, leftOpen;
+  };
+  const Step steps[] = {
+      {setup.bodyTemperature(0.0), 1, 0, 0},  // the first solve: a full one
+      {heated, 2, 1, 0},                      // the box moved, the outside hardly: nested
+      {warmed(heated, 0.05f), 2, 1, 0},       // +0.05 K everywhere: the bound says no solve
+      {boilingCorner(hotter), 3, 2, 1},       // no bound for the nested check; it allows one
+      {boilingCorner(hotter), 3, 2, 2},       // no bound for the re-solve check; it says no
+      {heatedAroundElectrode(setup.grid, 50.0, 8.0), 4, 2, 3}};  // beyond the box: full
+  std::vector<float> powerA, powerB;
+  int index = 0;
+  for (const Step& step : steps) {
+    a.depositedPower(setup.grid, step.state, 5.0, powerA);
+    b.depositedPower(setup.grid, step.state, 5.0, powerB);
+    EXPECT_EQ(a.potentialSolves(), step.solves) << index;
+    EXPECT_EQ(a.nestedPotentialSolves(), step.nested) << index;
+    EXPECT_EQ(a.exteriorBoundsLeftOpen(), step.leftOpen) << index;
+    EXPECT_EQ(b.potentialSolves(), step.solves) << index;
+    EXPECT_EQ(b.nestedPotentialSolves(), step.nested) << index;
+    EXPECT_EQ(b.exteriorBoundsLeftOpen(), 0) << index;
+    EXPECT_EQ(a.log().back().impedance_ohm, b.log().back().impedance_ohm) << index;
+    EXPECT_TRUE(powerA == powerB) << index;
+    ++index;
+  }
+}
+
+TEST(AblationRfSource, TheExteriorsBoundTakesTheDecisionsOfEveryVoxelsSigma) {
+  // RfSettings::boundedExteriorConductivity: between full solves sigma outside the nested box is
+  // not computed, and the decisions (solve again? nested?) come from the box's sums and a bound
+  // of the outside's share; where the bound cannot decide, sigma outside is computed and the
+  // sums taken as before. Through states that take every branch, the bounded source and one
+  // computing every voxel's sigma every step take the same decisions and give the same bits,
+  // with full solves on the composite grid and on the 1 mm grid.
+  CooledElectrodeInLiver setup;
+  for (const bool composite : {true, false}) {
+    SCOPED_TRACE(composite ? "composite full solves" : "1 mm full solves");
+    RfSettings bounded = setup.settings;
+    bounded.nestedMargin_mm = 10.0;
+    bounded.compositePotential = composite;
+    RfSettings everyVoxel = bounded;
+    everyVoxel.boundedExteriorConductivity = false;
+    RfSource a = setup.source(bounded), b = setup.source(everyVoxel);
+    expectTheSameDecisionsAndBits(setup, a, b);
+  }
+}
+
 // The largest |a - b| over the voxels, as a fraction of b's peak.
 double largestDifferenceOfPeak(const std::vector<float>& a, const std::vector<float>& b) {
   const float peak = *std::max_element(b.begin(), b.end());

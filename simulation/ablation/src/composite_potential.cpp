@@ -265,6 +265,19 @@ CompositeSolution CompositePotential::solve(
     const std::array<std::int64_t, 3>& lo, const std::array<std::int64_t, 3>& hi,
     double electrode_V, std::span<const double> warmStart, double warmOutsideScale,
     const PotentialSolverOptions& options, Progress& progress) {
+  CompositeSolution solution;
+  solveInto(solution, grid, sigma_S_m, roles, lo, hi, electrode_V, warmStart, warmOutsideScale,
+            options, progress);
+  return solution;
+}
+
+void CompositePotential::solveInto(CompositeSolution& solution, const ImageGeometry& grid,
+                                   std::span<const float> sigma_S_m,
+                                   std::span<const NodeRole> roles,
+                                   const std::array<std::int64_t, 3>& lo,
+                                   const std::array<std::int64_t, 3>& hi, double electrode_V,
+                                   std::span<const double> warmStart, double warmOutsideScale,
+                                   const PotentialSolverOptions& options, Progress& progress) {
   setUp(grid, sigma_S_m, roles, lo, hi);
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
   // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
@@ -312,11 +325,8 @@ CompositeSolution CompositePotential::solve(
       },
       x, r_, z_, p_, ap_, rhsNorm, options, progress, " on the composite grid",
       "CompositePotential");
-  CompositeSolution solution;
   solution.iterations = cg.iterations;
   fillGridFields(grid, x, solution);
-  solution.faces = faces_;
-  return solution;
 }
 
 void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<const double> x,

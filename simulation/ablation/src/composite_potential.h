@@ -48,7 +48,6 @@ struct CompositeSolution {
   std::vector<float> heating_W_m3;  // per grid voxel: outside, each cell's mean
   double power_W = 0.0;
   int iterations = 0;
-  std::vector<CompositeFace> faces;
 };
 
 class CompositePotential {
@@ -66,6 +65,16 @@ class CompositePotential {
                           const std::array<std::int64_t, 3>& hi, double electrode_V,
                           std::span<const double> warmStart, double warmOutsideScale,
                           const PotentialSolverOptions& options, Progress& progress = noProgress());
+  // The same into solution, whose arrays are reused (a treatment's full solves write 12 MB each;
+  // warmStart may be another solution's potential, not this one's).
+  void solveInto(CompositeSolution& solution, const ImageGeometry& grid,
+                 std::span<const float> sigma_S_m, std::span<const NodeRole> roles,
+                 const std::array<std::int64_t, 3>& lo, const std::array<std::int64_t, 3>& hi,
+                 double electrode_V, std::span<const double> warmStart, double warmOutsideScale,
+                 const PotentialSolverOptions& options, Progress& progress = noProgress());
+  // The box voxels' faces to the cells across (the nested solve's faces), in a fixed order for a
+  // box; their resistances those of the last solve.
+  const std::vector<CompositeFace>& faces() const { return faces_; }
 
  private:
   void setUp(const ImageGeometry& grid, std::span<const float> sigma_S_m,

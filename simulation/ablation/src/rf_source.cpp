@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <experimental/simd>
 #include <iterator>
 #include <limits>
+#include <optional>
 
 #include "composite_potential.h"
 #include "conduction_multigrid.h"
@@ -15,6 +17,7 @@
 namespace twinplan::ablation {
 
 using namespace detail::potential;
+namespace stdx = std::experimental;
 
 namespace detail {
 struct PotentialWorkspace {
@@ -181,13 +184,43 @@ RfSettings rfSettingsFor(const AblationDevice& device) {
 
 namespace {
 
+// sigma's floor below vaporisation, as a fraction of sigma at body temperature: the linear
+// law's lower end (it keeps sigma positive far below body temperature).
+constexpr double kLowestConductivityFactor = 0.05;
+
+// A bound decides a comparison with a threshold only when clear of it by this fraction: the
+// bound's sums add in another order than the exact pass's.
+constexpr double kDecisionSlack = 1e-9;
+
+// RfSettings::resolveConductanceChange's sums: q |sigma / sigma_solved - 1| and q, over the
+// voxels that carried SAR (q, the stored SAR times factor) and conducted at the last solve.
+struct WeightedChange {
+  double weighted = 0.0, weights = 0.0;
+  void add(std::span<const float> heating_W_m3, std::span<const float> sigma_S_m,
+           std::span<const float> solvedSigma_S_m, double factor, std::size_t first,
+           std::size_t last) {
+    for (std::size_t v = first; v < last; ++v) {
+      const double q = factor == 1.0 ? heating_W_m3[v] : heating_W_m3[v] * factor;
+      if (q <= 0.0 || !(solvedSigma_S_m[v] > 0.0f)) continue;
+      weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m[v]) - 1.0);
+      weights += q;
+    }
+  }
+  static WeightedChange combine(WeightedChange a, const WeightedChange& b) {
+    a.weighted += b.weighted;
+    a.weights += b.weights;
+    return a;
+  }
+};
+
 // rfConductivity() of temperature alone, here where the per-step pass over the grid can inline it.
 inline double collapsedConductivity(const TissueProperties& tissue, double temperature_degC,
                                     const RfSettings& settings) {
   auto linear = [&](double t) {
     return tissue.electricalConductivity_S_m *
-           std::max(0.05, 1.0 + tissue.electricalConductivityCoefficient_per_K *
-                                    (t - kBodyTemperature_degC));
+           std::max(
+               kLowestConductivityFactor,
+               1.0 + tissue.electricalConductivityCoefficient_per_K * (t - kBodyTemperature_degC));
   };
   if (temperature_degC <= settings.vaporisationStart_degC) return linear(temperature_degC);
   const double atStart = linear(settings.vaporisationStart_degC);
@@ -304,19 +337,38 @@ RfSource::RfSource(const AblationGrid& grid, const AblationDevice& device,
 
 RfSource::~RfSource() = default;
 
+float RfSource::tissueConductivity(const AblationGrid& grid, std::size_t v,
+                                   float temperature_degC) const {
+  return waterLeft_.empty()
+             ? float(collapsedConductivity(grid.tissueAt(v), temperature_degC, settings_))
+             : float(rfConductivity(grid.tissueAt(v), temperature_degC, double(waterLeft_[v]),
+                                    settings_));
+}
+
 void RfSource::conductivities(const AblationGrid& grid, std::span<const float> temperature_degC,
-                              std::vector<float>& sigma) const {
+                              std::vector<float>& sigma, Region region) const {
   const std::size_t n = grid.geometry.voxelCount();
   sigma.resize(n);
-  parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) {
-    for (std::size_t v = r.begin; v < r.end; ++v) {
-      sigma[v] =
-          waterLeft_.empty()
-              ? float(collapsedConductivity(grid.tissueAt(v), temperature_degC[v], settings_))
-              : float(rfConductivity(grid.tissueAt(v), temperature_degC[v], double(waterLeft_[v]),
-                                     settings_));
-    }
-  });
+  auto fill = [&](std::size_t first, std::size_t last) {
+    for (std::size_t v = first; v < last; ++v)
+      sigma[v] = tissueConductivity(grid, v, temperature_degC[v]);
+  };
+  if (region == Region::Grid) {
+    parallel::parallelFor(IndexRange{0, n}, 1 << 14, [&](IndexRange r) { fill(r.begin, r.end); });
+  } else if (region == Region::Exterior) {
+    forEachExteriorStretch(fill);
+  } else {
+    const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+    parallel::parallelFor(IndexRange{0, planes}, 1, [&](IndexRange r) {
+      forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
+                      [&](std::size_t v0, std::size_t, std::int64_t count) {
+                        fill(v0, v0 + std::size_t(count));
+                      });
+    });
+    for (const NestedFace& face : nestedFaces_)
+      if (face.outerResistance < 0.0)
+        sigma[face.outer] = tissueConductivity(grid, face.outer, temperature_degC[face.outer]);
+  }
   // The metal of the active part conducts; the insulated shaft does not.
   for (std::size_t v : voxels_.active) sigma[v] = 1e6f;
   for (std::size_t v : voxels_.shaft) sigma[v] = float(settings_.insulatorConductivity_S_m);
@@ -335,30 +387,19 @@ void RfSource::trackWater(const ThermalState& state, std::size_t voxelCount) {
 }
 
 double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) const {
-  struct Sums {
-    double weighted = 0.0, weights = 0.0;
-  };
   // The SAR outside the nested box is the stored one times outsideScale_^2 (exactly it at 1).
   const double outsideFactor = outsideScale_ * outsideScale_;
-  const Sums sums = parallel::parallelReduce(
-      IndexRange{0, sigma_S_m.size()}, 1 << 16, Sums{},
+  const WeightedChange sums = parallel::parallelReduce(
+      IndexRange{0, sigma_S_m.size()}, 1 << 16, WeightedChange{},
       [&](IndexRange r) {
-        Sums s;
+        WeightedChange s;
         walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
-          for (std::size_t v = first; v < last; ++v) {
-            const double q = outside ? unitHeating_W_m3_[v] * outsideFactor : unitHeating_W_m3_[v];
-            if (q <= 0.0 || !(solvedSigma_S_m_[v] > 0.0f)) continue;
-            s.weighted += q * std::abs(double(sigma_S_m[v]) / double(solvedSigma_S_m_[v]) - 1.0);
-            s.weights += q;
-          }
+          s.add(unitHeating_W_m3_, sigma_S_m, solvedSigma_S_m_, outside ? outsideFactor : 1.0,
+                first, last);
         });
         return s;
       },
-      [](Sums a, const Sums& b) {
-        a.weighted += b.weighted;
-        a.weights += b.weights;
-        return a;
-      });
+      WeightedChange::combine);
   return sums.weights > 0.0 ? sums.weighted / sums.weights : 0.0;
 }
 
@@ -371,7 +412,7 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& 
   // Warm start from a nested solve when the last full solve left its box faces: the box holds
   // the electrode, where sigma changed most, so the full solve starts with a residual only at
   // the box faces and outside (RfSettings::nestedWarmStart).
-  if (settings_.nestedPotential && settings_.nestedWarmStart && nestedBoundaryRecorded(sigma)) {
+  if (settings_.nestedPotential && settings_.nestedWarmStart && nestedBoundaryRecorded()) {
     potentialIterations_ += solveNestedBox(grid, sigma, NestedUse::WarmStart);
     ++nestedWarmStarts_;
   }
@@ -379,8 +420,8 @@ void RfSource::solveUnitPotential(const AblationGrid& grid, std::vector<float>& 
       solvePotentialIn(grid.geometry, sigma, roles_, 1.0, unitPotential_V_, settings_.solver,
                        noProgress(), *potentialWorkspace_);
   // The solve's own Joule heating: computing it again here cost 3 % of a treatment's run.
-  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
-               solution.iterations, sigma);
+  keepSolution(solution.heating_W_m3, solution.potential_V, solution.power_W, solution.iterations,
+               sigma);
   if (settings_.nestedPotential) recordNestedBoundary(grid);
 }
 
@@ -427,7 +468,6 @@ void RfSource::indexNestedFaces() {
 }
 
 void RfSource::keepFullSolve() {
-  indexNestedFaces();
   fullFaceCurrent_A_ = 0.0;
   const std::vector<double>& u = unitPotential_V_;
   for (NestedFace& face : nestedFaces_) {
@@ -437,17 +477,12 @@ void RfSource::keepFullSolve() {
     fullFaceCurrent_A_ +=
         nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
   }
-  // With the composite grid the nested steps leave the outside's potential and SAR as they are
-  // and read them scaled (outsideScale_): no copies.
-  if (!settings_.compositePotential) {
-    fullPotential_V_ = unitPotential_V_;
-    fullHeating_W_m3_ = unitHeating_W_m3_;
-  }
-  fullSigma_S_m_ = solvedSigma_S_m_;
+  // The nested steps leave the outside's potential and SAR as they are and read them scaled
+  // (outsideScale_): no copies.
+  if (!exteriorBounded()) fullSigma_S_m_ = solvedSigma_S_m_;
   fullHeatingSum_ = heatingSum(unitHeating_W_m3_);
   solvesSinceFull_ = 0;
   outsideScale_ = 1.0;
-  if (!settings_.compositePotential) return;
   // The full solve's power outside the box (the nested steps scale it by outsideScale_^2).
   fullOutsidePower_W_ = unitPower_W_ - boxPower_W();
 }
@@ -467,6 +502,38 @@ void RfSource::walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) con
     visit(voxels.begin, voxels.end, false);
     return;
   }
+  splitByBox(voxels, visit);
+}
+
+template <class Visit>
+void RfSource::forEachExteriorStretch(Visit&& visit) const {
+  const auto plane = std::size_t(gridSize_[0] * gridSize_[1]);
+  parallel::parallelFor(IndexRange{0, std::size_t(gridSize_[2])}, 1, [&](IndexRange planes) {
+    splitByBox({planes.begin * plane, planes.end * plane},
+               [&](std::size_t first, std::size_t last, bool outside) {
+                 if (outside) visit(first, last);
+               });
+  });
+}
+
+template <class T, class Stretch, class Combine>
+T RfSource::reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) const {
+  const auto plane = std::size_t(gridSize_[0] * gridSize_[1]);
+  return parallel::parallelReduce(
+      IndexRange{0, std::size_t(gridSize_[2])}, 1, identity,
+      [&](IndexRange planes) {
+        T sum = identity;
+        splitByBox({planes.begin * plane, planes.end * plane},
+                   [&](std::size_t first, std::size_t last, bool outside) {
+                     if (outside) stretch(first, last, sum);
+                   });
+        return sum;
+      },
+      combine);
+}
+
+template <class Visit>
+void RfSource::splitByBox(parallel::IndexRange voxels, Visit&& visit) const {
   // Row by row: the row's stretch before the box, in it, after it (one division per row).
   const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
   std::size_t v = voxels.begin;
@@ -505,19 +572,24 @@ double RfSource::heatingSum(std::span<const float> heating_W_m3) const {
 
 template <class Row>
 void RfSource::forEachBoxRow(Row&& row) const {
+  forEachBoxRowOf(nestedLo_[2], nestedHi_[2], row);
+}
+
+template <class Row>
+void RfSource::forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& row) const {
   const std::int64_t nx = gridSize_[0], ny = gridSize_[1];
   const std::int64_t count = nestedHi_[0] - nestedLo_[0];
   const std::int64_t by = nestedHi_[1] - nestedLo_[1];
-  for (std::int64_t k = nestedLo_[2]; k < nestedHi_[2]; ++k)
+  for (std::int64_t k = kFirst; k < kLast; ++k)
     for (std::int64_t j = nestedLo_[1]; j < nestedHi_[1]; ++j)
       row(std::size_t(nestedLo_[0] + nx * (j + ny * k)),
           std::size_t(count * ((j - nestedLo_[1]) + by * (k - nestedLo_[2]))), count);
 }
 
-void RfSource::keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+void RfSource::keepSolution(std::vector<float>& heating_W_m3, std::vector<double>& potential_V,
                             double power_W, int iterations, std::vector<float>& sigma) {
-  unitHeating_W_m3_ = std::move(heating_W_m3);
-  unitPotential_V_ = std::move(potential_V);
+  unitHeating_W_m3_.swap(heating_W_m3);  // the caller may reuse the old arrays
+  unitPotential_V_.swap(potential_V);
   unitPower_W_ = power_W;
   solvedSigma_S_m_.swap(sigma);  // the caller reuses the old array
   ++potentialSolves_;
@@ -531,9 +603,13 @@ void RfSource::keepSolution(std::vector<float>&& heating_W_m3, std::vector<doubl
 }
 
 void RfSource::recordNestedBoundary(const AblationGrid& grid) {
+  if (nestedFaces_.empty()) listNestedFaces(grid);
+  keepFullSolve();
+}
+
+void RfSource::listNestedFaces(const AblationGrid& grid) {
   const ImageGeometry& g = grid.geometry;
   setNestedBox(grid);
-  nestedFaces_.clear();
   auto inBox = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
     return i >= nestedLo_[0] && i < nestedHi_[0] && j >= nestedLo_[1] && j < nestedHi_[1] &&
            k >= nestedLo_[2] && k < nestedHi_[2];
@@ -553,67 +629,290 @@ void RfSource::recordNestedBoundary(const AblationGrid& grid) {
           nestedFaces_.push_back({v, g.linearIndex(q[0], q[1], q[2])});
         }
       }
-  keepFullSolve();
+  indexNestedFaces();
 }
 
 void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma) {
   setNestedBox(grid);
   if (!composite_) composite_ = std::make_unique<detail::CompositePotential>();
-  detail::CompositeSolution solution =
-      composite_->solve(grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0, unitPotential_V_,
-                        outsideScale_, settings_.solver);
-  keepSolution(std::move(solution.heating_W_m3), std::move(solution.potential_V), solution.power_W,
-               solution.iterations, sigma);
-  nestedFaces_.clear();
-  nestedFaces_.reserve(solution.faces.size());
-  for (const detail::CompositeFace& face : solution.faces)
-    nestedFaces_.push_back({face.inner, face.outer, 0.0f, face.outerResistance});
+  if (!compositeFields_) compositeFields_ = std::make_unique<detail::CompositeSolution>();
+  detail::CompositeSolution& solution = *compositeFields_;
+  composite_->solveInto(solution, grid.geometry, sigma, roles_, nestedLo_, nestedHi_, 1.0,
+                        unitPotential_V_, outsideScale_, settings_.solver);
+  keepSolution(solution.heating_W_m3, solution.potential_V, solution.power_W, solution.iterations,
+               sigma);
+  // The box's faces are listed once (the box is fixed); their cells' resistances change.
+  const std::vector<detail::CompositeFace>& faces = composite_->faces();
+  if (nestedFaces_.size() != faces.size()) {
+    nestedFaces_.clear();
+    for (const detail::CompositeFace& face : faces)
+      nestedFaces_.push_back({face.inner, face.outer});
+    indexNestedFaces();
+  }
+  for (std::size_t f = 0; f < faces.size(); ++f)
+    nestedFaces_[f].outerResistance = faces[f].outerResistance;
   keepFullSolve();
 }
 
-bool RfSource::nestedSolveAllowed(const AblationGrid& grid,
-                                  std::span<const float> sigma_S_m) const {
-  if (!settings_.nestedPotential || fullSigma_S_m_.size() != sigma_S_m.size() ||
-      solvesSinceFull_ >= settings_.nestedFullSolveInterval || !(fullFaceCurrent_A_ > 0.0) ||
-      !(fullHeatingSum_ > 0.0))
-    return false;
+bool RfSource::nestedSolvePossible() const {
+  return settings_.nestedPotential && solvesSinceFull_ < settings_.nestedFullSolveInterval &&
+         fullFaceCurrent_A_ > 0.0 && fullHeatingSum_ > 0.0;
+}
+
+bool RfSource::nestedSolveAllowed(const AblationGrid&, std::span<const float> sigma_S_m,
+                                  std::span<const float> fullSigma_S_m) const {
+  if (!nestedSolvePossible()) return false;
   // The change of sigma outside the box since the full solve, weighted by its SAR, as a
-  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). With
-  // the composite grid the nested steps leave the full solve's SAR outside the box as it was.
-  const std::vector<float>& fullHeating =
-      settings_.compositePotential ? unitHeating_W_m3_ : fullHeating_W_m3_;
-  const std::size_t n = sigma_S_m.size();
-  const std::size_t sx = std::size_t(grid.geometry.size[0]);
-  const std::size_t sxy = sx * std::size_t(grid.geometry.size[1]);
-  const double outside = parallel::parallelReduce(
-      IndexRange{0, n / sxy}, 1, 0.0,
-      [&](IndexRange planes) {
-        double sum = 0.0;
-        auto add = [&](std::size_t first, std::size_t last) {
-          for (std::size_t v = first; v < last; ++v) {
-            const double q = fullHeating[v];
-            if (q > 0.0 && fullSigma_S_m_[v] > 0.0f)
-              sum += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m_[v]) - 1.0);
-          }
-        };
-        // Row by row, in voxel order, the box's stretch of a row left out.
-        for (std::size_t k = planes.begin; k < planes.end; ++k)
-          for (std::size_t j = 0; j < sxy / sx; ++j) {
-            const bool rowInside =
-                std::int64_t(k) >= nestedLo_[2] && std::int64_t(k) < nestedHi_[2] &&
-                std::int64_t(j) >= nestedLo_[1] && std::int64_t(j) < nestedHi_[1];
-            const std::size_t v0 = k * sxy + j * sx;
-            if (!rowInside) {
-              add(v0, v0 + sx);
-              continue;
-            }
-            add(v0, v0 + std::size_t(nestedLo_[0]));
-            add(v0 + std::size_t(nestedHi_[0]), v0 + sx);
-          }
-        return sum;
+  // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). The
+  // nested steps leave the full solve's SAR outside the box as it was.
+  const std::vector<float>& fullHeating = unitHeating_W_m3_;
+  const double outside = reduceOutsideBox(
+      0.0,
+      [&](std::size_t first, std::size_t last, double& sum) {
+        for (std::size_t v = first; v < last; ++v) {
+          const double q = fullHeating[v];
+          if (q > 0.0 && fullSigma_S_m[v] > 0.0f)
+            sum += q * std::abs(double(sigma_S_m[v]) / double(fullSigma_S_m[v]) - 1.0);
+        }
       },
       [](double a, double b) { return a + b; });
   return outside / fullHeatingSum_ <= settings_.nestedOuterConductanceChange;
+}
+
+namespace {
+
+// scanExterior()'s sums: sum q |T - T_full| (each stretch's in float SIMD lanes, at most a row's
+// voxels per lane's sum, then added in double; a single double sum cannot be vectorised),
+// the lowest and highest temperature.
+struct ExteriorSums {
+  double heatWeighted = 0.0;
+  float lowest = std::numeric_limits<float>::infinity();
+  float highest = -std::numeric_limits<float>::infinity();
+  // copy: where the temperatures are written as they are read.
+  void take(const float* t, const float* reference, const float* q, float* copy,
+            std::size_t count) {
+    using Pack = stdx::native_simd<float>;
+    Pack sum = 0.0f, low = lowest, high = highest;
+    std::size_t v = 0;
+    for (; v + Pack::size() <= count; v += Pack::size()) {
+      const Pack tv(t + v, stdx::element_aligned), rv(reference + v, stdx::element_aligned),
+          qv(q + v, stdx::element_aligned);
+      tv.copy_to(copy + v, stdx::element_aligned);
+      sum += qv * stdx::abs(tv - rv);
+      low = stdx::min(low, tv);
+      high = stdx::max(high, tv);
+    }
+    double stretch = stdx::reduce(sum);
+    lowest = stdx::hmin(low);
+    highest = stdx::hmax(high);
+    for (; v < count; ++v) {
+      copy[v] = t[v];
+      stretch += double(q[v] * std::abs(t[v] - reference[v]));
+      lowest = std::min(lowest, t[v]);
+      highest = std::max(highest, t[v]);
+    }
+    heatWeighted += stretch;
+  }
+  static ExteriorSums combine(ExteriorSums a, const ExteriorSums& b) {
+    a.heatWeighted += b.heatWeighted;
+    a.lowest = std::min(a.lowest, b.lowest);
+    a.highest = std::max(a.highest, b.highest);
+    return a;
+  }
+};
+
+// The bound of sum q |sigma / sigma_reference - 1| outside the box: perKelvin times the
+// SAR-weighted temperature change, with room for the roundings (sigma in float: each ratio off
+// by up to 1.2e-7; the lanes' float sums of a row's terms: under 1e-5 of the sum).
+double exteriorChangeBound(double perKelvin, double heatWeighted_K, double heatSum) {
+  return perKelvin * heatWeighted_K * (1.0 + 1e-4) + 1e-6 * heatSum;
+}
+
+}  // namespace
+
+RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature,
+                                                std::vector<float>& copy) const {
+  copy.resize(temperature.size());
+  const std::vector<float>& reference = temperatureAtFull_;
+  const std::vector<float>& q = unitHeating_W_m3_;  // outside the box: the full solve's
+  const ExteriorSums sums = reduceOutsideBox(
+      ExteriorSums{},
+      [&](std::size_t first, std::size_t last, ExteriorSums& x) {
+        x.take(&temperature[first], &reference[first], &q[first], &copy[first], last - first);
+      },
+      ExteriorSums::combine);
+  // A NaN temperature makes the sum NaN, and no bound then decides.
+  return {sums.heatWeighted, double(sums.lowest), double(sums.highest)};
+}
+
+double RfSource::conductivityChangePerKelvin(const AblationGrid& grid,
+                                             const ExteriorChange& reference,
+                                             const ExteriorChange& now) const {
+  const double start = settings_.vaporisationStart_degC;
+  if (!(reference.highest_degC <= start) || !(now.highest_degC <= start))
+    return std::numeric_limits<double>::infinity();  // the collapse is not linear
+  // |g(a) - g(b)| <= |alpha| |a - b| for g(T) = max(0.05, 1 + alpha (T - 37)), and g(b) is
+  // smallest at the reference's coldest (alpha > 0) or hottest (alpha < 0) voxel. The metal's
+  // sigma does not change.
+  double perKelvin = 0.0;
+  for (const TissueProperties& tissue : grid.tissues) {
+    const double alpha = tissue.electricalConductivityCoefficient_per_K;
+    if (!(tissue.electricalConductivity_S_m > 0.0) || alpha == 0.0) continue;
+    const double b = alpha > 0.0 ? reference.lowest_degC : reference.highest_degC;
+    const double floor =
+        std::max(kLowestConductivityFactor, 1.0 + alpha * (b - kBodyTemperature_degC));
+    perKelvin = std::max(perKelvin, std::abs(alpha) / floor);
+  }
+  return perKelvin;
+}
+
+template <class Scan>
+RfSource::Verdict RfSource::boundedResolve(const AblationGrid& grid,
+                                           std::span<const float> sigma_S_m,
+                                           Scan&& exterior) const {
+  // The box's share of weightedConductivityChange(), exact (outside the box q is the stored SAR
+  // times outsideScale_^2, and its sum over the voxels that conduct was taken at the full solve).
+  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+  const WeightedChange inside = parallel::parallelReduce(
+      IndexRange{0, planes}, 1, WeightedChange{},
+      [&](IndexRange r) {
+        WeightedChange sums;
+        forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
+                        [&](std::size_t v0, std::size_t, std::int64_t count) {
+                          sums.add(unitHeating_W_m3_, sigma_S_m, solvedSigma_S_m_, 1.0, v0,
+                                   v0 + std::size_t(count));
+                        });
+        return sums;
+      },
+      WeightedChange::combine);
+  const double outsideFactor = outsideScale_ * outsideScale_;
+  const double tolerance = settings_.resolveConductanceChange;
+  // At least the box's share: the outside adds to the weighted sum, and its weights are at most
+  // the SAR of every voxel there.
+  const double mostWeights = inside.weights + outsideFactor * exteriorHeatingAll_;
+  if (inside.weighted / mostWeights > tolerance * (1.0 + kDecisionSlack)) return Verdict::Yes;
+  // At most the box's share plus the bound. The weights outside are exactly those of the voxels
+  // that conducted at the full solve while no voxel there was above vaporisation then (sigma > 0
+  // wherever sigma37 > 0, also at the last solve, which conductivityChangePerKelvin checks).
+  const double outsideWeights = outsideFactor * exteriorHeatingSum_;
+  const double weights = inside.weights + outsideWeights;
+  if (!(weights > 0.0) || !(exteriorAtFull_.highest_degC <= settings_.vaporisationStart_degC))
+    return Verdict::Open;
+  // The last solve's outside sigma is that of its temperatures: |T - T_solve| <= |T - T_full| +
+  // |T_solve - T_full| voxel by voxel.
+  const ExteriorChange& now = exterior();
+  const double outsideBound =
+      outsideFactor * exteriorChangeBound(conductivityChangePerKelvin(grid, exteriorAtSolve_, now),
+                                          now.heatWeighted_K + exteriorAtSolve_.heatWeighted_K,
+                                          exteriorHeatingSum_);
+  if ((inside.weighted + outsideBound) / weights <= tolerance * (1.0 - kDecisionSlack))
+    return Verdict::No;
+  return Verdict::Open;
+}
+
+RfSource::Verdict RfSource::boundedNestedSolve(const AblationGrid& grid,
+                                               const ExteriorChange& now) const {
+  const double bound = exteriorChangeBound(conductivityChangePerKelvin(grid, exteriorAtFull_, now),
+                                           now.heatWeighted_K, exteriorHeatingSum_);
+  return bound / fullHeatingSum_ <= settings_.nestedOuterConductanceChange * (1.0 - kDecisionSlack)
+             ? Verdict::Yes
+             : Verdict::Open;
+}
+
+void RfSource::updatePotential(const AblationGrid& grid, std::span<const float> temperature) {
+  const std::size_t n = grid.geometry.voxelCount();
+  if (exteriorBounded() && temperatureAtFull_.size() == n) {
+    updateBoundedPotential(grid, temperature);
+    return;
+  }
+  std::vector<float>& sigma = sigmaScratch_;
+  conductivities(grid, temperature, sigma);
+  if (solvedSigma_S_m_.size() == n &&
+      !(weightedConductivityChange(sigma) > settings_.resolveConductanceChange))
+    return;
+  if (nestedSolveAllowed(grid, sigma, fullSigma_S_m_))
+    solveNestedPotential(grid, sigma);
+  else
+    solveFull(grid, temperature, sigma);
+}
+
+void RfSource::updateBoundedPotential(const AblationGrid& grid,
+                                      std::span<const float> temperature) {
+  std::vector<float>& sigma = sigmaScratch_;
+  conductivities(grid, temperature, sigma, Region::Box);
+  // The outside's temperatures are read only for a decision the box's sums leave open.
+  std::optional<ExteriorChange> scanned;
+  auto exterior = [&]() -> const ExteriorChange& {
+    if (!scanned) scanned = scanExterior(temperature, temperatureScanned_);
+    return *scanned;
+  };
+  bool exteriorComputed = false;
+  auto computeExterior = [&] {
+    if (!exteriorComputed) conductivities(grid, temperature, sigma, Region::Exterior);
+    exteriorComputed = true;
+  };
+  Verdict resolve = boundedResolve(grid, sigma, exterior);
+  if (resolve == Verdict::Open) {
+    ++exteriorBoundsOpen_;
+    // The sums as they were: sigma outside of this step's temperatures against the last solve's.
+    computeExterior();
+    conductivities(grid, lastSolveFull_ ? temperatureAtFull_ : temperatureAtSolve_,
+                   solvedSigma_S_m_, Region::Exterior);
+    resolve = weightedConductivityChange(sigma) > settings_.resolveConductanceChange ? Verdict::Yes
+                                                                                     : Verdict::No;
+  }
+  if (resolve == Verdict::No) return;
+  Verdict nested = nestedSolvePossible() ? boundedNestedSolve(grid, exterior()) : Verdict::No;
+  if (nested == Verdict::Open) {
+    ++exteriorBoundsOpen_;
+    computeExterior();
+    conductivities(grid, temperatureAtFull_, exteriorScratch_, Region::Exterior);
+    nested = nestedSolveAllowed(grid, sigma, exteriorScratch_) ? Verdict::Yes : Verdict::No;
+  }
+  if (nested == Verdict::Yes) {
+    solveNestedPotential(grid, sigma);
+    exteriorAtSolve_ = exterior();
+    temperatureAtSolve_.swap(temperatureScanned_);  // the scan copied the outside's
+    lastSolveFull_ = false;
+    return;
+  }
+  computeExterior();
+  solveFull(grid, temperature, sigma);
+}
+
+void RfSource::solveFull(const AblationGrid& grid, std::span<const float> temperature,
+                         std::vector<float>& sigma) {
+  solveUnitPotential(grid, sigma);
+  if (exteriorBounded()) keepExterior(temperature);
+}
+
+bool RfSource::exteriorBounded() const {
+  return settings_.nestedPotential && settings_.boundedExteriorConductivity &&
+         !settings_.conductivityFollowsWater;
+}
+
+void RfSource::keepExterior(std::span<const float> temperature) {
+  temperatureAtFull_.assign(temperature.begin(), temperature.end());
+  lastSolveFull_ = true;
+  exteriorAtFull_ = scanExterior(temperature, temperatureScanned_);
+  exteriorAtSolve_ = exteriorAtFull_;
+  // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the
+  // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).
+  using Sums = std::array<double, 2>;
+  const Sums sums = reduceOutsideBox(
+      Sums{},
+      [&](std::size_t first, std::size_t last, Sums& sum) {
+        for (std::size_t v = first; v < last; ++v) {
+          if (!(unitHeating_W_m3_[v] > 0.0f)) continue;
+          sum[0] += unitHeating_W_m3_[v];
+          if (solvedSigma_S_m_[v] > 0.0f) sum[1] += unitHeating_W_m3_[v];
+        }
+      },
+      [](Sums a, const Sums& b) {
+        return Sums{a[0] + b[0], a[1] + b[1]};
+      });
+  exteriorHeatingAll_ = sums[0];
+  exteriorHeatingSum_ = sums[1];
 }
 
 void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {
@@ -622,10 +921,6 @@ void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>
   ++potentialSolves_;
   ++nestedSolves_;
   ++solvesSinceFull_;
-}
-
-bool RfSource::nestedBoundaryRecorded(std::span<const float> sigma_S_m) const {
-  return fullSigma_S_m_.size() == sigma_S_m.size() && fullFaceCurrent_A_ > 0.0;
 }
 
 int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> sigma,
@@ -666,42 +961,24 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
                      solution.potential_V[face.boxInner];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
-  const Strides s(g);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
-  // With the composite grid the outside keeps the full solve's fields, scaled where they are
-  // read (outsideScale_): a nested step then writes the box only.
-  const bool boxOnly = settings_.compositePotential && withHeating;
-  if (boxOnly) {
-    forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+  // The outside keeps the full solve's fields, scaled where they are read (outsideScale_): a
+  // nested step writes the box only. A warm start (the full solve's first guess, on the 1 mm
+  // grid) scales the outside's potential in place; the full solve then writes every voxel.
+  forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+    if (withHeating)
       std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
                   unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
-      std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
-                  unitPotential_V_.begin() + std::ptrdiff_t(v0));
+    std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
+                unitPotential_V_.begin() + std::ptrdiff_t(v0));
+  });
+  if (!withHeating) {
+    forEachExteriorStretch([&](std::size_t first, std::size_t last) {
+      for (std::size_t v = first; v < last; ++v) unitPotential_V_[v] *= scale;
     });
-    outsideScale_ = scale;
-  } else {
-    forEachSlice(s, [&](std::int64_t k) {
-      const bool sliceIn = k >= nestedLo_[2] && k < nestedHi_[2];
-      for (std::int64_t j = 0; j < s.ny; ++j) {
-        const bool rowIn = sliceIn && j >= nestedLo_[1] && j < nestedHi_[1];
-        const std::size_t v0 = g.linearIndex(0, j, k);
-        for (std::int64_t i = 0; i < s.nx; ++i) {
-          const std::size_t v = v0 + std::size_t(i);
-          if (rowIn && i >= nestedLo_[0] && i < nestedHi_[0]) {
-            const std::size_t n =
-                box.linearIndex(i - nestedLo_[0], j - nestedLo_[1], k - nestedLo_[2]);
-            if (withHeating) unitHeating_W_m3_[v] = solution.heating_W_m3[n];
-            unitPotential_V_[v] = solution.potential_V[n];
-          } else {
-            if (withHeating)
-              unitHeating_W_m3_[v] = float(double(fullHeating_W_m3_[v]) * scale * scale);
-            unitPotential_V_[v] = fullPotential_V_[v] * scale;
-          }
-        }
-      }
-    });
+    return solution.iterations;
   }
-  if (!withHeating) return solution.iterations;
+  outsideScale_ = scale;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   for (const NestedFace& face : nestedFaces_) {
     const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
@@ -709,16 +986,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
         float(faceShare(roles_[face.inner], roles_[face.outer]) *
               nestedFaceConductance(face, sigma) * dv * dv * perVolume);
   }
-  if (boxOnly) {
-    unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
-    return solution.iterations;
-  }
-  unitPower_W_ = sumOverSlices(s, [&](std::int64_t k) {
-    double sum = 0.0;
-    for (std::size_t v = s.sz * std::size_t(k); v < s.sz * std::size_t(k + 1); ++v)
-      sum += unitHeating_W_m3_[v];
-    return sum * h_m * h_m * h_m;
-  });
+  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
   return solution.iterations;
 }
 
@@ -813,17 +1081,7 @@ void RfSource::depositedPower(const AblationGrid& grid, const ThermalState& stat
   // the last solve).
   const bool paused = powerHeldOff(state.time_s);
   trackWater(state, n);
-  if (!paused || solvedSigma_S_m_.size() != n) {
-    std::vector<float>& sigma = sigmaScratch_;
-    conductivities(grid, temperature, sigma);
-    if (solvedSigma_S_m_.size() != n ||
-        weightedConductivityChange(sigma) > settings_.resolveConductanceChange) {
-      if (nestedSolveAllowed(grid, sigma))
-        solveNestedPotential(grid, sigma);
-      else
-        solveUnitPotential(grid, sigma);
-    }
-  }
+  if (!paused || solvedSigma_S_m_.size() != n) updatePotential(grid, temperature);
 
   // The equation is linear in V: at voltage V0 the power is V0^2 times the unit power, so the
   // impedance V0^2 / P is 1 / unitPower.

@@ -17,6 +17,7 @@
 // a spherical electrode of radius a to a ground at R is 1/(4 pi sigma) (1/a - 1/R)).
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -185,6 +186,17 @@ struct RfSettings {
   // nested scheme as before). docs/validation.md, "a composite grid for the full potential solves",
   // gives its error.
   bool compositePotential = true;
+  // Not an approximation (the same decisions, so the same bits; with nestedPotential and sigma
+  // of temperature alone): between full solves sigma outside the nested box is not computed
+  // each step. Whether to solve again (resolveConductanceChange) and whether the solve may be
+  // nested (nestedOuterConductanceChange) are taken from the box's own sums and a bound of the
+  // outside's share: below vaporisationStart_degC sigma(T) = sigma37 max(0.05, 1 + alpha (T -
+  // 37)), so |sigma(a) / sigma(b) - 1| <= |alpha| |a - b| / max(0.05, 1 + alpha (b - 37)), and
+  // the outside's SAR-weighted change is bounded by its SAR-weighted change of temperature since
+  // the last full solve (one pass that reads temperatures, no sigma). Where the bound leaves a
+  // decision open, sigma outside is computed from the temperatures of the solves it is compared
+  // with, and the sums are taken as before. False: sigma of every voxel every step.
+  bool boundedExteriorConductivity = true;
 };
 
 // The device's default setting (generator group of devices.json) as RF settings.
@@ -212,6 +224,7 @@ struct RfLogEntry {
 namespace detail {
 struct PotentialWorkspace;  // rf_source.cpp: the solver's arrays, kept from solve to solve
 class CompositePotential;   // src/composite_potential.h
+struct CompositeSolution;
 }  // namespace detail
 
 class RfSource : public HeatSource {
@@ -246,14 +259,23 @@ class RfSource : public HeatSource {
   // box solves' iterations count in potentialIterations().
   int nestedWarmStarts() const { return nestedWarmStarts_; }
   long long potentialIterations() const { return potentialIterations_; }
+  // RfSettings::boundedExteriorConductivity: the decisions its bound left open (sigma outside
+  // the nested box then computed and the sums taken as without it).
+  int exteriorBoundsLeftOpen() const { return exteriorBoundsOpen_; }
   const ProbeVoxels& voxels() const { return voxels_; }
   const std::vector<NodeRole>& roles() const { return roles_; }
 
  private:
-  // sigma (S/m) of every voxel at these temperatures (and the water left, waterLeft_, when
-  // tracked), the electrode's metal and insulated shaft included.
+  // sigma (S/m) at these temperatures (and the water left, waterLeft_, when tracked) of the
+  // voxels of a region, the electrode's metal and insulated shaft included. Box: the nested box
+  // and (the non-composite nested solves read them) the outer voxels of its faces.
+  enum class Region { Grid, Box, Exterior };
   void conductivities(const AblationGrid& grid, std::span<const float> temperature_degC,
-                      std::vector<float>& sigma_S_m) const;
+                      std::vector<float>& sigma_S_m, Region region = Region::Grid) const;
+  float tissueConductivity(const AblationGrid& grid, std::size_t voxel,
+                           float temperature_degC) const;
+  // This step's sigma and, when it moved enough, a potential solve (nested or full).
+  void updatePotential(const AblationGrid& grid, std::span<const float> temperature_degC);
   // The fraction of each voxel's water left (RfSettings::conductivityFollowsWater), from the
   // solver's latent store against the first step's.
   void trackWater(const ThermalState& state, std::size_t voxelCount);
@@ -262,34 +284,82 @@ class RfSource : public HeatSource {
   void solveUnitPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // RfSettings::nestedPotential: whether the next solve may be nested, the nested solve, and
   // the full solve's record of the box's faces that it extends.
-  bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m) const;
+  // fullSigma_S_m: sigma of the last full solve (read outside the nested box only).
+  bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m,
+                          std::span<const float> fullSigma_S_m) const;
+  // RfSettings::boundedExteriorConductivity: the temperatures outside the nested box, the bound
+  // they give of sigma's change there, and the decisions taken from the box's sums and that
+  // bound.
+  struct ExteriorChange {
+    // sum over the outside of q |T - T at the last full solve|, q the full solve's SAR (W/m3 K)
+    double heatWeighted_K = 0.0;
+    double lowest_degC = std::numeric_limits<double>::infinity();
+    double highest_degC = -std::numeric_limits<double>::infinity();
+  };
+  enum class Verdict { No, Yes, Open };
+  bool exteriorBounded() const;
+  // The outside's temperatures are copied to copy (resized to the grid) as they are read.
+  ExteriorChange scanExterior(std::span<const float> temperature_degC,
+                              std::vector<float>& copy) const;
+  // The largest |sigma(a) / sigma(b) - 1| / |a - b| of the grid's tissues below vaporisation
+  // for b within the reference's range (infinity where either lies above it).
+  double conductivityChangePerKelvin(const AblationGrid& grid, const ExteriorChange& reference,
+                                     const ExteriorChange& now) const;
+  // exterior(): this step's ExteriorChange, scanned when first asked.
+  template <class Scan>
+  Verdict boundedResolve(const AblationGrid& grid, std::span<const float> sigma_S_m,
+                         Scan&& exterior) const;
+  Verdict boundedNestedSolve(const AblationGrid& grid, const ExteriorChange& now) const;
+  // The conditions of a nested solve other than the outside's change of sigma.
+  bool nestedSolvePossible() const;
+  void updateBoundedPotential(const AblationGrid& grid, std::span<const float> temperature_degC);
+  // A full solve of this step's sigma, and (bounded exterior) the temperatures it was solved at.
+  void solveFull(const AblationGrid& grid, std::span<const float> temperature_degC,
+                 std::vector<float>& sigma_S_m);
+  void keepExterior(std::span<const float> temperature_degC);
   void solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
-  // The box solve itself: as a nested step (potential, SAR and power of the whole grid), or as
-  // the warm start of a full solve (the potential only). Returns the CG iterations.
+  // The box solve itself: as a nested step (the box's potential and SAR, the outside's scale,
+  // the power), or as the warm start of a full solve (the potential only, the outside's scaled
+  // in place). Returns the CG iterations.
   enum class NestedUse { Step, WarmStart };
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
-  bool nestedBoundaryRecorded(std::span<const float> sigma_S_m) const;
+  bool nestedBoundaryRecorded() const { return fullFaceCurrent_A_ > 0.0; }
   void recordNestedBoundary(const AblationGrid& grid);
+  // The faces between the nested box and the rest of the 1 mm grid, listed once.
+  void listNestedFaces(const AblationGrid& grid);
   // The nested box (nestedLo_, nestedHi_) around the electrodes, set once.
   void setNestedBox(const AblationGrid& grid);
-  // Each nested face's boxInner, from its inner voxel.
+  // Each nested face's boxInner, from its inner voxel (once, as the faces are listed).
   void indexNestedFaces();
   // RfSettings::compositePotential: the full solve on the composite grid, its box faces recorded.
   void solveCompositePotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // A full solve's fields and this step's sigma (swapped in) become the unit solution.
-  void keepSolution(std::vector<float>&& heating_W_m3, std::vector<double>&& potential_V,
+  void keepSolution(std::vector<float>& heating_W_m3, std::vector<double>& potential_V,
                     double power_W, int iterations, std::vector<float>& sigma_S_m);
   // The full solve's fields and sigma kept for the nested solves that extend it.
   void keepFullSolve();
   // row(first grid voxel, first box voxel, voxel count) for each row of the nested box, in order.
   template <class Row>
   void forEachBoxRow(Row&& row) const;
+  // The box's rows of planes kFirst..kLast-1 (grid indices), in order.
+  template <class Row>
+  void forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& row) const;
   // visit(first, last, outside) for stretches of the voxels in order, outside: they lie outside
   // the nested box (one stretch, inside, while outsideScale_ is 1, when the two read alike).
   template <class Visit>
   void walkBoxMembership(parallel::IndexRange voxels, Visit&& visit) const;
+  // The same, the box always told apart.
+  template <class Visit>
+  void splitByBox(parallel::IndexRange voxels, Visit&& visit) const;
+  // visit(first, last) for the stretches outside the nested box of whole planes, in parallel.
+  template <class Visit>
+  void forEachExteriorStretch(Visit&& visit) const;
+  // stretch(first, last, sum) over the stretches outside the nested box, planes in parallel,
+  // each run of planes from identity, the runs combined in order.
+  template <class T, class Stretch, class Combine>
+  T reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) const;
   // The potential outside the nested box is unitPotential_V_ times this, the SAR there
-  // unitHeating_W_m3_ times its square (compositePotential: nested steps write the box only).
+  // unitHeating_W_m3_ times its square (nested steps write the box only).
   double outsideScale_ = 1.0;
   double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
   double boxPower_W() const;         // the unit SAR's power inside the nested box
@@ -337,10 +407,19 @@ class RfSource : public HeatSource {
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
-  // fullPotential_V_, fullHeating_W_m3_: without the composite grid only (with it the outside
-  // keeps the full solve's fields). fullHeatingSum_: the full solve's SAR summed (heatingSum).
-  std::vector<double> fullPotential_V_;
-  std::vector<float> fullHeating_W_m3_, fullSigma_S_m_;
+  // fullSigma_S_m_: without boundedExteriorConductivity only (the nested steps keep the full
+  // solve's potential and SAR outside the box). fullHeatingSum_: the full solve's SAR summed
+  // (heatingSum).
+  std::vector<float> fullSigma_S_m_;
+  // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
+  // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
+  // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
+  // sigma > 0, and all of it); an array for the outside's sigma of the full solve.
+  std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_, exteriorScratch_;
+  bool lastSolveFull_ = true;
+  ExteriorChange exteriorAtFull_, exteriorAtSolve_;
+  double exteriorHeatingSum_ = 0.0, exteriorHeatingAll_ = 0.0;
+  int exteriorBoundsOpen_ = 0;
   double fullHeatingSum_ = 0.0;
   double fullFaceCurrent_A_ = 0.0;
   int solvesSinceFull_ = 0;
@@ -350,6 +429,7 @@ class RfSource : public HeatSource {
   std::unique_ptr<detail::PotentialWorkspace> potentialWorkspace_;
   std::unique_ptr<detail::PotentialWorkspace> nestedWorkspace_;  // the nested box's
   std::unique_ptr<detail::CompositePotential> composite_;
+  std::unique_ptr<detail::CompositeSolution> compositeFields_;  // its arrays, reused
 
   double deliveredPower_W_ = 0.0;
   double baselineImpedance_ohm_ = 0.0;
