@@ -241,6 +241,22 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   }
 }
 
+template <class VoxelValue>
+void FarField::addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                          VoxelValue&& voxelValue, double* heat_J_K) const {
+  const ImageGeometry& g = grid_->geometry;
+  const std::int64_t firstCell = cellOf(0, i0);
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      for (std::int64_t i = i0; i < i1; ++i) {
+        const std::size_t v = v0 + std::size_t(i);
+        heat_J_K[cellOf(0, i) - firstCell] +=
+            voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelValue(v, i, j, k));
+      }
+    }
+}
+
 template <class VoxelAt>
 void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                                 VoxelAt&& voxelAt) const {
@@ -265,7 +281,6 @@ void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& e
 template <class RowAt>
 void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
                             const CellRanges& skip, RowAt&& rowAt) const {
-  const ImageGeometry& g = grid_->geometry;
   // The cells of the row in `region` (aligned to cells) and not inside the excluded box (`skip`,
   // its insideCells): one run, or two around the excluded cells.
   const std::int64_t first = cellOf(0, region.lo[0]), end = cellOf(0, region.hi[0] - 1) + 1;
@@ -283,17 +298,13 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
   thread_local std::vector<float> shift_K;
   heat_J_K.assign(std::size_t(cells_[0]), 0.0);
   shift_K.resize(std::size_t(cells_[0]));
-  // Each cell adds its voxels in the order k, j, i (cellAverage's).
-  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
-      const float* row = rowAt(j, k);
-      const std::size_t v0 = g.linearIndex(0, j, k);
-      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
-        for (std::int64_t i = i0; i < i1; ++i)
-          heat_J_K[std::size_t(cellOf(0, i))] +=
-              voxelHeatCapacity_J_K_[grid_->tissue[v0 + std::size_t(i)]] * double(row[i]);
-      });
-    }
+  forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
+    addRowHeat(cj, ck, i0, i1,
+               [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
+                 return rowAt(j, k)[i];
+               },
+               heat_J_K.data() + cellOf(0, i0));
+  });
   for (const CellRange& r : runs)
     for (std::int64_t ci = r.first; ci < r.end; ++ci) {
       const std::size_t c = cellIndex(ci, cj, ck);
@@ -413,25 +424,18 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
 template <class VoxelDeviation>
 double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                              VoxelDeviation&& voxelDeviation) const {
-  const ImageGeometry& g = grid_->geometry;
   double heat_J_K = 0.0;
-  for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
-    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
-      for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
-        const std::size_t v = g.linearIndex(i, j, k);
-        heat_J_K += voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
-      }
+  addRowHeat(cj, ck, ci * coarsening_, ci * coarsening_ + width(0, ci), voxelDeviation, &heat_J_K);
   return heat_J_K / heatCapacity_J_K_[cellIndex(ci, cj, ck)];
 }
 
 template <class VoxelDeviation>
 void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
   if (box.voxelCount() == 0) return;
-  const ImageGeometry& g = grid_->geometry;
   const CellRanges inside = insideCells(box);
   for (const CellRange& r : inside)
     if (r.end <= r.first) return;
-  // A row of cells at a time, each cell adding its voxels in the order k, j, i (cellAverage's).
+  // A row of cells at a time (addRowHeat).
   const std::int64_t i0 = inside[0].first * coarsening_;
   const std::int64_t i1 = (inside[0].end - 1) * coarsening_ + width(0, inside[0].end - 1);
   parallel::parallelFor(
@@ -441,15 +445,7 @@ void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
           for (std::int64_t cj = inside[1].first; cj < inside[1].end; ++cj) {
             std::fill(heat_J_K.begin(), heat_J_K.end(), 0.0);
-            for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
-                const std::size_t v0 = g.linearIndex(0, j, k);
-                for (std::int64_t i = i0; i < i1; ++i) {
-                  const std::size_t v = v0 + std::size_t(i);
-                  heat_J_K[std::size_t(cellOf(0, i))] +=
-                      voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
-                }
-              }
+            addRowHeat(cj, ck, i0, i1, voxelDeviation, heat_J_K.data() + inside[0].first);
             for (std::int64_t ci = inside[0].first; ci < inside[0].end; ++ci) {
               const std::size_t c = cellIndex(ci, cj, ck);
               deviation_[c] = float(heat_J_K[std::size_t(ci)] / heatCapacity_J_K_[c]);

@@ -217,6 +217,13 @@ class FarField {
       for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) body(ck);
     });
   }
+  // Adds each voxel's heat capacity times voxelValue(v, i, j, k) (K) over voxels i0 .. i1 - 1 (whole
+  // cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell], each
+  // cell its voxels in the order k, j, i: restriction, the interpolant's shift and cellAverage
+  // sum a cell's heat alike, so that heatCapacity_J_K_ conserves it.
+  template <class VoxelValue>
+  void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                  VoxelValue&& voxelValue, double* heat_J_K) const;
   // The heat-content weighted mean of voxelDeviation(v, i, j, k) over cell (ci, cj, ck).
   template <class VoxelDeviation>
   double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
