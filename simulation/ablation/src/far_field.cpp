@@ -764,9 +764,7 @@ const Bounds& FarField::vesselBounds(const StepInputs& in) {
 }
 
 void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck,
-                                bool damageChanged, const CellRanges& held,
-                                std::vector<double>& conductivity_W_mK,
-                                std::vector<double>& power_W, std::vector<double>& perfusion_W_K) {
+                                bool damageChanged, const CellRanges& held) {
   const double arterial = in.parameters->arterialTemperature_degC;
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
@@ -793,13 +791,13 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
     const double voxels = double(width(0, ci) * rowVoxels);
     if (cellTissue_[c] < 0)
       sum[std::size_t(ci)] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]);
-    conductivity_W_mK[c] = sum[std::size_t(ci)] / voxels;
-    power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
+    coarseConductivity_W_mK_[c] = sum[std::size_t(ci)] / voxels;
+    coarsePower_W_[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
     // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-    perfusion_W_K[c] = 0.0;
+    coarsePerfusion_W_K_[c] = 0.0;
     if (heldRow && held[0].holds(ci)) continue;
     if (damageChanged) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
-    perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
+    coarsePerfusion_W_K_[c] = perfusionSum_[c] * volume_m3;
   }
 }
 
@@ -886,18 +884,15 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
   // The perfusion of a plane whose damage did not change is the last step's.
   // (Kept from step to step, so that they are not cleared each step: every entry is written.)
-  std::vector<double>& perfusion_W_K = coarsePerfusion_W_K_;
-  std::vector<double>& power_W = coarsePower_W_;
-  std::vector<double>& conductivity_W_mK = coarseConductivity_W_mK_;
-  perfusion_W_K.resize(count);
-  power_W.resize(count);
-  conductivity_W_mK.resize(count);
+  coarsePerfusion_W_K_.resize(count);
+  coarsePower_W_.resize(count);
+  coarseConductivity_W_mK_.resize(count);
   const CellRanges held = insideCells(fine);
   forEachCellPlane([&](std::int64_t ck) {
     const bool changed = damageChanged_[std::size_t(ck)] != 0;
     damageChanged_[std::size_t(ck)] = 0;
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      cellCoefficients(in, cj, ck, changed, held, conductivity_W_mK, power_W, perfusion_W_K);
+      cellCoefficients(in, cj, ck, changed, held);
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.

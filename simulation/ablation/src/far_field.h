@@ -118,12 +118,11 @@ class FarField {
   using CellRanges = std::array<CellRange, 3>;
   CellRanges insideCells(const Box& box) const;
   // solveCoarse's row of cells (cj, ck), in three passes: each cell's mean conductivity at its
-  // temperature, power and perfusion (summed again where damageChanged; none for the cells
-  // `held` inside the fine box); the faces towards +x, +y, +z; the stencil rows and first
-  // guesses.
+  // temperature, power and perfusion (coarseConductivity_W_mK_, coarsePower_W_,
+  // coarsePerfusion_W_K_; summed again where damageChanged; none for the cells `held` inside the
+  // fine box); the faces towards +x, +y, +z; the stencil rows and first guesses.
   void cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck, bool damageChanged,
-                        const CellRanges& held, std::vector<double>& conductivity_W_mK,
-                        std::vector<double>& power_W, std::vector<double>& perfusion_W_K);
+                        const CellRanges& held);
   void coarseFaces(std::int64_t cj, std::int64_t ck);
   void coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck, const CellRanges& held);
   // The area (m2) of cell (ci, cj, ck)'s faces across `axis`.
