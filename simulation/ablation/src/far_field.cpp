@@ -141,14 +141,6 @@ FarField::AxisWeights FarField::axisWeights(int axis) const {
   return w;
 }
 
-bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
-  const std::int64_t c[3] = {ci, cj, ck};
-  for (int a = 0; a < 3; ++a)
-    if (c[a] * coarsening_ < box.lo[a] || c[a] * coarsening_ + width(a, c[a]) > box.hi[a])
-      return false;
-  return true;
-}
-
 FarField::CellRanges FarField::insideCells(const Box& box) const {
   CellRanges ranges;
   for (int a = 0; a < 3; ++a) {
@@ -299,11 +291,10 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
   heat_J_K.assign(std::size_t(cells_[0]), 0.0);
   shift_K.resize(std::size_t(cells_[0]));
   forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
-    addRowHeat(cj, ck, i0, i1,
-               [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
-                 return rowAt(j, k)[i];
-               },
-               heat_J_K.data() + cellOf(0, i0));
+    addRowHeat(
+        cj, ck, i0, i1,
+        [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) { return rowAt(j, k)[i]; },
+        heat_J_K.data() + cellOf(0, i0));
   });
   for (const CellRange& r : runs)
     for (std::int64_t ci = r.first; ci < r.end; ++ci) {
@@ -574,11 +565,12 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   }
   if (box == previous) return box;
   // Cells the box takes in: their voxels held the interpolant, whose heat content is not the
-  // cell's; shift them by the difference so the heat is the cell's.
+  // cell's; shift them by the difference so the heat is the cell's. (An empty box holds no cell.)
+  const CellRanges inPrevious = insideCells(previous);
   for (std::int64_t ck = cellOf(2, box.lo[2]); ck <= cellOf(2, box.hi[2] - 1); ++ck)
     for (std::int64_t cj = cellOf(1, box.lo[1]); cj <= cellOf(1, box.hi[1] - 1); ++cj)
       for (std::int64_t ci = cellOf(0, box.lo[0]); ci <= cellOf(0, box.hi[0] - 1); ++ci) {
-        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+        if (inPrevious[0].holds(ci) && inPrevious[1].holds(cj) && inPrevious[2].holds(ck)) continue;
         const std::size_t c = cellIndex(ci, cj, ck);
         const auto shift = float(deviation_[c] - cellAverage(ci, cj, ck, deviationOf));
         for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
@@ -891,8 +883,7 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   forEachCellPlane([&](std::int64_t ck) {
     const bool changed = damageChanged_[std::size_t(ck)] != 0;
     damageChanged_[std::size_t(ck)] = 0;
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      cellCoefficients(in, cj, ck, changed, held);
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) cellCoefficients(in, cj, ck, changed, held);
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.

@@ -108,9 +108,8 @@ class FarField {
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
-  bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
   // Per axis, the cells first .. end - 1 that lie inside `box` along that axis: a cell is inside
-  // the box (cellInside) when it is inside along all three.
+  // the box when it is inside along all three (none for an empty box).
   struct CellRange {
     std::int64_t first = 0, end = 0;
     bool holds(std::int64_t c) const { return c >= first && c < end; }
@@ -216,9 +215,9 @@ class FarField {
       for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) body(ck);
     });
   }
-  // Adds each voxel's heat capacity times voxelValue(v, i, j, k) (K) over voxels i0 .. i1 - 1 (whole
-  // cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell], each
-  // cell its voxels in the order k, j, i: restriction, the interpolant's shift and cellAverage
+  // Adds each voxel's heat capacity times voxelValue(v, i, j, k) (K) over voxels i0 .. i1 - 1
+  // (whole cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell],
+  // each cell its voxels in the order k, j, i: restriction, the interpolant's shift and cellAverage
   // sum a cell's heat alike, so that heatCapacity_J_K_ conserves it.
   template <class VoxelValue>
   void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
