@@ -36,7 +36,6 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     // The coarse step's distances between cell centres and from a cell's centre to its face.
     for (std::int64_t c = 0; c < cells_[a]; ++c) {
       const double w = double(width(a, c));
-      cellWidth_[a].push_back(w);
       edgeDistance_m_[a].push_back(0.5 * w * h_m);
       centreDistance_m_[a].push_back(c + 1 < cells_[a] ? 0.5 * (w + double(width(a, c + 1))) * h_m
                                                        : 0.0);
@@ -795,8 +794,7 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
 
 double FarField::faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
   const double h_m = grid_->voxelSize_m();
-  const double w[3] = {cellWidth_[0][std::size_t(ci)], cellWidth_[1][std::size_t(cj)],
-                       cellWidth_[2][std::size_t(ck)]};
+  const double w[3] = {double(width(0, ci)), double(width(1, cj)), double(width(2, ck))};
   return w[(axis + 1) % 3] * w[(axis + 2) % 3] * h_m * h_m;
 }
 

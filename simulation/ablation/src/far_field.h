@@ -249,9 +249,9 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
-  // Per axis and cell: its width in voxels, the distance (m) from its centre to the next cell's
-  // and to its own face (the coarse step's conductances).
-  std::array<std::vector<double>, 3> cellWidth_, centreDistance_m_, edgeDistance_m_;
+  // Per axis and cell: the distance (m) from its centre to the next cell's and to its own face
+  // (the coarse step's conductances).
+  std::array<std::vector<double>, 3> centreDistance_m_, edgeDistance_m_;
   // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
