@@ -21,7 +21,10 @@ constexpr int kSmoothingSweeps = 2;
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
 
-std::size_t rowsPerChunk(const MultigridLevel& l) {
+// The loops over rows below take a MultigridLevel or a ColourSplitLevel (a row of the latter
+// holds both colours' voxels of row (j, k)): they read only nx, ny and nz.
+template <class Level>
+std::size_t rowsPerChunk(const Level& l) {
   return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / l.nx));
 }
 
@@ -34,13 +37,16 @@ void forEachIndex(std::size_t count, Body&& body) {
   });
 }
 
-IndexRange allRows(const MultigridLevel& l) { return {0, static_cast<std::size_t>(l.ny * l.nz)}; }
+template <class Level>
+IndexRange allRows(const Level& l) {
+  return {0, static_cast<std::size_t>(l.ny * l.nz)};
+}
 
 // body(rows) over the level's rows in fixed chunks of about kVoxelsPerChunk voxels. A level of
 // one chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
 // coarse levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
-template <class Body>
-void forEachRowChunk(const MultigridLevel& l, Body&& body) {
+template <class Level, class Body>
+void forEachRowChunk(const Level& l, Body&& body) {
   const IndexRange rows = allRows(l);
   if (rows.end <= rowsPerChunk(l)) {
     body(rows);
@@ -52,8 +58,8 @@ void forEachRowChunk(const MultigridLevel& l, Body&& body) {
 // body(row, j, k) for every row of the level, in forEachRowChunk's chunks, j and k counted along
 // rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
 // where two divisions per row cost about as much as the row's updates.
-template <class Body>
-void forEachRow(const MultigridLevel& l, Body&& body) {
+template <class Level, class Body>
+void forEachRow(const Level& l, Body&& body) {
   forEachRowChunk(l, [&](IndexRange rows) {
     std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
@@ -338,23 +344,6 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
 
 // ---- The finest level by colour (ColourSplitLevel in the header) ----
 
-// body(j, k) for every row of the split level, in chunks of about kVoxelsPerChunk voxels.
-template <class Body>
-void forEachSplitRow(const ColourSplitLevel& s, Body&& body) {
-  const auto rows = std::size_t(s.ny * s.nz);
-  const auto grain = std::size_t(std::max<std::int64_t>(1, kVoxelsPerChunk / s.nx));
-  parallel::parallelFor({0, rows}, grain, [&](IndexRange r) {
-    std::int64_t j = std::int64_t(r.begin) % s.ny, k = std::int64_t(r.begin) / s.ny;
-    for (std::size_t row = r.begin; row < r.end; ++row) {
-      body(j, k);
-      if (++j == s.ny) {
-        j = 0;
-        ++k;
-      }
-    }
-  });
-}
-
 // Fills s from the finest level l: every array sized with its frame, the frame, the unused ends
 // of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
 // update; a free voxel's face to a fixed one stays, the fixed correction being 0).
@@ -374,7 +363,7 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
                                   &c.inverseDiagonal, &c.diagonal, &c.correction, &c.rightHandSide})
       if (!sameSize) v->assign(size, 0.0f);
   const std::int64_t plane = l.nx * l.ny;
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
     for (std::int64_t i = 0; i < l.nx; ++i) {
       const std::int64_t n = base + i;
@@ -401,7 +390,7 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
 // correction.
 template <class T>
 void packRightHandSide(ColourSplitLevel& s, const T* r) {
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
@@ -415,7 +404,7 @@ void packRightHandSide(ColourSplitLevel& s, const T* r) {
 
 template <class T>
 void unpackCorrection(const ColourSplitLevel& s, T* z) {
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
@@ -447,7 +436,7 @@ void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const f
 void splitHalfSweep(ColourSplitLevel& s, int c) {
   ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
   const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t start = s.rowStart(j, k);
     relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
              s.rowLength, s.plane);
@@ -457,7 +446,7 @@ void splitHalfSweep(ColourSplitLevel& s, int c) {
 // The first red half-sweep from a zero correction: x = b / d (see firstRedSweepFromZero).
 void splitFirstRedSweepFromZero(ColourSplitLevel& s) {
   ColourSplitLevel::Colour& red = s.colours[0];
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
     const float* __restrict b = red.rightHandSide.data() + start;
     const float* __restrict inverse = red.inverseDiagonal.data() + start;
@@ -519,7 +508,7 @@ void prolongRow(float* __restrict x, const float* from, const float* inverse, st
 }
 
 void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
