@@ -142,14 +142,68 @@ void firstRedSweepFromZero(MultigridLevel& l) {
   });
 }
 
-// Symmetric red-black sweeps, red then black; from a zero correction when fromZero.
-void presmooth(MultigridLevel& l, int sweeps, bool fromZero) {
+// The same half-sweeps on the finest level stored by colour (ColourSplitLevel in the header).
+
+// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
+// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
+// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
+// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
+void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const float* y,
+              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
+              std::int64_t P) {
+  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
+              *e = self.east.data() + start, *so = self.south.data() + start,
+              *no = self.north.data() + start, *d = self.down.data() + start,
+              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
+  y += start;
+  for (std::int64_t m = 0; m < count; ++m)
+    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
+            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
+           inverse[m];
+}
+
+// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
+void sweepColour(ColourSplitLevel& s, int c) {
+  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
+  const float* y = s.colours[std::size_t(1 - c)].correction.data();
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+    const std::int64_t start = s.rowStart(j, k);
+    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
+             s.rowLength, s.plane);
+  });
+}
+
+// The first red half-sweep from a zero correction: x = b / d (as on a MultigridLevel).
+void firstRedSweepFromZero(ColourSplitLevel& s) {
+  ColourSplitLevel::Colour& red = s.colours[0];
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
+    const float* __restrict b = red.rightHandSide.data() + start;
+    const float* __restrict inverse = red.inverseDiagonal.data() + start;
+    float* __restrict x = red.correction.data() + start;
+    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
+  });
+}
+
+// Symmetric red-black sweeps on either kind of level, red then black; from a zero correction
+// when fromZero.
+template <class Level>
+void presmooth(Level& l, int sweeps, bool fromZero) {
   for (int s = 0; s < sweeps; ++s) {
     if (s == 0 && fromZero)
       firstRedSweepFromZero(l);
     else
       sweepColour(l, 0);
     sweepColour(l, 1);
+  }
+}
+
+// The sweeps after the coarse correction: black then red, presmooth's adjoint.
+template <class Level>
+void postsmooth(Level& l, int sweeps) {
+  for (int s = 0; s < sweeps; ++s) {
+    sweepColour(l, 1);
+    sweepColour(l, 0);
   }
 }
 
@@ -324,10 +378,7 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
     presmooth(l, kCoarsestSweeps, fromZero);
-    for (int s = 0; s < kCoarsestSweeps; ++s) {
-      sweepColour(l, 1);
-      sweepColour(l, 0);
-    }
+    postsmooth(l, kCoarsestSweeps);
     return;
   }
   presmooth(l, kSmoothingSweeps, fromZero);
@@ -336,10 +387,7 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   restrictResidual(l, coarse);
   for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, c == 0);
   prolongCorrection(coarse, l);
-  for (int s = 0; s < kSmoothingSweeps; ++s) {
-    sweepColour(l, 1);
-    sweepColour(l, 0);
-  }
+  postsmooth(l, kSmoothingSweeps);
 }
 
 // ---- The finest level by colour (ColourSplitLevel in the header) ----
@@ -414,47 +462,6 @@ void unpackCorrection(const ColourSplitLevel& s, T* z) {
   });
 }
 
-// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
-// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
-// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
-// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
-void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const float* y,
-              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
-              std::int64_t P) {
-  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
-              *e = self.east.data() + start, *so = self.south.data() + start,
-              *no = self.north.data() + start, *d = self.down.data() + start,
-              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
-  y += start;
-  for (std::int64_t m = 0; m < count; ++m)
-    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
-            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
-           inverse[m];
-}
-
-// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
-void splitHalfSweep(ColourSplitLevel& s, int c) {
-  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
-  const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t start = s.rowStart(j, k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
-             s.rowLength, s.plane);
-  });
-}
-
-// The first red half-sweep from a zero correction: x = b / d (see firstRedSweepFromZero).
-void splitFirstRedSweepFromZero(ColourSplitLevel& s) {
-  ColourSplitLevel::Colour& red = s.colours[0];
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
-    const float* __restrict b = red.rightHandSide.data() + start;
-    const float* __restrict inverse = red.inverseDiagonal.data() + start;
-    float* __restrict x = red.correction.data() + start;
-    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
-  });
-}
-
 // rhs_C = the sum of the children's residuals, of the red ones only: after a half-sweep of the
 // black voxels their residuals are zero (up to the float rounding of that sweep, which the
 // grid-ordered cycle restricted). In row (j, k) the red voxel of the pair i = 2I, 2I + 1 is red
@@ -519,32 +526,13 @@ void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
   });
 }
 
-// Smoothing from a zero correction (red then black, kSmoothingSweeps times), and after the
-// coarse correction (black then red): as cycle() smooths.
-void splitPresmoothFromZero(ColourSplitLevel& s) {
-  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
-    if (sweep == 0)
-      splitFirstRedSweepFromZero(s);
-    else
-      splitHalfSweep(s, 0);
-    splitHalfSweep(s, 1);
-  }
-}
-
-void splitPostsmooth(ColourSplitLevel& s) {
-  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
-    splitHalfSweep(s, 1);
-    splitHalfSweep(s, 0);
-  }
-}
-
 // The finest level's part of a cycle from zero, on the split level: as cycle() does it.
 void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
-  splitPresmoothFromZero(s);
+  presmooth(s, kSmoothingSweeps, true);
   restrictRedResidual(s, levels[1]);
   for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
   prolongToSplit(levels[1], s);
-  splitPostsmooth(s);
+  postsmooth(s, kSmoothingSweeps);
 }
 
 }  // namespace
@@ -715,7 +703,7 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
     return (boxSplit_.colours[couplingVoxels_[c].colour].*array)[couplingVoxels_[c].slot];
   };
   packRightHandSide(boxSplit_, rBox.data());
-  splitPresmoothFromZero(boxSplit_);
+  presmooth(boxSplit_, kSmoothingSweeps, true);
   restrictRedResidual(boxSplit_, under_);
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
@@ -739,7 +727,7 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
     if (boxVoxel(c, &ColourSplitLevel::Colour::inverseDiagonal) > 0.0f)
       boxVoxel(c, &ColourSplitLevel::Colour::rightHandSide) +=
           couplings_[c].conductance * zCell[couplings_[c].cell];
-  splitPostsmooth(boxSplit_);
+  postsmooth(boxSplit_, kSmoothingSweeps);
   unpackCorrection(boxSplit_, zBox.data());
 }
 
