@@ -13,6 +13,10 @@ using parallel::IndexRange;
 // Coarsen while every axis keeps at least this many voxels: the coarsest level (a few hundred
 // voxels) is then solved by sweeps alone.
 constexpr std::int64_t kCoarsestExtent = 4;
+// Whether a level of nx x ny x nz voxels has a coarser level below it.
+bool coarsens(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  return std::min({nx, ny, nz}) > 2 * kCoarsestExtent - 1;
+}
 // Symmetric red-black sweeps on the coarsest level (each way): enough to reduce its error by
 // orders of magnitude on a few voxels per axis, and negligible work there.
 constexpr int kCoarsestSweeps = 12;
@@ -246,9 +250,11 @@ void computeResidual(MultigridLevel& l) {
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
 // them; the finest level's are copied): the diagonals are written in full by every build, the
 // correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
-// the residual by computeResidual().
-void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz,
-              bool clearFaces) {
+// the residual by computeResidual(). Without workArrays (a level that is only coarsened and
+// split by colour, never cycled: a finest level that coarsens, the composite grid's box) the
+// correction, right-hand side and residual are left empty.
+void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz, bool clearFaces,
+              bool workArrays) {
   l.nx = nx;
   l.ny = ny;
   l.nz = nz;
@@ -259,9 +265,14 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
     else
       v->resize(n);
   }
-  for (std::vector<float>* v :
-       {&l.diagonal, &l.inverseDiagonal, &l.correction, &l.rightHandSide, &l.residual})
-    v->resize(n);
+  l.diagonal.resize(n);
+  l.inverseDiagonal.resize(n);
+  for (std::vector<float>* v : {&l.correction, &l.rightHandSide, &l.residual}) {
+    if (workArrays)
+      v->resize(n);
+    else
+      v->clear();
+  }
 }
 
 // One of the (up to four) fine rows of a coarse row: the offsets of the two rows' first voxels,
@@ -288,7 +299,7 @@ void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, B
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
 void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
-  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true);
+  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true, true);
   const std::int64_t plane = fine.nx * fine.ny;
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
@@ -406,17 +417,24 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   s.rowLength = (l.nx + 1) / 2 + 2;
   s.plane = s.rowLength * (l.ny + 2);
   const auto size = std::size_t(s.plane * (l.nz + 2));
-  for (ColourSplitLevel::Colour& c : s.colours)
-    for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
-                                  &c.inverseDiagonal, &c.diagonal, &c.correction, &c.rightHandSide})
-      if (!sameSize) v->assign(size, 0.0f);
+  if (!sameSize) {
+    for (ColourSplitLevel::Colour& c : s.colours)
+      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
+                                    &c.inverseDiagonal, &c.correction, &c.rightHandSide})
+        v->assign(size, 0.0f);
+    // Only the red residual is formed (restrictRedResidual): black keeps no diagonal.
+    s.colours[0].diagonal.assign(size, 0.0f);
+    s.colours[1].diagonal.clear();
+  }
   const std::int64_t plane = l.nx * l.ny;
   forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
     for (std::int64_t i = 0; i < l.nx; ++i) {
       const std::int64_t n = base + i;
-      ColourSplitLevel::Colour& c = s.colours[std::size_t((i + j + k) & 1)];
+      const auto colour = std::size_t((i + j + k) & 1);
+      ColourSplitLevel::Colour& c = s.colours[colour];
       const auto e = std::size_t(start + i / 2);
+      const bool free = l.inverseDiagonal[n] > 0.0f;
       c.west[e] = i > 0 ? l.faceX[n - 1] : 0.0f;
       c.east[e] = l.faceX[n];
       c.south[e] = j > 0 ? l.faceY[n - l.nx] : 0.0f;
@@ -424,11 +442,10 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
       c.down[e] = k > 0 ? l.faceZ[n - plane] : 0.0f;
       c.up[e] = l.faceZ[n];
       c.inverseDiagonal[e] = l.inverseDiagonal[n];
-      c.diagonal[e] = l.diagonal[n];
-      if (l.inverseDiagonal[n] > 0.0f) continue;
+      if (colour == 0) c.diagonal[e] = free ? l.diagonal[n] : 0.0f;
+      if (free) continue;
       // A fixed voxel: all zero, so its correction and its residual are 0 by arithmetic.
-      for (std::vector<float>* v :
-           {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up, &c.diagonal})
+      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up})
         (*v)[e] = 0.0f;
     }
   });
@@ -544,7 +561,8 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
   if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
-  allocate(finest, nx, ny, nz, false);
+  // A finest level that coarsens is cycled by colour (finest_): it needs no work arrays.
+  allocate(finest, nx, ny, nz, false, !coarsens(nx, ny, nz));
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
       finest.faceX[n] = faceX[n];
@@ -556,8 +574,7 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
     }
   });
   std::size_t depth = 0;
-  while (std::min({levels_[depth].nx, levels_[depth].ny, levels_[depth].nz}) >
-         2 * kCoarsestExtent - 1) {
+  while (coarsens(levels_[depth].nx, levels_[depth].ny, levels_[depth].nz)) {
     if (levels_.size() < depth + 2) levels_.emplace_back();
     coarsen(levels_[depth], levels_[depth + 1]);
     ++depth;
@@ -637,7 +654,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   // cells under the box coarsen, as ConductionMultigrid's levels do.
   std::vector<double> coupled(boxDiagonal.size(), 0.0);
   for (const CompositeCoupling& c : couplings_) coupled[c.box] += c.conductance;
-  allocate(box_, bx, by, bz, false);
+  allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
   for (std::size_t n = 0; n < box_.size(); ++n) {
     box_.faceX[n] = boxFaceX[n];
     box_.faceY[n] = boxFaceY[n];
