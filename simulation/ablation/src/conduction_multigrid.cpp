@@ -669,15 +669,8 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
   }
-  // The cycle smooths the box by colour; each coupling's box voxel there.
+  // The cycle smooths the box by colour (couplingVoxels_ below).
   splitByColour(box_, boxSplit_);
-  couplingVoxels_.resize(couplings_.size());
-  for (std::size_t c = 0; c < couplings_.size(); ++c) {
-    const auto n = std::int64_t(couplings_[c].box);
-    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
-                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
-  }
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
   // the outside are the sums of the couplings between their voxels and the cell across.
   std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
@@ -692,21 +685,23 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     diagonal[c] = under_.diagonal[u];
     cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
   }
-  // A coupling's parent cell: the under-box cell holding its box voxel.
-  auto parent = [&](std::uint32_t v) {
-    const auto n = std::int64_t(v);
+  // Each coupling: its box voxel in boxSplit_, and its parent cell (the under-box cell holding
+  // that voxel), which takes the coupling's conductance.
+  couplingVoxels_.resize(couplings_.size());
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const auto n = std::int64_t(couplings_[c].box);
     const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    return std::size_t((boxCell_[0] + i / 2) +
-                       cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
-  };
-  for (const CompositeCoupling& c : couplings_) {
-    const std::size_t from = parent(c.box), to = c.cell;
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
+                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+    const auto from = std::size_t((boxCell_[0] + i / 2) +
+                                  cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
+    const std::size_t to = couplings_[c].cell;
     if (!cellFree_[from]) continue;
-    diagonal[from] += c.conductance;
+    diagonal[from] += couplings_[c].conductance;
     const std::size_t low = std::min(from, to), high = std::max(from, to);
     if (!cellFree_[to]) continue;  // a fixed neighbour: the diagonal only
     std::vector<float>& face = high - low == 1 ? fx : high - low == std::size_t(cx) ? fy : fz;
-    face[low] += c.conductance;
+    face[low] += couplings_[c].conductance;
   }
   cellMultigrid_.build(cx, cy, cz, fx, fy, fz, diagonal, cellFree_);
   cellRhs_.resize(fx.size());
@@ -715,10 +710,6 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  auto boxVoxel = [&](std::size_t c,
-                      std::vector<float> ColourSplitLevel::Colour::*array) -> float& {
-    return (boxSplit_.colours[couplingVoxels_[c].colour].*array)[couplingVoxels_[c].slot];
-  };
   packRightHandSide(boxSplit_, rBox.data());
   presmooth(boxSplit_, kSmoothingSweeps, true);
   restrictRedResidual(boxSplit_, under_);
@@ -727,9 +718,11 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
   for (std::size_t u = 0; u < under_.size(); ++u)
     cellRhs_[underCells_[u]] = under_.rightHandSide[u];
-  for (std::size_t c = 0; c < couplings_.size(); ++c)
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const SplitVoxel& v = couplingVoxels_[c];
     cellRhs_[couplings_[c].cell] +=
-        couplings_[c].conductance * boxVoxel(c, &ColourSplitLevel::Colour::correction);
+        couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
+  }
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
@@ -740,10 +733,12 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings.
-  for (std::size_t c = 0; c < couplings_.size(); ++c)
-    if (boxVoxel(c, &ColourSplitLevel::Colour::inverseDiagonal) > 0.0f)
-      boxVoxel(c, &ColourSplitLevel::Colour::rightHandSide) +=
-          couplings_[c].conductance * zCell[couplings_[c].cell];
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const SplitVoxel& v = couplingVoxels_[c];
+    ColourSplitLevel::Colour& colour = boxSplit_.colours[v.colour];
+    if (colour.inverseDiagonal[v.slot] > 0.0f)
+      colour.rightHandSide[v.slot] += couplings_[c].conductance * zCell[couplings_[c].cell];
+  }
   postsmooth(boxSplit_, kSmoothingSweeps);
   unpackCorrection(boxSplit_, zBox.data());
 }
