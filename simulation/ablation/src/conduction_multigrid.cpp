@@ -13,6 +13,10 @@ using parallel::IndexRange;
 // Coarsen while every axis keeps at least this many voxels: the coarsest level (a few hundred
 // voxels) is then solved by sweeps alone.
 constexpr std::int64_t kCoarsestExtent = 4;
+// Whether a level of nx x ny x nz voxels has a coarser level below it.
+bool coarsens(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  return std::min({nx, ny, nz}) > 2 * kCoarsestExtent - 1;
+}
 // Symmetric red-black sweeps on the coarsest level (each way): enough to reduce its error by
 // orders of magnitude on a few voxels per axis, and negligible work there.
 constexpr int kCoarsestSweeps = 12;
@@ -21,7 +25,10 @@ constexpr int kSmoothingSweeps = 2;
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
 
-std::size_t rowsPerChunk(const MultigridLevel& l) {
+// The loops over rows below take a MultigridLevel or a ColourSplitLevel (a row of the latter
+// holds both colours' voxels of row (j, k)): they read only nx, ny and nz.
+template <class Level>
+std::size_t rowsPerChunk(const Level& l) {
   return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / l.nx));
 }
 
@@ -34,13 +41,16 @@ void forEachIndex(std::size_t count, Body&& body) {
   });
 }
 
-IndexRange allRows(const MultigridLevel& l) { return {0, static_cast<std::size_t>(l.ny * l.nz)}; }
+template <class Level>
+IndexRange allRows(const Level& l) {
+  return {0, static_cast<std::size_t>(l.ny * l.nz)};
+}
 
 // body(rows) over the level's rows in fixed chunks of about kVoxelsPerChunk voxels. A level of
 // one chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
 // coarse levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
-template <class Body>
-void forEachRowChunk(const MultigridLevel& l, Body&& body) {
+template <class Level, class Body>
+void forEachRowChunk(const Level& l, Body&& body) {
   const IndexRange rows = allRows(l);
   if (rows.end <= rowsPerChunk(l)) {
     body(rows);
@@ -52,8 +62,8 @@ void forEachRowChunk(const MultigridLevel& l, Body&& body) {
 // body(row, j, k) for every row of the level, in forEachRowChunk's chunks, j and k counted along
 // rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
 // where two divisions per row cost about as much as the row's updates.
-template <class Body>
-void forEachRow(const MultigridLevel& l, Body&& body) {
+template <class Level, class Body>
+void forEachRow(const Level& l, Body&& body) {
   forEachRowChunk(l, [&](IndexRange rows) {
     std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
@@ -136,14 +146,68 @@ void firstRedSweepFromZero(MultigridLevel& l) {
   });
 }
 
-// Symmetric red-black sweeps, red then black; from a zero correction when fromZero.
-void presmooth(MultigridLevel& l, int sweeps, bool fromZero) {
+// The same half-sweeps on the finest level stored by colour (ColourSplitLevel in the header).
+
+// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
+// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
+// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
+// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
+void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const float* y,
+              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
+              std::int64_t P) {
+  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
+              *e = self.east.data() + start, *so = self.south.data() + start,
+              *no = self.north.data() + start, *d = self.down.data() + start,
+              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
+  y += start;
+  for (std::int64_t m = 0; m < count; ++m)
+    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
+            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
+           inverse[m];
+}
+
+// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
+void sweepColour(ColourSplitLevel& s, int c) {
+  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
+  const float* y = s.colours[std::size_t(1 - c)].correction.data();
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+    const std::int64_t start = s.rowStart(j, k);
+    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
+             s.rowLength, s.plane);
+  });
+}
+
+// The first red half-sweep from a zero correction: x = b / d (as on a MultigridLevel).
+void firstRedSweepFromZero(ColourSplitLevel& s) {
+  ColourSplitLevel::Colour& red = s.colours[0];
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
+    const float* __restrict b = red.rightHandSide.data() + start;
+    const float* __restrict inverse = red.inverseDiagonal.data() + start;
+    float* __restrict x = red.correction.data() + start;
+    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
+  });
+}
+
+// Symmetric red-black sweeps on either kind of level, red then black; from a zero correction
+// when fromZero.
+template <class Level>
+void presmooth(Level& l, int sweeps, bool fromZero) {
   for (int s = 0; s < sweeps; ++s) {
     if (s == 0 && fromZero)
       firstRedSweepFromZero(l);
     else
       sweepColour(l, 0);
     sweepColour(l, 1);
+  }
+}
+
+// The sweeps after the coarse correction: black then red, presmooth's adjoint.
+template <class Level>
+void postsmooth(Level& l, int sweeps) {
+  for (int s = 0; s < sweeps; ++s) {
+    sweepColour(l, 1);
+    sweepColour(l, 0);
   }
 }
 
@@ -186,9 +250,11 @@ void computeResidual(MultigridLevel& l) {
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
 // them; the finest level's are copied): the diagonals are written in full by every build, the
 // correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
-// the residual by computeResidual().
-void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz,
-              bool clearFaces) {
+// the residual by computeResidual(). Without workArrays (a level that is only coarsened and
+// split by colour, never cycled: a finest level that coarsens, the composite grid's box) the
+// correction, right-hand side and residual are left empty.
+void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz, bool clearFaces,
+              bool workArrays) {
   l.nx = nx;
   l.ny = ny;
   l.nz = nz;
@@ -199,9 +265,14 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
     else
       v->resize(n);
   }
-  for (std::vector<float>* v :
-       {&l.diagonal, &l.inverseDiagonal, &l.correction, &l.rightHandSide, &l.residual})
-    v->resize(n);
+  l.diagonal.resize(n);
+  l.inverseDiagonal.resize(n);
+  for (std::vector<float>* v : {&l.correction, &l.rightHandSide, &l.residual}) {
+    if (workArrays)
+      v->resize(n);
+    else
+      v->clear();
+  }
 }
 
 // One of the (up to four) fine rows of a coarse row: the offsets of the two rows' first voxels,
@@ -228,7 +299,7 @@ void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, B
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
 void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
-  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true);
+  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true, true);
   const std::int64_t plane = fine.nx * fine.ny;
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
@@ -318,10 +389,7 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
     presmooth(l, kCoarsestSweeps, fromZero);
-    for (int s = 0; s < kCoarsestSweeps; ++s) {
-      sweepColour(l, 1);
-      sweepColour(l, 0);
-    }
+    postsmooth(l, kCoarsestSweeps);
     return;
   }
   presmooth(l, kSmoothingSweeps, fromZero);
@@ -330,30 +398,10 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   restrictResidual(l, coarse);
   for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, c == 0);
   prolongCorrection(coarse, l);
-  for (int s = 0; s < kSmoothingSweeps; ++s) {
-    sweepColour(l, 1);
-    sweepColour(l, 0);
-  }
+  postsmooth(l, kSmoothingSweeps);
 }
 
 // ---- The finest level by colour (ColourSplitLevel in the header) ----
-
-// body(j, k) for every row of the split level, in chunks of about kVoxelsPerChunk voxels.
-template <class Body>
-void forEachSplitRow(const ColourSplitLevel& s, Body&& body) {
-  const auto rows = std::size_t(s.ny * s.nz);
-  const auto grain = std::size_t(std::max<std::int64_t>(1, kVoxelsPerChunk / s.nx));
-  parallel::parallelFor({0, rows}, grain, [&](IndexRange r) {
-    std::int64_t j = std::int64_t(r.begin) % s.ny, k = std::int64_t(r.begin) / s.ny;
-    for (std::size_t row = r.begin; row < r.end; ++row) {
-      body(j, k);
-      if (++j == s.ny) {
-        j = 0;
-        ++k;
-      }
-    }
-  });
-}
 
 // Fills s from the finest level l: every array sized with its frame, the frame, the unused ends
 // of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
@@ -369,17 +417,24 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   s.rowLength = (l.nx + 1) / 2 + 2;
   s.plane = s.rowLength * (l.ny + 2);
   const auto size = std::size_t(s.plane * (l.nz + 2));
-  for (ColourSplitLevel::Colour& c : s.colours)
-    for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
-                                  &c.inverseDiagonal, &c.diagonal, &c.correction, &c.rightHandSide})
-      if (!sameSize) v->assign(size, 0.0f);
+  if (!sameSize) {
+    for (ColourSplitLevel::Colour& c : s.colours)
+      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
+                                    &c.inverseDiagonal, &c.correction, &c.rightHandSide})
+        v->assign(size, 0.0f);
+    // Only the red residual is formed (restrictRedResidual): black keeps no diagonal.
+    s.colours[0].diagonal.assign(size, 0.0f);
+    s.colours[1].diagonal.clear();
+  }
   const std::int64_t plane = l.nx * l.ny;
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
     for (std::int64_t i = 0; i < l.nx; ++i) {
       const std::int64_t n = base + i;
-      ColourSplitLevel::Colour& c = s.colours[std::size_t((i + j + k) & 1)];
+      const auto colour = std::size_t((i + j + k) & 1);
+      ColourSplitLevel::Colour& c = s.colours[colour];
       const auto e = std::size_t(start + i / 2);
+      const bool free = l.inverseDiagonal[n] > 0.0f;
       c.west[e] = i > 0 ? l.faceX[n - 1] : 0.0f;
       c.east[e] = l.faceX[n];
       c.south[e] = j > 0 ? l.faceY[n - l.nx] : 0.0f;
@@ -387,11 +442,10 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
       c.down[e] = k > 0 ? l.faceZ[n - plane] : 0.0f;
       c.up[e] = l.faceZ[n];
       c.inverseDiagonal[e] = l.inverseDiagonal[n];
-      c.diagonal[e] = l.diagonal[n];
-      if (l.inverseDiagonal[n] > 0.0f) continue;
+      if (colour == 0) c.diagonal[e] = free ? l.diagonal[n] : 0.0f;
+      if (free) continue;
       // A fixed voxel: all zero, so its correction and its residual are 0 by arithmetic.
-      for (std::vector<float>* v :
-           {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up, &c.diagonal})
+      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up})
         (*v)[e] = 0.0f;
     }
   });
@@ -401,7 +455,7 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
 // correction.
 template <class T>
 void packRightHandSide(ColourSplitLevel& s, const T* r) {
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
@@ -415,54 +469,13 @@ void packRightHandSide(ColourSplitLevel& s, const T* r) {
 
 template <class T>
 void unpackCorrection(const ColourSplitLevel& s, T* z) {
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
       const float* x = s.colours[std::size_t(c)].correction.data() + start;
       for (std::int64_t m = 0; m < count; ++m) z[base + 2 * m + f] = T(x[m]);
     }
-  });
-}
-
-// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
-// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
-// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
-// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
-void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const float* y,
-              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
-              std::int64_t P) {
-  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
-              *e = self.east.data() + start, *so = self.south.data() + start,
-              *no = self.north.data() + start, *d = self.down.data() + start,
-              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
-  y += start;
-  for (std::int64_t m = 0; m < count; ++m)
-    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
-            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
-           inverse[m];
-}
-
-// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
-void splitHalfSweep(ColourSplitLevel& s, int c) {
-  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
-  const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
-    const std::int64_t start = s.rowStart(j, k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
-             s.rowLength, s.plane);
-  });
-}
-
-// The first red half-sweep from a zero correction: x = b / d (see firstRedSweepFromZero).
-void splitFirstRedSweepFromZero(ColourSplitLevel& s) {
-  ColourSplitLevel::Colour& red = s.colours[0];
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
-    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
-    const float* __restrict b = red.rightHandSide.data() + start;
-    const float* __restrict inverse = red.inverseDiagonal.data() + start;
-    float* __restrict x = red.correction.data() + start;
-    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
   });
 }
 
@@ -519,7 +532,7 @@ void prolongRow(float* __restrict x, const float* from, const float* inverse, st
 }
 
 void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
-  forEachSplitRow(s, [&](std::int64_t j, std::int64_t k) {
+  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
@@ -530,32 +543,13 @@ void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
   });
 }
 
-// Smoothing from a zero correction (red then black, kSmoothingSweeps times), and after the
-// coarse correction (black then red): as cycle() smooths.
-void splitPresmoothFromZero(ColourSplitLevel& s) {
-  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
-    if (sweep == 0)
-      splitFirstRedSweepFromZero(s);
-    else
-      splitHalfSweep(s, 0);
-    splitHalfSweep(s, 1);
-  }
-}
-
-void splitPostsmooth(ColourSplitLevel& s) {
-  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
-    splitHalfSweep(s, 1);
-    splitHalfSweep(s, 0);
-  }
-}
-
 // The finest level's part of a cycle from zero, on the split level: as cycle() does it.
 void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
-  splitPresmoothFromZero(s);
+  presmooth(s, kSmoothingSweeps, true);
   restrictRedResidual(s, levels[1]);
   for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
   prolongToSplit(levels[1], s);
-  splitPostsmooth(s);
+  postsmooth(s, kSmoothingSweeps);
 }
 
 }  // namespace
@@ -567,7 +561,8 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
   if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
-  allocate(finest, nx, ny, nz, false);
+  // A finest level that coarsens is cycled by colour (finest_): it needs no work arrays.
+  allocate(finest, nx, ny, nz, false, !coarsens(nx, ny, nz));
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
       finest.faceX[n] = faceX[n];
@@ -579,8 +574,7 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
     }
   });
   std::size_t depth = 0;
-  while (std::min({levels_[depth].nx, levels_[depth].ny, levels_[depth].nz}) >
-         2 * kCoarsestExtent - 1) {
+  while (coarsens(levels_[depth].nx, levels_[depth].ny, levels_[depth].nz)) {
     if (levels_.size() < depth + 2) levels_.emplace_back();
     coarsen(levels_[depth], levels_[depth + 1]);
     ++depth;
@@ -660,7 +654,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   // cells under the box coarsen, as ConductionMultigrid's levels do.
   std::vector<double> coupled(boxDiagonal.size(), 0.0);
   for (const CompositeCoupling& c : couplings_) coupled[c.box] += c.conductance;
-  allocate(box_, bx, by, bz, false);
+  allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
   for (std::size_t n = 0; n < box_.size(); ++n) {
     box_.faceX[n] = boxFaceX[n];
     box_.faceY[n] = boxFaceY[n];
@@ -675,15 +669,8 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
   }
-  // The cycle smooths the box by colour; each coupling's box voxel there.
+  // The cycle smooths the box by colour (couplingVoxels_ below).
   splitByColour(box_, boxSplit_);
-  couplingVoxels_.resize(couplings_.size());
-  for (std::size_t c = 0; c < couplings_.size(); ++c) {
-    const auto n = std::int64_t(couplings_[c].box);
-    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
-                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
-  }
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
   // the outside are the sums of the couplings between their voxels and the cell across.
   std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
@@ -698,21 +685,23 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     diagonal[c] = under_.diagonal[u];
     cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
   }
-  // A coupling's parent cell: the under-box cell holding its box voxel.
-  auto parent = [&](std::uint32_t v) {
-    const auto n = std::int64_t(v);
+  // Each coupling: its box voxel in boxSplit_, and its parent cell (the under-box cell holding
+  // that voxel), which takes the coupling's conductance.
+  couplingVoxels_.resize(couplings_.size());
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const auto n = std::int64_t(couplings_[c].box);
     const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    return std::size_t((boxCell_[0] + i / 2) +
-                       cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
-  };
-  for (const CompositeCoupling& c : couplings_) {
-    const std::size_t from = parent(c.box), to = c.cell;
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
+                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+    const auto from = std::size_t((boxCell_[0] + i / 2) +
+                                  cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
+    const std::size_t to = couplings_[c].cell;
     if (!cellFree_[from]) continue;
-    diagonal[from] += c.conductance;
+    diagonal[from] += couplings_[c].conductance;
     const std::size_t low = std::min(from, to), high = std::max(from, to);
     if (!cellFree_[to]) continue;  // a fixed neighbour: the diagonal only
     std::vector<float>& face = high - low == 1 ? fx : high - low == std::size_t(cx) ? fy : fz;
-    face[low] += c.conductance;
+    face[low] += couplings_[c].conductance;
   }
   cellMultigrid_.build(cx, cy, cz, fx, fy, fz, diagonal, cellFree_);
   cellRhs_.resize(fx.size());
@@ -721,21 +710,19 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  auto boxVoxel = [&](std::size_t c,
-                      std::vector<float> ColourSplitLevel::Colour::*array) -> float& {
-    return (boxSplit_.colours[couplingVoxels_[c].colour].*array)[couplingVoxels_[c].slot];
-  };
   packRightHandSide(boxSplit_, rBox.data());
-  splitPresmoothFromZero(boxSplit_);
+  presmooth(boxSplit_, kSmoothingSweeps, true);
   restrictRedResidual(boxSplit_, under_);
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
   for (std::size_t u = 0; u < under_.size(); ++u)
     cellRhs_[underCells_[u]] = under_.rightHandSide[u];
-  for (std::size_t c = 0; c < couplings_.size(); ++c)
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const SplitVoxel& v = couplingVoxels_[c];
     cellRhs_[couplings_[c].cell] +=
-        couplings_[c].conductance * boxVoxel(c, &ColourSplitLevel::Colour::correction);
+        couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
+  }
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
@@ -746,11 +733,13 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings.
-  for (std::size_t c = 0; c < couplings_.size(); ++c)
-    if (boxVoxel(c, &ColourSplitLevel::Colour::inverseDiagonal) > 0.0f)
-      boxVoxel(c, &ColourSplitLevel::Colour::rightHandSide) +=
-          couplings_[c].conductance * zCell[couplings_[c].cell];
-  splitPostsmooth(boxSplit_);
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const SplitVoxel& v = couplingVoxels_[c];
+    ColourSplitLevel::Colour& colour = boxSplit_.colours[v.colour];
+    if (colour.inverseDiagonal[v.slot] > 0.0f)
+      colour.rightHandSide[v.slot] += couplings_[c].conductance * zCell[couplings_[c].cell];
+  }
+  postsmooth(boxSplit_, kSmoothingSweeps);
   unpackCorrection(boxSplit_, zBox.data());
 }
 

@@ -29,6 +29,7 @@ struct MultigridLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::vector<float> diagonal, faceX, faceY, faceZ;
   std::vector<float> inverseDiagonal;  // 0 on fixed voxels
+  // The cycle's work arrays; empty on a level that is only coarsened and split by colour.
   std::vector<float> correction, rightHandSide, residual;
   std::size_t size() const { return diagonal.size(); }
 };
@@ -41,17 +42,18 @@ struct MultigridLevel {
 // c holds its voxels i = 2 m + f, f = (c + j + k) % 2, at m = 0, 1, ...: the other colour's
 // voxels beside voxel m sit at m - 1 + f and m + f of its own row (j, k), those in the rows
 // j +- 1 and k +- 1 at m. Each colour keeps its voxels' six face conductances (0 towards the
-// frame), inverse diagonal (0 on fixed voxels and the frame) and diagonal. The residual that is
-// restricted is the red voxels' only: after the black half-sweep that ends the smoothing the
-// black residuals are zero in exact arithmetic (the grid-ordered cycle restricted their float
-// rounding), which halves the residual's work; the cycle is the same operator.
+// frame) and inverse diagonal (0 on fixed voxels and the frame), red also its diagonal. The
+// residual that is restricted is the red voxels' only: after the black half-sweep that ends the
+// smoothing the black residuals are zero in exact arithmetic (the grid-ordered cycle restricted
+// their float rounding), which halves the residual's work; the cycle is the same operator.
 struct ColourSplitLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::int64_t rowLength = 0;  // (nx + 1) / 2 + 2: one frame voxel at each end
   std::int64_t plane = 0;      // rowLength (ny + 2)
   struct Colour {
     std::vector<float> west, east, south, north, down, up;  // faces to -x, +x, -y, +y, -z, +z
-    std::vector<float> inverseDiagonal, diagonal, correction, rightHandSide;
+    std::vector<float> inverseDiagonal, correction, rightHandSide;
+    std::vector<float> diagonal;  // red only (its residual); empty for black
   };
   std::array<Colour, 2> colours;
   // The offset of voxel m = 0 of row (j, k) in either colour's arrays.

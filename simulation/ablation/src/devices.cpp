@@ -156,7 +156,8 @@ void readGenerator(const EntryReader& r, AblationDevice& d) {
     d.rampRollOff = parseRollOff(r, r.text("generator", "rollOff", false));
     if (d.rampRollOff == RollOffRule::Impedance) {
       d.rollOffImpedanceRise_ohm =
-          r.number("generator", "rollOffImpedanceRise_ohm", 1.0, 1000.0, false, 30.0);
+          r.number("generator", "rollOffImpedanceRise_ohm", 1.0, 1000.0, false,
+                   d.rollOffImpedanceRise_ohm);  // the struct's default when left out
     }
   }
   if (d.type == DeviceType::Microwave) {

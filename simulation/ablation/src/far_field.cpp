@@ -36,7 +36,6 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     // The coarse step's distances between cell centres and from a cell's centre to its face.
     for (std::int64_t c = 0; c < cells_[a]; ++c) {
       const double w = double(width(a, c));
-      cellWidth_[a].push_back(w);
       edgeDistance_m_[a].push_back(0.5 * w * h_m);
       centreDistance_m_[a].push_back(c + 1 < cells_[a] ? 0.5 * (w + double(width(a, c + 1))) * h_m
                                                        : 0.0);
@@ -141,14 +140,6 @@ FarField::AxisWeights FarField::axisWeights(int axis) const {
   return w;
 }
 
-bool FarField::cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
-  const std::int64_t c[3] = {ci, cj, ck};
-  for (int a = 0; a < 3; ++a)
-    if (c[a] * coarsening_ < box.lo[a] || c[a] * coarsening_ + width(a, c[a]) > box.hi[a])
-      return false;
-  return true;
-}
-
 FarField::CellRanges FarField::insideCells(const Box& box) const {
   CellRanges ranges;
   for (int a = 0; a < 3; ++a) {
@@ -241,6 +232,22 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   }
 }
 
+template <class VoxelValue>
+void FarField::addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                          VoxelValue&& voxelValue, double* heat_J_K) const {
+  const ImageGeometry& g = grid_->geometry;
+  const std::int64_t firstCell = cellOf(0, i0);
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      for (std::int64_t i = i0; i < i1; ++i) {
+        const std::size_t v = v0 + std::size_t(i);
+        heat_J_K[cellOf(0, i) - firstCell] +=
+            voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelValue(v, i, j, k));
+      }
+    }
+}
+
 template <class VoxelAt>
 void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                                 VoxelAt&& voxelAt) const {
@@ -265,7 +272,6 @@ void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& e
 template <class RowAt>
 void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
                             const CellRanges& skip, RowAt&& rowAt) const {
-  const ImageGeometry& g = grid_->geometry;
   // The cells of the row in `region` (aligned to cells) and not inside the excluded box (`skip`,
   // its insideCells): one run, or two around the excluded cells.
   const std::int64_t first = cellOf(0, region.lo[0]), end = cellOf(0, region.hi[0] - 1) + 1;
@@ -283,17 +289,12 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
   thread_local std::vector<float> shift_K;
   heat_J_K.assign(std::size_t(cells_[0]), 0.0);
   shift_K.resize(std::size_t(cells_[0]));
-  // Each cell adds its voxels in the order k, j, i (cellAverage's).
-  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
-      const float* row = rowAt(j, k);
-      const std::size_t v0 = g.linearIndex(0, j, k);
-      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
-        for (std::int64_t i = i0; i < i1; ++i)
-          heat_J_K[std::size_t(cellOf(0, i))] +=
-              voxelHeatCapacity_J_K_[grid_->tissue[v0 + std::size_t(i)]] * double(row[i]);
-      });
-    }
+  forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
+    addRowHeat(
+        cj, ck, i0, i1,
+        [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) { return rowAt(j, k)[i]; },
+        heat_J_K.data() + cellOf(0, i0));
+  });
   for (const CellRange& r : runs)
     for (std::int64_t ci = r.first; ci < r.end; ++ci) {
       const std::size_t c = cellIndex(ci, cj, ck);
@@ -413,25 +414,18 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
 template <class VoxelDeviation>
 double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
                              VoxelDeviation&& voxelDeviation) const {
-  const ImageGeometry& g = grid_->geometry;
   double heat_J_K = 0.0;
-  for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
-    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
-      for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i) {
-        const std::size_t v = g.linearIndex(i, j, k);
-        heat_J_K += voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
-      }
+  addRowHeat(cj, ck, ci * coarsening_, ci * coarsening_ + width(0, ci), voxelDeviation, &heat_J_K);
   return heat_J_K / heatCapacity_J_K_[cellIndex(ci, cj, ck)];
 }
 
 template <class VoxelDeviation>
 void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
   if (box.voxelCount() == 0) return;
-  const ImageGeometry& g = grid_->geometry;
   const CellRanges inside = insideCells(box);
   for (const CellRange& r : inside)
     if (r.end <= r.first) return;
-  // A row of cells at a time, each cell adding its voxels in the order k, j, i (cellAverage's).
+  // A row of cells at a time (addRowHeat).
   const std::int64_t i0 = inside[0].first * coarsening_;
   const std::int64_t i1 = (inside[0].end - 1) * coarsening_ + width(0, inside[0].end - 1);
   parallel::parallelFor(
@@ -441,15 +435,7 @@ void FarField::restrictInside(const Box& box, VoxelDeviation&& voxelDeviation) {
         for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
           for (std::int64_t cj = inside[1].first; cj < inside[1].end; ++cj) {
             std::fill(heat_J_K.begin(), heat_J_K.end(), 0.0);
-            for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
-              for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
-                const std::size_t v0 = g.linearIndex(0, j, k);
-                for (std::int64_t i = i0; i < i1; ++i) {
-                  const std::size_t v = v0 + std::size_t(i);
-                  heat_J_K[std::size_t(cellOf(0, i))] +=
-                      voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelDeviation(v, i, j, k));
-                }
-              }
+            addRowHeat(cj, ck, i0, i1, voxelDeviation, heat_J_K.data() + inside[0].first);
             for (std::int64_t ci = inside[0].first; ci < inside[0].end; ++ci) {
               const std::size_t c = cellIndex(ci, cj, ck);
               deviation_[c] = float(heat_J_K[std::size_t(ci)] / heatCapacity_J_K_[c]);
@@ -578,11 +564,12 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   }
   if (box == previous) return box;
   // Cells the box takes in: their voxels held the interpolant, whose heat content is not the
-  // cell's; shift them by the difference so the heat is the cell's.
+  // cell's; shift them by the difference so the heat is the cell's. (An empty box holds no cell.)
+  const CellRanges inPrevious = insideCells(previous);
   for (std::int64_t ck = cellOf(2, box.lo[2]); ck <= cellOf(2, box.hi[2] - 1); ++ck)
     for (std::int64_t cj = cellOf(1, box.lo[1]); cj <= cellOf(1, box.hi[1] - 1); ++cj)
       for (std::int64_t ci = cellOf(0, box.lo[0]); ci <= cellOf(0, box.hi[0] - 1); ++ci) {
-        if (previous.voxelCount() > 0 && cellInside(previous, ci, cj, ck)) continue;
+        if (inPrevious[0].holds(ci) && inPrevious[1].holds(cj) && inPrevious[2].holds(ck)) continue;
         const std::size_t c = cellIndex(ci, cj, ck);
         const auto shift = float(deviation_[c] - cellAverage(ci, cj, ck, deviationOf));
         for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
@@ -768,9 +755,7 @@ const Bounds& FarField::vesselBounds(const StepInputs& in) {
 }
 
 void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck,
-                                bool damageChanged, const CellRanges& held,
-                                std::vector<double>& conductivity_W_mK,
-                                std::vector<double>& power_W, std::vector<double>& perfusion_W_K) {
+                                bool damageChanged, const CellRanges& held) {
   const double arterial = in.parameters->arterialTemperature_degC;
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   const std::int64_t rowVoxels = width(1, cj) * width(2, ck);
@@ -797,20 +782,19 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
     const double voxels = double(width(0, ci) * rowVoxels);
     if (cellTissue_[c] < 0)
       sum[std::size_t(ci)] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]);
-    conductivity_W_mK[c] = sum[std::size_t(ci)] / voxels;
-    power_W[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
+    coarseConductivity_W_mK_[c] = sum[std::size_t(ci)] / voxels;
+    coarsePower_W_[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
     // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-    perfusion_W_K[c] = 0.0;
+    coarsePerfusion_W_K_[c] = 0.0;
     if (heldRow && held[0].holds(ci)) continue;
     if (damageChanged) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
-    perfusion_W_K[c] = perfusionSum_[c] * volume_m3;
+    coarsePerfusion_W_K_[c] = perfusionSum_[c] * volume_m3;
   }
 }
 
 double FarField::faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
   const double h_m = grid_->voxelSize_m();
-  const double w[3] = {cellWidth_[0][std::size_t(ci)], cellWidth_[1][std::size_t(cj)],
-                       cellWidth_[2][std::size_t(ck)]};
+  const double w[3] = {double(width(0, ci)), double(width(1, cj)), double(width(2, ck))};
   return w[(axis + 1) % 3] * w[(axis + 2) % 3] * h_m * h_m;
 }
 
@@ -890,18 +874,14 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
   // The perfusion of a plane whose damage did not change is the last step's.
   // (Kept from step to step, so that they are not cleared each step: every entry is written.)
-  std::vector<double>& perfusion_W_K = coarsePerfusion_W_K_;
-  std::vector<double>& power_W = coarsePower_W_;
-  std::vector<double>& conductivity_W_mK = coarseConductivity_W_mK_;
-  perfusion_W_K.resize(count);
-  power_W.resize(count);
-  conductivity_W_mK.resize(count);
+  coarsePerfusion_W_K_.resize(count);
+  coarsePower_W_.resize(count);
+  coarseConductivity_W_mK_.resize(count);
   const CellRanges held = insideCells(fine);
   forEachCellPlane([&](std::int64_t ck) {
     const bool changed = damageChanged_[std::size_t(ck)] != 0;
     damageChanged_[std::size_t(ck)] = 0;
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      cellCoefficients(in, cj, ck, changed, held, conductivity_W_mK, power_W, perfusion_W_K);
+    for (std::int64_t cj = 0; cj < cells_[1]; ++cj) cellCoefficients(in, cj, ck, changed, held);
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.

@@ -108,9 +108,8 @@ class FarField {
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
-  bool cellInside(const Box& box, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
   // Per axis, the cells first .. end - 1 that lie inside `box` along that axis: a cell is inside
-  // the box (cellInside) when it is inside along all three.
+  // the box when it is inside along all three (none for an empty box).
   struct CellRange {
     std::int64_t first = 0, end = 0;
     bool holds(std::int64_t c) const { return c >= first && c < end; }
@@ -118,12 +117,11 @@ class FarField {
   using CellRanges = std::array<CellRange, 3>;
   CellRanges insideCells(const Box& box) const;
   // solveCoarse's row of cells (cj, ck), in three passes: each cell's mean conductivity at its
-  // temperature, power and perfusion (summed again where damageChanged; none for the cells
-  // `held` inside the fine box); the faces towards +x, +y, +z; the stencil rows and first
-  // guesses.
+  // temperature, power and perfusion (coarseConductivity_W_mK_, coarsePower_W_,
+  // coarsePerfusion_W_K_; summed again where damageChanged; none for the cells `held` inside the
+  // fine box); the faces towards +x, +y, +z; the stencil rows and first guesses.
   void cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck, bool damageChanged,
-                        const CellRanges& held, std::vector<double>& conductivity_W_mK,
-                        std::vector<double>& power_W, std::vector<double>& perfusion_W_K);
+                        const CellRanges& held);
   void coarseFaces(std::int64_t cj, std::int64_t ck);
   void coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck, const CellRanges& held);
   // The area (m2) of cell (ci, cj, ck)'s faces across `axis`.
@@ -217,6 +215,13 @@ class FarField {
       for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck) body(ck);
     });
   }
+  // Adds each voxel's heat capacity times voxelValue(v, i, j, k) (K) over voxels i0 .. i1 - 1
+  // (whole cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell],
+  // each cell its voxels in the order k, j, i: restriction, the interpolant's shift and cellAverage
+  // sum a cell's heat alike, so that heatCapacity_J_K_ conserves it.
+  template <class VoxelValue>
+  void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                  VoxelValue&& voxelValue, double* heat_J_K) const;
   // The heat-content weighted mean of voxelDeviation(v, i, j, k) over cell (ci, cj, ck).
   template <class VoxelDeviation>
   double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -244,9 +249,9 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
-  // Per axis and cell: its width in voxels, the distance (m) from its centre to the next cell's
-  // and to its own face (the coarse step's conductances).
-  std::array<std::vector<double>, 3> cellWidth_, centreDistance_m_, edgeDistance_m_;
+  // Per axis and cell: the distance (m) from its centre to the next cell's and to its own face
+  // (the coarse step's conductances).
+  std::array<std::vector<double>, 3> centreDistance_m_, edgeDistance_m_;
   // Per axis and voxel index: its cell (the last cell of an axis takes the leftover voxels).
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels

@@ -118,11 +118,6 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
   general(s.nx - 1);
 }
 
-// out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
-// the finite-volume equations divided by the voxel size h); with negate, its negative (the
-// residual b - A x of b = 0 on Tissue voxels).
-// Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
-// bits as chunkedDot(SliceChunks, x, out) afterwards, without reading the arrays again.
 // The voxels 1 .. nx - 2 of a row inside the grid (every neighbour exists), from the row's
 // first voxel: the flux in double in the order general() sums it, kept on Tissue voxels by a
 // factor of 1 or 0 (exact; -0 where it is 0, which no sum tells from 0), so the loop has no
@@ -145,6 +140,11 @@ inline void applyOperatorInside(Out* __restrict o, const NodeRole* role, const I
   }
 }
 
+// out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
+// the finite-volume equations divided by the voxel size h); with negate, its negative (the
+// residual b - A x of b = 0 on Tissue voxels).
+// Returns sum_p x_p out_p, summed per slice in voxel order and over slices in order: the same
+// bits as chunkedDot(SliceChunks, x, out) afterwards, without reading the arrays again.
 template <class In, class Out>
 inline double applyOperator(const Strides& s, const FaceConductivity& f,
                             std::span<const NodeRole> roles, std::span<const In> x,
