@@ -182,13 +182,52 @@ struct Packing {
 };
 
 // even[m] = row[2 m], odd[m] = row[2 m + 1] for the row's count entries.
-void splitRow(const float* __restrict row, std::int64_t count, float* __restrict even,
-              float* __restrict odd) {
-  for (std::int64_t m = 0; 2 * m + 1 < count; ++m) {
+[[gnu::always_inline]] inline void splitRow(const float* __restrict row, std::int64_t count,
+                                            float* __restrict even, float* __restrict odd) {
+  const std::int64_t pairs = count / 2;
+  for (std::int64_t m = 0; m < pairs; ++m) {
     even[m] = row[2 * m];
     odd[m] = row[2 * m + 1];
   }
   if (count % 2 == 1) even[count / 2] = row[count - 1];
+}
+
+using PackedArrays = std::array<std::vector<float>*, 7>;
+
+// packSystem's rows: `natural` holds the arrays to split, `red` and `black` where they go.
+TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<float>*, 7>& natural,
+                                           const Packing& pk, const PackedArrays& redArrays,
+                                           const PackedArrays& blackArrays,
+                                           parallel::IndexRange rows) {
+  const std::int64_t nx = pk.nx;
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const std::size_t first = pk.first(r);
+    // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
+    const bool evenIsRed = pk.start(0, r) == 0;
+    const auto& even = evenIsRed ? redArrays : blackArrays;
+    const auto& odd = evenIsRed ? blackArrays : redArrays;
+    for (int a = 0; a < 7; ++a) {
+      const float* in = natural[a]->data() + static_cast<std::size_t>(nx * r);
+      float* e = even[a]->data() + first;
+      float* o = odd[a]->data() + first;
+      splitRow(in, nx, e, o);
+      // Padding: before the first slot, after the last, and the odd colour's last slot
+      // when the row's length is odd.
+      e[-1] = o[-1] = 0.0f;
+      e[pk.half] = o[pk.half] = 0.0f;
+      if (nx % 2 == 1) o[pk.half - 1] = 0.0f;
+    }
+    // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
+    const std::int64_t lastX = nx - 1;
+    ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] =
+        0.0f;
+    const bool lastY = r % pk.ny + 1 == pk.ny, lastZ = r / pk.ny + 1 == pk.nz;
+    for (int a : {4, 5})
+      if ((a == 4 && lastY) || (a == 5 && lastZ))
+        for (const auto* colour : {&even, &odd})
+          std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
+  }
 }
 
 // The system and x packed by colour (ColourArrays), row by row: voxel i of row (j, k) goes to
@@ -200,7 +239,7 @@ void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packi
     return std::array<std::vector<float>*, 7>{
         &c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX, &c.faceY, &c.faceZ, &c.value};
   };
-  const std::array<std::vector<float>*, 7> redArrays = members(red), blackArrays = members(black);
+  const PackedArrays redArrays = members(red), blackArrays = members(black);
   for (int a = 0; a < 7; ++a) {
     redArrays[a]->resize(pk.slots());
     blackArrays[a]->resize(pk.slots());
@@ -208,50 +247,34 @@ void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packi
   const std::array<const std::vector<float>*, 7> natural{
       &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(r);
-      // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
-      const bool evenIsRed = pk.start(0, r) == 0;
-      const auto& even = evenIsRed ? redArrays : blackArrays;
-      const auto& odd = evenIsRed ? blackArrays : redArrays;
-      for (int a = 0; a < 7; ++a) {
-        const float* in = natural[a]->data() + static_cast<std::size_t>(s.nx * r);
-        float* e = even[a]->data() + first;
-        float* o = odd[a]->data() + first;
-        splitRow(in, s.nx, e, o);
-        // Padding: before the first slot, after the last, and the odd colour's last slot
-        // when the row's length is odd.
-        e[-1] = o[-1] = 0.0f;
-        e[pk.half] = o[pk.half] = 0.0f;
-        if (s.nx % 2 == 1) o[pk.half - 1] = 0.0f;
-      }
-      // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
-      const std::int64_t lastX = s.nx - 1;
-      ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] =
-          0.0f;
-      const bool lastY = r % s.ny + 1 == s.ny, lastZ = r / s.ny + 1 == s.nz;
-      for (int a : {4, 5})
-        if ((a == 4 && lastY) || (a == 5 && lastZ))
-          for (const auto* colour : {&even, &odd})
-            std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
-    }
+    packRows(natural, pk, redArrays, blackArrays, rows);
   });
 }
 
-// x's voxels from the two colours' values (natural order).
+// x's voxels of a chunk of rows from the two colours' values (natural order).
+TWINPLAN_ABLATION_WIDE_LOOPS void unpackRows(const Packing& pk, const ColourArrays& red,
+                                             const ColourArrays& black, float* x,
+                                             parallel::IndexRange rows) {
+  const std::int64_t nx = pk.nx, pairs = nx / 2;
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const std::size_t first = pk.first(r);
+    const bool evenIsRed = pk.start(0, r) == 0;
+    const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
+    const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
+    float* __restrict out = x + static_cast<std::size_t>(nx * r);
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      out[2 * m] = even[m];
+      out[2 * m + 1] = odd[m];
+    }
+    if (nx % 2 == 1) out[nx - 1] = even[pairs];
+  }
+}
+
 void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
                   std::vector<float>& x) {
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(r);
-      const bool evenIsRed = pk.start(0, r) == 0;
-      const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
-      const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
-      float* __restrict out = x.data() + static_cast<std::size_t>(pk.nx * r);
-      for (std::int64_t i = 0; i < pk.nx; ++i) out[i] = (i % 2 == 0 ? even : odd)[i / 2];
-    }
+    unpackRows(pk, red, black, x.data(), rows);
   });
 }
 
