@@ -13,9 +13,11 @@
 // The solvers' inner loops are built twice, for x86-64's baseline (SSE2: four floats a vector)
 // and for AVX2 (eight), and the processor picks one when the program loads (GCC's function
 // multi-versioning). Without FMA the same operations round the same way at either width, and the
-// loops keep their sums' order, so both give the same bits (docs/validation.md, branch ablbox).
-// Elsewhere (another compiler or architecture) the baseline alone.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+// loops keep their sums' order, so both give the same bits (docs/validation.md, branch ablbox;
+// checked by building with -DTWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, as is every
+// other compiler or architecture).
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
+    !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
 #define TWINPLAN_ABLATION_WIDE_LOOPS __attribute__((target_clones("avx2", "default")))
 #else
 #define TWINPLAN_ABLATION_WIDE_LOOPS
