@@ -181,8 +181,8 @@ float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offs
 
 // The faces of `count` halo voxels from k[0] to those `offset` further, without vessels: as
 // conductanceTo computes them (the same bits), in a loop the compiler vectorises.
-[[gnu::always_inline]] inline void tissueFaces(const float* k, std::int64_t offset, double h_m, std::int64_t count,
-                 float* __restrict out) {
+[[gnu::always_inline]] inline void tissueFaces(const float* k, std::int64_t offset, double h_m,
+                                               std::int64_t count, float* __restrict out) {
   const float* __restrict kV = k;
   const float* __restrict kN = k + offset;
   for (std::int64_t i = 0; i < count; ++i) {
@@ -199,8 +199,8 @@ float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offs
 
 // The faces towards +x, +y and +z of row (j, k), the box's far faces included: the stencil never
 // reads those (what lies beyond is held at zero deviation), but the diagonal needs them.
-TWINPLAN_ABLATION_WIDE_LOOPS void buildRowFaces(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
-                   StencilSystem& s) {
+TWINPLAN_ABLATION_WIDE_LOOPS void buildRowFaces(const HaloProperties& halo, double h_m,
+                                                std::int64_t j, std::int64_t k, StencilSystem& s) {
   const std::int64_t strideY = halo.sx, strideZ = halo.sx * halo.sy;
   if (halo.wall_W_m2K.empty()) {
     const float* kRow = halo.conductivity_W_mK.data() + halo.index(0, j, k);
@@ -237,8 +237,10 @@ StepTissueTerms stepTissueTerms(const StepInputs& in) {
 // towards +x, +y, +z and those towards -x, -y, -z, which are the neighbours' + faces inside the
 // box and computed here on its near faces. The order of the terms is fixed (x+, y+, z+, x-, y-,
 // z-), so the sums are the same bits however the rows are split.
-[[gnu::always_inline]] inline void rowConductances(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
-                     const StencilSystem& s, std::vector<double>& sum) {
+[[gnu::always_inline]] inline void rowConductances(const HaloProperties& halo, double h_m,
+                                                   std::int64_t j, std::int64_t k,
+                                                   const StencilSystem& s,
+                                                   std::vector<double>& sum) {
   const std::int64_t plane = s.nx * s.ny, strideY = halo.sx, strideZ = halo.sx * halo.sy;
   const std::size_t base = std::size_t(s.nx * (j + s.ny * k));
   const float* fx = s.faceX.data() + base;
@@ -274,9 +276,8 @@ struct RowScratch {
 // The row's storage and perfusion (0 in flowing blood) by tissue: the lookups the vector loop of
 // buildRow cannot do.
 void gatherTissueTerms(const StepInputs& in, const HaloProperties& halo,
-                       const StepTissueTerms& terms, const TissueIndex* tissue,
-                       const float* damage, std::int64_t j, std::int64_t k, std::int64_t nx,
-                       RowScratch& scratch) {
+                       const StepTissueTerms& terms, const TissueIndex* tissue, const float* damage,
+                       std::int64_t j, std::int64_t k, std::int64_t nx, RowScratch& scratch) {
   const PerfusionShutdown rule = in.parameters->perfusionShutdown;
   scratch.storage.resize(std::size_t(nx));
   scratch.perfusion.resize(std::size_t(nx));
@@ -326,25 +327,24 @@ struct RowTerms {
 // perfusion and the six faces' conductances (rowConductances); flowing blood held at arterial
 // temperature. The tissues' terms gathered first, then one loop the compiler vectorises.
 TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
-                                           const HaloProperties& halo,
-                                           const StepTissueTerms& terms, std::int64_t j,
-                                           std::int64_t k, StencilSystem& s, RowScratch& scratch,
-                                           std::vector<float>& deviation) {
+                                           const HaloProperties& halo, const StepTissueTerms& terms,
+                                           std::int64_t j, std::int64_t k, StencilSystem& s,
+                                           RowScratch& scratch, std::vector<float>& deviation) {
   const AblationGrid& grid = *in.grid;
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
   rowConductances(halo, h_m, j, k, s, scratch.conductances);
   const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
   const std::size_t n0 = std::size_t(s.nx * (j + s.ny * k));
-  gatherTissueTerms(in, halo, terms, grid.tissue.data() + firstVoxel, in.damage->data() + firstVoxel,
-                    j, k, s.nx, scratch);
+  gatherTissueTerms(in, halo, terms, grid.tissue.data() + firstVoxel,
+                    in.damage->data() + firstVoxel, j, k, s.nx, scratch);
   float* inverseDiagonal = s.inverseDiagonal.data() + n0;
   float* warm = deviation.data() + n0;
-  rowDiagonal(RowTerms{scratch.storage.data(), scratch.perfusion.data(),
-                       scratch.conductances.data(), in.temperature_degC->data() + firstVoxel,
-                       in.power_W_m3->data() + firstVoxel,
-                       in.previousChange_K->data() + firstVoxel},
-              arterial, in.extrapolation, s.nx, s.diagonal.data() + n0, inverseDiagonal,
-              s.rightHandSide.data() + n0, warm);
+  rowDiagonal(
+      RowTerms{scratch.storage.data(), scratch.perfusion.data(), scratch.conductances.data(),
+               in.temperature_degC->data() + firstVoxel, in.power_W_m3->data() + firstVoxel,
+               in.previousChange_K->data() + firstVoxel},
+      arterial, in.extrapolation, s.nx, s.diagonal.data() + n0, inverseDiagonal,
+      s.rightHandSide.data() + n0, warm);
   if (halo.wall_W_m2K.empty()) return;
   for (std::int64_t i = 0; i < s.nx; ++i)
     if (halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;

@@ -41,7 +41,8 @@ float stencilAtRowEnd(const StencilSystem& s, const float* x, std::int64_t i, st
 // y = A x on one row (j, k): the inner voxels in one pass per neighbour direction, each a plain
 // loop the compiler vectorises (the sums keep the row ends' order: x-, x+, y-, y+, z-, z+).
 // Inlined into the wide loops' callers (TWINPLAN_ABLATION_WIDE_LOOPS), as are the helpers below.
-[[gnu::always_inline]] inline void stencilRow(const StencilSystem& s, const float* x, float* y, std::int64_t row) {
+[[gnu::always_inline]] inline void stencilRow(const StencilSystem& s, const float* x, float* y,
+                                              std::int64_t row) {
   const std::int64_t j = row % s.ny, k = row / s.ny, plane = s.nx * s.ny;
   const std::int64_t base = s.nx * row, inner = s.nx - 2;
   float* __restrict out = y + base + 1;
@@ -81,8 +82,9 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
 constexpr int kLanes = 8;
 
 template <bool kLargest = true>
-[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b,
-                            std::size_t count) {
+[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a,
+                                                          const float* __restrict b,
+                                                          std::size_t count) {
   double dot[kLanes] = {};
   float largest[kLanes] = {};
   auto add = [&](int lane, std::size_t n) {
@@ -102,14 +104,16 @@ template <bool kLargest = true>
 }
 
 // z = r / diag over n < count.
-[[gnu::always_inline]] inline void jacobi(const float* __restrict r, const float* __restrict inverseDiagonal, float* __restrict z,
-            std::size_t count) {
+[[gnu::always_inline]] inline void jacobi(const float* __restrict r,
+                                          const float* __restrict inverseDiagonal,
+                                          float* __restrict z, std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) z[n] = r[n] * inverseDiagonal[n];
 }
 
 // x += alpha p; r -= alpha q over n < count.
-[[gnu::always_inline]] inline void step(float alpha, const float* __restrict p, const float* __restrict q, float* __restrict x,
-          float* __restrict r, std::size_t count) {
+[[gnu::always_inline]] inline void step(float alpha, const float* __restrict p,
+                                        const float* __restrict q, float* __restrict x,
+                                        float* __restrict r, std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) {
     x[n] += alpha * p[n];
     r[n] -= alpha * q[n];
@@ -220,8 +224,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<fl
     }
     // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
     const std::int64_t lastX = nx - 1;
-    ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] =
-        0.0f;
+    ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] = 0.0f;
     const bool lastY = r % pk.ny + 1 == pk.ny, lastZ = r / pk.ny + 1 == pk.nz;
     for (int a : {4, 5})
       if ((a == 4 && lastY) || (a == 5 && lastZ))
@@ -282,8 +285,9 @@ void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays
 // for the voxels of colour `colour` in one row; own: that colour's arrays, other: the other's,
 // v: a vector of the other colour. Terms in a fixed order (x-, x+, y-, y+, z-, z+). A -face is
 // the neighbour's +face.
-[[gnu::always_inline]] inline void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const ColourArrays& other,
-                  const float* v, std::int64_t row, float* out) {
+[[gnu::always_inline]] inline void neighbourSum(const Packing& pk, int colour,
+                                                const ColourArrays& own, const ColourArrays& other,
+                                                const float* v, std::int64_t row, float* out) {
   const std::int64_t j = row % pk.ny, k = row / pk.ny, s0 = pk.start(colour, row);
   const std::size_t first = pk.first(row);
   const auto count = static_cast<std::size_t>(pk.half);
@@ -332,9 +336,11 @@ void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays
 // For each row of `rows`: out = neighbourSum of v (a vector of the other colour) for the
 // voxels of `colour`, then finish(first, out) adds the row's own terms (first: its slot 0).
 template <class Finish>
-[[gnu::always_inline]] inline void neighbourSumRows(const Packing& pk, int colour, const ColourArrays& own,
-                      const ColourArrays& other, const float* v, float* out,
-                      parallel::IndexRange rows, Finish&& finish) {
+[[gnu::always_inline]] inline void neighbourSumRows(const Packing& pk, int colour,
+                                                    const ColourArrays& own,
+                                                    const ColourArrays& other, const float* v,
+                                                    float* out, parallel::IndexRange rows,
+                                                    Finish&& finish) {
   for (std::size_t row = rows.begin; row < rows.end; ++row) {
     const auto r = static_cast<std::int64_t>(row);
     const std::size_t first = pk.first(r);
@@ -443,8 +449,8 @@ ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
       rows, rowsPerChunk, ResidualNorms{},
       [&](parallel::IndexRange chunk) {
         const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        return preconditionRange(inverseDiagonal.data() + first, r.data() + first,
-                                 z.data() + first, count);
+        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
+                                 count);
       },
       combine);
 }
