@@ -126,29 +126,6 @@ struct HaloProperties {
   }
 };
 
-// k (TissueCoefficients::conductivityAt, the same expression) of `count` box voxels of a row at
-// their lagged deviations, into `out`: the tissues' k37 and coefficient gathered first (the
-// lookups a vector loop cannot do), then one loop the compiler vectorises.
-TWINPLAN_ABLATION_WIDE_LOOPS void rowConductivities(const TissueCoefficients* tissues,
-                                                    const TissueIndex* tissue, const float* lag,
-                                                    double arterial, std::int64_t count,
-                                                    std::vector<double>& scratch, float* out) {
-  scratch.resize(2 * std::size_t(count));
-  double* __restrict k37 = scratch.data();
-  double* __restrict coefficient = k37 + count;
-  for (std::int64_t i = 0; i < count; ++i) {
-    k37[i] = tissues[tissue[i]].conductivity_W_mK;
-    coefficient[i] = tissues[tissue[i]].conductivityCoefficient_per_K;
-  }
-  const float* __restrict deviation = lag;
-  float* __restrict k = out;
-  for (std::int64_t i = 0; i < count; ++i) {
-    const double temperature_degC = arterial + double(deviation[i]);
-    const double factor = 1.0 + coefficient[i] * (temperature_degC - kBodyTemperature_degC);
-    k[i] = static_cast<float>(k37[i] * std::max(0.1, factor));
-  }
-}
-
 // k at the lagged temperature inside the box, at arterial temperature in the halo (which the
 // step does not solve), -1 beyond the grid.
 HaloProperties haloProperties(const StepInputs& in, const Box& box,
@@ -165,7 +142,6 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
   parallel::parallelFor(
       {0, rows}, std::max<std::size_t>(1, 4096 / std::size_t(halo.sx)),
       [&](parallel::IndexRange chunk) {
-        std::vector<double> scratch;
         for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
           const std::int64_t j = std::int64_t(row) % halo.sy - 1,
                              k = std::int64_t(row) / halo.sy - 1;
@@ -180,16 +156,13 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           const auto h0 = std::int64_t(halo.index(0, j, k));
           const float* lag =
               rowInBox ? lagDeviation_K.data() + box.extent(0) * (j + box.extent(1) * k) : nullptr;
-          // The box's voxels of the row in one vector loop, the halo's one by one.
-          if (rowInBox)
-            rowConductivities(in.tissues->data(), grid.tissue.data() + v0, lag, arterial,
-                              box.extent(0), scratch, halo.conductivity_W_mK.data() + h0);
           for (std::int64_t i = first; i <= last; ++i) {
             const auto v = std::size_t(v0 + i), h = std::size_t(h0 + i);
+            const bool inBox = rowInBox && i >= 0 && i < box.extent(0);
+            const double deviation = inBox ? lag[i] : 0.0;
+            halo.conductivity_W_mK[h] = static_cast<float>(
+                (*in.tissues)[grid.tissue[v]].conductivityAt(arterial + deviation));
             if (hasVessels) halo.wall_W_m2K[h] = (*in.wallCoefficient_W_m2K)[v];
-            if (rowInBox && i >= 0 && i < box.extent(0)) continue;
-            halo.conductivity_W_mK[h] =
-                static_cast<float>((*in.tissues)[grid.tissue[v]].conductivityAt(arterial));
           }
         }
       });
@@ -500,10 +473,9 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
         for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
           const std::int64_t j = box.lo[1] + std::int64_t(row) % box.extent(1);
           const std::int64_t k = box.lo[2] + std::int64_t(row) / box.extent(1);
-          const float* __restrict start =
-              in.temperature_degC->data() + g.linearIndex(box.lo[0], j, k);
-          float* __restrict out = deviation.data() + row * nx;
-          for (std::size_t i = 0; i < nx; ++i) out[i] = static_cast<float>(start[i] - arterial);
+          const float* start = in.temperature_degC->data() + g.linearIndex(box.lo[0], j, k);
+          for (std::size_t i = 0; i < nx; ++i)
+            deviation[row * nx + i] = static_cast<float>(start[i] - arterial);
         }
       });
   return deviation;
