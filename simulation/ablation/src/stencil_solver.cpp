@@ -25,8 +25,9 @@ parallel::IndexRange allRows(const StencilSystem& system) {
 }
 
 // (A x)[n] for a voxel at either end of its row, every neighbour checked.
-float stencilAtRowEnd(const StencilSystem& s, const float* x, std::int64_t i, std::int64_t j,
-                      std::int64_t k) {
+[[gnu::always_inline]] inline float stencilAtRowEnd(const StencilSystem& s, const float* x,
+                                                    std::int64_t i, std::int64_t j,
+                                                    std::int64_t k) {
   const std::int64_t n = i + s.nx * (j + s.ny * k), plane = s.nx * s.ny;
   float v = s.diagonal[n] * x[n];
   if (i > 0) v -= s.faceX[n - 1] * x[n - 1];
