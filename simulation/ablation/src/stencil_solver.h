@@ -12,10 +12,11 @@
 
 // The solvers' inner loops are built twice, for x86-64's baseline (SSE2: four floats a vector)
 // and for AVX2 (eight), and the processor picks one when the program loads (GCC's function
-// multi-versioning). Without FMA the same operations round the same way at either width, and the
-// loops keep their sums' order, so both give the same bits (docs/validation.md, branch ablbox;
-// checked by building with -DTWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, as is every
-// other compiler or architecture).
+// multi-versioning). The AVX2 target has no FMA, so nothing is fused into a multiply-add and the
+// same operations round the same way at either width; the loops keep their sums' order: both
+// give the same bits (docs/validation.md, branch ablbox; checked by building with
+// -DTWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, as on every other compiler or
+// architecture). A build for a processor with FMA (-march) would need -ffp-contract=off for that.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
     !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
 #define TWINPLAN_ABLATION_WIDE_LOOPS __attribute__((target_clones("avx2", "default")))
