@@ -181,21 +181,26 @@ float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offs
 
 // The faces of `count` halo voxels from k[0] to those `offset` further, without vessels: as
 // conductanceTo computes them (the same bits), in a loop the compiler vectorises.
-void tissueFaces(const float* k, std::int64_t offset, double h_m, std::int64_t count,
-                 float* __restrict out) {
+[[gnu::always_inline]] inline void tissueFaces(const float* k, std::int64_t offset, double h_m,
+                                               std::int64_t count, float* __restrict out) {
   const float* __restrict kV = k;
   const float* __restrict kN = k + offset;
   for (std::int64_t i = 0; i < count; ++i) {
     const double a = kV[i], b = kN[i];
-    const double beyondGrid = 2.0 * a / (h_m * h_m), tissue = 2.0 * a * b / ((a + b) * h_m * h_m);
-    out[i] = static_cast<float>(b < 0.0 ? beyondGrid : tissue);
+    out[i] = static_cast<float>(2.0 * a * b / ((a + b) * h_m * h_m));
   }
+  // Beyond the grid (k < 0: the grid's own faces) after the loop, so that the loop divides once
+  // a face, not twice. Only the last x neighbour of a row can lie there, or the whole row of y
+  // or z neighbours: the ends of the row tell.
+  if (count == 0 || (kN[0] >= 0.0f && kN[count - 1] >= 0.0f)) return;
+  for (std::int64_t i = 0; i < count; ++i)
+    if (kN[i] < 0.0f) out[i] = static_cast<float>(2.0 * double(kV[i]) / (h_m * h_m));
 }
 
 // The faces towards +x, +y and +z of row (j, k), the box's far faces included: the stencil never
 // reads those (what lies beyond is held at zero deviation), but the diagonal needs them.
-void buildRowFaces(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
-                   StencilSystem& s) {
+TWINPLAN_ABLATION_WIDE_LOOPS void buildRowFaces(const HaloProperties& halo, double h_m,
+                                                std::int64_t j, std::int64_t k, StencilSystem& s) {
   const std::int64_t strideY = halo.sx, strideZ = halo.sx * halo.sy;
   if (halo.wall_W_m2K.empty()) {
     const float* kRow = halo.conductivity_W_mK.data() + halo.index(0, j, k);
@@ -232,8 +237,10 @@ StepTissueTerms stepTissueTerms(const StepInputs& in) {
 // towards +x, +y, +z and those towards -x, -y, -z, which are the neighbours' + faces inside the
 // box and computed here on its near faces. The order of the terms is fixed (x+, y+, z+, x-, y-,
 // z-), so the sums are the same bits however the rows are split.
-void rowConductances(const HaloProperties& halo, double h_m, std::int64_t j, std::int64_t k,
-                     const StencilSystem& s, std::vector<double>& sum) {
+[[gnu::always_inline]] inline void rowConductances(const HaloProperties& halo, double h_m,
+                                                   std::int64_t j, std::int64_t k,
+                                                   const StencilSystem& s,
+                                                   std::vector<double>& sum) {
   const std::int64_t plane = s.nx * s.ny, strideY = halo.sx, strideZ = halo.sx * halo.sy;
   const std::size_t base = std::size_t(s.nx * (j + s.ny * k));
   const float* fx = s.faceX.data() + base;
@@ -260,37 +267,87 @@ void rowConductances(const HaloProperties& halo, double h_m, std::int64_t j, std
   }
 }
 
+// A row's scratch (one per chunk of rows): the six faces' conductance sums, and storage and
+// perfusion looked up by tissue (W/(m3 K)).
+struct RowScratch {
+  std::vector<double> conductances, storage, perfusion;
+};
+
+// The row's storage and perfusion (0 in flowing blood) by tissue: the lookups the vector loop of
+// buildRow cannot do.
+void gatherTissueTerms(const StepInputs& in, const HaloProperties& halo,
+                       const StepTissueTerms& terms, const TissueIndex* tissue, const float* damage,
+                       std::int64_t j, std::int64_t k, std::int64_t nx, RowScratch& scratch) {
+  const PerfusionShutdown rule = in.parameters->perfusionShutdown;
+  scratch.storage.resize(std::size_t(nx));
+  scratch.perfusion.resize(std::size_t(nx));
+  double* __restrict storage = scratch.storage.data();
+  double* __restrict perfusion = scratch.perfusion.data();
+  const double* storageOf = terms.storage_W_m3K.data();
+  const double* perfusionOf = terms.perfusion_W_m3K.data();
+  for (std::int64_t i = 0; i < nx; ++i) {
+    storage[i] = storageOf[tissue[i]];
+    perfusion[i] = perfusionOf[tissue[i]] * perfusionFactorOf(rule, damage[i]);
+  }
+  if (halo.wall_W_m2K.empty()) return;
+  for (std::int64_t i = 0; i < nx; ++i)
+    if (halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f) perfusion[i] = 0.0;
+}
+
+// What a row's diagonal, right-hand side and warm start are formed from, per voxel of the row.
+struct RowTerms {
+  const double *storage, *perfusion, *conductances;  // W/(m3 K)
+  const float *temperature_degC, *power_W_m3, *previousChange_K;
+};
+
+// diagonal = storage + perfusion + conductances, its inverse, right-hand side = storage x start
+// deviation + power, warm start = start + extrapolation x previous change: one vectorised loop.
+[[gnu::always_inline]] inline void rowDiagonal(const RowTerms& t, double arterial,
+                                               double extrapolation, std::int64_t count,
+                                               float* __restrict diagonal,
+                                               float* __restrict inverseDiagonal,
+                                               float* __restrict rightHandSide,
+                                               float* __restrict warm) {
+  const double* __restrict storage = t.storage;
+  const double* __restrict perfusion = t.perfusion;
+  const double* __restrict conductances = t.conductances;
+  const float* __restrict temperature = t.temperature_degC;
+  const float* __restrict power = t.power_W_m3;
+  const float* __restrict previousChange = t.previousChange_K;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const double start_K = temperature[i] - arterial;
+    diagonal[i] = static_cast<float>(storage[i] + perfusion[i] + conductances[i]);
+    inverseDiagonal[i] = 1.0f / diagonal[i];
+    rightHandSide[i] = static_cast<float>(storage[i] * start_K + power[i]);
+    warm[i] = static_cast<float>(start_K + extrapolation * previousChange[i]);
+  }
+}
+
 // The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
-// perfusion and the six faces' conductances (rowConductances, in `conductances`).
-void buildRow(const StepInputs& in, const Box& box, const HaloProperties& halo,
-              const StepTissueTerms& terms, std::int64_t j, std::int64_t k, StencilSystem& s,
-              std::vector<double>& conductances, std::vector<float>& deviation) {
+// perfusion and the six faces' conductances (rowConductances); flowing blood held at arterial
+// temperature. The tissues' terms gathered first, then one loop the compiler vectorises.
+TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
+                                           const HaloProperties& halo, const StepTissueTerms& terms,
+                                           std::int64_t j, std::int64_t k, StencilSystem& s,
+                                           RowScratch& scratch, std::vector<float>& deviation) {
   const AblationGrid& grid = *in.grid;
-  const BioheatParameters& p = *in.parameters;
-  const double arterial = p.arterialTemperature_degC, h_m = grid.voxelSize_m();
-  const bool hasVessels = !halo.wall_W_m2K.empty();
-  rowConductances(halo, h_m, j, k, s, conductances);
+  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
+  rowConductances(halo, h_m, j, k, s, scratch.conductances);
   const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
   const std::size_t n0 = std::size_t(s.nx * (j + s.ny * k));
-  const auto* tissue = grid.tissue.data() + firstVoxel;
-  const float* damage = in.damage->data() + firstVoxel;
-  const float* temperature = in.temperature_degC->data() + firstVoxel;
-  const float* power = in.power_W_m3->data() + firstVoxel;
-  const float* previousChange = in.previousChange_K->data() + firstVoxel;
-  for (std::int64_t i = 0; i < s.nx; ++i) {
-    const std::size_t n = n0 + std::size_t(i);
-    const bool flowing = hasVessels && halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f;
-    const double perfusion = flowing ? 0.0
-                                     : terms.perfusion_W_m3K[tissue[i]] *
-                                           perfusionFactorOf(p.perfusionShutdown, damage[i]);
-    const double storage = terms.storage_W_m3K[tissue[i]];
-    const double start_K = temperature[i] - arterial;
-    s.diagonal[n] = static_cast<float>(storage + perfusion + conductances[std::size_t(i)]);
-    s.inverseDiagonal[n] = flowing ? 0.0f : 1.0f / s.diagonal[n];
-    s.rightHandSide[n] = static_cast<float>(storage * start_K + power[i]);
-    deviation[n] =
-        flowing ? 0.0f : static_cast<float>(start_K + in.extrapolation * previousChange[i]);
-  }
+  gatherTissueTerms(in, halo, terms, grid.tissue.data() + firstVoxel,
+                    in.damage->data() + firstVoxel, j, k, s.nx, scratch);
+  float* inverseDiagonal = s.inverseDiagonal.data() + n0;
+  float* warm = deviation.data() + n0;
+  rowDiagonal(
+      RowTerms{scratch.storage.data(), scratch.perfusion.data(), scratch.conductances.data(),
+               in.temperature_degC->data() + firstVoxel, in.power_W_m3->data() + firstVoxel,
+               in.previousChange_K->data() + firstVoxel},
+      arterial, in.extrapolation, s.nx, s.diagonal.data() + n0, inverseDiagonal,
+      s.rightHandSide.data() + n0, warm);
+  if (halo.wall_W_m2K.empty()) return;
+  for (std::int64_t i = 0; i < s.nx; ++i)
+    if (halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
 }
 
 }  // namespace
@@ -440,10 +497,10 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   });
   const StepTissueTerms terms = stepTissueTerms(in);
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
-    std::vector<double> conductances;
+    RowScratch scratch;
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
       buildRow(in, box, halo, terms, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
-               system, conductances, deviation);
+               system, scratch, deviation);
   });
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;

@@ -25,8 +25,9 @@ parallel::IndexRange allRows(const StencilSystem& system) {
 }
 
 // (A x)[n] for a voxel at either end of its row, every neighbour checked.
-float stencilAtRowEnd(const StencilSystem& s, const float* x, std::int64_t i, std::int64_t j,
-                      std::int64_t k) {
+[[gnu::always_inline]] inline float stencilAtRowEnd(const StencilSystem& s, const float* x,
+                                                    std::int64_t i, std::int64_t j,
+                                                    std::int64_t k) {
   const std::int64_t n = i + s.nx * (j + s.ny * k), plane = s.nx * s.ny;
   float v = s.diagonal[n] * x[n];
   if (i > 0) v -= s.faceX[n - 1] * x[n - 1];
@@ -40,7 +41,9 @@ float stencilAtRowEnd(const StencilSystem& s, const float* x, std::int64_t i, st
 
 // y = A x on one row (j, k): the inner voxels in one pass per neighbour direction, each a plain
 // loop the compiler vectorises (the sums keep the row ends' order: x-, x+, y-, y+, z-, z+).
-void stencilRow(const StencilSystem& s, const float* x, float* y, std::int64_t row) {
+// Inlined into the wide loops' callers (TWINPLAN_ABLATION_WIDE_LOOPS), as are the helpers below.
+[[gnu::always_inline]] inline void stencilRow(const StencilSystem& s, const float* x, float* y,
+                                              std::int64_t row) {
   const std::int64_t j = row % s.ny, k = row / s.ny, plane = s.nx * s.ny;
   const std::int64_t base = s.nx * row, inner = s.nx - 2;
   float* __restrict out = y + base + 1;
@@ -80,8 +83,9 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
 constexpr int kLanes = 8;
 
 template <bool kLargest = true>
-ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b,
-                            std::size_t count) {
+[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a,
+                                                          const float* __restrict b,
+                                                          std::size_t count) {
   double dot[kLanes] = {};
   float largest[kLanes] = {};
   auto add = [&](int lane, std::size_t n) {
@@ -101,14 +105,16 @@ ResidualNorms dotAndLargest(const float* __restrict a, const float* __restrict b
 }
 
 // z = r / diag over n < count.
-void jacobi(const float* __restrict r, const float* __restrict inverseDiagonal, float* __restrict z,
-            std::size_t count) {
+[[gnu::always_inline]] inline void jacobi(const float* __restrict r,
+                                          const float* __restrict inverseDiagonal,
+                                          float* __restrict z, std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) z[n] = r[n] * inverseDiagonal[n];
 }
 
 // x += alpha p; r -= alpha q over n < count.
-void step(float alpha, const float* __restrict p, const float* __restrict q, float* __restrict x,
-          float* __restrict r, std::size_t count) {
+[[gnu::always_inline]] inline void step(float alpha, const float* __restrict p,
+                                        const float* __restrict q, float* __restrict x,
+                                        float* __restrict r, std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) {
     x[n] += alpha * p[n];
     r[n] -= alpha * q[n];
@@ -117,15 +123,25 @@ void step(float alpha, const float* __restrict p, const float* __restrict q, flo
 
 // q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
 // their residual is never read, since their inverse diagonal (so z and p) stays 0.
+// y = A x on a chunk of rows.
+TWINPLAN_ABLATION_WIDE_LOOPS void stencilRows(const StencilSystem& s, const float* x, float* y,
+                                              parallel::IndexRange rows) {
+  for (std::size_t row = rows.begin; row < rows.end; ++row)
+    stencilRow(s, x, y, static_cast<std::int64_t>(row));
+}
+
+// sum a[n] b[n] over n < count (dotAndLargest's lanes).
+TWINPLAN_ABLATION_WIDE_LOOPS double dot(const float* a, const float* b, std::size_t count) {
+  return dotAndLargest<false>(a, b, count).residualDotCorrection;
+}
+
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), 0.0,
       [&](parallel::IndexRange rows) {
-        for (std::size_t row = rows.begin; row < rows.end; ++row)
-          stencilRow(s, p.data(), q.data(), static_cast<std::int64_t>(row));
+        stencilRows(s, p.data(), q.data(), rows);
         const std::size_t first = rows.begin * s.nx;
-        return dotAndLargest<false>(p.data() + first, q.data() + first, rows.size() * s.nx)
-            .residualDotCorrection;
+        return dot(p.data() + first, q.data() + first, rows.size() * s.nx);
       },
       [](double a, double b) { return a + b; });
 }
@@ -171,13 +187,51 @@ struct Packing {
 };
 
 // even[m] = row[2 m], odd[m] = row[2 m + 1] for the row's count entries.
-void splitRow(const float* __restrict row, std::int64_t count, float* __restrict even,
-              float* __restrict odd) {
-  for (std::int64_t m = 0; 2 * m + 1 < count; ++m) {
+[[gnu::always_inline]] inline void splitRow(const float* __restrict row, std::int64_t count,
+                                            float* __restrict even, float* __restrict odd) {
+  const std::int64_t pairs = count / 2;
+  for (std::int64_t m = 0; m < pairs; ++m) {
     even[m] = row[2 * m];
     odd[m] = row[2 * m + 1];
   }
   if (count % 2 == 1) even[count / 2] = row[count - 1];
+}
+
+using PackedArrays = std::array<std::vector<float>*, 7>;
+
+// packSystem's rows: `natural` holds the arrays to split, `red` and `black` where they go.
+TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<float>*, 7>& natural,
+                                           const Packing& pk, const PackedArrays& redArrays,
+                                           const PackedArrays& blackArrays,
+                                           parallel::IndexRange rows) {
+  const std::int64_t nx = pk.nx;
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const std::size_t first = pk.first(r);
+    // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
+    const bool evenIsRed = pk.start(0, r) == 0;
+    const auto& even = evenIsRed ? redArrays : blackArrays;
+    const auto& odd = evenIsRed ? blackArrays : redArrays;
+    for (int a = 0; a < 7; ++a) {
+      const float* in = natural[a]->data() + static_cast<std::size_t>(nx * r);
+      float* e = even[a]->data() + first;
+      float* o = odd[a]->data() + first;
+      splitRow(in, nx, e, o);
+      // Padding: before the first slot, after the last, and the odd colour's last slot
+      // when the row's length is odd.
+      e[-1] = o[-1] = 0.0f;
+      e[pk.half] = o[pk.half] = 0.0f;
+      if (nx % 2 == 1) o[pk.half - 1] = 0.0f;
+    }
+    // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
+    const std::int64_t lastX = nx - 1;
+    ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] = 0.0f;
+    const bool lastY = r % pk.ny + 1 == pk.ny, lastZ = r / pk.ny + 1 == pk.nz;
+    for (int a : {4, 5})
+      if ((a == 4 && lastY) || (a == 5 && lastZ))
+        for (const auto* colour : {&even, &odd})
+          std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
+  }
 }
 
 // The system and x packed by colour (ColourArrays), row by row: voxel i of row (j, k) goes to
@@ -189,7 +243,7 @@ void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packi
     return std::array<std::vector<float>*, 7>{
         &c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX, &c.faceY, &c.faceZ, &c.value};
   };
-  const std::array<std::vector<float>*, 7> redArrays = members(red), blackArrays = members(black);
+  const PackedArrays redArrays = members(red), blackArrays = members(black);
   for (int a = 0; a < 7; ++a) {
     redArrays[a]->resize(pk.slots());
     blackArrays[a]->resize(pk.slots());
@@ -197,50 +251,34 @@ void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packi
   const std::array<const std::vector<float>*, 7> natural{
       &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(r);
-      // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
-      const bool evenIsRed = pk.start(0, r) == 0;
-      const auto& even = evenIsRed ? redArrays : blackArrays;
-      const auto& odd = evenIsRed ? blackArrays : redArrays;
-      for (int a = 0; a < 7; ++a) {
-        const float* in = natural[a]->data() + static_cast<std::size_t>(s.nx * r);
-        float* e = even[a]->data() + first;
-        float* o = odd[a]->data() + first;
-        splitRow(in, s.nx, e, o);
-        // Padding: before the first slot, after the last, and the odd colour's last slot
-        // when the row's length is odd.
-        e[-1] = o[-1] = 0.0f;
-        e[pk.half] = o[pk.half] = 0.0f;
-        if (s.nx % 2 == 1) o[pk.half - 1] = 0.0f;
-      }
-      // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
-      const std::int64_t lastX = s.nx - 1;
-      ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] =
-          0.0f;
-      const bool lastY = r % s.ny + 1 == s.ny, lastZ = r / s.ny + 1 == s.nz;
-      for (int a : {4, 5})
-        if ((a == 4 && lastY) || (a == 5 && lastZ))
-          for (const auto* colour : {&even, &odd})
-            std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
-    }
+    packRows(natural, pk, redArrays, blackArrays, rows);
   });
 }
 
-// x's voxels from the two colours' values (natural order).
+// x's voxels of a chunk of rows from the two colours' values (natural order).
+TWINPLAN_ABLATION_WIDE_LOOPS void unpackRows(const Packing& pk, const ColourArrays& red,
+                                             const ColourArrays& black, float* x,
+                                             parallel::IndexRange rows) {
+  const std::int64_t nx = pk.nx, pairs = nx / 2;
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const std::size_t first = pk.first(r);
+    const bool evenIsRed = pk.start(0, r) == 0;
+    const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
+    const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
+    float* __restrict out = x + static_cast<std::size_t>(nx * r);
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      out[2 * m] = even[m];
+      out[2 * m + 1] = odd[m];
+    }
+    if (nx % 2 == 1) out[nx - 1] = even[pairs];
+  }
+}
+
 void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
                   std::vector<float>& x) {
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      const auto r = static_cast<std::int64_t>(row);
-      const std::size_t first = pk.first(r);
-      const bool evenIsRed = pk.start(0, r) == 0;
-      const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
-      const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
-      float* __restrict out = x.data() + static_cast<std::size_t>(pk.nx * r);
-      for (std::int64_t i = 0; i < pk.nx; ++i) out[i] = (i % 2 == 0 ? even : odd)[i / 2];
-    }
+    unpackRows(pk, red, black, x.data(), rows);
   });
 }
 
@@ -248,8 +286,9 @@ void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays
 // for the voxels of colour `colour` in one row; own: that colour's arrays, other: the other's,
 // v: a vector of the other colour. Terms in a fixed order (x-, x+, y-, y+, z-, z+). A -face is
 // the neighbour's +face.
-void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const ColourArrays& other,
-                  const float* v, std::int64_t row, float* out) {
+[[gnu::always_inline]] inline void neighbourSum(const Packing& pk, int colour,
+                                                const ColourArrays& own, const ColourArrays& other,
+                                                const float* v, std::int64_t row, float* out) {
   const std::int64_t j = row % pk.ny, k = row / pk.ny, s0 = pk.start(colour, row);
   const std::size_t first = pk.first(row);
   const auto count = static_cast<std::size_t>(pk.half);
@@ -298,46 +337,84 @@ void neighbourSum(const Packing& pk, int colour, const ColourArrays& own, const 
 // For each row of `rows`: out = neighbourSum of v (a vector of the other colour) for the
 // voxels of `colour`, then finish(first, out) adds the row's own terms (first: its slot 0).
 template <class Finish>
-void neighbourSumRows(const Packing& pk, int colour, const ColourArrays& own,
-                      const ColourArrays& other, const float* v, std::vector<float>& out,
-                      parallel::IndexRange rows, Finish&& finish) {
+[[gnu::always_inline]] inline void neighbourSumRows(const Packing& pk, int colour,
+                                                    const ColourArrays& own,
+                                                    const ColourArrays& other, const float* v,
+                                                    float* out, parallel::IndexRange rows,
+                                                    Finish&& finish) {
   for (std::size_t row = rows.begin; row < rows.end; ++row) {
     const auto r = static_cast<std::int64_t>(row);
     const std::size_t first = pk.first(r);
-    neighbourSum(pk, colour, own, other, v, r, out.data() + first);
-    finish(first, out.data() + first);
+    neighbourSum(pk, colour, own, other, v, r, out + first);
+    finish(first, out + first);
   }
 }
 
-// The red voxels solved exactly for the black ones: x_r = (b_r + F x_b) / D_r; held red voxels
-// (inverse diagonal 0) keep their value. `scratch`: a red-sized vector.
+// The red voxels of a chunk of rows solved exactly for the black ones: x_r = (b_r + F x_b) / D_r;
+// held red voxels (inverse diagonal 0) keep their value. `scratch`: a red-sized vector.
+TWINPLAN_ABLATION_WIDE_LOOPS void solveRedRows(const Packing& pk, ColourArrays& red,
+                                               const ColourArrays& black, float* scratch,
+                                               parallel::IndexRange rows) {
+  neighbourSumRows(pk, 0, red, black, black.value.data(), scratch, rows,
+                   [&](std::size_t first, const float* __restrict sum) {
+                     const float* __restrict b = red.rightHandSide.data() + first;
+                     const float* __restrict inverse = red.inverseDiagonal.data() + first;
+                     float* __restrict x = red.value.data() + first;
+                     for (std::int64_t m = 0; m < pk.half; ++m)
+                       x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
+                   });
+}
+
 void solveRed(const Packing& pk, ColourArrays& red, const ColourArrays& black,
               std::vector<float>& scratch) {
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    neighbourSumRows(pk, 0, red, black, black.value.data(), scratch, rows,
-                     [&](std::size_t first, const float* __restrict sum) {
-                       const float* __restrict b = red.rightHandSide.data() + first;
-                       const float* __restrict inverse = red.inverseDiagonal.data() + first;
-                       float* __restrict x = red.value.data() + first;
-                       for (std::int64_t m = 0; m < pk.half; ++m)
-                         x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
-                     });
+    solveRedRows(pk, red, black, scratch.data(), rows);
   });
 }
 
-// r = b_b - D_b x_b + F x_r on the black voxels: the full system's residual there.
+// r = b_b - D_b x_b + F x_r on the black voxels of a chunk of rows: the full system's residual.
+TWINPLAN_ABLATION_WIDE_LOOPS void blackResidualRows(const Packing& pk, const ColourArrays& red,
+                                                    const ColourArrays& black, float* r,
+                                                    parallel::IndexRange rows) {
+  neighbourSumRows(pk, 1, black, red, red.value.data(), r, rows,
+                   [&](std::size_t first, float* __restrict out) {
+                     const float* __restrict b = black.rightHandSide.data() + first;
+                     const float* __restrict d = black.diagonal.data() + first;
+                     const float* __restrict x = black.value.data() + first;
+                     for (std::int64_t m = 0; m < pk.half; ++m)
+                       out[m] = b[m] - d[m] * x[m] + out[m];
+                   });
+}
+
 void blackResidual(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
                    std::vector<float>& r) {
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    neighbourSumRows(pk, 1, black, red, red.value.data(), r, rows,
-                     [&](std::size_t first, float* __restrict out) {
-                       const float* __restrict b = black.rightHandSide.data() + first;
-                       const float* __restrict d = black.diagonal.data() + first;
-                       const float* __restrict x = black.value.data() + first;
-                       for (std::int64_t m = 0; m < pk.half; ++m)
-                         out[m] = b[m] - d[m] * x[m] + out[m];
-                     });
+    blackResidualRows(pk, red, black, r.data(), rows);
   });
+}
+
+// w = D_r^-1 F^T p on the red voxels of a chunk of rows (held red voxels at 0).
+TWINPLAN_ABLATION_WIDE_LOOPS void reducedRedRows(const Packing& pk, const ColourArrays& red,
+                                                 const ColourArrays& black, const float* p,
+                                                 float* w, parallel::IndexRange rows) {
+  neighbourSumRows(pk, 0, red, black, p, w, rows, [&](std::size_t first, float* __restrict out) {
+    const float* __restrict inverse = red.inverseDiagonal.data() + first;
+    for (std::int64_t m = 0; m < pk.half; ++m) out[m] *= inverse[m];
+  });
+}
+
+// q = D_b p - F w on the black voxels of a chunk of rows, returning their p.q.
+TWINPLAN_ABLATION_WIDE_LOOPS double reducedBlackRows(const Packing& pk, const ColourArrays& red,
+                                                     const ColourArrays& black, const float* w,
+                                                     const float* p, float* q,
+                                                     parallel::IndexRange rows) {
+  neighbourSumRows(pk, 1, black, red, w, q, rows, [&](std::size_t first, float* __restrict out) {
+    const float* __restrict d = black.diagonal.data() + first;
+    const float* __restrict pr = p + first;
+    for (std::int64_t m = 0; m < pk.half; ++m) out[m] = d[m] * pr[m] - out[m];
+  });
+  const std::size_t first = rows.begin * pk.stride, count = rows.size() * pk.stride;
+  return dotAndLargest<false>(p + first, q + first, count).residualDotCorrection;
 }
 
 // q = S p = D_b p - F (D_r^-1 F^T p) on the black voxels (w: D_r^-1 F^T p on the red, held red
@@ -346,27 +423,22 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
                     std::vector<float>& w, std::vector<float>& q) {
   const ColourArrays &red = work.red, &black = work.black;
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    neighbourSumRows(pk, 0, red, black, p.data(), w, rows,
-                     [&](std::size_t first, float* __restrict out) {
-                       const float* __restrict inverse = red.inverseDiagonal.data() + first;
-                       for (std::int64_t m = 0; m < pk.half; ++m) out[m] *= inverse[m];
-                     });
+    reducedRedRows(pk, red, black, p.data(), w.data(), rows);
   });
   return parallel::parallelReduce(
       pk.allRows(), pk.rowsPerChunk(), 0.0,
       [&](parallel::IndexRange rows) {
-        neighbourSumRows(pk, 1, black, red, w.data(), q, rows,
-                         [&](std::size_t first, float* __restrict out) {
-                           const float* __restrict d = black.diagonal.data() + first;
-                           const float* __restrict pr = p.data() + first;
-                           for (std::int64_t m = 0; m < pk.half; ++m)
-                             out[m] = d[m] * pr[m] - out[m];
-                         });
-        const std::size_t first = rows.begin * pk.stride, count = rows.size() * pk.stride;
-        return dotAndLargest<false>(p.data() + first, q.data() + first, count)
-            .residualDotCorrection;
+        return reducedBlackRows(pk, red, black, w.data(), p.data(), q.data(), rows);
       },
       [](double a, double b) { return a + b; });
+}
+
+// z = r / diag over `count` entries, with the norms of r.z and z.
+TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* inverseDiagonal,
+                                                             const float* r, float* z,
+                                                             std::size_t count) {
+  jacobi(r, inverseDiagonal, z, count);
+  return dotAndLargest(r, z, count);
 }
 
 // z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
@@ -378,10 +450,19 @@ ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
       rows, rowsPerChunk, ResidualNorms{},
       [&](parallel::IndexRange chunk) {
         const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
-        return dotAndLargest(r.data() + first, z.data() + first, count);
+        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
+                                 count);
       },
       combine);
+}
+
+// x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms.
+TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha, const float* inverseDiagonal,
+                                                       const float* p, const float* q, float* x,
+                                                       float* r, float* z, std::size_t count) {
+  step(alpha, p, q, x, r, count);
+  jacobi(r, inverseDiagonal, z, count);
+  return dotAndLargest(r, z, count);
 }
 
 // The update of a conjugate-gradient iteration on `count` entries, chunked by rows of
@@ -396,19 +477,25 @@ ResidualNorms updateAndPrecondition(parallel::IndexRange rows, std::size_t rowsP
       rows, rowsPerChunk, ResidualNorms{},
       [&](parallel::IndexRange chunk) {
         const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        step(alpha, p.data() + first, q.data() + first, x.data() + first, r.data() + first, count);
-        jacobi(r.data() + first, inverseDiagonal.data() + first, z.data() + first, count);
-        return dotAndLargest(r.data() + first, z.data() + first, count);
+        return updateRange(alpha, inverseDiagonal.data() + first, p.data() + first,
+                           q.data() + first, x.data() + first, r.data() + first, z.data() + first,
+                           count);
       },
       combine);
+}
+
+// p = z + beta p over `count` entries.
+TWINPLAN_ABLATION_WIDE_LOOPS void directionRange(float beta, const float* __restrict z,
+                                                 float* __restrict p, std::size_t count) {
+  for (std::size_t n = 0; n < count; ++n) p[n] = z[n] + beta * p[n];
 }
 
 // p = z + beta p, chunked as updateAndPrecondition.
 void updateDirection(parallel::IndexRange rows, std::size_t rowsPerChunk, std::size_t rowLength,
                      float beta, const std::vector<float>& z, std::vector<float>& p) {
   parallel::parallelFor(rows, rowsPerChunk, [&](parallel::IndexRange chunk) {
-    for (std::size_t n = chunk.begin * rowLength; n < chunk.end * rowLength; ++n)
-      p[n] = z[n] + beta * p[n];
+    const std::size_t first = chunk.begin * rowLength;
+    directionRange(beta, z.data() + first, p.data() + first, chunk.size() * rowLength);
   });
 }
 
@@ -452,8 +539,7 @@ void StencilSystem::resize(std::int64_t sizeX, std::int64_t sizeY, std::int64_t 
 void applyStencil(const StencilSystem& system, const std::vector<float>& x, std::vector<float>& y) {
   y.resize(system.size());
   parallel::parallelFor(allRows(system), rowsPerChunk(system), [&](parallel::IndexRange rows) {
-    for (std::size_t row = rows.begin; row < rows.end; ++row)
-      stencilRow(system, x.data(), y.data(), static_cast<std::int64_t>(row));
+    stencilRows(system, x.data(), y.data(), rows);
   });
 }
 

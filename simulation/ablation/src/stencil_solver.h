@@ -10,6 +10,20 @@
 
 #include "twinplan/core/progress.h"
 
+// The solvers' inner loops are built twice, for x86-64's baseline (SSE2: four floats a vector)
+// and for AVX2 (eight), and the processor picks one when the program loads (GCC's function
+// multi-versioning). The AVX2 target has no FMA, so nothing is fused into a multiply-add and the
+// same operations round the same way at either width; the loops keep their sums' order: both
+// give the same bits (docs/validation.md, branch ablbox; checked by building with
+// -DTWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, as on every other compiler or
+// architecture). A build for a processor with FMA (-march) would need -ffp-contract=off for that.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
+    !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
+#define TWINPLAN_ABLATION_WIDE_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define TWINPLAN_ABLATION_WIDE_LOOPS
+#endif
+
 namespace twinplan::ablation::detail {
 
 // A sub-box of the grid: voxels lo..hi-1 on each axis.
