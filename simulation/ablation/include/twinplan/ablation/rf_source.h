@@ -150,11 +150,8 @@ struct RfSettings {
   // zone at 3e-5 is that of a 1e-5 solve (48.22 ml, 55.0 x 39.0 x 39.0 mm); at 1e-4 its short
   // axes moved by 0.2 mm with one preconditioner and not with another, at 1e-3 by 0.2 mm.
   // Multigrid-preconditioned solves take about 6 iterations at 3e-5 with a V-cycle, 4-5 with
-  // the W-cycle. 3e-4 since session 17: on the 100^3 and 61^3 runs the zones, axes and roll-off
-  // times are those of 1e-5 (zone -0.03 %, T max +0.1 K, energy -0.02 %, first impedance
-  // -1.6e-7 relative) for 12-16 % less source-stage CPU (docs/validation.md, "the potential's
-  // multigrid by colour", its tolerance table).
-  PotentialSolverOptions solver{3e-4, 5000};
+  // the W-cycle.
+  PotentialSolverOptions solver{3e-5, 5000};
 
   // Approximation (on by default; false solves the whole grid every time): nested potential
   // solves. Between full-grid solves the potential is solved only on a box around the
