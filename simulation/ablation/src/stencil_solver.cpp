@@ -121,8 +121,6 @@ template <bool kLargest = true>
   }
 }
 
-// q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
-// their residual is never read, since their inverse diagonal (so z and p) stays 0.
 // y = A x on a chunk of rows.
 TWINPLAN_ABLATION_WIDE_LOOPS void stencilRows(const StencilSystem& s, const float* x, float* y,
                                               parallel::IndexRange rows) {
@@ -135,6 +133,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS double dot(const float* a, const float* b, std::siz
   return dotAndLargest<false>(a, b, count).residualDotCorrection;
 }
 
+// q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
+// their residual is never read, since their inverse diagonal (so z and p) stays 0.
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), 0.0,
