@@ -643,8 +643,7 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
                sigma);
   // The box's faces are listed once (the box is fixed); their cells' resistances change.
   const std::vector<detail::CompositeFace>& faces = composite_->faces();
-  if (nestedFaces_.size() != faces.size()) {
-    nestedFaces_.clear();
+  if (nestedFaces_.empty()) {
     for (const detail::CompositeFace& face : faces)
       nestedFaces_.push_back({face.inner, face.outer});
     indexNestedFaces();
