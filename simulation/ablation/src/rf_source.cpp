@@ -855,7 +855,7 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
     ++exteriorBoundsOpen_;
     // The sums as they were: sigma outside of this step's temperatures against the last solve's.
     computeExterior();
-    conductivities(grid, lastSolveFull_ ? temperatureAtFull_ : temperatureAtSolve_,
+    conductivities(grid, solvesSinceFull_ == 0 ? temperatureAtFull_ : temperatureAtSolve_,
                    solvedSigma_S_m_, Region::Exterior);
     resolve = weightedConductivityChange(sigma) > settings_.resolveConductanceChange ? Verdict::Yes
                                                                                      : Verdict::No;
@@ -872,7 +872,6 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
     solveNestedPotential(grid, sigma);
     exteriorAtSolve_ = exterior();
     temperatureAtSolve_.swap(temperatureScanned_);  // the scan copied the outside's
-    lastSolveFull_ = false;
     return;
   }
   computeExterior();
@@ -892,7 +891,6 @@ bool RfSource::exteriorBounded() const {
 
 void RfSource::keepExterior(std::span<const float> temperature) {
   temperatureAtFull_.assign(temperature.begin(), temperature.end());
-  lastSolveFull_ = true;
   exteriorAtFull_ = scanExterior(temperature, temperatureScanned_);
   exteriorAtSolve_ = exteriorAtFull_;
   // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the

@@ -415,11 +415,10 @@ class RfSource : public HeatSource {
   // (heatingSum).
   std::vector<float> fullSigma_S_m_;
   // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
-  // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
+  // the box, after a nested solve) of the last solve: the outside's sigma is theirs; this step's
   // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
   // sigma > 0, and all of it); an array for the outside's sigma of the full solve.
   std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_, exteriorScratch_;
-  bool lastSolveFull_ = true;
   ExteriorChange exteriorAtFull_, exteriorAtSolve_;
   double exteriorHeatingSum_ = 0.0, exteriorHeatingAll_ = 0.0;
   int exteriorBoundsOpen_ = 0;
