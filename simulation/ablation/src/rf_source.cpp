@@ -658,13 +658,13 @@ bool RfSource::nestedSolvePossible() const {
          fullFaceCurrent_A_ > 0.0 && fullHeatingSum_ > 0.0;
 }
 
-bool RfSource::nestedSolveAllowed(const AblationGrid&, std::span<const float> sigma_S_m,
-                                  std::span<const float> fullSigma_S_m) const {
+bool RfSource::nestedSolveAllowed(std::span<const float> sigma_S_m) const {
   if (!nestedSolvePossible()) return false;
   // The change of sigma outside the box since the full solve, weighted by its SAR, as a
   // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). The
   // nested steps leave the full solve's SAR outside the box as it was.
   const std::vector<float>& fullHeating = unitHeating_W_m3_;
+  const std::vector<float>& fullSigma_S_m = fullSigma_S_m_;
   const double outside = reduceOutsideBox(
       0.0,
       [&](std::size_t first, std::size_t last, double& sum) {
@@ -829,7 +829,7 @@ void RfSource::updatePotential(const AblationGrid& grid, std::span<const float> 
   if (solvedSigma_S_m_.size() == n &&
       !(weightedConductivityChange(sigma) > settings_.resolveConductanceChange))
     return;
-  if (nestedSolveAllowed(grid, sigma, fullSigma_S_m_))
+  if (nestedSolveAllowed(sigma))
     solveNestedPotential(grid, sigma);
   else
     solveFull(grid, temperature, sigma);
@@ -865,8 +865,8 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   if (nested == Verdict::Open) {
     ++exteriorBoundsOpen_;
     computeExterior();
-    conductivities(grid, temperatureAtFull_, exteriorScratch_, Region::Exterior);
-    nested = nestedSolveAllowed(grid, sigma, exteriorScratch_) ? Verdict::Yes : Verdict::No;
+    conductivities(grid, temperatureAtFull_, fullSigma_S_m_, Region::Exterior);
+    nested = nestedSolveAllowed(sigma) ? Verdict::Yes : Verdict::No;
   }
   if (nested == Verdict::Yes) {
     solveNestedPotential(grid, sigma);
