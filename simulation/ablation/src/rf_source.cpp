@@ -687,16 +687,13 @@ struct ExteriorSums {
   double heatWeighted = 0.0;
   float lowest = std::numeric_limits<float>::infinity();
   float highest = -std::numeric_limits<float>::infinity();
-  // copy: where the temperatures are written as they are read.
-  void take(const float* t, const float* reference, const float* q, float* copy,
-            std::size_t count) {
+  void take(const float* t, const float* reference, const float* q, std::size_t count) {
     using Pack = stdx::native_simd<float>;
     Pack sum = 0.0f, low = lowest, high = highest;
     std::size_t v = 0;
     for (; v + Pack::size() <= count; v += Pack::size()) {
       const Pack tv(t + v, stdx::element_aligned), rv(reference + v, stdx::element_aligned),
           qv(q + v, stdx::element_aligned);
-      tv.copy_to(copy + v, stdx::element_aligned);
       sum += qv * stdx::abs(tv - rv);
       low = stdx::min(low, tv);
       high = stdx::max(high, tv);
@@ -705,7 +702,6 @@ struct ExteriorSums {
     lowest = stdx::hmin(low);
     highest = stdx::hmax(high);
     for (; v < count; ++v) {
-      copy[v] = t[v];
       stretch += double(q[v] * std::abs(t[v] - reference[v]));
       lowest = std::min(lowest, t[v]);
       highest = std::max(highest, t[v]);
@@ -729,15 +725,13 @@ double exteriorChangeBound(double perKelvin, double heatWeighted_K, double heatS
 
 }  // namespace
 
-RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature,
-                                                std::vector<float>& copy) const {
-  copy.resize(temperature.size());
+RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature) const {
   const std::vector<float>& reference = temperatureAtFull_;
   const std::vector<float>& q = unitHeating_W_m3_;  // outside the box: the full solve's
   const ExteriorSums sums = reduceOutsideBox(
       ExteriorSums{},
       [&](std::size_t first, std::size_t last, ExteriorSums& x) {
-        x.take(&temperature[first], &reference[first], &q[first], &copy[first], last - first);
+        x.take(&temperature[first], &reference[first], &q[first], last - first);
       },
       ExteriorSums::combine);
   // A NaN temperature makes the sum NaN, and no bound then decides.
@@ -842,7 +836,7 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   // The outside's temperatures are read only for a decision the box's sums leave open.
   std::optional<ExteriorChange> scanned;
   auto exterior = [&]() -> const ExteriorChange& {
-    if (!scanned) scanned = scanExterior(temperature, temperatureScanned_);
+    if (!scanned) scanned = scanExterior(temperature);
     return *scanned;
   };
   bool exteriorComputed = false;
@@ -871,7 +865,13 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   if (nested == Verdict::Yes) {
     solveNestedPotential(grid, sigma);
     exteriorAtSolve_ = exterior();
-    temperatureAtSolve_.swap(temperatureScanned_);  // the scan copied the outside's
+    // The outside's temperatures, which its sigma now follows (the box's are not read).
+    temperatureAtSolve_.resize(temperature.size());
+    forEachExteriorStretch([&](std::size_t first, std::size_t last) {
+      std::copy(temperature.begin() + std::ptrdiff_t(first),
+                temperature.begin() + std::ptrdiff_t(last),
+                temperatureAtSolve_.begin() + std::ptrdiff_t(first));
+    });
     return;
   }
   computeExterior();
@@ -891,7 +891,7 @@ bool RfSource::exteriorBounded() const {
 
 void RfSource::keepExterior(std::span<const float> temperature) {
   temperatureAtFull_.assign(temperature.begin(), temperature.end());
-  exteriorAtFull_ = scanExterior(temperature, temperatureScanned_);
+  exteriorAtFull_ = scanExterior(temperature);
   exteriorAtSolve_ = exteriorAtFull_;
   // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the
   // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).

@@ -300,9 +300,7 @@ class RfSource : public HeatSource {
   };
   enum class Verdict { No, Yes, Open };
   bool exteriorBounded() const;
-  // The outside's temperatures are copied to copy (resized to the grid) as they are read.
-  ExteriorChange scanExterior(std::span<const float> temperature_degC,
-                              std::vector<float>& copy) const;
+  ExteriorChange scanExterior(std::span<const float> temperature_degC) const;
   // The largest |sigma(a) / sigma(b) - 1| / |a - b| of the grid's tissues below vaporisation
   // for b within the reference's range (infinity where either lies above it).
   double conductivityChangePerKelvin(const AblationGrid& grid, const ExteriorChange& reference,
@@ -415,10 +413,9 @@ class RfSource : public HeatSource {
   // SAR outside the box). fullHeatingSum_: the full solve's SAR summed (heatingSum).
   std::vector<float> fullSigma_S_m_;
   // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
-  // the box, after a nested solve) of the last solve: the outside's sigma is theirs; this step's
-  // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
-  // sigma > 0, and all of it).
-  std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_;
+  // the box, after a nested solve) of the last solve: the outside's sigma is theirs; their
+  // summaries; the full solve's SAR outside the box summed (where sigma > 0, and all of it).
+  std::vector<float> temperatureAtFull_, temperatureAtSolve_;
   ExteriorChange exteriorAtFull_, exteriorAtSolve_;
   double exteriorHeatingSum_ = 0.0, exteriorHeatingAll_ = 0.0;
   int exteriorBoundsOpen_ = 0;
