@@ -128,9 +128,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS void stencilRows(const StencilSystem& s, const floa
     stencilRow(s, x, y, static_cast<std::int64_t>(row));
 }
 
-// sum a[n] b[n] over n < count (dotAndLargest's lanes).
-TWINPLAN_ABLATION_WIDE_LOOPS double dot(const float* a, const float* b, std::size_t count) {
-  return dotAndLargest<false>(a, b, count).residualDotCorrection;
+// q = A p on a chunk of rows, returning the chunk's p.q (dotAndLargest's lanes): one dispatch
+// of the wide loops a chunk, as reducedBlackRows.
+TWINPLAN_ABLATION_WIDE_LOOPS double maskedRows(const StencilSystem& s, const float* p, float* q,
+                                               parallel::IndexRange rows) {
+  for (std::size_t row = rows.begin; row < rows.end; ++row)
+    stencilRow(s, p, q, static_cast<std::int64_t>(row));
+  const std::size_t first = rows.begin * std::size_t(s.nx);
+  return dotAndLargest<false>(p + first, q + first, rows.size() * std::size_t(s.nx))
+      .residualDotCorrection;
 }
 
 // q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
@@ -138,11 +144,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS double dot(const float* a, const float* b, std::siz
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), 0.0,
-      [&](parallel::IndexRange rows) {
-        stencilRows(s, p.data(), q.data(), rows);
-        const std::size_t first = rows.begin * s.nx;
-        return dot(p.data() + first, q.data() + first, rows.size() * s.nx);
-      },
+      [&](parallel::IndexRange rows) { return maskedRows(s, p.data(), q.data(), rows); },
       [](double a, double b) { return a + b; });
 }
 
