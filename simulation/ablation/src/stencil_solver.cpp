@@ -435,12 +435,20 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
       [](double a, double b) { return a + b; });
 }
 
+// z = r / diag over `count` entries, with the norms of r.z and z: inlined into both wide loops
+// below (one target_clones function does not call another).
+[[gnu::always_inline]] inline ResidualNorms jacobiAndNorms(const float* inverseDiagonal,
+                                                           const float* r, float* z,
+                                                           std::size_t count) {
+  jacobi(r, inverseDiagonal, z, count);
+  return dotAndLargest(r, z, count);
+}
+
 // z = r / diag over `count` entries, with the norms of r.z and z.
 TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* inverseDiagonal,
                                                              const float* r, float* z,
                                                              std::size_t count) {
-  jacobi(r, inverseDiagonal, z, count);
-  return dotAndLargest(r, z, count);
+  return jacobiAndNorms(inverseDiagonal, r, z, count);
 }
 
 // z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
@@ -463,8 +471,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha, const float*
                                                        const float* p, const float* q, float* x,
                                                        float* r, float* z, std::size_t count) {
   step(alpha, p, q, x, r, count);
-  jacobi(r, inverseDiagonal, z, count);
-  return dotAndLargest(r, z, count);
+  return jacobiAndNorms(inverseDiagonal, r, z, count);
 }
 
 // The update of a conjugate-gradient iteration on `count` entries, chunked by rows of
