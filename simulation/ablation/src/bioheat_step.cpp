@@ -191,8 +191,8 @@ float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offs
   }
   // Beyond the grid (k < 0: the grid's own faces) after the loop, so that the loop divides once
   // a face, not twice. Only the last x neighbour of a row can lie there, or the whole row of y
-  // or z neighbours: the ends of the row tell.
-  if (count == 0 || (kN[0] >= 0.0f && kN[count - 1] >= 0.0f)) return;
+  // or z neighbours: the row's last neighbour tells.
+  if (count == 0 || kN[count - 1] >= 0.0f) return;
   for (std::int64_t i = 0; i < count; ++i)
     if (kN[i] < 0.0f) out[i] = static_cast<float>(2.0 * double(kV[i]) / (h_m * h_m));
 }
