@@ -199,11 +199,14 @@ struct Packing {
   if (count % 2 == 1) even[count / 2] = row[count - 1];
 }
 
+// A system's seven arrays (diagonal, inverse diagonal, right-hand side, faces x, y, z, values):
+// packed by colour, and in natural order to pack from.
 using PackedArrays = std::array<std::vector<float>*, 7>;
+using NaturalArrays = std::array<const std::vector<float>*, 7>;
 
 // packSystem's rows: `natural` holds the arrays to split, `red` and `black` where they go.
-TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<float>*, 7>& natural,
-                                           const Packing& pk, const PackedArrays& redArrays,
+TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const NaturalArrays& natural, const Packing& pk,
+                                           const PackedArrays& redArrays,
                                            const PackedArrays& blackArrays,
                                            parallel::IndexRange rows) {
   const std::int64_t nx = pk.nx;
@@ -242,15 +245,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<fl
 void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packing& pk,
                 ColourArrays& red, ColourArrays& black) {
   auto members = [](ColourArrays& c) {
-    return std::array<std::vector<float>*, 7>{
-        &c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX, &c.faceY, &c.faceZ, &c.value};
+    return PackedArrays{&c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX,
+                        &c.faceY,    &c.faceZ,           &c.value};
   };
   const PackedArrays redArrays = members(red), blackArrays = members(black);
   for (int a = 0; a < 7; ++a) {
     redArrays[a]->resize(pk.slots());
     blackArrays[a]->resize(pk.slots());
   }
-  const std::array<const std::vector<float>*, 7> natural{
+  const NaturalArrays natural{
       &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
     packRows(natural, pk, redArrays, blackArrays, rows);
