@@ -358,13 +358,7 @@ void RfSource::conductivities(const AblationGrid& grid, std::span<const float> t
   } else if (region == Region::Exterior) {
     forEachExteriorStretch(fill);
   } else {
-    const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
-    parallel::parallelFor(IndexRange{0, planes}, 1, [&](IndexRange r) {
-      forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
-                      [&](std::size_t v0, std::size_t, std::int64_t count) {
-                        fill(v0, v0 + std::size_t(count));
-                      });
-    });
+    forEachBoxStretch(fill);
     for (const NestedFace& face : nestedFaces_)
       if (face.outerResistance < 0.0)
         sigma[face.outer] = tissueConductivity(grid, face.outer, temperature_degC[face.outer]);
@@ -527,6 +521,33 @@ T RfSource::reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) c
                    [&](std::size_t first, std::size_t last, bool outside) {
                      if (outside) stretch(first, last, sum);
                    });
+        return sum;
+      },
+      combine);
+}
+
+template <class Visit>
+void RfSource::forEachBoxStretch(Visit&& visit) const {
+  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+  parallel::parallelFor(IndexRange{0, planes}, 1, [&](IndexRange r) {
+    forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
+                    [&](std::size_t v0, std::size_t, std::int64_t count) {
+                      visit(v0, v0 + std::size_t(count));
+                    });
+  });
+}
+
+template <class T, class Stretch, class Combine>
+T RfSource::reduceInsideBox(T identity, Stretch&& stretch, Combine&& combine) const {
+  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+  return parallel::parallelReduce(
+      IndexRange{0, planes}, 1, identity,
+      [&](IndexRange r) {
+        T sum = identity;
+        forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
+                        [&](std::size_t v0, std::size_t, std::int64_t count) {
+                          stretch(v0, v0 + std::size_t(count), sum);
+                        });
         return sum;
       },
       combine);
@@ -765,17 +786,10 @@ RfSource::Verdict RfSource::boundedResolve(const AblationGrid& grid,
                                            Scan&& exterior) const {
   // The box's share of weightedConductivityChange(), exact (outside the box q is the stored SAR
   // times outsideScale_^2, and its sum over the voxels that conduct was taken at the full solve).
-  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
-  const WeightedChange inside = parallel::parallelReduce(
-      IndexRange{0, planes}, 1, WeightedChange{},
-      [&](IndexRange r) {
-        WeightedChange sums;
-        forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
-                        [&](std::size_t v0, std::size_t, std::int64_t count) {
-                          sums.add(unitHeating_W_m3_, sigma_S_m, solvedSigma_S_m_, 1.0, v0,
-                                   v0 + std::size_t(count));
-                        });
-        return sums;
+  const WeightedChange inside = reduceInsideBox(
+      WeightedChange{},
+      [&](std::size_t first, std::size_t last, WeightedChange& sums) {
+        sums.add(unitHeating_W_m3_, sigma_S_m, solvedSigma_S_m_, 1.0, first, last);
       },
       WeightedChange::combine);
   const double outsideFactor = outsideScale_ * outsideScale_;

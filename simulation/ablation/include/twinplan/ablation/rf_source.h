@@ -358,6 +358,13 @@ class RfSource : public HeatSource {
   // each run of planes from identity, the runs combined in order.
   template <class T, class Stretch, class Combine>
   T reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) const;
+  // The same inside the nested box: visit(first, last) for each box row, planes in parallel;
+  // stretch(first, last, sum) over the box's rows, each run of planes from identity, the runs
+  // combined in order.
+  template <class Visit>
+  void forEachBoxStretch(Visit&& visit) const;
+  template <class T, class Stretch, class Combine>
+  T reduceInsideBox(T identity, Stretch&& stretch, Combine&& combine) const;
   // The potential outside the nested box is unitPotential_V_ times this, the SAR there
   // unitHeating_W_m3_ times its square (nested steps write the box only).
   double outsideScale_ = 1.0;
