@@ -213,14 +213,19 @@ struct WeightedChange {
   }
 };
 
+// sigma / sigma at body temperature below vaporisation: the linear law max(0.05, 1 + alpha (T -
+// 37)), alpha per kelvin. Shared by sigma itself and the bound of its change outside the box.
+inline double linearConductivityFactor(double alpha_per_K, double temperature_degC) {
+  return std::max(kLowestConductivityFactor,
+                  1.0 + alpha_per_K * (temperature_degC - kBodyTemperature_degC));
+}
+
 // rfConductivity() of temperature alone, here where the per-step pass over the grid can inline it.
 inline double collapsedConductivity(const TissueProperties& tissue, double temperature_degC,
                                     const RfSettings& settings) {
   auto linear = [&](double t) {
     return tissue.electricalConductivity_S_m *
-           std::max(
-               kLowestConductivityFactor,
-               1.0 + tissue.electricalConductivityCoefficient_per_K * (t - kBodyTemperature_degC));
+           linearConductivityFactor(tissue.electricalConductivityCoefficient_per_K, t);
   };
   if (temperature_degC <= settings.vaporisationStart_degC) return linear(temperature_degC);
   const double atStart = linear(settings.vaporisationStart_degC);
@@ -773,8 +778,7 @@ double RfSource::conductivityChangePerKelvin(const AblationGrid& grid,
     const double alpha = tissue.electricalConductivityCoefficient_per_K;
     if (!(tissue.electricalConductivity_S_m > 0.0) || alpha == 0.0) continue;
     const double b = alpha > 0.0 ? reference.lowest_degC : reference.highest_degC;
-    const double floor =
-        std::max(kLowestConductivityFactor, 1.0 + alpha * (b - kBodyTemperature_degC));
+    const double floor = linearConductivityFactor(alpha, b);
     perKelvin = std::max(perKelvin, std::abs(alpha) / floor);
   }
   return perKelvin;
