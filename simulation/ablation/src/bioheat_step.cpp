@@ -191,8 +191,8 @@ float conductanceTo(const HaloProperties& halo, std::size_t h, std::int64_t offs
   }
   // Beyond the grid (k < 0: the grid's own faces) after the loop, so that the loop divides once
   // a face, not twice. Only the last x neighbour of a row can lie there, or the whole row of y
-  // or z neighbours: the ends of the row tell.
-  if (count == 0 || (kN[0] >= 0.0f && kN[count - 1] >= 0.0f)) return;
+  // or z neighbours: the row's last neighbour tells.
+  if (count == 0 || kN[count - 1] >= 0.0f) return;
   for (std::int64_t i = 0; i < count; ++i)
     if (kN[i] < 0.0f) out[i] = static_cast<float>(2.0 * double(kV[i]) / (h_m * h_m));
 }
@@ -274,10 +274,11 @@ struct RowScratch {
 };
 
 // The row's storage and perfusion (0 in flowing blood) by tissue: the lookups the vector loop of
-// buildRow cannot do.
-void gatherTissueTerms(const StepInputs& in, const HaloProperties& halo,
-                       const StepTissueTerms& terms, const TissueIndex* tissue, const float* damage,
-                       std::int64_t j, std::int64_t k, std::int64_t nx, RowScratch& scratch) {
+// buildRow cannot do. wall: the row's vessel wall coefficients (> 0 in flowing blood), null
+// without vessels.
+void gatherTissueTerms(const StepInputs& in, const StepTissueTerms& terms,
+                       const TissueIndex* tissue, const float* damage, const float* wall,
+                       std::int64_t nx, RowScratch& scratch) {
   const PerfusionShutdown rule = in.parameters->perfusionShutdown;
   scratch.storage.resize(std::size_t(nx));
   scratch.perfusion.resize(std::size_t(nx));
@@ -289,9 +290,9 @@ void gatherTissueTerms(const StepInputs& in, const HaloProperties& halo,
     storage[i] = storageOf[tissue[i]];
     perfusion[i] = perfusionOf[tissue[i]] * perfusionFactorOf(rule, damage[i]);
   }
-  if (halo.wall_W_m2K.empty()) return;
+  if (wall == nullptr) return;
   for (std::int64_t i = 0; i < nx; ++i)
-    if (halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f) perfusion[i] = 0.0;
+    if (wall[i] > 0.0f) perfusion[i] = 0.0;
 }
 
 // What a row's diagonal, right-hand side and warm start are formed from, per voxel of the row.
@@ -335,8 +336,12 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
   rowConductances(halo, h_m, j, k, s, scratch.conductances);
   const std::size_t firstVoxel = grid.geometry.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k);
   const std::size_t n0 = std::size_t(s.nx * (j + s.ny * k));
-  gatherTissueTerms(in, halo, terms, grid.tissue.data() + firstVoxel,
-                    in.damage->data() + firstVoxel, j, k, s.nx, scratch);
+  // The row's vessel walls, read by both loops that hold flowing blood (buildRowFaces reads
+  // its conductivities the same way).
+  const float* wall =
+      halo.wall_W_m2K.empty() ? nullptr : halo.wall_W_m2K.data() + halo.index(0, j, k);
+  gatherTissueTerms(in, terms, grid.tissue.data() + firstVoxel, in.damage->data() + firstVoxel,
+                    wall, s.nx, scratch);
   float* inverseDiagonal = s.inverseDiagonal.data() + n0;
   float* warm = deviation.data() + n0;
   rowDiagonal(
@@ -345,9 +350,9 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
                in.previousChange_K->data() + firstVoxel},
       arterial, in.extrapolation, s.nx, s.diagonal.data() + n0, inverseDiagonal,
       s.rightHandSide.data() + n0, warm);
-  if (halo.wall_W_m2K.empty()) return;
+  if (wall == nullptr) return;
   for (std::int64_t i = 0; i < s.nx; ++i)
-    if (halo.wall_W_m2K[halo.index(i, j, k)] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
+    if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
 }
 
 }  // namespace

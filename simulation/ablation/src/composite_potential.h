@@ -59,7 +59,8 @@ class CompositePotential {
   // the ground layer at 0 (Ground voxels elsewhere, or an electrode outside the box, are an
   // Error(Internal)), from warmStart (per grid voxel, may be empty: a cell's first voxel
   // gives the cell's, times warmOutsideScale). Throws Error(Internal) when CG does not converge,
-  // Cancelled when progress asks.
+  // Cancelled when progress asks. RfSource uses solveInto; this fresh-arrays form is kept for
+  // the tests (ablation_conduction_multigrid_test), which call the solver on its own.
   CompositeSolution solve(const ImageGeometry& grid, std::span<const float> sigma_S_m,
                           std::span<const NodeRole> roles, const std::array<std::int64_t, 3>& lo,
                           const std::array<std::int64_t, 3>& hi, double electrode_V,

@@ -213,14 +213,19 @@ struct WeightedChange {
   }
 };
 
+// sigma / sigma at body temperature below vaporisation: the linear law max(0.05, 1 + alpha (T -
+// 37)), alpha per kelvin. Shared by sigma itself and the bound of its change outside the box.
+inline double linearConductivityFactor(double alpha_per_K, double temperature_degC) {
+  return std::max(kLowestConductivityFactor,
+                  1.0 + alpha_per_K * (temperature_degC - kBodyTemperature_degC));
+}
+
 // rfConductivity() of temperature alone, here where the per-step pass over the grid can inline it.
 inline double collapsedConductivity(const TissueProperties& tissue, double temperature_degC,
                                     const RfSettings& settings) {
   auto linear = [&](double t) {
     return tissue.electricalConductivity_S_m *
-           std::max(
-               kLowestConductivityFactor,
-               1.0 + tissue.electricalConductivityCoefficient_per_K * (t - kBodyTemperature_degC));
+           linearConductivityFactor(tissue.electricalConductivityCoefficient_per_K, t);
   };
   if (temperature_degC <= settings.vaporisationStart_degC) return linear(temperature_degC);
   const double atStart = linear(settings.vaporisationStart_degC);
@@ -358,13 +363,7 @@ void RfSource::conductivities(const AblationGrid& grid, std::span<const float> t
   } else if (region == Region::Exterior) {
     forEachExteriorStretch(fill);
   } else {
-    const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
-    parallel::parallelFor(IndexRange{0, planes}, 1, [&](IndexRange r) {
-      forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
-                      [&](std::size_t v0, std::size_t, std::int64_t count) {
-                        fill(v0, v0 + std::size_t(count));
-                      });
-    });
+    forEachBoxStretch(fill);
     for (const NestedFace& face : nestedFaces_)
       if (face.outerResistance < 0.0)
         sigma[face.outer] = tissueConductivity(grid, face.outer, temperature_degC[face.outer]);
@@ -533,6 +532,33 @@ T RfSource::reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) c
 }
 
 template <class Visit>
+void RfSource::forEachBoxStretch(Visit&& visit) const {
+  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+  parallel::parallelFor(IndexRange{0, planes}, 1, [&](IndexRange r) {
+    forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
+                    [&](std::size_t v0, std::size_t, std::int64_t count) {
+                      visit(v0, v0 + std::size_t(count));
+                    });
+  });
+}
+
+template <class T, class Stretch, class Combine>
+T RfSource::reduceInsideBox(T identity, Stretch&& stretch, Combine&& combine) const {
+  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+  return parallel::parallelReduce(
+      IndexRange{0, planes}, 1, identity,
+      [&](IndexRange r) {
+        T sum = identity;
+        forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
+                        [&](std::size_t v0, std::size_t, std::int64_t count) {
+                          stretch(v0, v0 + std::size_t(count), sum);
+                        });
+        return sum;
+      },
+      combine);
+}
+
+template <class Visit>
 void RfSource::splitByBox(parallel::IndexRange voxels, Visit&& visit) const {
   // Row by row: the row's stretch before the box, in it, after it (one division per row).
   const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
@@ -643,8 +669,7 @@ void RfSource::solveCompositePotential(const AblationGrid& grid, std::vector<flo
                sigma);
   // The box's faces are listed once (the box is fixed); their cells' resistances change.
   const std::vector<detail::CompositeFace>& faces = composite_->faces();
-  if (nestedFaces_.size() != faces.size()) {
-    nestedFaces_.clear();
+  if (nestedFaces_.empty()) {
     for (const detail::CompositeFace& face : faces)
       nestedFaces_.push_back({face.inner, face.outer});
     indexNestedFaces();
@@ -659,13 +684,13 @@ bool RfSource::nestedSolvePossible() const {
          fullFaceCurrent_A_ > 0.0 && fullHeatingSum_ > 0.0;
 }
 
-bool RfSource::nestedSolveAllowed(const AblationGrid&, std::span<const float> sigma_S_m,
-                                  std::span<const float> fullSigma_S_m) const {
+bool RfSource::nestedSolveAllowed(std::span<const float> sigma_S_m) const {
   if (!nestedSolvePossible()) return false;
   // The change of sigma outside the box since the full solve, weighted by its SAR, as a
   // fraction of the whole grid's Joule power (RfSettings::nestedOuterConductanceChange). The
   // nested steps leave the full solve's SAR outside the box as it was.
   const std::vector<float>& fullHeating = unitHeating_W_m3_;
+  const std::vector<float>& fullSigma_S_m = fullSigma_S_m_;
   const double outside = reduceOutsideBox(
       0.0,
       [&](std::size_t first, std::size_t last, double& sum) {
@@ -688,16 +713,13 @@ struct ExteriorSums {
   double heatWeighted = 0.0;
   float lowest = std::numeric_limits<float>::infinity();
   float highest = -std::numeric_limits<float>::infinity();
-  // copy: where the temperatures are written as they are read.
-  void take(const float* t, const float* reference, const float* q, float* copy,
-            std::size_t count) {
+  void take(const float* t, const float* reference, const float* q, std::size_t count) {
     using Pack = stdx::native_simd<float>;
     Pack sum = 0.0f, low = lowest, high = highest;
     std::size_t v = 0;
     for (; v + Pack::size() <= count; v += Pack::size()) {
       const Pack tv(t + v, stdx::element_aligned), rv(reference + v, stdx::element_aligned),
           qv(q + v, stdx::element_aligned);
-      tv.copy_to(copy + v, stdx::element_aligned);
       sum += qv * stdx::abs(tv - rv);
       low = stdx::min(low, tv);
       high = stdx::max(high, tv);
@@ -706,7 +728,6 @@ struct ExteriorSums {
     lowest = stdx::hmin(low);
     highest = stdx::hmax(high);
     for (; v < count; ++v) {
-      copy[v] = t[v];
       stretch += double(q[v] * std::abs(t[v] - reference[v]));
       lowest = std::min(lowest, t[v]);
       highest = std::max(highest, t[v]);
@@ -730,15 +751,13 @@ double exteriorChangeBound(double perKelvin, double heatWeighted_K, double heatS
 
 }  // namespace
 
-RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature,
-                                                std::vector<float>& copy) const {
-  copy.resize(temperature.size());
+RfSource::ExteriorChange RfSource::scanExterior(std::span<const float> temperature) const {
   const std::vector<float>& reference = temperatureAtFull_;
   const std::vector<float>& q = unitHeating_W_m3_;  // outside the box: the full solve's
   const ExteriorSums sums = reduceOutsideBox(
       ExteriorSums{},
       [&](std::size_t first, std::size_t last, ExteriorSums& x) {
-        x.take(&temperature[first], &reference[first], &q[first], &copy[first], last - first);
+        x.take(&temperature[first], &reference[first], &q[first], last - first);
       },
       ExteriorSums::combine);
   // A NaN temperature makes the sum NaN, and no bound then decides.
@@ -759,8 +778,7 @@ double RfSource::conductivityChangePerKelvin(const AblationGrid& grid,
     const double alpha = tissue.electricalConductivityCoefficient_per_K;
     if (!(tissue.electricalConductivity_S_m > 0.0) || alpha == 0.0) continue;
     const double b = alpha > 0.0 ? reference.lowest_degC : reference.highest_degC;
-    const double floor =
-        std::max(kLowestConductivityFactor, 1.0 + alpha * (b - kBodyTemperature_degC));
+    const double floor = linearConductivityFactor(alpha, b);
     perKelvin = std::max(perKelvin, std::abs(alpha) / floor);
   }
   return perKelvin;
@@ -772,17 +790,10 @@ RfSource::Verdict RfSource::boundedResolve(const AblationGrid& grid,
                                            Scan&& exterior) const {
   // The box's share of weightedConductivityChange(), exact (outside the box q is the stored SAR
   // times outsideScale_^2, and its sum over the voxels that conduct was taken at the full solve).
-  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
-  const WeightedChange inside = parallel::parallelReduce(
-      IndexRange{0, planes}, 1, WeightedChange{},
-      [&](IndexRange r) {
-        WeightedChange sums;
-        forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin), nestedLo_[2] + std::int64_t(r.end),
-                        [&](std::size_t v0, std::size_t, std::int64_t count) {
-                          sums.add(unitHeating_W_m3_, sigma_S_m, solvedSigma_S_m_, 1.0, v0,
-                                   v0 + std::size_t(count));
-                        });
-        return sums;
+  const WeightedChange inside = reduceInsideBox(
+      WeightedChange{},
+      [&](std::size_t first, std::size_t last, WeightedChange& sums) {
+        sums.add(unitHeating_W_m3_, sigma_S_m, solvedSigma_S_m_, 1.0, first, last);
       },
       WeightedChange::combine);
   const double outsideFactor = outsideScale_ * outsideScale_;
@@ -830,7 +841,7 @@ void RfSource::updatePotential(const AblationGrid& grid, std::span<const float> 
   if (solvedSigma_S_m_.size() == n &&
       !(weightedConductivityChange(sigma) > settings_.resolveConductanceChange))
     return;
-  if (nestedSolveAllowed(grid, sigma, fullSigma_S_m_))
+  if (nestedSolveAllowed(sigma))
     solveNestedPotential(grid, sigma);
   else
     solveFull(grid, temperature, sigma);
@@ -843,7 +854,7 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   // The outside's temperatures are read only for a decision the box's sums leave open.
   std::optional<ExteriorChange> scanned;
   auto exterior = [&]() -> const ExteriorChange& {
-    if (!scanned) scanned = scanExterior(temperature, temperatureScanned_);
+    if (!scanned) scanned = scanExterior(temperature);
     return *scanned;
   };
   bool exteriorComputed = false;
@@ -856,7 +867,7 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
     ++exteriorBoundsOpen_;
     // The sums as they were: sigma outside of this step's temperatures against the last solve's.
     computeExterior();
-    conductivities(grid, lastSolveFull_ ? temperatureAtFull_ : temperatureAtSolve_,
+    conductivities(grid, solvesSinceFull_ == 0 ? temperatureAtFull_ : temperatureAtSolve_,
                    solvedSigma_S_m_, Region::Exterior);
     resolve = weightedConductivityChange(sigma) > settings_.resolveConductanceChange ? Verdict::Yes
                                                                                      : Verdict::No;
@@ -866,14 +877,19 @@ void RfSource::updateBoundedPotential(const AblationGrid& grid,
   if (nested == Verdict::Open) {
     ++exteriorBoundsOpen_;
     computeExterior();
-    conductivities(grid, temperatureAtFull_, exteriorScratch_, Region::Exterior);
-    nested = nestedSolveAllowed(grid, sigma, exteriorScratch_) ? Verdict::Yes : Verdict::No;
+    conductivities(grid, temperatureAtFull_, fullSigma_S_m_, Region::Exterior);
+    nested = nestedSolveAllowed(sigma) ? Verdict::Yes : Verdict::No;
   }
   if (nested == Verdict::Yes) {
     solveNestedPotential(grid, sigma);
     exteriorAtSolve_ = exterior();
-    temperatureAtSolve_.swap(temperatureScanned_);  // the scan copied the outside's
-    lastSolveFull_ = false;
+    // The outside's temperatures, which its sigma now follows (the box's are not read).
+    temperatureAtSolve_.resize(temperature.size());
+    forEachExteriorStretch([&](std::size_t first, std::size_t last) {
+      std::copy(temperature.begin() + std::ptrdiff_t(first),
+                temperature.begin() + std::ptrdiff_t(last),
+                temperatureAtSolve_.begin() + std::ptrdiff_t(first));
+    });
     return;
   }
   computeExterior();
@@ -893,8 +909,7 @@ bool RfSource::exteriorBounded() const {
 
 void RfSource::keepExterior(std::span<const float> temperature) {
   temperatureAtFull_.assign(temperature.begin(), temperature.end());
-  lastSolveFull_ = true;
-  exteriorAtFull_ = scanExterior(temperature, temperatureScanned_);
+  exteriorAtFull_ = scanExterior(temperature);
   exteriorAtSolve_ = exteriorAtFull_;
   // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the
   // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).

@@ -121,8 +121,6 @@ template <bool kLargest = true>
   }
 }
 
-// q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
-// their residual is never read, since their inverse diagonal (so z and p) stays 0.
 // y = A x on a chunk of rows.
 TWINPLAN_ABLATION_WIDE_LOOPS void stencilRows(const StencilSystem& s, const float* x, float* y,
                                               parallel::IndexRange rows) {
@@ -130,19 +128,23 @@ TWINPLAN_ABLATION_WIDE_LOOPS void stencilRows(const StencilSystem& s, const floa
     stencilRow(s, x, y, static_cast<std::int64_t>(row));
 }
 
-// sum a[n] b[n] over n < count (dotAndLargest's lanes).
-TWINPLAN_ABLATION_WIDE_LOOPS double dot(const float* a, const float* b, std::size_t count) {
-  return dotAndLargest<false>(a, b, count).residualDotCorrection;
+// q = A p on a chunk of rows, returning the chunk's p.q (dotAndLargest's lanes): one dispatch
+// of the wide loops a chunk, as reducedBlackRows.
+TWINPLAN_ABLATION_WIDE_LOOPS double maskedRows(const StencilSystem& s, const float* p, float* q,
+                                               parallel::IndexRange rows) {
+  for (std::size_t row = rows.begin; row < rows.end; ++row)
+    stencilRow(s, p, q, static_cast<std::int64_t>(row));
+  const std::size_t first = rows.begin * std::size_t(s.nx);
+  return dotAndLargest<false>(p + first, q + first, rows.size() * std::size_t(s.nx))
+      .residualDotCorrection;
 }
 
+// q = A p, returning p.q. On Dirichlet voxels p is 0 and q is left unmasked: what it adds to
+// their residual is never read, since their inverse diagonal (so z and p) stays 0.
 double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vector<float>& q) {
   return parallel::parallelReduce(
       allRows(s), rowsPerChunk(s), 0.0,
-      [&](parallel::IndexRange rows) {
-        stencilRows(s, p.data(), q.data(), rows);
-        const std::size_t first = rows.begin * s.nx;
-        return dot(p.data() + first, q.data() + first, rows.size() * s.nx);
-      },
+      [&](parallel::IndexRange rows) { return maskedRows(s, p.data(), q.data(), rows); },
       [](double a, double b) { return a + b; });
 }
 
@@ -197,11 +199,14 @@ struct Packing {
   if (count % 2 == 1) even[count / 2] = row[count - 1];
 }
 
+// A system's seven arrays (diagonal, inverse diagonal, right-hand side, faces x, y, z, values):
+// packed by colour, and in natural order to pack from.
 using PackedArrays = std::array<std::vector<float>*, 7>;
+using NaturalArrays = std::array<const std::vector<float>*, 7>;
 
 // packSystem's rows: `natural` holds the arrays to split, `red` and `black` where they go.
-TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<float>*, 7>& natural,
-                                           const Packing& pk, const PackedArrays& redArrays,
+TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const NaturalArrays& natural, const Packing& pk,
+                                           const PackedArrays& redArrays,
                                            const PackedArrays& blackArrays,
                                            parallel::IndexRange rows) {
   const std::int64_t nx = pk.nx;
@@ -240,15 +245,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const std::array<const std::vector<fl
 void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packing& pk,
                 ColourArrays& red, ColourArrays& black) {
   auto members = [](ColourArrays& c) {
-    return std::array<std::vector<float>*, 7>{
-        &c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX, &c.faceY, &c.faceZ, &c.value};
+    return PackedArrays{&c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX,
+                        &c.faceY,    &c.faceZ,           &c.value};
   };
   const PackedArrays redArrays = members(red), blackArrays = members(black);
   for (int a = 0; a < 7; ++a) {
     redArrays[a]->resize(pk.slots());
     blackArrays[a]->resize(pk.slots());
   }
-  const std::array<const std::vector<float>*, 7> natural{
+  const NaturalArrays natural{
       &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
   parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
     packRows(natural, pk, redArrays, blackArrays, rows);
@@ -433,12 +438,20 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
       [](double a, double b) { return a + b; });
 }
 
+// z = r / diag over `count` entries, with the norms of r.z and z: inlined into both wide loops
+// below (one target_clones function does not call another).
+[[gnu::always_inline]] inline ResidualNorms jacobiAndNorms(const float* inverseDiagonal,
+                                                           const float* r, float* z,
+                                                           std::size_t count) {
+  jacobi(r, inverseDiagonal, z, count);
+  return dotAndLargest(r, z, count);
+}
+
 // z = r / diag over `count` entries, with the norms of r.z and z.
 TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* inverseDiagonal,
                                                              const float* r, float* z,
                                                              std::size_t count) {
-  jacobi(r, inverseDiagonal, z, count);
-  return dotAndLargest(r, z, count);
+  return jacobiAndNorms(inverseDiagonal, r, z, count);
 }
 
 // z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
@@ -461,8 +474,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha, const float*
                                                        const float* p, const float* q, float* x,
                                                        float* r, float* z, std::size_t count) {
   step(alpha, p, q, x, r, count);
-  jacobi(r, inverseDiagonal, z, count);
-  return dotAndLargest(r, z, count);
+  return jacobiAndNorms(inverseDiagonal, r, z, count);
 }
 
 // The update of a conjugate-gradient iteration on `count` entries, chunked by rows of

@@ -284,9 +284,8 @@ class RfSource : public HeatSource {
   void solveUnitPotential(const AblationGrid& grid, std::vector<float>& sigma_S_m);
   // RfSettings::nestedPotential: whether the next solve may be nested, the nested solve, and
   // the full solve's record of the box's faces that it extends.
-  // fullSigma_S_m: sigma of the last full solve (read outside the nested box only).
-  bool nestedSolveAllowed(const AblationGrid& grid, std::span<const float> sigma_S_m,
-                          std::span<const float> fullSigma_S_m) const;
+  // nestedSolveAllowed reads fullSigma_S_m_ outside the nested box only.
+  bool nestedSolveAllowed(std::span<const float> sigma_S_m) const;
   // RfSettings::boundedExteriorConductivity: the temperatures outside the nested box, the bound
   // they give of sigma's change there, and the decisions taken from the box's sums and that
   // bound.
@@ -298,9 +297,7 @@ class RfSource : public HeatSource {
   };
   enum class Verdict { No, Yes, Open };
   bool exteriorBounded() const;
-  // The outside's temperatures are copied to copy (resized to the grid) as they are read.
-  ExteriorChange scanExterior(std::span<const float> temperature_degC,
-                              std::vector<float>& copy) const;
+  ExteriorChange scanExterior(std::span<const float> temperature_degC) const;
   // The largest |sigma(a) / sigma(b) - 1| / |a - b| of the grid's tissues below vaporisation
   // for b within the reference's range (infinity where either lies above it).
   double conductivityChangePerKelvin(const AblationGrid& grid, const ExteriorChange& reference,
@@ -358,6 +355,13 @@ class RfSource : public HeatSource {
   // each run of planes from identity, the runs combined in order.
   template <class T, class Stretch, class Combine>
   T reduceOutsideBox(T identity, Stretch&& stretch, Combine&& combine) const;
+  // The same inside the nested box: visit(first, last) for each box row, planes in parallel;
+  // stretch(first, last, sum) over the box's rows, each run of planes from identity, the runs
+  // combined in order.
+  template <class Visit>
+  void forEachBoxStretch(Visit&& visit) const;
+  template <class T, class Stretch, class Combine>
+  T reduceInsideBox(T identity, Stretch&& stretch, Combine&& combine) const;
   // The potential outside the nested box is unitPotential_V_ times this, the SAR there
   // unitHeating_W_m3_ times its square (nested steps write the box only).
   double outsideScale_ = 1.0;
@@ -407,16 +411,15 @@ class RfSource : public HeatSource {
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
-  // fullSigma_S_m_: without boundedExteriorConductivity only (the nested steps keep the full
-  // solve's potential and SAR outside the box). fullHeatingSum_: the full solve's SAR summed
-  // (heatingSum).
+  // fullSigma_S_m_: the full solve's sigma, kept at each full solve without
+  // boundedExteriorConductivity; with it, computed outside the box from temperatureAtFull_ when
+  // the bound leaves the nested check open (the nested steps keep the full solve's potential and
+  // SAR outside the box). fullHeatingSum_: the full solve's SAR summed (heatingSum).
   std::vector<float> fullSigma_S_m_;
   // RfSettings::boundedExteriorConductivity: the temperatures of the last full solve and (outside
-  // the box, unless lastSolveFull_) of the last solve: the outside's sigma is theirs; this step's
-  // outside as scanned; their summaries; the full solve's SAR outside the box summed (where
-  // sigma > 0, and all of it); an array for the outside's sigma of the full solve.
-  std::vector<float> temperatureAtFull_, temperatureAtSolve_, temperatureScanned_, exteriorScratch_;
-  bool lastSolveFull_ = true;
+  // the box, after a nested solve) of the last solve: the outside's sigma is theirs; their
+  // summaries; the full solve's SAR outside the box summed (where sigma > 0, and all of it).
+  std::vector<float> temperatureAtFull_, temperatureAtSolve_;
   ExteriorChange exteriorAtFull_, exteriorAtSolve_;
   double exteriorHeatingSum_ = 0.0, exteriorHeatingAll_ = 0.0;
   int exteriorBoundsOpen_ = 0;
