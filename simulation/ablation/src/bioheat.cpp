@@ -699,18 +699,17 @@ void advanceFieldsInFarField(const AblationGrid& grid, const BioheatParameters& 
   const PlaneRuns runs(grid.geometry, box, near, farField.interpolated(), deviation);
   const FarFieldFields planes(p, span, fields, runs, boxChanged, farField, f);
   // One plane of cells per task, with its own scratch.
-  const auto advancePlanes = [&](parallel::IndexRange cellPlanes) {
-    FieldAdvance::Scratch scratch;
-    std::vector<float> far;
-    for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
-      if (deferred) {
-        planes.deferred(ck, far, scratch);
-        continue;
-      }
-      planes.stepByStep(ck, far, scratch);
-    }
-  };
-  parallel::parallelFor({0, std::size_t(farField.cellPlanes())}, 1, advancePlanes);
+  parallel::parallelFor(
+      {0, std::size_t(farField.cellPlanes())}, 1, [&](parallel::IndexRange cellPlanes) {
+        FieldAdvance::Scratch scratch;
+        std::vector<float> far;
+        for (auto ck = std::int64_t(cellPlanes.begin); ck < std::int64_t(cellPlanes.end); ++ck) {
+          if (deferred)
+            planes.deferred(ck, far, scratch);
+          else
+            planes.stepByStep(ck, far, scratch);
+        }
+      });
 }
 
 // The fraction of each voxel's water boiled off: 1 - latent heat left / latent heat at start

@@ -909,25 +909,33 @@ bool RfSource::exteriorBounded() const {
 
 void RfSource::keepExterior(std::span<const float> temperature) {
   temperatureAtFull_.assign(temperature.begin(), temperature.end());
-  exteriorAtFull_ = scanExterior(temperature);
-  exteriorAtSolve_ = exteriorAtFull_;
   // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the
-  // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0).
-  using Sums = std::array<double, 2>;
+  // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0);
+  // and the outside's temperature range (its change since this solve is 0).
+  struct Sums {
+    double all = 0.0, conducting = 0.0;
+    float lowest = std::numeric_limits<float>::infinity();
+    float highest = -std::numeric_limits<float>::infinity();
+  };
   const Sums sums = reduceOutsideBox(
       Sums{},
       [&](std::size_t first, std::size_t last, Sums& sum) {
         for (std::size_t v = first; v < last; ++v) {
+          sum.lowest = std::min(sum.lowest, temperature[v]);
+          sum.highest = std::max(sum.highest, temperature[v]);
           if (!(unitHeating_W_m3_[v] > 0.0f)) continue;
-          sum[0] += unitHeating_W_m3_[v];
-          if (solvedSigma_S_m_[v] > 0.0f) sum[1] += unitHeating_W_m3_[v];
+          sum.all += unitHeating_W_m3_[v];
+          if (solvedSigma_S_m_[v] > 0.0f) sum.conducting += unitHeating_W_m3_[v];
         }
       },
       [](Sums a, const Sums& b) {
-        return Sums{a[0] + b[0], a[1] + b[1]};
+        return Sums{a.all + b.all, a.conducting + b.conducting, std::min(a.lowest, b.lowest),
+                    std::max(a.highest, b.highest)};
       });
-  exteriorHeatingAll_ = sums[0];
-  exteriorHeatingSum_ = sums[1];
+  exteriorAtFull_ = {0.0, double(sums.lowest), double(sums.highest)};
+  exteriorAtSolve_ = exteriorAtFull_;
+  exteriorHeatingAll_ = sums.all;
+  exteriorHeatingSum_ = sums.conducting;
 }
 
 void RfSource::solveNestedPotential(const AblationGrid& grid, std::vector<float>& sigma) {
