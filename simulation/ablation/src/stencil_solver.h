@@ -16,7 +16,8 @@
 // same operations round the same way at either width; the loops keep their sums' order: both
 // give the same bits (docs/validation.md, branch ablbox; checked by building with
 // -DTWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, as on every other compiler or
-// architecture). A build for a processor with FMA (-march) would need -ffp-contract=off for that.
+// architecture). simulation/ablation/CMakeLists.txt builds the module with -ffp-contract=off, so
+// a build for a processor with FMA (-march) fuses nothing either.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
     !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
 #define TWINPLAN_ABLATION_WIDE_LOOPS __attribute__((target_clones("avx2", "default")))
