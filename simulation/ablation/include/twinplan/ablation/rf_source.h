@@ -78,8 +78,9 @@ struct RfSettings {
   // Ramp until roll-off (PowerControl::RampUntilRollOff), the protocol multi-tine (LeVeen)
   // arrays are run with: power starts at power_W and rises by rampRate_W_per_min, at most
   // maxPower_W; the roll-off (the impedance rule above) ends the application. With
-  // rampApplications > 1 the ramp starts again from power_W after rollOffPause_s (a second
-  // application to a second roll-off); after the last roll-off no power is delivered for the
+  // rampApplications > 1 the ramp starts again from power_W after rollOffPause_s, or holds
+  // part of the roll-off power (rampRestartFraction) (a second application to a second
+  // roll-off); after the last roll-off no power is delivered for the
   // rest of the run, which then follows the tissue cooling down. The roll-off, not the clock,
   // ends the treatment, so the zone stays about the array's size (docs/validation.md,
   // "Thermal ablation: the RF cluster ex vivo and the multi-tine's roll-off protocol").
