@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ablation_test_tissue.h"
+#include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/device_source.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/ablation/probe_geometry.h"
@@ -159,6 +160,108 @@ TEST(AblationDevices, ARampNamesTheRuleThatEndsItsApplications) {
   tooLow.insert(tooLow.find("\"source\""), "\"rollOffImpedanceRise_ohm\": 0, ");
   expectCorrupt(catalogueWith(kGeometry, tooLow),
                 "'generator.rollOffImpedanceRise_ohm' must lie in");
+}
+
+// A field the generator would read and never use is refused, naming the device and the field
+// (review of branch abltine2): the impedance rise with a ramp ended by the boiling rule (given
+// or by default), and any of the ramp's fields with another control.
+TEST(AblationDevices, ARollOffFieldThatWouldBeIgnoredIsRefused) {
+  std::string ramp = kGenerator;
+  ramp.replace(ramp.find("\"power\""), 7, "\"ramp\"");
+  ramp.insert(ramp.find("\"source\""), "\"rampRate_W_per_min\": 10, ");
+  std::string risenByDefault = ramp;
+  risenByDefault.insert(risenByDefault.find("\"source\""), "\"rollOffImpedanceRise_ohm\": 45, ");
+  expectCorrupt(catalogueWith(kGeometry, risenByDefault, "boiling-ramp"),
+                "Device 'boiling-ramp' in test.json: field 'generator.rollOffImpedanceRise_ohm' "
+                "applies only with generator.rollOff 'impedance'");
+  std::string risenByBoiling = risenByDefault;
+  risenByBoiling.insert(risenByBoiling.find("\"source\""), "\"rollOff\": \"boiling\", ");
+  expectCorrupt(catalogueWith(kGeometry, risenByBoiling, "boiling-ramp"),
+                "field 'generator.rollOffImpedanceRise_ohm' applies only with generator.rollOff "
+                "'impedance' (this ramp ends by the 'boiling' rule");
+  // The same rise with the impedance rule is read (ARampNamesTheRuleThatEndsItsApplications).
+  std::string risenByImpedance = risenByDefault;
+  risenByImpedance.insert(risenByImpedance.find("\"source\""), "\"rollOff\": \"impedance\", ");
+  EXPECT_DOUBLE_EQ(
+      loadDevices(catalogueWith(kGeometry, risenByImpedance), "t.json")[0].rollOffImpedanceRise_ohm,
+      45.0);
+
+  // kGenerator is constant power: none of the ramp's fields belongs there.
+  for (const char* given : {"\"rampRate_W_per_min\": 10, ", "\"rampApplications\": 2, ",
+                            "\"rollOff\": \"impedance\", ", "\"rollOffImpedanceRise_ohm\": 30, "}) {
+    const std::string field(given);
+    std::string constant = kGenerator;
+    constant.insert(constant.find("\"source\""), field);
+    const std::string name = field.substr(1, field.find('"', 1) - 1);
+    expectCorrupt(catalogueWith(kGeometry, constant, "constant-power"),
+                  "Device 'constant-power' in test.json: field 'generator." + name +
+                      "' applies only to control 'ramp' (this device's control is 'power')");
+  }
+}
+
+// The pause and the next application of a ramp (generator.rampPause_s, rampRestartFraction):
+// by default 15 s and the ramp again, as since branch abldevice; the Go-Smart project's RF 3000
+// algorithm pauses 30 s and holds half the roll-off power (rf_source.h
+// RfSettings::rampRestartFraction). rfSettingsFor passes both on; a fraction above 1 is refused.
+TEST(AblationDevices, ARampNamesItsPauseAndWhatTheNextApplicationDelivers) {
+  std::string ramp = kGenerator;
+  ramp.replace(ramp.find("\"power\""), 7, "\"ramp\"");
+  ramp.insert(ramp.find("\"source\""), "\"rampRate_W_per_min\": 10, \"rampApplications\": 2, ");
+  const RfSettings byDefault = rfSettingsFor(loadDevices(catalogueWith(kGeometry, ramp), "t")[0]);
+  EXPECT_DOUBLE_EQ(byDefault.rollOffPause_s, 15.0);
+  EXPECT_DOUBLE_EQ(byDefault.rampRestartFraction, 0.0);
+  std::string goSmart = ramp;
+  goSmart.insert(goSmart.find("\"source\""), "\"rampPause_s\": 30, \"rampRestartFraction\": 0.5, ");
+  const AblationDevice held = loadDevices(catalogueWith(kGeometry, goSmart), "t")[0];
+  EXPECT_DOUBLE_EQ(held.rampPause_s, 30.0);
+  EXPECT_DOUBLE_EQ(held.rampRestartFraction, 0.5);
+  const RfSettings heldSettings = rfSettingsFor(held);
+  EXPECT_DOUBLE_EQ(heldSettings.rollOffPause_s, 30.0);
+  EXPECT_DOUBLE_EQ(heldSettings.rampRestartFraction, 0.5);
+  EXPECT_EQ(heldSettings.rampApplications, 2);
+  std::string tooMuch = ramp;
+  tooMuch.insert(tooMuch.find("\"source\""), "\"rampRestartFraction\": 1.5, ");
+  expectCorrupt(catalogueWith(kGeometry, tooMuch), "'generator.rampRestartFraction' must lie in");
+}
+
+// The held restart in a run: a 20 mm umbrella in a 41 mm liver cube, 30 W rising by 10 W/min to
+// the first roll-off (the tissue at a tine boiling), 2 s steps. The power is off for the 30 s
+// pause, then exactly half of the last ramp power, constant until the second roll-off (if it
+// comes within the run), after which nothing is delivered.
+TEST(AblationDevices, AHeldRestartDeliversHalfThePowerAtTheRollOffAfterItsPause) {
+  AblationDevice device = findDevice("rf-multitine-4cm");
+  device.tineDeployedDiameter_mm = 20.0;
+  device.control = PowerControl::RampUntilRollOff;
+  device.power_W = 30.0;
+  device.maxPower_W = 200.0;
+  device.rampRate_W_per_min = 10.0;
+  device.rampApplications = 2;
+  device.rampPause_s = 30.0;
+  device.rampRestartFraction = 0.5;
+  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
+  ProbePlacement placement;
+  placement.tip_lps = Vec3(0.0, 0.0, -5.0);
+  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
+  RfSource source(grid, device, placement, rfSettingsFor(device));
+  BioheatParameters parameters;
+  parameters.duration_s = 300.0;
+  parameters.timeStep_s = 2.0;
+  simulateAblation(grid, source, parameters);
+  const std::vector<RfLogEntry>& log = source.log();
+  const auto isOff = [](const RfLogEntry& e) { return !e.powerOn; };
+  const auto first = std::find_if(log.begin(), log.end(), isOff);
+  ASSERT_NE(first, log.begin());
+  ASSERT_NE(first, log.end());
+  const double rollOffPower_W = std::prev(first)->power_W;
+  EXPECT_NEAR(rollOffPower_W, 30.0 + 10.0 * std::prev(first)->time_s / 60.0, 1e-9);
+  const auto resumed =
+      std::find_if(first, log.end(), [](const RfLogEntry& e) { return e.powerOn; });
+  ASSERT_NE(resumed, log.end());
+  EXPECT_NEAR(resumed->time_s, first->time_s + 30.0, 2.0 + 1e-9);
+  const auto second = std::find_if(resumed, log.end(), isOff);
+  for (auto e = resumed; e != second; ++e) EXPECT_EQ(e->power_W, 0.5 * rollOffPower_W) << e->time_s;
+  for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
+  EXPECT_EQ(source.rollOffCount(), second == log.end() ? 1 : 2);
 }
 
 TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {

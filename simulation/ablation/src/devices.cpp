@@ -79,6 +79,11 @@ class EntryReader {
     return value;
   }
 
+  // Whether the entry gives the field at all (null counts as given: it is not the default).
+  bool has(const std::string& groupName, const std::string& field) const {
+    return group(groupName).contains(field);
+  }
+
   bool flag(const std::string& groupName, const std::string& field) const {
     const Json& g = group(groupName);
     if (!g.contains(field) || !g[field].is_boolean()) {
@@ -141,6 +146,25 @@ void readCooling(const EntryReader& r, AblationDevice& d) {
   d.coolingSource = r.text("cooling", "source");
 }
 
+// The "ramp" control's fields. The impedance rise belongs to the impedance rule alone: with the
+// boiling rule it would be read and never used, so it is refused naming the device and field.
+void readRamp(const EntryReader& r, AblationDevice& d) {
+  d.rampRate_W_per_min = r.number("generator", "rampRate_W_per_min", 0.0, 1000.0);
+  d.rampApplications = int(r.number("generator", "rampApplications", 1, 10, false, 1.0));
+  d.rampPause_s = r.number("generator", "rampPause_s", 0.0, 600.0, false, d.rampPause_s);
+  d.rampRestartFraction =
+      r.number("generator", "rampRestartFraction", 0.0, 1.0, false, d.rampRestartFraction);
+  d.rampRollOff = parseRollOff(r, r.text("generator", "rollOff", false));
+  if (d.rampRollOff == RollOffRule::Impedance) {
+    d.rollOffImpedanceRise_ohm = r.number("generator", "rollOffImpedanceRise_ohm", 1.0, 1000.0,
+                                          false, d.rollOffImpedanceRise_ohm);  // default if absent
+  } else if (r.has("generator", "rollOffImpedanceRise_ohm")) {
+    r.fail("generator.rollOffImpedanceRise_ohm",
+           "applies only with generator.rollOff 'impedance' (this ramp ends by the 'boiling' "
+           "rule, which does not read it); remove it or set rollOff to 'impedance'");
+  }
+}
+
 void readGenerator(const EntryReader& r, AblationDevice& d) {
   d.frequency_Hz = r.number("generator", "frequency_Hz", 1e4, 1e11);
   d.power_W = r.number("generator", "power_W", 0.1, 1000.0);
@@ -150,14 +174,14 @@ void readGenerator(const EntryReader& r, AblationDevice& d) {
   if (d.control == PowerControl::TemperatureControlled) {
     d.targetTemperature_degC = r.number("generator", "targetTemperature_degC", 45.0, 120.0);
   }
-  if (d.control == PowerControl::RampUntilRollOff) {
-    d.rampRate_W_per_min = r.number("generator", "rampRate_W_per_min", 0.0, 1000.0);
-    d.rampApplications = int(r.number("generator", "rampApplications", 1, 10, false, 1.0));
-    d.rampRollOff = parseRollOff(r, r.text("generator", "rollOff", false));
-    if (d.rampRollOff == RollOffRule::Impedance) {
-      d.rollOffImpedanceRise_ohm =
-          r.number("generator", "rollOffImpedanceRise_ohm", 1.0, 1000.0, false,
-                   d.rollOffImpedanceRise_ohm);  // the struct's default when left out
+  if (d.control == PowerControl::RampUntilRollOff) readRamp(r, d);
+  // The ramp's fields mean nothing to another control: refuse them rather than ignore them.
+  for (const char* field : {"rampRate_W_per_min", "rampApplications", "rampPause_s",
+                            "rampRestartFraction", "rollOff", "rollOffImpedanceRise_ohm"}) {
+    if (d.control != PowerControl::RampUntilRollOff && r.has("generator", field)) {
+      r.fail(std::string("generator.") + field,
+             "applies only to control 'ramp' (this device's control is '" +
+                 std::string(toString(d.control)) + "'); remove it");
     }
   }
   if (d.type == DeviceType::Microwave) {

@@ -172,6 +172,8 @@ RfSettings rfSettingsFor(const AblationDevice& device) {
   if (device.control == PowerControl::RampUntilRollOff) {
     settings.rampRate_W_per_min = device.rampRate_W_per_min;
     settings.rampApplications = device.rampApplications;
+    settings.rollOffPause_s = device.rampPause_s;
+    settings.rampRestartFraction = device.rampRestartFraction;
     // The generator's impedance rule (devices.h RollOffRule): the impedance rises only where
     // the dried tissue stays dry, so sigma follows the water boiled off.
     const bool byImpedance = device.rampRollOff == RollOffRule::Impedance;
@@ -1067,12 +1069,15 @@ double RfSource::rampPower(const ThermalState& state, double impedance_ohm,
     } else {
       powerOffUntil_s_ = state.time_s + settings_.rollOffPause_s;
       rampStart_s_ = powerOffUntil_s_;
+      heldPower_W_ = settings_.rampRestartFraction * rampPower_W_;
     }
     return 0.0;
   }
+  if (heldPower_W_ > 0.0) return heldPower_W_;
   const double ramped_W =
       settings_.power_W + settings_.rampRate_W_per_min * (state.time_s - rampStart_s_) / 60.0;
-  return std::min(ramped_W, settings_.maxPower_W);
+  rampPower_W_ = std::min(ramped_W, settings_.maxPower_W);
+  return rampPower_W_;
 }
 
 bool RfSource::impedanceRolledOff(double impedance_ohm) const {

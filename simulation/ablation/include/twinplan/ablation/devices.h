@@ -111,6 +111,12 @@ struct AblationDevice {
   // the rise over the start that does (generator.rollOffImpedanceRise_ohm).
   RollOffRule rampRollOff = RollOffRule::Boiling;
   double rollOffImpedanceRise_ohm = 30.0;
+  // "ramp" control only: the pause after a roll-off before the next application
+  // (generator.rampPause_s; rf_source.h RfSettings::rollOffPause_s) and what that application
+  // delivers (generator.rampRestartFraction; RfSettings::rampRestartFraction: 0, the ramp again;
+  // above 0, that fraction of the power at the roll-off, held).
+  double rampPause_s = 15.0;
+  double rampRestartFraction = 0.0;
   std::string generatorSource;
 
   PublishedZone publishedZone;

@@ -78,13 +78,22 @@ struct RfSettings {
   // Ramp until roll-off (PowerControl::RampUntilRollOff), the protocol multi-tine (LeVeen)
   // arrays are run with: power starts at power_W and rises by rampRate_W_per_min, at most
   // maxPower_W; the roll-off (the impedance rule above) ends the application. With
-  // rampApplications > 1 the ramp starts again from power_W after rollOffPause_s (a second
-  // application to a second roll-off); after the last roll-off no power is delivered for the
+  // rampApplications > 1 the ramp starts again from power_W after rollOffPause_s, or holds
+  // part of the roll-off power (rampRestartFraction) (a second application to a second
+  // roll-off); after the last roll-off no power is delivered for the
   // rest of the run, which then follows the tissue cooling down. The roll-off, not the clock,
   // ends the treatment, so the zone stays about the array's size (docs/validation.md,
   // "Thermal ablation: the RF cluster ex vivo and the multi-tine's roll-off protocol").
   double rampRate_W_per_min = 10.0;
   int rampApplications = 1;
+  // What a ramp application after the first delivers (rampApplications > 1): 0, the ramp again
+  // from power_W (since branch abldevice); above 0, a constant power, this fraction of the power
+  // the generator delivered when the previous application rolled off: the Go-Smart project's
+  // model of the Boston Scientific RF 3000 protocol holds half of it after a 30 s pause, the
+  // second roll-off ending the treatment (github.com/go-smart/glossia-scratch-test-site,
+  // public/algorithms/boston-scientific.xml; its ramp rate and impedance threshold are left as
+  // named constants without values there). Ramp only; the pause is rollOffPause_s.
+  double rampRestartFraction = 0.0;
   // The roll-off of a ramp application also comes when the tissue next to a tine starts to
   // boil (vaporisationStart_degC). A tine is a 0.5 mm wire: the current density at its surface
   // is several times that of the 1 mm voxel around it (J ~ 1/r near a wire), so the tissue
@@ -439,6 +448,8 @@ class RfSource : public HeatSource {
   double powerOffUntil_s_ = -1.0;
   int rollOffCount_ = 0;
   double rampStart_s_ = 0.0;  // when the current ramp application started
+  double rampPower_W_ = 0.0;  // the last power the ramp set (RfSettings::rampRestartFraction)
+  double heldPower_W_ = 0.0;  // a later application's constant power; 0: it ramps
   bool rampEnded_ = false;    // the last ramp application rolled off
   double controllerIntegral_W_ = 0.0;
   double controllerPower_W_ = 0.0;
