@@ -217,15 +217,11 @@ class FarField {
   }
   // Adds each voxel's heat capacity times voxelValue(v, i, j, k) (K) over voxels i0 .. i1 - 1
   // (whole cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell],
-  // each cell its voxels in the order k, j, i: restriction, the interpolant's shift and cellAverage
-  // sum a cell's heat alike, so that heatCapacity_J_K_ conserves it.
+  // each cell its voxels in the order k, j, i: restriction and the interpolant's shift sum a
+  // cell's heat alike, so that heatCapacity_J_K_ conserves it.
   template <class VoxelValue>
   void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
                   VoxelValue&& voxelValue, double* heat_J_K) const;
-  // The heat-content weighted mean of voxelDeviation(v, i, j, k) over cell (ci, cj, ck).
-  template <class VoxelDeviation>
-  double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
-                     VoxelDeviation&& voxelDeviation) const;
   // The interpolant of deviation_ (padded_), shifted per cell to the cell's heat, at the voxels
   // of cell plane ck inside `region` (aligned to cells) and outside `excluded`, into
   // voxelAt(i, j, k) (a float&; a row's voxels contiguous).
@@ -233,10 +229,13 @@ class FarField {
   void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                         VoxelAt&& voxelAt) const;
   // interpolatePlane's shift for the row of cells (cj, ck) in `region` outside the cells `skip`
-  // (insideCells of the excluded box): rowAt(j, k) gives the float* of voxel row (j, k) (index i).
+  // (insideCells of the excluded box): rowAt(j, k) gives the float* of voxel row (j, k) (index i),
+  // whose values less offset_K are the voxels' deviations (fineBox shifts temperatures, offset
+  // the arterial temperature); each cell's voxels move by one shift so that their heat is the
+  // cell's.
   template <class RowAt>
   void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const CellRanges& skip,
-                    RowAt&& rowAt) const;
+                    RowAt&& rowAt, double offset_K = 0.0) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
