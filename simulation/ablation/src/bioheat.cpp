@@ -147,10 +147,13 @@ class FieldAdvance {
     std::vector<double> mean_degC;  // each voxel's mean temperature over the step or window
   };
 
+  // The members marked TWINPLAN_ABLATION_WIDE_LOOPS are built for SSE2 and AVX2 and picked at
+  // load (stencil_solver.h): their plain loops widen with the same bits; Eigen's exp keeps its
+  // SSE packets in both (Eigen picks them when this file is compiled), so kPacket still holds.
   // Voxels v0 .. v0 + count - 1 to arterial + endDeviation_K[n] (before the latent heat), and
   // the step's damage and CEM43 at each voxel's mean temperature over the step.
-  void advance(std::size_t v0, std::size_t count, const float* endDeviation_K,
-               Scratch& scratch) const {
+  TWINPLAN_ABLATION_WIDE_LOOPS void advance(std::size_t v0, std::size_t count,
+                                            const float* endDeviation_K, Scratch& scratch) const {
     prepare(count, scratch);
     float* maximum = f_.maximum_degC.data();
     double* mean = scratch.mean_degC.data();
@@ -169,8 +172,8 @@ class FieldAdvance {
   // longer after steps that left it as it was: farFieldStaleness_K) times its mean temperature
   // over that time (the trapezoid of the two written values), less the window's start
   // temperature (RunningFields::doseExcess_Ks).
-  void move(std::size_t v0, std::size_t count, const float* endDeviation_K,
-            double heldFor_s) const {
+  TWINPLAN_ABLATION_WIDE_LOOPS void move(std::size_t v0, std::size_t count,
+                                         const float* endDeviation_K, double heldFor_s) const {
     float* maximum = f_.maximum_degC.data();
     float* excess = f_.doseExcess_Ks.data();
     const float* windowStart = f_.doseStart_degC.data();
@@ -320,7 +323,8 @@ class FieldAdvance {
 
   // The exponents of voxels v0 .. v0 + count - 1 at scratch.mean_degC: a run of one tissue (the
   // common case) with that tissue's constants, in a loop that vectorises.
-  void setRunExponents(std::size_t v0, std::size_t count, Scratch& scratch) const {
+  TWINPLAN_ABLATION_WIDE_LOOPS void setRunExponents(std::size_t v0, std::size_t count,
+                                                    Scratch& scratch) const {
     const TissueIndex* tissue = grid_.tissue.data() + v0;
     const TissueIndex first = count > 0 ? tissue[0] : TissueIndex{};
     if (std::all_of(tissue, tissue + count, [&](TissueIndex t) { return t == first; })) {
@@ -334,7 +338,8 @@ class FieldAdvance {
 
   // Damage and CEM43 of voxels v0 .. v0 + count - 1 plus window_s at the rates of the exponents
   // in scratch, exponentiated by Eigen's vectorised exp (within a few ulp of std::exp).
-  void addDose(std::size_t v0, std::size_t count, double window_s, Scratch& scratch) const {
+  TWINPLAN_ABLATION_WIDE_LOOPS void addDose(std::size_t v0, std::size_t count, double window_s,
+                                            Scratch& scratch) const {
     using Row = Eigen::Map<Eigen::ArrayXf>;
     const auto padded = Eigen::Index(scratch.arrhenius.size());
     Row arrhenius(scratch.arrhenius.data(), padded);

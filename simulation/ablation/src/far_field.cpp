@@ -271,7 +271,7 @@ void FarField::interpolatePlane(std::int64_t ck, const Box& region, const Box& e
 
 template <class RowAt>
 void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
-                            const CellRanges& skip, RowAt&& rowAt) const {
+                            const CellRanges& skip, RowAt&& rowAt, double offset_K) const {
   // The cells of the row in `region` (aligned to cells) and not inside the excluded box (`skip`,
   // its insideCells): one run, or two around the excluded cells.
   const std::int64_t first = cellOf(0, region.lo[0]), end = cellOf(0, region.hi[0] - 1) + 1;
@@ -292,7 +292,9 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
   forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
     addRowHeat(
         cj, ck, i0, i1,
-        [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) { return rowAt(j, k)[i]; },
+        [&](std::size_t, std::int64_t i, std::int64_t j, std::int64_t k) {
+          return double(rowAt(j, k)[i]) - offset_K;
+        },
         heat_J_K.data() + cellOf(0, i0));
   });
   for (const CellRange& r : runs)
@@ -409,14 +411,6 @@ float FarField::planeStaleness_K(std::int64_t ck, const Box& near) const {
     }
   }
   return bound;
-}
-
-template <class VoxelDeviation>
-double FarField::cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
-                             VoxelDeviation&& voxelDeviation) const {
-  double heat_J_K = 0.0;
-  addRowHeat(cj, ck, ci * coarsening_, ci * coarsening_ + width(0, ci), voxelDeviation, &heat_J_K);
-  return heat_J_K / heatCapacity_J_K_[cellIndex(ci, cj, ck)];
 }
 
 template <class VoxelDeviation>
@@ -564,19 +558,21 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   }
   if (box == previous) return box;
   // Cells the box takes in: their voxels held the interpolant, whose heat content is not the
-  // cell's; shift them by the difference so the heat is the cell's. (An empty box holds no cell.)
+  // cell's; shift them by the difference so the heat is the cell's (the interpolant's own shift,
+  // a row of cells at a time, the planes of cells in parallel). An empty box holds no cell.
   const CellRanges inPrevious = insideCells(previous);
-  for (std::int64_t ck = cellOf(2, box.lo[2]); ck <= cellOf(2, box.hi[2] - 1); ++ck)
-    for (std::int64_t cj = cellOf(1, box.lo[1]); cj <= cellOf(1, box.hi[1] - 1); ++cj)
-      for (std::int64_t ci = cellOf(0, box.lo[0]); ci <= cellOf(0, box.hi[0] - 1); ++ci) {
-        if (inPrevious[0].holds(ci) && inPrevious[1].holds(cj) && inPrevious[2].holds(ck)) continue;
-        const std::size_t c = cellIndex(ci, cj, ck);
-        const auto shift = float(deviation_[c] - cellAverage(ci, cj, ck, deviationOf));
-        for (std::int64_t k = ck * coarsening_; k < ck * coarsening_ + width(2, ck); ++k)
-          for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j)
-            for (std::int64_t i = ci * coarsening_; i < ci * coarsening_ + width(0, ci); ++i)
-              temperature_degC[g.linearIndex(i, j, k)] += shift;
-      }
+  parallel::parallelFor(
+      {std::size_t(cellOf(2, box.lo[2])), std::size_t(cellOf(2, box.hi[2] - 1) + 1)}, 1,
+      [&](parallel::IndexRange planes) {
+        for (auto ck = std::int64_t(planes.begin); ck < std::int64_t(planes.end); ++ck)
+          for (std::int64_t cj = cellOf(1, box.lo[1]); cj <= cellOf(1, box.hi[1] - 1); ++cj)
+            shiftCellRow(
+                ck, cj, box, inPrevious,
+                [&](std::int64_t j, std::int64_t k) {
+                  return temperature_degC.data() + g.linearIndex(0, j, k);
+                },
+                arterial);
+      });
   return box;
 }
 

@@ -116,14 +116,20 @@ class FarField {
   };
   using CellRanges = std::array<CellRange, 3>;
   CellRanges insideCells(const Box& box) const;
+  // The row loops marked TWINPLAN_ABLATION_WIDE_LOOPS are built for SSE2 and AVX2 and picked at
+  // load, as the fine box's (stencil_solver.h: no FMA, the same bits at either width). Only
+  // private members called from far_field.cpp: a caller in another file would emit a resolver for
+  // clones it cannot see (the link fails).
   // solveCoarse's row of cells (cj, ck), in three passes: each cell's mean conductivity at its
   // temperature, power and perfusion (coarseConductivity_W_mK_, coarsePower_W_,
   // coarsePerfusion_W_K_; summed again where damageChanged; none for the cells `held` inside the
   // fine box); the faces towards +x, +y, +z; the stencil rows and first guesses.
-  void cellCoefficients(const StepInputs& in, std::int64_t cj, std::int64_t ck, bool damageChanged,
-                        const CellRanges& held);
-  void coarseFaces(std::int64_t cj, std::int64_t ck);
-  void coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck, const CellRanges& held);
+  TWINPLAN_ABLATION_WIDE_LOOPS void cellCoefficients(const StepInputs& in, std::int64_t cj,
+                                                     std::int64_t ck, bool damageChanged,
+                                                     const CellRanges& held);
+  TWINPLAN_ABLATION_WIDE_LOOPS void coarseFaces(std::int64_t cj, std::int64_t ck);
+  TWINPLAN_ABLATION_WIDE_LOOPS void coarseRow(const StepInputs& in, std::int64_t cj,
+                                              std::int64_t ck, const CellRanges& held);
   // The area (m2) of cell (ci, cj, ck)'s faces across `axis`.
   double faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
   // The smallest box of whole cells that holds `box` (not empty along any axis).
@@ -140,8 +146,9 @@ class FarField {
   };
   void pad(const std::vector<float>& cellValue, bool replicateEdges, PaddedCells& padded) const;
   // The padded cell values interpolated at voxels i0 .. i1 - 1 of row (j, k), into out[i].
-  void interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k, std::int64_t i0,
-                      std::int64_t i1, float* out) const;
+  TWINPLAN_ABLATION_WIDE_LOOPS void interpolateRow(const PaddedCells& padded, std::int64_t j,
+                                                   std::int64_t k, std::int64_t i0, std::int64_t i1,
+                                                   float* out) const;
   // fineBox's marks: the voxels outside `core` whose temperature (inside `previous`) or step's
   // heating the cells misrepresent, and the far-field cells whose missed heat passed the
   // tolerance; also adds the step's missed heat to misplacedHeating_K_. The voxels of quiet
@@ -176,15 +183,19 @@ class FarField {
   // interpolated power missed (missed_J per cell of the plane from the voxels, or for quiet cells
   // from the cell sums), summed over the steps (misplacedHeating_K_); marks the cells where it
   // passed the tolerance.
-  void addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,
-                     const PaddedCells& paddedPower, double stepVolume_m3s,
-                     std::vector<double>& missed_J, PowerSums& interpolated, Bounds& marks);
+  TWINPLAN_ABLATION_WIDE_LOOPS void addMissedHeat(std::int64_t ck, const CellRanges& inPrevious,
+                                                  double tolerance_K,
+                                                  const PaddedCells& paddedPower,
+                                                  double stepVolume_m3s,
+                                                  std::vector<double>& missed_J,
+                                                  PowerSums& interpolated, Bounds& marks);
   // cellPower_W_m3_, cellPowerSum_W_m3_ and cellPowerPeak_W_m3_ from the step's power (a power
   // that is not a number throws); returns the lowest voxel power (at most 0).
   float sumCellPowers(const StepInputs& in);
   // One row of voxel powers into its row of cells' sums and peaks; lowest[i]: the lowest power
   // seen at column i.
-  void addRowPower(const float* row, double* sum_W_m3, float* peak, float* lowest) const;
+  TWINPLAN_ABLATION_WIDE_LOOPS void addRowPower(const float* row, double* sum_W_m3, float* peak,
+                                                float* lowest) const;
   // cellPower_W_m3_ of the row of cells (cj, ck) from their sums; throws for a power that is not
   // a number.
   void finishCellPowers(const StepInputs& in, std::int64_t cj, std::int64_t ck);
@@ -217,15 +228,11 @@ class FarField {
   }
   // Adds each voxel's heat capacity times voxelValue(v, i, j, k) (K) over voxels i0 .. i1 - 1
   // (whole cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell],
-  // each cell its voxels in the order k, j, i: restriction, the interpolant's shift and cellAverage
-  // sum a cell's heat alike, so that heatCapacity_J_K_ conserves it.
+  // each cell its voxels in the order k, j, i: restriction and the interpolant's shift sum a
+  // cell's heat alike, so that heatCapacity_J_K_ conserves it.
   template <class VoxelValue>
   void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
                   VoxelValue&& voxelValue, double* heat_J_K) const;
-  // The heat-content weighted mean of voxelDeviation(v, i, j, k) over cell (ci, cj, ck).
-  template <class VoxelDeviation>
-  double cellAverage(std::int64_t ci, std::int64_t cj, std::int64_t ck,
-                     VoxelDeviation&& voxelDeviation) const;
   // The interpolant of deviation_ (padded_), shifted per cell to the cell's heat, at the voxels
   // of cell plane ck inside `region` (aligned to cells) and outside `excluded`, into
   // voxelAt(i, j, k) (a float&; a row's voxels contiguous).
@@ -233,10 +240,13 @@ class FarField {
   void interpolatePlane(std::int64_t ck, const Box& region, const Box& excluded,
                         VoxelAt&& voxelAt) const;
   // interpolatePlane's shift for the row of cells (cj, ck) in `region` outside the cells `skip`
-  // (insideCells of the excluded box): rowAt(j, k) gives the float* of voxel row (j, k) (index i).
+  // (insideCells of the excluded box): rowAt(j, k) gives the float* of voxel row (j, k) (index i),
+  // whose values less offset_K are the voxels' deviations (fineBox shifts temperatures, offset
+  // the arterial temperature); each cell's voxels move by one shift so that their heat is the
+  // cell's.
   template <class RowAt>
   void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const CellRanges& skip,
-                    RowAt&& rowAt) const;
+                    RowAt&& rowAt, double offset_K = 0.0) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
