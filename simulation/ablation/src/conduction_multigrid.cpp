@@ -1,6 +1,7 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "stencil_solver.h"  // TWINPLAN_ABLATION_WIDE_LOOPS
@@ -502,30 +503,63 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
 }
 
 // rhs of both colours from a grid-ordered vector (0 on fixed voxels), or back: z from the
-// correction.
+// correction; over a chunk of rows (always inlined: the float vectors' versions below are wide
+// loops).
 template <class T>
-void packRightHandSide(ColourSplitLevel& s, const T* r) {
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+[[gnu::always_inline]] inline void packRows(ColourSplitLevel& s, const T* r, IndexRange rows) {
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t j = at.j, k = at.k;
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
       float* __restrict b = s.colours[std::size_t(c)].rightHandSide.data() + start;
       const float* __restrict inverse = s.colours[std::size_t(c)].inverseDiagonal.data() + start;
-      for (std::int64_t m = 0; m < count; ++m)
-        b[m] = inverse[m] > 0.0f ? float(r[base + 2 * m + f]) : 0.0f;
+      const T* from = r + base + f;
+      for (std::int64_t m = 0; m < count; ++m) b[m] = inverse[m] > 0.0f ? float(from[2 * m]) : 0.0f;
     }
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline void unpackRows(const ColourSplitLevel& s, T* z, IndexRange rows) {
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t j = at.j, k = at.k;
+    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
+    for (int c = 0; c < 2; ++c) {
+      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
+      const float* x = s.colours[std::size_t(c)].correction.data() + start;
+      T* to = z + base + f;
+      for (std::int64_t m = 0; m < count; ++m) to[2 * m] = T(x[m]);
+    }
+  }
+}
+
+TWINPLAN_ABLATION_WIDE_LOOPS void packFloatRows(ColourSplitLevel& s, const float* r,
+                                                IndexRange rows) {
+  packRows(s, r, rows);
+}
+TWINPLAN_ABLATION_WIDE_LOOPS void unpackFloatRows(const ColourSplitLevel& s, float* z,
+                                                  IndexRange rows) {
+  unpackRows(s, z, rows);
+}
+
+template <class T>
+void packRightHandSide(ColourSplitLevel& s, const T* r) {
+  forEachRowChunk(s, [&](IndexRange rows) {
+    if constexpr (std::is_same_v<T, float>)
+      packFloatRows(s, r, rows);
+    else
+      packRows(s, r, rows);
   });
 }
 
 template <class T>
 void unpackCorrection(const ColourSplitLevel& s, T* z) {
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
-      const float* x = s.colours[std::size_t(c)].correction.data() + start;
-      for (std::int64_t m = 0; m < count; ++m) z[base + 2 * m + f] = T(x[m]);
-    }
+  forEachRowChunk(s, [&](IndexRange rows) {
+    if constexpr (std::is_same_v<T, float>)
+      unpackFloatRows(s, z, rows);
+    else
+      unpackRows(s, z, rows);
   });
 }
 
