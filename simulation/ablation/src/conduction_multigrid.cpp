@@ -643,12 +643,17 @@ void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
   forEachRowChunk(s, [&](IndexRange rows) { prolongSplitRows(coarse, s, rows); });
 }
 
-// The finest level's part of a cycle from zero, on the split level: as cycle() does it.
-void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
+// A cycle from zero on a split level, as cycle() does it on a grid-ordered one: smoothing, the
+// red residual restricted to `coarse`, correct() (which leaves the coarse correction in
+// coarse.correction, and may add to s's right-hand side what the smoothing after it must see),
+// the correction prolonged, smoothing in the reverse colour order. ConductionMultigrid's
+// correct() cycles its next level; CompositeMultigrid's solves the coarse grid.
+template <class CoarseCorrection>
+void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, CoarseCorrection&& correct) {
   presmooth(s, kSmoothingSweeps, true);
-  restrictRedResidual(s, levels[1]);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
-  prolongToSplit(levels[1], s);
+  restrictRedResidual(s, coarse);
+  correct();
+  prolongToSplit(coarse, s);
   postsmooth(s, kSmoothingSweeps);
 }
 
@@ -690,7 +695,9 @@ void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, in
                 std::span<const T> residual, std::span<T> z) {
   if (levels.size() > 1) {
     packRightHandSide(split, residual.data());
-    splitCycle(split, levels, coarseCycles);
+    splitCycle(split, levels[1], [&] {
+      for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
+    });
     unpackCorrection(split, z.data());
     return;
   }
@@ -811,8 +818,11 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
   packRightHandSide(boxSplit_, rBox.data());
-  presmooth(boxSplit_, kSmoothingSweeps, true);
-  restrictRedResidual(boxSplit_, under_);
+  splitCycle(boxSplit_, under_, [&] { correctByCells(rCell, zCell); });
+  unpackCorrection(boxSplit_, zBox.data());
+}
+
+void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<float> zCell) {
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
@@ -824,23 +834,21 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
         couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
   }
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
+  // The cells under the box: their correction is the box's coarse one (prolonged by the cycle).
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
   }
-  prolongToSplit(under_, boxSplit_);
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
-  // The box's rows see the cells' correction through the couplings.
+  // The box's rows see the cells' correction through the couplings (in the smoothing after).
   for (std::size_t c = 0; c < couplings_.size(); ++c) {
     const SplitVoxel& v = couplingVoxels_[c];
     ColourSplitLevel::Colour& colour = boxSplit_.colours[v.colour];
     if (colour.inverseDiagonal[v.slot] > 0.0f)
       colour.rightHandSide[v.slot] += couplings_[c].conductance * zCell[couplings_[c].cell];
   }
-  postsmooth(boxSplit_, kSmoothingSweeps);
-  unpackCorrection(boxSplit_, zBox.data());
 }
 
 }  // namespace twinplan::ablation::detail
