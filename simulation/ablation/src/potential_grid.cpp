@@ -39,4 +39,39 @@ TWINPLAN_ABLATION_WIDE_LOOPS void applyOperatorSlice(const Strides& s, const Fac
   }
 }
 
+
+// A neighbour's share of a face's power: 0.5 towards a Tissue voxel (role 0), 1 towards the
+// electrode or the ground (faceShare), in integer arithmetic: a comparison here is a branch.
+[[gnu::always_inline]] inline double shareOf(NodeRole neighbour) {
+  const int fixed = (int(neighbour) + 255) >> 8;  // 0 on Tissue, 1 on Electrode and Ground
+  return 0.5 + 0.5 * double(fixed);
+}
+
+TWINPLAN_ABLATION_WIDE_LOOPS void jouleHeatingInside(float* __restrict heating,
+                                                     const NodeRole* role,
+                                                     const double* potential_V, const float* fx,
+                                                     const float* fy, const float* fz,
+                                                     std::int64_t nx, std::int64_t sy,
+                                                     std::int64_t sz, double perVolume) {
+  const double* u = potential_V;
+  for (std::int64_t v = 1; v + 1 < nx; ++v) {
+    const double x = u[v];
+    auto term = [&](std::int64_t q, float conductance) {
+      const double dv = x - u[q];
+      return shareOf(role[q]) * double(conductance) * dv * dv;
+    };
+    double power = 0.0;
+    power += term(v + 1, fx[v]);
+    power += term(v - 1, fx[v - 1]);
+    power += term(v + sy, fy[v]);
+    power += term(v - sy, fy[v - sy]);
+    power += term(v + sz, fz[v]);
+    power += term(v - sz, fz[v - sz]);
+    // Kept on Tissue voxels by a factor of 1 or 0 (the power is finite and >= 0, so 0 stays
+    // +0): a select here is a branch, and the loop is not vectorised.
+    const int fixed = (int(role[v]) + 255) >> 8;
+    heating[v] = float(power * perVolume) * float(1 - fixed);
+  }
+}
+
 }  // namespace twinplan::ablation::detail::potential

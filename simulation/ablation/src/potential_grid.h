@@ -400,6 +400,16 @@ inline void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t ro
   }
 }
 
+// The voxels 1 .. nx - 2 of a row inside the grid (every face exists), from the row's first
+// voxel: each Tissue voxel's Joule power per volume, its faces' sigma_f dV^2 summed in the order
+// +x, -x, +y, -y, +z, -z, half of a face to another Tissue voxel (faceShare); the other voxels
+// 0. Built for SSE2 and AVX2 and picked at load (potential_grid.cpp; the same bits at either
+// width and as the voxel-by-voxel loop it replaced, with the share and the role's keep in
+// integer arithmetic so that the loop has no branch).
+void jouleHeatingInside(float* heating, const NodeRole* role, const double* potential_V,
+                        const float* fx, const float* fy, const float* fz, std::int64_t nx,
+                        std::int64_t sy, std::int64_t sz, double perVolume);
+
 // jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
 // symmetric in float), so the same bits, without six divisions per voxel.
 inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
@@ -421,24 +431,11 @@ inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, con
         });
         heating[v] = float(power * perVolume);
       };
-      // Inside the grid every face exists: the same sums in the same order.
+      // Inside the grid every face exists: the same sums in the same order (jouleHeatingInside).
       walkRow(s, j, k, general, [&](std::size_t row) {
-        for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
-          if (roles[v] != NodeRole::Tissue) continue;
-          const double x = potential_V[v];
-          auto term = [&](std::size_t q, float conductance) {
-            const double dv = x - potential_V[q];
-            return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
-          };
-          double power = 0.0;
-          power += term(v + s.sx, f.x[v]);
-          power += term(v - s.sx, f.x[v - s.sx]);
-          power += term(v + s.sy, f.y[v]);
-          power += term(v - s.sy, f.y[v - s.sy]);
-          power += term(v + s.sz, f.z[v]);
-          power += term(v - s.sz, f.z[v - s.sz]);
-          heating[v] = float(power * perVolume);
-        }
+        jouleHeatingInside(heating.data() + row, roles.data() + row, potential_V.data() + row,
+                           f.x.data() + row, f.y.data() + row, f.z.data() + row, s.nx,
+                           std::int64_t(s.sy), std::int64_t(s.sz), perVolume);
       });
     }
   });
