@@ -79,7 +79,9 @@ void forEachRow(const Level& l, Body&& body) {
 }
 
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
-float neighbourSum(const MultigridLevel& l, const float* x, std::int64_t n, std::int64_t i,
+// Inlined into its callers (a coarse level's boundary rows call it on every voxel).
+[[gnu::always_inline]] inline float neighbourSum(const MultigridLevel& l, const float* x,
+                                                std::int64_t n, std::int64_t i,
                    std::int64_t j, std::int64_t k) {
   const std::int64_t plane = l.nx * l.ny;
   float sum = 0.0f;

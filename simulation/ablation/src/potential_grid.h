@@ -235,6 +235,9 @@ double chunkedDot(const Chunks& chunks, const std::vector<float>& a, const std::
 // and picked at load (potential_grid.cpp; the same bits at either width).
 void applyOperatorSlice(const Strides& s, const FaceConductivity& f, const NodeRole* roles,
                         const float* x, float* out, std::int64_t k, double sign);
+// The same on the solution (double), for the residual b - A x at a solve's start.
+void applyOperatorSlice(const Strides& s, const FaceConductivity& f, const NodeRole* roles,
+                        const double* x, float* out, std::int64_t k, double sign);
 
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
 // the finite-volume equations divided by the voxel size h); with negate, its negative (the
@@ -255,6 +258,15 @@ inline double applyOperator(const Strides& s, const FaceConductivity& f,
                              std::int64_t(begin / s.sz), sign);
         },
         [&](std::size_t v) { return double(x[v]) * double(out[v]); });
+  }
+  if constexpr (std::is_same_v<In, double> && std::is_same_v<Out, float>) {
+    return sumOverSlices(s, [&](std::int64_t k) {
+      applyOperatorSlice(s, f, roles.data(), x.data(), out.data(), k, sign);
+      const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
+      double sum = 0.0;
+      for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
+      return sum;
+    });
   }
   return sumOverSlices(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
