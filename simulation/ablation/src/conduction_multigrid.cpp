@@ -81,8 +81,8 @@ void forEachRow(const Level& l, Body&& body) {
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
 // Inlined into its callers (a coarse level's boundary rows call it on every voxel).
 [[gnu::always_inline]] inline float neighbourSum(const MultigridLevel& l, const float* x,
-                                                std::int64_t n, std::int64_t i,
-                   std::int64_t j, std::int64_t k) {
+                                                 std::int64_t n, std::int64_t i, std::int64_t j,
+                                                 std::int64_t k) {
   const std::int64_t plane = l.nx * l.ny;
   float sum = 0.0f;
   if (i > 0) sum += l.faceX[n - 1] * x[n - 1];
@@ -158,8 +158,8 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 // and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
 [[gnu::always_inline]] inline void relaxRow(float* __restrict x,
                                             const ColourSplitLevel::Colour& self, const float* y,
-              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
-              std::int64_t P) {
+                                            std::int64_t start, std::int64_t count,
+                                            std::int64_t shift, std::int64_t L, std::int64_t P) {
   const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
               *e = self.east.data() + start, *so = self.south.data() + start,
               *no = self.north.data() + start, *d = self.down.data() + start,
@@ -181,7 +181,9 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 struct RowCursor {
   std::int64_t j, k, ny;
   RowCursor(std::size_t row, std::int64_t rowsPerSlice)
-      : j(std::int64_t(row) % rowsPerSlice), k(std::int64_t(row) / rowsPerSlice), ny(rowsPerSlice) {}
+      : j(std::int64_t(row) % rowsPerSlice),
+        k(std::int64_t(row) / rowsPerSlice),
+        ny(rowsPerSlice) {}
   void next() {
     if (++j == ny) {
       j = 0;
@@ -448,12 +450,11 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
                                             std::int64_t first, std::int64_t count, bool south,
                                             bool down) {
   const std::int64_t nx = l.nx, plane = l.nx * l.ny;
-  const float *fx = l.faceX.data() + base, *fy = l.faceY.data() + base,
-              *fz = l.faceZ.data() + base, *inverse = l.inverseDiagonal.data() + base,
-              *diagonal = l.diagonal.data() + base;
-  float *west = c.west.data() + start, *east = c.east.data() + start,
-        *so = c.south.data() + start, *no = c.north.data() + start, *dn = c.down.data() + start,
-        *up = c.up.data() + start, *inv = c.inverseDiagonal.data() + start;
+  const float *fx = l.faceX.data() + base, *fy = l.faceY.data() + base, *fz = l.faceZ.data() + base,
+              *inverse = l.inverseDiagonal.data() + base, *diagonal = l.diagonal.data() + base;
+  float *west = c.west.data() + start, *east = c.east.data() + start, *so = c.south.data() + start,
+        *no = c.north.data() + start, *dn = c.down.data() + start, *up = c.up.data() + start,
+        *inv = c.inverseDiagonal.data() + start;
   float* diag = red ? c.diagonal.data() + start : nullptr;
   for (std::int64_t m = 0; m < count; ++m) {
     const std::int64_t i = first + 2 * m;
@@ -574,9 +575,9 @@ void unpackCorrection(const ColourSplitLevel& s, T* z) {
 // restrict). Fixed voxels' arrays are all zero (splitByColour), so their residual is 0 without
 // a select, which GCC would not vectorise here.
 template <bool First>
-[[gnu::always_inline]] inline void addRedResidualRow(float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x,
-                       const float* y, std::int64_t start, std::int64_t count, std::int64_t shift,
-                       std::int64_t L, std::int64_t P) {
+[[gnu::always_inline]] inline void addRedResidualRow(
+    float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x, const float* y,
+    std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L, std::int64_t P) {
   const float *b = red.rightHandSide.data() + start, *w = red.west.data() + start,
               *e = red.east.data() + start, *so = red.south.data() + start,
               *no = red.north.data() + start, *d = red.down.data() + start,

@@ -17,7 +17,8 @@ template <class In>
     return;
   }
   double flux = f.diagonal[p] * x[p];
-  forEachFace(s, f, p, i, j, k, [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
+  forEachFace(s, f, p, i, j, k,
+              [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
   out[p] = float(sign * flux);
 }
 
@@ -34,9 +35,9 @@ template <class In>
     }
     applyOperatorAt(s, f, roles, x, out, 0, j, k, sign);
     const std::size_t row = s.sy * std::size_t(j) + s.sz * std::size_t(k);
-    applyOperatorInside(out + row, roles + row, x + row, f.diagonal.data() + row,
-                        f.x.data() + row, f.y.data() + row, f.z.data() + row, s.nx,
-                        std::int64_t(s.sy), std::int64_t(s.sz), sign);
+    applyOperatorInside(out + row, roles + row, x + row, f.diagonal.data() + row, f.x.data() + row,
+                        f.y.data() + row, f.z.data() + row, s.nx, std::int64_t(s.sy),
+                        std::int64_t(s.sz), sign);
     applyOperatorAt(s, f, roles, x, out, s.nx - 1, j, k, sign);
   }
 }
@@ -54,7 +55,6 @@ TWINPLAN_ABLATION_WIDE_LOOPS void applyOperatorSlice(const Strides& s, const Fac
                                                      float* out, std::int64_t k, double sign) {
   operatorSlice(s, f, roles, x, out, k, sign);
 }
-
 
 // A neighbour's share of a face's power: 0.5 towards a Tissue voxel (role 0), 1 towards the
 // electrode or the ground (faceShare), in integer arithmetic: a comparison here is a branch.

@@ -128,9 +128,12 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
 static_assert(int(NodeRole::Tissue) == 0 && int(NodeRole::Electrode) > 0 &&
               int(NodeRole::Ground) > 0 && int(NodeRole::Ground) < 256);
 template <class In, class Out>
-[[gnu::always_inline]] inline void applyOperatorInside(Out* __restrict o, const NodeRole* role, const In* xr,
-                                const double* d, const float* fx, const float* fy, const float* fz,
-                                std::int64_t nx, std::int64_t sy, std::int64_t sz, double sign) {
+[[gnu::always_inline]] inline void applyOperatorInside(Out* __restrict o, const NodeRole* role,
+                                                       const In* xr, const double* d,
+                                                       const float* fx, const float* fy,
+                                                       const float* fz, std::int64_t nx,
+                                                       std::int64_t sy, std::int64_t sz,
+                                                       double sign) {
   for (std::int64_t q = 1; q + 1 < nx; ++q) {
     const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] - double(fx[q - 1]) * xr[q - 1] -
                         double(fy[q]) * xr[q + sy] - double(fy[q - sy]) * xr[q - sy] -
@@ -254,8 +257,8 @@ inline double applyOperator(const Strides& s, const FaceConductivity& f,
     return groupedSum(
         SliceChunks{s},
         [&](std::size_t begin, std::size_t) {
-          applyOperatorSlice(s, f, roles.data(), x.data(), out.data(),
-                             std::int64_t(begin / s.sz), sign);
+          applyOperatorSlice(s, f, roles.data(), x.data(), out.data(), std::int64_t(begin / s.sz),
+                             sign);
         },
         [&](std::size_t v) { return double(x[v]) * double(out[v]); });
   }
