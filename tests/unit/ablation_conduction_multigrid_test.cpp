@@ -16,6 +16,7 @@
 
 #include "composite_potential.h"
 #include "conduction_multigrid.h"
+#include "potential_grid.h"
 #include "test_support.h"
 #include "twinplan/core/parallel.h"
 
@@ -596,6 +597,48 @@ TEST(CompositePotential, TheSolveCancelsWhenAskedAndOtherwiseGivesTheFullSolvesP
               solution.iterations, full.power_W);
   EXPECT_GT(solution.iterations, 0);
   EXPECT_NEAR(solution.power_W / full.power_W, 1.0, 5e-4);
+}
+
+// The conjugate gradients' sums (potential_grid.h groupedSum) run four chunks' sums side by side
+// and must give the bits of one double sum per chunk, the chunks added in order, for any number
+// of chunks (groups of four and a shorter last group) and a shorter last chunk.
+TEST(PotentialSums, GroupedSumsGiveTheBitsOfTheChunkByChunkSum) {
+  std::mt19937 random(17);
+  // Terms of mixed sign and magnitude (1e-6 to 1e6): reassociating their sum changes its bits.
+  std::uniform_real_distribution<double> exponent(-6.0, 6.0), sign(-1.0, 1.0);
+  bool anotherOrderDiffers = false;
+  for (std::size_t unknowns : {1u, 7u, 100u, 1000u, 1001u, 4096u, 4099u, 9000u}) {
+    std::vector<float> a(unknowns), b(unknowns);
+    for (std::size_t v = 0; v < unknowns; ++v) {
+      a[v] = float(std::copysign(std::pow(10.0, exponent(random)), sign(random)));
+      b[v] = float(std::pow(10.0, exponent(random)));
+    }
+    for (std::size_t size : {1u, 3u, 64u, 250u, 1000u}) {
+      const potential::FixedChunks chunks{unknowns, size};
+      double expected = 0.0;  // one double sum per chunk from 0, the chunks added in order
+      for (std::size_t begin = 0; begin < unknowns; begin += size) {
+        double chunk = 0.0;
+        for (std::size_t v = begin; v < std::min(unknowns, begin + size); ++v)
+          chunk += double(a[v]) * double(b[v]);
+        expected += chunk;
+      }
+      std::vector<int> worked(unknowns, 0);
+      const double grouped = potential::groupedSum(
+          chunks,
+          [&](std::size_t begin, std::size_t end) {
+            for (std::size_t v = begin; v < end; ++v) ++worked[v];
+          },
+          [&](std::size_t v) { return double(a[v]) * double(b[v]); });
+      EXPECT_EQ(grouped, expected) << unknowns << " unknowns in chunks of " << size;
+      EXPECT_EQ(potential::chunkedDot(chunks, a, b), expected);
+      EXPECT_EQ(std::count(worked.begin(), worked.end(), 1), std::ptrdiff_t(unknowns));
+      // Summing the chunks' terms interleaved into one sum would be another order.
+      double interleaved = 0.0;
+      for (std::size_t v = 0; v < unknowns; ++v) interleaved += double(a[v]) * double(b[v]);
+      anotherOrderDiffers = anotherOrderDiffers || interleaved != expected;
+    }
+  }
+  EXPECT_TRUE(anotherOrderDiffers);  // the data tell the orders apart
 }
 
 }  // namespace

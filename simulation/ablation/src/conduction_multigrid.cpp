@@ -1,8 +1,10 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
+#include "stencil_solver.h"  // TWINPLAN_ABLATION_WIDE_LOOPS
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -77,8 +79,10 @@ void forEachRow(const Level& l, Body&& body) {
 }
 
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
-float neighbourSum(const MultigridLevel& l, const float* x, std::int64_t n, std::int64_t i,
-                   std::int64_t j, std::int64_t k) {
+// Inlined into its callers (a coarse level's boundary rows call it on every voxel).
+[[gnu::always_inline]] inline float neighbourSum(const MultigridLevel& l, const float* x,
+                                                 std::int64_t n, std::int64_t i, std::int64_t j,
+                                                 std::int64_t k) {
   const std::int64_t plane = l.nx * l.ny;
   float sum = 0.0f;
   if (i > 0) sum += l.faceX[n - 1] * x[n - 1];
@@ -152,9 +156,10 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 // colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
 // (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
 // and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
-void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const float* y,
-              std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L,
-              std::int64_t P) {
+[[gnu::always_inline]] inline void relaxRow(float* __restrict x,
+                                            const ColourSplitLevel::Colour& self, const float* y,
+                                            std::int64_t start, std::int64_t count,
+                                            std::int64_t shift, std::int64_t L, std::int64_t P) {
   const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
               *e = self.east.data() + start, *so = self.south.data() + start,
               *no = self.north.data() + start, *d = self.down.data() + start,
@@ -166,27 +171,58 @@ void relaxRow(float* __restrict x, const ColourSplitLevel::Colour& self, const f
            inverse[m];
 }
 
-// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
-void sweepColour(ColourSplitLevel& s, int c) {
+// The split level's loops over a chunk of rows (j, k) are built for SSE2 and AVX2 and picked
+// when the program loads (TWINPLAN_ABLATION_WIDE_LOOPS, stencil_solver.h: no FMA, so the same
+// operations round the same way at either width and the bits do not depend on the width). Each
+// takes a whole chunk of rows, so the choice costs one call per chunk, and its helpers are
+// inlined into it (one target_clones function does not call another).
+
+// The (j, k) of the first row of a chunk, then counted along.
+struct RowCursor {
+  std::int64_t j, k, ny;
+  RowCursor(std::size_t row, std::int64_t rowsPerSlice)
+      : j(std::int64_t(row) % rowsPerSlice),
+        k(std::int64_t(row) / rowsPerSlice),
+        ny(rowsPerSlice) {}
+  void next() {
+    if (++j == ny) {
+      j = 0;
+      ++k;
+    }
+  }
+};
+
+// One Gauss-Seidel half-sweep over the voxels of colour c in a chunk of rows.
+TWINPLAN_ABLATION_WIDE_LOOPS void sweepSplitRows(ColourSplitLevel& s, int c, IndexRange rows) {
   ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
   const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t start = s.rowStart(j, k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
-             s.rowLength, s.plane);
-  });
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t start = s.rowStart(at.j, at.k);
+    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, at.j, at.k),
+             (c + at.j + at.k) & 1, s.rowLength, s.plane);
+  }
 }
 
-// The first red half-sweep from a zero correction: x = b / d (as on a MultigridLevel).
-void firstRedSweepFromZero(ColourSplitLevel& s) {
+// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
+void sweepColour(ColourSplitLevel& s, int c) {
+  forEachRowChunk(s, [&](IndexRange rows) { sweepSplitRows(s, c, rows); });
+}
+
+// The first red half-sweep from a zero correction over a chunk of rows: x = b / d.
+TWINPLAN_ABLATION_WIDE_LOOPS void firstRedSplitRows(ColourSplitLevel& s, IndexRange rows) {
   ColourSplitLevel::Colour& red = s.colours[0];
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t start = s.rowStart(at.j, at.k), count = s.rowCount(0, at.j, at.k);
     const float* __restrict b = red.rightHandSide.data() + start;
     const float* __restrict inverse = red.inverseDiagonal.data() + start;
     float* __restrict x = red.correction.data() + start;
     for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
-  });
+  }
+}
+
+// The first red half-sweep from a zero correction: x = b / d (as on a MultigridLevel).
+void firstRedSweepFromZero(ColourSplitLevel& s) {
+  forEachRowChunk(s, [&](IndexRange rows) { firstRedSplitRows(s, rows); });
 }
 
 // Symmetric red-black sweeps on either kind of level, red then black; from a zero correction
@@ -403,6 +439,46 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
 
 // ---- The finest level by colour (ColourSplitLevel in the header) ----
 
+// One colour's voxels of row (j, k) of the grid-ordered level l into the split level: voxel
+// m = 0, 1, ... is grid voxel i = first + 2 m of the row starting at `base`; faces to -y and -z
+// are 0 on the grid's first row and slice (no such neighbour), every face 0 on fixed voxels (so
+// their correction and residual are 0 by arithmetic). The row's loads are plain strided ones
+// and its stores contiguous: where a voxel-by-voxel loop picked the colour's arrays per voxel
+// and cleared a fixed voxel's faces in a loop of its own (3 % of the RF run's samples).
+[[gnu::always_inline]] inline void splitRow(const MultigridLevel& l, ColourSplitLevel::Colour& c,
+                                            bool red, std::int64_t base, std::int64_t start,
+                                            std::int64_t first, std::int64_t count, bool south,
+                                            bool down) {
+  const std::int64_t nx = l.nx, plane = l.nx * l.ny;
+  const float *fx = l.faceX.data() + base, *fy = l.faceY.data() + base, *fz = l.faceZ.data() + base,
+              *inverse = l.inverseDiagonal.data() + base, *diagonal = l.diagonal.data() + base;
+  float *west = c.west.data() + start, *east = c.east.data() + start, *so = c.south.data() + start,
+        *no = c.north.data() + start, *dn = c.down.data() + start, *up = c.up.data() + start,
+        *inv = c.inverseDiagonal.data() + start;
+  float* diag = red ? c.diagonal.data() + start : nullptr;
+  for (std::int64_t m = 0; m < count; ++m) {
+    const std::int64_t i = first + 2 * m;
+    const bool free = inverse[i] > 0.0f;
+    west[m] = free && i > 0 ? fx[i - 1] : 0.0f;
+    east[m] = free ? fx[i] : 0.0f;
+    so[m] = free && south ? fy[i - nx] : 0.0f;
+    no[m] = free ? fy[i] : 0.0f;
+    dn[m] = free && down ? fz[i - plane] : 0.0f;
+    up[m] = free ? fz[i] : 0.0f;
+    inv[m] = inverse[i];
+    if (red) diag[m] = free ? diagonal[i] : 0.0f;
+  }
+}
+
+void splitRows(const MultigridLevel& l, ColourSplitLevel& s, IndexRange rows) {
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t base = l.nx * (at.j + l.ny * at.k), start = s.rowStart(at.j, at.k);
+    for (int c = 0; c < 2; ++c)
+      splitRow(l, s.colours[std::size_t(c)], c == 0, base, start, (c + at.j + at.k) & 1,
+               s.rowCount(c, at.j, at.k), at.j > 0, at.k > 0);
+  }
+}
+
 // Fills s from the finest level l: every array sized with its frame, the frame, the unused ends
 // of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
 // update; a free voxel's face to a fixed one stays, the fixed correction being 0).
@@ -426,56 +502,67 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
     s.colours[0].diagonal.assign(size, 0.0f);
     s.colours[1].diagonal.clear();
   }
-  const std::int64_t plane = l.nx * l.ny;
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
-    for (std::int64_t i = 0; i < l.nx; ++i) {
-      const std::int64_t n = base + i;
-      const auto colour = std::size_t((i + j + k) & 1);
-      ColourSplitLevel::Colour& c = s.colours[colour];
-      const auto e = std::size_t(start + i / 2);
-      const bool free = l.inverseDiagonal[n] > 0.0f;
-      c.west[e] = i > 0 ? l.faceX[n - 1] : 0.0f;
-      c.east[e] = l.faceX[n];
-      c.south[e] = j > 0 ? l.faceY[n - l.nx] : 0.0f;
-      c.north[e] = l.faceY[n];
-      c.down[e] = k > 0 ? l.faceZ[n - plane] : 0.0f;
-      c.up[e] = l.faceZ[n];
-      c.inverseDiagonal[e] = l.inverseDiagonal[n];
-      if (colour == 0) c.diagonal[e] = free ? l.diagonal[n] : 0.0f;
-      if (free) continue;
-      // A fixed voxel: all zero, so its correction and its residual are 0 by arithmetic.
-      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up})
-        (*v)[e] = 0.0f;
-    }
-  });
+  forEachRowChunk(s, [&](IndexRange rows) { splitRows(l, s, rows); });
 }
 
 // rhs of both colours from a grid-ordered vector (0 on fixed voxels), or back: z from the
-// correction.
+// correction; over a chunk of rows (always inlined: the float vectors' versions below are wide
+// loops).
 template <class T>
-void packRightHandSide(ColourSplitLevel& s, const T* r) {
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+[[gnu::always_inline]] inline void packRows(ColourSplitLevel& s, const T* r, IndexRange rows) {
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t j = at.j, k = at.k;
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
       float* __restrict b = s.colours[std::size_t(c)].rightHandSide.data() + start;
       const float* __restrict inverse = s.colours[std::size_t(c)].inverseDiagonal.data() + start;
-      for (std::int64_t m = 0; m < count; ++m)
-        b[m] = inverse[m] > 0.0f ? float(r[base + 2 * m + f]) : 0.0f;
+      const T* from = r + base + f;
+      for (std::int64_t m = 0; m < count; ++m) b[m] = inverse[m] > 0.0f ? float(from[2 * m]) : 0.0f;
     }
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline void unpackRows(const ColourSplitLevel& s, T* z, IndexRange rows) {
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t j = at.j, k = at.k;
+    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
+    for (int c = 0; c < 2; ++c) {
+      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
+      const float* x = s.colours[std::size_t(c)].correction.data() + start;
+      T* to = z + base + f;
+      for (std::int64_t m = 0; m < count; ++m) to[2 * m] = T(x[m]);
+    }
+  }
+}
+
+TWINPLAN_ABLATION_WIDE_LOOPS void packFloatRows(ColourSplitLevel& s, const float* r,
+                                                IndexRange rows) {
+  packRows(s, r, rows);
+}
+TWINPLAN_ABLATION_WIDE_LOOPS void unpackFloatRows(const ColourSplitLevel& s, float* z,
+                                                  IndexRange rows) {
+  unpackRows(s, z, rows);
+}
+
+template <class T>
+void packRightHandSide(ColourSplitLevel& s, const T* r) {
+  forEachRowChunk(s, [&](IndexRange rows) {
+    if constexpr (std::is_same_v<T, float>)
+      packFloatRows(s, r, rows);
+    else
+      packRows(s, r, rows);
   });
 }
 
 template <class T>
 void unpackCorrection(const ColourSplitLevel& s, T* z) {
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
-    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
-      const float* x = s.colours[std::size_t(c)].correction.data() + start;
-      for (std::int64_t m = 0; m < count; ++m) z[base + 2 * m + f] = T(x[m]);
-    }
+  forEachRowChunk(s, [&](IndexRange rows) {
+    if constexpr (std::is_same_v<T, float>)
+      unpackFloatRows(s, z, rows);
+    else
+      unpackRows(s, z, rows);
   });
 }
 
@@ -488,9 +575,9 @@ void unpackCorrection(const ColourSplitLevel& s, T* z) {
 // restrict). Fixed voxels' arrays are all zero (splitByColour), so their residual is 0 without
 // a select, which GCC would not vectorise here.
 template <bool First>
-void addRedResidualRow(float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x,
-                       const float* y, std::int64_t start, std::int64_t count, std::int64_t shift,
-                       std::int64_t L, std::int64_t P) {
+[[gnu::always_inline]] inline void addRedResidualRow(
+    float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x, const float* y,
+    std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L, std::int64_t P) {
   const float *b = red.rightHandSide.data() + start, *w = red.west.data() + start,
               *e = red.east.data() + start, *so = red.south.data() + start,
               *no = red.north.data() + start, *d = red.down.data() + start,
@@ -507,11 +594,15 @@ void addRedResidualRow(float* __restrict rhs, const ColourSplitLevel::Colour& re
   }
 }
 
-void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
+// The restriction over a chunk of coarse rows (J, K), in the wide loops' two builds.
+TWINPLAN_ABLATION_WIDE_LOOPS void restrictRedRows(const ColourSplitLevel& s, MultigridLevel& coarse,
+                                                  IndexRange rows) {
   const ColourSplitLevel::Colour& red = s.colours[0];
   const float *x = red.correction.data(), *y = s.colours[1].correction.data();
-  forEachRow(coarse, [&](std::int64_t row, std::int64_t J, std::int64_t K) {
-    float* rhs = coarse.rightHandSide.data() + row * coarse.nx;
+  for (RowCursor at(rows.begin, coarse.ny); at.k * coarse.ny + at.j < std::int64_t(rows.end);
+       at.next()) {
+    const std::int64_t J = at.j, K = at.k;
+    float* rhs = coarse.rightHandSide.data() + (J + coarse.ny * K) * coarse.nx;
     for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, s.nz); ++k)
       for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, s.ny); ++j) {
         const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
@@ -520,19 +611,27 @@ void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
         else
           addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
       }
-  });
+  }
+}
+
+void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
+  forEachRowChunk(coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); });
 }
 
 // correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
-void prolongRow(float* __restrict x, const float* from, const float* inverse, std::int64_t count) {
+[[gnu::always_inline]] inline void prolongRow(float* __restrict x, const float* from,
+                                              const float* inverse, std::int64_t count) {
   for (std::int64_t m = 0; m < count; ++m) {
     const float add = from[m];  // read unconditionally, so the loop vectorises
     x[m] += inverse[m] > 0.0f ? add : 0.0f;
   }
 }
 
-void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
-  forEachRow(s, [&](std::int64_t, std::int64_t j, std::int64_t k) {
+// The prolongation over a chunk of the split level's rows, in the wide loops' two builds.
+TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
+                                                   ColourSplitLevel& s, IndexRange rows) {
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
+    const std::int64_t j = at.j, k = at.k;
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
@@ -540,15 +639,24 @@ void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
       prolongRow(colour.correction.data() + start, from, colour.inverseDiagonal.data() + start,
                  s.rowCount(c, j, k));
     }
-  });
+  }
 }
 
-// The finest level's part of a cycle from zero, on the split level: as cycle() does it.
-void splitCycle(ColourSplitLevel& s, std::vector<MultigridLevel>& levels, int coarseCycles) {
+void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
+  forEachRowChunk(s, [&](IndexRange rows) { prolongSplitRows(coarse, s, rows); });
+}
+
+// A cycle from zero on a split level, as cycle() does it on a grid-ordered one: smoothing, the
+// red residual restricted to `coarse`, correct() (which leaves the coarse correction in
+// coarse.correction, and may add to s's right-hand side what the smoothing after it must see),
+// the correction prolonged, smoothing in the reverse colour order. ConductionMultigrid's
+// correct() cycles its next level; CompositeMultigrid's solves the coarse grid.
+template <class CoarseCorrection>
+void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, CoarseCorrection&& correct) {
   presmooth(s, kSmoothingSweeps, true);
-  restrictRedResidual(s, levels[1]);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
-  prolongToSplit(levels[1], s);
+  restrictRedResidual(s, coarse);
+  correct();
+  prolongToSplit(coarse, s);
   postsmooth(s, kSmoothingSweeps);
 }
 
@@ -590,7 +698,9 @@ void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, in
                 std::span<const T> residual, std::span<T> z) {
   if (levels.size() > 1) {
     packRightHandSide(split, residual.data());
-    splitCycle(split, levels, coarseCycles);
+    splitCycle(split, levels[1], [&] {
+      for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
+    });
     unpackCorrection(split, z.data());
     return;
   }
@@ -711,8 +821,11 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
   packRightHandSide(boxSplit_, rBox.data());
-  presmooth(boxSplit_, kSmoothingSweeps, true);
-  restrictRedResidual(boxSplit_, under_);
+  splitCycle(boxSplit_, under_, [&] { correctByCells(rCell, zCell); });
+  unpackCorrection(boxSplit_, zBox.data());
+}
+
+void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<float> zCell) {
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
@@ -724,23 +837,21 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
         couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
   }
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
+  // The cells under the box: their correction is the box's coarse one (prolonged by the cycle).
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
   }
-  prolongToSplit(under_, boxSplit_);
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
-  // The box's rows see the cells' correction through the couplings.
+  // The box's rows see the cells' correction through the couplings (in the smoothing after).
   for (std::size_t c = 0; c < couplings_.size(); ++c) {
     const SplitVoxel& v = couplingVoxels_[c];
     ColourSplitLevel::Colour& colour = boxSplit_.colours[v.colour];
     if (colour.inverseDiagonal[v.slot] > 0.0f)
       colour.rightHandSide[v.slot] += couplings_[c].conductance * zCell[couplings_[c].cell];
   }
-  postsmooth(boxSplit_, kSmoothingSweeps);
-  unpackCorrection(boxSplit_, zBox.data());
 }
 
 }  // namespace twinplan::ablation::detail

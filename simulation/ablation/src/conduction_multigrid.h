@@ -137,7 +137,11 @@ class CompositeMultigrid {
              std::span<float> zCell);
 
  private:
-  void indexUnderCells();       // underCells_ from under_'s size, boxCell_ and cells_
+  void indexUnderCells();  // underCells_ from under_'s size, boxCell_ and cells_
+  // The cycle's coarse correction: the coarse grid's residual from rCell, the box's restricted
+  // one and the couplings; its cycle; the cells' correction into zCell and under_.correction,
+  // and the couplings' pull of zCell onto the box's right-hand side.
+  void correctByCells(std::span<const float> rCell, std::span<float> zCell);
   MultigridLevel box_, under_;  // box_ coarsens into under_; the cycle smooths boxSplit_
   ColourSplitLevel boxSplit_;
   struct SplitVoxel {

@@ -4,10 +4,12 @@
 // Shared by the 1 mm grid's solve (rf_source.cpp) and the composite grid's
 // (composite_potential.cpp).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "twinplan/ablation/rf_source.h"
@@ -126,9 +128,12 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
 static_assert(int(NodeRole::Tissue) == 0 && int(NodeRole::Electrode) > 0 &&
               int(NodeRole::Ground) > 0 && int(NodeRole::Ground) < 256);
 template <class In, class Out>
-inline void applyOperatorInside(Out* __restrict o, const NodeRole* role, const In* xr,
-                                const double* d, const float* fx, const float* fy, const float* fz,
-                                std::int64_t nx, std::int64_t sy, std::int64_t sz, double sign) {
+[[gnu::always_inline]] inline void applyOperatorInside(Out* __restrict o, const NodeRole* role,
+                                                       const In* xr, const double* d,
+                                                       const float* fx, const float* fy,
+                                                       const float* fz, std::int64_t nx,
+                                                       std::int64_t sy, std::int64_t sz,
+                                                       double sign) {
   for (std::int64_t q = 1; q + 1 < nx; ++q) {
     const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] - double(fx[q - 1]) * xr[q - 1] -
                         double(fy[q]) * xr[q + sy] - double(fy[q - sy]) * xr[q - sy] -
@@ -140,6 +145,103 @@ inline void applyOperatorInside(Out* __restrict o, const NodeRole* role, const I
   }
 }
 
+// The fixed chunks the conjugate gradients sum and loop over (their order fixes the sums' bits):
+// chunk c holds the unknowns range(c), c < count(); forEach(f) runs f(begin, end) on each.
+// A voxel grid's slices:
+struct SliceChunks {
+  const Strides& s;
+  std::size_t count() const { return std::size_t(s.nz); }
+  IndexRange range(std::size_t c) const { return {s.sz * c, s.sz * (c + 1)}; }
+  template <class F>
+  void forEach(F&& f) const {
+    forEachSlice(s, [&](std::int64_t k) { f(s.sz * std::size_t(k), s.sz * std::size_t(k + 1)); });
+  }
+};
+// `unknowns` unknowns in chunks of `size`:
+struct FixedChunks {
+  std::size_t unknowns, size;
+  std::size_t count() const { return (unknowns + size - 1) / size; }
+  IndexRange range(std::size_t c) const { return {c * size, std::min(unknowns, (c + 1) * size)}; }
+  template <class F>
+  void forEach(F&& f) const {
+    parallel::parallelFor(IndexRange{0, unknowns}, size, [&](IndexRange r) { f(r.begin, r.end); });
+  }
+};
+
+// The chunks' sums of a group of up to kSumGroup chunks, each summed from 0 in its own order.
+inline constexpr std::size_t kSumGroup = 4;
+struct GroupSums {
+  double total = 0.0;  // the running sum, in the combined value
+  std::array<double, kSumGroup> chunk{};
+  std::size_t chunks = 0;
+  // total + chunk 0 + chunk 1 + ... in chunk order: the order a chunk-by-chunk reduction adds.
+  static GroupSums combine(GroupSums a, const GroupSums& b) {
+    for (std::size_t c = 0; c < b.chunks; ++c) a.total += b.chunk[c];
+    return a;
+  }
+};
+
+// sum over chunks in order of (sum over the chunk's unknowns v in order of term(v)), each
+// chunk's sum from 0, after work(begin, end) has run on the chunk: the bits of a reduction with
+// one double sum per chunk. Four chunks' sums run side by side: one double sum is a chain of
+// dependent additions bound by their latency (3-4 cycles each), four are independent chains, so
+// the conjugate gradients' sums (three per iteration, over every unknown) cost about a quarter.
+template <class Chunks, class Work, class Term>
+double groupedSum(const Chunks& chunks, Work&& work, Term&& term) {
+  const GroupSums sums = parallel::parallelReduce(
+      IndexRange{0, chunks.count()}, kSumGroup, GroupSums{},
+      [&](IndexRange group) {
+        GroupSums g;
+        g.chunks = group.size();
+        std::array<IndexRange, kSumGroup> r{};
+        for (std::size_t c = 0; c < g.chunks; ++c) {
+          r[c] = chunks.range(group.begin + c);
+          work(r[c].begin, r[c].end);
+        }
+        std::size_t done = 0;  // the unknowns of each chunk summed side by side
+        if (g.chunks == kSumGroup) {
+          done = std::min({r[0].size(), r[1].size(), r[2].size(), r[3].size()});
+          double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+          for (std::size_t i = 0; i < done; ++i) {
+            s0 += term(r[0].begin + i);
+            s1 += term(r[1].begin + i);
+            s2 += term(r[2].begin + i);
+            s3 += term(r[3].begin + i);
+          }
+          g.chunk = {s0, s1, s2, s3};
+        }
+        for (std::size_t c = 0; c < g.chunks; ++c) {
+          double sum = g.chunk[c];
+          for (std::size_t v = r[c].begin + done; v < r[c].end; ++v) sum += term(v);
+          g.chunk[c] = sum;
+        }
+        return g;
+      },
+      GroupSums::combine);
+  return sums.total;
+}
+
+struct ConjugateGradientResult {
+  int iterations = 0;
+  double relativeResidual = 0.0;  // |r| / |b| at the end
+};
+
+// sum a[v] b[v] in double, per chunk in order, then over chunks in order (groupedSum).
+template <class Chunks>
+double chunkedDot(const Chunks& chunks, const std::vector<float>& a, const std::vector<float>& b) {
+  return groupedSum(
+      chunks, [](std::size_t, std::size_t) {},
+      [&](std::size_t v) { return double(a[v]) * double(b[v]); });
+}
+
+// applyOperator()'s slice k on the conjugate gradients' float vectors: built for SSE2 and AVX2
+// and picked at load (potential_grid.cpp; the same bits at either width).
+void applyOperatorSlice(const Strides& s, const FaceConductivity& f, const NodeRole* roles,
+                        const float* x, float* out, std::int64_t k, double sign);
+// The same on the solution (double), for the residual b - A x at a solve's start.
+void applyOperatorSlice(const Strides& s, const FaceConductivity& f, const NodeRole* roles,
+                        const double* x, float* out, std::int64_t k, double sign);
+
 // out_p = sum over faces sigma_f (x_p - x_q) on Tissue voxels, 0 elsewhere (the operator of
 // the finite-volume equations divided by the voxel size h); with negate, its negative (the
 // residual b - A x of b = 0 on Tissue voxels).
@@ -150,6 +252,25 @@ inline double applyOperator(const Strides& s, const FaceConductivity& f,
                             std::span<const NodeRole> roles, std::span<const In> x,
                             std::span<Out> out, bool negate = false) {
   const double sign = negate ? -1.0 : 1.0;  // exact: x and -x round to floats of equal size
+  if constexpr (std::is_same_v<In, float> && std::is_same_v<Out, float>) {
+    // The conjugate gradients' product: x.out summed four slices side by side (groupedSum).
+    return groupedSum(
+        SliceChunks{s},
+        [&](std::size_t begin, std::size_t) {
+          applyOperatorSlice(s, f, roles.data(), x.data(), out.data(), std::int64_t(begin / s.sz),
+                             sign);
+        },
+        [&](std::size_t v) { return double(x[v]) * double(out[v]); });
+  }
+  if constexpr (std::is_same_v<In, double> && std::is_same_v<Out, float>) {
+    return sumOverSlices(s, [&](std::int64_t k) {
+      applyOperatorSlice(s, f, roles.data(), x.data(), out.data(), k, sign);
+      const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
+      double sum = 0.0;
+      for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
+      return sum;
+    });
+  }
   return sumOverSlices(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
@@ -223,55 +344,10 @@ inline double dirichletPullNorm(const Strides& s, const FaceConductivity& f,
   return std::sqrt(squares);
 }
 
-// The fixed chunks the conjugate gradients sum and loop over (their order fixes the sums' bits):
-// sum(f) adds f(begin, end) over the chunks in order, forEach(f) runs f(begin, end) on each.
-// A voxel grid's slices:
-struct SliceChunks {
-  const Strides& s;
-  template <class F>
-  double sum(F&& f) const {
-    return sumOverSlices(
-        s, [&](std::int64_t k) { return f(s.sz * std::size_t(k), s.sz * std::size_t(k + 1)); });
-  }
-  template <class F>
-  void forEach(F&& f) const {
-    forEachSlice(s, [&](std::int64_t k) { f(s.sz * std::size_t(k), s.sz * std::size_t(k + 1)); });
-  }
-};
-// count unknowns in chunks of `size`:
-struct FixedChunks {
-  std::size_t count, size;
-  template <class F>
-  double sum(F&& f) const {
-    return parallel::parallelReduce(
-        IndexRange{0, count}, size, 0.0, [&](IndexRange r) { return f(r.begin, r.end); },
-        [](double a, double b) { return a + b; });
-  }
-  template <class F>
-  void forEach(F&& f) const {
-    parallel::parallelFor(IndexRange{0, count}, size, [&](IndexRange r) { f(r.begin, r.end); });
-  }
-};
-
-struct ConjugateGradientResult {
-  int iterations = 0;
-  double relativeResidual = 0.0;  // |r| / |b| at the end
-};
-
-// sum a[v] b[v] in double, summed as chunks.sum sums (per chunk in order, then over chunks).
-template <class Chunks>
-double chunkedDot(const Chunks& chunks, const std::vector<float>& a, const std::vector<float>& b) {
-  return chunks.sum([&](std::size_t begin, std::size_t end) {
-    double sum = 0.0;
-    for (std::size_t v = begin; v < end; ++v) sum += double(a[v]) * double(b[v]);
-    return sum;
-  });
-}
-
 // The preconditioned conjugate gradients of both potential solves (rf_source.cpp's on a voxel
 // grid, composite_potential.cpp's on the composite grid): float vectors, the solution and every
 // sum in double. On entry r = b - A x; applyDot(p, ap) sets ap = A p and returns p.ap summed as
-// chunks.sum sums; precondition() sets z = M^-1 r. Stops at |r| <= tolerance |b|; throws
+// groupedSum(chunks) sums; precondition() sets z = M^-1 r. Stops at |r| <= tolerance |b|; throws
 // Error(Internal) after options.maxIterations (`grid` names the grid in the message, `context`
 // is the error's context) and Cancelled when the progress sink asks.
 template <class Chunks, class ApplyDot, class Precondition>
@@ -301,16 +377,17 @@ ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& appl
     }
     progress.check();
     const double alpha = rz / applyDot(p, ap);
-    // The update, with |r|^2 of the new residual in the same pass (summed as dot() sums).
-    const double rr = chunks.sum([&](std::size_t begin, std::size_t end) {
-      double sum = 0.0;
-      for (std::size_t v = begin; v < end; ++v) {
-        x[v] += alpha * p[v];
-        r[v] = float(r[v] - alpha * ap[v]);
-        sum += double(r[v]) * double(r[v]);
-      }
-      return sum;
-    });
+    // The update, with |r|^2 of the new residual over each group of chunks while they are in
+    // cache (summed as dot() sums).
+    const double rr = groupedSum(
+        chunks,
+        [&](std::size_t begin, std::size_t end) {
+          for (std::size_t v = begin; v < end; ++v) {
+            x[v] += alpha * p[v];
+            r[v] = float(r[v] - alpha * ap[v]);
+          }
+        },
+        [&](std::size_t v) { return double(r[v]) * double(r[v]); });
     precondition();
     const double rzNext = dot(r, z);
     const double beta = rzNext / rz;
@@ -338,6 +415,16 @@ inline void checkSizes(const ImageGeometry& g, std::size_t sigma, std::size_t ro
   }
 }
 
+// The voxels 1 .. nx - 2 of a row inside the grid (every face exists), from the row's first
+// voxel: each Tissue voxel's Joule power per volume, its faces' sigma_f dV^2 summed in the order
+// +x, -x, +y, -y, +z, -z, half of a face to another Tissue voxel (faceShare); the other voxels
+// 0. Built for SSE2 and AVX2 and picked at load (potential_grid.cpp; the same bits at either
+// width and as the voxel-by-voxel loop it replaced, with the share and the role's keep in
+// integer arithmetic so that the loop has no branch).
+void jouleHeatingInside(float* heating, const NodeRole* role, const double* potential_V,
+                        const float* fx, const float* fy, const float* fz, std::int64_t nx,
+                        std::int64_t sy, std::int64_t sz, double perVolume);
+
 // jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
 // symmetric in float), so the same bits, without six divisions per voxel.
 inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
@@ -359,24 +446,11 @@ inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, con
         });
         heating[v] = float(power * perVolume);
       };
-      // Inside the grid every face exists: the same sums in the same order.
+      // Inside the grid every face exists: the same sums in the same order (jouleHeatingInside).
       walkRow(s, j, k, general, [&](std::size_t row) {
-        for (std::size_t v = row + 1; v + 1 < row + s.sy; ++v) {
-          if (roles[v] != NodeRole::Tissue) continue;
-          const double x = potential_V[v];
-          auto term = [&](std::size_t q, float conductance) {
-            const double dv = x - potential_V[q];
-            return faceShare(NodeRole::Tissue, roles[q]) * double(conductance) * dv * dv;
-          };
-          double power = 0.0;
-          power += term(v + s.sx, f.x[v]);
-          power += term(v - s.sx, f.x[v - s.sx]);
-          power += term(v + s.sy, f.y[v]);
-          power += term(v - s.sy, f.y[v - s.sy]);
-          power += term(v + s.sz, f.z[v]);
-          power += term(v - s.sz, f.z[v - s.sz]);
-          heating[v] = float(power * perVolume);
-        }
+        jouleHeatingInside(heating.data() + row, roles.data() + row, potential_V.data() + row,
+                           f.x.data() + row, f.y.data() + row, f.z.data() + row, s.nx,
+                           std::int64_t(s.sy), std::int64_t(s.sz), perVolume);
       });
     }
   });
