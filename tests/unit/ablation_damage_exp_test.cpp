@@ -15,7 +15,11 @@
 
 namespace {
 
-constexpr std::size_t kPacket = 4;  // bioheat.cpp FieldAdvance::kPacket
+// bioheat.cpp FieldAdvance::kPacket: Eigen's float packet for the build's target (four on
+// x86-64's baseline).
+constexpr std::size_t kPacket = Eigen::internal::packet_traits<float>::Vectorizable
+                                    ? Eigen::internal::packet_traits<float>::size
+                                    : 1;
 
 std::int32_t bitsOf(float x) {
   std::int32_t i = 0;
@@ -24,13 +28,13 @@ std::int32_t bitsOf(float x) {
 }
 
 // As FieldAdvance: the row padded with zeros to whole packets, exponentiated in place.
-std::vector<float> paddedRowExp(std::vector<float> row) {
-  const std::size_t count = row.size();
+std::vector<float> paddedRowExp(const std::vector<float>& input) {
+  const std::size_t count = input.size();
+  std::vector<float, Eigen::aligned_allocator<float>> row(input.begin(), input.end());
   row.resize((count + kPacket - 1) / kPacket * kPacket, 0.0f);
   Eigen::Map<Eigen::ArrayXf> map(row.data(), Eigen::Index(row.size()));
   map = map.exp();
-  row.resize(count);
-  return row;
+  return std::vector<float>(row.begin(), row.begin() + std::ptrdiff_t(count));
 }
 
 // Exponents over float exp's whole normal range, -87 to 88: the damage exponents ln(A) - Ea/(RT)
@@ -42,8 +46,7 @@ std::vector<float> exponents() {
   return x;
 }
 
-TEST(DamageExp, TheVectorisedExpIsWithinOneUlpOfTheScalarOne) {
-  EXPECT_EQ(Eigen::internal::packet_traits<float>::size, int(kPacket));
+TEST(DamageExp, TheVectorisedExpIsWithinItsBoundOfTheScalarOne) {
   const std::vector<float> x = exponents();
   const std::vector<float> packet = paddedRowExp(x);
   int largestUlp = 0;
@@ -61,8 +64,19 @@ TEST(DamageExp, TheVectorisedExpIsWithinOneUlpOfTheScalarOne) {
       "[   INFO   ] packet vs scalar exp: %zu of %zu differ, at most %d ulp; packet vs "
       "exact %.3g relative\n",
       differing, x.size(), largestUlp, largestRelative);
-  EXPECT_LE(largestUlp, 1);
-  EXPECT_LE(largestRelative, 1.2e-7);  // 2^-23: one ulp of float
+  // x86-64's baseline (SSE packets, no FMA: what Debian builds and the benchmark's fingerprints
+  // are taken on): within one ulp of float, 2^-23. A build for a processor with FMA or AVX-512
+  // (-march) gets Eigen's other packet exp: measured at most 4 ulp and 2.95e-7 relative on an
+  // AMD EPYC with AVX-512 (session 18), still far below what the damage integral can resolve.
+#if defined(__FMA__) || defined(__AVX512F__)
+  constexpr int kUlpBound = 4;
+  constexpr double kRelativeBound = 4.8e-7;  // 4 x 2^-23
+#else
+  constexpr int kUlpBound = 1;
+  constexpr double kRelativeBound = 1.2e-7;  // 2^-23: one ulp of float
+#endif
+  EXPECT_LE(largestUlp, kUlpBound);
+  EXPECT_LE(largestRelative, kRelativeBound);
   // They do differ (about a quarter of the values): a voxel left to the scalar path would not
   // keep its bits, which is why the rows are padded.
   EXPECT_GT(differing, x.size() / 10);

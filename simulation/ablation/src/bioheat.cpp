@@ -143,13 +143,14 @@ class FieldAdvance {
   // vectorised exp takes every voxel the same way, never a scalar tail: a voxel's bits do not
   // depend on where its segment starts or ends, nor on how the rows are split among threads.
   struct Scratch {
-    std::vector<float> arrhenius, doublings;
+    // Aligned to Eigen's packets (EIGEN_MAX_ALIGN_BYTES), so no voxel falls to a scalar head.
+    std::vector<float, Eigen::aligned_allocator<float>> arrhenius, doublings;
     std::vector<double> mean_degC;  // each voxel's mean temperature over the step or window
   };
 
   // The members marked TWINPLAN_ABLATION_WIDE_LOOPS are built for SSE2 and AVX2 and picked at
   // load (stencil_solver.h): their plain loops widen with the same bits; Eigen's exp keeps its
-  // SSE packets in both (Eigen picks them when this file is compiled), so kPacket still holds.
+  // packets in both (Eigen picks them when this file is compiled), so kPacket still holds.
   // Voxels v0 .. v0 + count - 1 to arterial + endDeviation_K[n] (before the latent heat), and
   // the step's damage and CEM43 at each voxel's mean temperature over the step.
   TWINPLAN_ABLATION_WIDE_LOOPS void advance(std::size_t v0, std::size_t count,
@@ -235,17 +236,16 @@ class FieldAdvance {
  private:
   // Each step's damage and CEM43 exponents go through Eigen's vectorised float exp (addDose), in
   // rows padded to whole packets so that every voxel takes the packet path: its bits then depend
-  // neither on where its row ends nor on the threads. That assumes Eigen's float packet holds
-  // kPacket floats (SSE's four: x86-64's baseline, which Debian builds for) and rows aligned to
-  // it (operator new's 16 bytes), so no voxel falls to the scalar std::exp of an unaligned head
-  // or short tail. The scalar exp differs by at most 1 ulp (tests/unit/ablation_damage_exp_test):
-  // results would stay within their bounds but no longer reproduce to the bit (the benchmark's
-  // fingerprints). Built with AVX or on another architecture, change kPacket with these checks.
-  static constexpr std::size_t kPacket = 4;
-  static_assert(Eigen::internal::packet_traits<float>::Vectorizable &&
-                    Eigen::internal::packet_traits<float>::size == int(kPacket),
-                "the damage rows are padded to Eigen's float packet: match kPacket");
-  static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16,
+  // neither on where its row ends nor on the threads. kPacket is Eigen's float packet for the
+  // target this file is built for (SSE's four on x86-64's baseline, which Debian builds for and
+  // the benchmark's fingerprints are taken on; sixteen with -march for AVX-512; one where Eigen
+  // does not vectorise), and the rows are aligned to it (Scratch), so no voxel falls to the scalar
+  // std::exp of an unaligned head or short tail. The scalar exp differs by at most 1 ulp
+  // (tests/unit/ablation_damage_exp_test): another target's results stay within their bounds but
+  // do not reproduce the baseline's bits.
+  using FloatPacket = Eigen::internal::packet_traits<float>;
+  static constexpr std::size_t kPacket = FloatPacket::Vectorizable ? FloatPacket::size : 1;
+  static_assert(EIGEN_MAX_ALIGN_BYTES >= int(kPacket * sizeof(float)) || kPacket == 1,
                 "the damage rows must start on a packet boundary");
 
   static void prepare(std::size_t count, Scratch& scratch) {
