@@ -79,7 +79,9 @@ TEST(DamageExp, TheVectorisedExpIsWithinItsBoundOfTheScalarOne) {
   EXPECT_LE(largestRelative, kRelativeBound);
   // They do differ (about a quarter of the values): a voxel left to the scalar path would not
   // keep its bits, which is why the rows are padded.
-  EXPECT_GT(differing, x.size() / 10);
+  if (kPacket > 1) {  // (unvectorised, Eigen's exp is std::exp)
+    EXPECT_GT(differing, x.size() / 10);
+  }
 }
 
 TEST(DamageExp, APaddedRowGivesAVoxelTheSameBitsWhereverItSits) {

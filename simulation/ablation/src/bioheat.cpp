@@ -240,8 +240,9 @@ class FieldAdvance {
   // target this file is built for (SSE's four on x86-64's baseline, which Debian builds for and
   // the benchmark's fingerprints are taken on; sixteen with -march for AVX-512; one where Eigen
   // does not vectorise), and the rows are aligned to it (Scratch), so no voxel falls to the scalar
-  // std::exp of an unaligned head or short tail. The scalar exp differs by at most 1 ulp
-  // (tests/unit/ablation_damage_exp_test): another target's results stay within their bounds but
+  // std::exp of an unaligned head or short tail. The scalar exp differs by at most 1 ulp on the
+  // baseline, 4 with FMA or AVX-512 (tests/unit/ablation_damage_exp_test): another target's
+  // results stay within their bounds but
   // do not reproduce the baseline's bits.
   using FloatPacket = Eigen::internal::packet_traits<float>;
   static constexpr std::size_t kPacket = FloatPacket::Vectorizable ? FloatPacket::size : 1;

@@ -154,6 +154,13 @@ void readRamp(const EntryReader& r, AblationDevice& d) {
   d.rampPause_s = r.number("generator", "rampPause_s", 0.0, 600.0, false, d.rampPause_s);
   d.rampRestartFraction =
       r.number("generator", "rampRestartFraction", 0.0, 1.0, false, d.rampRestartFraction);
+  if (d.rampApplications == 1) {  // no application after the first: nothing pauses or restarts
+    for (const char* field : {"rampPause_s", "rampRestartFraction"})
+      if (r.has("generator", field))
+        r.fail(std::string("generator.") + field,
+               "applies only with generator.rampApplications above 1 (this ramp ends at its "
+               "first roll-off); remove it or add an application");
+  }
   d.rampRollOff = parseRollOff(r, r.text("generator", "rollOff", false));
   if (d.rampRollOff == RollOffRule::Impedance) {
     d.rollOffImpedanceRise_ohm = r.number("generator", "rollOffImpedanceRise_ohm", 1.0, 1000.0,
@@ -174,14 +181,18 @@ void readGenerator(const EntryReader& r, AblationDevice& d) {
   if (d.control == PowerControl::TemperatureControlled) {
     d.targetTemperature_degC = r.number("generator", "targetTemperature_degC", 45.0, 120.0);
   }
-  if (d.control == PowerControl::RampUntilRollOff) readRamp(r, d);
-  // The ramp's fields mean nothing to another control: refuse them rather than ignore them.
-  for (const char* field : {"rampRate_W_per_min", "rampApplications", "rampPause_s",
-                            "rampRestartFraction", "rollOff", "rollOffImpedanceRise_ohm"}) {
-    if (d.control != PowerControl::RampUntilRollOff && r.has("generator", field)) {
-      r.fail(std::string("generator.") + field,
-             "applies only to control 'ramp' (this device's control is '" +
-                 std::string(toString(d.control)) + "'); remove it");
+  if (d.control == PowerControl::RampUntilRollOff) {
+    readRamp(r, d);
+  } else {
+    // The catalogue reads the ramp's fields for the ramp alone (the 'impedance' control keeps
+    // the Cool-tip rule's fixed 30 ohm rise and 15 s pause, rf_source.h): refuse them rather
+    // than ignore them.
+    for (const char* field : {"rampRate_W_per_min", "rampApplications", "rampPause_s",
+                              "rampRestartFraction", "rollOff", "rollOffImpedanceRise_ohm"}) {
+      if (r.has("generator", field))
+        r.fail(std::string("generator.") + field,
+               "is read only with control 'ramp' (this device's control is '" +
+                   std::string(toString(d.control)) + "'); remove it");
     }
   }
   if (d.type == DeviceType::Microwave) {

@@ -123,8 +123,8 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
 // The voxels 1 .. nx - 2 of a row inside the grid (every neighbour exists), from the row's
 // first voxel: the flux in double in the order general() sums it, kept on Tissue voxels by a
 // factor of 1 or 0 (exact; -0 where it is 0, which no sum tells from 0), so the loop has no
-// branch and GCC vectorises it (2 doubles at a time; it did not with the select); o is a
-// restrict parameter, as GCC takes restrict from parameters only.
+// branch and GCC vectorises it (2 or 4 doubles at a time, SSE2 or AVX2; it did not with the
+// select); o is a restrict parameter, as GCC takes restrict from parameters only.
 static_assert(int(NodeRole::Tissue) == 0 && int(NodeRole::Electrode) > 0 &&
               int(NodeRole::Ground) > 0 && int(NodeRole::Ground) < 256);
 template <class In, class Out>
@@ -175,6 +175,8 @@ struct GroupSums {
   std::array<double, kSumGroup> chunk{};
   std::size_t chunks = 0;
   // total + chunk 0 + chunk 1 + ... in chunk order: the order a chunk-by-chunk reduction adds.
+  // A left fold from GroupSums{} only (parallelReduce's order): it reads b's chunks, not b's
+  // total, and keeps a's total, not a's chunks.
   static GroupSums combine(GroupSums a, const GroupSums& b) {
     for (std::size_t c = 0; c < b.chunks; ++c) a.total += b.chunk[c];
     return a;
@@ -186,10 +188,14 @@ struct GroupSums {
 // one double sum per chunk. Four chunks' sums run side by side: one double sum is a chain of
 // dependent additions bound by their latency (3-4 cycles each), four are independent chains, so
 // the conjugate gradients' sums (three per iteration, over every unknown) cost about a quarter.
+// Grouped only where every thread still gets a group of its own: on many cores a short range
+// keeps one chunk a task (the same bits either way).
 template <class Chunks, class Work, class Term>
 double groupedSum(const Chunks& chunks, Work&& work, Term&& term) {
+  const std::size_t group =
+      chunks.count() >= kSumGroup * parallel::maxThreads() ? kSumGroup : 1;
   const GroupSums sums = parallel::parallelReduce(
-      IndexRange{0, chunks.count()}, kSumGroup, GroupSums{},
+      IndexRange{0, chunks.count()}, group, GroupSums{},
       [&](IndexRange group) {
         GroupSums g;
         g.chunks = group.size();
@@ -261,8 +267,7 @@ inline double applyOperator(const Strides& s, const FaceConductivity& f,
                              sign);
         },
         [&](std::size_t v) { return double(x[v]) * double(out[v]); });
-  }
-  if constexpr (std::is_same_v<In, double> && std::is_same_v<Out, float>) {
+  } else if constexpr (std::is_same_v<In, double> && std::is_same_v<Out, float>) {
     return sumOverSlices(s, [&](std::int64_t k) {
       applyOperatorSlice(s, f, roles.data(), x.data(), out.data(), k, sign);
       const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
@@ -270,31 +275,9 @@ inline double applyOperator(const Strides& s, const FaceConductivity& f,
       for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
       return sum;
     });
+  } else {
+    static_assert(sizeof(In) == 0, "applyOperator: float or double in, float out");
   }
-  return sumOverSlices(s, [&](std::int64_t k) {
-    for (std::int64_t j = 0; j < s.ny; ++j) {
-      auto general = [&](std::int64_t i) {
-        const std::size_t p = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[p] != NodeRole::Tissue) {
-          out[p] = Out(0);
-          return;
-        }
-        double flux = f.diagonal[p] * x[p];
-        forEachFace(s, f, p, i, j, k,
-                    [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
-        out[p] = Out(sign * flux);
-      };
-      walkRow(s, j, k, general, [&](std::size_t row) {
-        applyOperatorInside(out.data() + row, roles.data() + row, x.data() + row,
-                            f.diagonal.data() + row, f.x.data() + row, f.y.data() + row,
-                            f.z.data() + row, s.nx, std::int64_t(s.sy), std::int64_t(s.sz), sign);
-      });
-    }
-    const std::size_t begin = s.sz * std::size_t(k), end = begin + s.sz;
-    double sum = 0.0;
-    for (std::size_t p = begin; p < end; ++p) sum += double(x[p]) * double(out[p]);
-    return sum;
-  });
 }
 
 // |b| of the potential equations: b = -A applied to the Dirichlet values (electrode_V on

@@ -1073,7 +1073,8 @@ double RfSource::rampPower(const ThermalState& state, double impedance_ohm,
     }
     return 0.0;
   }
-  if (heldPower_W_ > 0.0) return heldPower_W_;
+  // A held application is the one a next held application takes its fraction of.
+  if (heldPower_W_ > 0.0) return rampPower_W_ = heldPower_W_;
   const double ramped_W =
       settings_.power_W + settings_.rampRate_W_per_min * (state.time_s - rampStart_s_) / 60.0;
   rampPower_W_ = std::min(ramped_W, settings_.maxPower_W);

@@ -88,7 +88,7 @@ struct RfSettings {
   int rampApplications = 1;
   // What a ramp application after the first delivers (rampApplications > 1): 0, the ramp again
   // from power_W (since branch abldevice); above 0, a constant power, this fraction of the power
-  // the generator delivered when the previous application rolled off: the Go-Smart project's
+  // the generator was set to when the previous application rolled off: the Go-Smart project's
   // model of the Boston Scientific RF 3000 protocol holds half of it after a 30 s pause, the
   // second roll-off ending the treatment (github.com/go-smart/glossia-scratch-test-site,
   // public/algorithms/boston-scientific.xml; its ramp rate and impedance threshold are left as
