@@ -78,41 +78,19 @@ void forEachRow(const Level& l, Body&& body) {
   });
 }
 
-// The rows beside row (j, k) of a grid-ordered level, from their first voxels on: the
-// corrections x across the row's -y, +y, -z and +z faces and those faces' conductances. A row the
-// grid lacks (the row is on the grid's edge) is the level's row of zeros: its term 0 x 0 = +0,
-// added to a sum that started at +0, leaves the sum's bits as they were (a sum is -0 only when
-// both its terms are, so such a sum is never -0), so a sum over these rows has the bits of the
-// bounds-checked one that left the term out, without a check per face and voxel.
-struct RowNeighbours {
-  const float *southX, *southFace, *northX, *northFace, *downX, *downFace, *upX, *upFace;
-};
-
-RowNeighbours rowNeighbours(const MultigridLevel& l, const float* x, std::int64_t j,
-                            std::int64_t k) {
-  const std::int64_t base = l.nx * (j + l.ny * k), plane = l.nx * l.ny;
-  const float *zero = l.zeroRow.data(), *fy = l.faceY.data() + base, *fz = l.faceZ.data() + base;
-  x += base;
-  const bool south = j > 0, north = j + 1 < l.ny, down = k > 0, up = k + 1 < l.nz;
-  return {
-      south ? x - l.nx : zero, south ? fy - l.nx : zero, north ? x + l.nx : zero, north ? fy : zero,
-      down ? x - plane : zero, down ? fz - plane : zero, up ? x + plane : zero,   up ? fz : zero};
-}
-
-// sum over the six neighbours q of voxel i of a row of c_iq x_q, in the order -x, +x, -y, +y,
-// -z, +z from +0 (x and fx from the row's first voxel; west, east: whether the row has voxel
-// i - 1, i + 1). Voxels on the grid's edge sum their neighbours apart from the right-hand side
-// (b + this sum), those inside add them to it one by one: two roundings, both kept.
-[[gnu::always_inline]] inline float edgeNeighbourSum(const float* fx, const float* x,
-                                                     const RowNeighbours& r, std::int64_t i,
-                                                     bool west, bool east) {
+// sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
+// Inlined into its callers (a coarse level's boundary rows call it on every voxel).
+[[gnu::always_inline]] inline float neighbourSum(const MultigridLevel& l, const float* x,
+                                                 std::int64_t n, std::int64_t i, std::int64_t j,
+                                                 std::int64_t k) {
+  const std::int64_t plane = l.nx * l.ny;
   float sum = 0.0f;
-  if (west) sum += fx[i - 1] * x[i - 1];
-  if (east) sum += fx[i] * x[i + 1];
-  sum += r.southFace[i] * r.southX[i];
-  sum += r.northFace[i] * r.northX[i];
-  sum += r.downFace[i] * r.downX[i];
-  sum += r.upFace[i] * r.upX[i];
+  if (i > 0) sum += l.faceX[n - 1] * x[n - 1];
+  if (i + 1 < l.nx) sum += l.faceX[n] * x[n + 1];
+  if (j > 0) sum += l.faceY[n - l.nx] * x[n - l.nx];
+  if (j + 1 < l.ny) sum += l.faceY[n] * x[n + l.nx];
+  if (k > 0) sum += l.faceZ[n - plane] * x[n - plane];
+  if (k + 1 < l.nz) sum += l.faceZ[n] * x[n + plane];
   return sum;
 }
 
@@ -121,32 +99,35 @@ bool interiorRow(const MultigridLevel& l, std::int64_t j, std::int64_t k) {
 }
 
 // One Gauss-Seidel half-sweep over the voxels of one row (j, k) with (i + j + k) % 2 == colour.
-// The row's first and last voxels, and every voxel of a row on the grid's edge, take the edge's
-// sum (edgeNeighbourSum); the voxels between them on an inner row the inner one.
-[[gnu::always_inline]] inline void sweepRow(MultigridLevel& l, int colour, std::int64_t row,
-                                            std::int64_t j, std::int64_t k) {
-  const std::int64_t base = row * l.nx, last = l.nx - 1;
-  const RowNeighbours r = rowNeighbours(l, l.correction.data(), j, k);
-  float* x = l.correction.data() + base;
-  const float *fx = l.faceX.data() + base, *b = l.rightHandSide.data() + base,
-              *inverse = l.inverseDiagonal.data() + base;
-  auto edge = [&](std::int64_t i, bool west, bool east) {
-    x[i] = (b[i] + edgeNeighbourSum(fx, x, r, i, west, east)) * inverse[i];
-  };
-  std::int64_t i = (colour + j + k) & 1;
+void sweepRow(MultigridLevel& l, int colour, std::int64_t row, std::int64_t j, std::int64_t k) {
+  float* x = l.correction.data();
+  const std::int64_t base = row * l.nx, first = (colour + j + k) & 1;
+  if (!interiorRow(l, j, k)) {
+    for (std::int64_t i = first; i < l.nx; i += 2) {
+      const std::int64_t n = base + i;
+      x[n] = (l.rightHandSide[n] + neighbourSum(l, x, n, i, j, k)) * l.inverseDiagonal[n];
+    }
+    return;
+  }
+  // Inside the grid every neighbour exists: no bounds checks.
+  const std::int64_t plane = l.nx * l.ny;
+  const float *fx = l.faceX.data(), *fy = l.faceY.data(), *fz = l.faceZ.data();
+  const float *b = l.rightHandSide.data(), *inverse = l.inverseDiagonal.data();
+  std::int64_t i = first;
   if (i == 0) {
-    edge(0, false, last > 0);
+    x[base] = (b[base] + neighbourSum(l, x, base, 0, j, k)) * inverse[base];
     i += 2;
   }
-  if (interiorRow(l, j, k)) {
-    for (; i < last; i += 2)
-      x[i] = (b[i] + fx[i - 1] * x[i - 1] + fx[i] * x[i + 1] + r.southFace[i] * r.southX[i] +
-              r.northFace[i] * r.northX[i] + r.downFace[i] * r.downX[i] + r.upFace[i] * r.upX[i]) *
-             inverse[i];
-  } else {
-    for (; i < last; i += 2) edge(i, true, true);
+  for (; i + 1 < l.nx; i += 2) {
+    const std::int64_t n = base + i;
+    x[n] = (b[n] + fx[n - 1] * x[n - 1] + fx[n] * x[n + 1] + fy[n - l.nx] * x[n - l.nx] +
+            fy[n] * x[n + l.nx] + fz[n - plane] * x[n - plane] + fz[n] * x[n + plane]) *
+           inverse[n];
   }
-  if (i == last) edge(i, true, false);
+  if (i == l.nx - 1) {
+    const std::int64_t n = base + i;
+    x[n] = (b[n] + neighbourSum(l, x, n, i, j, k)) * inverse[n];
+  }
 }
 
 // One Gauss-Seidel half-sweep over the voxels with (i + j + k) % 2 == colour.
@@ -266,44 +247,40 @@ void postsmooth(Level& l, int sweeps) {
   }
 }
 
-// residual = rhs - A correction on free voxels, 0 on fixed ones, over one row: b - d x, then
-// the neighbours as sweepRow adds them (edge voxels their sum, inner ones one by one).
-[[gnu::always_inline]] inline void residualRow(MultigridLevel& l, std::int64_t row, std::int64_t j,
-                                               std::int64_t k) {
-  const std::int64_t base = row * l.nx, last = l.nx - 1;
-  const RowNeighbours r = rowNeighbours(l, l.correction.data(), j, k);
-  const float *x = l.correction.data() + base, *fx = l.faceX.data() + base;
-  const float* __restrict b = l.rightHandSide.data() + base;
-  const float* __restrict d = l.diagonal.data() + base;
-  const float* __restrict inverse = l.inverseDiagonal.data() + base;
-  float* __restrict out = l.residual.data() + base;
-  auto edge = [&](std::int64_t i, bool west, bool east) {
-    out[i] =
-        inverse[i] > 0.0f ? b[i] - d[i] * x[i] + edgeNeighbourSum(fx, x, r, i, west, east) : 0.0f;
-  };
-  edge(0, false, last > 0);
-  // The voxels between the row's ends: plain loops the compiler vectorises.
-  if (interiorRow(l, j, k)) {
-    for (std::int64_t i = 1; i < last; ++i) {
-      const float residual = b[i] - d[i] * x[i] + fx[i - 1] * x[i - 1] + fx[i] * x[i + 1] +
-                             r.southFace[i] * r.southX[i] + r.northFace[i] * r.northX[i] +
-                             r.downFace[i] * r.downX[i] + r.upFace[i] * r.upX[i];
-      out[i] = inverse[i] > 0.0f ? residual : 0.0f;
-    }
-  } else {
-    for (std::int64_t i = 1; i < last; ++i) {
-      const float sum = 0.0f + fx[i - 1] * x[i - 1] + fx[i] * x[i + 1] +
-                        r.southFace[i] * r.southX[i] + r.northFace[i] * r.northX[i] +
-                        r.downFace[i] * r.downX[i] + r.upFace[i] * r.upX[i];
-      out[i] = inverse[i] > 0.0f ? b[i] - d[i] * x[i] + sum : 0.0f;
-    }
-  }
-  if (last > 0) edge(last, true, false);
-}
-
+// residual = rhs - A correction on free voxels, 0 on fixed ones.
 void computeResidual(MultigridLevel& l) {
-  forEachRow(l,
-             [&](std::int64_t row, std::int64_t j, std::int64_t k) { residualRow(l, row, j, k); });
+  const float* x = l.correction.data();
+  forEachRow(l, [&](std::int64_t row, std::int64_t j, std::int64_t k) {
+    const std::int64_t base = row * l.nx;
+    auto general = [&](std::int64_t i) {
+      const std::int64_t n = base + i;
+      l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
+                                                        neighbourSum(l, x, n, i, j, k)
+                                                  : 0.0f;
+    };
+    if (!interiorRow(l, j, k) || l.nx < 3) {
+      for (std::int64_t i = 0; i < l.nx; ++i) general(i);
+      return;
+    }
+    general(0);
+    // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
+    const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
+    const float* fx = l.faceX.data() + n0;
+    const float* fy = l.faceY.data() + n0;
+    const float* fz = l.faceZ.data() + n0;
+    const float* xc = x + n0;
+    const float* __restrict b = l.rightHandSide.data() + n0;
+    const float* __restrict d = l.diagonal.data() + n0;
+    const float* __restrict inverse = l.inverseDiagonal.data() + n0;
+    float* __restrict out = l.residual.data() + n0;
+    for (std::int64_t i = 0; i < inner; ++i) {
+      const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
+                      fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
+                      fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
+      out[i] = inverse[i] > 0.0f ? r : 0.0f;
+    }
+    general(l.nx - 1);
+  });
 }
 
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
@@ -326,7 +303,6 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
   }
   l.diagonal.resize(n);
   l.inverseDiagonal.resize(n);
-  l.zeroRow.assign(static_cast<std::size_t>(nx), 0.0f);
   for (std::vector<float>* v : {&l.correction, &l.rightHandSide, &l.residual}) {
     if (workArrays)
       v->resize(n);

@@ -31,9 +31,6 @@ struct MultigridLevel {
   std::vector<float> inverseDiagonal;  // 0 on fixed voxels
   // The cycle's work arrays; empty on a level that is only coarsened and split by colour.
   std::vector<float> correction, rightHandSide, residual;
-  // nx zeros: what a voxel on the grid's edge reads for the row it lacks (its face and its
-  // correction), so its neighbour sum needs no check per face (conduction_multigrid.cpp).
-  std::vector<float> zeroRow;
   std::size_t size() const { return diagonal.size(); }
 };
 
