@@ -859,16 +859,17 @@ void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
   thread_local std::array<std::vector<double>, 3> axisFaces;
   const std::int64_t index[3] = {0, cj, ck};
   for (int a = 0; a < 3; ++a) {
-    std::vector<double>& d = axisFaces[std::size_t(a)];
-    d.resize(n);
+    axisFaces[std::size_t(a)].resize(n);
+    double* d = axisFaces[std::size_t(a)].data();
     const float* up = (a == 0 ? s.faceX : a == 1 ? s.faceY : s.faceZ).data() + c0;
-    for (std::size_t ci = 0; ci < n; ++ci) {
-      const bool nearFace = a == 0 ? ci == 0 : index[a] == 0;
-      const double downFace =
-          nearFace ? k[ci] * faceArea_m2(a, std::int64_t(ci), cj, ck) / edgeDistance_m_[a][0]
-                   : double(up[std::ptrdiff_t(ci) - std::ptrdiff_t(stride[a])]);
-      d[ci] = double(up[ci]) + downFace;
-    }
+    // The cells at the grid's near face: the row's first along x, the whole row along y or z
+    // when it lies on that face.
+    const std::size_t nearCells = a == 0 ? 1 : index[a] == 0 ? n : 0;
+    for (std::size_t ci = 0; ci < nearCells; ++ci)
+      d[ci] = double(up[ci]) +
+              k[ci] * faceArea_m2(a, std::int64_t(ci), cj, ck) / edgeDistance_m_[a][0];
+    const float* below = up - std::ptrdiff_t(stride[a]);
+    for (std::size_t ci = nearCells; ci < n; ++ci) d[ci] = double(up[ci]) + double(below[ci]);
   }
   coarseRowTerms(in, c0, axisFaces);
   // The cells held inside the fine box: out of the Krylov space, at their averages.
