@@ -19,8 +19,8 @@ namespace {
 // vectorising; std::isgreater is > without the invalid-operand signal. Each face's value is the
 // single-loop one.
 template <class Distance>
-inline void harmonicFaces(const double* kA, const double* kB, double area_m2,
-                          Distance&& distance_m, std::size_t n, float* faces) {
+inline void harmonicFaces(const double* kA, const double* kB, double area_m2, Distance&& distance_m,
+                          std::size_t n, float* faces) {
   for (std::size_t i = 0; i < n; ++i) {
     const double a = kA[i], b = kB[i], sum = a + b;
     const double divisor = std::isgreater(sum, 0.0) ? sum : 1.0;
@@ -823,7 +823,8 @@ void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
   float* faceX = s.faceX.data() + c0;
   const double areaX_m2 = faceArea_m2(0, 0, cj, ck);
   const double* centreX_m = centreDistance_m_[0].data();
-  harmonicFaces(k, k + 1, areaX_m2, [&](std::size_t ci) { return centreX_m[ci]; }, n, faceX);
+  harmonicFaces(
+      k, k + 1, areaX_m2, [&](std::size_t ci) { return centreX_m[ci]; }, n, faceX);
   faceX[n] = edge(k[n], areaX_m2, edgeDistance_m_[0][n]);
   const std::int64_t index[3] = {0, cj, ck};
   for (int a = 1; a < 3; ++a) {
@@ -866,8 +867,8 @@ void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
     // when it lies on that face.
     const std::size_t nearCells = a == 0 ? 1 : index[a] == 0 ? n : 0;
     for (std::size_t ci = 0; ci < nearCells; ++ci)
-      d[ci] = double(up[ci]) +
-              k[ci] * faceArea_m2(a, std::int64_t(ci), cj, ck) / edgeDistance_m_[a][0];
+      d[ci] =
+          double(up[ci]) + k[ci] * faceArea_m2(a, std::int64_t(ci), cj, ck) / edgeDistance_m_[a][0];
     const float* below = up - std::ptrdiff_t(stride[a]);
     for (std::size_t ci = nearCells; ci < n; ++ci) d[ci] = double(up[ci]) + double(below[ci]);
   }
