@@ -10,11 +10,25 @@
 namespace twinplan::ablation::detail {
 namespace {
 
-// 0 where both are 0. The division always runs (by 1 there), so that loops over faces vectorise.
-float harmonicMean(double a, double b) {
-  const double sum = a + b;
-  const double mean = 2.0 * a * b / (sum > 0.0 ? sum : 1.0);
-  return float(sum > 0.0 ? mean : 0.0);
+// The conductances (W/K) of faces 0 .. n - 1 between cells of conductivities kA[i] and kB[i]
+// (W/(m K)): their harmonic mean (rounded to float) times the face's area over distance_m(i);
+// 0 where kA + kB is not positive (both 0). Two loops, so that both vectorise: the first divides
+// every face's 2 kA kB by its sum (by 1 where that is not positive); the second writes the
+// zeros. A divisor chosen in the division's own expression, or the zero chosen in the first
+// loop, would be folded into a branch around the division, which -ftrapping-math keeps from
+// vectorising; std::isgreater is > without the invalid-operand signal. Each face's value is the
+// single-loop one.
+template <class Distance>
+inline void harmonicFaces(const double* kA, const double* kB, double area_m2, Distance&& distance_m,
+                          std::size_t n, float* faces) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = kA[i], b = kB[i], sum = a + b;
+    const double divisor = std::isgreater(sum, 0.0) ? sum : 1.0;
+    const auto mean = float(2.0 * a * b / divisor);
+    faces[i] = float(double(mean) * area_m2 / distance_m(i));
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    faces[i] = std::isgreater(kA[i] + kB[i], 0.0) ? faces[i] : 0.0f;
 }
 
 }  // namespace
@@ -803,16 +817,14 @@ void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
   // The row's cells but the last share their widths, so the loops over them vectorise.
   const std::int64_t last = cells_[0] - 1;
   const auto n = std::size_t(last);
-  auto face = [](double kA, double kB, double area_m2, double distance_m) {
-    return float(double(harmonicMean(kA, kB)) * area_m2 / distance_m);
-  };
   auto edge = [](double kA, double area_m2, double distance_m) {
     return float(kA * area_m2 / distance_m);
   };
   float* faceX = s.faceX.data() + c0;
   const double areaX_m2 = faceArea_m2(0, 0, cj, ck);
-  for (std::size_t ci = 0; ci < n; ++ci)
-    faceX[ci] = face(k[ci], k[ci + 1], areaX_m2, centreDistance_m_[0][ci]);
+  const double* centreX_m = centreDistance_m_[0].data();
+  harmonicFaces(
+      k, k + 1, areaX_m2, [&](std::size_t ci) { return centreX_m[ci]; }, n, faceX);
   faceX[n] = edge(k[n], areaX_m2, edgeDistance_m_[0][n]);
   const std::int64_t index[3] = {0, cj, ck};
   for (int a = 1; a < 3; ++a) {
@@ -824,9 +836,9 @@ void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
       const double* next =
           k + (a == 1 ? std::size_t(cells_[0]) : std::size_t(cells_[0] * cells_[1]));
       const double distance_m = centreDistance_m_[a][std::size_t(along)];
-      for (std::size_t ci = 0; ci < n; ++ci)
-        faces[ci] = face(k[ci], next[ci], regularArea_m2, distance_m);
-      faces[n] = face(k[n], next[n], lastArea_m2, distance_m);
+      auto centre = [&](std::size_t) { return distance_m; };
+      harmonicFaces(k, next, regularArea_m2, centre, n, faces);
+      harmonicFaces(k + n, next + n, lastArea_m2, centre, 1, faces + n);
     } else {
       const double distance_m = edgeDistance_m_[a][std::size_t(along)];
       for (std::size_t ci = 0; ci < n; ++ci) faces[ci] = edge(k[ci], regularArea_m2, distance_m);
@@ -837,29 +849,67 @@ void FarField::coarseFaces(std::int64_t cj, std::int64_t ck) {
 
 void FarField::coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck,
                          const CellRanges& held) {
-  const std::vector<double>& k = coarseConductivity_W_mK_;
-  StencilSystem& s = system_;
-  const std::vector<float>* faces[3] = {&s.faceX, &s.faceY, &s.faceZ};
-  const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
-  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
-  // The rows: storage, perfusion and the six faces (-x, -y, -z: the neighbours' + faces, or the
-  // grid's near faces).
-  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-    const std::size_t c = cellIndex(ci, cj, ck);
-    const std::int64_t index[3] = {ci, cj, ck};
+  const StencilSystem& s = system_;
+  const std::size_t c0 = cellIndex(0, cj, ck), n = std::size_t(cells_[0]);
+  const std::size_t stride[3] = {1, n, n * std::size_t(cells_[1])};
+  const double* k = coarseConductivity_W_mK_.data() + c0;
+  // Per axis, each cell's two faces (W/K): towards +, and towards - its neighbour's + face or,
+  // at the grid's near faces, to arterial temperature half a cell away. Summed per axis first,
+  // so that the loop over the row's cells (coarseRowTerms) has no branch and vectorises; the
+  // diagonal's sum as before, term by term.
+  thread_local std::array<std::vector<double>, 3> axisFaces;
+  const std::int64_t index[3] = {0, cj, ck};
+  for (int a = 0; a < 3; ++a) {
+    axisFaces[std::size_t(a)].resize(n);
+    double* d = axisFaces[std::size_t(a)].data();
+    const float* up = (a == 0 ? s.faceX : a == 1 ? s.faceY : s.faceZ).data() + c0;
+    // The cells at the grid's near face: the row's first along x, the whole row along y or z
+    // when it lies on that face.
+    const std::size_t nearCells = a == 0 ? 1 : index[a] == 0 ? n : 0;
+    for (std::size_t ci = 0; ci < nearCells; ++ci)
+      d[ci] =
+          double(up[ci]) + k[ci] * faceArea_m2(a, std::int64_t(ci), cj, ck) / edgeDistance_m_[a][0];
+    const float* below = up - std::ptrdiff_t(stride[a]);
+    for (std::size_t ci = nearCells; ci < n; ++ci) d[ci] = double(up[ci]) + double(below[ci]);
+  }
+  coarseRowTerms(in, c0, axisFaces);
+  // The cells held inside the fine box: out of the Krylov space, at their averages.
+  if (!(held[1].holds(cj) && held[2].holds(ck))) return;
+  for (std::int64_t ci = held[0].first; ci < held[0].end; ++ci) {
+    const std::size_t c = c0 + std::size_t(ci);
+    system_.inverseDiagonal[c] = 0.0f;
+    coarseSolution_K_[c] = deviation_[c];
+  }
+}
+
+void FarField::coarseRowTerms(const StepInputs& in, std::size_t c0,
+                              const std::array<std::vector<double>, 3>& faces) {
+  const std::size_t n = std::size_t(cells_[0]);
+  const double *facesX = faces[0].data(), *facesY = faces[1].data(), *facesZ = faces[2].data();
+  const double* heatCapacity_J_K = heatCapacity_J_K_.data() + c0;
+  const double* perfusion_W_K = coarsePerfusion_W_K_.data() + c0;
+  const double* power_W = coarsePower_W_.data() + c0;
+  const float* deviation = deviation_.data() + c0;
+  const float* previousChange = previousChange_K_.data() + c0;
+  float* diagonal = system_.diagonal.data() + c0;
+  float* rightHandSide = system_.rightHandSide.data() + c0;
+  float* inverseDiagonal = system_.inverseDiagonal.data() + c0;
+  float* solution = coarseSolution_K_.data() + c0;
+  const double step_s = in.step_s, extrapolation = in.extrapolation;
+  // The rows: storage, perfusion and the six faces; then the inverses and the first guesses,
+  // which extrapolate the last change (two loops: GCC 12 vectorises neither as one).
+  for (std::size_t ci = 0; ci < n; ++ci) {
     double sum = 0.0;
-    for (int a = 0; a < 3; ++a) {
-      const double down = index[a] > 0 ? double((*faces[a])[c - stride[a]])
-                                       : k[c] * faceArea_m2(a, ci, cj, ck) / edgeDistance_m_[a][0];
-      sum += double((*faces[a])[c]) + down;
-    }
-    const double storage_W_K = heatCapacity_J_K_[c] / in.step_s;
-    s.diagonal[c] = float(storage_W_K + coarsePerfusion_W_K_[c] + sum);
-    s.rightHandSide[c] = float(storage_W_K * deviation_[c] + coarsePower_W_[c]);
-    const bool isHeld = heldRow && held[0].holds(ci);
-    s.inverseDiagonal[c] = isHeld ? 0.0f : 1.0f / s.diagonal[c];
-    coarseSolution_K_[c] =
-        isHeld ? deviation_[c] : float(deviation_[c] + in.extrapolation * previousChange_K_[c]);
+    sum += facesX[ci];
+    sum += facesY[ci];
+    sum += facesZ[ci];
+    const double storage_W_K = heatCapacity_J_K[ci] / step_s;
+    diagonal[ci] = float(storage_W_K + perfusion_W_K[ci] + sum);
+    rightHandSide[ci] = float(storage_W_K * deviation[ci] + power_W[ci]);
+  }
+  for (std::size_t ci = 0; ci < n; ++ci) {
+    inverseDiagonal[ci] = 1.0f / diagonal[ci];
+    solution[ci] = float(deviation[ci] + extrapolation * previousChange[ci]);
   }
 }
 

@@ -27,6 +27,7 @@
 // fineBox() examines the voxels' heating only in cells where the power could be misrepresented
 // (markQuietCells).
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -128,8 +129,11 @@ class FarField {
                                                      std::int64_t ck, bool damageChanged,
                                                      const CellRanges& held);
   TWINPLAN_ABLATION_WIDE_LOOPS void coarseFaces(std::int64_t cj, std::int64_t ck);
-  TWINPLAN_ABLATION_WIDE_LOOPS void coarseRow(const StepInputs& in, std::int64_t cj,
-                                              std::int64_t ck, const CellRanges& held);
+  void coarseRow(const StepInputs& in, std::int64_t cj, std::int64_t ck, const CellRanges& held);
+  // coarseRow's loop over the row's cells (from c0), given per axis each cell's two faces summed
+  // (W/K): diagonal, right-hand side, inverse diagonal and first guess of every cell.
+  TWINPLAN_ABLATION_WIDE_LOOPS void coarseRowTerms(const StepInputs& in, std::size_t c0,
+                                                   const std::array<std::vector<double>, 3>& faces);
   // The area (m2) of cell (ci, cj, ck)'s faces across `axis`.
   double faceArea_m2(int axis, std::int64_t ci, std::int64_t cj, std::int64_t ck) const;
   // The smallest box of whole cells that holds `box` (not empty along any axis).
