@@ -226,9 +226,9 @@ ZoneRun simulateDevice(const AblationDevice& device, double box_mm, double timeS
              ck = std::int64_t(std::llround(centre.z()));
   run.contractedLong_mm =
       run.axes.long_mm * keptShare(zone, result, grid.geometry, {ci + 1, cj, 0}, {0, 0, 1});
-  run.contractedShort_mm =
-      run.axes.short_mm[0] * keptShare(zone, result, grid.geometry,
-                                       {0, cj, widestPlane(zone, grid.geometry, cj, ck)}, {1, 0, 0});
+  run.contractedShort_mm = run.axes.short_mm[0] *
+                           keptShare(zone, result, grid.geometry,
+                                     {0, cj, widestPlane(zone, grid.geometry, cj, ck)}, {1, 0, 0});
   run.volume_ml = zoneVolume_ml(zone, grid.geometry);
   for (const char* criterion : {"omega>=1", "omega>=4.6", "tmax>=50", "tmax>=60", "cem43>=240"}) {
     const std::vector<std::uint8_t> other = ablationZone(result, parseZoneCriterion(criterion));
@@ -598,8 +598,8 @@ AblationDevice withTheRollOffProtocol(int applications, double duration_s) {
 }
 AblationDevice leVeenTwoCentimetreArray(bool inVivo, int applications = 1) {
   AblationDevice device = withTheRollOffProtocol(applications, 300.0);
-  device.id = std::string("rf-leveen-2cm-") + (inVivo ? "iv" : "ev") +
-              (applications > 1 ? "-dam" : "-sam");
+  device.id =
+      std::string("rf-leveen-2cm-") + (inVivo ? "iv" : "ev") + (applications > 1 ? "-dam" : "-sam");
   device.tineDeployedDiameter_mm = 20.0;
   device.activeTipLength_mm = 10.0;  // half the deployed diameter, as the catalogue's array
   PublishedZone& zone = device.publishedZone;
@@ -607,7 +607,8 @@ AblationDevice leVeenTwoCentimetreArray(bool inVivo, int applications = 1) {
   zone.shortAxis_mm = applications > 1 ? 29.3 : 23.7;  // maximal diameter
   // (inVivo() reads "ex vivo" in the tissue: the in vivo text must not contain it.)
   zone.tissue = inVivo ? "pig liver (living or excised: not stated)" : "ex vivo pig liver";
-  zone.setting = applications > 1 ? "LeVeen 2 cm, to a second roll-off" : "LeVeen 2 cm, to roll-off";
+  zone.setting =
+      applications > 1 ? "LeVeen 2 cm, to a second roll-off" : "LeVeen 2 cm, to roll-off";
   zone.evidence = "abstract";
   zone.zoneCriterion = "omega>=1";
   zone.duration_s = 0.0;

@@ -187,9 +187,9 @@ TEST(AblationDevices, ARollOffFieldThatWouldBeIgnoredIsRefused) {
       45.0);
 
   // kGenerator is constant power: none of the ramp's fields belongs there.
-  for (const char* given :
-       {"\"rampRate_W_per_min\": 10, ", "\"rampApplications\": 2, ", "\"rollOff\": \"impedance\", ",
-        "\"rollOffImpedanceRise_ohm\": 30, ", "\"rampPause_s\": 30, ", "\"rampRestartFraction\": 0.5, "}) {
+  for (const char* given : {"\"rampRate_W_per_min\": 10, ", "\"rampApplications\": 2, ",
+                            "\"rollOff\": \"impedance\", ", "\"rollOffImpedanceRise_ohm\": 30, ",
+                            "\"rampPause_s\": 30, ", "\"rampRestartFraction\": 0.5, "}) {
     const std::string field(given);
     std::string constant = kGenerator;
     constant.insert(constant.find("\"source\""), field);
@@ -229,48 +229,6 @@ TEST(AblationDevices, ARampNamesItsPauseAndWhatTheNextApplicationDelivers) {
   once.replace(once.find(twice), twice.size(), "\"rampApplications\": 1");
   expectCorrupt(catalogueWith(kGeometry, once),
                 "'generator.rampPause_s' applies only with generator.rampApplications above 1");
-}
-
-// The held restart in a run: a 20 mm umbrella in a 41 mm liver cube, 30 W rising by 10 W/min to
-// the first roll-off (the tissue at a tine boiling), 2 s steps. The power is off for the 30 s
-// pause, then exactly half of the last ramp power, constant until the second roll-off, after
-// which nothing is delivered.
-TEST(AblationDevices, AHeldRestartDeliversHalfThePowerAtTheRollOffAfterItsPause) {
-  AblationDevice device = findDevice("rf-multitine-4cm");
-  device.tineDeployedDiameter_mm = 20.0;
-  device.control = PowerControl::RampUntilRollOff;
-  device.power_W = 30.0;
-  device.maxPower_W = 200.0;
-  device.rampRate_W_per_min = 10.0;
-  device.rampApplications = 2;
-  device.rampPause_s = 30.0;
-  device.rampRestartFraction = 0.5;
-  const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
-  ProbePlacement placement;
-  placement.tip_lps = Vec3(0.0, 0.0, -5.0);
-  placement.entry_lps = Vec3(0.0, 0.0, -100.0);
-  RfSource source(grid, device, placement, rfSettingsFor(device));
-  BioheatParameters parameters;
-  parameters.duration_s = 300.0;
-  parameters.timeStep_s = 2.0;
-  simulateAblation(grid, source, parameters);
-  const std::vector<RfLogEntry>& log = source.log();
-  const auto isOff = [](const RfLogEntry& e) { return !e.powerOn; };
-  const auto first = std::find_if(log.begin(), log.end(), isOff);
-  ASSERT_NE(first, log.begin());
-  ASSERT_NE(first, log.end());
-  const double rollOffPower_W = std::prev(first)->power_W;
-  EXPECT_NEAR(rollOffPower_W, 30.0 + 10.0 * std::prev(first)->time_s / 60.0, 1e-9);
-  const auto resumed =
-      std::find_if(first, log.end(), [](const RfLogEntry& e) { return e.powerOn; });
-  ASSERT_NE(resumed, log.end());
-  EXPECT_NEAR(resumed->time_s, first->time_s + 30.0, 2.0 + 1e-9);
-  const auto second = std::find_if(resumed, log.end(), isOff);
-  // The second roll-off comes within the run (measured: 36 s, restart 66 s, second at 202 s).
-  ASSERT_NE(second, log.end());
-  for (auto e = resumed; e != second; ++e) EXPECT_EQ(e->power_W, 0.5 * rollOffPower_W) << e->time_s;
-  for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
-  EXPECT_EQ(source.rollOffCount(), 2);
 }
 
 TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {
@@ -357,7 +315,8 @@ TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishe
   // both antennas match within +-5 mm after contraction; the multi-tine (27.5 x 54.2 mm vs the
   // 43 mm of a LeVeen 4.0 array in vivo, Denys et al. 2003, since branch abltine) does not.
   for (const AblationDevice& d : deviceCatalogue()) EXPECT_TRUE(d.zoneCheck.recorded) << d.id;
-  for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
+  for (const char* id :
+       {"rf-cooled-3cm", "rf-cluster-3x25mm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
     EXPECT_TRUE(zoneValidated(findDevice(id))) << id;
     EXPECT_EQ(zoneValidationNote(findDevice(id)), "") << id;
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "ablation_test_tissue.h"
 #include "twinplan/ablation/bioheat.h"
@@ -141,13 +142,18 @@ struct RampedArrayInACube {
   }();
   const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
 
-  // The log of a run with this many applications, which must roll off that many times.
-  std::vector<RfLogEntry> run(int applications, double duration_s) const {
+  // The log of a run with this many applications, which must roll off that many times; after
+  // a roll-off the power is off for pause_s, then ramps again (restartFraction 0) or holds that
+  // fraction of the last power (RfSettings::rampRestartFraction).
+  std::vector<RfLogEntry> run(int applications, double duration_s, double pause_s = 15.0,
+                              double restartFraction = 0.0) const {
     ProbePlacement placement;
     placement.tip_lps = Vec3(0.0, 0.0, -5.0);
     placement.entry_lps = Vec3(0.0, 0.0, -100.0);
     RfSettings settings = rfSettingsFor(device);
     settings.rampApplications = applications;
+    settings.rollOffPause_s = pause_s;
+    settings.rampRestartFraction = restartFraction;
     RfSource source(grid, device, placement, settings);
     BioheatParameters parameters;
     parameters.duration_s = duration_s;
@@ -189,12 +195,34 @@ TEST(AblationRfControl, ASecondRampApplicationStartsAgainAfterThePause) {
   const double offAt_s = first->time_s;
   // The pause (15 s) carries no power; the second application starts again at 30 W and ramps
   // from there until its own roll-off, after which nothing more is delivered.
-  const auto resumed = std::find_if(first, log.end(), [](const RfLogEntry& e) { return e.powerOn; });
+  const auto resumed =
+      std::find_if(first, log.end(), [](const RfLogEntry& e) { return e.powerOn; });
   ASSERT_NE(resumed, log.end());
   EXPECT_NEAR(resumed->time_s, offAt_s + 15.0, 2.0 + 1e-9);
   EXPECT_NEAR(resumed->power_W, 30.0 + 10.0 * (resumed->time_s - (offAt_s + 15.0)) / 60.0, 1e-9);
   const auto second = powerOff(log, resumed);
   ASSERT_NE(second, log.end());
+  for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
+}
+
+// The held restart (the Go-Smart project's RF 3000 model, rf_source.h
+// RfSettings::rampRestartFraction): after the first roll-off the power is off for the 30 s pause,
+// then exactly half of the last ramp power, constant until the second roll-off (measured: the
+// first at 36 s, the restart at 66 s, the second at 202 s), after which nothing is delivered.
+TEST(AblationRfControl, AHeldRestartDeliversHalfThePowerAtTheRollOffAfterItsPause) {
+  const std::vector<RfLogEntry> log = RampedArrayInACube().run(2, 300.0, 30.0, 0.5);
+  const auto first = powerOff(log, log.begin());
+  ASSERT_NE(first, log.begin());
+  ASSERT_NE(first, log.end());
+  const double rollOffPower_W = std::prev(first)->power_W;
+  EXPECT_NEAR(rollOffPower_W, 30.0 + 10.0 * std::prev(first)->time_s / 60.0, 1e-9);
+  const auto resumed =
+      std::find_if(first, log.end(), [](const RfLogEntry& e) { return e.powerOn; });
+  ASSERT_NE(resumed, log.end());
+  EXPECT_NEAR(resumed->time_s, first->time_s + 30.0, 2.0 + 1e-9);
+  const auto second = powerOff(log, resumed);
+  ASSERT_NE(second, log.end());
+  for (auto e = resumed; e != second; ++e) EXPECT_EQ(e->power_W, 0.5 * rollOffPower_W) << e->time_s;
   for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
 }
 

@@ -192,8 +192,7 @@ struct GroupSums {
 // keeps one chunk a task (the same bits either way).
 template <class Chunks, class Work, class Term>
 double groupedSum(const Chunks& chunks, Work&& work, Term&& term) {
-  const std::size_t group =
-      chunks.count() >= kSumGroup * parallel::maxThreads() ? kSumGroup : 1;
+  const std::size_t group = chunks.count() >= kSumGroup * parallel::maxThreads() ? kSumGroup : 1;
   const GroupSums sums = parallel::parallelReduce(
       IndexRange{0, chunks.count()}, group, GroupSums{},
       [&](IndexRange group) {
