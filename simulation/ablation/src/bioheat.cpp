@@ -242,8 +242,7 @@ class FieldAdvance {
   // does not vectorise), and the rows are aligned to it (Scratch), so no voxel falls to the scalar
   // std::exp of an unaligned head or short tail. The scalar exp differs by at most 1 ulp on the
   // baseline, 4 with FMA or AVX-512 (tests/unit/ablation_damage_exp_test): another target's
-  // results stay within their bounds but
-  // do not reproduce the baseline's bits.
+  // results stay within their bounds but do not reproduce the baseline's bits.
   using FloatPacket = Eigen::internal::packet_traits<float>;
   static constexpr std::size_t kPacket = FloatPacket::Vectorizable ? FloatPacket::size : 1;
   static_assert(EIGEN_MAX_ALIGN_BYTES >= int(kPacket * sizeof(float)) || kPacket == 1,

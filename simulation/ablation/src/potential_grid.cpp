@@ -56,11 +56,10 @@ TWINPLAN_ABLATION_WIDE_LOOPS void applyOperatorSlice(const Strides& s, const Fac
   operatorSlice(s, f, roles, x, out, k, sign);
 }
 
-// A neighbour's share of a face's power: 0.5 towards a Tissue voxel (role 0), 1 towards the
-// electrode or the ground (faceShare), in integer arithmetic: a comparison here is a branch.
+// A neighbour's share of a face's power: 0.5 towards a Tissue voxel, 1 towards the electrode or
+// the ground (faceShare's values for a Tissue voxel, without its comparison).
 [[gnu::always_inline]] inline double shareOf(NodeRole neighbour) {
-  const int fixed = (int(neighbour) + 255) >> 8;  // 0 on Tissue, 1 on Electrode and Ground
-  return 0.5 + 0.5 * double(fixed);
+  return 0.5 + 0.5 * double(isFixed(neighbour));
 }
 
 TWINPLAN_ABLATION_WIDE_LOOPS void jouleHeatingInside(float* __restrict heating,
@@ -85,8 +84,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS void jouleHeatingInside(float* __restrict heating,
     power += term(v - sz, fz[v - sz]);
     // Kept on Tissue voxels by a factor of 1 or 0 (the power is finite and >= 0, so 0 stays
     // +0): a select here is a branch, and the loop is not vectorised.
-    const int fixed = (int(role[v]) + 255) >> 8;
-    heating[v] = float(power * perVolume) * float(1 - fixed);
+    heating[v] = float(power * perVolume) * float(1 - isFixed(role[v]));
   }
 }
 

@@ -127,6 +127,9 @@ inline void walkRow(const Strides& s, std::int64_t j, std::int64_t k, General&& 
 // select); o is a restrict parameter, as GCC takes restrict from parameters only.
 static_assert(int(NodeRole::Tissue) == 0 && int(NodeRole::Electrode) > 0 &&
               int(NodeRole::Ground) > 0 && int(NodeRole::Ground) < 256);
+// 0 on Tissue, 1 on Electrode and Ground, in integer arithmetic: a comparison in the wide loops
+// is a branch, and GCC does not vectorise them with it.
+[[gnu::always_inline]] constexpr int isFixed(NodeRole role) { return (int(role) + 255) >> 8; }
 template <class In, class Out>
 [[gnu::always_inline]] inline void applyOperatorInside(Out* __restrict o, const NodeRole* role,
                                                        const In* xr, const double* d,
@@ -138,10 +141,7 @@ template <class In, class Out>
     const double flux = d[q] * xr[q] - double(fx[q]) * xr[q + 1] - double(fx[q - 1]) * xr[q - 1] -
                         double(fy[q]) * xr[q + sy] - double(fy[q - sy]) * xr[q - sy] -
                         double(fz[q]) * xr[q + sz] - double(fz[q - sz]) * xr[q - sz];
-    // 1 on Tissue (role 0), 0 on Electrode and Ground (1, 2), in integer arithmetic: a
-    // comparison here is a branch.
-    const int fixed = (int(role[q]) + 255) >> 8;
-    o[q] = Out(sign * flux * double(1 - fixed));
+    o[q] = Out(sign * flux * double(1 - isFixed(role[q])));  // kept on Tissue voxels
   }
 }
 
