@@ -243,6 +243,10 @@ TEST(AblationDevices, BadEntriesNameTheDeviceAndTheField) {
       catalogueWith(R"({"activeTipLength_mm": "30", "shaftDiameter_mm": 1.5, "source": "s"})",
                     kGenerator),
       "must be a number");
+  // A null is not read as an absent optional field (has() counts it as given): refused.
+  std::string nulled = catalogueWith(kGeometry, kGenerator);
+  nulled.insert(nulled.find("\"source\": \"s\"}}]"), "\"duration_s\": null, ");
+  expectCorrupt(nulled, "'publishedZone.duration_s' must be a number (got null)");
   expectCorrupt(catalogueWith(R"({"activeTipLength_mm": 30, "shaftDiameter_mm": 1.5})", kGenerator),
                 "'geometry.source' is missing");
   std::string generator = kGenerator;

@@ -52,10 +52,11 @@ class EntryReader {
                 bool required = true, double fallback = 0.0) const {
     const Json& g = group(groupName);
     const std::string path = groupName + "." + field;
-    if (!g.contains(field) || g[field].is_null()) {
+    if (!g.contains(field)) {
       if (required) fail(path, "is missing");
       return fallback;
     }
+    // A null is given but is no number, as has() sees it: refused rather than read as absent.
     if (!g[field].is_number()) fail(path, "must be a number (got " + g[field].dump() + ")");
     const double value = g[field].get<double>();
     if (!(value >= min && value <= max)) {
