@@ -18,6 +18,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "twinplan/core/error.h"
 
@@ -26,6 +27,16 @@ namespace {
 
 // STYLE.md: long work polls for cancel about every 50 ms.
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
+// About 20-50 microseconds of watching before the caller sleeps (a pause is ~10-140 cycles).
+constexpr int kSpinsBeforeSleep = 2000;
+
+void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 // What one participant is working on, for the caller's progress estimate.
 struct Slot {
@@ -106,9 +117,10 @@ class Loop {
   }
 
  private:
+  // Each chunk's share of the loop's cost, from the costs; empty when every index costs the
+  // same (shareOf() then divides evenly, and the loop allocates nothing for it).
   std::vector<double> chunkShares(std::span<const double> costs) const {
-    std::vector<double> shares(chunks_, chunks_ == 0 ? 0.0 : 1.0 / static_cast<double>(chunks_));
-    if (costs.empty()) return shares;
+    if (costs.empty()) return {};
     if (costs.size() != range_.size())
       throw Error(ErrorKind::Internal,
                   "A parallel loop over " + std::to_string(range_.size()) + " indices was given " +
@@ -116,7 +128,8 @@ class Loop {
                   "costs");
     double total = 0.0;
     for (double cost : costs) total += std::max(cost, 0.0);
-    if (total <= 0.0) return shares;
+    if (total <= 0.0) return {};
+    std::vector<double> shares(chunks_);
     for (std::size_t c = 0; c < chunks_; ++c) {
       double chunkCost = 0.0;
       const IndexRange chunk = chunkAt(c);
@@ -125,6 +138,10 @@ class Loop {
       shares[c] = chunkCost / total;
     }
     return shares;
+  }
+
+  double shareOf(std::size_t chunk) const {
+    return shares_.empty() ? 1.0 / static_cast<double>(chunks_) : shares_[chunk];
   }
 
   template <class Call>
@@ -166,15 +183,17 @@ class Loop {
     }
   }
 
+  // Only the last running chunk wakes the caller (who reports and polls every kPollInterval
+  // meanwhile): one lock per loop, not one per chunk.
   void chunkFinished() {
-    --busy_;
+    if (--busy_ != 0) return;
     { const std::lock_guard lock(mutex_); }  // so that the notification cannot fall between
     finished_.notify_one();                  // the caller's check of busy_ and its wait
   }
 
   void runChunk(std::size_t chunk, Slot& slot) {
     slot.fraction = 0.0;
-    slot.share = shares_[chunk];
+    slot.share = shareOf(chunk);
     ChunkProgress chunkProgress(*this, slot);
     try {
       // Isolated: while a chunk waits for its own nested TBB work (VTK's filters run on TBB),
@@ -193,12 +212,17 @@ class Loop {
     }
     slot.share = 0.0;
     slot.fraction = 0.0;
-    finishedShare_ += shares_[chunk];
+    finishedShare_ += shareOf(chunk);
   }
 
   // Calling thread, after it found no chunk left to claim: waits for the chunks others run,
-  // reporting and polling as each finishes and every kPollInterval.
+  // reporting and polling every kPollInterval and when the last one finishes.
   void waitForHelpers() {
+    // Most loops here are short kernels whose other chunks end within microseconds: the caller
+    // first watches busy_ for a moment, which costs the idle core nothing, before it sleeps
+    // (waking from the condition variable takes tens of microseconds).
+    for (int spin = 0; spin < kSpinsBeforeSleep && busy_ > 0; ++spin) pause();
+    if (busy_ == 0) return;  // run() reports the end
     std::unique_lock lock(mutex_);
     while (busy_ > 0) {
       finished_.wait_for(lock, kPollInterval);
