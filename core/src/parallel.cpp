@@ -18,7 +18,6 @@
 #include <exception>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "twinplan/core/error.h"
 
@@ -27,14 +26,12 @@ namespace {
 
 // STYLE.md: long work polls for cancel about every 50 ms.
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
-// About 20-50 microseconds of watching before the caller sleeps (a pause is ~10-140 cycles).
-constexpr int kSpinsBeforeSleep = 2000;
+// How long the caller watches for the last chunks before it sleeps on the condition variable.
+constexpr auto kWatchBeforeSleep = std::chrono::microseconds(30);
 
 void pause() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
-#else
-  std::this_thread::yield();
 #endif
 }
 
@@ -174,19 +171,19 @@ class Loop {
       ++busy_;  // before claiming, so that a waiting caller never misses a running chunk
       const std::size_t chunk = nextChunk_++;
       if (chunk >= chunks_ || stop_) {
-        chunkFinished();
+        chunkFinished(participant);
         break;
       }
       runChunk(chunk, slots_[participant]);
-      chunkFinished();
+      chunkFinished(participant);
       if (participant == 0) reportAndPoll();
     }
   }
 
-  // Only the last running chunk wakes the caller (who reports and polls every kPollInterval
-  // meanwhile): one lock per loop, not one per chunk.
-  void chunkFinished() {
-    if (--busy_ != 0) return;
+  // Only a helper's last running chunk wakes the caller (who reports and polls every
+  // kPollInterval meanwhile); the caller never waits while it runs chunks itself.
+  void chunkFinished(std::size_t participant) {
+    if (--busy_ != 0 || participant == 0) return;
     { const std::lock_guard lock(mutex_); }  // so that the notification cannot fall between
     finished_.notify_one();                  // the caller's check of busy_ and its wait
   }
@@ -219,9 +216,14 @@ class Loop {
   // reporting and polling every kPollInterval and when the last one finishes.
   void waitForHelpers() {
     // Most loops here are short kernels whose other chunks end within microseconds: the caller
-    // first watches busy_ for a moment, which costs the idle core nothing, before it sleeps
-    // (waking from the condition variable takes tens of microseconds).
-    for (int spin = 0; spin < kSpinsBeforeSleep && busy_ > 0; ++spin) pause();
+    // first watches busy_ for a moment on its own core, which has nothing else to do until the
+    // loop ends, before it sleeps (waking from the condition variable takes tens of
+    // microseconds, as long as many whole loops).
+    const auto watchUntil = std::chrono::steady_clock::now() + kWatchBeforeSleep;
+    for (int spin = 1; busy_ > 0; ++spin) {
+      pause();
+      if (spin % 64 == 0 && std::chrono::steady_clock::now() >= watchUntil) break;
+    }
     if (busy_ == 0) return;  // run() reports the end
     std::unique_lock lock(mutex_);
     while (busy_ > 0) {
