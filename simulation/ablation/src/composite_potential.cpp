@@ -282,7 +282,9 @@ void CompositePotential::solveInto(CompositeSolution& solution, const ImageGeome
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
   // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
   const bool warm = warmStart.size() == grid.voxelCount();
-  std::vector<double> x(n);
+  // Every unknown is written below: a kept array, not a fresh zeroed one per solve.
+  std::vector<double>& x = x_;
+  x.resize(n);
   // Row by row: no divisions to find an unknown's voxel.
   const Strides sb(boxGeometry_), sc(cellGeometry_);
   forEachSlice(sb, [&](std::int64_t k) {
@@ -330,7 +332,7 @@ void CompositePotential::solveInto(CompositeSolution& solution, const ImageGeome
 }
 
 void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<const double> x,
-                                        CompositeSolution& solution) const {
+                                        CompositeSolution& solution) {
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size();
   const Strides sb(boxGeometry_), sc(cellGeometry_);
   const double h_m = grid.spacing_mm.x() * 1e-3;
@@ -339,12 +341,14 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
       jouleHeatingOfFaces(boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
   // Each cell's power (voxel units) from its faces, half of each face between two Tissue cells
   // (all of it next to the ground), then the couplings' halves.
-  std::vector<double> cellPower(cells, 0.0);
+  std::vector<double>& cellPower = cellPower_;  // every cell written (0 off Tissue)
+  cellPower.resize(cells);
   const std::span<const double> xc = x.subspan(m);
   forEachSlice(sc, [&](std::int64_t K) {
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {
         const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        cellPower[c] = 0.0;
         if (cellRoles_[c] != NodeRole::Tissue) continue;
         double power = 0.0;
         forEachFace(sc, cellFaces_, c, I, J, K, [&](std::size_t d, float conductance) {
@@ -361,8 +365,10 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
     if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * power;
   }
   // Each cell's volume (voxels) and SAR, row by row (no divisions to find a cell's widths).
-  std::vector<float> cellHeating(cells);
-  std::vector<double> cellVolume(cells);
+  std::vector<float>& cellHeating = cellHeating_;  // both written in full below
+  std::vector<double>& cellVolume = cellVolume_;
+  cellHeating.resize(cells);
+  cellVolume.resize(cells);
   forEachSlice(sc, [&](std::int64_t K) {
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {

@@ -30,8 +30,28 @@ constexpr std::int64_t kVoxelsPerChunk = 16384;
 // The loops over rows below take a MultigridLevel or a ColourSplitLevel (a row of the latter
 // holds both colours' voxels of row (j, k)): they read only nx, ny and nz.
 template <class Level>
+IndexRange allRows(const Level& l) {
+  return {0, static_cast<std::size_t>(l.ny * l.nz)};
+}
+
+// The fewest voxels of work a loop over rows is split for (into two chunks or more); below, the
+// calling thread runs it alone: the parallel loop's hand-over costs more than half the loop.
+constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
+
+// Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
+// the fewest chunks of at most kVoxelsPerChunk voxels, as even as the rows allow, and at least
+// two once the loop has kSmallestParallelLoop voxels.
+inline std::size_t rowsPerChunk(std::size_t rows, std::int64_t rowVoxels) {
+  const auto voxels = std::int64_t(rows) * rowVoxels;
+  if (voxels < kSmallestParallelLoop) return std::max<std::size_t>(rows, 1);
+  const std::int64_t chunks =
+      std::max<std::int64_t>(2, (voxels + kVoxelsPerChunk - 1) / kVoxelsPerChunk);
+  return std::max<std::size_t>(1, (rows + std::size_t(chunks) - 1) / std::size_t(chunks));
+}
+
+template <class Level>
 std::size_t rowsPerChunk(const Level& l) {
-  return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / l.nx));
+  return rowsPerChunk(allRows(l).end, l.nx);
 }
 
 // body(n) for n in [0, count), in fixed chunks on core/parallel.h: element-wise passes, so the
@@ -43,30 +63,29 @@ void forEachIndex(std::size_t count, Body&& body) {
   });
 }
 
-template <class Level>
-IndexRange allRows(const Level& l) {
-  return {0, static_cast<std::size_t>(l.ny * l.nz)};
-}
-
-// body(rows) over the level's rows in fixed chunks of about kVoxelsPerChunk voxels. A level of
-// one chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
-// coarse levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
+// body(rows) over the level's rows in rowsPerChunk's chunks, rows of `rowVoxels` voxels' work
+// (the level's row by default; a restriction reads four finer rows per row). A loop of one
+// chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
+// coarsest levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
 template <class Level, class Body>
-void forEachRowChunk(const Level& l, Body&& body) {
+void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
   const IndexRange rows = allRows(l);
-  if (rows.end <= rowsPerChunk(l)) {
+  const std::size_t perChunk = rowsPerChunk(rows.end, rowVoxels > 0 ? rowVoxels : l.nx);
+  if (rows.end <= perChunk) {
     body(rows);
     return;
   }
-  parallel::parallelFor(rows, rowsPerChunk(l), body);
+  parallel::parallelFor(rows, perChunk, body);
 }
 
 // body(row, j, k) for every row of the level, in forEachRowChunk's chunks, j and k counted along
 // rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
 // where two divisions per row cost about as much as the row's updates.
 template <class Level, class Body>
-void forEachRow(const Level& l, Body&& body) {
-  forEachRowChunk(l, [&](IndexRange rows) {
+void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
+  forEachRowChunk(
+      l,
+      [&](IndexRange rows) {
     std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       body(std::int64_t(row), j, k);
@@ -75,7 +94,8 @@ void forEachRow(const Level& l, Body&& body) {
         ++k;
       }
     }
-  });
+  },
+      rowVoxels);
 }
 
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
@@ -328,7 +348,8 @@ void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, B
       for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
         body(
             ChildRow{row * coarse.nx, (j + fine.ny * k) * fine.nx, j, k, k == 2 * K && j == 2 * J});
-  });
+  },
+  4 * fine.nx);
 }
 
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
@@ -615,7 +636,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS void restrictRedRows(const ColourSplitLevel& s, Mul
 }
 
 void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
-  forEachRowChunk(coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); });
+  forEachRowChunk(coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); }, 4 * s.nx);
 }
 
 // correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
@@ -761,32 +782,43 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   cells_ = {cx, cy, cz};
   couplings_.assign(couplings.begin(), couplings.end());
   // The box's operator without its couplings (their conductances leave the diagonal): what the
-  // cells under the box coarsen, as ConductionMultigrid's levels do.
-  std::vector<double> coupled(boxDiagonal.size(), 0.0);
-  for (const CompositeCoupling& c : couplings_) coupled[c.box] += c.conductance;
+  // cells under the box coarsen, as ConductionMultigrid's levels do. coupled_ is zero between
+  // builds (cleared after use on the coupled voxels only, not over the whole box).
+  coupled_.resize(boxDiagonal.size(), 0.0);
+  for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
   allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
-  for (std::size_t n = 0; n < box_.size(); ++n) {
+  forEachIndex(box_.size(), [&](std::size_t n) {
     box_.faceX[n] = boxFaceX[n];
     box_.faceY[n] = boxFaceY[n];
     box_.faceZ[n] = boxFaceZ[n];
-    box_.diagonal[n] = float(boxDiagonal[n] - coupled[n]);
+    box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
     box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
-  }
+  });
+  for (const CompositeCoupling& c : couplings_) coupled_[c.box] = 0.0;
   coarsen(box_, under_);
   indexUnderCells();
   // Now the box level's own rows, the couplings included.
-  for (std::size_t n = 0; n < box_.size(); ++n) {
+  forEachIndex(box_.size(), [&](std::size_t n) {
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
-  }
+  });
   // The cycle smooths the box by colour (couplingVoxels_ below).
   splitByColour(box_, boxSplit_);
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
-  // the outside are the sums of the couplings between their voxels and the cell across.
-  std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
-      fz(cellFaceZ.begin(), cellFaceZ.end());
-  std::vector<double> diagonal(cellDiagonal.begin(), cellDiagonal.end());
-  cellFree_.assign(cellFree.begin(), cellFree.end());
+  // the outside are the sums of the couplings between their voxels and the cell across. (Kept
+  // arrays, copied in parallel: fresh ones cost their allocation and page faults every build.)
+  std::vector<float>&fx = cellFaceX_, &fy = cellFaceY_, &fz = cellFaceZ_;
+  std::vector<double>& diagonal = cellDiagonal_;
+  for (std::vector<float>* v : {&fx, &fy, &fz}) v->resize(cellFaceX.size());
+  diagonal.resize(cellDiagonal.size());
+  cellFree_.resize(cellFree.size());
+  forEachIndex(cellFree.size(), [&](std::size_t c) {
+    fx[c] = cellFaceX[c];
+    fy[c] = cellFaceY[c];
+    fz[c] = cellFaceZ[c];
+    diagonal[c] = cellDiagonal[c];
+    cellFree_[c] = cellFree[c];
+  });
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
     fx[c] = under_.faceX[u];

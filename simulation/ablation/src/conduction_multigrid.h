@@ -154,6 +154,10 @@ class CompositeMultigrid {
   std::vector<CompositeCoupling> couplings_;
   std::array<std::int64_t, 3> boxCell_{}, cells_{};
   std::vector<float> cellRhs_, cellCorrection_;
+  // build()'s work arrays, kept from build to build: the couplings' conductance per box voxel
+  // (zero between builds), the coarse grid's operator with the coarsened box under it.
+  std::vector<double> coupled_, cellDiagonal_;
+  std::vector<float> cellFaceX_, cellFaceY_, cellFaceZ_;
   ConductionMultigrid cellMultigrid_;
 };
 

@@ -31,6 +31,7 @@ struct PotentialWorkspace {
     std::vector<float> sigma;
     std::vector<NodeRole> roles;
     std::vector<double> warm, robin;
+    std::vector<double> faceConductance;  // per nested face, at this solve's sigma
   } box;
 };
 }  // namespace detail
@@ -604,6 +605,18 @@ void RfSource::forEachBoxRow(Row&& row) const {
 }
 
 template <class Row>
+void RfSource::forEachBoxRowInParallel(Row&& row) const {
+  // Runs of planes of about 16k voxels: a box plane holds a few thousand.
+  const std::int64_t plane = (nestedHi_[0] - nestedLo_[0]) * (nestedHi_[1] - nestedLo_[1]);
+  const auto planesPerChunk = std::size_t(std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(plane, 1)));
+  parallel::parallelFor(IndexRange{0, std::size_t(nestedHi_[2] - nestedLo_[2])}, planesPerChunk,
+                        [&](IndexRange r) {
+                          forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin),
+                                          nestedLo_[2] + std::int64_t(r.end), row);
+                        });
+}
+
+template <class Row>
 void RfSource::forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& row) const {
   const std::int64_t nx = gridSize_[0], ny = gridSize_[1];
   const std::int64_t count = nestedHi_[0] - nestedLo_[0];
@@ -961,7 +974,6 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   b.sigma.resize(m);
   b.roles.resize(m);
   b.warm.resize(m);
-  b.robin.assign(m, 0.0);
   forEachSlice(Strides(box), [&](std::int64_t k) {
     for (std::int64_t j = 0; j < box.size[1]; ++j) {
       const std::size_t v0 = g.linearIndex(nestedLo_[0], nestedLo_[1] + j, nestedLo_[2] + k);
@@ -973,24 +985,36 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   });
-  for (const NestedFace& face : nestedFaces_)
-    b.robin[face.boxInner] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
+  // Each face's conductance, in parallel (read again for the face current and the faces' power).
+  const std::size_t faces = nestedFaces_.size();
+  b.faceConductance.resize(faces);
+  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
+    for (std::size_t f = r.begin; f < r.end; ++f)
+      b.faceConductance[f] = nestedFaceConductance(nestedFaces_[f], sigma);
+  });
+  // The Robin conductances are zero off the face voxels, which are the same every solve (the box
+  // and its faces are fixed): only theirs are cleared, not the whole box's array.
+  if (b.robin.size() != m) b.robin.assign(m, 0.0);
+  for (const NestedFace& face : nestedFaces_) b.robin[face.boxInner] = 0.0;
+  for (std::size_t f = 0; f < faces; ++f)
+    b.robin[nestedFaces_[f].boxInner] +=
+        b.faceConductance[f] * (1.0 - double(nestedFaces_[f].beta));
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
                        *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
   double faceCurrent_A = 0.0;
-  for (const NestedFace& face : nestedFaces_)
-    faceCurrent_A += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta)) *
-                     solution.potential_V[face.boxInner];
+  for (std::size_t f = 0; f < faces; ++f)
+    faceCurrent_A += b.faceConductance[f] * (1.0 - double(nestedFaces_[f].beta)) *
+                     solution.potential_V[nestedFaces_[f].boxInner];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
   // The outside keeps the full solve's fields, scaled where they are read (outsideScale_): a
   // nested step writes the box only. A warm start (the full solve's first guess, on the 1 mm
   // grid) scales the outside's potential in place; the full solve then writes every voxel.
-  forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+  forEachBoxRowInParallel([&](std::size_t v0, std::size_t n0, std::int64_t count) {
     if (withHeating)
       std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
                   unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
@@ -1005,11 +1029,11 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   }
   outsideScale_ = scale;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
-  for (const NestedFace& face : nestedFaces_) {
+  for (std::size_t f = 0; f < faces; ++f) {
+    const NestedFace& face = nestedFaces_[f];
     const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
-    unitHeating_W_m3_[face.inner] +=
-        float(faceShare(roles_[face.inner], roles_[face.outer]) *
-              nestedFaceConductance(face, sigma) * dv * dv * perVolume);
+    unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
+                                           b.faceConductance[f] * dv * dv * perVolume);
   }
   unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
   return solution.iterations;

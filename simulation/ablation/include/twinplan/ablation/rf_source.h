@@ -350,6 +350,9 @@ class RfSource : public HeatSource {
   // The box's rows of planes kFirst..kLast-1 (grid indices), in order.
   template <class Row>
   void forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& row) const;
+  // forEachBoxRow's rows in runs of planes in parallel (for rows that touch only their voxels).
+  template <class Row>
+  void forEachBoxRowInParallel(Row&& row) const;
   // visit(first, last, outside) for stretches of the voxels in order, outside: they lie outside
   // the nested box (one stretch, inside, while outsideScale_ is 1, when the two read alike).
   template <class Visit>
