@@ -258,11 +258,15 @@ void presmooth(Level& l, int sweeps, bool fromZero) {
   }
 }
 
-// The sweeps after the coarse correction: black then red, presmooth's adjoint.
+// The sweeps after the coarse correction: black then red, presmooth's adjoint. It must start
+// with a black half-sweep: the prolongations (prolongCorrection, prolongSplitRows) leave the
+// black voxels for it. afterBlack: the black voxels already hold what the first half-sweep
+// would compute (presmooth has just ended with one, and the red voxels have not changed since),
+// so it is left out, the same bits.
 template <class Level>
-void postsmooth(Level& l, int sweeps) {
+void postsmooth(Level& l, int sweeps, bool afterBlack = false) {
   for (int s = 0; s < sweeps; ++s) {
-    sweepColour(l, 1);
+    if (s > 0 || !afterBlack) sweepColour(l, 1);
     sweepColour(l, 0);
   }
 }
@@ -426,13 +430,16 @@ void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// correction_c += correction_C on free children.
+// correction_c += correction_C on free red children. The black ones are left out: the
+// smoothing after the coarse correction starts with a black half-sweep (postsmooth), which
+// overwrites every black voxel from its red neighbours without reading its old value, so their
+// prolonged values were never read (the same bits for half the prolongation's work).
 void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
   forEachChildRow(fine, coarse, [&](const ChildRow& row) {
     const float* from = coarse.correction.data() + row.coarse;
     float* to = fine.correction.data() + row.fine;
     const float* inverse = fine.inverseDiagonal.data() + row.fine;
-    for (std::int64_t i = 0; i < fine.nx; ++i)
+    for (std::int64_t i = (row.j + row.k) & 1; i < fine.nx; i += 2)
       if (inverse[i] > 0.0f) to[i] += from[i / 2];
   });
 }
@@ -446,7 +453,7 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
     presmooth(l, kCoarsestSweeps, fromZero);
-    postsmooth(l, kCoarsestSweeps);
+    postsmooth(l, kCoarsestSweeps, /*afterBlack=*/true);
     return;
   }
   presmooth(l, kSmoothingSweeps, fromZero);
@@ -648,18 +655,17 @@ void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
   }
 }
 
-// The prolongation over a chunk of the split level's rows, in the wide loops' two builds.
+// The prolongation over a chunk of the split level's rows, in the wide loops' two builds: to the
+// red voxels only, as prolongCorrection (the black half-sweep after it overwrites the black ones).
 TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
                                                    ColourSplitLevel& s, IndexRange rows) {
+  ColourSplitLevel::Colour& red = s.colours[0];
   for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
     const std::int64_t j = at.j, k = at.k;
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      ColourSplitLevel::Colour& colour = s.colours[std::size_t(c)];
-      prolongRow(colour.correction.data() + start, from, colour.inverseDiagonal.data() + start,
-                 s.rowCount(c, j, k));
-    }
+    prolongRow(red.correction.data() + start, from, red.inverseDiagonal.data() + start,
+               s.rowCount(0, j, k));
   }
 }
 

@@ -25,6 +25,11 @@ struct PotentialWorkspace {
   // The CG vectors in float (half the memory traffic; sums and the solution in double).
   std::vector<float> r, z, p, ap;
   std::vector<std::uint8_t> unknown;
+  // A solution's potential and SAR lent back by a caller that is done with them (the nested
+  // solves): solvePotentialIn writes every voxel of both, so reusing them spares a fresh zeroed
+  // pair per solve (its allocation, page faults and serial memsets).
+  std::vector<double> keptPotential;
+  std::vector<float> keptHeating;
   ConductionMultigrid multigrid;
   // The nested box's copies of sigma, roles and the first guess, and its Robin conductances.
   struct Box {
@@ -55,8 +60,10 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
+  solution.potential_V.swap(work.keptPotential);
+  solution.heating_W_m3.swap(work.keptHeating);
   std::vector<double>& x = solution.potential_V;
-  x.resize(n);
+  x.resize(n);  // written in full below
   // r, z and ap are written in full before they are read; p is copied from z.
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
   for (std::vector<float>* v : {&r, &z, &p, &ap}) v->resize(n);
@@ -94,7 +101,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
-  solution.heating_W_m3 = jouleHeatingOfFaces(geometry, s, f, roles, x);
+  jouleHeatingOfFacesInto(solution.heating_W_m3, geometry, s, f, roles, x);
   const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
@@ -1009,6 +1016,11 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
     faceCurrent_A += b.faceConductance[f] * (1.0 - double(nestedFaces_[f].beta)) *
                      solution.potential_V[nestedFaces_[f].boxInner];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
+  // The solution's arrays back to the workspace for the next nested solve, once copied out.
+  auto lendBack = [&](PotentialSolution& done) {
+    nestedWorkspace_->keptPotential.swap(done.potential_V);
+    nestedWorkspace_->keptHeating.swap(done.heating_W_m3);
+  };
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
   // The outside keeps the full solve's fields, scaled where they are read (outsideScale_): a
@@ -1025,8 +1037,10 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
     forEachExteriorStretch([&](std::size_t first, std::size_t last) {
       for (std::size_t v = first; v < last; ++v) unitPotential_V_[v] *= scale;
     });
+    lendBack(solution);
     return solution.iterations;
   }
+  lendBack(solution);
   outsideScale_ = scale;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   for (std::size_t f = 0; f < faces; ++f) {
