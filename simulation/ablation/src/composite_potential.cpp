@@ -207,14 +207,16 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
   couplings_.clear();
   faces_.clear();
   const Strides sb(boxGeometry_);
-  // Every face between a box voxel and a cell outside the box, in a fixed order.
+  // Every face between a box voxel and a cell outside the box, in a fixed order (the box's
+  // voxels in order; a row inside the box has its two end voxels on the faces, so the walk
+  // steps over the rest rather than testing every voxel of the box).
   for (std::int64_t k = 0; k < sb.nz; ++k)
-    for (std::int64_t j = 0; j < sb.ny; ++j)
-      for (std::int64_t i = 0; i < sb.nx; ++i) {
-        const bool onFace =
-            i == 0 || j == 0 || k == 0 || i + 1 == sb.nx || j + 1 == sb.ny || k + 1 == sb.nz;
+    for (std::int64_t j = 0; j < sb.ny; ++j) {
+      const bool faceRow = j == 0 || k == 0 || j + 1 == sb.ny || k + 1 == sb.nz;
+      const std::int64_t step = faceRow ? 1 : std::max<std::int64_t>(1, sb.nx - 1);
+      for (std::int64_t i = 0; i < sb.nx; i += step) {
         const std::size_t n = boxGeometry_.linearIndex(i, j, k);
-        if (!onFace || boxRoles_[n] != NodeRole::Tissue) continue;
+        if (boxRoles_[n] != NodeRole::Tissue) continue;
         const std::int64_t g[3] = {lo_[0] + i, lo_[1] + j, lo_[2] + k};
         const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
         for (int a = 0; a < 3; ++a)
@@ -241,6 +243,7 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
               cellFaces_.diagonal[c] += double(couplings_.back().conductance);
           }
       }
+    }
 }
 
 template <class In>
@@ -337,8 +340,8 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   const Strides sb(boxGeometry_), sc(cellGeometry_);
   const double h_m = grid.spacing_mm.x() * 1e-3;
   const double perVolume = 1.0 / (h_m * h_m);  // a face's power sigma_f h dV^2 over h^3
-  std::vector<float> boxHeating =
-      jouleHeatingOfFaces(boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
+  std::vector<float>& boxHeating = boxHeating_;
+  jouleHeatingOfFacesInto(boxHeating, boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
   // Each cell's power (voxel units) from its faces, half of each face between two Tissue cells
   // (all of it next to the ground), then the couplings' halves.
   std::vector<double>& cellPower = cellPower_;  // every cell written (0 off Tissue)

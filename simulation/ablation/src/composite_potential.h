@@ -99,10 +99,11 @@ class CompositePotential {
   std::vector<CompositeCoupling> couplings_;
   std::vector<CompositeFace> faces_;
   std::vector<float> r_, z_, p_, ap_;
-  // Kept from solve to solve (written in full by each): the unknowns, the cells' power, SAR and
-  // volume (fresh zeroed arrays cost their allocation and page faults every solve).
+  // Kept from solve to solve (written in full by each): the unknowns, the box voxels' SAR, the
+  // cells' power, SAR and volume (fresh zeroed arrays cost their allocation, page faults and a
+  // serial memset every solve).
   std::vector<double> x_, cellPower_, cellVolume_;
-  std::vector<float> cellHeating_;
+  std::vector<float> boxHeating_, cellHeating_;
   std::vector<std::uint8_t> boxFree_, cellFree_;
   CompositeMultigrid multigrid_;
 };

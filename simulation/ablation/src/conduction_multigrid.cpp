@@ -35,8 +35,12 @@ IndexRange allRows(const Level& l) {
 }
 
 // The fewest voxels of work a loop over rows is split for (into two chunks or more); below, the
-// calling thread runs it alone: the parallel loop's hand-over costs more than half the loop.
-constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
+// calling thread runs it alone. A loop whose helper does not join in time costs the caller
+// about 0.2 us more than a plain loop (core/src/parallel.cpp: the caller works through every
+// chunk itself), one it joins halves: so the nested box's first coarse level (21 x 21 x 36 on
+// the 100^3 RF run) is split, which was on the calling thread at 16384, and the levels below it
+// (a few hundred to a few thousand voxels, visited hundreds of times a cycle) are not.
+constexpr std::int64_t kSmallestParallelLoop = 8192;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
 // the fewest chunks of at most kVoxelsPerChunk voxels, as even as the rows allow, and at least
@@ -54,13 +58,20 @@ std::size_t rowsPerChunk(const Level& l) {
   return rowsPerChunk(allRows(l).end, l.nx);
 }
 
-// body(n) for n in [0, count), in fixed chunks on core/parallel.h: element-wise passes, so the
-// same bits on any thread count.
+// body(n) for n in [0, count), in rowsPerChunk's chunks (of one voxel per row) on
+// core/parallel.h, or on the calling thread below kSmallestParallelLoop: element-wise passes,
+// so the same bits on any thread count.
 template <class Body>
 void forEachIndex(std::size_t count, Body&& body) {
-  parallel::parallelFor({0, count}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
+  const std::size_t perChunk = rowsPerChunk(count, 1);
+  auto run = [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) body(n);
-  });
+  };
+  if (count <= perChunk) {
+    run({0, count});
+    return;
+  }
+  parallel::parallelFor({0, count}, perChunk, run);
 }
 
 // body(rows) over the level's rows in rowsPerChunk's chunks, rows of `rowVoxels` voxels' work
@@ -867,8 +878,8 @@ void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
-  for (std::size_t u = 0; u < under_.size(); ++u)
-    cellRhs_[underCells_[u]] = under_.rightHandSide[u];
+  forEachIndex(under_.size(),
+               [&](std::size_t u) { cellRhs_[underCells_[u]] = under_.rightHandSide[u]; });
   for (std::size_t c = 0; c < couplings_.size(); ++c) {
     const SplitVoxel& v = couplingVoxels_[c];
     cellRhs_[couplings_[c].cell] +=
@@ -876,11 +887,11 @@ void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<
   }
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   // The cells under the box: their correction is the box's coarse one (prolonged by the cycle).
-  for (std::size_t u = 0; u < under_.size(); ++u) {
+  forEachIndex(under_.size(), [&](std::size_t u) {
     const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
-  }
+  });
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings (in the smoothing after).
