@@ -36,7 +36,9 @@ struct PotentialWorkspace {
     std::vector<float> sigma;
     std::vector<NodeRole> roles;
     std::vector<double> warm, robin;
-    std::vector<double> faceConductance;  // per nested face, at this solve's sigma
+    // Per nested face: its conductance at this solve's sigma; its Robin conductance, then its
+    // current.
+    std::vector<double> faceConductance, faceTerm;
   } box;
 };
 }  // namespace detail
@@ -465,6 +467,27 @@ double RfSource::nestedFaceConductance(const NestedFace& face,
   return inner > 0.0 ? 1.0 / (0.5 / inner + face.outerResistance) : 0.0;
 }
 
+template <class Body>
+void RfSource::forEachFaceRun(Body&& body) const {
+  // Chunks of about 4096 faces, each end moved on to where the inner voxel changes.
+  constexpr std::size_t kFacesPerChunk = 4096;
+  const std::size_t faces = nestedFaces_.size();
+  auto runStart = [&](std::size_t f) {
+    f = std::min(f, faces);
+    while (f > 0 && f < faces && nestedFaces_[f].inner == nestedFaces_[f - 1].inner) ++f;
+    return f;
+  };
+  if (!nestedFacesGrouped_) {
+    body(std::size_t(0), faces);
+    return;
+  }
+  parallel::parallelFor(IndexRange{0, parallel::chunkCount({0, faces}, kFacesPerChunk)}, 1,
+                        [&](IndexRange chunks) {
+                          body(runStart(chunks.begin * kFacesPerChunk),
+                               runStart(chunks.end * kFacesPerChunk));
+                        });
+}
+
 void RfSource::indexNestedFaces() {
   const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
   const auto bx = std::size_t(nestedHi_[0] - nestedLo_[0]);
@@ -474,6 +497,11 @@ void RfSource::indexNestedFaces() {
     face.boxInner = (i - std::size_t(nestedLo_[0])) +
                     bx * ((j - std::size_t(nestedLo_[1])) + by * (k - std::size_t(nestedLo_[2])));
   }
+  // Both listings (listNestedFaces, the composite grid's couplings) walk the box's voxels in
+  // order, so a voxel's faces lie side by side: forEachFaceRun relies on it.
+  nestedFacesGrouped_ = std::is_sorted(
+      nestedFaces_.begin(), nestedFaces_.end(),
+      [](const NestedFace& a, const NestedFace& b) { return a.inner < b.inner; });
 }
 
 void RfSource::keepFullSolve() {
@@ -992,29 +1020,35 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   });
-  // Each face's conductance, in parallel (read again for the face current and the faces' power).
+  // Each face's conductance (read again for the faces' power) and Robin conductance, and each
+  // face voxel's, its faces' summed in their order, in runs of faces in parallel. The Robin
+  // conductances are zero off the face voxels, which are the same every solve (the box and its
+  // faces are fixed): only theirs are cleared, not the whole box's array.
   const std::size_t faces = nestedFaces_.size();
   b.faceConductance.resize(faces);
-  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
-    for (std::size_t f = r.begin; f < r.end; ++f)
-      b.faceConductance[f] = nestedFaceConductance(nestedFaces_[f], sigma);
-  });
-  // The Robin conductances are zero off the face voxels, which are the same every solve (the box
-  // and its faces are fixed): only theirs are cleared, not the whole box's array.
+  b.faceTerm.resize(faces);
   if (b.robin.size() != m) b.robin.assign(m, 0.0);
-  for (const NestedFace& face : nestedFaces_) b.robin[face.boxInner] = 0.0;
-  for (std::size_t f = 0; f < faces; ++f)
-    b.robin[nestedFaces_[f].boxInner] +=
-        b.faceConductance[f] * (1.0 - double(nestedFaces_[f].beta));
+  forEachFaceRun([&](std::size_t first, std::size_t last) {
+    for (std::size_t f = first; f < last; ++f) {
+      const NestedFace& face = nestedFaces_[f];
+      b.faceConductance[f] = nestedFaceConductance(face, sigma);
+      b.faceTerm[f] = b.faceConductance[f] * (1.0 - double(face.beta));
+      b.robin[face.boxInner] = 0.0;
+    }
+    for (std::size_t f = first; f < last; ++f) b.robin[nestedFaces_[f].boxInner] += b.faceTerm[f];
+  });
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
                        *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
+  // Each face's current in parallel, summed in the faces' order.
+  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
+    for (std::size_t f = r.begin; f < r.end; ++f)
+      b.faceTerm[f] *= solution.potential_V[nestedFaces_[f].boxInner];
+  });
   double faceCurrent_A = 0.0;
-  for (std::size_t f = 0; f < faces; ++f)
-    faceCurrent_A += b.faceConductance[f] * (1.0 - double(nestedFaces_[f].beta)) *
-                     solution.potential_V[nestedFaces_[f].boxInner];
+  for (std::size_t f = 0; f < faces; ++f) faceCurrent_A += b.faceTerm[f];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
   // The solution's arrays back to the workspace for the next nested solve, once copied out.
   auto lendBack = [&](PotentialSolution& done) {
@@ -1043,12 +1077,15 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   lendBack(solution);
   outsideScale_ = scale;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
-  for (std::size_t f = 0; f < faces; ++f) {
-    const NestedFace& face = nestedFaces_[f];
-    const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
-    unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
-                                           b.faceConductance[f] * dv * dv * perVolume);
-  }
+  // (In runs of faces in parallel: a voxel's faces add in their order.)
+  forEachFaceRun([&](std::size_t first, std::size_t last) {
+    for (std::size_t f = first; f < last; ++f) {
+      const NestedFace& face = nestedFaces_[f];
+      const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
+      unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
+                                             b.faceConductance[f] * dv * dv * perVolume);
+    }
+  });
   unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
   return solution.iterations;
 }
