@@ -423,6 +423,7 @@ class RfSource : public HeatSource {
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
+  std::vector<double> nestedFaceCurrents_;  // keepFullSolve's, per face (summed in order)
   // Whether each inner voxel's faces lie side by side in nestedFaces_ (indexNestedFaces).
   bool nestedFacesGrouped_ = false;
   // body(first, last) over runs of nestedFaces_ in parallel, no inner voxel's faces split between
