@@ -344,7 +344,12 @@ ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& appl
     return chunkedDot(chunks, a, b);
   };
   precondition();
-  p = z;
+  // p = z in the chunks' parallel loop (p is sized as z: a serial copy of the whole vector per
+  // solve on the calling thread otherwise).
+  chunks.forEach([&](std::size_t begin, std::size_t end) {
+    std::copy(z.begin() + std::ptrdiff_t(begin), z.begin() + std::ptrdiff_t(end),
+              p.begin() + std::ptrdiff_t(begin));
+  });
   double rz = dot(r, z);
   double residual = std::sqrt(dot(r, r));
   const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
