@@ -112,6 +112,8 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
   faceConductivity(sb, boxSigma_, boxFaces_);
   setUpCells(grid, sigma, roles);
   setUpCouplings(grid, sigma);
+  byBox_.group(couplings_, false);
+  byCell_.group(couplings_, true);
   boxFree_.resize(m);
   for (std::size_t n = 0; n < m; ++n) boxFree_[n] = boxRoles_[n] == NodeRole::Tissue;
   cellFree_.resize(cellRoles_.size());
@@ -254,13 +256,18 @@ void CompositePotential::applyComposite(std::span<const In> x, std::span<float> 
                            negate);
   applyOperator<In, float>(Strides(cellGeometry_), cellFaces_, cellRoles_, x.subspan(m),
                            out.subspan(m), negate);
+  // The couplings' terms onto the box voxels, then onto the cells, each in parallel runs that
+  // keep a target's terms in the couplings' order (the box's rows and the cells' never meet).
   const double sign = negate ? -1.0 : 1.0;
-  for (const CompositeCoupling& c : couplings_) {
-    const double g = c.conductance;
-    out[c.box] = float(out[c.box] - sign * g * double(x[m + c.cell]));
+  byBox_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
+    out[c.box] = float(out[c.box] - sign * double(c.conductance) * double(x[m + c.cell]));
+  });
+  byCell_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
     if (cellRoles_[c.cell] == NodeRole::Tissue)
-      out[m + c.cell] = float(out[m + c.cell] - sign * g * double(x[c.box]));
-  }
+      out[m + c.cell] = float(out[m + c.cell] - sign * double(c.conductance) * double(x[c.box]));
+  });
 }
 
 CompositeSolution CompositePotential::solve(
@@ -361,12 +368,20 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
         cellPower[c] = power;
       }
   });
-  for (const CompositeCoupling& c : couplings_) {
+  // (Onto the box voxels, then the cells, in parallel runs: each target's terms in order.)
+  auto couplingPower = [&](const CompositeCoupling& c) {
     const double dv = x[c.box] - xc[c.cell];
-    const double power = double(c.conductance) * dv * dv;
-    boxHeating[c.box] += float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * power * perVolume);
-    if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * power;
-  }
+    return double(c.conductance) * dv * dv;
+  };
+  byBox_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
+    boxHeating[c.box] +=
+        float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * couplingPower(c) * perVolume);
+  });
+  byCell_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
+    if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * couplingPower(c);
+  });
   // Each cell's volume (voxels) and SAR, row by row (no divisions to find a cell's widths).
   std::vector<float>& cellHeating = cellHeating_;  // both written in full below
   std::vector<double>& cellVolume = cellVolume_;

@@ -773,6 +773,32 @@ void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector
 
 namespace twinplan::ablation::detail {
 
+void CouplingRuns::group(std::span<const CompositeCoupling> couplings, bool byCell) {
+  auto target = [&](const CompositeCoupling& c) { return byCell ? c.cell : c.box; };
+  const bool same = targets.size() == couplings.size() &&
+                    std::equal(couplings.begin(), couplings.end(), targets.begin(),
+                               [&](const CompositeCoupling& c, std::uint32_t t) {
+                                 return target(c) == t;
+                               });
+  if (same) return;
+  targets.resize(couplings.size());
+  order.resize(couplings.size());
+  for (std::size_t c = 0; c < couplings.size(); ++c) {
+    targets[c] = target(couplings[c]);
+    order[c] = std::uint32_t(c);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return targets[a] < targets[b]; });
+  // Runs of about 4096 couplings, each start moved on to where the target changes.
+  constexpr std::size_t kCouplingsPerRun = 4096;
+  starts.clear();
+  for (std::size_t p = 0; p < order.size();) {
+    starts.push_back(p);
+    p = std::min(order.size(), p + kCouplingsPerRun);
+    while (p < order.size() && targets[order[p]] == targets[order[p - 1]]) ++p;
+  }
+}
+
 void CompositeMultigrid::indexUnderCells() {
   // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
   // as the cycle's copies themselves.
@@ -798,6 +824,8 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   boxCell_ = boxCell;
   cells_ = {cx, cy, cz};
   couplings_.assign(couplings.begin(), couplings.end());
+  byBox_.group(couplings_, false);
+  byCell_.group(couplings_, true);
   // The box's operator without its couplings (their conductances leave the diagonal): what the
   // cells under the box coarsen, as ConductionMultigrid's levels do. coupled_ is zero between
   // builds (cleared after use on the coupled voxels only, not over the whole box).
@@ -880,11 +908,12 @@ void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
   forEachIndex(under_.size(),
                [&](std::size_t u) { cellRhs_[underCells_[u]] = under_.rightHandSide[u]; });
-  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+  // (By cell in parallel runs: each cell's terms in the couplings' order.)
+  byCell_.forEach([&](std::size_t c) {
     const SplitVoxel& v = couplingVoxels_[c];
     cellRhs_[couplings_[c].cell] +=
         couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
-  }
+  });
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   // The cells under the box: their correction is the box's coarse one (prolonged by the cycle).
   forEachIndex(under_.size(), [&](std::size_t u) {
@@ -895,12 +924,13 @@ void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings (in the smoothing after).
-  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+  // (By box voxel in parallel runs: each voxel's terms in the couplings' order.)
+  byBox_.forEach([&](std::size_t c) {
     const SplitVoxel& v = couplingVoxels_[c];
     ColourSplitLevel::Colour& colour = boxSplit_.colours[v.colour];
     if (colour.inverseDiagonal[v.slot] > 0.0f)
       colour.rightHandSide[v.slot] += couplings_[c].conductance * zCell[couplings_[c].cell];
-  }
+  });
 }
 
 }  // namespace twinplan::ablation::detail
