@@ -635,7 +635,8 @@ TEST(CouplingRuns, RunsShareNoTargetAndKeepEachTargetsOrder) {
     std::vector<float> serial(3000 + couplings.size(), 0.5f), inRuns = serial;
     for (std::size_t c = 0; c < couplings.size(); ++c)
       serial[target(c)] += couplings[c].conductance * float(c % 7);
-    runs.forEach([&](std::size_t c) { inRuns[target(c)] += couplings[c].conductance * float(c % 7); });
+    runs.forEach(
+        [&](std::size_t c) { inRuns[target(c)] += couplings[c].conductance * float(c % 7); });
     EXPECT_EQ(serial, inRuns);
   }
 }

@@ -97,15 +97,15 @@ void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
   forEachRowChunk(
       l,
       [&](IndexRange rows) {
-    std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      body(std::int64_t(row), j, k);
-      if (++j == l.ny) {
-        j = 0;
-        ++k;
-      }
-    }
-  },
+        std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
+        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+          body(std::int64_t(row), j, k);
+          if (++j == l.ny) {
+            j = 0;
+            ++k;
+          }
+        }
+      },
       rowVoxels);
 }
 
@@ -358,13 +358,15 @@ struct ChildRow {
 // voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
 template <class Body>
 void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  forEachRow(coarse, [&](std::int64_t row, std::int64_t J, std::int64_t K) {
-    for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
-      for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
-        body(
-            ChildRow{row * coarse.nx, (j + fine.ny * k) * fine.nx, j, k, k == 2 * K && j == 2 * J});
-  },
-  4 * fine.nx);
+  forEachRow(
+      coarse,
+      [&](std::int64_t row, std::int64_t J, std::int64_t K) {
+        for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+          for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+            body(ChildRow{row * coarse.nx, (j + fine.ny * k) * fine.nx, j, k,
+                          k == 2 * K && j == 2 * J});
+      },
+      4 * fine.nx);
 }
 
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
@@ -654,7 +656,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void restrictRedRows(const ColourSplitLevel& s, Mul
 }
 
 void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
-  forEachRowChunk(coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); }, 4 * s.nx);
+  forEachRowChunk(
+      coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); }, 4 * s.nx);
 }
 
 // correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
@@ -775,11 +778,10 @@ namespace twinplan::ablation::detail {
 
 void CouplingRuns::group(std::span<const CompositeCoupling> couplings, bool byCell) {
   auto target = [&](const CompositeCoupling& c) { return byCell ? c.cell : c.box; };
-  const bool same = targets.size() == couplings.size() &&
-                    std::equal(couplings.begin(), couplings.end(), targets.begin(),
-                               [&](const CompositeCoupling& c, std::uint32_t t) {
-                                 return target(c) == t;
-                               });
+  const bool same =
+      targets.size() == couplings.size() &&
+      std::equal(couplings.begin(), couplings.end(), targets.begin(),
+                 [&](const CompositeCoupling& c, std::uint32_t t) { return target(c) == t; });
   if (same) return;
   targets.resize(couplings.size());
   order.resize(couplings.size());

@@ -481,11 +481,10 @@ void RfSource::forEachFaceRun(Body&& body) const {
     body(std::size_t(0), faces);
     return;
   }
-  parallel::parallelFor(IndexRange{0, parallel::chunkCount({0, faces}, kFacesPerChunk)}, 1,
-                        [&](IndexRange chunks) {
-                          body(runStart(chunks.begin * kFacesPerChunk),
-                               runStart(chunks.end * kFacesPerChunk));
-                        });
+  parallel::parallelFor(
+      IndexRange{0, parallel::chunkCount({0, faces}, kFacesPerChunk)}, 1, [&](IndexRange chunks) {
+        body(runStart(chunks.begin * kFacesPerChunk), runStart(chunks.end * kFacesPerChunk));
+      });
 }
 
 void RfSource::indexNestedFaces() {
@@ -499,9 +498,9 @@ void RfSource::indexNestedFaces() {
   }
   // Both listings (listNestedFaces, the composite grid's couplings) walk the box's voxels in
   // order, so a voxel's faces lie side by side: forEachFaceRun relies on it.
-  nestedFacesGrouped_ = std::is_sorted(
-      nestedFaces_.begin(), nestedFaces_.end(),
-      [](const NestedFace& a, const NestedFace& b) { return a.inner < b.inner; });
+  nestedFacesGrouped_ =
+      std::is_sorted(nestedFaces_.begin(), nestedFaces_.end(),
+                     [](const NestedFace& a, const NestedFace& b) { return a.inner < b.inner; });
 }
 
 void RfSource::keepFullSolve() {
@@ -512,9 +511,8 @@ void RfSource::keepFullSolve() {
     for (std::size_t f = r.begin; f < r.end; ++f) {
       NestedFace& face = nestedFaces_[f];
       // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
-      face.beta = u[face.inner] > 1e-12
-                      ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0))
-                      : 0.0f;
+      face.beta =
+          u[face.inner] > 1e-12 ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0)) : 0.0f;
       nestedFaceCurrents_[f] =
           nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
     }
@@ -650,7 +648,8 @@ template <class Row>
 void RfSource::forEachBoxRowInParallel(Row&& row) const {
   // Runs of planes of about 16k voxels: a box plane holds a few thousand.
   const std::int64_t plane = (nestedHi_[0] - nestedLo_[0]) * (nestedHi_[1] - nestedLo_[1]);
-  const auto planesPerChunk = std::size_t(std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(plane, 1)));
+  const auto planesPerChunk =
+      std::size_t(std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(plane, 1)));
   parallel::parallelFor(IndexRange{0, std::size_t(nestedHi_[2] - nestedLo_[2])}, planesPerChunk,
                         [&](IndexRange r) {
                           forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin),
