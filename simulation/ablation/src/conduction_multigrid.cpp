@@ -35,12 +35,11 @@ IndexRange allRows(const Level& l) {
 }
 
 // The fewest voxels of work a loop over rows is split for (into two chunks or more); below, the
-// calling thread runs it alone. A loop whose helper does not join in time costs the caller
-// about 0.2 us more than a plain loop (core/src/parallel.cpp: the caller works through every
-// chunk itself), one it joins halves: so the nested box's first coarse level (21 x 21 x 36 on
-// the 100^3 RF run) is split, which was on the calling thread at 16384, and the levels below it
-// (a few hundred to a few thousand voxels, visited hundreds of times a cycle) are not.
-constexpr std::int64_t kSmallestParallelLoop = 8192;
+// calling thread runs it alone. Splitting the nested box's first coarse level (21 x 21 x 36 =
+// 15 876 voxels on the 100^3 RF run) too was measured slower on two threads (a limit of 8 192:
+// source stage wall median 1.60 against 1.57 s, ten pairs; 2 048, the second level split as
+// well: 1.76 against 1.55 s): the helper thread's joins cost more than half such a loop.
+constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
 // the fewest chunks of at most kVoxelsPerChunk voxels, as even as the rows allow, and at least
