@@ -38,7 +38,7 @@ IndexRange allRows(const Level& l) {
 // calling thread runs it alone. Splitting the nested box's first coarse level (21 x 21 x 36 =
 // 15 876 voxels on the 100^3 RF run) too was measured slower on two threads (a limit of 8 192:
 // source stage wall median 1.60 against 1.57 s, ten pairs; 2 048, the second level split as
-// well: 1.76 against 1.55 s): the helper thread's joins cost more than half such a loop.
+// well: 1.76 against 1.55 s): the helper thread's joins cost more than they save there.
 constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
