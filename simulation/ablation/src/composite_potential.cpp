@@ -112,6 +112,8 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
   faceConductivity(sb, boxSigma_, boxFaces_);
   setUpCells(grid, sigma, roles);
   setUpCouplings(grid, sigma);
+  byBox_.group(couplings_, false);
+  byCell_.group(couplings_, true);
   boxFree_.resize(m);
   for (std::size_t n = 0; n < m; ++n) boxFree_[n] = boxRoles_[n] == NodeRole::Tissue;
   cellFree_.resize(cellRoles_.size());
@@ -207,14 +209,16 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
   couplings_.clear();
   faces_.clear();
   const Strides sb(boxGeometry_);
-  // Every face between a box voxel and a cell outside the box, in a fixed order.
+  // Every face between a box voxel and a cell outside the box, in a fixed order (the box's
+  // voxels in order; a row inside the box has its two end voxels on the faces, so the walk
+  // steps over the rest rather than testing every voxel of the box).
   for (std::int64_t k = 0; k < sb.nz; ++k)
-    for (std::int64_t j = 0; j < sb.ny; ++j)
-      for (std::int64_t i = 0; i < sb.nx; ++i) {
-        const bool onFace =
-            i == 0 || j == 0 || k == 0 || i + 1 == sb.nx || j + 1 == sb.ny || k + 1 == sb.nz;
+    for (std::int64_t j = 0; j < sb.ny; ++j) {
+      const bool faceRow = j == 0 || k == 0 || j + 1 == sb.ny || k + 1 == sb.nz;
+      const std::int64_t step = faceRow ? 1 : std::max<std::int64_t>(1, sb.nx - 1);
+      for (std::int64_t i = 0; i < sb.nx; i += step) {
         const std::size_t n = boxGeometry_.linearIndex(i, j, k);
-        if (!onFace || boxRoles_[n] != NodeRole::Tissue) continue;
+        if (boxRoles_[n] != NodeRole::Tissue) continue;
         const std::int64_t g[3] = {lo_[0] + i, lo_[1] + j, lo_[2] + k};
         const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
         for (int a = 0; a < 3; ++a)
@@ -241,6 +245,7 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
               cellFaces_.diagonal[c] += double(couplings_.back().conductance);
           }
       }
+    }
 }
 
 template <class In>
@@ -251,13 +256,18 @@ void CompositePotential::applyComposite(std::span<const In> x, std::span<float> 
                            negate);
   applyOperator<In, float>(Strides(cellGeometry_), cellFaces_, cellRoles_, x.subspan(m),
                            out.subspan(m), negate);
+  // The couplings' terms onto the box voxels, then onto the cells, each in parallel runs that
+  // keep a target's terms in the couplings' order (the box's rows and the cells' never meet).
   const double sign = negate ? -1.0 : 1.0;
-  for (const CompositeCoupling& c : couplings_) {
-    const double g = c.conductance;
-    out[c.box] = float(out[c.box] - sign * g * double(x[m + c.cell]));
+  byBox_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
+    out[c.box] = float(out[c.box] - sign * double(c.conductance) * double(x[m + c.cell]));
+  });
+  byCell_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
     if (cellRoles_[c.cell] == NodeRole::Tissue)
-      out[m + c.cell] = float(out[m + c.cell] - sign * g * double(x[c.box]));
-  }
+      out[m + c.cell] = float(out[m + c.cell] - sign * double(c.conductance) * double(x[c.box]));
+  });
 }
 
 CompositeSolution CompositePotential::solve(
@@ -282,7 +292,9 @@ void CompositePotential::solveInto(CompositeSolution& solution, const ImageGeome
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size(), n = m + cells;
   // The first guess: the Dirichlet values, the warm start on the unknowns (a cell's first voxel).
   const bool warm = warmStart.size() == grid.voxelCount();
-  std::vector<double> x(n);
+  // Every unknown is written below: a kept array, not a fresh zeroed one per solve.
+  std::vector<double>& x = x_;
+  x.resize(n);
   // Row by row: no divisions to find an unknown's voxel.
   const Strides sb(boxGeometry_), sc(cellGeometry_);
   forEachSlice(sb, [&](std::int64_t k) {
@@ -330,21 +342,23 @@ void CompositePotential::solveInto(CompositeSolution& solution, const ImageGeome
 }
 
 void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<const double> x,
-                                        CompositeSolution& solution) const {
+                                        CompositeSolution& solution) {
   const std::size_t m = boxSigma_.size(), cells = cellSigma_.size();
   const Strides sb(boxGeometry_), sc(cellGeometry_);
   const double h_m = grid.spacing_mm.x() * 1e-3;
   const double perVolume = 1.0 / (h_m * h_m);  // a face's power sigma_f h dV^2 over h^3
-  std::vector<float> boxHeating =
-      jouleHeatingOfFaces(boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
+  std::vector<float>& boxHeating = boxHeating_;
+  jouleHeatingOfFacesInto(boxHeating, boxGeometry_, sb, boxFaces_, boxRoles_, x.first(m));
   // Each cell's power (voxel units) from its faces, half of each face between two Tissue cells
   // (all of it next to the ground), then the couplings' halves.
-  std::vector<double> cellPower(cells, 0.0);
+  std::vector<double>& cellPower = cellPower_;  // every cell written (0 off Tissue)
+  cellPower.resize(cells);
   const std::span<const double> xc = x.subspan(m);
   forEachSlice(sc, [&](std::int64_t K) {
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {
         const std::size_t c = cellGeometry_.linearIndex(I, J, K);
+        cellPower[c] = 0.0;
         if (cellRoles_[c] != NodeRole::Tissue) continue;
         double power = 0.0;
         forEachFace(sc, cellFaces_, c, I, J, K, [&](std::size_t d, float conductance) {
@@ -354,15 +368,25 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
         cellPower[c] = power;
       }
   });
-  for (const CompositeCoupling& c : couplings_) {
+  // (Onto the box voxels, then the cells, in parallel runs: each target's terms in order.)
+  auto couplingPower = [&](const CompositeCoupling& c) {
     const double dv = x[c.box] - xc[c.cell];
-    const double power = double(c.conductance) * dv * dv;
-    boxHeating[c.box] += float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * power * perVolume);
-    if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * power;
-  }
+    return double(c.conductance) * dv * dv;
+  };
+  byBox_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
+    boxHeating[c.box] +=
+        float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * couplingPower(c) * perVolume);
+  });
+  byCell_.forEach([&](std::size_t i) {
+    const CompositeCoupling& c = couplings_[i];
+    if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * couplingPower(c);
+  });
   // Each cell's volume (voxels) and SAR, row by row (no divisions to find a cell's widths).
-  std::vector<float> cellHeating(cells);
-  std::vector<double> cellVolume(cells);
+  std::vector<float>& cellHeating = cellHeating_;  // both written in full below
+  std::vector<double>& cellVolume = cellVolume_;
+  cellHeating.resize(cells);
+  cellVolume.resize(cells);
   forEachSlice(sc, [&](std::int64_t K) {
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {

@@ -88,7 +88,7 @@ class CompositePotential {
   template <class In>
   void applyComposite(std::span<const In> x, std::span<float> out, bool negate) const;
   void fillGridFields(const ImageGeometry& grid, std::span<const double> x,
-                      CompositeSolution& solution) const;
+                      CompositeSolution& solution);
 
   std::array<CompositeAxis, 3> axes_{CompositeAxis(1), CompositeAxis(1), CompositeAxis(1)};
   std::array<std::int64_t, 3> lo_{}, hi_{}, boxCell_{};
@@ -97,8 +97,14 @@ class CompositePotential {
   std::vector<NodeRole> boxRoles_, cellRoles_;
   potential::FaceConductivity boxFaces_, cellFaces_;
   std::vector<CompositeCoupling> couplings_;
+  CouplingRuns byBox_, byCell_;  // couplings_ grouped by box voxel and by cell
   std::vector<CompositeFace> faces_;
   std::vector<float> r_, z_, p_, ap_;
+  // Kept from solve to solve (written in full by each): the unknowns, the box voxels' SAR, the
+  // cells' power, SAR and volume (fresh zeroed arrays cost their allocation, page faults and a
+  // serial memset every solve).
+  std::vector<double> x_, cellPower_, cellVolume_;
+  std::vector<float> boxHeating_, cellHeating_;
   std::vector<std::uint8_t> boxFree_, cellFree_;
   CompositeMultigrid multigrid_;
 };

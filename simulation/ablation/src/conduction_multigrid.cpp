@@ -30,52 +30,82 @@ constexpr std::int64_t kVoxelsPerChunk = 16384;
 // The loops over rows below take a MultigridLevel or a ColourSplitLevel (a row of the latter
 // holds both colours' voxels of row (j, k)): they read only nx, ny and nz.
 template <class Level>
-std::size_t rowsPerChunk(const Level& l) {
-  return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / l.nx));
-}
-
-// body(n) for n in [0, count), in fixed chunks on core/parallel.h: element-wise passes, so the
-// same bits on any thread count.
-template <class Body>
-void forEachIndex(std::size_t count, Body&& body) {
-  parallel::parallelFor({0, count}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
-    for (std::size_t n = r.begin; n < r.end; ++n) body(n);
-  });
-}
-
-template <class Level>
 IndexRange allRows(const Level& l) {
   return {0, static_cast<std::size_t>(l.ny * l.nz)};
 }
 
-// body(rows) over the level's rows in fixed chunks of about kVoxelsPerChunk voxels. A level of
-// one chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
-// coarse levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
+// The fewest voxels of work a loop over rows is split for (into two chunks or more); below, the
+// calling thread runs it alone. Splitting the nested box's first coarse level (21 x 21 x 36 =
+// 15 876 voxels on the 100^3 RF run) too was measured slower on two threads (a limit of 8 192:
+// source stage wall median 1.60 against 1.57 s, ten pairs; 2 048, the second level split as
+// well: 1.76 against 1.55 s): the helper thread's joins cost more than they save there.
+constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
+
+// Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
+// the fewest chunks of at most kVoxelsPerChunk voxels, as even as the rows allow, and at least
+// two once the loop has kSmallestParallelLoop voxels.
+inline std::size_t rowsPerChunk(std::size_t rows, std::int64_t rowVoxels) {
+  const auto voxels = std::int64_t(rows) * rowVoxels;
+  if (voxels < kSmallestParallelLoop) return std::max<std::size_t>(rows, 1);
+  const std::int64_t chunks =
+      std::max<std::int64_t>(2, (voxels + kVoxelsPerChunk - 1) / kVoxelsPerChunk);
+  return std::max<std::size_t>(1, (rows + std::size_t(chunks) - 1) / std::size_t(chunks));
+}
+
+template <class Level>
+std::size_t rowsPerChunk(const Level& l) {
+  return rowsPerChunk(allRows(l).end, l.nx);
+}
+
+// body(n) for n in [0, count), in rowsPerChunk's chunks (of one voxel per row) on
+// core/parallel.h, or on the calling thread below kSmallestParallelLoop: element-wise passes,
+// so the same bits on any thread count.
+template <class Body>
+void forEachIndex(std::size_t count, Body&& body) {
+  const std::size_t perChunk = rowsPerChunk(count, 1);
+  auto run = [&](IndexRange r) {
+    for (std::size_t n = r.begin; n < r.end; ++n) body(n);
+  };
+  if (count <= perChunk) {
+    run({0, count});
+    return;
+  }
+  parallel::parallelFor({0, count}, perChunk, run);
+}
+
+// body(rows) over the level's rows in rowsPerChunk's chunks, rows of `rowVoxels` voxels' work
+// (the level's row by default; a restriction reads four finer rows per row). A loop of one
+// chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
+// coarsest levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
 template <class Level, class Body>
-void forEachRowChunk(const Level& l, Body&& body) {
+void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
   const IndexRange rows = allRows(l);
-  if (rows.end <= rowsPerChunk(l)) {
+  const std::size_t perChunk = rowsPerChunk(rows.end, rowVoxels > 0 ? rowVoxels : l.nx);
+  if (rows.end <= perChunk) {
     body(rows);
     return;
   }
-  parallel::parallelFor(rows, rowsPerChunk(l), body);
+  parallel::parallelFor(rows, perChunk, body);
 }
 
 // body(row, j, k) for every row of the level, in forEachRowChunk's chunks, j and k counted along
 // rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
 // where two divisions per row cost about as much as the row's updates.
 template <class Level, class Body>
-void forEachRow(const Level& l, Body&& body) {
-  forEachRowChunk(l, [&](IndexRange rows) {
-    std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
-    for (std::size_t row = rows.begin; row < rows.end; ++row) {
-      body(std::int64_t(row), j, k);
-      if (++j == l.ny) {
-        j = 0;
-        ++k;
-      }
-    }
-  });
+void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
+  forEachRowChunk(
+      l,
+      [&](IndexRange rows) {
+        std::int64_t j = std::int64_t(rows.begin) % l.ny, k = std::int64_t(rows.begin) / l.ny;
+        for (std::size_t row = rows.begin; row < rows.end; ++row) {
+          body(std::int64_t(row), j, k);
+          if (++j == l.ny) {
+            j = 0;
+            ++k;
+          }
+        }
+      },
+      rowVoxels);
 }
 
 // sum over the six neighbours q of voxel n (at i, j, k) of c_nq x_q.
@@ -238,11 +268,15 @@ void presmooth(Level& l, int sweeps, bool fromZero) {
   }
 }
 
-// The sweeps after the coarse correction: black then red, presmooth's adjoint.
+// The sweeps after the coarse correction: black then red, presmooth's adjoint. It must start
+// with a black half-sweep: the prolongations (prolongCorrection, prolongSplitRows) leave the
+// black voxels for it. afterBlack: the black voxels already hold what the first half-sweep
+// would compute (presmooth has just ended with one, and the red voxels have not changed since),
+// so it is left out, the same bits.
 template <class Level>
-void postsmooth(Level& l, int sweeps) {
+void postsmooth(Level& l, int sweeps, bool afterBlack = false) {
   for (int s = 0; s < sweeps; ++s) {
-    sweepColour(l, 1);
+    if (s > 0 || !afterBlack) sweepColour(l, 1);
     sweepColour(l, 0);
   }
 }
@@ -323,12 +357,15 @@ struct ChildRow {
 // voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
 template <class Body>
 void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
-  forEachRow(coarse, [&](std::int64_t row, std::int64_t J, std::int64_t K) {
-    for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
-      for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
-        body(
-            ChildRow{row * coarse.nx, (j + fine.ny * k) * fine.nx, j, k, k == 2 * K && j == 2 * J});
-  });
+  forEachRow(
+      coarse,
+      [&](std::int64_t row, std::int64_t J, std::int64_t K) {
+        for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, fine.nz); ++k)
+          for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, fine.ny); ++j)
+            body(ChildRow{row * coarse.nx, (j + fine.ny * k) * fine.nx, j, k,
+                          k == 2 * K && j == 2 * J});
+      },
+      4 * fine.nx);
 }
 
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
@@ -405,13 +442,16 @@ void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// correction_c += correction_C on free children.
+// correction_c += correction_C on free red children. The black ones are left out: the
+// smoothing after the coarse correction starts with a black half-sweep (postsmooth), which
+// overwrites every black voxel from its red neighbours without reading its old value, so their
+// prolonged values were never read (the same bits for half the prolongation's work).
 void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
   forEachChildRow(fine, coarse, [&](const ChildRow& row) {
     const float* from = coarse.correction.data() + row.coarse;
     float* to = fine.correction.data() + row.fine;
     const float* inverse = fine.inverseDiagonal.data() + row.fine;
-    for (std::int64_t i = 0; i < fine.nx; ++i)
+    for (std::int64_t i = (row.j + row.k) & 1; i < fine.nx; i += 2)
       if (inverse[i] > 0.0f) to[i] += from[i / 2];
   });
 }
@@ -425,7 +465,7 @@ void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCyc
   MultigridLevel& l = levels[depth];
   if (depth + 1 == levels.size()) {
     presmooth(l, kCoarsestSweeps, fromZero);
-    postsmooth(l, kCoarsestSweeps);
+    postsmooth(l, kCoarsestSweeps, /*afterBlack=*/true);
     return;
   }
   presmooth(l, kSmoothingSweeps, fromZero);
@@ -615,7 +655,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void restrictRedRows(const ColourSplitLevel& s, Mul
 }
 
 void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
-  forEachRowChunk(coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); });
+  forEachRowChunk(
+      coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); }, 4 * s.nx);
 }
 
 // correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
@@ -627,18 +668,17 @@ void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
   }
 }
 
-// The prolongation over a chunk of the split level's rows, in the wide loops' two builds.
+// The prolongation over a chunk of the split level's rows, in the wide loops' two builds: to the
+// red voxels only, as prolongCorrection (the black half-sweep after it overwrites the black ones).
 TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
                                                    ColourSplitLevel& s, IndexRange rows) {
+  ColourSplitLevel::Colour& red = s.colours[0];
   for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
     const std::int64_t j = at.j, k = at.k;
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      ColourSplitLevel::Colour& colour = s.colours[std::size_t(c)];
-      prolongRow(colour.correction.data() + start, from, colour.inverseDiagonal.data() + start,
-                 s.rowCount(c, j, k));
-    }
+    prolongRow(red.correction.data() + start, from, red.inverseDiagonal.data() + start,
+               s.rowCount(0, j, k));
   }
 }
 
@@ -735,6 +775,31 @@ void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector
 
 namespace twinplan::ablation::detail {
 
+void CouplingRuns::group(std::span<const CompositeCoupling> couplings, bool byCell) {
+  auto target = [&](const CompositeCoupling& c) { return byCell ? c.cell : c.box; };
+  const bool same =
+      targets.size() == couplings.size() &&
+      std::equal(couplings.begin(), couplings.end(), targets.begin(),
+                 [&](const CompositeCoupling& c, std::uint32_t t) { return target(c) == t; });
+  if (same) return;
+  targets.resize(couplings.size());
+  order.resize(couplings.size());
+  for (std::size_t c = 0; c < couplings.size(); ++c) {
+    targets[c] = target(couplings[c]);
+    order[c] = std::uint32_t(c);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return targets[a] < targets[b]; });
+  // Runs of about 4096 couplings, each start moved on to where the target changes.
+  constexpr std::size_t kCouplingsPerRun = 4096;
+  starts.clear();
+  for (std::size_t p = 0; p < order.size();) {
+    starts.push_back(p);
+    p = std::min(order.size(), p + kCouplingsPerRun);
+    while (p < order.size() && targets[order[p]] == targets[order[p - 1]]) ++p;
+  }
+}
+
 void CompositeMultigrid::indexUnderCells() {
   // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
   // as the cycle's copies themselves.
@@ -760,33 +825,46 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   boxCell_ = boxCell;
   cells_ = {cx, cy, cz};
   couplings_.assign(couplings.begin(), couplings.end());
+  byBox_.group(couplings_, false);
+  byCell_.group(couplings_, true);
   // The box's operator without its couplings (their conductances leave the diagonal): what the
-  // cells under the box coarsen, as ConductionMultigrid's levels do.
-  std::vector<double> coupled(boxDiagonal.size(), 0.0);
-  for (const CompositeCoupling& c : couplings_) coupled[c.box] += c.conductance;
+  // cells under the box coarsen, as ConductionMultigrid's levels do. coupled_ is zero between
+  // builds (cleared after use on the coupled voxels only, not over the whole box).
+  coupled_.resize(boxDiagonal.size(), 0.0);
+  for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
   allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
-  for (std::size_t n = 0; n < box_.size(); ++n) {
+  forEachIndex(box_.size(), [&](std::size_t n) {
     box_.faceX[n] = boxFaceX[n];
     box_.faceY[n] = boxFaceY[n];
     box_.faceZ[n] = boxFaceZ[n];
-    box_.diagonal[n] = float(boxDiagonal[n] - coupled[n]);
+    box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
     box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
-  }
+  });
+  for (const CompositeCoupling& c : couplings_) coupled_[c.box] = 0.0;
   coarsen(box_, under_);
   indexUnderCells();
   // Now the box level's own rows, the couplings included.
-  for (std::size_t n = 0; n < box_.size(); ++n) {
+  forEachIndex(box_.size(), [&](std::size_t n) {
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
-  }
+  });
   // The cycle smooths the box by colour (couplingVoxels_ below).
   splitByColour(box_, boxSplit_);
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
-  // the outside are the sums of the couplings between their voxels and the cell across.
-  std::vector<float> fx(cellFaceX.begin(), cellFaceX.end()), fy(cellFaceY.begin(), cellFaceY.end()),
-      fz(cellFaceZ.begin(), cellFaceZ.end());
-  std::vector<double> diagonal(cellDiagonal.begin(), cellDiagonal.end());
-  cellFree_.assign(cellFree.begin(), cellFree.end());
+  // the outside are the sums of the couplings between their voxels and the cell across. (Kept
+  // arrays, copied in parallel: fresh ones cost their allocation and page faults every build.)
+  std::vector<float>&fx = cellFaceX_, &fy = cellFaceY_, &fz = cellFaceZ_;
+  std::vector<double>& diagonal = cellDiagonal_;
+  for (std::vector<float>* v : {&fx, &fy, &fz}) v->resize(cellFaceX.size());
+  diagonal.resize(cellDiagonal.size());
+  cellFree_.resize(cellFree.size());
+  forEachIndex(cellFree.size(), [&](std::size_t c) {
+    fx[c] = cellFaceX[c];
+    fy[c] = cellFaceY[c];
+    fz[c] = cellFaceZ[c];
+    diagonal[c] = cellDiagonal[c];
+    cellFree_[c] = cellFree[c];
+  });
   for (std::size_t u = 0; u < under_.size(); ++u) {
     const std::size_t c = underCells_[u];
     fx[c] = under_.faceX[u];
@@ -829,29 +907,31 @@ void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
   forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
-  for (std::size_t u = 0; u < under_.size(); ++u)
-    cellRhs_[underCells_[u]] = under_.rightHandSide[u];
-  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+  forEachIndex(under_.size(),
+               [&](std::size_t u) { cellRhs_[underCells_[u]] = under_.rightHandSide[u]; });
+  // (By cell in parallel runs: each cell's terms in the couplings' order.)
+  byCell_.forEach([&](std::size_t c) {
     const SplitVoxel& v = couplingVoxels_[c];
     cellRhs_[couplings_[c].cell] +=
         couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
-  }
+  });
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
   // The cells under the box: their correction is the box's coarse one (prolonged by the cycle).
-  for (std::size_t u = 0; u < under_.size(); ++u) {
+  forEachIndex(under_.size(), [&](std::size_t u) {
     const std::size_t c = underCells_[u];
     under_.correction[u] = cellCorrection_[c];
     cellCorrection_[c] = 0.0f;
-  }
+  });
   forEachIndex(zCell.size(),
                [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
   // The box's rows see the cells' correction through the couplings (in the smoothing after).
-  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+  // (By box voxel in parallel runs: each voxel's terms in the couplings' order.)
+  byBox_.forEach([&](std::size_t c) {
     const SplitVoxel& v = couplingVoxels_[c];
     ColourSplitLevel::Colour& colour = boxSplit_.colours[v.colour];
     if (colour.inverseDiagonal[v.slot] > 0.0f)
       colour.rightHandSide[v.slot] += couplings_[c].conductance * zCell[couplings_[c].cell];
-  }
+  });
 }
 
 }  // namespace twinplan::ablation::detail

@@ -21,6 +21,8 @@
 #include <span>
 #include <vector>
 
+#include "twinplan/core/parallel.h"
+
 namespace twinplan::ablation::detail {
 
 // One grid level. Voxel n = i + nx (j + ny k). faceX[n] couples n and n + 1 (0 on the last
@@ -108,6 +110,22 @@ struct CompositeCoupling {
   float conductance = 0.0f;
 };
 
+// The couplings in runs that share no target (box voxel or cell), for loops that add each
+// coupling's term onto its target in parallel with the bits of the serial loop: `order` holds the
+// couplings' indices stably sorted by target (so a target's terms keep the couplings' order),
+// `starts` each run's first position in it (runs of about 4096 couplings).
+struct CouplingRuns {
+  std::vector<std::uint32_t> order;
+  std::vector<std::size_t> starts;
+  std::vector<std::uint32_t> targets;  // the targets it was made for (kept to skip a rebuild)
+  // Regroups for these couplings' box voxels (byCell false) or cells, unless they have the
+  // targets of the last call (the composite grid's couplings are the same every full solve).
+  void group(std::span<const CompositeCoupling> couplings, bool byCell);
+  // body(c) for every coupling index c, a run's in order, runs in parallel.
+  template <class Body>
+  void forEach(Body&& body) const;
+};
+
 // The preconditioner of the composite grid's potential (composite_potential.h): a fine box (1 mm
 // voxels) inside a coarse grid (2 mm cells) that covers the whole domain, the box's own cells
 // excluded, coupled through face conductances. One cycle: red-black sweeps on the box; the
@@ -152,9 +170,22 @@ class CompositeMultigrid {
   std::vector<std::size_t> underCells_;     // each cell under the box: its coarse grid's index
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
+  CouplingRuns byBox_, byCell_;  // couplings_ grouped by box voxel and by cell
   std::array<std::int64_t, 3> boxCell_{}, cells_{};
   std::vector<float> cellRhs_, cellCorrection_;
+  // build()'s work arrays, kept from build to build: the couplings' conductance per box voxel
+  // (zero between builds), the coarse grid's operator with the coarsened box under it.
+  std::vector<double> coupled_, cellDiagonal_;
+  std::vector<float> cellFaceX_, cellFaceY_, cellFaceZ_;
   ConductionMultigrid cellMultigrid_;
 };
+
+template <class Body>
+void CouplingRuns::forEach(Body&& body) const {
+  parallel::parallelFor({0, starts.size()}, 1, [&](parallel::IndexRange runs) {
+    const std::size_t last = runs.end < starts.size() ? starts[runs.end] : order.size();
+    for (std::size_t p = starts[runs.begin]; p < last; ++p) body(std::size_t(order[p]));
+  });
+}
 
 }  // namespace twinplan::ablation::detail

@@ -344,7 +344,12 @@ ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& appl
     return chunkedDot(chunks, a, b);
   };
   precondition();
-  p = z;
+  // p = z in the chunks' parallel loop (p is sized as z: a serial copy of the whole vector per
+  // solve on the calling thread otherwise).
+  chunks.forEach([&](std::size_t begin, std::size_t end) {
+    std::copy(z.begin() + std::ptrdiff_t(begin), z.begin() + std::ptrdiff_t(end),
+              p.begin() + std::ptrdiff_t(begin));
+  });
   double rz = dot(r, z);
   double residual = std::sqrt(dot(r, r));
   const double target = options.relativeTolerance * std::max(rhsNorm, 1e-300);
@@ -409,18 +414,23 @@ void jouleHeatingInside(float* heating, const NodeRole* role, const double* pote
 
 // jouleHeating() from the solve's face conductivities: the same harmonic means (2ab/(a+b) is
 // symmetric in float), so the same bits, without six divisions per voxel.
-inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
-                                              const FaceConductivity& f,
-                                              std::span<const NodeRole> roles,
-                                              std::span<const double> potential_V) {
+// Into `heating` (resized; every voxel written, so a kept array of the right size is not cleared
+// first: a fresh zeroed one per solve cost its allocation, page faults and a serial memset).
+inline void jouleHeatingOfFacesInto(std::vector<float>& heating, const ImageGeometry& geometry,
+                                    const Strides& s, const FaceConductivity& f,
+                                    std::span<const NodeRole> roles,
+                                    std::span<const double> potential_V) {
   const double h_m = geometry.spacing_mm.x() * 1e-3;
   const double perVolume = h_m / (h_m * h_m * h_m);
-  std::vector<float> heating(geometry.voxelCount(), 0.0f);
+  heating.resize(geometry.voxelCount());
   forEachSlice(s, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < s.ny; ++j) {
       auto general = [&](std::int64_t i) {
         const std::size_t v = std::size_t(i) + s.sy * std::size_t(j) + s.sz * std::size_t(k);
-        if (roles[v] != NodeRole::Tissue) return;
+        if (roles[v] != NodeRole::Tissue) {
+          heating[v] = 0.0f;
+          return;
+        }
         double power = 0.0;
         forEachFace(s, f, v, i, j, k, [&](std::size_t q, float conductance) {
           const double dv = potential_V[v] - potential_V[q];
@@ -436,6 +446,14 @@ inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, con
       });
     }
   });
+}
+
+inline std::vector<float> jouleHeatingOfFaces(const ImageGeometry& geometry, const Strides& s,
+                                              const FaceConductivity& f,
+                                              std::span<const NodeRole> roles,
+                                              std::span<const double> potential_V) {
+  std::vector<float> heating;
+  jouleHeatingOfFacesInto(heating, geometry, s, f, roles, potential_V);
   return heating;
 }
 

@@ -25,12 +25,20 @@ struct PotentialWorkspace {
   // The CG vectors in float (half the memory traffic; sums and the solution in double).
   std::vector<float> r, z, p, ap;
   std::vector<std::uint8_t> unknown;
+  // A solution's potential and SAR lent back by a caller that is done with them (the nested
+  // solves): solvePotentialIn writes every voxel of both, so reusing them spares a fresh zeroed
+  // pair per solve (its allocation, page faults and serial memsets).
+  std::vector<double> keptPotential;
+  std::vector<float> keptHeating;
   ConductionMultigrid multigrid;
   // The nested box's copies of sigma, roles and the first guess, and its Robin conductances.
   struct Box {
     std::vector<float> sigma;
     std::vector<NodeRole> roles;
     std::vector<double> warm, robin;
+    // Per nested face: its conductance at this solve's sigma; its Robin conductance, then its
+    // current.
+    std::vector<double> faceConductance, faceTerm;
   } box;
 };
 }  // namespace detail
@@ -54,8 +62,10 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   const FaceConductivity& f = work.faces;
 
   PotentialSolution solution;
+  solution.potential_V.swap(work.keptPotential);
+  solution.heating_W_m3.swap(work.keptHeating);
   std::vector<double>& x = solution.potential_V;
-  x.resize(n);
+  x.resize(n);  // written in full below
   // r, z and ap are written in full before they are read; p is copied from z.
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &ap = work.ap;
   for (std::vector<float>* v : {&r, &z, &p, &ap}) v->resize(n);
@@ -93,7 +103,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
 
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
-  solution.heating_W_m3 = jouleHeatingOfFaces(geometry, s, f, roles, x);
+  jouleHeatingOfFacesInto(solution.heating_W_m3, geometry, s, f, roles, x);
   const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
@@ -457,6 +467,26 @@ double RfSource::nestedFaceConductance(const NestedFace& face,
   return inner > 0.0 ? 1.0 / (0.5 / inner + face.outerResistance) : 0.0;
 }
 
+template <class Body>
+void RfSource::forEachFaceRun(Body&& body) const {
+  // Chunks of about 4096 faces, each end moved on to where the inner voxel changes.
+  constexpr std::size_t kFacesPerChunk = 4096;
+  const std::size_t faces = nestedFaces_.size();
+  auto runStart = [&](std::size_t f) {
+    f = std::min(f, faces);
+    while (f > 0 && f < faces && nestedFaces_[f].inner == nestedFaces_[f - 1].inner) ++f;
+    return f;
+  };
+  if (!nestedFacesGrouped_) {
+    body(std::size_t(0), faces);
+    return;
+  }
+  parallel::parallelFor(
+      IndexRange{0, parallel::chunkCount({0, faces}, kFacesPerChunk)}, 1, [&](IndexRange chunks) {
+        body(runStart(chunks.begin * kFacesPerChunk), runStart(chunks.end * kFacesPerChunk));
+      });
+}
+
 void RfSource::indexNestedFaces() {
   const auto nx = std::size_t(gridSize_[0]), ny = std::size_t(gridSize_[1]);
   const auto bx = std::size_t(nestedHi_[0] - nestedLo_[0]);
@@ -466,18 +496,29 @@ void RfSource::indexNestedFaces() {
     face.boxInner = (i - std::size_t(nestedLo_[0])) +
                     bx * ((j - std::size_t(nestedLo_[1])) + by * (k - std::size_t(nestedLo_[2])));
   }
+  // Both listings (listNestedFaces, the composite grid's couplings) walk the box's voxels in
+  // order, so a voxel's faces lie side by side: forEachFaceRun relies on it.
+  nestedFacesGrouped_ =
+      std::is_sorted(nestedFaces_.begin(), nestedFaces_.end(),
+                     [](const NestedFace& a, const NestedFace& b) { return a.inner < b.inner; });
 }
 
 void RfSource::keepFullSolve() {
-  fullFaceCurrent_A_ = 0.0;
   const std::vector<double>& u = unitPotential_V_;
-  for (NestedFace& face : nestedFaces_) {
-    // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
-    face.beta =
-        u[face.inner] > 1e-12 ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0)) : 0.0f;
-    fullFaceCurrent_A_ +=
-        nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
-  }
+  // Each face's beta and current in parallel, the currents summed in the faces' order.
+  nestedFaceCurrents_.resize(nestedFaces_.size());
+  parallel::parallelFor(IndexRange{0, nestedFaces_.size()}, 4096, [&](IndexRange r) {
+    for (std::size_t f = r.begin; f < r.end; ++f) {
+      NestedFace& face = nestedFaces_[f];
+      // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
+      face.beta =
+          u[face.inner] > 1e-12 ? float(std::clamp(u[face.outer] / u[face.inner], 0.0, 1.0)) : 0.0f;
+      nestedFaceCurrents_[f] =
+          nestedFaceConductance(face, solvedSigma_S_m_) * (u[face.inner] - u[face.outer]);
+    }
+  });
+  fullFaceCurrent_A_ = 0.0;
+  for (double current : nestedFaceCurrents_) fullFaceCurrent_A_ += current;
   // The nested steps leave the outside's potential and SAR as they are and read them scaled
   // (outsideScale_): no copies.
   if (!exteriorBounded()) fullSigma_S_m_ = solvedSigma_S_m_;
@@ -601,6 +642,19 @@ double RfSource::heatingSum(std::span<const float> heating_W_m3) const {
 template <class Row>
 void RfSource::forEachBoxRow(Row&& row) const {
   forEachBoxRowOf(nestedLo_[2], nestedHi_[2], row);
+}
+
+template <class Row>
+void RfSource::forEachBoxRowInParallel(Row&& row) const {
+  // Runs of planes of about 16k voxels: a box plane holds a few thousand.
+  const std::int64_t plane = (nestedHi_[0] - nestedLo_[0]) * (nestedHi_[1] - nestedLo_[1]);
+  const auto planesPerChunk =
+      std::size_t(std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(plane, 1)));
+  parallel::parallelFor(IndexRange{0, std::size_t(nestedHi_[2] - nestedLo_[2])}, planesPerChunk,
+                        [&](IndexRange r) {
+                          forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin),
+                                          nestedLo_[2] + std::int64_t(r.end), row);
+                        });
 }
 
 template <class Row>
@@ -910,7 +964,13 @@ bool RfSource::exteriorBounded() const {
 }
 
 void RfSource::keepExterior(std::span<const float> temperature) {
-  temperatureAtFull_.assign(temperature.begin(), temperature.end());
+  // Copied in parallel (4 MB on the 100^3 grid, a serial memcpy per full solve).
+  temperatureAtFull_.resize(temperature.size());
+  parallel::parallelFor(IndexRange{0, temperature.size()}, 1 << 16, [&](IndexRange r) {
+    std::copy(temperature.begin() + std::ptrdiff_t(r.begin),
+              temperature.begin() + std::ptrdiff_t(r.end),
+              temperatureAtFull_.begin() + std::ptrdiff_t(r.begin));
+  });
   // The full solve's SAR outside the box, all of it and where sigma conducts: the weights the
   // sums count there while the outside stays below vaporisation (sigma > 0 wherever sigma37 > 0);
   // and the outside's temperature range (its change since this solve is 0).
@@ -961,7 +1021,6 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   b.sigma.resize(m);
   b.roles.resize(m);
   b.warm.resize(m);
-  b.robin.assign(m, 0.0);
   forEachSlice(Strides(box), [&](std::int64_t k) {
     for (std::int64_t j = 0; j < box.size[1]; ++j) {
       const std::size_t v0 = g.linearIndex(nestedLo_[0], nestedLo_[1] + j, nestedLo_[2] + k);
@@ -973,24 +1032,47 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   });
-  for (const NestedFace& face : nestedFaces_)
-    b.robin[face.boxInner] += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta));
+  // Each face's conductance (read again for the faces' power) and Robin conductance, and each
+  // face voxel's, its faces' summed in their order, in runs of faces in parallel. The Robin
+  // conductances are zero off the face voxels, which are the same every solve (the box and its
+  // faces are fixed): only theirs are cleared, not the whole box's array.
+  const std::size_t faces = nestedFaces_.size();
+  b.faceConductance.resize(faces);
+  b.faceTerm.resize(faces);
+  if (b.robin.size() != m) b.robin.assign(m, 0.0);
+  forEachFaceRun([&](std::size_t first, std::size_t last) {
+    for (std::size_t f = first; f < last; ++f) {
+      const NestedFace& face = nestedFaces_[f];
+      b.faceConductance[f] = nestedFaceConductance(face, sigma);
+      b.faceTerm[f] = b.faceConductance[f] * (1.0 - double(face.beta));
+      b.robin[face.boxInner] = 0.0;
+    }
+    for (std::size_t f = first; f < last; ++f) b.robin[nestedFaces_[f].boxInner] += b.faceTerm[f];
+  });
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
                        *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
+  // Each face's current in parallel, summed in the faces' order.
+  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
+    for (std::size_t f = r.begin; f < r.end; ++f)
+      b.faceTerm[f] *= solution.potential_V[nestedFaces_[f].boxInner];
+  });
   double faceCurrent_A = 0.0;
-  for (const NestedFace& face : nestedFaces_)
-    faceCurrent_A += nestedFaceConductance(face, sigma) * (1.0 - double(face.beta)) *
-                     solution.potential_V[face.boxInner];
+  for (std::size_t f = 0; f < faces; ++f) faceCurrent_A += b.faceTerm[f];
   const double scale = faceCurrent_A / fullFaceCurrent_A_;
+  // The solution's arrays back to the workspace for the next nested solve, once copied out.
+  auto lendBack = [&](PotentialSolution& done) {
+    nestedWorkspace_->keptPotential.swap(done.potential_V);
+    nestedWorkspace_->keptHeating.swap(done.heating_W_m3);
+  };
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
   // The outside keeps the full solve's fields, scaled where they are read (outsideScale_): a
   // nested step writes the box only. A warm start (the full solve's first guess, on the 1 mm
   // grid) scales the outside's potential in place; the full solve then writes every voxel.
-  forEachBoxRow([&](std::size_t v0, std::size_t n0, std::int64_t count) {
+  forEachBoxRowInParallel([&](std::size_t v0, std::size_t n0, std::int64_t count) {
     if (withHeating)
       std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
                   unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
@@ -1001,16 +1083,21 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
     forEachExteriorStretch([&](std::size_t first, std::size_t last) {
       for (std::size_t v = first; v < last; ++v) unitPotential_V_[v] *= scale;
     });
+    lendBack(solution);
     return solution.iterations;
   }
+  lendBack(solution);
   outsideScale_ = scale;
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
-  for (const NestedFace& face : nestedFaces_) {
-    const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
-    unitHeating_W_m3_[face.inner] +=
-        float(faceShare(roles_[face.inner], roles_[face.outer]) *
-              nestedFaceConductance(face, sigma) * dv * dv * perVolume);
-  }
+  // (In runs of faces in parallel: a voxel's faces add in their order.)
+  forEachFaceRun([&](std::size_t first, std::size_t last) {
+    for (std::size_t f = first; f < last; ++f) {
+      const NestedFace& face = nestedFaces_[f];
+      const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
+      unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
+                                             b.faceConductance[f] * dv * dv * perVolume);
+    }
+  });
   unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
   return solution.iterations;
 }

@@ -350,6 +350,9 @@ class RfSource : public HeatSource {
   // The box's rows of planes kFirst..kLast-1 (grid indices), in order.
   template <class Row>
   void forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& row) const;
+  // forEachBoxRow's rows in runs of planes in parallel (for rows that touch only their voxels).
+  template <class Row>
+  void forEachBoxRowInParallel(Row&& row) const;
   // visit(first, last, outside) for stretches of the voxels in order, outside: they lie outside
   // the nested box (one stretch, inside, while outsideScale_ is 1, when the two read alike).
   template <class Visit>
@@ -420,6 +423,14 @@ class RfSource : public HeatSource {
   double nestedFaceConductance(const NestedFace& face, std::span<const float> sigma_S_m) const;
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
+  std::vector<double> nestedFaceCurrents_;  // keepFullSolve's, per face (summed in order)
+  // Whether each inner voxel's faces lie side by side in nestedFaces_ (indexNestedFaces).
+  bool nestedFacesGrouped_ = false;
+  // body(first, last) over runs of nestedFaces_ in parallel, no inner voxel's faces split between
+  // two runs (so sums onto a voxel keep the faces' order); one run on the calling thread when
+  // the faces are not grouped.
+  template <class Body>
+  void forEachFaceRun(Body&& body) const;
   // fullSigma_S_m_: the full solve's sigma, kept at each full solve without
   // boundedExteriorConductivity; with it, computed outside the box from temperatureAtFull_ when
   // the bound leaves the nested check open (the nested steps keep the full solve's potential and
