@@ -18,6 +18,7 @@
 #include "conduction_multigrid.h"
 #include "potential_grid.h"
 #include "test_support.h"
+#include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -356,6 +357,19 @@ TEST(CompositeMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
   EXPECT_EQ(reused, expectedFirst);
   EXPECT_GT(std::count_if(reused.begin(), reused.end(), [](float z) { return z != 0.0f; }),
             std::ptrdiff_t(reused.size() / 2));
+}
+
+TEST(CompositeMultigrid, ABuildOnArraysOfTheWrongSizeThrowsAndTheNextBuildIsRight) {
+  // The build copies the coarse grid's five arrays over one count: arrays of other sizes are an
+  // Error(Internal), not a write past an array's end.
+  const CompositeGrid grid;
+  CompositeGrid shortFaces;
+  shortFaces.cellFaceY.pop_back();
+  CompositeMultigrid m = grid.multigrid();
+  EXPECT_THROW(shortFaces.buildInto(m), Error);
+  CompositeMultigrid fresh = grid.multigrid();
+  grid.buildInto(m);
+  EXPECT_EQ(grid.applyTo(m, 13), grid.applyTo(fresh, 13));
 }
 
 // The cycle as the header describes it, written plainly in double (no parallel loops, no

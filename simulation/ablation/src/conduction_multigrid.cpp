@@ -1,10 +1,12 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <type_traits>
 #include <utility>
 
 #include "stencil_solver.h"  // TWINPLAN_ABLATION_WIDE_LOOPS
+#include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -800,6 +802,21 @@ void CouplingRuns::group(std::span<const CompositeCoupling> couplings, bool byCe
   }
 }
 
+namespace {
+// Every array of a grid's operator holds its `voxels` voxels: the copies below write each over
+// one count.
+void checkOperatorSizes(std::int64_t voxels, std::initializer_list<std::size_t> sizes) {
+  for (std::size_t size : sizes) {
+    if (size != std::size_t(voxels)) {
+      throw Error(ErrorKind::Internal,
+                  "The composite grid's preconditioner was given an operator whose arrays do not "
+                  "match its grid's size.",
+                  "CompositeMultigrid::build");
+    }
+  }
+}
+}  // namespace
+
 void CompositeMultigrid::indexUnderCells() {
   // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
   // as the cycle's copies themselves.
@@ -822,6 +839,10 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
                                std::span<const std::uint8_t> cellFree,
                                const std::array<std::int64_t, 3>& boxCell,
                                std::span<const CompositeCoupling> couplings) {
+  checkOperatorSizes(bx * by * bz, {boxFaceX.size(), boxFaceY.size(), boxFaceZ.size(),
+                                    boxDiagonal.size(), boxFree.size()});
+  checkOperatorSizes(cx * cy * cz, {cellFaceX.size(), cellFaceY.size(), cellFaceZ.size(),
+                                    cellDiagonal.size(), cellFree.size()});
   boxCell_ = boxCell;
   cells_ = {cx, cy, cz};
   couplings_.assign(couplings.begin(), couplings.end());
@@ -829,18 +850,29 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   byCell_.group(couplings_, true);
   // The box's operator without its couplings (their conductances leave the diagonal): what the
   // cells under the box coarsen, as ConductionMultigrid's levels do. coupled_ is zero between
-  // builds (cleared after use on the coupled voxels only, not over the whole box).
+  // builds: cleared on the coupled voxels only (not over the whole box) when this scope ends,
+  // also when the allocation or the loop throws (stale conductances would be taken off the next
+  // build's diagonal).
   coupled_.resize(boxDiagonal.size(), 0.0);
-  for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
-  allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
-  forEachIndex(box_.size(), [&](std::size_t n) {
-    box_.faceX[n] = boxFaceX[n];
-    box_.faceY[n] = boxFaceY[n];
-    box_.faceZ[n] = boxFaceZ[n];
-    box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
-    box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
-  });
-  for (const CompositeCoupling& c : couplings_) coupled_[c.box] = 0.0;
+  struct ClearCoupled {
+    std::vector<double>& coupled;
+    std::span<const CompositeCoupling> couplings;
+    ~ClearCoupled() {
+      for (const CompositeCoupling& c : couplings) coupled[c.box] = 0.0;
+    }
+  };
+  {
+    const ClearCoupled clear{coupled_, couplings_};
+    for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
+    allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
+    forEachIndex(box_.size(), [&](std::size_t n) {
+      box_.faceX[n] = boxFaceX[n];
+      box_.faceY[n] = boxFaceY[n];
+      box_.faceZ[n] = boxFaceZ[n];
+      box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
+      box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
+    });
+  }
   coarsen(box_, under_);
   indexUnderCells();
   // Now the box level's own rows, the couplings included.
