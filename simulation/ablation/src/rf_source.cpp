@@ -36,9 +36,10 @@ struct PotentialWorkspace {
     std::vector<float> sigma;
     std::vector<NodeRole> roles;
     std::vector<double> warm, robin;
-    // Per nested face: its conductance at this solve's sigma; its Robin conductance, then its
-    // current.
-    std::vector<double> faceConductance, faceTerm;
+    // Per nested face at this solve's sigma: its conductance and Robin conductance,
+    // sigma_f (1 - beta) (S/m: times the voxel side, S), and after the solve its current
+    // (A/m: times the voxel side, A; fullFaceCurrent_A_'s units, against which it is scaled).
+    std::vector<double> faceConductance, faceRobin_S_m, faceCurrent_A_m;
   } box;
 };
 }  // namespace detail
@@ -1032,36 +1033,13 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   });
-  // Each face's conductance (read again for the faces' power) and Robin conductance, and each
-  // face voxel's, its faces' summed in their order, in runs of faces in parallel. The Robin
-  // conductances are zero off the face voxels, which are the same every solve (the box and its
-  // faces are fixed): only theirs are cleared, not the whole box's array.
-  const std::size_t faces = nestedFaces_.size();
-  b.faceConductance.resize(faces);
-  b.faceTerm.resize(faces);
-  if (b.robin.size() != m) b.robin.assign(m, 0.0);
-  forEachFaceRun([&](std::size_t first, std::size_t last) {
-    for (std::size_t f = first; f < last; ++f) {
-      const NestedFace& face = nestedFaces_[f];
-      b.faceConductance[f] = nestedFaceConductance(face, sigma);
-      b.faceTerm[f] = b.faceConductance[f] * (1.0 - double(face.beta));
-      b.robin[face.boxInner] = 0.0;
-    }
-    for (std::size_t f = first; f < last; ++f) b.robin[nestedFaces_[f].boxInner] += b.faceTerm[f];
-  });
+  nestedRobinConductances(sigma, m);
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
                        *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
-  // Each face's current in parallel, summed in the faces' order.
-  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
-    for (std::size_t f = r.begin; f < r.end; ++f)
-      b.faceTerm[f] *= solution.potential_V[nestedFaces_[f].boxInner];
-  });
-  double faceCurrent_A = 0.0;
-  for (std::size_t f = 0; f < faces; ++f) faceCurrent_A += b.faceTerm[f];
-  const double scale = faceCurrent_A / fullFaceCurrent_A_;
+  const double scale = nestedFaceCurrent_A(solution.potential_V) / fullFaceCurrent_A_;
   // The solution's arrays back to the workspace for the next nested solve, once copied out.
   auto lendBack = [&](PotentialSolution& done) {
     nestedWorkspace_->keptPotential.swap(done.potential_V);
@@ -1088,18 +1066,59 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   }
   lendBack(solution);
   outsideScale_ = scale;
+  addNestedFacePower(perVolume);
+  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
+  return solution.iterations;
+}
+
+void RfSource::nestedRobinConductances(std::span<const float> sigma_S_m, std::size_t boxVoxels) {
+  // Each face's conductance (read again for the faces' power) and Robin conductance, and each
+  // face voxel's, its faces' summed in their order, in runs of faces in parallel. The Robin
+  // conductances are zero off the face voxels, which are the same every solve (the box and its
+  // faces are fixed): only theirs are cleared, not the whole box's array.
+  detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
+  const std::size_t faces = nestedFaces_.size();
+  b.faceConductance.resize(faces);
+  b.faceRobin_S_m.resize(faces);
+  if (b.robin.size() != boxVoxels) b.robin.assign(boxVoxels, 0.0);
+  forEachFaceRun([&](std::size_t first, std::size_t last) {
+    for (std::size_t f = first; f < last; ++f) {
+      const NestedFace& face = nestedFaces_[f];
+      b.faceConductance[f] = nestedFaceConductance(face, sigma_S_m);
+      b.faceRobin_S_m[f] = b.faceConductance[f] * (1.0 - double(face.beta));
+      b.robin[face.boxInner] = 0.0;
+    }
+    for (std::size_t f = first; f < last; ++f)
+      b.robin[nestedFaces_[f].boxInner] += b.faceRobin_S_m[f];
+  });
+}
+
+double RfSource::nestedFaceCurrent_A(std::span<const double> boxPotential_V) {
+  // Each face's current in parallel, summed in the faces' order.
+  detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
+  const std::size_t faces = nestedFaces_.size();
+  b.faceCurrent_A_m.resize(faces);
+  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
+    for (std::size_t f = r.begin; f < r.end; ++f)
+      b.faceCurrent_A_m[f] = b.faceRobin_S_m[f] * boxPotential_V[nestedFaces_[f].boxInner];
+  });
+  double current_A = 0.0;
+  for (std::size_t f = 0; f < faces; ++f) current_A += b.faceCurrent_A_m[f];
+  return current_A;
+}
+
+void RfSource::addNestedFacePower(double perVolume) {
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   // (In runs of faces in parallel: a voxel's faces add in their order.)
+  const std::vector<double>& faceConductance = nestedWorkspace_->box.faceConductance;
   forEachFaceRun([&](std::size_t first, std::size_t last) {
     for (std::size_t f = first; f < last; ++f) {
       const NestedFace& face = nestedFaces_[f];
       const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
       unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
-                                             b.faceConductance[f] * dv * dv * perVolume);
+                                             faceConductance[f] * dv * dv * perVolume);
     }
   });
-  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
-  return solution.iterations;
 }
 
 double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {
