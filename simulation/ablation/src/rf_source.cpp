@@ -205,6 +205,13 @@ constexpr double kLowestConductivityFactor = 0.05;
 // bound's sums add in another order than the exact pass's.
 constexpr double kDecisionSlack = 1e-9;
 
+// Chunks of the parallel loops (core/parallel.h; fixed chunks, so the bits do not depend on the
+// thread count): element-wise loops over the whole grid, loops over the box's planes (voxels per
+// chunk, as the multigrid's kVoxelsPerChunk) and loops over the nested faces.
+constexpr std::size_t kGridVoxelsPerChunk = std::size_t(1) << 16;
+constexpr std::int64_t kBoxVoxelsPerChunk = 16384;
+constexpr std::size_t kFacesPerChunk = 4096;
+
 // RfSettings::resolveConductanceChange's sums: q |sigma / sigma_solved - 1| and q, over the
 // voxels that carried SAR (q, the stored SAR times factor) and conducted at the last solve.
 struct WeightedChange {
@@ -390,7 +397,7 @@ void RfSource::trackWater(const ThermalState& state, std::size_t voxelCount) {
   if (!settings_.conductivityFollowsWater || state.latentHeatLeft_J_m3.size() != voxelCount) return;
   if (initialLatent_J_m3_.empty()) initialLatent_J_m3_ = state.latentHeatLeft_J_m3;
   waterLeft_.resize(voxelCount);
-  parallel::parallelFor(IndexRange{0, voxelCount}, 1 << 16, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, voxelCount}, kGridVoxelsPerChunk, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v)
       waterLeft_[v] = initialLatent_J_m3_[v] > 0.0f
                           ? state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v]
@@ -402,7 +409,7 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
   // The SAR outside the nested box is the stored one times outsideScale_^2 (exactly it at 1).
   const double outsideFactor = outsideScale_ * outsideScale_;
   const WeightedChange sums = parallel::parallelReduce(
-      IndexRange{0, sigma_S_m.size()}, 1 << 16, WeightedChange{},
+      IndexRange{0, sigma_S_m.size()}, kGridVoxelsPerChunk, WeightedChange{},
       [&](IndexRange r) {
         WeightedChange s;
         walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
@@ -470,8 +477,7 @@ double RfSource::nestedFaceConductance(const NestedFace& face,
 
 template <class Body>
 void RfSource::forEachFaceRun(Body&& body) const {
-  // Chunks of about 4096 faces, each end moved on to where the inner voxel changes.
-  constexpr std::size_t kFacesPerChunk = 4096;
+  // Chunks of about kFacesPerChunk faces, each end moved on to where the inner voxel changes.
   const std::size_t faces = nestedFaces_.size();
   auto runStart = [&](std::size_t f) {
     f = std::min(f, faces);
@@ -498,7 +504,7 @@ void RfSource::indexNestedFaces() {
                     bx * ((j - std::size_t(nestedLo_[1])) + by * (k - std::size_t(nestedLo_[2])));
   }
   // Both listings (listNestedFaces, the composite grid's couplings) walk the box's voxels in
-  // order, so a voxel's faces lie side by side: forEachFaceRun relies on it.
+  // order, so the faces are sorted by inner voxel: forEachFaceRun relies on it.
   nestedFacesGrouped_ =
       std::is_sorted(nestedFaces_.begin(), nestedFaces_.end(),
                      [](const NestedFace& a, const NestedFace& b) { return a.inner < b.inner; });
@@ -508,7 +514,7 @@ void RfSource::keepFullSolve() {
   const std::vector<double>& u = unitPotential_V_;
   // Each face's beta and current in parallel, the currents summed in the faces' order.
   nestedFaceCurrents_.resize(nestedFaces_.size());
-  parallel::parallelFor(IndexRange{0, nestedFaces_.size()}, 4096, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, nestedFaces_.size()}, kFacesPerChunk, [&](IndexRange r) {
     for (std::size_t f = r.begin; f < r.end; ++f) {
       NestedFace& face = nestedFaces_[f];
       // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
@@ -647,10 +653,10 @@ void RfSource::forEachBoxRow(Row&& row) const {
 
 template <class Row>
 void RfSource::forEachBoxRowInParallel(Row&& row) const {
-  // Runs of planes of about 16k voxels: a box plane holds a few thousand.
+  // Runs of planes of about kBoxVoxelsPerChunk voxels: a box plane holds a few thousand.
   const std::int64_t plane = (nestedHi_[0] - nestedLo_[0]) * (nestedHi_[1] - nestedLo_[1]);
   const auto planesPerChunk =
-      std::size_t(std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(plane, 1)));
+      std::size_t(std::max<std::int64_t>(1, kBoxVoxelsPerChunk / std::max<std::int64_t>(plane, 1)));
   parallel::parallelFor(IndexRange{0, std::size_t(nestedHi_[2] - nestedLo_[2])}, planesPerChunk,
                         [&](IndexRange r) {
                           forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin),
@@ -967,7 +973,7 @@ bool RfSource::exteriorBounded() const {
 void RfSource::keepExterior(std::span<const float> temperature) {
   // Copied in parallel (4 MB on the 100^3 grid, a serial memcpy per full solve).
   temperatureAtFull_.resize(temperature.size());
-  parallel::parallelFor(IndexRange{0, temperature.size()}, 1 << 16, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, temperature.size()}, kGridVoxelsPerChunk, [&](IndexRange r) {
     std::copy(temperature.begin() + std::ptrdiff_t(r.begin),
               temperature.begin() + std::ptrdiff_t(r.end),
               temperatureAtFull_.begin() + std::ptrdiff_t(r.begin));
@@ -1098,7 +1104,7 @@ double RfSource::nestedFaceCurrent_A(std::span<const double> boxPotential_V) {
   detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
   const std::size_t faces = nestedFaces_.size();
   b.faceCurrent_A_m.resize(faces);
-  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, faces}, kFacesPerChunk, [&](IndexRange r) {
     for (std::size_t f = r.begin; f < r.end; ++f)
       b.faceCurrent_A_m[f] = b.faceRobin_S_m[f] * boxPotential_V[nestedFaces_[f].boxInner];
   });

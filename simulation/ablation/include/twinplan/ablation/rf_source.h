@@ -430,7 +430,7 @@ class RfSource : public HeatSource {
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
   std::vector<double> nestedFaceCurrents_;  // keepFullSolve's, per face (summed in order)
-  // Whether each inner voxel's faces lie side by side in nestedFaces_ (indexNestedFaces).
+  // Whether nestedFaces_ is sorted by inner voxel (indexNestedFaces).
   bool nestedFacesGrouped_ = false;
   // body(first, last) over runs of nestedFaces_ in parallel, no inner voxel's faces split between
   // two runs (so sums onto a voxel keep the faces' order); one run on the calling thread when
