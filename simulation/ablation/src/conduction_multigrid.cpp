@@ -26,6 +26,10 @@ bool coarsens(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
 constexpr int kCoarsestSweeps = 12;
 // Red-black sweeps before and after each coarse correction.
 constexpr int kSmoothingSweeps = 2;
+// The prolongations write the red voxels only and leave the black ones to the black half-sweep
+// that starts the smoothing after them (postsmooth): without one, the black voxels would keep
+// stale values. The coarsest level is solved by its sweeps alone.
+static_assert(kSmoothingSweeps > 0 && kCoarsestSweeps > 0);
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
 
@@ -44,8 +48,10 @@ IndexRange allRows(const Level& l) {
 constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
-// the fewest chunks of at most kVoxelsPerChunk voxels, as even as the rows allow, and at least
-// two once the loop has kSmallestParallelLoop voxels.
+// voxels / kVoxelsPerChunk chunks rounded up, at least two once the loop has
+// kSmallestParallelLoop voxels, of whole rows as even as the rows allow: about kVoxelsPerChunk
+// voxels each (more where a few long rows do not divide evenly: 3 rows of 10 000 voxels make
+// chunks of 20 000 and 10 000).
 inline std::size_t rowsPerChunk(std::size_t rows, std::int64_t rowVoxels) {
   const auto voxels = std::int64_t(rows) * rowVoxels;
   if (voxels < kSmallestParallelLoop) return std::max<std::size_t>(rows, 1);
@@ -59,9 +65,9 @@ std::size_t rowsPerChunk(const Level& l) {
   return rowsPerChunk(allRows(l).end, l.nx);
 }
 
-// body(n) for n in [0, count), in rowsPerChunk's chunks (of one voxel per row) on
-// core/parallel.h, or on the calling thread below kSmallestParallelLoop: element-wise passes,
-// so the same bits on any thread count.
+// body(n) for n in [0, count), in rowsPerChunk's chunks on core/parallel.h (plain indices, not
+// rows: each index is a "row" of one voxel), or on the calling thread below
+// kSmallestParallelLoop: element-wise passes, so the same bits on any thread count.
 template <class Body>
 void forEachIndex(std::size_t count, Body&& body) {
   const std::size_t perChunk = rowsPerChunk(count, 1);
@@ -75,14 +81,17 @@ void forEachIndex(std::size_t count, Body&& body) {
   parallel::parallelFor({0, count}, perChunk, run);
 }
 
+// rowVoxels for a loop whose rows cost the level's row, l.nx voxels, of work.
+constexpr std::int64_t kLevelRow = 0;
+
 // body(rows) over the level's rows in rowsPerChunk's chunks, rows of `rowVoxels` voxels' work
-// (the level's row by default; a restriction reads four finer rows per row). A loop of one
+// (kLevelRow: the level's row; a restriction reads four finer rows per row). A loop of one
 // chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
 // coarsest levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
 template <class Level, class Body>
-void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
+void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = kLevelRow) {
   const IndexRange rows = allRows(l);
-  const std::size_t perChunk = rowsPerChunk(rows.end, rowVoxels > 0 ? rowVoxels : l.nx);
+  const std::size_t perChunk = rowsPerChunk(rows.end, rowVoxels == kLevelRow ? l.nx : rowVoxels);
   if (rows.end <= perChunk) {
     body(rows);
     return;
@@ -94,7 +103,7 @@ void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
 // rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
 // where two divisions per row cost about as much as the row's updates.
 template <class Level, class Body>
-void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
+void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = kLevelRow) {
   forEachRowChunk(
       l,
       [&](IndexRange rows) {

@@ -344,8 +344,9 @@ ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& appl
     return chunkedDot(chunks, a, b);
   };
   precondition();
-  // p = z in the chunks' parallel loop (p is sized as z: a serial copy of the whole vector per
-  // solve on the calling thread otherwise).
+  // p = z in the chunks' parallel loop (a serial copy of the whole vector per solve on the
+  // calling thread otherwise); resized first, a no-op on the solves after the first.
+  p.resize(z.size());
   chunks.forEach([&](std::size_t begin, std::size_t end) {
     std::copy(z.begin() + std::ptrdiff_t(begin), z.begin() + std::ptrdiff_t(end),
               p.begin() + std::ptrdiff_t(begin));
