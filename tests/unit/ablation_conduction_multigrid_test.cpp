@@ -647,6 +647,18 @@ TEST(CompositePotential, TheSolveCancelsWhenAskedAndOtherwiseGivesTheFullSolvesP
   EXPECT_NEAR(solution.power_W / full.power_W, 1.0, 5e-4);
 }
 
+// runBoundaryFrom, which cuts CouplingRuns' runs and the RF source's nested faces' runs: a
+// boundary inside a target's items moves on to its next target's first item, one at a target's
+// first item stays, and none passes the end.
+TEST(CouplingRuns, ARunBoundaryMovesOnToTheNextTarget) {
+  const std::vector<int> targets{4, 4, 4, 7, 9, 9, 9, 9, 12};
+  auto sameTarget = [&](std::size_t a, std::size_t b) { return targets[a] == targets[b]; };
+  const std::size_t n = targets.size();
+  const std::vector<std::size_t> expected{0, 3, 3, 3, 4, 8, 8, 8, 8, 9, 9, 9};
+  for (std::size_t p = 0; p < expected.size(); ++p)
+    EXPECT_EQ(runBoundaryFrom(p, n, sameTarget), expected[p]) << "from " << p;
+}
+
 // The composite grid's couplings are added onto their box voxels and cells in parallel runs
 // (CouplingRuns): every coupling once, no target in two runs, a target's couplings in their
 // order, so the parallel sums give the serial loop's bits. 20 000 couplings over 3 000 cells in

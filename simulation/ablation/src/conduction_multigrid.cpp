@@ -803,11 +803,13 @@ void CouplingRuns::group(std::span<const CompositeCoupling> couplings, bool byCe
                    [&](std::uint32_t a, std::uint32_t b) { return targets[a] < targets[b]; });
   // Runs of about 4096 couplings, each start moved on to where the target changes.
   constexpr std::size_t kCouplingsPerRun = 4096;
+  auto sameTarget = [&](std::size_t a, std::size_t b) {
+    return targets[order[a]] == targets[order[b]];
+  };
   starts.clear();
   for (std::size_t p = 0; p < order.size();) {
     starts.push_back(p);
-    p = std::min(order.size(), p + kCouplingsPerRun);
-    while (p < order.size() && targets[order[p]] == targets[order[p - 1]]) ++p;
+    p = runBoundaryFrom(p + kCouplingsPerRun, order.size(), sameTarget);
   }
 }
 

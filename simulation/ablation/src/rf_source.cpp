@@ -480,9 +480,9 @@ void RfSource::forEachFaceRun(Body&& body) const {
   // Chunks of about kFacesPerChunk faces, each end moved on to where the inner voxel changes.
   const std::size_t faces = nestedFaces_.size();
   auto runStart = [&](std::size_t f) {
-    f = std::min(f, faces);
-    while (f > 0 && f < faces && nestedFaces_[f].inner == nestedFaces_[f - 1].inner) ++f;
-    return f;
+    return detail::runBoundaryFrom(f, faces, [&](std::size_t a, std::size_t b) {
+      return nestedFaces_[a].inner == nestedFaces_[b].inner;
+    });
   };
   if (!nestedFacesGrouped_) {
     body(std::size_t(0), faces);
