@@ -18,6 +18,7 @@
 #include "conduction_multigrid.h"
 #include "potential_grid.h"
 #include "test_support.h"
+#include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -146,10 +147,10 @@ TEST(ConductionMultigrid, TheCycleIsSymmetricPositiveDefinite) {
 
 // The composite grid's preconditioner (CompositeMultigrid): the jumpy grid's interior as the
 // box (its faces free, coupled to the cells across), inside 13 x 14 x 15 cells of two voxels
-// (uniform 0.33 S/m, the outer layer fixed: ground) that leave the box's 14 x 12 x 18 voxels
-// out from cell (3, 4, 5) on.
+// (uniform cellSigma, 0.33 S/m by default; the outer layer fixed: ground) that leave the box's
+// voxels (14 x 12 x 18 by default, even extents) out from cell (3, 4, 5) on.
 struct CompositeGrid {
-  JumpyGrid box{14, 12, 18};
+  JumpyGrid box;
   std::int64_t cx = 13, cy = 14, cz = 15;
   std::array<std::int64_t, 3> boxCell{3, 4, 5};
   std::vector<float> cellFaceX, cellFaceY, cellFaceZ;
@@ -161,14 +162,16 @@ struct CompositeGrid {
     return i >= boxCell[0] && i < boxCell[0] + box.nx / 2 && j >= boxCell[1] &&
            j < boxCell[1] + box.ny / 2 && k >= boxCell[2] && k < boxCell[2] + box.nz / 2;
   }
-  CompositeGrid() {
+  explicit CompositeGrid(std::array<std::int64_t, 3> boxSize = {14, 12, 18},
+                         float cellSigma = 0.33f)
+      : box(boxSize[0], boxSize[1], boxSize[2]) {
     const auto cells = std::size_t(cx * cy * cz);
     cellFaceX.assign(cells, 0.0f);
     cellFaceY.assign(cells, 0.0f);
     cellFaceZ.assign(cells, 0.0f);
     cellDiagonal.assign(cells, 0.0);
     cellFree.assign(cells, 0);
-    const float face = 2.0f * 0.33f;  // two half-cells of 2 mm in series through 4 mm^2
+    const float face = 2.0f * cellSigma;  // two half-cells of 2 mm in series through 4 mm^2
     for (std::int64_t k = 0; k < cz; ++k)
       for (std::int64_t j = 0; j < cy; ++j)
         for (std::int64_t i = 0; i < cx; ++i) {
@@ -205,18 +208,30 @@ struct CompositeGrid {
               std::int64_t cell[3] = {boxCell[0] + i / 2, boxCell[1] + j / 2, boxCell[2] + k / 2};
               cell[a] += side;
               const auto c = std::uint32_t(cell[0] + cx * (cell[1] + cy * cell[2]));
-              const double g = 1.0 / (0.5 / box.sigma[v] + 1.0 / 0.33);
+              const double g = 1.0 / (0.5 / box.sigma[v] + 1.0 / double(cellSigma));
               couplings.push_back({std::uint32_t(v), c, float(g)});
               box.diagonal[v] += g;
               cellDiagonal[c] += g;
             }
         }
   }
-  CompositeMultigrid multigrid() const {
-    CompositeMultigrid m;
+  void buildInto(CompositeMultigrid& m) const {
     m.build(box.nx, box.ny, box.nz, box.faceX, box.faceY, box.faceZ, box.diagonal, box.free, cx, cy,
             cz, cellFaceX, cellFaceY, cellFaceZ, cellDiagonal, cellFree, boxCell, couplings);
+  }
+  CompositeMultigrid multigrid() const {
+    CompositeMultigrid m;
+    buildInto(m);
     return m;
+  }
+  // M^-1 r for r = random(seed), box voxels then cells.
+  std::vector<float> applyTo(CompositeMultigrid& m, unsigned seed) const {
+    const std::vector<float> r = random(seed);
+    std::vector<float> z(r.size());
+    const std::size_t boxSize = box.free.size();
+    m.apply(std::span<const float>(r).first(boxSize), std::span<const float>(r).subspan(boxSize),
+            std::span<float>(z).first(boxSize), std::span<float>(z).subspan(boxSize));
+    return z;
   }
   // A random vector on the unknowns (box voxels and cells outside the box), in float.
   std::vector<float> random(unsigned seed) const {
@@ -265,6 +280,7 @@ TEST(CompositeMultigrid, TheCycleIsSymmetricPositiveDefinite) {
 }
 
 TEST(ConductionMultigrid, OneThreadAndAllGiveTheSameBits) {
+  if (parallel::maxThreads() == 1) GTEST_SKIP() << "one thread only: nothing to compare";
   const JumpyGrid grid;
   const std::vector<double> r = grid.randomOnFree(3);
   std::vector<double> one(r.size()), all(r.size());
@@ -322,6 +338,38 @@ TEST(ConductionMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
     }
   }
   EXPECT_NE(movedReused, reused);
+}
+
+TEST(CompositeMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
+  // The composite solve rebuilds one preconditioner at every solve, reusing its arrays (the
+  // couplings and their runs, the coarse grid's operator, the box's levels): a rebuild on
+  // another box (fewer couplings, other targets) and other conductances, then on the first
+  // again, must leave nothing of the one before.
+  const CompositeGrid first, other({10, 12, 14}, 0.8f);
+  CompositeMultigrid freshFirst = first.multigrid(), freshOther = other.multigrid();
+  const std::vector<float> expectedFirst = first.applyTo(freshFirst, 11);
+  const std::vector<float> expectedOther = other.applyTo(freshOther, 12);
+  CompositeMultigrid m = first.multigrid();
+  other.buildInto(m);
+  EXPECT_EQ(other.applyTo(m, 12), expectedOther);
+  first.buildInto(m);
+  const std::vector<float> reused = first.applyTo(m, 11);
+  EXPECT_EQ(reused, expectedFirst);
+  EXPECT_GT(std::count_if(reused.begin(), reused.end(), [](float z) { return z != 0.0f; }),
+            std::ptrdiff_t(reused.size() / 2));
+}
+
+TEST(CompositeMultigrid, ABuildOnArraysOfTheWrongSizeThrowsAndTheNextBuildIsRight) {
+  // The build copies the coarse grid's five arrays over one count: arrays of other sizes are an
+  // Error(Internal), not a write past an array's end.
+  const CompositeGrid grid;
+  CompositeGrid shortFaces;
+  shortFaces.cellFaceY.pop_back();
+  CompositeMultigrid m = grid.multigrid();
+  EXPECT_THROW(shortFaces.buildInto(m), Error);
+  CompositeMultigrid fresh = grid.multigrid();
+  grid.buildInto(m);
+  EXPECT_EQ(grid.applyTo(m, 13), grid.applyTo(fresh, 13));
 }
 
 // The cycle as the header describes it, written plainly in double (no parallel loops, no
@@ -599,6 +647,18 @@ TEST(CompositePotential, TheSolveCancelsWhenAskedAndOtherwiseGivesTheFullSolvesP
   EXPECT_NEAR(solution.power_W / full.power_W, 1.0, 5e-4);
 }
 
+// runBoundaryFrom, which cuts CouplingRuns' runs and the RF source's nested faces' runs: a
+// boundary inside a target's items moves on to its next target's first item, one at a target's
+// first item stays, and none passes the end.
+TEST(CouplingRuns, ARunBoundaryMovesOnToTheNextTarget) {
+  const std::vector<int> targets{4, 4, 4, 7, 9, 9, 9, 9, 12};
+  auto sameTarget = [&](std::size_t a, std::size_t b) { return targets[a] == targets[b]; };
+  const std::size_t n = targets.size();
+  const std::vector<std::size_t> expected{0, 3, 3, 3, 4, 8, 8, 8, 8, 9, 9, 9};
+  for (std::size_t p = 0; p < expected.size(); ++p)
+    EXPECT_EQ(runBoundaryFrom(p, n, sameTarget), expected[p]) << "from " << p;
+}
+
 // The composite grid's couplings are added onto their box voxels and cells in parallel runs
 // (CouplingRuns): every coupling once, no target in two runs, a target's couplings in their
 // order, so the parallel sums give the serial loop's bits. 20 000 couplings over 3 000 cells in
@@ -646,6 +706,7 @@ TEST(CouplingRuns, RunsShareNoTargetAndKeepEachTargetsOrder) {
 // cylinder of 0.8 S/m, grounded faces, a 31-voxel electrode line, a box of about 41^3 voxels
 // (about 10 000 couplings, three runs).
 TEST(CompositePotential, OneThreadAndAllGiveTheSameBits) {
+  if (parallel::maxThreads() == 1) GTEST_SKIP() << "one thread only: nothing to compare";
   ImageGeometry g;
   g.size = {61, 61, 61};
   std::vector<float> sigma(g.voxelCount(), 0.33f);
@@ -671,15 +732,28 @@ TEST(CompositePotential, OneThreadAndAllGiveTheSameBits) {
   }
   CompositePotential composite;
   const CompositeSolution all = composite.solve(g, sigma, roles, lo, hi, 1.0, {}, 1.0, options);
-  // A second solve on the same composite (the kept arrays and runs) from the first's potential.
-  const CompositeSolution again =
-      composite.solve(g, sigma, roles, lo, hi, 1.0, all.potential_V, 1.0, options);
   EXPECT_GT(one.iterations, 0);
   EXPECT_EQ(one.iterations, all.iterations);
   EXPECT_EQ(one.potential_V, all.potential_V);
   EXPECT_EQ(one.heating_W_m3, all.heating_W_m3);
   EXPECT_EQ(one.power_W, all.power_W);
-  EXPECT_NEAR(again.power_W / all.power_W, 1.0, 1e-6);
+  // The same composite on another box and sigma (the cylinder dried to 0.01 S/m), then on the
+  // first again from a cold start: what it keeps from solve to solve (the unknowns, the box's
+  // SAR, the cells' power, the couplings' runs, the multigrid's operators) must leave nothing of
+  // the solve before, so the first solve's bits come back, iterations included.
+  std::vector<float> dried = sigma;
+  std::replace(dried.begin(), dried.end(), 0.8f, 0.01f);
+  std::array<std::int64_t, 3> otherLo{14, 14, 12}, otherHi{47, 47, 49};
+  CompositePotential::snapBox(g, otherLo, otherHi);
+  ASSERT_NE(otherLo, lo);
+  const CompositeSolution other =
+      composite.solve(g, dried, roles, otherLo, otherHi, 1.0, {}, 1.0, options);
+  EXPECT_NE(other.power_W, all.power_W);
+  const CompositeSolution again = composite.solve(g, sigma, roles, lo, hi, 1.0, {}, 1.0, options);
+  EXPECT_EQ(again.iterations, all.iterations);
+  EXPECT_EQ(again.potential_V, all.potential_V);
+  EXPECT_EQ(again.heating_W_m3, all.heating_W_m3);
+  EXPECT_EQ(again.power_W, all.power_W);
 }
 
 // The conjugate gradients' sums (potential_grid.h groupedSum) run four chunks' sums side by side

@@ -112,8 +112,6 @@ void CompositePotential::setUp(const ImageGeometry& grid, std::span<const float>
   faceConductivity(sb, boxSigma_, boxFaces_);
   setUpCells(grid, sigma, roles);
   setUpCouplings(grid, sigma);
-  byBox_.group(couplings_, false);
-  byCell_.group(couplings_, true);
   boxFree_.resize(m);
   for (std::size_t n = 0; n < m; ++n) boxFree_[n] = boxRoles_[n] == NodeRole::Tissue;
   cellFree_.resize(cellRoles_.size());
@@ -259,11 +257,11 @@ void CompositePotential::applyComposite(std::span<const In> x, std::span<float> 
   // The couplings' terms onto the box voxels, then onto the cells, each in parallel runs that
   // keep a target's terms in the couplings' order (the box's rows and the cells' never meet).
   const double sign = negate ? -1.0 : 1.0;
-  byBox_.forEach([&](std::size_t i) {
+  multigrid_.couplingsByBox().forEach([&](std::size_t i) {
     const CompositeCoupling& c = couplings_[i];
     out[c.box] = float(out[c.box] - sign * double(c.conductance) * double(x[m + c.cell]));
   });
-  byCell_.forEach([&](std::size_t i) {
+  multigrid_.couplingsByCell().forEach([&](std::size_t i) {
     const CompositeCoupling& c = couplings_[i];
     if (cellRoles_[c.cell] == NodeRole::Tissue)
       out[m + c.cell] = float(out[m + c.cell] - sign * double(c.conductance) * double(x[c.box]));
@@ -373,12 +371,12 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
     const double dv = x[c.box] - xc[c.cell];
     return double(c.conductance) * dv * dv;
   };
-  byBox_.forEach([&](std::size_t i) {
+  multigrid_.couplingsByBox().forEach([&](std::size_t i) {
     const CompositeCoupling& c = couplings_[i];
     boxHeating[c.box] +=
         float(faceShare(NodeRole::Tissue, cellRoles_[c.cell]) * couplingPower(c) * perVolume);
   });
-  byCell_.forEach([&](std::size_t i) {
+  multigrid_.couplingsByCell().forEach([&](std::size_t i) {
     const CompositeCoupling& c = couplings_[i];
     if (cellRoles_[c.cell] == NodeRole::Tissue) cellPower[c.cell] += 0.5 * couplingPower(c);
   });

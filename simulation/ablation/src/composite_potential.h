@@ -96,8 +96,8 @@ class CompositePotential {
   std::vector<float> boxSigma_, cellSigma_;
   std::vector<NodeRole> boxRoles_, cellRoles_;
   potential::FaceConductivity boxFaces_, cellFaces_;
+  // (Grouped by box voxel and by cell in multigrid_, which is built on them at every setUp.)
   std::vector<CompositeCoupling> couplings_;
-  CouplingRuns byBox_, byCell_;  // couplings_ grouped by box voxel and by cell
   std::vector<CompositeFace> faces_;
   std::vector<float> r_, z_, p_, ap_;
   // Kept from solve to solve (written in full by each): the unknowns, the box voxels' SAR, the

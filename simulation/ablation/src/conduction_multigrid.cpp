@@ -1,10 +1,12 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <type_traits>
 #include <utility>
 
 #include "stencil_solver.h"  // TWINPLAN_ABLATION_WIDE_LOOPS
+#include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -24,6 +26,10 @@ bool coarsens(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
 constexpr int kCoarsestSweeps = 12;
 // Red-black sweeps before and after each coarse correction.
 constexpr int kSmoothingSweeps = 2;
+// The prolongations write the red voxels only and leave the black ones to the black half-sweep
+// that starts the smoothing after them (postsmooth): without one, the black voxels would keep
+// stale values. The coarsest level is solved by its sweeps alone.
+static_assert(kSmoothingSweeps > 0 && kCoarsestSweeps > 0);
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
 
@@ -42,8 +48,10 @@ IndexRange allRows(const Level& l) {
 constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
-// the fewest chunks of at most kVoxelsPerChunk voxels, as even as the rows allow, and at least
-// two once the loop has kSmallestParallelLoop voxels.
+// voxels / kVoxelsPerChunk chunks rounded up, at least two once the loop has
+// kSmallestParallelLoop voxels, of whole rows as even as the rows allow: about kVoxelsPerChunk
+// voxels each (more where a few long rows do not divide evenly: 3 rows of 10 000 voxels make
+// chunks of 20 000 and 10 000).
 inline std::size_t rowsPerChunk(std::size_t rows, std::int64_t rowVoxels) {
   const auto voxels = std::int64_t(rows) * rowVoxels;
   if (voxels < kSmallestParallelLoop) return std::max<std::size_t>(rows, 1);
@@ -57,9 +65,9 @@ std::size_t rowsPerChunk(const Level& l) {
   return rowsPerChunk(allRows(l).end, l.nx);
 }
 
-// body(n) for n in [0, count), in rowsPerChunk's chunks (of one voxel per row) on
-// core/parallel.h, or on the calling thread below kSmallestParallelLoop: element-wise passes,
-// so the same bits on any thread count.
+// body(n) for n in [0, count), in rowsPerChunk's chunks on core/parallel.h (plain indices, not
+// rows: each index is a "row" of one voxel), or on the calling thread below
+// kSmallestParallelLoop: element-wise passes, so the same bits on any thread count.
 template <class Body>
 void forEachIndex(std::size_t count, Body&& body) {
   const std::size_t perChunk = rowsPerChunk(count, 1);
@@ -73,14 +81,17 @@ void forEachIndex(std::size_t count, Body&& body) {
   parallel::parallelFor({0, count}, perChunk, run);
 }
 
+// rowVoxels for a loop whose rows cost the level's row, l.nx voxels, of work.
+constexpr std::int64_t kLevelRow = 0;
+
 // body(rows) over the level's rows in rowsPerChunk's chunks, rows of `rowVoxels` voxels' work
-// (the level's row by default; a restriction reads four finer rows per row). A loop of one
+// (kLevelRow: the level's row; a restriction reads four finer rows per row). A loop of one
 // chunk runs on the calling thread without the parallel loop's set-up: a W-cycle visits its
 // coarsest levels (a few hundred to a few thousand voxels) hundreds of times a cycle.
 template <class Level, class Body>
-void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
+void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = kLevelRow) {
   const IndexRange rows = allRows(l);
-  const std::size_t perChunk = rowsPerChunk(rows.end, rowVoxels > 0 ? rowVoxels : l.nx);
+  const std::size_t perChunk = rowsPerChunk(rows.end, rowVoxels == kLevelRow ? l.nx : rowVoxels);
   if (rows.end <= perChunk) {
     body(rows);
     return;
@@ -92,7 +103,7 @@ void forEachRowChunk(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
 // rather than divided out of the row's index: a coarse level's rows hold a few voxels each,
 // where two divisions per row cost about as much as the row's updates.
 template <class Level, class Body>
-void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = 0) {
+void forEachRow(const Level& l, Body&& body, std::int64_t rowVoxels = kLevelRow) {
   forEachRowChunk(
       l,
       [&](IndexRange rows) {
@@ -792,13 +803,30 @@ void CouplingRuns::group(std::span<const CompositeCoupling> couplings, bool byCe
                    [&](std::uint32_t a, std::uint32_t b) { return targets[a] < targets[b]; });
   // Runs of about 4096 couplings, each start moved on to where the target changes.
   constexpr std::size_t kCouplingsPerRun = 4096;
+  auto sameTarget = [&](std::size_t a, std::size_t b) {
+    return targets[order[a]] == targets[order[b]];
+  };
   starts.clear();
   for (std::size_t p = 0; p < order.size();) {
     starts.push_back(p);
-    p = std::min(order.size(), p + kCouplingsPerRun);
-    while (p < order.size() && targets[order[p]] == targets[order[p - 1]]) ++p;
+    p = runBoundaryFrom(p + kCouplingsPerRun, order.size(), sameTarget);
   }
 }
+
+namespace {
+// Every array of a grid's operator holds its `voxels` voxels: the copies below write each over
+// one count.
+void checkOperatorSizes(std::int64_t voxels, std::initializer_list<std::size_t> sizes) {
+  for (std::size_t size : sizes) {
+    if (size != std::size_t(voxels)) {
+      throw Error(ErrorKind::Internal,
+                  "The composite grid's preconditioner was given an operator whose arrays do not "
+                  "match its grid's size.",
+                  "CompositeMultigrid::build");
+    }
+  }
+}
+}  // namespace
 
 void CompositeMultigrid::indexUnderCells() {
   // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
@@ -822,6 +850,10 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
                                std::span<const std::uint8_t> cellFree,
                                const std::array<std::int64_t, 3>& boxCell,
                                std::span<const CompositeCoupling> couplings) {
+  checkOperatorSizes(bx * by * bz, {boxFaceX.size(), boxFaceY.size(), boxFaceZ.size(),
+                                    boxDiagonal.size(), boxFree.size()});
+  checkOperatorSizes(cx * cy * cz, {cellFaceX.size(), cellFaceY.size(), cellFaceZ.size(),
+                                    cellDiagonal.size(), cellFree.size()});
   boxCell_ = boxCell;
   cells_ = {cx, cy, cz};
   couplings_.assign(couplings.begin(), couplings.end());
@@ -829,18 +861,29 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   byCell_.group(couplings_, true);
   // The box's operator without its couplings (their conductances leave the diagonal): what the
   // cells under the box coarsen, as ConductionMultigrid's levels do. coupled_ is zero between
-  // builds (cleared after use on the coupled voxels only, not over the whole box).
+  // builds: cleared on the coupled voxels only (not over the whole box) when this scope ends,
+  // also when the allocation or the loop throws (stale conductances would be taken off the next
+  // build's diagonal).
   coupled_.resize(boxDiagonal.size(), 0.0);
-  for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
-  allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
-  forEachIndex(box_.size(), [&](std::size_t n) {
-    box_.faceX[n] = boxFaceX[n];
-    box_.faceY[n] = boxFaceY[n];
-    box_.faceZ[n] = boxFaceZ[n];
-    box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
-    box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
-  });
-  for (const CompositeCoupling& c : couplings_) coupled_[c.box] = 0.0;
+  struct ClearCoupled {
+    std::vector<double>& coupled;
+    std::span<const CompositeCoupling> couplings;
+    ~ClearCoupled() {
+      for (const CompositeCoupling& c : couplings) coupled[c.box] = 0.0;
+    }
+  };
+  {
+    const ClearCoupled clear{coupled_, couplings_};
+    for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
+    allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
+    forEachIndex(box_.size(), [&](std::size_t n) {
+      box_.faceX[n] = boxFaceX[n];
+      box_.faceY[n] = boxFaceY[n];
+      box_.faceZ[n] = boxFaceZ[n];
+      box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
+      box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
+    });
+  }
   coarsen(box_, under_);
   indexUnderCells();
   // Now the box level's own rows, the couplings included.

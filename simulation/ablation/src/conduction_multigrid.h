@@ -16,6 +16,7 @@
 //
 // Deterministic on any thread count: a colour's voxels are independent, the chunks are fixed by
 // the grid, and there are no reductions.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -110,6 +111,18 @@ struct CompositeCoupling {
   float conductance = 0.0f;
 };
 
+// Where a run may start in a sequence grouped by target (each target's items side by side), at
+// or after position p (at most count): p moved on while its item has the previous one's target
+// (sameTarget(p - 1, p)), so no target's items are split between two runs and a loop that adds
+// each item onto its target keeps the serial order per target. CouplingRuns and the RF source's
+// nested faces (RfSource::forEachFaceRun) cut their runs with it.
+template <class SameTarget>
+std::size_t runBoundaryFrom(std::size_t p, std::size_t count, SameTarget&& sameTarget) {
+  p = std::min(p, count);
+  while (p > 0 && p < count && sameTarget(p - 1, p)) ++p;
+  return p;
+}
+
 // The couplings in runs that share no target (box voxel or cell), for loops that add each
 // coupling's term onto its target in parallel with the bits of the serial loop: `order` holds the
 // couplings' indices stably sorted by target (so a target's terms keep the couplings' order),
@@ -153,6 +166,10 @@ class CompositeMultigrid {
   // (zBox, zCell) = M^-1 (rBox, rCell); z is 0 on fixed voxels and on the cells under the box.
   void apply(std::span<const float> rBox, std::span<const float> rCell, std::span<float> zBox,
              std::span<float> zCell);
+  // The last build's couplings grouped by box voxel and by cell, for the caller's loops over
+  // the same couplings (CompositePotential's operator and power).
+  const CouplingRuns& couplingsByBox() const { return byBox_; }
+  const CouplingRuns& couplingsByCell() const { return byCell_; }
 
  private:
   void indexUnderCells();  // underCells_ from under_'s size, boxCell_ and cells_

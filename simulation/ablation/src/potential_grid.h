@@ -344,8 +344,9 @@ ConjugateGradientResult conjugateGradients(const Chunks& chunks, ApplyDot&& appl
     return chunkedDot(chunks, a, b);
   };
   precondition();
-  // p = z in the chunks' parallel loop (p is sized as z: a serial copy of the whole vector per
-  // solve on the calling thread otherwise).
+  // p = z in the chunks' parallel loop (a serial copy of the whole vector per solve on the
+  // calling thread otherwise); sized as z first (a no-op where the caller sized it, as both do).
+  p.resize(z.size());
   chunks.forEach([&](std::size_t begin, std::size_t end) {
     std::copy(z.begin() + std::ptrdiff_t(begin), z.begin() + std::ptrdiff_t(end),
               p.begin() + std::ptrdiff_t(begin));

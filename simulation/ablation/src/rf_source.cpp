@@ -36,9 +36,10 @@ struct PotentialWorkspace {
     std::vector<float> sigma;
     std::vector<NodeRole> roles;
     std::vector<double> warm, robin;
-    // Per nested face: its conductance at this solve's sigma; its Robin conductance, then its
-    // current.
-    std::vector<double> faceConductance, faceTerm;
+    // Per nested face at this solve's sigma: its conductance and Robin conductance,
+    // sigma_f (1 - beta) (S/m: times the voxel side, S), and after the solve its current
+    // (A/m: times the voxel side, A; fullFaceCurrent_A_'s units, against which it is scaled).
+    std::vector<double> faceConductance, faceRobin_S_m, faceCurrent_A_m;
   } box;
 };
 }  // namespace detail
@@ -203,6 +204,13 @@ constexpr double kLowestConductivityFactor = 0.05;
 // A bound decides a comparison with a threshold only when clear of it by this fraction: the
 // bound's sums add in another order than the exact pass's.
 constexpr double kDecisionSlack = 1e-9;
+
+// Chunks of the parallel loops (core/parallel.h; fixed chunks, so the bits do not depend on the
+// thread count): element-wise loops over the whole grid, loops over the box's planes (voxels per
+// chunk, as the multigrid's kVoxelsPerChunk) and loops over the nested faces.
+constexpr std::size_t kGridVoxelsPerChunk = std::size_t(1) << 16;
+constexpr std::int64_t kBoxVoxelsPerChunk = 16384;
+constexpr std::size_t kFacesPerChunk = 4096;
 
 // RfSettings::resolveConductanceChange's sums: q |sigma / sigma_solved - 1| and q, over the
 // voxels that carried SAR (q, the stored SAR times factor) and conducted at the last solve.
@@ -389,7 +397,7 @@ void RfSource::trackWater(const ThermalState& state, std::size_t voxelCount) {
   if (!settings_.conductivityFollowsWater || state.latentHeatLeft_J_m3.size() != voxelCount) return;
   if (initialLatent_J_m3_.empty()) initialLatent_J_m3_ = state.latentHeatLeft_J_m3;
   waterLeft_.resize(voxelCount);
-  parallel::parallelFor(IndexRange{0, voxelCount}, 1 << 16, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, voxelCount}, kGridVoxelsPerChunk, [&](IndexRange r) {
     for (std::size_t v = r.begin; v < r.end; ++v)
       waterLeft_[v] = initialLatent_J_m3_[v] > 0.0f
                           ? state.latentHeatLeft_J_m3[v] / initialLatent_J_m3_[v]
@@ -401,7 +409,7 @@ double RfSource::weightedConductivityChange(std::span<const float> sigma_S_m) co
   // The SAR outside the nested box is the stored one times outsideScale_^2 (exactly it at 1).
   const double outsideFactor = outsideScale_ * outsideScale_;
   const WeightedChange sums = parallel::parallelReduce(
-      IndexRange{0, sigma_S_m.size()}, 1 << 16, WeightedChange{},
+      IndexRange{0, sigma_S_m.size()}, kGridVoxelsPerChunk, WeightedChange{},
       [&](IndexRange r) {
         WeightedChange s;
         walkBoxMembership(r, [&](std::size_t first, std::size_t last, bool outside) {
@@ -469,13 +477,12 @@ double RfSource::nestedFaceConductance(const NestedFace& face,
 
 template <class Body>
 void RfSource::forEachFaceRun(Body&& body) const {
-  // Chunks of about 4096 faces, each end moved on to where the inner voxel changes.
-  constexpr std::size_t kFacesPerChunk = 4096;
+  // Chunks of about kFacesPerChunk faces, each end moved on to where the inner voxel changes.
   const std::size_t faces = nestedFaces_.size();
   auto runStart = [&](std::size_t f) {
-    f = std::min(f, faces);
-    while (f > 0 && f < faces && nestedFaces_[f].inner == nestedFaces_[f - 1].inner) ++f;
-    return f;
+    return detail::runBoundaryFrom(f, faces, [&](std::size_t a, std::size_t b) {
+      return nestedFaces_[a].inner == nestedFaces_[b].inner;
+    });
   };
   if (!nestedFacesGrouped_) {
     body(std::size_t(0), faces);
@@ -497,7 +504,7 @@ void RfSource::indexNestedFaces() {
                     bx * ((j - std::size_t(nestedLo_[1])) + by * (k - std::size_t(nestedLo_[2])));
   }
   // Both listings (listNestedFaces, the composite grid's couplings) walk the box's voxels in
-  // order, so a voxel's faces lie side by side: forEachFaceRun relies on it.
+  // order, so the faces are sorted by inner voxel: forEachFaceRun relies on it.
   nestedFacesGrouped_ =
       std::is_sorted(nestedFaces_.begin(), nestedFaces_.end(),
                      [](const NestedFace& a, const NestedFace& b) { return a.inner < b.inner; });
@@ -507,7 +514,7 @@ void RfSource::keepFullSolve() {
   const std::vector<double>& u = unitPotential_V_;
   // Each face's beta and current in parallel, the currents summed in the faces' order.
   nestedFaceCurrents_.resize(nestedFaces_.size());
-  parallel::parallelFor(IndexRange{0, nestedFaces_.size()}, 4096, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, nestedFaces_.size()}, kFacesPerChunk, [&](IndexRange r) {
     for (std::size_t f = r.begin; f < r.end; ++f) {
       NestedFace& face = nestedFaces_[f];
       // 0 <= V <= 1 by the maximum principle; where V vanishes the face carries nothing.
@@ -646,10 +653,10 @@ void RfSource::forEachBoxRow(Row&& row) const {
 
 template <class Row>
 void RfSource::forEachBoxRowInParallel(Row&& row) const {
-  // Runs of planes of about 16k voxels: a box plane holds a few thousand.
+  // Runs of planes of about kBoxVoxelsPerChunk voxels: a box plane holds a few thousand.
   const std::int64_t plane = (nestedHi_[0] - nestedLo_[0]) * (nestedHi_[1] - nestedLo_[1]);
   const auto planesPerChunk =
-      std::size_t(std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(plane, 1)));
+      std::size_t(std::max<std::int64_t>(1, kBoxVoxelsPerChunk / std::max<std::int64_t>(plane, 1)));
   parallel::parallelFor(IndexRange{0, std::size_t(nestedHi_[2] - nestedLo_[2])}, planesPerChunk,
                         [&](IndexRange r) {
                           forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin),
@@ -966,7 +973,7 @@ bool RfSource::exteriorBounded() const {
 void RfSource::keepExterior(std::span<const float> temperature) {
   // Copied in parallel (4 MB on the 100^3 grid, a serial memcpy per full solve).
   temperatureAtFull_.resize(temperature.size());
-  parallel::parallelFor(IndexRange{0, temperature.size()}, 1 << 16, [&](IndexRange r) {
+  parallel::parallelFor(IndexRange{0, temperature.size()}, kGridVoxelsPerChunk, [&](IndexRange r) {
     std::copy(temperature.begin() + std::ptrdiff_t(r.begin),
               temperature.begin() + std::ptrdiff_t(r.end),
               temperatureAtFull_.begin() + std::ptrdiff_t(r.begin));
@@ -1032,36 +1039,13 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
       }
     }
   });
-  // Each face's conductance (read again for the faces' power) and Robin conductance, and each
-  // face voxel's, its faces' summed in their order, in runs of faces in parallel. The Robin
-  // conductances are zero off the face voxels, which are the same every solve (the box and its
-  // faces are fixed): only theirs are cleared, not the whole box's array.
-  const std::size_t faces = nestedFaces_.size();
-  b.faceConductance.resize(faces);
-  b.faceTerm.resize(faces);
-  if (b.robin.size() != m) b.robin.assign(m, 0.0);
-  forEachFaceRun([&](std::size_t first, std::size_t last) {
-    for (std::size_t f = first; f < last; ++f) {
-      const NestedFace& face = nestedFaces_[f];
-      b.faceConductance[f] = nestedFaceConductance(face, sigma);
-      b.faceTerm[f] = b.faceConductance[f] * (1.0 - double(face.beta));
-      b.robin[face.boxInner] = 0.0;
-    }
-    for (std::size_t f = first; f < last; ++f) b.robin[nestedFaces_[f].boxInner] += b.faceTerm[f];
-  });
+  nestedRobinConductances(sigma, m);
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
                        *nestedWorkspace_, b.robin);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
-  // Each face's current in parallel, summed in the faces' order.
-  parallel::parallelFor(IndexRange{0, faces}, 4096, [&](IndexRange r) {
-    for (std::size_t f = r.begin; f < r.end; ++f)
-      b.faceTerm[f] *= solution.potential_V[nestedFaces_[f].boxInner];
-  });
-  double faceCurrent_A = 0.0;
-  for (std::size_t f = 0; f < faces; ++f) faceCurrent_A += b.faceTerm[f];
-  const double scale = faceCurrent_A / fullFaceCurrent_A_;
+  const double scale = nestedFaceCurrent_A(solution.potential_V) / fullFaceCurrent_A_;
   // The solution's arrays back to the workspace for the next nested solve, once copied out.
   auto lendBack = [&](PotentialSolution& done) {
     nestedWorkspace_->keptPotential.swap(done.potential_V);
@@ -1088,18 +1072,59 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   }
   lendBack(solution);
   outsideScale_ = scale;
+  addNestedFacePower(perVolume);
+  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
+  return solution.iterations;
+}
+
+void RfSource::nestedRobinConductances(std::span<const float> sigma_S_m, std::size_t boxVoxels) {
+  // Each face's conductance (read again for the faces' power) and Robin conductance, and each
+  // face voxel's, its faces' summed in their order, in runs of faces in parallel. The Robin
+  // conductances are zero off the face voxels, which are the same every solve (the box and its
+  // faces are fixed): only theirs are cleared, not the whole box's array.
+  detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
+  const std::size_t faces = nestedFaces_.size();
+  b.faceConductance.resize(faces);
+  b.faceRobin_S_m.resize(faces);
+  if (b.robin.size() != boxVoxels) b.robin.assign(boxVoxels, 0.0);
+  forEachFaceRun([&](std::size_t first, std::size_t last) {
+    for (std::size_t f = first; f < last; ++f) {
+      const NestedFace& face = nestedFaces_[f];
+      b.faceConductance[f] = nestedFaceConductance(face, sigma_S_m);
+      b.faceRobin_S_m[f] = b.faceConductance[f] * (1.0 - double(face.beta));
+      b.robin[face.boxInner] = 0.0;
+    }
+    for (std::size_t f = first; f < last; ++f)
+      b.robin[nestedFaces_[f].boxInner] += b.faceRobin_S_m[f];
+  });
+}
+
+double RfSource::nestedFaceCurrent_A(std::span<const double> boxPotential_V) {
+  // Each face's current in parallel, summed in the faces' order.
+  detail::PotentialWorkspace::Box& b = nestedWorkspace_->box;
+  const std::size_t faces = nestedFaces_.size();
+  b.faceCurrent_A_m.resize(faces);
+  parallel::parallelFor(IndexRange{0, faces}, kFacesPerChunk, [&](IndexRange r) {
+    for (std::size_t f = r.begin; f < r.end; ++f)
+      b.faceCurrent_A_m[f] = b.faceRobin_S_m[f] * boxPotential_V[nestedFaces_[f].boxInner];
+  });
+  double current_A = 0.0;
+  for (std::size_t f = 0; f < faces; ++f) current_A += b.faceCurrent_A_m[f];
+  return current_A;
+}
+
+void RfSource::addNestedFacePower(double perVolume) {
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   // (In runs of faces in parallel: a voxel's faces add in their order.)
+  const std::vector<double>& faceConductance = nestedWorkspace_->box.faceConductance;
   forEachFaceRun([&](std::size_t first, std::size_t last) {
     for (std::size_t f = first; f < last; ++f) {
       const NestedFace& face = nestedFaces_[f];
       const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
       unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
-                                             b.faceConductance[f] * dv * dv * perVolume);
+                                             faceConductance[f] * dv * dv * perVolume);
     }
   });
-  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
-  return solution.iterations;
 }
 
 double RfSource::hottestNextToElectrode(std::span<const float> temperature_degC) const {

@@ -329,6 +329,12 @@ class RfSource : public HeatSource {
   // in place). Returns the CG iterations.
   enum class NestedUse { Step, WarmStart };
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
+  // solveNestedBox's steps on its workspace: the faces' conductances and Robin conductances at
+  // sigma and each box voxel's Robin conductance (boxVoxels: the box's voxel count); the current
+  // through the faces at the box's solved potential; the faces' own Joule power onto the SAR.
+  void nestedRobinConductances(std::span<const float> sigma_S_m, std::size_t boxVoxels);
+  double nestedFaceCurrent_A(std::span<const double> boxPotential_V);
+  void addNestedFacePower(double perVolume);
   bool nestedBoundaryRecorded() const { return fullFaceCurrent_A_ > 0.0; }
   void recordNestedBoundary(const AblationGrid& grid);
   // The faces between the nested box and the rest of the 1 mm grid, listed once.
@@ -424,7 +430,7 @@ class RfSource : public HeatSource {
   std::array<std::int64_t, 3> nestedLo_{}, nestedHi_{};
   std::vector<NestedFace> nestedFaces_;
   std::vector<double> nestedFaceCurrents_;  // keepFullSolve's, per face (summed in order)
-  // Whether each inner voxel's faces lie side by side in nestedFaces_ (indexNestedFaces).
+  // Whether nestedFaces_ is sorted by inner voxel (indexNestedFaces).
   bool nestedFacesGrouped_ = false;
   // body(first, last) over runs of nestedFaces_ in parallel, no inner voxel's faces split between
   // two runs (so sums onto a voxel keep the faces' order); one run on the calling thread when
