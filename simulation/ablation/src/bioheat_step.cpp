@@ -17,18 +17,6 @@ void throwPowerNotANumber(std::size_t v) {
       "HeatSource::depositedPower");
 }
 
-namespace {
-
-// One side of the box that lies inside the grid: axis a, the box's layer of voxels on it and
-// the grid's layer beyond; its faces in extent(b) rows of extent(c), b and c the other axes.
-struct BoxSide {
-  int a = 0, b = 0, c = 0;
-  std::int64_t layer = 0, outside = 0;
-  std::size_t firstFace = 0;  // the number of faces on the sides before it
-};
-
-// The box's sides inside the grid, six in a fixed order (-x, +x, -y, +y, -z, +z); the box's faces
-// on the grid's faces have nothing beyond them. `faceCount`: the faces on them all.
 std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_t& faceCount) {
   std::vector<BoxSide> sides;
   faceCount = 0;
@@ -42,6 +30,8 @@ std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_
     }
   return sides;
 }
+
+namespace {
 
 // body(f, n, v, beyond) for the faces of row u of a side: f the face's number among all the
 // box's faces, between box voxel n (local; grid voxel v) and the grid voxel `beyond`.
@@ -114,30 +104,21 @@ double faceConductance(double kA, double wallA, double kB, double wallB, double 
   return 2.0 * kA * kB / ((kA + kB) * h_m * h_m);
 }
 
-// Conductivity and vessel wall coefficient of the box's voxels and of the layer of voxels
-// around it (the halo), so that a voxel's six faces read their neighbours by a fixed stride.
-// Halo voxels outside the grid carry k < 0: a box face held at arterial temperature there.
-struct HaloProperties {
-  std::int64_t sx = 0, sy = 0, sz = 0;  // the box's extents plus two
-  std::vector<float> conductivity_W_mK;
-  std::vector<float> wall_W_m2K;  // empty without vessels
-  std::size_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
-    return std::size_t((i + 1) + sx * ((j + 1) + sy * (k + 1)));
-  }
-};
-
 // k at the lagged temperature inside the box, at arterial temperature in the halo (which the
-// step does not solve), -1 beyond the grid.
-HaloProperties haloProperties(const StepInputs& in, const Box& box,
-                              const std::vector<float>& lagDeviation_K) {
+// step does not solve), -1 (and no wall) beyond the grid: every entry written, row by row in
+// parallel, so that the kept halo needs no clearing pass on the calling thread.
+void fillHalo(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+              HaloProperties& halo) {
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
   const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
-  HaloProperties halo{box.extent(0) + 2, box.extent(1) + 2, box.extent(2) + 2, {}, {}};
+  halo.sx = box.extent(0) + 2;
+  halo.sy = box.extent(1) + 2;
+  halo.sz = box.extent(2) + 2;
   const auto count = std::size_t(halo.sx * halo.sy * halo.sz);
-  halo.conductivity_W_mK.assign(count, -1.0f);
-  if (hasVessels) halo.wall_W_m2K.assign(count, 0.0f);
+  halo.conductivity_W_mK.resize(count);
+  halo.wall_W_m2K.resize(hasVessels ? count : 0);
   const std::size_t rows = std::size_t(halo.sy * halo.sz);
   parallel::parallelFor(
       {0, rows}, std::max<std::size_t>(1, 4096 / std::size_t(halo.sx)),
@@ -146,14 +127,26 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           const std::int64_t j = std::int64_t(row) % halo.sy - 1,
                              k = std::int64_t(row) / halo.sy - 1;
           const std::int64_t J = box.lo[1] + j, K = box.lo[2] + k;
-          if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) continue;
+          const auto h0 = std::int64_t(halo.index(0, j, k));
+          float* conductivity = halo.conductivity_W_mK.data() + (h0 - 1);
+          float* wall = hasVessels ? halo.wall_W_m2K.data() + (h0 - 1) : nullptr;
+          // Beyond the grid first (the whole row, or its ends), then the voxels inside it.
+          auto beyondGrid = [&](std::int64_t from, std::int64_t to) {  // halo i = from .. to - 1
+            std::fill(conductivity + (from + 1), conductivity + (to + 1), -1.0f);
+            if (wall) std::fill(wall + (from + 1), wall + (to + 1), 0.0f);
+          };
+          if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) {
+            beyondGrid(-1, halo.sx - 1);
+            continue;
+          }
           const bool rowInBox = j >= 0 && k >= 0 && j < box.extent(1) && k < box.extent(2);
           // The row's halo voxels -1 .. extent inside the grid, addressed from i = 0.
           const std::int64_t first = std::max<std::int64_t>(-1, -box.lo[0]);
           const std::int64_t last =
               std::min<std::int64_t>(box.extent(0), g.size[0] - 1 - box.lo[0]);
+          beyondGrid(-1, first);
+          beyondGrid(last + 1, halo.sx - 1);
           const auto v0 = std::int64_t(g.linearIndex(box.lo[0], J, K));
-          const auto h0 = std::int64_t(halo.index(0, j, k));
           const float* lag =
               rowInBox ? lagDeviation_K.data() + box.extent(0) * (j + box.extent(1) * k) : nullptr;
           for (std::int64_t i = first; i <= last; ++i) {
@@ -166,7 +159,6 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           }
         }
       });
-  return halo;
 }
 
 // The conductance (W/(m3 K)) of the face between halo voxel h and the one `offset` away.
@@ -355,6 +347,37 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
     if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
 }
 
+// The far field held beyond the box's faces (StepInputs::beyondBox_K) pulls on the voxels of row
+// (j, k) that lie on those faces: each face's conductance (conductanceTo, as boxFaces gives it)
+// times the deviation beyond, added to the right-hand side in boxSides' order (-x, +x, -y, +y,
+// -z, +z), the order of the faces' list: the same bits as a pass over that list, but by rows.
+void addFarFieldFaces(const StepInputs& in, const Box& box, const HaloProperties& halo,
+                      double h_m, std::int64_t j, std::int64_t k, StencilSystem& s) {
+  const ImageGeometry& g = in.grid->geometry;
+  const float* beyond = in.beyondBox_K->data();
+  const std::int64_t local[3] = {0, j, k};
+  const std::int64_t haloStride[3] = {1, halo.sx, halo.sx * halo.sy};
+  const std::int64_t gridStride[3] = {1, g.size[0], g.size[0] * g.size[1]};
+  float* rightHandSide = s.rightHandSide.data() + s.nx * (j + s.ny * k);
+  const auto v0 = std::int64_t(g.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k));
+  auto add = [&](std::int64_t i, int a, std::int64_t towards) {
+    const float conductance =
+        conductanceTo(halo, halo.index(i, j, k), towards * haloStride[a], h_m);
+    rightHandSide[i] += conductance * beyond[std::size_t(v0 + i + towards * gridStride[a])];
+  };
+  for (int a = 0; a < 3; ++a)
+    for (const std::int64_t towards : {-1, 1}) {
+      const std::int64_t outside = towards < 0 ? box.lo[a] - 1 : box.hi[a];
+      if (outside < 0 || outside >= g.size[a]) continue;  // the grid's face: nothing beyond
+      if (a == 0) {
+        add(towards < 0 ? 0 : s.nx - 1, 0, towards);
+        continue;
+      }
+      if (local[a] != (towards < 0 ? 0 : box.extent(a) - 1)) continue;  // not on this side
+      for (std::int64_t i = 0; i < s.nx; ++i) add(i, a, towards);
+    }
+}
+
 }  // namespace
 
 Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin,
@@ -468,10 +491,10 @@ double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower
   return totalPower_W - inside_W_m3 * h_m * h_m * h_m;
 }
 
-std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
+void gatherDeviation(const StepInputs& in, const Box& box, std::vector<float>& deviation) {
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
-  std::vector<float> deviation(box.voxelCount());
+  deviation.resize(box.voxelCount());  // every entry written below
   const auto nx = std::size_t(box.extent(0)), rows = std::size_t(box.extent(1) * box.extent(2));
   parallel::parallelFor(
       {0, rows}, std::max<std::size_t>(1, 4096 / nx), [&](parallel::IndexRange chunk) {
@@ -483,15 +506,14 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
             deviation[row * nx + i] = static_cast<float>(start[i] - arterial);
         }
       });
-  return deviation;
 }
 
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation,
-                     std::vector<BoxFace>& faces) {
+                     std::vector<BoxFace>& faces, HaloProperties& halo) {
   system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.resize(box.voxelCount());  // every entry written below
-  const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
+  fillHalo(in, box, lagDeviation_K, halo);
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
   const double h_m = in.grid->voxelSize_m();
@@ -503,9 +525,11 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   const StepTissueTerms terms = stepTissueTerms(in);
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     RowScratch scratch;
-    for (std::size_t row = chunk.begin; row < chunk.end; ++row)
-      buildRow(in, box, halo, terms, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
-               system, scratch, deviation);
+    for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+      const std::int64_t j = std::int64_t(row) % system.ny, k = std::int64_t(row) / system.ny;
+      buildRow(in, box, halo, terms, j, k, system, scratch, deviation);
+      if (in.beyondBox_K) addFarFieldFaces(in, box, halo, h_m, j, k, system);
+    }
   });
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
@@ -519,12 +543,11 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     system.inverseDiagonal[n] = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
-  // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
+  // The far field beyond the box's faces (its pull on the face voxels is in the rows above):
+  // the faces, for refluxing.
   faces.clear();
   if (!in.beyondBox_K) return;
   boxFaces(in.grid->geometry, box, halo, h_m, faces);
-  for (const BoxFace& face : faces)
-    system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
 }
 
 }  // namespace twinplan::ablation::detail
