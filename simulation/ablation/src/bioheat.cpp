@@ -804,9 +804,13 @@ struct ActiveBoxBook {
 long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
   long long iterations = 0;
-  work.deviation.clear();
-  work.faces.clear();
-  if (box.voxelCount() == 0) return 0;
+  if (box.voxelCount() == 0) {
+    work.deviation.clear();
+    work.faces.clear();
+    return 0;
+  }
+  // work.deviation and work.faces are not cleared first: buildStepSystem writes every entry, and
+  // clearing would have the calling thread zero the box's deviations on every step.
   detail::gatherDeviation(in, box, work.lag);
   const auto solve = p.redBlackSolver ? detail::solveRedBlack : detail::solveConjugateGradient;
   for (int pass = 0; pass < p.picardPasses; ++pass) {

@@ -73,23 +73,23 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
   for (const TissueCoefficients& t : tissues)
     voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
-  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
-        forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-          heatCapacity_J_K_[cellIndex(ci, cj, ck)] +=
-              tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3;
-        });
   cellTissue_.assign(heatCapacity_J_K_.size(), -1);
-  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
+  // Each cell's heat capacity (its voxels in order) and its one tissue, if any; planes of cells
+  // in parallel.
+  forEachCellPlane([&](std::int64_t ck) {
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const std::size_t c = cellIndex(ci, cj, ck);
         const int first =
             grid.tissue[g.linearIndex(ci * coarsening_, cj * coarsening_, ck * coarsening_)];
         bool one = true;
-        forEachVoxel(ci, cj, ck, [&](std::size_t v) { one = one && grid.tissue[v] == first; });
-        if (one) cellTissue_[cellIndex(ci, cj, ck)] = first;
+        forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+          heatCapacity_J_K_[c] += tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3;
+          one = one && grid.tissue[v] == first;
+        });
+        if (one) cellTissue_[c] = first;
       }
+  });
   perfusionSum_.assign(heatCapacity_J_K_.size(), 0.0);
   damageChanged_.assign(std::size_t(cells_[2]), 1);
   deviation_.assign(heatCapacity_J_K_.size(), 0.0f);

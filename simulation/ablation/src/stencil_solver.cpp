@@ -447,24 +447,28 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
   return dotAndLargest(r, z, count);
 }
 
-// z = r / diag over `count` entries, with the norms of r.z and z.
+// z = r / diag and the first direction p = z over `count` entries, with the norms of r.z and z.
 TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* inverseDiagonal,
-                                                             const float* r, float* z,
+                                                             const float* r, float* z, float* p,
                                                              std::size_t count) {
-  return jacobiAndNorms(inverseDiagonal, r, z, count);
+  const ResidualNorms norms = jacobiAndNorms(inverseDiagonal, r, z, count);
+  std::copy_n(z, count, p);
+  return norms;
 }
 
-// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
-// rows of `rowLength` entries.
+// z = r / diag on the free voxels (0 on the others) and the first direction p = z, with the
+// norms of r.z and z; chunked by rows of `rowLength` entries (p is copied in the same parallel
+// pass, not by the calling thread after it).
 ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
                            std::size_t rowLength, const std::vector<float>& inverseDiagonal,
-                           const std::vector<float>& r, std::vector<float>& z) {
+                           const std::vector<float>& r, std::vector<float>& z,
+                           std::vector<float>& p) {
   return parallel::parallelReduce(
       rows, rowsPerChunk, ResidualNorms{},
       [&](parallel::IndexRange chunk) {
         const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
         return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
-                                 count);
+                                 p.data() + first, count);
       },
       combine);
 }
@@ -566,8 +570,7 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
   const std::size_t rowLength = static_cast<std::size_t>(system.nx);
   initialResidual(system, deviation, r);
   const ResidualNorms norms =
-      precondition(allRows(system), rowsPerChunk(system), rowLength, inverseDiagonal, r, z);
-  p = z;
+      precondition(allRows(system), rowsPerChunk(system), rowLength, inverseDiagonal, r, z, p);
   return iterate(
       norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
       [&](float alpha) {
@@ -598,8 +601,7 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
   const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
   const ResidualNorms norms =
-      precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z);
-  p = z;
+      precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z, p);
   const SolveStatistics statistics = iterate(
       norms, tolerance_K, maxIterations, progress,
       [&] { return applyReduced(pk, work, p, work.w, q); },
