@@ -544,9 +544,11 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
   // The far field beyond the box's faces (its pull on the face voxels is in the rows above):
-  // the faces, for refluxing.
-  faces.clear();
-  if (!in.beyondBox_K) return;
+  // the faces, for refluxing (boxFaces writes every entry, so `faces` is not cleared first).
+  if (!in.beyondBox_K) {
+    faces.clear();
+    return;
+  }
   boxFaces(in.grid->geometry, box, halo, h_m, faces);
 }
 
