@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
