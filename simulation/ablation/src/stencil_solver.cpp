@@ -148,16 +148,6 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
       [](double a, double b) { return a + b; });
 }
 
-// r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
-// own residual is never read, their inverse diagonal being 0).
-void initialResidual(const StencilSystem& s, const std::vector<float>& x, std::vector<float>& r) {
-  applyStencil(s, x, r);
-  parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
-    for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n)
-      r[n] = s.rightHandSide[n] - r[n];
-  });
-}
-
 [[noreturn]] void throwNotConverged(int maxIterations, double largestCorrection_K) {
   throw Error(ErrorKind::Internal,
               "The bioheat solver did not converge in " + std::to_string(maxIterations) +
@@ -280,13 +270,6 @@ TWINPLAN_ABLATION_WIDE_LOOPS void unpackRows(const Packing& pk, const ColourArra
   }
 }
 
-void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
-                  std::vector<float>& x) {
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    unpackRows(pk, red, black, x.data(), rows);
-  });
-}
-
 // out[m] = the sum over the six neighbours (all of the other colour) of face conductance x v,
 // for the voxels of colour `colour` in one row; own: that colour's arrays, other: the other's,
 // v: a vector of the other colour. Terms in a fixed order (x-, x+, y-, y+, z-, z+). A -face is
@@ -391,13 +374,6 @@ TWINPLAN_ABLATION_WIDE_LOOPS void blackResidualRows(const Packing& pk, const Col
                    });
 }
 
-void blackResidual(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
-                   std::vector<float>& r) {
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    blackResidualRows(pk, red, black, r.data(), rows);
-  });
-}
-
 // w = D_r^-1 F^T p on the red voxels of a chunk of rows (held red voxels at 0).
 TWINPLAN_ABLATION_WIDE_LOOPS void reducedRedRows(const Packing& pk, const ColourArrays& red,
                                                  const ColourArrays& black, const float* p,
@@ -456,21 +432,52 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* invers
   return norms;
 }
 
-// z = r / diag on the free voxels (0 on the others) and the first direction p = z, with the
-// norms of r.z and z; chunked by rows of `rowLength` entries (p is copied in the same parallel
-// pass, not by the calling thread after it).
-ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
-                           std::size_t rowLength, const std::vector<float>& inverseDiagonal,
-                           const std::vector<float>& r, std::vector<float>& z,
-                           std::vector<float>& p) {
+// r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
+// own residual is never read, their inverse diagonal being 0), then z = r / diag on the free
+// voxels (0 on the others) and the first direction p = z, with the norms of r.z and z: one pass,
+// a chunk's rows at a time, the norms in the blocks the iterations use (rowsPerChunk rows).
+ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<float>& x,
+                                      std::vector<float>& r, std::vector<float>& z,
+                                      std::vector<float>& p) {
+  const auto nx = static_cast<std::size_t>(s.nx);
   return parallel::parallelReduce(
-      rows, rowsPerChunk, ResidualNorms{},
-      [&](parallel::IndexRange chunk) {
-        const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
-                                 p.data() + first, count);
+      allRows(s), rowsPerChunk(s), ResidualNorms{},
+      [&](parallel::IndexRange rows) {
+        stencilRows(s, x.data(), r.data(), rows);
+        const std::size_t first = rows.begin * nx, count = rows.size() * nx;
+        for (std::size_t n = first; n < first + count; ++n) r[n] = s.rightHandSide[n] - r[n];
+        return preconditionRange(s.inverseDiagonal.data() + first, r.data() + first,
+                                 z.data() + first, p.data() + first, count);
       },
       combine);
+}
+
+// The reduced system's first residual (the full system's, blackResidualRows) on the black
+// voxels, then z = r / diag and p = z with the norms: one pass, in the iterations' blocks. The
+// red values are final: a row reads its red neighbours and writes only its own r.
+ResidualNorms blackResidualAndPrecondition(const Packing& pk, const ColourArrays& red,
+                                           const ColourArrays& black, std::vector<float>& r,
+                                           std::vector<float>& z, std::vector<float>& p) {
+  const auto rowLength = static_cast<std::size_t>(pk.stride);
+  return parallel::parallelReduce(
+      pk.allRows(), pk.rowsPerChunk(), ResidualNorms{},
+      [&](parallel::IndexRange rows) {
+        blackResidualRows(pk, red, black, r.data(), rows);
+        const std::size_t first = rows.begin * rowLength, count = rows.size() * rowLength;
+        return preconditionRange(black.inverseDiagonal.data() + first, r.data() + first,
+                                 z.data() + first, p.data() + first, count);
+      },
+      combine);
+}
+
+// The red voxels for the final black ones (solveRedRows), and x from both colours: a chunk's
+// rows at a time (a row's unpacking reads only that row of either colour).
+void solveRedAndUnpack(const Packing& pk, ColourArrays& red, const ColourArrays& black,
+                       std::vector<float>& scratch, std::vector<float>& x) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    solveRedRows(pk, red, black, scratch.data(), rows);
+    unpackRows(pk, red, black, x.data(), rows);
+  });
 }
 
 // x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms.
@@ -568,9 +575,7 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   const std::size_t rowLength = static_cast<std::size_t>(system.nx);
-  initialResidual(system, deviation, r);
-  const ResidualNorms norms =
-      precondition(allRows(system), rowsPerChunk(system), rowLength, inverseDiagonal, r, z, p);
+  const ResidualNorms norms = residualAndPrecondition(system, deviation, r, z, p);
   return iterate(
       norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
       [&](float alpha) {
@@ -597,11 +602,9 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   // The warm start's red voxels solved for its black ones: the red residual is then zero, and
   // the black one is the reduced system's.
   solveRed(pk, work.red, work.black, work.w);
-  blackResidual(pk, work.red, work.black, r);
+  const ResidualNorms norms = blackResidualAndPrecondition(pk, work.red, work.black, r, z, p);
   const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
   const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
-  const ResidualNorms norms =
-      precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z, p);
   const SolveStatistics statistics = iterate(
       norms, tolerance_K, maxIterations, progress,
       [&] { return applyReduced(pk, work, p, work.w, q); },
@@ -611,8 +614,7 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
       },
       [&](float beta) { updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p); });
   // The red voxels for the final black ones: their residual zero again.
-  solveRed(pk, work.red, work.black, work.w);
-  unpackValues(pk, work.red, work.black, deviation);
+  solveRedAndUnpack(pk, work.red, work.black, work.w, deviation);
   return statistics;
 }
 
