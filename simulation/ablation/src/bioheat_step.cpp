@@ -33,8 +33,9 @@ std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_
 
 namespace {
 
-// body(f, n, v, beyond) for the faces of row u of a side: f the face's number among all the
-// box's faces, between box voxel n (local; grid voxel v) and the grid voxel `beyond`.
+// body(f, n, v, beyond, local) for the faces of row u of a side: f the face's number among all
+// the box's faces, between box voxel n (local; grid voxel v; `local` its i, j, k in the box) and
+// the grid voxel `beyond`.
 template <class Body>
 void forEachFaceOfRow(const ImageGeometry& g, const Box& box, const BoxSide& side, std::int64_t u,
                       Body&& body) {
@@ -49,7 +50,7 @@ void forEachFaceOfRow(const ImageGeometry& g, const Box& box, const BoxSide& sid
     global[side.a] = side.outside;
     body(side.firstFace + std::size_t(u * extent[side.c] + w),
          std::size_t(local[0] + extent[0] * (local[1] + extent[1] * local[2])), v,
-         g.linearIndex(global[0], global[1], global[2]));
+         g.linearIndex(global[0], global[1], global[2]), local);
   }
 }
 
@@ -61,9 +62,8 @@ void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
   for (const BoxSide& side : boxSides(g, box, faceCount))
     for (std::int64_t u = 0; u < box.extent(side.b); ++u)
       forEachFaceOfRow(g, box, side, u,
-                       [&](std::size_t, std::size_t n, std::size_t v, std::size_t beyond) {
-                         body(n, v, beyond);
-                       });
+                       [&](std::size_t, std::size_t n, std::size_t v, std::size_t beyond,
+                           const std::array<std::int64_t, 3>&) { body(n, v, beyond); });
 }
 
 // Voxels of plane k that are heated, or inside `previous` and away from arterial temperature.
@@ -347,37 +347,6 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
     if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
 }
 
-// The far field held beyond the box's faces (StepInputs::beyondBox_K) pulls on the voxels of row
-// (j, k) that lie on those faces: each face's conductance (conductanceTo, as boxFaces gives it)
-// times the deviation beyond, added to the right-hand side in boxSides' order (-x, +x, -y, +y,
-// -z, +z), the order of the faces' list: the same bits as a pass over that list, but by rows.
-void addFarFieldFaces(const StepInputs& in, const Box& box, const HaloProperties& halo,
-                      double h_m, std::int64_t j, std::int64_t k, StencilSystem& s) {
-  const ImageGeometry& g = in.grid->geometry;
-  const float* beyond = in.beyondBox_K->data();
-  const std::int64_t local[3] = {0, j, k};
-  const std::int64_t haloStride[3] = {1, halo.sx, halo.sx * halo.sy};
-  const std::int64_t gridStride[3] = {1, g.size[0], g.size[0] * g.size[1]};
-  float* rightHandSide = s.rightHandSide.data() + s.nx * (j + s.ny * k);
-  const auto v0 = std::int64_t(g.linearIndex(box.lo[0], box.lo[1] + j, box.lo[2] + k));
-  auto add = [&](std::int64_t i, int a, std::int64_t towards) {
-    const float conductance =
-        conductanceTo(halo, halo.index(i, j, k), towards * haloStride[a], h_m);
-    rightHandSide[i] += conductance * beyond[std::size_t(v0 + i + towards * gridStride[a])];
-  };
-  for (int a = 0; a < 3; ++a)
-    for (const std::int64_t towards : {-1, 1}) {
-      const std::int64_t outside = towards < 0 ? box.lo[a] - 1 : box.hi[a];
-      if (outside < 0 || outside >= g.size[a]) continue;  // the grid's face: nothing beyond
-      if (a == 0) {
-        add(towards < 0 ? 0 : s.nx - 1, 0, towards);
-        continue;
-      }
-      if (local[a] != (towards < 0 ? 0 : box.extent(a) - 1)) continue;  // not on this side
-      for (std::int64_t i = 0; i < s.nx; ++i) add(i, a, towards);
-    }
-}
-
 }  // namespace
 
 Box activeBox(const StepInputs& in, const Box& previous, double threshold_K, std::int64_t margin,
@@ -440,31 +409,49 @@ namespace {
 
 // Every face of the box that lies inside the grid, in boxSides' order, into `faces`: the rows of
 // faces in parallel, each face at its fixed place, its conductance conductanceTo's from the
-// halo (the step system's own, bit for bit).
+// halo (the step system's own, bit for bit). With beyond_K (the far field's deviations, full
+// grid), also the far field's pull on the box's face voxels: rightHandSide[n] += conductance x
+// deviation beyond, for each of voxel n's faces in the list's order (the same bits as a pass over
+// the list), all of them added by the row of the voxel's first side (a voxel on an edge or a
+// corner of the box has two or three faces), so that no two rows write one voxel.
 void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
-              std::vector<BoxFace>& faces) {
+              const float* beyond_K, float* rightHandSide, std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
-  faces.resize(faceCount);
+  faces.resize(faceCount);  // every entry written below
   // Row r of all the sides' rows: side s holds rows firstRow[s] .. firstRow[s + 1] - 1.
   std::vector<std::size_t> firstRow{0};
   for (const BoxSide& side : sides) firstRow.push_back(firstRow.back() + box.extent(side.b));
   const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
-  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
+  auto towards = [&](const BoxSide& side) { return side.outside < box.lo[side.a] ? -1 : 1; };
+  auto onSide = [](const BoxSide& side, const std::array<std::int64_t, 3>& local) {
+    return local[side.a] == side.layer;
+  };
   parallel::parallelFor({0, firstRow.back()}, 16, [&](parallel::IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const auto s = std::size_t(std::upper_bound(firstRow.begin(), firstRow.end(), row) -
                                  firstRow.begin() - 1);
       const BoxSide& side = sides[s];
-      const std::int64_t towardsBeyond =
-          (side.outside < box.lo[side.a] ? -1 : 1) * haloStride[side.a];
       forEachFaceOfRow(
           g, box, side, std::int64_t(row - firstRow[s]),
-          [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond) {
-            const std::int64_t i = std::int64_t(n) % extent[0];
-            const std::int64_t j = (std::int64_t(n) / extent[0]) % extent[1];
-            const std::int64_t k = std::int64_t(n) / (extent[0] * extent[1]);
-            faces[f] = {n, beyond, conductanceTo(halo, halo.index(i, j, k), towardsBeyond, h_m)};
+          [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond,
+              const std::array<std::int64_t, 3>& local) {
+            const std::size_t h = halo.index(local[0], local[1], local[2]);
+            const float conductance = conductanceTo(halo, h, towards(side) * haloStride[side.a], h_m);
+            faces[f] = {n, beyond, conductance};
+            if (beyond_K == nullptr) return;
+            std::size_t first = 0;
+            while (!onSide(sides[first], local)) ++first;  // side s holds it: the loop ends
+            if (first != s) return;  // added by the row of its first side
+            float& pulled = rightHandSide[n];
+            pulled += conductance * beyond_K[beyond];
+            for (std::size_t t = s + 1; t < sides.size(); ++t) {
+              if (!onSide(sides[t], local)) continue;
+              const std::int64_t to = towards(sides[t]);
+              const float other = conductanceTo(halo, h, to * haloStride[sides[t].a], h_m);
+              pulled += other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
+            }
           });
     }
   });
@@ -517,6 +504,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
   const double h_m = in.grid->voxelSize_m();
+
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
       buildRowFaces(halo, h_m, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
@@ -528,7 +516,6 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
       const std::int64_t j = std::int64_t(row) % system.ny, k = std::int64_t(row) / system.ny;
       buildRow(in, box, halo, terms, j, k, system, scratch, deviation);
-      if (in.beyondBox_K) addFarFieldFaces(in, box, halo, h_m, j, k, system);
     }
   });
   const ImageGeometry& g = in.grid->geometry;
@@ -543,13 +530,14 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     system.inverseDiagonal[n] = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
-  // The far field beyond the box's faces (its pull on the face voxels is in the rows above):
-  // the faces, for refluxing (boxFaces writes every entry, so `faces` is not cleared first).
+  // The far field beyond the box's faces: the faces (refluxing needs them after the solve) and,
+  // in the same pass, their pull on the face voxels (Dirichlet).
   if (!in.beyondBox_K) {
     faces.clear();
     return;
   }
-  boxFaces(in.grid->geometry, box, halo, h_m, faces);
+  boxFaces(in.grid->geometry, box, halo, h_m, in.beyondBox_K->data(), system.rightHandSide.data(),
+           faces);
 }
 
 }  // namespace twinplan::ablation::detail
