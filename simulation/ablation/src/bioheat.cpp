@@ -814,8 +814,7 @@ long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Pr
   detail::gatherDeviation(in, box, work.lag);
   const auto solve = p.redBlackSolver ? detail::solveRedBlack : detail::solveConjugateGradient;
   for (int pass = 0; pass < p.picardPasses; ++pass) {
-    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces,
-                            work.halo);
+    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces, work.halo);
     if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
     iterations += solve(work.system, work.deviation, p.solverTolerance_K, p.maxSolverIterations,
                         progress, work.solver)

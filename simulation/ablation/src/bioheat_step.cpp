@@ -438,19 +438,21 @@ void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo
           [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond,
               const std::array<std::int64_t, 3>& local) {
             const std::size_t h = halo.index(local[0], local[1], local[2]);
-            const float conductance = conductanceTo(halo, h, towards(side) * haloStride[side.a], h_m);
+            const float conductance =
+                conductanceTo(halo, h, towards(side) * haloStride[side.a], h_m);
             faces[f] = {n, beyond, conductance};
             if (beyond_K == nullptr) return;
             std::size_t first = 0;
             while (!onSide(sides[first], local)) ++first;  // side s holds it: the loop ends
-            if (first != s) return;  // added by the row of its first side
+            if (first != s) return;                        // added by the row of its first side
             float& pulled = rightHandSide[n];
             pulled += conductance * beyond_K[beyond];
             for (std::size_t t = s + 1; t < sides.size(); ++t) {
               if (!onSide(sides[t], local)) continue;
               const std::int64_t to = towards(sides[t]);
               const float other = conductanceTo(halo, h, to * haloStride[sides[t].a], h_m);
-              pulled += other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
+              pulled +=
+                  other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
             }
           });
     }

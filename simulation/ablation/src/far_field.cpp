@@ -186,10 +186,11 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   padded.sx = cells_[0] + 2;
   padded.sy = cells_[1] + 2;
   padded.value.resize(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)));  // all written
-  // Row by row of cells, eight planes a chunk in parallel (a plane is a few microseconds); a
-  // halo row or plane holds 0 or, with replicateEdges, the nearest row.
+  // Row by row of cells, the planes in four chunks in parallel (a plane is a microsecond or
+  // two); a halo row or plane holds 0 or, with replicateEdges, the nearest row.
   const std::int64_t sx = padded.sx, sy = padded.sy;
-  parallel::parallelFor({0, std::size_t(cells_[2] + 2)}, 8, [&](parallel::IndexRange planes) {
+  const auto planeCount = std::size_t(cells_[2] + 2);
+  parallel::parallelFor({0, planeCount}, (planeCount + 3) / 4, [&](parallel::IndexRange planes) {
     for (auto pk = std::int64_t(planes.begin); pk < std::int64_t(planes.end); ++pk)
       for (std::int64_t cj = -1; cj <= cells_[1]; ++cj) {
         const std::int64_t ck = pk - 1;
@@ -681,7 +682,9 @@ void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, doub
 
 void FarField::neighbourLargest(const float* from, std::size_t stride, float* to) const {
   const std::size_t size = neighbourPeak_[0].size(), innerEnd = size - stride;
-  parallel::parallelFor({0, size}, 16384, [&](parallel::IndexRange chunk) {
+  // Four chunks: a pass takes tens of microseconds, a chunk's hand-over about one.
+  const std::size_t grain = std::max<std::size_t>(1, (size + 3) / 4);
+  parallel::parallelFor({0, size}, grain, [&](parallel::IndexRange chunk) {
     const std::size_t lo = std::clamp(stride, chunk.begin, chunk.end);
     const std::size_t hi = std::clamp(innerEnd, lo, chunk.end);
     std::copy(from + chunk.begin, from + lo, to + chunk.begin);
@@ -983,8 +986,8 @@ void FarField::refluxRow(const StepInputs& in, const Box& fine, const BoxSide& s
       correction_J[std::size_t(cellOf(c, fine.lo[c] + w) - firstCell)] += flow_W * in.step_s;
     }
   // Less what the coarse step sent it from the cell inside, across the same faces.
-  const std::vector<float>& coarseFaces =
-      a == 0 ? system_.faceX : a == 1 ? system_.faceY : system_.faceZ;
+  const std::vector<float>* facesAlong[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
+  const std::vector<float>& coarseFaces = *facesAlong[a];
   const bool below = side.outside < fine.lo[a];
   std::int64_t beyondCell[3], insideCell[3];
   beyondCell[a] = cellOf(a, side.outside);
