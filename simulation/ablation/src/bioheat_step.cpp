@@ -506,7 +506,6 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
   const double h_m = in.grid->voxelSize_m();
-
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
       buildRowFaces(halo, h_m, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
@@ -515,10 +514,9 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
   const StepTissueTerms terms = stepTissueTerms(in);
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     RowScratch scratch;
-    for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
-      const std::int64_t j = std::int64_t(row) % system.ny, k = std::int64_t(row) / system.ny;
-      buildRow(in, box, halo, terms, j, k, system, scratch, deviation);
-    }
+    for (std::size_t row = chunk.begin; row < chunk.end; ++row)
+      buildRow(in, box, halo, terms, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
+               system, scratch, deviation);
   });
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
