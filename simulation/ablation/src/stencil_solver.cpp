@@ -513,13 +513,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS void directionRange(float beta, const float* __rest
   for (std::size_t n = 0; n < count; ++n) p[n] = z[n] + beta * p[n];
 }
 
-// p = z + beta p, chunked as updateAndPrecondition.
-void updateDirection(parallel::IndexRange rows, std::size_t rowsPerChunk, std::size_t rowLength,
-                     float beta, const std::vector<float>& z, std::vector<float>& p) {
-  parallel::parallelFor(rows, rowsPerChunk, [&](parallel::IndexRange chunk) {
-    const std::size_t first = chunk.begin * rowLength;
-    directionRange(beta, z.data() + first, p.data() + first, chunk.size() * rowLength);
-  });
+// p = z + beta p on the calling thread alone: about 12 us a call. As a parallel loop it took, a
+// run, 8.3 ms on one thread but 14-15 ms on two for the fine box (13.6 chunks a call) and 2.2 ms
+// against 3.1-3.9 ms for the coarse grid (8 chunks; the per-site table on the idle machine,
+// docs/validation.md, branch ablfarser): the hand-over costs more than the loop. Element by
+// element, so the same bits.
+void updateDirection(parallel::IndexRange rows, std::size_t rowLength, float beta,
+                     const std::vector<float>& z, std::vector<float>& p) {
+  const std::size_t first = rows.begin * rowLength;
+  directionRange(beta, z.data() + first, p.data() + first, rows.size() * rowLength);
 }
 
 // Preconditioned conjugate gradients from the first preconditioned residual's norms (p = z
@@ -582,9 +584,7 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
         return updateAndPrecondition(allRows(system), rowsPerChunk(system), rowLength, alpha,
                                      inverseDiagonal, p, q, deviation, r, z);
       },
-      [&](float beta) {
-        updateDirection(allRows(system), rowsPerChunk(system), rowLength, beta, z, p);
-      });
+      [&](float beta) { updateDirection(allRows(system), rowLength, beta, z, p); });
 }
 
 SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& deviation,
@@ -612,7 +612,7 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
         return updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha,
                                      inverseDiagonal, p, q, work.black.value, r, z);
       },
-      [&](float beta) { updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p); });
+      [&](float beta) { updateDirection(pk.allRows(), rowLength, beta, z, p); });
   // The red voxels for the final black ones: their residual zero again.
   solveRedAndUnpack(pk, work.red, work.black, work.w, deviation);
   return statistics;
