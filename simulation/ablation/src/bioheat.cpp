@@ -784,6 +784,7 @@ struct StepWorkspace {
   std::vector<float> deviation, lag;
   // The fine box's faces to the far field, from the last pass's system (solveBox).
   std::vector<detail::BoxFace> faces;
+  detail::HaloProperties halo;  // buildStepSystem's scratch
   // BioheatParameters::farField: made at the first step.
   std::optional<detail::FarField> farField;
   bool farFieldDecided = false;
@@ -803,13 +804,17 @@ struct ActiveBoxBook {
 long long solveBox(const StepInputs& in, const Box& box, StepWorkspace& work, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
   long long iterations = 0;
-  work.deviation.clear();
-  work.faces.clear();
-  if (box.voxelCount() == 0) return 0;
-  work.lag = detail::gatherDeviation(in, box);
+  if (box.voxelCount() == 0) {
+    work.deviation.clear();
+    work.faces.clear();
+    return 0;
+  }
+  // work.deviation and work.faces are not cleared first: buildStepSystem writes every entry, and
+  // clearing would have the calling thread zero the box's deviations on every step.
+  detail::gatherDeviation(in, box, work.lag);
   const auto solve = p.redBlackSolver ? detail::solveRedBlack : detail::solveConjugateGradient;
   for (int pass = 0; pass < p.picardPasses; ++pass) {
-    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces);
+    detail::buildStepSystem(in, box, work.lag, work.system, work.deviation, work.faces, work.halo);
     if (pass > 0) work.deviation = work.lag;  // warm start from the previous pass
     iterations += solve(work.system, work.deviation, p.solverTolerance_K, p.maxSolverIterations,
                         progress, work.solver)

@@ -17,18 +17,6 @@ void throwPowerNotANumber(std::size_t v) {
       "HeatSource::depositedPower");
 }
 
-namespace {
-
-// One side of the box that lies inside the grid: axis a, the box's layer of voxels on it and
-// the grid's layer beyond; its faces in extent(b) rows of extent(c), b and c the other axes.
-struct BoxSide {
-  int a = 0, b = 0, c = 0;
-  std::int64_t layer = 0, outside = 0;
-  std::size_t firstFace = 0;  // the number of faces on the sides before it
-};
-
-// The box's sides inside the grid, six in a fixed order (-x, +x, -y, +y, -z, +z); the box's faces
-// on the grid's faces have nothing beyond them. `faceCount`: the faces on them all.
 std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_t& faceCount) {
   std::vector<BoxSide> sides;
   faceCount = 0;
@@ -43,8 +31,11 @@ std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_
   return sides;
 }
 
-// body(f, n, v, beyond) for the faces of row u of a side: f the face's number among all the
-// box's faces, between box voxel n (local; grid voxel v) and the grid voxel `beyond`.
+namespace {
+
+// body(f, n, v, beyond, local) for the faces of row u of a side: f the face's number among all
+// the box's faces, between box voxel n (local; grid voxel v; `local` its i, j, k in the box) and
+// the grid voxel `beyond`.
 template <class Body>
 void forEachFaceOfRow(const ImageGeometry& g, const Box& box, const BoxSide& side, std::int64_t u,
                       Body&& body) {
@@ -59,7 +50,7 @@ void forEachFaceOfRow(const ImageGeometry& g, const Box& box, const BoxSide& sid
     global[side.a] = side.outside;
     body(side.firstFace + std::size_t(u * extent[side.c] + w),
          std::size_t(local[0] + extent[0] * (local[1] + extent[1] * local[2])), v,
-         g.linearIndex(global[0], global[1], global[2]));
+         g.linearIndex(global[0], global[1], global[2]), local);
   }
 }
 
@@ -71,9 +62,8 @@ void forEachBoxFace(const ImageGeometry& g, const Box& box, Body&& body) {
   for (const BoxSide& side : boxSides(g, box, faceCount))
     for (std::int64_t u = 0; u < box.extent(side.b); ++u)
       forEachFaceOfRow(g, box, side, u,
-                       [&](std::size_t, std::size_t n, std::size_t v, std::size_t beyond) {
-                         body(n, v, beyond);
-                       });
+                       [&](std::size_t, std::size_t n, std::size_t v, std::size_t beyond,
+                           const std::array<std::int64_t, 3>&) { body(n, v, beyond); });
 }
 
 // Voxels of plane k that are heated, or inside `previous` and away from arterial temperature.
@@ -114,30 +104,21 @@ double faceConductance(double kA, double wallA, double kB, double wallB, double 
   return 2.0 * kA * kB / ((kA + kB) * h_m * h_m);
 }
 
-// Conductivity and vessel wall coefficient of the box's voxels and of the layer of voxels
-// around it (the halo), so that a voxel's six faces read their neighbours by a fixed stride.
-// Halo voxels outside the grid carry k < 0: a box face held at arterial temperature there.
-struct HaloProperties {
-  std::int64_t sx = 0, sy = 0, sz = 0;  // the box's extents plus two
-  std::vector<float> conductivity_W_mK;
-  std::vector<float> wall_W_m2K;  // empty without vessels
-  std::size_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
-    return std::size_t((i + 1) + sx * ((j + 1) + sy * (k + 1)));
-  }
-};
-
 // k at the lagged temperature inside the box, at arterial temperature in the halo (which the
-// step does not solve), -1 beyond the grid.
-HaloProperties haloProperties(const StepInputs& in, const Box& box,
-                              const std::vector<float>& lagDeviation_K) {
+// step does not solve), -1 (and no wall) beyond the grid: every entry written, row by row in
+// parallel, so that the kept halo needs no clearing pass on the calling thread.
+void fillHalo(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
+              HaloProperties& halo) {
   const AblationGrid& grid = *in.grid;
   const ImageGeometry& g = grid.geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
   const bool hasVessels = !in.wallCoefficient_W_m2K->empty();
-  HaloProperties halo{box.extent(0) + 2, box.extent(1) + 2, box.extent(2) + 2, {}, {}};
+  halo.sx = box.extent(0) + 2;
+  halo.sy = box.extent(1) + 2;
+  halo.sz = box.extent(2) + 2;
   const auto count = std::size_t(halo.sx * halo.sy * halo.sz);
-  halo.conductivity_W_mK.assign(count, -1.0f);
-  if (hasVessels) halo.wall_W_m2K.assign(count, 0.0f);
+  halo.conductivity_W_mK.resize(count);
+  halo.wall_W_m2K.resize(hasVessels ? count : 0);
   const std::size_t rows = std::size_t(halo.sy * halo.sz);
   parallel::parallelFor(
       {0, rows}, std::max<std::size_t>(1, 4096 / std::size_t(halo.sx)),
@@ -146,14 +127,26 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           const std::int64_t j = std::int64_t(row) % halo.sy - 1,
                              k = std::int64_t(row) / halo.sy - 1;
           const std::int64_t J = box.lo[1] + j, K = box.lo[2] + k;
-          if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) continue;
+          const auto h0 = std::int64_t(halo.index(0, j, k));
+          float* conductivity = halo.conductivity_W_mK.data() + (h0 - 1);
+          float* wall = hasVessels ? halo.wall_W_m2K.data() + (h0 - 1) : nullptr;
+          // Beyond the grid first (the whole row, or its ends), then the voxels inside it.
+          auto beyondGrid = [&](std::int64_t from, std::int64_t to) {  // halo i = from .. to - 1
+            std::fill(conductivity + (from + 1), conductivity + (to + 1), -1.0f);
+            if (wall) std::fill(wall + (from + 1), wall + (to + 1), 0.0f);
+          };
+          if (J < 0 || K < 0 || J >= g.size[1] || K >= g.size[2]) {
+            beyondGrid(-1, halo.sx - 1);
+            continue;
+          }
           const bool rowInBox = j >= 0 && k >= 0 && j < box.extent(1) && k < box.extent(2);
           // The row's halo voxels -1 .. extent inside the grid, addressed from i = 0.
           const std::int64_t first = std::max<std::int64_t>(-1, -box.lo[0]);
           const std::int64_t last =
               std::min<std::int64_t>(box.extent(0), g.size[0] - 1 - box.lo[0]);
+          beyondGrid(-1, first);
+          beyondGrid(last + 1, halo.sx - 1);
           const auto v0 = std::int64_t(g.linearIndex(box.lo[0], J, K));
-          const auto h0 = std::int64_t(halo.index(0, j, k));
           const float* lag =
               rowInBox ? lagDeviation_K.data() + box.extent(0) * (j + box.extent(1) * k) : nullptr;
           for (std::int64_t i = first; i <= last; ++i) {
@@ -166,7 +159,6 @@ HaloProperties haloProperties(const StepInputs& in, const Box& box,
           }
         }
       });
-  return halo;
 }
 
 // The conductance (W/(m3 K)) of the face between halo voxel h and the one `offset` away.
@@ -417,31 +409,51 @@ namespace {
 
 // Every face of the box that lies inside the grid, in boxSides' order, into `faces`: the rows of
 // faces in parallel, each face at its fixed place, its conductance conductanceTo's from the
-// halo (the step system's own, bit for bit).
+// halo (the step system's own, bit for bit). With beyond_K (the far field's deviations, full
+// grid), also the far field's pull on the box's face voxels: rightHandSide[n] += conductance x
+// deviation beyond, for each of voxel n's faces in the list's order (the same bits as a pass over
+// the list), all of them added by the row of the voxel's first side (a voxel on an edge or a
+// corner of the box has two or three faces), so that no two rows write one voxel.
 void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
-              std::vector<BoxFace>& faces) {
+              const float* beyond_K, float* rightHandSide, std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
-  faces.resize(faceCount);
+  faces.resize(faceCount);  // every entry written below
   // Row r of all the sides' rows: side s holds rows firstRow[s] .. firstRow[s + 1] - 1.
   std::vector<std::size_t> firstRow{0};
   for (const BoxSide& side : sides) firstRow.push_back(firstRow.back() + box.extent(side.b));
   const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
-  const std::array<std::int64_t, 3> extent{box.extent(0), box.extent(1), box.extent(2)};
+  const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
+  auto towards = [&](const BoxSide& side) { return side.outside < box.lo[side.a] ? -1 : 1; };
+  auto onSide = [](const BoxSide& side, const std::array<std::int64_t, 3>& local) {
+    return local[side.a] == side.layer;
+  };
   parallel::parallelFor({0, firstRow.back()}, 16, [&](parallel::IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const auto s = std::size_t(std::upper_bound(firstRow.begin(), firstRow.end(), row) -
                                  firstRow.begin() - 1);
       const BoxSide& side = sides[s];
-      const std::int64_t towardsBeyond =
-          (side.outside < box.lo[side.a] ? -1 : 1) * haloStride[side.a];
       forEachFaceOfRow(
           g, box, side, std::int64_t(row - firstRow[s]),
-          [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond) {
-            const std::int64_t i = std::int64_t(n) % extent[0];
-            const std::int64_t j = (std::int64_t(n) / extent[0]) % extent[1];
-            const std::int64_t k = std::int64_t(n) / (extent[0] * extent[1]);
-            faces[f] = {n, beyond, conductanceTo(halo, halo.index(i, j, k), towardsBeyond, h_m)};
+          [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond,
+              const std::array<std::int64_t, 3>& local) {
+            const std::size_t h = halo.index(local[0], local[1], local[2]);
+            const float conductance =
+                conductanceTo(halo, h, towards(side) * haloStride[side.a], h_m);
+            faces[f] = {n, beyond, conductance};
+            if (beyond_K == nullptr) return;
+            std::size_t first = 0;
+            while (!onSide(sides[first], local)) ++first;  // side s holds it: the loop ends
+            if (first != s) return;                        // added by the row of its first side
+            float& pulled = rightHandSide[n];
+            pulled += conductance * beyond_K[beyond];
+            for (std::size_t t = s + 1; t < sides.size(); ++t) {
+              if (!onSide(sides[t], local)) continue;
+              const std::int64_t to = towards(sides[t]);
+              const float other = conductanceTo(halo, h, to * haloStride[sides[t].a], h_m);
+              pulled +=
+                  other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
+            }
           });
     }
   });
@@ -468,10 +480,10 @@ double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower
   return totalPower_W - inside_W_m3 * h_m * h_m * h_m;
 }
 
-std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
+void gatherDeviation(const StepInputs& in, const Box& box, std::vector<float>& deviation) {
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
-  std::vector<float> deviation(box.voxelCount());
+  deviation.resize(box.voxelCount());  // every entry written below
   const auto nx = std::size_t(box.extent(0)), rows = std::size_t(box.extent(1) * box.extent(2));
   parallel::parallelFor(
       {0, rows}, std::max<std::size_t>(1, 4096 / nx), [&](parallel::IndexRange chunk) {
@@ -483,15 +495,14 @@ std::vector<float> gatherDeviation(const StepInputs& in, const Box& box) {
             deviation[row * nx + i] = static_cast<float>(start[i] - arterial);
         }
       });
-  return deviation;
 }
 
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation,
-                     std::vector<BoxFace>& faces) {
+                     std::vector<BoxFace>& faces, HaloProperties& halo) {
   system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.resize(box.voxelCount());  // every entry written below
-  const HaloProperties halo = haloProperties(in, box, lagDeviation_K);
+  fillHalo(in, box, lagDeviation_K, halo);
   const std::size_t rows = std::size_t(system.ny * system.nz);
   const std::size_t grain = std::max<std::size_t>(1, 4096 / std::size_t(system.nx));
   const double h_m = in.grid->voxelSize_m();
@@ -519,12 +530,14 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     system.inverseDiagonal[n] = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
-  // The far field beyond the box's faces: its deviation pulls on the face voxels (Dirichlet).
-  faces.clear();
-  if (!in.beyondBox_K) return;
-  boxFaces(in.grid->geometry, box, halo, h_m, faces);
-  for (const BoxFace& face : faces)
-    system.rightHandSide[face.local] += face.conductance_W_m3K * (*in.beyondBox_K)[face.beyond];
+  // The far field beyond the box's faces: the faces (refluxing needs them after the solve) and,
+  // in the same pass, their pull on the face voxels (Dirichlet).
+  if (!in.beyondBox_K) {
+    faces.clear();
+    return;
+  }
+  boxFaces(in.grid->geometry, box, halo, h_m, in.beyondBox_K->data(), system.rightHandSide.data(),
+           faces);
 }
 
 }  // namespace twinplan::ablation::detail

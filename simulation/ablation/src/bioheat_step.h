@@ -92,6 +92,33 @@ struct BoxFace {
   float conductance_W_m3K = 0.0f;
 };
 
+// One side of the box that lies inside the grid: axis a, the box's layer of voxels on it and
+// the grid's layer beyond; its faces in extent(b) rows of extent(c), b and c the other axes.
+struct BoxSide {
+  int a = 0, b = 0, c = 0;
+  std::int64_t layer = 0, outside = 0;
+  std::size_t firstFace = 0;  // the number of faces on the sides before it
+};
+
+// The box's sides inside the grid, six in a fixed order (-x, +x, -y, +y, -z, +z); the box's faces
+// on the grid's faces have nothing beyond them. `faceCount`: the faces on them all. The faces of
+// a side are numbered from its firstFace row by row: face u extent(c) + w lies at local offsets
+// u along b and w along c (buildStepSystem's `faces`).
+std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_t& faceCount);
+
+// Conductivity and vessel wall coefficient of the box's voxels and of the layer of voxels
+// around it (the halo), so that a voxel's six faces read their neighbours by a fixed stride.
+// Halo voxels outside the grid carry k < 0: a box face held at arterial temperature there.
+// Kept from step to step (StepWorkspace), so that a step neither allocates nor clears it.
+struct HaloProperties {
+  std::int64_t sx = 0, sy = 0, sz = 0;  // the box's extents plus two
+  std::vector<float> conductivity_W_mK;
+  std::vector<float> wall_W_m2K;  // empty without vessels
+  std::size_t index(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return std::size_t((i + 1) + sx * ((j + 1) + sy * (k + 1)));
+  }
+};
+
 // The box of voxels whose temperature can change this step: every voxel of `previous` that
 // deviates from the arterial temperature by more than threshold_K, every heated voxel and every
 // held voxel away from it, grown by margin voxels and clipped to the grid. Empty (all zero) when
@@ -121,12 +148,14 @@ double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower
 // warm start: the start temperature plus the previous step's change (linear extrapolation in
 // time, which leaves the conjugate gradients a small correction when heating is steady).
 // With a far field beyond the box (StepInputs::beyondBox_K), `faces` gets boxFaces() of the box
-// (refluxing needs them after the solve); otherwise it is left empty.
+// (refluxing needs them after the solve); otherwise it is left empty. `halo`: scratch, every
+// entry written.
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation,
-                     std::vector<BoxFace>& faces);
+                     std::vector<BoxFace>& faces, HaloProperties& halo);
 
-// The box's deviations from the arterial temperature at the step's start.
-std::vector<float> gatherDeviation(const StepInputs& in, const Box& box);
+// The box's deviations from the arterial temperature at the step's start, into `deviation`
+// (resized to the box; kept from step to step, so that a step does not allocate it).
+void gatherDeviation(const StepInputs& in, const Box& box, std::vector<float>& deviation);
 
 }  // namespace twinplan::ablation::detail

@@ -4,7 +4,10 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
+#include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -72,23 +75,23 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
   for (const TissueCoefficients& t : tissues)
     voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
-  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
-    for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
-      for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
-        forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-          heatCapacity_J_K_[cellIndex(ci, cj, ck)] +=
-              tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3;
-        });
   cellTissue_.assign(heatCapacity_J_K_.size(), -1);
-  for (std::int64_t ck = 0; ck < cells_[2]; ++ck)
+  // Each cell's heat capacity (its voxels in order) and its one tissue, if any; planes of cells
+  // in parallel.
+  forEachCellPlane([&](std::int64_t ck) {
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj)
       for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+        const std::size_t c = cellIndex(ci, cj, ck);
         const int first =
             grid.tissue[g.linearIndex(ci * coarsening_, cj * coarsening_, ck * coarsening_)];
         bool one = true;
-        forEachVoxel(ci, cj, ck, [&](std::size_t v) { one = one && grid.tissue[v] == first; });
-        if (one) cellTissue_[cellIndex(ci, cj, ck)] = first;
+        forEachVoxel(ci, cj, ck, [&](std::size_t v) {
+          heatCapacity_J_K_[c] += tissues[grid.tissue[v]].heatCapacityPerVolume_J_m3K * volume_m3;
+          one = one && grid.tissue[v] == first;
+        });
+        if (one) cellTissue_[c] = first;
       }
+  });
   perfusionSum_.assign(heatCapacity_J_K_.size(), 0.0);
   damageChanged_.assign(std::size_t(cells_[2]), 1);
   deviation_.assign(heatCapacity_J_K_.size(), 0.0f);
@@ -168,19 +171,6 @@ FarField::CellRanges FarField::insideCells(const Box& box) const {
   return ranges;
 }
 
-std::size_t FarField::cellContaining(std::size_t v) const {
-  const ImageGeometry& g = grid_->geometry;
-  const auto nx = std::size_t(g.size[0]), ny = std::size_t(g.size[1]);
-  // 32-bit divisions where the grid allows (several times faster than 64-bit ones).
-  if (g.voxelCount() <= std::numeric_limits<std::uint32_t>::max()) {
-    const auto u = std::uint32_t(v), x = std::uint32_t(nx), y = std::uint32_t(ny);
-    const std::uint32_t row = u / x;
-    return cellIndex(cellOf(0, u - row * x), cellOf(1, row % y), cellOf(2, row / y));
-  }
-  return cellIndex(cellOf(0, std::int64_t(v % nx)), cellOf(1, std::int64_t((v / nx) % ny)),
-                   cellOf(2, std::int64_t(v / (nx * ny))));
-}
-
 Box FarField::wholeCells(const Box& box) const {
   Box cells;
   for (int a = 0; a < 3; ++a) {
@@ -195,21 +185,29 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
                    PaddedCells& padded) const {
   padded.sx = cells_[0] + 2;
   padded.sy = cells_[1] + 2;
-  padded.value.assign(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)), 0.0f);
-  // Row by row of cells; a halo row or plane holds 0 or, with replicateEdges, the nearest row.
-  for (std::int64_t ck = -1; ck <= cells_[2]; ++ck)
-    for (std::int64_t cj = -1; cj <= cells_[1]; ++cj) {
-      const bool halo = cj < 0 || ck < 0 || cj == cells_[1] || ck == cells_[2];
-      if (halo && !replicateEdges) continue;
-      const float* from =
-          cellValue.data() + cellIndex(0, std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
-                                       std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
-      float* to = padded.value.data() + std::size_t(padded.sx * ((cj + 1) + padded.sy * (ck + 1)));
-      std::copy_n(from, cells_[0], to + 1);
-      if (!replicateEdges) continue;
-      to[0] = from[0];
-      to[cells_[0] + 1] = from[cells_[0] - 1];
-    }
+  padded.value.resize(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)));  // all written
+  // Row by row of cells, the planes in four chunks in parallel (a plane is a microsecond or
+  // two); a halo row or plane holds 0 or, with replicateEdges, the nearest row.
+  const std::int64_t sx = padded.sx, sy = padded.sy;
+  const auto planeCount = std::size_t(cells_[2] + 2);
+  parallel::parallelFor({0, planeCount}, (planeCount + 3) / 4, [&](parallel::IndexRange planes) {
+    for (auto pk = std::int64_t(planes.begin); pk < std::int64_t(planes.end); ++pk)
+      for (std::int64_t cj = -1; cj <= cells_[1]; ++cj) {
+        const std::int64_t ck = pk - 1;
+        float* to = padded.value.data() + std::size_t(sx * ((cj + 1) + sy * pk));
+        const bool halo = cj < 0 || ck < 0 || cj == cells_[1] || ck == cells_[2];
+        if (halo && !replicateEdges) {
+          std::fill_n(to, sx, 0.0f);
+          continue;
+        }
+        const float* from =
+            cellValue.data() + cellIndex(0, std::clamp<std::int64_t>(cj, 0, cells_[1] - 1),
+                                         std::clamp<std::int64_t>(ck, 0, cells_[2] - 1));
+        std::copy_n(from, cells_[0], to + 1);
+        to[0] = replicateEdges ? from[0] : 0.0f;
+        to[cells_[0] + 1] = replicateEdges ? from[cells_[0] - 1] : 0.0f;
+      }
+  });
 }
 
 void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
@@ -529,7 +527,7 @@ Box FarField::fineBox(const StepInputs& in, const Box& previous, std::int64_t ma
   // The cell averages of the step's power, for the heating's representation error; at the
   // grid's faces the power does not vanish, so the interpolant takes the outermost cell there.
   const float lowest = sumCellPowers(in);
-  PaddedCells paddedPower;
+  PaddedCells& paddedPower = paddedPower_;
   pad(cellPower_W_m3_, true, paddedPower);
   markQuietCells(in, previous, tolerance_K, paddedPower, lowest >= 0.0f);
   pad(deviation_, false, padded_);
@@ -682,28 +680,36 @@ void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, doub
   }
 }
 
+void FarField::neighbourLargest(const float* from, std::size_t stride, float* to) const {
+  const std::size_t size = neighbourPeak_[0].size(), innerEnd = size - stride;
+  // Four chunks: a pass takes tens of microseconds, a chunk's hand-over about one.
+  const std::size_t grain = std::max<std::size_t>(1, (size + 3) / 4);
+  parallel::parallelFor({0, size}, grain, [&](parallel::IndexRange chunk) {
+    const std::size_t lo = std::clamp(stride, chunk.begin, chunk.end);
+    const std::size_t hi = std::clamp(innerEnd, lo, chunk.end);
+    std::copy(from + chunk.begin, from + lo, to + chunk.begin);
+    for (std::size_t n = lo; n < hi; ++n)
+      to[n] = std::max(std::max(from[n - stride], from[n]), from[n + stride]);
+    std::copy(from + hi, from + chunk.end, to + hi);
+  });
+}
+
 void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
                               const PaddedCells& paddedPower, bool powerNonNegative) {
-  quietCell_.assign(deviation_.size(), 0);
-  if (!powerNonNegative) return;
+  if (!powerNonNegative) {
+    quietCell_.assign(deviation_.size(), 0);
+    return;
+  }
+  quietCell_.resize(deviation_.size());  // every entry written below
   // The largest padded power over each cell's 3 x 3 x 3 neighbours, one axis at a time (the
-  // outermost entries, halo only, keep their own value).
+  // outermost entries, halo only, keep their own value): padded -> spread -> largest (x, y, z).
   std::vector<float>& largest = neighbourPeak_[0];
   std::vector<float>& spread = neighbourPeak_[1];
-  largest = paddedPower.value;
-  spread.resize(largest.size());
-  const std::size_t strides[3] = {1, std::size_t(paddedPower.sx),
-                                  std::size_t(paddedPower.sx * paddedPower.sy)};
-  for (std::size_t stride : strides) {
-    std::copy_n(largest.begin(), stride, spread.begin());
-    std::copy_n(largest.end() - std::ptrdiff_t(stride), stride,
-                spread.end() - std::ptrdiff_t(stride));
-    const float* from = largest.data();
-    float* to = spread.data();
-    for (std::size_t n = stride; n + stride < largest.size(); ++n)
-      to[n] = std::max(std::max(from[n - stride], from[n]), from[n + stride]);
-    largest.swap(spread);
-  }
+  largest.resize(paddedPower.value.size());
+  spread.resize(paddedPower.value.size());
+  neighbourLargest(paddedPower.value.data(), 1, largest.data());
+  neighbourLargest(largest.data(), std::size_t(paddedPower.sx), spread.data());
+  neighbourLargest(spread.data(), std::size_t(paddedPower.sx * paddedPower.sy), largest.data());
   const double bound_W_m3 = tolerance_K * smallestHeatCapacity_J_m3K_ / in.step_s;
   const CellRanges inside = insideCells(previous);
   forEachCellPlane([&](std::int64_t ck) {
@@ -915,19 +921,22 @@ void FarField::coarseRowTerms(const StepInputs& in, std::size_t c0,
 
 long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress& progress) {
   const BioheatParameters& p = *in.parameters;
-  const std::size_t count = deviation_.size();
-  startDeviation_ = deviation_;
+  const std::size_t count = deviation_.size(), plane = std::size_t(cells_[0] * cells_[1]);
   // Per cell: perfusion (W/K), power (W) and the mean conductivity at the cell's temperature.
-  // The perfusion of a plane whose damage did not change is the last step's.
+  // The perfusion of a plane whose damage did not change is the last step's. The start of the
+  // step's state kept for refluxing, plane by plane.
   // (Kept from step to step, so that they are not cleared each step: every entry is written.)
   coarsePerfusion_W_K_.resize(count);
   coarsePower_W_.resize(count);
   coarseConductivity_W_mK_.resize(count);
+  startDeviation_.resize(count);
   const CellRanges held = insideCells(fine);
   forEachCellPlane([&](std::int64_t ck) {
     const bool changed = damageChanged_[std::size_t(ck)] != 0;
     damageChanged_[std::size_t(ck)] = 0;
     for (std::int64_t cj = 0; cj < cells_[1]; ++cj) cellCoefficients(in, cj, ck, changed, held);
+    const std::size_t c0 = std::size_t(ck) * plane;
+    std::copy_n(deviation_.data() + c0, plane, startDeviation_.data() + c0);
   });
   // The face conductances (W/K): harmonic mean of the cells' conductivities over the distance
   // between their centres; at the grid's faces, to arterial temperature half a cell away.
@@ -943,11 +952,14 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   });
   const SolveStatistics statistics =
       solveConjugateGradient(s, x, p.solverTolerance_K, p.maxSolverIterations, progress, work_);
-  for (std::size_t c = 0; c < count; ++c) {
-    if (s.inverseDiagonal[c] == 0.0f) continue;
-    previousChange_K_[c] = x[c] - deviation_[c];
-    deviation_[c] = x[c];
-  }
+  // The solved cells take the solution; a few microseconds a plane, so eight planes a chunk.
+  parallel::parallelFor({0, std::size_t(cells_[2])}, 8, [&](parallel::IndexRange planes) {
+    for (std::size_t c = planes.begin * plane; c < planes.end * plane; ++c) {
+      if (s.inverseDiagonal[c] == 0.0f) continue;
+      previousChange_K_[c] = x[c] - deviation_[c];
+      deviation_[c] = x[c];
+    }
+  });
   // The fine solve and refluxing read only the voxels beyond the box's faces: the layer of
   // cells around the box (whole cells, for their shift) is interpolated; absorbFine does the
   // near region again and farPlanes the rest. Without a box, every voxel.
@@ -957,60 +969,66 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
   return statistics.iterations;
 }
 
+void FarField::refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side,
+                         std::int64_t cb, const std::vector<BoxFace>& faces,
+                         const std::vector<float>& fineDeviation_K) {
+  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
+  const int a = side.a, b = side.b, c = side.c;
+  const std::int64_t firstCell = cellOf(c, fine.lo[c]), endCell = cellOf(c, fine.hi[c] - 1) + 1;
+  std::vector<double> correction_J(std::size_t(endCell - firstCell), 0.0);
+  // The heat (J) each cell beyond got from the fine solve: its faces in the list's order.
+  const std::int64_t extentC = fine.extent(c), u0 = cb * coarsening_ - fine.lo[b];
+  for (std::int64_t u = u0; u < u0 + width(b, cb); ++u)
+    for (std::int64_t w = 0; w < extentC; ++w) {
+      const BoxFace& face = faces[side.firstFace + std::size_t(u * extentC + w)];
+      const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
+                            (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
+      correction_J[std::size_t(cellOf(c, fine.lo[c] + w) - firstCell)] += flow_W * in.step_s;
+    }
+  // Less what the coarse step sent it from the cell inside, across the same faces.
+  const std::vector<float>* facesAlong[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
+  const std::vector<float>& coarseFaces = *facesAlong[a];
+  const bool below = side.outside < fine.lo[a];
+  std::int64_t beyondCell[3], insideCell[3];
+  beyondCell[a] = cellOf(a, side.outside);
+  insideCell[a] = beyondCell[a] + (below ? 1 : -1);
+  beyondCell[b] = insideCell[b] = cb;
+  for (std::int64_t cc = firstCell; cc < endCell; ++cc) {
+    beyondCell[c] = insideCell[c] = cc;
+    const std::size_t beyond = cellIndex(beyondCell[0], beyondCell[1], beyondCell[2]);
+    const std::size_t inside = cellIndex(insideCell[0], insideCell[1], insideCell[2]);
+    double& correction = correction_J[std::size_t(cc - firstCell)];
+    correction -= double(coarseFaces[below ? beyond : inside]) *
+                  (double(startDeviation_[inside]) - deviation_[beyond]) * in.step_s;
+    if (correction != 0.0) deviation_[beyond] += float(correction / heatCapacity_J_K_[beyond]);
+  }
+}
+
 void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
                           const std::vector<float>& fineDeviation_K) {
-  const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
-  // Refluxing: the heat (J) each cell beyond the box got from the fine solve, less what the
-  // coarse step gave it across the same faces.
-  // (Kept zero between steps: only the cells it touches are read and cleared below.)
-  std::vector<double>& correction_J = correction_J_;
-  correction_J.resize(deviation_.size(), 0.0);
-  std::vector<std::size_t>& touched = correctedCells_;
-  touched.clear();
-  for (const BoxFace& face : faces) {
-    const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
-                          (double(fineDeviation_K[face.local]) - interpolated_[face.beyond]);
-    const std::size_t c = cellContaining(face.beyond);
-    correction_J[c] += flow_W * in.step_s;
-    touched.push_back(c);
+  // Refluxing: each cell beyond the box takes the heat the fine solve sent it, less what the
+  // coarse step sent across the same faces. The box is made of whole cells (fineBox), so every
+  // cell beyond lies on one side and takes the faces of whole rows of it: a row of cells beyond a
+  // side at a time, in parallel, each cell summing its faces in the list's order (the same bits
+  // as one pass over the list).
+  const ImageGeometry& g = grid_->geometry;
+  std::size_t faceCount = 0;
+  const std::vector<BoxSide> sides = boxSides(g, fine, faceCount);
+  if (fine.voxelCount() > 0 && (wholeCells(fine) != fine || faceCount != faces.size()))
+    throw Error(ErrorKind::Internal,
+                "The far field's fine box is not made of whole cells or its faces are not the "
+                "box's; refluxing needs both.",
+                "FarField::absorbFine");
+  std::vector<std::pair<std::size_t, std::int64_t>> rows;  // (side, cell along its axis b)
+  for (std::size_t s = 0; fine.voxelCount() > 0 && s < sides.size(); ++s) {
+    const int b = sides[s].b;
+    for (std::int64_t cb = cellOf(b, fine.lo[b]); cb <= cellOf(b, fine.hi[b] - 1); ++cb)
+      rows.emplace_back(s, cb);
   }
-  if (fine.voxelCount() > 0) {
-    const std::size_t stride[3] = {1, std::size_t(cells_[0]), std::size_t(cells_[0] * cells_[1])};
-    const std::vector<float>* coarseFaces[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
-    std::array<std::int64_t, 3> first{}, last{};
-    for (int a = 0; a < 3; ++a) {
-      first[a] = cellOf(a, fine.lo[a]);
-      last[a] = cellOf(a, fine.hi[a] - 1);
-    }
-    for (std::int64_t ck = first[2]; ck <= last[2]; ++ck)
-      for (std::int64_t cj = first[1]; cj <= last[1]; ++cj)
-        for (std::int64_t ci = first[0]; ci <= last[0]; ++ci) {
-          const std::int64_t index[3] = {ci, cj, ck};
-          const std::size_t inside = cellIndex(ci, cj, ck);
-          for (int a = 0; a < 3; ++a) {
-            // The coarse step's flow from this cell to the one beyond the box, if any.
-            if (index[a] == first[a] && index[a] > 0) {
-              const std::size_t beyond = inside - stride[a];
-              correction_J[beyond] -= double((*coarseFaces[a])[beyond]) *
-                                      (double(startDeviation_[inside]) - deviation_[beyond]) *
-                                      in.step_s;
-              touched.push_back(beyond);
-            }
-            if (index[a] == last[a] && index[a] + 1 < cells_[a]) {
-              const std::size_t beyond = inside + stride[a];
-              correction_J[beyond] -= double((*coarseFaces[a])[inside]) *
-                                      (double(startDeviation_[inside]) - deviation_[beyond]) *
-                                      in.step_s;
-              touched.push_back(beyond);
-            }
-          }
-        }
-  }
-  // Each touched cell once (its correction is cleared when applied).
-  for (std::size_t c : touched) {
-    if (correction_J[c] != 0.0) deviation_[c] += float(correction_J[c] / heatCapacity_J_K_[c]);
-    correction_J[c] = 0.0;
-  }
+  parallel::parallelFor({0, rows.size()}, 8, [&](parallel::IndexRange chunk) {
+    for (std::size_t r = chunk.begin; r < chunk.end; ++r)
+      refluxRow(in, fine, sides[rows[r].first], rows[r].second, faces, fineDeviation_K);
+  });
   // The cells inside take the fine solution's heat content, and the voxels outside the
   // interpolant of the corrected cells.
   const std::int64_t nx = fine.extent(0), ny = fine.extent(1);

@@ -98,8 +98,6 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
-  // The cell (cellIndex) that holds grid voxel v (linear index).
-  std::size_t cellContaining(std::size_t v) const;
   // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
   // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
   double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
@@ -210,6 +208,10 @@ class FarField {
   // value times the step over the smallest heat capacity per volume.
   void markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
                       const PaddedCells& paddedPower, bool powerNonNegative);
+  // markQuietCells' pass along one axis over the padded cells (neighbourPeak_'s size): to[n] =
+  // the largest of from[n - stride], from[n], from[n + stride]; the first and last `stride`
+  // entries keep their own value. In parallel chunks (element by element: the same bits).
+  void neighbourLargest(const float* from, std::size_t stride, float* to) const;
   // Per cell of plane ck (ci + cells x cj): the interpolated power summed over its voxels
   // (W/m3), from the 27 padded cells around it and the per-axis sums of the interpolation
   // weights (cellWeightSums_), one axis at a time.
@@ -251,6 +253,11 @@ class FarField {
   template <class RowAt>
   void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const CellRanges& skip,
                     RowAt&& rowAt, double offset_K = 0.0) const;
+  // absorbFine's refluxing of the row of cells beyond `side` of the fine box at cell cb along the
+  // side's axis b: the heat its faces carried in the fine solve less the coarse step's, into
+  // deviation_. Reads startDeviation_ and interpolated_; writes only the row's cells.
+  void refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side, std::int64_t cb,
+                 const std::vector<BoxFace>& faces, const std::vector<float>& fineDeviation_K);
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
@@ -285,6 +292,7 @@ class FarField {
   // spent in the far field (fineBox).
   std::vector<float> misplacedHeating_K_;
   PaddedCells padded_;                 // scratch for the interpolations
+  PaddedCells paddedPower_;            // fineBox's scratch: the cells' mean powers, padded
   std::vector<float> cellPower_W_m3_;  // per cell: the step's mean power (fineBox)
   // Per cell: the step's summed power (W/m3, over its voxels) and its largest voxel power; the
   // quiet cells (markQuietCells).
@@ -306,9 +314,6 @@ class FarField {
   std::vector<float> writtenFrom_;
   std::vector<char> planeWritten_;
   SolverWorkspace work_;
-  // absorbFine's refluxing corrections per cell (J; zero between steps) and the cells it touched.
-  std::vector<double> correction_J_;
-  std::vector<std::size_t> correctedCells_;
   Bounds vessels_;
   bool vesselsFound_ = false;
 };

@@ -148,16 +148,6 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
       [](double a, double b) { return a + b; });
 }
 
-// r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
-// own residual is never read, their inverse diagonal being 0).
-void initialResidual(const StencilSystem& s, const std::vector<float>& x, std::vector<float>& r) {
-  applyStencil(s, x, r);
-  parallel::parallelFor(allRows(s), rowsPerChunk(s), [&](parallel::IndexRange rows) {
-    for (std::size_t n = rows.begin * s.nx; n < rows.end * s.nx; ++n)
-      r[n] = s.rightHandSide[n] - r[n];
-  });
-}
-
 [[noreturn]] void throwNotConverged(int maxIterations, double largestCorrection_K) {
   throw Error(ErrorKind::Internal,
               "The bioheat solver did not converge in " + std::to_string(maxIterations) +
@@ -280,13 +270,6 @@ TWINPLAN_ABLATION_WIDE_LOOPS void unpackRows(const Packing& pk, const ColourArra
   }
 }
 
-void unpackValues(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
-                  std::vector<float>& x) {
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    unpackRows(pk, red, black, x.data(), rows);
-  });
-}
-
 // out[m] = the sum over the six neighbours (all of the other colour) of face conductance x v,
 // for the voxels of colour `colour` in one row; own: that colour's arrays, other: the other's,
 // v: a vector of the other colour. Terms in a fixed order (x-, x+, y-, y+, z-, z+). A -face is
@@ -391,13 +374,6 @@ TWINPLAN_ABLATION_WIDE_LOOPS void blackResidualRows(const Packing& pk, const Col
                    });
 }
 
-void blackResidual(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
-                   std::vector<float>& r) {
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    blackResidualRows(pk, red, black, r.data(), rows);
-  });
-}
-
 // w = D_r^-1 F^T p on the red voxels of a chunk of rows (held red voxels at 0).
 TWINPLAN_ABLATION_WIDE_LOOPS void reducedRedRows(const Packing& pk, const ColourArrays& red,
                                                  const ColourArrays& black, const float* p,
@@ -447,26 +423,61 @@ double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::v
   return dotAndLargest(r, z, count);
 }
 
-// z = r / diag over `count` entries, with the norms of r.z and z.
+// z = r / diag and the first direction p = z over `count` entries, with the norms of r.z and z.
 TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* inverseDiagonal,
-                                                             const float* r, float* z,
+                                                             const float* r, float* z, float* p,
                                                              std::size_t count) {
-  return jacobiAndNorms(inverseDiagonal, r, z, count);
+  const ResidualNorms norms = jacobiAndNorms(inverseDiagonal, r, z, count);
+  std::copy_n(z, count, p);
+  return norms;
 }
 
-// z = r / diag on the free voxels (0 on the others), with the norms of r.z and z; chunked by
-// rows of `rowLength` entries.
-ResidualNorms precondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
-                           std::size_t rowLength, const std::vector<float>& inverseDiagonal,
-                           const std::vector<float>& r, std::vector<float>& z) {
+// r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
+// own residual is never read, their inverse diagonal being 0), then z = r / diag on the free
+// voxels (0 on the others) and the first direction p = z, with the norms of r.z and z: one pass,
+// a chunk's rows at a time, the norms in the blocks the iterations use (rowsPerChunk rows).
+ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<float>& x,
+                                      std::vector<float>& r, std::vector<float>& z,
+                                      std::vector<float>& p) {
+  const auto nx = static_cast<std::size_t>(s.nx);
   return parallel::parallelReduce(
-      rows, rowsPerChunk, ResidualNorms{},
-      [&](parallel::IndexRange chunk) {
-        const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
-                                 count);
+      allRows(s), rowsPerChunk(s), ResidualNorms{},
+      [&](parallel::IndexRange rows) {
+        stencilRows(s, x.data(), r.data(), rows);
+        const std::size_t first = rows.begin * nx, count = rows.size() * nx;
+        for (std::size_t n = first; n < first + count; ++n) r[n] = s.rightHandSide[n] - r[n];
+        return preconditionRange(s.inverseDiagonal.data() + first, r.data() + first,
+                                 z.data() + first, p.data() + first, count);
       },
       combine);
+}
+
+// The reduced system's first residual (the full system's, blackResidualRows) on the black
+// voxels, then z = r / diag and p = z with the norms: one pass, in the iterations' blocks. The
+// red values are final: a row reads its red neighbours and writes only its own r.
+ResidualNorms blackResidualAndPrecondition(const Packing& pk, const ColourArrays& red,
+                                           const ColourArrays& black, std::vector<float>& r,
+                                           std::vector<float>& z, std::vector<float>& p) {
+  const auto rowLength = static_cast<std::size_t>(pk.stride);
+  return parallel::parallelReduce(
+      pk.allRows(), pk.rowsPerChunk(), ResidualNorms{},
+      [&](parallel::IndexRange rows) {
+        blackResidualRows(pk, red, black, r.data(), rows);
+        const std::size_t first = rows.begin * rowLength, count = rows.size() * rowLength;
+        return preconditionRange(black.inverseDiagonal.data() + first, r.data() + first,
+                                 z.data() + first, p.data() + first, count);
+      },
+      combine);
+}
+
+// The red voxels for the final black ones (solveRedRows), and x from both colours: a chunk's
+// rows at a time (a row's unpacking reads only that row of either colour).
+void solveRedAndUnpack(const Packing& pk, ColourArrays& red, const ColourArrays& black,
+                       std::vector<float>& scratch, std::vector<float>& x) {
+  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+    solveRedRows(pk, red, black, scratch.data(), rows);
+    unpackRows(pk, red, black, x.data(), rows);
+  });
 }
 
 // x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms.
@@ -502,13 +513,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS void directionRange(float beta, const float* __rest
   for (std::size_t n = 0; n < count; ++n) p[n] = z[n] + beta * p[n];
 }
 
-// p = z + beta p, chunked as updateAndPrecondition.
-void updateDirection(parallel::IndexRange rows, std::size_t rowsPerChunk, std::size_t rowLength,
-                     float beta, const std::vector<float>& z, std::vector<float>& p) {
-  parallel::parallelFor(rows, rowsPerChunk, [&](parallel::IndexRange chunk) {
-    const std::size_t first = chunk.begin * rowLength;
-    directionRange(beta, z.data() + first, p.data() + first, chunk.size() * rowLength);
-  });
+// p = z + beta p on the calling thread alone: about 12 us a call. As a parallel loop it took, a
+// run, 8.3 ms on one thread but 14-15 ms on two for the fine box (13.6 chunks a call) and 2.2 ms
+// against 3.1-3.9 ms for the coarse grid (8 chunks; the per-site table on the idle machine,
+// docs/validation.md, branch ablfarser): the hand-over costs more than the loop. Element by
+// element, so the same bits.
+void updateDirection(parallel::IndexRange rows, std::size_t rowLength, float beta,
+                     const std::vector<float>& z, std::vector<float>& p) {
+  const std::size_t first = rows.begin * rowLength;
+  directionRange(beta, z.data() + first, p.data() + first, rows.size() * rowLength);
 }
 
 // Preconditioned conjugate gradients from the first preconditioned residual's norms (p = z
@@ -564,19 +577,14 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
   const std::vector<float>& inverseDiagonal = system.inverseDiagonal;
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   const std::size_t rowLength = static_cast<std::size_t>(system.nx);
-  initialResidual(system, deviation, r);
-  const ResidualNorms norms =
-      precondition(allRows(system), rowsPerChunk(system), rowLength, inverseDiagonal, r, z);
-  p = z;
+  const ResidualNorms norms = residualAndPrecondition(system, deviation, r, z, p);
   return iterate(
       norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
       [&](float alpha) {
         return updateAndPrecondition(allRows(system), rowsPerChunk(system), rowLength, alpha,
                                      inverseDiagonal, p, q, deviation, r, z);
       },
-      [&](float beta) {
-        updateDirection(allRows(system), rowsPerChunk(system), rowLength, beta, z, p);
-      });
+      [&](float beta) { updateDirection(allRows(system), rowLength, beta, z, p); });
 }
 
 SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& deviation,
@@ -594,12 +602,9 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   // The warm start's red voxels solved for its black ones: the red residual is then zero, and
   // the black one is the reduced system's.
   solveRed(pk, work.red, work.black, work.w);
-  blackResidual(pk, work.red, work.black, r);
+  const ResidualNorms norms = blackResidualAndPrecondition(pk, work.red, work.black, r, z, p);
   const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
   const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
-  const ResidualNorms norms =
-      precondition(pk.allRows(), pk.rowsPerChunk(), rowLength, inverseDiagonal, r, z);
-  p = z;
   const SolveStatistics statistics = iterate(
       norms, tolerance_K, maxIterations, progress,
       [&] { return applyReduced(pk, work, p, work.w, q); },
@@ -607,10 +612,9 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
         return updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha,
                                      inverseDiagonal, p, q, work.black.value, r, z);
       },
-      [&](float beta) { updateDirection(pk.allRows(), pk.rowsPerChunk(), rowLength, beta, z, p); });
+      [&](float beta) { updateDirection(pk.allRows(), rowLength, beta, z, p); });
   // The red voxels for the final black ones: their residual zero again.
-  solveRed(pk, work.red, work.black, work.w);
-  unpackValues(pk, work.red, work.black, deviation);
+  solveRedAndUnpack(pk, work.red, work.black, work.w, deviation);
   return statistics;
 }
 
