@@ -415,12 +415,11 @@ bool onSide(const BoxSide& side, const std::array<std::int64_t, 3>& local) {
 }
 
 // The far field's pull on box voxel n (local: its i, j, k in the box; grid voxel v; halo entry h)
-// through every one of its faces, sides[s]'s (conductance `first`, to grid voxel `beyond`) and
-// the later sides' it lies on, in the list's
-// order: the sum of conductance x deviation beyond (Dirichlet), added to rightHandSide[n] one face
-// at a time (the same bits as a pass over the face list). A voxel on an edge or a corner of the
-// box has two or three faces; only the row of its first side adds them, so that no two rows write
-// one voxel.
+// through each of its faces, sides[s]'s (conductance `first`, to grid voxel `beyond`) and then the
+// later sides' it lies on: conductance x deviation beyond (Dirichlet), added to rightHandSide[n]
+// one face at a time in the list's order (the same bits as a pass over the face list). A voxel on
+// an edge or a corner of the box has two or three faces; only the row of its first side adds
+// them, so that no two rows write one voxel.
 void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float first,
                       const std::array<std::int64_t, 3>& local, std::size_t n, std::size_t v,
                       std::size_t beyond, std::size_t h, const HaloProperties& halo,
