@@ -8,6 +8,7 @@
 // half cells), not recorded from the code under test.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
