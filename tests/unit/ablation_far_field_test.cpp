@@ -122,6 +122,47 @@ TEST(AblationFarField, KeepsTheHeatThatLeavesTheFineBox) {
   EXPECT_LT(worst_K, 0.1);
 }
 
+// The review of the parallel refluxing (session 19): the symmetric cases above keep the fine
+// box well inside the grid and in whole cells of 2. Here the grid is odd-sized with 4 voxels a
+// cell, so the last cell along each axis is wider (7, 5 and 7 voxels), and the source sits 5.5 mm
+// from the +x face: the fine box reaches that face and its -y, +y, -z, +z sides end in the wide
+// last cell along x. The 1 mm grid alone (no far field, no refluxing) is the reference. A
+// bound on agreement, not a proof of each face: dropping the wide cell's last three rows of
+// faces from refluxing moved the heat by 0.005 J here, within the bar (measured, session 19).
+AblationResult runNearTheFace(bool farField) {
+  TissueProperties liver = testing::testLiver();
+  liver.perfusion_per_s = 0.0;
+  const AblationGrid grid = uniformGrid(liver, {55, 53, 51}, 1.0);
+  return runFixedPower(grid, gaussianPower(grid, Vec3(22.0, 1.0, -1.0), 2.0, 2.0), 120.0, farField,
+                       [&](BioheatParameters& parameters) {
+                         parameters.waterVaporisation = false;
+                         parameters.farFieldCoarsening = 4;
+                         parameters.farFieldTolerance_K = 0.5;
+                       });
+}
+
+TEST(AblationFarField, RefluxingKeepsTheHeatAtTheGridFaceAndTheWideLastCells) {
+  const AblationResult twoLevel = runNearTheFace(true);
+  const AblationResult fine = runNearTheFace(false);
+  const std::size_t voxels = fine.finalTemperature.values.size();
+  EXPECT_LT(twoLevel.largestBoxVoxels, voxels / 2);  // the far field takes part
+  const double fineHeat_J = heatAboveArterial_J(fine),
+               twoLevelHeat_J = heatAboveArterial_J(twoLevel);
+  double worst_K = 0.0;
+  for (std::size_t v = 0; v < voxels; ++v)
+    worst_K = std::max(worst_K, double(std::abs(twoLevel.finalTemperature.values[v] -
+                                                fine.finalTemperature.values[v])));
+  std::printf(
+      "near the face: heat %.3f J two-level (box %zu of %zu voxels), %.3f J 1 mm grid, "
+      "largest difference %.4f K\n",
+      twoLevelHeat_J, twoLevel.largestBoxVoxels, voxels, fineHeat_J, worst_K);
+  // The +x face, 5.5 mm from the source, takes part of the 240 J delivered.
+  EXPECT_NEAR(twoLevel.deliveredEnergy_J, 240.0, 1e-4);
+  EXPECT_LT(fineHeat_J, 239.5);
+  EXPECT_NEAR(twoLevelHeat_J, fineHeat_J, 0.1);
+  EXPECT_LT(worst_K, 0.05);
+}
+
 TEST(AblationFarField, ASlowSourceOpensTheFineBox) {
   // The transient Gaussian check (bioheat test): 1 W as a Gaussian of 3 mm in unperfused tissue,
   // 0.5 s steps, no held voxel. One step heats by at most 0.33 K and the cells' interpolated

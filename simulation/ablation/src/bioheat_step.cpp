@@ -1,8 +1,10 @@
 #include "bioheat_step.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string>
 
 #include "twinplan/core/error.h"
@@ -25,7 +27,8 @@ std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_
       const std::int64_t outside = side == 0 ? box.lo[a] - 1 : box.hi[a];
       if (outside < 0 || outside >= g.size[a]) continue;
       const int b = (a + 1) % 3, c = (a + 2) % 3;
-      sides.push_back({a, b, c, side == 0 ? 0 : box.extent(a) - 1, outside, faceCount});
+      sides.push_back(
+          {a, b, c, side == 0 ? 0 : box.extent(a) - 1, outside, faceCount, side == 0 ? -1 : 1});
       faceCount += std::size_t(box.extent(b) * box.extent(c));
     }
   return sides;
@@ -407,15 +410,43 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
 
 namespace {
 
-// Every face of the box that lies inside the grid, in boxSides' order, into `faces`: the rows of
-// faces in parallel, each face at its fixed place, its conductance conductanceTo's from the
-// halo (the step system's own, bit for bit). With beyond_K (the far field's deviations, full
-// grid), also the far field's pull on the box's face voxels: rightHandSide[n] += conductance x
-// deviation beyond, for each of voxel n's faces in the list's order (the same bits as a pass over
-// the list), all of them added by the row of the voxel's first side (a voxel on an edge or a
-// corner of the box has two or three faces), so that no two rows write one voxel.
+bool onSide(const BoxSide& side, const std::array<std::int64_t, 3>& local) {
+  return local[side.a] == side.layer;
+}
+
+// The far field's pull on box voxel n (local: its i, j, k in the box; grid voxel v; halo entry h)
+// through each of its faces, sides[s]'s (conductance `first`, to grid voxel `beyond`) and then the
+// later sides' it lies on: conductance x deviation beyond (Dirichlet), added to rightHandSide[n]
+// one face at a time in the list's order (the same bits as a pass over the face list). A voxel on
+// an edge or a corner of the box has two or three faces; only the row of its first side adds
+// them, so that no two rows write one voxel.
+void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float first,
+                      const std::array<std::int64_t, 3>& local, std::size_t n, std::size_t v,
+                      std::size_t beyond, std::size_t h, const HaloProperties& halo,
+                      const ImageGeometry& g, double h_m, std::span<const float> beyond_K,
+                      std::span<float> rightHandSide) {
+  std::size_t firstSide = 0;
+  while (!onSide(sides[firstSide], local)) ++firstSide;  // side s holds it: the loop ends
+  if (firstSide != s) return;                            // added by the row of its first side
+  const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
+  const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
+  float& pulled = rightHandSide[n];
+  pulled += first * beyond_K[beyond];
+  for (std::size_t t = s + 1; t < sides.size(); ++t) {
+    if (!onSide(sides[t], local)) continue;
+    const std::int64_t to = sides[t].towards;
+    const float other = conductanceTo(halo, h, to * haloStride[sides[t].a], h_m);
+    pulled += other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
+  }
+}
+
+// Every face of the box that lies inside the grid, in boxSides' order, into `faces`, and the far
+// field's pull through them (beyond_K: its deviations, full grid) on the face voxels'
+// rightHandSide: the rows of faces in parallel, each face at its fixed place, its conductance
+// conductanceTo's from the halo (the step system's own, bit for bit).
 void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
-              const float* beyond_K, float* rightHandSide, std::vector<BoxFace>& faces) {
+              std::span<const float> beyond_K, std::span<float> rightHandSide,
+              std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
   faces.resize(faceCount);  // every entry written below
@@ -423,38 +454,21 @@ void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo
   std::vector<std::size_t> firstRow{0};
   for (const BoxSide& side : sides) firstRow.push_back(firstRow.back() + box.extent(side.b));
   const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
-  const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
-  auto towards = [&](const BoxSide& side) { return side.outside < box.lo[side.a] ? -1 : 1; };
-  auto onSide = [](const BoxSide& side, const std::array<std::int64_t, 3>& local) {
-    return local[side.a] == side.layer;
-  };
   parallel::parallelFor({0, firstRow.back()}, 16, [&](parallel::IndexRange rows) {
     for (std::size_t row = rows.begin; row < rows.end; ++row) {
       const auto s = std::size_t(std::upper_bound(firstRow.begin(), firstRow.end(), row) -
                                  firstRow.begin() - 1);
       const BoxSide& side = sides[s];
-      forEachFaceOfRow(
-          g, box, side, std::int64_t(row - firstRow[s]),
-          [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond,
-              const std::array<std::int64_t, 3>& local) {
-            const std::size_t h = halo.index(local[0], local[1], local[2]);
-            const float conductance =
-                conductanceTo(halo, h, towards(side) * haloStride[side.a], h_m);
-            faces[f] = {n, beyond, conductance};
-            if (beyond_K == nullptr) return;
-            std::size_t first = 0;
-            while (!onSide(sides[first], local)) ++first;  // side s holds it: the loop ends
-            if (first != s) return;                        // added by the row of its first side
-            float& pulled = rightHandSide[n];
-            pulled += conductance * beyond_K[beyond];
-            for (std::size_t t = s + 1; t < sides.size(); ++t) {
-              if (!onSide(sides[t], local)) continue;
-              const std::int64_t to = towards(sides[t]);
-              const float other = conductanceTo(halo, h, to * haloStride[sides[t].a], h_m);
-              pulled +=
-                  other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
-            }
-          });
+      forEachFaceOfRow(g, box, side, std::int64_t(row - firstRow[s]),
+                       [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond,
+                           const std::array<std::int64_t, 3>& local) {
+                         const std::size_t h = halo.index(local[0], local[1], local[2]);
+                         const float conductance =
+                             conductanceTo(halo, h, side.towards * haloStride[side.a], h_m);
+                         faces[f] = {n, beyond, conductance};
+                         pullThroughFaces(sides, s, conductance, local, n, v, beyond, h, halo, g,
+                                          h_m, beyond_K, rightHandSide);
+                       });
     }
   });
 }
@@ -536,8 +550,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     faces.clear();
     return;
   }
-  boxFaces(in.grid->geometry, box, halo, h_m, in.beyondBox_K->data(), system.rightHandSide.data(),
-           faces);
+  boxFaces(in.grid->geometry, box, halo, h_m, *in.beyondBox_K, system.rightHandSide, faces);
 }
 
 }  // namespace twinplan::ablation::detail

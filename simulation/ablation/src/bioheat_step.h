@@ -98,6 +98,7 @@ struct BoxSide {
   int a = 0, b = 0, c = 0;
   std::int64_t layer = 0, outside = 0;
   std::size_t firstFace = 0;  // the number of faces on the sides before it
+  int towards = 0;            // along a from the box to the layer beyond: -1 (the lo side) or +1
 };
 
 // The box's sides inside the grid, six in a fixed order (-x, +x, -y, +y, -z, +z); the box's faces
@@ -109,7 +110,8 @@ std::vector<BoxSide> boxSides(const ImageGeometry& g, const Box& box, std::size_
 // Conductivity and vessel wall coefficient of the box's voxels and of the layer of voxels
 // around it (the halo), so that a voxel's six faces read their neighbours by a fixed stride.
 // Halo voxels outside the grid carry k < 0: a box face held at arterial temperature there.
-// Kept from step to step (StepWorkspace), so that a step neither allocates nor clears it.
+// Kept from step to step (StepWorkspace), so that a step does not clear it and allocates only
+// when the box outgrows every earlier box (it stays at the largest box's size for the run).
 struct HaloProperties {
   std::int64_t sx = 0, sy = 0, sz = 0;  // the box's extents plus two
   std::vector<float> conductivity_W_mK;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -187,7 +189,8 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   padded.sy = cells_[1] + 2;
   padded.value.resize(std::size_t(padded.sx * padded.sy * (cells_[2] + 2)));  // all written
   // Row by row of cells, the planes in four chunks in parallel (a plane is a microsecond or
-  // two); a halo row or plane holds 0 or, with replicateEdges, the nearest row.
+  // two; four chunks tuned on the shared 2-vCPU VM); a halo row or plane holds 0 or, with
+  // replicateEdges, the nearest row.
   const std::int64_t sx = padded.sx, sy = padded.sy;
   const auto planeCount = std::size_t(cells_[2] + 2);
   parallel::parallelFor({0, planeCount}, (planeCount + 3) / 4, [&](parallel::IndexRange planes) {
@@ -680,19 +683,32 @@ void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, doub
   }
 }
 
-void FarField::neighbourLargest(const float* from, std::size_t stride, float* to) const {
-  const std::size_t size = neighbourPeak_[0].size(), innerEnd = size - stride;
-  // Four chunks: a pass takes tens of microseconds, a chunk's hand-over about one.
+namespace {
+
+// markQuietCells' pass along one axis over the padded cells: to[n] = the largest of
+// from[n - stride], from[n], from[n + stride]; the first and last `stride` entries keep their own
+// value. In parallel chunks (element by element: the same bits).
+void neighbourLargest(std::span<const float> from, std::size_t stride, std::span<float> to) {
+  if (from.size() != to.size() || from.size() < stride)
+    throw Error(ErrorKind::Internal,
+                "The neighbour-largest pass needs input and output of one size, at least the "
+                "stride.",
+                "neighbourLargest");
+  const std::size_t size = from.size(), innerEnd = size - stride;
+  // Four chunks, tuned on the shared 2-vCPU VM: a pass takes tens of microseconds, a chunk's
+  // hand-over about one.
   const std::size_t grain = std::max<std::size_t>(1, (size + 3) / 4);
   parallel::parallelFor({0, size}, grain, [&](parallel::IndexRange chunk) {
     const std::size_t lo = std::clamp(stride, chunk.begin, chunk.end);
     const std::size_t hi = std::clamp(innerEnd, lo, chunk.end);
-    std::copy(from + chunk.begin, from + lo, to + chunk.begin);
+    std::copy(from.begin() + chunk.begin, from.begin() + lo, to.begin() + chunk.begin);
     for (std::size_t n = lo; n < hi; ++n)
       to[n] = std::max(std::max(from[n - stride], from[n]), from[n + stride]);
-    std::copy(from + hi, from + chunk.end, to + hi);
+    std::copy(from.begin() + hi, from.begin() + chunk.end, to.begin() + hi);
   });
 }
+
+}  // namespace
 
 void FarField::markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
                               const PaddedCells& paddedPower, bool powerNonNegative) {
@@ -702,14 +718,15 @@ void FarField::markQuietCells(const StepInputs& in, const Box& previous, double 
   }
   quietCell_.resize(deviation_.size());  // every entry written below
   // The largest padded power over each cell's 3 x 3 x 3 neighbours, one axis at a time (the
-  // outermost entries, halo only, keep their own value): padded -> spread -> largest (x, y, z).
+  // outermost entries, halo only, keep their own value): padded -x-> largest -y-> spread -z->
+  // largest.
   std::vector<float>& largest = neighbourPeak_[0];
   std::vector<float>& spread = neighbourPeak_[1];
   largest.resize(paddedPower.value.size());
   spread.resize(paddedPower.value.size());
-  neighbourLargest(paddedPower.value.data(), 1, largest.data());
-  neighbourLargest(largest.data(), std::size_t(paddedPower.sx), spread.data());
-  neighbourLargest(spread.data(), std::size_t(paddedPower.sx * paddedPower.sy), largest.data());
+  neighbourLargest(paddedPower.value, 1, largest);
+  neighbourLargest(largest, std::size_t(paddedPower.sx), spread);
+  neighbourLargest(spread, std::size_t(paddedPower.sx * paddedPower.sy), largest);
   const double bound_W_m3 = tolerance_K * smallestHeatCapacity_J_m3K_ / in.step_s;
   const CellRanges inside = insideCells(previous);
   forEachCellPlane([&](std::int64_t ck) {
@@ -970,15 +987,18 @@ long long FarField::solveCoarse(const StepInputs& in, const Box& fine, Progress&
 }
 
 void FarField::refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side,
-                         std::int64_t cb, const std::vector<BoxFace>& faces,
+                         std::int64_t cellAlongB, const std::vector<BoxFace>& faces,
                          const std::vector<float>& fineDeviation_K) {
   const double h_m = grid_->voxelSize_m(), volume_m3 = h_m * h_m * h_m;
   const int a = side.a, b = side.b, c = side.c;
   const std::int64_t firstCell = cellOf(c, fine.lo[c]), endCell = cellOf(c, fine.hi[c] - 1) + 1;
-  std::vector<double> correction_J(std::size_t(endCell - firstCell), 0.0);
+  // Per thread, kept from row to row and step to step, so that refluxing does not allocate.
+  thread_local std::vector<double> correction_J;
+  correction_J.assign(std::size_t(endCell - firstCell), 0.0);
   // The heat (J) each cell beyond got from the fine solve: its faces in the list's order.
-  const std::int64_t extentC = fine.extent(c), u0 = cb * coarsening_ - fine.lo[b];
-  for (std::int64_t u = u0; u < u0 + width(b, cb); ++u)
+  const std::int64_t extentC = fine.extent(c);
+  const std::int64_t firstBoxRow = cellAlongB * coarsening_ - fine.lo[b];  // along b, in the box
+  for (std::int64_t u = firstBoxRow; u < firstBoxRow + width(b, cellAlongB); ++u)
     for (std::int64_t w = 0; w < extentC; ++w) {
       const BoxFace& face = faces[side.firstFace + std::size_t(u * extentC + w)];
       const double flow_W = double(face.conductance_W_m3K) * volume_m3 *
@@ -988,16 +1008,16 @@ void FarField::refluxRow(const StepInputs& in, const Box& fine, const BoxSide& s
   // Less what the coarse step sent it from the cell inside, across the same faces.
   const std::vector<float>* facesAlong[3] = {&system_.faceX, &system_.faceY, &system_.faceZ};
   const std::vector<float>& coarseFaces = *facesAlong[a];
-  const bool below = side.outside < fine.lo[a];
+  const bool below = side.towards < 0;
   std::int64_t beyondCell[3], insideCell[3];
   beyondCell[a] = cellOf(a, side.outside);
-  insideCell[a] = beyondCell[a] + (below ? 1 : -1);
-  beyondCell[b] = insideCell[b] = cb;
-  for (std::int64_t cc = firstCell; cc < endCell; ++cc) {
-    beyondCell[c] = insideCell[c] = cc;
+  insideCell[a] = beyondCell[a] - side.towards;
+  beyondCell[b] = insideCell[b] = cellAlongB;
+  for (std::int64_t cellAlongC = firstCell; cellAlongC < endCell; ++cellAlongC) {
+    beyondCell[c] = insideCell[c] = cellAlongC;
     const std::size_t beyond = cellIndex(beyondCell[0], beyondCell[1], beyondCell[2]);
     const std::size_t inside = cellIndex(insideCell[0], insideCell[1], insideCell[2]);
-    double& correction = correction_J[std::size_t(cc - firstCell)];
+    double& correction = correction_J[std::size_t(cellAlongC - firstCell)];
     correction -= double(coarseFaces[below ? beyond : inside]) *
                   (double(startDeviation_[inside]) - deviation_[beyond]) * in.step_s;
     if (correction != 0.0) deviation_[beyond] += float(correction / heatCapacity_J_K_[beyond]);
@@ -1014,20 +1034,18 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
   const ImageGeometry& g = grid_->geometry;
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, fine, faceCount);
-  if (fine.voxelCount() > 0 && (wholeCells(fine) != fine || faceCount != faces.size()))
-    throw Error(ErrorKind::Internal,
-                "The far field's fine box is not made of whole cells or its faces are not the "
-                "box's; refluxing needs both.",
-                "FarField::absorbFine");
-  std::vector<std::pair<std::size_t, std::int64_t>> rows;  // (side, cell along its axis b)
+  // By construction: fineBox returns whole cells, and buildStepSystem the box's faces.
+  assert(fine.voxelCount() == 0 || (wholeCells(fine) == fine && faceCount == faces.size()));
+  std::vector<CellRow>& rows = refluxRows_;
+  rows.clear();
   for (std::size_t s = 0; fine.voxelCount() > 0 && s < sides.size(); ++s) {
     const int b = sides[s].b;
     for (std::int64_t cb = cellOf(b, fine.lo[b]); cb <= cellOf(b, fine.hi[b] - 1); ++cb)
-      rows.emplace_back(s, cb);
+      rows.push_back({s, cb});
   }
   parallel::parallelFor({0, rows.size()}, 8, [&](parallel::IndexRange chunk) {
     for (std::size_t r = chunk.begin; r < chunk.end; ++r)
-      refluxRow(in, fine, sides[rows[r].first], rows[r].second, faces, fineDeviation_K);
+      refluxRow(in, fine, sides[rows[r].side], rows[r].cellAlongB, faces, fineDeviation_K);
   });
   // The cells inside take the fine solution's heat content, and the voxels outside the
   // interpolant of the corrected cells.

@@ -208,10 +208,6 @@ class FarField {
   // value times the step over the smallest heat capacity per volume.
   void markQuietCells(const StepInputs& in, const Box& previous, double tolerance_K,
                       const PaddedCells& paddedPower, bool powerNonNegative);
-  // markQuietCells' pass along one axis over the padded cells (neighbourPeak_'s size): to[n] =
-  // the largest of from[n - stride], from[n], from[n + stride]; the first and last `stride`
-  // entries keep their own value. In parallel chunks (element by element: the same bits).
-  void neighbourLargest(const float* from, std::size_t stride, float* to) const;
   // Per cell of plane ck (ci + cells x cj): the interpolated power summed over its voxels
   // (W/m3), from the 27 padded cells around it and the per-axis sums of the interpolation
   // weights (cellWeightSums_), one axis at a time.
@@ -253,11 +249,12 @@ class FarField {
   template <class RowAt>
   void shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region, const CellRanges& skip,
                     RowAt&& rowAt, double offset_K = 0.0) const;
-  // absorbFine's refluxing of the row of cells beyond `side` of the fine box at cell cb along the
-  // side's axis b: the heat its faces carried in the fine solve less the coarse step's, into
-  // deviation_. Reads startDeviation_ and interpolated_; writes only the row's cells.
-  void refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side, std::int64_t cb,
-                 const std::vector<BoxFace>& faces, const std::vector<float>& fineDeviation_K);
+  // absorbFine's refluxing of the row of cells beyond `side` of the fine box at cell cellAlongB
+  // along the side's axis b: the heat its faces carried in the fine solve less the coarse step's,
+  // into deviation_. Reads startDeviation_ and interpolated_; writes only the row's cells.
+  void refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side,
+                 std::int64_t cellAlongB, const std::vector<BoxFace>& faces,
+                 const std::vector<float>& fineDeviation_K);
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
@@ -306,6 +303,13 @@ class FarField {
   double smallestHeatCapacity_J_m3K_ = 0.0;  // over the grid's tissues
   StencilSystem system_;                     // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;        // per cell: the coarse state at the step's start
+  // absorbFine's rows of cells beyond the fine box: a side (boxSides' order) and the row's cell
+  // along the side's axis b; kept from step to step, so that refluxing does not allocate.
+  struct CellRow {
+    std::size_t side = 0;
+    std::int64_t cellAlongB = 0;
+  };
+  std::vector<CellRow> refluxRows_;
   // solveCoarse's per-cell perfusion (W/K), power (W), mean conductivity and solution.
   std::vector<double> coarsePerfusion_W_K_, coarsePower_W_, coarseConductivity_W_mK_;
   std::vector<float> coarseSolution_K_;

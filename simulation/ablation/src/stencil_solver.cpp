@@ -432,42 +432,49 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* invers
   return norms;
 }
 
-// r = b - A x (A x carries the Dirichlet voxels' values into their neighbours' residuals; their
-// own residual is never read, their inverse diagonal being 0), then z = r / diag on the free
-// voxels (0 on the others) and the first direction p = z, with the norms of r.z and z: one pass,
-// a chunk's rows at a time, the norms in the blocks the iterations use (rowsPerChunk rows).
-ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<float>& x,
-                                      std::vector<float>& r, std::vector<float>& z,
-                                      std::vector<float>& p) {
-  const auto nx = static_cast<std::size_t>(s.nx);
+// The first residual, then z = r / diag (0 on held voxels) and the first direction p = z, with
+// the norms of r.z and z: one pass, a chunk's rows at a time (rowLength entries a row), the
+// norms in the blocks the iterations use. residualRows(rows) writes r on those rows only.
+template <class ResidualRows>
+ResidualNorms firstResidualAndPrecondition(parallel::IndexRange everyRow, std::size_t chunkRows,
+                                           std::size_t rowLength,
+                                           const std::vector<float>& inverseDiagonal,
+                                           std::vector<float>& r, std::vector<float>& z,
+                                           std::vector<float>& p, ResidualRows&& residualRows) {
   return parallel::parallelReduce(
-      allRows(s), rowsPerChunk(s), ResidualNorms{},
+      everyRow, chunkRows, ResidualNorms{},
       [&](parallel::IndexRange rows) {
-        stencilRows(s, x.data(), r.data(), rows);
-        const std::size_t first = rows.begin * nx, count = rows.size() * nx;
-        for (std::size_t n = first; n < first + count; ++n) r[n] = s.rightHandSide[n] - r[n];
-        return preconditionRange(s.inverseDiagonal.data() + first, r.data() + first,
-                                 z.data() + first, p.data() + first, count);
+        residualRows(rows);
+        const std::size_t first = rows.begin * rowLength, count = rows.size() * rowLength;
+        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
+                                 p.data() + first, count);
       },
       combine);
 }
 
-// The reduced system's first residual (the full system's, blackResidualRows) on the black
-// voxels, then z = r / diag and p = z with the norms: one pass, in the iterations' blocks. The
-// red values are final: a row reads its red neighbours and writes only its own r.
+// The full system's: r = b - A x (A x carries the Dirichlet voxels' values into their
+// neighbours' residuals; their own residual is never read, their inverse diagonal being 0).
+ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<float>& x,
+                                      std::vector<float>& r, std::vector<float>& z,
+                                      std::vector<float>& p) {
+  const auto nx = static_cast<std::size_t>(s.nx);
+  return firstResidualAndPrecondition(
+      allRows(s), rowsPerChunk(s), nx, s.inverseDiagonal, r, z, p, [&](parallel::IndexRange rows) {
+        stencilRows(s, x.data(), r.data(), rows);
+        const std::size_t first = rows.begin * nx, count = rows.size() * nx;
+        for (std::size_t n = first; n < first + count; ++n) r[n] = s.rightHandSide[n] - r[n];
+      });
+}
+
+// The reduced system's (the full system's on the black voxels, blackResidualRows). The red
+// values are final: a row reads its red neighbours and writes only its own r.
 ResidualNorms blackResidualAndPrecondition(const Packing& pk, const ColourArrays& red,
                                            const ColourArrays& black, std::vector<float>& r,
                                            std::vector<float>& z, std::vector<float>& p) {
-  const auto rowLength = static_cast<std::size_t>(pk.stride);
-  return parallel::parallelReduce(
-      pk.allRows(), pk.rowsPerChunk(), ResidualNorms{},
-      [&](parallel::IndexRange rows) {
-        blackResidualRows(pk, red, black, r.data(), rows);
-        const std::size_t first = rows.begin * rowLength, count = rows.size() * rowLength;
-        return preconditionRange(black.inverseDiagonal.data() + first, r.data() + first,
-                                 z.data() + first, p.data() + first, count);
-      },
-      combine);
+  return firstResidualAndPrecondition(
+      pk.allRows(), pk.rowsPerChunk(), static_cast<std::size_t>(pk.stride), black.inverseDiagonal,
+      r, z, p,
+      [&](parallel::IndexRange rows) { blackResidualRows(pk, red, black, r.data(), rows); });
 }
 
 // The red voxels for the final black ones (solveRedRows), and x from both colours: a chunk's

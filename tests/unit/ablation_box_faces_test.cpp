@@ -1,0 +1,216 @@
+// The far field's pull on the bioheat box (simulation/ablation/src/bioheat_step.h,
+// buildStepSystem with StepInputs::beyondBox_K): every box face that lies inside the grid must be
+// listed once, with the conductance of the step's system, and add conductance x the far field's
+// deviation beyond it to the face voxel's right-hand side. Checked on boxes the bench's symmetric
+// cases never make: one voxel thick and touching two grid faces, and a corner box on three grid
+// faces whose edge and corner voxels have two or three faces beyond. The expected values are
+// computed here from the geometry and the conductivity model (harmonic mean of k over the two
+// half cells), not recorded from the code under test.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "bioheat_step.h"
+#include "twinplan/ablation/ablation_grid.h"
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/heat_source.h"
+#include "twinplan/ablation/tissue_properties.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+constexpr std::array<std::int64_t, 3> kGridSize{7, 6, 5};  // odd and unequal: strides differ
+constexpr double kVoxel_m = 1e-3;
+
+// Two tissues at random over the grid, so that the faces' harmonic means differ: liver-like and
+// fat-like conductivities (IT'IS v4.1: 0.52 and 0.21 W/(m K)), with a temperature coefficient
+// (0.3 %/K, chosen so that the lagged deviation inside the box changes k) and liver's rho c
+// (IT'IS v4.1: 1079 kg/m3 x 3540 J/(kg K)).
+struct Case {
+  AblationGrid grid;
+  BioheatParameters parameters;
+  std::vector<TissueCoefficients> tissues;
+  std::vector<float> noWalls, temperature_degC, damage, power_W_m3, previousChange_K, beyond_K;
+  std::vector<HeldTemperature> held;
+
+  Case() {
+    grid.geometry.size = {kGridSize[0], kGridSize[1], kGridSize[2]};
+    grid.geometry.spacing_mm = Vec3(1.0, 1.0, 1.0);
+    const auto count = std::size_t(kGridSize[0] * kGridSize[1] * kGridSize[2]);
+    grid.tissues.resize(2);
+    grid.tissue.resize(count);
+    tissues.resize(2);
+    const double k37[2] = {0.52, 0.21};
+    for (int t = 0; t < 2; ++t) {
+      tissues[std::size_t(t)].heatCapacityPerVolume_J_m3K = 1079.0 * 3540.0;
+      tissues[std::size_t(t)].conductivity_W_mK = k37[t];
+      tissues[std::size_t(t)].conductivityCoefficient_per_K = 0.003;
+    }
+    std::mt19937 generator(17);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    for (auto& t : grid.tissue) t = TissueIndex(uniform(generator) > 0.0f ? 1 : 0);
+    for (std::size_t v = 0; v < count; ++v) {
+      temperature_degC.push_back(
+          float(parameters.arterialTemperature_degC + 10.0 + 5.0 * uniform(generator)));
+      damage.push_back(0.0f);
+      power_W_m3.push_back(1e6f * (1.0f + uniform(generator)));
+      previousChange_K.push_back(0.0f);
+      beyond_K.push_back(20.0f * uniform(generator));  // the far field: warmer and cooler
+    }
+  }
+
+  StepInputs inputs(bool farField) const {
+    StepInputs in;
+    in.grid = &grid;
+    in.parameters = &parameters;
+    in.tissues = &tissues;
+    in.wallCoefficient_W_m2K = &noWalls;
+    in.temperature_degC = &temperature_degC;
+    in.damage = &damage;
+    in.power_W_m3 = &power_W_m3;
+    in.held = &held;
+    in.previousChange_K = &previousChange_K;
+    in.step_s = 5.0;
+    in.beyondBox_K = farField ? &beyond_K : nullptr;
+    return in;
+  }
+
+  std::size_t voxel(const std::array<std::int64_t, 3>& ijk) const {
+    return std::size_t(ijk[0] + kGridSize[0] * (ijk[1] + kGridSize[1] * ijk[2]));
+  }
+};
+
+struct Built {
+  StencilSystem system;
+  std::vector<float> deviation;
+  std::vector<BoxFace> faces;
+};
+
+Built build(const Case& c, const Box& box, const std::vector<float>& lag, bool farField) {
+  Built b;
+  HaloProperties halo;
+  buildStepSystem(c.inputs(farField), box, lag, b.system, b.deviation, b.faces, halo);
+  return b;
+}
+
+// The box's lagged deviations: a random few kelvin, so that k inside differs from k beyond.
+std::vector<float> lagFor(const Box& box) {
+  std::mt19937 generator(5);
+  std::uniform_real_distribution<float> uniform(0.0f, 15.0f);
+  std::vector<float> lag(box.voxelCount());
+  for (auto& d : lag) d = uniform(generator);
+  return lag;
+}
+
+// The conductivity model written out: k37 (1 + coefficient (T - 37 degC)), at least k37 / 10,
+// held as a float (the halo's type).
+float conductivity(const TissueCoefficients& t, double deviation_K, double arterial_degC) {
+  const double factor =
+      1.0 + t.conductivityCoefficient_per_K * (arterial_degC + deviation_K - kBodyTemperature_degC);
+  return float(t.conductivity_W_mK * std::max(0.1, factor));
+}
+
+// Every face between a box voxel and a grid voxel outside the box, found by visiting each box
+// voxel's six neighbours: (local, beyond) -> the conductance (W/(m3 K)) of the series of the two
+// half cells, k inside at the lagged deviation and k beyond at arterial temperature.
+std::map<std::pair<std::size_t, std::size_t>, double> expectedFaces(const Case& c, const Box& box,
+                                                                    const std::vector<float>& lag) {
+  std::map<std::pair<std::size_t, std::size_t>, double> faces;
+  const double arterial = c.parameters.arterialTemperature_degC;
+  for (std::int64_t k = 0; k < box.extent(2); ++k)
+    for (std::int64_t j = 0; j < box.extent(1); ++j)
+      for (std::int64_t i = 0; i < box.extent(0); ++i) {
+        const auto n = std::size_t(i + box.extent(0) * (j + box.extent(1) * k));
+        const std::array<std::int64_t, 3> at{box.lo[0] + i, box.lo[1] + j, box.lo[2] + k};
+        const float kIn = conductivity(c.tissues[c.grid.tissue[c.voxel(at)]], lag[n], arterial);
+        for (int a = 0; a < 3; ++a)
+          for (int step : {-1, 1}) {
+            std::array<std::int64_t, 3> next = at;
+            next[a] += step;
+            if (next[a] < 0 || next[a] >= kGridSize[std::size_t(a)]) continue;  // grid face
+            if (next[a] >= box.lo[a] && next[a] < box.hi[a]) continue;          // inside
+            const float kOut = conductivity(c.tissues[c.grid.tissue[c.voxel(next)]], 0.0, arterial);
+            faces[{n, c.voxel(next)}] =
+                2.0 * kIn * kOut / ((double(kIn) + kOut) * kVoxel_m * kVoxel_m);
+          }
+      }
+  return faces;
+}
+
+void checkBox(const Box& box) {
+  const Case c;
+  const std::vector<float> lag = lagFor(box);
+  const Built without = build(c, box, lag, false);
+  const Built with = build(c, box, lag, true);
+  EXPECT_TRUE(without.faces.empty());
+
+  // The faces: each one once, with the conductance of the model.
+  const auto expected = expectedFaces(c, box, lag);
+  ASSERT_EQ(with.faces.size(), expected.size());
+  std::map<std::pair<std::size_t, std::size_t>, int> seen;
+  for (const BoxFace& face : with.faces) {
+    const auto key = std::make_pair(face.local, face.beyond);
+    ASSERT_EQ(expected.count(key), 1u) << "face " << face.local << " -> " << face.beyond;
+    EXPECT_EQ(++seen[key], 1) << "listed twice: " << face.local << " -> " << face.beyond;
+    EXPECT_NEAR(face.conductance_W_m3K, expected.at(key), 1e-5 * expected.at(key));
+  }
+
+  // The system is the same but for the right-hand side of the face voxels, which gains the
+  // far field's pull through each of their faces.
+  EXPECT_EQ(with.system.diagonal, without.system.diagonal);
+  EXPECT_EQ(with.system.inverseDiagonal, without.system.inverseDiagonal);
+  EXPECT_EQ(with.deviation, without.deviation);
+  std::vector<double> pull(box.voxelCount(), 0.0);
+  for (const auto& [key, conductance] : expected)
+    pull[key.first] += conductance * c.beyond_K[key.second];
+  int pulled = 0;
+  for (std::size_t n = 0; n < box.voxelCount(); ++n) {
+    const double added = double(with.system.rightHandSide[n]) - without.system.rightHandSide[n];
+    const double scale = std::abs(double(without.system.rightHandSide[n])) + std::abs(pull[n]);
+    EXPECT_NEAR(added, pull[n], 1e-6 * scale) << "voxel " << n;
+    pulled += pull[n] != 0.0;
+  }
+  EXPECT_GT(pulled, 0);
+
+  // And bit for bit what one pass over the face list in its order adds (the serial code the
+  // parallel rows replaced).
+  std::vector<float> serial = without.system.rightHandSide;
+  for (const BoxFace& face : with.faces)
+    serial[face.local] += face.conductance_W_m3K * c.beyond_K[face.beyond];
+  EXPECT_EQ(with.system.rightHandSide, serial);
+}
+
+TEST(AblationBoxFaces, OneVoxelThickBoxTouchingTwoGridFaces) {
+  // One voxel thick in x, across the whole grid in y (both y faces on the grid's faces).
+  Box box;
+  box.lo = {3, 0, 1};
+  box.hi = {4, kGridSize[1], 4};
+  checkBox(box);
+}
+
+TEST(AblationBoxFaces, CornerBoxOnThreeGridFaces) {
+  // On the grid's -x, -y and +z faces: its edges and corner inside the grid have two or three
+  // faces beyond.
+  Box box;
+  box.lo = {0, 0, 2};
+  box.hi = {3, 4, kGridSize[2]};
+  checkBox(box);
+}
+
+TEST(AblationBoxFaces, InteriorBoxOfOneVoxel) {
+  // A single voxel: six faces beyond, all added by one voxel's first side.
+  Box box;
+  box.lo = {3, 2, 2};
+  box.hi = {4, 3, 3};
+  checkBox(box);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation::detail
