@@ -320,24 +320,27 @@ TEST(Parallel, ThreadLimitCapsAndReleases) {
   EXPECT_GE(unlimited, 1u);
 }
 
+// Set on the thread that starts the loop below: a chunk knows by it whether the caller runs it.
+thread_local bool onCallingThread = false;
+
 TEST(Parallel, TheCallerWakesWhenAHelpersLastChunkEnds) {
   // The caller's chunk ends first and it waits for the helper's; only that chunk's end wakes it
   // (parallel.cpp), so a lost wake-up costs the 50 ms poll: 20 loops take about 20 x 10 ms when
   // woken, at least 20 x 50 ms when not.
   const ThreadLimit limit(2);
   if (maxThreads() < 2) GTEST_SKIP() << "needs two threads";
-  const std::thread::id caller = std::this_thread::get_id();
+  onCallingThread = true;
   int helperChunks = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int loop = 0; loop < 20; ++loop) {
     std::atomic<int> onHelper{0};
     forEachChunk({0, 2}, {1, "", {}}, [&](IndexRange, Progress&) {
-      const bool isCaller = std::this_thread::get_id() == caller;
-      if (!isCaller) ++onHelper;
-      std::this_thread::sleep_for(std::chrono::milliseconds(isCaller ? 2 : 10));
+      if (!onCallingThread) ++onHelper;
+      std::this_thread::sleep_for(std::chrono::milliseconds(onCallingThread ? 2 : 10));
     });
     helperChunks += onHelper;
   }
+  onCallingThread = false;
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_GT(helperChunks, 0) << "no helper ever took a chunk: nothing was waited for";
   EXPECT_LT(elapsed, std::chrono::milliseconds(700));
