@@ -617,20 +617,34 @@ TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConduct
   (void)errorJacobi;
 }
 
+// A cube of n^3 voxels of tissue at sigma_S_m with grounded faces, for the composite solves.
+struct GroundedCube {
+  ImageGeometry g;
+  std::vector<float> sigma;
+  std::vector<NodeRole> roles;
+};
+GroundedCube groundedCube(std::int64_t n, float sigma_S_m) {
+  GroundedCube c;
+  c.g.size = {n, n, n};
+  c.sigma.assign(c.g.voxelCount(), sigma_S_m);
+  c.roles.assign(c.g.voxelCount(), NodeRole::Tissue);
+  for (std::int64_t k = 0; k < n; ++k)
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t i = 0; i < n; ++i)
+        if (i == 0 || j == 0 || k == 0 || i == n - 1 || j == n - 1 || k == n - 1)
+          c.roles[c.g.linearIndex(i, j, k)] = NodeRole::Ground;
+  return c;
+}
+
 // The composite grid's solve polls the progress sink like the 1 mm solve (it did not before
 // session 16, so a cancel waited for the whole solve) and, left alone, gives the 1 mm solve's
 // power: a 25^3 grid of 0.33 S/m, grounded faces, an electrode line of 7 voxels at its centre,
 // the box 5 voxels around it (snapped to whole cells).
 TEST(CompositePotential, TheSolveCancelsWhenAskedAndOtherwiseGivesTheFullSolvesPower) {
-  ImageGeometry g;
-  g.size = {25, 25, 25};
-  std::vector<float> sigma(g.voxelCount(), 0.33f);
-  std::vector<NodeRole> roles(g.voxelCount(), NodeRole::Tissue);
-  for (std::int64_t k = 0; k < 25; ++k)
-    for (std::int64_t j = 0; j < 25; ++j)
-      for (std::int64_t i = 0; i < 25; ++i)
-        if (i == 0 || j == 0 || k == 0 || i == 24 || j == 24 || k == 24)
-          roles[g.linearIndex(i, j, k)] = NodeRole::Ground;
+  GroundedCube cube = groundedCube(25, 0.33f);
+  const ImageGeometry& g = cube.g;
+  const std::vector<float>& sigma = cube.sigma;
+  std::vector<NodeRole>& roles = cube.roles;
   for (std::int64_t k = 9; k < 16; ++k) roles[g.linearIndex(12, 12, k)] = NodeRole::Electrode;
   std::array<std::int64_t, 3> lo{7, 7, 4}, hi{18, 18, 21};
   CompositePotential::snapBox(g, lo, hi);
@@ -707,19 +721,14 @@ TEST(CouplingRuns, RunsShareNoTargetAndKeepEachTargetsOrder) {
 // (about 10 000 couplings, three runs).
 TEST(CompositePotential, OneThreadAndAllGiveTheSameBits) {
   if (parallel::maxThreads() == 1) GTEST_SKIP() << "one thread only: nothing to compare";
-  ImageGeometry g;
-  g.size = {61, 61, 61};
-  std::vector<float> sigma(g.voxelCount(), 0.33f);
-  std::vector<NodeRole> roles(g.voxelCount(), NodeRole::Tissue);
-  for (std::int64_t k = 0; k < 61; ++k)
-    for (std::int64_t j = 0; j < 61; ++j)
-      for (std::int64_t i = 0; i < 61; ++i) {
-        const std::size_t v = g.linearIndex(i, j, k);
-        if (i == 0 || j == 0 || k == 0 || i == 60 || j == 60 || k == 60)
-          roles[v] = NodeRole::Ground;
-        else if ((i - 25) * (i - 25) + (j - 33) * (j - 33) < 36)
-          sigma[v] = 0.8f;
-      }
+  GroundedCube cube = groundedCube(61, 0.33f);
+  const ImageGeometry& g = cube.g;
+  std::vector<float>& sigma = cube.sigma;
+  std::vector<NodeRole>& roles = cube.roles;
+  for (std::int64_t k = 1; k < 60; ++k)
+    for (std::int64_t j = 1; j < 60; ++j)
+      for (std::int64_t i = 1; i < 60; ++i)
+        if ((i - 25) * (i - 25) + (j - 33) * (j - 33) < 36) sigma[g.linearIndex(i, j, k)] = 0.8f;
   for (std::int64_t k = 15; k < 46; ++k) roles[g.linearIndex(30, 30, k)] = NodeRole::Electrode;
   std::array<std::int64_t, 3> lo{10, 10, 10}, hi{51, 51, 51};
   CompositePotential::snapBox(g, lo, hi);
