@@ -92,13 +92,27 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
   EXPECT_GE(note->height(), note->heightForWidth(note->width()));
   saveScreenshot(*window_, "ablation-zone-not-validated.png");
   // The cooled 3 cm electrode matches its published zone within +-5 mm: no note; nor does the
-  // cluster since branch abldevice (ex vivo 15 min, 51.1 x 49.2 mm vs 47 mm).
-  for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm"}) {
+  // cluster since branch abldevice (ex vivo 15 min, 51.1 x 49.2 mm vs 47 mm), nor the 2 cm
+  // multi-tine since branch ablleveen2 (23.2 x 30.8 mm vs 26.2 x 29.3, PubMed 17380011).
+  for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm", "rf-multitine-2cm"}) {
     combo->setCurrentIndex(combo->findData(QString(id)));
     QApplication::processEvents();
     EXPECT_TRUE(note->isHidden()) << id;
     EXPECT_TRUE(note->text().isEmpty()) << id;
   }
+  // The 2 cm multi-tine chosen: its full name, its protocol (a ramp from 30 W, half the roll-off
+  // power held to a second roll-off: its power_W is the ramp's start, not a power held) and
+  // time, and its published zone, along then across the probe, in the line under the chooser.
+  combo->setCurrentIndex(combo->findData(QString("rf-multitine-2cm")));
+  QApplication::processEvents();
+  const QString info = panel_->findChild<QLabel*>("ablationDeviceInfo")->text();
+  EXPECT_TRUE(info.startsWith("Expandable multi-tine RF electrode, 2 cm deployed (LeVeen Super "
+                              "Slim type): default 30 W rising 10 W/min to a roll-off, then 50 % "
+                              "of that power held to a second roll-off for 10 min. Published zone "
+                              "26.2 x 29.3 mm"))
+      << info.toStdString();
+  EXPECT_EQ(panel_->setup().deviceId, "rf-multitine-2cm");
+  saveScreenshot(*window_, "ablation-multitine-2cm.png");
   // The multi-tine has one again; the 2.45 GHz antenna, set through the panel's setup (as a
   // reopened case does), has none.
   combo->setCurrentIndex(combo->findData(QString("rf-multitine-4cm")));

@@ -4,6 +4,7 @@
 // input refused with a clear error and nothing written.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -76,6 +77,14 @@ TEST(CliAblate, ListDevicesGivesTypeDefaultsSourcesAndZoneChecks) {
     if (!d["zone_validated"].get<bool>()) notValidated.insert(d["id"].get<std::string>());
   }
   EXPECT_EQ(notValidated, (std::set<std::string>{"rf-multitine-4cm"}));
+  // The 2 cm multi-tine's is (branch ablleveen2: 23.2 x 30.8 mm vs 26.2 x 29.3, PubMed 17380011).
+  const auto small = std::find_if(devices.begin(), devices.end(),
+                                  [](const json& d) { return d["id"] == "rf-multitine-2cm"; });
+  ASSERT_NE(small, devices.end());
+  EXPECT_EQ((*small)["type"], "rf-multitine");
+  EXPECT_EQ((*small)["zone_validated"], true);
+  EXPECT_EQ((*small)["zone_check"]["simulated_contracted_mm"], json({23.2, 30.8}));
+  EXPECT_EQ((*small)["zone_check"]["published_mm"], json({26.2, 29.3}));
   const json& cluster = devices[1];
   ASSERT_EQ(cluster["id"], "rf-cluster-3x25mm");
   EXPECT_EQ(cluster["zone_check"]["simulated_contracted_mm"], json({51.1, 49.2}));

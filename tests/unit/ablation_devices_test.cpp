@@ -21,7 +21,7 @@ namespace {
 
 TEST(AblationDevices, EveryCatalogueEntryLoadsWithItsSources) {
   const auto& catalogue = deviceCatalogue();
-  ASSERT_EQ(catalogue.size(), 5u);
+  ASSERT_EQ(catalogue.size(), 6u);
   int rf = 0, microwave = 0;
   for (const AblationDevice& d : catalogue) {
     SCOPED_TRACE(d.id);
@@ -33,10 +33,14 @@ TEST(AblationDevices, EveryCatalogueEntryLoadsWithItsSources) {
     EXPECT_FALSE(d.coolingSource.empty());
     EXPECT_FALSE(d.generatorSource.empty());
     EXPECT_FALSE(d.publishedZone.source.empty());
-    EXPECT_GE(d.publishedZone.longAxis_mm, d.publishedZone.shortAxis_mm);
+    // Along the probe the zone is the longer, except an umbrella array's, flat across the tines
+    // (the LeVeen 2 cm array's published zone: 26.2 mm along, 29.3 mm across; PubMed 17380011).
+    if (d.type != DeviceType::RfMultiTine) {
+      EXPECT_GE(d.publishedZone.longAxis_mm, d.publishedZone.shortAxis_mm);
+    }
     (d.isRf() ? rf : microwave)++;
   }
-  EXPECT_EQ(rf, 3);
+  EXPECT_EQ(rf, 4);
   EXPECT_EQ(microwave, 2);
 }
 
@@ -69,6 +73,32 @@ TEST(AblationDevices, TheCatalogueHoldsThePublishedSettings) {
   EXPECT_EQ(tines.publishedZone.evidence, "abstract");
   EXPECT_EQ(tines.publishedZone.tissue, "in vivo porcine liver");
   EXPECT_NE(tines.publishedZone.source.find("Eur Radiol 2003;13(10):2346-2352"), std::string::npos);
+  // Since branch ablleveen2 a LeVeen Super Slim 2 cm type array: Go-Smart's 8 tines and its RF 3000
+  // restart (30 s off, half the roll-off power held to a second roll-off), the unverified 30 W +
+  // 10 W/min ramp, 200 W, 600 s; its published zone the second roll-off's of PubMed 17380011.
+  const AblationDevice& small = findDevice("rf-multitine-2cm");
+  EXPECT_EQ(small.type, DeviceType::RfMultiTine);
+  EXPECT_EQ(small.tineCount, 8);
+  EXPECT_DOUBLE_EQ(small.tineDeployedDiameter_mm, 20.0);
+  EXPECT_DOUBLE_EQ(small.activeTipLength_mm, 10.0);
+  EXPECT_FALSE(small.internallyCooled);
+  EXPECT_EQ(small.control, PowerControl::RampUntilRollOff);
+  EXPECT_DOUBLE_EQ(small.power_W, 30.0);
+  EXPECT_DOUBLE_EQ(small.rampRate_W_per_min, 10.0);
+  EXPECT_DOUBLE_EQ(small.maxPower_W, 200.0);
+  EXPECT_EQ(small.rampApplications, 2);
+  EXPECT_DOUBLE_EQ(small.rampPause_s, 30.0);
+  EXPECT_DOUBLE_EQ(small.rampRestartFraction, 0.5);
+  EXPECT_EQ(small.rampRollOff, RollOffRule::Boiling);
+  EXPECT_DOUBLE_EQ(small.duration_s, 600.0);
+  EXPECT_DOUBLE_EQ(small.publishedZone.longAxis_mm, 26.2);
+  EXPECT_DOUBLE_EQ(small.publishedZone.shortAxis_mm, 29.3);
+  EXPECT_EQ(small.publishedZone.evidence, "abstract");
+  EXPECT_EQ(small.publishedZone.tissue.find("ex vivo"), std::string::npos);  // simulated in vivo
+  EXPECT_NE(small.publishedZone.source.find("PubMed 17380011"), std::string::npos);
+  const RfSettings held = rfSettingsFor(small);
+  EXPECT_DOUBLE_EQ(held.rollOffPause_s, 30.0);
+  EXPECT_DOUBLE_EQ(held.rampRestartFraction, 0.5);
   EXPECT_DOUBLE_EQ(findDevice("mw-915mhz-45w").frequency_Hz, 915e6);
   EXPECT_DOUBLE_EQ(findDevice("mw-915mhz-45w").power_W, 45.0);
   EXPECT_DOUBLE_EQ(findDevice("mw-2450mhz-100w").frequency_Hz, 2.45e9);
@@ -317,10 +347,11 @@ TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishe
   // The catalogue's record (slow/ablation_zone_sizes_test's figures, branches ablcluster and
   // abldevice): the cooled 3 cm tip, the cluster (ex vivo 15 min: 51.1 x 49.2 mm vs 47 mm) and
   // both antennas match within +-5 mm after contraction; the multi-tine (27.5 x 54.2 mm vs the
-  // 43 mm of a LeVeen 4.0 array in vivo, Denys et al. 2003, since branch abltine) does not.
+  // 43 mm of a LeVeen 4.0 array in vivo, Denys et al. 2003, since branch abltine) does not; the
+  // 2 cm array does (23.2 x 30.8 mm vs 26.2 x 29.3, PubMed 17380011; branch ablleveen2).
   for (const AblationDevice& d : deviceCatalogue()) EXPECT_TRUE(d.zoneCheck.recorded) << d.id;
-  for (const char* id :
-       {"rf-cooled-3cm", "rf-cluster-3x25mm", "mw-915mhz-45w", "mw-2450mhz-100w"}) {
+  for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm", "rf-multitine-2cm", "mw-915mhz-45w",
+                         "mw-2450mhz-100w"}) {
     EXPECT_TRUE(zoneValidated(findDevice(id))) << id;
     EXPECT_EQ(zoneValidationNote(findDevice(id)), "") << id;
   }
@@ -328,6 +359,9 @@ TEST(AblationDevices, EachCatalogueDeviceRecordsWhetherItsZoneMatchesThePublishe
   EXPECT_TRUE(cluster.zoneCheck.within5mm);
   EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedLongAxis_mm, 51.1);
   EXPECT_DOUBLE_EQ(cluster.zoneCheck.contractedShortAxis_mm, 49.2);
+  const AblationDevice& small = findDevice("rf-multitine-2cm");
+  EXPECT_DOUBLE_EQ(small.zoneCheck.contractedLongAxis_mm, 23.2);
+  EXPECT_DOUBLE_EQ(small.zoneCheck.contractedShortAxis_mm, 30.8);
   EXPECT_FALSE(zoneValidated(findDevice("rf-multitine-4cm")));
   EXPECT_EQ(zoneValidationNote(findDevice("rf-multitine-4cm")),
             "Zone not validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, "

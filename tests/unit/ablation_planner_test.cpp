@@ -66,8 +66,9 @@ TEST(AblationPlanner, TheTableHoldsEveryDeviceAtItsPlannerSettings) {
       EXPECT_EQ(t->radius_mm.front(), 0.0);
       EXPECT_EQ(t->radius_mm.back(), 0.0);
     }
-  // RF 3 x 12 times; 2.45 GHz 6 powers x 5 times; 915 MHz 5 powers x 10 times.
-  EXPECT_EQ(entries, 116u);
+  // RF 3 x 12 times and the 2 cm multi-tine's 10 (branch ablleveen2); 2.45 GHz 6 powers x 5
+  // times; 915 MHz 5 powers x 10 times.
+  EXPECT_EQ(entries, 126u);
 }
 
 TEST(AblationPlanner, SmallTumourOneProbeCoversTumourAndMargin) {
@@ -183,6 +184,21 @@ TEST(AblationPlanner, PlansWithADeviceWhoseZoneIsNotValidatedSaySo) {
               std::string::npos)
         << plan.summary;
   }
+}
+
+TEST(AblationPlanner, PlansWithTheValidatedMultiTineCoverASmallTumourAndCarryNoNote) {
+  // The 2 cm multi-tine's zone matches its published one (devices.json zoneCheck: 23.2 x 30.8 mm
+  // after contraction vs 26.2 x 29.3, PubMed 17380011; branch ablleveen2), so its plans carry no
+  // note. Its 10-minute zone, 27 x 37 mm of heated tissue, holds a 10 mm tumour + 5 mm margin
+  // (20 mm across) with one probe.
+  PlannerOptions o = options();
+  o.deviceId = "rf-multitine-2cm";
+  o.maxProbes = 1;
+  const PlanningResult r = planAblation(liverCase(5.0), o);
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_DOUBLE_EQ(r.plans.front().predicted.coverage_percent, 100.0);
+  for (const AblationPlan& plan : r.plans)
+    EXPECT_EQ(plan.summary.find("Zone not validated"), std::string::npos) << plan.summary;
 }
 
 TEST(AblationPlanner, LargeTumourNeedsSeveralProbes) {

@@ -135,6 +135,19 @@ void useDevice(AblationSetup& setup, const ablation::AblationDevice& device) {
   setup.duration_s = device.duration_s;
 }
 
+// The device's default power as its generator delivers it: a ramp's power_W is where the ramp
+// starts, not a power held (devices.json generator.control 'ramp'; the RF 3000 protocol).
+QString defaultPowerText(const ablation::AblationDevice& d) {
+  if (d.control != ablation::PowerControl::RampUntilRollOff)
+    return QObject::tr("%1 W").arg(d.power_W);
+  const QString ramp = QObject::tr("%1 W rising %2 W/min").arg(d.power_W).arg(d.rampRate_W_per_min);
+  if (d.rampApplications > 1 && d.rampRestartFraction > 0.0)
+    return QObject::tr("%1 to a roll-off, then %2 % of that power held to a second roll-off")
+        .arg(ramp)
+        .arg(d.rampRestartFraction * 100.0);
+  return QObject::tr("%1 to the roll-off").arg(ramp);
+}
+
 QString pointText(const std::optional<Vec3>& p) {
   if (!p) return QObject::tr("not placed");
   return QStringLiteral("%1, %2, %3 mm")
@@ -449,9 +462,9 @@ void AblationPanel::showDevice() {
   overlay_->setCurrentIndex(overlay_->findData(int(setup_.overlay)));
   live_->setChecked(setup_.livePreview);
   // The full name first: the combo box above elides a long one.
-  deviceInfo_->setText(tr("%1: default %2 W for %3 min. Published zone %4 x %5 mm (%6; %7).")
+  deviceInfo_->setText(tr("%1: default %2 for %3 min. Published zone %4 x %5 mm (%6; %7).")
                            .arg(QString::fromStdString(d.name))
-                           .arg(d.power_W)
+                           .arg(defaultPowerText(d))
                            .arg(d.duration_s / 60.0)
                            .arg(d.publishedZone.longAxis_mm)
                            .arg(d.publishedZone.shortAxis_mm)
