@@ -492,6 +492,17 @@ json zoneCheckJson(const AblationDevice& d) {
           {"reference", c.reference},
           {"section", c.section}};
 }
+
+// A ramp generator's protocol (devices.json generator.control 'ramp'): power_W is where the ramp
+// starts; null for another control.
+json rampJson(const AblationDevice& d) {
+  if (d.control != ablation::PowerControl::RampUntilRollOff) return nullptr;
+  return {{"rate_W_per_min", d.rampRate_W_per_min},
+          {"applications", d.rampApplications},
+          {"pause_s", d.rampPause_s},
+          {"restart_fraction", d.rampRestartFraction},
+          {"roll_off", std::string(ablation::toString(d.rampRollOff))}};
+}
 }  // namespace
 
 json ablationDevicesJson() {
@@ -505,6 +516,7 @@ json ablationDevicesJson() {
                     {"power_W", d.power_W},
                     {"max_power_W", d.maxPower_W},
                     {"duration_s", d.duration_s},
+                    {"ramp", rampJson(d)},
                     {"cooled", d.internallyCooled},
                     {"published_zone",
                      {{"long_axis_mm", d.publishedZone.longAxis_mm},

@@ -80,6 +80,21 @@ TEST(AblateJob, DeviceListHasEveryCatalogueEntryWithSources) {
   EXPECT_EQ(devices[0]["type"], "rf-single");
   EXPECT_EQ(devices[0]["cooled"], true);
   for (const json& d : devices) EXPECT_FALSE(d["sources"]["generator"].get<std::string>().empty());
+  // A ramp generator lists its protocol (branch ablleveen2): the 2 cm multi-tine's RF 3000 ramp
+  // from 30 W by 10 W/min to a roll-off, 30 s off, half the roll-off power to a second roll-off.
+  for (const json& d : devices) {
+    if (d["id"] != "rf-multitine-2cm") {
+      EXPECT_EQ(d["ramp"].is_null(), d["control"] != "ramp") << d["id"];
+      continue;
+    }
+    EXPECT_EQ(d["control"], "ramp");
+    EXPECT_EQ(d["power_W"], 30.0);
+    EXPECT_EQ(d["ramp"], json({{"rate_W_per_min", 10.0},
+                               {"applications", 2},
+                               {"pause_s", 30.0},
+                               {"restart_fraction", 0.5},
+                               {"roll_off", "boiling"}}));
+  }
 }
 
 }  // namespace
