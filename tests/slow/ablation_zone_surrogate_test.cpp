@@ -83,6 +83,12 @@ TEST(AblationZoneSurrogate, CooledRfObliqueOnAnotherGridMatchesTheFullPhysics) {
   expectAgreementInLiver("rf-cooled-3cm", 0.9);
 }
 
+// The 2 cm multi-tine (branch ablleveen2): an umbrella on the RF 3000 ramp, whose roll-offs
+// come when the tissue at a tine boils, so they depend on the grid the tines are drawn on.
+TEST(AblationZoneSurrogate, MultiTineRampObliqueOnAnotherGridMatchesTheFullPhysics) {
+  expectAgreementInLiver("rf-multitine-2cm", 0.9);
+}
+
 // Settings the planner now chooses below the catalogue's (branch ablplanpt): their profiles are
 // the zones of a longer calibration run at that time (zone_surrogate.h calibrateSurrogateTimes).
 TEST(AblationZoneSurrogate, LowerPowerAndShorterTimeMatchTheFullPhysics) {
