@@ -8,6 +8,7 @@
 
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QTest>
 #include <algorithm>
 #include <iostream>
@@ -102,6 +103,33 @@ void expectSegmentEditorKeepsOverlaysIn2D(MainWindow& window) {
 }
 
 using AblationLiveTest = fixtures::AblationWindowTest;
+
+// The 2 cm multi-tine (branch ablleveen2): its live zone is its tabulated profile (the RF 3000
+// ramp's 10 min run, zone_profiles.json) placed on the probe, with no "not validated" note.
+TEST_F(AblationLiveTest, TheTwoCentimetreMultiTinesLiveZoneIsItsTabulatedProfile) {
+  placeProbe();
+  AblationSetup s = microwave(30.0, 600.0);
+  s.deviceId = "rf-multitine-2cm";
+  panel_->setSetup(s);
+  const AblationSetup placed = panel_->setup();
+  const auto preview = waitForPreviewOf(placed);
+  ASSERT_NE(preview, nullptr);
+  ASSERT_TRUE(preview->failure.empty()) << preview->failure;
+  const auto tabulated = ablation::tabulatedSurrogate("rf-multitine-2cm", 30.0, 600.0);
+  ASSERT_TRUE(tabulated);
+  // As the antenna's above: the calibrated volume less the vessels' share and the staircase.
+  EXPECT_NEAR(preview->volume_ml, tabulated->calibratedVolume_ml,
+              0.2 * tabulated->calibratedVolume_ml);
+  // The umbrella's zone is centred ahead of the cannula's tip (centreBehindTip_mm < 0).
+  EXPECT_LT(tabulated->centreBehindTip_mm, 0.0);
+  const Vec3 tip = *placed.probes[0].tip_lps, entry = *placed.probes[0].entry_lps;
+  const Vec3 expectedCentre = tip + tabulated->centreBehindTip_mm * (entry - tip).normalized();
+  EXPECT_LT((zoneCentroid(*preview) - expectedCentre).norm(), 2.0);
+  EXPECT_TRUE(panel_->liveText().contains("covered")) << panel_->liveText().toStdString();
+  EXPECT_TRUE(panel_->findChild<QLabel*>("ablationZoneNote")->isHidden());
+  window_->findChild<QDockWidget*>("ablationDock")->raise();
+  saveScreenshot(*window_, "ablation-multitine-2cm-live.png");
+}
 
 TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
   placeProbe();

@@ -106,10 +106,11 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
   combo->setCurrentIndex(combo->findData(QString("rf-multitine-2cm")));
   QApplication::processEvents();
   const QString info = panel_->findChild<QLabel*>("ablationDeviceInfo")->text();
-  EXPECT_TRUE(info.startsWith("Expandable multi-tine RF electrode, 2 cm deployed (LeVeen Super "
-                              "Slim type): default 30 W rising 10 W/min to a roll-off, then 50 % "
-                              "of that power held to a second roll-off for 10 min. Published zone "
-                              "26.2 x 29.3 mm"))
+  EXPECT_TRUE(
+      info.startsWith("Expandable multi-tine RF electrode, 2 cm deployed (LeVeen Super "
+                      "Slim type): default 30 W rising 10 W/min to a roll-off, then 50 % "
+                      "of that power held to a second roll-off for 10 min. Published zone "
+                      "26.2 x 29.3 mm"))
       << info.toStdString();
   EXPECT_EQ(panel_->setup().deviceId, "rf-multitine-2cm");
   saveScreenshot(*window_, "ablation-multitine-2cm.png");

@@ -197,8 +197,12 @@ TEST(AblationPlanner, PlansWithTheValidatedMultiTineCoverASmallTumourAndCarryNoN
   const PlanningResult r = planAblation(liverCase(5.0), o);
   ASSERT_FALSE(r.plans.empty());
   EXPECT_DOUBLE_EQ(r.plans.front().predicted.coverage_percent, 100.0);
-  for (const AblationPlan& plan : r.plans)
+  // Its power is where the RF 3000's ramp starts, not a power held, and the plan says so.
+  for (const AblationPlan& plan : r.plans) {
     EXPECT_EQ(plan.summary.find("Zone not validated"), std::string::npos) << plan.summary;
+    EXPECT_NE(plan.summary.find(" on the ramp from 30 W for "), std::string::npos) << plan.summary;
+    EXPECT_EQ(plan.summary.find(" at 30 W"), std::string::npos) << plan.summary;
+  }
 }
 
 TEST(AblationPlanner, LargeTumourNeedsSeveralProbes) {

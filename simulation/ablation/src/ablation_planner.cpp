@@ -393,7 +393,21 @@ std::string number(double x, int decimals) {
   return out.str();
 }
 
-std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double margin_mm) {
+// "60 W"; for a ramp generator (devices.json control 'ramp') the power is where the ramp starts,
+// not a power held: "the ramp from 30 W".
+std::string powerName(const AblationDevice& device, double power_W) {
+  const std::string watts = number(power_W, 0) + " W";
+  return device.control == PowerControl::RampUntilRollOff ? "the ramp from " + watts : watts;
+}
+
+// "at 60 W", "on the ramp from 30 W".
+std::string atPower(const AblationDevice& device, double power_W) {
+  return (device.control == PowerControl::RampUntilRollOff ? "on " : "at ") +
+         powerName(device, power_W);
+}
+
+std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double margin_mm,
+                      const AblationDevice& device) {
   std::string s = "covers " + number(e.coverage_percent, 1) + " % of tumour + " +
                   number(margin_mm, 0) + " mm, min margin " + number(e.minMargin_mm, 1) + " mm";
   std::string spared, hit;
@@ -405,7 +419,7 @@ std::string summarise(const AblationPlan& p, const PlanEvaluation& e, double mar
   if (!spared.empty()) s += ", spares " + spared + " (0 ml damaged)";
   if (!hit.empty()) s += ", ablates " + hit;
   s += "; " + std::to_string(p.probes.size()) + (p.probes.size() == 1 ? " probe" : " probes") +
-       " at " + number(p.power_W, 0) + " W for " + number(p.duration_s, 0) + " s";
+       " " + atPower(device, p.power_W) + " for " + number(p.duration_s, 0) + " s";
   return s;
 }
 
@@ -464,20 +478,21 @@ std::string minutes(double s) {
 // Why the candidate's power and time: "4 min is the shortest at 60 W that covers tumour + 5 mm
 // (3 min: 97.3 %, min margin -2.0 mm); the least energy of 50-100 W (14.4 kJ; 100 W needs
 // 3 min, 18.0 kJ)".
-std::string settingReason(const Candidate& c, const SettingTable& table, double margin_mm) {
+std::string settingReason(const Candidate& c, const SettingTable& table, double margin_mm,
+                          const AblationDevice& device) {
   const bool full = c.strongest.key == coverageKey(100.0, margin_mm, margin_mm);
   const std::string target = "tumour + " + number(margin_mm, 0) + " mm";
   const std::string goal = full ? "covers " + target
                                 : "reaches the " + number(c.strongest.coverage_percent, 1) +
                                       " % of " + target + " that " +
-                                      number(table.powers_W.back(), 0) + " W for " +
+                                      powerName(device, table.powers_W.back()) + " for " +
                                       minutes(table.durations_s.back()) + " reaches";
   std::string r;
   if (!c.shorter)
     r = minutes(c.setting.duration_s) + ", the shortest time searched, already " + goal;
   else
-    r = minutes(c.setting.duration_s) + " is the shortest at " + number(c.setting.power_W, 0) +
-        " W that " + goal + " (" + minutes(table.durations_s[c.time - 1]) + ": " +
+    r = minutes(c.setting.duration_s) + " is the shortest " + atPower(device, c.setting.power_W) +
+        " that " + goal + " (" + minutes(table.durations_s[c.time - 1]) + ": " +
         number(c.shorter->coverage_percent, 1) + " %, min margin " +
         number(c.shorter->minMargin_mm, 1) + " mm)";
   if (table.powers_W.size() > 1) {
@@ -648,13 +663,14 @@ PlanningResult planAblation(const Case& twin, const PlannerOptions& options, Pro
     // The scoring's zone and its evaluation, with the margin measured as the CLI's ablate does.
     plan.predicted =
         withMeasuredMargin(c->eval, zoneOf(c->zoneVoxels, pg.tumour.size()), pg, options.margin_mm);
-    plan.settingReason = settingReason(*c, table, options.margin_mm);
+    plan.settingReason = settingReason(*c, table, options.margin_mm, device);
     if (c->shorter) {
       plan.shorterDuration_s = table.durations_s[c->time - 1];
       plan.shorterCoverage_percent = c->shorter->coverage_percent;
       plan.shorterMinMargin_mm = c->shorter->minMargin_mm;
     }
-    plan.summary = summarise(plan, plan.predicted, options.margin_mm) + "; " + plan.settingReason;
+    plan.summary =
+        summarise(plan, plan.predicted, options.margin_mm, device) + "; " + plan.settingReason;
     result.plans.push_back(std::move(plan));
   }
   result.search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
