@@ -128,7 +128,7 @@ TEST_F(AblationLiveTest, TheTwoCentimetreMultiTinesLiveZoneIsItsTabulatedProfile
   EXPECT_TRUE(panel_->liveText().contains("covered")) << panel_->liveText().toStdString();
   EXPECT_TRUE(panel_->findChild<QLabel*>("ablationZoneNote")->isHidden());
   window_->findChild<QDockWidget*>("ablationDock")->raise();
-  saveScreenshot(*window_, "ablation-multitine-2cm-live.png");
+  fixtures::saveScreenshot(*window_, "ablation-multitine-2cm-live.png");
 }
 
 TEST_F(AblationLiveTest, PredictedZoneFollowsTheDraggedTipOffTheGuiThread) {
