@@ -436,6 +436,26 @@ int runPlanAblation(const json& parameters, Progress& progress) {
   return runJobAndReport(*job, progress, {}, printPlans);
 }
 
+// A ramp generator's protocol in words (ablationDevicesJson's "ramp"; its power_W is where the
+// ramp starts): "30 W rising 10 W/min to a roll-off ('boiling'); 2 applications, 30 s apart,
+// each after the first holding 50 % of the roll-off power".
+std::string rampProtocolText(const json& d) {
+  const json& r = d["ramp"];
+  std::ostringstream text;
+  text << d["power_W"].get<double>() << " W rising " << r["rate_W_per_min"].get<double>()
+       << " W/min to a roll-off ('" << r["roll_off"].get<std::string>() << "')";
+  const int applications = r["applications"].get<int>();
+  if (applications == 1) return text.str() + ", which ends it";
+  text << "; " << applications << " applications, " << r["pause_s"].get<double>()
+       << " s apart, each after the first ";
+  const double fraction = r["restart_fraction"].get<double>();
+  if (fraction > 0.0)
+    text << "holding " << fraction * 100.0 << " % of the roll-off power";
+  else
+    text << "the ramp again";
+  return text.str();
+}
+
 int listAblationDevices() {
   const json devices = engine::ablationDevicesJson();
   if (gJson) {
@@ -447,6 +467,7 @@ int listAblationDevices() {
               << d["power_W"].get<double>() << " W, " << d["duration_s"].get<double>() << " s ("
               << d["control"].get<std::string>() << ")  " << d["name"].get<std::string>()
               << "\n    source: " << d["sources"]["generator"].get<std::string>() << '\n';
+    if (!d["ramp"].is_null()) std::cout << "    protocol: " << rampProtocolText(d) << '\n';
     if (!d["zone_note"].get<std::string>().empty())
       std::cout << "    " << d["zone_note"].get<std::string>() << '\n';
   }

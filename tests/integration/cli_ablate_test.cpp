@@ -97,6 +97,12 @@ TEST(CliAblate, ListDevicesGivesTypeDefaultsSourcesAndZoneChecks) {
   const auto text = runCommand(cli() + " ablate --list-devices");
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.output.find("mw-2450mhz-100w"), std::string::npos) << text.output;
+  // A ramp generator's protocol under its device (the 2 cm multi-tine's RF 3000 ramp).
+  EXPECT_NE(text.output.find("\n    protocol: 30 W rising 10 W/min to a roll-off ('boiling'); 2 "
+                             "applications, 30 s apart, each after the first holding 50 % of "
+                             "the roll-off power\n"),
+            std::string::npos)
+      << text.output;
   EXPECT_NE(text.output.find("Zone not validated: simulated 28 x 54 mm vs published 43 mm "
                              "(Denys et al. 2003, LeVeen 4.0 in vivo)"),
             std::string::npos)
