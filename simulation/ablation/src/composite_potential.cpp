@@ -21,6 +21,27 @@ double cellConductance(double area, double widthA, double sigmaA, double widthB,
                                       : 0.0;
 }
 
+// Adds a row of voxel values onto its row of cells' running sums: each cell's voxels in order,
+// the cell's sum held in a register between them (voxel by voxel through the cell index, each
+// addition waited on the store of the one before; the same additions in the same order).
+void addRowToCells(const CompositeAxis& axis, const float* voxels, float* cells) {
+  const std::int64_t count = axis.cells();
+  for (std::int64_t c = 0; c < count; ++c) {
+    float sum = cells[c];
+    for (std::int64_t v = axis.start[c]; v < axis.start[c + 1]; ++v) sum += voxels[v];
+    cells[c] = sum;
+  }
+}
+
+// Whether any of the roles [begin, end) is not Tissue (Tissue is 0: an OR over the bytes, a loop
+// without an exit, which GCC vectorises).
+bool anyFixed(const NodeRole* begin, const NodeRole* end) {
+  static_assert(int(NodeRole::Tissue) == 0);
+  unsigned bits = 0;
+  for (const NodeRole* role = begin; role < end; ++role) bits |= unsigned(*role);
+  return bits != 0;
+}
+
 // The unknowns per chunk of the solve's sums and loops.
 constexpr std::size_t kChunk = std::size_t(1) << 15;
 
@@ -142,15 +163,20 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
     for (std::int64_t k = az.start[K]; k < az.start[K + 1]; ++k)
       for (std::int64_t j = 0; j < grid.size[1]; ++j) {
         const std::size_t row = grid.linearIndex(0, j, k);
-        float* cellRow = cellSigma_.data() + cellGeometry_.linearIndex(0, ay.cellOf[j], K);
-        for (std::int64_t i = 0; i < grid.size[0]; ++i) cellRow[ax.cellOf[i]] += sigma[row + i];
+        addRowToCells(ax, sigma.data() + row,
+                      cellSigma_.data() + cellGeometry_.linearIndex(0, ay.cellOf[j], K));
         // Cells stand for tissue only: an electrode outside the box or a ground inside the
         // grid would be averaged away.
         const bool groundRow = k == 0 || j == 0 || k + 1 == grid.size[2] || j + 1 == grid.size[1];
+        if (groundRow) continue;
         const bool boxRow = k >= lo_[2] && k < hi_[2] && j >= lo_[1] && j < hi_[1];
-        for (std::int64_t i = 1; i + 1 < grid.size[0] && !groundRow; ++i)
-          if (roles[row + i] != NodeRole::Tissue && !(boxRow && i >= lo_[0] && i < hi_[0]))
-            misplaced[K] = 1;
+        const NodeRole* rowRoles = roles.data() + row;
+        const std::int64_t last = grid.size[0] - 1;  // the row's inner voxels 1 .. last - 1
+        const bool fixedOutsideBox =
+            boxRow ? anyFixed(rowRoles + 1, rowRoles + std::max<std::int64_t>(1, lo_[0])) ||
+                         anyFixed(rowRoles + std::max<std::int64_t>(hi_[0], 1), rowRoles + last)
+                   : anyFixed(rowRoles + 1, rowRoles + last);
+        if (fixedOutsideBox) misplaced[K] = 1;
       }
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {
@@ -397,6 +423,10 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   solution.potential_V.resize(grid.voxelCount());
   solution.heating_W_m3.resize(grid.voxelCount());
   const Strides s(grid);
+  // Row by row: the stretches before and after the box from the cells, the box's from its row.
+  double* potential = solution.potential_V.data();
+  float* heating = solution.heating_W_m3.data();
+  const std::int64_t* cellOfX = axes_[0].cellOf.data();
   forEachSlice(s, [&](std::int64_t k) {
     const bool sliceIn = k >= lo_[2] && k < hi_[2];
     const std::int64_t K = axes_[2].cellOf[k];
@@ -404,17 +434,24 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
       const bool rowIn = sliceIn && j >= lo_[1] && j < hi_[1];
       const std::size_t row = grid.linearIndex(0, j, k);
       const std::size_t cellRow = cellGeometry_.linearIndex(0, axes_[1].cellOf[j], K);
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        if (rowIn && i >= lo_[0] && i < hi_[0]) {
-          const std::size_t b = boxGeometry_.linearIndex(i - lo_[0], j - lo_[1], k - lo_[2]);
-          solution.potential_V[row + i] = x[b];
-          solution.heating_W_m3[row + i] = boxHeating[b];
-        } else {
-          const std::size_t c = cellRow + std::size_t(axes_[0].cellOf[i]);
-          solution.potential_V[row + i] = xc[c];
-          solution.heating_W_m3[row + i] = cellHeating[c];
+      auto fromCells = [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t i = first; i < last; ++i) {
+          const std::size_t c = cellRow + std::size_t(cellOfX[i]);
+          potential[row + i] = xc[c];
+          heating[row + i] = cellHeating[c];
         }
+      };
+      if (!rowIn) {
+        fromCells(0, s.nx);
+        continue;
       }
+      fromCells(0, lo_[0]);
+      const std::size_t b = boxGeometry_.linearIndex(0, j - lo_[1], k - lo_[2]);
+      const std::size_t count = std::size_t(hi_[0] - lo_[0]);
+      std::copy_n(x.begin() + std::ptrdiff_t(b), count, potential + row + std::size_t(lo_[0]));
+      std::copy_n(boxHeating.begin() + std::ptrdiff_t(b), count,
+                  heating + row + std::size_t(lo_[0]));
+      fromCells(hi_[0], s.nx);
     }
   });
   const double voxelVolume_m3 = h_m * h_m * h_m;

@@ -49,13 +49,16 @@ namespace {
 // robinConductance (S/m per voxel, may be empty): conductance from each voxel to a voxel
 // outside the grid whose potential the caller models as proportional to the voxel's own (the
 // nested box's faces, RfSettings::nestedPotential): sigma_f (1 - beta), added to the diagonal.
-// The solution's heating and power leave those faces out.
+// The solution's heating and power leave those faces out. Without totals the solution's power_W
+// and current_A are left 0 (the nested solves take their power from the box's SAR and their
+// scale from the faces' currents: two passes over the box per solve that nothing read).
 PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
                                    std::span<const NodeRole> roles, double electrode_V,
                                    std::span<const double> warmStart,
                                    const PotentialSolverOptions& options, Progress& progress,
                                    detail::PotentialWorkspace& work,
-                                   std::span<const double> robinConductance = {}) {
+                                   std::span<const double> robinConductance = {},
+                                   bool totals = true) {
   checkSizes(geometry, sigma_S_m.size(), roles.size());
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
@@ -105,6 +108,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
   jouleHeatingOfFacesInto(solution.heating_W_m3, geometry, s, f, roles, x);
+  if (!totals) return solution;
   const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
@@ -1042,7 +1046,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   nestedRobinConductances(sigma, m);
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
-                       *nestedWorkspace_, b.robin);
+                       *nestedWorkspace_, b.robin, /*totals=*/false);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
   const double scale = nestedFaceCurrent_A(solution.potential_V) / fullFaceCurrent_A_;
