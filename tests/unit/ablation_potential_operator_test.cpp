@@ -11,9 +11,9 @@
 #include <span>
 #include <vector>
 
+#include "ablation_test_tissue.h"
 #include "drying_cap.h"
 #include "potential_grid.h"
-#include "ablation_test_tissue.h"
 #include "twinplan/ablation/ablation_grid.h"
 #include "twinplan/core/parallel.h"
 

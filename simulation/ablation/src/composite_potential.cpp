@@ -230,46 +230,77 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
 }
 
 void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<const float> sigma) {
-  couplings_.clear();
-  faces_.clear();
   const Strides sb(boxGeometry_);
-  // Every face between a box voxel and a cell outside the box, in a fixed order (the box's
-  // voxels in order; a row inside the box has its two end voxels on the faces, so the walk
-  // steps over the rest rather than testing every voxel of the box).
-  for (std::int64_t k = 0; k < sb.nz; ++k)
-    for (std::int64_t j = 0; j < sb.ny; ++j) {
-      const bool faceRow = j == 0 || k == 0 || j + 1 == sb.ny || k + 1 == sb.nz;
-      const std::int64_t step = faceRow ? 1 : std::max<std::int64_t>(1, sb.nx - 1);
-      for (std::int64_t i = 0; i < sb.nx; i += step) {
-        const std::size_t n = boxGeometry_.linearIndex(i, j, k);
-        if (boxRoles_[n] != NodeRole::Tissue) continue;
-        const std::int64_t g[3] = {lo_[0] + i, lo_[1] + j, lo_[2] + k};
-        const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
-        for (int a = 0; a < 3; ++a)
-          for (int side : {-1, 1}) {
-            if (side < 0 ? local[a] != 0 : local[a] + 1 != extent[a]) continue;
-            std::int64_t q[3] = {g[0], g[1], g[2]};
-            q[a] += side;
-            std::int64_t cell[3];
-            for (int b = 0; b < 3; ++b) cell[b] = axes_[b].cellOf[q[b]];
-            const std::size_t c = cellGeometry_.linearIndex(cell[0], cell[1], cell[2]);
-            // Across into the ground layer, the ground voxel itself (a cell one voxel thick):
-            // the 1 mm grid's face there.
-            const std::size_t outer = grid.linearIndex(q[0], q[1], q[2]);
-            const bool ground = cellRoles_[c] == NodeRole::Ground;
-            const double width = double(axes_[a].width(cell[a]));
-            const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
-            const double conductance = cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma);
-            couplings_.push_back({std::uint32_t(n), std::uint32_t(c), float(conductance)});
-            faces_.push_back({grid.linearIndex(g[0], g[1], g[2]), outer,
-                              outerSigma > 0.0 ? 0.5 * width / outerSigma
-                                               : std::numeric_limits<double>::infinity()});
-            boxFaces_.diagonal[n] += double(couplings_.back().conductance);
-            if (cellRoles_[c] == NodeRole::Tissue)
-              cellFaces_.diagonal[c] += double(couplings_.back().conductance);
-          }
+  // Every face between a box voxel and a cell outside the box, in a fixed order: the box's voxels
+  // in order, a voxel's faces -x, +x, -y, +y, -z, +z. A row inside the box has its two end
+  // voxels on the faces, so the walk steps over the rest rather than testing every voxel.
+  // visit(n, g, a, side) for each face of the box's slices [kFirst, kLast).
+  auto walkFaces = [&](std::int64_t kFirst, std::int64_t kLast, auto&& visit) {
+    for (std::int64_t k = kFirst; k < kLast; ++k)
+      for (std::int64_t j = 0; j < sb.ny; ++j) {
+        const bool faceRow = j == 0 || k == 0 || j + 1 == sb.ny || k + 1 == sb.nz;
+        const std::int64_t step = faceRow ? 1 : std::max<std::int64_t>(1, sb.nx - 1);
+        for (std::int64_t i = 0; i < sb.nx; i += step) {
+          const std::size_t n = boxGeometry_.linearIndex(i, j, k);
+          if (boxRoles_[n] != NodeRole::Tissue) continue;
+          const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
+          for (int a = 0; a < 3; ++a)
+            for (int side : {-1, 1})
+              if (side < 0 ? local[a] == 0 : local[a] + 1 == extent[a]) visit(n, local, a, side);
+        }
       }
+  };
+  // In parallel by the box's layers of cells: a cell outside the box meets the box's voxels of
+  // one layer only (across -z or +z the first or last slice, sideways its own layer), so each
+  // cell's and each box voxel's conductances add in the faces' order whatever the thread.
+  const CompositeAxis& az = axes_[2];
+  const std::int64_t layers = az.cellOf[hi_[2] - 1] + 1 - boxCell_[2];
+  auto layerSlices = [&](std::int64_t layer) {
+    const std::int64_t K = boxCell_[2] + layer;
+    return std::array<std::int64_t, 2>{az.start[K] - lo_[2], az.start[K + 1] - lo_[2]};
+  };
+  // The faces per layer, then each layer's first face: the listing's order.
+  std::vector<std::size_t> first(std::size_t(layers) + 1, 0);
+  parallel::parallelFor(IndexRange{0, std::size_t(layers)}, 1, [&](IndexRange r) {
+    for (std::size_t layer = r.begin; layer < r.end; ++layer) {
+      const auto [kFirst, kLast] = layerSlices(std::int64_t(layer));
+      std::size_t count = 0;
+      walkFaces(kFirst, kLast, [&](std::size_t, const std::int64_t*, int, int) { ++count; });
+      first[layer + 1] = count;
     }
+  });
+  for (std::size_t layer = 0; layer < std::size_t(layers); ++layer)
+    first[layer + 1] += first[layer];
+  couplings_.resize(first.back());
+  faces_.resize(first.back());
+  parallel::parallelFor(IndexRange{0, std::size_t(layers)}, 1, [&](IndexRange r) {
+    for (std::size_t layer = r.begin; layer < r.end; ++layer) {
+      const auto [kFirst, kLast] = layerSlices(std::int64_t(layer));
+      std::size_t f = first[layer];
+      walkFaces(kFirst, kLast, [&](std::size_t n, const std::int64_t* local, int a, int side) {
+        const std::int64_t g[3] = {lo_[0] + local[0], lo_[1] + local[1], lo_[2] + local[2]};
+        std::int64_t q[3] = {g[0], g[1], g[2]};
+        q[a] += side;
+        std::int64_t cell[3];
+        for (int b = 0; b < 3; ++b) cell[b] = axes_[b].cellOf[q[b]];
+        const std::size_t c = cellGeometry_.linearIndex(cell[0], cell[1], cell[2]);
+        // Across into the ground layer, the ground voxel itself (a cell one voxel thick): the
+        // 1 mm grid's face there.
+        const std::size_t outer = grid.linearIndex(q[0], q[1], q[2]);
+        const bool ground = cellRoles_[c] == NodeRole::Ground;
+        const double width = double(axes_[a].width(cell[a]));
+        const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
+        const auto conductance = float(cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma));
+        couplings_[f] = {std::uint32_t(n), std::uint32_t(c), conductance};
+        faces_[f] = {
+            grid.linearIndex(g[0], g[1], g[2]), outer,
+            outerSigma > 0.0 ? 0.5 * width / outerSigma : std::numeric_limits<double>::infinity()};
+        ++f;
+        boxFaces_.diagonal[n] += double(conductance);
+        if (cellRoles_[c] == NodeRole::Tissue) cellFaces_.diagonal[c] += double(conductance);
+      });
+    }
+  });
 }
 
 template <class In>
