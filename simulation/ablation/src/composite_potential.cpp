@@ -234,7 +234,8 @@ void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<con
   // Every face between a box voxel and a cell outside the box, in a fixed order: the box's voxels
   // in order, a voxel's faces -x, +x, -y, +y, -z, +z. A row inside the box has its two end
   // voxels on the faces, so the walk steps over the rest rather than testing every voxel.
-  // visit(n, g, a, side) for each face of the box's slices [kFirst, kLast).
+  // visit(n, local, a, side) for each face of the box's slices [kFirst, kLast) (n: the box voxel,
+  // local: its (i, j, k) in the box, a: the axis, side: -1 or +1).
   auto walkFaces = [&](std::int64_t kFirst, std::int64_t kLast, auto&& visit) {
     for (std::int64_t k = kFirst; k < kLast; ++k)
       for (std::int64_t j = 0; j < sb.ny; ++j) {
