@@ -1,8 +1,7 @@
 // The RF potential's operator on a voxel grid (simulation/ablation/src/potential_grid.h):
 // applyOperatorSlice's wide loops (the rows' inner voxels, built for SSE2 and AVX2) and its
-// voxel-by-voxel boundary against a plain operator written here, bit for bit; the drying cap's
-// pre-checked blocks (drying_cap.h) against a plain cap, and sigma(T)'s wide loop
-// (rf_conductivity.h) against rfConductivity(), bit for bit.
+// voxel-by-voxel boundary against a plain operator written here, bit for bit; and the drying
+// cap's pre-checked blocks (drying_cap.h) against a plain cap, bit for bit.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -15,9 +14,7 @@
 #include "ablation_test_tissue.h"
 #include "drying_cap.h"
 #include "potential_grid.h"
-#include "rf_conductivity.h"
 #include "twinplan/ablation/ablation_grid.h"
-#include "twinplan/ablation/rf_source.h"
 #include "twinplan/core/parallel.h"
 
 namespace twinplan::ablation::detail {
@@ -230,53 +227,6 @@ TEST(DryingCap, ThePreCheckedBlocksCapExactlyThePlainCapsVoxels) {
   EXPECT_EQ(bitDifferences(power, expected), 0u);
   EXPECT_LT(power[0], 9.0e7f);
   EXPECT_EQ(power[kDryingCapBlock * 13 + 17], float(0.999 * 2.0e8 / step_s));
-}
-
-// sigma(T) for the RF potential over a stretch: two tissues (liver and one with a negative
-// coefficient), temperatures from room temperature through the linear law's floor, the start and
-// end of vaporisation, beyond it and NaN, at lengths that leave remainders after the wide
-// vectors: each voxel's float is rfConductivity()'s, bit for bit.
-TEST(RfConductivityLoop, TheWideLoopGivesRfConductivitysBits) {
-  TissueProperties liver = testing::testLiver();
-  TissueProperties falling = liver;
-  falling.electricalConductivity_S_m = 0.7;
-  falling.electricalConductivityCoefficient_per_K = -0.02;  // reaches the 0.05 floor at 84.5 degC
-  const RfSettings settings;
-  ConductivityTable table;
-  for (const TissueProperties& tissue : {liver, falling}) {
-    table.sigma37_S_m.push_back(tissue.electricalConductivity_S_m);
-    table.alpha_per_K.push_back(tissue.electricalConductivityCoefficient_per_K);
-    table.atStart_S_m.push_back(rfConductivity(tissue, settings.vaporisationStart_degC, settings));
-  }
-  table.start_degC = settings.vaporisationStart_degC;
-  table.width_K = settings.vaporisationEnd_degC - settings.vaporisationStart_degC;
-  table.collapsedMinusOne = settings.vaporisedConductivityFactor - 1.0;
-  table.lowestFactor = 0.05;  // rf_source.cpp's floor of the linear law
-  std::vector<float> temperature;
-  for (float t = 18.0f; t < 130.0f; t += 0.37f) temperature.push_back(t);
-  for (float t : {100.0f, std::nextafter(100.0f, 101.0f), 105.0f, 84.5f, std::nanf("")})
-    temperature.push_back(t);
-  std::vector<TissueIndex> tissue(temperature.size());
-  for (std::size_t v = 0; v < tissue.size(); ++v) tissue[v] = TissueIndex((v / 3) % 2);
-  for (std::size_t count : {temperature.size(), std::size_t(7), std::size_t(1)}) {
-    std::vector<float> sigma(count, -1.0f);
-    collapsedConductivities(tissue.data(), temperature.data(), sigma.data(), count, table);
-    std::size_t differ = 0;
-    for (std::size_t v = 0; v < count; ++v) {
-      const TissueProperties& t = tissue[v] == 0 ? liver : falling;
-      const auto expected = float(rfConductivity(t, temperature[v], settings));
-      differ += std::bit_cast<std::uint32_t>(sigma[v]) != std::bit_cast<std::uint32_t>(expected);
-    }
-    EXPECT_EQ(differ, 0u) << count << " voxels";
-  }
-  // Spot values: liver at 37 degC is its table sigma; past the end of vaporisation 1 % of the
-  // value at its start.
-  std::vector<float> sigma(2);
-  const std::vector<float> t{37.0f, 110.0f};
-  const std::vector<TissueIndex> both{0, 0};
-  collapsedConductivities(both.data(), t.data(), sigma.data(), 2, table);
-  EXPECT_EQ(sigma[0], float(liver.electricalConductivity_S_m));
-  EXPECT_FLOAT_EQ(sigma[1], float(0.01 * table.atStart_S_m[0]));
 }
 
 }  // namespace

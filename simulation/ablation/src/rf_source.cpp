@@ -11,7 +11,6 @@
 #include "conduction_multigrid.h"
 #include "drying_cap.h"
 #include "potential_grid.h"
-#include "rf_conductivity.h"
 #include "twinplan/core/error.h"
 #include "twinplan/core/parallel.h"
 
@@ -260,22 +259,6 @@ inline double collapsedConductivity(const TissueProperties& tissue, double tempe
   return atStart * (1.0 + (settings.vaporisedConductivityFactor - 1.0) * fraction);
 }
 
-// collapsedConductivity()'s constants per tissue, for the wide loop (rf_conductivity.h).
-detail::ConductivityTable conductivityTable(const AblationGrid& grid, const RfSettings& settings) {
-  detail::ConductivityTable table;
-  for (const TissueProperties& tissue : grid.tissues) {
-    table.sigma37_S_m.push_back(tissue.electricalConductivity_S_m);
-    table.alpha_per_K.push_back(tissue.electricalConductivityCoefficient_per_K);
-    table.atStart_S_m.push_back(
-        collapsedConductivity(tissue, settings.vaporisationStart_degC, settings));
-  }
-  table.start_degC = settings.vaporisationStart_degC;
-  table.width_K = settings.vaporisationEnd_degC - settings.vaporisationStart_degC;
-  table.collapsedMinusOne = settings.vaporisedConductivityFactor - 1.0;
-  table.lowestFactor = kLowestConductivityFactor;
-  return table;
-}
-
 }  // namespace
 
 double rfConductivity(const TissueProperties& tissue, double temperature_degC,
@@ -395,15 +378,7 @@ void RfSource::conductivities(const AblationGrid& grid, std::span<const float> t
                               std::vector<float>& sigma, Region region) const {
   const std::size_t n = grid.geometry.voxelCount();
   sigma.resize(n);
-  // Without the water's share (waterLeft_ empty) sigma is temperature's alone: the wide loop.
-  const std::optional<detail::ConductivityTable> table =
-      waterLeft_.empty() ? std::optional(conductivityTable(grid, settings_)) : std::nullopt;
   auto fill = [&](std::size_t first, std::size_t last) {
-    if (table) {
-      detail::collapsedConductivities(grid.tissue.data() + first, temperature_degC.data() + first,
-                                      sigma.data() + first, last - first, *table);
-      return;
-    }
     for (std::size_t v = first; v < last; ++v)
       sigma[v] = tissueConductivity(grid, v, temperature_degC[v]);
   };
