@@ -21,6 +21,27 @@ double cellConductance(double area, double widthA, double sigmaA, double widthB,
                                       : 0.0;
 }
 
+// Adds a row of voxel values onto its row of cells' running sums: each cell's voxels in order,
+// the cell's sum held in a register between them (voxel by voxel through the cell index, each
+// addition waited on the store of the one before; the same additions in the same order).
+void addRowToCells(const CompositeAxis& axis, const float* voxels, float* cells) {
+  const std::int64_t count = axis.cells();
+  for (std::int64_t c = 0; c < count; ++c) {
+    float sum = cells[c];
+    for (std::int64_t v = axis.start[c]; v < axis.start[c + 1]; ++v) sum += voxels[v];
+    cells[c] = sum;
+  }
+}
+
+// Whether any of the roles [begin, end) is not Tissue (Tissue is 0: an OR over the bytes, a loop
+// without an exit, which GCC vectorises).
+bool anyFixed(const NodeRole* begin, const NodeRole* end) {
+  static_assert(int(NodeRole::Tissue) == 0);
+  unsigned bits = 0;
+  for (const NodeRole* role = begin; role < end; ++role) bits |= unsigned(*role);
+  return bits != 0;
+}
+
 // The unknowns per chunk of the solve's sums and loops.
 constexpr std::size_t kChunk = std::size_t(1) << 15;
 
@@ -142,15 +163,20 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
     for (std::int64_t k = az.start[K]; k < az.start[K + 1]; ++k)
       for (std::int64_t j = 0; j < grid.size[1]; ++j) {
         const std::size_t row = grid.linearIndex(0, j, k);
-        float* cellRow = cellSigma_.data() + cellGeometry_.linearIndex(0, ay.cellOf[j], K);
-        for (std::int64_t i = 0; i < grid.size[0]; ++i) cellRow[ax.cellOf[i]] += sigma[row + i];
+        addRowToCells(ax, sigma.data() + row,
+                      cellSigma_.data() + cellGeometry_.linearIndex(0, ay.cellOf[j], K));
         // Cells stand for tissue only: an electrode outside the box or a ground inside the
         // grid would be averaged away.
         const bool groundRow = k == 0 || j == 0 || k + 1 == grid.size[2] || j + 1 == grid.size[1];
+        if (groundRow) continue;
         const bool boxRow = k >= lo_[2] && k < hi_[2] && j >= lo_[1] && j < hi_[1];
-        for (std::int64_t i = 1; i + 1 < grid.size[0] && !groundRow; ++i)
-          if (roles[row + i] != NodeRole::Tissue && !(boxRow && i >= lo_[0] && i < hi_[0]))
-            misplaced[K] = 1;
+        const NodeRole* rowRoles = roles.data() + row;
+        const std::int64_t last = grid.size[0] - 1;  // the row's inner voxels 1 .. last - 1
+        const bool fixedOutsideBox =
+            boxRow ? anyFixed(rowRoles + 1, rowRoles + std::max<std::int64_t>(1, lo_[0])) ||
+                         anyFixed(rowRoles + std::max<std::int64_t>(hi_[0], 1), rowRoles + last)
+                   : anyFixed(rowRoles + 1, rowRoles + last);
+        if (fixedOutsideBox) misplaced[K] = 1;
       }
     for (std::int64_t J = 0; J < sc.ny; ++J)
       for (std::int64_t I = 0; I < sc.nx; ++I) {
@@ -204,46 +230,78 @@ void CompositePotential::setUpCells(const ImageGeometry& grid, std::span<const f
 }
 
 void CompositePotential::setUpCouplings(const ImageGeometry& grid, std::span<const float> sigma) {
-  couplings_.clear();
-  faces_.clear();
   const Strides sb(boxGeometry_);
-  // Every face between a box voxel and a cell outside the box, in a fixed order (the box's
-  // voxels in order; a row inside the box has its two end voxels on the faces, so the walk
-  // steps over the rest rather than testing every voxel of the box).
-  for (std::int64_t k = 0; k < sb.nz; ++k)
-    for (std::int64_t j = 0; j < sb.ny; ++j) {
-      const bool faceRow = j == 0 || k == 0 || j + 1 == sb.ny || k + 1 == sb.nz;
-      const std::int64_t step = faceRow ? 1 : std::max<std::int64_t>(1, sb.nx - 1);
-      for (std::int64_t i = 0; i < sb.nx; i += step) {
-        const std::size_t n = boxGeometry_.linearIndex(i, j, k);
-        if (boxRoles_[n] != NodeRole::Tissue) continue;
-        const std::int64_t g[3] = {lo_[0] + i, lo_[1] + j, lo_[2] + k};
-        const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
-        for (int a = 0; a < 3; ++a)
-          for (int side : {-1, 1}) {
-            if (side < 0 ? local[a] != 0 : local[a] + 1 != extent[a]) continue;
-            std::int64_t q[3] = {g[0], g[1], g[2]};
-            q[a] += side;
-            std::int64_t cell[3];
-            for (int b = 0; b < 3; ++b) cell[b] = axes_[b].cellOf[q[b]];
-            const std::size_t c = cellGeometry_.linearIndex(cell[0], cell[1], cell[2]);
-            // Across into the ground layer, the ground voxel itself (a cell one voxel thick):
-            // the 1 mm grid's face there.
-            const std::size_t outer = grid.linearIndex(q[0], q[1], q[2]);
-            const bool ground = cellRoles_[c] == NodeRole::Ground;
-            const double width = double(axes_[a].width(cell[a]));
-            const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
-            const double conductance = cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma);
-            couplings_.push_back({std::uint32_t(n), std::uint32_t(c), float(conductance)});
-            faces_.push_back({grid.linearIndex(g[0], g[1], g[2]), outer,
-                              outerSigma > 0.0 ? 0.5 * width / outerSigma
-                                               : std::numeric_limits<double>::infinity()});
-            boxFaces_.diagonal[n] += double(couplings_.back().conductance);
-            if (cellRoles_[c] == NodeRole::Tissue)
-              cellFaces_.diagonal[c] += double(couplings_.back().conductance);
-          }
+  // Every face between a box voxel and a cell outside the box, in a fixed order: the box's voxels
+  // in order, a voxel's faces -x, +x, -y, +y, -z, +z. A row inside the box has its two end
+  // voxels on the faces, so the walk steps over the rest rather than testing every voxel.
+  // visit(n, local, a, side) for each face of the box's slices [kFirst, kLast) (n: the box voxel,
+  // local: its (i, j, k) in the box, a: the axis, side: -1 or +1).
+  auto walkFaces = [&](std::int64_t kFirst, std::int64_t kLast, auto&& visit) {
+    for (std::int64_t k = kFirst; k < kLast; ++k)
+      for (std::int64_t j = 0; j < sb.ny; ++j) {
+        const bool faceRow = j == 0 || k == 0 || j + 1 == sb.ny || k + 1 == sb.nz;
+        const std::int64_t step = faceRow ? 1 : std::max<std::int64_t>(1, sb.nx - 1);
+        for (std::int64_t i = 0; i < sb.nx; i += step) {
+          const std::size_t n = boxGeometry_.linearIndex(i, j, k);
+          if (boxRoles_[n] != NodeRole::Tissue) continue;
+          const std::int64_t local[3] = {i, j, k}, extent[3] = {sb.nx, sb.ny, sb.nz};
+          for (int a = 0; a < 3; ++a)
+            for (int side : {-1, 1})
+              if (side < 0 ? local[a] == 0 : local[a] + 1 == extent[a]) visit(n, local, a, side);
+        }
       }
+  };
+  // In parallel by the box's layers of cells: a cell outside the box meets the box's voxels of
+  // one layer only (across -z or +z the first or last slice, sideways its own layer), so each
+  // cell's and each box voxel's conductances add in the faces' order whatever the thread.
+  const CompositeAxis& az = axes_[2];
+  const std::int64_t layers = az.cellOf[hi_[2] - 1] + 1 - boxCell_[2];
+  auto layerSlices = [&](std::int64_t layer) {
+    const std::int64_t K = boxCell_[2] + layer;
+    return std::array<std::int64_t, 2>{az.start[K] - lo_[2], az.start[K + 1] - lo_[2]};
+  };
+  // The faces per layer, then each layer's first face: the listing's order.
+  std::vector<std::size_t> first(std::size_t(layers) + 1, 0);
+  parallel::parallelFor(IndexRange{0, std::size_t(layers)}, 1, [&](IndexRange r) {
+    for (std::size_t layer = r.begin; layer < r.end; ++layer) {
+      const auto [kFirst, kLast] = layerSlices(std::int64_t(layer));
+      std::size_t count = 0;
+      walkFaces(kFirst, kLast, [&](std::size_t, const std::int64_t*, int, int) { ++count; });
+      first[layer + 1] = count;
     }
+  });
+  for (std::size_t layer = 0; layer < std::size_t(layers); ++layer)
+    first[layer + 1] += first[layer];
+  couplings_.resize(first.back());
+  faces_.resize(first.back());
+  parallel::parallelFor(IndexRange{0, std::size_t(layers)}, 1, [&](IndexRange r) {
+    for (std::size_t layer = r.begin; layer < r.end; ++layer) {
+      const auto [kFirst, kLast] = layerSlices(std::int64_t(layer));
+      std::size_t f = first[layer];
+      walkFaces(kFirst, kLast, [&](std::size_t n, const std::int64_t* local, int a, int side) {
+        const std::int64_t g[3] = {lo_[0] + local[0], lo_[1] + local[1], lo_[2] + local[2]};
+        std::int64_t q[3] = {g[0], g[1], g[2]};
+        q[a] += side;
+        std::int64_t cell[3];
+        for (int b = 0; b < 3; ++b) cell[b] = axes_[b].cellOf[q[b]];
+        const std::size_t c = cellGeometry_.linearIndex(cell[0], cell[1], cell[2]);
+        // Across into the ground layer, the ground voxel itself (a cell one voxel thick): the
+        // 1 mm grid's face there.
+        const std::size_t outer = grid.linearIndex(q[0], q[1], q[2]);
+        const bool ground = cellRoles_[c] == NodeRole::Ground;
+        const double width = double(axes_[a].width(cell[a]));
+        const double outerSigma = ground ? double(sigma[outer]) : double(cellSigma_[c]);
+        const auto conductance = float(cellConductance(1.0, 1.0, boxSigma_[n], width, outerSigma));
+        couplings_[f] = {std::uint32_t(n), std::uint32_t(c), conductance};
+        faces_[f] = {
+            grid.linearIndex(g[0], g[1], g[2]), outer,
+            outerSigma > 0.0 ? 0.5 * width / outerSigma : std::numeric_limits<double>::infinity()};
+        ++f;
+        boxFaces_.diagonal[n] += double(conductance);
+        if (cellRoles_[c] == NodeRole::Tissue) cellFaces_.diagonal[c] += double(conductance);
+      });
+    }
+  });
 }
 
 template <class In>
@@ -397,6 +455,10 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
   solution.potential_V.resize(grid.voxelCount());
   solution.heating_W_m3.resize(grid.voxelCount());
   const Strides s(grid);
+  // Row by row: the stretches before and after the box from the cells, the box's from its row.
+  double* potential = solution.potential_V.data();
+  float* heating = solution.heating_W_m3.data();
+  const std::int64_t* cellOfX = axes_[0].cellOf.data();
   forEachSlice(s, [&](std::int64_t k) {
     const bool sliceIn = k >= lo_[2] && k < hi_[2];
     const std::int64_t K = axes_[2].cellOf[k];
@@ -404,17 +466,24 @@ void CompositePotential::fillGridFields(const ImageGeometry& grid, std::span<con
       const bool rowIn = sliceIn && j >= lo_[1] && j < hi_[1];
       const std::size_t row = grid.linearIndex(0, j, k);
       const std::size_t cellRow = cellGeometry_.linearIndex(0, axes_[1].cellOf[j], K);
-      for (std::int64_t i = 0; i < s.nx; ++i) {
-        if (rowIn && i >= lo_[0] && i < hi_[0]) {
-          const std::size_t b = boxGeometry_.linearIndex(i - lo_[0], j - lo_[1], k - lo_[2]);
-          solution.potential_V[row + i] = x[b];
-          solution.heating_W_m3[row + i] = boxHeating[b];
-        } else {
-          const std::size_t c = cellRow + std::size_t(axes_[0].cellOf[i]);
-          solution.potential_V[row + i] = xc[c];
-          solution.heating_W_m3[row + i] = cellHeating[c];
+      auto fromCells = [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t i = first; i < last; ++i) {
+          const std::size_t c = cellRow + std::size_t(cellOfX[i]);
+          potential[row + i] = xc[c];
+          heating[row + i] = cellHeating[c];
         }
+      };
+      if (!rowIn) {
+        fromCells(0, s.nx);
+        continue;
       }
+      fromCells(0, lo_[0]);
+      const std::size_t b = boxGeometry_.linearIndex(0, j - lo_[1], k - lo_[2]);
+      const std::size_t count = std::size_t(hi_[0] - lo_[0]);
+      std::copy_n(x.begin() + std::ptrdiff_t(b), count, potential + row + std::size_t(lo_[0]));
+      std::copy_n(boxHeating.begin() + std::ptrdiff_t(b), count,
+                  heating + row + std::size_t(lo_[0]));
+      fromCells(hi_[0], s.nx);
     }
   });
   const double voxelVolume_m3 = h_m * h_m * h_m;

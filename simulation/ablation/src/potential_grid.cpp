@@ -16,9 +16,12 @@ template <class In>
     out[p] = 0.0f;
     return;
   }
-  double flux = f.diagonal[p] * x[p];
-  forEachFace(s, f, p, i, j, k,
-              [&](std::size_t q, float conductance) { flux -= conductance * x[q]; });
+  // Every product in double, as applyOperatorInside() forms them (on the conjugate gradients'
+  // float vectors a float product here rounded the boundary's terms otherwise).
+  double flux = f.diagonal[p] * double(x[p]);
+  forEachFace(s, f, p, i, j, k, [&](std::size_t q, float conductance) {
+    flux -= double(conductance) * double(x[q]);
+  });
   out[p] = float(sign * flux);
 }
 

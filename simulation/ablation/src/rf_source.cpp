@@ -49,13 +49,16 @@ namespace {
 // robinConductance (S/m per voxel, may be empty): conductance from each voxel to a voxel
 // outside the grid whose potential the caller models as proportional to the voxel's own (the
 // nested box's faces, RfSettings::nestedPotential): sigma_f (1 - beta), added to the diagonal.
-// The solution's heating and power leave those faces out.
+// The solution's heating and power leave those faces out. Without totals the solution's power_W
+// and current_A are left 0 (the nested solves take their power from the box's SAR and their
+// scale from the faces' currents: two passes over the box per solve that nothing read).
 PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<const float> sigma_S_m,
                                    std::span<const NodeRole> roles, double electrode_V,
                                    std::span<const double> warmStart,
                                    const PotentialSolverOptions& options, Progress& progress,
                                    detail::PotentialWorkspace& work,
-                                   std::span<const double> robinConductance = {}) {
+                                   std::span<const double> robinConductance = {},
+                                   bool totals = true) {
   checkSizes(geometry, sigma_S_m.size(), roles.size());
   const Strides s(geometry);
   const std::size_t n = geometry.voxelCount();
@@ -105,6 +108,7 @@ PotentialSolution solvePotentialIn(const ImageGeometry& geometry, std::span<cons
   // Power of every face, and the current leaving the electrode (W = S/m * m * V^2).
   const double h_m = geometry.spacing_mm.x() * 1e-3;
   jouleHeatingOfFacesInto(solution.heating_W_m3, geometry, s, f, roles, x);
+  if (!totals) return solution;
   const std::vector<float>& heating = solution.heating_W_m3;
   const double voxelVolume_m3 = h_m * h_m * h_m;
   solution.power_W = sumOverSlices(s, [&](std::int64_t k) {
@@ -541,8 +545,12 @@ double RfSource::boxPower_W() const {
   forEachBoxRow([&](std::size_t v0, std::size_t, std::int64_t count) {
     for (std::size_t v = v0; v < v0 + std::size_t(count); ++v) sum += unitHeating_W_m3_[v];
   });
+  return voxelsPower_W(sum);
+}
+
+double RfSource::voxelsPower_W(double heatingSum_W_m3) const {
   const double h_m = voxelSize_mm_ * 1e-3;
-  return sum * h_m * h_m * h_m;
+  return heatingSum_W_m3 * h_m * h_m * h_m;
 }
 
 template <class Visit>
@@ -651,17 +659,26 @@ void RfSource::forEachBoxRow(Row&& row) const {
   forEachBoxRowOf(nestedLo_[2], nestedHi_[2], row);
 }
 
-template <class Row>
-void RfSource::forEachBoxRowInParallel(Row&& row) const {
-  // Runs of planes of about kBoxVoxelsPerChunk voxels: a box plane holds a few thousand.
+template <class Row, class Task>
+void RfSource::forEachBoxRowInParallel(Row&& row, Task&& beside) const {
+  // Runs of planes of about kBoxVoxelsPerChunk voxels (a box plane holds a few thousand), after
+  // task 0, beside().
   const std::int64_t plane = (nestedHi_[0] - nestedLo_[0]) * (nestedHi_[1] - nestedLo_[1]);
   const auto planesPerChunk =
       std::size_t(std::max<std::int64_t>(1, kBoxVoxelsPerChunk / std::max<std::int64_t>(plane, 1)));
-  parallel::parallelFor(IndexRange{0, std::size_t(nestedHi_[2] - nestedLo_[2])}, planesPerChunk,
-                        [&](IndexRange r) {
-                          forEachBoxRowOf(nestedLo_[2] + std::int64_t(r.begin),
-                                          nestedLo_[2] + std::int64_t(r.end), row);
-                        });
+  const auto planes = std::size_t(nestedHi_[2] - nestedLo_[2]);
+  const std::size_t runs = parallel::chunkCount({0, planes}, planesPerChunk);
+  parallel::parallelFor(IndexRange{0, runs + 1}, 1, [&](IndexRange tasks) {
+    for (std::size_t task = tasks.begin; task < tasks.end; ++task) {
+      if (task == 0) {
+        beside();
+        continue;
+      }
+      const std::size_t first = (task - 1) * planesPerChunk;
+      const std::size_t last = std::min(planes, first + planesPerChunk);
+      forEachBoxRowOf(nestedLo_[2] + std::int64_t(first), nestedLo_[2] + std::int64_t(last), row);
+    }
+  });
 }
 
 template <class Row>
@@ -1042,7 +1059,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   nestedRobinConductances(sigma, m);
   PotentialSolution solution =
       solvePotentialIn(box, b.sigma, b.roles, 1.0, b.warm, settings_.solver, noProgress(),
-                       *nestedWorkspace_, b.robin);
+                       *nestedWorkspace_, b.robin, /*totals=*/false);
   // The current through the box's faces against the full solve's: the scale of the potential
   // outside (and its square that of the SAR there).
   const double scale = nestedFaceCurrent_A(solution.potential_V) / fullFaceCurrent_A_;
@@ -1053,16 +1070,28 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   };
   const double h_m = g.spacing_mm.x() * 1e-3, perVolume = 1.0 / (h_m * h_m);
   const bool withHeating = use == NestedUse::Step;  // a warm start needs the potential only
+  // A step's faces' own power onto the box's SAR first: the copies below then write the final
+  // SAR, and the box's power (its voxels' SAR summed in order, boxPower_W()'s sum: a chain of
+  // dependent additions on one thread) is summed beside them, a task of the same loop.
+  if (withHeating) addNestedFacePower(solution.heating_W_m3, solution.potential_V, perVolume);
+  double boxHeatingSum_W_m3 = 0.0;
   // The outside keeps the full solve's fields, scaled where they are read (outsideScale_): a
   // nested step writes the box only. A warm start (the full solve's first guess, on the 1 mm
   // grid) scales the outside's potential in place; the full solve then writes every voxel.
-  forEachBoxRowInParallel([&](std::size_t v0, std::size_t n0, std::int64_t count) {
-    if (withHeating)
-      std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
-                  unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
-    std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
-                unitPotential_V_.begin() + std::ptrdiff_t(v0));
-  });
+  forEachBoxRowInParallel(
+      [&](std::size_t v0, std::size_t n0, std::int64_t count) {
+        if (withHeating)
+          std::copy_n(solution.heating_W_m3.begin() + std::ptrdiff_t(n0), count,
+                      unitHeating_W_m3_.begin() + std::ptrdiff_t(v0));
+        std::copy_n(solution.potential_V.begin() + std::ptrdiff_t(n0), count,
+                    unitPotential_V_.begin() + std::ptrdiff_t(v0));
+      },
+      [&] {
+        if (!withHeating) return;
+        double sum = 0.0;  // the box's voxels in boxPower_W()'s order (box index = its row order)
+        for (float heating : solution.heating_W_m3) sum += heating;
+        boxHeatingSum_W_m3 = sum;
+      });
   if (!withHeating) {
     forEachExteriorStretch([&](std::size_t first, std::size_t last) {
       for (std::size_t v = first; v < last; ++v) unitPotential_V_[v] *= scale;
@@ -1072,8 +1101,7 @@ int RfSource::solveNestedBox(const AblationGrid& grid, std::span<const float> si
   }
   lendBack(solution);
   outsideScale_ = scale;
-  addNestedFacePower(perVolume);
-  unitPower_W_ = boxPower_W() + scale * scale * fullOutsidePower_W_;
+  unitPower_W_ = voxelsPower_W(boxHeatingSum_W_m3) + scale * scale * fullOutsidePower_W_;
   return solution.iterations;
 }
 
@@ -1113,16 +1141,17 @@ double RfSource::nestedFaceCurrent_A(std::span<const double> boxPotential_V) {
   return current_A;
 }
 
-void RfSource::addNestedFacePower(double perVolume) {
+void RfSource::addNestedFacePower(std::span<float> boxHeating_W_m3,
+                                  std::span<const double> boxPotential_V, double perVolume) {
   // The box faces' own Joule power, sigma_f h (V_inner (1 - beta))^2, on their inner voxels.
   // (In runs of faces in parallel: a voxel's faces add in their order.)
   const std::vector<double>& faceConductance = nestedWorkspace_->box.faceConductance;
   forEachFaceRun([&](std::size_t first, std::size_t last) {
     for (std::size_t f = first; f < last; ++f) {
       const NestedFace& face = nestedFaces_[f];
-      const double dv = (1.0 - double(face.beta)) * unitPotential_V_[face.inner];
-      unitHeating_W_m3_[face.inner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
-                                             faceConductance[f] * dv * dv * perVolume);
+      const double dv = (1.0 - double(face.beta)) * boxPotential_V[face.boxInner];
+      boxHeating_W_m3[face.boxInner] += float(faceShare(roles_[face.inner], roles_[face.outer]) *
+                                              faceConductance[f] * dv * dv * perVolume);
     }
   });
 }

@@ -331,10 +331,12 @@ class RfSource : public HeatSource {
   int solveNestedBox(const AblationGrid& grid, std::span<const float> sigma_S_m, NestedUse use);
   // solveNestedBox's steps on its workspace: the faces' conductances and Robin conductances at
   // sigma and each box voxel's Robin conductance (boxVoxels: the box's voxel count); the current
-  // through the faces at the box's solved potential; the faces' own Joule power onto the SAR.
+  // through the faces at the box's solved potential; the faces' own Joule power onto the box's
+  // SAR (box voxels, at the box's potential).
   void nestedRobinConductances(std::span<const float> sigma_S_m, std::size_t boxVoxels);
   double nestedFaceCurrent_A(std::span<const double> boxPotential_V);
-  void addNestedFacePower(double perVolume);
+  void addNestedFacePower(std::span<float> boxHeating_W_m3, std::span<const double> boxPotential_V,
+                          double perVolume);
   bool nestedBoundaryRecorded() const { return fullFaceCurrent_A_ > 0.0; }
   void recordNestedBoundary(const AblationGrid& grid);
   // The faces between the nested box and the rest of the 1 mm grid, listed once.
@@ -356,9 +358,10 @@ class RfSource : public HeatSource {
   // The box's rows of planes kFirst..kLast-1 (grid indices), in order.
   template <class Row>
   void forEachBoxRowOf(std::int64_t kFirst, std::int64_t kLast, Row&& row) const;
-  // forEachBoxRow's rows in runs of planes in parallel (for rows that touch only their voxels).
-  template <class Row>
-  void forEachBoxRowInParallel(Row&& row) const;
+  // forEachBoxRow's rows in runs of planes in parallel (for rows that touch only their voxels),
+  // and beside() once, as one more task of the same loop.
+  template <class Row, class Task>
+  void forEachBoxRowInParallel(Row&& row, Task&& beside) const;
   // visit(first, last, outside) for stretches of the voxels in order, outside: they lie outside
   // the nested box (one stretch, inside, while outsideScale_ is 1, when the two read alike).
   template <class Visit>
@@ -385,6 +388,8 @@ class RfSource : public HeatSource {
   double outsideScale_ = 1.0;
   double fullOutsidePower_W_ = 0.0;  // the last full solve's Joule power outside the box
   double boxPower_W() const;         // the unit SAR's power inside the nested box
+  // The power of a sum of SAR over voxels (W/m3 times the voxel's volume).
+  double voxelsPower_W(double heatingSum_W_m3) const;
   // The sum of a SAR's positive values (plane by plane, in order; W/m3).
   double heatingSum(std::span<const float> heating_W_m3) const;
   std::array<std::int64_t, 3> gridSize_{};
