@@ -212,12 +212,6 @@ void firstRedSweepFromZero(MultigridLevel& l) {
            inverse[m];
 }
 
-// The split level's loops over a chunk of rows (j, k) are built for SSE2 and AVX2 and picked
-// when the program loads (TWINPLAN_ABLATION_WIDE_LOOPS, stencil_solver.h: no FMA, so the same
-// operations round the same way at either width and the bits do not depend on the width). Each
-// takes a whole chunk of rows, so the choice costs one call per chunk, and its helpers are
-// inlined into it (one target_clones function does not call another).
-
 // The (j, k) of the first row of a chunk, then counted along.
 struct RowCursor {
   std::int64_t j, k, ny;
@@ -233,41 +227,8 @@ struct RowCursor {
   }
 };
 
-// One Gauss-Seidel half-sweep over the voxels of colour c in a chunk of rows.
-TWINPLAN_ABLATION_WIDE_LOOPS void sweepSplitRows(ColourSplitLevel& s, int c, IndexRange rows) {
-  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
-  const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t start = s.rowStart(at.j, at.k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, at.j, at.k),
-             (c + at.j + at.k) & 1, s.rowLength, s.plane);
-  }
-}
-
-// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
-void sweepColour(ColourSplitLevel& s, int c) {
-  forEachRowChunk(s, [&](IndexRange rows) { sweepSplitRows(s, c, rows); });
-}
-
-// The first red half-sweep from a zero correction over a chunk of rows: x = b / d.
-TWINPLAN_ABLATION_WIDE_LOOPS void firstRedSplitRows(ColourSplitLevel& s, IndexRange rows) {
-  ColourSplitLevel::Colour& red = s.colours[0];
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t start = s.rowStart(at.j, at.k), count = s.rowCount(0, at.j, at.k);
-    const float* __restrict b = red.rightHandSide.data() + start;
-    const float* __restrict inverse = red.inverseDiagonal.data() + start;
-    float* __restrict x = red.correction.data() + start;
-    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
-  }
-}
-
-// The first red half-sweep from a zero correction: x = b / d (as on a MultigridLevel).
-void firstRedSweepFromZero(ColourSplitLevel& s) {
-  forEachRowChunk(s, [&](IndexRange rows) { firstRedSplitRows(s, rows); });
-}
-
-// Symmetric red-black sweeps on either kind of level, red then black; from a zero correction
-// when fromZero.
+// Symmetric red-black sweeps on a grid-ordered level, red then black; from a zero correction
+// when fromZero. (The split level runs the same half-sweeps plane by plane: FusedPass below.)
 template <class Level>
 void presmooth(Level& l, int sweeps, bool fromZero) {
   for (int s = 0; s < sweeps; ++s) {
@@ -280,7 +241,7 @@ void presmooth(Level& l, int sweeps, bool fromZero) {
 }
 
 // The sweeps after the coarse correction: black then red, presmooth's adjoint. It must start
-// with a black half-sweep: the prolongations (prolongCorrection, prolongSplitRows) leave the
+// with a black half-sweep: the prolongations (prolongCorrection, prolongPlane) leave the
 // black voxels for it. afterBlack: the black voxels already hold what the first half-sweep
 // would compute (presmooth has just ended with one, and the red voxels have not changed since),
 // so it is left out, the same bits.
@@ -549,20 +510,18 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
       for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
                                     &c.inverseDiagonal, &c.correction, &c.rightHandSide})
         v->assign(size, 0.0f);
-    // Only the red residual is formed (restrictRedResidual): black keeps no diagonal.
+    // Only the red residual is formed (restrictPlane): black keeps no diagonal.
     s.colours[0].diagonal.assign(size, 0.0f);
     s.colours[1].diagonal.clear();
   }
   forEachRowChunk(s, [&](IndexRange rows) { splitRows(l, s, rows); });
 }
 
-// rhs of both colours from a grid-ordered vector (0 on fixed voxels), or back: z from the
-// correction; over a chunk of rows (always inlined: the float vectors' versions below are wide
-// loops).
+// rhs of both colours of plane k from a grid-ordered vector (0 on fixed voxels), or back: z
+// from the correction.
 template <class T>
-[[gnu::always_inline]] inline void packRows(ColourSplitLevel& s, const T* r, IndexRange rows) {
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t j = at.j, k = at.k;
+[[gnu::always_inline]] inline void packPlane(ColourSplitLevel& s, const T* r, std::int64_t k) {
+  for (std::int64_t j = 0; j < s.ny; ++j) {
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
@@ -575,9 +534,8 @@ template <class T>
 }
 
 template <class T>
-[[gnu::always_inline]] inline void unpackRows(const ColourSplitLevel& s, T* z, IndexRange rows) {
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t j = at.j, k = at.k;
+[[gnu::always_inline]] inline void unpackPlane(const ColourSplitLevel& s, T* z, std::int64_t k) {
+  for (std::int64_t j = 0; j < s.ny; ++j) {
     const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
     for (int c = 0; c < 2; ++c) {
       const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
@@ -588,33 +546,28 @@ template <class T>
   }
 }
 
-TWINPLAN_ABLATION_WIDE_LOOPS void packFloatRows(ColourSplitLevel& s, const float* r,
-                                                IndexRange rows) {
-  packRows(s, r, rows);
-}
-TWINPLAN_ABLATION_WIDE_LOOPS void unpackFloatRows(const ColourSplitLevel& s, float* z,
-                                                  IndexRange rows) {
-  unpackRows(s, z, rows);
-}
-
-template <class T>
-void packRightHandSide(ColourSplitLevel& s, const T* r) {
-  forEachRowChunk(s, [&](IndexRange rows) {
-    if constexpr (std::is_same_v<T, float>)
-      packFloatRows(s, r, rows);
-    else
-      packRows(s, r, rows);
-  });
+// One Gauss-Seidel half-sweep over the voxels of colour c in plane k.
+[[gnu::always_inline]] inline void relaxPlane(ColourSplitLevel& s, int c, std::int64_t k) {
+  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
+  const float* y = s.colours[std::size_t(1 - c)].correction.data();
+  for (std::int64_t j = 0; j < s.ny; ++j) {
+    const std::int64_t start = s.rowStart(j, k);
+    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
+             s.rowLength, s.plane);
+  }
 }
 
-template <class T>
-void unpackCorrection(const ColourSplitLevel& s, T* z) {
-  forEachRowChunk(s, [&](IndexRange rows) {
-    if constexpr (std::is_same_v<T, float>)
-      unpackFloatRows(s, z, rows);
-    else
-      unpackRows(s, z, rows);
-  });
+// The first red half-sweep of a cycle over plane k: from a zero correction, x = b / d (as on a
+// MultigridLevel, firstRedSweepFromZero).
+[[gnu::always_inline]] inline void firstRedPlane(ColourSplitLevel& s, std::int64_t k) {
+  ColourSplitLevel::Colour& red = s.colours[0];
+  for (std::int64_t j = 0; j < s.ny; ++j) {
+    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
+    const float* __restrict b = red.rightHandSide.data() + start;
+    const float* __restrict inverse = red.inverseDiagonal.data() + start;
+    float* __restrict x = red.correction.data() + start;
+    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
+  }
 }
 
 // rhs_C = the sum of the children's residuals, of the red ones only: after a half-sweep of the
@@ -645,29 +598,20 @@ template <bool First>
   }
 }
 
-// The restriction over a chunk of coarse rows (J, K), in the wide loops' two builds.
-TWINPLAN_ABLATION_WIDE_LOOPS void restrictRedRows(const ColourSplitLevel& s, MultigridLevel& coarse,
-                                                  IndexRange rows) {
+// Plane k's red residuals into the coarse rows of plane K = k / 2: written by fine row
+// (2 J, 2 K), added by the others, so each coarse voxel sums its children in the order k, j.
+[[gnu::always_inline]] inline void restrictPlane(const ColourSplitLevel& s, MultigridLevel& coarse,
+                                                 std::int64_t k) {
   const ColourSplitLevel::Colour& red = s.colours[0];
   const float *x = red.correction.data(), *y = s.colours[1].correction.data();
-  for (RowCursor at(rows.begin, coarse.ny); at.k * coarse.ny + at.j < std::int64_t(rows.end);
-       at.next()) {
-    const std::int64_t J = at.j, K = at.k;
-    float* rhs = coarse.rightHandSide.data() + (J + coarse.ny * K) * coarse.nx;
-    for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, s.nz); ++k)
-      for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, s.ny); ++j) {
-        const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
-        if (k == 2 * K && j == 2 * J)
-          addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
-        else
-          addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
-      }
+  for (std::int64_t j = 0; j < s.ny; ++j) {
+    float* rhs = coarse.rightHandSide.data() + (j / 2 + coarse.ny * (k / 2)) * coarse.nx;
+    const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
+    if (k % 2 == 0 && j % 2 == 0)
+      addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
+    else
+      addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
   }
-}
-
-void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
-  forEachRowChunk(
-      coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); }, 4 * s.nx);
 }
 
 // correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
@@ -679,13 +623,12 @@ void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
   }
 }
 
-// The prolongation over a chunk of the split level's rows, in the wide loops' two builds: to the
-// red voxels only, as prolongCorrection (the black half-sweep after it overwrites the black ones).
-TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
-                                                   ColourSplitLevel& s, IndexRange rows) {
+// Plane k's prolongation: to the red voxels only, as prolongCorrection (the black half-sweep
+// after it overwrites the black ones).
+[[gnu::always_inline]] inline void prolongPlane(const MultigridLevel& coarse, ColourSplitLevel& s,
+                                                std::int64_t k) {
   ColourSplitLevel::Colour& red = s.colours[0];
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t j = at.j, k = at.k;
+  for (std::int64_t j = 0; j < s.ny; ++j) {
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
     prolongRow(red.correction.data() + start, from, red.inverseDiagonal.data() + start,
@@ -693,22 +636,191 @@ TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
   }
 }
 
-void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
-  forEachRowChunk(s, [&](IndexRange rows) { prolongSplitRows(coarse, s, rows); });
+// ---- The split level's passes fused plane by plane ----
+//
+// A cycle on the split level is two passes over it: the right-hand side packed, the smoothing
+// (first red from zero, black, red, black) and the red residual restricted; then, after the
+// coarse correction, the prolongation, the smoothing (black, red, black, red) and the correction
+// unpacked. Run one after the other, each stage streams the level's arrays (about 5 MB on the
+// nested box, beyond the L2 cache) from memory again. A FusedPass runs them as a wavefront over
+// the planes k instead: at each step, stage 0 on plane t, then each later stage on a plane
+// behind the one before it, so every plane is handled by every stage while it is still in the
+// cache. A stage that reads the planes k - 1 .. k + 1 of what the stage before it wrote (a
+// half-sweep reads the other colour's neighbours) runs one plane behind it (reach 1); one that
+// reads only its own plane (a half-sweep after the packing, the unpacking after the last one)
+// runs beside it (reach 0). Then a stage reads, in every plane, just what it read when the
+// stages ran one after the other (its predecessor's values already, its successor's not yet),
+// and does the same arithmetic in the same order voxel by voxel: the same bits.
+//
+// In parallel, the planes are cut into one chunk per thread (even bounds, so a coarse plane's two
+// fine planes stay together). Each chunk runs the wavefront on what it can without its
+// neighbours: stage s on the chunk's planes less lag(s) at each inner edge (a trapezoid); after
+// they join, the wedges left at each inner edge b (stage s on planes b - lag(s) .. b + lag(s) - 1)
+// run as a wavefront of their own. Neither reads a plane another is writing, and no chunking
+// changes what any stage reads: the bits do not depend on the thread count.
+
+enum class PlaneStage : std::uint8_t { Pack, FirstRed, Red, Black, RestrictRed, Prolong, Unpack };
+
+struct FusedPass {
+  static constexpr int kMaxStages = 2 * kSmoothingSweeps + 2;
+  std::array<PlaneStage, kMaxStages> stages{};
+  std::array<std::int64_t, kMaxStages> lag{};  // planes behind stage 0
+  int count = 0;
+  void add(PlaneStage stage, std::int64_t reach) {
+    lag[std::size_t(count)] = count == 0 ? 0 : lag[std::size_t(count) - 1] + reach;
+    stages[std::size_t(count++)] = stage;
+  }
+  std::int64_t depth() const { return lag[std::size_t(count) - 1]; }
+};
+
+// The pass before the coarse correction: pack, presmooth from zero, restrict the red residual.
+FusedPass smoothingAndRestriction() {
+  FusedPass pass;
+  pass.add(PlaneStage::Pack, 0);
+  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
+    pass.add(sweep == 0 ? PlaneStage::FirstRed : PlaneStage::Red, sweep == 0 ? 0 : 1);
+    pass.add(PlaneStage::Black, 1);
+  }
+  pass.add(PlaneStage::RestrictRed, 1);
+  return pass;
 }
 
-// A cycle from zero on a split level, as cycle() does it on a grid-ordered one: smoothing, the
-// red residual restricted to `coarse`, correct() (which leaves the coarse correction in
-// coarse.correction, and may add to s's right-hand side what the smoothing after it must see),
-// the correction prolonged, smoothing in the reverse colour order. ConductionMultigrid's
-// correct() cycles its next level; CompositeMultigrid's solves the coarse grid.
-template <class CoarseCorrection>
-void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, CoarseCorrection&& correct) {
-  presmooth(s, kSmoothingSweeps, true);
-  restrictRedResidual(s, coarse);
+// The pass after it: prolong, postsmooth (black first: the prolongation leaves black to it),
+// unpack.
+FusedPass prolongationAndSmoothing() {
+  FusedPass pass;
+  pass.add(PlaneStage::Prolong, 0);
+  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
+    pass.add(PlaneStage::Black, 1);
+    pass.add(PlaneStage::Red, 1);
+  }
+  pass.add(PlaneStage::Unpack, 0);
+  return pass;
+}
+
+// What a pass's stages work on: the split level, the coarse level it restricts to and prolongs
+// from, the grid-ordered vector it packs from or unpacks to.
+template <class T>
+struct PassLevels {
+  ColourSplitLevel& split;
+  MultigridLevel& coarse;
+  const T* packFrom;
+  T* unpackTo;
+};
+
+// The planes [first[s], end[s]) each stage of a pass runs on in one piece of the wavefront.
+struct StagePlanes {
+  std::array<std::int64_t, FusedPass::kMaxStages> first{}, end{};
+};
+
+template <class T>
+[[gnu::always_inline]] inline void runStage(PlaneStage stage, const PassLevels<T>& l,
+                                            std::int64_t k) {
+  switch (stage) {
+    case PlaneStage::Pack: packPlane(l.split, l.packFrom, k); break;
+    case PlaneStage::FirstRed: firstRedPlane(l.split, k); break;
+    case PlaneStage::Red: relaxPlane(l.split, 0, k); break;
+    case PlaneStage::Black: relaxPlane(l.split, 1, k); break;
+    case PlaneStage::RestrictRed: restrictPlane(l.split, l.coarse, k); break;
+    case PlaneStage::Prolong: prolongPlane(l.coarse, l.split, k); break;
+    case PlaneStage::Unpack: unpackPlane(l.split, l.unpackTo, k); break;
+  }
+}
+
+// The wavefront over one piece: at step t, stage s on plane t - lag(s) where that is its own.
+template <class T>
+[[gnu::always_inline]] inline void runWavefront(const FusedPass& pass, const PassLevels<T>& l,
+                                                const StagePlanes& planes) {
+  std::int64_t from = planes.first[0], to = planes.end[0];
+  for (int s = 1; s < pass.count; ++s) {
+    from = std::min(from, planes.first[std::size_t(s)] + pass.lag[std::size_t(s)]);
+    to = std::max(to, planes.end[std::size_t(s)] + pass.lag[std::size_t(s)]);
+  }
+  for (std::int64_t t = from; t < to; ++t)
+    for (int s = 0; s < pass.count; ++s) {
+      const std::int64_t k = t - pass.lag[std::size_t(s)];
+      if (k >= planes.first[std::size_t(s)] && k < planes.end[std::size_t(s)])
+        runStage(pass.stages[std::size_t(s)], l, k);
+    }
+}
+
+// The wavefront on the CG's float vectors is built for SSE2 and AVX2 and picked when the program
+// loads (TWINPLAN_ABLATION_WIDE_LOOPS, stencil_solver.h: no FMA, so the same operations round the
+// same way at either width and the bits do not depend on it); its row loops are inlined into it.
+TWINPLAN_ABLATION_WIDE_LOOPS void runFloatWavefront(const FusedPass& pass,
+                                                    const PassLevels<float>& l,
+                                                    const StagePlanes& planes) {
+  runWavefront(pass, l, planes);
+}
+
+template <class T>
+void runPiece(const FusedPass& pass, const PassLevels<T>& l, const StagePlanes& planes) {
+  if constexpr (std::is_same_v<T, float>)
+    runFloatWavefront(pass, l, planes);
+  else
+    runWavefront(pass, l, planes);
+}
+
+// A chunk's trapezoid: stage s on [a, b) less lag(s) at each edge that is not the grid's.
+StagePlanes trapezoid(const FusedPass& pass, std::int64_t a, std::int64_t b, std::int64_t nz) {
+  StagePlanes planes;
+  for (std::size_t s = 0; s < std::size_t(pass.count); ++s) {
+    planes.first[s] = a == 0 ? 0 : a + pass.lag[s];
+    planes.end[s] = b == nz ? nz : b - pass.lag[s];
+  }
+  return planes;
+}
+
+// The wedge the trapezoids leave at the inner edge b.
+StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
+  StagePlanes planes;
+  for (std::size_t s = 0; s < std::size_t(pass.count); ++s) {
+    planes.first[s] = b - pass.lag[s];
+    planes.end[s] = b + pass.lag[s];
+  }
+  return planes;
+}
+
+// One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
+// reads no plane another wedge writes, and a wedge's stages find their predecessors' planes
+// beyond it done by the trapezoids); one chunk below kSmallestParallelLoop voxels.
+std::int64_t passChunks(const FusedPass& pass, const ColourSplitLevel& s) {
+  if (s.nx * s.ny * s.nz < kSmallestParallelLoop) return 1;
+  const std::int64_t widest = (s.nz / 2) / (pass.depth() + 1);
+  return std::max<std::int64_t>(1, std::min<std::int64_t>(widest, parallel::maxThreads()));
+}
+
+template <class T>
+void runPass(const FusedPass& pass, const PassLevels<T>& l) {
+  const std::int64_t nz = l.split.nz, chunks = passChunks(pass, l.split);
+  if (chunks == 1) {
+    runPiece(pass, l, trapezoid(pass, 0, nz, nz));
+    return;
+  }
+  // Chunk c: planes [bound(c), bound(c + 1)), even bounds.
+  auto bound = [&](std::int64_t c) { return c == chunks ? nz : 2 * ((nz / 2) * c / chunks); };
+  parallel::parallelFor({0, std::size_t(chunks)}, 1, [&](IndexRange r) {
+    for (std::size_t c = r.begin; c < r.end; ++c)
+      runPiece(pass, l, trapezoid(pass, bound(std::int64_t(c)), bound(std::int64_t(c) + 1), nz));
+  });
+  parallel::parallelFor({1, std::size_t(chunks)}, 1, [&](IndexRange r) {
+    for (std::size_t c = r.begin; c < r.end; ++c) runPiece(pass, l, wedge(pass, bound(std::int64_t(c))));
+  });
+}
+
+// A cycle from zero on a split level, as cycle() does it on a grid-ordered one: r packed,
+// smoothing, the red residual restricted to `coarse`, correct() (which leaves the coarse
+// correction in coarse.correction, and may add to s's right-hand side what the smoothing after
+// it must see), the correction prolonged, smoothing in the reverse colour order, unpacked to z.
+// ConductionMultigrid's correct() cycles its next level; CompositeMultigrid's solves the coarse
+// grid.
+template <class T, class CoarseCorrection>
+void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, const T* r, T* z,
+                CoarseCorrection&& correct) {
+  static const FusedPass before = smoothingAndRestriction(), after = prolongationAndSmoothing();
+  runPass(before, PassLevels<T>{s, coarse, r, nullptr});
   correct();
-  prolongToSplit(coarse, s);
-  postsmooth(s, kSmoothingSweeps);
+  runPass(after, PassLevels<T>{s, coarse, nullptr, z});
 }
 
 }  // namespace
@@ -748,11 +860,9 @@ template <class T>
 void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, int coarseCycles,
                 std::span<const T> residual, std::span<T> z) {
   if (levels.size() > 1) {
-    packRightHandSide(split, residual.data());
-    splitCycle(split, levels[1], [&] {
+    splitCycle(split, levels[1], residual.data(), z.data(), [&] {
       for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
     });
-    unpackCorrection(split, z.data());
     return;
   }
   MultigridLevel& finest = levels.front();
@@ -941,9 +1051,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  packRightHandSide(boxSplit_, rBox.data());
-  splitCycle(boxSplit_, under_, [&] { correctByCells(rCell, zCell); });
-  unpackCorrection(boxSplit_, zBox.data());
+  splitCycle(boxSplit_, under_, rBox.data(), zBox.data(), [&] { correctByCells(rCell, zCell); });
 }
 
 void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<float> zCell) {
