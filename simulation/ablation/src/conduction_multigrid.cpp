@@ -193,22 +193,24 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 
 // The same half-sweeps on the finest level stored by colour (ColourSplitLevel in the header).
 
-// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
-// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
+// The voxels [0, count) of a run of one colour's rows of the same parity of j (its arrays from
+// `start`; S and N: the offsets of the rows j - 1 and j + 1): x = (b + the other colour's
+// neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
 // (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
 // and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
 [[gnu::always_inline]] inline void relaxRow(float* __restrict x,
                                             const ColourSplitLevel::Colour& self, const float* y,
                                             std::int64_t start, std::int64_t count,
-                                            std::int64_t shift, std::int64_t L, std::int64_t P) {
+                                            std::int64_t shift, std::int64_t S, std::int64_t N,
+                                            std::int64_t P) {
   const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
               *e = self.east.data() + start, *so = self.south.data() + start,
               *no = self.north.data() + start, *d = self.down.data() + start,
               *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
   y += start;
   for (std::int64_t m = 0; m < count; ++m)
-    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
-            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
+    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m + S] +
+            no[m] * y[m + N] + d[m] * y[m - P] + u[m] * y[m + P]) *
            inverse[m];
 }
 
@@ -503,7 +505,8 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   s.ny = l.ny;
   s.nz = l.nz;
   s.rowLength = (l.nx + 1) / 2 + 2;
-  s.plane = s.rowLength * (l.ny + 2);
+  s.half = s.rowLength * (l.ny / 2 + 2);
+  s.plane = 2 * s.half;
   const auto size = std::size_t(s.plane * (l.nz + 2));
   if (!sameSize) {
     for (ColourSplitLevel::Colour& c : s.colours)
@@ -518,42 +521,66 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
 }
 
 // rhs of both colours of plane k from a grid-ordered vector (0 on fixed voxels), or back: z
-// from the correction.
+// from the correction. A row's voxel pairs (2 m, 2 m + 1) are voxel m of the colour with
+// f = 0 and of the other: one loop over the pairs reads (or writes) the row contiguously, which
+// the compiler vectorises (two loops, one per colour, each reading every other voxel, did not).
 template <class T>
 [[gnu::always_inline]] inline void packPlane(ColourSplitLevel& s, const T* r, std::int64_t k) {
   for (std::int64_t j = 0; j < s.ny; ++j) {
-    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
-      float* __restrict b = s.colours[std::size_t(c)].rightHandSide.data() + start;
-      const float* __restrict inverse = s.colours[std::size_t(c)].inverseDiagonal.data() + start;
-      const T* from = r + base + f;
-      for (std::int64_t m = 0; m < count; ++m) b[m] = inverse[m] > 0.0f ? float(from[2 * m]) : 0.0f;
+    const std::int64_t start = s.rowStart(j, k), even = (j + k) & 1;
+    const T* __restrict from = r + s.nx * (j + s.ny * k);
+    ColourSplitLevel::Colour &first = s.colours[std::size_t(even)],
+                             &second = s.colours[std::size_t(1 - even)];
+    float* __restrict b0 = first.rightHandSide.data() + start;
+    float* __restrict b1 = second.rightHandSide.data() + start;
+    const float* __restrict inverse0 = first.inverseDiagonal.data() + start;
+    const float* __restrict inverse1 = second.inverseDiagonal.data() + start;
+    const std::int64_t pairs = s.nx / 2;
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      const float r0 = float(from[2 * m]), r1 = float(from[2 * m + 1]);
+      b0[m] = inverse0[m] > 0.0f ? r0 : 0.0f;
+      b1[m] = inverse1[m] > 0.0f ? r1 : 0.0f;
     }
+    if (s.nx % 2 == 1) b0[pairs] = inverse0[pairs] > 0.0f ? float(from[2 * pairs]) : 0.0f;
   }
 }
 
 template <class T>
 [[gnu::always_inline]] inline void unpackPlane(const ColourSplitLevel& s, T* z, std::int64_t k) {
   for (std::int64_t j = 0; j < s.ny; ++j) {
-    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
-      const float* x = s.colours[std::size_t(c)].correction.data() + start;
-      T* to = z + base + f;
-      for (std::int64_t m = 0; m < count; ++m) to[2 * m] = T(x[m]);
+    const std::int64_t start = s.rowStart(j, k), even = (j + k) & 1;
+    T* __restrict to = z + s.nx * (j + s.ny * k);
+    const float* __restrict x0 = s.colours[std::size_t(even)].correction.data() + start;
+    const float* __restrict x1 = s.colours[std::size_t(1 - even)].correction.data() + start;
+    const std::int64_t pairs = s.nx / 2;
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      to[2 * m] = T(x0[m]);
+      to[2 * m + 1] = T(x1[m]);
     }
+    if (s.nx % 2 == 1) to[2 * pairs] = T(x0[pairs]);
   }
 }
 
-// One Gauss-Seidel half-sweep over the voxels of colour c in plane k.
+// The voxels of plane k's rows of the parity of j `odd` as one run: from the first row's first
+// voxel to the last row's last, the empty voxels between rows included (ColourSplitLevel).
+struct HalfRun {
+  std::int64_t start = 0, count = 0;
+};
+inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::int64_t odd) {
+  const std::int64_t last = s.ny - 1 - ((s.ny - 1 - odd) & 1);
+  if (last < odd) return {};
+  const std::int64_t start = s.rowStart(odd, k);
+  return {start, s.rowStart(last, k) + s.rowCount(c, last, k) - start};
+}
+
+// One Gauss-Seidel half-sweep over the voxels of colour c in plane k, a half at a time.
 [[gnu::always_inline]] inline void relaxPlane(ColourSplitLevel& s, int c, std::int64_t k) {
   ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
   const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  for (std::int64_t j = 0; j < s.ny; ++j) {
-    const std::int64_t start = s.rowStart(j, k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, j, k), (c + j + k) & 1,
-             s.rowLength, s.plane);
+  for (std::int64_t odd = 0; odd < 2; ++odd) {
+    const HalfRun run = halfRun(s, c, k, odd);
+    relaxRow(self.correction.data() + run.start, self, y, run.start, run.count, (c + odd + k) & 1,
+             s.southOffset(odd), s.northOffset(odd), s.plane);
   }
 }
 
@@ -561,12 +588,12 @@ template <class T>
 // MultigridLevel, firstRedSweepFromZero).
 [[gnu::always_inline]] inline void firstRedPlane(ColourSplitLevel& s, std::int64_t k) {
   ColourSplitLevel::Colour& red = s.colours[0];
-  for (std::int64_t j = 0; j < s.ny; ++j) {
-    const std::int64_t start = s.rowStart(j, k), count = s.rowCount(0, j, k);
-    const float* __restrict b = red.rightHandSide.data() + start;
-    const float* __restrict inverse = red.inverseDiagonal.data() + start;
-    float* __restrict x = red.correction.data() + start;
-    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
+  for (std::int64_t odd = 0; odd < 2; ++odd) {
+    const HalfRun run = halfRun(s, 0, k, odd);
+    const float* __restrict b = red.rightHandSide.data() + run.start;
+    const float* __restrict inverse = red.inverseDiagonal.data() + run.start;
+    float* __restrict x = red.correction.data() + run.start;
+    for (std::int64_t m = 0; m < run.count; ++m) x[m] = b[m] * inverse[m];
   }
 }
 
@@ -581,7 +608,8 @@ template <class T>
 template <bool First>
 [[gnu::always_inline]] inline void addRedResidualRow(
     float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x, const float* y,
-    std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L, std::int64_t P) {
+    std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t S, std::int64_t N,
+    std::int64_t P) {
   const float *b = red.rightHandSide.data() + start, *w = red.west.data() + start,
               *e = red.east.data() + start, *so = red.south.data() + start,
               *no = red.north.data() + start, *d = red.down.data() + start,
@@ -590,7 +618,7 @@ template <bool First>
   y += start;
   for (std::int64_t m = 0; m < count; ++m) {
     const float r = b[m] - diagonal[m] * x[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] +
-                    so[m] * y[m - L] + no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P];
+                    so[m] * y[m + S] + no[m] * y[m + N] + d[m] * y[m - P] + u[m] * y[m + P];
     if constexpr (First)
       rhs[m] = r;
     else
@@ -607,10 +635,11 @@ template <bool First>
   for (std::int64_t j = 0; j < s.ny; ++j) {
     float* rhs = coarse.rightHandSide.data() + (j / 2 + coarse.ny * (k / 2)) * coarse.nx;
     const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
+    const std::int64_t S = s.southOffset(j), N = s.northOffset(j);
     if (k % 2 == 0 && j % 2 == 0)
-      addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
+      addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, S, N, s.plane);
     else
-      addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
+      addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, S, N, s.plane);
   }
 }
 
