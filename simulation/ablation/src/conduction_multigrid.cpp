@@ -26,9 +26,9 @@ bool coarsens(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
 constexpr int kCoarsestSweeps = 12;
 // Red-black sweeps before and after each coarse correction.
 constexpr int kSmoothingSweeps = 2;
-// The prolongations write the red voxels only and leave the black ones to the black half-sweep
-// that starts the smoothing after them (postsmooth): without one, the black voxels would keep
-// stale values. The coarsest level is solved by its sweeps alone.
+// The prolongation writes the red voxels only and leaves the black ones to the black half-sweep
+// that starts the smoothing after it (prolongationAndSmoothing): without one, the black voxels
+// would keep stale values. The coarsest level is solved by its sweeps alone.
 static_assert(kSmoothingSweeps > 0 && kCoarsestSweeps > 0);
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
@@ -229,74 +229,13 @@ struct RowCursor {
   }
 };
 
-// Symmetric red-black sweeps on a grid-ordered level, red then black; from a zero correction
-// when fromZero. (The split level runs the same half-sweeps plane by plane: FusedPass below.)
-template <class Level>
-void presmooth(Level& l, int sweeps, bool fromZero) {
-  for (int s = 0; s < sweeps; ++s) {
-    if (s == 0 && fromZero)
-      firstRedSweepFromZero(l);
-    else
-      sweepColour(l, 0);
-    sweepColour(l, 1);
-  }
-}
-
-// The sweeps after the coarse correction: black then red, presmooth's adjoint. It must start
-// with a black half-sweep: the prolongations (prolongCorrection, prolongPlane) leave the
-// black voxels for it. afterBlack: the black voxels already hold what the first half-sweep
-// would compute (presmooth has just ended with one, and the red voxels have not changed since),
-// so it is left out, the same bits.
-template <class Level>
-void postsmooth(Level& l, int sweeps, bool afterBlack = false) {
-  for (int s = 0; s < sweeps; ++s) {
-    if (s > 0 || !afterBlack) sweepColour(l, 1);
-    sweepColour(l, 0);
-  }
-}
-
-// residual = rhs - A correction on free voxels, 0 on fixed ones.
-void computeResidual(MultigridLevel& l) {
-  const float* x = l.correction.data();
-  forEachRow(l, [&](std::int64_t row, std::int64_t j, std::int64_t k) {
-    const std::int64_t base = row * l.nx;
-    auto general = [&](std::int64_t i) {
-      const std::int64_t n = base + i;
-      l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
-                                                        neighbourSum(l, x, n, i, j, k)
-                                                  : 0.0f;
-    };
-    if (!interiorRow(l, j, k) || l.nx < 3) {
-      for (std::int64_t i = 0; i < l.nx; ++i) general(i);
-      return;
-    }
-    general(0);
-    // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
-    const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
-    const float* fx = l.faceX.data() + n0;
-    const float* fy = l.faceY.data() + n0;
-    const float* fz = l.faceZ.data() + n0;
-    const float* xc = x + n0;
-    const float* __restrict b = l.rightHandSide.data() + n0;
-    const float* __restrict d = l.diagonal.data() + n0;
-    const float* __restrict inverse = l.inverseDiagonal.data() + n0;
-    float* __restrict out = l.residual.data() + n0;
-    for (std::int64_t i = 0; i < inner; ++i) {
-      const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
-                      fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
-                      fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
-      out[i] = inverse[i] > 0.0f ? r : 0.0f;
-    }
-    general(l.nx - 1);
-  });
-}
-
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
 // them; the finest level's are copied): the diagonals are written in full by every build, the
-// correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
-// the residual by computeResidual(). Without workArrays (a level that is only coarsened and
-// split by colour, never cycled: a finest level that coarsens, the composite grid's box) the
-// correction, right-hand side and residual are left empty.
+// correction by a cycle (the coarsest level's first sweep, or a split level's unpacking), the
+// right-hand side by the restriction or the caller. Without workArrays (a level that is only
+// coarsened and split by colour, its right-hand side and correction never in grid order: a finest
+// level that coarsens, the composite grid's box) the correction and right-hand side are left
+// empty.
 void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz, bool clearFaces,
               bool workArrays) {
   l.nx = nx;
@@ -311,7 +250,7 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
   }
   l.diagonal.resize(n);
   l.inverseDiagonal.resize(n);
-  for (std::vector<float>* v : {&l.correction, &l.rightHandSide, &l.residual}) {
+  for (std::vector<float>* v : {&l.correction, &l.rightHandSide}) {
     if (workArrays)
       v->resize(n);
     else
@@ -401,54 +340,22 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// rhs_C = sum of the children's residuals (in the order k, j, i).
-void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
-  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
-    float* rhs = coarse.rightHandSide.data() + row.coarse;
-    const float* residual = fine.residual.data() + row.fine;
-    const bool first = row.first;
-    const std::int64_t pairs = fine.nx / 2;
-    for (std::int64_t I = 0; I < pairs; ++I) {
-      const float start = first ? 0.0f : rhs[I];
-      rhs[I] = (start + residual[2 * I]) + residual[2 * I + 1];
-    }
-    if (fine.nx % 2 == 1) rhs[pairs] = (first ? 0.0f : rhs[pairs]) + residual[2 * pairs];
-  });
-}
-
-// correction_c += correction_C on free red children. The black ones are left out: the
-// smoothing after the coarse correction starts with a black half-sweep (postsmooth), which
-// overwrites every black voxel from its red neighbours without reading its old value, so their
-// prolonged values were never read (the same bits for half the prolongation's work).
-void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
-  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
-    const float* from = coarse.correction.data() + row.coarse;
-    float* to = fine.correction.data() + row.fine;
-    const float* inverse = fine.inverseDiagonal.data() + row.fine;
-    for (std::int64_t i = (row.j + row.k) & 1; i < fine.nx; i += 2)
-      if (inverse[i] > 0.0f) to[i] += from[i / 2];
-  });
-}
-
-// One cycle on level `depth` from its current correction, or from zero when fromZero (the
-// correction's old values are then never read): smoothing, the coarse correction by
-// `coarseCycles` cycles of the next level (1: a V-cycle, 2: a W-cycle; the first from zero),
-// smoothing in the reverse colour order.
-void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles,
-           bool fromZero) {
-  MultigridLevel& l = levels[depth];
-  if (depth + 1 == levels.size()) {
-    presmooth(l, kCoarsestSweeps, fromZero);
-    postsmooth(l, kCoarsestSweeps, /*afterBlack=*/true);
-    return;
+// The coarsest level's correction from zero or from its current one (the W-cycle's second
+// visit): its symmetric sweeps, red then black, then black then red (the first black half-sweep
+// of the second half is left out: the black voxels already hold what it would compute, since
+// the red ones have not changed since the last black half-sweep; the same bits).
+void solveCoarsest(MultigridLevel& l, bool fromZero) {
+  for (int s = 0; s < kCoarsestSweeps; ++s) {
+    if (s == 0 && fromZero)
+      firstRedSweepFromZero(l);
+    else
+      sweepColour(l, 0);
+    sweepColour(l, 1);
   }
-  presmooth(l, kSmoothingSweeps, fromZero);
-  computeResidual(l);
-  MultigridLevel& coarse = levels[depth + 1];
-  restrictResidual(l, coarse);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, c == 0);
-  prolongCorrection(coarse, l);
-  postsmooth(l, kSmoothingSweeps);
+  for (int s = 0; s < kCoarsestSweeps; ++s) {
+    if (s > 0) sweepColour(l, 1);
+    sweepColour(l, 0);
+  }
 }
 
 // ---- The finest level by colour (ColourSplitLevel in the header) ----
@@ -702,12 +609,15 @@ struct FusedPass {
   std::int64_t depth() const { return lag[std::size_t(count) - 1]; }
 };
 
-// The pass before the coarse correction: pack, presmooth from zero, restrict the red residual.
-FusedPass smoothingAndRestriction() {
+// The pass before the coarse correction: pack and presmooth from zero (fromZero), or presmooth
+// from the level's correction (the W-cycle's second visit of a coarse level: its right-hand side
+// is the one packed by the first); restrict the red residual.
+FusedPass smoothingAndRestriction(bool fromZero) {
   FusedPass pass;
-  pass.add(PlaneStage::Pack, 0);
+  if (fromZero) pass.add(PlaneStage::Pack, 0);
   for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
-    pass.add(sweep == 0 ? PlaneStage::FirstRed : PlaneStage::Red, sweep == 0 ? 0 : 1);
+    const bool first = sweep == 0 && fromZero;
+    pass.add(first ? PlaneStage::FirstRed : PlaneStage::Red, first ? 0 : 1);
     pass.add(PlaneStage::Black, 1);
   }
   pass.add(PlaneStage::RestrictRed, 1);
@@ -837,17 +747,19 @@ void runPass(const FusedPass& pass, const PassLevels<T>& l) {
   });
 }
 
-// A cycle from zero on a split level, as cycle() does it on a grid-ordered one: r packed,
-// smoothing, the red residual restricted to `coarse`, correct() (which leaves the coarse
-// correction in coarse.correction, and may add to s's right-hand side what the smoothing after
-// it must see), the correction prolonged, smoothing in the reverse colour order, unpacked to z.
-// ConductionMultigrid's correct() cycles its next level; CompositeMultigrid's solves the coarse
-// grid.
+// A cycle on a split level from zero (or, not fromZero, from its correction, with the right-hand
+// side of the last cycle): r packed, smoothing, the red residual restricted to `coarse`,
+// correct() (which leaves the coarse correction in coarse.correction, and may add to s's
+// right-hand side what the smoothing after it must see), the correction prolonged, smoothing in
+// the reverse colour order, unpacked to z. ConductionMultigrid's correct() cycles its next level;
+// CompositeMultigrid's solves the coarse grid.
 template <class T, class CoarseCorrection>
 void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, const T* r, T* z,
-                CoarseCorrection&& correct) {
-  static const FusedPass before = smoothingAndRestriction(), after = prolongationAndSmoothing();
-  runPass(before, PassLevels<T>{s, coarse, r, nullptr});
+                CoarseCorrection&& correct, bool fromZero = true) {
+  static const FusedPass beforeFromZero = smoothingAndRestriction(true),
+                         beforeAgain = smoothingAndRestriction(false),
+                         after = prolongationAndSmoothing();
+  runPass(fromZero ? beforeFromZero : beforeAgain, PassLevels<T>{s, coarse, r, nullptr});
   correct();
   runPass(after, PassLevels<T>{s, coarse, nullptr, z});
 }
@@ -861,7 +773,7 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
   if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
-  // A finest level that coarsens is cycled by colour (finest_): it needs no work arrays.
+  // A finest level that coarsens is cycled by colour (split_): it needs no work arrays.
   allocate(finest, nx, ny, nz, false, !coarsens(nx, ny, nz));
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
@@ -880,17 +792,38 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
     ++depth;
   }
   levels_.resize(depth + 1);
-  if (levels_.size() > 1) splitByColour(levels_.front(), finest_);  // (levels_ may have moved)
+  // Every level but the coarsest by colour (after the loop: levels_ may have moved).
+  split_.resize(levels_.size() - 1);
+  for (std::size_t d = 0; d + 1 < levels_.size(); ++d) splitByColour(levels_[d], split_[d]);
 }
 
 namespace {
 
+// One cycle on level d >= 1 (1: a V-cycle, 2: a W-cycle; the first from zero), by colour but on
+// the coarsest level (solved by its sweeps in grid order): from the right-hand side the finer
+// level restricted into levels[d], the correction back into levels[d].correction, where the
+// finer level's prolongation reads it.
+void coarseCycle(std::vector<MultigridLevel>& levels, std::vector<ColourSplitLevel>& split,
+                 std::size_t d, int coarseCycles, bool fromZero) {
+  if (d + 1 == levels.size()) {
+    solveCoarsest(levels[d], fromZero);
+    return;
+  }
+  splitCycle(
+      split[d], levels[d + 1], levels[d].rightHandSide.data(), levels[d].correction.data(),
+      [&] {
+        for (int c = 0; c < coarseCycles; ++c)
+          coarseCycle(levels, split, d + 1, coarseCycles, c == 0);
+      },
+      fromZero);
+}
+
 template <class T>
-void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, int coarseCycles,
-                std::span<const T> residual, std::span<T> z) {
+void applyCycle(std::vector<MultigridLevel>& levels, std::vector<ColourSplitLevel>& split,
+                int coarseCycles, std::span<const T> residual, std::span<T> z) {
   if (levels.size() > 1) {
-    splitCycle(split, levels[1], residual.data(), z.data(), [&] {
-      for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
+    splitCycle(split[0], levels[1], residual.data(), z.data(), [&] {
+      for (int c = 0; c < coarseCycles; ++c) coarseCycle(levels, split, 1, coarseCycles, c == 0);
     });
     return;
   }
@@ -899,7 +832,7 @@ void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, in
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  cycle(levels, 0, coarseCycles, true);
+  solveCoarsest(finest, true);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
@@ -908,16 +841,16 @@ void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, in
 }  // namespace
 
 void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  applyCycle(levels_, finest_, coarseCycles_, residual, z);
+  applyCycle(levels_, split_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
-  applyCycle(levels_, finest_, coarseCycles_, residual, z);
+  applyCycle(levels_, split_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector<float>& z) {
   z.resize(levels_.front().size());
-  applyCycle(levels_, finest_, coarseCycles_, std::span<const float>(residual),
+  applyCycle(levels_, split_, coarseCycles_, std::span<const float>(residual),
              std::span<float>(z));
 }
 

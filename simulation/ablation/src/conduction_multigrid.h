@@ -32,8 +32,9 @@ struct MultigridLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::vector<float> diagonal, faceX, faceY, faceZ;
   std::vector<float> inverseDiagonal;  // 0 on fixed voxels
-  // The cycle's work arrays; empty on a level that is only coarsened and split by colour.
-  std::vector<float> correction, rightHandSide, residual;
+  // The cycle's right-hand side (restricted into it) and correction (prolonged from it), in grid
+  // order; empty on a level whose split copy takes them from and gives them to the caller.
+  std::vector<float> correction, rightHandSide;
   std::size_t size() const { return diagonal.size(); }
 };
 
@@ -110,7 +111,9 @@ class ConductionMultigrid {
 
  private:
   std::vector<MultigridLevel> levels_;
-  ColourSplitLevel finest_;  // levels_[0] by colour, which the cycle uses (levels_[0] coarsens)
+  // Every level but the coarsest by colour, which the cycle smooths (levels_ coarsen, and carry
+  // the right-hand sides and corrections of the levels below the finest in grid order).
+  std::vector<ColourSplitLevel> split_;
   int coarseCycles_ = 2;
 };
 
