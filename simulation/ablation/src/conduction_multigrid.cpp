@@ -191,7 +191,8 @@ void firstRedSweepFromZero(MultigridLevel& l) {
   });
 }
 
-// The same half-sweeps on the finest level stored by colour (ColourSplitLevel in the header).
+// The same half-sweeps on a level stored by colour (ColourSplitLevel in the header): every level
+// but the coarsest.
 
 // The voxels [0, count) of a run of one colour's rows of the same parity of j (its arrays from
 // `start`; S and N: the offsets of the rows j - 1 and j + 1): x = (b + the other colour's
@@ -358,7 +359,7 @@ void solveCoarsest(MultigridLevel& l, bool fromZero) {
   }
 }
 
-// ---- The finest level by colour (ColourSplitLevel in the header) ----
+// ---- The levels by colour (ColourSplitLevel in the header) ----
 
 // One colour's voxels of row (j, k) of the grid-ordered level l into the split level: voxel
 // m = 0, 1, ... is grid voxel i = first + 2 m of the row starting at `base`; faces to -y and -z
@@ -400,8 +401,8 @@ void splitRows(const MultigridLevel& l, ColourSplitLevel& s, IndexRange rows) {
   }
 }
 
-// Fills s from the finest level l: every array sized with its frame, the frame, the unused ends
-// of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
+// Fills s from the grid-ordered level l: every array sized with its frame, the frame, the unused
+// ends of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
 // update; a free voxel's face to a fixed one stays, the fixed correction being 0).
 // A rebuild on a grid of the same size writes the voxels only: nothing ever writes the frame or
 // the unused ends of rows, so they are still zero (clearing 20 arrays per build cost 6 % of a
@@ -513,10 +514,12 @@ inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::in
 // restrict). Fixed voxels' arrays are all zero (splitByColour), so their residual is 0 without
 // a select, which GCC would not vectorise here.
 template <bool First>
-[[gnu::always_inline]] inline void addRedResidualRow(
-    float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x, const float* y,
-    std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t S, std::int64_t N,
-    std::int64_t P) {
+[[gnu::always_inline]] inline void addRedResidualRow(float* __restrict rhs,
+                                                     const ColourSplitLevel::Colour& red,
+                                                     const float* x, const float* y,
+                                                     std::int64_t start, std::int64_t count,
+                                                     std::int64_t shift, std::int64_t S,
+                                                     std::int64_t N, std::int64_t P) {
   const float *b = red.rightHandSide.data() + start, *w = red.west.data() + start,
               *e = red.east.data() + start, *so = red.south.data() + start,
               *no = red.north.data() + start, *d = red.down.data() + start,
@@ -656,13 +659,27 @@ template <class T>
 [[gnu::always_inline]] inline void runStage(PlaneStage stage, const PassLevels<T>& l,
                                             std::int64_t k) {
   switch (stage) {
-    case PlaneStage::Pack: packPlane(l.split, l.packFrom, k); break;
-    case PlaneStage::FirstRed: firstRedPlane(l.split, k); break;
-    case PlaneStage::Red: relaxPlane(l.split, 0, k); break;
-    case PlaneStage::Black: relaxPlane(l.split, 1, k); break;
-    case PlaneStage::RestrictRed: restrictPlane(l.split, l.coarse, k); break;
-    case PlaneStage::Prolong: prolongPlane(l.coarse, l.split, k); break;
-    case PlaneStage::Unpack: unpackPlane(l.split, l.unpackTo, k); break;
+    case PlaneStage::Pack:
+      packPlane(l.split, l.packFrom, k);
+      break;
+    case PlaneStage::FirstRed:
+      firstRedPlane(l.split, k);
+      break;
+    case PlaneStage::Red:
+      relaxPlane(l.split, 0, k);
+      break;
+    case PlaneStage::Black:
+      relaxPlane(l.split, 1, k);
+      break;
+    case PlaneStage::RestrictRed:
+      restrictPlane(l.split, l.coarse, k);
+      break;
+    case PlaneStage::Prolong:
+      prolongPlane(l.coarse, l.split, k);
+      break;
+    case PlaneStage::Unpack:
+      unpackPlane(l.split, l.unpackTo, k);
+      break;
   }
 }
 
@@ -743,7 +760,8 @@ void runPass(const FusedPass& pass, const PassLevels<T>& l) {
       runPiece(pass, l, trapezoid(pass, bound(std::int64_t(c)), bound(std::int64_t(c) + 1), nz));
   });
   parallel::parallelFor({1, std::size_t(chunks)}, 1, [&](IndexRange r) {
-    for (std::size_t c = r.begin; c < r.end; ++c) runPiece(pass, l, wedge(pass, bound(std::int64_t(c))));
+    for (std::size_t c = r.begin; c < r.end; ++c)
+      runPiece(pass, l, wedge(pass, bound(std::int64_t(c))));
   });
 }
 
@@ -850,8 +868,7 @@ void ConductionMultigrid::apply(std::span<const float> residual, std::span<float
 
 void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector<float>& z) {
   z.resize(levels_.front().size());
-  applyCycle(levels_, split_, coarseCycles_, std::span<const float>(residual),
-             std::span<float>(z));
+  applyCycle(levels_, split_, coarseCycles_, std::span<const float>(residual), std::span<float>(z));
 }
 
 }  // namespace twinplan::ablation::detail

@@ -14,8 +14,13 @@
 // Multigrid, 2001, sec. 2.5 and 7.4). Jumps in conductivity (electrode metal, dried tissue, the
 // insulating shaft) stay in the coarse faces, since those are sums of the fine ones.
 //
-// Deterministic on any thread count: a colour's voxels are independent, the chunks are fixed by
-// the grid, and there are no reductions.
+// Every level but the coarsest is stored by colour (ColourSplitLevel) and cycled in two passes
+// over its planes (a wavefront: the smoothing, the residual and the transfers of a plane while it
+// is in the cache); the coarsest, a few hundred voxels, is solved by sweeps in grid order.
+//
+// Deterministic on any thread count: a colour's voxels are independent, each stage of a pass
+// reads what it would read with the stages run one after the other whatever the chunks, and a
+// coarse voxel sums its children in one fixed order; there are no reductions.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -38,7 +43,7 @@ struct MultigridLevel {
   std::size_t size() const { return diagonal.size(); }
 };
 
-// The finest level stored by colour (red: (i + j + k) even, black: odd), each colour's voxels of
+// A level stored by colour (red: (i + j + k) even, black: odd), each colour's voxels of
 // a row packed side by side with a frame of empty voxels around the grid: a half-sweep, the
 // residual, the restriction and the prolongation then run along contiguous arrays without bounds
 // checks, which the compiler vectorises (in the voxel order a half-sweep reads every other voxel
@@ -69,7 +74,8 @@ struct ColourSplitLevel {
   std::array<Colour, 2> colours;
   // The offset of voxel m = 0 of row (j, k) in either colour's arrays (j from -1 to ny).
   std::int64_t rowStart(std::int64_t j, std::int64_t k) const {
-    const std::int64_t inPlane = (j & 1) != 0 ? half + rowLength * ((j + 1) / 2) : rowLength * (j / 2);
+    const std::int64_t inPlane =
+        (j & 1) != 0 ? half + rowLength * ((j + 1) / 2) : rowLength * (j / 2);
     return 1 + plane * (k + 1) + inPlane;
   }
   // From a voxel of row j to its neighbour in row j - 1 and in row j + 1.
