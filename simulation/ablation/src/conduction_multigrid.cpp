@@ -192,7 +192,7 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 }
 
 // The same half-sweeps on a level stored by colour (ColourSplitLevel in the header): every level
-// but the coarsest.
+// of a grid that coarsens.
 
 // The voxels [0, count) of a run of one colour's rows of the same parity of j (its arrays from
 // `start`; S and N: the offsets of the rows j - 1 and j + 1): x = (b + the other colour's
@@ -232,7 +232,7 @@ struct RowCursor {
 
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
 // them; the finest level's are copied): the diagonals are written in full by every build, the
-// correction by a cycle (the coarsest level's first sweep, or a split level's unpacking), the
+// correction by a cycle (a lone level's first sweep, or a split level's unpacking), the
 // right-hand side by the restriction or the caller. Without workArrays (a level that is only
 // coarsened and split by colour, its right-hand side and correction never in grid order: a finest
 // level that coarsens, the composite grid's box) the correction and right-hand side are left
@@ -341,10 +341,11 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// The coarsest level's correction from zero or from its current one (the W-cycle's second
-// visit): its symmetric sweeps, red then black, then black then red (the first black half-sweep
-// of the second half is left out: the black voxels already hold what it would compute, since
-// the red ones have not changed since the last black half-sweep; the same bits).
+// A grid too small to coarsen: its correction from zero by sweeps in grid order (and the
+// coarsest level's schedule, solveCoarsestSplit, from zero or from its current correction, the
+// W-cycle's second visit): its symmetric sweeps, red then black, then black then red (the first
+// black half-sweep of the second half is left out: the black voxels already hold what it would
+// compute, since the red ones have not changed since the last black half-sweep; the same bits).
 void solveCoarsest(MultigridLevel& l, bool fromZero) {
   for (int s = 0; s < kCoarsestSweeps; ++s) {
     if (s == 0 && fromZero)
@@ -765,6 +766,33 @@ void runPass(const FusedPass& pass, const PassLevels<T>& l) {
   });
 }
 
+// The coarsest level's correction on its split copy, as solveCoarsest() on a grid-ordered one:
+// r packed (fromZero; the W-cycle's second visit keeps the right-hand side of the first), the
+// symmetric sweeps stage after stage over the whole level (a few hundred voxels, in the cache:
+// nothing to fuse), the correction unpacked to z. Built for SSE2 and AVX2 as the passes are.
+TWINPLAN_ABLATION_WIDE_LOOPS void solveCoarsestSplit(ColourSplitLevel& s, const float* r, float* z,
+                                                     bool fromZero) {
+  // (Plain loops, no lambdas: a lambda would be a function of its own, built for the baseline.)
+  const std::int64_t nz = s.nz;
+  if (fromZero)
+    for (std::int64_t k = 0; k < nz; ++k) packPlane(s, r, k);
+  for (int sweep = 0; sweep < kCoarsestSweeps; ++sweep) {
+    for (std::int64_t k = 0; k < nz; ++k) {
+      if (sweep == 0 && fromZero)
+        firstRedPlane(s, k);
+      else
+        relaxPlane(s, 0, k);
+    }
+    for (std::int64_t k = 0; k < nz; ++k) relaxPlane(s, 1, k);
+  }
+  for (int sweep = 0; sweep < kCoarsestSweeps; ++sweep) {
+    if (sweep > 0)
+      for (std::int64_t k = 0; k < nz; ++k) relaxPlane(s, 1, k);
+    for (std::int64_t k = 0; k < nz; ++k) relaxPlane(s, 0, k);
+  }
+  for (std::int64_t k = 0; k < nz; ++k) unpackPlane(s, z, k);
+}
+
 // A cycle on a split level from zero (or, not fromZero, from its correction, with the right-hand
 // side of the last cycle): r packed, smoothing, the red residual restricted to `coarse`,
 // correct() (which leaves the coarse correction in coarse.correction, and may add to s's
@@ -810,21 +838,22 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
     ++depth;
   }
   levels_.resize(depth + 1);
-  // Every level but the coarsest by colour (after the loop: levels_ may have moved).
-  split_.resize(levels_.size() - 1);
-  for (std::size_t d = 0; d + 1 < levels_.size(); ++d) splitByColour(levels_[d], split_[d]);
+  // Every level by colour (after the loop: levels_ may have moved).
+  split_.resize(levels_.size() > 1 ? levels_.size() : 0);
+  for (std::size_t d = 0; d < split_.size(); ++d) splitByColour(levels_[d], split_[d]);
 }
 
 namespace {
 
-// One cycle on level d >= 1 (1: a V-cycle, 2: a W-cycle; the first from zero), by colour but on
-// the coarsest level (solved by its sweeps in grid order): from the right-hand side the finer
-// level restricted into levels[d], the correction back into levels[d].correction, where the
-// finer level's prolongation reads it.
+// One cycle on level d >= 1 (1: a V-cycle, 2: a W-cycle; the first from zero) on its split copy,
+// the coarsest level solved by its sweeps: from the right-hand side the finer level restricted
+// into levels[d], the correction back into levels[d].correction, where the finer level's
+// prolongation reads it.
 void coarseCycle(std::vector<MultigridLevel>& levels, std::vector<ColourSplitLevel>& split,
                  std::size_t d, int coarseCycles, bool fromZero) {
   if (d + 1 == levels.size()) {
-    solveCoarsest(levels[d], fromZero);
+    solveCoarsestSplit(split[d], levels[d].rightHandSide.data(), levels[d].correction.data(),
+                       fromZero);
     return;
   }
   splitCycle(

@@ -14,9 +14,10 @@
 // Multigrid, 2001, sec. 2.5 and 7.4). Jumps in conductivity (electrode metal, dried tissue, the
 // insulating shaft) stay in the coarse faces, since those are sums of the fine ones.
 //
-// Every level but the coarsest is stored by colour (ColourSplitLevel) and cycled in two passes
-// over its planes (a wavefront: the smoothing, the residual and the transfers of a plane while it
-// is in the cache); the coarsest, a few hundred voxels, is solved by sweeps in grid order.
+// Every level is stored by colour (ColourSplitLevel); each but the coarsest is cycled in two
+// passes over its planes (a wavefront: the smoothing, the residual and the transfers of a plane
+// while it is in the cache), the coarsest (a few hundred voxels) solved by its sweeps. (A grid too
+// small to coarsen is swept in grid order.)
 //
 // Deterministic on any thread count: a colour's voxels are independent, each stage of a pass
 // reads what it would read with the stages run one after the other whatever the chunks, and a
@@ -117,8 +118,9 @@ class ConductionMultigrid {
 
  private:
   std::vector<MultigridLevel> levels_;
-  // Every level but the coarsest by colour, which the cycle smooths (levels_ coarsen, and carry
-  // the right-hand sides and corrections of the levels below the finest in grid order).
+  // Every level by colour, which the cycle smooths (levels_ coarsen, and carry the right-hand
+  // sides and corrections of the levels below the finest in grid order); empty when the finest
+  // level does not coarsen.
   std::vector<ColourSplitLevel> split_;
   int coarseCycles_ = 2;
 };
