@@ -426,7 +426,21 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
     s.colours[0].diagonal.assign(size, 0.0f);
     s.colours[1].diagonal.clear();
   }
-  forEachRowChunk(s, [&](IndexRange rows) { splitRows(l, s, rows); });
+  // A coarse level's split, once a build, writes nineteen arrays a voxel: in two chunks from
+  // kSmallestSplit voxels (so the nested box's first coarse level, 15 876 voxels, is split by
+  // both threads), where one join costs far less than the half it hands over (the cycle's many
+  // short loops are another matter: kSmallestParallelLoop).
+  constexpr std::int64_t kSmallestSplit = 4096;
+  const IndexRange rows = allRows(s);
+  const std::size_t perChunk =
+      s.nx * s.ny * s.nz < kSmallestParallelLoop && s.nx * s.ny * s.nz >= kSmallestSplit
+          ? (rows.end + 1) / 2
+          : rowsPerChunk(s);
+  if (perChunk >= rows.end) {
+    splitRows(l, s, rows);
+    return;
+  }
+  parallel::parallelFor(rows, perChunk, [&](IndexRange chunk) { splitRows(l, s, chunk); });
 }
 
 // rhs of both colours of plane k from a grid-ordered vector (0 on fixed voxels), or back: z
