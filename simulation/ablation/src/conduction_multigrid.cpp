@@ -26,9 +26,9 @@ bool coarsens(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
 constexpr int kCoarsestSweeps = 12;
 // Red-black sweeps before and after each coarse correction.
 constexpr int kSmoothingSweeps = 2;
-// The prolongations write the red voxels only and leave the black ones to the black half-sweep
-// that starts the smoothing after them (postsmooth): without one, the black voxels would keep
-// stale values. The coarsest level is solved by its sweeps alone.
+// The prolongation writes the red voxels only and leaves the black ones to the black half-sweep
+// that starts the smoothing after it (prolongationAndSmoothing): without one, the black voxels
+// would keep stale values. The coarsest level is solved by its sweeps alone.
 static_assert(kSmoothingSweeps > 0 && kCoarsestSweeps > 0);
 // Voxels per chunk of a parallel loop (see stencil_solver.cpp).
 constexpr std::int64_t kVoxelsPerChunk = 16384;
@@ -191,32 +191,29 @@ void firstRedSweepFromZero(MultigridLevel& l) {
   });
 }
 
-// The same half-sweeps on the finest level stored by colour (ColourSplitLevel in the header).
+// The same half-sweeps on a level stored by colour (ColourSplitLevel in the header): every level
+// of a grid that coarsens.
 
-// The voxels [0, count) of one row of a colour (its arrays from `start`): x = (b + the other
-// colour's neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
+// The voxels [0, count) of a run of one colour's rows of the same parity of j (its arrays from
+// `start`; S and N: the offsets of the rows j - 1 and j + 1): x = (b + the other colour's
+// neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
 // (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
 // and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
 [[gnu::always_inline]] inline void relaxRow(float* __restrict x,
                                             const ColourSplitLevel::Colour& self, const float* y,
                                             std::int64_t start, std::int64_t count,
-                                            std::int64_t shift, std::int64_t L, std::int64_t P) {
+                                            std::int64_t shift, std::int64_t S, std::int64_t N,
+                                            std::int64_t P) {
   const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
               *e = self.east.data() + start, *so = self.south.data() + start,
               *no = self.north.data() + start, *d = self.down.data() + start,
               *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
   y += start;
   for (std::int64_t m = 0; m < count; ++m)
-    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m - L] +
-            no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P]) *
+    x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m + S] +
+            no[m] * y[m + N] + d[m] * y[m - P] + u[m] * y[m + P]) *
            inverse[m];
 }
-
-// The split level's loops over a chunk of rows (j, k) are built for SSE2 and AVX2 and picked
-// when the program loads (TWINPLAN_ABLATION_WIDE_LOOPS, stencil_solver.h: no FMA, so the same
-// operations round the same way at either width and the bits do not depend on the width). Each
-// takes a whole chunk of rows, so the choice costs one call per chunk, and its helpers are
-// inlined into it (one target_clones function does not call another).
 
 // The (j, k) of the first row of a chunk, then counted along.
 struct RowCursor {
@@ -233,107 +230,13 @@ struct RowCursor {
   }
 };
 
-// One Gauss-Seidel half-sweep over the voxels of colour c in a chunk of rows.
-TWINPLAN_ABLATION_WIDE_LOOPS void sweepSplitRows(ColourSplitLevel& s, int c, IndexRange rows) {
-  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
-  const float* y = s.colours[std::size_t(1 - c)].correction.data();
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t start = s.rowStart(at.j, at.k);
-    relaxRow(self.correction.data() + start, self, y, start, s.rowCount(c, at.j, at.k),
-             (c + at.j + at.k) & 1, s.rowLength, s.plane);
-  }
-}
-
-// One Gauss-Seidel half-sweep over colour c (its voxels depend on the other colour only).
-void sweepColour(ColourSplitLevel& s, int c) {
-  forEachRowChunk(s, [&](IndexRange rows) { sweepSplitRows(s, c, rows); });
-}
-
-// The first red half-sweep from a zero correction over a chunk of rows: x = b / d.
-TWINPLAN_ABLATION_WIDE_LOOPS void firstRedSplitRows(ColourSplitLevel& s, IndexRange rows) {
-  ColourSplitLevel::Colour& red = s.colours[0];
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t start = s.rowStart(at.j, at.k), count = s.rowCount(0, at.j, at.k);
-    const float* __restrict b = red.rightHandSide.data() + start;
-    const float* __restrict inverse = red.inverseDiagonal.data() + start;
-    float* __restrict x = red.correction.data() + start;
-    for (std::int64_t m = 0; m < count; ++m) x[m] = b[m] * inverse[m];
-  }
-}
-
-// The first red half-sweep from a zero correction: x = b / d (as on a MultigridLevel).
-void firstRedSweepFromZero(ColourSplitLevel& s) {
-  forEachRowChunk(s, [&](IndexRange rows) { firstRedSplitRows(s, rows); });
-}
-
-// Symmetric red-black sweeps on either kind of level, red then black; from a zero correction
-// when fromZero.
-template <class Level>
-void presmooth(Level& l, int sweeps, bool fromZero) {
-  for (int s = 0; s < sweeps; ++s) {
-    if (s == 0 && fromZero)
-      firstRedSweepFromZero(l);
-    else
-      sweepColour(l, 0);
-    sweepColour(l, 1);
-  }
-}
-
-// The sweeps after the coarse correction: black then red, presmooth's adjoint. It must start
-// with a black half-sweep: the prolongations (prolongCorrection, prolongSplitRows) leave the
-// black voxels for it. afterBlack: the black voxels already hold what the first half-sweep
-// would compute (presmooth has just ended with one, and the red voxels have not changed since),
-// so it is left out, the same bits.
-template <class Level>
-void postsmooth(Level& l, int sweeps, bool afterBlack = false) {
-  for (int s = 0; s < sweeps; ++s) {
-    if (s > 0 || !afterBlack) sweepColour(l, 1);
-    sweepColour(l, 0);
-  }
-}
-
-// residual = rhs - A correction on free voxels, 0 on fixed ones.
-void computeResidual(MultigridLevel& l) {
-  const float* x = l.correction.data();
-  forEachRow(l, [&](std::int64_t row, std::int64_t j, std::int64_t k) {
-    const std::int64_t base = row * l.nx;
-    auto general = [&](std::int64_t i) {
-      const std::int64_t n = base + i;
-      l.residual[n] = l.inverseDiagonal[n] > 0.0f ? l.rightHandSide[n] - l.diagonal[n] * x[n] +
-                                                        neighbourSum(l, x, n, i, j, k)
-                                                  : 0.0f;
-    };
-    if (!interiorRow(l, j, k) || l.nx < 3) {
-      for (std::int64_t i = 0; i < l.nx; ++i) general(i);
-      return;
-    }
-    general(0);
-    // Inside the grid every neighbour exists: a plain loop the compiler vectorises.
-    const std::int64_t plane = l.nx * l.ny, inner = l.nx - 2, n0 = base + 1;
-    const float* fx = l.faceX.data() + n0;
-    const float* fy = l.faceY.data() + n0;
-    const float* fz = l.faceZ.data() + n0;
-    const float* xc = x + n0;
-    const float* __restrict b = l.rightHandSide.data() + n0;
-    const float* __restrict d = l.diagonal.data() + n0;
-    const float* __restrict inverse = l.inverseDiagonal.data() + n0;
-    float* __restrict out = l.residual.data() + n0;
-    for (std::int64_t i = 0; i < inner; ++i) {
-      const float r = b[i] - d[i] * xc[i] + fx[i - 1] * xc[i - 1] + fx[i] * xc[i + 1] +
-                      fy[i - l.nx] * xc[i - l.nx] + fy[i] * xc[i + l.nx] +
-                      fz[i - plane] * xc[i - plane] + fz[i] * xc[i + plane];
-      out[i] = inverse[i] > 0.0f ? r : 0.0f;
-    }
-    general(l.nx - 1);
-  });
-}
-
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
 // them; the finest level's are copied): the diagonals are written in full by every build, the
-// correction by a cycle's first sweep, the right-hand side by the restriction or the caller,
-// the residual by computeResidual(). Without workArrays (a level that is only coarsened and
-// split by colour, never cycled: a finest level that coarsens, the composite grid's box) the
-// correction, right-hand side and residual are left empty.
+// correction by a cycle (a lone level's first sweep, or a split level's unpacking), the
+// right-hand side by the restriction or the caller. Without workArrays (a level that is only
+// coarsened and split by colour, its right-hand side and correction never in grid order: a finest
+// level that coarsens, the composite grid's box) the correction and right-hand side are left
+// empty.
 void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz, bool clearFaces,
               bool workArrays) {
   l.nx = nx;
@@ -348,7 +251,7 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
   }
   l.diagonal.resize(n);
   l.inverseDiagonal.resize(n);
-  for (std::vector<float>* v : {&l.correction, &l.rightHandSide, &l.residual}) {
+  for (std::vector<float>* v : {&l.correction, &l.rightHandSide}) {
     if (workArrays)
       v->resize(n);
     else
@@ -438,57 +341,26 @@ void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
   });
 }
 
-// rhs_C = sum of the children's residuals (in the order k, j, i).
-void restrictResidual(const MultigridLevel& fine, MultigridLevel& coarse) {
-  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
-    float* rhs = coarse.rightHandSide.data() + row.coarse;
-    const float* residual = fine.residual.data() + row.fine;
-    const bool first = row.first;
-    const std::int64_t pairs = fine.nx / 2;
-    for (std::int64_t I = 0; I < pairs; ++I) {
-      const float start = first ? 0.0f : rhs[I];
-      rhs[I] = (start + residual[2 * I]) + residual[2 * I + 1];
-    }
-    if (fine.nx % 2 == 1) rhs[pairs] = (first ? 0.0f : rhs[pairs]) + residual[2 * pairs];
-  });
-}
-
-// correction_c += correction_C on free red children. The black ones are left out: the
-// smoothing after the coarse correction starts with a black half-sweep (postsmooth), which
-// overwrites every black voxel from its red neighbours without reading its old value, so their
-// prolonged values were never read (the same bits for half the prolongation's work).
-void prolongCorrection(const MultigridLevel& coarse, MultigridLevel& fine) {
-  forEachChildRow(fine, coarse, [&](const ChildRow& row) {
-    const float* from = coarse.correction.data() + row.coarse;
-    float* to = fine.correction.data() + row.fine;
-    const float* inverse = fine.inverseDiagonal.data() + row.fine;
-    for (std::int64_t i = (row.j + row.k) & 1; i < fine.nx; i += 2)
-      if (inverse[i] > 0.0f) to[i] += from[i / 2];
-  });
-}
-
-// One cycle on level `depth` from its current correction, or from zero when fromZero (the
-// correction's old values are then never read): smoothing, the coarse correction by
-// `coarseCycles` cycles of the next level (1: a V-cycle, 2: a W-cycle; the first from zero),
-// smoothing in the reverse colour order.
-void cycle(std::vector<MultigridLevel>& levels, std::size_t depth, int coarseCycles,
-           bool fromZero) {
-  MultigridLevel& l = levels[depth];
-  if (depth + 1 == levels.size()) {
-    presmooth(l, kCoarsestSweeps, fromZero);
-    postsmooth(l, kCoarsestSweeps, /*afterBlack=*/true);
-    return;
+// A grid too small to coarsen: its correction from zero by sweeps in grid order (and the
+// coarsest level's schedule, solveCoarsestSplit, from zero or from its current correction, the
+// W-cycle's second visit): its symmetric sweeps, red then black, then black then red (the first
+// black half-sweep of the second half is left out: the black voxels already hold what it would
+// compute, since the red ones have not changed since the last black half-sweep; the same bits).
+void solveCoarsest(MultigridLevel& l, bool fromZero) {
+  for (int s = 0; s < kCoarsestSweeps; ++s) {
+    if (s == 0 && fromZero)
+      firstRedSweepFromZero(l);
+    else
+      sweepColour(l, 0);
+    sweepColour(l, 1);
   }
-  presmooth(l, kSmoothingSweeps, fromZero);
-  computeResidual(l);
-  MultigridLevel& coarse = levels[depth + 1];
-  restrictResidual(l, coarse);
-  for (int c = 0; c < coarseCycles; ++c) cycle(levels, depth + 1, coarseCycles, c == 0);
-  prolongCorrection(coarse, l);
-  postsmooth(l, kSmoothingSweeps);
+  for (int s = 0; s < kCoarsestSweeps; ++s) {
+    if (s > 0) sweepColour(l, 1);
+    sweepColour(l, 0);
+  }
 }
 
-// ---- The finest level by colour (ColourSplitLevel in the header) ----
+// ---- The levels by colour (ColourSplitLevel in the header) ----
 
 // One colour's voxels of row (j, k) of the grid-ordered level l into the split level: voxel
 // m = 0, 1, ... is grid voxel i = first + 2 m of the row starting at `base`; faces to -y and -z
@@ -530,8 +402,8 @@ void splitRows(const MultigridLevel& l, ColourSplitLevel& s, IndexRange rows) {
   }
 }
 
-// Fills s from the finest level l: every array sized with its frame, the frame, the unused ends
-// of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
+// Fills s from the grid-ordered level l: every array sized with its frame, the frame, the unused
+// ends of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
 // update; a free voxel's face to a fixed one stays, the fixed correction being 0).
 // A rebuild on a grid of the same size writes the voxels only: nothing ever writes the frame or
 // the unused ends of rows, so they are still zero (clearing 20 arrays per build cost 6 % of a
@@ -542,79 +414,110 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   s.ny = l.ny;
   s.nz = l.nz;
   s.rowLength = (l.nx + 1) / 2 + 2;
-  s.plane = s.rowLength * (l.ny + 2);
+  s.half = s.rowLength * (l.ny / 2 + 2);
+  s.plane = 2 * s.half;
   const auto size = std::size_t(s.plane * (l.nz + 2));
   if (!sameSize) {
     for (ColourSplitLevel::Colour& c : s.colours)
       for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
                                     &c.inverseDiagonal, &c.correction, &c.rightHandSide})
         v->assign(size, 0.0f);
-    // Only the red residual is formed (restrictRedResidual): black keeps no diagonal.
+    // Only the red residual is formed (restrictPlane): black keeps no diagonal.
     s.colours[0].diagonal.assign(size, 0.0f);
     s.colours[1].diagonal.clear();
   }
-  forEachRowChunk(s, [&](IndexRange rows) { splitRows(l, s, rows); });
+  // A coarse level's split, once a build, writes nineteen arrays a voxel: in two chunks from
+  // kSmallestSplit voxels (so the nested box's first coarse level, 15 876 voxels, is split by
+  // both threads), where one join costs far less than the half it hands over (the cycle's many
+  // short loops are another matter: kSmallestParallelLoop).
+  constexpr std::int64_t kSmallestSplit = 4096;
+  const IndexRange rows = allRows(s);
+  const std::size_t perChunk =
+      s.nx * s.ny * s.nz < kSmallestParallelLoop && s.nx * s.ny * s.nz >= kSmallestSplit
+          ? (rows.end + 1) / 2
+          : rowsPerChunk(s);
+  if (perChunk >= rows.end) {
+    splitRows(l, s, rows);
+    return;
+  }
+  parallel::parallelFor(rows, perChunk, [&](IndexRange chunk) { splitRows(l, s, chunk); });
 }
 
-// rhs of both colours from a grid-ordered vector (0 on fixed voxels), or back: z from the
-// correction; over a chunk of rows (always inlined: the float vectors' versions below are wide
-// loops).
+// rhs of both colours of plane k from a grid-ordered vector (0 on fixed voxels), or back: z
+// from the correction. A row's voxel pairs (2 m, 2 m + 1) are voxel m of the colour with
+// f = 0 and of the other: one loop over the pairs reads (or writes) the row contiguously, which
+// the compiler vectorises (two loops, one per colour, each reading every other voxel, did not).
 template <class T>
-[[gnu::always_inline]] inline void packRows(ColourSplitLevel& s, const T* r, IndexRange rows) {
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t j = at.j, k = at.k;
-    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
-      float* __restrict b = s.colours[std::size_t(c)].rightHandSide.data() + start;
-      const float* __restrict inverse = s.colours[std::size_t(c)].inverseDiagonal.data() + start;
-      const T* from = r + base + f;
-      for (std::int64_t m = 0; m < count; ++m) b[m] = inverse[m] > 0.0f ? float(from[2 * m]) : 0.0f;
+[[gnu::always_inline]] inline void packPlane(ColourSplitLevel& s, const T* r, std::int64_t k) {
+  for (std::int64_t j = 0; j < s.ny; ++j) {
+    const std::int64_t start = s.rowStart(j, k), even = (j + k) & 1;
+    const T* __restrict from = r + s.nx * (j + s.ny * k);
+    ColourSplitLevel::Colour &first = s.colours[std::size_t(even)],
+                             &second = s.colours[std::size_t(1 - even)];
+    float* __restrict b0 = first.rightHandSide.data() + start;
+    float* __restrict b1 = second.rightHandSide.data() + start;
+    const float* __restrict inverse0 = first.inverseDiagonal.data() + start;
+    const float* __restrict inverse1 = second.inverseDiagonal.data() + start;
+    const std::int64_t pairs = s.nx / 2;
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      const float r0 = float(from[2 * m]), r1 = float(from[2 * m + 1]);
+      b0[m] = inverse0[m] > 0.0f ? r0 : 0.0f;
+      b1[m] = inverse1[m] > 0.0f ? r1 : 0.0f;
     }
+    if (s.nx % 2 == 1) b0[pairs] = inverse0[pairs] > 0.0f ? float(from[2 * pairs]) : 0.0f;
   }
 }
 
 template <class T>
-[[gnu::always_inline]] inline void unpackRows(const ColourSplitLevel& s, T* z, IndexRange rows) {
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t j = at.j, k = at.k;
-    const std::int64_t base = s.nx * (j + s.ny * k), start = s.rowStart(j, k);
-    for (int c = 0; c < 2; ++c) {
-      const std::int64_t f = (c + j + k) & 1, count = s.rowCount(c, j, k);
-      const float* x = s.colours[std::size_t(c)].correction.data() + start;
-      T* to = z + base + f;
-      for (std::int64_t m = 0; m < count; ++m) to[2 * m] = T(x[m]);
+[[gnu::always_inline]] inline void unpackPlane(const ColourSplitLevel& s, T* z, std::int64_t k) {
+  for (std::int64_t j = 0; j < s.ny; ++j) {
+    const std::int64_t start = s.rowStart(j, k), even = (j + k) & 1;
+    T* __restrict to = z + s.nx * (j + s.ny * k);
+    const float* __restrict x0 = s.colours[std::size_t(even)].correction.data() + start;
+    const float* __restrict x1 = s.colours[std::size_t(1 - even)].correction.data() + start;
+    const std::int64_t pairs = s.nx / 2;
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      to[2 * m] = T(x0[m]);
+      to[2 * m + 1] = T(x1[m]);
     }
+    if (s.nx % 2 == 1) to[2 * pairs] = T(x0[pairs]);
   }
 }
 
-TWINPLAN_ABLATION_WIDE_LOOPS void packFloatRows(ColourSplitLevel& s, const float* r,
-                                                IndexRange rows) {
-  packRows(s, r, rows);
-}
-TWINPLAN_ABLATION_WIDE_LOOPS void unpackFloatRows(const ColourSplitLevel& s, float* z,
-                                                  IndexRange rows) {
-  unpackRows(s, z, rows);
-}
-
-template <class T>
-void packRightHandSide(ColourSplitLevel& s, const T* r) {
-  forEachRowChunk(s, [&](IndexRange rows) {
-    if constexpr (std::is_same_v<T, float>)
-      packFloatRows(s, r, rows);
-    else
-      packRows(s, r, rows);
-  });
+// The voxels of plane k's rows of the parity of j `odd` as one run: from the first row's first
+// voxel to the last row's last, the empty voxels between rows included (ColourSplitLevel).
+struct HalfRun {
+  std::int64_t start = 0, count = 0;
+};
+inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::int64_t odd) {
+  const std::int64_t last = s.ny - 1 - ((s.ny - 1 - odd) & 1);
+  if (last < odd) return {};
+  const std::int64_t start = s.rowStart(odd, k);
+  return {start, s.rowStart(last, k) + s.rowCount(c, last, k) - start};
 }
 
-template <class T>
-void unpackCorrection(const ColourSplitLevel& s, T* z) {
-  forEachRowChunk(s, [&](IndexRange rows) {
-    if constexpr (std::is_same_v<T, float>)
-      unpackFloatRows(s, z, rows);
-    else
-      unpackRows(s, z, rows);
-  });
+// One Gauss-Seidel half-sweep over the voxels of colour c in plane k, a half at a time.
+[[gnu::always_inline]] inline void relaxPlane(ColourSplitLevel& s, int c, std::int64_t k) {
+  ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
+  const float* y = s.colours[std::size_t(1 - c)].correction.data();
+  for (std::int64_t odd = 0; odd < 2; ++odd) {
+    const HalfRun run = halfRun(s, c, k, odd);
+    relaxRow(self.correction.data() + run.start, self, y, run.start, run.count, (c + odd + k) & 1,
+             s.southOffset(odd), s.northOffset(odd), s.plane);
+  }
+}
+
+// The first red half-sweep of a cycle over plane k: from a zero correction, x = b / d (as on a
+// MultigridLevel, firstRedSweepFromZero).
+[[gnu::always_inline]] inline void firstRedPlane(ColourSplitLevel& s, std::int64_t k) {
+  ColourSplitLevel::Colour& red = s.colours[0];
+  for (std::int64_t odd = 0; odd < 2; ++odd) {
+    const HalfRun run = halfRun(s, 0, k, odd);
+    const float* __restrict b = red.rightHandSide.data() + run.start;
+    const float* __restrict inverse = red.inverseDiagonal.data() + run.start;
+    float* __restrict x = red.correction.data() + run.start;
+    for (std::int64_t m = 0; m < run.count; ++m) x[m] = b[m] * inverse[m];
+  }
 }
 
 // rhs_C = the sum of the children's residuals, of the red ones only: after a half-sweep of the
@@ -626,9 +529,12 @@ void unpackCorrection(const ColourSplitLevel& s, T* z) {
 // restrict). Fixed voxels' arrays are all zero (splitByColour), so their residual is 0 without
 // a select, which GCC would not vectorise here.
 template <bool First>
-[[gnu::always_inline]] inline void addRedResidualRow(
-    float* __restrict rhs, const ColourSplitLevel::Colour& red, const float* x, const float* y,
-    std::int64_t start, std::int64_t count, std::int64_t shift, std::int64_t L, std::int64_t P) {
+[[gnu::always_inline]] inline void addRedResidualRow(float* __restrict rhs,
+                                                     const ColourSplitLevel::Colour& red,
+                                                     const float* x, const float* y,
+                                                     std::int64_t start, std::int64_t count,
+                                                     std::int64_t shift, std::int64_t S,
+                                                     std::int64_t N, std::int64_t P) {
   const float *b = red.rightHandSide.data() + start, *w = red.west.data() + start,
               *e = red.east.data() + start, *so = red.south.data() + start,
               *no = red.north.data() + start, *d = red.down.data() + start,
@@ -637,7 +543,7 @@ template <bool First>
   y += start;
   for (std::int64_t m = 0; m < count; ++m) {
     const float r = b[m] - diagonal[m] * x[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] +
-                    so[m] * y[m - L] + no[m] * y[m + L] + d[m] * y[m - P] + u[m] * y[m + P];
+                    so[m] * y[m + S] + no[m] * y[m + N] + d[m] * y[m - P] + u[m] * y[m + P];
     if constexpr (First)
       rhs[m] = r;
     else
@@ -645,29 +551,21 @@ template <bool First>
   }
 }
 
-// The restriction over a chunk of coarse rows (J, K), in the wide loops' two builds.
-TWINPLAN_ABLATION_WIDE_LOOPS void restrictRedRows(const ColourSplitLevel& s, MultigridLevel& coarse,
-                                                  IndexRange rows) {
+// Plane k's red residuals into the coarse rows of plane K = k / 2: written by fine row
+// (2 J, 2 K), added by the others, so each coarse voxel sums its children in the order k, j.
+[[gnu::always_inline]] inline void restrictPlane(const ColourSplitLevel& s, MultigridLevel& coarse,
+                                                 std::int64_t k) {
   const ColourSplitLevel::Colour& red = s.colours[0];
   const float *x = red.correction.data(), *y = s.colours[1].correction.data();
-  for (RowCursor at(rows.begin, coarse.ny); at.k * coarse.ny + at.j < std::int64_t(rows.end);
-       at.next()) {
-    const std::int64_t J = at.j, K = at.k;
-    float* rhs = coarse.rightHandSide.data() + (J + coarse.ny * K) * coarse.nx;
-    for (std::int64_t k = 2 * K; k < std::min(2 * K + 2, s.nz); ++k)
-      for (std::int64_t j = 2 * J; j < std::min(2 * J + 2, s.ny); ++j) {
-        const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
-        if (k == 2 * K && j == 2 * J)
-          addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
-        else
-          addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, s.rowLength, s.plane);
-      }
+  for (std::int64_t j = 0; j < s.ny; ++j) {
+    float* rhs = coarse.rightHandSide.data() + (j / 2 + coarse.ny * (k / 2)) * coarse.nx;
+    const std::int64_t start = s.rowStart(j, k), shift = (j + k) & 1;
+    const std::int64_t S = s.southOffset(j), N = s.northOffset(j);
+    if (k % 2 == 0 && j % 2 == 0)
+      addRedResidualRow<true>(rhs, red, x, y, start, coarse.nx, shift, S, N, s.plane);
+    else
+      addRedResidualRow<false>(rhs, red, x, y, start, coarse.nx, shift, S, N, s.plane);
   }
-}
-
-void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
-  forEachRowChunk(
-      coarse, [&](IndexRange rows) { restrictRedRows(s, coarse, rows); }, 4 * s.nx);
 }
 
 // correction += the coarse correction of each free voxel's block (i / 2 = m in either colour).
@@ -679,13 +577,12 @@ void restrictRedResidual(const ColourSplitLevel& s, MultigridLevel& coarse) {
   }
 }
 
-// The prolongation over a chunk of the split level's rows, in the wide loops' two builds: to the
-// red voxels only, as prolongCorrection (the black half-sweep after it overwrites the black ones).
-TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
-                                                   ColourSplitLevel& s, IndexRange rows) {
+// Plane k's prolongation: to the red voxels only, as prolongCorrection (the black half-sweep
+// after it overwrites the black ones).
+[[gnu::always_inline]] inline void prolongPlane(const MultigridLevel& coarse, ColourSplitLevel& s,
+                                                std::int64_t k) {
   ColourSplitLevel::Colour& red = s.colours[0];
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t j = at.j, k = at.k;
+  for (std::int64_t j = 0; j < s.ny; ++j) {
     const float* from = coarse.correction.data() + coarse.nx * (j / 2 + coarse.ny * (k / 2));
     const std::int64_t start = s.rowStart(j, k);
     prolongRow(red.correction.data() + start, from, red.inverseDiagonal.data() + start,
@@ -693,22 +590,241 @@ TWINPLAN_ABLATION_WIDE_LOOPS void prolongSplitRows(const MultigridLevel& coarse,
   }
 }
 
-void prolongToSplit(const MultigridLevel& coarse, ColourSplitLevel& s) {
-  forEachRowChunk(s, [&](IndexRange rows) { prolongSplitRows(coarse, s, rows); });
+// ---- The split level's passes fused plane by plane ----
+//
+// A cycle on the split level is two passes over it: the right-hand side packed, the smoothing
+// (first red from zero, black, red, black) and the red residual restricted; then, after the
+// coarse correction, the prolongation, the smoothing (black, red, black, red) and the correction
+// unpacked. Run one after the other, each stage streams the level's arrays (about 5 MB on the
+// nested box, beyond the L2 cache) from memory again. A FusedPass runs them as a wavefront over
+// the planes k instead: at each step, stage 0 on plane t, then each later stage on a plane
+// behind the one before it, so every plane is handled by every stage while it is still in the
+// cache. A stage that reads the planes k - 1 .. k + 1 of what the stage before it wrote (a
+// half-sweep reads the other colour's neighbours) runs one plane behind it (reach 1); one that
+// reads only its own plane (a half-sweep after the packing, the unpacking after the last one)
+// runs beside it (reach 0). Then a stage reads, in every plane, just what it read when the
+// stages ran one after the other (its predecessor's values already, its successor's not yet),
+// and does the same arithmetic in the same order voxel by voxel: the same bits. (Measured, branch
+// ablwave: the cache reuse alone saved nothing on one thread, the half-sweeps being bound by their
+// loops rather than by memory; a pass is also two parallel loops where the stages were one each,
+// fewer hand-overs between the threads.)
+//
+// In parallel, the planes are cut into one chunk per thread (even bounds, so a coarse plane's two
+// fine planes stay together). Each chunk runs the wavefront on what it can without its
+// neighbours: stage s on the chunk's planes less lag(s) at each inner edge (a trapezoid); after
+// they join, the wedges left at each inner edge b (stage s on planes b - lag(s) .. b + lag(s) - 1)
+// run as a wavefront of their own. Neither reads a plane another is writing, and no chunking
+// changes what any stage reads: the bits do not depend on the thread count.
+
+enum class PlaneStage : std::uint8_t { Pack, FirstRed, Red, Black, RestrictRed, Prolong, Unpack };
+
+struct FusedPass {
+  static constexpr int kMaxStages = 2 * kSmoothingSweeps + 2;
+  std::array<PlaneStage, kMaxStages> stages{};
+  std::array<std::int64_t, kMaxStages> lag{};  // planes behind stage 0
+  int count = 0;
+  void add(PlaneStage stage, std::int64_t reach) {
+    lag[std::size_t(count)] = count == 0 ? 0 : lag[std::size_t(count) - 1] + reach;
+    stages[std::size_t(count++)] = stage;
+  }
+  std::int64_t depth() const { return lag[std::size_t(count) - 1]; }
+};
+
+// The pass before the coarse correction: pack and presmooth from zero (fromZero), or presmooth
+// from the level's correction (the W-cycle's second visit of a coarse level: its right-hand side
+// is the one packed by the first); restrict the red residual.
+FusedPass smoothingAndRestriction(bool fromZero) {
+  FusedPass pass;
+  if (fromZero) pass.add(PlaneStage::Pack, 0);
+  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
+    const bool first = sweep == 0 && fromZero;
+    pass.add(first ? PlaneStage::FirstRed : PlaneStage::Red, first ? 0 : 1);
+    pass.add(PlaneStage::Black, 1);
+  }
+  pass.add(PlaneStage::RestrictRed, 1);
+  return pass;
 }
 
-// A cycle from zero on a split level, as cycle() does it on a grid-ordered one: smoothing, the
-// red residual restricted to `coarse`, correct() (which leaves the coarse correction in
-// coarse.correction, and may add to s's right-hand side what the smoothing after it must see),
-// the correction prolonged, smoothing in the reverse colour order. ConductionMultigrid's
-// correct() cycles its next level; CompositeMultigrid's solves the coarse grid.
-template <class CoarseCorrection>
-void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, CoarseCorrection&& correct) {
-  presmooth(s, kSmoothingSweeps, true);
-  restrictRedResidual(s, coarse);
+// The pass after it: prolong, postsmooth (black first: the prolongation leaves black to it),
+// unpack.
+FusedPass prolongationAndSmoothing() {
+  FusedPass pass;
+  pass.add(PlaneStage::Prolong, 0);
+  for (int sweep = 0; sweep < kSmoothingSweeps; ++sweep) {
+    pass.add(PlaneStage::Black, 1);
+    pass.add(PlaneStage::Red, 1);
+  }
+  pass.add(PlaneStage::Unpack, 0);
+  return pass;
+}
+
+// What a pass's stages work on: the split level, the coarse level it restricts to and prolongs
+// from, the grid-ordered vector it packs from or unpacks to.
+template <class T>
+struct PassLevels {
+  ColourSplitLevel& split;
+  MultigridLevel& coarse;
+  const T* packFrom;
+  T* unpackTo;
+};
+
+// The planes [first[s], end[s]) each stage of a pass runs on in one piece of the wavefront.
+struct StagePlanes {
+  std::array<std::int64_t, FusedPass::kMaxStages> first{}, end{};
+};
+
+template <class T>
+[[gnu::always_inline]] inline void runStage(PlaneStage stage, const PassLevels<T>& l,
+                                            std::int64_t k) {
+  switch (stage) {
+    case PlaneStage::Pack:
+      packPlane(l.split, l.packFrom, k);
+      break;
+    case PlaneStage::FirstRed:
+      firstRedPlane(l.split, k);
+      break;
+    case PlaneStage::Red:
+      relaxPlane(l.split, 0, k);
+      break;
+    case PlaneStage::Black:
+      relaxPlane(l.split, 1, k);
+      break;
+    case PlaneStage::RestrictRed:
+      restrictPlane(l.split, l.coarse, k);
+      break;
+    case PlaneStage::Prolong:
+      prolongPlane(l.coarse, l.split, k);
+      break;
+    case PlaneStage::Unpack:
+      unpackPlane(l.split, l.unpackTo, k);
+      break;
+  }
+}
+
+// The wavefront over one piece: at step t, stage s on plane t - lag(s) where that is its own.
+template <class T>
+[[gnu::always_inline]] inline void runWavefront(const FusedPass& pass, const PassLevels<T>& l,
+                                                const StagePlanes& planes) {
+  std::int64_t from = planes.first[0], to = planes.end[0];
+  for (int s = 1; s < pass.count; ++s) {
+    from = std::min(from, planes.first[std::size_t(s)] + pass.lag[std::size_t(s)]);
+    to = std::max(to, planes.end[std::size_t(s)] + pass.lag[std::size_t(s)]);
+  }
+  for (std::int64_t t = from; t < to; ++t)
+    for (int s = 0; s < pass.count; ++s) {
+      const std::int64_t k = t - pass.lag[std::size_t(s)];
+      if (k >= planes.first[std::size_t(s)] && k < planes.end[std::size_t(s)])
+        runStage(pass.stages[std::size_t(s)], l, k);
+    }
+}
+
+// The wavefront on the CG's float vectors is built for SSE2 and AVX2 and picked when the program
+// loads (TWINPLAN_ABLATION_WIDE_LOOPS, stencil_solver.h: no FMA, so the same operations round the
+// same way at either width and the bits do not depend on it); its row loops are inlined into it.
+TWINPLAN_ABLATION_WIDE_LOOPS void runFloatWavefront(const FusedPass& pass,
+                                                    const PassLevels<float>& l,
+                                                    const StagePlanes& planes) {
+  runWavefront(pass, l, planes);
+}
+
+template <class T>
+void runPiece(const FusedPass& pass, const PassLevels<T>& l, const StagePlanes& planes) {
+  if constexpr (std::is_same_v<T, float>)
+    runFloatWavefront(pass, l, planes);
+  else
+    runWavefront(pass, l, planes);
+}
+
+// A chunk's trapezoid: stage s on [a, b) less lag(s) at each edge that is not the grid's.
+StagePlanes trapezoid(const FusedPass& pass, std::int64_t a, std::int64_t b, std::int64_t nz) {
+  StagePlanes planes;
+  for (std::size_t s = 0; s < std::size_t(pass.count); ++s) {
+    planes.first[s] = a == 0 ? 0 : a + pass.lag[s];
+    planes.end[s] = b == nz ? nz : b - pass.lag[s];
+  }
+  return planes;
+}
+
+// The wedge the trapezoids leave at the inner edge b.
+StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
+  StagePlanes planes;
+  for (std::size_t s = 0; s < std::size_t(pass.count); ++s) {
+    planes.first[s] = b - pass.lag[s];
+    planes.end[s] = b + pass.lag[s];
+  }
+  return planes;
+}
+
+// One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
+// reads no plane another wedge writes, and a wedge's stages find their predecessors' planes
+// beyond it done by the trapezoids); one chunk below kSmallestParallelLoop voxels.
+std::int64_t passChunks(const FusedPass& pass, const ColourSplitLevel& s) {
+  if (s.nx * s.ny * s.nz < kSmallestParallelLoop) return 1;
+  const std::int64_t widest = (s.nz / 2) / (pass.depth() + 1);
+  return std::max<std::int64_t>(1, std::min<std::int64_t>(widest, parallel::maxThreads()));
+}
+
+template <class T>
+void runPass(const FusedPass& pass, const PassLevels<T>& l) {
+  const std::int64_t nz = l.split.nz, chunks = passChunks(pass, l.split);
+  if (chunks == 1) {
+    runPiece(pass, l, trapezoid(pass, 0, nz, nz));
+    return;
+  }
+  // Chunk c: planes [bound(c), bound(c + 1)), even bounds.
+  auto bound = [&](std::int64_t c) { return c == chunks ? nz : 2 * ((nz / 2) * c / chunks); };
+  parallel::parallelFor({0, std::size_t(chunks)}, 1, [&](IndexRange r) {
+    for (std::size_t c = r.begin; c < r.end; ++c)
+      runPiece(pass, l, trapezoid(pass, bound(std::int64_t(c)), bound(std::int64_t(c) + 1), nz));
+  });
+  parallel::parallelFor({1, std::size_t(chunks)}, 1, [&](IndexRange r) {
+    for (std::size_t c = r.begin; c < r.end; ++c)
+      runPiece(pass, l, wedge(pass, bound(std::int64_t(c))));
+  });
+}
+
+// The coarsest level's correction on its split copy, as solveCoarsest() on a grid-ordered one:
+// r packed (fromZero; the W-cycle's second visit keeps the right-hand side of the first), the
+// symmetric sweeps stage after stage over the whole level (a few hundred voxels, in the cache:
+// nothing to fuse), the correction unpacked to z. Built for SSE2 and AVX2 as the passes are.
+TWINPLAN_ABLATION_WIDE_LOOPS void solveCoarsestSplit(ColourSplitLevel& s, const float* r, float* z,
+                                                     bool fromZero) {
+  // (Plain loops, no lambdas: a lambda would be a function of its own, built for the baseline.)
+  const std::int64_t nz = s.nz;
+  if (fromZero)
+    for (std::int64_t k = 0; k < nz; ++k) packPlane(s, r, k);
+  for (int sweep = 0; sweep < kCoarsestSweeps; ++sweep) {
+    for (std::int64_t k = 0; k < nz; ++k) {
+      if (sweep == 0 && fromZero)
+        firstRedPlane(s, k);
+      else
+        relaxPlane(s, 0, k);
+    }
+    for (std::int64_t k = 0; k < nz; ++k) relaxPlane(s, 1, k);
+  }
+  for (int sweep = 0; sweep < kCoarsestSweeps; ++sweep) {
+    if (sweep > 0)
+      for (std::int64_t k = 0; k < nz; ++k) relaxPlane(s, 1, k);
+    for (std::int64_t k = 0; k < nz; ++k) relaxPlane(s, 0, k);
+  }
+  for (std::int64_t k = 0; k < nz; ++k) unpackPlane(s, z, k);
+}
+
+// A cycle on a split level from zero (or, not fromZero, from its correction, with the right-hand
+// side of the last cycle): r packed, smoothing, the red residual restricted to `coarse`,
+// correct() (which leaves the coarse correction in coarse.correction, and may add to s's
+// right-hand side what the smoothing after it must see), the correction prolonged, smoothing in
+// the reverse colour order, unpacked to z. ConductionMultigrid's correct() cycles its next level;
+// CompositeMultigrid's solves the coarse grid.
+template <class T, class CoarseCorrection>
+void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, const T* r, T* z,
+                CoarseCorrection&& correct, bool fromZero = true) {
+  static const FusedPass beforeFromZero = smoothingAndRestriction(true),
+                         beforeAgain = smoothingAndRestriction(false),
+                         after = prolongationAndSmoothing();
+  runPass(fromZero ? beforeFromZero : beforeAgain, PassLevels<T>{s, coarse, r, nullptr});
   correct();
-  prolongToSplit(coarse, s);
-  postsmooth(s, kSmoothingSweeps);
+  runPass(after, PassLevels<T>{s, coarse, nullptr, z});
 }
 
 }  // namespace
@@ -720,7 +836,7 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
   if (levels_.empty()) levels_.resize(1);
   MultigridLevel& finest = levels_.front();
-  // A finest level that coarsens is cycled by colour (finest_): it needs no work arrays.
+  // A finest level that coarsens is cycled by colour (split_): it needs no work arrays.
   allocate(finest, nx, ny, nz, false, !coarsens(nx, ny, nz));
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
@@ -739,20 +855,40 @@ void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t n
     ++depth;
   }
   levels_.resize(depth + 1);
-  if (levels_.size() > 1) splitByColour(levels_.front(), finest_);  // (levels_ may have moved)
+  // Every level by colour (after the loop: levels_ may have moved).
+  split_.resize(levels_.size() > 1 ? levels_.size() : 0);
+  for (std::size_t d = 0; d < split_.size(); ++d) splitByColour(levels_[d], split_[d]);
 }
 
 namespace {
 
+// One cycle on level d >= 1 (1: a V-cycle, 2: a W-cycle; the first from zero) on its split copy,
+// the coarsest level solved by its sweeps: from the right-hand side the finer level restricted
+// into levels[d], the correction back into levels[d].correction, where the finer level's
+// prolongation reads it.
+void coarseCycle(std::vector<MultigridLevel>& levels, std::vector<ColourSplitLevel>& split,
+                 std::size_t d, int coarseCycles, bool fromZero) {
+  if (d + 1 == levels.size()) {
+    solveCoarsestSplit(split[d], levels[d].rightHandSide.data(), levels[d].correction.data(),
+                       fromZero);
+    return;
+  }
+  splitCycle(
+      split[d], levels[d + 1], levels[d].rightHandSide.data(), levels[d].correction.data(),
+      [&] {
+        for (int c = 0; c < coarseCycles; ++c)
+          coarseCycle(levels, split, d + 1, coarseCycles, c == 0);
+      },
+      fromZero);
+}
+
 template <class T>
-void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, int coarseCycles,
-                std::span<const T> residual, std::span<T> z) {
+void applyCycle(std::vector<MultigridLevel>& levels, std::vector<ColourSplitLevel>& split,
+                int coarseCycles, std::span<const T> residual, std::span<T> z) {
   if (levels.size() > 1) {
-    packRightHandSide(split, residual.data());
-    splitCycle(split, levels[1], [&] {
-      for (int c = 0; c < coarseCycles; ++c) cycle(levels, 1, coarseCycles, c == 0);
+    splitCycle(split[0], levels[1], residual.data(), z.data(), [&] {
+      for (int c = 0; c < coarseCycles; ++c) coarseCycle(levels, split, 1, coarseCycles, c == 0);
     });
-    unpackCorrection(split, z.data());
     return;
   }
   MultigridLevel& finest = levels.front();
@@ -760,7 +896,7 @@ void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, in
     for (std::size_t n = r.begin; n < r.end; ++n)
       finest.rightHandSide[n] = finest.inverseDiagonal[n] > 0.0f ? float(residual[n]) : 0.0f;
   });
-  cycle(levels, 0, coarseCycles, true);
+  solveCoarsest(finest, true);
   parallel::parallelFor({0, finest.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
     for (std::size_t n = r.begin; n < r.end; ++n) z[n] = finest.correction[n];
   });
@@ -769,17 +905,16 @@ void applyCycle(std::vector<MultigridLevel>& levels, ColourSplitLevel& split, in
 }  // namespace
 
 void ConductionMultigrid::apply(std::span<const double> residual, std::span<double> z) {
-  applyCycle(levels_, finest_, coarseCycles_, residual, z);
+  applyCycle(levels_, split_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::apply(std::span<const float> residual, std::span<float> z) {
-  applyCycle(levels_, finest_, coarseCycles_, residual, z);
+  applyCycle(levels_, split_, coarseCycles_, residual, z);
 }
 
 void ConductionMultigrid::applyInPlace(std::vector<float>& residual, std::vector<float>& z) {
   z.resize(levels_.front().size());
-  applyCycle(levels_, finest_, coarseCycles_, std::span<const float>(residual),
-             std::span<float>(z));
+  applyCycle(levels_, split_, coarseCycles_, std::span<const float>(residual), std::span<float>(z));
 }
 
 }  // namespace twinplan::ablation::detail
@@ -941,9 +1076,7 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
                                std::span<float> zBox, std::span<float> zCell) {
-  packRightHandSide(boxSplit_, rBox.data());
-  splitCycle(boxSplit_, under_, [&] { correctByCells(rCell, zCell); });
-  unpackCorrection(boxSplit_, zBox.data());
+  splitCycle(boxSplit_, under_, rBox.data(), zBox.data(), [&] { correctByCells(rCell, zCell); });
 }
 
 void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<float> zCell) {
