@@ -2,6 +2,7 @@
 // any simulation runs (engine/src/ablate_job.cpp), and the device catalogue's JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "twinplan/core/error.h"
@@ -82,19 +83,18 @@ TEST(AblateJob, DeviceListHasEveryCatalogueEntryWithSources) {
   for (const json& d : devices) EXPECT_FALSE(d["sources"]["generator"].get<std::string>().empty());
   // A ramp generator lists its protocol (branch ablleveen2): the 2 cm multi-tine's RF 3000 ramp
   // from 30 W by 10 W/min to a roll-off, 30 s off, half the roll-off power to a second roll-off.
-  for (const json& d : devices) {
-    if (d["id"] != "rf-multitine-2cm") {
-      EXPECT_EQ(d["ramp"].is_null(), d["control"] != "ramp") << d["id"];
-      continue;
-    }
-    EXPECT_EQ(d["control"], "ramp");
-    EXPECT_EQ(d["power_W"], 30.0);
-    EXPECT_EQ(d["ramp"], json({{"rate_W_per_min", 10.0},
-                               {"applications", 2},
-                               {"pause_s", 30.0},
-                               {"restart_fraction", 0.5},
-                               {"roll_off", "boiling"}}));
-  }
+  for (const json& d : devices) EXPECT_EQ(d["ramp"].is_null(), d["control"] != "ramp") << d["id"];
+  const auto multiTine = std::find_if(devices.begin(), devices.end(),
+                                      [](const json& d) { return d["id"] == "rf-multitine-2cm"; });
+  ASSERT_NE(multiTine, devices.end());
+  const json& d = *multiTine;
+  EXPECT_EQ(d["control"], "ramp");
+  EXPECT_EQ(d["power_W"], 30.0);
+  EXPECT_EQ(d["ramp"], json({{"rate_W_per_min", 10.0},
+                             {"applications", 2},
+                             {"pause_s", 30.0},
+                             {"restart_fraction", 0.5},
+                             {"roll_off", "boiling"}}));
 }
 
 }  // namespace

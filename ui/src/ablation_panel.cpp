@@ -141,11 +141,19 @@ QString defaultPowerText(const ablation::AblationDevice& d) {
   if (d.control != ablation::PowerControl::RampUntilRollOff)
     return QObject::tr("%1 W").arg(d.power_W);
   const QString ramp = QObject::tr("%1 W rising %2 W/min").arg(d.power_W).arg(d.rampRate_W_per_min);
-  if (d.rampApplications > 1 && d.rampRestartFraction > 0.0)
-    return QObject::tr("%1 to a roll-off, then %2 % of that power held to a second roll-off")
+  if (d.rampApplications <= 1) return QObject::tr("%1 to the roll-off").arg(ramp);
+  // Every application after the first either ramps again or holds a fraction of the power at
+  // the roll-off before it (rf_source.h), as the CLI's device listing says too.
+  if (d.rampRestartFraction <= 0.0)
+    return QObject::tr("%1 to a roll-off, then the ramp again, %2 applications in all")
         .arg(ramp)
-        .arg(d.rampRestartFraction * 100.0);
-  return QObject::tr("%1 to the roll-off").arg(ramp);
+        .arg(d.rampApplications);
+  const QString held = QObject::tr("%1 % of that power held").arg(d.rampRestartFraction * 100.0);
+  if (d.rampApplications == 2)
+    return QObject::tr("%1 to a roll-off, then %2 to a second roll-off").arg(ramp, held);
+  return QObject::tr("%1 to a roll-off, then %2 to the next roll-off, %3 applications in all")
+      .arg(ramp, held)
+      .arg(d.rampApplications);
 }
 
 QString pointText(const std::optional<Vec3>& p) {
