@@ -761,11 +761,19 @@ StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
   return planes;
 }
 
+// The fewest voxels a fused pass is split for. Below kSmallestParallelLoop: a pass is two joins
+// (the trapezoids, the wedges) where the unfused stages were one join each, so the nested box's
+// first coarse level (21 x 21 x 36 = 15 876 voxels on the 100^3 RF run, visited twice a cycle)
+// is now split too, which halved the calling thread's serial samples in the nested solves
+// (branch ablwave2); its second (11 x 11 x 18) is not (too few planes for two chunks: 2 (depth
+// + 1) = 10 planes each).
+constexpr std::int64_t kSmallestParallelPass = 8192;
+
 // One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
 // reads no plane another wedge writes, and a wedge's stages find their predecessors' planes
-// beyond it done by the trapezoids); one chunk below kSmallestParallelLoop voxels.
+// beyond it done by the trapezoids); one chunk below kSmallestParallelPass voxels.
 std::int64_t passChunks(const FusedPass& pass, const ColourSplitLevel& s) {
-  if (s.nx * s.ny * s.nz < kSmallestParallelLoop) return 1;
+  if (s.nx * s.ny * s.nz < kSmallestParallelPass) return 1;
   const std::int64_t widest = (s.nz / 2) / (pass.depth() + 1);
   return std::max<std::int64_t>(1, std::min<std::int64_t>(widest, parallel::maxThreads()));
 }
