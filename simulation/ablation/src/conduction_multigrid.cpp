@@ -44,7 +44,8 @@ IndexRange allRows(const Level& l) {
 // calling thread runs it alone. Splitting the nested box's first coarse level (21 x 21 x 36 =
 // 15 876 voxels on the 100^3 RF run) too was measured slower on two threads (a limit of 8 192:
 // source stage wall median 1.60 against 1.57 s, ten pairs; 2 048, the second level split as
-// well: 1.76 against 1.55 s): the helper thread's joins cost more than they save there.
+// well: 1.76 against 1.55 s): the helper thread's joins cost more than they save there. (The
+// fused passes, two joins each, have their own limit: kSmallestParallelPass.)
 constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
@@ -765,8 +766,9 @@ StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
 // (the trapezoids, the wedges) where the unfused stages were one join each, so the nested box's
 // first coarse level (21 x 21 x 36 = 15 876 voxels on the 100^3 RF run, visited twice a cycle)
 // is now split too, which halved the calling thread's serial samples in the nested solves
-// (branch ablwave2); its second (11 x 11 x 18) is not (too few planes for two chunks: 2 (depth
-// + 1) = 10 planes each).
+// (branch ablwave2; measured only on a loaded host: with the second core taken by other
+// processes the joins cost about 5 % more CPU); its second (11 x 11 x 18 = 2 178 voxels) is not,
+// and its 18 planes would not make two chunks of 2 (depth + 1) = 10.
 constexpr std::int64_t kSmallestParallelPass = 8192;
 
 // One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
