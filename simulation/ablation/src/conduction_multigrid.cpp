@@ -427,8 +427,8 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
                                     &c.inverseDiagonal, &c.correction, &c.rightHandSide})
         arrays.push_back(v);
     // An array a task: a first build's arrays are touched for the first time here (the nested
-    // box's nineteen, 6 MB: their page faults were 20 ms on the calling thread of the 100^3 RF
-    // run), now by both threads.
+    // box's nineteen, 6 MB: their page faults took up to 20 ms of the calling thread on the 100^3
+    // RF run), now by both threads.
     parallel::parallelFor({0, arrays.size()}, 1, [&](IndexRange r) {
       for (std::size_t a = r.begin; a < r.end; ++a) arrays[a]->assign(size, 0.0f);
     });
@@ -979,11 +979,12 @@ void checkOperatorSizes(std::int64_t voxels, std::initializer_list<std::size_t> 
 }
 
 // Every cell of the coarse grid `cells`, row by row in parallel chunks: outside(c) for a cell
-// outside the box, under(c, u) for one under it (u its index in `under`, the coarsened box
-// whose first cell is boxCell). One pass over the grid where a pass over every cell and then
-// one over the cells under the box, scattered through their indices, ran the second on the
-// calling thread (the 100^3 RF run's 15 876 cells under the box are below
-// kSmallestParallelLoop); every cell gets what it got, so the bits are the same.
+// outside the box, underBody(c, u) for one under it (u its index in `under`, the coarsened box
+// whose first cell is boxCell). One pass over the grid and no list of the cells under the box:
+// the pass over every cell and the pass over those under the box that it replaces ran the
+// second on the calling thread, scattered through a list of indices (the 100^3 RF run's 15 876
+// cells under the box are below kSmallestParallelLoop). Each cell is written once, with the
+// value the second pass left, so the bits are the same.
 template <class Outside, class Under>
 void forEachCellAroundBox(const std::array<std::int64_t, 3>& cells,
                           const std::array<std::int64_t, 3>& boxCell, const MultigridLevel& under,
@@ -1001,7 +1002,8 @@ void forEachCellAroundBox(const std::array<std::int64_t, 3>& cells,
       const std::int64_t boxFirst = first + boxCell[0], boxEnd = boxFirst + under.nx;
       const std::int64_t u = under.nx * (b + under.ny * c) - boxFirst;
       for (std::int64_t n = first; n < boxFirst; ++n) outside(std::size_t(n));
-      for (std::int64_t n = boxFirst; n < boxEnd; ++n) underBody(std::size_t(n), std::size_t(n + u));
+      for (std::int64_t n = boxFirst; n < boxEnd; ++n)
+        underBody(std::size_t(n), std::size_t(n + u));
       for (std::int64_t n = boxEnd; n < end; ++n) outside(std::size_t(n));
     }
   });
