@@ -593,6 +593,31 @@ TEST(ConductionMultigrid, EveryThreadCountGivesTheSameBitsOnATallGrid) {
   EXPECT_LT(difference, 1e-4 * largest);
 }
 
+TEST(ConductionMultigrid, EveryThreadCountGivesTheSameBitsWhenACoarseLevelIsSplit) {
+  // A coarse level of 8 192 voxels or more runs its passes in chunks of planes as the finest
+  // does (the nested box's first coarse level on the RF run): on a 28 x 28 x 84 grid the first
+  // coarse level is 14 x 14 x 42 = 8 232 voxels (up to four chunks of at least ten planes), so
+  // both its passes and the finest level's have wedges, and every thread limit must give the
+  // one-thread correction bit for bit.
+  const JumpyGrid grid(28, 28, 84);
+  const std::vector<double> r = grid.randomOnFree(12);
+  std::vector<double> one(r.size());
+  {
+    const parallel::ThreadLimit limit(1);
+    ConductionMultigrid m = grid.multigrid();
+    m.apply(r, one);
+  }
+  EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.0);
+  for (std::size_t threads : {2, 3, 4}) {
+    SCOPED_TRACE(threads);
+    const parallel::ThreadLimit limit(threads);
+    ConductionMultigrid m = grid.multigrid();
+    std::vector<double> z(r.size());
+    m.apply(r, z);
+    EXPECT_EQ(z, one);
+  }
+}
+
 TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConductivityJumps) {
   // A x = b with b = A x_true for a random x_true: CG with the V-cycle reaches a relative
   // residual of 1e-8 in under 30 iterations; with Jacobi it takes hundreds (the dried shell and

@@ -44,7 +44,8 @@ IndexRange allRows(const Level& l) {
 // calling thread runs it alone. Splitting the nested box's first coarse level (21 x 21 x 36 =
 // 15 876 voxels on the 100^3 RF run) too was measured slower on two threads (a limit of 8 192:
 // source stage wall median 1.60 against 1.57 s, ten pairs; 2 048, the second level split as
-// well: 1.76 against 1.55 s): the helper thread's joins cost more than they save there.
+// well: 1.76 against 1.55 s): the helper thread's joins cost more than they save there. (The
+// fused passes, two joins each, have their own limit: kSmallestParallelPass.)
 constexpr std::int64_t kSmallestParallelLoop = kVoxelsPerChunk;
 
 // Rows per chunk of a loop over `rows` rows whose each costs about `rowVoxels` voxels of work:
@@ -418,13 +419,19 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   s.plane = 2 * s.half;
   const auto size = std::size_t(s.plane * (l.nz + 2));
   if (!sameSize) {
+    // Only the red residual is formed (restrictPlane): black keeps no diagonal.
+    s.colours[1].diagonal.clear();
+    std::vector<std::vector<float>*> arrays{&s.colours[0].diagonal};
     for (ColourSplitLevel::Colour& c : s.colours)
       for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
                                     &c.inverseDiagonal, &c.correction, &c.rightHandSide})
-        v->assign(size, 0.0f);
-    // Only the red residual is formed (restrictPlane): black keeps no diagonal.
-    s.colours[0].diagonal.assign(size, 0.0f);
-    s.colours[1].diagonal.clear();
+        arrays.push_back(v);
+    // An array a task: a first build's arrays are touched for the first time here (the nested
+    // box's nineteen, 6 MB: their page faults took up to 20 ms of the calling thread on the 100^3
+    // RF run), now by both threads.
+    parallel::parallelFor({0, arrays.size()}, 1, [&](IndexRange r) {
+      for (std::size_t a = r.begin; a < r.end; ++a) arrays[a]->assign(size, 0.0f);
+    });
   }
   // A coarse level's split, once a build, writes nineteen arrays a voxel: in two chunks from
   // kSmallestSplit voxels (so the nested box's first coarse level, 15 876 voxels, is split by
@@ -755,11 +762,20 @@ StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
   return planes;
 }
 
+// The fewest voxels a fused pass is split for. Below kSmallestParallelLoop: a pass is two joins
+// (the trapezoids, the wedges) where the unfused stages were one join each, so the nested box's
+// first coarse level (21 x 21 x 36 = 15 876 voxels on the 100^3 RF run, visited twice a cycle)
+// is now split too, which halved the calling thread's serial samples in the nested solves
+// (branch ablwave2; measured only on a loaded host: with the second core taken by other
+// processes the joins cost about 5 % more CPU); its second (11 x 11 x 18 = 2 178 voxels) is not,
+// and its 18 planes would not make two chunks of 2 (depth + 1) = 10.
+constexpr std::int64_t kSmallestParallelPass = 8192;
+
 // One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
 // reads no plane another wedge writes, and a wedge's stages find their predecessors' planes
-// beyond it done by the trapezoids); one chunk below kSmallestParallelLoop voxels.
+// beyond it done by the trapezoids); one chunk below kSmallestParallelPass voxels.
 std::int64_t passChunks(const FusedPass& pass, const ColourSplitLevel& s) {
-  if (s.nx * s.ny * s.nz < kSmallestParallelLoop) return 1;
+  if (s.nx * s.ny * s.nz < kSmallestParallelPass) return 1;
   const std::int64_t widest = (s.nz / 2) / (pass.depth() + 1);
   return std::max<std::int64_t>(1, std::min<std::int64_t>(widest, parallel::maxThreads()));
 }
@@ -961,19 +977,38 @@ void checkOperatorSizes(std::int64_t voxels, std::initializer_list<std::size_t> 
     }
   }
 }
-}  // namespace
 
-void CompositeMultigrid::indexUnderCells() {
-  // Row by row: a cycle reads the list three times, where the indices' divisions cost as much
-  // as the cycle's copies themselves.
-  underCells_.resize(under_.size());
-  std::size_t u = 0;
-  for (std::int64_t c = 0; c < under_.nz; ++c)
-    for (std::int64_t b = 0; b < under_.ny; ++b)
-      for (std::int64_t a = 0; a < under_.nx; ++a)
-        underCells_[u++] = std::size_t(
-            (boxCell_[0] + a) + cells_[0] * ((boxCell_[1] + b) + cells_[1] * (boxCell_[2] + c)));
+// Every cell of the coarse grid `cells`, row by row in parallel chunks: outside(c) for a cell
+// outside the box, underBody(c, u) for one under it (u its index in `under`, the coarsened box
+// whose first cell is boxCell). One pass over the grid and no list of the cells under the box:
+// the pass over every cell and the pass over those under the box that it replaces ran the
+// second on the calling thread, scattered through a list of indices (the 100^3 RF run's 15 876
+// cells under the box are below kSmallestParallelLoop). Each cell is written once, with the
+// value the second pass left, so the bits are the same.
+template <class Outside, class Under>
+void forEachCellAroundBox(const std::array<std::int64_t, 3>& cells,
+                          const std::array<std::int64_t, 3>& boxCell, const MultigridLevel& under,
+                          Outside&& outside, Under&& underBody) {
+  const auto rows = std::size_t(cells[1] * cells[2]);
+  parallel::parallelFor({0, rows}, rowsPerChunk(rows, cells[0]), [&](IndexRange chunk) {
+    for (std::size_t row = chunk.begin; row < chunk.end; ++row) {
+      const auto first = std::int64_t(row) * cells[0], end = first + cells[0];
+      const std::int64_t b = std::int64_t(row) % cells[1] - boxCell[1],
+                         c = std::int64_t(row) / cells[1] - boxCell[2];
+      if (b < 0 || b >= under.ny || c < 0 || c >= under.nz) {
+        for (std::int64_t n = first; n < end; ++n) outside(std::size_t(n));
+        continue;
+      }
+      const std::int64_t boxFirst = first + boxCell[0], boxEnd = boxFirst + under.nx;
+      const std::int64_t u = under.nx * (b + under.ny * c) - boxFirst;
+      for (std::int64_t n = first; n < boxFirst; ++n) outside(std::size_t(n));
+      for (std::int64_t n = boxFirst; n < boxEnd; ++n)
+        underBody(std::size_t(n), std::size_t(n + u));
+      for (std::int64_t n = boxEnd; n < end; ++n) outside(std::size_t(n));
+    }
+  });
 }
+}  // namespace
 
 void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz,
                                std::span<const float> boxFaceX, std::span<const float> boxFaceY,
@@ -1020,7 +1055,6 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
     });
   }
   coarsen(box_, under_);
-  indexUnderCells();
   // Now the box level's own rows, the couplings included.
   forEachIndex(box_.size(), [&](std::size_t n) {
     box_.diagonal[n] = float(boxDiagonal[n]);
@@ -1036,21 +1070,22 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   for (std::vector<float>* v : {&fx, &fy, &fz}) v->resize(cellFaceX.size());
   diagonal.resize(cellDiagonal.size());
   cellFree_.resize(cellFree.size());
-  forEachIndex(cellFree.size(), [&](std::size_t c) {
-    fx[c] = cellFaceX[c];
-    fy[c] = cellFaceY[c];
-    fz[c] = cellFaceZ[c];
-    diagonal[c] = cellDiagonal[c];
-    cellFree_[c] = cellFree[c];
-  });
-  for (std::size_t u = 0; u < under_.size(); ++u) {
-    const std::size_t c = underCells_[u];
-    fx[c] = under_.faceX[u];
-    fy[c] = under_.faceY[u];
-    fz[c] = under_.faceZ[u];
-    diagonal[c] = under_.diagonal[u];
-    cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
-  }
+  forEachCellAroundBox(
+      cells_, boxCell_, under_,
+      [&](std::size_t c) {
+        fx[c] = cellFaceX[c];
+        fy[c] = cellFaceY[c];
+        fz[c] = cellFaceZ[c];
+        diagonal[c] = cellDiagonal[c];
+        cellFree_[c] = cellFree[c];
+      },
+      [&](std::size_t c, std::size_t u) {
+        fx[c] = under_.faceX[u];
+        fy[c] = under_.faceY[u];
+        fz[c] = under_.faceZ[u];
+        diagonal[c] = under_.diagonal[u];
+        cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
+      });
   // Each coupling: its box voxel in boxSplit_, and its parent cell (the under-box cell holding
   // that voxel), which takes the coupling's conductance.
   couplingVoxels_.resize(couplings_.size());
@@ -1082,9 +1117,9 @@ void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const floa
 void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<float> zCell) {
   // The coarse residual: outside the box the cells' own, less what the box's correction pulls
   // through the couplings; under it the box's restricted.
-  forEachIndex(cellRhs_.size(), [&](std::size_t c) { cellRhs_[c] = rCell[c]; });
-  forEachIndex(under_.size(),
-               [&](std::size_t u) { cellRhs_[underCells_[u]] = under_.rightHandSide[u]; });
+  forEachCellAroundBox(
+      cells_, boxCell_, under_, [&](std::size_t c) { cellRhs_[c] = rCell[c]; },
+      [&](std::size_t c, std::size_t u) { cellRhs_[c] = under_.rightHandSide[u]; });
   // (By cell in parallel runs: each cell's terms in the couplings' order.)
   byCell_.forEach([&](std::size_t c) {
     const SplitVoxel& v = couplingVoxels_[c];
@@ -1092,14 +1127,15 @@ void CompositeMultigrid::correctByCells(std::span<const float> rCell, std::span<
         couplings_[c].conductance * boxSplit_.colours[v.colour].correction[v.slot];
   });
   cellMultigrid_.apply(std::span<const float>(cellRhs_), std::span<float>(cellCorrection_));
-  // The cells under the box: their correction is the box's coarse one (prolonged by the cycle).
-  forEachIndex(under_.size(), [&](std::size_t u) {
-    const std::size_t c = underCells_[u];
-    under_.correction[u] = cellCorrection_[c];
-    cellCorrection_[c] = 0.0f;
-  });
-  forEachIndex(zCell.size(),
-               [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; });
+  // The cells under the box: their correction is the box's coarse one (prolonged by the cycle),
+  // and zCell's is 0 there.
+  forEachCellAroundBox(
+      cells_, boxCell_, under_,
+      [&](std::size_t c) { zCell[c] = cellFree_[c] ? cellCorrection_[c] : 0.0f; },
+      [&](std::size_t c, std::size_t u) {
+        under_.correction[u] = cellCorrection_[c];
+        zCell[c] = 0.0f;
+      });
   // The box's rows see the cells' correction through the couplings (in the smoothing after).
   // (By box voxel in parallel runs: each voxel's terms in the couplings' order.)
   byBox_.forEach([&](std::size_t c) {

@@ -194,7 +194,6 @@ class CompositeMultigrid {
   const CouplingRuns& couplingsByCell() const { return byCell_; }
 
  private:
-  void indexUnderCells();  // underCells_ from under_'s size, boxCell_ and cells_
   // The cycle's coarse correction: the coarse grid's residual from rCell, the box's restricted
   // one and the couplings; its cycle; the cells' correction into zCell and under_.correction,
   // and the couplings' pull of zCell onto the box's right-hand side.
@@ -206,7 +205,6 @@ class CompositeMultigrid {
     std::uint32_t slot = 0;
   };
   std::vector<SplitVoxel> couplingVoxels_;  // each coupling's box voxel in boxSplit_
-  std::vector<std::size_t> underCells_;     // each cell under the box: its coarse grid's index
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
   CouplingRuns byBox_, byCell_;  // couplings_ grouped by box voxel and by cell
