@@ -406,9 +406,11 @@ void splitRows(const MultigridLevel& l, ColourSplitLevel& s, IndexRange rows) {
 // Fills s from the grid-ordered level l: every array sized with its frame, the frame, the unused
 // ends of rows and fixed voxels zero (faces and inverse diagonals 0 there keep them out of every
 // update; a free voxel's face to a fixed one stays, the fixed correction being 0).
-// A rebuild on a grid of the same size writes the voxels only: nothing ever writes the frame or
-// the unused ends of rows, so they are still zero (clearing 20 arrays per build cost 6 % of a
-// nested box's solve).
+// A rebuild on a grid of the same size writes the voxels only: the frame and the unused ends of
+// rows are still zero (clearing 20 arrays per build cost 6 % of a nested box's solve). The
+// half-sweeps (relaxPlane, firstRedPlane) run over whole halves and do write those slots, but
+// what they write there is (b + faces . y) x inverse with b, faces and inverse zero and every y
+// finite: 0 again.
 void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   const bool sameSize = s.nx == l.nx && s.ny == l.ny && s.nz == l.nz;
   s.nx = l.nx;
@@ -531,7 +533,8 @@ inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::in
 // black voxels their residuals are zero (up to the float rounding of that sweep, which the
 // grid-ordered cycle restricted). In row (j, k) the red voxel of the pair i = 2I, 2I + 1 is red
 // voxel m = I, so a coarse row sums its (up to four) fine rows' red residuals element by element;
-// a row without a red voxel in its last pair reads the zero slot after its last voxel.
+// a row without a red voxel in its last pair reads the slot after its last voxel, which stays
+// zero (splitByColour).
 // rhs = (First) or += the red residuals of row (j, k), m in [0, count) (see relaxRow for the
 // restrict). Fixed voxels' arrays are all zero (splitByColour), so their residual is 0 without
 // a select, which GCC would not vectorise here.
