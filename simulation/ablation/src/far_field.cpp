@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <iterator>
 #include <span>
 #include <utility>
 #include <vector>
@@ -75,8 +76,10 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     smallestHeatCapacity_J_m3K_ =
         std::min(smallestHeatCapacity_J_m3K_, t.heatCapacityPerVolume_J_m3K);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
-  for (const TissueCoefficients& t : tissues)
+  for (const TissueCoefficients& t : tissues) {
     voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
+    heatCapacity_J_m3K_.push_back(t.heatCapacityPerVolume_J_m3K);
+  }
   cellTissue_.assign(heatCapacity_J_K_.size(), -1);
   // Each cell's heat capacity (its voxels in order) and its one tissue, if any; planes of cells
   // in parallel.
@@ -595,7 +598,7 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                                 double tolerance_K, const std::vector<float>& temperature_degC,
                                 const PaddedCells& paddedPower) {
   const ImageGeometry& g = grid_->geometry;
-  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid_->voxelSize_m();
+  const double h_m = grid_->voxelSize_m();
   const double stepVolume_m3s = h_m * h_m * h_m * in.step_s;
   const auto nx = std::size_t(g.size[0]);
   const CellRanges inPrevious = insideCells(previous);
@@ -605,6 +608,8 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
       [&](parallel::IndexRange cellPlanes) {
         Bounds m;
         std::vector<float> power(nx), deviation(nx);
+        std::vector<double> missed_W_m3(nx);
+        std::vector<unsigned char> marked(nx);
         std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
         PowerSums interpolated;
         std::vector<char> quietRow(static_cast<std::size_t>(cells_[1]));
@@ -627,20 +632,24 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                 interpolateRow(paddedPower, j, k, i0, i1, power.data());
                 const std::int64_t t0 = std::max(i0, previous.lo[0]);
                 const std::int64_t t1 = std::min(i1, previous.hi[0]);
-                if (rowInside && t0 < t1) interpolateRow(padded_, j, k, t0, t1, deviation.data());
-                for (std::int64_t i = i0; i < i1; ++i) {
-                  const std::size_t v = v0 + std::size_t(i);
-                  const double missed_W_m3 = (*in.power_W_m3)[v] - power[std::size_t(i)];
-                  const bool inside = rowInside && i >= t0 && i < t1;
-                  if (!inside) missedRow[cellOf(0, i)] += missed_W_m3 * stepVolume_m3s;
-                  const double heatingError_K =
-                      std::abs(missed_W_m3) * in.step_s /
-                      (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
-                  if (heatingError_K > tolerance_K ||
-                      (inside && std::abs(double(temperature_degC[v]) - arterial -
-                                          deviation[std::size_t(i)]) > tolerance_K))
-                    m.include(i, j, k);
-                }
+                const bool anyInside = rowInside && t0 < t1;
+                if (anyInside) interpolateRow(padded_, j, k, t0, t1, deviation.data());
+                markRun(in, v0, i0, i1, anyInside ? t0 : i1, anyInside ? t1 : i1, tolerance_K,
+                        power.data(), deviation.data(), temperature_degC, missed_W_m3.data(),
+                        marked.data());
+                // The missed heat of the voxels outside the last box, voxel by voxel (each
+                // cell's sum in the voxels' order).
+                for (std::int64_t i = i0; i < i1; ++i)
+                  if (!(anyInside && i >= t0 && i < t1))
+                    missedRow[cellOf(0, i)] += missed_W_m3[std::size_t(i)] * stepVolume_m3s;
+                // The marks' bounds: the run's first and last marked voxel.
+                const unsigned char* first = std::find(marked.data() + i0, marked.data() + i1, 1);
+                if (first == marked.data() + i1) return;
+                m.include(first - marked.data(), j, k);
+                const unsigned char* from = marked.data() + i1;
+                const auto last = std::find(std::make_reverse_iterator(from),
+                                            std::make_reverse_iterator(first), 1);
+                m.include(last.base() - 1 - marked.data(), j, k);
               };
               if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
                 forEachLoudRun(j, ck, 0, core.lo[0], examine);
@@ -655,6 +664,32 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
         return m;
       },
       Bounds::merge);
+}
+
+void FarField::markRun(const StepInputs& in, std::size_t v0, std::int64_t i0, std::int64_t i1,
+                       std::int64_t t0, std::int64_t t1, double tolerance_K,
+                       const float* cellPower, const float* cellDeviation,
+                       const std::vector<float>& temperature_degC, double* missed_W_m3,
+                       unsigned char* marked) const {
+  const float* __restrict power = in.power_W_m3->data() + v0;
+  const TissueIndex* __restrict tissue = grid_->tissue.data() + v0;
+  const double step_s = in.step_s;
+  for (std::int64_t i = i0; i < i1; ++i)
+    missed_W_m3[i] = power[i] - cellPower[i];  // in float, as the cells' power is
+  // A run of one tissue (the common case) divides by its one heat capacity.
+  const TissueIndex first = tissue[i0];
+  if (std::all_of(tissue + i0, tissue + i1, [&](TissueIndex t) { return t == first; })) {
+    const double heatCapacity = heatCapacity_J_m3K_[first];
+    for (std::int64_t i = i0; i < i1; ++i)
+      marked[i] = std::abs(missed_W_m3[i]) * step_s / heatCapacity > tolerance_K;
+  } else {
+    for (std::int64_t i = i0; i < i1; ++i)
+      marked[i] = std::abs(missed_W_m3[i]) * step_s / heatCapacity_J_m3K_[tissue[i]] > tolerance_K;
+  }
+  const double arterial = in.parameters->arterialTemperature_degC;
+  const float* __restrict temperature = temperature_degC.data() + v0;
+  for (std::int64_t i = t0; i < t1; ++i)
+    marked[i] |= std::abs(double(temperature[i]) - arterial - cellDeviation[i]) > tolerance_K;
 }
 
 void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,

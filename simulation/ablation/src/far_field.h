@@ -159,6 +159,17 @@ class FarField {
   Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
                         double tolerance_K, const std::vector<float>& temperature_degC,
                         const PaddedCells& paddedPower);
+  // misrepresented's test of voxels i0 .. i1 - 1 of the row that starts at voxel v0: marked[i]
+  // where the cells' power (cellPower[i]) misses the voxel's heating of the step by more than
+  // tolerance_K or, for i in t0 .. t1 - 1 (inside the last box), where the interpolant of the
+  // cells (cellDeviation[i]) misses its temperature by more than that; missed_W_m3[i]: its power
+  // less the cells'. Loops without calls or branches, so that they widen.
+  TWINPLAN_ABLATION_WIDE_LOOPS void markRun(const StepInputs& in, std::size_t v0, std::int64_t i0,
+                                            std::int64_t i1, std::int64_t t0, std::int64_t t1,
+                                            double tolerance_K, const float* cellPower,
+                                            const float* cellDeviation,
+                                            const std::vector<float>& temperature_degC,
+                                            double* missed_W_m3, unsigned char* marked) const;
   // body(i0, i1) for the runs of voxels i0 .. i1 - 1 of row (j, plane of cells ck) outside the
   // quiet cells.
   template <class Body>
@@ -274,6 +285,7 @@ class FarField {
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
   std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
+  std::vector<double> heatCapacity_J_m3K_;     // per tissue: rho c (markRun reads it per voxel)
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
