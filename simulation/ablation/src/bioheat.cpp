@@ -356,9 +356,9 @@ class FieldAdvance {
   }
   [[gnu::always_inline]] static float arrheniusExponent(const TissueCoefficients& t,
                                                         double mean_degC) {
-    return static_cast<float>(
-        t.logArrheniusFactor -
-        t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
+    return static_cast<float>(t.logArrheniusFactor -
+                              t.activationEnergy_J_mol /
+                                  (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
   }
   // The CEM43 exponent: doublings of the rate (R = 0.5 above 43 degC, 0.25 below; Sapareto and
   // Dewey 1984, as cem43Increment_min) times ln 2.

@@ -4,8 +4,8 @@
 #include <array>
 #include <cassert>
 #include <cmath>
-#include <limits>
 #include <iterator>
+#include <limits>
 #include <span>
 #include <utility>
 #include <vector>
@@ -637,11 +637,15 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                 markRun(in, v0, i0, i1, anyInside ? t0 : i1, anyInside ? t1 : i1, tolerance_K,
                         power.data(), deviation.data(), temperature_degC, missed_W_m3.data(),
                         marked.data());
-                // The missed heat of the voxels outside the last box, voxel by voxel (each
-                // cell's sum in the voxels' order).
-                for (std::int64_t i = i0; i < i1; ++i)
-                  if (!(anyInside && i >= t0 && i < t1))
-                    missedRow[cellOf(0, i)] += missed_W_m3[std::size_t(i)] * stepVolume_m3s;
+                // The missed heat of the voxels outside the last box.
+                if (anyInside) {
+                  addMissedRowHeat(i0, std::min(i1, t0), missed_W_m3.data(), stepVolume_m3s,
+                                   missedRow);
+                  addMissedRowHeat(std::max(i0, t1), i1, missed_W_m3.data(), stepVolume_m3s,
+                                   missedRow);
+                } else {
+                  addMissedRowHeat(i0, i1, missed_W_m3.data(), stepVolume_m3s, missedRow);
+                }
                 // The marks' bounds: the run's first and last marked voxel.
                 const unsigned char* first = std::find(marked.data() + i0, marked.data() + i1, 1);
                 if (first == marked.data() + i1) return;
@@ -666,11 +670,22 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
       Bounds::merge);
 }
 
+void FarField::addMissedRowHeat(std::int64_t i0, std::int64_t i1, const double* missed_W_m3,
+                                double stepVolume_m3s, double* missedRow_J) const {
+  for (std::int64_t i = i0; i < i1;) {
+    const std::int64_t c = cellOf(0, i);
+    const std::int64_t end = std::min(i1, c * coarsening_ + width(0, c));
+    // The cell's sum in a register, in the voxels' order (the bits of adding them one by one).
+    double sum_J = missedRow_J[c];
+    for (; i < end; ++i) sum_J += missed_W_m3[i] * stepVolume_m3s;
+    missedRow_J[c] = sum_J;
+  }
+}
+
 void FarField::markRun(const StepInputs& in, std::size_t v0, std::int64_t i0, std::int64_t i1,
-                       std::int64_t t0, std::int64_t t1, double tolerance_K,
-                       const float* cellPower, const float* cellDeviation,
-                       const std::vector<float>& temperature_degC, double* missed_W_m3,
-                       unsigned char* marked) const {
+                       std::int64_t t0, std::int64_t t1, double tolerance_K, const float* cellPower,
+                       const float* cellDeviation, const std::vector<float>& temperature_degC,
+                       double* missed_W_m3, unsigned char* marked) const {
   const float* __restrict power = in.power_W_m3->data() + v0;
   const TissueIndex* __restrict tissue = grid_->tissue.data() + v0;
   const double step_s = in.step_s;

@@ -170,21 +170,26 @@ class FarField {
                                             const float* cellDeviation,
                                             const std::vector<float>& temperature_degC,
                                             double* missed_W_m3, unsigned char* marked) const;
+  // Adds the missed heat of voxels i0 .. i1 - 1 of a row (missed_W_m3[i] over the step and a
+  // voxel's volume) to their cells in missedRow_J (one row of cells), voxel by voxel.
+  void addMissedRowHeat(std::int64_t i0, std::int64_t i1, const double* missed_W_m3,
+                        double stepVolume_m3s, double* missedRow_J) const;
   // body(i0, i1) for the runs of voxels i0 .. i1 - 1 of row (j, plane of cells ck) outside the
   // quiet cells.
   template <class Body>
   void forEachLoudRun(std::int64_t j, std::int64_t ck, std::int64_t i0, std::int64_t i1,
                       Body&& body) const {
+    if (i0 >= i1) return;
     const char* quiet = quietCell_.data() + cellIndex(0, cellOf(1, j), ck);
-    auto cellEnd = [&](std::int64_t i) {
-      const std::int64_t c = cellOf(0, i);
-      return c * coarsening_ + width(0, c);
-    };
-    while (i0 < i1) {
-      std::int64_t end = i0;
-      while (end < i1 && quiet[cellOf(0, end)] == 0) end = std::min(i1, cellEnd(end));
-      if (end > i0) body(i0, end);
-      i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
+    // The row's cells scanned as bytes: each run of loud cells, clipped to i0 .. i1 - 1.
+    const std::int64_t last = cellOf(0, i1 - 1);
+    for (std::int64_t c = cellOf(0, i0); c <= last;) {
+      while (c <= last && quiet[c] != 0) ++c;
+      const std::int64_t first = c;
+      while (c <= last && quiet[c] == 0) ++c;
+      if (c == first) continue;
+      const std::int64_t end = (c - 1) * coarsening_ + width(0, c - 1);  // the run's last cell's
+      body(std::max(i0, first * coarsening_), std::min(i1, end));
     }
   }
   // The interpolated power summed over each cell of a plane (sums, ci + cells x cj), and the
