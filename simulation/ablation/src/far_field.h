@@ -290,7 +290,7 @@ class FarField {
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
   std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
-  std::vector<double> heatCapacity_J_m3K_;     // per tissue: rho c (markRun reads it per voxel)
+  std::vector<double> heatCapacity_J_m3K_;     // per tissue: rho c (markRun)
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
