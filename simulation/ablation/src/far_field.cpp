@@ -37,6 +37,14 @@ inline void harmonicFaces(const double* kA, const double* kB, double area_m2, Di
     faces[i] = std::isgreater(kA[i] + kB[i], 0.0) ? faces[i] : 0.0f;
 }
 
+// heat_J_K[c] plus voxelHeat_J_K[2 c] and then voxelHeat_J_K[2 c + 1] for c < pairs: the two
+// additions in the voxels' order, so the bits of adding them one by one at any width.
+TWINPLAN_ABLATION_WIDE_LOOPS void addPairs(const double* __restrict voxelHeat_J_K,
+                                           double* __restrict heat_J_K, std::size_t pairs) {
+  for (std::size_t c = 0; c < pairs; ++c)
+    heat_J_K[c] = (heat_J_K[c] + voxelHeat_J_K[2 * c]) + voxelHeat_J_K[2 * c + 1];
+}
+
 }  // namespace
 
 FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
@@ -258,12 +266,36 @@ void FarField::addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std
   for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
     for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
       const std::size_t v0 = g.linearIndex(0, j, k);
+      if (addPairedRowHeat(v0, i0, i1, j, k, voxelValue, heat_J_K)) continue;
       for (std::int64_t i = i0; i < i1; ++i) {
         const std::size_t v = v0 + std::size_t(i);
         heat_J_K[cellOf(0, i) - firstCell] +=
             voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelValue(v, i, j, k));
       }
     }
+}
+
+template <class VoxelValue>
+bool FarField::addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
+                                std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const {
+  if (coarsening_ != 2 || i0 % 2 != 0) return false;
+  const TissueIndex* tissue = grid_->tissue.data() + v0;
+  const TissueIndex first = tissue[i0];
+  if (!std::all_of(tissue + i0, tissue + i1, [&](TissueIndex t) { return t == first; }))
+    return false;
+  // Each voxel's heat (the product addRowHeat adds), then the cells two voxels wide by pairs;
+  // the grid's last cell, if wider, voxel by voxel after them.
+  thread_local std::vector<double> voxelHeat_J_K;
+  voxelHeat_J_K.resize(std::size_t(i1 - i0));
+  const double capacity_J_K = voxelHeatCapacity_J_K_[first];
+  for (std::int64_t i = i0; i < i1; ++i)
+    voxelHeat_J_K[std::size_t(i - i0)] =
+        capacity_J_K * double(voxelValue(v0 + std::size_t(i), i, j, k));
+  const std::int64_t pairs = std::min(i1 - i0, 2 * (cells_[0] - 1 - i0 / 2)) / 2;
+  addPairs(voxelHeat_J_K.data(), heat_J_K, std::size_t(pairs));
+  for (std::int64_t i = i0 + 2 * pairs; i < i1; ++i)
+    heat_J_K[pairs] += voxelHeat_J_K[std::size_t(i - i0)];
+  return true;
 }
 
 template <class VoxelAt>

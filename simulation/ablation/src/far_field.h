@@ -248,6 +248,12 @@ class FarField {
   // (whole cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell],
   // each cell its voxels in the order k, j, i: restriction and the interpolant's shift sum a
   // cell's heat alike, so that heatCapacity_J_K_ conserves it.
+  // addRowHeat's row (j, k) (starting at voxel v0) where the cells are two voxels wide and the
+  // voxels i0 .. i1 - 1 of one tissue: the same sums, the cells side by side in a widened loop.
+  // Returns false (nothing added) otherwise.
+  template <class VoxelValue>
+  bool addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
+                        std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const;
   template <class VoxelValue>
   void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
                   VoxelValue&& voxelValue, double* heat_J_K) const;
