@@ -163,7 +163,7 @@ class FarField {
   // where the cells' power (cellPower[i]) misses the voxel's heating of the step by more than
   // tolerance_K or, for i in t0 .. t1 - 1 (inside the last box), where the interpolant of the
   // cells (cellDeviation[i]) misses its temperature by more than that; missed_W_m3[i]: its power
-  // less the cells'. Loops without calls or branches, so that they widen.
+  // less the cells'. Its loops hold no calls or branches, so that they widen.
   TWINPLAN_ABLATION_WIDE_LOOPS void markRun(const StepInputs& in, std::size_t v0, std::int64_t i0,
                                             std::int64_t i1, std::int64_t t0, std::int64_t t1,
                                             double tolerance_K, const float* cellPower,
@@ -248,15 +248,15 @@ class FarField {
   // (whole cells) of the rows of the row of cells (cj, ck) into heat_J_K[cell - the first cell],
   // each cell its voxels in the order k, j, i: restriction and the interpolant's shift sum a
   // cell's heat alike, so that heatCapacity_J_K_ conserves it.
+  template <class VoxelValue>
+  void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
+                  VoxelValue&& voxelValue, double* heat_J_K) const;
   // addRowHeat's row (j, k) (starting at voxel v0) where the cells are two voxels wide and the
   // voxels i0 .. i1 - 1 of one tissue: the same sums, the cells side by side in a widened loop.
   // Returns false (nothing added) otherwise.
   template <class VoxelValue>
   bool addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
                         std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const;
-  template <class VoxelValue>
-  void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
-                  VoxelValue&& voxelValue, double* heat_J_K) const;
   // The interpolant of deviation_ (padded_), shifted per cell to the cell's heat, at the voxels
   // of cell plane ck inside `region` (aligned to cells) and outside `excluded`, into
   // voxelAt(i, j, k) (a float&; a row's voxels contiguous).
