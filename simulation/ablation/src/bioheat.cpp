@@ -4,7 +4,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numbers>
 #include <optional>
@@ -198,13 +200,25 @@ class FieldAdvance {
 
   // The largest drift of voxels v0 .. v0 + count - 1 at arterial + endDeviation_K[n] from their
   // temperature at the start of their dose window (RunningFields::doseStart_degC), K.
-  float largestDrift(std::size_t v0, std::size_t count, const float* endDeviation_K) const {
+  // The maximum taken on the drifts' bits, so that the loop widens (GCC widens no float
+  // maximum without -ffinite-math-only): non-negative floats order as their bits do; a drift
+  // that is not a number counts as 0, as std::max passed it over. The same value as the plain
+  // loop's.
+  TWINPLAN_ABLATION_WIDE_LOOPS float largestDrift(std::size_t v0, std::size_t count,
+                                                  const float* endDeviation_K) const {
     const auto arterial = static_cast<float>(p_.arterialTemperature_degC);
-    float largest = 0.0f;
-    for (std::size_t n = 0; n < count; ++n)
-      largest =
-          std::max(largest, std::abs(arterial + endDeviation_K[n] - f_.doseStart_degC[v0 + n]));
-    return largest;
+    const float* windowStart = f_.doseStart_degC.data() + v0;
+    // Signed: with the sign bit cleared the bits are never negative, and GCC widens a signed
+    // maximum on SSE2 (an unsigned one it does not).
+    constexpr std::int32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
+    std::int32_t largest = 0;  // +0's bits
+    for (std::size_t n = 0; n < count; ++n) {
+      // |drift| by its sign bit cleared (std::abs's bits); above infinity's bits: not a number.
+      const std::int32_t bits =
+          std::bit_cast<std::int32_t>(arterial + endDeviation_K[n] - windowStart[n]) & kMagnitude;
+      largest = std::max(largest, bits > kInfinity ? 0 : bits);
+    }
+    return std::bit_cast<float>(largest);
   }
 
   // A new dose window for voxels v0 .. v0 + count - 1 from their temperature now.
