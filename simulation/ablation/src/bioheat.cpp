@@ -4,7 +4,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numbers>
 #include <optional>
@@ -156,14 +158,18 @@ class FieldAdvance {
   TWINPLAN_ABLATION_WIDE_LOOPS void advance(std::size_t v0, std::size_t count,
                                             const float* endDeviation_K, Scratch& scratch) const {
     prepare(count, scratch);
-    float* maximum = f_.maximum_degC.data();
-    double* mean = scratch.mean_degC.data();
-    moveEach(v0, count, endDeviation_K,
-             [&](std::size_t n, std::size_t v, double start, double end) {
-               maximum[v] = std::max(maximum[v], static_cast<float>(end));
-               mean[n] = 0.5 * (start + end);
-             });
-    setRunExponents(v0, count, scratch);
+    if (!mayVaporise(count, endDeviation_K) && oneTissue(v0, count)) {
+      moveWithExponents(v0, count, endDeviation_K, tissues_[grid_.tissue[v0]], scratch);
+    } else {
+      float* maximum = f_.maximum_degC.data();
+      double* mean = scratch.mean_degC.data();
+      moveEach(v0, count, endDeviation_K,
+               [&](std::size_t n, std::size_t v, double start, double end) {
+                 maximum[v] = std::max(maximum[v], static_cast<float>(end));
+                 mean[n] = 0.5 * (start + end);
+               });
+      setRunExponents(v0, count, scratch);
+    }
     addDose(v0, count, step_s_, scratch);
   }
 
@@ -194,13 +200,25 @@ class FieldAdvance {
 
   // The largest drift of voxels v0 .. v0 + count - 1 at arterial + endDeviation_K[n] from their
   // temperature at the start of their dose window (RunningFields::doseStart_degC), K.
-  float largestDrift(std::size_t v0, std::size_t count, const float* endDeviation_K) const {
+  // The maximum taken on the drifts' bits, so that the loop widens (GCC widens no float
+  // maximum without -ffinite-math-only): non-negative floats order as their bits do; a drift
+  // that is not a number counts as 0, as std::max passed it over. The same value as the plain
+  // loop's.
+  TWINPLAN_ABLATION_WIDE_LOOPS float largestDrift(std::size_t v0, std::size_t count,
+                                                  const float* endDeviation_K) const {
     const auto arterial = static_cast<float>(p_.arterialTemperature_degC);
-    float largest = 0.0f;
-    for (std::size_t n = 0; n < count; ++n)
-      largest =
-          std::max(largest, std::abs(arterial + endDeviation_K[n] - f_.doseStart_degC[v0 + n]));
-    return largest;
+    const float* windowStart = f_.doseStart_degC.data() + v0;
+    // Signed: with the sign bit cleared the bits are never negative, and GCC widens a signed
+    // maximum on SSE2 (an unsigned one it does not).
+    constexpr std::int32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
+    std::int32_t largest = 0;  // +0's bits
+    for (std::size_t n = 0; n < count; ++n) {
+      // |drift| by its sign bit cleared (std::abs's bits); above infinity's bits: not a number.
+      const std::int32_t bits =
+          std::bit_cast<std::int32_t>(arterial + endDeviation_K[n] - windowStart[n]) & kMagnitude;
+      largest = std::max(largest, bits > kInfinity ? 0 : bits);
+    }
+    return std::bit_cast<float>(largest);
   }
 
   // A new dose window for voxels v0 .. v0 + count - 1 from their temperature now.
@@ -283,6 +301,39 @@ class FieldAdvance {
     }
   }
 
+  // The plain move of a run of one tissue where nothing vaporises (moveEach's second loop) with
+  // the exponents of each voxel's mean temperature formed in the same pass (setRunExponents'
+  // arithmetic, so the same bits): the run's temperatures are read once and no mean is stored.
+  // Inlined into advance, whose wide clones then widen it.
+  [[gnu::always_inline]] void moveWithExponents(std::size_t v0, std::size_t count,
+                                                const float* __restrict endDeviation_K,
+                                                const TissueCoefficients& t,
+                                                Scratch& scratch) const {
+    const double arterial = p_.arterialTemperature_degC;
+    float* __restrict temperature = f_.state.temperature_degC.data() + v0;
+    float* __restrict change = f_.lastChange_K.data() + v0;
+    float* __restrict maximum = f_.maximum_degC.data() + v0;
+    float* __restrict arrhenius = scratch.arrhenius.data();
+    float* __restrict doublings = scratch.doublings.data();
+    for (std::size_t n = 0; n < count; ++n) {
+      const double start = temperature[n];
+      const double end = arterial + endDeviation_K[n];
+      change[n] = static_cast<float>(end - start);
+      temperature[n] = static_cast<float>(end);
+      maximum[n] = std::max(maximum[n], static_cast<float>(end));
+      const double mean_degC = 0.5 * (start + end);
+      arrhenius[n] = arrheniusExponent(t, mean_degC);
+      doublings[n] = cem43Exponent(mean_degC);
+    }
+  }
+
+  // Whether voxels v0 .. v0 + count - 1 are all of one tissue (the common case).
+  bool oneTissue(std::size_t v0, std::size_t count) const {
+    const TissueIndex* tissue = grid_.tissue.data() + v0;
+    const TissueIndex first = count > 0 ? tissue[0] : TissueIndex{};
+    return std::all_of(tissue, tissue + count, [&](TissueIndex t) { return t == first; });
+  }
+
   // Whether a voxel of the run ends above the vaporisation temperature (before the latent heat)
   // while the solver keeps a latent store: absorbLatentHeat's test.
   bool mayVaporise(std::size_t count, const float* endDeviation_K) const {
@@ -314,11 +365,23 @@ class FieldAdvance {
   // the increments within 1e-6 relative up to 130 degC.
   static void setExponents(std::size_t n, const TissueCoefficients& t, double mean_degC,
                            Scratch& scratch) {
-    scratch.arrhenius[n] = static_cast<float>(
-        t.logArrheniusFactor -
-        t.activationEnergy_J_mol / (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
-    const double doublings = mean_degC >= 43.0 ? mean_degC - 43.0 : 2.0 * (mean_degC - 43.0);
-    scratch.doublings[n] = static_cast<float>(doublings * std::numbers::ln2);
+    scratch.arrhenius[n] = arrheniusExponent(t, mean_degC);
+    scratch.doublings[n] = cem43Exponent(mean_degC);
+  }
+  [[gnu::always_inline]] static float arrheniusExponent(const TissueCoefficients& t,
+                                                        double mean_degC) {
+    return static_cast<float>(t.logArrheniusFactor -
+                              t.activationEnergy_J_mol /
+                                  (kGasConstant_J_molK * (mean_degC + kZeroCelsius_K)));
+  }
+  // The CEM43 exponent: doublings of the rate (R = 0.5 above 43 degC, 0.25 below; Sapareto and
+  // Dewey 1984, as cem43Increment_min) times ln 2.
+  [[gnu::always_inline]] static float cem43Exponent(double mean_degC) {
+    // The factor picked, then one product (exact either way, so the bits of either branch): a
+    // select of constants, which the loops widen; GCC widens no branch with arithmetic on both
+    // sides (it may not raise floating-point flags the branch would not).
+    const double doublings = (mean_degC >= 43.0 ? 1.0 : 2.0) * (mean_degC - 43.0);
+    return static_cast<float>(doublings * std::numbers::ln2);
   }
 
   // The exponents of voxels v0 .. v0 + count - 1 at scratch.mean_degC: a run of one tissue (the
@@ -326,9 +389,8 @@ class FieldAdvance {
   TWINPLAN_ABLATION_WIDE_LOOPS void setRunExponents(std::size_t v0, std::size_t count,
                                                     Scratch& scratch) const {
     const TissueIndex* tissue = grid_.tissue.data() + v0;
-    const TissueIndex first = count > 0 ? tissue[0] : TissueIndex{};
-    if (std::all_of(tissue, tissue + count, [&](TissueIndex t) { return t == first; })) {
-      const TissueCoefficients& t = tissues_[first];
+    if (oneTissue(v0, count)) {
+      const TissueCoefficients& t = tissues_[tissue[0]];
       for (std::size_t n = 0; n < count; ++n) setExponents(n, t, scratch.mean_degC[n], scratch);
       return;
     }

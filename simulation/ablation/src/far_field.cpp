@@ -4,6 +4,7 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <span>
 #include <utility>
@@ -34,6 +35,14 @@ inline void harmonicFaces(const double* kA, const double* kB, double area_m2, Di
   }
   for (std::size_t i = 0; i < n; ++i)
     faces[i] = std::isgreater(kA[i] + kB[i], 0.0) ? faces[i] : 0.0f;
+}
+
+// heat_J_K[c] plus voxelHeat_J_K[2 c] and then voxelHeat_J_K[2 c + 1] for c < pairs: the two
+// additions in the voxels' order, so the bits of adding them one by one at any width.
+TWINPLAN_ABLATION_WIDE_LOOPS void addPairs(const double* __restrict voxelHeat_J_K,
+                                           double* __restrict heat_J_K, std::size_t pairs) {
+  for (std::size_t c = 0; c < pairs; ++c)
+    heat_J_K[c] = (heat_J_K[c] + voxelHeat_J_K[2 * c]) + voxelHeat_J_K[2 * c + 1];
 }
 
 }  // namespace
@@ -75,8 +84,10 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
     smallestHeatCapacity_J_m3K_ =
         std::min(smallestHeatCapacity_J_m3K_, t.heatCapacityPerVolume_J_m3K);
   heatCapacity_J_K_.assign(std::size_t(cells_[0] * cells_[1] * cells_[2]), 0.0);
-  for (const TissueCoefficients& t : tissues)
+  for (const TissueCoefficients& t : tissues) {
     voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
+    heatCapacity_J_m3K_.push_back(t.heatCapacityPerVolume_J_m3K);
+  }
   cellTissue_.assign(heatCapacity_J_K_.size(), -1);
   // Each cell's heat capacity (its voxels in order) and its one tissue, if any; planes of cells
   // in parallel.
@@ -255,12 +266,36 @@ void FarField::addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std
   for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
     for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
       const std::size_t v0 = g.linearIndex(0, j, k);
+      if (addPairedRowHeat(v0, i0, i1, j, k, voxelValue, heat_J_K)) continue;
       for (std::int64_t i = i0; i < i1; ++i) {
         const std::size_t v = v0 + std::size_t(i);
         heat_J_K[cellOf(0, i) - firstCell] +=
             voxelHeatCapacity_J_K_[grid_->tissue[v]] * double(voxelValue(v, i, j, k));
       }
     }
+}
+
+template <class VoxelValue>
+bool FarField::addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
+                                std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const {
+  if (coarsening_ != 2 || i0 % 2 != 0) return false;
+  const TissueIndex* tissue = grid_->tissue.data() + v0;
+  const TissueIndex first = tissue[i0];
+  if (!std::all_of(tissue + i0, tissue + i1, [&](TissueIndex t) { return t == first; }))
+    return false;
+  // Each voxel's heat (the product addRowHeat adds), then the cells two voxels wide by pairs;
+  // the grid's last cell, if wider, voxel by voxel after them.
+  thread_local std::vector<double> voxelHeat_J_K;
+  voxelHeat_J_K.resize(std::size_t(i1 - i0));
+  const double capacity_J_K = voxelHeatCapacity_J_K_[first];
+  for (std::int64_t i = i0; i < i1; ++i)
+    voxelHeat_J_K[std::size_t(i - i0)] =
+        capacity_J_K * double(voxelValue(v0 + std::size_t(i), i, j, k));
+  const std::int64_t pairs = std::min(i1 - i0, 2 * (cells_[0] - 1 - i0 / 2)) / 2;
+  addPairs(voxelHeat_J_K.data(), heat_J_K, std::size_t(pairs));
+  for (std::int64_t i = i0 + 2 * pairs; i < i1; ++i)
+    heat_J_K[pairs] += voxelHeat_J_K[std::size_t(i - i0)];
+  return true;
 }
 
 template <class VoxelAt>
@@ -595,7 +630,7 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                                 double tolerance_K, const std::vector<float>& temperature_degC,
                                 const PaddedCells& paddedPower) {
   const ImageGeometry& g = grid_->geometry;
-  const double arterial = in.parameters->arterialTemperature_degC, h_m = grid_->voxelSize_m();
+  const double h_m = grid_->voxelSize_m();
   const double stepVolume_m3s = h_m * h_m * h_m * in.step_s;
   const auto nx = std::size_t(g.size[0]);
   const CellRanges inPrevious = insideCells(previous);
@@ -605,6 +640,8 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
       [&](parallel::IndexRange cellPlanes) {
         Bounds m;
         std::vector<float> power(nx), deviation(nx);
+        std::vector<double> missed_W_m3(nx);
+        std::vector<unsigned char> marked(nx);
         std::vector<double> missed_J(std::size_t(cells_[0] * cells_[1]));
         PowerSums interpolated;
         std::vector<char> quietRow(static_cast<std::size_t>(cells_[1]));
@@ -627,20 +664,28 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
                 interpolateRow(paddedPower, j, k, i0, i1, power.data());
                 const std::int64_t t0 = std::max(i0, previous.lo[0]);
                 const std::int64_t t1 = std::min(i1, previous.hi[0]);
-                if (rowInside && t0 < t1) interpolateRow(padded_, j, k, t0, t1, deviation.data());
-                for (std::int64_t i = i0; i < i1; ++i) {
-                  const std::size_t v = v0 + std::size_t(i);
-                  const double missed_W_m3 = (*in.power_W_m3)[v] - power[std::size_t(i)];
-                  const bool inside = rowInside && i >= t0 && i < t1;
-                  if (!inside) missedRow[cellOf(0, i)] += missed_W_m3 * stepVolume_m3s;
-                  const double heatingError_K =
-                      std::abs(missed_W_m3) * in.step_s /
-                      (*tissues_)[grid_->tissue[v]].heatCapacityPerVolume_J_m3K;
-                  if (heatingError_K > tolerance_K ||
-                      (inside && std::abs(double(temperature_degC[v]) - arterial -
-                                          deviation[std::size_t(i)]) > tolerance_K))
-                    m.include(i, j, k);
+                const bool anyInside = rowInside && t0 < t1;
+                if (anyInside) interpolateRow(padded_, j, k, t0, t1, deviation.data());
+                markRun(in, v0, i0, i1, anyInside ? t0 : i1, anyInside ? t1 : i1, tolerance_K,
+                        power.data(), deviation.data(), temperature_degC, missed_W_m3.data(),
+                        marked.data());
+                // The missed heat of the voxels outside the last box.
+                if (anyInside) {
+                  addMissedRowHeat(i0, std::min(i1, t0), missed_W_m3.data(), stepVolume_m3s,
+                                   missedRow);
+                  addMissedRowHeat(std::max(i0, t1), i1, missed_W_m3.data(), stepVolume_m3s,
+                                   missedRow);
+                } else {
+                  addMissedRowHeat(i0, i1, missed_W_m3.data(), stepVolume_m3s, missedRow);
                 }
+                // The marks' bounds: the run's first and last marked voxel.
+                const unsigned char* first = std::find(marked.data() + i0, marked.data() + i1, 1);
+                if (first == marked.data() + i1) return;
+                m.include(first - marked.data(), j, k);
+                const unsigned char* from = marked.data() + i1;
+                const auto last = std::find(std::make_reverse_iterator(from),
+                                            std::make_reverse_iterator(first), 1);
+                m.include(last.base() - 1 - marked.data(), j, k);
               };
               if (core.voxelCount() > 0 && contains(core, core.lo[0], j, k)) {
                 forEachLoudRun(j, ck, 0, core.lo[0], examine);
@@ -655,6 +700,43 @@ Bounds FarField::misrepresented(const StepInputs& in, const Box& previous, const
         return m;
       },
       Bounds::merge);
+}
+
+void FarField::addMissedRowHeat(std::int64_t i0, std::int64_t i1, const double* missed_W_m3,
+                                double stepVolume_m3s, double* missedRow_J) const {
+  for (std::int64_t i = i0; i < i1;) {
+    const std::int64_t c = cellOf(0, i);
+    const std::int64_t end = std::min(i1, c * coarsening_ + width(0, c));
+    // The cell's sum in a register, in the voxels' order (the bits of adding them one by one).
+    double sum_J = missedRow_J[c];
+    for (; i < end; ++i) sum_J += missed_W_m3[i] * stepVolume_m3s;
+    missedRow_J[c] = sum_J;
+  }
+}
+
+void FarField::markRun(const StepInputs& in, std::size_t v0, std::int64_t i0, std::int64_t i1,
+                       std::int64_t t0, std::int64_t t1, double tolerance_K, const float* cellPower,
+                       const float* cellDeviation, const std::vector<float>& temperature_degC,
+                       double* missed_W_m3, unsigned char* marked) const {
+  const float* __restrict power = in.power_W_m3->data() + v0;
+  const TissueIndex* __restrict tissue = grid_->tissue.data() + v0;
+  const double step_s = in.step_s;
+  for (std::int64_t i = i0; i < i1; ++i)
+    missed_W_m3[i] = power[i] - cellPower[i];  // in float, as the cells' power is
+  // A run of one tissue (the common case) divides by its one heat capacity.
+  const TissueIndex first = tissue[i0];
+  if (std::all_of(tissue + i0, tissue + i1, [&](TissueIndex t) { return t == first; })) {
+    const double heatCapacity = heatCapacity_J_m3K_[first];
+    for (std::int64_t i = i0; i < i1; ++i)
+      marked[i] = std::abs(missed_W_m3[i]) * step_s / heatCapacity > tolerance_K;
+  } else {
+    for (std::int64_t i = i0; i < i1; ++i)
+      marked[i] = std::abs(missed_W_m3[i]) * step_s / heatCapacity_J_m3K_[tissue[i]] > tolerance_K;
+  }
+  const double arterial = in.parameters->arterialTemperature_degC;
+  const float* __restrict temperature = temperature_degC.data() + v0;
+  for (std::int64_t i = t0; i < t1; ++i)
+    marked[i] |= std::abs(double(temperature[i]) - arterial - cellDeviation[i]) > tolerance_K;
 }
 
 void FarField::addMissedHeat(std::int64_t ck, const CellRanges& inPrevious, double tolerance_K,

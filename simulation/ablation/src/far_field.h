@@ -159,21 +159,37 @@ class FarField {
   Bounds misrepresented(const StepInputs& in, const Box& previous, const Box& core,
                         double tolerance_K, const std::vector<float>& temperature_degC,
                         const PaddedCells& paddedPower);
+  // misrepresented's test of voxels i0 .. i1 - 1 of the row that starts at voxel v0: marked[i]
+  // where the cells' power (cellPower[i]) misses the voxel's heating of the step by more than
+  // tolerance_K or, for i in t0 .. t1 - 1 (inside the last box), where the interpolant of the
+  // cells (cellDeviation[i]) misses its temperature by more than that; missed_W_m3[i]: its power
+  // less the cells'. Its loops hold no calls or branches, so that they widen.
+  TWINPLAN_ABLATION_WIDE_LOOPS void markRun(const StepInputs& in, std::size_t v0, std::int64_t i0,
+                                            std::int64_t i1, std::int64_t t0, std::int64_t t1,
+                                            double tolerance_K, const float* cellPower,
+                                            const float* cellDeviation,
+                                            const std::vector<float>& temperature_degC,
+                                            double* missed_W_m3, unsigned char* marked) const;
+  // Adds the missed heat of voxels i0 .. i1 - 1 of a row (missed_W_m3[i] over the step and a
+  // voxel's volume) to their cells in missedRow_J (one row of cells), voxel by voxel.
+  void addMissedRowHeat(std::int64_t i0, std::int64_t i1, const double* missed_W_m3,
+                        double stepVolume_m3s, double* missedRow_J) const;
   // body(i0, i1) for the runs of voxels i0 .. i1 - 1 of row (j, plane of cells ck) outside the
   // quiet cells.
   template <class Body>
   void forEachLoudRun(std::int64_t j, std::int64_t ck, std::int64_t i0, std::int64_t i1,
                       Body&& body) const {
+    if (i0 >= i1) return;
     const char* quiet = quietCell_.data() + cellIndex(0, cellOf(1, j), ck);
-    auto cellEnd = [&](std::int64_t i) {
-      const std::int64_t c = cellOf(0, i);
-      return c * coarsening_ + width(0, c);
-    };
-    while (i0 < i1) {
-      std::int64_t end = i0;
-      while (end < i1 && quiet[cellOf(0, end)] == 0) end = std::min(i1, cellEnd(end));
-      if (end > i0) body(i0, end);
-      i0 = end < i1 ? std::min(i1, cellEnd(end)) : i1;  // past a quiet cell
+    // The row's cells scanned as bytes: each run of loud cells, clipped to i0 .. i1 - 1.
+    const std::int64_t last = cellOf(0, i1 - 1);
+    for (std::int64_t c = cellOf(0, i0); c <= last;) {
+      while (c <= last && quiet[c] != 0) ++c;
+      const std::int64_t first = c;
+      while (c <= last && quiet[c] == 0) ++c;
+      if (c == first) continue;
+      const std::int64_t end = (c - 1) * coarsening_ + width(0, c - 1);  // the run's last cell's
+      body(std::max(i0, first * coarsening_), std::min(i1, end));
     }
   }
   // The interpolated power summed over each cell of a plane (sums, ci + cells x cj), and the
@@ -235,6 +251,12 @@ class FarField {
   template <class VoxelValue>
   void addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std::int64_t i1,
                   VoxelValue&& voxelValue, double* heat_J_K) const;
+  // addRowHeat's row (j, k) (starting at voxel v0) where the cells are two voxels wide and the
+  // voxels i0 .. i1 - 1 of one tissue: the same sums, the cells side by side in a widened loop.
+  // Returns false (nothing added) otherwise.
+  template <class VoxelValue>
+  bool addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
+                        std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const;
   // The interpolant of deviation_ (padded_), shifted per cell to the cell's heat, at the voxels
   // of cell plane ck inside `region` (aligned to cells) and outside `excluded`, into
   // voxelAt(i, j, k) (a float&; a row's voxels contiguous).
@@ -274,6 +296,7 @@ class FarField {
   std::array<std::vector<std::int64_t>, 3> cellOfVoxel_;
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
   std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
+  std::vector<double> heatCapacity_J_m3K_;     // per tissue: rho c (markRun)
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
