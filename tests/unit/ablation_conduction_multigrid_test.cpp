@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <random>
 #include <span>
 #include <vector>
@@ -559,6 +560,28 @@ TEST(ConductionMultigrid, TheCycleIsTheTextbookCycle) {
   }
 }
 
+// The multigrid's correction for r with at most `threads` threads.
+std::vector<double> correctionOnThreads(const JumpyGrid& grid, const std::vector<double>& r,
+                                        std::size_t threads) {
+  const parallel::ThreadLimit limit(threads);
+  ConductionMultigrid m = grid.multigrid();
+  std::vector<double> z(r.size());
+  m.apply(r, z);
+  return z;
+}
+
+// The one-thread correction for r, after checking that every limit in `threads` gives it bit
+// for bit (limits above the machine's threads repeat its largest).
+std::vector<double> sameBitsOnEveryThreadCount(const JumpyGrid& grid, const std::vector<double>& r,
+                                               std::initializer_list<std::size_t> threads) {
+  const std::vector<double> one = correctionOnThreads(grid, r, 1);
+  for (std::size_t t : threads) {
+    SCOPED_TRACE(t);
+    EXPECT_EQ(correctionOnThreads(grid, r, t), one);
+  }
+  return one;
+}
+
 TEST(ConductionMultigrid, EveryThreadCountGivesTheSameBitsOnATallGrid) {
   // The finest level's passes run as wavefronts over z: one chunk of planes per thread (at least
   // ten planes each: up to six on 67 planes) and the wedges between them after a join. Whatever
@@ -567,20 +590,7 @@ TEST(ConductionMultigrid, EveryThreadCountGivesTheSameBitsOnATallGrid) {
   // machine's threads repeat its largest.)
   const JumpyGrid grid(23, 21, 67);
   const std::vector<double> r = grid.randomOnFree(11);
-  std::vector<double> one(r.size());
-  {
-    const parallel::ThreadLimit limit(1);
-    ConductionMultigrid m = grid.multigrid();
-    m.apply(r, one);
-  }
-  for (std::size_t threads : {2, 3, 4, 6}) {
-    SCOPED_TRACE(threads);
-    const parallel::ThreadLimit limit(threads);
-    ConductionMultigrid m = grid.multigrid();
-    std::vector<double> z(r.size());
-    m.apply(r, z);
-    EXPECT_EQ(z, one);
-  }
+  const std::vector<double> one = sameBitsOnEveryThreadCount(grid, r, {2, 3, 4, 6});
   const std::vector<double> expected = textbookApply(grid, r, 2);
   double largest = 0.0, difference = 0.0;
   for (std::size_t v = 0; v < one.size(); ++v) {
@@ -601,21 +611,8 @@ TEST(ConductionMultigrid, EveryThreadCountGivesTheSameBitsWhenACoarseLevelIsSpli
   // one-thread correction bit for bit.
   const JumpyGrid grid(28, 28, 84);
   const std::vector<double> r = grid.randomOnFree(12);
-  std::vector<double> one(r.size());
-  {
-    const parallel::ThreadLimit limit(1);
-    ConductionMultigrid m = grid.multigrid();
-    m.apply(r, one);
-  }
+  const std::vector<double> one = sameBitsOnEveryThreadCount(grid, r, {2, 3, 4});
   EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.0);
-  for (std::size_t threads : {2, 3, 4}) {
-    SCOPED_TRACE(threads);
-    const parallel::ThreadLimit limit(threads);
-    ConductionMultigrid m = grid.multigrid();
-    std::vector<double> z(r.size());
-    m.apply(r, z);
-    EXPECT_EQ(z, one);
-  }
 }
 
 TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConductivityJumps) {
