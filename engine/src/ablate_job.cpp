@@ -525,7 +525,7 @@ json ablationDevicesJson() {
                       {"setting", d.publishedZone.setting},
                       // The published setting's time where it differs from the default's.
                       {"duration_s", d.publishedZone.duration_s > 0.0 ? d.publishedZone.duration_s
-                                                                       : d.duration_s}}},
+                                                                      : d.duration_s}}},
                     {"sources",
                      {{"geometry", d.geometrySource},
                       {"cooling", d.coolingSource},
