@@ -330,8 +330,7 @@ class FieldAdvance {
   // Whether voxels v0 .. v0 + count - 1 are all of one tissue (the common case).
   bool oneTissue(std::size_t v0, std::size_t count) const {
     const TissueIndex* tissue = grid_.tissue.data() + v0;
-    const TissueIndex first = count > 0 ? tissue[0] : TissueIndex{};
-    return std::all_of(tissue, tissue + count, [&](TissueIndex t) { return t == first; });
+    return detail::oneTissue(tissue, tissue + count);
   }
 
   // Whether a voxel of the run ends above the vaporisation temperature (before the latent heat)

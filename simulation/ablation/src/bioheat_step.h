@@ -11,6 +11,12 @@
 
 namespace twinplan::ablation::detail {
 
+// Whether the voxels [first, last) are all of one tissue (a run usually is: the fast paths then
+// use that tissue's constants); false for no voxel.
+inline bool oneTissue(const TissueIndex* first, const TissueIndex* last) {
+  return first != last && std::all_of(first + 1, last, [&](TissueIndex t) { return t == *first; });
+}
+
 // Per-tissue constants of the step, in SI units.
 struct TissueCoefficients {
   double heatCapacityPerVolume_J_m3K = 0.0;  // rho c

@@ -280,9 +280,8 @@ bool FarField::addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1
                                 std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const {
   if (coarsening_ != 2 || i0 % 2 != 0) return false;
   const TissueIndex* tissue = grid_->tissue.data() + v0;
+  if (!oneTissue(tissue + i0, tissue + i1)) return false;
   const TissueIndex first = tissue[i0];
-  if (!std::all_of(tissue + i0, tissue + i1, [&](TissueIndex t) { return t == first; }))
-    return false;
   // Each voxel's heat (the product addRowHeat adds), then the cells two voxels wide by pairs;
   // the grid's last cell, if wider, voxel by voxel after them.
   thread_local std::vector<double> voxelHeat_J_K;
@@ -724,9 +723,8 @@ void FarField::markRun(const StepInputs& in, std::size_t v0, std::int64_t i0, st
   for (std::int64_t i = i0; i < i1; ++i)
     missed_W_m3[i] = power[i] - cellPower[i];  // in float, as the cells' power is
   // A run of one tissue (the common case) divides by its one heat capacity.
-  const TissueIndex first = tissue[i0];
-  if (std::all_of(tissue + i0, tissue + i1, [&](TissueIndex t) { return t == first; })) {
-    const double heatCapacity = heatCapacity_J_m3K_[first];
+  if (oneTissue(tissue + i0, tissue + i1)) {
+    const double heatCapacity = heatCapacity_J_m3K_[tissue[i0]];
     for (std::int64_t i = i0; i < i1; ++i)
       marked[i] = std::abs(missed_W_m3[i]) * step_s / heatCapacity > tolerance_K;
   } else {
