@@ -25,6 +25,7 @@
 #include <iostream>
 
 #include "ablation_gui_fixture.h"
+#include "ablation_withdrawn_devices.h"
 #include "gui_fixtures.h"
 #include "twinplan/ablation/devices.h"
 #include "twinplan/segmentation/mesh_metrics.h"
@@ -71,34 +72,23 @@ TEST_F(AblationPanelTest, DeviceShowsItsDefaultsAndPublishedZone) {
   EXPECT_FALSE(panel_->findChild<QPushButton*>("ablationSimulate")->isEnabled());
 }
 
-TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDoesNot) {
-  // The multi-tine's simulated zone, measured as the published one was, is 27.5 x 54.2 mm
-  // against 43 mm for a LeVeen 4.0 array in vivo (devices.json zoneCheck, branch abltine): a
-  // note under the device.
+TEST_F(AblationPanelTest, EveryCatalogueDeviceIsValidatedAndTheWithdrawnArrayIsNotOffered) {
+  // Since branch ablwithdraw every device the window's panel offers matches its published zone
+  // within +-5 mm (devices.json zoneCheck): no note under any (the cooled 3 cm tip, the cluster ex
+  // vivo 15 min, 51.1 x 49.2 mm vs 47 mm, the 2 cm multi-tine, 23.2 x 30.8 mm vs 26.2 x 29.3,
+  // both antennas). The 4 cm multi-tine, whose zone did not match, is not offered.
   auto* combo = panel_->findChild<QComboBox*>("ablationDevice");
   auto* note = panel_->findChild<QLabel*>("ablationZoneNote");
   ASSERT_TRUE(combo && note);
   window_->findChild<QDockWidget*>("ablationDock")->raise();
-  combo->setCurrentIndex(combo->findData(QString("rf-multitine-4cm")));
-  QApplication::processEvents();
-  EXPECT_FALSE(note->isHidden());
-  EXPECT_EQ(note->text().toStdString(),
-            "Zone not validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, "
-            "LeVeen 4.0 in vivo).");
-  EXPECT_TRUE(note->toolTip().contains("31 x 63 mm")) << note->toolTip().toStdString();
-  EXPECT_TRUE(note->toolTip().contains("abltine")) << note->toolTip().toStdString();
-  // The note fits the dock: wrapped, not cut (the label is as tall as its text at its width).
-  ASSERT_TRUE(note->isVisible());
-  EXPECT_GE(note->height(), note->heightForWidth(note->width()));
-  saveScreenshot(*window_, "ablation-zone-not-validated.png");
-  // The cooled 3 cm electrode matches its published zone within +-5 mm: no note; nor does the
-  // cluster since branch abldevice (ex vivo 15 min, 51.1 x 49.2 mm vs 47 mm), nor the 2 cm
-  // multi-tine since branch ablleveen2 (23.2 x 30.8 mm vs 26.2 x 29.3, PubMed 17380011).
-  for (const char* id : {"rf-cooled-3cm", "rf-cluster-3x25mm", "rf-multitine-2cm"}) {
-    combo->setCurrentIndex(combo->findData(QString(id)));
+  ASSERT_EQ(combo->count(), int(ablation::deviceCatalogue().size()));
+  EXPECT_EQ(combo->findData(QString("rf-multitine-4cm")), -1);
+  for (const ablation::AblationDevice& d : ablation::deviceCatalogue()) {
+    combo->setCurrentIndex(combo->findData(QString::fromStdString(d.id)));
     QApplication::processEvents();
-    EXPECT_TRUE(note->isHidden()) << id;
-    EXPECT_TRUE(note->text().isEmpty()) << id;
+    EXPECT_EQ(panel_->setup().deviceId, d.id);
+    EXPECT_TRUE(note->isHidden()) << d.id;
+    EXPECT_TRUE(note->text().isEmpty()) << d.id;
   }
   // The 2 cm multi-tine chosen: its full name, its protocol (a ramp from 30 W, half the roll-off
   // power held to a second roll-off: its power_W is the ramp's start, not a power held) and
@@ -114,13 +104,54 @@ TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDo
       << info.toStdString();
   EXPECT_EQ(panel_->setup().deviceId, "rf-multitine-2cm");
   saveScreenshot(*window_, "ablation-multitine-2cm.png");
-  // The multi-tine has one again; the 2.45 GHz antenna, set through the panel's setup (as a
-  // reopened case does), has none.
+  // A set-up naming the withdrawn array (a case saved before branch ablwithdraw) falls back to
+  // the first device offered.
+  AblationSetup saved = shortMicrowave();
+  saved.deviceId = "rf-multitine-4cm";
+  panel_->setSetup(saved);
+  EXPECT_EQ(panel_->setup().deviceId, ablation::deviceCatalogue().front().id);
+  EXPECT_TRUE(note->isHidden());
+}
+
+TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDoesNot) {
+  // No catalogue device lacks a validated zone since branch ablwithdraw, so a panel offering the
+  // catalogue and the withdrawn 4 cm multi-tine (the tests' fixture, its record unchanged), as
+  // wide as the window's dock: that array's simulated zone, measured as the published one was,
+  // is 27.5 x 54.2 mm against 43 mm for a LeVeen 4.0 array in vivo (zoneCheck, branch abltine):
+  // a note under the device.
+  std::vector<ablation::AblationDevice> devices = ablation::deviceCatalogue();
+  devices.push_back(ablation::testing::withdrawnFourCentimetreArray());
+  AblationPanel panel(devices);
+  panel.resize(panel_->size());
+  panel.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&panel));
+  auto* combo = panel.findChild<QComboBox*>("ablationDevice");
+  auto* note = panel.findChild<QLabel*>("ablationZoneNote");
+  ASSERT_TRUE(combo && note);
+  combo->setCurrentIndex(combo->findData(QString("rf-multitine-4cm")));
+  QApplication::processEvents();
+  EXPECT_EQ(panel.setup().deviceId, "rf-multitine-4cm");
+  EXPECT_FALSE(note->isHidden());
+  EXPECT_EQ(note->text().toStdString(),
+            "Zone not validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, "
+            "LeVeen 4.0 in vivo).");
+  EXPECT_TRUE(note->toolTip().contains("31 x 63 mm")) << note->toolTip().toStdString();
+  EXPECT_TRUE(note->toolTip().contains("abltine")) << note->toolTip().toStdString();
+  // The note fits the panel: wrapped, not cut (the label is as tall as its text at its width).
+  ASSERT_TRUE(note->isVisible());
+  EXPECT_GE(note->height(), note->heightForWidth(note->width()));
+  saveScreenshot(panel, "ablation-zone-not-validated.png");
+  // A validated device has none; the withdrawn array has one again; the 2.45 GHz antenna, set
+  // through the panel's setup (as a reopened case does), has none.
+  combo->setCurrentIndex(combo->findData(QString("rf-cooled-3cm")));
+  QApplication::processEvents();
+  EXPECT_TRUE(note->isHidden());
+  EXPECT_TRUE(note->text().isEmpty());
   combo->setCurrentIndex(combo->findData(QString("rf-multitine-4cm")));
   QApplication::processEvents();
   EXPECT_FALSE(note->isHidden());
   EXPECT_TRUE(note->text().contains("published 43 mm")) << note->text().toStdString();
-  panel_->setSetup(shortMicrowave());
+  panel.setSetup(shortMicrowave());
   EXPECT_TRUE(note->isHidden());
 }
 

@@ -108,20 +108,17 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
             << " % covered\n";
 }
 
-TEST(CliPlanAblation, PlansWithTheMultiTineSayItsZoneIsNotValidated) {
-  // The multi-tine's simulated zone does not match its published one (devices.json zoneCheck,
-  // 27.5 x 54.2 mm after contraction vs 43 mm, a LeVeen 4.0 array in vivo): each plan's reasons
-  // say so.
-  const json r = runCliJson("plan-ablation " + phantomCase().caseFile.string() +
-                            " --tumour \"Tumour 2\" --device rf-multitine-4cm --probes 1");
-  ASSERT_TRUE(r.is_object());
-  EXPECT_EQ(r["device"], "rf-multitine-4cm");
-  ASSERT_FALSE(r["plans"].empty());
-  for (const json& plan : r["plans"])
-    EXPECT_NE(plan["reasons"].get<std::string>().find(
-                  "Zone not validated: simulated 28 x 54 mm vs published 43 mm"),
-              std::string::npos)
-        << plan["reasons"];
+// The 4 cm multi-tine array, whose plans said "Zone not validated: simulated 28 x 54 mm vs
+// published 43 mm" until branch ablwithdraw withdrew it from the catalogue, is refused as any
+// unknown device is: exit 4 (not found), naming the devices there are.
+TEST(CliPlanAblation, TheWithdrawnFourCentimetreArrayIsAnUnknownDevice) {
+  const json e = runCliJson("plan-ablation " + phantomCase().caseFile.string() +
+                                " --tumour \"Tumour 2\" --device rf-multitine-4cm --probes 1",
+                            4);
+  EXPECT_EQ(e["error"]["code"], "not-found") << e.dump();
+  EXPECT_EQ(e["error"]["message"],
+            "There is no ablation device 'rf-multitine-4cm'; the known devices are rf-cooled-3cm, "
+            "rf-cluster-3x25mm, rf-multitine-2cm, mw-915mhz-45w, mw-2450mhz-100w.");
 }
 
 TEST(CliPlanAblation, BadInputIsRefused) {

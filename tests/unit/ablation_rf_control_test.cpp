@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <iterator>
 
 #include "ablation_test_tissue.h"
+#include "ablation_withdrawn_devices.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/rf_source.h"
 
@@ -13,9 +15,11 @@ namespace twinplan::ablation {
 namespace {
 
 TEST(AblationRfControl, TemperatureControlHoldsItsTarget) {
-  // A multi-tine electrode deployed to 20 mm (the catalogue's 4 cm array, smaller so the grid
-  // stays small) in a 41 mm liver cube, 90 degC target, 150 W ceiling, 60 s in 2 s steps.
-  AblationDevice device = findDevice("rf-multitine-4cm");
+  // A multi-tine electrode deployed to 20 mm (the 4 cm array withdrawn from the catalogue on
+  // branch ablwithdraw, the one device with a temperature-controlled generator, the RITA 1500X's
+  // 150 W; smaller so the grid stays small) in a 41 mm liver cube, 90 degC target, 150 W
+  // ceiling, 60 s in 2 s steps.
+  AblationDevice device = testing::withdrawnFourCentimetreArray();
   device.tineDeployedDiameter_mm = 20.0;
   const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
   ProbePlacement placement;
@@ -127,19 +131,13 @@ TEST(AblationRfControl, ACurrentLimitCapsThePowerAtItsSquareTimesTheImpedance) {
   }
 }
 
-// The multi-tine array run as LeVeen arrays are (PowerControl::RampUntilRollOff): a 20 mm
-// umbrella in a 41 mm liver cube, 30 W rising by 10 W/min, 2 s steps. The power follows the ramp
-// exactly until the tissue at a tine starts to boil (the roll-off), then stays off.
+// The catalogue's multi-tine array run as LeVeen arrays are, on its own generator setting
+// (rf-multitine-2cm: eight tines in a 20 mm umbrella, PowerControl::RampUntilRollOff, 30 W rising
+// by 10 W/min, 200 W at most) in a 41 mm liver cube, 2 s steps. The power follows the ramp
+// exactly until the tissue at a tine starts to boil (the roll-off), then stays off. (Until branch
+// ablwithdraw: the 4 cm array shrunk to 20 mm with ten tines, given this ramp.)
 struct RampedArrayInACube {
-  AblationDevice device = [] {
-    AblationDevice d = findDevice("rf-multitine-4cm");
-    d.tineDeployedDiameter_mm = 20.0;
-    d.control = PowerControl::RampUntilRollOff;
-    d.power_W = 30.0;
-    d.maxPower_W = 200.0;
-    d.rampRate_W_per_min = 10.0;
-    return d;
-  }();
+  const AblationDevice& device = findDevice("rf-multitine-2cm");
   const AblationGrid grid = uniformGrid(testing::testLiver(), {41, 41, 41}, 1.0);
 
   // The log of a run with this many applications, which must roll off that many times; after
@@ -207,8 +205,9 @@ TEST(AblationRfControl, ASecondRampApplicationStartsAgainAfterThePause) {
 
 // The held restart (the Go-Smart project's RF 3000 model, rf_source.h
 // RfSettings::rampRestartFraction): after the first roll-off the power is off for the 30 s pause,
-// then exactly half of the last ramp power, constant until the second roll-off (measured: the
-// first at 36 s, the restart at 66 s, the second at 202 s), after which nothing is delivered.
+// then exactly half of the last ramp power, constant until the second roll-off (measured on the
+// 2 cm array, printed: the first at 24 s, the restart at 54 s, the second at 182 s; the shrunk
+// 4 cm array before branch ablwithdraw: 36, 66 and 202 s), after which nothing is delivered.
 TEST(AblationRfControl, AHeldRestartDeliversHalfThePowerAtTheRollOffAfterItsPause) {
   const std::vector<RfLogEntry> log = RampedArrayInACube().run(2, 300.0, 30.0, 0.5);
   const auto first = powerOff(log, log.begin());
@@ -222,6 +221,8 @@ TEST(AblationRfControl, AHeldRestartDeliversHalfThePowerAtTheRollOffAfterItsPaus
   EXPECT_NEAR(resumed->time_s, first->time_s + 30.0, 2.0 + 1e-9);
   const auto second = powerOff(log, resumed);
   ASSERT_NE(second, log.end());
+  std::cout << "first roll-off at " << first->time_s << " s, restart at " << resumed->time_s
+            << " s, second roll-off at " << second->time_s << " s\n";
   for (auto e = resumed; e != second; ++e) EXPECT_EQ(e->power_W, 0.5 * rollOffPower_W) << e->time_s;
   for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
 }

@@ -9,6 +9,7 @@
 
 #include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
+#include "ablation_withdrawn_devices.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/rf_source.h"
 #include "twinplan/core/error.h"
@@ -914,7 +915,9 @@ TEST(AblationRfSource, TemperatureControlIsAPiControllerCappedAtTheGeneratorsPow
   ProbePlacement placement;
   placement.tip_lps = Vec3(0.0, 0.0, 0.0);
   placement.entry_lps = Vec3(0.0, 0.0, -100.0);
-  const AblationDevice& device = findDevice("rf-multitine-4cm");
+  // The 4 cm multi-tine array withdrawn from the catalogue (branch ablwithdraw): its RITA
+  // protocol is the one temperature-controlled generator setting with a source (95 degC, 150 W).
+  const AblationDevice& device = testing::withdrawnFourCentimetreArray();
   RfSource source(grid, device, placement, rfSettingsFor(device));
   ThermalState state;
   state.temperature_degC.assign(grid.geometry.voxelCount(), 37.0f);

@@ -99,11 +99,12 @@ AblationSetup::Overlay overlayFrom(const json& j) {
               "plans.parameters.overlay");
 }
 
-// A zone criterion's tooltip: what it means and which devices' published zones were measured
-// that way (devices.json publishedZone.zoneCriterion and measurement).
-QString criterionToolTip(const ablation::ZoneCriterionChoice& choice) {
+// A zone criterion's tooltip: what it means and which offered devices' published zones were
+// measured that way (devices.json publishedZone.zoneCriterion and measurement).
+QString criterionToolTip(const ablation::ZoneCriterionChoice& choice,
+                         const std::vector<ablation::AblationDevice>& offered) {
   QString devices;
-  for (const ablation::AblationDevice& d : ablation::deviceCatalogue())
+  for (const ablation::AblationDevice& d : offered)
     if (d.publishedZone.zoneCriterion == choice.criterion)
       devices += QStringLiteral("<li>%1: %2</li>")
                      .arg(QString::fromStdString(d.name).toHtmlEscaped(),
@@ -219,7 +220,13 @@ bool AblationSetup::physicallyDiffers(const AblationSetup& other) const {
          zoneCriterion != other.zoneCriterion;
 }
 
-AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
+AblationPanel::AblationPanel(QWidget* parent)
+    : AblationPanel(ablation::deviceCatalogue(), parent) {}
+
+AblationPanel::AblationPanel(std::vector<ablation::AblationDevice> devices, QWidget* parent)
+    : QWidget(parent), devices_(std::move(devices)) {
+  if (devices_.empty())
+    throw Error(ErrorKind::Internal, "The Ablation panel was given no device to offer.");
   auto* layout = new QVBoxLayout(this);
   auto* form = new QFormLayout;
   device_ = new QComboBox;
@@ -227,7 +234,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   // Long device names must not widen the dock (and narrow the views): they elide instead.
   device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   device_->setMinimumContentsLength(12);
-  for (const ablation::AblationDevice& d : ablation::deviceCatalogue()) {
+  for (const ablation::AblationDevice& d : devices_) {
     // An elided name stays readable in full as the item's and the chooser's tool tip.
     device_->addItem(QString::fromStdString(d.name), QString::fromStdString(d.id));
     device_->setItemData(device_->count() - 1, QString::fromStdString(d.name), Qt::ToolTipRole);
@@ -344,7 +351,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   for (const ablation::ZoneCriterionChoice& choice : ablation::zoneCriterionChoices()) {
     zoneCriterion_->addItem(QString::fromStdString(choice.label),
                             QString::fromStdString(choice.name));
-    zoneCriterion_->setItemData(zoneCriterion_->count() - 1, criterionToolTip(choice),
+    zoneCriterion_->setItemData(zoneCriterion_->count() - 1, criterionToolTip(choice, devices_),
                                 Qt::ToolTipRole);
   }
   form->addRow(tr("Zone"), zoneCriterion_);
@@ -405,7 +412,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
 
   connect(device_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
-    useDevice(setup_, ablation::findDevice(device_->currentData().toString().toStdString()));
+    useDevice(setup_, offered(device_->currentData().toString().toStdString()));
     showDevice();
     changed();
   });
@@ -450,13 +457,21 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(simulate_, &QPushButton::clicked, this, &AblationPanel::simulateRequested);
 
-  useDevice(setup_, ablation::deviceCatalogue().front());
+  useDevice(setup_, devices_.front());
   showDevice();
+}
+
+AblationPanel::~AblationPanel() = default;
+
+const ablation::AblationDevice& AblationPanel::offered(const std::string& id) const {
+  const auto d = std::find_if(devices_.begin(), devices_.end(),
+                              [&](const ablation::AblationDevice& o) { return o.id == id; });
+  return d == devices_.end() ? devices_.front() : *d;
 }
 
 void AblationPanel::showDevice() {
   refreshing_ = true;
-  const auto& d = ablation::findDevice(setup_.deviceId);
+  const ablation::AblationDevice& d = offered(setup_.deviceId);
   device_->setCurrentIndex(device_->findData(QString::fromStdString(d.id)));
   device_->setToolTip(QString::fromStdString(d.name));
   // The generator's maximum bounds the power (the ablate job refuses more).
@@ -521,8 +536,8 @@ void AblationPanel::showCase(const Case& twin) {
 }
 
 void AblationPanel::setSetup(AblationSetup setup) {
-  if (!ablation::catalogueDevice(setup.deviceId))
-    useDevice(setup, ablation::deviceCatalogue().front());
+  if (const ablation::AblationDevice& d = offered(setup.deviceId); d.id != setup.deviceId)
+    useDevice(setup, d);
   // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
   // open; a different one (undo, another case) ends it.
   if (!(setup == setup_)) endGesture();

@@ -85,11 +85,17 @@ class AblationPanel : public QWidget {
   // Tip and Entry of the current probe; Temperature: a point to plot (picking stays on, one
   // point a click, until switched off).
   enum class Point { Tip, Entry, Temperature };
+  // Offers the device catalogue (ablation/devices.h deviceCatalogue).
   explicit AblationPanel(QWidget* parent = nullptr);
+  // Offers `devices` (at least one) instead: the catalogue, or a list with a device outside it
+  // (the tests' withdrawn devices, whose zone note the panel must still show).
+  explicit AblationPanel(std::vector<ablation::AblationDevice> devices, QWidget* parent = nullptr);
+  ~AblationPanel() override;
   // Offers the case's segments as the tumour (keeps the chosen one when it is still there).
   void showCase(const Case& twin);
   const AblationSetup& setup() const { return setup_; }
-  // Restores a set-up (from the case's plan or a test); an unknown device falls back to the first.
+  // Restores a set-up (from the case's plan or a test); a device the panel does not offer falls
+  // back to the first it offers.
   void setSetup(AblationSetup setup);
 
   // The probe whose tip and entry the panel shows and a click places (index into setup().probes).
@@ -135,6 +141,8 @@ class AblationPanel : public QWidget {
 
  private:
   void showDevice();  // limits and published zone of setup_.deviceId
+  // The offered device with this id; the first offered where none has it.
+  const ablation::AblationDevice& offered(const std::string& id) const;
   // The note for a device whose zone is not matched to its published one (hidden otherwise).
   void showZoneCheck(const ablation::AblationDevice& device);
   void refresh();  // probe list, point labels and the Simulate button
@@ -170,6 +178,7 @@ class AblationPanel : public QWidget {
   QLabel* report_ = nullptr;
   QLabel* marginLegend_ = nullptr;
   QLabel* marginText_ = nullptr;
+  std::vector<ablation::AblationDevice> devices_;  // offered in the chooser, in its order
   AblationSetup setup_;
   std::size_t current_ = 0;
   std::optional<Point> placing_;
