@@ -182,13 +182,19 @@ class FieldAdvance {
   // temperature (RunningFields::doseExcess_Ks).
   TWINPLAN_ABLATION_WIDE_LOOPS void move(std::size_t v0, std::size_t count,
                                          const float* endDeviation_K, double heldFor_s) const {
-    float* maximum = f_.maximum_degC.data();
-    float* excess = f_.doseExcess_Ks.data();
-    const float* windowStart = f_.doseStart_degC.data();
-    moveEach(v0, count, endDeviation_K, [&](std::size_t, std::size_t v, double start, double end) {
-      maximum[v] = std::max(maximum[v], static_cast<float>(end));
-      excess[v] += static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[v])));
-    });
+    if (mayVaporise(count, endDeviation_K)) {
+      float* maximum = f_.maximum_degC.data();
+      float* excess = f_.doseExcess_Ks.data();
+      const float* windowStart = f_.doseStart_degC.data();
+      moveEach(v0, count, endDeviation_K,
+               [&](std::size_t, std::size_t v, double start, double end) {
+                 maximum[v] = std::max(maximum[v], static_cast<float>(end));
+                 excess[v] +=
+                     static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[v])));
+               });
+      return;
+    }
+    movePlainDeferred(v0, count, endDeviation_K, heldFor_s);
   }
 
   // Voxels v0 .. v0 + count - 1 held their temperature for heldFor_s (farFieldStaleness_K): their
@@ -310,6 +316,28 @@ class FieldAdvance {
     }
   }
 
+  // move where nothing vaporises: moveEach's plain loop with move's body, the same arithmetic in
+  // a loop of its own on unaliased rows, which the wide clones widen (the loop through moveEach's
+  // lambda, on the fields' whole arrays, GCC left scalar). Inlined into move.
+  [[gnu::always_inline]] void movePlainDeferred(std::size_t v0, std::size_t count,
+                                                const float* __restrict endDeviation_K,
+                                                double heldFor_s) const {
+    const double arterial = p_.arterialTemperature_degC;
+    float* __restrict temperature = f_.state.temperature_degC.data() + v0;
+    float* __restrict change = f_.lastChange_K.data() + v0;
+    float* __restrict maximum = f_.maximum_degC.data() + v0;
+    float* __restrict excess = f_.doseExcess_Ks.data() + v0;
+    const float* __restrict windowStart = f_.doseStart_degC.data() + v0;
+    for (std::size_t n = 0; n < count; ++n) {
+      const double start = temperature[n];
+      const double end = arterial + endDeviation_K[n];
+      change[n] = static_cast<float>(end - start);
+      temperature[n] = static_cast<float>(end);
+      maximum[n] = std::max(maximum[n], static_cast<float>(end));
+      excess[n] += static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[n])));
+    }
+  }
+
   // Whether voxels v0 .. v0 + count - 1 are all of one tissue (the common case).
   bool oneTissue(std::size_t v0, std::size_t count) const {
     const TissueIndex* tissue = grid_.tissue.data() + v0;
@@ -322,10 +350,11 @@ class FieldAdvance {
     if (f_.state.latentHeatLeft_J_m3.empty()) return false;
     const double arterial = p_.arterialTemperature_degC;
     const double vaporisation = p_.vaporisationTemperature_degC;
-    bool above = false;  // (a temperature that is not a number takes absorbLatentHeat's path)
+    // An int, not a bool: GCC widens an OR of ints, not of bools (the loop was scalar).
+    int above = 0;  // (a temperature that is not a number takes absorbLatentHeat's path)
     for (std::size_t n = 0; n < count; ++n)
-      above = above | !(arterial + endDeviation_K[n] <= vaporisation);
-    return above;
+      above |= arterial + endDeviation_K[n] <= vaporisation ? 0 : 1;
+    return above != 0;
   }
 
   // Voxel v to arterial + endDeviation_K, less the latent heat its water takes; the change goes
