@@ -18,7 +18,9 @@ bool processorHasAvx2() {
 }  // namespace
 
 DoseExpPath avx2DoseExp() {
-#ifdef TWINPLAN_ABLATION_DOSE_EXP_AVX2
+  // (TWINPLAN_ABLATION_BASELINE_LOOPS: the baseline alone, as for the solvers' loops,
+  // src/stencil_solver.h)
+#if defined(TWINPLAN_ABLATION_DOSE_EXP_AVX2) && !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
   return {"avx2", 8, &addDoseRowAvx2, &expRowAvx2};
 #else
   return {nullptr, 0, nullptr, nullptr};

@@ -37,8 +37,9 @@ struct DoseExpPath {
 // The baseline path, built for the module's target.
 DoseExpPath baselineDoseExp();
 // The eight-float AVX2 path where this build has it (x86-64 with GCC or Clang:
-// TWINPLAN_ABLATION_DOSE_EXP_AVX2, set by simulation/ablation/CMakeLists.txt); name nullptr
-// otherwise. Run it only where the processor has AVX2.
+// TWINPLAN_ABLATION_DOSE_EXP_AVX2, set by simulation/ablation/CMakeLists.txt; not in a build
+// with TWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone); name nullptr otherwise. Run it only
+// where the processor has AVX2.
 DoseExpPath avx2DoseExp();
 
 #ifdef TWINPLAN_ABLATION_DOSE_EXP_AVX2
