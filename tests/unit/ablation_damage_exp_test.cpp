@@ -1,7 +1,7 @@
-// The exp of the bioheat stage's damage and CEM43 (bioheat.cpp FieldAdvance::addDose: Eigen's
-// vectorised float exp over rows padded to whole packets) against the scalar std::exp: the
-// bound and the reproducibility that bioheat.cpp's packet assertions (FieldAdvance::kPacket) rest
-// on.
+// The exp of the bioheat stage's damage and CEM43 (src/dose_exp.h, called by bioheat.cpp
+// FieldAdvance::addDose: Eigen's vectorised float exp, every voxel through a whole packet)
+// against the scalar std::exp: the bound and the reproducibility its packets rest on; and its
+// paths (the baseline's packets, AVX2's) against each other, bit for bit.
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
@@ -11,12 +11,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <numbers>
 #include <vector>
+
+#include "dose_exp.h"
 
 namespace {
 
-// bioheat.cpp FieldAdvance::kPacket: Eigen's float packet for the build's target (four on
-// x86-64's baseline).
+// Eigen's float packet for the build's target (four on x86-64's baseline): src/dose_exp.h's
+// baseline path.
 constexpr std::size_t kPacket = Eigen::internal::packet_traits<float>::Vectorizable
                                     ? Eigen::internal::packet_traits<float>::size
                                     : 1;
@@ -27,7 +31,8 @@ std::int32_t bitsOf(float x) {
   return i;
 }
 
-// As FieldAdvance: the row padded with zeros to whole packets, exponentiated in place.
+// As bioheat.cpp's FieldAdvance did up to session 20 (the fingerprints' bits): the row padded
+// with zeros to whole packets, exponentiated in place.
 std::vector<float> paddedRowExp(const std::vector<float>& input) {
   const std::size_t count = input.size();
   std::vector<float, Eigen::aligned_allocator<float>> row(input.begin(), input.end());
@@ -108,6 +113,130 @@ TEST(DamageExp, APaddedRowGivesAVoxelTheSameBitsWhereverItSits) {
   Eigen::Map<Eigen::ArrayXf> map(row.data(), 5);
   map = map.exp();
   EXPECT_NE(bitsOf(row[4]), bitsOf(alone));
+}
+
+}  // namespace
+
+// src/dose_exp.h: the paths the bioheat stage picks among (the baseline, Eigen's packets for the
+// build's target; AVX2's eight-float packets where the processor has them) against each other
+// and against the padded rows above, bit for bit.
+namespace {
+
+using twinplan::ablation::detail::DoseExpPath;
+
+// A dense sweep: every 509th float bit pattern of either sign (so every binade, the subnormals,
+// the infinities and NaNs), every float exponent from -110 to 90 in steps of 2^-12 (float's exp is
+// subnormal below -87.3 and Eigen's clamps its argument at +-88.723, so both ends and the
+// subnormal results are in), and the exponents the bioheat stage forms: liver's Arrhenius exponent
+// ln A - Ea / (R T) (A = 7.39e39 /s, Ea = 2.577e5 J/mol: -8.2 at 37 degC, +14.9 at 130 degC;
+// the RF bench's hottest voxel reaches 122 degC) and CEM43's doublings times ln 2 (-31.9 at
+// 20 degC, +60.3 at 130 degC).
+std::vector<float> denseSweep() {
+  std::vector<float> x;
+  for (std::uint64_t bits = 0; bits < (std::uint64_t(1) << 32); bits += 509) {
+    const auto pattern = std::uint32_t(bits);
+    float value = 0.0f;
+    std::memcpy(&value, &pattern, sizeof value);
+    x.push_back(value);
+  }
+  for (int n = -110 * 4096; n <= 90 * 4096; ++n) x.push_back(float(n) / 4096.0f);
+  for (double t_degC = 20.0; t_degC <= 130.0; t_degC += 0.001) {
+    const double arrhenius = std::log(7.39e39) - 2.577e5 / (8.314 * (t_degC + 273.15));
+    const double doublings = (t_degC >= 43.0 ? 1.0 : 2.0) * (t_degC - 43.0);
+    x.push_back(float(arrhenius));
+    x.push_back(float(doublings * std::numbers::ln2));
+  }
+  // Around the clamp, float exp's overflow, its smallest normal and smallest subnormal results.
+  for (float edge : {88.723f, -88.723f, 88.72283f, -87.33654f, -103.97208f}) {
+    float v = std::nextafter(std::nextafter(edge, -1e30f), -1e30f);
+    for (int n = 0; n < 5; ++n, v = std::nextafter(v, 1e30f)) x.push_back(v);
+  }
+  x.insert(x.end(), {0.0f, -0.0f, std::numeric_limits<float>::denorm_min(),
+                     -std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::max(),
+                     std::numeric_limits<float>::lowest(), std::numeric_limits<float>::infinity(),
+                     -std::numeric_limits<float>::infinity()});
+  return x;
+}
+
+std::vector<float> expBy(const DoseExpPath& path, const std::vector<float>& x) {
+  std::vector<float> out(x.size());
+  path.exp(x.data(), x.size(), out.data());
+  return out;
+}
+
+TEST(DoseExp, TheBaselinePathIsThePaddedRowsExp) {
+  // The baseline's bits are those of Eigen's exp over padded rows (the bench's fingerprints
+  // before the paths, session 20), voxel for voxel.
+  const std::vector<float> x = denseSweep();
+  const std::vector<float> padded = paddedRowExp(x);
+  const std::vector<float> baseline = expBy(twinplan::ablation::detail::baselineDoseExp(), x);
+  std::size_t differing = 0;
+  for (std::size_t n = 0; n < x.size(); ++n) differing += bitsOf(baseline[n]) != bitsOf(padded[n]);
+  EXPECT_EQ(differing, 0u) << "of " << x.size();
+  EXPECT_EQ(twinplan::ablation::detail::baselineDoseExp().packet, kPacket);
+}
+
+TEST(DoseExp, EveryPathThisProcessorRunsGivesTheBaselinesBits) {
+  const std::vector<DoseExpPath> paths = twinplan::ablation::detail::doseExpPaths();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_STREQ(paths.front().name, "baseline");
+  EXPECT_STREQ(twinplan::ablation::detail::chosenDoseExp().name, paths.back().name);
+#if defined(__x86_64__) && defined(__GNUC__) && defined(TWINPLAN_ABLATION_DOSE_EXP_AVX2) && \
+    !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
+  // (tests/CMakeLists.txt defines it where the module builds the AVX2 path)
+  if (__builtin_cpu_supports("avx2")) {
+    EXPECT_EQ(paths.size(), 2u);
+  }
+#endif
+  const std::vector<float> x = denseSweep();
+  const std::vector<float> baseline = expBy(paths.front(), x);
+  // Subnormal results (exponents below -87.3): Eigen's exp never gives 0 (its argument is clamped
+  // at -88.723, about 2.9e-39), and a path that flushed them would differ here.
+  std::size_t subnormal = 0;
+  for (float e : baseline) subnormal += e > 0.0f && e < std::numeric_limits<float>::min();
+  EXPECT_GT(subnormal, 1000u);
+  for (const DoseExpPath& path : paths) {
+    const std::vector<float> wide = expBy(path, x);
+    std::size_t differing = 0;
+    for (std::size_t n = 0; n < x.size(); ++n) differing += bitsOf(wide[n]) != bitsOf(baseline[n]);
+    std::printf("[   INFO   ] dose exp path %s (%zu floats a packet): %zu of %zu differ\n",
+                path.name, path.packet, differing, x.size());
+    EXPECT_EQ(differing, 0u) << path.name;
+  }
+}
+
+TEST(DoseExp, EveryPathAddsTheStepsDoseAsTheScalarSumsWouldFromItsExp) {
+  // damage += step_s * exp(a), cem43 += step_min * exp(d), in float, for rows of 1 to 40 voxels
+  // (every partial packet of four, eight and sixteen): each voxel as the scalar expression on the
+  // path's own exp, wherever it sits in the row.
+  const float step_s = 5.0f, step_min = float(5.0 / 60.0);
+  for (const DoseExpPath& path : twinplan::ablation::detail::doseExpPaths())
+    for (std::size_t count = 1; count <= 40; ++count) {
+      std::vector<float> arrhenius(count), doublings(count), damage(count), cem43(count);
+      for (std::size_t n = 0; n < count; ++n) {
+        arrhenius[n] = -9.0f + 0.61f * float(n);  // 37 degC to beyond 130 degC
+        doublings[n] = -20.0f + 1.7f * float(n);
+        damage[n] = 0.25f * float(n);
+        cem43[n] = 3.0f * float(n);
+      }
+      const std::vector<float> rate = expBy(path, arrhenius), dose = expBy(path, doublings);
+      std::vector<float> expectedDamage = damage, expectedCem43 = cem43;
+      for (std::size_t n = 0; n < count; ++n) {
+        expectedDamage[n] += step_s * rate[n];
+        expectedCem43[n] += step_min * dose[n];
+      }
+      path.addDose(arrhenius.data(), doublings.data(), count, step_s, step_min, damage.data(),
+                   cem43.data());
+      for (std::size_t n = 0; n < count; ++n) {
+        EXPECT_EQ(bitsOf(damage[n]), bitsOf(expectedDamage[n])) << path.name << " " << count;
+        EXPECT_EQ(bitsOf(cem43[n]), bitsOf(expectedCem43[n])) << path.name << " " << count;
+      }
+      // and a real value: 37 degC's Arrhenius rate of liver over 5 s (2.9e-4 /s, ablheat's
+      // figure) within float's rounding
+      if (count == 1) {
+        EXPECT_NEAR(damage[0], 5.0 * std::exp(-9.0), 5.0 * std::exp(-9.0) * 1e-6);
+      }
+    }
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 // records per step (bioheat.h).
 #include "twinplan/ablation/bioheat.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "bioheat_step.h"
+#include "dose_exp.h"
 #include "far_field.h"
 #include "stencil_solver.h"
 #include "twinplan/ablation/vessel_heat_sink.h"
@@ -133,7 +133,12 @@ class FieldAdvance {
  public:
   FieldAdvance(const AblationGrid& grid, const BioheatParameters& p,
                const std::vector<TissueCoefficients>& tissues, double step_s, RunningFields& f)
-      : grid_(grid), p_(p), tissues_(tissues), step_s_(step_s), f_(f) {
+      : grid_(grid),
+        p_(p),
+        tissues_(tissues),
+        step_s_(step_s),
+        f_(f),
+        addDoseRow_(detail::chosenDoseExp().addDose) {
     for (const TissueCoefficients& t : tissues)
       restingDamage_.push_back(static_cast<float>(
           arrheniusIncrement(t.arrheniusFactor_per_s, t.activationEnergy_J_mol,
@@ -141,18 +146,14 @@ class FieldAdvance {
     restingCem43_ = static_cast<float>(cem43Increment_min(p.arterialTemperature_degC, step_s));
   }
 
-  // The exponents of one segment, padded to whole packets (kPacket floats) so that Eigen's
-  // vectorised exp takes every voxel the same way, never a scalar tail: a voxel's bits do not
-  // depend on where its segment starts or ends, nor on how the rows are split among threads.
+  // The damage and CEM43 exponents of one segment (src/dose_exp.h exponentiates them).
   struct Scratch {
-    // Aligned to Eigen's packets (EIGEN_MAX_ALIGN_BYTES), so no voxel falls to a scalar head.
-    std::vector<float, Eigen::aligned_allocator<float>> arrhenius, doublings;
+    std::vector<float> arrhenius, doublings;
     std::vector<double> mean_degC;  // each voxel's mean temperature over the step or window
   };
 
   // The members marked TWINPLAN_ABLATION_WIDE_LOOPS are built for SSE2 and AVX2 and picked at
-  // load (stencil_solver.h): their plain loops widen with the same bits; Eigen's exp keeps its
-  // packets in both (Eigen picks them when this file is compiled), so kPacket still holds.
+  // load (stencil_solver.h): their plain loops widen with the same bits.
   // Voxels v0 .. v0 + count - 1 to arterial + endDeviation_K[n] (before the latent heat), and
   // the step's damage and CEM43 at each voxel's mean temperature over the step.
   TWINPLAN_ABLATION_WIDE_LOOPS void advance(std::size_t v0, std::size_t count,
@@ -181,13 +182,19 @@ class FieldAdvance {
   // temperature (RunningFields::doseExcess_Ks).
   TWINPLAN_ABLATION_WIDE_LOOPS void move(std::size_t v0, std::size_t count,
                                          const float* endDeviation_K, double heldFor_s) const {
-    float* maximum = f_.maximum_degC.data();
-    float* excess = f_.doseExcess_Ks.data();
-    const float* windowStart = f_.doseStart_degC.data();
-    moveEach(v0, count, endDeviation_K, [&](std::size_t, std::size_t v, double start, double end) {
-      maximum[v] = std::max(maximum[v], static_cast<float>(end));
-      excess[v] += static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[v])));
-    });
+    if (mayVaporise(count, endDeviation_K)) {
+      float* maximum = f_.maximum_degC.data();
+      float* excess = f_.doseExcess_Ks.data();
+      const float* windowStart = f_.doseStart_degC.data();
+      moveEach(v0, count, endDeviation_K,
+               [&](std::size_t, std::size_t v, double start, double end) {
+                 maximum[v] = std::max(maximum[v], static_cast<float>(end));
+                 excess[v] +=
+                     static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[v])));
+               });
+      return;
+    }
+    movePlainDeferred(v0, count, endDeviation_K, heldFor_s);
   }
 
   // Voxels v0 .. v0 + count - 1 held their temperature for heldFor_s (farFieldStaleness_K): their
@@ -252,28 +259,10 @@ class FieldAdvance {
   }
 
  private:
-  // Each step's damage and CEM43 exponents go through Eigen's vectorised float exp (addDose), in
-  // rows padded to whole packets so that every voxel takes the packet path: its bits then depend
-  // neither on where its row ends nor on the threads. kPacket is Eigen's float packet for the
-  // target this file is built for (SSE's four on x86-64's baseline, which Debian builds for and
-  // the benchmark's fingerprints are taken on; sixteen with -march for AVX-512; one where Eigen
-  // does not vectorise), and the rows are aligned to it (Scratch), so no voxel falls to the scalar
-  // std::exp of an unaligned head or short tail. The scalar exp differs by at most 1 ulp on the
-  // baseline, 4 with FMA or AVX-512 (tests/unit/ablation_damage_exp_test): another target's
-  // results stay within their bounds but do not reproduce the baseline's bits.
-  using FloatPacket = Eigen::internal::packet_traits<float>;
-  static constexpr std::size_t kPacket = FloatPacket::Vectorizable ? FloatPacket::size : 1;
-  static_assert(EIGEN_MAX_ALIGN_BYTES >= int(kPacket * sizeof(float)) || kPacket == 1,
-                "the damage rows must start on a packet boundary");
-
   static void prepare(std::size_t count, Scratch& scratch) {
-    const std::size_t padded = (count + kPacket - 1) / kPacket * kPacket;
-    // Only the padding needs a value: setExponents writes the first count entries.
-    scratch.arrhenius.resize(padded);
-    scratch.doublings.resize(padded);
+    scratch.arrhenius.resize(count);
+    scratch.doublings.resize(count);
     scratch.mean_degC.resize(count);
-    std::fill(scratch.arrhenius.begin() + count, scratch.arrhenius.end(), 0.0f);
-    std::fill(scratch.doublings.begin() + count, scratch.doublings.end(), 0.0f);
   }
 
   // body(n, v, start, end) after voxel v = v0 + n moved from start to end (moveTo). Where no
@@ -327,6 +316,28 @@ class FieldAdvance {
     }
   }
 
+  // move where nothing vaporises: moveEach's plain loop with move's body, the same arithmetic in
+  // a loop of its own on unaliased rows, which the wide clones widen (the loop through moveEach's
+  // lambda, on the fields' whole arrays, GCC left scalar). Inlined into move.
+  [[gnu::always_inline]] void movePlainDeferred(std::size_t v0, std::size_t count,
+                                                const float* __restrict endDeviation_K,
+                                                double heldFor_s) const {
+    const double arterial = p_.arterialTemperature_degC;
+    float* __restrict temperature = f_.state.temperature_degC.data() + v0;
+    float* __restrict change = f_.lastChange_K.data() + v0;
+    float* __restrict maximum = f_.maximum_degC.data() + v0;
+    float* __restrict excess = f_.doseExcess_Ks.data() + v0;
+    const float* __restrict windowStart = f_.doseStart_degC.data() + v0;
+    for (std::size_t n = 0; n < count; ++n) {
+      const double start = temperature[n];
+      const double end = arterial + endDeviation_K[n];
+      change[n] = static_cast<float>(end - start);
+      temperature[n] = static_cast<float>(end);
+      maximum[n] = std::max(maximum[n], static_cast<float>(end));
+      excess[n] += static_cast<float>(heldFor_s * (0.5 * (start + end) - double(windowStart[n])));
+    }
+  }
+
   // Whether voxels v0 .. v0 + count - 1 are all of one tissue (the common case).
   bool oneTissue(std::size_t v0, std::size_t count) const {
     const TissueIndex* tissue = grid_.tissue.data() + v0;
@@ -339,10 +350,11 @@ class FieldAdvance {
     if (f_.state.latentHeatLeft_J_m3.empty()) return false;
     const double arterial = p_.arterialTemperature_degC;
     const double vaporisation = p_.vaporisationTemperature_degC;
-    bool above = false;  // (a temperature that is not a number takes absorbLatentHeat's path)
+    // An int, not a bool: GCC widens an OR of ints, not of bools (the loop was scalar).
+    int above = 0;  // (a temperature that is not a number takes absorbLatentHeat's path)
     for (std::size_t n = 0; n < count; ++n)
-      above = above | !(arterial + endDeviation_K[n] <= vaporisation);
-    return above;
+      above |= arterial + endDeviation_K[n] <= vaporisation ? 0 : 1;
+    return above != 0;
   }
 
   // Voxel v to arterial + endDeviation_K, less the latent heat its water takes; the change goes
@@ -398,23 +410,12 @@ class FieldAdvance {
   }
 
   // Damage and CEM43 of voxels v0 .. v0 + count - 1 plus window_s at the rates of the exponents
-  // in scratch, exponentiated by Eigen's vectorised exp (within a few ulp of std::exp).
-  TWINPLAN_ABLATION_WIDE_LOOPS void addDose(std::size_t v0, std::size_t count, double window_s,
-                                            Scratch& scratch) const {
-    using Row = Eigen::Map<Eigen::ArrayXf>;
-    const auto padded = Eigen::Index(scratch.arrhenius.size());
-    Row arrhenius(scratch.arrhenius.data(), padded);
-    Row doublings(scratch.doublings.data(), padded);
-    arrhenius = arrhenius.exp();
-    doublings = doublings.exp();
-    const auto step_s = static_cast<float>(window_s),
-               step_min = static_cast<float>(window_s / 60.0);
-    float* damage = f_.state.damage.data() + v0;
-    float* cem43 = f_.cem43_min.data() + v0;
-    for (std::size_t n = 0; n < count; ++n) {
-      damage[n] += step_s * scratch.arrhenius[n];
-      cem43[n] += step_min * scratch.doublings[n];
-    }
+  // in scratch: Eigen's vectorised exp (within a few ulp of std::exp) on the widest packets that
+  // give the baseline's bits (src/dose_exp.h), fused with the sums.
+  void addDose(std::size_t v0, std::size_t count, double window_s, Scratch& scratch) const {
+    addDoseRow_(scratch.arrhenius.data(), scratch.doublings.data(), count,
+                static_cast<float>(window_s), static_cast<float>(window_s / 60.0),
+                f_.state.damage.data() + v0, f_.cem43_min.data() + v0);
   }
 
   const AblationGrid& grid_;
@@ -424,6 +425,7 @@ class FieldAdvance {
   RunningFields& f_;
   std::vector<float> restingDamage_;
   float restingCem43_ = 0.0f;
+  detail::AddDoseRow addDoseRow_;
 };
 
 // Writes the box's new deviations into the grid's temperature and adds the step's damage and
