@@ -263,9 +263,11 @@ StepTissueTerms stepTissueTerms(const StepInputs& in) {
 }
 
 // A row's scratch (one per chunk of rows): the six faces' conductance sums, and storage and
-// perfusion looked up by tissue (W/(m3 K)).
+// perfusion looked up by tissue (W/(m3 K)); for a system built by colour, the row's diagonal,
+// inverse diagonal and right-hand side in natural order, split into the colours from there.
 struct RowScratch {
   std::vector<double> conductances, storage, perfusion;
+  std::vector<float> diagonal, inverseDiagonal, rightHandSide;
 };
 
 // The row's storage and perfusion (0 in flowing blood) by tissue: the lookups the vector loop of
@@ -321,7 +323,9 @@ struct RowTerms {
 
 // The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
 // perfusion and the six faces' conductances (rowConductances); flowing blood held at arterial
-// temperature. The tissues' terms gathered first, then one loop the compiler vectorises.
+// temperature. The tissues' terms gathered first, then one loop the compiler vectorises. By
+// colour (StencilSystem::byColour), the row is formed in `scratch` and split into the colours
+// with its faces while it is in the cache: the same values in other places.
 TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
                                            const HaloProperties& halo, const StepTissueTerms& terms,
                                            std::int64_t j, std::int64_t k, StencilSystem& s,
@@ -337,17 +341,33 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
       halo.wall_W_m2K.empty() ? nullptr : halo.wall_W_m2K.data() + halo.index(0, j, k);
   gatherTissueTerms(in, terms, grid.tissue.data() + firstVoxel, in.damage->data() + firstVoxel,
                     wall, s.nx, scratch);
-  float* inverseDiagonal = s.inverseDiagonal.data() + n0;
+  float *diagonal = nullptr, *inverseDiagonal = nullptr, *rightHandSide = nullptr;
+  if (s.byColour) {
+    for (std::vector<float>* v :
+         {&scratch.diagonal, &scratch.inverseDiagonal, &scratch.rightHandSide})
+      v->resize(std::size_t(s.nx));
+    diagonal = scratch.diagonal.data();
+    inverseDiagonal = scratch.inverseDiagonal.data();
+    rightHandSide = scratch.rightHandSide.data();
+  } else {
+    diagonal = s.diagonal.data() + n0;
+    inverseDiagonal = s.inverseDiagonal.data() + n0;
+    rightHandSide = s.rightHandSide.data() + n0;
+  }
   float* warm = deviation.data() + n0;
   rowDiagonal(
       RowTerms{scratch.storage.data(), scratch.perfusion.data(), scratch.conductances.data(),
                in.temperature_degC->data() + firstVoxel, in.power_W_m3->data() + firstVoxel,
                in.previousChange_K->data() + firstVoxel},
-      arterial, in.extrapolation, s.nx, s.diagonal.data() + n0, inverseDiagonal,
-      s.rightHandSide.data() + n0, warm);
-  if (wall == nullptr) return;
-  for (std::int64_t i = 0; i < s.nx; ++i)
-    if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
+      arterial, in.extrapolation, s.nx, diagonal, inverseDiagonal, rightHandSide, warm);
+  if (wall != nullptr)
+    for (std::int64_t i = 0; i < s.nx; ++i)
+      if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
+  if (!s.byColour) return;
+  packSystemRow(s.packing(), j + s.ny * k,
+                {diagonal, inverseDiagonal, rightHandSide, s.faceX.data() + n0,
+                 s.faceY.data() + n0, s.faceZ.data() + n0},
+                s.red, s.black);
 }
 
 }  // namespace
@@ -424,13 +444,13 @@ void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float fi
                       const std::array<std::int64_t, 3>& local, std::size_t n, std::size_t v,
                       std::size_t beyond, std::size_t h, const HaloProperties& halo,
                       const ImageGeometry& g, double h_m, std::span<const float> beyond_K,
-                      std::span<float> rightHandSide) {
+                      StencilSystem& system) {
   std::size_t firstSide = 0;
   while (!onSide(sides[firstSide], local)) ++firstSide;  // side s holds it: the loop ends
   if (firstSide != s) return;                            // added by the row of its first side
   const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
   const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
-  float& pulled = rightHandSide[n];
+  float& pulled = system.rightHandSideOf(n);
   pulled += first * beyond_K[beyond];
   for (std::size_t t = s + 1; t < sides.size(); ++t) {
     if (!onSide(sides[t], local)) continue;
@@ -442,10 +462,10 @@ void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float fi
 
 // Every face of the box that lies inside the grid, in boxSides' order, into `faces`, and the far
 // field's pull through them (beyond_K: its deviations, full grid) on the face voxels'
-// rightHandSide: the rows of faces in parallel, each face at its fixed place, its conductance
+// right-hand side (in either order): the rows of faces in parallel, each face at its fixed place, its conductance
 // conductanceTo's from the halo (the step system's own, bit for bit).
 void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
-              std::span<const float> beyond_K, std::span<float> rightHandSide,
+              std::span<const float> beyond_K, StencilSystem& system,
               std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
@@ -467,7 +487,7 @@ void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo
                              conductanceTo(halo, h, side.towards * haloStride[side.a], h_m);
                          faces[f] = {n, beyond, conductance};
                          pullThroughFaces(sides, s, conductance, local, n, v, beyond, h, halo, g,
-                                          h_m, beyond_K, rightHandSide);
+                                          h_m, beyond_K, system);
                        });
     }
   });
@@ -514,7 +534,11 @@ void gatherDeviation(const StepInputs& in, const Box& box, std::vector<float>& d
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation,
                      std::vector<BoxFace>& faces, HaloProperties& halo) {
-  system.resize(box.extent(0), box.extent(1), box.extent(2));
+  // For the red-black solver straight into its colours (StencilSystem::byColour).
+  if (in.parameters->redBlackSolver)
+    system.resizeByColour(box.extent(0), box.extent(1), box.extent(2));
+  else
+    system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.resize(box.voxelCount());  // every entry written below
   fillHalo(in, box, lagDeviation_K, halo);
   const std::size_t rows = std::size_t(system.ny * system.nz);
@@ -541,7 +565,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     if (!contains(box, i, j, k)) continue;  // held at arterial temperature: already so
     const std::size_t n =
         std::size_t((i - box.lo[0]) + system.nx * ((j - box.lo[1]) + system.ny * (k - box.lo[2])));
-    system.inverseDiagonal[n] = 0.0f;
+    system.inverseDiagonalOf(n) = 0.0f;
     deviation[n] = static_cast<float>(held.temperature_degC - arterial);
   }
   // The far field beyond the box's faces: the faces (refluxing needs them after the solve) and,
@@ -550,7 +574,7 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     faces.clear();
     return;
   }
-  boxFaces(in.grid->geometry, box, halo, h_m, *in.beyondBox_K, system.rightHandSide, faces);
+  boxFaces(in.grid->geometry, box, halo, h_m, *in.beyondBox_K, system, faces);
 }
 
 }  // namespace twinplan::ablation::detail
