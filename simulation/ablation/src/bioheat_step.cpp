@@ -365,8 +365,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
       if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
   if (!s.byColour) return;
   packSystemRow(s.packing(), j + s.ny * k,
-                {diagonal, inverseDiagonal, rightHandSide, s.faceX.data() + n0,
-                 s.faceY.data() + n0, s.faceZ.data() + n0},
+                {diagonal, inverseDiagonal, rightHandSide, s.faceX.data() + n0, s.faceY.data() + n0,
+                 s.faceZ.data() + n0},
                 s.red, s.black);
 }
 
@@ -462,11 +462,10 @@ void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float fi
 
 // Every face of the box that lies inside the grid, in boxSides' order, into `faces`, and the far
 // field's pull through them (beyond_K: its deviations, full grid) on the face voxels'
-// right-hand side (in either order): the rows of faces in parallel, each face at its fixed place, its conductance
-// conductanceTo's from the halo (the step system's own, bit for bit).
+// right-hand side (in either order): the rows of faces in parallel, each face at its fixed place,
+// its conductance conductanceTo's from the halo (the step system's own, bit for bit).
 void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
-              std::span<const float> beyond_K, StencilSystem& system,
-              std::vector<BoxFace>& faces) {
+              std::span<const float> beyond_K, StencilSystem& system, std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
   faces.resize(faceCount);  // every entry written below

@@ -171,7 +171,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void packValues(const Packing& pk, const float* x, 
     const auto r = static_cast<std::int64_t>(row);
     const std::size_t first = pk.first(r);
     const bool evenIsRed = pk.start(0, r) == 0;
-    packRow(pk, x + static_cast<std::size_t>(pk.nx * r), (evenIsRed ? redValue : blackValue) + first,
+    packRow(pk, x + static_cast<std::size_t>(pk.nx * r),
+            (evenIsRed ? redValue : blackValue) + first,
             (evenIsRed ? blackValue : redValue) + first);
   }
 }
@@ -185,9 +186,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void packSystemRows(const StencilSystem& s, const P
   for (std::size_t row = rows.begin; row < rows.end; ++row) {
     const std::size_t n = static_cast<std::size_t>(pk.nx) * row;
     packSystemRow(pk, static_cast<std::int64_t>(row),
-                  {s.diagonal.data() + n, s.inverseDiagonal.data() + n,
-                   s.rightHandSide.data() + n, s.faceX.data() + n, s.faceY.data() + n,
-                   s.faceZ.data() + n},
+                  {s.diagonal.data() + n, s.inverseDiagonal.data() + n, s.rightHandSide.data() + n,
+                   s.faceX.data() + n, s.faceY.data() + n, s.faceZ.data() + n},
                   red, black);
   }
 }
@@ -209,8 +209,8 @@ std::pair<const ColourArrays*, const ColourArrays*> packForSolve(const StencilSy
     return {&s.red, &s.black};
   }
   for (ColourArrays* c : {&work.red, &work.black})
-    for (std::vector<float>* v : {&c->diagonal, &c->inverseDiagonal, &c->rightHandSide, &c->faceX,
-                                  &c->faceY, &c->faceZ})
+    for (std::vector<float>* v :
+         {&c->diagonal, &c->inverseDiagonal, &c->rightHandSide, &c->faceX, &c->faceY, &c->faceZ})
       v->resize(pk.slots());
   parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
     packSystemRows(s, pk, work.red, work.black, rows);
@@ -326,17 +326,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS void solveRedRows(const Packing& pk, const ColourAr
 void solveRed(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
               SolverWorkspace& work) {
   parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
-    solveRedRows(pk, red, black, work.redValue.data(), work.blackValue.data(), work.w.data(),
-                 rows);
+    solveRedRows(pk, red, black, work.redValue.data(), work.blackValue.data(), work.w.data(), rows);
   });
 }
 
 // r = b_b - D_b x_b + F x_r on the black voxels of a chunk of rows: the full system's residual.
 TWINPLAN_ABLATION_WIDE_LOOPS void blackResidualRows(const Packing& pk, const ColourArrays& red,
                                                     const ColourArrays& black,
-                                                    const float* redValue,
-                                                    const float* blackValue, float* r,
-                                                    parallel::IndexRange rows) {
+                                                    const float* redValue, const float* blackValue,
+                                                    float* r, parallel::IndexRange rows) {
   neighbourSumRows(pk, 1, black, red, redValue, r, rows,
                    [&](std::size_t first, float* __restrict out) {
                      const float* __restrict b = black.rightHandSide.data() + first;
@@ -555,8 +553,8 @@ void StencilSystem::resizeByColour(std::int64_t sizeX, std::int64_t sizeY, std::
   for (std::vector<float>* v : {&diagonal, &rightHandSide, &inverseDiagonal}) v->clear();
   const std::size_t slots = packing().slots();
   for (ColourArrays* c : {&red, &black})
-    for (std::vector<float>* v : {&c->diagonal, &c->inverseDiagonal, &c->rightHandSide, &c->faceX,
-                                  &c->faceY, &c->faceZ})
+    for (std::vector<float>* v :
+         {&c->diagonal, &c->inverseDiagonal, &c->rightHandSide, &c->faceX, &c->faceY, &c->faceZ})
       v->resize(slots);
 }
 
