@@ -82,15 +82,16 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
 // thread (the chunks are fixed by the box, not by the threads). Without kLargest only the sum.
 constexpr int kLanes = 8;
 
-template <bool kLargest = true>
-[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a,
-                                                          const float* __restrict b,
-                                                          std::size_t count) {
+// pairOf(n) gives entry n's (a, b), and may write what it forms them from: the lanes' sums
+// are those of the a and b it returns, however they are made.
+template <bool kLargest = true, class PairOf>
+[[gnu::always_inline]] inline ResidualNorms dotAndLargestOf(std::size_t count, PairOf&& pairOf) {
   double dot[kLanes] = {};
   float largest[kLanes] = {};
   auto add = [&](int lane, std::size_t n) {
-    dot[lane] += double(a[n]) * double(b[n]);
-    if constexpr (kLargest) largest[lane] = std::max(largest[lane], std::abs(b[n]));
+    const auto [a, b] = pairOf(n);
+    dot[lane] += double(a) * double(b);
+    if constexpr (kLargest) largest[lane] = std::max(largest[lane], std::abs(b));
   };
   std::size_t n = 0;
   for (; n + kLanes <= count; n += kLanes)
@@ -104,21 +105,18 @@ template <bool kLargest = true>
   return norms;
 }
 
+template <bool kLargest = true>
+[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a,
+                                                          const float* __restrict b,
+                                                          std::size_t count) {
+  return dotAndLargestOf<kLargest>(count, [&](std::size_t n) { return std::pair{a[n], b[n]}; });
+}
+
 // z = r / diag over n < count.
 [[gnu::always_inline]] inline void jacobi(const float* __restrict r,
                                           const float* __restrict inverseDiagonal,
                                           float* __restrict z, std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) z[n] = r[n] * inverseDiagonal[n];
-}
-
-// x += alpha p; r -= alpha q over n < count.
-[[gnu::always_inline]] inline void step(float alpha, const float* __restrict p,
-                                        const float* __restrict q, float* __restrict x,
-                                        float* __restrict r, std::size_t count) {
-  for (std::size_t n = 0; n < count; ++n) {
-    x[n] += alpha * p[n];
-    r[n] -= alpha * q[n];
-  }
 }
 
 // y = A x on a chunk of rows.
@@ -459,12 +457,23 @@ void solveRedAndUnpack(const Packing& pk, const ColourArrays& red, const ColourA
   });
 }
 
-// x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms.
-TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha, const float* inverseDiagonal,
-                                                       const float* p, const float* q, float* x,
-                                                       float* r, float* z, std::size_t count) {
-  step(alpha, p, q, x, r, count);
-  return jacobiAndNorms(inverseDiagonal, r, z, count);
+// x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms:
+// one pass, each entry's r and z summed as they are formed (the same operations and lanes as a
+// pass for each, so the same bits, without reading r and z back).
+TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha,
+                                                       const float* __restrict inverseDiagonal,
+                                                       const float* __restrict p,
+                                                       const float* __restrict q,
+                                                       float* __restrict x, float* __restrict r,
+                                                       float* __restrict z, std::size_t count) {
+  return dotAndLargestOf(count, [&](std::size_t n) {
+    x[n] += alpha * p[n];
+    const float residual = r[n] - alpha * q[n];
+    const float correction = residual * inverseDiagonal[n];
+    r[n] = residual;
+    z[n] = correction;
+    return std::pair{residual, correction};
+  });
 }
 
 // The update of a conjugate-gradient iteration on `count` entries, chunked by rows of
