@@ -222,7 +222,7 @@ void checkByColour(const Box& box) {
   const std::int64_t stride = (nx + 1) / 2 + 2;
   const auto slots = std::size_t(ny * nz * stride);
   for (const ColourArrays* colour : {&b.red, &b.black})
-    for (const std::vector<float>* v :
+    for (const UnzeroedFloats* v :
          {&colour->diagonal, &colour->inverseDiagonal, &colour->rightHandSide, &colour->faceX,
           &colour->faceY, &colour->faceZ})
       ASSERT_EQ(v->size(), slots);
@@ -250,7 +250,7 @@ void checkByColour(const Box& box) {
     for (std::size_t slot = 0; slot < slots; ++slot) {
       if (used[std::size_t(red) * slots + slot] != 0) continue;
       const ColourArrays& colour = red ? b.red : b.black;
-      for (const std::vector<float>* v :
+      for (const UnzeroedFloats* v :
            {&colour.diagonal, &colour.inverseDiagonal, &colour.rightHandSide, &colour.faceX,
             &colour.faceY, &colour.faceZ})
         EXPECT_EQ((*v)[slot], 0.0f) << "padding slot " << slot;

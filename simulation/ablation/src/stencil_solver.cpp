@@ -197,8 +197,8 @@ std::pair<const ColourArrays*, const ColourArrays*> packForSolve(const StencilSy
                                                                  const std::vector<float>& x,
                                                                  const Packing& pk,
                                                                  SolverWorkspace& work) {
-  work.redValue.resize(pk.slots());
-  work.blackValue.resize(pk.slots());
+  resizeUnwritten(work.redValue, pk.slots());
+  resizeUnwritten(work.blackValue, pk.slots());
   float *redValue = work.redValue.data(), *blackValue = work.blackValue.data();
   if (s.byColour) {
     parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
@@ -206,10 +206,7 @@ std::pair<const ColourArrays*, const ColourArrays*> packForSolve(const StencilSy
     });
     return {&s.red, &s.black};
   }
-  for (ColourArrays* c : {&work.red, &work.black})
-    for (std::vector<float>* v :
-         {&c->diagonal, &c->inverseDiagonal, &c->rightHandSide, &c->faceX, &c->faceY, &c->faceZ})
-      v->resize(pk.slots());
+  for (ColourArrays* c : {&work.red, &work.black}) c->resize(pk.slots());
   parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
     packSystemRows(s, pk, work.red, work.black, rows);
     packValues(pk, x.data(), redValue, blackValue, rows);
@@ -405,8 +402,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* invers
 // norms in the blocks the iterations use. residualRows(rows) writes r on those rows only.
 template <class ResidualRows>
 ResidualNorms firstResidualAndPrecondition(parallel::IndexRange everyRow, std::size_t chunkRows,
-                                           std::size_t rowLength,
-                                           const std::vector<float>& inverseDiagonal,
+                                           std::size_t rowLength, const float* inverseDiagonal,
                                            std::vector<float>& r, std::vector<float>& z,
                                            std::vector<float>& p, ResidualRows&& residualRows) {
   return parallel::parallelReduce(
@@ -414,7 +410,7 @@ ResidualNorms firstResidualAndPrecondition(parallel::IndexRange everyRow, std::s
       [&](parallel::IndexRange rows) {
         residualRows(rows);
         const std::size_t first = rows.begin * rowLength, count = rows.size() * rowLength;
-        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
+        return preconditionRange(inverseDiagonal + first, r.data() + first, z.data() + first,
                                  p.data() + first, count);
       },
       combine);
@@ -426,12 +422,14 @@ ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<
                                       std::vector<float>& r, std::vector<float>& z,
                                       std::vector<float>& p) {
   const auto nx = static_cast<std::size_t>(s.nx);
-  return firstResidualAndPrecondition(
-      allRows(s), rowsPerChunk(s), nx, s.inverseDiagonal, r, z, p, [&](parallel::IndexRange rows) {
-        stencilRows(s, x.data(), r.data(), rows);
-        const std::size_t first = rows.begin * nx, count = rows.size() * nx;
-        for (std::size_t n = first; n < first + count; ++n) r[n] = s.rightHandSide[n] - r[n];
-      });
+  return firstResidualAndPrecondition(allRows(s), rowsPerChunk(s), nx, s.inverseDiagonal.data(), r,
+                                      z, p, [&](parallel::IndexRange rows) {
+                                        stencilRows(s, x.data(), r.data(), rows);
+                                        const std::size_t first = rows.begin * nx,
+                                                          count = rows.size() * nx;
+                                        for (std::size_t n = first; n < first + count; ++n)
+                                          r[n] = s.rightHandSide[n] - r[n];
+                                      });
 }
 
 // The reduced system's (the full system's on the black voxels, blackResidualRows). The red
@@ -439,8 +437,8 @@ ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<
 ResidualNorms blackResidualAndPrecondition(const Packing& pk, const ColourArrays& red,
                                            const ColourArrays& black, SolverWorkspace& work) {
   return firstResidualAndPrecondition(
-      allRows(pk), rowsPerChunk(pk), static_cast<std::size_t>(pk.stride), black.inverseDiagonal,
-      work.r, work.z, work.p, [&](parallel::IndexRange rows) {
+      allRows(pk), rowsPerChunk(pk), static_cast<std::size_t>(pk.stride),
+      black.inverseDiagonal.data(), work.r, work.z, work.p, [&](parallel::IndexRange rows) {
         blackResidualRows(pk, red, black, work.redValue.data(), work.blackValue.data(),
                           work.r.data(), rows);
       });
@@ -480,17 +478,15 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha,
 // `rowLength` entries: x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
 ResidualNorms updateAndPrecondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
                                     std::size_t rowLength, float alpha,
-                                    const std::vector<float>& inverseDiagonal,
-                                    const std::vector<float>& p, const std::vector<float>& q,
-                                    std::vector<float>& x, std::vector<float>& r,
+                                    const float* inverseDiagonal, const std::vector<float>& p,
+                                    const std::vector<float>& q, float* x, std::vector<float>& r,
                                     std::vector<float>& z) {
   return parallel::parallelReduce(
       rows, rowsPerChunk, ResidualNorms{},
       [&](parallel::IndexRange chunk) {
         const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        return updateRange(alpha, inverseDiagonal.data() + first, p.data() + first,
-                           q.data() + first, x.data() + first, r.data() + first, z.data() + first,
-                           count);
+        return updateRange(alpha, inverseDiagonal + first, p.data() + first, q.data() + first,
+                           x + first, r.data() + first, z.data() + first, count);
       },
       combine);
 }
@@ -560,11 +556,7 @@ void StencilSystem::resizeByColour(std::int64_t sizeX, std::int64_t sizeY, std::
   // Not in natural order: empty (their capacity kept for a natural build), so nothing reads
   // stale entries.
   for (std::vector<float>* v : {&diagonal, &rightHandSide, &inverseDiagonal}) v->clear();
-  const std::size_t slots = packing().slots();
-  for (ColourArrays* c : {&red, &black})
-    for (std::vector<float>* v :
-         {&c->diagonal, &c->inverseDiagonal, &c->rightHandSide, &c->faceX, &c->faceY, &c->faceZ})
-      v->resize(slots);
+  for (ColourArrays* c : {&red, &black}) c->resize(packing().slots());
 }
 
 namespace {
@@ -604,7 +596,7 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
       norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
       [&](float alpha) {
         return updateAndPrecondition(allRows(system), rowsPerChunk(system), rowLength, alpha,
-                                     inverseDiagonal, p, q, deviation, r, z);
+                                     inverseDiagonal.data(), p, q, deviation.data(), r, z);
       },
       [&](float beta) { updateDirection(allRows(system), rowLength, beta, z, p); });
 }
@@ -632,7 +624,8 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
       [&] { return applyReduced(pk, red, black, p, work.w, q); },
       [&](float alpha) {
         return updateAndPrecondition(allRows(pk), rowsPerChunk(pk), rowLength, alpha,
-                                     black.inverseDiagonal, p, q, work.blackValue, r, z);
+                                     black.inverseDiagonal.data(), p, q, work.blackValue.data(), r,
+                                     z);
       },
       [&](float beta) { updateDirection(allRows(pk), rowLength, beta, z, p); });
   // The red voxels for the final black ones: their residual zero again.

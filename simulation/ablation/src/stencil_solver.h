@@ -7,6 +7,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "twinplan/core/progress.h"
@@ -53,6 +56,43 @@ inline bool holds(const Box& outer, const Box& inner) {
   return true;
 }
 
+// A float vector whose resize leaves new entries unwritten, for the colours' arrays: the parallel
+// loops write every entry before anything reads it, so growing them with the box neither zeroes
+// them on the calling thread nor takes the fresh pages' first-touch faults there alone (the
+// loops' threads take them).
+template <class T>
+struct UnzeroedAllocator : std::allocator<T> {
+  using value_type = T;
+  template <class U>
+  struct rebind {
+    using other = UnzeroedAllocator<U>;
+  };
+  UnzeroedAllocator() = default;
+  template <class U>
+  UnzeroedAllocator(const UnzeroedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: a float is left as it is
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using UnzeroedFloats = std::vector<float, UnzeroedAllocator<float>>;
+
+// v sized to `count` entries, the new ones unwritten. Growing past its capacity it drops its
+// entries first (every entry is rewritten: nothing to copy) and takes twice the old capacity
+// when that is more, as std::vector grows.
+inline void resizeUnwritten(UnzeroedFloats& v, std::size_t count) {
+  if (count > v.capacity()) {
+    const std::size_t capacity = std::max(count, 2 * v.capacity());
+    v.clear();
+    v.reserve(capacity);
+  }
+  v.resize(count);
+}
+
 // One colour's voxels of the box packed by rows (solveRedBlack): colour c holds the voxels with
 // (i + j + k) % 2 == c, row (j, k)'s at slots row * stride + 1 + m for i = 2 m + (c + j + k) % 2.
 // Slot 0 of a row and the slots past its last voxel are padding: zero values, zero faces and a
@@ -60,7 +100,14 @@ inline bool holds(const Box& outer, const Box& inner) {
 // The faces are those to the +x, +y, +z neighbour (of the other colour), zero where that
 // neighbour lies beyond the box.
 struct ColourArrays {
-  std::vector<float> diagonal, inverseDiagonal, rightHandSide, faceX, faceY, faceZ;
+  UnzeroedFloats diagonal, inverseDiagonal, rightHandSide, faceX, faceY, faceZ;
+  // The six arrays, to size or visit them all.
+  std::array<UnzeroedFloats*, 6> arrays() {
+    return {&diagonal, &inverseDiagonal, &rightHandSide, &faceX, &faceY, &faceZ};
+  }
+  void resize(std::size_t slots) {
+    for (UnzeroedFloats* v : arrays()) resizeUnwritten(*v, slots);
+  }
 };
 
 // The red-black packing of a box (ColourArrays): row (j, k) = row index j + ny k, `stride`
@@ -164,11 +211,7 @@ struct StencilSystem {
   const bool evenIsRed = pk.start(0, row) == 0;
   ColourArrays& even = evenIsRed ? red : black;
   ColourArrays& odd = evenIsRed ? black : red;
-  auto members = [](ColourArrays& c) {
-    return std::array<std::vector<float>*, 6>{&c.diagonal, &c.inverseDiagonal, &c.rightHandSide,
-                                              &c.faceX,    &c.faceY,           &c.faceZ};
-  };
-  const auto evenArrays = members(even), oddArrays = members(odd);
+  const auto evenArrays = even.arrays(), oddArrays = odd.arrays();
   for (std::size_t a = 0; a < 6; ++a)
     packRow(pk, natural[a], evenArrays[a]->data() + first, oddArrays[a]->data() + first);
   const std::int64_t lastX = pk.nx - 1;
@@ -190,7 +233,7 @@ struct SolveStatistics {
 struct SolverWorkspace {
   std::vector<float> r, z, p, q, w;
   ColourArrays red, black;  // the system packed by colour when it was built in natural order
-  std::vector<float> redValue, blackValue;  // x by colour (ColourArrays' slots)
+  UnzeroedFloats redValue, blackValue;  // x by colour (ColourArrays' slots)
   // The packing r, z, p, q and w were zeroed for (ny, nz, slots a row): their padding, never
   // written, stays zero while the packing stays.
   std::array<std::int64_t, 3> packedShape{0, 0, 0};
