@@ -434,23 +434,23 @@ bool onSide(const BoxSide& side, const std::array<std::int64_t, 3>& local) {
   return local[side.a] == side.layer;
 }
 
-// The far field's pull on box voxel n (local: its i, j, k in the box; grid voxel v; halo entry h)
-// through each of its faces, sides[s]'s (conductance `first`, to grid voxel `beyond`) and then the
-// later sides' it lies on: conductance x deviation beyond (Dirichlet), added to rightHandSide[n]
-// one face at a time in the list's order (the same bits as a pass over the face list). A voxel on
-// an edge or a corner of the box has two or three faces; only the row of its first side adds
-// them, so that no two rows write one voxel.
+// The far field's pull on the box voxel at `local` (its i, j, k in the box; grid voxel v; halo
+// entry h) through each of its faces, sides[s]'s (conductance `first`, to grid voxel `beyond`) and
+// then the later sides' it lies on: conductance x deviation beyond (Dirichlet), added to its
+// right-hand side (in either order: StencilSystem::rightHandSideAt, no division) one face at a time
+// in the list's order (the same bits as a pass over the face list). A voxel on an edge or a corner
+// of the box has two or three faces; only the row of its first side adds them, so that no two rows
+// write one voxel.
 void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float first,
-                      const std::array<std::int64_t, 3>& local, std::size_t n, std::size_t v,
-                      std::size_t beyond, std::size_t h, const HaloProperties& halo,
-                      const ImageGeometry& g, double h_m, std::span<const float> beyond_K,
-                      StencilSystem& system) {
+                      const std::array<std::int64_t, 3>& local, std::size_t v, std::size_t beyond,
+                      std::size_t h, const HaloProperties& halo, const ImageGeometry& g, double h_m,
+                      std::span<const float> beyond_K, StencilSystem& system) {
   std::size_t firstSide = 0;
   while (!onSide(sides[firstSide], local)) ++firstSide;  // side s holds it: the loop ends
   if (firstSide != s) return;                            // added by the row of its first side
   const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
   const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
-  float& pulled = system.rightHandSideOf(n);
+  float& pulled = system.rightHandSideAt(local[0], local[1], local[2]);
   pulled += first * beyond_K[beyond];
   for (std::size_t t = s + 1; t < sides.size(); ++t) {
     if (!onSide(sides[t], local)) continue;
@@ -485,8 +485,8 @@ void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo
                          const float conductance =
                              conductanceTo(halo, h, side.towards * haloStride[side.a], h_m);
                          faces[f] = {n, beyond, conductance};
-                         pullThroughFaces(sides, s, conductance, local, n, v, beyond, h, halo, g,
-                                          h_m, beyond_K, system);
+                         pullThroughFaces(sides, s, conductance, local, v, beyond, h, halo, g, h_m,
+                                          beyond_K, system);
                        });
     }
   });
@@ -562,10 +562,10 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     const std::int64_t j = std::int64_t((held.voxel / g.size[0]) % g.size[1]);
     const std::int64_t k = std::int64_t(held.voxel / (g.size[0] * g.size[1]));
     if (!contains(box, i, j, k)) continue;  // held at arterial temperature: already so
-    const std::size_t n =
-        std::size_t((i - box.lo[0]) + system.nx * ((j - box.lo[1]) + system.ny * (k - box.lo[2])));
-    system.inverseDiagonalOf(n) = 0.0f;
-    deviation[n] = static_cast<float>(held.temperature_degC - arterial);
+    const std::int64_t li = i - box.lo[0], lj = j - box.lo[1], lk = k - box.lo[2];
+    system.inverseDiagonalAt(li, lj, lk) = 0.0f;
+    deviation[std::size_t(li + system.nx * (lj + system.ny * lk))] =
+        static_cast<float>(held.temperature_degC - arterial);
   }
   // The far field beyond the box's faces: the faces (refluxing needs them after the solve) and,
   // in the same pass, their pull on the face voxels (Dirichlet).

@@ -124,14 +124,10 @@ struct Packing {
   std::int64_t start(int colour, std::int64_t row) const {
     return (colour + row % ny + row / ny) & 1;
   }
-  // Whether voxel n (natural order, n = i + nx row) is red, and its slot in its colour.
-  bool red(std::size_t n) const {
-    const auto i = static_cast<std::int64_t>(n) % nx, row = static_cast<std::int64_t>(n) / nx;
-    return start(0, row) == (i & 1);
-  }
-  std::size_t slot(std::size_t n) const {
-    const auto i = static_cast<std::int64_t>(n) % nx, row = static_cast<std::int64_t>(n) / nx;
-    return first(row) + static_cast<std::size_t>(i / 2);
+  // Voxel (i, j, k)'s colour (red: i + j + k even) and its slot in that colour.
+  static bool red(std::int64_t i, std::int64_t j, std::int64_t k) { return ((i + j + k) & 1) == 0; }
+  std::size_t slot(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return first(j + ny * k) + static_cast<std::size_t>(i / 2);
   }
 };
 
@@ -163,16 +159,14 @@ struct StencilSystem {
   // entries not cleared (the builder writes every slot, padding included).
   void resizeByColour(std::int64_t nx, std::int64_t ny, std::int64_t nz);
   Packing packing() const { return Packing(nx, ny, nz); }
-  // Voxel n's inverse diagonal and right-hand side, in either order.
-  float& inverseDiagonalOf(std::size_t n) {
-    if (!byColour) return inverseDiagonal[n];
-    const Packing pk = packing();
-    return (pk.red(n) ? red : black).inverseDiagonal[pk.slot(n)];
+  // Voxel (i, j, k)'s inverse diagonal and right-hand side, in either order.
+  float& inverseDiagonalAt(std::int64_t i, std::int64_t j, std::int64_t k) {
+    if (!byColour) return inverseDiagonal[std::size_t(i + nx * (j + ny * k))];
+    return (Packing::red(i, j, k) ? red : black).inverseDiagonal[packing().slot(i, j, k)];
   }
-  float& rightHandSideOf(std::size_t n) {
-    if (!byColour) return rightHandSide[n];
-    const Packing pk = packing();
-    return (pk.red(n) ? red : black).rightHandSide[pk.slot(n)];
+  float& rightHandSideAt(std::int64_t i, std::int64_t j, std::int64_t k) {
+    if (!byColour) return rightHandSide[std::size_t(i + nx * (j + ny * k))];
+    return (Packing::red(i, j, k) ? red : black).rightHandSide[packing().slot(i, j, k)];
   }
 };
 
