@@ -159,14 +159,10 @@ struct StencilSystem {
   // entries not cleared (the builder writes every slot, padding included).
   void resizeByColour(std::int64_t nx, std::int64_t ny, std::int64_t nz);
   Packing packing() const { return Packing(nx, ny, nz); }
-  // Voxel (i, j, k)'s inverse diagonal and right-hand side, in either order.
+  // Voxel (i, j, k)'s inverse diagonal, in either order.
   float& inverseDiagonalAt(std::int64_t i, std::int64_t j, std::int64_t k) {
     if (!byColour) return inverseDiagonal[std::size_t(i + nx * (j + ny * k))];
     return (Packing::red(i, j, k) ? red : black).inverseDiagonal[packing().slot(i, j, k)];
-  }
-  float& rightHandSideAt(std::int64_t i, std::int64_t j, std::int64_t k) {
-    if (!byColour) return rightHandSide[std::size_t(i + nx * (j + ny * k))];
-    return (Packing::red(i, j, k) ? red : black).rightHandSide[packing().slot(i, j, k)];
   }
 };
 
