@@ -18,10 +18,13 @@
 #include <vector>
 
 #include "bioheat_step.h"
+#include "stencil_solver.h"
 #include "twinplan/ablation/ablation_grid.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/heat_source.h"
 #include "twinplan/ablation/tissue_properties.h"
+#include "twinplan/core/error.h"
+#include "twinplan/core/progress.h"
 
 namespace twinplan::ablation::detail {
 namespace {
@@ -93,10 +96,18 @@ struct Built {
   std::vector<BoxFace> faces;
 };
 
-Built build(const Case& c, const Box& box, const std::vector<float>& lag, bool farField) {
+// The step's system in natural order (for the conjugate gradients on every voxel), or by colour
+// (for the red-black solver, StencilSystem::byColour).
+Built build(const Case& c, const Box& box, const std::vector<float>& lag, bool farField,
+            bool byColour = false) {
   Built b;
   HaloProperties halo;
-  buildStepSystem(c.inputs(farField), box, lag, b.system, b.deviation, b.faces, halo);
+  StepInputs in = c.inputs(farField);
+  BioheatParameters parameters = c.parameters;
+  parameters.redBlackSolver = byColour;
+  in.parameters = &parameters;
+  buildStepSystem(in, box, lag, b.system, b.deviation, b.faces, halo);
+  EXPECT_EQ(b.system.byColour, byColour);
   return b;
 }
 
@@ -185,6 +196,84 @@ void checkBox(const Box& box) {
   for (const BoxFace& face : with.faces)
     serial[face.local] += face.conductance_W_m3K * c.beyond_K[face.beyond];
   EXPECT_EQ(with.system.rightHandSide, serial);
+}
+
+// The system built by colour holds the natural build's values bit for bit: voxel (i, j, k) of
+// the box in colour (i + j + k) % 2 at slot row * stride + 1 + i / 2 (row j + ny k, stride
+// ceil(nx / 2) + 2), zero padding, and zero faces towards beyond the box's far faces (held at
+// zero deviation: only the diagonal has them); the warm start and the box's faces the same; and
+// the red-black solver gives the same bits from either. A held voxel inside the box too.
+void checkByColour(const Box& box) {
+  Case c;
+  const std::array<std::int64_t, 3> heldAt{box.lo[0], box.hi[1] - 1, box.lo[2]};
+  c.held.push_back({c.voxel(heldAt), float(c.parameters.arterialTemperature_degC + 60.0)});
+  const std::vector<float> lag = lagFor(box);
+  const Built natural = build(c, box, lag, true, false);
+  const Built byColour = build(c, box, lag, true, true);
+  EXPECT_EQ(byColour.deviation, natural.deviation);
+  ASSERT_EQ(byColour.faces.size(), natural.faces.size());
+  for (std::size_t f = 0; f < natural.faces.size(); ++f) {
+    EXPECT_EQ(byColour.faces[f].local, natural.faces[f].local);
+    EXPECT_EQ(byColour.faces[f].conductance_W_m3K, natural.faces[f].conductance_W_m3K);
+  }
+  const StencilSystem &n = natural.system, &b = byColour.system;
+  EXPECT_TRUE(b.diagonal.empty() && b.rightHandSide.empty() && b.inverseDiagonal.empty());
+  const std::int64_t nx = box.extent(0), ny = box.extent(1), nz = box.extent(2);
+  const std::int64_t stride = (nx + 1) / 2 + 2;
+  const auto slots = std::size_t(ny * nz * stride);
+  for (const ColourArrays* colour : {&b.red, &b.black})
+    for (const UnzeroedFloats* v :
+         {&colour->diagonal, &colour->inverseDiagonal, &colour->rightHandSide, &colour->faceX,
+          &colour->faceY, &colour->faceZ})
+      ASSERT_EQ(v->size(), slots);
+  std::vector<int> used(2 * slots, 0);
+  int heldSeen = 0;
+  for (std::int64_t k = 0; k < nz; ++k)
+    for (std::int64_t j = 0; j < ny; ++j)
+      for (std::int64_t i = 0; i < nx; ++i) {
+        const auto v = std::size_t(i + nx * (j + ny * k));
+        const int red = (i + j + k) % 2 == 0 ? 1 : 0;
+        const ColourArrays& colour = red ? b.red : b.black;
+        const auto slot = std::size_t((j + ny * k) * stride + 1 + i / 2);
+        ++used[std::size_t(red) * slots + slot];
+        EXPECT_EQ(colour.diagonal[slot], n.diagonal[v]) << v;
+        EXPECT_EQ(colour.inverseDiagonal[slot], n.inverseDiagonal[v]) << v;
+        EXPECT_EQ(colour.rightHandSide[slot], n.rightHandSide[v]) << v;
+        EXPECT_EQ(colour.faceX[slot], i + 1 < nx ? n.faceX[v] : 0.0f) << v;
+        EXPECT_EQ(colour.faceY[slot], j + 1 < ny ? n.faceY[v] : 0.0f) << v;
+        EXPECT_EQ(colour.faceZ[slot], k + 1 < nz ? n.faceZ[v] : 0.0f) << v;
+        heldSeen += n.inverseDiagonal[v] == 0.0f;
+      }
+  EXPECT_EQ(heldSeen, 1);
+  // Every slot no voxel uses is padding: all zero.
+  for (int red : {0, 1})
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+      if (used[std::size_t(red) * slots + slot] != 0) continue;
+      const ColourArrays& colour = red ? b.red : b.black;
+      for (const UnzeroedFloats* v :
+           {&colour.diagonal, &colour.inverseDiagonal, &colour.rightHandSide, &colour.faceX,
+            &colour.faceY, &colour.faceZ})
+        EXPECT_EQ((*v)[slot], 0.0f) << "padding slot " << slot;
+    }
+  std::vector<float> fromNatural = natural.deviation, fromColours = byColour.deviation;
+  SolverWorkspace work;
+  const SolveStatistics fromNaturalSolve =
+      solveRedBlack(natural.system, fromNatural, 1e-4, 200, noProgress(), work);
+  const SolveStatistics colours =
+      solveRedBlack(byColour.system, fromColours, 1e-4, 200, noProgress(), work);
+  EXPECT_GT(fromNaturalSolve.iterations, 0);
+  EXPECT_EQ(fromNaturalSolve.iterations, colours.iterations);
+  EXPECT_EQ(fromNatural, fromColours);
+  // Only the red-black solver reads a system by colour.
+  EXPECT_THROW(solveConjugateGradient(byColour.system, fromColours, 1e-4, 200, noProgress(), work),
+               Error);
+}
+
+TEST(AblationBoxFaces, SystemByColourIsTheNaturalSystemPacked) {
+  // Odd and even row lengths, boxes on grid faces and inside.
+  for (const Box& box : {Box{{1, 1, 1}, {6, 5, 4}}, Box{{0, 0, 2}, {4, 6, 5}},
+                         Box{{3, 2, 1}, {4, 3, 3}}, Box{{1, 0, 0}, {7, 6, 5}}})
+    checkByColour(box);
 }
 
 TEST(AblationBoxFaces, OneVoxelThickBoxTouchingTwoGridFaces) {

@@ -263,9 +263,11 @@ StepTissueTerms stepTissueTerms(const StepInputs& in) {
 }
 
 // A row's scratch (one per chunk of rows): the six faces' conductance sums, and storage and
-// perfusion looked up by tissue (W/(m3 K)).
+// perfusion looked up by tissue (W/(m3 K)); for a system built by colour, the row's diagonal,
+// inverse diagonal and right-hand side in natural order, split into the colours from there.
 struct RowScratch {
   std::vector<double> conductances, storage, perfusion;
+  std::vector<float> diagonal, inverseDiagonal, rightHandSide;
 };
 
 // The row's storage and perfusion (0 in flowing blood) by tissue: the lookups the vector loop of
@@ -319,13 +321,52 @@ struct RowTerms {
   }
 }
 
+// The far field's pull (Dirichlet, StepInputs::beyondBox_K) on the voxels of row (j, k) that lie
+// on the box's sides inside the grid (`sides`, boxSides' order): conductance x deviation beyond
+// for each of a voxel's faces there, added to its right-hand side one face at a time in the
+// sides' order: the operations, conductances (conductanceTo's, as the face list's) and order of
+// a pass over the face list, so the same bits, while the row is in the cache.
+void pullRow(const StepInputs& in, const Box& box, const HaloProperties& halo,
+             const std::vector<BoxSide>& sides, double h_m, std::int64_t j, std::int64_t k,
+             float* rightHandSide) {
+  const ImageGeometry& g = in.grid->geometry;
+  const std::vector<float>& beyond_K = *in.beyondBox_K;
+  const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
+  const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
+  auto pullVoxel = [&](std::int64_t i) {
+    const std::array<std::int64_t, 3> local{i, j, k};
+    const auto v = std::int64_t(g.linearIndex(box.lo[0] + i, box.lo[1] + j, box.lo[2] + k));
+    const std::size_t h = halo.index(i, j, k);
+    for (const BoxSide& side : sides) {
+      if (local[side.a] != side.layer) continue;
+      const float conductance = conductanceTo(halo, h, side.towards * haloStride[side.a], h_m);
+      rightHandSide[i] +=
+          conductance * beyond_K[std::size_t(v + side.towards * gridStride[side.a])];
+    }
+  };
+  // A row on a y or z side has every voxel there; any other only its two ends (the x sides).
+  const bool wholeRow = std::any_of(sides.begin(), sides.end(), [&](const BoxSide& side) {
+    return side.a != 0 && (side.a == 1 ? j : k) == side.layer;
+  });
+  const std::int64_t nx = box.extent(0);
+  if (wholeRow) {
+    for (std::int64_t i = 0; i < nx; ++i) pullVoxel(i);
+    return;
+  }
+  pullVoxel(0);
+  if (nx > 1) pullVoxel(nx - 1);
+}
+
 // The diagonal, right-hand side, Dirichlet mask and warm start of row (j, k): storage,
 // perfusion and the six faces' conductances (rowConductances); flowing blood held at arterial
-// temperature. The tissues' terms gathered first, then one loop the compiler vectorises.
+// temperature. The tissues' terms gathered first, then one loop the compiler vectorises. By
+// colour (StencilSystem::byColour), the row is formed in `scratch` and split into the colours
+// with its faces while it is in the cache: the same values in other places.
 TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
                                            const HaloProperties& halo, const StepTissueTerms& terms,
                                            std::int64_t j, std::int64_t k, StencilSystem& s,
-                                           RowScratch& scratch, std::vector<float>& deviation) {
+                                           RowScratch& scratch, std::vector<float>& deviation,
+                                           const std::vector<BoxSide>* farFieldSides) {
   const AblationGrid& grid = *in.grid;
   const double arterial = in.parameters->arterialTemperature_degC, h_m = grid.voxelSize_m();
   rowConductances(halo, h_m, j, k, s, scratch.conductances);
@@ -337,17 +378,34 @@ TWINPLAN_ABLATION_WIDE_LOOPS void buildRow(const StepInputs& in, const Box& box,
       halo.wall_W_m2K.empty() ? nullptr : halo.wall_W_m2K.data() + halo.index(0, j, k);
   gatherTissueTerms(in, terms, grid.tissue.data() + firstVoxel, in.damage->data() + firstVoxel,
                     wall, s.nx, scratch);
-  float* inverseDiagonal = s.inverseDiagonal.data() + n0;
+  float *diagonal = nullptr, *inverseDiagonal = nullptr, *rightHandSide = nullptr;
+  if (s.byColour) {
+    for (std::vector<float>* v :
+         {&scratch.diagonal, &scratch.inverseDiagonal, &scratch.rightHandSide})
+      v->resize(std::size_t(s.nx));
+    diagonal = scratch.diagonal.data();
+    inverseDiagonal = scratch.inverseDiagonal.data();
+    rightHandSide = scratch.rightHandSide.data();
+  } else {
+    diagonal = s.diagonal.data() + n0;
+    inverseDiagonal = s.inverseDiagonal.data() + n0;
+    rightHandSide = s.rightHandSide.data() + n0;
+  }
   float* warm = deviation.data() + n0;
   rowDiagonal(
       RowTerms{scratch.storage.data(), scratch.perfusion.data(), scratch.conductances.data(),
                in.temperature_degC->data() + firstVoxel, in.power_W_m3->data() + firstVoxel,
                in.previousChange_K->data() + firstVoxel},
-      arterial, in.extrapolation, s.nx, s.diagonal.data() + n0, inverseDiagonal,
-      s.rightHandSide.data() + n0, warm);
-  if (wall == nullptr) return;
-  for (std::int64_t i = 0; i < s.nx; ++i)
-    if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
+      arterial, in.extrapolation, s.nx, diagonal, inverseDiagonal, rightHandSide, warm);
+  if (farFieldSides != nullptr) pullRow(in, box, halo, *farFieldSides, h_m, j, k, rightHandSide);
+  if (wall != nullptr)
+    for (std::int64_t i = 0; i < s.nx; ++i)
+      if (wall[i] > 0.0f) inverseDiagonal[i] = warm[i] = 0.0f;
+  if (!s.byColour) return;
+  packSystemRow(s.packing(), j + s.ny * k,
+                {diagonal, inverseDiagonal, rightHandSide, s.faceX.data() + n0, s.faceY.data() + n0,
+                 s.faceZ.data() + n0},
+                s.red, s.black);
 }
 
 }  // namespace
@@ -410,42 +468,11 @@ double boxFaceHeatFlow_W(const StepInputs& in, const Box& box,
 
 namespace {
 
-bool onSide(const BoxSide& side, const std::array<std::int64_t, 3>& local) {
-  return local[side.a] == side.layer;
-}
-
-// The far field's pull on box voxel n (local: its i, j, k in the box; grid voxel v; halo entry h)
-// through each of its faces, sides[s]'s (conductance `first`, to grid voxel `beyond`) and then the
-// later sides' it lies on: conductance x deviation beyond (Dirichlet), added to rightHandSide[n]
-// one face at a time in the list's order (the same bits as a pass over the face list). A voxel on
-// an edge or a corner of the box has two or three faces; only the row of its first side adds
-// them, so that no two rows write one voxel.
-void pullThroughFaces(const std::vector<BoxSide>& sides, std::size_t s, float first,
-                      const std::array<std::int64_t, 3>& local, std::size_t n, std::size_t v,
-                      std::size_t beyond, std::size_t h, const HaloProperties& halo,
-                      const ImageGeometry& g, double h_m, std::span<const float> beyond_K,
-                      std::span<float> rightHandSide) {
-  std::size_t firstSide = 0;
-  while (!onSide(sides[firstSide], local)) ++firstSide;  // side s holds it: the loop ends
-  if (firstSide != s) return;                            // added by the row of its first side
-  const std::array<std::int64_t, 3> haloStride{1, halo.sx, halo.sx * halo.sy};
-  const std::array<std::int64_t, 3> gridStride{1, g.size[0], g.size[0] * g.size[1]};
-  float& pulled = rightHandSide[n];
-  pulled += first * beyond_K[beyond];
-  for (std::size_t t = s + 1; t < sides.size(); ++t) {
-    if (!onSide(sides[t], local)) continue;
-    const std::int64_t to = sides[t].towards;
-    const float other = conductanceTo(halo, h, to * haloStride[sides[t].a], h_m);
-    pulled += other * beyond_K[std::size_t(std::int64_t(v) + to * gridStride[sides[t].a])];
-  }
-}
-
-// Every face of the box that lies inside the grid, in boxSides' order, into `faces`, and the far
-// field's pull through them (beyond_K: its deviations, full grid) on the face voxels'
-// rightHandSide: the rows of faces in parallel, each face at its fixed place, its conductance
-// conductanceTo's from the halo (the step system's own, bit for bit).
+// Every face of the box that lies inside the grid, in boxSides' order, into `faces` (the far
+// field's pull through them is buildRow's, pullRow): the rows of faces in parallel, each face at
+// its fixed place, its conductance conductanceTo's from the halo (the step system's own, bit for
+// bit).
 void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo, double h_m,
-              std::span<const float> beyond_K, std::span<float> rightHandSide,
               std::vector<BoxFace>& faces) {
   std::size_t faceCount = 0;
   const std::vector<BoxSide> sides = boxSides(g, box, faceCount);
@@ -460,14 +487,12 @@ void boxFaces(const ImageGeometry& g, const Box& box, const HaloProperties& halo
                                  firstRow.begin() - 1);
       const BoxSide& side = sides[s];
       forEachFaceOfRow(g, box, side, std::int64_t(row - firstRow[s]),
-                       [&](std::size_t f, std::size_t n, std::size_t v, std::size_t beyond,
+                       [&](std::size_t f, std::size_t n, std::size_t, std::size_t beyond,
                            const std::array<std::int64_t, 3>& local) {
                          const std::size_t h = halo.index(local[0], local[1], local[2]);
                          const float conductance =
                              conductanceTo(halo, h, side.towards * haloStride[side.a], h_m);
                          faces[f] = {n, beyond, conductance};
-                         pullThroughFaces(sides, s, conductance, local, n, v, beyond, h, halo, g,
-                                          h_m, beyond_K, rightHandSide);
                        });
     }
   });
@@ -514,7 +539,11 @@ void gatherDeviation(const StepInputs& in, const Box& box, std::vector<float>& d
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation,
                      std::vector<BoxFace>& faces, HaloProperties& halo) {
-  system.resize(box.extent(0), box.extent(1), box.extent(2));
+  // For the red-black solver straight into its colours (StencilSystem::byColour).
+  if (in.parameters->redBlackSolver)
+    system.resizeByColour(box.extent(0), box.extent(1), box.extent(2));
+  else
+    system.resize(box.extent(0), box.extent(1), box.extent(2));
   deviation.resize(box.voxelCount());  // every entry written below
   fillHalo(in, box, lagDeviation_K, halo);
   const std::size_t rows = std::size_t(system.ny * system.nz);
@@ -526,11 +555,16 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
                     system);
   });
   const StepTissueTerms terms = stepTissueTerms(in);
+  // With a far field beyond the box: the sides its pull comes through (pullRow).
+  std::size_t faceCount = 0;
+  const std::vector<BoxSide> sides =
+      in.beyondBox_K ? boxSides(in.grid->geometry, box, faceCount) : std::vector<BoxSide>{};
+  const std::vector<BoxSide>* farFieldSides = in.beyondBox_K ? &sides : nullptr;
   parallel::parallelFor({0, rows}, grain, [&](parallel::IndexRange chunk) {
     RowScratch scratch;
     for (std::size_t row = chunk.begin; row < chunk.end; ++row)
       buildRow(in, box, halo, terms, std::int64_t(row) % system.ny, std::int64_t(row) / system.ny,
-               system, scratch, deviation);
+               system, scratch, deviation, farFieldSides);
   });
   const ImageGeometry& g = in.grid->geometry;
   const double arterial = in.parameters->arterialTemperature_degC;
@@ -539,18 +573,18 @@ void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<flo
     const std::int64_t j = std::int64_t((held.voxel / g.size[0]) % g.size[1]);
     const std::int64_t k = std::int64_t(held.voxel / (g.size[0] * g.size[1]));
     if (!contains(box, i, j, k)) continue;  // held at arterial temperature: already so
-    const std::size_t n =
-        std::size_t((i - box.lo[0]) + system.nx * ((j - box.lo[1]) + system.ny * (k - box.lo[2])));
-    system.inverseDiagonal[n] = 0.0f;
-    deviation[n] = static_cast<float>(held.temperature_degC - arterial);
+    const std::int64_t li = i - box.lo[0], lj = j - box.lo[1], lk = k - box.lo[2];
+    system.inverseDiagonalAt(li, lj, lk) = 0.0f;
+    deviation[std::size_t(li + system.nx * (lj + system.ny * lk))] =
+        static_cast<float>(held.temperature_degC - arterial);
   }
-  // The far field beyond the box's faces: the faces (refluxing needs them after the solve) and,
-  // in the same pass, their pull on the face voxels (Dirichlet).
+  // The far field beyond the box's faces: the faces, which refluxing needs after the solve (their
+  // pull on the face voxels is in the right-hand side already: pullRow).
   if (!in.beyondBox_K) {
     faces.clear();
     return;
   }
-  boxFaces(in.grid->geometry, box, halo, h_m, *in.beyondBox_K, system.rightHandSide, faces);
+  boxFaces(in.grid->geometry, box, halo, h_m, faces);
 }
 
 }  // namespace twinplan::ablation::detail

@@ -157,7 +157,8 @@ double powerOutsideBox_W(const StepInputs& in, const Box& box, double totalPower
 // time, which leaves the conjugate gradients a small correction when heating is steady).
 // With a far field beyond the box (StepInputs::beyondBox_K), `faces` gets boxFaces() of the box
 // (refluxing needs them after the solve); otherwise it is left empty. `halo`: scratch, every
-// entry written.
+// entry written. For the red-black solver (BioheatParameters::redBlackSolver) the system is built
+// straight by colour (StencilSystem::byColour), which only solveRedBlack reads.
 void buildStepSystem(const StepInputs& in, const Box& box, const std::vector<float>& lagDeviation_K,
                      StencilSystem& system, std::vector<float>& deviation,
                      std::vector<BoxFace>& faces, HaloProperties& halo);

@@ -82,15 +82,16 @@ ResidualNorms combine(ResidualNorms a, ResidualNorms b) {
 // thread (the chunks are fixed by the box, not by the threads). Without kLargest only the sum.
 constexpr int kLanes = 8;
 
-template <bool kLargest = true>
-[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a,
-                                                          const float* __restrict b,
-                                                          std::size_t count) {
+// pairOf(n) gives entry n's (a, b), and may write what it forms them from: the lanes' sums
+// are those of the a and b it returns, however they are made.
+template <bool kLargest = true, class PairOf>
+[[gnu::always_inline]] inline ResidualNorms dotAndLargestOf(std::size_t count, PairOf&& pairOf) {
   double dot[kLanes] = {};
   float largest[kLanes] = {};
   auto add = [&](int lane, std::size_t n) {
-    dot[lane] += double(a[n]) * double(b[n]);
-    if constexpr (kLargest) largest[lane] = std::max(largest[lane], std::abs(b[n]));
+    const auto [a, b] = pairOf(n);
+    dot[lane] += double(a) * double(b);
+    if constexpr (kLargest) largest[lane] = std::max(largest[lane], std::abs(b));
   };
   std::size_t n = 0;
   for (; n + kLanes <= count; n += kLanes)
@@ -104,21 +105,18 @@ template <bool kLargest = true>
   return norms;
 }
 
+template <bool kLargest = true>
+[[gnu::always_inline]] inline ResidualNorms dotAndLargest(const float* __restrict a,
+                                                          const float* __restrict b,
+                                                          std::size_t count) {
+  return dotAndLargestOf<kLargest>(count, [&](std::size_t n) { return std::pair{a[n], b[n]}; });
+}
+
 // z = r / diag over n < count.
 [[gnu::always_inline]] inline void jacobi(const float* __restrict r,
                                           const float* __restrict inverseDiagonal,
                                           float* __restrict z, std::size_t count) {
   for (std::size_t n = 0; n < count; ++n) z[n] = r[n] * inverseDiagonal[n];
-}
-
-// x += alpha p; r -= alpha q over n < count.
-[[gnu::always_inline]] inline void step(float alpha, const float* __restrict p,
-                                        const float* __restrict q, float* __restrict x,
-                                        float* __restrict r, std::size_t count) {
-  for (std::size_t n = 0; n < count; ++n) {
-    x[n] += alpha * p[n];
-    r[n] -= alpha * q[n];
-  }
 }
 
 // y = A x on a chunk of rows.
@@ -157,110 +155,76 @@ double applyMasked(const StencilSystem& s, const std::vector<float>& p, std::vec
               "maxSolverIterations");
 }
 
-// The red-black packing of a box (ColourArrays): row (j, k) = row index j + ny k, `stride`
-// slots a row (its colour's ceil(nx / 2) voxels and a padding slot at each end).
-struct Packing {
-  std::int64_t nx = 0, ny = 0, nz = 0, half = 0, stride = 0;
-  explicit Packing(const StencilSystem& s)
-      : nx(s.nx), ny(s.ny), nz(s.nz), half((s.nx + 1) / 2), stride((s.nx + 1) / 2 + 2) {}
-  std::size_t rows() const { return static_cast<std::size_t>(ny * nz); }
-  std::size_t slots() const { return rows() * static_cast<std::size_t>(stride); }
-  // The slot of the row's voxel m = 0.
-  std::size_t first(std::int64_t row) const { return static_cast<std::size_t>(row * stride + 1); }
-  // i of the row's voxel m = 0 in colour c: 0 or 1.
-  std::int64_t start(int colour, std::int64_t row) const {
-    return (colour + row % ny + row / ny) & 1;
-  }
-  // About kVoxelsPerChunk voxels of the box a chunk, fixed by the box (not by the threads).
-  std::size_t rowsPerChunk() const {
-    return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / nx));
-  }
-  parallel::IndexRange allRows() const { return {0, rows()}; }
-};
-
-// even[m] = row[2 m], odd[m] = row[2 m + 1] for the row's count entries.
-[[gnu::always_inline]] inline void splitRow(const float* __restrict row, std::int64_t count,
-                                            float* __restrict even, float* __restrict odd) {
-  const std::int64_t pairs = count / 2;
-  for (std::int64_t m = 0; m < pairs; ++m) {
-    even[m] = row[2 * m];
-    odd[m] = row[2 * m + 1];
-  }
-  if (count % 2 == 1) even[count / 2] = row[count - 1];
+// About kVoxelsPerChunk voxels of the box a chunk, fixed by the box (not by the threads).
+std::size_t rowsPerChunk(const Packing& pk) {
+  return static_cast<std::size_t>(std::max<std::int64_t>(1, kVoxelsPerChunk / pk.nx));
 }
 
-// A system's seven arrays (diagonal, inverse diagonal, right-hand side, faces x, y, z, values):
-// packed by colour, and in natural order to pack from.
-using PackedArrays = std::array<std::vector<float>*, 7>;
-using NaturalArrays = std::array<const std::vector<float>*, 7>;
+parallel::IndexRange allRows(const Packing& pk) { return {0, pk.rows()}; }
 
-// packSystem's rows: `natural` holds the arrays to split, `red` and `black` where they go.
-TWINPLAN_ABLATION_WIDE_LOOPS void packRows(const NaturalArrays& natural, const Packing& pk,
-                                           const PackedArrays& redArrays,
-                                           const PackedArrays& blackArrays,
-                                           parallel::IndexRange rows) {
-  const std::int64_t nx = pk.nx;
+// x's voxels of a chunk of rows into the two colours' values, padding zeroed.
+TWINPLAN_ABLATION_WIDE_LOOPS void packValues(const Packing& pk, const float* x, float* redValue,
+                                             float* blackValue, parallel::IndexRange rows) {
   for (std::size_t row = rows.begin; row < rows.end; ++row) {
     const auto r = static_cast<std::int64_t>(row);
     const std::size_t first = pk.first(r);
-    // Colour c's voxels start at i = pk.start(c, r): the even ones belong to colour evenColour.
     const bool evenIsRed = pk.start(0, r) == 0;
-    const auto& even = evenIsRed ? redArrays : blackArrays;
-    const auto& odd = evenIsRed ? blackArrays : redArrays;
-    for (int a = 0; a < 7; ++a) {
-      const float* in = natural[a]->data() + static_cast<std::size_t>(nx * r);
-      float* e = even[a]->data() + first;
-      float* o = odd[a]->data() + first;
-      splitRow(in, nx, e, o);
-      // Padding: before the first slot, after the last, and the odd colour's last slot
-      // when the row's length is odd.
-      e[-1] = o[-1] = 0.0f;
-      e[pk.half] = o[pk.half] = 0.0f;
-      if (nx % 2 == 1) o[pk.half - 1] = 0.0f;
-    }
-    // Faces to beyond the box: what lies there is held at zero deviation (in the diagonal).
-    const std::int64_t lastX = nx - 1;
-    ((lastX % 2 == 0 ? even : odd)[3])->data()[first + static_cast<std::size_t>(lastX / 2)] = 0.0f;
-    const bool lastY = r % pk.ny + 1 == pk.ny, lastZ = r / pk.ny + 1 == pk.nz;
-    for (int a : {4, 5})
-      if ((a == 4 && lastY) || (a == 5 && lastZ))
-        for (const auto* colour : {&even, &odd})
-          std::fill_n((*colour)[a]->data() + first, pk.half, 0.0f);
+    packRow(pk, x + static_cast<std::size_t>(pk.nx * r),
+            (evenIsRed ? redValue : blackValue) + first,
+            (evenIsRed ? blackValue : redValue) + first);
   }
 }
 
-// The system and x packed by colour (ColourArrays), row by row: voxel i of row (j, k) goes to
-// slot i / 2 of colour (i + j + k) % 2, so a row's even voxels fill one colour and its odd ones
-// the other; then the padding and the faces to beyond the box are zeroed.
-void packSystem(const StencilSystem& s, const std::vector<float>& x, const Packing& pk,
-                ColourArrays& red, ColourArrays& black) {
-  auto members = [](ColourArrays& c) {
-    return PackedArrays{&c.diagonal, &c.inverseDiagonal, &c.rightHandSide, &c.faceX,
-                        &c.faceY,    &c.faceZ,           &c.value};
-  };
-  const PackedArrays redArrays = members(red), blackArrays = members(black);
-  for (int a = 0; a < 7; ++a) {
-    redArrays[a]->resize(pk.slots());
-    blackArrays[a]->resize(pk.slots());
+// The system (natural order) and x packed by colour, a chunk of rows: voxel i of row (j, k) goes
+// to slot i / 2 of colour (i + j + k) % 2, so a row's even voxels fill one colour and its odd
+// ones the other; then the padding and the faces to beyond the box are zeroed.
+TWINPLAN_ABLATION_WIDE_LOOPS void packSystemRows(const StencilSystem& s, const Packing& pk,
+                                                 ColourArrays& red, ColourArrays& black,
+                                                 parallel::IndexRange rows) {
+  for (std::size_t row = rows.begin; row < rows.end; ++row) {
+    const std::size_t n = static_cast<std::size_t>(pk.nx) * row;
+    packSystemRow(pk, static_cast<std::int64_t>(row),
+                  {s.diagonal.data() + n, s.inverseDiagonal.data() + n, s.rightHandSide.data() + n,
+                   s.faceX.data() + n, s.faceY.data() + n, s.faceZ.data() + n},
+                  red, black);
   }
-  const NaturalArrays natural{
-      &s.diagonal, &s.inverseDiagonal, &s.rightHandSide, &s.faceX, &s.faceY, &s.faceZ, &x};
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    packRows(natural, pk, redArrays, blackArrays, rows);
+}
+
+// x by colour into work's values and, when the system was built in natural order, the system
+// into work's colour arrays (one pass, a chunk's rows at a time). Returns the colour arrays the
+// solve reads: the system's own when it was built by colour.
+std::pair<const ColourArrays*, const ColourArrays*> packForSolve(const StencilSystem& s,
+                                                                 const std::vector<float>& x,
+                                                                 const Packing& pk,
+                                                                 SolverWorkspace& work) {
+  resizeUnwritten(work.redValue, pk.slots());
+  resizeUnwritten(work.blackValue, pk.slots());
+  float *redValue = work.redValue.data(), *blackValue = work.blackValue.data();
+  if (s.byColour) {
+    parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
+      packValues(pk, x.data(), redValue, blackValue, rows);
+    });
+    return {&s.red, &s.black};
+  }
+  for (ColourArrays* c : {&work.red, &work.black}) c->resize(pk.slots());
+  parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
+    packSystemRows(s, pk, work.red, work.black, rows);
+    packValues(pk, x.data(), redValue, blackValue, rows);
   });
+  return {&work.red, &work.black};
 }
 
 // x's voxels of a chunk of rows from the two colours' values (natural order).
-TWINPLAN_ABLATION_WIDE_LOOPS void unpackRows(const Packing& pk, const ColourArrays& red,
-                                             const ColourArrays& black, float* x,
+TWINPLAN_ABLATION_WIDE_LOOPS void unpackRows(const Packing& pk, const float* redValue,
+                                             const float* blackValue, float* x,
                                              parallel::IndexRange rows) {
   const std::int64_t nx = pk.nx, pairs = nx / 2;
   for (std::size_t row = rows.begin; row < rows.end; ++row) {
     const auto r = static_cast<std::int64_t>(row);
     const std::size_t first = pk.first(r);
     const bool evenIsRed = pk.start(0, r) == 0;
-    const float* __restrict even = (evenIsRed ? red : black).value.data() + first;
-    const float* __restrict odd = (evenIsRed ? black : red).value.data() + first;
+    const float* __restrict even = (evenIsRed ? redValue : blackValue) + first;
+    const float* __restrict odd = (evenIsRed ? blackValue : redValue) + first;
     float* __restrict out = x + static_cast<std::size_t>(nx * r);
     for (std::int64_t m = 0; m < pairs; ++m) {
       out[2 * m] = even[m];
@@ -340,35 +304,37 @@ template <class Finish>
 
 // The red voxels of a chunk of rows solved exactly for the black ones: x_r = (b_r + F x_b) / D_r;
 // held red voxels (inverse diagonal 0) keep their value. `scratch`: a red-sized vector.
-TWINPLAN_ABLATION_WIDE_LOOPS void solveRedRows(const Packing& pk, ColourArrays& red,
-                                               const ColourArrays& black, float* scratch,
+TWINPLAN_ABLATION_WIDE_LOOPS void solveRedRows(const Packing& pk, const ColourArrays& red,
+                                               const ColourArrays& black, float* redValue,
+                                               const float* blackValue, float* scratch,
                                                parallel::IndexRange rows) {
-  neighbourSumRows(pk, 0, red, black, black.value.data(), scratch, rows,
+  neighbourSumRows(pk, 0, red, black, blackValue, scratch, rows,
                    [&](std::size_t first, const float* __restrict sum) {
                      const float* __restrict b = red.rightHandSide.data() + first;
                      const float* __restrict inverse = red.inverseDiagonal.data() + first;
-                     float* __restrict x = red.value.data() + first;
+                     float* __restrict x = redValue + first;
                      for (std::int64_t m = 0; m < pk.half; ++m)
                        x[m] = inverse[m] > 0.0f ? inverse[m] * (b[m] + sum[m]) : x[m];
                    });
 }
 
-void solveRed(const Packing& pk, ColourArrays& red, const ColourArrays& black,
-              std::vector<float>& scratch) {
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    solveRedRows(pk, red, black, scratch.data(), rows);
+void solveRed(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+              SolverWorkspace& work) {
+  parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
+    solveRedRows(pk, red, black, work.redValue.data(), work.blackValue.data(), work.w.data(), rows);
   });
 }
 
 // r = b_b - D_b x_b + F x_r on the black voxels of a chunk of rows: the full system's residual.
 TWINPLAN_ABLATION_WIDE_LOOPS void blackResidualRows(const Packing& pk, const ColourArrays& red,
-                                                    const ColourArrays& black, float* r,
-                                                    parallel::IndexRange rows) {
-  neighbourSumRows(pk, 1, black, red, red.value.data(), r, rows,
+                                                    const ColourArrays& black,
+                                                    const float* redValue, const float* blackValue,
+                                                    float* r, parallel::IndexRange rows) {
+  neighbourSumRows(pk, 1, black, red, redValue, r, rows,
                    [&](std::size_t first, float* __restrict out) {
                      const float* __restrict b = black.rightHandSide.data() + first;
                      const float* __restrict d = black.diagonal.data() + first;
-                     const float* __restrict x = black.value.data() + first;
+                     const float* __restrict x = blackValue + first;
                      for (std::int64_t m = 0; m < pk.half; ++m)
                        out[m] = b[m] - d[m] * x[m] + out[m];
                    });
@@ -400,14 +366,13 @@ TWINPLAN_ABLATION_WIDE_LOOPS double reducedBlackRows(const Packing& pk, const Co
 
 // q = S p = D_b p - F (D_r^-1 F^T p) on the black voxels (w: D_r^-1 F^T p on the red, held red
 // voxels at 0), returning p.q. Two passes: the red rows read black rows beside them.
-double applyReduced(const Packing& pk, const SolverWorkspace& work, const std::vector<float>& p,
-                    std::vector<float>& w, std::vector<float>& q) {
-  const ColourArrays &red = work.red, &black = work.black;
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
+double applyReduced(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+                    const std::vector<float>& p, std::vector<float>& w, std::vector<float>& q) {
+  parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
     reducedRedRows(pk, red, black, p.data(), w.data(), rows);
   });
   return parallel::parallelReduce(
-      pk.allRows(), pk.rowsPerChunk(), 0.0,
+      allRows(pk), rowsPerChunk(pk), 0.0,
       [&](parallel::IndexRange rows) {
         return reducedBlackRows(pk, red, black, w.data(), p.data(), q.data(), rows);
       },
@@ -437,8 +402,7 @@ TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms preconditionRange(const float* invers
 // norms in the blocks the iterations use. residualRows(rows) writes r on those rows only.
 template <class ResidualRows>
 ResidualNorms firstResidualAndPrecondition(parallel::IndexRange everyRow, std::size_t chunkRows,
-                                           std::size_t rowLength,
-                                           const std::vector<float>& inverseDiagonal,
+                                           std::size_t rowLength, const float* inverseDiagonal,
                                            std::vector<float>& r, std::vector<float>& z,
                                            std::vector<float>& p, ResidualRows&& residualRows) {
   return parallel::parallelReduce(
@@ -446,7 +410,7 @@ ResidualNorms firstResidualAndPrecondition(parallel::IndexRange everyRow, std::s
       [&](parallel::IndexRange rows) {
         residualRows(rows);
         const std::size_t first = rows.begin * rowLength, count = rows.size() * rowLength;
-        return preconditionRange(inverseDiagonal.data() + first, r.data() + first, z.data() + first,
+        return preconditionRange(inverseDiagonal + first, r.data() + first, z.data() + first,
                                  p.data() + first, count);
       },
       combine);
@@ -458,58 +422,71 @@ ResidualNorms residualAndPrecondition(const StencilSystem& s, const std::vector<
                                       std::vector<float>& r, std::vector<float>& z,
                                       std::vector<float>& p) {
   const auto nx = static_cast<std::size_t>(s.nx);
-  return firstResidualAndPrecondition(
-      allRows(s), rowsPerChunk(s), nx, s.inverseDiagonal, r, z, p, [&](parallel::IndexRange rows) {
-        stencilRows(s, x.data(), r.data(), rows);
-        const std::size_t first = rows.begin * nx, count = rows.size() * nx;
-        for (std::size_t n = first; n < first + count; ++n) r[n] = s.rightHandSide[n] - r[n];
-      });
+  return firstResidualAndPrecondition(allRows(s), rowsPerChunk(s), nx, s.inverseDiagonal.data(), r,
+                                      z, p, [&](parallel::IndexRange rows) {
+                                        stencilRows(s, x.data(), r.data(), rows);
+                                        const std::size_t first = rows.begin * nx,
+                                                          count = rows.size() * nx;
+                                        for (std::size_t n = first; n < first + count; ++n)
+                                          r[n] = s.rightHandSide[n] - r[n];
+                                      });
 }
 
 // The reduced system's (the full system's on the black voxels, blackResidualRows). The red
 // values are final: a row reads its red neighbours and writes only its own r.
 ResidualNorms blackResidualAndPrecondition(const Packing& pk, const ColourArrays& red,
-                                           const ColourArrays& black, std::vector<float>& r,
-                                           std::vector<float>& z, std::vector<float>& p) {
+                                           const ColourArrays& black, SolverWorkspace& work) {
   return firstResidualAndPrecondition(
-      pk.allRows(), pk.rowsPerChunk(), static_cast<std::size_t>(pk.stride), black.inverseDiagonal,
-      r, z, p,
-      [&](parallel::IndexRange rows) { blackResidualRows(pk, red, black, r.data(), rows); });
+      allRows(pk), rowsPerChunk(pk), static_cast<std::size_t>(pk.stride),
+      black.inverseDiagonal.data(), work.r, work.z, work.p, [&](parallel::IndexRange rows) {
+        blackResidualRows(pk, red, black, work.redValue.data(), work.blackValue.data(),
+                          work.r.data(), rows);
+      });
 }
 
 // The red voxels for the final black ones (solveRedRows), and x from both colours: a chunk's
 // rows at a time (a row's unpacking reads only that row of either colour).
-void solveRedAndUnpack(const Packing& pk, ColourArrays& red, const ColourArrays& black,
-                       std::vector<float>& scratch, std::vector<float>& x) {
-  parallel::parallelFor(pk.allRows(), pk.rowsPerChunk(), [&](parallel::IndexRange rows) {
-    solveRedRows(pk, red, black, scratch.data(), rows);
-    unpackRows(pk, red, black, x.data(), rows);
+void solveRedAndUnpack(const Packing& pk, const ColourArrays& red, const ColourArrays& black,
+                       SolverWorkspace& work, std::vector<float>& x) {
+  float *redValue = work.redValue.data(), *blackValue = work.blackValue.data();
+  parallel::parallelFor(allRows(pk), rowsPerChunk(pk), [&](parallel::IndexRange rows) {
+    solveRedRows(pk, red, black, redValue, blackValue, work.w.data(), rows);
+    unpackRows(pk, redValue, blackValue, x.data(), rows);
   });
 }
 
-// x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms.
-TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha, const float* inverseDiagonal,
-                                                       const float* p, const float* q, float* x,
-                                                       float* r, float* z, std::size_t count) {
-  step(alpha, p, q, x, r, count);
-  return jacobiAndNorms(inverseDiagonal, r, z, count);
+// x += alpha p; r -= alpha q; z = r / diag over `count` entries, with the new residual's norms:
+// one pass, each entry's r and z summed as they are formed (the same operations and lanes as a
+// pass for each, so the same bits, without reading r and z back).
+TWINPLAN_ABLATION_WIDE_LOOPS ResidualNorms updateRange(float alpha,
+                                                       const float* __restrict inverseDiagonal,
+                                                       const float* __restrict p,
+                                                       const float* __restrict q,
+                                                       float* __restrict x, float* __restrict r,
+                                                       float* __restrict z, std::size_t count) {
+  return dotAndLargestOf(count, [&](std::size_t n) {
+    x[n] += alpha * p[n];
+    const float residual = r[n] - alpha * q[n];
+    const float correction = residual * inverseDiagonal[n];
+    r[n] = residual;
+    z[n] = correction;
+    return std::pair{residual, correction};
+  });
 }
 
 // The update of a conjugate-gradient iteration on `count` entries, chunked by rows of
 // `rowLength` entries: x += alpha p; r -= alpha q; z = r / diag, with the new residual's norms.
 ResidualNorms updateAndPrecondition(parallel::IndexRange rows, std::size_t rowsPerChunk,
                                     std::size_t rowLength, float alpha,
-                                    const std::vector<float>& inverseDiagonal,
-                                    const std::vector<float>& p, const std::vector<float>& q,
-                                    std::vector<float>& x, std::vector<float>& r,
+                                    const float* inverseDiagonal, const std::vector<float>& p,
+                                    const std::vector<float>& q, float* x, std::vector<float>& r,
                                     std::vector<float>& z) {
   return parallel::parallelReduce(
       rows, rowsPerChunk, ResidualNorms{},
       [&](parallel::IndexRange chunk) {
         const std::size_t first = chunk.begin * rowLength, count = chunk.size() * rowLength;
-        return updateRange(alpha, inverseDiagonal.data() + first, p.data() + first,
-                           q.data() + first, x.data() + first, r.data() + first, z.data() + first,
-                           count);
+        return updateRange(alpha, inverseDiagonal + first, p.data() + first, q.data() + first,
+                           x + first, r.data() + first, z.data() + first, count);
       },
       combine);
 }
@@ -561,6 +538,7 @@ void StencilSystem::resize(std::int64_t sizeX, std::int64_t sizeY, std::int64_t 
   nx = sizeX;
   ny = sizeY;
   nz = sizeZ;
+  byColour = false;
   const auto n = static_cast<std::size_t>(nx * ny * nz);
   // Building the system writes every entry: no need to clear them.
   for (std::vector<float>* v :
@@ -568,7 +546,35 @@ void StencilSystem::resize(std::int64_t sizeX, std::int64_t sizeY, std::int64_t 
     v->resize(n);
 }
 
+void StencilSystem::resizeByColour(std::int64_t sizeX, std::int64_t sizeY, std::int64_t sizeZ) {
+  nx = sizeX;
+  ny = sizeY;
+  nz = sizeZ;
+  byColour = true;
+  const auto n = static_cast<std::size_t>(nx * ny * nz);
+  for (std::vector<float>* v : {&faceX, &faceY, &faceZ}) v->resize(n);
+  // Not in natural order: empty (their capacity kept for a natural build), so nothing reads
+  // stale entries.
+  for (std::vector<float>* v : {&diagonal, &rightHandSide, &inverseDiagonal}) v->clear();
+  for (ColourArrays* c : {&red, &black}) c->resize(packing().slots());
+}
+
+namespace {
+
+// The natural-order solvers need the system in natural order.
+void requireNaturalOrder(const StencilSystem& system) {
+  if (system.byColour)
+    throw Error(ErrorKind::Internal,
+                "The bioheat step's system was built by colour, for the red-black solver only; "
+                "build it in natural order (BioheatParameters::redBlackSolver false) for this "
+                "solver.",
+                "StencilSystem::byColour");
+}
+
+}  // namespace
+
 void applyStencil(const StencilSystem& system, const std::vector<float>& x, std::vector<float>& y) {
+  requireNaturalOrder(system);
   y.resize(system.size());
   parallel::parallelFor(allRows(system), rowsPerChunk(system), [&](parallel::IndexRange rows) {
     stencilRows(system, x.data(), y.data(), rows);
@@ -578,6 +584,7 @@ void applyStencil(const StencilSystem& system, const std::vector<float>& x, std:
 SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<float>& deviation,
                                        double tolerance_K, int maxIterations, Progress& progress,
                                        SolverWorkspace& work) {
+  requireNaturalOrder(system);
   const std::size_t n = system.size();
   for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q}) v->resize(n);
   work.packedShape = {0, 0, 0};  // solveRedBlack's padding no longer zero
@@ -589,7 +596,7 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
       norms, tolerance_K, maxIterations, progress, [&] { return applyMasked(system, p, q); },
       [&](float alpha) {
         return updateAndPrecondition(allRows(system), rowsPerChunk(system), rowLength, alpha,
-                                     inverseDiagonal, p, q, deviation, r, z);
+                                     inverseDiagonal.data(), p, q, deviation.data(), r, z);
       },
       [&](float beta) { updateDirection(allRows(system), rowLength, beta, z, p); });
 }
@@ -597,8 +604,9 @@ SolveStatistics solveConjugateGradient(const StencilSystem& system, std::vector<
 SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& deviation,
                               double tolerance_K, int maxIterations, Progress& progress,
                               SolverWorkspace& work) {
-  const Packing pk(system);
-  packSystem(system, deviation, pk, work.red, work.black);
+  const Packing pk = system.packing();
+  const auto [redSystem, blackSystem] = packForSolve(system, deviation, pk, work);
+  const ColourArrays &red = *redSystem, &black = *blackSystem;
   const std::array<std::int64_t, 3> shape{pk.ny, pk.nz, pk.stride};
   if (work.packedShape != shape) {
     for (std::vector<float>* v : {&work.r, &work.z, &work.p, &work.q, &work.w})
@@ -608,20 +616,20 @@ SolveStatistics solveRedBlack(const StencilSystem& system, std::vector<float>& d
   std::vector<float>&r = work.r, &z = work.z, &p = work.p, &q = work.q;
   // The warm start's red voxels solved for its black ones: the red residual is then zero, and
   // the black one is the reduced system's.
-  solveRed(pk, work.red, work.black, work.w);
-  const ResidualNorms norms = blackResidualAndPrecondition(pk, work.red, work.black, r, z, p);
-  const std::vector<float>& inverseDiagonal = work.black.inverseDiagonal;
+  solveRed(pk, red, black, work);
+  const ResidualNorms norms = blackResidualAndPrecondition(pk, red, black, work);
   const std::size_t rowLength = static_cast<std::size_t>(pk.stride);
   const SolveStatistics statistics = iterate(
       norms, tolerance_K, maxIterations, progress,
-      [&] { return applyReduced(pk, work, p, work.w, q); },
+      [&] { return applyReduced(pk, red, black, p, work.w, q); },
       [&](float alpha) {
-        return updateAndPrecondition(pk.allRows(), pk.rowsPerChunk(), rowLength, alpha,
-                                     inverseDiagonal, p, q, work.black.value, r, z);
+        return updateAndPrecondition(allRows(pk), rowsPerChunk(pk), rowLength, alpha,
+                                     black.inverseDiagonal.data(), p, q, work.blackValue.data(), r,
+                                     z);
       },
-      [&](float beta) { updateDirection(pk.allRows(), rowLength, beta, z, p); });
+      [&](float beta) { updateDirection(allRows(pk), rowLength, beta, z, p); });
   // The red voxels for the final black ones: their residual zero again.
-  solveRedAndUnpack(pk, work.red, work.black, work.w, deviation);
+  solveRedAndUnpack(pk, red, black, work, deviation);
   return statistics;
 }
 

@@ -3,9 +3,13 @@
 // a symmetric 7-point stencil applied matrix-free, solved by conjugate gradients with the Jacobi
 // preconditioner. Dirichlet voxels (held, blood) are masked out of the Krylov space, so the
 // operator stays symmetric positive definite on the free voxels.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "twinplan/core/progress.h"
@@ -52,8 +56,88 @@ inline bool holds(const Box& outer, const Box& inner) {
   return true;
 }
 
+// A float vector whose resize leaves new entries unwritten, for the colours' arrays: the parallel
+// loops write every entry before anything reads it, so growing them with the box neither zeroes
+// them on the calling thread nor takes the fresh pages' first-touch faults there alone (the
+// loops' threads take them).
+template <class T>
+struct UnzeroedAllocator : std::allocator<T> {
+  using value_type = T;
+  template <class U>
+  struct rebind {
+    using other = UnzeroedAllocator<U>;
+  };
+  UnzeroedAllocator() = default;
+  template <class U>
+  UnzeroedAllocator(const UnzeroedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: a float is left as it is
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using UnzeroedFloats = std::vector<float, UnzeroedAllocator<float>>;
+
+// v sized to `count` entries, the new ones unwritten. Growing past its capacity it drops its
+// entries first (every entry is rewritten: nothing to copy) and takes twice the old capacity
+// when that is more, as std::vector grows.
+inline void resizeUnwritten(UnzeroedFloats& v, std::size_t count) {
+  if (count > v.capacity()) {
+    const std::size_t capacity = std::max(count, 2 * v.capacity());
+    v.clear();
+    v.reserve(capacity);
+  }
+  v.resize(count);
+}
+
+// One colour's voxels of the box packed by rows (solveRedBlack): colour c holds the voxels with
+// (i + j + k) % 2 == c, row (j, k)'s at slots row * stride + 1 + m for i = 2 m + (c + j + k) % 2.
+// Slot 0 of a row and the slots past its last voxel are padding: zero values, zero faces and a
+// zero inverse diagonal, so the x neighbours are read without a test and padding never moves.
+// The faces are those to the +x, +y, +z neighbour (of the other colour), zero where that
+// neighbour lies beyond the box.
+struct ColourArrays {
+  UnzeroedFloats diagonal, inverseDiagonal, rightHandSide, faceX, faceY, faceZ;
+  // The six arrays, to size or visit them all.
+  std::array<UnzeroedFloats*, 6> arrays() {
+    return {&diagonal, &inverseDiagonal, &rightHandSide, &faceX, &faceY, &faceZ};
+  }
+  void resize(std::size_t slots) {
+    for (UnzeroedFloats* v : arrays()) resizeUnwritten(*v, slots);
+  }
+};
+
+// The red-black packing of a box (ColourArrays): row (j, k) = row index j + ny k, `stride`
+// slots a row (its colour's ceil(nx / 2) voxels and a padding slot at each end).
+struct Packing {
+  std::int64_t nx = 0, ny = 0, nz = 0, half = 0, stride = 0;
+  Packing(std::int64_t sizeX, std::int64_t sizeY, std::int64_t sizeZ)
+      : nx(sizeX), ny(sizeY), nz(sizeZ), half((sizeX + 1) / 2), stride((sizeX + 1) / 2 + 2) {}
+  std::size_t rows() const { return static_cast<std::size_t>(ny * nz); }
+  std::size_t slots() const { return rows() * static_cast<std::size_t>(stride); }
+  // The slot of the row's voxel m = 0.
+  std::size_t first(std::int64_t row) const { return static_cast<std::size_t>(row * stride + 1); }
+  // i of the row's voxel m = 0 in colour c: 0 or 1.
+  std::int64_t start(int colour, std::int64_t row) const {
+    return (colour + row % ny + row / ny) & 1;
+  }
+  // Voxel (i, j, k)'s colour (red: i + j + k even) and its slot in that colour.
+  static bool red(std::int64_t i, std::int64_t j, std::int64_t k) { return ((i + j + k) & 1) == 0; }
+  std::size_t slot(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return first(j + ny * k) + static_cast<std::size_t>(i / 2);
+  }
+};
+
 // A x = b on the box, in deviations from the arterial temperature (K), per unit volume
 // (W/(m3 K) and W/m3). Local voxel n = i + nx * (j + ny * k).
+//
+// Either in natural order (the arrays below) or, for solveRedBlack only, built straight by colour
+// (byColour: red and black, ColourArrays; then only the faces are kept in natural order, as the
+// builder's scratch, and diagonal, inverseDiagonal and rightHandSide are empty): the builder then
+// writes each coefficient once, and the solver does not pack the system every step.
 struct StencilSystem {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::vector<float> diagonal;  // storage + perfusion + every face's conductance
@@ -65,31 +149,81 @@ struct StencilSystem {
   // 1 / diagonal for an unknown voxel, 0 for a Dirichlet one: the Jacobi preconditioner, which
   // also keeps Dirichlet voxels out of the Krylov space (their z, hence p, stays 0).
   std::vector<float> inverseDiagonal;
+  bool byColour = false;
+  ColourArrays red, black;  // byColour: the system packed by colour
 
-  std::size_t size() const { return diagonal.size(); }
+  std::size_t size() const { return static_cast<std::size_t>(nx * ny * nz); }
+  // Natural order: every array sized to the box (entries not cleared: the builder writes them).
   void resize(std::int64_t nx, std::int64_t ny, std::int64_t nz);
+  // By colour: red and black sized to the box's packing, the faces in natural order too;
+  // entries not cleared (the builder writes every slot, padding included).
+  void resizeByColour(std::int64_t nx, std::int64_t ny, std::int64_t nz);
+  Packing packing() const { return Packing(nx, ny, nz); }
+  // Voxel (i, j, k)'s inverse diagonal, in either order.
+  float& inverseDiagonalAt(std::int64_t i, std::int64_t j, std::int64_t k) {
+    if (!byColour) return inverseDiagonal[std::size_t(i + nx * (j + ny * k))];
+    return (Packing::red(i, j, k) ? red : black).inverseDiagonal[packing().slot(i, j, k)];
+  }
 };
+
+// even[m] = row[2 m], odd[m] = row[2 m + 1] for the row's count entries.
+[[gnu::always_inline]] inline void splitRow(const float* __restrict row, std::int64_t count,
+                                            float* __restrict even, float* __restrict odd) {
+  const std::int64_t pairs = count / 2;
+  for (std::int64_t m = 0; m < pairs; ++m) {
+    even[m] = row[2 * m];
+    odd[m] = row[2 * m + 1];
+  }
+  if (count % 2 == 1) even[count / 2] = row[count - 1];
+}
+
+// One row of natural-order values into the two colours' slots, with the row's padding zeroed:
+// before the first slot, after the last, and the odd colour's last slot when the row's length
+// is odd. `even` and `odd`: the row's slot 0 (Packing::first) in the colour of its even and odd
+// voxels.
+[[gnu::always_inline]] inline void packRow(const Packing& pk, const float* natural, float* even,
+                                           float* odd) {
+  splitRow(natural, pk.nx, even, odd);
+  even[-1] = odd[-1] = 0.0f;
+  even[pk.half] = odd[pk.half] = 0.0f;
+  if (pk.nx % 2 == 1) odd[pk.half - 1] = 0.0f;
+}
+
+// Row `row`'s system by colour from its natural-order arrays (`natural`: diagonal, inverse
+// diagonal, right-hand side, faces x, y, z, each at the row's first voxel), padding zeroed and
+// the faces to beyond the box zeroed (what lies there is held at zero deviation: the diagonal
+// has it). Inlined into the wide loops that call it (the solver's packing, the step's builder).
+[[gnu::always_inline]] inline void packSystemRow(const Packing& pk, std::int64_t row,
+                                                 const std::array<const float*, 6>& natural,
+                                                 ColourArrays& red, ColourArrays& black) {
+  const std::size_t first = pk.first(row);
+  // Colour c's voxels start at i = pk.start(c, row): the even ones belong to red or black.
+  const bool evenIsRed = pk.start(0, row) == 0;
+  ColourArrays& even = evenIsRed ? red : black;
+  ColourArrays& odd = evenIsRed ? black : red;
+  const auto evenArrays = even.arrays(), oddArrays = odd.arrays();
+  for (std::size_t a = 0; a < 6; ++a)
+    packRow(pk, natural[a], evenArrays[a]->data() + first, oddArrays[a]->data() + first);
+  const std::int64_t lastX = pk.nx - 1;
+  (lastX % 2 == 0 ? even : odd).faceX[first + static_cast<std::size_t>(lastX / 2)] = 0.0f;
+  const bool lastY = row % pk.ny + 1 == pk.ny, lastZ = row / pk.ny + 1 == pk.nz;
+  for (ColourArrays* colour : {&even, &odd}) {
+    if (lastY) std::fill_n(colour->faceY.data() + first, pk.half, 0.0f);
+    if (lastZ) std::fill_n(colour->faceZ.data() + first, pk.half, 0.0f);
+  }
+}
 
 struct SolveStatistics {
   int iterations = 0;
   double largestCorrection_K = 0.0;
 };
 
-// One colour's voxels of the box packed by rows (solveRedBlack): colour c holds the voxels with
-// (i + j + k) % 2 == c, row (j, k)'s at slots row * stride + 1 + m for i = 2 m + (c + j + k) % 2.
-// Slot 0 of a row and the slots past its last voxel are padding: zero values, zero faces and a
-// zero inverse diagonal, so the x neighbours are read without a test and padding never moves.
-// The faces are those to the +x, +y, +z neighbour (of the other colour), zero where that
-// neighbour lies beyond the box.
-struct ColourArrays {
-  std::vector<float> diagonal, inverseDiagonal, rightHandSide, faceX, faceY, faceZ, value;
-};
-
 // The solvers' vectors, kept between steps so that a step allocates nothing: those of the
 // conjugate gradients and, for solveRedBlack, the two colours and w (scratch on the red voxels).
 struct SolverWorkspace {
   std::vector<float> r, z, p, q, w;
-  ColourArrays red, black;
+  ColourArrays red, black;  // the system packed by colour when it was built in natural order
+  UnzeroedFloats redValue, blackValue;  // x by colour (ColourArrays' slots)
   // The packing r, z, p, q and w were zeroed for (ny, nz, slots a row): their padding, never
   // written, stays zero while the packing stays.
   std::array<std::int64_t, 3> packedShape{0, 0, 0};
