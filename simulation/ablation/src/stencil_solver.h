@@ -22,7 +22,7 @@
 // -DTWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, as on every other compiler or
 // architecture). simulation/ablation/CMakeLists.txt builds the module with -ffp-contract=off, so
 // in a build for a processor with FMA (-march) our plain loops fuse nothing either (Eigen's packet
-// math calls its fused intrinsics itself: the damage exp, bioheat.cpp, differs there).
+// math calls its fused intrinsics itself: the damage exp, dose_exp.cpp, differs there).
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
     !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
 #define TWINPLAN_ABLATION_WIDE_LOOPS __attribute__((target_clones("avx2", "default")))
