@@ -33,7 +33,9 @@
 namespace twinplan::ablation::detail {
 
 // One grid level. Voxel n = i + nx (j + ny k). faceX[n] couples n and n + 1 (0 on the last
-// column and wherever either voxel is fixed on a coarse level); likewise Y and Z.
+// column and wherever either voxel is fixed on a coarse level); likewise Y and Z. Empty on a
+// finest level that is cycled by colour (and on the composite grid's box): its faces are read
+// from the caller's arrays at build, not copied.
 struct MultigridLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::vector<float> diagonal, faceX, faceY, faceZ;
@@ -57,8 +59,8 @@ struct MultigridLevel {
 // as two loops over whole halves (the empty voxels between their rows have zero faces and inverse
 // diagonal, and stay zero) instead of a short loop per row (rows of 21 voxels a colour on the
 // nested box, where the loops' set-up and remainders cost as much as their vectors). Each colour
-// keeps its voxels' six face conductances (0 towards the frame) and inverse diagonal (0 on fixed
-// voxels and the frame), red also its diagonal. The residual that is restricted is the red
+// keeps its voxels' six face conductances (0 towards the frame), inverse diagonal (0 on fixed
+// voxels and the frame) and diagonal (read by red only). The residual that is restricted is the red
 // voxels' only: after the black half-sweep that ends the smoothing the black residuals are zero in
 // exact arithmetic (the grid-ordered cycle restricted their float rounding), which halves the
 // residual's work; the cycle is the same operator.
@@ -70,7 +72,9 @@ struct ColourSplitLevel {
   struct Colour {
     std::vector<float> west, east, south, north, down, up;  // faces to -x, +x, -y, +y, -z, +z
     std::vector<float> inverseDiagonal, correction, rightHandSide;
-    std::vector<float> diagonal;  // red only (its residual); empty for black
+    // Red's residual reads it; black's is written by the split (which GCC vectorises only when
+    // it writes both colours alike) and never read.
+    std::vector<float> diagonal;
   };
   std::array<Colour, 2> colours;
   // The offset of voxel m = 0 of row (j, k) in either colour's arrays (j from -1 to ny).
@@ -86,6 +90,20 @@ struct ColourSplitLevel {
   std::int64_t rowCount(int c, std::int64_t j, std::int64_t k) const {
     return (nx - ((c + j + k) & 1) + 1) / 2;
   }
+};
+
+// For tests (ablation_conduction_multigrid_test) only: while one lives, every fused pass of the
+// multigrid cycles (ConductionMultigrid's and CompositeMultigrid's levels stored by colour) runs
+// in `chunks` chunks of planes, as many as the level has room for (at least 2 (depth + 1) planes
+// a chunk), whatever the thread count and the level's size (chunks > 0; 0 keeps the production
+// choice), or, with stageByStage, stage after stage over the whole level (the passes unfused).
+// Either must give the production cycle's bits. One at a time; not for concurrent cycles.
+class FusedPassScheduleForTesting {
+ public:
+  explicit FusedPassScheduleForTesting(int chunks, bool stageByStage = false);
+  ~FusedPassScheduleForTesting();
+  FusedPassScheduleForTesting(const FusedPassScheduleForTesting&) = delete;
+  FusedPassScheduleForTesting& operator=(const FusedPassScheduleForTesting&) = delete;
 };
 
 class ConductionMultigrid {
