@@ -360,6 +360,25 @@ TEST(CompositeMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
             std::ptrdiff_t(reused.size() / 2));
 }
 
+TEST(CompositeMultigrid, ARebuildWithOtherCouplingsOnTheSameGridsPlacesThemAgain) {
+  // A build places each coupling's box voxel and parent cell once and keeps them while the
+  // couplings' box voxels and the grids stay the same (every solve of an RF run): the same grids
+  // with the couplings in another order, and with every third one left out, must not reuse them.
+  const CompositeGrid first;
+  CompositeGrid reversed = first, fewer = first;
+  std::reverse(reversed.couplings.begin(), reversed.couplings.end());
+  fewer.couplings.clear();
+  for (std::size_t c = 0; c < first.couplings.size(); ++c)
+    if (c % 3 != 0) fewer.couplings.push_back(first.couplings[c]);
+  for (const CompositeGrid* changed : {&reversed, &fewer}) {
+    CompositeMultigrid fresh = changed->multigrid();
+    const std::vector<float> expected = changed->applyTo(fresh, 13);
+    CompositeMultigrid m = first.multigrid();
+    changed->buildInto(m);
+    EXPECT_EQ(changed->applyTo(m, 13), expected);
+  }
+}
+
 TEST(CompositeMultigrid, ABuildOnArraysOfTheWrongSizeThrowsAndTheNextBuildIsRight) {
   // The build copies the coarse grid's five arrays over one count: arrays of other sizes are an
   // Error(Internal), not a write past an array's end.

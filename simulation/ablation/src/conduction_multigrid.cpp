@@ -1226,16 +1226,12 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
         cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
       });
   // Each coupling: its box voxel in boxSplit_, and its parent cell (the under-box cell holding
-  // that voxel), which takes the coupling's conductance.
-  couplingVoxels_.resize(couplings_.size());
+  // that voxel), which takes the coupling's conductance. Where they are (three divisions a
+  // coupling) depends on the couplings' box voxels and the grids only, the same at every solve
+  // of a run: placed again only when those change.
+  placeCouplings(bx, by, cx, cy);
   for (std::size_t c = 0; c < couplings_.size(); ++c) {
-    const auto n = std::int64_t(couplings_[c].box);
-    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
-                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
-    const auto from = std::size_t((boxCell_[0] + i / 2) +
-                                  cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
-    const std::size_t to = couplings_[c].cell;
+    const std::size_t from = couplingParents_[c], to = couplings_[c].cell;
     if (!cellFree_[from]) continue;
     diagonal[from] += couplings_[c].conductance;
     const std::size_t low = std::min(from, to), high = std::max(from, to);
@@ -1246,6 +1242,30 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   cellMultigrid_.build(cx, cy, cz, fx, fy, fz, diagonal, cellFree_);
   cellRhs_.resize(fx.size());
   cellCorrection_.resize(fx.size());
+}
+
+void CompositeMultigrid::placeCouplings(std::int64_t bx, std::int64_t by, std::int64_t cx,
+                                        std::int64_t cy) {
+  const std::array<std::int64_t, 8> grids{bx, by,          boxSplit_.nz, cx,
+                                          cy, boxCell_[0], boxCell_[1],  boxCell_[2]};
+  const bool same =
+      grids == placedGrids_ && placedBoxVoxels_.size() == couplings_.size() &&
+      std::equal(couplings_.begin(), couplings_.end(), placedBoxVoxels_.begin(),
+                 [](const CompositeCoupling& c, std::uint32_t box) { return c.box == box; });
+  if (same) return;
+  placedGrids_ = grids;
+  placedBoxVoxels_.resize(couplings_.size());
+  couplingVoxels_.resize(couplings_.size());
+  couplingParents_.resize(couplings_.size());
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const auto n = std::int64_t(couplings_[c].box);
+    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
+    placedBoxVoxels_[c] = couplings_[c].box;
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
+                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+    couplingParents_[c] = std::size_t((boxCell_[0] + i / 2) +
+                                      cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
+  }
 }
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,

@@ -222,7 +222,15 @@ class CompositeMultigrid {
     std::uint8_t colour = 0;
     std::uint32_t slot = 0;
   };
-  std::vector<SplitVoxel> couplingVoxels_;  // each coupling's box voxel in boxSplit_
+  // Places each coupling's box voxel in boxSplit_ (couplingVoxels_) and its parent cell
+  // (couplingParents_), unless the couplings' box voxels and the grids are the last build's.
+  void placeCouplings(std::int64_t bx, std::int64_t by, std::int64_t cx, std::int64_t cy);
+  std::vector<SplitVoxel> couplingVoxels_;    // each coupling's box voxel in boxSplit_
+  std::vector<std::size_t> couplingParents_;  // the cell under the box that holds it
+  // What they were placed for: the couplings' box voxels; the box's extents, the coarse grid's
+  // and the box's first cell.
+  std::vector<std::uint32_t> placedBoxVoxels_;
+  std::array<std::int64_t, 8> placedGrids_{};
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
   CouplingRuns byBox_, byCell_;  // couplings_ grouped by box voxel and by cell
