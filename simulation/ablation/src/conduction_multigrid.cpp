@@ -201,15 +201,20 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 // neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
 // (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
 // and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
+// A voxel run's six faces (to -x, +x, -y, +y, -z, +z), each from the run's first voxel on.
+struct RunFaces {
+  const float *west, *east, *south, *north, *down, *up;
+};
+
 [[gnu::always_inline]] inline void relaxRow(float* __restrict x,
-                                            const ColourSplitLevel::Colour& self, const float* y,
+                                            const ColourSplitLevel::Colour& self,
+                                            const RunFaces& faces, const float* y,
                                             std::int64_t start, std::int64_t count,
                                             std::int64_t shift, std::int64_t S, std::int64_t N,
                                             std::int64_t P) {
-  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
-              *e = self.east.data() + start, *so = self.south.data() + start,
-              *no = self.north.data() + start, *d = self.down.data() + start,
-              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
+  const float *b = self.rightHandSide.data() + start, *w = faces.west, *e = faces.east,
+              *so = faces.south, *no = faces.north, *d = faces.down, *u = faces.up,
+              *inverse = self.inverseDiagonal.data() + start;
   y += start;
   for (std::int64_t m = 0; m < count; ++m)
     x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m + S] +
@@ -399,16 +404,38 @@ void solveCoarsest(MultigridLevel& l, bool fromZero) {
 
 // ---- The levels by colour (ColourSplitLevel in the header) ----
 
+// Where splitRow writes one colour's values of a row: red's arrays, or, for black's faces and
+// diagonal (which nothing reads: runFaces), a sink row that stays in the cache.
+struct RowOut {
+  float *west, *east, *south, *north, *down, *up, *inverseDiagonal, *diagonal;
+};
+
+RowOut rowOut(ColourSplitLevel& s, int c, std::int64_t start, float* sink) {
+  ColourSplitLevel::Colour& colour = s.colours[std::size_t(c)];
+  float* inverse = colour.inverseDiagonal.data() + start;
+  const std::int64_t r = s.rowLength;  // a sink row each (the stores are restrict)
+  if (c == 1)
+    return {sink,         sink + r,     sink + 2 * r, sink + 3 * r,
+            sink + 4 * r, sink + 5 * r, inverse,      sink + 6 * r};
+  return {colour.west.data() + start,
+          colour.east.data() + start,
+          colour.south.data() + start,
+          colour.north.data() + start,
+          colour.down.data() + start,
+          colour.up.data() + start,
+          inverse,
+          colour.diagonal.data() + start};
+}
+
 // Voxel i of the grid-ordered row that starts at `base` into slot `slot` of colour c of the split
 // level, one voxel at a time (a row's first voxel pair and its odd end; splitRowPairs has the
 // rest): its faces to -x, +x, -y, +y, -z, +z (0 towards the grid's edge: no -y neighbour on the
 // grid's first row, `south` false, no -z on its first slice, `down` false; every face 0 on a fixed
 // voxel, so its correction and residual are 0 by arithmetic), its inverse diagonal and diagonal (0
 // on a fixed voxel).
-void splitVoxel(const LevelOperator& l, ColourSplitLevel::Colour& c, std::int64_t base,
-                std::int64_t slot, std::int64_t i, bool south, bool down) {
+void splitVoxel(const LevelOperator& l, const RowOut& c, std::int64_t base, std::int64_t m,
+                std::int64_t i, bool south, bool down) {
   const std::int64_t n = base + i, plane = l.nx * l.ny;
-  const auto m = std::size_t(slot);
   const bool free = l.inverseDiagonal[n] > 0.0f;
   c.west[m] = free && i > 0 ? l.faceX[n - 1] : 0.0f;
   c.east[m] = free ? l.faceX[n] : 0.0f;
@@ -429,9 +456,10 @@ void splitVoxel(const LevelOperator& l, ColourSplitLevel::Colour& c, std::int64_
 // stayed scalar (3 % of the RF run's one-thread samples). GCC 12 vectorises it only so: every
 // value read unconditionally (a select of a load that may not happen is not), each of a pair's
 // values selected by its own voxel's flag (a value that crosses between the pair's lanes, such
-// as voxel 2 m's face to -x read as voxel 2 m - 1's to +x, or a store to one colour only, such
-// as red's diagonal, kept the loop scalar: so black keeps a diagonal too), the stores through
-// restrict parameters (GCC takes restrict from parameters only), a few arrays a loop.
+// as voxel 2 m's face to -x read as voxel 2 m - 1's to +x, or a store to one colour only, kept
+// the loop scalar: so black's faces and diagonal, which nothing reads, go to a sink row in the
+// cache), the stores through restrict parameters (GCC takes restrict from parameters only), a few
+// arrays a loop.
 template <bool HasLow>
 [[gnu::always_inline]] inline void splitPairs(const float* low, const float* high,
                                               const float* inverse, float* __restrict eLow,
@@ -452,40 +480,45 @@ template <bool HasLow>
 // Row (j, k) of l into both colours of s: its first voxel pair and an odd end voxel by
 // splitVoxel, the pairs between by splitPairs (its inverse diagonal read as its own "low" value:
 // it is 0 on a fixed voxel, so the select keeps it).
+// Row (j, k) of l into both colours of s (sink: seven rows of s.rowLength floats, written and
+// never read): its first voxel pair and an odd end voxel by splitVoxel, the pairs between by
+// splitPairs (its inverse diagonal read as its own "low" value: it is 0 on a fixed voxel, so the
+// select keeps it).
 TWINPLAN_ABLATION_WIDE_LOOPS void splitRow(const LevelOperator& l, ColourSplitLevel& s,
-                                           std::int64_t j, std::int64_t k) {
-  const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k), even = (j + k) & 1;
+                                           std::int64_t j, std::int64_t k, float* sink) {
+  const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
+  const int even = int((j + k) & 1);
   const bool south = j > 0, down = k > 0;
-  ColourSplitLevel::Colour &e = s.colours[std::size_t(even)], &o = s.colours[std::size_t(1 - even)];
-  splitVoxel(l, e, base, start, 0, south, down);
-  splitVoxel(l, o, base, start, 1, south, down);
-  if (l.nx % 2 == 1) splitVoxel(l, e, base, start + l.nx / 2, l.nx - 1, south, down);
+  const RowOut e = rowOut(s, even, start, sink), o = rowOut(s, 1 - even, start, sink);
+  splitVoxel(l, e, base, 0, 0, south, down);
+  splitVoxel(l, o, base, 0, 1, south, down);
+  if (l.nx % 2 == 1) splitVoxel(l, e, base, l.nx / 2, l.nx - 1, south, down);
   // The pairs from m = 1 on: reads from the row's voxel 2, writes from slot 1.
-  const std::int64_t from = base + 2, to = start + 1, pairs = l.nx / 2 - 1;
+  const std::int64_t from = base + 2, pairs = l.nx / 2 - 1;
   const float* inverse = l.inverseDiagonal + from;
-  splitPairs<true>(l.faceX + from - 1, l.faceX + from, inverse, e.west.data() + to,
-                   o.west.data() + to, e.east.data() + to, o.east.data() + to, pairs);
+  splitPairs<true>(l.faceX + from - 1, l.faceX + from, inverse, e.west + 1, o.west + 1, e.east + 1,
+                   o.east + 1, pairs);
   // (Plain branches, no lambda: a lambda would be a function of its own, built for the baseline.)
   if (south)
-    splitPairs<true>(l.faceY + from - l.nx, l.faceY + from, inverse, e.south.data() + to,
-                     o.south.data() + to, e.north.data() + to, o.north.data() + to, pairs);
+    splitPairs<true>(l.faceY + from - l.nx, l.faceY + from, inverse, e.south + 1, o.south + 1,
+                     e.north + 1, o.north + 1, pairs);
   else
-    splitPairs<false>(nullptr, l.faceY + from, inverse, e.south.data() + to, o.south.data() + to,
-                      e.north.data() + to, o.north.data() + to, pairs);
+    splitPairs<false>(nullptr, l.faceY + from, inverse, e.south + 1, o.south + 1, e.north + 1,
+                      o.north + 1, pairs);
   if (down)
-    splitPairs<true>(l.faceZ + from - l.nx * l.ny, l.faceZ + from, inverse, e.down.data() + to,
-                     o.down.data() + to, e.up.data() + to, o.up.data() + to, pairs);
+    splitPairs<true>(l.faceZ + from - l.nx * l.ny, l.faceZ + from, inverse, e.down + 1, o.down + 1,
+                     e.up + 1, o.up + 1, pairs);
   else
-    splitPairs<false>(nullptr, l.faceZ + from, inverse, e.down.data() + to, o.down.data() + to,
-                      e.up.data() + to, o.up.data() + to, pairs);
-  splitPairs<true>(inverse, l.diagonal + from, inverse, e.inverseDiagonal.data() + to,
-                   o.inverseDiagonal.data() + to, e.diagonal.data() + to, o.diagonal.data() + to,
-                   pairs);
+    splitPairs<false>(nullptr, l.faceZ + from, inverse, e.down + 1, o.down + 1, e.up + 1, o.up + 1,
+                      pairs);
+  splitPairs<true>(inverse, l.diagonal + from, inverse, e.inverseDiagonal + 1,
+                   o.inverseDiagonal + 1, e.diagonal + 1, o.diagonal + 1, pairs);
 }
 
 void splitRows(const LevelOperator& l, ColourSplitLevel& s, IndexRange rows) {
+  std::vector<float> sink(std::size_t(7 * s.rowLength));
   for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next())
-    splitRow(l, s, at.j, at.k);
+    splitRow(l, s, at.j, at.k, sink.data());
 }
 
 // Fills s from the grid-ordered level l: every array sized with its frame, the frame, the unused
@@ -506,20 +539,25 @@ void splitByColour(const LevelOperator& l, ColourSplitLevel& s) {
   s.plane = 2 * s.half;
   const auto size = std::size_t(s.plane * (l.nz + 2));
   if (!sameSize) {
-    std::vector<std::vector<float>*> arrays;
+    // Black keeps no faces and no diagonal (runFaces: red holds every face).
+    ColourSplitLevel::Colour& black = s.colours[1];
+    for (std::vector<float>* v : {&black.west, &black.east, &black.south, &black.north, &black.down,
+                                  &black.up, &black.diagonal})
+      v->clear();
+    ColourSplitLevel::Colour& red = s.colours[0];
+    std::vector<std::vector<float>*> arrays{&red.west, &red.east, &red.south,   &red.north,
+                                            &red.down, &red.up,   &red.diagonal};
     for (ColourSplitLevel::Colour& c : s.colours)
-      for (std::vector<float>* v :
-           {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up, &c.inverseDiagonal, &c.diagonal,
-            &c.correction, &c.rightHandSide})
+      for (std::vector<float>* v : {&c.inverseDiagonal, &c.correction, &c.rightHandSide})
         arrays.push_back(v);
     // An array a task: a first build's arrays are touched for the first time here (the nested
-    // box's twenty, 6 MB: their page faults took up to 20 ms of the calling thread on the 100^3
+    // box's thirteen, 4 MB: their page faults took up to 20 ms of the calling thread on the 100^3
     // RF run), now by both threads.
     parallel::parallelFor({0, arrays.size()}, 1, [&](IndexRange r) {
       for (std::size_t a = r.begin; a < r.end; ++a) arrays[a]->assign(size, 0.0f);
     });
   }
-  // A coarse level's split, once a build, writes sixteen arrays a voxel pair: in two chunks from
+  // A coarse level's split, once a build, writes nine arrays a voxel pair: in two chunks from
   // kSmallestSplit voxels (so the nested box's first coarse level, 15 876 voxels, is split by
   // both threads), where one join costs far less than the half it hands over (the cycle's many
   // short loops are another matter: kSmallestParallelLoop).
@@ -600,14 +638,35 @@ inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::in
   return {start, std::min(padded, limit - start)};
 }
 
+// The faces of colour c's run from `start` (shift, S, N: relaxRow's). Every face joins a red and
+// a black voxel, so only red stores them (ColourSplitLevel): a black voxel's face to -x is the
+// east face of its red neighbour to -x, read where relaxRow reads that neighbour's correction,
+// and so on. The values are the same as with black's own faces but where a face joins a fixed
+// voxel: red keeps 0 on its fixed voxels, black kept the face on its free ones. Such a face
+// multiplies a fixed voxel's correction, ±0, and f x ±0 and 0 x ±0 are the same zero; a fixed
+// black voxel's correction (its sum times a zero inverse diagonal) may now be -0 where it was +0,
+// and a signed zero changes no sum it is added to but one of zeros: the fingerprints stayed.
+[[gnu::always_inline]] inline RunFaces runFaces(const ColourSplitLevel& s, int c,
+                                                std::int64_t start, std::int64_t shift,
+                                                std::int64_t S, std::int64_t N) {
+  const ColourSplitLevel::Colour& red = s.colours[0];
+  if (c == 0)
+    return {red.west.data() + start,  red.east.data() + start, red.south.data() + start,
+            red.north.data() + start, red.down.data() + start, red.up.data() + start};
+  return {red.east.data() + start + shift - 1, red.west.data() + start + shift,
+          red.north.data() + start + S,        red.south.data() + start + N,
+          red.up.data() + start - s.plane,     red.down.data() + start + s.plane};
+}
+
 // One Gauss-Seidel half-sweep over the voxels of colour c in plane k, a half at a time.
 [[gnu::always_inline]] inline void relaxPlane(ColourSplitLevel& s, int c, std::int64_t k) {
   ColourSplitLevel::Colour& self = s.colours[std::size_t(c)];
   const float* y = s.colours[std::size_t(1 - c)].correction.data();
   for (std::int64_t odd = 0; odd < 2; ++odd) {
     const HalfRun run = halfRun(s, c, k, odd);
-    relaxRow(self.correction.data() + run.start, self, y, run.start, run.count, (c + odd + k) & 1,
-             s.southOffset(odd), s.northOffset(odd), s.plane);
+    const std::int64_t shift = (c + odd + k) & 1, S = s.southOffset(odd), N = s.northOffset(odd);
+    relaxRow(self.correction.data() + run.start, self, runFaces(s, c, run.start, shift, S, N), y,
+             run.start, run.count, shift, S, N, s.plane);
   }
 }
 

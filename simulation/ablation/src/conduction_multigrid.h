@@ -59,22 +59,24 @@ struct MultigridLevel {
 // as two loops over whole halves (the empty voxels between their rows have zero faces and inverse
 // diagonal, and stay zero) instead of a short loop per row (rows of 21 voxels a colour on the
 // nested box, where the loops' set-up and remainders cost as much as their vectors). Each colour
-// keeps its voxels' six face conductances (0 towards the frame), inverse diagonal (0 on fixed
-// voxels and the frame) and diagonal (read by red only). The residual that is restricted is the red
-// voxels' only: after the black half-sweep that ends the smoothing the black residuals are zero in
-// exact arithmetic (the grid-ordered cycle restricted their float rounding), which halves the
-// residual's work; the cycle is the same operator.
+// keeps its voxels' inverse diagonal (0 on fixed
+// voxels and the frame); red also its six face conductances (0 towards the frame) and diagonal.
+// Every face joins a red voxel and a black one, so black's half-sweeps read red's faces (a black
+// voxel's face to -x is its red neighbour's to +x, at the offset its correction is read at): the
+// faces are stored once, which halved the split's face writes and the passes' face traffic. The
+// residual that is restricted is the red voxels' only: after the black half-sweep that ends the
+// smoothing the black residuals are zero in exact arithmetic (the grid-ordered cycle restricted
+// their float rounding), which halves the residual's work; the cycle is the same operator.
 struct ColourSplitLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::int64_t rowLength = 0;  // (nx + 1) / 2 + 2: one frame voxel at each end
   std::int64_t half = 0;       // rowLength (ny / 2 + 2): the even rows, then the odd ones
   std::int64_t plane = 0;      // 2 half
   struct Colour {
-    std::vector<float> west, east, south, north, down, up;  // faces to -x, +x, -y, +y, -z, +z
+    // Faces to -x, +x, -y, +y, -z, +z: red only (black's are its red neighbours'); empty for black.
+    std::vector<float> west, east, south, north, down, up;
     std::vector<float> inverseDiagonal, correction, rightHandSide;
-    // Red's residual reads it; black's is written by the split (which GCC vectorises only when
-    // it writes both colours alike) and never read.
-    std::vector<float> diagonal;
+    std::vector<float> diagonal;  // red only (its residual); empty for black
   };
   std::array<Colour, 2> colours;
   // The offset of voxel m = 0 of row (j, k) in either colour's arrays (j from -1 to ny).
