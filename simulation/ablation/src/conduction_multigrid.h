@@ -59,9 +59,8 @@ struct MultigridLevel {
 // as two loops over whole halves (the empty voxels between their rows have zero faces and inverse
 // diagonal, and stay zero) instead of a short loop per row (rows of 21 voxels a colour on the
 // nested box, where the loops' set-up and remainders cost as much as their vectors). Each colour
-// keeps its voxels' inverse diagonal (0 on fixed
-// voxels and the frame); red also its six face conductances (0 towards the frame) and diagonal.
-// Every face joins a red voxel and a black one, so black's half-sweeps read red's faces (a black
+// keeps its voxels' inverse diagonal (0 on fixed voxels and the frame); red also its six face
+// conductances (0 towards the frame) and diagonal. Every face joins a red voxel and a black one, so black's half-sweeps read red's faces (a black
 // voxel's face to -x is its red neighbour's to +x, at the offset its correction is read at): the
 // faces are stored once, which halved the split's face writes and the passes' face traffic. The
 // residual that is restricted is the red voxels' only: after the black half-sweep that ends the
