@@ -60,10 +60,10 @@ struct MultigridLevel {
 // diagonal, and stay zero) instead of a short loop per row (rows of 21 voxels a colour on the
 // nested box, where the loops' set-up and remainders cost as much as their vectors). Each colour
 // keeps its voxels' inverse diagonal (0 on fixed voxels and the frame); red also its six face
-// conductances (0 towards the frame) and diagonal. Every face joins a red voxel and a black one, so black's half-sweeps read red's faces (a black
-// voxel's face to -x is its red neighbour's to +x, at the offset its correction is read at): the
-// faces are stored once, which halved the split's face writes and the passes' face traffic. The
-// residual that is restricted is the red voxels' only: after the black half-sweep that ends the
+// conductances (0 towards the frame) and diagonal. Every face joins a red voxel and a black one,
+// so black's half-sweeps read red's faces (a black voxel's face to -x is its red neighbour's to
+// +x, at the offset its correction is read at): the faces are stored once, which halved the
+// split's face writes and the passes' face traffic. The residual that is restricted is the red voxels' only: after the black half-sweep that ends the
 // smoothing the black residuals are zero in exact arithmetic (the grid-ordered cycle restricted
 // their float rounding), which halves the residual's work; the cycle is the same operator.
 struct ColourSplitLevel {
