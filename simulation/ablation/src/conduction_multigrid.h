@@ -63,9 +63,10 @@ struct MultigridLevel {
 // conductances (0 towards the frame) and diagonal. Every face joins a red voxel and a black one,
 // so black's half-sweeps read red's faces (a black voxel's face to -x is its red neighbour's to
 // +x, at the offset its correction is read at): the faces are stored once, which halved the
-// split's face writes and the passes' face traffic. The residual that is restricted is the red voxels' only: after the black half-sweep that ends the
-// smoothing the black residuals are zero in exact arithmetic (the grid-ordered cycle restricted
-// their float rounding), which halves the residual's work; the cycle is the same operator.
+// split's face writes and the passes' face traffic. The residual that is restricted is the red
+// voxels' only: after the black half-sweep that ends the smoothing the black residuals are zero
+// in exact arithmetic (the grid-ordered cycle restricted their float rounding), which halves the
+// residual's work; the cycle is the same operator.
 struct ColourSplitLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::int64_t rowLength = 0;  // (nx + 1) / 2 + 2: one frame voxel at each end
