@@ -360,6 +360,25 @@ TEST(CompositeMultigrid, ARebuiltPreconditionerEqualsAFreshOne) {
             std::ptrdiff_t(reused.size() / 2));
 }
 
+TEST(CompositeMultigrid, ARebuildWithOtherCouplingsOnTheSameGridsPlacesThemAgain) {
+  // A build places each coupling's box voxel and parent cell once and keeps them while the
+  // couplings' box voxels and the grids stay the same (every solve of an RF run): the same grids
+  // with the couplings in another order, and with every third one left out, must not reuse them.
+  const CompositeGrid first;
+  CompositeGrid reversed = first, fewer = first;
+  std::reverse(reversed.couplings.begin(), reversed.couplings.end());
+  fewer.couplings.clear();
+  for (std::size_t c = 0; c < first.couplings.size(); ++c)
+    if (c % 3 != 0) fewer.couplings.push_back(first.couplings[c]);
+  for (const CompositeGrid* changed : {&reversed, &fewer}) {
+    CompositeMultigrid fresh = changed->multigrid();
+    const std::vector<float> expected = changed->applyTo(fresh, 13);
+    CompositeMultigrid m = first.multigrid();
+    changed->buildInto(m);
+    EXPECT_EQ(changed->applyTo(m, 13), expected);
+  }
+}
+
 TEST(CompositeMultigrid, ABuildOnArraysOfTheWrongSizeThrowsAndTheNextBuildIsRight) {
   // The build copies the coarse grid's five arrays over one count: arrays of other sizes are an
   // Error(Internal), not a write past an array's end.
@@ -613,6 +632,50 @@ TEST(ConductionMultigrid, EveryThreadCountGivesTheSameBitsWhenACoarseLevelIsSpli
   const std::vector<double> r = grid.randomOnFree(12);
   const std::vector<double> one = sameBitsOnEveryThreadCount(grid, r, {2, 3, 4});
   EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.0);
+}
+
+// The multigrid's correction for r with every fused pass run as `schedule` says.
+std::vector<double> correctionWithPasses(const JumpyGrid& grid, const std::vector<double>& r,
+                                         int chunks, bool stageByStage = false) {
+  const FusedPassScheduleForTesting schedule(chunks, stageByStage);
+  ConductionMultigrid m = grid.multigrid();
+  std::vector<double> z(r.size());
+  m.apply(r, z);
+  return z;
+}
+
+TEST(ConductionMultigrid, AnyChunkCountOfTheFusedPassesGivesTheOneChunkBits) {
+  // A thread limit gives at most the machine's threads, so on a two-core machine the tests above
+  // cut a pass into two chunks at most. Forced chunk counts reach further: on a 23 x 21 x 150
+  // grid (passes four planes deep: chunks of at least ten planes) the finest level (150 planes)
+  // and the first coarse level (75 planes) run in 3, 4 and 7 chunks, the second (38 planes) in
+  // 3, with the wedges between them, and each must give the one-chunk correction bit for bit.
+  const JumpyGrid grid(23, 21, 150);
+  const std::vector<double> r = grid.randomOnFree(13);
+  const std::vector<double> one = correctionWithPasses(grid, r, 1);
+  EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.0);
+  for (int chunks : {3, 4, 7}) {
+    SCOPED_TRACE(chunks);
+    EXPECT_EQ(correctionWithPasses(grid, r, chunks), one);
+  }
+  // And the production schedule (by the thread count) gives it too.
+  EXPECT_EQ(correctionWithPasses(grid, r, 0), one);
+}
+
+TEST(ConductionMultigrid, AFusedPassGivesTheBitsOfItsStagesRunOneAfterAnother) {
+  // A fused pass runs its stages (packing, half-sweeps, restriction; prolongation, half-sweeps,
+  // unpacking) as a wavefront over the planes, each stage a plane or two behind the one before
+  // it, so that every stage reads just what it read when the stages ran one after the other over
+  // the whole level. Run that way (the passes unfused), the cycle must give the same bits, on a
+  // grid of odd and even extents and on a tall one whose passes run in chunks.
+  for (const JumpyGrid& grid : {JumpyGrid(), JumpyGrid(23, 21, 67)}) {
+    SCOPED_TRACE(grid.nz);
+    const std::vector<double> r = grid.randomOnFree(14);
+    const std::vector<double> fused = correctionWithPasses(grid, r, 0);
+    EXPECT_GT(*std::max_element(fused.begin(), fused.end()), 0.0);
+    EXPECT_EQ(correctionWithPasses(grid, r, 0, /*stageByStage=*/true), fused);
+    EXPECT_EQ(correctionWithPasses(grid, r, 3), fused);
+  }
 }
 
 TEST(ConductionMultigrid, PreconditionedCgConvergesInAFewIterationsAcrossConductivityJumps) {

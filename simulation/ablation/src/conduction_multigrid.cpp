@@ -1,6 +1,7 @@
 #include "conduction_multigrid.h"
 
 #include <algorithm>
+#include <atomic>
 #include <initializer_list>
 #include <type_traits>
 #include <utility>
@@ -200,15 +201,20 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 // neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
 // (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
 // and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
+// A voxel run's six faces (to -x, +x, -y, +y, -z, +z), each from the run's first voxel on.
+struct RunFaces {
+  const float *west, *east, *south, *north, *down, *up;
+};
+
 [[gnu::always_inline]] inline void relaxRow(float* __restrict x,
-                                            const ColourSplitLevel::Colour& self, const float* y,
+                                            const ColourSplitLevel::Colour& self,
+                                            const RunFaces& faces, const float* y,
                                             std::int64_t start, std::int64_t count,
                                             std::int64_t shift, std::int64_t S, std::int64_t N,
                                             std::int64_t P) {
-  const float *b = self.rightHandSide.data() + start, *w = self.west.data() + start,
-              *e = self.east.data() + start, *so = self.south.data() + start,
-              *no = self.north.data() + start, *d = self.down.data() + start,
-              *u = self.up.data() + start, *inverse = self.inverseDiagonal.data() + start;
+  const float *b = self.rightHandSide.data() + start, *w = faces.west, *e = faces.east,
+              *so = faces.south, *no = faces.north, *d = faces.down, *u = faces.up,
+              *inverse = self.inverseDiagonal.data() + start;
   y += start;
   for (std::int64_t m = 0; m < count; ++m)
     x[m] = (b[m] + w[m] * y[m + shift - 1] + e[m] * y[m + shift] + so[m] * y[m + S] +
@@ -232,23 +238,27 @@ struct RowCursor {
 };
 
 // Sizes a level, reusing its arrays' capacity. Only the faces are cleared (coarsen() sums into
-// them; the finest level's are copied): the diagonals are written in full by every build, the
+// them), or sized for a copy, or left empty where the caller's arrays are read in place
+// (LevelOperator): the diagonals are written in full by every build, the
 // correction by a cycle (a lone level's first sweep, or a split level's unpacking), the
 // right-hand side by the restriction or the caller. Without workArrays (a level that is only
 // coarsened and split by colour, its right-hand side and correction never in grid order: a finest
 // level that coarsens, the composite grid's box) the correction and right-hand side are left
 // empty.
-void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz, bool clearFaces,
+enum class Faces { Cleared, Copied, Lent };
+void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t nz, Faces faces,
               bool workArrays) {
   l.nx = nx;
   l.ny = ny;
   l.nz = nz;
   const auto n = static_cast<std::size_t>(nx * ny * nz);
   for (std::vector<float>* v : {&l.faceX, &l.faceY, &l.faceZ}) {
-    if (clearFaces)
+    if (faces == Faces::Cleared)
       v->assign(n, 0.0f);
-    else
+    else if (faces == Faces::Copied)
       v->resize(n);
+    else
+      v->clear();
   }
   l.diagonal.resize(n);
   l.inverseDiagonal.resize(n);
@@ -258,6 +268,37 @@ void allocate(MultigridLevel& l, std::int64_t nx, std::int64_t ny, std::int64_t 
     else
       v->clear();
   }
+}
+
+// A level's operator as coarsen() and splitByColour() read it, in grid order: its faces, diagonal
+// and inverse diagonal (0 on fixed voxels). On the finest level the faces are the caller's own
+// arrays, read in place (they were copied at every build, five arrays a voxel where two are
+// needed: the diagonal and its inverse in float).
+struct LevelOperator {
+  std::int64_t nx = 0, ny = 0, nz = 0;
+  const float *faceX = nullptr, *faceY = nullptr, *faceZ = nullptr;
+  const float *diagonal = nullptr, *inverseDiagonal = nullptr;
+};
+
+LevelOperator operatorOf(const MultigridLevel& l) {
+  return {l.nx,
+          l.ny,
+          l.nz,
+          l.faceX.data(),
+          l.faceY.data(),
+          l.faceZ.data(),
+          l.diagonal.data(),
+          l.inverseDiagonal.data()};
+}
+
+// The finest level's operator: the caller's faces, l's diagonal and inverse diagonal.
+LevelOperator operatorOf(const MultigridLevel& l, std::span<const float> faceX,
+                         std::span<const float> faceY, std::span<const float> faceZ) {
+  LevelOperator op = operatorOf(l);
+  op.faceX = faceX.data();
+  op.faceY = faceY.data();
+  op.faceZ = faceZ.data();
+  return op;
 }
 
 // One of the (up to four) fine rows of a coarse row: the offsets of the two rows' first voxels,
@@ -271,7 +312,7 @@ struct ChildRow {
 // task: no two tasks touch one coarse voxel. Walking each fine row in i keeps every coarse
 // voxel's children in the order k, j, i, so float sums over them do not depend on the walk.
 template <class Body>
-void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, Body&& body) {
+void forEachChildRow(const LevelOperator& fine, const MultigridLevel& coarse, Body&& body) {
   forEachRow(
       coarse,
       [&](std::int64_t row, std::int64_t J, std::int64_t K) {
@@ -286,8 +327,8 @@ void forEachChildRow(const MultigridLevel& fine, const MultigridLevel& coarse, B
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
-void coarsen(const MultigridLevel& fine, MultigridLevel& coarse) {
-  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, true, true);
+void coarsen(const LevelOperator& fine, MultigridLevel& coarse) {
+  allocate(coarse, (fine.nx + 1) / 2, (fine.ny + 1) / 2, (fine.nz + 1) / 2, Faces::Cleared, true);
   const std::int64_t plane = fine.nx * fine.ny;
   auto free = [&](std::int64_t n) { return fine.inverseDiagonal[n] > 0.0f; };
   // The children of a row of coarse voxels all belong to that row: no two tasks write one voxel.
@@ -363,44 +404,121 @@ void solveCoarsest(MultigridLevel& l, bool fromZero) {
 
 // ---- The levels by colour (ColourSplitLevel in the header) ----
 
-// One colour's voxels of row (j, k) of the grid-ordered level l into the split level: voxel
-// m = 0, 1, ... is grid voxel i = first + 2 m of the row starting at `base`; faces to -y and -z
-// are 0 on the grid's first row and slice (no such neighbour), every face 0 on fixed voxels (so
-// their correction and residual are 0 by arithmetic). The row's loads are plain strided ones
-// and its stores contiguous: where a voxel-by-voxel loop picked the colour's arrays per voxel
-// and cleared a fixed voxel's faces in a loop of its own (3 % of the RF run's samples).
-[[gnu::always_inline]] inline void splitRow(const MultigridLevel& l, ColourSplitLevel::Colour& c,
-                                            bool red, std::int64_t base, std::int64_t start,
-                                            std::int64_t first, std::int64_t count, bool south,
-                                            bool down) {
-  const std::int64_t nx = l.nx, plane = l.nx * l.ny;
-  const float *fx = l.faceX.data() + base, *fy = l.faceY.data() + base, *fz = l.faceZ.data() + base,
-              *inverse = l.inverseDiagonal.data() + base, *diagonal = l.diagonal.data() + base;
-  float *west = c.west.data() + start, *east = c.east.data() + start, *so = c.south.data() + start,
-        *no = c.north.data() + start, *dn = c.down.data() + start, *up = c.up.data() + start,
-        *inv = c.inverseDiagonal.data() + start;
-  float* diag = red ? c.diagonal.data() + start : nullptr;
-  for (std::int64_t m = 0; m < count; ++m) {
-    const std::int64_t i = first + 2 * m;
-    const bool free = inverse[i] > 0.0f;
-    west[m] = free && i > 0 ? fx[i - 1] : 0.0f;
-    east[m] = free ? fx[i] : 0.0f;
-    so[m] = free && south ? fy[i - nx] : 0.0f;
-    no[m] = free ? fy[i] : 0.0f;
-    dn[m] = free && down ? fz[i - plane] : 0.0f;
-    up[m] = free ? fz[i] : 0.0f;
-    inv[m] = inverse[i];
-    if (red) diag[m] = free ? diagonal[i] : 0.0f;
+// Where splitRow writes one colour's values of a row: red's arrays, or, for black's faces and
+// diagonal (which nothing reads: runFaces), a sink row that stays in the cache.
+struct RowOut {
+  float *west, *east, *south, *north, *down, *up, *inverseDiagonal, *diagonal;
+};
+
+RowOut rowOut(ColourSplitLevel& s, int c, std::int64_t start, float* sink) {
+  ColourSplitLevel::Colour& colour = s.colours[std::size_t(c)];
+  float* inverse = colour.inverseDiagonal.data() + start;
+  const std::int64_t r = s.rowLength;  // a sink row each (the stores are restrict)
+  if (c == 1)
+    return {sink,         sink + r,     sink + 2 * r, sink + 3 * r,
+            sink + 4 * r, sink + 5 * r, inverse,      sink + 6 * r};
+  return {colour.west.data() + start,
+          colour.east.data() + start,
+          colour.south.data() + start,
+          colour.north.data() + start,
+          colour.down.data() + start,
+          colour.up.data() + start,
+          inverse,
+          colour.diagonal.data() + start};
+}
+
+// Voxel i of the grid-ordered row that starts at `base` into slot `slot` of colour c of the split
+// level, one voxel at a time (a row's first voxel pair and its odd end; splitRowPairs has the
+// rest): its faces to -x, +x, -y, +y, -z, +z (0 towards the grid's edge: no -y neighbour on the
+// grid's first row, `south` false, no -z on its first slice, `down` false; every face 0 on a fixed
+// voxel, so its correction and residual are 0 by arithmetic), its inverse diagonal and diagonal (0
+// on a fixed voxel).
+void splitVoxel(const LevelOperator& l, const RowOut& c, std::int64_t base, std::int64_t m,
+                std::int64_t i, bool south, bool down) {
+  const std::int64_t n = base + i, plane = l.nx * l.ny;
+  const bool free = l.inverseDiagonal[n] > 0.0f;
+  c.west[m] = free && i > 0 ? l.faceX[n - 1] : 0.0f;
+  c.east[m] = free ? l.faceX[n] : 0.0f;
+  c.south[m] = free && south ? l.faceY[n - l.nx] : 0.0f;
+  c.north[m] = free ? l.faceY[n] : 0.0f;
+  c.down[m] = free && down ? l.faceZ[n - plane] : 0.0f;
+  c.up[m] = free ? l.faceZ[n] : 0.0f;
+  c.inverseDiagonal[m] = l.inverseDiagonal[n];
+  c.diagonal[m] = free ? l.diagonal[n] : 0.0f;
+}
+
+// A row's voxel pairs (i = 2 m, 2 m + 1; voxel 2 m is voxel m of one colour, e, voxel 2 m + 1
+// voxel m of the other, o) by splitVoxel's rule, for one pair of a voxel's values: low (its face
+// to -x, -y or -z, or its inverse diagonal) and high (its face to +x, +y or +z, or its diagonal),
+// each kept on a free voxel and 0 on a fixed one; without HasLow, low is 0 (no -y or -z neighbour
+// row). One loop reads the row's arrays contiguously and writes both colours, which the compiler
+// vectorises; the voxel-by-voxel loop it replaces read every other voxel, once per colour, and
+// stayed scalar (3 % of the RF run's one-thread samples). GCC 12 vectorises it only so: every
+// value read unconditionally (a select of a load that may not happen is not), each of a pair's
+// values selected by its own voxel's flag (a value that crosses between the pair's lanes, such
+// as voxel 2 m's face to -x read as voxel 2 m - 1's to +x, or a store to one colour only, kept
+// the loop scalar: so black's faces and diagonal, which nothing reads, go to a sink row in the
+// cache), the stores through restrict parameters (GCC takes restrict from parameters only), a few
+// arrays a loop.
+template <bool HasLow>
+[[gnu::always_inline]] inline void splitPairs(const float* low, const float* high,
+                                              const float* inverse, float* __restrict eLow,
+                                              float* __restrict oLow, float* __restrict eHigh,
+                                              float* __restrict oHigh, std::int64_t pairs) {
+  for (std::int64_t m = 0; m < pairs; ++m) {
+    const float inverseA = inverse[2 * m], inverseB = inverse[2 * m + 1];
+    const float lowA = HasLow ? low[2 * m] : 0.0f, lowB = HasLow ? low[2 * m + 1] : 0.0f;
+    const float highA = high[2 * m], highB = high[2 * m + 1];
+    const bool freeA = inverseA > 0.0f, freeB = inverseB > 0.0f;
+    eLow[m] = freeA ? lowA : 0.0f;
+    oLow[m] = freeB ? lowB : 0.0f;
+    eHigh[m] = freeA ? highA : 0.0f;
+    oHigh[m] = freeB ? highB : 0.0f;
   }
 }
 
-void splitRows(const MultigridLevel& l, ColourSplitLevel& s, IndexRange rows) {
-  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next()) {
-    const std::int64_t base = l.nx * (at.j + l.ny * at.k), start = s.rowStart(at.j, at.k);
-    for (int c = 0; c < 2; ++c)
-      splitRow(l, s.colours[std::size_t(c)], c == 0, base, start, (c + at.j + at.k) & 1,
-               s.rowCount(c, at.j, at.k), at.j > 0, at.k > 0);
-  }
+// Row (j, k) of l into both colours of s: its first voxel pair and an odd end voxel by
+// splitVoxel, the pairs between by splitPairs (its inverse diagonal read as its own "low" value:
+// it is 0 on a fixed voxel, so the select keeps it).
+// Row (j, k) of l into both colours of s (sink: seven rows of s.rowLength floats, written and
+// never read): its first voxel pair and an odd end voxel by splitVoxel, the pairs between by
+// splitPairs (its inverse diagonal read as its own "low" value: it is 0 on a fixed voxel, so the
+// select keeps it).
+TWINPLAN_ABLATION_WIDE_LOOPS void splitRow(const LevelOperator& l, ColourSplitLevel& s,
+                                           std::int64_t j, std::int64_t k, float* sink) {
+  const std::int64_t base = l.nx * (j + l.ny * k), start = s.rowStart(j, k);
+  const int even = int((j + k) & 1);
+  const bool south = j > 0, down = k > 0;
+  const RowOut e = rowOut(s, even, start, sink), o = rowOut(s, 1 - even, start, sink);
+  splitVoxel(l, e, base, 0, 0, south, down);
+  splitVoxel(l, o, base, 0, 1, south, down);
+  if (l.nx % 2 == 1) splitVoxel(l, e, base, l.nx / 2, l.nx - 1, south, down);
+  // The pairs from m = 1 on: reads from the row's voxel 2, writes from slot 1.
+  const std::int64_t from = base + 2, pairs = l.nx / 2 - 1;
+  const float* inverse = l.inverseDiagonal + from;
+  splitPairs<true>(l.faceX + from - 1, l.faceX + from, inverse, e.west + 1, o.west + 1, e.east + 1,
+                   o.east + 1, pairs);
+  // (Plain branches, no lambda: a lambda would be a function of its own, built for the baseline.)
+  if (south)
+    splitPairs<true>(l.faceY + from - l.nx, l.faceY + from, inverse, e.south + 1, o.south + 1,
+                     e.north + 1, o.north + 1, pairs);
+  else
+    splitPairs<false>(nullptr, l.faceY + from, inverse, e.south + 1, o.south + 1, e.north + 1,
+                      o.north + 1, pairs);
+  if (down)
+    splitPairs<true>(l.faceZ + from - l.nx * l.ny, l.faceZ + from, inverse, e.down + 1, o.down + 1,
+                     e.up + 1, o.up + 1, pairs);
+  else
+    splitPairs<false>(nullptr, l.faceZ + from, inverse, e.down + 1, o.down + 1, e.up + 1, o.up + 1,
+                      pairs);
+  splitPairs<true>(inverse, l.diagonal + from, inverse, e.inverseDiagonal + 1,
+                   o.inverseDiagonal + 1, e.diagonal + 1, o.diagonal + 1, pairs);
+}
+
+void splitRows(const LevelOperator& l, ColourSplitLevel& s, IndexRange rows) {
+  std::vector<float> sink(std::size_t(7 * s.rowLength));
+  for (RowCursor at(rows.begin, s.ny); at.k * s.ny + at.j < std::int64_t(rows.end); at.next())
+    splitRow(l, s, at.j, at.k, sink.data());
 }
 
 // Fills s from the grid-ordered level l: every array sized with its frame, the frame, the unused
@@ -411,7 +529,7 @@ void splitRows(const MultigridLevel& l, ColourSplitLevel& s, IndexRange rows) {
 // half-sweeps (relaxPlane, firstRedPlane) run over whole halves and do write those slots, but
 // what they write there is (b + faces . y) x inverse with b, faces and inverse zero and every y
 // finite: 0 again.
-void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
+void splitByColour(const LevelOperator& l, ColourSplitLevel& s) {
   const bool sameSize = s.nx == l.nx && s.ny == l.ny && s.nz == l.nz;
   s.nx = l.nx;
   s.ny = l.ny;
@@ -421,21 +539,25 @@ void splitByColour(const MultigridLevel& l, ColourSplitLevel& s) {
   s.plane = 2 * s.half;
   const auto size = std::size_t(s.plane * (l.nz + 2));
   if (!sameSize) {
-    // Only the red residual is formed (restrictPlane): black keeps no diagonal.
-    s.colours[1].diagonal.clear();
-    std::vector<std::vector<float>*> arrays{&s.colours[0].diagonal};
+    // Black keeps no faces and no diagonal (runFaces: red holds every face).
+    ColourSplitLevel::Colour& black = s.colours[1];
+    for (std::vector<float>* v : {&black.west, &black.east, &black.south, &black.north, &black.down,
+                                  &black.up, &black.diagonal})
+      v->clear();
+    ColourSplitLevel::Colour& red = s.colours[0];
+    std::vector<std::vector<float>*> arrays{&red.west, &red.east, &red.south,   &red.north,
+                                            &red.down, &red.up,   &red.diagonal};
     for (ColourSplitLevel::Colour& c : s.colours)
-      for (std::vector<float>* v : {&c.west, &c.east, &c.south, &c.north, &c.down, &c.up,
-                                    &c.inverseDiagonal, &c.correction, &c.rightHandSide})
+      for (std::vector<float>* v : {&c.inverseDiagonal, &c.correction, &c.rightHandSide})
         arrays.push_back(v);
     // An array a task: a first build's arrays are touched for the first time here (the nested
-    // box's nineteen, 6 MB: their page faults took up to 20 ms of the calling thread on the 100^3
+    // box's thirteen, 4 MB: their page faults took up to 20 ms of the calling thread on the 100^3
     // RF run), now by both threads.
     parallel::parallelFor({0, arrays.size()}, 1, [&](IndexRange r) {
       for (std::size_t a = r.begin; a < r.end; ++a) arrays[a]->assign(size, 0.0f);
     });
   }
-  // A coarse level's split, once a build, writes nineteen arrays a voxel: in two chunks from
+  // A coarse level's split, once a build, writes nine arrays a voxel pair: in two chunks from
   // kSmallestSplit voxels (so the nested box's first coarse level, 15 876 voxels, is split by
   // both threads), where one join costs far less than the half it hands over (the cycle's many
   // short loops are another matter: kSmallestParallelLoop).
@@ -498,11 +620,42 @@ template <class T>
 struct HalfRun {
   std::int64_t start = 0, count = 0;
 };
+// The run is lengthened to a whole number of kRunMultiple voxels where the frame after it allows
+// (up to the odd half's first row, the frame's, after the even half; up to the next plane after
+// the odd half): the slots added are frame voxels, whose faces, inverse diagonal and right-hand
+// side are zero, so a half-sweep writes 0 there again (splitByColour), and the run's loops end
+// without a scalar remainder. On the coarse levels, where a half holds a few dozen voxels (13 on
+// the nested box's coarsest, 6 x 6 x 9, visited eight times a cycle with 48 half-sweeps a visit
+// on the calling thread), that remainder was a large part of each loop.
+constexpr std::int64_t kRunMultiple = 8;  // floats in an AVX2 vector (two SSE2 ones)
 inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::int64_t odd) {
   const std::int64_t last = s.ny - 1 - ((s.ny - 1 - odd) & 1);
   if (last < odd) return {};
-  const std::int64_t start = s.rowStart(odd, k);
-  return {start, s.rowStart(last, k) + s.rowCount(c, last, k) - start};
+  const std::int64_t start = s.rowStart(odd, k), frameRow = s.rowStart(-1, k);
+  const std::int64_t count = s.rowStart(last, k) + s.rowCount(c, last, k) - start;
+  const std::int64_t limit = odd != 0 ? frameRow + s.half : frameRow + s.rowLength;
+  const std::int64_t padded = (count + kRunMultiple - 1) / kRunMultiple * kRunMultiple;
+  return {start, std::min(padded, limit - start)};
+}
+
+// The faces of colour c's run from `start` (shift, S, N: relaxRow's). Every face joins a red and
+// a black voxel, so only red stores them (ColourSplitLevel): a black voxel's face to -x is the
+// east face of its red neighbour to -x, read where relaxRow reads that neighbour's correction,
+// and so on. The values are the same as with black's own faces but where a face joins a fixed
+// voxel: red keeps 0 on its fixed voxels, black kept the face on its free ones. Such a face
+// multiplies a fixed voxel's correction, ±0, and f x ±0 and 0 x ±0 are the same zero; a fixed
+// black voxel's correction (its sum times a zero inverse diagonal) may now be -0 where it was +0,
+// and a signed zero changes no sum it is added to but one of zeros: the fingerprints stayed.
+[[gnu::always_inline]] inline RunFaces runFaces(const ColourSplitLevel& s, int c,
+                                                std::int64_t start, std::int64_t shift,
+                                                std::int64_t S, std::int64_t N) {
+  const ColourSplitLevel::Colour& red = s.colours[0];
+  if (c == 0)
+    return {red.west.data() + start,  red.east.data() + start, red.south.data() + start,
+            red.north.data() + start, red.down.data() + start, red.up.data() + start};
+  return {red.east.data() + start + shift - 1, red.west.data() + start + shift,
+          red.north.data() + start + S,        red.south.data() + start + N,
+          red.up.data() + start - s.plane,     red.down.data() + start + s.plane};
 }
 
 // One Gauss-Seidel half-sweep over the voxels of colour c in plane k, a half at a time.
@@ -511,8 +664,9 @@ inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::in
   const float* y = s.colours[std::size_t(1 - c)].correction.data();
   for (std::int64_t odd = 0; odd < 2; ++odd) {
     const HalfRun run = halfRun(s, c, k, odd);
-    relaxRow(self.correction.data() + run.start, self, y, run.start, run.count, (c + odd + k) & 1,
-             s.southOffset(odd), s.northOffset(odd), s.plane);
+    const std::int64_t shift = (c + odd + k) & 1, S = s.southOffset(odd), N = s.northOffset(odd);
+    relaxRow(self.correction.data() + run.start, self, runFaces(s, c, run.start, shift, S, N), y,
+             run.start, run.count, shift, S, N, s.plane);
   }
 }
 
@@ -774,17 +928,37 @@ StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
 // and its 18 planes would not make two chunks of 2 (depth + 1) = 10.
 constexpr std::int64_t kSmallestParallelPass = 8192;
 
+// FusedPassScheduleForTesting's settings: chunks forced (0: none), stages run one by one.
+std::atomic<int> forcedPassChunks{0};
+std::atomic<bool> passStageByStage{false};
+
 // One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
 // reads no plane another wedge writes, and a wedge's stages find their predecessors' planes
 // beyond it done by the trapezoids); one chunk below kSmallestParallelPass voxels.
 std::int64_t passChunks(const FusedPass& pass, const ColourSplitLevel& s) {
+  const std::int64_t widest = std::max<std::int64_t>(1, (s.nz / 2) / (pass.depth() + 1));
+  if (const int forced = forcedPassChunks.load(std::memory_order_relaxed); forced > 0)
+    return std::min<std::int64_t>(forced, widest);
   if (s.nx * s.ny * s.nz < kSmallestParallelPass) return 1;
-  const std::int64_t widest = (s.nz / 2) / (pass.depth() + 1);
-  return std::max<std::int64_t>(1, std::min<std::int64_t>(widest, parallel::maxThreads()));
+  return std::min<std::int64_t>(widest, parallel::maxThreads());
+}
+
+// A pass's stages one after the other, each over the whole level (FusedPassScheduleForTesting).
+template <class T>
+void runStageByStage(const FusedPass& pass, const PassLevels<T>& l) {
+  for (std::size_t s = 0; s < std::size_t(pass.count); ++s) {
+    StagePlanes planes;  // every other stage on no plane
+    planes.end[s] = l.split.nz;
+    runPiece(pass, l, planes);
+  }
 }
 
 template <class T>
 void runPass(const FusedPass& pass, const PassLevels<T>& l) {
+  if (passStageByStage.load(std::memory_order_relaxed)) {
+    runStageByStage(pass, l);
+    return;
+  }
   const std::int64_t nz = l.split.nz, chunks = passChunks(pass, l.split);
   if (chunks == 1) {
     runPiece(pass, l, trapezoid(pass, 0, nz, nz));
@@ -848,35 +1022,58 @@ void splitCycle(ColourSplitLevel& s, MultigridLevel& coarse, const T* r, T* z,
 
 }  // namespace
 
+FusedPassScheduleForTesting::FusedPassScheduleForTesting(int chunks, bool stageByStage) {
+  forcedPassChunks = std::max(chunks, 0);
+  passStageByStage = stageByStage;
+}
+
+FusedPassScheduleForTesting::~FusedPassScheduleForTesting() {
+  forcedPassChunks = 0;
+  passStageByStage = false;
+}
+
 void ConductionMultigrid::build(std::int64_t nx, std::int64_t ny, std::int64_t nz,
                                 std::span<const float> faceX, std::span<const float> faceY,
                                 std::span<const float> faceZ, std::span<const double> diagonal,
                                 std::span<const std::uint8_t> free) {
   // The levels of an earlier build keep their arrays (allocate() reuses their capacity).
-  if (levels_.empty()) levels_.resize(1);
+  // A finest level that coarsens is cycled by colour (split_): it needs no work arrays, and its
+  // faces are read where the caller keeps them (LevelOperator); one that does not is swept in
+  // grid order on its own copy.
+  const bool coarse = coarsens(nx, ny, nz);
+  if (levels_.size() < (coarse ? 2u : 1u)) levels_.resize(coarse ? 2 : 1);
   MultigridLevel& finest = levels_.front();
-  // A finest level that coarsens is cycled by colour (split_): it needs no work arrays.
-  allocate(finest, nx, ny, nz, false, !coarsens(nx, ny, nz));
+  allocate(finest, nx, ny, nz, coarse ? Faces::Lent : Faces::Copied, !coarse);
   parallel::parallelFor(allRows(finest), rowsPerChunk(finest), [&](IndexRange rows) {
     for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
-      finest.faceX[n] = faceX[n];
-      finest.faceY[n] = faceY[n];
-      finest.faceZ[n] = faceZ[n];
       const bool unknown = free[n] != 0 && diagonal[n] > 0.0;
       finest.diagonal[n] = float(diagonal[n]);
       finest.inverseDiagonal[n] = unknown ? float(1.0 / diagonal[n]) : 0.0f;
     }
+    if (coarse) return;
+    for (std::size_t n = rows.begin * std::size_t(nx); n < rows.end * std::size_t(nx); ++n) {
+      finest.faceX[n] = faceX[n];
+      finest.faceY[n] = faceY[n];
+      finest.faceZ[n] = faceZ[n];
+    }
   });
-  std::size_t depth = 0;
+  if (!coarse) {
+    levels_.resize(1);
+    split_.clear();
+    return;
+  }
+  coarsen(operatorOf(finest, faceX, faceY, faceZ), levels_[1]);
+  std::size_t depth = 1;
   while (coarsens(levels_[depth].nx, levels_[depth].ny, levels_[depth].nz)) {
     if (levels_.size() < depth + 2) levels_.emplace_back();
-    coarsen(levels_[depth], levels_[depth + 1]);
+    coarsen(operatorOf(levels_[depth]), levels_[depth + 1]);
     ++depth;
   }
   levels_.resize(depth + 1);
   // Every level by colour (after the loop: levels_ may have moved).
-  split_.resize(levels_.size() > 1 ? levels_.size() : 0);
-  for (std::size_t d = 0; d < split_.size(); ++d) splitByColour(levels_[d], split_[d]);
+  split_.resize(levels_.size());
+  splitByColour(operatorOf(levels_.front(), faceX, faceY, faceZ), split_.front());
+  for (std::size_t d = 1; d < split_.size(); ++d) splitByColour(operatorOf(levels_[d]), split_[d]);
 }
 
 namespace {
@@ -1048,23 +1245,21 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   {
     const ClearCoupled clear{coupled_, couplings_};
     for (const CompositeCoupling& c : couplings_) coupled_[c.box] += c.conductance;
-    allocate(box_, bx, by, bz, false, false);  // the cycle smooths boxSplit_
+    // The cycle smooths boxSplit_; the box's faces are read in place (LevelOperator).
+    allocate(box_, bx, by, bz, Faces::Lent, false);
     forEachIndex(box_.size(), [&](std::size_t n) {
-      box_.faceX[n] = boxFaceX[n];
-      box_.faceY[n] = boxFaceY[n];
-      box_.faceZ[n] = boxFaceZ[n];
       box_.diagonal[n] = float(boxDiagonal[n] - coupled_[n]);
       box_.inverseDiagonal[n] = boxFree[n] != 0 && boxDiagonal[n] > 0.0 ? 1.0f : 0.0f;
     });
   }
-  coarsen(box_, under_);
+  coarsen(operatorOf(box_, boxFaceX, boxFaceY, boxFaceZ), under_);
   // Now the box level's own rows, the couplings included.
   forEachIndex(box_.size(), [&](std::size_t n) {
     box_.diagonal[n] = float(boxDiagonal[n]);
     box_.inverseDiagonal[n] = box_.inverseDiagonal[n] > 0.0f ? float(1.0 / boxDiagonal[n]) : 0.0f;
   });
   // The cycle smooths the box by colour (couplingVoxels_ below).
-  splitByColour(box_, boxSplit_);
+  splitByColour(operatorOf(box_, boxFaceX, boxFaceY, boxFaceZ), boxSplit_);
   // The coarse grid: its own rows outside the box; under it the coarsened box, whose faces to
   // the outside are the sums of the couplings between their voxels and the cell across. (Kept
   // arrays, copied in parallel: fresh ones cost their allocation and page faults every build.)
@@ -1090,16 +1285,12 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
         cellFree_[c] = under_.inverseDiagonal[u] > 0.0f;
       });
   // Each coupling: its box voxel in boxSplit_, and its parent cell (the under-box cell holding
-  // that voxel), which takes the coupling's conductance.
-  couplingVoxels_.resize(couplings_.size());
+  // that voxel), which takes the coupling's conductance. Where they are (three divisions a
+  // coupling) depends on the couplings' box voxels and the grids only, the same at every solve
+  // of a run: placed again only when those change.
+  placeCouplings(bx, by, cx, cy);
   for (std::size_t c = 0; c < couplings_.size(); ++c) {
-    const auto n = std::int64_t(couplings_[c].box);
-    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
-    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
-                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
-    const auto from = std::size_t((boxCell_[0] + i / 2) +
-                                  cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
-    const std::size_t to = couplings_[c].cell;
+    const std::size_t from = couplingParents_[c], to = couplings_[c].cell;
     if (!cellFree_[from]) continue;
     diagonal[from] += couplings_[c].conductance;
     const std::size_t low = std::min(from, to), high = std::max(from, to);
@@ -1110,6 +1301,30 @@ void CompositeMultigrid::build(std::int64_t bx, std::int64_t by, std::int64_t bz
   cellMultigrid_.build(cx, cy, cz, fx, fy, fz, diagonal, cellFree_);
   cellRhs_.resize(fx.size());
   cellCorrection_.resize(fx.size());
+}
+
+void CompositeMultigrid::placeCouplings(std::int64_t bx, std::int64_t by, std::int64_t cx,
+                                        std::int64_t cy) {
+  const std::array<std::int64_t, 8> grids{bx, by,          boxSplit_.nz, cx,
+                                          cy, boxCell_[0], boxCell_[1],  boxCell_[2]};
+  const bool same =
+      grids == placedGrids_ && placedBoxVoxels_.size() == couplings_.size() &&
+      std::equal(couplings_.begin(), couplings_.end(), placedBoxVoxels_.begin(),
+                 [](const CompositeCoupling& c, std::uint32_t box) { return c.box == box; });
+  if (same) return;
+  placedGrids_ = grids;
+  placedBoxVoxels_.resize(couplings_.size());
+  couplingVoxels_.resize(couplings_.size());
+  couplingParents_.resize(couplings_.size());
+  for (std::size_t c = 0; c < couplings_.size(); ++c) {
+    const auto n = std::int64_t(couplings_[c].box);
+    const std::int64_t i = n % bx, j = (n / bx) % by, k = n / (bx * by);
+    placedBoxVoxels_[c] = couplings_[c].box;
+    couplingVoxels_[c] = {std::uint8_t((i + j + k) & 1),
+                          std::uint32_t(boxSplit_.rowStart(j, k) + i / 2)};
+    couplingParents_[c] = std::size_t((boxCell_[0] + i / 2) +
+                                      cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
+  }
 }
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,

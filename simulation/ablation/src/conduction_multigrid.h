@@ -33,7 +33,9 @@
 namespace twinplan::ablation::detail {
 
 // One grid level. Voxel n = i + nx (j + ny k). faceX[n] couples n and n + 1 (0 on the last
-// column and wherever either voxel is fixed on a coarse level); likewise Y and Z.
+// column and wherever either voxel is fixed on a coarse level); likewise Y and Z. Empty on a
+// finest level that is cycled by colour (and on the composite grid's box): its faces are read
+// from the caller's arrays at build, not copied.
 struct MultigridLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
   std::vector<float> diagonal, faceX, faceY, faceZ;
@@ -57,10 +59,13 @@ struct MultigridLevel {
 // as two loops over whole halves (the empty voxels between their rows have zero faces and inverse
 // diagonal, and stay zero) instead of a short loop per row (rows of 21 voxels a colour on the
 // nested box, where the loops' set-up and remainders cost as much as their vectors). Each colour
-// keeps its voxels' six face conductances (0 towards the frame) and inverse diagonal (0 on fixed
-// voxels and the frame), red also its diagonal. The residual that is restricted is the red
-// voxels' only: after the black half-sweep that ends the smoothing the black residuals are zero in
-// exact arithmetic (the grid-ordered cycle restricted their float rounding), which halves the
+// keeps its voxels' inverse diagonal (0 on fixed voxels and the frame); red also its six face
+// conductances (0 towards the frame) and diagonal. Every face joins a red voxel and a black one,
+// so black's half-sweeps read red's faces (a black voxel's face to -x is its red neighbour's to
+// +x, at the offset its correction is read at): the faces are stored once, which halved the
+// split's face writes and the passes' face traffic. The residual that is restricted is the red
+// voxels' only: after the black half-sweep that ends the smoothing the black residuals are zero
+// in exact arithmetic (the grid-ordered cycle restricted their float rounding), which halves the
 // residual's work; the cycle is the same operator.
 struct ColourSplitLevel {
   std::int64_t nx = 0, ny = 0, nz = 0;
@@ -68,7 +73,8 @@ struct ColourSplitLevel {
   std::int64_t half = 0;       // rowLength (ny / 2 + 2): the even rows, then the odd ones
   std::int64_t plane = 0;      // 2 half
   struct Colour {
-    std::vector<float> west, east, south, north, down, up;  // faces to -x, +x, -y, +y, -z, +z
+    // Faces to -x, +x, -y, +y, -z, +z: red only (black's are its red neighbours'); empty for black.
+    std::vector<float> west, east, south, north, down, up;
     std::vector<float> inverseDiagonal, correction, rightHandSide;
     std::vector<float> diagonal;  // red only (its residual); empty for black
   };
@@ -86,6 +92,20 @@ struct ColourSplitLevel {
   std::int64_t rowCount(int c, std::int64_t j, std::int64_t k) const {
     return (nx - ((c + j + k) & 1) + 1) / 2;
   }
+};
+
+// For tests (ablation_conduction_multigrid_test) only: while one lives, every fused pass of the
+// multigrid cycles (ConductionMultigrid's and CompositeMultigrid's levels stored by colour) runs
+// in `chunks` chunks of planes, as many as the level has room for (at least 2 (depth + 1) planes
+// a chunk), whatever the thread count and the level's size (chunks > 0; 0 keeps the production
+// choice), or, with stageByStage, stage after stage over the whole level (the passes unfused).
+// Either must give the production cycle's bits. One at a time; not for concurrent cycles.
+class FusedPassScheduleForTesting {
+ public:
+  explicit FusedPassScheduleForTesting(int chunks, bool stageByStage = false);
+  ~FusedPassScheduleForTesting();
+  FusedPassScheduleForTesting(const FusedPassScheduleForTesting&) = delete;
+  FusedPassScheduleForTesting& operator=(const FusedPassScheduleForTesting&) = delete;
 };
 
 class ConductionMultigrid {
@@ -204,7 +224,15 @@ class CompositeMultigrid {
     std::uint8_t colour = 0;
     std::uint32_t slot = 0;
   };
-  std::vector<SplitVoxel> couplingVoxels_;  // each coupling's box voxel in boxSplit_
+  // Places each coupling's box voxel in boxSplit_ (couplingVoxels_) and its parent cell
+  // (couplingParents_), unless the couplings' box voxels and the grids are the last build's.
+  void placeCouplings(std::int64_t bx, std::int64_t by, std::int64_t cx, std::int64_t cy);
+  std::vector<SplitVoxel> couplingVoxels_;    // each coupling's box voxel in boxSplit_
+  std::vector<std::size_t> couplingParents_;  // the cell under the box that holds it
+  // What they were placed for: the couplings' box voxels; the box's extents, the coarse grid's
+  // and the box's first cell.
+  std::vector<std::uint32_t> placedBoxVoxels_;
+  std::array<std::int64_t, 8> placedGrids_{};
   std::vector<std::uint8_t> cellFree_;
   std::vector<CompositeCoupling> couplings_;
   CouplingRuns byBox_, byCell_;  // couplings_ grouped by box voxel and by cell
