@@ -662,6 +662,26 @@ TEST(ConductionMultigrid, AnyChunkCountOfTheFusedPassesGivesTheOneChunkBits) {
   EXPECT_EQ(correctionWithPasses(grid, r, 0), one);
 }
 
+TEST(ConductionMultigrid, TwoNarrowChunksOfAFusedPassGiveTheOneChunkBits) {
+  // Two chunks of planes have one wedge between them, whose stages reach depth (four) planes to
+  // either side of the bound: each chunk needs only four planes, where three chunks or more need
+  // 2 (depth + 1) = 10 each. Levels of 8, 9 and 18 planes (the 100^3 RF run's nested box's second
+  // coarse level, 11 x 11 x 18) then run in two chunks, 8 planes as exactly four and four (the
+  // wedge reaching from the grid's first plane to its last); the 36-plane grid's finest level runs
+  // in three chunks and its 18-plane coarse level in two. Each must give the one-chunk bits and
+  // those of the stages run one after another.
+  for (const std::int64_t nz : {8, 9, 18, 36}) {
+    SCOPED_TRACE(nz);
+    const JumpyGrid grid(23, 21, nz);
+    const std::vector<double> r = grid.randomOnFree(15);
+    const std::vector<double> one = correctionWithPasses(grid, r, 1);
+    EXPECT_GT(*std::max_element(one.begin(), one.end()), 0.0);
+    EXPECT_EQ(correctionWithPasses(grid, r, 2), one);
+    EXPECT_EQ(correctionWithPasses(grid, r, 3), one);
+    EXPECT_EQ(correctionWithPasses(grid, r, 0, /*stageByStage=*/true), one);
+  }
+}
+
 TEST(ConductionMultigrid, AFusedPassGivesTheBitsOfItsStagesRunOneAfterAnother) {
   // A fused pass runs its stages (packing, half-sweeps, restriction; prolongation, half-sweeps,
   // unpacking) as a wavefront over the planes, each stage a plane or two behind the one before

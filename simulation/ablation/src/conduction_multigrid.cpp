@@ -924,19 +924,35 @@ StagePlanes wedge(const FusedPass& pass, std::int64_t b) {
 // first coarse level (21 x 21 x 36 = 15 876 voxels on the 100^3 RF run, visited twice a cycle)
 // is now split too, which halved the calling thread's serial samples in the nested solves
 // (branch ablwave2; measured only on a loaded host: with the second core taken by other
-// processes the joins cost about 5 % more CPU); its second (11 x 11 x 18 = 2 178 voxels) is not,
-// and its 18 planes would not make two chunks of 2 (depth + 1) = 10.
+// processes the joins cost about 5 % more CPU); its second (11 x 11 x 18 = 2 178 voxels) is not:
+// its 18 planes make two chunks (twoChunksFit), but split from 2 048 voxels (with the composite
+// grid's 13^3 level) it gained nothing on two threads (branch ablwedge: the main thread's
+// samples in the coarse cycles unchanged; the joins cost what the halved trapezoids save).
 constexpr std::int64_t kSmallestParallelPass = 8192;
 
 // FusedPassScheduleForTesting's settings: chunks forced (0: none), stages run one by one.
 std::atomic<int> forcedPassChunks{0};
 std::atomic<bool> passStageByStage{false};
 
+// Two chunks of planes [0, b) and [b, nz), b = bound(1) of runPass (even), fit when each side of
+// their one wedge holds its widest stage: the wedge's stage s spans b - lag(s) .. b + lag(s) - 1,
+// so b >= depth and nz - b >= depth. The trapezoids need no more: chunk 0 writes a stage's planes
+// below b - lag(s) and reads at most one plane further, chunk 1 writes from b + lag(s) and reads
+// one plane nearer, and lag(s) >= 1 for every stage that reads its neighbour planes, so neither
+// reads a plane the other writes; the wedge then finds its stages' predecessors beyond it done.
+// (More chunks need 2 (depth + 1) planes each: a middle chunk's two wedges run side by side.)
+bool twoChunksFit(const FusedPass& pass, std::int64_t nz) {
+  const std::int64_t b = 2 * ((nz / 2) / 2);
+  return b >= pass.depth() && nz - b >= pass.depth();
+}
+
 // One chunk of planes per thread, each at least 2 (depth + 1) planes wide (so that a wedge
 // reads no plane another wedge writes, and a wedge's stages find their predecessors' planes
-// beyond it done by the trapezoids); one chunk below kSmallestParallelPass voxels.
+// beyond it done by the trapezoids), or two narrower ones (twoChunksFit); one chunk below
+// kSmallestParallelPass voxels.
 std::int64_t passChunks(const FusedPass& pass, const ColourSplitLevel& s) {
-  const std::int64_t widest = std::max<std::int64_t>(1, (s.nz / 2) / (pass.depth() + 1));
+  std::int64_t widest = std::max<std::int64_t>(1, (s.nz / 2) / (pass.depth() + 1));
+  if (widest < 2 && twoChunksFit(pass, s.nz)) widest = 2;
   if (const int forced = forcedPassChunks.load(std::memory_order_relaxed); forced > 0)
     return std::min<std::int64_t>(forced, widest);
   if (s.nx * s.ny * s.nz < kSmallestParallelPass) return 1;
