@@ -439,6 +439,22 @@ TWINPLAN_ABLATION_WIDE_LOOPS void coarsenRow(const ChildRowSums& r, std::int64_t
   for (std::int64_t i = 2 * pairs; i < nx; ++i) coarsenChild(r, i, nx);
 }
 
+// The coarse diagonal (half its children's sums) and its inverse, 0 where the block has no coarse
+// equation: where its free voxels only conduct among themselves. The division is done on every
+// voxel and its result masked (kept; 1 / 0 is inf there, masked to +0 as before), so the loop is
+// vectorised: with the division under a select it stayed scalar (a division may trap).
+TWINPLAN_ABLATION_WIDE_LOOPS void coarseDiagonals(const double* sums, const float* fx,
+                                                  const float* fy, const float* fz,
+                                                  float* __restrict diagonal,
+                                                  float* __restrict inverse, std::int64_t count) {
+  for (std::int64_t n = 0; n < count; ++n) {
+    const double d = 0.5 * sums[n];
+    const bool coupled = (d > 1e-6 * (fx[n] + fy[n] + fz[n])) & (d > 0.0);
+    diagonal[n] = kept(coupled, float(d));
+    inverse[n] = kept(coupled, float(1.0 / d));
+  }
+}
+
 // A_c = P^T A P / 2 (see the header): a coarse face sums the fine faces between free voxels
 // across it; a coarse diagonal sums its free children's diagonals less twice the faces between
 // them.
@@ -467,14 +483,10 @@ void coarsen(const LevelOperator& fine, MultigridLevel& coarse) {
     coarsenRow(sums, fine.nx);
   });
   parallel::parallelFor({0, coarse.size()}, std::size_t(kVoxelsPerChunk), [&](IndexRange r) {
-    for (std::size_t n = r.begin; n < r.end; ++n) {
-      // A block whose free voxels only conduct among themselves has no coarse equation.
-      const double d = 0.5 * diagonal[n];
-      const bool coupled =
-          d > 1e-6 * (coarse.faceX[n] + coarse.faceY[n] + coarse.faceZ[n]) && d > 0.0;
-      coarse.diagonal[n] = coupled ? float(d) : 0.0f;
-      coarse.inverseDiagonal[n] = coupled ? float(1.0 / d) : 0.0f;
-    }
+    coarseDiagonals(diagonal.data() + r.begin, coarse.faceX.data() + r.begin,
+                    coarse.faceY.data() + r.begin, coarse.faceZ.data() + r.begin,
+                    coarse.diagonal.data() + r.begin, coarse.inverseDiagonal.data() + r.begin,
+                    std::int64_t(r.size()));
   });
   // Faces of coarse voxels without an equation carry nothing.
   forEachRowChunk(coarse, [&](IndexRange rows) {
