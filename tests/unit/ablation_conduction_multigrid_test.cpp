@@ -247,8 +247,9 @@ struct CompositeGrid {
   }
 };
 
-TEST(CompositeMultigrid, TheCycleIsSymmetricPositiveDefinite) {
-  const CompositeGrid grid;
+// The composite cycle on `grid` is a symmetric positive definite M^-1 that leaves fixed voxels,
+// ground cells and the cells under the box uncorrected.
+void expectSymmetricPositiveDefinite(const CompositeGrid& grid) {
   CompositeMultigrid m = grid.multigrid();
   const std::size_t boxSize = grid.box.free.size();
   auto apply = [&](const std::vector<float>& r) {
@@ -278,6 +279,16 @@ TEST(CompositeMultigrid, TheCycleIsSymmetricPositiveDefinite) {
     if (!grid.cellFree[c]) {
       ASSERT_EQ(ma[boxSize + c], 0.0f) << c;
     }
+}
+
+TEST(CompositeMultigrid, TheCycleIsSymmetricPositiveDefinite) {
+  expectSymmetricPositiveDefinite(CompositeGrid());
+}
+
+// A composite box one voxel wide (a composite axis of one-voxel cells can give one): each row
+// holds one voxel, of one colour; the other colour's slot of that row is frame and stays empty.
+TEST(CompositeMultigrid, ABoxOneVoxelWideGivesASymmetricPositiveDefiniteCycle) {
+  expectSymmetricPositiveDefinite(CompositeGrid({1, 12, 18}));
 }
 
 TEST(ConductionMultigrid, OneThreadAndAllGiveTheSameBits) {

@@ -197,16 +197,16 @@ void firstRedSweepFromZero(MultigridLevel& l) {
 // The same half-sweeps on a level stored by colour (ColourSplitLevel in the header): every level
 // of a grid that coarsens.
 
-// The voxels [0, count) of a run of one colour's rows of the same parity of j (its arrays from
-// `start`; S and N: the offsets of the rows j - 1 and j + 1): x = (b + the other colour's
-// neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
-// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
-// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
 // A voxel run's six faces (to -x, +x, -y, +y, -z, +z), each from the run's first voxel on.
 struct RunFaces {
   const float *west, *east, *south, *north, *down, *up;
 };
 
+// The voxels [0, count) of a run of one colour's rows of the same parity of j (its arrays from
+// `start`; S and N: the offsets of the rows j - 1 and j + 1): x = (b + the other colour's
+// neighbours y weighted by their faces) / d, summed in the grid-ordered sweep's order
+// (-x, +x, -y, +y, -z, +z). x is a restrict parameter: GCC takes restrict from parameters only,
+// and without it the loop is not vectorised (it may not prove x apart from the ten arrays read).
 [[gnu::always_inline]] inline void relaxRow(float* __restrict x,
                                             const ColourSplitLevel::Colour& self,
                                             const RunFaces& faces, const float* y,
@@ -601,9 +601,6 @@ template <bool HasLow>
   }
 }
 
-// Row (j, k) of l into both colours of s: its first voxel pair and an odd end voxel by
-// splitVoxel, the pairs between by splitPairs (its inverse diagonal read as its own "low" value:
-// it is 0 on a fixed voxel, so the select keeps it).
 // Row (j, k) of l into both colours of s (sink: seven rows of s.rowLength floats, written and
 // never read): its first voxel pair and an odd end voxel by splitVoxel, the pairs between by
 // splitPairs (its inverse diagonal read as its own "low" value: it is 0 on a fixed voxel, so the
@@ -615,7 +612,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void splitRow(const LevelOperator& l, ColourSplitLe
   const bool south = j > 0, down = k > 0;
   const RowOut e = rowOut(s, even, start, sink), o = rowOut(s, 1 - even, start, sink);
   splitVoxel(l, e, base, 0, 0, south, down);
-  splitVoxel(l, o, base, 0, 1, south, down);
+  // (A row one voxel long, as a composite box one cell wide has, holds no second voxel.)
+  if (l.nx > 1) splitVoxel(l, o, base, 0, 1, south, down);
   if (l.nx % 2 == 1) splitVoxel(l, e, base, l.nx / 2, l.nx - 1, south, down);
   // The pairs from m = 1 on: reads from the row's voxel 2, writes from slot 1.
   const std::int64_t from = base + 2, pairs = l.nx / 2 - 1;
@@ -745,19 +743,20 @@ struct HalfRun {
   std::int64_t start = 0, count = 0;
 };
 // The run is lengthened to a whole number of kRunMultiple voxels where the frame after it allows
-// (up to the odd half's first row, the frame's, after the even half; up to the next plane after
-// the odd half): the slots added are frame voxels, whose faces, inverse diagonal and right-hand
-// side are zero, so a half-sweep writes 0 there again (splitByColour), and the run's loops end
-// without a scalar remainder. On the coarse levels, where a half holds a few dozen voxels (13 on
-// the nested box's coarsest, 6 x 6 x 9, visited eight times a cycle with 48 half-sweeps a visit
-// on the calling thread), that remainder was a large part of each loop.
+// (up to the odd half's first row, the frame's, after the even half; up to the plane's last slot
+// after the odd half: frameRow + half is the next plane's first): the slots added are frame
+// voxels, whose faces, inverse diagonal and right-hand side are zero, so a half-sweep writes 0
+// there again (splitByColour), and the run's loops end without a scalar remainder. On the coarse
+// levels, where a half holds a few dozen voxels (13 on the nested box's coarsest, 6 x 6 x 9,
+// visited eight times a cycle with 48 half-sweeps a visit on the calling thread), that remainder
+// was a large part of each loop.
 constexpr std::int64_t kRunMultiple = 8;  // floats in an AVX2 vector (two SSE2 ones)
 inline HalfRun halfRun(const ColourSplitLevel& s, int c, std::int64_t k, std::int64_t odd) {
   const std::int64_t last = s.ny - 1 - ((s.ny - 1 - odd) & 1);
   if (last < odd) return {};
   const std::int64_t start = s.rowStart(odd, k), frameRow = s.rowStart(-1, k);
   const std::int64_t count = s.rowStart(last, k) + s.rowCount(c, last, k) - start;
-  const std::int64_t limit = odd != 0 ? frameRow + s.half : frameRow + s.rowLength;
+  const std::int64_t limit = odd != 0 ? frameRow + s.half - 1 : frameRow + s.rowLength;
   const std::int64_t padded = (count + kRunMultiple - 1) / kRunMultiple * kRunMultiple;
   return {start, std::min(padded, limit - start)};
 }
@@ -1452,7 +1451,7 @@ void CompositeMultigrid::placeCouplings(std::int64_t bx, std::int64_t by, std::i
       std::equal(couplings_.begin(), couplings_.end(), placedBoxVoxels_.begin(),
                  [](const CompositeCoupling& c, std::uint32_t box) { return c.box == box; });
   if (same) return;
-  placedGrids_ = grids;
+  placedGrids_ = {};  // set at the end: a throw between leaves no key claiming a placement
   placedBoxVoxels_.resize(couplings_.size());
   couplingVoxels_.resize(couplings_.size());
   couplingParents_.resize(couplings_.size());
@@ -1465,6 +1464,7 @@ void CompositeMultigrid::placeCouplings(std::int64_t bx, std::int64_t by, std::i
     couplingParents_[c] = std::size_t((boxCell_[0] + i / 2) +
                                       cx * ((boxCell_[1] + j / 2) + cy * (boxCell_[2] + k / 2)));
   }
+  placedGrids_ = grids;
 }
 
 void CompositeMultigrid::apply(std::span<const float> rBox, std::span<const float> rCell,
