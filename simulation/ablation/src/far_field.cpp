@@ -79,6 +79,11 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
       cellWeightSums_[a][std::size_t(c)][std::size_t(n + 1 - (c - 1))] += w;
     }
   }
+  // Along x with coarsening 2, voxel i reads nodes (i + 1) / 2 - 1 and the next (the cell
+  // centres lie between voxel pairs): the voxels from 0 for which the table says so.
+  while (coarsening_ == 2 && pairedNodesEnd_ < g.size[0] &&
+         weights_[0].node[std::size_t(pairedNodesEnd_)] == (pairedNodesEnd_ + 1) / 2 - 1)
+    ++pairedNodesEnd_;
   smallestHeatCapacity_J_m3K_ = std::numeric_limits<double>::infinity();
   for (const TissueCoefficients& t : tissues)
     smallestHeatCapacity_J_m3K_ =
@@ -224,6 +229,36 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   });
 }
 
+void FarField::interpolateAlongX(const float* combined, std::int64_t first, std::int64_t i0,
+                                 std::int64_t i1, float* out) const {
+  const std::int64_t* node = weights_[0].node.data();
+  const float* weight = weights_[0].weight.data();
+  // Voxel i between its nodes, combined[n] at node first + n: the same expression whichever
+  // loop forms it, so the same bits.
+  auto voxel = [&](std::int64_t i) {
+    const auto n = std::size_t(node[i] - first);
+    out[i] = (1.0f - weight[i]) * combined[n] + weight[i] * combined[n + 1];
+  };
+  // Two voxels a node (pairedNodesEnd_: voxels 2 m + 1 and 2 m + 2 read nodes m and m + 1):
+  // the pairs in a loop without the node table, which widens (the table's reads are a gather).
+  std::int64_t i = i0;
+  const std::int64_t pairedEnd = std::min(i1, pairedNodesEnd_);
+  if (i < pairedEnd && i % 2 == 0) voxel(i++);
+  const std::int64_t pairs = std::max<std::int64_t>(0, (pairedEnd - i) / 2);
+  if (pairs > 0) {
+    const float* __restrict at = combined + (node[i] - first);
+    const float* __restrict w = weight + i;
+    float* __restrict o = out + i;
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      const float lo = at[m], hi = at[m + 1];
+      o[2 * m] = (1.0f - w[2 * m]) * lo + w[2 * m] * hi;
+      o[2 * m + 1] = (1.0f - w[2 * m + 1]) * lo + w[2 * m + 1] * hi;
+    }
+    i += 2 * pairs;
+  }
+  for (; i < i1; ++i) voxel(i);
+}
+
 void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
                               std::int64_t i0, std::int64_t i1, float* out) const {
   const std::int64_t nj = weights_[1].node[std::size_t(j)], nk = weights_[2].node[std::size_t(k)];
@@ -237,7 +272,6 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   const float w00 = (1.0f - wj) * (1.0f - wk), w10 = wj * (1.0f - wk), w01 = (1.0f - wj) * wk,
               w11 = wj * wk;
   const std::int64_t* node = weights_[0].node.data();
-  const float* weight = weights_[0].weight.data();
   // The four rows combined first at the nodes the voxels read (about half as many nodes as
   // voxels), then along x: a node's value does not depend on i0 and i1, so neither does a
   // voxel's, and the chunks keep the combined nodes on the stack.
@@ -245,15 +279,14 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   std::array<float, kChunkNodes> combined;
   for (std::int64_t start = i0; start < i1;) {
     const std::int64_t first = node[start];
-    std::int64_t end = start;
-    while (end < i1 && node[end] + 1 - first < kChunkNodes) ++end;
+    // The chunk: the voxels whose two nodes lie within kChunkNodes of the first (nodes rise
+    // with i).
+    const std::int64_t end =
+        std::upper_bound(node + start, node + i1, first + kChunkNodes - 2) - node;
     for (std::int64_t n = first; n <= node[end - 1] + 1; ++n)
       combined[std::size_t(n - first)] =
           w00 * row[0][0][n] + w10 * row[1][0][n] + w01 * row[0][1][n] + w11 * row[1][1][n];
-    for (std::int64_t i = start; i < end; ++i) {
-      const auto n = std::size_t(node[i] - first);
-      out[i] = (1.0f - weight[i]) * combined[n] + weight[i] * combined[n + 1];
-    }
+    interpolateAlongX(combined.data(), first, start, end, out);
     start = end;
   }
 }

@@ -151,6 +151,11 @@ class FarField {
   TWINPLAN_ABLATION_WIDE_LOOPS void interpolateRow(const PaddedCells& padded, std::int64_t j,
                                                    std::int64_t k, std::int64_t i0, std::int64_t i1,
                                                    float* out) const;
+  // interpolateRow's pass along x over voxels i0 .. i1 - 1, combined[n] the four rows at node
+  // first + n. Inlined into interpolateRow's clones.
+  [[gnu::always_inline]] inline void interpolateAlongX(const float* combined, std::int64_t first,
+                                                       std::int64_t i0, std::int64_t i1,
+                                                       float* out) const;
   // fineBox's marks: the voxels outside `core` whose temperature (inside `previous`) or step's
   // heating the cells misrepresent, and the far-field cells whose missed heat passed the
   // tolerance; also adds the step's missed heat to misplacedHeating_K_. The voxels of quiet
@@ -289,6 +294,9 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
+  // Along x, the voxels 0 .. pairedNodesEnd_ - 1 read nodes (i + 1) / 2 - 1 and the next
+  // (coarsening 2; 0 otherwise): interpolateRow takes them by pairs.
+  std::int64_t pairedNodesEnd_ = 0;
   // Per axis and cell: the distance (m) from its centre to the next cell's and to its own face
   // (the coarse step's conductances).
   std::array<std::vector<double>, 3> centreDistance_m_, edgeDistance_m_;
