@@ -282,6 +282,9 @@ class FarField {
   void refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side,
                  std::int64_t cellAlongB, const std::vector<BoxFace>& faces,
                  const std::vector<float>& fineDeviation_K);
+  // shiftCellRow's shift of voxels i0 .. i1 - 1 (whole cells) of a row: row[i] plus its cell's
+  // shift_K (indexed by cell along x).
+  void addRowShifts(std::int64_t i0, std::int64_t i1, const float* shift_K, float* row) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
