@@ -102,6 +102,7 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   for (const TissueCoefficients& t : tissues) {
     voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
     heatCapacity_J_m3K_.push_back(t.heatCapacityPerVolume_J_m3K);
+    perfusionSink_W_m3K_.push_back(t.perfusionSink_W_m3K);
   }
   cellTissue_.assign(heatCapacity_J_K_.size(), -1);
   // Each cell's heat capacity (its voxels in order) and its one tissue, if any; planes of cells
@@ -152,15 +153,39 @@ double FarField::conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj
   return sum;
 }
 
-double FarField::perfusionSum(const StepInputs& in, std::int64_t ci, std::int64_t cj,
-                              std::int64_t ck) const {
+void FarField::perfusionRowSums(const StepInputs& in, std::int64_t cj, std::int64_t ck,
+                                std::int64_t ci0, std::int64_t ci1, double* sum) const {
+  if (ci0 >= ci1) return;
+  const ImageGeometry& g = grid_->geometry;
   const PerfusionShutdown rule = in.parameters->perfusionShutdown;
-  double sum = 0.0;
-  forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-    sum += (*tissues_)[grid_->tissue[v]].perfusionSink_W_m3K *
-           perfusionFactorOf(rule, (*in.damage)[v]);
-  });
-  return sum;
+  const std::int64_t i0 = ci0 * coarsening_, i1 = (ci1 - 1) * coarsening_ + width(0, ci1 - 1);
+  // Cells ci0 .. ci1 - 1 two voxels wide, summed by pairs (addPairs); the grid's last, if wider,
+  // voxel by voxel. Every cell adds its voxels in the order k, j, i.
+  const std::int64_t pairs =
+      coarsening_ == 2 ? std::min(ci1, cells_[0] - 1) - ci0 : std::int64_t(0);
+  thread_local std::vector<double> term;
+  term.resize(std::size_t(g.size[0]));
+  std::fill(sum + ci0, sum + ci1, 0.0);
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      const TissueIndex* tissue = grid_->tissue.data() + v0;
+      const float* damage = in.damage->data() + v0;
+      // Each voxel's sink times its shutdown factor (perfusionFactorOf; the default rule's
+      // factor as a select, so that the loop widens).
+      if (rule == PerfusionShutdown::AtOmegaOne) {
+        for (std::int64_t i = i0; i < i1; ++i)
+          term[std::size_t(i)] =
+              perfusionSink_W_m3K_[tissue[i]] * (double(damage[i]) >= 1.0 ? 0.0 : 1.0);
+      } else {
+        for (std::int64_t i = i0; i < i1; ++i)
+          term[std::size_t(i)] =
+              perfusionSink_W_m3K_[tissue[i]] * perfusionFactorOf(rule, double(damage[i]));
+      }
+      addPairs(term.data() + i0, sum + ci0, std::size_t(std::max<std::int64_t>(0, pairs)));
+      for (std::int64_t i = i0 + 2 * std::max<std::int64_t>(0, pairs); i < i1; ++i)
+        sum[cellOf(0, i)] += term[std::size_t(i)];
+    }
 }
 
 std::int64_t FarField::width(int axis, std::int64_t cell) const {
@@ -944,19 +969,35 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
     for (std::int64_t ci = 0; ci < regular; ++ci) sum[std::size_t(ci)] += k[std::size_t(ci)];
   for (std::int64_t n = width(0, regular) * rowVoxels; n > 0; --n)
     sum[std::size_t(regular)] += k[std::size_t(regular)];
-  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
   for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
     const std::size_t c = c0 + std::size_t(ci);
-    const double voxels = double(width(0, ci) * rowVoxels);
     if (cellTissue_[c] < 0)
       sum[std::size_t(ci)] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]);
-    coarseConductivity_W_mK_[c] = sum[std::size_t(ci)] / voxels;
-    coarsePower_W_[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
-    // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-    coarsePerfusion_W_K_[c] = 0.0;
-    if (heldRow && held[0].holds(ci)) continue;
-    if (damageChanged) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
-    coarsePerfusion_W_K_[c] = perfusionSum_[c] * volume_m3;
+  }
+  // The means and powers; the cells but the last share their voxel count, so that loop has no
+  // branch and widens (a division a cell).
+  double* conductivity_W_mK = coarseConductivity_W_mK_.data() + c0;
+  double* power_W = coarsePower_W_.data() + c0;
+  const float* power_W_m3 = cellPower_W_m3_.data() + c0;
+  const double regularVoxels = double(coarsening_ * rowVoxels);
+  for (std::int64_t ci = 0; ci < regular; ++ci) {
+    conductivity_W_mK[ci] = sum[std::size_t(ci)] / regularVoxels;
+    power_W[ci] = double(power_W_m3[ci]) * regularVoxels * volume_m3;
+  }
+  const double lastVoxels = double(width(0, regular) * rowVoxels);
+  conductivity_W_mK[regular] = sum[std::size_t(regular)] / lastVoxels;
+  power_W[regular] = double(power_W_m3[regular]) * lastVoxels * volume_m3;
+  // A cell inside the fine box is held: only its conductivity (for its faces) counts. The
+  // others' perfusion is summed again where their damage changed.
+  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
+  const std::int64_t heldFirst = heldRow ? held[0].first : 0, heldEnd = heldRow ? held[0].end : 0;
+  if (damageChanged) {
+    perfusionRowSums(in, cj, ck, 0, heldFirst, perfusionSum_.data() + c0);
+    perfusionRowSums(in, cj, ck, heldEnd, cells_[0], perfusionSum_.data() + c0);
+  }
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const std::size_t c = c0 + std::size_t(ci);
+    coarsePerfusion_W_K_[c] = ci >= heldFirst && ci < heldEnd ? 0.0 : perfusionSum_[c] * volume_m3;
   }
 }
 

@@ -98,12 +98,15 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
-  // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
-  // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
+  // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature.
   double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
                          double temperature_degC) const;
-  double perfusionSum(const StepInputs& in, std::int64_t ci, std::int64_t cj,
-                      std::int64_t ck) const;
+  // sum[ci] for the cells ci0 .. ci1 - 1 of the row of cells (cj, ck): the perfusion sink
+  // w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown, summed over the cell's voxels in
+  // the order k, j, i.
+  TWINPLAN_ABLATION_WIDE_LOOPS void perfusionRowSums(const StepInputs& in, std::int64_t cj,
+                                                     std::int64_t ck, std::int64_t ci0,
+                                                     std::int64_t ci1, double* sum) const;
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
@@ -308,6 +311,7 @@ class FarField {
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
   std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
   std::vector<double> heatCapacity_J_m3K_;     // per tissue: rho c (markRun)
+  std::vector<double> perfusionSink_W_m3K_;    // per tissue: w rho_b c_b (perfusionRowSums)
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
