@@ -171,16 +171,22 @@ void FarField::perfusionRowSums(const StepInputs& in, std::int64_t cj, std::int6
       const std::size_t v0 = g.linearIndex(0, j, k);
       const TissueIndex* tissue = grid_->tissue.data() + v0;
       const float* damage = in.damage->data() + v0;
-      // Each voxel's sink times its shutdown factor (perfusionFactorOf; the default rule's
-      // factor as a select, so that the loop widens).
+      // Each voxel's shutdown factor (perfusionFactorOf; the default rule's as a select on a
+      // quiet comparison), then times its sink: two loops, so that both widen in a row of one
+      // tissue (GCC turns the product of a select into a branch). In place in `term`.
+      double* factor = term.data();
       if (rule == PerfusionShutdown::AtOmegaOne) {
         for (std::int64_t i = i0; i < i1; ++i)
-          term[std::size_t(i)] =
-              perfusionSink_W_m3K_[tissue[i]] * (double(damage[i]) >= 1.0 ? 0.0 : 1.0);
+          factor[i] = std::isgreaterequal(double(damage[i]), 1.0) ? 0.0 : 1.0;
+      } else {
+        for (std::int64_t i = i0; i < i1; ++i) factor[i] = perfusionFactorOf(rule, double(damage[i]));
+      }
+      if (oneTissue(tissue + i0, tissue + i1)) {
+        const double sink_W_m3K = perfusionSink_W_m3K_[tissue[i0]];
+        for (std::int64_t i = i0; i < i1; ++i) factor[i] = sink_W_m3K * factor[i];
       } else {
         for (std::int64_t i = i0; i < i1; ++i)
-          term[std::size_t(i)] =
-              perfusionSink_W_m3K_[tissue[i]] * perfusionFactorOf(rule, double(damage[i]));
+          factor[i] = perfusionSink_W_m3K_[tissue[i]] * factor[i];
       }
       addPairs(term.data() + i0, sum + ci0, std::size_t(std::max<std::int64_t>(0, pairs)));
       for (std::int64_t i = i0 + 2 * std::max<std::int64_t>(0, pairs); i < i1; ++i)
