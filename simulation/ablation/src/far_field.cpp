@@ -1206,6 +1206,18 @@ void FarField::refluxRow(const StepInputs& in, const Box& fine, const BoxSide& s
   }
 }
 
+void FarField::listRefluxRows(const Box& fine) {
+  refluxSides_ = boxSides(grid_->geometry, fine, refluxFaceCount_);
+  refluxRows_.clear();
+  for (std::size_t s = 0; fine.voxelCount() > 0 && s < refluxSides_.size(); ++s) {
+    const int b = refluxSides_[s].b;
+    for (std::int64_t cb = cellOf(b, fine.lo[b]); cb <= cellOf(b, fine.hi[b] - 1); ++cb)
+      refluxRows_.push_back({s, cb});
+  }
+  refluxBox_ = fine;
+  refluxRowsValid_ = true;
+}
+
 void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
                           const std::vector<float>& fineDeviation_K) {
   // Refluxing: each cell beyond the box takes the heat the fine solve sent it, less what the
@@ -1213,18 +1225,12 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
   // cell beyond lies on one side and takes the faces of whole rows of it: a row of cells beyond a
   // side at a time, in parallel, each cell summing its faces in the list's order (the same bits
   // as one pass over the list).
-  const ImageGeometry& g = grid_->geometry;
-  std::size_t faceCount = 0;
-  const std::vector<BoxSide> sides = boxSides(g, fine, faceCount);
+  // The sides and their rows of cells are kept while the box stays (it grows now and then).
+  if (!refluxRowsValid_ || refluxBox_ != fine) listRefluxRows(fine);
   // By construction: fineBox returns whole cells, and buildStepSystem the box's faces.
-  assert(fine.voxelCount() == 0 || (wholeCells(fine) == fine && faceCount == faces.size()));
-  std::vector<CellRow>& rows = refluxRows_;
-  rows.clear();
-  for (std::size_t s = 0; fine.voxelCount() > 0 && s < sides.size(); ++s) {
-    const int b = sides[s].b;
-    for (std::int64_t cb = cellOf(b, fine.lo[b]); cb <= cellOf(b, fine.hi[b] - 1); ++cb)
-      rows.push_back({s, cb});
-  }
+  assert(fine.voxelCount() == 0 || (wholeCells(fine) == fine && refluxFaceCount_ == faces.size()));
+  const std::vector<BoxSide>& sides = refluxSides_;
+  const std::vector<CellRow>& rows = refluxRows_;
   parallel::parallelFor({0, rows.size()}, 8, [&](parallel::IndexRange chunk) {
     for (std::size_t r = chunk.begin; r < chunk.end; ++r)
       refluxRow(in, fine, sides[rows[r].side], rows[r].cellAlongB, faces, fineDeviation_K);

@@ -342,12 +342,18 @@ class FarField {
   StencilSystem system_;                     // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;        // per cell: the coarse state at the step's start
   // absorbFine's rows of cells beyond the fine box: a side (boxSides' order) and the row's cell
-  // along the side's axis b; kept from step to step, so that refluxing does not allocate.
+  // along the side's axis b; listed for refluxBox_ (with its sides and their face count) and
+  // kept while the box stays, so that refluxing neither allocates nor lists them each step.
   struct CellRow {
     std::size_t side = 0;
     std::int64_t cellAlongB = 0;
   };
+  void listRefluxRows(const Box& fine);
   std::vector<CellRow> refluxRows_;
+  std::vector<BoxSide> refluxSides_;
+  std::size_t refluxFaceCount_ = 0;
+  Box refluxBox_;
+  bool refluxRowsValid_ = false;
   // solveCoarse's per-cell perfusion (W/K), power (W), mean conductivity and solution.
   std::vector<double> coarsePerfusion_W_K_, coarsePower_W_, coarseConductivity_W_mK_;
   std::vector<float> coarseSolution_K_;
