@@ -55,6 +55,19 @@ TWINPLAN_ABLATION_WIDE_LOOPS void addPairShifts(const float* __restrict shift_K,
   }
 }
 
+// The cells two voxels wide of a row (addRowPower): sum_W_m3[c] plus row[2 c] and then
+// row[2 c + 1], peak[c] the larger of them, for c < pairs: the operations and order of adding
+// the voxels one by one, in a loop with a fixed stride, which widens.
+TWINPLAN_ABLATION_WIDE_LOOPS void addPairPowers(const float* __restrict row,
+                                                double* __restrict sum_W_m3,
+                                                float* __restrict peak, std::size_t pairs) {
+  for (std::size_t c = 0; c < pairs; ++c) {
+    const float first = row[2 * c], second = row[2 * c + 1];
+    sum_W_m3[c] = (sum_W_m3[c] + double(first)) + double(second);
+    peak[c] = std::max(std::max(peak[c], first), second);
+  }
+}
+
 }  // namespace
 
 FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
@@ -606,12 +619,16 @@ void FarField::addRowPower(const float* row, double* sum_W_m3, float* peak, floa
   // Offset d of every cell but the last (coarsening_ wide), then the last cell's voxels: each
   // cell still adds its voxels in the order i, and the loops over cells vectorise.
   const std::int64_t nx = grid_->geometry.size[0], regular = cells_[0] - 1;
-  for (std::int64_t d = 0; d < coarsening_; ++d)
-    for (std::int64_t ci = 0; ci < regular; ++ci) {
-      const float p = row[ci * coarsening_ + d];
-      sum_W_m3[ci] += double(p);
-      peak[ci] = std::max(peak[ci], p);
-    }
+  if (coarsening_ == 2) {
+    addPairPowers(row, sum_W_m3, peak, std::size_t(regular));
+  } else {
+    for (std::int64_t d = 0; d < coarsening_; ++d)
+      for (std::int64_t ci = 0; ci < regular; ++ci) {
+        const float p = row[ci * coarsening_ + d];
+        sum_W_m3[ci] += double(p);
+        peak[ci] = std::max(peak[ci], p);
+      }
+  }
   for (std::int64_t i = regular * coarsening_; i < nx; ++i) {
     sum_W_m3[regular] += double(row[i]);
     peak[regular] = std::max(peak[regular], row[i]);
