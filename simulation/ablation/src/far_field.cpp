@@ -982,11 +982,21 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
   thread_local std::vector<double> k, sum;
   k.resize(std::size_t(cells_[0]));
   sum.assign(std::size_t(cells_[0]), 0.0);
-  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-    const int tissue = cellTissue_[c0 + std::size_t(ci)];
-    k[std::size_t(ci)] = tissue >= 0 ? (*tissues_)[std::size_t(tissue)].conductivityAt(
-                                           arterial + deviation_[c0 + std::size_t(ci)])
-                                     : 0.0;
+  const int* cellTissue = cellTissue_.data() + c0;
+  const float* deviation = deviation_.data() + c0;
+  if (std::all_of(cellTissue, cellTissue + cells_[0],
+                  [&](int t) { return t == cellTissue[0] && t >= 0; })) {
+    // A row of one tissue (most of the grid): its coefficients copied out, so that the loop
+    // widens; the same k per cell.
+    const TissueCoefficients tissue = (*tissues_)[std::size_t(cellTissue[0])];
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+      k[std::size_t(ci)] = tissue.conductivityAt(arterial + deviation[ci]);
+  } else {
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      const int t = cellTissue[ci];
+      k[std::size_t(ci)] =
+          t >= 0 ? (*tissues_)[std::size_t(t)].conductivityAt(arterial + deviation[ci]) : 0.0;
+    }
   }
   for (std::int64_t n = coarsening_ * rowVoxels; n > 0; --n)
     for (std::int64_t ci = 0; ci < regular; ++ci) sum[std::size_t(ci)] += k[std::size_t(ci)];
