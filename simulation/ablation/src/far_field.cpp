@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <cmath>
 #include <iterator>
@@ -68,7 +69,13 @@ TWINPLAN_ABLATION_WIDE_LOOPS void addPairPowers(const float* __restrict row,
   }
 }
 
+// FarFieldGeneralRowsForTesting's setting.
+std::atomic<bool> generalRowsForTesting{false};
+
 }  // namespace
+
+FarFieldGeneralRowsForTesting::FarFieldGeneralRowsForTesting() { generalRowsForTesting = true; }
+FarFieldGeneralRowsForTesting::~FarFieldGeneralRowsForTesting() { generalRowsForTesting = false; }
 
 FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
                    int coarsening)
@@ -104,7 +111,9 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   }
   // Along x with coarsening 2, voxel i reads nodes (i + 1) / 2 - 1 and the next (the cell
   // centres lie between voxel pairs): the voxels from 0 for which the table says so.
-  while (coarsening_ == 2 && pairedNodesEnd_ < g.size[0] &&
+  pairedRows_ = coarsening_ == 2 && !generalRowsForTesting;
+  oneTissueRows_ = !generalRowsForTesting;
+  while (pairedRows_ && pairedNodesEnd_ < g.size[0] &&
          weights_[0].node[std::size_t(pairedNodesEnd_)] == (pairedNodesEnd_ + 1) / 2 - 1)
     ++pairedNodesEnd_;
   smallestHeatCapacity_J_m3K_ = std::numeric_limits<double>::infinity();
@@ -175,7 +184,7 @@ void FarField::perfusionRowSums(const StepInputs& in, std::int64_t cj, std::int6
   // Cells ci0 .. ci1 - 1 two voxels wide, summed by pairs (addPairs); the grid's last, if wider,
   // voxel by voxel. Every cell adds its voxels in the order k, j, i.
   const std::int64_t pairs =
-      coarsening_ == 2 ? std::min(ci1, cells_[0] - 1) - ci0 : std::int64_t(0);
+      pairedRows_ ? std::min(ci1, cells_[0] - 1) - ci0 : std::int64_t(0);
   thread_local std::vector<double> term;
   term.resize(std::size_t(g.size[0]));
   std::fill(sum + ci0, sum + ci1, 0.0);
@@ -365,7 +374,7 @@ void FarField::addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std
 template <class VoxelValue>
 bool FarField::addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
                                 std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const {
-  if (coarsening_ != 2 || i0 % 2 != 0) return false;
+  if (!pairedRows_ || i0 % 2 != 0) return false;
   const TissueIndex* tissue = grid_->tissue.data() + v0;
   if (!oneTissue(tissue + i0, tissue + i1)) return false;
   const TissueIndex first = tissue[i0];
@@ -451,7 +460,7 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
 void FarField::addRowShifts(std::int64_t i0, std::int64_t i1, const float* shift_K,
                             float* row) const {
   std::int64_t i = i0;
-  if (coarsening_ == 2 && i0 % 2 == 0) {
+  if (pairedRows_ && i0 % 2 == 0) {
     // The cells two voxels wide (all but the grid's last) by pairs, in a widened loop.
     const std::int64_t pairs = std::min(i1 - i0, 2 * (cells_[0] - 1 - i0 / 2)) / 2;
     addPairShifts(shift_K + i0 / 2, row + i0, std::size_t(pairs));
@@ -619,7 +628,7 @@ void FarField::addRowPower(const float* row, double* sum_W_m3, float* peak, floa
   // Offset d of every cell but the last (coarsening_ wide), then the last cell's voxels: each
   // cell still adds its voxels in the order i, and the loops over cells vectorise.
   const std::int64_t nx = grid_->geometry.size[0], regular = cells_[0] - 1;
-  if (coarsening_ == 2) {
+  if (pairedRows_) {
     addPairPowers(row, sum_W_m3, peak, std::size_t(regular));
   } else {
     for (std::int64_t d = 0; d < coarsening_; ++d)
@@ -984,7 +993,7 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
   sum.assign(std::size_t(cells_[0]), 0.0);
   const int* cellTissue = cellTissue_.data() + c0;
   const float* deviation = deviation_.data() + c0;
-  if (std::all_of(cellTissue, cellTissue + cells_[0],
+  if (oneTissueRows_ && std::all_of(cellTissue, cellTissue + cells_[0],
                   [&](int t) { return t == cellTissue[0] && t >= 0; })) {
     // A row of one tissue (most of the grid): its coefficients copied out, so that the loop
     // widens; the same k per cell.

@@ -37,6 +37,17 @@
 
 namespace twinplan::ablation::detail {
 
+// For tests (ablation_far_field_test) only: while one lives, far fields constructed take their
+// row loops' general forms (no pairs of voxels for coarsening 2, no one-tissue row of
+// conductivities), which must give the same bits. One at a time.
+class FarFieldGeneralRowsForTesting {
+ public:
+  FarFieldGeneralRowsForTesting();
+  ~FarFieldGeneralRowsForTesting();
+  FarFieldGeneralRowsForTesting(const FarFieldGeneralRowsForTesting&) = delete;
+  FarFieldGeneralRowsForTesting& operator=(const FarFieldGeneralRowsForTesting&) = delete;
+};
+
 class FarField {
  public:
   FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
@@ -303,6 +314,10 @@ class FarField {
   // Along x, the voxels 0 .. pairedNodesEnd_ - 1 read nodes (i + 1) / 2 - 1 and the next
   // (coarsening 2; 0 otherwise): interpolateRow takes them by pairs.
   std::int64_t pairedNodesEnd_ = 0;
+  // Rows of cells two voxels wide taken by pairs (coarsening 2), one-tissue rows of
+  // conductivities at once: the fast forms (false under FarFieldGeneralRowsForTesting).
+  bool pairedRows_ = false;
+  bool oneTissueRows_ = true;
   // Per axis and cell: the distance (m) from its centre to the next cell's and to its own face
   // (the coarse step's conductances).
   std::array<std::vector<double>, 3> centreDistance_m_, edgeDistance_m_;
