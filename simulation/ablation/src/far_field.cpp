@@ -60,8 +60,8 @@ TWINPLAN_ABLATION_WIDE_LOOPS void addPairShifts(const float* __restrict shift_K,
 // row[2 c + 1], peak[c] the larger of them, for c < pairs: the operations and order of adding
 // the voxels one by one, in a loop with a fixed stride, which widens.
 TWINPLAN_ABLATION_WIDE_LOOPS void addPairPowers(const float* __restrict row,
-                                                double* __restrict sum_W_m3,
-                                                float* __restrict peak, std::size_t pairs) {
+                                                double* __restrict sum_W_m3, float* __restrict peak,
+                                                std::size_t pairs) {
   for (std::size_t c = 0; c < pairs; ++c) {
     const float first = row[2 * c], second = row[2 * c + 1];
     sum_W_m3[c] = (sum_W_m3[c] + double(first)) + double(second);
@@ -183,8 +183,7 @@ void FarField::perfusionRowSums(const StepInputs& in, std::int64_t cj, std::int6
   const std::int64_t i0 = ci0 * coarsening_, i1 = (ci1 - 1) * coarsening_ + width(0, ci1 - 1);
   // Cells ci0 .. ci1 - 1 two voxels wide, summed by pairs (addPairs); the grid's last, if wider,
   // voxel by voxel. Every cell adds its voxels in the order k, j, i.
-  const std::int64_t pairs =
-      pairedRows_ ? std::min(ci1, cells_[0] - 1) - ci0 : std::int64_t(0);
+  const std::int64_t pairs = pairedRows_ ? std::min(ci1, cells_[0] - 1) - ci0 : std::int64_t(0);
   thread_local std::vector<double> term;
   term.resize(std::size_t(g.size[0]));
   std::fill(sum + ci0, sum + ci1, 0.0);
@@ -201,7 +200,8 @@ void FarField::perfusionRowSums(const StepInputs& in, std::int64_t cj, std::int6
         for (std::int64_t i = i0; i < i1; ++i)
           factor[i] = std::isgreaterequal(double(damage[i]), 1.0) ? 0.0 : 1.0;
       } else {
-        for (std::int64_t i = i0; i < i1; ++i) factor[i] = perfusionFactorOf(rule, double(damage[i]));
+        for (std::int64_t i = i0; i < i1; ++i)
+          factor[i] = perfusionFactorOf(rule, double(damage[i]));
       }
       if (oneTissue(tissue + i0, tissue + i1)) {
         const double sink_W_m3K = perfusionSink_W_m3K_[tissue[i0]];
@@ -451,9 +451,8 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
   for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
     for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
       float* row = rowAt(j, k);
-      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
-        addRowShifts(i0, i1, shift_K.data(), row);
-      });
+      forEachVoxelRun(
+          [&](std::int64_t i0, std::int64_t i1) { addRowShifts(i0, i1, shift_K.data(), row); });
     }
 }
 
@@ -994,7 +993,7 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
   const int* cellTissue = cellTissue_.data() + c0;
   const float* deviation = deviation_.data() + c0;
   if (oneTissueRows_ && std::all_of(cellTissue, cellTissue + cells_[0],
-                  [&](int t) { return t == cellTissue[0] && t >= 0; })) {
+                                    [&](int t) { return t == cellTissue[0] && t >= 0; })) {
     // A row of one tissue (most of the grid): its coefficients copied out, so that the loop
     // widens; the same k per cell.
     const TissueCoefficients tissue = (*tissues_)[std::size_t(cellTissue[0])];
