@@ -16,6 +16,7 @@
 #include "ablation_cooled_rf_run.h"
 #include "ablation_test_tissue.h"
 #include "ablation_zone_checks.h"
+#include "far_field.h"
 #include "twinplan/ablation/bioheat.h"
 #include "twinplan/ablation/fixed_power_source.h"
 #include "twinplan/ablation/rf_source.h"
@@ -201,6 +202,36 @@ TEST(AblationFarField, OneThreadAndAllGiveTheSameBits) {
   }
   EXPECT_EQ(one.finalTemperature.values, all.finalTemperature.values);
   EXPECT_EQ(one.damage.values, all.damage.values);
+}
+
+TEST(AblationFarField, TheRowLoopsFastFormsGiveTheGeneralFormsBits) {
+  // The far field's rows of cells two voxels wide taken by pairs of voxels (interpolation, the
+  // cells' shift and heat, power and perfusion sums) and its one-tissue rows of conductivities
+  // (far_field.cpp) against their general forms, bit for bit: the cooled RF run on 61^3 (each
+  // axis's last cell three voxels wide; damage shuts perfusion down) and the two vessels' case
+  // (rows of several tissues).
+  const CooledRfRun fast = runCooledRf(true);
+  CooledRfRun general;
+  {
+    const detail::FarFieldGeneralRowsForTesting generalRows;
+    general = runCooledRf(true);
+  }
+  ASSERT_GT(fast.result.zoneVolume_ml, 5.0);
+  EXPECT_EQ(fast.result.finalTemperature.values, general.result.finalTemperature.values);
+  EXPECT_EQ(fast.result.damage.values, general.result.damage.values);
+  AblationGrid grid = uniformGrid(testing::testLiver(), {61, 51, 31}, 1.0);
+  testing::addVessel(grid, 9.0, 4.0, 0.0184f);
+  testing::addVessel(grid, -20.0, 4.0, 0.0184f);
+  const std::vector<float> power = gaussianPower(grid, Vec3::Zero(), 3.0, 5.0);
+  const AblationResult fastVessels = runFixedPower(grid, power, 300.0, true);
+  AblationResult generalVessels;
+  {
+    const detail::FarFieldGeneralRowsForTesting generalRows;
+    generalVessels = runFixedPower(grid, power, 300.0, true);
+  }
+  EXPECT_LT(fastVessels.largestBoxVoxels, std::size_t(grid.geometry.voxelCount()));
+  EXPECT_EQ(fastVessels.finalTemperature.values, generalVessels.finalTemperature.values);
+  EXPECT_EQ(fastVessels.damage.values, generalVessels.damage.values);
 }
 
 TEST(AblationFarField, AFineBoxOverTheWholeGridIsTheExactPath) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <cmath>
 #include <iterator>
@@ -45,7 +46,36 @@ TWINPLAN_ABLATION_WIDE_LOOPS void addPairs(const double* __restrict voxelHeat_J_
     heat_J_K[c] = (heat_J_K[c] + voxelHeat_J_K[2 * c]) + voxelHeat_J_K[2 * c + 1];
 }
 
+// row[2 c] and row[2 c + 1] plus shift_K[c] for c < pairs (cells two voxels wide): each voxel's
+// own addition, so the bits of adding them one by one.
+TWINPLAN_ABLATION_WIDE_LOOPS void addPairShifts(const float* __restrict shift_K,
+                                                float* __restrict row, std::size_t pairs) {
+  for (std::size_t c = 0; c < pairs; ++c) {
+    row[2 * c] += shift_K[c];
+    row[2 * c + 1] += shift_K[c];
+  }
+}
+
+// The cells two voxels wide of a row (addRowPower): sum_W_m3[c] plus row[2 c] and then
+// row[2 c + 1], peak[c] the larger of them, for c < pairs: the operations and order of adding
+// the voxels one by one, in a loop with a fixed stride, which widens.
+TWINPLAN_ABLATION_WIDE_LOOPS void addPairPowers(const float* __restrict row,
+                                                double* __restrict sum_W_m3, float* __restrict peak,
+                                                std::size_t pairs) {
+  for (std::size_t c = 0; c < pairs; ++c) {
+    const float first = row[2 * c], second = row[2 * c + 1];
+    sum_W_m3[c] = (sum_W_m3[c] + double(first)) + double(second);
+    peak[c] = std::max(std::max(peak[c], first), second);
+  }
+}
+
+// FarFieldGeneralRowsForTesting's setting.
+std::atomic<bool> generalRowsForTesting{false};
+
 }  // namespace
+
+FarFieldGeneralRowsForTesting::FarFieldGeneralRowsForTesting() { generalRowsForTesting = true; }
+FarFieldGeneralRowsForTesting::~FarFieldGeneralRowsForTesting() { generalRowsForTesting = false; }
 
 FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
                    int coarsening)
@@ -79,6 +109,13 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
       cellWeightSums_[a][std::size_t(c)][std::size_t(n + 1 - (c - 1))] += w;
     }
   }
+  // Along x with coarsening 2, voxel i reads nodes (i + 1) / 2 - 1 and the next (the cell
+  // centres lie between voxel pairs): the voxels from 0 for which the table says so.
+  pairedRows_ = coarsening_ == 2 && !generalRowsForTesting;
+  oneTissueRows_ = !generalRowsForTesting;
+  while (pairedRows_ && pairedNodesEnd_ < g.size[0] &&
+         weights_[0].node[std::size_t(pairedNodesEnd_)] == (pairedNodesEnd_ + 1) / 2 - 1)
+    ++pairedNodesEnd_;
   smallestHeatCapacity_J_m3K_ = std::numeric_limits<double>::infinity();
   for (const TissueCoefficients& t : tissues)
     smallestHeatCapacity_J_m3K_ =
@@ -87,6 +124,7 @@ FarField::FarField(const AblationGrid& grid, const std::vector<TissueCoefficient
   for (const TissueCoefficients& t : tissues) {
     voxelHeatCapacity_J_K_.push_back(t.heatCapacityPerVolume_J_m3K * volume_m3);
     heatCapacity_J_m3K_.push_back(t.heatCapacityPerVolume_J_m3K);
+    perfusionSink_W_m3K_.push_back(t.perfusionSink_W_m3K);
   }
   cellTissue_.assign(heatCapacity_J_K_.size(), -1);
   // Each cell's heat capacity (its voxels in order) and its one tissue, if any; planes of cells
@@ -137,15 +175,45 @@ double FarField::conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj
   return sum;
 }
 
-double FarField::perfusionSum(const StepInputs& in, std::int64_t ci, std::int64_t cj,
-                              std::int64_t ck) const {
+void FarField::perfusionRowSums(const StepInputs& in, std::int64_t cj, std::int64_t ck,
+                                std::int64_t ci0, std::int64_t ci1, double* sum) const {
+  if (ci0 >= ci1) return;
+  const ImageGeometry& g = grid_->geometry;
   const PerfusionShutdown rule = in.parameters->perfusionShutdown;
-  double sum = 0.0;
-  forEachVoxel(ci, cj, ck, [&](std::size_t v) {
-    sum += (*tissues_)[grid_->tissue[v]].perfusionSink_W_m3K *
-           perfusionFactorOf(rule, (*in.damage)[v]);
-  });
-  return sum;
+  const std::int64_t i0 = ci0 * coarsening_, i1 = (ci1 - 1) * coarsening_ + width(0, ci1 - 1);
+  // Cells ci0 .. ci1 - 1 two voxels wide, summed by pairs (addPairs); the grid's last, if wider,
+  // voxel by voxel. Every cell adds its voxels in the order k, j, i.
+  const std::int64_t pairs = pairedRows_ ? std::min(ci1, cells_[0] - 1) - ci0 : std::int64_t(0);
+  thread_local std::vector<double> term;
+  term.resize(std::size_t(g.size[0]));
+  std::fill(sum + ci0, sum + ci1, 0.0);
+  for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
+    for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
+      const std::size_t v0 = g.linearIndex(0, j, k);
+      const TissueIndex* tissue = grid_->tissue.data() + v0;
+      const float* damage = in.damage->data() + v0;
+      // Each voxel's shutdown factor (perfusionFactorOf; the default rule's as a select on a
+      // quiet comparison), then times its sink: two loops, so that both widen in a row of one
+      // tissue (GCC turns the product of a select into a branch). In place in `term`.
+      double* factor = term.data();
+      if (rule == PerfusionShutdown::AtOmegaOne) {
+        for (std::int64_t i = i0; i < i1; ++i)
+          factor[i] = std::isgreaterequal(double(damage[i]), 1.0) ? 0.0 : 1.0;
+      } else {
+        for (std::int64_t i = i0; i < i1; ++i)
+          factor[i] = perfusionFactorOf(rule, double(damage[i]));
+      }
+      if (oneTissue(tissue + i0, tissue + i1)) {
+        const double sink_W_m3K = perfusionSink_W_m3K_[tissue[i0]];
+        for (std::int64_t i = i0; i < i1; ++i) factor[i] = sink_W_m3K * factor[i];
+      } else {
+        for (std::int64_t i = i0; i < i1; ++i)
+          factor[i] = perfusionSink_W_m3K_[tissue[i]] * factor[i];
+      }
+      addPairs(term.data() + i0, sum + ci0, std::size_t(std::max<std::int64_t>(0, pairs)));
+      for (std::int64_t i = i0 + 2 * std::max<std::int64_t>(0, pairs); i < i1; ++i)
+        sum[cellOf(0, i)] += term[std::size_t(i)];
+    }
 }
 
 std::int64_t FarField::width(int axis, std::int64_t cell) const {
@@ -224,6 +292,36 @@ void FarField::pad(const std::vector<float>& cellValue, bool replicateEdges,
   });
 }
 
+void FarField::interpolateAlongX(const float* combined, std::int64_t first, std::int64_t i0,
+                                 std::int64_t i1, float* out) const {
+  const std::int64_t* node = weights_[0].node.data();
+  const float* weight = weights_[0].weight.data();
+  // Voxel i between its nodes, combined[n] at node first + n: the same expression whichever
+  // loop forms it, so the same bits.
+  auto voxel = [&](std::int64_t i) {
+    const auto n = std::size_t(node[i] - first);
+    out[i] = (1.0f - weight[i]) * combined[n] + weight[i] * combined[n + 1];
+  };
+  // Two voxels a node (pairedNodesEnd_: voxels 2 m + 1 and 2 m + 2 read nodes m and m + 1):
+  // the pairs in a loop without the node table, which widens (the table's reads are a gather).
+  std::int64_t i = i0;
+  const std::int64_t pairedEnd = std::min(i1, pairedNodesEnd_);
+  if (i < pairedEnd && i % 2 == 0) voxel(i++);
+  const std::int64_t pairs = std::max<std::int64_t>(0, (pairedEnd - i) / 2);
+  if (pairs > 0) {
+    const float* __restrict at = combined + (node[i] - first);
+    const float* __restrict w = weight + i;
+    float* __restrict o = out + i;
+    for (std::int64_t m = 0; m < pairs; ++m) {
+      const float lo = at[m], hi = at[m + 1];
+      o[2 * m] = (1.0f - w[2 * m]) * lo + w[2 * m] * hi;
+      o[2 * m + 1] = (1.0f - w[2 * m + 1]) * lo + w[2 * m + 1] * hi;
+    }
+    i += 2 * pairs;
+  }
+  for (; i < i1; ++i) voxel(i);
+}
+
 void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::int64_t k,
                               std::int64_t i0, std::int64_t i1, float* out) const {
   const std::int64_t nj = weights_[1].node[std::size_t(j)], nk = weights_[2].node[std::size_t(k)];
@@ -237,7 +335,6 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   const float w00 = (1.0f - wj) * (1.0f - wk), w10 = wj * (1.0f - wk), w01 = (1.0f - wj) * wk,
               w11 = wj * wk;
   const std::int64_t* node = weights_[0].node.data();
-  const float* weight = weights_[0].weight.data();
   // The four rows combined first at the nodes the voxels read (about half as many nodes as
   // voxels), then along x: a node's value does not depend on i0 and i1, so neither does a
   // voxel's, and the chunks keep the combined nodes on the stack.
@@ -245,15 +342,14 @@ void FarField::interpolateRow(const PaddedCells& padded, std::int64_t j, std::in
   std::array<float, kChunkNodes> combined;
   for (std::int64_t start = i0; start < i1;) {
     const std::int64_t first = node[start];
-    std::int64_t end = start;
-    while (end < i1 && node[end] + 1 - first < kChunkNodes) ++end;
+    // The chunk: the voxels whose two nodes lie within kChunkNodes of the first (nodes rise
+    // with i).
+    const std::int64_t end =
+        std::upper_bound(node + start, node + i1, first + kChunkNodes - 2) - node;
     for (std::int64_t n = first; n <= node[end - 1] + 1; ++n)
       combined[std::size_t(n - first)] =
           w00 * row[0][0][n] + w10 * row[1][0][n] + w01 * row[0][1][n] + w11 * row[1][1][n];
-    for (std::int64_t i = start; i < end; ++i) {
-      const auto n = std::size_t(node[i] - first);
-      out[i] = (1.0f - weight[i]) * combined[n] + weight[i] * combined[n + 1];
-    }
+    interpolateAlongX(combined.data(), first, start, end, out);
     start = end;
   }
 }
@@ -278,7 +374,7 @@ void FarField::addRowHeat(std::int64_t cj, std::int64_t ck, std::int64_t i0, std
 template <class VoxelValue>
 bool FarField::addPairedRowHeat(std::size_t v0, std::int64_t i0, std::int64_t i1, std::int64_t j,
                                 std::int64_t k, VoxelValue&& voxelValue, double* heat_J_K) const {
-  if (coarsening_ != 2 || i0 % 2 != 0) return false;
+  if (!pairedRows_ || i0 % 2 != 0) return false;
   const TissueIndex* tissue = grid_->tissue.data() + v0;
   if (!oneTissue(tissue + i0, tissue + i1)) return false;
   const TissueIndex first = tissue[i0];
@@ -355,10 +451,21 @@ void FarField::shiftCellRow(std::int64_t ck, std::int64_t cj, const Box& region,
   for (std::int64_t k = firstPlane(ck); k < firstPlane(ck) + planesOf(ck); ++k)
     for (std::int64_t j = cj * coarsening_; j < cj * coarsening_ + width(1, cj); ++j) {
       float* row = rowAt(j, k);
-      forEachVoxelRun([&](std::int64_t i0, std::int64_t i1) {
-        for (std::int64_t i = i0; i < i1; ++i) row[i] += shift_K[std::size_t(cellOf(0, i))];
-      });
+      forEachVoxelRun(
+          [&](std::int64_t i0, std::int64_t i1) { addRowShifts(i0, i1, shift_K.data(), row); });
     }
+}
+
+void FarField::addRowShifts(std::int64_t i0, std::int64_t i1, const float* shift_K,
+                            float* row) const {
+  std::int64_t i = i0;
+  if (pairedRows_ && i0 % 2 == 0) {
+    // The cells two voxels wide (all but the grid's last) by pairs, in a widened loop.
+    const std::int64_t pairs = std::min(i1 - i0, 2 * (cells_[0] - 1 - i0 / 2)) / 2;
+    addPairShifts(shift_K + i0 / 2, row + i0, std::size_t(pairs));
+    i += 2 * pairs;
+  }
+  for (; i < i1; ++i) row[i] += shift_K[std::size_t(cellOf(0, i))];
 }
 
 void FarField::interpolateOutside(const Box& box, const Box& region) {
@@ -520,12 +627,16 @@ void FarField::addRowPower(const float* row, double* sum_W_m3, float* peak, floa
   // Offset d of every cell but the last (coarsening_ wide), then the last cell's voxels: each
   // cell still adds its voxels in the order i, and the loops over cells vectorise.
   const std::int64_t nx = grid_->geometry.size[0], regular = cells_[0] - 1;
-  for (std::int64_t d = 0; d < coarsening_; ++d)
-    for (std::int64_t ci = 0; ci < regular; ++ci) {
-      const float p = row[ci * coarsening_ + d];
-      sum_W_m3[ci] += double(p);
-      peak[ci] = std::max(peak[ci], p);
-    }
+  if (pairedRows_) {
+    addPairPowers(row, sum_W_m3, peak, std::size_t(regular));
+  } else {
+    for (std::int64_t d = 0; d < coarsening_; ++d)
+      for (std::int64_t ci = 0; ci < regular; ++ci) {
+        const float p = row[ci * coarsening_ + d];
+        sum_W_m3[ci] += double(p);
+        peak[ci] = std::max(peak[ci], p);
+      }
+  }
   for (std::int64_t i = regular * coarsening_; i < nx; ++i) {
     sum_W_m3[regular] += double(row[i]);
     peak[regular] = std::max(peak[regular], row[i]);
@@ -879,29 +990,55 @@ void FarField::cellCoefficients(const StepInputs& in, std::int64_t cj, std::int6
   thread_local std::vector<double> k, sum;
   k.resize(std::size_t(cells_[0]));
   sum.assign(std::size_t(cells_[0]), 0.0);
-  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
-    const int tissue = cellTissue_[c0 + std::size_t(ci)];
-    k[std::size_t(ci)] = tissue >= 0 ? (*tissues_)[std::size_t(tissue)].conductivityAt(
-                                           arterial + deviation_[c0 + std::size_t(ci)])
-                                     : 0.0;
+  const int* cellTissue = cellTissue_.data() + c0;
+  const float* deviation = deviation_.data() + c0;
+  if (oneTissueRows_ && std::all_of(cellTissue, cellTissue + cells_[0],
+                                    [&](int t) { return t == cellTissue[0] && t >= 0; })) {
+    // A row of one tissue (most of the grid): its coefficients copied out, so that the loop
+    // widens; the same k per cell.
+    const TissueCoefficients tissue = (*tissues_)[std::size_t(cellTissue[0])];
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci)
+      k[std::size_t(ci)] = tissue.conductivityAt(arterial + deviation[ci]);
+  } else {
+    for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+      const int t = cellTissue[ci];
+      k[std::size_t(ci)] =
+          t >= 0 ? (*tissues_)[std::size_t(t)].conductivityAt(arterial + deviation[ci]) : 0.0;
+    }
   }
   for (std::int64_t n = coarsening_ * rowVoxels; n > 0; --n)
     for (std::int64_t ci = 0; ci < regular; ++ci) sum[std::size_t(ci)] += k[std::size_t(ci)];
   for (std::int64_t n = width(0, regular) * rowVoxels; n > 0; --n)
     sum[std::size_t(regular)] += k[std::size_t(regular)];
-  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
   for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
     const std::size_t c = c0 + std::size_t(ci);
-    const double voxels = double(width(0, ci) * rowVoxels);
     if (cellTissue_[c] < 0)
       sum[std::size_t(ci)] = conductivitySum(c, ci, cj, ck, arterial + deviation_[c]);
-    coarseConductivity_W_mK_[c] = sum[std::size_t(ci)] / voxels;
-    coarsePower_W_[c] = double(cellPower_W_m3_[c]) * voxels * volume_m3;
-    // A cell inside the fine box is held: only its conductivity (for its faces) counts.
-    coarsePerfusion_W_K_[c] = 0.0;
-    if (heldRow && held[0].holds(ci)) continue;
-    if (damageChanged) perfusionSum_[c] = perfusionSum(in, ci, cj, ck);
-    coarsePerfusion_W_K_[c] = perfusionSum_[c] * volume_m3;
+  }
+  // The means and powers; the cells but the last share their voxel count, so that loop has no
+  // branch and widens (a division a cell).
+  double* conductivity_W_mK = coarseConductivity_W_mK_.data() + c0;
+  double* power_W = coarsePower_W_.data() + c0;
+  const float* power_W_m3 = cellPower_W_m3_.data() + c0;
+  const double regularVoxels = double(coarsening_ * rowVoxels);
+  for (std::int64_t ci = 0; ci < regular; ++ci) {
+    conductivity_W_mK[ci] = sum[std::size_t(ci)] / regularVoxels;
+    power_W[ci] = double(power_W_m3[ci]) * regularVoxels * volume_m3;
+  }
+  const double lastVoxels = double(width(0, regular) * rowVoxels);
+  conductivity_W_mK[regular] = sum[std::size_t(regular)] / lastVoxels;
+  power_W[regular] = double(power_W_m3[regular]) * lastVoxels * volume_m3;
+  // A cell inside the fine box is held: only its conductivity (for its faces) counts. The
+  // others' perfusion is summed again where their damage changed.
+  const bool heldRow = held[1].holds(cj) && held[2].holds(ck);
+  const std::int64_t heldFirst = heldRow ? held[0].first : 0, heldEnd = heldRow ? held[0].end : 0;
+  if (damageChanged) {
+    perfusionRowSums(in, cj, ck, 0, heldFirst, perfusionSum_.data() + c0);
+    perfusionRowSums(in, cj, ck, heldEnd, cells_[0], perfusionSum_.data() + c0);
+  }
+  for (std::int64_t ci = 0; ci < cells_[0]; ++ci) {
+    const std::size_t c = c0 + std::size_t(ci);
+    coarsePerfusion_W_K_[c] = ci >= heldFirst && ci < heldEnd ? 0.0 : perfusionSum_[c] * volume_m3;
   }
 }
 
@@ -1104,6 +1241,18 @@ void FarField::refluxRow(const StepInputs& in, const Box& fine, const BoxSide& s
   }
 }
 
+void FarField::listRefluxRows(const Box& fine) {
+  refluxSides_ = boxSides(grid_->geometry, fine, refluxFaceCount_);
+  refluxRows_.clear();
+  for (std::size_t s = 0; fine.voxelCount() > 0 && s < refluxSides_.size(); ++s) {
+    const int b = refluxSides_[s].b;
+    for (std::int64_t cb = cellOf(b, fine.lo[b]); cb <= cellOf(b, fine.hi[b] - 1); ++cb)
+      refluxRows_.push_back({s, cb});
+  }
+  refluxBox_ = fine;
+  refluxRowsValid_ = true;
+}
+
 void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vector<BoxFace>& faces,
                           const std::vector<float>& fineDeviation_K) {
   // Refluxing: each cell beyond the box takes the heat the fine solve sent it, less what the
@@ -1111,18 +1260,12 @@ void FarField::absorbFine(const StepInputs& in, const Box& fine, const std::vect
   // cell beyond lies on one side and takes the faces of whole rows of it: a row of cells beyond a
   // side at a time, in parallel, each cell summing its faces in the list's order (the same bits
   // as one pass over the list).
-  const ImageGeometry& g = grid_->geometry;
-  std::size_t faceCount = 0;
-  const std::vector<BoxSide> sides = boxSides(g, fine, faceCount);
+  // The sides and their rows of cells are kept while the box stays (it grows now and then).
+  if (!refluxRowsValid_ || refluxBox_ != fine) listRefluxRows(fine);
   // By construction: fineBox returns whole cells, and buildStepSystem the box's faces.
-  assert(fine.voxelCount() == 0 || (wholeCells(fine) == fine && faceCount == faces.size()));
-  std::vector<CellRow>& rows = refluxRows_;
-  rows.clear();
-  for (std::size_t s = 0; fine.voxelCount() > 0 && s < sides.size(); ++s) {
-    const int b = sides[s].b;
-    for (std::int64_t cb = cellOf(b, fine.lo[b]); cb <= cellOf(b, fine.hi[b] - 1); ++cb)
-      rows.push_back({s, cb});
-  }
+  assert(fine.voxelCount() == 0 || (wholeCells(fine) == fine && refluxFaceCount_ == faces.size()));
+  const std::vector<BoxSide>& sides = refluxSides_;
+  const std::vector<CellRow>& rows = refluxRows_;
   parallel::parallelFor({0, rows.size()}, 8, [&](parallel::IndexRange chunk) {
     for (std::size_t r = chunk.begin; r < chunk.end; ++r)
       refluxRow(in, fine, sides[rows[r].side], rows[r].cellAlongB, faces, fineDeviation_K);

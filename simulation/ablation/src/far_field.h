@@ -37,6 +37,17 @@
 
 namespace twinplan::ablation::detail {
 
+// For tests (ablation_far_field_test) only: while one lives, far fields constructed take their
+// row loops' general forms (no pairs of voxels for coarsening 2, no one-tissue row of
+// conductivities), which must give the same bits. One at a time.
+class FarFieldGeneralRowsForTesting {
+ public:
+  FarFieldGeneralRowsForTesting();
+  ~FarFieldGeneralRowsForTesting();
+  FarFieldGeneralRowsForTesting(const FarFieldGeneralRowsForTesting&) = delete;
+  FarFieldGeneralRowsForTesting& operator=(const FarFieldGeneralRowsForTesting&) = delete;
+};
+
 class FarField {
  public:
   FarField(const AblationGrid& grid, const std::vector<TissueCoefficients>& tissues,
@@ -98,12 +109,15 @@ class FarField {
     return cellOfVoxel_[std::size_t(axis)][std::size_t(voxel)];
   }
   std::int64_t width(int axis, std::int64_t cell) const;
-  // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature,
-  // and of the perfusion sink w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown.
+  // The sum of k (W/(m K)) over the voxels of cell c (ci, cj, ck) at the cell's temperature.
   double conductivitySum(std::size_t c, std::int64_t ci, std::int64_t cj, std::int64_t ck,
                          double temperature_degC) const;
-  double perfusionSum(const StepInputs& in, std::int64_t ci, std::int64_t cj,
-                      std::int64_t ck) const;
+  // sum[ci] for the cells ci0 .. ci1 - 1 of the row of cells (cj, ck): the perfusion sink
+  // w rho_b c_b (W/(m3 K)) with each voxel's damage shutdown, summed over the cell's voxels in
+  // the order k, j, i.
+  TWINPLAN_ABLATION_WIDE_LOOPS void perfusionRowSums(const StepInputs& in, std::int64_t cj,
+                                                     std::int64_t ck, std::int64_t ci0,
+                                                     std::int64_t ci1, double* sum) const;
   std::size_t cellIndex(std::int64_t ci, std::int64_t cj, std::int64_t ck) const {
     return std::size_t(ci + cells_[0] * (cj + cells_[1] * ck));
   }
@@ -151,6 +165,11 @@ class FarField {
   TWINPLAN_ABLATION_WIDE_LOOPS void interpolateRow(const PaddedCells& padded, std::int64_t j,
                                                    std::int64_t k, std::int64_t i0, std::int64_t i1,
                                                    float* out) const;
+  // interpolateRow's pass along x over voxels i0 .. i1 - 1, combined[n] the four rows at node
+  // first + n. Inlined into interpolateRow's clones.
+  [[gnu::always_inline]] inline void interpolateAlongX(const float* combined, std::int64_t first,
+                                                       std::int64_t i0, std::int64_t i1,
+                                                       float* out) const;
   // fineBox's marks: the voxels outside `core` whose temperature (inside `previous`) or step's
   // heating the cells misrepresent, and the far-field cells whose missed heat passed the
   // tolerance; also adds the step's missed heat to misplacedHeating_K_. The voxels of quiet
@@ -277,6 +296,9 @@ class FarField {
   void refluxRow(const StepInputs& in, const Box& fine, const BoxSide& side,
                  std::int64_t cellAlongB, const std::vector<BoxFace>& faces,
                  const std::vector<float>& fineDeviation_K);
+  // shiftCellRow's shift of voxels i0 .. i1 - 1 (whole cells) of a row: row[i] plus its cell's
+  // shift_K (indexed by cell along x).
+  void addRowShifts(std::int64_t i0, std::int64_t i1, const float* shift_K, float* row) const;
   // interpolated_ from deviation_ for the voxels of `region` (aligned to cells) outside `box`.
   void interpolateOutside(const Box& box, const Box& region);
   // deviation_ of the cells inside `box` from the voxels' deviations, heat-content weighted;
@@ -289,6 +311,13 @@ class FarField {
   std::int64_t coarsening_;
   std::array<std::int64_t, 3> cells_{};
   std::array<AxisWeights, 3> weights_;
+  // Along x, the voxels 0 .. pairedNodesEnd_ - 1 read nodes (i + 1) / 2 - 1 and the next
+  // (coarsening 2; 0 otherwise): interpolateRow takes them by pairs.
+  std::int64_t pairedNodesEnd_ = 0;
+  // Rows of cells two voxels wide taken by pairs (coarsening 2), one-tissue rows of
+  // conductivities at once: the fast forms (false under FarFieldGeneralRowsForTesting).
+  bool pairedRows_ = false;
+  bool oneTissueRows_ = true;
   // Per axis and cell: the distance (m) from its centre to the next cell's and to its own face
   // (the coarse step's conductances).
   std::array<std::vector<double>, 3> centreDistance_m_, edgeDistance_m_;
@@ -297,6 +326,7 @@ class FarField {
   std::vector<double> heatCapacity_J_K_;       // per cell: sum of rho c h^3 of its voxels
   std::vector<double> voxelHeatCapacity_J_K_;  // per tissue: rho c h^3 of one voxel
   std::vector<double> heatCapacity_J_m3K_;     // per tissue: rho c (markRun)
+  std::vector<double> perfusionSink_W_m3K_;    // per tissue: w rho_b c_b (perfusionRowSums)
   // Per cell: its voxels' one tissue, or -1 where they hold several (the coarse step's
   // conductivity of a one-tissue cell needs no pass over its voxels).
   std::vector<int> cellTissue_;
@@ -327,12 +357,18 @@ class FarField {
   StencilSystem system_;                     // the last coarse step's system (W/K), for refluxing
   std::vector<float> startDeviation_;        // per cell: the coarse state at the step's start
   // absorbFine's rows of cells beyond the fine box: a side (boxSides' order) and the row's cell
-  // along the side's axis b; kept from step to step, so that refluxing does not allocate.
+  // along the side's axis b; listed for refluxBox_ (with its sides and their face count) and
+  // kept while the box stays, so that refluxing neither allocates nor lists them each step.
   struct CellRow {
     std::size_t side = 0;
     std::int64_t cellAlongB = 0;
   };
+  void listRefluxRows(const Box& fine);
   std::vector<CellRow> refluxRows_;
+  std::vector<BoxSide> refluxSides_;
+  std::size_t refluxFaceCount_ = 0;
+  Box refluxBox_;
+  bool refluxRowsValid_ = false;
   // solveCoarse's per-cell perfusion (W/K), power (W), mean conductivity and solution.
   std::vector<double> coarsePerfusion_W_K_, coarsePower_W_, coarseConductivity_W_mK_;
   std::vector<float> coarseSolution_K_;
