@@ -118,6 +118,13 @@ TEST_F(AblationPanelTest, EveryCatalogueDeviceIsValidatedAndTheWithdrawnArrayIsN
   EXPECT_FALSE(fallback->isHidden());
   EXPECT_TRUE(fallback->text().startsWith("This plan's device 'rf-multitine-4cm' was withdrawn"))
       << fallback->text().toStdString();
+  // An id neither offered nor withdrawn (a hand-edited case): not in the catalogue.
+  saved.deviceId = "rf-cooled-9cm";
+  panel_->setSetup(saved);
+  EXPECT_FALSE(fallback->isHidden());
+  EXPECT_EQ(fallback->text().toStdString(),
+            "This plan's device 'rf-cooled-9cm' is not in the catalogue. Showing " +
+                ablation::deviceCatalogue().front().name + "; choose a device and simulate again.");
   panel_->setSetup(shortMicrowave());
   EXPECT_TRUE(fallback->isHidden());
 }
