@@ -373,9 +373,6 @@ void printAblation(const json& r) {
             << axes[0].get<double>() << " x " << axes[1].get<double>() << " x "
             << axes[2].get<double>() << " mm by " << r["zone_criterion_rule"].get<std::string>()
             << ", hottest " << r["max_temperature_degC"].get<double>() << " degC\n";
-  // A device whose zone is not validated says so under its result, as in --list-devices.
-  if (const std::string note = r.value("zone_note", ""); !note.empty())
-    std::cout << "  " << note << '\n';
   if (r.contains("tumour")) {
     std::cout << "  " << r["tumour"].get<std::string>() << ": "
               << r["coverage_percent"].get<double>() << " % of tumour + "
@@ -468,8 +465,6 @@ int listAblationDevices() {
               << d["control"].get<std::string>() << ")  " << d["name"].get<std::string>()
               << "\n    source: " << d["sources"]["generator"].get<std::string>() << '\n';
     if (!d["ramp"].is_null()) std::cout << "    protocol: " << rampProtocolText(d) << '\n';
-    if (!d["zone_note"].get<std::string>().empty())
-      std::cout << "    " << d["zone_note"].get<std::string>() << '\n';
   }
   return kOk;
 }

@@ -28,6 +28,7 @@
 #include "ablation_withdrawn_devices.h"
 #include "gui_fixtures.h"
 #include "twinplan/ablation/devices.h"
+#include "twinplan/core/case_file.h"
 #include "twinplan/segmentation/mesh_metrics.h"
 #include "twinplan/ui/ablation_margin_map.h"
 #include "twinplan/ui/volume_viewport.h"
@@ -111,6 +112,89 @@ TEST_F(AblationPanelTest, EveryCatalogueDeviceIsValidatedAndTheWithdrawnArrayIsN
   panel_->setSetup(saved);
   EXPECT_EQ(panel_->setup().deviceId, ablation::deviceCatalogue().front().id);
   EXPECT_TRUE(note->isHidden());
+  // ... and says so (branch ablmend); a set-up with an offered device hides the note again.
+  auto* fallback = panel_->findChild<QLabel*>("ablationDeviceFallbackNote");
+  ASSERT_NE(fallback, nullptr);
+  EXPECT_FALSE(fallback->isHidden());
+  EXPECT_TRUE(fallback->text().startsWith("This plan's device 'rf-multitine-4cm' was withdrawn"))
+      << fallback->text().toStdString();
+  // An id neither offered nor withdrawn (a hand-edited case): not in the catalogue.
+  saved.deviceId = "rf-cooled-9cm";
+  panel_->setSetup(saved);
+  EXPECT_FALSE(fallback->isHidden());
+  EXPECT_EQ(fallback->text().toStdString(),
+            "This plan's device 'rf-cooled-9cm' is not in the catalogue. Showing " +
+                ablation::deviceCatalogue().front().name + "; choose a device and simulate again.");
+  panel_->setSetup(shortMicrowave());
+  EXPECT_TRUE(fallback->isHidden());
+}
+
+// Branch ablmend: a saved case whose ablation plan names the withdrawn 4 cm multi-tine opens
+// unchanged (it was rewritten to the first device at its default power and time, an undo entry
+// and a modified case nobody asked for); the panel shows the first device with a note saying
+// why, and the old report marked as simulated for an earlier set-up. The plan changes only when
+// the user changes something.
+TEST_F(AblationPanelTest, ACaseNamingTheWithdrawnDeviceOpensUnchangedWithANote) {
+  AblationSetup saved = shortMicrowave();
+  saved.deviceId = "rf-multitine-4cm";
+  saved.power_W = 150.0;  // the RITA generator's setting, not the fallback device's default
+  saved.duration_s = 420.0;
+  saved.probes[0].tip_lps = tumour().centre_lps;
+  saved.probes[0].entry_lps = tumour().centre_lps + Vec3(0.0, -60.0, 0.0);
+  nlohmann::json parameters = saved.toJson();
+  parameters["simulated"] = saved.toJson();
+  // The report as the window stores it (ablate job JSON), without the tumour's coverage.
+  parameters["report"] = nlohmann::json::parse(
+      R"({"zone_volume_ml": 30.5, "axes_mm": [54.2, 54.0, 27.5], "max_temperature_degC": 99.0,
+          "structures_damaged": {}})");
+  Case twin = fixtures::abdomenWithoutModels().twin;
+  twin.plans.push_back(Plan{"ablation", "Ablation", parameters});
+  test::TempDir dir;
+  saveCase(twin, dir / "withdrawn.twinplan");
+
+  // Opened in a window of its own, as a user opens a saved case.
+  MainWindow window(autosave_.path());
+  window.resize(1500, 950);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  window.openCase(dir / "withdrawn.twinplan");
+  QApplication::processEvents();
+  AblationPanel* panel = window.ablationPanel();
+  // The case as saved: no edit, nothing to undo, not modified.
+  ASSERT_EQ(window.currentCase().plans.size(), 1u);
+  EXPECT_EQ(window.currentCase().plans[0], twin.plans[0]);
+  EXPECT_FALSE(window.document()->editor().canUndo());
+  EXPECT_FALSE(window.document()->isModified());
+  // The panel shows the first device offered and says why.
+  const ablation::AblationDevice& first = ablation::deviceCatalogue().front();
+  EXPECT_EQ(panel->setup().deviceId, first.id);
+  auto* fallback = panel->findChild<QLabel*>("ablationDeviceFallbackNote");
+  ASSERT_NE(fallback, nullptr);
+  EXPECT_FALSE(fallback->isHidden());
+  EXPECT_EQ(fallback->text().toStdString(),
+            "This plan's device 'rf-multitine-4cm' was withdrawn from the catalogue: its zone was "
+            "never validated against a published one. Showing " +
+                first.name + "; choose a device and simulate again.");
+  // The old report is kept, marked as another set-up's.
+  EXPECT_TRUE(panel->reportText().startsWith(
+      "Simulated for an earlier set-up (Simulate again):\nZone 30.5 ml, 54.2 x 54.0 x 27.5 mm"))
+      << panel->reportText().toStdString() << "\n"
+      << parameters.dump();
+  window.findChild<QDockWidget*>("ablationDock")->raise();
+  QTest::qWait(50);
+  saveScreenshot(window, "ablation-withdrawn-device-note.png");
+
+  // The user chooses a device: now the plan changes (one undo step), and the note goes.
+  auto* combo = panel->findChild<QComboBox*>("ablationDevice");
+  ASSERT_NE(combo, nullptr);
+  combo->setCurrentIndex(combo->findData(QString("mw-2450mhz-100w")));
+  QApplication::processEvents();
+  EXPECT_TRUE(fallback->isHidden());
+  EXPECT_EQ(window.currentCase().plans[0].parameters["device"], "mw-2450mhz-100w");
+  EXPECT_TRUE(window.document()->isModified());
+  window.document()->undo();
+  EXPECT_EQ(window.currentCase().plans[0], twin.plans[0]);
+  EXPECT_FALSE(window.document()->editor().canUndo());
 }
 
 TEST_F(AblationPanelTest, ADeviceWhoseZoneIsNotValidatedSaysSoAndAValidatedOneDoesNot) {

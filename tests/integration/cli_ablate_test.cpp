@@ -345,16 +345,21 @@ TEST(CliAblate, EveryCatalogueDevicesResultSaysItsZoneIsValidated) {
 }
 
 // The 4 cm multi-tine array, withdrawn from the catalogue on branch ablwithdraw, is refused as any
-// unknown device is, before the case is read: exit 4 (not found), naming the devices there are.
-TEST(CliAblate, TheWithdrawnFourCentimetreArrayIsAnUnknownDevice) {
+// unknown device is, before the case is read: exit 4 (not found), saying why it was withdrawn and
+// where the evidence is (branch ablmend), then naming the devices there are.
+TEST(CliAblate, TheWithdrawnFourCentimetreArrayIsRefusedSayingWhy) {
   const std::string run = "ablate " + phantomCase().segmented.string() +
                           " --device rf-multitine-4cm" + kProbe + " --spacing 2 --box 60 --time 10";
   const json e = runCliJson(run, 4);
   EXPECT_EQ(e["error"]["code"], "not-found") << e.dump();
   EXPECT_EQ(e["error"]["context"], "rf-multitine-4cm");
   const std::string message =
-      "There is no ablation device 'rf-multitine-4cm'; the known devices are rf-cooled-3cm, "
-      "rf-cluster-3x25mm, rf-multitine-2cm, mw-915mhz-45w, mw-2450mhz-100w.";
+      "'rf-multitine-4cm' was withdrawn from the catalogue (its simulated zone, 28 x 54 mm after "
+      "contraction, was never matched to the 43 mm published for a LeVeen 4.0 array in vivo "
+      "(Denys et al. 2003); docs/validation.md, 'Thermal ablation: the 4 cm multi-tine withdrawn "
+      "from the catalogue (branch ablwithdraw, session 21; issue #17 items 1 and 4)'); the known "
+      "devices are rf-cooled-3cm, rf-cluster-3x25mm, rf-multitine-2cm, mw-915mhz-45w, "
+      "mw-2450mhz-100w.";
   EXPECT_EQ(e["error"]["message"], message);
   const auto text = runCommand(cli() + " " + run + " 2>&1");
   EXPECT_EQ(text.status, 4);

@@ -110,15 +110,21 @@ TEST(CliPlanAblation, RanksPlansForTumourTwoOnThePhantom) {
 
 // The 4 cm multi-tine array, whose plans said "Zone not validated: simulated 28 x 54 mm vs
 // published 43 mm" until branch ablwithdraw withdrew it from the catalogue, is refused as any
-// unknown device is: exit 4 (not found), naming the devices there are.
-TEST(CliPlanAblation, TheWithdrawnFourCentimetreArrayIsAnUnknownDevice) {
+// unknown device is: exit 4 (not found), saying why it was withdrawn (branch ablmend), then naming
+// the devices there are.
+TEST(CliPlanAblation, TheWithdrawnFourCentimetreArrayIsRefusedSayingWhy) {
   const json e = runCliJson("plan-ablation " + phantomCase().caseFile.string() +
                                 " --tumour \"Tumour 2\" --device rf-multitine-4cm --probes 1",
                             4);
   EXPECT_EQ(e["error"]["code"], "not-found") << e.dump();
-  EXPECT_EQ(e["error"]["message"],
-            "There is no ablation device 'rf-multitine-4cm'; the known devices are rf-cooled-3cm, "
-            "rf-cluster-3x25mm, rf-multitine-2cm, mw-915mhz-45w, mw-2450mhz-100w.");
+  EXPECT_EQ(
+      e["error"]["message"],
+      "'rf-multitine-4cm' was withdrawn from the catalogue (its simulated zone, 28 x 54 mm after "
+      "contraction, was never matched to the 43 mm published for a LeVeen 4.0 array in vivo "
+      "(Denys et al. 2003); docs/validation.md, 'Thermal ablation: the 4 cm multi-tine withdrawn "
+      "from the catalogue (branch ablwithdraw, session 21; issue #17 items 1 and 4)'); the known "
+      "devices are rf-cooled-3cm, rf-cluster-3x25mm, rf-multitine-2cm, mw-915mhz-45w, "
+      "mw-2450mhz-100w.");
 }
 
 TEST(CliPlanAblation, BadInputIsRefused) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
+#include <span>
 #include <vector>
 
 #include "dose_exp.h"
@@ -182,12 +183,16 @@ TEST(DoseExp, EveryPathThisProcessorRunsGivesTheBaselinesBits) {
   EXPECT_STREQ(paths.front().name, "baseline");
   EXPECT_STREQ(twinplan::ablation::detail::chosenDoseExp().name, paths.back().name);
 #if defined(__x86_64__) && defined(__GNUC__) && defined(TWINPLAN_ABLATION_DOSE_EXP_AVX2) && \
-    !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
-  // (tests/CMakeLists.txt defines it where the module builds the AVX2 path)
+    !defined(TWINPLAN_ABLATION_BASELINE_LOOPS) && !defined(__AVX__)
+  // (tests/CMakeLists.txt defines it where the module builds the AVX2 path; a build for AVX, as
+  // this test is built like the module, offers the baseline alone: dose_exp.cpp)
   if (__builtin_cpu_supports("avx2")) {
     EXPECT_EQ(paths.size(), 2u);
   }
 #endif
+  // With the baseline alone (no AVX2 path in this build, or a processor without AVX2) there is
+  // nothing to compare it with: TheBaselinePathIsThePaddedRowsExp checks its bits.
+  if (paths.size() == 1) GTEST_SKIP() << "only the baseline path here: no other path to compare";
   const std::vector<float> x = denseSweep();
   const std::vector<float> baseline = expBy(paths.front(), x);
   // Subnormal results (exponents below -87.3): Eigen's exp never gives 0 (its argument is clamped
@@ -195,7 +200,7 @@ TEST(DoseExp, EveryPathThisProcessorRunsGivesTheBaselinesBits) {
   std::size_t subnormal = 0;
   for (float e : baseline) subnormal += e > 0.0f && e < std::numeric_limits<float>::min();
   EXPECT_GT(subnormal, 1000u);
-  for (const DoseExpPath& path : paths) {
+  for (const DoseExpPath& path : std::span(paths).subspan(1)) {
     const std::vector<float> wide = expBy(path, x);
     std::size_t differing = 0;
     for (std::size_t n = 0; n < x.size(); ++n) differing += bitsOf(wide[n]) != bitsOf(baseline[n]);
@@ -207,8 +212,8 @@ TEST(DoseExp, EveryPathThisProcessorRunsGivesTheBaselinesBits) {
 
 TEST(DoseExp, EveryPathAddsTheStepsDoseAsTheScalarSumsWouldFromItsExp) {
   // damage += step_s * exp(a), cem43 += step_min * exp(d), in float, for rows of 1 to 40 voxels
-  // (every partial packet of four, eight and sixteen): each voxel as the scalar expression on the
-  // path's own exp, wherever it sits in the row.
+  // (every partial packet of four and eight, the paths' packets, and rows of several packets):
+  // each voxel as the scalar expression on the path's own exp, wherever it sits in the row.
   const float step_s = 5.0f, step_min = float(5.0 / 60.0);
   for (const DoseExpPath& path : twinplan::ablation::detail::doseExpPaths())
     for (std::size_t count = 1; count <= 40; ++count) {

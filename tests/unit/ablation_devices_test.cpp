@@ -62,10 +62,21 @@ std::string unknownDeviceError(std::string_view id) {
 // up by its id finds it, and the error lists the ids there are.
 TEST(AblationDevices, TheWithdrawnFourCentimetreArrayIsNotInTheCatalogue) {
   EXPECT_EQ(catalogueDevice("rf-multitine-4cm"), nullptr);
+  // Branch ablmend: the error says why it went and where the evidence is (devices.json
+  // "withdrawn"), then the ids there are.
   EXPECT_EQ(unknownDeviceError("rf-multitine-4cm"),
-            "There is no ablation device 'rf-multitine-4cm'; the known devices are "
-            "rf-cooled-3cm, rf-cluster-3x25mm, rf-multitine-2cm, mw-915mhz-45w, "
-            "mw-2450mhz-100w.");
+            "'rf-multitine-4cm' was withdrawn from the catalogue (its simulated zone, 28 x 54 mm "
+            "after contraction, was never matched to the 43 mm published for a LeVeen 4.0 array "
+            "in vivo (Denys et al. 2003); docs/validation.md, 'Thermal ablation: the 4 cm "
+            "multi-tine withdrawn from the catalogue (branch ablwithdraw, session 21; issue #17 "
+            "items 1 and 4)'); the known devices are rf-cooled-3cm, rf-cluster-3x25mm, "
+            "rf-multitine-2cm, mw-915mhz-45w, mw-2450mhz-100w.");
+  const WithdrawnDevice* record = withdrawnDevice("rf-multitine-4cm");
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(withdrawnDevice("rf-cooled-3cm"), nullptr);  // in the catalogue, not withdrawn
+  EXPECT_EQ(withdrawnDevice("rf-cooled-9cm"), nullptr);
+  // The record names the fixture's device as the fixture does.
+  EXPECT_EQ(record->name, testing::withdrawnFourCentimetreArray().name);
   // Its entry, unchanged, is the tests' fixture: one device, read by the catalogue's reader.
   ASSERT_EQ(testing::withdrawnDevices().size(), 1u);
   const AblationDevice& tines = testing::withdrawnFourCentimetreArray();
@@ -141,6 +152,36 @@ TEST(AblationDevices, AnUnknownIdListsTheKnownOnes) {
   EXPECT_NE(what.find("rf-cooled-9cm"), std::string::npos);
   for (const AblationDevice& d : deviceCatalogue()) {
     EXPECT_NE(what.find(d.id), std::string::npos) << what;
+  }
+}
+
+TEST(AblationDevices, AWithdrawnListIsReadAndABrokenOneIsRefused) {
+  const auto withdrawn = loadWithdrawnDevices(
+      R"({"devices": [], "withdrawn": [{"id": "a", "name": "A", "reason": "r", "section": "s"}]})",
+      "test.json");
+  ASSERT_EQ(withdrawn.size(), 1u);
+  EXPECT_EQ(withdrawn[0].id, "a");
+  EXPECT_EQ(withdrawn[0].name, "A");
+  EXPECT_EQ(withdrawn[0].reason, "r");
+  EXPECT_EQ(withdrawn[0].section, "s");
+  EXPECT_TRUE(loadWithdrawnDevices(R"({"devices": []})", "test.json").empty());
+  for (const std::string text :
+       {R"({"withdrawn": [{"id": "a", "name": "A", "section": "s"}]})",
+        R"({"withdrawn": [{"id": "a", "name": "A", "reason": 3, "section": "s"}]})",
+        R"({"withdrawn": {"id": "a"}})", R"({"withdrawn": [)"}) {
+    try {
+      loadWithdrawnDevices(text, "test.json");
+      ADD_FAILURE() << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Corrupt) << text;
+      EXPECT_NE(std::string(e.what()).find("test.json"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    loadWithdrawnDevices(R"({"withdrawn": [{"id": "a", "name": "A", "section": "s"}]})",
+                         "test.json");
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "Withdrawn device 1 in test.json has no 'reason' text; fix the entry.");
   }
 }
 

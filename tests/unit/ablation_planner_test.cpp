@@ -188,12 +188,11 @@ PlanningResult oneProbePlans(const std::string& deviceId, double radius_mm) {
 }
 
 TEST(AblationPlanner, PlansWithEveryCatalogueDeviceCarryNoZoneNote) {
-  // A device whose zone is not matched to its published one gets the note after every plan's
-  // coverage (ablation_planner.cpp; the note's words: ablation_devices_test, on the withdrawn 4 cm
-  // array). Since branch ablwithdraw every catalogue device's zone is matched within +-5 mm
-  // (devices.json zoneCheck), so no plan carries it; until then the 4 cm multi-tine's did
-  // ("Zone not validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, LeVeen 4.0
-  // in vivo)"), and the planner, which takes catalogue ids only, no longer accepts that array.
+  // Until branch ablwithdraw the 4 cm multi-tine's plans ended with its zone note ("Zone not
+  // validated: simulated 28 x 54 mm vs published 43 mm (Denys et al. 2003, LeVeen 4.0 in
+  // vivo)"). Since then every catalogue device's zone is matched within +-5 mm (devices.json
+  // zoneCheck) and the planner takes catalogue ids only, so branch ablmend removed the planner's
+  // unreachable note: no plan carries one.
   for (const AblationDevice& device : deviceCatalogue())
     for (const AblationPlan& plan : oneProbePlans(device.id, 8.0).plans) {
       EXPECT_NE(plan.summary.find("covers "), std::string::npos) << plan.summary;

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <iostream>
 #include <iterator>
+#include <string>
 
 #include "ablation_test_tissue.h"
 #include "ablation_withdrawn_devices.h"
@@ -221,10 +221,14 @@ TEST(AblationRfControl, AHeldRestartDeliversHalfThePowerAtTheRollOffAfterItsPaus
   EXPECT_NEAR(resumed->time_s, first->time_s + 30.0, 2.0 + 1e-9);
   const auto second = powerOff(log, resumed);
   ASSERT_NE(second, log.end());
-  std::cout << "first roll-off at " << first->time_s << " s, restart at " << resumed->time_s
-            << " s, second roll-off at " << second->time_s << " s\n";
-  for (auto e = resumed; e != second; ++e) EXPECT_EQ(e->power_W, 0.5 * rollOffPower_W) << e->time_s;
-  for (auto e = second; e != log.end(); ++e) EXPECT_EQ(e->power_W, 0.0) << e->time_s;
+  // The times, for a failure's message only.
+  const std::string times = "first roll-off at " + std::to_string(first->time_s) +
+                            " s, restart at " + std::to_string(resumed->time_s) +
+                            " s, second roll-off at " + std::to_string(second->time_s) + " s";
+  for (auto e = resumed; e != second; ++e)
+    EXPECT_EQ(e->power_W, 0.5 * rollOffPower_W) << e->time_s << "; " << times;
+  for (auto e = second; e != log.end(); ++e)
+    EXPECT_EQ(e->power_W, 0.0) << e->time_s << "; " << times;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QVBoxLayout>
 
 #include "twinplan/ablation/devices.h"
@@ -254,6 +255,14 @@ AblationPanel::AblationPanel(std::vector<ablation::AblationDevice> devices, QWid
       "QLabel { background: palette(alternate-base); border-left: 3px solid #c9a227; "
       "padding: 3px 6px; }");
   form->addRow(zoneNote_);
+  // A restored plan whose device is not offered (withdrawn or unknown): the panel shows another
+  // and says so, so the substitution is never silent.
+  deviceFallbackNote_ = new QLabel;
+  deviceFallbackNote_->setWordWrap(true);
+  deviceFallbackNote_->setObjectName("ablationDeviceFallbackNote");
+  deviceFallbackNote_->setStyleSheet(zoneNote_->styleSheet());
+  deviceFallbackNote_->hide();
+  form->addRow(deviceFallbackNote_);
   power_ = new QDoubleSpinBox;
   power_->setObjectName("ablationPower");
   power_->setSuffix(" W");
@@ -413,6 +422,7 @@ AblationPanel::AblationPanel(std::vector<ablation::AblationDevice> devices, QWid
   connect(device_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (refreshing_) return;
     useDevice(setup_, offered(device_->currentData().toString().toStdString()));
+    deviceFallbackNote_->hide();  // the device is the user's choice now
     showDevice();
     changed();
   });
@@ -535,9 +545,28 @@ void AblationPanel::showCase(const Case& twin) {
   refreshing_ = false;
 }
 
+namespace {
+// Why a restored plan's device is not the one shown: withdrawn (its reason) or unknown.
+QString deviceFallbackText(const std::string& planned, const ablation::AblationDevice& shown) {
+  const QString id = QString::fromStdString(planned);
+  const QString why =
+      ablation::withdrawnDevice(planned)
+          ? QObject::tr(
+                "This plan's device '%1' was withdrawn from the catalogue: its zone was "
+                "never validated against a published one.")
+                .arg(id)
+          : QObject::tr("This plan's device '%1' is not in the catalogue.").arg(id);
+  return QObject::tr("%1 Showing %2; choose a device and simulate again.")
+      .arg(why, QString::fromStdString(shown.name));
+}
+}  // namespace
+
 void AblationPanel::setSetup(AblationSetup setup) {
-  if (const ablation::AblationDevice& d = offered(setup.deviceId); d.id != setup.deviceId)
-    useDevice(setup, d);
+  const ablation::AblationDevice& d = offered(setup.deviceId);
+  deviceFallbackNote_->setText(d.id == setup.deviceId ? QString()
+                                                      : deviceFallbackText(setup.deviceId, d));
+  deviceFallbackNote_->setVisible(d.id != setup.deviceId);
+  if (d.id != setup.deviceId) useDevice(setup, d);
   // The same set-up again (the case's plan echoing the panel's own edit back) keeps the gesture
   // open; a different one (undo, another case) ends it.
   if (!(setup == setup_)) endGesture();
@@ -551,6 +580,11 @@ void AblationPanel::setSetup(AblationSetup setup) {
   refreshing_ = false;
   refresh();
   emit setupChanged();
+}
+
+void AblationPanel::restoreSetup(AblationSetup setup) {
+  const QScopedValueRollback restoring(restoring_, true);
+  setSetup(std::move(setup));
 }
 
 void AblationPanel::settingEdited(const char* control) {

@@ -526,7 +526,9 @@ void MainWindow::buildAblationDock() {
     showProbe();
     showFieldOverlay();
     requestZonePreview(ablation_->setup());
-    storeAblationSetup();
+    // A set-up restored from the case is already the case's: storing it back would edit a case
+    // the user only opened (a plan whose device is not offered would be rewritten).
+    if (!ablation_->restoring()) storeAblationSetup();
     showMarginMap();
   });
   connect(ablation_, &AblationPanel::simulateRequested, this, [this] {
@@ -623,7 +625,7 @@ void MainWindow::restoreAblation() {
     if (plan.kind == "ablation") {
       restoreSimulatedMargin(plan);
       try {
-        ablation_->setSetup(AblationSetup::fromJson(plan.parameters));
+        ablation_->restoreSetup(AblationSetup::fromJson(plan.parameters));
         QString report =
             plan.parameters.contains("report") ? reportText(plan.parameters["report"]) : QString();
         // A report belongs to the set-up that was simulated; after the probe or the settings
@@ -650,7 +652,7 @@ void MainWindow::restoreAblation() {
   fresh.deviceId = ablation_->setup().deviceId;
   fresh.power_W = ablation_->setup().power_W;
   fresh.duration_s = ablation_->setup().duration_s;
-  ablation_->setSetup(std::move(fresh));
+  ablation_->restoreSetup(std::move(fresh));
   ablation_->showReport({});
   ablation_->showTemperatureCurves({});
 }

@@ -159,12 +159,13 @@ class FieldAdvance {
   TWINPLAN_ABLATION_WIDE_LOOPS void advance(std::size_t v0, std::size_t count,
                                             const float* endDeviation_K, Scratch& scratch) const {
     prepare(count, scratch);
-    if (!mayVaporise(count, endDeviation_K) && oneTissue(v0, count)) {
+    const bool vaporising = mayVaporise(count, endDeviation_K);
+    if (!vaporising && oneTissue(v0, count)) {
       moveWithExponents(v0, count, endDeviation_K, tissues_[grid_.tissue[v0]], scratch);
     } else {
       float* maximum = f_.maximum_degC.data();
       double* mean = scratch.mean_degC.data();
-      moveEach(v0, count, endDeviation_K,
+      moveEach(v0, count, endDeviation_K, vaporising,
                [&](std::size_t n, std::size_t v, double start, double end) {
                  maximum[v] = std::max(maximum[v], static_cast<float>(end));
                  mean[n] = 0.5 * (start + end);
@@ -186,7 +187,7 @@ class FieldAdvance {
       float* maximum = f_.maximum_degC.data();
       float* excess = f_.doseExcess_Ks.data();
       const float* windowStart = f_.doseStart_degC.data();
-      moveEach(v0, count, endDeviation_K,
+      moveEach(v0, count, endDeviation_K, true,
                [&](std::size_t, std::size_t v, double start, double end) {
                  maximum[v] = std::max(maximum[v], static_cast<float>(end));
                  excess[v] +=
@@ -267,11 +268,13 @@ class FieldAdvance {
 
   // body(n, v, start, end) after voxel v = v0 + n moved from start to end (moveTo). Where no
   // voxel of the run passes the vaporisation temperature (or nothing vaporises) the latent heat
-  // takes nothing, and the move is the plain one in a loop without calls.
+  // takes nothing, and the move is the plain one in a loop without calls. `vaporising`: the
+  // caller's mayVaporise(count, endDeviation_K), so the run is scanned once.
   template <class Body>
-  void moveEach(std::size_t v0, std::size_t count, const float* endDeviation_K, Body&& body) const {
+  void moveEach(std::size_t v0, std::size_t count, const float* endDeviation_K, bool vaporising,
+                Body&& body) const {
     float* temperature = f_.state.temperature_degC.data();
-    if (mayVaporise(count, endDeviation_K)) {
+    if (vaporising) {
       for (std::size_t n = 0; n < count; ++n) {
         const double start = temperature[v0 + n];
         body(n, v0 + n, start, moveTo(v0 + n, endDeviation_K[n]));

@@ -374,15 +374,61 @@ const AblationDevice* catalogueDevice(std::string_view id) {
   return nullptr;
 }
 
+std::vector<WithdrawnDevice> loadWithdrawnDevices(std::string_view json, std::string_view origin) {
+  const std::string where(origin);
+  const Json root = Json::parse(json, nullptr, false);
+  if (root.is_discarded() || !root.is_object()) {
+    throw Error(ErrorKind::Corrupt,
+                "The device catalogue " + where + " is not valid JSON; fix the file.", where);
+  }
+  std::vector<WithdrawnDevice> withdrawn;
+  if (!root.contains("withdrawn")) return withdrawn;
+  const Json& list = root["withdrawn"];
+  if (!list.is_array()) {
+    throw Error(ErrorKind::Corrupt,
+                "The device catalogue " + where +
+                    " has a 'withdrawn' that is not an array; fix "
+                    "the file.",
+                where);
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    WithdrawnDevice device;
+    for (auto [field, value] :
+         {std::pair{"id", &device.id}, std::pair{"name", &device.name},
+          std::pair{"reason", &device.reason}, std::pair{"section", &device.section}}) {
+      if (!list[i].contains(field) || !list[i][field].is_string()) {
+        throw Error(ErrorKind::Corrupt,
+                    "Withdrawn device " + std::to_string(i + 1) + " in " + where + " has no '" +
+                        field + "' text; fix the entry.",
+                    where);
+      }
+      *value = list[i][field].get<std::string>();
+    }
+    withdrawn.push_back(std::move(device));
+  }
+  return withdrawn;
+}
+
+const WithdrawnDevice* withdrawnDevice(std::string_view id) {
+  static const std::vector<WithdrawnDevice> withdrawn =
+      loadWithdrawnDevices(resources::ablationResource(kCataloguePath), kCataloguePath);
+  for (const WithdrawnDevice& device : withdrawn)
+    if (device.id == id) return &device;
+  return nullptr;
+}
+
 const AblationDevice& findDevice(std::string_view id) {
   if (const AblationDevice* device = catalogueDevice(id)) return *device;
   std::string known;
   for (const AblationDevice& device : deviceCatalogue())
     known += (known.empty() ? "" : ", ") + device.id;
-  throw Error(
-      ErrorKind::NotFound,
-      "There is no ablation device '" + std::string(id) + "'; the known devices are " + known + ".",
-      std::string(id));
+  // A withdrawn device says why it went, so a user with an old plan knows what to do.
+  const WithdrawnDevice* withdrawn = withdrawnDevice(id);
+  const std::string why = withdrawn
+                              ? "'" + std::string(id) + "' was withdrawn from the catalogue (" +
+                                    withdrawn->reason + "; " + withdrawn->section + ")"
+                              : "There is no ablation device '" + std::string(id) + "'";
+  throw Error(ErrorKind::NotFound, why + "; the known devices are " + known + ".", std::string(id));
 }
 
 }  // namespace twinplan::ablation

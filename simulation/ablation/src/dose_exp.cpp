@@ -19,8 +19,11 @@ bool processorHasAvx2() {
 
 DoseExpPath avx2DoseExp() {
   // (TWINPLAN_ABLATION_BASELINE_LOOPS: the baseline alone, as for the solvers' loops,
-  // src/stencil_solver.h)
-#if defined(TWINPLAN_ABLATION_DOSE_EXP_AVX2) && !defined(TWINPLAN_ABLATION_BASELINE_LOOPS)
+  // src/stencil_solver.h.) A module built for AVX itself (-march=native, x86-64-v3: __AVX__) has
+  // Eigen packets of eight floats or more, and may fuse multiply-adds: the no-FMA AVX2 path would
+  // be neither wider than the baseline nor its bits, so it is not offered.
+#if defined(TWINPLAN_ABLATION_DOSE_EXP_AVX2) && !defined(TWINPLAN_ABLATION_BASELINE_LOOPS) && \
+    !defined(__AVX__)
   return {"avx2", 8, &addDoseRowAvx2, &expRowAvx2};
 #else
   return {nullptr, 0, nullptr, nullptr};

@@ -38,8 +38,9 @@ struct DoseExpPath {
 DoseExpPath baselineDoseExp();
 // The eight-float AVX2 path where this build has it (x86-64 with GCC or Clang:
 // TWINPLAN_ABLATION_DOSE_EXP_AVX2, set by simulation/ablation/CMakeLists.txt; not in a build
-// with TWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone); name nullptr otherwise. Run it only
-// where the processor has AVX2.
+// with TWINPLAN_ABLATION_BASELINE_LOOPS, the baseline alone, nor where the module itself is built
+// for AVX, whose baseline is as wide); name nullptr otherwise. Run it only where the processor
+// has AVX2.
 DoseExpPath avx2DoseExp();
 
 #ifdef TWINPLAN_ABLATION_DOSE_EXP_AVX2

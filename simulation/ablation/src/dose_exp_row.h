@@ -1,10 +1,15 @@
 #pragma once
 // The row loops of dose_exp.h for one Eigen packet type, included by dose_exp.cpp (the module's
-// target) and dose_exp_avx2.cpp (AVX2 without FMA). Internal linkage: each file's instances are
-// its own, built for its own target, so the linker never swaps one file's code for the other's.
+// target) and dose_exp_avx2.cpp (AVX2 without FMA). Only our own functions here have internal
+// linkage (each file's are its own, built for its own target). A header's template used with the
+// same arguments in both files is a weak (COMDAT) instance the linker may take from either: one
+// built with -mavx2 could then run for the baseline's callers on a processor without AVX2. So
+// copies are std::memcpy (a library call, not an instance: std::copy_n's instances held VEX code
+// in a -O0 build, branch ablmend), and Eigen's packet functions are instantiated for each file's
+// own packet type (the baseline's Packet4f, the AVX2 file's Packet8f), which the other never uses.
 #include <Eigen/Core>
-#include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 namespace twinplan::ablation::detail {
 namespace {
@@ -41,13 +46,14 @@ void addDoseRow(const float* arrhenius, const float* doublings, std::size_t coun
   // The last voxels through a whole packet, padded with exponents of 0 (exp 1, finite).
   float a[kSize] = {}, d[kSize] = {}, omega[kSize] = {}, cem[kSize] = {};
   const std::size_t left = count - n;
-  std::copy_n(arrhenius + n, left, a);
-  std::copy_n(doublings + n, left, d);
-  std::copy_n(damage + n, left, omega);
-  std::copy_n(cem43_min + n, left, cem);
+  const std::size_t bytes = left * sizeof(float);
+  std::memcpy(a, arrhenius + n, bytes);
+  std::memcpy(d, doublings + n, bytes);
+  std::memcpy(omega, damage + n, bytes);
+  std::memcpy(cem, cem43_min + n, bytes);
   addDosePacket(a, d, stepPacket, minutePacket, omega, cem);
-  std::copy_n(omega, left, damage + n);
-  std::copy_n(cem, left, cem43_min + n);
+  std::memcpy(damage + n, omega, bytes);
+  std::memcpy(cem43_min + n, cem, bytes);
 }
 
 void expRow(const float* x, std::size_t count, float* out) {
@@ -58,9 +64,9 @@ void expRow(const float* x, std::size_t count, float* out) {
   for (; n + kSize <= count; n += kSize) pstoreu(out + n, pexp(ploadu<Packet>(x + n)));
   if (n == count) return;
   float padded[kSize] = {};
-  std::copy_n(x + n, count - n, padded);
+  std::memcpy(padded, x + n, (count - n) * sizeof(float));
   pstoreu(padded, pexp(ploadu<Packet>(padded)));
-  std::copy_n(padded, count - n, out + n);
+  std::memcpy(out + n, padded, (count - n) * sizeof(float));
 }
 
 }  // namespace

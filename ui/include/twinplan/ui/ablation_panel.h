@@ -90,13 +90,19 @@ class AblationPanel : public QWidget {
   // Offers `devices` (at least one) instead: the catalogue, or a list with a device outside it
   // (the tests' withdrawn devices, whose zone note the panel must still show).
   explicit AblationPanel(std::vector<ablation::AblationDevice> devices, QWidget* parent = nullptr);
+  // Out of line: the header only declares AblationDevice, which devices_ must see to be freed.
   ~AblationPanel() override;
   // Offers the case's segments as the tumour (keeps the chosen one when it is still there).
   void showCase(const Case& twin);
   const AblationSetup& setup() const { return setup_; }
   // Restores a set-up (from the case's plan or a test); a device the panel does not offer falls
-  // back to the first it offers.
+  // back to the first it offers, with a note saying so (why, for a withdrawn device) until a
+  // set-up with an offered device comes or a device is chosen.
   void setSetup(AblationSetup setup);
+  // setSetup for a set-up read from the case (a case opened, an undo): during its setupChanged
+  // restoring() is true, so the window does not store the set-up back into the case.
+  void restoreSetup(AblationSetup setup);
+  bool restoring() const { return restoring_; }
 
   // The probe whose tip and entry the panel shows and a click places (index into setup().probes).
   std::size_t currentProbe() const { return current_; }
@@ -154,6 +160,7 @@ class AblationPanel : public QWidget {
   QComboBox* device_ = nullptr;
   QLabel* deviceInfo_ = nullptr;
   QLabel* zoneNote_ = nullptr;
+  QLabel* deviceFallbackNote_ = nullptr;  // a restored plan's device not offered (setSetup)
   QDoubleSpinBox* power_ = nullptr;
   QDoubleSpinBox* time_ = nullptr;
   QComboBox* probe_ = nullptr;
@@ -183,6 +190,7 @@ class AblationPanel : public QWidget {
   std::size_t current_ = 0;
   std::optional<Point> placing_;
   bool refreshing_ = false;
+  bool restoring_ = false;  // within restoreSetup
   std::string editedControl_;
   bool continuing_ = false;
 };

@@ -142,7 +142,24 @@ std::string zoneValidationNote(const AblationDevice& device);
 // The compiled-in catalogue, read once.
 const std::vector<AblationDevice>& deviceCatalogue();
 
-// The catalogue entry with this id; Error(NotFound) listing the known ids otherwise.
+// A device taken out of the catalogue (devices.json "withdrawn"): a saved case or a command may
+// still name it, and is told why rather than only that the id is unknown.
+struct WithdrawnDevice {
+  std::string id;
+  std::string name;
+  std::string reason;   // finishes "'<id>' was withdrawn from the catalogue (<reason>)"
+  std::string section;  // where the evidence is (docs/validation.md section)
+};
+
+// Reads the "withdrawn" array of a catalogue text (none: empty). Throws Error(Corrupt) naming
+// the entry and field that is missing.
+std::vector<WithdrawnDevice> loadWithdrawnDevices(std::string_view json, std::string_view origin);
+
+// The compiled-in catalogue's withdrawn device with this id, or nullptr.
+const WithdrawnDevice* withdrawnDevice(std::string_view id);
+
+// The catalogue entry with this id; Error(NotFound) listing the known ids otherwise, saying why
+// first when the id is a withdrawn device's.
 const AblationDevice& findDevice(std::string_view id);
 // The same entry, or nullptr where an id may lawfully be unknown (a surrogate made by hand, a
 // case saved with a device since removed).

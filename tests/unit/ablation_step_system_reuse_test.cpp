@@ -1,0 +1,175 @@
+// The bioheat step's system and the solver's workspace are kept from step to step while the box
+// shrinks and grows (simulation/ablation/src/stencil_solver.h: UnzeroedFloats, whose entries are
+// left as the memory held them), so the builder and the solver must write every slot they read,
+// the colours' padding included. Here every reused array is first filled with NaN, then a smaller
+// and a larger box are built into the same system and workspace: the arrays, the warm start and
+// the red-black solve must be a fresh build's and a fresh solve's bit for bit (a padding slot left
+// unwritten shows as NaN, and NaN spreads through the solve). Fresh allocations usually come back
+// zeroed, which is why the colour-packing test (ablation_box_faces_test) cannot see such a slot.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "bioheat_step.h"
+#include "stencil_solver.h"
+#include "twinplan/ablation/ablation_grid.h"
+#include "twinplan/ablation/bioheat.h"
+#include "twinplan/ablation/heat_source.h"
+#include "twinplan/ablation/tissue_properties.h"
+#include "twinplan/core/progress.h"
+
+namespace twinplan::ablation::detail {
+namespace {
+
+constexpr std::array<std::int64_t, 3> kGridSize{9, 8, 7};
+
+// Two tissues at random (liver- and fat-like conductivity, IT'IS v4.1: 0.52 and 0.21 W/(m K);
+// liver's rho c, 1079 kg/m3 x 3540 J/(kg K)), heated at random, one voxel held: a system whose
+// coefficients differ from voxel to voxel, so a value in the wrong slot shows.
+struct HeatedGrid {
+  AblationGrid grid;
+  BioheatParameters parameters;
+  std::vector<TissueCoefficients> tissues;
+  std::vector<float> noWalls, temperature_degC, damage, power_W_m3, previousChange_K;
+  std::vector<HeldTemperature> held;
+
+  explicit HeatedGrid(bool byColour) {
+    parameters.redBlackSolver = byColour;
+    grid.geometry.size = {kGridSize[0], kGridSize[1], kGridSize[2]};
+    grid.geometry.spacing_mm = Vec3(1.0, 1.0, 1.0);
+    const auto count = std::size_t(kGridSize[0] * kGridSize[1] * kGridSize[2]);
+    grid.tissues.resize(2);
+    grid.tissue.resize(count);
+    tissues.resize(2);
+    const double k37[2] = {0.52, 0.21};
+    for (std::size_t t = 0; t < 2; ++t) {
+      tissues[t].heatCapacityPerVolume_J_m3K = 1079.0 * 3540.0;
+      tissues[t].conductivity_W_mK = k37[t];
+      tissues[t].conductivityCoefficient_per_K = 0.003;  // k changes with the lagged deviation
+    }
+    std::mt19937 generator(21);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    for (auto& t : grid.tissue) t = TissueIndex(uniform(generator) > 0.0f ? 1 : 0);
+    for (std::size_t v = 0; v < count; ++v) {
+      temperature_degC.push_back(
+          float(parameters.arterialTemperature_degC + 10.0 + 5.0 * uniform(generator)));
+      damage.push_back(0.0f);
+      power_W_m3.push_back(1e6f * (1.0f + uniform(generator)));
+      previousChange_K.push_back(0.1f * uniform(generator));
+    }
+    // A held voxel inside every box below (its row's inverse diagonal is 0).
+    held.push_back({std::size_t(4 + kGridSize[0] * (3 + kGridSize[1] * 3)),
+                    float(parameters.arterialTemperature_degC + 60.0)});
+  }
+
+  StepInputs inputs() const {
+    StepInputs in;
+    in.grid = &grid;
+    in.parameters = &parameters;
+    in.tissues = &tissues;
+    in.wallCoefficient_W_m2K = &noWalls;
+    in.temperature_degC = &temperature_degC;
+    in.damage = &damage;
+    in.power_W_m3 = &power_W_m3;
+    in.held = &held;
+    in.previousChange_K = &previousChange_K;
+    in.step_s = 5.0;
+    return in;
+  }
+};
+
+std::vector<float> lagFor(const Box& box) {
+  std::mt19937 generator(5);
+  std::uniform_real_distribution<float> uniform(0.0f, 15.0f);
+  std::vector<float> lag(box.voxelCount());
+  for (auto& d : lag) d = uniform(generator);
+  return lag;
+}
+
+// The step on `box`: the system built into `system` and solved with `work`.
+struct Step {
+  std::vector<float> deviation;
+  SolveStatistics solve;
+};
+
+Step buildAndSolve(const HeatedGrid& g, const Box& box, StencilSystem& system,
+                   SolverWorkspace& work) {
+  Step step;
+  std::vector<BoxFace> faces;
+  HaloProperties halo;
+  buildStepSystem(g.inputs(), box, lagFor(box), system, step.deviation, faces, halo);
+  step.solve = solveRedBlack(system, step.deviation, 1e-4, 500, noProgress(), work);
+  return step;
+}
+
+// NaN in every entry of the arrays a reused system or workspace carries into the next box.
+void poison(ColourArrays& colour) {
+  for (UnzeroedFloats* v : colour.arrays())
+    v->assign(v->size(), std::numeric_limits<float>::quiet_NaN());
+}
+void poison(StencilSystem& system, SolverWorkspace& work) {
+  poison(system.red);
+  poison(system.black);
+  poison(work.red);
+  poison(work.black);
+  for (UnzeroedFloats* v : {&work.redValue, &work.blackValue})
+    v->assign(v->size(), std::numeric_limits<float>::quiet_NaN());
+}
+
+bool sameBits(std::span<const float> a, std::span<const float> b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Every slot of each colour array: the reused system's against the fresh one's, bit for bit.
+void expectSameColours(ColourArrays& reused, ColourArrays& fresh, const char* what) {
+  const auto r = reused.arrays(), f = fresh.arrays();
+  for (std::size_t a = 0; a < r.size(); ++a)
+    EXPECT_TRUE(sameBits(*r[a], *f[a])) << what << " array " << a;
+}
+
+void checkReuse(bool byColour) {
+  const HeatedGrid g(byColour);
+  StencilSystem system;
+  SolverWorkspace work;
+  // The first box, then every array poisoned; a smaller box, then a larger one than that (within
+  // the first box's capacity, so the arrays grow over poisoned memory, not over fresh pages).
+  buildAndSolve(g, Box{{0, 0, 0}, {9, 8, 7}}, system, work);
+  for (const Box& box : {Box{{2, 1, 1}, {7, 6, 5}}, Box{{1, 0, 1}, {9, 8, 6}}}) {
+    poison(system, work);
+    const Step reused = buildAndSolve(g, box, system, work);
+    StencilSystem freshSystem;
+    SolverWorkspace freshWork;
+    const Step fresh = buildAndSolve(g, box, freshSystem, freshWork);
+    EXPECT_GT(fresh.solve.iterations, 0);
+    EXPECT_EQ(reused.solve.iterations, fresh.solve.iterations) << box.extent(0);
+    EXPECT_TRUE(sameBits(reused.deviation, fresh.deviation)) << box.extent(0);
+    for (float d : reused.deviation) ASSERT_TRUE(std::isfinite(d));
+    if (byColour) {
+      expectSameColours(system.red, freshSystem.red, "system red");
+      expectSameColours(system.black, freshSystem.black, "system black");
+    } else {
+      expectSameColours(work.red, freshWork.red, "workspace red");
+      expectSameColours(work.black, freshWork.black, "workspace black");
+    }
+    EXPECT_TRUE(sameBits(work.redValue, freshWork.redValue));
+    EXPECT_TRUE(sameBits(work.blackValue, freshWork.blackValue));
+  }
+}
+
+TEST(AblationStepSystemReuse, ASystemBuiltByColourReusedForASmallerThenALargerBox) {
+  checkReuse(true);
+}
+
+TEST(AblationStepSystemReuse, ASystemPackedByTheSolverReusedForASmallerThenALargerBox) {
+  checkReuse(false);
+}
+
+}  // namespace
+}  // namespace twinplan::ablation::detail
