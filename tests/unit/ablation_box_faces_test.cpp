@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "ablation_heated_step.h"
 #include "bioheat_step.h"
 #include "stencil_solver.h"
 #include "twinplan/ablation/ablation_grid.h"
@@ -32,62 +33,10 @@ namespace {
 constexpr std::array<std::int64_t, 3> kGridSize{7, 6, 5};  // odd and unequal: strides differ
 constexpr double kVoxel_m = 1e-3;
 
-// Two tissues at random over the grid, so that the faces' harmonic means differ: liver-like and
-// fat-like conductivities (IT'IS v4.1: 0.52 and 0.21 W/(m K)), with a temperature coefficient
-// (0.3 %/K, chosen so that the lagged deviation inside the box changes k) and liver's rho c
-// (IT'IS v4.1: 1079 kg/m3 x 3540 J/(kg K)).
-struct Case {
-  AblationGrid grid;
-  BioheatParameters parameters;
-  std::vector<TissueCoefficients> tissues;
-  std::vector<float> noWalls, temperature_degC, damage, power_W_m3, previousChange_K, beyond_K;
-  std::vector<HeldTemperature> held;
-
-  Case() {
-    grid.geometry.size = {kGridSize[0], kGridSize[1], kGridSize[2]};
-    grid.geometry.spacing_mm = Vec3(1.0, 1.0, 1.0);
-    const auto count = std::size_t(kGridSize[0] * kGridSize[1] * kGridSize[2]);
-    grid.tissues.resize(2);
-    grid.tissue.resize(count);
-    tissues.resize(2);
-    const double k37[2] = {0.52, 0.21};
-    for (int t = 0; t < 2; ++t) {
-      tissues[std::size_t(t)].heatCapacityPerVolume_J_m3K = 1079.0 * 3540.0;
-      tissues[std::size_t(t)].conductivity_W_mK = k37[t];
-      tissues[std::size_t(t)].conductivityCoefficient_per_K = 0.003;
-    }
-    std::mt19937 generator(17);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    for (auto& t : grid.tissue) t = TissueIndex(uniform(generator) > 0.0f ? 1 : 0);
-    for (std::size_t v = 0; v < count; ++v) {
-      temperature_degC.push_back(
-          float(parameters.arterialTemperature_degC + 10.0 + 5.0 * uniform(generator)));
-      damage.push_back(0.0f);
-      power_W_m3.push_back(1e6f * (1.0f + uniform(generator)));
-      previousChange_K.push_back(0.0f);
-      beyond_K.push_back(20.0f * uniform(generator));  // the far field: warmer and cooler
-    }
-  }
-
-  StepInputs inputs(bool farField) const {
-    StepInputs in;
-    in.grid = &grid;
-    in.parameters = &parameters;
-    in.tissues = &tissues;
-    in.wallCoefficient_W_m2K = &noWalls;
-    in.temperature_degC = &temperature_degC;
-    in.damage = &damage;
-    in.power_W_m3 = &power_W_m3;
-    in.held = &held;
-    in.previousChange_K = &previousChange_K;
-    in.step_s = 5.0;
-    in.beyondBox_K = farField ? &beyond_K : nullptr;
-    return in;
-  }
-
-  std::size_t voxel(const std::array<std::int64_t, 3>& ijk) const {
-    return std::size_t(ijk[0] + kGridSize[0] * (ijk[1] + kGridSize[1] * ijk[2]));
-  }
+// The step's inputs on that grid (ablation_heated_step.h), the far field beyond the box warmer
+// and cooler by up to 20 K.
+struct Case : HeatedStepGrid {
+  Case() : HeatedStepGrid(kGridSize, 17, 0.0f, 20.0f) {}
 };
 
 struct Built {

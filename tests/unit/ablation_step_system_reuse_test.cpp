@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "ablation_heated_step.h"
 #include "bioheat_step.h"
 #include "stencil_solver.h"
 #include "twinplan/ablation/ablation_grid.h"
@@ -30,58 +31,13 @@ namespace {
 
 constexpr std::array<std::int64_t, 3> kGridSize{9, 8, 7};
 
-// Two tissues at random (liver- and fat-like conductivity, IT'IS v4.1: 0.52 and 0.21 W/(m K);
-// liver's rho c, 1079 kg/m3 x 3540 J/(kg K)), heated at random, one voxel held: a system whose
-// coefficients differ from voxel to voxel, so a value in the wrong slot shows.
-struct HeatedGrid {
-  AblationGrid grid;
-  BioheatParameters parameters;
-  std::vector<TissueCoefficients> tissues;
-  std::vector<float> noWalls, temperature_degC, damage, power_W_m3, previousChange_K;
-  std::vector<HeldTemperature> held;
-
-  explicit HeatedGrid(bool byColour) {
+// The step's inputs on that grid (ablation_heated_step.h: two tissues and the heating at random,
+// so that a value in the wrong slot shows), the last step's change at random and one voxel held
+// inside every box below (its row's inverse diagonal is 0).
+struct HeatedGrid : HeatedStepGrid {
+  explicit HeatedGrid(bool byColour) : HeatedStepGrid(kGridSize, 21, 0.1f, 0.0f) {
     parameters.redBlackSolver = byColour;
-    grid.geometry.size = {kGridSize[0], kGridSize[1], kGridSize[2]};
-    grid.geometry.spacing_mm = Vec3(1.0, 1.0, 1.0);
-    const auto count = std::size_t(kGridSize[0] * kGridSize[1] * kGridSize[2]);
-    grid.tissues.resize(2);
-    grid.tissue.resize(count);
-    tissues.resize(2);
-    const double k37[2] = {0.52, 0.21};
-    for (std::size_t t = 0; t < 2; ++t) {
-      tissues[t].heatCapacityPerVolume_J_m3K = 1079.0 * 3540.0;
-      tissues[t].conductivity_W_mK = k37[t];
-      tissues[t].conductivityCoefficient_per_K = 0.003;  // k changes with the lagged deviation
-    }
-    std::mt19937 generator(21);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    for (auto& t : grid.tissue) t = TissueIndex(uniform(generator) > 0.0f ? 1 : 0);
-    for (std::size_t v = 0; v < count; ++v) {
-      temperature_degC.push_back(
-          float(parameters.arterialTemperature_degC + 10.0 + 5.0 * uniform(generator)));
-      damage.push_back(0.0f);
-      power_W_m3.push_back(1e6f * (1.0f + uniform(generator)));
-      previousChange_K.push_back(0.1f * uniform(generator));
-    }
-    // A held voxel inside every box below (its row's inverse diagonal is 0).
-    held.push_back({std::size_t(4 + kGridSize[0] * (3 + kGridSize[1] * 3)),
-                    float(parameters.arterialTemperature_degC + 60.0)});
-  }
-
-  StepInputs inputs() const {
-    StepInputs in;
-    in.grid = &grid;
-    in.parameters = &parameters;
-    in.tissues = &tissues;
-    in.wallCoefficient_W_m2K = &noWalls;
-    in.temperature_degC = &temperature_degC;
-    in.damage = &damage;
-    in.power_W_m3 = &power_W_m3;
-    in.held = &held;
-    in.previousChange_K = &previousChange_K;
-    in.step_s = 5.0;
-    return in;
+    held.push_back({voxel({4, 3, 3}), float(parameters.arterialTemperature_degC + 60.0)});
   }
 };
 
