@@ -81,4 +81,14 @@ struct HeatedStepGrid {
   }
 };
 
+// The box's lagged deviations (K): 0-15 K at random, so that k inside the box differs from k
+// beyond it.
+inline std::vector<float> lagFor(const Box& box) {
+  std::mt19937 generator(5);
+  std::uniform_real_distribution<float> uniform(0.0f, 15.0f);
+  std::vector<float> lag(box.voxelCount());
+  for (auto& d : lag) d = uniform(generator);
+  return lag;
+}
+
 }  // namespace twinplan::ablation::detail

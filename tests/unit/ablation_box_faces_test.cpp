@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
-#include <random>
 #include <utility>
 #include <vector>
 
@@ -58,15 +57,6 @@ Built build(const Case& c, const Box& box, const std::vector<float>& lag, bool f
   buildStepSystem(in, box, lag, b.system, b.deviation, b.faces, halo);
   EXPECT_EQ(b.system.byColour, byColour);
   return b;
-}
-
-// The box's lagged deviations: a random few kelvin, so that k inside differs from k beyond.
-std::vector<float> lagFor(const Box& box) {
-  std::mt19937 generator(5);
-  std::uniform_real_distribution<float> uniform(0.0f, 15.0f);
-  std::vector<float> lag(box.voxelCount());
-  for (auto& d : lag) d = uniform(generator);
-  return lag;
 }
 
 // The conductivity model written out: k37 (1 + coefficient (T - 37 degC)), at least k37 / 10,

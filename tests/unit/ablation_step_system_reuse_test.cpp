@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <random>
 #include <span>
 #include <vector>
 
@@ -40,14 +39,6 @@ struct HeatedGrid : HeatedStepGrid {
     held.push_back({voxel({4, 3, 3}), float(parameters.arterialTemperature_degC + 60.0)});
   }
 };
-
-std::vector<float> lagFor(const Box& box) {
-  std::mt19937 generator(5);
-  std::uniform_real_distribution<float> uniform(0.0f, 15.0f);
-  std::vector<float> lag(box.voxelCount());
-  for (auto& d : lag) d = uniform(generator);
-  return lag;
-}
 
 // The step on `box`: the system built into `system` and solved with `work`.
 struct Step {
