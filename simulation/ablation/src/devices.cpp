@@ -385,11 +385,10 @@ std::vector<WithdrawnDevice> loadWithdrawnDevices(std::string_view json, std::st
   if (!root.contains("withdrawn")) return withdrawn;
   const Json& list = root["withdrawn"];
   if (!list.is_array()) {
-    throw Error(ErrorKind::Corrupt,
-                "The device catalogue " + where +
-                    " has a 'withdrawn' that is not an array; fix "
-                    "the file.",
-                where);
+    throw Error(
+        ErrorKind::Corrupt,
+        "The device catalogue " + where + " has a 'withdrawn' that is not an array; fix the file.",
+        where);
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     WithdrawnDevice device;
